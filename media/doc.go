@@ -1,0 +1,26 @@
+// Package media is gopline's vocabulary: the raw picture (Frame), the encoded
+// access unit (Packet), and the small enums that describe them (PixelFormat,
+// Codec).
+//
+// # Basics
+//
+// A source produces Frames; an encoder turns each Frame into exactly one
+// Packet; topics carry Packets to subscribers and to the recorder; a decoder
+// turns Packets back into Frames. A Packet's Seq grows by one per packet of a
+// publisher, its GOP names the Seq of the keyframe that opens its group of
+// pictures, and its Epoch changes whenever the encoder that made it restarts.
+// A receiver that sees a hole in Seq or a new Epoch must wait for the next
+// keyframe (Key) before it can decode again.
+//
+// # Ownership
+//
+// A Packet is immutable once it has been published: in one process every
+// subscriber of a topic receives the same *Packet, so neither the struct nor
+// its Data may be written after the publisher hands it on. Code that needs a
+// changed packet makes a copy with Clone.
+//
+// A Frame belongs to whoever holds it; stages hand a Frame on and do not touch
+// it afterwards. Planes of a Frame may be larger than the picture (strides).
+//
+// This package imports nothing of the rest of gopline and uses no cgo.
+package media

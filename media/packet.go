@@ -1,0 +1,85 @@
+package media
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"fmt"
+	"time"
+)
+
+// Packet is one encoded access unit: the encoding of exactly one source
+// Frame.
+//
+// A Packet is immutable once published. In one process every subscriber of a
+// topic shares the same *Packet and its Data, so nobody writes to either
+// after the publisher hands it on; use Clone to derive a changed packet.
+type Packet struct {
+	Codec Codec
+	// Data is the encoded picture. For H264 it is Annex B, and a keyframe
+	// carries SPS and PPS in front of its IDR slice.
+	Data []byte
+	// Key marks a random access point: an IDR for H264; every JPEG and Raw packet.
+	Key bool
+	// Seq numbers a publisher's packets: +1 per packet, no holes at the source.
+	Seq uint64
+	// GOP is the Seq of the keyframe that opens this packet's group of
+	// pictures; a keyframe's GOP is its own Seq.
+	GOP uint64
+	// Epoch identifies the encoder instance (see NewEpoch). A change of
+	// Epoch means the stream restarted: wait for a keyframe.
+	Epoch uint64
+	// CaptureTime is the capture time of the Frame this packet encodes.
+	CaptureTime time.Time
+	// Width and Height are the picture's size.
+	Width, Height int
+	// Format is the pixel format of a Raw packet's Data; unused otherwise.
+	Format PixelFormat
+}
+
+// Validate checks a Packet's fields against each other: a known codec,
+// non-empty data, a sane size, and a GOP that fits Seq.
+func (p *Packet) Validate() error {
+	if !p.Codec.Valid() {
+		return fmt.Errorf("%w: %v", ErrUnknownCodec, p.Codec)
+	}
+	if len(p.Data) == 0 {
+		return ErrEmptyPacket
+	}
+	if p.Width <= 0 || p.Height <= 0 || p.Width > MaxDimension || p.Height > MaxDimension {
+		return fmt.Errorf("%w: %dx%d", ErrInvalidSize, p.Width, p.Height)
+	}
+	if p.Key && p.GOP != p.Seq {
+		return fmt.Errorf("%w: keyframe seq %d has GOP %d", ErrBadGOP, p.Seq, p.GOP)
+	}
+	if p.GOP > p.Seq {
+		return fmt.Errorf("%w: seq %d has GOP %d ahead of it", ErrBadGOP, p.Seq, p.GOP)
+	}
+	if p.Codec.IntraOnly() && !p.Key {
+		return fmt.Errorf("%w: %v packet seq %d is not marked Key", ErrBadGOP, p.Codec, p.Seq)
+	}
+	if p.Codec == Raw {
+		if need := p.Format.PictureSize(p.Width, p.Height); !p.Format.Valid() || need != len(p.Data) {
+			return fmt.Errorf("%w: raw %v %dx%d needs %d bytes, has %d", ErrShortPlane, p.Format, p.Width, p.Height, need, len(p.Data))
+		}
+	}
+	return nil
+}
+
+// Clone returns a copy of p with its own Data, which the caller may change
+// before publishing it.
+func (p *Packet) Clone() *Packet {
+	c := *p
+	c.Data = append([]byte(nil), p.Data...)
+	return &c
+}
+
+// NewEpoch returns a random, non-zero epoch for a new encoder instance.
+func NewEpoch() uint64 {
+	var b [8]byte
+	for {
+		_, _ = rand.Read(b[:]) // crypto/rand.Read never returns an error
+		if e := binary.LittleEndian.Uint64(b[:]); e != 0 {
+			return e
+		}
+	}
+}
