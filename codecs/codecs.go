@@ -1,0 +1,53 @@
+// Package codecs defines what every gopline encoder and decoder offers, so
+// that actors and pipelines handle H.264, JPEG and raw pictures alike.
+//
+// Implementations live in sub-packages: codecs/jpeg (pure Go) and
+// codecs/ffmpeg (libx264, FFmpeg's decoders and demuxers; the only package of
+// gopline that uses cgo). codecs/h264 holds the H.264 bitstream syntax.
+package codecs
+
+import (
+	"errors"
+
+	"github.com/gopline/gopline/media"
+)
+
+// Encoder turns Frames into Packets, exactly one Packet per Frame, in order.
+//
+// An Encoder is not safe for concurrent use; one goroutine (one actor) owns
+// it. The returned Packet and its Data belong to the caller.
+type Encoder interface {
+	// Encode encodes one frame. The frame's size and pixel format must be
+	// the ones the encoder was opened with. The encoder does not keep f.
+	Encode(f *media.Frame) (*media.Packet, error)
+	// ForceKeyframe makes the next encoded frame a keyframe.
+	ForceKeyframe()
+	// Close frees the encoder's resources; the encoder is unusable afterwards.
+	Close() error
+}
+
+// Decoder turns Packets into Frames.
+//
+// A Decoder is not safe for concurrent use. It never keeps p or p.Data past
+// the call, and never writes to them. The returned Frames belong to the caller.
+type Decoder interface {
+	// Decode decodes one packet and returns the pictures it completes: one
+	// for the streams gopline encodes, none or several for streams with
+	// reordering. A corrupt packet returns an error wrapping ErrCorrupt and
+	// leaves the decoder usable: decoding resumes at the next keyframe.
+	Decode(p *media.Packet) ([]*media.Frame, error)
+	// Close frees the decoder's resources; the decoder is unusable afterwards.
+	Close() error
+}
+
+// Sentinel errors shared by all codecs.
+var (
+	// ErrCorrupt means a packet could not be decoded: damaged, truncated or
+	// not of the codec. The decoder stays usable.
+	ErrCorrupt = errors.New("codecs: corrupt packet")
+	// ErrFrameMismatch means a frame's size or pixel format differs from the
+	// encoder's.
+	ErrFrameMismatch = errors.New("codecs: frame does not match the encoder")
+	// ErrClosed means the codec was used after Close.
+	ErrClosed = errors.New("codecs: codec is closed")
+)
