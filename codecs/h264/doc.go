@@ -1,0 +1,58 @@
+// Package h264 reads and writes the bitstream syntax of H.264 (ITU-T H.264,
+// ISO/IEC 14496-10) that a media pipeline needs around the codec: NAL units,
+// access units, parameter sets and their framings. It knows nothing of
+// transports, actors or files, and neither encodes nor decodes pictures. It is
+// pure Go, uses only the standard library, and never panics on any input.
+//
+// # Basics
+//
+// An H.264 stream is a sequence of NAL units, each opening with a one-byte
+// header whose low five bits give its NALUType. An access unit is the list of
+// NAL units that make up one picture: optionally an access unit delimiter
+// (AUD), parameter sets (SPS, PPS) and SEI, then the picture's coded slices.
+// This package represents an access unit as [][]byte, one element per NAL
+// unit.
+//
+// NAL units travel in one of two framings:
+//
+//   - Annex B, the byte stream of raw .h264 files, MPEG-TS and most encoders,
+//     puts a start code (00 00 01 or 00 00 00 01) before each NAL unit. See
+//     SplitAnnexB, JoinAnnexB and AppendAnnexB.
+//   - AVCC, the form of MP4 and Matroska samples, puts each NAL unit's length
+//     before it, in 1, 2 or 4 bytes as the track's avcC box declares. See
+//     SplitAVCC, JoinAVCC and ParseDecoderConfig.
+//
+// Inside a NAL unit, an emulation prevention byte (03 in 00 00 03) keeps the
+// payload from looking like a start code; RemoveEmulationPrevention strips
+// them to give the raw payload that ParseSPS and BitReader read.
+//
+// A decoder can start only at a random access point: an access unit holding
+// an IDR picture (IsRandomAccess), with the SPS and PPS it refers to before
+// it. Many cameras send those parameter sets once, or only out of band;
+// ParamSets keeps the latest ones and puts them in front of each IDR access
+// unit that lacks them, so that any IDR can start a recording or a new
+// viewer.
+//
+// ParseSPS reads a sequence parameter set, including the high profile chroma
+// format, bit depth and scaling list syntax, and gives the picture size after
+// cropping (SPS.Width, SPS.Height) and the frame rate of its timing
+// information (VUI.FrameRate).
+//
+// # Caveats
+//
+// Slices returned by SplitAnnexB, SplitAVCC and ParseDecoderConfig alias
+// their input: nothing is copied, so they are valid only as long as the input
+// is, and change when it does. Copy what must outlive the input buffer (as
+// ParamSets.Update does). Their capacity is cut to their length, so appending
+// to one never overwrites the input. No function modifies its input.
+//
+// SplitAnnexB and SplitAVCC skip empty NAL units and refuse more than
+// MaxNALUsPerAccessUnit NAL units: give them one access unit at a time, not a
+// whole file. ParseSPS refuses pictures wider or higher than
+// MaxDimensionInMBs macroblocks. JoinAnnexB does not add emulation prevention
+// bytes: the NAL units must be valid already.
+//
+// Errors are the sentinels of errors.go wrapped with a detail; test for them
+// with errors.Is. ParamSets is not safe for concurrent use; the functions
+// are.
+package h264

@@ -1,0 +1,78 @@
+package h264
+
+// VUI holds the parts of the video usability information (ITU-T H.264 E.1.1)
+// that describe how to show the pictures: their sample aspect ratio and their
+// timing. Later parts (HRD parameters, bitstream restrictions) are not read.
+type VUI struct {
+	// SARWidth and SARHeight give the sample aspect ratio, from
+	// aspect_ratio_idc through table E-1 or from sar_width and sar_height.
+	// Both are 0 when it is absent or unspecified.
+	SARWidth, SARHeight uint16
+
+	// VideoFullRange is video_full_range_flag: luma spans 0 to 255 rather
+	// than 16 to 235 at 8 bits.
+	VideoFullRange bool
+
+	TimingInfoPresent bool   // timing_info_present_flag
+	NumUnitsInTick    uint32 // num_units_in_tick
+	TimeScale         uint32 // time_scale, in ticks per second
+	FixedFrameRate    bool   // fixed_frame_rate_flag
+}
+
+// extendedSAR is the aspect_ratio_idc that codes the ratio explicitly.
+const extendedSAR = 255
+
+// sampleAspectRatios is table E-1, indexed by aspect_ratio_idc.
+var sampleAspectRatios = [...][2]uint16{
+	{0, 0}, {1, 1}, {12, 11}, {10, 11}, {16, 11}, {40, 33}, {24, 11}, {20, 11},
+	{32, 11}, {80, 33}, {18, 11}, {15, 11}, {64, 33}, {160, 99}, {4, 3}, {3, 2}, {2, 1},
+}
+
+// FrameRate returns the frame rate the timing information gives,
+// time_scale ÷ (2 × num_units_in_tick): a tick is one field, so two make a
+// frame. ok is false when there is no timing information or it is zero.
+func (v *VUI) FrameRate() (rate float64, ok bool) {
+	if v == nil || !v.TimingInfoPresent || v.NumUnitsInTick == 0 || v.TimeScale == 0 {
+		return 0, false
+	}
+	return float64(v.TimeScale) / (2 * float64(v.NumUnitsInTick)), true
+}
+
+// parseVUI reads vui_parameters up to and including the timing information
+// into v. Fields read before an error stay set.
+func parseVUI(s *syntaxReader, v *VUI) {
+	if s.flag("aspect_ratio_info_present_flag") {
+		idc := s.u(8, "aspect_ratio_idc")
+		switch {
+		case idc == extendedSAR:
+			v.SARWidth = uint16(s.u(16, "sar_width"))
+			v.SARHeight = uint16(s.u(16, "sar_height"))
+		case int(idc) < len(sampleAspectRatios):
+			v.SARWidth, v.SARHeight = sampleAspectRatios[idc][0], sampleAspectRatios[idc][1]
+		}
+	}
+	if s.flag("overscan_info_present_flag") {
+		s.flag("overscan_appropriate_flag")
+	}
+	if s.flag("video_signal_type_present_flag") {
+		s.u(3, "video_format")
+		v.VideoFullRange = s.flag("video_full_range_flag")
+		if s.flag("colour_description_present_flag") {
+			s.u(8, "colour_primaries")
+			s.u(8, "transfer_characteristics")
+			s.u(8, "matrix_coefficients")
+		}
+	}
+	if s.flag("chroma_loc_info_present_flag") {
+		s.ue("chroma_sample_loc_type_top_field")
+		s.ue("chroma_sample_loc_type_bottom_field")
+	}
+	if s.flag("timing_info_present_flag") {
+		units := s.u(32, "num_units_in_tick")
+		scale := s.u(32, "time_scale")
+		fixed := s.flag("fixed_frame_rate_flag")
+		if s.err == nil {
+			v.TimingInfoPresent, v.NumUnitsInTick, v.TimeScale, v.FixedFrameRate = true, units, scale, fixed
+		}
+	}
+}
