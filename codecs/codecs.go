@@ -48,6 +48,12 @@ var (
 	// ErrFrameMismatch means a frame's size or pixel format differs from the
 	// encoder's.
 	ErrFrameMismatch = errors.New("codecs: frame does not match the encoder")
+	// ErrNeedKeyframe means a decoder skipped a delta packet because it is
+	// waiting for a keyframe: at the start, after damage, after a hole in
+	// Seq or after a new Epoch. It is expected, not damage.
+	ErrNeedKeyframe = errors.New("codecs: waiting for a keyframe")
+	// ErrWrongCodec means a packet of another codec reached a decoder.
+	ErrWrongCodec = errors.New("codecs: packet of another codec")
 	// ErrClosed means the codec was used after Close.
 	ErrClosed = errors.New("codecs: codec is closed")
 )

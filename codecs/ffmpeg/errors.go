@@ -1,0 +1,22 @@
+package ffmpeg
+
+import "errors"
+
+// Sentinel errors of this package. Errors that come from FFmpeg itself wrap
+// an astiav.Error, which errors.As finds.
+var (
+	// ErrOpen means an input could not be opened: a missing or unreadable
+	// file, an unknown device, an unreachable URL. The error names the input.
+	ErrOpen = errors.New("ffmpeg: cannot open input")
+	// ErrNoVideoStream means an input holds no video stream.
+	ErrNoVideoStream = errors.New("ffmpeg: no video stream")
+	// ErrNotH264 means passthrough was asked of a stream that is not H.264.
+	ErrNotH264 = errors.New("ffmpeg: stream is not H.264")
+	// ErrNoOutput means the encoder did not return the one access unit that
+	// a frame must give (a setting that delays output was forced in).
+	ErrNoOutput = errors.New("ffmpeg: encoder returned no access unit for the frame")
+	// ErrCodecNotFound means this FFmpeg build lacks a codec gopline needs.
+	ErrCodecNotFound = errors.New("ffmpeg: codec not available in this FFmpeg build")
+	// ErrBadOption means an encoder, decoder or reader option is out of range.
+	ErrBadOption = errors.New("ffmpeg: bad option")
+)

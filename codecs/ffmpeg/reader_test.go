@@ -1,0 +1,274 @@
+package ffmpeg
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gopline/gopline/codecs/h264"
+	"github.com/gopline/gopline/media"
+)
+
+func writeFile(t *testing.T, name string, data []byte) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// annexBFile writes packets back to back as a raw H.264 elementary stream.
+func annexBFile(t *testing.T, pkts []*media.Packet) string {
+	var b bytes.Buffer
+	for _, p := range pkts {
+		b.Write(p.Data)
+	}
+	return writeFile(t, "clip.h264", b.Bytes())
+}
+
+// y4mFile writes frames as YUV4MPEG2, FFmpeg's simplest raw video file.
+func y4mFile(t *testing.T, frames []*media.Frame) string {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "YUV4MPEG2 W%d H%d F30:1 Ip A1:1 C420jpeg\n", frames[0].Width, frames[0].Height)
+	for _, f := range frames {
+		b.WriteString("FRAME\n")
+		b.Write(f.AppendPacked(nil))
+	}
+	return writeFile(t, "clip.y4m", b.Bytes())
+}
+
+// wavFile writes a short silent PCM WAV: a readable file with no video.
+func wavFile(t *testing.T) string {
+	var b bytes.Buffer
+	samples := make([]byte, 8000)
+	b.WriteString("RIFF")
+	binary.Write(&b, binary.LittleEndian, uint32(36+len(samples)))
+	b.WriteString("WAVEfmt ")
+	for _, v := range []any{uint32(16), uint16(1), uint16(1), uint32(8000), uint32(8000), uint16(1), uint16(8)} {
+		binary.Write(&b, binary.LittleEndian, v)
+	}
+	b.WriteString("data")
+	binary.Write(&b, binary.LittleEndian, uint32(len(samples)))
+	b.Write(samples)
+	return writeFile(t, "silence.wav", b.Bytes())
+}
+
+func mustReader(t *testing.T, url string, opts ...ReaderOption) *Reader {
+	t.Helper()
+	r, err := OpenReader(url, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
+func TestReaderDecodesH264File(t *testing.T) {
+	p := pattern(t, 320, 240)
+	const n = 45
+	path := annexBFile(t, encodeClip(t, p, n, WithGOP(15)))
+	r := mustReader(t, path)
+	if info := r.Info(); info.Codec != "h264" || info.Width != 320 || info.Height != 240 {
+		t.Fatalf("info %+v", info)
+	}
+	var got int
+	for {
+		f, err := r.ReadFrame()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Seq != uint64(got) {
+			t.Fatalf("frame %d has Seq %d", got, f.Seq)
+		}
+		if psnr := lumaPSNR(t, p.Frame(f.Seq), f); psnr < 35 {
+			t.Errorf("frame %d: PSNR %.1f", got, psnr)
+		}
+		got++
+	}
+	if got != n {
+		t.Fatalf("read %d frames, want %d", got, n)
+	}
+	if _, err := r.ReadFrame(); err != io.EOF {
+		t.Fatalf("after the end: %v", err)
+	}
+}
+
+func TestReaderPassthroughYieldsTheSameAccessUnits(t *testing.T) {
+	p := pattern(t, 320, 240)
+	pkts := encodeClip(t, p, 40, WithGOP(15))
+	r := mustReader(t, annexBFile(t, pkts), WithPassthrough())
+	for i, want := range pkts {
+		got, err := r.ReadPacket()
+		if err != nil {
+			t.Fatalf("packet %d: %v", i, err)
+		}
+		if !bytes.Equal(got.Data, want.Data) || got.Key != want.Key || got.Seq != want.Seq || got.GOP != want.GOP {
+			t.Fatalf("packet %d: %d bytes key %v seq %d gop %d; want %d bytes key %v seq %d gop %d",
+				i, len(got.Data), got.Key, got.Seq, got.GOP, len(want.Data), want.Key, want.Seq, want.GOP)
+		}
+		if err := got.Validate(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := r.ReadPacket(); err != io.EOF {
+		t.Fatalf("after the end: %v", err)
+	}
+}
+
+// TestReaderPassthroughFromMP4 reads an MP4 (length-prefixed NAL units,
+// parameter sets in the avcC box) and checks that every keyframe comes out
+// as Annex B with SPS and PPS in front and that the slices are unchanged.
+func TestReaderPassthroughFromMP4(t *testing.T) {
+	ff, err := exec.LookPath("ffmpeg")
+	if err != nil {
+		t.Skip("the ffmpeg command is not installed (make deps installs it)")
+	}
+	p := pattern(t, 320, 240)
+	pkts := encodeClip(t, p, 30, WithGOP(10))
+	mp4 := filepath.Join(t.TempDir(), "clip.mp4")
+	out, err := exec.Command(ff, "-v", "error", "-f", "h264", "-i", annexBFile(t, pkts), "-c", "copy", mp4).CombinedOutput()
+	if err != nil {
+		t.Fatalf("ffmpeg remux: %v: %s", err, out)
+	}
+	r := mustReader(t, mp4, WithPassthrough())
+	d := mustDecoder(t)
+	for i, want := range pkts {
+		got, err := r.ReadPacket()
+		if err != nil {
+			t.Fatalf("packet %d: %v", i, err)
+		}
+		if got.Key != want.Key {
+			t.Fatalf("packet %d: key %v, want %v", i, got.Key, want.Key)
+		}
+		if !bytes.Equal(slices(t, got.Data), slices(t, want.Data)) {
+			t.Fatalf("packet %d: slices differ", i)
+		}
+		if got.Key {
+			checkAccessUnit(t, got)
+		}
+		// Each keyframe must decode on its own, as for a late joiner.
+		if got.Key {
+			d = mustDecoder(t)
+		}
+		decodeOne(t, d, got)
+	}
+}
+
+// slices returns the slice NAL units of an access unit, joined.
+func slices(t *testing.T, au []byte) []byte {
+	nalus, err := h264.SplitAnnexB(au)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keep [][]byte
+	for _, n := range nalus {
+		if ty := h264.TypeOf(n); ty == h264.NALUTypeIDR || ty == h264.NALUTypeNonIDR {
+			keep = append(keep, n)
+		}
+	}
+	return h264.JoinAnnexB(keep)
+}
+
+func TestReaderScalesAndConverts(t *testing.T) {
+	p := pattern(t, 320, 240)
+	var frames []*media.Frame
+	for i := range uint64(5) {
+		frames = append(frames, p.Frame(i))
+	}
+	path := y4mFile(t, frames)
+
+	r := mustReader(t, path)
+	f, err := r.ReadFrame()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if psnr := lumaPSNR(t, frames[0], f); psnr < 60 {
+		t.Errorf("raw file read back with PSNR %.1f, want a lossless copy", psnr)
+	}
+
+	r = mustReader(t, path, WithSize(160, 120), WithPixelFormat(media.RGB24))
+	f, err = r.ReadFrame()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Width != 160 || f.Height != 120 || f.Format != media.RGB24 {
+		t.Fatalf("got %dx%d %v", f.Width, f.Height, f.Format)
+	}
+	if err := f.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := frames[0].Convert(media.RGB24)
+	small, err := scaleDown2(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if psnr, _ := media.PlanePSNR(small, f, 0); psnr < 25 {
+		t.Errorf("scaled picture PSNR %.1f dB against a box-filtered copy", psnr)
+	}
+}
+
+// scaleDown2 halves an RGB24 frame with a 2x2 box filter.
+func scaleDown2(f *media.Frame) (*media.Frame, error) {
+	out, err := media.NewFrame(media.RGB24, f.Width/2, f.Height/2)
+	if err != nil {
+		return nil, err
+	}
+	for y := range out.Height {
+		a, b, o := f.Row(0, 2*y), f.Row(0, 2*y+1), out.Row(0, y)
+		for x := range out.Width * 3 {
+			c, px := x%3, x/3
+			o[x] = byte((int(a[6*px+c]) + int(a[6*px+3+c]) + int(b[6*px+c]) + int(b[6*px+3+c]) + 2) / 4)
+		}
+	}
+	return out, nil
+}
+
+func TestReaderBadInputsNameTheFile(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "no-such-video.mp4")
+	garbage := writeFile(t, "garbage.mp4", bytes.Repeat([]byte("not a video "), 100))
+	wav := wavFile(t)
+	y4m := y4mFile(t, []*media.Frame{pattern(t, 64, 48).Frame(0)})
+	for _, c := range []struct {
+		name string
+		url  string
+		opts []ReaderOption
+		want error
+	}{
+		{"missing file", missing, nil, ErrOpen},
+		{"not a video", garbage, nil, ErrOpen},
+		{"no video stream", wav, nil, ErrNoVideoStream},
+		{"passthrough of raw video", y4m, []ReaderOption{WithPassthrough()}, ErrNotH264},
+		{"unknown input format", y4m, []ReaderOption{WithInputFormat("no-such-format")}, ErrOpen},
+	} {
+		r, err := OpenReader(c.url, c.opts...)
+		if !errors.Is(err, c.want) {
+			t.Errorf("%s: %v, want %v", c.name, err, c.want)
+			continue
+		}
+		if r != nil {
+			t.Errorf("%s: a reader came back with the error", c.name)
+		}
+		if !strings.Contains(err.Error(), c.url) {
+			t.Errorf("%s: error %q does not name %s", c.name, err, c.url)
+		}
+	}
+}
+
+func TestReaderModesRefuseTheOtherRead(t *testing.T) {
+	y4m := y4mFile(t, []*media.Frame{pattern(t, 64, 48).Frame(0)})
+	r := mustReader(t, y4m)
+	if _, err := r.ReadPacket(); err == nil {
+		t.Error("ReadPacket on a decoding reader worked")
+	}
+}
