@@ -1,0 +1,55 @@
+# gopline: two commands do all the set-up on Debian 12.
+#   make run    installs what is missing, builds, runs the demo
+#   make test   installs what is missing, runs the whole test suite
+
+GO        ?= go
+BIN       ?= bin/gopline
+# The benchmark video lives outside the repository (make testdata).
+TESTDATA  ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/gopline/testdata
+BENCHTIME ?= 1s
+
+export GOPLINE_TESTDATA := $(TESTDATA)
+
+.PHONY: all deps build run test test-short bench lint fuzz testdata clean
+
+all: build
+
+deps:
+	@./scripts/deps.sh
+
+build: deps
+	$(GO) build -o $(BIN) ./cmd/gopline
+
+run: build
+	./$(BIN) demo
+
+# The race detector runs on everything: actors and topics are concurrent.
+test: deps
+	$(GO) vet ./...
+	$(GO) test -race -count=1 ./...
+
+test-short: deps
+	$(GO) test -short ./...
+
+bench: deps testdata
+	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./...
+
+lint: deps
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "not gofmt-formatted:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+# Runs every fuzz target for FUZZTIME each (go test runs only one at a time).
+FUZZTIME ?= 30s
+fuzz: deps
+	@for pkg in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+			echo "fuzz $$pkg $$f"; \
+			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+		done; \
+	done
+
+testdata:
+	@./scripts/testdata.sh
+
+clean:
+	rm -rf bin

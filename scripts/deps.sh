@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Makes sure of what gopline needs to build and test on Debian 12: Go, a C
+# compiler, pkg-config, FFmpeg's -dev packages (libx264 comes with Debian's
+# libavcodec) and the ffmpeg/ffprobe commands the tests compare against.
+# Installs with apt-get only what is missing; safe to run again.
+set -euo pipefail
+
+pc_modules=(libavcodec libavformat libavutil libswscale libavdevice libavfilter libswresample)
+packages=(pkg-config libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libavdevice-dev libavfilter-dev libswresample-dev ffmpeg)
+
+missing() {
+	command -v pkg-config >/dev/null 2>&1 || return 0
+	pkg-config --exists "${pc_modules[@]}" || return 0
+	command -v ffmpeg >/dev/null 2>&1 || return 0
+	command -v ffprobe >/dev/null 2>&1 || return 0
+	return 1
+}
+
+if ! command -v go >/dev/null 2>&1; then
+	echo "deps: the go command is not on PATH; install Go 1.24 or newer (https://go.dev/dl) and run make again" >&2
+	exit 1
+fi
+if ! command -v cc >/dev/null 2>&1 && ! command -v gcc >/dev/null 2>&1; then
+	packages+=(gcc libc6-dev)
+elif ! missing; then
+	exit 0
+fi
+
+if ! command -v apt-get >/dev/null 2>&1; then
+	echo "deps: FFmpeg development files are missing and this is not a Debian-like system." >&2
+	echo "deps: install pkg-config and FFmpeg 5.1 (libavcodec, libavformat, libavutil, libswscale, libavdevice," >&2
+	echo "deps: libavfilter, libswresample) with its headers and libx264, then run make again." >&2
+	exit 1
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing FFmpeg development files; installing them needs root. Run:" >&2
+	echo "  sudo apt-get update && sudo apt-get install -y ${packages[*]}" >&2
+	echo "deps: then run make again." >&2
+	exit 1
+fi
+echo "deps: installing ${packages[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${packages[@]}"
+if missing; then
+	echo "deps: installed, but pkg-config still cannot find ${pc_modules[*]}" >&2
+	exit 1
+fi
