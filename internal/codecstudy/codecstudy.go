@@ -1,0 +1,174 @@
+// Package codecstudy encodes and decodes one clip with each of gopline's
+// codecs and reports bytes, picture quality and speed: the figures behind
+// gopline's codec choices, the demo's table and the seed storage benchmark.
+package codecstudy
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/gopline/gopline/codecs"
+	"github.com/gopline/gopline/codecs/ffmpeg"
+	"github.com/gopline/gopline/codecs/jpeg"
+	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/media/testsrc"
+)
+
+// Result is what one codec made of a clip.
+type Result struct {
+	Codec    string  `json:"codec"`
+	Setting  string  `json:"setting"`
+	Frames   int     `json:"frames"`
+	Bytes    int     `json:"payload_bytes"`
+	LumaPSNR float64 `json:"psnr_db"` // mean over frames, identical frames counted as media.MaxPSNR
+	// EncodeFPS and DecodeFPS are frames per second of one thread.
+	EncodeFPS float64 `json:"encode_fps"`
+	DecodeFPS float64 `json:"decode_fps"`
+}
+
+// Clip loads n frames of size w x h in YUV420P: from a video file when path
+// is not empty (scaled, starting at its first frame), else from the test pattern.
+func Clip(path string, w, h, n int) ([]*media.Frame, error) {
+	if path == "" {
+		p, err := testsrc.New(w, h)
+		if err != nil {
+			return nil, err
+		}
+		frames := make([]*media.Frame, n)
+		for i := range frames {
+			frames[i] = p.Frame(uint64(i))
+		}
+		return frames, nil
+	}
+	r, err := ffmpeg.OpenReader(path, ffmpeg.WithSize(w, h))
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	frames := make([]*media.Frame, 0, n)
+	for len(frames) < n {
+		f, err := r.ReadFrame()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		frames = append(frames, f)
+	}
+	if len(frames) == 0 {
+		return nil, fmt.Errorf("codecstudy: %q has no frames", path)
+	}
+	return frames, nil
+}
+
+// Run encodes every frame with enc, decodes every packet with dec, and
+// measures the result. Both are closed before it returns.
+func Run(name, setting string, frames []*media.Frame, enc codecs.Encoder, dec codecs.Decoder) (Result, error) {
+	defer enc.Close()
+	defer dec.Close()
+	res := Result{Codec: name, Setting: setting, Frames: len(frames)}
+	pkts := make([]*media.Packet, len(frames))
+	start := time.Now()
+	for i, f := range frames {
+		p, err := enc.Encode(f)
+		if err != nil {
+			return res, fmt.Errorf("codecstudy: %s encode frame %d: %w", name, i, err)
+		}
+		pkts[i] = p
+		res.Bytes += len(p.Data)
+	}
+	res.EncodeFPS = float64(len(frames)) / time.Since(start).Seconds()
+	decoded := make([]*media.Frame, 0, len(frames))
+	start = time.Now()
+	for i, p := range pkts {
+		out, err := dec.Decode(p)
+		if err != nil {
+			return res, fmt.Errorf("codecstudy: %s decode frame %d: %w", name, i, err)
+		}
+		decoded = append(decoded, out...)
+	}
+	res.DecodeFPS = float64(len(frames)) / time.Since(start).Seconds()
+	if len(decoded) != len(frames) {
+		return res, fmt.Errorf("codecstudy: %s gave %d pictures for %d frames", name, len(decoded), len(frames))
+	}
+	var sum float64
+	for i, f := range decoded {
+		psnr, err := media.LumaPSNR(frames[i], f)
+		if err != nil {
+			return res, err
+		}
+		sum += media.CapPSNR(psnr)
+	}
+	res.LumaPSNR = sum / float64(len(frames))
+	return res, nil
+}
+
+// H264 runs the clip through libx264 (gopline's live settings plus opts)
+// and FFmpeg's decoder.
+func H264(frames []*media.Frame, setting string, opts ...ffmpeg.EncoderOption) (Result, error) {
+	enc, err := ffmpeg.NewH264Encoder(frames[0].Width, frames[0].Height, opts...)
+	if err != nil {
+		return Result{}, err
+	}
+	dec, err := ffmpeg.NewH264Decoder()
+	if err != nil {
+		enc.Close()
+		return Result{}, err
+	}
+	return Run("h264", setting, frames, enc, dec)
+}
+
+// JPEG runs the clip through the JPEG codec at the given quality.
+func JPEG(frames []*media.Frame, quality int) (Result, error) {
+	enc, err := jpeg.NewEncoder(jpeg.WithQuality(quality))
+	if err != nil {
+		return Result{}, err
+	}
+	dec, err := jpeg.NewDecoder()
+	if err != nil {
+		enc.Close()
+		return Result{}, err
+	}
+	return Run("jpeg", fmt.Sprintf("quality %d", quality), frames, enc, dec)
+}
+
+// JPEGMatching finds the lowest JPEG quality whose mean luma PSNR over the
+// clip is at least target, and returns its result. PSNR grows with quality,
+// so it bisects on every searchStride-th frame, then confirms on the whole
+// clip, stepping the quality up if the whole clip falls short. When even
+// quality 100 falls short it returns quality 100's result.
+func JPEGMatching(frames []*media.Frame, target float64) (Result, error) {
+	sample := frames
+	if len(frames) >= 4*searchStride {
+		sample = make([]*media.Frame, 0, len(frames)/searchStride+1)
+		for i := 0; i < len(frames); i += searchStride {
+			sample = append(sample, frames[i])
+		}
+	}
+	lo, hi := 1, 100
+	for lo < hi {
+		mid := (lo + hi) / 2
+		r, err := JPEG(sample, mid)
+		if err != nil {
+			return r, err
+		}
+		if r.LumaPSNR >= target {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	for q := lo; ; q++ {
+		r, err := JPEG(frames, q)
+		if err != nil || r.LumaPSNR >= target || q == 100 {
+			return r, err
+		}
+	}
+}
+
+// searchStride thins the clip JPEGMatching bisects on: neighbouring frames
+// of a camera clip compress alike, and the search runs JPEG seven times.
+const searchStride = 5

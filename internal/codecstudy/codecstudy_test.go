@@ -1,0 +1,31 @@
+package codecstudy
+
+import "testing"
+
+func TestStudyOnTestPattern(t *testing.T) {
+	frames, err := Clip("", 160, 120, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := H264(frames, "defaults")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Frames != 20 || h.Bytes == 0 || h.LumaPSNR < 35 {
+		t.Fatalf("h264 result %+v", h)
+	}
+	j, err := JPEGMatching(frames, h.LumaPSNR)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.LumaPSNR < h.LumaPSNR {
+		t.Fatalf("matching JPEG %.2f dB below H.264's %.2f dB", j.LumaPSNR, h.LumaPSNR)
+	}
+	lower, err := JPEG(frames, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lower.Bytes >= j.Bytes {
+		t.Fatalf("quality 1 (%d bytes) not smaller than %s (%d bytes)", lower.Bytes, j.Setting, j.Bytes)
+	}
+}
