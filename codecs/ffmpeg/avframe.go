@@ -67,12 +67,21 @@ func frameCorrupt(f *astiav.Frame) bool {
 	return c.decode_error_flags != 0 || c.flags&C.AV_FRAME_FLAG_CORRUPT != 0
 }
 
+// makeWritable makes sure an AVFrame's buffers are the frame's own, copying
+// them if an encoder still holds a reference to them.
+func makeWritable(f *astiav.Frame) error {
+	if ret := C.av_frame_make_writable(cFrame(f)); ret < 0 {
+		return fmt.Errorf("ffmpeg: making frame writable: %w", astiav.Error(ret))
+	}
+	return nil
+}
+
 // writeFrame copies a media.Frame into dst, an AVFrame of the same size and
 // pixel format with its buffers allocated. It makes dst writable first, since
 // an encoder may still hold a reference to the previous picture.
 func writeFrame(dst *astiav.Frame, src *media.Frame) error {
-	if ret := C.av_frame_make_writable(cFrame(dst)); ret < 0 {
-		return fmt.Errorf("ffmpeg: making frame writable: %w", astiav.Error(ret))
+	if err := makeWritable(dst); err != nil {
+		return err
 	}
 	linesize := dst.Linesize()
 	for i := range src.Format.NumPlanes() {
