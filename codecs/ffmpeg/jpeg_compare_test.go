@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/asticode/go-astiav"
 	"github.com/gopline/gopline/codecs"
 	"github.com/gopline/gopline/codecs/jpeg"
 	"github.com/gopline/gopline/media"
@@ -75,4 +76,72 @@ func benchJPEGEncoder(b *testing.B, e codecs.Encoder, frames []*media.Frame) {
 		sum += media.CapPSNR(psnr)
 	}
 	b.ReportMetric(sum/5, "dB")
+}
+
+// BenchmarkJPEGDecoders measures Go's image/jpeg decoder (codecs/jpeg)
+// against FFmpeg's MJPEG decoder on the same JPEG, output as YUV420P
+// media.Frames for both (FFmpeg's full-range output goes through swscale).
+func BenchmarkJPEGDecoders(b *testing.B) {
+	for _, s := range benchSizes {
+		e, err := NewJPEGEncoder(s[0], s[1])
+		if err != nil {
+			b.Fatal(err)
+		}
+		pkt, err := e.Encode(pattern(b, s[0], s[1]).Frame(0))
+		e.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("go-image-jpeg/%dx%d", s[0], s[1]), func(b *testing.B) {
+			d, err := jpeg.NewDecoder()
+			if err != nil {
+				b.Fatal(err)
+			}
+			for i := 0; i < b.N; i++ {
+				if _, err := d.Decode(pkt); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
+		})
+		b.Run(fmt.Sprintf("ffmpeg-mjpeg/%dx%d", s[0], s[1]), func(b *testing.B) {
+			codec := astiav.FindDecoder(astiav.CodecIDMjpeg)
+			ctx := astiav.AllocCodecContext(codec)
+			defer ctx.Free()
+			ctx.SetThreadCount(1)
+			if err := ctx.Open(codec, nil); err != nil {
+				b.Fatal(err)
+			}
+			pk, fr := astiav.AllocPacket(), astiav.AllocFrame()
+			defer pk.Free()
+			defer fr.Free()
+			sc, err := newScaler(0, 0, media.YUV420P)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer sc.close()
+			buf := append(append([]byte(nil), pkt.Data...), make([]byte, packetPadding)...)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if err := pk.FromData(buf); err != nil {
+					b.Fatal(err)
+				}
+				pk.SetSize(len(pkt.Data))
+				err := ctx.SendPacket(pk)
+				pk.Unref()
+				if err == nil {
+					err = ctx.ReceiveFrame(fr)
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+				_, err = sc.convert(fr)
+				fr.Unref()
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
+		})
+	}
 }
