@@ -1,0 +1,154 @@
+package syntax
+
+// Parse parses one line into a Pipeline. Every error it returns is an
+// *Error that points into line. Parse knows no elements: it checks the
+// syntax, that names given with name= are usable and unique, and that every
+// reference names an element of the line (before or after it).
+func Parse(line string) (*Pipeline, error) {
+	p, err := parse(line)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func parse(line string) (*Pipeline, *Error) {
+	toks, err := lex(line)
+	if err != nil {
+		return nil, err
+	}
+	if len(toks) == 0 {
+		return nil, Errorf(line, Pos{0, len(line)}, "the pipeline is empty: write at least one element")
+	}
+	p := &Pipeline{Line: line}
+	if err := build(p, toks); err != nil {
+		return nil, err
+	}
+	if err := checkNames(p); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// build turns the tokens into chains.
+func build(p *Pipeline, toks []token) *Error {
+	line := p.Line
+	var (
+		elem *Element // the element that takes properties, if any
+		bang *token   // a "!" that still waits for its node
+	)
+	// add puts n at the end of the current chain after a "!", or starts a
+	// new chain with it.
+	add := func(n Node) {
+		if bang != nil {
+			c := &p.Chains[len(p.Chains)-1]
+			c.Nodes = append(c.Nodes, n)
+		} else {
+			p.Chains = append(p.Chains, Chain{Nodes: []Node{n}})
+		}
+		bang = nil
+	}
+	for i := range toks {
+		t := &toks[i]
+		switch t.kind {
+		case tokBang:
+			if len(p.Chains) == 0 {
+				return Errorf(line, t.pos, `expected an element before "!"`)
+			}
+			if bang != nil {
+				return Errorf(line, t.pos, `expected an element after "!", not another "!"`)
+			}
+			bang, elem = t, nil
+
+		case tokRef:
+			add(Node{Ref: &Ref{Name: t.text, Pos: t.pos}})
+			elem = nil
+
+		case tokWord:
+			// After an element, a word alone starts a new chain only when
+			// something follows it that an element may have: a "!", a
+			// property or a reference. Otherwise it is a property that lacks
+			// its "=", the likelier mistake.
+			if bang == nil && elem != nil && (i+1 == len(toks) || toks[i+1].kind == tokWord) {
+				return Errorf(line, t.pos, `property %q needs a value: write %s=VALUE`, t.text, t.text)
+			}
+			if !isLetter(t.text[0]) {
+				return Errorf(line, t.pos, `element %q must start with a letter`, t.text)
+			}
+			elem = &Element{Type: t.text, TypePos: t.pos}
+			add(Node{Element: elem})
+
+		case tokProp:
+			if err := addProp(p, elem, bang, t); err != nil {
+				return err
+			}
+		}
+	}
+	if bang != nil {
+		return Errorf(line, bang.pos, `expected an element after "!"`)
+	}
+	return nil
+}
+
+// addProp adds the property t to elem, the element being written.
+func addProp(p *Pipeline, elem *Element, bang *token, t *token) *Error {
+	line, prop := p.Line, t.prop
+	switch {
+	case bang != nil:
+		return Errorf(line, t.pos, `expected an element after "!", not the property %q`, prop.Key)
+	case elem == nil && len(p.Chains) == 0:
+		return Errorf(line, t.pos, `property %q comes before any element: write the element first, as in ELEMENT %s=VALUE`, prop.Key, prop.Key)
+	case elem == nil:
+		return Errorf(line, t.pos, `property %q follows a reference: only elements take properties`, prop.Key)
+	}
+	for _, q := range elem.Props {
+		if q.Key == prop.Key {
+			return Errorf(line, prop.KeyPos, `property %q is set twice on %s`, prop.Key, elem.Type)
+		}
+	}
+	if prop.Key == "name" {
+		if !isName(prop.Value) {
+			return Errorf(line, prop.ValuePos,
+				`%q cannot name an element: a name starts with a letter and holds only letters, digits, '-' and '_'`, prop.Value)
+		}
+		elem.Name = prop.Value
+	}
+	elem.Props = append(elem.Props, prop)
+	return nil
+}
+
+// checkNames checks that no name is given twice and that every reference
+// names an element.
+func checkNames(p *Pipeline) *Error {
+	named := make(map[string]Pos) // name -> where it is given
+	for _, e := range p.Elements() {
+		if e.Name == "" {
+			continue
+		}
+		at := namePos(e)
+		if first, ok := named[e.Name]; ok {
+			return Errorf(p.Line, at, "the name %q is used twice (first at column %d)", e.Name, column(p.Line, first.Offset))
+		}
+		named[e.Name] = at
+	}
+	for _, c := range p.Chains {
+		for _, n := range c.Nodes {
+			if r := n.Ref; r != nil {
+				if _, ok := named[r.Name]; !ok {
+					return Errorf(p.Line, r.Pos, "no element is named %q (name one with name=%s)", r.Name, r.Name)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// namePos is where the value of e's name= property is written.
+func namePos(e *Element) Pos {
+	for _, q := range e.Props {
+		if q.Key == "name" {
+			return q.ValuePos
+		}
+	}
+	return e.TypePos
+}

@@ -1,0 +1,78 @@
+package syntax
+
+import (
+	"strings"
+	"unicode"
+)
+
+// String returns the pipeline as one line in a canonical form: chains apart
+// by two spaces, " ! " between nodes, one space between an element and each
+// property, values quoted only when they need it, references without their
+// pad names. For a Pipeline returned by Parse, parsing String gives back the
+// same pipeline, positions and quoting aside.
+func (p *Pipeline) String() string {
+	var b strings.Builder
+	for i, c := range p.Chains {
+		if i > 0 {
+			b.WriteString("  ")
+		}
+		for j, n := range c.Nodes {
+			if j > 0 {
+				b.WriteString(" ! ")
+			}
+			switch {
+			case n.Element != nil:
+				b.WriteString(n.Element.Type)
+				for _, q := range n.Element.Props {
+					b.WriteByte(' ')
+					b.WriteString(q.Key)
+					b.WriteByte('=')
+					writeValue(&b, q.Value)
+				}
+			case n.Ref != nil:
+				b.WriteString(n.Ref.Name)
+				b.WriteByte('.')
+			}
+		}
+	}
+	return b.String()
+}
+
+// writeValue writes v bare when it can be, else in double quotes.
+func writeValue(b *strings.Builder, v string) {
+	if !needsQuotes(v) {
+		b.WriteString(v)
+		return
+	}
+	b.WriteByte('"')
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; c {
+		case '"', '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\t':
+			b.WriteString(`\t`)
+		case '\r':
+			b.WriteString(`\r`)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('"')
+}
+
+// needsQuotes reports whether v cannot be written bare: it is empty, or it
+// holds a space, a "!" or a quote.
+func needsQuotes(v string) bool {
+	if v == "" {
+		return true
+	}
+	for _, r := range v {
+		if r == '!' || r == '"' || r == '\'' || unicode.IsSpace(r) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,68 @@
+package qos
+
+import "strconv"
+
+// DropReason says why a Gate dropped a packet.
+type DropReason uint8
+
+// The reasons a Gate drops a packet. All but Duplicate and NilPacket mean the
+// receiver's decoder cannot continue without a keyframe: the Gate drops until
+// the next one and asks for it.
+const (
+	// NotDropped is the Reason of a packet that passed.
+	NotDropped DropReason = iota
+	// NoKeyframeYet: a delta arrived before any keyframe had passed.
+	NoKeyframeYet
+	// SeqHole: a delta's Seq is more than one ahead of the last passed
+	// packet's: at least one packet in between was lost.
+	SeqHole
+	// NewEpoch: a delta of another Epoch than the last passed keyframe's:
+	// the encoder restarted, and its deltas refer to pictures this receiver
+	// never had.
+	NewEpoch
+	// BrokenChain: a delta arrived while the Gate waits for a keyframe, after
+	// an earlier drop or a Break.
+	BrokenChain
+	// Duplicate: the packet's Seq is not after the last passed packet's in
+	// the same Epoch: a repeated or replayed packet (a cache replay that
+	// overlaps the live stream, a duplicate from the network). The decoder
+	// already has it, so the chain stays intact and no keyframe is needed.
+	Duplicate
+	// WrongGOP: a delta that follows the last passed packet in Seq but
+	// belongs to another GOP than the keyframe that opened the chain.
+	WrongGOP
+	// NilPacket: Admit was given a nil packet. The Gate's state is unchanged.
+	NilPacket
+
+	numDropReasons = iota
+)
+
+var dropReasonNames = [numDropReasons]string{
+	NotDropped:    "not_dropped",
+	NoKeyframeYet: "no_keyframe_yet",
+	SeqHole:       "seq_hole",
+	NewEpoch:      "new_epoch",
+	BrokenChain:   "broken_chain",
+	Duplicate:     "duplicate",
+	WrongGOP:      "wrong_gop",
+	NilPacket:     "nil_packet",
+}
+
+// String returns the reason in snake case ("seq_hole"), fit for a log field
+// or a metric label.
+func (r DropReason) String() string {
+	if int(r) < len(dropReasonNames) {
+		return dropReasonNames[r]
+	}
+	return "drop_reason(" + strconv.Itoa(int(r)) + ")"
+}
+
+// needsKeyframe reports whether a drop for r leaves the decoder unable to
+// continue before the next keyframe.
+func (r DropReason) needsKeyframe() bool {
+	switch r {
+	case NoKeyframeYet, SeqHole, NewEpoch, BrokenChain, WrongGOP:
+		return true
+	}
+	return false
+}
