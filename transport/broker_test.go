@@ -1,0 +1,361 @@
+package transport
+
+import (
+	"bytes"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/qos"
+)
+
+func TestFanOutDeliversTheSamePacketPointer(t *testing.T) {
+	f := newFixture(t)
+	sinks := make([]*testSink, 5)
+	for i := range sinks {
+		sinks[i] = f.newSink(true)
+		f.subscribe(sinks[i], 0)
+	}
+	p := f.publish(1, 30)[0]
+	data := bytes.Clone(p.Data)
+	st := f.flush(sinks...)
+
+	for i, s := range sinks {
+		ds := deliveries(s.take())
+		if len(ds) != 1 {
+			t.Fatalf("sink %d got %d deliveries, want 1", i, len(ds))
+		}
+		if ds[0].Packet != p {
+			t.Fatalf("sink %d got a different *Packet than was published", i)
+		}
+		if ds[0].Topic != "/test/camera" || ds[0].Dropped != 0 || ds[0].Replayed {
+			t.Fatalf("sink %d got %+v", i, ds[0])
+		}
+	}
+	if !bytes.Equal(p.Data, data) {
+		t.Fatal("the packet's data changed on the way")
+	}
+	if st.Published != 1 || st.Delivered != 5 || len(st.Subscribers) != 5 {
+		t.Fatalf("stats %+v, want 1 published, 5 delivered, 5 subscribers", st)
+	}
+}
+
+func TestSlowSubscriberHoldsBackNobody(t *testing.T) {
+	f := newFixture(t)
+	fast, slow := f.newSink(true), f.newSink(false)
+	f.subscribe(fast, 1000)
+	f.subscribe(slow, 3)
+
+	// The slow subscriber acknowledges nothing: after three deliveries its
+	// window is full and it misses the rest of the 100 packets.
+	f.publish(100, 10)
+	f.flush(fast, slow)
+	fastGot := deliveries(fast.take())
+	if len(fastGot) != 100 {
+		t.Fatalf("fast subscriber got %d of 100 packets", len(fastGot))
+	}
+	checkDecodable(t, fastGot)
+	slowGot := deliveries(slow.take())
+	if got := seqs(slowGot); !slices.Equal(got, []uint64{0, 1, 2}) {
+		t.Fatalf("slow subscriber got %v, want [0 1 2]", got)
+	}
+
+	// Once it catches up, it resumes at the next keyframe and learns how
+	// many packets it missed.
+	slow.ack(3)
+	f.publish(20, 10) // seq 100..119, keyframes at 100 and 110
+	st := f.flush(fast, slow)
+	if n := len(deliveries(fast.take())); n != 20 {
+		t.Fatalf("fast subscriber got %d of 20 packets", n)
+	}
+	more := deliveries(slow.take())
+	if got := seqs(more); !slices.Equal(got, []uint64{100, 101, 102}) {
+		t.Fatalf("slow subscriber got %v after catching up, want [100 101 102]", got)
+	}
+	if more[0].Dropped != 97 {
+		t.Fatalf("first delivery after the gap says %d dropped, want 97 (seq 3..99)", more[0].Dropped)
+	}
+	slowGot = append(slowGot, more...)
+	checkDecodable(t, slowGot)
+
+	var slowStats WindowStats
+	for _, s := range st.Subscribers {
+		if s.Subscriber.Equal(slow.pid) {
+			slowStats = s.WindowStats
+		}
+	}
+	if slowStats.Delivered != 6 || slowStats.Dropped != 114 || slowStats.InFlight != 3 {
+		t.Fatalf("slow subscriber's stats %+v, want 6 delivered, 114 dropped, 3 in flight", slowStats)
+	}
+	if st.Published != 120 || st.Delivered != 126 || st.Dropped != 114 {
+		t.Fatalf("topic stats %+v, want 120 published, 126 delivered, 114 dropped", st)
+	}
+}
+
+func TestUnsubscribeStopsDeliveries(t *testing.T) {
+	f := newFixture(t)
+	s := f.newSink(true)
+	f.subscribe(s, 0)
+	f.publish(5, 10)
+	f.send(&Unsubscribe{Subscriber: s.pid})
+	f.publish(5, 10)
+	st := f.flush(s)
+	if got := seqs(deliveries(s.take())); !slices.Equal(got, []uint64{0, 1, 2, 3, 4}) {
+		t.Fatalf("got %v, want [0 1 2 3 4] and nothing after Unsubscribe", got)
+	}
+	if len(st.Subscribers) != 0 || st.Delivered != 5 {
+		t.Fatalf("stats %+v, want no subscriber and 5 delivered", st)
+	}
+}
+
+func TestSubscriberDeathStopsDeliveries(t *testing.T) {
+	f := newFixture(t)
+	s, other := f.newSink(true), f.newSink(true)
+	f.subscribe(s, 0)
+	f.subscribe(other, 0)
+	f.publish(3, 10)
+	f.flush(s)
+	s.stop()
+	waitUntil(t, "the broker drops the stopped subscriber", func() bool {
+		return len(f.stats().Subscribers) == 1
+	})
+	f.publish(3, 10)
+	st := f.flush(other)
+	if st.Delivered != 3+6 {
+		t.Fatalf("delivered %d, want 9 (3 to the dead subscriber before it died, 6 to the other)", st.Delivered)
+	}
+	if !st.Subscribers[0].Subscriber.Equal(other.pid) {
+		t.Fatalf("the remaining subscriber is %v, want %v", st.Subscribers[0].Subscriber, other.pid)
+	}
+	if n := len(deliveries(other.take())); n != 6 {
+		t.Fatalf("the living subscriber got %d of 6 packets", n)
+	}
+}
+
+func TestMidGOPSubscriberStartsAtKeyframe(t *testing.T) {
+	f := newFixture(t)
+	f.publish(5, 10) // seq 0..4: a GOP in progress
+	s := f.newSink(true)
+	f.subscribe(s, 0)
+	f.publish(20, 10) // seq 5..24: the GOP's rest, then keyframes at 10 and 20
+	st := f.flush(s)
+	ds := deliveries(s.take())
+	if len(ds) == 0 || !ds[0].Packet.Key || ds[0].Packet.Seq != 10 {
+		t.Fatalf("first delivery %v, want the keyframe seq 10", seqs(ds))
+	}
+	checkDecodable(t, ds)
+	if len(ds) != 15 || ds[0].Dropped != 0 {
+		t.Fatalf("got %v (first Dropped %d), want seq 10..24 with nothing reported dropped", seqs(ds), ds[0].Dropped)
+	}
+	if st.Skipped != 5 || st.Dropped != 0 {
+		t.Fatalf("stats %+v, want 5 skipped (seq 5..9) and none dropped", st)
+	}
+}
+
+func TestEndOfStreamWhenLastPublisherLeaves(t *testing.T) {
+	f := newFixture(t)
+	s := f.newSink(true)
+	f.subscribe(s, 0)
+	pubA, pubB := f.newSink(true), f.newSink(true)
+	f.send(&PublisherJoined{Publisher: pubA.pid})
+	f.send(&PublisherJoined{Publisher: pubB.pid})
+	f.publish(3, 10)
+	f.send(&PublisherLeft{Publisher: pubA.pid})
+	if st := f.flush(s); st.Publishers != 1 {
+		t.Fatalf("%d publishers after one of two left, want 1", st.Publishers)
+	}
+	if n := count[*EndOfStream](s.take()); n != 0 {
+		t.Fatalf("EndOfStream while a publisher remains (%d)", n)
+	}
+	f.send(&PublisherLeft{Publisher: pubB.pid})
+	f.send(&PublisherLeft{Publisher: pubB.pid}) // a repeat says nothing new
+	f.flush(s)
+	events := s.take()
+	if n := count[*EndOfStream](events); n != 1 {
+		t.Fatalf("got %d EndOfStream after the last publisher left, want 1", n)
+	}
+	if eos := events[len(events)-1].(*EndOfStream); eos.Topic != "/test/camera" {
+		t.Fatalf("EndOfStream for topic %q", eos.Topic)
+	}
+
+	// A publisher that stops without a word has left too.
+	pubC := f.newSink(true)
+	f.send(&PublisherJoined{Publisher: pubC.pid})
+	f.flush()
+	pubC.stop()
+	waitUntil(t, "the broker notices the stopped publisher", func() bool {
+		return f.stats().Publishers == 0
+	})
+	f.flush(s)
+	if n := count[*EndOfStream](s.take()); n != 1 {
+		t.Fatalf("got %d EndOfStream after the publisher stopped, want 1", n)
+	}
+
+	// The next stream starts at a keyframe, even if its first packet is not one.
+	f.src.restart()
+	f.src.next(true) // not published: the new stream's keyframe was lost
+	f.publish(12, 10)
+	f.flush(s)
+	ds := deliveries(s.take())
+	if len(ds) == 0 || ds[0].Packet.Seq != 10 || ds[0].Packet.Epoch != f.src.epoch {
+		t.Fatalf("after end of stream got %v, want the new stream from its keyframe seq 10", seqs(ds))
+	}
+}
+
+func TestNoEndOfStreamWithoutPublisher(t *testing.T) {
+	f := newFixture(t)
+	s := f.newSink(true)
+	f.subscribe(s, 0)
+	f.send(&PublisherLeft{})
+	f.flush(s)
+	if n := count[*EndOfStream](s.take()); n != 0 {
+		t.Fatalf("got %d EndOfStream on a topic that never had a publisher", n)
+	}
+}
+
+func TestAnonymousPublisherEndsStream(t *testing.T) {
+	f := newFixture(t)
+	s := f.newSink(true)
+	f.subscribe(s, 0)
+	f.publish(2, 10) // Publish without a Publisher
+	f.send(&PublisherLeft{})
+	f.flush(s)
+	if n := count[*EndOfStream](s.take()); n != 1 {
+		t.Fatalf("got %d EndOfStream, want 1", n)
+	}
+}
+
+func TestCloseEndsSubscribersStreams(t *testing.T) {
+	f := newFixture(t)
+	s := f.newSink(true)
+	f.subscribe(s, 0)
+	f.publish(2, 10)
+	if err := f.bus.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s.ping()
+	events := s.take()
+	if len(deliveries(events)) != 2 || count[*EndOfStream](events) != 1 {
+		t.Fatalf("after Close the subscriber has %v, want 2 deliveries then EndOfStream", events)
+	}
+	if _, err := f.bus.Topic("/test/camera"); err != ErrBusClosed {
+		t.Fatalf("Topic after Close: %v, want ErrBusClosed", err)
+	}
+}
+
+func TestKeyframeRequestsForwardedAndRateLimited(t *testing.T) {
+	clock := &fakeClock{}
+	f := newFixture(t, WithClock(clock.Now))
+	sub := f.newSink(true)
+	f.subscribe(sub, 0)
+
+	// No publisher yet: there is nobody to ask, and the limit is not used up.
+	f.send(&KeyframeRequest{Topic: "/test/camera"})
+
+	pub1, pub2 := f.newSink(true), f.newSink(true)
+	f.send(&PublisherJoined{Publisher: pub1.pid})
+	f.sys.Root.Send(f.topic, &Publish{Packet: f.src.next(true), Publisher: pub2.pid}) // joins by publishing
+	for range 3 {
+		f.send(&KeyframeRequest{})
+	}
+	f.flush()
+	clock.Advance(qos.DefaultKeyframeRequestInterval - time.Millisecond)
+	f.send(&KeyframeRequest{})
+	f.flush()
+	clock.Advance(time.Millisecond)
+	f.send(&KeyframeRequest{})
+	st := f.flush(pub1, pub2)
+
+	for i, p := range []*testSink{pub1, pub2} {
+		events := p.take()
+		if n := count[*KeyframeRequest](events); n != 2 {
+			t.Fatalf("publisher %d got %d keyframe requests, want 2", i+1, n)
+		}
+		for _, e := range events {
+			if r, ok := e.(*KeyframeRequest); ok && r.Topic != "/test/camera" {
+				t.Fatalf("publisher %d got a request for topic %q", i+1, r.Topic)
+			}
+		}
+	}
+	if st.KeyframeRequests != 6 || st.KeyframeRequestsForwarded != 2 || st.KeyframeRequestsSuppressed != 3 {
+		t.Fatalf("stats: %d requests, %d forwarded, %d suppressed; want 6, 2, 3",
+			st.KeyframeRequests, st.KeyframeRequestsForwarded, st.KeyframeRequestsSuppressed)
+	}
+}
+
+// gopRetainer keeps the current GOP, the way a TRANSIENT_LOCAL cache would.
+type gopRetainer struct{ gop []*media.Packet }
+
+func (r *gopRetainer) Retain(p *media.Packet) {
+	if p.Key {
+		r.gop = r.gop[:0]
+	}
+	r.gop = append(r.gop, p)
+}
+
+func (r *gopRetainer) Replay() []*media.Packet { return r.gop }
+
+func TestRetainerReplaysBeforeLive(t *testing.T) {
+	f := newFixture(t, WithRetainer(func(string) Retainer { return &gopRetainer{} }))
+	f.publish(14, 10) // seq 0..13: the current GOP is 10..13
+	s := f.newSink(true)
+	f.subscribe(s, 0)
+	f.publish(3, 10) // seq 14..16
+	st := f.flush(s)
+	ds := deliveries(s.take())
+	if got := seqs(ds); !slices.Equal(got, []uint64{10, 11, 12, 13, 14, 15, 16}) {
+		t.Fatalf("late subscriber got %v, want the retained GOP 10..13 then live 14..16", got)
+	}
+	for i, d := range ds {
+		if want := i < 4; d.Replayed != want {
+			t.Fatalf("delivery of seq %d: Replayed %v, want %v", d.Packet.Seq, d.Replayed, want)
+		}
+	}
+	checkDecodable(t, ds)
+	if st.Replayed != 4 {
+		t.Fatalf("stats count %d replayed, want 4", st.Replayed)
+	}
+}
+
+// panickyRetainer panics when it sees the packet with Seq panicAt.
+type panickyRetainer struct{ panicAt uint64 }
+
+func (r panickyRetainer) Retain(p *media.Packet) {
+	if p.Seq == r.panicAt {
+		panic("retainer failure")
+	}
+}
+
+func (panickyRetainer) Replay() []*media.Packet { return nil }
+
+func TestBrokerRestartKeepsSubscribers(t *testing.T) {
+	f := newFixture(t, WithRetainer(func(string) Retainer { return panickyRetainer{panicAt: 5} }))
+	s := f.newSink(true)
+	f.subscribe(s, 0)
+	f.publish(15, 10) // the broker panics on seq 5
+	st := f.flush(s)
+	if st.Restarts != 1 || len(st.Subscribers) != 1 {
+		t.Fatalf("stats %+v, want 1 restart and the subscriber kept", st)
+	}
+	ds := deliveries(s.take())
+	if got := seqs(ds); !slices.Equal(got, []uint64{0, 1, 2, 3, 4, 10, 11, 12, 13, 14}) {
+		t.Fatalf("got %v, want 0..4, then from the keyframe 10 on", got)
+	}
+}
+
+func TestResubscribeStartsOver(t *testing.T) {
+	f := newFixture(t)
+	s := f.newSink(false)
+	f.subscribe(s, 2)
+	f.publish(5, 10) // 0, 1 delivered; window full
+	f.subscribe(s, 4)
+	f.publish(10, 10) // 5..9 skipped, then 10..13 delivered
+	st := f.flush(s)
+	if got := seqs(deliveries(s.take())); !slices.Equal(got, []uint64{0, 1, 10, 11, 12, 13}) {
+		t.Fatalf("got %v, want [0 1 10 11 12 13]", got)
+	}
+	if len(st.Subscribers) != 1 || st.Subscribers[0].Size != 4 || st.Delivered != 6 {
+		t.Fatalf("stats %+v, want one subscriber with window 4 and 6 delivered", st)
+	}
+}

@@ -1,0 +1,216 @@
+package transport
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/rs/zerolog"
+
+	"github.com/gopline/gopline/qos"
+)
+
+// DefaultStatsTimeout is how long Bus.Stats waits for a broker's answer. A
+// broker answers at once unless its mailbox is deep in packets; a second is
+// far beyond that and short enough for a command-line listing.
+const DefaultStatsTimeout = time.Second
+
+// Restart limits of a topic's broker: a broker that panics more often than
+// this is stopped (and spawned afresh by the next Bus.Topic).
+const (
+	brokerMaxRestarts   = 10
+	brokerRestartWithin = 10 * time.Second
+)
+
+// brokerSupervision restarts a broker after a panic. A broker is spawned from
+// the root context, so its supervisor is its guardian (actor.WithGuardian),
+// not the WithSupervisor strategy, which supervises an actor's children. One
+// strategy value for all brokers means one guardian per actor system.
+var brokerSupervision = actor.NewOneForOneStrategy(brokerMaxRestarts, brokerRestartWithin,
+	func(reason any) actor.Directive { return actor.RestartDirective })
+
+// Bus holds the topics of one process: a broker actor per topic, spawned on
+// first use. A Bus is safe for concurrent use. Use one Bus per actor system:
+// brokers are named after their topics ("topic/camera"), so a second Bus on
+// the same system cannot make a topic the first already made.
+type Bus struct {
+	system *actor.ActorSystem
+	cfg    busConfig
+
+	mu     sync.Mutex
+	topics map[string]*actor.PID
+	closed bool
+}
+
+type busConfig struct {
+	log              zerolog.Logger
+	now              func() time.Time
+	keyframeInterval time.Duration
+	retainer         func(topic string) Retainer
+	statsTimeout     time.Duration
+}
+
+// Option configures a Bus (NewBus).
+type Option func(*busConfig)
+
+// WithLogger sets the logger of the Bus and its brokers (default: none).
+func WithLogger(log zerolog.Logger) Option { return func(c *busConfig) { c.log = log } }
+
+// WithClock sets the clock that keyframe requests are rate-limited on
+// (default time.Now). Tests use it to run time at will; nil keeps the
+// default.
+func WithClock(now func() time.Time) Option {
+	return func(c *busConfig) {
+		if now != nil {
+			c.now = now
+		}
+	}
+}
+
+// WithKeyframeRequestInterval sets the shortest time between two keyframe
+// requests a topic forwards to its publishers (default
+// qos.DefaultKeyframeRequestInterval). d <= 0 forwards every request.
+func WithKeyframeRequestInterval(d time.Duration) Option {
+	return func(c *busConfig) { c.keyframeInterval = max(d, 0) }
+}
+
+// WithRetainer sets how each topic keeps packets for late subscribers:
+// newRetainer is called once per topic, when the topic is made. The default
+// is Volatile for every topic.
+func WithRetainer(newRetainer func(topic string) Retainer) Option {
+	return func(c *busConfig) {
+		if newRetainer != nil {
+			c.retainer = newRetainer
+		}
+	}
+}
+
+// WithStatsTimeout sets how long Stats waits for a broker (default
+// DefaultStatsTimeout); d <= 0 keeps the default.
+func WithStatsTimeout(d time.Duration) Option {
+	return func(c *busConfig) {
+		if d > 0 {
+			c.statsTimeout = d
+		}
+	}
+}
+
+// NewBus returns an empty Bus whose brokers run on system. Close stops them.
+func NewBus(system *actor.ActorSystem, opts ...Option) *Bus {
+	cfg := busConfig{
+		log:              zerolog.Nop(),
+		now:              time.Now,
+		keyframeInterval: qos.DefaultKeyframeRequestInterval,
+		retainer:         func(string) Retainer { return Volatile{} },
+		statsTimeout:     DefaultStatsTimeout,
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return &Bus{system: system, cfg: cfg, topics: make(map[string]*actor.PID)}
+}
+
+// Topic returns the broker of the topic name, spawning it on first use (and
+// again if it stopped after too many panics). Publishers and subscribers send
+// it the messages of this package. name must pass ValidateTopicName.
+//
+// A broker that panics is restarted with its subscribers and publishers kept,
+// but it forgets what each subscriber has in flight: every subscriber resumes
+// at the next keyframe. A broker that panics more than 10 times in 10 seconds
+// is stopped, and its subscribers receive EndOfStream.
+func (b *Bus) Topic(name string) (*actor.PID, error) {
+	if err := ValidateTopicName(name); err != nil {
+		return nil, err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return nil, ErrBusClosed
+	}
+	if pid, ok := b.topics[name]; ok {
+		if _, alive := b.system.ProcessRegistry.GetLocal(pid.Id); alive {
+			return pid, nil
+		}
+		b.cfg.log.Warn().Str("topic", name).Msg("topic broker had stopped; starting a new one")
+	}
+	limiter, err := qos.NewKeyframeLimiter(qos.WithClock(b.cfg.now), qos.WithKeyframeRequestInterval(b.cfg.keyframeInterval))
+	if err != nil {
+		return nil, fmt.Errorf("transport: topic %s: %w", name, err)
+	}
+	state := newTopicState(name, b.cfg.retainer(name), limiter, b.cfg.log)
+	props := actor.PropsFromProducer(func() actor.Actor { return &broker{state} },
+		actor.WithGuardian(brokerSupervision))
+	pid, err := b.system.Root.SpawnNamed(props, brokerName(name))
+	if err != nil {
+		return nil, fmt.Errorf("transport: starting topic %s: %w", name, err)
+	}
+	b.topics[name] = pid
+	return pid, nil
+}
+
+// brokerName is the actor name of a topic's broker.
+func brokerName(topic string) string { return "topic" + topic }
+
+// Topics returns the names of the Bus's topics, sorted; none after Close.
+func (b *Bus) Topics() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	names := make([]string, 0, len(b.topics))
+	for name := range b.topics {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Stats asks the topic's broker for its counters. It does not make the
+// topic: a name the Bus does not know yields ErrUnknownTopic.
+func (b *Bus) Stats(name string) (TopicStats, error) {
+	b.mu.Lock()
+	pid, ok := b.topics[name]
+	b.mu.Unlock()
+	if !ok {
+		return TopicStats{}, fmt.Errorf("%w: %q", ErrUnknownTopic, name)
+	}
+	res, err := b.system.Root.RequestFuture(pid, &StatsRequest{}, b.cfg.statsTimeout).Result()
+	if err != nil {
+		return TopicStats{}, fmt.Errorf("%w: %s: %w", ErrTopicUnavailable, name, err)
+	}
+	st, ok := res.(TopicStats)
+	if !ok {
+		// A stopped broker's request is answered by the dead-letter process.
+		return TopicStats{}, fmt.Errorf("%w: %s: answered %T", ErrTopicUnavailable, name, res)
+	}
+	return st, nil
+}
+
+// Close stops every broker gracefully: each first handles the messages
+// already in its mailbox, then sends EndOfStream to its subscribers. Close
+// waits for them to stop; afterwards Topic returns ErrBusClosed. Closing a
+// closed Bus does nothing.
+func (b *Bus) Close() error {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return nil
+	}
+	b.closed = true
+	topics := b.topics
+	b.topics = make(map[string]*actor.PID)
+	b.mu.Unlock()
+
+	futures := make(map[string]*actor.Future, len(topics))
+	for name, pid := range topics {
+		futures[name] = b.system.Root.PoisonFuture(pid)
+	}
+	var errs []error
+	for name, f := range futures {
+		if err := f.Wait(); err != nil {
+			errs = append(errs, fmt.Errorf("transport: stopping topic %s: %w", name, err))
+		}
+	}
+	return errors.Join(errs...)
+}

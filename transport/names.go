@@ -1,0 +1,38 @@
+package transport
+
+import "fmt"
+
+// MaxTopicNameLen bounds a topic name's length in bytes: names travel in
+// every Delivery and, later, over the network, and no sensible name comes
+// near it.
+const MaxTopicNameLen = 256
+
+// ValidateTopicName reports whether name is a valid topic name, in the manner
+// of ROS 2's fully qualified names: it starts with '/', holds only ASCII
+// letters, digits, '_' and '/', has no empty segment ("//") and does not end
+// with '/'. Examples: "/camera", "/robot1/camera/front_h264".
+func ValidateTopicName(name string) error {
+	switch {
+	case name == "":
+		return fmt.Errorf("%w: empty name (want e.g. \"/camera\")", ErrInvalidTopicName)
+	case len(name) > MaxTopicNameLen:
+		return fmt.Errorf("%w: %d bytes long (at most %d)", ErrInvalidTopicName, len(name), MaxTopicNameLen)
+	case name[0] != '/':
+		return fmt.Errorf("%w: %q must start with '/'", ErrInvalidTopicName, name)
+	case name[len(name)-1] == '/':
+		return fmt.Errorf("%w: %q must not end with '/'", ErrInvalidTopicName, name)
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c == '/':
+			if i > 0 && name[i-1] == '/' {
+				return fmt.Errorf("%w: %q has an empty segment (\"//\") at byte %d", ErrInvalidTopicName, name, i)
+			}
+		case c == '_', '0' <= c && c <= '9', 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
+		default:
+			return fmt.Errorf("%w: %q has %q at byte %d (allowed: ASCII letters, digits, '_', '/')", ErrInvalidTopicName, name, name[i:i+1], i)
+		}
+	}
+	return nil
+}
