@@ -1,0 +1,26 @@
+package pipeline
+
+import "errors"
+
+// Sentinel errors of the pipeline package; returned errors wrap them with
+// the names of the nodes involved.
+var (
+	// ErrMismatch means a link joins an output to an input that cannot take
+	// it: raw frames into a packet input, H.264 packets into a JPEG decoder.
+	ErrMismatch = errors.New("pipeline: link type mismatch")
+	// ErrUnknownNode means a link or a lookup names no node of the graph.
+	ErrUnknownNode = errors.New("pipeline: unknown node")
+	// ErrDuplicateNode means two nodes share one name.
+	ErrDuplicateNode = errors.New("pipeline: duplicate node name")
+	// ErrBadGraph means the graph cannot run as built: a node without the
+	// input or output its element needs, two inputs into one node, a cycle.
+	ErrBadGraph = errors.New("pipeline: invalid graph")
+	// ErrStarted means the graph was changed or started again after Start.
+	ErrStarted = errors.New("pipeline: already started")
+	// ErrNodeFailed means a node kept failing and was stopped by its
+	// supervisor; the pipeline stops with it.
+	ErrNodeFailed = errors.New("pipeline: node failed")
+	// ErrStopTimeout means end of stream did not reach every sink in time
+	// during Stop; the actors were stopped anyway.
+	ErrStopTimeout = errors.New("pipeline: end of stream did not drain in time")
+)

@@ -1,0 +1,398 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/gopline/gopline/media"
+)
+
+// DefaultWindow is how many items a link carries unacknowledged: enough to
+// keep every stage busy while the next item is on its way, few enough that a
+// stalled stage holds back at most a few frames (latency, memory).
+const DefaultWindow = 4
+
+// Messages between nodes. Every item is answered with credit once the
+// receiver has handed on what it made of it, so each link holds at most
+// DefaultWindow items and a slow stage slows its upstream instead of letting
+// queues grow.
+type (
+	itemMsg struct {
+		v    any // *media.Frame or *media.Packet
+		from *actor.PID
+	}
+	creditMsg struct {
+		n    int
+		from *actor.PID
+	}
+	eosMsg      struct{}
+	keyframeMsg struct{}
+	tickMsg     struct{ gen uint64 }
+	beginMsg    struct{}
+	haltMsg     struct{}
+	startedMsg  struct {
+		name string
+		err  error
+	}
+	doneMsg struct{ name string }
+)
+
+// link is one output of a node.
+type link struct {
+	to      *actor.PID
+	credit  int
+	pending []any
+}
+
+// node is one running node. Its fields outlive restarts of its actor, so
+// credits, counters and queued items survive a panic in the stage; only the
+// Stage is made anew. Only the node's actor goroutine touches it (stats
+// excepted).
+type node struct {
+	name     string
+	element  Element
+	pipe     *Pipeline
+	upstream *actor.PID // nil for sources
+	outs     []*link
+	stats    nodeStats
+
+	stage   Stage
+	env     *Env
+	started bool // the stage has been started at least once
+
+	unacked    int  // items received and not yet credited back upstream
+	inputEnded bool // end of stream reached this node
+	flushed    bool
+	eosSent    bool
+
+	// sources
+	begun   bool
+	heldDue time.Time
+	held    any
+	timer   *time.Timer
+	gen     uint64
+}
+
+func (n *node) kind() string {
+	switch {
+	case n.element.In.Kind == KindNone:
+		return "source"
+	case n.element.Out.Kind == KindNone:
+		return "sink"
+	}
+	return "filter"
+}
+
+// nodeActor is the actor shell around a node: it turns messages into calls
+// on the node and its Stage.
+type nodeActor struct{ n *node }
+
+func (a *nodeActor) Receive(ctx actor.Context) {
+	n := a.n
+	if n.env != nil {
+		n.env.ctx = ctx
+	}
+	switch m := ctx.Message().(type) {
+	case *actor.Started:
+		n.start(ctx)
+	case *actor.Restarting:
+		n.stats.restarts.Add(1)
+		n.pipe.log.Warn().Str("node", n.name).Str("element", n.element.Type).Uint64("restarts", n.stats.restarts.Load()).Msg("stage panicked; restarting it")
+		n.stopStage()
+	case *actor.Stopping:
+		n.stopStage()
+	case *itemMsg:
+		n.onItem(ctx, m)
+	case *creditMsg:
+		n.onCredit(ctx, m)
+	case *eosMsg:
+		n.endOfInput(ctx)
+	case *keyframeMsg:
+		n.onKeyframeRequest(ctx)
+	case *tickMsg:
+		if m.gen == n.gen {
+			n.releaseHeld(ctx)
+			n.pump(ctx)
+		}
+	case *beginMsg:
+		n.begun = true
+		n.pump(ctx)
+	case *haltMsg:
+		n.halt(ctx)
+	default:
+		if r, ok := n.stage.(Receiver); ok && n.stage != nil {
+			if _, err := r.Receive(m); err != nil {
+				n.stats.errors.Add(1)
+				n.pipe.log.Warn().Err(err).Str("node", n.name).Msg("stage message failed")
+			}
+			n.tryDrain(ctx)
+		}
+	}
+}
+
+func (n *node) start(ctx actor.Context) {
+	restart := n.started
+	n.gen++ // ticks of a previous incarnation are stale
+	n.env = &Env{Node: n.name, Log: n.pipe.log.With().Str("node", n.name).Str("element", n.element.Type).Logger(),
+		Now: n.pipe.now, Bus: n.pipe.bus, node: n, ctx: ctx}
+	stage, err := n.element.New()
+	if err == nil {
+		err = stage.Start(n.env)
+		if err != nil {
+			_ = stage.Stop()
+		}
+	}
+	if err != nil {
+		err = fmt.Errorf("%s (%s): %w", n.name, n.element.Type, err)
+		if !restart {
+			ctx.Send(ctx.Parent(), &startedMsg{name: n.name, err: err})
+		} else {
+			n.pipe.log.Error().Err(err).Msg("stage cannot start again after a restart; stopping the node")
+		}
+		ctx.Stop(ctx.Self())
+		return
+	}
+	n.stage, n.started = stage, true
+	if !restart {
+		ctx.Send(ctx.Parent(), &startedMsg{name: n.name})
+		return
+	}
+	// The item that made the stage panic is lost; credit it so upstream
+	// does not lose a slot of its window, and carry on.
+	n.held = nil
+	n.tryDrain(ctx)
+	if n.inputEnded {
+		n.finishInput(ctx)
+	}
+}
+
+func (n *node) stopStage() {
+	if n.timer != nil {
+		n.timer.Stop()
+		n.timer = nil
+	}
+	if n.stage != nil {
+		if err := n.stage.Stop(); err != nil {
+			n.pipe.log.Warn().Err(err).Str("node", n.name).Msg("stage stop")
+		}
+		n.stage = nil
+	}
+}
+
+func (n *node) onItem(ctx actor.Context, m *itemMsg) {
+	n.unacked++
+	n.stats.in.Add(1)
+	proc, ok := n.stage.(Processor)
+	if !ok {
+		n.tryDrain(ctx)
+		return
+	}
+	if err := n.element.In.accepts(m.v); err != nil {
+		n.stats.errors.Add(1)
+		n.env.Log.Warn().Err(err).Msg("item refused")
+	} else if err := proc.Process(m.v); err != nil {
+		n.stats.errors.Add(1)
+		n.env.Log.Debug().Err(err).Msg("item failed")
+	}
+	n.observe(m.v)
+	n.tryDrain(ctx)
+}
+
+// observe records an item's age when this node is done with it.
+func (n *node) observe(v any) {
+	var t time.Time
+	switch it := v.(type) {
+	case *media.Frame:
+		t = it.CaptureTime
+	case *media.Packet:
+		t = it.CaptureTime
+	}
+	if !t.IsZero() {
+		n.stats.latency.add(n.pipe.now().Sub(t))
+	}
+}
+
+func (n *node) emit(ctx actor.Context, v any) {
+	n.stats.out.Add(1)
+	if p, ok := v.(*media.Packet); ok {
+		n.stats.bytes.Add(uint64(len(p.Data)))
+	}
+	for _, l := range n.outs {
+		if l.credit > 0 && len(l.pending) == 0 {
+			l.credit--
+			ctx.Send(l.to, &itemMsg{v: v, from: ctx.Self()})
+		} else {
+			l.pending = append(l.pending, v)
+		}
+	}
+}
+
+func (n *node) onCredit(ctx actor.Context, m *creditMsg) {
+	for _, l := range n.outs {
+		if l.to.Equal(m.from) {
+			l.credit += m.n
+			for l.credit > 0 && len(l.pending) > 0 {
+				l.credit--
+				ctx.Send(l.to, &itemMsg{v: l.pending[0], from: ctx.Self()})
+				l.pending[0] = nil
+				l.pending = l.pending[1:]
+			}
+		}
+	}
+	n.tryDrain(ctx)
+	n.pump(ctx)
+}
+
+// drained reports whether every output has handed on all it was given.
+func (n *node) drained() bool {
+	for _, l := range n.outs {
+		if len(l.pending) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// free reports whether every output can take an item now.
+func (n *node) free() bool {
+	for _, l := range n.outs {
+		if l.credit == 0 || len(l.pending) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// tryDrain credits upstream and moves end of stream on once the outputs
+// have handed on everything.
+func (n *node) tryDrain(ctx actor.Context) {
+	if !n.drained() {
+		return
+	}
+	if n.unacked > 0 && n.upstream != nil {
+		ctx.Send(n.upstream, &creditMsg{n: n.unacked, from: ctx.Self()})
+	}
+	n.unacked = 0
+	if d, ok := n.stage.(Drainer); ok {
+		d.Drained()
+	}
+	if n.inputEnded && n.flushed && !n.eosSent {
+		n.eosSent = true
+		for _, l := range n.outs {
+			ctx.Send(l.to, &eosMsg{})
+		}
+		if len(n.outs) == 0 {
+			ctx.Send(ctx.Parent(), &doneMsg{name: n.name})
+		}
+		n.pipe.log.Debug().Str("node", n.name).Msg("end of stream")
+	}
+}
+
+// endOfInput marks the end of the node's input (end of stream from
+// upstream, or a source's own end) and flushes the stage.
+func (n *node) endOfInput(ctx actor.Context) {
+	if n.inputEnded {
+		return
+	}
+	n.inputEnded = true
+	n.finishInput(ctx)
+}
+
+func (n *node) finishInput(ctx actor.Context) {
+	if n.timer != nil {
+		n.timer.Stop()
+		n.timer = nil
+	}
+	n.held = nil
+	if f, ok := n.stage.(Flusher); ok && !n.flushed {
+		if err := f.Flush(); err != nil {
+			n.stats.errors.Add(1)
+			n.env.Log.Warn().Err(err).Msg("flush at end of stream")
+		}
+	}
+	n.flushed = true
+	n.tryDrain(ctx)
+}
+
+func (n *node) halt(ctx actor.Context) {
+	if n.inputEnded {
+		return
+	}
+	if s, ok := n.stage.(Stopper); ok {
+		s.Halt()
+		return
+	}
+	n.endOfInput(ctx)
+}
+
+func (n *node) onKeyframeRequest(ctx actor.Context) {
+	if f, ok := n.stage.(KeyframeForcer); ok {
+		f.ForceKeyframe()
+		return
+	}
+	if n.upstream != nil {
+		ctx.Send(n.upstream, &keyframeMsg{})
+	}
+}
+
+func (n *node) requestKeyframe(ctx actor.Context) {
+	if n.upstream != nil {
+		ctx.Send(n.upstream, &keyframeMsg{})
+		return
+	}
+	if f, ok := n.stage.(KeyframeForcer); ok {
+		f.ForceKeyframe()
+	}
+}
+
+// pump asks a Source for items while the outputs take them: unpaced items
+// go out at once, paced ones wait for their moment.
+func (n *node) pump(ctx actor.Context) {
+	src, ok := n.stage.(Source)
+	if !ok || !n.begun || n.inputEnded || n.held != nil {
+		return
+	}
+	for n.drained() {
+		v, due, err := src.Next()
+		if errors.Is(err, io.EOF) {
+			n.endOfInput(ctx)
+			return
+		}
+		if err != nil {
+			n.stats.errors.Add(1)
+			n.env.Log.Error().Err(err).Msg("source failed; ending its stream")
+			n.endOfInput(ctx)
+			return
+		}
+		if due.IsZero() {
+			n.emit(ctx, v)
+			continue
+		}
+		n.held, n.heldDue = v, due
+		if wait := due.Sub(n.pipe.now()); wait > 0 {
+			self, gen, root := ctx.Self(), n.gen, n.pipe.system.Root
+			n.timer = time.AfterFunc(wait, func() { root.Send(self, &tickMsg{gen: gen}) })
+			return
+		}
+		n.releaseHeld(ctx)
+	}
+}
+
+// releaseHeld emits the paced item whose moment has come, or drops it when
+// the pipeline is still busy: a live source never falls behind.
+func (n *node) releaseHeld(ctx actor.Context) {
+	if n.held == nil {
+		return
+	}
+	v := n.held
+	n.held, n.timer = nil, nil
+	if n.free() {
+		n.emit(ctx, v)
+	} else {
+		n.stats.dropped.Add(1)
+	}
+}

@@ -1,0 +1,458 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/rs/zerolog"
+
+	"github.com/gopline/gopline/transport"
+)
+
+// Supervision of every node: a panicking stage is restarted with a fresh
+// Stage, up to MaxRestarts times within RestartWindow; past that the node is
+// stopped and the pipeline fails with ErrNodeFailed.
+const (
+	MaxRestarts   = 10
+	RestartWindow = 10 * time.Second
+)
+
+// DefaultStopTimeout bounds how long Stop waits for end of stream to reach
+// every sink before it stops the actors anyway.
+const DefaultStopTimeout = 5 * time.Second
+
+type config struct {
+	log         zerolog.Logger
+	system      *actor.ActorSystem
+	bus         *transport.Bus
+	now         func() time.Time
+	stopTimeout time.Duration
+}
+
+// Option configures a Pipeline.
+type Option func(*config)
+
+// WithLogger sets the pipeline's logger (default: none). When the pipeline
+// makes its own actor system, protoactor's log goes to it too, at warning
+// level and above.
+func WithLogger(log zerolog.Logger) Option { return func(c *config) { c.log = log } }
+
+// WithSystem runs the pipeline on an existing actor system, shared with
+// other pipelines of the process. By default it makes its own and shuts it
+// down after Stop.
+func WithSystem(system *actor.ActorSystem) Option { return func(c *config) { c.system = system } }
+
+// WithBus makes the pipeline's publish and subscribe elements use bus, so
+// that several pipelines of one process share topics. The bus must belong to
+// the pipeline's actor system. By default the pipeline makes its own.
+func WithBus(bus *transport.Bus) Option { return func(c *config) { c.bus = bus } }
+
+// WithClock replaces the wall clock (tests).
+func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
+
+// WithStopTimeout bounds how long Stop waits for the stream to drain.
+func WithStopTimeout(d time.Duration) Option { return func(c *config) { c.stopTimeout = d } }
+
+// NewSystem makes an actor system whose own log goes to log at warning
+// level and above: protoactor's info lines (every actor start) are noise in
+// a media pipeline.
+func NewSystem(log zerolog.Logger) *actor.ActorSystem {
+	plog := log.With().Str("lib", "protoactor").Logger().Level(max(log.GetLevel(), zerolog.WarnLevel))
+	return actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
+		return slog.New(zerolog.NewSlogHandler(plog))
+	}))
+}
+
+var pipelineIDs atomic.Uint64
+
+// Pipeline is a graph of named nodes, each running one Element in an actor.
+//
+// Build it with Add and Link (or Parse for the one-line syntax), then Start,
+// then Wait for the end of its sources or Stop it. A Pipeline runs once.
+type Pipeline struct {
+	cfg    config
+	log    zerolog.Logger
+	now    func() time.Time
+	system *actor.ActorSystem
+	bus    *transport.Bus
+	id     string
+
+	order  []string
+	nodes  map[string]*node
+	inputs map[string]string // node -> its upstream node
+
+	mu       sync.Mutex
+	started  bool
+	stopped  bool
+	startAt  time.Time
+	coord    *actor.PID
+	done     chan struct{}
+	failure  error
+	finished chan struct{} // closed once the actors are all stopped
+}
+
+// New makes an empty pipeline.
+func New(opts ...Option) *Pipeline {
+	cfg := config{log: zerolog.Nop(), now: time.Now, stopTimeout: DefaultStopTimeout}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return &Pipeline{cfg: cfg, log: cfg.log, now: cfg.now, nodes: map[string]*node{}, inputs: map[string]string{},
+		id: fmt.Sprintf("pipeline-%d", pipelineIDs.Add(1)), done: make(chan struct{}), finished: make(chan struct{})}
+}
+
+// Add adds a node running el under a unique name.
+func (p *Pipeline) Add(name string, el Element) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.started {
+		return ErrStarted
+	}
+	if name == "" {
+		return fmt.Errorf("%w: a node needs a name", ErrBadGraph)
+	}
+	if _, dup := p.nodes[name]; dup {
+		return fmt.Errorf("%w: %q", ErrDuplicateNode, name)
+	}
+	if el.New == nil {
+		return fmt.Errorf("%w: node %q: element %q has no constructor", ErrBadGraph, name, el.Type)
+	}
+	p.nodes[name] = &node{name: name, element: el, pipe: p}
+	p.order = append(p.order, name)
+	return nil
+}
+
+// Link connects the output of node from to the input of node to. The link's
+// types are checked here: an error names both nodes and what each side
+// carries.
+func (p *Pipeline) Link(from, to string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.started {
+		return ErrStarted
+	}
+	src, ok := p.nodes[from]
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrUnknownNode, from)
+	}
+	dst, ok := p.nodes[to]
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrUnknownNode, to)
+	}
+	if src.element.Out.Kind == KindNone {
+		return fmt.Errorf("%w: %s (%s) is a sink: it has no output to link to %s", ErrBadGraph, from, src.element.Type, to)
+	}
+	if dst.element.In.Kind == KindNone {
+		return fmt.Errorf("%w: %s (%s) is a source: it takes no input from %s", ErrBadGraph, to, dst.element.Type, from)
+	}
+	if out := p.outCaps(from); !out.CanFeed(dst.element.In) {
+		return fmt.Errorf("%w: %s (%s) gives %v but %s (%s) takes %v", ErrMismatch,
+			from, src.element.Type, out, to, dst.element.Type, dst.element.In)
+	}
+	if up, ok := p.inputs[to]; ok {
+		return fmt.Errorf("%w: %s already takes its input from %s; a node has one input", ErrBadGraph, to, up)
+	}
+	if from == to {
+		return fmt.Errorf("%w: %s links to itself", ErrBadGraph, from)
+	}
+	p.inputs[to] = from
+	return nil
+}
+
+// outCaps returns what node name gives: its element's Out caps, or, for an
+// element that passes on its input (KindAny), what its upstream gives.
+func (p *Pipeline) outCaps(name string) Caps {
+	for range len(p.nodes) { // bounded: a chain of pass-through nodes
+		out := p.nodes[name].element.Out
+		up, ok := p.inputs[name]
+		if out.Kind != KindAny || !ok {
+			return out
+		}
+		name = up
+	}
+	return Any
+}
+
+// Chain adds the named elements in order and links each to the next.
+func (p *Pipeline) Chain(names []string, elements []Element) error {
+	if len(names) != len(elements) {
+		return fmt.Errorf("%w: %d names for %d elements", ErrBadGraph, len(names), len(elements))
+	}
+	for i := range names {
+		if err := p.Add(names[i], elements[i]); err != nil {
+			return err
+		}
+		if i > 0 {
+			if err := p.Link(names[i-1], names[i]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// check verifies the whole graph before it starts.
+func (p *Pipeline) check() error {
+	if len(p.nodes) == 0 {
+		return fmt.Errorf("%w: no nodes", ErrBadGraph)
+	}
+	outputs := map[string]int{}
+	for to, from := range p.inputs {
+		outputs[from]++
+		_ = to
+	}
+	for _, name := range p.order {
+		n := p.nodes[name]
+		if n.element.In.Kind != KindNone {
+			if _, ok := p.inputs[name]; !ok {
+				return fmt.Errorf("%w: %s (%s) needs an input of %v", ErrBadGraph, name, n.element.Type, n.element.In)
+			}
+		}
+		if n.element.Out.Kind != KindNone && outputs[name] == 0 {
+			return fmt.Errorf("%w: %s (%s) gives %v but nothing takes them; end the chain with a sink such as fakesink",
+				ErrBadGraph, name, n.element.Type, n.element.Out)
+		}
+	}
+	// With one input per node, a node no source reaches sits on a cycle.
+	for _, name := range p.order {
+		seen := map[string]bool{}
+		for cur := name; ; {
+			up, ok := p.inputs[cur]
+			if !ok {
+				break
+			}
+			if seen[up] {
+				return fmt.Errorf("%w: %s is on a cycle", ErrBadGraph, name)
+			}
+			seen[up] = true
+			cur = up
+		}
+	}
+	return nil
+}
+
+// Start checks the graph, starts every node's stage, and then lets the
+// sources produce. It returns the first error of a stage that could not
+// start (a missing file, a bad device), after stopping what had started.
+// ctx cancels the pipeline as Stop does.
+func (p *Pipeline) Start(ctx context.Context) error {
+	p.mu.Lock()
+	if p.started {
+		p.mu.Unlock()
+		return ErrStarted
+	}
+	if err := p.check(); err != nil {
+		p.mu.Unlock()
+		return err
+	}
+	p.started = true
+	p.startAt = p.now()
+	if p.cfg.system == nil {
+		p.system = NewSystem(p.log)
+	} else {
+		p.system = p.cfg.system
+	}
+	if p.cfg.bus == nil {
+		p.bus = transport.NewBus(p.system)
+	} else {
+		p.bus = p.cfg.bus
+	}
+	p.mu.Unlock()
+
+	for to, from := range p.inputs {
+		src, dst := p.nodes[from], p.nodes[to]
+		dst.upstream = p.system.NewLocalPID(p.id + "/" + from)
+		src.outs = append(src.outs, &link{to: p.system.NewLocalPID(p.id + "/" + to), credit: DefaultWindow})
+	}
+	started := make(chan error, 1)
+	props := actor.PropsFromProducer(func() actor.Actor { return &coordinator{p: p, started: started} },
+		actor.WithSupervisor(actor.NewOneForOneStrategy(MaxRestarts, RestartWindow, actor.DefaultDecider)))
+	coord, err := p.system.Root.SpawnNamed(props, p.id)
+	if err != nil {
+		p.shutdown()
+		return fmt.Errorf("pipeline: spawning: %w", err)
+	}
+	p.coord = coord
+	if err := <-started; err != nil {
+		p.system.Root.StopFuture(coord).Wait()
+		p.shutdown()
+		close(p.finished)
+		return err
+	}
+	go func() {
+		select {
+		case <-ctx.Done():
+			_ = p.Stop()
+		case <-p.finished:
+		}
+	}()
+	return nil
+}
+
+func (p *Pipeline) shutdown() {
+	if p.cfg.bus == nil && p.bus != nil {
+		p.bus.Close()
+	}
+	if p.cfg.system == nil && p.system != nil {
+		p.system.Shutdown()
+	}
+}
+
+// Done is closed when every sink has seen the end of the stream, or the
+// pipeline failed.
+func (p *Pipeline) Done() <-chan struct{} { return p.done }
+
+// Wait waits until every sink has seen the end of its stream (every source
+// ended), then stops the actors. It returns ErrNodeFailed when a node failed
+// past its restarts.
+func (p *Pipeline) Wait() error {
+	<-p.done
+	return p.Stop()
+}
+
+// Stop stops the pipeline gracefully: sources end their streams, end of
+// stream flows through every node (encoders and recorders flush), then the
+// actors stop and free their resources. It waits at most the stop timeout
+// for the stream to drain. Stop is safe to call more than once.
+func (p *Pipeline) Stop() error {
+	p.mu.Lock()
+	if !p.started || p.coord == nil {
+		p.mu.Unlock()
+		return nil
+	}
+	if p.stopped {
+		p.mu.Unlock()
+		<-p.finished
+		return p.err()
+	}
+	p.stopped = true
+	p.mu.Unlock()
+
+	var err error
+	select {
+	case <-p.done:
+	default:
+		p.system.Root.Send(p.coord, &haltMsg{})
+		select {
+		case <-p.done:
+		case <-time.After(p.cfg.stopTimeout):
+			err = ErrStopTimeout
+		}
+	}
+	if ferr := p.system.Root.StopFuture(p.coord).Wait(); ferr != nil && err == nil {
+		err = fmt.Errorf("pipeline: stopping: %w", ferr)
+	}
+	p.shutdown()
+	close(p.finished)
+	if f := p.err(); f != nil {
+		return f
+	}
+	return err
+}
+
+func (p *Pipeline) err() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.failure
+}
+
+func (p *Pipeline) fail(err error) {
+	p.mu.Lock()
+	if p.failure == nil {
+		p.failure = err
+	}
+	p.mu.Unlock()
+}
+
+// Stats returns a snapshot of every node's counters, in the order nodes
+// were added.
+func (p *Pipeline) Stats() []NodeStats {
+	var elapsed time.Duration
+	if !p.startAt.IsZero() {
+		elapsed = p.now().Sub(p.startAt)
+	}
+	out := make([]NodeStats, 0, len(p.order))
+	for _, name := range p.order {
+		n := p.nodes[name]
+		out = append(out, n.stats.snapshot(name, n.element.Type, elapsed))
+	}
+	return out
+}
+
+// Bus returns the topics the pipeline publishes and subscribes on (nil
+// before Start).
+func (p *Pipeline) Bus() *transport.Bus { return p.bus }
+
+// coordinator is the parent of a pipeline's node actors: it spawns them,
+// supervises them (see MaxRestarts), tells sources to begin once every stage
+// started, and reports the end of the stream.
+type coordinator struct {
+	p       *Pipeline
+	started chan<- error
+	waiting int
+	sinks   int
+	ended   bool
+	failed  bool
+}
+
+func (c *coordinator) Receive(ctx actor.Context) {
+	p := c.p
+	switch m := ctx.Message().(type) {
+	case *actor.Started:
+		c.waiting = len(p.order)
+		for _, name := range p.order {
+			n := p.nodes[name]
+			if len(n.outs) == 0 {
+				c.sinks++
+			}
+			props := actor.PropsFromProducer(func() actor.Actor { return &nodeActor{n: n} })
+			if _, err := ctx.SpawnNamed(props, name); err != nil {
+				c.startFailed(fmt.Errorf("pipeline: spawning %s: %w", name, err))
+				return
+			}
+		}
+	case *startedMsg:
+		if c.failed {
+			return
+		}
+		if m.err != nil {
+			c.startFailed(m.err)
+			return
+		}
+		if c.waiting--; c.waiting == 0 {
+			for _, pid := range ctx.Children() {
+				if n := p.nodes[pid.Id[len(p.id)+1:]]; n != nil && n.element.In.Kind == KindNone {
+					ctx.Send(pid, &beginMsg{})
+				}
+			}
+			c.started <- nil
+		}
+	case *haltMsg:
+		for _, pid := range ctx.Children() {
+			if n := p.nodes[pid.Id[len(p.id)+1:]]; n != nil && n.element.In.Kind == KindNone {
+				ctx.Send(pid, &haltMsg{})
+			}
+		}
+	case *doneMsg:
+		if c.sinks--; c.sinks == 0 && !c.ended {
+			c.ended = true
+			close(p.done)
+		}
+	case *actor.Terminated:
+		if !c.ended && !c.failed {
+			p.fail(fmt.Errorf("%w: %s stopped after %d restarts", ErrNodeFailed, m.Who.Id, MaxRestarts))
+			c.ended = true
+			close(p.done)
+		}
+	}
+}
+
+func (c *coordinator) startFailed(err error) {
+	c.failed = true
+	c.started <- err
+}

@@ -1,0 +1,353 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"io"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gopline/gopline/media"
+)
+
+// countSource emits frames 0..n-1 (n < 0: forever), paced every interval
+// when interval > 0.
+type countSource struct {
+	n        int
+	interval time.Duration
+	env      *Env
+	next     int
+	start    time.Time
+}
+
+func (s *countSource) Start(env *Env) error { s.env, s.start = env, env.Now(); return nil }
+func (s *countSource) Stop() error          { return nil }
+func (s *countSource) Next() (any, time.Time, error) {
+	if s.n >= 0 && s.next >= s.n {
+		return nil, time.Time{}, io.EOF
+	}
+	f := &media.Frame{Seq: uint64(s.next)}
+	var due time.Time
+	if s.interval > 0 {
+		due = s.start.Add(time.Duration(s.next) * s.interval)
+		f.CaptureTime = due
+	}
+	s.next++
+	return f, due, nil
+}
+
+func counter(n int, interval time.Duration) Element {
+	return Element{Type: "count", Out: Frames, New: func() (Stage, error) { return &countSource{n: n, interval: interval}, nil }}
+}
+
+// passFilter hands frames on; it panics once at panicAt when set.
+type passFilter struct {
+	env      *Env
+	panicAt  int
+	panicked *atomic.Bool
+}
+
+func (f *passFilter) Start(env *Env) error { f.env = env; return nil }
+func (f *passFilter) Stop() error          { return nil }
+func (f *passFilter) Process(v any) error {
+	if fr := v.(*media.Frame); f.panicked != nil && int(fr.Seq) == f.panicAt && !f.panicked.Swap(true) {
+		panic("deliberate test panic")
+	}
+	f.env.Emit(v)
+	return nil
+}
+
+func pass(panicAt int, panicked *atomic.Bool) Element {
+	return Element{Type: "pass", In: Frames, Out: Frames, New: func() (Stage, error) {
+		return &passFilter{panicAt: panicAt, panicked: panicked}, nil
+	}}
+}
+
+// collector records what reaches it; release, when set, holds each item
+// until the test lets it go.
+type collector struct {
+	mu      sync.Mutex
+	seqs    []uint64
+	flushed bool
+	release chan struct{}
+	stops   atomic.Int32
+}
+
+func (c *collector) element() Element {
+	return Element{Type: "collect", In: Frames, New: func() (Stage, error) { return &collectStage{c: c}, nil }}
+}
+
+func (c *collector) got() []uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]uint64(nil), c.seqs...)
+}
+
+type collectStage struct{ c *collector }
+
+func (s *collectStage) Start(*Env) error { return nil }
+func (s *collectStage) Stop() error      { s.c.stops.Add(1); return nil }
+func (s *collectStage) Process(v any) error {
+	if s.c.release != nil {
+		<-s.c.release
+	}
+	s.c.mu.Lock()
+	s.c.seqs = append(s.c.seqs, v.(*media.Frame).Seq)
+	s.c.mu.Unlock()
+	return nil
+}
+func (s *collectStage) Flush() error {
+	s.c.mu.Lock()
+	s.c.flushed = true
+	s.c.mu.Unlock()
+	return nil
+}
+
+func run(t *testing.T, p *Pipeline) {
+	t.Helper()
+	if err := p.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- p.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("pipeline did not end")
+	}
+}
+
+func TestFramesFlowEndToEndInOrder(t *testing.T) {
+	c := &collector{}
+	p := New()
+	if err := p.Chain([]string{"src", "pass", "sink"}, []Element{counter(500, 0), pass(-1, nil), c.element()}); err != nil {
+		t.Fatal(err)
+	}
+	run(t, p)
+	got := c.got()
+	if len(got) != 500 {
+		t.Fatalf("sink got %d frames, want 500", len(got))
+	}
+	for i, s := range got {
+		if s != uint64(i) {
+			t.Fatalf("frame %d has seq %d: out of order", i, s)
+		}
+	}
+	if !c.flushed || c.stops.Load() != 1 {
+		t.Errorf("flushed %v, stopped %d times", c.flushed, c.stops.Load())
+	}
+	for _, s := range p.Stats() {
+		if (s.Node == "src" && s.Out != 500) || (s.Node == "pass" && (s.In != 500 || s.Out != 500)) || (s.Node == "sink" && s.In != 500) {
+			t.Errorf("stats %+v", s)
+		}
+	}
+}
+
+func TestFanOutReachesEveryBranch(t *testing.T) {
+	a, b := &collector{}, &collector{}
+	p := New()
+	for _, err := range []error{
+		p.Add("src", counter(50, 0)), p.Add("a", a.element()), p.Add("b", b.element()),
+		p.Link("src", "a"), p.Link("src", "b"),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	run(t, p)
+	if len(a.got()) != 50 || len(b.got()) != 50 {
+		t.Fatalf("branches got %d and %d, want 50 each", len(a.got()), len(b.got()))
+	}
+}
+
+func TestPanickingStageRestartsAndStreamContinues(t *testing.T) {
+	c := &collector{}
+	var panicked atomic.Bool
+	p := New()
+	if err := p.Chain([]string{"src", "flaky", "sink"}, []Element{counter(100, 0), pass(10, &panicked), c.element()}); err != nil {
+		t.Fatal(err)
+	}
+	run(t, p)
+	got := c.got()
+	if len(got) != 99 {
+		t.Fatalf("sink got %d frames, want 99 (all but the one that panicked)", len(got))
+	}
+	for _, s := range got {
+		if s == 10 {
+			t.Fatal("the frame that panicked came through")
+		}
+	}
+	for _, s := range p.Stats() {
+		if s.Node == "flaky" && s.Restarts != 1 {
+			t.Errorf("flaky restarts %d, want 1", s.Restarts)
+		}
+	}
+}
+
+func TestSlowSinkSlowsAnUnpacedSourceWithBoundedQueues(t *testing.T) {
+	c := &collector{release: make(chan struct{})}
+	p := New()
+	if err := p.Chain([]string{"src", "pass", "sink"}, []Element{counter(-1, 0), pass(-1, nil), c.element()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for range 20 {
+		c.release <- struct{}{}
+	}
+	time.Sleep(50 * time.Millisecond) // let the source run ahead as far as it can
+	var srcOut uint64
+	for _, s := range p.Stats() {
+		if s.Node == "src" {
+			srcOut = s.Out
+		}
+	}
+	// One item in the sink's hands, a window on each of the two links.
+	if limit := uint64(20 + 1 + 2*DefaultWindow); srcOut > limit {
+		t.Errorf("source emitted %d frames while the sink took 20: queues are not bounded (limit %d)", srcOut, limit)
+	}
+	close(c.release)
+	if err := p.Stop(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestPacedSourceDropsWhenBusyInsteadOfFallingBehind(t *testing.T) {
+	c := &collector{release: make(chan struct{})}
+	p := New()
+	if err := p.Chain([]string{"src", "sink"}, []Element{counter(-1, time.Millisecond), c.element()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // the sink takes nothing meanwhile
+	close(c.release)
+	if err := p.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	src := p.Stats()[0]
+	if src.Dropped == 0 || src.Out > uint64(DefaultWindow+1) {
+		t.Errorf("a paced source behind a stalled sink: out %d, dropped %d", src.Out, src.Dropped)
+	}
+}
+
+func TestStopIsGracefulAndLeavesNoGoroutines(t *testing.T) {
+	before := runtime.NumGoroutine()
+	for range 3 {
+		c := &collector{}
+		p := New()
+		if err := p.Chain([]string{"src", "pass", "sink"}, []Element{counter(-1, time.Millisecond), pass(-1, nil), c.element()}); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		if err := p.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(30 * time.Millisecond)
+		cancel() // cancelling the context stops the pipeline
+		<-p.Done()
+		if err := p.Stop(); err != nil {
+			t.Fatal(err)
+		}
+		if !c.flushed || c.stops.Load() != 1 || len(c.got()) == 0 {
+			t.Fatalf("flushed %v, stops %d, frames %d", c.flushed, c.stops.Load(), len(c.got()))
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		buf := make([]byte, 1<<16)
+		t.Fatalf("%d goroutines before, %d after three pipelines:\n%s", before, n, buf[:runtime.Stack(buf, true)])
+	}
+}
+
+func TestGraphErrorsNameTheNodes(t *testing.T) {
+	packetSink := Element{Type: "h264dec", In: Packets(media.H264), Out: None, New: func() (Stage, error) { return nil, nil }}
+	jpegSrc := Element{Type: "jpegsrc", Out: Packets(media.JPEG), New: func() (Stage, error) { return nil, nil }}
+	cases := []struct {
+		name  string
+		build func(p *Pipeline) error
+		want  error
+		words []string
+	}{
+		{"frames into packets", func(p *Pipeline) error {
+			_ = p.Add("cam", counter(1, 0))
+			_ = p.Add("dec", packetSink)
+			return p.Link("cam", "dec")
+		}, ErrMismatch, []string{"cam (count) gives raw frames", "dec (h264dec) takes h264 packets"}},
+		{"jpeg into h264", func(p *Pipeline) error {
+			_ = p.Add("src", jpegSrc)
+			_ = p.Add("dec", packetSink)
+			return p.Link("src", "dec")
+		}, ErrMismatch, []string{"jpeg packets", "h264 packets"}},
+		{"duplicate", func(p *Pipeline) error {
+			_ = p.Add("a", counter(1, 0))
+			return p.Add("a", counter(1, 0))
+		}, ErrDuplicateNode, []string{`"a"`}},
+		{"unknown", func(p *Pipeline) error {
+			_ = p.Add("a", counter(1, 0))
+			return p.Link("a", "b")
+		}, ErrUnknownNode, []string{`"b"`}},
+		{"two inputs", func(p *Pipeline) error {
+			_ = p.Add("a", counter(1, 0))
+			_ = p.Add("b", counter(1, 0))
+			_ = p.Add("s", (&collector{}).element())
+			_ = p.Link("a", "s")
+			return p.Link("b", "s")
+		}, ErrBadGraph, []string{"s already takes its input from a"}},
+		{"into a source", func(p *Pipeline) error {
+			_ = p.Add("a", counter(1, 0))
+			_ = p.Add("b", counter(1, 0))
+			return p.Link("a", "b")
+		}, ErrBadGraph, []string{"b (count) is a source"}},
+		{"dangling output", func(p *Pipeline) error {
+			_ = p.Add("a", counter(1, 0))
+			return p.Start(context.Background())
+		}, ErrBadGraph, []string{"a (count) gives raw frames but nothing takes them"}},
+		{"missing input", func(p *Pipeline) error {
+			_ = p.Add("s", (&collector{}).element())
+			return p.Start(context.Background())
+		}, ErrBadGraph, []string{"s (collect) needs an input"}},
+	}
+	for _, c := range cases {
+		err := c.build(New())
+		if !errors.Is(err, c.want) {
+			t.Errorf("%s: %v, want %v", c.name, err, c.want)
+			continue
+		}
+		for _, w := range c.words {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: %q does not say %q", c.name, err, w)
+			}
+		}
+	}
+}
+
+func TestStartFailureNamesTheNodeAndStopsTheRest(t *testing.T) {
+	c := &collector{}
+	broken := Element{Type: "broken", In: Frames, Out: Frames, New: func() (Stage, error) {
+		return nil, errors.New("no such device /dev/video9")
+	}}
+	p := New()
+	if err := p.Chain([]string{"src", "cam", "sink"}, []Element{counter(5, 0), broken, c.element()}); err != nil {
+		t.Fatal(err)
+	}
+	err := p.Start(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "cam (broken): no such device /dev/video9") {
+		t.Fatalf("Start: %v", err)
+	}
+	if len(c.got()) != 0 {
+		t.Error("frames flowed although a stage could not start")
+	}
+}

@@ -1,0 +1,345 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// PropType is the type of an element property.
+type PropType uint8
+
+// Property types. Values are written as on a command line: Size as
+// 640x480, Duration as Go durations (300ms, 5s), Bool as true/false/yes/no/1/0.
+const (
+	String PropType = iota
+	Int
+	Float
+	Bool
+	Duration
+	Size
+	Enum
+)
+
+var propTypeNames = [...]string{String: "string", Int: "int", Float: "float", Bool: "bool", Duration: "duration", Size: "size", Enum: "enum"}
+
+func (t PropType) String() string { return propTypeNames[t] }
+
+// PropSpec describes one property of an element.
+type PropSpec struct {
+	Name    string
+	Type    PropType
+	Default string // as written on the command line; "" means no default
+	Doc     string
+	// Choices lists the values of an Enum.
+	Choices []string
+	// Min and Max bound Int and Float values when Max > Min.
+	Min, Max float64
+	// Required properties have no default and must be given.
+	Required bool
+}
+
+// Spec describes an element type for the registry: its name, docs, typed
+// properties, and a constructor from parsed properties.
+type Spec struct {
+	Name    string
+	Summary string // one line, for `gopline elements`
+	Doc     string // a paragraph or two, for `gopline elements NAME`
+	// In and Out describe the element's caps for the docs (they may depend
+	// on properties; Make's Element has the exact ones).
+	In, Out string
+	Props   []PropSpec
+	Make    func(Props) (Element, error)
+}
+
+// Props are an element's property values, parsed and with defaults filled in.
+type Props struct {
+	spec   *Spec
+	values map[string]any
+	set    map[string]bool
+}
+
+// Has reports whether the property was given explicitly.
+func (p Props) Has(name string) bool { return p.set[name] }
+
+func (p Props) get(name string) any {
+	v, ok := p.values[name]
+	if !ok {
+		// A constructor asking for a property its spec does not declare is
+		// a programming error in the element; the zero value keeps it from
+		// crashing the process.
+		return nil
+	}
+	return v
+}
+
+// String returns a String, Enum or any property as text.
+func (p Props) String(name string) string {
+	switch v := p.get(name).(type) {
+	case string:
+		return v
+	case nil:
+		return ""
+	default:
+		return fmt.Sprint(v)
+	}
+}
+
+// Int returns an Int property.
+func (p Props) Int(name string) int { v, _ := p.get(name).(int); return v }
+
+// Float returns a Float property.
+func (p Props) Float(name string) float64 { v, _ := p.get(name).(float64); return v }
+
+// Bool returns a Bool property.
+func (p Props) Bool(name string) bool { v, _ := p.get(name).(bool); return v }
+
+// Duration returns a Duration property.
+func (p Props) Duration(name string) time.Duration { v, _ := p.get(name).(time.Duration); return v }
+
+// Size returns a Size property as width and height.
+func (p Props) Size(name string) (w, h int) {
+	v, _ := p.get(name).([2]int)
+	return v[0], v[1]
+}
+
+// PropError is an error in one property's value.
+type PropError struct {
+	Element, Prop string
+	Msg           string
+}
+
+func (e *PropError) Error() string {
+	return fmt.Sprintf("%s: property %s: %s", e.Element, e.Prop, e.Msg)
+}
+
+// ErrUnknownElement and ErrUnknownProperty are returned (wrapped) for names
+// the registry does not know.
+var (
+	ErrUnknownElement  = errors.New("unknown element")
+	ErrUnknownProperty = errors.New("unknown property")
+)
+
+// ParseProps parses property values given as text against the spec,
+// filling in defaults. Unknown names, bad values and missing required
+// properties are errors naming the property.
+func (s *Spec) ParseProps(given map[string]string) (Props, error) {
+	p := Props{spec: s, values: map[string]any{}, set: map[string]bool{}}
+	for name := range given {
+		if s.prop(name) == nil {
+			return p, s.unknownProp(name)
+		}
+	}
+	for i := range s.Props {
+		ps := &s.Props[i]
+		text, ok := given[ps.Name]
+		if !ok {
+			if ps.Required {
+				return p, &PropError{Element: s.Name, Prop: ps.Name, Msg: "is required: " + ps.Doc}
+			}
+			text = ps.Default
+		} else {
+			p.set[ps.Name] = true
+		}
+		if text == "" && !ok && ps.Type != String {
+			continue // no default: the zero value
+		}
+		v, err := ps.parse(text)
+		if err != nil {
+			return p, &PropError{Element: s.Name, Prop: ps.Name, Msg: err.Error()}
+		}
+		p.values[ps.Name] = v
+	}
+	return p, nil
+}
+
+func (s *Spec) prop(name string) *PropSpec {
+	for i := range s.Props {
+		if s.Props[i].Name == name {
+			return &s.Props[i]
+		}
+	}
+	return nil
+}
+
+func (s *Spec) unknownProp(name string) error {
+	names := make([]string, len(s.Props))
+	for i, ps := range s.Props {
+		names[i] = ps.Name
+	}
+	msg := fmt.Sprintf("%s has no property %q", s.Name, name)
+	if near := nearest(name, names); near != "" {
+		msg += fmt.Sprintf(" (did you mean %s?)", near)
+	} else if len(names) > 0 {
+		msg += " (it has " + strings.Join(names, ", ") + ")"
+	}
+	return fmt.Errorf("%w: %s", ErrUnknownProperty, msg)
+}
+
+func (ps *PropSpec) parse(text string) (any, error) {
+	switch ps.Type {
+	case String:
+		return text, nil
+	case Int:
+		v, err := strconv.Atoi(text)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a whole number", text)
+		}
+		if ps.Max > ps.Min && (float64(v) < ps.Min || float64(v) > ps.Max) {
+			return nil, fmt.Errorf("%d is out of range %g..%g", v, ps.Min, ps.Max)
+		}
+		return v, nil
+	case Float:
+		v, err := strconv.ParseFloat(text, 64)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a number", text)
+		}
+		if ps.Max > ps.Min && (v < ps.Min || v > ps.Max) {
+			return nil, fmt.Errorf("%g is out of range %g..%g", v, ps.Min, ps.Max)
+		}
+		return v, nil
+	case Bool:
+		switch strings.ToLower(text) {
+		case "true", "yes", "1", "on":
+			return true, nil
+		case "false", "no", "0", "off":
+			return false, nil
+		}
+		return nil, fmt.Errorf("%q is not true or false", text)
+	case Duration:
+		v, err := time.ParseDuration(text)
+		if err != nil || v < 0 {
+			return nil, fmt.Errorf("%q is not a duration such as 300ms or 5s", text)
+		}
+		return v, nil
+	case Size:
+		ws, hs, ok := strings.Cut(strings.ToLower(text), "x")
+		w, errW := strconv.Atoi(ws)
+		h, errH := strconv.Atoi(hs)
+		if !ok || errW != nil || errH != nil || w <= 0 || h <= 0 || w > 16384 || h > 16384 {
+			return nil, fmt.Errorf("%q is not a size such as 640x480", text)
+		}
+		return [2]int{w, h}, nil
+	case Enum:
+		for _, c := range ps.Choices {
+			if strings.EqualFold(c, text) {
+				return c, nil
+			}
+		}
+		return nil, fmt.Errorf("%q is not one of %s", text, strings.Join(ps.Choices, ", "))
+	}
+	return nil, fmt.Errorf("unknown property type %v", ps.Type)
+}
+
+// Registry maps element names to their specs. It is a value: build one with
+// the elements a program needs (actors.Registry has gopline's own).
+type Registry struct {
+	specs map[string]*Spec
+}
+
+// NewRegistry returns an empty registry.
+func NewRegistry() *Registry { return &Registry{specs: map[string]*Spec{}} }
+
+// Register adds an element spec. Names are unique.
+func (r *Registry) Register(s Spec) error {
+	if s.Name == "" || s.Make == nil {
+		return errors.New("pipeline: a spec needs a name and a constructor")
+	}
+	if _, dup := r.specs[s.Name]; dup {
+		return fmt.Errorf("pipeline: element %q registered twice", s.Name)
+	}
+	seen := map[string]bool{}
+	for _, ps := range s.Props {
+		if seen[ps.Name] || ps.Name == "name" {
+			return fmt.Errorf("pipeline: element %q: property %q declared twice or reserved", s.Name, ps.Name)
+		}
+		seen[ps.Name] = true
+		if ps.Default != "" {
+			if _, err := ps.parse(ps.Default); err != nil {
+				return fmt.Errorf("pipeline: element %q: default of %s: %w", s.Name, ps.Name, err)
+			}
+		}
+	}
+	r.specs[s.Name] = &s
+	return nil
+}
+
+// Lookup returns the spec of an element name.
+func (r *Registry) Lookup(name string) (*Spec, error) {
+	if s, ok := r.specs[name]; ok {
+		return s, nil
+	}
+	names := make([]string, 0, len(r.specs))
+	for n := range r.specs {
+		names = append(names, n)
+	}
+	msg := fmt.Sprintf("%q", name)
+	if near := nearest(name, names); near != "" {
+		msg += fmt.Sprintf(" (did you mean %s?)", near)
+	}
+	return nil, fmt.Errorf("%w %s: `gopline elements` lists them", ErrUnknownElement, msg)
+}
+
+// Specs returns every spec, sorted by name.
+func (r *Registry) Specs() []*Spec {
+	out := make([]*Spec, 0, len(r.specs))
+	for _, s := range r.specs {
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Make builds an element from its name and property text.
+func (r *Registry) Make(name string, props map[string]string) (Element, error) {
+	s, err := r.Lookup(name)
+	if err != nil {
+		return Element{}, err
+	}
+	p, err := s.ParseProps(props)
+	if err != nil {
+		return Element{}, err
+	}
+	el, err := s.Make(p)
+	if err != nil {
+		return Element{}, fmt.Errorf("%s: %w", name, err)
+	}
+	if el.Type == "" {
+		el.Type = name
+	}
+	return el, nil
+}
+
+// nearest returns the candidate within edit distance 2 of name, if any.
+func nearest(name string, candidates []string) string {
+	best, bestD := "", 3
+	for _, c := range candidates {
+		if d := editDistance(name, c); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

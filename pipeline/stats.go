@@ -1,0 +1,102 @@
+package pipeline
+
+import (
+	"math"
+	"sync/atomic"
+	"time"
+)
+
+// NodeStats is a snapshot of one node's counters.
+type NodeStats struct {
+	Node    string `json:"node"`
+	Element string `json:"element"`
+	// In counts items received, Out items emitted.
+	In  uint64 `json:"in"`
+	Out uint64 `json:"out"`
+	// Dropped counts items dropped on purpose: a live source's frames that
+	// came while the pipeline was busy, a gate waiting for a keyframe.
+	Dropped uint64 `json:"dropped"`
+	// Errors counts items a stage failed on (a damaged packet, say).
+	Errors uint64 `json:"errors"`
+	// Restarts counts panics after which the node's stage was made anew.
+	Restarts uint64 `json:"restarts"`
+	// Bytes counts the payload of packets emitted (encoders, subscribers).
+	Bytes uint64 `json:"bytes"`
+	// LatencyP50 and LatencyP99 are, over the items this node handled, the
+	// age of each item (now minus its capture time) when the node was done
+	// with it, in milliseconds; 0 when no item carried a capture time.
+	LatencyP50 float64 `json:"latency_p50_ms"`
+	LatencyP99 float64 `json:"latency_p99_ms"`
+	// Elapsed is the time from the pipeline's start to this snapshot.
+	Elapsed time.Duration `json:"-"`
+}
+
+// FPS is items out per second over the snapshot's elapsed time, or items in
+// for sinks.
+func (s NodeStats) FPS() float64 {
+	if s.Elapsed <= 0 {
+		return 0
+	}
+	n := s.Out
+	if n == 0 {
+		n = s.In
+	}
+	return float64(n) / s.Elapsed.Seconds()
+}
+
+// nodeStats are a node's live counters. The node's actor writes them; any
+// goroutine may read them. They outlive restarts of the actor.
+type nodeStats struct {
+	in, out, dropped, errors, restarts, bytes atomic.Uint64
+	latency                                   histogram
+}
+
+func (s *nodeStats) snapshot(name, element string, elapsed time.Duration) NodeStats {
+	return NodeStats{
+		Node: name, Element: element,
+		In: s.in.Load(), Out: s.out.Load(), Dropped: s.dropped.Load(), Errors: s.errors.Load(),
+		Restarts: s.restarts.Load(), Bytes: s.bytes.Load(),
+		LatencyP50: s.latency.quantile(0.50), LatencyP99: s.latency.quantile(0.99),
+		Elapsed: elapsed,
+	}
+}
+
+// histogram counts durations in buckets a quarter of a power of two wide,
+// from 1 µs to about 70 minutes; quantiles are read as a bucket's upper edge
+// (within 19% of the true value). Safe for one writer and many readers.
+type histogram struct {
+	buckets [histBuckets]atomic.Uint64
+}
+
+const histBuckets = 4 * 32
+
+func (h *histogram) add(d time.Duration) {
+	us := float64(d) / float64(time.Microsecond)
+	i := 0
+	if us > 1 {
+		i = min(int(math.Ceil(4*math.Log2(us))), histBuckets-1)
+	}
+	h.buckets[i].Add(1)
+}
+
+// quantile returns the q-quantile in milliseconds, 0 when empty.
+func (h *histogram) quantile(q float64) float64 {
+	var counts [histBuckets]uint64
+	var total uint64
+	for i := range h.buckets {
+		counts[i] = h.buckets[i].Load()
+		total += counts[i]
+	}
+	if total == 0 {
+		return 0
+	}
+	rank := uint64(math.Ceil(q * float64(total)))
+	var seen uint64
+	for i, c := range counts {
+		seen += c
+		if seen >= rank {
+			return math.Exp2(float64(i)/4) / 1000
+		}
+	}
+	return math.Exp2(float64(histBuckets-1)/4) / 1000
+}
