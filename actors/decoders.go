@@ -1,0 +1,126 @@
+package actors
+
+import (
+	"errors"
+
+	"github.com/gopline/gopline/codecs"
+	"github.com/gopline/gopline/codecs/ffmpeg"
+	"github.com/gopline/gopline/codecs/jpeg"
+	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/pipeline"
+	"github.com/gopline/gopline/qos"
+)
+
+// H264Dec decodes H.264 packets into frames of the given format (YUV420P
+// when unknown). A damaged packet is an error (counted), never a smeared
+// picture; the decoder then waits for the next keyframe, dropping deltas
+// (counted) and asking upstream for a keyframe at most every 300 ms.
+func H264Dec(format media.PixelFormat) pipeline.Element {
+	if !format.Valid() {
+		format = media.YUV420P
+	}
+	return pipeline.Element{Type: "h264dec", In: pipeline.Packets(media.H264), Out: pipeline.Frames,
+		New: func() (pipeline.Stage, error) {
+			return newDecoder(func() (codecs.Decoder, error) { return ffmpeg.NewH264Decoder(ffmpeg.WithOutputFormat(format)) })
+		}}
+}
+
+// JPEGDec decodes JPEG packets into frames of the given format (YUV420P when
+// unknown), with gopline's memory-safe Go decoder.
+func JPEGDec(format media.PixelFormat) pipeline.Element {
+	if !format.Valid() {
+		format = media.YUV420P
+	}
+	return pipeline.Element{Type: "jpegdec", In: pipeline.Packets(media.JPEG), Out: pipeline.Frames,
+		New: func() (pipeline.Stage, error) {
+			return newDecoder(func() (codecs.Decoder, error) { return jpeg.NewDecoder(jpeg.WithOutputFormat(format)) })
+		}}
+}
+
+type decoder struct {
+	dec     codecs.Decoder
+	limiter *qos.KeyframeLimiter
+	env     *pipeline.Env
+}
+
+func newDecoder(open func() (codecs.Decoder, error)) (*decoder, error) {
+	dec, err := open()
+	if err != nil {
+		return nil, err
+	}
+	return &decoder{dec: dec}, nil
+}
+
+func (d *decoder) Start(env *pipeline.Env) error {
+	d.env = env
+	var err error
+	d.limiter, err = qos.NewKeyframeLimiter(qos.WithClock(env.Now))
+	return err
+}
+
+func (d *decoder) Process(v any) error {
+	frames, err := d.dec.Decode(v.(*media.Packet))
+	for _, f := range frames {
+		d.env.Emit(f)
+	}
+	switch {
+	case errors.Is(err, codecs.ErrNeedKeyframe):
+		d.env.Dropped(1)
+		d.askKeyframe()
+		return nil
+	case err != nil:
+		d.askKeyframe()
+		return err
+	}
+	return nil
+}
+
+func (d *decoder) askKeyframe() {
+	if d.limiter.Allow() {
+		d.env.RequestKeyframe()
+	}
+}
+
+func (d *decoder) Stop() error { return d.dec.Close() }
+
+// Gate passes a packet only when it can be decoded: a delta only when its
+// whole chain since the keyframe passed (qos.Gate). While it waits for a
+// keyframe it drops (counted by reason) and asks upstream for one, at most
+// every 300 ms.
+func Gate() pipeline.Element {
+	return pipeline.Element{Type: "gate", In: pipeline.Packets(media.CodecUnknown), Out: pipeline.Packets(media.CodecUnknown),
+		New: func() (pipeline.Stage, error) { return &gate{}, nil }}
+}
+
+type gate struct {
+	g   *qos.Gate
+	env *pipeline.Env
+}
+
+func (g *gate) Start(env *pipeline.Env) error {
+	g.env = env
+	var err error
+	g.g, err = qos.NewGate(qos.WithClock(env.Now))
+	return err
+}
+
+func (g *gate) Process(v any) error {
+	d := g.g.Admit(v.(*media.Packet))
+	if d.Pass {
+		g.env.Emit(v)
+	} else {
+		g.env.Dropped(1)
+	}
+	if d.RequestKeyframe {
+		g.env.RequestKeyframe()
+	}
+	return nil
+}
+
+func (g *gate) Stop() error {
+	s := g.g.Stats()
+	if s.Dropped > 0 {
+		g.env.Log.Info().Uint64("passed", s.Passed).Uint64("dropped", s.Dropped).Uint64("keyframe_requests", s.KeyframeRequests).Msg("gate")
+	}
+	return nil
+}

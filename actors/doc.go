@@ -1,0 +1,9 @@
+// Package actors holds gopline's pipeline elements: sources (test pattern,
+// video files and cameras), encoders, the GOP gate, decoders, topic
+// publishers and subscribers, and sinks.
+//
+// Each element is a thin pipeline.Stage over logic that lives and is tested
+// elsewhere (codecs, qos, transport); the pipeline runs each in its own
+// actor with supervision. Use the typed constructors (TestSrc, H264Enc, ...)
+// from Go, or Registry for the one-line syntax and `gopline elements`.
+package actors

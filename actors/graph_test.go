@@ -1,0 +1,83 @@
+package actors
+
+import (
+	"testing"
+
+	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/media/testsrc"
+)
+
+// checkPictures asserts that every decoded frame is the source's frame with
+// the same number, at H.264 quality.
+func checkPictures(t *testing.T, got []*media.Frame, w, h int) {
+	t.Helper()
+	pat, err := testsrc.New(w, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range got {
+		n, ok := testsrc.ReadFrameNumber(f)
+		if !ok {
+			t.Fatalf("frame seq %d: no frame number readable", f.Seq)
+		}
+		psnr, err := media.LumaPSNR(pat.Frame(n), f)
+		if err != nil || psnr < 35 {
+			t.Fatalf("frame %d: PSNR %.1f dB against the source (%v)", n, psnr, err)
+		}
+	}
+}
+
+// TestGraphEndToEnd runs source, encoder, topic, gate, decoder and sink:
+// every frame arrives, in order, and is the right picture.
+func TestGraphEndToEnd(t *testing.T) {
+	out := &frames{}
+	p := mustParse(t, "testsrc size=320x240 num-frames=90 is-live=false ! h264enc gop=15 ! publish topic=/cam "+
+		"subscribe topic=/cam window=1024 ! gate ! h264dec name=dec", map[string]*frames{"dec": out})
+	runToEnd(t, p)
+	got := out.all()
+	if len(got) != 90 {
+		t.Fatalf("%d frames decoded, want 90", len(got))
+	}
+	for i, f := range got {
+		if n, _ := testsrc.ReadFrameNumber(f); n != uint64(i) {
+			t.Fatalf("picture %d shows frame %d", i, n)
+		}
+	}
+	checkPictures(t, got, 320, 240)
+	if s := stat(t, p, "h264enc0"); s.In != 90 || s.Out != 90 || s.Bytes == 0 {
+		t.Errorf("encoder stats %+v", s)
+	}
+	if s := stat(t, p, "dec"); s.Errors != 0 || s.Dropped != 0 {
+		t.Errorf("decoder stats %+v", s)
+	}
+}
+
+// TestSlowSubscriberDoesNotSlowThePublisher runs a live camera with a fast
+// and a deliberately slow subscriber: the camera keeps its rate, the fast one
+// gets everything, the slow one drops whole GOPs and never fails to decode.
+func TestSlowSubscriberDoesNotSlowThePublisher(t *testing.T) {
+	fast, slow := &frames{}, &frames{delay: 50e6} // 50 ms a frame against 20 ms between frames
+	p := mustParse(t, "testsrc size=320x240 rate=50 num-frames=150 ! h264enc gop=10 ! publish topic=/cam "+
+		"subscribe topic=/cam window=64 ! gate ! h264dec name=fastdec "+
+		"subscribe name=slowsub topic=/cam window=2 ! gate name=slowgate ! h264dec name=slowdec",
+		map[string]*frames{"fastdec": fast, "slowdec": slow})
+	runToEnd(t, p)
+	src := stat(t, p, "testsrc0")
+	if src.Out != 150 || src.Dropped != 0 {
+		t.Errorf("the camera sent %d frames and dropped %d; a slow subscriber must not hold it back", src.Out, src.Dropped)
+	}
+	if n := len(fast.all()); n != 150 {
+		t.Errorf("fast subscriber decoded %d frames, want 150", n)
+	}
+	slowGot := slow.all()
+	if s := stat(t, p, "slowdec"); s.Errors != 0 || s.Dropped != 0 {
+		t.Errorf("slow decoder: %d decode errors, %d skipped deltas; want none", s.Errors, s.Dropped)
+	}
+	if s := stat(t, p, "slowsub"); s.Dropped == 0 || len(slowGot) >= 150 {
+		t.Errorf("slow subscriber dropped %d and decoded %d; it should have shed whole GOPs", s.Dropped, len(slowGot))
+	}
+	if len(slowGot) == 0 {
+		t.Fatal("slow subscriber decoded nothing")
+	}
+	checkPictures(t, slowGot, 320, 240)
+}

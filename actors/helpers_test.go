@@ -1,0 +1,109 @@
+package actors
+
+import (
+	"context"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gopline/gopline/codecs/ffmpeg"
+	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/pipeline"
+	"github.com/rs/zerolog"
+)
+
+func TestMain(m *testing.M) {
+	ffmpeg.SetLogger(zerolog.New(os.Stderr).Level(zerolog.ErrorLevel), zerolog.ErrorLevel)
+	os.Exit(m.Run())
+}
+
+// frames collects the frames that reach it; delay makes it slow.
+type frames struct {
+	mu    sync.Mutex
+	got   []*media.Frame
+	delay time.Duration
+}
+
+func (c *frames) element() pipeline.Element {
+	return pipeline.Element{Type: "collect", In: pipeline.Frames, New: func() (pipeline.Stage, error) { return &frameSink{c: c}, nil }}
+}
+
+func (c *frames) all() []*media.Frame {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]*media.Frame(nil), c.got...)
+}
+
+type frameSink struct{ c *frames }
+
+func (s *frameSink) Start(*pipeline.Env) error { return nil }
+func (s *frameSink) Stop() error               { return nil }
+func (s *frameSink) Process(v any) error {
+	if s.c.delay > 0 {
+		time.Sleep(s.c.delay)
+	}
+	s.c.mu.Lock()
+	s.c.got = append(s.c.got, v.(*media.Frame))
+	s.c.mu.Unlock()
+	return nil
+}
+
+func registry(t testing.TB) *pipeline.Registry {
+	t.Helper()
+	r, err := Registry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// runToEnd starts p and waits for its sources to end.
+func runToEnd(t *testing.T, p *pipeline.Pipeline) {
+	t.Helper()
+	if err := p.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- p.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(60 * time.Second):
+		p.Stop()
+		t.Fatal("pipeline did not end")
+	}
+}
+
+func stat(t *testing.T, p *pipeline.Pipeline, node string) pipeline.NodeStats {
+	t.Helper()
+	for _, s := range p.Stats() {
+		if s.Node == node {
+			return s
+		}
+	}
+	t.Fatalf("no node %q", node)
+	return pipeline.NodeStats{}
+}
+
+// mustParse builds a pipeline from the one-line syntax and adds collectors
+// for the named frame sinks.
+func mustParse(t *testing.T, line string, sinks map[string]*frames) *pipeline.Pipeline {
+	t.Helper()
+	p, err := pipeline.Parse(line, registry(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range sinks {
+		from := name
+		if err := p.Add(name+"-sink", c.element()); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Link(from, name+"-sink"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return p
+}

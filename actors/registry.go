@@ -1,0 +1,181 @@
+package actors
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/pipeline"
+	"github.com/gopline/gopline/transport"
+)
+
+var formatProp = pipeline.PropSpec{Name: "format", Type: pipeline.Enum, Default: "yuv420p",
+	Choices: []string{"yuv420p", "rgb24", "gray8"}, Doc: "pixel format of the frames"}
+
+func pixelFormat(p pipeline.Props) media.PixelFormat {
+	f, _ := media.ParsePixelFormat(p.String("format"))
+	return f
+}
+
+// Registry returns a registry of gopline's elements, for the one-line
+// syntax (pipeline.Parse) and `gopline elements`. Its error can only come
+// from a mistake in the specs below, which the tests would catch.
+func Registry() (*pipeline.Registry, error) {
+	r := pipeline.NewRegistry()
+	for _, s := range specs() {
+		if err := r.Register(s); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+func specs() []pipeline.Spec {
+	return []pipeline.Spec{
+		{
+			Name: "testsrc", Summary: "moving test pattern with the frame number burned in", Out: "raw frames",
+			Doc: "A deterministic moving picture (ramps, colour bars, a bouncing box, fine detail) with the frame number as digits and as a machine-readable code. Live (the default) paces frames at rate in real time like a camera; otherwise they go out as fast as the pipeline takes them.",
+			Props: []pipeline.PropSpec{
+				{Name: "size", Type: pipeline.Size, Default: "640x480", Doc: "picture size WIDTHxHEIGHT"},
+				{Name: "rate", Type: pipeline.Float, Default: "30", Min: 0.1, Max: 1000, Doc: "frames per second"},
+				{Name: "num-frames", Type: pipeline.Int, Default: "-1", Min: -1, Max: 1 << 40, Doc: "frames to produce, -1 for no end"},
+				{Name: "is-live", Type: pipeline.Bool, Default: "true", Doc: "pace frames in real time"},
+				formatProp,
+			},
+			Make: func(p pipeline.Props) (pipeline.Element, error) {
+				w, h := p.Size("size")
+				return TestSrc(TestSrcConfig{Width: w, Height: h, Rate: p.Float("rate"), Frames: p.Int("num-frames"),
+					Live: p.Bool("is-live"), Format: pixelFormat(p)}), nil
+			},
+		},
+		{
+			Name: "videosrc", Summary: "video file, V4L2 camera or network stream through FFmpeg", Out: "raw frames, or h264 packets with passthrough=true",
+			Doc: "Reads anything FFmpeg opens: a file, a camera (location=/dev/video0 input-format=v4l2) or a URL (rtsp://...). It decodes to frames, or with passthrough=true hands on the stream's own H.264 access units without re-encoding, SPS and PPS in front of every IDR.",
+			Props: []pipeline.PropSpec{
+				{Name: "location", Type: pipeline.String, Required: true, Doc: "file path, device or URL"},
+				{Name: "passthrough", Type: pipeline.Bool, Default: "false", Doc: "hand on H.264 packets instead of decoding"},
+				{Name: "size", Type: pipeline.Size, Doc: "scale decoded frames to WIDTHxHEIGHT (default: the stream's size)"},
+				formatProp,
+				{Name: "input-format", Type: pipeline.String, Doc: "FFmpeg demuxer or device, e.g. v4l2 (default: probe)"},
+				{Name: "options", Type: pipeline.String, Doc: "demuxer or device options key=value,key=value (e.g. video_size=1280x720,framerate=30)"},
+				{Name: "is-live", Type: pipeline.Bool, Default: "false", Doc: "pace a file at its own frame rate"},
+			},
+			Make: func(p pipeline.Props) (pipeline.Element, error) {
+				opts, err := keyValues(p.String("options"))
+				if err != nil {
+					return pipeline.Element{}, err
+				}
+				w, h := p.Size("size")
+				return VideoSrc(VideoSrcConfig{Location: p.String("location"), InputFormat: p.String("input-format"), InputOptions: opts,
+					Passthrough: p.Bool("passthrough"), Width: w, Height: h, Format: pixelFormat(p), Live: p.Bool("is-live")}), nil
+			},
+		},
+		{
+			Name: "h264enc", Summary: "H.264 encoder (libx264), one access unit per frame", In: "raw frames", Out: "h264 packets",
+			Doc: "libx264 tuned for live streams: zero latency, no B-frames, an IDR every gop frames with SPS and PPS in front, and an IDR at once when a keyframe request comes from downstream. Quality by crf, or an average bitrate (bit/s).",
+			Props: []pipeline.PropSpec{
+				{Name: "gop", Type: pipeline.Int, Default: "30", Min: 1, Max: 300, Doc: "frames from one IDR to the next"},
+				{Name: "preset", Type: pipeline.Enum, Default: "veryfast", Choices: []string{"ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"}, Doc: "speed against compression"},
+				{Name: "tune", Type: pipeline.Enum, Default: "zerolatency", Choices: []string{"zerolatency", "film", "animation", "grain", "stillimage", "psnr", "ssim", "fastdecode"}, Doc: "added to zerolatency, which is always on"},
+				{Name: "crf", Type: pipeline.Int, Default: "23", Min: 0, Max: 51, Doc: "constant quality, lower is better"},
+				{Name: "bitrate", Type: pipeline.Int, Default: "0", Min: 0, Max: 1e9, Doc: "average bit/s instead of crf (0: use crf)"},
+				{Name: "threads", Type: pipeline.Int, Default: "0", Min: 0, Max: 64, Doc: "encoder threads, 0 for automatic"},
+				{Name: "rate", Type: pipeline.Int, Default: "30", Min: 1, Max: 1000, Doc: "nominal frames per second, for rate control"},
+			},
+			Make: func(p pipeline.Props) (pipeline.Element, error) {
+				return H264Enc(H264EncConfig{GOP: p.Int("gop"), Preset: p.String("preset"), Tune: p.String("tune"), CRF: p.Int("crf"),
+					Bitrate: int64(p.Int("bitrate")), Threads: p.Int("threads"), Rate: p.Int("rate")}), nil
+			},
+		},
+		{
+			Name: "jpegenc", Summary: "JPEG encoder (FFmpeg MJPEG)", In: "raw frames", Out: "jpeg packets",
+			Doc:   "Baseline JPEG, every picture a keyframe. qscale is FFmpeg's quantiser scale: 2 is best and largest, 31 worst and smallest.",
+			Props: []pipeline.PropSpec{{Name: "qscale", Type: pipeline.Int, Default: "4", Min: 2, Max: 31, Doc: "quantiser scale"}},
+			Make:  func(p pipeline.Props) (pipeline.Element, error) { return JPEGEnc(p.Int("qscale")), nil },
+		},
+		{
+			Name: "h264dec", Summary: "strict H.264 decoder (FFmpeg)", In: "h264 packets", Out: "raw frames",
+			Doc:   "Decodes H.264. A damaged packet is counted as an error, never shown as a smeared picture; the decoder then drops deltas until the next keyframe and asks upstream for one.",
+			Props: []pipeline.PropSpec{formatProp},
+			Make:  func(p pipeline.Props) (pipeline.Element, error) { return H264Dec(pixelFormat(p)), nil },
+		},
+		{
+			Name: "jpegdec", Summary: "JPEG decoder (pure Go)", In: "jpeg packets", Out: "raw frames",
+			Doc:   "Decodes JPEG with gopline's memory-safe Go decoder; damaged pictures are counted as errors.",
+			Props: []pipeline.PropSpec{formatProp},
+			Make:  func(p pipeline.Props) (pipeline.Element, error) { return JPEGDec(pixelFormat(p)), nil },
+		},
+		{
+			Name: "gate", Summary: "GOP gate: passes only decodable packets", In: "packets", Out: "packets",
+			Doc:  "Passes a delta only when its whole chain since its keyframe passed. A hole in Seq, a new encoder epoch or a delta before any keyframe makes it drop until the next keyframe and ask upstream for one (at most every 300 ms). Drops are counted by reason.",
+			Make: func(pipeline.Props) (pipeline.Element, error) { return Gate(), nil },
+		},
+		{
+			Name: "publish", Summary: "publish packets on a topic", In: "packets",
+			Doc:   "Publishes on a topic of the process. Never waits for subscribers; each has its own queue, dropped GOP-aware when full. Keyframe requests from the topic go upstream to the encoder.",
+			Props: []pipeline.PropSpec{{Name: "topic", Type: pipeline.String, Required: true, Doc: "topic name, e.g. /camera/front"}},
+			Make: func(p pipeline.Props) (pipeline.Element, error) {
+				if err := transport.ValidateTopicName(p.String("topic")); err != nil {
+					return pipeline.Element{}, err
+				}
+				return Publish(p.String("topic")), nil
+			},
+		},
+		{
+			Name: "subscribe", Summary: "receive a topic's packets", Out: "packets",
+			Doc: "Subscribes to a topic of the process. window is the queue at the topic: when the pipeline behind falls that far behind, the rest of the GOP is dropped and delivery resumes at a keyframe, so the stream stays decodable. Ends when the topic's last publisher leaves.",
+			Props: []pipeline.PropSpec{
+				{Name: "topic", Type: pipeline.String, Required: true, Doc: "topic name, e.g. /camera/front"},
+				{Name: "window", Type: pipeline.Int, Default: fmt.Sprint(transport.DefaultWindow), Min: 1, Max: 1024, Doc: "packets in flight before GOP-aware dropping"},
+			},
+			Make: func(p pipeline.Props) (pipeline.Element, error) {
+				if err := transport.ValidateTopicName(p.String("topic")); err != nil {
+					return pipeline.Element{}, err
+				}
+				return Subscribe(p.String("topic"), p.Int("window")), nil
+			},
+		},
+		{
+			Name: "tee", Summary: "branch point: hands everything on", In: "anything", Out: "the same",
+			Doc:  "Name it (tee name=t) and start other chains from it (t. ! ...). Branches share the stream; the slowest sets the pace, so put a topic between a live source and a slow consumer.",
+			Make: func(pipeline.Props) (pipeline.Element, error) { return Tee(), nil },
+		},
+		{
+			Name: "fakesink", Summary: "takes anything and drops it", In: "anything",
+			Make: func(pipeline.Props) (pipeline.Element, error) { return FakeSink(), nil },
+		},
+		{
+			Name: "stats", Summary: "logs rate, bitrate and age", In: "anything",
+			Props: []pipeline.PropSpec{{Name: "interval", Type: pipeline.Duration, Default: "1s", Doc: "how often to log"}},
+			Make:  func(p pipeline.Props) (pipeline.Element, error) { return Stats(p.Duration("interval")), nil },
+		},
+		{
+			Name: "snapshot", Summary: "writes every Nth frame as PNG or JPEG", In: "raw frames",
+			Doc: "Writes DIR/NODE-SEQ.png (or .jpeg), creating DIR.",
+			Props: []pipeline.PropSpec{
+				{Name: "dir", Type: pipeline.String, Default: "snapshots", Doc: "output directory"},
+				{Name: "every", Type: pipeline.Int, Default: "30", Min: 1, Max: 1 << 30, Doc: "write one frame in every N"},
+				{Name: "format", Type: pipeline.Enum, Default: "png", Choices: []string{"png", "jpeg"}, Doc: "file format"},
+			},
+			Make: func(p pipeline.Props) (pipeline.Element, error) {
+				return Snapshot(SnapshotConfig{Dir: p.String("dir"), Every: p.Int("every"), Format: p.String("format")}), nil
+			},
+		},
+	}
+}
+
+// keyValues parses "k=v,k=v".
+func keyValues(s string) (map[string]string, error) {
+	if s == "" {
+		return nil, nil
+	}
+	out := map[string]string{}
+	for _, kv := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("options: %q is not key=value", kv)
+		}
+		out[k] = v
+	}
+	return out, nil
+}

@@ -1,0 +1,84 @@
+package actors
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/gopline/gopline/pipeline"
+	"github.com/gopline/gopline/pipeline/syntax"
+)
+
+func TestEveryElementIsRegisteredWithDocs(t *testing.T) {
+	r := registry(t)
+	want := []string{"testsrc", "videosrc", "h264enc", "jpegenc", "h264dec", "jpegdec", "gate", "publish", "subscribe", "fakesink", "stats", "snapshot", "tee"}
+	for _, name := range want {
+		s, err := r.Lookup(name)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if s.Summary == "" {
+			t.Errorf("%s has no summary", name)
+		}
+		for _, p := range s.Props {
+			if p.Doc == "" {
+				t.Errorf("%s.%s has no doc", name, p.Name)
+			}
+		}
+	}
+	if len(r.Specs()) != len(want) {
+		t.Errorf("%d elements registered, want %d", len(r.Specs()), len(want))
+	}
+}
+
+// TestTextSyntaxErrorsPointAtTheirPlace is the table of bad lines and the
+// message and column each gets.
+func TestTextSyntaxErrorsPointAtTheirPlace(t *testing.T) {
+	cases := []struct {
+		line   string
+		column int
+		words  string
+	}{
+		{"testsrc ! h264encc ! fakesink", 11, `unknown element "h264encc" (did you mean h264enc?)`},
+		{"testsrc ! h264enc gopp=30 ! fakesink", 19, `h264enc has no property "gopp" (did you mean gop?)`},
+		{"testsrc ! h264enc gop=thirty ! fakesink", 23, `h264enc gop: "thirty" is not a whole number`},
+		{"testsrc ! h264enc gop=0 ! fakesink", 23, "0 is out of range 1..300"},
+		{"testsrc size=640 ! fakesink", 14, `"640" is not a size such as 640x480`},
+		{"testsrc ! h264enc preset=quick ! fakesink", 26, `"quick" is not one of ultrafast`},
+		{"testsrc ! h264dec ! fakesink", 11, "testsrc0 (testsrc) gives raw frames but h264dec0 (h264dec) takes h264 packets"},
+		{"testsrc ! h264enc ! jpegdec ! fakesink", 21, "h264 packets but jpegdec0 (jpegdec) takes jpeg packets"},
+		{"testsrc ! h264enc ! publish", 21, "publish needs topic=VALUE"},
+		{"testsrc ! h264enc ! publish topic=camera", 21, "topic"},
+		{"testsrc ! h264enc", 11, "gives h264 packets but nothing takes them"},
+		{"fakesink ! testsrc", 12, "fakesink0 (fakesink) is a sink"},
+		{"testsrc ! ! fakesink", 11, `expected an element after "!"`},
+		{"testsrc is-live=maybe ! fakesink", 17, `"maybe" is not true or false`},
+	}
+	r := registry(t)
+	for _, c := range cases {
+		p, err := pipeline.Parse(c.line, r)
+		if err == nil {
+			// Errors found when the pipeline starts (a bad topic name)
+			// are reported by Start.
+			err = p.Start(t.Context())
+			if err == nil {
+				p.Stop()
+				t.Errorf("%q: no error", c.line)
+				continue
+			}
+			if !strings.Contains(err.Error(), c.words) {
+				t.Errorf("%q: %q does not say %q", c.line, err, c.words)
+			}
+			continue
+		}
+		var serr *syntax.Error
+		if !errors.As(err, &serr) {
+			t.Errorf("%q: %T %v is not a *syntax.Error", c.line, err, err)
+			continue
+		}
+		if !strings.Contains(serr.Msg, c.words) || serr.Column() != c.column {
+			t.Errorf("%q:\n got column %d: %s\nwant column %d: ...%s...\n%s", c.line, serr.Column(), serr.Msg, c.column, c.words, serr.Caret())
+		}
+	}
+}

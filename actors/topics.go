@@ -1,0 +1,156 @@
+package actors
+
+import (
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/pipeline"
+	"github.com/gopline/gopline/transport"
+)
+
+// Publish publishes packets on a topic of the pipeline's bus. It never
+// waits for subscribers (each has its own GOP-aware window at the broker),
+// and it passes keyframe requests from the topic upstream to the encoder.
+func Publish(topic string) pipeline.Element {
+	return pipeline.Element{Type: "publish", In: pipeline.Packets(media.CodecUnknown),
+		New: func() (pipeline.Stage, error) {
+			if err := transport.ValidateTopicName(topic); err != nil {
+				return nil, err
+			}
+			return &publisher{topic: topic}, nil
+		}}
+}
+
+type publisher struct {
+	topic  string
+	env    *pipeline.Env
+	broker *actor.PID
+	left   bool
+}
+
+func (p *publisher) Start(env *pipeline.Env) error {
+	p.env = env
+	var err error
+	if p.broker, err = env.Bus.Topic(p.topic); err != nil {
+		return err
+	}
+	env.Send(p.broker, &transport.PublisherJoined{Publisher: env.Self()})
+	return nil
+}
+
+func (p *publisher) Process(v any) error {
+	p.env.Send(p.broker, &transport.Publish{Packet: v.(*media.Packet), Publisher: p.env.Self()})
+	return nil
+}
+
+// Receive takes the topic's keyframe requests.
+func (p *publisher) Receive(msg any) (bool, error) {
+	if _, ok := msg.(*transport.KeyframeRequest); ok {
+		p.env.RequestKeyframe()
+		return true, nil
+	}
+	return false, nil
+}
+
+// Flush leaves the topic at end of stream: its subscribers see the end
+// when the last publisher leaves.
+func (p *publisher) Flush() error {
+	p.leave()
+	return nil
+}
+
+func (p *publisher) leave() {
+	if !p.left && p.broker != nil {
+		p.left = true
+		p.env.Send(p.broker, &transport.PublisherLeft{Publisher: p.env.Self()})
+	}
+}
+
+func (p *publisher) Stop() error {
+	p.leave()
+	return nil
+}
+
+// Subscribe receives a topic's packets (of any codec) from the pipeline's
+// bus. Window is its queue at the broker (0: transport.DefaultWindow): when
+// the pipeline behind it falls that far behind, the broker drops the rest of
+// the GOP and resumes at a keyframe. Keyframe requests from downstream go to
+// the topic. The stream ends when the topic's last publisher leaves.
+func Subscribe(topic string, window int) pipeline.Element {
+	return pipeline.Element{Type: "subscribe", Out: pipeline.Packets(media.CodecUnknown),
+		New: func() (pipeline.Stage, error) {
+			if err := transport.ValidateTopicName(topic); err != nil {
+				return nil, err
+			}
+			return &subscriber{topic: topic, window: window}, nil
+		}}
+}
+
+type subscriber struct {
+	topic   string
+	window  int
+	env     *pipeline.Env
+	broker  *actor.PID
+	unacked int
+	ended   bool
+}
+
+func (s *subscriber) Start(env *pipeline.Env) error {
+	s.env = env
+	var err error
+	if s.broker, err = env.Bus.Topic(s.topic); err != nil {
+		return err
+	}
+	env.Send(s.broker, &transport.Subscribe{Subscriber: env.Self(), Window: s.window})
+	return nil
+}
+
+func (s *subscriber) Receive(msg any) (bool, error) {
+	switch m := msg.(type) {
+	case *transport.Delivery:
+		s.unacked++
+		if m.Dropped > 0 {
+			s.env.Dropped(int(m.Dropped))
+		}
+		if !s.ended {
+			s.env.Emit(m.Packet)
+		}
+	case *transport.EndOfStream:
+		s.end()
+	case *transport.Subscribed:
+	default:
+		return false, nil
+	}
+	return true, nil
+}
+
+// Drained acknowledges every delivery the pipeline has taken on.
+func (s *subscriber) Drained() {
+	for ; s.unacked > 0; s.unacked-- {
+		s.env.Send(s.broker, &transport.Ack{Subscriber: s.env.Self()})
+	}
+}
+
+// ForceKeyframe forwards a keyframe request from downstream to the topic.
+func (s *subscriber) ForceKeyframe() {
+	s.env.Send(s.broker, &transport.KeyframeRequest{Topic: s.topic})
+}
+
+// Halt ends the stream when the pipeline stops.
+func (s *subscriber) Halt() { s.end() }
+
+func (s *subscriber) end() {
+	if s.ended {
+		return
+	}
+	s.ended = true
+	s.env.Send(s.broker, &transport.Unsubscribe{Subscriber: s.env.Self()})
+	s.env.End()
+}
+
+func (s *subscriber) Stop() error {
+	if !s.ended && s.broker != nil {
+		s.env.Send(s.broker, &transport.Unsubscribe{Subscriber: s.env.Self()})
+	}
+	return nil
+}
