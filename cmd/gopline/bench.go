@@ -10,8 +10,17 @@ import (
 	"github.com/gopline/gopline/internal/codecstudy"
 )
 
-func runDemo(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("demo", stderr)
+func runBench(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "codecs" {
+		return fmt.Errorf("%w: which benchmark? gopline bench codecs", errUsage)
+	}
+	return runBenchCodecs(args[1:], stdout, stderr)
+}
+
+// runBenchCodecs encodes and decodes one clip with every codec and prints
+// bytes, quality and speed.
+func runBenchCodecs(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("bench codecs", stderr)
 	input := fs.String("input", "auto", `video file to encode; "auto" uses vtest.avi when make testdata has fetched it, "testsrc" the test pattern`)
 	size := fs.String("size", "640x480", "picture size WIDTHxHEIGHT")
 	frames := fs.Int("frames", 150, "number of frames")
@@ -43,7 +52,7 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if !*asJSON {
-		fmt.Fprintf(stdout, "gopline demo: %d frames of %s at %dx%d, encoded and decoded by each codec\n\n", len(clip), name, w, h)
+		fmt.Fprintf(stdout, "gopline bench codecs: %d frames of %s at %dx%d, encoded and decoded by each codec\n\n", len(clip), name, w, h)
 	}
 	h264, err := codecstudy.H264(clip, "veryfast crf 23 gop 30")
 	if err != nil {
@@ -73,7 +82,7 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "\nH.264 needs %.1f%% of JPEG's bytes at equal or better PSNR (%s).\n",
 		100*float64(h264.Bytes)/float64(jpegMatch.Bytes), jpegMatch.Setting)
 	if path == "" && *input == "auto" {
-		fmt.Fprintln(stdout, "Run `make testdata` to fetch vtest.avi, a real camera clip, and run the demo again.")
+		fmt.Fprintln(stdout, "Run `make testdata` to fetch vtest.avi, a real camera clip, and run this again.")
 	}
 	return nil
 }

@@ -25,7 +25,10 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"demo", "encode, decode and compare codecs on the test pattern or vtest.avi", runDemo},
+		{"run", "run a pipeline written in the one-line syntax", runRun},
+		{"elements", "list the pipeline elements, or describe one", runElements},
+		{"demo", "a robot camera on a topic with two subscribers, and a summary", runDemo},
+		{"bench", "benchmarks: gopline bench codecs", runBench},
 		{"version", "print gopline's version and the FFmpeg it links", runVersion},
 	}
 }
@@ -83,16 +86,25 @@ func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// parse parses flags, turning a bad flag into errUsage.
+// parse parses flags, turning a bad flag into errUsage; arguments other
+// than flags are an error.
 func parse(fs *flag.FlagSet, args []string) error {
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	return nil
+}
+
+// parseFlags parses flags, turning a bad flag into errUsage.
+func parseFlags(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
 		return fmt.Errorf("%w: %v", errUsage, err)
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
 	return nil
 }

@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func runCmd(args ...string) (code int, stdout, stderr string) {
@@ -20,10 +22,16 @@ func TestCommandLineErrorsExitWithUsageCode(t *testing.T) {
 	}{
 		{nil, "Usage: gopline"},
 		{[]string{"bogus"}, `unknown command "bogus"`},
-		{[]string{"demo", "-size", "640"}, "want WIDTHxHEIGHT"},
-		{[]string{"demo", "-frames", "0"}, "-frames 0"},
+		{[]string{"bench", "codecs", "-size", "640"}, "want WIDTHxHEIGHT"},
+		{[]string{"bench", "codecs", "-frames", "0"}, "-frames 0"},
+		{[]string{"bench"}, "which benchmark"},
 		{[]string{"demo", "-no-such-flag"}, "flag provided but not defined"},
 		{[]string{"demo", "extra"}, `unexpected argument "extra"`},
+		{[]string{"run"}, "no pipeline given"},
+		{[]string{"run", "testsrc ! h264encc ! fakesink"}, `unknown element "h264encc" (did you mean h264enc?)`},
+		{[]string{"run", "testsrc ! h264enc gop=10x ! fakesink"}, "                      ^~~\n"},
+		{[]string{"run", "--duration", "soon", "testsrc ! fakesink"}, "invalid value"},
+		{[]string{"elements", "nosuch"}, `unknown element "nosuch"`},
 	} {
 		code, _, stderr := runCmd(c.args...)
 		if code != exitUsage || !strings.Contains(stderr, c.want) {
@@ -32,15 +40,15 @@ func TestCommandLineErrorsExitWithUsageCode(t *testing.T) {
 	}
 }
 
-func TestDemoMissingInputNamesIt(t *testing.T) {
-	code, _, stderr := runCmd("demo", "-input", "/no/such/clip.mp4", "-frames", "2")
+func TestMissingInputNamesIt(t *testing.T) {
+	code, _, stderr := runCmd("bench", "codecs", "-input", "/no/such/clip.mp4", "-frames", "2")
 	if code != 1 || !strings.Contains(stderr, "/no/such/clip.mp4") {
 		t.Errorf("exit %d, stderr %q", code, stderr)
 	}
 }
 
-func TestDemoReportsEveryCodec(t *testing.T) {
-	code, stdout, stderr := runCmd("demo", "-input", "testsrc", "-size", "160x120", "-frames", "20", "-json")
+func TestBenchCodecsReportsEveryCodec(t *testing.T) {
+	code, stdout, stderr := runCmd("bench", "codecs", "-input", "testsrc", "-size", "160x120", "-frames", "20", "-json")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -64,5 +72,84 @@ func TestVersionNamesFFmpeg(t *testing.T) {
 	code, stdout, _ := runCmd("version")
 	if code != 0 || !strings.Contains(stdout, "libavcodec") {
 		t.Errorf("exit %d: %q", code, stdout)
+	}
+}
+
+type nodeStats struct {
+	Node     string `json:"node"`
+	Element  string `json:"element"`
+	In       uint64 `json:"in"`
+	Out      uint64 `json:"out"`
+	Dropped  uint64 `json:"dropped"`
+	Restarts uint64 `json:"restarts"`
+}
+
+func TestRunEndsWithTheSourcesAndPrintsJSONStats(t *testing.T) {
+	// Flags may come after the pipeline, as with gst-launch.
+	code, stdout, stderr := runCmd("run", "testsrc size=160x120 num-frames=40 is-live=false ! h264enc gop=10 ! publish topic=/cam "+
+		"subscribe topic=/cam window=64 ! gate ! h264dec ! fakesink name=sink", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var stats []nodeStats
+	if err := json.Unmarshal([]byte(stdout), &stats); err != nil {
+		t.Fatalf("%v: %s", err, stdout)
+	}
+	byNode := map[string]nodeStats{}
+	for _, s := range stats {
+		byNode[s.Node] = s
+	}
+	if s := byNode["testsrc0"]; s.Element != "testsrc" || s.Out != 40 {
+		t.Errorf("source %+v", s)
+	}
+	if s := byNode["sink"]; s.In != 40 {
+		t.Errorf("sink %+v: want all 40 frames", s)
+	}
+}
+
+func TestRunStopsAfterDuration(t *testing.T) {
+	start := time.Now()
+	code, _, stderr := runCmd("run", "--duration", "300ms", "testsrc size=160x120 ! fakesink")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %v", d)
+	}
+	if !strings.Contains(stderr, "testsrc0") {
+		t.Errorf("no summary table: %s", stderr)
+	}
+}
+
+func TestElementsListsAndDescribes(t *testing.T) {
+	code, stdout, _ := runCmd("elements")
+	if code != 0 || !strings.Contains(stdout, "h264enc") || !strings.Contains(stdout, "subscribe") {
+		t.Fatalf("exit %d: %s", code, stdout)
+	}
+	code, stdout, _ = runCmd("elements", "h264enc")
+	if code != 0 || !strings.Contains(stdout, "gop") || !strings.Contains(stdout, "takes: raw frames") {
+		t.Fatalf("exit %d: %s", code, stdout)
+	}
+}
+
+func TestDemoRunsTheRobotGraph(t *testing.T) {
+	out := t.TempDir()
+	code, stdout, stderr := runCmd("demo", "-input", "testsrc", "-duration", "1500ms", "-out", out, "-json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var stats []nodeStats
+	if err := json.Unmarshal([]byte(stdout), &stats); err != nil {
+		t.Fatalf("%v: %s", err, stdout)
+	}
+	byNode := map[string]nodeStats{}
+	for _, s := range stats {
+		byNode[s.Node] = s
+	}
+	if byNode["encoder"].Out < 20 || byNode["counter-sink"].In == 0 || byNode["viewer-decoder"].Out == 0 {
+		t.Errorf("stats %+v", stats)
+	}
+	if snaps, _ := filepath.Glob(filepath.Join(out, "*.png")); len(snaps) == 0 {
+		t.Error("no snapshot written")
 	}
 }

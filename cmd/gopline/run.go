@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/gopline/gopline/actors"
+	"github.com/gopline/gopline/pipeline"
+	"github.com/gopline/gopline/pipeline/syntax"
+	"github.com/rs/zerolog"
+)
+
+func runRun(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("run", stderr)
+	duration := fs.Duration("duration", 0, "stop after this long (default: when every source ends, or on Ctrl-C)")
+	asJSON := fs.Bool("json", false, "print the per-node stats at the end as JSON on stdout")
+	verbose := fs.Bool("v", false, "log at debug level")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: gopline run [flags] 'ELEMENT prop=value ! ELEMENT ... '\n\nRuns a pipeline written in gopline's one-line syntax; `gopline elements` lists the elements.\nExample: gopline run 'testsrc num-frames=300 ! h264enc gop=30 ! publish topic=/camera  subscribe topic=/camera ! gate ! h264dec ! snapshot dir=out every=30'\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	line, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if line == "" {
+		return fmt.Errorf("%w: no pipeline given: gopline run 'testsrc ! h264enc ! fakesink'", errUsage)
+	}
+	log := logger(stderr, *verbose)
+	reg, err := actors.Registry()
+	if err != nil {
+		return err
+	}
+	p, err := pipeline.Parse(line, reg, pipeline.WithLogger(log))
+	var serr *syntax.Error
+	if errors.As(err, &serr) {
+		fmt.Fprintln(stderr, serr.Caret())
+		return fmt.Errorf("%w: %s", errUsage, serr.Msg)
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if *duration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, *duration)
+		defer cancel()
+	}
+	if err := p.Start(ctx); err != nil {
+		return err
+	}
+	select {
+	case <-p.Done():
+	case <-ctx.Done():
+	}
+	err = p.Stop()
+	stats := p.Stats()
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if jerr := enc.Encode(stats); jerr != nil {
+			return jerr
+		}
+	} else {
+		printStats(stderr, stats)
+	}
+	return err
+}
+
+// parseInterleaved parses flags that may come before, between or after the
+// words of the pipeline, which are joined with spaces (as gst-launch does).
+func parseInterleaved(fs *flag.FlagSet, args []string) (string, error) {
+	var words []string
+	for {
+		if err := parseFlags(fs, args); err != nil {
+			return "", err
+		}
+		if fs.NArg() == 0 {
+			return strings.TrimSpace(strings.Join(words, " ")), nil
+		}
+		words = append(words, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+// printStats prints the per-node summary table.
+func printStats(w io.Writer, stats []pipeline.NodeStats) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "node\telement\tin\tout\tfps\tkbit/s\tdropped\terrors\trestarts\tlatency p50 ms\tp99 ms\t")
+	for _, s := range stats {
+		kbps := 0.0
+		if s.Elapsed > 0 {
+			kbps = float64(s.Bytes) * 8 / s.Elapsed.Seconds() / 1000
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.1f\t%.0f\t%d\t%d\t%d\t%.1f\t%.1f\t\n", s.Node, s.Element, s.In, s.Out, s.FPS(), kbps,
+			s.Dropped, s.Errors, s.Restarts, s.LatencyP50, s.LatencyP99)
+	}
+	tw.Flush()
+}
+
+func logger(w io.Writer, verbose bool) zerolog.Logger {
+	level := zerolog.InfoLevel
+	if verbose {
+		level = zerolog.DebugLevel
+	}
+	return zerolog.New(zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly}).With().Timestamp().Logger().Level(level)
+}
