@@ -18,13 +18,17 @@ type TestSrcConfig struct {
 	Frames int
 	// Live paces frames at Rate in real time, as a camera would; otherwise
 	// frames go out as fast as the pipeline takes them.
-	Live   bool
+	Live bool
+	// Format is the frames' pixel format; the zero value means YUV420P.
 	Format media.PixelFormat
 }
 
 // TestSrc is a source of the moving test pattern (media/testsrc), frame
 // number burned in.
 func TestSrc(cfg TestSrcConfig) pipeline.Element {
+	if cfg.Format == media.PixelFormatUnknown {
+		cfg.Format = media.YUV420P
+	}
 	return pipeline.Element{Type: "testsrc", Out: pipeline.Frames, New: func() (pipeline.Stage, error) {
 		pat, err := testsrc.New(cfg.Width, cfg.Height, testsrc.WithFormat(cfg.Format))
 		if err != nil {

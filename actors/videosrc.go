@@ -21,7 +21,8 @@ type VideoSrcConfig struct {
 	Passthrough bool
 	// Width and Height scale decoded frames (0: the stream's size).
 	Width, Height int
-	Format        media.PixelFormat
+	// Format is the frames' pixel format; the zero value means YUV420P.
+	Format media.PixelFormat
 	// Live paces a file at its own frame rate; cameras and network streams
 	// pace themselves.
 	Live bool
@@ -30,6 +31,9 @@ type VideoSrcConfig struct {
 // VideoSrc is a source of anything FFmpeg reads: decoded frames, or H.264
 // packets untouched in passthrough mode.
 func VideoSrc(cfg VideoSrcConfig) pipeline.Element {
+	if cfg.Format == media.PixelFormatUnknown {
+		cfg.Format = media.YUV420P
+	}
 	out := pipeline.Frames
 	if cfg.Passthrough {
 		out = pipeline.Packets(media.H264)

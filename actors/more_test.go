@@ -1,0 +1,166 @@
+package actors
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gopline/gopline/codecs/ffmpeg"
+	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/media/testsrc"
+	"github.com/gopline/gopline/pipeline"
+)
+
+// h264File encodes n frames of the pattern into a raw H.264 file.
+func h264File(t *testing.T, w, h, n, gop int) string {
+	t.Helper()
+	pat, err := testsrc.New(w, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := ffmpeg.NewH264Encoder(w, h, ffmpeg.WithGOP(gop))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer enc.Close()
+	var b bytes.Buffer
+	for i := range n {
+		p, err := enc.Encode(pat.Frame(uint64(i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Write(p.Data)
+	}
+	path := filepath.Join(t.TempDir(), "clip.h264")
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestVideoSrcDecodesAndPassesThrough(t *testing.T) {
+	path := h264File(t, 320, 240, 40, 10)
+	for _, line := range []string{
+		"videosrc name=src location=" + path,
+		"videosrc location=" + path + " passthrough=true ! h264dec name=src",
+	} {
+		out := &frames{}
+		p := mustParse(t, line, map[string]*frames{"src": out})
+		runToEnd(t, p)
+		got := out.all()
+		if len(got) != 40 {
+			t.Fatalf("%s: %d frames, want 40", line, len(got))
+		}
+		checkPictures(t, got, 320, 240)
+	}
+}
+
+func TestVideoSrcMissingFileFailsStartNamingIt(t *testing.T) {
+	p := mustParse(t, "videosrc location=/no/such/clip.mp4 ! fakesink", nil)
+	err := p.Start(context.Background())
+	if err == nil || !bytes.Contains([]byte(err.Error()), []byte("/no/such/clip.mp4")) {
+		t.Fatalf("Start: %v", err)
+	}
+}
+
+// packets collects the packets that reach it.
+type packets struct {
+	mu  sync.Mutex
+	got []*media.Packet
+}
+
+func (c *packets) element() pipeline.Element {
+	return pipeline.Element{Type: "collect", In: pipeline.Packets(media.CodecUnknown), New: func() (pipeline.Stage, error) { return &packetSink{c: c}, nil }}
+}
+
+type packetSink struct{ c *packets }
+
+func (s *packetSink) Start(*pipeline.Env) error { return nil }
+func (s *packetSink) Stop() error               { return nil }
+func (s *packetSink) Process(v any) error {
+	s.c.mu.Lock()
+	s.c.got = append(s.c.got, v.(*media.Packet))
+	s.c.mu.Unlock()
+	return nil
+}
+
+// lossy loses the packet with one Seq, as a bad link would.
+func lossy(seq uint64) pipeline.Element {
+	return pipeline.Element{Type: "lossy", In: pipeline.Packets(media.H264), Out: pipeline.Packets(media.H264),
+		New: func() (pipeline.Stage, error) { return &lossyStage{seq: seq}, nil }}
+}
+
+type lossyStage struct {
+	seq uint64
+	env *pipeline.Env
+}
+
+func (l *lossyStage) Start(env *pipeline.Env) error { l.env = env; return nil }
+func (l *lossyStage) Stop() error                   { return nil }
+func (l *lossyStage) Process(v any) error {
+	if v.(*media.Packet).Seq != l.seq {
+		l.env.Emit(v)
+	}
+	return nil
+}
+
+// TestGateKeyframeRequestReachesTheEncoder loses one packet between the
+// encoder and the topic: the subscriber's gate asks for a keyframe, the
+// request travels subscriber, topic, publisher, to the encoder, which sends
+// an IDR long before the GOP's own.
+func TestGateKeyframeRequestReachesTheEncoder(t *testing.T) {
+	got := &packets{}
+	p := pipeline.New()
+	steps := []error{
+		p.Chain([]string{"cam", "enc", "loss", "pub"}, []pipeline.Element{
+			TestSrc(TestSrcConfig{Width: 160, Height: 120, Rate: 50, Frames: 60, Live: true}),
+			H264Enc(H264EncConfig{GOP: 50}), lossy(10), Publish("/cam")}),
+		p.Chain([]string{"sub", "gate", "sink"}, []pipeline.Element{Subscribe("/cam", 64), Gate(), got.element()}),
+	}
+	for _, err := range steps {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	runToEnd(t, p)
+	var keys []uint64
+	for _, pk := range got.got {
+		if pk.Key {
+			keys = append(keys, pk.Seq)
+		}
+	}
+	// Frame 0 and the forced one; without the request the next IDR would be 50.
+	if len(keys) < 2 || keys[1] <= 10 || keys[1] >= 30 {
+		t.Fatalf("keyframes at %v: want one forced soon after the loss at 10", keys)
+	}
+	if s := stat(t, p, "gate"); s.Dropped == 0 {
+		t.Errorf("the gate dropped nothing after the loss: %+v", s)
+	}
+}
+
+func TestRealGraphLeavesNoGoroutinesAfterStop(t *testing.T) {
+	before := runtime.NumGoroutine()
+	for range 2 {
+		p := mustParse(t, "testsrc size=160x120 rate=60 ! h264enc ! publish topic=/g  subscribe topic=/g ! gate ! h264dec ! fakesink", nil)
+		if err := p.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(200 * time.Millisecond)
+		if err := p.Stop(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		buf := make([]byte, 1<<16)
+		t.Fatalf("%d goroutines before, %d after:\n%s", before, n, buf[:runtime.Stack(buf, true)])
+	}
+}
