@@ -1,15 +1,11 @@
 package main
 
 import (
-	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/gopline/gopline/actors"
@@ -65,28 +61,10 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	ctx, cancel := context.WithTimeout(ctx, *duration)
-	defer cancel()
-	if err := p.Start(ctx); err != nil {
-		return err
+	stats, err := runUntilDone(p, *duration)
+	if jerr := report(stats, *asJSON, stdout, stdout); jerr != nil || *asJSON {
+		return errors.Join(err, jerr)
 	}
-	select {
-	case <-p.Done():
-	case <-ctx.Done():
-	}
-	err = p.Stop()
-	stats := p.Stats()
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if jerr := enc.Encode(stats); jerr != nil {
-			return jerr
-		}
-		return err
-	}
-	printStats(stdout, stats)
 	snaps, _ := filepath.Glob(filepath.Join(*out, "viewer-snapshots-*.png"))
 	fmt.Fprintf(stdout, "\n%d snapshots in %s\n", len(snaps), *out)
 	return err

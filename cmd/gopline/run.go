@@ -50,32 +50,44 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
+	stats, err := runUntilDone(p, *duration)
+	if jerr := report(stats, *asJSON, stdout, stderr); jerr != nil {
+		return jerr
+	}
+	return err
+}
+
+// runUntilDone runs p until its sources end, Ctrl-C or SIGTERM, or the
+// duration (if positive) passes; then stops it gracefully and returns its
+// counters.
+func runUntilDone(p *pipeline.Pipeline, duration time.Duration) ([]pipeline.NodeStats, error) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if *duration > 0 {
+	if duration > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, *duration)
+		ctx, cancel = context.WithTimeout(ctx, duration)
 		defer cancel()
 	}
 	if err := p.Start(ctx); err != nil {
-		return err
+		return nil, err
 	}
 	select {
 	case <-p.Done():
 	case <-ctx.Done():
 	}
-	err = p.Stop()
-	stats := p.Stats()
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if jerr := enc.Encode(stats); jerr != nil {
-			return jerr
-		}
-	} else {
-		printStats(stderr, stats)
+	err := p.Stop()
+	return p.Stats(), err
+}
+
+// report prints the counters as JSON on stdout, or as a table on table.
+func report(stats []pipeline.NodeStats, asJSON bool, stdout, table io.Writer) error {
+	if !asJSON {
+		printStats(table, stats)
+		return nil
 	}
-	return err
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(stats)
 }
 
 // parseInterleaved parses flags that may come before, between or after the

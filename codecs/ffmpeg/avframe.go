@@ -12,6 +12,7 @@ import (
 	"unsafe"
 
 	"github.com/asticode/go-astiav"
+	"github.com/gopline/gopline/codecs"
 	"github.com/gopline/gopline/media"
 )
 
@@ -65,6 +66,21 @@ func plane(f *astiav.Frame, i, rows int) []byte {
 func frameCorrupt(f *astiav.Frame) bool {
 	c := cFrame(f)
 	return c.decode_error_flags != 0 || c.flags&C.AV_FRAME_FLAG_CORRUPT != 0
+}
+
+// encoderInput checks a frame handed to an encoder of width x height and
+// returns it in YUV420P, converting RGB24 and GRAY8.
+func encoderInput(f *media.Frame, width, height int) (*media.Frame, error) {
+	if f.Width != width || f.Height != height {
+		return nil, fmt.Errorf("%w: frame %dx%d, encoder %dx%d", codecs.ErrFrameMismatch, f.Width, f.Height, width, height)
+	}
+	if err := f.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %w", codecs.ErrFrameMismatch, err)
+	}
+	if f.Format == media.YUV420P {
+		return f, nil
+	}
+	return f.Convert(media.YUV420P)
 }
 
 // makeWritable makes sure an AVFrame's buffers are the frame's own, copying

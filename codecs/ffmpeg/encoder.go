@@ -250,18 +250,9 @@ func (e *H264Encoder) Encode(f *media.Frame) (*media.Packet, error) {
 	if e.ctx == nil {
 		return nil, codecs.ErrClosed
 	}
-	if f.Width != e.width || f.Height != e.height {
-		return nil, fmt.Errorf("%w: frame %dx%d, encoder %dx%d", codecs.ErrFrameMismatch, f.Width, f.Height, e.width, e.height)
-	}
-	if err := f.Validate(); err != nil {
-		return nil, fmt.Errorf("%w: %w", codecs.ErrFrameMismatch, err)
-	}
-	src := f
-	if f.Format != media.YUV420P {
-		var err error
-		if src, err = f.Convert(media.YUV420P); err != nil {
-			return nil, err
-		}
+	src, err := encoderInput(f, e.width, e.height)
+	if err != nil {
+		return nil, err
 	}
 	if err := writeFrame(e.frame, src); err != nil {
 		return nil, err
@@ -276,7 +267,7 @@ func (e *H264Encoder) Encode(f *media.Frame) (*media.Packet, error) {
 		return nil, fmt.Errorf("ffmpeg: libx264 send frame %d: %w", e.seq, err)
 	}
 	e.forceKey = false
-	err := e.ctx.ReceivePacket(e.pkt)
+	err = e.ctx.ReceivePacket(e.pkt)
 	if errors.Is(err, astiav.ErrEagain) {
 		return nil, fmt.Errorf("%w: frame %d", ErrNoOutput, e.seq)
 	}

@@ -127,18 +127,9 @@ func (e *JPEGEncoder) Encode(f *media.Frame) (*media.Packet, error) {
 	if e.ctx == nil {
 		return nil, codecs.ErrClosed
 	}
-	if f.Width != e.width || f.Height != e.height {
-		return nil, fmt.Errorf("%w: frame %dx%d, encoder %dx%d", codecs.ErrFrameMismatch, f.Width, f.Height, e.width, e.height)
-	}
-	if err := f.Validate(); err != nil {
-		return nil, fmt.Errorf("%w: %w", codecs.ErrFrameMismatch, err)
-	}
-	src := f
-	if f.Format != media.YUV420P {
-		var err error
-		if src, err = f.Convert(media.YUV420P); err != nil {
-			return nil, err
-		}
+	src, err := encoderInput(f, e.width, e.height)
+	if err != nil {
+		return nil, err
 	}
 	if err := writeFrame(e.in, src); err != nil {
 		return nil, err
