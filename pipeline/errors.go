@@ -20,7 +20,8 @@ var (
 	// ErrNodeFailed means a node kept failing and was stopped by its
 	// supervisor; the pipeline stops with it.
 	ErrNodeFailed = errors.New("pipeline: node failed")
-	// ErrStopTimeout means end of stream did not reach every sink in time
-	// during Stop; the actors were stopped anyway.
+	// ErrStopTimeout means that during Stop end of stream did not reach every
+	// sink in time (the actors were stopped anyway), or a stage stuck in a
+	// call did not stop in time (it was left behind).
 	ErrStopTimeout = errors.New("pipeline: end of stream did not drain in time")
 )

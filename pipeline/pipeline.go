@@ -92,6 +92,9 @@ type Pipeline struct {
 	startAt  time.Time
 	coord    *actor.PID
 	done     chan struct{}
+	doneOnce sync.Once
+	// actorsStopped is closed when the coordinator and its nodes have stopped.
+	actorsStopped chan struct{}
 	failure  error
 	finished chan struct{} // closed once the actors are all stopped
 }
@@ -103,7 +106,8 @@ func New(opts ...Option) *Pipeline {
 		o(&cfg)
 	}
 	return &Pipeline{cfg: cfg, log: cfg.log, now: cfg.now, nodes: map[string]*node{}, inputs: map[string]string{},
-		id: fmt.Sprintf("pipeline-%d", pipelineIDs.Add(1)), done: make(chan struct{}), finished: make(chan struct{})}
+		id: fmt.Sprintf("pipeline-%d", pipelineIDs.Add(1)), done: make(chan struct{}), finished: make(chan struct{}),
+		actorsStopped: make(chan struct{})}
 }
 
 // Add adds a node running el under a unique name.
@@ -279,8 +283,16 @@ func (p *Pipeline) Start(ctx context.Context) error {
 	}
 	p.coord = coord
 	if err := <-started; err != nil {
-		p.system.Root.StopFuture(coord).Wait()
+		p.system.Root.Stop(coord)
+		select {
+		case <-p.actorsStopped:
+		case <-time.After(p.cfg.stopTimeout):
+		}
 		p.shutdown()
+		p.mu.Lock()
+		p.stopped = true
+		p.mu.Unlock()
+		p.closeDone()
 		close(p.finished)
 		return err
 	}
@@ -303,8 +315,12 @@ func (p *Pipeline) shutdown() {
 	}
 }
 
-// Done is closed when every sink has seen the end of the stream, or the
-// pipeline failed.
+// closeDone closes the done channel once: when every sink has seen the end
+// of the stream, when the pipeline fails, or when Stop has stopped it.
+func (p *Pipeline) closeDone() { p.doneOnce.Do(func() { close(p.done) }) }
+
+// Done is closed when every sink has seen the end of the stream, the
+// pipeline failed, or Stop has stopped it.
 func (p *Pipeline) Done() <-chan struct{} { return p.done }
 
 // Wait waits until every sink has seen the end of its stream (every source
@@ -344,8 +360,16 @@ func (p *Pipeline) Stop() error {
 			err = ErrStopTimeout
 		}
 	}
-	if ferr := p.system.Root.StopFuture(p.coord).Wait(); ferr != nil && err == nil {
-		err = fmt.Errorf("pipeline: stopping: %w", ferr)
+	p.closeDone()
+	// A stage stuck in a call (a device read that hangs) keeps its actor from
+	// stopping; the pipeline gives up on it after the stop timeout.
+	p.system.Root.Stop(p.coord)
+	select {
+	case <-p.actorsStopped:
+	case <-time.After(p.cfg.stopTimeout):
+		if err == nil {
+			err = fmt.Errorf("%w: a stage did not stop", ErrStopTimeout)
+		}
 	}
 	p.shutdown()
 	close(p.finished)
@@ -392,12 +416,13 @@ func (p *Pipeline) Bus() *transport.Bus { return p.bus }
 // supervises them (see MaxRestarts), tells sources to begin once every stage
 // started, and reports the end of the stream.
 type coordinator struct {
-	p       *Pipeline
-	started chan<- error
-	waiting int
-	sinks   int
-	ended   bool
-	failed  bool
+	p        *Pipeline
+	started  chan<- error
+	waiting  int
+	sinks    int
+	ended    bool
+	failed   bool
+	stopping bool
 }
 
 func (c *coordinator) Receive(ctx actor.Context) {
@@ -441,13 +466,17 @@ func (c *coordinator) Receive(ctx actor.Context) {
 	case *doneMsg:
 		if c.sinks--; c.sinks == 0 && !c.ended {
 			c.ended = true
-			close(p.done)
+			p.closeDone()
 		}
+	case *actor.Stopping:
+		c.stopping = true
+	case *actor.Stopped:
+		close(p.actorsStopped)
 	case *actor.Terminated:
-		if !c.ended && !c.failed {
+		if !c.ended && !c.failed && !c.stopping {
 			p.fail(fmt.Errorf("%w: %s stopped after %d restarts", ErrNodeFailed, m.Who.Id, MaxRestarts))
 			c.ended = true
-			close(p.done)
+			p.closeDone()
 		}
 	}
 }

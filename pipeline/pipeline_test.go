@@ -351,3 +351,41 @@ func TestStartFailureNamesTheNodeAndStopsTheRest(t *testing.T) {
 		t.Error("frames flowed although a stage could not start")
 	}
 }
+
+func TestWaitReturnsWhenStopTimesOut(t *testing.T) {
+	// A sink that never finishes its item keeps end of stream from draining.
+	c := &collector{release: make(chan struct{})}
+	defer close(c.release)
+	p := New(WithStopTimeout(200 * time.Millisecond))
+	if err := p.Chain([]string{"src", "sink"}, []Element{counter(-1, 0), c.element()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	waited := make(chan error, 1)
+	go func() { waited <- p.Wait() }()
+	go func() { _ = p.Stop() }()
+	select {
+	case <-waited:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Wait blocked after Stop gave up on draining")
+	}
+}
+
+func TestStopAfterFailedStartReturnsAtOnce(t *testing.T) {
+	broken := Element{Type: "broken", In: Frames, Out: Frames, New: func() (Stage, error) { return nil, errors.New("broken") }}
+	p := New()
+	if err := p.Chain([]string{"src", "b", "sink"}, []Element{counter(5, 0), broken, (&collector{}).element()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(context.Background()); err == nil {
+		t.Fatal("Start worked")
+	}
+	start := time.Now()
+	_ = p.Stop()
+	<-p.Done()
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("Stop after a failed Start took %v", d)
+	}
+}
