@@ -95,8 +95,8 @@ type Pipeline struct {
 	doneOnce sync.Once
 	// actorsStopped is closed when the coordinator and its nodes have stopped.
 	actorsStopped chan struct{}
-	failure  error
-	finished chan struct{} // closed once the actors are all stopped
+	failure       error
+	finished      chan struct{} // closed once the actors are all stopped
 }
 
 // New makes an empty pipeline.
