@@ -1,0 +1,198 @@
+package ffmpeg
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/asticode/go-astiav"
+	"github.com/gopline/gopline/codecs/h264"
+	"github.com/gopline/gopline/media"
+)
+
+// mp4TimeBase is the MP4 track's clock: 90 kHz, the usual video clock, fine
+// enough for any frame rate.
+const mp4TimeBase = 90000
+
+// ErrNotKeyframe means an MP4 file must begin with a keyframe carrying its
+// SPS and PPS.
+var ErrNotKeyframe = errors.New("ffmpeg: an MP4 track must start with an H.264 keyframe")
+
+// MP4Writer writes H.264 access units into an MP4 file that plays in any
+// player: length-prefixed NAL units, with the avcC box built from the first
+// keyframe's SPS and PPS. Timestamps are given per packet; no B-frames, so
+// decode order is presentation order.
+//
+// It is not safe for concurrent use. Close writes the index and frees its
+// FFmpeg objects; a file that was not closed does not play.
+type MP4Writer struct {
+	path          string
+	width, height int
+	fc            *astiav.FormatContext
+	io            *astiav.IOContext
+	stream        *astiav.Stream
+	pkt           *astiav.Packet
+	headerDone    bool
+	lastPTS       int64
+	lastDur       int64
+	frames        int
+}
+
+// CreateMP4 creates (or truncates) an MP4 file for a width x height H.264 track.
+func CreateMP4(path string, width, height int) (*MP4Writer, error) {
+	if width <= 0 || height <= 0 || width > media.MaxDimension || height > media.MaxDimension {
+		return nil, fmt.Errorf("%w: MP4 %dx%d", media.ErrInvalidSize, width, height)
+	}
+	fc, err := astiav.AllocOutputFormatContext(nil, "mp4", path)
+	if err != nil {
+		return nil, fmt.Errorf("ffmpeg: mp4 muxer for %q: %w", path, err)
+	}
+	w := &MP4Writer{path: path, width: width, height: height, fc: fc, lastPTS: -1}
+	if w.stream = fc.NewStream(nil); w.stream == nil {
+		w.Close()
+		return nil, fmt.Errorf("ffmpeg: mp4 stream for %q failed", path)
+	}
+	if w.io, err = astiav.OpenIOContext(path, astiav.NewIOContextFlags(astiav.IOContextFlagWrite)); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("ffmpeg: create %q: %w", path, err)
+	}
+	fc.SetPb(w.io)
+	w.pkt = astiav.AllocPacket()
+	return w, nil
+}
+
+// writeHeader sets the track up from the first keyframe and writes the
+// file's header.
+func (w *MP4Writer) writeHeader(nalus [][]byte) error {
+	var sps, pps []byte
+	for _, n := range nalus {
+		switch h264.TypeOf(n) {
+		case h264.NALUTypeSPS:
+			sps = n
+		case h264.NALUTypePPS:
+			pps = n
+		}
+	}
+	if sps == nil || pps == nil {
+		return fmt.Errorf("%w: its first packet has no SPS or PPS", ErrNotKeyframe)
+	}
+	s, err := h264.ParseSPS(sps)
+	if err != nil {
+		return fmt.Errorf("ffmpeg: mp4 %q: %w", w.path, err)
+	}
+	avcc, err := (&h264.DecoderConfig{Profile: s.ProfileIDC, ProfileCompatibility: s.ConstraintSetFlags, Level: s.LevelIDC,
+		LengthSize: 4, SPS: [][]byte{sps}, PPS: [][]byte{pps}}).Marshal()
+	if err != nil {
+		return fmt.Errorf("ffmpeg: mp4 %q: avcC: %w", w.path, err)
+	}
+	par := w.stream.CodecParameters()
+	par.SetMediaType(astiav.MediaTypeVideo)
+	par.SetCodecID(astiav.CodecIDH264)
+	par.SetWidth(w.width)
+	par.SetHeight(w.height)
+	if err := par.SetExtraData(avcc); err != nil {
+		return fmt.Errorf("ffmpeg: mp4 %q: extradata: %w", w.path, err)
+	}
+	w.stream.SetTimeBase(astiav.NewRational(1, mp4TimeBase))
+	if err := w.fc.WriteHeader(nil); err != nil {
+		return fmt.Errorf("ffmpeg: mp4 %q: header: %w", w.path, err)
+	}
+	w.headerDone = true
+	return nil
+}
+
+// WritePacket appends one H.264 access unit (Annex B) shown at pts from the
+// start of the file. pts must grow. The first packet must be a keyframe with
+// SPS and PPS.
+func (w *MP4Writer) WritePacket(p *media.Packet, pts time.Duration) error {
+	if w.fc == nil {
+		return errors.New("ffmpeg: mp4 writer is closed")
+	}
+	if p.Codec != media.H264 {
+		return fmt.Errorf("ffmpeg: mp4 %q takes H.264, got %v", w.path, p.Codec)
+	}
+	nalus, err := h264.SplitAnnexB(p.Data)
+	if err != nil {
+		return fmt.Errorf("ffmpeg: mp4 %q: packet %d: %w", w.path, p.Seq, err)
+	}
+	if !w.headerDone {
+		if !p.Key {
+			return ErrNotKeyframe
+		}
+		if err := w.writeHeader(nalus); err != nil {
+			return err
+		}
+	}
+	// The track's parameter sets live in avcC; the samples keep only the
+	// other NAL units.
+	var sample [][]byte
+	for _, n := range nalus {
+		if t := h264.TypeOf(n); t != h264.NALUTypeSPS && t != h264.NALUTypePPS && t != h264.NALUTypeAUD {
+			sample = append(sample, n)
+		}
+	}
+	data, err := h264.JoinAVCC(sample, 4)
+	if err != nil {
+		return fmt.Errorf("ffmpeg: mp4 %q: packet %d: %w", w.path, p.Seq, err)
+	}
+	ts := mp4Ticks(pts)
+	if ts <= w.lastPTS {
+		ts = w.lastPTS + 1 // timestamps must grow strictly
+	}
+	if w.lastPTS >= 0 {
+		w.lastDur = ts - w.lastPTS
+	}
+	if err := w.pkt.FromData(data); err != nil {
+		return fmt.Errorf("ffmpeg: mp4 %q: %w", w.path, err)
+	}
+	w.pkt.SetStreamIndex(w.stream.Index())
+	w.pkt.SetPts(ts)
+	w.pkt.SetDts(ts)
+	w.pkt.SetDuration(max(w.lastDur, 1))
+	if p.Key {
+		w.pkt.SetFlags(w.pkt.Flags().Add(astiav.PacketFlagKey))
+	}
+	err = w.fc.WriteFrame(w.pkt)
+	w.pkt.Unref()
+	if err != nil {
+		return fmt.Errorf("ffmpeg: mp4 %q: writing packet %d: %w", w.path, p.Seq, err)
+	}
+	w.lastPTS = ts
+	w.frames++
+	return nil
+}
+
+// mp4Ticks converts a duration to 90 kHz ticks, rounded to the nearest tick,
+// without overflowing for recordings of any length.
+func mp4Ticks(d time.Duration) int64 {
+	sec, frac := int64(d/time.Second), int64(d%time.Second)
+	return sec*mp4TimeBase + (frac*mp4TimeBase+int64(time.Second)/2)/int64(time.Second)
+}
+
+// Frames returns how many packets were written.
+func (w *MP4Writer) Frames() int { return w.frames }
+
+// Close writes the file's index and closes it.
+func (w *MP4Writer) Close() error {
+	var err error
+	if w.fc != nil && w.headerDone {
+		if terr := w.fc.WriteTrailer(); terr != nil {
+			err = fmt.Errorf("ffmpeg: mp4 %q: trailer: %w", w.path, terr)
+		}
+	}
+	if w.pkt != nil {
+		w.pkt.Free()
+		w.pkt = nil
+	}
+	if w.io != nil {
+		if cerr := w.io.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("ffmpeg: closing %q: %w", w.path, cerr)
+		}
+		w.io = nil
+	}
+	if w.fc != nil {
+		w.fc.Free()
+		w.fc = nil
+	}
+	return err
+}

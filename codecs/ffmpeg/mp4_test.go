@@ -1,0 +1,110 @@
+package ffmpeg
+
+import (
+	"errors"
+	"io"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestMP4WriterMakesAFilePlayersRead(t *testing.T) {
+	p := pattern(t, 320, 240)
+	const n, fps = 60, 30
+	pkts := encodeClip(t, p, n, WithGOP(20))
+	path := filepath.Join(t.TempDir(), "clip.mp4")
+	w, err := CreateMP4(path, 320, 240)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, pkt := range pkts {
+		if err := w.WritePacket(pkt, time.Duration(i)*time.Second/fps); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	if probe, err := exec.LookPath("ffprobe"); err == nil {
+		out, err := exec.Command(probe, "-v", "error", "-count_frames", "-select_streams", "v:0",
+			"-show_entries", "stream=codec_name,width,height,nb_read_frames,avg_frame_rate", "-of", "csv=p=0", path).CombinedOutput()
+		if err != nil {
+			t.Fatalf("ffprobe: %v: %s", err, out)
+		}
+		if got := strings.TrimSpace(string(out)); got != "h264,320,240,30/1,60" {
+			t.Errorf("ffprobe says %q, want h264,320,240,30/1,60", got)
+		}
+	}
+
+	// Read it back with our own reader, both ways.
+	r := mustReader(t, path)
+	var frames int
+	for {
+		f, err := r.ReadFrame()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if psnr := lumaPSNR(t, p.Frame(uint64(frames)), f); psnr < 35 {
+			t.Fatalf("frame %d: PSNR %.1f", frames, psnr)
+		}
+		frames++
+	}
+	if frames != n {
+		t.Fatalf("read %d frames, want %d", frames, n)
+	}
+	r = mustReader(t, path, WithPassthrough())
+	for i := range n {
+		got, err := r.ReadPacket()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Key != (i%20 == 0) {
+			t.Fatalf("packet %d: key %v", i, got.Key)
+		}
+	}
+}
+
+func TestMP4WriterRefusesADeltaFirst(t *testing.T) {
+	pkts := encodeClip(t, pattern(t, 160, 120), 2)
+	w, err := CreateMP4(filepath.Join(t.TempDir(), "x.mp4"), 160, 120)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if err := w.WritePacket(pkts[1], 0); !errors.Is(err, ErrNotKeyframe) {
+		t.Fatalf("delta first: %v", err)
+	}
+	if err := w.WritePacket(pkts[0], 0); err != nil {
+		t.Fatalf("then a keyframe: %v", err)
+	}
+}
+
+func TestCreateMP4InAMissingDirectoryNamesThePath(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "no", "such", "dir", "x.mp4")
+	_, err := CreateMP4(path, 160, 120)
+	if err == nil || !strings.Contains(err.Error(), path) {
+		t.Fatalf("error %v does not name %s", err, path)
+	}
+}
+
+func TestMP4TicksRoundAndDoNotOverflow(t *testing.T) {
+	for _, c := range []struct {
+		d    time.Duration
+		want int64
+	}{
+		{time.Second / 30, 3000},
+		{59 * time.Second / 30, 177000},
+		{100 * time.Hour, 100 * 3600 * 90000},
+		{100*time.Hour + time.Second/30, 100*3600*90000 + 3000},
+	} {
+		if got := mp4Ticks(c.d); got != c.want {
+			t.Errorf("mp4Ticks(%v) = %d, want %d", c.d, got, c.want)
+		}
+	}
+}
