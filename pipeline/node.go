@@ -31,7 +31,7 @@ type (
 	}
 	eosMsg      struct{}
 	keyframeMsg struct{}
-	tickMsg     struct{ gen uint64 }
+	tickMsg     struct{ gen uint64 } // a paced item's moment has come
 	beginMsg    struct{}
 	haltMsg     struct{}
 	startedMsg  struct {
@@ -69,12 +69,19 @@ type node struct {
 	flushed    bool
 	eosSent    bool
 
-	// sources
-	begun   bool
-	heldDue time.Time
-	held    any
-	timer   *time.Timer
-	gen     uint64
+	// sources: the item waiting to go out, and for a paced source the one
+	// after it, fetched when the first could not go out in time
+	begun     bool
+	held      any
+	heldDue   time.Time
+	next      any
+	nextDue   time.Time
+	sourceEnd bool // Next returned io.EOF (or failed) with items still held
+	// looked is set once the source, finding the graph busy with a newer
+	// item overdue, has let the credits waiting in its mailbox in.
+	looked bool
+	timer  *time.Timer
+	gen    uint64
 }
 
 func (n *node) kind() string {
@@ -115,7 +122,7 @@ func (a *nodeActor) Receive(ctx actor.Context) {
 		n.onKeyframeRequest(ctx)
 	case *tickMsg:
 		if m.gen == n.gen {
-			n.releaseHeld(ctx)
+			n.timer = nil
 			n.pump(ctx)
 		}
 	case *beginMsg:
@@ -162,8 +169,9 @@ func (n *node) start(ctx actor.Context) {
 		return
 	}
 	// The item that made the stage panic is lost; credit it so upstream
-	// does not lose a slot of its window, and carry on.
-	n.held = nil
+	// does not lose a slot of its window, and carry on. A source starts
+	// again from its new stage.
+	n.held, n.next, n.sourceEnd = nil, nil, false
 	n.tryDrain(ctx)
 	if n.inputEnded {
 		n.finishInput(ctx)
@@ -307,7 +315,7 @@ func (n *node) finishInput(ctx actor.Context) {
 		n.timer.Stop()
 		n.timer = nil
 	}
-	n.held = nil
+	n.held, n.next = nil, nil
 	if f, ok := n.stage.(Flusher); ok && !n.flushed {
 		if err := f.Flush(); err != nil {
 			n.stats.errors.Add(1)
@@ -349,50 +357,92 @@ func (n *node) requestKeyframe(ctx actor.Context) {
 	}
 }
 
-// pump asks a Source for items while the outputs take them: unpaced items
-// go out at once, paced ones wait for their moment.
+// pump asks a Source for items while the outputs take them. An unpaced
+// item goes out as soon as the outputs have handed on the one before. A paced
+// item waits for its moment, then goes out when every output can take it; if
+// it still cannot when the next item's moment comes, it is dropped for the
+// newer one. So a live source holds at most one frame back and never falls
+// behind, and drops only when the graph is a whole frame behind.
 func (n *node) pump(ctx actor.Context) {
 	src, ok := n.stage.(Source)
-	if !ok || !n.begun || n.inputEnded || n.held != nil {
+	if !ok || !n.begun || n.inputEnded {
 		return
 	}
-	for n.drained() {
-		v, due, err := src.Next()
-		if errors.Is(err, io.EOF) {
-			n.endOfInput(ctx)
-			return
+	for {
+		if n.held == nil {
+			if n.next != nil {
+				n.held, n.heldDue, n.next = n.next, n.nextDue, nil
+			} else if !n.fetch(ctx, src, &n.held, &n.heldDue) {
+				return
+			}
 		}
-		if err != nil {
-			n.stats.errors.Add(1)
-			n.env.Log.Error().Err(err).Msg("source failed; ending its stream")
-			n.endOfInput(ctx)
+		now := n.pipe.now()
+		switch {
+		case n.heldDue.IsZero(): // unpaced
+			if !n.drained() {
+				return
+			}
+		case n.heldDue.After(now): // paced, not yet due
+			n.wakeAt(ctx, n.heldDue)
 			return
-		}
-		if due.IsZero() {
-			n.emit(ctx, v)
+		case !n.free(): // paced, due, and the graph is busy
+			if n.next == nil && !n.fetch(ctx, src, &n.next, &n.nextDue) {
+				return
+			}
+			if n.next != nil && n.nextDue.After(now) {
+				n.wakeAt(ctx, n.nextDue) // a credit may come first: onCredit pumps
+				return
+			}
+			if !n.looked {
+				// Credits may be waiting in the mailbox behind this
+				// turn: look again after them before dropping.
+				n.looked = true
+				ctx.Send(ctx.Self(), &tickMsg{gen: n.gen})
+				return
+			}
+			n.looked = false
+			n.stats.dropped.Add(1)
+			n.held = nil
 			continue
 		}
-		n.held, n.heldDue = v, due
-		if wait := due.Sub(n.pipe.now()); wait > 0 {
-			self, gen, root := ctx.Self(), n.gen, n.pipe.system.Root
-			n.timer = time.AfterFunc(wait, func() { root.Send(self, &tickMsg{gen: gen}) })
-			return
-		}
-		n.releaseHeld(ctx)
+		n.looked = false
+		n.emit(ctx, n.held)
+		n.held = nil
 	}
 }
 
-// releaseHeld emits the paced item whose moment has come, or drops it when
-// the pipeline is still busy: a live source never falls behind.
-func (n *node) releaseHeld(ctx actor.Context) {
-	if n.held == nil {
-		return
+// fetch asks the source for its next item. It returns false when there is
+// none: at the end of the stream (ended once nothing is held) or after an
+// error, which ends the stream too.
+func (n *node) fetch(ctx actor.Context, src Source, item *any, due *time.Time) bool {
+	if n.sourceEnd {
+		if n.held == nil && n.next == nil {
+			n.endOfInput(ctx)
+		}
+		return false
 	}
-	v := n.held
-	n.held, n.timer = nil, nil
-	if n.free() {
-		n.emit(ctx, v)
-	} else {
-		n.stats.dropped.Add(1)
+	v, d, err := src.Next()
+	if err != nil {
+		if !errors.Is(err, io.EOF) {
+			n.stats.errors.Add(1)
+			n.env.Log.Error().Err(err).Msg("source failed; ending its stream")
+		}
+		n.sourceEnd = true
+		if n.held == nil && n.next == nil {
+			n.endOfInput(ctx)
+		}
+		return false
 	}
+	*item, *due = v, d
+	return true
+}
+
+// wakeAt arranges a tick at t, replacing any earlier arrangement.
+func (n *node) wakeAt(ctx actor.Context, t time.Time) {
+	if n.timer != nil {
+		n.timer.Stop()
+	}
+	n.gen++
+	self, gen, root := ctx.Self(), n.gen, n.pipe.system.Root
+	n.timer = time.AfterFunc(max(t.Sub(n.pipe.now()), 0), func() { root.Send(self, &tickMsg{gen: gen}) })
 }

@@ -230,12 +230,13 @@ func TestPacedSourceDropsWhenBusyInsteadOfFallingBehind(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(100 * time.Millisecond) // the sink takes nothing meanwhile
+	src := p.Stats()[0]
 	close(c.release)
 	if err := p.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	src := p.Stats()[0]
-	if src.Dropped == 0 || src.Out > uint64(DefaultWindow+1) {
+	// During the stall: one window of frames out, the rest dropped.
+	if src.Dropped < 50 || src.Out > uint64(DefaultWindow) {
 		t.Errorf("a paced source behind a stalled sink: out %d, dropped %d", src.Out, src.Dropped)
 	}
 }
@@ -389,3 +390,4 @@ func TestStopAfterFailedStartReturnsAtOnce(t *testing.T) {
 		t.Errorf("Stop after a failed Start took %v", d)
 	}
 }
+
