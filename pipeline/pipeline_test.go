@@ -390,4 +390,3 @@ func TestStopAfterFailedStartReturnsAtOnce(t *testing.T) {
 		t.Errorf("Stop after a failed Start took %v", d)
 	}
 }
-
