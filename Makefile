@@ -31,7 +31,9 @@ test: deps
 test-short: deps
 	$(GO) test -short ./...
 
-bench: deps testdata
+# Benchmarks also compare against gst-launch-1.0 (GStreamer with x264enc).
+bench: testdata
+	@./scripts/deps.sh --bench
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./...
 
 lint: deps

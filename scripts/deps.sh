@@ -3,16 +3,27 @@
 # compiler, pkg-config, FFmpeg's -dev packages (libx264 comes with Debian's
 # libavcodec) and the ffmpeg/ffprobe commands the tests compare against.
 # Installs with apt-get only what is missing; safe to run again.
+# With --bench it also makes sure of GStreamer with x264enc, which the
+# benchmarks compare gopline against.
 set -euo pipefail
 
 pc_modules=(libavcodec libavformat libavutil libswscale libavdevice libavfilter libswresample)
 packages=(pkg-config libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libavdevice-dev libavfilter-dev libswresample-dev ffmpeg)
+bench=false
+if [ "${1:-}" = "--bench" ]; then
+	bench=true
+	packages+=(gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-ugly)
+fi
 
 missing() {
 	command -v pkg-config >/dev/null 2>&1 || return 0
 	pkg-config --exists "${pc_modules[@]}" || return 0
 	command -v ffmpeg >/dev/null 2>&1 || return 0
 	command -v ffprobe >/dev/null 2>&1 || return 0
+	if $bench; then
+		command -v gst-launch-1.0 >/dev/null 2>&1 || return 0
+		gst-inspect-1.0 x264enc >/dev/null 2>&1 || return 0
+	fi
 	return 1
 }
 
