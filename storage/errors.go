@@ -1,0 +1,81 @@
+package storage
+
+import "errors"
+
+// Sentinel errors of this package. Callers test them with errors.Is; the
+// returned errors wrap them with the details, and every error that concerns a
+// file names the file.
+var (
+	// ErrNotRecording means a file exists but is not a gopline recording: it
+	// is empty, is not a bbolt file at all, or is a bbolt file without
+	// gopline's meta bucket.
+	ErrNotRecording = errors.New("storage: not a gopline recording")
+
+	// ErrNewerVersion means a recording was written in a format version newer
+	// than this build of gopline reads. The error names both versions.
+	ErrNewerVersion = errors.New("storage: recording format is newer than this gopline")
+
+	// ErrCorruptFile means a recording's file is damaged: it is truncated,
+	// both of bbolt's meta pages are invalid, gopline's own metadata does not
+	// decode, or bbolt failed (panicked) on a damaged page while reading it.
+	ErrCorruptFile = errors.New("storage: recording file is corrupt")
+
+	// ErrCorruptRecord means one packet record does not decode: it is
+	// truncated, its checksum fails or a field is out of range. The error
+	// names the stream and the packet's index. It concerns that record alone:
+	// a Cursor that returns it moves past the record, and the rest of the
+	// recording stays readable.
+	ErrCorruptRecord = errors.New("storage: corrupt packet record")
+
+	// ErrLocked means another Recording, in this process or another, has the
+	// file open for writing (or, for a writer, open at all): bbolt locks the
+	// file for as long as it is open.
+	ErrLocked = errors.New("storage: recording is open elsewhere")
+
+	// ErrClosed means the Recording (or the Cursor) was closed.
+	ErrClosed = errors.New("storage: recording is closed")
+
+	// ErrReadOnly means a write was attempted on a Recording opened with
+	// WithReadOnly.
+	ErrReadOnly = errors.New("storage: recording is open read-only")
+
+	// ErrNoStream means the recording has no stream of the given name.
+	ErrNoStream = errors.New("storage: no such stream")
+
+	// ErrStreamExists means CreateStream was called with the name of a stream
+	// the recording already has.
+	ErrStreamExists = errors.New("storage: stream already exists")
+
+	// ErrBadStreamInfo means a StreamInfo is not valid: an empty or over-long
+	// name, an unknown codec, a size out of range, or a raw stream without a
+	// pixel format.
+	ErrBadStreamInfo = errors.New("storage: invalid stream info")
+
+	// ErrBadPacket means Append was given a packet that cannot be stored: it
+	// fails media.Packet.Validate, its codec is not the stream's, its capture
+	// time is zero or outside the range of Unix nanoseconds (years 1678 to
+	// 2262), or it is too large for one bbolt value.
+	ErrBadPacket = errors.New("storage: packet cannot be stored")
+
+	// ErrNeedKeyframe means Append was given a delta packet that does not
+	// continue the stream's chain: its keyframe was never appended, or it has
+	// another Epoch or GOP than the packet before it, or a hole in Seq lies
+	// between them. A recording holds only packets that decode, so the stream
+	// takes packets again from its next keyframe.
+	ErrNeedKeyframe = errors.New("storage: delta packet without its keyframe")
+
+	// ErrNoKeyframe means Seek or Range found no keyframe at or before the
+	// requested time (the stream is empty or starts later).
+	ErrNoKeyframe = errors.New("storage: no keyframe at or before the time")
+
+	// ErrEmptyStream means the stream holds no committed packet.
+	ErrEmptyStream = errors.New("storage: stream has no packets")
+
+	// ErrBadRange means Range was given an end that is not after its start.
+	ErrBadRange = errors.New("storage: range ends before it starts")
+
+	// ErrBadOption means an option is out of range: a batch of fewer than one
+	// packet, a negative interval, size or age, a nil clock or an unknown
+	// sync policy.
+	ErrBadOption = errors.New("storage: bad option")
+)

@@ -1,0 +1,240 @@
+package storage
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"runtime/debug"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// open opens the bbolt file and loads or creates gopline's metadata.
+func (r *Recording) open() error {
+	var file *os.File
+	opts := &bolt.Options{
+		Timeout:      lockTimeout,
+		ReadOnly:     r.cfg.readOnly,
+		NoSync:       r.cfg.sync == SyncNone,
+		NoGrowSync:   r.cfg.sync == SyncNone,
+		FreelistType: bolt.FreelistMapType,
+		PageSize:     pageSize,
+		OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
+			f, err := os.OpenFile(name, flag, perm)
+			file = f
+			return f, err
+		},
+	}
+	err := guard(r.path, func() error {
+		db, err := bolt.Open(r.path, 0o644, opts)
+		if err != nil {
+			return r.boltOpenError(err)
+		}
+		r.db = db
+		return nil
+	})
+	if err != nil {
+		if r.db == nil && file != nil && errors.Is(err, ErrCorruptFile) {
+			// bbolt panicked half-way through Open and kept its file: unlock
+			// and close it. Its mapping of the file, if it made one, stays
+			// until the process exits.
+			releaseLock(file)
+			_ = file.Close()
+			return r.diagnose(err)
+		}
+		return err
+	}
+	r.file = file
+	fresh := false
+	err = r.view(func(tx *bolt.Tx) error { return r.load(tx, &fresh) })
+	if err == nil && fresh {
+		if r.cfg.readOnly {
+			err = r.errorf(ErrNotRecording, "a bbolt file with no buckets")
+		} else {
+			err = r.initialize()
+		}
+	}
+	if err != nil {
+		_ = r.db.Close()
+		return err
+	}
+	return nil
+}
+
+// guard runs f, a bbolt call, and turns a panic into an error wrapping
+// ErrCorruptFile. bbolt trusts the pages of its file (it checksums only the
+// meta pages): a damaged page makes it panic, or read outside the mapping of
+// the file, which debug.SetPanicOnFault turns into a panic of this
+// goroutine. Open and every transaction of this package run in guard.
+func guard(path string, f func() error) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("%w: %s: bbolt failed reading it: %v", ErrCorruptFile, path, v)
+		}
+	}()
+	return f()
+}
+
+// diagnose looks, read-only, for the likely cause of a panic in bolt.Open,
+// a truncated file, and returns a clearer error than the panic when it finds
+// one. A read-only bbolt reads no page at Open (a writer reads its freelist),
+// so it can compare the file's size with the meta page's safely.
+func (r *Recording) diagnose(panicked error) error {
+	var truncated error
+	_ = guard(r.path, func() error {
+		db, err := bolt.Open(r.path, 0o644, &bolt.Options{ReadOnly: true, Timeout: lockTimeout})
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		return db.View(func(tx *bolt.Tx) error {
+			fi, err := os.Stat(r.path)
+			if err == nil {
+				truncated = r.checkSize(fi.Size(), tx.Size())
+			}
+			return nil
+		})
+	})
+	if truncated != nil {
+		return truncated
+	}
+	return panicked
+}
+
+// checkSize returns an error wrapping ErrCorruptFile when the file is
+// shorter than the pages its meta page counts.
+func (r *Recording) checkSize(size, need int64) error {
+	if size < need {
+		return r.errorf(ErrCorruptFile, "truncated: %d bytes, its pages need %d", size, need)
+	}
+	return nil
+}
+
+// boltOpenError names the file in an error of bolt.Open and maps it to this
+// package's sentinels.
+func (r *Recording) boltOpenError(err error) error {
+	var pathErr *fs.PathError
+	switch {
+	case errors.Is(err, berrors.ErrTimeout):
+		return r.errorf(ErrLocked, "bbolt's file lock is held")
+	case errors.Is(err, berrors.ErrInvalid):
+		return r.errorf(ErrNotRecording, "not a bbolt file (or both its meta pages are damaged)")
+	case errors.As(err, &pathErr):
+		return fmt.Errorf("storage: open recording: %w", err)
+	}
+	return r.errorf(ErrCorruptFile, "%v", err)
+}
+
+// load checks a bbolt file's gopline metadata and loads the streams' state.
+// It sets *fresh for a file with no buckets at all: one just created, or one
+// whose creation was cut short before its first commit.
+func (r *Recording) load(tx *bolt.Tx, fresh *bool) error {
+	fi, err := r.file.Stat()
+	if err != nil {
+		return fmt.Errorf("storage: %s: %w", r.path, err)
+	}
+	if err := r.checkSize(fi.Size(), tx.Size()); err != nil {
+		return err
+	}
+	if k, _ := tx.Cursor().First(); k == nil {
+		*fresh = true
+		return nil
+	}
+	meta := tx.Bucket([]byte(bucketMeta))
+	if meta == nil || string(meta.Get([]byte(keyMagic))) != magic {
+		return r.errorf(ErrNotRecording, "a bbolt file without gopline's meta bucket")
+	}
+	v := meta.Get([]byte(keyVersion))
+	if len(v) != 4 || binary.BigEndian.Uint32(v) == 0 {
+		return r.errorf(ErrCorruptFile, "format version %x", v)
+	}
+	if version := binary.BigEndian.Uint32(v); version > formatVersion {
+		return r.errorf(ErrNewerVersion, "format version %d; this gopline reads versions up to %d", version, formatVersion)
+	}
+	c := meta.Get([]byte(keyCreated))
+	if len(c) != 8 {
+		return r.errorf(ErrCorruptFile, "creation time %x", c)
+	}
+	r.created = time.Unix(0, int64(binary.BigEndian.Uint64(c)))
+	streams := tx.Bucket([]byte(bucketStreams))
+	if streams == nil {
+		return r.errorf(ErrCorruptFile, "no streams bucket")
+	}
+	return streams.ForEach(func(k, v []byte) error {
+		if v != nil {
+			return r.errorf(ErrCorruptFile, "stray key %q among the streams", k)
+		}
+		st, err := loadStream(tx, string(k))
+		if err != nil {
+			return r.errorf(ErrCorruptFile, "stream %q: %v", k, err)
+		}
+		r.streams[st.info.Name] = st
+		return nil
+	})
+}
+
+// loadStream reads a stream's info and where its packets end. A delta may
+// continue the last stored packet's chain: a recorder that restarts while its
+// encoder keeps running loses nothing but the packets it missed.
+func loadStream(tx *bolt.Tx, name string) (*streamState, error) {
+	sb, ok := openStreamBuckets(tx, name)
+	if !ok {
+		return nil, errors.New("missing buckets")
+	}
+	info, err := decodeStreamInfo(sb.root.Get([]byte(keyInfo)))
+	if err != nil {
+		return nil, fmt.Errorf("info: %w", err)
+	}
+	if info.Name != name {
+		return nil, fmt.Errorf("info names stream %q", info.Name)
+	}
+	if _, err := sb.counters(); err != nil {
+		return nil, err
+	}
+	st := &streamState{info: info}
+	if k, v := sb.packets.Cursor().Last(); k != nil {
+		if len(k) != 8 {
+			return nil, fmt.Errorf("packet key %x", k)
+		}
+		st.next = binary.BigEndian.Uint64(k) + 1
+		if s, ok := summarizeRecord(v); ok {
+			st.chain, st.epoch, st.gop, st.seq = true, s.epoch, s.gop, s.seq
+		}
+	}
+	return st, nil
+}
+
+// initialize writes the metadata of a new recording.
+func (r *Recording) initialize() error {
+	r.created = r.cfg.clock()
+	err := r.update(func(tx *bolt.Tx) error {
+		meta, err := tx.CreateBucketIfNotExists([]byte(bucketMeta))
+		if err != nil {
+			return err
+		}
+		for _, kv := range [][2][]byte{
+			{[]byte(keyMagic), []byte(magic)},
+			{[]byte(keyVersion), binary.BigEndian.AppendUint32(nil, formatVersion)},
+			{[]byte(keyCreated), nanosValue(r.created.UnixNano())},
+		} {
+			if err := meta.Put(kv[0], kv[1]); err != nil {
+				return err
+			}
+		}
+		for _, name := range []string{bucketStreams, bucketQoSCache} {
+			if _, err := tx.CreateBucketIfNotExists([]byte(name)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("storage: %s: create: %w", r.path, err)
+	}
+	return nil
+}

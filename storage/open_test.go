@@ -1,0 +1,310 @@
+package storage_test
+
+import (
+	"encoding/binary"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/gopline/gopline/storage"
+)
+
+// writeRecording records n packets of newSynth into a new file at path.
+func writeRecording(t *testing.T, path string, n int) {
+	t.Helper()
+	rec, err := storage.Open(path, storage.WithSync(storage.SyncNone))
+	if err != nil {
+		t.Fatal(err)
+	}
+	createCamera(t, rec)
+	appendAll(t, rec, "/camera", newSynth(), 0, n)
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// editBolt changes a file with bbolt directly, behind gopline's back.
+func editBolt(t *testing.T, path string, fn func(tx *bolt.Tx) error) {
+	t.Helper()
+	db, err := bolt.Open(path, 0o644, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(fn); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func randomBytes(n int, seed uint64) []byte {
+	rng := rand.New(rand.NewPCG(seed, seed))
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(rng.Uint32())
+	}
+	return b
+}
+
+func TestOpenRejectsFilesThatAreNotGoodRecordings(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		make func(t *testing.T, path string)
+		want error
+	}{
+		{"empty file", func(t *testing.T, path string) {
+			if err := os.WriteFile(path, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, storage.ErrNotRecording},
+		{"a few random bytes", func(t *testing.T, path string) {
+			if err := os.WriteFile(path, randomBytes(100, 1), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, storage.ErrNotRecording},
+		{"random bytes", func(t *testing.T, path string) {
+			if err := os.WriteFile(path, randomBytes(64<<10, 2), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, storage.ErrNotRecording},
+		{"a directory", func(t *testing.T, path string) {
+			if err := os.Mkdir(path, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}, storage.ErrNotRecording},
+		{"a bbolt file of another program", func(t *testing.T, path string) {
+			editBolt(t, path, func(tx *bolt.Tx) error {
+				b, err := tx.CreateBucket([]byte("widgets"))
+				if err != nil {
+					return err
+				}
+				return b.Put([]byte("foo"), []byte("bar"))
+			})
+		}, storage.ErrNotRecording},
+		{"a newer format version", func(t *testing.T, path string) {
+			writeRecording(t, path, 3)
+			editBolt(t, path, func(tx *bolt.Tx) error {
+				return tx.Bucket([]byte("meta")).Put([]byte("version"), binary.BigEndian.AppendUint32(nil, 7))
+			})
+		}, storage.ErrNewerVersion},
+		{"a damaged format version", func(t *testing.T, path string) {
+			writeRecording(t, path, 3)
+			editBolt(t, path, func(tx *bolt.Tx) error {
+				return tx.Bucket([]byte("meta")).Put([]byte("version"), []byte{1})
+			})
+		}, storage.ErrCorruptFile},
+		{"damaged stream info", func(t *testing.T, path string) {
+			writeRecording(t, path, 3)
+			editBolt(t, path, func(tx *bolt.Tx) error {
+				return tx.Bucket([]byte("streams")).Bucket([]byte("/camera")).Put([]byte("info"), []byte("{"))
+			})
+		}, storage.ErrCorruptFile},
+		{"a truncated recording", func(t *testing.T, path string) {
+			writeRecording(t, path, 200)
+			fi, err := os.Stat(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Truncate(path, fi.Size()*2/3); err != nil {
+				t.Fatal(err)
+			}
+		}, storage.ErrCorruptFile},
+		{"both meta pages damaged", func(t *testing.T, path string) {
+			writeRecording(t, path, 3)
+			db, err := bolt.Open(path, 0o644, &bolt.Options{ReadOnly: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			page := int64(db.Info().PageSize)
+			db.Close()
+			f, err := os.OpenFile(path, os.O_RDWR, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			// The root bucket's page id in each meta page: both checksums fail.
+			for _, off := range []int64{16 + 16, page + 16 + 16} {
+				if _, err := f.WriteAt([]byte{0xff, 0xee}, off); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}, storage.ErrCorruptFile},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "rec.gopline")
+			tc.make(t, path)
+			for _, opts := range [][]storage.Option{nil, {storage.WithReadOnly()}} {
+				rec, err := storage.Open(path, opts...)
+				if err == nil {
+					rec.Close()
+					t.Fatalf("Open with %d options succeeded", len(opts))
+				}
+				if !errors.Is(err, tc.want) || !strings.Contains(err.Error(), path) {
+					t.Fatalf("Open with %d options: %v; want %v naming the file", len(opts), err, tc.want)
+				}
+			}
+			// A failed Open leaves the file unlocked.
+			if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() && fi.Size() > 0 {
+				db, err := bolt.Open(path, 0o644, &bolt.Options{ReadOnly: true, Timeout: 1})
+				if err == nil {
+					db.Close()
+				} else if strings.Contains(err.Error(), "timeout") {
+					t.Fatal("the file stayed locked after the failed Open")
+				}
+			}
+		})
+	}
+}
+
+func TestOpenInitializesABboltFileWithNoBuckets(t *testing.T) {
+	// What a creation cut short before its first commit leaves.
+	path := filepath.Join(t.TempDir(), "rec.gopline")
+	db, err := bolt.Open(path, 0o644, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if _, err := storage.Open(path, storage.WithReadOnly()); !errors.Is(err, storage.ErrNotRecording) {
+		t.Fatalf("read-only: %v, want ErrNotRecording", err)
+	}
+	rec := mustOpenPath(t, path)
+	createCamera(t, rec)
+}
+
+func TestCorruptRecordIsReportedAndSkipped(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "rec.gopline")
+	writeRecording(t, path, 30)
+	damaged := map[uint64]func(v []byte) []byte{
+		5:  func(v []byte) []byte { v[len(v)-1] ^= 1; return v }, // a flipped bit in the data
+		7:  func(v []byte) []byte { return v[:len(v)/2] },        // truncated
+		12: func(v []byte) []byte { v[0] = 9; return v },         // unknown record version
+		13: func(v []byte) []byte { return v[:10] },              // shorter than a header
+	}
+	editBolt(t, path, func(tx *bolt.Tx) error {
+		packets := tx.Bucket([]byte("streams")).Bucket([]byte("/camera")).Bucket([]byte("packets"))
+		for i, damage := range damaged {
+			k := binary.BigEndian.AppendUint64(nil, i)
+			if err := packets.Put(k, damage(append([]byte(nil), packets.Get(k)...))); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	rec := mustOpenPath(t, path, storage.WithReadOnly())
+	c, err := rec.Seek("/camera", newSynth().packet(29).CaptureTime)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	c, err = rec.Seek("/camera", newSynth().packet(0).CaptureTime)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	s := newSynth()
+	for i := uint64(0); ; i++ {
+		p, err := c.Next()
+		if errors.Is(err, io.EOF) {
+			if i != 30 {
+				t.Fatalf("EOF after %d records, want 30", i)
+			}
+			return
+		}
+		if c.Index() != i {
+			t.Fatalf("record %d read as index %d", i, c.Index())
+		}
+		if damaged[i] != nil {
+			if !errors.Is(err, storage.ErrCorruptRecord) || !strings.Contains(err.Error(), path) ||
+				!strings.Contains(err.Error(), `"/camera"`) || !strings.Contains(err.Error(), "packet "+strconv.FormatUint(i, 10)) {
+				t.Fatalf("damaged record %d: %v; want ErrCorruptRecord naming file, stream and index", i, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("record %d: %v", i, err)
+		}
+		if samePacket(p, s.packet(int(i))) != "" {
+			t.Fatalf("record %d differs", i)
+		}
+	}
+}
+
+// bbolt panics on damaged pages; the package turns that into errors.
+func TestDamagedPagesGiveErrorsNotPanics(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "rec.gopline")
+	s := newSynth()
+	s.size = 3000
+	rec, err := storage.Open(path, storage.WithSync(storage.SyncNone))
+	if err != nil {
+		t.Fatal(err)
+	}
+	createCamera(t, rec)
+	appendAll(t, rec, "/camera", s, 0, 300)
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	good, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := bolt.Open(path, 0o644, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := db.Info().PageSize
+	db.Close()
+	pages := len(good) / size
+	sawError := false
+	for page := 2; page < pages; page += 1 + pages/60 {
+		data := append([]byte(nil), good...)
+		copy(data[page*size:(page+1)*size], randomBytes(size, uint64(page)))
+		damaged := filepath.Join(t.TempDir(), "damaged.gopline")
+		if err := os.WriteFile(damaged, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		rec, err := storage.Open(damaged)
+		if err != nil {
+			if !errors.Is(err, storage.ErrCorruptFile) && !errors.Is(err, storage.ErrNotRecording) {
+				t.Fatalf("page %d: Open: %v", page, err)
+			}
+			sawError = true
+			continue
+		}
+		if _, err := rec.Stats("/camera"); err != nil && !errors.Is(err, storage.ErrCorruptFile) {
+			t.Fatalf("page %d: Stats: %v", page, err)
+		}
+		if c, err := rec.Seek("/camera", s.packet(0).CaptureTime); err == nil {
+			for n := 0; n < 1000; n++ {
+				_, err := c.Next()
+				if errors.Is(err, io.EOF) {
+					break
+				}
+				if err != nil && !errors.Is(err, storage.ErrCorruptRecord) {
+					if !errors.Is(err, storage.ErrCorruptFile) {
+						t.Fatalf("page %d: Next: %v", page, err)
+					}
+					sawError = true
+					break
+				}
+			}
+		}
+		// Appending (and retention) on a damaged file fails cleanly too.
+		if err := rec.Append("/camera", s.packet(300)); err != nil && !errors.Is(err, storage.ErrCorruptFile) {
+			t.Fatalf("page %d: Append: %v", page, err)
+		}
+		if err := rec.Close(); err != nil && !errors.Is(err, storage.ErrCorruptFile) {
+			t.Fatalf("page %d: Close: %v", page, err)
+		}
+	}
+	if !sawError {
+		t.Fatal("no damaged page was noticed")
+	}
+}

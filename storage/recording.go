@@ -1,0 +1,236 @@
+package storage
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// Recording is one recording file: its streams and their packets. Open
+// returns one; Close releases it.
+//
+// A Recording is safe for concurrent use: one goroutine (the recorder) may
+// Append while others read through Cursors. Appends and Flush serialize on
+// one lock, which a commit holds for its fsync; reads take no lock of the
+// Recording and never wait for a commit.
+type Recording struct {
+	path string
+	cfg  config
+	db   *bolt.DB
+	// file is bbolt's handle on the file, kept to report its size and to trim
+	// it at Close.
+	file    *os.File
+	created time.Time
+	// opened is the clock's time at Open: the start of this writing session.
+	opened time.Time
+
+	closed atomic.Bool
+
+	mu           sync.Mutex // guards the fields below and serializes writes
+	streams      map[string]*streamState
+	pending      []pendingPacket
+	pendingBytes int
+	pendingSince time.Time // when the oldest pending packet was appended
+}
+
+// streamState is what a writer keeps in memory about a stream.
+type streamState struct {
+	info StreamInfo
+	next uint64 // index of the next appended packet
+	// The chain is the last accepted packet, which a delta must continue.
+	chain            bool
+	epoch, gop, seq  uint64
+	sessionSegmented bool // this session's segment entry is written or pending
+}
+
+// Open opens the recording at path, creating it when no file exists there
+// (unless WithReadOnly is given). See the package documentation for what
+// Open checks and the errors it returns; every error names the file.
+func Open(path string, opts ...Option) (*Recording, error) {
+	cfg := defaultConfig()
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if err := o(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	fi, err := os.Stat(path)
+	switch {
+	case err == nil && fi.IsDir():
+		return nil, fmt.Errorf("%w: %s is a directory", ErrNotRecording, path)
+	case err == nil && fi.Size() == 0:
+		return nil, fmt.Errorf("%w: %s is an empty file", ErrNotRecording, path)
+	case err != nil && (cfg.readOnly || !errors.Is(err, fs.ErrNotExist)):
+		return nil, fmt.Errorf("storage: open recording: %w", err)
+	}
+	r := &Recording{path: path, cfg: cfg, streams: make(map[string]*streamState), opened: cfg.clock()}
+	if err := r.open(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Path returns the file's path as given to Open.
+func (r *Recording) Path() string { return r.path }
+
+// Created returns when the recording was created, by the clock of the
+// process that created it.
+func (r *Recording) Created() time.Time { return r.created }
+
+// Close commits the pending packets, trims the file's unused tail and closes
+// the file. It returns the error of the last commit, if any; the file is
+// closed either way. Cursors of a closed Recording return ErrClosed. Calling
+// Close again does nothing and returns nil.
+func (r *Recording) Close() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed.Load() {
+		return nil
+	}
+	var errs []error
+	if !r.cfg.readOnly {
+		errs = append(errs, r.commitLocked(), r.trimLocked())
+	}
+	r.closed.Store(true)
+	if err := r.db.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("storage: %s: close: %w", r.path, err))
+	}
+	return errors.Join(errs...)
+}
+
+// trimLocked cuts the file to the pages bbolt uses. bbolt grows a file ahead
+// of its data, to the next power of two below 16 MiB and by 16 MiB steps
+// above; for a short recording that slack can double the file. The lock on
+// the file is still held, and bbolt never reads past its high-water mark, so
+// the cut is safe; the next writer grows the file again. A system that
+// cannot truncate a mapped file (Windows) keeps the slack: the trim only
+// saves space, so its failure is not an error.
+func (r *Recording) trimLocked() error {
+	var size int64
+	if err := r.view(func(tx *bolt.Tx) error { size = tx.Size(); return nil }); err != nil {
+		return fmt.Errorf("storage: %s: trim: %w", r.path, err)
+	}
+	fi, err := r.file.Stat()
+	if err != nil {
+		return fmt.Errorf("storage: %s: trim: %w", r.path, err)
+	}
+	if fi.Size() > size {
+		_ = r.file.Truncate(size)
+	}
+	return nil
+}
+
+// CreateStream adds a stream to the recording and commits it at once. A zero
+// info.Created is set to the recording's clock.
+func (r *Recording) CreateStream(info StreamInfo) error {
+	if err := info.validate(); err != nil {
+		return fmt.Errorf("%w (%s)", err, r.path)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.writableLocked(); err != nil {
+		return err
+	}
+	if _, ok := r.streams[info.Name]; ok {
+		return r.errorf(ErrStreamExists, "stream %q", info.Name)
+	}
+	if info.Created.IsZero() {
+		info.Created = r.cfg.clock()
+	}
+	enc, err := encodeStreamInfo(info)
+	if err != nil {
+		return fmt.Errorf("storage: %s: stream %q: %w", r.path, info.Name, err)
+	}
+	err = r.update(func(tx *bolt.Tx) error {
+		root, err := tx.Bucket([]byte(bucketStreams)).CreateBucket([]byte(info.Name))
+		if err != nil {
+			return err
+		}
+		if err := root.Put([]byte(keyInfo), enc); err != nil {
+			return err
+		}
+		if err := root.Put([]byte(keyCounters), streamCounters{}.encode()); err != nil {
+			return err
+		}
+		for _, name := range []string{bucketPackets, bucketTime, bucketKeys, bucketGOPs, bucketSegments} {
+			if _, err := root.CreateBucket([]byte(name)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("storage: %s: create stream %q: %w", r.path, info.Name, err)
+	}
+	r.streams[info.Name] = &streamState{info: info}
+	return nil
+}
+
+// Streams returns the recording's streams, sorted by name.
+func (r *Recording) Streams() ([]StreamInfo, error) {
+	var infos []StreamInfo
+	err := r.view(func(tx *bolt.Tx) error {
+		streams := tx.Bucket([]byte(bucketStreams))
+		return streams.ForEach(func(k, v []byte) error {
+			if v != nil {
+				return nil // not a bucket
+			}
+			info, err := decodeStreamInfo(streams.Bucket(k).Get([]byte(keyInfo)))
+			if err != nil {
+				return r.errorf(ErrCorruptFile, "stream %q: info: %v", k, err)
+			}
+			infos = append(infos, info)
+			return nil
+		})
+	})
+	return infos, err
+}
+
+// writableLocked returns ErrClosed or ErrReadOnly when writes are not allowed.
+func (r *Recording) writableLocked() error {
+	switch {
+	case r.closed.Load():
+		return r.errorf(ErrClosed, "")
+	case r.cfg.readOnly:
+		return r.errorf(ErrReadOnly, "")
+	}
+	return nil
+}
+
+// view runs fn in a read transaction, guarded against bbolt's panics on a
+// damaged page. fn builds its errors with errorf, so that they name the
+// file.
+func (r *Recording) view(fn func(tx *bolt.Tx) error) error {
+	if r.closed.Load() {
+		return r.errorf(ErrClosed, "")
+	}
+	err := guard(r.path, func() error { return r.db.View(fn) })
+	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
+		return r.errorf(ErrClosed, "")
+	}
+	return err
+}
+
+// update runs fn in a write transaction, guarded like view. bbolt rolls the
+// transaction back when fn panics.
+func (r *Recording) update(fn func(tx *bolt.Tx) error) error {
+	return guard(r.path, func() error { return r.db.Update(fn) })
+}
+
+// errorf returns an error that wraps sentinel and names the file, then what
+// format says.
+func (r *Recording) errorf(sentinel error, format string, args ...any) error {
+	if format == "" {
+		return fmt.Errorf("%w: %s", sentinel, r.path)
+	}
+	return fmt.Errorf("%w: %s: %s", sentinel, r.path, fmt.Sprintf(format, args...))
+}

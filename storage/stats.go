@@ -1,0 +1,180 @@
+package storage
+
+import (
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Stats describes a stream, or a whole recording, as committed: pending
+// packets are not counted.
+type Stats struct {
+	// Streams is the number of streams: 1 for a stream's Stats.
+	Streams int
+	// Packets, GOPs (stored keyframes) and Segments (writing sessions that
+	// appended packets) are counts of what the file holds now, after
+	// retention.
+	Packets, GOPs, Segments int64
+	// PayloadBytes is the packets' data, without record headers or indexes.
+	PayloadBytes int64
+	// FileBytes is the size of the whole file on disk (shared by all
+	// streams). While a writer has the file open it includes the room bbolt
+	// grows the file by ahead of its data; Close trims that.
+	FileBytes int64
+	// First and Last are the earliest and the latest capture times; Duration
+	// is the span between them. All are zero without packets.
+	First, Last time.Time
+	Duration    time.Duration
+	// FPS is the mean packet rate, (Packets-1)/Duration for a stream and the
+	// sum of the streams' rates for a recording; 0 when Duration is 0.
+	FPS float64
+	// MeanGOP is the mean GOP length in packets, Packets/GOPs; 0 without GOPs.
+	MeanGOP float64
+}
+
+// Overhead returns FileBytes/PayloadBytes: how much larger the file is than
+// the packets' data (0 without payload).
+func (s Stats) Overhead() float64 {
+	if s.PayloadBytes == 0 {
+		return 0
+	}
+	return float64(s.FileBytes) / float64(s.PayloadBytes)
+}
+
+// Stats returns the named stream's statistics.
+func (r *Recording) Stats(stream string) (Stats, error) {
+	var s Stats
+	err := r.view(func(tx *bolt.Tx) error {
+		var err error
+		s, err = r.streamStats(tx, stream)
+		return err
+	})
+	if err != nil {
+		return Stats{}, err
+	}
+	return s, r.statFile(&s)
+}
+
+// RecordingStats returns the statistics of all streams together.
+func (r *Recording) RecordingStats() (Stats, error) {
+	var total Stats
+	err := r.view(func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte(bucketStreams)).ForEach(func(k, v []byte) error {
+			if v != nil {
+				return nil
+			}
+			s, err := r.streamStats(tx, string(k))
+			if err != nil {
+				return err
+			}
+			total.Streams++
+			total.Packets += s.Packets
+			total.GOPs += s.GOPs
+			total.Segments += s.Segments
+			total.PayloadBytes += s.PayloadBytes
+			total.FPS += s.FPS
+			if s.Packets > 0 {
+				if total.First.IsZero() || s.First.Before(total.First) {
+					total.First = s.First
+				}
+				if total.Last.IsZero() || s.Last.After(total.Last) {
+					total.Last = s.Last
+				}
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return Stats{}, err
+	}
+	total.Duration = total.Last.Sub(total.First)
+	if total.GOPs > 0 {
+		total.MeanGOP = float64(total.Packets) / float64(total.GOPs)
+	}
+	return total, r.statFile(&total)
+}
+
+func (r *Recording) statFile(s *Stats) error {
+	fi, err := r.file.Stat()
+	if err != nil {
+		return r.errorf(ErrClosed, "%v", err)
+	}
+	s.FileBytes = fi.Size()
+	return nil
+}
+
+func (r *Recording) streamStats(tx *bolt.Tx, stream string) (Stats, error) {
+	sb, ok := openStreamBuckets(tx, stream)
+	if !ok {
+		return Stats{}, r.errorf(ErrNoStream, "stream %q", stream)
+	}
+	c, err := sb.counters()
+	if err != nil {
+		return Stats{}, r.errorf(ErrCorruptFile, "stream %q: %v", stream, err)
+	}
+	s := Stats{Streams: 1, Packets: c.packets, GOPs: c.gops, Segments: c.segments, PayloadBytes: c.payload}
+	first, last, ok := span(sb)
+	if !ok {
+		return s, nil
+	}
+	s.First, s.Last, s.Duration = first, last, last.Sub(first)
+	if s.Duration > 0 {
+		s.FPS = float64(s.Packets-1) / s.Duration.Seconds()
+	}
+	if s.GOPs > 0 {
+		s.MeanGOP = float64(s.Packets) / float64(s.GOPs)
+	}
+	return s, nil
+}
+
+// span returns the earliest and the latest capture times of the time index,
+// skipping entries whose packet is gone. ok is false without packets.
+func span(sb streamBuckets) (first, last time.Time, ok bool) {
+	live := func(k []byte) (time.Time, bool) {
+		nanos, i, ok := splitTimeKey(k)
+		if !ok || sb.packets.Get(indexKey(i)) == nil {
+			return time.Time{}, false
+		}
+		return time.Unix(0, nanos), true
+	}
+	c := sb.time.Cursor()
+	for k, _ := c.First(); k != nil && !ok; k, _ = c.Next() {
+		first, ok = live(k)
+	}
+	if !ok {
+		return first, last, false
+	}
+	found := false
+	for k, _ := c.Last(); k != nil && !found; k, _ = c.Prev() {
+		last, found = live(k)
+	}
+	return first, last, found
+}
+
+// First returns the earliest capture time of the named stream's committed
+// packets, or ErrEmptyStream.
+func (r *Recording) First(stream string) (time.Time, error) {
+	first, _, err := r.span(stream)
+	return first, err
+}
+
+// Last returns the latest capture time of the named stream's committed
+// packets, or ErrEmptyStream.
+func (r *Recording) Last(stream string) (time.Time, error) {
+	_, last, err := r.span(stream)
+	return last, err
+}
+
+func (r *Recording) span(stream string) (first, last time.Time, err error) {
+	err = r.view(func(tx *bolt.Tx) error {
+		sb, ok := openStreamBuckets(tx, stream)
+		if !ok {
+			return r.errorf(ErrNoStream, "stream %q", stream)
+		}
+		if first, last, ok = span(sb); !ok {
+			return r.errorf(ErrEmptyStream, "stream %q", stream)
+		}
+		return nil
+	})
+	return first, last, err
+}
