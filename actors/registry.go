@@ -6,6 +6,7 @@ import (
 
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/pipeline"
+	"github.com/gopline/gopline/storage"
 	"github.com/gopline/gopline/transport"
 )
 
@@ -133,6 +134,52 @@ func specs() []pipeline.Spec {
 					return pipeline.Element{}, err
 				}
 				return Subscribe(p.String("topic"), p.Int("window")), nil
+			},
+		},
+		{
+			Name: "record", Summary: "record packets into a gopline recording (bbolt)", In: "packets, or nothing with topics=",
+			Doc: "Records the topics it subscribes to (topics=/a,/b), each as a stream named after its topic, or its input as stream=NAME. Commits in groups; a recorder slower than its topics drops whole GOPs at the topic, counted, and never holds the topic back. The file is created, or appended to.",
+			Props: []pipeline.PropSpec{
+				{Name: "path", Type: pipeline.String, Required: true, Doc: "recording file"},
+				{Name: "topics", Type: pipeline.String, Doc: "topics to subscribe to and record, comma-separated"},
+				{Name: "stream", Type: pipeline.String, Default: "/input", Doc: "stream name for the input when no topics are given"},
+				{Name: "window", Type: pipeline.Int, Default: fmt.Sprint(transport.DefaultWindow), Min: 1, Max: 1024, Doc: "packets in flight per topic before GOP-aware dropping"},
+				{Name: "flush", Type: pipeline.Duration, Default: DefaultFlushInterval.String(), Doc: "commit at least this often"},
+				{Name: "sync", Type: pipeline.Enum, Default: "every-commit", Choices: []string{"every-commit", "none"}, Doc: "fsync every group commit, or leave it to the OS"},
+				{Name: "max-bytes", Type: pipeline.Int, Default: "0", Min: 0, Max: 1 << 50, Doc: "retention: payload bytes to keep, whole GOPs (0: all)"},
+				{Name: "max-age", Type: pipeline.Duration, Default: "0s", Doc: "retention: age to keep, whole GOPs (0: all)"},
+			},
+			Make: func(p pipeline.Props) (pipeline.Element, error) {
+				cfg := RecordConfig{Path: p.String("path"), Stream: p.String("stream"), Window: p.Int("window"),
+					FlushInterval: p.Duration("flush"), MaxBytes: int64(p.Int("max-bytes")), MaxAge: p.Duration("max-age")}
+				if p.String("sync") == "none" {
+					cfg.Sync = storage.SyncNone
+				}
+				if t := p.String("topics"); t != "" {
+					cfg.Topics = strings.Split(t, ",")
+					for _, topic := range cfg.Topics {
+						if err := transport.ValidateTopicName(topic); err != nil {
+							return pipeline.Element{}, err
+						}
+					}
+				}
+				return Record(cfg), nil
+			},
+		},
+		{
+			Name: "play", Summary: "play a stream of a recording as packets", Out: "packets of the stream's codec",
+			Doc: "Plays a recorded stream at its recorded pace (is-live=true) times rate, or as fast as the pipeline takes it. Starts at the keyframe at or before start. Each pass is a new encoder epoch with Seq from 0, so receivers treat it as a fresh stream.",
+			Props: []pipeline.PropSpec{
+				{Name: "path", Type: pipeline.String, Required: true, Doc: "recording file"},
+				{Name: "stream", Type: pipeline.String, Doc: "stream to play (default: the only one)"},
+				{Name: "rate", Type: pipeline.Float, Default: "1", Min: 0.01, Max: 1000, Doc: "speed factor"},
+				{Name: "start", Type: pipeline.Duration, Default: "0s", Doc: "offset from the stream's start"},
+				{Name: "loop", Type: pipeline.Bool, Default: "false", Doc: "start again at the end"},
+				{Name: "is-live", Type: pipeline.Bool, Default: "true", Doc: "pace packets as recorded"},
+			},
+			Make: func(p pipeline.Props) (pipeline.Element, error) {
+				return Play(PlayConfig{Path: p.String("path"), Stream: p.String("stream"), Rate: p.Float("rate"),
+					Start: p.Duration("start"), Loop: p.Bool("loop"), Live: p.Bool("is-live")})
 			},
 		},
 		{

@@ -114,6 +114,16 @@ func (e *Env) RequestKeyframe() { e.node.requestKeyframe(e.ctx) }
 // keyframe, a recorder shedding a GOP).
 func (e *Env) Dropped(n int) { e.node.stats.dropped.Add(uint64(n)) }
 
+// After delivers msg to the stage's Receive once d has passed (a flush
+// timer, a timeout). The timer belongs to the node: it is stopped when the
+// stage stops, and a message due to a stage that was replaced after a panic
+// is not delivered to its successor.
+func (e *Env) After(d time.Duration, msg any) { e.node.after(e.ctx, d, msg) }
+
+// Received counts n items a push stage took in through its own messages (a
+// recorder's deliveries), which the node's "in" counter does not see.
+func (e *Env) Received(n int) { e.node.stats.in.Add(uint64(n)) }
+
 // Self is the node's actor.
 func (e *Env) Self() *actor.PID { return e.ctx.Self() }
 

@@ -32,9 +32,15 @@ type (
 	eosMsg      struct{}
 	keyframeMsg struct{}
 	tickMsg     struct{ gen uint64 } // a paced item's moment has come
-	beginMsg    struct{}
-	haltMsg     struct{}
-	startedMsg  struct {
+	// afterMsg carries a stage's own timed message (Env.After).
+	afterMsg struct {
+		gen   uint64
+		msg   any
+		timer *time.Timer
+	}
+	beginMsg   struct{}
+	haltMsg    struct{}
+	startedMsg struct {
 		name string
 		err  error
 	}
@@ -82,16 +88,11 @@ type node struct {
 	looked bool
 	timer  *time.Timer
 	gen    uint64
-}
 
-func (n *node) kind() string {
-	switch {
-	case n.element.In.Kind == KindNone:
-		return "source"
-	case n.element.Out.Kind == KindNone:
-		return "sink"
-	}
-	return "filter"
+	// timers the stage set with Env.After, stopped with the stage, and the
+	// generation of the stage they belong to
+	stageTimers map[*time.Timer]struct{}
+	stageGen    uint64
 }
 
 // nodeActor is the actor shell around a node: it turns messages into calls
@@ -125,6 +126,15 @@ func (a *nodeActor) Receive(ctx actor.Context) {
 			n.timer = nil
 			n.pump(ctx)
 		}
+	case *afterMsg:
+		delete(n.stageTimers, m.timer)
+		if r, ok := n.stage.(Receiver); ok && m.gen == n.stageGen && n.stage != nil {
+			if _, err := r.Receive(m.msg); err != nil {
+				n.stats.errors.Add(1)
+				n.env.Log.Warn().Err(err).Msg("stage timer message failed")
+			}
+			n.tryDrain(ctx)
+		}
 	case *beginMsg:
 		n.begun = true
 		n.pump(ctx)
@@ -143,7 +153,8 @@ func (a *nodeActor) Receive(ctx actor.Context) {
 
 func (n *node) start(ctx actor.Context) {
 	restart := n.started
-	n.gen++ // ticks of a previous incarnation are stale
+	n.gen++      // ticks of a previous incarnation are stale
+	n.stageGen++ // and so are its own timed messages
 	n.env = &Env{Node: n.name, Log: n.pipe.log.With().Str("node", n.name).Str("element", n.element.Type).Logger(),
 		Now: n.pipe.now, Bus: n.pipe.bus, node: n, ctx: ctx}
 	stage, err := n.element.New()
@@ -183,6 +194,10 @@ func (n *node) stopStage() {
 		n.timer.Stop()
 		n.timer = nil
 	}
+	for t := range n.stageTimers {
+		t.Stop()
+	}
+	n.stageTimers = nil
 	if n.stage != nil {
 		if err := n.stage.Stop(); err != nil {
 			n.pipe.log.Warn().Err(err).Str("node", n.name).Msg("stage stop")
@@ -435,6 +450,17 @@ func (n *node) fetch(ctx actor.Context, src Source, item *any, due *time.Time) b
 	}
 	*item, *due = v, d
 	return true
+}
+
+// after sends msg to the stage after d (Env.After).
+func (n *node) after(ctx actor.Context, d time.Duration, msg any) {
+	if n.stageTimers == nil {
+		n.stageTimers = map[*time.Timer]struct{}{}
+	}
+	m := &afterMsg{gen: n.stageGen, msg: msg}
+	self, root := ctx.Self(), n.pipe.system.Root
+	m.timer = time.AfterFunc(d, func() { root.Send(self, m) })
+	n.stageTimers[m.timer] = struct{}{}
 }
 
 // wakeAt arranges a tick at t, replacing any earlier arrangement.

@@ -1,0 +1,173 @@
+package actors
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/pipeline"
+	"github.com/gopline/gopline/storage"
+)
+
+// PlayConfig configures the player.
+type PlayConfig struct {
+	Path string
+	// Stream to play; may be empty when the recording has one stream.
+	Stream string
+	// Rate scales the recorded pace: 2 plays twice as fast (default 1).
+	Rate float64
+	// Start is where to begin, from the stream's first packet; playback
+	// begins at the keyframe at or before it.
+	Start time.Duration
+	Loop  bool
+	// Live paces packets as they were recorded; otherwise they go out as
+	// fast as the pipeline takes them.
+	Live bool
+}
+
+// Play plays one stream of a recording as packets: a new epoch and Seq from
+// 0 (each loop is a new epoch), capture times of the playback. It opens the
+// recording briefly to learn the stream's codec, so a missing file or
+// stream is an error here.
+func Play(cfg PlayConfig) (pipeline.Element, error) {
+	if cfg.Rate <= 0 {
+		cfg.Rate = 1
+	}
+	rec, err := storage.Open(cfg.Path, storage.WithReadOnly())
+	if err != nil {
+		return pipeline.Element{}, err
+	}
+	defer rec.Close()
+	streams, err := rec.Streams()
+	if err != nil {
+		return pipeline.Element{}, err
+	}
+	var info *storage.StreamInfo
+	for i := range streams {
+		if streams[i].Name == cfg.Stream || (cfg.Stream == "" && len(streams) == 1) {
+			info = &streams[i]
+		}
+	}
+	if info == nil {
+		names := make([]string, len(streams))
+		for i, s := range streams {
+			names[i] = s.Name
+		}
+		return pipeline.Element{}, fmt.Errorf("%s has no stream %q (it has %v)", cfg.Path, cfg.Stream, names)
+	}
+	cfg.Stream = info.Name
+	return pipeline.Element{Type: "play", Out: pipeline.Packets(info.Codec), New: func() (pipeline.Stage, error) {
+		return &player{cfg: cfg}, nil
+	}}, nil
+}
+
+type player struct {
+	cfg     PlayConfig
+	env     *pipeline.Env
+	rec     *storage.Recording
+	cursor  *storage.Cursor
+	startAt time.Time // the stream time playback starts from
+	wall    time.Time // when the current pass began
+	base    time.Time // the capture time of the pass's first packet
+	last    time.Time // due time of the last packet handed out
+	epoch   uint64
+	seq     uint64
+	gop     uint64
+	needKey bool
+	played  int // packets of the current pass
+}
+
+func (p *player) Start(env *pipeline.Env) error {
+	p.env = env
+	var err error
+	if p.rec, err = storage.Open(p.cfg.Path, storage.WithReadOnly()); err != nil {
+		return err
+	}
+	first, err := p.rec.First(p.cfg.Stream)
+	if err != nil {
+		p.rec.Close()
+		return err
+	}
+	p.startAt = first.Add(p.cfg.Start)
+	if err := p.rewind(env.Now()); err != nil {
+		p.rec.Close()
+		return err
+	}
+	return nil
+}
+
+// rewind begins a pass at the start time with a new epoch.
+func (p *player) rewind(wall time.Time) error {
+	if p.cursor != nil {
+		p.cursor.Close()
+	}
+	var err error
+	if p.cursor, err = p.rec.Seek(p.cfg.Stream, p.startAt); err != nil {
+		return err
+	}
+	p.epoch, p.wall, p.base, p.needKey, p.played = media.NewEpoch(), wall, time.Time{}, true, 0
+	return nil
+}
+
+func (p *player) Next() (any, time.Time, error) {
+	for {
+		pk, err := p.cursor.Next()
+		if errors.Is(err, io.EOF) {
+			if !p.cfg.Loop || p.played == 0 {
+				return nil, time.Time{}, io.EOF
+			}
+			// The next pass starts one frame interval after the last packet.
+			if err := p.rewind(p.last.Add(p.interval())); err != nil {
+				return nil, time.Time{}, err
+			}
+			continue
+		}
+		if errors.Is(err, storage.ErrCorruptRecord) {
+			p.env.Log.Warn().Err(err).Msg("skipping a damaged packet; resuming at the next keyframe")
+			p.env.Dropped(1)
+			p.needKey = true
+			continue
+		}
+		if err != nil {
+			return nil, time.Time{}, err
+		}
+		if p.needKey && !pk.Key {
+			continue
+		}
+		p.needKey = false
+		if p.base.IsZero() {
+			p.base = pk.CaptureTime
+		}
+		due := p.wall.Add(time.Duration(float64(pk.CaptureTime.Sub(p.base)) / p.cfg.Rate))
+		if pk.Key {
+			p.gop = p.seq
+		}
+		pk.Seq, pk.GOP, pk.Epoch, pk.CaptureTime = p.seq, p.gop, p.epoch, due
+		p.seq++
+		p.played++
+		p.last = due
+		if !p.cfg.Live {
+			pk.CaptureTime = p.env.Now()
+			return pk, time.Time{}, nil
+		}
+		return pk, due, nil
+	}
+}
+
+// interval is the gap a loop leaves between passes: one frame at 30 fps,
+// scaled by the rate.
+func (p *player) interval() time.Duration {
+	return time.Duration(float64(time.Second/30) / p.cfg.Rate)
+}
+
+func (p *player) Stop() error {
+	if p.cursor != nil {
+		p.cursor.Close()
+	}
+	if p.rec != nil {
+		return p.rec.Close()
+	}
+	return nil
+}

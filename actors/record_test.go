@@ -1,0 +1,139 @@
+package actors
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/pipeline"
+	"github.com/gopline/gopline/storage"
+)
+
+// TestRecordThenPlay records a topic, compares the file packet for packet
+// with what was published, then plays it back into a decoder.
+func TestRecordThenPlay(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cam.db")
+	published := &packets{}
+	p := mustParse(t, "testsrc size=320x240 rate=60 num-frames=90 ! h264enc gop=30 ! tee name=t ! publish topic=/cam "+
+		"record path="+path+" topics=/cam name=rec", nil)
+	if err := p.Add("seen", published.element()); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Link("t", "seen"); err != nil {
+		t.Fatal(err)
+	}
+	runToEnd(t, p)
+	if s := stat(t, p, "rec"); s.In != 90 || s.Dropped != 0 || s.Errors != 0 {
+		t.Fatalf("recorder stats %+v", s)
+	}
+
+	rec, err := storage.Open(path, storage.WithReadOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	streams, err := rec.Streams()
+	if err != nil || len(streams) != 1 || streams[0].Name != "/cam" || streams[0].Codec != media.H264 || streams[0].Width != 320 {
+		t.Fatalf("streams %+v %v", streams, err)
+	}
+	first, _ := rec.First("/cam")
+	c, err := rec.Seek("/cam", first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range published.got {
+		got, err := c.Next()
+		if err != nil {
+			t.Fatalf("packet %d: %v", i, err)
+		}
+		if !bytes.Equal(got.Data, want.Data) || got.Seq != want.Seq || got.Key != want.Key || !got.CaptureTime.Equal(want.CaptureTime) {
+			t.Fatalf("packet %d differs from what was published", i)
+		}
+	}
+	if _, err := c.Next(); !errors.Is(err, io.EOF) {
+		t.Fatalf("after the last packet: %v", err)
+	}
+	c.Close()
+	rec.Close()
+
+	out := &frames{}
+	play := mustParse(t, "play path="+path+" rate=4 ! gate ! h264dec name=dec", map[string]*frames{"dec": out})
+	start := time.Now()
+	runToEnd(t, play)
+	if took := time.Since(start); took < 300*time.Millisecond {
+		t.Errorf("1.5 s of video played at rate 4 in %v: not paced", took)
+	}
+	got := out.all()
+	if len(got) != 90 {
+		t.Fatalf("played %d frames, want 90", len(got))
+	}
+	checkPictures(t, got, 320, 240)
+}
+
+// TestPlayLoopsWithANewEpochEachPass starts past the end of a short
+// recording: playback begins at the last keyframe before that point, and each
+// pass is a new epoch with Seq running on.
+func TestPlayLoopsWithANewEpochEachPass(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cam.db")
+	runToEnd(t, mustParse(t, "testsrc size=160x120 num-frames=60 is-live=false ! h264enc gop=20 ! record path="+path+" stream=/cam", nil))
+	got := &packets{}
+	el, err := Play(PlayConfig{Path: path, Stream: "/cam", Start: 700 * time.Millisecond, Loop: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := pipeline.New()
+	if err := p.Chain([]string{"play", "sink"}, []pipeline.Element{el, got.element()}); err != nil {
+		t.Fatal(err)
+	}
+	// Not live: the frames were recorded as fast as they came, so their
+	// capture times are close; read the first two passes and stop.
+	if err := p.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got.mu.Lock()
+		n := len(got.got)
+		got.mu.Unlock()
+		if n >= 100 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	p.Stop()
+	got.mu.Lock()
+	defer got.mu.Unlock()
+	if len(got.got) < 2 || !got.got[0].Key || got.got[0].Seq != 0 {
+		t.Fatalf("first played packet %+v", got.got[0])
+	}
+	// 60 frames recorded with GOP 20: each pass is the last GOP, 20 packets.
+	for i, pk := range got.got {
+		if pk.Key != (i%20 == 0) {
+			t.Fatalf("packet %d: key %v; each pass should be the last GOP of 20", i, pk.Key)
+		}
+	}
+	epochs := map[uint64]bool{}
+	for i, pk := range got.got {
+		epochs[pk.Epoch] = true
+		if pk.Seq != uint64(i) {
+			t.Fatalf("packet %d has Seq %d", i, pk.Seq)
+		}
+	}
+	if len(epochs) < 2 {
+		t.Errorf("looping kept one epoch over %d packets", len(got.got))
+	}
+}
+
+func TestPlayMissingFileOrStreamIsAnError(t *testing.T) {
+	if _, err := Play(PlayConfig{Path: filepath.Join(t.TempDir(), "none.db")}); err == nil {
+		t.Error("a missing recording played")
+	}
+	path := filepath.Join(t.TempDir(), "cam.db")
+	runToEnd(t, mustParse(t, "testsrc size=160x120 num-frames=5 is-live=false ! h264enc ! record path="+path+" stream=/cam", nil))
+	if _, err := Play(PlayConfig{Path: path, Stream: "/other"}); err == nil {
+		t.Error("a missing stream played")
+	}
+}
