@@ -3,66 +3,131 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"os"
 	"text/tabwriter"
 
 	"github.com/gopline/gopline/internal/codecstudy"
+	"github.com/gopline/gopline/media"
 )
 
 func runBench(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "codecs" {
-		return fmt.Errorf("%w: which benchmark? gopline bench codecs", errUsage)
+	switch {
+	case len(args) > 0 && args[0] == "codecs":
+		return runBenchCodecs(args[1:], stdout, stderr)
+	case len(args) > 0 && args[0] == "storage":
+		return runBenchStorage(args[1:], stdout, stderr)
 	}
-	return runBenchCodecs(args[1:], stdout, stderr)
+	return fmt.Errorf("%w: which benchmark? gopline bench codecs|storage", errUsage)
+}
+
+// clipFlags are the input flags the benchmarks share.
+type clipFlags struct {
+	input  *string
+	size   *string
+	frames *int
+}
+
+func addClipFlags(fs *flag.FlagSet, size string, frames int) clipFlags {
+	return clipFlags{
+		input:  fs.String("input", "auto", `video file; "auto" uses vtest.avi when make testdata has fetched it, "testsrc" the test pattern`),
+		size:   fs.String("size", size, "picture size WIDTHxHEIGHT"),
+		frames: fs.Int("frames", frames, "number of frames"),
+	}
+}
+
+// load reads the clip the flags name; name describes it.
+func (c clipFlags) load() (frames []*media.Frame, name string, err error) {
+	w, h, err := parseSize(*c.size)
+	if err != nil {
+		return nil, "", fmt.Errorf("%w: -size: %v", errUsage, err)
+	}
+	if *c.frames < 1 || *c.frames > 100_000 {
+		return nil, "", fmt.Errorf("%w: -frames %d (want 1..100000)", errUsage, *c.frames)
+	}
+	path, name := "", "the test pattern"
+	switch *c.input {
+	case "testsrc":
+	case "auto":
+		if p, err := codecstudy.VTestPath(); err == nil {
+			path, name = p, p
+		} else if !errors.Is(err, codecstudy.ErrNoTestVideo) {
+			return nil, "", err
+		}
+	default:
+		path, name = *c.input, *c.input
+	}
+	frames, err = codecstudy.Clip(path, w, h, *c.frames)
+	return frames, name, err
+}
+
+// runBenchStorage records one clip as H.264 and as JPEG and prints file and
+// payload bytes and PSNR: the seed's storage table, as files.
+func runBenchStorage(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("bench storage", stderr)
+	clip := addClipFlags(fs, "320x240", 150)
+	asJSON := fs.Bool("json", false, "print the results as JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	frames, name, err := clip.load()
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "gopline-bench-storage-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	res, err := codecstudy.StorageTable(frames, 30, dir)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	fmt.Fprintf(stdout, "gopline bench storage: %d frames of %s at %s, recorded as H.264 and as JPEG, read back and decoded\n\n", len(frames), name, *clip.size)
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "codec\tsetting\tframes\tpayload bytes\tfile bytes\tfile/payload\tluma PSNR dB\t")
+	for _, r := range res {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%.3f\t%.2f\t\n", r.Codec, r.Setting, r.Frames, r.PayloadBytes, r.FileBytes, r.Overhead(), r.LumaPSNR)
+	}
+	tw.Flush()
+	fmt.Fprintf(stdout, "\nH.264's file is %.1f%% of JPEG's, at %.2f dB against JPEG's %.2f dB (JPEG set to equal or better PSNR).\n",
+		100*float64(res[0].FileBytes)/float64(res[1].FileBytes), res[0].LumaPSNR, res[1].LumaPSNR)
+	return nil
 }
 
 // runBenchCodecs encodes and decodes one clip with every codec and prints
 // bytes, quality and speed.
 func runBenchCodecs(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bench codecs", stderr)
-	input := fs.String("input", "auto", `video file to encode; "auto" uses vtest.avi when make testdata has fetched it, "testsrc" the test pattern`)
-	size := fs.String("size", "640x480", "picture size WIDTHxHEIGHT")
-	frames := fs.Int("frames", 150, "number of frames")
+	clip := addClipFlags(fs, "640x480", 150)
 	asJSON := fs.Bool("json", false, "print the results as JSON")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	w, h, err := parseSize(*size)
-	if err != nil {
-		return fmt.Errorf("%w: -size: %v", errUsage, err)
-	}
-	if *frames < 1 || *frames > 100_000 {
-		return fmt.Errorf("%w: -frames %d (want 1..100000)", errUsage, *frames)
-	}
-	path, name := "", "the test pattern"
-	switch *input {
-	case "testsrc":
-	case "auto":
-		if p, err := codecstudy.VTestPath(); err == nil {
-			path, name = p, p
-		} else if !errors.Is(err, codecstudy.ErrNoTestVideo) {
-			return err
-		}
-	default:
-		path, name = *input, *input
-	}
-	clip, err := codecstudy.Clip(path, w, h, *frames)
+	clipFrames, name, err := clip.load()
 	if err != nil {
 		return err
 	}
+	w, h := clipFrames[0].Width, clipFrames[0].Height
 	if !*asJSON {
-		fmt.Fprintf(stdout, "gopline bench codecs: %d frames of %s at %dx%d, encoded and decoded by each codec\n\n", len(clip), name, w, h)
+		fmt.Fprintf(stdout, "gopline bench codecs: %d frames of %s at %dx%d, encoded and decoded by each codec\n\n", len(clipFrames), name, w, h)
 	}
-	h264, err := codecstudy.H264(clip, "veryfast crf 23 gop 30")
+	h264, err := codecstudy.H264(clipFrames, "veryfast crf 23 gop 30")
 	if err != nil {
 		return err
 	}
-	jpegDefault, err := codecstudy.JPEG(clip, 75)
+	jpegDefault, err := codecstudy.JPEG(clipFrames, 75)
 	if err != nil {
 		return err
 	}
-	jpegMatch, err := codecstudy.JPEGMatching(clip, h264.LumaPSNR)
+	jpegMatch, err := codecstudy.JPEGMatching(clipFrames, h264.LumaPSNR)
 	if err != nil {
 		return err
 	}
@@ -81,7 +146,7 @@ func runBenchCodecs(args []string, stdout, stderr io.Writer) error {
 	tw.Flush()
 	fmt.Fprintf(stdout, "\nH.264 needs %.1f%% of JPEG's bytes at equal or better PSNR (%s).\n",
 		100*float64(h264.Bytes)/float64(jpegMatch.Bytes), jpegMatch.Setting)
-	if path == "" && *input == "auto" {
+	if *clip.input == "auto" && name == "the test pattern" {
 		fmt.Fprintln(stdout, "Run `make testdata` to fetch vtest.avi, a real camera clip, and run this again.")
 	}
 	return nil

@@ -28,7 +28,10 @@ func commands() []command {
 		{"run", "run a pipeline written in the one-line syntax", runRun},
 		{"elements", "list the pipeline elements, or describe one", runElements},
 		{"demo", "a robot camera on a topic with two subscribers, and a summary", runDemo},
-		{"bench", "benchmarks: gopline bench codecs", runBench},
+		{"record", "run a pipeline and record its topics", runRecord},
+		{"play", "publish a recording's streams at the recorded pace", runPlay},
+		{"info", "describe a recording", runInfo},
+		{"bench", "benchmarks: gopline bench codecs|storage", runBench},
 		{"version", "print gopline's version and the FFmpeg it links", runVersion},
 	}
 }
@@ -100,11 +103,13 @@ func parse(fs *flag.FlagSet, args []string) error {
 
 // parseFlags parses flags, turning a bad flag into errUsage.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return fmt.Errorf("%w: %v", errUsage, err)
+	return usageError(fs.Parse(args))
+}
+
+// usageError turns a flag parsing error into errUsage (help stays help).
+func usageError(err error) error {
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return err
 	}
-	return nil
+	return fmt.Errorf("%w: %v", errUsage, err)
 }

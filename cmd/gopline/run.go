@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -14,9 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/gopline/gopline/actors"
 	"github.com/gopline/gopline/pipeline"
-	"github.com/gopline/gopline/pipeline/syntax"
 	"github.com/rs/zerolog"
 )
 
@@ -36,19 +33,9 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if line == "" {
 		return fmt.Errorf("%w: no pipeline given: gopline run 'testsrc ! h264enc ! fakesink'", errUsage)
 	}
-	log := logger(stderr, *verbose)
-	reg, err := actors.Registry()
+	p, err := parseLine(line, stderr, pipeline.WithLogger(logger(stderr, *verbose)))
 	if err != nil {
 		return err
-	}
-	p, err := pipeline.Parse(line, reg, pipeline.WithLogger(log))
-	var serr *syntax.Error
-	if errors.As(err, &serr) {
-		fmt.Fprintln(stderr, serr.Caret())
-		return fmt.Errorf("%w: %s", errUsage, serr.Msg)
-	}
-	if err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	stats, err := runUntilDone(p, *duration)
 	if jerr := report(stats, *asJSON, stdout, stderr); jerr != nil {

@@ -44,11 +44,31 @@ type JPEGEncoder struct {
 	width, height int
 	epoch, seq    uint64
 
-	ctx    *astiav.CodecContext
-	in     *astiav.Frame // limited range, written from the media.Frame
-	full   *astiav.Frame // full range, what the encoder takes
-	toFull *astiav.SoftwareScaleContext
-	pkt    *astiav.Packet
+	ctx  *astiav.CodecContext
+	full *astiav.Frame // full range, what the encoder takes
+	pkt  *astiav.Packet
+}
+
+// Limited-to-full range tables for JPEG (BT.601: luma 16..235, chroma
+// 16..240 to 0..255), rounded.
+var lumaToFull, chromaToFull = rangeTables()
+
+func rangeTables() (luma, chroma [256]byte) {
+	for i := range 256 {
+		luma[i] = clampByte((float64(i)-16)*255/219 + 0.5)
+		chroma[i] = clampByte((float64(i)-128)*255/224 + 128.5)
+	}
+	return luma, chroma
+}
+
+func clampByte(v float64) byte {
+	switch {
+	case v < 0:
+		return 0
+	case v > 255:
+		return 255
+	}
+	return byte(v)
 }
 
 var _ codecs.Encoder = (*JPEGEncoder)(nil)
@@ -98,23 +118,12 @@ func (e *JPEGEncoder) open(codec *astiav.Codec, cfg jpegConfig) error {
 	if err := e.ctx.Open(codec, dict); err != nil {
 		return fmt.Errorf("ffmpeg: opening mjpeg %dx%d: %w", e.width, e.height, err)
 	}
-	e.in, e.full, e.pkt = astiav.AllocFrame(), astiav.AllocFrame(), astiav.AllocPacket()
-	for _, f := range []struct {
-		frame *astiav.Frame
-		fmt   astiav.PixelFormat
-	}{{e.in, astiav.PixelFormatYuv420P}, {e.full, astiav.PixelFormatYuvj420P}} {
-		f.frame.SetWidth(e.width)
-		f.frame.SetHeight(e.height)
-		f.frame.SetPixelFormat(f.fmt)
-		if err := f.frame.AllocBuffer(0); err != nil {
-			return fmt.Errorf("ffmpeg: mjpeg frame: %w", err)
-		}
-	}
-	var err error
-	e.toFull, err = astiav.CreateSoftwareScaleContext(e.width, e.height, astiav.PixelFormatYuv420P, e.width, e.height,
-		astiav.PixelFormatYuvj420P, astiav.NewSoftwareScaleContextFlags(astiav.SoftwareScaleContextFlagBilinear))
-	if err != nil {
-		return fmt.Errorf("ffmpeg: mjpeg range conversion: %w", err)
+	e.full, e.pkt = astiav.AllocFrame(), astiav.AllocPacket()
+	e.full.SetWidth(e.width)
+	e.full.SetHeight(e.height)
+	e.full.SetPixelFormat(astiav.PixelFormatYuvj420P)
+	if err := e.full.AllocBuffer(0); err != nil {
+		return fmt.Errorf("ffmpeg: mjpeg frame: %w", err)
 	}
 	return nil
 }
@@ -131,14 +140,23 @@ func (e *JPEGEncoder) Encode(f *media.Frame) (*media.Packet, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := writeFrame(e.in, src); err != nil {
-		return nil, err
-	}
 	if err := makeWritable(e.full); err != nil {
 		return nil, err
 	}
-	if err := e.toFull.ScaleFrame(e.in, e.full); err != nil {
-		return nil, fmt.Errorf("ffmpeg: mjpeg range conversion: %w", err)
+	linesize := e.full.Linesize()
+	for i := range 3 {
+		lut := &chromaToFull
+		if i == 0 {
+			lut = &lumaToFull
+		}
+		_, rows := media.YUV420P.PlaneSize(i, e.width, e.height)
+		out := plane(e.full, i, rows)
+		for r := range rows {
+			in, o := src.Row(i, r), out[r*linesize[i]:]
+			for x, v := range in {
+				o[x] = lut[v]
+			}
+		}
 	}
 	e.full.SetPts(int64(e.seq))
 	if err := e.ctx.SendFrame(e.full); err != nil {
@@ -159,19 +177,13 @@ func (e *JPEGEncoder) Encode(f *media.Frame) (*media.Packet, error) {
 
 // Close frees the encoder.
 func (e *JPEGEncoder) Close() error {
-	for _, f := range []**astiav.Frame{&e.in, &e.full} {
-		if *f != nil {
-			(*f).Free()
-			*f = nil
-		}
+	if e.full != nil {
+		e.full.Free()
+		e.full = nil
 	}
 	if e.pkt != nil {
 		e.pkt.Free()
 		e.pkt = nil
-	}
-	if e.toFull != nil {
-		e.toFull.Free()
-		e.toFull = nil
 	}
 	if e.ctx != nil {
 		e.ctx.Free()

@@ -29,3 +29,25 @@ func TestStudyOnTestPattern(t *testing.T) {
 		t.Fatalf("quality 1 (%d bytes) not smaller than %s (%d bytes)", lower.Bytes, j.Setting, j.Bytes)
 	}
 }
+
+func TestStorageTableRecordsAndReadsBack(t *testing.T) {
+	frames, err := Clip("", 160, 120, 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := StorageTable(frames, 30, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 2 || res[0].Codec != "h264" || res[1].Codec != "jpeg" {
+		t.Fatalf("results %+v", res)
+	}
+	for _, r := range res {
+		if r.Frames != 30 || r.PayloadBytes == 0 || r.FileBytes < r.PayloadBytes || r.LumaPSNR < 35 {
+			t.Errorf("%+v", r)
+		}
+	}
+	if res[0].PayloadBytes >= res[1].PayloadBytes {
+		t.Errorf("H.264 %d bytes not below JPEG's %d", res[0].PayloadBytes, res[1].PayloadBytes)
+	}
+}

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestRecordInfoPlay(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cam.db")
+	code, _, stderr := runCmd("record", "--topic", "/camera", "--out", path,
+		"testsrc size=160x120 num-frames=45 rate=90 ! h264enc gop=15 ! publish topic=/camera")
+	if code != 0 {
+		t.Fatalf("record: exit %d: %s", code, stderr)
+	}
+	code, stdout, stderr := runCmd("info", path, "--json")
+	if code != 0 {
+		t.Fatalf("info: exit %d: %s", code, stderr)
+	}
+	var info []streamSummary
+	if err := json.Unmarshal([]byte(stdout), &info); err != nil {
+		t.Fatalf("%v: %s", err, stdout)
+	}
+	if len(info) != 1 || info[0].Stream != "/camera" || info[0].Codec != "h264" || info[0].Packets != 45 || info[0].GOPs != 3 ||
+		info[0].Width != 160 || info[0].PayloadBytes == 0 || info[0].FileBytes == 0 {
+		t.Fatalf("info %+v", info)
+	}
+	code, stdout, stderr = runCmd("play", path, "--rate", "4", "--json")
+	if code != 0 {
+		t.Fatalf("play: exit %d: %s", code, stderr)
+	}
+	var stats []nodeStats
+	if err := json.Unmarshal([]byte(stdout), &stats); err != nil {
+		t.Fatalf("%v: %s", err, stdout)
+	}
+	for _, s := range stats {
+		if s.Node == "count0" && s.In != 45 {
+			t.Errorf("played %d packets, want 45", s.In)
+		}
+	}
+}
+
+func TestRecordingCommandErrors(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"record", "--out", "x.db", "testsrc ! h264enc ! publish topic=/c"}, exitUsage, "give --topic"},
+		{[]string{"info"}, exitUsage, "takes one recording file"},
+		{[]string{"info", "/no/such/file.db"}, 1, "/no/such/file.db"},
+		{[]string{"play", "/no/such/file.db"}, 1, "/no/such/file.db"},
+		{[]string{"play", "a.db", "b.db"}, exitUsage, "takes one recording file, got 2"},
+	} {
+		code, _, stderr := runCmd(c.args...)
+		if code != c.code || !strings.Contains(stderr, c.want) {
+			t.Errorf("gopline %v: exit %d, %q; want exit %d and %q", c.args, code, stderr, c.code, c.want)
+		}
+	}
+}
+
+func TestBenchStorageJSON(t *testing.T) {
+	code, stdout, stderr := runCmd("bench", "storage", "--input", "testsrc", "--frames", "20", "--size", "160x120", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var res []struct {
+		Codec        string  `json:"codec"`
+		FileBytes    int64   `json:"file_bytes"`
+		PayloadBytes int64   `json:"payload_bytes"`
+		PSNR         float64 `json:"psnr_db"`
+		Frames       int     `json:"frames"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &res); err != nil {
+		t.Fatalf("%v: %s", err, stdout)
+	}
+	if len(res) != 2 || res[0].Codec != "h264" || res[1].Codec != "jpeg" || res[1].PSNR < res[0].PSNR || res[0].Frames != 20 {
+		t.Fatalf("%+v", res)
+	}
+}
