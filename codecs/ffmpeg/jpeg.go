@@ -35,7 +35,7 @@ func WithQScale(q int) JPEGOption {
 }
 
 // JPEGEncoder encodes Frames as baseline JPEG with FFmpeg's MJPEG encoder,
-// three times faster than Go's image/jpeg on one core (docs/benchmarks.md).
+// four times faster than Go's image/jpeg on one core (docs/benchmarks.md).
 // Every packet is a keyframe. YUV420P input (limited range) is converted to
 // JPEG's full range; RGB24 and GRAY8 are converted first.
 //
