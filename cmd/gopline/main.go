@@ -31,6 +31,7 @@ func commands() []command {
 		{"record", "run a pipeline and record its topics", runRecord},
 		{"play", "publish a recording's streams at the recorded pace", runPlay},
 		{"info", "describe a recording", runInfo},
+		{"export", "export a recording's stream as MP4, MCAP or PNG pictures", runExport},
 		{"bench", "benchmarks: gopline bench codecs|storage", runBench},
 		{"version", "print gopline's version and the FFmpeg it links", runVersion},
 	}

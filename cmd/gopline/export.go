@@ -1,0 +1,367 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gopline/gopline/storage"
+	"github.com/gopline/gopline/storage/export"
+)
+
+// maxPictures bounds the pictures one png export writes, so that a small
+// --every over a long recording is a usage error rather than a full disk.
+const maxPictures = 10000
+
+// progressInterval is the shortest time between two redraws of the progress
+// bar: ten a second look smooth and cost nothing.
+const progressInterval = 100 * time.Millisecond
+
+func runExport(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("export", stderr)
+	stream := fs.String("stream", "", "stream to export (default: the recording's only stream)")
+	format := fs.String("format", "", "mp4, mcap or png (default: from -out's extension, or png with -at or -every)")
+	out := fs.String("out", "", "output file; for png, the directory of the pictures")
+	start := fs.String("start", "", "export from this time: a duration from the recording's start (12.5s, 1m) or an RFC 3339 time")
+	end := fs.String("end", "", "export up to this time, exclusive (same forms as -start)")
+	at := fs.String("at", "", "png: the pictures' times, comma-separated (same forms as -start)")
+	every := fs.Duration("every", 0, "png: a picture every this long from -start to -end")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, `Usage: gopline export RECORDING -stream NAME -format mp4|mcap|png -out PATH [flags]
+
+Exports one stream of a recording: as an MP4 file any player plays (H.264
+streams), as an MCAP file Foxglove opens (H.264 and JPEG), or as PNG pictures
+of the moments given by -at or -every. Times are durations from the
+recording's start (12.5s, 1m30s) or RFC 3339 times.
+Examples:
+  gopline export cam.gopline -stream /camera -out camera.mp4 -start 10s -end 1m
+  gopline export cam.gopline -stream /camera -format png -out pictures -at 12.5s,40s
+
+Flags:`)
+		fs.PrintDefaults()
+	}
+	files, err := parsePositional(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(files) != 1 {
+		return fmt.Errorf("%w: want one recording file, got %d: gopline export cam.gopline -stream /camera -out camera.mp4", errUsage, len(files))
+	}
+	req := exportRequest{file: files[0], stream: *stream, format: *format, out: *out, every: *every}
+	if err := req.check(*start, *end, *at); err != nil {
+		return err
+	}
+	rec, err := storage.Open(req.file, storage.WithReadOnly())
+	if err != nil {
+		return err
+	}
+	defer rec.Close()
+	if err := req.resolve(rec, *start, *end, *at); err != nil {
+		return err
+	}
+	if req.format == "png" {
+		return req.pictures(rec, newProgressBar(stderr, "exporting "+req.stream, "pictures"), stdout)
+	}
+	bar := newProgressBar(stderr, "exporting "+req.stream, "packets")
+	write := export.MP4
+	if req.format == "mcap" {
+		write = export.MCAP
+	}
+	res, err := write(rec, req.stream, req.from, req.to, req.out, bar.update)
+	bar.clear()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s: %d frames of %s, %.1f s, %s%s\n", req.out, res.Frames, req.stream,
+		res.Duration.Seconds(), formatBytes(res.Bytes), skippedNote(res.Skipped))
+	return nil
+}
+
+// parsePositional parses flags placed before, between and after the
+// arguments that are not flags, and returns those arguments.
+func parsePositional(fs *flag.FlagSet, args []string) ([]string, error) {
+	var rest []string
+	for {
+		if err := parseFlags(fs, args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return rest, nil
+		}
+		rest = append(rest, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+// exportRequest is an export's command line, checked and then resolved
+// against the recording.
+type exportRequest struct {
+	file, stream, format, out string
+	every                     time.Duration
+	from, to                  time.Time   // mp4 and mcap: zero for the stream's start and end
+	times                     []time.Time // png
+}
+
+// check validates what can be checked without the recording.
+func (r *exportRequest) check(start, end, at string) error {
+	if r.out == "" {
+		return fmt.Errorf("%w: -out is required: the output file, or the pictures' directory for png", errUsage)
+	}
+	if r.format == "" {
+		switch {
+		case at != "" || r.every != 0:
+			r.format = "png"
+		case strings.EqualFold(filepath.Ext(r.out), ".mp4"):
+			r.format = "mp4"
+		case strings.EqualFold(filepath.Ext(r.out), ".mcap"):
+			r.format = "mcap"
+		default:
+			return fmt.Errorf("%w: -format is required (mp4, mcap or png) when -out does not end in .mp4 or .mcap", errUsage)
+		}
+	}
+	r.format = strings.ToLower(r.format)
+	switch r.format {
+	case "mp4", "mcap":
+		if at != "" || r.every != 0 {
+			return fmt.Errorf("%w: -at and -every are for -format png", errUsage)
+		}
+	case "png":
+		switch {
+		case (at == "") == (r.every == 0):
+			return fmt.Errorf("%w: -format png takes either -at TIME,TIME,... or -every DURATION", errUsage)
+		case r.every < 0:
+			return fmt.Errorf("%w: -every %v: want a positive duration", errUsage, r.every)
+		case at != "" && (start != "" || end != ""):
+			return fmt.Errorf("%w: -start and -end bound -every; -at gives the times themselves", errUsage)
+		}
+	default:
+		return fmt.Errorf("%w: -format %q: want mp4, mcap or png", errUsage, r.format)
+	}
+	return nil
+}
+
+// resolve picks the stream and turns the times of the command line into
+// capture times of the recording.
+func (r *exportRequest) resolve(rec *storage.Recording, start, end, at string) error {
+	infos, err := rec.Streams()
+	if err != nil {
+		return err
+	}
+	var names []string
+	found := false
+	for _, info := range infos {
+		names = append(names, info.Name)
+		found = found || info.Name == r.stream
+	}
+	switch {
+	case r.stream == "" && len(infos) == 1:
+		r.stream = infos[0].Name
+	case r.stream == "" && len(infos) == 0:
+		return fmt.Errorf("%s holds no streams", r.file)
+	case r.stream == "":
+		return fmt.Errorf("%w: -stream is required: %s has streams %s", errUsage, r.file, strings.Join(names, ", "))
+	case !found:
+		return fmt.Errorf("%w: -stream %q: %s has streams %s", errUsage, r.stream, r.file, strings.Join(names, ", "))
+	}
+	stats, err := rec.RecordingStats()
+	if err != nil {
+		return err
+	}
+	if stats.Packets == 0 {
+		return fmt.Errorf("%s holds no packets", r.file)
+	}
+	base := stats.First
+	if r.from, err = parseExportTime("-start", start, base); err != nil {
+		return err
+	}
+	if r.to, err = parseExportTime("-end", end, base); err != nil {
+		return err
+	}
+	if !r.from.IsZero() && !r.to.IsZero() && !r.to.After(r.from) {
+		return fmt.Errorf("%w: -end %s is not after -start %s", errUsage, end, start)
+	}
+	first, err := rec.First(r.stream)
+	if err != nil {
+		return err
+	}
+	last, err := rec.Last(r.stream)
+	if err != nil {
+		return err
+	}
+	outside := func(flagName, s string) error {
+		return fmt.Errorf("%w: %s %s is outside stream %q, which spans %v to %v from the recording's start (%v to %v)",
+			errUsage, flagName, s, r.stream, first.Sub(base), last.Sub(base), first, last)
+	}
+	switch {
+	case r.from.After(last):
+		return outside("-start", start)
+	case !r.to.IsZero() && !r.to.After(first):
+		return outside("-end", end)
+	}
+	if r.format != "png" {
+		return nil
+	}
+	if at == "" {
+		return r.everyTimes(first, last)
+	}
+	for _, s := range strings.Split(at, ",") {
+		s = strings.TrimSpace(s)
+		t, err := parseExportTime("-at", s, base)
+		if err != nil {
+			return err
+		}
+		if t.IsZero() {
+			return fmt.Errorf("%w: -at %q: an empty time", errUsage, at)
+		}
+		if t.Before(first) || t.After(last) {
+			return outside("-at", s)
+		}
+		r.times = append(r.times, t)
+	}
+	return nil
+}
+
+// everyTimes lists the times of -every within the stream, [first, last],
+// and [-start, -end).
+func (r *exportRequest) everyTimes(first, last time.Time) error {
+	from := r.from
+	if from.IsZero() {
+		from = first
+	}
+	for t := from; !t.After(last) && (r.to.IsZero() || t.Before(r.to)); t = t.Add(r.every) {
+		if t.Before(first) {
+			continue
+		}
+		if len(r.times) == maxPictures {
+			return fmt.Errorf("%w: -every %v makes more than %d pictures; choose a longer interval or a shorter range", errUsage, r.every, maxPictures)
+		}
+		r.times = append(r.times, t)
+	}
+	if len(r.times) == 0 {
+		return fmt.Errorf("%w: no time of -every %v falls within stream %q (%v to %v)", errUsage, r.every, r.stream, first, last)
+	}
+	return nil
+}
+
+// pictures writes the PNG pictures one at a time, so that the bar moves.
+func (r *exportRequest) pictures(rec *storage.Recording, bar *progressBar, stdout io.Writer) error {
+	var paths []string
+	for i, t := range r.times {
+		p, err := export.PNG(rec, r.stream, []time.Time{t}, r.out)
+		paths = append(paths, p...)
+		if err != nil {
+			bar.clear()
+			return err
+		}
+		bar.update(i+1, len(r.times))
+	}
+	bar.clear()
+	if len(paths) == 1 {
+		fmt.Fprintf(stdout, "wrote %s\n", paths[0])
+		return nil
+	}
+	fmt.Fprintf(stdout, "wrote %d pictures of %s to %s\n", len(paths), r.stream, r.out)
+	return nil
+}
+
+// parseExportTime parses a time of the command line: a duration from base
+// (12.5s, 1m; a bare number is seconds) or an RFC 3339 time. An empty
+// string gives the zero time.
+func parseExportTime(flagName, s string, base time.Time) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		if secs, ferr := strconv.ParseFloat(s, 64); ferr == nil && secs > -1e9 && secs < 1e9 {
+			d, err = time.Duration(secs*float64(time.Second)), nil
+		}
+	}
+	if err == nil {
+		if d < 0 {
+			return time.Time{}, fmt.Errorf("%w: %s %q: a duration from the recording's start cannot be negative", errUsage, flagName, s)
+		}
+		return base.Add(d), nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("%w: %s %q: want a duration from the recording's start (12.5s, 1m30s) or an RFC 3339 time (2024-05-01T12:00:00Z)", errUsage, flagName, s)
+}
+
+// progressBar draws one line on a terminal, redrawn in place with \r at most
+// every progressInterval. On anything else it draws nothing.
+type progressBar struct {
+	w           io.Writer
+	label, unit string
+	last        time.Time
+	done, total int // drawn last
+	width       int // of the line drawn last, to clear it
+}
+
+func newProgressBar(stderr io.Writer, label, unit string) *progressBar {
+	if !isTerminal(stderr) {
+		return &progressBar{}
+	}
+	return &progressBar{w: stderr, label: label, unit: unit}
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// update shows done of total; it is the progress callback of the exports.
+func (b *progressBar) update(done, total int) {
+	if b.w == nil || total <= 0 || done == b.done && total == b.total {
+		return
+	}
+	now := time.Now()
+	if now.Sub(b.last) < progressInterval && done < total {
+		return
+	}
+	b.last, b.done, b.total = now, done, total
+	const cells = 30
+	filled := cells * done / total
+	line := fmt.Sprintf("%s [%s%s] %3d%%  %d/%d %s", b.label, strings.Repeat("#", filled), strings.Repeat("-", cells-filled),
+		100*done/total, done, total, b.unit)
+	fmt.Fprintf(b.w, "\r%-*s", b.width, line)
+	b.width = len(line)
+}
+
+// clear erases the bar's line, leaving the cursor at its start.
+func (b *progressBar) clear() {
+	if b.w == nil || b.width == 0 {
+		return
+	}
+	fmt.Fprintf(b.w, "\r%*s\r", b.width, "")
+	b.width = 0
+}
+
+func formatBytes(n int64) string {
+	switch {
+	case n >= 1e9:
+		return fmt.Sprintf("%.2f GB", float64(n)/1e9)
+	case n >= 1e6:
+		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+	case n >= 1e3:
+		return fmt.Sprintf("%.1f kB", float64(n)/1e3)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+func skippedNote(skipped int) string {
+	if skipped == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; %d packets skipped (damaged records and the deltas after them)", skipped)
+}

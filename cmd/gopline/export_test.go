@@ -1,0 +1,222 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gopline/gopline/codecs/ffmpeg"
+	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/media/testsrc"
+	"github.com/gopline/gopline/storage"
+)
+
+// exportRecording writes a recording of a 3 s H.264 stream /camera (30 fps,
+// a keyframe every second) and a 1 s JPEG stream /jpeg, and returns its path.
+func exportRecording(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "cam.gopline")
+	rec, err := storage.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	p, err := testsrc.New(160, 120)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := ffmpeg.NewH264Encoder(160, 120, ffmpeg.WithGOP(30))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer enc.Close()
+	jenc, err := ffmpeg.NewJPEGEncoder(160, 120)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer jenc.Close()
+	for _, name := range []string{"/camera", "/jpeg"} {
+		codec := media.H264
+		if name == "/jpeg" {
+			codec = media.JPEG
+		}
+		if err := rec.CreateStream(storage.StreamInfo{Name: name, Codec: codec, Width: 160, Height: 120}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
+	for i := range 90 {
+		f := p.Frame(uint64(i))
+		f.CaptureTime = start.Add(time.Duration(i) * time.Second / 30)
+		pkt, err := enc.Encode(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := rec.Append("/camera", pkt); err != nil {
+			t.Fatal(err)
+		}
+		if i < 30 {
+			if pkt, err = jenc.Encode(f); err != nil {
+				t.Fatal(err)
+			}
+			if err := rec.Append("/jpeg", pkt); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func runExportCmd(args ...string) (stdout, stderr string, err error) {
+	var out, errOut bytes.Buffer
+	err = runExport(args, &out, &errOut)
+	return out.String(), errOut.String(), err
+}
+
+func TestExportWritesEachFormat(t *testing.T) {
+	rec := exportRecording(t)
+	dir := t.TempDir()
+	for _, c := range []struct {
+		args  []string
+		files []string
+		says  string
+	}{
+		{[]string{rec, "-stream", "/camera", "-out", filepath.Join(dir, "all.mp4")}, []string{"all.mp4"}, "90 frames of /camera, 3.0 s"},
+		{[]string{"--stream=/camera", "--format", "mcap", "--out", filepath.Join(dir, "part"), rec, "--start", "1.5s", "--end", "2s"},
+			[]string{"part"}, "30 frames of /camera, 1.0 s"},
+		{[]string{rec, "-stream", "/camera", "-out", filepath.Join(dir, "at"), "-at", "0.5s, 2024-05-01T12:00:02.9Z"},
+			[]string{"at/camera-000000.500s.png", "at/camera-000002.900s.png"}, "wrote 2 pictures of /camera to"},
+		{[]string{rec, "-stream", "/jpeg", "-format", "png", "-out", filepath.Join(dir, "every"), "-every", "400ms"},
+			[]string{"every/jpeg-000000.000s.png", "every/jpeg-000000.400s.png", "every/jpeg-000000.800s.png"}, "wrote 3 pictures of /jpeg"},
+	} {
+		stdout, stderr, err := runExportCmd(c.args...)
+		if err != nil {
+			t.Errorf("gopline export %v: %v\n%s", c.args, err, stderr)
+			continue
+		}
+		if !strings.Contains(stdout, c.says) || strings.Count(stdout, "\n") != 1 {
+			t.Errorf("gopline export %v says %q, want one line with %q", c.args, stdout, c.says)
+		}
+		if stderr != "" {
+			t.Errorf("gopline export %v: stderr %q, want nothing when it is not a terminal", c.args, stderr)
+		}
+		for _, f := range c.files {
+			if fi, err := os.Stat(filepath.Join(dir, f)); err != nil || fi.Size() == 0 {
+				t.Errorf("gopline export %v: %s: %v", c.args, f, err)
+			}
+		}
+	}
+	entries, _ := os.ReadDir(filepath.Join(dir, "every"))
+	if len(entries) != 3 {
+		t.Errorf("-every 400ms over 1 s wrote %d pictures", len(entries))
+	}
+}
+
+func TestExportCommandLineErrors(t *testing.T) {
+	rec := exportRecording(t)
+	out := filepath.Join(t.TempDir(), "out.mp4")
+	for _, c := range []struct {
+		args  []string
+		usage bool
+		says  string
+	}{
+		{[]string{"-stream", "/camera", "-out", out}, true, "want one recording file, got 0"},
+		{[]string{rec, rec, "-stream", "/camera", "-out", out}, true, "got 2"},
+		{[]string{rec, "-stream", "/camera"}, true, "-out is required"},
+		{[]string{rec, "-stream", "/camera", "-out", "x.avi"}, true, "-format is required"},
+		{[]string{rec, "-stream", "/camera", "-out", out, "-format", "gif"}, true, `-format "gif"`},
+		{[]string{rec, "-stream", "/camera", "-out", out, "-bogus"}, true, "flag provided but not defined"},
+		{[]string{rec, "-stream", "/camera", "-out", "d", "-format", "png"}, true, "either -at"},
+		{[]string{rec, "-stream", "/camera", "-out", "d", "-at", "1s", "-every", "1s"}, true, "either -at"},
+		{[]string{rec, "-stream", "/camera", "-out", "d", "-at", "1s", "-start", "1s"}, true, "-at gives the times"},
+		{[]string{rec, "-stream", "/camera", "-out", out, "-at", "1s", "-format", "mp4"}, true, "-format png"},
+		{[]string{rec, "-stream", "/camera", "-out", out, "-start", "soon"}, true, `-start "soon": want a duration`},
+		{[]string{rec, "-stream", "/camera", "-out", out, "-start", "-1s"}, true, "cannot be negative"},
+		{[]string{rec, "-stream", "/camera", "-out", out, "-start", "2s", "-end", "1s"}, true, "is not after -start"},
+		{[]string{rec, "-stream", "/camera", "-out", out, "-start", "10s"}, true, "-start 10s is outside stream"},
+		{[]string{rec, "-stream", "/jpeg", "-out", "d", "-at", "0.5s,2s"}, true, "-at 2s is outside stream \"/jpeg\""},
+		{[]string{rec, "-stream", "/camera", "-out", "d", "-every", "1us"}, true, "more than 10000 pictures"},
+		{[]string{rec, "-stream", "/nope", "-out", out}, true, `-stream "/nope": ` + rec + " has streams /camera, /jpeg"},
+		{[]string{rec, "-out", out}, true, "-stream is required"},
+		{[]string{filepath.Join(t.TempDir(), "missing.gopline"), "-stream", "/camera", "-out", out}, false, "missing.gopline"},
+		{[]string{rec, "-stream", "/jpeg", "-out", out}, false, "MP4 takes H.264"},
+	} {
+		_, _, err := runExportCmd(c.args...)
+		if err == nil || errors.Is(err, errUsage) != c.usage || !strings.Contains(err.Error(), c.says) {
+			t.Errorf("gopline export %v: %v; want usage %v and %q", c.args, err, c.usage, c.says)
+		}
+	}
+	if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("failed exports left %s: %v", out, err)
+	}
+}
+
+func TestExportParsesTimes(t *testing.T) {
+	base := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		in   string
+		want time.Time
+	}{
+		{"", time.Time{}},
+		{"12.5s", base.Add(12500 * time.Millisecond)},
+		{"1m", base.Add(time.Minute)},
+		{"2.25", base.Add(2250 * time.Millisecond)},
+		{"2024-05-01T12:00:03Z", base.Add(3 * time.Second)},
+		{"2024-05-01T14:00:03.5+02:00", base.Add(3500 * time.Millisecond)},
+	} {
+		got, err := parseExportTime("-start", c.in, base)
+		if err != nil || !got.Equal(c.want) {
+			t.Errorf("%q: %v, %v; want %v", c.in, got, err, c.want)
+		}
+	}
+}
+
+func TestExportProgressBarRedrawsOneLine(t *testing.T) {
+	var buf bytes.Buffer
+	bar := &progressBar{w: &buf, label: "exporting /camera", unit: "packets"}
+	for i := 1; i <= 1000; i++ {
+		bar.update(i, 1000)
+	}
+	bar.clear()
+	s := buf.String()
+	if strings.Contains(s, "\n") || !strings.HasPrefix(s, "\r") || !strings.Contains(s, "100%  1000/1000 packets") {
+		t.Errorf("bar drew %q", s)
+	}
+	if n := strings.Count(s, "\r"); n > 5 {
+		t.Errorf("%d redraws of a fast export, want at most a few", n-2)
+	}
+	if isTerminal(&buf) {
+		t.Error("a buffer is not a terminal")
+	}
+}
+
+// TestExportExitCodes runs the command through run once it is registered.
+func TestExportExitCodes(t *testing.T) {
+	if !slices.ContainsFunc(commands(), func(c command) bool { return c.name == "export" }) {
+		t.Skip("export is not among the commands yet")
+	}
+	rec := exportRecording(t)
+	out := filepath.Join(t.TempDir(), "c.mcap")
+	for _, c := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"export", rec, "-stream", "/camera", "-out", out}, 0},
+		{[]string{"export", rec, "-stream", "/jpeg", "-out", out + ".mp4"}, 1},
+		{[]string{"export", rec + ".missing", "-stream", "/camera", "-out", out}, 1},
+		{[]string{"export", rec, "-stream", "/camera", "-out", out, "-start", "soon"}, exitUsage},
+		{[]string{"export", "-h"}, 0},
+	} {
+		if code, _, stderr := runCmd(c.args...); code != c.code {
+			t.Errorf("gopline %v: exit %d, want %d: %s", c.args, code, c.code, stderr)
+		}
+	}
+}

@@ -1,0 +1,46 @@
+// Package export writes a recorded stream out of a gopline recording in
+// formats other tools read: an MP4 file that any player plays (MP4), an MCAP
+// file that Foxglove opens (MCAP), and PNG pictures at chosen instants (PNG).
+//
+// # Basics
+//
+// Each function takes an open Recording (storage.Open with
+// storage.WithReadOnly is enough) and the name of one of its streams:
+//
+//	rec, err := storage.Open("run.gopline", storage.WithReadOnly())
+//	...
+//	res, err := export.MP4(rec, "/camera", time.Time{}, time.Time{}, "camera.mp4", nil)
+//	res, err = export.MCAP(rec, "/camera", from, to, "camera.mcap", nil)
+//	paths, err := export.PNG(rec, "/camera", []time.Time{t1, t2}, "pictures")
+//
+// MP4 and MCAP export the packets captured in [from, to): a zero from means
+// the stream's first packet, a zero to means past its last. Like
+// storage.Recording.Range, an export starts at the keyframe at or before
+// from, so that its first picture decodes; it may therefore begin a little
+// before from. The packets are copied as they were recorded: nothing is
+// decoded or re-encoded. PNG decodes the picture shown at each instant: the
+// latest one captured at or before it.
+//
+// # Files
+//
+// An export writes PATH.tmp and renames it to PATH once the file is complete
+// and synced to disk; on error it removes PATH.tmp. A file at PATH is thus
+// always a complete export (an earlier one, if the new export failed).
+//
+// # Damage
+//
+// A packet record that does not decode (storage.ErrCorruptRecord) is
+// skipped, and so are the deltas after it up to the next keyframe, since
+// their pictures would be built on a missing reference: the output holds
+// only packets that decode. Result.Skipped counts both. A damaged page of the
+// file (storage.ErrCorruptFile) ends the export with an error.
+//
+// # Caveats
+//
+// An MP4 file has one H.264 track with one set of parameter sets: a range in
+// which the picture size or the SPS and PPS change (the recording was
+// resumed with other encoder settings) is refused with ErrStreamChanged;
+// export the parts before and after the change separately. MCAP takes such
+// ranges as they are. MCAP log times are unsigned: capture times before 1970
+// are refused.
+package export

@@ -1,0 +1,28 @@
+package export
+
+import "errors"
+
+// Sentinel errors of this package, wrapped by errors that name the
+// recording's file and the stream. Errors of the recording itself (a missing
+// stream, a damaged file) wrap storage's sentinels.
+var (
+	// ErrUnsupportedCodec means the output format cannot hold the stream's
+	// codec: MP4 takes H.264, MCAP takes H.264 and JPEG.
+	ErrUnsupportedCodec = errors.New("export: format does not take the stream's codec")
+
+	// ErrEmptyRange means an export's range holds no packet: the stream is
+	// empty, the range ends before it starts, or it lies outside the stream.
+	ErrEmptyRange = errors.New("export: no packets in the range")
+
+	// ErrOutOfRange means a picture was asked for at a time before the
+	// stream's first packet or after its last.
+	ErrOutOfRange = errors.New("export: time is outside the stream")
+
+	// ErrNoPicture means no picture decodes at a requested time: the packets
+	// that lead to it are damaged.
+	ErrNoPicture = errors.New("export: no picture decodes at the time")
+
+	// ErrStreamChanged means the picture size or the H.264 parameter sets
+	// change within an MP4 export's range, which one MP4 track cannot hold.
+	ErrStreamChanged = errors.New("export: stream changes size or parameter sets within the range")
+)

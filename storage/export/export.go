@@ -1,0 +1,225 @@
+package export
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/storage"
+)
+
+// Result describes what an export wrote.
+type Result struct {
+	// Packets is how many packets were read from the recording, starting at
+	// the keyframe at or before the range's start; records that did not
+	// decode are not counted.
+	Packets int
+	// Frames is how many pictures the output holds: MP4 samples or MCAP
+	// messages, one per packet written.
+	Frames int
+	// Skipped counts the records that did not decode and the deltas after
+	// them that were left out because their keyframe chain broke.
+	Skipped int
+	// Bytes is the output file's size.
+	Bytes int64
+	// Duration is the span of capture times from the first picture written
+	// to the last.
+	Duration time.Duration
+}
+
+// findStream returns the named stream's info, or an error wrapping
+// storage.ErrNoStream that names the file and lists its streams.
+func findStream(rec *storage.Recording, stream string) (storage.StreamInfo, error) {
+	infos, err := rec.Streams()
+	if err != nil {
+		return storage.StreamInfo{}, err
+	}
+	names := make([]string, 0, len(infos))
+	for _, info := range infos {
+		if info.Name == stream {
+			return info, nil
+		}
+		names = append(names, info.Name)
+	}
+	return storage.StreamInfo{}, fmt.Errorf("%w: %s has no stream %q (it has %s)", storage.ErrNoStream, rec.Path(), stream, listNames(names))
+}
+
+func listNames(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
+}
+
+// span is an export's range resolved against the stream.
+type span struct {
+	info     storage.StreamInfo
+	from, to time.Time // [from, to) within the stream
+	total    int       // packets expected, for progress
+}
+
+// resolve checks the stream and the range [from, to) of an export: a zero
+// from is the stream's first packet, a zero to is just past its last.
+func resolve(rec *storage.Recording, stream string, from, to time.Time) (span, error) {
+	info, err := findStream(rec, stream)
+	if err != nil {
+		return span{}, err
+	}
+	st, err := rec.Stats(stream)
+	if errors.Is(err, storage.ErrEmptyStream) || err == nil && st.Packets == 0 {
+		return span{}, fmt.Errorf("%w: stream %q of %s holds no packets", ErrEmptyRange, stream, rec.Path())
+	}
+	if err != nil {
+		return span{}, err
+	}
+	s := span{info: info, from: from, to: to}
+	if s.from.IsZero() || s.from.Before(st.First) {
+		s.from = st.First
+	}
+	if s.to.IsZero() {
+		s.to = st.Last.Add(time.Nanosecond)
+	}
+	switch {
+	case !to.IsZero() && !from.IsZero() && !to.After(from):
+		return span{}, fmt.Errorf("%w: stream %q of %s: the range ends (%v) before it starts (%v)", ErrEmptyRange, stream, rec.Path(), to, from)
+	case s.from.After(st.Last) || !s.to.After(s.from):
+		return span{}, fmt.Errorf("%w: stream %q of %s spans %v to %v, outside [%v, %v)", ErrEmptyRange,
+			stream, rec.Path(), st.First, st.Last, timeOrStart(from), timeOrEnd(to))
+	}
+	// An estimate for progress reports: the share of the stream's duration
+	// that the range covers, plus a GOP for the lead-in from its keyframe.
+	s.total = int(st.Packets)
+	if st.Duration > 0 && (s.from.After(st.First) || !s.to.After(st.Last)) {
+		end := s.to
+		if end.After(st.Last) {
+			end = st.Last
+		}
+		covered := end.Sub(s.from)
+		s.total = int(float64(st.Packets)*covered.Seconds()/st.Duration.Seconds()+st.MeanGOP) + 1
+		s.total = min(s.total, int(st.Packets))
+	}
+	return s, nil
+}
+
+func timeOrStart(t time.Time) any {
+	if t.IsZero() {
+		return "start"
+	}
+	return t
+}
+
+func timeOrEnd(t time.Time) any {
+	if t.IsZero() {
+		return "end"
+	}
+	return t
+}
+
+// packetReader reads a range's packets and leaves out those that cannot
+// decode: corrupt records, and the deltas after one (or after any break in
+// Epoch or Seq) up to the next keyframe.
+type packetReader struct {
+	cur        *storage.Cursor
+	progress   func(done, total int)
+	total      int
+	read       int  // records read, corrupt or not
+	corrupt    int  // records that did not decode
+	skipped    int  // corrupt records and the deltas left out after them
+	chain      bool // the last packet returned continues from a keyframe
+	epoch, seq uint64
+}
+
+func newPacketReader(rec *storage.Recording, stream string, s span, progress func(done, total int)) (*packetReader, error) {
+	cur, err := rec.Range(stream, s.from, s.to)
+	if err != nil {
+		return nil, err
+	}
+	return &packetReader{cur: cur, progress: progress, total: s.total}, nil
+}
+
+// next returns the next packet that decodes, or io.EOF at the end of the
+// range. Other errors end the export.
+func (r *packetReader) next() (*media.Packet, error) {
+	for {
+		p, err := r.cur.Next()
+		switch {
+		case errors.Is(err, storage.ErrCorruptRecord):
+			r.count()
+			r.corrupt++
+			r.skipped++
+			r.chain = false
+			continue
+		case err != nil:
+			return nil, err
+		}
+		r.count()
+		if !p.Key && (!r.chain || p.Epoch != r.epoch || p.Seq != r.seq+1) {
+			r.skipped++
+			r.chain = false
+			continue
+		}
+		r.chain, r.epoch, r.seq = true, p.Epoch, p.Seq
+		return p, nil
+	}
+}
+
+func (r *packetReader) count() {
+	r.read++
+	if r.progress != nil {
+		r.total = max(r.total, r.read)
+		r.progress(r.read, r.total)
+	}
+}
+
+// finish reports the final progress and fills in the counts of res.
+func (r *packetReader) finish(res *Result) {
+	r.cur.Close()
+	res.Skipped = r.skipped
+	res.Packets = r.read - r.corrupt
+	if r.progress != nil {
+		r.progress(r.read, r.read)
+	}
+}
+
+// tempPath is where an export writes before its file is complete.
+func tempPath(path string) string { return path + ".tmp" }
+
+// commit syncs the finished temporary file to disk and renames it to path,
+// returning the file's size. The sync comes first so that, after a crash, a
+// file at path is never a renamed but empty one.
+func commit(tmp, path string) (int64, error) {
+	f, err := os.OpenFile(tmp, os.O_RDWR, 0)
+	if err != nil {
+		return 0, fmt.Errorf("export: %w", err)
+	}
+	err = f.Sync()
+	fi, serr := f.Stat()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = serr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("export: %s: %w", path, err)
+	}
+	return fi.Size(), nil
+}
+
+// createTemp creates the temporary file of an export to path.
+func createTemp(path string) (*os.File, error) {
+	f, err := os.Create(tempPath(path))
+	if err != nil {
+		return nil, fmt.Errorf("export: %w", err)
+	}
+	return f, nil
+}
+
+// discard removes the temporary file of a failed export.
+func discard(path string) { _ = os.Remove(tempPath(path)) }

@@ -1,0 +1,119 @@
+package export_test
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gopline/gopline/storage"
+	"github.com/gopline/gopline/storage/export"
+)
+
+func TestBadRequestsFailClearlyAndWriteNothing(t *testing.T) {
+	recPath := makeRecording(t, 0) // the first keyframe is damaged
+	rec := openRecording(t, recPath)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	mp4 := func(stream string, from, to time.Time) error {
+		_, err := export.MP4(rec, stream, from, to, out, nil)
+		return err
+	}
+	mcap := func(stream string, from, to time.Time) error {
+		_, err := export.MCAP(rec, stream, from, to, out, nil)
+		return err
+	}
+	png := func(stream string, times ...time.Time) error {
+		paths, err := export.PNG(rec, stream, times, dir)
+		if len(paths) > 0 {
+			return fmt.Errorf("wrote %v, then %w", paths, err)
+		}
+		return err
+	}
+	for _, c := range []struct {
+		name string
+		err  error
+		want error
+		says []string
+	}{
+		{"unknown stream", mp4("/nope", time.Time{}, time.Time{}), storage.ErrNoStream, []string{recPath, `"/nope"`, camera, jpegStream}},
+		{"JPEG to MP4", mp4(jpegStream, time.Time{}, time.Time{}), export.ErrUnsupportedCodec, []string{recPath, jpegStream, "jpeg"}},
+		{"range ends before it starts", mcap(camera, frameTime(50), frameTime(40)), export.ErrEmptyRange, []string{recPath, camera}},
+		{"range after the stream", mcap(camera, frameTime(100), time.Time{}), export.ErrEmptyRange, []string{recPath, camera}},
+		{"range before the stream", mp4(camera, time.Time{}, t0.Add(-time.Second)), export.ErrEmptyRange, []string{recPath, camera}},
+		{"range that does not decode", mcap(camera, time.Time{}, frameTime(30)), export.ErrEmptyRange, []string{recPath, camera, "decodes"}},
+		{"PNG before the stream", png(camera, frameTime(40), t0.Add(-time.Millisecond)), export.ErrOutOfRange, []string{recPath, camera, "-1ms"}},
+		{"PNG after the stream", png(jpegStream, frameTime(30)), export.ErrOutOfRange, []string{recPath, jpegStream, "1s from the start"}},
+		{"PNG of an unknown stream", png("/nope", t0), storage.ErrNoStream, []string{`"/nope"`}},
+		{"PNG of damage", png(camera, t0), export.ErrNoPicture, []string{recPath, camera}},
+		{"no directory for the file", func() error {
+			_, err := export.MCAP(rec, jpegStream, time.Time{}, time.Time{}, filepath.Join(dir, "no", "such.mcap"), nil)
+			return err
+		}(), os.ErrNotExist, []string{"such.mcap"}},
+	} {
+		t.Logf("%s: %v", c.name, c.err)
+		if !errors.Is(c.err, c.want) {
+			t.Errorf("%s: %v, want %v", c.name, c.err, c.want)
+			continue
+		}
+		for _, s := range c.says {
+			if !strings.Contains(c.err.Error(), s) {
+				t.Errorf("%s: %q does not say %q", c.name, c.err, s)
+			}
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 0 {
+		t.Errorf("failed exports left %v", entries)
+	}
+}
+
+func TestAFailedExportKeepsTheFileThatWasThere(t *testing.T) {
+	rec := openRecording(t, makeRecording(t, 0))
+	dir := t.TempDir()
+	for _, name := range []string{"a.mp4", "a.mcap"} {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte("earlier export"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var err error
+		if name == "a.mp4" {
+			_, err = export.MP4(rec, camera, time.Time{}, frameTime(30), path, nil)
+		} else {
+			_, err = export.MCAP(rec, camera, time.Time{}, frameTime(30), path, nil)
+		}
+		if !errors.Is(err, export.ErrEmptyRange) {
+			t.Errorf("%s: %v", name, err)
+		}
+		if b, err := os.ReadFile(path); err != nil || string(b) != "earlier export" {
+			t.Errorf("%s now holds %q, %v", name, b, err)
+		}
+	}
+	noTempFiles(t, dir)
+}
+
+func TestProgressCountsEveryRecord(t *testing.T) {
+	rec := openRecording(t, makeRecording(t, 40))
+	var done, total []int
+	_, err := export.MCAP(rec, camera, frameTime(31), time.Time{}, filepath.Join(t.TempDir(), "p.mcap"), func(d, n int) {
+		done, total = append(done, d), append(total, n)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// From the keyframe at 30 to the end: 60 records, one of them damaged.
+	for i := range done {
+		if done[i] > total[i] || i > 0 && (done[i] < done[i-1]) {
+			t.Fatalf("progress %d/%d after %d/%d", done[i], total[i], done[i-1], total[i-1])
+		}
+	}
+	if last := len(done) - 1; done[last] != 60 || total[last] != 60 {
+		t.Errorf("last progress %d/%d, want 60/60", done[last], total[last])
+	}
+	if total[0] < 50 || total[0] > 90 {
+		t.Errorf("first estimate %d packets, want about 60", total[0])
+	}
+}

@@ -1,0 +1,209 @@
+package export
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/foxglove/mcap/go/mcap"
+
+	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/storage"
+)
+
+// mcapChunkSize is the uncompressed size of an MCAP chunk: a few seconds of
+// a camera stream, so that a player seeking in the file decompresses little
+// it does not show, while the chunk index stays small.
+const mcapChunkSize = 4 << 20
+
+// Foxglove's schemas in their JSON Schema form: a player recognizes them by
+// name and decodes the JSON messages with them. In JSON, bytes are base64.
+const (
+	schemaCompressedVideo = "foxglove.CompressedVideo"
+	schemaCompressedImage = "foxglove.CompressedImage"
+)
+
+// compressedSchema returns the JSON Schema of Foxglove's CompressedVideo and
+// CompressedImage, which have the same fields: a timestamp, a frame of
+// reference, the encoded picture and its format.
+func compressedSchema(name, what string) []byte {
+	schema := map[string]any{
+		"title":       name,
+		"description": "A single " + what,
+		"type":        "object",
+		"properties": map[string]any{
+			"timestamp": map[string]any{
+				"type":        "object",
+				"title":       "time",
+				"description": "Capture time of the " + what,
+				"properties": map[string]any{
+					"sec":  map[string]any{"type": "integer", "minimum": 0},
+					"nsec": map[string]any{"type": "integer", "minimum": 0, "maximum": 999999999},
+				},
+			},
+			"frame_id": map[string]any{"type": "string", "description": "Frame of reference of the camera"},
+			"data":     map[string]any{"type": "string", "contentEncoding": "base64", "description": "Encoded " + what},
+			"format":   map[string]any{"type": "string", "description": "Encoding of data"},
+		},
+	}
+	b, err := json.MarshalIndent(schema, "", "  ")
+	if err != nil {
+		panic(err) // a constant map of strings and numbers always marshals
+	}
+	return b
+}
+
+// compressedMessage is a CompressedVideo or CompressedImage message in JSON.
+type compressedMessage struct {
+	Timestamp mcapTime `json:"timestamp"`
+	FrameID   string   `json:"frame_id"`
+	Data      []byte   `json:"data"` // base64, as encoding/json writes []byte
+	Format    string   `json:"format"`
+}
+
+type mcapTime struct {
+	Sec  int64 `json:"sec"`
+	Nsec int64 `json:"nsec"`
+}
+
+// MCAP writes the packets of stream captured in [from, to) to an MCAP file at
+// path, which Foxglove opens: one JSON message per packet on a channel whose
+// topic is the stream's name, with log and publish times set to the capture
+// time. H.264 streams use the foxglove.CompressedVideo schema (format
+// "h264", Annex B, one access unit per message, SPS and PPS in front of each
+// IDR, as recorded); JPEG streams foxglove.CompressedImage (format "jpeg").
+// The frame_id is the stream's name without its leading slashes. Chunks are
+// compressed with zstd.
+//
+// from, to and progress work as for MP4. A Raw stream returns
+// ErrUnsupportedCodec; see the package documentation for the files it
+// writes and the damage it skips.
+func MCAP(rec *storage.Recording, stream string, from, to time.Time, path string, progress func(done, total int)) (Result, error) {
+	s, err := resolve(rec, stream, from, to)
+	if err != nil {
+		return Result{}, err
+	}
+	var schema, format string
+	switch s.info.Codec {
+	case media.H264:
+		schema, format = schemaCompressedVideo, "h264"
+	case media.JPEG:
+		schema, format = schemaCompressedImage, "jpeg"
+	default:
+		return Result{}, fmt.Errorf("%w: MCAP takes H.264 and JPEG; stream %q of %s is %v", ErrUnsupportedCodec, stream, rec.Path(), s.info.Codec)
+	}
+	r, err := newPacketReader(rec, stream, s, progress)
+	if err != nil {
+		return Result{}, err
+	}
+	f, err := createTemp(path)
+	if err != nil {
+		r.finish(&Result{})
+		return Result{}, err
+	}
+	bw := bufio.NewWriterSize(f, 1<<20)
+	res, err := writeMCAP(bw, path, r, s.info, schema, format)
+	r.finish(&res)
+	if err == nil {
+		err = outputError(path, bw.Flush())
+	}
+	if cerr := f.Close(); err == nil {
+		err = outputError(path, cerr)
+	}
+	if err == nil && res.Frames == 0 {
+		err = fmt.Errorf("%w: stream %q of %s: no packet in the range decodes", ErrEmptyRange, stream, rec.Path())
+	}
+	if err != nil {
+		discard(path)
+		return Result{}, err
+	}
+	if res.Bytes, err = commit(tempPath(path), path); err != nil {
+		discard(path)
+		return Result{}, err
+	}
+	return res, nil
+}
+
+// writeMCAP writes the file's records to out. Errors of the recording come
+// back as they are; errors of the output name path.
+func writeMCAP(out io.Writer, path string, r *packetReader, info storage.StreamInfo, schema, format string) (Result, error) {
+	var res Result
+	w, err := mcap.NewWriter(out, &mcap.WriterOptions{
+		Chunked:     true,
+		ChunkSize:   mcapChunkSize,
+		Compression: mcap.CompressionZSTD,
+		IncludeCRC:  true,
+	})
+	if err != nil {
+		return res, outputError(path, err)
+	}
+	const schemaID, channelID = 1, 1
+	meta := map[string]string{
+		"stream":  info.Name,
+		"codec":   info.Codec.String(),
+		"width":   strconv.Itoa(info.Width),
+		"height":  strconv.Itoa(info.Height),
+		"created": info.Created.Format(time.RFC3339Nano),
+	}
+	if info.Source != "" {
+		meta["source"] = info.Source
+	}
+	what := "compressed video frame"
+	if schema == schemaCompressedImage {
+		what = "compressed image"
+	}
+	err = errors.Join(
+		w.WriteHeader(&mcap.Header{Library: "gopline"}),
+		w.WriteMetadata(&mcap.Metadata{Name: "gopline.stream", Metadata: meta}),
+		w.WriteSchema(&mcap.Schema{ID: schemaID, Name: schema, Encoding: "jsonschema", Data: compressedSchema(schema, what)}),
+		w.WriteChannel(&mcap.Channel{ID: channelID, SchemaID: schemaID, Topic: info.Name, MessageEncoding: "json", Metadata: map[string]string{}}),
+	)
+	if err != nil {
+		return res, outputError(path, err)
+	}
+	msg := compressedMessage{FrameID: strings.TrimLeft(info.Name, "/"), Format: format}
+	var first time.Time
+	for {
+		p, err := r.next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return res, err
+		}
+		ns := p.CaptureTime.UnixNano()
+		if ns < 0 {
+			return res, fmt.Errorf("export: %s: packet captured at %v, before 1970, which an MCAP log time cannot hold", path, p.CaptureTime)
+		}
+		msg.Timestamp = mcapTime{Sec: ns / int64(time.Second), Nsec: ns % int64(time.Second)}
+		msg.Data = p.Data
+		data, err := json.Marshal(&msg)
+		if err != nil {
+			return res, outputError(path, err)
+		}
+		err = w.WriteMessage(&mcap.Message{ChannelID: channelID, Sequence: uint32(res.Frames), LogTime: uint64(ns), PublishTime: uint64(ns), Data: data})
+		if err != nil {
+			return res, outputError(path, err)
+		}
+		if res.Frames == 0 {
+			first = p.CaptureTime
+		}
+		res.Frames++
+		res.Duration = p.CaptureTime.Sub(first)
+	}
+	return res, outputError(path, w.Close())
+}
+
+// outputError names the output file in an error of writing it; nil stays
+// nil.
+func outputError(path string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("export: %s: %w", path, err)
+}

@@ -1,0 +1,227 @@
+package export_test
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/foxglove/mcap/go/mcap"
+
+	"github.com/gopline/gopline/codecs/ffmpeg"
+	"github.com/gopline/gopline/codecs/h264"
+	"github.com/gopline/gopline/codecs/jpeg"
+	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/storage/export"
+)
+
+// mcapMessage is a message as a JSON reader sees it, data still in base64.
+type mcapMessage struct {
+	Timestamp struct {
+		Sec  int64 `json:"sec"`
+		Nsec int64 `json:"nsec"`
+	} `json:"timestamp"`
+	FrameID string `json:"frame_id"`
+	Data    string `json:"data"`
+	Format  string `json:"format"`
+}
+
+type mcapFile struct {
+	info     *mcap.Info
+	logTimes []uint64
+	messages []mcapMessage
+}
+
+// readMCAP reads an MCAP file through its index.
+func readMCAP(t *testing.T, path string) mcapFile {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := mcap.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var out mcapFile
+	if out.info, err = r.Info(); err != nil {
+		t.Fatal(err)
+	}
+	it, err := r.Messages(mcap.UsingIndex(true), mcap.InOrder(mcap.LogTimeOrder))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		_, _, m, err := it.NextInto(nil)
+		if errors.Is(err, io.EOF) {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		var msg mcapMessage
+		if err := json.Unmarshal(m.Data, &msg); err != nil {
+			t.Fatalf("message %d: %v", len(out.messages), err)
+		}
+		if m.PublishTime != m.LogTime {
+			t.Errorf("message %d: publish time %d, log time %d", len(out.messages), m.PublishTime, m.LogTime)
+		}
+		out.logTimes = append(out.logTimes, m.LogTime)
+		out.messages = append(out.messages, msg)
+	}
+}
+
+// checkMCAP checks the file's one schema, its one channel and the timing of
+// its messages, which must be frames first to last.
+func checkMCAP(t *testing.T, f mcapFile, schema, topic, format string, first, last int) {
+	t.Helper()
+	if len(f.info.Schemas) != 1 || len(f.info.Channels) != 1 {
+		t.Fatalf("%d schemas, %d channels", len(f.info.Schemas), len(f.info.Channels))
+	}
+	for _, s := range f.info.Schemas {
+		var js map[string]any
+		if s.Name != schema || s.Encoding != "jsonschema" || json.Unmarshal(s.Data, &js) != nil || js["title"] != schema {
+			t.Errorf("schema %q, encoding %q: %s", s.Name, s.Encoding, s.Data)
+		}
+	}
+	for _, c := range f.info.Channels {
+		if c.Topic != topic || c.MessageEncoding != "json" {
+			t.Errorf("channel %+v", c)
+		}
+	}
+	n := last - first + 1
+	if f.info.Statistics.MessageCount != uint64(n) || len(f.messages) != n {
+		t.Fatalf("%d messages (statistics: %d), want %d", len(f.messages), f.info.Statistics.MessageCount, n)
+	}
+	for i, m := range f.messages {
+		capture := frameTime(first + i)
+		if f.logTimes[i] != uint64(capture.UnixNano()) || m.Timestamp.Sec != capture.Unix() || m.Timestamp.Nsec != int64(capture.Nanosecond()) {
+			t.Fatalf("message %d: log time %d, timestamp %+v; want %v", i, f.logTimes[i], m.Timestamp, capture)
+		}
+		if m.Format != format || m.FrameID != topic[1:] {
+			t.Fatalf("message %d: format %q, frame_id %q", i, m.Format, m.FrameID)
+		}
+	}
+}
+
+func TestMCAPHoldsOneDecodableMessagePerPacket(t *testing.T) {
+	rec := openRecording(t, makeRecording(t))
+	dir := t.TempDir()
+	path := filepath.Join(dir, "camera.mcap")
+	goroutines := runtime.NumGoroutine()
+	res, err := export.MCAP(rec, camera, time.Time{}, time.Time{}, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Frames != h264Frames || res.Packets != h264Frames || res.Skipped != 0 || res.Duration != frameTime(h264Frames-1).Sub(t0) {
+		t.Errorf("result %+v", res)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Size() != res.Bytes {
+		t.Errorf("file %v, %v; result says %d bytes", fi, err, res.Bytes)
+	}
+	noTempFiles(t, dir)
+	f := readMCAP(t, path)
+	checkMCAP(t, f, "foxglove.CompressedVideo", camera, "h264", 0, h264Frames-1)
+
+	// The first GOP decodes from the messages alone: base64, then Annex B
+	// access units with SPS and PPS in front of the IDR.
+	p := testPattern(t)
+	dec, err := ffmpeg.NewH264Decoder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dec.Close()
+	for i, m := range f.messages[:gop] {
+		data, err := base64.StdEncoding.DecodeString(m.Data)
+		if err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+		nalus, err := h264.SplitAnnexB(data)
+		if err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+		key := false
+		for _, n := range nalus {
+			key = key || h264.TypeOf(n) == h264.NALUTypeIDR
+		}
+		if key != (i == 0) {
+			t.Fatalf("message %d: IDR %v", i, key)
+		}
+		frames, err := dec.Decode(&media.Packet{Codec: media.H264, Data: data, Key: key, Seq: uint64(i), Width: testWidth, Height: testHeight})
+		if err != nil || len(frames) != 1 {
+			t.Fatalf("message %d: %d pictures, %v", i, len(frames), err)
+		}
+		if n := frameNumber(t, frames[0]); n != i {
+			t.Fatalf("message %d shows frame %d", i, n)
+		}
+		if psnr := lumaPSNR(t, p, frames[0]); psnr < 35 {
+			t.Errorf("message %d: luma PSNR %.1f dB", i, psnr)
+		}
+	}
+
+	// zstd's encoder may run goroutines of its own; none may outlive the
+	// export.
+	deadline := time.Now().Add(time.Second)
+	for runtime.NumGoroutine() > goroutines && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > goroutines {
+		t.Errorf("%d goroutines after the export, %d before", n, goroutines)
+	}
+}
+
+func TestMCAPOfARangeAndOfDamage(t *testing.T) {
+	rec := openRecording(t, makeRecording(t, 40))
+	path := filepath.Join(t.TempDir(), "part.mcap")
+	res, err := export.MCAP(rec, camera, frameTime(35), frameTime(65), path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Frames 30 to 39, then the damaged record and the rest of its GOP are
+	// left out, then 60 to 64.
+	if res.Frames != 15 || res.Skipped != 20 || res.Packets != 34 {
+		t.Errorf("result %+v, want 15 frames, 20 skipped", res)
+	}
+	f := readMCAP(t, path)
+	if len(f.messages) != 15 || f.logTimes[0] != uint64(frameTime(30).UnixNano()) || f.logTimes[10] != uint64(frameTime(60).UnixNano()) {
+		t.Errorf("%d messages, log times %v", len(f.messages), f.logTimes)
+	}
+}
+
+func TestMCAPOfAJPEGStreamHoldsCompressedImages(t *testing.T) {
+	rec := openRecording(t, makeRecording(t))
+	path := filepath.Join(t.TempDir(), "jpeg.mcap")
+	res, err := export.MCAP(rec, jpegStream, time.Time{}, time.Time{}, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Frames != jpegFrames {
+		t.Errorf("result %+v", res)
+	}
+	f := readMCAP(t, path)
+	checkMCAP(t, f, "foxglove.CompressedImage", jpegStream, "jpeg", 0, jpegFrames-1)
+	dec, err := jpeg.NewDecoder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range f.messages {
+		data, err := base64.StdEncoding.DecodeString(m.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		frames, err := dec.Decode(&media.Packet{Codec: media.JPEG, Data: data, Key: true, Seq: uint64(i)})
+		if err != nil || len(frames) != 1 {
+			t.Fatalf("message %d: %v", i, err)
+		}
+		if n := frameNumber(t, frames[0]); n != i {
+			t.Fatalf("message %d shows frame %d", i, n)
+		}
+	}
+}

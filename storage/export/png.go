@@ -1,0 +1,231 @@
+package export
+
+import (
+	"errors"
+	"fmt"
+	"image/png"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gopline/gopline/codecs"
+	"github.com/gopline/gopline/codecs/ffmpeg"
+	"github.com/gopline/gopline/codecs/jpeg"
+	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/storage"
+)
+
+// PNG writes the picture of stream (H.264, JPEG or Raw) shown at each of
+// times as a PNG file in dir (created if needed), and returns the files'
+// paths in the order of times. The picture shown at t is the latest one captured at or before t:
+// PNG seeks to the keyframe at or before t and decodes from there, discarding
+// the pictures before t. Times in increasing order within a GOP share its
+// decoding.
+//
+// A file's name is the stream's name (without leading slashes, other
+// slashes made dashes) and t's offset from the recording's start, the
+// earliest capture time of any of its streams, in milliseconds:
+// "camera-000012.345s.png". Two times in the same millisecond share a file.
+//
+// Every time is checked before anything is written: a time before the
+// stream's first packet or after its last returns ErrOutOfRange. A time
+// whose picture does not decode (its packets are damaged) returns
+// ErrNoPicture, with the paths written before it.
+func PNG(rec *storage.Recording, stream string, times []time.Time, dir string) ([]string, error) {
+	info, err := findStream(rec, stream)
+	if err != nil {
+		return nil, err
+	}
+	st, err := rec.Stats(stream)
+	if err != nil {
+		return nil, err
+	}
+	all, err := rec.RecordingStats()
+	if err != nil {
+		return nil, err
+	}
+	start := all.First
+	for _, t := range times {
+		if st.Packets == 0 || t.Before(st.First) || t.After(st.Last) {
+			return nil, fmt.Errorf("%w: %v (%v from the start of %s) is not within stream %q, which spans %v to %v (%v to %v)",
+				ErrOutOfRange, t, t.Sub(start), rec.Path(), stream, st.First, st.Last, st.First.Sub(start), st.Last.Sub(start))
+		}
+	}
+	if len(times) == 0 {
+		return nil, nil
+	}
+	dec, err := newDecoder(info)
+	if err != nil {
+		return nil, err
+	}
+	defer dec.Close()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("export: %w", err)
+	}
+	pr := &pictureReader{rec: rec, stream: stream, dec: dec}
+	defer pr.close()
+	var paths []string
+	for _, t := range times {
+		f, err := pr.at(t)
+		if err != nil {
+			return paths, err
+		}
+		path := filepath.Join(dir, pngName(stream, t.Sub(start)))
+		if err := writePNG(f, path); err != nil {
+			return paths, err
+		}
+		paths = append(paths, path)
+	}
+	return paths, nil
+}
+
+// pngName names the picture of stream at offset from the recording's start.
+func pngName(stream string, offset time.Duration) string {
+	name := strings.Map(func(r rune) rune {
+		switch {
+		case r == '/':
+			return '-'
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
+			return r
+		}
+		return '_'
+	}, strings.TrimLeft(stream, "/"))
+	if strings.Trim(name, ".") == "" {
+		name = "stream"
+	}
+	ms := offset.Milliseconds()
+	return fmt.Sprintf("%s-%06d.%03ds.png", name, ms/1000, ms%1000)
+}
+
+// writePNG writes f as a PNG file at path, through a temporary file.
+func writePNG(f *media.Frame, path string) error {
+	img, err := f.Image()
+	if err != nil {
+		return fmt.Errorf("export: %s: %w", path, err)
+	}
+	out, err := createTemp(path)
+	if err != nil {
+		return err
+	}
+	err = png.Encode(out, img)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		_, err = commit(tempPath(path), path)
+	}
+	if err != nil {
+		discard(path)
+		return outputError(path, err)
+	}
+	return nil
+}
+
+// newDecoder returns a decoder for the stream's codec.
+func newDecoder(info storage.StreamInfo) (codecs.Decoder, error) {
+	switch info.Codec {
+	case media.H264:
+		return ffmpeg.NewH264Decoder()
+	case media.JPEG:
+		return jpeg.NewDecoder()
+	case media.Raw:
+		return rawDecoder{}, nil
+	}
+	return nil, fmt.Errorf("%w: PNG cannot decode stream %q of codec %v", ErrUnsupportedCodec, info.Name, info.Codec)
+}
+
+// rawDecoder makes a Frame of a Raw packet's packed planes.
+type rawDecoder struct{}
+
+func (rawDecoder) Decode(p *media.Packet) ([]*media.Frame, error) {
+	f, err := media.FrameFromPacked(p.Format, p.Width, p.Height, p.Data)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", codecs.ErrCorrupt, err)
+	}
+	f.Seq, f.CaptureTime = p.Seq, p.CaptureTime
+	return []*media.Frame{f}, nil
+}
+
+func (rawDecoder) Close() error { return nil }
+
+// pictureReader decodes the pictures shown at given times. It keeps its
+// Cursor and decoder between times, so that a later time whose keyframe it
+// has already passed goes on decoding from where the previous one stopped
+// instead of seeking back.
+type pictureReader struct {
+	rec    *storage.Recording
+	stream string
+	dec    codecs.Decoder
+
+	cur   *storage.Cursor
+	index uint64        // index of the last packet (or record) read from cur
+	next  *media.Packet // read from cur but captured after last
+	frame *media.Frame  // the picture shown at last, nil when it did not decode
+	last  time.Time     // the time asked for last
+}
+
+// at returns the picture shown at t.
+func (pr *pictureReader) at(t time.Time) (*media.Frame, error) {
+	seek, err := pr.rec.Seek(pr.stream, t)
+	if err != nil {
+		return nil, err
+	}
+	key, err := seek.Next()
+	if err != nil && !errors.Is(err, storage.ErrCorruptRecord) {
+		seek.Close()
+		return nil, err
+	}
+	if pr.cur != nil && !t.Before(pr.last) && seek.Index() <= pr.index {
+		seek.Close() // the keyframe was read already: go on from there
+	} else {
+		pr.close()
+		pr.cur, pr.index, pr.next, pr.frame = seek, seek.Index(), key, nil
+	}
+	pr.last = t
+	for {
+		p := pr.next
+		pr.next = nil
+		if p == nil {
+			p, err = pr.cur.Next()
+			pr.index = pr.cur.Index()
+			switch {
+			case errors.Is(err, io.EOF):
+				return pr.picture(t)
+			case errors.Is(err, storage.ErrCorruptRecord):
+				// The decoder sees the hole in Seq and waits for a keyframe.
+				continue
+			case err != nil:
+				return nil, err
+			}
+		}
+		if p.CaptureTime.After(t) {
+			pr.next = p
+			return pr.picture(t)
+		}
+		frames, err := pr.dec.Decode(p)
+		switch {
+		case errors.Is(err, codecs.ErrCorrupt) || errors.Is(err, codecs.ErrNeedKeyframe):
+			pr.frame = nil
+		case err != nil:
+			return nil, err
+		case len(frames) > 0:
+			pr.frame = frames[len(frames)-1]
+		}
+	}
+}
+
+func (pr *pictureReader) picture(t time.Time) (*media.Frame, error) {
+	if pr.frame == nil {
+		return nil, fmt.Errorf("%w: stream %q of %s at %v: the packets leading to it are damaged", ErrNoPicture, pr.stream, pr.rec.Path(), t)
+	}
+	return pr.frame, nil
+}
+
+func (pr *pictureReader) close() {
+	if pr.cur != nil {
+		pr.cur.Close()
+		pr.cur = nil
+	}
+}

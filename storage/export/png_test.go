@@ -1,0 +1,115 @@
+package export_test
+
+import (
+	"errors"
+	"image/png"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/storage/export"
+)
+
+// readPNG reads a picture back as a YUV420P Frame.
+func readPNG(t *testing.T, path string) *media.Frame {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	frame, err := media.FrameFromImage(img, media.YUV420P)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return frame
+}
+
+// TestPNGShowsThePictureCapturedAtOrBeforeEachTime seeks to instants in
+// every GOP, forwards and backwards, on and between frames, and checks that
+// each picture is the source frame a straight decode shows at that instant.
+func TestPNGShowsThePictureCapturedAtOrBeforeEachTime(t *testing.T) {
+	rec := openRecording(t, makeRecording(t))
+	p := testPattern(t)
+	between := 10 * time.Millisecond // less than a frame interval
+	cases := []struct {
+		at    time.Time
+		frame int
+		name  string
+	}{
+		{frameTime(0), 0, "camera-000000.000s.png"},
+		{frameTime(17).Add(between), 17, "camera-000000.576s.png"},
+		{frameTime(45), 45, "camera-000001.500s.png"},
+		{frameTime(46), 46, "camera-000001.533s.png"}, // on from frame 45
+		{frameTime(44), 44, "camera-000001.466s.png"}, // back to the keyframe
+		{frameTime(60), 60, "camera-000002.000s.png"},
+		{frameTime(89), 89, "camera-000002.966s.png"},
+		{frameTime(60).Add(-time.Nanosecond), 59, "camera-000001.999s.png"},
+	}
+	var times []time.Time
+	for _, c := range cases {
+		times = append(times, c.at)
+	}
+	dir := filepath.Join(t.TempDir(), "pictures")
+	paths, err := export.PNG(rec, camera, times, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(paths) != len(cases) {
+		t.Fatalf("%d paths for %d times", len(paths), len(cases))
+	}
+	for i, c := range cases {
+		if paths[i] != filepath.Join(dir, c.name) {
+			t.Errorf("time %d: %s, want %s", i, paths[i], c.name)
+		}
+		f := readPNG(t, paths[i])
+		if n := frameNumber(t, f); n != c.frame {
+			t.Errorf("%s shows frame %d, want %d", c.name, n, c.frame)
+		}
+		if psnr := lumaPSNR(t, p, f); psnr < 35 {
+			t.Errorf("%s: luma PSNR %.1f dB", c.name, psnr)
+		}
+	}
+	noTempFiles(t, dir)
+}
+
+func TestPNGOfAJPEGStream(t *testing.T) {
+	rec := openRecording(t, makeRecording(t))
+	paths, err := export.PNG(rec, jpegStream, []time.Time{frameTime(29), frameTime(3).Add(time.Millisecond)}, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []int{29, 3} {
+		if n := frameNumber(t, readPNG(t, paths[i])); n != want {
+			t.Errorf("%s shows frame %d, want %d", paths[i], n, want)
+		}
+	}
+	if filepath.Base(paths[0]) != "jpeg-000000.966s.png" {
+		t.Errorf("name %s", paths[0])
+	}
+}
+
+func TestPNGAfterACorruptRecord(t *testing.T) {
+	rec := openRecording(t, makeRecording(t, 40))
+	dir := t.TempDir()
+	// Before the damage, and after the next keyframe, pictures decode.
+	paths, err := export.PNG(rec, camera, []time.Time{frameTime(39), frameTime(61)}, dir)
+	if err != nil || len(paths) != 2 {
+		t.Fatalf("%v, %v", paths, err)
+	}
+	// In between they do not, whether the decoder comes from frame 39 or
+	// from the keyframe at 30.
+	for _, times := range [][]time.Time{{frameTime(39), frameTime(45)}, {frameTime(50)}} {
+		paths, err = export.PNG(rec, camera, times, dir)
+		if !errors.Is(err, export.ErrNoPicture) || len(paths) != len(times)-1 {
+			t.Errorf("%v: %v, %v; want ErrNoPicture", times, paths, err)
+		}
+	}
+	noTempFiles(t, dir)
+}
