@@ -206,9 +206,8 @@ func (p *Pipeline) check() error {
 		return fmt.Errorf("%w: no nodes", ErrBadGraph)
 	}
 	outputs := map[string]int{}
-	for to, from := range p.inputs {
+	for _, from := range p.inputs {
 		outputs[from]++
-		_ = to
 	}
 	for _, name := range p.order {
 		n := p.nodes[name]
