@@ -1,8 +1,10 @@
-// Package qos holds gopline's quality-of-service logic: for now the GOP gate,
-// which keeps undecodable packets away from a decoder, and the limiter that
-// bounds keyframe requests; QoS profiles and the GOP cache for late joiners
-// are to join them. Its types are plain values that the actors own and feed:
-// they start no goroutines and take their time from an injected clock.
+// Package qos holds gopline's quality-of-service logic: the GOP gate, which
+// keeps undecodable packets away from a decoder; the limiter that bounds
+// keyframe requests; QoS profiles (durability, history, reliability,
+// deadline, lifespan, liveliness) with ROS 2's compatibility rules; and the
+// GOP cache that keeps a topic's latest GOPs for subscribers that join late.
+// Its types are plain values that the actors own and feed: they start no
+// goroutines and take their time from an injected clock.
 //
 // # Basics
 //
