@@ -84,7 +84,7 @@ func (r *Recording) checkPacket(st *streamState, p *media.Packet) error {
 	if t := p.CaptureTime; t.IsZero() || !time.Unix(0, t.UnixNano()).Equal(t) {
 		return r.errorf(ErrBadPacket, "stream %q: capture time %v is not in Unix nanoseconds' range", name, t)
 	}
-	if int64(len(p.Data)) > bolt.MaxValueSize-recordHeaderSize {
+	if int64(len(p.Data)) > bolt.MaxValueSize-chunkHeaderSize-recordHeaderSize {
 		return r.errorf(ErrBadPacket, "stream %q: %d bytes of data, more than bbolt stores in a value", name, len(p.Data))
 	}
 	return nil
@@ -105,9 +105,11 @@ func (r *Recording) Flush() error {
 
 // batchStream is one stream's share of a commit.
 type batchStream struct {
+	st         *streamState
 	sb         streamBuckets
 	counters   streamCounters
-	newSegment bool // the batch opens the stream's segment of this session
+	packets    []pendingPacket // in the order they were appended
+	newSegment bool            // the batch opens the stream's segment of this session
 }
 
 // commitLocked writes the pending packets in one bbolt transaction, then
@@ -122,19 +124,20 @@ func (r *Recording) commitLocked() error {
 		r.pending, r.pendingBytes = batch[:0], 0
 	}()
 	now := r.cfg.clock()
-	streams := make(map[*streamState]*batchStream)
-	err := r.update(func(tx *bolt.Tx) error {
-		for _, pp := range batch {
-			bs, err := r.batchStreamFor(tx, streams, pp)
-			if err != nil {
-				return err
-			}
-			if err := writePacket(bs, pp); err != nil {
-				return err
-			}
+	var streams []*batchStream // in the order of their first packets
+	byState := make(map[*streamState]*batchStream)
+	for _, pp := range batch {
+		bs := byState[pp.st]
+		if bs == nil {
+			bs = &batchStream{st: pp.st}
+			byState[pp.st] = bs
+			streams = append(streams, bs)
 		}
+		bs.packets = append(bs.packets, pp)
+	}
+	err := r.update(func(tx *bolt.Tx) error {
 		for _, bs := range streams {
-			if err := bs.sb.root.Put([]byte(keyCounters), bs.counters.encode()); err != nil {
+			if err := r.writeStream(tx, bs); err != nil {
 				return err
 			}
 		}
@@ -143,58 +146,101 @@ func (r *Recording) commitLocked() error {
 	if err == nil {
 		return nil
 	}
-	seen := make(map[*streamState]bool)
-	for _, pp := range batch {
-		if !seen[pp.st] {
-			seen[pp.st] = true
-			pp.st.next, pp.st.chain = pp.index, false
-		}
-	}
-	for st, bs := range streams {
+	for _, bs := range streams {
+		bs.st.next, bs.st.chain = bs.packets[0].index, false
 		if bs.newSegment {
-			st.sessionSegmented = false
+			bs.st.sessionSegmented = false
 		}
 	}
 	return fmt.Errorf("storage: %s: commit of %d packets failed; they are dropped and their streams wait for a keyframe: %w", r.path, len(batch), err)
 }
 
-// batchStreamFor returns the batch's state of pp's stream, opening its
-// buckets at the stream's first packet in the batch.
-func (r *Recording) batchStreamFor(tx *bolt.Tx, streams map[*streamState]*batchStream, pp pendingPacket) (*batchStream, error) {
-	if bs := streams[pp.st]; bs != nil {
-		return bs, nil
-	}
-	name := pp.st.info.Name
+// writeStream writes one stream's share of a commit: its packets into
+// chunks, its index entries, its segment entry when the batch opens this
+// session's segment, and its counters.
+func (r *Recording) writeStream(tx *bolt.Tx, bs *batchStream) error {
+	name := bs.st.info.Name
 	sb, ok := openStreamBuckets(tx, name)
 	if !ok {
-		return nil, r.errorf(ErrCorruptFile, "stream %q: missing buckets", name)
+		return r.errorf(ErrCorruptFile, "stream %q: missing buckets", name)
 	}
 	sb.appendOnly()
 	c, err := sb.counters()
 	if err != nil {
-		return nil, r.errorf(ErrCorruptFile, "stream %q: %v", name, err)
+		return r.errorf(ErrCorruptFile, "stream %q: %v", name, err)
 	}
-	bs := &batchStream{sb: sb, counters: c}
-	streams[pp.st] = bs
-	if !pp.st.sessionSegmented {
-		if err := sb.segments.Put(indexKey(pp.index), nanosValue(r.opened.UnixNano())); err != nil {
-			return nil, err
+	bs.sb, bs.counters = sb, c
+	if !bs.st.sessionSegmented {
+		if err := sb.segments.Put(indexKey(bs.packets[0].index), nanosValue(r.opened.UnixNano())); err != nil {
+			return err
 		}
 		bs.counters.segments++
-		bs.newSegment, pp.st.sessionSegmented = true, true
+		bs.newSegment, bs.st.sessionSegmented = true, true
 	}
-	return bs, nil
+	open, err := openChunk(sb.root, bs.packets)
+	if err != nil {
+		return r.errorf(ErrCorruptFile, "stream %q: %v", name, err)
+	}
+	if err := writeChunks(sb.root, open, bs.packets); err != nil {
+		return err
+	}
+	for _, pp := range bs.packets {
+		if err := bs.index(pp); err != nil {
+			return err
+		}
+	}
+	return sb.root.Put([]byte(keyCounters), bs.counters.encode())
 }
 
-// writePacket puts one packet and its index entries. Index entries have
+// openChunk returns a copy of the stream's last chunk when the first of the
+// packets of a commit may join it: the packet is a delta, the chunk ends just
+// before it and decodes to its end, and it is small enough to write over
+// again (rewriteRatio, maxRewriteBytes). Otherwise it returns a chunk with a
+// nil b: the packets start a new chunk.
+func openChunk(stream *bolt.Bucket, packets []pendingPacket) (storedChunk, error) {
+	if packets[0].key {
+		return storedChunk{}, nil
+	}
+	adding := 0
+	for _, pp := range packets {
+		adding += len(pp.record)
+	}
+	last, ok, err := newChunkCursor(stream).last()
+	if err != nil || !ok || len(last.b) > min(rewriteRatio*adding, maxRewriteBytes) {
+		return storedChunk{}, err
+	}
+	if s := summarizeChunk(last.b); s.broken || last.first+uint64(s.records) != packets[0].index {
+		return storedChunk{}, nil
+	}
+	b := make([]byte, len(last.b), maxChunkBytes)
+	copy(b, last.b)
+	return storedChunk{first: last.first, b: b}, nil
+}
+
+// writeChunks puts a stream's packets of one commit into chunks: into open,
+// the stream's open chunk, while they may join it, and into new chunks
+// after, each closed at a keyframe or at maxChunkBytes.
+func writeChunks(stream *bolt.Bucket, open storedChunk, packets []pendingPacket) error {
+	changed := false // open holds packets of this commit
+	for _, pp := range packets {
+		if open.b == nil || pp.key || !chunkTakes(len(open.b), len(pp.record)) {
+			if changed {
+				if err := putChunk(stream, open.first, open.b); err != nil {
+					return err
+				}
+			}
+			open = storedChunk{first: pp.index, b: newChunk(pp.record)}
+		} else {
+			open.b = append(open.b, pp.record...)
+		}
+		changed = true
+	}
+	return putChunk(stream, open.first, open.b)
+}
+
+// index adds a packet's index entries and counts it. Index entries have
 // empty values: their keys say it all.
-func writePacket(bs *batchStream, pp pendingPacket) error {
-	if err := bs.sb.packets.Put(indexKey(pp.index), pp.record); err != nil {
-		return err
-	}
-	if err := bs.sb.time.Put(timeKey(pp.capture, pp.index), []byte{}); err != nil {
-		return err
-	}
+func (bs *batchStream) index(pp pendingPacket) error {
 	if pp.key {
 		if err := bs.sb.keys.Put(timeKey(pp.capture, pp.index), []byte{}); err != nil {
 			return err
@@ -205,6 +251,6 @@ func writePacket(bs *batchStream, pp pendingPacket) error {
 		bs.counters.gops++
 	}
 	bs.counters.packets++
-	bs.counters.payload += payloadOf(pp.record)
+	bs.counters.payload += int64(len(pp.record) - recordHeaderSize)
 	return nil
 }

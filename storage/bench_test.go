@@ -108,47 +108,75 @@ func BenchmarkSeek(b *testing.B) {
 
 // BenchmarkFileOverhead reports file bytes / payload bytes for the seed's
 // storage table: 150 packets of ~3 KB (GOP 30, keyframes three times a
-// delta), and of ~1.2 KB (what gopline's H.264 makes of the seed's clip).
+// delta), and of ~1.2 KB (what gopline's H.264 makes of the seed's clip),
+// committed as a recorder that keeps up does (30 packets a commit) and as
+// a live camera's recorder does (3 packets, 100 ms of a 30 fps camera, a
+// commit); and the two cases of TestFileStaysWithinTenPercentOfItsPayload.
 func BenchmarkFileOverhead(b *testing.B) {
+	type bench struct {
+		name    string
+		info    storage.StreamInfo
+		packets []*media.Packet
+	}
+	var benches []bench
 	for _, size := range []int{3000, 1200} {
-		b.Run(fmt.Sprintf("150x%dB", size), func(b *testing.B) {
-			var st storage.Stats
-			for i := 0; i < b.N; i++ {
-				st = recordSmall(b, size)
-			}
-			b.ReportMetric(st.Overhead(), "file/payload")
-			b.ReportMetric(float64(st.FileBytes), "file-bytes")
-			b.ReportMetric(float64(st.PayloadBytes), "payload-bytes")
-		})
+		s := newSynth()
+		s.gop, s.size = 30, size*30/32 // keyframes at 3x: the mean is size
+		var packets []*media.Packet
+		for i := range 150 {
+			packets = append(packets, s.packet(i))
+		}
+		benches = append(benches, bench{fmt.Sprintf("150x%dB", size), cameraInfo(), packets})
+	}
+	benches = append(benches,
+		bench{"h264-vtest", cameraInfo(), vtestH264()},
+		bench{"jpeg-vtest", vtestJPEGInfo(), vtestJPEG()})
+	for _, be := range benches {
+		for _, batch := range []int{storage.DefaultBatchPackets, 3} {
+			b.Run(fmt.Sprintf("%s/commit-%d", be.name, batch), func(b *testing.B) {
+				var st storage.Stats
+				for i := 0; i < b.N; i++ {
+					st = recordAndStat(b, be.info, be.packets, storage.WithBatch(batch, 0))
+				}
+				b.ReportMetric(st.Overhead(), "file/payload")
+				b.ReportMetric(float64(st.FileBytes), "file-bytes")
+				b.ReportMetric(float64(st.PayloadBytes), "payload-bytes")
+			})
+		}
 	}
 }
 
-// recordSmall records 150 packets of about size bytes, closes the file and
-// returns its stats as read back.
-func recordSmall(b testing.TB, size int) storage.Stats {
-	path := filepath.Join(b.TempDir(), "small.gopline")
-	rec, err := storage.Open(path)
+// recordAndStat records packets into a new stream of a new file, closes the
+// file and returns its stats as read back.
+func recordAndStat(tb testing.TB, info storage.StreamInfo, packets []*media.Packet, opts ...storage.Option) storage.Stats {
+	tb.Helper()
+	path := filepath.Join(tb.TempDir(), "small.gopline")
+	rec, err := storage.Open(path, opts...)
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	createCamera(b, rec)
-	s := newSynth()
-	s.gop, s.size = 30, size*30/32 // keyframes at 3x: the mean is size
-	appendAll(b, rec, "/camera", s, 0, 150)
+	if err := rec.CreateStream(info); err != nil {
+		tb.Fatal(err)
+	}
+	for i, p := range packets {
+		if err := rec.Append(info.Name, p); err != nil {
+			tb.Fatalf("append %d: %v", i, err)
+		}
+	}
 	if err := rec.Close(); err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	rec, err = storage.Open(path, storage.WithReadOnly())
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	defer rec.Close()
 	st, err := rec.RecordingStats()
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	if err := os.Remove(path); err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	return st
 }

@@ -1,7 +1,6 @@
 package storage
 
 import (
-	"encoding/binary"
 	"fmt"
 	"io"
 	"time"
@@ -128,7 +127,7 @@ func (r *Recording) keyframeAtOrBefore(stream string, t time.Time) (uint64, erro
 			if !ok || kt > nanos {
 				continue
 			}
-			if sb.packets.Get(indexKey(i)) != nil { // skip an entry whose packet is gone
+			if hasChunk(sb.root, i) { // skip an entry whose packet is gone
 				index = i
 				return nil
 			}
@@ -147,10 +146,11 @@ func (r *Recording) keyframeAtOrBefore(stream string, t time.Time) (uint64, erro
 //
 // A record that does not decode makes Next return an error wrapping
 // ErrCorruptRecord that names the stream and the record's index; the Cursor
-// moves past it, so the next call goes on with the following packet. After
-// such a record the packets up to the next keyframe may not decode. Other
-// errors (ErrClosed, and ErrCorruptFile for a damaged page of the file) end
-// the Cursor: Next returns them again.
+// moves past it, so the next call goes on with the following packet, or,
+// when the record's header does not say where it ends, with the first packet
+// of the next chunk. After such a record the packets up to the next keyframe
+// may not decode. Other errors (ErrClosed, and ErrCorruptFile for a damaged
+// page of the file) end the Cursor: Next returns them again.
 func (c *Cursor) Next() (*media.Packet, error) {
 	if c.err != nil {
 		return nil, c.err
@@ -194,7 +194,8 @@ func (c *Cursor) Close() error {
 	return nil
 }
 
-// fill reads the next batch in one read transaction.
+// fill reads the next batch in one read transaction: from the chunk that
+// holds c.next, found in O(log n), through the chunks after it.
 func (c *Cursor) fill() error {
 	c.buf, c.pos = c.buf[:0], 0
 	c.batch = min(max(2*c.batch, 1), cursorBatchPackets)
@@ -203,25 +204,55 @@ func (c *Cursor) fill() error {
 		if !ok {
 			return c.rec.errorf(ErrNoStream, "stream %q", c.stream)
 		}
-		cur := sb.packets.Cursor()
-		bytes := 0
-		for k, v := cur.Seek(indexKey(c.next)); k != nil; k, v = cur.Next() {
-			if len(c.buf) == c.batch || bytes >= cursorBatchBytes {
-				break
+		cc := newChunkCursor(sb.root)
+		start, bytes := c.next, 0
+		ch, ok, err := cc.seek(c.next)
+		for ok && len(c.buf) < c.batch && bytes < cursorBatchBytes {
+			bytes += c.read(ch, bytes)
+			prev := ch.first
+			ch, ok, err = cc.next()
+			if ok && ch.first <= prev {
+				ok, err = false, fmt.Errorf("chunk key %d after %d", ch.first, prev)
 			}
-			if len(k) != 8 {
-				return c.rec.errorf(ErrCorruptFile, "stream %q: packet key %x", c.stream, k)
-			}
-			i := binary.BigEndian.Uint64(k)
-			if i < c.next || i == 1<<64-1 {
-				// Keys out of order: a damaged page. Stop rather than loop.
-				return c.rec.errorf(ErrCorruptFile, "stream %q: packet key %d after %d", c.stream, i, c.next)
-			}
-			p, err := parseRecord(v)
-			c.buf = append(c.buf, cursorItem{index: i, p: p, err: err})
-			c.next = i + 1
-			bytes += len(v)
+		}
+		if err == nil && c.next < start {
+			err = fmt.Errorf("packet index wrapped around after %d", start)
+		}
+		if err != nil {
+			// A damaged page. Stop rather than loop.
+			return c.rec.errorf(ErrCorruptFile, "stream %q: %v", c.stream, err)
 		}
 		return nil
 	})
+}
+
+// read decodes the records of ch from index c.next on into the batch until
+// the batch is full, and returns the bytes it added to the batch's bytes.
+func (c *Cursor) read(ch storedChunk, bytes int) int {
+	added := 0
+	add := func(it cursorItem) bool {
+		c.buf = append(c.buf, it)
+		c.next = it.index + 1
+		if it.p != nil {
+			added += recordHeaderSize + len(it.p.Data)
+		}
+		return len(c.buf) < c.batch && bytes+added < cursorBatchBytes
+	}
+	if ch.first > c.next {
+		// Retention deleted packets under the cursor: go on with the
+		// oldest packet left.
+		c.next = ch.first
+	}
+	skip := c.next - ch.first
+	if skip > uint64(len(ch.b)) {
+		return 0 // the chunk ends before c.next: no record is that short
+	}
+	n, err := decodeChunk(ch.b, int(skip), func(j int, p *media.Packet, err error) bool {
+		return add(cursorItem{index: ch.first + uint64(j), p: p, err: err})
+	})
+	if i := ch.first + uint64(n); err != nil && i >= c.next {
+		// The records from i on are lost; report them once.
+		add(cursorItem{index: i, err: err})
+	}
+	return added
 }

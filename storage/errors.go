@@ -15,6 +15,12 @@ var (
 	// than this build of gopline reads. The error names both versions.
 	ErrNewerVersion = errors.New("storage: recording format is newer than this gopline")
 
+	// ErrOlderVersion means a recording was written in a format version older
+	// than this build of gopline reads: version 1, which stored each packet
+	// as a value of its own, is no longer read. The error names both
+	// versions.
+	ErrOlderVersion = errors.New("storage: recording format is older than this gopline reads")
+
 	// ErrCorruptFile means a recording's file is damaged: it is truncated,
 	// both of bbolt's meta pages are invalid, gopline's own metadata does not
 	// decode, or bbolt failed (panicked) on a damaged page while reading it.
@@ -22,9 +28,10 @@ var (
 
 	// ErrCorruptRecord means one packet record does not decode: it is
 	// truncated, its checksum fails or a field is out of range. The error
-	// names the stream and the packet's index. It concerns that record alone:
-	// a Cursor that returns it moves past the record, and the rest of the
-	// recording stays readable.
+	// names the stream and the packet's index. It concerns that record alone,
+	// or, when the record's header does not say where the record ends, the
+	// records after it in its chunk too: a Cursor that returns it moves past
+	// them, and the rest of the recording stays readable.
 	ErrCorruptRecord = errors.New("storage: corrupt packet record")
 
 	// ErrLocked means another Recording, in this process or another, has the

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 
@@ -8,32 +9,40 @@ import (
 )
 
 // formatVersion is the recording format this version of gopline writes and
-// the newest it reads. A recording whose meta bucket holds a larger version
-// is refused with ErrNewerVersion.
-const formatVersion = 1
+// the only one it reads. A recording whose meta bucket holds a larger version
+// is refused with ErrNewerVersion, a smaller one with ErrOlderVersion.
+// Version 1 stored each packet as a value of its own, with a time index;
+// version 2 packs a stream's packets into chunks (chunk.go) and finds times
+// through the keyframe index and the records.
+const formatVersion = 2
 
 // The file's layout. Top-level buckets:
 //
-//	meta      magic, format version, creation time
-//	streams   one bucket per stream, named by the stream's name
-//	qos-cache reserved for the durable QoS cache (empty in this version)
+//	meta           magic, format version, creation time
+//	qos-cache      reserved for the durable QoS cache (empty in this version)
+//	stream:<name>  one bucket per stream, named by "stream:" and the stream's name
 //
 // In each stream's bucket:
 //
 //	info      key: the StreamInfo, JSON
 //	counters  key: packets, payload bytes, keyframes, segments (streamCounters)
-//	packets   bucket: index (8 bytes) -> record
-//	time      bucket: capture time (8) + index (8) -> nothing
 //	keys      bucket: keyframe capture time (8) + index (8) -> nothing
 //	gops      bucket: keyframe index (8) -> keyframe capture time (8)
 //	segments  bucket: first index of a writing session (8) -> the session's start (8)
+//	0 + index bucket: one chunk, the packets from that index on: "c" -> the chunk
+//	          (chunk keys are a zero byte and 8 bytes of index: packets.go)
+//
+// The layout is flat because bbolt copies on write: a commit rewrites the
+// page of every bucket on the path from a changed chunk up to the root and
+// frees the old copies, so each level of buckets costs a page in use and a
+// freed page in every file, which a short recording notices.
 //
 // Integers are big-endian so that bbolt's byte order is numeric order;
 // capture times have their sign bit flipped (timeKey) for the same reason.
 const (
 	bucketMeta     = "meta"
-	bucketStreams  = "streams"
 	bucketQoSCache = "qos-cache"
+	streamPrefix   = "stream:"
 
 	keyMagic   = "magic"
 	keyVersion = "version"
@@ -41,12 +50,31 @@ const (
 
 	keyInfo        = "info"
 	keyCounters    = "counters"
-	bucketPackets  = "packets"
-	bucketTime     = "time"
 	bucketKeys     = "keys"
 	bucketGOPs     = "gops"
 	bucketSegments = "segments"
 )
+
+// streamKey is the name of the named stream's top-level bucket.
+func streamKey(name string) []byte { return []byte(streamPrefix + name) }
+
+// forEachStream calls fn with the name and the bucket of each stream, in the
+// order of their names. b is nil for a key with the streams' prefix that is
+// not a bucket, which only a damaged file holds.
+func forEachStream(tx *bolt.Tx, fn func(name string, b *bolt.Bucket) error) error {
+	c := tx.Cursor()
+	prefix := []byte(streamPrefix)
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		var b *bolt.Bucket
+		if v == nil {
+			b = tx.Bucket(k)
+		}
+		if err := fn(string(k[len(prefix):]), b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // magic marks a bbolt file as a gopline recording.
 const magic = "gopline recording"
@@ -54,7 +82,7 @@ const magic = "gopline recording"
 // maxStreamName bounds a stream's name in bytes (a topic name is far shorter).
 const maxStreamName = 1024
 
-// indexKey is the key of the packet with the given index.
+// indexKey is the key of a packet's index in the gops and segments buckets.
 func indexKey(i uint64) []byte {
 	return binary.BigEndian.AppendUint64(make([]byte, 0, 8), i)
 }
@@ -62,7 +90,7 @@ func indexKey(i uint64) []byte {
 // timeBits maps Unix nanoseconds to an unsigned number of the same order.
 func timeBits(nanos int64) uint64 { return uint64(nanos) ^ 1<<63 }
 
-// timeKey is the key of a time or keyframe index entry.
+// timeKey is the key of a keyframe index entry.
 func timeKey(nanos int64, index uint64) []byte {
 	b := make([]byte, 16)
 	binary.BigEndian.PutUint64(b, timeBits(nanos))
@@ -70,8 +98,7 @@ func timeKey(nanos int64, index uint64) []byte {
 	return b
 }
 
-// splitTimeKey returns the capture time and index of a time or keyframe
-// index key. ok is false for a key of the wrong length.
+// splitTimeKey returns the capture time and index of a keyframe index key. ok is false for a key of the wrong length.
 func splitTimeKey(k []byte) (nanos int64, index uint64, ok bool) {
 	if len(k) != 16 {
 		return 0, 0, false
@@ -126,29 +153,24 @@ func firstByte(b []byte) int {
 	return int(b[0])
 }
 
-// streamBuckets are one stream's buckets within one transaction. They are
-// valid only for the life of that transaction.
+// streamBuckets are one stream's buckets within one transaction: root holds
+// the stream's keys and its chunks. They are valid only for the life of that
+// transaction.
 type streamBuckets struct {
-	root, packets, time, keys, gops, segments *bolt.Bucket
+	root, keys, gops, segments *bolt.Bucket
 }
 
 // openStreamBuckets returns the named stream's buckets, or ok = false when
 // the stream or one of its buckets is missing.
 func openStreamBuckets(tx *bolt.Tx, name string) (sb streamBuckets, ok bool) {
-	streams := tx.Bucket([]byte(bucketStreams))
-	if streams == nil {
-		return sb, false
-	}
-	sb.root = streams.Bucket([]byte(name))
+	sb.root = tx.Bucket(streamKey(name))
 	if sb.root == nil {
 		return sb, false
 	}
-	sb.packets = sb.root.Bucket([]byte(bucketPackets))
-	sb.time = sb.root.Bucket([]byte(bucketTime))
 	sb.keys = sb.root.Bucket([]byte(bucketKeys))
 	sb.gops = sb.root.Bucket([]byte(bucketGOPs))
 	sb.segments = sb.root.Bucket([]byte(bucketSegments))
-	ok = sb.packets != nil && sb.time != nil && sb.keys != nil && sb.gops != nil && sb.segments != nil
+	ok = sb.keys != nil && sb.gops != nil && sb.segments != nil
 	return sb, ok
 }
 
@@ -156,7 +178,7 @@ func openStreamBuckets(tx *bolt.Tx, name string) (sb streamBuckets, ok bool) {
 // full pages instead of half-full ones when bbolt splits a node, which keeps
 // the file close to its payload. It holds for the life of the transaction.
 func (sb streamBuckets) appendOnly() {
-	for _, b := range []*bolt.Bucket{sb.packets, sb.time, sb.keys, sb.gops} {
+	for _, b := range []*bolt.Bucket{sb.root, sb.keys, sb.gops} {
 		b.FillPercent = 1.0
 	}
 }

@@ -153,25 +153,24 @@ func (r *Recording) load(tx *bolt.Tx, fresh *bool) error {
 	if len(v) != 4 || binary.BigEndian.Uint32(v) == 0 {
 		return r.errorf(ErrCorruptFile, "format version %x", v)
 	}
-	if version := binary.BigEndian.Uint32(v); version > formatVersion {
-		return r.errorf(ErrNewerVersion, "format version %d; this gopline reads versions up to %d", version, formatVersion)
+	switch version := binary.BigEndian.Uint32(v); {
+	case version > formatVersion:
+		return r.errorf(ErrNewerVersion, "format version %d; this gopline reads version %d", version, formatVersion)
+	case version < formatVersion:
+		return r.errorf(ErrOlderVersion, "format version %d; this gopline reads version %d", version, formatVersion)
 	}
 	c := meta.Get([]byte(keyCreated))
 	if len(c) != 8 {
 		return r.errorf(ErrCorruptFile, "creation time %x", c)
 	}
 	r.created = time.Unix(0, int64(binary.BigEndian.Uint64(c)))
-	streams := tx.Bucket([]byte(bucketStreams))
-	if streams == nil {
-		return r.errorf(ErrCorruptFile, "no streams bucket")
-	}
-	return streams.ForEach(func(k, v []byte) error {
-		if v != nil {
-			return r.errorf(ErrCorruptFile, "stray key %q among the streams", k)
+	return forEachStream(tx, func(name string, b *bolt.Bucket) error {
+		if b == nil {
+			return r.errorf(ErrCorruptFile, "stray key %q among the streams", name)
 		}
-		st, err := loadStream(tx, string(k))
+		st, err := loadStream(tx, name)
 		if err != nil {
-			return r.errorf(ErrCorruptFile, "stream %q: %v", k, err)
+			return r.errorf(ErrCorruptFile, "stream %q: %v", name, err)
 		}
 		r.streams[st.info.Name] = st
 		return nil
@@ -197,14 +196,19 @@ func loadStream(tx *bolt.Tx, name string) (*streamState, error) {
 		return nil, err
 	}
 	st := &streamState{info: info}
-	if k, v := sb.packets.Cursor().Last(); k != nil {
-		if len(k) != 8 {
-			return nil, fmt.Errorf("packet key %x", k)
-		}
-		st.next = binary.BigEndian.Uint64(k) + 1
-		if s, ok := summarizeRecord(v); ok {
-			st.chain, st.epoch, st.gop, st.seq = true, s.epoch, s.gop, s.seq
-		}
+	last, ok, err := newChunkCursor(sb.root).last()
+	if err != nil || !ok {
+		return st, err
+	}
+	s := summarizeChunk(last.b)
+	st.next = last.first + uint64(s.records)
+	if s.broken {
+		// The chunk's framing breaks after s.records records: readers
+		// report the next index as lost, so the stream goes on after it.
+		st.next++
+	}
+	if s.tail {
+		st.chain, st.epoch, st.gop, st.seq = true, s.last.epoch, s.last.gop, s.last.seq
 	}
 	return st, nil
 }
@@ -226,12 +230,8 @@ func (r *Recording) initialize() error {
 				return err
 			}
 		}
-		for _, name := range []string{bucketStreams, bucketQoSCache} {
-			if _, err := tx.CreateBucketIfNotExists([]byte(name)); err != nil {
-				return err
-			}
-		}
-		return nil
+		_, err = tx.CreateBucketIfNotExists([]byte(bucketQoSCache))
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("storage: %s: create: %w", r.path, err)

@@ -3,6 +3,7 @@ package storage_test
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -16,10 +17,11 @@ import (
 	"github.com/gopline/gopline/storage"
 )
 
-// writeRecording records n packets of newSynth into a new file at path.
+// writeRecording records n packets of newSynth into a new file at path, in
+// one commit.
 func writeRecording(t *testing.T, path string, n int) {
 	t.Helper()
-	rec, err := storage.Open(path, storage.WithSync(storage.SyncNone))
+	rec, err := storage.Open(path, storage.WithSync(storage.SyncNone), storage.WithBatch(n+1, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,6 +97,12 @@ func TestOpenRejectsFilesThatAreNotGoodRecordings(t *testing.T) {
 				return tx.Bucket([]byte("meta")).Put([]byte("version"), binary.BigEndian.AppendUint32(nil, 7))
 			})
 		}, storage.ErrNewerVersion},
+		{"an older format version", func(t *testing.T, path string) {
+			writeRecording(t, path, 3)
+			editBolt(t, path, func(tx *bolt.Tx) error {
+				return tx.Bucket([]byte("meta")).Put([]byte("version"), binary.BigEndian.AppendUint32(nil, 1))
+			})
+		}, storage.ErrOlderVersion},
 		{"a damaged format version", func(t *testing.T, path string) {
 			writeRecording(t, path, 3)
 			editBolt(t, path, func(tx *bolt.Tx) error {
@@ -104,7 +112,7 @@ func TestOpenRejectsFilesThatAreNotGoodRecordings(t *testing.T) {
 		{"damaged stream info", func(t *testing.T, path string) {
 			writeRecording(t, path, 3)
 			editBolt(t, path, func(tx *bolt.Tx) error {
-				return tx.Bucket([]byte("streams")).Bucket([]byte("/camera")).Put([]byte("info"), []byte("{"))
+				return tx.Bucket([]byte("stream:/camera")).Put([]byte("info"), []byte("{"))
 			})
 		}, storage.ErrCorruptFile},
 		{"a truncated recording", func(t *testing.T, path string) {
@@ -179,49 +187,95 @@ func TestOpenInitializesABboltFileWithNoBuckets(t *testing.T) {
 	createCamera(t, rec)
 }
 
-func TestCorruptRecordIsReportedAndSkipped(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "rec.gopline")
-	writeRecording(t, path, 30)
-	damaged := map[uint64]func(v []byte) []byte{
-		5:  func(v []byte) []byte { v[len(v)-1] ^= 1; return v }, // a flipped bit in the data
-		7:  func(v []byte) []byte { return v[:len(v)/2] },        // truncated
-		12: func(v []byte) []byte { v[0] = 9; return v },         // unknown record version
-		13: func(v []byte) []byte { return v[:10] },              // shorter than a header
-	}
+// editChunks changes the chunks of /camera behind gopline's back: edit
+// gets a copy of the chunk that starts at index first and returns its new
+// value. The layout is layout.go's: a stream's bucket holds each chunk in a
+// bucket of its own, under a zero byte and the chunk's first index.
+func editChunks(t *testing.T, path string, edit map[uint64]func(chunk []byte) []byte) {
+	t.Helper()
 	editBolt(t, path, func(tx *bolt.Tx) error {
-		packets := tx.Bucket([]byte("streams")).Bucket([]byte("/camera")).Bucket([]byte("packets"))
-		for i, damage := range damaged {
-			k := binary.BigEndian.AppendUint64(nil, i)
-			if err := packets.Put(k, damage(append([]byte(nil), packets.Get(k)...))); err != nil {
+		stream := tx.Bucket([]byte("stream:/camera"))
+		for first, fn := range edit {
+			chunk := stream.Bucket(binary.BigEndian.AppendUint64([]byte{0}, first))
+			if chunk == nil {
+				return fmt.Errorf("no chunk starts at %d", first)
+			}
+			if err := chunk.Put([]byte("c"), fn(append([]byte(nil), chunk.Get([]byte("c"))...))); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+}
+
+// recordAt returns where the j-th record of a chunk starts and ends: after
+// the chunk's version byte, each record is a 52-byte header, whose bytes 44
+// to 47 hold its data length, and the data.
+func recordAt(chunk []byte, j int) (start, end int) {
+	for start = 1; ; start = end {
+		end = start + 52 + int(binary.BigEndian.Uint32(chunk[start+44:]))
+		if j == 0 {
+			return start, end
+		}
+		j--
+	}
+}
+
+func TestCorruptRecordIsReportedAndSkipped(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "rec.gopline")
+	writeRecording(t, path, 40) // GOPs of 10 packets: chunks at 0, 10, 20 and 30
+	editChunks(t, path, map[uint64]func([]byte) []byte{
+		0: func(c []byte) []byte {
+			start, _ := recordAt(c, 3)
+			c[start+27] ^= 1 // a flipped bit in the seq: the checksum fails
+			_, end := recordAt(c, 5)
+			c[end-1] ^= 1 // a flipped bit in the data
+			return c
+		},
+		10: func(c []byte) []byte {
+			start, _ := recordAt(c, 2)
+			c[start] = 9 // an unknown record version: where it ends is unknown
+			return c
+		},
+		20: func(c []byte) []byte { c[0] = 9; return c }, // an unknown chunk version
+	})
+	// Packets 13 to 19 are lost with the framing of their chunk: the cursor
+	// reports 12 and goes on with the next chunk. So for chunk 20.
+	corrupt := map[uint64]bool{3: true, 5: true, 12: true, 20: true}
+	var want []uint64
+	for i := uint64(0); i < 40; i++ {
+		if i <= 12 || i == 20 || i >= 30 {
+			want = append(want, i)
+		}
+	}
 	rec := mustOpenPath(t, path, storage.WithReadOnly())
-	c, err := rec.Seek("/camera", newSynth().packet(29).CaptureTime)
+	s := newSynth()
+	c, err := rec.Seek("/camera", s.packet(39).CaptureTime)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c.Close()
-	c, err = rec.Seek("/camera", newSynth().packet(0).CaptureTime)
+	c, err = rec.Seek("/camera", s.packet(0).CaptureTime)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	s := newSynth()
-	for i := uint64(0); ; i++ {
+	for n := 0; ; n++ {
 		p, err := c.Next()
 		if errors.Is(err, io.EOF) {
-			if i != 30 {
-				t.Fatalf("EOF after %d records, want 30", i)
+			if n != len(want) {
+				t.Fatalf("EOF after %d records, want %d", n, len(want))
 			}
 			return
 		}
-		if c.Index() != i {
-			t.Fatalf("record %d read as index %d", i, c.Index())
+		if n == len(want) {
+			t.Fatalf("read index %d after the last one", c.Index())
 		}
-		if damaged[i] != nil {
+		i := want[n]
+		if c.Index() != i {
+			t.Fatalf("record %d read as index %d, want %d", n, c.Index(), i)
+		}
+		if corrupt[i] {
 			if !errors.Is(err, storage.ErrCorruptRecord) || !strings.Contains(err.Error(), path) ||
 				!strings.Contains(err.Error(), `"/camera"`) || !strings.Contains(err.Error(), "packet "+strconv.FormatUint(i, 10)) {
 				t.Fatalf("damaged record %d: %v; want ErrCorruptRecord naming file, stream and index", i, err)

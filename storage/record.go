@@ -118,23 +118,39 @@ func parseRecord(b []byte) (*media.Packet, error) {
 // checkRecordHeader checks what can be checked without reading the data:
 // the length, the version, the flags and the data length.
 func checkRecordHeader(b []byte) error {
-	if len(b) < recordHeaderSize {
-		return fmt.Errorf("%d bytes, shorter than the %d-byte header", len(b), recordHeaderSize)
+	n, err := recordLength(b)
+	if err != nil {
+		return err
 	}
-	if b[0] != recordVersion {
-		return fmt.Errorf("record version %d, want %d", b[0], recordVersion)
+	if n != len(b) {
+		return fmt.Errorf("header says %d data bytes, record holds %d", n-recordHeaderSize, len(b)-recordHeaderSize)
 	}
 	if b[1]&^knownFlags != 0 {
 		return fmt.Errorf("unknown flags %#02x", b[1])
 	}
-	if n := uint64(binary.BigEndian.Uint32(b[lengthOffset:])); n != uint64(len(b)-recordHeaderSize) {
-		return fmt.Errorf("header says %d data bytes, record holds %d", n, len(b)-recordHeaderSize)
-	}
 	return nil
 }
 
-// recordSummary is what retention needs of a record, read from its header
-// without checking the data's checksum.
+// recordLength returns the length of the record that b starts with, header
+// and data, as its header says. It fails when b is too short for that or for
+// a header, or when the record's version is unknown, since another version's
+// header may be laid out differently.
+func recordLength(b []byte) (int, error) {
+	if len(b) < recordHeaderSize {
+		return 0, fmt.Errorf("%d bytes, shorter than the %d-byte header", len(b), recordHeaderSize)
+	}
+	if b[0] != recordVersion {
+		return 0, fmt.Errorf("record version %d, want %d", b[0], recordVersion)
+	}
+	n := uint64(binary.BigEndian.Uint32(b[lengthOffset:])) + recordHeaderSize
+	if n > uint64(len(b)) {
+		return 0, fmt.Errorf("header says %d data bytes, %d are left", n-recordHeaderSize, len(b)-recordHeaderSize)
+	}
+	return int(n), nil
+}
+
+// recordSummary is what the writer, retention and the statistics need of a
+// record, read from its header without checking the data's checksum.
 type recordSummary struct {
 	key     bool
 	capture int64 // Unix nanoseconds
@@ -156,12 +172,4 @@ func summarizeRecord(b []byte) (s recordSummary, ok bool) {
 		seq:     binary.BigEndian.Uint64(b[20:]),
 		gop:     binary.BigEndian.Uint64(b[28:]),
 	}, true
-}
-
-// payloadOf is the number of data bytes a stored record holds.
-func payloadOf(b []byte) int64 {
-	if len(b) < recordHeaderSize {
-		return 0
-	}
-	return int64(len(b) - recordHeaderSize)
 }

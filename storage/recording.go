@@ -151,7 +151,7 @@ func (r *Recording) CreateStream(info StreamInfo) error {
 		return fmt.Errorf("storage: %s: stream %q: %w", r.path, info.Name, err)
 	}
 	err = r.update(func(tx *bolt.Tx) error {
-		root, err := tx.Bucket([]byte(bucketStreams)).CreateBucket([]byte(info.Name))
+		root, err := tx.CreateBucket(streamKey(info.Name))
 		if err != nil {
 			return err
 		}
@@ -161,7 +161,7 @@ func (r *Recording) CreateStream(info StreamInfo) error {
 		if err := root.Put([]byte(keyCounters), streamCounters{}.encode()); err != nil {
 			return err
 		}
-		for _, name := range []string{bucketPackets, bucketTime, bucketKeys, bucketGOPs, bucketSegments} {
+		for _, name := range []string{bucketKeys, bucketGOPs, bucketSegments} {
 			if _, err := root.CreateBucket([]byte(name)); err != nil {
 				return err
 			}
@@ -179,14 +179,13 @@ func (r *Recording) CreateStream(info StreamInfo) error {
 func (r *Recording) Streams() ([]StreamInfo, error) {
 	var infos []StreamInfo
 	err := r.view(func(tx *bolt.Tx) error {
-		streams := tx.Bucket([]byte(bucketStreams))
-		return streams.ForEach(func(k, v []byte) error {
-			if v != nil {
-				return nil // not a bucket
+		return forEachStream(tx, func(name string, b *bolt.Bucket) error {
+			if b == nil {
+				return nil // not a stream
 			}
-			info, err := decodeStreamInfo(streams.Bucket(k).Get([]byte(keyInfo)))
+			info, err := decodeStreamInfo(b.Get([]byte(keyInfo)))
 			if err != nil {
-				return r.errorf(ErrCorruptFile, "stream %q: info: %v", k, err)
+				return r.errorf(ErrCorruptFile, "stream %q: info: %v", name, err)
 			}
 			infos = append(infos, info)
 			return nil

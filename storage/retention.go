@@ -32,10 +32,15 @@ func oldestGOP(sb streamBuckets) (g gopBounds, ok bool) {
 }
 
 // newestOf returns the capture time of g's last packet, the one before the
-// next keyframe; when that record is damaged, the next keyframe's time.
+// next keyframe, read from the last chunk of g; when that record is damaged,
+// the next keyframe's time.
 func newestOf(sb streamBuckets, g gopBounds) int64 {
-	if s, ok := summarizeRecord(sb.packets.Get(indexKey(g.next - 1))); ok {
-		return s.capture
+	ch, ok, err := newChunkCursor(sb.root).seek(g.next - 1)
+	if err != nil || !ok || ch.first < g.first || ch.first >= g.next {
+		return g.nextTime
+	}
+	if s := summarizeChunk(ch.b); s.tail && ch.first+uint64(s.records) == g.next {
+		return s.last.capture
 	}
 	return g.nextTime
 }
@@ -110,49 +115,41 @@ func (r *Recording) retain(tx *bolt.Tx, now time.Time) error {
 	return nil
 }
 
-// deleteGOP deletes the packets of g, from its keyframe up to the next, with
-// their index entries, and returns the payload bytes it freed. The keyframe
-// entries come from the gops bucket; time index entries come from the
-// records' headers, so a record with a damaged header leaves its time entry
-// behind (readers skip entries whose packet is gone).
+// deleteGOP deletes the chunks of g, from its keyframe up to the next, with
+// its keyframe's index entries, and returns the payload bytes it freed. A
+// chunk never spans two GOPs, so g's chunks are those whose keys lie in
+// [g.first, g.next). Each chunk holds the packets up to the next chunk's key,
+// which gives its packet count and payload without reading its records.
 func (r *Recording) deleteGOP(sb streamBuckets, name string, g gopBounds) (int64, error) {
-	var (
-		indexes   []uint64
-		timeKeys  [][]byte
-		freed     int64
-		keyframes int64
-	)
-	c := sb.packets.Cursor()
-	for k, v := c.Seek(indexKey(g.first)); k != nil; k, v = c.Next() {
-		if len(k) != 8 {
-			return 0, r.errorf(ErrCorruptFile, "stream %q: packet key %x", name, k)
-		}
-		i := binary.BigEndian.Uint64(k)
-		if i >= g.next {
-			break
-		}
-		indexes = append(indexes, i)
-		freed += payloadOf(v)
-		if s, ok := summarizeRecord(v); ok {
-			timeKeys = append(timeKeys, timeKey(s.capture, i))
-		}
+	type doomed struct {
+		first uint64
+		size  int
 	}
-	for _, i := range indexes {
-		k := indexKey(i)
-		if err := sb.packets.Delete(k); err != nil {
+	var chunks []doomed
+	var freed, packets int64
+	cc := newChunkCursor(sb.root)
+	ch, ok, err := cc.seek(g.first)
+	if ok && ch.first < g.first {
+		ch, ok, err = cc.next()
+	}
+	for ; ok && ch.first < g.next; ch, ok, err = cc.next() {
+		chunks = append(chunks, doomed{ch.first, len(ch.b)})
+	}
+	if err != nil {
+		return 0, r.errorf(ErrCorruptFile, "stream %q: %v", name, err)
+	}
+	for i, c := range chunks {
+		end := g.next
+		if i+1 < len(chunks) {
+			end = chunks[i+1].first
+		}
+		freed += chunkPayload(c.size, end-c.first)
+		packets += int64(end - c.first)
+		if err := sb.root.DeleteBucket(chunkKey(c.first)); err != nil {
 			return 0, err
 		}
-		if v := sb.gops.Get(k); len(v) == 8 {
-			if err := sb.keys.Delete(timeKey(int64(binary.BigEndian.Uint64(v)), i)); err != nil {
-				return 0, err
-			}
-			if err := sb.gops.Delete(k); err != nil {
-				return 0, err
-			}
-			keyframes++
-		}
 	}
-	// The GOP's keyframe entry goes even when its record was missing.
+	keyframes := int64(0)
 	if v := sb.gops.Get(indexKey(g.first)); v != nil {
 		if err := sb.keys.Delete(timeKey(g.firstTime, g.first)); err != nil {
 			return 0, err
@@ -162,18 +159,14 @@ func (r *Recording) deleteGOP(sb streamBuckets, name string, g gopBounds) (int64
 		}
 		keyframes++
 	}
-	for _, k := range timeKeys {
-		if err := sb.time.Delete(k); err != nil {
-			return 0, err
-		}
-	}
 	cnt, err := sb.counters()
 	if err != nil {
 		return 0, r.errorf(ErrCorruptFile, "stream %q: %v", name, err)
 	}
-	cnt.packets -= int64(len(indexes))
-	cnt.payload -= freed
-	cnt.gops -= keyframes
+	// Counts of a damaged file may disagree; they must not go negative.
+	cnt.packets = max(0, cnt.packets-packets)
+	cnt.payload = max(0, cnt.payload-freed)
+	cnt.gops = max(0, cnt.gops-keyframes)
 	if err := sb.root.Put([]byte(keyCounters), cnt.encode()); err != nil {
 		return 0, err
 	}

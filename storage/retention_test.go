@@ -45,7 +45,7 @@ func checkWholeGOPs(t *testing.T, rec *storage.Recording, stream string, lastInd
 		t.Fatalf("stats say %d packets, %d GOPs, %d bytes; read %d, %d, %d", s.Packets, s.GOPs, s.PayloadBytes, len(got), keys, payload)
 	}
 	if !s.First.Equal(got[0].p.CaptureTime) {
-		t.Fatalf("time index starts at %v, first packet at %v", s.First, got[0].p.CaptureTime)
+		t.Fatalf("stats start at %v, first packet at %v", s.First, got[0].p.CaptureTime)
 	}
 	return got
 }

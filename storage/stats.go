@@ -59,11 +59,11 @@ func (r *Recording) Stats(stream string) (Stats, error) {
 func (r *Recording) RecordingStats() (Stats, error) {
 	var total Stats
 	err := r.view(func(tx *bolt.Tx) error {
-		return tx.Bucket([]byte(bucketStreams)).ForEach(func(k, v []byte) error {
-			if v != nil {
-				return nil
+		return forEachStream(tx, func(name string, b *bolt.Bucket) error {
+			if b == nil {
+				return nil // not a stream
 			}
-			s, err := r.streamStats(tx, string(k))
+			s, err := r.streamStats(tx, name)
 			if err != nil {
 				return err
 			}
@@ -127,28 +127,27 @@ func (r *Recording) streamStats(tx *bolt.Tx, stream string) (Stats, error) {
 	return s, nil
 }
 
-// span returns the earliest and the latest capture times of the time index,
-// skipping entries whose packet is gone. ok is false without packets.
+// span returns the capture times of the stream's first and last packets,
+// read from its first and last chunks, skipping records whose headers do not
+// read. ok is false without packets.
 func span(sb streamBuckets) (first, last time.Time, ok bool) {
-	live := func(k []byte) (time.Time, bool) {
-		nanos, i, ok := splitTimeKey(k)
-		if !ok || sb.packets.Get(indexKey(i)) == nil {
-			return time.Time{}, false
-		}
-		return time.Unix(0, nanos), true
+	cc := newChunkCursor(sb.root)
+	var s chunkSummary
+	for ch, more, _ := cc.first(); more && !s.readable; ch, more, _ = cc.next() {
+		s = summarizeChunk(ch.b)
 	}
-	c := sb.time.Cursor()
-	for k, _ := c.First(); k != nil && !ok; k, _ = c.Next() {
-		first, ok = live(k)
-	}
-	if !ok {
+	if !s.readable {
 		return first, last, false
 	}
-	found := false
-	for k, _ := c.Last(); k != nil && !found; k, _ = c.Prev() {
-		last, found = live(k)
+	first = time.Unix(0, s.first.capture)
+	s = chunkSummary{}
+	for ch, more, _ := cc.last(); more && !s.readable; ch, more, _ = cc.prev() {
+		s = summarizeChunk(ch.b)
 	}
-	return first, last, found
+	if !s.readable {
+		return first, first, true // a damaged page between the two ends
+	}
+	return first, time.Unix(0, s.last.capture), true
 }
 
 // First returns the earliest capture time of the named stream's committed
