@@ -38,6 +38,9 @@ type RecordConfig struct {
 	// oldest first.
 	MaxBytes int64
 	MaxAge   time.Duration
+
+	// beforeWrite, when set, runs before every write (tests: a slow disk).
+	beforeWrite func()
 }
 
 // Record records packets into a gopline recording (storage): from topics it
@@ -103,6 +106,9 @@ func (r *recorder) Start(env *pipeline.Env) error {
 // write stores one packet, creating its stream on first sight. A delta the
 // store cannot chain to its keyframe (after a drop) is counted and skipped.
 func (r *recorder) write(stream string, p *media.Packet) error {
+	if r.cfg.beforeWrite != nil {
+		r.cfg.beforeWrite()
+	}
 	if !r.streams[stream] {
 		err := r.rec.CreateStream(storage.StreamInfo{Name: stream, Codec: p.Codec, Width: p.Width, Height: p.Height,
 			Format: p.Format, Created: r.env.Now(), Source: "gopline record"})

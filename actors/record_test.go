@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gopline/gopline/codecs/ffmpeg"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/pipeline"
 	"github.com/gopline/gopline/storage"
@@ -135,5 +136,67 @@ func TestPlayMissingFileOrStreamIsAnError(t *testing.T) {
 	runToEnd(t, mustParse(t, "testsrc size=160x120 num-frames=5 is-live=false ! h264enc ! record path="+path+" stream=/cam", nil))
 	if _, err := Play(PlayConfig{Path: path, Stream: "/other"}); err == nil {
 		t.Error("a missing stream played")
+	}
+}
+
+// TestSlowRecorderShedsWholeGOPsAndNeverHoldsTheTopic slows every write to
+// 40 ms behind a 50 fps camera: the camera keeps its rate, the recorder drops
+// whole GOPs at the topic (counted), and everything it wrote decodes.
+func TestSlowRecorderShedsWholeGOPsAndNeverHoldsTheTopic(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cam.db")
+	p := pipeline.New()
+	rec := Record(RecordConfig{Path: path, Topics: []string{"/cam"}, Window: 2, beforeWrite: func() { time.Sleep(40 * time.Millisecond) }})
+	for _, err := range []error{
+		p.Chain([]string{"cam", "enc", "pub"}, []pipeline.Element{
+			TestSrc(TestSrcConfig{Width: 160, Height: 120, Rate: 50, Frames: 100, Live: true}), H264Enc(H264EncConfig{GOP: 10}), Publish("/cam")}),
+		p.Add("rec", rec),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	runToEnd(t, p)
+	if s := stat(t, p, "cam"); s.Out != 100 || s.Dropped != 0 {
+		t.Errorf("the camera sent %d and dropped %d: a slow recorder must not hold it back", s.Out, s.Dropped)
+	}
+	s := stat(t, p, "rec")
+	if s.Dropped == 0 || s.In >= 100 || s.Errors != 0 {
+		t.Fatalf("slow recorder: took %d, dropped %d, errors %d; want whole GOPs dropped at the topic", s.In, s.Dropped, s.Errors)
+	}
+	r, err := storage.Open(path, storage.WithReadOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	first, err := r.First("/cam")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := r.Seek("/cam", first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	dec, err := ffmpeg.NewH264Decoder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dec.Close()
+	n := 0
+	for {
+		pk, err := c.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := dec.Decode(pk); err != nil {
+			t.Fatalf("recorded packet %d (seq %d) does not decode: %v", n, pk.Seq, err)
+		}
+		n++
+	}
+	if n == 0 || n > int(s.In) {
+		t.Fatalf("%d packets in the file, the recorder took %d", n, s.In)
 	}
 }
