@@ -152,9 +152,8 @@ func (r *recorder) Receive(msg any) (bool, error) {
 		}
 	case *transport.Subscribed:
 	case flushTick:
-		err := r.rec.Flush()
 		r.env.After(r.cfg.FlushInterval, flushTick{})
-		return true, err
+		return true, r.rec.Flush()
 	default:
 		return false, nil
 	}
@@ -179,8 +178,11 @@ func (r *recorder) unsubscribe() {
 	}
 }
 
-// Stop commits and closes the recording.
+// Stop commits and closes the recording (none is open when Start failed).
 func (r *recorder) Stop() error {
 	r.unsubscribe()
+	if r.rec == nil {
+		return nil
+	}
 	return r.rec.Close()
 }

@@ -5,13 +5,17 @@ import (
 	"errors"
 	"io"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/rs/zerolog"
 
 	"github.com/gopline/gopline/codecs/ffmpeg"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/pipeline"
 	"github.com/gopline/gopline/storage"
+	"github.com/gopline/gopline/transport"
 )
 
 // TestRecordThenPlay records a topic, compares the file packet for packet
@@ -198,5 +202,57 @@ func TestSlowRecorderShedsWholeGOPsAndNeverHoldsTheTopic(t *testing.T) {
 	}
 	if n == 0 || n > int(s.In) {
 		t.Fatalf("%d packets in the file, the recorder took %d", n, s.In)
+	}
+}
+
+func TestRecordIntoAMissingDirectoryFailsStart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "no", "such", "dir", "x.db")
+	p := mustParse(t, "testsrc num-frames=5 ! h264enc ! publish topic=/cam  record path="+path+" topics=/cam", nil)
+	done := make(chan error, 1)
+	go func() { done <- p.Start(t.Context()) }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), path) {
+			t.Fatalf("Start: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Start hung")
+	}
+}
+
+// TestSubscriberOnASharedBusDeliversFromTheFirstPacket runs a publisher in
+// one pipeline and a subscriber chain in another on the same bus, so that
+// packets may reach the subscriber before its downstream nodes exist.
+func TestSubscriberOnASharedBusDeliversFromTheFirstPacket(t *testing.T) {
+	system := pipeline.NewSystem(zerolog.Nop())
+	defer system.Shutdown()
+	bus := transport.NewBus(system)
+	defer bus.Close()
+	reg := registry(t)
+	pub, err := pipeline.Parse("testsrc size=160x120 rate=200 num-frames=200 ! h264enc gop=10 ! publish topic=/cam", reg,
+		pipeline.WithSystem(system), pipeline.WithBus(bus))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pub.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	defer pub.Stop()
+	time.Sleep(100 * time.Millisecond) // the topic is live
+	out := &frames{}
+	sub, err := pipeline.Parse("subscribe topic=/cam window=64 ! gate ! tee ! tee ! tee ! h264dec name=dec", reg,
+		pipeline.WithSystem(system), pipeline.WithBus(bus))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sub.Add("sink", out.element()); err != nil {
+		t.Fatal(err)
+	}
+	if err := sub.Link("dec", "sink"); err != nil {
+		t.Fatal(err)
+	}
+	runToEnd(t, sub)
+	if n := len(out.all()); n < 50 {
+		t.Fatalf("the late subscriber decoded %d frames; its stream stalled", n)
 	}
 }

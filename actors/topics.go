@@ -66,10 +66,10 @@ func (p *publisher) leave() {
 	}
 }
 
-func (p *publisher) Stop() error {
-	p.leave()
-	return nil
-}
+// Stop leaves the registration alone: after a panic the new stage
+// publishes under the same actor, and when the pipeline stops, the broker
+// sees the actor end, which counts as leaving.
+func (p *publisher) Stop() error { return nil }
 
 // Subscribe receives a topic's packets (of any codec) from the pipeline's
 // bus. Window is its queue at the broker (0: transport.DefaultWindow): when

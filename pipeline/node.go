@@ -137,6 +137,8 @@ func (a *nodeActor) Receive(ctx actor.Context) {
 		}
 	case *beginMsg:
 		n.begun = true
+		n.sendPending(ctx)
+		n.tryDrain(ctx)
 		n.pump(ctx)
 	case *haltMsg:
 		n.halt(ctx)
@@ -157,13 +159,7 @@ func (n *node) start(ctx actor.Context) {
 	n.stageGen++ // and so are its own timed messages
 	n.env = &Env{Node: n.name, Log: n.pipe.log.With().Str("node", n.name).Str("element", n.element.Type).Logger(),
 		Now: n.pipe.now, Bus: n.pipe.bus, node: n, ctx: ctx}
-	stage, err := n.element.New()
-	if err == nil {
-		err = stage.Start(n.env)
-		if err != nil {
-			_ = stage.Stop()
-		}
-	}
+	stage, err := newStage(n.element, n.env)
 	if err != nil {
 		err = fmt.Errorf("%s (%s): %w", n.name, n.element.Type, err)
 		if !restart {
@@ -182,11 +178,43 @@ func (n *node) start(ctx actor.Context) {
 	// The item that made the stage panic is lost; credit it so upstream
 	// does not lose a slot of its window, and carry on. A source starts
 	// again from its new stage.
-	n.held, n.next, n.sourceEnd = nil, nil, false
+	n.held, n.next, n.sourceEnd, n.looked = nil, nil, false, false
 	n.tryDrain(ctx)
 	if n.inputEnded {
 		n.finishInput(ctx)
+		return
 	}
+	n.pump(ctx)
+}
+
+// newStage makes and starts an element's stage. A panic in New or Start is
+// an error like any other, and a stage that fails to start is stopped, so
+// that what it opened is freed.
+func newStage(el Element, env *Env) (stage Stage, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic while starting: %v", r)
+			if stage != nil {
+				stopQuietly(stage)
+			}
+			stage = nil
+		}
+	}()
+	if stage, err = el.New(); err != nil {
+		return nil, err
+	}
+	if err = stage.Start(env); err != nil {
+		stopQuietly(stage)
+		return nil, err
+	}
+	return stage, nil
+}
+
+// stopQuietly stops a stage that failed to start; what Stop says, or a
+// panic in it, adds nothing to the start error already reported.
+func stopQuietly(s Stage) {
+	defer func() { _ = recover() }()
+	_ = s.Stop()
 }
 
 func (n *node) stopStage() {
@@ -245,7 +273,10 @@ func (n *node) emit(ctx actor.Context, v any) {
 		n.stats.bytes.Add(uint64(len(p.Data)))
 	}
 	for _, l := range n.outs {
-		if l.credit > 0 && len(l.pending) == 0 {
+		// Until every node of the pipeline exists (beginMsg), items wait
+		// here: a subscriber may receive packets before its downstream
+		// node has been spawned.
+		if n.begun && l.credit > 0 && len(l.pending) == 0 {
 			l.credit--
 			ctx.Send(l.to, &itemMsg{v: v, from: ctx.Self()})
 		} else {
@@ -258,16 +289,26 @@ func (n *node) onCredit(ctx actor.Context, m *creditMsg) {
 	for _, l := range n.outs {
 		if l.to.Equal(m.from) {
 			l.credit += m.n
-			for l.credit > 0 && len(l.pending) > 0 {
-				l.credit--
-				ctx.Send(l.to, &itemMsg{v: l.pending[0], from: ctx.Self()})
-				l.pending[0] = nil
-				l.pending = l.pending[1:]
-			}
 		}
 	}
+	n.sendPending(ctx)
 	n.tryDrain(ctx)
 	n.pump(ctx)
+}
+
+// sendPending hands queued items to the links that have credit.
+func (n *node) sendPending(ctx actor.Context) {
+	if !n.begun {
+		return
+	}
+	for _, l := range n.outs {
+		for l.credit > 0 && len(l.pending) > 0 {
+			l.credit--
+			ctx.Send(l.to, &itemMsg{v: l.pending[0], from: ctx.Self()})
+			l.pending[0] = nil
+			l.pending = l.pending[1:]
+		}
+	}
 }
 
 // drained reports whether every output has handed on all it was given.

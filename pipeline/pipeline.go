@@ -278,9 +278,16 @@ func (p *Pipeline) Start(ctx context.Context) error {
 	coord, err := p.system.Root.SpawnNamed(props, p.id)
 	if err != nil {
 		p.shutdown()
+		p.mu.Lock()
+		p.stopped = true
+		p.mu.Unlock()
+		p.closeDone()
+		close(p.finished)
 		return fmt.Errorf("pipeline: spawning: %w", err)
 	}
+	p.mu.Lock()
 	p.coord = coord
+	p.mu.Unlock()
 	if err := <-started; err != nil {
 		p.system.Root.Stop(coord)
 		select {
@@ -411,6 +418,10 @@ func (p *Pipeline) Stats() []NodeStats {
 // before Start).
 func (p *Pipeline) Bus() *transport.Bus { return p.bus }
 
+// startCheckMsg fails the start if a node that stopped while starting
+// reported no error of its own.
+type startCheckMsg struct{ who string }
+
 // coordinator is the parent of a pipeline's node actors: it spawns them,
 // supervises them (see MaxRestarts), tells sources to begin once every stage
 // started, and reports the end of the stream.
@@ -449,10 +460,10 @@ func (c *coordinator) Receive(ctx actor.Context) {
 			return
 		}
 		if c.waiting--; c.waiting == 0 {
+			// Every node exists and every stage started: items may flow,
+			// and sources begin.
 			for _, pid := range ctx.Children() {
-				if n := p.nodes[pid.Id[len(p.id)+1:]]; n != nil && n.element.In.Kind == KindNone {
-					ctx.Send(pid, &beginMsg{})
-				}
+				ctx.Send(pid, &beginMsg{})
 			}
 			c.started <- nil
 		}
@@ -461,6 +472,10 @@ func (c *coordinator) Receive(ctx actor.Context) {
 			if n := p.nodes[pid.Id[len(p.id)+1:]]; n != nil && n.element.In.Kind == KindNone {
 				ctx.Send(pid, &haltMsg{})
 			}
+		}
+	case *startCheckMsg:
+		if c.waiting > 0 && !c.failed {
+			c.startFailed(fmt.Errorf("%w: %s stopped while starting", ErrNodeFailed, m.who))
 		}
 	case *doneMsg:
 		if c.sinks--; c.sinks == 0 && !c.ended {
@@ -472,6 +487,12 @@ func (c *coordinator) Receive(ctx actor.Context) {
 	case *actor.Stopped:
 		close(p.actorsStopped)
 	case *actor.Terminated:
+		if c.waiting > 0 && !c.failed {
+			// The node's own startedMsg (with its error) may still be in
+			// the mailbox behind this system message: look after it.
+			ctx.Send(ctx.Self(), &startCheckMsg{who: m.Who.Id})
+			return
+		}
 		if !c.ended && !c.failed && !c.stopping {
 			p.fail(fmt.Errorf("%w: %s stopped after %d restarts", ErrNodeFailed, m.Who.Id, MaxRestarts))
 			c.ended = true

@@ -390,3 +390,56 @@ func TestStopAfterFailedStartReturnsAtOnce(t *testing.T) {
 		t.Errorf("Stop after a failed Start took %v", d)
 	}
 }
+
+func TestStartReturnsWhenAStageStartPanics(t *testing.T) {
+	panicky := Element{Type: "panicky", In: Frames, New: func() (Stage, error) { return &panicStart{}, nil }}
+	p := New()
+	if err := p.Chain([]string{"src", "bad"}, []Element{counter(5, 0), panicky}); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- p.Start(context.Background()) }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "bad (panicky): panic while starting") {
+			t.Fatalf("Start: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Start hung on a stage whose Start panics")
+	}
+}
+
+type panicStart struct{}
+
+func (panicStart) Start(*Env) error  { panic("cannot start") }
+func (panicStart) Stop() error       { return nil }
+func (panicStart) Process(any) error { return nil }
+
+// panicOnceSource panics in its first Next, then produces n frames.
+type panicOnceSource struct {
+	countSource
+	panicked *atomic.Bool
+}
+
+func (s *panicOnceSource) Next() (any, time.Time, error) {
+	if !s.panicked.Swap(true) {
+		panic("first read fails")
+	}
+	return s.countSource.Next()
+}
+
+func TestSourceThatPanicsResumes(t *testing.T) {
+	var panicked atomic.Bool
+	src := Element{Type: "flaky", Out: Frames, New: func() (Stage, error) {
+		return &panicOnceSource{countSource: countSource{n: 10}, panicked: &panicked}, nil
+	}}
+	c := &collector{}
+	p := New()
+	if err := p.Chain([]string{"src", "sink"}, []Element{src, c.element()}); err != nil {
+		t.Fatal(err)
+	}
+	run(t, p)
+	if len(c.got()) != 10 || p.Stats()[0].Restarts != 1 {
+		t.Fatalf("sink got %d frames, source restarts %d", len(c.got()), p.Stats()[0].Restarts)
+	}
+}
