@@ -48,6 +48,9 @@ func mediaPixelFormat(p astiav.PixelFormat) media.PixelFormat {
 // followed by that many zero bytes inside its own allocation.
 const packetPadding = C.AV_INPUT_BUFFER_PADDING_SIZE
 
+// zeroPadding is appended behind every packet handed to FFmpeg.
+var zeroPadding [packetPadding]byte
+
 func cFrame(f *astiav.Frame) *C.AVFrame { return (*C.AVFrame)(f.UnsafePointer()) }
 
 // plane returns plane i of an allocated AVFrame as a Go slice over FFmpeg's

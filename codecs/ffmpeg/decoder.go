@@ -155,7 +155,7 @@ func (d *Decoder) Decode(p *media.Packet) ([]*media.Frame, error) {
 	if p.Key {
 		d.needKey = false
 	}
-	d.buf = append(append(d.buf[:0], p.Data...), make([]byte, packetPadding)...)
+	d.buf = append(append(d.buf[:0], p.Data...), zeroPadding[:]...)
 	if err := d.pkt.FromData(d.buf); err != nil {
 		return nil, fmt.Errorf("ffmpeg: packet buffer: %w", err)
 	}

@@ -70,11 +70,6 @@ func WithPassthrough() ReaderOption {
 	return func(c *readerConfig) error { c.passthrough = true; return nil }
 }
 
-// withClock replaces the wall clock that stamps capture times (tests).
-func withClock(now func() time.Time) ReaderOption {
-	return func(c *readerConfig) error { c.now = now; return nil }
-}
-
 // StreamInfo describes the video stream a Reader reads.
 type StreamInfo struct {
 	// Codec is FFmpeg's name of the stream's codec ("h264", "mpeg4", ...).
@@ -110,7 +105,6 @@ type Reader struct {
 	start    time.Time
 	firstPTS int64
 	havePTS  bool
-	eof      bool
 	seq      uint64
 
 	// decode mode
