@@ -48,9 +48,12 @@ type Processor interface {
 // Source is a stage that produces items when asked. Next returns the next
 // item and when it is due: a zero time means "as fast as the pipeline
 // takes it" (a file read to the end), a time means "at that moment" (a
-// camera, or real-time pacing). A paced item whose moment comes while the
+// camera, or real-time pacing). A paced frame whose moment comes while the
 // pipeline is still busy is dropped and counted, so a live source never
-// falls behind. Next returns io.EOF at the end of the stream.
+// falls behind. A paced *media.Packet is never dropped at the source, since
+// a lost delta breaks its GOP: it goes out late and the source catches up
+// (a topic sheds whole GOPs for slow subscribers). Next returns io.EOF at
+// the end of the stream.
 type Source interface {
 	Stage
 	Next() (item any, due time.Time, err error)

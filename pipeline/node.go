@@ -417,8 +417,10 @@ func (n *node) requestKeyframe(ctx actor.Context) {
 // item goes out as soon as the outputs have handed on the one before. A paced
 // item waits for its moment, then goes out when every output can take it; if
 // it still cannot when the next item's moment comes, it is dropped for the
-// newer one. So a live source holds at most one frame back and never falls
-// behind, and drops only when the graph is a whole frame behind.
+// newer one. So a live source of frames holds at most one frame back and never
+// falls behind, and drops only when the graph is a whole frame behind. Paced
+// packets (a player, a passthrough camera) are never dropped here: they wait
+// and the source catches up.
 func (n *node) pump(ctx actor.Context) {
 	src, ok := n.stage.(Source)
 	if !ok || !n.begun || n.inputEnded {
@@ -442,6 +444,14 @@ func (n *node) pump(ctx actor.Context) {
 			n.wakeAt(ctx, n.heldDue)
 			return
 		case !n.free(): // paced, due, and the graph is busy
+			if _, encoded := n.held.(*media.Packet); encoded {
+				// An encoded packet is never dropped at its source: a
+				// lost delta breaks every picture up to the next
+				// keyframe. It waits for a credit (onCredit pumps) and
+				// the source catches up; topics shed whole GOPs for
+				// slow subscribers instead.
+				return
+			}
 			if n.next == nil && !n.fetch(ctx, src, &n.next, &n.nextDue) {
 				return
 			}

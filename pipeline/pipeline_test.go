@@ -19,6 +19,7 @@ import (
 type countSource struct {
 	n        int
 	interval time.Duration
+	packets  bool // emit *media.Packet instead of *media.Frame
 	env      *Env
 	next     int
 	start    time.Time
@@ -30,14 +31,16 @@ func (s *countSource) Next() (any, time.Time, error) {
 	if s.n >= 0 && s.next >= s.n {
 		return nil, time.Time{}, io.EOF
 	}
-	f := &media.Frame{Seq: uint64(s.next)}
 	var due time.Time
 	if s.interval > 0 {
 		due = s.start.Add(time.Duration(s.next) * s.interval)
-		f.CaptureTime = due
 	}
+	seq := uint64(s.next)
 	s.next++
-	return f, due, nil
+	if s.packets {
+		return &media.Packet{Codec: media.H264, Seq: seq, Key: seq == 0, CaptureTime: due, Data: []byte{0, 0, 0, 1, 0x41}}, due, nil
+	}
+	return &media.Frame{Seq: seq, CaptureTime: due}, due, nil
 }
 
 func counter(n int, interval time.Duration) Element {
@@ -96,7 +99,12 @@ func (s *collectStage) Process(v any) error {
 		<-s.c.release
 	}
 	s.c.mu.Lock()
-	s.c.seqs = append(s.c.seqs, v.(*media.Frame).Seq)
+	switch v := v.(type) {
+	case *media.Frame:
+		s.c.seqs = append(s.c.seqs, v.Seq)
+	case *media.Packet:
+		s.c.seqs = append(s.c.seqs, v.Seq)
+	}
 	s.c.mu.Unlock()
 	return nil
 }
@@ -238,6 +246,36 @@ func TestPacedSourceDropsWhenBusyInsteadOfFallingBehind(t *testing.T) {
 	// During the stall: one window of frames out, the rest dropped.
 	if src.Dropped < 50 || src.Out > uint64(DefaultWindow) {
 		t.Errorf("a paced source behind a stalled sink: out %d, dropped %d", src.Out, src.Dropped)
+	}
+}
+
+func TestPacedPacketSourceWaitsInsteadOfDropping(t *testing.T) {
+	c := &collector{release: make(chan struct{})}
+	p := New()
+	src := Element{Type: "count", Out: Packets(media.H264), New: func() (Stage, error) {
+		return &countSource{n: 60, interval: time.Millisecond, packets: true}, nil
+	}}
+	sink := c.element()
+	sink.In = Packets(media.H264)
+	if err := p.Chain([]string{"src", "sink"}, []Element{src, sink}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // every packet is due; the sink takes nothing
+	close(c.release)
+	if err := p.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	got := c.got()
+	if len(got) != 60 || p.Stats()[0].Dropped != 0 {
+		t.Fatalf("a paced packet source behind a stalled sink delivered %d of 60, dropped %d", len(got), p.Stats()[0].Dropped)
+	}
+	for i, seq := range got {
+		if seq != uint64(i) {
+			t.Fatalf("packet %d has Seq %d: out of order", i, seq)
+		}
 	}
 }
 
