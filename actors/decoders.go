@@ -14,41 +14,67 @@ import (
 // H264Dec decodes H.264 packets into frames of the given format (YUV420P
 // when unknown). A damaged packet is an error (counted), never a smeared
 // picture; the decoder then waits for the next keyframe, dropping deltas
-// (counted) and asking upstream for a keyframe at most every 300 ms.
+// (counted) and asking upstream for a keyframe at most every 300 ms. Of a
+// GOP replayed to a late subscriber it shows only the newest picture
+// (qos.ReplayLatest); H264DecWith can show them all.
 func H264Dec(format media.PixelFormat) pipeline.Element {
+	return H264DecWith(DecoderConfig{Format: format})
+}
+
+// DecoderConfig configures a decoder.
+type DecoderConfig struct {
+	// Format of the frames (YUV420P when unknown).
+	Format media.PixelFormat
+	// Replay says which pictures of a replayed GOP are emitted: the newest
+	// only (the zero value, for viewers) or all.
+	Replay qos.ReplayView
+}
+
+// H264DecWith is H264Dec with the choice of replayed pictures.
+func H264DecWith(cfg DecoderConfig) pipeline.Element {
+	format := cfg.Format
 	if !format.Valid() {
 		format = media.YUV420P
 	}
 	return pipeline.Element{Type: "h264dec", In: pipeline.Packets(media.H264), Out: pipeline.Frames,
 		New: func() (pipeline.Stage, error) {
-			return newDecoder(func() (codecs.Decoder, error) { return ffmpeg.NewH264Decoder(ffmpeg.WithOutputFormat(format)) })
+			return newDecoder(cfg.Replay, func() (codecs.Decoder, error) {
+				return ffmpeg.NewH264Decoder(ffmpeg.WithOutputFormat(format))
+			})
 		}}
 }
 
 // JPEGDec decodes JPEG packets into frames of the given format (YUV420P when
 // unknown), with gopline's memory-safe Go decoder.
 func JPEGDec(format media.PixelFormat) pipeline.Element {
+	return JPEGDecWith(DecoderConfig{Format: format})
+}
+
+// JPEGDecWith is JPEGDec with the choice of replayed pictures.
+func JPEGDecWith(cfg DecoderConfig) pipeline.Element {
+	format := cfg.Format
 	if !format.Valid() {
 		format = media.YUV420P
 	}
 	return pipeline.Element{Type: "jpegdec", In: pipeline.Packets(media.JPEG), Out: pipeline.Frames,
 		New: func() (pipeline.Stage, error) {
-			return newDecoder(func() (codecs.Decoder, error) { return jpeg.NewDecoder(jpeg.WithOutputFormat(format)) })
+			return newDecoder(cfg.Replay, func() (codecs.Decoder, error) { return jpeg.NewDecoder(jpeg.WithOutputFormat(format)) })
 		}}
 }
 
 type decoder struct {
 	dec     codecs.Decoder
+	view    qos.ReplayView
 	limiter *qos.KeyframeLimiter
 	env     *pipeline.Env
 }
 
-func newDecoder(open func() (codecs.Decoder, error)) (*decoder, error) {
+func newDecoder(view qos.ReplayView, open func() (codecs.Decoder, error)) (*decoder, error) {
 	dec, err := open()
 	if err != nil {
 		return nil, err
 	}
-	return &decoder{dec: dec}, nil
+	return &decoder{dec: dec, view: view}, nil
 }
 
 func (d *decoder) Start(env *pipeline.Env) error {
@@ -59,9 +85,12 @@ func (d *decoder) Start(env *pipeline.Env) error {
 }
 
 func (d *decoder) Process(v any) error {
-	frames, err := d.dec.Decode(v.(*media.Packet))
-	for _, f := range frames {
-		d.env.Emit(f)
+	p := v.(*media.Packet)
+	frames, err := d.dec.Decode(p)
+	if d.view.Shows(p) {
+		for _, f := range frames {
+			d.env.Emit(f)
+		}
 	}
 	switch {
 	case errors.Is(err, codecs.ErrNeedKeyframe):

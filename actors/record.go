@@ -9,6 +9,7 @@ import (
 
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/pipeline"
+	"github.com/gopline/gopline/qos"
 	"github.com/gopline/gopline/storage"
 	"github.com/gopline/gopline/transport"
 )
@@ -38,6 +39,10 @@ type RecordConfig struct {
 	// oldest first.
 	MaxBytes int64
 	MaxAge   time.Duration
+	// QoS is the request of the topic subscriptions; nil takes what each
+	// topic offers. On a durable topic the recording then begins with the
+	// cached GOP, so it decodes from its first packet.
+	QoS *qos.Profile
 
 	// beforeWrite, when set, runs before every write (tests: a slow disk).
 	beforeWrite func()
@@ -97,7 +102,7 @@ func (r *recorder) Start(env *pipeline.Env) error {
 			return err
 		}
 		r.brokers[topic] = pid
-		env.Send(pid, &transport.Subscribe{Subscriber: env.Self(), Window: r.cfg.Window})
+		env.Send(pid, &transport.Subscribe{Subscriber: env.Self(), Window: r.cfg.Window, QoS: r.cfg.QoS})
 	}
 	env.After(r.cfg.FlushInterval, flushTick{})
 	return nil
@@ -145,6 +150,8 @@ func (r *recorder) Receive(msg any) (bool, error) {
 		if err != nil {
 			return true, fmt.Errorf("recording %s: %w", m.Topic, err)
 		}
+	case *transport.Event:
+		return true, topicEvent(r.env, m, nil)
 	case *transport.EndOfStream:
 		r.ended[m.Topic] = true
 		if len(r.ended) == len(r.brokers) {

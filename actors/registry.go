@@ -6,6 +6,7 @@ import (
 
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/pipeline"
+	"github.com/gopline/gopline/qos"
 	"github.com/gopline/gopline/storage"
 	"github.com/gopline/gopline/transport"
 )
@@ -16,6 +17,30 @@ var formatProp = pipeline.PropSpec{Name: "format", Type: pipeline.Enum, Default:
 func pixelFormat(p pipeline.Props) media.PixelFormat {
 	f, _ := media.ParsePixelFormat(p.String("format"))
 	return f
+}
+
+var replayProp = pipeline.PropSpec{Name: "replay", Type: pipeline.Enum, Default: "latest",
+	Choices: []string{"latest", "all"}, Doc: "pictures of a replayed GOP to emit: the newest only, or all"}
+
+func replayView(p pipeline.Props) qos.ReplayView {
+	v, _ := qos.ParseReplayView(p.String("replay"))
+	return v
+}
+
+// qosRequestProp is the QoS request of a subscriber; "auto" takes the
+// topic's offer.
+var qosRequestProp = pipeline.PropSpec{Name: "qos", Type: pipeline.String, Default: "auto",
+	Doc: "QoS requested: auto (what the topic offers), a preset (default, sensor_data, durable_video, persistent_video) or policies, e.g. transient_local,reliable"}
+
+func qosRequest(p pipeline.Props) (*qos.Profile, error) {
+	if p.String("qos") == "auto" {
+		return nil, nil
+	}
+	prof, err := qos.ParseProfile(p.String("qos"))
+	if err != nil {
+		return nil, err
+	}
+	return &prof, nil
 }
 
 // Registry returns a registry of gopline's elements, for the one-line
@@ -96,15 +121,19 @@ func specs() []pipeline.Spec {
 		},
 		{
 			Name: "h264dec", Summary: "strict H.264 decoder (FFmpeg)", In: "h264 packets", Out: "raw frames",
-			Doc:   "Decodes H.264. A damaged packet is counted as an error, never shown as a smeared picture; the decoder then drops deltas until the next keyframe and asks upstream for one.",
-			Props: []pipeline.PropSpec{formatProp},
-			Make:  func(p pipeline.Props) (pipeline.Element, error) { return H264Dec(pixelFormat(p)), nil },
+			Doc:   "Decodes H.264. A damaged packet is counted as an error, never shown as a smeared picture; the decoder then drops deltas until the next keyframe and asks upstream for one. Of a GOP a durable topic replays to a late subscriber it shows only the newest picture (replay=latest), or every one (replay=all).",
+			Props: []pipeline.PropSpec{formatProp, replayProp},
+			Make: func(p pipeline.Props) (pipeline.Element, error) {
+				return H264DecWith(DecoderConfig{Format: pixelFormat(p), Replay: replayView(p)}), nil
+			},
 		},
 		{
 			Name: "jpegdec", Summary: "JPEG decoder (pure Go)", In: "jpeg packets", Out: "raw frames",
 			Doc:   "Decodes JPEG with gopline's memory-safe Go decoder; damaged pictures are counted as errors.",
-			Props: []pipeline.PropSpec{formatProp},
-			Make:  func(p pipeline.Props) (pipeline.Element, error) { return JPEGDec(pixelFormat(p)), nil },
+			Props: []pipeline.PropSpec{formatProp, replayProp},
+			Make: func(p pipeline.Props) (pipeline.Element, error) {
+				return JPEGDecWith(DecoderConfig{Format: pixelFormat(p), Replay: replayView(p)}), nil
+			},
 		},
 		{
 			Name: "gate", Summary: "GOP gate: passes only decodable packets", In: "packets", Out: "packets",
@@ -113,27 +142,39 @@ func specs() []pipeline.Spec {
 		},
 		{
 			Name: "publish", Summary: "publish packets on a topic", In: "packets",
-			Doc:   "Publishes on a topic of the process. Never waits for subscribers; each has its own queue, dropped GOP-aware when full. Keyframe requests from the topic go upstream to the encoder.",
-			Props: []pipeline.PropSpec{{Name: "topic", Type: pipeline.String, Required: true, Doc: "topic name, e.g. /camera/front"}},
+			Doc: "Publishes on a topic of the process. Never waits for subscribers; each has its own queue, dropped GOP-aware when full. Keyframe requests from the topic go upstream to the encoder. The first publisher's qos sets the topic's: a durable one (the default) keeps the latest GOP and replays it, keyframe first, to subscribers that join late.",
+			Props: []pipeline.PropSpec{
+				{Name: "topic", Type: pipeline.String, Required: true, Doc: "topic name, e.g. /camera/front"},
+				{Name: "qos", Type: pipeline.String, Default: "durable_video", Doc: "QoS offered: a preset (default, sensor_data, durable_video, persistent_video) or policies, e.g. transient_local,reliable,keep_last=2,deadline=100ms"},
+			},
 			Make: func(p pipeline.Props) (pipeline.Element, error) {
 				if err := transport.ValidateTopicName(p.String("topic")); err != nil {
 					return pipeline.Element{}, err
 				}
-				return Publish(p.String("topic")), nil
+				prof, err := qos.ParseProfile(p.String("qos"))
+				if err != nil {
+					return pipeline.Element{}, err
+				}
+				return PublishWith(PublishConfig{Topic: p.String("topic"), QoS: &prof}), nil
 			},
 		},
 		{
 			Name: "subscribe", Summary: "receive a topic's packets", Out: "packets",
-			Doc: "Subscribes to a topic of the process. window is the queue at the topic: when the pipeline behind falls that far behind, the rest of the GOP is dropped and delivery resumes at a keyframe, so the stream stays decodable. Ends when the topic's last publisher leaves.",
+			Doc: "Subscribes to a topic of the process. On a durable topic the cached GOP comes first, keyframe first and marked as replayed, then the live packets, with no gap. window is the queue at the topic: when the pipeline behind falls that far behind, the rest of the GOP is dropped and delivery resumes at a keyframe, so the stream stays decodable. A qos request the topic does not meet is an error naming both profiles. Ends when the topic's last publisher leaves.",
 			Props: []pipeline.PropSpec{
 				{Name: "topic", Type: pipeline.String, Required: true, Doc: "topic name, e.g. /camera/front"},
 				{Name: "window", Type: pipeline.Int, Default: fmt.Sprint(transport.DefaultWindow), Min: 1, Max: 1024, Doc: "packets in flight before GOP-aware dropping"},
+				qosRequestProp,
 			},
 			Make: func(p pipeline.Props) (pipeline.Element, error) {
 				if err := transport.ValidateTopicName(p.String("topic")); err != nil {
 					return pipeline.Element{}, err
 				}
-				return Subscribe(p.String("topic"), p.Int("window")), nil
+				req, err := qosRequest(p)
+				if err != nil {
+					return pipeline.Element{}, err
+				}
+				return SubscribeWith(SubscribeConfig{Topic: p.String("topic"), Window: p.Int("window"), QoS: req}), nil
 			},
 		},
 		{
@@ -148,10 +189,16 @@ func specs() []pipeline.Spec {
 				{Name: "sync", Type: pipeline.Enum, Default: "every-commit", Choices: []string{"every-commit", "none"}, Doc: "fsync every group commit, or leave it to the OS"},
 				{Name: "max-bytes", Type: pipeline.Int, Default: "0", Min: 0, Max: 1 << 50, Doc: "retention: payload bytes to keep, whole GOPs (0: all)"},
 				{Name: "max-age", Type: pipeline.Duration, Default: "0s", Doc: "retention: age to keep, whole GOPs (0: all)"},
+				qosRequestProp,
 			},
 			Make: func(p pipeline.Props) (pipeline.Element, error) {
 				cfg := RecordConfig{Path: p.String("path"), Stream: p.String("stream"), Window: p.Int("window"),
 					FlushInterval: p.Duration("flush"), MaxBytes: int64(p.Int("max-bytes")), MaxAge: p.Duration("max-age")}
+				req, err := qosRequest(p)
+				if err != nil {
+					return pipeline.Element{}, err
+				}
+				cfg.QoS = req
 				if p.String("sync") == "none" {
 					cfg.Sync = storage.SyncNone
 				}

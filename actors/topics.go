@@ -1,28 +1,51 @@
 package actors
 
 import (
+	"fmt"
+
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/pipeline"
+	"github.com/gopline/gopline/qos"
 	"github.com/gopline/gopline/transport"
 )
 
-// Publish publishes packets on a topic of the pipeline's bus. It never
+// Publish publishes packets on a topic of the pipeline's bus, offering the
+// bus's default QoS (durable_video unless the bus says otherwise). It never
 // waits for subscribers (each has its own GOP-aware window at the broker),
 // and it passes keyframe requests from the topic upstream to the encoder.
-func Publish(topic string) pipeline.Element {
+func Publish(topic string) pipeline.Element { return PublishWith(PublishConfig{Topic: topic}) }
+
+// PublishConfig configures a publisher.
+type PublishConfig struct {
+	Topic string
+	// QoS is what the publisher offers; nil offers the bus's default. The
+	// topic's first publisher sets the topic's QoS: a durable offer
+	// (transient_local, persistent) makes the topic keep its latest GOP for
+	// late subscribers.
+	QoS *qos.Profile
+}
+
+// PublishWith is Publish with a QoS offer.
+func PublishWith(cfg PublishConfig) pipeline.Element {
 	return pipeline.Element{Type: "publish", In: pipeline.Packets(media.CodecUnknown),
 		New: func() (pipeline.Stage, error) {
-			if err := transport.ValidateTopicName(topic); err != nil {
+			if err := transport.ValidateTopicName(cfg.Topic); err != nil {
 				return nil, err
 			}
-			return &publisher{topic: topic}, nil
+			if cfg.QoS != nil {
+				if err := cfg.QoS.Validate(); err != nil {
+					return nil, err
+				}
+			}
+			return &publisher{topic: cfg.Topic, qos: cfg.QoS}, nil
 		}}
 }
 
 type publisher struct {
 	topic  string
+	qos    *qos.Profile
 	env    *pipeline.Env
 	broker *actor.PID
 	left   bool
@@ -34,7 +57,7 @@ func (p *publisher) Start(env *pipeline.Env) error {
 	if p.broker, err = env.Bus.Topic(p.topic); err != nil {
 		return err
 	}
-	env.Send(p.broker, &transport.PublisherJoined{Publisher: env.Self()})
+	env.Send(p.broker, &transport.PublisherJoined{Publisher: env.Self(), QoS: p.qos})
 	return nil
 }
 
@@ -72,23 +95,48 @@ func (p *publisher) leave() {
 func (p *publisher) Stop() error { return nil }
 
 // Subscribe receives a topic's packets (of any codec) from the pipeline's
-// bus. Window is its queue at the broker (0: transport.DefaultWindow): when
-// the pipeline behind it falls that far behind, the broker drops the rest of
-// the GOP and resumes at a keyframe. Keyframe requests from downstream go to
-// the topic. The stream ends when the topic's last publisher leaves.
+// bus, taking the QoS the topic offers. Window is its queue at the broker
+// (0: transport.DefaultWindow): when the pipeline behind it falls that far
+// behind, the broker drops the rest of the GOP and resumes at a keyframe.
+// Keyframe requests from downstream go to the topic. The stream ends when
+// the topic's last publisher leaves.
 func Subscribe(topic string, window int) pipeline.Element {
+	return SubscribeWith(SubscribeConfig{Topic: topic, Window: window})
+}
+
+// SubscribeConfig configures a subscriber.
+type SubscribeConfig struct {
+	Topic  string
+	Window int
+	// QoS is what the subscriber requests; nil takes what the topic
+	// offers. On a durable topic a subscriber that requests durability (or
+	// takes the topic's) is replayed the cached GOP first, marked (see
+	// media.Replay). A request the topic does not meet is an error of the
+	// node, logged with both profiles, and no packets come.
+	QoS *qos.Profile
+	// OnEvent, when set, is called with each event of the topic (on the
+	// node's actor: it must not block). Events are logged either way.
+	OnEvent func(*transport.Event)
+}
+
+// SubscribeWith is Subscribe with a QoS request and an event callback.
+func SubscribeWith(cfg SubscribeConfig) pipeline.Element {
 	return pipeline.Element{Type: "subscribe", Out: pipeline.Packets(media.CodecUnknown),
 		New: func() (pipeline.Stage, error) {
-			if err := transport.ValidateTopicName(topic); err != nil {
+			if err := transport.ValidateTopicName(cfg.Topic); err != nil {
 				return nil, err
 			}
-			return &subscriber{topic: topic, window: window}, nil
+			if cfg.QoS != nil {
+				if err := cfg.QoS.Validate(); err != nil {
+					return nil, err
+				}
+			}
+			return &subscriber{cfg: cfg}, nil
 		}}
 }
 
 type subscriber struct {
-	topic   string
-	window  int
+	cfg     SubscribeConfig
 	env     *pipeline.Env
 	broker  *actor.PID
 	unacked int
@@ -98,10 +146,10 @@ type subscriber struct {
 func (s *subscriber) Start(env *pipeline.Env) error {
 	s.env = env
 	var err error
-	if s.broker, err = env.Bus.Topic(s.topic); err != nil {
+	if s.broker, err = env.Bus.Topic(s.cfg.Topic); err != nil {
 		return err
 	}
-	env.Send(s.broker, &transport.Subscribe{Subscriber: env.Self(), Window: s.window})
+	env.Send(s.broker, &transport.Subscribe{Subscriber: env.Self(), Window: s.cfg.Window, QoS: s.cfg.QoS})
 	return nil
 }
 
@@ -115,6 +163,8 @@ func (s *subscriber) Receive(msg any) (bool, error) {
 		if !s.ended {
 			s.env.Emit(m.Packet)
 		}
+	case *transport.Event:
+		return true, topicEvent(s.env, m, s.cfg.OnEvent)
 	case *transport.EndOfStream:
 		s.end()
 	case *transport.Subscribed:
@@ -122,6 +172,25 @@ func (s *subscriber) Receive(msg any) (bool, error) {
 		return false, nil
 	}
 	return true, nil
+}
+
+// topicEvent logs a topic's event and hands it to onEvent. An incompatible
+// QoS is returned as an error, so that the node counts and logs it.
+func topicEvent(env *pipeline.Env, e *transport.Event, onEvent func(*transport.Event)) error {
+	if onEvent != nil {
+		onEvent(e)
+	}
+	switch e.Kind {
+	case transport.EventIncompatibleQoS:
+		return fmt.Errorf("topic %s: %w", e.Topic, e.Err)
+	case transport.EventDropped:
+		env.Log.Info().Str("topic", e.Topic).Msg("fell behind the topic: the rest of a GOP is dropped, delivery resumes at the next keyframe")
+	case transport.EventLivelinessRegained:
+		env.Log.Info().Str("topic", e.Topic).Msg(e.String())
+	default:
+		env.Log.Warn().Str("topic", e.Topic).Msg(e.String())
+	}
+	return nil
 }
 
 // Drained acknowledges every delivery the pipeline has taken on.
@@ -133,7 +202,7 @@ func (s *subscriber) Drained() {
 
 // ForceKeyframe forwards a keyframe request from downstream to the topic.
 func (s *subscriber) ForceKeyframe() {
-	s.env.Send(s.broker, &transport.KeyframeRequest{Topic: s.topic})
+	s.env.Send(s.broker, &transport.KeyframeRequest{Topic: s.cfg.Topic, Subscriber: s.env.Self()})
 }
 
 // Halt ends the stream when the pipeline stops.

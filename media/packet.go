@@ -34,6 +34,34 @@ type Packet struct {
 	Width, Height int
 	// Format is the pixel format of a Raw packet's Data; unused otherwise.
 	Format PixelFormat
+	// Replay is zero for a packet delivered live. A topic that replays its
+	// cached GOP to a late subscriber marks the replayed packets here, on
+	// that subscriber's own copy of the packet (Data stays shared).
+	Replay Replay
+}
+
+// Replay marks a packet that a topic replayed from its cache (QoS
+// durability) instead of delivering it live.
+type Replay struct {
+	// Replayed is set on every packet of a replay.
+	Replayed bool
+	// Last is set on the newest packet of a replay: a viewer shows this
+	// packet's picture first and need not show the older ones it decodes
+	// on the way.
+	Last bool
+	// Stale is set when the packet was cached before its publisher last
+	// started (a PERSISTENT topic reloaded from disk): it shows what the
+	// camera saw then, CaptureTime says when.
+	Stale bool
+}
+
+// Replayed returns a copy of p's header marked as replayed, sharing p's
+// Data. p itself, shared with other subscribers, is not changed.
+func (p *Packet) Replayed(r Replay) *Packet {
+	c := *p
+	r.Replayed = true
+	c.Replay = r
+	return &c
 }
 
 // Validate checks a Packet's fields against each other: a known codec,

@@ -2,6 +2,7 @@ package transport
 
 import (
 	"slices"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/rs/zerolog"
@@ -22,24 +23,60 @@ type subscriber struct {
 	// ended is set when the subscriber was sent EndOfStream and no stream
 	// has begun since.
 	ended bool
+	// request is the subscriber's QoS request; nil takes the topic's offer.
+	request *qos.Profile
+	// incompatible is set while the topic's offer does not meet request:
+	// the subscriber gets no packets.
+	incompatible bool
+	// last is the last packet delivered, for keyframe requests.
+	last *media.Packet
+	// deadline state: consecutive misses, and when the last was reported.
+	misses   uint64
+	missedAt time.Time
+	since    time.Time // when it subscribed
+}
+
+// publisherState is one registered publisher.
+type publisherState struct {
+	pid   *actor.PID
+	offer qos.Profile
+	// lastSeen is when it last published or joined; lost is set while its
+	// liveliness lease has run out.
+	lastSeen time.Time
+	lost     bool
 }
 
 // topicState is everything a topic's broker knows. It outlives the broker
 // actor's instances: after a panic the restarted broker takes it over, so
 // subscribers and publishers stay registered (see broker.restarted).
 type topicState struct {
-	topic    string
-	log      zerolog.Logger
+	topic   string
+	log     zerolog.Logger
+	cfg     *busConfig
+	limiter *qos.KeyframeLimiter
+
+	// offer is the topic's QoS offer, set by its first publisher; nil while
+	// it has none. retainer keeps its GOPs when the offer is durable.
+	offer    *qos.Profile
 	retainer Retainer
-	limiter  *qos.KeyframeLimiter
+	// lastPublished is the newest packet published, to tell whether a
+	// replay reaches up to the live stream.
+	lastPublished *media.Packet
 
 	subs     []*subscriber // in subscription order
 	subIndex map[pidKey]*subscriber
-	pubs     map[pidKey]*actor.PID
+	pubs     map[pidKey]*publisherState
 	// streaming is set while a publisher that joined or published has not
 	// yet been followed by EndOfStream.
 	streaming bool
 	started   bool // the broker has started once
+
+	// lastPacketAt is when the topic last received a packet (deadlines).
+	lastPacketAt time.Time
+	// timer wakes the broker for the next deadline or lease; timerAt is
+	// when it fires (zero: no timer).
+	timer   *time.Timer
+	timerAt time.Time
 
 	// stats holds the topic's own counters; snapshot adds the windows.
 	stats TopicStats
@@ -48,21 +85,28 @@ type topicState struct {
 	departed WindowStats
 }
 
-func newTopicState(topic string, retainer Retainer, limiter *qos.KeyframeLimiter, log zerolog.Logger) *topicState {
+func newTopicState(topic string, cfg *busConfig, limiter *qos.KeyframeLimiter) *topicState {
 	return &topicState{
 		topic:    topic,
-		log:      log.With().Str("topic", topic).Logger(),
-		retainer: retainer,
+		log:      cfg.log.With().Str("topic", topic).Logger(),
+		cfg:      cfg,
 		limiter:  limiter,
+		retainer: Volatile{},
 		subIndex: make(map[pidKey]*subscriber),
-		pubs:     make(map[pidKey]*actor.PID),
+		pubs:     make(map[pidKey]*publisherState),
 		stats:    TopicStats{Topic: topic},
 	}
 }
 
 // broker is a topic's actor: it feeds its topicState the messages of
 // messages.go. It never blocks and never copies a packet.
-type broker struct{ *topicState }
+type broker struct {
+	*topicState
+	system *actor.ActorSystem
+}
+
+// checkMsg wakes the broker to check deadlines and leases.
+type checkMsg struct{}
 
 // Receive implements actor.Actor.
 func (b *broker) Receive(ctx actor.Context) {
@@ -78,13 +122,16 @@ func (b *broker) Receive(ctx actor.Context) {
 			b.unsubscribe(ctx, pid)
 		}
 	case *PublisherJoined:
-		b.publisherJoined(ctx, orSender(ctx, m.Publisher))
+		b.publisherJoined(ctx, orSender(ctx, m.Publisher), m.QoS)
 	case *PublisherLeft:
 		b.publisherLeft(ctx, orSender(ctx, m.Publisher))
 	case *KeyframeRequest:
-		b.keyframeRequest(ctx)
+		b.keyframeRequest(ctx, orSender(ctx, m.Subscriber))
 	case *StatsRequest:
 		ctx.Respond(b.snapshot())
+	case *checkMsg:
+		b.timerAt = time.Time{}
+		b.check(ctx)
 	case *actor.Terminated:
 		b.terminated(ctx, m.Who)
 	case *actor.Started:
@@ -112,36 +159,92 @@ func (b *broker) publish(ctx actor.Context, m *Publish) {
 		b.log.Debug().Msg("ignored a Publish without a packet")
 		return
 	}
+	now := b.cfg.now()
 	if m.Publisher != nil {
-		b.addPublisher(ctx, m.Publisher)
+		b.addPublisher(ctx, m.Publisher, nil)
+		if ps := b.pubs[keyOf(m.Publisher)]; ps != nil {
+			b.alive(ctx, ps, now)
+		}
+	} else if b.offer == nil {
+		b.setOffer(ctx, b.defaultOffer())
 	}
 	b.startStream()
 	b.stats.Published++
+	b.lastPacketAt = now
+	b.lastPublished = p
 	b.retainer.Retain(p)
 	for _, s := range b.subs {
-		b.offer(ctx, s, p, false)
+		s.misses = 0
+		if !s.incompatible {
+			b.offerLive(ctx, s, p)
+		}
 	}
 }
 
-// offer delivers p to s if its window admits it.
-func (b *broker) offer(ctx actor.Context, s *subscriber, p *media.Packet, replayed bool) {
+// offerLive delivers p live to s if its window admits it.
+func (b *broker) offerLive(ctx actor.Context, s *subscriber, p *media.Packet) {
 	wasLive := !s.window.WaitingForKeyframe()
 	if !s.window.Offer(p) {
 		if wasLive && s.window.WaitingForKeyframe() {
 			b.log.Warn().Str("subscriber", s.pid.String()).Int("window", s.window.Size()).
 				Uint64("seq", p.Seq).Msg("subscriber fell behind: dropping the rest of the GOP")
+			b.event(ctx, s, &Event{Kind: EventDropped, Count: p.GOP})
 		}
 		return
 	}
+	b.deliver(ctx, s, p)
+}
+
+// deliver sends p, admitted by s's window, to s.
+func (b *broker) deliver(ctx actor.Context, s *subscriber, p *media.Packet) {
 	dropped := s.window.TakeDropped()
 	if dropped > 0 {
 		b.log.Info().Str("subscriber", s.pid.String()).Uint64("dropped", dropped).
 			Uint64("seq", p.Seq).Msg("subscriber resumed at a keyframe")
 	}
-	if replayed {
-		b.stats.Replayed++
+	s.last = p
+	ctx.Send(s.pid, &Delivery{Topic: b.topic, Packet: p, Dropped: dropped})
+}
+
+// replay sends s the packets of gop, a replay from the topic's cache, each
+// marked on s's own copy of its header. It reports whether anything went.
+// When the replay does not reach up to the newest published packet (the
+// cache stopped at a hole or a bound), s waits for the next keyframe after
+// it, and the publishers are asked for one.
+func (b *broker) replay(ctx actor.Context, s *subscriber, gop []*media.Packet) bool {
+	if len(gop) == 0 {
+		return false
 	}
-	ctx.Send(s.pid, &Delivery{Topic: b.topic, Packet: p, Dropped: dropped, Replayed: replayed})
+	sent := 0
+	for i, p := range gop {
+		if !s.window.Replay(p) {
+			continue
+		}
+		b.stats.Replayed++
+		if p.Replay.Stale {
+			b.stats.ReplayedStale++
+		}
+		b.deliver(ctx, s, p.Replayed(media.Replay{Last: i == len(gop)-1, Stale: p.Replay.Stale}))
+		sent++
+	}
+	if sent == 0 {
+		return false
+	}
+	if last := gop[len(gop)-1]; b.lastPublished != nil && b.lastPublished != last &&
+		(last.Epoch != b.lastPublished.Epoch || last.Seq < b.lastPublished.Seq) {
+		// What was replayed does not continue into the next live packet.
+		s.window.Resync()
+		b.forwardKeyframeRequest(ctx)
+	}
+	return true
+}
+
+// durable reports whether s is to be replayed the topic's cache.
+func (b *broker) durable(s *subscriber) bool {
+	if b.offer == nil || b.offer.Durability == qos.Volatile || s.incompatible {
+		return false
+	}
+	return s.request == nil || s.request.Durability != qos.Volatile
 }
 
 func (b *broker) ack(pid *actor.PID) {
@@ -163,6 +266,13 @@ func (b *broker) subscribe(ctx actor.Context, m *Subscribe) {
 		b.log.Warn().Msg("ignored a Subscribe without a subscriber")
 		return
 	}
+	if m.QoS != nil {
+		if err := m.QoS.Validate(); err != nil {
+			b.log.Warn().Str("subscriber", pid.String()).Err(err).Msg("refused a Subscribe")
+			ctx.Send(pid, &Event{Topic: b.topic, Kind: EventIncompatibleQoS, Time: b.cfg.now(), Err: err})
+			return
+		}
+	}
 	s, ok := b.subIndex[keyOf(pid)]
 	if ok {
 		// Subscribing again starts over with a new window; the old one's
@@ -179,15 +289,44 @@ func (b *broker) subscribe(ctx actor.Context, m *Subscribe) {
 			ctx.Watch(pid)
 		}
 	}
+	s.request, s.incompatible, s.last, s.misses = m.QoS, false, nil, 0
+	s.since = b.cfg.now()
 	b.log.Debug().Str("subscriber", pid.String()).Int("window", s.window.Size()).Msg("subscribed")
 	if ctx.Sender() != nil {
 		ctx.Respond(&Subscribed{Topic: b.topic, Window: s.window.Size()})
 	}
+	b.match(ctx, s)
 	// Replay first, then live: both in this turn's order, with no gap and
 	// no duplicate.
-	for _, p := range b.retainer.Replay() {
-		b.offer(ctx, s, p, true)
+	if b.durable(s) {
+		b.replay(ctx, s, b.retainer.Replay())
 	}
+	b.schedule(ctx)
+}
+
+// match checks s's request against the topic's offer, if it has one, and
+// tells s and the log when they do not match.
+func (b *broker) match(ctx actor.Context, s *subscriber) {
+	s.incompatible = false
+	if b.offer == nil || s.request == nil {
+		return
+	}
+	if err := qos.Compatible(*b.offer, *s.request); err != nil {
+		s.incompatible = true
+		b.stats.Incompatible++
+		b.log.Error().Str("subscriber", s.pid.String()).Err(err).Msg("QoS mismatch: the subscriber receives nothing")
+		b.event(ctx, s, &Event{Kind: EventIncompatibleQoS, Err: err})
+	}
+}
+
+// event sends e, completed with the topic and the time, to s.
+func (b *broker) event(ctx actor.Context, s *subscriber, e *Event) {
+	e.Topic = b.topic
+	if e.Time.IsZero() {
+		e.Time = b.cfg.now()
+	}
+	b.stats.Events++
+	ctx.Send(s.pid, e)
 }
 
 func (b *broker) unsubscribe(ctx actor.Context, pid *actor.PID) {
@@ -214,23 +353,99 @@ func (b *broker) removeSubscriber(pid *actor.PID) bool {
 	return true
 }
 
-func (b *broker) publisherJoined(ctx actor.Context, pid *actor.PID) {
+func (b *broker) publisherJoined(ctx actor.Context, pid *actor.PID, offer *qos.Profile) {
 	b.startStream()
 	if pid != nil {
-		b.addPublisher(ctx, pid)
+		b.addPublisher(ctx, pid, offer)
+	} else if b.offer == nil {
+		b.setOffer(ctx, b.offerOf(offer))
 	}
+	b.schedule(ctx)
 }
 
-func (b *broker) addPublisher(ctx actor.Context, pid *actor.PID) {
+// defaultOffer is the Bus's default QoS, or DurableVideo if that is invalid.
+func (b *broker) defaultOffer() qos.Profile {
+	if err := b.cfg.defaultQoS.Validate(); err != nil {
+		b.log.Error().Err(err).Msg("the bus's default QoS is invalid; using durable_video")
+		return qos.DurableVideo()
+	}
+	return b.cfg.defaultQoS
+}
+
+// offerOf is a publisher's offer: its own, or the default.
+func (b *broker) offerOf(offer *qos.Profile) qos.Profile {
+	if offer == nil {
+		return b.defaultOffer()
+	}
+	if err := offer.Validate(); err != nil {
+		b.log.Error().Err(err).Msg("a publisher offered an invalid QoS; using the default")
+		return b.defaultOffer()
+	}
+	return *offer
+}
+
+func (b *broker) addPublisher(ctx actor.Context, pid *actor.PID, offer *qos.Profile) {
 	k := keyOf(pid)
-	if _, ok := b.pubs[k]; ok {
+	if ps, ok := b.pubs[k]; ok {
+		if offer != nil && *offer != ps.offer {
+			ps.offer = b.offerOf(offer)
+		}
 		return
 	}
-	b.pubs[k] = pid
+	ps := &publisherState{pid: pid, offer: b.offerOf(offer), lastSeen: b.cfg.now()}
+	b.pubs[k] = ps
 	if _, isSubscriber := b.subIndex[k]; !isSubscriber {
 		ctx.Watch(pid)
 	}
-	b.log.Debug().Str("publisher", pid.String()).Msg("publisher joined")
+	b.log.Debug().Str("publisher", pid.String()).Str("qos", ps.offer.String()).Msg("publisher joined")
+	if b.offer == nil {
+		b.setOffer(ctx, ps.offer)
+	} else if ps.offer != *b.offer {
+		b.log.Warn().Str("publisher", pid.String()).Str("offers", ps.offer.String()).Str("topic_qos", b.offer.String()).
+			Msg("a publisher offers another QoS than the topic's first publisher; the topic keeps its QoS")
+	}
+}
+
+// setOffer makes p the topic's offer: it sets up the cache a durable offer
+// needs and matches every subscriber against it.
+func (b *broker) setOffer(ctx actor.Context, p qos.Profile) {
+	b.offer = &p
+	b.retainer = Volatile{}
+	if p.Durability != qos.Volatile {
+		r, err := b.cfg.retainer(b.topic, p)
+		if err != nil {
+			b.log.Error().Err(err).Str("qos", p.String()).Msg("no GOP cache for the topic: it runs volatile")
+		} else {
+			b.retainer = r
+		}
+	}
+	b.log.Debug().Str("qos", p.String()).Msg("topic QoS set")
+	for _, s := range b.subs {
+		b.match(ctx, s)
+	}
+	// A durable cache may hold GOPs from an earlier run (Persistent): the
+	// subscribers that are waiting for a first keyframe get them now.
+	for _, s := range b.subs {
+		if b.durable(s) && s.last == nil {
+			b.replay(ctx, s, b.retainer.Replay())
+		}
+	}
+}
+
+// clearOffer forgets the topic's offer when its last publisher has left:
+// the next publisher sets a new one.
+func (b *broker) clearOffer() {
+	if r, ok := b.retainer.(closer); ok {
+		if err := r.Close(); err != nil {
+			b.log.Warn().Err(err).Msg("closing the topic's cache")
+		}
+	} else if r, ok := b.retainer.(resetter); ok {
+		r.Reset()
+	}
+	b.offer, b.retainer, b.lastPublished = nil, Volatile{}, nil
+	for _, s := range b.subs {
+		s.incompatible = false
+	}
 }
 
 // publisherLeft forgets pid as a publisher; when no publisher is left, the
@@ -268,6 +483,7 @@ func (b *broker) startStream() {
 		return
 	}
 	b.streaming = true
+	b.lastPacketAt = b.cfg.now()
 	for _, s := range b.subs {
 		s.ended = false
 	}
@@ -277,10 +493,14 @@ func (b *broker) startStream() {
 // anything, is another stream and starts at a keyframe.
 func (b *broker) endOfStream(ctx actor.Context) {
 	b.streaming = false
+	if len(b.pubs) == 0 {
+		b.clearOffer()
+	}
 	b.log.Debug().Int("subscribers", len(b.subs)).Msg("end of stream")
 	eos := &EndOfStream{Topic: b.topic}
 	for _, s := range b.subs {
 		s.window.Resync()
+		s.last, s.misses = nil, 0
 		if !s.ended {
 			s.ended = true
 			ctx.Send(s.pid, eos)
@@ -289,20 +509,54 @@ func (b *broker) endOfStream(ctx actor.Context) {
 }
 
 // terminated handles the death of a watched subscriber or publisher: a
-// publisher that stops has left.
+// publisher that stops has left, and without saying so first it has lost
+// its liveliness.
 func (b *broker) terminated(ctx actor.Context, pid *actor.PID) {
 	if b.removeSubscriber(pid) {
 		b.log.Debug().Str("subscriber", pid.String()).Msg("subscriber stopped")
 	}
-	if b.removePublisher(pid) {
+	if ps, ok := b.pubs[keyOf(pid)]; ok {
+		if !ps.lost {
+			b.livelinessLost(ctx, ps, "publisher stopped")
+		}
+		b.removePublisher(pid)
 		b.endOfStreamIfNoPublisher(ctx)
 	}
 }
 
-// keyframeRequest forwards a subscriber's keyframe request to every
-// publisher, at most once per limiter interval for the whole topic.
-func (b *broker) keyframeRequest(ctx actor.Context) {
+// keyframeRequest answers a subscriber's keyframe request from the cache
+// when it can, and otherwise forwards it to the publishers.
+func (b *broker) keyframeRequest(ctx actor.Context, pid *actor.PID) {
 	b.stats.KeyframeRequests++
+	if pid != nil {
+		if s, ok := b.subIndex[keyOf(pid)]; ok && b.durable(s) && b.repair(ctx, s) {
+			b.stats.KeyframeRequestsFromCache++
+			return
+		}
+	}
+	b.forwardKeyframeRequest(ctx)
+}
+
+// repair replays the newest cached GOP to s when that brings it back to
+// the live stream.
+func (b *broker) repair(ctx actor.Context, s *subscriber) bool {
+	r, ok := b.retainer.(Repairer)
+	if !ok {
+		return false
+	}
+	var epoch, seq uint64
+	if s.last != nil {
+		epoch, seq = s.last.Epoch, s.last.Seq
+	}
+	if !r.CanRepair(epoch, seq) {
+		return false
+	}
+	return b.replay(ctx, s, r.Current())
+}
+
+// forwardKeyframeRequest asks every publisher for a keyframe, at most once
+// per limiter interval for the whole topic.
+func (b *broker) forwardKeyframeRequest(ctx actor.Context) {
 	if len(b.pubs) == 0 {
 		return
 	}
@@ -312,9 +566,118 @@ func (b *broker) keyframeRequest(ctx actor.Context) {
 	}
 	b.stats.KeyframeRequestsForwarded++
 	req := &KeyframeRequest{Topic: b.topic}
-	for _, pid := range b.pubs {
-		ctx.Send(pid, req)
+	for _, ps := range b.pubs {
+		ctx.Send(ps.pid, req)
 	}
+}
+
+// alive notes that ps published at now; a publisher whose liveliness was
+// lost has regained it.
+func (b *broker) alive(ctx actor.Context, ps *publisherState, now time.Time) {
+	ps.lastSeen = now
+	if !ps.lost {
+		return
+	}
+	ps.lost = false
+	b.log.Info().Str("publisher", ps.pid.String()).Msg("publisher's liveliness regained")
+	for _, s := range b.subs {
+		if !s.incompatible {
+			b.event(ctx, s, &Event{Kind: EventLivelinessRegained, Publisher: ps.pid})
+		}
+	}
+	b.schedule(ctx)
+}
+
+func (b *broker) livelinessLost(ctx actor.Context, ps *publisherState, why string) {
+	ps.lost = true
+	b.log.Warn().Str("publisher", ps.pid.String()).Str("why", why).Msg("publisher's liveliness lost")
+	for _, s := range b.subs {
+		if !s.incompatible {
+			b.event(ctx, s, &Event{Kind: EventLivelinessLost, Publisher: ps.pid})
+		}
+	}
+}
+
+// deadlineOf is s's deadline: its request's, else the topic's offer's.
+func (b *broker) deadlineOf(s *subscriber) time.Duration {
+	if s.request != nil && s.request.Deadline > 0 {
+		return s.request.Deadline
+	}
+	if b.offer != nil {
+		return b.offer.Deadline
+	}
+	return 0
+}
+
+// check reports missed deadlines and lost leases that are due, then sets
+// the timer for the next.
+func (b *broker) check(ctx actor.Context) {
+	now := b.cfg.now()
+	if b.streaming {
+		for _, s := range b.subs {
+			d := b.deadlineOf(s)
+			if d <= 0 || s.incompatible {
+				continue
+			}
+			if due := b.deadlineDue(s, d); !now.Before(due) {
+				s.misses++
+				s.missedAt = now
+				b.stats.DeadlinesMissed++
+				b.log.Warn().Str("subscriber", s.pid.String()).Dur("deadline", d).Uint64("missed", s.misses).Msg("deadline missed")
+				b.event(ctx, s, &Event{Kind: EventDeadlineMissed, Count: s.misses})
+			}
+		}
+	}
+	for _, ps := range b.pubs {
+		if lease := ps.offer.Lease; lease > 0 && !ps.lost && !now.Before(ps.lastSeen.Add(lease)) {
+			b.livelinessLost(ctx, ps, "lease expired")
+		}
+	}
+	b.schedule(ctx)
+}
+
+// deadlineDue is when s misses its deadline d next: d after the newest of
+// the last packet, its subscription and its last reported miss.
+func (b *broker) deadlineDue(s *subscriber, d time.Duration) time.Time {
+	from := b.lastPacketAt
+	if s.since.After(from) {
+		from = s.since
+	}
+	if s.misses > 0 && s.missedAt.After(from) {
+		from = s.missedAt
+	}
+	return from.Add(d)
+}
+
+// schedule sets the timer for the earliest deadline or lease to come.
+func (b *broker) schedule(ctx actor.Context) {
+	var next time.Time
+	earliest := func(t time.Time) {
+		if next.IsZero() || t.Before(next) {
+			next = t
+		}
+	}
+	if b.streaming {
+		for _, s := range b.subs {
+			if d := b.deadlineOf(s); d > 0 && !s.incompatible {
+				earliest(b.deadlineDue(s, d))
+			}
+		}
+	}
+	for _, ps := range b.pubs {
+		if ps.offer.Lease > 0 && !ps.lost {
+			earliest(ps.lastSeen.Add(ps.offer.Lease))
+		}
+	}
+	if next.IsZero() || (!b.timerAt.IsZero() && !b.timerAt.After(next)) {
+		return // nothing to watch, or the timer comes soon enough
+	}
+	if b.timer != nil {
+		b.timer.Stop()
+	}
+	self, system := ctx.Self(), b.system
+	b.timerAt = next
+	b.timer = time.AfterFunc(max(next.Sub(b.cfg.now()), 0), func() { system.Root.Send(self, &checkMsg{}) })
 }
 
 // restarted runs when the broker starts again after a panic. Subscribers
@@ -325,13 +688,23 @@ func (b *broker) restarted() {
 	b.stats.Restarts++
 	for _, s := range b.subs {
 		s.window.Forget()
+		s.last = nil
 	}
+	b.timerAt = time.Time{} // a check may have been lost with the mailbox
 	b.log.Warn().Uint64("restarts", b.stats.Restarts).Msg("topic broker restarted after a panic")
 }
 
 // stopping tells subscribers that the topic is gone and lets go of the
 // actors it watched.
 func (b *broker) stopping(ctx actor.Context) {
+	if b.timer != nil {
+		b.timer.Stop()
+	}
+	if r, ok := b.retainer.(closer); ok {
+		if err := r.Close(); err != nil {
+			b.log.Warn().Err(err).Msg("closing the topic's cache")
+		}
+	}
 	eos := &EndOfStream{Topic: b.topic}
 	for _, s := range b.subs {
 		if !s.ended {
@@ -340,9 +713,9 @@ func (b *broker) stopping(ctx actor.Context) {
 		}
 		ctx.Unwatch(s.pid)
 	}
-	for k, pid := range b.pubs {
+	for k, ps := range b.pubs {
 		if _, isSubscriber := b.subIndex[k]; !isSubscriber {
-			ctx.Unwatch(pid)
+			ctx.Unwatch(ps.pid)
 		}
 	}
 }
@@ -350,11 +723,21 @@ func (b *broker) stopping(ctx actor.Context) {
 func (b *broker) snapshot() TopicStats {
 	st := b.stats
 	st.Publishers = len(b.pubs)
+	if b.offer != nil {
+		st.QoS = b.offer.String()
+	}
+	if c, ok := b.retainer.(interface{ Stats() qos.CacheStats }); ok {
+		cs := c.Stats()
+		st.Cache = &cs
+	}
 	total := b.departed
 	st.Subscribers = make([]SubscriberStats, len(b.subs))
 	for i, s := range b.subs {
 		ws := s.window.Stats()
-		st.Subscribers[i] = SubscriberStats{Subscriber: s.pid, WindowStats: ws}
+		st.Subscribers[i] = SubscriberStats{Subscriber: s.pid, WindowStats: ws, Incompatible: s.incompatible}
+		if s.request != nil {
+			st.Subscribers[i].QoS = s.request.String()
+		}
 		addWindowStats(&total, ws)
 	}
 	st.Delivered, st.Dropped, st.Skipped = total.Delivered, total.Dropped, total.Skipped

@@ -29,7 +29,7 @@ func TestFanOutDeliversTheSamePacketPointer(t *testing.T) {
 		if ds[0].Packet != p {
 			t.Fatalf("sink %d got a different *Packet than was published", i)
 		}
-		if ds[0].Topic != "/test/camera" || ds[0].Dropped != 0 || ds[0].Replayed {
+		if ds[0].Topic != "/test/camera" || ds[0].Dropped != 0 || ds[0].Packet.Replay.Replayed {
 			t.Fatalf("sink %d got %+v", i, ds[0])
 		}
 	}
@@ -297,7 +297,8 @@ func (r *gopRetainer) Retain(p *media.Packet) {
 func (r *gopRetainer) Replay() []*media.Packet { return r.gop }
 
 func TestRetainerReplaysBeforeLive(t *testing.T) {
-	f := newFixture(t, WithRetainer(func(string) Retainer { return &gopRetainer{} }))
+	f := newFixture(t, WithDefaultQoS(qos.DurableVideo()),
+		WithRetainer(func(string, qos.Profile) (Retainer, error) { return &gopRetainer{}, nil }))
 	f.publish(14, 10) // seq 0..13: the current GOP is 10..13
 	s := f.newSink(true)
 	f.subscribe(s, 0)
@@ -308,8 +309,8 @@ func TestRetainerReplaysBeforeLive(t *testing.T) {
 		t.Fatalf("late subscriber got %v, want the retained GOP 10..13 then live 14..16", got)
 	}
 	for i, d := range ds {
-		if want := i < 4; d.Replayed != want {
-			t.Fatalf("delivery of seq %d: Replayed %v, want %v", d.Packet.Seq, d.Replayed, want)
+		if want := i < 4; d.Packet.Replay.Replayed != want || d.Packet.Replay.Last != (i == 3) {
+			t.Fatalf("delivery of seq %d: marked %+v, want replayed %v", d.Packet.Seq, d.Packet.Replay, want)
 		}
 	}
 	checkDecodable(t, ds)
@@ -330,7 +331,8 @@ func (r panickyRetainer) Retain(p *media.Packet) {
 func (panickyRetainer) Replay() []*media.Packet { return nil }
 
 func TestBrokerRestartKeepsSubscribers(t *testing.T) {
-	f := newFixture(t, WithRetainer(func(string) Retainer { return panickyRetainer{panicAt: 5} }))
+	f := newFixture(t, WithDefaultQoS(qos.DurableVideo()),
+		WithRetainer(func(string, qos.Profile) (Retainer, error) { return panickyRetainer{panicAt: 5}, nil }))
 	s := f.newSink(true)
 	f.subscribe(s, 0)
 	f.publish(15, 10) // the broker panics on seq 5

@@ -49,7 +49,8 @@ type busConfig struct {
 	log              zerolog.Logger
 	now              func() time.Time
 	keyframeInterval time.Duration
-	retainer         func(topic string) Retainer
+	retainer         func(topic string, offer qos.Profile) (Retainer, error)
+	defaultQoS       qos.Profile
 	statsTimeout     time.Duration
 }
 
@@ -77,16 +78,24 @@ func WithKeyframeRequestInterval(d time.Duration) Option {
 	return func(c *busConfig) { c.keyframeInterval = max(d, 0) }
 }
 
-// WithRetainer sets how each topic keeps packets for late subscribers:
-// newRetainer is called once per topic, when the topic is made. The default
-// is Volatile for every topic.
-func WithRetainer(newRetainer func(topic string) Retainer) Option {
+// WithRetainer sets what keeps a durable topic's GOPs for late subscribers:
+// newRetainer is called when a topic's first publisher offers TransientLocal
+// or Persistent durability, with the topic and the offer, and its Retainer
+// serves the topic until every publisher has left. The default is NewCache,
+// in memory. An error is logged and the topic runs volatile.
+func WithRetainer(newRetainer func(topic string, offer qos.Profile) (Retainer, error)) Option {
 	return func(c *busConfig) {
 		if newRetainer != nil {
 			c.retainer = newRetainer
 		}
 	}
 }
+
+// WithDefaultQoS sets the offer of a publisher that names none
+// (PublisherJoined.QoS nil, or a Publish from an unregistered publisher).
+// The default is qos.DurableVideo(): every topic keeps its latest GOP for
+// late subscribers unless its publisher offers otherwise.
+func WithDefaultQoS(p qos.Profile) Option { return func(c *busConfig) { c.defaultQoS = p } }
 
 // WithStatsTimeout sets how long Stats waits for a broker (default
 // DefaultStatsTimeout); d <= 0 keeps the default.
@@ -104,7 +113,8 @@ func NewBus(system *actor.ActorSystem, opts ...Option) *Bus {
 		log:              zerolog.Nop(),
 		now:              time.Now,
 		keyframeInterval: qos.DefaultKeyframeRequestInterval,
-		retainer:         func(string) Retainer { return Volatile{} },
+		retainer:         NewCache,
+		defaultQoS:       qos.DurableVideo(),
 		statsTimeout:     DefaultStatsTimeout,
 	}
 	for _, o := range opts {
@@ -140,8 +150,8 @@ func (b *Bus) Topic(name string) (*actor.PID, error) {
 	if err != nil {
 		return nil, fmt.Errorf("transport: topic %s: %w", name, err)
 	}
-	state := newTopicState(name, b.cfg.retainer(name), limiter, b.cfg.log)
-	props := actor.PropsFromProducer(func() actor.Actor { return &broker{state} },
+	state := newTopicState(name, &b.cfg, limiter)
+	props := actor.PropsFromProducer(func() actor.Actor { return &broker{topicState: state, system: b.system} },
 		actor.WithGuardian(brokerSupervision))
 	pid, err := b.system.Root.SpawnNamed(props, brokerName(name))
 	if err != nil {

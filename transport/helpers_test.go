@@ -10,6 +10,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/qos"
 )
 
 // testTimeout bounds every wait of a test; a correct run never comes near it.
@@ -42,10 +43,12 @@ type fixture struct {
 	src   packetSource
 }
 
+// newFixture makes a topic whose publishers offer sensor_data (volatile)
+// unless opts say otherwise.
 func newFixture(t *testing.T, opts ...Option) *fixture {
 	t.Helper()
 	sys := newSystem(t)
-	bus := NewBus(sys, opts...)
+	bus := NewBus(sys, append([]Option{WithDefaultQoS(qos.SensorData())}, opts...)...)
 	t.Cleanup(func() { _ = bus.Close() })
 	topic, err := bus.Topic("/test/camera")
 	if err != nil {
@@ -138,7 +141,7 @@ func (a *sinkActor) Receive(ctx actor.Context) {
 		} else {
 			a.pending = append(a.pending, m)
 		}
-	case *EndOfStream, *KeyframeRequest:
+	case *EndOfStream, *KeyframeRequest, *Event:
 		a.events <- m
 	case *ackOldest:
 		n := min(m.n, len(a.pending))

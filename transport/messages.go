@@ -4,6 +4,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/qos"
 )
 
 // The messages a topic's broker exchanges with its publishers and
@@ -23,7 +24,17 @@ type Publish struct {
 // subscribers see the topic as live and keyframe requests reach it. The
 // broker watches a registered publisher: one that stops has left. A nil
 // Publisher means the sender, if any.
-type PublisherJoined struct{ Publisher *actor.PID }
+//
+// QoS is what the publisher offers (nil: the Bus's default, see
+// WithDefaultQoS). The first publisher of a topic sets the topic's offer:
+// its durability decides whether the topic keeps a GOP cache for late
+// subscribers, and subscribers are matched against it (qos.Compatible). A
+// later publisher offering something else is logged and served under the
+// topic's offer until every publisher has left.
+type PublisherJoined struct {
+	Publisher *actor.PID
+	QoS       *qos.Profile
+}
 
 // PublisherLeft says a publisher has ended (end of its stream). When the last
 // publisher of a topic leaves, every subscriber receives EndOfStream. A nil
@@ -31,20 +42,28 @@ type PublisherJoined struct{ Publisher *actor.PID }
 // without naming itself.
 type PublisherLeft struct{ Publisher *actor.PID }
 
-// Subscribe adds Subscriber to the topic. Window is how many deliveries may
-// be unacknowledged at once (0 means DefaultWindow): the subscriber's bounded
-// queue. When it is full the broker drops the rest of the current GOP for that
-// subscriber and resumes at the next keyframe.
+// Subscribe adds Subscriber to the topic. Window is how many live deliveries
+// may be unacknowledged at once (0 means DefaultWindow): the subscriber's
+// bounded queue. When it is full the broker drops the rest of the current GOP
+// for that subscriber and resumes at the next keyframe.
 //
-// A new subscriber's first delivery is a keyframe: the packets the topic
-// retained (see Retainer; none on a VOLATILE topic) come first, then live
-// ones; with nothing retained, delivery starts at the next live keyframe.
-// Subscribing again starts over in the same way, with the new Window. A
-// Subscribe sent with Request is answered with Subscribed; a nil Subscriber
-// means the sender.
+// QoS is what the subscriber requests; nil takes whatever the topic offers
+// (as a recorder does). A subscriber whose request the topic's offer does not
+// meet (qos.Compatible) receives an Event of kind EventIncompatibleQoS naming
+// both profiles, at once or when the topic's first publisher joins, and no
+// packets, as in ROS 2; the broker logs it too.
+//
+// A new subscriber's first delivery is a keyframe. On a durable topic
+// (TransientLocal or Persistent offered, and requested or QoS nil), the
+// cached GOP is replayed first, keyframe first, marked in each packet's
+// Replay, and then live packets follow in the same broker turn, with neither
+// a gap nor a duplicate. Otherwise delivery starts at the next live keyframe.
+// Subscribing again starts over in the same way. A Subscribe sent with
+// Request is answered with Subscribed; a nil Subscriber means the sender.
 type Subscribe struct {
 	Subscriber *actor.PID
 	Window     int
+	QoS        *qos.Profile
 }
 
 // Subscribed answers a Subscribe sent with Request: from now on the
@@ -68,23 +87,26 @@ type Delivery struct {
 	// since the previous Delivery (its queue was full); the stream resumes
 	// at a keyframe after any drop.
 	Dropped uint64
-	// Replayed marks a packet from the topic's retained history (see
-	// Retainer), sent on Subscribe before any live packet; never set on a
-	// VOLATILE topic. The mark belongs to the delivery: the same Packet may
-	// reach other subscribers live.
-	Replayed bool
 }
 
 // Ack returns one credit to the broker: the subscriber is done with one
 // Delivery. A nil Subscriber means the sender.
 type Ack struct{ Subscriber *actor.PID }
 
-// KeyframeRequest asks a topic's publishers (via the broker) for a keyframe,
-// because a subscriber's gate lost the chain. The broker forwards at most one
-// per interval for the whole topic (qos.DefaultKeyframeRequestInterval unless
-// WithKeyframeRequestInterval says otherwise) to every publisher, as a
-// KeyframeRequest naming the topic; the others are counted and dropped.
-type KeyframeRequest struct{ Topic string }
+// KeyframeRequest asks a topic for a keyframe because a subscriber's gate
+// lost the chain (a hole in Seq, a new Epoch, a packet it could not decode).
+// When Subscriber names a subscriber of a durable topic and the cache can
+// repair its chain (qos.GOPCache.CanRepair: the cached GOP reaches up to the
+// live stream), the broker replays the cached GOP to that subscriber alone
+// and no encoder is bothered. Otherwise it forwards the request to every
+// publisher, at most once per interval for the whole topic
+// (qos.DefaultKeyframeRequestInterval unless WithKeyframeRequestInterval says
+// otherwise), as a KeyframeRequest naming the topic; the others are counted
+// and dropped. A nil Subscriber means the sender, when it subscribes.
+type KeyframeRequest struct {
+	Topic      string
+	Subscriber *actor.PID
+}
 
 // EndOfStream tells a subscriber that the topic's last publisher has left
 // (with PublisherLeft, or by stopping), or that the topic itself stopped

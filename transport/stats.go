@@ -1,6 +1,10 @@
 package transport
 
-import "github.com/asynkron/protoactor-go/actor"
+import (
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/gopline/gopline/qos"
+)
 
 // TopicStats is a snapshot of one topic's counters, as its broker answers a
 // StatsRequest. The snapshot is the caller's: it shares nothing with the
@@ -15,14 +19,26 @@ type TopicStats struct {
 	// Delivered, Dropped, Skipped and UnexpectedAcks add up the windows of
 	// every subscriber the topic ever had (see WindowStats).
 	Delivered, Dropped, Skipped, UnexpectedAcks uint64
-	// Replayed counts the deliveries that came from the Retainer on Subscribe
-	// (they are also counted in Delivered).
-	Replayed uint64
+	// QoS is the topic's offer (qos.Profile.String), set by its first
+	// publisher; empty while it has none.
+	QoS string
+	// Cache describes the topic's GOP cache when it has one in memory.
+	Cache *qos.CacheStats
+	// Replayed counts the deliveries that came from the topic's cache, on
+	// Subscribe or to answer a keyframe request (they are also counted in
+	// Delivered); ReplayedStale those of them cached by an earlier run.
+	Replayed, ReplayedStale uint64
 	// KeyframeRequests counts the requests received. Of those,
-	// KeyframeRequestsForwarded went to the publishers and
+	// KeyframeRequestsFromCache were answered by replaying the cache,
+	// KeyframeRequestsForwarded went to the publishers, and
 	// KeyframeRequestsSuppressed came too soon after a forwarded one; the
-	// rest found no publisher to forward to.
-	KeyframeRequests, KeyframeRequestsForwarded, KeyframeRequestsSuppressed uint64
+	// rest found no publisher to forward to. Forwarded and suppressed also
+	// count the requests the broker makes itself, when a replay does not
+	// reach the live stream.
+	KeyframeRequests, KeyframeRequestsFromCache, KeyframeRequestsForwarded, KeyframeRequestsSuppressed uint64
+	// Incompatible counts QoS mismatches found; Events the events sent to
+	// subscribers; DeadlinesMissed the missed deadlines among them.
+	Incompatible, Events, DeadlinesMissed uint64
 	// Restarts counts the broker's restarts after a panic.
 	Restarts uint64
 	// Subscribers lists the current subscribers in the order they subscribed.
@@ -32,5 +48,9 @@ type TopicStats struct {
 // SubscriberStats is one subscriber's part of a TopicStats.
 type SubscriberStats struct {
 	Subscriber *actor.PID
+	// QoS is the subscriber's request; empty when it takes the topic's.
+	QoS string
+	// Incompatible is set while the topic's offer does not meet QoS.
+	Incompatible bool
 	WindowStats
 }

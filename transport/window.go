@@ -38,7 +38,11 @@ const (
 type Window struct {
 	size     int
 	inFlight int
-	mode     windowMode
+	// replaying counts the replayed deliveries in flight: they take no
+	// credit (see Replay), so live packets after a replay find the whole
+	// window.
+	replaying int
+	mode      windowMode
 
 	// pendingDrops counts drops since the last admitted packet; TakeDropped
 	// hands it to the next Delivery.
@@ -94,7 +98,7 @@ func (w *Window) Offer(p *media.Packet) (deliver bool) {
 		}
 		return false
 	}
-	if w.inFlight >= w.size {
+	if w.inFlight-w.replaying >= w.size {
 		// A refused keyframe also ends the chain: its deltas cannot be
 		// decoded without it, so the window waits for the next one.
 		w.mode = recovering
@@ -121,6 +125,27 @@ func (w *Window) TakeDropped() uint64 {
 	return n
 }
 
+// Replay reports whether p, a packet of the topic's cache, may be
+// delivered as part of a replay (to a subscriber that joined late, or to one
+// whose chain broke). A replay takes no credit: it is bounded by the cache,
+// and the live packets that follow it still find the whole window, so a
+// replay longer than the window is not cut short. A replay must start at a
+// keyframe: a delta is refused (and counted as skipped) unless the window is
+// live, so the subscriber still never receives what it cannot decode.
+// When it returns true the caller must deliver p, and the window counts it
+// in flight until Ack.
+func (w *Window) Replay(p *media.Packet) (deliver bool) {
+	if w.mode != live && !p.Key {
+		w.skipped++
+		return false
+	}
+	w.mode = live
+	w.inFlight++
+	w.replaying++
+	w.delivered++
+	return true
+}
+
 // Ack returns one credit. It reports false, and changes nothing but a
 // counter, when nothing was in flight.
 func (w *Window) Ack() bool {
@@ -129,6 +154,13 @@ func (w *Window) Ack() bool {
 		return false
 	}
 	w.inFlight--
+	// Acks come in delivery order, and a replay on Subscribe comes before
+	// any live packet: acks pay the replay back first. (A replay that
+	// repairs a chain follows live deliveries already in flight; paying it
+	// first lets at most one more window of live packets in meanwhile.)
+	if w.replaying > 0 {
+		w.replaying--
+	}
 	return true
 }
 
@@ -166,6 +198,6 @@ func (w *Window) Stats() WindowStats {
 // knows what its subscriber holds. Acks for the forgotten deliveries count as
 // unexpected.
 func (w *Window) Forget() {
-	w.inFlight = 0
+	w.inFlight, w.replaying = 0, 0
 	w.mode = joining
 }

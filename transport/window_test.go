@@ -260,3 +260,36 @@ func BenchmarkWindowOffer(b *testing.B) {
 		}
 	}
 }
+
+// A replay takes no credit: it is not cut short by a small window, and the
+// live packets after it find the whole window.
+func TestWindowReplayTakesNoCredit(t *testing.T) {
+	w := NewWindow(3)
+	src := &packetSource{epoch: 1}
+	gop := []*media.Packet{src.next(true)}
+	for range 9 {
+		gop = append(gop, src.next(false))
+	}
+	if w.Replay(gop[1]) {
+		t.Fatal("a replay starting with a delta was admitted")
+	}
+	for i, p := range gop {
+		if !w.Replay(p) {
+			t.Fatalf("replayed packet %d refused", i)
+		}
+	}
+	for i := range 3 {
+		if !w.Offer(src.next(false)) {
+			t.Fatalf("live packet %d after the replay refused with the window unused", i)
+		}
+	}
+	if w.Offer(src.next(false)) || !w.WaitingForKeyframe() {
+		t.Fatal("a fourth live packet in a window of 3 was admitted")
+	}
+	for range 13 {
+		w.Ack()
+	}
+	if w.InFlight() != 0 || !w.Offer(src.next(true)) {
+		t.Fatal("after every ack the window does not take the next keyframe")
+	}
+}

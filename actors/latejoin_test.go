@@ -1,0 +1,143 @@
+package actors
+
+import (
+	"testing"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/rs/zerolog"
+
+	"github.com/gopline/gopline/codecs/ffmpeg"
+	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/media/testsrc"
+	"github.com/gopline/gopline/pipeline"
+	"github.com/gopline/gopline/qos"
+	"github.com/gopline/gopline/transport"
+)
+
+// lateJoinRig publishes a test pattern, encoded as H.264, packet by packet
+// on a durable topic, so a test controls exactly when a subscriber joins.
+type lateJoinRig struct {
+	t       *testing.T
+	system  *actor.ActorSystem
+	bus     *transport.Bus
+	topic   string
+	pattern *testsrc.Pattern
+	enc     *ffmpeg.H264Encoder
+	sources []*media.Frame // by Seq
+}
+
+func newLateJoinRig(t *testing.T, gop int) *lateJoinRig {
+	t.Helper()
+	system := pipeline.NewSystem(zerolog.Nop())
+	t.Cleanup(system.Shutdown)
+	bus := transport.NewBus(system)
+	t.Cleanup(func() { bus.Close() })
+	pattern, err := testsrc.New(160, 128)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := ffmpeg.NewH264Encoder(160, 128, ffmpeg.WithGOP(gop))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { enc.Close() })
+	r := &lateJoinRig{t: t, system: system, bus: bus, topic: "/cam", pattern: pattern, enc: enc}
+	durable := qos.DurableVideo()
+	pid, err := bus.Topic(r.topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	system.Root.Send(pid, &transport.PublisherJoined{QoS: &durable})
+	return r
+}
+
+// publish encodes and publishes n more frames and waits until the topic has
+// handled them.
+func (r *lateJoinRig) publish(n int) {
+	r.t.Helper()
+	pid, _ := r.bus.Topic(r.topic)
+	for range n {
+		f := r.pattern.Frame(uint64(len(r.sources)))
+		p, err := r.enc.Encode(f)
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		r.sources = append(r.sources, f)
+		r.system.Root.Send(pid, &transport.Publish{Packet: p})
+	}
+	waitFor(r.t, "the topic to take the packets", func() bool {
+		st, err := r.bus.Stats(r.topic)
+		return err == nil && st.Published == uint64(len(r.sources))
+	})
+}
+
+// join starts a viewer: subscribe ! gate ! h264dec ! collect.
+func (r *lateJoinRig) join(out *frames) *pipeline.Pipeline {
+	r.t.Helper()
+	p, err := pipeline.Parse("subscribe topic="+r.topic+" ! gate ! h264dec name=dec", registry(r.t),
+		pipeline.WithSystem(r.system), pipeline.WithBus(r.bus))
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	if err := p.Add("sink", out.element()); err != nil {
+		r.t.Fatal(err)
+	}
+	if err := p.Link("dec", "sink"); err != nil {
+		r.t.Fatal(err)
+	}
+	if err := p.Start(r.t.Context()); err != nil {
+		r.t.Fatal(err)
+	}
+	return p
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// For every phase of a GOP, a viewer that joins a durable topic shows the
+// newest published picture first (not the old GOP played fast), then every
+// live picture after it, in order, with no gap and no duplicate.
+func TestLateJoinerSeesTheNewestPictureAtEveryPhase(t *testing.T) {
+	const gop = 10
+	r := newLateJoinRig(t, gop)
+	r.publish(gop) // one whole GOP before the first phase
+	for phase := range gop {
+		r.publish(1 + (phase+gop-len(r.sources)%gop)%gop)
+		newest := uint64(len(r.sources) - 1)
+		if int(newest%gop) != phase {
+			t.Fatalf("rig: newest seq %d is not at phase %d", newest, phase)
+		}
+		out := &frames{}
+		viewer := r.join(out)
+		waitFor(t, "the first picture", func() bool { return len(out.all()) >= 1 })
+		r.publish(3)
+		waitFor(t, "the live pictures", func() bool { return len(out.all()) >= 4 })
+		if err := viewer.Stop(); err != nil {
+			t.Fatal(err)
+		}
+		got := out.all()
+		if len(got) != 4 {
+			t.Fatalf("phase %d: the viewer emitted %d pictures, want the newest then 3 live ones", phase, len(got))
+		}
+		for i, f := range got {
+			want := newest + uint64(i)
+			n, ok := testsrc.ReadFrameNumber(f)
+			if !ok || n != want {
+				t.Fatalf("phase %d: picture %d shows frame %d (readable %v), want %d", phase, i, n, ok, want)
+			}
+			psnr, err := media.LumaPSNR(f, r.sources[want])
+			if err != nil || psnr < 30 {
+				t.Fatalf("phase %d: picture %d is %.1f dB from its source (%v)", phase, i, psnr, err)
+			}
+		}
+	}
+}

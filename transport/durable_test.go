@@ -1,0 +1,241 @@
+package transport
+
+import (
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/qos"
+)
+
+// durableFixture is a topic whose publishers offer durable_video.
+func durableFixture(t *testing.T, opts ...Option) *fixture {
+	return newFixture(t, append([]Option{WithDefaultQoS(qos.DurableVideo())}, opts...)...)
+}
+
+// subscribeQoS subscribes s with a QoS request and waits until the broker
+// has registered it.
+func (f *fixture) subscribeQoS(s *testSink, window int, req *qos.Profile) {
+	f.t.Helper()
+	res, err := f.sys.Root.RequestFuture(f.topic, &Subscribe{Subscriber: s.pid, Window: window, QoS: req}, testTimeout).Result()
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if _, ok := res.(*Subscribed); !ok {
+		f.t.Fatalf("Subscribe answered %T, want *Subscribed", res)
+	}
+}
+
+func events(all []any) []*Event {
+	var out []*Event
+	for _, e := range all {
+		if ev, ok := e.(*Event); ok {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+// For every phase of a GOP, a late subscriber of a durable topic gets the
+// current GOP from its keyframe, marked, the newest published packet marked
+// last, then the live packets: continuous, no gap, no duplicate.
+func TestLateJoinerGetsTheCurrentGOPAtEveryPhase(t *testing.T) {
+	const gop = 10
+	for phase := range gop {
+		f := durableFixture(t)
+		f.publish(2*gop+phase+1, gop) // the newest packet is at this phase of its GOP
+		newest := uint64(2*gop + phase)
+		s := f.newSink(true)
+		f.subscribe(s, 4) // a window smaller than the replay
+		f.publish(3, gop) // fewer than the window: none may be dropped
+		f.flush(s)
+		ds := deliveries(s.take())
+		want := make([]uint64, 0)
+		for seq := uint64(2 * gop); seq <= newest+3; seq++ {
+			want = append(want, seq)
+		}
+		if got := seqs(ds); !slices.Equal(got, want) {
+			t.Fatalf("phase %d: got %v, want %v", phase, got, want)
+		}
+		checkDecodable(t, ds)
+		for i, d := range ds {
+			replayed := d.Packet.Seq <= newest
+			if d.Packet.Replay.Replayed != replayed || d.Packet.Replay.Last != (d.Packet.Seq == newest) || d.Packet.Replay.Stale {
+				t.Fatalf("phase %d: delivery %d (seq %d) marked %+v", phase, i, d.Packet.Seq, d.Packet.Replay)
+			}
+		}
+	}
+}
+
+// The replay is the subscriber's own copy of each packet's header: the
+// shared packets stay unmarked for everyone else, and Data is not copied.
+func TestReplayMarksACopyAndSharesData(t *testing.T) {
+	f := durableFixture(t)
+	early := f.newSink(true)
+	f.subscribe(early, 0)
+	pkts := f.publish(3, 10)
+	late := f.newSink(true)
+	f.subscribe(late, 0)
+	f.flush(early, late)
+	for i, d := range deliveries(early.take()) {
+		if d.Packet != pkts[i] || d.Packet.Replay != (media.Replay{}) {
+			t.Fatalf("live delivery %d is not the published packet, unmarked", i)
+		}
+	}
+	for i, d := range deliveries(late.take()) {
+		if d.Packet == pkts[i] || &d.Packet.Data[0] != &pkts[i].Data[0] || !d.Packet.Replay.Replayed {
+			t.Fatalf("replayed delivery %d: want a marked header copy sharing Data", i)
+		}
+	}
+}
+
+func TestVolatileRequestGetsNoReplay(t *testing.T) {
+	f := durableFixture(t)
+	f.publish(5, 10)
+	s := f.newSink(true)
+	vol := qos.SensorData()
+	f.subscribeQoS(s, 0, &vol)
+	f.publish(10, 10) // 5..14: the next keyframe is 10
+	f.flush(s)
+	if got := seqs(deliveries(s.take())); !slices.Equal(got, []uint64{10, 11, 12, 13, 14}) {
+		t.Fatalf("a volatile subscriber got %v, want live from the keyframe 10", got)
+	}
+}
+
+func TestIncompatibleSubscriberIsToldAndGetsNothing(t *testing.T) {
+	f := newFixture(t) // publishers offer sensor_data: volatile, best effort
+	req := qos.DurableVideo()
+	before := f.newSink(true)
+	f.subscribeQoS(before, 0, &req) // no publisher yet: nothing to match
+	f.send(&PublisherJoined{})      // the first publisher sets the offer
+	f.publish(12, 10)
+	after := f.newSink(true)
+	f.subscribeQoS(after, 0, &req)
+	st := f.flush(before, after)
+	for name, s := range map[string]*testSink{"before": before, "after": after} {
+		all := s.take()
+		if n := len(deliveries(all)); n != 0 {
+			t.Fatalf("%s: an incompatible subscriber got %d packets", name, n)
+		}
+		evs := events(all)
+		var ie *qos.IncompatibleError
+		if len(evs) != 1 || evs[0].Kind != EventIncompatibleQoS || !errors.As(evs[0].Err, &ie) ||
+			ie.Publisher != qos.SensorData() || ie.Subscriber != req {
+			t.Fatalf("%s: events %v, want one incompatible_qos naming both profiles", name, evs)
+		}
+	}
+	if st.Incompatible != 2 || !st.Subscribers[0].Incompatible {
+		t.Fatalf("stats %+v", st)
+	}
+}
+
+func TestKeyframeRequestIsAnsweredFromTheCache(t *testing.T) {
+	f := durableFixture(t)
+	pub := f.newSink(true) // stands for the publisher: records requests
+	f.send(&PublisherJoined{Publisher: pub.pid})
+	s := f.newSink(true)
+	f.subscribe(s, 0)
+	f.publish(15, 10)
+	f.flush(s)
+	s.take()
+	f.send(&KeyframeRequest{Topic: "/test/camera", Subscriber: s.pid})
+	st := f.flush(s, pub)
+	ds := deliveries(s.take())
+	if got := seqs(ds); !slices.Equal(got, []uint64{10, 11, 12, 13, 14}) || !ds[0].Packet.Replay.Replayed {
+		t.Fatalf("after a keyframe request the subscriber got %v, want the cached GOP 10..14 replayed", got)
+	}
+	if count[*KeyframeRequest](pub.take()) != 0 || st.KeyframeRequestsFromCache != 1 || st.KeyframeRequestsForwarded != 0 {
+		t.Fatalf("the request went to the encoder: stats %+v", st)
+	}
+	// A subscriber of a volatile request cannot be repaired from the cache:
+	// the publisher is asked.
+	vs := f.newSink(true)
+	vol := qos.SensorData()
+	f.subscribeQoS(vs, 0, &vol)
+	f.send(&KeyframeRequest{Topic: "/test/camera", Subscriber: vs.pid})
+	st = f.flush(vs, pub)
+	if count[*KeyframeRequest](pub.take()) != 1 || st.KeyframeRequestsForwarded != 1 {
+		t.Fatalf("a request the cache cannot serve was not forwarded: stats %+v", st)
+	}
+}
+
+// When the cache stopped at a hole, the replay does not reach the live
+// stream: the subscriber gets the picture the cache has, then waits for the
+// next keyframe (never a hole), and the publisher is asked for one.
+func TestReplayThatStopsShortWaitsForAKeyframe(t *testing.T) {
+	f := durableFixture(t)
+	pub := f.newSink(true)
+	f.send(&PublisherJoined{Publisher: pub.pid})
+	f.publish(13, 10) // 0..12, GOP 10 open at 10..12
+	f.src.seq++       // a hole: 13 never published
+	f.publish(3, 10)  // 14..16
+	s := f.newSink(true)
+	f.subscribe(s, 0)
+	f.publish(8, 10) // 17..19, then a keyframe at 20..24
+	f.flush(s, pub)
+	ds := deliveries(s.take())
+	if got := seqs(ds); !slices.Equal(got, []uint64{10, 11, 12, 20, 21, 22, 23, 24}) {
+		t.Fatalf("got %v, want the cached 10..12, then from the keyframe 20", got)
+	}
+	checkDecodable(t, ds)
+	if count[*KeyframeRequest](pub.take()) != 1 {
+		t.Fatal("the publisher was not asked for a keyframe")
+	}
+}
+
+func TestEndOfStreamEmptiesTheCache(t *testing.T) {
+	f := durableFixture(t)
+	f.send(&PublisherJoined{})
+	f.publish(5, 10)
+	f.send(&PublisherLeft{})
+	s := f.newSink(true)
+	f.subscribe(s, 0)
+	if st := f.flush(s); len(deliveries(s.take())) != 0 || st.QoS != "" {
+		t.Fatalf("a subscriber after the end of the stream was replayed the old stream; stats %+v", st)
+	}
+}
+
+func TestDeadlineAndLivelinessEvents(t *testing.T) {
+	f := durableFixture(t)
+	pub := f.sys.Root.Spawn(actor.PropsFromFunc(func(actor.Context) {}))
+	offer := qos.DurableVideo()
+	offer.Deadline, offer.Lease = 30*time.Millisecond, 60*time.Millisecond
+	f.send(&PublisherJoined{Publisher: pub, QoS: &offer})
+	s := f.newSink(true)
+	f.subscribe(s, 0)
+	f.send(&Publish{Packet: f.src.next(true), Publisher: pub})
+	var got []*Event
+	waitUntil(t, "deadline missed and liveliness lost", func() bool {
+		f.flush(s)
+		got = append(got, events(s.take())...)
+		kinds := map[EventKind]bool{}
+		for _, e := range got {
+			kinds[e.Kind] = true
+		}
+		return kinds[EventDeadlineMissed] && kinds[EventLivelinessLost]
+	})
+	f.send(&Publish{Packet: f.src.next(false), Publisher: pub})
+	waitUntil(t, "liveliness regained", func() bool {
+		f.flush(s)
+		for _, e := range events(s.take()) {
+			if e.Kind == EventLivelinessRegained && e.Publisher.Equal(pub) {
+				return true
+			}
+		}
+		return false
+	})
+	f.sys.Root.Stop(pub)
+	waitUntil(t, "liveliness lost when the publisher stops", func() bool {
+		f.flush(s)
+		for _, e := range s.take() {
+			if ev, ok := e.(*Event); ok && ev.Kind == EventLivelinessLost {
+				return true
+			}
+		}
+		return false
+	})
+}
