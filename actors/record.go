@@ -153,6 +153,9 @@ func (r *recorder) Receive(msg any) (bool, error) {
 	case *transport.Event:
 		return true, topicEvent(r.env, m, nil)
 	case *transport.EndOfStream:
+		if m.Dropped > 0 {
+			r.env.Dropped(int(m.Dropped))
+		}
 		r.ended[m.Topic] = true
 		if len(r.ended) == len(r.brokers) {
 			r.env.End()

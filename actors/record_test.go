@@ -24,7 +24,7 @@ func TestRecordThenPlay(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "cam.db")
 	published := &packets{}
 	p := mustParse(t, "testsrc size=320x240 rate=60 num-frames=90 ! h264enc gop=30 ! tee name=t ! publish topic=/cam "+
-		"record path="+path+" topics=/cam name=rec", nil)
+		"record path="+path+" topics=/cam window=128 name=rec", nil)
 	if err := p.Add("seen", published.element()); err != nil {
 		t.Fatal(err)
 	}

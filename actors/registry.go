@@ -28,7 +28,8 @@ func replayView(p pipeline.Props) qos.ReplayView {
 }
 
 // qosRequestProp is the QoS request of a subscriber; "auto" takes the
-// topic's offer.
+// topic's offer. qosRequest also reads a publisher's offer, where "auto" is
+// the node's default.
 var qosRequestProp = pipeline.PropSpec{Name: "qos", Type: pipeline.String, Default: "auto",
 	Doc: "QoS requested: auto (what the topic offers), a preset (default, sensor_data, durable_video, persistent_video) or policies, e.g. transient_local,reliable"}
 
@@ -145,17 +146,17 @@ func specs() []pipeline.Spec {
 			Doc: "Publishes on a topic of the process. Never waits for subscribers; each has its own queue, dropped GOP-aware when full. Keyframe requests from the topic go upstream to the encoder. The first publisher's qos sets the topic's: a durable one (the default) keeps the latest GOP and replays it, keyframe first, to subscribers that join late.",
 			Props: []pipeline.PropSpec{
 				{Name: "topic", Type: pipeline.String, Required: true, Doc: "topic name, e.g. /camera/front"},
-				{Name: "qos", Type: pipeline.String, Default: "durable_video", Doc: "QoS offered: a preset (default, sensor_data, durable_video, persistent_video) or policies, e.g. transient_local,reliable,keep_last=2,deadline=100ms"},
+				{Name: "qos", Type: pipeline.String, Default: "auto", Doc: "QoS offered: auto (the node's default: durable_video unless gopline run --qos says otherwise), a preset (default, sensor_data, durable_video, persistent_video) or policies, e.g. transient_local,reliable,keep_last=2,deadline=100ms"},
 			},
 			Make: func(p pipeline.Props) (pipeline.Element, error) {
 				if err := transport.ValidateTopicName(p.String("topic")); err != nil {
 					return pipeline.Element{}, err
 				}
-				prof, err := qos.ParseProfile(p.String("qos"))
+				offer, err := qosRequest(p)
 				if err != nil {
 					return pipeline.Element{}, err
 				}
-				return PublishWith(PublishConfig{Topic: p.String("topic"), QoS: &prof}), nil
+				return PublishWith(PublishConfig{Topic: p.String("topic"), QoS: offer}), nil
 			},
 		},
 		{

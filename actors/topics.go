@@ -166,6 +166,9 @@ func (s *subscriber) Receive(msg any) (bool, error) {
 	case *transport.Event:
 		return true, topicEvent(s.env, m, s.cfg.OnEvent)
 	case *transport.EndOfStream:
+		if m.Dropped > 0 {
+			s.env.Dropped(int(m.Dropped))
+		}
 		s.end()
 	case *transport.Subscribed:
 	default:

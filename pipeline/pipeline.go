@@ -30,6 +30,7 @@ type config struct {
 	log         zerolog.Logger
 	system      *actor.ActorSystem
 	bus         *transport.Bus
+	busOpts     []transport.Option
 	now         func() time.Time
 	stopTimeout time.Duration
 }
@@ -51,6 +52,14 @@ func WithSystem(system *actor.ActorSystem) Option { return func(c *config) { c.s
 // that several pipelines of one process share topics. The bus must belong to
 // the pipeline's actor system. By default the pipeline makes its own.
 func WithBus(bus *transport.Bus) Option { return func(c *config) { c.bus = bus } }
+
+// WithBusOptions configures the bus the pipeline makes when it is given
+// none (WithBus): its default QoS (transport.WithDefaultQoS), where durable
+// topics keep their GOPs (transport.WithRetainer), and so on. The bus logs
+// to the pipeline's logger unless these options say otherwise.
+func WithBusOptions(opts ...transport.Option) Option {
+	return func(c *config) { c.busOpts = append(c.busOpts, opts...) }
+}
 
 // WithClock replaces the wall clock (tests).
 func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
@@ -261,7 +270,7 @@ func (p *Pipeline) Start(ctx context.Context) error {
 		p.system = p.cfg.system
 	}
 	if p.cfg.bus == nil {
-		p.bus = transport.NewBus(p.system)
+		p.bus = transport.NewBus(p.system, append([]transport.Option{transport.WithLogger(p.log)}, p.cfg.busOpts...)...)
 	} else {
 		p.bus = p.cfg.bus
 	}

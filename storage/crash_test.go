@@ -28,6 +28,9 @@ func TestMain(m *testing.M) {
 	if path := os.Getenv(crashWriterEnv); path != "" {
 		os.Exit(runCrashWriter(path, os.Getenv(crashSyncEnv)))
 	}
+	if path := os.Getenv(durableWriterEnv); path != "" {
+		os.Exit(runDurableWriter(path))
+	}
 	os.Exit(m.Run())
 }
 

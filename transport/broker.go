@@ -419,6 +419,9 @@ func (b *broker) setOffer(ctx actor.Context, p qos.Profile) {
 			b.retainer = r
 		}
 	}
+	if _, inMemory := b.retainer.(*qos.GOPCache); inMemory && p.Durability == qos.Persistent {
+		b.log.Warn().Msg("the topic offers persistent durability but the node keeps no state file: its GOP cache is in memory only and will not survive a restart")
+	}
 	b.log.Debug().Str("qos", p.String()).Msg("topic QoS set")
 	for _, s := range b.subs {
 		b.match(ctx, s)
@@ -497,13 +500,12 @@ func (b *broker) endOfStream(ctx actor.Context) {
 		b.clearOffer()
 	}
 	b.log.Debug().Int("subscribers", len(b.subs)).Msg("end of stream")
-	eos := &EndOfStream{Topic: b.topic}
 	for _, s := range b.subs {
 		s.window.Resync()
 		s.last, s.misses = nil, 0
 		if !s.ended {
 			s.ended = true
-			ctx.Send(s.pid, eos)
+			ctx.Send(s.pid, &EndOfStream{Topic: b.topic, Dropped: s.window.TakeDropped()})
 		}
 	}
 }
@@ -705,11 +707,10 @@ func (b *broker) stopping(ctx actor.Context) {
 			b.log.Warn().Err(err).Msg("closing the topic's cache")
 		}
 	}
-	eos := &EndOfStream{Topic: b.topic}
 	for _, s := range b.subs {
 		if !s.ended {
 			s.ended = true
-			ctx.Send(s.pid, eos)
+			ctx.Send(s.pid, &EndOfStream{Topic: b.topic, Dropped: s.window.TakeDropped()})
 		}
 		ctx.Unwatch(s.pid)
 	}

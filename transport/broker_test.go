@@ -361,3 +361,24 @@ func TestResubscribeStartsOver(t *testing.T) {
 		t.Fatalf("stats %+v, want one subscriber with window 4 and 6 delivered", st)
 	}
 }
+
+// Drops after a subscriber's last delivery are reported with the end of
+// the stream, so its counters add up.
+func TestEndOfStreamReportsTheLastDrops(t *testing.T) {
+	f := newFixture(t)
+	s := f.newSink(false) // acknowledges nothing
+	f.subscribe(s, 2)
+	f.send(&PublisherJoined{})
+	f.publish(5, 10)
+	f.send(&PublisherLeft{})
+	f.flush(s)
+	var eos *EndOfStream
+	for _, e := range s.take() {
+		if m, ok := e.(*EndOfStream); ok {
+			eos = m
+		}
+	}
+	if eos == nil || eos.Dropped != 3 {
+		t.Fatalf("end of stream %+v, want 3 drops reported", eos)
+	}
+}

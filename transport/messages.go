@@ -112,7 +112,13 @@ type KeyframeRequest struct {
 // (with PublisherLeft, or by stopping), or that the topic itself stopped
 // (Bus.Close). Deliveries may follow if a publisher comes back; they start
 // at a keyframe.
-type EndOfStream struct{ Topic string }
+//
+// Dropped is how many packets the broker dropped for this subscriber since
+// its last Delivery (its queue was full at the end of the stream).
+type EndOfStream struct {
+	Topic   string
+	Dropped uint64
+}
 
 // StatsRequest asks a topic's broker for its counters; the broker answers
 // with a TopicStats (send it with Request or RequestFuture).

@@ -1,6 +1,8 @@
 package transport
 
 import (
+	"fmt"
+
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/qos"
 )
@@ -61,5 +63,9 @@ func (Volatile) Replay() []*media.Packet { return nil }
 // Persistent offer needs a Retainer that also writes to disk
 // (storage.DurableStore); WithRetainer installs one.
 func NewCache(topic string, offer qos.Profile) (Retainer, error) {
-	return qos.NewGOPCache(offer.CacheOptions()...)
+	c, err := qos.NewGOPCache(offer.CacheOptions()...)
+	if err != nil {
+		return nil, fmt.Errorf("transport: topic %s: %w", topic, err)
+	}
+	return c, nil
 }

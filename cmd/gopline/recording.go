@@ -43,6 +43,7 @@ func runRecord(args []string, stdout, stderr io.Writer) error {
 	duration := fs.Duration("duration", 0, "stop after this long (default: when the sources end, or on Ctrl-C)")
 	asJSON := fs.Bool("json", false, "print the per-node stats as JSON on stdout")
 	verbose := fs.Bool("v", false, "log at debug level")
+	nf := addNodeFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: gopline record --topic /camera --out cam.db [--duration 10s] 'PIPELINE'\n\nRuns the pipeline (which publishes the topics) and records the topics into a gopline recording.\nExample: gopline record --topic /camera --out cam.db --duration 10s 'testsrc ! h264enc ! publish topic=/camera'\n\nFlags:")
 		fs.PrintDefaults()
@@ -54,14 +55,19 @@ func runRecord(args []string, stdout, stderr io.Writer) error {
 	if len(topics) == 0 || *out == "" || line == "" {
 		return fmt.Errorf("%w: give --topic, --out and the pipeline that publishes the topic (gopline record -h)", errUsage)
 	}
-	p, err := parseLine(line, stderr, pipeline.WithLogger(logger(stderr, *verbose)))
+	n, err := nf.open(logger(stderr, *verbose))
 	if err != nil {
 		return err
 	}
+	p, err := parseLine(line, stderr, n.opts...)
+	if err != nil {
+		return n.close(err)
+	}
 	if err := p.Add("recorder", actors.Record(actors.RecordConfig{Path: *out, Topics: topics})); err != nil {
-		return err
+		return n.close(err)
 	}
 	stats, err := runUntilDone(p, *duration)
+	err = n.close(err)
 	if jerr := report(stats, *asJSON, stdout, stderr); jerr != nil {
 		return jerr
 	}

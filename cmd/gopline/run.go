@@ -22,6 +22,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	duration := fs.Duration("duration", 0, "stop after this long (default: when every source ends, or on Ctrl-C)")
 	asJSON := fs.Bool("json", false, "print the per-node stats at the end as JSON on stdout")
 	verbose := fs.Bool("v", false, "log at debug level")
+	nf := addNodeFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: gopline run [flags] 'ELEMENT prop=value ! ELEMENT ... '\n\nRuns a pipeline written in gopline's one-line syntax; `gopline elements` lists the elements.\nExample: gopline run 'testsrc num-frames=300 ! h264enc gop=30 ! publish topic=/camera  subscribe topic=/camera ! gate ! h264dec ! snapshot dir=out every=30'\n\nFlags:")
 		fs.PrintDefaults()
@@ -33,11 +34,16 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if line == "" {
 		return fmt.Errorf("%w: no pipeline given: gopline run 'testsrc ! h264enc ! fakesink'", errUsage)
 	}
-	p, err := parseLine(line, stderr, pipeline.WithLogger(logger(stderr, *verbose)))
+	n, err := nf.open(logger(stderr, *verbose))
 	if err != nil {
 		return err
 	}
+	p, err := parseLine(line, stderr, n.opts...)
+	if err != nil {
+		return n.close(err)
+	}
 	stats, err := runUntilDone(p, *duration)
+	err = n.close(err)
 	if jerr := report(stats, *asJSON, stdout, stderr); jerr != nil {
 		return jerr
 	}
