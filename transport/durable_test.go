@@ -2,6 +2,7 @@ package transport
 
 import (
 	"errors"
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -238,4 +239,69 @@ func TestDeadlineAndLivelinessEvents(t *testing.T) {
 		}
 		return false
 	})
+}
+
+// A storm of keyframe requests from many subscribers that the cache cannot
+// serve reaches the encoder at most once per interval.
+func TestKeyframeRequestStormIsRateLimited(t *testing.T) {
+	clock := &fakeClock{}
+	f := newFixture(t, WithClock(clock.Now), WithKeyframeRequestInterval(300*time.Millisecond))
+	pub := f.newSink(true)
+	f.send(&PublisherJoined{Publisher: pub.pid})
+	var subs []*testSink
+	for range 20 {
+		s := f.newSink(true)
+		f.subscribe(s, 0)
+		subs = append(subs, s)
+	}
+	for range 10 { // 100 ms apart: a new request may pass every third step
+		for _, s := range subs {
+			f.send(&KeyframeRequest{Subscriber: s.pid})
+		}
+		f.flush()
+		clock.Advance(100 * time.Millisecond)
+	}
+	st := f.flush(pub)
+	if got := count[*KeyframeRequest](pub.take()); got != 4 || st.KeyframeRequests != 200 || st.KeyframeRequestsForwarded != 4 {
+		t.Fatalf("200 requests over 1 s forwarded %d to the encoder (stats %+v), want 4 (one per 300 ms)", got, st)
+	}
+}
+
+// Slow subscribers of a durable topic, joining at random moments, asking for
+// keyframes at random and acknowledging late, never receive a sequence they
+// cannot decode.
+func TestSlowDurableSubscribersAlwaysDecode(t *testing.T) {
+	f := durableFixture(t, WithKeyframeRequestInterval(0))
+	pub := f.newSink(true)
+	f.send(&PublisherJoined{Publisher: pub.pid})
+	rng := rand.New(rand.NewPCG(7, 11))
+	var subs []*testSink
+	for range 400 {
+		switch r := rng.IntN(20); {
+		case r == 0 && len(subs) < 8:
+			s := f.newSink(false)
+			f.subscribe(s, 1+rng.IntN(6))
+			subs = append(subs, s)
+		case r == 1 && len(subs) > 0:
+			f.send(&KeyframeRequest{Subscriber: subs[rng.IntN(len(subs))].pid})
+		case r < 8 && len(subs) > 0:
+			subs[rng.IntN(len(subs))].ack(1 + rng.IntN(4))
+		default:
+			f.publish(1, 12)
+		}
+	}
+	st := f.flush(subs...)
+	if st.Replayed == 0 || st.Dropped == 0 || st.KeyframeRequestsFromCache == 0 {
+		t.Fatalf("the run exercised too little: %+v", st)
+	}
+	for i, s := range subs {
+		ds := deliveries(s.take())
+		dec := &decodable{}
+		for j, d := range ds {
+			if !dec.check(d.Packet) {
+				t.Fatalf("subscriber %d, delivery %d (seq %d, key %v, replayed %v) cannot be decoded: %v",
+					i, j, d.Packet.Seq, d.Packet.Key, d.Packet.Replay.Replayed, seqs(ds))
+			}
+		}
+	}
 }
