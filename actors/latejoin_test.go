@@ -141,3 +141,28 @@ func TestLateJoinerSeesTheNewestPictureAtEveryPhase(t *testing.T) {
 		}
 	}
 }
+
+// A viewer whose QoS request the topic does not meet is told, as an error
+// of its node, and receives nothing: never a silent black viewer.
+func TestIncompatibleViewerIsAnErrorNotABlackScreen(t *testing.T) {
+	var events []*transport.Event
+	p := mustParse(t, "testsrc size=160x120 num-frames=30 is-live=false ! h264enc ! publish topic=/cam qos=sensor_data", nil)
+	req := qos.DurableVideo()
+	if err := p.Add("viewer", SubscribeWith(SubscribeConfig{Topic: "/cam", QoS: &req,
+		OnEvent: func(e *transport.Event) { events = append(events, e) }})); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Add("sink", FakeSink()); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Link("viewer", "sink"); err != nil {
+		t.Fatal(err)
+	}
+	runToEnd(t, p)
+	if s := stat(t, p, "viewer"); s.Out != 0 || s.Errors != 1 {
+		t.Fatalf("viewer stats %+v: want no packets and one error", s)
+	}
+	if len(events) != 1 || events[0].Kind != transport.EventIncompatibleQoS {
+		t.Fatalf("events %v, want one incompatible_qos", events)
+	}
+}
