@@ -14,6 +14,7 @@ type pendingPacket struct {
 	st      *streamState
 	index   uint64
 	record  []byte
+	payload int // the packet's data bytes
 	key     bool
 	capture int64 // Unix nanoseconds
 }
@@ -56,7 +57,7 @@ func (r *Recording) Append(stream string, p *media.Packet) error {
 		r.pendingSince = now
 	}
 	r.pending = append(r.pending, pendingPacket{
-		st: st, index: st.next, record: record, key: p.Key, capture: p.CaptureTime.UnixNano(),
+		st: st, index: st.next, record: record, payload: len(p.Data), key: p.Key, capture: p.CaptureTime.UnixNano(),
 	})
 	r.pendingBytes += len(record)
 	st.next++
@@ -84,7 +85,7 @@ func (r *Recording) checkPacket(st *streamState, p *media.Packet) error {
 	if t := p.CaptureTime; t.IsZero() || !time.Unix(0, t.UnixNano()).Equal(t) {
 		return r.errorf(ErrBadPacket, "stream %q: capture time %v is not in Unix nanoseconds' range", name, t)
 	}
-	if int64(len(p.Data)) > bolt.MaxValueSize-chunkHeaderSize-recordHeaderSize {
+	if int64(len(p.Data)) > bolt.MaxValueSize-chunkHeaderSize-maxRecordHeaderSize {
 		return r.errorf(ErrBadPacket, "stream %q: %d bytes of data, more than bbolt stores in a value", name, len(p.Data))
 	}
 	return nil
@@ -251,6 +252,6 @@ func (bs *batchStream) index(pp pendingPacket) error {
 		bs.counters.gops++
 	}
 	bs.counters.packets++
-	bs.counters.payload += int64(len(pp.record) - recordHeaderSize)
+	bs.counters.payload += int64(pp.payload)
 	return nil
 }

@@ -111,7 +111,8 @@ func BenchmarkSeek(b *testing.B) {
 // delta), and of ~1.2 KB (what gopline's H.264 makes of the seed's clip),
 // committed as a recorder that keeps up does (30 packets a commit) and as
 // a live camera's recorder does (3 packets, 100 ms of a 30 fps camera, a
-// commit); and the two cases of TestFileStaysWithinTenPercentOfItsPayload.
+// commit); five minutes at 30 fps (9000 packets) of ~1.2, ~3 and ~20 KB;
+// and the two cases of TestFileStaysWithinTenPercentOfItsPayload.
 func BenchmarkFileOverhead(b *testing.B) {
 	type bench struct {
 		name    string
@@ -119,14 +120,14 @@ func BenchmarkFileOverhead(b *testing.B) {
 		packets []*media.Packet
 	}
 	var benches []bench
-	for _, size := range []int{3000, 1200} {
+	for _, c := range []struct{ n, size int }{{150, 3000}, {150, 1200}, {9000, 1200}, {9000, 3000}, {9000, 20000}} {
 		s := newSynth()
-		s.gop, s.size = 30, size*30/32 // keyframes at 3x: the mean is size
+		s.gop, s.size = 30, c.size*30/32 // keyframes at 3x: the mean is size
 		var packets []*media.Packet
-		for i := range 150 {
+		for i := range c.n {
 			packets = append(packets, s.packet(i))
 		}
-		benches = append(benches, bench{fmt.Sprintf("150x%dB", size), cameraInfo(), packets})
+		benches = append(benches, bench{fmt.Sprintf("%dx%dB", c.n, c.size), cameraInfo(), packets})
 	}
 	benches = append(benches,
 		bench{"h264-vtest", cameraInfo(), vtestH264()},

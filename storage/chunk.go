@@ -20,10 +20,13 @@ const chunkVersion = 1
 //	     0    1 chunk version (1)
 //	     1    . records, back to back, each as encodeRecord makes it
 //
-// A record's length is its header's data length plus the header, so the
-// records need no framing of their own, and the last one ends exactly at the
-// end of the value. A chunk needs no count either: the keys give it (a chunk
-// ends where the next begins), and a stream's last chunk is walked to its end.
+// A record's header says how long the record is (record.go), so the records
+// need no framing of their own, and the last one ends exactly at the end of
+// the value. A chunk needs no count either: the keys give it (a chunk ends
+// where the next begins), and a stream's last chunk is walked to its end. A
+// chunk may hold records of both versions: a writer that opens a file of
+// format version 2 appends version 2 records to its open chunk of version 1
+// records.
 const chunkHeaderSize = 1
 
 // maxChunkBytes closes a chunk: a record joins the stream's open chunk only
@@ -113,14 +116,15 @@ func (w *chunkWalker) next() (record []byte, ok bool) {
 
 // decodeChunk decodes the records of chunk b from the from-th on (it steps
 // over the records before without reading their data) and calls fn with each
-// record's position j in the chunk and its packet, or the error that says
-// what is wrong with the record. fn returns false to stop. decodeChunk
-// returns the number of records it stepped through, and an error when the
-// framing broke after them: the n-th record and all after it are lost. Its
-// errors say only what is wrong, for callers that wrap them with where the
-// chunk lies. It does not modify b or retain it, and the packets own their
-// data, so b may be memory that bbolt owns only for a transaction.
-func decodeChunk(b []byte, from int, fn func(j int, p *media.Packet, err error) bool) (n int, err error) {
+// record's position j in the chunk, its size in bytes, and its packet, or
+// the error that says what is wrong with the record. fn returns false to
+// stop. decodeChunk returns the number of records it stepped through, and an
+// error when the framing broke after them: the n-th record and all after it
+// are lost. Its errors say only what is wrong, for callers that wrap them
+// with where the chunk lies. It does not modify b or retain it, and the
+// packets own their data, so b may be memory that bbolt owns only for a
+// transaction.
+func decodeChunk(b []byte, from int, fn func(j, size int, p *media.Packet, err error) bool) (n int, err error) {
 	w := walkChunk(b)
 	for {
 		rec, ok := w.next()
@@ -129,7 +133,7 @@ func decodeChunk(b []byte, from int, fn func(j int, p *media.Packet, err error) 
 		}
 		if j := w.n - 1; j >= from {
 			p, err := parseRecord(rec)
-			if !fn(j, p, err) {
+			if !fn(j, len(rec), p, err) {
 				return w.n, nil
 			}
 		}
@@ -172,9 +176,29 @@ func summarizeChunk(b []byte) chunkSummary {
 	return s
 }
 
-// chunkPayload is the data bytes of a chunk of n records: everything but the
-// chunk's and the records' headers. It needs no walk, so retention frees a
-// GOP without reading its pages.
-func chunkPayload(size int, n uint64) int64 {
-	return max(0, int64(size)-chunkHeaderSize-int64(n)*recordHeaderSize)
+// chunkPayload returns the data bytes of the n records of chunk b, read from
+// their headers: what retention takes off a stream's payload counter when it
+// deletes the chunk. Version 2 headers vary in size, so it walks them, which
+// reads the chunk's pages. The bytes of records whose headers do not read,
+// and those after a break in the framing, count less a minimal header per
+// record.
+func chunkPayload(b []byte, n uint64) int64 {
+	var payload, unread int64 = 0, int64(len(b)) - chunkHeaderSize
+	var read uint64
+	w := walkChunk(b)
+	for {
+		rec, ok := w.next()
+		if !ok {
+			break
+		}
+		if r, ok := summarizeRecord(rec); ok {
+			payload += int64(r.payload)
+			unread -= int64(len(rec))
+			read++
+		}
+	}
+	if read < n {
+		unread -= int64(min(n-read, uint64(len(b)))) * minRecordHeaderSizeV2
+	}
+	return payload + max(0, unread)
 }

@@ -37,18 +37,34 @@ func chunkCases() map[string][]*media.Packet {
 
 // encodeChunk makes the chunk of packets, as writeChunks does.
 func encodeChunk(packets []*media.Packet) []byte {
-	b := newChunk(encodeRecord(packets[0]))
-	for _, p := range packets[1:] {
-		b = append(b, encodeRecord(p)...)
+	return encodeChunkAs(packets, func(int) byte { return recordVersion })
+}
+
+// encodeChunkAs makes the chunk of packets with the j-th packet's record in
+// version(j).
+func encodeChunkAs(packets []*media.Packet, version func(j int) byte) []byte {
+	b := newChunk(encodeRecordAs(version(0), packets[0]))
+	for j, p := range packets[1:] {
+		b = append(b, encodeRecordAs(version(j+1), p)...)
 	}
 	return b
 }
 
+// chunkEncodings are the ways a chunk's records are written: all in the
+// version this gopline writes, all in version 1 (a format version 2 file),
+// or version 1 then version 2 (the open chunk of a version 2 file that a
+// writer upgraded and appended to).
+var chunkEncodings = map[string]func(j int) byte{
+	"v2":       func(int) byte { return recordVersion2 },
+	"v1":       func(int) byte { return recordVersion1 },
+	"v1 to v2": func(j int) byte { return byte(min(j+1, recordVersion2)) },
+}
+
 // decoded is what decodeChunk reported of one record.
 type decoded struct {
-	j   int
-	p   *media.Packet
-	err error
+	j, size int
+	p       *media.Packet
+	err     error
 }
 
 // decodeAll decodes b from record from on and checks what every decoder
@@ -58,8 +74,8 @@ func decodeAll(t *testing.T, b []byte, from int) ([]decoded, int, error) {
 	t.Helper()
 	in := append([]byte(nil), b...)
 	var got []decoded
-	n, err := decodeChunk(b, from, func(j int, p *media.Packet, err error) bool {
-		got = append(got, decoded{j, p, err})
+	n, err := decodeChunk(b, from, func(j, size int, p *media.Packet, err error) bool {
+		got = append(got, decoded{j, size, p, err})
 		return true
 	})
 	if !bytes.Equal(b, in) {
@@ -80,26 +96,38 @@ func decodeAll(t *testing.T, b []byte, from int) ([]decoded, int, error) {
 }
 
 func TestChunkRoundTripsItsPackets(t *testing.T) {
-	for name, packets := range chunkCases() {
-		b := encodeChunk(packets)
-		got, n, err := decodeAll(t, b, 0)
-		if err != nil || n != len(packets) {
-			t.Fatalf("%s: %d records, %v; want %d", name, n, err, len(packets))
-		}
-		for j, d := range got {
-			if d.err != nil || !bytes.Equal(encodeRecord(d.p), encodeRecord(packets[j])) {
-				t.Fatalf("%s: record %d decoded as %+v, %v", name, j, d.p, d.err)
+	for encoding, version := range chunkEncodings {
+		for name, packets := range chunkCases() {
+			name = encoding + " " + name
+			b := encodeChunkAs(packets, version)
+			got, n, err := decodeAll(t, b, 0)
+			if err != nil || n != len(packets) {
+				t.Fatalf("%s: %d records, %v; want %d", name, n, err, len(packets))
 			}
-		}
-		// The packets own their data.
-		b[len(b)-1] ^= 0xff
-		if last := got[len(got)-1].p; last.Data[len(last.Data)-1] != packets[len(packets)-1].Data[len(last.Data)-1] {
-			t.Fatalf("%s: decoded data shares the chunk's memory", name)
-		}
-		s := summarizeChunk(encodeChunk(packets))
-		if s.records != len(packets) || s.broken || !s.tail || s.first.seq != packets[0].Seq ||
-			s.last.capture != packets[len(packets)-1].CaptureTime.UnixNano() {
-			t.Fatalf("%s: summary %+v", name, s)
+			size, payload := chunkHeaderSize, 0
+			for j, d := range got {
+				want := encodeRecordAs(version(j), packets[j])
+				if d.err != nil || !bytes.Equal(encodeRecordAs(version(j), d.p), want) || d.size != len(want) {
+					t.Fatalf("%s: record %d decoded as %+v of %d bytes, %v", name, j, d.p, d.size, d.err)
+				}
+				size, payload = size+d.size, payload+len(d.p.Data)
+			}
+			if size != len(b) {
+				t.Fatalf("%s: records of %d bytes in a chunk of %d", name, size, len(b))
+			}
+			if got := chunkPayload(b, uint64(len(packets))); got != int64(payload) {
+				t.Fatalf("%s: chunkPayload %d, want %d", name, got, payload)
+			}
+			// The packets own their data.
+			b[len(b)-1] ^= 0xff
+			if last := got[len(got)-1].p; last.Data[len(last.Data)-1] != packets[len(packets)-1].Data[len(last.Data)-1] {
+				t.Fatalf("%s: decoded data shares the chunk's memory", name)
+			}
+			s := summarizeChunk(encodeChunkAs(packets, version))
+			if s.records != len(packets) || s.broken || !s.tail || s.first.seq != packets[0].Seq ||
+				s.last.capture != packets[len(packets)-1].CaptureTime.UnixNano() {
+				t.Fatalf("%s: summary %+v", name, s)
+			}
 		}
 	}
 }
@@ -115,64 +143,97 @@ func TestDecodeChunkStartsAtFromAndStopsWhenTold(t *testing.T) {
 		t.Fatalf("from past the end: %d, %v", n, err)
 	}
 	calls := 0
-	n, err = decodeChunk(b, 0, func(int, *media.Packet, error) bool { calls++; return calls < 2 })
+	n, err = decodeChunk(b, 0, func(int, int, *media.Packet, error) bool { calls++; return calls < 2 })
 	if calls != 2 || n != 2 || err != nil {
 		t.Fatalf("stopped after %d calls, %d records, %v; want 2, 2, nil", calls, n, err)
 	}
 }
 
+// recordStarts returns where each record of chunk b starts.
+func recordStarts(b []byte) []int {
+	var start []int
+	for off := chunkHeaderSize; off < len(b); {
+		start = append(start, off)
+		n, err := recordLength(b[off:])
+		if err != nil {
+			panic(err)
+		}
+		off += n
+	}
+	return start
+}
+
 func TestDecodeChunkReportsDamage(t *testing.T) {
 	packets := chunkCases()["h264 keyframe, deltas"]
-	good := encodeChunk(packets)
-	// start[j] is where record j starts.
-	var start []int
-	for off := chunkHeaderSize; off < len(good); off += recordHeaderSize + int(binary.BigEndian.Uint32(good[off+lengthOffset:])) {
-		start = append(start, off)
-	}
-	for _, tc := range []struct {
-		name    string
-		damage  func(b []byte) []byte
-		corrupt []int // records that do not decode
-		framed  int   // records before the framing breaks; -1 when it holds
-	}{
-		{"empty", func(b []byte) []byte { return nil }, nil, 0},
-		{"chunk version 2", func(b []byte) []byte { b[0] = 2; return b }, nil, 0},
-		{"no record", func(b []byte) []byte { return b[:chunkHeaderSize] }, nil, 0},
-		{"last record cut short", func(b []byte) []byte { return b[:len(b)-1] }, nil, 3},
-		{"a byte too many", func(b []byte) []byte { return append(b, 0) }, nil, 4},
-		{"flipped data bit", func(b []byte) []byte { b[start[2]-1] ^= 1; return b }, []int{1}, -1},
-		{"flipped seq bit", func(b []byte) []byte { b[start[2]+27] ^= 1; return b }, []int{2}, -1},
-		{"unknown record version", func(b []byte) []byte { b[start[1]] = 2; return b }, nil, 1},
-		{"data length past the end", func(b []byte) []byte {
-			binary.BigEndian.PutUint32(b[start[3]+lengthOffset:], 1<<20)
-			return b
-		}, nil, 3},
-		{"unknown flag", func(b []byte) []byte {
-			b[start[0]+1] |= 0x80
-			binary.BigEndian.PutUint32(b[start[0]+crcOffset:], recordCRC(b[start[0]:start[1]]))
-			return b
-		}, []int{0}, -1},
-	} {
-		b := tc.damage(append([]byte(nil), good...))
-		got, n, err := decodeAll(t, b, 0)
-		if tc.framed < 0 && (err != nil || n != len(packets)) || tc.framed >= 0 && (err == nil || n != tc.framed) {
-			t.Errorf("%s: %d records stepped through, %v; want framing to break after %d", tc.name, n, err, tc.framed)
-			continue
-		}
-		for _, d := range got {
-			isCorrupt := false
-			for _, c := range tc.corrupt {
-				isCorrupt = isCorrupt || c == d.j
+	for encoding, version := range chunkEncodings {
+		good := encodeChunkAs(packets, version)
+		start := append(recordStarts(good), len(good)) // start[j] is where record j starts
+		record := func(b []byte, j int) []byte { return b[start[j]:start[j+1]] }
+		for _, tc := range []struct {
+			name    string
+			damage  func(b []byte) []byte
+			corrupt []int // records that do not decode
+			framed  int   // records before the framing breaks; -1 when it holds
+		}{
+			{"empty", func(b []byte) []byte { return nil }, nil, 0},
+			{"chunk version 2", func(b []byte) []byte { b[0] = 2; return b }, nil, 0},
+			{"no record", func(b []byte) []byte { return b[:chunkHeaderSize] }, nil, 0},
+			{"last record cut short", func(b []byte) []byte { return b[:len(b)-1] }, nil, 3},
+			{"a byte too many", func(b []byte) []byte { return append(b, 0) }, nil, 4},
+			{"flipped data bit", func(b []byte) []byte { b[start[2]-1] ^= 1; return b }, []int{1}, -1},
+			{"flipped epoch bit", func(b []byte) []byte {
+				epochEnd := 20 // version 1
+				if h, _ := readRecord(record(b, 2)); b[start[2]] == recordVersion2 {
+					epochEnd = h.crcAt
+				}
+				b[start[2]+epochEnd-1] ^= 1
+				return b
+			}, []int{2}, -1},
+			{"unknown record version", func(b []byte) []byte { b[start[1]] = 9; return b }, nil, 1},
+			{"length past the end", func(b []byte) []byte {
+				if b[start[3]] == recordVersion1 {
+					binary.BigEndian.PutUint32(b[start[3]+lengthOffsetV1:], 1<<20)
+				} else {
+					b[start[3]+1] = 0x7f // records of chunkCases are shorter
+				}
+				return b
+			}, nil, 3},
+			{"unknown flag", func(b []byte) []byte {
+				rec := record(b, 0)
+				flags := 1
+				if rec[0] == recordVersion2 {
+					flags = v2Field(rec, 0)
+				}
+				rec[flags] |= 0x80
+				withCRC(rec)
+				return b
+			}, []int{0}, -1},
+		} {
+			name := encoding + " " + tc.name
+			b := tc.damage(append([]byte(nil), good...))
+			got, n, err := decodeAll(t, b, 0)
+			if tc.framed < 0 && (err != nil || n != len(packets)) || tc.framed >= 0 && (err == nil || n != tc.framed) {
+				t.Errorf("%s: %d records stepped through, %v; want framing to break after %d", name, n, err, tc.framed)
+				continue
 			}
-			if isCorrupt != (d.err != nil) {
-				t.Errorf("%s: record %d: %v, corrupt %v", tc.name, d.j, d.err, isCorrupt)
+			for _, d := range got {
+				isCorrupt := false
+				for _, c := range tc.corrupt {
+					isCorrupt = isCorrupt || c == d.j
+				}
+				if isCorrupt != (d.err != nil) {
+					t.Errorf("%s: record %d: %v, corrupt %v", name, d.j, d.err, isCorrupt)
+				}
+				if d.err == nil && !bytes.Equal(encodeRecordAs(version(d.j), d.p), encodeRecordAs(version(d.j), packets[d.j])) {
+					t.Errorf("%s: record %d decoded wrong", name, d.j)
+				}
 			}
-			if d.err == nil && !bytes.Equal(encodeRecord(d.p), encodeRecord(packets[d.j])) {
-				t.Errorf("%s: record %d decoded wrong", tc.name, d.j)
+			if s := summarizeChunk(b); s.records != n || s.broken != (err != nil) {
+				t.Errorf("%s: summary of %d records, broken %v; decoder stepped through %d, %v", name, s.records, s.broken, n, err)
 			}
-		}
-		if s := summarizeChunk(b); s.records != n || s.broken != (err != nil) {
-			t.Errorf("%s: summary of %d records, broken %v; decoder stepped through %d, %v", tc.name, s.records, s.broken, n, err)
+			if p := chunkPayload(b, uint64(len(packets))); p < 0 || p > int64(len(b)) {
+				t.Errorf("%s: chunkPayload %d of a %d-byte chunk", name, p, len(b))
+			}
 		}
 	}
 }
@@ -185,10 +246,12 @@ func TestDecodeChunkReportsDamage(t *testing.T) {
 // with the checksum of every record it frames made right, so that the
 // fuzzer reaches the checks behind the checksums.
 func FuzzDecodeChunk(f *testing.F) {
-	for _, packets := range chunkCases() {
-		b := encodeChunk(packets)
-		f.Add(b)
-		f.Add(b[:len(b)-1])
+	for _, version := range chunkEncodings {
+		for _, packets := range chunkCases() {
+			b := encodeChunkAs(packets, version)
+			f.Add(b)
+			f.Add(b[:len(b)-1])
+		}
 	}
 	f.Add([]byte{})
 	f.Add([]byte{chunkVersion})
@@ -201,7 +264,9 @@ func FuzzDecodeChunk(f *testing.F) {
 			if !ok {
 				break
 			}
-			binary.BigEndian.PutUint32(rec[crcOffset:], recordCRC(rec))
+			if h, err := readRecord(rec); err == nil {
+				binary.BigEndian.PutUint32(rec[h.crcAt:], recordCRC(rec[:h.crcAt], rec[h.size:]))
+			}
 		}
 		checkDecodeChunk(t, fixed)
 	})
@@ -222,6 +287,7 @@ func checkDecodeChunk(t *testing.T, b []byte) {
 		return
 	}
 	var packets []*media.Packet
+	var versions []byte
 	for _, d := range got {
 		if d.err != nil {
 			return
@@ -234,7 +300,17 @@ func checkDecodeChunk(t *testing.T, b []byte) {
 	if len(packets) == 0 {
 		t.Fatalf("decoded no record from %x, and no error", b)
 	}
-	if again := encodeChunk(packets); !bytes.Equal(again, b) {
+	for _, off := range recordStarts(b) {
+		versions = append(versions, b[off])
+	}
+	var payload int64
+	for _, p := range packets {
+		payload += int64(len(p.Data))
+	}
+	if got := chunkPayload(b, uint64(len(packets))); got != payload {
+		t.Fatalf("chunkPayload %d, want %d", got, payload)
+	}
+	if again := encodeChunkAs(packets, func(j int) byte { return versions[j] }); !bytes.Equal(again, b) {
 		t.Fatalf("decoded %x, which encodes to %x", b, again)
 	}
 }

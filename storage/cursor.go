@@ -230,11 +230,11 @@ func (c *Cursor) fill() error {
 // the batch is full, and returns the bytes it added to the batch's bytes.
 func (c *Cursor) read(ch storedChunk, bytes int) int {
 	added := 0
-	add := func(it cursorItem) bool {
+	add := func(it cursorItem, size int) bool {
 		c.buf = append(c.buf, it)
 		c.next = it.index + 1
 		if it.p != nil {
-			added += recordHeaderSize + len(it.p.Data)
+			added += size
 		}
 		return len(c.buf) < c.batch && bytes+added < cursorBatchBytes
 	}
@@ -247,12 +247,12 @@ func (c *Cursor) read(ch storedChunk, bytes int) int {
 	if skip > uint64(len(ch.b)) {
 		return 0 // the chunk ends before c.next: no record is that short
 	}
-	n, err := decodeChunk(ch.b, int(skip), func(j int, p *media.Packet, err error) bool {
-		return add(cursorItem{index: ch.first + uint64(j), p: p, err: err})
+	n, err := decodeChunk(ch.b, int(skip), func(j, size int, p *media.Packet, err error) bool {
+		return add(cursorItem{index: ch.first + uint64(j), p: p, err: err}, size)
 	})
 	if i := ch.first + uint64(n); err != nil && i >= c.next {
 		// The records from i on are lost; report them once.
-		add(cursorItem{index: i, err: err})
+		add(cursorItem{index: i, err: err}, 0)
 	}
 	return added
 }

@@ -67,9 +67,12 @@
 // for the durable QoS cache of the PERSISTENT durability (the latest GOP of
 // each topic, kept across restarts of the publishing process): this version
 // creates it empty and reads nothing from it. Each packet is stored as a
-// versioned record: a 52-byte big-endian header (record version, flags,
-// codec, pixel format, width, height, epoch, seq, GOP, capture time in Unix
-// nanoseconds, data length, CRC-32C) then the data.
+// versioned record: a header (record version, the record's length, flags,
+// codec, pixel format, width, height, seq, its distance from its GOP's
+// keyframe, capture time in Unix nanoseconds, epoch, CRC-32C), then the
+// data. The header's integers are varints, so it takes about 34 bytes; files
+// of format version 2 hold records of version 1, whose fixed header takes 52
+// bytes. Each record is decodable on its own and carries its own checksum.
 //
 // A stream's records are packed into chunks of consecutive packets, each
 // stored under the index of its first packet. A chunk never spans two GOPs:
@@ -96,18 +99,18 @@
 //
 // A file is larger than its payload: bbolt rounds each chunk up to whole
 // pages (1 KiB in new files, which wastes less than bbolt's usual 4 KiB), a
-// packet costs its 52-byte header, and a file has fixed costs: bbolt's two
-// meta pages and freelist, a page for the root and one per stream, and the
-// copies of those that the last commit freed, 8 KiB for one stream.
-// Measured after Close (TestFileStaysWithinTenPercentOfItsPayload,
-// BenchmarkFileOverhead): the 150-frame benchmark clip at 320x240 takes 1.10
+// packet costs its header (about 34 bytes), and a file has fixed costs:
+// bbolt's two meta pages and freelist, a page for the root and one per
+// stream, and the copies of those that the last commit freed, 8 KiB for one
+// stream. Measured after Close (TestFileStaysWithinTenPercentOfItsPayload,
+// BenchmarkFileOverhead): the 150-frame benchmark clip at 320x240 takes 1.07
 // times its payload as H.264 (packets of ~1.2 KB, 200 KB in all) and 1.04 as
-// JPEG (~14 KB) when committed 30 packets at a time, and about 1.25 as H.264
+// JPEG (~14 KB) when committed 30 packets at a time, and about 1.2 as H.264
 // when committed 3 at a time, as a live 30 fps camera's recorder does: a
 // short recording of small packets feels the fixed costs, and small commits
 // leave free pages behind, since bbolt frees the old copy of each chunk a
-// commit rewrites. Five minutes of such packets take 1.06 to 1.11 times
-// their payload, of 3 KB packets 1.03 to 1.06, of 20 KB 1.01. Streams of
+// commit rewrites. Five minutes of such packets take 1.05 to 1.09 times
+// their payload, of 3 KB packets 1.03 to 1.07, of 20 KB 1.01. Streams of
 // small pictures that are all keyframes (JPEG of 2 KB) take about 1.4 times
 // theirs, since each picture is a chunk of its own.
 //
@@ -116,7 +119,10 @@
 // (ErrNotRecording); a recording of a newer format version
 // (ErrNewerVersion) or of the older version 1, which stored each packet as a
 // value of its own (ErrOlderVersion); and a truncated file or damaged
-// metadata (ErrCorruptFile). It reads the metadata and each stream's last
+// metadata (ErrCorruptFile). It reads format versions 2 and 3 (the current
+// one, with the shorter records). Opening a version 2 file for writing
+// raises its version to 3 first, so that a gopline that reads only version 2
+// refuses the file as newer rather than meeting records it cannot read. It reads the metadata and each stream's last
 // chunk, not every page, so damage deeper in the file shows when it is read.
 // A bbolt file with no buckets at all, which is what a creation cut short
 // leaves, is initialized as a new recording.

@@ -8,13 +8,26 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// formatVersion is the recording format this version of gopline writes and
-// the only one it reads. A recording whose meta bucket holds a larger version
-// is refused with ErrNewerVersion, a smaller one with ErrOlderVersion.
-// Version 1 stored each packet as a value of its own, with a time index;
-// version 2 packs a stream's packets into chunks (chunk.go) and finds times
-// through the keyframe index and the records.
-const formatVersion = 2
+// formatVersion is the recording format this version of gopline writes.
+// It reads versions oldestFormatVersion to formatVersion; a recording whose
+// meta bucket holds a larger version is refused with ErrNewerVersion, a
+// smaller one with ErrOlderVersion. The versions:
+//
+//  1. Each packet a value of its own, with a time index. No longer read.
+//  2. A stream's packets packed into chunks (chunk.go), times found through
+//     the keyframe index and the records; records of version 1 (52-byte
+//     headers, record_v1.go).
+//  3. As 2, with records of version 2 (varint headers of about 34 bytes,
+//     record_v2.go) and of version 1, which a version 2 file brings along.
+//
+// A writer that opens a version 2 file raises its version to 3 before it
+// appends anything (upgradeFormat), so that a gopline that reads only
+// version 2 refuses the file as newer instead of reporting its version 2
+// records as corrupt.
+const (
+	formatVersion       = 3
+	oldestFormatVersion = 2
+)
 
 // The file's layout. Top-level buckets:
 //

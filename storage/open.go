@@ -51,12 +51,14 @@ func (r *Recording) open() error {
 	r.file = file
 	fresh := false
 	err = r.view(func(tx *bolt.Tx) error { return r.load(tx, &fresh) })
-	if err == nil && fresh {
-		if r.cfg.readOnly {
-			err = r.errorf(ErrNotRecording, "a bbolt file with no buckets")
-		} else {
-			err = r.initialize()
-		}
+	switch {
+	case err != nil:
+	case fresh && r.cfg.readOnly:
+		err = r.errorf(ErrNotRecording, "a bbolt file with no buckets")
+	case fresh:
+		err = r.initialize()
+	case !r.cfg.readOnly && r.version < formatVersion:
+		err = r.upgradeFormat()
 	}
 	if err != nil {
 		_ = r.db.Close()
@@ -153,11 +155,11 @@ func (r *Recording) load(tx *bolt.Tx, fresh *bool) error {
 	if len(v) != 4 || binary.BigEndian.Uint32(v) == 0 {
 		return r.errorf(ErrCorruptFile, "format version %x", v)
 	}
-	switch version := binary.BigEndian.Uint32(v); {
-	case version > formatVersion:
-		return r.errorf(ErrNewerVersion, "format version %d; this gopline reads version %d", version, formatVersion)
-	case version < formatVersion:
-		return r.errorf(ErrOlderVersion, "format version %d; this gopline reads version %d", version, formatVersion)
+	switch r.version = binary.BigEndian.Uint32(v); {
+	case r.version > formatVersion:
+		return r.errorf(ErrNewerVersion, "format version %d; this gopline reads versions %d to %d", r.version, oldestFormatVersion, formatVersion)
+	case r.version < oldestFormatVersion:
+		return r.errorf(ErrOlderVersion, "format version %d; this gopline reads versions %d to %d", r.version, oldestFormatVersion, formatVersion)
 	}
 	c := meta.Get([]byte(keyCreated))
 	if len(c) != 8 {
@@ -213,9 +215,26 @@ func loadStream(tx *bolt.Tx, name string) (*streamState, error) {
 	return st, nil
 }
 
+// upgradeFormat raises the format version of a file opened for writing to
+// formatVersion, in a transaction of its own before any Append: the records
+// this gopline writes are of a version that older ones do not read, and a
+// file that holds some must say so. Reading needs no upgrade: this gopline
+// reads the records of every version it opens.
+func (r *Recording) upgradeFormat() error {
+	err := r.update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket([]byte(bucketMeta))
+		return meta.Put([]byte(keyVersion), binary.BigEndian.AppendUint32(nil, formatVersion))
+	})
+	if err != nil {
+		return fmt.Errorf("storage: %s: raise format version %d to %d: %w", r.path, r.version, formatVersion, err)
+	}
+	r.version = formatVersion
+	return nil
+}
+
 // initialize writes the metadata of a new recording.
 func (r *Recording) initialize() error {
-	r.created = r.cfg.clock()
+	r.created, r.version = r.cfg.clock(), formatVersion
 	err := r.update(func(tx *bolt.Tx) error {
 		meta, err := tx.CreateBucketIfNotExists([]byte(bucketMeta))
 		if err != nil {

@@ -97,6 +97,12 @@ func TestOpenRejectsFilesThatAreNotGoodRecordings(t *testing.T) {
 				return tx.Bucket([]byte("meta")).Put([]byte("version"), binary.BigEndian.AppendUint32(nil, 7))
 			})
 		}, storage.ErrNewerVersion},
+		{"the format version after this gopline's", func(t *testing.T, path string) {
+			writeRecording(t, path, 3)
+			editBolt(t, path, func(tx *bolt.Tx) error {
+				return tx.Bucket([]byte("meta")).Put([]byte("version"), binary.BigEndian.AppendUint32(nil, 4))
+			})
+		}, storage.ErrNewerVersion},
 		{"an older format version", func(t *testing.T, path string) {
 			writeRecording(t, path, 3)
 			editBolt(t, path, func(tx *bolt.Tx) error {
@@ -208,32 +214,19 @@ func editChunks(t *testing.T, path string, edit map[uint64]func(chunk []byte) []
 	})
 }
 
-// recordAt returns where the j-th record of a chunk starts and ends: after
-// the chunk's version byte, each record is a 52-byte header, whose bytes 44
-// to 47 hold its data length, and the data.
-func recordAt(chunk []byte, j int) (start, end int) {
-	for start = 1; ; start = end {
-		end = start + 52 + int(binary.BigEndian.Uint32(chunk[start+44:]))
-		if j == 0 {
-			return start, end
-		}
-		j--
-	}
-}
-
 func TestCorruptRecordIsReportedAndSkipped(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "rec.gopline")
 	writeRecording(t, path, 40) // GOPs of 10 packets: chunks at 0, 10, 20 and 30
 	editChunks(t, path, map[uint64]func([]byte) []byte{
 		0: func(c []byte) []byte {
-			start, _ := recordAt(c, 3)
-			c[start+27] ^= 1 // a flipped bit in the seq: the checksum fails
-			_, end := recordAt(c, 5)
+			_, epoch, _ := storage.RecordBounds(c, 3)
+			c[epoch] ^= 1 // a flipped bit in the epoch: the checksum fails
+			_, _, end := storage.RecordBounds(c, 5)
 			c[end-1] ^= 1 // a flipped bit in the data
 			return c
 		},
 		10: func(c []byte) []byte {
-			start, _ := recordAt(c, 2)
+			start, _, _ := storage.RecordBounds(c, 2)
 			c[start] = 9 // an unknown record version: where it ends is unknown
 			return c
 		},

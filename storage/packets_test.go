@@ -125,8 +125,8 @@ func TestChunksHoldOneGOPWithinTheirBounds(t *testing.T) {
 				t.Errorf("%d chunks, want %d", len(chunks), tc.chunks)
 			}
 			maxCommit := 0
-			for _, n := range tc.sizes {
-				maxCommit = max(maxCommit, (recordHeaderSize+n)*tc.batch)
+			for _, p := range packets {
+				maxCommit = max(maxCommit, len(encodeRecord(p))*tc.batch)
 			}
 			next, most := uint64(0), 0
 			for _, ch := range chunks {

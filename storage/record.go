@@ -1,7 +1,6 @@
 package storage
 
 import (
-	"encoding/binary"
 	"fmt"
 	"hash/crc32"
 	"time"
@@ -9,74 +8,101 @@ import (
 	"github.com/gopline/gopline/media"
 )
 
-// recordVersion is the first byte of every packet record this version of
-// gopline writes. A reader rejects records of any other version.
-const recordVersion = 1
-
-// recordHeaderSize is the size of a version 1 record's fixed header, which
-// comes in front of the packet's data. All integers are big-endian:
+// A record holds one packet: a header, then the packet's data. Its first
+// byte is the record version, which says how the rest is laid out. This
+// version of gopline writes version 2 (record_v2.go) and reads versions 1
+// (record_v1.go, written by format version 2 files) and 2. A record of any
+// other version does not say where it ends.
 //
-//	offset size field
-//	     0    1 record version (1)
-//	     1    1 flags: bit 0 = keyframe; the other bits are zero
-//	     2    1 codec (media.Codec)
-//	     3    1 pixel format (media.PixelFormat)
-//	     4    4 width
-//	     8    4 height
-//	    12    8 epoch
-//	    20    8 seq
-//	    28    8 gop
-//	    36    8 capture time, Unix nanoseconds (signed)
-//	    44    4 data length
-//	    48    4 CRC-32C (Castagnoli) of bytes 0..47 and of the data
-//	    52    n data
-//
-// bbolt checksums only its meta pages, so the CRC is what tells a damaged
-// record from a good one.
-const recordHeaderSize = 52
-
+// Every version's header carries a CRC-32C (Castagnoli) of the header and
+// the data: bbolt checksums only its meta pages, so the CRC is what tells a
+// damaged record from a good one.
 const (
-	flagKey      = 1 << 0
-	knownFlags   = flagKey
-	crcOffset    = 48
-	lengthOffset = 44
+	recordVersion1 = 1
+	recordVersion2 = 2
+	recordVersion  = recordVersion2 // the version encodeRecord writes
 )
 
-// encodeRecord returns the record of p in a new slice. p must have passed
-// checkPacket.
-func encodeRecord(p *media.Packet) []byte {
-	b := make([]byte, recordHeaderSize+len(p.Data))
-	b[0] = recordVersion
-	if p.Key {
-		b[1] |= flagKey
-	}
-	b[2] = byte(p.Codec)
-	b[3] = byte(p.Format)
-	binary.BigEndian.PutUint32(b[4:], uint32(p.Width))
-	binary.BigEndian.PutUint32(b[8:], uint32(p.Height))
-	binary.BigEndian.PutUint64(b[12:], p.Epoch)
-	binary.BigEndian.PutUint64(b[20:], p.Seq)
-	binary.BigEndian.PutUint64(b[28:], p.GOP)
-	binary.BigEndian.PutUint64(b[36:], uint64(p.CaptureTime.UnixNano()))
-	binary.BigEndian.PutUint32(b[lengthOffset:], uint32(len(p.Data)))
-	copy(b[recordHeaderSize:], p.Data)
-	binary.BigEndian.PutUint32(b[crcOffset:], recordCRC(b))
-	return b
+// maxRecordHeaderSize bounds the header of a record of any version: a
+// version 2 header with every field at its longest (version 1's is 52
+// bytes).
+const maxRecordHeaderSize = maxRecordHeaderSizeV2
+
+const (
+	flagKey    = 1 << 0
+	knownFlags = flagKey
+)
+
+// recordHeader is a record's header, read and range-checked, but with its
+// checksum not yet compared with the record's bytes.
+type recordHeader struct {
+	size    int // the header's bytes, up to the data
+	crcAt   int // where the CRC field starts; the CRC covers the bytes before it and the data
+	crc     uint32
+	flags   byte
+	codec   media.Codec
+	format  media.PixelFormat
+	width   int
+	height  int
+	epoch   uint64
+	seq     uint64
+	gop     uint64
+	capture int64 // Unix nanoseconds
 }
 
-// recordCRC is the checksum of a record's header (without the CRC field) and
-// data.
-func recordCRC(b []byte) uint32 {
+// recordLength returns the length of the record that b starts with, header
+// and data, as its header says. It fails when b is too short for that, or
+// when the record's version is unknown, since another version's header may be
+// laid out differently. b may run on past the record (a chunk's later
+// records).
+func recordLength(b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, fmt.Errorf("no byte left for a record")
+	}
+	switch b[0] {
+	case recordVersion1:
+		return recordLengthV1(b)
+	case recordVersion2:
+		return recordLengthV2(b)
+	}
+	return 0, fmt.Errorf("record version %d, want %d or %d", b[0], recordVersion1, recordVersion2)
+}
+
+// readRecord reads the header of b, which must be exactly one record, and
+// checks what can be checked without reading the data: its length, its
+// version, its fields' encoding and ranges, and its flags.
+func readRecord(b []byte) (recordHeader, error) {
+	n, err := recordLength(b)
+	if err != nil {
+		return recordHeader{}, err
+	}
+	if n != len(b) {
+		return recordHeader{}, fmt.Errorf("header says the record is %d bytes, it is %d", n, len(b))
+	}
+	var h recordHeader
+	if b[0] == recordVersion1 {
+		h = readHeaderV1(b)
+	} else if h, err = readHeaderV2(b); err != nil {
+		return recordHeader{}, err
+	}
+	if h.flags&^knownFlags != 0 {
+		return recordHeader{}, fmt.Errorf("unknown flags %#02x", h.flags)
+	}
+	return h, nil
+}
+
+// recordCRC is the checksum of a record: of its header up to the CRC field
+// and of its data.
+func recordCRC(head, data []byte) uint32 {
 	table := crc32.MakeTable(crc32.Castagnoli) // made once by hash/crc32, then shared
-	crc := crc32.Update(0, table, b[:crcOffset])
-	return crc32.Update(crc, table, b[recordHeaderSize:])
+	return crc32.Update(crc32.Update(0, table, head), table, data)
 }
 
 // decodeRecord decodes a record strictly: every byte must be accounted for,
-// the checksum must match, and the packet must pass media.Packet.Validate.
-// The returned packet's Data is a copy: b is not retained or modified, so b
-// may be memory that bbolt owns only for a transaction. Errors wrap
-// ErrCorruptRecord.
+// every field canonically encoded, the checksum must match, and the packet
+// must pass media.Packet.Validate. The returned packet's Data is a copy: b
+// is not retained or modified, so b may be memory that bbolt owns only for a
+// transaction. Errors wrap ErrCorruptRecord.
 func decodeRecord(b []byte) (*media.Packet, error) {
 	p, err := parseRecord(b)
 	if err != nil {
@@ -88,65 +114,32 @@ func decodeRecord(b []byte) (*media.Packet, error) {
 // parseRecord is decodeRecord with errors that say only what is wrong, for
 // callers that wrap them with where the record lies.
 func parseRecord(b []byte) (*media.Packet, error) {
-	if err := checkRecordHeader(b); err != nil {
+	h, err := readRecord(b)
+	if err != nil {
 		return nil, err
 	}
-	if got, want := binary.BigEndian.Uint32(b[crcOffset:]), recordCRC(b); got != want {
-		return nil, fmt.Errorf("checksum %08x, want %08x", want, got)
+	if want := recordCRC(b[:h.crcAt], b[h.size:]); h.crc != want {
+		return nil, fmt.Errorf("checksum %08x, want %08x", want, h.crc)
 	}
 	p := &media.Packet{
-		Codec:       media.Codec(b[2]),
-		Format:      media.PixelFormat(b[3]),
-		Key:         b[1]&flagKey != 0,
-		Width:       int(binary.BigEndian.Uint32(b[4:])),
-		Height:      int(binary.BigEndian.Uint32(b[8:])),
-		Epoch:       binary.BigEndian.Uint64(b[12:]),
-		Seq:         binary.BigEndian.Uint64(b[20:]),
-		GOP:         binary.BigEndian.Uint64(b[28:]),
-		CaptureTime: time.Unix(0, int64(binary.BigEndian.Uint64(b[36:]))),
-		Data:        append([]byte(nil), b[recordHeaderSize:]...),
+		Codec:       h.codec,
+		Format:      h.format,
+		Key:         h.flags&flagKey != 0,
+		Width:       h.width,
+		Height:      h.height,
+		Epoch:       h.epoch,
+		Seq:         h.seq,
+		GOP:         h.gop,
+		CaptureTime: time.Unix(0, h.capture),
+		Data:        append([]byte(nil), b[h.size:]...),
 	}
 	if p.Format != media.PixelFormatUnknown && !p.Format.Valid() {
-		return nil, fmt.Errorf("pixel format %d", b[3])
+		return nil, fmt.Errorf("pixel format %d", p.Format)
 	}
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
 	return p, nil
-}
-
-// checkRecordHeader checks what can be checked without reading the data:
-// the length, the version, the flags and the data length.
-func checkRecordHeader(b []byte) error {
-	n, err := recordLength(b)
-	if err != nil {
-		return err
-	}
-	if n != len(b) {
-		return fmt.Errorf("header says %d data bytes, record holds %d", n-recordHeaderSize, len(b)-recordHeaderSize)
-	}
-	if b[1]&^knownFlags != 0 {
-		return fmt.Errorf("unknown flags %#02x", b[1])
-	}
-	return nil
-}
-
-// recordLength returns the length of the record that b starts with, header
-// and data, as its header says. It fails when b is too short for that or for
-// a header, or when the record's version is unknown, since another version's
-// header may be laid out differently.
-func recordLength(b []byte) (int, error) {
-	if len(b) < recordHeaderSize {
-		return 0, fmt.Errorf("%d bytes, shorter than the %d-byte header", len(b), recordHeaderSize)
-	}
-	if b[0] != recordVersion {
-		return 0, fmt.Errorf("record version %d, want %d", b[0], recordVersion)
-	}
-	n := uint64(binary.BigEndian.Uint32(b[lengthOffset:])) + recordHeaderSize
-	if n > uint64(len(b)) {
-		return 0, fmt.Errorf("header says %d data bytes, %d are left", n-recordHeaderSize, len(b)-recordHeaderSize)
-	}
-	return int(n), nil
 }
 
 // recordSummary is what the writer, retention and the statistics need of a
@@ -157,19 +150,22 @@ type recordSummary struct {
 	seq     uint64
 	gop     uint64
 	epoch   uint64
+	payload int // data bytes
 }
 
-// summarizeRecord reads a record's header. ok is false when the header is
-// damaged.
+// summarizeRecord reads the header of b, which must be exactly one record.
+// ok is false when the header is damaged.
 func summarizeRecord(b []byte) (s recordSummary, ok bool) {
-	if checkRecordHeader(b) != nil {
+	h, err := readRecord(b)
+	if err != nil {
 		return s, false
 	}
 	return recordSummary{
-		key:     b[1]&flagKey != 0,
-		capture: int64(binary.BigEndian.Uint64(b[36:])),
-		epoch:   binary.BigEndian.Uint64(b[12:]),
-		seq:     binary.BigEndian.Uint64(b[20:]),
-		gop:     binary.BigEndian.Uint64(b[28:]),
+		key:     h.flags&flagKey != 0,
+		capture: h.capture,
+		seq:     h.seq,
+		gop:     h.gop,
+		epoch:   h.epoch,
+		payload: len(b) - h.size,
 	}, true
 }

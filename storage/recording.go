@@ -28,6 +28,7 @@ type Recording struct {
 	// it at Close.
 	file    *os.File
 	created time.Time
+	version uint32 // the file's format version
 	// opened is the clock's time at Open: the start of this writing session.
 	opened time.Time
 

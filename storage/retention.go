@@ -119,11 +119,12 @@ func (r *Recording) retain(tx *bolt.Tx, now time.Time) error {
 // its keyframe's index entries, and returns the payload bytes it freed. A
 // chunk never spans two GOPs, so g's chunks are those whose keys lie in
 // [g.first, g.next). Each chunk holds the packets up to the next chunk's key,
-// which gives its packet count and payload without reading its records.
+// which gives its packet count; its payload is read from its records' headers
+// (chunkPayload).
 func (r *Recording) deleteGOP(sb streamBuckets, name string, g gopBounds) (int64, error) {
 	type doomed struct {
 		first uint64
-		size  int
+		b     []byte // valid for the life of the transaction
 	}
 	var chunks []doomed
 	var freed, packets int64
@@ -133,7 +134,7 @@ func (r *Recording) deleteGOP(sb streamBuckets, name string, g gopBounds) (int64
 		ch, ok, err = cc.next()
 	}
 	for ; ok && ch.first < g.next; ch, ok, err = cc.next() {
-		chunks = append(chunks, doomed{ch.first, len(ch.b)})
+		chunks = append(chunks, doomed{ch.first, ch.b})
 	}
 	if err != nil {
 		return 0, r.errorf(ErrCorruptFile, "stream %q: %v", name, err)
@@ -143,7 +144,7 @@ func (r *Recording) deleteGOP(sb streamBuckets, name string, g gopBounds) (int64
 		if i+1 < len(chunks) {
 			end = chunks[i+1].first
 		}
-		freed += chunkPayload(c.size, end-c.first)
+		freed += chunkPayload(c.b, end-c.first)
 		packets += int64(end - c.first)
 		if err := sb.root.DeleteBucket(chunkKey(c.first)); err != nil {
 			return 0, err
