@@ -63,10 +63,9 @@
 // # The file
 //
 // A file holds a meta bucket (a magic string, the format version, the
-// creation time), one bucket per stream, and the qos-cache bucket, reserved
-// for the durable QoS cache of the PERSISTENT durability (the latest GOP of
-// each topic, kept across restarts of the publishing process): this version
-// creates it empty and reads nothing from it. Each packet is stored as a
+// creation time), one bucket per stream, and the qos-cache bucket: the
+// durable GOP cache of PERSISTENT topics (the latest GOP of each topic, kept
+// across restarts of the publishing node; see DurableCache). Each packet is stored as a
 // versioned record: a header (record version, the record's length, flags,
 // codec, pixel format, width, height, seq, its distance from its GOP's
 // keyframe, capture time in Unix nanoseconds, epoch, CRC-32C), then the

@@ -32,7 +32,7 @@ const (
 // The file's layout. Top-level buckets:
 //
 //	meta           magic, format version, creation time
-//	qos-cache      reserved for the durable QoS cache (empty in this version)
+//	qos-cache      the durable GOP cache of persistent topics: a bucket per topic (durable.go)
 //	stream:<name>  one bucket per stream, named by "stream:" and the stream's name
 //
 // In each stream's bucket:
