@@ -173,6 +173,24 @@ func TestPersistentTopicReplaysAfterARestart(t *testing.T) {
 		if !replayed[6].Replay.Last {
 			t.Fatal("the newest replayed packet is not marked last")
 		}
+		// The new run joins mid-GOP: its deltas cannot follow the stale
+		// GOP, so live delivery starts at its first keyframe.
+		s.epoch++
+		for i := 7; i < 13; i++ {
+			sys.Root.Send(topic, &transport.Publish{Packet: s.packet(i)})
+		}
+		var live []*media.Packet
+		for len(live) < 3 {
+			select {
+			case p := <-got:
+				live = append(live, p)
+			case <-time.After(10 * time.Second):
+				t.Fatalf("live after the stale replay: %v, want 10..12", seqsOf(live))
+			}
+		}
+		if !slices.Equal(seqsOf(live), []uint64{10, 11, 12}) || live[0].Replay.Replayed {
+			t.Fatalf("live after the stale replay: %v, want the new run from its keyframe 10", seqsOf(live))
+		}
 	})
 }
 

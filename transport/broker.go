@@ -209,8 +209,9 @@ func (b *broker) deliver(ctx actor.Context, s *subscriber, p *media.Packet) {
 // replay sends s the packets of gop, a replay from the topic's cache, each
 // marked on s's own copy of its header. It reports whether anything went.
 // When the replay does not reach up to the newest published packet (the
-// cache stopped at a hole or a bound), s waits for the next keyframe after
-// it, and the publishers are asked for one.
+// cache stopped at a hole or a bound, or holds a stale GOP from an earlier
+// run), s waits for the next live keyframe after it, and the publishers are
+// asked for one.
 func (b *broker) replay(ctx actor.Context, s *subscriber, gop []*media.Packet) bool {
 	if len(gop) == 0 {
 		return false
@@ -230,9 +231,9 @@ func (b *broker) replay(ctx actor.Context, s *subscriber, gop []*media.Packet) b
 	if sent == 0 {
 		return false
 	}
-	if last := gop[len(gop)-1]; b.lastPublished != nil && b.lastPublished != last &&
-		(last.Epoch != b.lastPublished.Epoch || last.Seq < b.lastPublished.Seq) {
-		// What was replayed does not continue into the next live packet.
+	if last, pub := gop[len(gop)-1], b.lastPublished; pub == nil || last.Epoch != pub.Epoch || last.Seq < pub.Seq {
+		// What was replayed does not continue into the next live packet
+		// (a stale GOP from an earlier run, or a cache that stopped short).
 		s.window.Resync()
 		b.forwardKeyframeRequest(ctx)
 	}
