@@ -108,6 +108,10 @@ type broker struct {
 // checkMsg wakes the broker to check deadlines and leases.
 type checkMsg struct{}
 
+// publisherGone follows a publisher's Terminated through the mailbox, so
+// that a PublisherLeft it sent before it stopped is handled first.
+type publisherGone struct{ pid *actor.PID }
+
 // Receive implements actor.Actor.
 func (b *broker) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
@@ -134,6 +138,8 @@ func (b *broker) Receive(ctx actor.Context) {
 		b.check(ctx)
 	case *actor.Terminated:
 		b.terminated(ctx, m.Who)
+	case *publisherGone:
+		b.publisherGone(ctx, m.pid)
 	case *actor.Started:
 		if b.started {
 			b.restarted()
@@ -518,6 +524,15 @@ func (b *broker) terminated(ctx actor.Context, pid *actor.PID) {
 	if b.removeSubscriber(pid) {
 		b.log.Debug().Str("subscriber", pid.String()).Msg("subscriber stopped")
 	}
+	if _, ok := b.pubs[keyOf(pid)]; ok {
+		// Terminated is a system message and overtakes the user messages
+		// in the mailbox: a PublisherLeft may be waiting there.
+		ctx.Send(ctx.Self(), &publisherGone{pid: pid})
+	}
+}
+
+// publisherGone handles a publisher that stopped without leaving first.
+func (b *broker) publisherGone(ctx actor.Context, pid *actor.PID) {
 	if ps, ok := b.pubs[keyOf(pid)]; ok {
 		if !ps.lost {
 			b.livelinessLost(ctx, ps, "publisher stopped")

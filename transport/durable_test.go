@@ -305,3 +305,38 @@ func TestSlowDurableSubscribersAlwaysDecode(t *testing.T) {
 		}
 	}
 }
+
+// A publisher that leaves and then stops has not lost its liveliness: its
+// Terminated overtakes the PublisherLeft in the broker's mailbox, and the
+// broker waits for it.
+func TestPublisherThatLeavesThenStopsIsNotLost(t *testing.T) {
+	f := durableFixture(t)
+	topic := f.topic
+	pub := f.sys.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
+		if _, ok := ctx.Message().(string); ok {
+			ctx.Send(topic, &PublisherLeft{Publisher: ctx.Self()})
+			ctx.Stop(ctx.Self())
+		}
+	}))
+	f.send(&PublisherJoined{Publisher: pub})
+	s := f.newSink(true)
+	f.subscribe(s, 0)
+	for range 20 {
+		f.sys.Root.Send(pub, "leave")
+		waitUntil(t, "the publisher to stop", func() bool {
+			_, alive := f.sys.ProcessRegistry.GetLocal(pub.Id)
+			return !alive
+		})
+		f.flush(s)
+		if n := len(events(s.take())); n != 0 {
+			t.Fatalf("a publisher that left, then stopped, caused %d events", n)
+		}
+		pub = f.sys.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
+			if _, ok := ctx.Message().(string); ok {
+				ctx.Send(topic, &PublisherLeft{Publisher: ctx.Self()})
+				ctx.Stop(ctx.Self())
+			}
+		}))
+		f.send(&PublisherJoined{Publisher: pub})
+	}
+}
