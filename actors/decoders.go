@@ -86,7 +86,13 @@ func (d *decoder) Start(env *pipeline.Env) error {
 
 func (d *decoder) Process(v any) error {
 	p := v.(*media.Packet)
-	frames, err := d.dec.Decode(p)
+	var frames []*media.Frame
+	var err error
+	if dd, ok := d.dec.(codecs.Discarder); ok && !d.view.Shows(p) {
+		err = dd.DecodeDiscard(p)
+	} else {
+		frames, err = d.dec.Decode(p)
+	}
 	if d.view.Shows(p) {
 		for _, f := range frames {
 			d.env.Emit(f)

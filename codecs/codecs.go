@@ -40,6 +40,14 @@ type Decoder interface {
 	Close() error
 }
 
+// Discarder is a Decoder that can decode a packet only for its effect on
+// the decoder's state, without producing pictures: cheaper when the
+// pictures are not wanted (the older pictures of a replayed GOP). Its
+// errors are Decode's.
+type Discarder interface {
+	DecodeDiscard(p *media.Packet) error
+}
+
 // Sentinel errors shared by all codecs.
 var (
 	// ErrCorrupt means a packet could not be decoded: damaged, truncated or

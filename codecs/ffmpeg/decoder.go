@@ -135,7 +135,18 @@ func (d *Decoder) open() error {
 
 // Decode decodes one access unit. See Decoder for the errors it returns;
 // after any of them the decoder stays usable.
-func (d *Decoder) Decode(p *media.Packet) ([]*media.Frame, error) {
+func (d *Decoder) Decode(p *media.Packet) ([]*media.Frame, error) { return d.decode(p, true) }
+
+// DecodeDiscard decodes one access unit for its effect on the decoder's
+// state (the reference pictures the next packets need) and discards the
+// pictures it yields without converting them: what a viewer does with the
+// older pictures of a replayed GOP. Its errors are Decode's.
+func (d *Decoder) DecodeDiscard(p *media.Packet) error {
+	_, err := d.decode(p, false)
+	return err
+}
+
+func (d *Decoder) decode(p *media.Packet, keep bool) ([]*media.Frame, error) {
 	if d.ctx == nil {
 		return nil, codecs.ErrClosed
 	}
@@ -185,8 +196,13 @@ func (d *Decoder) Decode(p *media.Packet) ([]*media.Frame, error) {
 			d.frame.Unref()
 			return nil, d.fail(p, errors.New("picture was concealed"))
 		}
-		f, err := d.scale.convert(d.frame)
 		pts := d.frame.Pts()
+		if !keep {
+			d.frame.Unref()
+			delete(d.capture, pts)
+			continue
+		}
+		f, err := d.scale.convert(d.frame)
 		d.frame.Unref()
 		if err != nil {
 			return nil, err

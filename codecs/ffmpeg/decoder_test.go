@@ -201,3 +201,28 @@ func FuzzDecode(f *testing.F) {
 		decodeOne(t, d, &next)
 	})
 }
+
+// Decoding the older packets of a GOP with DecodeDiscard leaves the decoder
+// where Decode would: the next picture is the same.
+func TestDecodeDiscardKeepsTheReferences(t *testing.T) {
+	const gop = 10
+	p := pattern(t, 320, 240)
+	pkts := encodeClip(t, p, gop, WithGOP(gop))
+	full, skip := mustDecoder(t), mustDecoder(t)
+	var want *media.Frame
+	for i, pkt := range pkts {
+		want = decodeOne(t, full, pkt)
+		if i < gop-1 {
+			if err := skip.DecodeDiscard(pkt); err != nil {
+				t.Fatalf("packet %d: %v", i, err)
+			}
+		}
+	}
+	got := decodeOne(t, skip, pkts[gop-1])
+	if !bytes.Equal(got.Planes[0], want.Planes[0]) || got.Seq != want.Seq {
+		t.Fatal("the picture after DecodeDiscard differs from a full decode's")
+	}
+	if _, err := skip.Decode(pkts[3]); !errors.Is(err, codecs.ErrNeedKeyframe) {
+		t.Fatalf("DecodeDiscard does not keep the Seq chain: %v", err)
+	}
+}
