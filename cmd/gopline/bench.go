@@ -1,15 +1,19 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"syscall"
 	"text/tabwriter"
 
 	"github.com/gopline/gopline/internal/codecstudy"
+	"github.com/gopline/gopline/internal/latejoin"
 	"github.com/gopline/gopline/media"
 )
 
@@ -19,8 +23,10 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		return runBenchCodecs(args[1:], stdout, stderr)
 	case len(args) > 0 && args[0] == "storage":
 		return runBenchStorage(args[1:], stdout, stderr)
+	case len(args) > 0 && args[0] == "latejoin":
+		return runBenchLatejoin(args[1:], stdout, stderr)
 	}
-	return fmt.Errorf("%w: which benchmark? gopline bench codecs|storage", errUsage)
+	return fmt.Errorf("%w: which benchmark? gopline bench codecs|storage|latejoin", errUsage)
 }
 
 // clipFlags are the input flags the benchmarks share.
@@ -149,5 +155,79 @@ func runBenchCodecs(args []string, stdout, stderr io.Writer) error {
 	if *clip.input == "auto" && name == "the test pattern" {
 		fmt.Fprintln(stdout, "Run `make testdata` to fetch vtest.avi, a real camera clip, and run this again.")
 	}
+	return nil
+}
+
+// runBenchLatejoin lets viewers join a live topic at random moments, with
+// the topic's GOP cache, without it, and with a keyframe request each, and
+// prints the time to each one's first picture and what the requests cost.
+func runBenchLatejoin(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("bench latejoin", stderr)
+	joins := fs.Int("joins", latejoin.DefaultJoins, "viewers that join, per mode")
+	seed := fs.Uint64("seed", 1, "seed of the random moments the viewers join at")
+	size := fs.String("size", fmt.Sprintf("%dx%d", latejoin.DefaultWidth, latejoin.DefaultHeight), "the camera's picture size WIDTHxHEIGHT")
+	gop := fs.Int("gop", latejoin.DefaultGOP, "frames from one regular IDR to the next, at 30 frames/s")
+	asJSON := fs.Bool("json", false, "print the results as JSON")
+	verbose := fs.Bool("v", false, "log at debug level")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	w, h, err := parseSize(*size)
+	if err != nil {
+		return fmt.Errorf("%w: -size: %v", errUsage, err)
+	}
+	if *joins < 1 || *joins > 10_000 {
+		return fmt.Errorf("%w: -joins %d (want 1..10000)", errUsage, *joins)
+	}
+	if *gop < 1 || *gop > 300 {
+		return fmt.Errorf("%w: -gop %d (want 1..300)", errUsage, *gop)
+	}
+	cfg := latejoin.Config{Width: w, Height: h, GOP: *gop, Joins: *joins, Seed: *seed}
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if *verbose {
+		cfg.Log = logger(stderr, true)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if !*asJSON {
+		fmt.Fprintf(stdout, "gopline bench latejoin: %d viewers (subscribe ! gate ! h264dec) per mode join a live %dx%d 30 fps H.264 topic\n"+
+			"(an IDR every %d frames) at random moments, seed %d; time from Subscribe to the first decoded picture\n\n", *joins, w, h, *gop, *seed)
+	}
+	results, err := latejoin.RunAll(ctx, cfg, func(r latejoin.Result) {
+		fmt.Fprintf(stderr, "latejoin: %s: %d joins in %.1f s\n", r.Mode, r.Joins, r.Elapsed.Seconds())
+	})
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(results)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "mode\tjoins\tp50 ms\tp95 ms\tmax ms\tundecodable\t1st pkt p50 ms\t1st pkt p95 ms\textra IDRs\textra IDR bytes\tstream bytes\tframes\tGOP phases\t")
+	for _, r := range results {
+		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.1f\t%.1f\t%d\t%.2f\t%.2f\t%d\t%d\t%d\t%d\t%d/%d\t\n", r.Mode, r.Joins, r.P50, r.P95, r.Max,
+			r.Undecodable, r.FirstPacketP50, r.FirstPacketP95, r.ExtraIDRs, r.ExtraIDRBytes, r.StreamBytes, r.Frames, r.Phases, *gop)
+	}
+	tw.Flush()
+	for _, r := range results {
+		if r.Mode == latejoin.KeyframeRequest && r.Frames > 0 {
+			fmt.Fprintf(stdout, "\nKeyframe requests cost %.1f%% more bytes than the same %d frames with regular keyframes only (%.0f bytes per join).\n",
+				100*float64(r.ExtraIDRBytes)/float64(r.BaselineBytes), r.Frames, float64(r.ExtraIDRBytes)/float64(r.Joins))
+		}
+		shown := 0
+		for _, j := range r.Samples {
+			if j.Undecodable != "" && shown < 3 {
+				shown++
+				fmt.Fprintf(stdout, "%s: an undecodable join: %s\n", r.Mode, j.Undecodable)
+			}
+		}
+	}
+	fmt.Fprintln(stdout, "\np50, p95, max: Subscribe to the first decoded picture; 1st pkt: Subscribe to the first delivery (the topic's part).\n"+
+		"Extra IDR bytes: the run's stream minus the same frames encoded again with regular keyframes only.\n"+
+		"GOP phases: how many of the GOP's positions the joins met (keyframe requests keep the GOPs short).")
 	return nil
 }

@@ -1,32 +1,53 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
+	"sync"
 	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/rs/zerolog"
 
 	"github.com/gopline/gopline/actors"
 	"github.com/gopline/gopline/internal/codecstudy"
+	"github.com/gopline/gopline/internal/latejoin"
 	"github.com/gopline/gopline/pipeline"
+	"github.com/gopline/gopline/qos"
+	"github.com/gopline/gopline/transport"
 )
 
-// runDemo runs a small robot camera graph: a camera published on a topic,
-// one subscriber decoding to snapshots, another only counting.
+// demoTopic is the demo camera's topic.
+const demoTopic = "/robot/camera"
+
+// runDemo runs a small robot camera graph: a camera published on a durable
+// topic, one subscriber decoding to snapshots, another only counting. While
+// it runs, viewers join at random moments, half with the topic's GOP cache
+// and half without, and each prints how long it waited for its first
+// picture.
 func runDemo(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("demo", stderr)
-	duration := fs.Duration("duration", 5*time.Second, "how long to run")
+	duration := fs.Duration("duration", 12*time.Second, "how long to run")
 	input := fs.String("input", "auto", `camera: "auto" plays vtest.avi when make testdata has fetched it, else the test pattern; "testsrc"; or a video file`)
 	out := fs.String("out", filepath.Join(os.TempDir(), "gopline-demo"), "directory for the viewer's snapshots")
-	asJSON := fs.Bool("json", false, "print the per-node stats as JSON on stdout")
+	joiners := fs.Int("late-joiners", 8, "viewers that join at random moments, half with the topic's GOP cache, half without")
+	seed := fs.Uint64("seed", 0, "seed of the moments the late viewers join at (0: a new one each run)")
+	asJSON := fs.Bool("json", false, "print the per-node stats as JSON on stdout (the late viewers' lines go to stderr)")
 	verbose := fs.Bool("v", false, "log at debug level")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *duration <= 0 {
 		return fmt.Errorf("%w: -duration %v", errUsage, *duration)
+	}
+	if *joiners < 0 || *joiners > 100 {
+		return fmt.Errorf("%w: -late-joiners %d (want 0..100)", errUsage, *joiners)
 	}
 	camera := "testsrc size=640x480 rate=30"
 	source := "the test pattern (640x480, 30 fps)"
@@ -45,23 +66,52 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 		camera = fmt.Sprintf("videosrc location=%q size=640x480 is-live=true", *input)
 		source = *input + " (scaled to 640x480, at its own frame rate)"
 	}
-	line := camera + " ! h264enc gop=30 name=encoder ! publish topic=/robot/camera " +
-		fmt.Sprintf("subscribe topic=/robot/camera name=viewer ! gate name=viewer-gate ! h264dec name=viewer-decoder ! snapshot dir=%q every=30 name=viewer-snapshots ", *out) +
-		"subscribe topic=/robot/camera name=counter ! fakesink name=counter-sink"
-	if !*asJSON {
-		fmt.Fprintf(stdout, "gopline demo: a robot camera, %s, encoded to H.264 and published on /robot/camera;\n", source)
-		fmt.Fprintf(stdout, "one subscriber decodes it and writes a snapshot every 30 frames to %s, another only counts.\n", *out)
-		fmt.Fprintf(stdout, "The same graph on one line:\n  gopline run --duration %v '%s'\n\n", *duration, line)
+	line := camera + " ! h264enc gop=30 name=encoder ! publish topic=" + demoTopic + " " +
+		fmt.Sprintf("subscribe topic=%s name=viewer ! gate name=viewer-gate ! h264dec name=viewer-decoder ! snapshot dir=%q every=30 name=viewer-snapshots ", demoTopic, *out) +
+		"subscribe topic=" + demoTopic + " name=counter ! fakesink name=counter-sink"
+	text := stdout // the late viewers' lines
+	if *asJSON {
+		text = stderr
 	}
+	if !*asJSON {
+		fmt.Fprintf(stdout, "gopline demo: a robot camera, %s, encoded to H.264 (an IDR every 30 frames) and published on %s,\n", source, demoTopic)
+		fmt.Fprintf(stdout, "a durable topic that keeps its latest GOP; one subscriber decodes it and writes a snapshot every 30 frames\n")
+		fmt.Fprintf(stdout, "to %s, another only counts. The same graph on one line:\n  gopline run --duration %v '%s'\n\n", *out, *duration, line)
+	}
+	if *joiners > 0 {
+		fmt.Fprintf(text, "While it runs, %d viewers (subscribe ! gate ! h264dec) join at random moments: half take the topic's\n"+
+			"GOP cache (qos=auto: the cached GOP is decoded and its newest picture shown at once), half do without it\n"+
+			"(qos=sensor_data: volatile, they wait for the next keyframe).\n\n", *joiners)
+	}
+
+	log := logger(stderr, *verbose)
+	system := pipeline.NewSystem(log)
+	defer system.Shutdown()
+	bus := transport.NewBus(system)
+	defer bus.Close()
 	reg, err := actors.Registry()
 	if err != nil {
 		return err
 	}
-	p, err := pipeline.Parse(line, reg, pipeline.WithLogger(logger(stderr, *verbose)))
+	p, err := pipeline.Parse(line, reg, pipeline.WithLogger(log), pipeline.WithSystem(system), pipeline.WithBus(bus))
 	if err != nil {
 		return err
 	}
+	plan := planLateJoins(*joiners, *duration, *seed)
+	// The late viewers leave just before the camera stops, so that none
+	// sees the camera go; they log only errors unless -v.
+	ctx, cancel := context.WithTimeout(context.Background(), *duration-min(*duration/10, 250*time.Millisecond))
+	viewerLog := log
+	if !*verbose {
+		viewerLog = log.Level(zerolog.ErrorLevel)
+	}
+	joined := make(chan []lateJoin, 1)
+	go func() { joined <- runLateJoins(ctx, system, bus, plan, viewerLog, text) }()
 	stats, err := runUntilDone(p, *duration)
+	cancel()
+	if joins := <-joined; len(joins) > 0 {
+		fmt.Fprintf(text, "\n%s\n\n", summarizeLateJoins(joins))
+	}
 	if jerr := report(stats, *asJSON, stdout, stdout); jerr != nil || *asJSON {
 		return errors.Join(err, jerr)
 	}
@@ -69,3 +119,124 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "\n%d snapshots in %s\n", len(snaps), *out)
 	return err
 }
+
+// lateJoin is one late viewer of the demo: when it joins, whether it takes
+// the topic's cache, and what it saw.
+type lateJoin struct {
+	at    time.Duration // after the camera started
+	cache bool
+	pic   latejoin.FirstPicture
+	err   error
+}
+
+// planLateJoins picks n moments in the demo's run, and which viewers take
+// the cache (half of them, at random). The moments leave the camera a
+// second to fill its first GOP, and a viewer without the cache a GOP of
+// vtest.avi (30 frames at 10 fps) before the end to find a keyframe.
+func planLateJoins(n int, run time.Duration, seed uint64) []lateJoin {
+	if seed == 0 {
+		seed = uint64(time.Now().UnixNano())
+	}
+	rng := rand.New(rand.NewPCG(seed, seed^0x5eed))
+	from := min(time.Second, run/3)
+	to := run - min(3500*time.Millisecond, run/3)
+	joins := make([]lateJoin, n)
+	for i := range joins {
+		joins[i].at = from + time.Duration(rng.Int64N(int64(to-from)+1))
+		joins[i].cache = i < (n+1)/2
+	}
+	rng.Shuffle(n, func(i, j int) { joins[i].cache, joins[j].cache = joins[j].cache, joins[i].cache })
+	slices.SortFunc(joins, func(a, b lateJoin) int { return int(a.at - b.at) })
+	return joins
+}
+
+// runLateJoins starts the planned viewers at their moments, each printing a
+// line when it has its first picture, and returns what they saw once all
+// are done. Cancelling ctx stops the joins not yet started and the waits.
+func runLateJoins(ctx context.Context, system *actor.ActorSystem, bus *transport.Bus, plan []lateJoin, log zerolog.Logger, w io.Writer) []lateJoin {
+	start := time.Now()
+	var wg sync.WaitGroup
+	var mu sync.Mutex // w
+	noCache := qos.SensorData()
+	for i := range plan {
+		timer := time.NewTimer(time.Until(start.Add(plan[i].at)))
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			wg.Wait()
+			return plan[:i]
+		case <-timer.C:
+		}
+		wg.Add(1)
+		go func(j *lateJoin, n int) {
+			defer wg.Done()
+			cfg := latejoin.ViewerConfig{Topic: demoTopic, Log: log}
+			if !j.cache {
+				cfg.QoS = &noCache
+			}
+			v, err := latejoin.StartViewer(ctx, system, bus, cfg)
+			if err == nil {
+				j.pic, j.err = v.Wait(ctx)
+				if serr := v.Stop(); serr != nil {
+					log.Warn().Err(serr).Msg("stopping a late viewer")
+				}
+			} else {
+				j.err = err
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			fmt.Fprintln(w, describeLateJoin(n, j))
+		}(&plan[i], i+1)
+	}
+	wg.Wait()
+	return plan
+}
+
+func describeLateJoin(n int, j *lateJoin) string {
+	how := "without the cache"
+	if j.cache {
+		how = "with the cache"
+	}
+	s := fmt.Sprintf("  viewer %d, joined at %5.2f s %-18s  ", n, j.at.Seconds(), how+":")
+	if j.err != nil {
+		return s + "no picture before the end"
+	}
+	which := "the next keyframe"
+	if j.pic.First.Replay.Replayed {
+		which = "the newest of the cached GOP"
+	}
+	if j.pic.DecoderErrors > 0 {
+		which += fmt.Sprintf(", after %d decoder errors", j.pic.DecoderErrors)
+	}
+	return s + fmt.Sprintf("first picture after %6.1f ms (packet %d, %s)", msOf(j.pic.Wait()), j.pic.Frame.Seq, which)
+}
+
+// summarizeLateJoins is the demo's line on the late viewers.
+func summarizeLateJoins(joins []lateJoin) string {
+	side := func(cache bool) string {
+		var waits []time.Duration
+		none := 0
+		for _, j := range joins {
+			switch {
+			case j.cache != cache:
+			case j.err != nil:
+				none++
+			default:
+				waits = append(waits, j.pic.Wait())
+			}
+		}
+		s := "no viewer"
+		if len(waits) > 0 {
+			slices.Sort(waits)
+			s = fmt.Sprintf("median %.0f ms, worst %.0f ms over %d viewers", msOf(waits[(len(waits)-1)/2]), msOf(waits[len(waits)-1]), len(waits))
+		}
+		if none > 0 {
+			s += fmt.Sprintf(" (%d had no picture before the end)", none)
+		}
+		return s
+	}
+	return fmt.Sprintf("Late viewers, Subscribe to first picture: with the cache %s; without it %s.\n"+
+		"`gopline bench latejoin` measures 100 joins per mode.", side(true), side(false))
+}
+
+func msOf(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

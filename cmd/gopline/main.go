@@ -27,12 +27,12 @@ func commands() []command {
 	return []command{
 		{"run", "run a pipeline written in the one-line syntax", runRun},
 		{"elements", "list the pipeline elements, or describe one", runElements},
-		{"demo", "a robot camera on a topic with two subscribers, and a summary", runDemo},
+		{"demo", "a robot camera on a durable topic, viewers joining late with and without the GOP cache", runDemo},
 		{"record", "run a pipeline and record its topics", runRecord},
 		{"play", "publish a recording's streams at the recorded pace", runPlay},
 		{"info", "describe a recording", runInfo},
 		{"export", "export a recording's stream as MP4, MCAP or PNG pictures", runExport},
-		{"bench", "benchmarks: gopline bench codecs|storage", runBench},
+		{"bench", "benchmarks: gopline bench codecs|storage|latejoin", runBench},
 		{"version", "print gopline's version and the FFmpeg it links", runVersion},
 	}
 }

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestBenchLatejoinPrintsEveryModeAsJSON(t *testing.T) {
+	code, stdout, stderr := runCmd("bench", "latejoin", "--joins", "3", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var raw []map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(stdout), &raw); err != nil {
+		t.Fatalf("%v: %s", err, stdout)
+	}
+	want := []string{"extra_idr_bytes", "joins", "max_ms", "mode", "p50_ms", "p95_ms", "undecodable"}
+	for i, obj := range raw {
+		var keys []string
+		for k := range obj {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		if !slices.Equal(keys, want) {
+			t.Errorf("object %d has keys %v, want exactly %v", i, keys, want)
+		}
+	}
+	var results []struct {
+		Mode          string  `json:"mode"`
+		Joins         int     `json:"joins"`
+		P50, P95, Max float64 `json:"-"`
+		Undecodable   int     `json:"undecodable"`
+		ExtraIDRBytes int64   `json:"extra_idr_bytes"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &results); err != nil {
+		t.Fatal(err)
+	}
+	var modes []string
+	for _, r := range results {
+		modes = append(modes, r.Mode)
+		if r.Joins != 3 || r.Undecodable != 0 {
+			t.Errorf("%+v: want 3 joins, all decodable", r)
+		}
+		if r.Mode != "keyframe_request" && r.ExtraIDRBytes != 0 {
+			t.Errorf("%s cost %d extra bytes: only keyframe requests force IDRs", r.Mode, r.ExtraIDRBytes)
+		}
+	}
+	if !slices.Equal(modes, []string{"cache", "volatile", "keyframe_request"}) {
+		t.Errorf("modes %v", modes)
+	}
+}
+
+func TestBenchLatejoinBadFlagsExitWithUsageCode(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--joins", "0"}, "-joins 0"},
+		{[]string{"--joins", "many"}, "invalid value"},
+		{[]string{"--seed", "-1"}, "invalid value"},
+		{[]string{"--size", "64x48"}, "want even sizes"},
+		{[]string{"--gop", "0"}, "-gop 0"},
+		{[]string{"--no-such-flag"}, "flag provided but not defined"},
+		{[]string{"extra"}, `unexpected argument "extra"`},
+	} {
+		code, _, stderr := runCmd(append([]string{"bench", "latejoin"}, c.args...)...)
+		if code != exitUsage || !strings.Contains(stderr, c.want) {
+			t.Errorf("gopline bench latejoin %v: exit %d, stderr %q; want exit %d and %q", c.args, code, stderr, exitUsage, c.want)
+		}
+	}
+}

@@ -1,0 +1,27 @@
+// Package latejoin measures how long a viewer that joins a live camera
+// topic waits for its first picture, and what it costs the stream.
+//
+// A run (Run) publishes a live test pattern (640x480, 30 frames/s, an IDR
+// every 30 frames) on one topic of one Bus, in one process, and lets
+// viewers (subscribe ! gate ! h264dec) join it one after another at random
+// moments, so that they meet every phase of the GOP. Each viewer stops as
+// soon as its decoder has emitted a picture. Three modes compare the ways a
+// late joiner can get its first picture:
+//
+//   - Cache: the topic is durable (qos.DurableVideo) and replays its latest
+//     GOP, keyframe first; the decoder decodes it and shows only the newest
+//     picture.
+//   - Volatile: the topic keeps nothing (qos.SensorData); the viewer waits
+//     for the next regular keyframe, half a GOP on average.
+//   - KeyframeRequest: the topic keeps nothing, and each viewer asks for a
+//     keyframe as it joins, as a WebRTC receiver sends a PLI; the encoder
+//     forces an IDR, which every other subscriber pays for in bytes.
+//
+// Every first picture is checked, not only timed: its frame number, burned
+// into the test pattern, must read back as the frame the packet encoded,
+// and it must be at least as new as the newest packet published when the
+// viewer subscribed. `gopline bench latejoin` prints the results.
+//
+// The package is a measuring harness for gopline's own commands; it starts
+// and stops its own actor system per run.
+package latejoin

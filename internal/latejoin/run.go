@@ -1,0 +1,399 @@
+package latejoin
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/rs/zerolog"
+
+	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/media/testsrc"
+	"github.com/gopline/gopline/pipeline"
+	"github.com/gopline/gopline/qos"
+	"github.com/gopline/gopline/transport"
+)
+
+// Topic is the camera topic of a run.
+const Topic = "/latejoin/camera"
+
+// Mode is how viewers join in a run.
+type Mode string
+
+// The modes, in the order RunAll runs them.
+const (
+	// Cache: the topic offers durable_video and keeps its latest GOP;
+	// viewers take the topic's offer and are replayed it, so the decoder
+	// shows the newest cached picture at once.
+	Cache Mode = "cache"
+	// Volatile: the topic offers sensor_data and keeps nothing; viewers
+	// wait for the next regular keyframe.
+	Volatile Mode = "volatile"
+	// KeyframeRequest: the topic is volatile, and each viewer sends it a
+	// keyframe request as it subscribes (WebRTC's PLI); the encoder forces
+	// an IDR. The topic forwards every request
+	// (transport.WithKeyframeRequestInterval(0)), so no join's request is
+	// hidden by the limiter, however close two joins come.
+	KeyframeRequest Mode = "keyframe_request"
+)
+
+// Modes returns every mode, in the order RunAll runs them.
+func Modes() []Mode { return []Mode{Cache, Volatile, KeyframeRequest} }
+
+// Defaults of a Config.
+const (
+	DefaultWidth  = 640
+	DefaultHeight = 480
+	DefaultRate   = 30
+	DefaultGOP    = 30
+	DefaultJoins  = 100
+	// DefaultMinGap and DefaultMaxGap bound the time between two joins: at
+	// 100 ms on average a run of 100 joins takes about 10 s, and since the
+	// gaps are not multiples of the frame period, joins land at every phase
+	// of the GOP. A cached or requested first picture comes well within the
+	// gap; viewers waiting for a regular keyframe overlap.
+	DefaultMinGap = 50 * time.Millisecond
+	DefaultMaxGap = 150 * time.Millisecond
+)
+
+// Config describes a run. Zero fields take the defaults.
+type Config struct {
+	// Width, Height, Rate and GOP are the camera's: the picture size,
+	// frames per second, and frames from one regular IDR to the next.
+	Width, Height, Rate, GOP int
+	// Joins is how many viewers join, one after another at random moments.
+	Joins int
+	// Seed seeds the random gaps between joins: runs of the same seed join
+	// on the same schedule (the camera's phase at each join still depends
+	// on timing).
+	Seed uint64
+	// MinGap and MaxGap bound the random time from one join to the next.
+	MinGap, MaxGap time.Duration
+	// Timeout is how long a viewer waits for its first picture before it
+	// counts as undecodable (default: two GOPs and a second).
+	Timeout time.Duration
+	// Log gets the pipelines' and topics' logs (default: none).
+	Log zerolog.Logger
+}
+
+func (c Config) withDefaults() Config {
+	def := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&c.Width, DefaultWidth)
+	def(&c.Height, DefaultHeight)
+	def(&c.Rate, DefaultRate)
+	def(&c.GOP, DefaultGOP)
+	def(&c.Joins, DefaultJoins)
+	if c.MinGap == 0 && c.MaxGap == 0 {
+		c.MinGap, c.MaxGap = DefaultMinGap, DefaultMaxGap
+	}
+	if c.Timeout == 0 {
+		c.Timeout = 2*time.Duration(c.GOP)*time.Second/time.Duration(c.Rate) + time.Second
+	}
+	return c
+}
+
+// Validate reports whether a run can be made of c, its zero fields taking
+// the defaults.
+func (c Config) Validate() error { return c.withDefaults().validate() }
+
+func (c Config) validate() error {
+	switch {
+	case c.Width < testsrc.MinCodeWidth || c.Height < testsrc.MinCodeHeight || c.Width%2 != 0 || c.Height%2 != 0 ||
+		c.Width > media.MaxDimension || c.Height > media.MaxDimension:
+		return fmt.Errorf("latejoin: size %dx%d: want even sizes of at least %dx%d, where the frame number is burned in",
+			c.Width, c.Height, testsrc.MinCodeWidth, testsrc.MinCodeHeight)
+	case c.Rate < 1 || c.Rate > 240:
+		return fmt.Errorf("latejoin: rate %d: want 1..240 frames/s", c.Rate)
+	case c.GOP < 1 || c.GOP > 300:
+		return fmt.Errorf("latejoin: GOP %d: want 1..300", c.GOP)
+	case c.Joins < 1:
+		return fmt.Errorf("latejoin: %d joins: want at least 1", c.Joins)
+	case c.MinGap < 0 || c.MaxGap < c.MinGap:
+		return fmt.Errorf("latejoin: gaps %v..%v", c.MinGap, c.MaxGap)
+	case c.Timeout < 0:
+		return fmt.Errorf("latejoin: timeout %v", c.Timeout)
+	}
+	return nil
+}
+
+// Join is one viewer's join.
+type Join struct {
+	// Picture is what the viewer saw up to its first picture; Err says why
+	// it saw none (it timed out, or the stream ended).
+	Picture FirstPicture
+	Err     error
+	// NewestAtPicture is the Seq of the newest packet the topic had taken
+	// when the first picture had arrived (the topic was asked just after).
+	NewestAtPicture int64
+	// Phase is where in its GOP the newest packet was when the viewer
+	// joined: 0 right after a keyframe, GOP-1 just before the next.
+	Phase int
+	// Undecodable says why the join does not count as a decoded first
+	// picture; empty when it does.
+	Undecodable string
+}
+
+// Result sums up the joins of one mode. The JSON names are those of `gopline
+// bench latejoin --json`; the other fields are for the table and tests.
+type Result struct {
+	Mode Mode `json:"mode"`
+	// Joins is how many viewers joined.
+	Joins int `json:"joins"`
+	// P50, P95 and Max are the time from Subscribe to the first picture,
+	// in milliseconds, over the joins that got a picture (nearest rank).
+	P50 float64 `json:"p50_ms"`
+	P95 float64 `json:"p95_ms"`
+	Max float64 `json:"max_ms"`
+	// Undecodable counts the joins without a good first picture: no
+	// picture in time, a decoder error before it, a frame number that
+	// cannot be read or is not the frame of the packet it came from, or a
+	// picture older than the newest packet published when the viewer
+	// subscribed.
+	Undecodable int `json:"undecodable"`
+	// ExtraIDRBytes is what the stream cost beyond the same frames encoded
+	// with the regular GOP's keyframes only (see Run).
+	ExtraIDRBytes int64 `json:"extra_idr_bytes"`
+
+	// FirstPacketP50 and FirstPacketP95 are the time from Subscribe to the
+	// first delivery at the viewer, in milliseconds: the topic's part of
+	// the wait; the rest is the gate and the decoder.
+	FirstPacketP50, FirstPacketP95 float64 `json:"-"`
+	// ExtraIDRs is how many more keyframes the stream had than its
+	// baseline.
+	ExtraIDRs int `json:"-"`
+	// Frames and StreamBytes are what the camera published in the run;
+	// BaselineBytes what the same frames take with regular keyframes only.
+	Frames                     int   `json:"-"`
+	StreamBytes, BaselineBytes int64 `json:"-"`
+	// Phases is how many distinct GOP phases the joins landed at.
+	Phases int `json:"-"`
+	// Elapsed is the run's wall-clock time.
+	Elapsed time.Duration `json:"-"`
+	// Samples are the joins, in the order they joined.
+	Samples []Join `json:"-"`
+}
+
+// RunAll runs every mode in turn, on the same schedule of joins, and
+// returns their results in Modes order. done, if not nil, is called after
+// each mode.
+func RunAll(ctx context.Context, cfg Config, done func(Result)) ([]Result, error) {
+	var out []Result
+	for _, m := range Modes() {
+		r, err := Run(ctx, m, cfg)
+		if err != nil {
+			return out, fmt.Errorf("latejoin: %s: %w", m, err)
+		}
+		if done != nil {
+			done(r)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// Run measures one mode. It starts an actor system with one Bus, the camera
+// (testsrc is-live ! h264enc ! publish on Topic) and, once a whole GOP has
+// been published, cfg.Joins viewers (subscribe ! gate ! h264dec), one after
+// another at random gaps. Each viewer stops as soon as it has its first
+// picture. Joins overlap when a viewer waits longer than the gap.
+//
+// Each join is checked against what the camera published: the first
+// picture's Seq must lie between the newest Seq published when the viewer
+// subscribed and the newest when its picture arrived (both asked of the
+// topic, so there is no tolerance to allow for), the decoder must have
+// reported no error, and the frame number burned into the picture must read
+// back as the number of the frame that packet encoded.
+//
+// The extra IDR bytes are measured against a baseline: after the run, the
+// exact frames the camera's encoder took are encoded again with the same
+// settings and no keyframe request, and ExtraIDRBytes is the run's bytes
+// minus the baseline's. libx264 is deterministic here, so a mode without
+// forced IDRs measures exactly 0, and the keyframe-request mode measures
+// its IDRs, the regular keyframes they shifted, and the rate control's
+// answer to both.
+func Run(ctx context.Context, mode Mode, cfg Config) (Result, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return Result{}, err
+	}
+	offer := qos.SensorData()
+	busOpts := []transport.Option{transport.WithLogger(cfg.Log)}
+	switch mode {
+	case Cache:
+		offer = qos.DurableVideo()
+	case Volatile:
+	case KeyframeRequest:
+		busOpts = append(busOpts, transport.WithKeyframeRequestInterval(0))
+	default:
+		return Result{}, fmt.Errorf("latejoin: unknown mode %q", mode)
+	}
+	start := time.Now()
+	system := pipeline.NewSystem(cfg.Log)
+	defer system.Shutdown()
+	bus := transport.NewBus(system, busOpts...)
+	defer bus.Close()
+	cam, err := startCamera(ctx, system, bus, cfg, offer, cfg.Log)
+	if err != nil {
+		return Result{}, err
+	}
+	defer cam.stop()
+	// A whole GOP and one more packet: the cache is full and the joins
+	// meet the camera in its steady state.
+	if err := cam.waitPublished(ctx, cfg.GOP+1); err != nil {
+		return Result{}, err
+	}
+
+	rng := rand.New(rand.NewPCG(cfg.Seed, 0x6c6174656a6f696e))
+	joins := make([]Join, cfg.Joins)
+	var wg sync.WaitGroup
+	next := time.Now()
+	for i := range joins {
+		if i > 0 {
+			next = next.Add(cfg.MinGap + time.Duration(rng.Int64N(int64(cfg.MaxGap-cfg.MinGap)+1)))
+		}
+		if err := sleepUntil(ctx, next); err != nil {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			joins[i] = join(ctx, system, bus, mode, cfg)
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return Result{}, err
+	}
+	if err := cam.stop(); err != nil {
+		return Result{}, fmt.Errorf("latejoin: stopping the camera: %w", err)
+	}
+	cost, err := cam.cost()
+	if err != nil {
+		return Result{}, err
+	}
+	r := evaluate(mode, cam, joins)
+	r.Frames, r.StreamBytes, r.BaselineBytes = cost.frames, cost.bytes, cost.baselineBytes
+	r.ExtraIDRBytes = cost.bytes - cost.baselineBytes
+	r.ExtraIDRs = cost.keyframes - cost.baselineKeys
+	r.Elapsed = time.Since(start)
+	return r, nil
+}
+
+// join runs one viewer up to its first picture.
+func join(ctx context.Context, system *actor.ActorSystem, bus *transport.Bus, mode Mode, cfg Config) Join {
+	v, err := StartViewer(ctx, system, bus, ViewerConfig{Topic: Topic, RequestKeyframe: mode == KeyframeRequest, Log: cfg.Log})
+	if err != nil {
+		return Join{Err: err, NewestAtPicture: -1}
+	}
+	wctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	pic, err := v.Wait(wctx)
+	cancel()
+	j := Join{Picture: pic, Err: err, NewestAtPicture: -1}
+	if err == nil {
+		if st, serr := bus.Stats(Topic); serr == nil {
+			j.NewestAtPicture = int64(st.Published) - 1
+		}
+	}
+	if serr := v.Stop(); serr != nil {
+		cfg.Log.Warn().Err(serr).Msg("stopping a viewer")
+	}
+	return j
+}
+
+// evaluate checks every join against the camera's notes and sums them up.
+func evaluate(mode Mode, cam *camera, joins []Join) Result {
+	r := Result{Mode: mode, Joins: len(joins), Samples: joins}
+	var waits, firsts []time.Duration
+	phases := map[int]bool{}
+	for i := range joins {
+		j := &joins[i]
+		if ph, ok := cam.phase(j.Picture.NewestAtJoin); ok {
+			j.Phase = ph
+			phases[ph] = true
+		}
+		if j.Err == nil {
+			waits = append(waits, j.Picture.Wait())
+			firsts = append(firsts, j.Picture.Delivered.Sub(j.Picture.Subscribed))
+		}
+		j.Undecodable = check(cam, j)
+		if j.Undecodable != "" {
+			r.Undecodable++
+		}
+	}
+	r.Phases = len(phases)
+	slices.Sort(waits)
+	r.P50, r.P95 = ms(percentile(waits, 50)), ms(percentile(waits, 95))
+	if len(waits) > 0 {
+		r.Max = ms(waits[len(waits)-1])
+	}
+	slices.Sort(firsts)
+	r.FirstPacketP50, r.FirstPacketP95 = ms(percentile(firsts, 50)), ms(percentile(firsts, 95))
+	return r
+}
+
+// check says why j's first picture is not a good one, or "" if it is.
+func check(cam *camera, j *Join) string {
+	p := j.Picture
+	switch {
+	case j.Err != nil:
+		return "no picture: " + j.Err.Error()
+	case p.DecoderErrors > 0:
+		return fmt.Sprintf("the decoder reported %d errors", p.DecoderErrors)
+	case p.NewestAtJoin < 0 || j.NewestAtPicture < 0:
+		return "the topic did not say how far it had published"
+	}
+	seq := int64(p.Frame.Seq)
+	if seq < p.NewestAtJoin || seq > j.NewestAtPicture {
+		return fmt.Sprintf("the picture is of Seq %d, outside the newest at join (%d) and at the picture (%d)",
+			seq, p.NewestAtJoin, j.NewestAtPicture)
+	}
+	want, ok := cam.number(p.Frame.CaptureTime)
+	if !ok {
+		return fmt.Sprintf("the picture of Seq %d has a capture time the camera never made", seq)
+	}
+	got, ok := testsrc.ReadFrameNumber(p.Frame)
+	if !ok {
+		return fmt.Sprintf("the frame number of Seq %d (frame %d) cannot be read", seq, want)
+	}
+	if got != want {
+		return fmt.Sprintf("the picture of Seq %d shows frame %d, but that packet encodes frame %d", seq, got, want)
+	}
+	return ""
+}
+
+// percentile returns the nearest-rank p-th percentile of sorted.
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	rank := int(math.Ceil(p / 100 * float64(len(sorted))))
+	return sorted[min(max(rank, 1), len(sorted))-1]
+}
+
+// ms is d in milliseconds, to a hundredth.
+func ms(d time.Duration) float64 { return math.Round(float64(d)/1e4) / 100 }
+
+// sleepUntil sleeps until t or until ctx ends.
+func sleepUntil(ctx context.Context, t time.Time) error {
+	d := time.Until(t)
+	if d <= 0 {
+		return ctx.Err()
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,269 @@
+package latejoin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/rs/zerolog"
+
+	"github.com/gopline/gopline/actors"
+	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/pipeline"
+	"github.com/gopline/gopline/qos"
+	"github.com/gopline/gopline/transport"
+)
+
+// ErrNoPicture means a viewer's stream ended (the topic's publisher left, or
+// the viewer was stopped) before its decoder emitted a picture.
+var ErrNoPicture = errors.New("latejoin: the stream ended before the first picture")
+
+// ViewerConfig says how a viewer joins a topic.
+type ViewerConfig struct {
+	Topic string
+	// QoS is the viewer's request; nil takes the topic's offer, so on a
+	// durable topic the viewer is replayed the cached GOP.
+	QoS *qos.Profile
+	// RequestKeyframe sends the topic a transport.KeyframeRequest right
+	// after the Subscribe, as a WebRTC receiver sends a PLI when it joins.
+	RequestKeyframe bool
+	// Log is the viewer pipeline's logger (default: none).
+	Log zerolog.Logger
+}
+
+// FirstPicture is what a viewer saw up to its first decoded picture.
+type FirstPicture struct {
+	// Subscribed is when the viewer's Subscribe went to the topic; At is
+	// when the decoder's first picture reached the viewer's sink. Both are
+	// on the wall clock.
+	Subscribed, At time.Time
+	// NewestAtJoin is the Seq of the newest packet the topic had taken when
+	// the Subscribe went out, -1 if none: the topic answered a stats
+	// request just before. It assumes one encoder since the topic began,
+	// whose Seq counts from 0 (Seq = packets published - 1).
+	NewestAtJoin int64
+	// First is the first packet the topic delivered: a replayed keyframe
+	// on a durable topic, the next live keyframe otherwise. It is a copy of
+	// the header; Data is not kept. Delivered is when it reached the
+	// viewer's subscribe node.
+	First     media.Packet
+	Delivered time.Time
+	// ReplayLast is the Seq of the newest packet of the replay, when the
+	// topic replayed its cache (First.Replay.Replayed).
+	ReplayLast uint64
+	// Frame is the first picture: the viewer's own, never changed after.
+	Frame *media.Frame
+	// DecoderErrors counts the packets the viewer's decoder failed on up to
+	// the first picture (read just after it arrived).
+	DecoderErrors uint64
+}
+
+// Wait is the time from the Subscribe to the first picture.
+func (f FirstPicture) Wait() time.Duration { return f.At.Sub(f.Subscribed) }
+
+// Viewer is one subscriber that joins a live topic: subscribe ! gate !
+// h264dec and a sink that keeps the first picture. Every viewer is a
+// pipeline of its own on the topic's actor system, so it can join and leave
+// at any moment.
+type Viewer struct {
+	p     *pipeline.Pipeline
+	state *viewerState
+}
+
+// StartViewer starts a viewer of cfg.Topic on bus, whose actor system is system.
+// Stop it when done.
+func StartViewer(ctx context.Context, system *actor.ActorSystem, bus *transport.Bus, cfg ViewerConfig) (*Viewer, error) {
+	if cfg.QoS != nil {
+		if err := cfg.QoS.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	state := &viewerState{first: make(chan struct{})}
+	p := pipeline.New(pipeline.WithSystem(system), pipeline.WithBus(bus), pipeline.WithLogger(cfg.Log))
+	err := p.Chain([]string{"subscribe", "gate", "decoder", "picture"}, []pipeline.Element{
+		joining(cfg, state),
+		actors.Gate(),
+		actors.H264Dec(media.YUV420P),
+		firstPicture(state),
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := p.Start(ctx); err != nil {
+		return nil, fmt.Errorf("latejoin: starting a viewer of %s: %w", cfg.Topic, err)
+	}
+	return &Viewer{p: p, state: state}, nil
+}
+
+// Wait waits for the viewer's first picture. It returns ErrNoPicture when
+// the stream ends first, and ctx's error when ctx ends first.
+func (v *Viewer) Wait(ctx context.Context) (FirstPicture, error) {
+	select {
+	case <-v.state.first:
+	case <-v.p.Done():
+		select {
+		case <-v.state.first: // the picture and the end came together
+		default:
+			return FirstPicture{}, ErrNoPicture
+		}
+	case <-ctx.Done():
+		return FirstPicture{}, ctx.Err()
+	}
+	pic := v.state.picture()
+	for _, s := range v.p.Stats() {
+		if s.Node == "decoder" {
+			pic.DecoderErrors = s.Errors
+		}
+	}
+	return pic, nil
+}
+
+// Stop stops the viewer: it leaves the topic and frees its decoder.
+func (v *Viewer) Stop() error { return v.p.Stop() }
+
+// viewerState is what a viewer's nodes note for Wait. The nodes write it
+// from their actors, Wait reads it from the caller's goroutine.
+type viewerState struct {
+	mu        sync.Mutex
+	pic       FirstPicture
+	delivered bool
+	got       bool
+	first     chan struct{} // closed at the first picture
+}
+
+func (s *viewerState) subscribed(at time.Time, newest int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pic.Subscribed, s.pic.NewestAtJoin = at, newest
+}
+
+func (s *viewerState) delivery(p *media.Packet) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.delivered {
+		s.delivered = true
+		s.pic.First, s.pic.Delivered = *p, time.Now()
+		s.pic.First.Data = nil
+	}
+	if p.Replay.Replayed && p.Replay.Last && !s.got {
+		s.pic.ReplayLast = p.Seq
+	}
+}
+
+func (s *viewerState) picture() FirstPicture {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pic
+}
+
+func (s *viewerState) frame(f *media.Frame, at time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.got {
+		return
+	}
+	s.got = true
+	s.pic.Frame, s.pic.At = f, at
+	close(s.first)
+}
+
+// joining is actors.SubscribeWith with the viewer's notes around it: it
+// asks the topic how far it has published just before the Subscribe goes
+// out, notes when that is, sends the keyframe request if asked, and notes
+// the first delivery and the end of the replay.
+func joining(cfg ViewerConfig, state *viewerState) pipeline.Element {
+	el := actors.SubscribeWith(actors.SubscribeConfig{Topic: cfg.Topic, QoS: cfg.QoS})
+	inner := el.New
+	el.New = func() (pipeline.Stage, error) {
+		st, err := inner()
+		if err != nil {
+			return nil, err
+		}
+		recv, ok := st.(pipeline.Receiver)
+		if !ok {
+			return nil, fmt.Errorf("latejoin: the subscribe stage (%T) takes no messages", st)
+		}
+		return &joiningStage{Stage: st, recv: recv, cfg: cfg, state: state}, nil
+	}
+	return el
+}
+
+// joiningStage wraps the subscribe stage. It passes on every optional part
+// of pipeline.Stage that the subscriber has: messages, drained, keyframe
+// requests and halt.
+type joiningStage struct {
+	pipeline.Stage
+	recv  pipeline.Receiver
+	cfg   ViewerConfig
+	state *viewerState
+	env   *pipeline.Env
+}
+
+func (s *joiningStage) Start(env *pipeline.Env) error {
+	s.env = env
+	newest := int64(-1)
+	if st, err := env.Bus.Stats(s.cfg.Topic); err == nil {
+		newest = int64(st.Published) - 1
+	}
+	s.state.subscribed(time.Now(), newest)
+	if err := s.Stage.Start(env); err != nil {
+		return err
+	}
+	if s.cfg.RequestKeyframe {
+		broker, err := env.Bus.Topic(s.cfg.Topic)
+		if err != nil {
+			return err
+		}
+		// After the Subscribe, from the same actor: the topic handles the
+		// two in that order, so the forced IDR finds the viewer subscribed.
+		env.Send(broker, &transport.KeyframeRequest{Topic: s.cfg.Topic, Subscriber: env.Self()})
+	}
+	return nil
+}
+
+func (s *joiningStage) Receive(msg any) (bool, error) {
+	if d, ok := msg.(*transport.Delivery); ok && d.Packet != nil {
+		s.state.delivery(d.Packet)
+	}
+	return s.recv.Receive(msg)
+}
+
+func (s *joiningStage) Drained() {
+	if d, ok := s.Stage.(pipeline.Drainer); ok {
+		d.Drained()
+	}
+}
+
+func (s *joiningStage) ForceKeyframe() {
+	if f, ok := s.Stage.(pipeline.KeyframeForcer); ok {
+		f.ForceKeyframe()
+	}
+}
+
+func (s *joiningStage) Halt() {
+	if h, ok := s.Stage.(pipeline.Stopper); ok {
+		h.Halt()
+		return
+	}
+	s.env.End()
+}
+
+// firstPicture is the viewer's sink: it keeps the first picture and drops
+// the rest.
+func firstPicture(state *viewerState) pipeline.Element {
+	return pipeline.Element{Type: "firstpicture", In: pipeline.Frames,
+		New: func() (pipeline.Stage, error) { return &pictureSink{state: state}, nil }}
+}
+
+type pictureSink struct{ state *viewerState }
+
+func (s *pictureSink) Start(*pipeline.Env) error { return nil }
+func (s *pictureSink) Stop() error               { return nil }
+
+func (s *pictureSink) Process(v any) error {
+	s.state.frame(v.(*media.Frame), time.Now())
+	return nil
+}
