@@ -10,7 +10,7 @@ BENCHTIME ?= 1s
 
 export GOPLINE_TESTDATA := $(TESTDATA)
 
-.PHONY: all deps build run test test-short bench lint fuzz testdata clean
+.PHONY: all deps build run test test-short bench lint fuzz testdata proto clean
 
 all: build
 
@@ -52,6 +52,10 @@ fuzz: deps
 
 testdata:
 	@./scripts/testdata.sh
+
+# Regenerates transport/wire/wire.pb.go (committed) with pinned tools.
+proto:
+	@./scripts/proto.sh
 
 clean:
 	rm -rf bin

@@ -43,6 +43,28 @@ type Bus struct {
 	mu     sync.Mutex
 	topics map[string]*actor.PID
 	closed bool
+	dial   func(addr, topic string) (*actor.PID, error)
+}
+
+// SetRemote installs how RemoteTopic reaches topics of other nodes
+// (transport/remote's Node.Dial does so when it starts).
+func (b *Bus) SetRemote(dial func(addr, topic string) (*actor.PID, error)) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.dial = dial
+}
+
+// RemoteTopic returns a local actor that stands for the topic name of the
+// node at addr and speaks a broker's protocol to one subscriber. The Bus
+// must have a remote (SetRemote): ErrNoRemote otherwise.
+func (b *Bus) RemoteTopic(addr, name string) (*actor.PID, error) {
+	b.mu.Lock()
+	dial := b.dial
+	b.mu.Unlock()
+	if dial == nil {
+		return nil, fmt.Errorf("%w: topic %s at %s", ErrNoRemote, name, addr)
+	}
+	return dial(addr, name)
 }
 
 type busConfig struct {

@@ -18,4 +18,8 @@ var (
 	// ErrTopicUnavailable means a topic's broker did not answer (it stopped,
 	// or did not answer in time).
 	ErrTopicUnavailable = errors.New("transport: topic unavailable")
+
+	// ErrNoRemote means a topic of another node was asked for, but the
+	// process runs no remote node (transport/remote).
+	ErrNoRemote = errors.New("transport: this process reaches no other node (start a remote node, e.g. gopline run --listen)")
 )

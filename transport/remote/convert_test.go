@@ -1,0 +1,143 @@
+package remote
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/asynkron/protoactor-go/remote"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/transport"
+	"github.com/gopline/gopline/transport/wire"
+)
+
+func TestPacketRoundTrip(t *testing.T) {
+	src := &source{epoch: 3, gop: 5}
+	for range 7 {
+		p := src.next()
+		p.Replay = media.Replay{Replayed: true, Last: p.Seq == 6}
+		got, err := packetFromWire(packetToWire(p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Seq != p.Seq || got.GOP != p.GOP || got.Epoch != p.Epoch || got.Key != p.Key || got.Replay != p.Replay ||
+			!got.CaptureTime.Equal(p.CaptureTime) || string(got.Data) != string(p.Data) || got.Width != p.Width {
+			t.Fatalf("seq %d: %+v came back as %+v", p.Seq, p, got)
+		}
+	}
+}
+
+func TestBadPacketsAreRefused(t *testing.T) {
+	good := func() *wire.Packet { return packetToWire((&source{epoch: 1, gop: 5}).next()) }
+	for name, change := range map[string]func(*wire.Packet){
+		"no data":         func(w *wire.Packet) { w.Data = nil },
+		"unknown codec":   func(w *wire.Packet) { w.Codec = 99 },
+		"huge codec":      func(w *wire.Packet) { w.Codec = 1 << 20 },
+		"zero size":       func(w *wire.Packet) { w.Width = 0 },
+		"huge size":       func(w *wire.Packet) { w.Height = 1 << 30 },
+		"gop ahead":       func(w *wire.Packet) { w.Key = false; w.Gop = 9 },
+		"mark no replay":  func(w *wire.Packet) { w.Stale = true },
+		"key gop not seq": func(w *wire.Packet) { w.Seq = 4 },
+	} {
+		w := good()
+		change(w)
+		if _, err := packetFromWire(w); !errors.Is(err, ErrBadMessage) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if _, err := packetFromWire(nil); !errors.Is(err, ErrBadMessage) {
+		t.Errorf("nil packet: %v", err)
+	}
+}
+
+func TestEventRoundTrip(t *testing.T) {
+	e := &transport.Event{Topic: "/cam", Kind: transport.EventDeadlineMissed, Count: 3}
+	got, err := eventFromWire("/cam", eventToWire(e))
+	if err != nil || got.Kind != e.Kind || got.Count != 3 {
+		t.Fatalf("%+v, %v", got, err)
+	}
+	for _, k := range []uint32{0, 99} {
+		if _, err := eventFromWire("/cam", &wire.Event{Kind: k}); !errors.Is(err, ErrBadMessage) {
+			t.Errorf("kind %d: %v", k, err)
+		}
+	}
+}
+
+// FuzzPacketFromWire: whatever bytes a peer sends as a Packet, converting
+// it never panics, and what converts validates and converts back the same.
+func FuzzPacketFromWire(f *testing.F) {
+	for range 3 {
+		b, _ := proto.Marshal(packetToWire((&source{epoch: 1, gop: 5}).next()))
+		f.Add(b)
+	}
+	f.Add([]byte{0x08, 0x63})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var w wire.Packet
+		if proto.Unmarshal(b, &w) != nil {
+			return
+		}
+		p, err := packetFromWire(&w)
+		if err != nil {
+			return
+		}
+		if p.Validate() != nil {
+			t.Fatal("a converted packet does not validate")
+		}
+		w.ProtoReflect().SetUnknown(nil) // fields this version does not know are ignored
+		if again := packetToWire(p); !proto.Equal(again, &w) {
+			t.Fatalf("%v converted back as %v", &w, again)
+		}
+	})
+}
+
+// FuzzCheckBatch: checkBatch never panics, and a batch it passes has every
+// index in range and only allowed types and targets.
+func FuzzCheckBatch(f *testing.F) {
+	ok := &remote.MessageBatch{TypeNames: []string{"gopline.wire.v1.Ack"}, Targets: []*actor.PID{actor.NewPID("a:1", gatewayName)},
+		Envelopes: []*remote.MessageEnvelope{{}}}
+	b, _ := proto.Marshal(ok)
+	f.Add(b)
+	bad := &remote.MessageBatch{TypeNames: []string{"actor.Stop"}, Targets: []*actor.PID{actor.NewPID("a:1", "topic/x")},
+		Envelopes: []*remote.MessageEnvelope{{TypeId: 3, Sender: 2}}}
+	b, _ = proto.Marshal(bad)
+	f.Add(b)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var m remote.MessageBatch
+		if proto.Unmarshal(b, &m) != nil {
+			return
+		}
+		if checkBatch(&m) != nil {
+			return
+		}
+		for _, e := range m.Envelopes {
+			if !allowedTypes[m.TypeNames[e.TypeId]] || !allowedTarget(m.Targets[e.Target].Id) || e.SerializerId != 0 ||
+				(e.Sender > 0 && m.Senders[e.Sender-1] == nil) {
+				t.Fatalf("checkBatch passed %v", &m)
+			}
+		}
+	})
+}
+
+func TestCheckBatch(t *testing.T) {
+	pid := func(id string) []*actor.PID { return []*actor.PID{actor.NewPID("a:1", id)} }
+	env := []*remote.MessageEnvelope{{}}
+	for _, c := range []struct {
+		name string
+		b    *remote.MessageBatch
+		ok   bool
+	}{
+		{"wire to the gateway", &remote.MessageBatch{TypeNames: []string{"gopline.wire.v1.Subscribe"}, Targets: pid("gopline"), Envelopes: env}, true},
+		{"watch a proxy", &remote.MessageBatch{TypeNames: []string{"actor.Watch"}, Targets: pid("gopline/gopline-sub-3"), Envelopes: env}, true},
+		{"reply to a future", &remote.MessageBatch{TypeNames: []string{"gopline.wire.v1.Topics"}, Targets: pid("future$ab"), Envelopes: env}, true},
+		{"stop", &remote.MessageBatch{TypeNames: []string{"actor.Stop"}, Targets: pid("gopline"), Envelopes: env}, false},
+		{"to a topic", &remote.MessageBatch{TypeNames: []string{"gopline.wire.v1.Ack"}, Targets: pid("topic/cam"), Envelopes: env}, false},
+		{"to a pipeline node", &remote.MessageBatch{TypeNames: []string{"gopline.wire.v1.Ack"}, Targets: pid("$1"), Envelopes: env}, false},
+		{"no targets", &remote.MessageBatch{TypeNames: []string{"gopline.wire.v1.Ack"}, Envelopes: env}, false},
+	} {
+		if err := checkBatch(c.b); (err == nil) != c.ok {
+			t.Errorf("%s: %v", c.name, err)
+		}
+	}
+}

@@ -1,0 +1,174 @@
+package remote
+
+import (
+	"fmt"
+	"sync/atomic"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/rs/zerolog"
+
+	"github.com/gopline/gopline/qos"
+	"github.com/gopline/gopline/transport"
+	"github.com/gopline/gopline/transport/wire"
+)
+
+// gateway is a node's actor that other nodes address by name: it answers
+// subscriptions (with a proxy per subscription) and topic listings.
+type gateway struct {
+	n       *Node
+	proxies atomic.Uint64
+}
+
+func newGateway(n *Node) *gateway { return &gateway{n: n} }
+
+func (g *gateway) Receive(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case *wire.Subscribe:
+		g.subscribe(ctx, m)
+	case *wire.TopicsRequest:
+		g.topics(ctx)
+	case *actor.Started, *actor.Stopping, *actor.Stopped, *actor.Restarting, *actor.Terminated:
+	default:
+		g.n.log.Warn().Str("type", fmt.Sprintf("%T", m)).Msg("remote: the gateway ignored a message")
+	}
+}
+
+func (g *gateway) subscribe(ctx actor.Context, m *wire.Subscribe) {
+	link := ctx.Sender()
+	refuse := func(reason string) {
+		g.n.log.Warn().Str("topic", m.Topic).Str("subscriber", fmt.Sprint(link)).Str("reason", reason).Msg("remote: refused a subscription")
+		if link != nil {
+			ctx.Send(link, &wire.Refused{Topic: m.Topic, Reason: reason})
+		}
+	}
+	if link == nil {
+		refuse("no subscriber named")
+		return
+	}
+	if err := transport.ValidateTopicName(m.Topic); err != nil {
+		refuse(err.Error())
+		return
+	}
+	var req *qos.Profile
+	if m.Qos != "" {
+		p, err := qos.ParseProfile(m.Qos)
+		if err != nil {
+			refuse(err.Error())
+			return
+		}
+		req = &p
+	}
+	window := int(m.Window)
+	if window <= 0 || window > 1024 {
+		window = transport.DefaultWindow
+	}
+	broker, err := g.n.bus.Topic(m.Topic)
+	if err != nil {
+		refuse(err.Error())
+		return
+	}
+	name := fmt.Sprintf("%s%d", proxyPrefix, g.proxies.Add(1))
+	p := &proxy{topic: m.Topic, broker: broker, link: link, window: window, req: req,
+		log: g.n.log.With().Str("topic", m.Topic).Str("subscriber", link.String()).Logger()}
+	// Proxies are the gateway's children: they stop with it.
+	if _, err := ctx.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return p }), name); err != nil {
+		refuse(err.Error())
+	}
+}
+
+// topics answers with the node's topics and their counters. Asking each
+// broker takes a round trip; it runs off the gateway's turn.
+func (g *gateway) topics(ctx actor.Context) {
+	to := ctx.Sender()
+	if to == nil {
+		return
+	}
+	bus, system, log := g.n.bus, g.n.system, g.n.log
+	go func() {
+		out := &wire.Topics{}
+		for _, name := range bus.Topics() {
+			st, err := bus.Stats(name)
+			if err != nil {
+				log.Debug().Err(err).Str("topic", name).Msg("remote: topic listing")
+				continue
+			}
+			out.Topics = append(out.Topics, &wire.TopicInfo{Name: name, Qos: st.QoS, Publishers: uint32(st.Publishers),
+				Published: st.Published, Subscribers: uint32(len(st.Subscribers)), Delivered: st.Delivered,
+				Dropped: st.Dropped, Replayed: st.Replayed})
+		}
+		system.Root.Send(to, out)
+	}()
+}
+
+// proxy is the node's end of one remote subscription: a local subscriber
+// of the topic that forwards what the broker delivers to the remote link,
+// and returns the link's acknowledgements to the broker as credits. It
+// watches the link: when the link or its node goes away, the proxy
+// unsubscribes and stops, and nothing more is sent to the dead peer.
+type proxy struct {
+	topic  string
+	broker *actor.PID
+	link   *actor.PID
+	window int
+	req    *qos.Profile
+	log    zerolog.Logger
+	// unacked counts deliveries forwarded and not yet acknowledged.
+	unacked int
+	done    bool
+}
+
+func (p *proxy) Receive(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case *actor.Started:
+		ctx.Watch(p.link)
+		ctx.Send(p.broker, &transport.Subscribe{Subscriber: ctx.Self(), Window: p.window, QoS: p.req})
+		ctx.Request(p.link, &wire.Subscribed{Topic: p.topic, Window: uint32(p.window)})
+		p.log.Debug().Int("window", p.window).Msg("remote: subscribed for a peer")
+	case *transport.Delivery:
+		if p.done {
+			ctx.Send(p.broker, &transport.Ack{Subscriber: ctx.Self()})
+			return
+		}
+		p.unacked++
+		// Sent with the proxy as sender, so the link can tell this
+		// subscription's deliveries from an older one's.
+		ctx.Request(p.link, &wire.Delivery{Packet: packetToWire(m.Packet), Dropped: m.Dropped})
+	case *wire.Ack:
+		n := min(int(m.Count), p.unacked)
+		if n < int(m.Count) {
+			p.log.Warn().Uint32("acks", m.Count).Int("unacked", p.unacked).Msg("remote: a peer acknowledged more than it was sent")
+		}
+		p.unacked -= n
+		for range n {
+			ctx.Send(p.broker, &transport.Ack{Subscriber: ctx.Self()})
+		}
+	case *wire.KeyframeRequest:
+		ctx.Send(p.broker, &transport.KeyframeRequest{Topic: p.topic, Subscriber: ctx.Self()})
+	case *transport.Event:
+		ctx.Request(p.link, eventToWire(m))
+	case *transport.EndOfStream:
+		ctx.Request(p.link, &wire.EndOfStream{Dropped: m.Dropped})
+	case *wire.Unsubscribe:
+		p.stop(ctx, "the peer unsubscribed")
+	case *actor.Terminated:
+		p.stop(ctx, "the peer is gone")
+	case *actor.Stopping:
+		if !p.done {
+			p.done = true
+			ctx.Send(p.broker, &transport.Unsubscribe{Subscriber: ctx.Self()})
+		}
+	case *transport.Subscribed, *actor.Stopped, *actor.Restarting:
+	default:
+		p.log.Warn().Str("type", fmt.Sprintf("%T", m)).Msg("remote: a subscription ignored a message")
+	}
+}
+
+func (p *proxy) stop(ctx actor.Context, why string) {
+	if p.done {
+		return
+	}
+	p.done = true
+	p.log.Debug().Str("why", why).Msg("remote: subscription ended")
+	ctx.Send(p.broker, &transport.Unsubscribe{Subscriber: ctx.Self()})
+	ctx.Stop(ctx.Self())
+}

@@ -1,0 +1,192 @@
+package remote
+
+import (
+	"context"
+	"crypto/subtle"
+	"crypto/x509"
+	"fmt"
+	"runtime/debug"
+	"slices"
+	"strings"
+
+	"github.com/asynkron/protoactor-go/remote"
+	"github.com/rs/zerolog"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/peer"
+	"google.golang.org/grpc/status"
+)
+
+// tokenHeader is the gRPC metadata key that carries a node's token.
+const tokenHeader = "gopline-token"
+
+// allowedTypes are the message types a node accepts from a peer: gopline's
+// wire messages and the system messages that watching needs. Any other type
+// (one the node does not know, which would crash protoactor's reader, or
+// one that could stop an actor, such as actor.Stop) is refused.
+var allowedTypes = map[string]bool{
+	"actor.Watch": true, "actor.Unwatch": true, "actor.Terminated": true,
+}
+
+func init() {
+	for _, name := range wireTypeNames() {
+		allowedTypes[name] = true
+	}
+}
+
+// allowedTarget reports whether a peer may address the local actor id: the
+// gateway, the ends of subscriptions, and futures awaiting a reply.
+func allowedTarget(id string) bool {
+	return id == gatewayName || strings.HasPrefix(id, gatewayName+"/"+proxyPrefix) || strings.HasPrefix(id, linkPrefix) ||
+		strings.HasPrefix(id, "future$")
+}
+
+// checkBatch checks a batch of messages from a peer before protoactor's
+// reader deserializes it: every type on the allow list, the default
+// serializer, every index in range, every target one a peer may address.
+func checkBatch(b *remote.MessageBatch) error {
+	for _, name := range b.TypeNames {
+		if !allowedTypes[name] {
+			return fmt.Errorf("message type %q is not accepted", name)
+		}
+	}
+	for _, t := range b.Targets {
+		if t == nil || !allowedTarget(t.Id) {
+			return fmt.Errorf("target %v may not be addressed", t)
+		}
+	}
+	for i, e := range b.Envelopes {
+		switch {
+		case e == nil:
+			return fmt.Errorf("envelope %d is empty", i)
+		case e.SerializerId != 0:
+			return fmt.Errorf("envelope %d: serializer %d", i, e.SerializerId)
+		case e.TypeId < 0 || int(e.TypeId) >= len(b.TypeNames):
+			return fmt.Errorf("envelope %d: type index %d of %d", i, e.TypeId, len(b.TypeNames))
+		case e.Target < 0 || int(e.Target) >= len(b.Targets):
+			return fmt.Errorf("envelope %d: target index %d of %d", i, e.Target, len(b.Targets))
+		case e.Sender < 0 || int(e.Sender) > len(b.Senders):
+			return fmt.Errorf("envelope %d: sender index %d of %d", i, e.Sender, len(b.Senders))
+		}
+	}
+	for i, s := range b.Senders {
+		if s == nil {
+			return fmt.Errorf("sender %d is empty", i)
+		}
+	}
+	return nil
+}
+
+// guard holds what the server's interceptors check.
+type guard struct {
+	log zerolog.Logger
+	// token, when set, must come with every stream.
+	token string
+	// allowedNames, when set, lists the client certificate names (common
+	// name or a DNS name) that may connect.
+	allowedNames []string
+}
+
+// authorize checks a stream's token and client certificate.
+func (g *guard) authorize(ctx context.Context) error {
+	if g.token != "" {
+		md, _ := metadata.FromIncomingContext(ctx)
+		got := md.Get(tokenHeader)
+		if len(got) != 1 || subtle.ConstantTimeCompare([]byte(got[0]), []byte(g.token)) != 1 {
+			return status.Error(codes.Unauthenticated, "gopline: missing or wrong token")
+		}
+	}
+	if len(g.allowedNames) > 0 {
+		p, _ := peer.FromContext(ctx)
+		var chains [][]*x509.Certificate
+		if p != nil {
+			if info, ok := p.AuthInfo.(credentials.TLSInfo); ok {
+				chains = info.State.VerifiedChains
+			}
+		}
+		if len(chains) == 0 || len(chains[0]) == 0 || !g.nameAllowed(chains[0][0]) {
+			return status.Error(codes.PermissionDenied, "gopline: client certificate not allowed")
+		}
+	}
+	return nil
+}
+
+func (g *guard) nameAllowed(c *x509.Certificate) bool {
+	if slices.Contains(g.allowedNames, c.Subject.CommonName) {
+		return true
+	}
+	for _, n := range c.DNSNames {
+		if slices.Contains(g.allowedNames, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// stream authorizes a stream, checks every batch it brings, and turns a
+// panic in protoactor's handling of it into an error: a peer can close its
+// own connection, never bring the node down.
+func (g *guard) stream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			g.log.Error().Str("method", info.FullMethod).Interface("panic", v).Bytes("stack", debug.Stack()).
+				Msg("remote: a peer's message made the node panic; its stream is closed")
+			err = status.Error(codes.Internal, "gopline: message refused")
+		}
+	}()
+	if err := g.authorize(ss.Context()); err != nil {
+		g.log.Warn().Err(err).Str("peer", peerAddr(ss.Context())).Msg("remote: refused a connection")
+		return err
+	}
+	return handler(srv, &checkedStream{ServerStream: ss, g: g})
+}
+
+// unary refuses protoactor's unary calls (they are not implemented at the
+// pinned version and panic) and recovers from any panic.
+func (g *guard) unary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (resp any, err error) {
+	return nil, status.Errorf(codes.Unimplemented, "gopline: %s is not served", info.FullMethod)
+}
+
+// checkedStream checks each message a peer sends before protoactor sees it.
+type checkedStream struct {
+	grpc.ServerStream
+	g *guard
+}
+
+func (s *checkedStream) RecvMsg(m any) error {
+	if err := s.ServerStream.RecvMsg(m); err != nil {
+		return err
+	}
+	rm, ok := m.(*remote.RemoteMessage)
+	if !ok {
+		return nil
+	}
+	if b := rm.GetMessageBatch(); b != nil {
+		if err := checkBatch(b); err != nil {
+			s.g.log.Warn().Err(err).Str("peer", peerAddr(s.Context())).Msg("remote: refused a peer's messages; its stream is closed")
+			return status.Error(codes.InvalidArgument, "gopline: "+err.Error())
+		}
+	}
+	return nil
+}
+
+func peerAddr(ctx context.Context) string {
+	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
+		return p.Addr.String()
+	}
+	return "?"
+}
+
+// tokenCredentials sends the token with every stream.
+type tokenCredentials struct {
+	token  string
+	secure bool
+}
+
+func (t tokenCredentials) GetRequestMetadata(context.Context, ...string) (map[string]string, error) {
+	return map[string]string{tokenHeader: t.token}, nil
+}
+
+func (t tokenCredentials) RequireTransportSecurity() bool { return t.secure }

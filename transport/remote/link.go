@@ -1,0 +1,246 @@
+package remote
+
+import (
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/rs/zerolog"
+
+	"github.com/gopline/gopline/transport"
+	"github.com/gopline/gopline/transport/wire"
+)
+
+// Reconnection backoff of a link: it doubles from the first to the last.
+const (
+	firstBackoff = 100 * time.Millisecond
+	lastBackoff  = 5 * time.Second
+	probeTimeout = time.Second
+)
+
+// link is the local end of a subscription to a topic of another node (see
+// Node.Dial). Before it sends anything to the node it checks that the node
+// accepts connections (a plain TCP connect, off its turn): protoactor would
+// otherwise keep a writer, and its connections, for an address that is
+// down.
+type link struct {
+	n     *Node
+	addr  string
+	topic string
+	log   zerolog.Logger
+
+	// From the local subscriber's transport.Subscribe.
+	subscriber *actor.PID
+	window     int
+	qos        string
+
+	gateway *actor.PID
+	proxy   *actor.PID // the node's end, once subscribed
+	// attempt counts connection attempts since the last success; gen tells
+	// a current probe or retry from a stale one.
+	attempt int
+	gen     int
+	// lost is set while the subscriber has been told the publisher is gone.
+	lost bool
+	// refused is set when the node refused the subscription: it is not
+	// retried.
+	refused bool
+	stopped bool
+}
+
+// probed is the result of a link's connection probe.
+type probed struct {
+	gen int
+	err error
+}
+
+// retry asks a link to connect again.
+type retry struct{ gen int }
+
+func newLink(n *Node, addr, topic string) *link {
+	return &link{n: n, addr: addr, topic: topic, gateway: actor.NewPID(addr, gatewayName),
+		log: n.log.With().Str("remote", addr).Str("topic", topic).Logger()}
+}
+
+func (l *link) Receive(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case *transport.Subscribe:
+		l.subscriber = m.Subscriber
+		if l.subscriber == nil {
+			l.subscriber = ctx.Sender()
+		}
+		l.window = m.Window
+		if m.QoS != nil {
+			l.qos = m.QoS.String()
+		}
+		if ctx.Sender() != nil {
+			ctx.Respond(&transport.Subscribed{Topic: l.topic, Window: m.Window})
+		}
+		l.connect(ctx)
+	case *probed:
+		if m.gen != l.gen || l.stopped {
+			return
+		}
+		if m.err != nil {
+			l.failed(ctx, m.err)
+			return
+		}
+		ctx.Watch(l.gateway)
+		ctx.Request(l.gateway, &wire.Subscribe{Topic: l.topic, Window: uint32(max(l.window, 0)), Qos: l.qos})
+	case *retry:
+		if m.gen == l.gen && !l.stopped {
+			l.connect(ctx)
+		}
+	case *wire.Subscribed:
+		if l.proxy != nil && !l.proxy.Equal(ctx.Sender()) {
+			ctx.Send(l.proxy, &wire.Unsubscribe{}) // an older subscription
+		}
+		l.proxy = ctx.Sender()
+		if l.proxy == nil {
+			return
+		}
+		ctx.Watch(l.proxy)
+		ctx.Unwatch(l.gateway)
+		l.attempt = 0
+		l.log.Info().Msg("remote: subscribed")
+		if l.lost {
+			l.lost = false
+			l.toSubscriber(ctx, &transport.Event{Topic: l.topic, Kind: transport.EventLivelinessRegained, Time: time.Now()})
+		}
+	case *wire.Refused:
+		l.refused = true
+		l.log.Error().Str("reason", m.Reason).Msg("remote: the node refused the subscription")
+		l.toSubscriber(ctx, &transport.Event{Topic: l.topic, Kind: transport.EventIncompatibleQoS, Time: time.Now(),
+			Err: fmt.Errorf("remote %s refused the subscription: %s", l.addr, m.Reason)})
+	case *wire.Delivery:
+		l.delivery(ctx, m)
+	case *wire.Event:
+		if !l.current(ctx) {
+			return
+		}
+		e, err := eventFromWire(l.topic, m)
+		if err != nil {
+			l.log.Warn().Err(err).Msg("remote: ignored an event")
+			return
+		}
+		l.toSubscriber(ctx, e)
+	case *wire.EndOfStream:
+		if !l.current(ctx) {
+			return
+		}
+		l.toSubscriber(ctx, &transport.EndOfStream{Topic: l.topic, Dropped: m.Dropped})
+	case *transport.Ack:
+		if l.proxy != nil {
+			ctx.Send(l.proxy, &wire.Ack{Count: 1})
+		}
+	case *transport.KeyframeRequest:
+		if l.proxy != nil {
+			ctx.Send(l.proxy, &wire.KeyframeRequest{})
+		}
+	case *transport.Unsubscribe:
+		l.stop(ctx)
+	case *actor.Terminated:
+		l.terminated(ctx, m)
+	case *actor.Stopping:
+		l.stop(ctx)
+	case *actor.Started, *actor.Stopped, *actor.Restarting, *transport.Subscribed:
+	default:
+		l.log.Warn().Str("type", fmt.Sprintf("%T", m)).Msg("remote: a link ignored a message")
+	}
+}
+
+// connect probes the node, off the actor's turn.
+func (l *link) connect(ctx actor.Context) {
+	if l.refused || l.stopped {
+		return
+	}
+	l.gen++
+	gen, addr, self, system := l.gen, l.addr, ctx.Self(), ctx.ActorSystem()
+	l.attempt++
+	go func() {
+		c, err := net.DialTimeout("tcp", addr, probeTimeout)
+		if err == nil {
+			c.Close()
+		}
+		system.Root.Send(self, &probed{gen: gen, err: err})
+	}()
+}
+
+// failed schedules the next attempt.
+func (l *link) failed(ctx actor.Context, err error) {
+	d := min(firstBackoff<<min(max(l.attempt-1, 0), 6), lastBackoff)
+	if l.attempt == 1 || d == lastBackoff && l.attempt%12 == 0 {
+		l.log.Warn().Err(err).Dur("retry_in", d).Int("attempt", l.attempt).Msg("remote: cannot reach the node")
+	}
+	gen, self, system := l.gen, ctx.Self(), ctx.ActorSystem()
+	time.AfterFunc(d, func() { system.Root.Send(self, &retry{gen: gen}) })
+}
+
+// terminated handles the end of the node's side: the link is broken, the
+// subscriber is told its publisher is gone, and the link reconnects.
+func (l *link) terminated(ctx actor.Context, m *actor.Terminated) {
+	if l.stopped {
+		return
+	}
+	isProxy := l.proxy != nil && l.proxy.Equal(m.Who)
+	isGateway := l.gateway.Equal(m.Who)
+	if !isProxy && !isGateway {
+		return
+	}
+	if isGateway && l.proxy != nil {
+		return // the gateway went away after the subscription began: the proxy's end tells
+	}
+	l.proxy = nil
+	ctx.Unwatch(l.gateway)
+	if !l.lost {
+		l.lost = true
+		l.log.Warn().Str("why", m.Why.String()).Msg("remote: lost the node; reconnecting")
+		l.toSubscriber(ctx, &transport.Event{Topic: l.topic, Kind: transport.EventLivelinessLost, Time: time.Now()})
+	}
+	l.failed(ctx, fmt.Errorf("link ended: %v", m.Why))
+}
+
+// current reports whether the message in hand comes from the link's
+// current subscription.
+func (l *link) current(ctx actor.Context) bool {
+	return l.proxy != nil && l.proxy.Equal(ctx.Sender())
+}
+
+// delivery converts a delivery for the subscriber. A packet that does not
+// validate is acknowledged at once and dropped, counted with the next
+// delivery: the subscriber's gate sees the hole and asks for a keyframe.
+func (l *link) delivery(ctx actor.Context, m *wire.Delivery) {
+	if !l.current(ctx) {
+		// From a subscription this link has left: give the credit back.
+		if s := ctx.Sender(); s != nil {
+			ctx.Send(s, &wire.Ack{Count: 1})
+		}
+		return
+	}
+	p, err := packetFromWire(m.Packet)
+	if err != nil {
+		l.log.Warn().Err(err).Msg("remote: dropped a packet that does not validate")
+		ctx.Send(l.proxy, &wire.Ack{Count: 1})
+		return
+	}
+	l.toSubscriber(ctx, &transport.Delivery{Topic: l.topic, Packet: p, Dropped: m.Dropped})
+}
+
+func (l *link) toSubscriber(ctx actor.Context, msg any) {
+	if l.subscriber != nil {
+		ctx.Send(l.subscriber, msg)
+	}
+}
+
+func (l *link) stop(ctx actor.Context) {
+	if l.stopped {
+		return
+	}
+	l.stopped = true
+	if l.proxy != nil {
+		ctx.Send(l.proxy, &wire.Unsubscribe{})
+		ctx.Unwatch(l.proxy)
+	}
+	ctx.Stop(ctx.Self())
+}

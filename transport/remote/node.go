@@ -1,0 +1,222 @@
+// Package remote carries gopline's topics across processes and hosts over
+// protoactor remote (gRPC).
+//
+// A Node is one process's presence on the network: it listens on an
+// address, serves the topics of its transport.Bus to subscribers of other
+// nodes (its gateway), and subscribes to other nodes' topics for its own
+// pipelines (Dial). Subscriptions keep the same guarantees as in one
+// process: a window of credits per subscriber, acknowledged across the link,
+// so the publisher's memory stays bounded whatever the link does and a slow
+// link drops whole GOPs at the topic; the durable topic's cached GOP
+// replayed to a subscriber that joins late, and again after it reconnects.
+//
+// The wire messages are the protobuf messages of transport/wire, converted
+// to and from gopline's types at this boundary only, and every packet that
+// arrives is validated. A node refuses any other message type, any message
+// to an actor a peer has no business addressing, and, when so configured,
+// any peer without the node's token or an allowed client certificate, with
+// a log line; none of it can stop the node. See docs/remote.md.
+package remote
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/asynkron/protoactor-go/remote"
+	"github.com/rs/zerolog"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/keepalive"
+
+	"github.com/gopline/gopline/transport"
+)
+
+// DefaultAddr is the address `gopline serve` listens on: loopback only.
+const DefaultAddr = "127.0.0.1:7400"
+
+// MaxMessageBytes bounds one gRPC message, which carries a batch of up to
+// writerBatch messages. gRPC's default of 4 MiB would refuse, silently and
+// with the connection, a batch that holds a few 4K keyframes.
+const MaxMessageBytes = 256 << 20
+
+// writerBatch is how many messages protoactor packs into one gRPC message:
+// with keyframes of up to 16 MiB a batch stays under MaxMessageBytes.
+const writerBatch = 16
+
+// Config configures a Node.
+type Config struct {
+	// Listen is the address to listen on, host:port; port 0 picks a free
+	// one (Node.Addr tells which). Default 127.0.0.1:0: a node that only
+	// subscribes still listens, because replies come back by connection.
+	Listen string
+	// ServerTLS, when set, makes the node speak TLS on its port; set
+	// ClientCAs and ClientAuth in it for mutual TLS. ClientTLS is used
+	// when connecting to other nodes; a node with ServerTLS needs it too.
+	// LoadTLS builds both from PEM files.
+	ServerTLS, ClientTLS *tls.Config
+	// Token, when set, is sent to every node this one connects to and
+	// required from every peer that connects to it.
+	Token string
+	// AllowedClients, when set, lists the names (certificate common name
+	// or DNS name) of the client certificates that may connect; it needs
+	// mutual TLS.
+	AllowedClients []string
+	// Log receives the node's log lines.
+	Log zerolog.Logger
+}
+
+// Node is a process's presence on the network; see the package doc.
+type Node struct {
+	system *actor.ActorSystem
+	remote *remote.Remote
+	bus    *transport.Bus
+	log    zerolog.Logger
+	addr   string
+
+	gateway *actor.PID
+
+	mu     sync.Mutex
+	links  int
+	closed bool
+}
+
+// Start starts remote on system and serves bus's topics. The system must
+// not have remote started yet, and is the one the bus runs on.
+func Start(system *actor.ActorSystem, bus *transport.Bus, cfg Config) (*Node, error) {
+	if cfg.Listen == "" {
+		cfg.Listen = "127.0.0.1:0"
+	}
+	host, portText, err := net.SplitHostPort(cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("remote: listen address %q: %w", cfg.Listen, err)
+	}
+	port, err := strconv.Atoi(portText)
+	if err != nil || port < 0 || port > 65535 {
+		return nil, fmt.Errorf("remote: listen address %q: bad port", cfg.Listen)
+	}
+	if host == "" {
+		return nil, fmt.Errorf("remote: listen address %q: name the host (127.0.0.1 for loopback, 0.0.0.0 for every interface)", cfg.Listen)
+	}
+	if cfg.ServerTLS != nil && cfg.ClientTLS == nil {
+		return nil, errors.New("remote: a node with TLS on its port needs ClientTLS too: replies come back by connection")
+	}
+	if len(cfg.AllowedClients) > 0 && (cfg.ServerTLS == nil || cfg.ServerTLS.ClientAuth < tls.VerifyClientCertIfGiven) {
+		return nil, errors.New("remote: allowed clients need mutual TLS (client certificates verified)")
+	}
+	// protoactor's Start panics when it cannot listen: find out first.
+	lis, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("remote: %w", err)
+	}
+	if port == 0 {
+		port = lis.Addr().(*net.TCPAddr).Port
+	}
+	lis.Close()
+
+	g := &guard{log: cfg.Log, token: cfg.Token, allowedNames: cfg.AllowedClients}
+	serverOpts := []grpc.ServerOption{
+		grpc.MaxRecvMsgSize(MaxMessageBytes),
+		grpc.ChainStreamInterceptor(g.stream),
+		grpc.ChainUnaryInterceptor(g.unary),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 5 * time.Second, PermitWithoutStream: true}),
+	}
+	dialOpts := []grpc.DialOption{
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(MaxMessageBytes), grpc.MaxCallSendMsgSize(MaxMessageBytes)),
+		grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: 10 * time.Second, Timeout: 5 * time.Second, PermitWithoutStream: true}),
+	}
+	if cfg.ServerTLS != nil {
+		serverOpts = append(serverOpts, grpc.Creds(credentials.NewTLS(cfg.ServerTLS)))
+	}
+	if cfg.ClientTLS != nil {
+		dialOpts = append(dialOpts, grpc.WithTransportCredentials(credentials.NewTLS(cfg.ClientTLS)))
+	} else {
+		dialOpts = append(dialOpts, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	}
+	if cfg.Token != "" {
+		dialOpts = append(dialOpts, grpc.WithPerRPCCredentials(tokenCredentials{token: cfg.Token, secure: cfg.ClientTLS != nil}))
+	}
+	rc := remote.Configure(host, port,
+		remote.WithServerOptions(serverOpts...),
+		remote.WithDialOptions(dialOpts...),
+		remote.WithEndpointWriterBatchSize(writerBatch),
+		remote.WithEndpointWriterQueueSize(4096),
+	)
+	// One attempt per connection: protoactor's retries leak a connection
+	// each (see docs/remote.md); links retry themselves, with backoff.
+	rc.MaxRetryCount = 1
+	r := remote.NewRemote(system, rc)
+	if err := startRemote(r); err != nil {
+		return nil, err
+	}
+	n := &Node{system: system, remote: r, bus: bus, log: cfg.Log, addr: system.Address()}
+	n.gateway, err = system.Root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return newGateway(n) }), gatewayName)
+	if err != nil {
+		r.Shutdown(false)
+		return nil, fmt.Errorf("remote: starting the gateway: %w", err)
+	}
+	bus.SetRemote(n.Dial)
+	n.log.Info().Str("address", n.addr).Bool("tls", cfg.ServerTLS != nil).Bool("token", cfg.Token != "").Msg("remote: node listening")
+	return n, nil
+}
+
+// startRemote starts r, turning protoactor's panic on a failed listen (the
+// port taken between our check and its listen) into an error.
+func startRemote(r *remote.Remote) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("remote: %v", v)
+		}
+	}()
+	r.Start()
+	return nil
+}
+
+// Addr returns the address the node listens on and other nodes reach it by.
+func (n *Node) Addr() string { return n.addr }
+
+// Dial returns a local actor that stands for topic on the node at addr: it
+// speaks the broker's protocol (transport.Subscribe, Ack, KeyframeRequest,
+// Unsubscribe; Delivery, Event, EndOfStream back), so a subscriber treats a
+// remote topic as a local one. It connects when subscribed to, and
+// reconnects with backoff whenever the link breaks, subscribing again (and
+// so receiving the durable topic's cached GOP again). One link serves one
+// subscriber.
+func (n *Node) Dial(addr, topic string) (*actor.PID, error) {
+	if err := transport.ValidateTopicName(topic); err != nil {
+		return nil, err
+	}
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return nil, fmt.Errorf("remote: address %q: %w", addr, err)
+	}
+	n.mu.Lock()
+	if n.closed {
+		n.mu.Unlock()
+		return nil, errors.New("remote: node closed")
+	}
+	n.links++
+	name := fmt.Sprintf("%s%d", linkPrefix, n.links)
+	n.mu.Unlock()
+	return n.system.Root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return newLink(n, addr, topic) }), name)
+}
+
+// Close stops the gateway (ending every remote subscription to this node)
+// and the remote.
+func (n *Node) Close() error {
+	n.mu.Lock()
+	if n.closed {
+		n.mu.Unlock()
+		return nil
+	}
+	n.closed = true
+	n.mu.Unlock()
+	err := n.system.Root.StopFuture(n.gateway).Wait()
+	n.remote.Shutdown(true)
+	return err
+}

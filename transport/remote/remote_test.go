@@ -1,0 +1,449 @@
+package remote
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/asynkron/protoactor-go/remote"
+	"github.com/rs/zerolog"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/transport"
+)
+
+// The tests run every node in a child process of its own (the test binary
+// again, with roleEnv set), as gopline runs them: one node per process.
+// protoactor's remote keeps process-wide state (gRPC's logger, which every
+// Start replaces) and has unsynchronized fields in its shutdown path, which
+// the race detector would report against a second node, or a closed one, in
+// the test's own process. A child reports what it sees as JSON lines on
+// stdout; the test reads them.
+const (
+	roleEnv = "GOPLINE_REMOTE_ROLE"
+	argsEnv = "GOPLINE_REMOTE_ARGS"
+)
+
+// childArgs configure a child node.
+type childArgs struct {
+	Listen string `json:"listen"`
+	Token  string `json:"token,omitempty"`
+	// Sub: the node and topic to subscribe to.
+	Addr  string `json:"addr,omitempty"`
+	Topic string `json:"topic,omitempty"`
+	// TLS: PEM files (see LoadTLS).
+	TLS *TLSFiles `json:"tls,omitempty"`
+}
+
+// report is one line a child prints.
+type report struct {
+	Addr     string `json:"addr,omitempty"`
+	Seq      uint64 `json:"seq,omitempty"`
+	Epoch    uint64 `json:"epoch,omitempty"`
+	Key      bool   `json:"key,omitempty"`
+	Replayed bool   `json:"replayed,omitempty"`
+	Last     bool   `json:"last,omitempty"`
+	Event    string `json:"event,omitempty"`
+	Packet   bool   `json:"packet,omitempty"`
+	Gorout   int    `json:"goroutines,omitempty"`
+}
+
+func TestMain(m *testing.M) {
+	if role := os.Getenv(roleEnv); role != "" {
+		var a childArgs
+		if err := json.Unmarshal([]byte(os.Getenv(argsEnv)), &a); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		os.Exit(runChild(role, a))
+	}
+	os.Exit(m.Run())
+}
+
+func quietSystem() *actor.ActorSystem {
+	return actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return slog.New(slog.DiscardHandler) }))
+}
+
+// source makes H.264-like packets: a keyframe every gop.
+type source struct {
+	epoch, seq uint64
+	gop        uint64
+}
+
+func (s *source) next() *media.Packet {
+	key := s.seq%s.gop == 0
+	p := &media.Packet{Codec: media.H264, Data: []byte{0, 0, 0, 1, 0x65, byte(s.seq)}, Key: key, Seq: s.seq,
+		GOP: s.seq - s.seq%s.gop, Epoch: s.epoch, CaptureTime: time.Unix(0, int64(s.seq)*1e6), Width: 64, Height: 48}
+	s.seq++
+	return p
+}
+
+func runChild(role string, a childArgs) int {
+	out := json.NewEncoder(os.Stdout)
+	var mu sync.Mutex
+	say := func(r report) {
+		mu.Lock()
+		defer mu.Unlock()
+		out.Encode(r)
+	}
+	sys := quietSystem()
+	bus := transport.NewBus(sys)
+	cfg := Config{Listen: a.Listen, Token: a.Token, Log: zerolog.New(os.Stderr).Level(zerolog.InfoLevel)}
+	if a.TLS != nil {
+		var err error
+		if cfg.ServerTLS, cfg.ClientTLS, err = LoadTLS(*a.TLS); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+	}
+	n, err := Start(sys, bus, cfg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	say(report{Addr: n.Addr()})
+	stop := time.After(time.Minute) // in case the parent is gone
+	switch role {
+	case "pub":
+		topic, _ := bus.Topic("/cam")
+		src := &source{epoch: uint64(time.Now().UnixNano()) | 1, gop: 10}
+		tick := time.NewTicker(10 * time.Millisecond)
+		for {
+			select {
+			case <-tick.C:
+				sys.Root.Send(topic, &transport.Publish{Packet: src.next()})
+			case <-stop:
+				return 0
+			}
+		}
+	case "sub":
+		link, err := n.Dial(a.Addr, a.Topic)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		pid := sys.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
+			switch m := ctx.Message().(type) {
+			case *transport.Delivery:
+				p := m.Packet
+				say(report{Packet: true, Seq: p.Seq, Epoch: p.Epoch, Key: p.Key, Replayed: p.Replay.Replayed, Last: p.Replay.Last})
+				ctx.Send(link, &transport.Ack{})
+			case *transport.Event:
+				say(report{Event: m.Kind.String()})
+			}
+		}))
+		sys.Root.Send(link, &transport.Subscribe{Subscriber: pid})
+		tick := time.NewTicker(time.Second)
+		for {
+			select {
+			case <-tick.C:
+				say(report{Gorout: runtime.NumGoroutine()})
+			case <-stop:
+				return 0
+			}
+		}
+	}
+	return 2
+}
+
+// node is a child node as the test sees it.
+type node struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	addr   string
+	lines  chan report
+	stderr *lockedBuffer
+}
+
+func startChild(t *testing.T, role string, a childArgs) *node {
+	t.Helper()
+	if a.Listen == "" {
+		a.Listen = "127.0.0.1:0"
+	}
+	args, _ := json.Marshal(a)
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	// A data race in the child ends it at once: the test then fails on
+	// what it did not get, and prints the child's report.
+	cmd.Env = append(os.Environ(), roleEnv+"="+role, argsEnv+"="+string(args), "GORACE=halt_on_error=1")
+	n := &node{t: t, cmd: cmd, lines: make(chan report, 1<<16), stderr: &lockedBuffer{}}
+	cmd.Stderr = n.stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		n.kill()
+		if t.Failed() {
+			t.Logf("%s node's log:\n%s", role, n.stderr.String())
+		}
+	})
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			var r report
+			if json.Unmarshal(sc.Bytes(), &r) == nil {
+				n.lines <- r
+			}
+		}
+		close(n.lines)
+	}()
+	first := n.next(10 * time.Second)
+	if first == nil || first.Addr == "" {
+		t.Fatalf("the %s node did not start", role)
+	}
+	n.addr = first.Addr
+	return n
+}
+
+// lockedBuffer is a child's log, written by exec's copying goroutine and
+// read by the test.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(b)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func (n *node) kill() {
+	if n.cmd.ProcessState == nil {
+		n.cmd.Process.Kill()
+		n.cmd.Wait()
+	}
+}
+
+// next returns the child's next line, or nil after d or at its end.
+func (n *node) next(d time.Duration) *report {
+	select {
+	case r, ok := <-n.lines:
+		if !ok {
+			return nil
+		}
+		return &r
+	case <-time.After(d):
+		return nil
+	}
+}
+
+// packets returns the next count packets the child reports.
+func (n *node) packets(count int) []report {
+	n.t.Helper()
+	var out []report
+	deadline := time.Now().Add(15 * time.Second)
+	for len(out) < count {
+		r := n.next(time.Until(deadline))
+		if r == nil {
+			n.t.Fatalf("got %d of %d packets", len(out), count)
+		}
+		if r.Packet {
+			out = append(out, *r)
+		}
+	}
+	return out
+}
+
+// waitEvent waits for an event of the given kind.
+func (n *node) waitEvent(kind transport.EventKind) {
+	n.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		r := n.next(time.Until(deadline))
+		if r == nil {
+			n.t.Fatalf("no %v event", kind)
+		}
+		if r.Event == kind.String() {
+			return
+		}
+	}
+}
+
+func checkContinuous(t *testing.T, ps []report) {
+	t.Helper()
+	if !ps[0].Key {
+		t.Fatalf("the first packet (seq %d) is not a keyframe", ps[0].Seq)
+	}
+	for i := 1; i < len(ps); i++ {
+		if ps[i].Seq != ps[i-1].Seq+1 || ps[i].Epoch != ps[i-1].Epoch {
+			t.Fatalf("packet %d: seq %d after %d", i, ps[i].Seq, ps[i-1].Seq)
+		}
+	}
+}
+
+func TestTwoProcessesLateJoinerAndInOrder(t *testing.T) {
+	pub := startChild(t, "pub", childArgs{})
+	time.Sleep(300 * time.Millisecond) // the topic runs: the subscriber joins late
+	sub := startChild(t, "sub", childArgs{Addr: pub.addr, Topic: "/cam"})
+	got := sub.packets(60)
+	if !got[0].Replayed {
+		t.Fatal("the late remote joiner's first packet is not replayed from the cache")
+	}
+	checkContinuous(t, got)
+}
+
+func TestSubscriberResumesAfterThePublisherRestarts(t *testing.T) {
+	pub := startChild(t, "pub", childArgs{})
+	sub := startChild(t, "sub", childArgs{Addr: pub.addr, Topic: "/cam"})
+	before := sub.packets(20)
+	pub.kill()
+	sub.waitEvent(transport.EventLivelinessLost)
+	startChild(t, "pub", childArgs{Listen: pub.addr}) // back on the same address
+	sub.waitEvent(transport.EventLivelinessRegained)
+	first := sub.packets(1)[0]
+	for first.Epoch == before[0].Epoch { // what was in flight at the kill
+		first = sub.packets(1)[0]
+	}
+	checkContinuous(t, append([]report{first}, sub.packets(30)...))
+}
+
+// A node that a peer cannot reach keeps trying without piling up
+// goroutines.
+func TestPeerDownLeavesNoGrowingGoroutines(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits 30 s")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // nobody listens there now
+	sub := startChild(t, "sub", childArgs{Addr: addr, Topic: "/cam"})
+	goroutines := func() int {
+		for {
+			r := sub.next(5 * time.Second)
+			if r == nil {
+				t.Fatal("the subscriber stopped reporting")
+			}
+			if r.Gorout > 0 {
+				return r.Gorout
+			}
+		}
+	}
+	time.Sleep(5 * time.Second) // the link reaches its longest backoff
+	for sub.next(0) != nil {    // skip to now
+	}
+	before := goroutines()
+	time.Sleep(25 * time.Second)
+	for sub.next(0) != nil {
+	}
+	if after := goroutines(); after > before+5 {
+		t.Fatalf("%d goroutines after 5 s of a peer down, %d after 30 s", before, after)
+	}
+}
+
+// sendRaw opens protoactor's gRPC stream to addr and sends one batch; it
+// returns how the node ended the stream.
+func sendRaw(t *testing.T, addr string, batch *remote.MessageBatch) error {
+	t.Helper()
+	conn, err := grpc.Dial(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	stream, err := remote.NewRemotingClient(conn).Receive(ctx)
+	if err != nil {
+		return err
+	}
+	if err := stream.Send(&remote.RemoteMessage{MessageType: &remote.RemoteMessage_ConnectRequest{
+		ConnectRequest: &remote.ConnectRequest{ConnectionType: &remote.ConnectRequest_ClientConnection{
+			ClientConnection: &remote.ClientConnection{SystemId: "stranger"}}}}}); err != nil {
+		return err
+	}
+	if err := stream.Send(&remote.RemoteMessage{MessageType: &remote.RemoteMessage_MessageBatch{MessageBatch: batch}}); err != nil {
+		return err
+	}
+	for {
+		if _, err := stream.Recv(); err != nil {
+			return err
+		}
+	}
+}
+
+// Unknown message types, messages to actors a peer may not address, bad
+// indexes and random bytes on the port are refused and leave the node
+// serving.
+func TestBadPeersLeaveTheNodeRunning(t *testing.T) {
+	pub := startChild(t, "pub", childArgs{})
+	target := func(id string) []*actor.PID { return []*actor.PID{actor.NewPID(pub.addr, id)} }
+	bad := map[string]*remote.MessageBatch{
+		"unknown type": {TypeNames: []string{"evil.Unknown"}, Targets: target(gatewayName),
+			Envelopes: []*remote.MessageEnvelope{{MessageData: []byte{1, 2, 3}}}},
+		"stop a topic": {TypeNames: []string{"actor.Stop"}, Targets: target("topic/cam"),
+			Envelopes: []*remote.MessageEnvelope{{}}},
+		"bad indexes": {TypeNames: []string{"gopline.wire.v1.Subscribe"}, Targets: target(gatewayName),
+			Envelopes: []*remote.MessageEnvelope{{TypeId: 5, Target: 9, SerializerId: 3}}},
+		"bad payload": {TypeNames: []string{"gopline.wire.v1.Subscribe"}, Targets: target(gatewayName),
+			Envelopes: []*remote.MessageEnvelope{{MessageData: []byte{0xff, 0xff, 0xff}}}},
+	}
+	for name, batch := range bad {
+		if err := sendRaw(t, pub.addr, batch); err == nil || !strings.Contains(err.Error(), "") {
+			t.Errorf("%s: the stream ended with %v", name, err)
+		}
+	}
+	for range 3 {
+		conn, err := net.Dial("tcp", pub.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn.Write([]byte("GET / HTTP/1.1\r\n\r\n\x00\xff random bytes \x17\x03"))
+		conn.Close()
+	}
+	// The node still serves, and still has its topic.
+	sub := startChild(t, "sub", childArgs{Addr: pub.addr, Topic: "/cam"})
+	checkContinuous(t, sub.packets(20))
+	if pub.cmd.ProcessState != nil {
+		t.Fatal("the node exited")
+	}
+	for _, want := range []string{"evil.Unknown", "actor.Stop"} {
+		if !strings.Contains(pub.stderr.String(), want) {
+			t.Errorf("the node's log does not name the refused %s", want)
+		}
+	}
+}
+
+func TestTokenIsRequired(t *testing.T) {
+	pub := startChild(t, "pub", childArgs{Token: "s3cret"})
+	for _, token := range []string{"", "wrong"} {
+		sub := startChild(t, "sub", childArgs{Addr: pub.addr, Topic: "/cam", Token: token})
+		deadline := time.Now().Add(1500 * time.Millisecond)
+		for r := sub.next(time.Until(deadline)); r != nil; r = sub.next(time.Until(deadline)) {
+			if r.Packet {
+				t.Fatalf("token %q: got packet %d", token, r.Seq)
+			}
+		}
+		sub.kill()
+	}
+	if !strings.Contains(pub.stderr.String(), "refused a connection") {
+		t.Error("the node does not log the refused connections")
+	}
+	sub := startChild(t, "sub", childArgs{Addr: pub.addr, Topic: "/cam", Token: "s3cret"})
+	checkContinuous(t, sub.packets(10))
+}
