@@ -40,8 +40,8 @@ func packetFromWire(w *wire.Packet) (*media.Packet, error) {
 	p := &media.Packet{
 		Codec: media.Codec(w.Codec), Data: w.Data, Key: w.Key, Seq: w.Seq, GOP: w.Gop, Epoch: w.Epoch,
 		CaptureTime: time.Unix(0, w.CaptureTime), Width: int(w.Width), Height: int(w.Height),
-		Format:      media.PixelFormat(w.Format),
-		Replay:      media.Replay{Replayed: w.Replayed, Last: w.ReplayLast, Stale: w.Stale},
+		Format: media.PixelFormat(w.Format),
+		Replay: media.Replay{Replayed: w.Replayed, Last: w.ReplayLast, Stale: w.Stale},
 	}
 	if !p.Replay.Replayed && (p.Replay.Last || p.Replay.Stale) {
 		return nil, fmt.Errorf("%w: packet seq %d: a replay mark without replayed", ErrBadMessage, w.Seq)
