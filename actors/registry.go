@@ -2,6 +2,7 @@ package actors
 
 import (
 	"fmt"
+	"net"
 	"strings"
 
 	"github.com/gopline/gopline/media"
@@ -166,6 +167,7 @@ func specs() []pipeline.Spec {
 				{Name: "topic", Type: pipeline.String, Required: true, Doc: "topic name, e.g. /camera/front"},
 				{Name: "window", Type: pipeline.Int, Default: fmt.Sprint(transport.DefaultWindow), Min: 1, Max: 1024, Doc: "packets in flight before GOP-aware dropping"},
 				qosRequestProp,
+				{Name: "remote", Type: pipeline.String, Doc: "host:port of another gopline node whose topic to subscribe to (empty: this process's topic)"},
 			},
 			Make: func(p pipeline.Props) (pipeline.Element, error) {
 				if err := transport.ValidateTopicName(p.String("topic")); err != nil {
@@ -175,7 +177,12 @@ func specs() []pipeline.Spec {
 				if err != nil {
 					return pipeline.Element{}, err
 				}
-				return SubscribeWith(SubscribeConfig{Topic: p.String("topic"), Window: p.Int("window"), QoS: req}), nil
+				if r := p.String("remote"); r != "" {
+					if _, _, err := net.SplitHostPort(r); err != nil {
+						return pipeline.Element{}, fmt.Errorf("remote %q: want host:port", r)
+					}
+				}
+				return SubscribeWith(SubscribeConfig{Topic: p.String("topic"), Window: p.Int("window"), QoS: req, Remote: p.String("remote")}), nil
 			},
 		},
 		{

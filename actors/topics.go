@@ -108,6 +108,10 @@ func Subscribe(topic string, window int) pipeline.Element {
 type SubscribeConfig struct {
 	Topic  string
 	Window int
+	// Remote, when set, is the host:port of the node whose topic to
+	// subscribe to (transport/remote); the process's bus must reach other
+	// nodes (gopline run does). The link reconnects by itself.
+	Remote string
 	// QoS is what the subscriber requests; nil takes what the topic
 	// offers. On a durable topic a subscriber that requests durability (or
 	// takes the topic's) is replayed the cached GOP first, marked (see
@@ -146,7 +150,12 @@ type subscriber struct {
 func (s *subscriber) Start(env *pipeline.Env) error {
 	s.env = env
 	var err error
-	if s.broker, err = env.Bus.Topic(s.cfg.Topic); err != nil {
+	if s.cfg.Remote != "" {
+		s.broker, err = env.Bus.RemoteTopic(s.cfg.Remote, s.cfg.Topic)
+	} else {
+		s.broker, err = env.Bus.Topic(s.cfg.Topic)
+	}
+	if err != nil {
 		return err
 	}
 	env.Send(s.broker, &transport.Subscribe{Subscriber: env.Self(), Window: s.cfg.Window, QoS: s.cfg.QoS})

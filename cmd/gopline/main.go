@@ -26,6 +26,8 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"run", "run a pipeline written in the one-line syntax", runRun},
+		{"serve", "run pipelines and serve their topics to other processes and hosts", runServe},
+		{"topics", "list another node's topics: gopline topics --remote HOST:PORT", runTopics},
 		{"elements", "list the pipeline elements, or describe one", runElements},
 		{"demo", "a robot camera on a durable topic, viewers joining late with and without the GOP cache", runDemo},
 		{"record", "run a pipeline and record its topics", runRecord},

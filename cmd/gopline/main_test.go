@@ -81,6 +81,7 @@ type nodeStats struct {
 	In       uint64 `json:"in"`
 	Out      uint64 `json:"out"`
 	Dropped  uint64 `json:"dropped"`
+	Errors   uint64 `json:"errors"`
 	Restarts uint64 `json:"restarts"`
 }
 

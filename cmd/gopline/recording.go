@@ -43,7 +43,7 @@ func runRecord(args []string, stdout, stderr io.Writer) error {
 	duration := fs.Duration("duration", 0, "stop after this long (default: when the sources end, or on Ctrl-C)")
 	asJSON := fs.Bool("json", false, "print the per-node stats as JSON on stdout")
 	verbose := fs.Bool("v", false, "log at debug level")
-	nf := addNodeFlags(fs)
+	nf := addNodeFlags(fs, "")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: gopline record --topic /camera --out cam.db [--duration 10s] 'PIPELINE'\n\nRuns the pipeline (which publishes the topics) and records the topics into a gopline recording.\nExample: gopline record --topic /camera --out cam.db --duration 10s 'testsrc ! h264enc ! publish topic=/camera'\n\nFlags:")
 		fs.PrintDefaults()
@@ -58,6 +58,9 @@ func runRecord(args []string, stdout, stderr io.Writer) error {
 	n, err := nf.open(logger(stderr, *verbose))
 	if err != nil {
 		return err
+	}
+	if err := n.forLine(line); err != nil {
+		return n.close(err)
 	}
 	p, err := parseLine(line, stderr, n.opts...)
 	if err != nil {

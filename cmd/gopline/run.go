@@ -14,40 +14,87 @@ import (
 	"time"
 
 	"github.com/gopline/gopline/pipeline"
+	"github.com/gopline/gopline/transport/remote"
 	"github.com/rs/zerolog"
 )
 
 func runRun(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("run", stderr)
+	return runPipeline("run", "", args, stdout, stderr)
+}
+
+// runServe is run that listens for other nodes by default and keeps
+// serving after its pipelines end, until Ctrl-C or --duration.
+func runServe(args []string, stdout, stderr io.Writer) error {
+	return runPipeline("serve", remote.DefaultAddr, args, stdout, stderr)
+}
+
+func runPipeline(verb, defaultListen string, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags(verb, stderr)
 	duration := fs.Duration("duration", 0, "stop after this long (default: when every source ends, or on Ctrl-C)")
 	asJSON := fs.Bool("json", false, "print the per-node stats at the end as JSON on stdout")
 	verbose := fs.Bool("v", false, "log at debug level")
-	nf := addNodeFlags(fs)
+	nf := addNodeFlags(fs, defaultListen)
+	serve := verb == "serve"
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: gopline run [flags] 'ELEMENT prop=value ! ELEMENT ... '\n\nRuns a pipeline written in gopline's one-line syntax; `gopline elements` lists the elements.\nExample: gopline run 'testsrc num-frames=300 ! h264enc gop=30 ! publish topic=/camera  subscribe topic=/camera ! gate ! h264dec ! snapshot dir=out every=30'\n\nFlags:")
+		if serve {
+			fmt.Fprintln(stderr, "Usage: gopline serve [flags] ['PIPELINE']\n\nRuns the pipelines (if any) and serves this process's topics to other processes and hosts\n(subscribe topic=/camera remote=HOST:PORT) until Ctrl-C or --duration. See docs/remote.md.\nExample: gopline serve --listen 127.0.0.1:7400 'testsrc ! h264enc ! publish topic=/camera'\n\nFlags:")
+		} else {
+			fmt.Fprintln(stderr, "Usage: gopline run [flags] 'ELEMENT prop=value ! ELEMENT ... '\n\nRuns a pipeline written in gopline's one-line syntax; `gopline elements` lists the elements.\nExample: gopline run 'testsrc num-frames=300 ! h264enc gop=30 ! publish topic=/camera  subscribe topic=/camera ! gate ! h264dec ! snapshot dir=out every=30'\n\nFlags:")
+		}
 		fs.PrintDefaults()
 	}
 	line, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
 	}
-	if line == "" {
+	if line == "" && !serve {
 		return fmt.Errorf("%w: no pipeline given: gopline run 'testsrc ! h264enc ! fakesink'", errUsage)
+	}
+	if serve && *nf.listen == "" {
+		return fmt.Errorf("%w: gopline serve needs --listen HOST:PORT", errUsage)
 	}
 	n, err := nf.open(logger(stderr, *verbose))
 	if err != nil {
 		return err
 	}
-	p, err := parseLine(line, stderr, n.opts...)
-	if err != nil {
+	if err := n.forLine(line); err != nil {
 		return n.close(err)
 	}
-	stats, err := runUntilDone(p, *duration)
-	err = n.close(err)
-	if jerr := report(stats, *asJSON, stdout, stderr); jerr != nil {
-		return jerr
+	var stats []pipeline.NodeStats
+	if line != "" {
+		p, err := parseLine(line, stderr, n.opts...)
+		if err != nil {
+			return n.close(err)
+		}
+		stats, err = runUntilDone(p, *duration)
+		if err != nil || !serve {
+			err = n.close(err)
+			if jerr := report(stats, *asJSON, stdout, stderr); jerr != nil {
+				return jerr
+			}
+			return err
+		}
+	}
+	waitForSignal(*duration)
+	err = n.close(nil)
+	if line != "" {
+		if jerr := report(stats, *asJSON, stdout, stderr); jerr != nil {
+			return jerr
+		}
 	}
 	return err
+}
+
+// waitForSignal returns on Ctrl-C or SIGTERM, or after d when positive.
+func waitForSignal(d time.Duration) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if d > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, d)
+		defer cancel()
+	}
+	<-ctx.Done()
 }
 
 // runUntilDone runs p until its sources end, Ctrl-C or SIGTERM, or the

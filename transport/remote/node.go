@@ -24,6 +24,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -82,9 +83,10 @@ type Node struct {
 
 	gateway *actor.PID
 
-	mu     sync.Mutex
-	links  int
-	closed bool
+	mu       sync.Mutex
+	links    int
+	linkPIDs []*actor.PID
+	closed   bool
 }
 
 // Start starts remote on system and serves bus's topics. The system must
@@ -162,7 +164,11 @@ func Start(system *actor.ActorSystem, bus *transport.Bus, cfg Config) (*Node, er
 		return nil, fmt.Errorf("remote: starting the gateway: %w", err)
 	}
 	bus.SetRemote(n.Dial)
-	n.log.Info().Str("address", n.addr).Bool("tls", cfg.ServerTLS != nil).Bool("token", cfg.Token != "").Msg("remote: node listening")
+	level := zerolog.InfoLevel
+	if strings.HasSuffix(cfg.Listen, ":0") {
+		level = zerolog.DebugLevel // a node that only subscribes
+	}
+	n.log.WithLevel(level).Str("address", n.addr).Bool("tls", cfg.ServerTLS != nil).Bool("token", cfg.Token != "").Msg("remote: node listening")
 	return n, nil
 }
 
@@ -196,18 +202,26 @@ func (n *Node) Dial(addr, topic string) (*actor.PID, error) {
 		return nil, fmt.Errorf("remote: address %q: %w", addr, err)
 	}
 	n.mu.Lock()
+	defer n.mu.Unlock()
 	if n.closed {
-		n.mu.Unlock()
 		return nil, errors.New("remote: node closed")
 	}
 	n.links++
 	name := fmt.Sprintf("%s%d", linkPrefix, n.links)
-	n.mu.Unlock()
-	return n.system.Root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return newLink(n, addr, topic) }), name)
+	pid, err := n.system.Root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return newLink(n, addr, topic) }), name)
+	if err != nil {
+		return nil, err
+	}
+	n.linkPIDs = append(n.linkPIDs, pid)
+	return pid, nil
 }
 
 // Close stops the gateway (ending every remote subscription to this node)
-// and the remote.
+// and the node's links (ending its subscriptions to other nodes), and waits
+// for them. The gRPC listener and the connections stay open until the
+// process exits: protoactor's remote shutdown at the pinned version races
+// with its own connection handling while peers are still connected (see
+// docs/remote.md), and a node lives as long as its process.
 func (n *Node) Close() error {
 	n.mu.Lock()
 	if n.closed {
@@ -215,8 +229,12 @@ func (n *Node) Close() error {
 		return nil
 	}
 	n.closed = true
+	links := n.linkPIDs
+	n.linkPIDs = nil
 	n.mu.Unlock()
-	err := n.system.Root.StopFuture(n.gateway).Wait()
-	n.remote.Shutdown(true)
-	return err
+	errs := []error{n.system.Root.StopFuture(n.gateway).Wait()}
+	for _, l := range links {
+		errs = append(errs, n.system.Root.StopFuture(l).Wait())
+	}
+	return errors.Join(errs...)
 }

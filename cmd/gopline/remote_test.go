@@ -1,0 +1,111 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// gopline runs each node in a process of its own, as users do: the test
+// starts both with the test binary standing in for gopline.
+func gopline(t *testing.T, args ...string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "GOPLINE_TEST_MAIN=1")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, &stdout, &stderr
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// A robot serves its camera; an operator in another process lists the
+// topics, joins late, decodes from its first packet on, and records.
+func TestServeTopicsAndRemoteSubscribe(t *testing.T) {
+	addr := freeAddr(t)
+	robot, _, robotLog := gopline(t, "serve", "--listen", addr, "--duration", "8s",
+		"testsrc size=160x120 rate=30 ! h264enc gop=30 ! publish topic=/robot/camera")
+	defer robot.Process.Kill()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the robot does not listen:\n%s", robotLog)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(500 * time.Millisecond) // the operator joins mid-GOP
+
+	list, stdout, stderr := gopline(t, "topics", "--remote", addr, "--json")
+	if err := list.Wait(); err != nil {
+		t.Fatalf("topics: %v\n%s", err, stderr)
+	}
+	var topics []struct {
+		Topic     string `json:"topic"`
+		QoS       string `json:"qos"`
+		Published uint64 `json:"published"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &topics); err != nil || len(topics) != 1 ||
+		topics[0].Topic != "/robot/camera" || topics[0].QoS != "durable_video" || topics[0].Published == 0 {
+		t.Fatalf("topics %+v (%v): %s", topics, err, stdout)
+	}
+
+	rec := t.TempDir() + "/op.gopline"
+	op, stdout, stderr := gopline(t, "run", "--duration", "2s", "--json",
+		"subscribe topic=/robot/camera remote="+addr+" ! tee name=t ! gate ! h264dec name=dec ! fakesink  t. ! record path="+rec)
+	if err := op.Wait(); err != nil {
+		t.Fatalf("operator: %v\n%s", err, stderr)
+	}
+	var stats []nodeStats
+	if err := json.Unmarshal(stdout.Bytes(), &stats); err != nil {
+		t.Fatalf("%v: %s", err, stdout)
+	}
+	for _, s := range stats {
+		if s.Node == "dec" && (s.Out < 30 || s.Errors != 0) {
+			t.Fatalf("the operator's decoder: %+v\n%s", s, stderr)
+		}
+		if s.Node == "gate0" && s.Dropped != 0 {
+			t.Fatalf("the gate dropped packets: the remote stream was not decodable: %+v", s)
+		}
+	}
+	code, out, errOut := runCmd("info", rec)
+	if code != 0 || !strings.Contains(out+errOut, "h264") {
+		t.Fatalf("the operator's recording: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+func TestRemoteFlagsAreChecked(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "subscribe topic=/cam remote=nowhere ! fakesink"}, `want host:port`},
+		{[]string{"topics"}, "give --remote"},
+		{[]string{"serve", "--listen", ""}, "needs --listen"},
+		{[]string{"run", "--tls-cert", "a.pem", "testsrc ! fakesink"}, "TLS needs"},
+	} {
+		code, _, stderr := runCmd(c.args...)
+		if code != exitUsage || !strings.Contains(stderr, c.want) {
+			t.Errorf("gopline %v: exit %d, stderr %q; want exit %d and %q", c.args, code, stderr, exitUsage, c.want)
+		}
+	}
+}

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// runTopics lists the topics of another node.
+func runTopics(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("topics", stderr)
+	addr := fs.String("remote", "", "host:port of the node whose topics to list")
+	asJSON := fs.Bool("json", false, "print the topics as JSON")
+	timeout := fs.Duration("timeout", 5*time.Second, "how long to wait for the node's answer")
+	nf := addNodeFlags(fs, "")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: gopline topics --remote HOST:PORT [--json]\n\nLists a node's topics with their QoS, counters and subscribers (see gopline serve).\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *addr == "" || fs.NArg() > 0 {
+		return fmt.Errorf("%w: give --remote HOST:PORT (gopline topics -h)", errUsage)
+	}
+	// A short-lived client: the remote's connection log would only be noise;
+	// what fails is returned.
+	n, err := nf.open(zerolog.Nop())
+	if err != nil {
+		return err
+	}
+	if err := n.startRemote(); err != nil {
+		return n.close(err)
+	}
+	topics, err := n.remote.Topics(*addr, *timeout)
+	if err = n.close(err); err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(topics)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "topic\tqos\tpublishers\tpublished\tsubscribers\tdelivered\tdropped\treplayed")
+	for _, t := range topics {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\n", t.Name, t.QoS, t.Publishers, t.Published, t.Subscribers, t.Delivered, t.Dropped, t.Replayed)
+	}
+	return tw.Flush()
+}

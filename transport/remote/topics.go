@@ -1,0 +1,53 @@
+package remote
+
+import (
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/gopline/gopline/transport/wire"
+)
+
+// TopicInfo describes one topic of a node, as Node.Topics lists it.
+type TopicInfo struct {
+	Name string `json:"topic"`
+	// QoS is the topic's offer (qos.Profile text); empty while it has no
+	// publisher.
+	QoS         string `json:"qos"`
+	Publishers  int    `json:"publishers"`
+	Published   uint64 `json:"published"`
+	Subscribers int    `json:"subscribers"`
+	Delivered   uint64 `json:"delivered"`
+	Dropped     uint64 `json:"dropped"`
+	Replayed    uint64 `json:"replayed"`
+}
+
+// Topics asks the node at addr for its topics.
+func (n *Node) Topics(addr string, timeout time.Duration) ([]TopicInfo, error) {
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return nil, fmt.Errorf("remote: address %q: %w", addr, err)
+	}
+	// Probe first: a request to a node that is down would leave
+	// protoactor retrying it.
+	c, err := net.DialTimeout("tcp", addr, min(timeout, probeTimeout))
+	if err != nil {
+		return nil, fmt.Errorf("remote: %s: %w", addr, err)
+	}
+	c.Close()
+	res, err := n.system.Root.RequestFuture(actor.NewPID(addr, gatewayName), &wire.TopicsRequest{}, timeout).Result()
+	if err != nil {
+		return nil, fmt.Errorf("remote: %s did not list its topics: %w", addr, err)
+	}
+	list, ok := res.(*wire.Topics)
+	if !ok {
+		return nil, fmt.Errorf("remote: %s answered %T", addr, res)
+	}
+	out := make([]TopicInfo, len(list.Topics))
+	for i, t := range list.Topics {
+		out[i] = TopicInfo{Name: t.Name, QoS: t.Qos, Publishers: int(t.Publishers), Published: t.Published,
+			Subscribers: int(t.Subscribers), Delivered: t.Delivered, Dropped: t.Dropped, Replayed: t.Replayed}
+	}
+	return out, nil
+}
