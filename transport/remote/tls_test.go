@@ -1,0 +1,105 @@
+package remote
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// testPKI writes a CA and a node certificate it signed (for 127.0.0.1,
+// usable to serve and to connect) into dir, and returns their files.
+func testPKI(t *testing.T, dir, name string) TLSFiles {
+	t.Helper()
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name + " CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IsCA: true, KeyUsage: x509.KeyUsageCertSign, BasicConstraintsValid: true}
+	caDER, err := x509.CreateCertificate(rand.Reader, ca, ca, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: name},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}}
+	leafDER, err := x509.CreateCertificate(rand.Reader, leaf, ca, &key.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := TLSFiles{Cert: filepath.Join(dir, name+".pem"), Key: filepath.Join(dir, name+".key"), CA: filepath.Join(dir, name+"-ca.pem")}
+	for path, block := range map[string]*pem.Block{
+		f.Cert: {Type: "CERTIFICATE", Bytes: leafDER},
+		f.Key:  {Type: "EC PRIVATE KEY", Bytes: keyDER},
+		f.CA:   {Type: "CERTIFICATE", Bytes: caDER},
+	} {
+		if err := os.WriteFile(path, pem.EncodeToMemory(block), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return f
+}
+
+// A node with mutual TLS serves a peer whose certificate its CA signed, and
+// refuses one without TLS and one whose certificate another CA signed.
+func TestMutualTLS(t *testing.T) {
+	dir := t.TempDir()
+	robot := testPKI(t, dir, "robot")
+	robot.RequireClientCert = true
+	pub := startChild(t, "pub", childArgs{TLS: &robot})
+
+	stranger := testPKI(t, dir, "stranger")
+	stranger.CA = robot.CA // trusts the robot, but the robot does not trust it
+	for name, tls := range map[string]*TLSFiles{"plaintext": nil, "unknown CA": &stranger} {
+		sub := startChild(t, "sub", childArgs{Addr: pub.addr, Topic: "/cam", TLS: tls})
+		deadline := time.Now().Add(1500 * time.Millisecond)
+		for r := sub.next(time.Until(deadline)); r != nil; r = sub.next(time.Until(deadline)) {
+			if r.Packet {
+				t.Fatalf("%s: got packet %d from a node with mutual TLS", name, r.Seq)
+			}
+		}
+		sub.kill()
+	}
+	sub := startChild(t, "sub", childArgs{Addr: pub.addr, Topic: "/cam", TLS: &robot})
+	checkContinuous(t, sub.packets(10))
+}
+
+func TestLoadTLSErrors(t *testing.T) {
+	dir := t.TempDir()
+	f := testPKI(t, dir, "node")
+	for name, bad := range map[string]TLSFiles{
+		"no key":     {Cert: f.Cert, CA: f.CA},
+		"missing CA": {Cert: f.Cert, Key: f.Key, CA: filepath.Join(dir, "nope.pem")},
+		"CA not PEM": {Cert: f.Cert, Key: f.Key, CA: f.Key + "x"},
+		"key for CA": {Cert: f.Cert, Key: f.CA, CA: f.CA},
+	} {
+		if name == "CA not PEM" {
+			os.WriteFile(bad.CA, []byte("not pem"), 0o600)
+		}
+		if _, _, err := LoadTLS(bad); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+	if _, _, err := LoadTLS(f); err != nil {
+		t.Fatal(err)
+	}
+}
