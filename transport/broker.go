@@ -73,6 +73,8 @@ type topicState struct {
 
 	// lastPacketAt is when the topic last received a packet (deadlines).
 	lastPacketAt time.Time
+	// rate measures the published packets and bytes per second.
+	rate rateMeter
 	// timer wakes the broker for the next deadline or lease; timerAt is
 	// when it fires (zero: no timer).
 	timer   *time.Timer
@@ -176,6 +178,7 @@ func (b *broker) publish(ctx actor.Context, m *Publish) {
 	}
 	b.startStream()
 	b.stats.Published++
+	b.rate.add(now, len(p.Data))
 	b.lastPacketAt = now
 	b.lastPublished = p
 	b.retainer.Retain(p)
@@ -740,6 +743,7 @@ func (b *broker) stopping(ctx actor.Context) {
 func (b *broker) snapshot() TopicStats {
 	st := b.stats
 	st.Publishers = len(b.pubs)
+	st.Rate, st.ByteRate = b.rate.rates(b.cfg.now())
 	if b.offer != nil {
 		st.QoS = b.offer.String()
 	}
@@ -767,4 +771,41 @@ func addWindowStats(sum *WindowStats, w WindowStats) {
 	sum.Dropped += w.Dropped
 	sum.Skipped += w.Skipped
 	sum.UnexpectedAcks += w.UnexpectedAcks
+}
+
+// rateMeter measures a rate over windows of at least a second: the rate of
+// the last complete window (an estimate from the packets so far before the
+// first is complete), or 0 once no packet came for two windows.
+type rateMeter struct {
+	start          time.Time
+	packets, bytes int
+	rate, byteRate float64
+	last           time.Time
+}
+
+const rateWindow = time.Second
+
+func (m *rateMeter) add(now time.Time, size int) {
+	if m.start.IsZero() {
+		m.start = now
+	}
+	if d := now.Sub(m.start); d >= rateWindow {
+		m.rate, m.byteRate = float64(m.packets)/d.Seconds(), float64(m.bytes)/d.Seconds()
+		m.start, m.packets, m.bytes = now, 0, 0
+	}
+	m.packets++
+	m.bytes += size
+	m.last = now
+}
+
+func (m *rateMeter) rates(now time.Time) (packets, bytes float64) {
+	if m.last.IsZero() || now.Sub(m.last) > 2*rateWindow {
+		return 0, 0
+	}
+	if m.rate == 0 && m.packets > 1 && m.last.After(m.start) {
+		// Not a whole window yet: estimate from the gaps so far.
+		d := m.last.Sub(m.start).Seconds()
+		return float64(m.packets-1) / d, float64(m.bytes) * float64(m.packets-1) / float64(m.packets) / d
+	}
+	return m.rate, m.byteRate
 }

@@ -340,3 +340,21 @@ func TestPublisherThatLeavesThenStopsIsNotLost(t *testing.T) {
 		f.send(&PublisherJoined{Publisher: pub})
 	}
 }
+
+func TestTopicStatsMeasureTheRate(t *testing.T) {
+	clock := &fakeClock{}
+	clock.Advance(time.Hour)
+	f := newFixture(t, WithClock(clock.Now))
+	for range 45 { // 1.5 s at 30 packets/s
+		f.publish(1, 10)
+		f.flush()
+		clock.Advance(time.Second / 30)
+	}
+	if st := f.flush(); st.Rate < 29 || st.Rate > 31 || st.ByteRate <= 0 {
+		t.Fatalf("rate %.1f packets/s, %.0f B/s; want 30 packets/s", st.Rate, st.ByteRate)
+	}
+	clock.Advance(3 * time.Second)
+	if st := f.flush(); st.Rate != 0 {
+		t.Fatalf("rate %.1f after 3 s of silence", st.Rate)
+	}
+}

@@ -16,6 +16,10 @@ type TopicStats struct {
 	Publishers int
 	// Published counts the packets published on the topic.
 	Published uint64
+	// Rate and ByteRate are the packets and data bytes published per
+	// second, measured over the last second or more (0 when nothing was
+	// published for two seconds).
+	Rate, ByteRate float64
 	// Delivered, Dropped, Skipped and UnexpectedAcks add up the windows of
 	// every subscriber the topic ever had (see WindowStats).
 	Delivered, Dropped, Skipped, UnexpectedAcks uint64

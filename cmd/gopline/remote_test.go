@@ -60,12 +60,14 @@ func TestServeTopicsAndRemoteSubscribe(t *testing.T) {
 		t.Fatalf("topics: %v\n%s", err, stderr)
 	}
 	var topics []struct {
-		Topic     string `json:"topic"`
-		QoS       string `json:"qos"`
-		Published uint64 `json:"published"`
+		Topic     string  `json:"topic"`
+		QoS       string  `json:"qos"`
+		Published uint64  `json:"published"`
+		Rate      float64 `json:"rate_hz"`
 	}
 	if err := json.Unmarshal(stdout.Bytes(), &topics); err != nil || len(topics) != 1 ||
-		topics[0].Topic != "/robot/camera" || topics[0].QoS != "durable_video" || topics[0].Published == 0 {
+		topics[0].Topic != "/robot/camera" || topics[0].QoS != "durable_video" || topics[0].Published == 0 ||
+		topics[0].Rate < 15 || topics[0].Rate > 45 {
 		t.Fatalf("topics %+v (%v): %s", topics, err, stdout)
 	}
 

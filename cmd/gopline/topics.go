@@ -46,9 +46,13 @@ func runTopics(args []string, stdout, stderr io.Writer) error {
 		return enc.Encode(topics)
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "topic\tqos\tpublishers\tpublished\tsubscribers\tdelivered\tdropped\treplayed")
+	fmt.Fprintln(tw, "topic\tqos\tpublishers\trate Hz\tkbit/s\tpublished\tsubscribers\tdelivered\tdropped\treplayed")
 	for _, t := range topics {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\n", t.Name, t.QoS, t.Publishers, t.Published, t.Subscribers, t.Delivered, t.Dropped, t.Replayed)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%.1f\t%.0f\t%d\t%d\t%d\t%d\t%d\n", t.Name, t.QoS, t.Publishers, t.Rate, t.ByteRate*8/1000,
+			t.Published, t.Subscribers, t.Delivered, t.Dropped, t.Replayed)
+		for _, s := range t.SubscriberNames {
+			fmt.Fprintf(tw, "  %s\t\t\t\t\t\t\t\t\t\n", s)
+		}
 	}
 	return tw.Flush()
 }

@@ -92,9 +92,13 @@ func (g *gateway) topics(ctx actor.Context) {
 				log.Debug().Err(err).Str("topic", name).Msg("remote: topic listing")
 				continue
 			}
-			out.Topics = append(out.Topics, &wire.TopicInfo{Name: name, Qos: st.QoS, Publishers: uint32(st.Publishers),
+			info := &wire.TopicInfo{Name: name, Qos: st.QoS, Publishers: uint32(st.Publishers),
 				Published: st.Published, Subscribers: uint32(len(st.Subscribers)), Delivered: st.Delivered,
-				Dropped: st.Dropped, Replayed: st.Replayed})
+				Dropped: st.Dropped, Replayed: st.Replayed, Rate: st.Rate, ByteRate: st.ByteRate}
+			for _, s := range st.Subscribers {
+				info.SubscriberNames = append(info.SubscriberNames, s.Subscriber.Address+"/"+s.Subscriber.Id)
+			}
+			out.Topics = append(out.Topics, info)
 		}
 		system.Root.Send(to, out)
 	}()

@@ -22,6 +22,12 @@ type TopicInfo struct {
 	Delivered   uint64 `json:"delivered"`
 	Dropped     uint64 `json:"dropped"`
 	Replayed    uint64 `json:"replayed"`
+	// Rate and ByteRate: packets and data bytes per second, lately.
+	Rate     float64 `json:"rate_hz"`
+	ByteRate float64 `json:"bytes_per_s"`
+	// SubscriberNames name the subscribers: the node's own actors, and the
+	// ends of remote subscriptions.
+	SubscriberNames []string `json:"subscriber_names"`
 }
 
 // Topics asks the node at addr for its topics.
@@ -47,7 +53,8 @@ func (n *Node) Topics(addr string, timeout time.Duration) ([]TopicInfo, error) {
 	out := make([]TopicInfo, len(list.Topics))
 	for i, t := range list.Topics {
 		out[i] = TopicInfo{Name: t.Name, QoS: t.Qos, Publishers: int(t.Publishers), Published: t.Published,
-			Subscribers: int(t.Subscribers), Delivered: t.Delivered, Dropped: t.Dropped, Replayed: t.Replayed}
+			Subscribers: int(t.Subscribers), Delivered: t.Delivered, Dropped: t.Dropped, Replayed: t.Replayed,
+			Rate: t.Rate, ByteRate: t.ByteRate, SubscriberNames: t.SubscriberNames}
 	}
 	return out, nil
 }
