@@ -12,6 +12,10 @@ import (
 	"github.com/gopline/gopline/transport/wire"
 )
 
+// maxSubscriptions bounds the remote subscriptions a node serves at once:
+// each holds a window of packets at its topic.
+const maxSubscriptions = 1024
+
 // gateway is a node's actor that other nodes address by name: it answers
 // subscriptions (with a proxy per subscription) and topic listings.
 type gateway struct {
@@ -43,6 +47,10 @@ func (g *gateway) subscribe(ctx actor.Context, m *wire.Subscribe) {
 	}
 	if link == nil {
 		refuse("no subscriber named")
+		return
+	}
+	if len(ctx.Children()) >= maxSubscriptions {
+		refuse(fmt.Sprintf("the node serves %d subscriptions already", maxSubscriptions))
 		return
 	}
 	if err := transport.ValidateTopicName(m.Topic); err != nil {
