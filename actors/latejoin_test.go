@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/gopline/gopline/media/testsrc"
 	"github.com/gopline/gopline/pipeline"
 	"github.com/gopline/gopline/qos"
+	"github.com/gopline/gopline/storage"
 	"github.com/gopline/gopline/transport"
 )
 
@@ -59,6 +61,7 @@ func (r *lateJoinRig) publish(n int) {
 	pid, _ := r.bus.Topic(r.topic)
 	for range n {
 		f := r.pattern.Frame(uint64(len(r.sources)))
+		f.CaptureTime = time.Unix(1_700_000_000, 0).Add(time.Duration(len(r.sources)) * time.Second / 30)
 		p, err := r.enc.Encode(f)
 		if err != nil {
 			r.t.Fatal(err)
@@ -164,5 +167,47 @@ func TestIncompatibleViewerIsAnErrorNotABlackScreen(t *testing.T) {
 	}
 	if len(events) != 1 || events[0].Kind != transport.EventIncompatibleQoS {
 		t.Fatalf("events %v, want one incompatible_qos", events)
+	}
+}
+
+// A recorder that starts on a durable topic begins its file with the cached
+// GOP: the recording decodes from its first packet.
+func TestLateRecorderBeginsWithTheCachedGOP(t *testing.T) {
+	r := newLateJoinRig(t, 10)
+	r.publish(15) // the current GOP is 10..14
+	path := filepath.Join(t.TempDir(), "late.gopline")
+	rec, err := pipeline.Parse("record path="+path+" topics="+r.topic, registry(t),
+		pipeline.WithSystem(r.system), pipeline.WithBus(r.bus))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rec.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the recorder to take the replay", func() bool { return stat(t, rec, "record0").In >= 5 })
+	r.publish(5)
+	waitFor(t, "the recorder to take the live packets", func() bool { return stat(t, rec, "record0").In >= 10 })
+	if err := rec.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	file, err := storage.Open(path, storage.WithReadOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	first, err := file.First(r.topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := file.Seek(r.topic, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for want := uint64(10); want < 20; want++ {
+		p, err := c.Next()
+		if err != nil || p.Seq != want || p.Key != (want == 10) {
+			t.Fatalf("packet for seq %d: %+v, %v", want, p, err)
+		}
 	}
 }
