@@ -60,6 +60,7 @@ type report struct {
 	Event    string `json:"event,omitempty"`
 	Packet   bool   `json:"packet,omitempty"`
 	Gorout   int    `json:"goroutines,omitempty"`
+	Heap     uint64 `json:"heap,omitempty"` // bytes in use after a GC
 }
 
 func TestMain(m *testing.M) {
@@ -151,7 +152,10 @@ func runChild(role string, a childArgs) int {
 		for {
 			select {
 			case <-tick.C:
-				say(report{Gorout: runtime.NumGoroutine()})
+				runtime.GC()
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				say(report{Gorout: runtime.NumGoroutine(), Heap: ms.HeapAlloc})
 			case <-stop:
 				return 0
 			}
@@ -334,27 +338,35 @@ func TestPeerDownLeavesNoGrowingGoroutines(t *testing.T) {
 	addr := l.Addr().String()
 	l.Close() // nobody listens there now
 	sub := startChild(t, "sub", childArgs{Addr: addr, Topic: "/cam"})
-	goroutines := func() int {
+	usage := func() report {
 		for {
 			r := sub.next(5 * time.Second)
 			if r == nil {
 				t.Fatal("the subscriber stopped reporting")
 			}
 			if r.Gorout > 0 {
-				return r.Gorout
+				return *r
 			}
 		}
 	}
 	time.Sleep(5 * time.Second) // the link reaches its longest backoff
 	for sub.next(0) != nil {    // skip to now
 	}
-	before := goroutines()
+	before := usage()
 	time.Sleep(25 * time.Second)
 	for sub.next(0) != nil {
 	}
-	if after := goroutines(); after > before+5 {
-		t.Fatalf("%d goroutines after 5 s of a peer down, %d after 30 s", before, after)
+	after := usage()
+	if after.Gorout > before.Gorout+5 {
+		t.Fatalf("%d goroutines after 5 s of a peer down, %d after 30 s", before.Gorout, after.Gorout)
 	}
+	// Six more attempts at the longest backoff must not leave anything
+	// behind: allow the heap some noise, not a connection per attempt.
+	if after.Heap > before.Heap+1<<20 {
+		t.Fatalf("heap grew from %d to %d bytes while the peer was down", before.Heap, after.Heap)
+	}
+	t.Logf("peer down: %d goroutines, heap %d KiB after 5 s; %d, %d KiB after 30 s",
+		before.Gorout, before.Heap>>10, after.Gorout, after.Heap>>10)
 }
 
 // sendRaw opens protoactor's gRPC stream to addr and sends one batch; it
