@@ -17,6 +17,10 @@ const (
 	firstBackoff = 100 * time.Millisecond
 	lastBackoff  = 5 * time.Second
 	probeTimeout = time.Second
+	// subscribeTimeout bounds the wait for the node's answer to a
+	// subscription: a reply lost to a link that flapped must not leave the
+	// link waiting for ever.
+	subscribeTimeout = 5 * time.Second
 )
 
 // link is the local end of a subscription to a topic of another node (see
@@ -58,6 +62,10 @@ type probed struct {
 // retry asks a link to connect again.
 type retry struct{ gen int }
 
+// unanswered tells a link that attempt gen's subscription got no answer in
+// time.
+type unanswered struct{ gen int }
+
 func newLink(n *Node, addr, topic string) *link {
 	return &link{n: n, addr: addr, topic: topic, gateway: actor.NewPID(addr, gatewayName),
 		log: n.log.With().Str("remote", addr).Str("topic", topic).Logger()}
@@ -88,6 +96,18 @@ func (l *link) Receive(ctx actor.Context) {
 		}
 		ctx.Watch(l.gateway)
 		ctx.Request(l.gateway, &wire.Subscribe{Topic: l.topic, Window: uint32(max(l.window, 0)), Qos: l.qos})
+		gen, self, system := l.gen, ctx.Self(), ctx.ActorSystem()
+		time.AfterFunc(subscribeTimeout, func() { system.Root.Send(self, &unanswered{gen: gen}) })
+	case *unanswered:
+		if m.gen != l.gen || l.proxy != nil || l.stopped || l.refused {
+			return
+		}
+		ctx.Unwatch(l.gateway)
+		if !l.lost {
+			l.lost = true
+			l.toSubscriber(ctx, &transport.Event{Topic: l.topic, Kind: transport.EventLivelinessLost, Time: time.Now()})
+		}
+		l.failed(ctx, fmt.Errorf("no answer to the subscription in %v", subscribeTimeout))
 	case *retry:
 		if m.gen == l.gen && !l.stopped {
 			l.connect(ctx)

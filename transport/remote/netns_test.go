@@ -1,0 +1,196 @@
+package remote
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gopline/gopline/transport"
+)
+
+// hostPair is two network namespaces joined by a veth pair: two hosts on
+// one /24, with nothing of either in the test's own namespace.
+type hostPair struct {
+	a, b         string // namespace names
+	addrA, addrB string // without the prefix length
+	vethA        string // A's end of the link, named inside A
+}
+
+// Bounds of the test. A node notices a silent link by gRPC's keepalive (see
+// Start): within 5 s while it has data unacknowledged, since gRPC makes the
+// keepalive timeout the socket's TCP_USER_TIMEOUT, and within 10 + 5 s on an
+// idle link. Reconnecting takes at most the link's longest backoff and a
+// probe. The children stop themselves after a minute (runChild), so the
+// whole test, from the publisher's start, must fit in that.
+const (
+	netnsCutNoticed   = 35 * time.Second
+	netnsReconnected  = 15 * time.Second
+	netnsChildStarted = 10 * time.Second
+)
+
+// newHostPair makes the namespaces and the link, and removes them when the
+// test ends. It skips the test where the machine does not allow it.
+func newHostPair(t *testing.T) *hostPair {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to create network namespaces (ip netns)")
+	}
+	if _, err := exec.LookPath("ip"); err != nil {
+		t.Skip("needs the ip command (iproute2) to create network namespaces")
+	}
+	pid := os.Getpid()
+	// The addresses exist only inside the namespaces, so they cannot clash
+	// with the machine's; the pid keeps concurrent runs apart anyway.
+	h := &hostPair{
+		a: fmt.Sprintf("gopline-a-%d", pid), b: fmt.Sprintf("gopline-b-%d", pid),
+		addrA: fmt.Sprintf("10.213.%d.1", pid%256), addrB: fmt.Sprintf("10.213.%d.2", pid%256),
+		vethA: "gopline0",
+	}
+	for _, ns := range []string{h.a, h.b} {
+		if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {
+			t.Skipf("this machine does not allow network namespaces: ip netns add %s: %v: %s", ns, err, trimmed(out))
+		}
+		t.Cleanup(func() {
+			// Deleting a namespace removes its end of the veth pair, and
+			// so the pair.
+			if out, err := exec.Command("ip", "netns", "delete", ns).CombinedOutput(); err != nil {
+				t.Errorf("ip netns delete %s: %v: %s", ns, err, trimmed(out))
+			}
+		})
+		if out, err := exec.Command("ip", "netns", "exec", ns, "true").CombinedOutput(); err != nil {
+			t.Skipf("this machine does not allow running in a network namespace: ip netns exec %s: %v: %s", ns, err, trimmed(out))
+		}
+	}
+	// Both ends are created inside their namespaces: no name is taken in
+	// the machine's own.
+	if out, err := exec.Command("ip", "-n", h.a, "link", "add", h.vethA, "type", "veth",
+		"peer", "name", "gopline1", "netns", h.b).CombinedOutput(); err != nil {
+		t.Skipf("this machine does not allow a veth pair between namespaces: %v: %s", err, trimmed(out))
+	}
+	h.ip(t, h.a, "addr", "add", h.addrA+"/24", "dev", h.vethA)
+	h.ip(t, h.b, "addr", "add", h.addrB+"/24", "dev", "gopline1")
+	for _, c := range [][]string{{h.a, h.vethA}, {h.a, "lo"}, {h.b, "gopline1"}, {h.b, "lo"}} {
+		h.ip(t, c[0], "link", "set", c[1], "up")
+	}
+	return h
+}
+
+// ip runs an ip command inside namespace ns.
+func (h *hostPair) ip(t *testing.T, ns string, args ...string) {
+	t.Helper()
+	args = append([]string{"-n", ns}, args...)
+	if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+		t.Fatalf("ip %s: %v: %s", strings.Join(args, " "), err, trimmed(out))
+	}
+}
+
+// cut takes A's end of the link down: nothing passes either way, and
+// neither side is told (no reset, no closed socket), as when a cable is
+// pulled between two hosts.
+func (h *hostPair) cut(t *testing.T) { h.ip(t, h.a, "link", "set", h.vethA, "down") }
+
+func (h *hostPair) restore(t *testing.T) { h.ip(t, h.a, "link", "set", h.vethA, "up") }
+
+func trimmed(out []byte) string { return strings.TrimSpace(string(out)) }
+
+// startChildInNetns is startChild for a child inside namespace ns: the test
+// binary again, run by `ip netns exec`, which execs it (so the node's
+// process is the child's own, and kill ends it).
+func startChildInNetns(t *testing.T, ns, role string, a childArgs) *node {
+	t.Helper()
+	args, _ := json.Marshal(a)
+	cmd := exec.Command("ip", "netns", "exec", ns, os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), roleEnv+"="+role, argsEnv+"="+string(args), "GORACE=halt_on_error=1")
+	n := &node{t: t, cmd: cmd, lines: make(chan report, 1<<16), stderr: &lockedBuffer{}}
+	cmd.Stderr = n.stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		n.kill()
+		if t.Failed() {
+			t.Logf("%s node's log (namespace %s):\n%s", role, ns, n.stderr.String())
+		}
+	})
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			var r report
+			if json.Unmarshal(sc.Bytes(), &r) == nil {
+				n.lines <- r
+			}
+		}
+		close(n.lines)
+	}()
+	first := n.next(netnsChildStarted)
+	if first == nil || first.Addr == "" {
+		t.Fatalf("the %s node did not start in namespace %s", role, ns)
+	}
+	n.addr = first.Addr
+	return n
+}
+
+// awaitEvent waits up to d for an event of the given kind, skipping
+// anything else, and returns how long it took. Unlike node.waitEvent it
+// takes its bound and tells a child that ended from one that is silent.
+func awaitEvent(n *node, kind transport.EventKind, d time.Duration) time.Duration {
+	n.t.Helper()
+	start := time.Now()
+	timeout := time.After(d)
+	for {
+		select {
+		case r, ok := <-n.lines:
+			if !ok {
+				n.t.Fatalf("the node ended before a %v event", kind)
+			}
+			if r.Event == kind.String() {
+				return time.Since(start)
+			}
+		case <-timeout:
+			n.t.Fatalf("no %v event within %v", kind, d)
+		}
+	}
+}
+
+// Two hosts, the link between them cut and restored as soon as the cut is
+// noticed (a link that flaps): the subscriber notices the silent link by
+// keepalive alone, says so, reconnects once the link is back, and receives
+// whole GOPs again, in order.
+func TestTwoHostsInNetworkNamespaces(t *testing.T) {
+	if testing.Short() {
+		t.Skip("cuts a link between two network namespaces and waits for keepalive to notice it")
+	}
+	h := newHostPair(t)
+	pub := startChildInNetns(t, h.a, "pub", childArgs{Listen: h.addrA + ":0"})
+	// The subscriber listens on the link too: the publisher's node sends
+	// the deliveries back by a connection of its own.
+	sub := startChildInNetns(t, h.b, "sub", childArgs{Listen: h.addrB + ":0", Addr: pub.addr, Topic: "/cam"})
+	before := sub.packets(30)
+	checkContinuous(t, before)
+
+	h.cut(t)
+	noticed := awaitEvent(sub, transport.EventLivelinessLost, netnsCutNoticed)
+	t.Logf("the cut was noticed after %v", noticed.Round(100*time.Millisecond))
+
+	h.restore(t)
+	back := awaitEvent(sub, transport.EventLivelinessRegained, netnsReconnected)
+	t.Logf("the subscriber was back %v after the link", back.Round(100*time.Millisecond))
+	after := sub.packets(30)
+	if !after[0].Replayed {
+		t.Errorf("the first packet after the reconnect (seq %d) is not the cached GOP's", after[0].Seq)
+	}
+	if after[0].Epoch != before[0].Epoch || after[0].Seq <= before[len(before)-1].Seq {
+		t.Errorf("after the reconnect: epoch %d seq %d, before the cut: epoch %d seq %d",
+			after[0].Epoch, after[0].Seq, before[0].Epoch, before[len(before)-1].Seq)
+	}
+	checkContinuous(t, after)
+}
