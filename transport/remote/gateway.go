@@ -164,6 +164,9 @@ func (p *proxy) Receive(ctx actor.Context) {
 		p.stop(ctx, "the peer unsubscribed")
 	case *actor.Terminated:
 		p.stop(ctx, "the peer is gone")
+	case *actor.DeadLetterResponse:
+		// A delivery reached the peer's link after it stopped.
+		p.stop(ctx, "the peer's end of the subscription is gone")
 	case *actor.Stopping:
 		if !p.done {
 			p.done = true

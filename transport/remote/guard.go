@@ -23,11 +23,13 @@ import (
 const tokenHeader = "gopline-token"
 
 // allowedTypes are the message types a node accepts from a peer: gopline's
-// wire messages and the system messages that watching needs. Any other type
-// (one the node does not know, which would crash protoactor's reader, or
-// one that could stop an actor, such as actor.Stop) is refused.
+// wire messages, the system messages that watching needs, and the answer
+// protoactor gives for a message with a sender that reached a stopped actor.
+// Any other type (one the node does not know, which would crash
+// protoactor's reader, or one that could stop an actor, such as actor.Stop)
+// is refused.
 var allowedTypes = map[string]bool{
-	"actor.Watch": true, "actor.Unwatch": true, "actor.Terminated": true,
+	"actor.Watch": true, "actor.Unwatch": true, "actor.Terminated": true, "actor.DeadLetterResponse": true,
 }
 
 func init() {

@@ -162,6 +162,12 @@ func (l *link) Receive(ctx actor.Context) {
 		l.stop(ctx)
 	case *actor.Terminated:
 		l.terminated(ctx, m)
+	case *actor.DeadLetterResponse:
+		// A message with this link as sender reached a stopped actor of
+		// the node: if it was the node's end, the subscription is over.
+		if m.Target != nil {
+			l.terminated(ctx, &actor.Terminated{Who: m.Target, Why: actor.TerminatedReason_Stopped})
+		}
 	case *actor.Stopping:
 		l.stop(ctx)
 	case *actor.Started, *actor.Stopped, *actor.Restarting, *transport.Subscribed:

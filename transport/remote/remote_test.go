@@ -61,6 +61,8 @@ type report struct {
 	Packet   bool   `json:"packet,omitempty"`
 	Gorout   int    `json:"goroutines,omitempty"`
 	Heap     uint64 `json:"heap,omitempty"` // bytes in use after a GC
+	// Link numbers the subscription of a "sub2" child.
+	Link int `json:"link,omitempty"`
 }
 
 func TestMain(m *testing.M) {
@@ -131,6 +133,33 @@ func runChild(role string, a childArgs) int {
 				return 0
 			}
 		}
+	case "sub2":
+		// Two subscriptions to one node's topic; the first ends at its
+		// first packet, while the rest of its replay is in flight.
+		for i := 1; i <= 2; i++ {
+			link, err := n.Dial(a.Addr, a.Topic)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				return 1
+			}
+			got := 0
+			pid := sys.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
+				switch m := ctx.Message().(type) {
+				case *transport.Delivery:
+					got++
+					say(report{Link: i, Packet: true, Seq: m.Packet.Seq, Epoch: m.Packet.Epoch, Key: m.Packet.Key})
+					ctx.Send(link, &transport.Ack{})
+					if i == 1 && got == 1 {
+						ctx.Send(link, &transport.Unsubscribe{})
+					}
+				case *transport.Event:
+					say(report{Link: i, Event: m.Kind.String()})
+				}
+			}))
+			sys.Root.Send(link, &transport.Subscribe{Subscriber: pid})
+		}
+		<-stop
+		return 0
 	case "sub":
 		link, err := n.Dial(a.Addr, a.Topic)
 		if err != nil {
@@ -458,4 +487,30 @@ func TestTokenIsRequired(t *testing.T) {
 	}
 	sub := startChild(t, "sub", childArgs{Addr: pub.addr, Topic: "/cam", Token: "s3cret"})
 	checkContinuous(t, sub.packets(10))
+}
+
+// Ending one subscription, with packets still in flight to it, leaves the
+// node's other subscriptions to the same peer alone.
+func TestEndingOneSubscriptionLeavesTheOthers(t *testing.T) {
+	pub := startChild(t, "pub", childArgs{})
+	time.Sleep(180 * time.Millisecond) // a cached GOP of several packets to replay
+	sub := startChild(t, "sub2", childArgs{Addr: pub.addr, Topic: "/cam"})
+	var second []report
+	deadline := time.Now().Add(15 * time.Second)
+	for len(second) < 100 {
+		r := sub.next(time.Until(deadline))
+		if r == nil {
+			t.Fatalf("the second subscription got %d packets", len(second))
+		}
+		if r.Event != "" {
+			t.Fatalf("subscription %d: event %s", r.Link, r.Event)
+		}
+		if r.Link == 2 && r.Packet {
+			second = append(second, *r)
+		}
+	}
+	checkContinuous(t, second)
+	if strings.Contains(pub.stderr.String(), "refused") {
+		t.Fatalf("the node refused the peer's messages:\n%s", pub.stderr.String())
+	}
 }
