@@ -1,15 +1,19 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/rs/zerolog"
 
 	"github.com/gopline/gopline/media"
 )
@@ -479,5 +483,16 @@ func TestSourceThatPanicsResumes(t *testing.T) {
 	run(t, p)
 	if len(c.got()) != 10 || p.Stats()[0].Restarts != 1 {
 		t.Fatalf("sink got %d frames, source restarts %d", len(c.got()), p.Stats()[0].Restarts)
+	}
+}
+
+func TestProtoactorConnectionLossIsNotAnError(t *testing.T) {
+	var buf bytes.Buffer
+	log := zerolog.New(&buf)
+	sys := NewSystem(log)
+	sys.Logger().Error("EndpointWriter lost connection", slog.String("address", "127.0.0.1:1"))
+	sys.Logger().Error("something else broke")
+	if out := buf.String(); strings.Contains(out, "lost connection") || !strings.Contains(out, "something else broke") {
+		t.Fatalf("protoactor's log as gopline shows it:\n%s", out)
 	}
 }
