@@ -8,13 +8,23 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 	"text/tabwriter"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/rs/zerolog"
 
 	"github.com/gopline/gopline/internal/codecstudy"
 	"github.com/gopline/gopline/internal/latejoin"
+	"github.com/gopline/gopline/internal/remotebench"
 	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/pipeline"
+	"github.com/gopline/gopline/transport"
+	"github.com/gopline/gopline/transport/remote"
 )
 
 func runBench(args []string, stdout, stderr io.Writer) error {
@@ -25,8 +35,10 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		return runBenchStorage(args[1:], stdout, stderr)
 	case len(args) > 0 && args[0] == "latejoin":
 		return runBenchLatejoin(args[1:], stdout, stderr)
+	case len(args) > 0 && args[0] == "remote":
+		return runBenchRemote(args[1:], stdout, stderr)
 	}
-	return fmt.Errorf("%w: which benchmark? gopline bench codecs|storage|latejoin", errUsage)
+	return fmt.Errorf("%w: which benchmark? gopline bench codecs|storage|latejoin|remote", errUsage)
 }
 
 // clipFlags are the input flags the benchmarks share.
@@ -230,4 +242,187 @@ func runBenchLatejoin(args []string, stdout, stderr io.Writer) error {
 		"Extra IDR bytes: the run's stream minus the same frames encoded again with regular keyframes only.\n"+
 		"GOP phases: how many of the GOP's positions the joins met (keyframe requests keep the GOPs short).")
 	return nil
+}
+
+// serveFlag is the hidden flag of `gopline bench remote` that makes it the
+// publishing node, in the child process the benchmark starts.
+const serveFlag = "serve"
+
+// runBenchRemote measures one remote subscription between two processes on
+// loopback: it starts gopline again as the publishing node and subscribes
+// to it (internal/remotebench).
+func runBenchRemote(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("bench remote", stderr)
+	seconds := fs.Float64("seconds", remotebench.DefaultDuration.Seconds(), "how long each run counts, after a warm-up of 0.2 s")
+	size := fs.Int("size", remotebench.DefaultPacketBytes, "bytes per packet")
+	keyframe := fs.Int("keyframe-size", remotebench.DefaultKeyframeBytes, "bytes per packet of the keyframe runs (a 4K IDR); 0: no keyframe runs")
+	rate := fs.Float64("rate", remotebench.DefaultRate, "packets per second of the latency runs")
+	asJSON := fs.Bool("json", false, "print the results as JSON")
+	verbose := fs.Bool("v", false, "log at debug level")
+	serve := fs.String(serveFlag, "", "publish the runs' topics at host:port, until stdin ends (the benchmark's child process)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: gopline bench remote [flags]\n\nStarts a second gopline process as a publishing node on loopback, subscribes to it, and\n"+
+			"prints the MB/s and latency of one remote subscription with flow control on.\n\nFlags:")
+		shown := flag.NewFlagSet("", flag.ContinueOnError)
+		shown.SetOutput(stderr)
+		fs.VisitAll(func(f *flag.Flag) {
+			if f.Name != serveFlag {
+				shown.Var(f.Value, f.Name, f.Usage)
+			}
+		})
+		shown.PrintDefaults()
+	}
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	switch {
+	case *seconds <= 0 || *seconds > remotebench.MaxDuration.Seconds():
+		return fmt.Errorf("%w: -seconds %v (want more than 0, up to %v)", errUsage, *seconds, remotebench.MaxDuration.Seconds())
+	case *size < 1:
+		return fmt.Errorf("%w: -size %d (want at least 1 byte)", errUsage, *size)
+	case *keyframe < 0:
+		return fmt.Errorf("%w: -keyframe-size %d (want 0 or more)", errUsage, *keyframe)
+	case *rate <= 0:
+		return fmt.Errorf("%w: -rate %v (want more than 0)", errUsage, *rate)
+	}
+	cfg := remotebench.Config{PacketBytes: *size, KeyframeBytes: *keyframe, Rate: *rate,
+		Duration: time.Duration(*seconds * float64(time.Second))}
+	if *keyframe == 0 {
+		cfg.KeyframeBytes = -1
+	}
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	// After the runs the publishing process exits while this one's
+	// connection to it is still open (a node keeps its connections until
+	// its process exits), and protoactor logs the lost connection as an
+	// error: by then the log says nothing worth reading, and is muted.
+	logOut := &mutableWriter{w: stderr}
+	log := logger(logOut, *verbose)
+	if !*verbose {
+		log = log.Level(zerolog.WarnLevel) // a link says "subscribed" at info, once a run
+	}
+	if *serve != "" {
+		return serveBenchRemote(*serve, cfg, stdout, log)
+	}
+
+	// The child derives the same runs from the same flags.
+	childArgs := []string{"bench", "remote", "--" + serveFlag, "127.0.0.1:0", "--seconds", fmt.Sprint(*seconds),
+		"--size", fmt.Sprint(*size), "--keyframe-size", fmt.Sprint(*keyframe), "--rate", fmt.Sprint(*rate), fmt.Sprintf("-v=%t", *verbose)}
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	child := exec.Command(exe, childArgs...)
+	child.Stderr = stderr
+	pub, addr, err := remotebench.StartPublisher(child)
+	if err != nil {
+		return err
+	}
+	results, err := measureRemote(addr, cfg, log, func(r remotebench.Result) {
+		fmt.Fprintf(stderr, "bench remote: %s of %d-byte packets: %d packets in %.1f s\n", r.Mode, r.PacketBytes, r.Packets, r.Seconds)
+	})
+	if err != nil {
+		return errors.Join(err, pub.Stop())
+	}
+	logOut.mute()
+	if err := pub.Stop(); err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(results)
+	}
+	fmt.Fprintf(stdout, "gopline bench remote: two processes on loopback, one remote subscription, a window of %d packets;\n"+
+		"throughput runs publish as fast as the credits allow, latency runs at %g packets/s; %g s per run after a warm-up\n\n",
+		transport.DefaultWindow, *rate, *seconds)
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "mode\tpacket bytes\tGOP\trate/s\tpackets\tMB/s\tp50 ms\tp99 ms\tmax ms\tdropped\t")
+	for _, r := range results {
+		rate := "credits"
+		if r.Rate > 0 {
+			rate = fmt.Sprintf("%g", r.Rate)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%d\t%.1f\t%.2f\t%.2f\t%.2f\t%d\t\n", r.Mode, r.PacketBytes, r.GOP, rate, r.Packets,
+			r.MBPerS, r.P50, r.P99, r.Max, r.Dropped)
+	}
+	tw.Flush()
+	fmt.Fprintln(stdout, "\nLatency: receive time at the subscriber minus the capture time stamped just before the publish (one host clock);\n"+
+		"in a throughput run it includes the wait behind a full window. MB: 10^6 bytes of packet data.")
+	return nil
+}
+
+// measureRemote subscribes to the runs of cfg on the node at addr, one run
+// after another, from a node of its own in this process.
+func measureRemote(addr string, cfg remotebench.Config, log zerolog.Logger, done func(remotebench.Result)) ([]remotebench.Result, error) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	system := pipeline.NewSystem(log)
+	bus := transport.NewBus(system, transport.WithLogger(log))
+	node, err := remote.Start(system, bus, remote.Config{Listen: "127.0.0.1:0", Log: log})
+	if err != nil {
+		system.Shutdown()
+		return nil, err
+	}
+	var results []remotebench.Result
+	for _, r := range cfg.Runs() {
+		var link *actor.PID
+		if link, err = node.Dial(addr, r.Topic); err != nil {
+			break
+		}
+		var res remotebench.Result
+		if res, err = remotebench.Measure(ctx, system, link, r); err != nil {
+			break
+		}
+		done(res)
+		results = append(results, res)
+	}
+	err = errors.Join(err, bus.Close(), node.Close())
+	system.Shutdown()
+	return results, err
+}
+
+// serveBenchRemote is the publishing node of `gopline bench remote`: it
+// prints the address it listens on and publishes the runs' topics until
+// its stdin ends (the benchmark is done, or gone) or a signal comes.
+func serveBenchRemote(listen string, cfg remotebench.Config, stdout io.Writer, log zerolog.Logger) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	// A read of stdin cannot be cancelled; this goroutine ends with it, or
+	// with the process.
+	go func() {
+		io.Copy(io.Discard, os.Stdin)
+		cancel()
+	}()
+	system := pipeline.NewSystem(log)
+	bus := transport.NewBus(system, transport.WithLogger(log))
+	node, err := remote.Start(system, bus, remote.Config{Listen: listen, Log: log})
+	if err != nil {
+		system.Shutdown()
+		return err
+	}
+	fmt.Fprintln(stdout, node.Addr())
+	err = remotebench.Serve(ctx, system, bus, cfg.Runs())
+	err = errors.Join(err, bus.Close(), node.Close())
+	system.Shutdown()
+	return err
+}
+
+// mutableWriter is a log's output that can be muted; protoactor writes to
+// it from its own goroutines.
+type mutableWriter struct {
+	w     io.Writer
+	muted atomic.Bool
+}
+
+func (m *mutableWriter) mute() { m.muted.Store(true) }
+
+func (m *mutableWriter) Write(b []byte) (int, error) {
+	if m.muted.Load() {
+		return len(b), nil
+	}
+	return m.w.Write(b)
 }

@@ -34,7 +34,7 @@ func commands() []command {
 		{"play", "publish a recording's streams at the recorded pace", runPlay},
 		{"info", "describe a recording", runInfo},
 		{"export", "export a recording's stream as MP4, MCAP or PNG pictures", runExport},
-		{"bench", "benchmarks: gopline bench codecs|storage|latejoin", runBench},
+		{"bench", "benchmarks: gopline bench codecs|storage|latejoin|remote", runBench},
 		{"version", "print gopline's version and the FFmpeg it links", runVersion},
 	}
 }

@@ -1,0 +1,33 @@
+// Package remotebench measures a topic subscribed to from another process:
+// how many megabytes a second one remote subscription carries, and how long
+// a packet takes from its publish to its subscriber.
+//
+// Two sides take part, normally in two processes with a transport/remote
+// node each (`gopline bench remote` starts the publishing one itself, as a
+// child process: StartPublisher):
+//
+//   - Serve, on the publishing node, publishes one topic per Run of a
+//     Config, each while its subscriber's run lasts; then it leaves the
+//     topic, and the stream's end tells the subscriber to go. A throughput
+//     run publishes as fast as the topic's credits allow: it reads its
+//     subscriber's window from the broker (transport.Bus.Stats) and tops it
+//     up, so the link, not the publisher, sets the pace and nothing is
+//     dropped. A latency run publishes at a fixed rate whatever the credits
+//     say, as a camera does; a subscriber that falls a window behind loses
+//     whole GOPs at the topic, counted as dropped.
+//   - Measure, on the subscribing node, subscribes to one run's topic with
+//     the default window (transport.DefaultWindow: flow control on), lets a
+//     warm-up pass, and counts what arrives for the run's duration:
+//     megabytes a second, and the latency of each packet, its receive time
+//     minus the CaptureTime stamped just before its publish. Both sides
+//     must read the same clock: one host. It unsubscribes once the stream
+//     has ended, when nothing is on its way to it any more.
+//
+// The packets are H.264-shaped (a keyframe opens every GOP, Seq without
+// holes) but carry filler bytes: nothing is encoded or decoded, so the
+// figures are the transport's alone.
+//
+// Serve and Measure speak the broker's protocol (package transport) to
+// whatever actor stands for the topic, so they also run against a local
+// Bus in one process, which is how this package's tests run them.
+package remotebench
