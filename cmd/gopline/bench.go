@@ -249,20 +249,24 @@ func runBenchLatejoin(args []string, stdout, stderr io.Writer) error {
 const serveFlag = "serve"
 
 // runBenchRemote measures one remote subscription between two processes on
-// loopback: it starts gopline again as the publishing node and subscribes
-// to it (internal/remotebench).
+// loopback, and viewers that join the other process's live camera: it
+// starts gopline again as the publishing node and subscribes to it
+// (internal/remotebench).
 func runBenchRemote(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bench remote", stderr)
 	seconds := fs.Float64("seconds", remotebench.DefaultDuration.Seconds(), "how long each run counts, after a warm-up of 0.2 s")
 	size := fs.Int("size", remotebench.DefaultPacketBytes, "bytes per packet")
 	keyframe := fs.Int("keyframe-size", remotebench.DefaultKeyframeBytes, "bytes per packet of the keyframe runs (a 4K IDR); 0: no keyframe runs")
 	rate := fs.Float64("rate", remotebench.DefaultRate, "packets per second of the latency runs")
+	joins := fs.Int("joins", remotebench.DefaultJoins, "viewers that join the live camera at random moments")
+	seed := fs.Uint64("seed", 1, "seed of the random moments the viewers join at")
 	asJSON := fs.Bool("json", false, "print the results as JSON")
 	verbose := fs.Bool("v", false, "log at debug level")
-	serve := fs.String(serveFlag, "", "publish the runs' topics at host:port, until stdin ends (the benchmark's child process)")
+	serve := fs.String(serveFlag, "", "publish the runs' topics and the camera at host:port, until stdin ends (the benchmark's child process)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: gopline bench remote [flags]\n\nStarts a second gopline process as a publishing node on loopback, subscribes to it, and\n"+
-			"prints the MB/s and latency of one remote subscription with flow control on.\n\nFlags:")
+			"prints the MB/s and latency of one remote subscription with flow control on, and the time\n"+
+			"to the first picture of viewers that join its live camera late.\n\nFlags:")
 		shown := flag.NewFlagSet("", flag.ContinueOnError)
 		shown.SetOutput(stderr)
 		fs.VisitAll(func(f *flag.Flag) {
@@ -284,9 +288,11 @@ func runBenchRemote(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("%w: -keyframe-size %d (want 0 or more)", errUsage, *keyframe)
 	case *rate <= 0:
 		return fmt.Errorf("%w: -rate %v (want more than 0)", errUsage, *rate)
+	case *joins < 1 || *joins > remotebench.MaxJoins:
+		return fmt.Errorf("%w: -joins %d (want 1..%d)", errUsage, *joins, remotebench.MaxJoins)
 	}
 	cfg := remotebench.Config{PacketBytes: *size, KeyframeBytes: *keyframe, Rate: *rate,
-		Duration: time.Duration(*seconds * float64(time.Second))}
+		Duration: time.Duration(*seconds * float64(time.Second)), Joins: *joins, Seed: *seed}
 	if *keyframe == 0 {
 		cfg.KeyframeBytes = -1
 	}
@@ -306,7 +312,8 @@ func runBenchRemote(args []string, stdout, stderr io.Writer) error {
 		return serveBenchRemote(*serve, cfg, stdout, log)
 	}
 
-	// The child derives the same runs from the same flags.
+	// The child derives the same runs from the same flags; the joins are
+	// this side's alone.
 	childArgs := []string{"bench", "remote", "--" + serveFlag, "127.0.0.1:0", "--seconds", fmt.Sprint(*seconds),
 		"--size", fmt.Sprint(*size), "--keyframe-size", fmt.Sprint(*keyframe), "--rate", fmt.Sprint(*rate), fmt.Sprintf("-v=%t", *verbose)}
 	exe, err := os.Executable()
@@ -319,8 +326,10 @@ func runBenchRemote(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	results, err := measureRemote(addr, cfg, log, func(r remotebench.Result) {
+	sum, err := measureRemote(addr, cfg, log, func(r remotebench.Result) {
 		fmt.Fprintf(stderr, "bench remote: %s of %d-byte packets: %d packets in %.1f s\n", r.Mode, r.PacketBytes, r.Packets, r.Seconds)
+	}, func(r remotebench.LateJoinResult) {
+		fmt.Fprintf(stderr, "bench remote: late join: %d joins in %.1f s\n", r.Joins, r.Seconds)
 	})
 	if err != nil {
 		return errors.Join(err, pub.Stop())
@@ -332,14 +341,14 @@ func runBenchRemote(args []string, stdout, stderr io.Writer) error {
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(results)
+		return enc.Encode(sum)
 	}
 	fmt.Fprintf(stdout, "gopline bench remote: two processes on loopback, one remote subscription, a window of %d packets;\n"+
 		"throughput runs publish as fast as the credits allow, latency runs at %g packets/s; %g s per run after a warm-up\n\n",
 		transport.DefaultWindow, *rate, *seconds)
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "mode\tpacket bytes\tGOP\trate/s\tpackets\tMB/s\tp50 ms\tp99 ms\tmax ms\tdropped\t")
-	for _, r := range results {
+	for _, r := range sum.Runs {
 		rate := "credits"
 		if r.Rate > 0 {
 			rate = fmt.Sprintf("%g", r.Rate)
@@ -350,12 +359,24 @@ func runBenchRemote(args []string, stdout, stderr io.Writer) error {
 	tw.Flush()
 	fmt.Fprintln(stdout, "\nLatency: receive time at the subscriber minus the capture time stamped just before the publish (one host clock);\n"+
 		"in a throughput run it includes the wait behind a full window. MB: 10^6 bytes of packet data.")
+	fmt.Fprintf(stdout, "\nLate join: %d viewers (subscribe remote ! gate ! h264dec) joined the other process's live %dx%d %d fps H.264 camera\n"+
+		"(an IDR every %d frames, durable_video: its cache replays the latest GOP) at random moments, seed %d;\n"+
+		"Subscribe to the first decoded picture: p50 %.1f ms, p95 %.1f ms, max %.1f ms (to the first packet: p50 %.1f ms);\n"+
+		"%d replayed the cache, %d without a decoded picture.\n",
+		sum.LateJoinJoins, remotebench.CameraWidth, remotebench.CameraHeight, remotebench.CameraRate, remotebench.CameraGOP, *seed,
+		sum.LateJoinP50, sum.LateJoinP95, sum.LateJoinMax, sum.LateJoinFirstPacketP50, sum.LateJoinReplayed, sum.LateJoinLost)
+	for _, why := range sum.LateJoinReasons {
+		fmt.Fprintf(stdout, "A join without a picture: %s\n", why)
+	}
+	fmt.Fprintf(stdout, "\nLost: %d (packets dropped in the two %d-byte runs, plus late joiners without a decoded picture).\n", sum.Lost, *size)
 	return nil
 }
 
 // measureRemote subscribes to the runs of cfg on the node at addr, one run
-// after another, from a node of its own in this process.
-func measureRemote(addr string, cfg remotebench.Config, log zerolog.Logger, done func(remotebench.Result)) ([]remotebench.Result, error) {
+// after another, from a node of its own in this process, then lets viewers
+// join the node's camera. done and joined are told of each run's result.
+func measureRemote(addr string, cfg remotebench.Config, log zerolog.Logger, done func(remotebench.Result),
+	joined func(remotebench.LateJoinResult)) (remotebench.Summary, error) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	system := pipeline.NewSystem(log)
@@ -363,7 +384,7 @@ func measureRemote(addr string, cfg remotebench.Config, log zerolog.Logger, done
 	node, err := remote.Start(system, bus, remote.Config{Listen: "127.0.0.1:0", Log: log})
 	if err != nil {
 		system.Shutdown()
-		return nil, err
+		return remotebench.Summary{}, err
 	}
 	var results []remotebench.Result
 	for _, r := range cfg.Runs() {
@@ -378,14 +399,22 @@ func measureRemote(addr string, cfg remotebench.Config, log zerolog.Logger, done
 		done(res)
 		results = append(results, res)
 	}
+	var late remotebench.LateJoinResult
+	if err == nil {
+		// Last: the publishing node's camera starts with its first viewer.
+		if late, err = remotebench.MeasureLateJoin(ctx, system, bus, addr, cfg, log); err == nil {
+			joined(late)
+		}
+	}
 	err = errors.Join(err, bus.Close(), node.Close())
 	system.Shutdown()
-	return results, err
+	return remotebench.NewSummary(results, late), err
 }
 
 // serveBenchRemote is the publishing node of `gopline bench remote`: it
-// prints the address it listens on and publishes the runs' topics until
-// its stdin ends (the benchmark is done, or gone) or a signal comes.
+// prints the address it listens on and publishes the runs' topics and the
+// camera until its stdin ends (the benchmark is done, or gone) or a signal
+// comes.
 func serveBenchRemote(listen string, cfg remotebench.Config, stdout io.Writer, log zerolog.Logger) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -405,8 +434,10 @@ func serveBenchRemote(listen string, cfg remotebench.Config, stdout io.Writer, l
 		return err
 	}
 	fmt.Fprintln(stdout, node.Addr())
+	camera := make(chan error, 1)
+	go func() { camera <- remotebench.ServeCamera(ctx, system, bus, log) }()
 	err = remotebench.Serve(ctx, system, bus, cfg.Runs())
-	err = errors.Join(err, bus.Close(), node.Close())
+	err = errors.Join(err, <-camera, bus.Close(), node.Close())
 	system.Shutdown()
 	return err
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -9,9 +10,13 @@ import (
 
 // The benchmark runs as gopline does, in a process of its own (the test
 // binary standing in for gopline), and starts its publishing node as
-// another.
-func TestBenchRemoteMeasuresBothModesBetweenTwoProcesses(t *testing.T) {
-	cmd, stdout, stderr := gopline(t, "bench", "remote", "--seconds", "1", "--json")
+// another; it prints one JSON object.
+func TestBenchRemoteMeasuresPacketsAndLateJoinersBetweenTwoProcesses(t *testing.T) {
+	// Keyframes of 200 KB, not 1.5 MB: under the race detector a window of
+	// 1.5 MB packets takes longer to cross than a short run lasts.
+	const joins, keyframe = 4, 200_000
+	cmd, stdout, stderr := gopline(t, "bench", "remote", "--seconds", "0.5", "--keyframe-size", fmt.Sprint(keyframe),
+		"--joins", fmt.Sprint(joins), "--json")
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	select {
@@ -24,37 +29,69 @@ func TestBenchRemoteMeasuresBothModesBetweenTwoProcesses(t *testing.T) {
 		<-done
 		t.Fatalf("bench remote still running after 60 s\n%s", stderr)
 	}
-	var results []struct {
-		Mode        string  `json:"mode"`
-		PacketBytes int     `json:"packet_bytes"`
-		Packets     int     `json:"packets"`
-		MBPerS      float64 `json:"mb_per_s"`
-		P50         float64 `json:"p50_ms"`
-		P99         float64 `json:"p99_ms"`
-		Dropped     *uint64 `json:"dropped"`
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(stdout.Bytes(), &keys); err != nil {
+		t.Fatalf("want one JSON object: %v: %s\n%s", err, stdout, stderr)
 	}
-	if err := json.Unmarshal(stdout.Bytes(), &results); err != nil {
-		t.Fatalf("%v: %s\n%s", err, stdout, stderr)
-	}
-	modes := map[string]bool{}
-	keyframes := 0
-	for _, r := range results {
-		modes[r.Mode] = true
-		if r.Packets == 0 || r.MBPerS <= 0 || r.P50 <= 0 || r.P99 < r.P50 || r.Dropped == nil {
-			t.Errorf("%+v: want packets, MB/s, latencies and a drop count", r)
-		}
-		if r.Mode == "throughput" && r.Dropped != nil && *r.Dropped != 0 {
-			t.Errorf("%+v: a run that follows the credits dropped packets", r)
-		}
-		if r.PacketBytes == 1_500_000 {
-			keyframes++
+	for _, k := range []string{"mb_per_s", "p50_ms", "p99_ms", "latejoin_p50_ms", "latejoin_p95_ms", "lost",
+		"dropped", "latejoin_joins", "latejoin_lost", "keyframe_mb_per_s", "keyframe_p50_ms", "keyframe_p99_ms", "runs"} {
+		if _, ok := keys[k]; !ok {
+			t.Errorf("no %q in %s", k, stdout)
 		}
 	}
-	if !modes["throughput"] || !modes["latency"] || len(modes) != 2 {
-		t.Errorf("modes %v, want throughput and latency", modes)
+	var sum struct {
+		MBPerS       float64 `json:"mb_per_s"`
+		P50          float64 `json:"p50_ms"`
+		P99          float64 `json:"p99_ms"`
+		LateJoinP50  float64 `json:"latejoin_p50_ms"`
+		LateJoinP95  float64 `json:"latejoin_p95_ms"`
+		Lost         uint64  `json:"lost"`
+		Dropped      uint64  `json:"dropped"`
+		Joins        int     `json:"latejoin_joins"`
+		LateJoinLost int     `json:"latejoin_lost"`
+		KeyMBPerS    float64 `json:"keyframe_mb_per_s"`
+		Runs         []struct {
+			Mode        string  `json:"mode"`
+			PacketBytes int     `json:"packet_bytes"`
+			Packets     int     `json:"packets"`
+			MBPerS      float64 `json:"mb_per_s"`
+			P50         float64 `json:"p50_ms"`
+			P99         float64 `json:"p99_ms"`
+			Dropped     uint64  `json:"dropped"`
+		} `json:"runs"`
 	}
-	if keyframes == 0 {
-		t.Errorf("no run of 1.5 MB keyframes: %s", stdout)
+	if err := json.Unmarshal(stdout.Bytes(), &sum); err != nil {
+		t.Fatal(err)
+	}
+	if sum.MBPerS <= 0 || sum.P50 <= 0 || sum.P99 < sum.P50 || sum.KeyMBPerS <= 0 {
+		t.Errorf("MB/s %v, p50 %v, p99 %v, keyframes' MB/s %v: want figures", sum.MBPerS, sum.P50, sum.P99, sum.KeyMBPerS)
+	}
+	// On a loaded machine the latency run may drop and a join may time
+	// out; at least one join shows a picture, and lost adds up.
+	if sum.Joins != joins || sum.LateJoinLost >= joins || sum.LateJoinP50 <= 0 || sum.LateJoinP95 < sum.LateJoinP50 {
+		t.Errorf("%d joins, %d lost, p50 %v, p95 %v: want %d joins with pictures", sum.Joins, sum.LateJoinLost,
+			sum.LateJoinP50, sum.LateJoinP95, joins)
+	}
+	if sum.Lost != sum.Dropped+uint64(sum.LateJoinLost) {
+		t.Errorf("lost %d, want dropped %d + late joiners lost %d", sum.Lost, sum.Dropped, sum.LateJoinLost)
+	}
+	want := []struct {
+		mode  string
+		bytes int
+	}{{"throughput", 50_000}, {"latency", 50_000}, {"throughput", keyframe}, {"latency", keyframe}}
+	if len(sum.Runs) != len(want) {
+		t.Fatalf("%d runs, want %d: %s", len(sum.Runs), len(want), stdout)
+	}
+	for i, r := range sum.Runs {
+		if r.Mode != want[i].mode || r.PacketBytes != want[i].bytes || r.Packets == 0 || r.MBPerS <= 0 || r.P50 <= 0 || r.P99 < r.P50 {
+			t.Errorf("run %d: %+v: want %+v with packets, MB/s and latencies", i, r, want[i])
+		}
+		if r.Mode == "throughput" && r.Dropped != 0 {
+			t.Errorf("run %d: %+v: a run that follows the credits dropped packets", i, r)
+		}
+	}
+	if sum.MBPerS != sum.Runs[0].MBPerS || sum.P50 != sum.Runs[1].P50 || sum.P99 != sum.Runs[1].P99 {
+		t.Errorf("the summary's figures are not the 50 KB runs': %s", stdout)
 	}
 	if strings.Contains(stderr.String(), "ERR") {
 		t.Errorf("errors logged:\n%s", stderr)
@@ -71,6 +108,7 @@ func TestBenchRemoteBadFlagsExitWithUsageCode(t *testing.T) {
 		{[]string{"--size", "20000000"}, "packet size 20000000"},
 		{[]string{"--rate", "-1"}, "-rate -1"},
 		{[]string{"--keyframe-size", "-5"}, "-keyframe-size -5"},
+		{[]string{"--joins", "0"}, "-joins 0"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
 	} {
 		code, _, stderr := runCmd(append([]string{"bench", "remote"}, c.args...)...)

@@ -142,3 +142,12 @@ func TestRunLeavesNoGoroutines(t *testing.T) {
 		t.Fatalf("%d goroutines before, %d after:\n%s", before, n, buf[:runtime.Stack(buf, true)])
 	}
 }
+
+// A viewer of another node's topic cannot send a keyframe request with
+// its Subscribe: the link would drop it before the node answers.
+func TestRemoteViewerRefusesAKeyframeRequest(t *testing.T) {
+	_, err := StartViewer(t.Context(), nil, nil, ViewerConfig{Topic: Topic, Remote: "127.0.0.1:7400", RequestKeyframe: true})
+	if err == nil {
+		t.Fatal("no error")
+	}
+}

@@ -252,25 +252,8 @@ func Run(ctx context.Context, mode Mode, cfg Config) (Result, error) {
 		return Result{}, err
 	}
 
-	rng := rand.New(rand.NewPCG(cfg.Seed, 0x6c6174656a6f696e))
 	joins := make([]Join, cfg.Joins)
-	var wg sync.WaitGroup
-	next := time.Now()
-	for i := range joins {
-		if i > 0 {
-			next = next.Add(cfg.MinGap + time.Duration(rng.Int64N(int64(cfg.MaxGap-cfg.MinGap)+1)))
-		}
-		if err := sleepUntil(ctx, next); err != nil {
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			joins[i] = join(ctx, system, bus, mode, cfg)
-		}()
-	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
+	if err := JoinAtRandom(ctx, cfg, func(i int) { joins[i] = join(ctx, system, bus, mode, cfg) }); err != nil {
 		return Result{}, err
 	}
 	if err := cam.stop(); err != nil {
@@ -286,6 +269,37 @@ func Run(ctx context.Context, mode Mode, cfg Config) (Result, error) {
 	r.ExtraIDRs = cost.keyframes - cost.baselineKeys
 	r.Elapsed = time.Since(start)
 	return r, nil
+}
+
+// JoinAtRandom calls join(i) for each i from 0 to cfg.Joins-1, each call in
+// a goroutine of its own: the first at once, each next one a random gap of
+// cfg.MinGap to cfg.MaxGap after the one before (drawn from cfg.Seed, so a
+// seed always gives the same schedule). Calls overlap when one lasts longer
+// than the gap. It returns when every call has returned: ctx's error if ctx
+// ended, some calls then never made. cfg's zero fields take the defaults.
+func JoinAtRandom(ctx context.Context, cfg Config, join func(i int)) error {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return err
+	}
+	rng := rand.New(rand.NewPCG(cfg.Seed, 0x6c6174656a6f696e))
+	var wg sync.WaitGroup
+	next := time.Now()
+	for i := range cfg.Joins {
+		if i > 0 {
+			next = next.Add(cfg.MinGap + time.Duration(rng.Int64N(int64(cfg.MaxGap-cfg.MinGap)+1)))
+		}
+		if err := sleepUntil(ctx, next); err != nil {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			join(i)
+		}()
+	}
+	wg.Wait()
+	return ctx.Err()
 }
 
 // join runs one viewer up to its first picture.

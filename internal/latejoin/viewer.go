@@ -24,6 +24,12 @@ var ErrNoPicture = errors.New("latejoin: the stream ended before the first pictu
 // ViewerConfig says how a viewer joins a topic.
 type ViewerConfig struct {
 	Topic string
+	// Remote, when set, is the host:port of the node whose topic the viewer
+	// joins (actors.SubscribeConfig.Remote): the bus must reach other nodes
+	// (transport/remote's Start). The viewer then cannot tell how far the
+	// topic has published (FirstPicture.NewestAtJoin is -1), nor send a
+	// keyframe request as it joins.
+	Remote string
 	// QoS is the viewer's request; nil takes the topic's offer, so on a
 	// durable topic the viewer is replayed the cached GOP.
 	QoS *qos.Profile
@@ -41,9 +47,10 @@ type FirstPicture struct {
 	// on the wall clock.
 	Subscribed, At time.Time
 	// NewestAtJoin is the Seq of the newest packet the topic had taken when
-	// the Subscribe went out, -1 if none: the topic answered a stats
-	// request just before. It assumes one encoder since the topic began,
-	// whose Seq counts from 0 (Seq = packets published - 1).
+	// the Subscribe went out, -1 if none or if the topic is another node's:
+	// the topic answered a stats request just before. It assumes one
+	// encoder since the topic began, whose Seq counts from 0 (Seq = packets
+	// published - 1).
 	NewestAtJoin int64
 	// First is the first packet the topic delivered: a replayed keyframe
 	// on a durable topic, the next live keyframe otherwise. It is a copy of
@@ -73,13 +80,18 @@ type Viewer struct {
 	state *viewerState
 }
 
-// StartViewer starts a viewer of cfg.Topic on bus, whose actor system is system.
-// Stop it when done.
+// StartViewer starts a viewer of cfg.Topic on bus, or on the node at
+// cfg.Remote through bus, whose actor system is system. Stop it when done.
 func StartViewer(ctx context.Context, system *actor.ActorSystem, bus *transport.Bus, cfg ViewerConfig) (*Viewer, error) {
 	if cfg.QoS != nil {
 		if err := cfg.QoS.Validate(); err != nil {
 			return nil, err
 		}
+	}
+	if cfg.Remote != "" && cfg.RequestKeyframe {
+		// A remote link forwards requests only once the other node has
+		// answered the Subscribe; a request sent with it would be lost.
+		return nil, errors.New("latejoin: a viewer of a remote topic cannot request a keyframe as it joins")
 	}
 	state := &viewerState{first: make(chan struct{})}
 	p := pipeline.New(pipeline.WithSystem(system), pipeline.WithBus(bus), pipeline.WithLogger(cfg.Log))
@@ -171,11 +183,11 @@ func (s *viewerState) frame(f *media.Frame, at time.Time) {
 }
 
 // joining is actors.SubscribeWith with the viewer's notes around it: it
-// asks the topic how far it has published just before the Subscribe goes
-// out, notes when that is, sends the keyframe request if asked, and notes
-// the first delivery and the end of the replay.
+// asks a local topic how far it has published just before the Subscribe
+// goes out, notes when that is, sends the keyframe request if asked, and
+// notes the first delivery and the end of the replay.
 func joining(cfg ViewerConfig, state *viewerState) pipeline.Element {
-	el := actors.SubscribeWith(actors.SubscribeConfig{Topic: cfg.Topic, QoS: cfg.QoS})
+	el := actors.SubscribeWith(actors.SubscribeConfig{Topic: cfg.Topic, QoS: cfg.QoS, Remote: cfg.Remote})
 	inner := el.New
 	el.New = func() (pipeline.Stage, error) {
 		st, err := inner()
@@ -205,8 +217,10 @@ type joiningStage struct {
 func (s *joiningStage) Start(env *pipeline.Env) error {
 	s.env = env
 	newest := int64(-1)
-	if st, err := env.Bus.Stats(s.cfg.Topic); err == nil {
-		newest = int64(st.Published) - 1
+	if s.cfg.Remote == "" {
+		if st, err := env.Bus.Stats(s.cfg.Topic); err == nil {
+			newest = int64(st.Published) - 1
+		}
 	}
 	s.state.subscribed(time.Now(), newest)
 	if err := s.Stage.Start(env); err != nil {

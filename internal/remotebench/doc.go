@@ -1,6 +1,7 @@
 // Package remotebench measures a topic subscribed to from another process:
-// how many megabytes a second one remote subscription carries, and how long
-// a packet takes from its publish to its subscriber.
+// how many megabytes a second one remote subscription carries, how long a
+// packet takes from its publish to its subscriber, and how long a viewer
+// that joins another node's live camera waits for its first picture.
 //
 // Two sides take part, normally in two processes with a transport/remote
 // node each (`gopline bench remote` starts the publishing one itself, as a
@@ -22,12 +23,21 @@
 //     minus the CaptureTime stamped just before its publish. Both sides
 //     must read the same clock: one host. It unsubscribes once the stream
 //     has ended, when nothing is on its way to it any more.
+//   - ServeCamera, on the publishing node, publishes a live encoded
+//     camera (640x480, 30 frames/s, an IDR a second) on a durable topic,
+//     from its first subscriber on; MeasureLateJoin, on the subscribing
+//     node, lets viewers (subscribe remote=... ! gate ! h264dec) join it at
+//     random moments and times each one's first decoded picture. This run
+//     comes last, so that no encoder runs during the packet runs.
 //
-// The packets are H.264-shaped (a keyframe opens every GOP, Seq without
-// holes) but carry filler bytes: nothing is encoded or decoded, so the
-// figures are the transport's alone.
+// The packet runs' packets are H.264-shaped (a keyframe opens every GOP,
+// Seq without holes) but carry filler bytes: nothing is encoded or decoded,
+// so their figures are the transport's alone. NewSummary gathers every
+// figure in one object.
 //
 // Serve and Measure speak the broker's protocol (package transport) to
 // whatever actor stands for the topic, so they also run against a local
-// Bus in one process, which is how this package's tests run them.
+// Bus in one process, which is how this package's tests run them; so do
+// ServeCamera and MeasureLateJoin, with a Bus whose remote topics are its
+// own (transport.Bus.SetRemote).
 package remotebench

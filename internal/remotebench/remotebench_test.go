@@ -87,6 +87,7 @@ func TestBadConfigsAreRefused(t *testing.T) {
 	for _, c := range []Config{
 		{PacketBytes: -1}, {PacketBytes: MaxPacketBytes + 1}, {KeyframeBytes: MaxPacketBytes + 1},
 		{Rate: -1}, {Rate: MaxRate + 1}, {GOP: 301}, {Window: 2000}, {Duration: -time.Second},
+		{Joins: -1}, {Joins: MaxJoins + 1},
 	} {
 		if err := c.Validate(); err == nil || !strings.HasPrefix(err.Error(), "remotebench: ") {
 			t.Errorf("%+v: %v", c, err)

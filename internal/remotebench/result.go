@@ -61,3 +61,70 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// Summary is the benchmark in one object: `gopline bench remote --json`.
+type Summary struct {
+	// MBPerS is the throughput run's, of Config.PacketBytes packets.
+	MBPerS float64 `json:"mb_per_s"`
+	// P50 and P99 are the latency run's, of Config.PacketBytes packets at
+	// Config.Rate.
+	P50 float64 `json:"p50_ms"`
+	P99 float64 `json:"p99_ms"`
+	// LateJoinP50 and LateJoinP95 are the late-join run's: Subscribe to
+	// the first decoded picture.
+	LateJoinP50 float64 `json:"latejoin_p50_ms"`
+	LateJoinP95 float64 `json:"latejoin_p95_ms"`
+	// Lost is Dropped plus LateJoinLost: packets of the two runs of
+	// PacketBytes packets that their subscriber never received, and late
+	// joiners that never showed a picture.
+	Lost uint64 `json:"lost"`
+	// Dropped is the packets the topic dropped for the subscriber in the
+	// throughput and the latency run of PacketBytes packets, warm-ups
+	// included (Result.Dropped).
+	Dropped uint64 `json:"dropped"`
+	// The late-join run's other figures (LateJoinResult).
+	LateJoinJoins    int     `json:"latejoin_joins"`
+	LateJoinLost     int     `json:"latejoin_lost"`
+	LateJoinReplayed int     `json:"latejoin_replayed"`
+	LateJoinMax      float64 `json:"latejoin_max_ms"`
+	// LateJoinFirstPacketP50 is the median time from the Subscribe to the
+	// first delivery, the link's and the topic's part of LateJoinP50.
+	LateJoinFirstPacketP50 float64 `json:"latejoin_first_packet_p50_ms"`
+	// LateJoinReasons says why, for the first few lost joins.
+	LateJoinReasons []string `json:"latejoin_reasons,omitempty"`
+	// *Keyframes holds the keyframe runs' figures; nil, and left out of
+	// the JSON, when there were none.
+	*Keyframes
+	// Runs holds every run's Result, in the order of Config.Runs.
+	Runs []Result `json:"runs"`
+}
+
+// Keyframes is the keyframe runs' part of a Summary: the throughput run's
+// MB/s and the latency run's percentiles, of Config.KeyframeBytes
+// keyframes, and what the topic dropped in both.
+type Keyframes struct {
+	KeyframeBytes   int     `json:"keyframe_bytes"`
+	KeyframeMBPerS  float64 `json:"keyframe_mb_per_s"`
+	KeyframeP50     float64 `json:"keyframe_p50_ms"`
+	KeyframeP99     float64 `json:"keyframe_p99_ms"`
+	KeyframeDropped uint64  `json:"keyframe_dropped"`
+}
+
+// NewSummary sums up the runs' results, in the order of Config.Runs (a
+// throughput and a latency run of PacketBytes packets, then perhaps the
+// same of keyframes), and the late-join run's.
+func NewSummary(runs []Result, lateJoin LateJoinResult) Summary {
+	s := Summary{LateJoinP50: lateJoin.P50, LateJoinP95: lateJoin.P95, LateJoinJoins: lateJoin.Joins,
+		LateJoinLost: lateJoin.Lost, LateJoinReplayed: lateJoin.Replayed, LateJoinMax: lateJoin.Max,
+		LateJoinFirstPacketP50: lateJoin.FirstPacketP50, LateJoinReasons: lateJoin.Reasons, Runs: runs}
+	if len(runs) >= 2 {
+		s.MBPerS, s.P50, s.P99 = runs[0].MBPerS, runs[1].P50, runs[1].P99
+		s.Dropped = runs[0].Dropped + runs[1].Dropped
+	}
+	if len(runs) >= 4 {
+		s.Keyframes = &Keyframes{KeyframeBytes: runs[2].PacketBytes, KeyframeMBPerS: runs[2].MBPerS,
+			KeyframeP50: runs[3].P50, KeyframeP99: runs[3].P99, KeyframeDropped: runs[2].Dropped + runs[3].Dropped}
+	}
+	s.Lost = s.Dropped + uint64(lateJoin.Lost)
+	return s
+}

@@ -34,6 +34,9 @@ const (
 	// DefaultWarmup passes before a run counts anything: the link is up by
 	// the first delivery, but gRPC's flow-control windows still grow.
 	DefaultWarmup = 200 * time.Millisecond
+	// DefaultJoins is the late joiners of the late-join run: at 100 ms
+	// apart on average (latejoin's gaps), about 3 s.
+	DefaultJoins = 30
 )
 
 // Limits of a Config: beyond them a run says nothing useful, or the
@@ -43,11 +46,13 @@ const (
 	MaxPacketBytes = 16 << 20
 	MaxRate        = 10_000
 	MaxDuration    = 10 * time.Minute
+	MaxJoins       = 10_000
 )
 
 // Config describes a benchmark; zero fields take the defaults. Both sides
 // derive the same runs from it (Runs), so it is all the publishing side
-// needs to know.
+// needs to know. The late-join run is the subscribing side's alone (its
+// camera is always the same, ServeCamera).
 type Config struct {
 	// PacketBytes is the size of the packets of the main runs.
 	PacketBytes int
@@ -62,6 +67,10 @@ type Config struct {
 	Window int
 	// Duration is how long each run counts, after Warmup.
 	Duration, Warmup time.Duration
+	// Joins is how many viewers join the camera in the late-join run, at
+	// random moments drawn from Seed (MeasureLateJoin).
+	Joins int
+	Seed  uint64
 }
 
 func (c Config) withDefaults() Config {
@@ -86,6 +95,9 @@ func (c Config) withDefaults() Config {
 	if c.Warmup == 0 {
 		c.Warmup = DefaultWarmup
 	}
+	if c.Joins == 0 {
+		c.Joins = DefaultJoins
+	}
 	return c
 }
 
@@ -106,6 +118,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("remotebench: window %d: want 1..1024", c.Window)
 	case c.Duration < 0 || c.Duration > MaxDuration || c.Warmup < 0:
 		return fmt.Errorf("remotebench: duration %v, warm-up %v: want up to %v", c.Duration, c.Warmup, MaxDuration)
+	case c.Joins < 1 || c.Joins > MaxJoins:
+		return fmt.Errorf("remotebench: %d joins: want 1..%d", c.Joins, MaxJoins)
 	}
 	return nil
 }

@@ -128,8 +128,14 @@ func (p *publisher) serve(ctx context.Context) error {
 
 // waitFor waits until the topic has a subscriber (or none), or ctx ends.
 func (p *publisher) waitFor(ctx context.Context, subscribed bool) error {
+	return waitForSubscriber(ctx, p.bus, p.run.Topic, subscribed)
+}
+
+// waitForSubscriber waits until topic has a subscriber (or none), or ctx
+// ends.
+func waitForSubscriber(ctx context.Context, bus *transport.Bus, topic string, subscribed bool) error {
 	for ctx.Err() == nil {
-		st, err := p.poll(ctx)
+		st, err := pollTopic(ctx, bus, topic)
 		if err != nil || st.subscribed == subscribed {
 			return err
 		}
@@ -209,7 +215,13 @@ type topicState struct {
 // when it comes: the broker has handled every packet published before the
 // question.
 func (p *publisher) poll(ctx context.Context) (topicState, error) {
-	st, err := p.bus.Stats(p.run.Topic)
+	return pollTopic(ctx, p.bus, p.run.Topic)
+}
+
+// pollTopic asks the broker of topic about its subscribers; once ctx has
+// ended, a failed question is no error (the bus is closing).
+func pollTopic(ctx context.Context, bus *transport.Bus, topic string) (topicState, error) {
+	st, err := bus.Stats(topic)
 	if err != nil {
 		if ctx.Err() != nil {
 			return topicState{}, nil // the bus is closing
