@@ -102,6 +102,9 @@ func (r *Recording) DurableCache(topic string, offer qos.Profile, log zerolog.Lo
 	for _, p := range stored {
 		cache.Retain(p)
 	}
+	r.durableMu.Lock()
+	r.durables = append(r.durables, d)
+	r.durableMu.Unlock()
 	go d.write(offer, stored)
 	return d, nil
 }
@@ -211,7 +214,10 @@ func (d *DurableCache) write(offer qos.Profile, stored []*media.Packet) {
 		keys[p] = next
 		next++
 	}
-	clear := len(stored) == 0 // the file may hold an expired or damaged GOP
+	// The first commit rewrites the topic's bucket: the stored GOP under
+	// the keys 0..n-1 given above, without what load left out (expired,
+	// damaged, not starting at a keyframe) or older runs' keys.
+	rewrite := true
 	batch := make([]*media.Packet, 0, 64)
 	for p := range d.queue {
 		batch = append(batch[:0], p)
@@ -232,19 +238,24 @@ func (d *DurableCache) write(offer qos.Profile, stored []*media.Packet) {
 			if err != nil {
 				return err
 			}
-			if clear {
-				if top.Bucket([]byte(d.topic)) != nil {
-					if err := top.DeleteBucket([]byte(d.topic)); err != nil {
-						return err
-					}
+			if rewrite && top.Bucket([]byte(d.topic)) != nil {
+				if err := top.DeleteBucket([]byte(d.topic)); err != nil {
+					return err
 				}
-				clear = false
 			}
 			b, err := top.CreateBucketIfNotExists([]byte(d.topic))
 			if err != nil {
 				return err
 			}
 			b.FillPercent = 1.0 // keys only grow
+			if rewrite {
+				for _, p := range mirror.Replay() {
+					if err := b.Put(durableKey(keys[p]), encodeRecord(p)); err != nil {
+						return err
+					}
+				}
+				rewrite = false
+			}
 			for _, p := range batch {
 				mirror.Retain(p)
 				held := mirror.Replay()

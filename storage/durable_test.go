@@ -265,3 +265,43 @@ func TestDurableCacheSurvivesAKilledNode(t *testing.T) {
 		t.Fatalf("reloaded up to seq %d; the child had retained %d", newest, last)
 	}
 }
+
+// Each run's GOP replaces the last on disk: after several restarts the
+// newest run's GOP comes back, never an older one.
+func TestDurableCacheAcrossManyRestarts(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "node.gopline")
+	s := newSynth()
+	for run := range 4 {
+		rec := mustOpenPath(t, path)
+		d, err := rec.DurableCache("/camera", qos.PersistentVideo(), zerolog.Nop())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := d.Replay()
+		if run > 0 {
+			want := uint64(100*(run-1) + 20) // the last GOP of the run before
+			if len(got) != 5 || got[0].Seq != want || !got[0].Replay.Stale {
+				t.Fatalf("run %d reloaded %v, want the last run's GOP from %d", run, seqsOf(got), want)
+			}
+		}
+		// The first run retains 25 packets, the later ones a single GOP:
+		// a short run must still replace a long one on disk.
+		s.epoch++
+		from := 0
+		if run > 0 {
+			from = 20
+		}
+		for i := from; i < 25; i++ { // the last GOP is seq 100*run+20 .. +24
+			p := s.packet(i)
+			p.Seq += uint64(100 * run)
+			p.GOP += uint64(100 * run)
+			d.Retain(p)
+		}
+		if err := d.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := rec.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

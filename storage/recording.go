@@ -34,6 +34,10 @@ type Recording struct {
 
 	closed atomic.Bool
 
+	// durables are the durable caches open on the recording (durable.go).
+	durableMu sync.Mutex
+	durables  []*DurableCache
+
 	mu           sync.Mutex // guards the fields below and serializes writes
 	streams      map[string]*streamState
 	pending      []pendingPacket
@@ -87,17 +91,27 @@ func (r *Recording) Path() string { return r.path }
 // process that created it.
 func (r *Recording) Created() time.Time { return r.created }
 
-// Close commits the pending packets, trims the file's unused tail and closes
-// the file. It returns the error of the last commit, if any; the file is
-// closed either way. Cursors of a closed Recording return ErrClosed. Calling
-// Close again does nothing and returns nil.
+// Close closes the recording's durable caches (writing what they have
+// queued), commits the pending packets, trims the file's unused tail and
+// closes the file. It returns the errors of the caches and of the last
+// commit, if any; the file is closed either way. Cursors of a closed
+// Recording return ErrClosed. Calling Close again does nothing and returns
+// nil.
 func (r *Recording) Close() error {
+	r.durableMu.Lock()
+	durables := r.durables
+	r.durables = nil
+	r.durableMu.Unlock()
+	var cacheErrs []error
+	for _, d := range durables {
+		cacheErrs = append(cacheErrs, d.Close())
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed.Load() {
 		return nil
 	}
-	var errs []error
+	errs := cacheErrs
 	if !r.cfg.readOnly {
 		errs = append(errs, r.commitLocked(), r.trimLocked())
 	}
