@@ -176,7 +176,10 @@ func (b *broker) publish(ctx actor.Context, m *Publish) {
 	} else if b.offer == nil {
 		b.setOffer(ctx, b.defaultOffer())
 	}
-	b.startStream()
+	if !b.streaming {
+		b.startStream()
+		b.schedule(ctx) // deadlines run while a stream does
+	}
 	b.stats.Published++
 	b.rate.add(now, len(p.Data))
 	b.lastPacketAt = now
@@ -559,10 +562,12 @@ func (b *broker) keyframeRequest(ctx actor.Context, pid *actor.PID) {
 }
 
 // repair replays the newest cached GOP to s when that brings it back to
-// the live stream.
+// the live stream. A subscriber that has not acknowledged an earlier
+// replay gets none: a replay takes no credit, and requests must not stack
+// them up (its request goes to the encoder, rate-limited, instead).
 func (b *broker) repair(ctx actor.Context, s *subscriber) bool {
 	r, ok := b.retainer.(Repairer)
-	if !ok {
+	if !ok || s.window.Replaying() > 0 {
 		return false
 	}
 	var epoch, seq uint64

@@ -358,3 +358,25 @@ func TestTopicStatsMeasureTheRate(t *testing.T) {
 		t.Fatalf("rate %.1f after 3 s of silence", st.Rate)
 	}
 }
+
+// Keyframe requests from a subscriber that does not acknowledge cannot
+// stack replays up: one replay at a time, so what is in flight stays
+// bounded by the window and one GOP.
+func TestRepairsDoNotStackUp(t *testing.T) {
+	f := durableFixture(t)
+	pub := f.newSink(true)
+	f.send(&PublisherJoined{Publisher: pub.pid})
+	s := f.newSink(false) // acknowledges nothing
+	f.subscribe(s, 4)
+	f.publish(15, 10)
+	for range 100 {
+		f.send(&KeyframeRequest{Subscriber: s.pid})
+	}
+	st := f.flush(s, pub)
+	if in := st.Subscribers[0].InFlight; in > 4+2*10 {
+		t.Fatalf("%d deliveries in flight after 100 keyframe requests (window 4, GOP 10)", in)
+	}
+	if st.KeyframeRequestsFromCache > 1 {
+		t.Fatalf("%d requests answered from the cache while a replay was unacknowledged", st.KeyframeRequestsFromCache)
+	}
+}

@@ -157,7 +157,8 @@ func (w *Window) Ack() bool {
 	// Acks come in delivery order, and a replay on Subscribe comes before
 	// any live packet: acks pay the replay back first. (A replay that
 	// repairs a chain follows live deliveries already in flight; paying it
-	// first lets at most one more window of live packets in meanwhile.)
+	// back first holds live packets back a little longer, never lets more
+	// in.)
 	if w.replaying > 0 {
 		w.replaying--
 	}
@@ -172,6 +173,10 @@ func (w *Window) Resync() { w.mode = joining }
 
 // Size returns the window's size.
 func (w *Window) Size() int { return w.size }
+
+// Replaying returns how many replayed deliveries are unacknowledged, as
+// far as the window can tell (acks pay the replay back first).
+func (w *Window) Replaying() int { return w.replaying }
 
 // InFlight returns how many deliveries are unacknowledged.
 func (w *Window) InFlight() int { return w.inFlight }
