@@ -60,13 +60,16 @@ func runPipeline(verb, defaultListen string, args []string, stdout, stderr io.Wr
 	if err := n.forLine(line); err != nil {
 		return n.close(err)
 	}
+	// One deadline and one Ctrl-C for the pipeline and the serving after it.
+	ctx, stop := stopContext(*duration)
+	defer stop()
 	var stats []pipeline.NodeStats
 	if line != "" {
 		p, err := parseLine(line, stderr, n.opts...)
 		if err != nil {
 			return n.close(err)
 		}
-		stats, err = runUntilDone(p, *duration)
+		stats, err = runUntil(ctx, p)
 		if err != nil || !serve {
 			err = n.close(err)
 			if jerr := report(stats, *asJSON, stdout, stderr); jerr != nil {
@@ -75,7 +78,7 @@ func runPipeline(verb, defaultListen string, args []string, stdout, stderr io.Wr
 			return err
 		}
 	}
-	waitForSignal(*duration)
+	<-ctx.Done()
 	err = n.close(nil)
 	if line != "" {
 		if jerr := report(stats, *asJSON, stdout, stderr); jerr != nil {
@@ -85,29 +88,28 @@ func runPipeline(verb, defaultListen string, args []string, stdout, stderr io.Wr
 	return err
 }
 
-// waitForSignal returns on Ctrl-C or SIGTERM, or after d when positive.
-func waitForSignal(d time.Duration) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if d > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, d)
-		defer cancel()
-	}
-	<-ctx.Done()
-}
-
 // runUntilDone runs p until its sources end, Ctrl-C or SIGTERM, or the
 // duration (if positive) passes; then stops it gracefully and returns its
 // counters.
 func runUntilDone(p *pipeline.Pipeline, duration time.Duration) ([]pipeline.NodeStats, error) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := stopContext(duration)
 	defer stop()
-	if duration > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, duration)
-		defer cancel()
+	return runUntil(ctx, p)
+}
+
+// stopContext is done on Ctrl-C or SIGTERM, or after d when positive.
+func stopContext(d time.Duration) (context.Context, context.CancelFunc) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	if d <= 0 {
+		return ctx, stop
 	}
+	ctx, cancel := context.WithTimeout(ctx, d)
+	return ctx, func() { cancel(); stop() }
+}
+
+// runUntil runs p until its sources end or ctx is done, then stops it
+// gracefully and returns its counters.
+func runUntil(ctx context.Context, p *pipeline.Pipeline) ([]pipeline.NodeStats, error) {
 	if err := p.Start(ctx); err != nil {
 		return nil, err
 	}
