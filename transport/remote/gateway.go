@@ -2,6 +2,7 @@ package remote
 
 import (
 	"fmt"
+	"slices"
 	"sync/atomic"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -13,14 +14,22 @@ import (
 )
 
 // maxSubscriptions bounds the remote subscriptions a node serves at once:
-// each holds a window of packets at its topic.
-const maxSubscriptions = 1024
+// each holds a window of packets at its topic. maxTopics bounds the topics
+// a node holds when a peer asks for one it does not have yet (a subscriber
+// may come before its publisher): peers cannot make it grow without end.
+const (
+	maxSubscriptions = 1024
+	maxTopics        = 256
+)
 
 // gateway is a node's actor that other nodes address by name: it answers
 // subscriptions (with a proxy per subscription) and topic listings.
 type gateway struct {
 	n       *Node
 	proxies atomic.Uint64
+	// listing is set while a topic listing is being gathered: one at a
+	// time, the others are answered with an empty list.
+	listing atomic.Bool
 }
 
 func newGateway(n *Node) *gateway { return &gateway{n: n} }
@@ -70,6 +79,10 @@ func (g *gateway) subscribe(ctx actor.Context, m *wire.Subscribe) {
 	if window <= 0 || window > 1024 {
 		window = transport.DefaultWindow
 	}
+	if topics := g.n.bus.Topics(); len(topics) >= maxTopics && !slices.Contains(topics, m.Topic) {
+		refuse(fmt.Sprintf("the node holds %d topics already and has no %s", maxTopics, m.Topic))
+		return
+	}
 	broker, err := g.n.bus.Topic(m.Topic)
 	if err != nil {
 		refuse(err.Error())
@@ -91,8 +104,13 @@ func (g *gateway) topics(ctx actor.Context) {
 	if to == nil {
 		return
 	}
+	if !g.listing.CompareAndSwap(false, true) {
+		ctx.Respond(&wire.Topics{}) // one listing at a time
+		return
+	}
 	bus, system, log := g.n.bus, g.n.system, g.n.log
 	go func() {
+		defer g.listing.Store(false)
 		out := &wire.Topics{}
 		for _, name := range bus.Topics() {
 			st, err := bus.Stats(name)
@@ -146,6 +164,9 @@ func (p *proxy) Receive(ctx actor.Context) {
 		// subscription's deliveries from an older one's.
 		ctx.Request(p.link, &wire.Delivery{Packet: packetToWire(m.Packet), Dropped: m.Dropped})
 	case *wire.Ack:
+		if !p.fromLink(ctx) {
+			return
+		}
 		n := min(int(m.Count), p.unacked)
 		if n < int(m.Count) {
 			p.log.Warn().Uint32("acks", m.Count).Int("unacked", p.unacked).Msg("remote: a peer acknowledged more than it was sent")
@@ -155,18 +176,27 @@ func (p *proxy) Receive(ctx actor.Context) {
 			ctx.Send(p.broker, &transport.Ack{Subscriber: ctx.Self()})
 		}
 	case *wire.KeyframeRequest:
+		if !p.fromLink(ctx) {
+			return
+		}
 		ctx.Send(p.broker, &transport.KeyframeRequest{Topic: p.topic, Subscriber: ctx.Self()})
 	case *transport.Event:
 		ctx.Request(p.link, eventToWire(m))
 	case *transport.EndOfStream:
 		ctx.Request(p.link, &wire.EndOfStream{Dropped: m.Dropped})
 	case *wire.Unsubscribe:
-		p.stop(ctx, "the peer unsubscribed")
+		if p.fromLink(ctx) {
+			p.stop(ctx, "the peer unsubscribed")
+		}
 	case *actor.Terminated:
-		p.stop(ctx, "the peer is gone")
+		if m.Who.Equal(p.link) {
+			p.stop(ctx, "the peer is gone")
+		}
 	case *actor.DeadLetterResponse:
 		// A delivery reached the peer's link after it stopped.
-		p.stop(ctx, "the peer's end of the subscription is gone")
+		if m.Target.Equal(p.link) {
+			p.stop(ctx, "the peer's end of the subscription is gone")
+		}
 	case *actor.Stopping:
 		if !p.done {
 			p.done = true
@@ -176,6 +206,17 @@ func (p *proxy) Receive(ctx actor.Context) {
 	default:
 		p.log.Warn().Str("type", fmt.Sprintf("%T", m)).Msg("remote: a subscription ignored a message")
 	}
+}
+
+// fromLink reports whether the message in hand comes from the proxy's own
+// link: another peer that guessed the proxy's name may not credit or end
+// someone else's subscription. The link sends with itself as sender.
+func (p *proxy) fromLink(ctx actor.Context) bool {
+	if s := ctx.Sender(); s != nil && s.Equal(p.link) {
+		return true
+	}
+	p.log.Warn().Str("sender", fmt.Sprint(ctx.Sender())).Msg("remote: a subscription ignored a message that is not from its subscriber")
+	return false
 }
 
 func (p *proxy) stop(ctx actor.Context, why string) {

@@ -24,7 +24,8 @@ const (
 )
 
 // link is the local end of a subscription to a topic of another node (see
-// Node.Dial). Before it sends anything to the node it checks that the node
+// Node.Dial). It sends to the node's end with itself as sender (Request),
+// which is how that end knows its messages from another peer's. Before it sends anything to the node it checks that the node
 // accepts connections (a plain TCP connect, off its turn): protoactor would
 // otherwise keep a writer, and its connections, for an address that is
 // down.
@@ -51,6 +52,13 @@ type link struct {
 	// retried.
 	refused bool
 	stopped bool
+	// outstanding counts deliveries passed to the subscriber and not yet
+	// acknowledged; stale counts those of them that belong to an earlier
+	// subscription, whose acks are not the current proxy's to take.
+	outstanding, stale int
+	// invalid counts packets dropped for not validating since the last
+	// delivery, reported with the next one.
+	invalid uint64
 }
 
 // probed is the result of a link's connection probe.
@@ -81,6 +89,9 @@ func (l *link) Receive(ctx actor.Context) {
 		l.window = m.Window
 		if m.QoS != nil {
 			l.qos = m.QoS.String()
+		}
+		if l.subscriber != nil {
+			ctx.Watch(l.subscriber) // a subscriber that stops has left
 		}
 		if ctx.Sender() != nil {
 			ctx.Respond(&transport.Subscribed{Topic: l.topic, Window: m.Window})
@@ -114,12 +125,15 @@ func (l *link) Receive(ctx actor.Context) {
 		}
 	case *wire.Subscribed:
 		if l.proxy != nil && !l.proxy.Equal(ctx.Sender()) {
-			ctx.Send(l.proxy, &wire.Unsubscribe{}) // an older subscription
+			ctx.Request(l.proxy, &wire.Unsubscribe{}) // an older subscription
 		}
 		l.proxy = ctx.Sender()
 		if l.proxy == nil {
 			return
 		}
+		// What the subscriber still holds came through the old
+		// subscription: its acks must not credit the new one.
+		l.stale = l.outstanding
 		ctx.Watch(l.proxy)
 		ctx.Unwatch(l.gateway)
 		l.attempt = 0
@@ -149,14 +163,22 @@ func (l *link) Receive(ctx actor.Context) {
 		if !l.current(ctx) {
 			return
 		}
-		l.toSubscriber(ctx, &transport.EndOfStream{Topic: l.topic, Dropped: m.Dropped})
+		l.toSubscriber(ctx, &transport.EndOfStream{Topic: l.topic, Dropped: m.Dropped + l.invalid})
+		l.invalid = 0
 	case *transport.Ack:
+		if l.outstanding > 0 {
+			l.outstanding--
+		}
+		if l.stale > 0 {
+			l.stale--
+			return
+		}
 		if l.proxy != nil {
-			ctx.Send(l.proxy, &wire.Ack{Count: 1})
+			ctx.Request(l.proxy, &wire.Ack{Count: 1})
 		}
 	case *transport.KeyframeRequest:
 		if l.proxy != nil {
-			ctx.Send(l.proxy, &wire.KeyframeRequest{})
+			ctx.Request(l.proxy, &wire.KeyframeRequest{})
 		}
 	case *transport.Unsubscribe:
 		l.stop(ctx)
@@ -209,6 +231,10 @@ func (l *link) terminated(ctx actor.Context, m *actor.Terminated) {
 	if l.stopped {
 		return
 	}
+	if l.subscriber != nil && l.subscriber.Equal(m.Who) {
+		l.stop(ctx) // the subscriber stopped without unsubscribing
+		return
+	}
 	isProxy := l.proxy != nil && l.proxy.Equal(m.Who)
 	isGateway := l.gateway.Equal(m.Who)
 	if !isProxy && !isGateway {
@@ -234,23 +260,27 @@ func (l *link) current(ctx actor.Context) bool {
 }
 
 // delivery converts a delivery for the subscriber. A packet that does not
-// validate is acknowledged at once and dropped, counted with the next
-// delivery: the subscriber's gate sees the hole and asks for a keyframe.
+// validate is acknowledged at once and dropped, counted in the next
+// delivery's Dropped: the subscriber's gate sees the hole and asks for a
+// keyframe.
 func (l *link) delivery(ctx actor.Context, m *wire.Delivery) {
 	if !l.current(ctx) {
 		// From a subscription this link has left: give the credit back.
 		if s := ctx.Sender(); s != nil {
-			ctx.Send(s, &wire.Ack{Count: 1})
+			ctx.Request(s, &wire.Ack{Count: 1})
 		}
 		return
 	}
 	p, err := packetFromWire(m.Packet)
 	if err != nil {
 		l.log.Warn().Err(err).Msg("remote: dropped a packet that does not validate")
-		ctx.Send(l.proxy, &wire.Ack{Count: 1})
+		l.invalid++
+		ctx.Request(l.proxy, &wire.Ack{Count: 1})
 		return
 	}
-	l.toSubscriber(ctx, &transport.Delivery{Topic: l.topic, Packet: p, Dropped: m.Dropped})
+	l.outstanding++
+	l.toSubscriber(ctx, &transport.Delivery{Topic: l.topic, Packet: p, Dropped: m.Dropped + l.invalid})
+	l.invalid = 0
 }
 
 func (l *link) toSubscriber(ctx actor.Context, msg any) {
@@ -265,7 +295,7 @@ func (l *link) stop(ctx actor.Context) {
 	}
 	l.stopped = true
 	if l.proxy != nil {
-		ctx.Send(l.proxy, &wire.Unsubscribe{})
+		ctx.Request(l.proxy, &wire.Unsubscribe{})
 		ctx.Unwatch(l.proxy)
 	}
 	ctx.Stop(ctx.Self())
