@@ -1,0 +1,94 @@
+package remote
+
+import (
+	"testing"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/rs/zerolog"
+
+	"github.com/gopline/gopline/transport"
+	"github.com/gopline/gopline/transport/wire"
+)
+
+// recorder is an actor that hands every message it gets to a channel.
+func recorder(sys *actor.ActorSystem) (*actor.PID, chan any) {
+	ch := make(chan any, 256)
+	pid := sys.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
+		switch ctx.Message().(type) {
+		case *actor.Started, *actor.Stopping, *actor.Stopped:
+		default:
+			ch <- ctx.Message()
+		}
+	}))
+	return pid, ch
+}
+
+// acks counts the wire.Acks in what ch holds after a short wait.
+func acks(ch chan any) int {
+	n := 0
+	deadline := time.After(200 * time.Millisecond)
+	for {
+		select {
+		case m := <-ch:
+			if a, ok := m.(*wire.Ack); ok {
+				n += int(a.Count)
+			}
+		case <-deadline:
+			return n
+		}
+	}
+}
+
+// The link's accounting, driven without a network: the node's end is a
+// local actor standing in for a proxy.
+func TestLinkCountsInvalidPacketsAndKeepsOldAcksFromTheNewSubscription(t *testing.T) {
+	sys := quietSystem()
+	defer sys.Shutdown()
+	n := &Node{system: sys, log: zerolog.Nop()}
+	link := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return newLink(n, "127.0.0.1:1", "/cam") }))
+	sub, got := recorder(sys)
+	proxyA, toA := recorder(sys)
+	proxyB, toB := recorder(sys)
+	sys.Root.Send(link, &transport.Subscribe{Subscriber: sub})
+	sys.Root.RequestWithCustomSender(link, &wire.Subscribed{Topic: "/cam"}, proxyA)
+
+	src := &source{epoch: 1, gop: 10}
+	bad := packetToWire(src.next())
+	good1, good2 := packetToWire(src.next()), packetToWire(src.next())
+	bad.Data = nil // does not validate
+	for _, p := range []*wire.Packet{good1, bad, good2} {
+		sys.Root.RequestWithCustomSender(link, &wire.Delivery{Packet: p}, proxyA)
+	}
+	var ds []*transport.Delivery
+	for len(ds) < 2 {
+		select {
+		case m := <-got:
+			if d, ok := m.(*transport.Delivery); ok {
+				ds = append(ds, d)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("the subscriber got %d deliveries", len(ds))
+		}
+	}
+	if ds[0].Dropped != 0 || ds[1].Dropped != 1 {
+		t.Fatalf("dropped %d, %d: the invalid packet is not counted with the next delivery", ds[0].Dropped, ds[1].Dropped)
+	}
+	if n := acks(toA); n != 1 {
+		t.Fatalf("the node's end got %d acks for the invalid packet, want 1", n)
+	}
+
+	// The link subscribes anew (a reconnect): the subscriber's acks for
+	// what came through the old subscription do not credit the new one.
+	sys.Root.RequestWithCustomSender(link, &wire.Subscribed{Topic: "/cam"}, proxyB)
+	sys.Root.Send(link, &transport.Ack{})
+	sys.Root.Send(link, &transport.Ack{})
+	if n := acks(toB); n != 0 {
+		t.Fatalf("the new subscription got %d acks meant for the old one", n)
+	}
+	sys.Root.RequestWithCustomSender(link, &wire.Delivery{Packet: packetToWire((&source{epoch: 2, gop: 10}).next())}, proxyB)
+	sys.Root.Send(link, &transport.Ack{})
+	if n := acks(toB); n != 1 {
+		t.Fatalf("the new subscription got %d acks for its one delivery", n)
+	}
+}
