@@ -294,6 +294,7 @@ func (l *link) stop(ctx actor.Context) {
 		return
 	}
 	l.stopped = true
+	l.n.forget(ctx.Self())
 	if l.proxy != nil {
 		ctx.Request(l.proxy, &wire.Unsubscribe{})
 		ctx.Unwatch(l.proxy)

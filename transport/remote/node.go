@@ -23,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -214,6 +215,13 @@ func (n *Node) Dial(addr, topic string) (*actor.PID, error) {
 	}
 	n.linkPIDs = append(n.linkPIDs, pid)
 	return pid, nil
+}
+
+// forget drops a stopped link from the node's list.
+func (n *Node) forget(link *actor.PID) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.linkPIDs = slices.DeleteFunc(n.linkPIDs, func(p *actor.PID) bool { return p.Equal(link) })
 }
 
 // Close stops the gateway (ending every remote subscription to this node)
