@@ -1,8 +1,6 @@
 package remote
 
 import (
-	"bufio"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -28,9 +26,8 @@ type hostPair struct {
 // probe. The children stop themselves after a minute (runChild), so the
 // whole test, from the publisher's start, must fit in that.
 const (
-	netnsCutNoticed   = 35 * time.Second
-	netnsReconnected  = 15 * time.Second
-	netnsChildStarted = 10 * time.Second
+	netnsCutNoticed  = 35 * time.Second
+	netnsReconnected = 15 * time.Second
 )
 
 // newHostPair makes the namespaces and the link, and removes them when the
@@ -103,40 +100,7 @@ func trimmed(out []byte) string { return strings.TrimSpace(string(out)) }
 // process is the child's own, and kill ends it).
 func startChildInNetns(t *testing.T, ns, role string, a childArgs) *node {
 	t.Helper()
-	args, _ := json.Marshal(a)
-	cmd := exec.Command("ip", "netns", "exec", ns, os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), roleEnv+"="+role, argsEnv+"="+string(args), "GORACE=halt_on_error=1")
-	n := &node{t: t, cmd: cmd, lines: make(chan report, 1<<16), stderr: &lockedBuffer{}}
-	cmd.Stderr = n.stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		n.kill()
-		if t.Failed() {
-			t.Logf("%s node's log (namespace %s):\n%s", role, ns, n.stderr.String())
-		}
-	})
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			var r report
-			if json.Unmarshal(sc.Bytes(), &r) == nil {
-				n.lines <- r
-			}
-		}
-		close(n.lines)
-	}()
-	first := n.next(netnsChildStarted)
-	if first == nil || first.Addr == "" {
-		t.Fatalf("the %s node did not start in namespace %s", role, ns)
-	}
-	n.addr = first.Addr
-	return n
+	return startChildWith(t, []string{"ip", "netns", "exec", ns}, role, a)
 }
 
 // awaitEvent waits up to d for an event of the given kind, skipping

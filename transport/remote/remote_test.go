@@ -207,8 +207,16 @@ func startChild(t *testing.T, role string, a childArgs) *node {
 	if a.Listen == "" {
 		a.Listen = "127.0.0.1:0"
 	}
+	return startChildWith(t, nil, role, a)
+}
+
+// startChildWith starts the child by the command prefix, then the test
+// binary (prefix nil: the binary itself).
+func startChildWith(t *testing.T, prefix []string, role string, a childArgs) *node {
+	t.Helper()
 	args, _ := json.Marshal(a)
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	argv := append(append([]string(nil), prefix...), os.Args[0], "-test.run=^$")
+	cmd := exec.Command(argv[0], argv[1:]...)
 	// A data race in the child ends it at once: the test then fails on
 	// what it did not get, and prints the child's report.
 	cmd.Env = append(os.Environ(), roleEnv+"="+role, argsEnv+"="+string(args), "GORACE=halt_on_error=1")
@@ -224,7 +232,7 @@ func startChild(t *testing.T, role string, a childArgs) *node {
 	t.Cleanup(func() {
 		n.kill()
 		if t.Failed() {
-			t.Logf("%s node's log:\n%s", role, n.stderr.String())
+			t.Logf("%s node's log (%v):\n%s", role, prefix, n.stderr.String())
 		}
 	})
 	go func() {
@@ -239,7 +247,7 @@ func startChild(t *testing.T, role string, a childArgs) *node {
 	}()
 	first := n.next(10 * time.Second)
 	if first == nil || first.Addr == "" {
-		t.Fatalf("the %s node did not start", role)
+		t.Fatalf("the %s node did not start (%v)", role, prefix)
 	}
 	n.addr = first.Addr
 	return n
