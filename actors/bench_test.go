@@ -9,9 +9,11 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/gopline/gopline/codecs"
 	"github.com/gopline/gopline/codecs/ffmpeg"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/media/testsrc"
@@ -89,6 +91,130 @@ func BenchmarkGraphVsBareLoop(b *testing.B) {
 	}
 }
 
+// BenchmarkGraphOverhead measures the graph's own cost per frame directly,
+// rather than as the small difference of two long codec runs: the graph of
+// GraphVsBareLoop and the bare loop run once more with scripted codecs,
+// which hand back copies of the packets and pictures libx264 and FFmpeg made
+// of the same frames beforehand. What the scripted graph costs beyond the
+// scripted bare loop is what the actors, links, topic and gate cost; it is
+// compared with the bare loop on the real codecs, in the same run.
+//
+// Costs are CPU time (user+system, all threads) rather than wall time: two
+// cores run a graph's stages at once, and CPU time is also what another
+// process on a shared machine takes least from. Reported per frame:
+// bare_cpu_us (real codecs, bare loop), graph_cpu_us (the scripted graph
+// beyond the scripted loop), and graph_cost_% = graph_cpu_us / bare_cpu_us
+// * 100.
+func BenchmarkGraphOverhead(b *testing.B) {
+	frames := preMadeFrames(b, benchWidth, benchHeight, benchFrames)
+	fake := scripted(b, frames)
+	var bare, fakeBare, fakeGraph time.Duration
+	for range b.N {
+		for _, run := range []struct {
+			total *time.Duration
+			f     func() error
+		}{
+			{&bare, func() error { return bareLoop(frames) }},
+			{&fakeBare, func() error { return bareLoopWith(frames, fake) }},
+			{&fakeGraph, func() error { return graphRunWith(frames, fake) }},
+		} {
+			start := cpuTime()
+			if err := run.f(); err != nil {
+				b.Fatal(err)
+			}
+			*run.total += cpuTime() - start
+		}
+	}
+	n := float64(b.N * len(frames))
+	perFrame := func(d time.Duration) float64 { return float64(d.Microseconds()) / n }
+	b.ReportMetric(perFrame(bare), "bare_cpu_us")
+	b.ReportMetric(perFrame(fakeGraph-fakeBare), "graph_cpu_us")
+	b.ReportMetric(float64(fakeGraph-fakeBare)/float64(bare)*100, "graph_cost_%")
+}
+
+// cpuTime is the CPU time the process has used so far, all threads.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		panic(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// codecPair opens the encoder and decoder of a graph or bare-loop run.
+type codecPair struct {
+	newEnc func(w, h int) (codecs.Encoder, error)
+	newDec func() (codecs.Decoder, error)
+}
+
+// libav is libx264 and FFmpeg's H.264 decoder at gopline's defaults, as
+// h264enc and h264dec open them.
+var libav = codecPair{
+	newEnc: func(w, h int) (codecs.Encoder, error) { return ffmpeg.NewH264Encoder(w, h) },
+	newDec: func() (codecs.Decoder, error) { return ffmpeg.NewH264Decoder(ffmpeg.WithOutputFormat(media.YUV420P)) },
+}
+
+// scripted encodes and decodes frames once with libav and returns codecs
+// that replay the results, in order, as copies of their headers: a run
+// with them does everything but the codecs' work.
+func scripted(tb testing.TB, frames []*media.Frame) codecPair {
+	tb.Helper()
+	enc, err := libav.newEnc(frames[0].Width, frames[0].Height)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer enc.Close()
+	dec, err := libav.newDec()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer dec.Close()
+	var packets []*media.Packet
+	var pictures []*media.Frame
+	for _, f := range frames {
+		p, err := enc.Encode(f)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		out, err := dec.Decode(p)
+		if err != nil || len(out) != 1 {
+			tb.Fatalf("decoding packet %d: %d pictures, %v", p.Seq, len(out), err)
+		}
+		packets, pictures = append(packets, p), append(pictures, out[0])
+	}
+	return codecPair{
+		newEnc: func(int, int) (codecs.Encoder, error) { return &scriptedEncoder{packets: packets}, nil },
+		newDec: func() (codecs.Decoder, error) { return &scriptedDecoder{pictures: pictures}, nil },
+	}
+}
+
+type scriptedEncoder struct {
+	packets []*media.Packet
+	next    int
+}
+
+func (e *scriptedEncoder) Encode(*media.Frame) (*media.Packet, error) {
+	p := *e.packets[e.next%len(e.packets)]
+	e.next++
+	return &p, nil
+}
+
+func (e *scriptedEncoder) ForceKeyframe() {}
+func (e *scriptedEncoder) Close() error   { return nil }
+
+type scriptedDecoder struct {
+	pictures []*media.Frame
+	next     int
+}
+
+func (d *scriptedDecoder) Decode(*media.Packet) ([]*media.Frame, error) {
+	f := *d.pictures[d.next%len(d.pictures)]
+	d.next++
+	return []*media.Frame{&f}, nil
+}
+
+func (d *scriptedDecoder) Close() error { return nil }
+
 // preMadeFrames draws frames 0..n-1 of the test pattern.
 func preMadeFrames(tb testing.TB, w, h, n int) []*media.Frame {
 	tb.Helper()
@@ -106,8 +232,10 @@ func preMadeFrames(tb testing.TB, w, h, n int) []*media.Frame {
 // bareLoop encodes, gates and decodes frames on the calling goroutine: the
 // graph's work without actors, links or a topic. Codecs are opened and
 // closed in each run, as the graph's stages are.
-func bareLoop(frames []*media.Frame) error {
-	enc, err := ffmpeg.NewH264Encoder(frames[0].Width, frames[0].Height)
+func bareLoop(frames []*media.Frame) error { return bareLoopWith(frames, libav) }
+
+func bareLoopWith(frames []*media.Frame, c codecPair) error {
+	enc, err := c.newEnc(frames[0].Width, frames[0].Height)
 	if err != nil {
 		return err
 	}
@@ -116,7 +244,7 @@ func bareLoop(frames []*media.Frame) error {
 	if err != nil {
 		return err
 	}
-	dec, err := ffmpeg.NewH264Decoder()
+	dec, err := c.newDec()
 	if err != nil {
 		return err
 	}
@@ -145,14 +273,20 @@ func bareLoop(frames []*media.Frame) error {
 // graphRun runs frames through source ! h264enc ! publish topic=/b and
 // subscribe topic=/b window=1024 ! gate ! h264dec ! fakesink to the end of
 // the stream.
-func graphRun(frames []*media.Frame) error {
+func graphRun(frames []*media.Frame) error { return graphRunWith(frames, libav) }
+
+func graphRunWith(frames []*media.Frame, c codecPair) error {
+	enc := pipeline.Element{Type: "h264enc", In: pipeline.Frames, Out: pipeline.Packets(media.H264),
+		New: func() (pipeline.Stage, error) { return &encoder{open: c.newEnc}, nil }}
+	dec := pipeline.Element{Type: "h264dec", In: pipeline.Packets(media.H264), Out: pipeline.Frames,
+		New: func() (pipeline.Stage, error) { return newDecoder(qos.ReplayLatest, c.newDec) }}
 	p := pipeline.New()
 	if err := p.Chain([]string{"src", "enc", "pub"},
-		[]pipeline.Element{preMadeSource(frames, 0), H264Enc(H264EncConfig{}), Publish("/b")}); err != nil {
+		[]pipeline.Element{preMadeSource(frames, 0), enc, Publish("/b")}); err != nil {
 		return err
 	}
 	if err := p.Chain([]string{"sub", "gate", "dec", "sink"},
-		[]pipeline.Element{Subscribe("/b", 1024), Gate(), H264Dec(media.YUV420P), FakeSink()}); err != nil {
+		[]pipeline.Element{Subscribe("/b", 1024), Gate(), dec, FakeSink()}); err != nil {
 		return err
 	}
 	if err := p.Start(context.Background()); err != nil {
