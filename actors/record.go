@@ -83,6 +83,7 @@ type recorder struct {
 	brokers map[string]*actor.PID
 	ended   map[string]bool
 	streams map[string]bool
+	halting bool // unsubscribed, waiting for the topics' last words
 }
 
 func (r *recorder) Start(env *pipeline.Env) error {
@@ -160,6 +161,9 @@ func (r *recorder) Receive(msg any) (bool, error) {
 		if len(r.ended) == len(r.brokers) {
 			r.env.End()
 		}
+	case haltTimeout:
+		r.unsubscribe()
+		r.env.End()
 	case *transport.Subscribed:
 	case flushTick:
 		r.env.After(r.cfg.FlushInterval, flushTick{})
@@ -173,10 +177,20 @@ func (r *recorder) Receive(msg any) (bool, error) {
 // Flush commits everything at end of stream.
 func (r *recorder) Flush() error { return r.rec.Flush() }
 
-// Halt stops the subscriptions when the pipeline stops.
+// Halt ends the subscriptions when the pipeline stops. Each topic answers
+// with the end of its stream after the deliveries already on their way,
+// which are recorded.
 func (r *recorder) Halt() {
-	r.unsubscribe()
-	r.env.End()
+	if r.halting {
+		return
+	}
+	r.halting = true
+	for topic, pid := range r.brokers {
+		if !r.ended[topic] {
+			r.env.Send(pid, &transport.Unsubscribe{Subscriber: r.env.Self(), Farewell: true})
+		}
+	}
+	r.env.After(haltGrace, haltTimeout{})
 }
 
 func (r *recorder) unsubscribe() {

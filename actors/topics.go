@@ -2,6 +2,7 @@ package actors
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 
@@ -145,7 +146,15 @@ type subscriber struct {
 	broker  *actor.PID
 	unacked int
 	ended   bool
+	halting bool // unsubscribed, waiting for the topic's last word
 }
+
+// haltGrace bounds how long a halted subscriber waits for its topic's
+// answer (a topic that is gone sends none).
+const haltGrace = time.Second
+
+// haltTimeout ends a halted subscriber whose topic did not answer.
+type haltTimeout struct{}
 
 func (s *subscriber) Start(env *pipeline.Env) error {
 	s.env = env
@@ -178,6 +187,8 @@ func (s *subscriber) Receive(msg any) (bool, error) {
 		if m.Dropped > 0 {
 			s.env.Dropped(int(m.Dropped))
 		}
+		s.end()
+	case haltTimeout:
 		s.end()
 	case *transport.Subscribed:
 	default:
@@ -217,15 +228,26 @@ func (s *subscriber) ForceKeyframe() {
 	s.env.Send(s.broker, &transport.KeyframeRequest{Topic: s.cfg.Topic, Subscriber: s.env.Self()})
 }
 
-// Halt ends the stream when the pipeline stops.
-func (s *subscriber) Halt() { s.end() }
+// Halt ends the subscription when the pipeline stops. The topic answers
+// with the end of the stream after the deliveries already on their way, and
+// those go through the pipeline and are counted like any other.
+func (s *subscriber) Halt() {
+	if s.ended || s.halting {
+		return
+	}
+	s.halting = true
+	s.env.Send(s.broker, &transport.Unsubscribe{Subscriber: s.env.Self(), Farewell: true})
+	s.env.After(haltGrace, haltTimeout{})
+}
 
 func (s *subscriber) end() {
 	if s.ended {
 		return
 	}
 	s.ended = true
-	s.env.Send(s.broker, &transport.Unsubscribe{Subscriber: s.env.Self()})
+	if !s.halting {
+		s.env.Send(s.broker, &transport.Unsubscribe{Subscriber: s.env.Self()})
+	}
 	s.env.End()
 }
 

@@ -43,6 +43,7 @@ type (
 	startedMsg struct {
 		name string
 		err  error
+		push bool // the stage is a push source (see Stage)
 	}
 	doneMsg struct{ name string }
 )
@@ -172,7 +173,8 @@ func (n *node) start(ctx actor.Context) {
 	}
 	n.stage, n.started = stage, true
 	if !restart {
-		ctx.Send(ctx.Parent(), &startedMsg{name: n.name})
+		_, pull := stage.(Source)
+		ctx.Send(ctx.Parent(), &startedMsg{name: n.name, push: n.element.In.Kind == KindNone && !pull})
 		return
 	}
 	// The item that made the stage panic is lost; credit it so upstream

@@ -370,8 +370,12 @@ func (p *Pipeline) Wait() error {
 
 // Stop stops the pipeline gracefully: sources end their streams, end of
 // stream flows through every node (encoders and recorders flush), then the
-// actors stop and free their resources. It waits at most the stop timeout
-// for the stream to drain. Stop is safe to call more than once.
+// actors stop and free their resources. Sources that produce (a camera, a
+// file) end first; push sources (topic subscribers, recorders of topics)
+// end once everything the producing sources emitted has reached its sinks,
+// so that what the pipeline publishes to itself arrives and is counted. It
+// waits at most the stop timeout for the stream to drain. Stop is safe to
+// call more than once.
 func (p *Pipeline) Stop() error {
 	p.mu.Lock()
 	if !p.started || p.coord == nil {
@@ -445,6 +449,27 @@ func (p *Pipeline) Stats() []NodeStats {
 	return out
 }
 
+// sinkRoots maps every sink (a node without outputs) to the source its
+// items come from. With one input per node, that source is unique.
+func (p *Pipeline) sinkRoots() map[string]string {
+	fed := map[string]bool{}
+	for _, from := range p.inputs {
+		fed[from] = true
+	}
+	roots := map[string]string{}
+	for _, name := range p.order {
+		if fed[name] {
+			continue
+		}
+		root := name
+		for up, ok := p.inputs[root]; ok; up, ok = p.inputs[root] {
+			root = up
+		}
+		roots[name] = root
+	}
+	return roots
+}
+
 // Bus returns the topics the pipeline publishes and subscribes on (nil
 // before Start).
 func (p *Pipeline) Bus() *transport.Bus { return p.bus }
@@ -464,13 +489,24 @@ type coordinator struct {
 	ended    bool
 	failed   bool
 	stopping bool
+
+	roots     map[string]string // sink -> its source
+	push      map[string]bool   // sources whose stage is a push source
+	doneSinks map[string]bool
+	halting   bool        // the producing sources were told to end
+	pushHalt  bool        // and then the push sources
+	pushTimer *time.Timer // ends the push sources if the rest does not drain
 }
+
+// haltPushMsg tells the coordinator to end the push sources.
+type haltPushMsg struct{}
 
 func (c *coordinator) Receive(ctx actor.Context) {
 	p := c.p
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
 		c.waiting = len(p.order)
+		c.roots, c.push, c.doneSinks = p.sinkRoots(), map[string]bool{}, map[string]bool{}
 		for _, name := range p.order {
 			n := p.nodes[name]
 			if len(n.outs) == 0 {
@@ -490,6 +526,9 @@ func (c *coordinator) Receive(ctx actor.Context) {
 			c.startFailed(m.err)
 			return
 		}
+		if m.push {
+			c.push[m.name] = true
+		}
 		if c.waiting--; c.waiting == 0 {
 			// Every node exists and every stage started: items may flow,
 			// and sources begin.
@@ -499,22 +538,37 @@ func (c *coordinator) Receive(ctx actor.Context) {
 			c.started <- nil
 		}
 	case *haltMsg:
-		for _, pid := range ctx.Children() {
-			if n := p.nodes[pid.Id[len(p.id)+1:]]; n != nil && n.element.In.Kind == KindNone {
-				ctx.Send(pid, &haltMsg{})
-			}
+		if c.halting {
+			return
 		}
+		c.halting = true
+		c.haltSources(ctx, false)
+		if c.drained() {
+			c.haltPush(ctx)
+			return
+		}
+		self := ctx.Self()
+		c.pushTimer = time.AfterFunc(p.cfg.stopTimeout/2, func() { p.system.Root.Send(self, &haltPushMsg{}) })
+	case *haltPushMsg:
+		c.haltPush(ctx)
 	case *startCheckMsg:
 		if c.waiting > 0 && !c.failed {
 			c.startFailed(fmt.Errorf("%w: %s stopped while starting", ErrNodeFailed, m.who))
 		}
 	case *doneMsg:
+		c.doneSinks[m.name] = true
+		if c.halting && !c.pushHalt && c.drained() {
+			c.haltPush(ctx)
+		}
 		if c.sinks--; c.sinks == 0 && !c.ended {
 			c.ended = true
 			p.closeDone()
 		}
 	case *actor.Stopping:
 		c.stopping = true
+		if c.pushTimer != nil {
+			c.pushTimer.Stop()
+		}
 	case *actor.Stopped:
 		close(p.actorsStopped)
 	case *actor.Terminated:
@@ -530,6 +584,40 @@ func (c *coordinator) Receive(ctx actor.Context) {
 			p.closeDone()
 		}
 	}
+}
+
+// haltSources tells the producing sources, or the push sources, to end
+// their streams.
+func (c *coordinator) haltSources(ctx actor.Context, push bool) {
+	p := c.p
+	for _, pid := range ctx.Children() {
+		name := pid.Id[len(p.id)+1:]
+		if n := p.nodes[name]; n != nil && n.element.In.Kind == KindNone && c.push[name] == push {
+			ctx.Send(pid, &haltMsg{})
+		}
+	}
+}
+
+func (c *coordinator) haltPush(ctx actor.Context) {
+	if c.pushHalt {
+		return
+	}
+	c.pushHalt = true
+	if c.pushTimer != nil {
+		c.pushTimer.Stop()
+	}
+	c.haltSources(ctx, true)
+}
+
+// drained reports whether every sink fed by a producing source has seen
+// the end of its stream.
+func (c *coordinator) drained() bool {
+	for name, root := range c.roots {
+		if !c.push[root] && !c.doneSinks[name] {
+			return false
+		}
+	}
+	return true
 }
 
 func (c *coordinator) startFailed(err error) {

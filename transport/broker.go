@@ -125,7 +125,7 @@ func (b *broker) Receive(ctx actor.Context) {
 		b.subscribe(ctx, m)
 	case *Unsubscribe:
 		if pid := orSender(ctx, m.Subscriber); pid != nil {
-			b.unsubscribe(ctx, pid)
+			b.unsubscribe(ctx, pid, m.Farewell)
 		}
 	case *PublisherJoined:
 		b.publisherJoined(ctx, orSender(ctx, m.Publisher), m.QoS)
@@ -342,7 +342,11 @@ func (b *broker) event(ctx actor.Context, s *subscriber, e *Event) {
 	ctx.Send(s.pid, e)
 }
 
-func (b *broker) unsubscribe(ctx actor.Context, pid *actor.PID) {
+func (b *broker) unsubscribe(ctx actor.Context, pid *actor.PID, farewell bool) {
+	if s := b.subIndex[keyOf(pid)]; farewell && s != nil && !s.ended {
+		s.ended = true
+		ctx.Send(pid, &EndOfStream{Topic: b.topic, Dropped: s.window.TakeDropped()})
+	}
 	if b.removeSubscriber(pid) {
 		if _, isPublisher := b.pubs[keyOf(pid)]; !isPublisher {
 			ctx.Unwatch(pid)

@@ -382,3 +382,28 @@ func TestEndOfStreamReportsTheLastDrops(t *testing.T) {
 		t.Fatalf("end of stream %+v, want 3 drops reported", eos)
 	}
 }
+
+func TestFarewellUnsubscribeEndsTheStreamAfterTheLastDelivery(t *testing.T) {
+	f := newFixture(t)
+	s := f.newSink(false) // acknowledges nothing
+	f.subscribe(s, 2)
+	f.send(&PublisherJoined{})
+	f.publish(5, 10)
+	f.send(&Unsubscribe{Subscriber: s.pid, Farewell: true})
+	f.publish(5, 10)
+	st := f.flush(s)
+	got := s.take()
+	if len(got) < 3 {
+		t.Fatalf("got %v", got)
+	}
+	if seqs := seqs(deliveries(got)); !slices.Equal(seqs, []uint64{0, 1}) {
+		t.Fatalf("deliveries %v, want [0 1] within the window", seqs)
+	}
+	eos, ok := got[len(got)-1].(*EndOfStream)
+	if !ok || eos.Dropped != 3 {
+		t.Fatalf("last message %#v, want the end of the stream with 3 drops", got[len(got)-1])
+	}
+	if len(st.Subscribers) != 0 {
+		t.Fatalf("stats %+v, want no subscriber", st)
+	}
+}

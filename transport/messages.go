@@ -74,8 +74,13 @@ type Subscribed struct {
 }
 
 // Unsubscribe removes Subscriber from the topic. A nil Subscriber means the
-// sender.
-type Unsubscribe struct{ Subscriber *actor.PID }
+// sender. With Farewell, a subscriber whose stream has not ended is sent
+// EndOfStream (with the drops not yet reported) after its last Delivery: it
+// can end its own stream knowing that nothing more is on its way.
+type Unsubscribe struct {
+	Subscriber *actor.PID
+	Farewell   bool
+}
 
 // Delivery carries one packet to one subscriber. Every Delivery is answered
 // with an Ack once the subscriber is done with it. Packet is shared with the

@@ -181,6 +181,11 @@ func (l *link) Receive(ctx actor.Context) {
 			ctx.Request(l.proxy, &wire.KeyframeRequest{})
 		}
 	case *transport.Unsubscribe:
+		if m.Farewell && !l.stopped {
+			// Packets still on the wire are not waited for: the
+			// subscription ends here.
+			l.toSubscriber(ctx, &transport.EndOfStream{Topic: l.topic, Dropped: l.invalid})
+		}
 		l.stop(ctx)
 	case *actor.Terminated:
 		l.terminated(ctx, m)

@@ -1,0 +1,83 @@
+package actors
+
+import (
+	"errors"
+	"io"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/gopline/gopline/storage"
+)
+
+// TestStopDeliversWhatThePipelinePublishedToItself stops an endless camera
+// that a subscriber of the same pipeline watches: end of stream flows from
+// the camera through the topic to the subscriber, so every packet the
+// publisher took reaches the decoder or is counted as dropped. Several short
+// runs, since what is in flight at the stop differs each time.
+func TestStopDeliversWhatThePipelinePublishedToItself(t *testing.T) {
+	for run := range 6 {
+		p := mustParse(t, "testsrc size=160x120 rate=200 ! h264enc gop=10 ! publish topic=/c "+
+			"subscribe topic=/c window=64 ! gate ! h264dec ! fakesink name=sink", nil)
+		if err := p.Start(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(150+40*run) * time.Millisecond)
+		if err := p.Stop(); err != nil {
+			t.Fatal(err)
+		}
+		pub, sub, sink := stat(t, p, "publish0"), stat(t, p, "subscribe0"), stat(t, p, "sink")
+		if pub.In == 0 || sub.Out+sub.Dropped != pub.In {
+			t.Fatalf("run %d: published %d, the subscriber passed on %d and dropped %d", run, pub.In, sub.Out, sub.Dropped)
+		}
+		if sink.In != sub.Out-stat(t, p, "gate0").Dropped {
+			t.Fatalf("run %d: the subscriber passed on %d, the gate dropped %d, the sink got %d",
+				run, sub.Out, stat(t, p, "gate0").Dropped, sink.In)
+		}
+	}
+}
+
+// TestStopRecordsWhatThePipelinePublished stops an endless camera recorded
+// from its topic in the same pipeline: the file holds every packet the
+// publisher took.
+func TestStopRecordsWhatThePipelinePublished(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cam.db")
+	p := mustParse(t, "testsrc size=160x120 rate=200 ! h264enc gop=10 ! publish topic=/cam  record path="+path+" topics=/cam window=256 name=rec", nil)
+	if err := p.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if err := p.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	pub, rec := stat(t, p, "publish0"), stat(t, p, "rec")
+	if pub.In == 0 || rec.In != pub.In || rec.Dropped != 0 || rec.Errors != 0 {
+		t.Fatalf("published %d; the recorder took %d, dropped %d, failed %d", pub.In, rec.In, rec.Dropped, rec.Errors)
+	}
+	r, err := storage.Open(path, storage.WithReadOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	first, err := r.First("/cam")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := r.Seek("/cam", first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	n := uint64(0)
+	for {
+		if _, err := c.Next(); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	if n != pub.In {
+		t.Fatalf("the file holds %d packets of the %d published", n, pub.In)
+	}
+}
