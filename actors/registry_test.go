@@ -51,6 +51,8 @@ func TestTextSyntaxErrorsPointAtTheirPlace(t *testing.T) {
 		{"testsrc ! h264enc ! publish", 21, "publish needs topic=VALUE"},
 		{"testsrc ! h264enc ! publish topic=camera", 21, "topic"},
 		{"testsrc ! h264enc", 11, "gives h264 packets but nothing takes them"},
+		{"h264enc ! fakesink", 1, "h264enc0 (h264enc) needs an input of raw frames"},
+		{"testsrc ! tee name=t ! fakesink  t. ! jpegenc", 39, "jpegenc0 (jpegenc) gives jpeg packets but nothing takes them"},
 		{"fakesink ! testsrc", 12, "fakesink0 (fakesink) is a sink"},
 		{"testsrc ! ! fakesink", 11, `expected an element after "!"`},
 		{"testsrc is-live=maybe ! fakesink", 17, `"maybe" is not true or false`},
@@ -58,6 +60,11 @@ func TestTextSyntaxErrorsPointAtTheirPlace(t *testing.T) {
 	r := registry(t)
 	for _, c := range cases {
 		p, err := pipeline.Parse(c.line, r)
+		if err == nil {
+			// The whole graph is checked after parsing (a node nothing
+			// feeds, an output nothing takes).
+			err = p.Check()
+		}
 		if err == nil {
 			// Errors found when the pipeline starts (a bad topic name)
 			// are reported by Start.

@@ -16,13 +16,16 @@ import (
 // Nodes are named by name= or else by their element and a counter
 // (h264enc0, h264enc1, ...). Every error is a *syntax.Error pointing at the
 // place in the line: an unknown element or property, a bad value, or a link
-// whose two sides do not match.
+// whose two sides do not match. Parse leaves the graph open, so that Go
+// code may add and link nodes of its own; Check, or Start, then checks it
+// whole and points at the line's nodes the same way.
 func Parse(line string, reg *Registry, opts ...Option) (*Pipeline, error) {
 	ast, err := syntax.Parse(line)
 	if err != nil {
 		return nil, err
 	}
 	p := New(opts...)
+	p.line, p.places = line, map[string]syntax.Pos{}
 	names := map[*syntax.Element]string{}
 	taken := map[string]bool{}
 	for _, el := range ast.Elements() {
@@ -51,6 +54,7 @@ func Parse(line string, reg *Registry, opts ...Option) (*Pipeline, error) {
 		if err := p.Add(name, element); err != nil {
 			return nil, syntax.Errorf(line, el.TypePos, "%s", strings.TrimPrefix(err.Error(), "pipeline: "))
 		}
+		p.places[name] = el.TypePos
 	}
 	for _, chain := range ast.Chains {
 		prev := ""

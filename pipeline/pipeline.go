@@ -2,8 +2,10 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -11,6 +13,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/rs/zerolog"
 
+	"github.com/gopline/gopline/pipeline/syntax"
 	"github.com/gopline/gopline/transport"
 )
 
@@ -116,6 +119,11 @@ type Pipeline struct {
 	order  []string
 	nodes  map[string]*node
 	inputs map[string]string // node -> its upstream node
+
+	// line and places: where the nodes of a pipeline made by Parse are in
+	// its line, for errors found after parsing.
+	line   string
+	places map[string]syntax.Pos
 
 	mu       sync.Mutex
 	started  bool
@@ -231,10 +239,44 @@ func (p *Pipeline) Chain(names []string, elements []Element) error {
 	return nil
 }
 
-// check verifies the whole graph before it starts.
+// Check verifies the whole graph as Start does: every node that takes
+// items has an input, every output is taken, and no node is on a cycle.
+// Graph errors wrap ErrBadGraph; for a node that came from Parse's line the
+// error is a *syntax.Error pointing at it.
+func (p *Pipeline) Check() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.check()
+}
+
+// check is Check with p.mu held.
 func (p *Pipeline) check() error {
 	if len(p.nodes) == 0 {
 		return fmt.Errorf("%w: no nodes", ErrBadGraph)
+	}
+	err := p.checkNodes()
+	var nerr *nodeError
+	if !errors.As(err, &nerr) {
+		return err
+	}
+	if pos, ok := p.places[nerr.node]; ok {
+		return &syntax.Error{Line: p.line, Pos: pos, Msg: strings.TrimPrefix(nerr.Error(), "pipeline: "), Err: nerr}
+	}
+	return nerr
+}
+
+// nodeError is a graph error about one node.
+type nodeError struct {
+	node string
+	err  error
+}
+
+func (e *nodeError) Error() string { return e.err.Error() }
+func (e *nodeError) Unwrap() error { return e.err }
+
+func (p *Pipeline) checkNodes() error {
+	bad := func(node, format string, args ...any) error {
+		return &nodeError{node: node, err: fmt.Errorf("%w: "+format, append([]any{ErrBadGraph}, args...)...)}
 	}
 	outputs := map[string]int{}
 	for _, from := range p.inputs {
@@ -244,12 +286,12 @@ func (p *Pipeline) check() error {
 		n := p.nodes[name]
 		if n.element.In.Kind != KindNone {
 			if _, ok := p.inputs[name]; !ok {
-				return fmt.Errorf("%w: %s (%s) needs an input of %v", ErrBadGraph, name, n.element.Type, n.element.In)
+				return bad(name, "%s (%s) needs an input of %v", name, n.element.Type, n.element.In)
 			}
 		}
 		if n.element.Out.Kind != KindNone && outputs[name] == 0 {
-			return fmt.Errorf("%w: %s (%s) gives %v but nothing takes them; end the chain with a sink such as fakesink",
-				ErrBadGraph, name, n.element.Type, n.element.Out)
+			return bad(name, "%s (%s) gives %v but nothing takes them; end the chain with a sink such as fakesink",
+				name, n.element.Type, n.element.Out)
 		}
 	}
 	// With one input per node, a node no source reaches sits on a cycle.
@@ -261,7 +303,7 @@ func (p *Pipeline) check() error {
 				break
 			}
 			if seen[up] {
-				return fmt.Errorf("%w: %s is on a cycle", ErrBadGraph, name)
+				return bad(name, "%s is on a cycle", name)
 			}
 			seen[up] = true
 			cur = up

@@ -31,6 +31,8 @@ func TestCommandLineErrorsExitWithUsageCode(t *testing.T) {
 		{[]string{"run", "testsrc ! h264encc ! fakesink"}, `unknown element "h264encc" (did you mean h264enc?)`},
 		{[]string{"run", "testsrc ! h264enc gop=10x ! fakesink"}, "                      ^~~\n"},
 		{[]string{"run", "--duration", "soon", "testsrc ! fakesink"}, "invalid value"},
+		{[]string{"run", "testsrc ! h264enc"}, "          ^~~~~~~\n"},
+		{[]string{"run", "h264enc ! fakesink"}, "h264enc0 (h264enc) needs an input of raw frames"},
 		{[]string{"elements", "nosuch"}, `unknown element "nosuch"`},
 	} {
 		code, _, stderr := runCmd(c.args...)

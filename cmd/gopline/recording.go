@@ -23,6 +23,9 @@ func parseLine(line string, stderr io.Writer, opts ...pipeline.Option) (*pipelin
 		return nil, err
 	}
 	p, err := pipeline.Parse(line, reg, opts...)
+	if err == nil {
+		err = p.Check() // a node nothing feeds, an output nothing takes
+	}
 	var serr *syntax.Error
 	if errors.As(err, &serr) {
 		fmt.Fprintln(stderr, serr.Caret())

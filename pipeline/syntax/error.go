@@ -14,6 +14,9 @@ type Error struct {
 	Line string // the whole line
 	Pos  Pos    // where in Line
 	Msg  string // what is wrong, and how to fix it when that is clear
+	// Err, when set, is the error Msg describes (errors.Is and errors.As
+	// see it), e.g. pipeline.ErrBadGraph for a node nothing feeds.
+	Err error
 }
 
 // Errorf returns an Error at pos in line. A pos that does not fit in the
@@ -26,6 +29,9 @@ func Errorf(line string, pos Pos, format string, args ...any) *Error {
 func (e *Error) Error() string {
 	return fmt.Sprintf("syntax: %s at column %d", e.Msg, e.Column())
 }
+
+// Unwrap returns Err.
+func (e *Error) Unwrap() error { return e.Err }
 
 // Column is the 1-based column of the error's start, counted in characters
 // (runes), as a terminal shows them.
