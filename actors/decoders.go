@@ -3,6 +3,8 @@ package actors
 import (
 	"errors"
 
+	"github.com/rs/zerolog"
+
 	"github.com/gopline/gopline/codecs"
 	"github.com/gopline/gopline/codecs/ffmpeg"
 	"github.com/gopline/gopline/codecs/jpeg"
@@ -147,6 +149,13 @@ func (g *gate) Process(v any) error {
 		g.env.Dropped(1)
 	}
 	if d.RequestKeyframe {
+		// At most once per keyframe request interval. Waiting for the
+		// first keyframe is how a stream joined mid-GOP starts.
+		ev := g.env.Log.Info()
+		if d.Reason == qos.NoKeyframeYet {
+			ev = g.env.Log.Debug()
+		}
+		ev.Stringer("reason", d.Reason).Msg("gate: dropping deltas until the next keyframe, and asking for one")
 		g.env.RequestKeyframe()
 	}
 	return nil
@@ -155,7 +164,14 @@ func (g *gate) Process(v any) error {
 func (g *gate) Stop() error {
 	s := g.g.Stats()
 	if s.Dropped > 0 {
-		g.env.Log.Info().Uint64("passed", s.Passed).Uint64("dropped", s.Dropped).Uint64("keyframe_requests", s.KeyframeRequests).Msg("gate")
+		by := zerolog.Dict()
+		for r, n := range s.DroppedBy {
+			if n > 0 {
+				by.Uint64(qos.DropReason(r).String(), n)
+			}
+		}
+		g.env.Log.Info().Uint64("passed", s.Passed).Uint64("dropped", s.Dropped).Dict("dropped_by", by).
+			Uint64("keyframe_requests", s.KeyframeRequests).Msg("gate")
 	}
 	return nil
 }

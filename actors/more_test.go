@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/media/testsrc"
 	"github.com/gopline/gopline/pipeline"
+	"github.com/rs/zerolog"
 )
 
 // h264File encodes n frames of the pattern into a raw H.264 file.
@@ -115,7 +117,8 @@ func (l *lossyStage) Process(v any) error {
 // an IDR long before the GOP's own.
 func TestGateKeyframeRequestReachesTheEncoder(t *testing.T) {
 	got := &packets{}
-	p := pipeline.New()
+	var log logBuffer
+	p := pipeline.New(pipeline.WithLogger(zerolog.New(&log)))
 	steps := []error{
 		p.Chain([]string{"cam", "enc", "loss", "pub"}, []pipeline.Element{
 			TestSrc(TestSrcConfig{Width: 160, Height: 120, Rate: 30, Frames: 60, Live: true}),
@@ -143,6 +146,30 @@ func TestGateKeyframeRequestReachesTheEncoder(t *testing.T) {
 	if s := stat(t, p, "gate"); s.Dropped == 0 {
 		t.Errorf("the gate dropped nothing after the loss: %+v", s)
 	}
+	// The gate says why it drops, when it starts and in its totals.
+	for _, want := range []string{`"reason":"seq_hole"`, `"dropped_by":{"seq_hole":1`} {
+		if !strings.Contains(log.String(), want) {
+			t.Errorf("the log does not say %s:\n%s", want, log.String())
+		}
+	}
+}
+
+// logBuffer is a log destination that nodes may write to at once.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func TestRealGraphLeavesNoGoroutinesAfterStop(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -94,6 +95,11 @@ type node struct {
 	// generation of the stage they belong to
 	stageTimers map[*time.Timer]struct{}
 	stageGen    uint64
+
+	// panicked is what the stage last panicked with, for the restart's log
+	// line; stack is where.
+	panicked any
+	stack    []byte
 }
 
 // nodeActor is the actor shell around a node: it turns messages into calls
@@ -102,6 +108,14 @@ type nodeActor struct{ n *node }
 
 func (a *nodeActor) Receive(ctx actor.Context) {
 	n := a.n
+	defer func() {
+		if r := recover(); r != nil {
+			// Noted for the log, then on to the supervisor, which
+			// restarts the stage.
+			n.panicked, n.stack = r, debug.Stack()
+			panic(r)
+		}
+	}()
 	if n.env != nil {
 		n.env.ctx = ctx
 	}
@@ -110,7 +124,9 @@ func (a *nodeActor) Receive(ctx actor.Context) {
 		n.start(ctx)
 	case *actor.Restarting:
 		n.stats.restarts.Add(1)
-		n.pipe.log.Warn().Str("node", n.name).Str("element", n.element.Type).Uint64("restarts", n.stats.restarts.Load()).Msg("stage panicked; restarting it")
+		n.pipe.log.Warn().Str("node", n.name).Str("element", n.element.Type).Uint64("restarts", n.stats.restarts.Load()).
+			Str("panic", fmt.Sprint(n.panicked)).Msg("stage panicked; restarting it")
+		n.pipe.log.Debug().Str("node", n.name).Bytes("stack", n.stack).Msg("where the stage panicked")
 		n.stopStage()
 	case *actor.Stopping:
 		n.stopStage()
