@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gopline/gopline/pipeline"
 )
 
 func runCmd(args ...string) (code int, stdout, stderr string) {
@@ -154,5 +156,18 @@ func TestDemoRunsTheRobotGraph(t *testing.T) {
 	}
 	if snaps, _ := filepath.Glob(filepath.Join(out, "*.png")); len(snaps) == 0 {
 		t.Error("no snapshot written")
+	}
+}
+
+func TestStatsTableShowsBytes(t *testing.T) {
+	for n, want := range map[uint64]string{0: "0", 812: "812 B", 41_300: "41.3 kB", 2_061_000: "2.06 MB", 1_204_000_000: "1.20 GB"} {
+		if got := byteSize(n); got != want {
+			t.Errorf("byteSize(%d) = %q, want %q", n, got, want)
+		}
+	}
+	var out strings.Builder
+	printStats(&out, []pipeline.NodeStats{{Node: "encoder", Element: "h264enc", In: 30, Out: 30, Bytes: 41_300, Elapsed: time.Second}})
+	if !strings.Contains(out.String(), "bytes") || !strings.Contains(out.String(), "41.3 kB") || !strings.Contains(out.String(), "330") {
+		t.Errorf("table:\n%s", out.String())
 	}
 }

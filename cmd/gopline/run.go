@@ -151,16 +151,31 @@ func parseInterleaved(fs *flag.FlagSet, args []string) (string, error) {
 // printStats prints the per-node summary table.
 func printStats(w io.Writer, stats []pipeline.NodeStats) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "node\telement\tin\tout\tfps\tkbit/s\tdropped\terrors\trestarts\tlatency p50 ms\tp99 ms\t")
+	fmt.Fprintln(tw, "node\telement\tin\tout\tfps\tbytes\tkbit/s\tdropped\terrors\trestarts\tlatency p50 ms\tp99 ms\t")
 	for _, s := range stats {
 		kbps := 0.0
 		if s.Elapsed > 0 {
 			kbps = float64(s.Bytes) * 8 / s.Elapsed.Seconds() / 1000
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.1f\t%.0f\t%d\t%d\t%d\t%.1f\t%.1f\t\n", s.Node, s.Element, s.In, s.Out, s.FPS(), kbps,
-			s.Dropped, s.Errors, s.Restarts, s.LatencyP50, s.LatencyP99)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.1f\t%s\t%.0f\t%d\t%d\t%d\t%.1f\t%.1f\t\n", s.Node, s.Element, s.In, s.Out, s.FPS(),
+			byteSize(s.Bytes), kbps, s.Dropped, s.Errors, s.Restarts, s.LatencyP50, s.LatencyP99)
 	}
 	tw.Flush()
+}
+
+// byteSize writes n bytes for people: 0, 812 B, 41.3 kB, 2.06 MB, 1.20 GB.
+func byteSize(n uint64) string {
+	switch {
+	case n == 0:
+		return "0"
+	case n < 1000:
+		return fmt.Sprintf("%d B", n)
+	case n < 1000*1000:
+		return fmt.Sprintf("%.1f kB", float64(n)/1e3)
+	case n < 1000*1000*1000:
+		return fmt.Sprintf("%.2f MB", float64(n)/1e6)
+	}
+	return fmt.Sprintf("%.2f GB", float64(n)/1e9)
 }
 
 func logger(w io.Writer, verbose bool) zerolog.Logger {
