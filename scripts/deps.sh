@@ -15,45 +15,64 @@ if [ "${1:-}" = "--bench" ]; then
 	packages+=(gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-ugly)
 fi
 
-missing() {
-	command -v pkg-config >/dev/null 2>&1 || return 0
-	pkg-config --exists "${pc_modules[@]}" || return 0
-	command -v ffmpeg >/dev/null 2>&1 || return 0
-	command -v ffprobe >/dev/null 2>&1 || return 0
-	if $bench; then
-		command -v gst-launch-1.0 >/dev/null 2>&1 || return 0
-		gst-inspect-1.0 x264enc >/dev/null 2>&1 || return 0
+# check fills lacking with what is still missing, in words for the messages.
+lacking=()
+check() {
+	lacking=()
+	command -v cc >/dev/null 2>&1 || command -v gcc >/dev/null 2>&1 || lacking+=("a C compiler (gcc)")
+	if ! command -v pkg-config >/dev/null 2>&1; then
+		lacking+=("pkg-config")
+	elif ! pkg-config --exists "${pc_modules[@]}"; then
+		lacking+=("FFmpeg development files (pkg-config cannot find ${pc_modules[*]})")
 	fi
-	return 1
+	command -v ffmpeg >/dev/null 2>&1 || lacking+=("the ffmpeg command")
+	command -v ffprobe >/dev/null 2>&1 || lacking+=("the ffprobe command")
+	if $bench; then
+		if ! command -v gst-launch-1.0 >/dev/null 2>&1; then
+			lacking+=("GStreamer (gst-launch-1.0)")
+		elif ! gst-inspect-1.0 x264enc >/dev/null 2>&1; then
+			lacking+=("GStreamer's x264enc")
+		fi
+	fi
+}
+
+# lacking_list prints lacking as one line: "a, b, c".
+lacking_list() {
+	local IFS=';'
+	local s="${lacking[*]}"
+	echo "${s//;/, }"
 }
 
 if ! command -v go >/dev/null 2>&1; then
 	echo "deps: the go command is not on PATH; install Go 1.24 or newer (https://go.dev/dl) and run make again" >&2
 	exit 1
 fi
+check
+if [ ${#lacking[@]} -eq 0 ]; then
+	exit 0
+fi
 if ! command -v cc >/dev/null 2>&1 && ! command -v gcc >/dev/null 2>&1; then
 	packages+=(gcc libc6-dev)
-elif ! missing; then
-	exit 0
 fi
 
 if ! command -v apt-get >/dev/null 2>&1; then
-	echo "deps: FFmpeg development files are missing and this is not a Debian-like system." >&2
-	echo "deps: install pkg-config and FFmpeg 5.1 (libavcodec, libavformat, libavutil, libswscale, libavdevice," >&2
-	echo "deps: libavfilter, libswresample) with its headers and libx264, then run make again." >&2
+	echo "deps: missing $(lacking_list); this is not a Debian-like system." >&2
+	echo "deps: install a C compiler, pkg-config and FFmpeg 5.1 (libavcodec, libavformat, libavutil, libswscale," >&2
+	echo "deps: libavdevice, libavfilter, libswresample) with its headers, its commands and libx264, then run make again." >&2
 	exit 1
 fi
 if [ "$(id -u)" -ne 0 ]; then
-	echo "deps: missing FFmpeg development files; installing them needs root. Run:" >&2
+	echo "deps: missing $(lacking_list); installing needs root. Run:" >&2
 	echo "  sudo apt-get update && sudo apt-get install -y ${packages[*]}" >&2
 	echo "deps: then run make again." >&2
 	exit 1
 fi
-echo "deps: installing ${packages[*]}"
+echo "deps: missing $(lacking_list); installing ${packages[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${packages[@]}"
-if missing; then
-	echo "deps: installed, but pkg-config still cannot find ${pc_modules[*]}" >&2
+check
+if [ ${#lacking[@]} -gt 0 ]; then
+	echo "deps: installed, but still missing $(lacking_list)" >&2
 	exit 1
 fi

@@ -29,11 +29,14 @@ trap 'rm -rf "$work"' EXIT
 	# apt-get download writes as the _apt user where it can; a private
 	# folder of root's makes it warn and download as root, which is fine.
 	if ! apt-get download opencv-doc >/dev/null 2>&1; then
-		if [ "$(id -u)" -eq 0 ]; then
-			apt-get update -q >/dev/null
-			apt-get download opencv-doc >/dev/null 2>&1
-		else
+		if [ "$(id -u)" -ne 0 ]; then
 			echo "testdata: apt-get download opencv-doc failed; run 'sudo apt-get update' and try again" >&2
+			exit 1
+		fi
+		if ! apt-get update -q >/dev/null || ! apt-get download opencv-doc >/dev/null 2>&1; then
+			echo "testdata: apt-get download opencv-doc failed, also after apt-get update." >&2
+			echo "testdata: check the network and that the apt sources include Debian's main component;" >&2
+			echo "testdata: 'apt-get download opencv-doc' shows apt's own error. Or put vtest.avi at $out yourself." >&2
 			exit 1
 		fi
 	fi

@@ -239,29 +239,42 @@ func TestReaderBadInputsNameTheFile(t *testing.T) {
 	garbage := writeFile(t, "garbage.mp4", bytes.Repeat([]byte("not a video "), 100))
 	wav := wavFile(t)
 	y4m := y4mFile(t, []*media.Frame{pattern(t, 64, 48).Frame(0)})
+	dir := t.TempDir()
+	// A valid video that only its permissions keep from being read.
+	unreadable := y4mFile(t, []*media.Frame{pattern(t, 64, 48).Frame(0)})
+	if err := os.Chmod(unreadable, 0); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
-		name string
-		url  string
-		opts []ReaderOption
-		want error
+		name       string
+		url        string
+		opts       []ReaderOption
+		want       error
+		skipAsRoot bool // root reads a file whatever its permissions
 	}{
-		{"missing file", missing, nil, ErrOpen},
-		{"not a video", garbage, nil, ErrOpen},
-		{"no video stream", wav, nil, ErrNoVideoStream},
-		{"passthrough of raw video", y4m, []ReaderOption{WithPassthrough()}, ErrNotH264},
-		{"unknown input format", y4m, []ReaderOption{WithInputFormat("no-such-format")}, ErrOpen},
+		{"missing file", missing, nil, ErrOpen, false},
+		{"not a video", garbage, nil, ErrOpen, false},
+		{"no video stream", wav, nil, ErrNoVideoStream, false},
+		{"passthrough of raw video", y4m, []ReaderOption{WithPassthrough()}, ErrNotH264, false},
+		{"unknown input format", y4m, []ReaderOption{WithInputFormat("no-such-format")}, ErrOpen, false},
+		{"directory", dir, nil, ErrOpen, false},
+		{"file without read permission", unreadable, nil, ErrOpen, true},
 	} {
-		r, err := OpenReader(c.url, c.opts...)
-		if !errors.Is(err, c.want) {
-			t.Errorf("%s: %v, want %v", c.name, err, c.want)
-			continue
-		}
-		if r != nil {
-			t.Errorf("%s: a reader came back with the error", c.name)
-		}
-		if !strings.Contains(err.Error(), c.url) {
-			t.Errorf("%s: error %q does not name %s", c.name, err, c.url)
-		}
+		t.Run(c.name, func(t *testing.T) {
+			if c.skipAsRoot && os.Geteuid() == 0 {
+				t.Skip("running as root, which reads the file anyway")
+			}
+			r, err := OpenReader(c.url, c.opts...)
+			if !errors.Is(err, c.want) {
+				t.Fatalf("%v, want %v", err, c.want)
+			}
+			if r != nil {
+				t.Error("a reader came back with the error")
+			}
+			if !strings.Contains(err.Error(), c.url) {
+				t.Errorf("error %q does not name %s", err, c.url)
+			}
+		})
 	}
 }
 

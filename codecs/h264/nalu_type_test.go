@@ -1,24 +1,30 @@
 package h264
 
-import "testing"
+import (
+	"bytes"
+	"testing"
+)
+
+// typeOfCases are NAL units and their types. The same table checks TypeOf
+// and seeds its fuzz test.
+var typeOfCases = []struct {
+	name string
+	nalu []byte
+	want NALUType
+}{
+	{"empty is unspecified", nil, NALUTypeUnspecified},
+	{"SPS with nal_ref_idc 3", []byte{0x67, 0x64}, NALUTypeSPS},
+	{"PPS with nal_ref_idc 3", []byte{0x68}, NALUTypePPS},
+	{"IDR with nal_ref_idc 3", []byte{0x65, 0x88}, NALUTypeIDR},
+	{"non-IDR with nal_ref_idc 2", []byte{0x41}, NALUTypeNonIDR},
+	{"SEI with nal_ref_idc 0", []byte{0x06}, NALUTypeSEI},
+	{"AUD", []byte{0x09, 0xf0}, NALUTypeAUD},
+	{"forbidden bit set is ignored", []byte{0x85}, NALUTypeIDR},
+	{"unspecified 28", []byte{0x1c}, NALUType(28)},
+}
 
 func TestTypeOfReadsTheLowFiveBits(t *testing.T) {
-	tests := []struct {
-		name string
-		nalu []byte
-		want NALUType
-	}{
-		{"empty is unspecified", nil, NALUTypeUnspecified},
-		{"SPS with nal_ref_idc 3", []byte{0x67, 0x64}, NALUTypeSPS},
-		{"PPS with nal_ref_idc 3", []byte{0x68}, NALUTypePPS},
-		{"IDR with nal_ref_idc 3", []byte{0x65, 0x88}, NALUTypeIDR},
-		{"non-IDR with nal_ref_idc 2", []byte{0x41}, NALUTypeNonIDR},
-		{"SEI with nal_ref_idc 0", []byte{0x06}, NALUTypeSEI},
-		{"AUD", []byte{0x09, 0xf0}, NALUTypeAUD},
-		{"forbidden bit set is ignored", []byte{0x85}, NALUTypeIDR},
-		{"unspecified 28", []byte{0x1c}, NALUType(28)},
-	}
-	for _, tt := range tests {
+	for _, tt := range typeOfCases {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := TypeOf(tt.nalu); got != tt.want {
 				t.Errorf("TypeOf(% x) = %v, want %v", tt.nalu, got, tt.want)
@@ -53,4 +59,24 @@ func TestNALUTypeStringNamesEveryValue(t *testing.T) {
 			t.Errorf("NALUType(%d) has no name", uint8(typ))
 		}
 	}
+}
+
+func FuzzTypeOf(f *testing.F) {
+	for _, tc := range typeOfCases {
+		f.Add(tc.nalu)
+	}
+	f.Fuzz(func(t *testing.T, nalu []byte) {
+		input := bytes.Clone(nalu)
+		typ := TypeOf(nalu)
+		if !bytes.Equal(nalu, input) {
+			t.Fatal("TypeOf modified its input")
+		}
+		if typ > naluTypeMask || typ.String() == "" {
+			t.Fatalf("TypeOf(% x) = %d (%q)", nalu, uint8(typ), typ)
+		}
+		// Only the header byte counts, and not its three high bits.
+		if len(nalu) > 0 && (typ != TypeOf(nalu[:1]) || typ != TypeOf([]byte{nalu[0] | 0xe0})) {
+			t.Fatalf("TypeOf(% x) = %v depends on more than nal_unit_type", nalu, typ)
+		}
+	})
 }

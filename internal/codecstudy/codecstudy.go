@@ -121,7 +121,9 @@ func H264(frames []*media.Frame, setting string, opts ...ffmpeg.EncoderOption) (
 	return Run("h264", setting, frames, enc, dec)
 }
 
-// JPEG runs the clip through the JPEG codec at the given quality.
+// JPEG runs the clip through codecs/jpeg's encoder (Go's image/jpeg) at the
+// given quality and codecs/jpeg's decoder. gopline encodes JPEG with
+// FFmpegJPEG's encoder; this one stays for comparison.
 func JPEG(frames []*media.Frame, quality int) (Result, error) {
 	enc, err := jpeg.NewEncoder(jpeg.WithQuality(quality))
 	if err != nil {
@@ -141,13 +143,7 @@ func JPEG(frames []*media.Frame, quality int) (Result, error) {
 // clip, stepping the quality up if the whole clip falls short. When even
 // quality 100 falls short it returns quality 100's result.
 func JPEGMatching(frames []*media.Frame, target float64) (Result, error) {
-	sample := frames
-	if len(frames) >= 4*searchStride {
-		sample = make([]*media.Frame, 0, len(frames)/searchStride+1)
-		for i := 0; i < len(frames); i += searchStride {
-			sample = append(sample, frames[i])
-		}
-	}
+	sample := searchSample(frames)
 	lo, hi := 1, 100
 	for lo < hi {
 		mid := (lo + hi) / 2
@@ -169,6 +165,81 @@ func JPEGMatching(frames []*media.Frame, target float64) (Result, error) {
 	}
 }
 
-// searchStride thins the clip JPEGMatching bisects on: neighbouring frames
-// of a camera clip compress alike, and the search runs JPEG seven times.
+// FFmpegJPEG runs the clip through the JPEG encoder gopline uses, FFmpeg's
+// MJPEG (ffmpeg.JPEGEncoder) at quantiser scale qscale, and codecs/jpeg's
+// decoder, as the jpegenc and jpegdec elements do.
+func FFmpegJPEG(frames []*media.Frame, qscale int) (Result, error) {
+	enc, err := ffmpeg.NewJPEGEncoder(frames[0].Width, frames[0].Height, ffmpeg.WithQScale(qscale))
+	if err != nil {
+		return Result{}, err
+	}
+	dec, err := jpeg.NewDecoder()
+	if err != nil {
+		enc.Close()
+		return Result{}, err
+	}
+	return Run("jpeg", fmt.Sprintf("qscale %d", qscale), frames, enc, dec)
+}
+
+// FFmpegJPEGMatching finds the coarsest quantiser scale whose mean luma PSNR
+// over the clip is at least target and returns its result. It confirms the
+// scale on the whole clip, stepping to finer scales while it falls short; when
+// even the finest scale falls short it returns that one's result.
+func FFmpegJPEGMatching(frames []*media.Frame, target float64) (Result, error) {
+	q, err := matchingQScale(frames, target)
+	if err != nil {
+		return Result{}, err
+	}
+	for ; ; q-- {
+		r, err := FFmpegJPEG(frames, q)
+		if err != nil || r.LumaPSNR >= target || q == finestQScale {
+			return r, err
+		}
+	}
+}
+
+// matchingQScale estimates the coarsest quantiser scale of gopline's JPEG
+// encoder whose mean luma PSNR over the clip is at least target, or the
+// finest scale when none is. PSNR falls as the scale grows, so it bisects on
+// every searchStride-th frame; callers confirm the scale on the whole clip.
+func matchingQScale(frames []*media.Frame, target float64) (int, error) {
+	sample := searchSample(frames)
+	lo, hi := finestQScale, coarsestQScale // lo meets the target if any scale does
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		r, err := FFmpegJPEG(sample, mid)
+		if err != nil {
+			return 0, err
+		}
+		if r.LumaPSNR >= target {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return lo, nil
+}
+
+// The range of ffmpeg.WithQScale.
+const (
+	finestQScale   = 2
+	coarsestQScale = 31
+)
+
+// searchSample thins a clip of at least 4*searchStride frames to every
+// searchStride-th frame; shorter clips are searched whole.
+func searchSample(frames []*media.Frame) []*media.Frame {
+	if len(frames) < 4*searchStride {
+		return frames
+	}
+	sample := make([]*media.Frame, 0, len(frames)/searchStride+1)
+	for i := 0; i < len(frames); i += searchStride {
+		sample = append(sample, frames[i])
+	}
+	return sample
+}
+
+// searchStride thins the clip the quality searches bisect on: neighbouring
+// frames of a camera clip compress alike, and a search encodes it five to
+// seven times.
 const searchStride = 5

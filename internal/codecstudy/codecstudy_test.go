@@ -28,6 +28,20 @@ func TestStudyOnTestPattern(t *testing.T) {
 	if lower.Bytes >= j.Bytes {
 		t.Fatalf("quality 1 (%d bytes) not smaller than %s (%d bytes)", lower.Bytes, j.Setting, j.Bytes)
 	}
+	m, err := FFmpegJPEGMatching(frames, h.LumaPSNR)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Frames != 20 || m.LumaPSNR < h.LumaPSNR {
+		t.Fatalf("matching FFmpeg JPEG %s: %d frames, %.2f dB below H.264's %.2f dB", m.Setting, m.Frames, m.LumaPSNR, h.LumaPSNR)
+	}
+	coarsest, err := FFmpegJPEG(frames, coarsestQScale)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if coarsest.Bytes >= m.Bytes {
+		t.Fatalf("%s (%d bytes) not smaller than %s (%d bytes)", coarsest.Setting, coarsest.Bytes, m.Setting, m.Bytes)
+	}
 }
 
 func TestStorageTableRecordsAndReadsBack(t *testing.T) {

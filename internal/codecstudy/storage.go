@@ -46,42 +46,14 @@ func StorageTable(frames []*media.Frame, fps float64, dir string) ([]StorageResu
 	}
 	out := []StorageResult{res}
 	jpegDec := func() (codecs.Decoder, error) { return jpeg.NewDecoder() }
-	// PSNR falls as qscale grows: bisect on every searchStride-th frame for
-	// the coarsest scale that reaches H.264's PSNR, then confirm on the whole
-	// clip, refining while it falls short.
-	sample := frames
-	if len(frames) >= 4*searchStride {
-		sample = nil
-		for i := 0; i < len(frames); i += searchStride {
-			sample = append(sample, frames[i])
-		}
+	q, err := matchingQScale(frames, res.LumaPSNR)
+	if err != nil {
+		return nil, err
 	}
-	psnrAt := func(clip []*media.Frame, q int) (float64, error) {
-		enc, err := ffmpeg.NewJPEGEncoder(w, h, ffmpeg.WithQScale(q))
-		if err != nil {
-			return 0, err
-		}
-		dec, _ := jpeg.NewDecoder()
-		r, err := Run("jpeg", "", clip, enc, dec)
-		return r.LumaPSNR, err
-	}
-	lo, hi := 2, 31 // lo meets the target if anything does
-	for lo < hi {
-		mid := (lo + hi + 1) / 2
-		psnr, err := psnrAt(sample, mid)
-		if err != nil {
-			return nil, err
-		}
-		if psnr >= res.LumaPSNR {
-			lo = mid
-		} else {
-			hi = mid - 1
-		}
-	}
-	for q := lo; ; q-- {
+	for ; ; q-- {
 		enc := func() (codecs.Encoder, error) { return ffmpeg.NewJPEGEncoder(w, h, ffmpeg.WithQScale(q)) }
 		r, err := recordWith(filepath.Join(dir, "jpeg.gopline"), "jpeg", fmt.Sprintf("qscale %d", q), frames, fps, enc, jpegDec)
-		if err != nil || r.LumaPSNR >= res.LumaPSNR || q == 2 {
+		if err != nil || r.LumaPSNR >= res.LumaPSNR || q == finestQScale {
 			return append(out, r), err
 		}
 	}
