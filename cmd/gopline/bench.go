@@ -18,6 +18,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/rs/zerolog"
 
+	"github.com/gopline/gopline/codecs/ffmpeg"
 	"github.com/gopline/gopline/internal/codecstudy"
 	"github.com/gopline/gopline/internal/latejoin"
 	"github.com/gopline/gopline/internal/remotebench"
@@ -141,11 +142,12 @@ func runBenchCodecs(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	jpegDefault, err := codecstudy.JPEG(clipFrames, 75)
+	// gopline's JPEG encoder (jpegenc), at its default and at H.264's PSNR.
+	jpegDefault, err := codecstudy.FFmpegJPEG(clipFrames, ffmpeg.DefaultJPEGQScale)
 	if err != nil {
 		return err
 	}
-	jpegMatch, err := codecstudy.JPEGMatching(clipFrames, h264.LumaPSNR)
+	jpegMatch, err := codecstudy.FFmpegJPEGMatching(clipFrames, h264.LumaPSNR)
 	if err != nil {
 		return err
 	}
