@@ -1,10 +1,13 @@
 package actors
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -407,37 +410,156 @@ func BenchmarkHopLatency(b *testing.B) {
 	}
 }
 
-// The encode job of BenchmarkEncodeVsGStreamer and scripts/bench-gst.sh, in
-// both tools: 600 frames of a 640x480 test source through libx264 (veryfast,
-// zero latency, an IDR every 30 frames, no B-frames) into a fake sink. The
-// sources differ (GStreamer's ball against gopline's pattern), hence the
-// runs without the encoder. GStreamer's x264enc defaults to 2048 kbit/s CBR,
-// gopline to CRF 23.
+// The job of BenchmarkEncodeVsGStreamer and scripts/bench-gst.sh, the same in
+// both tools: gstFrames frames of gopline's test pattern, read as raw I420
+// from one file, encoded by libx264 into a fake sink. x264enc gets what
+// gopline's h264enc sets on libx264 (codecs/ffmpeg/encoder.go): veryfast,
+// zerolatency, CRF 23 without a VBV cap, an IDR every 30 frames and none at
+// scene cuts, no B-frames, SPS and PPS before each IDR, Annex B without
+// access unit delimiters. The two streams carry the same x264 options string
+// and differ in size by less than 0.1%.
 const gstFrames = 600
 
-var (
-	gstEncode = "videotestsrc num-buffers=600 pattern=ball ! video/x-raw,format=I420,width=640,height=480,framerate=30/1 ! " +
-		"x264enc speed-preset=veryfast tune=zerolatency key-int-max=30 bframes=0 ! fakesink sync=false"
-	gstSource      = "videotestsrc num-buffers=600 pattern=ball ! video/x-raw,format=I420,width=640,height=480,framerate=30/1 ! fakesink sync=false"
-	goplineEncode  = "testsrc size=640x480 rate=30 num-frames=600 is-live=false ! h264enc gop=30 preset=veryfast ! fakesink"
-	goplineSource  = "testsrc size=640x480 rate=30 num-frames=600 is-live=false ! fakesink"
-	gstInstallHint = "apt-get install -y gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-ugly (or run scripts/bench-gst.sh)"
+const (
+	gstParse = "rawvideoparse width=%d height=%d format=i420 framerate=30/1"
+	// pass=qual is CRF capped by a VBV at bitrate (2048 kbit/s by default);
+	// vbv-buf-capacity=0 takes the cap away. min-keyint=30 ends up as 16 on
+	// both sides: libx264 caps it at half the GOP plus one.
+	gstX264 = "x264enc speed-preset=veryfast tune=zerolatency key-int-max=30 bframes=0 pass=qual quantizer=23 " +
+		"vbv-buf-capacity=0 byte-stream=true aud=false option-string=scenecut=0:min-keyint=30:repeat-headers=1"
+	goplineRead = "videosrc location=%s input-format=rawvideo " +
+		"options=video_size=%dx%d,pixel_format=yuv420p,framerate=30"
+	// gopline's defaults, spelled out so that the two jobs stay equal.
+	goplineX264    = "h264enc gop=30 preset=veryfast tune=zerolatency crf=23"
+	gstInstallHint = "make bench installs it (gstreamer1.0-tools, gstreamer1.0-plugins-base for rawvideoparse, " +
+		"gstreamer1.0-plugins-ugly for x264enc), or run scripts/bench-gst.sh"
 )
 
 // BenchmarkEncodeVsGStreamer runs the same encode job with gst-launch-1.0
-// and with the gopline command, alternately, timing each process by wall
-// clock (start-up included). It reports each side's frames/s and
-// gopline_vs_gst = gopline fps / gst fps, and the same for each source alone.
-// When the encoder takes most of each run, it also reports an encode-only
-// estimate: frames over (time with the encoder - time of the source alone),
-// which also takes out the processes' start-up.
+// and with the gopline command on the same raw clip, alternately, timing
+// each process by wall clock (start-up included). It reports each side's
+// frames/s and gopline_vs_gst = gopline fps / gst fps; the same for reading
+// and parsing the clip alone (the _read metrics); and, when the encoder takes
+// most of each run, an encode-only estimate: frames over (time with the
+// encoder - time of the read alone), which also takes out the start-up.
+// gst_bytes/frame and gopline_bytes/frame are the sizes of the two encoded
+// streams; it fails when they differ by more than 5%, for then the two jobs
+// are not the same work.
 //
-// It skips when gst-launch-1.0 (with x264enc) or the go command is missing;
-// it builds the gopline command into a temporary directory.
+// It skips when gst-launch-1.0, rawvideoparse, x264enc or the go command is
+// missing. It builds the gopline command and writes the clip (about 280 MB)
+// into a temporary directory.
 func BenchmarkEncodeVsGStreamer(b *testing.B) {
-	if _, err := exec.LookPath("gst-launch-1.0"); err != nil {
-		b.Skip("gst-launch-1.0 not found: " + gstInstallHint)
+	for _, tool := range []string{"gst-launch-1.0", "gst-inspect-1.0"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			b.Skipf("%s not found: %s", tool, gstInstallHint)
+		}
 	}
+	// gst-inspect-1.0 also builds GStreamer's plugin registry on its first
+	// start, outside the timed runs.
+	for _, element := range []string{"rawvideoparse", "x264enc"} {
+		if err := exec.Command("gst-inspect-1.0", element).Run(); err != nil {
+			b.Skipf("GStreamer has no %s: %s", element, gstInstallHint)
+		}
+	}
+	gopline := buildGopline(b)
+	dir := b.TempDir()
+	clip := filepath.Join(dir, "testsrc.i420")
+	writeRawClip(b, clip, benchWidth, benchHeight, gstFrames)
+
+	gst := func(sink string) []string {
+		line := fmt.Sprintf(gstParse, benchWidth, benchHeight) + " ! " + sink
+		return append([]string{"gst-launch-1.0", "-q", "filesrc", "location=" + clip, "!"}, strings.Fields(line)...)
+	}
+	gp := func(sink string) []string {
+		return []string{gopline, "run", "--json", fmt.Sprintf(goplineRead, clip, benchWidth, benchHeight) + " ! " + sink}
+	}
+	jobs := []struct {
+		name string
+		cmd  []string
+		took time.Duration
+	}{
+		{name: "gst", cmd: gst(gstX264 + " ! fakesink")},
+		{name: "gopline", cmd: gp(goplineX264 + " ! fakesink")},
+		{name: "gst_read", cmd: gst("fakesink")},
+		{name: "gopline_read", cmd: gp("fakesink")},
+	}
+	// run runs job k once; for gopline it also checks from the stats that
+	// every frame reached the sink, and returns the encoder's bytes.
+	run := func(k int) (time.Duration, int64, error) {
+		start := time.Now()
+		out, err := runOutput(jobs[k].cmd)
+		took := time.Since(start)
+		if err != nil || !strings.HasPrefix(jobs[k].name, "gopline") {
+			return took, 0, err
+		}
+		encoded, err := checkGoplineStats(out, gstFrames)
+		return took, encoded, err
+	}
+
+	// One untimed run of each job, and one of each encoder that keeps its
+	// stream: the check that both did the same work.
+	var goplineBytes int64
+	for k, j := range jobs {
+		_, encoded, err := run(k)
+		if err != nil {
+			b.Fatalf("%s: %v", j.name, err)
+		}
+		if j.name == "gopline" {
+			goplineBytes = encoded
+		}
+	}
+	stream := filepath.Join(dir, "gst.h264")
+	if _, err := runOutput(gst(gstX264 + " ! filesink location=" + stream)); err != nil {
+		b.Fatalf("gst to a file: %v", err)
+	}
+	written, err := os.Stat(stream)
+	if err != nil {
+		b.Fatal(err)
+	}
+	gstBytes := written.Size()
+	if d := float64(goplineBytes)/float64(gstBytes) - 1; d > 0.05 || d < -0.05 {
+		b.Errorf("the encoded streams differ by %+.1f%% (gst %d bytes, gopline %d): the two jobs are not the same work", 100*d, gstBytes, goplineBytes)
+	}
+
+	b.Run(fmt.Sprintf("%dx%dx%d", benchWidth, benchHeight, gstFrames), func(b *testing.B) {
+		for i := range jobs {
+			jobs[i].took = 0
+		}
+		for i := range b.N {
+			for k := range jobs {
+				j := k ^ i%2 // alternate which tool goes first
+				took, _, err := run(j)
+				if err != nil {
+					b.Fatalf("%s: %v", jobs[j].name, err)
+				}
+				jobs[j].took += took
+			}
+		}
+		n := b.N * gstFrames
+		for _, j := range jobs {
+			reportFPS(b, j.name+"_frames/s", n, j.took)
+		}
+		b.ReportMetric(float64(gstBytes)/gstFrames, "gst_bytes/frame")
+		b.ReportMetric(float64(goplineBytes)/gstFrames, "gopline_bytes/frame")
+		gstAll, gpAll, gstRead, gpRead := jobs[0].took, jobs[1].took, jobs[2].took, jobs[3].took
+		b.ReportMetric(gstAll.Seconds()/gpAll.Seconds(), "gopline_vs_gst")
+		b.ReportMetric(gstRead.Seconds()/gpRead.Seconds(), "gopline_vs_gst_read")
+		gstEnc, gpEnc := gstAll-gstRead, gpAll-gpRead
+		if gstEnc < gstAll/4 || gpEnc < gpAll/4 {
+			b.Logf("no encode-only estimate: reading takes most of a run (gst %v of %v, gopline %v of %v)", gstRead, gstAll, gpRead, gpAll)
+			return
+		}
+		reportFPS(b, "gst_enc_frames/s", n, gstEnc)
+		reportFPS(b, "gopline_enc_frames/s", n, gpEnc)
+		b.ReportMetric(gstEnc.Seconds()/gpEnc.Seconds(), "gopline_vs_gst_enc")
+	})
+}
+
+// buildGopline builds the gopline command into a temporary directory and
+// returns its path. It skips when the go command or the module is missing.
+func buildGopline(b *testing.B) string {
+	b.Helper()
 	goTool, err := exec.LookPath("go")
 	if err != nil {
 		b.Skip("the go command is not on PATH; it is needed to build gopline")
@@ -453,70 +575,83 @@ func BenchmarkEncodeVsGStreamer(b *testing.B) {
 	if out, err := build.CombinedOutput(); err != nil {
 		b.Fatalf("go build ./cmd/gopline: %v\n%s", err, out)
 	}
-	gst := func(line string) func() error {
-		return func() error { return runQuiet("gst-launch-1.0", append([]string{"-q"}, strings.Fields(line)...)...) }
-	}
-	gp := func(line string) func() error { return func() error { return runQuiet(gopline, "run", line) } }
-	jobs := []struct {
-		name string
-		run  func() error
-		took time.Duration
-	}{
-		{name: "gst", run: gst(gstEncode)},
-		{name: "gopline", run: gp(goplineEncode)},
-		{name: "gst_src", run: gst(gstSource)},
-		{name: "gopline_src", run: gp(goplineSource)},
-	}
-	// One untimed run of each: GStreamer builds its plugin registry on its
-	// first start, and a missing x264enc shows here.
-	for _, j := range jobs {
-		if err := j.run(); err != nil {
-			if strings.HasPrefix(j.name, "gst") {
-				b.Skipf("%s does not run (x264enc is in gstreamer1.0-plugins-ugly): %v; %s", j.name, err, gstInstallHint)
-			}
-			b.Fatalf("%s: %v", j.name, err)
-		}
-	}
-	b.Run(fmt.Sprintf("%dx%dx%d", benchWidth, benchHeight, gstFrames), func(b *testing.B) {
-		for i := range jobs {
-			jobs[i].took = 0
-		}
-		for i := range b.N {
-			for k := range jobs {
-				// Alternate which tool goes first.
-				j := &jobs[k^(i%2)]
-				if err := timed(&j.took, j.run); err != nil {
-					b.Fatalf("%s: %v", j.name, err)
-				}
-			}
-		}
-		n := b.N * gstFrames
-		for _, j := range jobs {
-			reportFPS(b, j.name+"_frames/s", n, j.took)
-		}
-		gstAll, gpAll, gstSrc, gpSrc := jobs[0].took, jobs[1].took, jobs[2].took, jobs[3].took
-		b.ReportMetric(gstAll.Seconds()/gpAll.Seconds(), "gopline_vs_gst")
-		b.ReportMetric(gstSrc.Seconds()/gpSrc.Seconds(), "gopline_vs_gst_src")
-		gstEnc, gpEnc := gstAll-gstSrc, gpAll-gpSrc
-		if gstEnc < gstAll/4 || gpEnc < gpAll/4 {
-			b.Logf("no encode-only estimate: the source alone takes most of a run (gst %v of %v, gopline %v of %v)", gstSrc, gstAll, gpSrc, gpAll)
-			return
-		}
-		reportFPS(b, "gst_enc_frames/s", n, gstEnc)
-		reportFPS(b, "gopline_enc_frames/s", n, gpEnc)
-		b.ReportMetric(gstEnc.Seconds()/gpEnc.Seconds(), "gopline_vs_gst_enc")
-	})
+	return gopline
 }
 
-// runQuiet runs a command, keeping its output only for the error.
-func runQuiet(name string, args ...string) error {
-	cmd := exec.Command(name, args...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("%s: %w\n%s", filepath.Base(name), err, out.Bytes())
+// writeRawClip writes frames 0 to n-1 of the w x h test pattern to path as
+// raw I420: YUV420P with packed planes, one picture after another, which is
+// what rawvideoparse and FFmpeg's rawvideo demuxer read.
+func writeRawClip(tb testing.TB, path string, w, h, n int) {
+	tb.Helper()
+	pat, err := testsrc.New(w, h)
+	if err != nil {
+		tb.Fatal(err)
 	}
-	return nil
+	f, err := media.NewFrame(media.YUV420P, w, h)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	file, err := os.Create(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer file.Close()
+	out := bufio.NewWriterSize(file, 1<<20)
+	for i := range n {
+		if err := pat.FrameInto(f, uint64(i)); err != nil {
+			tb.Fatal(err)
+		}
+		for _, plane := range f.Planes[:3] { // NewFrame packs the planes
+			if _, err := out.Write(plane); err != nil {
+				tb.Fatal(err)
+			}
+		}
+	}
+	if err := out.Flush(); err != nil {
+		tb.Fatal(err)
+	}
+	if err := file.Close(); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// checkGoplineStats reads the node stats that gopline run --json prints and
+// checks that frames items reached the fake sink. It returns the bytes the
+// H.264 encoder put out (0 without one).
+func checkGoplineStats(stats []byte, frames int) (encoded int64, err error) {
+	var nodes []struct {
+		Element string `json:"element"`
+		In      int    `json:"in"`
+		Bytes   int64  `json:"bytes"`
+	}
+	if err := json.Unmarshal(stats, &nodes); err != nil {
+		return 0, fmt.Errorf("gopline run --json: %w\n%s", err, stats)
+	}
+	sunk := -1
+	for _, n := range nodes {
+		switch n.Element {
+		case "h264enc":
+			encoded = n.Bytes
+		case "fakesink":
+			sunk = n.In
+		}
+	}
+	if sunk != frames {
+		return 0, fmt.Errorf("gopline: the sink got %d of %d frames\n%s", sunk, frames, stats)
+	}
+	return encoded, nil
+}
+
+// runOutput runs a command and returns its standard output; its standard
+// error goes only into the error.
+func runOutput(cmd []string) ([]byte, error) {
+	c := exec.Command(cmd[0], cmd[1:]...)
+	var out, errOut bytes.Buffer
+	c.Stdout, c.Stderr = &out, &errOut
+	if err := c.Run(); err != nil {
+		return nil, fmt.Errorf("%s: %w\n%s%s", filepath.Base(cmd[0]), err, out.Bytes(), errOut.Bytes())
+	}
+	return out.Bytes(), nil
 }
 
 // timed runs f and adds its wall-clock time to total.
