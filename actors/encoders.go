@@ -12,6 +12,7 @@ import (
 type H264EncConfig struct {
 	Preset, Tune string
 	CRF          int   // 0: the default (use Bitrate for rate control)
+	Lossless     bool  // CRF 0: every picture exactly as given (large)
 	Bitrate      int64 // bits per second; 0: CRF
 	GOP          int
 	Threads      int
@@ -26,7 +27,9 @@ func (c H264EncConfig) options() []ffmpeg.EncoderOption {
 	if c.Tune != "" {
 		opts = append(opts, ffmpeg.WithTune(c.Tune))
 	}
-	if c.CRF > 0 {
+	if c.Lossless {
+		opts = append(opts, ffmpeg.WithCRF(0))
+	} else if c.CRF > 0 {
 		opts = append(opts, ffmpeg.WithCRF(c.CRF))
 	}
 	if c.Bitrate > 0 {

@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"bytes"
 	"testing"
 
 	"github.com/gopline/gopline/media"
@@ -82,4 +83,30 @@ func TestSlowSubscriberDoesNotSlowThePublisher(t *testing.T) {
 		t.Fatal("slow subscriber decoded nothing")
 	}
 	checkPictures(t, slowGot, 160, 120)
+}
+
+// TestCRFZeroIsLossless: crf=0 on the line asks libx264 for lossless
+// pictures, not for the default quality.
+func TestCRFZeroIsLossless(t *testing.T) {
+	out := &frames{}
+	runToEnd(t, mustParse(t, "testsrc size=160x120 num-frames=3 is-live=false ! h264enc crf=0 ! h264dec name=dec", map[string]*frames{"dec": out}))
+	pat, err := testsrc.New(160, 120)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := out.all()
+	if len(got) != 3 {
+		t.Fatalf("decoded %d frames, want 3", len(got))
+	}
+	for i, f := range got {
+		want := pat.Frame(uint64(i))
+		for p := range f.Format.NumPlanes() {
+			_, h := f.Format.PlaneSize(p, f.Width, f.Height)
+			for r := range h {
+				if !bytes.Equal(f.Row(p, r), want.Row(p, r)) {
+					t.Fatalf("frame %d plane %d row %d differs from the source", i, p, r)
+				}
+			}
+		}
+	}
 }

@@ -105,14 +105,14 @@ func specs() []pipeline.Spec {
 				{Name: "gop", Type: pipeline.Int, Default: "30", Min: 1, Max: 300, Doc: "frames from one IDR to the next"},
 				{Name: "preset", Type: pipeline.Enum, Default: "veryfast", Choices: []string{"ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"}, Doc: "speed against compression"},
 				{Name: "tune", Type: pipeline.Enum, Default: "zerolatency", Choices: []string{"zerolatency", "film", "animation", "grain", "stillimage", "psnr", "ssim", "fastdecode"}, Doc: "added to zerolatency, which is always on"},
-				{Name: "crf", Type: pipeline.Int, Default: "23", Min: 0, Max: 51, Doc: "constant quality, lower is better"},
+				{Name: "crf", Type: pipeline.Int, Default: "23", Min: 0, Max: 51, Doc: "constant quality, lower is better; 0 is lossless"},
 				{Name: "bitrate", Type: pipeline.Int, Default: "0", Min: 0, Max: 1e9, Doc: "average bit/s instead of crf (0: use crf)"},
 				{Name: "threads", Type: pipeline.Int, Default: "0", Min: 0, Max: 64, Doc: "encoder threads, 0 for automatic"},
 				{Name: "rate", Type: pipeline.Int, Default: "30", Min: 1, Max: 1000, Doc: "nominal frames per second, for rate control"},
 			},
 			Make: func(p pipeline.Props) (pipeline.Element, error) {
 				return H264Enc(H264EncConfig{GOP: p.Int("gop"), Preset: p.String("preset"), Tune: p.String("tune"), CRF: p.Int("crf"),
-					Bitrate: int64(p.Int("bitrate")), Threads: p.Int("threads"), Rate: p.Int("rate")}), nil
+					Lossless: p.Int("crf") == 0, Bitrate: int64(p.Int("bitrate")), Threads: p.Int("threads"), Rate: p.Int("rate")}), nil
 			},
 		},
 		{
