@@ -26,6 +26,10 @@ type VideoSrcConfig struct {
 	// Live paces a file at its own frame rate; cameras and network streams
 	// pace themselves.
 	Live bool
+	// IOTimeout bounds how long a read from a network URL waits for data
+	// before the stream fails (0: ffmpeg.DefaultIOTimeout, negative: no
+	// bound).
+	IOTimeout time.Duration
 }
 
 // VideoSrc is a source of anything FFmpeg reads: decoded frames, or H.264
@@ -51,6 +55,12 @@ func VideoSrc(cfg VideoSrcConfig) pipeline.Element {
 		}
 		if cfg.Passthrough {
 			opts = append(opts, ffmpeg.WithPassthrough())
+		}
+		switch {
+		case cfg.IOTimeout > 0:
+			opts = append(opts, ffmpeg.WithIOTimeout(cfg.IOTimeout))
+		case cfg.IOTimeout < 0:
+			opts = append(opts, ffmpeg.WithIOTimeout(0))
 		}
 		r, err := ffmpeg.OpenReader(cfg.Location, opts...)
 		if err != nil {

@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -20,7 +23,44 @@ type readerConfig struct {
 	format       media.PixelFormat
 	passthrough  bool
 	threads      int
+	ioTimeout    time.Duration
 	now          func() time.Time
+}
+
+// DefaultIOTimeout bounds how long a read from the network waits for data:
+// a camera that goes silent ends the read with an error instead of hanging
+// the source.
+const DefaultIOTimeout = 5 * time.Second
+
+// WithIOTimeout sets how long a read from a network URL (rtsp://, http://,
+// tcp://, udp://, ...) may wait for data before it fails; 0 waits for ever.
+// Files and devices are not affected. An explicit FFmpeg option (timeout for
+// RTSP, rw_timeout for the others) in WithInputOptions wins.
+func WithIOTimeout(d time.Duration) ReaderOption {
+	return func(c *readerConfig) error {
+		if d < 0 {
+			return fmt.Errorf("%w: I/O timeout %v", ErrBadOption, d)
+		}
+		c.ioTimeout = d
+		return nil
+	}
+}
+
+// ioTimeoutOption names the FFmpeg option that bounds a network read for
+// url, or "" when url is not read from the network. RTSP has its own
+// (socket I/O, in microseconds); every other protocol takes rw_timeout.
+func ioTimeoutOption(url string) string {
+	scheme, _, ok := strings.Cut(url, "://")
+	if !ok {
+		return ""
+	}
+	switch strings.ToLower(scheme) {
+	case "file", "pipe", "fd", "data", "cache", "concat", "subfile", "crypto":
+		return ""
+	case "rtsp", "rtsps":
+		return "timeout"
+	}
+	return "rw_timeout"
 }
 
 // ReaderOption configures a Reader.
@@ -126,7 +166,7 @@ var registerDevices sync.Once
 
 // OpenReader opens url and finds its first video stream.
 func OpenReader(url string, opts ...ReaderOption) (*Reader, error) {
-	cfg := readerConfig{format: media.YUV420P, now: time.Now}
+	cfg := readerConfig{format: media.YUV420P, ioTimeout: DefaultIOTimeout, now: time.Now}
 	for _, o := range opts {
 		if err := o(&cfg); err != nil {
 			return nil, err
@@ -148,11 +188,19 @@ func (r *Reader) open() error {
 			return fmt.Errorf("%w %q: unknown input format %q", ErrOpen, r.url, r.cfg.inputFormat)
 		}
 	}
+	options := r.cfg.inputOptions
+	if name := ioTimeoutOption(r.url); name != "" && r.cfg.ioTimeout > 0 && options[name] == "" {
+		options = maps.Clone(options)
+		if options == nil {
+			options = map[string]string{}
+		}
+		options[name] = strconv.FormatInt(r.cfg.ioTimeout.Microseconds(), 10)
+	}
 	var dict *astiav.Dictionary
-	if len(r.cfg.inputOptions) > 0 {
+	if len(options) > 0 {
 		dict = astiav.NewDictionary()
 		defer dict.Free()
-		for k, v := range r.cfg.inputOptions {
+		for k, v := range options {
 			if err := dict.Set(k, v, 0); err != nil {
 				return fmt.Errorf("%w %q: option %s=%s: %w", ErrOpen, r.url, k, v, err)
 			}

@@ -6,11 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/gopline/gopline/codecs/h264"
 	"github.com/gopline/gopline/media"
@@ -283,5 +286,62 @@ func TestReaderModesRefuseTheOtherRead(t *testing.T) {
 	r := mustReader(t, y4m)
 	if _, err := r.ReadPacket(); err == nil {
 		t.Error("ReadPacket on a decoding reader worked")
+	}
+}
+
+// TestSilentNetworkSourceTimesOut opens network URLs whose server accepts
+// the connection and then says nothing: the open fails after the I/O
+// timeout, naming the URL, instead of hanging.
+func TestSilentNetworkSourceTimesOut(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c) // held open, never written to
+			mu.Unlock()
+		}
+	}()
+	defer func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for _, url := range []string{"tcp://" + ln.Addr().String(), "rtsp://" + ln.Addr().String() + "/camera"} {
+		start := time.Now()
+		_, err := OpenReader(url, WithIOTimeout(300*time.Millisecond))
+		took := time.Since(start)
+		if err == nil || !strings.Contains(err.Error(), url) {
+			t.Errorf("%s: %v; want an error naming the URL", url, err)
+		}
+		if took > 10*time.Second {
+			t.Errorf("%s: failed after %v; the timeout is 300 ms", url, took)
+		}
+	}
+}
+
+func TestIOTimeoutOption(t *testing.T) {
+	for url, want := range map[string]string{
+		"rtsp://cam/stream": "timeout", "RTSPS://cam/stream": "timeout", "http://cam/mjpeg": "rw_timeout",
+		"udp://0.0.0.0:5000": "rw_timeout", "srt://cam:9000": "rw_timeout", "file:///tmp/a.mp4": "", "/tmp/a.mp4": "",
+		"/dev/video0": "", "pipe://0": "",
+	} {
+		if got := ioTimeoutOption(url); got != want {
+			t.Errorf("ioTimeoutOption(%q) = %q, want %q", url, got, want)
+		}
+	}
+	if _, err := OpenReader("x", WithIOTimeout(-time.Second)); !errors.Is(err, ErrBadOption) {
+		t.Errorf("a negative timeout: %v", err)
 	}
 }
