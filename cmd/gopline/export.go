@@ -1,13 +1,16 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/gopline/gopline/storage"
@@ -72,7 +75,10 @@ Flags:`)
 	if req.format == "mcap" {
 		write = export.MCAP
 	}
-	res, err := write(rec, req.stream, req.from, req.to, req.out, bar.update)
+	// Ctrl-C ends the export, which removes its unfinished file.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	res, err := write(ctx, rec, req.stream, req.from, req.to, req.out, bar.update)
 	bar.clear()
 	if err != nil {
 		return err

@@ -24,8 +24,9 @@
 // # Files
 //
 // An export writes PATH.tmp and renames it to PATH once the file is complete
-// and synced to disk; on error it removes PATH.tmp. A file at PATH is thus
-// always a complete export (an earlier one, if the new export failed).
+// and synced to disk; on error, or when its context ends (Ctrl-C), it removes
+// PATH.tmp. A file at PATH is thus always a complete export (an earlier one,
+// if the new export failed).
 //
 // # Damage
 //

@@ -1,6 +1,7 @@
 package export_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -68,13 +69,13 @@ func Example() {
 	defer rec.Close()
 	// The whole stream as MP4, its second second as MCAP, and the picture
 	// shown 1.5 s in as PNG.
-	res, err := export.MP4(rec, "/camera", time.Time{}, time.Time{}, filepath.Join(dir, "camera.mp4"), nil)
+	res, err := export.MP4(context.Background(), rec, "/camera", time.Time{}, time.Time{}, filepath.Join(dir, "camera.mp4"), nil)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	fmt.Printf("MP4: %d frames over %v\n", res.Frames, res.Duration)
-	res, err = export.MCAP(rec, "/camera", start.Add(time.Second), time.Time{}, filepath.Join(dir, "camera.mcap"), nil)
+	res, err = export.MCAP(context.Background(), rec, "/camera", start.Add(time.Second), time.Time{}, filepath.Join(dir, "camera.mcap"), nil)
 	if err != nil {
 		fmt.Println(err)
 		return

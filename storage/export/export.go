@@ -1,6 +1,7 @@
 package export
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -122,6 +123,7 @@ func timeOrEnd(t time.Time) any {
 // decode: corrupt records, and the deltas after one (or after any break in
 // Epoch or Seq) up to the next keyframe.
 type packetReader struct {
+	ctx        context.Context
 	cur        *storage.Cursor
 	progress   func(done, total int)
 	total      int
@@ -132,18 +134,21 @@ type packetReader struct {
 	epoch, seq uint64
 }
 
-func newPacketReader(rec *storage.Recording, stream string, s span, progress func(done, total int)) (*packetReader, error) {
+func newPacketReader(ctx context.Context, rec *storage.Recording, stream string, s span, progress func(done, total int)) (*packetReader, error) {
 	cur, err := rec.Range(stream, s.from, s.to)
 	if err != nil {
 		return nil, err
 	}
-	return &packetReader{cur: cur, progress: progress, total: s.total}, nil
+	return &packetReader{ctx: ctx, cur: cur, progress: progress, total: s.total}, nil
 }
 
 // next returns the next packet that decodes, or io.EOF at the end of the
-// range. Other errors end the export.
+// range. Other errors end the export, and so does ctx's end.
 func (r *packetReader) next() (*media.Packet, error) {
 	for {
+		if err := r.ctx.Err(); err != nil {
+			return nil, fmt.Errorf("export: %w", err)
+		}
 		p, err := r.cur.Next()
 		switch {
 		case errors.Is(err, storage.ErrCorruptRecord):

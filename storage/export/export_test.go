@@ -1,6 +1,7 @@
 package export_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -19,11 +20,11 @@ func TestBadRequestsFailClearlyAndWriteNothing(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
 	mp4 := func(stream string, from, to time.Time) error {
-		_, err := export.MP4(rec, stream, from, to, out, nil)
+		_, err := export.MP4(t.Context(), rec, stream, from, to, out, nil)
 		return err
 	}
 	mcap := func(stream string, from, to time.Time) error {
-		_, err := export.MCAP(rec, stream, from, to, out, nil)
+		_, err := export.MCAP(t.Context(), rec, stream, from, to, out, nil)
 		return err
 	}
 	png := func(stream string, times ...time.Time) error {
@@ -50,7 +51,7 @@ func TestBadRequestsFailClearlyAndWriteNothing(t *testing.T) {
 		{"PNG of an unknown stream", png("/nope", t0), storage.ErrNoStream, []string{`"/nope"`}},
 		{"PNG of damage", png(camera, t0), export.ErrNoPicture, []string{recPath, camera}},
 		{"no directory for the file", func() error {
-			_, err := export.MCAP(rec, jpegStream, time.Time{}, time.Time{}, filepath.Join(dir, "no", "such.mcap"), nil)
+			_, err := export.MCAP(t.Context(), rec, jpegStream, time.Time{}, time.Time{}, filepath.Join(dir, "no", "such.mcap"), nil)
 			return err
 		}(), os.ErrNotExist, []string{"such.mcap"}},
 	} {
@@ -81,9 +82,9 @@ func TestAFailedExportKeepsTheFileThatWasThere(t *testing.T) {
 		}
 		var err error
 		if name == "a.mp4" {
-			_, err = export.MP4(rec, camera, time.Time{}, frameTime(30), path, nil)
+			_, err = export.MP4(t.Context(), rec, camera, time.Time{}, frameTime(30), path, nil)
 		} else {
-			_, err = export.MCAP(rec, camera, time.Time{}, frameTime(30), path, nil)
+			_, err = export.MCAP(t.Context(), rec, camera, time.Time{}, frameTime(30), path, nil)
 		}
 		if !errors.Is(err, export.ErrEmptyRange) {
 			t.Errorf("%s: %v", name, err)
@@ -95,10 +96,46 @@ func TestAFailedExportKeepsTheFileThatWasThere(t *testing.T) {
 	noTempFiles(t, dir)
 }
 
+// TestAnInterruptedExportLeavesNoPartialFile ends the export's context
+// halfway (as Ctrl-C does): the earlier file stays and no PATH.tmp is left.
+func TestAnInterruptedExportLeavesNoPartialFile(t *testing.T) {
+	rec := openRecording(t, makeRecording(t))
+	dir := t.TempDir()
+	for _, name := range []string{"a.mp4", "a.mcap"} {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte("earlier export"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		progress := func(done, total int) {
+			if done == 20 {
+				if _, err := os.Stat(path + ".tmp"); err != nil {
+					t.Errorf("%s: no file being written halfway: %v", name, err)
+				}
+				cancel()
+			}
+		}
+		var err error
+		if name == "a.mp4" {
+			_, err = export.MP4(ctx, rec, camera, time.Time{}, time.Time{}, path, progress)
+		} else {
+			_, err = export.MCAP(ctx, rec, camera, time.Time{}, time.Time{}, path, progress)
+		}
+		cancel()
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("%s: %v, want the export canceled", name, err)
+		}
+		if b, err := os.ReadFile(path); err != nil || string(b) != "earlier export" {
+			t.Errorf("%s now holds %q, %v", name, b, err)
+		}
+	}
+	noTempFiles(t, dir)
+}
+
 func TestProgressCountsEveryRecord(t *testing.T) {
 	rec := openRecording(t, makeRecording(t, 40))
 	var done, total []int
-	_, err := export.MCAP(rec, camera, frameTime(31), time.Time{}, filepath.Join(t.TempDir(), "p.mcap"), func(d, n int) {
+	_, err := export.MCAP(t.Context(), rec, camera, frameTime(31), time.Time{}, filepath.Join(t.TempDir(), "p.mcap"), func(d, n int) {
 		done, total = append(done, d), append(total, n)
 	})
 	if err != nil {

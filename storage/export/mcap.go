@@ -2,6 +2,7 @@ package export
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -83,7 +84,7 @@ type mcapTime struct {
 // from, to and progress work as for MP4. A Raw stream returns
 // ErrUnsupportedCodec; see the package documentation for the files it
 // writes and the damage it skips.
-func MCAP(rec *storage.Recording, stream string, from, to time.Time, path string, progress func(done, total int)) (Result, error) {
+func MCAP(ctx context.Context, rec *storage.Recording, stream string, from, to time.Time, path string, progress func(done, total int)) (Result, error) {
 	s, err := resolve(rec, stream, from, to)
 	if err != nil {
 		return Result{}, err
@@ -97,7 +98,7 @@ func MCAP(rec *storage.Recording, stream string, from, to time.Time, path string
 	default:
 		return Result{}, fmt.Errorf("%w: MCAP takes H.264 and JPEG; stream %q of %s is %v", ErrUnsupportedCodec, stream, rec.Path(), s.info.Codec)
 	}
-	r, err := newPacketReader(rec, stream, s, progress)
+	r, err := newPacketReader(ctx, rec, stream, s, progress)
 	if err != nil {
 		return Result{}, err
 	}

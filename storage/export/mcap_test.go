@@ -116,7 +116,7 @@ func TestMCAPHoldsOneDecodableMessagePerPacket(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "camera.mcap")
 	goroutines := runtime.NumGoroutine()
-	res, err := export.MCAP(rec, camera, time.Time{}, time.Time{}, path, nil)
+	res, err := export.MCAP(t.Context(), rec, camera, time.Time{}, time.Time{}, path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +180,7 @@ func TestMCAPHoldsOneDecodableMessagePerPacket(t *testing.T) {
 func TestMCAPOfARangeAndOfDamage(t *testing.T) {
 	rec := openRecording(t, makeRecording(t, 40))
 	path := filepath.Join(t.TempDir(), "part.mcap")
-	res, err := export.MCAP(rec, camera, frameTime(35), frameTime(65), path, nil)
+	res, err := export.MCAP(t.Context(), rec, camera, frameTime(35), frameTime(65), path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +198,7 @@ func TestMCAPOfARangeAndOfDamage(t *testing.T) {
 func TestMCAPOfAJPEGStreamHoldsCompressedImages(t *testing.T) {
 	rec := openRecording(t, makeRecording(t))
 	path := filepath.Join(t.TempDir(), "jpeg.mcap")
-	res, err := export.MCAP(rec, jpegStream, time.Time{}, time.Time{}, path, nil)
+	res, err := export.MCAP(t.Context(), rec, jpegStream, time.Time{}, time.Time{}, path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

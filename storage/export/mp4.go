@@ -2,6 +2,7 @@ package export
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -23,7 +24,7 @@ import (
 //
 // A stream of another codec returns ErrUnsupportedCodec; see the package
 // documentation for the files it writes and the damage it skips.
-func MP4(rec *storage.Recording, stream string, from, to time.Time, path string, progress func(done, total int)) (Result, error) {
+func MP4(ctx context.Context, rec *storage.Recording, stream string, from, to time.Time, path string, progress func(done, total int)) (Result, error) {
 	s, err := resolve(rec, stream, from, to)
 	if err != nil {
 		return Result{}, err
@@ -31,7 +32,7 @@ func MP4(rec *storage.Recording, stream string, from, to time.Time, path string,
 	if s.info.Codec != media.H264 {
 		return Result{}, fmt.Errorf("%w: MP4 takes H.264; stream %q of %s is %v", ErrUnsupportedCodec, stream, rec.Path(), s.info.Codec)
 	}
-	r, err := newPacketReader(rec, stream, s, progress)
+	r, err := newPacketReader(ctx, rec, stream, s, progress)
 	if err != nil {
 		return Result{}, err
 	}

@@ -70,7 +70,7 @@ func TestMP4OfTheWholeStreamPlaysEveryFrame(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "camera.mp4")
 	var calls, lastDone, lastTotal int
-	res, err := export.MP4(rec, camera, time.Time{}, time.Time{}, path, func(done, total int) {
+	res, err := export.MP4(t.Context(), rec, camera, time.Time{}, time.Time{}, path, func(done, total int) {
 		if done < lastDone || done > total {
 			t.Errorf("progress %d/%d after %d", done, total, lastDone)
 		}
@@ -109,7 +109,7 @@ func TestMP4OfARangeStartsAtTheKeyframeBeforeIt(t *testing.T) {
 	rec := openRecording(t, makeRecording(t))
 	path := filepath.Join(t.TempDir(), "part.mp4")
 	// From frame 45 (in the GOP of frame 30) to frame 75, exclusive.
-	res, err := export.MP4(rec, camera, frameTime(45), frameTime(75), path, nil)
+	res, err := export.MP4(t.Context(), rec, camera, frameTime(45), frameTime(75), path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +134,7 @@ func TestMP4SkipsACorruptRecordAndTheRestOfItsGOP(t *testing.T) {
 			rec := openRecording(t, makeRecording(t, c.damaged))
 			dir := t.TempDir()
 			path := filepath.Join(dir, "camera.mp4")
-			res, err := export.MP4(rec, camera, time.Time{}, time.Time{}, path, nil)
+			res, err := export.MP4(t.Context(), rec, camera, time.Time{}, time.Time{}, path, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
