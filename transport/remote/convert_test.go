@@ -3,6 +3,7 @@ package remote
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/asynkron/protoactor-go/remote"
@@ -87,6 +88,39 @@ func FuzzPacketFromWire(f *testing.F) {
 		}
 		w.ProtoReflect().SetUnknown(nil) // fields this version does not know are ignored
 		if again := packetToWire(p); !proto.Equal(again, &w) {
+			t.Fatalf("%v converted back as %v", &w, again)
+		}
+	})
+}
+
+// FuzzEventFromWire: whatever bytes a peer sends as an Event, converting it
+// (and writing it in a log line, as a subscriber does) never panics, and what
+// converts has a known kind and converts back the same.
+func FuzzEventFromWire(f *testing.F) {
+	for _, e := range []*transport.Event{
+		{Kind: transport.EventDeadlineMissed, Count: 3, Time: time.Unix(1700000000, 5)},
+		{Kind: transport.EventIncompatibleQoS, Err: errors.New("offered volatile, requested transient_local")},
+		{Kind: transport.EventLivelinessLost, Publisher: actor.NewPID("10.0.0.2:7400", "gopline/pub")},
+	} {
+		b, _ := proto.Marshal(eventToWire(e))
+		f.Add(b)
+	}
+	f.Add([]byte{0x08, 0x63})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var w wire.Event
+		if proto.Unmarshal(b, &w) != nil {
+			return
+		}
+		e, err := eventFromWire("/cam", &w)
+		if err != nil {
+			return
+		}
+		_ = e.String()
+		if e.Kind < transport.EventIncompatibleQoS || e.Kind > transport.EventDropped {
+			t.Fatalf("kind %d converted", e.Kind)
+		}
+		again := eventToWire(e)
+		if again.Kind != w.Kind || again.Time != w.Time || again.Count != w.Count || again.Error != w.Error {
 			t.Fatalf("%v converted back as %v", &w, again)
 		}
 	})
