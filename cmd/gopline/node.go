@@ -25,6 +25,7 @@ type nodeFlags struct {
 	listen *string
 	token  *string
 	tls    remote.TLSFiles
+	allow  stringList
 }
 
 func addNodeFlags(fs *flag.FlagSet, defaultListen string) *nodeFlags {
@@ -37,6 +38,7 @@ func addNodeFlags(fs *flag.FlagSet, defaultListen string) *nodeFlags {
 	fs.StringVar(&n.tls.Key, "tls-key", "", "the certificate's private key (PEM)")
 	fs.StringVar(&n.tls.CA, "tls-ca", "", "the CA that signs the peers' certificates (PEM)")
 	fs.BoolVar(&n.tls.RequireClientCert, "tls-require-client-cert", false, "mutual TLS: refuse peers without a certificate the CA signed")
+	fs.Var(&n.allow, "tls-allow", "mutual TLS, and only peers whose certificate has this name (common name or DNS name; repeat or comma-separate for more)")
 	return n
 }
 
@@ -65,7 +67,10 @@ func (n *nodeFlags) open(log zerolog.Logger) (*node, error) {
 		out.state = rec
 		busOpts = append(busOpts, transport.WithRetainer(storage.Retainers(rec, log)))
 	}
-	out.cfg = remote.Config{Listen: *n.listen, Token: *n.token, Log: log}
+	out.cfg = remote.Config{Listen: *n.listen, Token: *n.token, AllowedClients: n.allow, Log: log}
+	if len(n.allow) > 0 {
+		n.tls.RequireClientCert = true
+	}
 	if n.tls != (remote.TLSFiles{}) {
 		var err error
 		if out.cfg.ServerTLS, out.cfg.ClientTLS, err = remote.LoadTLS(n.tls); err != nil {

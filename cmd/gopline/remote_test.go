@@ -104,6 +104,7 @@ func TestRemoteFlagsAreChecked(t *testing.T) {
 		{[]string{"topics"}, "give --remote"},
 		{[]string{"serve", "--listen", ""}, "needs --listen"},
 		{[]string{"run", "--tls-cert", "a.pem", "testsrc ! fakesink"}, "TLS needs"},
+		{[]string{"run", "--tls-allow", "viewer", "testsrc ! fakesink"}, "TLS needs"},
 	} {
 		code, _, stderr := runCmd(c.args...)
 		if code != exitUsage || !strings.Contains(stderr, c.want) {

@@ -47,6 +47,8 @@ type childArgs struct {
 	Topic string `json:"topic,omitempty"`
 	// TLS: PEM files (see LoadTLS).
 	TLS *TLSFiles `json:"tls,omitempty"`
+	// Allow: Config.AllowedClients.
+	Allow []string `json:"allow,omitempty"`
 }
 
 // report is one line a child prints.
@@ -105,7 +107,7 @@ func runChild(role string, a childArgs) int {
 	}
 	sys := quietSystem()
 	bus := transport.NewBus(sys)
-	cfg := Config{Listen: a.Listen, Token: a.Token, Log: zerolog.New(os.Stderr).Level(zerolog.InfoLevel)}
+	cfg := Config{Listen: a.Listen, Token: a.Token, AllowedClients: a.Allow, Log: zerolog.New(os.Stderr).Level(zerolog.InfoLevel)}
 	if a.TLS != nil {
 		var err error
 		if cfg.ServerTLS, cfg.ClientTLS, err = LoadTLS(*a.TLS); err != nil {

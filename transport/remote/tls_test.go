@@ -17,46 +17,58 @@ import (
 
 // testPKI writes a CA and a node certificate it signed (for 127.0.0.1,
 // usable to serve and to connect) into dir, and returns their files.
-func testPKI(t *testing.T, dir, name string) TLSFiles {
+func testPKI(t *testing.T, dir, name string) TLSFiles { return testPKIFor(t, dir, name, name)[0] }
+
+// testPKIFor writes a CA named ca and, for each name, a node certificate
+// it signed with that common name (for 127.0.0.1, usable to serve and to
+// connect), and returns each node's files.
+func testPKIFor(t *testing.T, dir, ca string, names ...string) []TLSFiles {
 	t.Helper()
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ca := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name + " CA"},
+	caCert := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: ca + " CA"},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
 		IsCA: true, KeyUsage: x509.KeyUsageCertSign, BasicConstraintsValid: true}
-	caDER, err := x509.CreateCertificate(rand.Reader, ca, ca, &caKey.PublicKey, caKey)
+	caDER, err := x509.CreateCertificate(rand.Reader, caCert, caCert, &caKey.PublicKey, caKey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
+	caPath := filepath.Join(dir, ca+"-ca.pem")
+	if err := os.WriteFile(caPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	leaf := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: name},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}}
-	leafDER, err := x509.CreateCertificate(rand.Reader, leaf, ca, &key.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := TLSFiles{Cert: filepath.Join(dir, name+".pem"), Key: filepath.Join(dir, name+".key"), CA: filepath.Join(dir, name+"-ca.pem")}
-	for path, block := range map[string]*pem.Block{
-		f.Cert: {Type: "CERTIFICATE", Bytes: leafDER},
-		f.Key:  {Type: "EC PRIVATE KEY", Bytes: keyDER},
-		f.CA:   {Type: "CERTIFICATE", Bytes: caDER},
-	} {
-		if err := os.WriteFile(path, pem.EncodeToMemory(block), 0o600); err != nil {
+	var out []TLSFiles
+	for i, name := range names {
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
 			t.Fatal(err)
 		}
+		leaf := &x509.Certificate{SerialNumber: big.NewInt(int64(i + 2)), Subject: pkix.Name{CommonName: name},
+			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+			IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
+			ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}}
+		leafDER, err := x509.CreateCertificate(rand.Reader, leaf, caCert, &key.PublicKey, caKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keyDER, err := x509.MarshalECPrivateKey(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := TLSFiles{Cert: filepath.Join(dir, name+".pem"), Key: filepath.Join(dir, name+".key"), CA: caPath}
+		for path, block := range map[string]*pem.Block{
+			f.Cert: {Type: "CERTIFICATE", Bytes: leafDER},
+			f.Key:  {Type: "EC PRIVATE KEY", Bytes: keyDER},
+		} {
+			if err := os.WriteFile(path, pem.EncodeToMemory(block), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		out = append(out, f)
 	}
-	return f
+	return out
 }
 
 // A node with mutual TLS serves a peer whose certificate its CA signed, and
@@ -80,6 +92,26 @@ func TestMutualTLS(t *testing.T) {
 		sub.kill()
 	}
 	sub := startChild(t, "sub", childArgs{Addr: pub.addr, Topic: "/cam", TLS: &robot})
+	checkContinuous(t, sub.packets(10))
+}
+
+// A node that allows some client names serves a peer whose certificate
+// has one of them, and refuses one the same CA signed under another name.
+func TestAllowedClients(t *testing.T) {
+	files := testPKIFor(t, t.TempDir(), "fleet", "robot", "viewer", "intruder")
+	robot, viewer, intruder := files[0], files[1], files[2]
+	robot.RequireClientCert = true
+	pub := startChild(t, "pub", childArgs{TLS: &robot, Allow: []string{"viewer"}})
+
+	sub := startChild(t, "sub", childArgs{Addr: pub.addr, Topic: "/cam", TLS: &intruder})
+	deadline := time.Now().Add(1500 * time.Millisecond)
+	for r := sub.next(time.Until(deadline)); r != nil; r = sub.next(time.Until(deadline)) {
+		if r.Packet {
+			t.Fatalf("got packet %d with a certificate the node does not allow", r.Seq)
+		}
+	}
+	sub.kill()
+	sub = startChild(t, "sub", childArgs{Addr: pub.addr, Topic: "/cam", TLS: &viewer})
 	checkContinuous(t, sub.packets(10))
 }
 
