@@ -95,9 +95,11 @@ func (d *decoder) Process(v any) error {
 	} else {
 		frames, err = d.dec.Decode(p)
 	}
-	if d.view.Shows(p) {
-		for _, f := range frames {
+	for _, f := range frames {
+		if d.view.Shows(p) {
 			d.env.Emit(f)
+		} else {
+			f.Release()
 		}
 	}
 	switch {

@@ -84,6 +84,7 @@ func (e *encoder) Start(env *pipeline.Env) error { e.env = env; return nil }
 
 func (e *encoder) Process(v any) error {
 	f := v.(*media.Frame)
+	defer f.Release() // the codec copies the picture in
 	if e.enc == nil || f.Width != e.width || f.Height != e.height {
 		if e.enc != nil {
 			e.enc.Close()

@@ -21,7 +21,12 @@ type nopStage struct{}
 
 func (nopStage) Start(*pipeline.Env) error { return nil }
 func (nopStage) Stop() error               { return nil }
-func (nopStage) Process(any) error         { return nil }
+func (nopStage) Process(v any) error {
+	if f, ok := v.(*media.Frame); ok {
+		f.Release()
+	}
+	return nil
+}
 
 // Tee hands everything on unchanged; link its output to several nodes to
 // branch a stream (any node's output may branch; tee names the point).
@@ -63,6 +68,7 @@ func (s *statsSink) Process(v any) error {
 		capture = it.CaptureTime
 	case *media.Frame:
 		capture = it.CaptureTime
+		it.Release()
 	}
 	now := s.env.Now()
 	if el := now.Sub(s.since); el >= s.interval {
@@ -120,6 +126,7 @@ func (s *snapshot) Stop() error { return nil }
 
 func (s *snapshot) Process(v any) error {
 	f := v.(*media.Frame)
+	defer f.Release()
 	s.n++
 	if (s.n-1)%s.cfg.Every != 0 {
 		return nil

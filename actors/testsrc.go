@@ -34,13 +34,18 @@ func TestSrc(cfg TestSrcConfig) pipeline.Element {
 		if err != nil {
 			return nil, err
 		}
-		return &testSrc{cfg: cfg, pattern: pat}, nil
+		pool, err := media.NewFramePool(cfg.Format, cfg.Width, cfg.Height, 0)
+		if err != nil {
+			return nil, err
+		}
+		return &testSrc{cfg: cfg, pattern: pat, pool: pool}, nil
 	}}
 }
 
 type testSrc struct {
 	cfg     TestSrcConfig
 	pattern *testsrc.Pattern
+	pool    *media.FramePool
 	env     *pipeline.Env
 	start   time.Time
 	n       uint64
@@ -53,7 +58,10 @@ func (s *testSrc) Next() (any, time.Time, error) {
 	if s.cfg.Frames >= 0 && s.n >= uint64(s.cfg.Frames) {
 		return nil, time.Time{}, io.EOF
 	}
-	f := s.pattern.Frame(s.n)
+	f := s.pool.Get()
+	if err := s.pattern.FrameInto(f, s.n); err != nil {
+		return nil, time.Time{}, err
+	}
 	var due time.Time
 	if s.cfg.Live {
 		due = s.start.Add(time.Duration(float64(s.n) * float64(time.Second) / s.cfg.Rate))

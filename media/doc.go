@@ -21,6 +21,8 @@
 //
 // A Frame belongs to whoever holds it; stages hand a Frame on and do not touch
 // it afterwards. Planes of a Frame may be larger than the picture (strides).
+// A FramePool recycles the pixels of frames whose last holder calls Release;
+// releasing is optional, and a frame nobody releases is garbage collected.
 //
 // This package imports nothing of the rest of gopline and uses no cgo.
 package media

@@ -18,7 +18,9 @@ const MaxPlanes = 3
 // Plane i holds Format.PlaneSize(i, Width, Height) rows of bytes; row r of
 // plane i starts at Planes[i][r*Strides[i]]. Strides may be larger than the
 // row (padding). A Frame belongs to whoever holds it: a stage that hands a
-// Frame on no longer reads or writes it.
+// Frame on no longer reads or writes it. A Frame from a FramePool also
+// counts its holders (Retain, Release); copies of its header share its
+// pixels and its holders.
 type Frame struct {
 	Width, Height int
 	Format        PixelFormat
@@ -30,6 +32,8 @@ type Frame struct {
 	// CaptureTime is when the picture was taken (for a file: the start of
 	// reading plus the frame's presentation time).
 	CaptureTime time.Time
+
+	buf *pooled // the pixels' pool and holders; nil for other frames
 }
 
 // NewFrame allocates a zeroed width x height Frame with packed planes.

@@ -287,8 +287,12 @@ func (n *node) observe(v any) {
 
 func (n *node) emit(ctx actor.Context, v any) {
 	n.stats.out.Add(1)
-	if p, ok := v.(*media.Packet); ok {
-		n.stats.bytes.Add(uint64(len(p.Data)))
+	switch it := v.(type) {
+	case *media.Packet:
+		n.stats.bytes.Add(uint64(len(it.Data)))
+	case *media.Frame:
+		// Every link's consumer holds the frame (see media.FramePool).
+		it.Retain(len(n.outs) - 1)
 	}
 	for _, l := range n.outs {
 		// Until every node of the pipeline exists (beginMsg), items wait
@@ -486,6 +490,9 @@ func (n *node) pump(ctx actor.Context) {
 			}
 			n.looked = false
 			n.stats.dropped.Add(1)
+			if f, ok := n.held.(*media.Frame); ok {
+				f.Release()
+			}
 			n.held = nil
 			continue
 		}

@@ -113,18 +113,16 @@ func writeFrame(dst *astiav.Frame, src *media.Frame) error {
 	return nil
 }
 
-// readFrame copies a decoded AVFrame in a pixel format gopline knows into a
-// new media.Frame with packed planes.
-func readFrame(src *astiav.Frame, format media.PixelFormat) (*media.Frame, error) {
-	f, err := media.NewFrame(format, src.Width(), src.Height())
-	if err != nil {
-		return nil, err
-	}
+// readFrame copies a decoded AVFrame, in the pool's pixel format and size,
+// into a frame from the pool (packed planes).
+func readFrame(src *astiav.Frame, pool *media.FramePool) (*media.Frame, error) {
+	f := pool.Get()
 	linesize := src.Linesize()
-	for i := range format.NumPlanes() {
-		w, h := format.PlaneSize(i, f.Width, f.Height)
+	for i := range f.Format.NumPlanes() {
+		w, h := f.Format.PlaneSize(i, f.Width, f.Height)
 		in := plane(src, i, h)
 		if len(in) < (h-1)*linesize[i]+w {
+			f.Release()
 			return nil, fmt.Errorf("ffmpeg: decoded plane %d is short", i)
 		}
 		for r := range h {

@@ -9,11 +9,14 @@ import (
 
 // scaler converts decoded pictures of any size and FFmpeg pixel format into
 // media.Frames of one size and format. It makes its swscale context on the
-// first picture and again whenever the input's size or format changes.
+// first picture and again whenever the input's size or format changes. Its
+// frames come from a media.FramePool: a consumer that releases them lets
+// the next ones reuse their memory.
 type scaler struct {
 	width, height int // 0 keeps the input's size
 	format        media.PixelFormat
 	avFormat      astiav.PixelFormat
+	pool          *media.FramePool
 
 	ctx        *astiav.SoftwareScaleContext
 	out        *astiav.Frame
@@ -37,8 +40,15 @@ func (s *scaler) convert(src *astiav.Frame) (*media.Frame, error) {
 	if outW == 0 || outH == 0 {
 		outW, outH = src.Width(), src.Height()
 	}
+	if !s.pool.Fits(s.format, outW, outH) {
+		pool, err := media.NewFramePool(s.format, outW, outH, 0)
+		if err != nil {
+			return nil, fmt.Errorf("ffmpeg: %dx%d %v pictures: %w", outW, outH, s.format, err)
+		}
+		s.pool = pool
+	}
 	if src.PixelFormat() == s.avFormat && outW == src.Width() && outH == src.Height() {
-		return readFrame(src, s.format)
+		return readFrame(src, s.pool)
 	}
 	if s.ctx == nil || src.Width() != s.inW || src.Height() != s.inH || src.PixelFormat() != s.inFormat || outW != s.outW || outH != s.outH {
 		if err := s.reset(src, outW, outH); err != nil {
@@ -48,7 +58,7 @@ func (s *scaler) convert(src *astiav.Frame) (*media.Frame, error) {
 	if err := s.ctx.ScaleFrame(src, s.out); err != nil {
 		return nil, fmt.Errorf("ffmpeg: scaling %dx%d %s to %dx%d %v: %w", src.Width(), src.Height(), src.PixelFormat(), outW, outH, s.format, err)
 	}
-	return readFrame(s.out, s.format)
+	return readFrame(s.out, s.pool)
 }
 
 func (s *scaler) reset(src *astiav.Frame, outW, outH int) error {
