@@ -30,12 +30,17 @@ type readerConfig struct {
 // DefaultIOTimeout bounds how long a read from the network waits for data:
 // a camera that goes silent ends the read with an error instead of hanging
 // the source.
-const DefaultIOTimeout = 5 * time.Second
+//
+// It is shorter than pipeline.DefaultStopTimeout, so that a source stuck in a
+// silent read still stops within the pipeline's stop budget.
+const DefaultIOTimeout = 3 * time.Second
 
 // WithIOTimeout sets how long a read from a network URL (rtsp://, http://,
 // tcp://, udp://, ...) may wait for data before it fails; 0 waits for ever.
-// Files and devices are not affected. An explicit FFmpeg option (timeout for
-// RTSP, rw_timeout for the others) in WithInputOptions wins.
+// This includes the open: a udp:// source whose sender has not started
+// within d fails too. Files and devices are not affected. An explicit FFmpeg
+// option (timeout for RTSP, RTP, UDP and SRT, rw_timeout for the others) in
+// WithInputOptions wins.
 func WithIOTimeout(d time.Duration) ReaderOption {
 	return func(c *readerConfig) error {
 		if d < 0 {
@@ -47,8 +52,10 @@ func WithIOTimeout(d time.Duration) ReaderOption {
 }
 
 // ioTimeoutOption names the FFmpeg option that bounds a network read for
-// url, or "" when url is not read from the network. RTSP has its own
-// (socket I/O, in microseconds); every other protocol takes rw_timeout.
+// url, or "" when url is not read from the network. RTSP, RTP, UDP and SRT
+// have their own (in microseconds), which their readers obey where they
+// ignore the generic rw_timeout; the other protocols (http, tcp, rtmp, ...)
+// take rw_timeout.
 func ioTimeoutOption(url string) string {
 	scheme, _, ok := strings.Cut(url, "://")
 	if !ok {
@@ -57,7 +64,7 @@ func ioTimeoutOption(url string) string {
 	switch strings.ToLower(scheme) {
 	case "file", "pipe", "fd", "data", "cache", "concat", "subfile", "crypto":
 		return ""
-	case "rtsp", "rtsps":
+	case "rtsp", "rtsps", "rtp", "udp", "srt":
 		return "timeout"
 	}
 	return "rw_timeout"
