@@ -90,8 +90,17 @@ func runRecord(args []string, stdout, stderr io.Writer) error {
 type stringList []string
 
 func (s *stringList) String() string { return strings.Join(*s, ",") }
+
+// Set adds the comma-separated values of v, trimmed; an empty one is an
+// error (a stray comma must not add an empty name).
 func (s *stringList) Set(v string) error {
-	*s = append(*s, strings.Split(v, ",")...)
+	for _, item := range strings.Split(v, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			return fmt.Errorf("an empty value in %q", v)
+		}
+		*s = append(*s, item)
+	}
 	return nil
 }
 

@@ -105,6 +105,7 @@ func TestRemoteFlagsAreChecked(t *testing.T) {
 		{[]string{"serve", "--listen", ""}, "needs --listen"},
 		{[]string{"run", "--tls-cert", "a.pem", "testsrc ! fakesink"}, "TLS needs"},
 		{[]string{"run", "--tls-allow", "viewer", "testsrc ! fakesink"}, "TLS needs"},
+		{[]string{"run", "--tls-allow", "viewer,", "testsrc ! fakesink"}, `an empty value in "viewer,"`},
 	} {
 		code, _, stderr := runCmd(c.args...)
 		if code != exitUsage || !strings.Contains(stderr, c.want) {

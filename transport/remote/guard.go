@@ -116,7 +116,7 @@ func (g *guard) authorize(ctx context.Context) error {
 }
 
 func (g *guard) nameAllowed(c *x509.Certificate) bool {
-	if slices.Contains(g.allowedNames, c.Subject.CommonName) {
+	if c.Subject.CommonName != "" && slices.Contains(g.allowedNames, c.Subject.CommonName) {
 		return true
 	}
 	for _, n := range c.DNSNames {

@@ -113,6 +113,9 @@ func Start(system *actor.ActorSystem, bus *transport.Bus, cfg Config) (*Node, er
 	if len(cfg.AllowedClients) > 0 && (cfg.ServerTLS == nil || cfg.ServerTLS.ClientAuth < tls.VerifyClientCertIfGiven) {
 		return nil, errors.New("remote: allowed clients need mutual TLS (client certificates verified)")
 	}
+	if slices.Contains(cfg.AllowedClients, "") {
+		return nil, errors.New("remote: an allowed client name is empty")
+	}
 	// protoactor's Start panics when it cannot listen: find out first.
 	lis, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
