@@ -187,10 +187,10 @@ func (r *recorder) Halt() {
 	r.halting = true
 	for topic, pid := range r.brokers {
 		if !r.ended[topic] {
-			r.env.Send(pid, &transport.Unsubscribe{Subscriber: r.env.Self(), Farewell: true})
+			r.env.Send(pid, &transport.Unsubscribe{Subscriber: r.env.Self(), Farewell: true, AfterPublishers: r.env.PipelineID})
 		}
 	}
-	r.env.After(haltGrace, haltTimeout{})
+	r.env.After(haltGrace(r.env), haltTimeout{})
 }
 
 func (r *recorder) unsubscribe() {

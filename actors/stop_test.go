@@ -2,12 +2,17 @@ package actors
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/rs/zerolog"
+
+	"github.com/gopline/gopline/pipeline"
 	"github.com/gopline/gopline/storage"
+	"github.com/gopline/gopline/transport"
 )
 
 // TestStopDeliversWhatThePipelinePublishedToItself stops an endless camera
@@ -33,6 +38,70 @@ func TestStopDeliversWhatThePipelinePublishedToItself(t *testing.T) {
 		if sink.In != sub.Out-stat(t, p, "gate0").Dropped {
 			t.Fatalf("run %d: the subscriber passed on %d, the gate dropped %d, the sink got %d",
 				run, sub.Out, stat(t, p, "gate0").Dropped, sink.In)
+		}
+	}
+}
+
+// TestStopDeliversThroughARelay stops a camera whose topic is decoded,
+// encoded again and published on a second topic in the same pipeline: each
+// topic's subscriber gets everything its publisher took.
+func TestStopDeliversThroughARelay(t *testing.T) {
+	for run := range 4 {
+		p := mustParse(t, "testsrc size=160x120 rate=200 ! h264enc gop=10 ! publish topic=/a "+
+			"subscribe topic=/a window=64 ! h264dec ! h264enc gop=10 ! publish topic=/b "+
+			"subscribe topic=/b window=64 ! fakesink name=sink", nil)
+		if err := p.Start(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(150+50*run) * time.Millisecond)
+		if err := p.Stop(); err != nil {
+			t.Fatal(err)
+		}
+		for i, topic := range []string{"/a", "/b"} {
+			pub, sub := stat(t, p, fmt.Sprintf("publish%d", i)), stat(t, p, fmt.Sprintf("subscribe%d", i))
+			if pub.In == 0 || sub.Out+sub.Dropped != pub.In {
+				t.Fatalf("run %d, %s: published %d, the subscriber passed on %d and dropped %d", run, topic, pub.In, sub.Out, sub.Dropped)
+			}
+		}
+		if sub, sink := stat(t, p, "subscribe1"), stat(t, p, "sink"); sink.In != sub.Out {
+			t.Fatalf("run %d: the subscriber of /b passed on %d, the sink got %d", run, sub.Out, sink.In)
+		}
+	}
+}
+
+// TestStopWhileAnotherPipelinePublishes stops a viewer whose camera runs in
+// another pipeline and goes on: the viewer ends at once, and what its topic
+// sent before the end reaches the sink.
+func TestStopWhileAnotherPipelinePublishes(t *testing.T) {
+	system := pipeline.NewSystem(zerolog.Nop())
+	defer system.Shutdown()
+	bus := transport.NewBus(system)
+	defer bus.Close()
+	reg := registry(t)
+	opts := []pipeline.Option{pipeline.WithSystem(system), pipeline.WithBus(bus)}
+	camera, err := pipeline.Parse("testsrc size=160x120 rate=200 ! h264enc gop=10 ! publish topic=/cam", reg, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := camera.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	defer camera.Stop()
+	for run := range 3 {
+		viewer, err := pipeline.Parse("subscribe topic=/cam window=64 ! fakesink name=sink", reg, opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := viewer.Start(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(100+40*run) * time.Millisecond)
+		if err := viewer.Stop(); err != nil {
+			t.Fatalf("run %d: %v", run, err)
+		}
+		sub, sink := stat(t, viewer, "subscribe0"), stat(t, viewer, "sink")
+		if sub.Out == 0 || sink.In != sub.Out {
+			t.Fatalf("run %d: the subscriber passed on %d, the sink got %d", run, sub.Out, sink.In)
 		}
 	}
 }

@@ -149,9 +149,11 @@ type subscriber struct {
 	halting bool // unsubscribed, waiting for the topic's last word
 }
 
-// haltGrace bounds how long a halted subscriber waits for its topic's
-// answer (a topic that is gone sends none).
-const haltGrace = time.Second
+// haltGrace bounds how long a halted subscriber (or topic recorder) waits
+// for its topic's answer: a topic that is gone sends none. A quarter of the
+// stop budget: the pipeline halts push sources after at most half of it,
+// and what the answer lets through still has to drain.
+func haltGrace(env *pipeline.Env) time.Duration { return env.StopTimeout / 4 }
 
 // haltTimeout ends a halted subscriber whose topic did not answer.
 type haltTimeout struct{}
@@ -230,14 +232,15 @@ func (s *subscriber) ForceKeyframe() {
 
 // Halt ends the subscription when the pipeline stops. The topic answers
 // with the end of the stream after the deliveries already on their way, and
+// after the last packet of this pipeline's own publishers on the topic;
 // those go through the pipeline and are counted like any other.
 func (s *subscriber) Halt() {
 	if s.ended || s.halting {
 		return
 	}
 	s.halting = true
-	s.env.Send(s.broker, &transport.Unsubscribe{Subscriber: s.env.Self(), Farewell: true})
-	s.env.After(haltGrace, haltTimeout{})
+	s.env.Send(s.broker, &transport.Unsubscribe{Subscriber: s.env.Self(), Farewell: true, AfterPublishers: s.env.PipelineID})
+	s.env.After(haltGrace(s.env), haltTimeout{})
 }
 
 func (s *subscriber) end() {

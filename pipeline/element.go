@@ -82,7 +82,11 @@ type Receiver interface {
 type Drainer interface{ Drained() }
 
 // Stopper is implemented by push sources that stop by themselves when the
-// pipeline stops gracefully: Halt makes the stage end its stream (Env.End).
+// pipeline stops gracefully: Halt makes the stage end its stream (Env.End),
+// at once or, after what is already on its way has arrived, later within
+// the stop timeout. A stop halts push sources only after the producing
+// sources' items have reached their sinks (or half the stop timeout has
+// passed), so a push source fed by the same pipeline has what it published.
 type Stopper interface{ Halt() }
 
 // Env is what a running stage gets from the pipeline.
@@ -95,6 +99,14 @@ type Env struct {
 	Now func() time.Time
 	// Bus holds the topics of the pipeline's process.
 	Bus *transport.Bus
+	// PipelineID prefixes the actor ids of the pipeline's nodes
+	// ("pipeline-3/"): a topic tells its publishers of this pipeline from
+	// others by it.
+	PipelineID string
+	// StopTimeout is the pipeline's budget for a graceful stop (see
+	// Pipeline.Stop); a push source's Halt should end its stream well
+	// within it.
+	StopTimeout time.Duration
 
 	node *node
 	ctx  actor.Context

@@ -414,10 +414,10 @@ func (p *Pipeline) Wait() error {
 // stream flows through every node (encoders and recorders flush), then the
 // actors stop and free their resources. Sources that produce (a camera, a
 // file) end first; push sources (topic subscribers, recorders of topics)
-// end once everything the producing sources emitted has reached its sinks,
-// so that what the pipeline publishes to itself arrives and is counted. It
-// waits at most the stop timeout for the stream to drain. Stop is safe to
-// call more than once.
+// are halted once everything the producing sources emitted has reached its
+// sinks, or after half the stop timeout if it has not, so that what the
+// pipeline publishes to itself arrives and is counted. It waits at most the
+// stop timeout for the stream to drain. Stop is safe to call more than once.
 func (p *Pipeline) Stop() error {
 	p.mu.Lock()
 	if !p.started || p.coord == nil {
@@ -543,6 +543,12 @@ type coordinator struct {
 // haltPushMsg tells the coordinator to end the push sources.
 type haltPushMsg struct{}
 
+// pushHaltShare: a stop halts the push sources at the latest after
+// stopTimeout/pushHaltShare, when the producing sources' items have still
+// not reached their sinks (a stage stuck in a call), leaving the rest of the
+// budget for the push sources to end.
+const pushHaltShare = 2
+
 func (c *coordinator) Receive(ctx actor.Context) {
 	p := c.p
 	switch m := ctx.Message().(type) {
@@ -590,7 +596,7 @@ func (c *coordinator) Receive(ctx actor.Context) {
 			return
 		}
 		self := ctx.Self()
-		c.pushTimer = time.AfterFunc(p.cfg.stopTimeout/2, func() { p.system.Root.Send(self, &haltPushMsg{}) })
+		c.pushTimer = time.AfterFunc(p.cfg.stopTimeout/pushHaltShare, func() { p.system.Root.Send(self, &haltPushMsg{}) })
 	case *haltPushMsg:
 		c.haltPush(ctx)
 	case *startCheckMsg:

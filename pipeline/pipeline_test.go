@@ -518,3 +518,83 @@ func TestProtoactorConnectionLossIsNotAnError(t *testing.T) {
 		t.Fatalf("protoactor's log as gopline shows it:\n%s", out)
 	}
 }
+
+// haltable is a push source that ends its stream when halted, noting when
+// and whether another collector had flushed by then.
+type haltable struct {
+	env     *Env
+	before  *collector
+	halted  chan time.Time
+	flushed atomic.Bool
+}
+
+func (s *haltable) Start(env *Env) error { s.env = env; return nil }
+func (s *haltable) Stop() error          { return nil }
+func (s *haltable) Halt() {
+	s.before.mu.Lock()
+	s.flushed.Store(s.before.flushed)
+	s.before.mu.Unlock()
+	s.halted <- time.Now()
+	s.env.End()
+}
+
+func TestStopHaltsPushSourcesAfterTheProducingChains(t *testing.T) {
+	c, pushed := &collector{}, &collector{}
+	push := &haltable{before: c, halted: make(chan time.Time, 1)}
+	p := New()
+	for _, err := range []error{
+		p.Chain([]string{"src", "sink"}, []Element{counter(-1, 0), c.element()}),
+		p.Chain([]string{"push", "pushsink"}, []Element{{Type: "push", Out: Frames, New: func() (Stage, error) { return push, nil }}, pushed.element()}),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if err := p.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-push.halted:
+	default:
+		t.Fatal("the push source was not halted")
+	}
+	if !push.flushed.Load() {
+		t.Error("the push source was halted before the producing chain reached its sink")
+	}
+}
+
+func TestStopHaltsPushSourcesWhenAChainDoesNotDrain(t *testing.T) {
+	stuck := &collector{release: make(chan struct{})}
+	defer close(stuck.release)
+	push := &haltable{before: &collector{}, halted: make(chan time.Time, 1)}
+	const budget = 600 * time.Millisecond
+	p := New(WithStopTimeout(budget))
+	for _, err := range []error{
+		p.Chain([]string{"src", "stuck"}, []Element{counter(-1, 0), stuck.element()}),
+		p.Chain([]string{"push", "pushsink"}, []Element{{Type: "push", Out: Frames, New: func() (Stage, error) { return push, nil }}, (&collector{}).element()}),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(20 * time.Millisecond)
+	start := time.Now()
+	if err := p.Stop(); !errors.Is(err, ErrStopTimeout) {
+		t.Errorf("stop: %v, want ErrStopTimeout (a stage never returns)", err)
+	}
+	select {
+	case at := <-push.halted:
+		if waited := at.Sub(start); waited < budget/2-50*time.Millisecond {
+			t.Errorf("the push source was halted %v into the stop, before half the budget, with a chain still busy", waited)
+		}
+	default:
+		t.Fatal("the push source was never halted")
+	}
+}

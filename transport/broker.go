@@ -2,6 +2,7 @@ package transport
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -34,6 +35,9 @@ type subscriber struct {
 	misses   uint64
 	missedAt time.Time
 	since    time.Time // when it subscribed
+	// farewellAfter is set while a farewell waits for the publishers
+	// whose actor ids start with it (Unsubscribe.AfterPublishers).
+	farewellAfter string
 }
 
 // publisherState is one registered publisher.
@@ -125,7 +129,7 @@ func (b *broker) Receive(ctx actor.Context) {
 		b.subscribe(ctx, m)
 	case *Unsubscribe:
 		if pid := orSender(ctx, m.Subscriber); pid != nil {
-			b.unsubscribe(ctx, pid, m.Farewell)
+			b.unsubscribe(ctx, pid, m.Farewell, m.AfterPublishers)
 		}
 	case *PublisherJoined:
 		b.publisherJoined(ctx, orSender(ctx, m.Publisher), m.QoS)
@@ -342,8 +346,13 @@ func (b *broker) event(ctx actor.Context, s *subscriber, e *Event) {
 	ctx.Send(s.pid, e)
 }
 
-func (b *broker) unsubscribe(ctx actor.Context, pid *actor.PID, farewell bool) {
-	if s := b.subIndex[keyOf(pid)]; farewell && s != nil && !s.ended {
+func (b *broker) unsubscribe(ctx actor.Context, pid *actor.PID, farewell bool, after string) {
+	s := b.subIndex[keyOf(pid)]
+	if farewell && s != nil && after != "" && b.publishesFrom(after) {
+		s.farewellAfter = after // answered by completeFarewells
+		return
+	}
+	if farewell && s != nil && !s.ended {
 		s.ended = true
 		ctx.Send(pid, &EndOfStream{Topic: b.topic, Dropped: s.window.TakeDropped()})
 	}
@@ -477,6 +486,7 @@ func (b *broker) publisherLeft(ctx actor.Context, pid *actor.PID) {
 		}
 	}
 	b.endOfStreamIfNoPublisher(ctx)
+	b.completeFarewells(ctx)
 }
 
 // removePublisher forgets pid as a publisher; it reports whether it was one.
@@ -488,6 +498,30 @@ func (b *broker) removePublisher(pid *actor.PID) bool {
 	delete(b.pubs, k)
 	b.log.Debug().Str("publisher", pid.String()).Msg("publisher left")
 	return true
+}
+
+// publishesFrom reports whether a publisher's actor id starts with prefix.
+func (b *broker) publishesFrom(prefix string) bool {
+	for _, ps := range b.pubs {
+		if strings.HasPrefix(ps.pid.Id, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// completeFarewells answers the farewells that waited for publishers which
+// have now all left.
+func (b *broker) completeFarewells(ctx actor.Context) {
+	var done []*actor.PID
+	for _, s := range b.subs {
+		if s.farewellAfter != "" && !b.publishesFrom(s.farewellAfter) {
+			done = append(done, s.pid)
+		}
+	}
+	for _, pid := range done {
+		b.unsubscribe(ctx, pid, true, "")
+	}
 }
 
 func (b *broker) endOfStreamIfNoPublisher(ctx actor.Context) {
@@ -549,6 +583,7 @@ func (b *broker) publisherGone(ctx actor.Context, pid *actor.PID) {
 		}
 		b.removePublisher(pid)
 		b.endOfStreamIfNoPublisher(ctx)
+		b.completeFarewells(ctx)
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/asynkron/protoactor-go/actor"
+
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/qos"
 )
@@ -406,4 +408,50 @@ func TestFarewellUnsubscribeEndsTheStreamAfterTheLastDelivery(t *testing.T) {
 	if len(st.Subscribers) != 0 {
 		t.Fatalf("stats %+v, want no subscriber", st)
 	}
+}
+
+// A farewell that names a prefix of publishers waits for them: the
+// subscriber keeps receiving until the last of them has left, and only then
+// gets the end of its stream.
+func TestFarewellWaitsForTheNamedPublishers(t *testing.T) {
+	f := newFixture(t)
+	s := f.newSink(true)
+	f.subscribe(s, 0)
+	idle := actor.PropsFromFunc(func(actor.Context) {})
+	ours, err := f.sys.Root.SpawnNamed(idle, "pipeline-9/publish0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	theirs, err := f.sys.Root.SpawnNamed(idle, "pipeline-10/publish0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.send(&PublisherJoined{Publisher: ours})
+	f.send(&PublisherJoined{Publisher: theirs})
+	f.publish(3, 10)
+	f.send(&Unsubscribe{Subscriber: s.pid, Farewell: true, AfterPublishers: "pipeline-9/"})
+	f.publish(3, 10) // ours is still publishing
+	f.flush(s)
+	if got := s.take(); len(deliveries(got)) != 6 || hasEndOfStream(got) {
+		t.Fatalf("before our publisher left: %v; want 6 deliveries and no end", got)
+	}
+	f.send(&PublisherLeft{Publisher: ours})
+	f.publish(3, 10) // theirs only
+	st := f.flush(s)
+	got := s.take()
+	if len(got) != 1 || !hasEndOfStream(got) {
+		t.Fatalf("after our publisher left: %v; want only the end of the stream", got)
+	}
+	if len(st.Subscribers) != 0 {
+		t.Fatalf("stats %+v, want no subscriber", st)
+	}
+}
+
+func hasEndOfStream(msgs []any) bool {
+	for _, m := range msgs {
+		if _, ok := m.(*EndOfStream); ok {
+			return true
+		}
+	}
+	return false
 }

@@ -77,9 +77,16 @@ type Subscribed struct {
 // sender. With Farewell, a subscriber whose stream has not ended is sent
 // EndOfStream (with the drops not yet reported) after its last Delivery: it
 // can end its own stream knowing that nothing more is on its way.
+//
+// AfterPublishers, with Farewell, is a prefix of actor ids (a pipeline's,
+// see pipeline.Env.PipelineID): while the topic has a publisher whose id
+// starts with it, the subscriber stays subscribed, and the farewell is
+// answered when the last of them has left. A pipeline that stops thus
+// receives what it publishes to itself, through any number of topics.
 type Unsubscribe struct {
-	Subscriber *actor.PID
-	Farewell   bool
+	Subscriber      *actor.PID
+	Farewell        bool
+	AfterPublishers string
 }
 
 // Delivery carries one packet to one subscriber. Every Delivery is answered
