@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gopline/gopline/codecs/ffmpeg"
+	"github.com/gopline/gopline/internal/testlog"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/media/testsrc"
 	"github.com/gopline/gopline/pipeline"
@@ -117,7 +118,7 @@ func (l *lossyStage) Process(v any) error {
 // an IDR long before the GOP's own.
 func TestGateKeyframeRequestReachesTheEncoder(t *testing.T) {
 	got := &packets{}
-	var log logBuffer
+	var log testlog.Buffer
 	p := pipeline.New(pipeline.WithLogger(zerolog.New(&log)))
 	steps := []error{
 		p.Chain([]string{"cam", "enc", "loss", "pub"}, []pipeline.Element{
@@ -152,24 +153,6 @@ func TestGateKeyframeRequestReachesTheEncoder(t *testing.T) {
 			t.Errorf("the log does not say %s:\n%s", want, log.String())
 		}
 	}
-}
-
-// logBuffer is a log destination that nodes may write to at once.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func TestRealGraphLeavesNoGoroutinesAfterStop(t *testing.T) {

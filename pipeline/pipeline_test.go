@@ -15,6 +15,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/gopline/gopline/internal/testlog"
 	"github.com/gopline/gopline/media"
 )
 
@@ -182,7 +183,7 @@ func TestFanOutReachesEveryBranch(t *testing.T) {
 func TestPanickingStageRestartsAndStreamContinues(t *testing.T) {
 	c := &collector{}
 	var panicked atomic.Bool
-	var log lockedBuffer
+	var log testlog.Buffer
 	p := New(WithLogger(zerolog.New(&log)))
 	if err := p.Chain([]string{"src", "flaky", "sink"}, []Element{counter(100, 0), pass(10, &panicked), c.element()}); err != nil {
 		t.Fatal(err)
@@ -205,24 +206,6 @@ func TestPanickingStageRestartsAndStreamContinues(t *testing.T) {
 	if want := `"node":"flaky","element":"pass","restarts":1,"panic":"deliberate test panic","message":"stage panicked; restarting it"`; !strings.Contains(log.String(), want) {
 		t.Errorf("the restart was not logged as %s:\n%s", want, log.String())
 	}
-}
-
-// lockedBuffer is a log destination that nodes may write to at once.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func TestSlowSinkSlowsAnUnpacedSourceWithBoundedQueues(t *testing.T) {

@@ -15,7 +15,7 @@ type Error struct {
 	Pos  Pos    // where in Line
 	Msg  string // what is wrong, and how to fix it when that is clear
 	// Err, when set, is the error Msg describes (errors.Is and errors.As
-	// see it), e.g. pipeline.ErrBadGraph for a node nothing feeds.
+	// see it), e.g. the sentinel of a graph error found after parsing.
 	Err error
 }
 

@@ -2,7 +2,6 @@ package remote
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -22,6 +21,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
+	"github.com/gopline/gopline/internal/testlog"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/transport"
 )
@@ -201,7 +201,7 @@ type node struct {
 	cmd    *exec.Cmd
 	addr   string
 	lines  chan report
-	stderr *lockedBuffer
+	stderr *testlog.Buffer
 }
 
 func startChild(t *testing.T, role string, a childArgs) *node {
@@ -222,7 +222,7 @@ func startChildWith(t *testing.T, prefix []string, role string, a childArgs) *no
 	// A data race in the child ends it at once: the test then fails on
 	// what it did not get, and prints the child's report.
 	cmd.Env = append(os.Environ(), roleEnv+"="+role, argsEnv+"="+string(args), "GORACE=halt_on_error=1")
-	n := &node{t: t, cmd: cmd, lines: make(chan report, 1<<16), stderr: &lockedBuffer{}}
+	n := &node{t: t, cmd: cmd, lines: make(chan report, 1<<16), stderr: &testlog.Buffer{}}
 	cmd.Stderr = n.stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -253,25 +253,6 @@ func startChildWith(t *testing.T, prefix []string, role string, a childArgs) *no
 	}
 	n.addr = first.Addr
 	return n
-}
-
-// lockedBuffer is a child's log, written by exec's copying goroutine and
-// read by the test.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(b []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(b)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 func (n *node) kill() {
