@@ -2,6 +2,8 @@ package actors
 
 import (
 	"context"
+	"errors"
+	"io"
 	"os"
 	"sync"
 	"testing"
@@ -10,6 +12,7 @@ import (
 	"github.com/gopline/gopline/codecs/ffmpeg"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/pipeline"
+	"github.com/gopline/gopline/storage"
 	"github.com/rs/zerolog"
 )
 
@@ -106,4 +109,34 @@ func mustParse(t *testing.T, line string, sinks map[string]*frames) *pipeline.Pi
 		}
 	}
 	return p
+}
+
+// recorded returns the packets of stream in the recording at path, in order.
+func recorded(t *testing.T, path, stream string) []*media.Packet {
+	t.Helper()
+	r, err := storage.Open(path, storage.WithReadOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	first, err := r.First(stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := r.Seek(stream, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var out []*media.Packet
+	for {
+		p, err := c.Next()
+		if errors.Is(err, io.EOF) {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, p)
+	}
 }

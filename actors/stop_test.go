@@ -1,9 +1,7 @@
 package actors
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"path/filepath"
 	"testing"
 	"time"
@@ -11,7 +9,6 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/gopline/gopline/pipeline"
-	"github.com/gopline/gopline/storage"
 	"github.com/gopline/gopline/transport"
 )
 
@@ -123,29 +120,7 @@ func TestStopRecordsWhatThePipelinePublished(t *testing.T) {
 	if pub.In == 0 || rec.In != pub.In || rec.Dropped != 0 || rec.Errors != 0 {
 		t.Fatalf("published %d; the recorder took %d, dropped %d, failed %d", pub.In, rec.In, rec.Dropped, rec.Errors)
 	}
-	r, err := storage.Open(path, storage.WithReadOnly())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	first, err := r.First("/cam")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := r.Seek("/cam", first)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	n := uint64(0)
-	for {
-		if _, err := c.Next(); errors.Is(err, io.EOF) {
-			break
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		n++
-	}
+	n := uint64(len(recorded(t, path, "/cam")))
 	if n != pub.In {
 		t.Fatalf("the file holds %d packets of the %d published", n, pub.In)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"io"
 	"os"
 	"os/exec"
@@ -10,11 +9,11 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/gopline/gopline/internal/testlog"
 	"github.com/gopline/gopline/storage"
 )
 
@@ -32,11 +31,11 @@ func TestMain(m *testing.M) {
 
 // role starts the example with args in a child process; its stdout comes
 // line by line on the returned channel, its stderr into log.
-func role(t *testing.T, args ...string) (*exec.Cmd, <-chan string, *syncBuffer) {
+func role(t *testing.T, args ...string) (*exec.Cmd, <-chan string, *testlog.Buffer) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), mainEnv+"=1")
-	log := &syncBuffer{}
+	log := &testlog.Buffer{}
 	cmd.Stderr = log
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -160,23 +159,4 @@ func TestOperatorJoinsLateSeesAPictureAtOnceAndRecords(t *testing.T) {
 	if err := robot.Wait(); err != nil {
 		t.Errorf("robot after Ctrl-C: %v", err)
 	}
-}
-
-// syncBuffer is a child's log, written by exec's copying goroutine and
-// read by the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
