@@ -175,6 +175,7 @@ func (s *viewerState) frame(f *media.Frame, at time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.got {
+		f.Release() // only the first picture is kept
 		return
 	}
 	s.got = true
