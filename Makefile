@@ -24,9 +24,14 @@ run: build
 	./$(BIN) demo
 
 # The race detector runs on everything: actors and topics are concurrent.
+# internal/testprogress says what the suite is doing while it runs (each
+# package as it starts, the tests still running every half minute, the
+# output of failed tests) and closes with a count.
 test: deps
-	$(GO) vet ./...
-	$(GO) test -race -count=1 ./...
+	@echo "go vet ./..."
+	@$(GO) vet ./...
+	@echo "building the test binaries with the race detector (a few minutes on 2 cores), then testing"
+	@bash -o pipefail -c '$(GO) test -race -count=1 -json ./... | $(GO) run ./internal/testprogress'
 
 test-short: deps
 	$(GO) test -short ./...

@@ -1,0 +1,171 @@
+// Command testprogress reads `go test -json` on its standard input and says
+// what the suite is doing while it runs: each package as it starts, the
+// tests still running every half minute, the whole output of every failed
+// test, go test's own "ok"/"FAIL" line per package, and a closing count.
+// It exits 1 when any test or package failed or nothing ran, so `go test
+// -json ./... | testprogress` fails as go test would.
+//
+//	go test -race -count=1 -json ./... | go run ./internal/testprogress
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+)
+
+// event is one line of `go test -json` (cmd/test2json).
+type event struct {
+	Time       time.Time
+	Action     string
+	Package    string
+	ImportPath string // build-output and build-fail lines
+	Test       string
+	Elapsed    float64
+	Output     string
+}
+
+// heartbeat is how often a quiet suite says which tests are still running.
+const heartbeat = 30 * time.Second
+
+type key struct{ pkg, test string }
+
+type progress struct {
+	out     io.Writer
+	started time.Time
+	running map[key]time.Time
+	output  map[key][]string
+	passed  int
+	failed  int
+	skipped int
+	pkgFail map[string]bool // packages that failed to build or whose binary failed
+}
+
+func main() {
+	p := &progress{out: os.Stdout, started: time.Now(), running: map[key]time.Time{}, output: map[key][]string{}, pkgFail: map[string]bool{}}
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(os.Stdin)
+		sc.Buffer(make([]byte, 1<<20), 16<<20)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	tick := time.NewTicker(heartbeat)
+	defer tick.Stop()
+	for {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				os.Exit(p.finish())
+			}
+			p.line(line)
+		case <-tick.C:
+			p.stillRunning()
+		}
+	}
+}
+
+func (p *progress) line(line string) {
+	var e event
+	if !strings.HasPrefix(line, "{") || json.Unmarshal([]byte(line), &e) != nil {
+		fmt.Fprintln(p.out, line) // not JSON: a build error or the like
+		return
+	}
+	k := key{e.Package, e.Test}
+	switch e.Action {
+	case "build-output":
+		fmt.Fprint(p.out, e.Output)
+	case "build-fail":
+		fmt.Fprintf(p.out, "build failed: %s\n", e.ImportPath)
+		p.pkgFail[e.ImportPath] = true
+	case "start":
+		fmt.Fprintf(p.out, "testing %s ...\n", e.Package)
+	case "run":
+		p.running[k] = time.Now()
+	case "output":
+		p.output[k] = append(p.output[k], e.Output)
+	case "pass", "skip", "fail":
+		p.ended(k, e)
+	}
+}
+
+func (p *progress) ended(k key, e event) {
+	delete(p.running, k)
+	out := p.output[k]
+	delete(p.output, k)
+	if k.test == "" { // the package's own line
+		for _, l := range out {
+			if e.Action == "fail" || isSummary(l) {
+				fmt.Fprint(p.out, l)
+			}
+		}
+		if e.Action == "fail" {
+			p.pkgFail[k.pkg] = true
+		}
+		return
+	}
+	switch e.Action {
+	case "pass":
+		p.passed++
+	case "skip":
+		p.skipped++
+	case "fail":
+		p.failed++
+		for _, l := range out {
+			fmt.Fprint(p.out, l)
+		}
+	}
+}
+
+// isSummary reports whether a package's output line is go test's own
+// closing line for it ("ok  pkg 1.2s", "?   pkg [no test files]").
+func isSummary(l string) bool {
+	return strings.HasPrefix(l, "ok  \t") || strings.HasPrefix(l, "?   \t") || strings.HasPrefix(l, "FAIL\t")
+}
+
+func (p *progress) stillRunning() {
+	var names []string
+	now := time.Now()
+	for k, t := range p.running {
+		if k.test != "" && !strings.Contains(k.test, "/") {
+			names = append(names, fmt.Sprintf("%s %s (%s)", shortPkg(k.pkg), k.test, now.Sub(t).Round(time.Second)))
+		}
+	}
+	if len(names) == 0 {
+		fmt.Fprintf(p.out, "... %s: building or between tests\n", now.Sub(p.started).Round(time.Second))
+		return
+	}
+	sort.Strings(names)
+	if len(names) > 6 {
+		names = append(names[:6], fmt.Sprintf("and %d more", len(names)-6))
+	}
+	fmt.Fprintf(p.out, "... %s: running %s\n", now.Sub(p.started).Round(time.Second), strings.Join(names, ", "))
+}
+
+func shortPkg(pkg string) string {
+	return strings.TrimPrefix(pkg, "github.com/gopline/gopline/")
+}
+
+func (p *progress) finish() int {
+	status := 0
+	switch {
+	case p.failed > 0 || len(p.pkgFail) > 0:
+		fmt.Fprintf(p.out, "FAIL: %d tests and %d packages failed, in %s\n", p.failed, len(p.pkgFail), time.Since(p.started).Round(time.Second))
+		status = 1
+	case p.passed == 0:
+		fmt.Fprintln(p.out, "FAIL: no test ran")
+		status = 1
+	default:
+		fmt.Fprintf(p.out, "PASS in %s\n", time.Since(p.started).Round(time.Second))
+	}
+	// The closing line counts as CI reads it: "N passed, N failed, N skipped".
+	fmt.Fprintf(p.out, "tests: %d passed, %d failed, %d skipped\n", p.passed, p.failed, p.skipped)
+	return status
+}
