@@ -1,0 +1,113 @@
+package remote
+
+import (
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gopline/gopline/transport"
+)
+
+// pauseKeepalive is the children's keepalive in the pause tests: a
+// connection silent for it is pinged, and ended when the ping is not
+// answered in half that again. A pause longer than both is the failure
+// mode of a 30 s pause with the default keepalive (10 + 5 s).
+const pauseKeepalive = time.Second
+
+// A subscriber process that stops (SIGSTOP) for longer than the keepalive
+// loses its subscription at both ends; when it continues, it is told,
+// subscribes again and gets the cached GOP, and the publisher forgets the
+// dead subscription.
+func TestPausedSubscriberComesBack(t *testing.T) {
+	pub := startChild(t, "pub", childArgs{Keepalive: pauseKeepalive})
+	sub := startChild(t, "sub", childArgs{Addr: pub.addr, Topic: "/cam", Keepalive: pauseKeepalive})
+	sub.packets(20)
+	pause(t, sub, 4*pauseKeepalive)
+	start := time.Now()
+	sub.waitEvent(transport.EventLivelinessLost)
+	sub.waitEvent(transport.EventLivelinessRegained)
+	first := sub.packets(1)[0]
+	for !first.Replayed {
+		first = sub.packets(1)[0]
+	}
+	checkContinuous(t, append([]report{first}, sub.packets(30)...))
+	t.Logf("frames again %v after the subscriber continued", time.Since(start))
+	// The dead subscription is gone: one subscriber, the new one.
+	for range 2 { // a report may predate the resubscription
+		pub.subscribers()
+	}
+	if n := pub.subscribers(); n != 1 {
+		t.Fatalf("the publisher lists %d subscribers, want 1", n)
+	}
+}
+
+// pause stops n's process for d.
+func pause(t *testing.T, n *node, d time.Duration) {
+	t.Helper()
+	if err := n.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(d)
+	if err := n.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// subscribers waits for the publisher's next report of its topic's
+// subscribers.
+func (n *node) subscribers() int {
+	n.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		r := n.next(time.Until(deadline))
+		if r == nil {
+			n.t.Fatal("the publisher did not report its subscribers")
+		}
+		if r.Subs != nil {
+			return *r.Subs
+		}
+	}
+}
+
+// The recovery after long pauses with the default keepalive, measured by
+// hand (docs/remote.md): GOPLINE_PAUSES=5s,30s,60s,120s go test -run
+// TestPauseRecoveryTimes -v ./transport/remote.
+func TestPauseRecoveryTimes(t *testing.T) {
+	list := os.Getenv("GOPLINE_PAUSES")
+	if list == "" {
+		t.Skip("set GOPLINE_PAUSES to a list of pauses, such as 5s,30s,60s,120s")
+	}
+	for _, text := range strings.Split(list, ",") {
+		d, err := time.ParseDuration(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		life := d + time.Minute
+		pub := startChild(t, "pub", childArgs{Lifetime: life})
+		sub := startChild(t, "sub", childArgs{Addr: pub.addr, Topic: "/cam", Lifetime: life})
+		before := sub.packets(20)
+		pause(t, sub, d)
+		start := time.Now()
+		// The publisher makes a packet each 10 ms: the first packet made
+		// after the pause, not one in flight before it, ends the wait.
+		after := before[len(before)-1].Seq + uint64(d/(10*time.Millisecond))
+		deadline := time.Now().Add(time.Minute)
+		lost := false
+		for {
+			r := sub.next(time.Until(deadline))
+			if r == nil {
+				t.Fatalf("pause %v: no packet again within a minute", d)
+			}
+			lost = lost || r.Event == transport.EventLivelinessLost.String()
+			if r.Packet && r.Seq >= after {
+				t.Logf("pause %v: frames again %v after it ended (subscription lost and taken again: %v, first replayed: %v)",
+					d, time.Since(start).Round(10*time.Millisecond), lost, r.Replayed)
+				break
+			}
+		}
+		pub.kill()
+		sub.kill()
+	}
+}
