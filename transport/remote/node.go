@@ -158,7 +158,28 @@ func Start(system *actor.ActorSystem, bus *transport.Bus, cfg Config) (*Node, er
 		level = zerolog.DebugLevel // a node that only subscribes
 	}
 	n.log.WithLevel(level).Str("address", n.addr).Bool("tls", cfg.ServerTLS != nil).Bool("token", cfg.Token != "").Msg("remote: node listening")
+	if warning := exposure(host, cfg); warning != "" {
+		n.log.Warn().Str("address", n.addr).Msg("remote: INSECURE: " + warning)
+	}
 	return n, nil
+}
+
+// exposure says what is open to the network about a node listening on
+// host, or "" when nothing is: a node on loopback, or one that
+// authenticates its peers over TLS.
+func exposure(host string, cfg Config) string {
+	if ip := net.ParseIP(host); host == "localhost" || ip != nil && ip.IsLoopback() {
+		return ""
+	}
+	mutualTLS := cfg.ServerTLS != nil && cfg.ServerTLS.ClientAuth >= tls.VerifyClientCertIfGiven
+	switch {
+	case cfg.Token == "" && !mutualTLS:
+		return "the node listens beyond loopback without a token or client certificates: any host that reaches " +
+			"it can list and subscribe to every topic. Set a token (--token) or mutual TLS (--tls-require-client-cert); see docs/remote.md"
+	case cfg.ServerTLS == nil:
+		return "the node's token travels in clear text: anyone on the network path can read it and the streams. Use TLS; see docs/remote.md"
+	}
+	return ""
 }
 
 // grpcOptions returns the gRPC options of a node's server (its limits and
