@@ -44,6 +44,9 @@ type link struct {
 
 	gateway *actor.PID
 	proxy   *actor.PID // the node's end, once subscribed
+	// former is the node's end of the subscription lost last: it is
+	// ended when the link subscribes again.
+	former *actor.PID
 	// attempt counts connection attempts since the last success; gen tells
 	// a current probe or retry from a stale one.
 	attempt int
@@ -197,9 +200,14 @@ func (l *link) unanswered(ctx actor.Context, m *unanswered) {
 // subscribed takes the node's answer: the sender is the node's end of the
 // new subscription.
 func (l *link) subscribed(ctx actor.Context) {
-	if l.proxy != nil && !l.proxy.Equal(ctx.Sender()) {
-		ctx.Request(l.proxy, &wire.Unsubscribe{}) // an older subscription
+	for _, old := range []*actor.PID{l.proxy, l.former} {
+		if old != nil && !old.Equal(ctx.Sender()) {
+			// An older subscription, which the node may still serve
+			// when only this end saw the link die.
+			ctx.Request(old, &wire.Unsubscribe{})
+		}
 	}
+	l.former = nil
 	l.proxy = ctx.Sender()
 	if l.proxy == nil {
 		return
@@ -321,7 +329,7 @@ func (l *link) terminated(ctx actor.Context, m *actor.Terminated) {
 	if isGateway && l.proxy != nil {
 		return // the gateway went away after the subscription began: the proxy's end tells
 	}
-	l.proxy = nil
+	l.former, l.proxy = l.proxy, nil
 	ctx.Unwatch(l.gateway)
 	l.lose(ctx, m.Why.String())
 	l.failed(ctx, fmt.Errorf("link ended: %v", m.Why))
@@ -339,9 +347,10 @@ func (l *link) current(ctx actor.Context) bool {
 // keyframe.
 func (l *link) delivery(ctx actor.Context, m *wire.Delivery) {
 	if !l.current(ctx) {
-		// From a subscription this link has left: give the credit back.
+		// From a subscription this link has left or lost (one the node
+		// still serves after the link resubscribed): end it.
 		if s := ctx.Sender(); s != nil {
-			ctx.Request(s, &wire.Ack{Count: 1})
+			ctx.Request(s, &wire.Unsubscribe{})
 		}
 		return
 	}

@@ -158,3 +158,29 @@ func TestTwoHostsInNetworkNamespaces(t *testing.T) {
 	}
 	checkContinuous(t, after)
 }
+
+// Two hosts, the link between them cut for longer than the keepalive
+// (short here: the failure mode of a long cut with the default): both ends
+// drop the subscription, and when the link is back the subscriber takes it
+// up again and gets the cached GOP first, within a few seconds.
+func TestLinkCutLongerThanTheKeepaliveComesBack(t *testing.T) {
+	if testing.Short() {
+		t.Skip("cuts a link between two network namespaces")
+	}
+	h := newHostPair(t)
+	pub := startChildInNetns(t, h.a, "pub", childArgs{Listen: h.addrA + ":0", Keepalive: pauseKeepalive})
+	sub := startChildInNetns(t, h.b, "sub", childArgs{Listen: h.addrB + ":0", Addr: pub.addr, Topic: "/cam", Keepalive: pauseKeepalive})
+	checkContinuous(t, sub.packets(30))
+	h.cut(t)
+	awaitEvent(sub, transport.EventLivelinessLost, 5*pauseKeepalive)
+	time.Sleep(4 * pauseKeepalive)
+	h.restore(t)
+	back := awaitEvent(sub, transport.EventLivelinessRegained, netnsReconnected)
+	t.Logf("the subscriber was back %v after the link", back.Round(100*time.Millisecond))
+	after := sub.packets(30)
+	if !after[0].Replayed {
+		t.Errorf("the first packet after the reconnect (seq %d) is not the cached GOP's", after[0].Seq)
+	}
+	checkContinuous(t, after)
+	pub.forgetsTheDead(subscriberForgotten)
+}

@@ -65,7 +65,8 @@ type Config struct {
 	// pings its peer; a ping unanswered for half that again ends the
 	// connection, and the subscriptions over it are lost and taken up
 	// again when the peer answers (default DefaultKeepalive; at least
-	// minKeepalive).
+	// minKeepalive). gRPC pings at most every 10 s on the connections a
+	// node makes, whatever this says; the node's server pings as told.
 	Keepalive time.Duration
 	// Log receives the node's log lines.
 	Log zerolog.Logger

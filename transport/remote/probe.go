@@ -46,7 +46,10 @@ func probeResult(addr string, err error) error {
 	case codes.Unauthenticated, codes.PermissionDenied, codes.ResourceExhausted:
 		return fmt.Errorf("%w: %s: %s", ErrRefused, addr, strings.TrimPrefix(st.Message(), "gopline: "))
 	case codes.DeadlineExceeded:
-		return fmt.Errorf("remote: %s: no answer%s", addr, handshakeReason(st.Message()))
+		if why := handshakeReason(st.Message()); why != "" {
+			return fmt.Errorf("remote: %s: cannot connect%s", addr, why)
+		}
+		return fmt.Errorf("remote: %s: no answer", addr)
 	}
 	return fmt.Errorf("remote: %s: %s%s", addr, st.Message(), handshakeReason(st.Message()))
 }

@@ -67,6 +67,8 @@ type report struct {
 	Packet   bool   `json:"packet,omitempty"`
 	Gorout   int    `json:"goroutines,omitempty"`
 	Heap     uint64 `json:"heap,omitempty"` // bytes in use after a GC
+	// Capture: the packet's capture time, Unix nanoseconds.
+	Capture int64 `json:"capture,omitempty"`
 	// Link numbers the subscription of a "sub2" child.
 	Link int `json:"link,omitempty"`
 	// Subs: the subscribers of a "pub" child's topic, reported each
@@ -99,7 +101,7 @@ type source struct {
 func (s *source) next() *media.Packet {
 	key := s.seq%s.gop == 0
 	p := &media.Packet{Codec: media.H264, Data: []byte{0, 0, 0, 1, 0x65, byte(s.seq)}, Key: key, Seq: s.seq,
-		GOP: s.seq - s.seq%s.gop, Epoch: s.epoch, CaptureTime: time.Unix(0, int64(s.seq)*1e6), Width: 64, Height: 48}
+		GOP: s.seq - s.seq%s.gop, Epoch: s.epoch, CaptureTime: time.Now(), Width: 64, Height: 48}
 	s.seq++
 	return p
 }
@@ -150,6 +152,25 @@ func runChild(role string, a childArgs) int {
 				return 0
 			}
 		}
+	case "topics":
+		// Concurrent listings of a node's topics: each reports how many
+		// it got, or its error.
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				list, err := n.Topics(a.Addr, 5*time.Second)
+				if err != nil {
+					say(report{Event: "error: " + err.Error()})
+					return
+				}
+				say(report{Subs: &[]int{len(list)}[0]})
+			}()
+		}
+		wg.Wait()
+		<-stop
+		return 0
 	case "sub2":
 		// Two subscriptions to one node's topic; the first ends at its
 		// first packet, while the rest of its replay is in flight.
@@ -187,7 +208,8 @@ func runChild(role string, a childArgs) int {
 			switch m := ctx.Message().(type) {
 			case *transport.Delivery:
 				p := m.Packet
-				say(report{Packet: true, Seq: p.Seq, Epoch: p.Epoch, Key: p.Key, Replayed: p.Replay.Replayed, Last: p.Replay.Last})
+				say(report{Packet: true, Seq: p.Seq, Epoch: p.Epoch, Key: p.Key, Replayed: p.Replay.Replayed, Last: p.Replay.Last,
+					Capture: p.CaptureTime.UnixNano()})
 				ctx.Send(link, &transport.Ack{})
 			case *transport.Event:
 				say(report{Event: m.Kind.String()})
