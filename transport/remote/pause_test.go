@@ -1,6 +1,7 @@
 package remote
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"syscall"
@@ -117,8 +118,12 @@ func TestPauseRecoveryTimes(t *testing.T) {
 				lost = time.Since(start)
 			}
 			if r.Packet && r.Capture >= start.UnixNano() {
-				t.Logf("pause %v: frames again %v after it ended (subscription lost, noticed after %v; first replayed: %v)",
-					d, time.Since(start).Round(10*time.Millisecond), lost.Round(10*time.Millisecond), r.Replayed)
+				told := "kept"
+				if lost > 0 {
+					told = fmt.Sprintf("lost, told %v after it ended", lost.Round(10*time.Millisecond))
+				}
+				t.Logf("pause %v: frames again %v after it ended (subscription %s; first packet replayed: %v)",
+					d, time.Since(start).Round(10*time.Millisecond), told, r.Replayed)
 				break
 			}
 		}
