@@ -2,6 +2,7 @@ package remote
 
 import (
 	"bytes"
+	"encoding/binary"
 	"net"
 	"os"
 	"strconv"
@@ -21,8 +22,8 @@ const (
 	attackDuration       = 4 * time.Second
 	// attackRSSGrowth bounds how much the node may grow under the
 	// attack: the limits allow a peer host that is not authenticated
-	// about 33 MiB (limits.go); the rest is room for the runtime.
-	attackRSSGrowth = 96 << 20
+	// about 81 MiB (limits.go); the rest is room for the runtime.
+	attackRSSGrowth = 128 << 20
 )
 
 // attacker speaks raw HTTP/2 to a node, as a hostile peer would.
@@ -35,11 +36,10 @@ type attacker struct {
 }
 
 // conn opens a connection and, on up to streams streams of protoactor's
-// method, sends a gRPC message prefix that declares 268,435,455 bytes,
-// then, every interval until stop, trickle bytes of that message on each
-// (a slow sender). It returns when stop closes or the node closes the
-// connection.
-func (a *attacker) conn(streams, trickle int, interval time.Duration, stop <-chan struct{}) {
+// method, sends a gRPC message prefix that declares declared bytes, then,
+// every interval until stop, trickle bytes of that message on each (a slow
+// sender). It returns when stop closes or the node closes the connection.
+func (a *attacker) conn(streams int, declared uint32, trickle int, interval time.Duration, stop <-chan struct{}) {
 	c, err := net.DialTimeout("tcp", a.addr, time.Second)
 	if err != nil {
 		return
@@ -63,7 +63,7 @@ func (a *attacker) conn(streams, trickle int, interval time.Duration, stop <-cha
 		if fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: hb.Bytes(), EndHeaders: true}) != nil {
 			return
 		}
-		if fr.WriteData(id, false, []byte{0, 0x0f, 0xff, 0xff, 0xff}) != nil {
+		if fr.WriteData(id, false, binary.BigEndian.AppendUint32([]byte{0}, declared)) != nil {
 			return
 		}
 	}
@@ -84,7 +84,7 @@ func (a *attacker) conn(streams, trickle int, interval time.Duration, stop <-cha
 			}
 		}
 	}()
-	junk := make([]byte, trickle)
+	junk := make([]byte, 16<<10) // HTTP/2's default largest frame
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
@@ -93,8 +93,12 @@ func (a *attacker) conn(streams, trickle int, interval time.Duration, stop <-cha
 			return
 		case <-tick.C:
 			for i := range streams {
-				if trickle > 0 && fr.WriteData(uint32(2*i+1), false, junk) != nil {
-					return
+				for sent := 0; sent < trickle; sent += len(junk) {
+					// A stream the node has reset refuses data; the
+					// connection goes on.
+					if fr.WriteData(uint32(2*i+1), false, junk) != nil {
+						return
+					}
 				}
 			}
 		}
@@ -118,7 +122,8 @@ func rss(pid int) int64 {
 }
 
 // Declared lengths, stream floods, connection floods and slow senders at
-// once, from one host, against a node without a token (every peer counts
+// once (each connection declares 268,435,455 bytes, or sends a message of
+// the largest size slowly, on 100 streams), from one host, against a node without a token (every peer counts
 // as not authenticated): the node stays within its limits and its
 // subscriber keeps receiving.
 func TestAttacksLeaveTheNodeBoundedAndServing(t *testing.T) {
@@ -137,11 +142,15 @@ func TestAttacksLeaveTheNodeBoundedAndServing(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			trickle := 0
-			if i%2 == 1 {
-				trickle = 16 << 10 // slow senders: 16 KiB a stream every 100 ms
+			if i%2 == 0 {
+				// Declared lengths: what gRPC would have allocated at
+				// once, before it took memory as bytes arrive.
+				a.conn(attackStreamsPerConn, 1<<28-1, 0, 100*time.Millisecond, stop)
+				return
 			}
-			a.conn(attackStreamsPerConn, trickle, 100*time.Millisecond, stop)
+			// Slow senders: a message as large as the node accepts,
+			// sent 64 KiB a stream every 50 ms.
+			a.conn(attackStreamsPerConn, maxMessageBytes, 64<<10, 50*time.Millisecond, stop)
 		}()
 	}
 	// The node's memory, sampled while the attack lasts.
@@ -177,6 +186,10 @@ func TestAttacksLeaveTheNodeBoundedAndServing(t *testing.T) {
 		before>>20, peak>>20, a.opened, attackConns)
 	if peak-before > attackRSSGrowth {
 		t.Fatalf("the node grew by %d MiB under the attack (bound %d MiB)", (peak-before)>>20, attackRSSGrowth>>20)
+	}
+	// Thousands of refusals, a line or two a second.
+	if n := strings.Count(pub.stderr.String(), "refused"); n > 2*int(time.Since(start)/refusalInterval)+4 {
+		t.Errorf("the node logged %d refusals in %v", n, time.Since(start).Round(time.Second))
 	}
 	if a.opened > maxPendingPerPeer {
 		t.Errorf("%d connections from one host got through, want at most %d", a.opened, maxPendingPerPeer)
