@@ -160,3 +160,24 @@ func ParseIdentities(text string) ([]Identity, error) {
 	}
 	return ids, nil
 }
+
+// MakePKIFromSpec makes a PKI as the text of a command-line flag says,
+// "DIR:NAME[=HOST+HOST],NAME...", such as
+// "certs:robot=10.0.0.5,viewer-1,viewer-2" (see ParseIdentities), valid
+// for DefaultCertValidity, and returns the files of the first identity:
+// the node that makes it.
+func MakePKIFromSpec(spec string) (TLSFiles, error) {
+	dir, names, ok := strings.Cut(spec, ":")
+	if !ok || dir == "" {
+		return TLSFiles{}, fmt.Errorf("remote: PKI %q: want DIR:NAME[=HOST+HOST],NAME...", spec)
+	}
+	ids, err := ParseIdentities(names)
+	if err != nil {
+		return TLSFiles{}, err
+	}
+	files, err := MakePKI(dir, ids, DefaultCertValidity)
+	if err != nil {
+		return TLSFiles{}, err
+	}
+	return files[0], nil
+}

@@ -80,3 +80,22 @@ func TestMakePKI(t *testing.T) {
 		t.Fatal("an empty name passed")
 	}
 }
+
+func TestMakePKIFromSpec(t *testing.T) {
+	dir := t.TempDir()
+	f, err := MakePKIFromSpec(dir + ":robot=127.0.0.1,viewer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Cert != filepath.Join(dir, "robot.pem") || f.CA != filepath.Join(dir, "ca.pem") || !f.RequireClientCert {
+		t.Fatalf("the first identity's files: %+v", f)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "viewer.key")); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"robot", ":robot", dir + "/x:", dir + "/y:robot,,viewer"} {
+		if _, err := MakePKIFromSpec(bad); err == nil {
+			t.Errorf("%q passed", bad)
+		}
+	}
+}
