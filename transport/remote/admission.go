@@ -3,6 +3,7 @@ package remote
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"sync"
 	"time"
@@ -175,7 +176,9 @@ func (c *admittingCreds) ServerHandshake(raw net.Conn) (net.Conn, credentials.Au
 	conn, info, err := c.TransportCredentials.ServerHandshake(raw)
 	if err != nil {
 		c.a.release(remote, ad)
-		c.refused(remote, "handshake", err)
+		if !errors.Is(err, io.EOF) { // a port check that connects and leaves
+			c.refused(remote, "handshake", err)
+		}
 		return nil, nil, err
 	}
 	return &admittedConn{Conn: conn, a: c.a, remote: remote, ad: ad}, info, nil

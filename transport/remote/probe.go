@@ -13,9 +13,9 @@ import (
 	"google.golang.org/grpc/status"
 )
 
-// ErrRefused is wrapped by the error of a probe that the node refused:
-// its token, its client certificate, its CA, its limits. The error says
-// which.
+// ErrRefused is wrapped by the error of a probe that the node refused for
+// good: its token, or its client certificate's name. The error says which.
+// (A node at its limits, or a TLS handshake that fails, is tried again.)
 var ErrRefused = errors.New("remote: the node refused this node")
 
 // probe connects to the node at addr as protoactor would (the node's TLS,
@@ -43,8 +43,10 @@ func probeResult(addr string, err error) error {
 	switch st.Code() {
 	case codes.Unimplemented:
 		return nil // served, up to the call
-	case codes.Unauthenticated, codes.PermissionDenied, codes.ResourceExhausted:
+	case codes.Unauthenticated, codes.PermissionDenied:
 		return fmt.Errorf("%w: %s: %s", ErrRefused, addr, strings.TrimPrefix(st.Message(), "gopline: "))
+	case codes.ResourceExhausted: // for now: try again later
+		return fmt.Errorf("remote: %s: the node is at a limit: %s", addr, strings.TrimPrefix(st.Message(), "gopline: "))
 	case codes.DeadlineExceeded:
 		if why := handshakeReason(st.Message()); why != "" {
 			return fmt.Errorf("remote: %s: cannot connect%s", addr, why)
