@@ -180,7 +180,10 @@ func TestLinkCutLongerThanTheKeepaliveComesBack(t *testing.T) {
 	sub := startChildInNetns(t, h.b, "sub", childArgs{Listen: h.addrB + ":0", Addr: pub.addr, Topic: "/cam", Keepalive: pauseKeepalive})
 	checkContinuous(t, sub.packets(30))
 	h.cut(t)
-	awaitEvent(sub, transport.EventLivelinessLost, 5*pauseKeepalive)
+	// gRPC pings at most every 10 s on the connections a node makes,
+	// which is how the subscriber's node learns of a silent link when
+	// nothing it sent waits for an acknowledgement.
+	awaitEvent(sub, transport.EventLivelinessLost, 10*time.Second+5*pauseKeepalive)
 	time.Sleep(4 * pauseKeepalive)
 	checkContinuous(t, h.restoreAndResubscribe(t, sub))
 	pub.forgetsTheDead(subscriberForgotten)
