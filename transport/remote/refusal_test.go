@@ -7,8 +7,10 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
 )
 
 // A node that refuses another says why, to it: the probe a node makes
@@ -83,6 +85,32 @@ func TestConcurrentTopicListingsAllGetTheAnswer(t *testing.T) {
 			t.Fatalf("listing %d: %s", i, r.Event)
 		case *r.Subs != 1:
 			t.Fatalf("listing %d got %d topics, want 1 (/cam)", i, *r.Subs)
+		}
+	}
+}
+
+func TestProbeResult(t *testing.T) {
+	for _, c := range []struct {
+		err     error
+		refused bool
+		says    string
+	}{
+		{status.Error(codes.Unimplemented, "not served"), false, ""},
+		{status.Error(codes.Unauthenticated, "gopline: the node refused the token: missing or wrong token"), true, "refused the token"},
+		{status.Error(codes.PermissionDenied, "gopline: client certificate not allowed"), true, "not allowed"},
+		{status.Error(codes.ResourceExhausted, "gopline: too many connections"), false, "at a limit"},
+		{status.Error(codes.DeadlineExceeded, "x509: certificate signed by unknown authority"), false, "not signed by this node's CA"},
+		{status.Error(codes.DeadlineExceeded, "context deadline exceeded"), false, "no answer"},
+	} {
+		err := probeResult("a:1", c.err)
+		if c.says == "" {
+			if err != nil {
+				t.Errorf("%v: %v", c.err, err)
+			}
+			continue
+		}
+		if err == nil || errors.Is(err, ErrRefused) != c.refused || !strings.Contains(err.Error(), c.says) {
+			t.Errorf("%v: %v", c.err, err)
 		}
 	}
 }
