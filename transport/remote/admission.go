@@ -159,7 +159,9 @@ func hostOf(remote string) string {
 
 // admittingCreds wraps a server's transport credentials (TLS, or none) to
 // admit each connection before its handshake, to release it when it
-// closes, and to report a failed handshake.
+// closes, and to report a failed handshake. (protoactor's remote opens its
+// listener itself at the pinned version, so a limiting net.Listener cannot
+// be given; gRPC calls the credentials for every connection it accepts.)
 type admittingCreds struct {
 	credentials.TransportCredentials
 	a       *admission

@@ -3,6 +3,8 @@ package remote
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
+	"io"
 	"net"
 	"os"
 	"strconv"
@@ -196,5 +198,39 @@ func TestAttacksLeaveTheNodeBoundedAndServing(t *testing.T) {
 	}
 	if rest := sub.packets(20); rest[0].Seq != got[len(got)-1].Seq+1 {
 		t.Fatalf("after the attack the subscriber got seq %d after %d", rest[0].Seq, got[len(got)-1].Seq)
+	}
+}
+
+// Connections that never finish their handshake are closed after
+// handshakeTimeout, and free their places for the host's next ones.
+func TestSilentConnectionsAreClosed(t *testing.T) {
+	pub := startChild(t, "pub", childArgs{})
+	// Another loopback address: a host of its own for the limits.
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}, Timeout: time.Second}
+	var silent []net.Conn
+	for range maxPendingPerPeer {
+		c, err := d.Dial("tcp", pub.addr)
+		if err != nil {
+			t.Skipf("cannot connect from 127.0.0.2: %v", err)
+		}
+		defer c.Close()
+		silent = append(silent, c)
+	}
+	// The node closes them once the handshake time is over (it may send
+	// its HTTP/2 settings first).
+	for _, c := range silent {
+		c.SetReadDeadline(time.Now().Add(handshakeTimeout + 3*time.Second))
+		_, err := io.Copy(io.Discard, c)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("a silent connection is still open after %v", handshakeTimeout)
+		}
+	}
+	// And the host may connect again.
+	a := &attacker{t: t, addr: pub.addr}
+	stop := make(chan struct{})
+	time.AfterFunc(time.Second, func() { close(stop) })
+	a.conn(1, 5, 0, time.Hour, stop)
+	if a.opened != 1 {
+		t.Fatal("the host's connection was refused after its silent ones were closed")
 	}
 }
