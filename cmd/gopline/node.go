@@ -39,6 +39,7 @@ func addNodeFlags(fs *flag.FlagSet, defaultListen string) *nodeFlags {
 	fs.StringVar(&n.tls.CA, "tls-ca", "", "the CA that signs the peers' certificates (PEM)")
 	fs.BoolVar(&n.tls.RequireClientCert, "tls-require-client-cert", false, "mutual TLS: refuse peers without a certificate the CA signed")
 	fs.Var(&n.allow, "tls-allow", "mutual TLS, and only peers whose certificate has this name (common name or DNS name; repeat or comma-separate for more)")
+	fs.Func("tls-make", "make a CA and certificates in DIR for this node (the first NAME) and its peers, and use this node's: DIR:NAME[=HOST+HOST],NAME... (see docs/remote.md)", func(v string) (err error) { n.tls, err = remote.MakePKIFromSpec(v); return err })
 	return n
 }
 

@@ -39,9 +39,8 @@ const (
 	DefaultJoins = 30
 )
 
-// Limits of a Config: beyond them a run says nothing useful, or the
-// subscriber's window of packets no longer fits a gRPC message
-// (remote.MaxMessageBytes).
+// Limits of a Config: beyond them a run says nothing useful, or a packet
+// is larger than a node carries (remote.MaxPacketBytes).
 const (
 	MaxPacketBytes = 16 << 20
 	MaxRate        = 10_000

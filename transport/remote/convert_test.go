@@ -18,7 +18,7 @@ func TestPacketRoundTrip(t *testing.T) {
 	src := &source{epoch: 3, gop: 5}
 	for range 7 {
 		p := src.next()
-		p.Replay = media.Replay{Replayed: true, Last: p.Seq == 6}
+		p.Replay = media.Replay{Replayed: true, Last: p.Seq == 6, Stale: p.Seq%2 == 1} // every mark must cross
 		got, err := packetFromWire(packetToWire(p))
 		if err != nil {
 			t.Fatal(err)
@@ -137,6 +137,17 @@ func FuzzCheckBatch(f *testing.F) {
 		Envelopes: []*remote.MessageEnvelope{{TypeId: 3, Sender: 2}}}
 	b, _ = proto.Marshal(bad)
 	f.Add(b)
+	// The mutations a guard must not let pass: a wire name it does not
+	// know, an index one past its list, an id that merely starts with the
+	// gateway's name.
+	for _, m := range []*remote.MessageBatch{
+		{TypeNames: []string{"gopline.wire.v1.Stop"}, Targets: ok.Targets, Envelopes: []*remote.MessageEnvelope{{}}},
+		{TypeNames: ok.TypeNames, Targets: ok.Targets, Envelopes: []*remote.MessageEnvelope{{TypeId: 1}}},
+		{TypeNames: ok.TypeNames, Targets: []*actor.PID{actor.NewPID("a:1", "goplinex")}, Envelopes: []*remote.MessageEnvelope{{}}},
+	} {
+		b, _ = proto.Marshal(m)
+		f.Add(b)
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var m remote.MessageBatch
 		if proto.Unmarshal(b, &m) != nil {
@@ -169,6 +180,16 @@ func TestCheckBatch(t *testing.T) {
 		{"to a topic", &remote.MessageBatch{TypeNames: []string{"gopline.wire.v1.Ack"}, Targets: pid("topic/cam"), Envelopes: env}, false},
 		{"to a pipeline node", &remote.MessageBatch{TypeNames: []string{"gopline.wire.v1.Ack"}, Targets: pid("$1"), Envelopes: env}, false},
 		{"no targets", &remote.MessageBatch{TypeNames: []string{"gopline.wire.v1.Ack"}, Envelopes: env}, false},
+		{"a wire name it does not know", &remote.MessageBatch{TypeNames: []string{"gopline.wire.v1.Stop"}, Targets: pid("gopline"), Envelopes: env}, false},
+		{"a type index one past the list", &remote.MessageBatch{TypeNames: []string{"gopline.wire.v1.Ack"}, Targets: pid("gopline"),
+			Envelopes: []*remote.MessageEnvelope{{TypeId: 1}}}, false},
+		{"a target index one past the list", &remote.MessageBatch{TypeNames: []string{"gopline.wire.v1.Ack"}, Targets: pid("gopline"),
+			Envelopes: []*remote.MessageEnvelope{{Target: 1}}}, false},
+		{"a sender index one past the list", &remote.MessageBatch{TypeNames: []string{"gopline.wire.v1.Ack"}, Targets: pid("gopline"),
+			Senders: pid("x"), Envelopes: []*remote.MessageEnvelope{{Sender: 2}}}, false},
+		{"an id that starts with the gateway's", &remote.MessageBatch{TypeNames: []string{"gopline.wire.v1.Ack"}, Targets: pid("goplinex"), Envelopes: env}, false},
+		{"a gateway's child not a subscription", &remote.MessageBatch{TypeNames: []string{"gopline.wire.v1.Ack"}, Targets: pid("gopline/x"), Envelopes: env}, false},
+		{"a link", &remote.MessageBatch{TypeNames: []string{"gopline.wire.v1.Delivery"}, Targets: pid("gopline-link-2"), Envelopes: env}, true},
 	} {
 		if err := checkBatch(c.b); (err == nil) != c.ok {
 			t.Errorf("%s: %v", c.name, err)

@@ -27,9 +27,8 @@ const (
 type gateway struct {
 	n       *Node
 	proxies atomic.Uint64
-	// listing is set while a topic listing is being gathered: one at a
-	// time, the others are answered with an empty list.
-	listing atomic.Bool
+	// waiting are the askers of the topic listing being gathered.
+	waiting []*actor.PID
 }
 
 func newGateway(n *Node) *gateway { return &gateway{n: n} }
@@ -40,6 +39,8 @@ func (g *gateway) Receive(ctx actor.Context) {
 		g.subscribe(ctx, m)
 	case *wire.TopicsRequest:
 		g.topics(ctx)
+	case *listed:
+		g.answerListing(ctx, m.topics)
 	case *actor.Started, *actor.Stopping, *actor.Stopped, *actor.Restarting, *actor.Terminated:
 	default:
 		g.n.log.Warn().Str("type", fmt.Sprintf("%T", m)).Msg("remote: the gateway ignored a message")
@@ -97,37 +98,60 @@ func (g *gateway) subscribe(ctx actor.Context, m *wire.Subscribe) {
 	}
 }
 
+// maxListingWaiters bounds the topic listings a node answers at once: the
+// askers wait for one gathering of the node's topics, and get its answer.
+const maxListingWaiters = 64
+
+// listed carries a gathered listing to the gateway.
+type listed struct{ topics *wire.Topics }
+
 // topics answers with the node's topics and their counters. Asking each
-// broker takes a round trip; it runs off the gateway's turn.
+// broker takes a round trip: the listing is gathered off the gateway's
+// turn, in a goroutine the node owns, and every asker that came meanwhile
+// gets the same answer.
 func (g *gateway) topics(ctx actor.Context) {
 	to := ctx.Sender()
 	if to == nil {
 		return
 	}
-	if !g.listing.CompareAndSwap(false, true) {
-		ctx.Respond(&wire.Topics{}) // one listing at a time
+	if len(g.waiting) >= maxListingWaiters {
+		ctx.Respond(&wire.Refused{Reason: fmt.Sprintf("%d topic listings are being answered; ask again", maxListingWaiters)})
 		return
 	}
-	bus, system, log := g.n.bus, g.n.system, g.n.log
-	go func() {
-		defer g.listing.Store(false)
-		out := &wire.Topics{}
-		for _, name := range bus.Topics() {
-			st, err := bus.Stats(name)
-			if err != nil {
-				log.Debug().Err(err).Str("topic", name).Msg("remote: topic listing")
-				continue
-			}
-			info := &wire.TopicInfo{Name: name, Qos: st.QoS, Publishers: uint32(st.Publishers),
-				Published: st.Published, Subscribers: uint32(len(st.Subscribers)), Delivered: st.Delivered,
-				Dropped: st.Dropped, Replayed: st.Replayed, Rate: st.Rate, ByteRate: st.ByteRate}
-			for _, s := range st.Subscribers {
-				info.SubscriberNames = append(info.SubscriberNames, s.Subscriber.Address+"/"+s.Subscriber.Id)
-			}
-			out.Topics = append(out.Topics, info)
+	g.waiting = append(g.waiting, to)
+	if len(g.waiting) > 1 {
+		return // a gathering is under way
+	}
+	bus, log, self, system := g.n.bus, g.n.log, ctx.Self(), ctx.ActorSystem()
+	g.n.goOwned(func() { system.Root.Send(self, &listed{topics: gatherTopics(bus, log)}) })
+}
+
+// answerListing sends a gathered listing to everyone waiting for it.
+func (g *gateway) answerListing(ctx actor.Context, out *wire.Topics) {
+	for _, to := range g.waiting {
+		ctx.Send(to, out)
+	}
+	g.waiting = nil
+}
+
+// gatherTopics lists bus's topics with their counters.
+func gatherTopics(bus *transport.Bus, log zerolog.Logger) *wire.Topics {
+	out := &wire.Topics{}
+	for _, name := range bus.Topics() {
+		st, err := bus.Stats(name)
+		if err != nil {
+			log.Debug().Err(err).Str("topic", name).Msg("remote: topic listing")
+			continue
 		}
-		system.Root.Send(to, out)
-	}()
+		info := &wire.TopicInfo{Name: name, Qos: st.QoS, Publishers: uint32(st.Publishers),
+			Published: st.Published, Subscribers: uint32(len(st.Subscribers)), Delivered: st.Delivered,
+			Dropped: st.Dropped, Replayed: st.Replayed, Rate: st.Rate, ByteRate: st.ByteRate}
+		for _, s := range st.Subscribers {
+			info.SubscriberNames = append(info.SubscriberNames, s.Subscriber.Address+"/"+s.Subscriber.Id)
+		}
+		out.Topics = append(out.Topics, info)
+	}
+	return out
 }
 
 // proxy is the node's end of one remote subscription: a local subscriber
@@ -144,7 +168,10 @@ type proxy struct {
 	log    zerolog.Logger
 	// unacked counts deliveries forwarded and not yet acknowledged.
 	unacked int
-	done    bool
+	// tooLarge counts the packets over MaxPacketBytes dropped since the
+	// last delivery.
+	tooLarge uint64
+	done     bool
 }
 
 func (p *proxy) Receive(ctx actor.Context) {
@@ -159,10 +186,7 @@ func (p *proxy) Receive(ctx actor.Context) {
 			ctx.Send(p.broker, &transport.Ack{Subscriber: ctx.Self()})
 			return
 		}
-		p.unacked++
-		// Sent with the proxy as sender, so the link can tell this
-		// subscription's deliveries from an older one's.
-		ctx.Request(p.link, &wire.Delivery{Packet: packetToWire(m.Packet), Dropped: m.Dropped})
+		p.deliver(ctx, m)
 	case *wire.Ack:
 		if !p.fromLink(ctx) {
 			return
@@ -206,6 +230,30 @@ func (p *proxy) Receive(ctx actor.Context) {
 	default:
 		p.log.Warn().Str("type", fmt.Sprintf("%T", m)).Msg("remote: a subscription ignored a message")
 	}
+}
+
+// deliver forwards a delivery to the link, its data in parts when it is
+// large, with the proxy as sender: the link tells this subscription's
+// deliveries from an older one's by it. A packet over MaxPacketBytes is
+// dropped, counted in the next delivery.
+func (p *proxy) deliver(ctx actor.Context, m *transport.Delivery) {
+	if len(m.Packet.Data) > MaxPacketBytes {
+		if p.tooLarge == 0 {
+			p.log.Warn().Int("bytes", len(m.Packet.Data)).Int("max", MaxPacketBytes).Msg("remote: dropped a packet too large for the wire")
+		}
+		p.tooLarge++
+		ctx.Send(p.broker, &transport.Ack{Subscriber: ctx.Self()})
+		return
+	}
+	p.unacked++
+	parts, last := splitData(m.Packet.Data)
+	for _, part := range parts {
+		ctx.Request(p.link, &wire.DeliveryPart{Data: part})
+	}
+	w := packetToWire(m.Packet)
+	w.Data = last
+	ctx.Request(p.link, &wire.Delivery{Packet: w, Dropped: m.Dropped + p.tooLarge})
+	p.tooLarge = 0
 }
 
 // fromLink reports whether the message in hand comes from the proxy's own

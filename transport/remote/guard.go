@@ -3,6 +3,7 @@ package remote
 import (
 	"context"
 	"crypto/subtle"
+	"crypto/tls"
 	"crypto/x509"
 	"fmt"
 	"runtime/debug"
@@ -81,14 +82,23 @@ func checkBatch(b *remote.MessageBatch) error {
 	return nil
 }
 
-// guard holds what the server's interceptors check.
+// guard holds what the server's interceptors check, and the node's
+// admission of connections.
 type guard struct {
-	log zerolog.Logger
+	log       zerolog.Logger
+	refusals  *refusalLog
+	admission *admission
 	// token, when set, must come with every stream.
 	token string
 	// allowedNames, when set, lists the client certificate names (common
 	// name or a DNS name) that may connect.
 	allowedNames []string
+}
+
+func newGuard(cfg Config) *guard {
+	auth := cfg.Token != "" || cfg.ServerTLS != nil && cfg.ServerTLS.ClientAuth >= tls.VerifyClientCertIfGiven
+	return &guard{log: cfg.Log, refusals: newRefusalLog(cfg.Log), admission: newAdmission(auth),
+		token: cfg.Token, allowedNames: cfg.AllowedClients}
 }
 
 // authorize checks a stream's token and client certificate.
@@ -97,7 +107,7 @@ func (g *guard) authorize(ctx context.Context) error {
 		md, _ := metadata.FromIncomingContext(ctx)
 		got := md.Get(tokenHeader)
 		if len(got) != 1 || subtle.ConstantTimeCompare([]byte(got[0]), []byte(g.token)) != 1 {
-			return status.Error(codes.Unauthenticated, "gopline: missing or wrong token")
+			return status.Error(codes.Unauthenticated, "gopline: the node refused the token: missing or wrong token")
 		}
 	}
 	if len(g.allowedNames) > 0 {
@@ -109,7 +119,7 @@ func (g *guard) authorize(ctx context.Context) error {
 			}
 		}
 		if len(chains) == 0 || len(chains[0]) == 0 || !g.nameAllowed(chains[0][0]) {
-			return status.Error(codes.PermissionDenied, "gopline: client certificate not allowed")
+			return status.Error(codes.PermissionDenied, "gopline: the node refused the client certificate: client certificate not allowed")
 		}
 	}
 	return nil
@@ -138,16 +148,35 @@ func (g *guard) stream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInf
 			err = status.Error(codes.Internal, "gopline: message refused")
 		}
 	}()
-	if err := g.authorize(ss.Context()); err != nil {
-		g.log.Warn().Err(err).Str("peer", peerAddr(ss.Context())).Msg("remote: refused a connection")
+	if err := g.admit(ss.Context()); err != nil {
 		return err
 	}
 	return handler(srv, &checkedStream{ServerStream: ss, g: g})
 }
 
-// unary refuses protoactor's unary calls (they are not implemented at the
-// pinned version and panic) and recovers from any panic.
+// admit authorizes a stream, and moves its connection to the
+// authenticated pool; it logs a refusal.
+func (g *guard) admit(ctx context.Context) error {
+	err := g.authorize(ctx)
+	if err == nil {
+		if err = g.admission.authenticated(peerAddr(ctx)); err != nil {
+			err = status.Error(codes.ResourceExhausted, "gopline: "+err.Error())
+		}
+	}
+	if err != nil {
+		g.refusals.refused(peerAddr(ctx), "stream", err)
+	}
+	return err
+}
+
+// unary answers protoactor's unary calls, which are not served (they are
+// not implemented at the pinned version and panic), with the refusal of
+// a peer that the node would refuse: a node's probe calls one to learn
+// whether, and why, the node refuses it (see probe).
 func (g *guard) unary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (resp any, err error) {
+	if err := g.admit(ctx); err != nil {
+		return nil, err
+	}
 	return nil, status.Errorf(codes.Unimplemented, "gopline: %s is not served", info.FullMethod)
 }
 
@@ -167,7 +196,7 @@ func (s *checkedStream) RecvMsg(m any) error {
 	}
 	if b := rm.GetMessageBatch(); b != nil {
 		if err := checkBatch(b); err != nil {
-			s.g.log.Warn().Err(err).Str("peer", peerAddr(s.Context())).Msg("remote: refused a peer's messages; its stream is closed")
+			s.g.refusals.refused(peerAddr(s.Context()), "messages", err)
 			return status.Error(codes.InvalidArgument, "gopline: "+err.Error())
 		}
 	}

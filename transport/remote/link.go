@@ -1,12 +1,14 @@
 package remote
 
 import (
+	"errors"
 	"fmt"
-	"net"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/rs/zerolog"
+
+	"github.com/gopline/gopline/media"
 
 	"github.com/gopline/gopline/transport"
 	"github.com/gopline/gopline/transport/wire"
@@ -16,7 +18,7 @@ import (
 const (
 	firstBackoff = 100 * time.Millisecond
 	lastBackoff  = 5 * time.Second
-	probeTimeout = time.Second
+	probeTimeout = 2 * time.Second
 	// subscribeTimeout bounds the wait for the node's answer to a
 	// subscription: a reply lost to a link that flapped must not leave the
 	// link waiting for ever.
@@ -42,6 +44,9 @@ type link struct {
 
 	gateway *actor.PID
 	proxy   *actor.PID // the node's end, once subscribed
+	// former is the node's end of the subscription lost last: it is
+	// ended when the link subscribes again.
+	former *actor.PID
 	// attempt counts connection attempts since the last success; gen tells
 	// a current probe or retry from a stale one.
 	attempt int
@@ -59,6 +64,12 @@ type link struct {
 	// invalid counts packets dropped for not validating since the last
 	// delivery, reported with the next one.
 	invalid uint64
+	// assembly gathers the parts of the current subscription's next
+	// packet.
+	assembly assembly
+	// timer is the link's pending retry or subscription timeout; stop
+	// stops it.
+	timer *time.Timer
 }
 
 // probed is the result of a link's connection probe.
@@ -82,100 +93,34 @@ func newLink(n *Node, addr, topic string) *link {
 func (l *link) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *transport.Subscribe:
-		l.subscriber = m.Subscriber
-		if l.subscriber == nil {
-			l.subscriber = ctx.Sender()
-		}
-		l.window = m.Window
-		if m.QoS != nil {
-			l.qos = m.QoS.String()
-		}
-		if l.subscriber != nil {
-			ctx.Watch(l.subscriber) // a subscriber that stops has left
-		}
-		if ctx.Sender() != nil {
-			ctx.Respond(&transport.Subscribed{Topic: l.topic, Window: m.Window})
-		}
-		l.connect(ctx)
+		l.subscribe(ctx, m)
 	case *probed:
-		if m.gen != l.gen || l.stopped {
-			return
-		}
-		if m.err != nil {
-			l.failed(ctx, m.err)
-			return
-		}
-		ctx.Watch(l.gateway)
-		ctx.Request(l.gateway, &wire.Subscribe{Topic: l.topic, Window: uint32(max(l.window, 0)), Qos: l.qos})
-		gen, self, system := l.gen, ctx.Self(), ctx.ActorSystem()
-		time.AfterFunc(subscribeTimeout, func() { system.Root.Send(self, &unanswered{gen: gen}) })
+		l.probed(ctx, m)
 	case *unanswered:
-		if m.gen != l.gen || l.proxy != nil || l.stopped || l.refused {
-			return
-		}
-		ctx.Unwatch(l.gateway)
-		if !l.lost {
-			l.lost = true
-			l.toSubscriber(ctx, &transport.Event{Topic: l.topic, Kind: transport.EventLivelinessLost, Time: time.Now()})
-		}
-		l.failed(ctx, fmt.Errorf("no answer to the subscription in %v", subscribeTimeout))
+		l.unanswered(ctx, m)
 	case *retry:
 		if m.gen == l.gen && !l.stopped {
 			l.connect(ctx)
 		}
 	case *wire.Subscribed:
-		if l.proxy != nil && !l.proxy.Equal(ctx.Sender()) {
-			ctx.Request(l.proxy, &wire.Unsubscribe{}) // an older subscription
-		}
-		l.proxy = ctx.Sender()
-		if l.proxy == nil {
-			return
-		}
-		// What the subscriber still holds came through the old
-		// subscription: its acks must not credit the new one.
-		l.stale = l.outstanding
-		ctx.Watch(l.proxy)
-		ctx.Unwatch(l.gateway)
-		l.attempt = 0
-		l.log.Info().Msg("remote: subscribed")
-		if l.lost {
-			l.lost = false
-			l.toSubscriber(ctx, &transport.Event{Topic: l.topic, Kind: transport.EventLivelinessRegained, Time: time.Now()})
-		}
+		l.subscribed(ctx)
 	case *wire.Refused:
-		l.refused = true
-		l.log.Error().Str("reason", m.Reason).Msg("remote: the node refused the subscription")
-		l.toSubscriber(ctx, &transport.Event{Topic: l.topic, Kind: transport.EventIncompatibleQoS, Time: time.Now(),
-			Err: fmt.Errorf("remote %s refused the subscription: %s", l.addr, m.Reason)})
+		l.refuse(ctx, m.Reason)
+	case *wire.DeliveryPart:
+		if l.current(ctx) {
+			l.assembly.add(m.Data)
+		}
 	case *wire.Delivery:
 		l.delivery(ctx, m)
 	case *wire.Event:
-		if !l.current(ctx) {
-			return
-		}
-		e, err := eventFromWire(l.topic, m)
-		if err != nil {
-			l.log.Warn().Err(err).Msg("remote: ignored an event")
-			return
-		}
-		l.toSubscriber(ctx, e)
+		l.event(ctx, m)
 	case *wire.EndOfStream:
-		if !l.current(ctx) {
-			return
+		if l.current(ctx) {
+			l.toSubscriber(ctx, &transport.EndOfStream{Topic: l.topic, Dropped: m.Dropped + l.invalid})
+			l.invalid = 0
 		}
-		l.toSubscriber(ctx, &transport.EndOfStream{Topic: l.topic, Dropped: m.Dropped + l.invalid})
-		l.invalid = 0
 	case *transport.Ack:
-		if l.outstanding > 0 {
-			l.outstanding--
-		}
-		if l.stale > 0 {
-			l.stale--
-			return
-		}
-		if l.proxy != nil {
-			ctx.Request(l.proxy, &wire.Ack{Count: 1})
-		}
+		l.ack(ctx)
 	case *transport.KeyframeRequest:
 		if l.proxy != nil {
 			ctx.Request(l.proxy, &wire.KeyframeRequest{})
@@ -203,21 +148,158 @@ func (l *link) Receive(ctx actor.Context) {
 	}
 }
 
-// connect probes the node, off the actor's turn.
+// subscribe takes the local subscriber's subscription and connects.
+func (l *link) subscribe(ctx actor.Context, m *transport.Subscribe) {
+	l.subscriber = m.Subscriber
+	if l.subscriber == nil {
+		l.subscriber = ctx.Sender()
+	}
+	l.window = m.Window
+	if m.QoS != nil {
+		l.qos = m.QoS.String()
+	}
+	if l.subscriber != nil {
+		ctx.Watch(l.subscriber) // a subscriber that stops has left
+	}
+	if ctx.Sender() != nil {
+		ctx.Respond(&transport.Subscribed{Topic: l.topic, Window: m.Window})
+	}
+	l.connect(ctx)
+}
+
+// probed subscribes at a node that the probe found serving, and gives the
+// answer subscribeTimeout.
+func (l *link) probed(ctx actor.Context, m *probed) {
+	if m.gen != l.gen || l.stopped {
+		return
+	}
+	if errors.Is(m.err, ErrRefused) {
+		l.refuse(ctx, m.err.Error())
+		return
+	}
+	if m.err != nil {
+		l.failed(ctx, m.err)
+		return
+	}
+	ctx.Watch(l.gateway)
+	ctx.Request(l.gateway, &wire.Subscribe{Topic: l.topic, Window: uint32(max(l.window, 0)), Qos: l.qos})
+	l.after(ctx, subscribeTimeout, &unanswered{gen: l.gen})
+}
+
+// unanswered gives up on a subscription that got no answer, and tries
+// again.
+func (l *link) unanswered(ctx actor.Context, m *unanswered) {
+	if m.gen != l.gen || l.proxy != nil || l.stopped || l.refused {
+		return
+	}
+	ctx.Unwatch(l.gateway)
+	l.lose(ctx, "no answer to the subscription")
+	l.failed(ctx, fmt.Errorf("no answer to the subscription in %v", subscribeTimeout))
+}
+
+// subscribed takes the node's answer: the sender is the node's end of the
+// new subscription.
+func (l *link) subscribed(ctx actor.Context) {
+	for _, old := range []*actor.PID{l.proxy, l.former} {
+		if old != nil && !old.Equal(ctx.Sender()) {
+			// An older subscription, which the node may still serve
+			// when only this end saw the link die.
+			ctx.Request(old, &wire.Unsubscribe{})
+		}
+	}
+	l.former = nil
+	l.proxy = ctx.Sender()
+	if l.proxy == nil {
+		return
+	}
+	// What the subscriber still holds came through the old subscription:
+	// its acks must not credit the new one.
+	l.stale = l.outstanding
+	l.assembly = assembly{}
+	ctx.Watch(l.proxy)
+	ctx.Unwatch(l.gateway)
+	l.attempt = 0
+	l.stopTimer()
+	l.log.Info().Msg("remote: subscribed")
+	if l.lost {
+		l.lost = false
+		l.toSubscriber(ctx, &transport.Event{Topic: l.topic, Kind: transport.EventLivelinessRegained, Time: time.Now()})
+	}
+}
+
+// refuse ends the link's attempts: the node refused the subscription, or
+// this node (its token, its certificate). The subscriber is told why.
+func (l *link) refuse(ctx actor.Context, reason string) {
+	l.refused = true
+	l.stopTimer()
+	l.log.Error().Str("reason", reason).Msg("remote: the node refused the subscription")
+	l.toSubscriber(ctx, &transport.Event{Topic: l.topic, Kind: transport.EventIncompatibleQoS, Time: time.Now(),
+		Err: fmt.Errorf("remote %s refused the subscription: %s", l.addr, reason)})
+}
+
+func (l *link) event(ctx actor.Context, m *wire.Event) {
+	if !l.current(ctx) {
+		return
+	}
+	e, err := eventFromWire(l.topic, m)
+	if err != nil {
+		l.log.Warn().Err(err).Msg("remote: ignored an event")
+		return
+	}
+	l.toSubscriber(ctx, e)
+}
+
+// ack returns a subscriber's credit to the node's end, unless the
+// delivery came through an earlier subscription.
+func (l *link) ack(ctx actor.Context) {
+	if l.outstanding > 0 {
+		l.outstanding--
+	}
+	if l.stale > 0 {
+		l.stale--
+		return
+	}
+	if l.proxy != nil {
+		ctx.Request(l.proxy, &wire.Ack{Count: 1})
+	}
+}
+
+// connect probes the node, off the actor's turn, in a goroutine the node
+// owns.
 func (l *link) connect(ctx actor.Context) {
 	if l.refused || l.stopped {
 		return
 	}
 	l.gen++
-	gen, addr, self, system := l.gen, l.addr, ctx.Self(), ctx.ActorSystem()
+	gen, addr, self, system, opts := l.gen, l.addr, ctx.Self(), ctx.ActorSystem(), l.n.dialOpts
 	l.attempt++
-	go func() {
-		c, err := net.DialTimeout("tcp", addr, probeTimeout)
-		if err == nil {
-			c.Close()
-		}
-		system.Root.Send(self, &probed{gen: gen, err: err})
-	}()
+	l.n.goOwned(func() {
+		system.Root.Send(self, &probed{gen: gen, err: probe(addr, opts, probeTimeout)})
+	})
+}
+
+// after sends msg to the link after d, on the link's one timer.
+func (l *link) after(ctx actor.Context, d time.Duration, msg any) {
+	l.stopTimer()
+	self, system := ctx.Self(), ctx.ActorSystem()
+	l.timer = time.AfterFunc(d, func() { system.Root.Send(self, msg) })
+}
+
+func (l *link) stopTimer() {
+	if l.timer != nil {
+		l.timer.Stop()
+		l.timer = nil
+	}
+}
+
+// lose tells the subscriber, once, that the publisher is gone.
+func (l *link) lose(ctx actor.Context, why string) {
+	if l.lost {
+		return
+	}
+	l.lost = true
+	l.log.Warn().Str("why", why).Msg("remote: lost the node; reconnecting")
+	l.toSubscriber(ctx, &transport.Event{Topic: l.topic, Kind: transport.EventLivelinessLost, Time: time.Now()})
 }
 
 // failed schedules the next attempt.
@@ -226,8 +308,7 @@ func (l *link) failed(ctx actor.Context, err error) {
 	if l.attempt == 1 || d == lastBackoff && l.attempt%12 == 0 {
 		l.log.Warn().Err(err).Dur("retry_in", d).Int("attempt", l.attempt).Msg("remote: cannot reach the node")
 	}
-	gen, self, system := l.gen, ctx.Self(), ctx.ActorSystem()
-	time.AfterFunc(d, func() { system.Root.Send(self, &retry{gen: gen}) })
+	l.after(ctx, d, &retry{gen: l.gen})
 }
 
 // terminated handles the end of the node's side: the link is broken, the
@@ -248,13 +329,9 @@ func (l *link) terminated(ctx actor.Context, m *actor.Terminated) {
 	if isGateway && l.proxy != nil {
 		return // the gateway went away after the subscription began: the proxy's end tells
 	}
-	l.proxy = nil
+	l.former, l.proxy = l.proxy, nil
 	ctx.Unwatch(l.gateway)
-	if !l.lost {
-		l.lost = true
-		l.log.Warn().Str("why", m.Why.String()).Msg("remote: lost the node; reconnecting")
-		l.toSubscriber(ctx, &transport.Event{Topic: l.topic, Kind: transport.EventLivelinessLost, Time: time.Now()})
-	}
+	l.lose(ctx, m.Why.String())
 	l.failed(ctx, fmt.Errorf("link ended: %v", m.Why))
 }
 
@@ -270,13 +347,21 @@ func (l *link) current(ctx actor.Context) bool {
 // keyframe.
 func (l *link) delivery(ctx actor.Context, m *wire.Delivery) {
 	if !l.current(ctx) {
-		// From a subscription this link has left: give the credit back.
+		// From a subscription this link has left or lost (one the node
+		// still serves after the link resubscribed): end it.
 		if s := ctx.Sender(); s != nil {
-			ctx.Request(s, &wire.Ack{Count: 1})
+			ctx.Request(s, &wire.Unsubscribe{})
 		}
 		return
 	}
-	p, err := packetFromWire(m.Packet)
+	data, err := l.assembly.finish(m.Packet.GetData())
+	var p *media.Packet
+	if err == nil {
+		if m.Packet != nil {
+			m.Packet.Data = data
+		}
+		p, err = packetFromWire(m.Packet)
+	}
 	if err != nil {
 		l.log.Warn().Err(err).Msg("remote: dropped a packet that does not validate")
 		l.invalid++
@@ -299,6 +384,7 @@ func (l *link) stop(ctx actor.Context) {
 		return
 	}
 	l.stopped = true
+	l.stopTimer()
 	l.n.forget(ctx.Self())
 	if l.proxy != nil {
 		ctx.Request(l.proxy, &wire.Unsubscribe{})

@@ -145,6 +145,18 @@ func TestTwoHostsInNetworkNamespaces(t *testing.T) {
 	noticed := awaitEvent(sub, transport.EventLivelinessLost, netnsCutNoticed)
 	t.Logf("the cut was noticed after %v", noticed.Round(100*time.Millisecond))
 
+	after := h.restoreAndResubscribe(t, sub)
+	if after[0].Epoch != before[0].Epoch || after[0].Seq <= before[len(before)-1].Seq {
+		t.Errorf("after the reconnect: epoch %d seq %d, before the cut: epoch %d seq %d",
+			after[0].Epoch, after[0].Seq, before[0].Epoch, before[len(before)-1].Seq)
+	}
+	checkContinuous(t, after)
+}
+
+// restoreAndResubscribe restores the link and returns the subscriber's
+// next 30 packets once it is back, the first from the cached GOP.
+func (h *hostPair) restoreAndResubscribe(t *testing.T, sub *node) []report {
+	t.Helper()
 	h.restore(t)
 	back := awaitEvent(sub, transport.EventLivelinessRegained, netnsReconnected)
 	t.Logf("the subscriber was back %v after the link", back.Round(100*time.Millisecond))
@@ -152,9 +164,79 @@ func TestTwoHostsInNetworkNamespaces(t *testing.T) {
 	if !after[0].Replayed {
 		t.Errorf("the first packet after the reconnect (seq %d) is not the cached GOP's", after[0].Seq)
 	}
-	if after[0].Epoch != before[0].Epoch || after[0].Seq <= before[len(before)-1].Seq {
-		t.Errorf("after the reconnect: epoch %d seq %d, before the cut: epoch %d seq %d",
-			after[0].Epoch, after[0].Seq, before[0].Epoch, before[len(before)-1].Seq)
+	return after
+}
+
+// Two hosts, the link between them cut for longer than the keepalive
+// (short here: the failure mode of a long cut with the default): both ends
+// drop the subscription, and when the link is back the subscriber takes it
+// up again and gets the cached GOP first, within a few seconds.
+func TestLinkCutLongerThanTheKeepaliveComesBack(t *testing.T) {
+	if testing.Short() {
+		t.Skip("cuts a link between two network namespaces")
 	}
-	checkContinuous(t, after)
+	h := newHostPair(t)
+	pub := startChildInNetns(t, h.a, "pub", childArgs{Listen: h.addrA + ":0", Keepalive: pauseKeepalive})
+	sub := startChildInNetns(t, h.b, "sub", childArgs{Listen: h.addrB + ":0", Addr: pub.addr, Topic: "/cam", Keepalive: pauseKeepalive})
+	checkContinuous(t, sub.packets(30))
+	h.cut(t)
+	// gRPC pings at most every 10 s on the connections a node makes,
+	// which is how the subscriber's node learns of a silent link when
+	// nothing it sent waits for an acknowledgement.
+	awaitEvent(sub, transport.EventLivelinessLost, 10*time.Second+5*pauseKeepalive)
+	time.Sleep(4 * pauseKeepalive)
+	checkContinuous(t, h.restoreAndResubscribe(t, sub))
+	pub.forgetsTheDead(subscriberForgotten)
+}
+
+// The recovery after long cuts of the link with the default keepalive,
+// measured by hand (docs/remote.md): GOPLINE_CUTS=5s,30s,60s,120s go test
+// -run TestCutRecoveryTimes -v ./transport/remote.
+func TestCutRecoveryTimes(t *testing.T) {
+	list := os.Getenv("GOPLINE_CUTS")
+	if list == "" {
+		t.Skip("set GOPLINE_CUTS to a list of cuts, such as 5s,30s,60s,120s")
+	}
+	for _, text := range strings.Split(list, ",") {
+		d, err := time.ParseDuration(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run(text, func(t *testing.T) { measureCut(t, d) })
+	}
+}
+
+// measureCut cuts the link between a publisher and its subscriber for d
+// and logs how long after the link is back frames flow again.
+func measureCut(t *testing.T, d time.Duration) {
+	h := newHostPair(t)
+	life := d + time.Minute
+	pub := startChildInNetns(t, h.a, "pub", childArgs{Listen: h.addrA + ":0", Lifetime: life})
+	sub := startChildInNetns(t, h.b, "sub", childArgs{Listen: h.addrB + ":0", Addr: pub.addr, Topic: "/cam", Lifetime: life})
+	sub.packets(20)
+	h.cut(t)
+	time.Sleep(d)
+	h.restore(t)
+	start := time.Now()
+	var lost bool
+	var got []report
+	for deadline := start.Add(time.Minute); len(got) < 30; {
+		r := sub.next(time.Until(deadline))
+		if r == nil {
+			t.Fatalf("cut %v: no packet again within a minute", d)
+		}
+		lost = lost || r.Event == transport.EventLivelinessLost.String()
+		// The first packet captured after the cut, or the cached GOP
+		// after the subscription was lost, ends the wait.
+		if r.Packet && (len(got) > 0 || r.Capture >= start.UnixNano() || lost && r.Replayed) {
+			if len(got) == 0 {
+				t.Logf("cut %v: frames again %v after it ended (subscription lost: %v; first replayed: %v)",
+					d, time.Since(start).Round(10*time.Millisecond), lost, r.Replayed)
+			}
+			got = append(got, *r)
+		}
+	}
+	if lost {
+		checkContinuous(t, got)
+	}
 }

@@ -43,15 +43,6 @@ import (
 // DefaultAddr is the address `gopline serve` listens on: loopback only.
 const DefaultAddr = "127.0.0.1:7400"
 
-// MaxMessageBytes bounds one gRPC message, which carries a batch of up to
-// writerBatch messages. gRPC's default of 4 MiB would refuse, silently and
-// with the connection, a batch that holds a few 4K keyframes.
-const MaxMessageBytes = 256 << 20
-
-// writerBatch is how many messages protoactor packs into one gRPC message:
-// with keyframes of up to 16 MiB a batch stays under MaxMessageBytes.
-const writerBatch = 16
-
 // Config configures a Node.
 type Config struct {
 	// Listen is the address to listen on, host:port; port 0 picks a free
@@ -70,6 +61,13 @@ type Config struct {
 	// or DNS name) of the client certificates that may connect; it needs
 	// mutual TLS.
 	AllowedClients []string
+	// Keepalive is how long a connection may be silent before the node
+	// pings its peer; a ping unanswered for half that again ends the
+	// connection, and the subscriptions over it are lost and taken up
+	// again when the peer answers (default DefaultKeepalive; at least
+	// minKeepalive). gRPC pings at most every 10 s on the connections a
+	// node makes, whatever this says; the node's server pings as told.
+	Keepalive time.Duration
 	// Log receives the node's log lines.
 	Log zerolog.Logger
 }
@@ -83,6 +81,14 @@ type Node struct {
 	addr   string
 
 	gateway *actor.PID
+	guard   *guard
+	// dialOpts are the options of the node's connections to peers, for
+	// its probes.
+	dialOpts []grpc.DialOption
+
+	// owned counts the goroutines the node started (probes, listings):
+	// Close waits for them.
+	owned sync.WaitGroup
 
 	mu       sync.Mutex
 	links    int
@@ -126,28 +132,8 @@ func Start(system *actor.ActorSystem, bus *transport.Bus, cfg Config) (*Node, er
 	}
 	lis.Close()
 
-	g := &guard{log: cfg.Log, token: cfg.Token, allowedNames: cfg.AllowedClients}
-	serverOpts := []grpc.ServerOption{
-		grpc.MaxRecvMsgSize(MaxMessageBytes),
-		grpc.ChainStreamInterceptor(g.stream),
-		grpc.ChainUnaryInterceptor(g.unary),
-		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 5 * time.Second, PermitWithoutStream: true}),
-	}
-	dialOpts := []grpc.DialOption{
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(MaxMessageBytes), grpc.MaxCallSendMsgSize(MaxMessageBytes)),
-		grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: 10 * time.Second, Timeout: 5 * time.Second, PermitWithoutStream: true}),
-	}
-	if cfg.ServerTLS != nil {
-		serverOpts = append(serverOpts, grpc.Creds(credentials.NewTLS(cfg.ServerTLS)))
-	}
-	if cfg.ClientTLS != nil {
-		dialOpts = append(dialOpts, grpc.WithTransportCredentials(credentials.NewTLS(cfg.ClientTLS)))
-	} else {
-		dialOpts = append(dialOpts, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	}
-	if cfg.Token != "" {
-		dialOpts = append(dialOpts, grpc.WithPerRPCCredentials(tokenCredentials{token: cfg.Token, secure: cfg.ClientTLS != nil}))
-	}
+	g := newGuard(cfg)
+	serverOpts, dialOpts := grpcOptions(cfg, g)
 	rc := remote.Configure(host, port,
 		remote.WithServerOptions(serverOpts...),
 		remote.WithDialOptions(dialOpts...),
@@ -161,7 +147,7 @@ func Start(system *actor.ActorSystem, bus *transport.Bus, cfg Config) (*Node, er
 	if err := startRemote(r); err != nil {
 		return nil, err
 	}
-	n := &Node{system: system, remote: r, bus: bus, log: cfg.Log, addr: system.Address()}
+	n := &Node{system: system, remote: r, bus: bus, log: cfg.Log, addr: system.Address(), guard: g, dialOpts: dialOpts}
 	n.gateway, err = system.Root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return newGateway(n) }), gatewayName)
 	if err != nil {
 		r.Shutdown(false)
@@ -173,7 +159,68 @@ func Start(system *actor.ActorSystem, bus *transport.Bus, cfg Config) (*Node, er
 		level = zerolog.DebugLevel // a node that only subscribes
 	}
 	n.log.WithLevel(level).Str("address", n.addr).Bool("tls", cfg.ServerTLS != nil).Bool("token", cfg.Token != "").Msg("remote: node listening")
+	if warning := exposure(host, cfg); warning != "" {
+		n.log.Warn().Str("address", n.addr).Msg("remote: INSECURE: " + warning)
+	}
 	return n, nil
+}
+
+// exposure says what is open to the network about a node listening on
+// host, or "" when nothing is: a node on loopback, or one that
+// authenticates its peers over TLS.
+func exposure(host string, cfg Config) string {
+	if ip := net.ParseIP(host); host == "localhost" || ip != nil && ip.IsLoopback() {
+		return ""
+	}
+	mutualTLS := cfg.ServerTLS != nil && cfg.ServerTLS.ClientAuth >= tls.VerifyClientCertIfGiven
+	switch {
+	case cfg.Token == "" && !mutualTLS:
+		return "the node listens beyond loopback without a token or client certificates: any host that reaches " +
+			"it can list and subscribe to every topic. Set a token (--token) or mutual TLS (--tls-require-client-cert); see docs/remote.md"
+	case cfg.ServerTLS == nil:
+		return "the node's token travels in clear text: anyone on the network path can read it and the streams. Use TLS; see docs/remote.md"
+	}
+	return ""
+}
+
+// grpcOptions returns the gRPC options of a node's server (its limits and
+// guard) and of its connections to other nodes.
+func grpcOptions(cfg Config, g *guard) ([]grpc.ServerOption, []grpc.DialOption) {
+	ka := cfg.Keepalive
+	if ka == 0 {
+		ka = DefaultKeepalive
+	}
+	ka = max(ka, minKeepalive)
+	serverCreds := insecure.NewCredentials()
+	if cfg.ServerTLS != nil {
+		serverCreds = credentials.NewTLS(cfg.ServerTLS)
+	}
+	serverOpts := []grpc.ServerOption{
+		grpc.Creds(&admittingCreds{TransportCredentials: serverCreds, a: g.admission, refused: g.refusals.refused}),
+		grpc.MaxRecvMsgSize(maxMessageBytes),
+		grpc.MaxConcurrentStreams(maxStreamsPerConn),
+		grpc.MaxHeaderListSize(maxHeaderBytes),
+		grpc.InitialWindowSize(streamWindowBytes),
+		grpc.InitialConnWindowSize(connWindowBytes),
+		grpc.ConnectionTimeout(handshakeTimeout),
+		grpc.ChainStreamInterceptor(g.stream),
+		grpc.ChainUnaryInterceptor(g.unary),
+		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionIdle: maxIdle, Time: ka, Timeout: ka / 2}),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: minKeepalive, PermitWithoutStream: true}),
+	}
+	dialOpts := []grpc.DialOption{
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMessageBytes), grpc.MaxCallSendMsgSize(maxMessageBytes)),
+		grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: ka, Timeout: ka / 2, PermitWithoutStream: true}),
+	}
+	if cfg.ClientTLS != nil {
+		dialOpts = append(dialOpts, grpc.WithTransportCredentials(credentials.NewTLS(cfg.ClientTLS)))
+	} else {
+		dialOpts = append(dialOpts, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	}
+	if cfg.Token != "" {
+		dialOpts = append(dialOpts, grpc.WithPerRPCCredentials(tokenCredentials{token: cfg.Token, secure: cfg.ClientTLS != nil}))
+	}
+	return serverOpts, dialOpts
 }
 
 // startRemote starts r, turning protoactor's panic on a failed listen (the
@@ -220,6 +267,15 @@ func (n *Node) Dial(addr, topic string) (*actor.PID, error) {
 	return pid, nil
 }
 
+// goOwned runs f in a goroutine that Close waits for.
+func (n *Node) goOwned(f func()) {
+	n.owned.Add(1)
+	go func() {
+		defer n.owned.Done()
+		f()
+	}()
+}
+
 // forget drops a stopped link from the node's list.
 func (n *Node) forget(link *actor.PID) {
 	n.mu.Lock()
@@ -247,5 +303,7 @@ func (n *Node) Close() error {
 	for _, l := range links {
 		errs = append(errs, n.system.Root.StopFuture(l).Wait())
 	}
+	n.owned.Wait()
+	n.guard.refusals.close()
 	return errors.Join(errs...)
 }

@@ -49,6 +49,10 @@ type childArgs struct {
 	TLS *TLSFiles `json:"tls,omitempty"`
 	// Allow: Config.AllowedClients.
 	Allow []string `json:"allow,omitempty"`
+	// Keepalive: Config.Keepalive.
+	Keepalive time.Duration `json:"keepalive,omitempty"`
+	// Lifetime: how long the child runs (default a minute).
+	Lifetime time.Duration `json:"lifetime,omitempty"`
 }
 
 // report is one line a child prints.
@@ -63,8 +67,13 @@ type report struct {
 	Packet   bool   `json:"packet,omitempty"`
 	Gorout   int    `json:"goroutines,omitempty"`
 	Heap     uint64 `json:"heap,omitempty"` // bytes in use after a GC
+	// Capture: the packet's capture time, Unix nanoseconds.
+	Capture int64 `json:"capture,omitempty"`
 	// Link numbers the subscription of a "sub2" child.
 	Link int `json:"link,omitempty"`
+	// Subs: the subscribers of a "pub" child's topic, reported each
+	// second.
+	Subs *int `json:"subs,omitempty"`
 }
 
 func TestMain(m *testing.M) {
@@ -92,7 +101,7 @@ type source struct {
 func (s *source) next() *media.Packet {
 	key := s.seq%s.gop == 0
 	p := &media.Packet{Codec: media.H264, Data: []byte{0, 0, 0, 1, 0x65, byte(s.seq)}, Key: key, Seq: s.seq,
-		GOP: s.seq - s.seq%s.gop, Epoch: s.epoch, CaptureTime: time.Unix(0, int64(s.seq)*1e6), Width: 64, Height: 48}
+		GOP: s.seq - s.seq%s.gop, Epoch: s.epoch, CaptureTime: time.Now(), Width: 64, Height: 48}
 	s.seq++
 	return p
 }
@@ -107,7 +116,7 @@ func runChild(role string, a childArgs) int {
 	}
 	sys := quietSystem()
 	bus := transport.NewBus(sys)
-	cfg := Config{Listen: a.Listen, Token: a.Token, AllowedClients: a.Allow, Log: zerolog.New(os.Stderr).Level(zerolog.InfoLevel)}
+	cfg := Config{Listen: a.Listen, Token: a.Token, AllowedClients: a.Allow, Keepalive: a.Keepalive, Log: zerolog.New(os.Stderr).Level(zerolog.InfoLevel)}
 	if a.TLS != nil {
 		var err error
 		if cfg.ServerTLS, cfg.ClientTLS, err = LoadTLS(*a.TLS); err != nil {
@@ -121,20 +130,47 @@ func runChild(role string, a childArgs) int {
 		return 1
 	}
 	say(report{Addr: n.Addr()})
-	stop := time.After(time.Minute) // in case the parent is gone
+	if a.Lifetime == 0 {
+		a.Lifetime = time.Minute
+	}
+	stop := time.After(a.Lifetime) // in case the parent is gone
 	switch role {
 	case "pub":
 		topic, _ := bus.Topic("/cam")
 		src := &source{epoch: uint64(time.Now().UnixNano()) | 1, gop: 10}
 		tick := time.NewTicker(10 * time.Millisecond)
+		stats := time.NewTicker(time.Second)
 		for {
 			select {
 			case <-tick.C:
 				sys.Root.Send(topic, &transport.Publish{Packet: src.next()})
+			case <-stats.C:
+				if st, err := bus.Stats("/cam"); err == nil {
+					say(report{Subs: &[]int{len(st.Subscribers)}[0]})
+				}
 			case <-stop:
 				return 0
 			}
 		}
+	case "topics":
+		// Concurrent listings of a node's topics: each reports how many
+		// it got, or its error.
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				list, err := n.Topics(a.Addr, 5*time.Second)
+				if err != nil {
+					say(report{Event: "error: " + err.Error()})
+					return
+				}
+				say(report{Subs: &[]int{len(list)}[0]})
+			}()
+		}
+		wg.Wait()
+		<-stop
+		return 0
 	case "sub2":
 		// Two subscriptions to one node's topic; the first ends at its
 		// first packet, while the rest of its replay is in flight.
@@ -172,7 +208,8 @@ func runChild(role string, a childArgs) int {
 			switch m := ctx.Message().(type) {
 			case *transport.Delivery:
 				p := m.Packet
-				say(report{Packet: true, Seq: p.Seq, Epoch: p.Epoch, Key: p.Key, Replayed: p.Replay.Replayed, Last: p.Replay.Last})
+				say(report{Packet: true, Seq: p.Seq, Epoch: p.Epoch, Key: p.Key, Replayed: p.Replay.Replayed, Last: p.Replay.Last,
+					Capture: p.CaptureTime.UnixNano()})
 				ctx.Send(link, &transport.Ack{})
 			case *transport.Event:
 				say(report{Event: m.Kind.String()})
@@ -439,6 +476,9 @@ func TestBadPeersLeaveTheNodeRunning(t *testing.T) {
 		if err := sendRaw(t, pub.addr, batch); err == nil || !strings.Contains(err.Error(), "") {
 			t.Errorf("%s: the stream ended with %v", name, err)
 		}
+		// Refusals are logged at most once an interval, the rest
+		// counted: one interval each, so that each is named.
+		time.Sleep(refusalInterval + 100*time.Millisecond)
 	}
 	for range 3 {
 		conn, err := net.Dial("tcp", pub.addr)
@@ -473,7 +513,7 @@ func TestTokenIsRequired(t *testing.T) {
 		}
 		sub.kill()
 	}
-	if !strings.Contains(pub.stderr.String(), "refused a connection") {
+	if !strings.Contains(pub.stderr.String(), "refused a peer") {
 		t.Error("the node does not log the refused connections")
 	}
 	sub := startChild(t, "sub", childArgs{Addr: pub.addr, Topic: "/cam", Token: "s3cret"})

@@ -36,15 +36,17 @@ func (n *Node) Topics(addr string, timeout time.Duration) ([]TopicInfo, error) {
 		return nil, fmt.Errorf("remote: address %q: %w", addr, err)
 	}
 	// Probe first: a request to a node that is down would leave
-	// protoactor retrying it.
-	c, err := net.DialTimeout("tcp", addr, min(timeout, probeTimeout))
-	if err != nil {
-		return nil, fmt.Errorf("remote: %s: %w", addr, err)
+	// protoactor retrying it, and one that refuses this node would only
+	// time out; the probe says why.
+	if err := probe(addr, n.dialOpts, min(timeout, probeTimeout)); err != nil {
+		return nil, err
 	}
-	c.Close()
 	res, err := n.system.Root.RequestFuture(actor.NewPID(addr, gatewayName), &wire.TopicsRequest{}, timeout).Result()
 	if err != nil {
 		return nil, fmt.Errorf("remote: %s did not list its topics: %w", addr, err)
+	}
+	if r, ok := res.(*wire.Refused); ok {
+		return nil, fmt.Errorf("%w: %s: %s", ErrRefused, addr, r.Reason)
 	}
 	list, ok := res.(*wire.Topics)
 	if !ok {

@@ -1,0 +1,133 @@
+package remote
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gopline/gopline/transport"
+)
+
+// pauseKeepalive is the children's keepalive in the pause tests: a
+// connection silent for it is pinged, and ended when the ping is not
+// answered in half that again. A pause longer than both is the failure
+// mode of a 30 s pause with the default keepalive (10 + 5 s).
+const pauseKeepalive = time.Second
+
+// A subscriber process that stops (SIGSTOP) for longer than the keepalive
+// loses its subscription at both ends; when it continues, it is told,
+// subscribes again and gets the cached GOP, and the publisher forgets the
+// dead subscription.
+func TestPausedSubscriberComesBack(t *testing.T) {
+	pub := startChild(t, "pub", childArgs{Keepalive: pauseKeepalive})
+	sub := startChild(t, "sub", childArgs{Addr: pub.addr, Topic: "/cam", Keepalive: pauseKeepalive})
+	sub.packets(20)
+	pause(t, sub, 4*pauseKeepalive)
+	start := time.Now()
+	sub.waitEvent(transport.EventLivelinessLost)
+	sub.waitEvent(transport.EventLivelinessRegained)
+	first := sub.packets(1)[0]
+	for !first.Replayed {
+		first = sub.packets(1)[0]
+	}
+	checkContinuous(t, append([]report{first}, sub.packets(30)...))
+	t.Logf("frames again %v after the subscriber continued", time.Since(start))
+	// The dead subscription is gone: one subscriber, the new one.
+	pub.forgetsTheDead(subscriberForgotten)
+}
+
+// pause stops n's process for d.
+func pause(t *testing.T, n *node, d time.Duration) {
+	t.Helper()
+	if err := n.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(d)
+	if err := n.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// subscriberForgotten bounds how long a publisher keeps a subscription
+// whose subscriber came back with a new one: the keepalive's two halves.
+const subscriberForgotten = 3 * pauseKeepalive
+
+// forgetsTheDead waits up to d for the publisher to list one subscriber.
+func (n *node) forgetsTheDead(d time.Duration) {
+	n.t.Helper()
+	var seen []int
+	for deadline := time.Now().Add(d); time.Now().Before(deadline); {
+		if seen = append(seen, n.subscribers()); seen[len(seen)-1] == 1 {
+			return
+		}
+	}
+	n.t.Fatalf("the publisher listed %v subscribers, each second, want 1", seen)
+}
+
+// subscribers skips what the publisher reported so far and waits for its
+// next report of its topic's subscribers.
+func (n *node) subscribers() int {
+	n.t.Helper()
+	for len(n.lines) > 0 {
+		<-n.lines
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		r := n.next(time.Until(deadline))
+		if r == nil {
+			n.t.Fatal("the publisher did not report its subscribers")
+		}
+		if r.Subs != nil {
+			return *r.Subs
+		}
+	}
+}
+
+// The recovery after long pauses with the default keepalive, measured by
+// hand (docs/remote.md): GOPLINE_PAUSES=5s,30s,60s,120s go test -run
+// TestPauseRecoveryTimes -v ./transport/remote.
+func TestPauseRecoveryTimes(t *testing.T) {
+	list := os.Getenv("GOPLINE_PAUSES")
+	if list == "" {
+		t.Skip("set GOPLINE_PAUSES to a list of pauses, such as 5s,30s,60s,120s")
+	}
+	for _, text := range strings.Split(list, ",") {
+		d, err := time.ParseDuration(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		life := d + time.Minute
+		pub := startChild(t, "pub", childArgs{Lifetime: life})
+		sub := startChild(t, "sub", childArgs{Addr: pub.addr, Topic: "/cam", Lifetime: life})
+		sub.packets(20)
+		pause(t, sub, d)
+		start := time.Now()
+		// The first packet captured after the pause, not one in flight
+		// before it, ends the wait.
+		deadline := start.Add(time.Minute)
+		var lost time.Duration
+		for {
+			r := sub.next(time.Until(deadline))
+			if r == nil {
+				t.Fatalf("pause %v: no packet again within a minute", d)
+			}
+			if r.Event == transport.EventLivelinessLost.String() && lost == 0 {
+				lost = time.Since(start)
+			}
+			if r.Packet && r.Capture >= start.UnixNano() {
+				told := "kept"
+				if lost > 0 {
+					told = fmt.Sprintf("lost, told %v after it ended", lost.Round(10*time.Millisecond))
+				}
+				t.Logf("pause %v: frames again %v after it ended (subscription %s; first packet replayed: %v)",
+					d, time.Since(start).Round(10*time.Millisecond), told, r.Replayed)
+				break
+			}
+		}
+		pub.kill()
+		sub.kill()
+	}
+}

@@ -1,0 +1,72 @@
+package remote
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/asynkron/protoactor-go/remote"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// ErrRefused is wrapped by the error of a probe that the node refused for
+// good: its token, or its client certificate's name. The error says which.
+// (A node at its limits, or a TLS handshake that fails, is tried again.)
+var ErrRefused = errors.New("remote: the node refused this node")
+
+// probe connects to the node at addr as protoactor would (the node's TLS,
+// token and limits) and asks it for something it does not serve: a node
+// that would refuse this one's stream says why, one that would accept it
+// says it does not serve the call. So a link learns why a node refuses it
+// before it lets protoactor connect (which would only time out), and
+// connects only to a node that is up: protoactor at the pinned version
+// keeps a writer, and its connections, for an address that is down.
+func probe(addr string, dialOpts []grpc.DialOption, timeout time.Duration) error {
+	conn, err := grpc.NewClient(addr, dialOpts...)
+	if err != nil {
+		return fmt.Errorf("remote: %s: %w", addr, err)
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	_, err = remote.NewRemotingClient(conn).ListProcesses(ctx, &remote.ListProcessesRequest{}, grpc.WaitForReady(true))
+	return probeResult(addr, err)
+}
+
+// probeResult tells what a probe's answer means.
+func probeResult(addr string, err error) error {
+	st, _ := status.FromError(err)
+	switch st.Code() {
+	case codes.Unimplemented:
+		return nil // served, up to the call
+	case codes.Unauthenticated, codes.PermissionDenied:
+		return fmt.Errorf("%w: %s: %s", ErrRefused, addr, strings.TrimPrefix(st.Message(), "gopline: "))
+	case codes.ResourceExhausted: // for now: try again later
+		return fmt.Errorf("remote: %s: the node is at a limit: %s", addr, strings.TrimPrefix(st.Message(), "gopline: "))
+	case codes.DeadlineExceeded:
+		if why := handshakeReason(st.Message()); why != "" {
+			return fmt.Errorf("remote: %s: cannot connect%s", addr, why)
+		}
+		return fmt.Errorf("remote: %s: no answer", addr)
+	}
+	return fmt.Errorf("remote: %s: %s%s", addr, st.Message(), handshakeReason(st.Message()))
+}
+
+// handshakeReason explains the TLS failures a probe can meet.
+func handshakeReason(msg string) string {
+	switch {
+	case strings.Contains(msg, "certificate signed by unknown authority"):
+		return " (the node's certificate is not signed by this node's CA)"
+	case strings.Contains(msg, "certificate is valid for"), strings.Contains(msg, "doesn't contain any IP SANs"):
+		return " (the node's certificate does not name the address it is reached by)"
+	case strings.Contains(msg, "first record does not look like a TLS handshake"):
+		return " (this node speaks TLS, the node does not)"
+	case strings.Contains(msg, "error reading server preface"), strings.Contains(msg, "connection closed before server preface"):
+		return " (the node closed the connection: it may speak TLS, or refuse this node's certificate)"
+	}
+	return ""
+}
