@@ -181,6 +181,10 @@ func (pr *pictureReader) at(t time.Time) (*media.Frame, error) {
 		seek.Close() // the keyframe was read already: go on from there
 	} else {
 		pr.close()
+		if err := pr.restart(); err != nil {
+			seek.Close()
+			return nil, err
+		}
 		pr.cur, pr.index, pr.next, pr.frame = seek, seek.Index(), key, nil
 	}
 	pr.last = t
@@ -214,6 +218,23 @@ func (pr *pictureReader) at(t time.Time) (*media.Frame, error) {
 			pr.frame = frames[len(frames)-1]
 		}
 	}
+}
+
+// restart makes the decoder start afresh at the keyframe of a new seek,
+// which may lie before the packets it has decoded.
+func (pr *pictureReader) restart() error {
+	f, ok := pr.dec.(codecs.Flusher)
+	if !ok {
+		return nil
+	}
+	frames, err := f.Flush()
+	for _, fr := range frames {
+		fr.Release()
+	}
+	if errors.Is(err, codecs.ErrCorrupt) {
+		return nil // damage at the old position does not matter at the new one
+	}
+	return err
 }
 
 func (pr *pictureReader) picture(t time.Time) (*media.Frame, error) {
