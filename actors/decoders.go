@@ -59,6 +59,10 @@ func H264DecWith(cfg DecoderConfig) pipeline.Element {
 		}}
 }
 
+// concealProp is h264dec's choice of DecoderConfig.Conceal.
+var concealProp = pipeline.PropSpec{Name: "conceal", Type: pipeline.Bool, Default: "false",
+	Doc: "conceal damage (a smeared picture, marked concealed) instead of dropping until the next keyframe"}
+
 // JPEGDec decodes JPEG packets into frames of the given format (YUV420P when
 // unknown), with gopline's memory-safe Go decoder.
 func JPEGDec(format media.PixelFormat) pipeline.Element {
