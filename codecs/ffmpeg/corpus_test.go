@@ -2,11 +2,13 @@ package ffmpeg
 
 import (
 	"io"
+	"math"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gopline/gopline/media"
 )
@@ -47,7 +49,7 @@ func ffprobe(t *testing.T, path string, args ...string) []string {
 	if err != nil {
 		t.Fatalf("ffprobe %v: %v", cmd, err)
 	}
-	return strings.Fields(strings.TrimSpace(string(out)))
+	return strings.Split(strings.TrimSpace(string(out)), "\n")
 }
 
 // probeFrames returns how many pictures ffprobe decodes from path.
@@ -145,5 +147,174 @@ func TestNewEpochDrainsTheOldStream(t *testing.T) {
 	}
 	if total := n + len(frames) + len(rest); total != len(pkts)+1 {
 		t.Fatalf("%d pictures of %d packets", total, len(pkts)+1)
+	}
+}
+
+// probeTimes returns ffprobe's times of path's pictures (entry
+// frame=best_effort_timestamp_time) or packets (packet=pts_time or
+// packet=dts_time), relative to the first picture's or packet's
+// presentation time given by first.
+func probeTimes(t *testing.T, path, section, entry string) []time.Duration {
+	t.Helper()
+	var out []time.Duration
+	for _, l := range ffprobe(t, path, "-show_"+section+"s", "-show_entries", section+"="+entry) {
+		field, _, _ := strings.Cut(l, ",") // side data may follow
+		if field == "" {
+			continue // a side data entry's end
+		}
+		if field == "N/A" {
+			out = append(out, noTime)
+			continue
+		}
+		sec, err := strconv.ParseFloat(field, 64)
+		if err != nil {
+			t.Fatalf("ffprobe %s %q: %v", entry, l, err)
+		}
+		out = append(out, time.Duration(sec*float64(time.Second)))
+	}
+	return out
+}
+
+// noTime stands for a time ffprobe does not know.
+const noTime = time.Duration(math.MinInt64)
+
+func near(a, b time.Duration) bool { return (a - b).Abs() <= time.Millisecond }
+
+var timedClips = []struct {
+	name string
+	args []string
+	// exact: ffprobe's best-effort times are the pictures' times. Packed
+	// or unpacked B-frames in AVI have no presentation times to compare.
+	exact bool
+}{
+	{"bframes.mp4", []string{"-c:v", "libx264", "-bf", "3", "-g", "24", "-pix_fmt", "yuv420p"}, true},
+	{"bframes.mkv", []string{"-c:v", "libx264", "-bf", "3", "-g", "24", "-pix_fmt", "yuv420p"}, true},
+	{"bframes.avi", []string{"-c:v", "mpeg4", "-bf", "2", "-g", "24"}, false},
+	{"vfr.mp4", []string{"-vf", "select='lt(n\\,10)+not(mod(n\\,4))'", "-fps_mode", "vfr", "-c:v", "libx264", "-bf", "2", "-pix_fmt", "yuv420p"}, true},
+}
+
+// Decoded pictures of B-frame, AVI and variable frame rate files come in
+// presentation order at their own times: what ffprobe finds, on a timeline
+// that starts when the file was opened, whatever the wall clock does.
+func TestReaderTimesPicturesOnTheStreamsTimeline(t *testing.T) {
+	for _, clip := range timedClips {
+		t.Run(clip.name, func(t *testing.T) {
+			path := makeClip(t, clip.name, 48, 25, clip.args...)
+			start := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+			r := mustReader(t, path, WithClock(func() time.Time { start = start.Add(time.Hour); return start }))
+			var got []time.Time
+			for {
+				f, err := r.ReadFrame()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, f.CaptureTime)
+			}
+			want := probeTimes(t, path, "frame", "best_effort_timestamp_time")
+			if len(got) != len(want) || len(got) == 0 {
+				t.Fatalf("%d pictures, ffprobe finds %d", len(got), len(want))
+			}
+			for i := range got {
+				if i > 0 && !got[i].After(got[i-1]) {
+					t.Fatalf("picture %d at %v, not after %v", i, got[i], got[i-1])
+				}
+				if off := got[i].Sub(got[0]); clip.exact && !near(off, want[i]-want[0]) {
+					t.Fatalf("picture %d at +%v, ffprobe says +%v", i, off, want[i]-want[0])
+				}
+			}
+			if got[0] != start {
+				t.Fatalf("first picture at %v, want the time of opening %v", got[0], start)
+			}
+		})
+	}
+}
+
+// Packets passed through keep decode order and carry both times: their
+// presentation and decode times are those of ffprobe's packets.
+func TestReaderPassthroughCarriesDecodeAndPresentationTimes(t *testing.T) {
+	for _, name := range []string{"bframes.mp4", "bframes.mkv"} {
+		t.Run(name, func(t *testing.T) {
+			path := makeClip(t, name, 40, 25, "-c:v", "libx264", "-bf", "3", "-g", "20", "-pix_fmt", "yuv420p")
+			pkts := readPackets(t, path)
+			pts := probeTimes(t, path, "packet", "pts_time")
+			if len(pkts) != len(pts) {
+				t.Fatalf("%d packets, ffprobe finds %d", len(pkts), len(pts))
+			}
+			var reordered bool
+			for i, p := range pkts {
+				if off := p.CaptureTime.Sub(pkts[0].CaptureTime); !near(off, pts[i]-pts[0]) {
+					t.Fatalf("packet %d presented at +%v, ffprobe says +%v", i, off, pts[i]-pts[0])
+				}
+				if i > 0 && !p.DecodeTime().After(pkts[i-1].DecodeTime()) {
+					t.Fatalf("packet %d decoded at %v, not after %v", i, p.DecodeTime(), pkts[i-1].DecodeTime())
+				}
+				if p.DecodeTime().After(p.CaptureTime) {
+					t.Fatalf("packet %d decoded after it is presented", i)
+				}
+				reordered = reordered || p.CompositionOffset > 0
+			}
+			if !reordered {
+				t.Fatal("no packet of a B-frame stream has a composition offset")
+			}
+			if name == "bframes.mp4" {
+				dts := probeTimes(t, path, "packet", "dts_time")
+				for i, p := range pkts {
+					if off := p.DecodeTime().Sub(pkts[0].CaptureTime); !near(off, dts[i]-pts[0]) {
+						t.Fatalf("packet %d decoded at +%v, ffprobe says +%v", i, off, dts[i]-pts[0])
+					}
+				}
+			}
+		})
+	}
+}
+
+// A raw H.264 stream has no container to time it: its SPS's VUI timing
+// does, and WithAssumedFrameRate is only for streams without it.
+func TestRawAnnexBTakesItsRateFromTheVUI(t *testing.T) {
+	path := makeClip(t, "clip.h264", 12, 30, "-c:v", "libx264", "-bf", "2", "-pix_fmt", "yuv420p")
+	for _, passthrough := range []bool{false, true} {
+		opts := []ReaderOption{WithAssumedFrameRate(10)}
+		if passthrough {
+			opts = append(opts, WithPassthrough())
+		}
+		r := mustReader(t, path, opts...)
+		if rate := r.Info().FrameRate; rate != 30 {
+			t.Fatalf("frame rate %v, want the VUI's 30", rate)
+		}
+		var times []time.Time
+		for {
+			var at time.Time
+			if passthrough {
+				p, err := r.ReadPacket()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				at = p.DecodeTime()
+			} else {
+				f, err := r.ReadFrame()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				at = f.CaptureTime
+			}
+			times = append(times, at)
+		}
+		if len(times) != 12 {
+			t.Fatalf("passthrough %v: %d pictures, want 12", passthrough, len(times))
+		}
+		for i := 1; i < len(times); i++ {
+			if d := times[i].Sub(times[i-1]); !near(d, time.Second/30) {
+				t.Fatalf("passthrough %v: picture %d %v after the one before, want 1/30 s", passthrough, i, d)
+			}
+		}
 	}
 }

@@ -13,7 +13,7 @@ import (
 
 // pendingLimit bounds how many capture times the decoder remembers for
 // packets whose pictures have not come out yet (only streams with
-// reordering hold any back).
+// reordering hold any back, at most 16 by the H.264 standard's DPB).
 const pendingLimit = 64
 
 type decoderConfig struct {
@@ -237,8 +237,7 @@ func (d *Decoder) receive(out []*media.Frame, keep bool) ([]*media.Frame, error)
 			return out, errors.New("picture was concealed")
 		}
 		pts := d.frame.Pts()
-		capture := d.capture[pts]
-		delete(d.capture, pts)
+		capture := d.earliestCapture()
 		if !keep {
 			d.frame.Unref()
 			continue
@@ -251,6 +250,25 @@ func (d *Decoder) receive(out []*media.Frame, keep bool) ([]*media.Frame, error)
 		f.Seq, f.CaptureTime, f.Concealed = uint64(pts), capture, concealed
 		out = append(out, f)
 	}
+}
+
+// earliestCapture returns and forgets the earliest capture time of the
+// packets whose pictures have not come out. Pictures come out in
+// presentation order, so the next one is presented first of them: its own
+// packet's time when the stream's times are right, and a time that still
+// grows when they are not (a raw stream with reordering, stamped in decode
+// order).
+func (d *Decoder) earliestCapture() time.Time {
+	var seq int64
+	var at time.Time
+	found := false
+	for s, t := range d.capture {
+		if !found || t.Before(at) || (t.Equal(at) && s < seq) {
+			seq, at, found = s, t, true
+		}
+	}
+	delete(d.capture, seq)
+	return at
 }
 
 // Flush returns the pictures the decoder holds back (a stream with

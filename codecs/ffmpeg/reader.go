@@ -24,7 +24,34 @@ type readerConfig struct {
 	passthrough  bool
 	threads      int
 	ioTimeout    time.Duration
+	frameRate    float64
 	now          func() time.Time
+}
+
+// WithClock sets the clock whose time at opening the stream's first
+// picture is stamped with (default time.Now); the Reader reads it only then.
+func WithClock(now func() time.Time) ReaderOption {
+	return func(c *readerConfig) error {
+		if now == nil {
+			return fmt.Errorf("%w: nil clock", ErrBadOption)
+		}
+		c.now = now
+		return nil
+	}
+}
+
+// WithAssumedFrameRate sets the frame rate of a stream that states none: a raw
+// H.264 file (Annex B, no container) whose SPS has no VUI timing. Its
+// pictures are stamped rate frames/s apart (default AssumedFrameRate, as
+// ffprobe assumes). A stream that states its rate keeps it.
+func WithAssumedFrameRate(rate float64) ReaderOption {
+	return func(c *readerConfig) error {
+		if !(rate > 0 && rate <= 1000) {
+			return fmt.Errorf("%w: frame rate %v (want 0 < rate <= 1000)", ErrBadOption, rate)
+		}
+		c.frameRate = rate
+		return nil
+	}
 }
 
 // DefaultIOTimeout bounds how long a read from the network waits for data:
@@ -123,7 +150,9 @@ type StreamInfo struct {
 	Codec string
 	// Width and Height are the stream's own size, before any scaling.
 	Width, Height int
-	// FrameRate is the stream's average frame rate, 0 when unknown.
+	// FrameRate is the stream's average frame rate, 0 when unknown. For a
+	// raw H.264 stream it is the rate of its SPS's VUI timing, else the
+	// one of WithAssumedFrameRate.
 	FrameRate float64
 	// Duration is the stream's length, 0 when unknown (live inputs).
 	Duration time.Duration
@@ -137,9 +166,13 @@ type StreamInfo struct {
 // Annex B with SPS and PPS in front of every IDR; packets before the first
 // IDR are skipped, since nothing can decode them.
 //
-// Capture times are the moment of opening plus each picture's presentation
-// time. A Reader is not safe for concurrent use. Close frees its FFmpeg
-// objects.
+// Capture times are on the stream's own timeline: the moment of opening
+// plus each picture's presentation time (FFmpeg's best-effort timestamp for
+// decoded pictures), with missing timestamps filled from the frame rate,
+// never read from the wall clock. Decoded Frames come in presentation order
+// with growing capture times; passed-through Packets keep decode order and
+// carry their composition offset (media.Packet.CompositionOffset). A
+// Reader is not safe for concurrent use. Close frees its FFmpeg objects.
 type Reader struct {
 	url  string
 	cfg  readerConfig
@@ -149,9 +182,7 @@ type Reader struct {
 	stream   *astiav.Stream
 	timeBase astiav.Rational
 	pkt      *astiav.Packet
-	start    time.Time
-	firstPTS int64
-	havePTS  bool
+	times    timeline
 	seq      uint64
 
 	// decode mode
@@ -236,16 +267,14 @@ func (r *Reader) open() error {
 	par := r.stream.CodecParameters()
 	r.timeBase = r.stream.TimeBase()
 	r.info = StreamInfo{Codec: par.CodecID().Name(), Width: par.Width(), Height: par.Height()}
-	if fr := r.stream.AvgFrameRate(); fr.Num() > 0 && fr.Den() > 0 {
-		r.info.FrameRate = fr.Float64()
-	}
+	r.info.FrameRate = r.frameRate(par)
 	if d := r.stream.Duration(); d > 0 && r.timeBase.Den() > 0 {
 		r.info.Duration = time.Duration(float64(d) * r.timeBase.Float64() * float64(time.Second))
 	} else if d := r.fc.Duration(); d > 0 {
 		r.info.Duration = time.Duration(d) * time.Microsecond // AV_TIME_BASE
 	}
 	r.pkt = astiav.AllocPacket()
-	r.start = r.cfg.now()
+	r.times = newTimeline(r.cfg.now(), r.timeBase.Num(), r.timeBase.Den(), r.info.FrameRate)
 	if r.cfg.passthrough {
 		return r.openPassthrough(par)
 	}
@@ -301,15 +330,45 @@ func (r *Reader) Info() StreamInfo { return r.info }
 // came before the first IDR or could not be parsed.
 func (r *Reader) Skipped() int { return r.skipped }
 
-// captureTime maps a presentation timestamp to wall-clock capture time.
-func (r *Reader) captureTime(pts int64) time.Time {
-	if pts == astiav.NoPtsValue || r.timeBase.Den() == 0 {
-		return r.cfg.now()
+// frameRate returns the stream's frame rate: for a raw H.264 stream, which
+// has no container to state it, the one its SPS's VUI timing gives, else
+// the configured one (WithAssumedFrameRate, AssumedFrameRate); for others the
+// container's average rate, else its base rate, else 0.
+func (r *Reader) frameRate(par *astiav.CodecParameters) float64 {
+	if f := r.fc.InputFormat(); f != nil && f.Name() == "h264" {
+		if rate, ok := vuiFrameRate(par.ExtraData()); ok {
+			return rate
+		}
+		if r.cfg.frameRate > 0 {
+			return r.cfg.frameRate
+		}
+		return AssumedFrameRate
 	}
-	if !r.havePTS {
-		r.firstPTS, r.havePTS = pts, true
+	for _, fr := range []astiav.Rational{r.stream.AvgFrameRate(), r.stream.RFrameRate()} {
+		if fr.Num() > 0 && fr.Den() > 0 {
+			return fr.Float64()
+		}
 	}
-	return r.start.Add(time.Duration(float64(pts-r.firstPTS) * r.timeBase.Float64() * float64(time.Second)))
+	return 0
+}
+
+// vuiFrameRate returns the frame rate of the VUI timing of the first SPS in
+// Annex B parameter sets.
+func vuiFrameRate(annexB []byte) (float64, bool) {
+	nalus, err := h264.SplitAnnexB(annexB)
+	if err != nil {
+		return 0, false
+	}
+	for _, n := range nalus {
+		if h264.TypeOf(n) != h264.NALUTypeSPS {
+			continue
+		}
+		if sps, err := h264.ParseSPS(n); err == nil && sps.VUI != nil {
+			return sps.VUI.FrameRate()
+		}
+		return 0, false
+	}
+	return 0, false
 }
 
 // readVideoPacket reads the next packet of the video stream into r.pkt.
@@ -338,7 +397,7 @@ func (r *Reader) ReadFrame() (*media.Frame, error) {
 		err := r.dec.ReceiveFrame(r.frame)
 		switch {
 		case err == nil:
-			pts := r.frame.Pts()
+			ts := bestEffortTimestamp(r.frame)
 			f, err := r.scale.convert(r.frame)
 			r.frame.Unref()
 			if err != nil {
@@ -346,7 +405,7 @@ func (r *Reader) ReadFrame() (*media.Frame, error) {
 			}
 			f.Seq = r.seq
 			r.seq++
-			f.CaptureTime = r.captureTime(pts)
+			f.CaptureTime = r.times.picture(ts)
 			return f, nil
 		case errors.Is(err, astiav.ErrEof):
 			return nil, io.EOF
@@ -385,14 +444,14 @@ func (r *Reader) ReadPacket() (*media.Packet, error) {
 		if err := r.readVideoPacket(); err != nil {
 			return nil, err
 		}
-		data, pts := r.pkt.Data(), r.pkt.Pts()
+		data, pts, dts := r.pkt.Data(), r.pkt.Pts(), r.pkt.Dts()
 		r.pkt.Unref()
 		p, err := r.accessUnit(data)
 		if err != nil || p == nil {
 			r.skipped++
 			continue
 		}
-		p.CaptureTime = r.captureTime(pts)
+		p.CaptureTime, p.CompositionOffset = r.times.packet(pts, dts)
 		return p, nil
 	}
 }
