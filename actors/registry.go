@@ -88,6 +88,7 @@ func specs() []pipeline.Spec {
 				{Name: "input-format", Type: pipeline.String, Doc: "FFmpeg demuxer or device, e.g. v4l2 (default: probe)"},
 				{Name: "options", Type: pipeline.String, Doc: "demuxer or device options key=value,key=value (e.g. video_size=1280x720,framerate=30)"},
 				{Name: "is-live", Type: pipeline.Bool, Default: "false", Doc: "pace a file at its own frame rate"},
+				rateProp,
 				{Name: "timeout", Type: pipeline.Duration, Default: ffmpeg.DefaultIOTimeout.String(), Doc: "a network stream that sends nothing for this long fails (0s: wait for ever)"},
 			},
 			Make: func(p pipeline.Props) (pipeline.Element, error) {
@@ -101,7 +102,7 @@ func specs() []pipeline.Spec {
 					timeout = -1 // wait for ever
 				}
 				return VideoSrc(VideoSrcConfig{Location: p.String("location"), InputFormat: p.String("input-format"), InputOptions: opts,
-					Passthrough: p.Bool("passthrough"), Width: w, Height: h, Format: pixelFormat(p), Live: p.Bool("is-live"), IOTimeout: timeout}), nil
+					Passthrough: p.Bool("passthrough"), Width: w, Height: h, Format: pixelFormat(p), Live: p.Bool("is-live"), IOTimeout: timeout, Rate: p.Float("rate")}), nil
 			},
 		},
 		{

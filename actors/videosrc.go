@@ -26,11 +26,18 @@ type VideoSrcConfig struct {
 	// Live paces a file at its own frame rate; cameras and network streams
 	// pace themselves.
 	Live bool
+	// Rate is the frame rate of a raw H.264 file whose SPS states none
+	// (0: ffmpeg.AssumedFrameRate, as ffprobe assumes).
+	Rate float64
 	// IOTimeout bounds how long a read from a network URL waits for data
 	// before the stream fails (0: ffmpeg.DefaultIOTimeout, negative: no
 	// bound).
 	IOTimeout time.Duration
 }
+
+// rateProp is videosrc's choice of VideoSrcConfig.Rate.
+var rateProp = pipeline.PropSpec{Name: "rate", Type: pipeline.Float, Default: "25", Min: 0.001, Max: 1000,
+	Doc: "frame rate of a raw H.264 file whose SPS states none (others keep their own)"}
 
 // VideoSrc is a source of anything FFmpeg reads: decoded frames, or H.264
 // packets untouched in passthrough mode.
@@ -55,6 +62,9 @@ func VideoSrc(cfg VideoSrcConfig) pipeline.Element {
 		}
 		if cfg.Passthrough {
 			opts = append(opts, ffmpeg.WithPassthrough())
+		}
+		if cfg.Rate > 0 {
+			opts = append(opts, ffmpeg.WithAssumedFrameRate(cfg.Rate))
 		}
 		switch {
 		case cfg.IOTimeout > 0:
@@ -87,7 +97,7 @@ func (s *videoSrc) Next() (any, time.Time, error) {
 		if err != nil {
 			return nil, time.Time{}, err
 		}
-		item, capture = p, p.CaptureTime
+		item, capture = p, p.DecodeTime() // packets are due in decode order
 	} else {
 		f, err := s.r.ReadFrame()
 		if err != nil {
