@@ -80,7 +80,7 @@ func (m *mp4Export) run(r *packetReader) (Result, error) {
 			return res, err
 		}
 		res.Frames++
-		res.Duration = p.CaptureTime.Sub(m.start)
+		res.Duration = max(res.Duration, p.CaptureTime.Sub(m.start)) // B-frames come before older pictures
 	}
 }
 

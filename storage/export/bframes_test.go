@@ -1,0 +1,139 @@
+package export_test
+
+import (
+	"io"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gopline/gopline/codecs/ffmpeg"
+	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/storage"
+	"github.com/gopline/gopline/storage/export"
+)
+
+// recordClip makes a B-frame H.264 MP4 with the ffmpeg command, records it
+// passed through, and returns the clip and the recording.
+func recordClip(t *testing.T, frames int) (clip, recording string) {
+	t.Helper()
+	ff, err := exec.LookPath("ffmpeg")
+	if err != nil || lookFFprobe() == "" {
+		t.Skip("the ffmpeg and ffprobe commands are not installed (make deps installs them)")
+	}
+	dir := t.TempDir()
+	clip = filepath.Join(dir, "bframes.mp4")
+	out, err := exec.Command(ff, "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25", "-frames:v", strconv.Itoa(frames),
+		"-c:v", "libx264", "-bf", "3", "-g", "25", "-pix_fmt", "yuv420p", clip).CombinedOutput()
+	if err != nil {
+		t.Fatalf("ffmpeg: %v: %s", err, out)
+	}
+	r, err := ffmpeg.OpenReader(clip, ffmpeg.WithPassthrough(), ffmpeg.WithClock(func() time.Time { return t0 }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	recording = filepath.Join(dir, "cam.gopline")
+	rec, err := storage.Open(recording)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	if err := rec.CreateStream(storage.StreamInfo{Name: camera, Codec: media.H264, Width: 160, Height: 120}); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		p, err := r.ReadPacket()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := rec.Append(camera, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return clip, recording
+}
+
+// probePackets returns the pts and dts of path's video packets, in seconds
+// after the first packet's pts, as ffprobe prints them.
+func probePackets(t *testing.T, path string) []string {
+	t.Helper()
+	out, err := exec.Command(lookFFprobe(), "-v", "error", "-select_streams", "v:0", "-show_packets",
+		"-show_entries", "packet=pts_time,dts_time", "-of", "csv=p=0", path).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first float64
+	var got []string
+	for i, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		pts, dts, _ := strings.Cut(l, ",")
+		p, err1 := strconv.ParseFloat(pts, 64)
+		d, err2 := strconv.ParseFloat(dts, 64)
+		if err1 != nil || err2 != nil {
+			t.Fatalf("ffprobe packet %q", l)
+		}
+		if i == 0 {
+			first = p
+		}
+		got = append(got, strconv.FormatFloat(p-first, 'f', 3, 64)+"/"+strconv.FormatFloat(d-first, 'f', 3, 64))
+	}
+	return got
+}
+
+// A recording of a B-frame stream keeps every packet with its decode and
+// presentation time: the exported MP4's packets have the source's pts and
+// dts, and play every picture.
+func TestMP4OfABFrameRecordingHasTheSourcesTimes(t *testing.T) {
+	clip, recording := recordClip(t, 60)
+	rec := openRecording(t, recording)
+	path := filepath.Join(t.TempDir(), "out.mp4")
+	res, err := export.MP4(t.Context(), rec, camera, time.Time{}, time.Time{}, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Frames != 60 || res.Skipped != 0 {
+		t.Fatalf("result %+v, want 60 frames", res)
+	}
+	want, got := probePackets(t, clip), probePackets(t, path)
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("exported packets (pts/dts)\n%v\nsource's\n%v", got, want)
+	}
+}
+
+// A range ends at the first packet decoded at its end: every picture
+// captured before the end is in it, though the packets of a B-frame stream
+// are not in the order of their capture times.
+func TestRangeOfABFrameRecordingHoldsEveryPictureBeforeItsEnd(t *testing.T) {
+	_, recording := recordClip(t, 40)
+	rec := openRecording(t, recording)
+	end := t0.Add(20 * time.Second / 25) // pictures 0 to 19
+	cur, err := rec.Range(camera, t0, end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cur.Close()
+	seen := map[int64]bool{}
+	for {
+		p, err := cur.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen[p.CaptureTime.UnixNano()] = true
+	}
+	for i := range 20 {
+		if at := t0.Add(time.Duration(i) * time.Second / 25); !seen[at.UnixNano()] {
+			t.Fatalf("picture %d captured at +%v is not in the range", i, at.Sub(t0))
+		}
+	}
+}
