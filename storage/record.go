@@ -139,7 +139,7 @@ func parseRecord(b []byte) (*media.Packet, error) {
 		CaptureTime: time.Unix(0, h.capture),
 		// CompositionOffset is zero for every record of version 1.
 		CompositionOffset: time.Duration(h.offset),
-		Data:        append([]byte(nil), b[h.size:]...),
+		Data:              append([]byte(nil), b[h.size:]...),
 	}
 	if p.Format != media.PixelFormatUnknown && !p.Format.Valid() {
 		return nil, fmt.Errorf("pixel format %d", p.Format)
