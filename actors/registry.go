@@ -78,11 +78,11 @@ func specs() []pipeline.Spec {
 			},
 		},
 		{
-			Name: "videosrc", Summary: "video file, V4L2 camera or network stream through FFmpeg", Out: "raw frames, or h264 packets with passthrough=true",
-			Doc: "Reads anything FFmpeg opens: a file, a camera (location=/dev/video0 input-format=v4l2) or a URL (rtsp://...). It decodes to frames, or with passthrough=true hands on the stream's own H.264 access units without re-encoding, SPS and PPS in front of every IDR.",
+			Name: "videosrc", Summary: "video file, V4L2 camera or network stream through FFmpeg", Out: "raw frames, or h264 or jpeg packets with passthrough=true",
+			Doc: "Reads anything FFmpeg opens: a file, a camera (location=/dev/video0 input-format=v4l2) or a URL (rtsp://...). It decodes to frames, or with passthrough=true hands on the stream's own H.264 access units without re-encoding, SPS and PPS in front of every IDR (or an MJPEG stream's JPEG pictures).",
 			Props: []pipeline.PropSpec{
 				{Name: "location", Type: pipeline.String, Required: true, Doc: "file path, device or URL"},
-				{Name: "passthrough", Type: pipeline.Bool, Default: "false", Doc: "hand on H.264 packets instead of decoding"},
+				{Name: "passthrough", Type: pipeline.Bool, Default: "false", Doc: "hand on H.264 (or MJPEG's JPEG) packets instead of decoding"},
 				{Name: "size", Type: pipeline.Size, Doc: "scale decoded frames to WIDTHxHEIGHT (default: the stream's size)"},
 				formatProp,
 				{Name: "input-format", Type: pipeline.String, Doc: "FFmpeg demuxer or device, e.g. v4l2 (default: probe)"},

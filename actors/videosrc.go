@@ -16,8 +16,9 @@ type VideoSrcConfig struct {
 	InputFormat string
 	// InputOptions are demuxer or device options (video_size, framerate...).
 	InputOptions map[string]string
-	// Passthrough hands out the stream's own H.264 access units as packets
-	// instead of decoded frames.
+	// Passthrough hands out the stream's own H.264 access units, or the
+	// JPEG pictures of an MJPEG stream, as packets instead of decoded
+	// frames. Other codecs fail to open.
 	Passthrough bool
 	// Width and Height scale decoded frames (0: the stream's size).
 	Width, Height int
@@ -40,14 +41,14 @@ var rateProp = pipeline.PropSpec{Name: "rate", Type: pipeline.Float, Default: "2
 	Doc: "frame rate of a raw H.264 file whose SPS states none (others keep their own)"}
 
 // VideoSrc is a source of anything FFmpeg reads: decoded frames, or H.264
-// packets untouched in passthrough mode.
+// or JPEG packets untouched in passthrough mode.
 func VideoSrc(cfg VideoSrcConfig) pipeline.Element {
 	if cfg.Format == media.PixelFormatUnknown {
 		cfg.Format = media.YUV420P
 	}
 	out := pipeline.Frames
 	if cfg.Passthrough {
-		out = pipeline.Packets(media.H264)
+		out = pipeline.Packets(media.CodecUnknown) // H.264, or JPEG of an MJPEG stream
 	}
 	return pipeline.Element{Type: "videosrc", Out: out, New: func() (pipeline.Stage, error) {
 		opts := []ffmpeg.ReaderOption{ffmpeg.WithPixelFormat(cfg.Format)}

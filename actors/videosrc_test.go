@@ -85,3 +85,15 @@ func TestLiveRawAnnexBIsPacedAtItsRate(t *testing.T) {
 		}
 	}
 }
+
+// An MJPEG file (a USB camera's high-resolution mode) passes through as
+// JPEG packets, which jpegdec decodes.
+func TestPassthroughOfMJPEGFeedsJPEGDec(t *testing.T) {
+	path := ffmpegClip(t, "mjpeg.avi", 12, 25, "-c:v", "mjpeg", "-pix_fmt", "yuvj420p")
+	out := &frames{}
+	p := mustParse(t, "videosrc location="+path+" passthrough=true ! jpegdec name=src", map[string]*frames{"src": out})
+	runToEnd(t, p)
+	if n := len(out.all()); n != 12 {
+		t.Fatalf("%d pictures, want 12", n)
+	}
+}

@@ -1,6 +1,7 @@
 package ffmpeg
 
 import (
+	"errors"
 	"io"
 	"math"
 	"os/exec"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gopline/gopline/codecs/jpeg"
 	"github.com/gopline/gopline/media"
 )
 
@@ -316,5 +318,35 @@ func TestRawAnnexBTakesItsRateFromTheVUI(t *testing.T) {
 				t.Fatalf("passthrough %v: picture %d %v after the one before, want 1/30 s", passthrough, i, d)
 			}
 		}
+	}
+}
+
+// An MJPEG stream passes through as JPEG packets, each a keyframe that
+// gopline's JPEG decoder reads; other codecs stay a clear error.
+func TestPassthroughOfMJPEGGivesJPEGPackets(t *testing.T) {
+	clip := makeClip(t, "mjpeg.avi", 10, 25, "-c:v", "mjpeg", "-q:v", "5", "-pix_fmt", "yuvj420p")
+	pkts := readPackets(t, clip)
+	if len(pkts) != 10 {
+		t.Fatalf("%d packets, want 10", len(pkts))
+	}
+	for i, p := range pkts {
+		if err := p.Validate(); err != nil || p.Codec != media.JPEG || p.Width != 160 || p.Height != 120 {
+			t.Fatalf("packet %d: %v %dx%d: %v", i, p.Codec, p.Width, p.Height, err)
+		}
+		if i > 0 && p.CaptureTime.Sub(pkts[i-1].CaptureTime) != 40*time.Millisecond {
+			t.Fatalf("packet %d %v after the one before", i, p.CaptureTime.Sub(pkts[i-1].CaptureTime))
+		}
+		f, err := jpeg.NewDecoder()
+		if err != nil {
+			t.Fatal(err)
+		}
+		frames, err := f.Decode(p)
+		if err != nil || len(frames) != 1 {
+			t.Fatalf("packet %d: %d pictures: %v", i, len(frames), err)
+		}
+	}
+	mpeg4 := makeClip(t, "clip.avi", 3, 25, "-c:v", "mpeg4")
+	if _, err := OpenReader(mpeg4, WithPassthrough()); !errors.Is(err, ErrNotH264) || !strings.Contains(err.Error(), "mpeg4") {
+		t.Fatalf("passthrough of MPEG-4 Part 2: %v", err)
 	}
 }

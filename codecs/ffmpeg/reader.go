@@ -138,8 +138,10 @@ func WithPixelFormat(p media.PixelFormat) ReaderOption {
 }
 
 // WithPassthrough makes the Reader hand out the stream's own H.264 access
-// units as Packets (ReadPacket) instead of decoded Frames: no decoding, no
-// re-encoding, as for an H.264 IP camera.
+// units, or the JPEG pictures of an MJPEG stream (a USB camera's
+// high-resolution mode), as Packets (ReadPacket) instead of decoded Frames:
+// no decoding, no re-encoding. Streams of other codecs fail to open with
+// ErrNotH264.
 func WithPassthrough() ReaderOption {
 	return func(c *readerConfig) error { c.passthrough = true; return nil }
 }
@@ -163,8 +165,9 @@ type StreamInfo struct {
 //
 // In decode mode (the default) ReadFrame returns decoded, scaled Frames. In
 // passthrough mode ReadPacket returns the stream's H.264 access units in
-// Annex B with SPS and PPS in front of every IDR; packets before the first
-// IDR are skipped, since nothing can decode them.
+// Annex B with SPS and PPS in front of every IDR (packets before the first
+// IDR are skipped, since nothing can decode them), or an MJPEG stream's
+// pictures as JPEG packets.
 //
 // Capture times are on the stream's own timeline: the moment of opening
 // plus each picture's presentation time (FFmpeg's best-effort timestamp for
@@ -192,7 +195,8 @@ type Reader struct {
 	fed   bool // the decoder was sent end of stream
 
 	// passthrough mode
-	avccLength int // NAL length size of AVCC input, 0 for Annex B
+	jpeg       bool // the stream is MJPEG: each packet is a JPEG picture
+	avccLength int  // NAL length size of AVCC input, 0 for Annex B
 	params     h264.ParamSets
 	gopStart   uint64
 	seenKey    bool
@@ -303,8 +307,13 @@ func (r *Reader) openDecoder(par *astiav.CodecParameters) error {
 }
 
 func (r *Reader) openPassthrough(par *astiav.CodecParameters) error {
-	if par.CodecID() != astiav.CodecIDH264 {
-		return fmt.Errorf("%w: %q has %s video; passthrough needs H.264 (decode it instead)", ErrNotH264, r.url, r.info.Codec)
+	switch par.CodecID() {
+	case astiav.CodecIDMjpeg:
+		r.jpeg = true
+		return nil
+	case astiav.CodecIDH264:
+	default:
+		return fmt.Errorf("%w: %q has %s video; passthrough takes H.264 or MJPEG (decode it instead)", ErrNotH264, r.url, r.info.Codec)
 	}
 	extra := par.ExtraData()
 	switch {
@@ -434,8 +443,8 @@ func (r *Reader) ReadFrame() (*media.Frame, error) {
 	}
 }
 
-// ReadPacket returns the next H.264 access unit in passthrough mode, or
-// io.EOF at the end of the stream.
+// ReadPacket returns the next H.264 access unit or JPEG picture in
+// passthrough mode, or io.EOF at the end of the stream.
 func (r *Reader) ReadPacket() (*media.Packet, error) {
 	if !r.cfg.passthrough {
 		return nil, errors.New("ffmpeg: ReadPacket on a decoding reader (open it WithPassthrough)")
@@ -446,7 +455,13 @@ func (r *Reader) ReadPacket() (*media.Packet, error) {
 		}
 		data, pts, dts := r.pkt.Data(), r.pkt.Pts(), r.pkt.Dts()
 		r.pkt.Unref()
-		p, err := r.accessUnit(data)
+		var p *media.Packet
+		var err error
+		if r.jpeg {
+			p = r.jpegPacket(data)
+		} else {
+			p, err = r.accessUnit(data)
+		}
 		if err != nil || p == nil {
 			r.skipped++
 			continue
@@ -492,6 +507,21 @@ func (r *Reader) accessUnit(data []byte) (*media.Packet, error) {
 	}
 	r.seq++
 	return p, nil
+}
+
+// jpegPacket turns one demuxed MJPEG packet, which it keeps, into a JPEG
+// Packet: every one is a keyframe.
+func (r *Reader) jpegPacket(data []byte) *media.Packet {
+	if len(data) == 0 {
+		return nil
+	}
+	p := &media.Packet{
+		Codec: media.JPEG, Data: data, Key: true,
+		Seq: r.seq, GOP: r.seq, Epoch: r.epoch,
+		Width: r.info.Width, Height: r.info.Height,
+	}
+	r.seq++
+	return p
 }
 
 // Close frees the reader's FFmpeg objects.
