@@ -1,7 +1,10 @@
 package export_test
 
 import (
+	"fmt"
 	"io"
+	"math"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -136,4 +139,61 @@ func TestRangeOfABFrameRecordingHoldsEveryPictureBeforeItsEnd(t *testing.T) {
 			t.Fatalf("picture %d captured at +%v is not in the range", i, at.Sub(t0))
 		}
 	}
+}
+
+// PNG at an instant of a B-frame recording shows the picture captured at or
+// before it, though pictures are decoded out of that order: each matches
+// the one ffmpeg decodes from the source better than its neighbours do.
+func TestPNGOfABFrameRecordingShowsThePictureAtEachTime(t *testing.T) {
+	clip, recording := recordClip(t, 30)
+	rec := openRecording(t, recording)
+	picks := []int{2, 3, 5, 13, 28}
+	var times []time.Time
+	for _, k := range picks {
+		times = append(times, t0.Add(time.Duration(k)*time.Second/25+10*time.Millisecond))
+	}
+	paths, err := export.PNG(rec, camera, times, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	source := sourcePictures(t, clip)
+	for i, k := range picks {
+		got := readPNG(t, paths[i])
+		own := imageDistance(got, source[k])
+		for _, n := range []int{k - 1, k + 1} {
+			if n >= 0 && n < len(source) && imageDistance(got, source[n]) <= own {
+				t.Fatalf("PNG at picture %d's time is as near picture %d (%v) as its own (%v)", k, n, imageDistance(got, source[n]), own)
+			}
+		}
+	}
+}
+
+// sourcePictures decodes clip's pictures with the ffmpeg command.
+func sourcePictures(t *testing.T, clip string) []*media.Frame {
+	t.Helper()
+	dir := t.TempDir()
+	ff, _ := exec.LookPath("ffmpeg")
+	if out, err := exec.Command(ff, "-v", "error", "-i", clip, filepath.Join(dir, "%03d.png")).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v: %s", err, out)
+	}
+	var pics []*media.Frame
+	for i := 1; ; i++ {
+		path := filepath.Join(dir, fmt.Sprintf("%03d.png", i))
+		if _, err := os.Stat(path); err != nil {
+			return pics
+		}
+		pics = append(pics, readPNG(t, path))
+	}
+}
+
+// imageDistance is the mean absolute difference of two pictures' luma.
+func imageDistance(a, b *media.Frame) float64 {
+	var sum, n float64
+	for y := range min(a.Height, b.Height) {
+		for x := range min(a.Width, b.Width) {
+			sum += math.Abs(float64(a.Planes[0][y*a.Strides[0]+x]) - float64(b.Planes[0][y*b.Strides[0]+x]))
+			n++
+		}
+	}
+	return sum / n
 }
