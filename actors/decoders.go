@@ -245,7 +245,7 @@ func (g *gate) ForceKeyframe() {
 
 func (g *gate) Stop() error {
 	s := g.g.Stats()
-	if s.Dropped > 0 {
+	if s.Dropped > 0 || s.Breaks > 0 {
 		by := zerolog.Dict()
 		for r, n := range s.DroppedBy {
 			if n > 0 {
@@ -253,7 +253,7 @@ func (g *gate) Stop() error {
 			}
 		}
 		g.env.Log.Info().Uint64("passed", s.Passed).Uint64("dropped", s.Dropped).Dict("dropped_by", by).
-			Uint64("keyframe_requests", s.KeyframeRequests).Msg("gate")
+			Uint64("breaks", s.Breaks).Uint64("keyframe_requests", s.KeyframeRequests).Msg("gate")
 	}
 	return nil
 }
