@@ -3,67 +3,18 @@ package ffmpeg
 import (
 	"errors"
 	"io"
-	"math"
-	"os/exec"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gopline/gopline/codecs/jpeg"
+	"github.com/gopline/gopline/internal/testclip"
 	"github.com/gopline/gopline/media"
 )
 
-// The corpus of these tests is made by the ffmpeg command in each test, from
-// FFmpeg's own test pattern: small clips of the kinds that third-party
-// files are (B-frames, packed B-frames, variable frame rate), never
-// committed.
-
-// makeClip runs ffmpeg on a test pattern of n frames at rate frames/s and
-// returns the file it wrote; args are the output options.
-func makeClip(t *testing.T, name string, n, rate int, args ...string) string {
-	t.Helper()
-	ff, err := exec.LookPath("ffmpeg")
-	if err != nil {
-		t.Skip("the ffmpeg command is not installed (make deps installs it)")
-	}
-	path := filepath.Join(t.TempDir(), name)
-	cmd := append([]string{"-v", "error", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=" + strconv.Itoa(rate),
-		"-frames:v", strconv.Itoa(n)}, args...)
-	out, err := exec.Command(ff, append(cmd, path)...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("ffmpeg %v: %v: %s", cmd, err, out)
-	}
-	return path
-}
-
-// ffprobe runs ffprobe on the first video stream of path with args and
-// returns its output's lines.
-func ffprobe(t *testing.T, path string, args ...string) []string {
-	t.Helper()
-	probe, err := exec.LookPath("ffprobe")
-	if err != nil {
-		t.Skip("the ffprobe command is not installed (make deps installs it)")
-	}
-	cmd := append([]string{"-v", "error", "-select_streams", "v:0", "-of", "csv=p=0"}, args...)
-	out, err := exec.Command(probe, append(cmd, path)...).Output()
-	if err != nil {
-		t.Fatalf("ffprobe %v: %v", cmd, err)
-	}
-	return strings.Split(strings.TrimSpace(string(out)), "\n")
-}
-
-// probeFrames returns how many pictures ffprobe decodes from path.
-func probeFrames(t *testing.T, path string) int {
-	t.Helper()
-	lines := ffprobe(t, path, "-count_frames", "-show_entries", "stream=nb_read_frames")
-	n, err := strconv.Atoi(strings.Trim(lines[0], ","))
-	if err != nil {
-		t.Fatalf("ffprobe frame count %q: %v", lines, err)
-	}
-	return n
-}
+// The corpus of these tests is made by the ffmpeg command in each test
+// (internal/testclip): small clips of the kinds that third-party files are
+// (B-frames, packed B-frames, variable frame rate, MJPEG), never committed.
 
 // decodeAll decodes pkts in order, then flushes, and returns the pictures.
 func decodeAll(t *testing.T, d *Decoder, pkts []*media.Packet) []*media.Frame {
@@ -105,10 +56,10 @@ func readPackets(t *testing.T, path string) []*media.Packet {
 func TestPassthroughBFramesDecodeEveryPicture(t *testing.T) {
 	for _, name := range []string{"bframes.mp4", "bframes.mkv"} {
 		t.Run(name, func(t *testing.T) {
-			clip := makeClip(t, name, 50, 25, "-c:v", "libx264", "-bf", "3", "-g", "24", "-pix_fmt", "yuv420p")
+			clip := testclip.Make(t, name, 50, 25, "-c:v", "libx264", "-bf", "3", "-g", "24", "-pix_fmt", "yuv420p")
 			pkts := readPackets(t, clip)
 			frames := decodeAll(t, mustDecoder(t), pkts)
-			if want := probeFrames(t, clip); len(frames) != want || len(pkts) != want {
+			if want := testclip.FrameCount(t, clip); len(frames) != want || len(pkts) != want {
 				t.Fatalf("%d packets, %d pictures; ffprobe decodes %d", len(pkts), len(frames), want)
 			}
 			for i := 1; i < len(frames); i++ {
@@ -123,7 +74,7 @@ func TestPassthroughBFramesDecodeEveryPicture(t *testing.T) {
 // A new Epoch drains the pictures of the old stream before its keyframe, so
 // that a restarted stream loses none.
 func TestNewEpochDrainsTheOldStream(t *testing.T) {
-	clip := makeClip(t, "bframes.mp4", 30, 25, "-c:v", "libx264", "-bf", "2", "-g", "30", "-pix_fmt", "yuv420p")
+	clip := testclip.Make(t, "bframes.mp4", 30, 25, "-c:v", "libx264", "-bf", "2", "-g", "30", "-pix_fmt", "yuv420p")
 	pkts := readPackets(t, clip)
 	d := mustDecoder(t)
 	var n int
@@ -152,34 +103,6 @@ func TestNewEpochDrainsTheOldStream(t *testing.T) {
 	}
 }
 
-// probeTimes returns ffprobe's times of path's pictures (entry
-// frame=best_effort_timestamp_time) or packets (packet=pts_time or
-// packet=dts_time), relative to the first picture's or packet's
-// presentation time given by first.
-func probeTimes(t *testing.T, path, section, entry string) []time.Duration {
-	t.Helper()
-	var out []time.Duration
-	for _, l := range ffprobe(t, path, "-show_"+section+"s", "-show_entries", section+"="+entry) {
-		field, _, _ := strings.Cut(l, ",") // side data may follow
-		if field == "" {
-			continue // a side data entry's end
-		}
-		if field == "N/A" {
-			out = append(out, noTime)
-			continue
-		}
-		sec, err := strconv.ParseFloat(field, 64)
-		if err != nil {
-			t.Fatalf("ffprobe %s %q: %v", entry, l, err)
-		}
-		out = append(out, time.Duration(sec*float64(time.Second)))
-	}
-	return out
-}
-
-// noTime stands for a time ffprobe does not know.
-const noTime = time.Duration(math.MinInt64)
-
 func near(a, b time.Duration) bool { return (a - b).Abs() <= time.Millisecond }
 
 var timedClips = []struct {
@@ -201,7 +124,7 @@ var timedClips = []struct {
 func TestReaderTimesPicturesOnTheStreamsTimeline(t *testing.T) {
 	for _, clip := range timedClips {
 		t.Run(clip.name, func(t *testing.T) {
-			path := makeClip(t, clip.name, 48, 25, clip.args...)
+			path := testclip.Make(t, clip.name, 48, 25, clip.args...)
 			start := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 			r := mustReader(t, path, WithClock(func() time.Time { start = start.Add(time.Hour); return start }))
 			var got []time.Time
@@ -215,7 +138,7 @@ func TestReaderTimesPicturesOnTheStreamsTimeline(t *testing.T) {
 				}
 				got = append(got, f.CaptureTime)
 			}
-			want := probeTimes(t, path, "frame", "best_effort_timestamp_time")
+			want := testclip.Times(t, path, "frame", "best_effort_timestamp_time")
 			if len(got) != len(want) || len(got) == 0 {
 				t.Fatalf("%d pictures, ffprobe finds %d", len(got), len(want))
 			}
@@ -239,9 +162,9 @@ func TestReaderTimesPicturesOnTheStreamsTimeline(t *testing.T) {
 func TestReaderPassthroughCarriesDecodeAndPresentationTimes(t *testing.T) {
 	for _, name := range []string{"bframes.mp4", "bframes.mkv"} {
 		t.Run(name, func(t *testing.T) {
-			path := makeClip(t, name, 40, 25, "-c:v", "libx264", "-bf", "3", "-g", "20", "-pix_fmt", "yuv420p")
+			path := testclip.Make(t, name, 40, 25, "-c:v", "libx264", "-bf", "3", "-g", "20", "-pix_fmt", "yuv420p")
 			pkts := readPackets(t, path)
-			pts := probeTimes(t, path, "packet", "pts_time")
+			pts := testclip.Times(t, path, "packet", "pts_time")
 			if len(pkts) != len(pts) {
 				t.Fatalf("%d packets, ffprobe finds %d", len(pkts), len(pts))
 			}
@@ -262,7 +185,7 @@ func TestReaderPassthroughCarriesDecodeAndPresentationTimes(t *testing.T) {
 				t.Fatal("no packet of a B-frame stream has a composition offset")
 			}
 			if name == "bframes.mp4" {
-				dts := probeTimes(t, path, "packet", "dts_time")
+				dts := testclip.Times(t, path, "packet", "dts_time")
 				for i, p := range pkts {
 					if off := p.DecodeTime().Sub(pkts[0].CaptureTime); !near(off, dts[i]-pts[0]) {
 						t.Fatalf("packet %d decoded at +%v, ffprobe says +%v", i, off, dts[i]-pts[0])
@@ -276,7 +199,7 @@ func TestReaderPassthroughCarriesDecodeAndPresentationTimes(t *testing.T) {
 // A raw H.264 stream has no container to time it: its SPS's VUI timing
 // does, and WithAssumedFrameRate is only for streams without it.
 func TestRawAnnexBTakesItsRateFromTheVUI(t *testing.T) {
-	path := makeClip(t, "clip.h264", 12, 30, "-c:v", "libx264", "-bf", "2", "-pix_fmt", "yuv420p")
+	path := testclip.Make(t, "clip.h264", 12, 30, "-c:v", "libx264", "-bf", "2", "-pix_fmt", "yuv420p")
 	for _, passthrough := range []bool{false, true} {
 		opts := []ReaderOption{WithAssumedFrameRate(10)}
 		if passthrough {
@@ -324,7 +247,7 @@ func TestRawAnnexBTakesItsRateFromTheVUI(t *testing.T) {
 // An MJPEG stream passes through as JPEG packets, each a keyframe that
 // gopline's JPEG decoder reads; other codecs stay a clear error.
 func TestPassthroughOfMJPEGGivesJPEGPackets(t *testing.T) {
-	clip := makeClip(t, "mjpeg.avi", 10, 25, "-c:v", "mjpeg", "-q:v", "5", "-pix_fmt", "yuvj420p")
+	clip := testclip.Make(t, "mjpeg.avi", 10, 25, "-c:v", "mjpeg", "-q:v", "5", "-pix_fmt", "yuvj420p")
 	pkts := readPackets(t, clip)
 	if len(pkts) != 10 {
 		t.Fatalf("%d packets, want 10", len(pkts))
@@ -345,7 +268,7 @@ func TestPassthroughOfMJPEGGivesJPEGPackets(t *testing.T) {
 			t.Fatalf("packet %d: %d pictures: %v", i, len(frames), err)
 		}
 	}
-	mpeg4 := makeClip(t, "clip.avi", 3, 25, "-c:v", "mpeg4")
+	mpeg4 := testclip.Make(t, "clip.avi", 3, 25, "-c:v", "mpeg4")
 	if _, err := OpenReader(mpeg4, WithPassthrough()); !errors.Is(err, ErrNotH264) || !strings.Contains(err.Error(), "mpeg4") {
 		t.Fatalf("passthrough of MPEG-4 Part 2: %v", err)
 	}

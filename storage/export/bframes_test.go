@@ -7,12 +7,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gopline/gopline/codecs/ffmpeg"
+	"github.com/gopline/gopline/internal/testclip"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/storage"
 	"github.com/gopline/gopline/storage/export"
@@ -22,23 +22,13 @@ import (
 // passed through, and returns the clip and the recording.
 func recordClip(t *testing.T, frames int) (clip, recording string) {
 	t.Helper()
-	ff, err := exec.LookPath("ffmpeg")
-	if err != nil || lookFFprobe() == "" {
-		t.Skip("the ffmpeg and ffprobe commands are not installed (make deps installs them)")
-	}
-	dir := t.TempDir()
-	clip = filepath.Join(dir, "bframes.mp4")
-	out, err := exec.Command(ff, "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25", "-frames:v", strconv.Itoa(frames),
-		"-c:v", "libx264", "-bf", "3", "-g", "25", "-pix_fmt", "yuv420p", clip).CombinedOutput()
-	if err != nil {
-		t.Fatalf("ffmpeg: %v: %s", err, out)
-	}
+	clip = testclip.Make(t, "bframes.mp4", frames, 25, "-c:v", "libx264", "-bf", "3", "-g", "25", "-pix_fmt", "yuv420p")
 	r, err := ffmpeg.OpenReader(clip, ffmpeg.WithPassthrough(), ffmpeg.WithClock(func() time.Time { return t0 }))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	recording = filepath.Join(dir, "cam.gopline")
+	recording = filepath.Join(t.TempDir(), "cam.gopline")
 	rec, err := storage.Open(recording)
 	if err != nil {
 		t.Fatal(err)
@@ -65,28 +55,14 @@ func recordClip(t *testing.T, frames int) (clip, recording string) {
 	return clip, recording
 }
 
-// probePackets returns the pts and dts of path's video packets, in seconds
-// after the first packet's pts, as ffprobe prints them.
+// probePackets returns the pts and dts of path's video packets, in
+// milliseconds after the first packet's pts, as ffprobe prints them.
 func probePackets(t *testing.T, path string) []string {
 	t.Helper()
-	out, err := exec.Command(lookFFprobe(), "-v", "error", "-select_streams", "v:0", "-show_packets",
-		"-show_entries", "packet=pts_time,dts_time", "-of", "csv=p=0", path).Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var first float64
+	pts, dts := testclip.Times(t, path, "packet", "pts_time"), testclip.Times(t, path, "packet", "dts_time")
 	var got []string
-	for i, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		pts, dts, _ := strings.Cut(l, ",")
-		p, err1 := strconv.ParseFloat(pts, 64)
-		d, err2 := strconv.ParseFloat(dts, 64)
-		if err1 != nil || err2 != nil {
-			t.Fatalf("ffprobe packet %q", l)
-		}
-		if i == 0 {
-			first = p
-		}
-		got = append(got, strconv.FormatFloat(p-first, 'f', 3, 64)+"/"+strconv.FormatFloat(d-first, 'f', 3, 64))
+	for i := range pts {
+		got = append(got, fmt.Sprintf("%d/%d", (pts[i]-pts[0]).Milliseconds(), (dts[i]-pts[0]).Milliseconds()))
 	}
 	return got
 }
@@ -172,7 +148,10 @@ func TestPNGOfABFrameRecordingShowsThePictureAtEachTime(t *testing.T) {
 func sourcePictures(t *testing.T, clip string) []*media.Frame {
 	t.Helper()
 	dir := t.TempDir()
-	ff, _ := exec.LookPath("ffmpeg")
+	ff, err := exec.LookPath("ffmpeg")
+	if err != nil {
+		t.Skip("the ffmpeg command is not installed")
+	}
 	if out, err := exec.Command(ff, "-v", "error", "-i", clip, filepath.Join(dir, "%03d.png")).CombinedOutput(); err != nil {
 		t.Fatalf("ffmpeg: %v: %s", err, out)
 	}
