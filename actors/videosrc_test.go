@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -57,5 +58,24 @@ func TestPassthroughOfMJPEGFeedsJPEGDec(t *testing.T) {
 	runToEnd(t, p)
 	if n := len(out.all()); n != 12 {
 		t.Fatalf("%d pictures, want 12", n)
+	}
+}
+
+// A B-frame stream recorded passed through plays back into a decoder with
+// every picture, in presentation order.
+func TestRecordedBFramesPlayBackEveryPicture(t *testing.T) {
+	clip := testclip.Make(t, "bframes.mkv", 40, 25, "-c:v", "libx264", "-bf", "3", "-g", "20", "-pix_fmt", "yuv420p")
+	path := filepath.Join(t.TempDir(), "cam.gopline")
+	runToEnd(t, mustParse(t, "videosrc location="+clip+" passthrough=true ! record path="+path, nil))
+	out := &frames{}
+	runToEnd(t, mustParse(t, "play path="+path+" is-live=false ! h264dec name=src", map[string]*frames{"src": out}))
+	got := out.all()
+	if want := testclip.FrameCount(t, clip); len(got) != want {
+		t.Fatalf("%d pictures played, ffprobe decodes %d", len(got), want)
+	}
+	for i := 1; i < len(got); i++ {
+		if !got[i].CaptureTime.After(got[i-1].CaptureTime) {
+			t.Fatalf("picture %d at %v, not after %v", i, got[i].CaptureTime, got[i-1].CaptureTime)
+		}
 	}
 }
