@@ -130,7 +130,7 @@ func specs() []pipeline.Spec {
 		},
 		{
 			Name: "h264dec", Summary: "strict H.264 decoder (FFmpeg)", In: "h264 packets", Out: "raw frames",
-			Doc:   "Decodes H.264. A damaged packet is counted as an error, never shown as a smeared picture; the decoder then drops deltas until the next keyframe and asks upstream for one. Of a GOP a durable topic replays to a late subscriber it shows only the newest picture (replay=latest), or every one (replay=all).",
+			Doc:   "Decodes H.264. A damaged packet is a warning and counted as an error, never shown as a smeared picture unless conceal=true; the decoder then drops deltas until the next keyframe and asks upstream for one (a gate in front answers with its own break). Of a GOP a durable topic replays to a late subscriber it shows only the newest picture (replay=latest), or every one (replay=all).",
 			Props: []pipeline.PropSpec{formatProp, replayProp, concealProp},
 			Make: func(p pipeline.Props) (pipeline.Element, error) {
 				return H264DecWith(DecoderConfig{Format: pixelFormat(p), Replay: replayView(p), Conceal: p.Bool("conceal")}), nil
