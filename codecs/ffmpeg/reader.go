@@ -187,13 +187,7 @@ func (r *Reader) Skipped() int { return r.skipped }
 // container's average rate, else its base rate, else 0.
 func (r *Reader) frameRate(par *astiav.CodecParameters) float64 {
 	if f := r.fc.InputFormat(); f != nil && f.Name() == "h264" {
-		if rate, ok := vuiFrameRate(par.ExtraData()); ok {
-			return rate
-		}
-		if r.cfg.frameRate > 0 {
-			return r.cfg.frameRate
-		}
-		return AssumedFrameRate
+		return rawFrameRate(par.ExtraData(), r.cfg.frameRate)
 	}
 	for _, fr := range []astiav.Rational{r.stream.AvgFrameRate(), r.stream.RFrameRate()} {
 		if fr.Num() > 0 && fr.Den() > 0 {
@@ -201,6 +195,19 @@ func (r *Reader) frameRate(par *astiav.CodecParameters) float64 {
 		}
 	}
 	return 0
+}
+
+// rawFrameRate returns the frame rate of a raw H.264 stream whose parameter
+// sets (Annex B) are params: its SPS's VUI timing, else assumed when
+// positive, else AssumedFrameRate.
+func rawFrameRate(params []byte, assumed float64) float64 {
+	if rate, ok := vuiFrameRate(params); ok {
+		return rate
+	}
+	if assumed > 0 {
+		return assumed
+	}
+	return AssumedFrameRate
 }
 
 // vuiFrameRate returns the frame rate of the VUI timing of the first SPS in

@@ -3,6 +3,8 @@ package ffmpeg
 import (
 	"testing"
 	"time"
+
+	"github.com/gopline/gopline/codecs/h264"
 )
 
 var epoch0 = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -59,5 +61,29 @@ func TestTimelineConvertsTimeBasesExactly(t *testing.T) {
 	}
 	if tl.frame != 1 {
 		t.Fatalf("frame of %d ticks at the assumed 25 frames/s in 1001/30000 s, want 1", tl.frame)
+	}
+}
+
+// A raw H.264 stream is timed by its SPS's VUI timing, else by the rate
+// given, else by AssumedFrameRate.
+func TestRawFrameRateComesFromTheVUIElseTheGivenRate(t *testing.T) {
+	// Baseline SPS, 160x128, without VUI parameters: profile 66, level 30,
+	// sps id 0, log2_max_frame_num 4, poc type 2, 1 reference frame,
+	// 10x8 macroblocks, frame_mbs_only, direct_8x8, no cropping, no VUI.
+	noVUI := []byte{0, 0, 0, 1, 0x67, 0x42, 0x00, 0x1e, 0xda, 0x0a, 0x11, 0x90}
+	if sps, err := h264.ParseSPS(noVUI[4:]); err != nil || sps.VUI != nil || sps.Width() != 160 {
+		t.Fatalf("the test's SPS: %+v, %v", sps, err)
+	}
+	if _, ok := vuiFrameRate(noVUI); ok {
+		t.Fatal("a rate from an SPS without VUI")
+	}
+	if got := rawFrameRate(noVUI, 12.5); got != 12.5 {
+		t.Fatalf("without VUI, given 12.5: %v", got)
+	}
+	if got := rawFrameRate(noVUI, 0); got != AssumedFrameRate {
+		t.Fatalf("without VUI or a given rate: %v", got)
+	}
+	if got := rawFrameRate(nil, 0); got != AssumedFrameRate {
+		t.Fatalf("without parameter sets: %v", got)
 	}
 }
