@@ -167,10 +167,13 @@ func (d *decoder) damage(err error) {
 	d.warn("decoder: damaged packet; dropping until the next keyframe", err)
 }
 
+// warn logs msg unless the last warning is less than damageWarnInterval
+// old (a clock that stepped back does not silence it); the warning says how
+// many it stands for.
 func (d *decoder) warn(msg string, err error) {
 	d.unwarned++
 	now := d.env.Now()
-	if !d.warned.IsZero() && now.Sub(d.warned) < damageWarnInterval && now.After(d.warned) {
+	if since := now.Sub(d.warned); !d.warned.IsZero() && since >= 0 && since < damageWarnInterval {
 		return
 	}
 	d.env.Log.Warn().Err(err).Uint64("since_last_warning", d.unwarned).Uint64("damaged", d.damaged).
