@@ -176,3 +176,33 @@ func imageDistance(a, b *media.Frame) float64 {
 	}
 	return sum / n
 }
+
+// An MCAP of a B-frame recording logs every packet in decode order, with
+// growing log times, each message stamped with its picture's time.
+func TestMCAPOfABFrameRecordingLogsInDecodeOrder(t *testing.T) {
+	_, recording := recordClip(t, 30)
+	rec := openRecording(t, recording)
+	path := filepath.Join(t.TempDir(), "out.mcap")
+	res, err := export.MCAP(t.Context(), rec, camera, time.Time{}, time.Time{}, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Frames != 30 || res.Duration != 29*time.Second/25 {
+		t.Fatalf("result %+v, want 30 frames over 1.16 s", res)
+	}
+	f := readMCAP(t, path) // in log time order
+	cur, err := rec.Seek(camera, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cur.Close()
+	for i, m := range f.messages {
+		p, err := cur.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := time.Unix(m.Timestamp.Sec, m.Timestamp.Nsec); !got.Equal(p.CaptureTime) {
+			t.Fatalf("message %d in log time order stamped %v, packet %d of the recording %v", i, got.Sub(t0), i, p.CaptureTime.Sub(t0))
+		}
+	}
+}
