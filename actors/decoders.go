@@ -2,6 +2,7 @@ package actors
 
 import (
 	"errors"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -14,11 +15,14 @@ import (
 )
 
 // H264Dec decodes H.264 packets into frames of the given format (YUV420P
-// when unknown). A damaged packet is an error (counted), never a smeared
-// picture; the decoder then waits for the next keyframe, dropping deltas
-// (counted) and asking upstream for a keyframe at most every 300 ms. Of a
-// GOP replayed to a late subscriber it shows only the newest picture
-// (qos.ReplayLatest); H264DecWith can show them all.
+// when unknown). A damaged packet is an error (counted, and a warning at most
+// once per damageWarnInterval), never a smeared picture unless
+// DecoderConfig.Conceal asks for one; the decoder then waits for the next
+// keyframe, dropping deltas (counted) and asking upstream for a keyframe at
+// most every 300 ms (qos.Gate.Break). Of a GOP replayed to a late subscriber
+// it shows only the newest picture (qos.ReplayLatest); H264DecWith can show
+// them all. At the end of the stream it gives out the pictures a stream with
+// reordering held back.
 func H264Dec(format media.PixelFormat) pipeline.Element {
 	return H264DecWith(DecoderConfig{Format: format})
 }
@@ -30,6 +34,11 @@ type DecoderConfig struct {
 	// Replay says which pictures of a replayed GOP are emitted: the newest
 	// only (the zero value, for viewers) or all.
 	Replay qos.ReplayView
+	// Conceal makes the H.264 decoder conceal damage (FFmpeg's error
+	// concealment) instead of dropping pictures until the next keyframe:
+	// a smeared picture rather than a frozen one. Concealed frames are
+	// marked media.Frame.Concealed.
+	Conceal bool
 }
 
 // H264DecWith is H264Dec with the choice of replayed pictures.
@@ -41,10 +50,18 @@ func H264DecWith(cfg DecoderConfig) pipeline.Element {
 	return pipeline.Element{Type: "h264dec", In: pipeline.Packets(media.H264), Out: pipeline.Frames,
 		New: func() (pipeline.Stage, error) {
 			return newDecoder(cfg.Replay, func() (codecs.Decoder, error) {
-				return ffmpeg.NewH264Decoder(ffmpeg.WithOutputFormat(format))
+				opts := []ffmpeg.DecoderOption{ffmpeg.WithOutputFormat(format)}
+				if cfg.Conceal {
+					opts = append(opts, ffmpeg.WithConcealment())
+				}
+				return ffmpeg.NewH264Decoder(opts...)
 			})
 		}}
 }
+
+// concealProp is h264dec's choice of DecoderConfig.Conceal.
+var concealProp = pipeline.PropSpec{Name: "conceal", Type: pipeline.Bool, Default: "false",
+	Doc: "conceal damage (a smeared picture, marked concealed) instead of dropping until the next keyframe"}
 
 // JPEGDec decodes JPEG packets into frames of the given format (YUV420P when
 // unknown), with gopline's memory-safe Go decoder.
@@ -64,11 +81,25 @@ func JPEGDecWith(cfg DecoderConfig) pipeline.Element {
 		}}
 }
 
+// damageWarnInterval is the shortest time between two warnings of a
+// decoder about damage: a damaged stream shows in the log at the default
+// level without flooding it; the counts go on in the node's stats.
+const damageWarnInterval = 5 * time.Second
+
+// decoder is a decoding stage. Its chain is a qos.Gate: packets that cannot
+// decode are dropped before the codec, and damage the codec finds breaks the
+// chain (Gate.Break). A keyframe request goes upstream when the Gate's
+// limiter allows; a gate element upstream answers it with its own Break, so
+// that it, too, drops deltas until the next keyframe.
 type decoder struct {
-	dec     codecs.Decoder
-	view    qos.ReplayView
-	limiter *qos.KeyframeLimiter
-	env     *pipeline.Env
+	dec  codecs.Decoder
+	view qos.ReplayView
+	gate *qos.Gate
+	env  *pipeline.Env
+
+	damaged, concealed uint64    // packets damaged, frames concealed
+	warned             time.Time // when damage was last logged
+	unwarned           uint64    // damage since then
 }
 
 func newDecoder(view qos.ReplayView, open func() (codecs.Decoder, error)) (*decoder, error) {
@@ -82,12 +113,19 @@ func newDecoder(view qos.ReplayView, open func() (codecs.Decoder, error)) (*deco
 func (d *decoder) Start(env *pipeline.Env) error {
 	d.env = env
 	var err error
-	d.limiter, err = qos.NewKeyframeLimiter(qos.WithClock(env.Now))
+	d.gate, err = qos.NewGate(qos.WithClock(env.Now))
 	return err
 }
 
 func (d *decoder) Process(v any) error {
 	p := v.(*media.Packet)
+	if dec := d.gate.Admit(p); !dec.Pass {
+		d.env.Dropped(1)
+		if dec.RequestKeyframe {
+			d.env.RequestKeyframe()
+		}
+		return nil
+	}
 	var frames []*media.Frame
 	var err error
 	if dd, ok := d.dec.(codecs.Discarder); ok && !d.view.Shows(p) {
@@ -95,29 +133,64 @@ func (d *decoder) Process(v any) error {
 	} else {
 		frames, err = d.dec.Decode(p)
 	}
+	d.emit(frames, d.view.Shows(p))
+	if err != nil {
+		d.damage(err)
+		if d.gate.Break() {
+			d.env.RequestKeyframe()
+		}
+	}
+	return err
+}
+
+// emit hands on the frames shown, releases the others, and counts the
+// concealed ones.
+func (d *decoder) emit(frames []*media.Frame, shown bool) {
 	for _, f := range frames {
-		if d.view.Shows(p) {
+		if f.Concealed {
+			d.concealed++
+			d.warn("decoder: concealed a damaged picture", nil)
+		}
+		if shown {
 			d.env.Emit(f)
 		} else {
 			f.Release()
 		}
 	}
-	switch {
-	case errors.Is(err, codecs.ErrNeedKeyframe):
-		d.env.Dropped(1)
-		d.askKeyframe()
-		return nil
-	case err != nil:
-		d.askKeyframe()
-		return err
-	}
-	return nil
 }
 
-func (d *decoder) askKeyframe() {
-	if d.limiter.Allow() {
-		d.env.RequestKeyframe()
+// damage logs a decoding error, at most once per damageWarnInterval.
+func (d *decoder) damage(err error) {
+	if errors.Is(err, codecs.ErrCorrupt) {
+		d.damaged++
 	}
+	d.warn("decoder: damaged packet; dropping until the next keyframe", err)
+}
+
+// warn logs msg unless the last warning is less than damageWarnInterval
+// old (a clock that stepped back does not silence it); the warning says how
+// many it stands for.
+func (d *decoder) warn(msg string, err error) {
+	d.unwarned++
+	now := d.env.Now()
+	if since := now.Sub(d.warned); !d.warned.IsZero() && since >= 0 && since < damageWarnInterval {
+		return
+	}
+	d.env.Log.Warn().Err(err).Uint64("since_last_warning", d.unwarned).Uint64("damaged", d.damaged).
+		Uint64("concealed", d.concealed).Msg(msg)
+	d.warned, d.unwarned = now, 0
+}
+
+// Flush gives out the pictures the codec held back (reordering), at the
+// end of the stream.
+func (d *decoder) Flush() error {
+	f, ok := d.dec.(codecs.Flusher)
+	if !ok {
+		return nil
+	}
+	frames, err := f.Flush()
+	d.emit(frames, true)
+	return err
 }
 
 func (d *decoder) Stop() error { return d.dec.Close() }
@@ -125,7 +198,8 @@ func (d *decoder) Stop() error { return d.dec.Close() }
 // Gate passes a packet only when it can be decoded: a delta only when its
 // whole chain since the keyframe passed (qos.Gate). While it waits for a
 // keyframe it drops (counted by reason) and asks upstream for one, at most
-// every 300 ms.
+// every 300 ms. A keyframe request from downstream (a decoder that met
+// damage) breaks its chain the same way, under the same limit.
 func Gate() pipeline.Element {
 	return pipeline.Element{Type: "gate", In: pipeline.Packets(media.CodecUnknown), Out: pipeline.Packets(media.CodecUnknown),
 		New: func() (pipeline.Stage, error) { return &gate{}, nil }}
@@ -163,9 +237,18 @@ func (g *gate) Process(v any) error {
 	return nil
 }
 
+// ForceKeyframe answers a keyframe request from downstream (a decoder that
+// met damage): the chain is broken, so the gate drops deltas until the next
+// keyframe, and the request goes on upstream when the gate's limiter allows.
+func (g *gate) ForceKeyframe() {
+	if g.g.Break() {
+		g.env.RequestKeyframe()
+	}
+}
+
 func (g *gate) Stop() error {
 	s := g.g.Stats()
-	if s.Dropped > 0 {
+	if s.Dropped > 0 || s.Breaks > 0 {
 		by := zerolog.Dict()
 		for r, n := range s.DroppedBy {
 			if n > 0 {
@@ -173,7 +256,7 @@ func (g *gate) Stop() error {
 			}
 		}
 		g.env.Log.Info().Uint64("passed", s.Passed).Uint64("dropped", s.Dropped).Dict("dropped_by", by).
-			Uint64("keyframe_requests", s.KeyframeRequests).Msg("gate")
+			Uint64("breaks", s.Breaks).Uint64("keyframe_requests", s.KeyframeRequests).Msg("gate")
 	}
 	return nil
 }

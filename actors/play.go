@@ -138,13 +138,16 @@ func (p *player) Next() (any, time.Time, error) {
 		}
 		p.needKey = false
 		if p.base.IsZero() {
-			p.base = pk.CaptureTime
+			p.base = pk.DecodeTime()
 		}
-		due := p.wall.Add(time.Duration(float64(pk.CaptureTime.Sub(p.base)) / p.cfg.Rate))
+		// Packets are due in decode order; a B-frame stream's pictures are
+		// presented their composition offset later.
+		due := p.wall.Add(time.Duration(float64(pk.DecodeTime().Sub(p.base)) / p.cfg.Rate))
 		if pk.Key {
 			p.gop = p.seq
 		}
-		pk.Seq, pk.GOP, pk.Epoch, pk.CaptureTime = p.seq, p.gop, p.epoch, due
+		pk.CompositionOffset = time.Duration(float64(pk.CompositionOffset) / p.cfg.Rate)
+		pk.Seq, pk.GOP, pk.Epoch, pk.CaptureTime = p.seq, p.gop, p.epoch, due.Add(pk.CompositionOffset)
 		p.seq++
 		p.played++
 		p.last = due

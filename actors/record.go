@@ -110,7 +110,8 @@ func (r *recorder) Start(env *pipeline.Env) error {
 }
 
 // write stores one packet, creating its stream on first sight. A delta the
-// store cannot chain to its keyframe (after a drop) is counted and skipped.
+// store cannot chain to its keyframe (after a drop), or one it already has,
+// is counted and skipped.
 func (r *recorder) write(stream string, p *media.Packet) error {
 	if r.cfg.beforeWrite != nil {
 		r.cfg.beforeWrite()
@@ -124,7 +125,7 @@ func (r *recorder) write(stream string, p *media.Packet) error {
 		r.streams[stream] = true
 	}
 	err := r.rec.Append(stream, p)
-	if errors.Is(err, storage.ErrNeedKeyframe) {
+	if errors.Is(err, storage.ErrNeedKeyframe) || errors.Is(err, storage.ErrDuplicate) {
 		r.env.Dropped(1)
 		return nil
 	}

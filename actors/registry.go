@@ -78,16 +78,17 @@ func specs() []pipeline.Spec {
 			},
 		},
 		{
-			Name: "videosrc", Summary: "video file, V4L2 camera or network stream through FFmpeg", Out: "raw frames, or h264 packets with passthrough=true",
-			Doc: "Reads anything FFmpeg opens: a file, a camera (location=/dev/video0 input-format=v4l2) or a URL (rtsp://...). It decodes to frames, or with passthrough=true hands on the stream's own H.264 access units without re-encoding, SPS and PPS in front of every IDR.",
+			Name: "videosrc", Summary: "video file, V4L2 camera or network stream through FFmpeg", Out: "raw frames, or h264 or jpeg packets with passthrough=true",
+			Doc: "Reads anything FFmpeg opens: a file, a camera (location=/dev/video0 input-format=v4l2) or a URL (rtsp://...). It decodes to frames, or with passthrough=true hands on the stream's own H.264 access units without re-encoding, SPS and PPS in front of every IDR (or an MJPEG stream's JPEG pictures).",
 			Props: []pipeline.PropSpec{
 				{Name: "location", Type: pipeline.String, Required: true, Doc: "file path, device or URL"},
-				{Name: "passthrough", Type: pipeline.Bool, Default: "false", Doc: "hand on H.264 packets instead of decoding"},
+				{Name: "passthrough", Type: pipeline.Bool, Default: "false", Doc: "hand on H.264 (or MJPEG's JPEG) packets instead of decoding"},
 				{Name: "size", Type: pipeline.Size, Doc: "scale decoded frames to WIDTHxHEIGHT (default: the stream's size)"},
 				formatProp,
 				{Name: "input-format", Type: pipeline.String, Doc: "FFmpeg demuxer or device, e.g. v4l2 (default: probe)"},
 				{Name: "options", Type: pipeline.String, Doc: "demuxer or device options key=value,key=value (e.g. video_size=1280x720,framerate=30)"},
 				{Name: "is-live", Type: pipeline.Bool, Default: "false", Doc: "pace a file at its own frame rate"},
+				rateProp,
 				{Name: "timeout", Type: pipeline.Duration, Default: ffmpeg.DefaultIOTimeout.String(), Doc: "a network stream that sends nothing for this long fails (0s: wait for ever)"},
 			},
 			Make: func(p pipeline.Props) (pipeline.Element, error) {
@@ -101,7 +102,7 @@ func specs() []pipeline.Spec {
 					timeout = -1 // wait for ever
 				}
 				return VideoSrc(VideoSrcConfig{Location: p.String("location"), InputFormat: p.String("input-format"), InputOptions: opts,
-					Passthrough: p.Bool("passthrough"), Width: w, Height: h, Format: pixelFormat(p), Live: p.Bool("is-live"), IOTimeout: timeout}), nil
+					Passthrough: p.Bool("passthrough"), Width: w, Height: h, Format: pixelFormat(p), Live: p.Bool("is-live"), IOTimeout: timeout, Rate: p.Float("rate")}), nil
 			},
 		},
 		{
@@ -129,10 +130,10 @@ func specs() []pipeline.Spec {
 		},
 		{
 			Name: "h264dec", Summary: "strict H.264 decoder (FFmpeg)", In: "h264 packets", Out: "raw frames",
-			Doc:   "Decodes H.264. A damaged packet is counted as an error, never shown as a smeared picture; the decoder then drops deltas until the next keyframe and asks upstream for one. Of a GOP a durable topic replays to a late subscriber it shows only the newest picture (replay=latest), or every one (replay=all).",
-			Props: []pipeline.PropSpec{formatProp, replayProp},
+			Doc:   "Decodes H.264. A damaged packet is a warning and counted as an error, never shown as a smeared picture unless conceal=true; the decoder then drops deltas until the next keyframe and asks upstream for one (a gate in front answers with its own break). Of a GOP a durable topic replays to a late subscriber it shows only the newest picture (replay=latest), or every one (replay=all).",
+			Props: []pipeline.PropSpec{formatProp, replayProp, concealProp},
 			Make: func(p pipeline.Props) (pipeline.Element, error) {
-				return H264DecWith(DecoderConfig{Format: pixelFormat(p), Replay: replayView(p)}), nil
+				return H264DecWith(DecoderConfig{Format: pixelFormat(p), Replay: replayView(p), Conceal: p.Bool("conceal")}), nil
 			},
 		},
 		{

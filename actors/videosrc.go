@@ -16,8 +16,9 @@ type VideoSrcConfig struct {
 	InputFormat string
 	// InputOptions are demuxer or device options (video_size, framerate...).
 	InputOptions map[string]string
-	// Passthrough hands out the stream's own H.264 access units as packets
-	// instead of decoded frames.
+	// Passthrough hands out the stream's own H.264 access units, or the
+	// JPEG pictures of an MJPEG stream, as packets instead of decoded
+	// frames. Other codecs fail to open.
 	Passthrough bool
 	// Width and Height scale decoded frames (0: the stream's size).
 	Width, Height int
@@ -26,21 +27,28 @@ type VideoSrcConfig struct {
 	// Live paces a file at its own frame rate; cameras and network streams
 	// pace themselves.
 	Live bool
+	// Rate is the frame rate of a raw H.264 file whose SPS states none
+	// (0: ffmpeg.AssumedFrameRate, as ffprobe assumes).
+	Rate float64
 	// IOTimeout bounds how long a read from a network URL waits for data
 	// before the stream fails (0: ffmpeg.DefaultIOTimeout, negative: no
 	// bound).
 	IOTimeout time.Duration
 }
 
+// rateProp is videosrc's choice of VideoSrcConfig.Rate.
+var rateProp = pipeline.PropSpec{Name: "rate", Type: pipeline.Float, Default: "25", Min: 0.001, Max: 1000,
+	Doc: "frame rate of a raw H.264 file whose SPS states none (others keep their own)"}
+
 // VideoSrc is a source of anything FFmpeg reads: decoded frames, or H.264
-// packets untouched in passthrough mode.
+// or JPEG packets untouched in passthrough mode.
 func VideoSrc(cfg VideoSrcConfig) pipeline.Element {
 	if cfg.Format == media.PixelFormatUnknown {
 		cfg.Format = media.YUV420P
 	}
 	out := pipeline.Frames
 	if cfg.Passthrough {
-		out = pipeline.Packets(media.H264)
+		out = pipeline.Packets(media.CodecUnknown) // H.264, or JPEG of an MJPEG stream
 	}
 	return pipeline.Element{Type: "videosrc", Out: out, New: func() (pipeline.Stage, error) {
 		opts := []ffmpeg.ReaderOption{ffmpeg.WithPixelFormat(cfg.Format)}
@@ -55,6 +63,9 @@ func VideoSrc(cfg VideoSrcConfig) pipeline.Element {
 		}
 		if cfg.Passthrough {
 			opts = append(opts, ffmpeg.WithPassthrough())
+		}
+		if cfg.Rate > 0 {
+			opts = append(opts, ffmpeg.WithAssumedFrameRate(cfg.Rate))
 		}
 		switch {
 		case cfg.IOTimeout > 0:
@@ -87,7 +98,7 @@ func (s *videoSrc) Next() (any, time.Time, error) {
 		if err != nil {
 			return nil, time.Time{}, err
 		}
-		item, capture = p, p.CaptureTime
+		item, capture = p, p.DecodeTime() // packets are due in decode order
 	} else {
 		f, err := s.r.ReadFrame()
 		if err != nil {

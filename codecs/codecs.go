@@ -48,6 +48,14 @@ type Discarder interface {
 	DecodeDiscard(p *media.Packet) error
 }
 
+// Flusher is a Decoder that holds pictures back (a stream with reordering)
+// and can give them out: Flush returns them, in presentation order, at the
+// end of a stream or before a restart of it. Afterwards the decoder waits
+// for a keyframe, as at the start. The returned Frames belong to the caller.
+type Flusher interface {
+	Flush() ([]*media.Frame, error)
+}
+
 // Sentinel errors shared by all codecs.
 var (
 	// ErrCorrupt means a packet could not be decoded: damaged, truncated or
@@ -60,6 +68,10 @@ var (
 	// waiting for a keyframe: at the start, after damage, after a hole in
 	// Seq or after a new Epoch. It is expected, not damage.
 	ErrNeedKeyframe = errors.New("codecs: waiting for a keyframe")
+	// ErrDuplicate means a decoder skipped a packet it already had: one
+	// at or before the last packet of its chain (see media.Chain). It
+	// changes nothing.
+	ErrDuplicate = errors.New("codecs: duplicate packet")
 	// ErrWrongCodec means a packet of another codec reached a decoder.
 	ErrWrongCodec = errors.New("codecs: packet of another codec")
 	// ErrClosed means the codec was used after Close.

@@ -32,6 +32,9 @@ type Frame struct {
 	// CaptureTime is when the picture was taken (for a file: the start of
 	// reading plus the frame's presentation time).
 	CaptureTime time.Time
+	// Concealed marks a picture that a decoder rebuilt around damage (error
+	// concealment): parts of it may be smeared or stale.
+	Concealed bool
 
 	buf *pooled // the pixels' pool and holders; nil for other frames
 }

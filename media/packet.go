@@ -28,8 +28,16 @@ type Packet struct {
 	// Epoch identifies the encoder instance (see NewEpoch). A change of
 	// Epoch means the stream restarted: wait for a keyframe.
 	Epoch uint64
-	// CaptureTime is the capture time of the Frame this packet encodes.
+	// CaptureTime is the capture time of the Frame this packet encodes:
+	// its presentation time.
 	CaptureTime time.Time
+	// CompositionOffset is how long after its decode time the packet's
+	// picture is presented (MP4's composition offset): CaptureTime minus
+	// DecodeTime. It is zero for streams that decode in presentation order,
+	// as gopline's encoders make them; a stream with reordering (B-frames),
+	// passed through from a file or camera, has packets in decode order
+	// whose CaptureTimes are not.
+	CompositionOffset time.Duration
 	// Width and Height are the picture's size.
 	Width, Height int
 	// Format is the pixel format of a Raw packet's Data; unused otherwise.
@@ -39,6 +47,11 @@ type Packet struct {
 	// that subscriber's own copy of the packet (Data stays shared).
 	Replay Replay
 }
+
+// DecodeTime returns when the packet is due at the decoder: CaptureTime
+// minus CompositionOffset. Packets come in decode order, so their decode
+// times grow.
+func (p *Packet) DecodeTime() time.Time { return p.CaptureTime.Add(-p.CompositionOffset) }
 
 // Replay marks a packet that a topic replayed from its cache (QoS
 // durability) instead of delivering it live.

@@ -146,9 +146,6 @@ type CacheStats struct {
 type gopSpan struct {
 	start int   // index of its keyframe in GOPCache.pkts
 	bytes int64 // data bytes of its packets
-	// The Epoch and GOP of its keyframe and the Seq of its newest packet:
-	// what the next delta must continue.
-	epoch, gop, last uint64
 	// at is when its newest packet was retained, on the cache's clock; set
 	// only when the cache has a maximum age.
 	at time.Time
@@ -161,8 +158,8 @@ type gopSpan struct {
 // Replay methods are those of transport.Retainer, so a *GOPCache is one.
 //
 // What the cache holds always decodes from its first packet: each GOP starts
-// at its keyframe, and each delta continues the packet before it (same Epoch
-// and GOP, Seq one more). A delta that does not continue the newest GOP (a
+// at its keyframe, and each delta continues the packet before it by the
+// chain rule of media.Chain (same Epoch and GOP, Seq one more). A delta that does not continue the newest GOP (a
 // hole, another Epoch, a delta before any keyframe) stops the cache from
 // appending to that GOP until the next keyframe; the prefix it holds still
 // decodes and is still replayed. The bounds (NewGOPCache) drop whole GOPs,
@@ -184,8 +181,10 @@ type GOPCache struct {
 	pkts  []*media.Packet // the cached GOPs back to back, oldest first
 	gops  []gopSpan       // one per cached GOP, oldest first
 	bytes int64           // data bytes of pkts
-	open  bool            // the newest GOP takes deltas: nothing it missed since its keyframe
-	stats CacheStats      // counters only; GOPs, Frames and Bytes are filled in by Stats
+	// chain is the newest GOP's chain (media.Chain): it takes deltas while
+	// the chain holds, nothing missed since its keyframe.
+	chain media.Chain
+	stats CacheStats // counters only; GOPs, Frames and Bytes are filled in by Stats
 }
 
 // NewGOPCache returns an empty cache with the given bounds: WithMaxGOPs
@@ -222,7 +221,9 @@ func (c *GOPCache) config() *cacheConfig {
 // exceed them, or the delta does not continue it, the cache stops appending
 // until the next keyframe. A packet of the newest GOP's Epoch whose Seq is
 // not after the newest packet's is a duplicate: it is skipped and changes
-// nothing. A nil packet is ignored.
+// nothing, unless it is a keyframe of the newest GOP (or a later one) while
+// the cache takes no deltas, which starts a GOP again (media.Chain). A nil
+// packet is ignored.
 //
 // Retain keeps p (the pointer, not a copy) until it is evicted, expired or
 // Reset. It does not allocate once the cache's slices have grown to its
@@ -231,29 +232,24 @@ func (c *GOPCache) Retain(p *media.Packet) {
 	if p == nil {
 		return
 	}
-	cfg := c.config()
+	c.config()
 	c.stats.Retained++
 	size := int64(len(p.Data))
-	if n := len(c.gops); n > 0 {
-		if g := &c.gops[n-1]; p.Epoch == g.epoch && p.Seq <= g.last {
-			c.stats.Skipped++ // a duplicate
-			return
-		}
-	}
-	if p.Key || p.Codec.IntraOnly() {
+	switch l := c.chain.Check(p); {
+	case l == media.LinkStarts:
 		c.startGOP(p, size)
-		return
-	}
-	if !c.open {
-		c.stats.Skipped++
-		return
-	}
-	g := &c.gops[len(c.gops)-1]
-	if p.Epoch != g.epoch || p.GOP != g.gop || p.Seq != g.last+1 {
+	case l == media.LinkContinues:
+		c.appendDelta(p, size)
+	case l == media.LinkSeqHole || l == media.LinkNewEpoch || l == media.LinkWrongGOP:
 		c.truncate()
-		return
+	default: // a duplicate, or a delta while the newest GOP takes none
+		c.stats.Skipped++
 	}
-	// Older GOPs make room for the newest one; the newest is never cut.
+}
+
+// appendDelta appends p, which continues the newest GOP, after dropping
+// older GOPs if the bounds require; the newest GOP is never cut.
+func (c *GOPCache) appendDelta(p *media.Packet, size int64) {
 	drop, bytes := 0, c.bytes
 	for drop < len(c.gops)-1 && c.exceeds(len(c.pkts)-c.gops[drop].start+1, bytes+size, 0) {
 		bytes -= c.gops[drop].bytes
@@ -265,13 +261,13 @@ func (c *GOPCache) Retain(p *media.Packet) {
 	}
 	c.dropOldest(drop)
 	c.stats.Evicted += uint64(drop)
-	g = &c.gops[len(c.gops)-1]
+	g := &c.gops[len(c.gops)-1]
 	c.pkts = append(c.pkts, p)
 	c.bytes += size
 	g.bytes += size
-	g.last = p.Seq
-	if cfg.maxAge > 0 {
-		g.at = cfg.now()
+	c.chain.Take(p)
+	if c.cfg.maxAge > 0 {
+		g.at = c.cfg.now()
 	}
 }
 
@@ -279,7 +275,7 @@ func (c *GOPCache) Retain(p *media.Packet) {
 func (c *GOPCache) startGOP(p *media.Packet, size int64) {
 	cfg := &c.cfg
 	if cfg.maxBytes > 0 && size > cfg.maxBytes {
-		c.open = false
+		c.chain.Break()
 		c.stats.Skipped++
 		c.stats.Oversize++
 		return
@@ -292,20 +288,20 @@ func (c *GOPCache) startGOP(p *media.Packet, size int64) {
 	}
 	c.dropOldest(drop)
 	c.stats.Evicted += uint64(drop)
-	span := gopSpan{start: len(c.pkts), bytes: size, epoch: p.Epoch, gop: p.GOP, last: p.Seq}
+	span := gopSpan{start: len(c.pkts), bytes: size}
 	if cfg.maxAge > 0 {
 		span.at = cfg.now()
 	}
 	c.pkts = append(c.pkts, p)
 	c.gops = append(c.gops, span)
 	c.bytes += size
-	c.open = true
+	c.chain.Take(p)
 }
 
 // truncate stops appending to the newest GOP until the next keyframe; the
 // packet that caused it is skipped.
 func (c *GOPCache) truncate() {
-	c.open = false
+	c.chain.Break()
 	c.stats.Truncated++
 	c.stats.Skipped++
 }
@@ -358,7 +354,7 @@ func (c *GOPCache) clear() {
 	clear(c.gops)
 	c.gops = c.gops[:0]
 	c.bytes = 0
-	c.open = false
+	c.chain.Break()
 }
 
 // expire drops the GOPs whose newest packet is older than the maximum age,
@@ -428,11 +424,11 @@ func (c *GOPCache) Current() (gop []*media.Packet) {
 // cached packet: then only a new keyframe from the encoder helps.
 func (c *GOPCache) CanRepair(epoch, lastSeq uint64) bool {
 	c.expire()
-	if !c.open || len(c.gops) == 0 {
+	if c.chain.Waiting() || len(c.gops) == 0 {
 		return false
 	}
-	g := &c.gops[len(c.gops)-1]
-	return epoch != g.epoch || lastSeq <= g.last
+	cachedEpoch, last, _ := c.chain.Last()
+	return epoch != cachedEpoch || lastSeq <= last
 }
 
 // Stats returns the cache's counts so far and what it holds now.
@@ -444,4 +440,7 @@ func (c *GOPCache) Stats() CacheStats {
 
 // Reset empties the cache, as when the topic's stream ends for good; the
 // next GOP starts at the next keyframe. The counts of Stats go on.
-func (c *GOPCache) Reset() { c.clear() }
+func (c *GOPCache) Reset() {
+	c.clear()
+	c.chain = media.Chain{}
+}

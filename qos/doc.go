@@ -11,7 +11,8 @@
 // An H.264 delta packet decodes only on top of every packet before it back to
 // its keyframe. A Gate sits in front of each subscriber's decoder and passes a
 // packet only when the decoder has that whole chain: a keyframe, then deltas
-// of the same Epoch and GOP with no hole in Seq. When a packet is lost, the
+// of the same Epoch and GOP with no hole in Seq (media.Chain, the one chain
+// rule that the GOPCache, the decoders and the recorder follow too). When a packet is lost, the
 // encoder restarts (a new Epoch) or a subscriber starts in the middle of a
 // GOP, the Gate drops deltas until the next keyframe and says, in the
 // Decision, when to send a keyframe request upstream. The owner of a Gate
@@ -26,7 +27,10 @@
 //	}
 //
 // and calls Gate.Break when the decoder reports a corrupt packet, so that the
-// Gate drops until the next keyframe again.
+// Gate drops until the next keyframe again; Break says whether to send a
+// keyframe request, under the same limiter. In a pipeline, a decoding stage
+// keeps a Gate of its own and reports damage with a keyframe request, which
+// a gate element upstream answers with its Break.
 //
 // A KeyframeLimiter allows at most one keyframe request per interval
 // (DefaultKeyframeRequestInterval, 300 ms). Each Gate has one for its own

@@ -1,6 +1,10 @@
 package qos
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/gopline/gopline/media"
+)
 
 // DropReason says why a Gate dropped a packet.
 type DropReason uint8
@@ -65,4 +69,15 @@ func (r DropReason) needsKeyframe() bool {
 		return true
 	}
 	return false
+}
+
+// dropReasonOf names the drop of a packet of each media.Link that does not
+// decode.
+var dropReasonOf = [...]DropReason{
+	media.LinkDuplicate:     Duplicate,
+	media.LinkNoKeyframeYet: NoKeyframeYet,
+	media.LinkNewEpoch:      NewEpoch,
+	media.LinkBroken:        BrokenChain,
+	media.LinkSeqHole:       SeqHole,
+	media.LinkWrongGOP:      WrongGOP,
 }

@@ -37,14 +37,15 @@ type GateStats struct {
 // decode, so that a decoder is never handed a delta whose references it does
 // not have.
 //
-// A keyframe passes and opens a chain. A delta passes only when it continues
-// the chain: the same Epoch as the chain's keyframe, Seq one more than the
-// last passed packet's, and a GOP equal to the keyframe's. Any other delta is
-// dropped, and from then on every delta is dropped until the next keyframe,
-// while the Gate asks for one (Decision.RequestKeyframe, rate-limited by a
-// KeyframeLimiter). A packet at or before the last passed Seq of the same
-// Epoch is a Duplicate: it is dropped and changes nothing. Packets of
-// intra-only codecs (JPEG, Raw) are all keyframes and pass unless duplicate.
+// It follows media.Chain, the one chain rule of gopline: a keyframe passes
+// and opens a chain; a delta passes only when it continues the chain (the
+// same Epoch as the chain's keyframe, Seq one more than the last passed
+// packet's, a GOP equal to the keyframe's). Any other delta is dropped, and
+// from then on every delta is dropped until the next keyframe, while the Gate
+// asks for one (Decision.RequestKeyframe, rate-limited by a KeyframeLimiter).
+// A packet at or before the last passed Seq of the same Epoch is a Duplicate:
+// it is dropped and changes nothing. Packets of intra-only codecs (JPEG, Raw)
+// are all keyframes and pass unless duplicate.
 //
 // While the Gate waits for a keyframe, a keyframe of the chain's GOP (or a
 // later one) passes even when its Seq is not after the last passed packet:
@@ -56,12 +57,8 @@ type GateStats struct {
 // It keeps no packets and never writes to them. Make one with NewGate.
 type Gate struct {
 	limiter KeyframeLimiter
-	started bool // a keyframe has passed, so epoch, gop and last are set
-	waiting bool // deltas are dropped until the next keyframe
-	// The chain: the Epoch and GOP of its keyframe, the Seq of the last
-	// passed packet.
-	epoch, gop, last uint64
-	stats            GateStats
+	chain   media.Chain
+	stats   GateStats
 }
 
 // NewGate returns a Gate that waits for a first keyframe. Its keyframe
@@ -80,33 +77,12 @@ func (g *Gate) Admit(p *media.Packet) Decision {
 	if p == nil {
 		return g.drop(NilPacket)
 	}
-	key := p.Key || p.Codec.IntraOnly()
-	switch {
-	case !g.started:
-		if key {
-			return g.pass(p, true)
-		}
-		return g.drop(NoKeyframeYet)
-	case p.Epoch != g.epoch:
-		if key {
-			return g.pass(p, true)
-		}
-		return g.drop(NewEpoch)
-	case p.Seq <= g.last:
-		if key && g.waiting && p.GOP >= g.gop {
-			return g.pass(p, true) // a resent keyframe restarts the chain
-		}
-		return g.drop(Duplicate)
-	case key:
-		return g.pass(p, true)
-	case g.waiting:
-		return g.drop(BrokenChain)
-	case p.Seq != g.last+1:
-		return g.drop(SeqHole)
-	case p.GOP != g.gop:
-		return g.drop(WrongGOP)
+	l := g.chain.Take(p)
+	if l.Decodes() {
+		g.stats.Passed++
+		return Decision{Pass: true}
 	}
-	return g.pass(p, false)
+	return g.drop(dropReasonOf[l])
 }
 
 // Break tells the Gate that the decoder behind it failed (a corrupt packet, a
@@ -115,32 +91,22 @@ func (g *Gate) Admit(p *media.Packet) Decision {
 // upstream now; the rate limit applies as for drops.
 func (g *Gate) Break() (requestKeyframe bool) {
 	g.stats.Breaks++
-	g.waiting = true
+	g.chain.Break()
 	return g.requestKeyframe()
 }
 
 // Waiting reports whether the Gate drops deltas until a keyframe: before the
 // first keyframe, and after a drop that broke the chain or a Break.
-func (g *Gate) Waiting() bool { return g.waiting || !g.started }
+func (g *Gate) Waiting() bool { return g.chain.Waiting() }
 
 // Stats returns the Gate's counts so far.
 func (g *Gate) Stats() GateStats { return g.stats }
-
-func (g *Gate) pass(p *media.Packet, key bool) Decision {
-	if key {
-		g.started, g.waiting, g.epoch, g.gop = true, false, p.Epoch, p.GOP
-	}
-	g.last = p.Seq
-	g.stats.Passed++
-	return Decision{Pass: true}
-}
 
 func (g *Gate) drop(r DropReason) Decision {
 	g.stats.Dropped++
 	g.stats.DroppedBy[r]++
 	d := Decision{Reason: r}
 	if r.needsKeyframe() {
-		g.waiting = true
 		d.RequestKeyframe = g.requestKeyframe()
 	}
 	return d

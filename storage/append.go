@@ -26,9 +26,10 @@ type pendingPacket struct {
 // see it, and a crash loses it.
 //
 // Append assigns the packet the stream's next index. It refuses a packet
-// that does not fit the stream (ErrBadPacket) and a delta that does not
-// continue the stream's chain (ErrNeedKeyframe): the stream then takes
-// packets again from its next keyframe. When the commit that Append triggers
+// that does not fit the stream (ErrBadPacket), a delta that does not
+// continue the stream's chain (ErrNeedKeyframe: the stream then takes
+// packets again from its next keyframe), and a packet the stream already has
+// (ErrDuplicate), by the chain rule of media.Chain. When the commit that Append triggers
 // fails, Append returns that error: the whole batch is dropped, its indexes
 // are given out again, and every stream of the batch waits for a keyframe.
 func (r *Recording) Append(stream string, p *media.Packet) error {
@@ -47,9 +48,12 @@ func (r *Recording) Append(stream string, p *media.Packet) error {
 	if err := r.checkPacket(st, p); err != nil {
 		return err
 	}
-	if !p.Key && !(st.chain && p.Epoch == st.epoch && p.GOP == st.gop && p.Seq == st.seq+1) {
-		st.chain = false
-		return r.errorf(ErrNeedKeyframe, "stream %q: delta seq %d of GOP %d, epoch %x", stream, p.Seq, p.GOP, p.Epoch)
+	switch l := st.chain.Check(p); {
+	case l == media.LinkDuplicate:
+		return r.errorf(ErrDuplicate, "stream %q: seq %d, epoch %x", stream, p.Seq, p.Epoch)
+	case !l.Decodes():
+		st.chain.Take(p)
+		return r.errorf(ErrNeedKeyframe, "stream %q: delta seq %d of GOP %d, epoch %x: %v", stream, p.Seq, p.GOP, p.Epoch, l)
 	}
 	record := encodeRecord(p)
 	now := r.cfg.clock()
@@ -61,7 +65,7 @@ func (r *Recording) Append(stream string, p *media.Packet) error {
 	})
 	r.pendingBytes += len(record)
 	st.next++
-	st.chain, st.epoch, st.gop, st.seq = true, p.Epoch, p.GOP, p.Seq
+	st.chain.Take(p)
 	if len(r.pending) >= r.cfg.batchPackets || r.pendingBytes >= maxBatchBytes ||
 		(r.cfg.batchInterval > 0 && now.Sub(r.pendingSince) >= r.cfg.batchInterval) {
 		return r.commitLocked()
@@ -148,7 +152,8 @@ func (r *Recording) commitLocked() error {
 		return nil
 	}
 	for _, bs := range streams {
-		bs.st.next, bs.st.chain = bs.packets[0].index, false
+		bs.st.next = bs.packets[0].index
+		bs.st.chain.Break()
 		if bs.newSegment {
 			bs.st.sessionSegmented = false
 		}

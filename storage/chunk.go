@@ -149,8 +149,11 @@ type chunkSummary struct {
 	records     int
 	broken      bool
 	first, last recordSummary
-	readable    bool
-	tail        bool
+	// latest is the latest capture time of its readable records: the last
+	// record's, unless the stream has reordering (B-frames).
+	latest   int64
+	readable bool
+	tail     bool
 }
 
 // summarizeChunk walks a chunk's headers.
@@ -165,9 +168,9 @@ func summarizeChunk(b []byte) chunkSummary {
 		r, ok := summarizeRecord(rec)
 		if ok {
 			if !s.readable {
-				s.first = r
+				s.first, s.latest = r, r.capture
 			}
-			s.last, s.readable = r, true
+			s.last, s.readable, s.latest = r, true, max(s.latest, r.capture)
 		}
 		s.tail = ok
 	}

@@ -35,7 +35,7 @@ type Cursor struct {
 	rec    *Recording
 	stream string
 	next   uint64 // index of the first record not yet read into buf
-	// end bounds a Range: Next stops at the first packet captured at or
+	// end bounds a Range: Next stops at the first packet decoded at or
 	// after end.
 	end     int64
 	bounded bool
@@ -71,7 +71,11 @@ func (r *Recording) Seek(stream string, t time.Time) (*Cursor, error) {
 // Range returns a Cursor over the packets captured in [from, to) of the named
 // stream. It starts, like Seek, at the keyframe at or before from, so its
 // first packets may be older than from: they are needed to decode the
-// picture at from. It stops at the first packet captured at or after to.
+// picture at from. It stops at the first packet whose decode time
+// (media.Packet.DecodeTime) is at or after to: every picture captured
+// before to is decoded before it, since a picture is never presented before
+// it is decoded. In a stream with reordering, the last packets before it
+// may hold pictures captured at or after to, which their neighbours need.
 func (r *Recording) Range(stream string, from, to time.Time) (*Cursor, error) {
 	if !to.After(from) {
 		return nil, r.errorf(ErrBadRange, "stream %q: [%v, %v)", stream, from, to)
@@ -174,7 +178,7 @@ func (c *Cursor) Next() (*media.Packet, error) {
 	if it.err != nil {
 		return nil, c.rec.errorf(ErrCorruptRecord, "stream %q, packet %d: %v", c.stream, it.index, it.err)
 	}
-	if c.bounded && it.p.CaptureTime.UnixNano() >= c.end {
+	if c.bounded && it.p.DecodeTime().UnixNano() >= c.end {
 		c.done, c.buf, c.pos = true, nil, 0
 		return nil, io.EOF
 	}

@@ -68,8 +68,9 @@
 // across restarts of the publishing node; see DurableCache). Each packet is stored as a
 // versioned record: a header (record version, the record's length, flags,
 // codec, pixel format, width, height, seq, its distance from its GOP's
-// keyframe, capture time in Unix nanoseconds, epoch, CRC-32C), then the
-// data. The header's integers are varints, so it takes about 34 bytes; files
+// keyframe, capture time in Unix nanoseconds, the composition offset of a
+// packet decoded before it is presented (B-frames; only when not zero),
+// epoch, CRC-32C), then the data. The header's integers are varints, so it takes about 34 bytes; files
 // of format version 2 hold records of version 1, whose fixed header takes 52
 // bytes. Each record is decodable on its own and carries its own checksum.
 //
@@ -118,10 +119,11 @@
 // (ErrNotRecording); a recording of a newer format version
 // (ErrNewerVersion) or of the older version 1, which stored each packet as a
 // value of its own (ErrOlderVersion); and a truncated file or damaged
-// metadata (ErrCorruptFile). It reads format versions 2 and 3 (the current
-// one, with the shorter records). Opening a version 2 file for writing
-// raises its version to 3 first, so that a gopline that reads only version 2
-// refuses the file as newer rather than meeting records it cannot read. It reads the metadata and each stream's last
+// metadata (ErrCorruptFile). It reads format versions 2 to 4 (the current
+// one, whose records may carry a composition offset). Opening an older file
+// for writing raises its version to 4 first, so that a gopline that reads
+// only older versions refuses the file as newer rather than meeting records
+// it cannot read. It reads the metadata and each stream's last
 // chunk, not every page, so damage deeper in the file shows when it is read.
 // A bbolt file with no buckets at all, which is what a creation cut short
 // leaves, is initialized as a new recording.

@@ -71,6 +71,11 @@ var (
 	// takes packets again from its next keyframe.
 	ErrNeedKeyframe = errors.New("storage: delta packet without its keyframe")
 
+	// ErrDuplicate means Append was given a packet at or before the last
+	// appended packet of the same Epoch (see media.Chain): a repeated or
+	// replayed packet the stream already holds. It changes nothing.
+	ErrDuplicate = errors.New("storage: packet already appended")
+
 	// ErrNoKeyframe means Seek or Range found no keyframe at or before the
 	// requested time (the stream is empty or starts later).
 	ErrNoKeyframe = errors.New("storage: no keyframe at or before the time")

@@ -109,8 +109,8 @@ func TestFormatVersion2FileIsReadAndUpgradedByAWriter(t *testing.T) {
 	if err := rec.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if v, rv := formatVersion(t, path), recordVersions(t, path, 20); v != 3 || string(rv) != "\x01\x01\x01\x01\x01\x02\x02\x02\x02\x02" {
-		t.Fatalf("format version %d, records of versions %v; want 3, and 1s then 2s", v, rv)
+	if v, rv := formatVersion(t, path), recordVersions(t, path, 20); v != 4 || string(rv) != "\x01\x01\x01\x01\x01\x02\x02\x02\x02\x02" {
+		t.Fatalf("format version %d, records of versions %v; want 4, and 1s then 2s", v, rv)
 	}
 	checkPackets(t, mustOpenPath(t, path, storage.WithReadOnly()), s, 35)
 }

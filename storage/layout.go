@@ -19,13 +19,15 @@ import (
 //     headers, record_v1.go).
 //  3. As 2, with records of version 2 (varint headers of about 34 bytes,
 //     record_v2.go) and of version 1, which a version 2 file brings along.
+//  4. As 3, and a record of version 2 may carry its packet's composition
+//     offset (flag bit 1): the decode time of a stream with reordering.
 //
-// A writer that opens a version 2 file raises its version to 3 before it
-// appends anything (upgradeFormat), so that a gopline that reads only
-// version 2 refuses the file as newer instead of reporting its version 2
-// records as corrupt.
+// A writer that opens an older file raises its version to formatVersion
+// before it appends anything (upgradeFormat), so that a gopline that reads
+// only the older version refuses the file as newer instead of reporting
+// the records it does not know as corrupt.
 const (
-	formatVersion       = 3
+	formatVersion       = 4
 	oldestFormatVersion = 2
 )
 

@@ -11,6 +11,8 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/gopline/gopline/media"
 )
 
 // open opens the bbolt file and loads or creates gopline's metadata.
@@ -210,7 +212,7 @@ func loadStream(tx *bolt.Tx, name string) (*streamState, error) {
 		st.next++
 	}
 	if s.tail {
-		st.chain, st.epoch, st.gop, st.seq = true, s.last.epoch, s.last.gop, s.last.seq
+		st.chain = media.ChainAfter(s.last.epoch, s.last.gop, s.last.seq)
 	}
 	return st, nil
 }

@@ -100,7 +100,7 @@ func TestOpenRejectsFilesThatAreNotGoodRecordings(t *testing.T) {
 		{"the format version after this gopline's", func(t *testing.T, path string) {
 			writeRecording(t, path, 3)
 			editBolt(t, path, func(tx *bolt.Tx) error {
-				return tx.Bucket([]byte("meta")).Put([]byte("version"), binary.BigEndian.AppendUint32(nil, 4))
+				return tx.Bucket([]byte("meta")).Put([]byte("version"), binary.BigEndian.AppendUint32(nil, 5))
 			})
 		}, storage.ErrNewerVersion},
 		{"an older format version", func(t *testing.T, path string) {

@@ -29,8 +29,13 @@ const (
 const maxRecordHeaderSize = maxRecordHeaderSizeV2
 
 const (
-	flagKey    = 1 << 0
-	knownFlags = flagKey
+	flagKey = 1 << 0
+	// flagComposition marks a version 2 record whose header carries the
+	// packet's composition offset (media.Packet.CompositionOffset) after
+	// its capture time; records without it have an offset of zero, and
+	// are laid out as before (format version 3).
+	flagComposition = 1 << 1
+	knownFlags      = flagKey | flagComposition
 )
 
 // recordHeader is a record's header, read and range-checked, but with its
@@ -48,6 +53,7 @@ type recordHeader struct {
 	seq     uint64
 	gop     uint64
 	capture int64 // Unix nanoseconds
+	offset  int64 // composition offset, nanoseconds
 }
 
 // recordLength returns the length of the record that b starts with, header
@@ -131,7 +137,9 @@ func parseRecord(b []byte) (*media.Packet, error) {
 		Seq:         h.seq,
 		GOP:         h.gop,
 		CaptureTime: time.Unix(0, h.capture),
-		Data:        append([]byte(nil), b[h.size:]...),
+		// CompositionOffset is zero for every record of version 1.
+		CompositionOffset: time.Duration(h.offset),
+		Data:              append([]byte(nil), b[h.size:]...),
 	}
 	if p.Format != media.PixelFormatUnknown && !p.Format.Valid() {
 		return nil, fmt.Errorf("pixel format %d", p.Format)
@@ -147,6 +155,7 @@ func parseRecord(b []byte) (*media.Packet, error) {
 type recordSummary struct {
 	key     bool
 	capture int64 // Unix nanoseconds
+	offset  int64 // composition offset, nanoseconds
 	seq     uint64
 	gop     uint64
 	epoch   uint64
@@ -163,6 +172,7 @@ func summarizeRecord(b []byte) (s recordSummary, ok bool) {
 	return recordSummary{
 		key:     h.flags&flagKey != 0,
 		capture: h.capture,
+		offset:  h.offset,
 		seq:     h.seq,
 		gop:     h.gop,
 		epoch:   h.epoch,

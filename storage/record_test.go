@@ -20,6 +20,10 @@ func recordCases() map[string]*media.Packet {
 			Seq: 30, GOP: 30, Epoch: 0xfeedface, CaptureTime: at, Width: 640, Height: 480},
 		"h264 delta": {Codec: media.H264, Data: []byte{0, 0, 1, 0x41, 7}, Seq: 31, GOP: 30, Epoch: 0xfeedface,
 			CaptureTime: at.Add(33 * time.Millisecond), Width: 640, Height: 480, Format: media.YUV420P},
+		"h264 b-frame": {Codec: media.H264, Data: []byte{0, 0, 1, 0x01, 7}, Seq: 33, GOP: 30, Epoch: 0xfeedface,
+			CaptureTime: at.Add(33 * time.Millisecond), CompositionOffset: -40 * time.Millisecond, Width: 640, Height: 480},
+		"h264 reordered p-frame": {Codec: media.H264, Data: []byte{0, 0, 1, 0x41, 7}, Seq: 32, GOP: 30, Epoch: 0xfeedface,
+			CaptureTime: at.Add(100 * time.Millisecond), CompositionOffset: 80 * time.Millisecond, Width: 640, Height: 480},
 		"jpeg": {Codec: media.JPEG, Data: []byte{0xff, 0xd8, 0xff, 0xd9}, Key: true, Seq: 1 << 40, GOP: 1 << 40,
 			Epoch: 1<<64 - 1, CaptureTime: at, Width: media.MaxDimension, Height: 1},
 		"raw gray8": {Codec: media.Raw, Format: media.GRAY8, Data: []byte{1, 2, 3, 4, 5, 6}, Key: true,
@@ -53,7 +57,8 @@ func TestRecordRoundTripsEveryField(t *testing.T) {
 			}
 			if got.Codec != p.Codec || !bytes.Equal(got.Data, p.Data) || got.Key != p.Key || got.Seq != p.Seq ||
 				got.GOP != p.GOP || got.Epoch != p.Epoch || !got.CaptureTime.Equal(p.CaptureTime) ||
-				got.Width != p.Width || got.Height != p.Height || got.Format != p.Format {
+				got.Width != p.Width || got.Height != p.Height || got.Format != p.Format ||
+				(version == recordVersion2 && got.CompositionOffset != p.CompositionOffset) {
 				t.Fatalf("v%d %s: decoded %+v, want %+v", version, name, got, p)
 			}
 			if again := encodeRecordAs(version, got); !bytes.Equal(again, b) {
@@ -61,7 +66,8 @@ func TestRecordRoundTripsEveryField(t *testing.T) {
 			}
 			s, ok := summarizeRecord(b)
 			if !ok || s.key != p.Key || s.seq != p.Seq || s.gop != p.GOP || s.epoch != p.Epoch ||
-				s.capture != p.CaptureTime.UnixNano() || s.payload != len(p.Data) {
+				s.capture != p.CaptureTime.UnixNano() || s.payload != len(p.Data) ||
+				(version == recordVersion2 && s.offset != int64(p.CompositionOffset)) {
 				t.Fatalf("v%d %s: summary %+v, %v", version, name, s, ok)
 			}
 			// The decoded packet owns its data.

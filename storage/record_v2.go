@@ -17,7 +17,8 @@ import (
 //	   1  record version (2)
 //	1-10  length: uvarint, the record's bytes after this field (the rest of
 //	      the header and the data)
-//	   1  flags: bit 0 = keyframe; the other bits are zero
+//	   1  flags: bit 0 = keyframe, bit 1 = composition offset follows the
+//	      capture time (format version 4); the other bits are zero
 //	   1  codec (media.Codec)
 //	   1  pixel format (media.PixelFormat)
 //	 1-3  width: uvarint, at most media.MaxDimension
@@ -26,6 +27,8 @@ import (
 //	1-10  seq minus GOP: uvarint, 0 for a keyframe (a GOP is never ahead of
 //	      its seq, media.Packet.Validate)
 //	1-10  capture time: varint (zigzag), Unix nanoseconds
+//	1-10  only with flag bit 1: composition offset, varint (zigzag),
+//	      nanoseconds, not zero
 //	   8  epoch, big-endian: random, so a varint would not save a byte
 //	   4  CRC-32C of the header's bytes before it and of the data, big-endian
 //	   n  data, the rest of the record
@@ -38,7 +41,7 @@ import (
 // bytes that encodeRecord makes of its packet.
 //
 // maxRecordHeaderSizeV2 is the longest header, every field at its longest.
-const maxRecordHeaderSizeV2 = 1 + binary.MaxVarintLen64 + 3 + 2*maxDimensionVarintLen + 3*binary.MaxVarintLen64 + 8 + 4
+const maxRecordHeaderSizeV2 = 1 + binary.MaxVarintLen64 + 3 + 2*maxDimensionVarintLen + 4*binary.MaxVarintLen64 + 8 + 4
 
 // minRecordHeaderSizeV2 is the shortest version 2 header: every varint of
 // one byte.
@@ -57,12 +60,18 @@ func encodeRecord(p *media.Packet) []byte {
 	if p.Key {
 		flags |= flagKey
 	}
+	if p.CompositionOffset != 0 {
+		flags |= flagComposition
+	}
 	f = append(f, flags, byte(p.Codec), byte(p.Format))
 	f = binary.AppendUvarint(f, uint64(p.Width))
 	f = binary.AppendUvarint(f, uint64(p.Height))
 	f = binary.AppendUvarint(f, p.Seq)
 	f = binary.AppendUvarint(f, p.Seq-p.GOP)
 	f = binary.AppendVarint(f, p.CaptureTime.UnixNano())
+	if p.CompositionOffset != 0 {
+		f = binary.AppendVarint(f, int64(p.CompositionOffset))
+	}
 	f = binary.BigEndian.AppendUint64(f, p.Epoch)
 	rest := uint64(len(f) + 4 + len(p.Data))
 	var length [binary.MaxVarintLen64]byte
@@ -113,18 +122,31 @@ func readHeaderV2(b []byte) (recordHeader, error) {
 	if back > seq {
 		return h, fmt.Errorf("seq %d is %d after its GOP", seq, back)
 	}
+	if h.flags&flagComposition != 0 {
+		offset, n, err := readUvarint(b[off:])
+		if err != nil {
+			return h, fmt.Errorf("composition offset: %v", err)
+		}
+		if offset == 0 {
+			return h, errors.New("composition offset flagged but zero")
+		}
+		h.offset, off = unzigzag(offset), off+n
+	}
 	if len(b)-off < 12 {
 		return h, fmt.Errorf("header longer than the record's %d bytes", len(b))
 	}
 	h.width, h.height = int(width), int(height)
 	h.seq, h.gop = seq, seq-back
-	h.capture = int64(capture>>1) ^ -int64(capture&1) // zigzag, as binary.Varint
+	h.capture = unzigzag(capture)
 	h.epoch = binary.BigEndian.Uint64(b[off:])
 	h.crcAt = off + 8
 	h.crc = binary.BigEndian.Uint32(b[h.crcAt:])
 	h.size = h.crcAt + 4
 	return h, nil
 }
+
+// unzigzag decodes a zigzag varint's value, as binary.Varint does.
+func unzigzag(v uint64) int64 { return int64(v>>1) ^ -int64(v&1) }
 
 // readUvarint reads the minimal uvarint that b starts with and returns it
 // with its length. binary.Uvarint also accepts longer encodings of a value

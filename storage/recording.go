@@ -11,6 +11,8 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/gopline/gopline/media"
 )
 
 // Recording is one recording file: its streams and their packets. Open
@@ -49,9 +51,8 @@ type Recording struct {
 type streamState struct {
 	info StreamInfo
 	next uint64 // index of the next appended packet
-	// The chain is the last accepted packet, which a delta must continue.
-	chain            bool
-	epoch, gop, seq  uint64
+	// chain is what the next packet must continue (media.Chain).
+	chain            media.Chain
 	sessionSegmented bool // this session's segment entry is written or pending
 }
 

@@ -178,6 +178,27 @@ func TestReopenAcceptsDeltasThatContinueTheStoredChain(t *testing.T) {
 	}
 }
 
+// A packet the stream already has is refused as a duplicate and leaves the
+// chain as it was (media.Chain): the next packet continues it.
+func TestAppendRefusesDuplicatesWithoutBreakingTheChain(t *testing.T) {
+	rec, _ := MustOpen(t)
+	createCamera(t, rec)
+	s := newSynth()
+	appendAll(t, rec, "/camera", s, 0, 4)
+	for _, seq := range []int{0, 3} {
+		if err := rec.Append("/camera", s.packet(seq)); !errors.Is(err, storage.ErrDuplicate) {
+			t.Fatalf("seq %d again: %v, want ErrDuplicate", seq, err)
+		}
+	}
+	appendAll(t, rec, "/camera", s, 4, 6)
+	if err := rec.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if got := readStream(t, rec, "/camera"); len(got) != 6 {
+		t.Fatalf("read %d packets, want 6", len(got))
+	}
+}
+
 func TestAppendRefusesPacketsThatDoNotFit(t *testing.T) {
 	rec, path := MustOpen(t)
 	createCamera(t, rec)

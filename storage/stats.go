@@ -127,8 +127,9 @@ func (r *Recording) streamStats(tx *bolt.Tx, stream string) (Stats, error) {
 	return s, nil
 }
 
-// span returns the capture times of the stream's first and last packets,
-// read from its first and last chunks, skipping records whose headers do not
+// span returns the capture times of the stream's first packet and of its
+// latest picture (the last packet's, unless B-frames come after it), read
+// from its first and last chunks, skipping records whose headers do not
 // read. ok is false without packets.
 func span(sb streamBuckets) (first, last time.Time, ok bool) {
 	cc := newChunkCursor(sb.root)
@@ -147,7 +148,7 @@ func span(sb streamBuckets) (first, last time.Time, ok bool) {
 	if !s.readable {
 		return first, first, true // a damaged page between the two ends
 	}
-	return first, time.Unix(0, s.last.capture), true
+	return first, time.Unix(0, s.latest), true
 }
 
 // First returns the earliest capture time of the named stream's committed

@@ -64,6 +64,11 @@ func plane(f *astiav.Frame, i, rows int) []byte {
 	return unsafe.Slice((*byte)(unsafe.Pointer(c.data[i])), n)
 }
 
+// bestEffortTimestamp returns FFmpeg's guess of a decoded frame's
+// presentation timestamp (from its pts, or its packet's dts when the
+// stream gives no pts), or noTimestamp.
+func bestEffortTimestamp(f *astiav.Frame) int64 { return int64(cFrame(f).best_effort_timestamp) }
+
 // frameCorrupt reports whether the decoder flagged the frame as damaged or
 // concealed.
 func frameCorrupt(f *astiav.Frame) bool {

@@ -13,12 +13,13 @@ import (
 
 // pendingLimit bounds how many capture times the decoder remembers for
 // packets whose pictures have not come out yet (only streams with
-// reordering hold any back).
+// reordering hold any back, at most 16 by the H.264 standard's DPB).
 const pendingLimit = 64
 
 type decoderConfig struct {
 	format  media.PixelFormat
 	threads int
+	conceal bool
 }
 
 // DecoderOption configures a Decoder.
@@ -52,36 +53,53 @@ func WithDecoderThreads(n int) DecoderOption {
 	}
 }
 
+// WithConcealment makes the decoder conceal damage instead of reporting it:
+// FFmpeg's error concealment rebuilds a damaged picture from its neighbours
+// and the decoder goes on, marking such Frames Concealed. It suits viewers
+// who prefer a smeared picture to a frozen one until the next keyframe. By
+// default the decoder is strict (see Decoder).
+func WithConcealment() DecoderOption {
+	return func(c *decoderConfig) error { c.conceal = true; return nil }
+}
+
 // Decoder decodes H.264 Packets into Frames with FFmpeg's decoder, tuned for
 // live streams: no frame-thread delay, one picture out per access unit.
 //
 // It is strict about damage. A packet FFmpeg rejects, a picture it had to
 // conceal, or a packet that is not valid Annex B gives an error wrapping
-// codecs.ErrCorrupt and no Frame. After such an error, after a hole in Seq,
-// after a new Epoch, and at the start, the decoder waits for a keyframe:
-// deltas in between give an error wrapping codecs.ErrNeedKeyframe, because
-// their pictures would be built on a broken or missing reference. The next
-// keyframe and its GOP decode normally.
+// codecs.ErrCorrupt and no Frame, and breaks the chain. It follows the chain
+// rule of media.Chain: at the start, after damage, after a hole in Seq or a
+// new Epoch it waits for a keyframe, and deltas in between give an error
+// wrapping codecs.ErrNeedKeyframe, because their pictures would be built on a
+// broken or missing reference; a packet it already has gives
+// codecs.ErrDuplicate. The next keyframe and its GOP decode normally. With
+// WithConcealment, damage FFmpeg can conceal is not an error: the picture
+// comes out marked Concealed.
+//
+// A stream with reordering holds pictures back; Flush returns them (at the
+// end of a stream), and a new Epoch's keyframe drains the old stream's first.
 //
 // It is not safe for concurrent use. Close frees its FFmpeg objects.
 type Decoder struct {
-	codec   *astiav.Codec
-	threads int
-	format  media.PixelFormat
-	ctx     *astiav.CodecContext
-	pkt     *astiav.Packet
-	frame   *astiav.Frame
-	scale   *scaler
-	buf     []byte
+	codec *astiav.Codec
+	cfg   decoderConfig
+	ctx   *astiav.CodecContext
+	pkt   *astiav.Packet
+	frame *astiav.Frame
+	scale *scaler
+	buf   []byte
 
-	needKey   bool
-	started   bool
-	lastSeq   uint64
-	lastEpoch uint64
-	capture   map[int64]time.Time
+	chain   media.Chain
+	epoch   uint64 // the Epoch of the pictures the decoder holds
+	held    bool   // packets were sent since the last drain
+	capture map[int64]time.Time
 }
 
-var _ codecs.Decoder = (*Decoder)(nil)
+var (
+	_ codecs.Decoder   = (*Decoder)(nil)
+	_ codecs.Flusher   = (*Decoder)(nil)
+	_ codecs.Discarder = (*Decoder)(nil)
+)
 
 // NewH264Decoder opens an H.264 decoder.
 func NewH264Decoder(opts ...DecoderOption) (*Decoder, error) {
@@ -95,7 +113,7 @@ func NewH264Decoder(opts ...DecoderOption) (*Decoder, error) {
 	if codec == nil {
 		return nil, fmt.Errorf("%w: h264 decoder", ErrCodecNotFound)
 	}
-	d := &Decoder{codec: codec, threads: cfg.threads, format: cfg.format, needKey: true, capture: make(map[int64]time.Time)}
+	d := &Decoder{codec: codec, cfg: cfg, capture: make(map[int64]time.Time)}
 	var err error
 	if d.scale, err = newScaler(0, 0, cfg.format); err != nil {
 		return nil, err
@@ -118,13 +136,17 @@ func (d *Decoder) open() error {
 		return errors.New("ffmpeg: allocating h264 decoder context failed")
 	}
 	d.ctx.SetThreadType(astiav.ThreadTypeSlice)
-	d.ctx.SetThreadCount(d.threads)
+	d.ctx.SetThreadCount(d.cfg.threads)
 	d.ctx.SetFlags(d.ctx.Flags().Add(astiav.CodecContextFlagLowDelay))
 	dict := astiav.NewDictionary()
 	defer dict.Free()
-	// Report damage instead of concealing it: "explode" makes the decoder
-	// fail a slice on the first inconsistency it detects.
-	if err := dict.Set("err_detect", "crccheck+bitstream+buffer+explode", 0); err != nil {
+	// Strict: report damage instead of concealing it: "explode" makes the
+	// decoder fail a slice on the first inconsistency it detects.
+	detect := "crccheck+bitstream+buffer+explode"
+	if d.cfg.conceal {
+		detect = "crccheck+bitstream+buffer" // detect, then conceal (ec's default)
+	}
+	if err := dict.Set("err_detect", detect, 0); err != nil {
 		return fmt.Errorf("ffmpeg: decoder option: %w", err)
 	}
 	if err := d.ctx.Open(d.codec, dict); err != nil {
@@ -153,22 +175,29 @@ func (d *Decoder) decode(p *media.Packet, keep bool) ([]*media.Frame, error) {
 	if p.Codec != media.H264 {
 		return nil, fmt.Errorf("%w: %v packet to the h264 decoder", codecs.ErrWrongCodec, p.Codec)
 	}
-	if d.started && (p.Epoch != d.lastEpoch || p.Seq != d.lastSeq+1) {
-		d.needKey = true
+	switch l := d.chain.Check(p); {
+	case l == media.LinkDuplicate:
+		return nil, fmt.Errorf("%w: seq %d", codecs.ErrDuplicate, p.Seq)
+	case l.NeedsKeyframe():
+		d.chain.Take(p)
+		return nil, fmt.Errorf("%w: seq %d (%v)", codecs.ErrNeedKeyframe, p.Seq, l)
 	}
-	d.started, d.lastSeq, d.lastEpoch = true, p.Seq, p.Epoch
-	if d.needKey && !p.Key {
-		return nil, fmt.Errorf("%w: seq %d", codecs.ErrNeedKeyframe, p.Seq)
+	var out []*media.Frame
+	if p.Epoch != d.epoch {
+		// The old stream's held-back pictures come out before the new one.
+		var err error
+		if out, err = d.drain(keep); err != nil {
+			return out, err
+		}
+		d.epoch = p.Epoch
 	}
 	if _, err := h264.SplitAnnexB(p.Data); err != nil {
-		return nil, d.fail(p, err)
+		return out, d.fail(p, err)
 	}
-	if p.Key {
-		d.needKey = false
-	}
+	d.chain.Take(p)
 	d.buf = append(append(d.buf[:0], p.Data...), zeroPadding[:]...)
 	if err := d.pkt.FromData(d.buf); err != nil {
-		return nil, fmt.Errorf("ffmpeg: packet buffer: %w", err)
+		return out, fmt.Errorf("ffmpeg: packet buffer: %w", err)
 	}
 	d.pkt.SetSize(len(p.Data))
 	d.pkt.SetPts(int64(p.Seq))
@@ -178,39 +207,101 @@ func (d *Decoder) decode(p *media.Packet, keep bool) ([]*media.Frame, error) {
 	err := d.ctx.SendPacket(d.pkt)
 	d.pkt.Unref()
 	if err != nil {
-		return nil, d.fail(p, err)
+		return out, d.fail(p, err)
 	}
+	d.held = true
 	if len(d.capture) < pendingLimit {
 		d.capture[int64(p.Seq)] = p.CaptureTime
 	}
-	var out []*media.Frame
+	out, err = d.receive(out, keep)
+	if err != nil {
+		return out, d.fail(p, err)
+	}
+	return out, nil
+}
+
+// receive appends the pictures the decoder has ready to out, converted when
+// keep is set and dropped otherwise.
+func (d *Decoder) receive(out []*media.Frame, keep bool) ([]*media.Frame, error) {
 	for {
 		err := d.ctx.ReceiveFrame(d.frame)
 		if errors.Is(err, astiav.ErrEagain) || errors.Is(err, astiav.ErrEof) {
-			break
+			return out, nil
 		}
 		if err != nil {
-			return nil, d.fail(p, err)
+			return out, err
 		}
-		if frameCorrupt(d.frame) {
+		concealed := frameCorrupt(d.frame)
+		if concealed && !d.cfg.conceal {
 			d.frame.Unref()
-			return nil, d.fail(p, errors.New("picture was concealed"))
+			return out, errors.New("picture was concealed")
 		}
 		pts := d.frame.Pts()
+		capture := d.earliestCapture()
 		if !keep {
 			d.frame.Unref()
-			delete(d.capture, pts)
 			continue
 		}
 		f, err := d.scale.convert(d.frame)
 		d.frame.Unref()
 		if err != nil {
-			return nil, err
+			return out, err
 		}
-		f.Seq = uint64(pts)
-		f.CaptureTime = d.capture[pts]
-		delete(d.capture, pts)
+		f.Seq, f.CaptureTime, f.Concealed = uint64(pts), capture, concealed
 		out = append(out, f)
+	}
+}
+
+// earliestCapture returns and forgets the earliest capture time of the
+// packets whose pictures have not come out. Pictures come out in
+// presentation order, so the next one is presented first of them: its own
+// packet's time when the stream's times are right, and a time that still
+// grows when they are not (a raw stream with reordering, stamped in decode
+// order).
+func (d *Decoder) earliestCapture() time.Time {
+	var seq int64
+	var at time.Time
+	found := false
+	for s, t := range d.capture {
+		if !found || t.Before(at) || (t.Equal(at) && s < seq) {
+			seq, at, found = s, t, true
+		}
+	}
+	delete(d.capture, seq)
+	return at
+}
+
+// Flush returns the pictures the decoder holds back (a stream with
+// reordering holds some until later packets come), in presentation order:
+// call it at the end of a stream, or before a restart of it. The decoder
+// then waits for a keyframe, as at the start.
+func (d *Decoder) Flush() ([]*media.Frame, error) {
+	if d.ctx == nil {
+		return nil, codecs.ErrClosed
+	}
+	out, err := d.drain(true)
+	d.chain = media.Chain{}
+	return out, err
+}
+
+// drain sends the decoder end of stream, collects what it held back, and
+// opens a fresh context for what follows.
+func (d *Decoder) drain(keep bool) ([]*media.Frame, error) {
+	if !d.held {
+		return nil, nil
+	}
+	d.held = false
+	var out []*media.Frame
+	err := d.ctx.SendPacket(nil)
+	if err == nil {
+		out, err = d.receive(nil, keep)
+	}
+	clear(d.capture)
+	if oerr := d.open(); oerr != nil {
+		return out, errors.Join(err, oerr)
+	}
+	if err != nil {
+		return out, fmt.Errorf("%w: draining: %w", codecs.ErrCorrupt, err)
 	}
 	return out, nil
 }
@@ -218,7 +309,8 @@ func (d *Decoder) decode(p *media.Packet, keep bool) ([]*media.Frame, error) {
 // fail drops the decoder's state after damage so that the next keyframe
 // starts clean, and returns the error the caller sees.
 func (d *Decoder) fail(p *media.Packet, cause error) error {
-	d.needKey = true
+	d.chain.Break()
+	d.held = false
 	clear(d.capture)
 	err := fmt.Errorf("%w: seq %d (%d bytes): %w", codecs.ErrCorrupt, p.Seq, len(p.Data), cause)
 	// A fresh context forgets every reference picture of the damaged

@@ -222,7 +222,40 @@ func TestDecodeDiscardKeepsTheReferences(t *testing.T) {
 	if !bytes.Equal(got.Planes[0], want.Planes[0]) || got.Seq != want.Seq {
 		t.Fatal("the picture after DecodeDiscard differs from a full decode's")
 	}
-	if _, err := skip.Decode(pkts[3]); !errors.Is(err, codecs.ErrNeedKeyframe) {
+	// The chain went on through the discarded packets: an old one is a
+	// duplicate (media.Chain), not a packet to decode again.
+	if _, err := skip.Decode(pkts[3]); !errors.Is(err, codecs.ErrDuplicate) {
 		t.Fatalf("DecodeDiscard does not keep the Seq chain: %v", err)
+	}
+}
+
+// With concealment a damaged delta gives a picture marked Concealed where
+// the strict decoder gives ErrCorrupt, and the pictures after it come out
+// too, instead of nothing until the next keyframe.
+func TestConcealingDecoderMarksConcealedPictures(t *testing.T) {
+	const gop = 30
+	p := pattern(t, 320, 240)
+	pkts := encodeClip(t, p, gop, WithGOP(gop))
+	truncate := corruptions[0]
+	bad := truncate.apply(pkts[4], nil)
+	strict, soft := mustDecoder(t), mustDecoder(t, WithConcealment())
+	for _, pkt := range pkts[:4] {
+		decodeOne(t, strict, pkt)
+		if f := decodeOne(t, soft, pkt); f.Concealed {
+			t.Fatalf("picture %d of an intact packet marked concealed", pkt.Seq)
+		}
+	}
+	if _, err := strict.Decode(bad); !errors.Is(err, codecs.ErrCorrupt) {
+		t.Fatalf("strict decoder: %v, want ErrCorrupt", err)
+	}
+	got := decodeOne(t, soft, bad)
+	if !got.Concealed {
+		t.Fatal("the picture of a damaged packet is not marked concealed")
+	}
+	for _, pkt := range pkts[5:] {
+		if _, err := strict.Decode(pkt); !errors.Is(err, codecs.ErrNeedKeyframe) {
+			t.Fatalf("strict decoder after damage, delta %d: %v", pkt.Seq, err)
+		}
+		decodeOne(t, soft, pkt)
 	}
 }

@@ -10,8 +10,9 @@ var (
 	ErrOpen = errors.New("ffmpeg: cannot open input")
 	// ErrNoVideoStream means an input holds no video stream.
 	ErrNoVideoStream = errors.New("ffmpeg: no video stream")
-	// ErrNotH264 means passthrough was asked of a stream that is not H.264.
-	ErrNotH264 = errors.New("ffmpeg: stream is not H.264")
+	// ErrNotH264 means passthrough was asked of a stream that is neither
+	// H.264 nor MJPEG.
+	ErrNotH264 = errors.New("ffmpeg: stream is not H.264 or MJPEG")
 	// ErrNoOutput means the encoder did not return the one access unit that
 	// a frame must give (a setting that delays output was forced in).
 	ErrNoOutput = errors.New("ffmpeg: encoder returned no access unit for the frame")

@@ -20,8 +20,9 @@ var ErrNotKeyframe = errors.New("ffmpeg: an MP4 track must start with an H.264 k
 
 // MP4Writer writes H.264 access units into an MP4 file that plays in any
 // player: length-prefixed NAL units, with the avcC box built from the first
-// keyframe's SPS and PPS. Timestamps are given per packet; no B-frames, so
-// decode order is presentation order.
+// keyframe's SPS and PPS. Packets come in decode order, each with its
+// presentation time; a stream with reordering (B-frames) gives its decode
+// times by media.Packet.CompositionOffset.
 //
 // It is not safe for concurrent use. Close writes the index and frees its
 // FFmpeg objects; a file that was not closed does not play.
@@ -33,7 +34,8 @@ type MP4Writer struct {
 	stream        *astiav.Stream
 	pkt           *astiav.Packet
 	headerDone    bool
-	lastPTS       int64
+	lastDTS       int64 // the last packet's decode timestamp, once started
+	started       bool
 	lastDur       int64
 	frames        int
 }
@@ -47,7 +49,7 @@ func CreateMP4(path string, width, height int) (*MP4Writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ffmpeg: mp4 muxer for %q: %w", path, err)
 	}
-	w := &MP4Writer{path: path, width: width, height: height, fc: fc, lastPTS: -1}
+	w := &MP4Writer{path: path, width: width, height: height, fc: fc}
 	if w.stream = fc.NewStream(nil); w.stream == nil {
 		w.Close()
 		return nil, fmt.Errorf("ffmpeg: mp4 stream for %q failed", path)
@@ -102,8 +104,10 @@ func (w *MP4Writer) writeHeader(nalus [][]byte) error {
 }
 
 // WritePacket appends one H.264 access unit (Annex B) shown at pts from the
-// start of the file. pts must grow. The first packet must be a keyframe with
-// SPS and PPS.
+// start of the file and decoded p.CompositionOffset before that. Packets
+// come in decode order: decode times must grow (one that does not is moved
+// just after the last), and a picture is not shown before it is decoded.
+// The first packet must be a keyframe with SPS and PPS.
 func (w *MP4Writer) WritePacket(p *media.Packet, pts time.Duration) error {
 	if w.fc == nil {
 		return errors.New("ffmpeg: mp4 writer is closed")
@@ -136,18 +140,20 @@ func (w *MP4Writer) WritePacket(p *media.Packet, pts time.Duration) error {
 		return fmt.Errorf("ffmpeg: mp4 %q: packet %d: %w", w.path, p.Seq, err)
 	}
 	ts := mp4Ticks(pts)
-	if ts <= w.lastPTS {
-		ts = w.lastPTS + 1 // timestamps must grow strictly
+	dts := ts - mp4Ticks(p.CompositionOffset)
+	if w.started && dts <= w.lastDTS {
+		dts = w.lastDTS + 1 // decode timestamps must grow strictly
 	}
-	if w.lastPTS >= 0 {
-		w.lastDur = ts - w.lastPTS
+	ts = max(ts, dts)
+	if w.started {
+		w.lastDur = dts - w.lastDTS
 	}
 	if err := w.pkt.FromData(data); err != nil {
 		return fmt.Errorf("ffmpeg: mp4 %q: %w", w.path, err)
 	}
 	w.pkt.SetStreamIndex(w.stream.Index())
 	w.pkt.SetPts(ts)
-	w.pkt.SetDts(ts)
+	w.pkt.SetDts(dts)
 	w.pkt.SetDuration(max(w.lastDur, 1))
 	if p.Key {
 		w.pkt.SetFlags(w.pkt.Flags().Add(astiav.PacketFlagKey))
@@ -157,7 +163,7 @@ func (w *MP4Writer) WritePacket(p *media.Packet, pts time.Duration) error {
 	if err != nil {
 		return fmt.Errorf("ffmpeg: mp4 %q: writing packet %d: %w", w.path, p.Seq, err)
 	}
-	w.lastPTS = ts
+	w.lastDTS, w.started = dts, true
 	w.frames++
 	return nil
 }
@@ -165,6 +171,9 @@ func (w *MP4Writer) WritePacket(p *media.Packet, pts time.Duration) error {
 // mp4Ticks converts a duration to 90 kHz ticks, rounded to the nearest tick,
 // without overflowing for recordings of any length.
 func mp4Ticks(d time.Duration) int64 {
+	if d < 0 {
+		return -mp4Ticks(-d)
+	}
 	sec, frac := int64(d/time.Second), int64(d%time.Second)
 	return sec*mp4TimeBase + (frac*mp4TimeBase+int64(time.Second)/2)/int64(time.Second)
 }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"maps"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -15,115 +14,15 @@ import (
 	"github.com/gopline/gopline/media"
 )
 
-type readerConfig struct {
-	inputFormat  string
-	inputOptions map[string]string
-	width        int
-	height       int
-	format       media.PixelFormat
-	passthrough  bool
-	threads      int
-	ioTimeout    time.Duration
-	now          func() time.Time
-}
-
-// DefaultIOTimeout bounds how long a read from the network waits for data:
-// a camera that goes silent ends the read with an error instead of hanging
-// the source.
-//
-// It is shorter than pipeline.DefaultStopTimeout, so that a source stuck in a
-// silent read still stops within the pipeline's stop budget.
-const DefaultIOTimeout = 3 * time.Second
-
-// WithIOTimeout sets how long a read from a network URL (rtsp://, http://,
-// tcp://, udp://, ...) may wait for data before it fails; 0 waits for ever.
-// This includes the open: a udp:// source whose sender has not started
-// within d fails too. Files and devices are not affected. An explicit FFmpeg
-// option (timeout for RTSP, RTP, UDP and SRT, rw_timeout for the others) in
-// WithInputOptions wins.
-func WithIOTimeout(d time.Duration) ReaderOption {
-	return func(c *readerConfig) error {
-		if d < 0 {
-			return fmt.Errorf("%w: I/O timeout %v", ErrBadOption, d)
-		}
-		c.ioTimeout = d
-		return nil
-	}
-}
-
-// ioTimeoutOption names the FFmpeg option that bounds a network read for
-// url, or "" when url is not read from the network. RTSP, RTP, UDP and SRT
-// have their own (in microseconds), which their readers obey where they
-// ignore the generic rw_timeout; the other protocols (http, tcp, rtmp, ...)
-// take rw_timeout.
-func ioTimeoutOption(url string) string {
-	scheme, _, ok := strings.Cut(url, "://")
-	if !ok {
-		return ""
-	}
-	switch strings.ToLower(scheme) {
-	case "file", "pipe", "fd", "data", "cache", "concat", "subfile", "crypto":
-		return ""
-	case "rtsp", "rtsps", "rtp", "udp", "srt":
-		return "timeout"
-	}
-	return "rw_timeout"
-}
-
-// ReaderOption configures a Reader.
-type ReaderOption func(*readerConfig) error
-
-// WithInputFormat forces FFmpeg's demuxer or device by name: "v4l2" for a
-// Linux camera, "h264" for a raw Annex B file, "lavfi" for FFmpeg's own
-// sources. By default FFmpeg probes the input.
-func WithInputFormat(name string) ReaderOption {
-	return func(c *readerConfig) error { c.inputFormat = name; return nil }
-}
-
-// WithInputOptions passes demuxer or device options, as ffmpeg's -option
-// value pairs before -i: e.g. video_size=1280x720, framerate=30,
-// input_format=mjpeg for V4L2, rtsp_transport=tcp for RTSP.
-func WithInputOptions(opts map[string]string) ReaderOption {
-	return func(c *readerConfig) error { c.inputOptions = opts; return nil }
-}
-
-// WithSize scales decoded Frames to width x height. By default they keep the
-// stream's size.
-func WithSize(width, height int) ReaderOption {
-	return func(c *readerConfig) error {
-		if width <= 0 || height <= 0 || width > media.MaxDimension || height > media.MaxDimension {
-			return fmt.Errorf("%w: size %dx%d", ErrBadOption, width, height)
-		}
-		c.width, c.height = width, height
-		return nil
-	}
-}
-
-// WithPixelFormat sets the pixel format of decoded Frames (YUV420P by default).
-func WithPixelFormat(p media.PixelFormat) ReaderOption {
-	return func(c *readerConfig) error {
-		if !p.Valid() {
-			return fmt.Errorf("%w: pixel format %v", ErrBadOption, p)
-		}
-		c.format = p
-		return nil
-	}
-}
-
-// WithPassthrough makes the Reader hand out the stream's own H.264 access
-// units as Packets (ReadPacket) instead of decoded Frames: no decoding, no
-// re-encoding, as for an H.264 IP camera.
-func WithPassthrough() ReaderOption {
-	return func(c *readerConfig) error { c.passthrough = true; return nil }
-}
-
 // StreamInfo describes the video stream a Reader reads.
 type StreamInfo struct {
 	// Codec is FFmpeg's name of the stream's codec ("h264", "mpeg4", ...).
 	Codec string
 	// Width and Height are the stream's own size, before any scaling.
 	Width, Height int
-	// FrameRate is the stream's average frame rate, 0 when unknown.
+	// FrameRate is the stream's average frame rate, 0 when unknown. For a
+	// raw H.264 stream it is the rate of its SPS's VUI timing, else the
+	// one of WithAssumedFrameRate.
 	FrameRate float64
 	// Duration is the stream's length, 0 when unknown (live inputs).
 	Duration time.Duration
@@ -134,12 +33,17 @@ type StreamInfo struct {
 //
 // In decode mode (the default) ReadFrame returns decoded, scaled Frames. In
 // passthrough mode ReadPacket returns the stream's H.264 access units in
-// Annex B with SPS and PPS in front of every IDR; packets before the first
-// IDR are skipped, since nothing can decode them.
+// Annex B with SPS and PPS in front of every IDR (packets before the first
+// IDR are skipped, since nothing can decode them), or an MJPEG stream's
+// pictures as JPEG packets.
 //
-// Capture times are the moment of opening plus each picture's presentation
-// time. A Reader is not safe for concurrent use. Close frees its FFmpeg
-// objects.
+// Capture times are on the stream's own timeline: the moment of opening
+// plus each picture's presentation time (FFmpeg's best-effort timestamp for
+// decoded pictures), with missing timestamps filled from the frame rate,
+// never read from the wall clock. Decoded Frames come in presentation order
+// with growing capture times; passed-through Packets keep decode order and
+// carry their composition offset (media.Packet.CompositionOffset). A
+// Reader is not safe for concurrent use. Close frees its FFmpeg objects.
 type Reader struct {
 	url  string
 	cfg  readerConfig
@@ -149,9 +53,7 @@ type Reader struct {
 	stream   *astiav.Stream
 	timeBase astiav.Rational
 	pkt      *astiav.Packet
-	start    time.Time
-	firstPTS int64
-	havePTS  bool
+	times    timeline
 	seq      uint64
 
 	// decode mode
@@ -161,7 +63,8 @@ type Reader struct {
 	fed   bool // the decoder was sent end of stream
 
 	// passthrough mode
-	avccLength int // NAL length size of AVCC input, 0 for Annex B
+	jpeg       bool // the stream is MJPEG: each packet is a JPEG picture
+	avccLength int  // NAL length size of AVCC input, 0 for Annex B
 	params     h264.ParamSets
 	gopStart   uint64
 	seenKey    bool
@@ -236,16 +139,14 @@ func (r *Reader) open() error {
 	par := r.stream.CodecParameters()
 	r.timeBase = r.stream.TimeBase()
 	r.info = StreamInfo{Codec: par.CodecID().Name(), Width: par.Width(), Height: par.Height()}
-	if fr := r.stream.AvgFrameRate(); fr.Num() > 0 && fr.Den() > 0 {
-		r.info.FrameRate = fr.Float64()
-	}
+	r.info.FrameRate = r.frameRate(par)
 	if d := r.stream.Duration(); d > 0 && r.timeBase.Den() > 0 {
 		r.info.Duration = time.Duration(float64(d) * r.timeBase.Float64() * float64(time.Second))
 	} else if d := r.fc.Duration(); d > 0 {
 		r.info.Duration = time.Duration(d) * time.Microsecond // AV_TIME_BASE
 	}
 	r.pkt = astiav.AllocPacket()
-	r.start = r.cfg.now()
+	r.times = newTimeline(r.cfg.now(), r.timeBase.Num(), r.timeBase.Den(), r.info.FrameRate)
 	if r.cfg.passthrough {
 		return r.openPassthrough(par)
 	}
@@ -273,27 +174,6 @@ func (r *Reader) openDecoder(par *astiav.CodecParameters) error {
 	return err
 }
 
-func (r *Reader) openPassthrough(par *astiav.CodecParameters) error {
-	if par.CodecID() != astiav.CodecIDH264 {
-		return fmt.Errorf("%w: %q has %s video; passthrough needs H.264 (decode it instead)", ErrNotH264, r.url, r.info.Codec)
-	}
-	extra := par.ExtraData()
-	switch {
-	case len(extra) > 0 && extra[0] == 1: // avcC: an MP4/MKV-style stream
-		cfg, err := h264.ParseDecoderConfig(extra)
-		if err != nil {
-			return fmt.Errorf("ffmpeg: %q: H.264 decoder configuration: %w", r.url, err)
-		}
-		r.avccLength = cfg.LengthSize
-		r.params.Update(append(append([][]byte{}, cfg.SPS...), cfg.PPS...))
-	case len(extra) > 0:
-		if nalus, err := h264.SplitAnnexB(extra); err == nil {
-			r.params.Update(nalus)
-		}
-	}
-	return nil
-}
-
 // Info describes the stream being read.
 func (r *Reader) Info() StreamInfo { return r.info }
 
@@ -301,15 +181,52 @@ func (r *Reader) Info() StreamInfo { return r.info }
 // came before the first IDR or could not be parsed.
 func (r *Reader) Skipped() int { return r.skipped }
 
-// captureTime maps a presentation timestamp to wall-clock capture time.
-func (r *Reader) captureTime(pts int64) time.Time {
-	if pts == astiav.NoPtsValue || r.timeBase.Den() == 0 {
-		return r.cfg.now()
+// frameRate returns the stream's frame rate: for a raw H.264 stream, which
+// has no container to state it, the one its SPS's VUI timing gives, else
+// the configured one (WithAssumedFrameRate, AssumedFrameRate); for others the
+// container's average rate, else its base rate, else 0.
+func (r *Reader) frameRate(par *astiav.CodecParameters) float64 {
+	if f := r.fc.InputFormat(); f != nil && f.Name() == "h264" {
+		return rawFrameRate(par.ExtraData(), r.cfg.frameRate)
 	}
-	if !r.havePTS {
-		r.firstPTS, r.havePTS = pts, true
+	for _, fr := range []astiav.Rational{r.stream.AvgFrameRate(), r.stream.RFrameRate()} {
+		if fr.Num() > 0 && fr.Den() > 0 {
+			return fr.Float64()
+		}
 	}
-	return r.start.Add(time.Duration(float64(pts-r.firstPTS) * r.timeBase.Float64() * float64(time.Second)))
+	return 0
+}
+
+// rawFrameRate returns the frame rate of a raw H.264 stream whose parameter
+// sets (Annex B) are params: its SPS's VUI timing, else assumed when
+// positive, else AssumedFrameRate.
+func rawFrameRate(params []byte, assumed float64) float64 {
+	if rate, ok := vuiFrameRate(params); ok {
+		return rate
+	}
+	if assumed > 0 {
+		return assumed
+	}
+	return AssumedFrameRate
+}
+
+// vuiFrameRate returns the frame rate of the VUI timing of the first SPS in
+// Annex B parameter sets.
+func vuiFrameRate(annexB []byte) (float64, bool) {
+	nalus, err := h264.SplitAnnexB(annexB)
+	if err != nil {
+		return 0, false
+	}
+	for _, n := range nalus {
+		if h264.TypeOf(n) != h264.NALUTypeSPS {
+			continue
+		}
+		if sps, err := h264.ParseSPS(n); err == nil && sps.VUI != nil {
+			return sps.VUI.FrameRate()
+		}
+		return 0, false
+	}
+	return 0, false
 }
 
 // readVideoPacket reads the next packet of the video stream into r.pkt.
@@ -338,7 +255,7 @@ func (r *Reader) ReadFrame() (*media.Frame, error) {
 		err := r.dec.ReceiveFrame(r.frame)
 		switch {
 		case err == nil:
-			pts := r.frame.Pts()
+			ts := bestEffortTimestamp(r.frame)
 			f, err := r.scale.convert(r.frame)
 			r.frame.Unref()
 			if err != nil {
@@ -346,7 +263,7 @@ func (r *Reader) ReadFrame() (*media.Frame, error) {
 			}
 			f.Seq = r.seq
 			r.seq++
-			f.CaptureTime = r.captureTime(pts)
+			f.CaptureTime = r.times.picture(ts)
 			return f, nil
 		case errors.Is(err, astiav.ErrEof):
 			return nil, io.EOF
@@ -373,66 +290,6 @@ func (r *Reader) ReadFrame() (*media.Frame, error) {
 			return nil, fmt.Errorf("ffmpeg: decoding %q: %w", r.url, err)
 		}
 	}
-}
-
-// ReadPacket returns the next H.264 access unit in passthrough mode, or
-// io.EOF at the end of the stream.
-func (r *Reader) ReadPacket() (*media.Packet, error) {
-	if !r.cfg.passthrough {
-		return nil, errors.New("ffmpeg: ReadPacket on a decoding reader (open it WithPassthrough)")
-	}
-	for {
-		if err := r.readVideoPacket(); err != nil {
-			return nil, err
-		}
-		data, pts := r.pkt.Data(), r.pkt.Pts()
-		r.pkt.Unref()
-		p, err := r.accessUnit(data)
-		if err != nil || p == nil {
-			r.skipped++
-			continue
-		}
-		p.CaptureTime = r.captureTime(pts)
-		return p, nil
-	}
-}
-
-// accessUnit turns one demuxed packet, which it may keep, into a gopline
-// Packet, or nil while waiting for the first IDR. Annex B input that needs
-// no parameter sets added keeps its bytes as they are.
-func (r *Reader) accessUnit(data []byte) (*media.Packet, error) {
-	var nalus [][]byte
-	var err error
-	if r.avccLength > 0 {
-		nalus, err = h264.SplitAVCC(data, r.avccLength)
-	} else {
-		nalus, err = h264.SplitAnnexB(data)
-	}
-	if err != nil {
-		return nil, err
-	}
-	r.params.Update(nalus)
-	key := h264.IsRandomAccess(nalus)
-	if !key && !r.seenKey {
-		return nil, nil
-	}
-	fixed, err := r.params.Prepend(nalus)
-	if err != nil {
-		return nil, err
-	}
-	if r.avccLength > 0 || len(fixed) != len(nalus) {
-		data = h264.JoinAnnexB(fixed)
-	}
-	if key {
-		r.seenKey, r.gopStart = true, r.seq
-	}
-	p := &media.Packet{
-		Codec: media.H264, Data: data, Key: key,
-		Seq: r.seq, GOP: r.gopStart, Epoch: r.epoch,
-		Width: r.info.Width, Height: r.info.Height,
-	}
-	r.seq++
-	return p, nil
 }
 
 // Close frees the reader's FFmpeg objects.

@@ -18,8 +18,11 @@
 // storage.Recording.Range, an export starts at the keyframe at or before
 // from, so that its first picture decodes; it may therefore begin a little
 // before from. The packets are copied as they were recorded: nothing is
-// decoded or re-encoded. PNG decodes the picture shown at each instant: the
-// latest one captured at or before it.
+// decoded or re-encoded. A stream with reordering (B-frames) keeps its decode
+// order: an MP4 gets the source's pts and dts back (from each packet's
+// composition offset), and an MCAP logs each message at its decode time,
+// stamped with its picture's capture time. PNG decodes the picture shown at
+// each instant: the latest one captured at or before it.
 //
 // # Files
 //

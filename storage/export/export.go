@@ -120,18 +120,17 @@ func timeOrEnd(t time.Time) any {
 }
 
 // packetReader reads a range's packets and leaves out those that cannot
-// decode: corrupt records, and the deltas after one (or after any break in
-// Epoch or Seq) up to the next keyframe.
+// decode: corrupt records, and the deltas after one (or after any other
+// break of the chain rule, media.Chain) up to the next keyframe.
 type packetReader struct {
-	ctx        context.Context
-	cur        *storage.Cursor
-	progress   func(done, total int)
-	total      int
-	read       int  // records read, corrupt or not
-	corrupt    int  // records that did not decode
-	skipped    int  // corrupt records and the deltas left out after them
-	chain      bool // the last packet returned continues from a keyframe
-	epoch, seq uint64
+	ctx      context.Context
+	cur      *storage.Cursor
+	progress func(done, total int)
+	total    int
+	read     int         // records read, corrupt or not
+	corrupt  int         // records that did not decode
+	skipped  int         // corrupt records and the deltas left out after them
+	chain    media.Chain // what the next packet returned must continue
 }
 
 func newPacketReader(ctx context.Context, rec *storage.Recording, stream string, s span, progress func(done, total int)) (*packetReader, error) {
@@ -155,18 +154,16 @@ func (r *packetReader) next() (*media.Packet, error) {
 			r.count()
 			r.corrupt++
 			r.skipped++
-			r.chain = false
+			r.chain.Break()
 			continue
 		case err != nil:
 			return nil, err
 		}
 		r.count()
-		if !p.Key && (!r.chain || p.Epoch != r.epoch || p.Seq != r.seq+1) {
+		if !r.chain.Take(p).Decodes() {
 			r.skipped++
-			r.chain = false
 			continue
 		}
-		r.chain, r.epoch, r.seq = true, p.Epoch, p.Seq
 		return p, nil
 	}
 }

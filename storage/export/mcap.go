@@ -187,7 +187,10 @@ func writeMCAP(out io.Writer, path string, r *packetReader, info storage.StreamI
 		if err != nil {
 			return res, outputError(path, err)
 		}
-		err = w.WriteMessage(&mcap.Message{ChannelID: channelID, Sequence: uint32(res.Frames), LogTime: uint64(ns), PublishTime: uint64(ns), Data: data})
+		// Messages are logged in decode order, at their decode times; the
+		// message's timestamp is the picture's presentation time.
+		logged := uint64(max(p.DecodeTime().UnixNano(), 0))
+		err = w.WriteMessage(&mcap.Message{ChannelID: channelID, Sequence: uint32(res.Frames), LogTime: logged, PublishTime: logged, Data: data})
 		if err != nil {
 			return res, outputError(path, err)
 		}
@@ -195,7 +198,7 @@ func writeMCAP(out io.Writer, path string, r *packetReader, info storage.StreamI
 			first = p.CaptureTime
 		}
 		res.Frames++
-		res.Duration = p.CaptureTime.Sub(first)
+		res.Duration = max(res.Duration, p.CaptureTime.Sub(first))
 	}
 	return res, outputError(path, w.Close())
 }

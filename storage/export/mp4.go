@@ -18,7 +18,7 @@ import (
 // file at path, which any player plays. A zero from is the stream's start,
 // a zero to its end; the file starts at the keyframe at or before from, and
 // each picture's presentation time is its capture time minus the first
-// picture's. progress, when not nil, is called after each packet read with
+// picture's, and its decode time that less its composition offset. progress, when not nil, is called after each packet read with
 // the packets read so far and the number expected (an estimate for a part
 // of the stream, exact at the last call).
 //
@@ -80,7 +80,7 @@ func (m *mp4Export) run(r *packetReader) (Result, error) {
 			return res, err
 		}
 		res.Frames++
-		res.Duration = p.CaptureTime.Sub(m.start)
+		res.Duration = max(res.Duration, p.CaptureTime.Sub(m.start)) // B-frames come before older pictures
 	}
 }
 

@@ -153,41 +153,34 @@ func (rawDecoder) Close() error { return nil }
 // pictureReader decodes the pictures shown at given times. It keeps its
 // Cursor and decoder between times, so that a later time whose keyframe it
 // has already passed goes on decoding from where the previous one stopped
-// instead of seeking back.
+// instead of seeking back. A stream with reordering (B-frames) holds
+// pictures back in the decoder: for it, each time drains the decoder, and
+// the next one seeks again.
 type pictureReader struct {
 	rec    *storage.Recording
 	stream string
 	dec    codecs.Decoder
 
-	cur   *storage.Cursor
-	index uint64        // index of the last packet (or record) read from cur
-	next  *media.Packet // read from cur but captured after last
-	frame *media.Frame  // the picture shown at last, nil when it did not decode
-	last  time.Time     // the time asked for last
+	cur       *storage.Cursor
+	index     uint64        // index of the last packet (or record) read from cur
+	next      *media.Packet // read from cur but decoded after last
+	frame     *media.Frame  // the picture shown at last, nil when it did not decode
+	ahead     []*media.Frame
+	last      time.Time // the time asked for last
+	reordered bool      // a packet had a composition offset
 }
 
-// at returns the picture shown at t.
+// at returns the picture shown at t: the latest one captured at or before
+// t. Every such picture is decoded before the first packet decoded after t.
 func (pr *pictureReader) at(t time.Time) (*media.Frame, error) {
-	seek, err := pr.rec.Seek(pr.stream, t)
-	if err != nil {
+	if err := pr.seek(t); err != nil {
 		return nil, err
 	}
-	key, err := seek.Next()
-	if err != nil && !errors.Is(err, storage.ErrCorruptRecord) {
-		seek.Close()
-		return nil, err
-	}
-	if pr.cur != nil && !t.Before(pr.last) && seek.Index() <= pr.index {
-		seek.Close() // the keyframe was read already: go on from there
-	} else {
-		pr.close()
-		pr.cur, pr.index, pr.next, pr.frame = seek, seek.Index(), key, nil
-	}
-	pr.last = t
 	for {
 		p := pr.next
 		pr.next = nil
 		if p == nil {
+			var err error
 			p, err = pr.cur.Next()
 			pr.index = pr.cur.Index()
 			switch {
@@ -200,23 +193,91 @@ func (pr *pictureReader) at(t time.Time) (*media.Frame, error) {
 				return nil, err
 			}
 		}
-		if p.CaptureTime.After(t) {
+		if p.DecodeTime().After(t) {
 			pr.next = p
 			return pr.picture(t)
 		}
+		pr.reordered = pr.reordered || p.CompositionOffset != 0
 		frames, err := pr.dec.Decode(p)
 		switch {
 		case errors.Is(err, codecs.ErrCorrupt) || errors.Is(err, codecs.ErrNeedKeyframe):
-			pr.frame = nil
+			pr.frame, pr.ahead = nil, nil
 		case err != nil:
 			return nil, err
-		case len(frames) > 0:
-			pr.frame = frames[len(frames)-1]
 		}
+		pr.offer(frames, t)
 	}
 }
 
+// seek positions the reader for t: it goes on from where it stopped when
+// t's keyframe was read already, and seeks afresh otherwise.
+func (pr *pictureReader) seek(t time.Time) error {
+	seek, err := pr.rec.Seek(pr.stream, t)
+	if err != nil {
+		return err
+	}
+	key, err := seek.Next()
+	if err != nil && !errors.Is(err, storage.ErrCorruptRecord) {
+		seek.Close()
+		return err
+	}
+	if pr.cur != nil && !t.Before(pr.last) && seek.Index() <= pr.index {
+		seek.Close() // the keyframe was read already: go on from there
+		pr.last = t
+		pr.offer(nil, t)
+		return nil
+	}
+	pr.close()
+	if err := pr.restart(); err != nil {
+		seek.Close()
+		return err
+	}
+	pr.cur, pr.index, pr.next, pr.frame, pr.ahead, pr.last = seek, seek.Index(), key, nil, nil, t
+	return nil
+}
+
+// offer takes decoded pictures, in presentation order: the latest one
+// captured at or before t is shown at t, the later ones wait for a later
+// time.
+func (pr *pictureReader) offer(frames []*media.Frame, t time.Time) {
+	pr.ahead = append(pr.ahead, frames...)
+	n := 0
+	for n < len(pr.ahead) && !pr.ahead[n].CaptureTime.After(t) {
+		pr.frame = pr.ahead[n]
+		n++
+	}
+	pr.ahead = pr.ahead[n:]
+}
+
+// restart makes the decoder start afresh at the keyframe of a new seek,
+// which may lie before the packets it has decoded.
+func (pr *pictureReader) restart() error {
+	f, ok := pr.dec.(codecs.Flusher)
+	if !ok {
+		return nil
+	}
+	frames, err := f.Flush()
+	for _, fr := range frames {
+		fr.Release()
+	}
+	if errors.Is(err, codecs.ErrCorrupt) {
+		return nil // damage at the old position does not matter at the new one
+	}
+	return err
+}
+
 func (pr *pictureReader) picture(t time.Time) (*media.Frame, error) {
+	if pr.reordered {
+		// Pictures captured at or before t may still be in the decoder.
+		f, ok := pr.dec.(codecs.Flusher)
+		if ok {
+			frames, err := f.Flush()
+			if err == nil {
+				pr.offer(frames, t)
+			}
+		}
+		pr.close() // the decoder starts afresh: the next time seeks again
+	}
 	if pr.frame == nil {
 		return nil, fmt.Errorf("%w: stream %q of %s at %v: the packets leading to it are damaged", ErrNoPicture, pr.stream, pr.rec.Path(), t)
 	}

@@ -1,0 +1,92 @@
+package actors
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/rs/zerolog"
+
+	"github.com/gopline/gopline/internal/testlog"
+	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/pipeline"
+)
+
+// damage truncates the packet with one Seq, as a bad link would.
+func damage(seq uint64) pipeline.Element {
+	return pipeline.Element{Type: "damage", In: pipeline.Packets(media.H264), Out: pipeline.Packets(media.H264),
+		New: func() (pipeline.Stage, error) { return &damageStage{seq: seq}, nil }}
+}
+
+type damageStage struct {
+	seq uint64
+	env *pipeline.Env
+}
+
+func (d *damageStage) Start(env *pipeline.Env) error { d.env = env; return nil }
+func (d *damageStage) Stop() error                   { return nil }
+func (d *damageStage) Process(v any) error {
+	p := v.(*media.Packet)
+	if p.Seq == d.seq {
+		p = p.Clone()
+		p.Data = p.Data[:len(p.Data)/2]
+	}
+	d.env.Emit(p)
+	return nil
+}
+
+// damagedStream runs 60 frames through an encoder, damages packet 10, and
+// decodes what a gate lets through.
+func damagedStream(t *testing.T, dec DecoderConfig) (*pipeline.Pipeline, []*media.Frame, string) {
+	t.Helper()
+	out := &frames{}
+	var log testlog.Buffer
+	p := pipeline.New(pipeline.WithLogger(zerolog.New(&log).Level(zerolog.InfoLevel)))
+	err := p.Chain([]string{"cam", "enc", "damage", "gate", "dec", "sink"}, []pipeline.Element{
+		TestSrc(TestSrcConfig{Width: 160, Height: 120, Rate: 30, Frames: 60, Live: true}),
+		H264Enc(H264EncConfig{GOP: 50}), damage(10), Gate(), H264DecWith(dec), out.element()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runToEnd(t, p)
+	return p, out.all(), log.String()
+}
+
+// A damaged packet is a warning at the default level and an error in the
+// decoder's stats; the decoder reports it through the gate in front of it
+// (a keyframe request the gate answers with Break), so the gate drops the
+// deltas after it until the keyframe the encoder sends, long before the
+// GOP's.
+func TestDamageIsAWarningAndBreaksTheGatesChain(t *testing.T) {
+	p, got, log := damagedStream(t, DecoderConfig{})
+	if !strings.Contains(log, `"level":"warn"`) || !strings.Contains(log, "damaged packet") {
+		t.Fatalf("no warning of the damage:\n%s", log)
+	}
+	if s := stat(t, p, "dec"); s.Errors != 1 {
+		t.Fatalf("decoder stats %+v, want 1 error", s)
+	}
+	if !strings.Contains(log, `"breaks":1`) {
+		t.Fatalf("the gate did not take the decoder's break:\n%s", log)
+	}
+	var resumed uint64
+	for _, f := range got {
+		if f.Seq > 10 {
+			resumed = f.Seq
+			break
+		}
+	}
+	if resumed == 0 || resumed >= 40 {
+		t.Fatalf("pictures resume at %d after the damage at 10: want a forced keyframe long before 50", resumed)
+	}
+}
+
+// With conceal=true the damaged picture and the ones after it come out,
+// the damaged one marked concealed.
+func TestConcealingDecoderShowsEveryPicture(t *testing.T) {
+	_, got, _ := damagedStream(t, DecoderConfig{Conceal: true})
+	if len(got) != 60 {
+		t.Fatalf("%d pictures, want 60", len(got))
+	}
+	if !got[10].Concealed || got[9].Concealed {
+		t.Fatalf("concealed: picture 9 %v, 10 %v; want only 10", got[9].Concealed, got[10].Concealed)
+	}
+}

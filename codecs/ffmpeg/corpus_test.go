@@ -1,0 +1,275 @@
+package ffmpeg
+
+import (
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gopline/gopline/codecs/jpeg"
+	"github.com/gopline/gopline/internal/testclip"
+	"github.com/gopline/gopline/media"
+)
+
+// The corpus of these tests is made by the ffmpeg command in each test
+// (internal/testclip): small clips of the kinds that third-party files are
+// (B-frames, packed B-frames, variable frame rate, MJPEG), never committed.
+
+// decodeAll decodes pkts in order, then flushes, and returns the pictures.
+func decodeAll(t *testing.T, d *Decoder, pkts []*media.Packet) []*media.Frame {
+	t.Helper()
+	var out []*media.Frame
+	for _, p := range pkts {
+		frames, err := d.Decode(p)
+		if err != nil {
+			t.Fatalf("decode seq %d: %v", p.Seq, err)
+		}
+		out = append(out, frames...)
+	}
+	frames, err := d.Flush()
+	if err != nil {
+		t.Fatalf("flush: %v", err)
+	}
+	return append(out, frames...)
+}
+
+func readPackets(t *testing.T, path string) []*media.Packet {
+	t.Helper()
+	r := mustReader(t, path, WithPassthrough())
+	var pkts []*media.Packet
+	for {
+		p, err := r.ReadPacket()
+		if err == io.EOF {
+			return pkts
+		}
+		if err != nil {
+			t.Fatalf("packet %d: %v", len(pkts), err)
+		}
+		pkts = append(pkts, p)
+	}
+}
+
+// A stream with B-frames, passed through and decoded, gives every picture
+// ffprobe finds, in presentation order: the decoder's Flush gives out the
+// pictures it held back at the end.
+func TestPassthroughBFramesDecodeEveryPicture(t *testing.T) {
+	for _, name := range []string{"bframes.mp4", "bframes.mkv"} {
+		t.Run(name, func(t *testing.T) {
+			clip := testclip.Make(t, name, 50, 25, "-c:v", "libx264", "-bf", "3", "-g", "24", "-pix_fmt", "yuv420p")
+			pkts := readPackets(t, clip)
+			frames := decodeAll(t, mustDecoder(t), pkts)
+			if want := testclip.FrameCount(t, clip); len(frames) != want || len(pkts) != want {
+				t.Fatalf("%d packets, %d pictures; ffprobe decodes %d", len(pkts), len(frames), want)
+			}
+			for i := 1; i < len(frames); i++ {
+				if !frames[i].CaptureTime.After(frames[i-1].CaptureTime) {
+					t.Fatalf("picture %d at %v, not after picture %d at %v", i, frames[i].CaptureTime, i-1, frames[i-1].CaptureTime)
+				}
+			}
+		})
+	}
+}
+
+// A new Epoch drains the pictures of the old stream before its keyframe, so
+// that a restarted stream loses none.
+func TestNewEpochDrainsTheOldStream(t *testing.T) {
+	clip := testclip.Make(t, "bframes.mp4", 30, 25, "-c:v", "libx264", "-bf", "2", "-g", "30", "-pix_fmt", "yuv420p")
+	pkts := readPackets(t, clip)
+	d := mustDecoder(t)
+	var n int
+	for _, p := range pkts {
+		frames, err := d.Decode(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += len(frames)
+	}
+	restarted := *pkts[0]
+	restarted.Epoch++
+	frames, err := d.Decode(&restarted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n+len(frames) < len(pkts) {
+		t.Fatalf("%d pictures of %d before the new epoch's first", n+len(frames), len(pkts))
+	}
+	rest, err := d.Flush()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total := n + len(frames) + len(rest); total != len(pkts)+1 {
+		t.Fatalf("%d pictures of %d packets", total, len(pkts)+1)
+	}
+}
+
+func near(a, b time.Duration) bool { return (a - b).Abs() <= time.Millisecond }
+
+var timedClips = []struct {
+	name string
+	args []string
+	// exact: ffprobe's best-effort times are the pictures' times. Packed
+	// or unpacked B-frames in AVI have no presentation times to compare.
+	exact bool
+}{
+	{"bframes.mp4", []string{"-c:v", "libx264", "-bf", "3", "-g", "24", "-pix_fmt", "yuv420p"}, true},
+	{"bframes.mkv", []string{"-c:v", "libx264", "-bf", "3", "-g", "24", "-pix_fmt", "yuv420p"}, true},
+	{"bframes.avi", []string{"-c:v", "mpeg4", "-bf", "2", "-g", "24"}, false},
+	{"vfr.mp4", []string{"-vf", "select='lt(n\\,10)+not(mod(n\\,4))'", "-fps_mode", "vfr", "-c:v", "libx264", "-bf", "2", "-pix_fmt", "yuv420p"}, true},
+}
+
+// Decoded pictures of B-frame, AVI and variable frame rate files come in
+// presentation order at their own times: what ffprobe finds, on a timeline
+// that starts when the file was opened, whatever the wall clock does.
+func TestReaderTimesPicturesOnTheStreamsTimeline(t *testing.T) {
+	for _, clip := range timedClips {
+		t.Run(clip.name, func(t *testing.T) {
+			path := testclip.Make(t, clip.name, 48, 25, clip.args...)
+			start := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+			r := mustReader(t, path, WithClock(func() time.Time { start = start.Add(time.Hour); return start }))
+			var got []time.Time
+			for {
+				f, err := r.ReadFrame()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, f.CaptureTime)
+			}
+			want := testclip.Times(t, path, "frame", "best_effort_timestamp_time")
+			if len(got) != len(want) || len(got) == 0 {
+				t.Fatalf("%d pictures, ffprobe finds %d", len(got), len(want))
+			}
+			for i := range got {
+				if i > 0 && !got[i].After(got[i-1]) {
+					t.Fatalf("picture %d at %v, not after %v", i, got[i], got[i-1])
+				}
+				if off := got[i].Sub(got[0]); clip.exact && !near(off, want[i]-want[0]) {
+					t.Fatalf("picture %d at +%v, ffprobe says +%v", i, off, want[i]-want[0])
+				}
+			}
+			if got[0] != start {
+				t.Fatalf("first picture at %v, want the time of opening %v", got[0], start)
+			}
+		})
+	}
+}
+
+// Packets passed through keep decode order and carry both times: their
+// presentation and decode times are those of ffprobe's packets.
+func TestReaderPassthroughCarriesDecodeAndPresentationTimes(t *testing.T) {
+	for _, name := range []string{"bframes.mp4", "bframes.mkv"} {
+		t.Run(name, func(t *testing.T) {
+			path := testclip.Make(t, name, 40, 25, "-c:v", "libx264", "-bf", "3", "-g", "20", "-pix_fmt", "yuv420p")
+			pkts := readPackets(t, path)
+			pts := testclip.Times(t, path, "packet", "pts_time")
+			if len(pkts) != len(pts) {
+				t.Fatalf("%d packets, ffprobe finds %d", len(pkts), len(pts))
+			}
+			var reordered bool
+			for i, p := range pkts {
+				if off := p.CaptureTime.Sub(pkts[0].CaptureTime); !near(off, pts[i]-pts[0]) {
+					t.Fatalf("packet %d presented at +%v, ffprobe says +%v", i, off, pts[i]-pts[0])
+				}
+				if i > 0 && !p.DecodeTime().After(pkts[i-1].DecodeTime()) {
+					t.Fatalf("packet %d decoded at %v, not after %v", i, p.DecodeTime(), pkts[i-1].DecodeTime())
+				}
+				if p.DecodeTime().After(p.CaptureTime) {
+					t.Fatalf("packet %d decoded after it is presented", i)
+				}
+				reordered = reordered || p.CompositionOffset > 0
+			}
+			if !reordered {
+				t.Fatal("no packet of a B-frame stream has a composition offset")
+			}
+			if name == "bframes.mp4" {
+				dts := testclip.Times(t, path, "packet", "dts_time")
+				for i, p := range pkts {
+					if off := p.DecodeTime().Sub(pkts[0].CaptureTime); !near(off, dts[i]-pts[0]) {
+						t.Fatalf("packet %d decoded at +%v, ffprobe says +%v", i, off, dts[i]-pts[0])
+					}
+				}
+			}
+		})
+	}
+}
+
+// A raw H.264 stream has no container to time it: its SPS's VUI timing
+// does, and WithAssumedFrameRate is only for streams without it.
+func TestRawAnnexBTakesItsRateFromTheVUI(t *testing.T) {
+	path := testclip.Make(t, "clip.h264", 12, 30, "-c:v", "libx264", "-bf", "2", "-pix_fmt", "yuv420p")
+	for _, passthrough := range []bool{false, true} {
+		opts := []ReaderOption{WithAssumedFrameRate(10)}
+		if passthrough {
+			opts = append(opts, WithPassthrough())
+		}
+		r := mustReader(t, path, opts...)
+		if rate := r.Info().FrameRate; rate != 30 {
+			t.Fatalf("frame rate %v, want the VUI's 30", rate)
+		}
+		var times []time.Time
+		for {
+			var at time.Time
+			if passthrough {
+				p, err := r.ReadPacket()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				at = p.DecodeTime()
+			} else {
+				f, err := r.ReadFrame()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				at = f.CaptureTime
+			}
+			times = append(times, at)
+		}
+		if len(times) != 12 {
+			t.Fatalf("passthrough %v: %d pictures, want 12", passthrough, len(times))
+		}
+		for i := 1; i < len(times); i++ {
+			if d := times[i].Sub(times[i-1]); !near(d, time.Second/30) {
+				t.Fatalf("passthrough %v: picture %d %v after the one before, want 1/30 s", passthrough, i, d)
+			}
+		}
+	}
+}
+
+// An MJPEG stream passes through as JPEG packets, each a keyframe that
+// gopline's JPEG decoder reads; other codecs stay a clear error.
+func TestPassthroughOfMJPEGGivesJPEGPackets(t *testing.T) {
+	clip := testclip.Make(t, "mjpeg.avi", 10, 25, "-c:v", "mjpeg", "-q:v", "5", "-pix_fmt", "yuvj420p")
+	pkts := readPackets(t, clip)
+	if len(pkts) != 10 {
+		t.Fatalf("%d packets, want 10", len(pkts))
+	}
+	for i, p := range pkts {
+		if err := p.Validate(); err != nil || p.Codec != media.JPEG || p.Width != 160 || p.Height != 120 {
+			t.Fatalf("packet %d: %v %dx%d: %v", i, p.Codec, p.Width, p.Height, err)
+		}
+		if i > 0 && p.CaptureTime.Sub(pkts[i-1].CaptureTime) != 40*time.Millisecond {
+			t.Fatalf("packet %d %v after the one before", i, p.CaptureTime.Sub(pkts[i-1].CaptureTime))
+		}
+		f, err := jpeg.NewDecoder()
+		if err != nil {
+			t.Fatal(err)
+		}
+		frames, err := f.Decode(p)
+		if err != nil || len(frames) != 1 {
+			t.Fatalf("packet %d: %d pictures: %v", i, len(frames), err)
+		}
+	}
+	mpeg4 := testclip.Make(t, "clip.avi", 3, 25, "-c:v", "mpeg4")
+	if _, err := OpenReader(mpeg4, WithPassthrough()); !errors.Is(err, ErrNotH264) || !strings.Contains(err.Error(), "mpeg4") {
+		t.Fatalf("passthrough of MPEG-4 Part 2: %v", err)
+	}
+}

@@ -1,0 +1,140 @@
+package ffmpeg
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gopline/gopline/media"
+)
+
+type readerConfig struct {
+	inputFormat  string
+	inputOptions map[string]string
+	width        int
+	height       int
+	format       media.PixelFormat
+	passthrough  bool
+	threads      int
+	ioTimeout    time.Duration
+	frameRate    float64
+	now          func() time.Time
+}
+
+// WithClock sets the clock whose time at opening the stream's first
+// picture is stamped with (default time.Now); the Reader reads it only then.
+func WithClock(now func() time.Time) ReaderOption {
+	return func(c *readerConfig) error {
+		if now == nil {
+			return fmt.Errorf("%w: nil clock", ErrBadOption)
+		}
+		c.now = now
+		return nil
+	}
+}
+
+// WithAssumedFrameRate sets the frame rate of a stream that states none: a raw
+// H.264 file (Annex B, no container) whose SPS has no VUI timing. Its
+// pictures are stamped rate frames/s apart (default AssumedFrameRate, as
+// ffprobe assumes). A stream that states its rate keeps it.
+func WithAssumedFrameRate(rate float64) ReaderOption {
+	return func(c *readerConfig) error {
+		if !(rate > 0 && rate <= 1000) {
+			return fmt.Errorf("%w: frame rate %v (want 0 < rate <= 1000)", ErrBadOption, rate)
+		}
+		c.frameRate = rate
+		return nil
+	}
+}
+
+// DefaultIOTimeout bounds how long a read from the network waits for data:
+// a camera that goes silent ends the read with an error instead of hanging
+// the source.
+//
+// It is shorter than pipeline.DefaultStopTimeout, so that a source stuck in a
+// silent read still stops within the pipeline's stop budget.
+const DefaultIOTimeout = 3 * time.Second
+
+// WithIOTimeout sets how long a read from a network URL (rtsp://, http://,
+// tcp://, udp://, ...) may wait for data before it fails; 0 waits for ever.
+// This includes the open: a udp:// source whose sender has not started
+// within d fails too. Files and devices are not affected. An explicit FFmpeg
+// option (timeout for RTSP, RTP, UDP and SRT, rw_timeout for the others) in
+// WithInputOptions wins.
+func WithIOTimeout(d time.Duration) ReaderOption {
+	return func(c *readerConfig) error {
+		if d < 0 {
+			return fmt.Errorf("%w: I/O timeout %v", ErrBadOption, d)
+		}
+		c.ioTimeout = d
+		return nil
+	}
+}
+
+// ioTimeoutOption names the FFmpeg option that bounds a network read for
+// url, or "" when url is not read from the network. RTSP, RTP, UDP and SRT
+// have their own (in microseconds), which their readers obey where they
+// ignore the generic rw_timeout; the other protocols (http, tcp, rtmp, ...)
+// take rw_timeout.
+func ioTimeoutOption(url string) string {
+	scheme, _, ok := strings.Cut(url, "://")
+	if !ok {
+		return ""
+	}
+	switch strings.ToLower(scheme) {
+	case "file", "pipe", "fd", "data", "cache", "concat", "subfile", "crypto":
+		return ""
+	case "rtsp", "rtsps", "rtp", "udp", "srt":
+		return "timeout"
+	}
+	return "rw_timeout"
+}
+
+// ReaderOption configures a Reader.
+type ReaderOption func(*readerConfig) error
+
+// WithInputFormat forces FFmpeg's demuxer or device by name: "v4l2" for a
+// Linux camera, "h264" for a raw Annex B file, "lavfi" for FFmpeg's own
+// sources. By default FFmpeg probes the input.
+func WithInputFormat(name string) ReaderOption {
+	return func(c *readerConfig) error { c.inputFormat = name; return nil }
+}
+
+// WithInputOptions passes demuxer or device options, as ffmpeg's -option
+// value pairs before -i: e.g. video_size=1280x720, framerate=30,
+// input_format=mjpeg for V4L2, rtsp_transport=tcp for RTSP.
+func WithInputOptions(opts map[string]string) ReaderOption {
+	return func(c *readerConfig) error { c.inputOptions = opts; return nil }
+}
+
+// WithSize scales decoded Frames to width x height. By default they keep the
+// stream's size.
+func WithSize(width, height int) ReaderOption {
+	return func(c *readerConfig) error {
+		if width <= 0 || height <= 0 || width > media.MaxDimension || height > media.MaxDimension {
+			return fmt.Errorf("%w: size %dx%d", ErrBadOption, width, height)
+		}
+		c.width, c.height = width, height
+		return nil
+	}
+}
+
+// WithPixelFormat sets the pixel format of decoded Frames (YUV420P by default).
+func WithPixelFormat(p media.PixelFormat) ReaderOption {
+	return func(c *readerConfig) error {
+		if !p.Valid() {
+			return fmt.Errorf("%w: pixel format %v", ErrBadOption, p)
+		}
+		c.format = p
+		return nil
+	}
+}
+
+// WithPassthrough makes the Reader hand out the stream's own H.264 access
+// units, or the JPEG pictures of an MJPEG stream (a USB camera's
+// high-resolution mode), as Packets (ReadPacket) instead of decoded Frames:
+// no decoding, no re-encoding. Streams of other codecs fail to open with
+// ErrNotH264.
+func WithPassthrough() ReaderOption {
+	return func(c *readerConfig) error { c.passthrough = true; return nil }
+}

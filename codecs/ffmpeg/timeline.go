@@ -1,0 +1,105 @@
+package ffmpeg
+
+import (
+	"math"
+	"time"
+)
+
+// noTimestamp is FFmpeg's AV_NOPTS_VALUE: a timestamp the stream does not
+// give.
+const noTimestamp = math.MinInt64
+
+// AssumedFrameRate is the frame rate of a stream that states none (a raw
+// H.264 file without VUI timing): 25 frames/s, as ffprobe assumes.
+const AssumedFrameRate = 25.0
+
+// timeline maps a stream's timestamps, in ticks of its time base, to capture
+// times, once: the first presentation timestamp is the moment the reader
+// opened, and every later one lies as far after it as the stream says. The
+// wall clock is read only for that moment, so a file read faster or slower
+// than real time keeps its own timing, and a stream without timestamps gets
+// them from its frame rate.
+//
+// It is a plain value owned by one Reader.
+type timeline struct {
+	start    time.Time
+	num, den int64 // the time base: num/den seconds per tick
+	frame    int64 // ticks per frame, at least 1
+	origin   int64 // the timestamp that maps to start
+	started  bool
+	// The last presentation timestamp of a picture and decode timestamp
+	// of a packet given out.
+	lastPicture, lastDecode int64
+	havePicture, haveDecode bool
+}
+
+// newTimeline returns a timeline of a stream with time base num/den seconds
+// that starts at start, filling missing timestamps at rate frames/s
+// (AssumedFrameRate when rate is not positive).
+func newTimeline(start time.Time, num, den int, rate float64) timeline {
+	if num <= 0 || den <= 0 {
+		num, den = 1, int(time.Second) // no time base: count in nanoseconds
+	}
+	if rate <= 0 || math.IsNaN(rate) || math.IsInf(rate, 0) {
+		rate = AssumedFrameRate
+	}
+	frame := max(int64(math.Round(float64(den)/(float64(num)*rate))), 1)
+	return timeline{start: start, num: int64(num), den: int64(den), frame: frame}
+}
+
+// picture returns the capture time of a decoded picture, whose best-effort
+// timestamp is ts. Pictures come in presentation order: a missing
+// timestamp, or one not after the last picture's, follows the last picture
+// by a frame, so that capture times always grow.
+func (t *timeline) picture(ts int64) time.Time {
+	switch {
+	case ts != noTimestamp && (!t.havePicture || ts > t.lastPicture):
+	case t.havePicture:
+		ts = t.lastPicture + t.frame
+	default:
+		ts = 0
+	}
+	t.lastPicture, t.havePicture = ts, true
+	return t.at(ts)
+}
+
+// packet returns the presentation (capture) time of a packet passed through
+// in decode order, with timestamps pts and dts, and how long after its
+// decode time it is presented. Decode times grow: a missing decode
+// timestamp is the presentation timestamp for the first packet, else just
+// after the last; without either the packet follows the last by a frame. A
+// packet is never presented before it is decoded.
+func (t *timeline) packet(pts, dts int64) (capture time.Time, offset time.Duration) {
+	switch {
+	case dts == noTimestamp && pts == noTimestamp:
+		dts = t.nextDecode(t.frame)
+	case dts == noTimestamp && !t.haveDecode:
+		dts = pts
+	case dts == noTimestamp || (t.haveDecode && dts <= t.lastDecode):
+		dts = t.nextDecode(1)
+	}
+	if pts == noTimestamp || pts < dts {
+		pts = dts
+	}
+	t.lastDecode, t.haveDecode = dts, true
+	capture = t.at(pts)
+	return capture, capture.Sub(t.at(dts))
+}
+
+func (t *timeline) nextDecode(step int64) int64 {
+	if !t.haveDecode {
+		return 0
+	}
+	return t.lastDecode + step
+}
+
+// at maps a timestamp to a capture time; the first one it sees is start.
+func (t *timeline) at(ts int64) time.Time {
+	if !t.started {
+		t.origin, t.started = ts, true
+	}
+	d := ts - t.origin
+	sec := d / t.den * t.num
+	rest := d % t.den * t.num // |rest| < den*num: no overflow for sane time bases
+	return t.start.Add(time.Duration(sec)*time.Second + time.Duration(rest*int64(time.Second)/t.den))
+}

@@ -1,0 +1,92 @@
+// Package testclip makes small video clips with the ffmpeg command for
+// tests, and reads what ffprobe finds in them: the kinds of files third
+// parties make (B-frames, packed B-frames, variable frame rate, raw H.264,
+// MJPEG), made from FFmpeg's test pattern when a test runs and never
+// committed. A test skips when ffmpeg or ffprobe is not installed (make deps
+// installs them).
+package testclip
+
+import (
+	"math"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// NoTime stands for a time ffprobe does not know ("N/A").
+const NoTime = time.Duration(math.MinInt64)
+
+// Make writes n frames of FFmpeg's testsrc2 pattern (160x120) at rate
+// frames/s into a file named name in a temporary directory, with the output
+// options args, and returns its path.
+func Make(t testing.TB, name string, n, rate int, args ...string) string {
+	t.Helper()
+	ff := lookPath(t, "ffmpeg")
+	path := filepath.Join(t.TempDir(), name)
+	cmd := append([]string{"-v", "error", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=" + strconv.Itoa(rate),
+		"-frames:v", strconv.Itoa(n)}, args...)
+	if out, err := exec.Command(ff, append(cmd, path)...).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg %v: %v: %s", cmd, err, out)
+	}
+	return path
+}
+
+// Probe runs ffprobe on the first video stream of path with args, in CSV
+// without section names, and returns its output's lines.
+func Probe(t testing.TB, path string, args ...string) []string {
+	t.Helper()
+	probe := lookPath(t, "ffprobe")
+	cmd := append([]string{"-v", "error", "-select_streams", "v:0", "-of", "csv=p=0"}, args...)
+	out, err := exec.Command(probe, append(cmd, path)...).Output()
+	if err != nil {
+		t.Fatalf("ffprobe %v: %v", cmd, err)
+	}
+	return strings.Split(strings.TrimSpace(string(out)), "\n")
+}
+
+// FrameCount returns how many pictures ffprobe decodes from path.
+func FrameCount(t testing.TB, path string) int {
+	t.Helper()
+	lines := Probe(t, path, "-count_frames", "-show_entries", "stream=nb_read_frames")
+	n, err := strconv.Atoi(strings.Trim(lines[0], ","))
+	if err != nil {
+		t.Fatalf("ffprobe frame count %q: %v", lines, err)
+	}
+	return n
+}
+
+// Times returns one time entry (best_effort_timestamp_time of section
+// "frame", pts_time or dts_time of "packet") of each of path's pictures or
+// packets, NoTime where ffprobe prints N/A.
+func Times(t testing.TB, path, section, entry string) []time.Duration {
+	t.Helper()
+	var out []time.Duration
+	for _, l := range Probe(t, path, "-show_"+section+"s", "-show_entries", section+"="+entry) {
+		field, _, _ := strings.Cut(l, ",") // side data may follow
+		switch field {
+		case "":
+			continue // the end of a side data entry
+		case "N/A":
+			out = append(out, NoTime)
+			continue
+		}
+		sec, err := strconv.ParseFloat(field, 64)
+		if err != nil {
+			t.Fatalf("ffprobe %s %q: %v", entry, l, err)
+		}
+		out = append(out, time.Duration(math.Round(sec*float64(time.Second))))
+	}
+	return out
+}
+
+func lookPath(t testing.TB, name string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		t.Skipf("the %s command is not installed (make deps installs it)", name)
+	}
+	return path
+}
