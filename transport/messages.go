@@ -31,9 +31,13 @@ type Publish struct {
 // subscribers, and subscribers are matched against it (qos.Compatible). A
 // later publisher offering something else is logged and served under the
 // topic's offer until every publisher has left.
+//
+// Owner, if not zero, is the party the publisher belongs to (a pipeline):
+// a farewell can wait for its publishers (Unsubscribe.AfterPublishersOf).
 type PublisherJoined struct {
 	Publisher *actor.PID
 	QoS       *qos.Profile
+	Owner     Owner
 }
 
 // PublisherLeft says a publisher has ended (end of its stream). When the last
@@ -78,15 +82,16 @@ type Subscribed struct {
 // EndOfStream (with the drops not yet reported) after its last Delivery: it
 // can end its own stream knowing that nothing more is on its way.
 //
-// AfterPublishers, with Farewell, is a prefix of actor ids (a pipeline's,
-// see pipeline.Env.PipelineID): while the topic has a publisher whose id
-// starts with it, the subscriber stays subscribed, and the farewell is
-// answered when the last of them has left. A pipeline that stops thus
-// receives what it publishes to itself, through any number of topics.
+// AfterPublishersOf, with Farewell, is an owner (a pipeline's, see
+// pipeline.Env.Owner): while the topic has a publisher that joined with
+// that Owner (PublisherJoined.Owner), the subscriber stays subscribed, and
+// the farewell is answered when the last of them has left. A pipeline that
+// stops thus receives what it publishes to itself, through any number of
+// topics. The zero Owner waits for nobody.
 type Unsubscribe struct {
-	Subscriber      *actor.PID
-	Farewell        bool
-	AfterPublishers string
+	Subscriber        *actor.PID
+	Farewell          bool
+	AfterPublishersOf Owner
 }
 
 // Delivery carries one packet to one subscriber. Every Delivery is answered
