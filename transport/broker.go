@@ -7,7 +7,6 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/gopline/gopline/media"
-	"github.com/gopline/gopline/qos"
 )
 
 // broker is a topic's actor: it keeps the registries of its subscribers and
@@ -408,12 +407,4 @@ func addWindowStats(sum *WindowStats, w WindowStats) {
 	sum.Dropped += w.Dropped
 	sum.Skipped += w.Skipped
 	sum.UnexpectedAcks += w.UnexpectedAcks
-}
-
-// durable reports whether s is to be replayed the topic's cache.
-func (t *topicState) durable(s *subscriber) bool {
-	if t.offer == nil || t.offer.Durability == qos.Volatile || s.incompatible {
-		return false
-	}
-	return s.request == nil || s.request.Durability != qos.Volatile
 }

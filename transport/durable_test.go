@@ -107,6 +107,38 @@ func TestVolatileRequestGetsNoReplay(t *testing.T) {
 	}
 }
 
+// Replaying is resending, which reliability alone does: a best-effort
+// subscriber of a durable topic, or any subscriber that takes a best-effort
+// offer, starts at the next live keyframe, and its keyframe requests go to
+// the encoder.
+func TestBestEffortGetsNothingResent(t *testing.T) {
+	bestEffort := qos.DurableVideo()
+	bestEffort.Reliability = qos.BestEffort
+	for name, c := range map[string]struct {
+		offer   qos.Profile
+		request *qos.Profile
+	}{
+		"best-effort request": {qos.DurableVideo(), &bestEffort},
+		"best-effort offer":   {bestEffort, nil},
+	} {
+		f := newFixture(t, WithDefaultQoS(c.offer))
+		pub := f.newSink(true)
+		f.send(&PublisherJoined{Publisher: pub.pid})
+		f.publish(5, 10)
+		s := f.newSink(true)
+		f.subscribeQoS(s, 0, c.request)
+		f.publish(10, 10) // 5..14: the next keyframe is 10
+		f.send(&KeyframeRequest{Subscriber: s.pid})
+		st := f.flush(s, pub)
+		if got := seqs(deliveries(s.take())); !slices.Equal(got, []uint64{10, 11, 12, 13, 14}) {
+			t.Fatalf("%s: got %v, want live from the keyframe 10", name, got)
+		}
+		if st.Replayed != 0 || st.KeyframeRequestsFromCache != 0 || count[*KeyframeRequest](pub.take()) != 1 {
+			t.Fatalf("%s: something was resent: stats %+v", name, st)
+		}
+	}
+}
+
 func TestIncompatibleSubscriberIsToldAndGetsNothing(t *testing.T) {
 	f := newFixture(t) // publishers offer sensor_data: volatile, best effort
 	req := qos.DurableVideo()

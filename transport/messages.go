@@ -58,7 +58,8 @@ type PublisherLeft struct{ Publisher *actor.PID }
 // packets, as in ROS 2; the broker logs it too.
 //
 // A new subscriber's first delivery is a keyframe. On a durable topic
-// (TransientLocal or Persistent offered, and requested or QoS nil), the
+// (TransientLocal or Persistent offered, and requested or QoS nil) whose
+// subscriber is reliable (Reliable requested, or offered with QoS nil), the
 // cached GOP is replayed first, keyframe first, marked in each packet's
 // Replay, and then live packets follow in the same broker turn, with neither
 // a gap nor a duplicate. Otherwise delivery starts at the next live keyframe.
@@ -112,7 +113,8 @@ type Ack struct{ Subscriber *actor.PID }
 
 // KeyframeRequest asks a topic for a keyframe because a subscriber's gate
 // lost the chain (a hole in Seq, a new Epoch, a packet it could not decode).
-// When Subscriber names a subscriber of a durable topic and the cache can
+// When Subscriber names a reliable subscriber of a durable topic (as for
+// the replay on Subscribe) and the cache can
 // repair its chain (qos.GOPCache.CanRepair: the cached GOP reaches up to the
 // live stream), the broker replays the cached GOP to that subscriber alone
 // and no encoder is bothered. Otherwise it forwards the request to every

@@ -104,6 +104,22 @@ func newTopicState(topic string, cfg *busConfig, limiter *qos.KeyframeLimiter) *
 	return t
 }
 
+// durable reports whether the topic's cache is replayed to s, when it
+// joins or to repair its chain: the offer is durable, and s takes it (no
+// request) or asks for a durable one. Replaying is resending, which only
+// reliability does: a best-effort side (the subscriber's request, or the
+// offer that it takes) gets nothing resent, as a best-effort reader of a
+// transient-local DDS writer gets no history.
+func (t *topicState) durable(s *subscriber) bool {
+	if t.offer == nil || t.offer.Durability == qos.Volatile || s.incompatible {
+		return false
+	}
+	if s.request == nil {
+		return t.offer.Reliability == qos.Reliable
+	}
+	return s.request.Durability != qos.Volatile && s.request.Reliability == qos.Reliable
+}
+
 // compatible returns the subscribers whose request the topic's offer meets.
 func (t *topicState) compatible(yield func(*subscriber) bool) {
 	for _, s := range t.subs {
