@@ -12,7 +12,10 @@ type deadlines struct {
 	// stream started.
 	lastPacket time.Time
 	watches    map[*subscriber]*deadlineWatch
-	missed     uint64
+	// missing is set while some watch counts misses, so that a packet
+	// walks the watches only after a miss.
+	missing bool
+	missed  uint64
 }
 
 // deadlineWatch is one subscriber's deadline state.
@@ -47,9 +50,13 @@ func (d *deadlines) handle(now time.Time, in input, do []action) []action {
 }
 
 func (d *deadlines) resetMisses() {
+	if !d.missing {
+		return
+	}
 	for _, w := range d.watches {
 		w.misses = 0
 	}
+	d.missing = false
 }
 
 // check reports the deadlines missed by now.
@@ -65,6 +72,7 @@ func (d *deadlines) check(now time.Time, do []action) []action {
 		w.misses++
 		w.missedAt = now
 		d.missed++
+		d.missing = true
 		d.t.log.Warn().Str("subscriber", s.pid.String()).Dur("deadline", period).Uint64("missed", w.misses).Msg("deadline missed")
 		do = append(do, action{kind: doEvent, sub: s, event: Event{Kind: EventDeadlineMissed, Count: w.misses}})
 	}
