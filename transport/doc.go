@@ -24,7 +24,8 @@
 // default QoS is qos.DurableVideo, see WithDefaultQoS; its Retainer, see
 // WithRetainer) and replays it, keyframe first, to a subscriber that joins
 // late, in the same broker turn as the live packets that follow, so there is
-// neither a gap nor a duplicate. A topic whose first publisher offers
+// neither a gap nor a duplicate; a best-effort subscriber gets nothing
+// replayed (see qos.Reliability). A topic whose first publisher offers
 // VOLATILE keeps nothing, and a subscriber that joins in the middle of a GOP
 // starts at the next keyframe. When the last publisher leaves
 // (PublisherLeft, or the publisher actor stops), every subscriber receives
