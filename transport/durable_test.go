@@ -256,6 +256,9 @@ func TestDeadlineAndLivelinessEvents(t *testing.T) {
 		}
 		return out
 	}
+	if n := clock.pending(); n != 1 {
+		t.Fatalf("%d timers set for a deadline and a lease, want one", n)
+	}
 	clock.Advance(29 * time.Millisecond)
 	if got := kinds(); len(got) != 0 {
 		t.Fatalf("events %v before the deadline", got)

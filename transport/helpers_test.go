@@ -68,6 +68,20 @@ func (t *fakeTimer) Stop() bool {
 	return was
 }
 
+// pending returns how many timers are set and have neither fired nor been
+// stopped.
+func (c *fakeClock) pending() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, t := range c.timers {
+		if !t.done {
+			n++
+		}
+	}
+	return n
+}
+
 func (c *fakeClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	c.ns += int64(d)
