@@ -188,7 +188,7 @@ func (r *recorder) Halt() {
 	r.halting = true
 	for topic, pid := range r.brokers {
 		if !r.ended[topic] {
-			r.env.Send(pid, &transport.Unsubscribe{Subscriber: r.env.Self(), Farewell: true, AfterPublishers: r.env.PipelineID})
+			r.env.Send(pid, &transport.Unsubscribe{Subscriber: r.env.Self(), Farewell: true, AfterPublishersOf: r.env.Owner})
 		}
 	}
 	r.env.After(haltGrace(r.env), haltTimeout{})

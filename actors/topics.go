@@ -58,7 +58,7 @@ func (p *publisher) Start(env *pipeline.Env) error {
 	if p.broker, err = env.Bus.Topic(p.topic); err != nil {
 		return err
 	}
-	env.Send(p.broker, &transport.PublisherJoined{Publisher: env.Self(), QoS: p.qos})
+	env.Send(p.broker, &transport.PublisherJoined{Publisher: env.Self(), QoS: p.qos, Owner: env.Owner})
 	return nil
 }
 
@@ -239,7 +239,7 @@ func (s *subscriber) Halt() {
 		return
 	}
 	s.halting = true
-	s.env.Send(s.broker, &transport.Unsubscribe{Subscriber: s.env.Self(), Farewell: true, AfterPublishers: s.env.PipelineID})
+	s.env.Send(s.broker, &transport.Unsubscribe{Subscriber: s.env.Self(), Farewell: true, AfterPublishersOf: s.env.Owner})
 	s.env.After(haltGrace(s.env), haltTimeout{})
 }
 

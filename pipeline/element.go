@@ -99,10 +99,10 @@ type Env struct {
 	Now func() time.Time
 	// Bus holds the topics of the pipeline's process.
 	Bus *transport.Bus
-	// PipelineID prefixes the actor ids of the pipeline's nodes
-	// ("pipeline-3/"): a topic tells its publishers of this pipeline from
-	// others by it.
-	PipelineID string
+	// Owner is the pipeline's, one per pipeline: its publishers join their
+	// topics with it, so that a topic tells them from others' (see
+	// transport.Unsubscribe.AfterPublishersOf).
+	Owner transport.Owner
 	// StopTimeout is the pipeline's budget for a graceful stop (see
 	// Pipeline.Stop); a push source's Halt should end its stream well
 	// within it.

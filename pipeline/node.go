@@ -175,7 +175,7 @@ func (n *node) start(ctx actor.Context) {
 	n.gen++      // ticks of a previous incarnation are stale
 	n.stageGen++ // and so are its own timed messages
 	n.env = &Env{Node: n.name, Log: n.pipe.log.With().Str("node", n.name).Str("element", n.element.Type).Logger(),
-		Now: n.pipe.now, Bus: n.pipe.bus, PipelineID: n.pipe.id + "/", StopTimeout: n.pipe.cfg.stopTimeout, node: n, ctx: ctx}
+		Now: n.pipe.now, Bus: n.pipe.bus, Owner: n.pipe.owner, StopTimeout: n.pipe.cfg.stopTimeout, node: n, ctx: ctx}
 	stage, err := newStage(n.element, n.env)
 	if err != nil {
 		err = fmt.Errorf("%s (%s): %w", n.name, n.element.Type, err)

@@ -115,6 +115,7 @@ type Pipeline struct {
 	system *actor.ActorSystem
 	bus    *transport.Bus
 	id     string
+	owner  transport.Owner // its publishers' owner on the bus
 
 	order  []string
 	nodes  map[string]*node
@@ -145,7 +146,7 @@ func New(opts ...Option) *Pipeline {
 		o(&cfg)
 	}
 	return &Pipeline{cfg: cfg, log: cfg.log, now: cfg.now, nodes: map[string]*node{}, inputs: map[string]string{},
-		id: fmt.Sprintf("pipeline-%d", pipelineIDs.Add(1)), done: make(chan struct{}), finished: make(chan struct{}),
+		id: fmt.Sprintf("pipeline-%d", pipelineIDs.Add(1)), owner: transport.NewOwner(), done: make(chan struct{}), finished: make(chan struct{}),
 		actorsStopped: make(chan struct{})}
 }
 

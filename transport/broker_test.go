@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/asynkron/protoactor-go/actor"
-
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/qos"
 )
@@ -248,7 +246,7 @@ func TestCloseEndsSubscribersStreams(t *testing.T) {
 
 func TestKeyframeRequestsForwardedAndRateLimited(t *testing.T) {
 	clock := &fakeClock{}
-	f := newFixture(t, WithClock(clock.Now))
+	f := newFixture(t, WithClock(clock))
 	sub := f.newSink(true)
 	f.subscribe(sub, 0)
 
@@ -410,32 +408,25 @@ func TestFarewellUnsubscribeEndsTheStreamAfterTheLastDelivery(t *testing.T) {
 	}
 }
 
-// A farewell that names a prefix of publishers waits for them: the
-// subscriber keeps receiving until the last of them has left, and only then
-// gets the end of its stream.
-func TestFarewellWaitsForTheNamedPublishers(t *testing.T) {
+// A farewell that names an owner waits for its publishers: the subscriber
+// keeps receiving until the last of them has left, and only then gets the
+// end of its stream.
+func TestFarewellWaitsForTheOwnersPublishers(t *testing.T) {
 	f := newFixture(t)
 	s := f.newSink(true)
 	f.subscribe(s, 0)
-	idle := actor.PropsFromFunc(func(actor.Context) {})
-	ours, err := f.sys.Root.SpawnNamed(idle, "pipeline-9/publish0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	theirs, err := f.sys.Root.SpawnNamed(idle, "pipeline-10/publish0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.send(&PublisherJoined{Publisher: ours})
-	f.send(&PublisherJoined{Publisher: theirs})
+	ours, theirs := f.newSink(true), f.newSink(true)
+	owner := NewOwner()
+	f.send(&PublisherJoined{Publisher: ours.pid, Owner: owner})
+	f.send(&PublisherJoined{Publisher: theirs.pid, Owner: NewOwner()})
 	f.publish(3, 10)
-	f.send(&Unsubscribe{Subscriber: s.pid, Farewell: true, AfterPublishers: "pipeline-9/"})
+	f.send(&Unsubscribe{Subscriber: s.pid, Farewell: true, AfterPublishersOf: owner})
 	f.publish(3, 10) // ours is still publishing
 	f.flush(s)
 	if got := s.take(); len(deliveries(got)) != 6 || hasEndOfStream(got) {
 		t.Fatalf("before our publisher left: %v; want 6 deliveries and no end", got)
 	}
-	f.send(&PublisherLeft{Publisher: ours})
+	f.send(&PublisherLeft{Publisher: ours.pid})
 	f.publish(3, 10) // theirs only
 	st := f.flush(s)
 	got := s.take()
@@ -444,6 +435,23 @@ func TestFarewellWaitsForTheNamedPublishers(t *testing.T) {
 	}
 	if len(st.Subscribers) != 0 {
 		t.Fatalf("stats %+v, want no subscriber", st)
+	}
+}
+
+// A farewell after the zero Owner, or an owner with no publisher on the
+// topic, is answered at once.
+func TestFarewellWithoutTheOwnersPublishersEndsAtOnce(t *testing.T) {
+	f := newFixture(t)
+	pub := f.newSink(true)
+	f.send(&PublisherJoined{Publisher: pub.pid, Owner: NewOwner()})
+	for _, after := range []Owner{{}, NewOwner()} {
+		s := f.newSink(true)
+		f.subscribe(s, 0)
+		f.send(&Unsubscribe{Subscriber: s.pid, Farewell: true, AfterPublishersOf: after})
+		f.flush(s)
+		if got := s.take(); !hasEndOfStream(got) {
+			t.Fatalf("farewell after %v: %v; want the end of the stream at once", after, got)
+		}
 	}
 }
 

@@ -69,7 +69,7 @@ func (b *Bus) RemoteTopic(addr, name string) (*actor.PID, error) {
 
 type busConfig struct {
 	log              zerolog.Logger
-	now              func() time.Time
+	clock            Clock
 	keyframeInterval time.Duration
 	retainer         func(topic string, offer qos.Profile) (Retainer, error)
 	defaultQoS       qos.Profile
@@ -82,13 +82,14 @@ type Option func(*busConfig)
 // WithLogger sets the logger of the Bus and its brokers (default: none).
 func WithLogger(log zerolog.Logger) Option { return func(c *busConfig) { c.log = log } }
 
-// WithClock sets the clock that keyframe requests are rate-limited on
-// (default time.Now). Tests use it to run time at will; nil keeps the
-// default.
-func WithClock(now func() time.Time) Option {
+// WithClock sets the clock the Bus's topics run on (default the system's):
+// keyframe requests are rate-limited on it, deadlines and liveliness leases
+// expire on it, rates are measured on it. Tests use it to run time at will;
+// nil keeps the default.
+func WithClock(clock Clock) Option {
 	return func(c *busConfig) {
-		if now != nil {
-			c.now = now
+		if clock != nil {
+			c.clock = clock
 		}
 	}
 }
@@ -133,7 +134,7 @@ func WithStatsTimeout(d time.Duration) Option {
 func NewBus(system *actor.ActorSystem, opts ...Option) *Bus {
 	cfg := busConfig{
 		log:              zerolog.Nop(),
-		now:              time.Now,
+		clock:            systemClock{},
 		keyframeInterval: qos.DefaultKeyframeRequestInterval,
 		retainer:         NewCache,
 		defaultQoS:       qos.DurableVideo(),
@@ -168,7 +169,7 @@ func (b *Bus) Topic(name string) (*actor.PID, error) {
 		}
 		b.cfg.log.Warn().Str("topic", name).Msg("topic broker had stopped; starting a new one")
 	}
-	limiter, err := qos.NewKeyframeLimiter(qos.WithClock(b.cfg.now), qos.WithKeyframeRequestInterval(b.cfg.keyframeInterval))
+	limiter, err := qos.NewKeyframeLimiter(qos.WithClock(b.cfg.clock.Now), qos.WithKeyframeRequestInterval(b.cfg.keyframeInterval))
 	if err != nil {
 		return nil, fmt.Errorf("transport: topic %s: %w", name, err)
 	}

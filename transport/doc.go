@@ -20,13 +20,27 @@
 // subscribers notice it. The next Delivery's Dropped says how many packets
 // were dropped before it; TopicStats counts them per subscriber.
 //
-// A subscriber that joins in the middle of a GOP starts at the next keyframe.
-// When the last publisher leaves (PublisherLeft, or the publisher actor
-// stops), every subscriber receives EndOfStream. A subscriber that lost the
-// chain anyway (a corrupt packet) sends KeyframeRequest; the broker forwards
-// it to the publishers, at most once per qos.DefaultKeyframeRequestInterval
-// for the whole topic, so that many subscribers in trouble at once cost one
-// keyframe.
+// Topics are durable by default: a topic keeps its latest GOP (the Bus's
+// default QoS is qos.DurableVideo, see WithDefaultQoS; its Retainer, see
+// WithRetainer) and replays it, keyframe first, to a subscriber that joins
+// late, in the same broker turn as the live packets that follow, so there is
+// neither a gap nor a duplicate; a best-effort subscriber gets nothing
+// replayed (see qos.Reliability). A topic whose first publisher offers
+// VOLATILE keeps nothing, and a subscriber that joins in the middle of a GOP
+// starts at the next keyframe. When the last publisher leaves
+// (PublisherLeft, or the publisher actor stops), every subscriber receives
+// EndOfStream. A subscriber that lost the chain anyway (a corrupt packet)
+// sends KeyframeRequest; the broker answers it from the cache when that
+// repairs the chain, and otherwise forwards it to the publishers, at most
+// once per qos.DefaultKeyframeRequestInterval for the whole topic, so that
+// many subscribers in trouble at once cost one keyframe.
+//
+// The broker itself only keeps the registries of subscribers and publishers
+// and the windows; each QoS concern (the cache's replay and repair,
+// compatibility, deadlines, liveliness, farewells, the rate) is a policy of
+// its own, a plain value the broker tells what happens and whose answers it
+// carries out (policy.go). Deadlines and leases run on the Bus's Clock
+// (WithClock), with one timer per topic.
 //
 // A publisher that is not an actor can publish from the root context:
 //
@@ -39,17 +53,14 @@
 //
 // # Caveats
 //
-// Topics are in-process only for now: subscribers are actors of the same
-// actor system.
+// A Bus holds the topics of one process. Subscribers of other processes
+// reach them through transport/remote, which speaks the same messages on
+// their behalf (Bus.RemoteTopic for the other way round); within a process,
+// publishers and subscribers are actors of the Bus's actor system.
 //
 // Packets are shared, not copied: every subscriber of a topic receives the
 // same *media.Packet, so a published packet must never be changed, by the
 // publisher or by anyone who receives it (see media.Packet).
-//
-// Topics are VOLATILE: a late subscriber sees only live packets, from the
-// next keyframe on. The Retainer interface is where durability plugs in (a GOP
-// cache replaying the latest GOP to late joiners); the default, Volatile,
-// keeps nothing.
 //
 // The window trusts the publisher's sequence: it keeps the chain of each
 // subscriber whole as long as the publisher's Seq has no holes. A subscriber

@@ -107,6 +107,38 @@ func TestVolatileRequestGetsNoReplay(t *testing.T) {
 	}
 }
 
+// Replaying is resending, which reliability alone does: a best-effort
+// subscriber of a durable topic, or any subscriber that takes a best-effort
+// offer, starts at the next live keyframe, and its keyframe requests go to
+// the encoder.
+func TestBestEffortGetsNothingResent(t *testing.T) {
+	bestEffort := qos.DurableVideo()
+	bestEffort.Reliability = qos.BestEffort
+	for name, c := range map[string]struct {
+		offer   qos.Profile
+		request *qos.Profile
+	}{
+		"best-effort request": {qos.DurableVideo(), &bestEffort},
+		"best-effort offer":   {bestEffort, nil},
+	} {
+		f := newFixture(t, WithDefaultQoS(c.offer))
+		pub := f.newSink(true)
+		f.send(&PublisherJoined{Publisher: pub.pid})
+		f.publish(5, 10)
+		s := f.newSink(true)
+		f.subscribeQoS(s, 0, c.request)
+		f.publish(10, 10) // 5..14: the next keyframe is 10
+		f.send(&KeyframeRequest{Subscriber: s.pid})
+		st := f.flush(s, pub)
+		if got := seqs(deliveries(s.take())); !slices.Equal(got, []uint64{10, 11, 12, 13, 14}) {
+			t.Fatalf("%s: got %v, want live from the keyframe 10", name, got)
+		}
+		if st.Replayed != 0 || st.KeyframeRequestsFromCache != 0 || count[*KeyframeRequest](pub.take()) != 1 {
+			t.Fatalf("%s: something was resent: stats %+v", name, st)
+		}
+	}
+}
+
 func TestIncompatibleSubscriberIsToldAndGetsNothing(t *testing.T) {
 	f := newFixture(t) // publishers offer sensor_data: volatile, best effort
 	req := qos.DurableVideo()
@@ -200,8 +232,11 @@ func TestEndOfStreamEmptiesTheCache(t *testing.T) {
 	}
 }
 
+// Deadlines and leases run on the Bus's clock: the test moves it, and the
+// broker's one timer fires as it passes the next due time.
 func TestDeadlineAndLivelinessEvents(t *testing.T) {
-	f := durableFixture(t)
+	clock := &fakeClock{}
+	f := durableFixture(t, WithClock(clock))
 	pub := f.sys.Root.Spawn(actor.PropsFromFunc(func(actor.Context) {}))
 	offer := qos.DurableVideo()
 	offer.Deadline, offer.Lease = 30*time.Millisecond, 60*time.Millisecond
@@ -209,35 +244,44 @@ func TestDeadlineAndLivelinessEvents(t *testing.T) {
 	s := f.newSink(true)
 	f.subscribe(s, 0)
 	f.send(&Publish{Packet: f.src.next(true), Publisher: pub})
-	var got []*Event
-	waitUntil(t, "deadline missed and liveliness lost", func() bool {
+	f.flush() // the clock moves once the broker has the packet
+	kinds := func() []EventKind {
 		f.flush(s)
-		got = append(got, events(s.take())...)
-		kinds := map[EventKind]bool{}
-		for _, e := range got {
-			kinds[e.Kind] = true
-		}
-		return kinds[EventDeadlineMissed] && kinds[EventLivelinessLost]
-	})
-	f.send(&Publish{Packet: f.src.next(false), Publisher: pub})
-	waitUntil(t, "liveliness regained", func() bool {
-		f.flush(s)
+		var out []EventKind
 		for _, e := range events(s.take()) {
-			if e.Kind == EventLivelinessRegained && e.Publisher.Equal(pub) {
-				return true
+			out = append(out, e.Kind)
+			if e.Kind == EventDeadlineMissed && e.Count == 0 {
+				t.Fatalf("deadline event %v counts no miss", e)
 			}
 		}
-		return false
-	})
+		return out
+	}
+	if n := clock.pending(); n != 1 {
+		t.Fatalf("%d timers set for a deadline and a lease, want one", n)
+	}
+	clock.Advance(29 * time.Millisecond)
+	if got := kinds(); len(got) != 0 {
+		t.Fatalf("events %v before the deadline", got)
+	}
+	clock.Advance(time.Millisecond)
+	if got := kinds(); !slices.Equal(got, []EventKind{EventDeadlineMissed}) {
+		t.Fatalf("events %v at the deadline, want one missed", got)
+	}
+	clock.Advance(30 * time.Millisecond) // 60 ms: a second period, and the lease
+	if got := kinds(); !slices.Contains(got, EventLivelinessLost) || !slices.Contains(got, EventDeadlineMissed) {
+		t.Fatalf("events %v at 60 ms, want a second miss and the lease lost", got)
+	}
+	clock.Advance(time.Hour) // once lost, a lease is not lost again
+	if got := kinds(); slices.Contains(got, EventLivelinessLost) {
+		t.Fatalf("events %v: liveliness lost twice", got)
+	}
+	f.send(&Publish{Packet: f.src.next(false), Publisher: pub})
+	if got := kinds(); !slices.Equal(got, []EventKind{EventLivelinessRegained}) {
+		t.Fatalf("events %v after publishing again, want liveliness regained", got)
+	}
 	f.sys.Root.Stop(pub)
 	waitUntil(t, "liveliness lost when the publisher stops", func() bool {
-		f.flush(s)
-		for _, e := range s.take() {
-			if ev, ok := e.(*Event); ok && ev.Kind == EventLivelinessLost {
-				return true
-			}
-		}
-		return false
+		return slices.Contains(kinds(), EventLivelinessLost)
 	})
 }
 
@@ -245,7 +289,7 @@ func TestDeadlineAndLivelinessEvents(t *testing.T) {
 // serve reaches the encoder at most once per interval.
 func TestKeyframeRequestStormIsRateLimited(t *testing.T) {
 	clock := &fakeClock{}
-	f := newFixture(t, WithClock(clock.Now), WithKeyframeRequestInterval(300*time.Millisecond))
+	f := newFixture(t, WithClock(clock), WithKeyframeRequestInterval(300*time.Millisecond))
 	pub := f.newSink(true)
 	f.send(&PublisherJoined{Publisher: pub.pid})
 	var subs []*testSink
@@ -344,7 +388,7 @@ func TestPublisherThatLeavesThenStopsIsNotLost(t *testing.T) {
 func TestTopicStatsMeasureTheRate(t *testing.T) {
 	clock := &fakeClock{}
 	clock.Advance(time.Hour)
-	f := newFixture(t, WithClock(clock.Now))
+	f := newFixture(t, WithClock(clock))
 	for range 45 { // 1.5 s at 30 packets/s
 		f.publish(1, 10)
 		f.flush()

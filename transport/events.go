@@ -27,7 +27,7 @@ const (
 	EventLivelinessRegained
 	// EventDropped: the subscriber fell a whole window behind; the rest of
 	// the GOP is dropped for it and delivery resumes at the next keyframe.
-	// Count is the Seq of the first dropped packet's GOP.
+	// GOP is the GOP (the Seq of its keyframe) of the first dropped packet.
 	EventDropped
 )
 
@@ -58,8 +58,11 @@ type Event struct {
 	Time time.Time
 	// Publisher is the publisher concerned (liveliness), if any.
 	Publisher *actor.PID
-	// Count: see the kinds.
+	// Count is how many deadline periods were missed in a row
+	// (EventDeadlineMissed).
 	Count uint64
+	// GOP is the GOP whose rest was dropped (EventDropped).
+	GOP uint64
 	// Err explains an EventIncompatibleQoS.
 	Err error
 }
@@ -73,7 +76,7 @@ func (e *Event) String() string {
 	case EventDeadlineMissed:
 		s += fmt.Sprintf(" (%d in a row)", e.Count)
 	case EventDropped:
-		s += fmt.Sprintf(" (rest of GOP %d)", e.Count)
+		s += fmt.Sprintf(" (rest of GOP %d)", e.GOP)
 	}
 	if e.Publisher != nil {
 		s += " (publisher " + e.Publisher.String() + ")"

@@ -1,9 +1,11 @@
 package transport
 
 import (
+	"cmp"
 	"log/slog"
 	"runtime"
-	"sync/atomic"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -27,12 +29,81 @@ func newSystem(t testing.TB) *actor.ActorSystem {
 
 func discardLogger(*actor.ActorSystem) *slog.Logger { return slog.New(slog.DiscardHandler) }
 
-// fakeClock is a clock the test moves by hand; brokers read it from their
-// own goroutines.
-type fakeClock struct{ ns atomic.Int64 }
+// fakeClock is a Clock the test moves by hand; brokers read it from their
+// own goroutines. Advance calls the timers that come due, in the test's
+// goroutine, before it returns: what they send a broker arrives before
+// anything the test sends afterwards.
+type fakeClock struct {
+	mu     sync.Mutex
+	ns     int64
+	timers []*fakeTimer
+}
 
-func (c *fakeClock) Now() time.Time          { return time.Unix(0, c.ns.Load()) }
-func (c *fakeClock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
+type fakeTimer struct {
+	c    *fakeClock
+	at   int64
+	f    func()
+	done bool // fired or stopped
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Unix(0, c.ns)
+}
+
+func (c *fakeClock) AfterFunc(d time.Duration, f func()) Timer {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t := &fakeTimer{c: c, at: c.ns + int64(d), f: f}
+	c.timers = append(c.timers, t)
+	return t
+}
+
+func (t *fakeTimer) Stop() bool {
+	t.c.mu.Lock()
+	defer t.c.mu.Unlock()
+	was := !t.done
+	t.done = true
+	return was
+}
+
+// pending returns how many timers are set and have neither fired nor been
+// stopped.
+func (c *fakeClock) pending() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, t := range c.timers {
+		if !t.done {
+			n++
+		}
+	}
+	return n
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.ns += int64(d)
+	var due []*fakeTimer
+	kept := c.timers[:0]
+	for _, t := range c.timers {
+		switch {
+		case t.done:
+		case t.at <= c.ns:
+			t.done = true
+			due = append(due, t)
+		default:
+			kept = append(kept, t)
+		}
+	}
+	c.timers = kept
+	c.mu.Unlock()
+	slices.SortFunc(due, func(a, b *fakeTimer) int { return cmp.Compare(a.at, b.at) })
+	for _, t := range due {
+		t.f()
+	}
+}
 
 // fixture is one topic on a fresh Bus.
 type fixture struct {

@@ -31,9 +31,13 @@ type Publish struct {
 // subscribers, and subscribers are matched against it (qos.Compatible). A
 // later publisher offering something else is logged and served under the
 // topic's offer until every publisher has left.
+//
+// Owner, if not zero, is the party the publisher belongs to (a pipeline):
+// a farewell can wait for its publishers (Unsubscribe.AfterPublishersOf).
 type PublisherJoined struct {
 	Publisher *actor.PID
 	QoS       *qos.Profile
+	Owner     Owner
 }
 
 // PublisherLeft says a publisher has ended (end of its stream). When the last
@@ -54,7 +58,8 @@ type PublisherLeft struct{ Publisher *actor.PID }
 // packets, as in ROS 2; the broker logs it too.
 //
 // A new subscriber's first delivery is a keyframe. On a durable topic
-// (TransientLocal or Persistent offered, and requested or QoS nil), the
+// (TransientLocal or Persistent offered, and requested or QoS nil) whose
+// subscriber is reliable (Reliable requested, or offered with QoS nil), the
 // cached GOP is replayed first, keyframe first, marked in each packet's
 // Replay, and then live packets follow in the same broker turn, with neither
 // a gap nor a duplicate. Otherwise delivery starts at the next live keyframe.
@@ -78,15 +83,16 @@ type Subscribed struct {
 // EndOfStream (with the drops not yet reported) after its last Delivery: it
 // can end its own stream knowing that nothing more is on its way.
 //
-// AfterPublishers, with Farewell, is a prefix of actor ids (a pipeline's,
-// see pipeline.Env.PipelineID): while the topic has a publisher whose id
-// starts with it, the subscriber stays subscribed, and the farewell is
-// answered when the last of them has left. A pipeline that stops thus
-// receives what it publishes to itself, through any number of topics.
+// AfterPublishersOf, with Farewell, is an owner (a pipeline's, see
+// pipeline.Env.Owner): while the topic has a publisher that joined with
+// that Owner (PublisherJoined.Owner), the subscriber stays subscribed, and
+// the farewell is answered when the last of them has left. A pipeline that
+// stops thus receives what it publishes to itself, through any number of
+// topics. The zero Owner waits for nobody.
 type Unsubscribe struct {
-	Subscriber      *actor.PID
-	Farewell        bool
-	AfterPublishers string
+	Subscriber        *actor.PID
+	Farewell          bool
+	AfterPublishersOf Owner
 }
 
 // Delivery carries one packet to one subscriber. Every Delivery is answered
@@ -107,7 +113,8 @@ type Ack struct{ Subscriber *actor.PID }
 
 // KeyframeRequest asks a topic for a keyframe because a subscriber's gate
 // lost the chain (a hole in Seq, a new Epoch, a packet it could not decode).
-// When Subscriber names a subscriber of a durable topic and the cache can
+// When Subscriber names a reliable subscriber of a durable topic (as for
+// the replay on Subscribe) and the cache can
 // repair its chain (qos.GOPCache.CanRepair: the cached GOP reaches up to the
 // live stream), the broker replays the cached GOP to that subscriber alone
 // and no encoder is bothered. Otherwise it forwards the request to every

@@ -55,6 +55,9 @@ func packetFromWire(w *wire.Packet) (*media.Packet, error) {
 // eventToWire converts an event for the wire.
 func eventToWire(e *transport.Event) *wire.Event {
 	w := &wire.Event{Kind: uint32(e.Kind), Time: e.Time.UnixNano(), Count: e.Count}
+	if e.Kind == transport.EventDropped {
+		w.Count = e.GOP // the wire's count carries the GOP of a drop
+	}
 	if e.Publisher != nil {
 		w.Publisher = e.Publisher.String()
 	}
@@ -73,6 +76,9 @@ func eventFromWire(topic string, w *wire.Event) (*transport.Event, error) {
 		return nil, fmt.Errorf("%w: event kind %d", ErrBadMessage, w.Kind)
 	}
 	e := &transport.Event{Topic: topic, Kind: k, Time: time.Unix(0, w.Time), Count: w.Count}
+	if k == transport.EventDropped {
+		e.Count, e.GOP = 0, w.Count
+	}
 	if w.Publisher != "" {
 		e.Publisher = actor.NewPID("", w.Publisher)
 	}
