@@ -18,14 +18,13 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/rs/zerolog"
 
+	"github.com/gopline/gopline"
 	"github.com/gopline/gopline/codecs/ffmpeg"
 	"github.com/gopline/gopline/internal/codecstudy"
 	"github.com/gopline/gopline/internal/latejoin"
 	"github.com/gopline/gopline/internal/remotebench"
 	"github.com/gopline/gopline/media"
-	"github.com/gopline/gopline/pipeline"
 	"github.com/gopline/gopline/transport"
-	"github.com/gopline/gopline/transport/remote"
 )
 
 func runBench(args []string, stdout, stderr io.Writer) error {
@@ -381,21 +380,18 @@ func measureRemote(addr string, cfg remotebench.Config, log zerolog.Logger, done
 	joined func(remotebench.LateJoinResult)) (remotebench.Summary, error) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	system := pipeline.NewSystem(log)
-	bus := transport.NewBus(system, transport.WithLogger(log))
-	node, err := remote.Start(system, bus, remote.Config{Listen: "127.0.0.1:0", Log: log})
+	node, err := gopline.New(gopline.WithLogger(log), gopline.WithListen(gopline.SubscriberAddr))
 	if err != nil {
-		system.Shutdown()
 		return remotebench.Summary{}, err
 	}
 	var results []remotebench.Result
 	for _, r := range cfg.Runs() {
 		var link *actor.PID
-		if link, err = node.Dial(addr, r.Topic); err != nil {
+		if link, err = node.Remote().Dial(addr, r.Topic); err != nil {
 			break
 		}
 		var res remotebench.Result
-		if res, err = remotebench.Measure(ctx, system, link, r); err != nil {
+		if res, err = remotebench.Measure(ctx, node.System(), link, r); err != nil {
 			break
 		}
 		done(res)
@@ -404,13 +400,11 @@ func measureRemote(addr string, cfg remotebench.Config, log zerolog.Logger, done
 	var late remotebench.LateJoinResult
 	if err == nil {
 		// Last: the publishing node's camera starts with its first viewer.
-		if late, err = remotebench.MeasureLateJoin(ctx, system, bus, addr, cfg, log); err == nil {
+		if late, err = remotebench.MeasureLateJoin(ctx, node.System(), node.Bus(), addr, cfg, log); err == nil {
 			joined(late)
 		}
 	}
-	err = errors.Join(err, bus.Close(), node.Close())
-	system.Shutdown()
-	return remotebench.NewSummary(results, late), err
+	return remotebench.NewSummary(results, late), errors.Join(err, node.Close())
 }
 
 // serveBenchRemote is the publishing node of `gopline bench remote`: it
@@ -428,20 +422,15 @@ func serveBenchRemote(listen string, cfg remotebench.Config, stdout io.Writer, l
 		io.Copy(io.Discard, os.Stdin)
 		cancel()
 	}()
-	system := pipeline.NewSystem(log)
-	bus := transport.NewBus(system, transport.WithLogger(log))
-	node, err := remote.Start(system, bus, remote.Config{Listen: listen, Log: log})
+	node, err := gopline.New(gopline.WithLogger(log), gopline.WithListen(listen))
 	if err != nil {
-		system.Shutdown()
 		return err
 	}
 	fmt.Fprintln(stdout, node.Addr())
 	camera := make(chan error, 1)
-	go func() { camera <- remotebench.ServeCamera(ctx, system, bus, log) }()
-	err = remotebench.Serve(ctx, system, bus, cfg.Runs())
-	err = errors.Join(err, <-camera, bus.Close(), node.Close())
-	system.Shutdown()
-	return err
+	go func() { camera <- remotebench.ServeCamera(ctx, node.System(), node.Bus(), log) }()
+	err = remotebench.Serve(ctx, node.System(), node.Bus(), cfg.Runs())
+	return errors.Join(err, <-camera, node.Close())
 }
 
 // mutableWriter is a log's output that can be muted; protoactor writes to

@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/gopline/gopline"
 	"github.com/gopline/gopline/actors"
 	"github.com/gopline/gopline/pipeline"
 	"github.com/gopline/gopline/pipeline/syntax"
@@ -17,12 +18,12 @@ import (
 
 // parseLine builds a pipeline from the one-line syntax, printing a caret
 // under a mistake.
-func parseLine(line string, stderr io.Writer, opts ...pipeline.Option) (*pipeline.Pipeline, error) {
+func parseLine(n *gopline.Node, line string, stderr io.Writer) (*pipeline.Pipeline, error) {
 	reg, err := actors.Registry()
 	if err != nil {
 		return nil, err
 	}
-	p, err := pipeline.Parse(line, reg, opts...)
+	p, err := n.Parse(line, reg)
 	if err == nil {
 		err = p.Check() // a node nothing feeds, an output nothing takes
 	}
@@ -58,22 +59,19 @@ func runRecord(args []string, stdout, stderr io.Writer) error {
 	if len(topics) == 0 || *out == "" || line == "" {
 		return fmt.Errorf("%w: give --topic, --out and the pipeline that publishes the topic (gopline record -h)", errUsage)
 	}
-	n, err := nf.open(logger(stderr, *verbose))
+	n, err := nf.open(logger(stderr, *verbose), subscribesRemote(line))
 	if err != nil {
 		return err
 	}
-	if err := n.forLine(line); err != nil {
-		return n.close(err)
-	}
-	p, err := parseLine(line, stderr, n.opts...)
+	p, err := parseLine(n, line, stderr)
 	if err != nil {
-		return n.close(err)
+		return closeNode(n, err)
 	}
 	if err := p.Add("recorder", actors.Record(actors.RecordConfig{Path: *out, Topics: topics})); err != nil {
-		return n.close(err)
+		return closeNode(n, err)
 	}
 	stats, err := runUntilDone(p, *duration)
-	err = n.close(err)
+	err = closeNode(n, err)
 	if jerr := report(stats, *asJSON, stdout, stderr); jerr != nil {
 		return jerr
 	}

@@ -53,25 +53,22 @@ func runPipeline(verb, defaultListen string, args []string, stdout, stderr io.Wr
 	if serve && *nf.listen == "" {
 		return fmt.Errorf("%w: gopline serve needs --listen HOST:PORT", errUsage)
 	}
-	n, err := nf.open(logger(stderr, *verbose))
+	n, err := nf.open(logger(stderr, *verbose), subscribesRemote(line))
 	if err != nil {
 		return err
-	}
-	if err := n.forLine(line); err != nil {
-		return n.close(err)
 	}
 	// One deadline and one Ctrl-C for the pipeline and the serving after it.
 	ctx, stop := stopContext(*duration)
 	defer stop()
 	var stats []pipeline.NodeStats
 	if line != "" {
-		p, err := parseLine(line, stderr, n.opts...)
+		p, err := parseLine(n, line, stderr)
 		if err != nil {
-			return n.close(err)
+			return closeNode(n, err)
 		}
 		stats, err = runUntil(ctx, p)
 		if err != nil || !serve {
-			err = n.close(err)
+			err = closeNode(n, err)
 			if jerr := report(stats, *asJSON, stdout, stderr); jerr != nil {
 				return jerr
 			}
@@ -79,7 +76,7 @@ func runPipeline(verb, defaultListen string, args []string, stdout, stderr io.Wr
 		}
 	}
 	<-ctx.Done()
-	err = n.close(nil)
+	err = n.Close()
 	if line != "" {
 		if jerr := report(stats, *asJSON, stdout, stderr); jerr != nil {
 			return jerr

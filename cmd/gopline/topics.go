@@ -29,15 +29,12 @@ func runTopics(args []string, stdout, stderr io.Writer) error {
 	}
 	// A short-lived client: the remote's connection log would only be noise;
 	// what fails is returned.
-	n, err := nf.open(zerolog.Nop())
+	n, err := nf.open(zerolog.Nop(), true)
 	if err != nil {
 		return err
 	}
-	if err := n.startRemote(); err != nil {
-		return n.close(err)
-	}
-	topics, err := n.remote.Topics(*addr, *timeout)
-	if err = n.close(err); err != nil {
+	topics, err := n.Remote().Topics(*addr, *timeout)
+	if err = closeNode(n, err); err != nil {
 		return err
 	}
 	if *asJSON {
