@@ -24,6 +24,10 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// ignoreDeadLetterThrottle passes over protoactor's dead-letter throttle, a
+// timer goroutine that ends by itself a second after a dead letter.
+var ignoreDeadLetterThrottle = goleak.IgnoreTopFunction("github.com/asynkron/protoactor-go/actor.NewDeadLetter.NewThrottle.func4.1")
+
 func registry(t *testing.T) *pipeline.Registry {
 	t.Helper()
 	reg, err := actors.Registry()
@@ -66,7 +70,7 @@ func waitPublished(t *testing.T, node *gopline.Node, topic string, n uint64) {
 // runs: Close stops the pipeline, writes the cache, and leaves no goroutine
 // behind; the state file can be opened again at once.
 func TestCloseStopsEveryGoroutineItStarted(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent(), ignoreDeadLetterThrottle)
 	state := filepath.Join(t.TempDir(), "state.gopline")
 	n, err := gopline.New(gopline.WithStateFile(state), gopline.WithDefaultQoS(qos.PersistentVideo()))
 	if err != nil {
@@ -98,7 +102,7 @@ func TestCloseStopsEveryGoroutineItStarted(t *testing.T) {
 }
 
 func TestOptionsThatDoNotHoldFailNew(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent(), ignoreDeadLetterThrottle)
 	dir := t.TempDir()
 	for name, opt := range map[string]gopline.Option{
 		"no state path":                gopline.WithStateFile(""),

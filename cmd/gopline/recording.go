@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +15,10 @@ import (
 	"github.com/gopline/gopline/storage"
 )
 
+// maxCaretLine is the longest line parseLine shows with a caret under a
+// mistake; a longer one (pasted, or generated) is not echoed back.
+const maxCaretLine = 1000
+
 // parseLine builds a pipeline from the one-line syntax, printing a caret
 // under a mistake.
 func parseLine(n *gopline.Node, line string, stderr io.Writer) (*pipeline.Pipeline, error) {
@@ -29,8 +32,11 @@ func parseLine(n *gopline.Node, line string, stderr io.Writer) (*pipeline.Pipeli
 	}
 	var serr *syntax.Error
 	if errors.As(err, &serr) {
-		fmt.Fprintln(stderr, serr.Caret())
-		return nil, fmt.Errorf("%w: %s", errUsage, serr.Msg)
+		if len(line) <= maxCaretLine {
+			fmt.Fprintln(stderr, serr.Caret())
+			return nil, fmt.Errorf("%w: %s", errUsage, serr.Msg)
+		}
+		return nil, fmt.Errorf("%w: %s at column %d", errUsage, serr.Msg, serr.Column())
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", errUsage, err)
@@ -44,7 +50,7 @@ func runRecord(args []string, stdout, stderr io.Writer) error {
 	var topics stringList
 	fs.Var(&topics, "topic", "topic to record (repeat for more)")
 	out := fs.String("out", "", "recording file to create or append to")
-	duration := fs.Duration("duration", 0, "stop after this long (default: when the sources end, or on Ctrl-C)")
+	duration := duration(fs, "duration", 0, "stop after this long (default: when the sources end, or on Ctrl-C)")
 	asJSON := fs.Bool("json", false, "print the per-node stats as JSON on stdout")
 	verbose := fs.Bool("v", false, "log at debug level")
 	nf := addNodeFlags(fs, "")
@@ -107,10 +113,10 @@ func (s *stringList) Set(v string) error {
 func runPlay(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("play", stderr)
 	stream := fs.String("stream", "", "stream to play (default: all)")
-	rate := fs.Float64("rate", 1, "speed factor")
-	start := fs.Duration("start", 0, "offset from the start of the recording")
+	rate := finiteFloat(fs, "rate", 1, "speed factor")
+	start := duration(fs, "start", 0, "offset from the start of the recording")
 	loop := fs.Bool("loop", false, "start again at the end")
-	duration := fs.Duration("duration", 0, "stop after this long")
+	duration := duration(fs, "duration", 0, "stop after this long")
 	asJSON := fs.Bool("json", false, "print the per-node stats as JSON on stdout")
 	files, err := parseFiles(fs, args, "play")
 	if err != nil {
@@ -240,9 +246,7 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(sums)
+		return writeJSON(stdout, sums)
 	}
 	return printInfo(stdout, files[0])
 }

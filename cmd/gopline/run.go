@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -30,7 +29,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 
 func runPipeline(verb, defaultListen string, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags(verb, stderr)
-	duration := fs.Duration("duration", 0, "stop after this long (default: when every source ends, or on Ctrl-C)")
+	duration := duration(fs, "duration", 0, "stop after this long (default: when every source ends, or on Ctrl-C)")
 	asJSON := fs.Bool("json", false, "print the per-node stats at the end as JSON on stdout")
 	verbose := fs.Bool("v", false, "log at debug level")
 	nf := addNodeFlags(fs, defaultListen)
@@ -124,9 +123,7 @@ func report(stats []pipeline.NodeStats, asJSON bool, stdout, table io.Writer) er
 		printStats(table, stats)
 		return nil
 	}
-	enc := json.NewEncoder(stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(stats)
+	return writeJSON(stdout, stats)
 }
 
 // parseInterleaved parses flags that may come before, between or after the

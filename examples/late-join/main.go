@@ -69,63 +69,20 @@ func run(ctx context.Context, joinAfter time.Duration, w io.Writer) (result, err
 		return res, err
 	}
 	defer node.Close()
-
-	// The robot: a live camera, an encoder with an IDR every 30 frames
-	// (one a second), a durable topic that keeps the latest GOP.
-	durable := qos.DurableVideo()
-	robot, err := node.NewPipeline()
-	if err != nil {
+	if err := startCamera(ctx, node, w); err != nil {
 		return res, err
 	}
-	err = robot.Chain([]string{"camera", "encoder", "publish"}, []pipeline.Element{
-		actors.TestSrc(actors.TestSrcConfig{Width: 640, Height: 480, Rate: 30, Frames: -1, Live: true}),
-		actors.H264Enc(actors.H264EncConfig{GOP: 30}),
-		actors.PublishWith(actors.PublishConfig{Topic: topic, QoS: &durable}),
-	})
-	if err != nil {
-		return res, err
-	}
-	if err := robot.Start(ctx); err != nil {
-		return res, err
-	}
-	fmt.Fprintf(w, "camera: 640x480 at 30 fps, an IDR every 30 frames, on %s (%s: it keeps its latest GOP)\n", topic, durable)
-
 	select {
 	case <-time.After(joinAfter):
 	case <-ctx.Done():
 		return res, ctx.Err()
 	}
-
-	// Two viewers join at the same moment: subscribe ! gate ! h264dec !
-	// first picture. The first takes the topic's offer (QoS nil), the
-	// second asks for a volatile subscription.
-	volatile := qos.SensorData()
 	cached, uncached := make(chan firstpicture.Picture, 1), make(chan firstpicture.Picture, 1)
-	viewers, err := node.NewPipeline()
+	viewers, err := startViewers(ctx, node, cached, uncached)
 	if err != nil {
 		return res, err
 	}
-	start := time.Now()
-	for _, v := range []struct {
-		name string
-		qos  *qos.Profile
-		got  chan firstpicture.Picture
-	}{{"cached", nil, cached}, {"uncached", &volatile, uncached}} {
-		err := viewers.Chain([]string{v.name, v.name + "-gate", v.name + "-decoder", v.name + "-picture"}, []pipeline.Element{
-			actors.SubscribeWith(actors.SubscribeConfig{Topic: topic, QoS: v.qos}),
-			actors.Gate(),
-			actors.H264Dec(media.YUV420P),
-			firstpicture.Sink(start, v.got),
-		})
-		if err != nil {
-			return res, err
-		}
-	}
-	if err := viewers.Start(ctx); err != nil {
-		return res, err
-	}
 	fmt.Fprintf(w, "two viewers join %.2f s after the camera started\n", joinAfter.Seconds())
-
 	for !res.Got.Cached || !res.Got.Uncached {
 		select {
 		case res.Cached = <-cached:
@@ -144,4 +101,57 @@ func run(ctx context.Context, joinAfter time.Duration, w io.Writer) (result, err
 		}
 	}
 	return res, nil
+}
+
+// startCamera starts the robot on node: a live camera, an encoder with an
+// IDR every 30 frames (one a second), a durable topic that keeps the
+// latest GOP.
+func startCamera(ctx context.Context, node *gopline.Node, w io.Writer) error {
+	durable := qos.DurableVideo()
+	robot, err := node.NewPipeline()
+	if err != nil {
+		return err
+	}
+	err = robot.Chain([]string{"camera", "encoder", "publish"}, []pipeline.Element{
+		actors.TestSrc(actors.TestSrcConfig{Width: 640, Height: 480, Rate: 30, Frames: -1, Live: true}),
+		actors.H264Enc(actors.H264EncConfig{GOP: 30}),
+		actors.PublishWith(actors.PublishConfig{Topic: topic, QoS: &durable}),
+	})
+	if err != nil {
+		return err
+	}
+	if err := robot.Start(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "camera: 640x480 at 30 fps, an IDR every 30 frames, on %s (%s: it keeps its latest GOP)\n", topic, durable)
+	return nil
+}
+
+// startViewers starts two viewers at the same moment, one pipeline of two
+// chains: subscribe ! gate ! h264dec ! first picture. The first takes the
+// topic's offer (QoS nil) and sends its first picture to cached; the
+// second asks for a volatile subscription and sends it to uncached.
+func startViewers(ctx context.Context, node *gopline.Node, cached, uncached chan<- firstpicture.Picture) (*pipeline.Pipeline, error) {
+	volatile := qos.SensorData()
+	viewers, err := node.NewPipeline()
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	for _, v := range []struct {
+		name string
+		qos  *qos.Profile
+		got  chan<- firstpicture.Picture
+	}{{"cached", nil, cached}, {"uncached", &volatile, uncached}} {
+		err := viewers.Chain([]string{v.name, v.name + "-gate", v.name + "-decoder", v.name + "-picture"}, []pipeline.Element{
+			actors.SubscribeWith(actors.SubscribeConfig{Topic: topic, QoS: v.qos}),
+			actors.Gate(),
+			actors.H264Dec(media.YUV420P),
+			firstpicture.Sink(start, v.got),
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return viewers, viewers.Start(ctx)
 }

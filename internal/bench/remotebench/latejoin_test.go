@@ -8,23 +8,17 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/rs/zerolog"
-
-	"github.com/gopline/gopline/pipeline"
-	"github.com/gopline/gopline/transport"
 )
 
 // Late joiners of the camera are replayed its cached GOP and each decodes
 // a first picture. The bus's "remote" topics are its own, so the camera
 // and the viewers run in one process.
 func TestLateJoinersOfTheCameraEachDecodeAFirstPicture(t *testing.T) {
-	system := pipeline.NewSystem(zerolog.Nop())
-	defer system.Shutdown()
-	bus := transport.NewBus(system)
-	defer bus.Close()
-	bus.SetRemote(func(addr, topic string) (*actor.PID, error) { return bus.Topic(topic) })
+	n := newNode(t)
+	n.Bus().SetRemote(func(addr, topic string) (*actor.PID, error) { return n.Bus().Topic(topic) })
 	ctx, cancel := context.WithCancel(t.Context())
 	served := make(chan error, 1)
-	go func() { served <- ServeCamera(ctx, system, bus, zerolog.Nop()) }()
+	go func() { served <- ServeCamera(ctx, n) }()
 	defer func() {
 		cancel()
 		if err := <-served; err != nil {
@@ -32,7 +26,7 @@ func TestLateJoinersOfTheCameraEachDecodeAFirstPicture(t *testing.T) {
 		}
 	}()
 	const joins = 3
-	res, err := MeasureLateJoin(t.Context(), system, bus, "127.0.0.1:1", Config{Joins: joins, Seed: 3}, zerolog.Nop())
+	res, err := MeasureLateJoin(t.Context(), n, "127.0.0.1:1", Config{Joins: joins, Seed: 3}, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,15 +43,12 @@ func TestLateJoinersOfTheCameraEachDecodeAFirstPicture(t *testing.T) {
 
 // The camera starts with its topic's first subscriber, not before.
 func TestCameraWaitsForItsFirstSubscriber(t *testing.T) {
-	system := pipeline.NewSystem(zerolog.Nop())
-	defer system.Shutdown()
-	bus := transport.NewBus(system)
-	defer bus.Close()
+	n := newNode(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	served := make(chan error, 1)
-	go func() { served <- ServeCamera(ctx, system, bus, zerolog.Nop()) }()
+	go func() { served <- ServeCamera(ctx, n) }()
 	time.Sleep(300 * time.Millisecond)
-	st, err := bus.Stats(CameraTopic)
+	st, err := n.Bus().Stats(CameraTopic)
 	if err != nil {
 		t.Fatal(err)
 	}
