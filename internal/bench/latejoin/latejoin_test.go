@@ -2,6 +2,7 @@ package latejoin
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -121,5 +122,29 @@ func TestRunLeavesNoGoroutines(t *testing.T) {
 		goleak.IgnoreTopFunction("github.com/asynkron/protoactor-go/actor.NewDeadLetter.NewThrottle.func4.1"))
 	for _, m := range []Mode{Cache, KeyframeRequest} {
 		run(t, m, small(2))
+	}
+}
+
+// The results print themselves: a row per mode, what the keyframe requests
+// cost, and the undecodable joins.
+func TestResultsPrintTheirTable(t *testing.T) {
+	results := []Result{
+		{Mode: Cache, Joins: 2, P50: 8.7, P95: 15.7, Max: 23.1, Frames: 321, StreamBytes: 453_472, BaselineBytes: 453_472, Phases: 2},
+		{Mode: KeyframeRequest, Joins: 2, P50: 24.1, ExtraIDRs: 2, ExtraIDRBytes: 1000, Frames: 100, StreamBytes: 3000, BaselineBytes: 2000,
+			Undecodable: 1, Samples: []Join{{Undecodable: "no picture: timeout"}}},
+	}
+	var out strings.Builder
+	if err := WriteTable(&out, Config{GOP: 30}, results); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"cache      2     8.7    15.7    23.1",
+		"453472     321        2/30",
+		"Keyframe requests cost 50.0% more bytes than the same 100 frames with regular keyframes only (500 bytes per join).",
+		"keyframe_request: an undecodable join: no picture: timeout",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("no %q in:\n%s", want, out.String())
+		}
 	}
 }

@@ -3,6 +3,7 @@ package remotebench
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -94,5 +95,32 @@ func TestSummaryTakesThePacketRunsAndCountsWhatWasLost(t *testing.T) {
 	}
 	if _, ok := keys["keyframe_mb_per_s"]; ok {
 		t.Errorf("keyframe figures without keyframe runs: %s", b)
+	}
+}
+
+// The summary prints itself: a row per run, the late joiners, and what
+// was lost.
+func TestSummaryPrintsItsTable(t *testing.T) {
+	runs := []Result{
+		{Mode: Throughput, PacketBytes: 50_000, GOP: 30, Packets: 500, MBPerS: 180, P50: 3, P99: 14, Max: 20},
+		{Mode: Latency, PacketBytes: 50_000, GOP: 30, Rate: 30, Packets: 90, MBPerS: 1.5, P50: 0.9, P99: 11, Max: 12, Dropped: 4},
+	}
+	late := LateJoinResult{Joins: 30, P50: 15, P95: 27, Max: 30, Replayed: 29, Lost: 1, Reasons: []string{"no picture: timeout"}}
+	var out strings.Builder
+	if err := NewSummary(runs, late).WriteTable(&out, Config{Seed: 7}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"throughput         50000   30  credits      500  180.0",
+		"latency         50000   30       30       90    1.5",
+		"at random moments, seed 7;",
+		"p50 15.0 ms, p95 27.0 ms, max 30.0 ms",
+		"29 replayed the cache, 1 without a decoded picture.",
+		"A join without a picture: no picture: timeout",
+		"Lost: 5 (packets dropped in the two 50000-byte runs",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("no %q in:\n%s", want, out.String())
+		}
 	}
 }
