@@ -96,6 +96,7 @@ func WithListen(addr string) Option {
 
 // WithRemote starts the node's remote node with cfg: its address (default
 // SubscriberAddr), TLS, token and allowed clients (see remote.Config). It
+// replaces what an earlier WithRemote or WithListen set. The remote node
 // logs to the node's logger (WithLogger): cfg.Log is not used.
 func WithRemote(cfg remote.Config) Option {
 	return func(c *config) error {
