@@ -150,3 +150,38 @@ func TestPipelinesShareTheNodesTopics(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Close writes a persistent topic's cache before it closes the state file:
+// the next node on the same file replays the GOP, marked stale, as soon as
+// a publisher offers the topic again.
+func TestClosedNodesPersistentCacheServesTheNextNode(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state.gopline")
+	first, err := gopline.New(gopline.WithStateFile(state), gopline.WithDefaultQoS(qos.PersistentVideo()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start(t, first, "testsrc size=160x96 is-live=true ! h264enc gop=5 ! publish topic=/camera")
+	waitPublished(t, first, "/camera", 8)
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	next, err := gopline.New(gopline.WithStateFile(state), gopline.WithDefaultQoS(qos.PersistentVideo()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer next.Close()
+	start(t, next, "subscribe topic=/camera ! fakesink")
+	start(t, next, "testsrc size=160x96 is-live=true ! h264enc gop=5 ! publish topic=/camera")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		st, err := next.Bus().Stats("/camera")
+		if err == nil && st.ReplayedStale > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("nothing stale replayed from the state file: %+v, %v", st, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
