@@ -1,5 +1,9 @@
-// Command gopline runs gopline's tools: the demo, and (as they land) the
-// pipeline runner, recorder, player and benchmarks.
+// Command gopline runs pipelines written in gopline's one-line syntax,
+// serves a process's topics to other nodes and lists theirs, records,
+// plays, describes and exports recordings, and runs the demo and the
+// benchmarks (`gopline help` lists the commands). It holds no logic a
+// library user would need: a command parses its flags, starts a node
+// (gopline.New) and runs pipelines on it.
 package main
 
 import (
