@@ -137,7 +137,9 @@ func done(p *pipeline.Pipeline) bool {
 // subscribers get EndOfStream), the remote node, the actor system, and last
 // the state file, whose Close reports a persistent cache that failed to
 // write. Close returns the errors of all of these. Closing twice does
-// nothing more.
+// nothing more. Every goroutine the node started has ended when Close
+// returns, but for the remote node's listener and connections, which
+// transport/remote leaves to the process's exit (see remote.Node.Close).
 func (n *Node) Close() error {
 	n.mu.Lock()
 	if n.closed {
