@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,20 +11,15 @@ import (
 	"os/signal"
 	"sync/atomic"
 	"syscall"
-	"text/tabwriter"
 	"time"
 
-	"github.com/asynkron/protoactor-go/actor"
 	"github.com/rs/zerolog"
 
-	"github.com/gopline/gopline/codecs/ffmpeg"
-	"github.com/gopline/gopline/internal/codecstudy"
-	"github.com/gopline/gopline/internal/latejoin"
-	"github.com/gopline/gopline/internal/remotebench"
+	"github.com/gopline/gopline/internal/bench"
+	"github.com/gopline/gopline/internal/bench/codecstudy"
+	"github.com/gopline/gopline/internal/bench/latejoin"
+	"github.com/gopline/gopline/internal/bench/remotebench"
 	"github.com/gopline/gopline/media"
-	"github.com/gopline/gopline/pipeline"
-	"github.com/gopline/gopline/transport"
-	"github.com/gopline/gopline/transport/remote"
 )
 
 func runBench(args []string, stdout, stderr io.Writer) error {
@@ -66,20 +60,7 @@ func (c clipFlags) load() (frames []*media.Frame, name string, err error) {
 	if *c.frames < 1 || *c.frames > 100_000 {
 		return nil, "", fmt.Errorf("%w: -frames %d (want 1..100000)", errUsage, *c.frames)
 	}
-	path, name := "", "the test pattern"
-	switch *c.input {
-	case "testsrc":
-	case "auto":
-		if p, err := codecstudy.VTestPath(); err == nil {
-			path, name = p, p
-		} else if !errors.Is(err, codecstudy.ErrNoTestVideo) {
-			return nil, "", err
-		}
-	default:
-		path, name = *c.input, *c.input
-	}
-	frames, err = codecstudy.Clip(path, w, h, *c.frames)
-	return frames, name, err
+	return codecstudy.Load(*c.input, w, h, *c.frames)
 }
 
 // runBenchStorage records one clip as H.264 and as JPEG and prints file and
@@ -105,20 +86,10 @@ func runBenchStorage(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(res)
+		return writeJSON(stdout, res)
 	}
 	fmt.Fprintf(stdout, "gopline bench storage: %d frames of %s at %s, recorded as H.264 and as JPEG, read back and decoded\n\n", len(frames), name, *clip.size)
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "codec\tsetting\tframes\tpayload bytes\tfile bytes\tfile/payload\tluma PSNR dB\t")
-	for _, r := range res {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%.3f\t%.2f\t\n", r.Codec, r.Setting, r.Frames, r.PayloadBytes, r.FileBytes, r.Overhead(), r.LumaPSNR)
-	}
-	tw.Flush()
-	fmt.Fprintf(stdout, "\nH.264's file is %.1f%% of JPEG's, at %.2f dB against JPEG's %.2f dB (JPEG set to equal or better PSNR).\n",
-		100*float64(res[0].FileBytes)/float64(res[1].FileBytes), res[0].LumaPSNR, res[1].LumaPSNR)
-	return nil
+	return codecstudy.WriteStorageTable(stdout, res)
 }
 
 // runBenchCodecs encodes and decodes one clip with every codec and prints
@@ -138,35 +109,17 @@ func runBenchCodecs(args []string, stdout, stderr io.Writer) error {
 	if !*asJSON {
 		fmt.Fprintf(stdout, "gopline bench codecs: %d frames of %s at %dx%d, encoded and decoded by each codec\n\n", len(clipFrames), name, w, h)
 	}
-	h264, err := codecstudy.H264(clipFrames, "veryfast crf 23 gop 30")
+	results, err := codecstudy.Codecs(clipFrames)
 	if err != nil {
 		return err
 	}
-	// gopline's JPEG encoder (jpegenc), at its default and at H.264's PSNR.
-	jpegDefault, err := codecstudy.FFmpegJPEG(clipFrames, ffmpeg.DefaultJPEGQScale)
-	if err != nil {
-		return err
-	}
-	jpegMatch, err := codecstudy.FFmpegJPEGMatching(clipFrames, h264.LumaPSNR)
-	if err != nil {
-		return err
-	}
-	results := []codecstudy.Result{h264, jpegDefault, jpegMatch}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(results)
+		return writeJSON(stdout, results)
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "codec\tsetting\tframes\tbytes\tkbit/s@30fps\tluma PSNR dB\tencode fps\tdecode fps\t")
-	for _, r := range results {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.0f\t%.2f\t%.0f\t%.0f\t\n", r.Codec, r.Setting, r.Frames, r.Bytes,
-			float64(r.Bytes)*8*30/float64(r.Frames)/1000, r.LumaPSNR, r.EncodeFPS, r.DecodeFPS)
+	if err := codecstudy.WriteCodecsTable(stdout, results); err != nil {
+		return err
 	}
-	tw.Flush()
-	fmt.Fprintf(stdout, "\nH.264 needs %.1f%% of JPEG's bytes at equal or better PSNR (%s).\n",
-		100*float64(h264.Bytes)/float64(jpegMatch.Bytes), jpegMatch.Setting)
-	if *clip.input == "auto" && name == "the test pattern" {
+	if *clip.input == "auto" && name == codecstudy.TestPattern {
 		fmt.Fprintln(stdout, "Run `make testdata` to fetch vtest.avi, a real camera clip, and run this again.")
 	}
 	return nil
@@ -179,8 +132,8 @@ func runBenchLatejoin(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bench latejoin", stderr)
 	joins := fs.Int("joins", latejoin.DefaultJoins, "viewers that join, per mode")
 	seed := fs.Uint64("seed", 1, "seed of the random moments the viewers join at")
-	size := fs.String("size", fmt.Sprintf("%dx%d", latejoin.DefaultWidth, latejoin.DefaultHeight), "the camera's picture size WIDTHxHEIGHT")
-	gop := fs.Int("gop", latejoin.DefaultGOP, "frames from one regular IDR to the next, at 30 frames/s")
+	size := fs.String("size", fmt.Sprintf("%dx%d", bench.DefaultWidth, bench.DefaultHeight), "the camera's picture size WIDTHxHEIGHT")
+	gop := fs.Int("gop", bench.DefaultGOP, "frames from one regular IDR to the next, at 30 frames/s")
 	asJSON := fs.Bool("json", false, "print the results as JSON")
 	verbose := fs.Bool("v", false, "log at debug level")
 	if err := parse(fs, args); err != nil {
@@ -206,8 +159,7 @@ func runBenchLatejoin(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if !*asJSON {
-		fmt.Fprintf(stdout, "gopline bench latejoin: %d viewers (subscribe ! gate ! h264dec) per mode join a live %dx%d 30 fps H.264 topic\n"+
-			"(an IDR every %d frames) at random moments, seed %d; time from Subscribe to the first decoded picture\n\n", *joins, w, h, *gop, *seed)
+		latejoin.WriteIntro(stdout, cfg)
 	}
 	results, err := latejoin.RunAll(ctx, cfg, func(r latejoin.Result) {
 		fmt.Fprintf(stderr, "latejoin: %s: %d joins in %.1f s\n", r.Mode, r.Joins, r.Elapsed.Seconds())
@@ -216,55 +168,38 @@ func runBenchLatejoin(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(results)
+		return writeJSON(stdout, results)
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "mode\tjoins\tp50 ms\tp95 ms\tmax ms\tundecodable\t1st pkt p50 ms\t1st pkt p95 ms\textra IDRs\textra IDR bytes\tstream bytes\tframes\tGOP phases\t")
-	for _, r := range results {
-		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.1f\t%.1f\t%d\t%.2f\t%.2f\t%d\t%d\t%d\t%d\t%d/%d\t\n", r.Mode, r.Joins, r.P50, r.P95, r.Max,
-			r.Undecodable, r.FirstPacketP50, r.FirstPacketP95, r.ExtraIDRs, r.ExtraIDRBytes, r.StreamBytes, r.Frames, r.Phases, *gop)
-	}
-	tw.Flush()
-	for _, r := range results {
-		if r.Mode == latejoin.KeyframeRequest && r.Frames > 0 {
-			fmt.Fprintf(stdout, "\nKeyframe requests cost %.1f%% more bytes than the same %d frames with regular keyframes only (%.0f bytes per join).\n",
-				100*float64(r.ExtraIDRBytes)/float64(r.BaselineBytes), r.Frames, float64(r.ExtraIDRBytes)/float64(r.Joins))
-		}
-		shown := 0
-		for _, j := range r.Samples {
-			if j.Undecodable != "" && shown < 3 {
-				shown++
-				fmt.Fprintf(stdout, "%s: an undecodable join: %s\n", r.Mode, j.Undecodable)
-			}
-		}
-	}
-	fmt.Fprintln(stdout, "\np50, p95, max: Subscribe to the first decoded picture; 1st pkt: Subscribe to the first delivery (the topic's part).\n"+
-		"Extra IDR bytes: the run's stream minus the same frames encoded again with regular keyframes only.\n"+
-		"GOP phases: how many of the GOP's positions the joins met (keyframe requests keep the GOPs short).")
-	return nil
+	return latejoin.WriteTable(stdout, cfg, results)
 }
 
 // serveFlag is the hidden flag of `gopline bench remote` that makes it the
 // publishing node, in the child process the benchmark starts.
 const serveFlag = "serve"
 
-// runBenchRemote measures one remote subscription between two processes on
-// loopback, and viewers that join the other process's live camera: it
-// starts gopline again as the publishing node and subscribes to it
-// (internal/remotebench).
-func runBenchRemote(args []string, stdout, stderr io.Writer) error {
+// remoteFlags are the flags of `gopline bench remote`.
+type remoteFlags struct {
+	fs                    *flag.FlagSet
+	seconds, rate         *float64
+	size, keyframe, joins *int
+	seed                  *uint64
+	asJSON, verbose       *bool
+	serve                 *string
+}
+
+func addRemoteFlags(stderr io.Writer) remoteFlags {
 	fs := newFlags("bench remote", stderr)
-	seconds := fs.Float64("seconds", remotebench.DefaultDuration.Seconds(), "how long each run counts, after a warm-up of 0.2 s")
-	size := fs.Int("size", remotebench.DefaultPacketBytes, "bytes per packet")
-	keyframe := fs.Int("keyframe-size", remotebench.DefaultKeyframeBytes, "bytes per packet of the keyframe runs (a 4K IDR); 0: no keyframe runs")
-	rate := fs.Float64("rate", remotebench.DefaultRate, "packets per second of the latency runs")
-	joins := fs.Int("joins", remotebench.DefaultJoins, "viewers that join the live camera at random moments")
-	seed := fs.Uint64("seed", 1, "seed of the random moments the viewers join at")
-	asJSON := fs.Bool("json", false, "print the results as JSON")
-	verbose := fs.Bool("v", false, "log at debug level")
-	serve := fs.String(serveFlag, "", "publish the runs' topics and the camera at host:port, until stdin ends (the benchmark's child process)")
+	f := remoteFlags{fs: fs,
+		seconds:  finiteFloat(fs, "seconds", remotebench.DefaultDuration.Seconds(), "how long each run counts, after a warm-up of 0.2 s"),
+		size:     fs.Int("size", remotebench.DefaultPacketBytes, "bytes per packet"),
+		keyframe: fs.Int("keyframe-size", remotebench.DefaultKeyframeBytes, "bytes per packet of the keyframe runs (a 4K IDR); 0: no keyframe runs"),
+		rate:     finiteFloat(fs, "rate", remotebench.DefaultRate, "packets per second of the latency runs"),
+		joins:    fs.Int("joins", remotebench.DefaultJoins, "viewers that join the live camera at random moments"),
+		seed:     fs.Uint64("seed", 1, "seed of the random moments the viewers join at"),
+		asJSON:   fs.Bool("json", false, "print the results as JSON"),
+		verbose:  fs.Bool("v", false, "log at debug level"),
+		serve:    fs.String(serveFlag, "", "publish the runs' topics and the camera at host:port, until stdin ends (the benchmark's child process)"),
+	}
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: gopline bench remote [flags]\n\nStarts a second gopline process as a publishing node on loopback, subscribes to it, and\n"+
 			"prints the MB/s and latency of one remote subscription with flow control on, and the time\n"+
@@ -278,57 +213,79 @@ func runBenchRemote(args []string, stdout, stderr io.Writer) error {
 		})
 		shown.PrintDefaults()
 	}
-	if err := parse(fs, args); err != nil {
-		return err
-	}
+	return f
+}
+
+// config checks the flags and returns the benchmark they describe.
+func (f remoteFlags) config() (remotebench.Config, error) {
 	switch {
-	case *seconds <= 0 || *seconds > remotebench.MaxDuration.Seconds():
-		return fmt.Errorf("%w: -seconds %v (want more than 0, up to %v)", errUsage, *seconds, remotebench.MaxDuration.Seconds())
-	case *size < 1:
-		return fmt.Errorf("%w: -size %d (want at least 1 byte)", errUsage, *size)
-	case *keyframe < 0:
-		return fmt.Errorf("%w: -keyframe-size %d (want 0 or more)", errUsage, *keyframe)
-	case *rate <= 0:
-		return fmt.Errorf("%w: -rate %v (want more than 0)", errUsage, *rate)
-	case *joins < 1 || *joins > remotebench.MaxJoins:
-		return fmt.Errorf("%w: -joins %d (want 1..%d)", errUsage, *joins, remotebench.MaxJoins)
+	case *f.seconds <= 0 || *f.seconds > remotebench.MaxDuration.Seconds():
+		return remotebench.Config{}, fmt.Errorf("%w: -seconds %v (want more than 0, up to %v)", errUsage, *f.seconds, remotebench.MaxDuration.Seconds())
+	case *f.size < 1:
+		return remotebench.Config{}, fmt.Errorf("%w: -size %d (want at least 1 byte)", errUsage, *f.size)
+	case *f.keyframe < 0:
+		return remotebench.Config{}, fmt.Errorf("%w: -keyframe-size %d (want 0 or more)", errUsage, *f.keyframe)
+	case *f.rate <= 0:
+		return remotebench.Config{}, fmt.Errorf("%w: -rate %v (want more than 0)", errUsage, *f.rate)
+	case *f.joins < 1 || *f.joins > remotebench.MaxJoins:
+		return remotebench.Config{}, fmt.Errorf("%w: -joins %d (want 1..%d)", errUsage, *f.joins, remotebench.MaxJoins)
 	}
-	cfg := remotebench.Config{PacketBytes: *size, KeyframeBytes: *keyframe, Rate: *rate,
-		Duration: time.Duration(*seconds * float64(time.Second)), Joins: *joins, Seed: *seed}
-	if *keyframe == 0 {
+	cfg := remotebench.Config{PacketBytes: *f.size, KeyframeBytes: *f.keyframe, Rate: *f.rate,
+		Duration: time.Duration(*f.seconds * float64(time.Second)), Joins: *f.joins, Seed: *f.seed}
+	if *f.keyframe == 0 {
 		cfg.KeyframeBytes = -1
 	}
 	if err := cfg.Validate(); err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return cfg, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	return cfg, nil
+}
+
+// childArgs are the arguments of the publishing process: it derives the
+// same runs from the same flags; the joins are the measuring side's alone.
+func (f remoteFlags) childArgs() []string {
+	return []string{"bench", "remote", "--" + serveFlag, "127.0.0.1:0", "--seconds", fmt.Sprint(*f.seconds),
+		"--size", fmt.Sprint(*f.size), "--keyframe-size", fmt.Sprint(*f.keyframe), "--rate", fmt.Sprint(*f.rate), fmt.Sprintf("-v=%t", *f.verbose)}
+}
+
+// runBenchRemote measures one remote subscription between two processes on
+// loopback, and viewers that join the other process's live camera: it
+// starts gopline again as the publishing node and subscribes to it
+// (internal/bench/remotebench).
+func runBenchRemote(args []string, stdout, stderr io.Writer) error {
+	f := addRemoteFlags(stderr)
+	if err := parse(f.fs, args); err != nil {
+		return err
+	}
+	cfg, err := f.config()
+	if err != nil {
+		return err
 	}
 	// After the runs the publishing process exits while this one's
 	// connection to it is still open (a node keeps its connections until
 	// its process exits), and protoactor logs the lost connection as an
 	// error: by then the log says nothing worth reading, and is muted.
 	logOut := &mutableWriter{w: stderr}
-	log := logger(logOut, *verbose)
-	if !*verbose {
+	log := logger(logOut, *f.verbose)
+	if !*f.verbose {
 		log = log.Level(zerolog.WarnLevel) // a link says "subscribed" at info, once a run
 	}
-	if *serve != "" {
-		return serveBenchRemote(*serve, cfg, stdout, log)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if *f.serve != "" {
+		return remotebench.ServeNode(ctx, *f.serve, cfg, os.Stdin, stdout, log)
 	}
-
-	// The child derives the same runs from the same flags; the joins are
-	// this side's alone.
-	childArgs := []string{"bench", "remote", "--" + serveFlag, "127.0.0.1:0", "--seconds", fmt.Sprint(*seconds),
-		"--size", fmt.Sprint(*size), "--keyframe-size", fmt.Sprint(*keyframe), "--rate", fmt.Sprint(*rate), fmt.Sprintf("-v=%t", *verbose)}
 	exe, err := os.Executable()
 	if err != nil {
 		return err
 	}
-	child := exec.Command(exe, childArgs...)
+	child := exec.Command(exe, f.childArgs()...)
 	child.Stderr = stderr
 	pub, addr, err := remotebench.StartPublisher(child)
 	if err != nil {
 		return err
 	}
-	sum, err := measureRemote(addr, cfg, log, func(r remotebench.Result) {
+	sum, err := remotebench.MeasureNode(ctx, addr, cfg, log, func(r remotebench.Result) {
 		fmt.Fprintf(stderr, "bench remote: %s of %d-byte packets: %d packets in %.1f s\n", r.Mode, r.PacketBytes, r.Packets, r.Seconds)
 	}, func(r remotebench.LateJoinResult) {
 		fmt.Fprintf(stderr, "bench remote: late join: %d joins in %.1f s\n", r.Joins, r.Seconds)
@@ -340,108 +297,10 @@ func runBenchRemote(args []string, stdout, stderr io.Writer) error {
 	if err := pub.Stop(); err != nil {
 		return err
 	}
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(sum)
+	if *f.asJSON {
+		return writeJSON(stdout, sum)
 	}
-	fmt.Fprintf(stdout, "gopline bench remote: two processes on loopback, one remote subscription, a window of %d packets;\n"+
-		"throughput runs publish as fast as the credits allow, latency runs at %g packets/s; %g s per run after a warm-up\n\n",
-		transport.DefaultWindow, *rate, *seconds)
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "mode\tpacket bytes\tGOP\trate/s\tpackets\tMB/s\tp50 ms\tp99 ms\tmax ms\tdropped\t")
-	for _, r := range sum.Runs {
-		rate := "credits"
-		if r.Rate > 0 {
-			rate = fmt.Sprintf("%g", r.Rate)
-		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%d\t%.1f\t%.2f\t%.2f\t%.2f\t%d\t\n", r.Mode, r.PacketBytes, r.GOP, rate, r.Packets,
-			r.MBPerS, r.P50, r.P99, r.Max, r.Dropped)
-	}
-	tw.Flush()
-	fmt.Fprintln(stdout, "\nLatency: receive time at the subscriber minus the capture time stamped just before the publish (one host clock);\n"+
-		"in a throughput run it includes the wait behind a full window. MB: 10^6 bytes of packet data.")
-	fmt.Fprintf(stdout, "\nLate join: %d viewers (subscribe remote ! gate ! h264dec) joined the other process's live %dx%d %d fps H.264 camera\n"+
-		"(an IDR every %d frames, durable_video: its cache replays the latest GOP) at random moments, seed %d;\n"+
-		"Subscribe to the first decoded picture: p50 %.1f ms, p95 %.1f ms, max %.1f ms (to the first packet: p50 %.1f ms);\n"+
-		"%d replayed the cache, %d without a decoded picture.\n",
-		sum.LateJoinJoins, remotebench.CameraWidth, remotebench.CameraHeight, remotebench.CameraRate, remotebench.CameraGOP, *seed,
-		sum.LateJoinP50, sum.LateJoinP95, sum.LateJoinMax, sum.LateJoinFirstPacketP50, sum.LateJoinReplayed, sum.LateJoinLost)
-	for _, why := range sum.LateJoinReasons {
-		fmt.Fprintf(stdout, "A join without a picture: %s\n", why)
-	}
-	fmt.Fprintf(stdout, "\nLost: %d (packets dropped in the two %d-byte runs, plus late joiners without a decoded picture).\n", sum.Lost, *size)
-	return nil
-}
-
-// measureRemote subscribes to the runs of cfg on the node at addr, one run
-// after another, from a node of its own in this process, then lets viewers
-// join the node's camera. done and joined are told of each run's result.
-func measureRemote(addr string, cfg remotebench.Config, log zerolog.Logger, done func(remotebench.Result),
-	joined func(remotebench.LateJoinResult)) (remotebench.Summary, error) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	system := pipeline.NewSystem(log)
-	bus := transport.NewBus(system, transport.WithLogger(log))
-	node, err := remote.Start(system, bus, remote.Config{Listen: "127.0.0.1:0", Log: log})
-	if err != nil {
-		system.Shutdown()
-		return remotebench.Summary{}, err
-	}
-	var results []remotebench.Result
-	for _, r := range cfg.Runs() {
-		var link *actor.PID
-		if link, err = node.Dial(addr, r.Topic); err != nil {
-			break
-		}
-		var res remotebench.Result
-		if res, err = remotebench.Measure(ctx, system, link, r); err != nil {
-			break
-		}
-		done(res)
-		results = append(results, res)
-	}
-	var late remotebench.LateJoinResult
-	if err == nil {
-		// Last: the publishing node's camera starts with its first viewer.
-		if late, err = remotebench.MeasureLateJoin(ctx, system, bus, addr, cfg, log); err == nil {
-			joined(late)
-		}
-	}
-	err = errors.Join(err, bus.Close(), node.Close())
-	system.Shutdown()
-	return remotebench.NewSummary(results, late), err
-}
-
-// serveBenchRemote is the publishing node of `gopline bench remote`: it
-// prints the address it listens on and publishes the runs' topics and the
-// camera until its stdin ends (the benchmark is done, or gone) or a signal
-// comes.
-func serveBenchRemote(listen string, cfg remotebench.Config, stdout io.Writer, log zerolog.Logger) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	// A read of stdin cannot be cancelled; this goroutine ends with it, or
-	// with the process.
-	go func() {
-		io.Copy(io.Discard, os.Stdin)
-		cancel()
-	}()
-	system := pipeline.NewSystem(log)
-	bus := transport.NewBus(system, transport.WithLogger(log))
-	node, err := remote.Start(system, bus, remote.Config{Listen: listen, Log: log})
-	if err != nil {
-		system.Shutdown()
-		return err
-	}
-	fmt.Fprintln(stdout, node.Addr())
-	camera := make(chan error, 1)
-	go func() { camera <- remotebench.ServeCamera(ctx, system, bus, log) }()
-	err = remotebench.Serve(ctx, system, bus, cfg.Runs())
-	err = errors.Join(err, <-camera, bus.Close(), node.Close())
-	system.Shutdown()
-	return err
+	return sum.WriteTable(stdout, cfg)
 }
 
 // mutableWriter is a log's output that can be muted; protoactor writes to

@@ -15,7 +15,7 @@ func TestBenchRemoteMeasuresPacketsAndLateJoinersBetweenTwoProcesses(t *testing.
 	// Keyframes of 200 KB, not 1.5 MB: under the race detector a window of
 	// 1.5 MB packets takes longer to cross than a short run lasts.
 	const joins, keyframe = 4, 200_000
-	cmd, stdout, stderr := gopline(t, "bench", "remote", "--seconds", "0.5", "--keyframe-size", fmt.Sprint(keyframe),
+	cmd, stdout, stderr := startGopline(t, "bench", "remote", "--seconds", "0.5", "--keyframe-size", fmt.Sprint(keyframe),
 		"--joins", fmt.Sprint(joins), "--json")
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -12,19 +13,67 @@ import (
 	"sync"
 	"time"
 
-	"github.com/asynkron/protoactor-go/actor"
 	"github.com/rs/zerolog"
 
+	"github.com/gopline/gopline"
 	"github.com/gopline/gopline/actors"
-	"github.com/gopline/gopline/internal/codecstudy"
-	"github.com/gopline/gopline/internal/latejoin"
+	"github.com/gopline/gopline/internal/bench"
 	"github.com/gopline/gopline/pipeline"
 	"github.com/gopline/gopline/qos"
-	"github.com/gopline/gopline/transport"
 )
 
 // demoTopic is the demo camera's topic.
 const demoTopic = "/robot/camera"
+
+// demoFlags are the flags of `gopline demo`.
+type demoFlags struct {
+	fs       *flag.FlagSet
+	duration *time.Duration
+	input    *string
+	out      *string
+	joiners  *int
+	seed     *uint64
+	asJSON   *bool
+	verbose  *bool
+}
+
+func addDemoFlags(stderr io.Writer) demoFlags {
+	fs := newFlags("demo", stderr)
+	return demoFlags{fs: fs,
+		duration: duration(fs, "duration", 12*time.Second, "how long to run"),
+		input:    fs.String("input", "auto", `camera: "auto" plays vtest.avi when make testdata has fetched it, else the test pattern; "testsrc"; or a video file`),
+		out:      fs.String("out", filepath.Join(os.TempDir(), "gopline-demo"), "directory for the viewer's snapshots"),
+		joiners:  fs.Int("late-joiners", 8, "viewers that join at random moments, half with the topic's GOP cache, half without"),
+		seed:     fs.Uint64("seed", 0, "seed of the moments the late viewers join at (0: a new one each run)"),
+		asJSON:   fs.Bool("json", false, "print the per-node stats as JSON on stdout (the late viewers' lines go to stderr)"),
+		verbose:  fs.Bool("v", false, "log at debug level"),
+	}
+}
+
+// demoLine is the demo's graph in the one-line syntax, and what its camera
+// shows.
+func (f demoFlags) demoLine() (line, source string, err error) {
+	camera := "testsrc size=640x480 rate=30"
+	source = "the test pattern (640x480, 30 fps)"
+	input := *f.input
+	if input == "auto" {
+		path, err := bench.VTestPath()
+		if err != nil && !errors.Is(err, bench.ErrNoTestVideo) {
+			return "", "", err
+		}
+		if err == nil {
+			input = path
+		}
+	}
+	if input != "auto" && input != "testsrc" {
+		camera = fmt.Sprintf("videosrc location=%q size=640x480 is-live=true", input)
+		source = input + " (scaled to 640x480, at its own frame rate)"
+	}
+	line = camera + " ! h264enc gop=30 name=encoder ! publish topic=" + demoTopic + " " +
+		fmt.Sprintf("subscribe topic=%s name=viewer ! gate name=viewer-gate ! h264dec name=viewer-decoder ! snapshot dir=%q every=30 name=viewer-snapshots ", demoTopic, *f.out) +
+		"subscribe topic=" + demoTopic + " name=counter ! fakesink name=counter-sink"
+	return line, source, nil
+}
 
 // runDemo runs a small robot camera graph: a camera published on a durable
 // topic, one subscriber decoding to snapshots, another only counting. While
@@ -32,92 +81,74 @@ const demoTopic = "/robot/camera"
 // and half without, and each prints how long it waited for its first
 // picture.
 func runDemo(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("demo", stderr)
-	duration := fs.Duration("duration", 12*time.Second, "how long to run")
-	input := fs.String("input", "auto", `camera: "auto" plays vtest.avi when make testdata has fetched it, else the test pattern; "testsrc"; or a video file`)
-	out := fs.String("out", filepath.Join(os.TempDir(), "gopline-demo"), "directory for the viewer's snapshots")
-	joiners := fs.Int("late-joiners", 8, "viewers that join at random moments, half with the topic's GOP cache, half without")
-	seed := fs.Uint64("seed", 0, "seed of the moments the late viewers join at (0: a new one each run)")
-	asJSON := fs.Bool("json", false, "print the per-node stats as JSON on stdout (the late viewers' lines go to stderr)")
-	verbose := fs.Bool("v", false, "log at debug level")
-	if err := parse(fs, args); err != nil {
+	f := addDemoFlags(stderr)
+	if err := parse(f.fs, args); err != nil {
 		return err
 	}
-	if *duration <= 0 {
-		return fmt.Errorf("%w: -duration %v", errUsage, *duration)
+	if *f.duration <= 0 {
+		return fmt.Errorf("%w: -duration %v (want more than 0)", errUsage, *f.duration)
 	}
-	if *joiners < 0 || *joiners > 100 {
-		return fmt.Errorf("%w: -late-joiners %d (want 0..100)", errUsage, *joiners)
+	if *f.joiners < 0 || *f.joiners > 100 {
+		return fmt.Errorf("%w: -late-joiners %d (want 0..100)", errUsage, *f.joiners)
 	}
-	camera := "testsrc size=640x480 rate=30"
-	source := "the test pattern (640x480, 30 fps)"
-	switch *input {
-	case "testsrc":
-	case "auto":
-		path, err := codecstudy.VTestPath()
-		if err != nil && !errors.Is(err, codecstudy.ErrNoTestVideo) {
-			return err
-		}
-		if err == nil {
-			*input = path
-		}
+	line, source, err := f.demoLine()
+	if err != nil {
+		return err
 	}
-	if *input != "auto" && *input != "testsrc" {
-		camera = fmt.Sprintf("videosrc location=%q size=640x480 is-live=true", *input)
-		source = *input + " (scaled to 640x480, at its own frame rate)"
-	}
-	line := camera + " ! h264enc gop=30 name=encoder ! publish topic=" + demoTopic + " " +
-		fmt.Sprintf("subscribe topic=%s name=viewer ! gate name=viewer-gate ! h264dec name=viewer-decoder ! snapshot dir=%q every=30 name=viewer-snapshots ", demoTopic, *out) +
-		"subscribe topic=" + demoTopic + " name=counter ! fakesink name=counter-sink"
 	text := stdout // the late viewers' lines
-	if *asJSON {
+	if *f.asJSON {
 		text = stderr
-	}
-	if !*asJSON {
+	} else {
 		fmt.Fprintf(stdout, "gopline demo: a robot camera, %s, encoded to H.264 (an IDR every 30 frames) and published on %s,\n", source, demoTopic)
 		fmt.Fprintf(stdout, "a durable topic that keeps its latest GOP; one subscriber decodes it and writes a snapshot every 30 frames\n")
-		fmt.Fprintf(stdout, "to %s, another only counts. The same graph on one line:\n  gopline run --duration %v '%s'\n\n", *out, *duration, line)
+		fmt.Fprintf(stdout, "to %s, another only counts. The same graph on one line:\n  gopline run --duration %v '%s'\n\n", *f.out, *f.duration, line)
 	}
-	if *joiners > 0 {
+	if *f.joiners > 0 {
 		fmt.Fprintf(text, "While it runs, %d viewers (subscribe ! gate ! h264dec) join at random moments: half take the topic's\n"+
 			"GOP cache (qos=auto: the cached GOP is decoded and its newest picture shown at once), half do without it\n"+
-			"(qos=sensor_data: volatile, they wait for the next keyframe).\n\n", *joiners)
+			"(qos=sensor_data: volatile, they wait for the next keyframe).\n\n", *f.joiners)
 	}
+	stats, err := f.run(line, text, logger(stderr, *f.verbose))
+	if jerr := report(stats, *f.asJSON, stdout, stdout); jerr != nil || *f.asJSON {
+		return errors.Join(err, jerr)
+	}
+	snaps, _ := filepath.Glob(filepath.Join(*f.out, "viewer-snapshots-*.png"))
+	fmt.Fprintf(stdout, "\n%d snapshots in %s\n", len(snaps), *f.out)
+	return err
+}
 
-	log := logger(stderr, *verbose)
-	system := pipeline.NewSystem(log)
-	defer system.Shutdown()
-	bus := transport.NewBus(system)
-	defer bus.Close()
+// run runs the demo's line for its duration on a node of its own, with the
+// late viewers joining it, and returns the line's counters. The late
+// viewers' lines go to text.
+func (f demoFlags) run(line string, text io.Writer, log zerolog.Logger) ([]pipeline.NodeStats, error) {
+	n, err := gopline.New(gopline.WithLogger(log))
+	if err != nil {
+		return nil, err
+	}
 	reg, err := actors.Registry()
 	if err != nil {
-		return err
+		return nil, closeNode(n, err)
 	}
-	p, err := pipeline.Parse(line, reg, pipeline.WithLogger(log), pipeline.WithSystem(system), pipeline.WithBus(bus))
+	p, err := n.Parse(line, reg)
 	if err != nil {
-		return err
+		return nil, closeNode(n, err)
 	}
-	plan := planLateJoins(*joiners, *duration, *seed)
+	plan := planLateJoins(*f.joiners, *f.duration, *f.seed)
 	// The late viewers leave just before the camera stops, so that none
 	// sees the camera go; they log only errors unless -v.
-	ctx, cancel := context.WithTimeout(context.Background(), *duration-min(*duration/10, 250*time.Millisecond))
+	ctx, cancel := context.WithTimeout(context.Background(), *f.duration-min(*f.duration/10, 250*time.Millisecond))
 	viewerLog := log
-	if !*verbose {
+	if !*f.verbose {
 		viewerLog = log.Level(zerolog.ErrorLevel)
 	}
 	joined := make(chan []lateJoin, 1)
-	go func() { joined <- runLateJoins(ctx, system, bus, plan, viewerLog, text) }()
-	stats, err := runUntilDone(p, *duration)
+	go func() { joined <- runLateJoins(ctx, n, plan, viewerLog, text) }()
+	stats, err := runUntilDone(p, *f.duration)
 	cancel()
 	if joins := <-joined; len(joins) > 0 {
 		fmt.Fprintf(text, "\n%s\n\n", summarizeLateJoins(joins))
 	}
-	if jerr := report(stats, *asJSON, stdout, stdout); jerr != nil || *asJSON {
-		return errors.Join(err, jerr)
-	}
-	snaps, _ := filepath.Glob(filepath.Join(*out, "viewer-snapshots-*.png"))
-	fmt.Fprintf(stdout, "\n%d snapshots in %s\n", len(snaps), *out)
-	return err
+	return stats, closeNode(n, err)
 }
 
 // lateJoin is one late viewer of the demo: when it joins, whether it takes
@@ -125,7 +156,7 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 type lateJoin struct {
 	at    time.Duration // after the camera started
 	cache bool
-	pic   latejoin.FirstPicture
+	pic   bench.FirstPicture
 	err   error
 }
 
@@ -153,7 +184,7 @@ func planLateJoins(n int, run time.Duration, seed uint64) []lateJoin {
 // runLateJoins starts the planned viewers at their moments, each printing a
 // line when it has its first picture, and returns what they saw once all
 // are done. Cancelling ctx stops the joins not yet started and the waits.
-func runLateJoins(ctx context.Context, system *actor.ActorSystem, bus *transport.Bus, plan []lateJoin, log zerolog.Logger, w io.Writer) []lateJoin {
+func runLateJoins(ctx context.Context, n *gopline.Node, plan []lateJoin, log zerolog.Logger, w io.Writer) []lateJoin {
 	start := time.Now()
 	var wg sync.WaitGroup
 	var mu sync.Mutex // w
@@ -168,13 +199,13 @@ func runLateJoins(ctx context.Context, system *actor.ActorSystem, bus *transport
 		case <-timer.C:
 		}
 		wg.Add(1)
-		go func(j *lateJoin, n int) {
+		go func(j *lateJoin, num int) {
 			defer wg.Done()
-			cfg := latejoin.ViewerConfig{Topic: demoTopic, Log: log}
+			cfg := bench.ViewerConfig{Topic: demoTopic, Log: log}
 			if !j.cache {
 				cfg.QoS = &noCache
 			}
-			v, err := latejoin.StartViewer(ctx, system, bus, cfg)
+			v, err := bench.StartViewer(ctx, n, cfg)
 			if err == nil {
 				j.pic, j.err = v.Wait(ctx)
 				if serr := v.Stop(); serr != nil {
@@ -185,7 +216,7 @@ func runLateJoins(ctx context.Context, system *actor.ActorSystem, bus *transport
 			}
 			mu.Lock()
 			defer mu.Unlock()
-			fmt.Fprintln(w, describeLateJoin(n, j))
+			fmt.Fprintln(w, describeLateJoin(num, j))
 		}(&plan[i], i+1)
 	}
 	wg.Wait()

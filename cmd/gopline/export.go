@@ -33,7 +33,7 @@ func runExport(args []string, stdout, stderr io.Writer) error {
 	start := fs.String("start", "", "export from this time: a duration from the recording's start (12.5s, 1m) or an RFC 3339 time")
 	end := fs.String("end", "", "export up to this time, exclusive (same forms as -start)")
 	at := fs.String("at", "", "png: the pictures' times, comma-separated (same forms as -start)")
-	every := fs.Duration("every", 0, "png: a picture every this long from -start to -end")
+	every := duration(fs, "every", 0, "png: a picture every this long from -start to -end")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, `Usage: gopline export RECORDING -stream NAME -format mp4|mcap|png -out PATH [flags]
 

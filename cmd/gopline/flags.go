@@ -1,10 +1,18 @@
 package main
 
 import (
+	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
+	"io"
+	"math"
+	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/gopline/gopline"
 	"github.com/gopline/gopline/media"
 )
 
@@ -18,7 +26,82 @@ func parseSize(s string) (w, h int, err error) {
 		}
 	}
 	if !ok || err != nil || w <= 0 || h <= 0 || w > media.MaxDimension || h > media.MaxDimension {
-		return 0, 0, fmt.Errorf("size %q: want WIDTHxHEIGHT, e.g. 640x480, each 1..%d", s, media.MaxDimension)
+		return 0, 0, fmt.Errorf("size %s: want WIDTHxHEIGHT, e.g. 640x480, each 1..%d", gopline.Shorten(s), media.MaxDimension)
 	}
 	return w, h, nil
+}
+
+// finiteValue is a float64 flag that refuses NaN and the infinities: no
+// range check holds for NaN (every comparison with it is false).
+type finiteValue float64
+
+func (f *finiteValue) Set(s string) error {
+	v, err := strconv.ParseFloat(s, 64)
+	switch {
+	case err != nil:
+		return errors.New("not a number")
+	case math.IsNaN(v) || math.IsInf(v, 0):
+		return errors.New("not a finite number")
+	}
+	*f = finiteValue(v)
+	return nil
+}
+
+func (f *finiteValue) String() string { return strconv.FormatFloat(float64(*f), 'g', -1, 64) }
+
+// finiteFloat defines a float64 flag that refuses NaN and the infinities.
+func finiteFloat(fs *flag.FlagSet, name string, value float64, usage string) *float64 {
+	p := new(float64)
+	*p = value
+	fs.Var((*finiteValue)(p), name, usage)
+	return p
+}
+
+// durationValue is a time.Duration flag that refuses negative durations:
+// a negative --duration or --timeout means nothing.
+type durationValue time.Duration
+
+func (d *durationValue) Set(s string) error {
+	v, err := time.ParseDuration(s)
+	switch {
+	case err != nil:
+		return errors.New("not a duration (e.g. 1.5s, 2m, 1h30m)")
+	case v < 0:
+		return errors.New("a negative duration")
+	}
+	*d = durationValue(v)
+	return nil
+}
+
+func (d *durationValue) String() string { return time.Duration(*d).String() }
+
+// duration defines a time.Duration flag that refuses negative durations.
+func duration(fs *flag.FlagSet, name string, value time.Duration, usage string) *time.Duration {
+	p := new(time.Duration)
+	*p = value
+	fs.Var((*durationValue)(p), name, usage)
+	return p
+}
+
+// quoted finds the Go-quoted strings of an error message.
+var quoted = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
+
+// shortenValues cuts the long quoted values in an error message (the flag
+// package, for one, quotes a bad value whole), so that an error never
+// echoes a large value back.
+func shortenValues(msg string) string {
+	return quoted.ReplaceAllStringFunc(msg, func(q string) string {
+		s, err := strconv.Unquote(q)
+		if err != nil {
+			return q
+		}
+		return gopline.Shorten(s)
+	})
+}
+
+// writeJSON writes v as indented JSON.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

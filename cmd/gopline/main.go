@@ -1,5 +1,9 @@
-// Command gopline runs gopline's tools: the demo, and (as they land) the
-// pipeline runner, recorder, player and benchmarks.
+// Command gopline runs pipelines written in gopline's one-line syntax,
+// serves a process's topics to other nodes and lists theirs, records,
+// plays, describes and exports recordings, and runs the demo and the
+// benchmarks (`gopline help` lists the commands). It holds no logic a
+// library user would need: a command parses its flags, starts a node
+// (gopline.New) and runs pipelines on it.
 package main
 
 import (
@@ -9,6 +13,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/gopline/gopline"
 	"github.com/gopline/gopline/codecs/ffmpeg"
 	"github.com/rs/zerolog"
 )
@@ -64,14 +69,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		case errors.Is(err, flag.ErrHelp):
 			return 0
 		case errors.Is(err, errUsage):
-			fmt.Fprintf(stderr, "gopline %s: %v\n", c.name, err)
+			fmt.Fprintf(stderr, "gopline %s: %s\n", c.name, shortenValues(err.Error()))
 			return exitUsage
 		default:
-			fmt.Fprintf(stderr, "gopline %s: %v\n", c.name, err)
+			fmt.Fprintf(stderr, "gopline %s: %s\n", c.name, shortenValues(err.Error()))
 			return 1
 		}
 	}
-	fmt.Fprintf(stderr, "gopline: unknown command %q\n\n", args[0])
+	fmt.Fprintf(stderr, "gopline: unknown command %s\n\n", gopline.Shorten(args[0]))
 	usage(stderr)
 	return exitUsage
 }
@@ -88,8 +93,19 @@ func usage(w io.Writer) {
 // instead of exiting.
 func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("gopline "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(shortening{stderr})
 	return fs
+}
+
+// shortening is a flag set's output: the flag package prints a bad value
+// whole in its message, and shortening cuts it (shortenValues).
+type shortening struct{ w io.Writer }
+
+func (s shortening) Write(b []byte) (int, error) {
+	if _, err := io.WriteString(s.w, shortenValues(string(b))); err != nil {
+		return 0, err
+	}
+	return len(b), nil
 }
 
 // parse parses flags, turning a bad flag into errUsage; arguments other

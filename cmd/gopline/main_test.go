@@ -36,6 +36,18 @@ func TestCommandLineErrorsExitWithUsageCode(t *testing.T) {
 		{[]string{"run", "testsrc ! h264enc"}, "          ^~~~~~~\n"},
 		{[]string{"run", "h264enc ! fakesink"}, "h264enc0 (h264enc) needs an input of raw frames"},
 		{[]string{"elements", "nosuch"}, `unknown element "nosuch"`},
+		{[]string{"run", "--duration", "-1s", "testsrc ! fakesink"}, "a negative duration"},
+		{[]string{"record", "--duration", "-5m", "--topic", "/a", "--out", "x", "testsrc ! fakesink"}, "a negative duration"},
+		{[]string{"topics", "--timeout", "-1s", "--remote", "127.0.0.1:7400"}, "a negative duration"},
+		{[]string{"demo", "--duration", "0s"}, "-duration 0s"},
+		{[]string{"play", "--rate", "NaN", "x.gopline"}, "not a finite number"},
+		{[]string{"play", "--rate", "-Inf", "x.gopline"}, "not a finite number"},
+		{[]string{"bench", "remote", "--seconds", "NaN"}, "not a finite number"},
+		{[]string{"bench", "remote", "--rate", "+Inf"}, "not a finite number"},
+		{[]string{"bench", "remote", "--rate", "1e400"}, "not a number"},
+		{[]string{"serve", "--listen", "127.0.0.1:99999"}, "listen address"},
+		{[]string{"serve", "--listen", ":7400"}, "listen address"},
+		{[]string{"run", "--listen", "localhost", "testsrc ! fakesink"}, "listen address"},
 	} {
 		code, _, stderr := runCmd(c.args...)
 		if code != exitUsage || !strings.Contains(stderr, c.want) {
@@ -123,6 +135,26 @@ func TestRunStopsAfterDuration(t *testing.T) {
 	}
 	if !strings.Contains(stderr, "testsrc0") {
 		t.Errorf("no summary table: %s", stderr)
+	}
+}
+
+// A value pasted by mistake (or by an attacker) is quoted back cut, not
+// whole: in the flag package's own message, in the error, and in a
+// pipeline's syntax error.
+func TestLongValuesAreQuotedBackShortened(t *testing.T) {
+	long := strings.Repeat("x", 100_000)
+	for _, args := range [][]string{
+		{"run", "--duration", long, "testsrc ! fakesink"},
+		{"serve", "--listen", long},
+		{"run", long},
+		{"run", "testsrc ! h264enc gop=" + long + " ! fakesink"},
+		{long},
+	} {
+		code, stdout, stderr := runCmd(args...)
+		if code != exitUsage || len(stdout)+len(stderr) > 10_000 || !strings.Contains(stderr, "(100000 bytes)") {
+			t.Errorf("gopline %.40q...: exit %d, %d bytes of output: want exit %d and the value cut: %.300s",
+				args, code, len(stdout)+len(stderr), exitUsage, stderr)
+		}
 	}
 }
 

@@ -5,14 +5,11 @@ import (
 	"flag"
 	"fmt"
 
-	"github.com/asynkron/protoactor-go/actor"
 	"github.com/rs/zerolog"
 
-	"github.com/gopline/gopline/pipeline"
+	"github.com/gopline/gopline"
 	"github.com/gopline/gopline/pipeline/syntax"
 	"github.com/gopline/gopline/qos"
-	"github.com/gopline/gopline/storage"
-	"github.com/gopline/gopline/transport"
 	"github.com/gopline/gopline/transport/remote"
 )
 
@@ -43,76 +40,42 @@ func addNodeFlags(fs *flag.FlagSet, defaultListen string) *nodeFlags {
 	return n
 }
 
-// node is what nodeFlags set up: the actor system, the bus, the remote
-// node (now with --listen, or when a pipeline first subscribes to another
-// node) and the state file; close tears them down in order.
-type node struct {
-	opts   []pipeline.Option
-	system *actor.ActorSystem
-	bus    *transport.Bus
-	state  *storage.Recording
-
-	cfg    remote.Config
-	remote *remote.Node
-}
-
-// open sets the node up and returns it; its opts run pipelines on it.
-func (n *nodeFlags) open(log zerolog.Logger) (*node, error) {
-	out := &node{}
-	busOpts := []transport.Option{transport.WithLogger(log), transport.WithDefaultQoS(n.qos)}
+// open starts the node the flags describe (gopline.New). It listens for
+// other nodes with --listen, and also when it must reach other nodes
+// (reach), on a free loopback port. A flag value that does not hold is a
+// usage error.
+func (n *nodeFlags) open(log zerolog.Logger, reach bool) (*gopline.Node, error) {
+	opts := []gopline.Option{gopline.WithLogger(log), gopline.WithDefaultQoS(n.qos)}
 	if *n.state != "" {
-		rec, err := storage.Open(*n.state)
-		if err != nil {
-			return nil, fmt.Errorf("state file: %w", err)
-		}
-		out.state = rec
-		busOpts = append(busOpts, transport.WithRetainer(storage.Retainers(rec, log)))
+		opts = append(opts, gopline.WithStateFile(*n.state))
 	}
-	out.cfg = remote.Config{Listen: *n.listen, Token: *n.token, AllowedClients: n.allow, Log: log}
+	cfg := remote.Config{Listen: *n.listen, Token: *n.token, AllowedClients: n.allow}
 	if len(n.allow) > 0 {
 		n.tls.RequireClientCert = true
 	}
 	if n.tls != (remote.TLSFiles{}) {
 		var err error
-		if out.cfg.ServerTLS, out.cfg.ClientTLS, err = remote.LoadTLS(n.tls); err != nil {
-			return nil, out.close(fmt.Errorf("%w: %v", errUsage, err))
+		if cfg.ServerTLS, cfg.ClientTLS, err = remote.LoadTLS(n.tls); err != nil {
+			return nil, fmt.Errorf("%w: %v", errUsage, err)
 		}
 	}
-	out.system = pipeline.NewSystem(log)
-	out.bus = transport.NewBus(out.system, busOpts...)
-	out.opts = []pipeline.Option{pipeline.WithLogger(log), pipeline.WithSystem(out.system), pipeline.WithBus(out.bus)}
-	if *n.listen != "" {
-		if err := out.startRemote(); err != nil {
-			return nil, out.close(err)
-		}
+	if *n.listen != "" || reach {
+		opts = append(opts, gopline.WithRemote(cfg))
 	}
-	return out, nil
+	node, err := gopline.New(opts...)
+	if errors.Is(err, gopline.ErrBadOption) {
+		return nil, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	return node, err
 }
 
-// startRemote starts the remote node, once. It must run before any
-// pipeline starts: protoactor's remote sets the actor system's address
-// without a lock.
-func (n *node) startRemote() error {
-	if n.remote != nil {
-		return nil
-	}
-	if n.cfg.Listen == "" {
-		n.cfg.Listen = "127.0.0.1:0" // a node that only subscribes: replies come back by connection
-	}
-	r, err := remote.Start(n.system, n.bus, n.cfg)
-	if err != nil {
-		return err
-	}
-	n.remote = r
-	return nil
-}
-
-// forLine starts the remote node if line subscribes to another node's
-// topic (a remote= property).
-func (n *node) forLine(line string) error {
+// subscribesRemote reports whether line subscribes to another node's topic
+// (a remote= property). A line that does not parse says no: parseLine
+// reports it.
+func subscribesRemote(line string) bool {
 	ast, err := syntax.Parse(line)
 	if err != nil {
-		return nil // parseLine reports it
+		return false
 	}
 	for _, c := range ast.Chains {
 		for _, nd := range c.Nodes {
@@ -121,29 +84,13 @@ func (n *node) forLine(line string) error {
 			}
 			for _, p := range nd.Element.Props {
 				if p.Key == "remote" && p.Value != "" {
-					return n.startRemote()
+					return true
 				}
 			}
 		}
 	}
-	return nil
+	return false
 }
 
-// close closes the bus (its topics' caches are written by then), the remote
-// node, the actor system and the state file; call it after the pipelines
-// stopped.
-func (n *node) close(err error) error {
-	if n.bus != nil {
-		err = errors.Join(err, n.bus.Close())
-	}
-	if n.remote != nil {
-		err = errors.Join(err, n.remote.Close())
-	}
-	if n.system != nil {
-		n.system.Shutdown()
-	}
-	if n.state != nil {
-		err = errors.Join(err, n.state.Close())
-	}
-	return err
-}
+// closeNode closes n after its pipelines stopped, adding its errors to err.
+func closeNode(n *gopline.Node, err error) error { return errors.Join(err, n.Close()) }

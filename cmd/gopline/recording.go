@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -9,27 +8,35 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/gopline/gopline"
 	"github.com/gopline/gopline/actors"
 	"github.com/gopline/gopline/pipeline"
 	"github.com/gopline/gopline/pipeline/syntax"
 	"github.com/gopline/gopline/storage"
 )
 
+// maxCaretLine is the longest line parseLine shows with a caret under a
+// mistake; a longer one (pasted, or generated) is not echoed back.
+const maxCaretLine = 1000
+
 // parseLine builds a pipeline from the one-line syntax, printing a caret
 // under a mistake.
-func parseLine(line string, stderr io.Writer, opts ...pipeline.Option) (*pipeline.Pipeline, error) {
+func parseLine(n *gopline.Node, line string, stderr io.Writer) (*pipeline.Pipeline, error) {
 	reg, err := actors.Registry()
 	if err != nil {
 		return nil, err
 	}
-	p, err := pipeline.Parse(line, reg, opts...)
+	p, err := n.Parse(line, reg)
 	if err == nil {
 		err = p.Check() // a node nothing feeds, an output nothing takes
 	}
 	var serr *syntax.Error
 	if errors.As(err, &serr) {
-		fmt.Fprintln(stderr, serr.Caret())
-		return nil, fmt.Errorf("%w: %s", errUsage, serr.Msg)
+		if len(line) <= maxCaretLine {
+			fmt.Fprintln(stderr, serr.Caret())
+			return nil, fmt.Errorf("%w: %s", errUsage, serr.Msg)
+		}
+		return nil, fmt.Errorf("%w: %s at column %d", errUsage, serr.Msg, serr.Column())
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", errUsage, err)
@@ -43,7 +50,7 @@ func runRecord(args []string, stdout, stderr io.Writer) error {
 	var topics stringList
 	fs.Var(&topics, "topic", "topic to record (repeat for more)")
 	out := fs.String("out", "", "recording file to create or append to")
-	duration := fs.Duration("duration", 0, "stop after this long (default: when the sources end, or on Ctrl-C)")
+	duration := duration(fs, "duration", 0, "stop after this long (default: when the sources end, or on Ctrl-C)")
 	asJSON := fs.Bool("json", false, "print the per-node stats as JSON on stdout")
 	verbose := fs.Bool("v", false, "log at debug level")
 	nf := addNodeFlags(fs, "")
@@ -58,22 +65,19 @@ func runRecord(args []string, stdout, stderr io.Writer) error {
 	if len(topics) == 0 || *out == "" || line == "" {
 		return fmt.Errorf("%w: give --topic, --out and the pipeline that publishes the topic (gopline record -h)", errUsage)
 	}
-	n, err := nf.open(logger(stderr, *verbose))
+	n, err := nf.open(logger(stderr, *verbose), subscribesRemote(line))
 	if err != nil {
 		return err
 	}
-	if err := n.forLine(line); err != nil {
-		return n.close(err)
-	}
-	p, err := parseLine(line, stderr, n.opts...)
+	p, err := parseLine(n, line, stderr)
 	if err != nil {
-		return n.close(err)
+		return closeNode(n, err)
 	}
 	if err := p.Add("recorder", actors.Record(actors.RecordConfig{Path: *out, Topics: topics})); err != nil {
-		return n.close(err)
+		return closeNode(n, err)
 	}
 	stats, err := runUntilDone(p, *duration)
-	err = n.close(err)
+	err = closeNode(n, err)
 	if jerr := report(stats, *asJSON, stdout, stderr); jerr != nil {
 		return jerr
 	}
@@ -109,10 +113,10 @@ func (s *stringList) Set(v string) error {
 func runPlay(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("play", stderr)
 	stream := fs.String("stream", "", "stream to play (default: all)")
-	rate := fs.Float64("rate", 1, "speed factor")
-	start := fs.Duration("start", 0, "offset from the start of the recording")
+	rate := finiteFloat(fs, "rate", 1, "speed factor")
+	start := duration(fs, "start", 0, "offset from the start of the recording")
 	loop := fs.Bool("loop", false, "start again at the end")
-	duration := fs.Duration("duration", 0, "stop after this long")
+	duration := duration(fs, "duration", 0, "stop after this long")
 	asJSON := fs.Bool("json", false, "print the per-node stats as JSON on stdout")
 	files, err := parseFiles(fs, args, "play")
 	if err != nil {
@@ -242,9 +246,7 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(sums)
+		return writeJSON(stdout, sums)
 	}
 	return printInfo(stdout, files[0])
 }

@@ -13,7 +13,7 @@ import (
 
 // gopline runs each node in a process of its own, as users do: the test
 // starts both with the test binary standing in for gopline.
-func gopline(t *testing.T, args ...string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
+func startGopline(t *testing.T, args ...string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), "GOPLINE_TEST_MAIN=1")
@@ -39,7 +39,7 @@ func freeAddr(t *testing.T) string {
 // topics, joins late, decodes from its first packet on, and records.
 func TestServeTopicsAndRemoteSubscribe(t *testing.T) {
 	addr := freeAddr(t)
-	robot, _, robotLog := gopline(t, "serve", "--listen", addr, "--duration", "8s",
+	robot, _, robotLog := startGopline(t, "serve", "--listen", addr, "--duration", "8s",
 		"testsrc size=160x120 rate=30 ! h264enc gop=30 ! publish topic=/robot/camera")
 	defer robot.Process.Kill()
 	deadline := time.Now().Add(10 * time.Second)
@@ -55,7 +55,7 @@ func TestServeTopicsAndRemoteSubscribe(t *testing.T) {
 	}
 	time.Sleep(500 * time.Millisecond) // the operator joins mid-GOP
 
-	list, stdout, stderr := gopline(t, "topics", "--remote", addr, "--json")
+	list, stdout, stderr := startGopline(t, "topics", "--remote", addr, "--json")
 	if err := list.Wait(); err != nil {
 		t.Fatalf("topics: %v\n%s", err, stderr)
 	}
@@ -72,7 +72,7 @@ func TestServeTopicsAndRemoteSubscribe(t *testing.T) {
 	}
 
 	rec := t.TempDir() + "/op.gopline"
-	op, stdout, stderr := gopline(t, "run", "--duration", "2s", "--json",
+	op, stdout, stderr := startGopline(t, "run", "--duration", "2s", "--json",
 		"subscribe topic=/robot/camera remote="+addr+" ! tee name=t ! gate ! h264dec name=dec ! fakesink  t. ! record path="+rec)
 	if err := op.Wait(); err != nil {
 		t.Fatalf("operator: %v\n%s", err, stderr)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -30,7 +29,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 
 func runPipeline(verb, defaultListen string, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags(verb, stderr)
-	duration := fs.Duration("duration", 0, "stop after this long (default: when every source ends, or on Ctrl-C)")
+	duration := duration(fs, "duration", 0, "stop after this long (default: when every source ends, or on Ctrl-C)")
 	asJSON := fs.Bool("json", false, "print the per-node stats at the end as JSON on stdout")
 	verbose := fs.Bool("v", false, "log at debug level")
 	nf := addNodeFlags(fs, defaultListen)
@@ -53,25 +52,22 @@ func runPipeline(verb, defaultListen string, args []string, stdout, stderr io.Wr
 	if serve && *nf.listen == "" {
 		return fmt.Errorf("%w: gopline serve needs --listen HOST:PORT", errUsage)
 	}
-	n, err := nf.open(logger(stderr, *verbose))
+	n, err := nf.open(logger(stderr, *verbose), subscribesRemote(line))
 	if err != nil {
 		return err
-	}
-	if err := n.forLine(line); err != nil {
-		return n.close(err)
 	}
 	// One deadline and one Ctrl-C for the pipeline and the serving after it.
 	ctx, stop := stopContext(*duration)
 	defer stop()
 	var stats []pipeline.NodeStats
 	if line != "" {
-		p, err := parseLine(line, stderr, n.opts...)
+		p, err := parseLine(n, line, stderr)
 		if err != nil {
-			return n.close(err)
+			return closeNode(n, err)
 		}
 		stats, err = runUntil(ctx, p)
 		if err != nil || !serve {
-			err = n.close(err)
+			err = closeNode(n, err)
 			if jerr := report(stats, *asJSON, stdout, stderr); jerr != nil {
 				return jerr
 			}
@@ -79,7 +75,7 @@ func runPipeline(verb, defaultListen string, args []string, stdout, stderr io.Wr
 		}
 	}
 	<-ctx.Done()
-	err = n.close(nil)
+	err = n.Close()
 	if line != "" {
 		if jerr := report(stats, *asJSON, stdout, stderr); jerr != nil {
 			return jerr
@@ -127,9 +123,7 @@ func report(stats []pipeline.NodeStats, asJSON bool, stdout, table io.Writer) er
 		printStats(table, stats)
 		return nil
 	}
-	enc := json.NewEncoder(stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(stats)
+	return writeJSON(stdout, stats)
 }
 
 // parseInterleaved parses flags that may come before, between or after the
@@ -183,5 +177,6 @@ func logger(w io.Writer, verbose bool) zerolog.Logger {
 	if verbose {
 		level = zerolog.DebugLevel
 	}
-	return zerolog.New(zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly}).With().Timestamp().Logger().Level(level)
+	// Actors log from their own goroutines; w need not be safe for that.
+	return zerolog.New(zerolog.ConsoleWriter{Out: zerolog.SyncWriter(w), TimeFormat: time.TimeOnly}).With().Timestamp().Logger().Level(level)
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -15,7 +14,7 @@ func runTopics(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("topics", stderr)
 	addr := fs.String("remote", "", "host:port of the node whose topics to list")
 	asJSON := fs.Bool("json", false, "print the topics as JSON")
-	timeout := fs.Duration("timeout", 5*time.Second, "how long to wait for the node's answer")
+	timeout := duration(fs, "timeout", 5*time.Second, "how long to wait for the node's answer")
 	nf := addNodeFlags(fs, "")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: gopline topics --remote HOST:PORT [--json]\n\nLists a node's topics with their QoS, counters and subscribers (see gopline serve).\n\nFlags:")
@@ -29,21 +28,16 @@ func runTopics(args []string, stdout, stderr io.Writer) error {
 	}
 	// A short-lived client: the remote's connection log would only be noise;
 	// what fails is returned.
-	n, err := nf.open(zerolog.Nop())
+	n, err := nf.open(zerolog.Nop(), true)
 	if err != nil {
 		return err
 	}
-	if err := n.startRemote(); err != nil {
-		return n.close(err)
-	}
-	topics, err := n.remote.Topics(*addr, *timeout)
-	if err = n.close(err); err != nil {
+	topics, err := n.Remote().Topics(*addr, *timeout)
+	if err = closeNode(n, err); err != nil {
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(topics)
+		return writeJSON(stdout, topics)
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "topic\tqos\tpublishers\trate Hz\tkbit/s\tpublished\tsubscribers\tdelivered\tdropped\treplayed")

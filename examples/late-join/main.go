@@ -22,13 +22,13 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/gopline/gopline"
 	"github.com/gopline/gopline/actors"
 	"github.com/gopline/gopline/codecs/ffmpeg"
+	"github.com/gopline/gopline/examples/internal/firstpicture"
 	"github.com/gopline/gopline/media"
-	"github.com/gopline/gopline/media/testsrc"
 	"github.com/gopline/gopline/pipeline"
 	"github.com/gopline/gopline/qos"
-	"github.com/gopline/gopline/transport"
 )
 
 const topic = "/robot/camera"
@@ -49,21 +49,11 @@ func main() {
 	}
 }
 
-// firstPicture is what a viewer saw first.
-type firstPicture struct {
-	Got bool
-	// Wait is the time from the viewers' start to this picture.
-	Wait time.Duration
-	// Frame is the frame number the test pattern burned into the picture;
-	// Readable is false when it could not be read back (a damaged picture).
-	Frame    uint64
-	Readable bool
-}
-
-// result is what both viewers saw, and how many packets their decoders
-// failed on.
+// result is what both viewers saw first (Got says it came), and how many
+// packets their decoders failed on.
 type result struct {
-	Cached, Uncached firstPicture
+	Cached, Uncached firstpicture.Picture
+	Got              struct{ Cached, Uncached bool }
 	DecoderErrors    uint64
 }
 
@@ -72,71 +62,34 @@ type result struct {
 func run(ctx context.Context, joinAfter time.Duration, w io.Writer) (result, error) {
 	var res result
 	log := zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr}).With().Timestamp().Logger().Level(zerolog.WarnLevel)
-	// The camera and the viewers are separate pipelines on one actor
-	// system and one bus, so that the viewers can join when they like.
-	system := pipeline.NewSystem(log)
-	defer system.Shutdown()
-	bus := transport.NewBus(system)
-	defer bus.Close()
-	on := []pipeline.Option{pipeline.WithSystem(system), pipeline.WithBus(bus), pipeline.WithLogger(log)}
-
-	// The robot: a live camera, an encoder with an IDR every 30 frames
-	// (one a second), a durable topic that keeps the latest GOP.
-	durable := qos.DurableVideo()
-	robot := pipeline.New(on...)
-	err := robot.Chain([]string{"camera", "encoder", "publish"}, []pipeline.Element{
-		actors.TestSrc(actors.TestSrcConfig{Width: 640, Height: 480, Rate: 30, Frames: -1, Live: true}),
-		actors.H264Enc(actors.H264EncConfig{GOP: 30}),
-		actors.PublishWith(actors.PublishConfig{Topic: topic, QoS: &durable}),
-	})
+	// The camera and the viewers are separate pipelines on one node, so
+	// that the viewers can join when they like. Closing the node stops them.
+	node, err := gopline.New(gopline.WithLogger(log))
 	if err != nil {
 		return res, err
 	}
-	if err := robot.Start(ctx); err != nil {
+	defer node.Close()
+	if err := startCamera(ctx, node, w); err != nil {
 		return res, err
 	}
-	defer robot.Stop()
-	fmt.Fprintf(w, "camera: 640x480 at 30 fps, an IDR every 30 frames, on %s (%s: it keeps its latest GOP)\n", topic, durable)
-
 	select {
 	case <-time.After(joinAfter):
 	case <-ctx.Done():
 		return res, ctx.Err()
 	}
-
-	// Two viewers join at the same moment: subscribe ! gate ! h264dec !
-	// first picture. The first takes the topic's offer (QoS nil), the
-	// second asks for a volatile subscription.
-	volatile := qos.SensorData()
-	cached, uncached := make(chan firstPicture, 1), make(chan firstPicture, 1)
-	viewers := pipeline.New(on...)
-	start := time.Now()
-	for _, v := range []struct {
-		name string
-		qos  *qos.Profile
-		got  chan firstPicture
-	}{{"cached", nil, cached}, {"uncached", &volatile, uncached}} {
-		err := viewers.Chain([]string{v.name, v.name + "-gate", v.name + "-decoder", v.name + "-picture"}, []pipeline.Element{
-			actors.SubscribeWith(actors.SubscribeConfig{Topic: topic, QoS: v.qos}),
-			actors.Gate(),
-			actors.H264Dec(media.YUV420P),
-			firstPictureSink(start, v.got),
-		})
-		if err != nil {
-			return res, err
-		}
-	}
-	if err := viewers.Start(ctx); err != nil {
+	cached, uncached := make(chan firstpicture.Picture, 1), make(chan firstpicture.Picture, 1)
+	viewers, err := startViewers(ctx, node, cached, uncached)
+	if err != nil {
 		return res, err
 	}
-	defer viewers.Stop()
 	fmt.Fprintf(w, "two viewers join %.2f s after the camera started\n", joinAfter.Seconds())
-
-	for !res.Cached.Got || !res.Uncached.Got {
+	for !res.Got.Cached || !res.Got.Uncached {
 		select {
 		case res.Cached = <-cached:
+			res.Got.Cached = true
 			fmt.Fprintf(w, "  with the cache:    %s (the newest picture, decoded from the cached GOP)\n", res.Cached)
 		case res.Uncached = <-uncached:
+			res.Got.Uncached = true
 			fmt.Fprintf(w, "  without the cache: %s (the next keyframe)\n", res.Uncached)
 		case <-ctx.Done():
 			return res, ctx.Err()
@@ -150,39 +103,55 @@ func run(ctx context.Context, joinAfter time.Duration, w io.Writer) (result, err
 	return res, nil
 }
 
-func (p firstPicture) String() string {
-	frame := "its frame number cannot be read"
-	if p.Readable {
-		frame = fmt.Sprintf("frame %d", p.Frame)
+// startCamera starts the robot on node: a live camera, an encoder with an
+// IDR every 30 frames (one a second), a durable topic that keeps the
+// latest GOP.
+func startCamera(ctx context.Context, node *gopline.Node, w io.Writer) error {
+	durable := qos.DurableVideo()
+	robot, err := node.NewPipeline()
+	if err != nil {
+		return err
 	}
-	return fmt.Sprintf("first picture after %6.1f ms, %s", float64(p.Wait)/float64(time.Millisecond), frame)
-}
-
-// firstPictureSink takes a viewer's decoded pictures and sends the first
-// one's wait and frame number to got.
-func firstPictureSink(start time.Time, got chan<- firstPicture) pipeline.Element {
-	return pipeline.Element{Type: "first-picture", In: pipeline.Frames,
-		New: func() (pipeline.Stage, error) { return &pictureSink{start: start, got: got}, nil }}
-}
-
-type pictureSink struct {
-	start time.Time
-	got   chan<- firstPicture
-	sent  bool
-}
-
-func (s *pictureSink) Start(*pipeline.Env) error { return nil }
-func (s *pictureSink) Stop() error               { return nil }
-
-func (s *pictureSink) Process(v any) error {
-	if s.sent {
-		return nil
+	err = robot.Chain([]string{"camera", "encoder", "publish"}, []pipeline.Element{
+		actors.TestSrc(actors.TestSrcConfig{Width: 640, Height: 480, Rate: 30, Frames: -1, Live: true}),
+		actors.H264Enc(actors.H264EncConfig{GOP: 30}),
+		actors.PublishWith(actors.PublishConfig{Topic: topic, QoS: &durable}),
+	})
+	if err != nil {
+		return err
 	}
-	s.sent = true
-	n, ok := testsrc.ReadFrameNumber(v.(*media.Frame))
-	select {
-	case s.got <- firstPicture{Got: true, Wait: time.Since(s.start), Frame: n, Readable: ok}:
-	default: // a restarted stage: the first picture was sent already
+	if err := robot.Start(ctx); err != nil {
+		return err
 	}
+	fmt.Fprintf(w, "camera: 640x480 at 30 fps, an IDR every 30 frames, on %s (%s: it keeps its latest GOP)\n", topic, durable)
 	return nil
+}
+
+// startViewers starts two viewers at the same moment, one pipeline of two
+// chains: subscribe ! gate ! h264dec ! first picture. The first takes the
+// topic's offer (QoS nil) and sends its first picture to cached; the
+// second asks for a volatile subscription and sends it to uncached.
+func startViewers(ctx context.Context, node *gopline.Node, cached, uncached chan<- firstpicture.Picture) (*pipeline.Pipeline, error) {
+	volatile := qos.SensorData()
+	viewers, err := node.NewPipeline()
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	for _, v := range []struct {
+		name string
+		qos  *qos.Profile
+		got  chan<- firstpicture.Picture
+	}{{"cached", nil, cached}, {"uncached", &volatile, uncached}} {
+		err := viewers.Chain([]string{v.name, v.name + "-gate", v.name + "-decoder", v.name + "-picture"}, []pipeline.Element{
+			actors.SubscribeWith(actors.SubscribeConfig{Topic: topic, QoS: v.qos}),
+			actors.Gate(),
+			actors.H264Dec(media.YUV420P),
+			firstpicture.Sink(start, v.got),
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return viewers, viewers.Start(ctx)
 }

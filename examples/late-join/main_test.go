@@ -19,10 +19,10 @@ func TestLateJoinersGetADecodedFirstPicture(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
-	if !res.Cached.Got || !res.Cached.Readable {
+	if !res.Got.Cached || !res.Cached.Readable {
 		t.Errorf("the viewer with the cache: %+v", res.Cached)
 	}
-	if !res.Uncached.Got || !res.Uncached.Readable {
+	if !res.Got.Uncached || !res.Uncached.Readable {
 		t.Errorf("the viewer without the cache: %+v", res.Uncached)
 	}
 	if res.DecoderErrors != 0 {

@@ -12,8 +12,8 @@
 //	go run ./examples/robot-remote -role operator -robot 127.0.0.1:7400 -out op.gopline -duration 5s
 //	gopline info op.gopline
 //
-// Each process is one node (transport/remote): it starts the node before
-// any pipeline, and runs its pipelines on the node's actor system and bus.
+// Each process is one node (gopline.New), which listens for other nodes;
+// the pipelines run on it.
 package main
 
 import (
@@ -27,17 +27,16 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/asynkron/protoactor-go/actor"
 	"github.com/rs/zerolog"
 
+	"github.com/gopline/gopline"
 	"github.com/gopline/gopline/actors"
 	"github.com/gopline/gopline/codecs/ffmpeg"
+	"github.com/gopline/gopline/examples/internal/firstpicture"
 	"github.com/gopline/gopline/media"
-	"github.com/gopline/gopline/media/testsrc"
 	"github.com/gopline/gopline/pipeline"
 	"github.com/gopline/gopline/qos"
 	"github.com/gopline/gopline/storage"
-	"github.com/gopline/gopline/transport"
 	"github.com/gopline/gopline/transport/remote"
 )
 
@@ -81,50 +80,19 @@ func main() {
 	}
 }
 
-// node is one process's presence on the network: its actor system, its
-// bus, and the remote node that serves the bus's topics and reaches other
-// nodes'. Pipelines run on it with node.options().
-type node struct {
-	system *actor.ActorSystem
-	bus    *transport.Bus
-	remote *remote.Node
-	log    zerolog.Logger
-}
-
-// startNode starts the node, listening at listen. It must come before any
-// pipeline of the process, and there is one per process.
-func startNode(listen string, log zerolog.Logger) (*node, error) {
-	system := pipeline.NewSystem(log)
-	bus := transport.NewBus(system, transport.WithLogger(log))
-	r, err := remote.Start(system, bus, remote.Config{Listen: listen, Log: log})
-	if err != nil {
-		system.Shutdown()
-		return nil, err
-	}
-	return &node{system: system, bus: bus, remote: r, log: log}, nil
-}
-
-func (n *node) options() []pipeline.Option {
-	return []pipeline.Option{pipeline.WithSystem(n.system), pipeline.WithBus(n.bus), pipeline.WithLogger(n.log)}
-}
-
-// close closes the node; its pipelines have stopped.
-func (n *node) close() error {
-	err := errors.Join(n.bus.Close(), n.remote.Close())
-	n.system.Shutdown()
-	return err
-}
-
 // runRobot publishes the camera and serves it until ctx ends.
 func runRobot(ctx context.Context, listen string, log zerolog.Logger, w io.Writer) error {
-	n, err := startNode(listen, log)
+	n, err := gopline.New(gopline.WithLogger(log), gopline.WithListen(listen))
 	if err != nil {
 		return err
 	}
 	// The camera, an encoder with an IDR every 30 frames (one a second), a
 	// durable topic that keeps the latest GOP for operators that join late.
 	durable := qos.DurableVideo()
-	camera := pipeline.New(n.options()...)
+	camera, err := n.NewPipeline()
+	if err != nil {
+		return errors.Join(err, n.Close())
+	}
 	err = camera.Chain([]string{"camera", "encoder", "publish"}, []pipeline.Element{
 		actors.TestSrc(actors.TestSrcConfig{Width: 640, Height: 480, Rate: 30, Frames: -1, Live: true}),
 		actors.H264Enc(actors.H264EncConfig{GOP: 30}),
@@ -134,9 +102,9 @@ func runRobot(ctx context.Context, listen string, log zerolog.Logger, w io.Write
 		err = camera.Start(ctx)
 	}
 	if err != nil {
-		return errors.Join(err, n.close())
+		return errors.Join(err, n.Close())
 	}
-	fmt.Fprintf(w, "robot: serving %s at %s: 640x480 at 30 fps, an IDR every 30 frames, %s\n", topic, n.remote.Addr(), durable)
+	fmt.Fprintf(w, "robot: serving %s at %s: 640x480 at 30 fps, an IDR every 30 frames, %s\n", topic, n.Addr(), durable)
 	select {
 	case <-ctx.Done():
 	case <-camera.Done():
@@ -145,7 +113,7 @@ func runRobot(ctx context.Context, listen string, log zerolog.Logger, w io.Write
 	for _, s := range camera.Stats() {
 		fmt.Fprintf(w, "robot: %-8s in %5d  out %5d  dropped %3d  errors %d\n", s.Node, s.In, s.Out, s.Dropped, s.Errors)
 	}
-	return errors.Join(err, n.close())
+	return errors.Join(err, n.Close())
 }
 
 // runOperator joins the robot's camera, shows when its first picture came,
@@ -153,13 +121,13 @@ func runRobot(ctx context.Context, listen string, log zerolog.Logger, w io.Write
 func runOperator(ctx context.Context, robot, out string, log zerolog.Logger, w io.Writer) error {
 	// A node that only subscribes still listens (on a free loopback port):
 	// the robot's replies come back by a connection of their own.
-	n, err := startNode("127.0.0.1:0", log)
+	n, err := gopline.New(gopline.WithLogger(log), gopline.WithListen(gopline.SubscriberAddr))
 	if err != nil {
 		return err
 	}
 	// What the robot offers (as `gopline topics --remote` lists it). The
 	// subscription below does not need it: a link waits for its node.
-	if topics, err := n.remote.Topics(robot, 2*time.Second); err != nil {
+	if topics, err := n.Remote().Topics(robot, 2*time.Second); err != nil {
 		fmt.Fprintf(w, "operator: the robot does not list its topics (%v); subscribing anyway\n", err)
 	} else {
 		for _, t := range topics {
@@ -169,16 +137,17 @@ func runOperator(ctx context.Context, robot, out string, log zerolog.Logger, w i
 	// subscribe ! split ! gate ! decoder ! first-picture, and split !
 	// recorder: the recorder stores the packets as they come, replayed GOP
 	// first, so the recording starts at a keyframe.
-	firstPicture := make(chan picture, 1)
-	joined := time.Now()
-	viewer := pipeline.New(n.options()...)
-	err = viewer.Chain([]string{"subscribe", "split", "gate", "decoder", "first-picture"}, []pipeline.Element{
-		actors.SubscribeWith(actors.SubscribeConfig{Topic: topic, Remote: robot}),
-		actors.Tee(),
-		actors.Gate(),
-		actors.H264Dec(media.YUV420P),
-		firstPictureSink(joined, firstPicture),
-	})
+	first := make(chan firstpicture.Picture, 1)
+	viewer, err := n.NewPipeline()
+	if err == nil {
+		err = viewer.Chain([]string{"subscribe", "split", "gate", "decoder", "first-picture"}, []pipeline.Element{
+			actors.SubscribeWith(actors.SubscribeConfig{Topic: topic, Remote: robot}),
+			actors.Tee(),
+			actors.Gate(),
+			actors.H264Dec(media.YUV420P),
+			firstpicture.Sink(time.Now(), first),
+		})
+	}
 	if err == nil {
 		err = viewer.Add("recorder", actors.Record(actors.RecordConfig{Path: out, Stream: topic}))
 	}
@@ -189,11 +158,11 @@ func runOperator(ctx context.Context, robot, out string, log zerolog.Logger, w i
 		err = viewer.Start(ctx)
 	}
 	if err != nil {
-		return errors.Join(err, n.close())
+		return errors.Join(err, n.Close())
 	}
 	fmt.Fprintf(w, "operator: joined %s at %s\n", topic, robot)
 	select {
-	case p := <-firstPicture:
+	case p := <-first:
 		fmt.Fprintf(w, "operator: %s\n", p)
 	case <-ctx.Done():
 		fmt.Fprintln(w, "operator: no picture came")
@@ -207,8 +176,7 @@ func runOperator(ctx context.Context, robot, out string, log zerolog.Logger, w i
 	for _, s := range viewer.Stats() {
 		fmt.Fprintf(w, "operator: %-14s in %5d  out %5d  dropped %3d  errors %d\n", s.Node, s.In, s.Out, s.Dropped, s.Errors)
 	}
-	err = errors.Join(err, n.close())
-	if err != nil {
+	if err = errors.Join(err, n.Close()); err != nil {
 		return err
 	}
 	return describe(out, w)
@@ -236,49 +204,5 @@ func describe(path string, w io.Writer) error {
 	}
 	fmt.Fprintf(w, "operator: recorded %d packets (%d GOPs, %.1f s) of %s into %s; the first is a keyframe: %v\n",
 		st.Packets, st.GOPs, st.Duration.Seconds(), topic, path, first.Key)
-	return nil
-}
-
-// picture is the operator's first picture: how long after joining it came,
-// and the frame number the test pattern burned into it.
-type picture struct {
-	after    time.Duration
-	frame    uint64
-	readable bool
-}
-
-func (p picture) String() string {
-	frame := "its frame number cannot be read"
-	if p.readable {
-		frame = fmt.Sprintf("frame %d", p.frame)
-	}
-	return fmt.Sprintf("first picture after %.1f ms: %s", float64(p.after)/float64(time.Millisecond), frame)
-}
-
-// firstPictureSink takes decoded pictures and sends the first one to got.
-func firstPictureSink(joined time.Time, got chan<- picture) pipeline.Element {
-	return pipeline.Element{Type: "first-picture", In: pipeline.Frames,
-		New: func() (pipeline.Stage, error) { return &pictureSink{joined: joined, got: got}, nil }}
-}
-
-type pictureSink struct {
-	joined time.Time
-	got    chan<- picture
-	sent   bool
-}
-
-func (s *pictureSink) Start(*pipeline.Env) error { return nil }
-func (s *pictureSink) Stop() error               { return nil }
-
-func (s *pictureSink) Process(v any) error {
-	if s.sent {
-		return nil
-	}
-	s.sent = true
-	frame, ok := testsrc.ReadFrameNumber(v.(*media.Frame))
-	select {
-	case s.got <- picture{after: time.Since(s.joined), frame: frame, readable: ok}:
-	default: // a restarted stage: the first picture was sent already
-	}
 	return nil
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/gopline/gopline/codecs"
 	"github.com/gopline/gopline/codecs/ffmpeg"
-	"github.com/gopline/gopline/codecs/jpeg"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/storage"
 )
@@ -45,14 +44,13 @@ func StorageTable(frames []*media.Frame, fps float64, dir string) ([]StorageResu
 		return nil, err
 	}
 	out := []StorageResult{res}
-	jpegDec := func() (codecs.Decoder, error) { return jpeg.NewDecoder() }
 	q, err := matchingQScale(frames, res.LumaPSNR)
 	if err != nil {
 		return nil, err
 	}
 	for ; ; q-- {
-		enc := func() (codecs.Encoder, error) { return ffmpeg.NewJPEGEncoder(w, h, ffmpeg.WithQScale(q)) }
-		r, err := recordWith(filepath.Join(dir, "jpeg.gopline"), "jpeg", fmt.Sprintf("qscale %d", q), frames, fps, enc, jpegDec)
+		r, err := recordWith(filepath.Join(dir, "jpeg.gopline"), "jpeg", fmt.Sprintf("qscale %d", q), frames, fps,
+			ffmpegJPEGEncoder(frames, q), newJPEGDecoder)
 		if err != nil || r.LumaPSNR >= res.LumaPSNR || q == finestQScale {
 			return append(out, r), err
 		}
@@ -62,15 +60,11 @@ func StorageTable(frames []*media.Frame, fps float64, dir string) ([]StorageResu
 // recordWith records the clip with a fresh encoder and decoder.
 func recordWith(path, name, setting string, frames []*media.Frame, fps float64,
 	newEnc func() (codecs.Encoder, error), newDec func() (codecs.Decoder, error)) (StorageResult, error) {
-	enc, err := newEnc()
+	enc, dec, err := openCodecs(newEnc, newDec)
 	if err != nil {
 		return StorageResult{}, err
 	}
 	defer enc.Close()
-	dec, err := newDec()
-	if err != nil {
-		return StorageResult{}, err
-	}
 	defer dec.Close()
 	r, err := recordClip(path, name, frames, fps, enc, dec)
 	r.Setting = setting

@@ -1,4 +1,4 @@
-package codecstudy
+package bench
 
 import (
 	"errors"
@@ -7,7 +7,7 @@ import (
 )
 
 // ErrNoTestVideo means vtest.avi was not found; `make testdata` fetches it.
-var ErrNoTestVideo = errors.New("codecstudy: vtest.avi not found: run `make testdata` to fetch it from Debian's opencv-doc package")
+var ErrNoTestVideo = errors.New("bench: vtest.avi not found: run `make testdata` to fetch it from Debian's opencv-doc package")
 
 // VTestPath finds OpenCV's vtest.avi, the benchmark clip: in
 // $GOPLINE_TESTDATA, in ~/.cache/gopline/testdata (where make testdata puts

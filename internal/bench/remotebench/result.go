@@ -1,9 +1,10 @@
 package remotebench
 
 import (
-	"math"
 	"slices"
 	"time"
+
+	"github.com/gopline/gopline/internal/bench"
 )
 
 // Result is what one run measured. The JSON names are those of `gopline
@@ -44,23 +45,12 @@ func newResult(r Run, elapsed time.Duration, packets int, bytes int64, dropped u
 	}
 	sorted := slices.Clone(latencies)
 	slices.Sort(sorted)
-	res.P50, res.P99 = ms(percentile(sorted, 50)), ms(percentile(sorted, 99))
+	res.P50, res.P99 = bench.Millis(bench.Percentile(sorted, 50)), bench.Millis(bench.Percentile(sorted, 99))
 	if len(sorted) > 0 {
-		res.Max = ms(sorted[len(sorted)-1])
+		res.Max = bench.Millis(sorted[len(sorted)-1])
 	}
 	return res
 }
-
-// percentile returns the nearest-rank p-th percentile of sorted.
-func percentile(sorted []time.Duration, p float64) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	rank := int(math.Ceil(p / 100 * float64(len(sorted))))
-	return sorted[min(max(rank, 1), len(sorted))-1]
-}
-
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // Summary is the benchmark in one object: `gopline bench remote --json`.
 type Summary struct {

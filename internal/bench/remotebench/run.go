@@ -35,7 +35,7 @@ const (
 	// the first delivery, but gRPC's flow-control windows still grow.
 	DefaultWarmup = 200 * time.Millisecond
 	// DefaultJoins is the late joiners of the late-join run: at 100 ms
-	// apart on average (latejoin's gaps), about 3 s.
+	// apart on average (bench.JoinAtRandom's default gaps), about 3 s.
 	DefaultJoins = 30
 )
 

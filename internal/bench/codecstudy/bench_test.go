@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/gopline/gopline/codecs/ffmpeg"
+	"github.com/gopline/gopline/internal/bench"
 	"github.com/gopline/gopline/media"
 )
 
@@ -14,7 +15,7 @@ import (
 // image/jpeg at matching PSNR is there for comparison. Each sub-benchmark
 // reports bytes and PSNR.
 func BenchmarkSeedTable(b *testing.B) {
-	path, err := VTestPath()
+	path, err := bench.VTestPath()
 	if err != nil {
 		b.Skip(err)
 	}

@@ -3,18 +3,15 @@ package latejoin
 import (
 	"context"
 	"fmt"
-	"math"
-	"math/rand/v2"
 	"slices"
-	"sync"
 	"time"
 
-	"github.com/asynkron/protoactor-go/actor"
 	"github.com/rs/zerolog"
 
+	"github.com/gopline/gopline"
+	"github.com/gopline/gopline/internal/bench"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/media/testsrc"
-	"github.com/gopline/gopline/pipeline"
 	"github.com/gopline/gopline/qos"
 	"github.com/gopline/gopline/transport"
 )
@@ -45,21 +42,10 @@ const (
 // Modes returns every mode, in the order RunAll runs them.
 func Modes() []Mode { return []Mode{Cache, Volatile, KeyframeRequest} }
 
-// Defaults of a Config.
-const (
-	DefaultWidth  = 640
-	DefaultHeight = 480
-	DefaultRate   = 30
-	DefaultGOP    = 30
-	DefaultJoins  = 100
-	// DefaultMinGap and DefaultMaxGap bound the time between two joins: at
-	// 100 ms on average a run of 100 joins takes about 10 s, and since the
-	// gaps are not multiples of the frame period, joins land at every phase
-	// of the GOP. A cached or requested first picture comes well within the
-	// gap; viewers waiting for a regular keyframe overlap.
-	DefaultMinGap = 50 * time.Millisecond
-	DefaultMaxGap = 150 * time.Millisecond
-)
+// DefaultJoins is how many viewers join per mode; the camera's defaults
+// are bench's (bench.DefaultWidth and so on), and so are the gaps between
+// joins (bench.DefaultMinGap and DefaultMaxGap).
+const DefaultJoins = 100
 
 // Config describes a run. Zero fields take the defaults.
 type Config struct {
@@ -87,13 +73,13 @@ func (c Config) withDefaults() Config {
 			*v = d
 		}
 	}
-	def(&c.Width, DefaultWidth)
-	def(&c.Height, DefaultHeight)
-	def(&c.Rate, DefaultRate)
-	def(&c.GOP, DefaultGOP)
+	def(&c.Width, bench.DefaultWidth)
+	def(&c.Height, bench.DefaultHeight)
+	def(&c.Rate, bench.DefaultRate)
+	def(&c.GOP, bench.DefaultGOP)
 	def(&c.Joins, DefaultJoins)
 	if c.MinGap == 0 && c.MaxGap == 0 {
-		c.MinGap, c.MaxGap = DefaultMinGap, DefaultMaxGap
+		c.MinGap, c.MaxGap = bench.DefaultMinGap, bench.DefaultMaxGap
 	}
 	if c.Timeout == 0 {
 		c.Timeout = 2*time.Duration(c.GOP)*time.Second/time.Duration(c.Rate) + time.Second
@@ -115,21 +101,22 @@ func (c Config) validate() error {
 		return fmt.Errorf("latejoin: rate %d: want 1..240 frames/s", c.Rate)
 	case c.GOP < 1 || c.GOP > 300:
 		return fmt.Errorf("latejoin: GOP %d: want 1..300", c.GOP)
-	case c.Joins < 1:
-		return fmt.Errorf("latejoin: %d joins: want at least 1", c.Joins)
-	case c.MinGap < 0 || c.MaxGap < c.MinGap:
-		return fmt.Errorf("latejoin: gaps %v..%v", c.MinGap, c.MaxGap)
 	case c.Timeout < 0:
 		return fmt.Errorf("latejoin: timeout %v", c.Timeout)
 	}
-	return nil
+	return c.schedule().Validate()
+}
+
+// schedule is when c's viewers join.
+func (c Config) schedule() bench.Schedule {
+	return bench.Schedule{Joins: c.Joins, Seed: c.Seed, MinGap: c.MinGap, MaxGap: c.MaxGap}
 }
 
 // Join is one viewer's join.
 type Join struct {
 	// Picture is what the viewer saw up to its first picture; Err says why
 	// it saw none (it timed out, or the stream ended).
-	Picture FirstPicture
+	Picture bench.FirstPicture
 	Err     error
 	// NewestAtPicture is the Seq of the newest packet the topic had taken
 	// when the first picture had arrived (the topic was asked just after).
@@ -226,22 +213,23 @@ func Run(ctx context.Context, mode Mode, cfg Config) (Result, error) {
 		return Result{}, err
 	}
 	offer := qos.SensorData()
-	busOpts := []transport.Option{transport.WithLogger(cfg.Log)}
+	opts := []gopline.Option{gopline.WithLogger(cfg.Log)}
 	switch mode {
 	case Cache:
 		offer = qos.DurableVideo()
 	case Volatile:
 	case KeyframeRequest:
-		busOpts = append(busOpts, transport.WithKeyframeRequestInterval(0))
+		opts = append(opts, gopline.WithBusOptions(transport.WithKeyframeRequestInterval(0)))
 	default:
 		return Result{}, fmt.Errorf("latejoin: unknown mode %q", mode)
 	}
 	start := time.Now()
-	system := pipeline.NewSystem(cfg.Log)
-	defer system.Shutdown()
-	bus := transport.NewBus(system, busOpts...)
-	defer bus.Close()
-	cam, err := startCamera(ctx, system, bus, cfg, offer, cfg.Log)
+	n, err := gopline.New(opts...)
+	if err != nil {
+		return Result{}, err
+	}
+	defer n.Close()
+	cam, err := startCamera(ctx, n, cfg, offer)
 	if err != nil {
 		return Result{}, err
 	}
@@ -253,7 +241,7 @@ func Run(ctx context.Context, mode Mode, cfg Config) (Result, error) {
 	}
 
 	joins := make([]Join, cfg.Joins)
-	if err := JoinAtRandom(ctx, cfg, func(i int) { joins[i] = join(ctx, system, bus, mode, cfg) }); err != nil {
+	if err := bench.JoinAtRandom(ctx, cfg.schedule(), func(i int) { joins[i] = join(ctx, n, mode, cfg) }); err != nil {
 		return Result{}, err
 	}
 	if err := cam.stop(); err != nil {
@@ -271,40 +259,9 @@ func Run(ctx context.Context, mode Mode, cfg Config) (Result, error) {
 	return r, nil
 }
 
-// JoinAtRandom calls join(i) for each i from 0 to cfg.Joins-1, each call in
-// a goroutine of its own: the first at once, each next one a random gap of
-// cfg.MinGap to cfg.MaxGap after the one before (drawn from cfg.Seed, so a
-// seed always gives the same schedule). Calls overlap when one lasts longer
-// than the gap. It returns when every call has returned: ctx's error if ctx
-// ended, some calls then never made. cfg's zero fields take the defaults.
-func JoinAtRandom(ctx context.Context, cfg Config, join func(i int)) error {
-	cfg = cfg.withDefaults()
-	if err := cfg.validate(); err != nil {
-		return err
-	}
-	rng := rand.New(rand.NewPCG(cfg.Seed, 0x6c6174656a6f696e))
-	var wg sync.WaitGroup
-	next := time.Now()
-	for i := range cfg.Joins {
-		if i > 0 {
-			next = next.Add(cfg.MinGap + time.Duration(rng.Int64N(int64(cfg.MaxGap-cfg.MinGap)+1)))
-		}
-		if err := sleepUntil(ctx, next); err != nil {
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			join(i)
-		}()
-	}
-	wg.Wait()
-	return ctx.Err()
-}
-
 // join runs one viewer up to its first picture.
-func join(ctx context.Context, system *actor.ActorSystem, bus *transport.Bus, mode Mode, cfg Config) Join {
-	v, err := StartViewer(ctx, system, bus, ViewerConfig{Topic: Topic, RequestKeyframe: mode == KeyframeRequest, Log: cfg.Log})
+func join(ctx context.Context, n *gopline.Node, mode Mode, cfg Config) Join {
+	v, err := bench.StartViewer(ctx, n, bench.ViewerConfig{Topic: Topic, RequestKeyframe: mode == KeyframeRequest, Log: cfg.Log})
 	if err != nil {
 		return Join{Err: err, NewestAtPicture: -1}
 	}
@@ -313,7 +270,7 @@ func join(ctx context.Context, system *actor.ActorSystem, bus *transport.Bus, mo
 	cancel()
 	j := Join{Picture: pic, Err: err, NewestAtPicture: -1}
 	if err == nil {
-		if st, serr := bus.Stats(Topic); serr == nil {
+		if st, serr := n.Bus().Stats(Topic); serr == nil {
 			j.NewestAtPicture = int64(st.Published) - 1
 		}
 	}
@@ -345,12 +302,12 @@ func evaluate(mode Mode, cam *camera, joins []Join) Result {
 	}
 	r.Phases = len(phases)
 	slices.Sort(waits)
-	r.P50, r.P95 = ms(percentile(waits, 50)), ms(percentile(waits, 95))
+	r.P50, r.P95 = bench.Millis(bench.Percentile(waits, 50)), bench.Millis(bench.Percentile(waits, 95))
 	if len(waits) > 0 {
-		r.Max = ms(waits[len(waits)-1])
+		r.Max = bench.Millis(waits[len(waits)-1])
 	}
 	slices.Sort(firsts)
-	r.FirstPacketP50, r.FirstPacketP95 = ms(percentile(firsts, 50)), ms(percentile(firsts, 95))
+	r.FirstPacketP50, r.FirstPacketP95 = bench.Millis(bench.Percentile(firsts, 50)), bench.Millis(bench.Percentile(firsts, 95))
 	return r
 }
 
@@ -382,32 +339,4 @@ func check(cam *camera, j *Join) string {
 		return fmt.Sprintf("the picture of Seq %d shows frame %d, but that packet encodes frame %d", seq, got, want)
 	}
 	return ""
-}
-
-// percentile returns the nearest-rank p-th percentile of sorted.
-func percentile(sorted []time.Duration, p float64) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	rank := int(math.Ceil(p / 100 * float64(len(sorted))))
-	return sorted[min(max(rank, 1), len(sorted))-1]
-}
-
-// ms is d in milliseconds, to a hundredth.
-func ms(d time.Duration) float64 { return math.Round(float64(d)/1e4) / 100 }
-
-// sleepUntil sleeps until t or until ctx ends.
-func sleepUntil(ctx context.Context, t time.Time) error {
-	d := time.Until(t)
-	if d <= 0 {
-		return ctx.Err()
-	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

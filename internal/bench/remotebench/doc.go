@@ -33,11 +33,13 @@
 // The packet runs' packets are H.264-shaped (a keyframe opens every GOP,
 // Seq without holes) but carry filler bytes: nothing is encoded or decoded,
 // so their figures are the transport's alone. NewSummary gathers every
-// figure in one object.
+// figure in one object, and Summary.WriteTable prints it. MeasureNode and
+// ServeNode are the two sides, each on a gopline.Node of its own, as
+// `gopline bench remote` runs them.
 //
 // Serve and Measure speak the broker's protocol (package transport) to
 // whatever actor stands for the topic, so they also run against a local
-// Bus in one process, which is how this package's tests run them; so do
-// ServeCamera and MeasureLateJoin, with a Bus whose remote topics are its
-// own (transport.Bus.SetRemote).
+// node's Bus in one process, which is how this package's tests run them;
+// so do ServeCamera and MeasureLateJoin, with a Bus whose remote topics are
+// its own (transport.Bus.SetRemote).
 package remotebench

@@ -1,4 +1,4 @@
-package latejoin
+package bench
 
 import (
 	"context"
@@ -7,9 +7,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/asynkron/protoactor-go/actor"
 	"github.com/rs/zerolog"
 
+	"github.com/gopline/gopline"
 	"github.com/gopline/gopline/actors"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/pipeline"
@@ -19,14 +19,14 @@ import (
 
 // ErrNoPicture means a viewer's stream ended (the topic's publisher left, or
 // the viewer was stopped) before its decoder emitted a picture.
-var ErrNoPicture = errors.New("latejoin: the stream ended before the first picture")
+var ErrNoPicture = errors.New("bench: the stream ended before the first picture")
 
 // ViewerConfig says how a viewer joins a topic.
 type ViewerConfig struct {
 	Topic string
 	// Remote, when set, is the host:port of the node whose topic the viewer
-	// joins (actors.SubscribeConfig.Remote): the bus must reach other nodes
-	// (transport/remote's Start). The viewer then cannot tell how far the
+	// joins (actors.SubscribeConfig.Remote): the viewer's node must listen
+	// (gopline.WithListen). The viewer then cannot tell how far the
 	// topic has published (FirstPicture.NewestAtJoin is -1), nor send a
 	// keyframe request as it joins.
 	Remote string
@@ -80,9 +80,9 @@ type Viewer struct {
 	state *viewerState
 }
 
-// StartViewer starts a viewer of cfg.Topic on bus, or on the node at
-// cfg.Remote through bus, whose actor system is system. Stop it when done.
-func StartViewer(ctx context.Context, system *actor.ActorSystem, bus *transport.Bus, cfg ViewerConfig) (*Viewer, error) {
+// StartViewer starts a viewer of cfg.Topic on n, or of the topic of the
+// node at cfg.Remote. Stop it when done.
+func StartViewer(ctx context.Context, n *gopline.Node, cfg ViewerConfig) (*Viewer, error) {
 	if cfg.QoS != nil {
 		if err := cfg.QoS.Validate(); err != nil {
 			return nil, err
@@ -91,11 +91,14 @@ func StartViewer(ctx context.Context, system *actor.ActorSystem, bus *transport.
 	if cfg.Remote != "" && cfg.RequestKeyframe {
 		// A remote link forwards requests only once the other node has
 		// answered the Subscribe; a request sent with it would be lost.
-		return nil, errors.New("latejoin: a viewer of a remote topic cannot request a keyframe as it joins")
+		return nil, errors.New("bench: a viewer of a remote topic cannot request a keyframe as it joins")
 	}
 	state := &viewerState{first: make(chan struct{})}
-	p := pipeline.New(pipeline.WithSystem(system), pipeline.WithBus(bus), pipeline.WithLogger(cfg.Log))
-	err := p.Chain([]string{"subscribe", "gate", "decoder", "picture"}, []pipeline.Element{
+	p, err := n.NewPipeline(pipeline.WithLogger(cfg.Log))
+	if err != nil {
+		return nil, err
+	}
+	err = p.Chain([]string{"subscribe", "gate", "decoder", "picture"}, []pipeline.Element{
 		joining(cfg, state),
 		actors.Gate(),
 		actors.H264Dec(media.YUV420P),
@@ -105,7 +108,7 @@ func StartViewer(ctx context.Context, system *actor.ActorSystem, bus *transport.
 		return nil, err
 	}
 	if err := p.Start(ctx); err != nil {
-		return nil, fmt.Errorf("latejoin: starting a viewer of %s: %w", cfg.Topic, err)
+		return nil, fmt.Errorf("bench: starting a viewer of %s: %w", cfg.Topic, err)
 	}
 	return &Viewer{p: p, state: state}, nil
 }
@@ -197,7 +200,7 @@ func joining(cfg ViewerConfig, state *viewerState) pipeline.Element {
 		}
 		recv, ok := st.(pipeline.Receiver)
 		if !ok {
-			return nil, fmt.Errorf("latejoin: the subscribe stage (%T) takes no messages", st)
+			return nil, fmt.Errorf("bench: the subscribe stage (%T) takes no messages", st)
 		}
 		return &joiningStage{Stage: st, recv: recv, cfg: cfg, state: state}, nil
 	}

@@ -8,23 +8,34 @@ import (
 	"testing"
 	"time"
 
-	"github.com/asynkron/protoactor-go/actor"
-	"github.com/rs/zerolog"
-
-	"github.com/gopline/gopline/pipeline"
+	"github.com/gopline/gopline"
 	"github.com/gopline/gopline/transport"
 )
 
-// served runs Serve for runs on a local bus (the broker speaks the same
-// protocol as a remote link) and returns the system and bus; the cleanup
-// stops Serve and checks that it returned.
-func served(t *testing.T, runs []Run) (*actor.ActorSystem, *transport.Bus) {
+// newNode returns a node that closes when the test ends.
+func newNode(t *testing.T) *gopline.Node {
 	t.Helper()
-	system := pipeline.NewSystem(zerolog.Nop())
-	bus := transport.NewBus(system)
+	n, err := gopline.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := n.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return n
+}
+
+// served runs Serve for runs on the topics of a node of its own (the
+// broker speaks the same protocol as a remote link) and returns the node;
+// the cleanup stops Serve and checks that it returned.
+func served(t *testing.T, runs []Run) *gopline.Node {
+	t.Helper()
+	n := newNode(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- Serve(ctx, system, bus, runs) }()
+	go func() { done <- Serve(ctx, n, runs) }()
 	t.Cleanup(func() {
 		cancel()
 		select {
@@ -35,19 +46,17 @@ func served(t *testing.T, runs []Run) (*actor.ActorSystem, *transport.Bus) {
 		case <-time.After(5 * time.Second):
 			t.Error("Serve did not return after its context ended")
 		}
-		bus.Close()
-		system.Shutdown()
 	})
-	return system, bus
+	return n
 }
 
-func measure(t *testing.T, system *actor.ActorSystem, bus *transport.Bus, r Run) Result {
+func measure(t *testing.T, n *gopline.Node, r Run) Result {
 	t.Helper()
-	broker, err := bus.Topic(r.Topic)
+	broker, err := n.Bus().Topic(r.Topic)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Measure(t.Context(), system, broker, r)
+	res, err := Measure(t.Context(), n.System(), broker, r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,8 +111,8 @@ func TestBadConfigsAreRefused(t *testing.T) {
 // it: packets flow, and the topic drops none.
 func TestThroughputRunFollowsTheCredits(t *testing.T) {
 	runs := Config{Duration: 300 * time.Millisecond, Warmup: 50 * time.Millisecond, KeyframeBytes: -1}.Runs()
-	system, bus := served(t, runs)
-	res := measure(t, system, bus, runs[0])
+	n := served(t, runs)
+	res := measure(t, n, runs[0])
 	if res.Mode != Throughput || res.Packets < 10 || res.MBPerS <= 0 || res.Dropped != 0 {
 		t.Fatalf("%+v: want packets, MB/s and no drop", res)
 	}
@@ -120,8 +129,8 @@ func TestThroughputRunFollowsTheCredits(t *testing.T) {
 // loses nothing.
 func TestLatencyRunPublishesAtItsRate(t *testing.T) {
 	runs := Config{Rate: 100, Duration: 500 * time.Millisecond, Warmup: 50 * time.Millisecond, KeyframeBytes: -1}.Runs()
-	system, bus := served(t, runs)
-	res := measure(t, system, bus, runs[1])
+	n := served(t, runs)
+	res := measure(t, n, runs[1])
 	if res.Mode != Latency || res.Rate != 100 || res.Dropped != 0 {
 		t.Fatalf("%+v", res)
 	}
@@ -141,13 +150,13 @@ func TestLatencyRunPublishesAtItsRate(t *testing.T) {
 // starts at a keyframe again.
 func TestRunsOneAfterAnotherAndAgain(t *testing.T) {
 	runs := Config{Rate: 200, Duration: 100 * time.Millisecond, Warmup: 10 * time.Millisecond, KeyframeBytes: 200_000}.Runs()
-	system, bus := served(t, runs)
+	n := served(t, runs)
 	for _, r := range append(runs, runs[0]) {
-		if res := measure(t, system, bus, r); res.Packets == 0 || res.Dropped != 0 {
+		if res := measure(t, n, r); res.Packets == 0 || res.Dropped != 0 {
 			t.Errorf("%s: %+v", r.Topic, res)
 		}
 	}
-	st, err := bus.Stats(runs[0].Topic)
+	st, err := n.Bus().Stats(runs[0].Topic)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,38 +166,32 @@ func TestRunsOneAfterAnotherAndAgain(t *testing.T) {
 }
 
 func TestNoPacketIsAnError(t *testing.T) {
-	system := pipeline.NewSystem(zerolog.Nop())
-	defer system.Shutdown()
-	bus := transport.NewBus(system)
-	defer bus.Close()
-	broker, err := bus.Topic("/nobody")
+	n := newNode(t)
+	broker, err := n.Bus().Topic("/nobody")
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
 	defer cancel()
-	if _, err := Measure(ctx, system, broker, Run{Topic: "/nobody", Mode: Throughput}); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := Measure(ctx, n.System(), broker, Run{Topic: "/nobody", Mode: Throughput}); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("got %v, want the context's deadline", err)
 	}
 }
 
 func TestServeLeavesNoGoroutine(t *testing.T) {
-	system := pipeline.NewSystem(zerolog.Nop())
-	defer system.Shutdown()
-	bus := transport.NewBus(system)
-	defer bus.Close()
+	n := newNode(t)
 	runs := Config{Duration: 50 * time.Millisecond, Warmup: time.Millisecond}.Runs()
 	for _, r := range runs { // the brokers' goroutines exist before counting
-		if _, err := bus.Topic(r.Topic); err != nil {
+		if _, err := n.Bus().Topic(r.Topic); err != nil {
 			t.Fatal(err)
 		}
 	}
 	before := runtime.NumGoroutine()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- Serve(ctx, system, bus, runs) }()
-	broker, _ := bus.Topic(runs[1].Topic)
-	if _, err := Measure(t.Context(), system, broker, runs[1]); err != nil {
+	go func() { done <- Serve(ctx, n, runs) }()
+	broker, _ := n.Bus().Topic(runs[1].Topic)
+	if _, err := Measure(t.Context(), n.System(), broker, runs[1]); err != nil {
 		t.Fatal(err)
 	}
 	cancel()

@@ -6,12 +6,11 @@ import (
 	"slices"
 	"time"
 
-	"github.com/asynkron/protoactor-go/actor"
 	"github.com/rs/zerolog"
 
-	"github.com/gopline/gopline/internal/latejoin"
+	"github.com/gopline/gopline"
+	"github.com/gopline/gopline/internal/bench"
 	"github.com/gopline/gopline/media/testsrc"
-	"github.com/gopline/gopline/transport"
 )
 
 const (
@@ -59,7 +58,7 @@ type LateJoinResult struct {
 
 // MeasureLateJoin lets cfg.Joins viewers join the camera of the node at
 // addr (ServeCamera), one after another at random moments drawn from
-// cfg.Seed (latejoin.JoinAtRandom: 50 to 150 ms apart), each
+// cfg.Seed (bench.JoinAtRandom: 50 to 150 ms apart), each
 //
 //	subscribe topic=/bench/camera remote=ADDR ! gate ! h264dec ! (first picture)
 //
@@ -70,22 +69,22 @@ type LateJoinResult struct {
 // camera in its steady state, over a connection between the nodes that is
 // already up.
 //
-// bus must reach other nodes (transport/remote's Start); the viewers are
-// pipelines on system that log to log. MeasureLateJoin fails when the
-// first viewer gets no picture within FirstPacketTimeout, or ctx ends.
-func MeasureLateJoin(ctx context.Context, system *actor.ActorSystem, bus *transport.Bus, addr string, cfg Config, log zerolog.Logger) (LateJoinResult, error) {
+// n must listen (gopline.WithListen); the viewers are pipelines on n that
+// log to log. MeasureLateJoin fails when the first viewer gets no picture
+// within FirstPacketTimeout, or ctx ends.
+func MeasureLateJoin(ctx context.Context, n *gopline.Node, addr string, cfg Config, log zerolog.Logger) (LateJoinResult, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.Validate(); err != nil {
 		return LateJoinResult{}, err
 	}
 	start := time.Now()
-	view := latejoin.ViewerConfig{Topic: CameraTopic, Remote: addr, Log: log}
-	if err := warmUp(ctx, system, bus, view); err != nil {
+	view := bench.ViewerConfig{Topic: CameraTopic, Remote: addr, Log: log}
+	if err := warmUp(ctx, n, view); err != nil {
 		return LateJoinResult{}, err
 	}
 	joins := make([]lateJoin, cfg.Joins)
-	err := latejoin.JoinAtRandom(ctx, latejoin.Config{Joins: cfg.Joins, Seed: cfg.Seed}, func(i int) {
-		joins[i] = joinOnce(ctx, system, bus, view, log)
+	err := bench.JoinAtRandom(ctx, bench.Schedule{Joins: cfg.Joins, Seed: cfg.Seed}, func(i int) {
+		joins[i] = joinOnce(ctx, n, view, log)
 	})
 	if err != nil {
 		return LateJoinResult{}, err
@@ -97,8 +96,8 @@ func MeasureLateJoin(ctx context.Context, system *actor.ActorSystem, bus *transp
 
 // warmUp starts the camera with a viewer of its own, which waits for its
 // first picture and for cacheFill, and leaves.
-func warmUp(ctx context.Context, system *actor.ActorSystem, bus *transport.Bus, view latejoin.ViewerConfig) error {
-	v, err := latejoin.StartViewer(ctx, system, bus, view)
+func warmUp(ctx context.Context, n *gopline.Node, view bench.ViewerConfig) error {
+	v, err := bench.StartViewer(ctx, n, view)
 	if err != nil {
 		return fmt.Errorf("remotebench: %w", err)
 	}
@@ -106,7 +105,7 @@ func warmUp(ctx context.Context, system *actor.ActorSystem, bus *transport.Bus, 
 	_, err = v.Wait(wctx)
 	cancel()
 	if err == nil {
-		err = sleep(ctx, cacheFill)
+		err = bench.Sleep(ctx, cacheFill)
 	} else {
 		err = fmt.Errorf("remotebench: %s: no picture within %v: %w", CameraTopic, FirstPacketTimeout, err)
 	}
@@ -127,8 +126,8 @@ type lateJoin struct {
 }
 
 // joinOnce runs one viewer up to its first picture.
-func joinOnce(ctx context.Context, system *actor.ActorSystem, bus *transport.Bus, view latejoin.ViewerConfig, log zerolog.Logger) lateJoin {
-	v, err := latejoin.StartViewer(ctx, system, bus, view)
+func joinOnce(ctx context.Context, n *gopline.Node, view bench.ViewerConfig, log zerolog.Logger) lateJoin {
+	v, err := bench.StartViewer(ctx, n, view)
 	if err != nil {
 		return lateJoin{lost: "no viewer: " + err.Error()}
 	}
@@ -168,22 +167,10 @@ func newLateJoinResult(joins []lateJoin) LateJoinResult {
 	}
 	slices.Sort(waits)
 	slices.Sort(firsts)
-	res.P50, res.P95 = ms(percentile(waits, 50)), ms(percentile(waits, 95))
+	res.P50, res.P95 = bench.Millis(bench.Percentile(waits, 50)), bench.Millis(bench.Percentile(waits, 95))
 	if len(waits) > 0 {
-		res.Max = ms(waits[len(waits)-1])
+		res.Max = bench.Millis(waits[len(waits)-1])
 	}
-	res.FirstPacketP50 = ms(percentile(firsts, 50))
+	res.FirstPacketP50 = bench.Millis(bench.Percentile(firsts, 50))
 	return res
-}
-
-// sleep sleeps for d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -6,25 +6,18 @@ import (
 	"sync"
 	"time"
 
-	"github.com/asynkron/protoactor-go/actor"
-	"github.com/rs/zerolog"
-
-	"github.com/gopline/gopline/actors"
+	"github.com/gopline/gopline"
 	"github.com/gopline/gopline/codecs/ffmpeg"
+	"github.com/gopline/gopline/internal/bench"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/media/testsrc"
 	"github.com/gopline/gopline/pipeline"
 	"github.com/gopline/gopline/qos"
-	"github.com/gopline/gopline/transport"
 )
 
-// camera is the live publisher of a run, one pipeline:
-//
-//	testsrc is-live ! frames ! h264enc ! packets ! publish
-//
-// where frames and packets note what went into the encoder and what came
-// out, so that a run can tell which frame a picture shows, which Seq was
-// the newest at a moment, and how many bytes the stream took.
+// camera is the live publisher of a run, a bench.Camera whose frames and
+// packets it notes, so that a run can tell which frame a picture shows,
+// which Seq was the newest at a moment, and how many bytes the stream took.
 type camera struct {
 	p   *pipeline.Pipeline
 	cfg Config
@@ -44,35 +37,25 @@ type packetNote struct {
 	size int
 }
 
-func startCamera(ctx context.Context, system *actor.ActorSystem, bus *transport.Bus, cfg Config, offer qos.Profile, log zerolog.Logger) (*camera, error) {
+func startCamera(ctx context.Context, n *gopline.Node, cfg Config, offer qos.Profile) (*camera, error) {
 	c := &camera{cfg: cfg, numbers: make(map[int64]uint64)}
-	c.p = pipeline.New(pipeline.WithSystem(system), pipeline.WithBus(bus), pipeline.WithLogger(log))
-	err := c.p.Chain([]string{"camera", "frames", "encoder", "packets", "publish"}, []pipeline.Element{
-		actors.TestSrc(actors.TestSrcConfig{Width: cfg.Width, Height: cfg.Height, Rate: float64(cfg.Rate), Frames: -1, Live: true}),
-		note(c.frame),
-		actors.H264Enc(actors.H264EncConfig{GOP: cfg.GOP, Rate: cfg.Rate}),
-		note(c.packet),
-		actors.PublishWith(actors.PublishConfig{Topic: Topic, QoS: &offer}),
-	})
+	cam := bench.Camera{Width: cfg.Width, Height: cfg.Height, Rate: cfg.Rate, GOP: cfg.GOP, Topic: Topic, QoS: offer}
+	p, err := cam.Start(ctx, n, c.frame, c.packet)
 	if err != nil {
 		return nil, err
 	}
-	if err := c.p.Start(ctx); err != nil {
-		return nil, fmt.Errorf("latejoin: starting the camera: %w", err)
-	}
+	c.p = p
 	return c, nil
 }
 
-func (c *camera) frame(v any) {
-	f := v.(*media.Frame)
+func (c *camera) frame(f *media.Frame) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.numbers[f.CaptureTime.UnixNano()] = f.Seq
 	c.order = append(c.order, f.Seq)
 }
 
-func (c *camera) packet(v any) {
-	p := v.(*media.Packet)
+func (c *camera) packet(p *media.Packet) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if p.Seq != uint64(len(c.packets)) {
@@ -194,24 +177,4 @@ func (c *camera) cost() (streamCost, error) {
 		}
 	}
 	return sc, nil
-}
-
-// note is a pass-through node that shows every item to fn first.
-func note(fn func(any)) pipeline.Element {
-	return pipeline.Element{Type: "note", In: pipeline.Any, Out: pipeline.Any,
-		New: func() (pipeline.Stage, error) { return &noteStage{fn: fn}, nil }}
-}
-
-type noteStage struct {
-	fn  func(any)
-	env *pipeline.Env
-}
-
-func (s *noteStage) Start(env *pipeline.Env) error { s.env = env; return nil }
-func (s *noteStage) Stop() error                   { return nil }
-
-func (s *noteStage) Process(v any) error {
-	s.fn(v)
-	s.env.Emit(v)
-	return nil
 }

@@ -3,28 +3,23 @@ package remotebench
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/rs/zerolog"
-
-	"github.com/gopline/gopline/pipeline"
-	"github.com/gopline/gopline/transport"
 )
 
 // Late joiners of the camera are replayed its cached GOP and each decodes
 // a first picture. The bus's "remote" topics are its own, so the camera
 // and the viewers run in one process.
 func TestLateJoinersOfTheCameraEachDecodeAFirstPicture(t *testing.T) {
-	system := pipeline.NewSystem(zerolog.Nop())
-	defer system.Shutdown()
-	bus := transport.NewBus(system)
-	defer bus.Close()
-	bus.SetRemote(func(addr, topic string) (*actor.PID, error) { return bus.Topic(topic) })
+	n := newNode(t)
+	n.Bus().SetRemote(func(addr, topic string) (*actor.PID, error) { return n.Bus().Topic(topic) })
 	ctx, cancel := context.WithCancel(t.Context())
 	served := make(chan error, 1)
-	go func() { served <- ServeCamera(ctx, system, bus, zerolog.Nop()) }()
+	go func() { served <- ServeCamera(ctx, n) }()
 	defer func() {
 		cancel()
 		if err := <-served; err != nil {
@@ -32,7 +27,7 @@ func TestLateJoinersOfTheCameraEachDecodeAFirstPicture(t *testing.T) {
 		}
 	}()
 	const joins = 3
-	res, err := MeasureLateJoin(t.Context(), system, bus, "127.0.0.1:1", Config{Joins: joins, Seed: 3}, zerolog.Nop())
+	res, err := MeasureLateJoin(t.Context(), n, "127.0.0.1:1", Config{Joins: joins, Seed: 3}, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,15 +44,12 @@ func TestLateJoinersOfTheCameraEachDecodeAFirstPicture(t *testing.T) {
 
 // The camera starts with its topic's first subscriber, not before.
 func TestCameraWaitsForItsFirstSubscriber(t *testing.T) {
-	system := pipeline.NewSystem(zerolog.Nop())
-	defer system.Shutdown()
-	bus := transport.NewBus(system)
-	defer bus.Close()
+	n := newNode(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	served := make(chan error, 1)
-	go func() { served <- ServeCamera(ctx, system, bus, zerolog.Nop()) }()
+	go func() { served <- ServeCamera(ctx, n) }()
 	time.Sleep(300 * time.Millisecond)
-	st, err := bus.Stats(CameraTopic)
+	st, err := n.Bus().Stats(CameraTopic)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,5 +95,32 @@ func TestSummaryTakesThePacketRunsAndCountsWhatWasLost(t *testing.T) {
 	}
 	if _, ok := keys["keyframe_mb_per_s"]; ok {
 		t.Errorf("keyframe figures without keyframe runs: %s", b)
+	}
+}
+
+// The summary prints itself: a row per run, the late joiners, and what
+// was lost.
+func TestSummaryPrintsItsTable(t *testing.T) {
+	runs := []Result{
+		{Mode: Throughput, PacketBytes: 50_000, GOP: 30, Packets: 500, MBPerS: 180, P50: 3, P99: 14, Max: 20},
+		{Mode: Latency, PacketBytes: 50_000, GOP: 30, Rate: 30, Packets: 90, MBPerS: 1.5, P50: 0.9, P99: 11, Max: 12, Dropped: 4},
+	}
+	late := LateJoinResult{Joins: 30, P50: 15, P95: 27, Max: 30, Replayed: 29, Lost: 1, Reasons: []string{"no picture: timeout"}}
+	var out strings.Builder
+	if err := NewSummary(runs, late).WriteTable(&out, Config{Seed: 7}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"throughput         50000   30  credits      500  180.0",
+		"latency         50000   30       30       90    1.5",
+		"at random moments, seed 7;",
+		"p50 15.0 ms, p95 27.0 ms, max 30.0 ms",
+		"29 replayed the cache, 1 without a decoded picture.",
+		"A join without a picture: no picture: timeout",
+		"Lost: 5 (packets dropped in the two 50000-byte runs",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("no %q in:\n%s", want, out.String())
+		}
 	}
 }

@@ -109,33 +109,46 @@ func Run(name, setting string, frames []*media.Frame, enc codecs.Encoder, dec co
 // H264 runs the clip through libx264 (gopline's live settings plus opts)
 // and FFmpeg's decoder.
 func H264(frames []*media.Frame, setting string, opts ...ffmpeg.EncoderOption) (Result, error) {
-	enc, err := ffmpeg.NewH264Encoder(frames[0].Width, frames[0].Height, opts...)
-	if err != nil {
-		return Result{}, err
-	}
-	dec, err := ffmpeg.NewH264Decoder()
-	if err != nil {
-		enc.Close()
-		return Result{}, err
-	}
-	return Run("h264", setting, frames, enc, dec)
+	return runWith("h264", setting, frames,
+		func() (codecs.Encoder, error) {
+			return ffmpeg.NewH264Encoder(frames[0].Width, frames[0].Height, opts...)
+		},
+		func() (codecs.Decoder, error) { return ffmpeg.NewH264Decoder() })
 }
 
 // JPEG runs the clip through codecs/jpeg's encoder (Go's image/jpeg) at the
 // given quality and codecs/jpeg's decoder. gopline encodes JPEG with
 // FFmpegJPEG's encoder; this one stays for comparison.
 func JPEG(frames []*media.Frame, quality int) (Result, error) {
-	enc, err := jpeg.NewEncoder(jpeg.WithQuality(quality))
+	return runWith("jpeg", fmt.Sprintf("quality %d", quality), frames,
+		func() (codecs.Encoder, error) { return jpeg.NewEncoder(jpeg.WithQuality(quality)) }, newJPEGDecoder)
+}
+
+// runWith runs the clip through a new encoder and decoder (Run).
+func runWith(name, setting string, frames []*media.Frame, newEnc func() (codecs.Encoder, error), newDec func() (codecs.Decoder, error)) (Result, error) {
+	enc, dec, err := openCodecs(newEnc, newDec)
 	if err != nil {
 		return Result{}, err
 	}
-	dec, err := jpeg.NewDecoder()
+	return Run(name, setting, frames, enc, dec)
+}
+
+// openCodecs makes an encoder and a decoder; the caller closes both.
+func openCodecs(newEnc func() (codecs.Encoder, error), newDec func() (codecs.Decoder, error)) (codecs.Encoder, codecs.Decoder, error) {
+	enc, err := newEnc()
+	if err != nil {
+		return nil, nil, err
+	}
+	dec, err := newDec()
 	if err != nil {
 		enc.Close()
-		return Result{}, err
+		return nil, nil, err
 	}
-	return Run("jpeg", fmt.Sprintf("quality %d", quality), frames, enc, dec)
+	return enc, dec, nil
 }
+
+// newJPEGDecoder is the JPEG decoder gopline uses: codecs/jpeg's, in Go.
+func newJPEGDecoder() (codecs.Decoder, error) { return jpeg.NewDecoder() }
 
 // JPEGMatching finds the lowest JPEG quality whose mean luma PSNR over the
 // clip is at least target, and returns its result. PSNR grows with quality,
@@ -169,16 +182,14 @@ func JPEGMatching(frames []*media.Frame, target float64) (Result, error) {
 // MJPEG (ffmpeg.JPEGEncoder) at quantiser scale qscale, and codecs/jpeg's
 // decoder, as the jpegenc and jpegdec elements do.
 func FFmpegJPEG(frames []*media.Frame, qscale int) (Result, error) {
-	enc, err := ffmpeg.NewJPEGEncoder(frames[0].Width, frames[0].Height, ffmpeg.WithQScale(qscale))
-	if err != nil {
-		return Result{}, err
+	return runWith("jpeg", fmt.Sprintf("qscale %d", qscale), frames, ffmpegJPEGEncoder(frames, qscale), newJPEGDecoder)
+}
+
+// ffmpegJPEGEncoder makes gopline's JPEG encoder for the clip at qscale.
+func ffmpegJPEGEncoder(frames []*media.Frame, qscale int) func() (codecs.Encoder, error) {
+	return func() (codecs.Encoder, error) {
+		return ffmpeg.NewJPEGEncoder(frames[0].Width, frames[0].Height, ffmpeg.WithQScale(qscale))
 	}
-	dec, err := jpeg.NewDecoder()
-	if err != nil {
-		enc.Close()
-		return Result{}, err
-	}
-	return Run("jpeg", fmt.Sprintf("qscale %d", qscale), frames, enc, dec)
 }
 
 // FFmpegJPEGMatching finds the coarsest quantiser scale whose mean luma PSNR

@@ -9,6 +9,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 
+	"github.com/gopline/gopline"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/qos"
 	"github.com/gopline/gopline/transport"
@@ -32,7 +33,7 @@ const (
 // Every packet says it is a 1080p picture; nothing decodes it.
 const pictureWidth, pictureHeight = 1920, 1080
 
-// Serve publishes the topics of runs on bus until ctx ends, one publisher
+// Serve publishes the topics of runs on n until ctx ends, one publisher
 // (a goroutine) per run. A publisher waits for its topic's subscriber,
 // joins the topic, publishes until the subscriber's run is over, and
 // leaves it: the subscriber receives EndOfStream, its cue to unsubscribe
@@ -45,10 +46,10 @@ const pictureWidth, pictureHeight = 1920, 1080
 // subscriber is replayed nothing (nothing was published before it came); a
 // later one is replayed the last GOP of the previous session, which
 // Measure does not count.
-func Serve(ctx context.Context, system *actor.ActorSystem, bus *transport.Bus, runs []Run) error {
+func Serve(ctx context.Context, n *gopline.Node, runs []Run) error {
 	pubs := make([]*publisher, len(runs))
 	for i, r := range runs {
-		p, err := newPublisher(system.Root, bus, r)
+		p, err := newPublisher(n.System().Root, n.Bus(), r)
 		if err != nil {
 			return err
 		}

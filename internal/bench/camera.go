@@ -1,0 +1,85 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/gopline/gopline"
+	"github.com/gopline/gopline/actors"
+	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/pipeline"
+	"github.com/gopline/gopline/qos"
+)
+
+// The measured camera's defaults: 640x480 at 30 frames/s, an IDR a second,
+// as a robot's camera streams by default.
+const (
+	DefaultWidth  = 640
+	DefaultHeight = 480
+	DefaultRate   = 30
+	DefaultGOP    = 30
+)
+
+// Camera is a live camera that a study measures: the test pattern at Rate
+// frames/s, encoded as gopline encodes by default with an IDR every GOP
+// frames, published on Topic with the offer QoS.
+type Camera struct {
+	Width, Height, Rate, GOP int
+	Topic                    string
+	QoS                      qos.Profile
+}
+
+// Start starts the camera on n:
+//
+//	testsrc is-live ! h264enc ! publish
+//
+// Frame and packet, when not nil, are shown every frame the encoder takes
+// and every packet it makes, in order, before they pass on (in the
+// actors of two pass-through nodes, "frames" and "packets"). Stop the
+// pipeline when done.
+func (c Camera) Start(ctx context.Context, n *gopline.Node, frame func(*media.Frame), packet func(*media.Packet)) (*pipeline.Pipeline, error) {
+	p, err := n.NewPipeline()
+	if err != nil {
+		return nil, err
+	}
+	names := []string{"camera", "encoder", "publish"}
+	elements := []pipeline.Element{
+		actors.TestSrc(actors.TestSrcConfig{Width: c.Width, Height: c.Height, Rate: float64(c.Rate), Frames: -1, Live: true}),
+		actors.H264Enc(actors.H264EncConfig{GOP: c.GOP, Rate: c.Rate}),
+		actors.PublishWith(actors.PublishConfig{Topic: c.Topic, QoS: &c.QoS}),
+	}
+	if frame != nil || packet != nil {
+		names = []string{"camera", "frames", "encoder", "packets", "publish"}
+		elements = []pipeline.Element{elements[0], note(frame), elements[1], note(packet), elements[2]}
+	}
+	if err := p.Chain(names, elements); err != nil {
+		return nil, err
+	}
+	if err := p.Start(ctx); err != nil {
+		return nil, fmt.Errorf("bench: starting the camera of %s: %w", c.Topic, err)
+	}
+	return p, nil
+}
+
+// note is a pass-through node that shows every item of type T to fn first
+// (fn nil: to no one).
+func note[T any](fn func(T)) pipeline.Element {
+	return pipeline.Element{Type: "note", In: pipeline.Any, Out: pipeline.Any,
+		New: func() (pipeline.Stage, error) { return &noteStage[T]{fn: fn}, nil }}
+}
+
+type noteStage[T any] struct {
+	fn  func(T)
+	env *pipeline.Env
+}
+
+func (s *noteStage[T]) Start(env *pipeline.Env) error { s.env = env; return nil }
+func (s *noteStage[T]) Stop() error                   { return nil }
+
+func (s *noteStage[T]) Process(v any) error {
+	if t, ok := v.(T); ok && s.fn != nil {
+		s.fn(t)
+	}
+	s.env.Emit(v)
+	return nil
+}

@@ -1,0 +1,74 @@
+package remotebench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/rs/zerolog"
+
+	"github.com/gopline/gopline"
+)
+
+// MeasureNode is the measuring side of the benchmark: from a node of its
+// own, it subscribes to the runs of cfg on the node at addr, one run after
+// another, then lets viewers join that node's camera (MeasureLateJoin),
+// and sums it all up. done and joined, when not nil, are told of each
+// run's result as it comes.
+func MeasureNode(ctx context.Context, addr string, cfg Config, log zerolog.Logger,
+	done func(Result), joined func(LateJoinResult)) (Summary, error) {
+	n, err := gopline.New(gopline.WithLogger(log), gopline.WithListen(gopline.SubscriberAddr))
+	if err != nil {
+		return Summary{}, err
+	}
+	var results []Result
+	for _, r := range cfg.Runs() {
+		var link *actor.PID
+		if link, err = n.Remote().Dial(addr, r.Topic); err != nil {
+			break
+		}
+		var res Result
+		if res, err = Measure(ctx, n.System(), link, r); err != nil {
+			break
+		}
+		if done != nil {
+			done(res)
+		}
+		results = append(results, res)
+	}
+	var late LateJoinResult
+	if err == nil {
+		// Last: the publishing node's camera starts with its first viewer.
+		if late, err = MeasureLateJoin(ctx, n, addr, cfg, log); err == nil && joined != nil {
+			joined(late)
+		}
+	}
+	return NewSummary(results, late), errors.Join(err, n.Close())
+}
+
+// ServeNode is the publishing side of the benchmark, the child process
+// that StartPublisher starts: a node listening at listen, whose address it
+// prints on stdout as its first line, publishing the runs' topics (Serve)
+// and the camera (ServeCamera) until stdin ends (the measuring process is
+// done, or gone) or ctx ends.
+func ServeNode(ctx context.Context, listen string, cfg Config, stdin io.Reader, stdout io.Writer, log zerolog.Logger) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	// A read of stdin cannot be cancelled; this goroutine ends with stdin,
+	// or with the process.
+	go func() {
+		io.Copy(io.Discard, stdin)
+		cancel()
+	}()
+	n, err := gopline.New(gopline.WithLogger(log), gopline.WithListen(listen))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, n.Addr())
+	camera := make(chan error, 1)
+	go func() { camera <- ServeCamera(ctx, n) }()
+	err = Serve(ctx, n, cfg.Runs())
+	return errors.Join(err, <-camera, n.Close())
+}

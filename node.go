@@ -1,0 +1,166 @@
+package gopline
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/rs/zerolog"
+
+	"github.com/gopline/gopline/pipeline"
+	"github.com/gopline/gopline/storage"
+	"github.com/gopline/gopline/transport"
+	"github.com/gopline/gopline/transport/remote"
+)
+
+// ErrClosed is returned by a closed Node's methods that make pipelines.
+var ErrClosed = errors.New("gopline: node closed")
+
+// Node is one process's part of gopline; see the package doc. Its methods
+// are safe for concurrent use.
+type Node struct {
+	log    zerolog.Logger
+	system *actor.ActorSystem
+	bus    *transport.Bus
+	remote *remote.Node       // nil unless WithListen or WithRemote
+	state  *storage.Recording // nil unless WithStateFile
+
+	mu        sync.Mutex
+	pipelines []*pipeline.Pipeline // made on the node, not yet seen done
+	closed    bool
+}
+
+// New starts a node: its state file, actor system, topics and, when asked,
+// its remote node, in that order. It fails when an option does not hold, the
+// state file cannot be opened, or the remote node cannot listen; what it had
+// started is stopped again.
+func New(opts ...Option) (*Node, error) {
+	cfg := defaultConfig()
+	for _, o := range opts {
+		if err := o(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	n := &Node{log: cfg.log}
+	busOpts := []transport.Option{transport.WithLogger(cfg.log), transport.WithDefaultQoS(cfg.defaultQoS)}
+	if cfg.stateFile != "" {
+		rec, err := storage.Open(cfg.stateFile)
+		if err != nil {
+			return nil, fmt.Errorf("gopline: state file: %w", err)
+		}
+		n.state = rec
+		busOpts = append(busOpts, transport.WithRetainer(storage.Retainers(rec, cfg.log)))
+	}
+	n.system = pipeline.NewSystem(cfg.log)
+	n.bus = transport.NewBus(n.system, append(busOpts, cfg.busOpts...)...)
+	if cfg.remote != nil {
+		rc := *cfg.remote
+		rc.Log = cfg.log
+		r, err := remote.Start(n.system, n.bus, rc)
+		if err != nil {
+			return nil, errors.Join(err, n.Close())
+		}
+		n.remote = r
+	}
+	return n, nil
+}
+
+// System returns the node's actor system. It is shut down by Close.
+func (n *Node) System() *actor.ActorSystem { return n.system }
+
+// Bus returns the node's topics. They are closed by Close.
+func (n *Node) Bus() *transport.Bus { return n.bus }
+
+// Remote returns the node's remote node, nil when the node does not listen
+// (no WithListen or WithRemote). It is closed by Close.
+func (n *Node) Remote() *remote.Node { return n.remote }
+
+// Addr returns the address other nodes reach this one by, "" when it does
+// not listen.
+func (n *Node) Addr() string {
+	if n.remote == nil {
+		return ""
+	}
+	return n.remote.Addr()
+}
+
+// NewPipeline makes an empty pipeline that runs on the node's actor system
+// and topics and logs to its logger; opts come after these. Close stops it
+// if it still runs.
+func (n *Node) NewPipeline(opts ...pipeline.Option) (*pipeline.Pipeline, error) {
+	p := pipeline.New(n.pipelineOptions(opts)...)
+	return p, n.keep(p)
+}
+
+// Parse makes a pipeline of line, in gopline's one-line syntax
+// (pipeline.Parse), that runs on the node as NewPipeline's do.
+func (n *Node) Parse(line string, reg *pipeline.Registry, opts ...pipeline.Option) (*pipeline.Pipeline, error) {
+	p, err := pipeline.Parse(line, reg, n.pipelineOptions(opts)...)
+	if err != nil {
+		return nil, err
+	}
+	return p, n.keep(p)
+}
+
+func (n *Node) pipelineOptions(opts []pipeline.Option) []pipeline.Option {
+	return append([]pipeline.Option{pipeline.WithLogger(n.log), pipeline.WithSystem(n.system), pipeline.WithBus(n.bus)}, opts...)
+}
+
+// keep notes p for Close, and forgets the pipelines that are done (their
+// sources ended, they failed, or they were stopped): their Wait or Stop is
+// their owner's to call.
+func (n *Node) keep(p *pipeline.Pipeline) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.closed {
+		return ErrClosed
+	}
+	n.pipelines = slices.DeleteFunc(n.pipelines, done)
+	n.pipelines = append(n.pipelines, p)
+	return nil
+}
+
+func done(p *pipeline.Pipeline) bool {
+	select {
+	case <-p.Done():
+		return true
+	default:
+		return false
+	}
+}
+
+// Close stops the node, in order: the pipelines made on it that still run
+// (as their Stop does; their errors are Stop's and Wait's to report, not
+// Close's), the topics (each topic's cache is written and closed, and its
+// subscribers get EndOfStream), the remote node, the actor system, and last
+// the state file, whose Close reports a persistent cache that failed to
+// write. Close returns the errors of all of these. Closing twice does
+// nothing more. Every goroutine the node started has ended when Close
+// returns, but for the remote node's listener and connections, which
+// transport/remote leaves to the process's exit (see remote.Node.Close).
+func (n *Node) Close() error {
+	n.mu.Lock()
+	if n.closed {
+		n.mu.Unlock()
+		return nil
+	}
+	n.closed = true
+	running := n.pipelines
+	n.pipelines = nil
+	n.mu.Unlock()
+
+	for _, p := range running {
+		_ = p.Stop() // reported by the pipeline's own Stop or Wait
+	}
+	err := n.bus.Close()
+	if n.remote != nil {
+		err = errors.Join(err, n.remote.Close())
+	}
+	n.system.Shutdown()
+	if n.state != nil {
+		err = errors.Join(err, n.state.Close())
+	}
+	return err
+}

@@ -1,0 +1,131 @@
+package gopline
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+
+	"github.com/rs/zerolog"
+
+	"github.com/gopline/gopline/qos"
+	"github.com/gopline/gopline/transport"
+	"github.com/gopline/gopline/transport/remote"
+)
+
+// SubscriberAddr is the address of a node that only subscribes to other
+// nodes' topics: a free port on loopback, where replies come back.
+const SubscriberAddr = "127.0.0.1:0"
+
+// config is what the options set; New reads it.
+type config struct {
+	log        zerolog.Logger
+	defaultQoS qos.Profile
+	stateFile  string
+	remote     *remote.Config
+	busOpts    []transport.Option
+}
+
+func defaultConfig() config {
+	return config{log: zerolog.Nop(), defaultQoS: qos.DurableVideo()}
+}
+
+// Option configures a Node (New). An option that does not hold returns an
+// error that wraps ErrBadOption, and New fails with it.
+type Option func(*config) error
+
+// ErrBadOption is wrapped by the errors of options that do not hold (a
+// command line reports them as usage errors).
+var ErrBadOption = errors.New("gopline: bad option")
+
+// badOption is an option's error: what is wrong, wrapping ErrBadOption.
+func badOption(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrBadOption}, args...)...)
+}
+
+// WithLogger sets the logger of the node, its topics, its remote node and
+// its pipelines (default: none). protoactor's own log goes to it at
+// warning level and above.
+func WithLogger(log zerolog.Logger) Option {
+	return func(c *config) error { c.log = log; return nil }
+}
+
+// WithDefaultQoS sets the QoS a publisher offers when it names none
+// (default qos.DurableVideo: every topic keeps its latest GOP for late
+// subscribers).
+func WithDefaultQoS(p qos.Profile) Option {
+	return func(c *config) error {
+		if err := p.Validate(); err != nil {
+			return badOption("default QoS: %v", err)
+		}
+		c.defaultQoS = p
+		return nil
+	}
+}
+
+// WithStateFile keeps the GOP caches of PERSISTENT topics in the bbolt file
+// at path (created if missing), so that they survive a restart of the node.
+// New opens the file; Close closes it last.
+func WithStateFile(path string) Option {
+	return func(c *config) error {
+		if path == "" {
+			return badOption("state file: no path")
+		}
+		c.stateFile = path
+		return nil
+	}
+}
+
+// WithListen serves the node's topics to other nodes at addr (host:port;
+// port 0 picks a free one, Node.Addr tells which), and lets the node's
+// pipelines subscribe to other nodes' topics. SubscriberAddr is the address
+// of a node that only subscribes. It is WithRemote with only Listen set; it
+// keeps the other settings of an earlier WithRemote.
+func WithListen(addr string) Option {
+	return func(c *config) error {
+		if err := checkListen(addr); err != nil {
+			return err
+		}
+		if c.remote == nil {
+			c.remote = &remote.Config{}
+		}
+		c.remote.Listen = addr
+		return nil
+	}
+}
+
+// WithRemote starts the node's remote node with cfg: its address (default
+// SubscriberAddr), TLS, token and allowed clients (see remote.Config). It
+// replaces what an earlier WithRemote or WithListen set. The remote node
+// logs to the node's logger (WithLogger): cfg.Log is not used.
+func WithRemote(cfg remote.Config) Option {
+	return func(c *config) error {
+		if cfg.Listen != "" {
+			if err := checkListen(cfg.Listen); err != nil {
+				return err
+			}
+		}
+		c.remote = &cfg
+		return nil
+	}
+}
+
+// checkListen checks that addr is host:port with a host and a port of
+// 0..65535. Whether the port is free is for the remote node to find out.
+func checkListen(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err == nil {
+		_, err = strconv.ParseUint(port, 10, 16)
+	}
+	if err != nil || host == "" {
+		return badOption("listen address %s: want host:port, e.g. 127.0.0.1:7400 (0.0.0.0 for every interface, port 0 for a free one)", Shorten(addr))
+	}
+	return nil
+}
+
+// WithBusOptions adds options of the node's topics (transport.NewBus), after
+// the node's own: its logger, its default QoS and, with a state file, where
+// durable topics keep their GOPs.
+func WithBusOptions(opts ...transport.Option) Option {
+	return func(c *config) error { c.busOpts = append(c.busOpts, opts...); return nil }
+}
