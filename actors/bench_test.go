@@ -183,7 +183,10 @@ func scripted(tb testing.TB, frames []*media.Frame) codecPair {
 		if err != nil || len(out) != 1 {
 			tb.Fatalf("decoding packet %d: %d pictures, %v", p.Seq, len(out), err)
 		}
-		packets, pictures = append(packets, p), append(pictures, out[0])
+		// The decoder's picture goes back to its pool; the script keeps a
+		// copy of its own, which the graph's sink may release at will.
+		packets, pictures = append(packets, p), append(pictures, out[0].Clone())
+		out[0].Release()
 	}
 	return codecPair{
 		newEnc: func(int, int) (codecs.Encoder, error) { return &scriptedEncoder{packets: packets}, nil },
