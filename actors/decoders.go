@@ -38,12 +38,12 @@ func H264DecWith(cfg DecoderConfig) pipeline.Element {
 	if !format.Valid() {
 		format = media.YUV420P
 	}
-	return pipeline.Element{Type: "h264dec", In: pipeline.Packets(media.H264), Out: pipeline.Frames,
-		New: func() (pipeline.Stage, error) {
+	return pipeline.ProcessorElement("h264dec", pipeline.Packets(media.H264), pipeline.Frames,
+		func() (pipeline.Processor[*media.Packet, *media.Frame], error) {
 			return newDecoder(cfg.Replay, func() (codecs.Decoder, error) {
 				return ffmpeg.NewH264Decoder(ffmpeg.WithOutputFormat(format))
 			})
-		}}
+		})
 }
 
 // JPEGDec decodes JPEG packets into frames of the given format (YUV420P when
@@ -58,10 +58,10 @@ func JPEGDecWith(cfg DecoderConfig) pipeline.Element {
 	if !format.Valid() {
 		format = media.YUV420P
 	}
-	return pipeline.Element{Type: "jpegdec", In: pipeline.Packets(media.JPEG), Out: pipeline.Frames,
-		New: func() (pipeline.Stage, error) {
+	return pipeline.ProcessorElement("jpegdec", pipeline.Packets(media.JPEG), pipeline.Frames,
+		func() (pipeline.Processor[*media.Packet, *media.Frame], error) {
 			return newDecoder(cfg.Replay, func() (codecs.Decoder, error) { return jpeg.NewDecoder(jpeg.WithOutputFormat(format)) })
-		}}
+		})
 }
 
 type decoder struct {
@@ -71,7 +71,7 @@ type decoder struct {
 	env     *pipeline.Env
 }
 
-func newDecoder(view qos.ReplayView, open func() (codecs.Decoder, error)) (*decoder, error) {
+func newDecoder(view qos.ReplayView, open func() (codecs.Decoder, error)) (pipeline.Processor[*media.Packet, *media.Frame], error) {
 	dec, err := open()
 	if err != nil {
 		return nil, err
@@ -86,8 +86,7 @@ func (d *decoder) Start(env *pipeline.Env) error {
 	return err
 }
 
-func (d *decoder) Process(v any) error {
-	p := v.(*media.Packet)
+func (d *decoder) Process(p *media.Packet, emit func(*media.Frame)) error {
 	var frames []*media.Frame
 	var err error
 	if dd, ok := d.dec.(codecs.Discarder); ok && !d.view.Shows(p) {
@@ -97,7 +96,7 @@ func (d *decoder) Process(v any) error {
 	}
 	for _, f := range frames {
 		if d.view.Shows(p) {
-			d.env.Emit(f)
+			emit(f)
 		} else {
 			f.Release()
 		}
@@ -127,8 +126,8 @@ func (d *decoder) Stop() error { return d.dec.Close() }
 // keyframe it drops (counted by reason) and asks upstream for one, at most
 // every 300 ms.
 func Gate() pipeline.Element {
-	return pipeline.Element{Type: "gate", In: pipeline.Packets(media.CodecUnknown), Out: pipeline.Packets(media.CodecUnknown),
-		New: func() (pipeline.Stage, error) { return &gate{}, nil }}
+	return pipeline.ProcessorElement("gate", pipeline.Packets(media.CodecUnknown), pipeline.Packets(media.CodecUnknown),
+		func() (pipeline.Processor[*media.Packet, *media.Packet], error) { return &gate{}, nil })
 }
 
 type gate struct {
@@ -143,10 +142,10 @@ func (g *gate) Start(env *pipeline.Env) error {
 	return err
 }
 
-func (g *gate) Process(v any) error {
-	d := g.g.Admit(v.(*media.Packet))
+func (g *gate) Process(p *media.Packet, emit func(*media.Packet)) error {
+	d := g.g.Admit(p)
 	if d.Pass {
-		g.env.Emit(v)
+		emit(p)
 	} else {
 		g.env.Dropped(1)
 	}

@@ -161,8 +161,8 @@ func (p firstPicture) String() string {
 // firstPictureSink takes a viewer's decoded pictures and sends the first
 // one's wait and frame number to got.
 func firstPictureSink(start time.Time, got chan<- firstPicture) pipeline.Element {
-	return pipeline.Element{Type: "first-picture", In: pipeline.Frames,
-		New: func() (pipeline.Stage, error) { return &pictureSink{start: start, got: got}, nil }}
+	return pipeline.SinkElement("first-picture", pipeline.Frames,
+		func() (pipeline.Sink[*media.Frame], error) { return &pictureSink{start: start, got: got}, nil })
 }
 
 type pictureSink struct {
@@ -174,12 +174,12 @@ type pictureSink struct {
 func (s *pictureSink) Start(*pipeline.Env) error { return nil }
 func (s *pictureSink) Stop() error               { return nil }
 
-func (s *pictureSink) Process(v any) error {
+func (s *pictureSink) Process(f *media.Frame) error {
 	if s.sent {
 		return nil
 	}
 	s.sent = true
-	n, ok := testsrc.ReadFrameNumber(v.(*media.Frame))
+	n, ok := testsrc.ReadFrameNumber(f)
 	select {
 	case s.got <- firstPicture{Got: true, Wait: time.Since(s.start), Frame: n, Readable: ok}:
 	default: // a restarted stage: the first picture was sent already

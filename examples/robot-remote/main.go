@@ -257,8 +257,8 @@ func (p picture) String() string {
 
 // firstPictureSink takes decoded pictures and sends the first one to got.
 func firstPictureSink(joined time.Time, got chan<- picture) pipeline.Element {
-	return pipeline.Element{Type: "first-picture", In: pipeline.Frames,
-		New: func() (pipeline.Stage, error) { return &pictureSink{joined: joined, got: got}, nil }}
+	return pipeline.SinkElement("first-picture", pipeline.Frames,
+		func() (pipeline.Sink[*media.Frame], error) { return &pictureSink{joined: joined, got: got}, nil })
 }
 
 type pictureSink struct {
@@ -270,12 +270,12 @@ type pictureSink struct {
 func (s *pictureSink) Start(*pipeline.Env) error { return nil }
 func (s *pictureSink) Stop() error               { return nil }
 
-func (s *pictureSink) Process(v any) error {
+func (s *pictureSink) Process(f *media.Frame) error {
 	if s.sent {
 		return nil
 	}
 	s.sent = true
-	frame, ok := testsrc.ReadFrameNumber(v.(*media.Frame))
+	frame, ok := testsrc.ReadFrameNumber(f)
 	select {
 	case s.got <- picture{after: time.Since(s.joined), frame: frame, readable: ok}:
 	default: // a restarted stage: the first picture was sent already

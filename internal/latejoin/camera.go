@@ -198,20 +198,17 @@ func (c *camera) cost() (streamCost, error) {
 
 // note is a pass-through node that shows every item to fn first.
 func note(fn func(any)) pipeline.Element {
-	return pipeline.Element{Type: "note", In: pipeline.Any, Out: pipeline.Any,
-		New: func() (pipeline.Stage, error) { return &noteStage{fn: fn}, nil }}
+	return pipeline.ProcessorElement("note", pipeline.Any, pipeline.Any,
+		func() (pipeline.Processor[media.Item, media.Item], error) { return &noteStage{fn: fn}, nil })
 }
 
-type noteStage struct {
-	fn  func(any)
-	env *pipeline.Env
-}
+type noteStage struct{ fn func(any) }
 
-func (s *noteStage) Start(env *pipeline.Env) error { s.env = env; return nil }
-func (s *noteStage) Stop() error                   { return nil }
+func (s *noteStage) Start(*pipeline.Env) error { return nil }
+func (s *noteStage) Stop() error               { return nil }
 
-func (s *noteStage) Process(v any) error {
+func (s *noteStage) Process(v media.Item, emit func(media.Item)) error {
 	s.fn(v)
-	s.env.Emit(v)
+	emit(v)
 	return nil
 }
