@@ -169,8 +169,9 @@ func PushSourceElement[Out media.Item](typ string, out Caps, newStage func() (Pu
 }
 
 // takes adapts a stage's typed Process to the items of an input with caps
-// in. The node checked the item against the caps; a codec-agnostic Any link
-// is what can bring an item of the other type.
+// in. The node has checked each item against the caps, which match In, so
+// this refuses an item only when the element's caps were changed after it
+// was made.
 func takes[In media.Item](in Caps, process func(In) error) func(media.Item) error {
 	return func(item media.Item) error {
 		it, ok := item.(In)
