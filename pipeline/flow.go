@@ -44,7 +44,7 @@ func (n *node) observe(v media.Item) {
 }
 
 // emit hands an item the stage made to every output.
-func (n *node) emit(ctx actor.Context, v media.Item) {
+func (n *node) emit(v media.Item) {
 	n.stats.out.Add(1)
 	switch it := v.(type) {
 	case *media.Packet:
@@ -56,18 +56,13 @@ func (n *node) emit(ctx actor.Context, v media.Item) {
 	// Until every node of the pipeline exists (beginMsg), items wait in
 	// the links: a subscriber may receive packets before its downstream
 	// node has been spawned.
-	n.outs.offer(v, n.begun, n.sender(ctx))
-}
-
-// sender sends items from this node.
-func (n *node) sender(ctx actor.Context) func(*actor.PID, media.Item) {
-	return func(to *actor.PID, v media.Item) { ctx.Send(to, &itemMsg{v: v, from: ctx.Self()}) }
+	n.outs.offer(v, n.begun, n.sendItem)
 }
 
 func (n *node) onCredit(ctx actor.Context, m *creditMsg) {
 	n.outs.credit(m.from, m.n)
 	if n.begun {
-		n.outs.sendPending(n.sender(ctx))
+		n.outs.sendPending(n.sendItem)
 	}
 	n.tryDrain(ctx)
 	n.pump(ctx)

@@ -27,8 +27,11 @@ type node struct {
 
 	drv     driven // the running stage; drv.stage is nil when there is none
 	env     *Env
-	emitFn  func(media.Item)
 	started bool // the stage has been started at least once
+	// emitItem and sendItem are emit and an item's send, made once: the
+	// stage and the links call them for every item.
+	emitItem func(media.Item)
+	sendItem func(*actor.PID, media.Item)
 
 	unacked    int  // items received and not yet credited back upstream
 	inputEnded bool // end of stream reached this node
@@ -103,7 +106,7 @@ func (a *nodeActor) Receive(ctx actor.Context) {
 		n.onAfter(ctx, m)
 	case *beginMsg:
 		n.begun = true
-		n.outs.sendPending(n.sender(ctx))
+		n.outs.sendPending(n.sendItem)
 		n.tryDrain(ctx)
 		n.pump(ctx)
 	case *haltMsg:
@@ -131,10 +134,11 @@ func (n *node) start(ctx actor.Context) {
 	n.stageGen++ // and so are its own timed calls
 	n.env = &Env{Node: n.name, Log: n.pipe.log.With().Str("node", n.name).Str("element", n.element.Type).Logger(),
 		Now: n.pipe.now, Bus: n.pipe.bus, PipelineID: n.pipe.id + "/", StopTimeout: n.pipe.cfg.stopTimeout, node: n, ctx: ctx}
-	if n.emitFn == nil {
-		n.emitFn = func(item media.Item) { n.emit(n.env.ctx, item) }
+	if n.emitItem == nil {
+		n.emitItem = func(item media.Item) { n.emit(item) }
+		n.sendItem = func(to *actor.PID, v media.Item) { n.env.ctx.Send(to, &itemMsg{v: v, from: n.pid}) }
 	}
-	drv, err := newStage(n.element, n.env, n.emitFn)
+	drv, err := newStage(n.element, n.env, n.emitItem)
 	if err != nil {
 		err = fmt.Errorf("%s (%s): %w", n.name, n.element.Type, err)
 		if !restart {

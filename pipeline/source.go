@@ -22,7 +22,7 @@ func (n *node) pump(ctx actor.Context) {
 		case paceFetch:
 			n.fetch()
 		case paceEmit:
-			n.emit(ctx, n.pace.take())
+			n.emit(n.pace.take())
 		case paceDrop:
 			n.stats.dropped.Add(1)
 			if f, ok := n.pace.take().(*media.Frame); ok {
