@@ -108,7 +108,7 @@ func ProcessorElement[In, Out media.Item](typ string, in, out Caps, newStage fun
 		if !ok {
 			return driven{}, kindError[Processor[In, Out]](s)
 		}
-		typed := func(o Out) { emit(o) }
+		typed := emits[Out](emit)
 		return driven{stage: s, process: takes(in, func(it In) error { return p.Process(it, typed) })}, nil
 	}
 	return el
@@ -161,11 +161,19 @@ func PushSourceElement[Out media.Item](typ string, out Caps, newStage func() (Pu
 		if !ok {
 			return driven{}, kindError[PushSource[Out]](s)
 		}
-		typed := func(o Out) { emit(o) }
+		typed := emits[Out](emit)
 		return driven{stage: s, push: ps,
 			receive: func(msg any) (bool, error) { return ps.Receive(msg, typed) }}, nil
 	}
 	return el
+}
+
+// emits adapts the node's emit to a stage that emits Out.
+func emits[Out media.Item](emit func(media.Item)) func(Out) {
+	if direct, ok := any(emit).(func(Out)); ok {
+		return direct // Out is media.Item: no call in between
+	}
+	return func(o Out) { emit(o) }
 }
 
 // takes adapts a stage's typed Process to the items of an input with caps
@@ -173,6 +181,9 @@ func PushSourceElement[Out media.Item](typ string, out Caps, newStage func() (Pu
 // this refuses an item only when the element's caps were changed after it
 // was made.
 func takes[In media.Item](in Caps, process func(In) error) func(media.Item) error {
+	if direct, ok := any(process).(func(media.Item) error); ok {
+		return direct // In is media.Item: nothing to assert for each item
+	}
 	return func(item media.Item) error {
 		it, ok := item.(In)
 		if !ok {

@@ -56,14 +56,31 @@ func (n *node) emit(v media.Item) {
 	// Until every node of the pipeline exists (beginMsg), items wait in
 	// the links: a subscriber may receive packets before its downstream
 	// node has been spawned.
-	n.outs.offer(v, n.begun, n.sendItem)
+	ctx := n.env.ctx
+	for _, l := range n.outs {
+		if l.take(n.begun) {
+			ctx.Send(l.to, &itemMsg{v: v, from: n.pid})
+		} else {
+			l.hold(v)
+		}
+	}
+}
+
+// sendPending sends the items waiting in the links that credit allows.
+func (n *node) sendPending(ctx actor.Context) {
+	if !n.begun {
+		return
+	}
+	for _, l := range n.outs {
+		for v, ok := l.release(); ok; v, ok = l.release() {
+			ctx.Send(l.to, &itemMsg{v: v, from: n.pid})
+		}
+	}
 }
 
 func (n *node) onCredit(ctx actor.Context, m *creditMsg) {
 	n.outs.credit(m.from, m.n)
-	if n.begun {
-		n.outs.sendPending(n.sendItem)
-	}
+	n.sendPending(ctx)
 	n.tryDrain(ctx)
 	n.pump(ctx)
 }

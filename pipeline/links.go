@@ -24,8 +24,8 @@ type link struct {
 // credits each item back once it has handed on what it made of it, so a
 // link holds at most its window and a slow stage slows its upstream
 // instead of letting queues grow. An item that cannot go yet waits in the
-// link, in order. links is a plain value: what it decides to send goes
-// through the send function it is given.
+// link, in order. links are plain values: they say what may be sent, and
+// the node sends it.
 type links []*link
 
 // newLinks makes links to the given nodes, each with a full window.
@@ -37,18 +37,30 @@ func newLinks(window int, to ...*actor.PID) links {
 	return ls
 }
 
-// offer hands item to every link: sent at once where the link is open,
-// has credit and nothing waiting, queued otherwise. open is false until
-// every node of the pipeline exists.
-func (ls links) offer(item media.Item, open bool, send func(*actor.PID, media.Item)) {
-	for _, l := range ls {
-		if open && l.credit > 0 && len(l.pending) == 0 {
-			l.credit--
-			send(l.to, item)
-		} else {
-			l.pending = append(l.pending, item)
-		}
+// take reports whether an item may be sent on l at once, and takes a credit
+// for it if so: the link is open (every node of the pipeline exists), has
+// credit, and holds no item that must go first.
+func (l *link) take(open bool) bool {
+	if !open || l.credit == 0 || len(l.pending) > 0 {
+		return false
 	}
+	l.credit--
+	return true
+}
+
+// hold queues an item that take refused.
+func (l *link) hold(item media.Item) { l.pending = append(l.pending, item) }
+
+// release returns the first queued item if credit allows, taking a credit.
+func (l *link) release() (media.Item, bool) {
+	if l.credit == 0 || len(l.pending) == 0 {
+		return nil, false
+	}
+	item := l.pending[0]
+	l.pending[0] = nil
+	l.pending = l.pending[1:]
+	l.credit--
+	return item, true
 }
 
 // credit gives n items of credit back to the link to from.
@@ -56,18 +68,6 @@ func (ls links) credit(from *actor.PID, n int) {
 	for _, l := range ls {
 		if l.to.Equal(from) {
 			l.credit += n
-		}
-	}
-}
-
-// sendPending sends the waiting items that the links' credit allows.
-func (ls links) sendPending(send func(*actor.PID, media.Item)) {
-	for _, l := range ls {
-		for l.credit > 0 && len(l.pending) > 0 {
-			l.credit--
-			send(l.to, l.pending[0])
-			l.pending[0] = nil
-			l.pending = l.pending[1:]
 		}
 	}
 }

@@ -8,55 +8,71 @@ import (
 	"github.com/gopline/gopline/media"
 )
 
-type sent struct {
-	to   string
-	item media.Item
+// send offers item to every link as a node does, and returns the names of
+// the links it may go out on at once.
+func send(ls links, item media.Item, open bool) []string {
+	var out []string
+	for _, l := range ls {
+		if l.take(open) {
+			out = append(out, l.to.Id)
+		} else {
+			l.hold(item)
+		}
+	}
+	return out
 }
 
-func recordSends(log *[]sent) func(*actor.PID, media.Item) {
-	return func(to *actor.PID, item media.Item) { *log = append(*log, sent{to.Id, item}) }
+// release returns what the links let go now, as a node does after credit.
+func release(ls links) map[string][]media.Item {
+	out := map[string][]media.Item{}
+	for _, l := range ls {
+		for v, ok := l.release(); ok; v, ok = l.release() {
+			out[l.to.Id] = append(out[l.to.Id], v)
+		}
+	}
+	return out
 }
 
 func TestLinksSendWithinTheWindowAndQueueTheRest(t *testing.T) {
 	a, b := actor.NewPID("local", "a"), actor.NewPID("local", "b")
 	ls := newLinks(2, a, b)
-	var log []sent
 	items := []media.Item{&media.Frame{Seq: 0}, &media.Frame{Seq: 1}, &media.Frame{Seq: 2}}
+	var sent int
 	for _, it := range items {
-		ls.offer(it, true, recordSends(&log))
+		sent += len(send(ls, it, true))
 	}
-	if len(log) != 4 {
-		t.Fatalf("sent %d items over two links with a window of 2, want 4", len(log))
+	if sent != 4 {
+		t.Fatalf("sent %d items over two links with a window of 2, want 4", sent)
 	}
 	if ls.drained() || ls.free() {
 		t.Fatal("a third item waits, yet the links say drained or free")
 	}
-	log = nil
 	ls.credit(a, 1)
-	ls.sendPending(recordSends(&log))
-	if len(log) != 1 || log[0].to != "a" || log[0].item != items[2] {
-		t.Fatalf("after a credit from a: %v", log)
+	if got := release(ls); len(got) != 1 || len(got["a"]) != 1 || got["a"][0] != items[2] {
+		t.Fatalf("after a credit from a: %v", got)
 	}
 	if ls.drained() {
 		t.Fatal("b still holds the third item")
 	}
 	ls.credit(b, 3)
-	ls.sendPending(recordSends(&log))
+	if got := release(ls); len(got["b"]) != 1 {
+		t.Fatalf("after b's credit: %v", got)
+	}
 	if !ls.drained() || ls.free() {
-		t.Fatalf("after b's credit: drained %v, free %v (a has no credit left)", ls.drained(), ls.free())
+		t.Fatalf("drained %v, free %v (a has no credit left)", ls.drained(), ls.free())
 	}
 }
 
-func TestLinksHoldItemsUntilOpen(t *testing.T) {
+func TestLinksKeepTheOrderUntilOpen(t *testing.T) {
 	ls := newLinks(DefaultWindow, actor.NewPID("local", "a"))
-	var log []sent
-	ls.offer(&media.Frame{Seq: 0}, false, recordSends(&log))
-	ls.offer(&media.Frame{Seq: 1}, true, recordSends(&log))
-	if len(log) != 0 {
-		t.Fatalf("sent %v before the first item could go: order would break", log)
+	first, second := &media.Frame{Seq: 0}, &media.Frame{Seq: 1}
+	if out := send(ls, first, false); len(out) != 0 {
+		t.Fatal("sent before the pipeline was open")
 	}
-	ls.sendPending(recordSends(&log))
-	if len(log) != 2 || log[0].item.(*media.Frame).Seq != 0 {
-		t.Fatalf("once open: %v, want both in order", log)
+	if out := send(ls, second, true); len(out) != 0 {
+		t.Fatal("the second item went out before the first")
+	}
+	if got := release(ls)["a"]; len(got) != 2 || got[0] != first || got[1] != second {
+		t.Fatalf("once open: %v, want both in order", got)
 	}
 }

@@ -25,13 +25,10 @@ type node struct {
 	stats    nodeStats
 	graph    graphNode // its place in the graph, fixed once the pipeline starts
 
-	drv     driven // the running stage; drv.stage is nil when there is none
-	env     *Env
-	started bool // the stage has been started at least once
-	// emitItem and sendItem are emit and an item's send, made once: the
-	// stage and the links call them for every item.
-	emitItem func(media.Item)
-	sendItem func(*actor.PID, media.Item)
+	drv      driven // the running stage; drv.stage is nil when there is none
+	env      *Env
+	started  bool             // the stage has been started at least once
+	emitItem func(media.Item) // n.emit, made once
 
 	unacked    int  // items received and not yet credited back upstream
 	inputEnded bool // end of stream reached this node
@@ -106,7 +103,7 @@ func (a *nodeActor) Receive(ctx actor.Context) {
 		n.onAfter(ctx, m)
 	case *beginMsg:
 		n.begun = true
-		n.outs.sendPending(n.sendItem)
+		n.sendPending(ctx)
 		n.tryDrain(ctx)
 		n.pump(ctx)
 	case *haltMsg:
@@ -135,8 +132,7 @@ func (n *node) start(ctx actor.Context) {
 	n.env = &Env{Node: n.name, Log: n.pipe.log.With().Str("node", n.name).Str("element", n.element.Type).Logger(),
 		Now: n.pipe.now, Bus: n.pipe.bus, PipelineID: n.pipe.id + "/", StopTimeout: n.pipe.cfg.stopTimeout, node: n, ctx: ctx}
 	if n.emitItem == nil {
-		n.emitItem = func(item media.Item) { n.emit(item) }
-		n.sendItem = func(to *actor.PID, v media.Item) { n.env.ctx.Send(to, &itemMsg{v: v, from: n.pid}) }
+		n.emitItem = n.emit
 	}
 	drv, err := newStage(n.element, n.env, n.emitItem)
 	if err != nil {
