@@ -183,7 +183,10 @@ func scripted(tb testing.TB, frames []*media.Frame) codecPair {
 		if err != nil || len(out) != 1 {
 			tb.Fatalf("decoding packet %d: %d pictures, %v", p.Seq, len(out), err)
 		}
-		packets, pictures = append(packets, p), append(pictures, out[0])
+		// The decoder's picture goes back to its pool; the script keeps a
+		// copy of its own, which the graph's sink may release at will.
+		packets, pictures = append(packets, p), append(pictures, out[0].Clone())
+		out[0].Release()
 	}
 	return codecPair{
 		newEnc: func(int, int) (codecs.Encoder, error) { return &scriptedEncoder{packets: packets}, nil },
@@ -279,10 +282,12 @@ func bareLoopWith(frames []*media.Frame, c codecPair) error {
 func graphRun(frames []*media.Frame) error { return graphRunWith(frames, libav) }
 
 func graphRunWith(frames []*media.Frame, c codecPair) error {
-	enc := pipeline.Element{Type: "h264enc", In: pipeline.Frames, Out: pipeline.Packets(media.H264),
-		New: func() (pipeline.Stage, error) { return &encoder{open: c.newEnc}, nil }}
-	dec := pipeline.Element{Type: "h264dec", In: pipeline.Packets(media.H264), Out: pipeline.Frames,
-		New: func() (pipeline.Stage, error) { return newDecoder(qos.ReplayLatest, c.newDec) }}
+	enc := pipeline.ProcessorElement("h264enc", pipeline.Frames, pipeline.Packets(media.H264),
+		func() (pipeline.Processor[*media.Frame, *media.Packet], error) { return &encoder{open: c.newEnc}, nil })
+	dec := pipeline.ProcessorElement("h264dec", pipeline.Packets(media.H264), pipeline.Frames,
+		func() (pipeline.Processor[*media.Packet, *media.Frame], error) {
+			return newDecoder(qos.ReplayLatest, c.newDec)
+		})
 	p := pipeline.New()
 	if err := p.Chain([]string{"src", "enc", "pub"},
 		[]pipeline.Element{preMadeSource(frames, 0), enc, Publish("/b")}); err != nil {
@@ -311,8 +316,8 @@ func graphRunWith(frames []*media.Frame, c codecPair) error {
 // stamped with the time it leaves; the pixels are shared with frames and
 // only read downstream.
 func preMadeSource(frames []*media.Frame, gap time.Duration) pipeline.Element {
-	return pipeline.Element{Type: "premade", Out: pipeline.Frames,
-		New: func() (pipeline.Stage, error) { return &preMade{frames: frames, gap: gap}, nil }}
+	return pipeline.SourceElement("premade", pipeline.Frames,
+		func() (pipeline.Source[*media.Frame], error) { return &preMade{frames: frames, gap: gap}, nil })
 }
 
 type preMade struct {
@@ -325,7 +330,7 @@ type preMade struct {
 func (s *preMade) Start(env *pipeline.Env) error { s.env = env; return nil }
 func (s *preMade) Stop() error                   { return nil }
 
-func (s *preMade) Next() (any, time.Time, error) {
+func (s *preMade) Next() (*media.Frame, time.Time, error) {
 	if s.next == len(s.frames) {
 		return nil, time.Time{}, io.EOF
 	}

@@ -47,8 +47,8 @@ func H264DecWith(cfg DecoderConfig) pipeline.Element {
 	if !format.Valid() {
 		format = media.YUV420P
 	}
-	return pipeline.Element{Type: "h264dec", In: pipeline.Packets(media.H264), Out: pipeline.Frames,
-		New: func() (pipeline.Stage, error) {
+	return pipeline.ProcessorElement("h264dec", pipeline.Packets(media.H264), pipeline.Frames,
+		func() (pipeline.Processor[*media.Packet, *media.Frame], error) {
 			return newDecoder(cfg.Replay, func() (codecs.Decoder, error) {
 				opts := []ffmpeg.DecoderOption{ffmpeg.WithOutputFormat(format)}
 				if cfg.Conceal {
@@ -56,7 +56,7 @@ func H264DecWith(cfg DecoderConfig) pipeline.Element {
 				}
 				return ffmpeg.NewH264Decoder(opts...)
 			})
-		}}
+		})
 }
 
 // concealProp is h264dec's choice of DecoderConfig.Conceal.
@@ -75,10 +75,10 @@ func JPEGDecWith(cfg DecoderConfig) pipeline.Element {
 	if !format.Valid() {
 		format = media.YUV420P
 	}
-	return pipeline.Element{Type: "jpegdec", In: pipeline.Packets(media.JPEG), Out: pipeline.Frames,
-		New: func() (pipeline.Stage, error) {
+	return pipeline.ProcessorElement("jpegdec", pipeline.Packets(media.JPEG), pipeline.Frames,
+		func() (pipeline.Processor[*media.Packet, *media.Frame], error) {
 			return newDecoder(cfg.Replay, func() (codecs.Decoder, error) { return jpeg.NewDecoder(jpeg.WithOutputFormat(format)) })
-		}}
+		})
 }
 
 // damageWarnInterval is the shortest time between two warnings of a
@@ -102,7 +102,7 @@ type decoder struct {
 	unwarned           uint64    // damage since then
 }
 
-func newDecoder(view qos.ReplayView, open func() (codecs.Decoder, error)) (*decoder, error) {
+func newDecoder(view qos.ReplayView, open func() (codecs.Decoder, error)) (pipeline.Processor[*media.Packet, *media.Frame], error) {
 	dec, err := open()
 	if err != nil {
 		return nil, err
@@ -117,8 +117,7 @@ func (d *decoder) Start(env *pipeline.Env) error {
 	return err
 }
 
-func (d *decoder) Process(v any) error {
-	p := v.(*media.Packet)
+func (d *decoder) Process(p *media.Packet, emit func(*media.Frame)) error {
 	if dec := d.gate.Admit(p); !dec.Pass {
 		d.env.Dropped(1)
 		if dec.RequestKeyframe {
@@ -133,7 +132,7 @@ func (d *decoder) Process(v any) error {
 	} else {
 		frames, err = d.dec.Decode(p)
 	}
-	d.emit(frames, d.view.Shows(p))
+	d.emit(frames, d.view.Shows(p), emit)
 	if err != nil {
 		d.damage(err)
 		if d.gate.Break() {
@@ -145,14 +144,14 @@ func (d *decoder) Process(v any) error {
 
 // emit hands on the frames shown, releases the others, and counts the
 // concealed ones.
-func (d *decoder) emit(frames []*media.Frame, shown bool) {
+func (d *decoder) emit(frames []*media.Frame, shown bool, emit func(*media.Frame)) {
 	for _, f := range frames {
 		if f.Concealed {
 			d.concealed++
 			d.warn("decoder: concealed a damaged picture", nil)
 		}
 		if shown {
-			d.env.Emit(f)
+			emit(f)
 		} else {
 			f.Release()
 		}
@@ -183,13 +182,13 @@ func (d *decoder) warn(msg string, err error) {
 
 // Flush gives out the pictures the codec held back (reordering), at the
 // end of the stream.
-func (d *decoder) Flush() error {
+func (d *decoder) Flush(emit func(*media.Frame)) error {
 	f, ok := d.dec.(codecs.Flusher)
 	if !ok {
 		return nil
 	}
 	frames, err := f.Flush()
-	d.emit(frames, true)
+	d.emit(frames, true, emit)
 	return err
 }
 
@@ -201,8 +200,8 @@ func (d *decoder) Stop() error { return d.dec.Close() }
 // every 300 ms. A keyframe request from downstream (a decoder that met
 // damage) breaks its chain the same way, under the same limit.
 func Gate() pipeline.Element {
-	return pipeline.Element{Type: "gate", In: pipeline.Packets(media.CodecUnknown), Out: pipeline.Packets(media.CodecUnknown),
-		New: func() (pipeline.Stage, error) { return &gate{}, nil }}
+	return pipeline.ProcessorElement("gate", pipeline.Packets(media.CodecUnknown), pipeline.Packets(media.CodecUnknown),
+		func() (pipeline.Processor[*media.Packet, *media.Packet], error) { return &gate{}, nil })
 }
 
 type gate struct {
@@ -217,10 +216,10 @@ func (g *gate) Start(env *pipeline.Env) error {
 	return err
 }
 
-func (g *gate) Process(v any) error {
-	d := g.g.Admit(v.(*media.Packet))
+func (g *gate) Process(p *media.Packet, emit func(*media.Packet)) error {
+	d := g.g.Admit(p)
 	if d.Pass {
-		g.env.Emit(v)
+		emit(p)
 	} else {
 		g.env.Dropped(1)
 	}

@@ -13,24 +13,20 @@ import (
 
 // damage truncates the packet with one Seq, as a bad link would.
 func damage(seq uint64) pipeline.Element {
-	return pipeline.Element{Type: "damage", In: pipeline.Packets(media.H264), Out: pipeline.Packets(media.H264),
-		New: func() (pipeline.Stage, error) { return &damageStage{seq: seq}, nil }}
+	return pipeline.ProcessorElement("damage", pipeline.Packets(media.H264), pipeline.Packets(media.H264),
+		func() (pipeline.Processor[*media.Packet, *media.Packet], error) { return &damageStage{seq: seq}, nil })
 }
 
-type damageStage struct {
-	seq uint64
-	env *pipeline.Env
-}
+type damageStage struct{ seq uint64 }
 
-func (d *damageStage) Start(env *pipeline.Env) error { d.env = env; return nil }
-func (d *damageStage) Stop() error                   { return nil }
-func (d *damageStage) Process(v any) error {
-	p := v.(*media.Packet)
+func (d *damageStage) Start(*pipeline.Env) error { return nil }
+func (d *damageStage) Stop() error               { return nil }
+func (d *damageStage) Process(p *media.Packet, emit func(*media.Packet)) error {
 	if p.Seq == d.seq {
 		p = p.Clone()
 		p.Data = p.Data[:len(p.Data)/2]
 	}
-	d.env.Emit(p)
+	emit(p)
 	return nil
 }
 

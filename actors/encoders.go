@@ -50,24 +50,24 @@ func (c H264EncConfig) options() []ffmpeg.EncoderOption {
 // H264Enc encodes frames to H.264 with libx264, one access unit per frame,
 // and forces an IDR when a keyframe request comes from downstream.
 func H264Enc(cfg H264EncConfig) pipeline.Element {
-	return pipeline.Element{Type: "h264enc", In: pipeline.Frames, Out: pipeline.Packets(media.H264),
-		New: func() (pipeline.Stage, error) {
+	return pipeline.ProcessorElement("h264enc", pipeline.Frames, pipeline.Packets(media.H264),
+		func() (pipeline.Processor[*media.Frame, *media.Packet], error) {
 			return &encoder{open: func(w, h int) (codecs.Encoder, error) { return ffmpeg.NewH264Encoder(w, h, cfg.options()...) }}, nil
-		}}
+		})
 }
 
 // JPEGEnc encodes frames to JPEG with FFmpeg's MJPEG encoder at qscale
 // (2 best ... 31 worst; 0: the default).
 func JPEGEnc(qscale int) pipeline.Element {
-	return pipeline.Element{Type: "jpegenc", In: pipeline.Frames, Out: pipeline.Packets(media.JPEG),
-		New: func() (pipeline.Stage, error) {
+	return pipeline.ProcessorElement("jpegenc", pipeline.Frames, pipeline.Packets(media.JPEG),
+		func() (pipeline.Processor[*media.Frame, *media.Packet], error) {
 			return &encoder{open: func(w, h int) (codecs.Encoder, error) {
 				if qscale == 0 {
 					return ffmpeg.NewJPEGEncoder(w, h)
 				}
 				return ffmpeg.NewJPEGEncoder(w, h, ffmpeg.WithQScale(qscale))
 			}}, nil
-		}}
+		})
 }
 
 // encoder opens its codec on the first frame, and again when the frame size
@@ -82,8 +82,7 @@ type encoder struct {
 
 func (e *encoder) Start(env *pipeline.Env) error { e.env = env; return nil }
 
-func (e *encoder) Process(v any) error {
-	f := v.(*media.Frame)
+func (e *encoder) Process(f *media.Frame, emit func(*media.Packet)) error {
 	defer f.Release() // the codec copies the picture in
 	if e.enc == nil || f.Width != e.width || f.Height != e.height {
 		if e.enc != nil {
@@ -104,7 +103,7 @@ func (e *encoder) Process(v any) error {
 	if err != nil {
 		return err
 	}
-	e.env.Emit(p)
+	emit(p)
 	return nil
 }
 

@@ -29,7 +29,7 @@ type frames struct {
 }
 
 func (c *frames) element() pipeline.Element {
-	return pipeline.Element{Type: "collect", In: pipeline.Frames, New: func() (pipeline.Stage, error) { return &frameSink{c: c}, nil }}
+	return pipeline.SinkElement("collect", pipeline.Frames, func() (pipeline.Sink[*media.Frame], error) { return &frameSink{c: c}, nil })
 }
 
 func (c *frames) all() []*media.Frame {
@@ -42,12 +42,12 @@ type frameSink struct{ c *frames }
 
 func (s *frameSink) Start(*pipeline.Env) error { return nil }
 func (s *frameSink) Stop() error               { return nil }
-func (s *frameSink) Process(v any) error {
+func (s *frameSink) Process(f *media.Frame) error {
 	if s.c.delay > 0 {
 		time.Sleep(s.c.delay)
 	}
 	s.c.mu.Lock()
-	s.c.got = append(s.c.got, v.(*media.Frame))
+	s.c.got = append(s.c.got, f)
 	s.c.mu.Unlock()
 	return nil
 }

@@ -78,36 +78,33 @@ type packets struct {
 }
 
 func (c *packets) element() pipeline.Element {
-	return pipeline.Element{Type: "collect", In: pipeline.Packets(media.CodecUnknown), New: func() (pipeline.Stage, error) { return &packetSink{c: c}, nil }}
+	return pipeline.SinkElement("collect", pipeline.Packets(media.CodecUnknown), func() (pipeline.Sink[*media.Packet], error) { return &packetSink{c: c}, nil })
 }
 
 type packetSink struct{ c *packets }
 
 func (s *packetSink) Start(*pipeline.Env) error { return nil }
 func (s *packetSink) Stop() error               { return nil }
-func (s *packetSink) Process(v any) error {
+func (s *packetSink) Process(p *media.Packet) error {
 	s.c.mu.Lock()
-	s.c.got = append(s.c.got, v.(*media.Packet))
+	s.c.got = append(s.c.got, p)
 	s.c.mu.Unlock()
 	return nil
 }
 
 // lossy loses the packet with one Seq, as a bad link would.
 func lossy(seq uint64) pipeline.Element {
-	return pipeline.Element{Type: "lossy", In: pipeline.Packets(media.H264), Out: pipeline.Packets(media.H264),
-		New: func() (pipeline.Stage, error) { return &lossyStage{seq: seq}, nil }}
+	return pipeline.ProcessorElement("lossy", pipeline.Packets(media.H264), pipeline.Packets(media.H264),
+		func() (pipeline.Processor[*media.Packet, *media.Packet], error) { return &lossyStage{seq: seq}, nil })
 }
 
-type lossyStage struct {
-	seq uint64
-	env *pipeline.Env
-}
+type lossyStage struct{ seq uint64 }
 
-func (l *lossyStage) Start(env *pipeline.Env) error { l.env = env; return nil }
-func (l *lossyStage) Stop() error                   { return nil }
-func (l *lossyStage) Process(v any) error {
-	if v.(*media.Packet).Seq != l.seq {
-		l.env.Emit(v)
+func (l *lossyStage) Start(*pipeline.Env) error { return nil }
+func (l *lossyStage) Stop() error               { return nil }
+func (l *lossyStage) Process(p *media.Packet, emit func(*media.Packet)) error {
+	if p.Seq != l.seq {
+		emit(p)
 	}
 	return nil
 }

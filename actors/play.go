@@ -58,9 +58,9 @@ func Play(cfg PlayConfig) (pipeline.Element, error) {
 		return pipeline.Element{}, fmt.Errorf("%s has no stream %q (it has %v)", cfg.Path, cfg.Stream, names)
 	}
 	cfg.Stream = info.Name
-	return pipeline.Element{Type: "play", Out: pipeline.Packets(info.Codec), New: func() (pipeline.Stage, error) {
+	return pipeline.SourceElement("play", pipeline.Packets(info.Codec), func() (pipeline.Source[*media.Packet], error) {
 		return &player{cfg: cfg}, nil
-	}}, nil
+	}), nil
 }
 
 type player struct {
@@ -111,7 +111,7 @@ func (p *player) rewind(wall time.Time) error {
 	return nil
 }
 
-func (p *player) Next() (any, time.Time, error) {
+func (p *player) Next() (*media.Packet, time.Time, error) {
 	for {
 		pk, err := p.cursor.Next()
 		if errors.Is(err, io.EOF) {

@@ -36,7 +36,7 @@ func newChecker(t *testing.T, w, h int, delay time.Duration, keep bool) *checker
 }
 
 func (c *checker) element() pipeline.Element {
-	return pipeline.Element{Type: "check", In: pipeline.Frames, New: func() (pipeline.Stage, error) { return &checkStage{c}, nil }}
+	return pipeline.SinkElement("check", pipeline.Frames, func() (pipeline.Sink[*media.Frame], error) { return &checkStage{c}, nil })
 }
 
 // check reports how f differs from its source frame, or "".
@@ -57,10 +57,9 @@ type checkStage struct{ c *checker }
 
 func (s *checkStage) Start(*pipeline.Env) error { return nil }
 func (s *checkStage) Stop() error               { return nil }
-func (s *checkStage) Process(v any) error {
+func (s *checkStage) Process(f *media.Frame) error {
 	c := s.c
 	time.Sleep(c.delay)
-	f := v.(*media.Frame)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.n++

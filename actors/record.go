@@ -54,11 +54,7 @@ func Record(cfg RecordConfig) pipeline.Element {
 	if cfg.FlushInterval <= 0 {
 		cfg.FlushInterval = DefaultFlushInterval
 	}
-	in := pipeline.Packets(media.CodecUnknown)
-	if len(cfg.Topics) > 0 {
-		in = pipeline.None
-	}
-	return pipeline.Element{Type: "record", In: in, New: func() (pipeline.Stage, error) {
+	newRecorder := func() (*recorder, error) {
 		if cfg.Path == "" {
 			return nil, errors.New("record needs a file path")
 		}
@@ -71,10 +67,12 @@ func Record(cfg RecordConfig) pipeline.Element {
 			return nil, errors.New("record needs topics to subscribe to, or a stream name for its input")
 		}
 		return &recorder{cfg: cfg, brokers: map[string]*actor.PID{}, ended: map[string]bool{}, streams: map[string]bool{}}, nil
-	}}
+	}
+	if len(cfg.Topics) > 0 {
+		return pipeline.PushSourceElement("record", pipeline.None, func() (pipeline.PushSource[*media.Packet], error) { return newRecorder() })
+	}
+	return pipeline.SinkElement("record", pipeline.Packets(media.CodecUnknown), func() (pipeline.Sink[*media.Packet], error) { return newRecorder() })
 }
-
-type flushTick struct{}
 
 type recorder struct {
 	cfg     RecordConfig
@@ -105,8 +103,14 @@ func (r *recorder) Start(env *pipeline.Env) error {
 		r.brokers[topic] = pid
 		env.Send(pid, &transport.Subscribe{Subscriber: env.Self(), Window: r.cfg.Window, QoS: r.cfg.QoS})
 	}
-	env.After(r.cfg.FlushInterval, flushTick{})
+	env.After(r.cfg.FlushInterval, r.flushTick)
 	return nil
+}
+
+// flushTick commits what the recorder holds, and comes again.
+func (r *recorder) flushTick() error {
+	r.env.After(r.cfg.FlushInterval, r.flushTick)
+	return r.rec.Flush()
 }
 
 // write stores one packet, creating its stream on first sight. A delta the
@@ -133,12 +137,12 @@ func (r *recorder) write(stream string, p *media.Packet) error {
 }
 
 // Process records the input (sink mode).
-func (r *recorder) Process(v any) error { return r.write(r.cfg.Stream, v.(*media.Packet)) }
+func (r *recorder) Process(p *media.Packet) error { return r.write(r.cfg.Stream, p) }
 
-// Receive takes topic deliveries and the flush timer. A delivery is
-// acknowledged once written, so a slow disk fills the topic's window and the
-// topic drops GOPs for the recorder alone.
-func (r *recorder) Receive(msg any) (bool, error) {
+// Receive takes topic deliveries. A delivery is acknowledged once written,
+// so a slow disk fills the topic's window and the topic drops GOPs for the
+// recorder alone.
+func (r *recorder) Receive(msg any, _ func(*media.Packet)) (bool, error) {
 	switch m := msg.(type) {
 	case *transport.Delivery:
 		r.env.Received(1)
@@ -162,13 +166,7 @@ func (r *recorder) Receive(msg any) (bool, error) {
 		if len(r.ended) == len(r.brokers) {
 			r.env.End()
 		}
-	case haltTimeout:
-		r.unsubscribe()
-		r.env.End()
 	case *transport.Subscribed:
-	case flushTick:
-		r.env.After(r.cfg.FlushInterval, flushTick{})
-		return true, r.rec.Flush()
 	default:
 		return false, nil
 	}
@@ -191,8 +189,18 @@ func (r *recorder) Halt() {
 			r.env.Send(pid, &transport.Unsubscribe{Subscriber: r.env.Self(), Farewell: true, AfterPublishersOf: r.env.Owner})
 		}
 	}
-	r.env.After(haltGrace(r.env), haltTimeout{})
+	r.env.After(haltGrace(r.env), r.haltTimedOut)
 }
+
+// haltTimedOut ends a halted recorder whose topics did not all answer.
+func (r *recorder) haltTimedOut() error {
+	r.unsubscribe()
+	r.env.End()
+	return nil
+}
+
+// Drained does nothing: the recorder acknowledges each delivery once written.
+func (r *recorder) Drained() {}
 
 func (r *recorder) unsubscribe() {
 	for topic, pid := range r.brokers {

@@ -14,14 +14,14 @@ import (
 
 // FakeSink takes anything and drops it; its node's stats count what came.
 func FakeSink() pipeline.Element {
-	return pipeline.Element{Type: "fakesink", In: pipeline.Any, New: func() (pipeline.Stage, error) { return nopStage{}, nil }}
+	return pipeline.SinkElement("fakesink", pipeline.Any, func() (pipeline.Sink[media.Item], error) { return nopStage{}, nil })
 }
 
 type nopStage struct{}
 
 func (nopStage) Start(*pipeline.Env) error { return nil }
 func (nopStage) Stop() error               { return nil }
-func (nopStage) Process(v any) error {
+func (nopStage) Process(v media.Item) error {
 	if f, ok := v.(*media.Frame); ok {
 		f.Release()
 	}
@@ -31,14 +31,15 @@ func (nopStage) Process(v any) error {
 // Tee hands everything on unchanged; link its output to several nodes to
 // branch a stream (any node's output may branch; tee names the point).
 func Tee() pipeline.Element {
-	return pipeline.Element{Type: "tee", In: pipeline.Any, Out: pipeline.Any, New: func() (pipeline.Stage, error) { return &tee{}, nil }}
+	return pipeline.ProcessorElement("tee", pipeline.Any, pipeline.Any,
+		func() (pipeline.Processor[media.Item, media.Item], error) { return tee{}, nil })
 }
 
-type tee struct{ env *pipeline.Env }
+type tee struct{}
 
-func (t *tee) Start(env *pipeline.Env) error { t.env = env; return nil }
-func (t *tee) Stop() error                   { return nil }
-func (t *tee) Process(v any) error           { t.env.Emit(v); return nil }
+func (tee) Start(*pipeline.Env) error                         { return nil }
+func (tee) Stop() error                                       { return nil }
+func (tee) Process(v media.Item, emit func(media.Item)) error { emit(v); return nil }
 
 // Stats takes anything and logs its rate every interval: items/s, kbit/s
 // of packets, and the age of the newest item.
@@ -46,7 +47,7 @@ func Stats(interval time.Duration) pipeline.Element {
 	if interval <= 0 {
 		interval = time.Second
 	}
-	return pipeline.Element{Type: "stats", In: pipeline.Any, New: func() (pipeline.Stage, error) { return &statsSink{interval: interval}, nil }}
+	return pipeline.SinkElement("stats", pipeline.Any, func() (pipeline.Sink[media.Item], error) { return &statsSink{interval: interval}, nil })
 }
 
 type statsSink struct {
@@ -59,7 +60,7 @@ type statsSink struct {
 func (s *statsSink) Start(env *pipeline.Env) error { s.env, s.since = env, env.Now(); return nil }
 func (s *statsSink) Stop() error                   { return nil }
 
-func (s *statsSink) Process(v any) error {
+func (s *statsSink) Process(v media.Item) error {
 	s.items++
 	var capture time.Time
 	switch it := v.(type) {
@@ -100,12 +101,12 @@ func Snapshot(cfg SnapshotConfig) pipeline.Element {
 	if cfg.Every < 1 {
 		cfg.Every = 1
 	}
-	return pipeline.Element{Type: "snapshot", In: pipeline.Frames, New: func() (pipeline.Stage, error) {
+	return pipeline.SinkElement("snapshot", pipeline.Frames, func() (pipeline.Sink[*media.Frame], error) {
 		if cfg.Format != "png" && cfg.Format != "jpeg" {
 			return nil, fmt.Errorf("snapshot format %q: want png or jpeg", cfg.Format)
 		}
 		return &snapshot{cfg: cfg}, nil
-	}}
+	})
 }
 
 type snapshot struct {
@@ -124,8 +125,7 @@ func (s *snapshot) Start(env *pipeline.Env) error {
 
 func (s *snapshot) Stop() error { return nil }
 
-func (s *snapshot) Process(v any) error {
-	f := v.(*media.Frame)
+func (s *snapshot) Process(f *media.Frame) error {
 	defer f.Release()
 	s.n++
 	if (s.n-1)%s.cfg.Every != 0 {

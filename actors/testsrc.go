@@ -29,7 +29,7 @@ func TestSrc(cfg TestSrcConfig) pipeline.Element {
 	if cfg.Format == media.PixelFormatUnknown {
 		cfg.Format = media.YUV420P
 	}
-	return pipeline.Element{Type: "testsrc", Out: pipeline.Frames, New: func() (pipeline.Stage, error) {
+	return pipeline.SourceElement("testsrc", pipeline.Frames, func() (pipeline.Source[*media.Frame], error) {
 		pat, err := testsrc.New(cfg.Width, cfg.Height, testsrc.WithFormat(cfg.Format))
 		if err != nil {
 			return nil, err
@@ -39,7 +39,7 @@ func TestSrc(cfg TestSrcConfig) pipeline.Element {
 			return nil, err
 		}
 		return &testSrc{cfg: cfg, pattern: pat, pool: pool}, nil
-	}}
+	})
 }
 
 type testSrc struct {
@@ -54,7 +54,7 @@ type testSrc struct {
 func (s *testSrc) Start(env *pipeline.Env) error { s.env, s.start = env, env.Now(); return nil }
 func (s *testSrc) Stop() error                   { return nil }
 
-func (s *testSrc) Next() (any, time.Time, error) {
+func (s *testSrc) Next() (*media.Frame, time.Time, error) {
 	if s.cfg.Frames >= 0 && s.n >= uint64(s.cfg.Frames) {
 		return nil, time.Time{}, io.EOF
 	}

@@ -30,8 +30,8 @@ type PublishConfig struct {
 
 // PublishWith is Publish with a QoS offer.
 func PublishWith(cfg PublishConfig) pipeline.Element {
-	return pipeline.Element{Type: "publish", In: pipeline.Packets(media.CodecUnknown),
-		New: func() (pipeline.Stage, error) {
+	return pipeline.SinkElement("publish", pipeline.Packets(media.CodecUnknown),
+		func() (pipeline.Sink[*media.Packet], error) {
 			if err := transport.ValidateTopicName(cfg.Topic); err != nil {
 				return nil, err
 			}
@@ -41,7 +41,7 @@ func PublishWith(cfg PublishConfig) pipeline.Element {
 				}
 			}
 			return &publisher{topic: cfg.Topic, qos: cfg.QoS}, nil
-		}}
+		})
 }
 
 type publisher struct {
@@ -62,18 +62,11 @@ func (p *publisher) Start(env *pipeline.Env) error {
 	return nil
 }
 
-func (p *publisher) Process(v any) error {
-	p.env.Send(p.broker, &transport.Publish{Packet: v.(*media.Packet), Publisher: p.env.Self()})
+// Process publishes a packet. The topic's keyframe requests reach the node,
+// which passes them upstream.
+func (p *publisher) Process(pk *media.Packet) error {
+	p.env.Send(p.broker, &transport.Publish{Packet: pk, Publisher: p.env.Self()})
 	return nil
-}
-
-// Receive takes the topic's keyframe requests.
-func (p *publisher) Receive(msg any) (bool, error) {
-	if _, ok := msg.(*transport.KeyframeRequest); ok {
-		p.env.RequestKeyframe()
-		return true, nil
-	}
-	return false, nil
 }
 
 // Flush leaves the topic at end of stream: its subscribers see the end
@@ -126,8 +119,8 @@ type SubscribeConfig struct {
 
 // SubscribeWith is Subscribe with a QoS request and an event callback.
 func SubscribeWith(cfg SubscribeConfig) pipeline.Element {
-	return pipeline.Element{Type: "subscribe", Out: pipeline.Packets(media.CodecUnknown),
-		New: func() (pipeline.Stage, error) {
+	return pipeline.PushSourceElement("subscribe", pipeline.Packets(media.CodecUnknown),
+		func() (pipeline.PushSource[*media.Packet], error) {
 			if err := transport.ValidateTopicName(cfg.Topic); err != nil {
 				return nil, err
 			}
@@ -137,7 +130,7 @@ func SubscribeWith(cfg SubscribeConfig) pipeline.Element {
 				}
 			}
 			return &subscriber{cfg: cfg}, nil
-		}}
+		})
 }
 
 type subscriber struct {
@@ -155,9 +148,6 @@ type subscriber struct {
 // and what the answer lets through still has to drain.
 func haltGrace(env *pipeline.Env) time.Duration { return env.StopTimeout / 4 }
 
-// haltTimeout ends a halted subscriber whose topic did not answer.
-type haltTimeout struct{}
-
 func (s *subscriber) Start(env *pipeline.Env) error {
 	s.env = env
 	var err error
@@ -173,7 +163,7 @@ func (s *subscriber) Start(env *pipeline.Env) error {
 	return nil
 }
 
-func (s *subscriber) Receive(msg any) (bool, error) {
+func (s *subscriber) Receive(msg any, emit func(*media.Packet)) (bool, error) {
 	switch m := msg.(type) {
 	case *transport.Delivery:
 		s.unacked++
@@ -181,7 +171,7 @@ func (s *subscriber) Receive(msg any) (bool, error) {
 			s.env.Dropped(int(m.Dropped))
 		}
 		if !s.ended {
-			s.env.Emit(m.Packet)
+			emit(m.Packet)
 		}
 	case *transport.Event:
 		return true, topicEvent(s.env, m, s.cfg.OnEvent)
@@ -189,8 +179,6 @@ func (s *subscriber) Receive(msg any) (bool, error) {
 		if m.Dropped > 0 {
 			s.env.Dropped(int(m.Dropped))
 		}
-		s.end()
-	case haltTimeout:
 		s.end()
 	case *transport.Subscribed:
 	default:
@@ -240,7 +228,13 @@ func (s *subscriber) Halt() {
 	}
 	s.halting = true
 	s.env.Send(s.broker, &transport.Unsubscribe{Subscriber: s.env.Self(), Farewell: true, AfterPublishersOf: s.env.Owner})
-	s.env.After(haltGrace(s.env), haltTimeout{})
+	s.env.After(haltGrace(s.env), s.haltTimedOut)
+}
+
+// haltTimedOut ends a halted subscriber whose topic did not answer.
+func (s *subscriber) haltTimedOut() error {
+	s.end()
+	return nil
 }
 
 func (s *subscriber) end() {

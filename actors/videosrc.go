@@ -46,68 +46,82 @@ func VideoSrc(cfg VideoSrcConfig) pipeline.Element {
 	if cfg.Format == media.PixelFormatUnknown {
 		cfg.Format = media.YUV420P
 	}
-	out := pipeline.Frames
 	if cfg.Passthrough {
-		out = pipeline.Packets(media.CodecUnknown) // H.264, or JPEG of an MJPEG stream
+		// H.264, or JPEG of an MJPEG stream
+		return pipeline.SourceElement("videosrc", pipeline.Packets(media.CodecUnknown), func() (pipeline.Source[*media.Packet], error) {
+			r, err := openVideo(cfg)
+			if err != nil {
+				return nil, err
+			}
+			return &videoSrc[*media.Packet]{cfg: cfg, r: r, read: (*ffmpeg.Reader).ReadPacket}, nil
+		})
 	}
-	return pipeline.Element{Type: "videosrc", Out: out, New: func() (pipeline.Stage, error) {
-		opts := []ffmpeg.ReaderOption{ffmpeg.WithPixelFormat(cfg.Format)}
-		if cfg.InputFormat != "" {
-			opts = append(opts, ffmpeg.WithInputFormat(cfg.InputFormat))
-		}
-		if len(cfg.InputOptions) > 0 {
-			opts = append(opts, ffmpeg.WithInputOptions(cfg.InputOptions))
-		}
-		if cfg.Width > 0 && cfg.Height > 0 {
-			opts = append(opts, ffmpeg.WithSize(cfg.Width, cfg.Height))
-		}
-		if cfg.Passthrough {
-			opts = append(opts, ffmpeg.WithPassthrough())
-		}
-		if cfg.Rate > 0 {
-			opts = append(opts, ffmpeg.WithAssumedFrameRate(cfg.Rate))
-		}
-		switch {
-		case cfg.IOTimeout > 0:
-			opts = append(opts, ffmpeg.WithIOTimeout(cfg.IOTimeout))
-		case cfg.IOTimeout < 0:
-			opts = append(opts, ffmpeg.WithIOTimeout(0))
-		}
-		r, err := ffmpeg.OpenReader(cfg.Location, opts...)
+	return pipeline.SourceElement("videosrc", pipeline.Frames, func() (pipeline.Source[*media.Frame], error) {
+		r, err := openVideo(cfg)
 		if err != nil {
 			return nil, err
 		}
-		return &videoSrc{cfg: cfg, r: r}, nil
-	}}
+		return &videoSrc[*media.Frame]{cfg: cfg, r: r, read: (*ffmpeg.Reader).ReadFrame}, nil
+	})
 }
 
-type videoSrc struct {
-	cfg VideoSrcConfig
-	r   *ffmpeg.Reader
+// openVideo opens the reader of a video source.
+func openVideo(cfg VideoSrcConfig) (*ffmpeg.Reader, error) {
+	opts := []ffmpeg.ReaderOption{ffmpeg.WithPixelFormat(cfg.Format)}
+	if cfg.InputFormat != "" {
+		opts = append(opts, ffmpeg.WithInputFormat(cfg.InputFormat))
+	}
+	if len(cfg.InputOptions) > 0 {
+		opts = append(opts, ffmpeg.WithInputOptions(cfg.InputOptions))
+	}
+	if cfg.Width > 0 && cfg.Height > 0 {
+		opts = append(opts, ffmpeg.WithSize(cfg.Width, cfg.Height))
+	}
+	if cfg.Passthrough {
+		opts = append(opts, ffmpeg.WithPassthrough())
+	}
+	if cfg.Rate > 0 {
+		opts = append(opts, ffmpeg.WithAssumedFrameRate(cfg.Rate))
+	}
+	switch {
+	case cfg.IOTimeout > 0:
+		opts = append(opts, ffmpeg.WithIOTimeout(cfg.IOTimeout))
+	case cfg.IOTimeout < 0:
+		opts = append(opts, ffmpeg.WithIOTimeout(0))
+	}
+	return ffmpeg.OpenReader(cfg.Location, opts...)
 }
 
-func (s *videoSrc) Start(*pipeline.Env) error { return nil }
+// videoSrc reads frames or, in passthrough mode, packets.
+type videoSrc[T interface {
+	*media.Frame | *media.Packet
+	media.Item
+}] struct {
+	cfg  VideoSrcConfig
+	r    *ffmpeg.Reader
+	read func(*ffmpeg.Reader) (T, error)
+}
 
-func (s *videoSrc) Stop() error { return s.r.Close() }
+func (s *videoSrc[T]) Start(*pipeline.Env) error { return nil }
 
-func (s *videoSrc) Next() (any, time.Time, error) {
-	var item any
-	var capture time.Time
-	if s.cfg.Passthrough {
-		p, err := s.r.ReadPacket()
-		if err != nil {
-			return nil, time.Time{}, err
-		}
-		item, capture = p, p.DecodeTime() // packets are due in decode order
-	} else {
-		f, err := s.r.ReadFrame()
-		if err != nil {
-			return nil, time.Time{}, err
-		}
-		item, capture = f, f.CaptureTime
+func (s *videoSrc[T]) Stop() error { return s.r.Close() }
+
+func (s *videoSrc[T]) Next() (T, time.Time, error) {
+	item, err := s.read(s.r)
+	if err != nil || !s.cfg.Live {
+		return item, time.Time{}, err
 	}
-	if s.cfg.Live {
-		return item, capture, nil
+	return item, captureTime(item), nil
+}
+
+// captureTime is when an item is due: a frame at its capture time, a
+// packet in decode order.
+func captureTime(item media.Item) time.Time {
+	switch it := item.(type) {
+	case *media.Packet:
+		return it.DecodeTime()
+	case *media.Frame:
+		return it.CaptureTime
 	}
-	return item, time.Time{}, nil
+	return time.Time{}
 }

@@ -71,7 +71,7 @@ func (c Caps) CanFeed(in Caps) bool {
 
 // accepts checks one item against input caps at run time (a codec-agnostic
 // upstream, such as a subscriber, may deliver any codec).
-func (c Caps) accepts(item any) error {
+func (c Caps) accepts(item media.Item) error {
 	switch item.(type) {
 	case *media.Frame, *media.Packet:
 		if c.Kind == KindAny {

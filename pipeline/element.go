@@ -1,48 +1,61 @@
 package pipeline
 
 import (
+	"fmt"
 	"time"
 
-	"github.com/asynkron/protoactor-go/actor"
-	"github.com/rs/zerolog"
-
-	"github.com/gopline/gopline/transport"
+	"github.com/gopline/gopline/media"
 )
 
 // Element is one kind of stage, as a graph sees it: its type name, what it
-// takes and what it gives, and how to make its logic. New is called when the
-// node starts and again after every restart (a panic in the stage), so a
-// restarted stage begins from a clean state.
+// takes and what it gives, and how to make its logic. Make one with
+// ProcessorElement, SinkElement, SourceElement or PushSourceElement: they tie
+// the element's caps to the Go types its stage takes and gives.
 type Element struct {
 	// Type is the element's registry name, e.g. "h264enc".
 	Type string
 	// In is None for sources; Out is None for sinks.
 	In, Out Caps
-	New     func() (Stage, error)
+	// New makes the element's stage. It is called when the node starts and
+	// again after every restart (a panic in the stage), so a restarted stage
+	// begins from a clean state. A wrapper may replace it with one whose
+	// stage is of the same kind (a Processor[*media.Frame, *media.Packet]
+	// stays one); another kind fails the node's start.
+	New func() (Stage, error)
+
+	// drive adapts what New made to the node's item-agnostic calls; set by
+	// the constructors, with invalid the error of caps that do not match the
+	// stage's types.
+	drive   func(Stage, func(media.Item)) (driven, error)
+	invalid error
 }
 
-// Stage is the logic of one running node. The node's actor calls it from one
-// goroutine at a time, so a Stage needs no locks.
-//
-// A Stage is also one of: a Processor (it has an input), a Source (it
-// produces items when asked), or a push source (no input and no Next: its
-// items come from actor messages it handles with Receiver, e.g. a topic
-// subscriber).
+// Stage is what every stage does: start and stop. The node's actor calls a
+// stage from one goroutine at a time, so a stage needs no locks. A stage is
+// one of Processor, Sink, Source or PushSource; its element's constructor
+// says which.
 type Stage interface {
 	// Start prepares the stage; env stays valid until Stop returns.
 	Start(env *Env) error
 	// Stop frees the stage's resources. It is called when the pipeline
-	// stops and before a restart; it must not emit.
+	// stops and before a restart.
 	Stop() error
 }
 
-// Processor is a stage with an input: Process handles one item (a
-// *media.Frame or *media.Packet matching the element's In caps) and emits
-// zero or more items with Env.Emit. An error is logged and counted; the
-// stream goes on.
-type Processor interface {
+// Processor is a stage with an input and an output: Process handles one
+// item and hands on what it makes of it, zero or more items, with emit. An
+// error is logged and counted; the stream goes on. emit never blocks: an
+// item a link cannot take yet waits in the node, and the node takes no
+// further input until then. emit is valid during the call only.
+type Processor[In, Out media.Item] interface {
 	Stage
-	Process(item any) error
+	Process(item In, emit func(Out)) error
+}
+
+// Sink is a stage with an input and no output.
+type Sink[In media.Item] interface {
+	Stage
+	Process(item In) error
 }
 
 // Source is a stage that produces items when asked. Next returns the next
@@ -54,93 +67,193 @@ type Processor interface {
 // a lost delta breaks its GOP: it goes out late and the source catches up
 // (a topic sheds whole GOPs for slow subscribers). Next returns io.EOF at
 // the end of the stream.
-type Source interface {
+type Source[Out media.Item] interface {
 	Stage
-	Next() (item any, due time.Time, err error)
+	Next() (item Out, due time.Time, err error)
 }
 
-// Flusher is implemented by stages that hold items back (a recorder's
-// batch, a decoder with reordering): Flush is called at end of stream,
-// before the end travels on, and may emit.
+// PushSource is a source whose items come in actor messages, such as a
+// topic subscriber's deliveries. It receives the node's messages (Receive
+// reports whether it handled msg; emit is valid during the call only),
+// learns when everything it emitted has been taken by the downstream links
+// (Drained: time to acknowledge its own upstream, e.g. a topic's window),
+// and ends its stream (Env.End) when the pipeline halts it (Halt: at once,
+// or within the stop timeout once what is on its way has come). The stop
+// sequence in the package documentation says when Halt comes.
+type PushSource[Out media.Item] interface {
+	Stage
+	Receive(msg any, emit func(Out)) (handled bool, err error)
+	Drained()
+	Halt()
+}
+
+// Flusher is implemented by sinks that hold items back (a recorder's
+// batch): Flush is called at end of stream, before the end travels on.
 type Flusher interface{ Flush() error }
+
+// ProcessorFlusher is implemented by processors that hold items back (a
+// decoder's reordered pictures): Flush hands them on with emit at end of
+// stream, before the end travels on.
+type ProcessorFlusher[Out media.Item] interface {
+	Flush(emit func(Out)) error
+}
 
 // KeyframeForcer is implemented by stages that can answer a keyframe request
 // from downstream: an encoder forces an IDR, a subscriber forwards the request
 // to its topic. Requests reaching other stages travel further upstream.
 type KeyframeForcer interface{ ForceKeyframe() }
 
-// Receiver is implemented by stages that handle actor messages of their own,
-// such as a subscriber's deliveries from its topic. Receive reports whether
-// it handled msg.
-type Receiver interface {
-	Receive(msg any) (handled bool, err error)
+// ProcessorElement is an element whose stage takes In and gives Out, e.g.
+// an encoder: ProcessorElement("h264enc", Frames, Packets(media.H264), ...)
+// makes Processor[*media.Frame, *media.Packet] stages. A stage that takes or
+// gives frames and packets alike uses media.Item and the caps Any.
+func ProcessorElement[In, Out media.Item](typ string, in, out Caps, newStage func() (Processor[In, Out], error)) Element {
+	el := element(typ, in, out, func() (Stage, error) { return newStage() })
+	el.invalid = firstError(capsOf[In](typ, "input", in), capsOf[Out](typ, "output", out))
+	el.drive = func(s Stage, emit func(media.Item)) (driven, error) {
+		p, ok := s.(Processor[In, Out])
+		if !ok {
+			return driven{}, kindError[Processor[In, Out]](s)
+		}
+		typed := emits[Out](emit)
+		d := driven{stage: s, process: takes(in, func(it In) error { return p.Process(it, typed) })}
+		if f, ok := s.(ProcessorFlusher[Out]); ok {
+			d.flush = func() error { return f.Flush(typed) }
+		}
+		return d, nil
+	}
+	return el
 }
 
-// Drainer is implemented by push sources that must know when everything they
-// emitted has been taken by the downstream links (to acknowledge their own
-// upstream, e.g. a topic's window).
-type Drainer interface{ Drained() }
-
-// Stopper is implemented by push sources that stop by themselves when the
-// pipeline stops gracefully: Halt makes the stage end its stream (Env.End),
-// at once or, after what is already on its way has arrived, later within
-// the stop timeout. A stop halts push sources only after the producing
-// sources' items have reached their sinks (or half the stop timeout has
-// passed), so a push source fed by the same pipeline has what it published.
-type Stopper interface{ Halt() }
-
-// Env is what a running stage gets from the pipeline.
-type Env struct {
-	// Node is the node's name in the graph.
-	Node string
-	// Log is the node's logger (fields: node, element).
-	Log zerolog.Logger
-	// Now is the pipeline's clock.
-	Now func() time.Time
-	// Bus holds the topics of the pipeline's process.
-	Bus *transport.Bus
-	// Owner is the pipeline's, one per pipeline: its publishers join their
-	// topics with it, so that a topic tells them from others' (see
-	// transport.Unsubscribe.AfterPublishersOf).
-	Owner transport.Owner
-	// StopTimeout is the pipeline's budget for a graceful stop (see
-	// Pipeline.Stop); a push source's Halt should end its stream well
-	// within it.
-	StopTimeout time.Duration
-
-	node *node
-	ctx  actor.Context
+// SinkElement is an element whose stage takes In and gives nothing.
+func SinkElement[In media.Item](typ string, in Caps, newStage func() (Sink[In], error)) Element {
+	el := element(typ, in, None, func() (Stage, error) { return newStage() })
+	el.invalid = capsOf[In](typ, "input", in)
+	el.drive = func(s Stage, _ func(media.Item)) (driven, error) {
+		k, ok := s.(Sink[In])
+		if !ok {
+			return driven{}, kindError[Sink[In]](s)
+		}
+		return driven{stage: s, process: takes(in, k.Process)}, nil
+	}
+	return el
 }
 
-// Emit hands an item to every downstream link. Emit never blocks: an item a
-// link cannot take yet waits in the node until it can, and the node takes no
-// further input until then.
-func (e *Env) Emit(item any) { e.node.emit(e.ctx, item) }
+// SourceElement is an element whose stage produces Out when asked.
+func SourceElement[Out media.Item](typ string, out Caps, newStage func() (Source[Out], error)) Element {
+	el := element(typ, None, out, func() (Stage, error) { return newStage() })
+	el.invalid = capsOf[Out](typ, "output", out)
+	el.drive = func(s Stage, _ func(media.Item)) (driven, error) {
+		src, ok := s.(Source[Out])
+		if !ok {
+			return driven{}, kindError[Source[Out]](s)
+		}
+		return driven{stage: s, next: func() (media.Item, time.Time, error) {
+			it, due, err := src.Next()
+			if err != nil {
+				return nil, due, err
+			}
+			return it, due, nil
+		}}, nil
+	}
+	return el
+}
 
-// End ends the stage's stream: after what was emitted, downstream receives
-// end of stream. For sources and push sources.
-func (e *Env) End() { e.node.endOfInput(e.ctx) }
+// PushSourceElement is an element whose stage emits Out as actor messages
+// come. Its out caps may be None: a push source that keeps what comes (a
+// recorder of topics) is a sink of its own.
+func PushSourceElement[Out media.Item](typ string, out Caps, newStage func() (PushSource[Out], error)) Element {
+	el := element(typ, None, out, func() (Stage, error) { return newStage() })
+	if out.Kind != KindNone {
+		el.invalid = capsOf[Out](typ, "output", out)
+	}
+	el.drive = func(s Stage, emit func(media.Item)) (driven, error) {
+		ps, ok := s.(PushSource[Out])
+		if !ok {
+			return driven{}, kindError[PushSource[Out]](s)
+		}
+		typed := emits[Out](emit)
+		return driven{stage: s, push: ps,
+			receive: func(msg any) (bool, error) { return ps.Receive(msg, typed) }}, nil
+	}
+	return el
+}
 
-// RequestKeyframe asks upstream for a keyframe (a gate lost the chain, a
-// decoder met damage).
-func (e *Env) RequestKeyframe() { e.node.requestKeyframe(e.ctx) }
+// emits adapts the node's emit to a stage that emits Out.
+func emits[Out media.Item](emit func(media.Item)) func(Out) {
+	if direct, ok := any(emit).(func(Out)); ok {
+		return direct // Out is media.Item: no call in between
+	}
+	return func(o Out) { emit(o) }
+}
 
-// Dropped counts n items the stage dropped on purpose (a gate waiting for a
-// keyframe, a recorder shedding a GOP).
-func (e *Env) Dropped(n int) { e.node.stats.dropped.Add(uint64(n)) }
+// takes adapts a stage's typed Process to the items of an input with caps
+// in. The node has checked each item against the caps, which match In, so
+// this refuses an item only when the element's caps were changed after it
+// was made.
+func takes[In media.Item](in Caps, process func(In) error) func(media.Item) error {
+	if direct, ok := any(process).(func(media.Item) error); ok {
+		return direct // In is media.Item: nothing to assert for each item
+	}
+	return func(item media.Item) error {
+		it, ok := item.(In)
+		if !ok {
+			return fmt.Errorf("%w: %T into an input for %v", ErrMismatch, item, in)
+		}
+		return process(it)
+	}
+}
 
-// After delivers msg to the stage's Receive once d has passed (a flush
-// timer, a timeout). The timer belongs to the node: it is stopped when the
-// stage stops, and a message due to a stage that was replaced after a panic
-// is not delivered to its successor.
-func (e *Env) After(d time.Duration, msg any) { e.node.after(e.ctx, d, msg) }
+func element(typ string, in, out Caps, newStage func() (Stage, error)) Element {
+	return Element{Type: typ, In: in, Out: out, New: newStage}
+}
 
-// Received counts n items a push stage took in through its own messages (a
-// recorder's deliveries), which the node's "in" counter does not see.
-func (e *Env) Received(n int) { e.node.stats.in.Add(uint64(n)) }
+// capsOf checks that caps c describe the Go type T: raw frames for
+// *media.Frame, packets for *media.Packet, Any for media.Item.
+func capsOf[T media.Item](typ, side string, c Caps) error {
+	var zero T
+	want := KindAny
+	switch any(zero).(type) {
+	case *media.Frame:
+		want = KindFrame
+	case *media.Packet:
+		want = KindPacket
+	default:
+		if _, item := any(&zero).(*media.Item); !item {
+			want = KindNone // a type that only pretends to be an item
+		}
+	}
+	if c.Kind != want || want == KindNone {
+		return fmt.Errorf("%w: element %s says its %s is %v but its stage handles %T", ErrBadGraph, typ, side, c, zero)
+	}
+	return nil
+}
 
-// Self is the node's actor.
-func (e *Env) Self() *actor.PID { return e.ctx.Self() }
+// kindError says that a stage is not of the kind its element was made for
+// (a wrapper of Element.New changed it).
+func kindError[Want any](s Stage) error {
+	return fmt.Errorf("%w: stage %T is not a %T", ErrBadGraph, s, (*Want)(nil))
+}
 
-// Send sends an actor message from the node, e.g. to a topic's broker.
-func (e *Env) Send(pid *actor.PID, msg any) { e.ctx.Send(pid, msg) }
+func firstError(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// driven is a started stage as its node drives it: its typed methods behind
+// item-agnostic calls. Exactly one of process, next and receive is set.
+type driven struct {
+	stage   Stage
+	process func(item media.Item) error             // processors and sinks
+	next    func() (media.Item, time.Time, error)   // sources
+	receive func(msg any) (handled bool, err error) // push sources
+	flush   func() error                            // processors that hold items back
+	push    interface {
+		Drained()
+		Halt()
+	} // push sources
+}

@@ -19,22 +19,23 @@ import (
 	"github.com/gopline/gopline/media"
 )
 
-// countSource emits frames 0..n-1 (n < 0: forever), paced every interval
+// countSource emits items 0..n-1 (n < 0: forever), paced every interval
 // when interval > 0.
-type countSource struct {
+type countSource[T media.Item] struct {
 	n        int
 	interval time.Duration
-	packets  bool // emit *media.Packet instead of *media.Frame
+	make     func(seq uint64, due time.Time) T
 	env      *Env
 	next     int
 	start    time.Time
 }
 
-func (s *countSource) Start(env *Env) error { s.env, s.start = env, env.Now(); return nil }
-func (s *countSource) Stop() error          { return nil }
-func (s *countSource) Next() (any, time.Time, error) {
+func (s *countSource[T]) Start(env *Env) error { s.env, s.start = env, env.Now(); return nil }
+func (s *countSource[T]) Stop() error          { return nil }
+func (s *countSource[T]) Next() (T, time.Time, error) {
+	var none T
 	if s.n >= 0 && s.next >= s.n {
-		return nil, time.Time{}, io.EOF
+		return none, time.Time{}, io.EOF
 	}
 	var due time.Time
 	if s.interval > 0 {
@@ -42,14 +43,23 @@ func (s *countSource) Next() (any, time.Time, error) {
 	}
 	seq := uint64(s.next)
 	s.next++
-	if s.packets {
-		return &media.Packet{Codec: media.H264, Seq: seq, Key: seq == 0, CaptureTime: due, Data: []byte{0, 0, 0, 1, 0x41}}, due, nil
-	}
-	return &media.Frame{Seq: seq, CaptureTime: due}, due, nil
+	return s.make(seq, due), due, nil
+}
+
+func countFrame(seq uint64, due time.Time) *media.Frame {
+	return &media.Frame{Seq: seq, CaptureTime: due}
+}
+
+func countPacket(seq uint64, due time.Time) *media.Packet {
+	return &media.Packet{Codec: media.H264, Seq: seq, Key: seq == 0, CaptureTime: due, Data: []byte{0, 0, 0, 1, 0x41}}
+}
+
+func frameCounter(n int, interval time.Duration) *countSource[*media.Frame] {
+	return &countSource[*media.Frame]{n: n, interval: interval, make: countFrame}
 }
 
 func counter(n int, interval time.Duration) Element {
-	return Element{Type: "count", Out: Frames, New: func() (Stage, error) { return &countSource{n: n, interval: interval}, nil }}
+	return SourceElement("count", Frames, func() (Source[*media.Frame], error) { return frameCounter(n, interval), nil })
 }
 
 // passFilter hands frames on; it panics once at panicAt when set.
@@ -61,18 +71,18 @@ type passFilter struct {
 
 func (f *passFilter) Start(env *Env) error { f.env = env; return nil }
 func (f *passFilter) Stop() error          { return nil }
-func (f *passFilter) Process(v any) error {
-	if fr := v.(*media.Frame); f.panicked != nil && int(fr.Seq) == f.panicAt && !f.panicked.Swap(true) {
+func (f *passFilter) Process(fr *media.Frame, emit func(*media.Frame)) error {
+	if f.panicked != nil && int(fr.Seq) == f.panicAt && !f.panicked.Swap(true) {
 		panic("deliberate test panic")
 	}
-	f.env.Emit(v)
+	emit(fr)
 	return nil
 }
 
 func pass(panicAt int, panicked *atomic.Bool) Element {
-	return Element{Type: "pass", In: Frames, Out: Frames, New: func() (Stage, error) {
+	return ProcessorElement("pass", Frames, Frames, func() (Processor[*media.Frame, *media.Frame], error) {
 		return &passFilter{panicAt: panicAt, panicked: panicked}, nil
-	}}
+	})
 }
 
 // collector records what reaches it; release, when set, holds each item
@@ -86,7 +96,11 @@ type collector struct {
 }
 
 func (c *collector) element() Element {
-	return Element{Type: "collect", In: Frames, New: func() (Stage, error) { return &collectStage{c: c}, nil }}
+	return SinkElement("collect", Frames, func() (Sink[*media.Frame], error) { return &collectStage[*media.Frame]{c: c}, nil })
+}
+
+func (c *collector) packets() Element {
+	return SinkElement("collect", Packets(media.H264), func() (Sink[*media.Packet], error) { return &collectStage[*media.Packet]{c: c}, nil })
 }
 
 func (c *collector) got() []uint64 {
@@ -95,16 +109,16 @@ func (c *collector) got() []uint64 {
 	return append([]uint64(nil), c.seqs...)
 }
 
-type collectStage struct{ c *collector }
+type collectStage[T media.Item] struct{ c *collector }
 
-func (s *collectStage) Start(*Env) error { return nil }
-func (s *collectStage) Stop() error      { s.c.stops.Add(1); return nil }
-func (s *collectStage) Process(v any) error {
+func (s *collectStage[T]) Start(*Env) error { return nil }
+func (s *collectStage[T]) Stop() error      { s.c.stops.Add(1); return nil }
+func (s *collectStage[T]) Process(v T) error {
 	if s.c.release != nil {
 		<-s.c.release
 	}
 	s.c.mu.Lock()
-	switch v := v.(type) {
+	switch v := media.Item(v).(type) {
 	case *media.Frame:
 		s.c.seqs = append(s.c.seqs, v.Seq)
 	case *media.Packet:
@@ -113,7 +127,7 @@ func (s *collectStage) Process(v any) error {
 	s.c.mu.Unlock()
 	return nil
 }
-func (s *collectStage) Flush() error {
+func (s *collectStage[T]) Flush() error {
 	s.c.mu.Lock()
 	s.c.flushed = true
 	s.c.mu.Unlock()
@@ -261,11 +275,10 @@ func TestPacedSourceDropsWhenBusyInsteadOfFallingBehind(t *testing.T) {
 func TestPacedPacketSourceWaitsInsteadOfDropping(t *testing.T) {
 	c := &collector{release: make(chan struct{})}
 	p := New()
-	src := Element{Type: "count", Out: Packets(media.H264), New: func() (Stage, error) {
-		return &countSource{n: 60, interval: time.Millisecond, packets: true}, nil
-	}}
-	sink := c.element()
-	sink.In = Packets(media.H264)
+	src := SourceElement("count", Packets(media.H264), func() (Source[*media.Packet], error) {
+		return &countSource[*media.Packet]{n: 60, interval: time.Millisecond, make: countPacket}, nil
+	})
+	sink := c.packets()
 	if err := p.Chain([]string{"src", "sink"}, []Element{src, sink}); err != nil {
 		t.Fatal(err)
 	}
@@ -321,8 +334,8 @@ func TestStopIsGracefulAndLeavesNoGoroutines(t *testing.T) {
 }
 
 func TestGraphErrorsNameTheNodes(t *testing.T) {
-	packetSink := Element{Type: "h264dec", In: Packets(media.H264), Out: None, New: func() (Stage, error) { return nil, nil }}
-	jpegSrc := Element{Type: "jpegsrc", Out: Packets(media.JPEG), New: func() (Stage, error) { return nil, nil }}
+	packetSink := SinkElement("h264dec", Packets(media.H264), func() (Sink[*media.Packet], error) { return nil, nil })
+	jpegSrc := SourceElement("jpegsrc", Packets(media.JPEG), func() (Source[*media.Packet], error) { return nil, nil })
 	cases := []struct {
 		name  string
 		build func(p *Pipeline) error
@@ -384,9 +397,9 @@ func TestGraphErrorsNameTheNodes(t *testing.T) {
 
 func TestStartFailureNamesTheNodeAndStopsTheRest(t *testing.T) {
 	c := &collector{}
-	broken := Element{Type: "broken", In: Frames, Out: Frames, New: func() (Stage, error) {
+	broken := ProcessorElement("broken", Frames, Frames, func() (Processor[*media.Frame, *media.Frame], error) {
 		return nil, errors.New("no such device /dev/video9")
-	}}
+	})
 	p := New()
 	if err := p.Chain([]string{"src", "cam", "sink"}, []Element{counter(5, 0), broken, c.element()}); err != nil {
 		t.Fatal(err)
@@ -422,7 +435,9 @@ func TestWaitReturnsWhenStopTimesOut(t *testing.T) {
 }
 
 func TestStopAfterFailedStartReturnsAtOnce(t *testing.T) {
-	broken := Element{Type: "broken", In: Frames, Out: Frames, New: func() (Stage, error) { return nil, errors.New("broken") }}
+	broken := ProcessorElement("broken", Frames, Frames, func() (Processor[*media.Frame, *media.Frame], error) {
+		return nil, errors.New("broken")
+	})
 	p := New()
 	if err := p.Chain([]string{"src", "b", "sink"}, []Element{counter(5, 0), broken, (&collector{}).element()}); err != nil {
 		t.Fatal(err)
@@ -439,7 +454,7 @@ func TestStopAfterFailedStartReturnsAtOnce(t *testing.T) {
 }
 
 func TestStartReturnsWhenAStageStartPanics(t *testing.T) {
-	panicky := Element{Type: "panicky", In: Frames, New: func() (Stage, error) { return &panicStart{}, nil }}
+	panicky := SinkElement("panicky", Frames, func() (Sink[*media.Frame], error) { return &panicStart{}, nil })
 	p := New()
 	if err := p.Chain([]string{"src", "bad"}, []Element{counter(5, 0), panicky}); err != nil {
 		t.Fatal(err)
@@ -458,17 +473,17 @@ func TestStartReturnsWhenAStageStartPanics(t *testing.T) {
 
 type panicStart struct{}
 
-func (panicStart) Start(*Env) error  { panic("cannot start") }
-func (panicStart) Stop() error       { return nil }
-func (panicStart) Process(any) error { return nil }
+func (panicStart) Start(*Env) error           { panic("cannot start") }
+func (panicStart) Stop() error                { return nil }
+func (panicStart) Process(*media.Frame) error { return nil }
 
 // panicOnceSource panics in its first Next, then produces n frames.
 type panicOnceSource struct {
-	countSource
+	*countSource[*media.Frame]
 	panicked *atomic.Bool
 }
 
-func (s *panicOnceSource) Next() (any, time.Time, error) {
+func (s *panicOnceSource) Next() (*media.Frame, time.Time, error) {
 	if !s.panicked.Swap(true) {
 		panic("first read fails")
 	}
@@ -477,9 +492,9 @@ func (s *panicOnceSource) Next() (any, time.Time, error) {
 
 func TestSourceThatPanicsResumes(t *testing.T) {
 	var panicked atomic.Bool
-	src := Element{Type: "flaky", Out: Frames, New: func() (Stage, error) {
-		return &panicOnceSource{countSource: countSource{n: 10}, panicked: &panicked}, nil
-	}}
+	src := SourceElement("flaky", Frames, func() (Source[*media.Frame], error) {
+		return &panicOnceSource{countSource: frameCounter(10, 0), panicked: &panicked}, nil
+	})
 	c := &collector{}
 	p := New()
 	if err := p.Chain([]string{"src", "sink"}, []Element{src, c.element()}); err != nil {
@@ -511,8 +526,13 @@ type haltable struct {
 	flushed atomic.Bool
 }
 
-func (s *haltable) Start(env *Env) error { s.env = env; return nil }
-func (s *haltable) Stop() error          { return nil }
+func (s *haltable) Start(env *Env) error                          { s.env = env; return nil }
+func (s *haltable) Stop() error                                   { return nil }
+func (s *haltable) Receive(any, func(*media.Frame)) (bool, error) { return false, nil }
+func (s *haltable) Drained()                                      {}
+func (s *haltable) element() Element {
+	return PushSourceElement("push", Frames, func() (PushSource[*media.Frame], error) { return s, nil })
+}
 func (s *haltable) Halt() {
 	s.before.mu.Lock()
 	s.flushed.Store(s.before.flushed)
@@ -527,7 +547,7 @@ func TestStopHaltsPushSourcesAfterTheProducingChains(t *testing.T) {
 	p := New()
 	for _, err := range []error{
 		p.Chain([]string{"src", "sink"}, []Element{counter(-1, 0), c.element()}),
-		p.Chain([]string{"push", "pushsink"}, []Element{{Type: "push", Out: Frames, New: func() (Stage, error) { return push, nil }}, pushed.element()}),
+		p.Chain([]string{"push", "pushsink"}, []Element{push.element(), pushed.element()}),
 	} {
 		if err != nil {
 			t.Fatal(err)
@@ -558,7 +578,7 @@ func TestStopHaltsPushSourcesWhenAChainDoesNotDrain(t *testing.T) {
 	p := New(WithStopTimeout(budget))
 	for _, err := range []error{
 		p.Chain([]string{"src", "stuck"}, []Element{counter(-1, 0), stuck.element()}),
-		p.Chain([]string{"push", "pushsink"}, []Element{{Type: "push", Out: Frames, New: func() (Stage, error) { return push, nil }}, (&collector{}).element()}),
+		p.Chain([]string{"push", "pushsink"}, []Element{push.element(), (&collector{}).element()}),
 	} {
 		if err != nil {
 			t.Fatal(err)

@@ -64,22 +64,19 @@ func (c Camera) Start(ctx context.Context, n *gopline.Node, frame func(*media.Fr
 // note is a pass-through node that shows every item of type T to fn first
 // (fn nil: to no one).
 func note[T any](fn func(T)) pipeline.Element {
-	return pipeline.Element{Type: "note", In: pipeline.Any, Out: pipeline.Any,
-		New: func() (pipeline.Stage, error) { return &noteStage[T]{fn: fn}, nil }}
+	return pipeline.ProcessorElement("note", pipeline.Any, pipeline.Any,
+		func() (pipeline.Processor[media.Item, media.Item], error) { return &noteStage[T]{fn: fn}, nil })
 }
 
-type noteStage[T any] struct {
-	fn  func(T)
-	env *pipeline.Env
-}
+type noteStage[T any] struct{ fn func(T) }
 
-func (s *noteStage[T]) Start(env *pipeline.Env) error { s.env = env; return nil }
-func (s *noteStage[T]) Stop() error                   { return nil }
+func (s *noteStage[T]) Start(*pipeline.Env) error { return nil }
+func (s *noteStage[T]) Stop() error               { return nil }
 
-func (s *noteStage[T]) Process(v any) error {
+func (s *noteStage[T]) Process(v media.Item, emit func(media.Item)) error {
 	if t, ok := v.(T); ok && s.fn != nil {
 		s.fn(t)
 	}
-	s.env.Emit(v)
+	emit(v)
 	return nil
 }

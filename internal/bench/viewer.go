@@ -198,28 +198,24 @@ func joining(cfg ViewerConfig, state *viewerState) pipeline.Element {
 		if err != nil {
 			return nil, err
 		}
-		recv, ok := st.(pipeline.Receiver)
+		push, ok := st.(pipeline.PushSource[*media.Packet])
 		if !ok {
-			return nil, fmt.Errorf("bench: the subscribe stage (%T) takes no messages", st)
+			return nil, fmt.Errorf("bench: the subscribe stage (%T) is no push source of packets", st)
 		}
-		return &joiningStage{Stage: st, recv: recv, cfg: cfg, state: state}, nil
+		return &joiningStage{PushSource: push, cfg: cfg, state: state}, nil
 	}
 	return el
 }
 
-// joiningStage wraps the subscribe stage. It passes on every optional part
-// of pipeline.Stage that the subscriber has: messages, drained, keyframe
-// requests and halt.
+// joiningStage wraps the subscribe stage, a push source, and passes on its
+// keyframe requests.
 type joiningStage struct {
-	pipeline.Stage
-	recv  pipeline.Receiver
+	pipeline.PushSource[*media.Packet]
 	cfg   ViewerConfig
 	state *viewerState
-	env   *pipeline.Env
 }
 
 func (s *joiningStage) Start(env *pipeline.Env) error {
-	s.env = env
 	newest := int64(-1)
 	if s.cfg.Remote == "" {
 		if st, err := env.Bus.Stats(s.cfg.Topic); err == nil {
@@ -227,7 +223,7 @@ func (s *joiningStage) Start(env *pipeline.Env) error {
 		}
 	}
 	s.state.subscribed(time.Now(), newest)
-	if err := s.Stage.Start(env); err != nil {
+	if err := s.PushSource.Start(env); err != nil {
 		return err
 	}
 	if s.cfg.RequestKeyframe {
@@ -242,38 +238,24 @@ func (s *joiningStage) Start(env *pipeline.Env) error {
 	return nil
 }
 
-func (s *joiningStage) Receive(msg any) (bool, error) {
+func (s *joiningStage) Receive(msg any, emit func(*media.Packet)) (bool, error) {
 	if d, ok := msg.(*transport.Delivery); ok && d.Packet != nil {
 		s.state.delivery(d.Packet)
 	}
-	return s.recv.Receive(msg)
-}
-
-func (s *joiningStage) Drained() {
-	if d, ok := s.Stage.(pipeline.Drainer); ok {
-		d.Drained()
-	}
+	return s.PushSource.Receive(msg, emit)
 }
 
 func (s *joiningStage) ForceKeyframe() {
-	if f, ok := s.Stage.(pipeline.KeyframeForcer); ok {
+	if f, ok := s.PushSource.(pipeline.KeyframeForcer); ok {
 		f.ForceKeyframe()
 	}
-}
-
-func (s *joiningStage) Halt() {
-	if h, ok := s.Stage.(pipeline.Stopper); ok {
-		h.Halt()
-		return
-	}
-	s.env.End()
 }
 
 // firstPicture is the viewer's sink: it keeps the first picture and drops
 // the rest.
 func firstPicture(state *viewerState) pipeline.Element {
-	return pipeline.Element{Type: "firstpicture", In: pipeline.Frames,
-		New: func() (pipeline.Stage, error) { return &pictureSink{state: state}, nil }}
+	return pipeline.SinkElement("firstpicture", pipeline.Frames,
+		func() (pipeline.Sink[*media.Frame], error) { return &pictureSink{state: state}, nil })
 }
 
 type pictureSink struct{ state *viewerState }
@@ -281,7 +263,7 @@ type pictureSink struct{ state *viewerState }
 func (s *pictureSink) Start(*pipeline.Env) error { return nil }
 func (s *pictureSink) Stop() error               { return nil }
 
-func (s *pictureSink) Process(v any) error {
-	s.state.frame(v.(*media.Frame), time.Now())
+func (s *pictureSink) Process(f *media.Frame) error {
+	s.state.frame(f, time.Now())
 	return nil
 }

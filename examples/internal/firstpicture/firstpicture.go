@@ -33,8 +33,8 @@ func (p Picture) String() string {
 // Sink takes a viewer's decoded pictures and sends the first one, timed
 // from since, to got; got needs room for it. It releases every picture.
 func Sink(since time.Time, got chan<- Picture) pipeline.Element {
-	return pipeline.Element{Type: "first-picture", In: pipeline.Frames,
-		New: func() (pipeline.Stage, error) { return &sink{since: since, got: got}, nil }}
+	return pipeline.SinkElement("first-picture", pipeline.Frames,
+		func() (pipeline.Sink[*media.Frame], error) { return &sink{since: since, got: got}, nil })
 }
 
 type sink struct {
@@ -46,8 +46,7 @@ type sink struct {
 func (s *sink) Start(*pipeline.Env) error { return nil }
 func (s *sink) Stop() error               { return nil }
 
-func (s *sink) Process(v any) error {
-	f := v.(*media.Frame)
+func (s *sink) Process(f *media.Frame) error {
 	defer f.Release()
 	if s.sent {
 		return nil

@@ -1,0 +1,62 @@
+package pipeline
+
+import (
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/rs/zerolog"
+
+	"github.com/gopline/gopline/transport"
+)
+
+// Env is what a running stage gets from the pipeline. Its methods are for
+// the stage's own calls (Start, Process, Receive, ...), on the node's actor.
+type Env struct {
+	// Node is the node's name in the graph.
+	Node string
+	// Log is the node's logger (fields: node, element).
+	Log zerolog.Logger
+	// Now is the pipeline's clock.
+	Now func() time.Time
+	// Bus holds the topics of the pipeline's process.
+	Bus *transport.Bus
+	// Owner is the pipeline's, one per pipeline: its publishers join their
+	// topics with it, so that a topic tells them from others' (see
+	// transport.Unsubscribe.AfterPublishersOf).
+	Owner transport.Owner
+	// StopTimeout is the pipeline's budget for a graceful stop (see
+	// Pipeline.Stop); a push source's Halt should end its stream well
+	// within it.
+	StopTimeout time.Duration
+
+	node *node
+	ctx  actor.Context
+}
+
+// End ends the stage's stream: after what was emitted, downstream receives
+// end of stream. For sources and push sources.
+func (e *Env) End() { e.node.endOfInput(e.ctx) }
+
+// RequestKeyframe asks upstream for a keyframe (a gate lost the chain, a
+// decoder met damage).
+func (e *Env) RequestKeyframe() { e.node.requestKeyframe(e.ctx) }
+
+// Dropped counts n items the stage dropped on purpose (a gate waiting for a
+// keyframe, a recorder shedding a GOP).
+func (e *Env) Dropped(n int) { e.node.stats.dropped.Add(uint64(n)) }
+
+// After calls f on the node's actor once d has passed (a flush timer, a
+// timeout); an error f returns is logged and counted. The timer belongs to
+// the node: it is stopped when the stage stops, and f is not called once
+// the stage that set it was replaced after a panic.
+func (e *Env) After(d time.Duration, f func() error) { e.node.after(e.ctx, d, f) }
+
+// Received counts n items a push stage took in through its own messages (a
+// recorder's deliveries), which the node's "in" counter does not see.
+func (e *Env) Received(n int) { e.node.stats.in.Add(uint64(n)) }
+
+// Self is the node's actor.
+func (e *Env) Self() *actor.PID { return e.ctx.Self() }
+
+// Send sends an actor message from the node, e.g. to a topic's broker.
+func (e *Env) Send(pid *actor.PID, msg any) { e.ctx.Send(pid, msg) }

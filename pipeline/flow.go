@@ -1,0 +1,174 @@
+package pipeline
+
+import (
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/gopline/gopline/media"
+)
+
+// How items, credit, end of stream and keyframe requests move through a
+// node. Credit is kept by links (links.go); a source's pacing by pacer.
+
+func (n *node) onItem(ctx actor.Context, m *itemMsg) {
+	n.unacked++
+	n.stats.in.Add(1)
+	if n.drv.process == nil {
+		n.tryDrain(ctx)
+		return
+	}
+	if err := n.element.In.accepts(m.v); err != nil {
+		n.stats.errors.Add(1)
+		n.env.Log.Warn().Err(err).Msg("item refused")
+	} else if err := n.drv.process(m.v); err != nil {
+		n.stats.errors.Add(1)
+		n.env.Log.Debug().Err(err).Msg("item failed")
+	}
+	n.observe(m.v)
+	n.tryDrain(ctx)
+}
+
+// observe records an item's age when this node is done with it.
+func (n *node) observe(v media.Item) {
+	var t time.Time
+	switch it := v.(type) {
+	case *media.Frame:
+		t = it.CaptureTime
+	case *media.Packet:
+		t = it.CaptureTime
+	}
+	if !t.IsZero() {
+		n.stats.latency.add(n.pipe.now().Sub(t))
+	}
+}
+
+// emit hands an item the stage made to every output.
+func (n *node) emit(v media.Item) {
+	n.stats.out.Add(1)
+	switch it := v.(type) {
+	case *media.Packet:
+		n.stats.bytes.Add(uint64(len(it.Data)))
+	case *media.Frame:
+		// Every link's consumer holds the frame (see media.FramePool).
+		it.Retain(len(n.outs) - 1)
+	}
+	// Until every node of the pipeline exists (beginMsg), items wait in
+	// the links: a subscriber may receive packets before its downstream
+	// node has been spawned.
+	ctx := n.env.ctx
+	for _, l := range n.outs {
+		if l.take(n.begun) {
+			ctx.Send(l.to, &itemMsg{v: v, from: n.pid})
+		} else {
+			l.hold(v)
+		}
+	}
+}
+
+// sendPending sends the items waiting in the links that credit allows.
+func (n *node) sendPending(ctx actor.Context) {
+	if !n.begun {
+		return
+	}
+	for _, l := range n.outs {
+		for v, ok := l.release(); ok; v, ok = l.release() {
+			ctx.Send(l.to, &itemMsg{v: v, from: n.pid})
+		}
+	}
+}
+
+func (n *node) onCredit(ctx actor.Context, m *creditMsg) {
+	n.outs.credit(m.from, m.n)
+	n.sendPending(ctx)
+	n.tryDrain(ctx)
+	n.pump(ctx)
+}
+
+// tryDrain credits upstream and moves end of stream on once the outputs
+// have handed on everything.
+func (n *node) tryDrain(ctx actor.Context) {
+	if !n.outs.drained() {
+		return
+	}
+	if n.unacked > 0 && n.upstream != nil {
+		ctx.Send(n.upstream, &creditMsg{n: n.unacked, from: ctx.Self()})
+	}
+	n.unacked = 0
+	if n.drv.push != nil {
+		n.drv.push.Drained()
+	}
+	if n.inputEnded && n.flushed && !n.eosSent {
+		n.eosSent = true
+		for _, l := range n.outs {
+			ctx.Send(l.to, &eosMsg{})
+		}
+		if len(n.outs) == 0 {
+			ctx.Send(ctx.Parent(), &doneMsg{node: n})
+		}
+		n.pipe.log.Debug().Str("node", n.name).Msg("end of stream")
+	}
+}
+
+// endOfInput marks the end of the node's input (end of stream from
+// upstream, or a source's own end) and flushes the stage.
+func (n *node) endOfInput(ctx actor.Context) {
+	if n.inputEnded {
+		return
+	}
+	n.inputEnded = true
+	n.finishInput(ctx)
+}
+
+func (n *node) finishInput(ctx actor.Context) {
+	if n.timer != nil {
+		n.timer.Stop()
+		n.timer = nil
+	}
+	n.pace.reset()
+	flush := n.drv.flush
+	if f, ok := n.drv.stage.(Flusher); ok {
+		flush = f.Flush
+	}
+	if flush != nil && !n.flushed {
+		if err := flush(); err != nil {
+			n.stats.errors.Add(1)
+			n.env.Log.Warn().Err(err).Msg("flush at end of stream")
+		}
+	}
+	n.flushed = true
+	n.tryDrain(ctx)
+}
+
+// halt ends a source's stream when the pipeline stops: a push source is
+// asked to end it (Halt), a producing source's stream ends here.
+func (n *node) halt(ctx actor.Context) {
+	if n.inputEnded {
+		return
+	}
+	if n.drv.push != nil {
+		n.drv.push.Halt()
+		return
+	}
+	n.endOfInput(ctx)
+}
+
+func (n *node) onKeyframeRequest(ctx actor.Context) {
+	if f, ok := n.drv.stage.(KeyframeForcer); ok {
+		f.ForceKeyframe()
+		return
+	}
+	if n.upstream != nil {
+		ctx.Send(n.upstream, &keyframeMsg{})
+	}
+}
+
+func (n *node) requestKeyframe(ctx actor.Context) {
+	if n.upstream != nil {
+		ctx.Send(n.upstream, &keyframeMsg{})
+		return
+	}
+	if f, ok := n.drv.stage.(KeyframeForcer); ok {
+		f.ForceKeyframe()
+	}
+}

@@ -1,0 +1,115 @@
+package pipeline
+
+import (
+	"time"
+
+	"github.com/gopline/gopline/media"
+)
+
+// pacer decides when a source's items go out. An unpaced item (zero due
+// time) goes out as soon as the outputs have sent the one before. A paced
+// item waits for its moment, then goes out when every output can take it;
+// if it still cannot when the next item's moment comes, it is dropped for
+// the newer one. So a live source of frames holds at most one frame back and
+// never falls behind, and drops only when the graph is a whole frame behind.
+// Paced packets (a player, a passthrough camera) are never dropped: a lost
+// delta breaks every picture up to the next keyframe, so they wait for
+// credit and the source catches up; topics shed whole GOPs for slow
+// subscribers instead.
+//
+// pacer is a plain value: the node asks step what to do, with the time and
+// the state of its outputs, and does it.
+type pacer struct {
+	held, next paced
+	ended      bool // the source has no more items
+	// looked is set once, finding the graph busy with a newer item
+	// overdue, the node has let in the credits waiting in its mailbox.
+	looked bool
+}
+
+// paced is an item and when it is due.
+type paced struct {
+	item media.Item
+	due  time.Time
+}
+
+// pace is what the node is to do next for its source.
+type pace uint8
+
+const (
+	paceFetch     pace = iota // ask the source for an item and add it
+	paceEmit                  // take the held item and emit it
+	paceDrop                  // take the held item and drop it (counted)
+	paceWake                  // wait until the time step returns
+	paceWait                  // wait for credit
+	paceLookAgain             // handle the mailbox, then step again
+	paceEnd                   // the source ended and nothing is held: end the stream
+)
+
+// step says what to do now, given whether the outputs have sent everything
+// (drained) and whether every output can take an item at once (free).
+func (p *pacer) step(now time.Time, drained, free bool) (pace, time.Time) {
+	if p.held.item == nil {
+		if p.next.item == nil {
+			if p.ended {
+				return paceEnd, time.Time{}
+			}
+			return paceFetch, time.Time{}
+		}
+		p.held, p.next = p.next, paced{}
+	}
+	switch {
+	case p.held.due.IsZero(): // unpaced
+		if !drained {
+			return paceWait, time.Time{}
+		}
+		return paceEmit, time.Time{}
+	case p.held.due.After(now): // paced, not yet due
+		return paceWake, p.held.due
+	case free:
+		return paceEmit, time.Time{}
+	}
+	// Paced, due, and the graph is busy.
+	if _, packet := p.held.item.(*media.Packet); packet {
+		return paceWait, time.Time{}
+	}
+	if p.next.item == nil {
+		if p.ended {
+			return paceWait, time.Time{}
+		}
+		return paceFetch, time.Time{}
+	}
+	if p.next.due.After(now) {
+		return paceWake, p.next.due // a credit may come first
+	}
+	if !p.looked {
+		// Credits may be waiting in the mailbox: look again after them
+		// before dropping.
+		p.looked = true
+		return paceLookAgain, time.Time{}
+	}
+	return paceDrop, time.Time{}
+}
+
+// add takes the item the source gave for paceFetch.
+func (p *pacer) add(item media.Item, due time.Time) {
+	if p.held.item == nil {
+		p.held = paced{item, due}
+	} else {
+		p.next = paced{item, due}
+	}
+}
+
+// end notes that the source has no more items (paceFetch found none).
+func (p *pacer) end() { p.ended = true }
+
+// take removes the held item, for paceEmit and paceDrop.
+func (p *pacer) take() media.Item {
+	it := p.held.item
+	p.held, p.looked = paced{}, false
+	return it
+}
+
+// reset forgets what is held: the stream ended, or the source's stage was
+// made anew after a panic (which starts it again).
+func (p *pacer) reset() { *p = pacer{} }

@@ -1,0 +1,126 @@
+package pipeline
+
+import (
+	"testing"
+	"time"
+
+	"github.com/gopline/gopline/media"
+)
+
+// pacerRun drives a pacer as a node does, with a clock the test sets and
+// outputs the test opens and closes; items come from the script.
+type pacerRun struct {
+	t       *testing.T
+	p       pacer
+	now     time.Time
+	script  []paced
+	emitted []media.Item
+	dropped []media.Item
+}
+
+// run steps until the pacer waits, and returns what it waits for.
+func (r *pacerRun) run(drained, free bool) (pace, time.Time) {
+	for range 100 {
+		do, at := r.p.step(r.now, drained, free)
+		switch do {
+		case paceFetch:
+			if len(r.script) == 0 {
+				r.p.end()
+				continue
+			}
+			r.p.add(r.script[0].item, r.script[0].due)
+			r.script = r.script[1:]
+		case paceEmit:
+			r.emitted = append(r.emitted, r.p.take())
+			free, drained = false, false // one item fills the outputs
+		case paceDrop:
+			r.dropped = append(r.dropped, r.p.take())
+		default:
+			return do, at
+		}
+	}
+	r.t.Fatal("the pacer did not settle in 100 steps")
+	return 0, time.Time{}
+}
+
+func TestPacerSendsUnpacedItemsAsTheOutputsDrain(t *testing.T) {
+	a, b := &media.Frame{Seq: 0}, &media.Frame{Seq: 1}
+	r := &pacerRun{t: t, script: []paced{{item: a}, {item: b}}}
+	if do, _ := r.run(false, false); do != paceWait || len(r.emitted) != 0 {
+		t.Fatalf("outputs busy: %v, emitted %d", do, len(r.emitted))
+	}
+	if do, _ := r.run(true, true); do != paceWait || len(r.emitted) != 1 || r.emitted[0] != a {
+		t.Fatalf("outputs drained once: %v, emitted %v", do, r.emitted)
+	}
+	// The last item out, the source has no more: the stream ends (its end
+	// travels after what the outputs still hold).
+	if do, _ := r.run(true, true); do != paceEnd || len(r.emitted) != 2 {
+		t.Fatalf("drained again at the end of the script: %v, emitted %d", do, len(r.emitted))
+	}
+}
+
+func TestPacerWaitsForAPacedItemsMoment(t *testing.T) {
+	start := time.Unix(100, 0)
+	f := &media.Frame{}
+	r := &pacerRun{t: t, now: start, script: []paced{{f, start.Add(40 * time.Millisecond)}}}
+	do, at := r.run(true, true)
+	if do != paceWake || !at.Equal(start.Add(40*time.Millisecond)) || len(r.emitted) != 0 {
+		t.Fatalf("before its moment: %v at %v, emitted %d", do, at, len(r.emitted))
+	}
+	r.now = at
+	if r.run(true, true); len(r.emitted) != 1 {
+		t.Fatal("the item did not go out at its moment")
+	}
+}
+
+func TestPacerDropsAFrameOnlyWhenTheNextIsDueAndAfterLookingAgain(t *testing.T) {
+	start := time.Unix(100, 0)
+	old, newer := &media.Frame{Seq: 0}, &media.Frame{Seq: 1}
+	r := &pacerRun{t: t, now: start, script: []paced{{old, start}, {newer, start.Add(33 * time.Millisecond)}}}
+	// Due, outputs busy, the next frame not yet due: wait for it (or a credit).
+	if do, at := r.run(false, false); do != paceWake || !at.Equal(start.Add(33*time.Millisecond)) {
+		t.Fatalf("busy, next not due: %v at %v", do, at)
+	}
+	r.now = start.Add(33 * time.Millisecond)
+	// Both due, still busy: first look at the mailbox once more.
+	if do, _ := r.run(false, false); do != paceLookAgain || len(r.dropped) != 0 {
+		t.Fatalf("busy, both due: %v, dropped %d", do, len(r.dropped))
+	}
+	// Still busy after looking: the old frame goes, the newer waits.
+	r.run(false, false)
+	if len(r.dropped) != 1 || r.dropped[0] != old {
+		t.Fatalf("dropped %v, want the old frame", r.dropped)
+	}
+	if r.run(true, true); len(r.emitted) != 1 || r.emitted[0] != newer {
+		t.Fatalf("emitted %v, want the newer frame", r.emitted)
+	}
+}
+
+func TestPacerNeverDropsAPacedPacket(t *testing.T) {
+	start := time.Unix(100, 0)
+	r := &pacerRun{t: t, now: start.Add(time.Second), script: []paced{
+		{&media.Packet{Seq: 0}, start}, {&media.Packet{Seq: 1}, start.Add(time.Millisecond)},
+	}}
+	for range 3 {
+		if do, _ := r.run(false, false); do != paceWait || len(r.dropped) != 0 {
+			t.Fatalf("a late packet behind busy outputs: %v, dropped %d", do, len(r.dropped))
+		}
+	}
+	if r.run(true, true); len(r.emitted) != 1 {
+		t.Fatalf("emitted %d once free, want 1", len(r.emitted))
+	}
+}
+
+func TestPacerEndsOnlyWhenNothingIsHeld(t *testing.T) {
+	start := time.Unix(100, 0)
+	r := &pacerRun{t: t, now: start, script: []paced{{&media.Frame{}, start}}}
+	r.p.add(r.script[0].item, r.script[0].due)
+	r.script = nil
+	r.p.end()
+	if do, _ := r.run(false, false); do != paceWait {
+		t.Fatalf("ended with a frame held: %v, want paceWait", do)
+	}
+	if do, _ := r.run(true, true); do != paceEnd || len(r.emitted) != 1 {
+		t.Fatalf("ended, frame sent: %v, emitted %d", do, len(r.emitted))
+	}
+}
