@@ -27,7 +27,7 @@
 //     slows its upstream, and no queue grows. A paced source (a camera) drops
 //     a late frame instead of falling behind; see Source.
 //   - End of stream travels down every link after the items before it. A
-//     node flushes its stage (Flusher) first. The pipeline is done (Done)
+//     node flushes its stage (Flusher, ProcessorFlusher) first. The pipeline is done (Done)
 //     when every sink has seen it.
 //   - Keyframe requests travel up, node by node, to a stage that can answer
 //     them (KeyframeForcer: an encoder, or a subscriber that asks its topic).
