@@ -13,6 +13,45 @@ import (
 	"github.com/gopline/gopline/qos"
 )
 
+// DecoderConfig configures a decoder.
+type DecoderConfig struct {
+	// Format of the frames; zero takes the default, YUV420P.
+	Format media.PixelFormat
+	// Replay says which pictures of a replayed GOP are emitted: the newest
+	// only (the zero value, for viewers) or all.
+	Replay qos.ReplayView
+}
+
+// decoderSpec is the spec of a decoder element; open opens its codec.
+func decoderSpec(name, summary, doc, codec string, in media.Codec, open func(DecoderConfig) (codecs.Decoder, error)) pipeline.ElementSpec[DecoderConfig] {
+	return pipeline.ElementSpec[DecoderConfig]{
+		Name: name, Summary: summary, Doc: doc, In: codec + " packets", Out: "raw frames",
+		Fields: []pipeline.Field[DecoderConfig]{
+			formatField(func(c *DecoderConfig) *media.PixelFormat { return &c.Format }),
+			pipeline.EnumOf("replay", qos.ReplayLatest, []qos.ReplayView{qos.ReplayLatest, qos.ReplayAll},
+				func(c *DecoderConfig) *qos.ReplayView { return &c.Replay }).
+				Doc("pictures of a replayed GOP to emit: the newest only, or all"),
+		},
+		New: func(cfg DecoderConfig) (pipeline.Element, error) {
+			return pipeline.Element{In: pipeline.Packets(in), Out: pipeline.Frames, New: func() (pipeline.Stage, error) {
+				return newDecoder(cfg.Replay, func() (codecs.Decoder, error) { return open(cfg) })
+			}}, nil
+		},
+	}
+}
+
+var h264DecSpec = decoderSpec("h264dec", "strict H.264 decoder (FFmpeg)",
+	"Decodes H.264. A damaged packet is counted as an error, never shown as a smeared picture; the decoder then drops deltas until the next keyframe and asks upstream for one. Of a GOP a durable topic replays to a late subscriber it shows only the newest picture (replay=latest), or every one (replay=all).",
+	"h264", media.H264, func(cfg DecoderConfig) (codecs.Decoder, error) {
+		return ffmpeg.NewH264Decoder(ffmpeg.WithOutputFormat(cfg.Format))
+	})
+
+var jpegDecSpec = decoderSpec("jpegdec", "JPEG decoder (pure Go)",
+	"Decodes JPEG with gopline's memory-safe Go decoder; damaged pictures are counted as errors.",
+	"jpeg", media.JPEG, func(cfg DecoderConfig) (codecs.Decoder, error) {
+		return jpeg.NewDecoder(jpeg.WithOutputFormat(cfg.Format))
+	})
+
 // H264Dec decodes H.264 packets into frames of the given format (YUV420P
 // when unknown). A damaged packet is an error (counted), never a smeared
 // picture; the decoder then waits for the next keyframe, dropping deltas
@@ -23,28 +62,8 @@ func H264Dec(format media.PixelFormat) pipeline.Element {
 	return H264DecWith(DecoderConfig{Format: format})
 }
 
-// DecoderConfig configures a decoder.
-type DecoderConfig struct {
-	// Format of the frames (YUV420P when unknown).
-	Format media.PixelFormat
-	// Replay says which pictures of a replayed GOP are emitted: the newest
-	// only (the zero value, for viewers) or all.
-	Replay qos.ReplayView
-}
-
 // H264DecWith is H264Dec with the choice of replayed pictures.
-func H264DecWith(cfg DecoderConfig) pipeline.Element {
-	format := cfg.Format
-	if !format.Valid() {
-		format = media.YUV420P
-	}
-	return pipeline.Element{Type: "h264dec", In: pipeline.Packets(media.H264), Out: pipeline.Frames,
-		New: func() (pipeline.Stage, error) {
-			return newDecoder(cfg.Replay, func() (codecs.Decoder, error) {
-				return ffmpeg.NewH264Decoder(ffmpeg.WithOutputFormat(format))
-			})
-		}}
-}
+func H264DecWith(cfg DecoderConfig) pipeline.Element { return h264DecSpec.Element(cfg) }
 
 // JPEGDec decodes JPEG packets into frames of the given format (YUV420P when
 // unknown), with gopline's memory-safe Go decoder.
@@ -53,16 +72,7 @@ func JPEGDec(format media.PixelFormat) pipeline.Element {
 }
 
 // JPEGDecWith is JPEGDec with the choice of replayed pictures.
-func JPEGDecWith(cfg DecoderConfig) pipeline.Element {
-	format := cfg.Format
-	if !format.Valid() {
-		format = media.YUV420P
-	}
-	return pipeline.Element{Type: "jpegdec", In: pipeline.Packets(media.JPEG), Out: pipeline.Frames,
-		New: func() (pipeline.Stage, error) {
-			return newDecoder(cfg.Replay, func() (codecs.Decoder, error) { return jpeg.NewDecoder(jpeg.WithOutputFormat(format)) })
-		}}
-}
+func JPEGDecWith(cfg DecoderConfig) pipeline.Element { return jpegDecSpec.Element(cfg) }
 
 type decoder struct {
 	dec     codecs.Decoder
@@ -122,14 +132,20 @@ func (d *decoder) askKeyframe() {
 
 func (d *decoder) Stop() error { return d.dec.Close() }
 
+var gateSpec = pipeline.ElementSpec[struct{}]{
+	Name: "gate", Summary: "GOP gate: passes only decodable packets", In: "packets", Out: "packets",
+	Doc: "Passes a delta only when its whole chain since its keyframe passed. A hole in Seq, a new encoder epoch or a delta before any keyframe makes it drop until the next keyframe and ask upstream for one (at most every 300 ms). Drops are counted by reason.",
+	New: func(struct{}) (pipeline.Element, error) {
+		return pipeline.Element{In: pipeline.Packets(media.CodecUnknown), Out: pipeline.Packets(media.CodecUnknown),
+			New: func() (pipeline.Stage, error) { return &gate{}, nil }}, nil
+	},
+}
+
 // Gate passes a packet only when it can be decoded: a delta only when its
 // whole chain since the keyframe passed (qos.Gate). While it waits for a
 // keyframe it drops (counted by reason) and asks upstream for one, at most
 // every 300 ms.
-func Gate() pipeline.Element {
-	return pipeline.Element{Type: "gate", In: pipeline.Packets(media.CodecUnknown), Out: pipeline.Packets(media.CodecUnknown),
-		New: func() (pipeline.Stage, error) { return &gate{}, nil }}
-}
+func Gate() pipeline.Element { return gateSpec.Element(struct{}{}) }
 
 type gate struct {
 	g   *qos.Gate

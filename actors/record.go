@@ -3,6 +3,7 @@ package actors
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -18,7 +19,9 @@ import (
 // packets come slowly: a crash loses at most this much of a quiet stream.
 const DefaultFlushInterval = 250 * time.Millisecond
 
-// RecordConfig configures the recorder.
+// RecordConfig configures the recorder. DefaultRecordConfig has the
+// defaults; a field left at zero takes its default where zero is not a
+// value it accepts (Stream, Window, FlushInterval).
 type RecordConfig struct {
 	// Path is the recording file, created or appended to.
 	Path string
@@ -27,12 +30,11 @@ type RecordConfig struct {
 	// input as Stream.
 	Topics []string
 	Stream string
-	// Window is each topic subscription's queue at the broker (0: the
-	// default). A recorder slower than its topics (a slow disk) drops whole
-	// GOPs there, counted, and never holds the topic back.
+	// Window is each topic subscription's queue at the broker. A recorder
+	// slower than its topics (a slow disk) drops whole GOPs there, counted,
+	// and never holds the topic back.
 	Window int
-	// FlushInterval bounds how long a packet waits before its commit
-	// (0: DefaultFlushInterval).
+	// FlushInterval bounds how long a packet waits before its commit.
 	FlushInterval time.Duration
 	Sync          storage.SyncPolicy
 	// MaxBytes and MaxAge bound the recording (0: unbounded); whole GOPs go,
@@ -48,31 +50,44 @@ type RecordConfig struct {
 	beforeWrite func()
 }
 
+var recordSpec = pipeline.ElementSpec[RecordConfig]{
+	Name: "record", Summary: "record packets into a gopline recording (bbolt)", In: "packets, or nothing with topics=",
+	Doc: "Records the topics it subscribes to (topics=/a,/b), each as a stream named after its topic, or its input as stream=NAME. Commits in groups; a recorder slower than its topics drops whole GOPs at the topic, counted, and never holds the topic back. The file is created, or appended to.",
+	Fields: []pipeline.Field[RecordConfig]{
+		pipeline.StringField("path", "", func(c *RecordConfig) *string { return &c.Path }).Required().Doc("recording file"),
+		pipeline.TextField("topics", "", parseTopics, func(t []string) string { return strings.Join(t, ",") },
+			func(c *RecordConfig) *[]string { return &c.Topics }).Doc("topics to subscribe to and record, comma-separated"),
+		pipeline.StringField("stream", "/input", func(c *RecordConfig) *string { return &c.Stream }).
+			Doc("stream name for the input when no topics are given"),
+		windowField(func(c *RecordConfig) *int { return &c.Window }).Doc("packets in flight per topic before GOP-aware dropping"),
+		pipeline.DurationField("flush", DefaultFlushInterval, func(c *RecordConfig) *time.Duration { return &c.FlushInterval }).
+			DurationRange(time.Millisecond, time.Minute).Doc("commit at least this often"),
+		pipeline.EnumOf("sync", storage.SyncEveryCommit, []storage.SyncPolicy{storage.SyncEveryCommit, storage.SyncNone},
+			func(c *RecordConfig) *storage.SyncPolicy { return &c.Sync }).Doc("fsync every group commit, or leave it to the OS"),
+		pipeline.IntField("max-bytes", 0, func(c *RecordConfig) *int64 { return &c.MaxBytes }).Range(0, 1<<50).
+			Doc("retention: payload bytes to keep, whole GOPs (0: all)"),
+		pipeline.DurationField("max-age", 0, func(c *RecordConfig) *time.Duration { return &c.MaxAge }).
+			DurationRange(0, 100*365*24*time.Hour).Doc("retention: age to keep, whole GOPs (0: all)"),
+		qosField(func(c *RecordConfig) **qos.Profile { return &c.QoS }),
+	},
+	New: func(cfg RecordConfig) (pipeline.Element, error) {
+		in := pipeline.Packets(media.CodecUnknown)
+		if len(cfg.Topics) > 0 {
+			in = pipeline.None
+		}
+		return pipeline.Element{In: in, New: func() (pipeline.Stage, error) {
+			return &recorder{cfg: cfg, brokers: map[string]*actor.PID{}, ended: map[string]bool{}, streams: map[string]bool{}}, nil
+		}}, nil
+	},
+}
+
+// DefaultRecordConfig returns the recorder's defaults (Path is for the
+// caller).
+func DefaultRecordConfig() RecordConfig { return recordSpec.Defaults() }
+
 // Record records packets into a gopline recording (storage): from topics it
 // subscribes to itself, or from its input.
-func Record(cfg RecordConfig) pipeline.Element {
-	if cfg.FlushInterval <= 0 {
-		cfg.FlushInterval = DefaultFlushInterval
-	}
-	in := pipeline.Packets(media.CodecUnknown)
-	if len(cfg.Topics) > 0 {
-		in = pipeline.None
-	}
-	return pipeline.Element{Type: "record", In: in, New: func() (pipeline.Stage, error) {
-		if cfg.Path == "" {
-			return nil, errors.New("record needs a file path")
-		}
-		for _, t := range cfg.Topics {
-			if err := transport.ValidateTopicName(t); err != nil {
-				return nil, err
-			}
-		}
-		if len(cfg.Topics) == 0 && cfg.Stream == "" {
-			return nil, errors.New("record needs topics to subscribe to, or a stream name for its input")
-		}
-		return &recorder{cfg: cfg, brokers: map[string]*actor.PID{}, ended: map[string]bool{}, streams: map[string]bool{}}, nil
-	}}
-}
+func Record(cfg RecordConfig) pipeline.Element { return recordSpec.Element(cfg) }
 
 type flushTick struct{}
 

@@ -12,12 +12,6 @@ import (
 	"github.com/gopline/gopline/transport"
 )
 
-// Publish publishes packets on a topic of the pipeline's bus, offering the
-// bus's default QoS (durable_video unless the bus says otherwise). It never
-// waits for subscribers (each has its own GOP-aware window at the broker),
-// and it passes keyframe requests from the topic upstream to the encoder.
-func Publish(topic string) pipeline.Element { return PublishWith(PublishConfig{Topic: topic}) }
-
 // PublishConfig configures a publisher.
 type PublishConfig struct {
 	Topic string
@@ -28,21 +22,29 @@ type PublishConfig struct {
 	QoS *qos.Profile
 }
 
-// PublishWith is Publish with a QoS offer.
-func PublishWith(cfg PublishConfig) pipeline.Element {
-	return pipeline.Element{Type: "publish", In: pipeline.Packets(media.CodecUnknown),
-		New: func() (pipeline.Stage, error) {
-			if err := transport.ValidateTopicName(cfg.Topic); err != nil {
-				return nil, err
-			}
-			if cfg.QoS != nil {
-				if err := cfg.QoS.Validate(); err != nil {
-					return nil, err
-				}
-			}
+var publishSpec = pipeline.ElementSpec[PublishConfig]{
+	Name: "publish", Summary: "publish packets on a topic", In: "packets",
+	Doc: "Publishes on a topic of the process. Never waits for subscribers; each has its own queue, dropped GOP-aware when full. Keyframe requests from the topic go upstream to the encoder. The first publisher's qos sets the topic's: a durable one (the default) keeps the latest GOP and replays it, keyframe first, to subscribers that join late.",
+	Fields: []pipeline.Field[PublishConfig]{
+		topicField(func(c *PublishConfig) *string { return &c.Topic }),
+		qosField(func(c *PublishConfig) **qos.Profile { return &c.QoS }).
+			Doc("QoS offered: auto (the node's default: durable_video unless gopline run --qos says otherwise), a preset (default, sensor_data, durable_video, persistent_video) or policies, e.g. transient_local,reliable,keep_last=2,deadline=100ms"),
+	},
+	New: func(cfg PublishConfig) (pipeline.Element, error) {
+		return pipeline.Element{In: pipeline.Packets(media.CodecUnknown), New: func() (pipeline.Stage, error) {
 			return &publisher{topic: cfg.Topic, qos: cfg.QoS}, nil
-		}}
+		}}, nil
+	},
 }
+
+// Publish publishes packets on a topic of the pipeline's bus, offering the
+// bus's default QoS (durable_video unless the bus says otherwise). It never
+// waits for subscribers (each has its own GOP-aware window at the broker),
+// and it passes keyframe requests from the topic upstream to the encoder.
+func Publish(topic string) pipeline.Element { return PublishWith(PublishConfig{Topic: topic}) }
+
+// PublishWith is Publish with a QoS offer.
+func PublishWith(cfg PublishConfig) pipeline.Element { return publishSpec.Element(cfg) }
 
 type publisher struct {
 	topic  string
@@ -95,19 +97,12 @@ func (p *publisher) leave() {
 // sees the actor end, which counts as leaving.
 func (p *publisher) Stop() error { return nil }
 
-// Subscribe receives a topic's packets (of any codec) from the pipeline's
-// bus, taking the QoS the topic offers. Window is its queue at the broker
-// (0: transport.DefaultWindow): when the pipeline behind it falls that far
-// behind, the broker drops the rest of the GOP and resumes at a keyframe.
-// Keyframe requests from downstream go to the topic. The stream ends when
-// the topic's last publisher leaves.
-func Subscribe(topic string, window int) pipeline.Element {
-	return SubscribeWith(SubscribeConfig{Topic: topic, Window: window})
-}
-
-// SubscribeConfig configures a subscriber.
+// SubscribeConfig configures a subscriber. A field left at zero takes its
+// default where zero is not a value it accepts (Window).
 type SubscribeConfig struct {
-	Topic  string
+	Topic string
+	// Window is the subscriber's queue at the broker (0: the default,
+	// transport.DefaultWindow).
 	Window int
 	// Remote, when set, is the host:port of the node whose topic to
 	// subscribe to (transport/remote); the process's bus must reach other
@@ -124,21 +119,35 @@ type SubscribeConfig struct {
 	OnEvent func(*transport.Event)
 }
 
-// SubscribeWith is Subscribe with a QoS request and an event callback.
-func SubscribeWith(cfg SubscribeConfig) pipeline.Element {
-	return pipeline.Element{Type: "subscribe", Out: pipeline.Packets(media.CodecUnknown),
-		New: func() (pipeline.Stage, error) {
-			if err := transport.ValidateTopicName(cfg.Topic); err != nil {
-				return nil, err
-			}
-			if cfg.QoS != nil {
-				if err := cfg.QoS.Validate(); err != nil {
-					return nil, err
-				}
-			}
+var subscribeSpec = pipeline.ElementSpec[SubscribeConfig]{
+	Name: "subscribe", Summary: "receive a topic's packets", Out: "packets",
+	Doc: "Subscribes to a topic of the process. On a durable topic the cached GOP comes first, keyframe first and marked as replayed, then the live packets, with no gap. window is the queue at the topic: when the pipeline behind falls that far behind, the rest of the GOP is dropped and delivery resumes at a keyframe, so the stream stays decodable. A qos request the topic does not meet is an error naming both profiles. Ends when the topic's last publisher leaves.",
+	Fields: []pipeline.Field[SubscribeConfig]{
+		topicField(func(c *SubscribeConfig) *string { return &c.Topic }),
+		windowField(func(c *SubscribeConfig) *int { return &c.Window }).Doc("packets in flight before GOP-aware dropping"),
+		qosField(func(c *SubscribeConfig) **qos.Profile { return &c.QoS }),
+		pipeline.StringField("remote", "", func(c *SubscribeConfig) *string { return &c.Remote }).Check(checkHostPort).
+			Doc("host:port of another gopline node whose topic to subscribe to (empty: this process's topic)"),
+	},
+	New: func(cfg SubscribeConfig) (pipeline.Element, error) {
+		return pipeline.Element{Out: pipeline.Packets(media.CodecUnknown), New: func() (pipeline.Stage, error) {
 			return &subscriber{cfg: cfg}, nil
-		}}
+		}}, nil
+	},
 }
+
+// Subscribe receives a topic's packets (of any codec) from the pipeline's
+// bus, taking the QoS the topic offers. Window is its queue at the broker
+// (0: transport.DefaultWindow): when the pipeline behind it falls that far
+// behind, the broker drops the rest of the GOP and resumes at a keyframe.
+// Keyframe requests from downstream go to the topic. The stream ends when
+// the topic's last publisher leaves.
+func Subscribe(topic string, window int) pipeline.Element {
+	return SubscribeWith(SubscribeConfig{Topic: topic, Window: window})
+}
+
+// SubscribeWith is Subscribe with a QoS request and an event callback.
+func SubscribeWith(cfg SubscribeConfig) pipeline.Element { return subscribeSpec.Element(cfg) }
 
 type subscriber struct {
 	cfg     SubscribeConfig

@@ -8,67 +8,92 @@ import (
 	"github.com/gopline/gopline/pipeline"
 )
 
-// VideoSrcConfig configures a video source.
+// VideoSrcConfig configures a video source. DefaultVideoSrcConfig has the
+// defaults; a field left at zero takes its default where zero is not a
+// value it accepts (Format).
 type VideoSrcConfig struct {
 	// Location is a file path, a device (/dev/video0 with InputFormat
 	// "v4l2") or a URL (rtsp://...).
 	Location    string
 	InputFormat string
-	// InputOptions are demuxer or device options (video_size, framerate...).
+	// InputOptions are demuxer or device options (video_size, framerate...);
+	// neither keys nor values hold a comma.
 	InputOptions map[string]string
 	// Passthrough hands out the stream's own H.264 access units as packets
 	// instead of decoded frames.
 	Passthrough bool
 	// Width and Height scale decoded frames (0: the stream's size).
 	Width, Height int
-	// Format is the frames' pixel format; the zero value means YUV420P.
+	// Format is the frames' pixel format.
 	Format media.PixelFormat
 	// Live paces a file at its own frame rate; cameras and network streams
 	// pace themselves.
 	Live bool
 	// IOTimeout bounds how long a read from a network URL waits for data
-	// before the stream fails (0: ffmpeg.DefaultIOTimeout, negative: no
-	// bound).
+	// before the stream fails; 0 waits for ever. The default is
+	// ffmpeg.DefaultIOTimeout.
 	IOTimeout time.Duration
 }
 
+var videoSrcSpec = pipeline.ElementSpec[VideoSrcConfig]{
+	Name: "videosrc", Summary: "video file, V4L2 camera or network stream through FFmpeg", Out: "raw frames, or h264 packets with passthrough=true",
+	Doc: "Reads anything FFmpeg opens: a file, a camera (location=/dev/video0 input-format=v4l2) or a URL (rtsp://...). It decodes to frames, or with passthrough=true hands on the stream's own H.264 access units without re-encoding, SPS and PPS in front of every IDR.",
+	Fields: []pipeline.Field[VideoSrcConfig]{
+		pipeline.StringField("location", "", func(c *VideoSrcConfig) *string { return &c.Location }).Required().
+			Doc("file path, device or URL"),
+		pipeline.BoolField("passthrough", false, func(c *VideoSrcConfig) *bool { return &c.Passthrough }).
+			Doc("hand on H.264 packets instead of decoding"),
+		pipeline.SizeField("size", 0, 0, func(c *VideoSrcConfig) (*int, *int) { return &c.Width, &c.Height }).
+			Doc("scale decoded frames to WIDTHxHEIGHT (default: the stream's size)"),
+		formatField(func(c *VideoSrcConfig) *media.PixelFormat { return &c.Format }),
+		pipeline.StringField("input-format", "", func(c *VideoSrcConfig) *string { return &c.InputFormat }).
+			Doc("FFmpeg demuxer or device, e.g. v4l2 (default: probe)"),
+		pipeline.TextField("options", "", keyValues, formatKeyValues, func(c *VideoSrcConfig) *map[string]string { return &c.InputOptions }).
+			Doc("demuxer or device options key=value,key=value (e.g. video_size=1280x720,framerate=30)"),
+		pipeline.BoolField("is-live", false, func(c *VideoSrcConfig) *bool { return &c.Live }).
+			Doc("pace a file at its own frame rate"),
+		pipeline.DurationField("timeout", ffmpeg.DefaultIOTimeout, func(c *VideoSrcConfig) *time.Duration { return &c.IOTimeout }).
+			DurationRange(0, time.Hour).Doc("a network stream that sends nothing for this long fails (0s: wait for ever)"),
+	},
+	New: func(cfg VideoSrcConfig) (pipeline.Element, error) {
+		out := pipeline.Frames
+		if cfg.Passthrough {
+			out = pipeline.Packets(media.H264)
+		}
+		return pipeline.Element{Out: out, New: func() (pipeline.Stage, error) {
+			r, err := ffmpeg.OpenReader(cfg.Location, cfg.options()...)
+			if err != nil {
+				return nil, err
+			}
+			return &videoSrc{cfg: cfg, r: r}, nil
+		}}, nil
+	},
+}
+
+func (cfg VideoSrcConfig) options() []ffmpeg.ReaderOption {
+	opts := []ffmpeg.ReaderOption{ffmpeg.WithPixelFormat(cfg.Format), ffmpeg.WithIOTimeout(cfg.IOTimeout)}
+	if cfg.InputFormat != "" {
+		opts = append(opts, ffmpeg.WithInputFormat(cfg.InputFormat))
+	}
+	if len(cfg.InputOptions) > 0 {
+		opts = append(opts, ffmpeg.WithInputOptions(cfg.InputOptions))
+	}
+	if cfg.Width > 0 && cfg.Height > 0 {
+		opts = append(opts, ffmpeg.WithSize(cfg.Width, cfg.Height))
+	}
+	if cfg.Passthrough {
+		opts = append(opts, ffmpeg.WithPassthrough())
+	}
+	return opts
+}
+
+// DefaultVideoSrcConfig returns the video source's defaults (Location is
+// for the caller).
+func DefaultVideoSrcConfig() VideoSrcConfig { return videoSrcSpec.Defaults() }
+
 // VideoSrc is a source of anything FFmpeg reads: decoded frames, or H.264
 // packets untouched in passthrough mode.
-func VideoSrc(cfg VideoSrcConfig) pipeline.Element {
-	if cfg.Format == media.PixelFormatUnknown {
-		cfg.Format = media.YUV420P
-	}
-	out := pipeline.Frames
-	if cfg.Passthrough {
-		out = pipeline.Packets(media.H264)
-	}
-	return pipeline.Element{Type: "videosrc", Out: out, New: func() (pipeline.Stage, error) {
-		opts := []ffmpeg.ReaderOption{ffmpeg.WithPixelFormat(cfg.Format)}
-		if cfg.InputFormat != "" {
-			opts = append(opts, ffmpeg.WithInputFormat(cfg.InputFormat))
-		}
-		if len(cfg.InputOptions) > 0 {
-			opts = append(opts, ffmpeg.WithInputOptions(cfg.InputOptions))
-		}
-		if cfg.Width > 0 && cfg.Height > 0 {
-			opts = append(opts, ffmpeg.WithSize(cfg.Width, cfg.Height))
-		}
-		if cfg.Passthrough {
-			opts = append(opts, ffmpeg.WithPassthrough())
-		}
-		switch {
-		case cfg.IOTimeout > 0:
-			opts = append(opts, ffmpeg.WithIOTimeout(cfg.IOTimeout))
-		case cfg.IOTimeout < 0:
-			opts = append(opts, ffmpeg.WithIOTimeout(0))
-		}
-		r, err := ffmpeg.OpenReader(cfg.Location, opts...)
-		if err != nil {
-			return nil, err
-		}
-		return &videoSrc{cfg: cfg, r: r}, nil
-	}}
-}
+func VideoSrc(cfg VideoSrcConfig) pipeline.Element { return videoSrcSpec.Element(cfg) }
 
 type videoSrc struct {
 	cfg VideoSrcConfig

@@ -86,7 +86,7 @@ func run(ctx context.Context, joinAfter time.Duration, w io.Writer) (result, err
 	robot := pipeline.New(on...)
 	err := robot.Chain([]string{"camera", "encoder", "publish"}, []pipeline.Element{
 		actors.TestSrc(actors.TestSrcConfig{Width: 640, Height: 480, Rate: 30, Frames: -1, Live: true}),
-		actors.H264Enc(actors.H264EncConfig{GOP: 30}),
+		actors.H264Enc(actors.DefaultH264EncConfig()),
 		actors.PublishWith(actors.PublishConfig{Topic: topic, QoS: &durable}),
 	})
 	if err != nil {

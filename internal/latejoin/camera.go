@@ -46,11 +46,13 @@ type packetNote struct {
 
 func startCamera(ctx context.Context, system *actor.ActorSystem, bus *transport.Bus, cfg Config, offer qos.Profile, log zerolog.Logger) (*camera, error) {
 	c := &camera{cfg: cfg, numbers: make(map[int64]uint64)}
+	enc := actors.DefaultH264EncConfig()
+	enc.GOP, enc.Rate = cfg.GOP, cfg.Rate
 	c.p = pipeline.New(pipeline.WithSystem(system), pipeline.WithBus(bus), pipeline.WithLogger(log))
 	err := c.p.Chain([]string{"camera", "frames", "encoder", "packets", "publish"}, []pipeline.Element{
 		actors.TestSrc(actors.TestSrcConfig{Width: cfg.Width, Height: cfg.Height, Rate: float64(cfg.Rate), Frames: -1, Live: true}),
 		note(c.frame),
-		actors.H264Enc(actors.H264EncConfig{GOP: cfg.GOP, Rate: cfg.Rate}),
+		actors.H264Enc(enc),
 		note(c.packet),
 		actors.PublishWith(actors.PublishConfig{Topic: Topic, QoS: &offer}),
 	})

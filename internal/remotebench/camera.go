@@ -43,10 +43,12 @@ func ServeCamera(ctx context.Context, system *actor.ActorSystem, bus *transport.
 		return err
 	}
 	offer := qos.DurableVideo()
+	enc := actors.DefaultH264EncConfig()
+	enc.GOP, enc.Rate = CameraGOP, CameraRate
 	p := pipeline.New(pipeline.WithSystem(system), pipeline.WithBus(bus), pipeline.WithLogger(log))
 	err := p.Chain([]string{"camera", "encoder", "publish"}, []pipeline.Element{
 		actors.TestSrc(actors.TestSrcConfig{Width: CameraWidth, Height: CameraHeight, Rate: CameraRate, Frames: -1, Live: true}),
-		actors.H264Enc(actors.H264EncConfig{GOP: CameraGOP, Rate: CameraRate}),
+		actors.H264Enc(enc),
 		actors.PublishWith(actors.PublishConfig{Topic: CameraTopic, QoS: &offer}),
 	})
 	if err != nil {

@@ -70,10 +70,10 @@ func build(p *Pipeline, toks []token) *Error {
 			// property or a reference. Otherwise it is a property that lacks
 			// its "=", the likelier mistake.
 			if bang == nil && elem != nil && (i+1 == len(toks) || toks[i+1].kind == tokWord) {
-				return Errorf(line, t.pos, `property %q needs a value: write %s=VALUE`, t.text, t.text)
+				return Errorf(line, t.pos, `property %s needs a value: write %s=VALUE`, Quote(t.text), shorten(t.text))
 			}
 			if !isLetter(t.text[0]) {
-				return Errorf(line, t.pos, `element %q must start with a letter`, t.text)
+				return Errorf(line, t.pos, `element %s must start with a letter`, Quote(t.text))
 			}
 			elem = &Element{Type: t.text, TypePos: t.pos}
 			add(Node{Element: elem})
@@ -95,21 +95,21 @@ func addProp(p *Pipeline, elem *Element, bang *token, t *token) *Error {
 	line, prop := p.Line, t.prop
 	switch {
 	case bang != nil:
-		return Errorf(line, t.pos, `expected an element after "!", not the property %q`, prop.Key)
+		return Errorf(line, t.pos, `expected an element after "!", not the property %s`, Quote(prop.Key))
 	case elem == nil && len(p.Chains) == 0:
-		return Errorf(line, t.pos, `property %q comes before any element: write the element first, as in ELEMENT %s=VALUE`, prop.Key, prop.Key)
+		return Errorf(line, t.pos, `property %s comes before any element: write the element first, as in ELEMENT %s=VALUE`, Quote(prop.Key), shorten(prop.Key))
 	case elem == nil:
-		return Errorf(line, t.pos, `property %q follows a reference: only elements take properties`, prop.Key)
+		return Errorf(line, t.pos, `property %s follows a reference: only elements take properties`, Quote(prop.Key))
 	}
 	for _, q := range elem.Props {
 		if q.Key == prop.Key {
-			return Errorf(line, prop.KeyPos, `property %q is set twice on %s`, prop.Key, elem.Type)
+			return Errorf(line, prop.KeyPos, `property %s is set twice on %s`, Quote(prop.Key), elem.Type)
 		}
 	}
 	if prop.Key == "name" {
 		if !isName(prop.Value) {
 			return Errorf(line, prop.ValuePos,
-				`%q cannot name an element: a name starts with a letter and holds only letters, digits, '-' and '_'`, prop.Value)
+				`%s cannot name an element: a name starts with a letter and holds only letters, digits, '-' and '_'`, Quote(prop.Value))
 		}
 		elem.Name = prop.Value
 	}
@@ -127,7 +127,7 @@ func checkNames(p *Pipeline) *Error {
 		}
 		at := namePos(e)
 		if first, ok := named[e.Name]; ok {
-			return Errorf(p.Line, at, "the name %q is used twice (first at column %d)", e.Name, column(p.Line, first.Offset))
+			return Errorf(p.Line, at, "the name %s is used twice (first at column %d)", Quote(e.Name), column(p.Line, first.Offset))
 		}
 		named[e.Name] = at
 	}
@@ -135,7 +135,7 @@ func checkNames(p *Pipeline) *Error {
 		for _, n := range c.Nodes {
 			if r := n.Ref; r != nil {
 				if _, ok := named[r.Name]; !ok {
-					return Errorf(p.Line, r.Pos, "no element is named %q (name one with name=%s)", r.Name, r.Name)
+					return Errorf(p.Line, r.Pos, "no element is named %s (name one with name=%s)", Quote(r.Name), shorten(r.Name))
 				}
 			}
 		}
