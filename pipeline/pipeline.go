@@ -119,6 +119,8 @@ type Pipeline struct {
 	order  []string
 	nodes  map[string]*node
 	inputs map[string]string // node -> its upstream node
+	// outKnown holds what pass-through nodes give, once settled (outCaps).
+	outKnown map[string]Caps
 
 	// line and places: where the nodes of a pipeline made by Parse are in
 	// its line, for errors found after parsing.
@@ -208,17 +210,36 @@ func (p *Pipeline) Link(from, to string) error {
 }
 
 // outCaps returns what node name gives: its element's Out caps, or, for an
-// element that passes on its input (KindAny), what its upstream gives.
+// element that passes on its input (KindAny), what its upstream gives. An
+// answer that no later link can change (it comes from a node that is not a
+// pass-through) is kept for every node on the way, so a line of N tees
+// costs N steps, not N*N.
 func (p *Pipeline) outCaps(name string) Caps {
-	for range len(p.nodes) { // bounded: a chain of pass-through nodes
-		out := p.nodes[name].element.Out
-		up, ok := p.inputs[name]
-		if out.Kind != KindAny || !ok {
-			return out
+	var walked []string
+	out, settled := Any, false
+	for cur := name; len(walked) <= len(p.nodes); { // bounded: a cycle of pass-through nodes
+		if c, ok := p.outKnown[cur]; ok {
+			out, settled = c, true
+			break
 		}
-		name = up
+		el := p.nodes[cur].element
+		up, ok := p.inputs[cur]
+		if el.Out.Kind != KindAny || !ok {
+			out, settled = el.Out, el.Out.Kind != KindAny
+			break
+		}
+		walked = append(walked, cur)
+		cur = up
 	}
-	return Any
+	if settled {
+		if p.outKnown == nil {
+			p.outKnown = map[string]Caps{}
+		}
+		for _, n := range walked {
+			p.outKnown[n] = out
+		}
+	}
+	return out
 }
 
 // Chain adds the named elements in order and links each to the next.
@@ -294,18 +315,20 @@ func (p *Pipeline) checkNodes() error {
 				name, n.element.Type, n.element.Out)
 		}
 	}
-	// With one input per node, a node no source reaches sits on a cycle.
-	for _, name := range p.order {
-		seen := map[string]bool{}
-		for cur := name; ; {
+	// With one input per node, a node no source reaches sits on a cycle. A
+	// walk up stops at a node an earlier walk reached from a source, so each
+	// node is walked once.
+	walkOf := map[string]int{} // node -> the walk that passed it, from 1
+	for i, name := range p.order {
+		for cur := name; walkOf[cur] == 0; {
+			walkOf[cur] = i + 1
 			up, ok := p.inputs[cur]
 			if !ok {
 				break
 			}
-			if seen[up] {
+			if walkOf[up] == i+1 {
 				return bad(name, "%s is on a cycle", name)
 			}
-			seen[up] = true
 			cur = up
 		}
 	}

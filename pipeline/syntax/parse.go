@@ -36,6 +36,9 @@ func build(p *Pipeline, toks []token) *Error {
 	var (
 		elem *Element // the element that takes properties, if any
 		bang *token   // a "!" that still waits for its node
+		// given holds the properties given so far, so that finding one
+		// given twice costs no more as an element's list grows.
+		given = map[givenProp]bool{}
 	)
 	// add puts n at the end of the current chain after a "!", or starts a
 	// new chain with it.
@@ -79,7 +82,7 @@ func build(p *Pipeline, toks []token) *Error {
 			add(Node{Element: elem})
 
 		case tokProp:
-			if err := addProp(p, elem, bang, t); err != nil {
+			if err := addProp(p, elem, bang, t, given); err != nil {
 				return err
 			}
 		}
@@ -90,8 +93,14 @@ func build(p *Pipeline, toks []token) *Error {
 	return nil
 }
 
+// givenProp is a property key given to an element.
+type givenProp struct {
+	elem *Element
+	key  string
+}
+
 // addProp adds the property t to elem, the element being written.
-func addProp(p *Pipeline, elem *Element, bang *token, t *token) *Error {
+func addProp(p *Pipeline, elem *Element, bang *token, t *token, given map[givenProp]bool) *Error {
 	line, prop := p.Line, t.prop
 	switch {
 	case bang != nil:
@@ -101,11 +110,10 @@ func addProp(p *Pipeline, elem *Element, bang *token, t *token) *Error {
 	case elem == nil:
 		return Errorf(line, t.pos, `property %s follows a reference: only elements take properties`, Quote(prop.Key))
 	}
-	for _, q := range elem.Props {
-		if q.Key == prop.Key {
-			return Errorf(line, prop.KeyPos, `property %s is set twice on %s`, Quote(prop.Key), elem.Type)
-		}
+	if given[givenProp{elem, prop.Key}] {
+		return Errorf(line, prop.KeyPos, `property %s is set twice on %s`, Quote(prop.Key), shorten(elem.Type))
 	}
+	given[givenProp{elem, prop.Key}] = true
 	if prop.Key == "name" {
 		if !isName(prop.Value) {
 			return Errorf(line, prop.ValuePos,
