@@ -6,8 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/asynkron/protoactor-go/actor"
-
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/pipeline"
 	"github.com/gopline/gopline/qos"
@@ -76,7 +74,7 @@ var recordSpec = pipeline.ElementSpec[RecordConfig]{
 			in = pipeline.None
 		}
 		return pipeline.Element{In: in, New: func() (pipeline.Stage, error) {
-			return &recorder{cfg: cfg, brokers: map[string]*actor.PID{}, ended: map[string]bool{}, streams: map[string]bool{}}, nil
+			return &recorder{cfg: cfg, ended: map[string]bool{}, streams: map[string]bool{}}, nil
 		}}, nil
 	},
 }
@@ -95,10 +93,9 @@ type recorder struct {
 	cfg     RecordConfig
 	env     *pipeline.Env
 	rec     *storage.Recording
-	brokers map[string]*actor.PID
-	ended   map[string]bool
+	subs    []*transport.Subscriber // one per topic
+	ended   map[string]bool         // topics whose stream ended
 	streams map[string]bool
-	halting bool // unsubscribed, waiting for the topics' last words
 }
 
 func (r *recorder) Start(env *pipeline.Env) error {
@@ -113,12 +110,16 @@ func (r *recorder) Start(env *pipeline.Env) error {
 	}
 	for _, topic := range r.cfg.Topics {
 		pid, err := env.Bus.Topic(topic)
+		if err == nil {
+			var sub *transport.Subscriber
+			sub, err = newTopicSubscriber(env, topic, pid, r.cfg.Window, r.cfg.QoS)
+			r.subs = append(r.subs, sub)
+		}
 		if err != nil {
+			r.closeAll()
 			r.rec.Close()
 			return err
 		}
-		r.brokers[topic] = pid
-		env.Send(pid, &transport.Subscribe{Subscriber: env.Self(), Window: r.cfg.Window, QoS: r.cfg.QoS})
 	}
 	env.After(r.cfg.FlushInterval, flushTick{})
 	return nil
@@ -153,40 +154,45 @@ func (r *recorder) Process(v any) error { return r.write(r.cfg.Stream, v.(*media
 // acknowledged once written, so a slow disk fills the topic's window and the
 // topic drops GOPs for the recorder alone.
 func (r *recorder) Receive(msg any) (bool, error) {
-	switch m := msg.(type) {
-	case *transport.Delivery:
-		r.env.Received(1)
-		if m.Dropped > 0 {
-			r.env.Dropped(int(m.Dropped))
-		}
-		err := r.write(m.Topic, m.Packet)
-		if pid := r.brokers[m.Topic]; pid != nil {
-			r.env.Send(pid, &transport.Ack{Subscriber: r.env.Self()})
-		}
-		if err != nil {
-			return true, fmt.Errorf("recording %s: %w", m.Topic, err)
-		}
-	case *transport.Event:
-		return true, topicEvent(r.env, m, nil)
-	case *transport.EndOfStream:
-		if m.Dropped > 0 {
-			r.env.Dropped(int(m.Dropped))
-		}
-		r.ended[m.Topic] = true
-		if len(r.ended) == len(r.brokers) {
-			r.env.End()
-		}
+	switch msg.(type) {
 	case haltTimeout:
-		r.unsubscribe()
+		r.closeAll()
 		r.env.End()
-	case *transport.Subscribed:
+		return true, nil
 	case flushTick:
 		r.env.After(r.cfg.FlushInterval, flushTick{})
 		return true, r.rec.Flush()
-	default:
-		return false, nil
 	}
-	return true, nil
+	for _, sub := range r.subs {
+		if got, ok := sub.Handle(msg); ok {
+			return true, r.received(sub, got)
+		}
+	}
+	return false, nil
+}
+
+// received records what one topic's message means.
+func (r *recorder) received(sub *transport.Subscriber, got transport.Received) error {
+	if got.Dropped > 0 {
+		r.env.Dropped(int(got.Dropped))
+	}
+	switch {
+	case got.Packet != nil:
+		r.env.Received(1)
+		err := r.write(sub.Topic(), got.Packet)
+		sub.Ack()
+		if err != nil {
+			return fmt.Errorf("recording %s: %w", sub.Topic(), err)
+		}
+	case got.Event != nil:
+		return topicEvent(r.env, got.Event, nil)
+	case got.Ended:
+		r.ended[sub.Topic()] = true
+		if len(r.ended) == len(r.subs) {
+			r.env.End()
+		}
+	}
+	return nil
 }
 
 // Flush commits everything at end of stream.
@@ -196,30 +202,24 @@ func (r *recorder) Flush() error { return r.rec.Flush() }
 // with the end of its stream after the deliveries already on their way,
 // which are recorded.
 func (r *recorder) Halt() {
-	if r.halting {
-		return
+	halted := false
+	for _, sub := range r.subs {
+		halted = sub.Halt() || halted
 	}
-	r.halting = true
-	for topic, pid := range r.brokers {
-		if !r.ended[topic] {
-			r.env.Send(pid, &transport.Unsubscribe{Subscriber: r.env.Self(), Farewell: true, AfterPublishers: r.env.PipelineID})
-		}
+	if halted {
+		r.env.After(haltGrace(r.env), haltTimeout{})
 	}
-	r.env.After(haltGrace(r.env), haltTimeout{})
 }
 
-func (r *recorder) unsubscribe() {
-	for topic, pid := range r.brokers {
-		if !r.ended[topic] {
-			r.ended[topic] = true
-			r.env.Send(pid, &transport.Unsubscribe{Subscriber: r.env.Self()})
-		}
+func (r *recorder) closeAll() {
+	for _, sub := range r.subs {
+		sub.Close()
 	}
 }
 
 // Stop commits and closes the recording (none is open when Start failed).
 func (r *recorder) Stop() error {
-	r.unsubscribe()
+	r.closeAll()
 	if r.rec == nil {
 		return nil
 	}

@@ -150,12 +150,10 @@ func Subscribe(topic string, window int) pipeline.Element {
 func SubscribeWith(cfg SubscribeConfig) pipeline.Element { return subscribeSpec.Element(cfg) }
 
 type subscriber struct {
-	cfg     SubscribeConfig
-	env     *pipeline.Env
-	broker  *actor.PID
-	unacked int
-	ended   bool
-	halting bool // unsubscribed, waiting for the topic's last word
+	cfg   SubscribeConfig
+	env   *pipeline.Env
+	sub   *transport.Subscriber
+	ended bool
 }
 
 // haltGrace bounds how long a halted subscriber (or topic recorder) waits
@@ -167,43 +165,56 @@ func haltGrace(env *pipeline.Env) time.Duration { return env.StopTimeout / 4 }
 // haltTimeout ends a halted subscriber whose topic did not answer.
 type haltTimeout struct{}
 
+// newTopicSubscriber subscribes the node to a topic through broker.
+func newTopicSubscriber(env *pipeline.Env, topic string, broker *actor.PID, window int, req *qos.Profile) (*transport.Subscriber, error) {
+	sub, err := transport.NewSubscriber(transport.SubscriberConfig{Topic: topic, Broker: broker, Self: env.Self(),
+		Send: env.Send, Window: window, QoS: req, Owner: owner(env)})
+	if err != nil {
+		return nil, err
+	}
+	sub.Subscribe()
+	return sub, nil
+}
+
+// owner is what a halted subscriber's farewell waits for: the publishers of
+// its own pipeline (see transport.SubscriberConfig.Owner).
+func owner(env *pipeline.Env) string { return env.PipelineID }
+
 func (s *subscriber) Start(env *pipeline.Env) error {
 	s.env = env
+	var broker *actor.PID
 	var err error
 	if s.cfg.Remote != "" {
-		s.broker, err = env.Bus.RemoteTopic(s.cfg.Remote, s.cfg.Topic)
+		broker, err = env.Bus.RemoteTopic(s.cfg.Remote, s.cfg.Topic)
 	} else {
-		s.broker, err = env.Bus.Topic(s.cfg.Topic)
+		broker, err = env.Bus.Topic(s.cfg.Topic)
 	}
 	if err != nil {
 		return err
 	}
-	env.Send(s.broker, &transport.Subscribe{Subscriber: env.Self(), Window: s.cfg.Window, QoS: s.cfg.QoS})
-	return nil
+	s.sub, err = newTopicSubscriber(env, s.cfg.Topic, broker, s.cfg.Window, s.cfg.QoS)
+	return err
 }
 
 func (s *subscriber) Receive(msg any) (bool, error) {
-	switch m := msg.(type) {
-	case *transport.Delivery:
-		s.unacked++
-		if m.Dropped > 0 {
-			s.env.Dropped(int(m.Dropped))
-		}
-		if !s.ended {
-			s.env.Emit(m.Packet)
-		}
-	case *transport.Event:
-		return true, topicEvent(s.env, m, s.cfg.OnEvent)
-	case *transport.EndOfStream:
-		if m.Dropped > 0 {
-			s.env.Dropped(int(m.Dropped))
-		}
+	if _, ok := msg.(haltTimeout); ok {
 		s.end()
-	case haltTimeout:
-		s.end()
-	case *transport.Subscribed:
-	default:
+		return true, nil
+	}
+	r, ok := s.sub.Handle(msg)
+	if !ok {
 		return false, nil
+	}
+	if r.Dropped > 0 {
+		s.env.Dropped(int(r.Dropped))
+	}
+	switch {
+	case r.Packet != nil && !s.ended:
+		s.env.Emit(r.Packet)
+	case r.Event != nil:
+		return true, topicEvent(s.env, r.Event, s.cfg.OnEvent)
+	case r.Ended:
+		s.end()
 	}
 	return true, nil
 }
@@ -228,28 +239,19 @@ func topicEvent(env *pipeline.Env, e *transport.Event, onEvent func(*transport.E
 }
 
 // Drained acknowledges every delivery the pipeline has taken on.
-func (s *subscriber) Drained() {
-	for ; s.unacked > 0; s.unacked-- {
-		s.env.Send(s.broker, &transport.Ack{Subscriber: s.env.Self()})
-	}
-}
+func (s *subscriber) Drained() { s.sub.AckAll() }
 
 // ForceKeyframe forwards a keyframe request from downstream to the topic.
-func (s *subscriber) ForceKeyframe() {
-	s.env.Send(s.broker, &transport.KeyframeRequest{Topic: s.cfg.Topic, Subscriber: s.env.Self()})
-}
+func (s *subscriber) ForceKeyframe() { s.sub.RequestKeyframe() }
 
 // Halt ends the subscription when the pipeline stops. The topic answers
 // with the end of the stream after the deliveries already on their way, and
 // after the last packet of this pipeline's own publishers on the topic;
 // those go through the pipeline and are counted like any other.
 func (s *subscriber) Halt() {
-	if s.ended || s.halting {
-		return
+	if !s.ended && s.sub.Halt() {
+		s.env.After(haltGrace(s.env), haltTimeout{})
 	}
-	s.halting = true
-	s.env.Send(s.broker, &transport.Unsubscribe{Subscriber: s.env.Self(), Farewell: true, AfterPublishers: s.env.PipelineID})
-	s.env.After(haltGrace(s.env), haltTimeout{})
 }
 
 func (s *subscriber) end() {
@@ -257,15 +259,13 @@ func (s *subscriber) end() {
 		return
 	}
 	s.ended = true
-	if !s.halting {
-		s.env.Send(s.broker, &transport.Unsubscribe{Subscriber: s.env.Self()})
-	}
+	s.sub.Close()
 	s.env.End()
 }
 
 func (s *subscriber) Stop() error {
-	if !s.ended && s.broker != nil {
-		s.env.Send(s.broker, &transport.Unsubscribe{Subscriber: s.env.Self()})
+	if s.sub != nil {
+		s.sub.Close()
 	}
 	return nil
 }
