@@ -56,9 +56,16 @@ func qosField[C any](ptr func(*C) **qos.Profile) pipeline.Field[C] {
 		Doc("QoS requested: auto (what the topic offers), a preset (default, sensor_data, durable_video, persistent_video) or policies, e.g. transient_local,reliable")
 }
 
+// maxQoSLen bounds a QoS text: the longest profile, every policy spelled
+// out, is a few hundred bytes, and a refusal quotes the text.
+const maxQoSLen = 1024
+
 func parseQoS(s string) (*qos.Profile, error) {
 	if s == "auto" {
 		return nil, nil
+	}
+	if len(s) > maxQoSLen {
+		return nil, fmt.Errorf("%s is longer than a QoS profile can be", syntax.Quote(s))
 	}
 	p, err := qos.ParseProfile(s)
 	if err != nil {
