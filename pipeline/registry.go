@@ -54,7 +54,9 @@ type PropSpec struct {
 }
 
 // Spec describes an element type for the registry: its name, docs, typed
-// properties, and a constructor from parsed properties.
+// properties, and a constructor from parsed properties. An element with a Go
+// config describes itself with an ElementSpec, whose Spec method gives this
+// with the constructor bound to the config.
 type Spec struct {
 	Name    string
 	Summary string // one line, for `gopline elements`
