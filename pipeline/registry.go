@@ -68,55 +68,10 @@ type Spec struct {
 	Make    func(Props) (Element, error)
 }
 
-// Props are an element's property values, parsed and with defaults filled in.
+// Props are an element's property values, parsed and with defaults filled
+// in; an ElementSpec's Spec sets its config's fields from them.
 type Props struct {
-	spec   *Spec
 	values map[string]any
-	set    map[string]bool
-}
-
-// Has reports whether the property was given explicitly.
-func (p Props) Has(name string) bool { return p.set[name] }
-
-func (p Props) get(name string) any {
-	v, ok := p.values[name]
-	if !ok {
-		// A constructor asking for a property its spec does not declare is
-		// a programming error in the element; the zero value keeps it from
-		// crashing the process.
-		return nil
-	}
-	return v
-}
-
-// String returns a String, Enum or any property as text.
-func (p Props) String(name string) string {
-	switch v := p.get(name).(type) {
-	case string:
-		return v
-	case nil:
-		return ""
-	default:
-		return fmt.Sprint(v)
-	}
-}
-
-// Int returns an Int property.
-func (p Props) Int(name string) int { v, _ := p.get(name).(int); return v }
-
-// Float returns a Float property.
-func (p Props) Float(name string) float64 { v, _ := p.get(name).(float64); return v }
-
-// Bool returns a Bool property.
-func (p Props) Bool(name string) bool { v, _ := p.get(name).(bool); return v }
-
-// Duration returns a Duration property.
-func (p Props) Duration(name string) time.Duration { v, _ := p.get(name).(time.Duration); return v }
-
-// Size returns a Size property as width and height.
-func (p Props) Size(name string) (w, h int) {
-	v, _ := p.get(name).([2]int)
-	return v[0], v[1]
 }
 
 // PropError is an error in one property's value.
@@ -140,7 +95,7 @@ var (
 // filling in defaults. Unknown names, bad values and missing required
 // properties are errors naming the property.
 func (s *Spec) ParseProps(given map[string]string) (Props, error) {
-	p := Props{spec: s, values: map[string]any{}, set: map[string]bool{}}
+	p := Props{values: map[string]any{}}
 	for name := range given {
 		if s.prop(name) == nil {
 			return p, s.unknownProp(name)
@@ -154,8 +109,6 @@ func (s *Spec) ParseProps(given map[string]string) (Props, error) {
 				return p, &PropError{Element: s.Name, Prop: ps.Name, Msg: "is required: " + ps.Doc}
 			}
 			text = ps.Default
-		} else {
-			p.set[ps.Name] = true
 		}
 		if text == "" && !ok && ps.Type != String {
 			continue // no default: the zero value
