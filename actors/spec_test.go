@@ -87,3 +87,20 @@ func TestGoConfigsAreCheckedAsLinesAre(t *testing.T) {
 		}
 	}
 }
+
+// TestARefusedGoConfigFailsTheStartNamingNodeAndProperty: a live test
+// source with a NaN rate never starts (it would busy-loop).
+func TestARefusedGoConfigFailsTheStartNamingNodeAndProperty(t *testing.T) {
+	p := pipeline.New()
+	if err := p.Chain([]string{"cam", "sink"}, []pipeline.Element{TestSrc(TestSrcConfig{Rate: math.NaN(), Live: true}), FakeSink()}); err != nil {
+		t.Fatal(err)
+	}
+	err := p.Start(t.Context())
+	if err == nil {
+		p.Stop()
+		t.Fatal("started")
+	}
+	if want := "cam (testsrc): testsrc: property rate: NaN is not a finite number"; err.Error() != want {
+		t.Fatalf("%q, want %q", err, want)
+	}
+}
