@@ -57,8 +57,8 @@ func qosField[C any](ptr func(*C) **qos.Profile) pipeline.Field[C] {
 }
 
 // maxQoSLen bounds a QoS text: the longest profile, every policy spelled
-// out, is a few hundred bytes, and a refusal quotes the text.
-const maxQoSLen = 1024
+// out, is under 200 bytes, and the qos package's refusal quotes it whole.
+const maxQoSLen = 256
 
 func parseQoS(s string) (*qos.Profile, error) {
 	if s == "auto" {
