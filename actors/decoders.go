@@ -14,6 +14,60 @@ import (
 	"github.com/gopline/gopline/qos"
 )
 
+// DecoderConfig configures a decoder.
+type DecoderConfig struct {
+	// Format of the frames; zero takes the default, YUV420P.
+	Format media.PixelFormat
+	// Replay says which pictures of a replayed GOP are emitted: the newest
+	// only (the zero value, for viewers) or all.
+	Replay qos.ReplayView
+	// Conceal makes the H.264 decoder conceal damage (FFmpeg's error
+	// concealment) instead of dropping pictures until the next keyframe:
+	// a smeared picture rather than a frozen one. Concealed frames are
+	// marked media.Frame.Concealed.
+	Conceal bool
+}
+
+// decoderSpec is the spec of a decoder element; open opens its codec.
+// decoderSpec is the spec of a decoder element; open opens its codec, and
+// extra are the fields only that decoder has.
+func decoderSpec(name, summary, doc, codec string, in media.Codec, open func(DecoderConfig) (codecs.Decoder, error),
+	extra ...pipeline.Field[DecoderConfig]) pipeline.ElementSpec[DecoderConfig] {
+	fields := append([]pipeline.Field[DecoderConfig]{
+		formatField(func(c *DecoderConfig) *media.PixelFormat { return &c.Format }),
+		pipeline.EnumOf("replay", qos.ReplayLatest, []qos.ReplayView{qos.ReplayLatest, qos.ReplayAll},
+			func(c *DecoderConfig) *qos.ReplayView { return &c.Replay }).
+			Doc("pictures of a replayed GOP to emit: the newest only, or all"),
+	}, extra...)
+	return pipeline.ElementSpec[DecoderConfig]{
+		Name: name, Summary: summary, Doc: doc, In: codec + " packets", Out: "raw frames", Fields: fields,
+		New: func(cfg DecoderConfig) (pipeline.Element, error) {
+			return pipeline.ProcessorElement(name, pipeline.Packets(in), pipeline.Frames,
+				func() (pipeline.Processor[*media.Packet, *media.Frame], error) {
+					return newDecoder(cfg.Replay, func() (codecs.Decoder, error) { return open(cfg) })
+				}), nil
+		},
+	}
+}
+
+var h264DecSpec = decoderSpec("h264dec", "strict H.264 decoder (FFmpeg)",
+	"Decodes H.264. A damaged packet is a warning and counted as an error, never shown as a smeared picture unless conceal=true; the decoder then drops deltas until the next keyframe and asks upstream for one (a gate in front answers with its own break). Of a GOP a durable topic replays to a late subscriber it shows only the newest picture (replay=latest), or every one (replay=all). At the end of the stream it gives out the pictures a stream with reordering held back.",
+	"h264", media.H264, func(cfg DecoderConfig) (codecs.Decoder, error) {
+		opts := []ffmpeg.DecoderOption{ffmpeg.WithOutputFormat(cfg.Format)}
+		if cfg.Conceal {
+			opts = append(opts, ffmpeg.WithConcealment())
+		}
+		return ffmpeg.NewH264Decoder(opts...)
+	},
+	pipeline.BoolField("conceal", false, func(c *DecoderConfig) *bool { return &c.Conceal }).
+		Doc("conceal damage (a smeared picture, marked concealed) instead of dropping until the next keyframe"))
+
+var jpegDecSpec = decoderSpec("jpegdec", "JPEG decoder (pure Go)",
+	"Decodes JPEG with gopline's memory-safe Go decoder; damaged pictures are counted as errors.",
+	"jpeg", media.JPEG, func(cfg DecoderConfig) (codecs.Decoder, error) {
+		return jpeg.NewDecoder(jpeg.WithOutputFormat(cfg.Format))
+	})
+
 // H264Dec decodes H.264 packets into frames of the given format (YUV420P
 // when unknown). A damaged packet is an error (counted, and a warning at most
 // once per damageWarnInterval), never a smeared picture unless
@@ -27,41 +81,8 @@ func H264Dec(format media.PixelFormat) pipeline.Element {
 	return H264DecWith(DecoderConfig{Format: format})
 }
 
-// DecoderConfig configures a decoder.
-type DecoderConfig struct {
-	// Format of the frames (YUV420P when unknown).
-	Format media.PixelFormat
-	// Replay says which pictures of a replayed GOP are emitted: the newest
-	// only (the zero value, for viewers) or all.
-	Replay qos.ReplayView
-	// Conceal makes the H.264 decoder conceal damage (FFmpeg's error
-	// concealment) instead of dropping pictures until the next keyframe:
-	// a smeared picture rather than a frozen one. Concealed frames are
-	// marked media.Frame.Concealed.
-	Conceal bool
-}
-
 // H264DecWith is H264Dec with the choice of replayed pictures.
-func H264DecWith(cfg DecoderConfig) pipeline.Element {
-	format := cfg.Format
-	if !format.Valid() {
-		format = media.YUV420P
-	}
-	return pipeline.ProcessorElement("h264dec", pipeline.Packets(media.H264), pipeline.Frames,
-		func() (pipeline.Processor[*media.Packet, *media.Frame], error) {
-			return newDecoder(cfg.Replay, func() (codecs.Decoder, error) {
-				opts := []ffmpeg.DecoderOption{ffmpeg.WithOutputFormat(format)}
-				if cfg.Conceal {
-					opts = append(opts, ffmpeg.WithConcealment())
-				}
-				return ffmpeg.NewH264Decoder(opts...)
-			})
-		})
-}
-
-// concealProp is h264dec's choice of DecoderConfig.Conceal.
-var concealProp = pipeline.PropSpec{Name: "conceal", Type: pipeline.Bool, Default: "false",
-	Doc: "conceal damage (a smeared picture, marked concealed) instead of dropping until the next keyframe"}
+func H264DecWith(cfg DecoderConfig) pipeline.Element { return h264DecSpec.Element(cfg) }
 
 // JPEGDec decodes JPEG packets into frames of the given format (YUV420P when
 // unknown), with gopline's memory-safe Go decoder.
@@ -70,16 +91,7 @@ func JPEGDec(format media.PixelFormat) pipeline.Element {
 }
 
 // JPEGDecWith is JPEGDec with the choice of replayed pictures.
-func JPEGDecWith(cfg DecoderConfig) pipeline.Element {
-	format := cfg.Format
-	if !format.Valid() {
-		format = media.YUV420P
-	}
-	return pipeline.ProcessorElement("jpegdec", pipeline.Packets(media.JPEG), pipeline.Frames,
-		func() (pipeline.Processor[*media.Packet, *media.Frame], error) {
-			return newDecoder(cfg.Replay, func() (codecs.Decoder, error) { return jpeg.NewDecoder(jpeg.WithOutputFormat(format)) })
-		})
-}
+func JPEGDecWith(cfg DecoderConfig) pipeline.Element { return jpegDecSpec.Element(cfg) }
 
 // damageWarnInterval is the shortest time between two warnings of a
 // decoder about damage: a damaged stream shows in the log at the default
@@ -194,15 +206,21 @@ func (d *decoder) Flush(emit func(*media.Frame)) error {
 
 func (d *decoder) Stop() error { return d.dec.Close() }
 
+var gateSpec = pipeline.ElementSpec[struct{}]{
+	Name: "gate", Summary: "GOP gate: passes only decodable packets", In: "packets", Out: "packets",
+	Doc: "Passes a delta only when its whole chain since its keyframe passed. A hole in Seq, a new encoder epoch or a delta before any keyframe makes it drop until the next keyframe and ask upstream for one (at most every 300 ms); so does a keyframe request from downstream (a decoder that met damage). Drops are counted by reason.",
+	New: func(struct{}) (pipeline.Element, error) {
+		return pipeline.ProcessorElement("gate", pipeline.Packets(media.CodecUnknown), pipeline.Packets(media.CodecUnknown),
+			func() (pipeline.Processor[*media.Packet, *media.Packet], error) { return &gate{}, nil }), nil
+	},
+}
+
 // Gate passes a packet only when it can be decoded: a delta only when its
 // whole chain since the keyframe passed (qos.Gate). While it waits for a
 // keyframe it drops (counted by reason) and asks upstream for one, at most
 // every 300 ms. A keyframe request from downstream (a decoder that met
 // damage) breaks its chain the same way, under the same limit.
-func Gate() pipeline.Element {
-	return pipeline.ProcessorElement("gate", pipeline.Packets(media.CodecUnknown), pipeline.Packets(media.CodecUnknown),
-		func() (pipeline.Processor[*media.Packet, *media.Packet], error) { return &gate{}, nil })
-}
+func Gate() pipeline.Element { return gateSpec.Element(struct{}{}) }
 
 type gate struct {
 	g   *qos.Gate

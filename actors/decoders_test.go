@@ -39,7 +39,7 @@ func damagedStream(t *testing.T, dec DecoderConfig) (*pipeline.Pipeline, []*medi
 	p := pipeline.New(pipeline.WithLogger(zerolog.New(&log).Level(zerolog.InfoLevel)))
 	err := p.Chain([]string{"cam", "enc", "damage", "gate", "dec", "sink"}, []pipeline.Element{
 		TestSrc(TestSrcConfig{Width: 160, Height: 120, Rate: 30, Frames: 60, Live: true}),
-		H264Enc(H264EncConfig{GOP: 50}), damage(10), Gate(), H264DecWith(dec), out.element()})
+		H264Enc(h264EncGOP(50)), damage(10), Gate(), H264DecWith(dec), out.element()})
 	if err != nil {
 		t.Fatal(err)
 	}

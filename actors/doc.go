@@ -6,4 +6,9 @@
 // elsewhere (codecs, qos, transport); the pipeline runs each in its own
 // actor with supervision. Use the typed constructors (TestSrc, H264Enc, ...)
 // from Go, or Registry for the one-line syntax and `gopline elements`.
+//
+// Each element's pipeline.ElementSpec sits beside its constructor: the
+// properties with their defaults, docs and ranges, bound to the fields of
+// its Go config. The line's defaults, the Default...Config functions and the
+// checks of a Go config all come from it.
 package actors

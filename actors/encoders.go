@@ -7,68 +7,93 @@ import (
 	"github.com/gopline/gopline/pipeline"
 )
 
-// H264EncConfig configures the H.264 encoder; zero values take the
-// encoder's defaults (veryfast, CRF 23, GOP 30).
+// H264EncConfig configures the H.264 encoder. DefaultH264EncConfig has the
+// defaults (preset veryfast, CRF 23, GOP 30); a field left at zero takes its
+// default where zero is not a value it accepts (Preset, Tune, GOP, Rate).
+// Zero is a value of CRF (lossless), of Bitrate (rate control by CRF) and
+// of Threads (automatic), so start from DefaultH264EncConfig.
 type H264EncConfig struct {
 	Preset, Tune string
-	CRF          int   // 0: the default (use Bitrate for rate control)
-	Lossless     bool  // CRF 0: every picture exactly as given (large)
-	Bitrate      int64 // bits per second; 0: CRF
+	CRF          int   // constant quality, 0 (lossless) to 51
+	Bitrate      int64 // average bits per second instead of CRF; 0: CRF
 	GOP          int
-	Threads      int
+	Threads      int // 0: automatic
 	Rate         int // nominal frames per second, for rate control
 }
 
 func (c H264EncConfig) options() []ffmpeg.EncoderOption {
-	var opts []ffmpeg.EncoderOption
-	if c.Preset != "" {
-		opts = append(opts, ffmpeg.WithPreset(c.Preset))
-	}
-	if c.Tune != "" {
-		opts = append(opts, ffmpeg.WithTune(c.Tune))
-	}
-	if c.Lossless {
-		opts = append(opts, ffmpeg.WithCRF(0))
-	} else if c.CRF > 0 {
-		opts = append(opts, ffmpeg.WithCRF(c.CRF))
-	}
+	opts := []ffmpeg.EncoderOption{ffmpeg.WithPreset(c.Preset), ffmpeg.WithTune(c.Tune), ffmpeg.WithCRF(c.CRF),
+		ffmpeg.WithGOP(c.GOP), ffmpeg.WithFrameRate(c.Rate)}
 	if c.Bitrate > 0 {
-		opts = append(opts, ffmpeg.WithBitrate(c.Bitrate))
-	}
-	if c.GOP > 0 {
-		opts = append(opts, ffmpeg.WithGOP(c.GOP))
+		opts = append(opts, ffmpeg.WithBitrate(c.Bitrate)) // after WithCRF, which turns a bitrate off
 	}
 	if c.Threads > 0 {
 		opts = append(opts, ffmpeg.WithThreads(c.Threads))
 	}
-	if c.Rate > 0 {
-		opts = append(opts, ffmpeg.WithFrameRate(c.Rate))
-	}
 	return opts
 }
 
+var h264EncSpec = pipeline.ElementSpec[H264EncConfig]{
+	Name: "h264enc", Summary: "H.264 encoder (libx264), one access unit per frame", In: "raw frames", Out: "h264 packets",
+	Doc: "libx264 tuned for live streams: zero latency, no B-frames, an IDR every gop frames with SPS and PPS in front, and an IDR at once when a keyframe request comes from downstream. Quality by crf, or an average bitrate (bit/s).",
+	Fields: []pipeline.Field[H264EncConfig]{
+		pipeline.IntField("gop", ffmpeg.DefaultGOP, func(c *H264EncConfig) *int { return &c.GOP }).Range(1, 300).
+			Doc("frames from one IDR to the next"),
+		pipeline.EnumField("preset", ffmpeg.DefaultPreset, []string{"ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"},
+			func(c *H264EncConfig) *string { return &c.Preset }).Doc("speed against compression"),
+		pipeline.EnumField("tune", "zerolatency", []string{"zerolatency", "film", "animation", "grain", "stillimage", "psnr", "ssim", "fastdecode"},
+			func(c *H264EncConfig) *string { return &c.Tune }).Doc("added to zerolatency, which is always on"),
+		pipeline.IntField("crf", ffmpeg.DefaultCRF, func(c *H264EncConfig) *int { return &c.CRF }).Range(0, 51).
+			Doc("constant quality, lower is better; 0 is lossless"),
+		pipeline.IntField("bitrate", 0, func(c *H264EncConfig) *int64 { return &c.Bitrate }).Range(0, 1e9).
+			Doc("average bit/s instead of crf (0: use crf)"),
+		pipeline.IntField("threads", 0, func(c *H264EncConfig) *int { return &c.Threads }).Range(0, 64).
+			Doc("encoder threads, 0 for automatic"),
+		pipeline.IntField("rate", ffmpeg.DefaultFrameRate, func(c *H264EncConfig) *int { return &c.Rate }).Range(1, 1000).
+			Doc("nominal frames per second, for rate control"),
+	},
+	New: func(cfg H264EncConfig) (pipeline.Element, error) {
+		return pipeline.ProcessorElement("h264enc", pipeline.Frames, pipeline.Packets(media.H264),
+			func() (pipeline.Processor[*media.Frame, *media.Packet], error) {
+				return &encoder{open: func(w, h int) (codecs.Encoder, error) { return ffmpeg.NewH264Encoder(w, h, cfg.options()...) }}, nil
+			}), nil
+	},
+}
+
+// DefaultH264EncConfig returns the H.264 encoder's defaults.
+func DefaultH264EncConfig() H264EncConfig { return h264EncSpec.Defaults() }
+
 // H264Enc encodes frames to H.264 with libx264, one access unit per frame,
 // and forces an IDR when a keyframe request comes from downstream.
-func H264Enc(cfg H264EncConfig) pipeline.Element {
-	return pipeline.ProcessorElement("h264enc", pipeline.Frames, pipeline.Packets(media.H264),
-		func() (pipeline.Processor[*media.Frame, *media.Packet], error) {
-			return &encoder{open: func(w, h int) (codecs.Encoder, error) { return ffmpeg.NewH264Encoder(w, h, cfg.options()...) }}, nil
-		})
+func H264Enc(cfg H264EncConfig) pipeline.Element { return h264EncSpec.Element(cfg) }
+
+// JPEGEncConfig configures the JPEG encoder.
+type JPEGEncConfig struct {
+	// QScale is FFmpeg's quantiser scale: 2 best and largest ... 31 worst
+	// and smallest; 0 takes the default.
+	QScale int
+}
+
+var jpegEncSpec = pipeline.ElementSpec[JPEGEncConfig]{
+	Name: "jpegenc", Summary: "JPEG encoder (FFmpeg MJPEG)", In: "raw frames", Out: "jpeg packets",
+	Doc: "Baseline JPEG, every picture a keyframe. qscale is FFmpeg's quantiser scale: 2 is best and largest, 31 worst and smallest.",
+	Fields: []pipeline.Field[JPEGEncConfig]{
+		pipeline.IntField("qscale", ffmpeg.DefaultJPEGQScale, func(c *JPEGEncConfig) *int { return &c.QScale }).Range(2, 31).
+			Doc("quantiser scale"),
+	},
+	New: func(cfg JPEGEncConfig) (pipeline.Element, error) {
+		return pipeline.ProcessorElement("jpegenc", pipeline.Frames, pipeline.Packets(media.JPEG),
+			func() (pipeline.Processor[*media.Frame, *media.Packet], error) {
+				return &encoder{open: func(w, h int) (codecs.Encoder, error) {
+					return ffmpeg.NewJPEGEncoder(w, h, ffmpeg.WithQScale(cfg.QScale))
+				}}, nil
+			}), nil
+	},
 }
 
 // JPEGEnc encodes frames to JPEG with FFmpeg's MJPEG encoder at qscale
 // (2 best ... 31 worst; 0: the default).
-func JPEGEnc(qscale int) pipeline.Element {
-	return pipeline.ProcessorElement("jpegenc", pipeline.Frames, pipeline.Packets(media.JPEG),
-		func() (pipeline.Processor[*media.Frame, *media.Packet], error) {
-			return &encoder{open: func(w, h int) (codecs.Encoder, error) {
-				if qscale == 0 {
-					return ffmpeg.NewJPEGEncoder(w, h)
-				}
-				return ffmpeg.NewJPEGEncoder(w, h, ffmpeg.WithQScale(qscale))
-			}}, nil
-		})
-}
+func JPEGEnc(qscale int) pipeline.Element { return jpegEncSpec.Element(JPEGEncConfig{QScale: qscale}) }
 
 // encoder opens its codec on the first frame, and again when the frame size
 // changes (a new encoder: a new epoch, so receivers wait for its keyframe).

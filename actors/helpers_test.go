@@ -140,3 +140,10 @@ func recorded(t *testing.T, path, stream string) []*media.Packet {
 		out = append(out, p)
 	}
 }
+
+// h264EncGOP is the default encoder with a GOP of gop frames.
+func h264EncGOP(gop int) H264EncConfig {
+	cfg := DefaultH264EncConfig()
+	cfg.GOP = gop
+	return cfg
+}

@@ -120,7 +120,7 @@ func TestGateKeyframeRequestReachesTheEncoder(t *testing.T) {
 	steps := []error{
 		p.Chain([]string{"cam", "enc", "loss", "pub"}, []pipeline.Element{
 			TestSrc(TestSrcConfig{Width: 160, Height: 120, Rate: 30, Frames: 60, Live: true}),
-			H264Enc(H264EncConfig{GOP: 50}), lossy(10), Publish("/cam")}),
+			H264Enc(h264EncGOP(50)), lossy(10), Publish("/cam")}),
 		p.Chain([]string{"sub", "gate", "sink"}, []pipeline.Element{Subscribe("/cam", 64), Gate(), got.element()}),
 	}
 	for _, err := range steps {

@@ -8,10 +8,13 @@ import (
 
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/pipeline"
+	"github.com/gopline/gopline/pipeline/syntax"
 	"github.com/gopline/gopline/storage"
 )
 
-// PlayConfig configures the player.
+// PlayConfig configures the player. DefaultPlayConfig has the defaults; a
+// field left at zero takes its default where zero is not a value it accepts
+// (Rate).
 type PlayConfig struct {
 	Path string
 	// Stream to play; may be empty when the recording has one stream.
@@ -27,14 +30,32 @@ type PlayConfig struct {
 	Live bool
 }
 
+var playSpec = pipeline.ElementSpec[PlayConfig]{
+	Name: "play", Summary: "play a stream of a recording as packets", Out: "packets of the stream's codec",
+	Doc: "Plays a recorded stream at its recorded pace (is-live=true) times rate, or as fast as the pipeline takes it. Starts at the keyframe at or before start. Each pass is a new encoder epoch with Seq from 0, so receivers treat it as a fresh stream.",
+	Fields: []pipeline.Field[PlayConfig]{
+		pipeline.StringField("path", "", func(c *PlayConfig) *string { return &c.Path }).Required().Doc("recording file"),
+		pipeline.StringField("stream", "", func(c *PlayConfig) *string { return &c.Stream }).
+			Doc("stream to play (default: the only one)"),
+		pipeline.FloatField("rate", 1, func(c *PlayConfig) *float64 { return &c.Rate }).Range(0.01, 1000).Doc("speed factor"),
+		pipeline.DurationField("start", 0, func(c *PlayConfig) *time.Duration { return &c.Start }).
+			DurationRange(0, 100*365*24*time.Hour).Doc("offset from the stream's start"),
+		pipeline.BoolField("loop", false, func(c *PlayConfig) *bool { return &c.Loop }).Doc("start again at the end"),
+		pipeline.BoolField("is-live", true, func(c *PlayConfig) *bool { return &c.Live }).Doc("pace packets as recorded"),
+	},
+	New: newPlay,
+}
+
+// DefaultPlayConfig returns the player's defaults (Path is for the caller).
+func DefaultPlayConfig() PlayConfig { return playSpec.Defaults() }
+
 // Play plays one stream of a recording as packets: a new epoch and Seq from
 // 0 (each loop is a new epoch), capture times of the playback. It opens the
 // recording briefly to learn the stream's codec, so a missing file or
 // stream is an error here.
-func Play(cfg PlayConfig) (pipeline.Element, error) {
-	if cfg.Rate <= 0 {
-		cfg.Rate = 1
-	}
+func Play(cfg PlayConfig) (pipeline.Element, error) { return playSpec.Make(cfg) }
+
+func newPlay(cfg PlayConfig) (pipeline.Element, error) {
 	rec, err := storage.Open(cfg.Path, storage.WithReadOnly())
 	if err != nil {
 		return pipeline.Element{}, err
@@ -55,7 +76,7 @@ func Play(cfg PlayConfig) (pipeline.Element, error) {
 		for i, s := range streams {
 			names[i] = s.Name
 		}
-		return pipeline.Element{}, fmt.Errorf("%s has no stream %q (it has %v)", cfg.Path, cfg.Stream, names)
+		return pipeline.Element{}, fmt.Errorf("%s has no stream %s (it has %v)", cfg.Path, syntax.Quote(cfg.Stream), names)
 	}
 	cfg.Stream = info.Name
 	return pipeline.SourceElement("play", pipeline.Packets(info.Codec), func() (pipeline.Source[*media.Packet], error) {

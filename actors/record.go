@@ -3,9 +3,8 @@ package actors
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
-
-	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/pipeline"
@@ -18,7 +17,9 @@ import (
 // packets come slowly: a crash loses at most this much of a quiet stream.
 const DefaultFlushInterval = 250 * time.Millisecond
 
-// RecordConfig configures the recorder.
+// RecordConfig configures the recorder. DefaultRecordConfig has the
+// defaults; a field left at zero takes its default where zero is not a
+// value it accepts (Stream, Window, FlushInterval).
 type RecordConfig struct {
 	// Path is the recording file, created or appended to.
 	Path string
@@ -27,12 +28,11 @@ type RecordConfig struct {
 	// input as Stream.
 	Topics []string
 	Stream string
-	// Window is each topic subscription's queue at the broker (0: the
-	// default). A recorder slower than its topics (a slow disk) drops whole
-	// GOPs there, counted, and never holds the topic back.
+	// Window is each topic subscription's queue at the broker. A recorder
+	// slower than its topics (a slow disk) drops whole GOPs there, counted,
+	// and never holds the topic back.
 	Window int
-	// FlushInterval bounds how long a packet waits before its commit
-	// (0: DefaultFlushInterval).
+	// FlushInterval bounds how long a packet waits before its commit.
 	FlushInterval time.Duration
 	Sync          storage.SyncPolicy
 	// MaxBytes and MaxAge bound the recording (0: unbounded); whole GOPs go,
@@ -48,40 +48,52 @@ type RecordConfig struct {
 	beforeWrite func()
 }
 
+var recordSpec = pipeline.ElementSpec[RecordConfig]{
+	Name: "record", Summary: "record packets into a gopline recording (bbolt)", In: "packets, or nothing with topics=",
+	Doc: "Records the topics it subscribes to (topics=/a,/b), each as a stream named after its topic, or its input as stream=NAME. Commits in groups; a recorder slower than its topics drops whole GOPs at the topic, counted, and never holds the topic back. The file is created, or appended to.",
+	Fields: []pipeline.Field[RecordConfig]{
+		pipeline.StringField("path", "", func(c *RecordConfig) *string { return &c.Path }).Required().Doc("recording file"),
+		pipeline.TextField("topics", "", parseTopics, func(t []string) string { return strings.Join(t, ",") },
+			func(c *RecordConfig) *[]string { return &c.Topics }).Doc("topics to subscribe to and record, comma-separated"),
+		pipeline.StringField("stream", "/input", func(c *RecordConfig) *string { return &c.Stream }).
+			Doc("stream name for the input when no topics are given"),
+		windowField(func(c *RecordConfig) *int { return &c.Window }).Doc("packets in flight per topic before GOP-aware dropping"),
+		pipeline.DurationField("flush", DefaultFlushInterval, func(c *RecordConfig) *time.Duration { return &c.FlushInterval }).
+			DurationRange(time.Millisecond, time.Minute).Doc("commit at least this often"),
+		pipeline.EnumOf("sync", storage.SyncEveryCommit, []storage.SyncPolicy{storage.SyncEveryCommit, storage.SyncNone},
+			func(c *RecordConfig) *storage.SyncPolicy { return &c.Sync }).Doc("fsync every group commit, or leave it to the OS"),
+		pipeline.IntField("max-bytes", 0, func(c *RecordConfig) *int64 { return &c.MaxBytes }).Range(0, 1<<50).
+			Doc("retention: payload bytes to keep, whole GOPs (0: all)"),
+		pipeline.DurationField("max-age", 0, func(c *RecordConfig) *time.Duration { return &c.MaxAge }).
+			DurationRange(0, 100*365*24*time.Hour).Doc("retention: age to keep, whole GOPs (0: all)"),
+		qosField(func(c *RecordConfig) **qos.Profile { return &c.QoS }),
+	},
+	New: func(cfg RecordConfig) (pipeline.Element, error) {
+		newRecorder := func() *recorder { return &recorder{cfg: cfg, ended: map[string]bool{}, streams: map[string]bool{}} }
+		if len(cfg.Topics) > 0 {
+			return pipeline.PushSourceElement("record", pipeline.None,
+				func() (pipeline.PushSource[*media.Packet], error) { return newRecorder(), nil }), nil
+		}
+		return pipeline.SinkElement("record", pipeline.Packets(media.CodecUnknown),
+			func() (pipeline.Sink[*media.Packet], error) { return newRecorder(), nil }), nil
+	},
+}
+
+// DefaultRecordConfig returns the recorder's defaults (Path is for the
+// caller).
+func DefaultRecordConfig() RecordConfig { return recordSpec.Defaults() }
+
 // Record records packets into a gopline recording (storage): from topics it
 // subscribes to itself, or from its input.
-func Record(cfg RecordConfig) pipeline.Element {
-	if cfg.FlushInterval <= 0 {
-		cfg.FlushInterval = DefaultFlushInterval
-	}
-	newRecorder := func() (*recorder, error) {
-		if cfg.Path == "" {
-			return nil, errors.New("record needs a file path")
-		}
-		for _, t := range cfg.Topics {
-			if err := transport.ValidateTopicName(t); err != nil {
-				return nil, err
-			}
-		}
-		if len(cfg.Topics) == 0 && cfg.Stream == "" {
-			return nil, errors.New("record needs topics to subscribe to, or a stream name for its input")
-		}
-		return &recorder{cfg: cfg, brokers: map[string]*actor.PID{}, ended: map[string]bool{}, streams: map[string]bool{}}, nil
-	}
-	if len(cfg.Topics) > 0 {
-		return pipeline.PushSourceElement("record", pipeline.None, func() (pipeline.PushSource[*media.Packet], error) { return newRecorder() })
-	}
-	return pipeline.SinkElement("record", pipeline.Packets(media.CodecUnknown), func() (pipeline.Sink[*media.Packet], error) { return newRecorder() })
-}
+func Record(cfg RecordConfig) pipeline.Element { return recordSpec.Element(cfg) }
 
 type recorder struct {
 	cfg     RecordConfig
 	env     *pipeline.Env
 	rec     *storage.Recording
-	brokers map[string]*actor.PID
-	ended   map[string]bool
+	subs    []*transport.Subscriber // one per topic
+	ended   map[string]bool         // topics whose stream ended
 	streams map[string]bool
-	halting bool // unsubscribed, waiting for the topics' last words
 }
 
 func (r *recorder) Start(env *pipeline.Env) error {
@@ -96,21 +108,19 @@ func (r *recorder) Start(env *pipeline.Env) error {
 	}
 	for _, topic := range r.cfg.Topics {
 		pid, err := env.Bus.Topic(topic)
+		if err == nil {
+			var sub *transport.Subscriber
+			sub, err = newTopicSubscriber(env, topic, pid, r.cfg.Window, r.cfg.QoS)
+			r.subs = append(r.subs, sub)
+		}
 		if err != nil {
+			r.closeAll()
 			r.rec.Close()
 			return err
 		}
-		r.brokers[topic] = pid
-		env.Send(pid, &transport.Subscribe{Subscriber: env.Self(), Window: r.cfg.Window, QoS: r.cfg.QoS})
 	}
 	env.After(r.cfg.FlushInterval, r.flushTick)
 	return nil
-}
-
-// flushTick commits what the recorder holds, and comes again.
-func (r *recorder) flushTick() error {
-	r.env.After(r.cfg.FlushInterval, r.flushTick)
-	return r.rec.Flush()
 }
 
 // write stores one packet, creating its stream on first sight. A delta the
@@ -139,38 +149,46 @@ func (r *recorder) write(stream string, p *media.Packet) error {
 // Process records the input (sink mode).
 func (r *recorder) Process(p *media.Packet) error { return r.write(r.cfg.Stream, p) }
 
+// flushTick commits what the recorder holds, and comes again.
+func (r *recorder) flushTick() error {
+	r.env.After(r.cfg.FlushInterval, r.flushTick)
+	return r.rec.Flush()
+}
+
 // Receive takes topic deliveries. A delivery is acknowledged once written,
 // so a slow disk fills the topic's window and the topic drops GOPs for the
 // recorder alone.
 func (r *recorder) Receive(msg any, _ func(*media.Packet)) (bool, error) {
-	switch m := msg.(type) {
-	case *transport.Delivery:
+	for _, sub := range r.subs {
+		if got, ok := sub.Handle(msg); ok {
+			return true, r.received(sub, got)
+		}
+	}
+	return false, nil
+}
+
+// received records what one topic's message means.
+func (r *recorder) received(sub *transport.Subscriber, got transport.Received) error {
+	if got.Dropped > 0 {
+		r.env.Dropped(int(got.Dropped))
+	}
+	switch {
+	case got.Packet != nil:
 		r.env.Received(1)
-		if m.Dropped > 0 {
-			r.env.Dropped(int(m.Dropped))
-		}
-		err := r.write(m.Topic, m.Packet)
-		if pid := r.brokers[m.Topic]; pid != nil {
-			r.env.Send(pid, &transport.Ack{Subscriber: r.env.Self()})
-		}
+		err := r.write(sub.Topic(), got.Packet)
+		sub.Ack()
 		if err != nil {
-			return true, fmt.Errorf("recording %s: %w", m.Topic, err)
+			return fmt.Errorf("recording %s: %w", sub.Topic(), err)
 		}
-	case *transport.Event:
-		return true, topicEvent(r.env, m, nil)
-	case *transport.EndOfStream:
-		if m.Dropped > 0 {
-			r.env.Dropped(int(m.Dropped))
-		}
-		r.ended[m.Topic] = true
-		if len(r.ended) == len(r.brokers) {
+	case got.Event != nil:
+		return topicEvent(r.env, got.Event, nil)
+	case got.Ended:
+		r.ended[sub.Topic()] = true
+		if len(r.ended) == len(r.subs) {
 			r.env.End()
 		}
-	case *transport.Subscribed:
-	default:
-		return false, nil
 	}
-	return true, nil
+	return nil
 }
 
 // Flush commits everything at end of stream.
@@ -180,21 +198,18 @@ func (r *recorder) Flush() error { return r.rec.Flush() }
 // with the end of its stream after the deliveries already on their way,
 // which are recorded.
 func (r *recorder) Halt() {
-	if r.halting {
-		return
+	halted := false
+	for _, sub := range r.subs {
+		halted = sub.Halt() || halted
 	}
-	r.halting = true
-	for topic, pid := range r.brokers {
-		if !r.ended[topic] {
-			r.env.Send(pid, &transport.Unsubscribe{Subscriber: r.env.Self(), Farewell: true, AfterPublishersOf: r.env.Owner})
-		}
+	if halted {
+		r.env.After(haltGrace(r.env), r.haltTimedOut)
 	}
-	r.env.After(haltGrace(r.env), r.haltTimedOut)
 }
 
 // haltTimedOut ends a halted recorder whose topics did not all answer.
 func (r *recorder) haltTimedOut() error {
-	r.unsubscribe()
+	r.closeAll()
 	r.env.End()
 	return nil
 }
@@ -202,18 +217,15 @@ func (r *recorder) haltTimedOut() error {
 // Drained does nothing: the recorder acknowledges each delivery once written.
 func (r *recorder) Drained() {}
 
-func (r *recorder) unsubscribe() {
-	for topic, pid := range r.brokers {
-		if !r.ended[topic] {
-			r.ended[topic] = true
-			r.env.Send(pid, &transport.Unsubscribe{Subscriber: r.env.Self()})
-		}
+func (r *recorder) closeAll() {
+	for _, sub := range r.subs {
+		sub.Close()
 	}
 }
 
 // Stop commits and closes the recording (none is open when Start failed).
 func (r *recorder) Stop() error {
-	r.unsubscribe()
+	r.closeAll()
 	if r.rec == nil {
 		return nil
 	}

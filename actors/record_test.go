@@ -158,7 +158,7 @@ func TestSlowRecorderShedsWholeGOPsAndNeverHoldsTheTopic(t *testing.T) {
 	rec := Record(RecordConfig{Path: path, Topics: []string{"/cam"}, Window: 2, beforeWrite: func() { time.Sleep(40 * time.Millisecond) }})
 	for _, err := range []error{
 		p.Chain([]string{"cam", "enc", "pub"}, []pipeline.Element{
-			TestSrc(TestSrcConfig{Width: 160, Height: 120, Rate: 50, Frames: 100, Live: true}), H264Enc(H264EncConfig{GOP: 10}), Publish("/cam")}),
+			TestSrc(TestSrcConfig{Width: 160, Height: 120, Rate: 50, Frames: 100, Live: true}), H264Enc(h264EncGOP(10)), Publish("/cam")}),
 		p.Add("rec", rec),
 	} {
 		if err != nil {

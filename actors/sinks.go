@@ -12,10 +12,15 @@ import (
 	"github.com/gopline/gopline/pipeline"
 )
 
-// FakeSink takes anything and drops it; its node's stats count what came.
-func FakeSink() pipeline.Element {
-	return pipeline.SinkElement("fakesink", pipeline.Any, func() (pipeline.Sink[media.Item], error) { return nopStage{}, nil })
+var fakeSinkSpec = pipeline.ElementSpec[struct{}]{
+	Name: "fakesink", Summary: "takes anything and drops it", In: "anything",
+	New: func(struct{}) (pipeline.Element, error) {
+		return pipeline.SinkElement("fakesink", pipeline.Any, func() (pipeline.Sink[media.Item], error) { return nopStage{}, nil }), nil
+	},
 }
+
+// FakeSink takes anything and drops it; its node's stats count what came.
+func FakeSink() pipeline.Element { return fakeSinkSpec.Element(struct{}{}) }
 
 type nopStage struct{}
 
@@ -28,12 +33,18 @@ func (nopStage) Process(v media.Item) error {
 	return nil
 }
 
+var teeSpec = pipeline.ElementSpec[struct{}]{
+	Name: "tee", Summary: "branch point: hands everything on", In: "anything", Out: "the same",
+	Doc: "Name it (tee name=t) and start other chains from it (t. ! ...). Branches share the stream; the slowest sets the pace, so put a topic between a live source and a slow consumer.",
+	New: func(struct{}) (pipeline.Element, error) {
+		return pipeline.ProcessorElement("tee", pipeline.Any, pipeline.Any,
+			func() (pipeline.Processor[media.Item, media.Item], error) { return tee{}, nil }), nil
+	},
+}
+
 // Tee hands everything on unchanged; link its output to several nodes to
 // branch a stream (any node's output may branch; tee names the point).
-func Tee() pipeline.Element {
-	return pipeline.ProcessorElement("tee", pipeline.Any, pipeline.Any,
-		func() (pipeline.Processor[media.Item, media.Item], error) { return tee{}, nil })
-}
+func Tee() pipeline.Element { return teeSpec.Element(struct{}{}) }
 
 type tee struct{}
 
@@ -41,13 +52,28 @@ func (tee) Start(*pipeline.Env) error                         { return nil }
 func (tee) Stop() error                                       { return nil }
 func (tee) Process(v media.Item, emit func(media.Item)) error { emit(v); return nil }
 
-// Stats takes anything and logs its rate every interval: items/s, kbit/s
-// of packets, and the age of the newest item.
+// StatsConfig configures the stats sink.
+type StatsConfig struct {
+	// Interval is how often it logs; zero takes the default, a second.
+	Interval time.Duration
+}
+
+var statsSpec = pipeline.ElementSpec[StatsConfig]{
+	Name: "stats", Summary: "logs rate, bitrate and age", In: "anything",
+	Fields: []pipeline.Field[StatsConfig]{
+		pipeline.DurationField("interval", time.Second, func(c *StatsConfig) *time.Duration { return &c.Interval }).
+			DurationRange(time.Millisecond, time.Hour).Doc("how often to log"),
+	},
+	New: func(cfg StatsConfig) (pipeline.Element, error) {
+		return pipeline.SinkElement("stats", pipeline.Any,
+			func() (pipeline.Sink[media.Item], error) { return &statsSink{interval: cfg.Interval}, nil }), nil
+	},
+}
+
+// Stats takes anything and logs its rate every interval (0: a second):
+// items/s, kbit/s of packets, and the age of the newest item.
 func Stats(interval time.Duration) pipeline.Element {
-	if interval <= 0 {
-		interval = time.Second
-	}
-	return pipeline.SinkElement("stats", pipeline.Any, func() (pipeline.Sink[media.Item], error) { return &statsSink{interval: interval}, nil })
+	return statsSpec.Element(StatsConfig{Interval: interval})
 }
 
 type statsSink struct {
@@ -86,7 +112,9 @@ func (s *statsSink) Process(v media.Item) error {
 	return nil
 }
 
-// SnapshotConfig configures the snapshot sink.
+// SnapshotConfig configures the snapshot sink. DefaultSnapshotConfig has
+// the defaults; a field left at zero takes its default (every field's zero
+// is a value it does not accept).
 type SnapshotConfig struct {
 	Dir string
 	// Every writes one picture in Every frames (1: all).
@@ -95,19 +123,28 @@ type SnapshotConfig struct {
 	Format string
 }
 
+var snapshotSpec = pipeline.ElementSpec[SnapshotConfig]{
+	Name: "snapshot", Summary: "writes every Nth frame as PNG or JPEG", In: "raw frames",
+	Doc: "Writes DIR/NODE-SEQ.png (or .jpeg), creating DIR.",
+	Fields: []pipeline.Field[SnapshotConfig]{
+		pipeline.StringField("dir", "snapshots", func(c *SnapshotConfig) *string { return &c.Dir }).Doc("output directory"),
+		pipeline.IntField("every", 30, func(c *SnapshotConfig) *int { return &c.Every }).Range(1, 1<<30).
+			Doc("write one frame in every N"),
+		pipeline.EnumField("format", "png", []string{"png", "jpeg"}, func(c *SnapshotConfig) *string { return &c.Format }).
+			Doc("file format"),
+	},
+	New: func(cfg SnapshotConfig) (pipeline.Element, error) {
+		return pipeline.SinkElement("snapshot", pipeline.Frames,
+			func() (pipeline.Sink[*media.Frame], error) { return &snapshot{cfg: cfg}, nil }), nil
+	},
+}
+
+// DefaultSnapshotConfig returns the snapshot sink's defaults.
+func DefaultSnapshotConfig() SnapshotConfig { return snapshotSpec.Defaults() }
+
 // Snapshot writes every Nth frame as a PNG or JPEG file named
 // NODE-SEQ.png in Dir, created if missing.
-func Snapshot(cfg SnapshotConfig) pipeline.Element {
-	if cfg.Every < 1 {
-		cfg.Every = 1
-	}
-	return pipeline.SinkElement("snapshot", pipeline.Frames, func() (pipeline.Sink[*media.Frame], error) {
-		if cfg.Format != "png" && cfg.Format != "jpeg" {
-			return nil, fmt.Errorf("snapshot format %q: want png or jpeg", cfg.Format)
-		}
-		return &snapshot{cfg: cfg}, nil
-	})
-}
+func Snapshot(cfg SnapshotConfig) pipeline.Element { return snapshotSpec.Element(cfg) }
 
 type snapshot struct {
 	cfg SnapshotConfig

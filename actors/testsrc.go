@@ -9,38 +9,58 @@ import (
 	"github.com/gopline/gopline/pipeline"
 )
 
-// TestSrcConfig configures the test-pattern source.
+// TestSrcConfig configures the test-pattern source. DefaultTestSrcConfig
+// has the defaults; a field left at zero takes its default where zero is
+// not a value it accepts (Width, Height, Rate, Format).
 type TestSrcConfig struct {
 	Width, Height int
 	// Rate is frames per second; with Live it paces the frames.
 	Rate float64
-	// Frames is how many frames to produce; a negative number, forever.
+	// Frames is how many frames to produce; -1, for ever.
 	Frames int
 	// Live paces frames at Rate in real time, as a camera would; otherwise
 	// frames go out as fast as the pipeline takes them.
 	Live bool
-	// Format is the frames' pixel format; the zero value means YUV420P.
+	// Format is the frames' pixel format.
 	Format media.PixelFormat
 }
 
-// TestSrc is a source of the moving test pattern (media/testsrc), frame
-// number burned in.
-func TestSrc(cfg TestSrcConfig) pipeline.Element {
-	if cfg.Format == media.PixelFormatUnknown {
-		cfg.Format = media.YUV420P
-	}
-	return pipeline.SourceElement("testsrc", pipeline.Frames, func() (pipeline.Source[*media.Frame], error) {
-		pat, err := testsrc.New(cfg.Width, cfg.Height, testsrc.WithFormat(cfg.Format))
-		if err != nil {
-			return nil, err
-		}
-		pool, err := media.NewFramePool(cfg.Format, cfg.Width, cfg.Height, 0)
-		if err != nil {
-			return nil, err
-		}
-		return &testSrc{cfg: cfg, pattern: pat, pool: pool}, nil
-	})
+var testSrcSpec = pipeline.ElementSpec[TestSrcConfig]{
+	Name: "testsrc", Summary: "moving test pattern with the frame number burned in", Out: "raw frames",
+	Doc: "A deterministic moving picture (ramps, colour bars, a bouncing box, fine detail) with the frame number as digits and as a machine-readable code. Live (the default) paces frames at rate in real time like a camera; otherwise they go out as fast as the pipeline takes them.",
+	Fields: []pipeline.Field[TestSrcConfig]{
+		pipeline.SizeField("size", 640, 480, func(c *TestSrcConfig) (*int, *int) { return &c.Width, &c.Height }).
+			Doc("picture size WIDTHxHEIGHT"),
+		pipeline.FloatField("rate", 30, func(c *TestSrcConfig) *float64 { return &c.Rate }).Range(0.1, 1000).
+			Doc("frames per second"),
+		pipeline.IntField("num-frames", -1, func(c *TestSrcConfig) *int { return &c.Frames }).Range(-1, 1<<40).
+			Doc("frames to produce, -1 for no end"),
+		pipeline.BoolField("is-live", true, func(c *TestSrcConfig) *bool { return &c.Live }).
+			Doc("pace frames in real time"),
+		formatField(func(c *TestSrcConfig) *media.PixelFormat { return &c.Format }),
+	},
+	New: func(cfg TestSrcConfig) (pipeline.Element, error) {
+		return pipeline.SourceElement("testsrc", pipeline.Frames, func() (pipeline.Source[*media.Frame], error) {
+			pat, err := testsrc.New(cfg.Width, cfg.Height, testsrc.WithFormat(cfg.Format))
+			if err != nil {
+				return nil, err
+			}
+			pool, err := media.NewFramePool(cfg.Format, cfg.Width, cfg.Height, 0)
+			if err != nil {
+				return nil, err
+			}
+			return &testSrc{cfg: cfg, pattern: pat, pool: pool}, nil
+		}), nil
+	},
 }
+
+// DefaultTestSrcConfig returns the test-pattern source's defaults.
+func DefaultTestSrcConfig() TestSrcConfig { return testSrcSpec.Defaults() }
+
+// TestSrc is a source of the moving test pattern (media/testsrc), frame
+// number burned in. A config the spec refuses (a NaN rate) makes a node that
+// fails to start, naming the property.
+func TestSrc(cfg TestSrcConfig) pipeline.Element { return testSrcSpec.Element(cfg) }
 
 type testSrc struct {
 	cfg     TestSrcConfig

@@ -12,12 +12,6 @@ import (
 	"github.com/gopline/gopline/transport"
 )
 
-// Publish publishes packets on a topic of the pipeline's bus, offering the
-// bus's default QoS (durable_video unless the bus says otherwise). It never
-// waits for subscribers (each has its own GOP-aware window at the broker),
-// and it passes keyframe requests from the topic upstream to the encoder.
-func Publish(topic string) pipeline.Element { return PublishWith(PublishConfig{Topic: topic}) }
-
 // PublishConfig configures a publisher.
 type PublishConfig struct {
 	Topic string
@@ -28,21 +22,29 @@ type PublishConfig struct {
 	QoS *qos.Profile
 }
 
-// PublishWith is Publish with a QoS offer.
-func PublishWith(cfg PublishConfig) pipeline.Element {
-	return pipeline.SinkElement("publish", pipeline.Packets(media.CodecUnknown),
-		func() (pipeline.Sink[*media.Packet], error) {
-			if err := transport.ValidateTopicName(cfg.Topic); err != nil {
-				return nil, err
-			}
-			if cfg.QoS != nil {
-				if err := cfg.QoS.Validate(); err != nil {
-					return nil, err
-				}
-			}
+var publishSpec = pipeline.ElementSpec[PublishConfig]{
+	Name: "publish", Summary: "publish packets on a topic", In: "packets",
+	Doc: "Publishes on a topic of the process. Never waits for subscribers; each has its own queue, dropped GOP-aware when full. Keyframe requests from the topic go upstream to the encoder. The first publisher's qos sets the topic's: a durable one (the default) keeps the latest GOP and replays it, keyframe first, to subscribers that join late.",
+	Fields: []pipeline.Field[PublishConfig]{
+		topicField(func(c *PublishConfig) *string { return &c.Topic }),
+		qosField(func(c *PublishConfig) **qos.Profile { return &c.QoS }).
+			Doc("QoS offered: auto (the node's default: durable_video unless gopline run --qos says otherwise), a preset (default, sensor_data, durable_video, persistent_video) or policies, e.g. transient_local,reliable,keep_last=2,deadline=100ms"),
+	},
+	New: func(cfg PublishConfig) (pipeline.Element, error) {
+		return pipeline.SinkElement("publish", pipeline.Packets(media.CodecUnknown), func() (pipeline.Sink[*media.Packet], error) {
 			return &publisher{topic: cfg.Topic, qos: cfg.QoS}, nil
-		})
+		}), nil
+	},
 }
+
+// Publish publishes packets on a topic of the pipeline's bus, offering the
+// bus's default QoS (durable_video unless the bus says otherwise). It never
+// waits for subscribers (each has its own GOP-aware window at the broker),
+// and it passes keyframe requests from the topic upstream to the encoder.
+func Publish(topic string) pipeline.Element { return PublishWith(PublishConfig{Topic: topic}) }
+
+// PublishWith is Publish with a QoS offer.
+func PublishWith(cfg PublishConfig) pipeline.Element { return publishSpec.Element(cfg) }
 
 type publisher struct {
 	topic  string
@@ -88,19 +90,12 @@ func (p *publisher) leave() {
 // sees the actor end, which counts as leaving.
 func (p *publisher) Stop() error { return nil }
 
-// Subscribe receives a topic's packets (of any codec) from the pipeline's
-// bus, taking the QoS the topic offers. Window is its queue at the broker
-// (0: transport.DefaultWindow): when the pipeline behind it falls that far
-// behind, the broker drops the rest of the GOP and resumes at a keyframe.
-// Keyframe requests from downstream go to the topic. The stream ends when
-// the topic's last publisher leaves.
-func Subscribe(topic string, window int) pipeline.Element {
-	return SubscribeWith(SubscribeConfig{Topic: topic, Window: window})
-}
-
-// SubscribeConfig configures a subscriber.
+// SubscribeConfig configures a subscriber. A field left at zero takes its
+// default where zero is not a value it accepts (Window).
 type SubscribeConfig struct {
-	Topic  string
+	Topic string
+	// Window is the subscriber's queue at the broker (0: the default,
+	// transport.DefaultWindow).
 	Window int
 	// Remote, when set, is the host:port of the node whose topic to
 	// subscribe to (transport/remote); the process's bus must reach other
@@ -117,29 +112,41 @@ type SubscribeConfig struct {
 	OnEvent func(*transport.Event)
 }
 
-// SubscribeWith is Subscribe with a QoS request and an event callback.
-func SubscribeWith(cfg SubscribeConfig) pipeline.Element {
-	return pipeline.PushSourceElement("subscribe", pipeline.Packets(media.CodecUnknown),
-		func() (pipeline.PushSource[*media.Packet], error) {
-			if err := transport.ValidateTopicName(cfg.Topic); err != nil {
-				return nil, err
-			}
-			if cfg.QoS != nil {
-				if err := cfg.QoS.Validate(); err != nil {
-					return nil, err
-				}
-			}
+var subscribeSpec = pipeline.ElementSpec[SubscribeConfig]{
+	Name: "subscribe", Summary: "receive a topic's packets", Out: "packets",
+	Doc: "Subscribes to a topic of the process. On a durable topic the cached GOP comes first, keyframe first and marked as replayed, then the live packets, with no gap. window is the queue at the topic: when the pipeline behind falls that far behind, the rest of the GOP is dropped and delivery resumes at a keyframe, so the stream stays decodable. A qos request the topic does not meet is an error naming both profiles. Ends when the topic's last publisher leaves.",
+	Fields: []pipeline.Field[SubscribeConfig]{
+		topicField(func(c *SubscribeConfig) *string { return &c.Topic }),
+		windowField(func(c *SubscribeConfig) *int { return &c.Window }).Doc("packets in flight before GOP-aware dropping"),
+		qosField(func(c *SubscribeConfig) **qos.Profile { return &c.QoS }),
+		pipeline.StringField("remote", "", func(c *SubscribeConfig) *string { return &c.Remote }).Check(checkHostPort).
+			Doc("host:port of another gopline node whose topic to subscribe to (empty: this process's topic)"),
+	},
+	New: func(cfg SubscribeConfig) (pipeline.Element, error) {
+		return pipeline.PushSourceElement("subscribe", pipeline.Packets(media.CodecUnknown), func() (pipeline.PushSource[*media.Packet], error) {
 			return &subscriber{cfg: cfg}, nil
-		})
+		}), nil
+	},
 }
 
+// Subscribe receives a topic's packets (of any codec) from the pipeline's
+// bus, taking the QoS the topic offers. Window is its queue at the broker
+// (0: transport.DefaultWindow): when the pipeline behind it falls that far
+// behind, the broker drops the rest of the GOP and resumes at a keyframe.
+// Keyframe requests from downstream go to the topic. The stream ends when
+// the topic's last publisher leaves.
+func Subscribe(topic string, window int) pipeline.Element {
+	return SubscribeWith(SubscribeConfig{Topic: topic, Window: window})
+}
+
+// SubscribeWith is Subscribe with a QoS request and an event callback.
+func SubscribeWith(cfg SubscribeConfig) pipeline.Element { return subscribeSpec.Element(cfg) }
+
 type subscriber struct {
-	cfg     SubscribeConfig
-	env     *pipeline.Env
-	broker  *actor.PID
-	unacked int
-	ended   bool
-	halting bool // unsubscribed, waiting for the topic's last word
+	cfg   SubscribeConfig
+	env   *pipeline.Env
+	sub   *transport.Subscriber
+	ended bool
 }
 
 // haltGrace bounds how long a halted subscriber (or topic recorder) waits
@@ -148,41 +155,48 @@ type subscriber struct {
 // and what the answer lets through still has to drain.
 func haltGrace(env *pipeline.Env) time.Duration { return env.StopTimeout / 4 }
 
+// newTopicSubscriber subscribes the node to a topic through broker.
+func newTopicSubscriber(env *pipeline.Env, topic string, broker *actor.PID, window int, req *qos.Profile) (*transport.Subscriber, error) {
+	sub, err := transport.NewSubscriber(transport.SubscriberConfig{Topic: topic, Broker: broker, Self: env.Self(),
+		Send: env.Send, Window: window, QoS: req, Owner: env.Owner})
+	if err != nil {
+		return nil, err
+	}
+	sub.Subscribe()
+	return sub, nil
+}
+
 func (s *subscriber) Start(env *pipeline.Env) error {
 	s.env = env
+	var broker *actor.PID
 	var err error
 	if s.cfg.Remote != "" {
-		s.broker, err = env.Bus.RemoteTopic(s.cfg.Remote, s.cfg.Topic)
+		broker, err = env.Bus.RemoteTopic(s.cfg.Remote, s.cfg.Topic)
 	} else {
-		s.broker, err = env.Bus.Topic(s.cfg.Topic)
+		broker, err = env.Bus.Topic(s.cfg.Topic)
 	}
 	if err != nil {
 		return err
 	}
-	env.Send(s.broker, &transport.Subscribe{Subscriber: env.Self(), Window: s.cfg.Window, QoS: s.cfg.QoS})
-	return nil
+	s.sub, err = newTopicSubscriber(env, s.cfg.Topic, broker, s.cfg.Window, s.cfg.QoS)
+	return err
 }
 
 func (s *subscriber) Receive(msg any, emit func(*media.Packet)) (bool, error) {
-	switch m := msg.(type) {
-	case *transport.Delivery:
-		s.unacked++
-		if m.Dropped > 0 {
-			s.env.Dropped(int(m.Dropped))
-		}
-		if !s.ended {
-			emit(m.Packet)
-		}
-	case *transport.Event:
-		return true, topicEvent(s.env, m, s.cfg.OnEvent)
-	case *transport.EndOfStream:
-		if m.Dropped > 0 {
-			s.env.Dropped(int(m.Dropped))
-		}
-		s.end()
-	case *transport.Subscribed:
-	default:
+	r, ok := s.sub.Handle(msg)
+	if !ok {
 		return false, nil
+	}
+	if r.Dropped > 0 {
+		s.env.Dropped(int(r.Dropped))
+	}
+	switch {
+	case r.Packet != nil && !s.ended:
+		emit(r.Packet)
+	case r.Event != nil:
+		return true, topicEvent(s.env, r.Event, s.cfg.OnEvent)
+	case r.Ended:
+		s.end()
 	}
 	return true, nil
 }
@@ -207,28 +221,19 @@ func topicEvent(env *pipeline.Env, e *transport.Event, onEvent func(*transport.E
 }
 
 // Drained acknowledges every delivery the pipeline has taken on.
-func (s *subscriber) Drained() {
-	for ; s.unacked > 0; s.unacked-- {
-		s.env.Send(s.broker, &transport.Ack{Subscriber: s.env.Self()})
-	}
-}
+func (s *subscriber) Drained() { s.sub.AckAll() }
 
 // ForceKeyframe forwards a keyframe request from downstream to the topic.
-func (s *subscriber) ForceKeyframe() {
-	s.env.Send(s.broker, &transport.KeyframeRequest{Topic: s.cfg.Topic, Subscriber: s.env.Self()})
-}
+func (s *subscriber) ForceKeyframe() { s.sub.RequestKeyframe() }
 
 // Halt ends the subscription when the pipeline stops. The topic answers
 // with the end of the stream after the deliveries already on their way, and
 // after the last packet of this pipeline's own publishers on the topic;
 // those go through the pipeline and are counted like any other.
 func (s *subscriber) Halt() {
-	if s.ended || s.halting {
-		return
+	if !s.ended && s.sub.Halt() {
+		s.env.After(haltGrace(s.env), s.haltTimedOut)
 	}
-	s.halting = true
-	s.env.Send(s.broker, &transport.Unsubscribe{Subscriber: s.env.Self(), Farewell: true, AfterPublishersOf: s.env.Owner})
-	s.env.After(haltGrace(s.env), s.haltTimedOut)
 }
 
 // haltTimedOut ends a halted subscriber whose topic did not answer.
@@ -242,15 +247,13 @@ func (s *subscriber) end() {
 		return
 	}
 	s.ended = true
-	if !s.halting {
-		s.env.Send(s.broker, &transport.Unsubscribe{Subscriber: s.env.Self()})
-	}
+	s.sub.Close()
 	s.env.End()
 }
 
 func (s *subscriber) Stop() error {
-	if !s.ended && s.broker != nil {
-		s.env.Send(s.broker, &transport.Unsubscribe{Subscriber: s.env.Self()})
+	if s.sub != nil {
+		s.sub.Close()
 	}
 	return nil
 }

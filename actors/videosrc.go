@@ -8,13 +8,16 @@ import (
 	"github.com/gopline/gopline/pipeline"
 )
 
-// VideoSrcConfig configures a video source.
+// VideoSrcConfig configures a video source. DefaultVideoSrcConfig has the
+// defaults; a field left at zero takes its default where zero is not a
+// value it accepts (Format).
 type VideoSrcConfig struct {
 	// Location is a file path, a device (/dev/video0 with InputFormat
 	// "v4l2") or a URL (rtsp://...).
 	Location    string
 	InputFormat string
-	// InputOptions are demuxer or device options (video_size, framerate...).
+	// InputOptions are demuxer or device options (video_size, framerate...);
+	// neither keys nor values hold a comma.
 	InputOptions map[string]string
 	// Passthrough hands out the stream's own H.264 access units, or the
 	// JPEG pictures of an MJPEG stream, as packets instead of decoded
@@ -22,7 +25,7 @@ type VideoSrcConfig struct {
 	Passthrough bool
 	// Width and Height scale decoded frames (0: the stream's size).
 	Width, Height int
-	// Format is the frames' pixel format; the zero value means YUV420P.
+	// Format is the frames' pixel format.
 	Format media.PixelFormat
 	// Live paces a file at its own frame rate; cameras and network streams
 	// pace themselves.
@@ -31,43 +34,47 @@ type VideoSrcConfig struct {
 	// (0: ffmpeg.AssumedFrameRate, as ffprobe assumes).
 	Rate float64
 	// IOTimeout bounds how long a read from a network URL waits for data
-	// before the stream fails (0: ffmpeg.DefaultIOTimeout, negative: no
-	// bound).
+	// before the stream fails; 0 waits for ever. The default is
+	// ffmpeg.DefaultIOTimeout.
 	IOTimeout time.Duration
 }
 
-// rateProp is videosrc's choice of VideoSrcConfig.Rate.
-var rateProp = pipeline.PropSpec{Name: "rate", Type: pipeline.Float, Default: "25", Min: 0.001, Max: 1000,
-	Doc: "frame rate of a raw H.264 file whose SPS states none (others keep their own)"}
-
-// VideoSrc is a source of anything FFmpeg reads: decoded frames, or H.264
-// or JPEG packets untouched in passthrough mode.
-func VideoSrc(cfg VideoSrcConfig) pipeline.Element {
-	if cfg.Format == media.PixelFormatUnknown {
-		cfg.Format = media.YUV420P
-	}
-	if cfg.Passthrough {
-		// H.264, or JPEG of an MJPEG stream
-		return pipeline.SourceElement("videosrc", pipeline.Packets(media.CodecUnknown), func() (pipeline.Source[*media.Packet], error) {
-			r, err := openVideo(cfg)
-			if err != nil {
-				return nil, err
-			}
-			return &videoSrc[*media.Packet]{cfg: cfg, r: r, read: (*ffmpeg.Reader).ReadPacket}, nil
-		})
-	}
-	return pipeline.SourceElement("videosrc", pipeline.Frames, func() (pipeline.Source[*media.Frame], error) {
-		r, err := openVideo(cfg)
-		if err != nil {
-			return nil, err
+var videoSrcSpec = pipeline.ElementSpec[VideoSrcConfig]{
+	Name: "videosrc", Summary: "video file, V4L2 camera or network stream through FFmpeg", Out: "raw frames, or h264 or jpeg packets with passthrough=true",
+	Doc: "Reads anything FFmpeg opens: a file, a camera (location=/dev/video0 input-format=v4l2) or a URL (rtsp://...). It decodes to frames, or with passthrough=true hands on the stream's own H.264 access units without re-encoding, SPS and PPS in front of every IDR (or an MJPEG stream's JPEG pictures).",
+	Fields: []pipeline.Field[VideoSrcConfig]{
+		pipeline.StringField("location", "", func(c *VideoSrcConfig) *string { return &c.Location }).Required().
+			Doc("file path, device or URL"),
+		pipeline.BoolField("passthrough", false, func(c *VideoSrcConfig) *bool { return &c.Passthrough }).
+			Doc("hand on H.264 (or MJPEG's JPEG) packets instead of decoding"),
+		pipeline.SizeField("size", 0, 0, func(c *VideoSrcConfig) (*int, *int) { return &c.Width, &c.Height }).
+			Doc("scale decoded frames to WIDTHxHEIGHT (default: the stream's size)"),
+		formatField(func(c *VideoSrcConfig) *media.PixelFormat { return &c.Format }),
+		pipeline.StringField("input-format", "", func(c *VideoSrcConfig) *string { return &c.InputFormat }).
+			Doc("FFmpeg demuxer or device, e.g. v4l2 (default: probe)"),
+		pipeline.TextField("options", "", keyValues, formatKeyValues, func(c *VideoSrcConfig) *map[string]string { return &c.InputOptions }).
+			Doc("demuxer or device options key=value,key=value (e.g. video_size=1280x720,framerate=30)"),
+		pipeline.BoolField("is-live", false, func(c *VideoSrcConfig) *bool { return &c.Live }).
+			Doc("pace a file at its own frame rate"),
+		pipeline.FloatField("rate", ffmpeg.AssumedFrameRate, func(c *VideoSrcConfig) *float64 { return &c.Rate }).Range(0.001, 1000).
+			Doc("frame rate of a raw H.264 file whose SPS states none (others keep their own)"),
+		pipeline.DurationField("timeout", ffmpeg.DefaultIOTimeout, func(c *VideoSrcConfig) *time.Duration { return &c.IOTimeout }).
+			DurationRange(0, time.Hour).Doc("a network stream that sends nothing for this long fails (0s: wait for ever)"),
+	},
+	New: func(cfg VideoSrcConfig) (pipeline.Element, error) {
+		if cfg.Passthrough { // H.264, or JPEG of an MJPEG stream
+			return pipeline.SourceElement("videosrc", pipeline.Packets(media.CodecUnknown), func() (pipeline.Source[*media.Packet], error) {
+				return openVideo(cfg, (*ffmpeg.Reader).ReadPacket)
+			}), nil
 		}
-		return &videoSrc[*media.Frame]{cfg: cfg, r: r, read: (*ffmpeg.Reader).ReadFrame}, nil
-	})
+		return pipeline.SourceElement("videosrc", pipeline.Frames, func() (pipeline.Source[*media.Frame], error) {
+			return openVideo(cfg, (*ffmpeg.Reader).ReadFrame)
+		}), nil
+	},
 }
 
-// openVideo opens the reader of a video source.
-func openVideo(cfg VideoSrcConfig) (*ffmpeg.Reader, error) {
-	opts := []ffmpeg.ReaderOption{ffmpeg.WithPixelFormat(cfg.Format)}
+func (cfg VideoSrcConfig) options() []ffmpeg.ReaderOption {
+	opts := []ffmpeg.ReaderOption{ffmpeg.WithPixelFormat(cfg.Format), ffmpeg.WithIOTimeout(cfg.IOTimeout)}
 	if cfg.InputFormat != "" {
 		opts = append(opts, ffmpeg.WithInputFormat(cfg.InputFormat))
 	}
@@ -83,13 +90,27 @@ func openVideo(cfg VideoSrcConfig) (*ffmpeg.Reader, error) {
 	if cfg.Rate > 0 {
 		opts = append(opts, ffmpeg.WithAssumedFrameRate(cfg.Rate))
 	}
-	switch {
-	case cfg.IOTimeout > 0:
-		opts = append(opts, ffmpeg.WithIOTimeout(cfg.IOTimeout))
-	case cfg.IOTimeout < 0:
-		opts = append(opts, ffmpeg.WithIOTimeout(0))
+	return opts
+}
+
+// DefaultVideoSrcConfig returns the video source's defaults (Location is
+// for the caller).
+func DefaultVideoSrcConfig() VideoSrcConfig { return videoSrcSpec.Defaults() }
+
+// VideoSrc is a source of anything FFmpeg reads: decoded frames, or H.264
+// or JPEG packets untouched in passthrough mode.
+func VideoSrc(cfg VideoSrcConfig) pipeline.Element { return videoSrcSpec.Element(cfg) }
+
+// openVideo opens the reader of a video source that reads with read.
+func openVideo[T interface {
+	*media.Frame | *media.Packet
+	media.Item
+}](cfg VideoSrcConfig, read func(*ffmpeg.Reader) (T, error)) (pipeline.Source[T], error) {
+	r, err := ffmpeg.OpenReader(cfg.Location, cfg.options()...)
+	if err != nil {
+		return nil, err
 	}
-	return ffmpeg.OpenReader(cfg.Location, opts...)
+	return &videoSrc[T]{cfg: cfg, r: r, read: read}, nil
 }
 
 // videoSrc reads frames or, in passthrough mode, packets.

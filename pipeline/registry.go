@@ -3,10 +3,14 @@ package pipeline
 import (
 	"errors"
 	"fmt"
+	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gopline/gopline/pipeline/syntax"
 )
 
 // PropType is the type of an element property.
@@ -28,7 +32,9 @@ var propTypeNames = [...]string{String: "string", Int: "int", Float: "float", Bo
 
 func (t PropType) String() string { return propTypeNames[t] }
 
-// PropSpec describes one property of an element.
+// PropSpec describes one property of an element: its name, type, default
+// and doc, and the values it accepts. A value given on a line and a value set
+// in a Go config (see ElementSpec) are checked by the same rules.
 type PropSpec struct {
 	Name    string
 	Type    PropType
@@ -36,14 +42,21 @@ type PropSpec struct {
 	Doc     string
 	// Choices lists the values of an Enum.
 	Choices []string
-	// Min and Max bound Int and Float values when Max > Min.
+	// Min and Max bound Int, Float and Duration values (a Duration's in
+	// nanoseconds) when Max > Min. A Float is never NaN or infinite, and a
+	// Duration is never negative unless Min is.
 	Min, Max float64
 	// Required properties have no default and must be given.
 	Required bool
+	// Check, when set, is a further check of a String value (a topic name,
+	// a host:port).
+	Check func(string) error
 }
 
 // Spec describes an element type for the registry: its name, docs, typed
-// properties, and a constructor from parsed properties.
+// properties, and a constructor from parsed properties. An element with a Go
+// config describes itself with an ElementSpec, whose Spec method gives this
+// with the constructor bound to the config.
 type Spec struct {
 	Name    string
 	Summary string // one line, for `gopline elements`
@@ -55,55 +68,10 @@ type Spec struct {
 	Make    func(Props) (Element, error)
 }
 
-// Props are an element's property values, parsed and with defaults filled in.
+// Props are an element's property values, parsed and with defaults filled
+// in; an ElementSpec's Spec sets its config's fields from them.
 type Props struct {
-	spec   *Spec
 	values map[string]any
-	set    map[string]bool
-}
-
-// Has reports whether the property was given explicitly.
-func (p Props) Has(name string) bool { return p.set[name] }
-
-func (p Props) get(name string) any {
-	v, ok := p.values[name]
-	if !ok {
-		// A constructor asking for a property its spec does not declare is
-		// a programming error in the element; the zero value keeps it from
-		// crashing the process.
-		return nil
-	}
-	return v
-}
-
-// String returns a String, Enum or any property as text.
-func (p Props) String(name string) string {
-	switch v := p.get(name).(type) {
-	case string:
-		return v
-	case nil:
-		return ""
-	default:
-		return fmt.Sprint(v)
-	}
-}
-
-// Int returns an Int property.
-func (p Props) Int(name string) int { v, _ := p.get(name).(int); return v }
-
-// Float returns a Float property.
-func (p Props) Float(name string) float64 { v, _ := p.get(name).(float64); return v }
-
-// Bool returns a Bool property.
-func (p Props) Bool(name string) bool { v, _ := p.get(name).(bool); return v }
-
-// Duration returns a Duration property.
-func (p Props) Duration(name string) time.Duration { v, _ := p.get(name).(time.Duration); return v }
-
-// Size returns a Size property as width and height.
-func (p Props) Size(name string) (w, h int) {
-	v, _ := p.get(name).([2]int)
-	return v[0], v[1]
 }
 
 // PropError is an error in one property's value.
@@ -127,7 +95,7 @@ var (
 // filling in defaults. Unknown names, bad values and missing required
 // properties are errors naming the property.
 func (s *Spec) ParseProps(given map[string]string) (Props, error) {
-	p := Props{spec: s, values: map[string]any{}, set: map[string]bool{}}
+	p := Props{values: map[string]any{}}
 	for name := range given {
 		if s.prop(name) == nil {
 			return p, s.unknownProp(name)
@@ -141,8 +109,6 @@ func (s *Spec) ParseProps(given map[string]string) (Props, error) {
 				return p, &PropError{Element: s.Name, Prop: ps.Name, Msg: "is required: " + ps.Doc}
 			}
 			text = ps.Default
-		} else {
-			p.set[ps.Name] = true
 		}
 		if text == "" && !ok && ps.Type != String {
 			continue // no default: the zero value
@@ -170,7 +136,7 @@ func (s *Spec) unknownProp(name string) error {
 	for i, ps := range s.Props {
 		names[i] = ps.Name
 	}
-	msg := fmt.Sprintf("%s has no property %q", s.Name, name)
+	msg := fmt.Sprintf("%s has no property %s", s.Name, syntax.Quote(name))
 	if near := nearest(name, names); near != "" {
 		msg += fmt.Sprintf(" (did you mean %s?)", near)
 	} else if len(names) > 0 {
@@ -179,28 +145,32 @@ func (s *Spec) unknownProp(name string) error {
 	return fmt.Errorf("%w: %s", ErrUnknownProperty, msg)
 }
 
+// parse reads a value as written on a line and checks it.
 func (ps *PropSpec) parse(text string) (any, error) {
+	v, err := ps.scan(text)
+	if err != nil {
+		return nil, err
+	}
+	return v, ps.check(v)
+}
+
+// scan reads a value as written on a line, as the type ps.check takes.
+func (ps *PropSpec) scan(text string) (any, error) {
 	switch ps.Type {
 	case String:
 		return text, nil
 	case Int:
 		v, err := strconv.Atoi(text)
 		if err != nil {
-			return nil, fmt.Errorf("%q is not a whole number", text)
-		}
-		if ps.Max > ps.Min && (float64(v) < ps.Min || float64(v) > ps.Max) {
-			return nil, fmt.Errorf("%d is out of range %g..%g", v, ps.Min, ps.Max)
+			return nil, fmt.Errorf("%s is not a whole number", syntax.Quote(text))
 		}
 		return v, nil
 	case Float:
 		v, err := strconv.ParseFloat(text, 64)
-		if err != nil {
-			return nil, fmt.Errorf("%q is not a number", text)
+		if err != nil && !errors.Is(err, strconv.ErrRange) {
+			return nil, fmt.Errorf("%s is not a number", syntax.Quote(text))
 		}
-		if ps.Max > ps.Min && (v < ps.Min || v > ps.Max) {
-			return nil, fmt.Errorf("%g is out of range %g..%g", v, ps.Min, ps.Max)
-		}
-		return v, nil
+		return v, nil // ±Inf from an overflow is refused by check
 	case Bool:
 		switch strings.ToLower(text) {
 		case "true", "yes", "1", "on":
@@ -208,19 +178,19 @@ func (ps *PropSpec) parse(text string) (any, error) {
 		case "false", "no", "0", "off":
 			return false, nil
 		}
-		return nil, fmt.Errorf("%q is not true or false", text)
+		return nil, fmt.Errorf("%s is not true or false", syntax.Quote(text))
 	case Duration:
 		v, err := time.ParseDuration(text)
-		if err != nil || v < 0 {
-			return nil, fmt.Errorf("%q is not a duration such as 300ms or 5s", text)
+		if err != nil {
+			return nil, fmt.Errorf("%s is not a duration such as 300ms or 5s", syntax.Quote(text))
 		}
 		return v, nil
 	case Size:
 		ws, hs, ok := strings.Cut(strings.ToLower(text), "x")
 		w, errW := strconv.Atoi(ws)
 		h, errH := strconv.Atoi(hs)
-		if !ok || errW != nil || errH != nil || w <= 0 || h <= 0 || w > 16384 || h > 16384 {
-			return nil, fmt.Errorf("%q is not a size such as 640x480", text)
+		if !ok || errW != nil || errH != nil {
+			return nil, fmt.Errorf("%s is not a size such as 640x480", syntax.Quote(text))
 		}
 		return [2]int{w, h}, nil
 	case Enum:
@@ -229,9 +199,66 @@ func (ps *PropSpec) parse(text string) (any, error) {
 				return c, nil
 			}
 		}
-		return nil, fmt.Errorf("%q is not one of %s", text, strings.Join(ps.Choices, ", "))
+		return text, nil // refused by check, with the choices
 	}
 	return nil, fmt.Errorf("unknown property type %v", ps.Type)
+}
+
+// maxSide bounds a Size's width and height.
+const maxSide = 16384
+
+// check checks a value of the property's type (as scan returns it).
+func (ps *PropSpec) check(v any) error {
+	ranged := ps.Max > ps.Min
+	switch v := v.(type) {
+	case string:
+		return ps.checkString(v)
+	case int:
+		if ranged && (float64(v) < ps.Min || float64(v) > ps.Max) {
+			return fmt.Errorf("%d is out of range %g..%g", v, ps.Min, ps.Max)
+		}
+	case float64:
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("%g is not a finite number", v)
+		}
+		if ranged && (v < ps.Min || v > ps.Max) {
+			return fmt.Errorf("%g is out of range %g..%g", v, ps.Min, ps.Max)
+		}
+	case time.Duration:
+		if ranged && (float64(v) < ps.Min || float64(v) > ps.Max) {
+			return fmt.Errorf("%v is out of range %v..%v", v, time.Duration(ps.Min), time.Duration(ps.Max))
+		}
+		if v < 0 && ps.Min >= 0 {
+			return fmt.Errorf("%v is negative", v)
+		}
+	case [2]int:
+		if v[0] <= 0 || v[1] <= 0 || v[0] > maxSide || v[1] > maxSide {
+			return fmt.Errorf("%dx%d is not a size from 1x1 to %dx%d", v[0], v[1], maxSide, maxSide)
+		}
+	case bool:
+	default:
+		return fmt.Errorf("a %T is not a %v", v, ps.Type)
+	}
+	return nil
+}
+
+func (ps *PropSpec) checkString(v string) error {
+	if ps.Type == Enum {
+		if !slices.Contains(ps.Choices, v) {
+			return fmt.Errorf("%s is not one of %s", syntax.Quote(v), strings.Join(ps.Choices, ", "))
+		}
+		return nil
+	}
+	if v == "" {
+		if ps.Required || ps.Default != "" {
+			return errors.New("is empty")
+		}
+		return nil
+	}
+	if ps.Check != nil {
+		return ps.Check(v)
+	}
+	return nil
 }
 
 // Registry maps element names to their specs. It is a value: build one with
@@ -276,7 +303,7 @@ func (r *Registry) Lookup(name string) (*Spec, error) {
 	for n := range r.specs {
 		names = append(names, n)
 	}
-	msg := fmt.Sprintf("%q", name)
+	msg := syntax.Quote(name)
 	if near := nearest(name, names); near != "" {
 		msg += fmt.Sprintf(" (did you mean %s?)", near)
 	}
@@ -317,6 +344,9 @@ func (r *Registry) Make(name string, props map[string]string) (Element, error) {
 func nearest(name string, candidates []string) string {
 	best, bestD := "", 3
 	for _, c := range candidates {
+		if abs(len(name)-len(c)) >= bestD {
+			continue // too far apart in length alone; keeps a long name linear
+		}
 		if d := editDistance(name, c); d < bestD {
 			best, bestD = c, d
 		}
@@ -342,4 +372,11 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
 }

@@ -3,9 +3,12 @@ package main
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"text/tabwriter"
+	"time"
 
 	"github.com/gopline/gopline/actors"
+	"github.com/gopline/gopline/pipeline"
 )
 
 func runElements(args []string, stdout, stderr io.Writer) error {
@@ -60,8 +63,13 @@ func runElements(args []string, stdout, stderr io.Writer) error {
 			def = "(none)"
 		}
 		typ := p.Type.String()
-		if len(p.Choices) > 0 {
+		switch {
+		case len(p.Choices) > 0:
 			typ = fmt.Sprint(p.Choices)
+		case p.Max > p.Min && p.Type == pipeline.Duration:
+			typ += fmt.Sprintf(" %v..%v", time.Duration(p.Min), time.Duration(p.Max))
+		case p.Max > p.Min:
+			typ += " " + strconv.FormatFloat(p.Min, 'f', -1, 64) + ".." + strconv.FormatFloat(p.Max, 'f', -1, 64)
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", p.Name, typ, def, p.Doc)
 	}

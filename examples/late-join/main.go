@@ -114,7 +114,7 @@ func startCamera(ctx context.Context, node *gopline.Node, w io.Writer) error {
 	}
 	err = robot.Chain([]string{"camera", "encoder", "publish"}, []pipeline.Element{
 		actors.TestSrc(actors.TestSrcConfig{Width: 640, Height: 480, Rate: 30, Frames: -1, Live: true}),
-		actors.H264Enc(actors.H264EncConfig{GOP: 30}),
+		actors.H264Enc(actors.DefaultH264EncConfig()), // an IDR every 30 frames
 		actors.PublishWith(actors.PublishConfig{Topic: topic, QoS: &durable}),
 	})
 	if err != nil {

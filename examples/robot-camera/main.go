@@ -52,7 +52,7 @@ func run(ctx context.Context, video, out string, w io.Writer) error {
 	}
 	robot := p.Chain(
 		[]string{"camera", "encoder", "publish"},
-		[]pipeline.Element{camera, actors.H264Enc(actors.H264EncConfig{GOP: 30}), actors.Publish("/robot/camera")})
+		[]pipeline.Element{camera, actors.H264Enc(actors.DefaultH264EncConfig()), actors.Publish("/robot/camera")})
 
 	// An operator's viewer: subscribe, gate, decode, snapshot every second.
 	viewer := p.Chain(

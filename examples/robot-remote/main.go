@@ -95,7 +95,7 @@ func runRobot(ctx context.Context, listen string, log zerolog.Logger, w io.Write
 	}
 	err = camera.Chain([]string{"camera", "encoder", "publish"}, []pipeline.Element{
 		actors.TestSrc(actors.TestSrcConfig{Width: 640, Height: 480, Rate: 30, Frames: -1, Live: true}),
-		actors.H264Enc(actors.H264EncConfig{GOP: 30}),
+		actors.H264Enc(actors.DefaultH264EncConfig()),
 		actors.PublishWith(actors.PublishConfig{Topic: topic, QoS: &durable}),
 	})
 	if err == nil {

@@ -42,10 +42,12 @@ func (c Camera) Start(ctx context.Context, n *gopline.Node, frame func(*media.Fr
 	if err != nil {
 		return nil, err
 	}
+	enc := actors.DefaultH264EncConfig()
+	enc.GOP, enc.Rate = c.GOP, c.Rate
 	names := []string{"camera", "encoder", "publish"}
 	elements := []pipeline.Element{
 		actors.TestSrc(actors.TestSrcConfig{Width: c.Width, Height: c.Height, Rate: float64(c.Rate), Frames: -1, Live: true}),
-		actors.H264Enc(actors.H264EncConfig{GOP: c.GOP, Rate: c.Rate}),
+		actors.H264Enc(enc),
 		actors.PublishWith(actors.PublishConfig{Topic: c.Topic, QoS: &c.QoS}),
 	}
 	if frame != nil || packet != nil {

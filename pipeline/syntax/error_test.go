@@ -1,6 +1,7 @@
 package syntax
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -74,5 +75,25 @@ func TestColumnCountsCharacters(t *testing.T) {
 	e := &Error{Line: `x v="é🤖" !`, Pos: Pos{13, 1}}
 	if got := e.Column(); got != 10 {
 		t.Errorf("Column() = %d, want 10", got)
+	}
+}
+
+func TestMessagesQuoteLongNamesShortened(t *testing.T) {
+	long := strings.Repeat("k", 100000)
+	for _, line := range []string{
+		"testsrc " + long + "=1 " + long + "=2",
+		long + "=1 ! fakesink",
+		"testsrc ! " + long + ". ! fakesink",
+		"testsrc name=x" + long + " ! tee name=x" + long,
+		"testsrc " + long + " =1",
+	} {
+		_, err := Parse(line)
+		var e *Error
+		if !errors.As(err, &e) {
+			t.Fatalf("%.40s...: %v", line, err)
+		}
+		if len(e.Msg) > 512 || !strings.Contains(e.Msg, "bytes)") {
+			t.Errorf("a message of %d bytes: %.200s", len(e.Msg), e.Msg)
+		}
 	}
 }

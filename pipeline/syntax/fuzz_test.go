@@ -6,7 +6,7 @@ import (
 )
 
 // FuzzParse checks that Parse never panics, that its errors are *Error
-// values inside the line, and that String of a parsed pipeline parses back
+// values inside the line that quote it shortened, and that String of a parsed pipeline parses back
 // to the same pipeline.
 func FuzzParse(f *testing.F) {
 	for _, c := range goodLines {
@@ -30,6 +30,9 @@ func FuzzParse(f *testing.F) {
 			}
 			if e.Msg == "" {
 				t.Fatalf("Parse(%q): error without a message", line)
+			}
+			if len(e.Msg) > 512 {
+				t.Fatalf("Parse: a message of %d bytes echoes the line: %.200s", len(e.Msg), e.Msg)
 			}
 			_ = e.Error()
 			_ = e.Caret()

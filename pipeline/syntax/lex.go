@@ -66,7 +66,7 @@ func lexStrayEquals(line string, i int, toks []token) *Error {
 	if n >= 2 && toks[n-1].kind == tokWord && (toks[n-2].kind == tokWord || toks[n-2].kind == tokProp) {
 		w := toks[n-1]
 		return Errorf(line, Pos{w.pos.Offset, i + 1 - w.pos.Offset},
-			`property %q has spaces around "=": write %s=VALUE`, w.text, w.text)
+			`property %s has spaces around "=": write %s=VALUE`, Quote(w.text), shorten(w.text))
 	}
 	return Errorf(line, Pos{i, 1}, `a property needs a name before "=": write KEY=VALUE`)
 }
@@ -88,7 +88,7 @@ func lexWord(line string, start int) (token, int, *Error) {
 	case '.':
 		return lexRef(line, start, i)
 	case '"', '\'':
-		return token{}, 0, Errorf(line, Pos{i, 1}, `unexpected quote after %q: write %s="..." for a quoted value`, word, word)
+		return token{}, 0, Errorf(line, Pos{i, 1}, `unexpected quote after %s: write %s="..." for a quoted value`, Quote(word), shorten(word))
 	}
 	return token{}, 0, unexpected(line, i)
 }
@@ -99,7 +99,7 @@ func lexProp(line string, keyStart, eq int) (token, int, *Error) {
 	v := eq + 1
 	if atSeparator(line, v) {
 		return token{}, 0, Errorf(line, Pos{keyStart, v - keyStart},
-			`property %q needs a value right after "=": write %s=VALUE (or %s="" for an empty value)`, key, key, key)
+			`property %s needs a value right after "=": write %s=VALUE (or %s="" for an empty value)`, Quote(key), shorten(key), shorten(key))
 	}
 	var (
 		value  string
@@ -121,7 +121,7 @@ func lexProp(line string, keyStart, eq int) (token, int, *Error) {
 	}
 	if !atSeparator(line, end) {
 		return token{}, 0, Errorf(line, Pos{end, runeLen(line, end)},
-			`unexpected text after the quoted value of %q: put a space after the closing quote`, key)
+			`unexpected text after the quoted value of %s: put a space after the closing quote`, Quote(key))
 	}
 	prop := Property{
 		Key: key, Value: value,
@@ -187,7 +187,7 @@ func scanBare(line string, v int, key string) (string, int, *Error) {
 		}
 		if r == '"' || r == '\'' {
 			return "", 0, Errorf(line, Pos{i, 1},
-				`a quote inside the unquoted value of %q: quote the whole value, as in %s="..."`, key, key)
+				`a quote inside the unquoted value of %s: quote the whole value, as in %s="..."`, Quote(key), shorten(key))
 		}
 		i += size
 	}
@@ -203,7 +203,7 @@ func lexRef(line string, start, dot int) (token, int, *Error) {
 	}
 	if !isLetter(name[0]) {
 		return token{}, 0, Errorf(line, Pos{start, dot + 1 - start},
-			`%q is not a reference: element names start with a letter`, line[start:dot+1])
+			`%s is not a reference: element names start with a letter`, Quote(line[start:dot+1]))
 	}
 	if !atSeparator(line, i) {
 		return token{}, 0, unexpected(line, i)

@@ -36,6 +36,9 @@ func build(p *Pipeline, toks []token) *Error {
 	var (
 		elem *Element // the element that takes properties, if any
 		bang *token   // a "!" that still waits for its node
+		// given holds the properties given so far, so that finding one
+		// given twice costs no more as an element's list grows.
+		given = map[givenProp]bool{}
 	)
 	// add puts n at the end of the current chain after a "!", or starts a
 	// new chain with it.
@@ -70,16 +73,16 @@ func build(p *Pipeline, toks []token) *Error {
 			// property or a reference. Otherwise it is a property that lacks
 			// its "=", the likelier mistake.
 			if bang == nil && elem != nil && (i+1 == len(toks) || toks[i+1].kind == tokWord) {
-				return Errorf(line, t.pos, `property %q needs a value: write %s=VALUE`, t.text, t.text)
+				return Errorf(line, t.pos, `property %s needs a value: write %s=VALUE`, Quote(t.text), shorten(t.text))
 			}
 			if !isLetter(t.text[0]) {
-				return Errorf(line, t.pos, `element %q must start with a letter`, t.text)
+				return Errorf(line, t.pos, `element %s must start with a letter`, Quote(t.text))
 			}
 			elem = &Element{Type: t.text, TypePos: t.pos}
 			add(Node{Element: elem})
 
 		case tokProp:
-			if err := addProp(p, elem, bang, t); err != nil {
+			if err := addProp(p, elem, bang, t, given); err != nil {
 				return err
 			}
 		}
@@ -90,26 +93,31 @@ func build(p *Pipeline, toks []token) *Error {
 	return nil
 }
 
+// givenProp is a property key given to an element.
+type givenProp struct {
+	elem *Element
+	key  string
+}
+
 // addProp adds the property t to elem, the element being written.
-func addProp(p *Pipeline, elem *Element, bang *token, t *token) *Error {
+func addProp(p *Pipeline, elem *Element, bang *token, t *token, given map[givenProp]bool) *Error {
 	line, prop := p.Line, t.prop
 	switch {
 	case bang != nil:
-		return Errorf(line, t.pos, `expected an element after "!", not the property %q`, prop.Key)
+		return Errorf(line, t.pos, `expected an element after "!", not the property %s`, Quote(prop.Key))
 	case elem == nil && len(p.Chains) == 0:
-		return Errorf(line, t.pos, `property %q comes before any element: write the element first, as in ELEMENT %s=VALUE`, prop.Key, prop.Key)
+		return Errorf(line, t.pos, `property %s comes before any element: write the element first, as in ELEMENT %s=VALUE`, Quote(prop.Key), shorten(prop.Key))
 	case elem == nil:
-		return Errorf(line, t.pos, `property %q follows a reference: only elements take properties`, prop.Key)
+		return Errorf(line, t.pos, `property %s follows a reference: only elements take properties`, Quote(prop.Key))
 	}
-	for _, q := range elem.Props {
-		if q.Key == prop.Key {
-			return Errorf(line, prop.KeyPos, `property %q is set twice on %s`, prop.Key, elem.Type)
-		}
+	if given[givenProp{elem, prop.Key}] {
+		return Errorf(line, prop.KeyPos, `property %s is set twice on %s`, Quote(prop.Key), shorten(elem.Type))
 	}
+	given[givenProp{elem, prop.Key}] = true
 	if prop.Key == "name" {
 		if !isName(prop.Value) {
 			return Errorf(line, prop.ValuePos,
-				`%q cannot name an element: a name starts with a letter and holds only letters, digits, '-' and '_'`, prop.Value)
+				`%s cannot name an element: a name starts with a letter and holds only letters, digits, '-' and '_'`, Quote(prop.Value))
 		}
 		elem.Name = prop.Value
 	}
@@ -127,7 +135,7 @@ func checkNames(p *Pipeline) *Error {
 		}
 		at := namePos(e)
 		if first, ok := named[e.Name]; ok {
-			return Errorf(p.Line, at, "the name %q is used twice (first at column %d)", e.Name, column(p.Line, first.Offset))
+			return Errorf(p.Line, at, "the name %s is used twice (first at column %d)", Quote(e.Name), column(p.Line, first.Offset))
 		}
 		named[e.Name] = at
 	}
@@ -135,7 +143,7 @@ func checkNames(p *Pipeline) *Error {
 		for _, n := range c.Nodes {
 			if r := n.Ref; r != nil {
 				if _, ok := named[r.Name]; !ok {
-					return Errorf(p.Line, r.Pos, "no element is named %q (name one with name=%s)", r.Name, r.Name)
+					return Errorf(p.Line, r.Pos, "no element is named %s (name one with name=%s)", Quote(r.Name), shorten(r.Name))
 				}
 			}
 		}

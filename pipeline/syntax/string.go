@@ -1,8 +1,11 @@
 package syntax
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // String returns the pipeline as one line in a canonical form: chains apart
@@ -75,4 +78,30 @@ func needsQuotes(v string) bool {
 		}
 	}
 	return false
+}
+
+// quoteWidth is how many bytes of a value Quote and shorten show at most.
+const quoteWidth = 40
+
+// Quote returns s quoted as Go quotes strings, for a message, shortened when
+// it is long: an error names what it refuses without echoing a whole value
+// that may be many kilobytes.
+func Quote(s string) string {
+	if len(s) <= quoteWidth {
+		return strconv.Quote(s)
+	}
+	return fmt.Sprintf("%s... (%d bytes)", strconv.Quote(shorten(s)), len(s))
+}
+
+// shorten returns s cut to fewer than quoteWidth bytes, on a character
+// boundary, when it is longer than quoteWidth.
+func shorten(s string) string {
+	if len(s) <= quoteWidth {
+		return s
+	}
+	cut := quoteWidth - 8
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut]
 }
