@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/gopline/gopline"
-	"github.com/gopline/gopline/actors"
+	"github.com/gopline/gopline/elements"
 )
 
 // A node hosts the topics its pipelines publish and subscribe to: here a
@@ -19,7 +19,7 @@ func ExampleNew() {
 		return
 	}
 	defer n.Close()
-	reg, err := actors.Registry()
+	reg, err := elements.Registry()
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -12,8 +12,8 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/gopline/gopline"
-	"github.com/gopline/gopline/actors"
 	"github.com/gopline/gopline/codecs/ffmpeg"
+	"github.com/gopline/gopline/elements"
 	"github.com/gopline/gopline/pipeline"
 	"github.com/gopline/gopline/qos"
 	"github.com/gopline/gopline/transport/remote"
@@ -30,7 +30,7 @@ var ignoreDeadLetterThrottle = goleak.IgnoreTopFunction("github.com/asynkron/pro
 
 func registry(t *testing.T) *pipeline.Registry {
 	t.Helper()
-	reg, err := actors.Registry()
+	reg, err := elements.Registry()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -262,7 +262,7 @@ func (ps *PropSpec) checkString(v string) error {
 }
 
 // Registry maps element names to their specs. It is a value: build one with
-// the elements a program needs (actors.Registry has gopline's own).
+// the elements a program needs (elements.Registry has gopline's own).
 type Registry struct {
 	specs map[string]*Spec
 }

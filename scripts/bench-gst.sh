@@ -8,7 +8,7 @@
 # unit delimiters); the bytes per frame of both streams show that the work is
 # the same. Then each tool reads the file alone, and from the difference comes
 # an encode-only estimate (which also leaves out the start-up). The same
-# comparison as `go test -run '^$' -bench EncodeVsGStreamer ./actors/`.
+# comparison as `go test -run '^$' -bench EncodeVsGStreamer ./elements/`.
 #
 # Usage: scripts/bench-gst.sh [RUNS]    RUNS per job, default 5.
 # GOPLINE=path/to/gopline uses that binary instead of building one. The go

@@ -16,7 +16,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/gopline/gopline"
-	"github.com/gopline/gopline/actors"
+	"github.com/gopline/gopline/elements"
 	"github.com/gopline/gopline/internal/bench"
 	"github.com/gopline/gopline/pipeline"
 	"github.com/gopline/gopline/qos"
@@ -125,7 +125,7 @@ func (f demoFlags) run(line string, text io.Writer, log zerolog.Logger) ([]pipel
 	if err != nil {
 		return nil, err
 	}
-	reg, err := actors.Registry()
+	reg, err := elements.Registry()
 	if err != nil {
 		return nil, closeNode(n, err)
 	}

@@ -7,7 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/gopline/gopline/actors"
+	"github.com/gopline/gopline/elements"
 	"github.com/gopline/gopline/pipeline"
 )
 
@@ -19,7 +19,7 @@ func runElements(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 1 {
 		return fmt.Errorf("%w: one element at a time", errUsage)
 	}
-	reg, err := actors.Registry()
+	reg, err := elements.Registry()
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/gopline/gopline"
-	"github.com/gopline/gopline/actors"
+	"github.com/gopline/gopline/elements"
 	"github.com/gopline/gopline/pipeline"
 	"github.com/gopline/gopline/pipeline/syntax"
 	"github.com/gopline/gopline/storage"
@@ -22,7 +22,7 @@ const maxCaretLine = 1000
 // parseLine builds a pipeline from the one-line syntax, printing a caret
 // under a mistake.
 func parseLine(n *gopline.Node, line string, stderr io.Writer) (*pipeline.Pipeline, error) {
-	reg, err := actors.Registry()
+	reg, err := elements.Registry()
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +73,7 @@ func runRecord(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return closeNode(n, err)
 	}
-	if err := p.Add("recorder", actors.Record(actors.RecordConfig{Path: *out, Topics: topics})); err != nil {
+	if err := p.Add("recorder", elements.Record(elements.RecordConfig{Path: *out, Topics: topics})); err != nil {
 		return closeNode(n, err)
 	}
 	stats, err := runUntilDone(p, *duration)
@@ -135,16 +135,16 @@ func runPlay(args []string, stdout, stderr io.Writer) error {
 		if *stream != "" && info.Name != *stream {
 			continue
 		}
-		el, err := actors.Play(actors.PlayConfig{Path: files[0], Stream: info.Name, Rate: *rate, Start: *start, Loop: *loop, Live: true})
+		el, err := elements.Play(elements.PlayConfig{Path: files[0], Stream: info.Name, Rate: *rate, Start: *start, Loop: *loop, Live: true})
 		if err != nil {
 			return err
 		}
 		names := []string{fmt.Sprintf("play%d", i), fmt.Sprintf("publish%d", i)}
-		if err := p.Chain(names, []pipeline.Element{el, actors.Publish(info.Name)}); err != nil {
+		if err := p.Chain(names, []pipeline.Element{el, elements.Publish(info.Name)}); err != nil {
 			return err
 		}
 		if err := p.Chain([]string{fmt.Sprintf("watch%d", i), fmt.Sprintf("count%d", i)},
-			[]pipeline.Element{actors.Subscribe(info.Name, 0), actors.FakeSink()}); err != nil {
+			[]pipeline.Element{elements.Subscribe(info.Name, 0), elements.FakeSink()}); err != nil {
 			return err
 		}
 		played++

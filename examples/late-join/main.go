@@ -23,8 +23,8 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/gopline/gopline"
-	"github.com/gopline/gopline/actors"
 	"github.com/gopline/gopline/codecs/ffmpeg"
+	"github.com/gopline/gopline/elements"
 	"github.com/gopline/gopline/examples/internal/firstpicture"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/pipeline"
@@ -113,9 +113,9 @@ func startCamera(ctx context.Context, node *gopline.Node, w io.Writer) error {
 		return err
 	}
 	err = robot.Chain([]string{"camera", "encoder", "publish"}, []pipeline.Element{
-		actors.TestSrc(actors.TestSrcConfig{Width: 640, Height: 480, Rate: 30, Frames: -1, Live: true}),
-		actors.H264Enc(actors.DefaultH264EncConfig()), // an IDR every 30 frames
-		actors.PublishWith(actors.PublishConfig{Topic: topic, QoS: &durable}),
+		elements.TestSrc(elements.TestSrcConfig{Width: 640, Height: 480, Rate: 30, Frames: -1, Live: true}),
+		elements.H264Enc(elements.DefaultH264EncConfig()), // an IDR every 30 frames
+		elements.PublishWith(elements.PublishConfig{Topic: topic, QoS: &durable}),
 	})
 	if err != nil {
 		return err
@@ -144,9 +144,9 @@ func startViewers(ctx context.Context, node *gopline.Node, cached, uncached chan
 		got  chan<- firstpicture.Picture
 	}{{"cached", nil, cached}, {"uncached", &volatile, uncached}} {
 		err := viewers.Chain([]string{v.name, v.name + "-gate", v.name + "-decoder", v.name + "-picture"}, []pipeline.Element{
-			actors.SubscribeWith(actors.SubscribeConfig{Topic: topic, QoS: v.qos}),
-			actors.Gate(),
-			actors.H264Dec(media.YUV420P),
+			elements.SubscribeWith(elements.SubscribeConfig{Topic: topic, QoS: v.qos}),
+			elements.Gate(),
+			elements.H264Dec(media.YUV420P),
 			firstpicture.Sink(start, v.got),
 		})
 		if err != nil {

@@ -19,7 +19,7 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/gopline/gopline/actors"
+	"github.com/gopline/gopline/elements"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/pipeline"
 )
@@ -46,22 +46,22 @@ func run(ctx context.Context, video, out string, w io.Writer) error {
 	p := pipeline.New(pipeline.WithLogger(log))
 
 	// The robot: a camera, an encoder, a topic.
-	camera := actors.TestSrc(actors.TestSrcConfig{Width: 640, Height: 480, Rate: 30, Frames: -1, Live: true, Format: media.YUV420P})
+	camera := elements.TestSrc(elements.TestSrcConfig{Width: 640, Height: 480, Rate: 30, Frames: -1, Live: true, Format: media.YUV420P})
 	if video != "" {
-		camera = actors.VideoSrc(actors.VideoSrcConfig{Location: video, Width: 640, Height: 480, Format: media.YUV420P, Live: true})
+		camera = elements.VideoSrc(elements.VideoSrcConfig{Location: video, Width: 640, Height: 480, Format: media.YUV420P, Live: true})
 	}
 	robot := p.Chain(
 		[]string{"camera", "encoder", "publish"},
-		[]pipeline.Element{camera, actors.H264Enc(actors.DefaultH264EncConfig()), actors.Publish("/robot/camera")})
+		[]pipeline.Element{camera, elements.H264Enc(elements.DefaultH264EncConfig()), elements.Publish("/robot/camera")})
 
 	// An operator's viewer: subscribe, gate, decode, snapshot every second.
 	viewer := p.Chain(
 		[]string{"viewer", "gate", "decoder", "snapshots"},
-		[]pipeline.Element{actors.Subscribe("/robot/camera", 0), actors.Gate(), actors.H264Dec(media.YUV420P),
-			actors.Snapshot(actors.SnapshotConfig{Dir: out, Every: 30, Format: "png"})})
+		[]pipeline.Element{elements.Subscribe("/robot/camera", 0), elements.Gate(), elements.H264Dec(media.YUV420P),
+			elements.Snapshot(elements.SnapshotConfig{Dir: out, Every: 30, Format: "png"})})
 
 	// A monitor that only counts what arrives.
-	monitor := p.Chain([]string{"monitor", "count"}, []pipeline.Element{actors.Subscribe("/robot/camera", 0), actors.FakeSink()})
+	monitor := p.Chain([]string{"monitor", "count"}, []pipeline.Element{elements.Subscribe("/robot/camera", 0), elements.FakeSink()})
 
 	for _, err := range []error{robot, viewer, monitor} {
 		if err != nil {

@@ -30,8 +30,8 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/gopline/gopline"
-	"github.com/gopline/gopline/actors"
 	"github.com/gopline/gopline/codecs/ffmpeg"
+	"github.com/gopline/gopline/elements"
 	"github.com/gopline/gopline/examples/internal/firstpicture"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/pipeline"
@@ -94,9 +94,9 @@ func runRobot(ctx context.Context, listen string, log zerolog.Logger, w io.Write
 		return errors.Join(err, n.Close())
 	}
 	err = camera.Chain([]string{"camera", "encoder", "publish"}, []pipeline.Element{
-		actors.TestSrc(actors.TestSrcConfig{Width: 640, Height: 480, Rate: 30, Frames: -1, Live: true}),
-		actors.H264Enc(actors.DefaultH264EncConfig()),
-		actors.PublishWith(actors.PublishConfig{Topic: topic, QoS: &durable}),
+		elements.TestSrc(elements.TestSrcConfig{Width: 640, Height: 480, Rate: 30, Frames: -1, Live: true}),
+		elements.H264Enc(elements.DefaultH264EncConfig()),
+		elements.PublishWith(elements.PublishConfig{Topic: topic, QoS: &durable}),
 	})
 	if err == nil {
 		err = camera.Start(ctx)
@@ -141,15 +141,15 @@ func runOperator(ctx context.Context, robot, out string, log zerolog.Logger, w i
 	viewer, err := n.NewPipeline()
 	if err == nil {
 		err = viewer.Chain([]string{"subscribe", "split", "gate", "decoder", "first-picture"}, []pipeline.Element{
-			actors.SubscribeWith(actors.SubscribeConfig{Topic: topic, Remote: robot}),
-			actors.Tee(),
-			actors.Gate(),
-			actors.H264Dec(media.YUV420P),
+			elements.SubscribeWith(elements.SubscribeConfig{Topic: topic, Remote: robot}),
+			elements.Tee(),
+			elements.Gate(),
+			elements.H264Dec(media.YUV420P),
 			firstpicture.Sink(time.Now(), first),
 		})
 	}
 	if err == nil {
-		err = viewer.Add("recorder", actors.Record(actors.RecordConfig{Path: out, Stream: topic}))
+		err = viewer.Add("recorder", elements.Record(elements.RecordConfig{Path: out, Stream: topic}))
 	}
 	if err == nil {
 		err = viewer.Link("split", "recorder")

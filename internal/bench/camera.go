@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/gopline/gopline"
-	"github.com/gopline/gopline/actors"
+	"github.com/gopline/gopline/elements"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/pipeline"
 	"github.com/gopline/gopline/qos"
@@ -42,19 +42,19 @@ func (c Camera) Start(ctx context.Context, n *gopline.Node, frame func(*media.Fr
 	if err != nil {
 		return nil, err
 	}
-	enc := actors.DefaultH264EncConfig()
+	enc := elements.DefaultH264EncConfig()
 	enc.GOP, enc.Rate = c.GOP, c.Rate
 	names := []string{"camera", "encoder", "publish"}
-	elements := []pipeline.Element{
-		actors.TestSrc(actors.TestSrcConfig{Width: c.Width, Height: c.Height, Rate: float64(c.Rate), Frames: -1, Live: true}),
-		actors.H264Enc(enc),
-		actors.PublishWith(actors.PublishConfig{Topic: c.Topic, QoS: &c.QoS}),
+	els := []pipeline.Element{
+		elements.TestSrc(elements.TestSrcConfig{Width: c.Width, Height: c.Height, Rate: float64(c.Rate), Frames: -1, Live: true}),
+		elements.H264Enc(enc),
+		elements.PublishWith(elements.PublishConfig{Topic: c.Topic, QoS: &c.QoS}),
 	}
 	if frame != nil || packet != nil {
 		names = []string{"camera", "frames", "encoder", "packets", "publish"}
-		elements = []pipeline.Element{elements[0], note(frame), elements[1], note(packet), elements[2]}
+		els = []pipeline.Element{els[0], note(frame), els[1], note(packet), els[2]}
 	}
-	if err := p.Chain(names, elements); err != nil {
+	if err := p.Chain(names, els); err != nil {
 		return nil, err
 	}
 	if err := p.Start(ctx); err != nil {

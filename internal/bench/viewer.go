@@ -10,7 +10,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/gopline/gopline"
-	"github.com/gopline/gopline/actors"
+	"github.com/gopline/gopline/elements"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/pipeline"
 	"github.com/gopline/gopline/qos"
@@ -25,7 +25,7 @@ var ErrNoPicture = errors.New("bench: the stream ended before the first picture"
 type ViewerConfig struct {
 	Topic string
 	// Remote, when set, is the host:port of the node whose topic the viewer
-	// joins (actors.SubscribeConfig.Remote): the viewer's node must listen
+	// joins (elements.SubscribeConfig.Remote): the viewer's node must listen
 	// (gopline.WithListen). The viewer then cannot tell how far the
 	// topic has published (FirstPicture.NewestAtJoin is -1), nor send a
 	// keyframe request as it joins.
@@ -100,8 +100,8 @@ func StartViewer(ctx context.Context, n *gopline.Node, cfg ViewerConfig) (*Viewe
 	}
 	err = p.Chain([]string{"subscribe", "gate", "decoder", "picture"}, []pipeline.Element{
 		joining(cfg, state),
-		actors.Gate(),
-		actors.H264Dec(media.YUV420P),
+		elements.Gate(),
+		elements.H264Dec(media.YUV420P),
 		firstPicture(state),
 	})
 	if err != nil {
@@ -186,12 +186,12 @@ func (s *viewerState) frame(f *media.Frame, at time.Time) {
 	close(s.first)
 }
 
-// joining is actors.SubscribeWith with the viewer's notes around it: it
+// joining is elements.SubscribeWith with the viewer's notes around it: it
 // asks a local topic how far it has published just before the Subscribe
 // goes out, notes when that is, sends the keyframe request if asked, and
 // notes the first delivery and the end of the replay.
 func joining(cfg ViewerConfig, state *viewerState) pipeline.Element {
-	el := actors.SubscribeWith(actors.SubscribeConfig{Topic: cfg.Topic, QoS: cfg.QoS, Remote: cfg.Remote})
+	el := elements.SubscribeWith(elements.SubscribeConfig{Topic: cfg.Topic, QoS: cfg.QoS, Remote: cfg.Remote})
 	inner := el.New
 	el.New = func() (pipeline.Stage, error) {
 		st, err := inner()

@@ -1,4 +1,4 @@
-package actors
+package elements
 
 import (
 	"bufio"
@@ -42,7 +42,7 @@ const (
 // the actors' overhead without that parallelism. GOMAXPROCS bounds only Go
 // code: libx264's slice threads, and a goroutine inside a cgo call (its P
 // is handed on), still use the other core. For one core in all, pin the
-// process: taskset -c 0 go test -run '^$' -bench GraphVsBareLoop ./actors/
+// process: taskset -c 0 go test -run '^$' -bench GraphVsBareLoop ./elements/
 func BenchmarkGraphVsBareLoop(b *testing.B) {
 	frames := preMadeFrames(b, benchWidth, benchHeight, benchFrames)
 	group := func(b *testing.B) {

@@ -1,4 +1,4 @@
-// Package actors holds gopline's pipeline elements: sources (test pattern,
+// Package elements holds gopline's pipeline elements: sources (test pattern,
 // video files and cameras), encoders, the GOP gate, decoders, topic
 // publishers and subscribers, and sinks.
 //
@@ -11,4 +11,4 @@
 // properties with their defaults, docs and ranges, bound to the fields of
 // its Go config. The line's defaults, the Default...Config functions and the
 // checks of a Go config all come from it.
-package actors
+package elements
