@@ -72,8 +72,9 @@ var jpegDecSpec = decoderSpec("jpegdec", "JPEG decoder (pure Go)",
 // when unknown). A damaged packet is an error (counted, and a warning at most
 // once per damageWarnInterval), never a smeared picture unless
 // DecoderConfig.Conceal asks for one; the decoder then waits for the next
-// keyframe, dropping deltas (counted) and asking upstream for a keyframe at
-// most every 300 ms (qos.Gate.Break). Of a GOP replayed to a late subscriber
+// keyframe, dropping deltas (counted) and asking upstream for a keyframe
+// once per wait; upstream (a gate element, the topic) limits how often
+// requests go further. Of a GOP replayed to a late subscriber
 // it shows only the newest picture (qos.ReplayLatest); H264DecWith can show
 // them all. At the end of the stream it gives out the pictures a stream with
 // reordering held back.
@@ -100,9 +101,11 @@ const damageWarnInterval = 5 * time.Second
 
 // decoder is a decoding stage. Its chain is a qos.Gate: packets that cannot
 // decode are dropped before the codec, and damage the codec finds breaks the
-// chain (Gate.Break). A keyframe request goes upstream when the Gate's
-// limiter allows; a gate element upstream answers it with its own Break, so
-// that it, too, drops deltas until the next keyframe.
+// chain (Gate.Break). It asks upstream for a keyframe once per wait
+// (qos.WithRequestOncePerWait): the one limiter of the viewer's requests is
+// upstream's, a gate element's (which answers with its own Break, so that
+// it, too, drops deltas until the next keyframe, and asks again while it
+// waits) or the topic's.
 type decoder struct {
 	dec  codecs.Decoder
 	view qos.ReplayView
@@ -125,7 +128,7 @@ func newDecoder(view qos.ReplayView, open func() (codecs.Decoder, error)) (pipel
 func (d *decoder) Start(env *pipeline.Env) error {
 	d.env = env
 	var err error
-	d.gate, err = qos.NewGate(qos.WithClock(env.Now))
+	d.gate, err = qos.NewGate(qos.WithClock(env.Now), qos.WithRequestOncePerWait())
 	return err
 }
 

@@ -56,19 +56,22 @@ type GateStats struct {
 // A Gate is not safe for concurrent use: one goroutine (one actor) owns it.
 // It keeps no packets and never writes to them. Make one with NewGate.
 type Gate struct {
-	limiter KeyframeLimiter
-	chain   media.Chain
-	stats   GateStats
+	limiter     KeyframeLimiter
+	chain       media.Chain
+	stats       GateStats
+	oncePerWait bool // WithRequestOncePerWait
+	asked       bool // a request went out since a packet last passed
 }
 
 // NewGate returns a Gate that waits for a first keyframe. Its keyframe
-// requests are rate-limited as WithKeyframeRequestInterval and WithClock say.
+// requests are rate-limited as WithKeyframeRequestInterval and WithClock say,
+// or go out once per wait (WithRequestOncePerWait).
 func NewGate(opts ...Option) (*Gate, error) {
 	c, err := newConfig(opts)
 	if err != nil {
 		return nil, err
 	}
-	return &Gate{limiter: newKeyframeLimiter(c)}, nil
+	return &Gate{limiter: newKeyframeLimiter(c), oncePerWait: c.oncePerWait}, nil
 }
 
 // Admit decides whether p may go on to the decoder and updates the Gate's
@@ -80,6 +83,7 @@ func (g *Gate) Admit(p *media.Packet) Decision {
 	l := g.chain.Take(p)
 	if l.Decodes() {
 		g.stats.Passed++
+		g.asked = false
 		return Decision{Pass: true}
 	}
 	return g.drop(dropReasonOf[l])
@@ -113,7 +117,14 @@ func (g *Gate) drop(r DropReason) Decision {
 }
 
 func (g *Gate) requestKeyframe() bool {
-	if g.limiter.Allow() {
+	var allow bool
+	if g.oncePerWait {
+		allow = !g.asked
+	} else {
+		allow = g.limiter.Allow()
+	}
+	if allow {
+		g.asked = true
 		g.stats.KeyframeRequests++
 		return true
 	}

@@ -356,3 +356,52 @@ func BenchmarkGateAdmit(b *testing.B) {
 	s := g.Stats()
 	b.ReportMetric(float64(s.Dropped)/float64(s.Passed+s.Dropped), "dropped/op")
 }
+
+// A Gate that asks once per wait asks at the drop that starts a wait and at
+// a Break of a running chain, and not again, however long the wait, until a
+// packet passes.
+func TestGateAsksOncePerWait(t *testing.T) {
+	clk := newFakeClock()
+	g, err := qos.NewGate(qos.WithClock(clk.Now), qos.WithRequestOncePerWait())
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := func(seq uint64) *media.Packet {
+		return &media.Packet{Codec: media.H264, Key: true, Seq: seq, GOP: seq, Epoch: 1}
+	}
+	delta := func(seq, gop uint64) *media.Packet { return &media.Packet{Codec: media.H264, Seq: seq, GOP: gop, Epoch: 1} }
+	requests := 0
+	admit := func(p *media.Packet) {
+		if d := g.Admit(p); d.RequestKeyframe {
+			requests++
+		}
+		clk.Advance(time.Second) // long past any interval: only the wait counts
+	}
+	admit(delta(0, 0)) // no keyframe yet: asks
+	admit(delta(1, 0))
+	if requests != 1 {
+		t.Fatalf("%d requests before the first keyframe, want 1", requests)
+	}
+	admit(key(2))
+	admit(delta(3, 2))
+	admit(delta(5, 2)) // a hole: a new wait asks
+	admit(delta(6, 2))
+	admit(delta(7, 2))
+	if requests != 2 {
+		t.Fatalf("%d requests after a hole, want 2", requests)
+	}
+	if g.Break() {
+		t.Fatal("a Break during the same wait asked again")
+	}
+	admit(key(8))
+	if !g.Break() {
+		t.Fatal("a Break after a keyframe passed did not ask")
+	}
+	admit(delta(9, 8))
+	if requests != 2 {
+		t.Fatalf("the drop after a Break asked again: %d requests", requests)
+	}
+	if s := g.Stats(); s.KeyframeRequests != 3 || s.KeyframeRequestsSuppressed == 0 {
+		t.Fatalf("stats %+v: want 3 requests and the repeats suppressed", s)
+	}
+}

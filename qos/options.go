@@ -9,8 +9,9 @@ import (
 // settings are those of its keyframe-request limiter, so both take the same
 // options.
 type config struct {
-	interval time.Duration
-	now      func() time.Time
+	interval    time.Duration
+	now         func() time.Time
+	oncePerWait bool // a Gate's: see WithRequestOncePerWait
 }
 
 func newConfig(opts []Option) (config, error) {
@@ -47,6 +48,20 @@ func WithClock(now func() time.Time) Option {
 			return fmt.Errorf("%w: nil clock", ErrBadOption)
 		}
 		c.now = now
+		return nil
+	}
+}
+
+// WithRequestOncePerWait makes a Gate ask for a keyframe once per wait: at
+// the first drop or Break that leaves it waiting, and not again until a
+// packet passes. The pace of any further request is then set by whoever
+// answers upstream with a limiter of its own: a gate element in front of a
+// decoder, or the topic. A decoder's Gate takes it, so that a viewer's
+// requests go through one limiter, not two in series. A KeyframeLimiter
+// ignores it.
+func WithRequestOncePerWait() Option {
+	return func(c *config) error {
+		c.oncePerWait = true
 		return nil
 	}
 }
