@@ -369,7 +369,9 @@ func TestGateAsksOncePerWait(t *testing.T) {
 	key := func(seq uint64) *media.Packet {
 		return &media.Packet{Codec: media.H264, Key: true, Seq: seq, GOP: seq, Epoch: 1}
 	}
-	delta := func(seq, gop uint64) *media.Packet { return &media.Packet{Codec: media.H264, Seq: seq, GOP: gop, Epoch: 1} }
+	delta := func(seq, gop uint64) *media.Packet {
+		return &media.Packet{Codec: media.H264, Seq: seq, GOP: gop, Epoch: 1}
+	}
 	requests := 0
 	admit := func(p *media.Packet) {
 		if d := g.Admit(p); d.RequestKeyframe {
