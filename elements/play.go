@@ -96,8 +96,8 @@ type player struct {
 	epoch   uint64
 	seq     uint64
 	gop     uint64
-	needKey bool
-	played  int // packets of the current pass
+	chain   media.Chain // of the recorded packets: what the pass can decode
+	played  int         // packets of the current pass
 }
 
 func (p *player) Start(env *pipeline.Env) error {
@@ -128,7 +128,7 @@ func (p *player) rewind(wall time.Time) error {
 	if p.cursor, err = p.rec.Seek(p.cfg.Stream, p.startAt); err != nil {
 		return err
 	}
-	p.epoch, p.wall, p.base, p.needKey, p.played = media.NewEpoch(), wall, time.Time{}, true, 0
+	p.epoch, p.wall, p.base, p.chain, p.played = media.NewEpoch(), wall, time.Time{}, media.Chain{}, 0
 	return nil
 }
 
@@ -148,16 +148,18 @@ func (p *player) Next() (*media.Packet, time.Time, error) {
 		if errors.Is(err, storage.ErrCorruptRecord) {
 			p.env.Log.Warn().Err(err).Msg("skipping a damaged packet; resuming at the next keyframe")
 			p.env.Dropped(1)
-			p.needKey = true
+			p.chain.Break()
 			continue
 		}
 		if err != nil {
 			return nil, time.Time{}, err
 		}
-		if p.needKey && !pk.Key {
+		if l := p.chain.Take(pk); !l.Decodes() {
+			if p.played > 0 {
+				p.env.Dropped(1) // the pass's stream broke here (damage, a gap)
+			}
 			continue
 		}
-		p.needKey = false
 		if p.base.IsZero() {
 			p.base = pk.DecodeTime()
 		}
