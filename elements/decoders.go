@@ -2,6 +2,7 @@ package elements
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -9,6 +10,7 @@ import (
 	"github.com/gopline/gopline/codecs"
 	"github.com/gopline/gopline/codecs/ffmpeg"
 	"github.com/gopline/gopline/codecs/jpeg"
+	"github.com/gopline/gopline/internal/lograte"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/pipeline"
 	"github.com/gopline/gopline/qos"
@@ -70,7 +72,7 @@ var jpegDecSpec = decoderSpec("jpegdec", "JPEG decoder (pure Go)",
 
 // H264Dec decodes H.264 packets into frames of the given format (YUV420P
 // when unknown). A damaged packet is an error (counted, and a warning at most
-// once per damageWarnInterval), never a smeared picture unless
+// once every few seconds), never a smeared picture unless
 // DecoderConfig.Conceal asks for one; the decoder then waits for the next
 // keyframe, dropping deltas (counted) and asking upstream for a keyframe
 // once per wait; upstream (a gate element, the topic) limits how often
@@ -95,8 +97,8 @@ func JPEGDec(format media.PixelFormat) pipeline.Element {
 func JPEGDecWith(cfg DecoderConfig) pipeline.Element { return jpegDecSpec.Element(cfg) }
 
 // damageWarnInterval is the shortest time between two warnings of a
-// decoder about damage: a damaged stream shows in the log at the default
-// level without flooding it; the counts go on in the node's stats.
+// decoder about concealed pictures: a damaged stream shows in the log at the
+// default level without flooding it; the counts go on in the warnings.
 const damageWarnInterval = 5 * time.Second
 
 // decoder is a decoding stage. Its chain is a qos.Gate: packets that cannot
@@ -112,9 +114,8 @@ type decoder struct {
 	gate *qos.Gate
 	env  *pipeline.Env
 
-	damaged, concealed uint64    // packets damaged, frames concealed
-	warned             time.Time // when damage was last logged
-	unwarned           uint64    // damage since then
+	damaged, concealed uint64          // packets damaged, frames concealed
+	warnings           lograte.Limiter // of concealment
 }
 
 func newDecoder(view qos.ReplayView, open func() (codecs.Decoder, error)) (pipeline.Processor[*media.Packet, *media.Frame], error) {
@@ -122,7 +123,7 @@ func newDecoder(view qos.ReplayView, open func() (codecs.Decoder, error)) (pipel
 	if err != nil {
 		return nil, err
 	}
-	return &decoder{dec: dec, view: view}, nil
+	return &decoder{dec: dec, view: view, warnings: lograte.Limiter{Interval: damageWarnInterval}}, nil
 }
 
 func (d *decoder) Start(env *pipeline.Env) error {
@@ -148,13 +149,17 @@ func (d *decoder) Process(p *media.Packet, emit func(*media.Frame)) error {
 		frames, err = d.dec.Decode(p)
 	}
 	d.emit(frames, d.view.Shows(p), emit)
-	if err != nil {
-		d.damage(err)
-		if d.gate.Break() {
-			d.env.RequestKeyframe()
-		}
+	if err == nil {
+		return nil
 	}
-	return err
+	if errors.Is(err, codecs.ErrCorrupt) {
+		d.damaged++
+	}
+	if d.gate.Break() {
+		d.env.RequestKeyframe()
+	}
+	// The node counts the error and warns, at most every few seconds.
+	return fmt.Errorf("damaged packet (seq %d, %d so far); dropping until the next keyframe: %w", p.Seq, d.damaged, err)
 }
 
 // emit hands on the frames shown, releases the others, and counts the
@@ -163,7 +168,7 @@ func (d *decoder) emit(frames []*media.Frame, shown bool, emit func(*media.Frame
 	for _, f := range frames {
 		if f.Concealed {
 			d.concealed++
-			d.warn("decoder: concealed a damaged picture", nil)
+			d.warn("decoder: concealed a damaged picture")
 		}
 		if shown {
 			emit(f)
@@ -173,26 +178,13 @@ func (d *decoder) emit(frames []*media.Frame, shown bool, emit func(*media.Frame
 	}
 }
 
-// damage logs a decoding error, at most once per damageWarnInterval.
-func (d *decoder) damage(err error) {
-	if errors.Is(err, codecs.ErrCorrupt) {
-		d.damaged++
-	}
-	d.warn("decoder: damaged packet; dropping until the next keyframe", err)
-}
-
-// warn logs msg unless the last warning is less than damageWarnInterval
-// old (a clock that stepped back does not silence it); the warning says how
+// warn logs msg at most once per damageWarnInterval; the warning says how
 // many it stands for.
-func (d *decoder) warn(msg string, err error) {
-	d.unwarned++
-	now := d.env.Now()
-	if since := now.Sub(d.warned); !d.warned.IsZero() && since >= 0 && since < damageWarnInterval {
-		return
+func (d *decoder) warn(msg string) {
+	if ok, count := d.warnings.Allow(d.env.Now()); ok {
+		d.env.Log.Warn().Uint64("since_last_warning", count).Uint64("damaged", d.damaged).
+			Uint64("concealed", d.concealed).Msg(msg)
 	}
-	d.env.Log.Warn().Err(err).Uint64("since_last_warning", d.unwarned).Uint64("damaged", d.damaged).
-		Uint64("concealed", d.concealed).Msg(msg)
-	d.warned, d.unwarned = now, 0
 }
 
 // Flush gives out the pictures the codec held back (reordering), at the

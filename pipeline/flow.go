@@ -19,11 +19,9 @@ func (n *node) onItem(ctx actor.Context, m *itemMsg) {
 		return
 	}
 	if err := n.element.In.accepts(m.v); err != nil {
-		n.stats.errors.Add(1)
-		n.env.Log.Warn().Err(err).Msg("item refused")
+		n.failed("item refused", err)
 	} else if err := n.drv.process(m.v); err != nil {
-		n.stats.errors.Add(1)
-		n.env.Log.Debug().Err(err).Msg("item failed")
+		n.failed("item failed", err)
 	}
 	n.observe(m.v)
 	n.tryDrain(ctx)
@@ -132,8 +130,7 @@ func (n *node) finishInput(ctx actor.Context) {
 	}
 	if flush != nil && !n.flushed {
 		if err := flush(); err != nil {
-			n.stats.errors.Add(1)
-			n.env.Log.Warn().Err(err).Msg("flush at end of stream")
+			n.failed("flush at end of stream failed", err)
 		}
 	}
 	n.flushed = true
@@ -170,5 +167,19 @@ func (n *node) requestKeyframe(ctx actor.Context) {
 	}
 	if f, ok := n.drv.stage.(KeyframeForcer); ok {
 		f.ForceKeyframe()
+	}
+}
+
+// failWarnInterval is the shortest time between two warnings of a node
+// about its stage's errors: every error is counted in the node's stats, and
+// a stream of them shows in the log without flooding it.
+const failWarnInterval = 5 * time.Second
+
+// failed counts an error of the stage and warns of it, at most once per
+// failWarnInterval; the warning says how many errors it stands for.
+func (n *node) failed(what string, err error) {
+	n.stats.errors.Add(1)
+	if ok, count := n.failures.Allow(n.pipe.now()); ok {
+		n.env.Log.Warn().Err(err).Uint64("errors_since_last_warning", count).Msg(what)
 	}
 }

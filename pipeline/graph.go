@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/gopline/gopline/internal/lograte"
 	"github.com/gopline/gopline/pipeline/syntax"
 )
 
@@ -40,7 +41,7 @@ func (p *Pipeline) Add(name string, el Element) error {
 	if el.invalid != nil {
 		return fmt.Errorf("node %q: %w", name, el.invalid)
 	}
-	p.nodes[name] = &node{name: name, element: el, pipe: p}
+	p.nodes[name] = &node{name: name, element: el, pipe: p, failures: lograte.Limiter{Interval: failWarnInterval}}
 	p.order = append(p.order, name)
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 
+	"github.com/gopline/gopline/internal/lograte"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/transport"
 )
@@ -23,7 +24,8 @@ type node struct {
 	upstream *actor.PID // nil for sources
 	outs     links
 	stats    nodeStats
-	graph    graphNode // its place in the graph, fixed once the pipeline starts
+	failures lograte.Limiter // warnings of the stage's errors (failed)
+	graph    graphNode       // its place in the graph, fixed once the pipeline starts
 
 	drv      driven // the running stage; drv.stage is nil when there is none
 	env      *Env
@@ -119,8 +121,7 @@ func (n *node) onMessage(ctx actor.Context, m any) {
 		return
 	}
 	if _, err := n.drv.receive(m); err != nil {
-		n.stats.errors.Add(1)
-		n.env.Log.Warn().Err(err).Msg("stage message failed")
+		n.failed("stage message failed", err)
 	}
 	n.tryDrain(ctx)
 }
@@ -231,8 +232,7 @@ func (n *node) onAfter(ctx actor.Context, m *afterMsg) {
 		return // set by a stage that is gone
 	}
 	if err := m.f(); err != nil {
-		n.stats.errors.Add(1)
-		n.env.Log.Warn().Err(err).Msg("stage timer failed")
+		n.failed("stage timer failed", err)
 	}
 	n.tryDrain(ctx)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"runtime"
@@ -599,5 +600,42 @@ func TestStopHaltsPushSourcesWhenAChainDoesNotDrain(t *testing.T) {
 		}
 	default:
 		t.Fatal("the push source was never halted")
+	}
+}
+
+// failingSink fails on every frame and moves the test's clock a second.
+type failingSink struct{ clock *atomic.Int64 }
+
+func (failingSink) Start(*Env) error { return nil }
+func (failingSink) Stop() error      { return nil }
+func (s failingSink) Process(f *media.Frame) error {
+	s.clock.Add(int64(time.Second))
+	return fmt.Errorf("cannot take frame %d", f.Seq)
+}
+
+// A stage's errors are counted one by one and warned of at the default
+// level, at most once per failWarnInterval, each warning saying how many
+// errors it stands for.
+func TestStageErrorsAreWarningsWithoutFlooding(t *testing.T) {
+	var clock atomic.Int64
+	now := func() time.Time { return time.Unix(0, clock.Load()) }
+	var log testlog.Buffer
+	p := New(WithLogger(zerolog.New(&log).Level(zerolog.InfoLevel)), WithClock(now))
+	sink := SinkElement("failing", Frames, func() (Sink[*media.Frame], error) { return failingSink{&clock}, nil })
+	if err := p.Chain([]string{"src", "sink"}, []Element{counter(200, 0), sink}); err != nil {
+		t.Fatal(err)
+	}
+	run(t, p)
+	for _, s := range p.Stats() {
+		if s.Node == "sink" && s.Errors != 200 {
+			t.Fatalf("sink stats %+v, want 200 errors", s)
+		}
+	}
+	warnings := strings.Count(log.String(), `"level":"warn"`)
+	if n := strings.Count(log.String(), `"message":"item failed"`); n != warnings || n < 30 || n > 41 {
+		t.Fatalf("%d item warnings of %d warnings for 200 errors over 200 s, want one per 5 s:\n%s", n, warnings, log.String())
+	}
+	if !strings.Contains(log.String(), `"errors_since_last_warning":5`) || !strings.Contains(log.String(), "cannot take frame") {
+		t.Fatalf("the warnings do not say what failed and how often:\n%s", log.String())
 	}
 }
