@@ -32,10 +32,12 @@ func TestRecordThenPlay(t *testing.T) {
 		t.Fatal(err)
 	}
 	runToEnd(t, p)
-	// A live camera may drop a frame on a loaded machine; whatever it sent
-	// must all be recorded and played.
+	// A live camera drops frames it cannot send in time (a loaded machine,
+	// the race detector), as cameras do; whatever it sent must all be
+	// recorded and played. Half of them still span the 1.5 s the pacing
+	// check below needs.
 	sent := stat(t, p, "testsrc0").Out
-	if sent < 80 {
+	if sent < 45 {
 		t.Fatalf("the camera sent %d frames of 90", sent)
 	}
 	if s := stat(t, p, "rec"); s.In != sent || s.Dropped != 0 || s.Errors != 0 {
