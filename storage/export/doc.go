@@ -36,8 +36,11 @@
 // A packet record that does not decode (storage.ErrCorruptRecord) is
 // skipped, and so are the deltas after it up to the next keyframe, since
 // their pictures would be built on a missing reference: the output holds
-// only packets that decode. Result.Skipped counts both. A damaged page of the
-// file (storage.ErrCorruptFile) ends the export with an error.
+// only packets that decode. Result.Skipped counts both, Result.Damaged the
+// records alone: a caller reports them and their reason. PNG writes every
+// time whose picture decodes and returns an error naming each one it could
+// not. A damaged page of the file (storage.ErrCorruptFile) ends the export
+// with an error. Messages give times from the recording's start.
 //
 // # Caveats
 //

@@ -24,6 +24,9 @@ type Result struct {
 	// Skipped counts the records that did not decode and the deltas after
 	// them that were left out because their keyframe chain broke.
 	Skipped int
+	// Damaged is how many of the Skipped were records that did not decode;
+	// the rest were deltas whose chain had broken (after damage, or a gap).
+	Damaged int
 	// Bytes is the output file's size.
 	Bytes int64
 	// Duration is the span of capture times from the first picture written
@@ -76,6 +79,17 @@ func resolve(rec *storage.Recording, stream string, from, to time.Time) (span, e
 	if err != nil {
 		return span{}, err
 	}
+	// Messages give times from the recording's start.
+	all, err := rec.RecordingStats()
+	if err != nil {
+		return span{}, err
+	}
+	rel := func(t time.Time, zero string) string {
+		if t.IsZero() {
+			return zero
+		}
+		return t.Sub(all.First).String()
+	}
 	s := span{info: info, from: from, to: to}
 	if s.from.IsZero() || s.from.Before(st.First) {
 		s.from = st.First
@@ -85,10 +99,11 @@ func resolve(rec *storage.Recording, stream string, from, to time.Time) (span, e
 	}
 	switch {
 	case !to.IsZero() && !from.IsZero() && !to.After(from):
-		return span{}, fmt.Errorf("%w: stream %q of %s: the range ends (%v) before it starts (%v)", ErrEmptyRange, stream, rec.Path(), to, from)
+		return span{}, fmt.Errorf("%w: stream %q of %s: the range ends (%s) before it starts (%s)", ErrEmptyRange,
+			stream, rec.Path(), rel(to, ""), rel(from, ""))
 	case s.from.After(st.Last) || !s.to.After(s.from):
-		return span{}, fmt.Errorf("%w: stream %q of %s spans %v to %v, outside [%v, %v)", ErrEmptyRange,
-			stream, rec.Path(), st.First, st.Last, timeOrStart(from), timeOrEnd(to))
+		return span{}, fmt.Errorf("%w: stream %q of %s spans %s to %s from the recording's start, outside [%s, %s)", ErrEmptyRange,
+			stream, rec.Path(), rel(st.First, ""), rel(st.Last, ""), rel(from, "start"), rel(to, "end"))
 	}
 	// An estimate for progress reports: the share of the stream's duration
 	// that the range covers, plus a GOP for the lead-in from its keyframe.
@@ -103,20 +118,6 @@ func resolve(rec *storage.Recording, stream string, from, to time.Time) (span, e
 		s.total = min(s.total, int(st.Packets))
 	}
 	return s, nil
-}
-
-func timeOrStart(t time.Time) any {
-	if t.IsZero() {
-		return "start"
-	}
-	return t
-}
-
-func timeOrEnd(t time.Time) any {
-	if t.IsZero() {
-		return "end"
-	}
-	return t
 }
 
 // packetReader reads a range's packets and leaves out those that cannot
@@ -179,7 +180,7 @@ func (r *packetReader) count() {
 // finish reports the final progress and fills in the counts of res.
 func (r *packetReader) finish(res *Result) {
 	r.cur.Close()
-	res.Skipped = r.skipped
+	res.Skipped, res.Damaged = r.skipped, r.corrupt
 	res.Packets = r.read - r.corrupt
 	if r.progress != nil {
 		r.progress(r.read, r.read)

@@ -31,8 +31,10 @@ import (
 //
 // Every time is checked before anything is written: a time before the
 // stream's first packet or after its last returns ErrOutOfRange. A time
-// whose picture does not decode (its packets are damaged) returns
-// ErrNoPicture, with the paths written before it.
+// whose picture does not decode (its packets are damaged) is left out and
+// the others are written: the error then joins one ErrNoPicture per time
+// left out, and the paths are those written. Messages give times from the
+// recording's start.
 func PNG(rec *storage.Recording, stream string, times []time.Time, dir string) ([]string, error) {
 	info, err := findStream(rec, stream)
 	if err != nil {
@@ -49,8 +51,8 @@ func PNG(rec *storage.Recording, stream string, times []time.Time, dir string) (
 	start := all.First
 	for _, t := range times {
 		if st.Packets == 0 || t.Before(st.First) || t.After(st.Last) {
-			return nil, fmt.Errorf("%w: %v (%v from the start of %s) is not within stream %q, which spans %v to %v (%v to %v)",
-				ErrOutOfRange, t, t.Sub(start), rec.Path(), stream, st.First, st.Last, st.First.Sub(start), st.Last.Sub(start))
+			return nil, fmt.Errorf("%w: %v from the start of %s is not within stream %q, which spans %v to %v",
+				ErrOutOfRange, t.Sub(start), rec.Path(), stream, st.First.Sub(start), st.Last.Sub(start))
 		}
 	}
 	if len(times) == 0 {
@@ -64,11 +66,16 @@ func PNG(rec *storage.Recording, stream string, times []time.Time, dir string) (
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("export: %w", err)
 	}
-	pr := &pictureReader{rec: rec, stream: stream, dec: dec}
+	pr := &pictureReader{rec: rec, stream: stream, dec: dec, start: start}
 	defer pr.close()
 	var paths []string
+	var missing []error
 	for _, t := range times {
 		f, err := pr.at(t)
+		if errors.Is(err, ErrNoPicture) {
+			missing = append(missing, err)
+			continue
+		}
 		if err != nil {
 			return paths, err
 		}
@@ -78,7 +85,7 @@ func PNG(rec *storage.Recording, stream string, times []time.Time, dir string) (
 		}
 		paths = append(paths, path)
 	}
-	return paths, nil
+	return paths, errors.Join(missing...)
 }
 
 // pngName names the picture of stream at offset from the recording's start.
@@ -160,6 +167,7 @@ type pictureReader struct {
 	rec    *storage.Recording
 	stream string
 	dec    codecs.Decoder
+	start  time.Time // the recording's start, which messages count from
 
 	cur       *storage.Cursor
 	index     uint64        // index of the last packet (or record) read from cur
@@ -279,7 +287,8 @@ func (pr *pictureReader) picture(t time.Time) (*media.Frame, error) {
 		pr.close() // the decoder starts afresh: the next time seeks again
 	}
 	if pr.frame == nil {
-		return nil, fmt.Errorf("%w: stream %q of %s at %v: the packets leading to it are damaged", ErrNoPicture, pr.stream, pr.rec.Path(), t)
+		return nil, fmt.Errorf("%w: stream %q of %s at %v from its start: the packets leading to it are damaged",
+			ErrNoPicture, pr.stream, pr.rec.Path(), t.Sub(pr.start))
 	}
 	return pr.frame, nil
 }

@@ -5,6 +5,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -104,11 +105,18 @@ func TestPNGAfterACorruptRecord(t *testing.T) {
 		t.Fatalf("%v, %v", paths, err)
 	}
 	// In between they do not, whether the decoder comes from frame 39 or
-	// from the keyframe at 30.
-	for _, times := range [][]time.Time{{frameTime(39), frameTime(45)}, {frameTime(50)}} {
+	// from the keyframe at 30; the times that decode are written all the
+	// same, and the error names each time left out, from the start.
+	for _, times := range [][]time.Time{{frameTime(39), frameTime(45)}, {frameTime(50)}, {frameTime(45), frameTime(61)}} {
 		paths, err = export.PNG(rec, camera, times, dir)
 		if !errors.Is(err, export.ErrNoPicture) || len(paths) != len(times)-1 {
 			t.Errorf("%v: %v, %v; want ErrNoPicture", times, paths, err)
+		}
+	}
+	_, err = export.PNG(rec, camera, []time.Time{frameTime(45), frameTime(50)}, dir)
+	for _, want := range []string{frameTime(45).Sub(t0).String() + " from its start", frameTime(50).Sub(t0).String() + " from its start"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v does not name %q", err, want)
 		}
 	}
 	noTempFiles(t, dir)
