@@ -199,102 +199,145 @@ func (d *DurableCache) Close() error {
 	return d.err
 }
 
-// write is the writer goroutine: it mirrors the cache into the file. It
-// keeps its own qos.GOPCache, fed the same packets as the broker's, so it
-// knows which packets the cache holds and which it evicted, and writes only
-// the difference: each commit puts the new packets and deletes those
-// evicted.
+// write is the writer goroutine: it mirrors the cache into the file, one
+// commit per batch of queued packets, until the queue is closed or a commit
+// fails.
 func (d *DurableCache) write(offer qos.Profile, stored []*media.Packet) {
 	defer close(d.done)
-	mirror, _ := qos.NewGOPCache(offer.CacheOptions()...) // the options passed NewGOPCache already
-	keys := make(map[*media.Packet]uint64)
-	var next uint64
-	for _, p := range stored {
-		mirror.Retain(p)
-		keys[p] = next
-		next++
-	}
-	// The first commit rewrites the topic's bucket: the stored GOP under
-	// the keys 0..n-1 given above, without what load left out (expired,
-	// damaged, not starting at a keyframe) or older runs' keys.
-	rewrite := true
+	m := newDurableMirror(offer, stored)
 	batch := make([]*media.Packet, 0, 64)
 	for p := range d.queue {
-		batch = append(batch[:0], p)
-	more:
-		for len(batch) < cap(batch) {
-			select {
-			case q, ok := <-d.queue:
-				if !ok {
-					break more
-				}
-				batch = append(batch, q)
-			default:
-				break more
-			}
-		}
+		batch = d.gather(append(batch[:0], p))
 		err := d.rec.update(func(tx *bolt.Tx) error {
-			top, err := tx.CreateBucketIfNotExists([]byte(bucketQoSCache))
-			if err != nil {
-				return err
-			}
-			if rewrite && top.Bucket([]byte(d.topic)) != nil {
-				if err := top.DeleteBucket([]byte(d.topic)); err != nil {
-					return err
-				}
-			}
-			b, err := top.CreateBucketIfNotExists([]byte(d.topic))
-			if err != nil {
-				return err
-			}
-			b.FillPercent = 1.0 // keys only grow
-			if rewrite {
-				for _, p := range mirror.Replay() {
-					if err := b.Put(durableKey(keys[p]), encodeRecord(p)); err != nil {
-						return err
-					}
-				}
-				rewrite = false
-			}
-			for _, p := range batch {
-				mirror.Retain(p)
-				held := mirror.Replay()
-				if len(held) == 0 || held[len(held)-1] != p {
-					continue // the cache did not take it
-				}
-				keys[p] = next
-				if err := b.Put(durableKey(next), encodeRecord(p)); err != nil {
-					return err
-				}
-				next++
-			}
-			// Delete what the cache no longer holds: every key below
-			// its oldest packet's.
-			oldest := next
-			if held := mirror.Replay(); len(held) > 0 {
-				oldest = keys[held[0]]
-			}
-			c := b.Cursor()
-			for k, _ := c.First(); k != nil && len(k) == 9 && k[0] == 0 && binary.BigEndian.Uint64(k[1:]) < oldest; k, _ = c.First() {
-				if err := c.Delete(); err != nil {
-					return err
-				}
-			}
-			for p, n := range keys {
-				if n < oldest {
-					delete(keys, p)
-				}
-			}
-			if err := b.Put([]byte(keyDurableProfile), []byte(offer.String())); err != nil {
-				return err
-			}
-			return b.Put([]byte(keyDurableUpdated), binary.BigEndian.AppendUint64(nil, uint64(d.rec.cfg.clock().UnixNano())))
+			return m.commit(tx, d.topic, batch, d.rec.cfg.clock())
 		})
 		if err != nil {
 			d.fail(err)
 			return
 		}
 	}
+}
+
+// gather adds to batch the packets already queued, without waiting, up to
+// the batch's capacity.
+func (d *DurableCache) gather(batch []*media.Packet) []*media.Packet {
+	for len(batch) < cap(batch) {
+		select {
+		case p, ok := <-d.queue:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, p)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// durableMirror is the writer's view of what the file holds for a topic. It
+// keeps its own qos.GOPCache, fed the same packets as the broker's, so it
+// knows which packets the cache holds and which it evicted, and each commit
+// writes only the difference: it puts the new packets and deletes those
+// evicted.
+type durableMirror struct {
+	offer qos.Profile
+	cache *qos.GOPCache
+	keys  map[*media.Packet]uint64 // the running number of each held packet
+	next  uint64                   // the running number of the next packet
+	// rewrite makes the first commit rewrite the topic's bucket: the stored
+	// GOP under the keys 0..n-1, without what load left out (expired,
+	// damaged, not starting at a keyframe) or older runs' keys.
+	rewrite bool
+}
+
+// newDurableMirror returns the mirror of a cache loaded with stored.
+func newDurableMirror(offer qos.Profile, stored []*media.Packet) *durableMirror {
+	cache, _ := qos.NewGOPCache(offer.CacheOptions()...) // DurableCache checked the options
+	m := &durableMirror{offer: offer, cache: cache, keys: make(map[*media.Packet]uint64), rewrite: true}
+	for _, p := range stored {
+		cache.Retain(p)
+		m.keys[p] = m.next
+		m.next++
+	}
+	return m
+}
+
+// commit writes a batch of packets to the topic's bucket in tx: those the
+// cache takes, minus those it evicted, and the time of the commit.
+func (m *durableMirror) commit(tx *bolt.Tx, topic string, batch []*media.Packet, now time.Time) error {
+	b, err := m.bucket(tx, topic)
+	if err != nil {
+		return err
+	}
+	for _, p := range batch {
+		m.cache.Retain(p)
+		held := m.cache.Replay()
+		if len(held) == 0 || held[len(held)-1] != p {
+			continue // the cache did not take it
+		}
+		m.keys[p] = m.next
+		if err := b.Put(durableKey(m.next), encodeRecord(p)); err != nil {
+			return err
+		}
+		m.next++
+	}
+	if err := m.deleteEvicted(b); err != nil {
+		return err
+	}
+	if err := b.Put([]byte(keyDurableProfile), []byte(m.offer.String())); err != nil {
+		return err
+	}
+	return b.Put([]byte(keyDurableUpdated), binary.BigEndian.AppendUint64(nil, uint64(now.UnixNano())))
+}
+
+// bucket returns the topic's bucket, created, or rewritten with what the
+// mirror holds at the first commit.
+func (m *durableMirror) bucket(tx *bolt.Tx, topic string) (*bolt.Bucket, error) {
+	top, err := tx.CreateBucketIfNotExists([]byte(bucketQoSCache))
+	if err != nil {
+		return nil, err
+	}
+	if m.rewrite && top.Bucket([]byte(topic)) != nil {
+		if err := top.DeleteBucket([]byte(topic)); err != nil {
+			return nil, err
+		}
+	}
+	b, err := top.CreateBucketIfNotExists([]byte(topic))
+	if err != nil {
+		return nil, err
+	}
+	b.FillPercent = 1.0 // keys only grow
+	if m.rewrite {
+		for _, p := range m.cache.Replay() {
+			if err := b.Put(durableKey(m.keys[p]), encodeRecord(p)); err != nil {
+				return nil, err
+			}
+		}
+		m.rewrite = false
+	}
+	return b, nil
+}
+
+// deleteEvicted deletes what the cache no longer holds: every key below its
+// oldest packet's.
+func (m *durableMirror) deleteEvicted(b *bolt.Bucket) error {
+	oldest := m.next
+	if held := m.cache.Replay(); len(held) > 0 {
+		oldest = m.keys[held[0]]
+	}
+	c := b.Cursor()
+	for k, _ := c.First(); k != nil && len(k) == 9 && k[0] == 0 && binary.BigEndian.Uint64(k[1:]) < oldest; k, _ = c.First() {
+		if err := c.Delete(); err != nil {
+			return err
+		}
+	}
+	for p, n := range m.keys {
+		if n < oldest {
+			delete(m.keys, p)
+		}
+	}
+	return nil
 }
 
 // fail records the writer's first error and drains the queue, so the
