@@ -26,7 +26,8 @@ type pendingPacket struct {
 // see it, and a crash loses it.
 //
 // Append assigns the packet the stream's next index. It refuses a packet
-// that does not fit the stream (ErrBadPacket), a delta that does not
+// that does not fit the stream (ErrBadPacket), one of another codec, picture
+// size or raw pixel format than the stream's (ErrFormatChanged), a delta that does not
 // continue the stream's chain (ErrNeedKeyframe: the stream then takes
 // packets again from its next keyframe), and a packet the stream already has
 // (ErrDuplicate), by the chain rule of media.Chain. When the commit that Append triggers
@@ -66,6 +67,9 @@ func (r *Recording) Append(stream string, p *media.Packet) error {
 	r.pendingBytes += len(record)
 	st.next++
 	st.chain.Take(p)
+	if st.width == 0 {
+		st.width, st.height = p.Width, p.Height
+	}
 	if len(r.pending) >= r.cfg.batchPackets || r.pendingBytes >= maxBatchBytes ||
 		(r.cfg.batchInterval > 0 && now.Sub(r.pendingSince) >= r.cfg.batchInterval) {
 		return r.commitLocked()
@@ -80,11 +84,11 @@ func (r *Recording) checkPacket(st *streamState, p *media.Packet) error {
 	if err := p.Validate(); err != nil {
 		return r.errorf(ErrBadPacket, "stream %q: %v", name, err)
 	}
-	if p.Codec != st.info.Codec {
-		return r.errorf(ErrBadPacket, "stream %q is %v, packet is %v", name, st.info.Codec, p.Codec)
-	}
 	if p.Format != media.PixelFormatUnknown && !p.Format.Valid() {
 		return r.errorf(ErrBadPacket, "stream %q: pixel format %v", name, p.Format)
+	}
+	if changed := st.formatChange(p); changed != "" {
+		return fmt.Errorf("%w (%w): %s: stream %q: %s", ErrFormatChanged, ErrBadPacket, r.path, name, changed)
 	}
 	if t := p.CaptureTime; t.IsZero() || !time.Unix(0, t.UnixNano()).Equal(t) {
 		return r.errorf(ErrBadPacket, "stream %q: capture time %v is not in Unix nanoseconds' range", name, t)
@@ -93,6 +97,20 @@ func (r *Recording) checkPacket(st *streamState, p *media.Packet) error {
 		return r.errorf(ErrBadPacket, "stream %q: %d bytes of data, more than bbolt stores in a value", name, len(p.Data))
 	}
 	return nil
+}
+
+// formatChange says how p's format differs from st's, or returns "" when
+// it does not.
+func (st *streamState) formatChange(p *media.Packet) string {
+	switch {
+	case p.Codec != st.info.Codec:
+		return fmt.Sprintf("the stream is %v, the packet %v", st.info.Codec, p.Codec)
+	case st.width != 0 && (p.Width != st.width || p.Height != st.height):
+		return fmt.Sprintf("the stream's pictures are %dx%d, the packet's %dx%d", st.width, st.height, p.Width, p.Height)
+	case st.info.Codec == media.Raw && p.Format != st.info.Format:
+		return fmt.Sprintf("the stream's pixel format is %v, the packet's %v", st.info.Format, p.Format)
+	}
+	return ""
 }
 
 // Flush commits the pending packets now. The owner of a Recording calls it

@@ -31,7 +31,14 @@
 // not the packet's Seq, is the key: Seq restarts with every encoder, while
 // the record keeps Seq, GOP and Epoch as they came. A stream holds only
 // packets that decode: its first packet is a keyframe, and Append refuses a
-// delta that does not continue the packet before it (ErrNeedKeyframe).
+// delta that does not continue the packet before it (ErrNeedKeyframe). A
+// stream holds one format: Append refuses a packet whose codec, picture size
+// or raw pixel format differ from the stream's (ErrFormatChanged), so a
+// camera that changes its resolution is noticed, not recorded into a stream
+// that no decoder set up for its first size can play. The size is the
+// StreamInfo's, or the first packet's when the info gives none. A recording
+// holds several streams, but the store does not start one by itself: names
+// belong to the owner, who may record the new format with CreateStream.
 //
 // Reading goes through a Cursor. Seek(stream, t) starts at the latest
 // keyframe captured at or before t, found through the keyframe index in

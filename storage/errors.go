@@ -64,6 +64,16 @@ var (
 	// 2262), or it is too large for one bbolt value.
 	ErrBadPacket = errors.New("storage: packet cannot be stored")
 
+	// ErrFormatChanged means Append was given a packet whose codec, picture
+	// size or raw pixel format differ from its stream's: a camera or encoder
+	// that changed its output. The error names both formats, and it wraps
+	// ErrBadPacket too. A stream never mixes formats, and the store does not
+	// start a stream of its own accord: a stream's name is its owner's (the
+	// recorder names it after its topic, and play and export find it by that
+	// name), so the owner decides whether to stop, or to record the new
+	// format as another stream with CreateStream.
+	ErrFormatChanged = errors.New("storage: packet format differs from its stream's")
+
 	// ErrNeedKeyframe means Append was given a delta packet that does not
 	// continue the stream's chain: its keyframe was never appended, or it has
 	// another Epoch or GOP than the packet before it, or a hole in Seq lies

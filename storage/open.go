@@ -199,12 +199,15 @@ func loadStream(tx *bolt.Tx, name string) (*streamState, error) {
 	if _, err := sb.counters(); err != nil {
 		return nil, err
 	}
-	st := &streamState{info: info}
+	st := &streamState{info: info, width: info.Width, height: info.Height}
 	last, ok, err := newChunkCursor(sb.root).last()
 	if err != nil || !ok {
 		return st, err
 	}
 	s := summarizeChunk(last.b)
+	if st.width == 0 && s.readable {
+		st.width, st.height = s.last.width, s.last.height
+	}
 	st.next = last.first + uint64(s.records)
 	if s.broken {
 		// The chunk's framing breaks after s.records records: readers

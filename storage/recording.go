@@ -50,7 +50,11 @@ type Recording struct {
 // streamState is what a writer keeps in memory about a stream.
 type streamState struct {
 	info StreamInfo
-	next uint64 // index of the next appended packet
+	// width and height are the picture size of every packet of the stream:
+	// info's, or when info has none, that of its first packet (the last
+	// stored one when the file is opened again); 0 until known.
+	width, height int
+	next          uint64 // index of the next appended packet
 	// chain is what the next packet must continue (media.Chain).
 	chain            media.Chain
 	sessionSegmented bool // this session's segment entry is written or pending
@@ -187,7 +191,7 @@ func (r *Recording) CreateStream(info StreamInfo) error {
 	if err != nil {
 		return fmt.Errorf("storage: %s: create stream %q: %w", r.path, info.Name, err)
 	}
-	r.streams[info.Name] = &streamState{info: info}
+	r.streams[info.Name] = &streamState{info: info, width: info.Width, height: info.Height}
 	return nil
 }
 
