@@ -345,7 +345,7 @@ func (m *durableMirror) deleteEvicted(b *bolt.Bucket) error {
 func (d *DurableCache) fail(err error) {
 	d.mu.Lock()
 	if d.err == nil {
-		d.err = fmt.Errorf("storage: %s: durable cache %s: %w", d.rec.path, d.topic, err)
+		d.err = fmt.Errorf("%w: %s: durable cache %s: %w", writeErrorKind(err), d.rec.path, d.topic, err)
 	}
 	d.mu.Unlock()
 	d.log.Error().Err(err).Msg("durable cache: writing failed; the topic keeps its cache in memory only")

@@ -86,6 +86,19 @@ var (
 	// replayed packet the stream already holds. It changes nothing.
 	ErrDuplicate = errors.New("storage: packet already appended")
 
+	// ErrDiskFull means a commit found no room for the recording: the file
+	// system is full (ENOSPC), the owner's quota is spent (EDQUOT), or the
+	// file reached the largest size the process may write (EFBIG). The
+	// error is a *WriteError, which says what was dropped and kept; the file
+	// stays readable, and the Recording writes again when space returns.
+	ErrDiskFull = errors.New("storage: no space for the recording")
+
+	// ErrWriteFailed means a commit failed for another reason than space: an
+	// I/O error, a file system gone read-only, or bbolt failing to map the
+	// file it grew (then the Recording must be opened again). The error of a
+	// failed commit is a *WriteError, as for ErrDiskFull.
+	ErrWriteFailed = errors.New("storage: writing the recording failed")
+
 	// ErrNoKeyframe means Seek or Range found no keyframe at or before the
 	// requested time (the stream is empty or starts later).
 	ErrNoKeyframe = errors.New("storage: no keyframe at or before the time")

@@ -168,7 +168,7 @@ func (r *Recording) load(tx *bolt.Tx, fresh *bool) error {
 		return r.errorf(ErrCorruptFile, "creation time %x", c)
 	}
 	r.created = time.Unix(0, int64(binary.BigEndian.Uint64(c)))
-	return forEachStream(tx, func(name string, b *bolt.Bucket) error {
+	err = forEachStream(tx, func(name string, b *bolt.Bucket) error {
 		if b == nil {
 			return r.errorf(ErrCorruptFile, "stray key %q among the streams", name)
 		}
@@ -179,6 +179,11 @@ func (r *Recording) load(tx *bolt.Tx, fresh *bool) error {
 		r.streams[st.info.Name] = st
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	r.kept, err = r.countKept(tx)
+	return err
 }
 
 // loadStream reads a stream's info and where its packets end. A delta may

@@ -45,6 +45,12 @@ type Recording struct {
 	pending      []pendingPacket
 	pendingBytes int
 	pendingSince time.Time // when the oldest pending packet was appended
+	// failing is set while commits fail (fault.go); lost counts the packets
+	// dropped so since Open; kept is what the file holds as of the last
+	// commit that succeeded.
+	failing *failure
+	lost    int64
+	kept    kept
 }
 
 // streamState is what a writer keeps in memory about a stream.
@@ -118,7 +124,10 @@ func (r *Recording) Close() error {
 	}
 	errs := cacheErrs
 	if !r.cfg.readOnly {
-		errs = append(errs, r.commitLocked(), r.trimLocked())
+		errs = append(errs, r.commitLocked())
+		if r.failing == nil || !r.failing.reopen {
+			errs = append(errs, r.trimLocked())
+		}
 	}
 	r.closed.Store(true)
 	if err := r.db.Close(); err != nil {
@@ -189,7 +198,7 @@ func (r *Recording) CreateStream(info StreamInfo) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("storage: %s: create stream %q: %w", r.path, info.Name, err)
+		return fmt.Errorf("%w: %s: create stream %q: %w", writeErrorKind(err), r.path, info.Name, err)
 	}
 	r.streams[info.Name] = &streamState{info: info, width: info.Width, height: info.Height}
 	return nil
@@ -233,8 +242,12 @@ func (r *Recording) view(fn func(tx *bolt.Tx) error) error {
 		return r.errorf(ErrClosed, "")
 	}
 	err := guard(r.path, func() error { return r.db.View(fn) })
-	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
+	switch {
+	case errors.Is(err, berrors.ErrDatabaseNotOpen):
 		return r.errorf(ErrClosed, "")
+	case errors.Is(err, berrors.ErrInvalidMapping):
+		return fmt.Errorf("%w: %s: a commit failed to map the grown file, and bbolt lost its mapping; "+
+			"the committed packets are safe in the file: close the recording and open it again (%w)", ErrWriteFailed, r.path, err)
 	}
 	return err
 }

@@ -1,0 +1,228 @@
+package storage_test
+
+import (
+	"errors"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/gopline/gopline/storage"
+	"github.com/gopline/gopline/storage/internal/smallfs"
+)
+
+// bigSynth makes packets of about 8 KB (keyframes 24 KB), so that a few
+// hundred fill a small file system.
+func bigSynth() synth {
+	s := newSynth()
+	s.size = 8000
+	return s
+}
+
+// wantWriteError checks that err is a *WriteError of kind and returns it.
+func wantWriteError(t *testing.T, err error, kind error, what string) *storage.WriteError {
+	t.Helper()
+	var werr *storage.WriteError
+	if !errors.As(err, &werr) || !errors.Is(err, kind) {
+		t.Fatalf("%s: %v, want a *storage.WriteError of %v", what, err, kind)
+	}
+	return werr
+}
+
+// fillUntilWriteFails appends packets of s to "/camera" from packet from
+// until an Append fails, and returns that Append's error and the index of
+// the next packet.
+func fillUntilWriteFails(t *testing.T, rec *storage.Recording, s synth, from int) (error, int) {
+	t.Helper()
+	for i := from; i < from+100000; i++ {
+		if err := rec.Append("/camera", s.packet(i)); err != nil {
+			return err, i + 1
+		}
+	}
+	t.Fatal("writes never failed")
+	return nil, 0
+}
+
+// checkStoredChain reads the stream of a closed recording again and checks
+// that it holds want packets of s, indexed from 0, each a keyframe or the
+// continuation of the packet before it, none damaged.
+func checkStoredChain(t *testing.T, path string, s synth, want int64) {
+	t.Helper()
+	rec := mustOpenPath(t, path, storage.WithReadOnly())
+	got := readStream(t, rec, "/camera")
+	if int64(len(got)) != want {
+		t.Fatalf("reopened: %d packets, want %d", len(got), want)
+	}
+	for i, g := range got {
+		if g.index != uint64(i) {
+			t.Fatalf("packet %d has index %d", i, g.index)
+		}
+		if d := samePacket(g.p, s.packet(int(g.p.Seq))); d != "" {
+			t.Fatalf("index %d (seq %d): %s differs from what was appended", i, g.p.Seq, d)
+		}
+		if i == 0 && !g.p.Key || i > 0 && !g.p.Key && (g.p.Seq != got[i-1].p.Seq+1 || g.p.GOP != got[i-1].p.GOP) {
+			t.Fatalf("index %d (seq %d) does not continue seq %d", i, g.p.Seq, got[max(i-1, 0)].p.Seq)
+		}
+	}
+}
+
+func TestAFullDiskIsReportedTheFileStaysReadableAndWritingResumesWhenSpaceReturns(t *testing.T) {
+	dir := smallfs.Dir(t, "2m")
+	if dir == "" {
+		return // the child ran the test
+	}
+	ballast := filepath.Join(dir, "ballast")
+	if err := os.WriteFile(ballast, make([]byte, 512<<10), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "rec.gopline")
+	clk := newFakeClock()
+	rec := mustOpenPath(t, path, storage.WithClock(clk.Now), storage.WithBatch(5, 0))
+	createCamera(t, rec)
+	s := bigSynth()
+
+	err, next := fillUntilWriteFails(t, rec, s, 0)
+	first := wantWriteError(t, err, storage.ErrDiskFull, "the commit that found the disk full")
+	if !errors.Is(err, syscall.ENOSPC) || !first.First || first.Path != path || first.Dropped != 5 || first.Lost != 5 ||
+		first.Kept != int64(next-5) || first.KeptBytes == 0 || first.Retry != clk.Now().Add(storage.RetryInterval) {
+		t.Fatalf("the first error: %+v (after %d appends)", first, next)
+	}
+	t.Log(err)
+	for _, say := range []string{path, "a commit of 5 packets failed", "no space left on device", "keeps the"} {
+		if !strings.Contains(err.Error(), say) {
+			t.Errorf("%q does not say %q", err, say)
+		}
+	}
+	// Until the retry time, every packet is dropped, counted, and said so.
+	for j := range 12 {
+		err := rec.Append("/camera", s.packet(next))
+		next++
+		werr := wantWriteError(t, err, storage.ErrDiskFull, "an Append while the disk is full")
+		if werr.First || werr.Dropped != 1 || werr.Lost != int64(5+j+1) || werr.Kept != first.Kept {
+			t.Fatalf("drop %d: %+v", j, werr)
+		}
+	}
+	if err := rec.Flush(); err != nil {
+		t.Fatalf("Flush with nothing pending while the disk is full: %v", err)
+	}
+	if st, err := rec.Stats("/camera"); err != nil || st.Packets != first.Kept {
+		t.Fatalf("reading while the disk is full: %+v, %v; want %d packets", st, err, first.Kept)
+	}
+	// At the retry time, the next keyframe tries again: still full.
+	clk.Advance(storage.RetryInterval)
+	for ; !s.packet(next).Key; next++ {
+		wantWriteError(t, rec.Append("/camera", s.packet(next)), storage.ErrDiskFull, "a delta after the retry time")
+	}
+	werr := wantWriteError(t, rec.Append("/camera", s.packet(next)), storage.ErrDiskFull, "a keyframe on a disk still full")
+	next++
+	if werr.First || werr.Retry != clk.Now().Add(storage.RetryInterval) {
+		t.Fatalf("a failed try: %+v", werr)
+	}
+	// Space returns: writing resumes at the first keyframe after the retry
+	// time, with what came between counted as lost.
+	if err := os.Remove(ballast); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(storage.RetryInterval)
+	for ; !s.packet(next).Key; next++ {
+		wantWriteError(t, rec.Append("/camera", s.packet(next)), storage.ErrDiskFull, "a delta before the keyframe")
+	}
+	lost := rec.Lost()
+	appendAll(t, rec, "/camera", s, next, next+2*s.gop)
+	if rec.Lost() != lost || lost < 5+12+2 {
+		t.Fatalf("Lost: %d after writing resumed, %d before", rec.Lost(), lost)
+	}
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	checkStoredChain(t, path, s, first.Kept+int64(2*s.gop))
+}
+
+func TestAFileAtTheProcesssSizeLimitIsADiskFull(t *testing.T) {
+	dir := smallfs.Dir(t, "64m")
+	if dir == "" {
+		return
+	}
+	signal.Ignore(syscall.SIGXFSZ) // a write past the limit fails with EFBIG instead of killing
+	var limit syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_FSIZE, &limit); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "rec.gopline")
+	clk := newFakeClock()
+	rec := mustOpenPath(t, path, storage.WithClock(clk.Now), storage.WithBatch(5, 0))
+	createCamera(t, rec)
+	s := bigSynth()
+	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &syscall.Rlimit{Cur: 1 << 20, Max: limit.Max}); err != nil {
+		t.Skipf("cannot lower the file size limit: %v", err)
+	}
+	err, next := fillUntilWriteFails(t, rec, s, 0)
+	first := wantWriteError(t, err, storage.ErrDiskFull, "a commit past the file size limit")
+	if !strings.Contains(err.Error(), "file too large") || !first.First {
+		t.Fatalf("the first error: %v", err)
+	}
+	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &limit); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(storage.RetryInterval)
+	for ; !s.packet(next).Key; next++ {
+		wantWriteError(t, rec.Append("/camera", s.packet(next)), storage.ErrDiskFull, "a delta before the keyframe")
+	}
+	appendAll(t, rec, "/camera", s, next, next+s.gop)
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	checkStoredChain(t, path, s, first.Kept+int64(s.gop))
+}
+
+func TestAFailedGrowthOfTheMappingStopsWritesUntilTheFileIsOpenedAgain(t *testing.T) {
+	dir := smallfs.Dir(t, "64m")
+	if dir == "" {
+		return
+	}
+	path := filepath.Join(dir, "rec.gopline")
+	clk := newFakeClock()
+	rec := mustOpenPath(t, path, storage.WithClock(clk.Now), storage.WithBatch(5, 0))
+	createCamera(t, rec)
+	s := bigSynth()
+	appendAll(t, rec, "/camera", s, 0, 20)
+	if err := rec.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A file of 200 TiB (sparse; tmpfs takes it) makes bbolt's next growth
+	// of its mapping ask for more address space than a process has: mmap
+	// fails after bbolt has given up its old mapping.
+	if err := os.Truncate(path, 200<<40); err != nil {
+		t.Skipf("cannot make a sparse file of 200 TiB: %v", err)
+	}
+	err, next := fillUntilWriteFails(t, rec, s, 20)
+	first := wantWriteError(t, err, storage.ErrWriteFailed, "a commit whose mapping failed to grow")
+	t.Log(err)
+	if !first.First || !first.Retry.IsZero() || !strings.Contains(err.Error(), "opened again") {
+		t.Fatalf("the first error: %v (%+v)", err, first)
+	}
+	clk.Advance(10 * storage.RetryInterval)
+	for range s.gop {
+		werr := wantWriteError(t, rec.Append("/camera", s.packet(next)), storage.ErrWriteFailed, "an Append after the mapping was lost")
+		next++
+		if werr.First || !werr.Retry.IsZero() {
+			t.Fatalf("a later error: %+v", werr)
+		}
+	}
+	if _, err := rec.Stats("/camera"); !errors.Is(err, storage.ErrWriteFailed) || !strings.Contains(err.Error(), "open it again") {
+		t.Fatalf("reading without a mapping: %v, want ErrWriteFailed saying to open the file again", err)
+	}
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(path, fi.Size()); err != nil { // address space again
+		t.Fatal(err)
+	}
+	checkStoredChain(t, path, s, first.Kept)
+}
