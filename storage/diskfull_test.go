@@ -21,6 +21,28 @@ func bigSynth() synth {
 	return s
 }
 
+// openCameraIn opens a recording in dir, on a fake clock, committing 5
+// packets at a time, with the stream "/camera".
+func openCameraIn(t *testing.T, dir string) (*storage.Recording, string, *fakeClock) {
+	t.Helper()
+	path := filepath.Join(dir, "rec.gopline")
+	clk := newFakeClock()
+	rec := mustOpenPath(t, path, storage.WithClock(clk.Now), storage.WithBatch(5, 0))
+	createCamera(t, rec)
+	return rec, path, clk
+}
+
+// dropUntilKeyframe appends the deltas of s from packet next on, checking
+// that each is dropped with a WriteError of kind, and returns the index of
+// the next keyframe.
+func dropUntilKeyframe(t *testing.T, rec *storage.Recording, s synth, next int, kind error) int {
+	t.Helper()
+	for ; !s.packet(next).Key; next++ {
+		wantWriteError(t, rec.Append("/camera", s.packet(next)), kind, "a delta while writes fail")
+	}
+	return next
+}
+
 // wantWriteError checks that err is a *WriteError of kind and returns it.
 func wantWriteError(t *testing.T, err error, kind error, what string) *storage.WriteError {
 	t.Helper()
@@ -77,10 +99,7 @@ func TestAFullDiskIsReportedTheFileStaysReadableAndWritingResumesWhenSpaceReturn
 	if err := os.WriteFile(ballast, make([]byte, 512<<10), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(dir, "rec.gopline")
-	clk := newFakeClock()
-	rec := mustOpenPath(t, path, storage.WithClock(clk.Now), storage.WithBatch(5, 0))
-	createCamera(t, rec)
+	rec, path, clk := openCameraIn(t, dir)
 	s := bigSynth()
 
 	err, next := fillUntilWriteFails(t, rec, s, 0)
@@ -112,9 +131,7 @@ func TestAFullDiskIsReportedTheFileStaysReadableAndWritingResumesWhenSpaceReturn
 	}
 	// At the retry time, the next keyframe tries again: still full.
 	clk.Advance(storage.RetryInterval)
-	for ; !s.packet(next).Key; next++ {
-		wantWriteError(t, rec.Append("/camera", s.packet(next)), storage.ErrDiskFull, "a delta after the retry time")
-	}
+	next = dropUntilKeyframe(t, rec, s, next, storage.ErrDiskFull)
 	werr := wantWriteError(t, rec.Append("/camera", s.packet(next)), storage.ErrDiskFull, "a keyframe on a disk still full")
 	next++
 	if werr.First || werr.Retry != clk.Now().Add(storage.RetryInterval) {
@@ -126,9 +143,7 @@ func TestAFullDiskIsReportedTheFileStaysReadableAndWritingResumesWhenSpaceReturn
 		t.Fatal(err)
 	}
 	clk.Advance(storage.RetryInterval)
-	for ; !s.packet(next).Key; next++ {
-		wantWriteError(t, rec.Append("/camera", s.packet(next)), storage.ErrDiskFull, "a delta before the keyframe")
-	}
+	next = dropUntilKeyframe(t, rec, s, next, storage.ErrDiskFull)
 	lost := rec.Lost()
 	appendAll(t, rec, "/camera", s, next, next+2*s.gop)
 	if rec.Lost() != lost || lost < 5+12+2 {
@@ -150,10 +165,7 @@ func TestAFileAtTheProcesssSizeLimitIsADiskFull(t *testing.T) {
 	if err := syscall.Getrlimit(syscall.RLIMIT_FSIZE, &limit); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(dir, "rec.gopline")
-	clk := newFakeClock()
-	rec := mustOpenPath(t, path, storage.WithClock(clk.Now), storage.WithBatch(5, 0))
-	createCamera(t, rec)
+	rec, path, clk := openCameraIn(t, dir)
 	s := bigSynth()
 	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &syscall.Rlimit{Cur: 1 << 20, Max: limit.Max}); err != nil {
 		t.Skipf("cannot lower the file size limit: %v", err)
@@ -167,9 +179,7 @@ func TestAFileAtTheProcesssSizeLimitIsADiskFull(t *testing.T) {
 		t.Fatal(err)
 	}
 	clk.Advance(storage.RetryInterval)
-	for ; !s.packet(next).Key; next++ {
-		wantWriteError(t, rec.Append("/camera", s.packet(next)), storage.ErrDiskFull, "a delta before the keyframe")
-	}
+	next = dropUntilKeyframe(t, rec, s, next, storage.ErrDiskFull)
 	appendAll(t, rec, "/camera", s, next, next+s.gop)
 	if err := rec.Close(); err != nil {
 		t.Fatal(err)
@@ -182,10 +192,7 @@ func TestAFailedGrowthOfTheMappingStopsWritesUntilTheFileIsOpenedAgain(t *testin
 	if dir == "" {
 		return
 	}
-	path := filepath.Join(dir, "rec.gopline")
-	clk := newFakeClock()
-	rec := mustOpenPath(t, path, storage.WithClock(clk.Now), storage.WithBatch(5, 0))
-	createCamera(t, rec)
+	rec, path, clk := openCameraIn(t, dir)
 	s := bigSynth()
 	appendAll(t, rec, "/camera", s, 0, 20)
 	if err := rec.Flush(); err != nil {
