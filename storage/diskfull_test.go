@@ -54,17 +54,17 @@ func wantWriteError(t *testing.T, err error, kind error, what string) *storage.W
 }
 
 // fillUntilWriteFails appends packets of s to "/camera" from packet from
-// until an Append fails, and returns that Append's error and the index of
-// the next packet.
-func fillUntilWriteFails(t *testing.T, rec *storage.Recording, s synth, from int) (error, int) {
+// until an Append fails, and returns the index of the next packet and that
+// Append's error.
+func fillUntilWriteFails(t *testing.T, rec *storage.Recording, s synth, from int) (int, error) {
 	t.Helper()
 	for i := from; i < from+100000; i++ {
 		if err := rec.Append("/camera", s.packet(i)); err != nil {
-			return err, i + 1
+			return i + 1, err
 		}
 	}
 	t.Fatal("writes never failed")
-	return nil, 0
+	return 0, nil
 }
 
 // checkStoredChain reads the stream of a closed recording again and checks
@@ -102,7 +102,7 @@ func TestAFullDiskIsReportedTheFileStaysReadableAndWritingResumesWhenSpaceReturn
 	rec, path, clk := openCameraIn(t, dir)
 	s := bigSynth()
 
-	err, next := fillUntilWriteFails(t, rec, s, 0)
+	next, err := fillUntilWriteFails(t, rec, s, 0)
 	first := wantWriteError(t, err, storage.ErrDiskFull, "the commit that found the disk full")
 	if !errors.Is(err, syscall.ENOSPC) || !first.First || first.Path != path || first.Dropped != 5 || first.Lost != 5 ||
 		first.Kept != int64(next-5) || first.KeptBytes == 0 || first.Retry != clk.Now().Add(storage.RetryInterval) {
@@ -170,7 +170,7 @@ func TestAFileAtTheProcesssSizeLimitIsADiskFull(t *testing.T) {
 	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &syscall.Rlimit{Cur: 1 << 20, Max: limit.Max}); err != nil {
 		t.Skipf("cannot lower the file size limit: %v", err)
 	}
-	err, next := fillUntilWriteFails(t, rec, s, 0)
+	next, err := fillUntilWriteFails(t, rec, s, 0)
 	first := wantWriteError(t, err, storage.ErrDiskFull, "a commit past the file size limit")
 	if !strings.Contains(err.Error(), "file too large") || !first.First {
 		t.Fatalf("the first error: %v", err)
@@ -208,7 +208,7 @@ func TestAFailedGrowthOfTheMappingStopsWritesUntilTheFileIsOpenedAgain(t *testin
 	if err := os.Truncate(path, 200<<40); err != nil {
 		t.Skipf("cannot make a sparse file of 200 TiB: %v", err)
 	}
-	err, next := fillUntilWriteFails(t, rec, s, 20)
+	next, err := fillUntilWriteFails(t, rec, s, 20)
 	first := wantWriteError(t, err, storage.ErrWriteFailed, "a commit whose mapping failed to grow")
 	t.Log(err)
 	if !first.First || !first.Retry.IsZero() || !strings.Contains(err.Error(), "opened again") {
