@@ -26,16 +26,18 @@ type pendingPacket struct {
 // see it, and a crash loses it.
 //
 // Append assigns the packet the stream's next index. It refuses a packet
-// that does not fit the stream (ErrBadPacket), one of another codec, picture
-// size or raw pixel format than the stream's (ErrFormatChanged), a delta that does not
-// continue the stream's chain (ErrNeedKeyframe: the stream then takes
-// packets again from its next keyframe), and a packet the stream already has
-// (ErrDuplicate), by the chain rule of media.Chain. When the commit that Append triggers
-// fails, Append returns a *WriteError (ErrDiskFull or ErrWriteFailed): the
-// whole batch is dropped, its indexes are given out again, and every stream
-// of the batch waits for a keyframe. Append then drops packets, each with a
-// *WriteError, until the first keyframe after RetryInterval, which it
-// commits at once to try writing again (see WriteError).
+// that does not fit the stream (ErrBadPacket), one of another codec,
+// picture size or raw pixel format than the stream's (ErrFormatChanged), a
+// delta that does not continue the stream's chain (ErrNeedKeyframe: the
+// stream then takes packets again from its next keyframe), and a packet the
+// stream already has (ErrDuplicate), by the chain rule of media.Chain.
+//
+// When the commit that Append triggers fails, Append returns a *WriteError
+// (ErrDiskFull or ErrWriteFailed): the whole batch is dropped, its indexes
+// are given out again, and every stream of the batch waits for a keyframe.
+// Append then drops packets, each with a *WriteError, until the first
+// keyframe after RetryInterval, which it commits at once to try writing
+// again (see WriteError).
 func (r *Recording) Append(stream string, p *media.Packet) error {
 	if p == nil {
 		return r.errorf(ErrBadPacket, "stream %q: nil packet", stream)
