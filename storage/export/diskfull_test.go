@@ -81,7 +81,8 @@ func TestARecordingThatFilledTheDiskExportsCleanly(t *testing.T) {
 	if lost := taken[len(taken)-1] + 1 - len(taken); int64(lost) != rec.Lost() {
 		t.Errorf("Lost says %d, the frames not taken are %d", rec.Lost(), lost)
 	}
-	t.Logf("%d failures; %d frames lost, %d taken, the last %d", failures, rec.Lost(), len(taken), taken[len(taken)-1])
+	resumed := taken[slices.IndexFunc(taken, func(i int) bool { return i > freedAt })]
+	t.Logf("%d failures, %d frames lost; space returned at frame %d, recording resumed at frame %d", failures, rec.Lost(), freedAt, resumed)
 	if err := rec.Close(); err != nil {
 		t.Fatal(err)
 	}
