@@ -127,12 +127,12 @@ type kept struct{ packets, bytes int64 }
 func (r *Recording) failLocked(cause error, n int, now time.Time, unmapped bool) *WriteError {
 	f := r.failing
 	if f == nil {
-		f = &failure{since: now, kind: writeErrorKind(cause)}
+		f = &failure{since: now}
 		r.failing = f
 	}
-	f.cause = cause
+	f.cause, f.kind = cause, writeErrorKind(cause)
 	f.reopen = f.reopen || unmapped
-	if unmapped {
+	if f.reopen {
 		f.kind = ErrWriteFailed
 	}
 	f.retry = now.Add(RetryInterval)
