@@ -89,14 +89,16 @@ var (
 	// ErrDiskFull means a commit found no room for the recording: the file
 	// system is full (ENOSPC), the owner's quota is spent (EDQUOT), or the
 	// file reached the largest size the process may write (EFBIG). The
-	// error is a *WriteError, which says what was dropped and kept; the file
-	// stays readable, and the Recording writes again when space returns.
+	// error of an Append, Flush or Close is a *WriteError, which says what
+	// was dropped and kept; the file stays readable, and the Recording writes
+	// again when space returns. The errors of CreateStream and of a
+	// DurableCache's writer wrap it too.
 	ErrDiskFull = errors.New("storage: no space for the recording")
 
 	// ErrWriteFailed means a commit failed for another reason than space: an
 	// I/O error, a file system gone read-only, or bbolt failing to map the
-	// file it grew (then the Recording must be opened again). The error of a
-	// failed commit is a *WriteError, as for ErrDiskFull.
+	// file it grew (then the Recording must be opened again, and its reads
+	// fail with this error too). It comes as ErrDiskFull does.
 	ErrWriteFailed = errors.New("storage: writing the recording failed")
 
 	// ErrNoKeyframe means Seek or Range found no keyframe at or before the
