@@ -155,7 +155,7 @@ func TestAFullDiskIsReportedTheFileStaysReadableAndWritingResumesWhenSpaceReturn
 	checkStoredChain(t, path, s, first.Kept+int64(2*s.gop))
 }
 
-func TestAFileAtTheProcesssSizeLimitIsADiskFull(t *testing.T) {
+func TestAFileAtTheSizeLimitOfTheProcessIsADiskFull(t *testing.T) {
 	dir := smallfs.Dir(t, "64m")
 	if dir == "" {
 		return
@@ -228,7 +228,11 @@ func TestAFailedGrowthOfTheMappingStopsWritesUntilTheFileIsOpenedAgain(t *testin
 	if err := rec.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Truncate(path, fi.Size()); err != nil { // address space again
+	// The address space returns. bbolt grows a small file to the size of
+	// its mapping, and every commit that succeeded fitted in the mapping
+	// (the first that did not failed): cutting the file back to its size
+	// before keeps every committed page.
+	if err := os.Truncate(path, fi.Size()); err != nil {
 		t.Fatal(err)
 	}
 	checkStoredChain(t, path, s, first.Kept)
