@@ -6,9 +6,14 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
+	"time"
 
+	"github.com/rs/zerolog"
+
+	"github.com/gopline/gopline/qos"
 	"github.com/gopline/gopline/storage"
 	"github.com/gopline/gopline/storage/internal/smallfs"
 )
@@ -236,4 +241,80 @@ func TestAFailedGrowthOfTheMappingStopsWritesUntilTheFileIsOpenedAgain(t *testin
 		t.Fatal(err)
 	}
 	checkStoredChain(t, path, s, first.Kept)
+}
+
+// logLines is a zerolog writer that tests may read while a goroutine logs.
+type logLines struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *logLines) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logLines) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func TestADurableCacheWritesItsGOPAgainWhenSpaceReturns(t *testing.T) {
+	dir := smallfs.Dir(t, "2m")
+	if dir == "" {
+		return
+	}
+	path := filepath.Join(dir, "node.gopline")
+	clk := newFakeClock()
+	rec := mustOpenPath(t, path, storage.WithClock(clk.Now))
+	logs := &logLines{}
+	d, err := rec.DurableCache("/camera", qos.PersistentVideo(), zerolog.New(logs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fs syscall.Statfs_t
+	if err := syscall.Statfs(dir, &fs); err != nil {
+		t.Fatal(err)
+	}
+	ballast := filepath.Join(dir, "ballast")
+	if err := os.WriteFile(ballast, make([]byte, int64(fs.Bavail)*fs.Bsize-32<<10), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := bigSynth() // a GOP of about 100 KB
+	for i := range s.gop {
+		d.Retain(s.packet(i))
+	}
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(logs.String(), "writing failed"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("no failed write logged on a full disk: %q", logs.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := os.Remove(ballast); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(storage.RetryInterval)
+	for i := s.gop; i < 2*s.gop; i++ {
+		d.Retain(s.packet(i))
+	}
+	if err := d.Close(); !errors.Is(err, storage.ErrDiskFull) {
+		t.Fatalf("Close: %v, want the first error, of ErrDiskFull", err)
+	}
+	if n := strings.Count(logs.String(), "writing failed"); n != 1 || !strings.Contains(logs.String(), "writing again") {
+		t.Fatalf("want one warning and a note that writing resumed: %q", logs.String())
+	}
+	if err := rec.Close(); !errors.Is(err, storage.ErrDiskFull) {
+		t.Fatalf("the recording's Close: %v, want its cache's first error", err)
+	}
+	rec = mustOpenPath(t, path)
+	d, err = rec.DurableCache("/camera", qos.PersistentVideo(), zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if got := seqsOf(d.Replay()); len(got) != s.gop || got[0] != uint64(s.gop) {
+		t.Fatalf("reopened, the durable cache holds %v, want the GOP written after space returned (%d..%d)", got, s.gop, 2*s.gop-1)
+	}
 }
