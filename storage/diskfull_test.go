@@ -6,13 +6,13 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/rs/zerolog"
 
+	"github.com/gopline/gopline/internal/testlog"
 	"github.com/gopline/gopline/qos"
 	"github.com/gopline/gopline/storage"
 	"github.com/gopline/gopline/storage/internal/smallfs"
@@ -243,24 +243,6 @@ func TestAFailedGrowthOfTheMappingStopsWritesUntilTheFileIsOpenedAgain(t *testin
 	checkStoredChain(t, path, s, first.Kept)
 }
 
-// logLines is a zerolog writer that tests may read while a goroutine logs.
-type logLines struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *logLines) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logLines) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func TestADurableCacheWritesItsGOPAgainWhenSpaceReturns(t *testing.T) {
 	dir := smallfs.Dir(t, "2m")
 	if dir == "" {
@@ -269,7 +251,7 @@ func TestADurableCacheWritesItsGOPAgainWhenSpaceReturns(t *testing.T) {
 	path := filepath.Join(dir, "node.gopline")
 	clk := newFakeClock()
 	rec := mustOpenPath(t, path, storage.WithClock(clk.Now))
-	logs := &logLines{}
+	logs := &testlog.Buffer{}
 	d, err := rec.DurableCache("/camera", qos.PersistentVideo(), zerolog.New(logs))
 	if err != nil {
 		t.Fatal(err)
