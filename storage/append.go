@@ -26,12 +26,18 @@ type pendingPacket struct {
 // see it, and a crash loses it.
 //
 // Append assigns the packet the stream's next index. It refuses a packet
-// that does not fit the stream (ErrBadPacket), a delta that does not
-// continue the stream's chain (ErrNeedKeyframe: the stream then takes
-// packets again from its next keyframe), and a packet the stream already has
-// (ErrDuplicate), by the chain rule of media.Chain. When the commit that Append triggers
-// fails, Append returns that error: the whole batch is dropped, its indexes
+// that does not fit the stream (ErrBadPacket), one of another codec,
+// picture size or raw pixel format than the stream's (ErrFormatChanged), a
+// delta that does not continue the stream's chain (ErrNeedKeyframe: the
+// stream then takes packets again from its next keyframe), and a packet the
+// stream already has (ErrDuplicate), by the chain rule of media.Chain.
+//
+// When the commit that Append triggers fails, Append returns a *WriteError
+// (ErrDiskFull or ErrWriteFailed): the whole batch is dropped, its indexes
 // are given out again, and every stream of the batch waits for a keyframe.
+// Append then drops packets, each with a *WriteError, until the first
+// keyframe after RetryInterval, which it commits at once to try writing
+// again (see WriteError).
 func (r *Recording) Append(stream string, p *media.Packet) error {
 	if p == nil {
 		return r.errorf(ErrBadPacket, "stream %q: nil packet", stream)
@@ -48,6 +54,10 @@ func (r *Recording) Append(stream string, p *media.Packet) error {
 	if err := r.checkPacket(st, p); err != nil {
 		return err
 	}
+	now := r.cfg.clock()
+	if err := r.waitingLocked(st, p.Key, now); err != nil {
+		return err
+	}
 	switch l := st.chain.Check(p); {
 	case l == media.LinkDuplicate:
 		return r.errorf(ErrDuplicate, "stream %q: seq %d, epoch %x", stream, p.Seq, p.Epoch)
@@ -56,7 +66,6 @@ func (r *Recording) Append(stream string, p *media.Packet) error {
 		return r.errorf(ErrNeedKeyframe, "stream %q: delta seq %d of GOP %d, epoch %x: %v", stream, p.Seq, p.GOP, p.Epoch, l)
 	}
 	record := encodeRecord(p)
-	now := r.cfg.clock()
 	if len(r.pending) == 0 {
 		r.pendingSince = now
 	}
@@ -66,7 +75,10 @@ func (r *Recording) Append(stream string, p *media.Packet) error {
 	r.pendingBytes += len(record)
 	st.next++
 	st.chain.Take(p)
-	if len(r.pending) >= r.cfg.batchPackets || r.pendingBytes >= maxBatchBytes ||
+	if st.width == 0 {
+		st.width, st.height = p.Width, p.Height
+	}
+	if r.failing != nil || len(r.pending) >= r.cfg.batchPackets || r.pendingBytes >= maxBatchBytes ||
 		(r.cfg.batchInterval > 0 && now.Sub(r.pendingSince) >= r.cfg.batchInterval) {
 		return r.commitLocked()
 	}
@@ -80,11 +92,11 @@ func (r *Recording) checkPacket(st *streamState, p *media.Packet) error {
 	if err := p.Validate(); err != nil {
 		return r.errorf(ErrBadPacket, "stream %q: %v", name, err)
 	}
-	if p.Codec != st.info.Codec {
-		return r.errorf(ErrBadPacket, "stream %q is %v, packet is %v", name, st.info.Codec, p.Codec)
-	}
 	if p.Format != media.PixelFormatUnknown && !p.Format.Valid() {
 		return r.errorf(ErrBadPacket, "stream %q: pixel format %v", name, p.Format)
+	}
+	if changed := st.formatChange(p); changed != "" {
+		return fmt.Errorf("%w (%w): %s: stream %q: %s", ErrFormatChanged, ErrBadPacket, r.path, name, changed)
 	}
 	if t := p.CaptureTime; t.IsZero() || !time.Unix(0, t.UnixNano()).Equal(t) {
 		return r.errorf(ErrBadPacket, "stream %q: capture time %v is not in Unix nanoseconds' range", name, t)
@@ -95,10 +107,25 @@ func (r *Recording) checkPacket(st *streamState, p *media.Packet) error {
 	return nil
 }
 
+// formatChange says how p's format differs from st's, or returns "" when
+// it does not.
+func (st *streamState) formatChange(p *media.Packet) string {
+	switch {
+	case p.Codec != st.info.Codec:
+		return fmt.Sprintf("the stream is %v, the packet %v", st.info.Codec, p.Codec)
+	case st.width != 0 && (p.Width != st.width || p.Height != st.height):
+		return fmt.Sprintf("the stream's pictures are %dx%d, the packet's %dx%d", st.width, st.height, p.Width, p.Height)
+	case st.info.Codec == media.Raw && p.Format != st.info.Format:
+		return fmt.Sprintf("the stream's pixel format is %v, the packet's %v", st.info.Format, p.Format)
+	}
+	return ""
+}
+
 // Flush commits the pending packets now. The owner of a Recording calls it
 // on a timer (the recorder actor does, on a timer message), so that packets
 // are committed within the batch interval even when no further Append comes.
-// A failed commit drops the batch as described at Append.
+// A failed commit drops the batch as described at Append; while writes
+// fail, nothing is pending and Flush returns nil.
 func (r *Recording) Flush() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -140,15 +167,22 @@ func (r *Recording) commitLocked() error {
 		}
 		bs.packets = append(bs.packets, pp)
 	}
+	var k kept
 	err := r.update(func(tx *bolt.Tx) error {
 		for _, bs := range streams {
 			if err := r.writeStream(tx, bs); err != nil {
 				return err
 			}
 		}
-		return r.retain(tx, now)
+		if err := r.retain(tx, now); err != nil {
+			return err
+		}
+		var err error
+		k, err = r.countKept(tx)
+		return err
 	})
 	if err == nil {
+		r.kept, r.failing = k, nil
 		return nil
 	}
 	for _, bs := range streams {
@@ -158,7 +192,7 @@ func (r *Recording) commitLocked() error {
 			bs.st.sessionSegmented = false
 		}
 	}
-	return fmt.Errorf("storage: %s: commit of %d packets failed; they are dropped and their streams wait for a keyframe: %w", r.path, len(batch), err)
+	return r.failLocked(err, len(batch), now, r.unmapped())
 }
 
 // writeStream writes one stream's share of a commit: its packets into

@@ -32,7 +32,7 @@ func newIrregular(n int, seed uint64) irregular {
 		}
 		s.packets = append(s.packets, &media.Packet{
 			Codec: media.H264, Data: synthData(seed, uint64(i), 200, key), Key: key,
-			Seq: uint64(i), GOP: gop, Epoch: seed, CaptureTime: t, Width: 64, Height: 48,
+			Seq: uint64(i), GOP: gop, Epoch: seed, CaptureTime: t, Width: 320, Height: 240,
 		})
 		t = t.Add(25*time.Millisecond + time.Duration(rng.IntN(20))*time.Millisecond)
 	}

@@ -31,7 +31,14 @@
 // not the packet's Seq, is the key: Seq restarts with every encoder, while
 // the record keeps Seq, GOP and Epoch as they came. A stream holds only
 // packets that decode: its first packet is a keyframe, and Append refuses a
-// delta that does not continue the packet before it (ErrNeedKeyframe).
+// delta that does not continue the packet before it (ErrNeedKeyframe). A
+// stream holds one format: Append refuses a packet whose codec, picture size
+// or raw pixel format differ from the stream's (ErrFormatChanged), so a
+// camera that changes its resolution is noticed, not recorded into a stream
+// that no decoder set up for its first size can play. The size is the
+// StreamInfo's, or the first packet's when the info gives none. A recording
+// holds several streams, but the store does not start one by itself: names
+// belong to the owner, who may record the new format with CreateStream.
 //
 // Reading goes through a Cursor. Seek(stream, t) starts at the latest
 // keyframe captured at or before t, found through the keyframe index in
@@ -59,6 +66,30 @@
 // each time, up to 64 packets or about 4 MiB) and remembers the index where
 // it stopped. A long-lived reader thus never blocks the writer, which must
 // wait for all read transactions whenever bbolt remaps a growing file.
+//
+// # When writes fail
+//
+// A commit that fails drops its batch and returns a *WriteError, which wraps
+// ErrDiskFull when the file found no room (ENOSPC, EDQUOT, EFBIG) and
+// ErrWriteFailed otherwise, and names the file, the packets dropped and
+// those the file keeps. What earlier commits wrote stays readable: the file
+// reopens and exports as if the process had stopped before the failed
+// commit. The Recording then drops every packet for RetryInterval, each
+// with a *WriteError (First is set only on the one that began the failure,
+// the one to report), and tries again with the next keyframe; the first
+// commit that succeeds ends the failure. Lost counts the packets dropped.
+//
+// It recovers rather than stopping for good because a robot's recorder
+// usually runs unattended: the disk it fills is freed by an operator, by
+// log rotation or by another recording's retention, and a recorder that
+// stopped at its first failure would lose everything after a full disk that
+// lasted a second. Recovering is not silent: every dropped packet returns
+// an error, and Lost tells the owner to exit non-zero. A failure that
+// cannot pass by itself is sticky: when bbolt fails to map the file it grew
+// (the process is out of address space), it has lost its mapping, so every
+// later write, and every read, returns ErrWriteFailed until the recording
+// is closed and opened again. Retention cannot make room on a full disk:
+// it runs in the commit that failed.
 //
 // # The file
 //

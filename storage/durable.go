@@ -78,7 +78,8 @@ type DurableCache struct {
 // (qos.Profile.CacheOptions), loaded with what the file holds for the topic.
 // The recording must be writable. Errors name the file and the topic; a
 // damaged stored packet, and a failed write, are logged to log: the topic
-// goes on with its cache in memory.
+// goes on with its cache in memory, and a writer whose commit failed (a
+// full disk) tries again RetryInterval later, writing the cache whole.
 func (r *Recording) DurableCache(topic string, offer qos.Profile, log zerolog.Logger) (*DurableCache, error) {
 	if err := offer.Validate(); err != nil {
 		return nil, fmt.Errorf("storage: %s: durable cache %s: %w", r.path, topic, err)
@@ -189,7 +190,7 @@ func (d *DurableCache) CanRepair(epoch, lastSeq uint64) bool {
 func (d *DurableCache) Stats() qos.CacheStats { return d.cache.Stats() }
 
 // Close writes what is queued, stops the writer and reports its first
-// error. The stored GOP stays in the file for the next run. Closing twice
+// error, even when writing resumed after it. The stored GOP stays in the file for the next run. Closing twice
 // does nothing more.
 func (d *DurableCache) Close() error {
 	d.once.Do(func() { close(d.queue) })
@@ -199,115 +200,193 @@ func (d *DurableCache) Close() error {
 	return d.err
 }
 
-// write is the writer goroutine: it mirrors the cache into the file. It
-// keeps its own qos.GOPCache, fed the same packets as the broker's, so it
-// knows which packets the cache holds and which it evicted, and writes only
-// the difference: each commit puts the new packets and deletes those
-// evicted.
+// write is the writer goroutine: it mirrors the cache into the file, one
+// commit per batch of queued packets, until the queue is closed. After a
+// failed commit it keeps the mirror current without writing for
+// RetryInterval, then tries again with a commit that rewrites the topic's
+// bucket whole, so the file holds the cache as it is then.
 func (d *DurableCache) write(offer qos.Profile, stored []*media.Packet) {
 	defer close(d.done)
-	mirror, _ := qos.NewGOPCache(offer.CacheOptions()...) // the options passed NewGOPCache already
-	keys := make(map[*media.Packet]uint64)
-	var next uint64
-	for _, p := range stored {
-		mirror.Retain(p)
-		keys[p] = next
-		next++
-	}
-	// The first commit rewrites the topic's bucket: the stored GOP under
-	// the keys 0..n-1 given above, without what load left out (expired,
-	// damaged, not starting at a keyframe) or older runs' keys.
-	rewrite := true
+	m := newDurableMirror(offer, stored)
+	var retry time.Time // zero while writes succeed
 	batch := make([]*media.Packet, 0, 64)
 	for p := range d.queue {
-		batch = append(batch[:0], p)
-	more:
-		for len(batch) < cap(batch) {
-			select {
-			case q, ok := <-d.queue:
-				if !ok {
-					break more
-				}
-				batch = append(batch, q)
-			default:
-				break more
-			}
+		batch = d.gather(append(batch[:0], p))
+		now := d.rec.cfg.clock()
+		if !retry.IsZero() && now.Before(retry) {
+			m.hold(batch)
+			continue
 		}
-		err := d.rec.update(func(tx *bolt.Tx) error {
-			top, err := tx.CreateBucketIfNotExists([]byte(bucketQoSCache))
-			if err != nil {
-				return err
+		err := d.rec.update(func(tx *bolt.Tx) error { return m.commit(tx, d.topic, batch, now) })
+		switch {
+		case err != nil:
+			if retry.IsZero() {
+				d.fail(err)
 			}
-			if rewrite && top.Bucket([]byte(d.topic)) != nil {
-				if err := top.DeleteBucket([]byte(d.topic)); err != nil {
-					return err
-				}
-			}
-			b, err := top.CreateBucketIfNotExists([]byte(d.topic))
-			if err != nil {
-				return err
-			}
-			b.FillPercent = 1.0 // keys only grow
-			if rewrite {
-				for _, p := range mirror.Replay() {
-					if err := b.Put(durableKey(keys[p]), encodeRecord(p)); err != nil {
-						return err
-					}
-				}
-				rewrite = false
-			}
-			for _, p := range batch {
-				mirror.Retain(p)
-				held := mirror.Replay()
-				if len(held) == 0 || held[len(held)-1] != p {
-					continue // the cache did not take it
-				}
-				keys[p] = next
-				if err := b.Put(durableKey(next), encodeRecord(p)); err != nil {
-					return err
-				}
-				next++
-			}
-			// Delete what the cache no longer holds: every key below
-			// its oldest packet's.
-			oldest := next
-			if held := mirror.Replay(); len(held) > 0 {
-				oldest = keys[held[0]]
-			}
-			c := b.Cursor()
-			for k, _ := c.First(); k != nil && len(k) == 9 && k[0] == 0 && binary.BigEndian.Uint64(k[1:]) < oldest; k, _ = c.First() {
-				if err := c.Delete(); err != nil {
-					return err
-				}
-			}
-			for p, n := range keys {
-				if n < oldest {
-					delete(keys, p)
-				}
-			}
-			if err := b.Put([]byte(keyDurableProfile), []byte(offer.String())); err != nil {
-				return err
-			}
-			return b.Put([]byte(keyDurableUpdated), binary.BigEndian.AppendUint64(nil, uint64(d.rec.cfg.clock().UnixNano())))
-		})
-		if err != nil {
-			d.fail(err)
-			return
+			m.rewrite, retry = true, now.Add(RetryInterval)
+		case !retry.IsZero():
+			d.log.Info().Msg("durable cache: writing again")
+			retry = time.Time{}
 		}
 	}
 }
 
-// fail records the writer's first error and drains the queue, so the
-// broker never blocks.
+// gather adds to batch the packets already queued, without waiting, up to
+// the batch's capacity.
+func (d *DurableCache) gather(batch []*media.Packet) []*media.Packet {
+	for len(batch) < cap(batch) {
+		select {
+		case p, ok := <-d.queue:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, p)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// durableMirror is the writer's view of what the file holds for a topic. It
+// keeps its own qos.GOPCache, fed the same packets as the broker's, so it
+// knows which packets the cache holds and which it evicted, and each commit
+// writes only the difference: it puts the new packets and deletes those
+// evicted.
+type durableMirror struct {
+	offer qos.Profile
+	cache *qos.GOPCache
+	keys  map[*media.Packet]uint64 // the running number of each held packet
+	next  uint64                   // the running number of the next packet
+	// rewrite makes the first commit rewrite the topic's bucket: the stored
+	// GOP under the keys 0..n-1, without what load left out (expired,
+	// damaged, not starting at a keyframe) or older runs' keys.
+	rewrite bool
+}
+
+// newDurableMirror returns the mirror of a cache loaded with stored.
+func newDurableMirror(offer qos.Profile, stored []*media.Packet) *durableMirror {
+	cache, _ := qos.NewGOPCache(offer.CacheOptions()...) // DurableCache checked the options
+	m := &durableMirror{offer: offer, cache: cache, keys: make(map[*media.Packet]uint64), rewrite: true}
+	for _, p := range stored {
+		cache.Retain(p)
+		m.keys[p] = m.next
+		m.next++
+	}
+	return m
+}
+
+// commit writes a batch of packets to the topic's bucket in tx: those the
+// cache takes, minus those it evicted, and the time of the commit.
+func (m *durableMirror) commit(tx *bolt.Tx, topic string, batch []*media.Packet, now time.Time) error {
+	b, err := m.bucket(tx, topic)
+	if err != nil {
+		return err
+	}
+	for _, p := range batch {
+		if !m.take(p) {
+			continue
+		}
+		if err := b.Put(durableKey(m.keys[p]), encodeRecord(p)); err != nil {
+			return err
+		}
+	}
+	if err := m.deleteEvicted(b); err != nil {
+		return err
+	}
+	if err := b.Put([]byte(keyDurableProfile), []byte(m.offer.String())); err != nil {
+		return err
+	}
+	return b.Put([]byte(keyDurableUpdated), binary.BigEndian.AppendUint64(nil, uint64(now.UnixNano())))
+}
+
+// take feeds p to the mirror's cache and gives p the next key when the
+// cache holds it. It reports whether it did.
+func (m *durableMirror) take(p *media.Packet) bool {
+	m.cache.Retain(p)
+	held := m.cache.Replay()
+	if len(held) == 0 || held[len(held)-1] != p {
+		return false
+	}
+	m.keys[p] = m.next
+	m.next++
+	return true
+}
+
+// hold feeds a batch to the mirror without writing it, while writes fail:
+// the commit that tries again rewrites the bucket (m.rewrite).
+func (m *durableMirror) hold(batch []*media.Packet) {
+	for _, p := range batch {
+		m.take(p)
+	}
+	m.forget()
+}
+
+// forget drops the keys of the packets the cache no longer holds, and
+// returns the key of its oldest packet (the next key when it holds none).
+func (m *durableMirror) forget() uint64 {
+	oldest := m.next
+	if held := m.cache.Replay(); len(held) > 0 {
+		oldest = m.keys[held[0]]
+	}
+	for p, n := range m.keys {
+		if n < oldest {
+			delete(m.keys, p)
+		}
+	}
+	return oldest
+}
+
+// bucket returns the topic's bucket, created, or rewritten with what the
+// mirror holds at the first commit and after a failed one.
+func (m *durableMirror) bucket(tx *bolt.Tx, topic string) (*bolt.Bucket, error) {
+	top, err := tx.CreateBucketIfNotExists([]byte(bucketQoSCache))
+	if err != nil {
+		return nil, err
+	}
+	if m.rewrite && top.Bucket([]byte(topic)) != nil {
+		if err := top.DeleteBucket([]byte(topic)); err != nil {
+			return nil, err
+		}
+	}
+	b, err := top.CreateBucketIfNotExists([]byte(topic))
+	if err != nil {
+		return nil, err
+	}
+	b.FillPercent = 1.0 // keys only grow
+	if m.rewrite {
+		for _, p := range m.cache.Replay() {
+			if err := b.Put(durableKey(m.keys[p]), encodeRecord(p)); err != nil {
+				return nil, err
+			}
+		}
+		m.rewrite = false
+	}
+	return b, nil
+}
+
+// deleteEvicted deletes what the cache no longer holds: every key below its
+// oldest packet's.
+func (m *durableMirror) deleteEvicted(b *bolt.Bucket) error {
+	oldest := m.forget()
+	c := b.Cursor()
+	for k, _ := c.First(); k != nil && len(k) == 9 && k[0] == 0 && binary.BigEndian.Uint64(k[1:]) < oldest; k, _ = c.First() {
+		if err := c.Delete(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fail records the writer's first error, for Close, and reports a
+// failure once, when it begins.
 func (d *DurableCache) fail(err error) {
 	d.mu.Lock()
 	if d.err == nil {
-		d.err = fmt.Errorf("storage: %s: durable cache %s: %w", d.rec.path, d.topic, err)
+		d.err = fmt.Errorf("%w: %s: durable cache %s: %w", writeErrorKind(err), d.rec.path, d.topic, err)
 	}
 	d.mu.Unlock()
-	d.log.Error().Err(err).Msg("durable cache: writing failed; the topic keeps its cache in memory only")
-	for range d.queue {
-	}
+	d.log.Warn().Err(err).Msg("durable cache: writing failed; the topic keeps its cache in memory and writes it again when it can")
 }
 
 // Retainers returns the Retainer factory of a node whose PERSISTENT topics

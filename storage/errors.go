@@ -64,6 +64,16 @@ var (
 	// 2262), or it is too large for one bbolt value.
 	ErrBadPacket = errors.New("storage: packet cannot be stored")
 
+	// ErrFormatChanged means Append was given a packet whose codec, picture
+	// size or raw pixel format differ from its stream's: a camera or encoder
+	// that changed its output. The error names both formats, and it wraps
+	// ErrBadPacket too. A stream never mixes formats, and the store does not
+	// start a stream of its own accord: a stream's name is its owner's (the
+	// recorder names it after its topic, and play and export find it by that
+	// name), so the owner decides whether to stop, or to record the new
+	// format as another stream with CreateStream.
+	ErrFormatChanged = errors.New("storage: packet format differs from its stream's")
+
 	// ErrNeedKeyframe means Append was given a delta packet that does not
 	// continue the stream's chain: its keyframe was never appended, or it has
 	// another Epoch or GOP than the packet before it, or a hole in Seq lies
@@ -75,6 +85,21 @@ var (
 	// appended packet of the same Epoch (see media.Chain): a repeated or
 	// replayed packet the stream already holds. It changes nothing.
 	ErrDuplicate = errors.New("storage: packet already appended")
+
+	// ErrDiskFull means a commit found no room for the recording: the file
+	// system is full (ENOSPC), the owner's quota is spent (EDQUOT), or the
+	// file reached the largest size the process may write (EFBIG). The
+	// error of an Append, Flush or Close is a *WriteError, which says what
+	// was dropped and kept; the file stays readable, and the Recording writes
+	// again when space returns. The errors of CreateStream and of a
+	// DurableCache's writer wrap it too.
+	ErrDiskFull = errors.New("storage: no space for the recording")
+
+	// ErrWriteFailed means a commit failed for another reason than space: an
+	// I/O error, a file system gone read-only, or bbolt failing to map the
+	// file it grew (then the Recording must be opened again, and its reads
+	// fail with this error too). It comes as ErrDiskFull does.
+	ErrWriteFailed = errors.New("storage: writing the recording failed")
 
 	// ErrNoKeyframe means Seek or Range found no keyframe at or before the
 	// requested time (the stream is empty or starts later).

@@ -168,7 +168,7 @@ func (r *Recording) load(tx *bolt.Tx, fresh *bool) error {
 		return r.errorf(ErrCorruptFile, "creation time %x", c)
 	}
 	r.created = time.Unix(0, int64(binary.BigEndian.Uint64(c)))
-	return forEachStream(tx, func(name string, b *bolt.Bucket) error {
+	err = forEachStream(tx, func(name string, b *bolt.Bucket) error {
 		if b == nil {
 			return r.errorf(ErrCorruptFile, "stray key %q among the streams", name)
 		}
@@ -179,6 +179,11 @@ func (r *Recording) load(tx *bolt.Tx, fresh *bool) error {
 		r.streams[st.info.Name] = st
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	r.kept, err = r.countKept(tx)
+	return err
 }
 
 // loadStream reads a stream's info and where its packets end. A delta may
@@ -199,12 +204,15 @@ func loadStream(tx *bolt.Tx, name string) (*streamState, error) {
 	if _, err := sb.counters(); err != nil {
 		return nil, err
 	}
-	st := &streamState{info: info}
+	st := &streamState{info: info, width: info.Width, height: info.Height}
 	last, ok, err := newChunkCursor(sb.root).last()
 	if err != nil || !ok {
 		return st, err
 	}
 	s := summarizeChunk(last.b)
+	if st.width == 0 && s.readable {
+		st.width, st.height = s.last.width, s.last.height
+	}
 	st.next = last.first + uint64(s.records)
 	if s.broken {
 		// The chunk's framing breaks after s.records records: readers

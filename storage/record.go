@@ -160,6 +160,8 @@ type recordSummary struct {
 	gop     uint64
 	epoch   uint64
 	payload int // data bytes
+	width   int
+	height  int
 }
 
 // summarizeRecord reads the header of b, which must be exactly one record.
@@ -177,5 +179,7 @@ func summarizeRecord(b []byte) (s recordSummary, ok bool) {
 		gop:     h.gop,
 		epoch:   h.epoch,
 		payload: len(b) - h.size,
+		width:   h.width,
+		height:  h.height,
 	}, true
 }

@@ -45,12 +45,22 @@ type Recording struct {
 	pending      []pendingPacket
 	pendingBytes int
 	pendingSince time.Time // when the oldest pending packet was appended
+	// failing is set while commits fail (fault.go); lost counts the packets
+	// dropped so since Open; kept is what the file holds as of the last
+	// commit that succeeded.
+	failing *failure
+	lost    int64
+	kept    kept
 }
 
 // streamState is what a writer keeps in memory about a stream.
 type streamState struct {
 	info StreamInfo
-	next uint64 // index of the next appended packet
+	// width and height are the picture size of every packet of the stream:
+	// info's, or when info has none, that of its first packet (the last
+	// stored one when the file is opened again); 0 until known.
+	width, height int
+	next          uint64 // index of the next appended packet
 	// chain is what the next packet must continue (media.Chain).
 	chain            media.Chain
 	sessionSegmented bool // this session's segment entry is written or pending
@@ -114,7 +124,10 @@ func (r *Recording) Close() error {
 	}
 	errs := cacheErrs
 	if !r.cfg.readOnly {
-		errs = append(errs, r.commitLocked(), r.trimLocked())
+		errs = append(errs, r.commitLocked())
+		if r.failing == nil || !r.failing.reopen {
+			errs = append(errs, r.trimLocked())
+		}
 	}
 	r.closed.Store(true)
 	if err := r.db.Close(); err != nil {
@@ -185,9 +198,9 @@ func (r *Recording) CreateStream(info StreamInfo) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("storage: %s: create stream %q: %w", r.path, info.Name, err)
+		return fmt.Errorf("%w: %s: create stream %q: %w", writeErrorKind(err), r.path, info.Name, err)
 	}
-	r.streams[info.Name] = &streamState{info: info}
+	r.streams[info.Name] = &streamState{info: info, width: info.Width, height: info.Height}
 	return nil
 }
 
@@ -229,8 +242,12 @@ func (r *Recording) view(fn func(tx *bolt.Tx) error) error {
 		return r.errorf(ErrClosed, "")
 	}
 	err := guard(r.path, func() error { return r.db.View(fn) })
-	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
+	switch {
+	case errors.Is(err, berrors.ErrDatabaseNotOpen):
 		return r.errorf(ErrClosed, "")
+	case errors.Is(err, berrors.ErrInvalidMapping):
+		return fmt.Errorf("%w: %s: a commit failed to map the grown file, and bbolt lost its mapping; "+
+			"the committed packets are safe in the file: close the recording and open it again (%w)", ErrWriteFailed, r.path, err)
 	}
 	return err
 }

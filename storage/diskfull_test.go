@@ -1,0 +1,302 @@
+package storage_test
+
+import (
+	"errors"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/gopline/gopline/internal/testlog"
+	"github.com/gopline/gopline/qos"
+	"github.com/gopline/gopline/storage"
+	"github.com/gopline/gopline/storage/internal/smallfs"
+)
+
+// bigSynth makes packets of about 8 KB (keyframes 24 KB), so that a few
+// hundred fill a small file system.
+func bigSynth() synth {
+	s := newSynth()
+	s.size = 8000
+	return s
+}
+
+// openCameraIn opens a recording in dir, on a fake clock, committing 5
+// packets at a time, with the stream "/camera".
+func openCameraIn(t *testing.T, dir string) (*storage.Recording, string, *fakeClock) {
+	t.Helper()
+	path := filepath.Join(dir, "rec.gopline")
+	clk := newFakeClock()
+	rec := mustOpenPath(t, path, storage.WithClock(clk.Now), storage.WithBatch(5, 0))
+	createCamera(t, rec)
+	return rec, path, clk
+}
+
+// dropUntilKeyframe appends the deltas of s from packet next on, checking
+// that each is dropped with a WriteError of kind, and returns the index of
+// the next keyframe.
+func dropUntilKeyframe(t *testing.T, rec *storage.Recording, s synth, next int, kind error) int {
+	t.Helper()
+	for ; !s.packet(next).Key; next++ {
+		wantWriteError(t, rec.Append("/camera", s.packet(next)), kind, "a delta while writes fail")
+	}
+	return next
+}
+
+// wantWriteError checks that err is a *WriteError of kind and returns it.
+func wantWriteError(t *testing.T, err error, kind error, what string) *storage.WriteError {
+	t.Helper()
+	var werr *storage.WriteError
+	if !errors.As(err, &werr) || !errors.Is(err, kind) {
+		t.Fatalf("%s: %v, want a *storage.WriteError of %v", what, err, kind)
+	}
+	return werr
+}
+
+// fillUntilWriteFails appends packets of s to "/camera" from packet from
+// until an Append fails, and returns the index of the next packet and that
+// Append's error.
+func fillUntilWriteFails(t *testing.T, rec *storage.Recording, s synth, from int) (int, error) {
+	t.Helper()
+	for i := from; i < from+100000; i++ {
+		if err := rec.Append("/camera", s.packet(i)); err != nil {
+			return i + 1, err
+		}
+	}
+	t.Fatal("writes never failed")
+	return 0, nil
+}
+
+// checkStoredChain reads the stream of a closed recording again and checks
+// that it holds want packets of s, indexed from 0, each a keyframe or the
+// continuation of the packet before it, none damaged.
+func checkStoredChain(t *testing.T, path string, s synth, want int64) {
+	t.Helper()
+	rec := mustOpenPath(t, path, storage.WithReadOnly())
+	got := readStream(t, rec, "/camera")
+	if int64(len(got)) != want {
+		t.Fatalf("reopened: %d packets, want %d", len(got), want)
+	}
+	for i, g := range got {
+		if g.index != uint64(i) {
+			t.Fatalf("packet %d has index %d", i, g.index)
+		}
+		if d := samePacket(g.p, s.packet(int(g.p.Seq))); d != "" {
+			t.Fatalf("index %d (seq %d): %s differs from what was appended", i, g.p.Seq, d)
+		}
+		if i == 0 && !g.p.Key || i > 0 && !g.p.Key && (g.p.Seq != got[i-1].p.Seq+1 || g.p.GOP != got[i-1].p.GOP) {
+			t.Fatalf("index %d (seq %d) does not continue seq %d", i, g.p.Seq, got[max(i-1, 0)].p.Seq)
+		}
+	}
+}
+
+func TestAFullDiskIsReportedTheFileStaysReadableAndWritingResumesWhenSpaceReturns(t *testing.T) {
+	dir := smallfs.Dir(t, "2m")
+	if dir == "" {
+		return // the child ran the test
+	}
+	ballast := filepath.Join(dir, "ballast")
+	if err := os.WriteFile(ballast, make([]byte, 512<<10), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rec, path, clk := openCameraIn(t, dir)
+	s := bigSynth()
+
+	next, err := fillUntilWriteFails(t, rec, s, 0)
+	first := wantWriteError(t, err, storage.ErrDiskFull, "the commit that found the disk full")
+	if !errors.Is(err, syscall.ENOSPC) || !first.First || first.Path != path || first.Dropped != 5 || first.Lost != 5 ||
+		first.Kept != int64(next-5) || first.KeptBytes == 0 || first.Retry != clk.Now().Add(storage.RetryInterval) {
+		t.Fatalf("the first error: %+v (after %d appends)", first, next)
+	}
+	t.Log(err)
+	for _, say := range []string{path, "a commit of 5 packets failed", "no space left on device", "keeps the"} {
+		if !strings.Contains(err.Error(), say) {
+			t.Errorf("%q does not say %q", err, say)
+		}
+	}
+	// Until the retry time, every packet is dropped, counted, and said so.
+	for j := range 12 {
+		err := rec.Append("/camera", s.packet(next))
+		next++
+		werr := wantWriteError(t, err, storage.ErrDiskFull, "an Append while the disk is full")
+		if werr.First || werr.Dropped != 1 || werr.Lost != int64(5+j+1) || werr.Kept != first.Kept {
+			t.Fatalf("drop %d: %+v", j, werr)
+		}
+	}
+	if err := rec.Flush(); err != nil {
+		t.Fatalf("Flush with nothing pending while the disk is full: %v", err)
+	}
+	if st, err := rec.Stats("/camera"); err != nil || st.Packets != first.Kept {
+		t.Fatalf("reading while the disk is full: %+v, %v; want %d packets", st, err, first.Kept)
+	}
+	// At the retry time, the next keyframe tries again: still full.
+	clk.Advance(storage.RetryInterval)
+	next = dropUntilKeyframe(t, rec, s, next, storage.ErrDiskFull)
+	werr := wantWriteError(t, rec.Append("/camera", s.packet(next)), storage.ErrDiskFull, "a keyframe on a disk still full")
+	next++
+	if werr.First || werr.Retry != clk.Now().Add(storage.RetryInterval) {
+		t.Fatalf("a failed try: %+v", werr)
+	}
+	// Space returns: writing resumes at the first keyframe after the retry
+	// time, with what came between counted as lost.
+	if err := os.Remove(ballast); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(storage.RetryInterval)
+	next = dropUntilKeyframe(t, rec, s, next, storage.ErrDiskFull)
+	lost := rec.Lost()
+	appendAll(t, rec, "/camera", s, next, next+2*s.gop)
+	if rec.Lost() != lost || lost < 5+12+2 {
+		t.Fatalf("Lost: %d after writing resumed, %d before", rec.Lost(), lost)
+	}
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	checkStoredChain(t, path, s, first.Kept+int64(2*s.gop))
+}
+
+func TestAFileAtTheSizeLimitOfTheProcessIsADiskFull(t *testing.T) {
+	dir := smallfs.Dir(t, "64m")
+	if dir == "" {
+		return
+	}
+	signal.Ignore(syscall.SIGXFSZ) // a write past the limit fails with EFBIG instead of killing
+	var limit syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_FSIZE, &limit); err != nil {
+		t.Fatal(err)
+	}
+	rec, path, clk := openCameraIn(t, dir)
+	s := bigSynth()
+	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &syscall.Rlimit{Cur: 1 << 20, Max: limit.Max}); err != nil {
+		t.Skipf("cannot lower the file size limit: %v", err)
+	}
+	next, err := fillUntilWriteFails(t, rec, s, 0)
+	first := wantWriteError(t, err, storage.ErrDiskFull, "a commit past the file size limit")
+	if !strings.Contains(err.Error(), "file too large") || !first.First {
+		t.Fatalf("the first error: %v", err)
+	}
+	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &limit); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(storage.RetryInterval)
+	next = dropUntilKeyframe(t, rec, s, next, storage.ErrDiskFull)
+	appendAll(t, rec, "/camera", s, next, next+s.gop)
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	checkStoredChain(t, path, s, first.Kept+int64(s.gop))
+}
+
+func TestAFailedGrowthOfTheMappingStopsWritesUntilTheFileIsOpenedAgain(t *testing.T) {
+	dir := smallfs.Dir(t, "64m")
+	if dir == "" {
+		return
+	}
+	rec, path, clk := openCameraIn(t, dir)
+	s := bigSynth()
+	appendAll(t, rec, "/camera", s, 0, 20)
+	if err := rec.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A file of 200 TiB (sparse; tmpfs takes it) makes bbolt's next growth
+	// of its mapping ask for more address space than a process has: mmap
+	// fails after bbolt has given up its old mapping.
+	if err := os.Truncate(path, 200<<40); err != nil {
+		t.Skipf("cannot make a sparse file of 200 TiB: %v", err)
+	}
+	next, err := fillUntilWriteFails(t, rec, s, 20)
+	first := wantWriteError(t, err, storage.ErrWriteFailed, "a commit whose mapping failed to grow")
+	t.Log(err)
+	if !first.First || !first.Retry.IsZero() || !strings.Contains(err.Error(), "opened again") {
+		t.Fatalf("the first error: %v (%+v)", err, first)
+	}
+	clk.Advance(10 * storage.RetryInterval)
+	for range s.gop {
+		werr := wantWriteError(t, rec.Append("/camera", s.packet(next)), storage.ErrWriteFailed, "an Append after the mapping was lost")
+		next++
+		if werr.First || !werr.Retry.IsZero() {
+			t.Fatalf("a later error: %+v", werr)
+		}
+	}
+	if _, err := rec.Stats("/camera"); !errors.Is(err, storage.ErrWriteFailed) || !strings.Contains(err.Error(), "open it again") {
+		t.Fatalf("reading without a mapping: %v, want ErrWriteFailed saying to open the file again", err)
+	}
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// The address space returns. bbolt grows a small file to the size of
+	// its mapping, and every commit that succeeded fitted in the mapping
+	// (the first that did not failed): cutting the file back to its size
+	// before keeps every committed page.
+	if err := os.Truncate(path, fi.Size()); err != nil {
+		t.Fatal(err)
+	}
+	checkStoredChain(t, path, s, first.Kept)
+}
+
+func TestADurableCacheWritesItsGOPAgainWhenSpaceReturns(t *testing.T) {
+	dir := smallfs.Dir(t, "2m")
+	if dir == "" {
+		return
+	}
+	path := filepath.Join(dir, "node.gopline")
+	clk := newFakeClock()
+	rec := mustOpenPath(t, path, storage.WithClock(clk.Now))
+	logs := &testlog.Buffer{}
+	d, err := rec.DurableCache("/camera", qos.PersistentVideo(), zerolog.New(logs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fs syscall.Statfs_t
+	if err := syscall.Statfs(dir, &fs); err != nil {
+		t.Fatal(err)
+	}
+	ballast := filepath.Join(dir, "ballast")
+	if err := os.WriteFile(ballast, make([]byte, int64(fs.Bavail)*fs.Bsize-32<<10), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := bigSynth() // a GOP of about 100 KB
+	for i := range s.gop {
+		d.Retain(s.packet(i))
+	}
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(logs.String(), "writing failed"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("no failed write logged on a full disk: %q", logs.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := os.Remove(ballast); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(storage.RetryInterval)
+	for i := s.gop; i < 2*s.gop; i++ {
+		d.Retain(s.packet(i))
+	}
+	if err := d.Close(); !errors.Is(err, storage.ErrDiskFull) {
+		t.Fatalf("Close: %v, want the first error, of ErrDiskFull", err)
+	}
+	if n := strings.Count(logs.String(), "writing failed"); n != 1 || !strings.Contains(logs.String(), "writing again") {
+		t.Fatalf("want one warning and a note that writing resumed: %q", logs.String())
+	}
+	if err := rec.Close(); !errors.Is(err, storage.ErrDiskFull) {
+		t.Fatalf("the recording's Close: %v, want its cache's first error", err)
+	}
+	rec = mustOpenPath(t, path)
+	d, err = rec.DurableCache("/camera", qos.PersistentVideo(), zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if got := seqsOf(d.Replay()); len(got) != s.gop || got[0] != uint64(s.gop) {
+		t.Fatalf("reopened, the durable cache holds %v, want the GOP written after space returned (%d..%d)", got, s.gop, 2*s.gop-1)
+	}
+}
