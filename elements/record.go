@@ -94,6 +94,7 @@ type recorder struct {
 	subs    []*transport.Subscriber // one per topic
 	ended   map[string]bool         // topics whose stream ended
 	streams map[string]bool
+	failing bool // writes fail: see stored
 }
 
 func (r *recorder) Start(env *pipeline.Env) error {
@@ -123,9 +124,7 @@ func (r *recorder) Start(env *pipeline.Env) error {
 	return nil
 }
 
-// write stores one packet, creating its stream on first sight. A delta the
-// store cannot chain to its keyframe (after a drop), or one it already has,
-// is counted and skipped.
+// write stores one packet, creating its stream on first sight.
 func (r *recorder) write(stream string, p *media.Packet) error {
 	if r.cfg.beforeWrite != nil {
 		r.cfg.beforeWrite()
@@ -133,14 +132,43 @@ func (r *recorder) write(stream string, p *media.Packet) error {
 	if !r.streams[stream] {
 		err := r.rec.CreateStream(storage.StreamInfo{Name: stream, Codec: p.Codec, Width: p.Width, Height: p.Height,
 			Format: p.Format, Created: r.env.Now(), Source: "gopline record"})
-		if err != nil && !errors.Is(err, storage.ErrStreamExists) {
+		switch {
+		case errors.Is(err, storage.ErrDiskFull) || errors.Is(err, storage.ErrWriteFailed):
+			r.env.Dropped(1) // the stream is made with a later packet
+			return nil
+		case err != nil && !errors.Is(err, storage.ErrStreamExists):
 			return err
 		}
 		r.streams[stream] = true
 	}
-	err := r.rec.Append(stream, p)
-	if errors.Is(err, storage.ErrNeedKeyframe) || errors.Is(err, storage.ErrDuplicate) {
+	return r.stored(r.rec.Append(stream, p))
+}
+
+// stored judges what storage answered to an append or a commit. A delta it
+// cannot chain to its keyframe (after a drop), or one it already has, is
+// counted and skipped. A write that failed (a full disk, an I/O error) is
+// counted, reported once when the failure begins and again when recording
+// resumes, and left behind: storage tries again with each stream's next
+// keyframe. Only a failure storage does not recover from, and a packet of
+// another format than its stream's, are the stage's errors.
+func (r *recorder) stored(err error) error {
+	var werr *storage.WriteError
+	switch {
+	case err == nil:
+		if r.failing {
+			r.failing = false
+			r.env.Log.Warn().Str("path", r.cfg.Path).Int64("lost", r.rec.Lost()).Msg("recording resumed")
+		}
+		return nil
+	case errors.Is(err, storage.ErrNeedKeyframe) || errors.Is(err, storage.ErrDuplicate):
 		r.env.Dropped(1)
+		return nil
+	case errors.As(err, &werr) && !werr.Retry.IsZero():
+		r.env.Dropped(werr.Dropped)
+		if werr.First {
+			r.failing = true
+			r.env.Log.Error().Err(err).Msg("recording: writes fail; dropping packets until they succeed")
+		}
 		return nil
 	}
 	return err
@@ -152,7 +180,7 @@ func (r *recorder) Process(p *media.Packet) error { return r.write(r.cfg.Stream,
 // flushTick commits what the recorder holds, and comes again.
 func (r *recorder) flushTick() error {
 	r.env.After(r.cfg.FlushInterval, r.flushTick)
-	return r.rec.Flush()
+	return r.stored(r.rec.Flush())
 }
 
 // Receive takes topic deliveries. A delivery is acknowledged once written,
@@ -191,8 +219,17 @@ func (r *recorder) received(sub *transport.Subscriber, got transport.Received) e
 	return nil
 }
 
-// Flush commits everything at end of stream.
-func (r *recorder) Flush() error { return r.rec.Flush() }
+// Flush commits everything at end of stream. Packets lost to failed
+// writes on the way are the stage's error, so that the run says so.
+func (r *recorder) Flush() error {
+	if err := r.stored(r.rec.Flush()); err != nil {
+		return err
+	}
+	if lost := r.rec.Lost(); lost > 0 {
+		return fmt.Errorf("recording %s lost %d packets to failed writes (see the errors above)", r.cfg.Path, lost)
+	}
+	return nil
+}
 
 // Halt ends the subscriptions when the pipeline stops. Each topic answers
 // with the end of its stream after the deliveries already on their way,

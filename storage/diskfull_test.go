@@ -12,10 +12,10 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/gopline/gopline/internal/smallfs"
 	"github.com/gopline/gopline/internal/testlog"
 	"github.com/gopline/gopline/qos"
 	"github.com/gopline/gopline/storage"
-	"github.com/gopline/gopline/storage/internal/smallfs"
 )
 
 // bigSynth makes packets of about 8 KB (keyframes 24 KB), so that a few

@@ -9,10 +9,10 @@ import (
 	"time"
 
 	"github.com/gopline/gopline/codecs/ffmpeg"
+	"github.com/gopline/gopline/internal/smallfs"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/storage"
 	"github.com/gopline/gopline/storage/export"
-	"github.com/gopline/gopline/storage/internal/smallfs"
 )
 
 // TestARecordingThatFilledTheDiskExportsCleanly records a camera on a small
