@@ -41,34 +41,36 @@ const (
 	numDropReasons = iota
 )
 
-var dropReasonNames = [numDropReasons]string{
-	NotDropped:    "not_dropped",
-	NoKeyframeYet: "no_keyframe_yet",
-	SeqHole:       "seq_hole",
-	NewEpoch:      "new_epoch",
-	BrokenChain:   "broken_chain",
-	Duplicate:     "duplicate",
-	WrongGOP:      "wrong_gop",
-	NilPacket:     "nil_packet",
-}
-
 // String returns the reason in snake case ("seq_hole"), fit for a log field
-// or a metric label.
+// or a metric label: the name of the media.Link it stands for.
 func (r DropReason) String() string {
-	if int(r) < len(dropReasonNames) {
-		return dropReasonNames[r]
+	switch r {
+	case NotDropped:
+		return "not_dropped"
+	case NilPacket:
+		return "nil_packet"
+	}
+	if l, ok := r.link(); ok {
+		return l.String()
 	}
 	return "drop_reason(" + strconv.Itoa(int(r)) + ")"
+}
+
+// link returns the media.Link that r stands for.
+func (r DropReason) link() (media.Link, bool) {
+	for l, dr := range dropReasonOf {
+		if dr == r && dr != NotDropped {
+			return media.Link(l), true
+		}
+	}
+	return 0, false
 }
 
 // needsKeyframe reports whether a drop for r leaves the decoder unable to
 // continue before the next keyframe.
 func (r DropReason) needsKeyframe() bool {
-	switch r {
-	case NoKeyframeYet, SeqHole, NewEpoch, BrokenChain, WrongGOP:
-		return true
-	}
-	return false
+	l, ok := r.link()
+	return ok && l.NeedsKeyframe()
 }
 
 // dropReasonOf names the drop of a packet of each media.Link that does not
