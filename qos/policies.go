@@ -3,6 +3,7 @@ package qos
 import (
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // Durability says what a topic keeps for subscribers that join late. The
@@ -41,13 +42,7 @@ func (d Durability) valid() bool { return d <= Persistent }
 // ParseDurability reads a durability's name, in any case, with "-" or "_"
 // between words: "transient_local", "TRANSIENT_LOCAL", "transient-local".
 func ParseDurability(s string) (Durability, error) {
-	name := normalizeName(s)
-	for d := Volatile; d <= Persistent; d++ {
-		if name == d.String() {
-			return d, nil
-		}
-	}
-	return 0, fmt.Errorf("%w: unknown durability %q (want volatile, transient_local or persistent)", ErrBadProfile, s)
+	return parseName(s, "durability", Volatile, Persistent)
 }
 
 // History says how much of a topic a durable cache keeps, in whole GOPs: a
@@ -77,15 +72,7 @@ func (h History) valid() bool { return h <= KeepAll }
 
 // ParseHistory reads a history's name, in any case, with "-" or "_" between
 // words: "keep_last", "KEEP_ALL".
-func ParseHistory(s string) (History, error) {
-	name := normalizeName(s)
-	for h := KeepLast; h <= KeepAll; h++ {
-		if name == h.String() {
-			return h, nil
-		}
-	}
-	return 0, fmt.Errorf("%w: unknown history %q (want keep_last or keep_all)", ErrBadProfile, s)
-}
+func ParseHistory(s string) (History, error) { return parseName(s, "history", KeepLast, KeepAll) }
 
 // Reliability says whether a topic resends what a subscriber missed. In
 // gopline nothing is lost on the way, and the publisher never blocks on a
@@ -122,11 +109,23 @@ func (r Reliability) valid() bool { return r <= Reliable }
 // ParseReliability reads a reliability's name, in any case, with "-" or "_"
 // between words: "best_effort", "RELIABLE".
 func ParseReliability(s string) (Reliability, error) {
+	return parseName(s, "reliability", BestEffort, Reliable)
+}
+
+// parseName reads the name of a policy value from first to last, in any
+// case, with "-" or "_" between words; what names the policy in the error.
+func parseName[T interface {
+	~uint8
+	String() string
+}](s, what string, first, last T) (T, error) {
 	name := normalizeName(s)
-	for r := BestEffort; r <= Reliable; r++ {
-		if name == r.String() {
-			return r, nil
+	var names []string
+	for v := first; v <= last; v++ {
+		if name == v.String() {
+			return v, nil
 		}
+		names = append(names, v.String())
 	}
-	return 0, fmt.Errorf("%w: unknown reliability %q (want best_effort or reliable)", ErrBadProfile, s)
+	want := strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+	return 0, fmt.Errorf("%w: unknown %s %q (want %s)", ErrBadProfile, what, s, want)
 }
