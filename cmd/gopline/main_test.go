@@ -1,18 +1,21 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gopline/gopline/internal/testlog"
 	"github.com/gopline/gopline/pipeline"
 )
 
+// runCmd runs gopline in this process. Its outputs are safe for concurrent
+// writes: the logger and a command's own lines write from many goroutines,
+// as they may to a process's stdout and stderr.
 func runCmd(args ...string) (code int, stdout, stderr string) {
-	var out, errOut bytes.Buffer
+	var out, errOut testlog.Buffer
 	code = run(args, &out, &errOut)
 	return code, out.String(), errOut.String()
 }
