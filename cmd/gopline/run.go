@@ -178,5 +178,7 @@ func logger(w io.Writer, verbose bool) zerolog.Logger {
 		level = zerolog.DebugLevel
 	}
 	// Actors log from their own goroutines; w need not be safe for that.
+	// gopline logs durations with their unit (Stringer: "retry_in=100ms"),
+	// never with zerolog's Dur, whose bare number hides it.
 	return zerolog.New(zerolog.ConsoleWriter{Out: zerolog.SyncWriter(w), TimeFormat: time.TimeOnly}).With().Timestamp().Logger().Level(level)
 }
