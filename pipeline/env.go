@@ -28,6 +28,10 @@ type Env struct {
 	// Pipeline.Stop); a push source's Halt should end its stream well
 	// within it.
 	StopTimeout time.Duration
+	// Stopping is closed when the pipeline begins to stop: a stage that
+	// waits inside a call (a source sleeping before it reconnects) returns
+	// at once.
+	Stopping <-chan struct{}
 
 	node *node
 	ctx  actor.Context
