@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/gopline/gopline/codecs/ffmpeg"
+	"github.com/gopline/gopline/internal/backoff"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/pipeline"
 )
@@ -37,11 +38,17 @@ type VideoSrcConfig struct {
 	// before the stream fails; 0 waits for ever. The default is
 	// ffmpeg.DefaultIOTimeout.
 	IOTimeout time.Duration
+	// Retries is how many times a network stream that dropped, ended or is
+	// down at start is opened again, with waits from 250 ms doubling up to
+	// 5 s (backoff.Forever, the default: for ever; 0: it fails at once).
+	// Each reopened stream has a new Epoch. Files and devices are not
+	// retried.
+	Retries int
 }
 
 var videoSrcSpec = pipeline.ElementSpec[VideoSrcConfig]{
 	Name: "videosrc", Summary: "video file, V4L2 camera or network stream through FFmpeg", Out: "raw frames, or h264 or jpeg packets with passthrough=true",
-	Doc: "Reads anything FFmpeg opens: a file, a camera (location=/dev/video0 input-format=v4l2) or a URL (rtsp://...). It decodes to frames, or with passthrough=true hands on the stream's own H.264 access units without re-encoding, SPS and PPS in front of every IDR (or an MJPEG stream's JPEG pictures).",
+	Doc: "Reads anything FFmpeg opens: a file, a camera (location=/dev/video0 input-format=v4l2) or a URL (rtsp://...). It decodes to frames, or with passthrough=true hands on the stream's own H.264 access units without re-encoding, SPS and PPS in front of every IDR (or an MJPEG stream's JPEG pictures). A network stream that drops or is down is opened again (retries=), as a new stream that resumes at its first keyframe.",
 	Fields: []pipeline.Field[VideoSrcConfig]{
 		pipeline.StringField("location", "", func(c *VideoSrcConfig) *string { return &c.Location }).Required().
 			Doc("file path, device or URL"),
@@ -60,15 +67,17 @@ var videoSrcSpec = pipeline.ElementSpec[VideoSrcConfig]{
 			Doc("frame rate of a raw H.264 file whose SPS states none (others keep their own)"),
 		pipeline.DurationField("timeout", ffmpeg.DefaultIOTimeout, func(c *VideoSrcConfig) *time.Duration { return &c.IOTimeout }).
 			DurationRange(0, time.Hour).Doc("a network stream that sends nothing for this long fails (0s: wait for ever)"),
+		pipeline.IntField("retries", backoff.Forever, func(c *VideoSrcConfig) *int { return &c.Retries }).Range(backoff.Forever, 1e9).
+			Doc("times to reopen a network stream that dropped or is down (-1: for ever, 0: fail at once)"),
 	},
 	New: func(cfg VideoSrcConfig) (pipeline.Element, error) {
 		if cfg.Passthrough { // H.264, or JPEG of an MJPEG stream
 			return pipeline.SourceElement("videosrc", pipeline.Packets(media.CodecUnknown), func() (pipeline.Source[*media.Packet], error) {
-				return openVideo(cfg, (*ffmpeg.Reader).ReadPacket)
+				return openSource(cfg, (*ffmpeg.Reader).ReadPacket)
 			}), nil
 		}
 		return pipeline.SourceElement("videosrc", pipeline.Frames, func() (pipeline.Source[*media.Frame], error) {
-			return openVideo(cfg, (*ffmpeg.Reader).ReadFrame)
+			return openSource(cfg, (*ffmpeg.Reader).ReadFrame)
 		}), nil
 	},
 }
@@ -100,6 +109,21 @@ func DefaultVideoSrcConfig() VideoSrcConfig { return videoSrcSpec.Defaults() }
 // VideoSrc is a source of anything FFmpeg reads: decoded frames, or H.264
 // or JPEG packets untouched in passthrough mode.
 func VideoSrc(cfg VideoSrcConfig) pipeline.Element { return videoSrcSpec.Element(cfg) }
+
+// openSource makes the source of a video source that reads with read: a
+// network stream reconnects (see reconnecting), the rest is read once.
+func openSource[T interface {
+	*media.Frame | *media.Packet
+	media.Item
+}](cfg VideoSrcConfig, read func(*ffmpeg.Reader) (T, error)) (pipeline.Source[T], error) {
+	open := func() (pipeline.Source[T], error) { return openVideo(cfg, read) }
+	if !ffmpeg.IsNetwork(cfg.Location) {
+		return open()
+	}
+	policy := backoff.DefaultPolicy()
+	policy.Retries = cfg.Retries
+	return newReconnecting(cfg.Location, policy, open)
+}
 
 // openVideo opens the reader of a video source that reads with read.
 func openVideo[T interface {
