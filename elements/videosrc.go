@@ -142,21 +142,46 @@ type videoSrc[T interface {
 	*media.Frame | *media.Packet
 	media.Item
 }] struct {
-	cfg  VideoSrcConfig
-	r    *ffmpeg.Reader
-	read func(*ffmpeg.Reader) (T, error)
+	cfg      VideoSrcConfig
+	r        *ffmpeg.Reader
+	read     func(*ffmpeg.Reader) (T, error)
+	env      *pipeline.Env
+	reported ffmpeg.ReadStats // what the node's stats have of the reader's
 }
 
-func (s *videoSrc[T]) Start(*pipeline.Env) error { return nil }
+func (s *videoSrc[T]) Start(env *pipeline.Env) error { s.env = env; return nil }
 
 func (s *videoSrc[T]) Stop() error { return s.r.Close() }
 
 func (s *videoSrc[T]) Next() (T, time.Time, error) {
 	item, err := s.read(s.r)
+	s.reportSkipped(err != nil)
 	if err != nil || !s.cfg.Live {
 		return item, time.Time{}, err
 	}
 	return item, captureTime(item), nil
+}
+
+// reportSkipped counts in the node's stats what the reader skipped since
+// the last call, and at the end of the input says in the log what it
+// skipped in all: a warning when packets could not be used.
+func (s *videoSrc[T]) reportSkipped(ended bool) {
+	st := s.r.Stats()
+	if st != s.reported {
+		before := s.reported.Reasons()
+		for reason, n := range st.Reasons() {
+			s.env.Skipped(reason, n-before[reason])
+		}
+		s.reported = st
+	}
+	if !ended || st == (ffmpeg.ReadStats{}) {
+		return
+	}
+	ev := s.env.Log.Info()
+	if st.Undecodable > 0 {
+		ev = s.env.Log.Warn()
+	}
+	ev.Str("location", s.cfg.Location).Str("skipped", st.String()).Msg("input ended")
 }
 
 // captureTime is when an item is due: a frame at its capture time, a

@@ -55,6 +55,15 @@ func (e *Env) Dropped(n int) { e.node.stats.dropped.Add(uint64(n)) }
 // the stage that set it was replaced after a panic.
 func (e *Env) After(d time.Duration, f func() error) { e.node.after(e.ctx, d, f) }
 
+// Skipped counts n items of its input the stage left out for reason, a
+// short snake_case word ("undecodable", "other_streams"): they show in the
+// node's stats (NodeStats.Skipped), so nothing is skipped silently.
+func (e *Env) Skipped(reason string, n int) {
+	if n > 0 {
+		e.node.stats.skip(reason, uint64(n))
+	}
+}
+
 // Received counts n items a push stage took in through its own messages (a
 // recorder's deliveries), which the node's "in" counter does not see.
 func (e *Env) Received(n int) { e.node.stats.in.Add(uint64(n)) }
