@@ -208,3 +208,23 @@ func TestStopWhileReconnectingEndsPromptly(t *testing.T) {
 		t.Fatalf("Stop took %v while the source waited to reconnect; it must not wait out the backoff", took)
 	}
 }
+
+// TestRTSPCameraThatHangsIsNoticedAndComesBack freezes the camera with its
+// connection open, as one that lost power behind a switch: the read times
+// out (timeout=), the source reconnects, and once the camera sends again
+// the stream goes on with a new Epoch.
+func TestRTSPCameraThatHangsIsNoticedAndComesBack(t *testing.T) {
+	cam := rtspCamera(t)
+	seen, log := &packets{}, &testlog.Buffer{}
+	startLogged(t, rtspSource(cam.URL(), "timeout=1s name=cam"), "cam", seen, log)
+	awaitLong(t, "picture", func() bool { return len(seen.epochs()) == 1 })
+	cam.Freeze()
+	frozen := time.Now()
+	awaitLong(t, "notice of the hung camera", func() bool { return strings.Contains(log.String(), "stream lost; reconnecting") })
+	t.Logf("the hung camera was noticed %v after it froze (timeout 1s)", time.Since(frozen).Round(time.Millisecond))
+	cam.Thaw()
+	awaitLong(t, "picture after the camera thawed", func() bool { return len(seen.epochs()) >= 2 })
+	if e := seen.epochs(); !e[len(e)-1][0].Key {
+		t.Fatal("the new stream does not start with a keyframe")
+	}
+}

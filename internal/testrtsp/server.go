@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -28,6 +29,8 @@ type Server struct {
 	addr  string
 	units [][][]byte // access units, each a list of NAL units without start codes
 	rate  int
+
+	frozen atomic.Bool // streams send nothing, connections stay open
 
 	mu    sync.Mutex
 	ln    net.Listener
@@ -102,6 +105,14 @@ func (s *Server) Stop() {
 	s.mu.Unlock()
 	s.wg.Wait()
 }
+
+// Freeze makes the camera hang, as one whose encoder locked up: its
+// connections stay open and it answers requests, but it sends no pictures
+// until Thaw.
+func (s *Server) Freeze() { s.frozen.Store(true) }
+
+// Thaw makes a frozen camera send pictures again.
+func (s *Server) Thaw() { s.frozen.Store(false) }
 
 func (s *Server) accept(ln net.Listener, down chan struct{}) {
 	defer s.wg.Done()

@@ -168,6 +168,9 @@ func (ss *session) stream() {
 	for i := 0; ; i++ {
 		ts := uint32(int64(i) * 90000 / int64(ss.srv.rate))
 		for _, pkt := range packetize(ss.srv.units[i%len(ss.srv.units)]) {
+			if ss.srv.frozen.Load() {
+				break
+			}
 			if !ss.sendRTP(pkt, seq, ts) {
 				return
 			}
