@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/pipeline"
 )
@@ -104,12 +106,24 @@ func (s *statsSink) Process(v media.Item) error {
 			ev = ev.Float64("kbit_s", float64(s.bits)/el.Seconds()/1000)
 		}
 		if !capture.IsZero() {
-			ev = ev.Dur("age", now.Sub(capture))
+			ev = logAge(ev, now, capture)
 		}
 		ev.Msg("stats")
 		s.since, s.items, s.bits = now, 0, 0
 	}
 	return nil
+}
+
+// logAge adds how old the newest item, captured at capture, is at now.
+// Capture times are on the stream's own timeline, mapped to the clock once
+// when the source opened: a file read faster than real time runs ahead of
+// that clock, and then how far ahead is logged ("ahead"), never a negative
+// age.
+func logAge(ev *zerolog.Event, now, capture time.Time) *zerolog.Event {
+	if d := now.Sub(capture); d >= 0 {
+		return ev.Stringer("age", d)
+	}
+	return ev.Stringer("age", time.Duration(0)).Stringer("ahead", capture.Sub(now))
 }
 
 // SnapshotConfig configures the snapshot sink. DefaultSnapshotConfig has

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/gopline/gopline/codecs/ffmpeg"
+	"github.com/gopline/gopline/internal/backoff"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/pipeline"
 )
@@ -37,11 +38,17 @@ type VideoSrcConfig struct {
 	// before the stream fails; 0 waits for ever. The default is
 	// ffmpeg.DefaultIOTimeout.
 	IOTimeout time.Duration
+	// Retries is how many times a network stream that dropped, ended or is
+	// down at start is opened again, with waits from 250 ms doubling up to
+	// 5 s (backoff.Forever, the default: for ever; 0: it fails at once).
+	// Each reopened stream has a new Epoch. Files and devices are not
+	// retried.
+	Retries int
 }
 
 var videoSrcSpec = pipeline.ElementSpec[VideoSrcConfig]{
 	Name: "videosrc", Summary: "video file, V4L2 camera or network stream through FFmpeg", Out: "raw frames, or h264 or jpeg packets with passthrough=true",
-	Doc: "Reads anything FFmpeg opens: a file, a camera (location=/dev/video0 input-format=v4l2) or a URL (rtsp://...). It decodes to frames, or with passthrough=true hands on the stream's own H.264 access units without re-encoding, SPS and PPS in front of every IDR (or an MJPEG stream's JPEG pictures).",
+	Doc: "Reads anything FFmpeg opens: a file, a camera (location=/dev/video0 input-format=v4l2) or a URL (rtsp://...). It decodes to frames, or with passthrough=true hands on the stream's own H.264 access units without re-encoding, SPS and PPS in front of every IDR (or an MJPEG stream's JPEG pictures). A network stream that drops or is down is opened again (retries=), as a new stream that resumes at its first keyframe.",
 	Fields: []pipeline.Field[VideoSrcConfig]{
 		pipeline.StringField("location", "", func(c *VideoSrcConfig) *string { return &c.Location }).Required().
 			Doc("file path, device or URL"),
@@ -60,15 +67,17 @@ var videoSrcSpec = pipeline.ElementSpec[VideoSrcConfig]{
 			Doc("frame rate of a raw H.264 file whose SPS states none (others keep their own)"),
 		pipeline.DurationField("timeout", ffmpeg.DefaultIOTimeout, func(c *VideoSrcConfig) *time.Duration { return &c.IOTimeout }).
 			DurationRange(0, time.Hour).Doc("a network stream that sends nothing for this long fails (0s: wait for ever)"),
+		pipeline.IntField("retries", backoff.Forever, func(c *VideoSrcConfig) *int { return &c.Retries }).Range(backoff.Forever, 1e9).
+			Doc("times to reopen a network stream that dropped or is down (-1: for ever, 0: fail at once)"),
 	},
 	New: func(cfg VideoSrcConfig) (pipeline.Element, error) {
 		if cfg.Passthrough { // H.264, or JPEG of an MJPEG stream
 			return pipeline.SourceElement("videosrc", pipeline.Packets(media.CodecUnknown), func() (pipeline.Source[*media.Packet], error) {
-				return openVideo(cfg, (*ffmpeg.Reader).ReadPacket)
+				return openSource(cfg, (*ffmpeg.Reader).ReadPacket)
 			}), nil
 		}
 		return pipeline.SourceElement("videosrc", pipeline.Frames, func() (pipeline.Source[*media.Frame], error) {
-			return openVideo(cfg, (*ffmpeg.Reader).ReadFrame)
+			return openSource(cfg, (*ffmpeg.Reader).ReadFrame)
 		}), nil
 	},
 }
@@ -101,6 +110,21 @@ func DefaultVideoSrcConfig() VideoSrcConfig { return videoSrcSpec.Defaults() }
 // or JPEG packets untouched in passthrough mode.
 func VideoSrc(cfg VideoSrcConfig) pipeline.Element { return videoSrcSpec.Element(cfg) }
 
+// openSource makes the source of a video source that reads with read: a
+// network stream reconnects (see reconnecting), the rest is read once.
+func openSource[T interface {
+	*media.Frame | *media.Packet
+	media.Item
+}](cfg VideoSrcConfig, read func(*ffmpeg.Reader) (T, error)) (pipeline.Source[T], error) {
+	open := func() (pipeline.Source[T], error) { return openVideo(cfg, read) }
+	if !ffmpeg.IsNetwork(cfg.Location) {
+		return open()
+	}
+	policy := backoff.DefaultPolicy()
+	policy.Retries = cfg.Retries
+	return newReconnecting(cfg.Location, policy, open)
+}
+
 // openVideo opens the reader of a video source that reads with read.
 func openVideo[T interface {
 	*media.Frame | *media.Packet
@@ -118,21 +142,46 @@ type videoSrc[T interface {
 	*media.Frame | *media.Packet
 	media.Item
 }] struct {
-	cfg  VideoSrcConfig
-	r    *ffmpeg.Reader
-	read func(*ffmpeg.Reader) (T, error)
+	cfg      VideoSrcConfig
+	r        *ffmpeg.Reader
+	read     func(*ffmpeg.Reader) (T, error)
+	env      *pipeline.Env
+	reported ffmpeg.ReadStats // what the node's stats have of the reader's
 }
 
-func (s *videoSrc[T]) Start(*pipeline.Env) error { return nil }
+func (s *videoSrc[T]) Start(env *pipeline.Env) error { s.env = env; return nil }
 
 func (s *videoSrc[T]) Stop() error { return s.r.Close() }
 
 func (s *videoSrc[T]) Next() (T, time.Time, error) {
 	item, err := s.read(s.r)
+	s.reportSkipped(err != nil)
 	if err != nil || !s.cfg.Live {
 		return item, time.Time{}, err
 	}
 	return item, captureTime(item), nil
+}
+
+// reportSkipped counts in the node's stats what the reader skipped since
+// the last call, and at the end of the input says in the log what it
+// skipped in all: a warning when packets could not be used.
+func (s *videoSrc[T]) reportSkipped(ended bool) {
+	st := s.r.Stats()
+	if st != s.reported {
+		before := s.reported.Reasons()
+		for reason, n := range st.Reasons() {
+			s.env.Skipped(reason, n-before[reason])
+		}
+		s.reported = st
+	}
+	if !ended || st == (ffmpeg.ReadStats{}) {
+		return
+	}
+	ev := s.env.Log.Info()
+	if st.Undecodable > 0 {
+		ev = s.env.Log.Warn()
+	}
+	ev.Str("location", s.cfg.Location).Str("skipped", st.String()).Msg("input ended")
 }
 
 // captureTime is when an item is due: a frame at its capture time, a

@@ -1,11 +1,18 @@
 package elements
 
 import (
+	"errors"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/gopline/gopline/internal/testclip"
+	"github.com/gopline/gopline/internal/testlog"
+	"github.com/gopline/gopline/pipeline"
 )
 
 // A B-frame stream passed through and decoded gives every picture, the
@@ -77,5 +84,52 @@ func TestRecordedBFramesPlayBackEveryPicture(t *testing.T) {
 		if !got[i].CaptureTime.After(got[i-1].CaptureTime) {
 			t.Fatalf("picture %d at %v, not after %v", i, got[i].CaptureTime, got[i-1].CaptureTime)
 		}
+	}
+}
+
+// TestVideoSrcCountsWhatItSkips reads a clip with a sound track: the audio
+// packets show in the node's stats and in the log at the end.
+func TestVideoSrcCountsWhatItSkips(t *testing.T) {
+	path := testclip.MakeWithSound(t, "with-sound.mkv")
+	var log testlog.Buffer
+	p, err := pipeline.Parse("videosrc location="+path+" name=src ! fakesink", registry(t), pipeline.WithLogger(zerolog.New(&log)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runToEnd(t, p)
+	if s := stat(t, p, "src"); s.Out != 25 || s.Skipped["other_streams"] == 0 || s.Errors != 0 {
+		t.Fatalf("source stats %+v; want 25 frames and the audio packets counted as skipped", s)
+	}
+	if !strings.Contains(log.String(), "packets of other streams") {
+		t.Fatalf("the log does not say what was skipped:\n%s", log.String())
+	}
+}
+
+// TestEmptyRawH264FailsNamingTheFile: an input without a single frame is
+// a failure of its source, not an empty stream that ended well.
+func TestEmptyRawH264FailsNamingTheFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "empty.h264")
+	if err := os.WriteFile(path, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var log testlog.Buffer
+	p, err := pipeline.Parse("videosrc location="+path+" name=src ! fakesink", registry(t), pipeline.WithLogger(zerolog.New(&log)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err = p.Start(t.Context()); err == nil {
+		select {
+		case <-p.Done():
+		case <-time.After(time.Minute):
+			t.Fatal("the pipeline did not end")
+		}
+		_ = p.Stop()
+		if s := stat(t, p, "src"); s.Errors != 1 {
+			t.Fatalf("source stats %+v; want the failure counted", s)
+		}
+		err = errors.New(log.String())
+	}
+	if !strings.Contains(err.Error(), "no video frames") || !strings.Contains(err.Error(), path) {
+		t.Fatalf("an empty .h264: %v; want an error naming the file", err)
 	}
 }

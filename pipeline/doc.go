@@ -43,6 +43,7 @@
 // Stop (or the cancelling of Start's context) ends the stream gracefully, in
 // this order, and is the only place that order is written down:
 //
+//	Stop closes Env.Stopping (a stage waiting inside a call returns), then
 //	Stop --halt--> coordinator
 //	                 |
 //	   1.            +--halt--> producing sources (Source: cameras, files, players)

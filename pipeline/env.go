@@ -28,6 +28,10 @@ type Env struct {
 	// Pipeline.Stop); a push source's Halt should end its stream well
 	// within it.
 	StopTimeout time.Duration
+	// Stopping is closed when the pipeline begins to stop: a stage that
+	// waits inside a call (a source sleeping before it reconnects) returns
+	// at once.
+	Stopping <-chan struct{}
 
 	node *node
 	ctx  actor.Context
@@ -50,6 +54,15 @@ func (e *Env) Dropped(n int) { e.node.stats.dropped.Add(uint64(n)) }
 // the node: it is stopped when the stage stops, and f is not called once
 // the stage that set it was replaced after a panic.
 func (e *Env) After(d time.Duration, f func() error) { e.node.after(e.ctx, d, f) }
+
+// Skipped counts n items of its input the stage left out for reason, a
+// short snake_case word ("undecodable", "other_streams"): they show in the
+// node's stats (NodeStats.Skipped), so nothing is skipped silently.
+func (e *Env) Skipped(reason string, n int) {
+	if n > 0 {
+		e.node.stats.skip(reason, uint64(n))
+	}
+}
 
 // Received counts n items a push stage took in through its own messages (a
 // recorder's deliveries), which the node's "in" counter does not see.

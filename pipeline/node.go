@@ -131,7 +131,8 @@ func (n *node) start(ctx actor.Context) {
 	n.gen++      // ticks of a previous incarnation are stale
 	n.stageGen++ // and so are its own timed calls
 	n.env = &Env{Node: n.name, Log: n.pipe.log.With().Str("node", n.name).Str("element", n.element.Type).Logger(),
-		Now: n.pipe.now, Bus: n.pipe.bus, Owner: n.pipe.owner, StopTimeout: n.pipe.cfg.stopTimeout, node: n, ctx: ctx}
+		Now: n.pipe.now, Bus: n.pipe.bus, Owner: n.pipe.owner, StopTimeout: n.pipe.cfg.stopTimeout,
+		Stopping: n.pipe.stopping, node: n, ctx: ctx}
 	if n.emitItem == nil {
 		n.emitItem = n.emit
 	}

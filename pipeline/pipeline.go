@@ -44,6 +44,9 @@ type Pipeline struct {
 	coord    *actor.PID
 	done     chan struct{}
 	doneOnce sync.Once
+	// stopping is closed when Stop begins (Env.Stopping).
+	stopping     chan struct{}
+	stoppingOnce sync.Once
 	// actorsStopped is closed when the coordinator and its nodes have stopped.
 	actorsStopped chan struct{}
 	failure       error
@@ -57,7 +60,7 @@ func New(opts ...Option) *Pipeline {
 		o(&cfg)
 	}
 	return &Pipeline{cfg: cfg, log: cfg.log, now: cfg.now, nodes: map[string]*node{},
-		id: fmt.Sprintf("pipeline-%d", pipelineIDs.Add(1)), owner: transport.NewOwner(), done: make(chan struct{}), finished: make(chan struct{}),
+		id: fmt.Sprintf("pipeline-%d", pipelineIDs.Add(1)), owner: transport.NewOwner(), done: make(chan struct{}), finished: make(chan struct{}), stopping: make(chan struct{}),
 		actorsStopped: make(chan struct{})}
 }
 
@@ -140,6 +143,7 @@ func (p *Pipeline) abandon() {
 	p.mu.Lock()
 	p.stopped = true
 	p.mu.Unlock()
+	p.stoppingOnce.Do(func() { close(p.stopping) })
 	p.closeDone()
 	close(p.finished)
 }
@@ -189,6 +193,7 @@ func (p *Pipeline) Stop() error {
 	p.stopped = true
 	p.mu.Unlock()
 
+	p.stoppingOnce.Do(func() { close(p.stopping) })
 	err := p.drain()
 	p.closeDone()
 	// A stage stuck in a call (a device read that hangs) keeps its actor from

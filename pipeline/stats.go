@@ -1,7 +1,9 @@
 package pipeline
 
 import (
+	"maps"
 	"math"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -27,6 +29,10 @@ type NodeStats struct {
 	// with it, in milliseconds; 0 when no item carried a capture time.
 	LatencyP50 float64 `json:"latency_p50_ms"`
 	LatencyP99 float64 `json:"latency_p99_ms"`
+	// Skipped counts, by reason, what the stage left out of its input
+	// (Env.Skipped): a source's undecodable packets, say. Nil when nothing
+	// was.
+	Skipped map[string]uint64 `json:"skipped,omitempty"`
 	// Elapsed is the time from the pipeline's start to this snapshot.
 	Elapsed time.Duration `json:"-"`
 }
@@ -49,15 +55,30 @@ func (s NodeStats) FPS() float64 {
 type nodeStats struct {
 	in, out, dropped, errors, restarts, bytes atomic.Uint64
 	latency                                   histogram
+
+	mu      sync.Mutex
+	skipped map[string]uint64
+}
+
+func (s *nodeStats) skip(reason string, n uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.skipped == nil {
+		s.skipped = map[string]uint64{}
+	}
+	s.skipped[reason] += n
 }
 
 func (s *nodeStats) snapshot(name, element string, elapsed time.Duration) NodeStats {
+	s.mu.Lock()
+	skipped := maps.Clone(s.skipped)
+	s.mu.Unlock()
 	return NodeStats{
 		Node: name, Element: element,
 		In: s.in.Load(), Out: s.out.Load(), Dropped: s.dropped.Load(), Errors: s.errors.Load(),
 		Restarts: s.restarts.Load(), Bytes: s.bytes.Load(),
 		LatencyP50: s.latency.quantile(0.50), LatencyP99: s.latency.quantile(0.99),
-		Elapsed: elapsed,
+		Skipped: skipped, Elapsed: elapsed,
 	}
 }
 

@@ -16,6 +16,8 @@ func logger(w io.Writer, verbose bool) zerolog.Logger {
 		level = zerolog.DebugLevel
 	}
 	// Actors log from their own goroutines; w need not be safe for that.
+	// gopline logs durations with their unit (Stringer: "retry_in=100ms"),
+	// never with zerolog's Dur, whose bare number hides it.
 	out := zerolog.ConsoleWriter{Out: zerolog.SyncWriter(w), TimeFormat: time.TimeOnly, NoColor: !colorful(w)}
 	return zerolog.New(out).With().Timestamp().Logger().Level(level)
 }

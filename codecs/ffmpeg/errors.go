@@ -10,6 +10,10 @@ var (
 	ErrOpen = errors.New("ffmpeg: cannot open input")
 	// ErrNoVideoStream means an input holds no video stream.
 	ErrNoVideoStream = errors.New("ffmpeg: no video stream")
+	// ErrNoVideoFrames means an input ended without a single picture (an
+	// empty file, or nothing but damage); the error names the input and
+	// what was skipped.
+	ErrNoVideoFrames = errors.New("ffmpeg: no video frames")
 	// ErrNotH264 means passthrough was asked of a stream that is neither
 	// H.264 nor MJPEG.
 	ErrNotH264 = errors.New("ffmpeg: stream is not H.264 or MJPEG")

@@ -3,6 +3,7 @@ package ffmpeg
 import (
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/asticode/go-astiav"
 	"github.com/gopline/gopline/codecs/h264"
@@ -44,7 +45,9 @@ func (r *Reader) ReadPacket() (*media.Packet, error) {
 		return nil, errors.New("ffmpeg: ReadPacket on a decoding reader (open it WithPassthrough)")
 	}
 	for {
-		if err := r.readVideoPacket(); err != nil {
+		if err := r.readVideoPacket(); err == io.EOF {
+			return nil, r.end()
+		} else if err != nil {
 			return nil, err
 		}
 		data, pts, dts := r.pkt.Data(), r.pkt.Pts(), r.pkt.Dts()
@@ -56,8 +59,12 @@ func (r *Reader) ReadPacket() (*media.Packet, error) {
 		} else {
 			p, err = r.accessUnit(data)
 		}
-		if err != nil || p == nil {
-			r.skipped++
+		switch {
+		case err != nil:
+			r.stats.Undecodable++
+			continue
+		case p == nil:
+			r.stats.BeforeKeyframe++
 			continue
 		}
 		p.CaptureTime, p.CompositionOffset = r.times.packet(pts, dts)

@@ -69,7 +69,8 @@ type Reader struct {
 	gopStart   uint64
 	seenKey    bool
 	epoch      uint64
-	skipped    int
+
+	stats ReadStats // what was skipped, but for the timeline's repairs
 }
 
 var registerDevices sync.Once
@@ -177,9 +178,12 @@ func (r *Reader) openDecoder(par *astiav.CodecParameters) error {
 // Info describes the stream being read.
 func (r *Reader) Info() StreamInfo { return r.info }
 
-// Skipped returns how many passthrough packets were dropped because they
-// came before the first IDR or could not be parsed.
-func (r *Reader) Skipped() int { return r.skipped }
+// Stats returns what the reader has skipped or repaired so far.
+func (r *Reader) Stats() ReadStats {
+	st := r.stats
+	st.RepairedTimestamps = r.times.repaired
+	return st
+}
 
 // frameRate returns the stream's frame rate: for a raw H.264 stream, which
 // has no container to state it, the one its SPS's VUI timing gives, else
@@ -241,6 +245,7 @@ func (r *Reader) readVideoPacket() error {
 		if r.pkt.StreamIndex() == r.stream.Index() {
 			return nil
 		}
+		r.stats.OtherStreams++
 		r.pkt.Unref()
 	}
 }
@@ -266,12 +271,12 @@ func (r *Reader) ReadFrame() (*media.Frame, error) {
 			f.CaptureTime = r.times.picture(ts)
 			return f, nil
 		case errors.Is(err, astiav.ErrEof):
-			return nil, io.EOF
+			return nil, r.end()
 		case !errors.Is(err, astiav.ErrEagain):
 			return nil, fmt.Errorf("ffmpeg: decoding %q: %w", r.url, err)
 		}
 		if r.fed {
-			return nil, io.EOF
+			return nil, r.end()
 		}
 		err = r.readVideoPacket()
 		if err == io.EOF {
@@ -286,10 +291,21 @@ func (r *Reader) ReadFrame() (*media.Frame, error) {
 		}
 		err = r.dec.SendPacket(r.pkt)
 		r.pkt.Unref()
-		if err != nil && !errors.Is(err, astiav.ErrInvaliddata) {
+		if errors.Is(err, astiav.ErrInvaliddata) {
+			r.stats.Undecodable++
+		} else if err != nil {
 			return nil, fmt.Errorf("ffmpeg: decoding %q: %w", r.url, err)
 		}
 	}
+}
+
+// end returns the error that ends the stream: io.EOF, or ErrNoVideoFrames
+// when not a single picture came out.
+func (r *Reader) end() error {
+	if r.seq == 0 {
+		return fmt.Errorf("%w in %q (%s)", ErrNoVideoFrames, r.url, r.stats)
+	}
+	return io.EOF
 }
 
 // Close frees the reader's FFmpeg objects.

@@ -71,6 +71,10 @@ func WithIOTimeout(d time.Duration) ReaderOption {
 	}
 }
 
+// IsNetwork reports whether url is read from the network (rtsp://,
+// http://, tcp://, udp://, ...), not from a file, a pipe or a device.
+func IsNetwork(url string) bool { return ioTimeoutOption(url) != "" }
+
 // ioTimeoutOption names the FFmpeg option that bounds a network read for
 // url, or "" when url is not read from the network. RTSP, RTP, UDP and SRT
 // have their own (in microseconds), which their readers obey where they

@@ -354,6 +354,9 @@ func TestIOTimeoutOption(t *testing.T) {
 		if got := ioTimeoutOption(url); got != want {
 			t.Errorf("ioTimeoutOption(%q) = %q, want %q", url, got, want)
 		}
+		if IsNetwork(url) != (want != "") {
+			t.Errorf("IsNetwork(%q) = %v", url, IsNetwork(url))
+		}
 	}
 	if _, err := OpenReader("x", WithIOTimeout(-time.Second)); !errors.Is(err, ErrBadOption) {
 		t.Errorf("a negative timeout: %v", err)

@@ -31,6 +31,10 @@ type timeline struct {
 	// of a packet given out.
 	lastPicture, lastDecode int64
 	havePicture, haveDecode bool
+	// repaired counts timestamps the stream gave that went back (a picture
+	// not after the last, a decode time not after the last, a packet
+	// presented before it is decoded) and were replaced.
+	repaired int
 }
 
 // newTimeline returns a timeline of a stream with time base num/den seconds
@@ -55,6 +59,9 @@ func (t *timeline) picture(ts int64) time.Time {
 	switch {
 	case ts != noTimestamp && (!t.havePicture || ts > t.lastPicture):
 	case t.havePicture:
+		if ts != noTimestamp {
+			t.repaired++
+		}
 		ts = t.lastPicture + t.frame
 	default:
 		ts = 0
@@ -76,7 +83,13 @@ func (t *timeline) packet(pts, dts int64) (capture time.Time, offset time.Durati
 	case dts == noTimestamp && !t.haveDecode:
 		dts = pts
 	case dts == noTimestamp || (t.haveDecode && dts <= t.lastDecode):
+		if dts != noTimestamp {
+			t.repaired++
+		}
 		dts = t.nextDecode(1)
+	}
+	if pts != noTimestamp && pts < dts {
+		t.repaired++
 	}
 	if pts == noTimestamp || pts < dts {
 		pts = dts

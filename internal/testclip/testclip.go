@@ -34,6 +34,22 @@ func Make(t testing.TB, name string, n, rate int, args ...string) string {
 	return path
 }
 
+// MakeWithSound writes a second of the testsrc2 pattern (160x120, 25
+// frames/s, H.264) with a sine tone (8 kHz PCM) into an MKV file named
+// name in a temporary directory, and returns its path: an input whose
+// reader must skip the sound's packets.
+func MakeWithSound(t testing.TB, name string) string {
+	t.Helper()
+	ff := lookPath(t, "ffmpeg")
+	path := filepath.Join(t.TempDir(), name)
+	cmd := []string{"-v", "error", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25", "-f", "lavfi", "-i", "sine=sample_rate=8000",
+		"-t", "1", "-c:v", "libx264", "-c:a", "pcm_s16le", path}
+	if out, err := exec.Command(ff, cmd...).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg %v: %v: %s", cmd, err, out)
+	}
+	return path
+}
+
 // Probe runs ffprobe on the first video stream of path with args, in CSV
 // without section names, and returns its output's lines.
 func Probe(t testing.TB, path string, args ...string) []string {

@@ -306,7 +306,7 @@ func (l *link) lose(ctx actor.Context, why string) {
 func (l *link) failed(ctx actor.Context, err error) {
 	d := min(firstBackoff<<min(max(l.attempt-1, 0), 6), lastBackoff)
 	if l.attempt == 1 || d == lastBackoff && l.attempt%12 == 0 {
-		l.log.Warn().Err(err).Dur("retry_in", d).Int("attempt", l.attempt).Msg("remote: cannot reach the node")
+		l.log.Warn().Err(err).Stringer("retry_in", d).Int("attempt", l.attempt).Msg("remote: cannot reach the node")
 	}
 	l.after(ctx, d, &retry{gen: l.gen})
 }

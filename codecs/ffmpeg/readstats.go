@@ -1,0 +1,59 @@
+package ffmpeg
+
+import (
+	"fmt"
+	"strings"
+)
+
+// ReadStats counts what a Reader left out or changed of its input, so that
+// nothing is skipped silently.
+type ReadStats struct {
+	// Undecodable counts packets that could not be used: the decoder
+	// refused them as invalid data, or in passthrough their H.264 could not
+	// be parsed.
+	Undecodable int
+	// BeforeKeyframe counts passthrough packets before the first IDR, which
+	// nothing can decode.
+	BeforeKeyframe int
+	// OtherStreams counts packets of the input's other streams (audio,
+	// data, further video).
+	OtherStreams int
+	// RepairedTimestamps counts timestamps that went back and were
+	// replaced to keep times growing (see Reader).
+	RepairedTimestamps int
+}
+
+// Reasons returns the non-zero counts by reason, in snake case for log
+// fields and stats: "undecodable", "before_keyframe", "other_streams",
+// "repaired_timestamps".
+func (s ReadStats) Reasons() map[string]int {
+	out := map[string]int{}
+	for _, c := range []struct {
+		name string
+		n    int
+	}{{"undecodable", s.Undecodable}, {"before_keyframe", s.BeforeKeyframe}, {"other_streams", s.OtherStreams}, {"repaired_timestamps", s.RepairedTimestamps}} {
+		if c.n > 0 {
+			out[c.name] = c.n
+		}
+	}
+	return out
+}
+
+// String says what was skipped, e.g. "3 undecodable packets, 120 packets
+// of other streams", or "nothing skipped".
+func (s ReadStats) String() string {
+	var parts []string
+	add := func(n int, what string) {
+		if n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, what))
+		}
+	}
+	add(s.Undecodable, "undecodable packets")
+	add(s.BeforeKeyframe, "packets before the first keyframe")
+	add(s.OtherStreams, "packets of other streams")
+	add(s.RepairedTimestamps, "timestamps repaired")
+	if len(parts) == 0 {
+		return "nothing skipped"
+	}
+	return strings.Join(parts, ", ")
+}

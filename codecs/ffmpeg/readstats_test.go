@@ -1,0 +1,81 @@
+package ffmpeg
+
+import (
+	"errors"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/gopline/gopline/internal/testclip"
+)
+
+// TestInputWithoutAPictureIsAnError reads an empty raw H.264 file: an error
+// naming the file, in both modes, never an empty stream that ends well.
+func TestInputWithoutAPictureIsAnError(t *testing.T) {
+	empty := writeFile(t, "empty.h264", nil)
+	for _, passthrough := range []bool{false, true} {
+		var opts []ReaderOption
+		if passthrough {
+			opts = append(opts, WithPassthrough())
+		}
+		r, err := OpenReader(empty, opts...)
+		if err == nil {
+			if passthrough {
+				_, err = r.ReadPacket()
+			} else {
+				_, err = r.ReadFrame()
+			}
+			r.Close()
+			if !errors.Is(err, ErrNoVideoFrames) {
+				t.Errorf("passthrough=%v: %v, want ErrNoVideoFrames", passthrough, err)
+			}
+		}
+		t.Logf("passthrough=%v: %v", passthrough, err)
+		if err == nil || err == io.EOF || !strings.Contains(err.Error(), empty) {
+			t.Errorf("passthrough=%v: %v; want an error naming %s", passthrough, err, empty)
+		}
+	}
+}
+
+// TestReaderCountsPacketsOfOtherStreams reads the video of a clip with a
+// sound track: the audio packets are counted as skipped.
+func TestReaderCountsPacketsOfOtherStreams(t *testing.T) {
+	path := testclip.MakeWithSound(t, "with-sound.mkv")
+	r := mustReader(t, path)
+	frames := 0
+	for ; ; frames++ {
+		if _, err := r.ReadFrame(); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := r.Stats()
+	if frames != 25 || st.OtherStreams == 0 || st.Undecodable != 0 {
+		t.Fatalf("%d frames, stats %+v; want 25 frames and the audio packets counted", frames, st)
+	}
+	if !strings.Contains(st.String(), "packets of other streams") || st.Reasons()["other_streams"] != st.OtherStreams {
+		t.Fatalf("stats read %q, %v", st, st.Reasons())
+	}
+}
+
+func TestTimelineCountsTheTimestampsItRepairs(t *testing.T) {
+	tl := newTimeline(epoch0, 1, 1000, 25)
+	for _, ts := range []int64{ms(500), noTimestamp, ms(620), ms(600), noTimestamp, ms(1000)} {
+		tl.picture(ts)
+	}
+	if tl.repaired != 1 {
+		t.Fatalf("%d picture times repaired, want 1 (600 after 620); missing ones are filled, not repaired", tl.repaired)
+	}
+	tl = newTimeline(epoch0, 1, 1000, 25)
+	tl.packet(100, 100)
+	tl.packet(50, 140)  // presented before it is decoded
+	tl.packet(200, 120) // decoded before the last
+	tl.packet(noTimestamp, noTimestamp)
+	if tl.repaired != 2 {
+		t.Fatalf("%d packet times repaired, want 2", tl.repaired)
+	}
+	if got := (ReadStats{}).String(); got != "nothing skipped" {
+		t.Fatalf("empty stats read %q", got)
+	}
+}

@@ -1,0 +1,154 @@
+package elements
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/gopline/gopline/internal/backoff"
+	"github.com/gopline/gopline/internal/lograte"
+	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/pipeline"
+)
+
+// ErrStreamLost means a network stream dropped, or was down at start, and
+// did not come back within its retries. The error names the stream and
+// wraps the last failure.
+var ErrStreamLost = errors.New("stream lost")
+
+// retryWarnInterval spaces the warnings of a camera that stays down: the
+// first failure is logged, then one line per interval saying how many
+// attempts it stands for.
+const retryWarnInterval = 30 * time.Second
+
+// reconnecting is a source over a network stream that opens the stream
+// again, with the waits of a backoff policy, when it drops or ends (a camera
+// that rebooted), or when it is down at start. Every opening is a new
+// stream, with a new Epoch: downstream waits for its first keyframe (its
+// frames go on counting, as Frame.Seq numbers a source's frames). It
+// gives up with ErrStreamLost after the policy's retries, and ends its
+// stream cleanly when the pipeline stops while it waits.
+type reconnecting[T media.Item] struct {
+	location string
+	open     func() (pipeline.Source[T], error)
+	policy   backoff.Policy
+	after    func(time.Duration) <-chan time.Time // the wait's timers; nil: real time
+
+	env     *pipeline.Env
+	src     pipeline.Source[T] // nil while the stream is down
+	backoff *backoff.Backoff
+	lastErr error     // why the stream is down
+	downAt  time.Time // when it went down
+	warn    lograte.Limiter
+	// Frames number a source's frames: those of a reopened stream go on
+	// from nextFrame, where each opening counts from 0.
+	frameBase, nextFrame uint64
+}
+
+func newReconnecting[T media.Item](location string, policy backoff.Policy, open func() (pipeline.Source[T], error)) (*reconnecting[T], error) {
+	b, err := backoff.New(policy, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &reconnecting[T]{location: location, open: open, policy: policy, backoff: b,
+		warn: lograte.Limiter{Interval: retryWarnInterval}}, nil
+}
+
+// Start opens the stream. A stream that is down is an error when the policy
+// allows no retries; otherwise a warning, and Next keeps trying.
+func (s *reconnecting[T]) Start(env *pipeline.Env) error {
+	s.env = env
+	if err := s.connect(); err != nil {
+		if s.policy.Retries == 0 {
+			return err
+		}
+		s.down(err, "stream is down at start; retrying")
+	}
+	return nil
+}
+
+func (s *reconnecting[T]) Stop() error {
+	if s.src == nil {
+		return nil
+	}
+	err := s.src.Stop()
+	s.src = nil
+	return err
+}
+
+// Next returns the stream's next item, across reconnections.
+func (s *reconnecting[T]) Next() (T, time.Time, error) {
+	for {
+		if s.src == nil {
+			if err := s.reconnect(); err != nil {
+				var zero T
+				return zero, time.Time{}, err
+			}
+		}
+		item, due, err := s.src.Next()
+		if err == nil {
+			if f, ok := any(item).(*media.Frame); ok {
+				f.Seq += s.frameBase
+				s.nextFrame = f.Seq + 1
+			}
+			return item, due, nil
+		}
+		if err == io.EOF {
+			err = fmt.Errorf("%q ended", s.location) // a camera's stream has no end of its own
+		}
+		if stopErr := s.Stop(); stopErr != nil {
+			s.env.Log.Debug().Err(stopErr).Msg("closing the lost stream")
+		}
+		s.down(err, "stream lost; reconnecting")
+	}
+}
+
+// connect opens and starts the stream.
+func (s *reconnecting[T]) connect() error {
+	src, err := s.open()
+	if err != nil {
+		return err
+	}
+	if err := src.Start(s.env); err != nil {
+		_ = src.Stop()
+		return err
+	}
+	s.src, s.frameBase = src, s.nextFrame
+	return nil
+}
+
+// down notes that the stream went down because of err, and warns.
+func (s *reconnecting[T]) down(err error, msg string) {
+	s.lastErr, s.downAt = err, s.env.Now()
+	s.backoff.Reset()
+	s.warn = lograte.Limiter{Interval: retryWarnInterval}
+	s.warn.Allow(s.downAt)
+	s.env.Log.Warn().Err(err).Str("location", s.location).Msg(msg)
+}
+
+// reconnect waits and tries again until the stream is back (nil), the
+// retries are spent (ErrStreamLost) or the pipeline stops (io.EOF: the
+// stream ends cleanly).
+func (s *reconnecting[T]) reconnect() error {
+	for {
+		wait, ok := s.backoff.Next()
+		if !ok {
+			return fmt.Errorf("%w: %q, after %d attempts: %w", ErrStreamLost, s.location, s.backoff.Attempt(), s.lastErr)
+		}
+		if backoff.Wait(wait, s.env.Stopping, s.after) != nil {
+			return io.EOF
+		}
+		err := s.connect()
+		if err == nil {
+			s.env.Log.Info().Str("location", s.location).Stringer("down", s.env.Now().Sub(s.downAt)).
+				Int("attempts", s.backoff.Attempt()).Msg("stream is back")
+			return nil
+		}
+		s.lastErr = err
+		if ok, n := s.warn.Allow(s.env.Now()); ok {
+			s.env.Log.Warn().Err(err).Str("location", s.location).Uint64("attempts", n).
+				Stringer("down", s.env.Now().Sub(s.downAt)).Msg("stream still down; retrying")
+		}
+	}
+}

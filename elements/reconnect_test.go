@@ -1,0 +1,140 @@
+package elements
+
+import (
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/gopline/gopline/internal/backoff"
+	"github.com/gopline/gopline/internal/testlog"
+	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/pipeline"
+)
+
+// droppingStream gives n frames, numbered from 0 as a reader's are, then
+// fails as a camera that went away.
+type droppingStream struct {
+	n, sent int
+	stopped *int
+}
+
+func (s *droppingStream) Start(*pipeline.Env) error { return nil }
+func (s *droppingStream) Stop() error               { *s.stopped++; return nil }
+func (s *droppingStream) Next() (*media.Frame, time.Time, error) {
+	if s.sent == s.n {
+		return nil, time.Time{}, errors.New("connection reset")
+	}
+	s.sent++
+	return &media.Frame{Seq: uint64(s.sent - 1)}, time.Time{}, nil
+}
+
+// fakeCamera opens droppingStreams of n frames; the openings listed in down
+// fail.
+type fakeCamera struct {
+	n       int
+	down    map[int]bool
+	opened  int
+	stopped int
+}
+
+func (c *fakeCamera) open() (pipeline.Source[*media.Frame], error) {
+	c.opened++
+	if c.down[c.opened] {
+		return nil, errors.New("connection refused")
+	}
+	return &droppingStream{n: c.n, stopped: &c.stopped}, nil
+}
+
+// reconnectingTo returns a reconnecting source over cam whose waits pass at
+// once, logging into log, and the channel that stops it.
+func reconnectingTo(t *testing.T, cam *fakeCamera, retries int, log *testlog.Buffer) (*reconnecting[*media.Frame], chan struct{}) {
+	t.Helper()
+	policy := backoff.DefaultPolicy()
+	policy.Retries = retries
+	s, err := newReconnecting("rtsp://cam/live", policy, cam.open)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fired := make(chan time.Time)
+	close(fired)
+	s.after = func(time.Duration) <-chan time.Time { return fired }
+	stop := make(chan struct{})
+	env := &pipeline.Env{Log: zerolog.New(log), Now: time.Now, Stopping: stop}
+	if err := s.Start(env); err != nil {
+		t.Fatal(err)
+	}
+	return s, stop
+}
+
+func TestReconnectingSourceGoesOnAcrossDropsAndOutages(t *testing.T) {
+	cam := &fakeCamera{n: 3, down: map[int]bool{1: true, 3: true, 4: true}}
+	var log testlog.Buffer
+	s, _ := reconnectingTo(t, cam, backoff.Forever, &log)
+	for want := range uint64(9) {
+		f, _, err := s.Next()
+		if err != nil {
+			t.Fatalf("frame %d: %v", want, err)
+		}
+		if f.Seq != want {
+			t.Fatalf("frame %d has Seq %d: a source's frames go on counting across reconnections", want, f.Seq)
+		}
+	}
+	if cam.opened != 6 || cam.stopped != 2 {
+		t.Fatalf("opened %d times, closed %d streams; want 6 and 2", cam.opened, cam.stopped)
+	}
+	for _, msg := range []string{"stream is down at start; retrying", "stream lost; reconnecting", "stream is back", "connection reset"} {
+		if !strings.Contains(log.String(), msg) {
+			t.Errorf("log lacks %q:\n%s", msg, log.String())
+		}
+	}
+}
+
+func TestReconnectingSourceGivesUpAfterItsRetries(t *testing.T) {
+	cam := &fakeCamera{n: 2, down: map[int]bool{2: true, 3: true, 4: true}}
+	var log testlog.Buffer
+	s, _ := reconnectingTo(t, cam, 2, &log)
+	for range 2 {
+		if _, _, err := s.Next(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, _, err := s.Next()
+	if !errors.Is(err, ErrStreamLost) || !strings.Contains(err.Error(), "rtsp://cam/live") || !strings.Contains(err.Error(), "connection refused") {
+		t.Fatalf("after the retries: %v; want ErrStreamLost naming the stream and the last failure", err)
+	}
+	if cam.opened != 3 {
+		t.Fatalf("opened %d times with retries=2, want 3", cam.opened)
+	}
+}
+
+func TestReconnectingSourceWithoutRetriesFailsAtStart(t *testing.T) {
+	cam := &fakeCamera{n: 2, down: map[int]bool{1: true}}
+	s, err := newReconnecting("rtsp://cam/live", backoff.Policy{Initial: time.Second, Max: time.Second}, cam.open)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(&pipeline.Env{Log: zerolog.Nop(), Now: time.Now}); err == nil || !strings.Contains(err.Error(), "connection refused") {
+		t.Fatalf("Start with retries=0 and the camera down: %v", err)
+	}
+}
+
+func TestReconnectingSourceEndsCleanlyWhenStoppedWhileWaiting(t *testing.T) {
+	cam := &fakeCamera{n: 1, down: map[int]bool{2: true, 3: true}}
+	var log testlog.Buffer
+	s, stop := reconnectingTo(t, cam, backoff.Forever, &log)
+	s.after = func(time.Duration) <-chan time.Time { return nil } // waits for ever
+	if _, _, err := s.Next(); err != nil {
+		t.Fatal(err)
+	}
+	close(stop)
+	if _, _, err := s.Next(); err != io.EOF {
+		t.Fatalf("Next while stopping = %v, want io.EOF", err)
+	}
+	if err := s.Stop(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,230 @@
+package elements
+
+import (
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/gopline/gopline/codecs/ffmpeg"
+	"github.com/gopline/gopline/internal/testlog"
+	"github.com/gopline/gopline/internal/testrtsp"
+	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/pipeline"
+)
+
+// cameraRate is the test camera's frame rate.
+const cameraRate = 25
+
+// rtspCamera starts a test RTSP camera.
+func rtspCamera(t *testing.T) *testrtsp.Server {
+	t.Helper()
+	return testrtsp.Start(t, testrtsp.Clip(t, 2*cameraRate, cameraRate), cameraRate)
+}
+
+// rtspSource is the videosrc of a camera, passing its packets through.
+func rtspSource(url, props string) string {
+	return "videosrc location=" + url + " passthrough=true " + props
+}
+
+// startLogged parses line, adds the collector c at node from, and starts
+// it with its log into log.
+func startLogged(t *testing.T, line, from string, c *packets, log *testlog.Buffer) *pipeline.Pipeline {
+	t.Helper()
+	p, err := pipeline.Parse(line, registry(t), pipeline.WithLogger(zerolog.New(log)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c != nil {
+		if err := p.Add("seen", c.element()); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Link(from, "seen"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Stop() })
+	return p
+}
+
+// awaitLong polls until cond holds, and fails the test after a minute (a
+// camera that comes back takes seconds).
+func awaitLong(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s within a minute", what)
+		}
+	}
+}
+
+// epochs returns the packets collected, grouped by Epoch in order.
+func (c *packets) epochs() [][]*media.Packet {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out [][]*media.Packet
+	for i, p := range c.got {
+		if i == 0 || p.Epoch != c.got[i-1].Epoch {
+			out = append(out, nil)
+		}
+		out[len(out)-1] = append(out[len(out)-1], p)
+	}
+	return out
+}
+
+// TestRTSPCameraThatRebootsComesBack takes the camera down for 3 s: the
+// source reconnects, the stream goes on with a new Epoch from its first
+// keyframe, a subscriber decodes on, and the recorder writes both streams
+// into one file, the gap between them in their capture times.
+func TestRTSPCameraThatRebootsComesBack(t *testing.T) {
+	cam := rtspCamera(t)
+	path := filepath.Join(t.TempDir(), "cam.gopline")
+	seen, log := &packets{}, &testlog.Buffer{}
+	p := startLogged(t, rtspSource(cam.URL(), "name=cam")+" ! tee name=t ! publish topic=/cam "+
+		"record path="+path+" topics=/cam window=128 name=rec "+
+		"subscribe topic=/cam ! gate ! h264dec name=dec ! fakesink", "t", seen, log)
+	awaitLong(t, "second of video", func() bool { return len(seen.epochs()) == 1 && len(seen.epochs()[0]) >= cameraRate })
+	decodedBefore := stat(t, p, "dec").Out
+
+	cam.Stop()
+	downFor := 3 * time.Second
+	time.Sleep(downFor)
+	if err := cam.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	back := time.Now()
+	awaitLong(t, "picture after the camera came back", func() bool { return len(seen.epochs()) >= 2 })
+	took := time.Since(back)
+	t.Logf("first picture %v after the camera came back (down %v)", took.Round(time.Millisecond), downFor)
+	awaitLong(t, "second of video after the camera came back", func() bool {
+		e := seen.epochs()
+		return len(e[len(e)-1]) >= cameraRate
+	})
+	if got := stat(t, p, "dec"); got.Out < decodedBefore+cameraRate/2 || got.Errors != 0 {
+		t.Fatalf("the subscriber's decoder: %+v, %d pictures before the drop; want it to decode on without errors", got, decodedBefore)
+	}
+	if err := p.Stop(); err != nil {
+		t.Fatalf("Stop = %v", err)
+	}
+
+	e := seen.epochs()
+	if len(e) != 2 || !e[1][0].Key {
+		t.Fatalf("%d epochs, the new one starting with a keyframe: %v; want 2 and true", len(e), e[len(e)-1][0].Key)
+	}
+	if !strings.Contains(log.String(), "stream lost; reconnecting") || !strings.Contains(log.String(), "stream is back") {
+		t.Fatalf("the log does not tell of the drop and the return:\n%s", log.String())
+	}
+	checkRecordedGap(t, path, e, downFor)
+}
+
+// checkRecordedGap checks that the recording holds every packet of both
+// epochs in one stream, the second after a gap of at least down.
+func checkRecordedGap(t *testing.T, path string, epochs [][]*media.Packet, down time.Duration) {
+	t.Helper()
+	rec := recorded(t, path, "/cam")
+	var second int
+	for second < len(rec) && rec[second].Epoch == epochs[0][0].Epoch {
+		second++
+	}
+	if second == 0 || second == len(rec) || !rec[second].Key || rec[second].Epoch != epochs[1][0].Epoch {
+		t.Fatalf("recording of %d packets: the second epoch starts at %d; want both epochs, the second from a keyframe", len(rec), second)
+	}
+	if gap := rec[second].CaptureTime.Sub(rec[second-1].CaptureTime); gap < down*2/3 {
+		t.Fatalf("the recording's gap is %v; the camera was down %v", gap, down)
+	}
+	if len(rec) < len(epochs[0])+len(epochs[1])*3/4 {
+		t.Fatalf("recorded %d packets of %d+%d", len(rec), len(epochs[0]), len(epochs[1]))
+	}
+}
+
+func TestRTSPCameraDownAtStartIsWaitedFor(t *testing.T) {
+	cam := rtspCamera(t)
+	cam.Stop()
+	seen, log := &packets{}, &testlog.Buffer{}
+	startLogged(t, rtspSource(cam.URL(), "name=cam"), "cam", seen, log)
+	time.Sleep(time.Second)
+	if !strings.Contains(log.String(), "stream is down at start; retrying") || !strings.Contains(log.String(), cam.URL()) {
+		t.Fatalf("the log does not say the camera is down:\n%s", log.String())
+	}
+	if err := cam.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	awaitLong(t, "picture once the camera appeared", func() bool { return len(seen.epochs()) == 1 })
+	if first := seen.epochs()[0][0]; !first.Key {
+		t.Fatal("the stream does not start with a keyframe")
+	}
+}
+
+func TestRTSPCameraDownWithoutRetriesFailsStart(t *testing.T) {
+	cam := rtspCamera(t)
+	cam.Stop()
+	p, err := pipeline.Parse(rtspSource(cam.URL(), "retries=0 name=cam")+" ! fakesink", registry(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = p.Start(t.Context())
+	if !errors.Is(err, ffmpeg.ErrOpen) || !strings.Contains(err.Error(), cam.URL()) || !strings.Contains(err.Error(), "cam") {
+		t.Fatalf("Start with the camera down and retries=0: %v; want ErrOpen naming the node and the URL", err)
+	}
+}
+
+func TestRTSPCameraThatStaysDownEndsAfterItsRetries(t *testing.T) {
+	cam := rtspCamera(t)
+	cam.Stop()
+	log := &testlog.Buffer{}
+	p := startLogged(t, rtspSource(cam.URL(), "retries=2 name=cam"), "cam", &packets{}, log)
+	select {
+	case <-p.Done():
+	case <-time.After(time.Minute):
+		t.Fatal("the source kept trying past retries=2")
+	}
+	if s := stat(t, p, "cam"); s.Errors != 1 {
+		t.Fatalf("source stats %+v; want its failure counted", s)
+	}
+	if !strings.Contains(log.String(), ErrStreamLost.Error()) || !strings.Contains(log.String(), "after 2 attempts") {
+		t.Fatalf("the log does not say the stream was given up:\n%s", log.String())
+	}
+}
+
+func TestStopWhileReconnectingEndsPromptly(t *testing.T) {
+	cam := rtspCamera(t)
+	cam.Stop()
+	p := startLogged(t, rtspSource(cam.URL(), "name=cam"), "cam", &packets{}, &testlog.Buffer{})
+	// By now the waits have grown to seconds: the next attempt is 4 s away.
+	time.Sleep(4 * time.Second)
+	start := time.Now()
+	if err := p.Stop(); err != nil {
+		t.Fatalf("Stop = %v", err)
+	}
+	took := time.Since(start)
+	t.Logf("stopped %v after Stop while reconnecting", took.Round(time.Millisecond))
+	if took > 3*time.Second {
+		t.Fatalf("Stop took %v while the source waited to reconnect; it must not wait out the backoff", took)
+	}
+}
+
+// TestRTSPCameraThatHangsIsNoticedAndComesBack freezes the camera with its
+// connection open, as one that lost power behind a switch: the read times
+// out (timeout=), the source reconnects, and once the camera sends again
+// the stream goes on with a new Epoch.
+func TestRTSPCameraThatHangsIsNoticedAndComesBack(t *testing.T) {
+	cam := rtspCamera(t)
+	seen, log := &packets{}, &testlog.Buffer{}
+	startLogged(t, rtspSource(cam.URL(), "timeout=1s name=cam"), "cam", seen, log)
+	awaitLong(t, "picture", func() bool { return len(seen.epochs()) == 1 })
+	cam.Freeze()
+	frozen := time.Now()
+	awaitLong(t, "notice of the hung camera", func() bool { return strings.Contains(log.String(), "stream lost; reconnecting") })
+	t.Logf("the hung camera was noticed %v after it froze (timeout 1s)", time.Since(frozen).Round(time.Millisecond))
+	cam.Thaw()
+	awaitLong(t, "picture after the camera thawed", func() bool { return len(seen.epochs()) >= 2 })
+	if e := seen.epochs(); !e[len(e)-1][0].Key {
+		t.Fatal("the new stream does not start with a keyframe")
+	}
+}

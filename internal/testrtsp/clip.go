@@ -1,0 +1,59 @@
+package testrtsp
+
+import (
+	"os"
+	"strconv"
+	"testing"
+
+	"github.com/gopline/gopline/codecs/h264"
+	"github.com/gopline/gopline/internal/testclip"
+)
+
+// Clip makes n frames of H.264 (160x120, no B-frames, an IDR every second)
+// at rate frames/s with the ffmpeg command and returns its access units,
+// for Start.
+func Clip(t testing.TB, n, rate int) [][][]byte {
+	t.Helper()
+	path := testclip.Make(t, "camera.h264", n, rate, "-c:v", "libx264", "-bf", "0",
+		"-g", strconv.Itoa(rate), "-pix_fmt", "yuv420p")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nalus, err := h264.SplitAnnexB(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	units := AccessUnits(nalus)
+	if len(units) != n {
+		t.Fatalf("testrtsp: %d access units in a clip of %d frames", len(units), n)
+	}
+	return units
+}
+
+// AccessUnits groups a stream's NAL units into access units: one begins at
+// an access unit delimiter, SPS, PPS or SEI after a picture, or at a slice
+// whose first_mb_in_slice is 0 (its first bit set), the first slice of a
+// picture.
+func AccessUnits(nalus [][]byte) [][][]byte {
+	var units [][][]byte
+	var cur [][]byte
+	havePicture := false
+	for _, n := range nalus {
+		if len(n) < 2 {
+			continue
+		}
+		typ := h264.TypeOf(n)
+		firstSlice := (typ == h264.NALUTypeIDR || typ == h264.NALUTypeNonIDR) && n[1]&0x80 != 0
+		prefix := typ == h264.NALUTypeSPS || typ == h264.NALUTypePPS || typ == h264.NALUTypeSEI || typ == h264.NALUTypeAUD
+		if havePicture && (firstSlice || prefix) {
+			units, cur, havePicture = append(units, cur), nil, false
+		}
+		cur = append(cur, n)
+		havePicture = havePicture || typ == h264.NALUTypeIDR || typ == h264.NALUTypeNonIDR
+	}
+	if len(cur) > 0 {
+		units = append(units, cur)
+	}
+	return units
+}

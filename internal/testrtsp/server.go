@@ -1,0 +1,139 @@
+// Package testrtsp is an RTSP camera for tests: a server on loopback that
+// plays a loop of H.264 access units at their frame rate to every client
+// that asks (DESCRIBE, SETUP over TCP, PLAY), and that a test can take down
+// and bring back on the same address, as a camera that reboots.
+//
+// It speaks just enough RTSP for FFmpeg's client: RTP over the RTSP
+// connection (interleaved, RFC 2326 10.12), H.264 packetized as single NAL
+// units or FU-A fragments (RFC 6184). A client that asks for UDP is told
+// 461 Unsupported Transport and retries over TCP.
+package testrtsp
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// Path is the stream's path on the server.
+const Path = "/cam"
+
+// Server is an RTSP camera on loopback. Its methods are safe for
+// concurrent use.
+type Server struct {
+	addr  string
+	units [][][]byte // access units, each a list of NAL units without start codes
+	rate  int
+
+	frozen atomic.Bool // streams send nothing, connections stay open
+
+	mu    sync.Mutex
+	ln    net.Listener
+	conns map[net.Conn]struct{}
+	down  chan struct{} // closed by Stop: streams end
+	wg    sync.WaitGroup
+}
+
+// Start serves units, a loop of H.264 access units that begins with an IDR
+// and its parameter sets, at rate frames/s on a free loopback port. The
+// test's cleanup stops it.
+func Start(t testing.TB, units [][][]byte, rate int) *Server {
+	t.Helper()
+	if len(units) == 0 || rate <= 0 {
+		t.Fatalf("testrtsp: %d access units at %d frames/s", len(units), rate)
+	}
+	s := &Server{addr: "127.0.0.1:0", units: units, rate: rate}
+	if err := s.listen(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// URL is the stream's address, the same across restarts.
+func (s *Server) URL() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return "rtsp://" + s.addr + Path
+}
+
+// Restart brings a stopped server back on its address.
+func (s *Server) Restart() error {
+	var err error
+	for range 50 { // the port may linger for a moment after Stop
+		if err = s.listen(); err == nil {
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return err
+}
+
+func (s *Server) listen() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ln != nil {
+		return errors.New("testrtsp: already serving")
+	}
+	ln, err := net.Listen("tcp", s.addr)
+	if err != nil {
+		return fmt.Errorf("testrtsp: %w", err)
+	}
+	s.ln, s.addr, s.conns, s.down = ln, ln.Addr().String(), map[net.Conn]struct{}{}, make(chan struct{})
+	s.wg.Add(1)
+	go s.accept(ln, s.down)
+	return nil
+}
+
+// Stop takes the server down: it stops listening and drops every client,
+// as a camera that loses power. It returns once every goroutine ended.
+func (s *Server) Stop() {
+	s.mu.Lock()
+	if s.ln != nil {
+		s.ln.Close()
+		close(s.down)
+		for c := range s.conns {
+			c.Close()
+		}
+		s.ln = nil
+	}
+	s.mu.Unlock()
+	s.wg.Wait()
+}
+
+// Freeze makes the camera hang, as one whose encoder locked up: its
+// connections stay open and it answers requests, but it sends no pictures
+// until Thaw.
+func (s *Server) Freeze() { s.frozen.Store(true) }
+
+// Thaw makes a frozen camera send pictures again.
+func (s *Server) Thaw() { s.frozen.Store(false) }
+
+func (s *Server) accept(ln net.Listener, down chan struct{}) {
+	defer s.wg.Done()
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		s.mu.Lock()
+		if s.ln != ln { // stopped between Accept and here
+			s.mu.Unlock()
+			c.Close()
+			return
+		}
+		s.conns[c] = struct{}{}
+		s.wg.Add(1)
+		s.mu.Unlock()
+		go func() {
+			defer s.wg.Done()
+			defer c.Close()
+			(&session{srv: s, conn: c, in: bufio.NewReader(c), down: down}).serve()
+		}()
+	}
+}

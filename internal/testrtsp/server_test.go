@@ -1,0 +1,57 @@
+package testrtsp
+
+import (
+	"os/exec"
+	"testing"
+)
+
+// play has the ffmpeg command read frames of url and reports its error.
+func play(t *testing.T, url string) error {
+	t.Helper()
+	ff, err := exec.LookPath("ffmpeg")
+	if err != nil {
+		t.Skip("ffmpeg not installed (make deps)")
+	}
+	out, err := exec.Command(ff, "-v", "error", "-timeout", "3000000", "-rtsp_transport", "tcp", "-i", url,
+		"-frames:v", "10", "-f", "null", "-").CombinedOutput()
+	if err != nil {
+		t.Logf("ffmpeg: %s", out)
+	}
+	return err
+}
+
+func TestServerPlaysToFFmpegAndComesBackOnItsAddress(t *testing.T) {
+	s := Start(t, Clip(t, 25, 25), 25)
+	url := s.URL()
+	if err := play(t, url); err != nil {
+		t.Fatalf("ffmpeg could not play %s: %v", url, err)
+	}
+	s.Stop()
+	if err := play(t, url); err == nil {
+		t.Fatal("ffmpeg played a stopped server")
+	}
+	if err := s.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	if s.URL() != url {
+		t.Fatalf("restarted at %s, was %s", s.URL(), url)
+	}
+	if err := play(t, url); err != nil {
+		t.Fatalf("ffmpeg could not play %s after a restart: %v", url, err)
+	}
+}
+
+func TestAccessUnitsStartAtEachPicture(t *testing.T) {
+	sps, pps, sei := []byte{0x67, 1}, []byte{0x68, 1}, []byte{0x06, 1}
+	idr, first, second := []byte{0x65, 0x88}, []byte{0x41, 0x9a}, []byte{0x41, 0x40} // first_mb 0, 0, then not 0
+	units := AccessUnits([][]byte{sps, pps, sei, idr, first, second, sei, first})
+	want := []int{4, 2, 2}
+	if len(units) != len(want) {
+		t.Fatalf("%d access units, want %d", len(units), len(want))
+	}
+	for i, u := range units {
+		if len(u) != want[i] {
+			t.Fatalf("access unit %d has %d NAL units, want %d", i, len(u), want[i])
+		}
+	}
+}

@@ -1,0 +1,238 @@
+package testrtsp
+
+import (
+	"bufio"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gopline/gopline/codecs/h264"
+)
+
+// maxPayload is the largest RTP payload sent: a NAL unit above it is split
+// into FU-A fragments, as over a network of 1500-byte packets.
+const maxPayload = 1200
+
+// session is one client's RTSP connection.
+type session struct {
+	srv  *Server
+	conn net.Conn
+	in   *bufio.Reader
+	down chan struct{}
+
+	wmu       sync.Mutex // replies and RTP share the connection
+	streaming bool
+	wg        sync.WaitGroup
+}
+
+type request struct {
+	method, url string
+	headers     map[string]string
+}
+
+func (ss *session) serve() {
+	defer ss.wg.Wait()
+	defer ss.conn.Close()
+	for {
+		req, err := ss.read()
+		if err != nil {
+			return
+		}
+		if !ss.answer(req) {
+			return
+		}
+	}
+}
+
+// read returns the next request, skipping the RTCP reports a client sends
+// on the connection.
+func (ss *session) read() (*request, error) {
+	for {
+		b, err := ss.in.Peek(1)
+		if err != nil {
+			return nil, err
+		}
+		if b[0] != '$' {
+			break
+		}
+		var head [4]byte
+		if _, err := io.ReadFull(ss.in, head[:]); err != nil {
+			return nil, err
+		}
+		if _, err := ss.in.Discard(int(binary.BigEndian.Uint16(head[2:]))); err != nil {
+			return nil, err
+		}
+	}
+	line, err := ss.in.ReadString('\n')
+	if err != nil {
+		return nil, err
+	}
+	parts := strings.Fields(line)
+	if len(parts) != 3 {
+		return nil, fmt.Errorf("testrtsp: bad request line %q", line)
+	}
+	req := &request{method: parts[0], url: parts[1], headers: map[string]string{}}
+	for {
+		h, err := ss.in.ReadString('\n')
+		if err != nil {
+			return nil, err
+		}
+		if h = strings.TrimSpace(h); h == "" {
+			break
+		}
+		k, v, _ := strings.Cut(h, ":")
+		req.headers[strings.ToLower(strings.TrimSpace(k))] = strings.TrimSpace(v)
+	}
+	if n, _ := strconv.Atoi(req.headers["content-length"]); n > 0 {
+		if _, err := ss.in.Discard(n); err != nil {
+			return nil, err
+		}
+	}
+	return req, nil
+}
+
+// answer replies to req; false ends the session.
+func (ss *session) answer(req *request) bool {
+	switch req.method {
+	case "OPTIONS", "GET_PARAMETER", "SET_PARAMETER":
+		return ss.reply(req, "200 OK", "Public: OPTIONS, DESCRIBE, SETUP, PLAY, TEARDOWN, GET_PARAMETER\r\n", "")
+	case "DESCRIBE":
+		base := strings.TrimSuffix(req.url, "/") + "/"
+		return ss.reply(req, "200 OK", "Content-Type: application/sdp\r\nContent-Base: "+base+"\r\n", ss.sdp())
+	case "SETUP":
+		if !strings.Contains(req.headers["transport"], "TCP") {
+			return ss.reply(req, "461 Unsupported Transport", "", "")
+		}
+		return ss.reply(req, "200 OK", "Transport: RTP/AVP/TCP;unicast;interleaved=0-1\r\nSession: 1\r\n", "")
+	case "PLAY":
+		ok := ss.reply(req, "200 OK", "Session: 1\r\n", "")
+		if ok && !ss.streaming {
+			ss.streaming = true
+			ss.wg.Add(1)
+			go ss.stream()
+		}
+		return ok
+	case "TEARDOWN":
+		ss.reply(req, "200 OK", "Session: 1\r\n", "")
+		return false
+	}
+	return ss.reply(req, "501 Not Implemented", "", "")
+}
+
+func (ss *session) reply(req *request, status, headers, body string) bool {
+	msg := "RTSP/1.0 " + status + "\r\nCSeq: " + req.headers["cseq"] + "\r\n" + headers
+	if body != "" {
+		msg += "Content-Length: " + strconv.Itoa(len(body)) + "\r\n"
+	}
+	msg += "\r\n" + body
+	ss.wmu.Lock()
+	defer ss.wmu.Unlock()
+	_, err := io.WriteString(ss.conn, msg)
+	return err == nil
+}
+
+// sdp describes the stream, with the parameter sets of its first access
+// unit.
+func (ss *session) sdp() string {
+	var sps, pps []byte
+	for _, n := range ss.srv.units[0] {
+		switch h264.TypeOf(n) {
+		case h264.NALUTypeSPS:
+			sps = n
+		case h264.NALUTypePPS:
+			pps = n
+		}
+	}
+	fmtp := "packetization-mode=1"
+	if len(sps) >= 4 && len(pps) > 0 {
+		fmtp += ";profile-level-id=" + hex.EncodeToString(sps[1:4]) + ";sprop-parameter-sets=" +
+			base64.StdEncoding.EncodeToString(sps) + "," + base64.StdEncoding.EncodeToString(pps)
+	}
+	return "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=testrtsp\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\n" +
+		"m=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 " + fmtp + "\r\na=control:trackID=0\r\n"
+}
+
+// stream sends the access units in a loop at the server's frame rate until
+// the client goes or the server is stopped.
+func (ss *session) stream() {
+	defer ss.wg.Done()
+	start := time.Now()
+	var seq uint16
+	for i := 0; ; i++ {
+		ts := uint32(int64(i) * 90000 / int64(ss.srv.rate))
+		for _, pkt := range packetize(ss.srv.units[i%len(ss.srv.units)]) {
+			if ss.srv.frozen.Load() {
+				break
+			}
+			if !ss.sendRTP(pkt, seq, ts) {
+				return
+			}
+			seq++
+		}
+		select {
+		case <-ss.down:
+			return
+		case <-time.After(time.Until(start.Add(time.Duration(i+1) * time.Second / time.Duration(ss.srv.rate)))):
+		}
+	}
+}
+
+// rtpPacket is one RTP payload and whether it ends its access unit.
+type rtpPacket struct {
+	payload []byte
+	last    bool
+}
+
+// packetize splits an access unit into RTP payloads: a NAL unit that fits
+// goes whole, a larger one in FU-A fragments.
+func packetize(au [][]byte) []rtpPacket {
+	var out []rtpPacket
+	for i, n := range au {
+		lastNAL := i == len(au)-1
+		if len(n) <= maxPayload {
+			out = append(out, rtpPacket{payload: n, last: lastNAL})
+			continue
+		}
+		indicator, typ := n[0]&0xe0|28, n[0]&0x1f
+		for off := 1; off < len(n); off += maxPayload {
+			end := min(off+maxPayload, len(n))
+			header := typ
+			if off == 1 {
+				header |= 0x80 // start
+			}
+			if end == len(n) {
+				header |= 0x40 // end
+			}
+			frag := append([]byte{indicator, header}, n[off:end]...)
+			out = append(out, rtpPacket{payload: frag, last: lastNAL && end == len(n)})
+		}
+	}
+	return out
+}
+
+func (ss *session) sendRTP(p rtpPacket, seq uint16, ts uint32) bool {
+	buf := make([]byte, 4+12+len(p.payload))
+	buf[0] = '$'
+	binary.BigEndian.PutUint16(buf[2:], uint16(12+len(p.payload)))
+	rtp := buf[4:]
+	rtp[0] = 0x80 // version 2
+	rtp[1] = 96
+	if p.last {
+		rtp[1] |= 0x80 // marker: the access unit ends
+	}
+	binary.BigEndian.PutUint16(rtp[2:], seq)
+	binary.BigEndian.PutUint32(rtp[4:], ts)
+	binary.BigEndian.PutUint32(rtp[8:], 0x67706c6e)
+	copy(rtp[12:], p.payload)
+	ss.wmu.Lock()
+	defer ss.wmu.Unlock()
+	_, err := ss.conn.Write(buf)
+	return err == nil
+}
