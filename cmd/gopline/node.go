@@ -2,10 +2,9 @@ package main
 
 import (
 	"errors"
-	"flag"
-	"fmt"
 
 	"github.com/rs/zerolog"
+	"github.com/spf13/pflag"
 
 	"github.com/gopline/gopline"
 	"github.com/gopline/gopline/pipeline/syntax"
@@ -20,16 +19,27 @@ type nodeFlags struct {
 	qos    qos.Profile
 	state  *string
 	listen *string
-	token  *string
-	tls    remote.TLSFiles
-	allow  stringList
+	peerFlags
 }
 
-func addNodeFlags(fs *flag.FlagSet, defaultListen string) *nodeFlags {
+// peerFlags are how a process proves itself to other nodes and checks
+// them: the shared token and TLS.
+type peerFlags struct {
+	token *string
+	tls   remote.TLSFiles
+	allow stringList
+}
+
+func addNodeFlags(fs *pflag.FlagSet, defaultListen string) *nodeFlags {
 	n := &nodeFlags{qos: qos.DurableVideo()}
 	fs.TextVar(&n.qos, "qos", qos.DurableVideo(), "QoS that publishers offer unless their qos= says otherwise: a preset (default, sensor_data, durable_video, persistent_video) or policies, e.g. transient_local,keep_last=2")
 	n.state = fs.String("state", "", "bbolt file that keeps the GOP caches of persistent topics across restarts (created if missing)")
 	n.listen = fs.String("listen", defaultListen, "serve this process's topics to other processes and hosts at host:port (loopback unless you name another interface)")
+	n.peerFlags.add(fs)
+	return n
+}
+
+func (n *peerFlags) add(fs *pflag.FlagSet) {
 	n.token = fs.String("token", "", "a shared secret: required from every peer, and sent to the nodes this one subscribes to")
 	fs.StringVar(&n.tls.Cert, "tls-cert", "", "TLS on the node's port: its certificate (PEM); needs --tls-key and --tls-ca")
 	fs.StringVar(&n.tls.Key, "tls-key", "", "the certificate's private key (PEM)")
@@ -37,7 +47,6 @@ func addNodeFlags(fs *flag.FlagSet, defaultListen string) *nodeFlags {
 	fs.BoolVar(&n.tls.RequireClientCert, "tls-require-client-cert", false, "mutual TLS: refuse peers without a certificate the CA signed")
 	fs.Var(&n.allow, "tls-allow", "mutual TLS, and only peers whose certificate has this name (common name or DNS name; repeat or comma-separate for more)")
 	fs.Func("tls-make", "make a CA and certificates in DIR for this node (the first NAME) and its peers, and use this node's: DIR:NAME[=HOST+HOST],NAME... (see docs/remote.md)", func(v string) (err error) { n.tls, err = remote.MakePKIFromSpec(v); return err })
-	return n
 }
 
 // open starts the node the flags describe (gopline.New). It listens for
@@ -49,22 +58,47 @@ func (n *nodeFlags) open(log zerolog.Logger, reach bool) (*gopline.Node, error) 
 	if *n.state != "" {
 		opts = append(opts, gopline.WithStateFile(*n.state))
 	}
-	cfg := remote.Config{Listen: *n.listen, Token: *n.token, AllowedClients: n.allow}
+	cfg, err := n.config(*n.listen) // checked even when unused
+	if err != nil {
+		return nil, err
+	}
+	if *n.listen != "" || reach {
+		opts = append(opts, gopline.WithRemote(cfg))
+	}
+	return newNode(opts...)
+}
+
+// config is the remote configuration of a node listening at listen (a free
+// loopback port when empty).
+func (n *peerFlags) config(listen string) (remote.Config, error) {
+	cfg := remote.Config{Listen: listen, Token: *n.token, AllowedClients: n.allow}
 	if len(n.allow) > 0 {
 		n.tls.RequireClientCert = true
 	}
 	if n.tls != (remote.TLSFiles{}) {
 		var err error
 		if cfg.ServerTLS, cfg.ClientTLS, err = remote.LoadTLS(n.tls); err != nil {
-			return nil, fmt.Errorf("%w: %v", errUsage, err)
+			return cfg, usagef("%v", err)
 		}
 	}
-	if *n.listen != "" || reach {
-		opts = append(opts, gopline.WithRemote(cfg))
+	return cfg, nil
+}
+
+// client starts a node that reaches other nodes and serves nothing of its
+// own.
+func (n *peerFlags) client(log zerolog.Logger) (*gopline.Node, error) {
+	cfg, err := n.config("")
+	if err != nil {
+		return nil, err
 	}
+	return newNode(gopline.WithLogger(log), gopline.WithRemote(cfg))
+}
+
+// newNode is gopline.New, with a bad option a usage error.
+func newNode(opts ...gopline.Option) (*gopline.Node, error) {
 	node, err := gopline.New(opts...)
 	if errors.Is(err, gopline.ErrBadOption) {
-		return nil, fmt.Errorf("%w: %v", errUsage, err)
+		return nil, usagef("%v", err)
 	}
 	return node, err
 }
