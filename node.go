@@ -9,6 +9,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/rs/zerolog"
 
+	"github.com/gopline/gopline/discovery"
 	"github.com/gopline/gopline/pipeline"
 	"github.com/gopline/gopline/storage"
 	"github.com/gopline/gopline/transport"
@@ -26,6 +27,11 @@ type Node struct {
 	bus    *transport.Bus
 	remote *remote.Node       // nil unless WithListen or WithRemote
 	state  *storage.Recording // nil unless WithStateFile
+	// dir finds other nodes and their topics; nil without a remote node.
+	dir *discovery.Directory
+	// announcer announces the node; nil unless it serves (see
+	// config.announces).
+	announcer *discovery.Announcer
 
 	mu        sync.Mutex
 	pipelines []*pipeline.Pipeline // made on the node, not yet seen done
@@ -63,8 +69,41 @@ func New(opts ...Option) (*Node, error) {
 			return nil, errors.Join(err, n.Close())
 		}
 		n.remote = r
+		if err := n.startDiscovery(cfg); err != nil {
+			return nil, errors.Join(err, n.Close())
+		}
 	}
 	return n, nil
+}
+
+// startDiscovery lets the node's subscribers find other nodes' topics by
+// name (transport.Bus.SetResolver) and, when the node serves, announces it.
+func (n *Node) startDiscovery(cfg config) error {
+	dc := discovery.Config{Name: cfg.name, Addr: n.remote.Addr(), NoMDNS: cfg.noMDNS, Log: cfg.log}
+	n.dir = discovery.NewDirectory(dc, n.remote.Topics, n.remote.Addr())
+	n.bus.SetResolver(resolver{dir: n.dir, log: cfg.log})
+	if !cfg.announces() {
+		return nil
+	}
+	a, err := discovery.Announce(dc)
+	if err != nil {
+		return err
+	}
+	n.announcer = a
+	n.log.Info().Str("node", a.Peer().Name).Str("address", a.Peer().Addr).Bool("mdns", !cfg.noMDNS).Msg("announced the node")
+	return nil
+}
+
+// Directory finds other nodes and their topics; nil when the node reaches
+// no other node (no WithListen or WithRemote).
+func (n *Node) Directory() *discovery.Directory { return n.dir }
+
+// Name is the node's name in its announcement, "" when it is not announced.
+func (n *Node) Name() string {
+	if n.announcer == nil {
+		return ""
+	}
+	return n.announcer.Peer().Name
 }
 
 // System returns the node's actor system. It is shut down by Close.
@@ -154,7 +193,11 @@ func (n *Node) Close() error {
 	for _, p := range running {
 		_ = p.Stop() // reported by the pipeline's own Stop or Wait
 	}
-	err := n.bus.Close()
+	var err error
+	if n.announcer != nil {
+		err = n.announcer.Close()
+	}
+	err = errors.Join(err, n.bus.Close())
 	if n.remote != nil {
 		err = errors.Join(err, n.remote.Close())
 	}

@@ -112,6 +112,7 @@ func TestOptionsThatDoNotHoldFailNew(t *testing.T) {
 		"no host to listen on":         gopline.WithListen(":0"),
 		"a bad default QoS":            gopline.WithDefaultQoS(qos.Profile{Depth: -1}),
 		"TLS without a client side":    gopline.WithRemote(remote.Config{ServerTLS: &tls.Config{}}),
+		"a node name with a dot":       gopline.WithName("robot.local"),
 	} {
 		n, err := gopline.New(opt)
 		if err == nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/gopline/gopline/discovery"
 	"github.com/gopline/gopline/qos"
 	"github.com/gopline/gopline/transport"
 	"github.com/gopline/gopline/transport/remote"
@@ -24,6 +25,14 @@ type config struct {
 	stateFile  string
 	remote     *remote.Config
 	busOpts    []transport.Option
+	name       string
+	noMDNS     bool
+}
+
+// announces reports whether the node announces itself: when it serves
+// other nodes, at an address other than SubscriberAddr.
+func (c config) announces() bool {
+	return c.remote != nil && c.remote.Listen != "" && c.remote.Listen != SubscriberAddr
 }
 
 func defaultConfig() config {
@@ -128,4 +137,24 @@ func checkListen(addr string) error {
 // durable topics keep their GOPs.
 func WithBusOptions(opts ...transport.Option) Option {
 	return func(c *config) error { c.busOpts = append(c.busOpts, opts...); return nil }
+}
+
+// WithName names the node in its announcement and in other nodes'
+// listings (default discovery.DefaultName: the host's name and the process
+// id): letters, digits, '-' and '_', at most 63.
+func WithName(name string) Option {
+	return func(c *config) error {
+		if err := discovery.CheckName(name); err != nil {
+			return badOption("%v", err)
+		}
+		c.name = name
+		return nil
+	}
+}
+
+// WithoutMDNS keeps the node off multicast DNS: it neither announces itself
+// on the local network nor looks there for other nodes; nodes of its host
+// still find it, and it them (see discovery).
+func WithoutMDNS() Option {
+	return func(c *config) error { c.noMDNS = true; return nil }
 }

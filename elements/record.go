@@ -108,7 +108,7 @@ func (r *recorder) Start(env *pipeline.Env) error {
 		return err
 	}
 	for _, topic := range r.cfg.Topics {
-		pid, err := env.Bus.Topic(topic)
+		pid, addr, err := topicBroker(env, topic, "")
 		if err == nil {
 			var sub *transport.Subscriber
 			sub, err = newTopicSubscriber(env, topic, pid, r.cfg.Window, r.cfg.QoS)
@@ -119,6 +119,12 @@ func (r *recorder) Start(env *pipeline.Env) error {
 			r.rec.Close()
 			return err
 		}
+		env.After(noPublisherWait, func() error {
+			if !r.streams[topic] && !r.ended[topic] {
+				checkPublished(env, topic, addr)
+			}
+			return nil
+		})
 	}
 	env.After(r.cfg.FlushInterval, r.flushTick)
 	return nil

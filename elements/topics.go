@@ -147,6 +147,7 @@ type subscriber struct {
 	env   *pipeline.Env
 	sub   *transport.Subscriber
 	ended bool
+	got   bool // a packet came
 }
 
 // haltGrace bounds how long a halted subscriber (or topic recorder) waits
@@ -168,17 +169,19 @@ func newTopicSubscriber(env *pipeline.Env, topic string, broker *actor.PID, wind
 
 func (s *subscriber) Start(env *pipeline.Env) error {
 	s.env = env
-	var broker *actor.PID
-	var err error
-	if s.cfg.Remote != "" {
-		broker, err = env.Bus.RemoteTopic(s.cfg.Remote, s.cfg.Topic)
-	} else {
-		broker, err = env.Bus.Topic(s.cfg.Topic)
-	}
+	broker, addr, err := topicBroker(env, s.cfg.Topic, s.cfg.Remote)
 	if err != nil {
 		return err
 	}
 	s.sub, err = newTopicSubscriber(env, s.cfg.Topic, broker, s.cfg.Window, s.cfg.QoS)
+	if err == nil {
+		env.After(noPublisherWait, func() error {
+			if !s.got && !s.ended {
+				checkPublished(env, s.cfg.Topic, addr)
+			}
+			return nil
+		})
+	}
 	return err
 }
 
@@ -192,6 +195,7 @@ func (s *subscriber) Receive(msg any, emit func(*media.Packet)) (bool, error) {
 	}
 	switch {
 	case r.Packet != nil && !s.ended:
+		s.got = true
 		emit(r.Packet)
 	case r.Event != nil:
 		return true, topicEvent(s.env, r.Event, s.cfg.OnEvent)

@@ -137,7 +137,7 @@ func (s *Spec) unknownProp(name string) error {
 		names[i] = ps.Name
 	}
 	msg := fmt.Sprintf("%s has no property %s", s.Name, syntax.Quote(name))
-	if near := nearest(name, names); near != "" {
+	if near := Nearest(name, names); near != "" {
 		msg += fmt.Sprintf(" (did you mean %s?)", near)
 	} else if len(names) > 0 {
 		msg += " (it has " + strings.Join(names, ", ") + ")"
@@ -304,7 +304,7 @@ func (r *Registry) Lookup(name string) (*Spec, error) {
 		names = append(names, n)
 	}
 	msg := syntax.Quote(name)
-	if near := nearest(name, names); near != "" {
+	if near := Nearest(name, names); near != "" {
 		msg += fmt.Sprintf(" (did you mean %s?)", near)
 	}
 	return nil, fmt.Errorf("%w %s: `gopline elements` lists them", ErrUnknownElement, msg)
@@ -340,8 +340,9 @@ func (r *Registry) Make(name string, props map[string]string) (Element, error) {
 	return el, nil
 }
 
-// nearest returns the candidate within edit distance 2 of name, if any.
-func nearest(name string, candidates []string) string {
+// Nearest returns the candidate within edit distance 2 of name, if any:
+// what a "did you mean" names.
+func Nearest(name string, candidates []string) string {
 	best, bestD := "", 3
 	for _, c := range candidates {
 		if abs(len(name)-len(c)) >= bestD {

@@ -2,6 +2,7 @@ package transport
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -379,6 +380,10 @@ func (b *broker) stopping(ctx actor.Context) {
 func (b *broker) snapshot() TopicStats {
 	st := b.stats
 	st.Publishers = len(b.pubs)
+	for _, ps := range b.pubs {
+		st.PublisherPIDs = append(st.PublisherPIDs, ps.pid)
+	}
+	slices.SortFunc(st.PublisherPIDs, func(a, b *actor.PID) int { return strings.Compare(a.String(), b.String()) })
 	if b.offer != nil {
 		st.QoS = b.offer.String()
 	}

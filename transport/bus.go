@@ -40,10 +40,11 @@ type Bus struct {
 	system *actor.ActorSystem
 	cfg    busConfig
 
-	mu     sync.Mutex
-	topics map[string]*actor.PID
-	closed bool
-	dial   func(addr, topic string) (*actor.PID, error)
+	mu       sync.Mutex
+	topics   map[string]*actor.PID
+	closed   bool
+	dial     func(addr, topic string) (*actor.PID, error)
+	resolver Resolver
 }
 
 // SetRemote installs how RemoteTopic reaches topics of other nodes

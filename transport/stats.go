@@ -3,6 +3,7 @@ package transport
 import (
 	"github.com/asynkron/protoactor-go/actor"
 
+	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/qos"
 )
 
@@ -14,6 +15,9 @@ type TopicStats struct {
 	// Publishers is how many publishers are registered now (PublisherJoined,
 	// or a Publish naming its Publisher).
 	Publishers int
+	// PublisherPIDs are the registered publishers, in the order of their
+	// addresses.
+	PublisherPIDs []*actor.PID
 	// Published counts the packets published on the topic.
 	Published uint64
 	// Rate and ByteRate are the packets and data bytes published per
@@ -23,6 +27,10 @@ type TopicStats struct {
 	// Delivered, Dropped, Skipped and UnexpectedAcks add up the windows of
 	// every subscriber the topic ever had (see WindowStats).
 	Delivered, Dropped, Skipped, UnexpectedAcks uint64
+	// Codec, Width and Height are those of the latest keyframe published
+	// (zero before the first).
+	Codec         media.Codec
+	Width, Height int
 	// QoS is the topic's offer (qos.Profile.String), set by its first
 	// publisher; empty while it has none.
 	QoS string

@@ -100,6 +100,7 @@ func newTopicState(topic string, cfg *busConfig, limiter *qos.KeyframeLimiter) *
 		newDeadlines(t),
 		newFarewells(t),
 		&rateMeter{},
+		&formatMeter{},
 	}
 	return t
 }

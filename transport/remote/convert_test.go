@@ -2,6 +2,7 @@ package remote
 
 import (
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/qos"
 	"github.com/gopline/gopline/transport"
 	"github.com/gopline/gopline/transport/wire"
 )
@@ -194,5 +196,26 @@ func TestCheckBatch(t *testing.T) {
 		if err := checkBatch(c.b); (err == nil) != c.ok {
 			t.Errorf("%s: %v", c.name, err)
 		}
+	}
+}
+
+// A topic's listing carries its format, cache, publishers and the
+// subscribers' requests; a peer's listing with fewer requests than
+// subscribers is read with one for each.
+func TestTopicInfoRoundTrip(t *testing.T) {
+	pub, sub := actor.NewPID("10.0.0.5:7400", "pipeline1/cam"), actor.NewPID("10.0.0.9:7400", "link1")
+	st := transport.TopicStats{Publishers: 1, PublisherPIDs: []*actor.PID{pub}, QoS: "durable_video",
+		Codec: media.H264, Width: 640, Height: 480, Cache: &qos.CacheStats{GOPs: 1, Frames: 12},
+		Subscribers: []transport.SubscriberStats{{Subscriber: sub, QoS: "sensor_data"}}}
+	got := topicInfoFromWire(topicInfoToWire("/cam", st))
+	want := TopicInfo{Name: "/cam", QoS: "durable_video", Publishers: 1, Subscribers: 1, Codec: "h264", Width: 640, Height: 480,
+		CachedGOPs: 1, CachedPackets: 12, PublisherNames: []string{"10.0.0.5:7400/pipeline1/cam"},
+		SubscriberNames: []string{"10.0.0.9:7400/link1"}, SubscriberQoS: []string{"sensor_data"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %+v\nwant %+v", got, want)
+	}
+	short := topicInfoFromWire(&wire.TopicInfo{Name: "/x", SubscriberNames: []string{"a", "b"}, SubscriberQos: []string{"q", "r", "s"}})
+	if !reflect.DeepEqual(short.SubscriberQoS, []string{"q", "r"}) {
+		t.Fatalf("requests %q; want one for each of 2 subscribers", short.SubscriberQoS)
 	}
 }

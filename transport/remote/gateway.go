@@ -143,13 +143,7 @@ func gatherTopics(bus *transport.Bus, log zerolog.Logger) *wire.Topics {
 			log.Debug().Err(err).Str("topic", name).Msg("remote: topic listing")
 			continue
 		}
-		info := &wire.TopicInfo{Name: name, Qos: st.QoS, Publishers: uint32(st.Publishers),
-			Published: st.Published, Subscribers: uint32(len(st.Subscribers)), Delivered: st.Delivered,
-			Dropped: st.Dropped, Replayed: st.Replayed, Rate: st.Rate, ByteRate: st.ByteRate}
-		for _, s := range st.Subscribers {
-			info.SubscriberNames = append(info.SubscriberNames, s.Subscriber.Address+"/"+s.Subscriber.Id)
-		}
-		out.Topics = append(out.Topics, info)
+		out.Topics = append(out.Topics, topicInfoToWire(name, st))
 	}
 	return out
 }

@@ -70,6 +70,11 @@ const (
 	// end pings the other; an unanswered ping ends it after half that
 	// again (Config.Keepalive).
 	DefaultKeepalive = 10 * time.Second
+	// DefaultGiveUpAfter is how long a link tries to reach a node before
+	// its first subscription: long enough for a node that is starting
+	// (a few attempts with backoff), short enough that a wrong address
+	// fails a command.
+	DefaultGiveUpAfter = 10 * time.Second
 	// minKeepalive is the shortest keepalive a node accepts from its
 	// peers (gRPC ends a connection whose peer pings more often).
 	minKeepalive = time.Second

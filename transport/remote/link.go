@@ -53,10 +53,14 @@ type link struct {
 	gen     int
 	// lost is set while the subscriber has been told the publisher is gone.
 	lost bool
-	// refused is set when the node refused the subscription: it is not
-	// retried.
+	// refused is set when the node refused the subscription, or the link
+	// gave up reaching it: it is not retried.
 	refused bool
-	stopped bool
+	// since is when the link first tried to connect; subscribedOnce is
+	// set at its first subscription: from then on it never gives up.
+	since          time.Time
+	subscribedOnce bool
+	stopped        bool
 	// outstanding counts deliveries passed to the subscriber and not yet
 	// acknowledged; stale counts those of them that belong to an earlier
 	// subscription, whose acks are not the current proxy's to take.
@@ -219,6 +223,7 @@ func (l *link) subscribed(ctx actor.Context) {
 	ctx.Watch(l.proxy)
 	ctx.Unwatch(l.gateway)
 	l.attempt = 0
+	l.subscribedOnce = true
 	l.stopTimer()
 	l.log.Info().Msg("remote: subscribed")
 	if l.lost {
@@ -230,11 +235,18 @@ func (l *link) subscribed(ctx actor.Context) {
 // refuse ends the link's attempts: the node refused the subscription, or
 // this node (its token, its certificate). The subscriber is told why.
 func (l *link) refuse(ctx actor.Context, reason string) {
+	l.log.Error().Str("reason", reason).Msg("remote: the node refused the subscription")
+	l.end(ctx, fmt.Errorf("remote %s refused the subscription: %s", l.addr, reason))
+}
+
+// end ends the subscription for good: the subscriber is told why, and its
+// stream ends.
+func (l *link) end(ctx actor.Context, why error) {
 	l.refused = true
 	l.stopTimer()
-	l.log.Error().Str("reason", reason).Msg("remote: the node refused the subscription")
-	l.toSubscriber(ctx, &transport.Event{Topic: l.topic, Kind: transport.EventIncompatibleQoS, Time: time.Now(),
-		Err: fmt.Errorf("remote %s refused the subscription: %s", l.addr, reason)})
+	l.toSubscriber(ctx, &transport.Event{Topic: l.topic, Kind: transport.EventIncompatibleQoS, Time: time.Now(), Err: why})
+	l.toSubscriber(ctx, &transport.EndOfStream{Topic: l.topic, Dropped: l.invalid})
+	l.invalid = 0
 }
 
 func (l *link) event(ctx actor.Context, m *wire.Event) {
@@ -271,6 +283,9 @@ func (l *link) connect(ctx actor.Context) {
 		return
 	}
 	l.gen++
+	if l.since.IsZero() {
+		l.since = time.Now()
+	}
 	gen, addr, self, system, opts := l.gen, l.addr, ctx.Self(), ctx.ActorSystem(), l.n.dialOpts
 	l.attempt++
 	l.n.goOwned(func() {
@@ -302,8 +317,15 @@ func (l *link) lose(ctx actor.Context, why string) {
 	l.toSubscriber(ctx, &transport.Event{Topic: l.topic, Kind: transport.EventLivelinessLost, Time: time.Now()})
 }
 
-// failed schedules the next attempt.
+// failed schedules the next attempt, or gives up on a node the link never
+// subscribed at once it has tried for the node's GiveUpAfter.
 func (l *link) failed(ctx actor.Context, err error) {
+	if budget := l.n.giveUpAfter; !l.subscribedOnce && budget > 0 && time.Since(l.since) >= budget {
+		l.log.Error().Err(err).Int("attempts", l.attempt).Msg("remote: cannot reach the node; giving up")
+		l.end(ctx, fmt.Errorf("cannot reach the node at %s (%d attempts in %v): %w", l.addr, l.attempt,
+			time.Since(l.since).Round(time.Second), err))
+		return
+	}
 	d := min(firstBackoff<<min(max(l.attempt-1, 0), 6), lastBackoff)
 	if l.attempt == 1 || d == lastBackoff && l.attempt%12 == 0 {
 		l.log.Warn().Err(err).Stringer("retry_in", d).Int("attempt", l.attempt).Msg("remote: cannot reach the node")

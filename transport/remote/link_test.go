@@ -1,6 +1,8 @@
 package remote
 
 import (
+	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -90,5 +92,43 @@ func TestLinkCountsInvalidPacketsAndKeepsOldAcksFromTheNewSubscription(t *testin
 	sys.Root.Send(link, &transport.Ack{})
 	if n := acks(toB); n != 1 {
 		t.Fatalf("the new subscription got %d acks for its one delivery", n)
+	}
+}
+
+// A link that never reached its node gives up after the node's
+// GiveUpAfter: the subscriber is told why, and its stream ends.
+func TestLinkGivesUpOnANodeItNeverReached(t *testing.T) {
+	sys := quietSystem()
+	defer sys.Shutdown()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // nobody listens there now
+	_, dialOpts := grpcOptions(Config{}, newGuard(Config{}))
+	n := &Node{system: sys, log: zerolog.Nop(), dialOpts: dialOpts, giveUpAfter: 300 * time.Millisecond}
+	link := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return newLink(n, addr, "/cam") }))
+	sub, got := recorder(sys)
+	sys.Root.Send(link, &transport.Subscribe{Subscriber: sub})
+	var why error
+	timeout := time.After(30 * time.Second)
+	for {
+		select {
+		case m := <-got:
+			switch m := m.(type) {
+			case *transport.Event:
+				why = m.Err
+			case *transport.EndOfStream:
+				if why == nil || !strings.Contains(why.Error(), "cannot reach the node at "+addr) ||
+					!strings.Contains(why.Error(), "connection refused") {
+					t.Fatalf("the stream ended with %v; want why", why)
+				}
+				n.owned.Wait()
+				return
+			}
+		case <-timeout:
+			t.Fatalf("the link did not give up (last: %v)", why)
+		}
 	}
 }

@@ -68,6 +68,12 @@ type Config struct {
 	// minKeepalive). gRPC pings at most every 10 s on the connections a
 	// node makes, whatever this says; the node's server pings as told.
 	Keepalive time.Duration
+	// GiveUpAfter is how long a link tries to reach a node it has not
+	// subscribed at yet before it gives up: its subscriber is told why
+	// (connection refused, no answer, ...) and its stream ends (default
+	// DefaultGiveUpAfter; negative: it tries for ever). A link that
+	// subscribed once reconnects for ever: a robot's link comes back.
+	GiveUpAfter time.Duration
 	// Log receives the node's log lines.
 	Log zerolog.Logger
 }
@@ -79,6 +85,8 @@ type Node struct {
 	bus    *transport.Bus
 	log    zerolog.Logger
 	addr   string
+	// giveUpAfter is Config.GiveUpAfter with its default.
+	giveUpAfter time.Duration
 
 	gateway *actor.PID
 	guard   *guard
@@ -147,7 +155,11 @@ func Start(system *actor.ActorSystem, bus *transport.Bus, cfg Config) (*Node, er
 	if err := startRemote(r); err != nil {
 		return nil, err
 	}
-	n := &Node{system: system, remote: r, bus: bus, log: cfg.Log, addr: system.Address(), guard: g, dialOpts: dialOpts}
+	n := &Node{system: system, remote: r, bus: bus, log: cfg.Log, addr: system.Address(), guard: g, dialOpts: dialOpts,
+		giveUpAfter: cfg.GiveUpAfter}
+	if n.giveUpAfter == 0 {
+		n.giveUpAfter = DefaultGiveUpAfter
+	}
 	n.gateway, err = system.Root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return newGateway(n) }), gatewayName)
 	if err != nil {
 		r.Shutdown(false)

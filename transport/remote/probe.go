@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/asynkron/protoactor-go/remote"
@@ -26,6 +28,13 @@ var ErrRefused = errors.New("remote: the node refused this node")
 // connects only to a node that is up: protoactor at the pinned version
 // keeps a writer, and its connections, for an address that is down.
 func probe(addr string, dialOpts []grpc.DialOption, timeout time.Duration) error {
+	// A plain connection first: gRPC, waiting for the node to be ready,
+	// would only say that the time ran out, not that nothing listens.
+	c, err := net.DialTimeout("tcp", addr, timeout)
+	if err != nil {
+		return fmt.Errorf("remote: %s: %s", addr, dialReason(err))
+	}
+	c.Close()
 	conn, err := grpc.NewClient(addr, dialOpts...)
 	if err != nil {
 		return fmt.Errorf("remote: %s: %w", addr, err)
@@ -69,4 +78,18 @@ func handshakeReason(msg string) string {
 		return " (the node closed the connection: it may speak TLS, or refuse this node's certificate)"
 	}
 	return ""
+}
+
+// dialReason says why a connection to a node failed, in a user's words.
+func dialReason(err error) string {
+	var ne net.Error
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused: no node listens there"
+	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+		return "no route to the host: " + err.Error()
+	case errors.As(err, &ne) && ne.Timeout():
+		return "no answer: the host is down or a firewall drops the connection"
+	}
+	return err.Error()
 }

@@ -116,7 +116,7 @@ func runChild(role string, a childArgs) int {
 	}
 	sys := quietSystem()
 	bus := transport.NewBus(sys)
-	cfg := Config{Listen: a.Listen, Token: a.Token, AllowedClients: a.Allow, Keepalive: a.Keepalive, Log: zerolog.New(os.Stderr).Level(zerolog.InfoLevel)}
+	cfg := Config{Listen: a.Listen, Token: a.Token, AllowedClients: a.Allow, Keepalive: a.Keepalive, GiveUpAfter: -1, Log: zerolog.New(os.Stderr).Level(zerolog.InfoLevel)}
 	if a.TLS != nil {
 		var err error
 		if cfg.ServerTLS, cfg.ClientTLS, err = LoadTLS(*a.TLS); err != nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 
+	"github.com/gopline/gopline/transport"
 	"github.com/gopline/gopline/transport/wire"
 )
 
@@ -26,8 +27,59 @@ type TopicInfo struct {
 	Rate     float64 `json:"rate_hz"`
 	ByteRate float64 `json:"bytes_per_s"`
 	// SubscriberNames name the subscribers: the node's own actors, and the
-	// ends of remote subscriptions.
+	// ends of remote subscriptions. SubscriberQoS are their requests, in
+	// the same order ("" takes the topic's offer).
 	SubscriberNames []string `json:"subscriber_names"`
+	SubscriberQoS   []string `json:"subscriber_qos"`
+	// PublisherNames name the publishers.
+	PublisherNames []string `json:"publisher_names"`
+	// Codec, Width and Height are the stream's, from its latest keyframe
+	// ("" and 0 before the first).
+	Codec  string `json:"codec"`
+	Width  int    `json:"width"`
+	Height int    `json:"height"`
+	// CachedGOPs and CachedPackets are what the topic's cache holds now.
+	CachedGOPs    int `json:"cached_gops"`
+	CachedPackets int `json:"cached_packets"`
+}
+
+// topicInfoToWire describes a topic of the node for a listing.
+func topicInfoToWire(name string, st transport.TopicStats) *wire.TopicInfo {
+	info := &wire.TopicInfo{Name: name, Qos: st.QoS, Publishers: uint32(st.Publishers),
+		Published: st.Published, Subscribers: uint32(len(st.Subscribers)), Delivered: st.Delivered,
+		Dropped: st.Dropped, Replayed: st.Replayed, Rate: st.Rate, ByteRate: st.ByteRate,
+		Width: uint32(max(st.Width, 0)), Height: uint32(max(st.Height, 0))}
+	if st.Codec.Valid() {
+		info.Codec = st.Codec.String()
+	}
+	if st.Cache != nil {
+		info.CachedGops, info.CachedPackets = uint32(max(st.Cache.GOPs, 0)), uint32(max(st.Cache.Frames, 0))
+	}
+	for _, s := range st.Subscribers {
+		info.SubscriberNames = append(info.SubscriberNames, actorName(s.Subscriber))
+		info.SubscriberQos = append(info.SubscriberQos, s.QoS)
+	}
+	for _, p := range st.PublisherPIDs {
+		info.PublisherNames = append(info.PublisherNames, actorName(p))
+	}
+	return info
+}
+
+// actorName names an actor in a listing: its node's address and its id.
+func actorName(pid *actor.PID) string { return pid.Address + "/" + pid.Id }
+
+// topicInfoFromWire reads one topic of a peer's listing. The peer's
+// strings are cut to what a listing shows, and the subscribers' requests
+// to one for each subscriber.
+func topicInfoFromWire(t *wire.TopicInfo) TopicInfo {
+	info := TopicInfo{Name: t.Name, QoS: t.Qos, Publishers: int(t.Publishers), Published: t.Published,
+		Subscribers: int(t.Subscribers), Delivered: t.Delivered, Dropped: t.Dropped, Replayed: t.Replayed,
+		Rate: t.Rate, ByteRate: t.ByteRate, SubscriberNames: t.SubscriberNames, PublisherNames: t.PublisherNames,
+		Codec: t.Codec, Width: int(t.Width), Height: int(t.Height),
+		CachedGOPs: int(t.CachedGops), CachedPackets: int(t.CachedPackets)}
+	info.SubscriberQoS = make([]string, len(info.SubscriberNames))
+	copy(info.SubscriberQoS, t.SubscriberQos)
+	return info
 }
 
 // Topics asks the node at addr for its topics.
@@ -54,9 +106,7 @@ func (n *Node) Topics(addr string, timeout time.Duration) ([]TopicInfo, error) {
 	}
 	out := make([]TopicInfo, len(list.Topics))
 	for i, t := range list.Topics {
-		out[i] = TopicInfo{Name: t.Name, QoS: t.Qos, Publishers: int(t.Publishers), Published: t.Published,
-			Subscribers: int(t.Subscribers), Delivered: t.Delivered, Dropped: t.Dropped, Replayed: t.Replayed,
-			Rate: t.Rate, ByteRate: t.ByteRate, SubscriberNames: t.SubscriberNames}
+		out[i] = topicInfoFromWire(t)
 	}
 	return out, nil
 }

@@ -1,0 +1,72 @@
+package transport
+
+import (
+	"slices"
+)
+
+// Resolver finds topics of other nodes by name (the node's discovery.Directory
+// stands behind it). Its methods may take a network round trip, and are
+// bounded in time by the Resolver.
+type Resolver interface {
+	// Resolve returns the address of the other node that publishes topic,
+	// "" when none does; more than one is an error naming them.
+	Resolve(topic string) (addr string, err error)
+	// Published returns the names of the topics that have a publisher at
+	// the node at addr, or at every node found when addr is "".
+	Published(addr string) ([]string, error)
+}
+
+// SetResolver installs how Locate and Published find other nodes' topics
+// (gopline.New does so for a node with a remote node).
+func (b *Bus) SetResolver(r Resolver) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.resolver = r
+}
+
+func (b *Bus) getResolver() Resolver {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.resolver
+}
+
+// Locate tells where a subscriber of topic that names no node finds it:
+// "" for this process's topic, when it has a publisher here or the Bus has
+// no Resolver or no other node publishes it; else the address of the one
+// other node that publishes it. Two or more are the Resolver's error.
+func (b *Bus) Locate(topic string) (string, error) {
+	r := b.getResolver()
+	if r == nil || b.publishedHere(topic) {
+		return "", nil
+	}
+	return r.Resolve(topic)
+}
+
+// publishedHere reports whether the Bus's topic has a publisher now.
+func (b *Bus) publishedHere(topic string) bool {
+	st, err := b.Stats(topic)
+	return err == nil && st.Publishers > 0
+}
+
+// Published returns the names of the topics that have a publisher: at the
+// node at addr, or, when addr is "", in this process and at every node the
+// Resolver finds. Without a Resolver it knows this process's topics only.
+// What the Resolver cannot tell is left out: a subscriber's warning lists
+// what is known.
+func (b *Bus) Published(addr string) []string {
+	var names []string
+	if addr == "" {
+		for _, t := range b.Topics() {
+			if b.publishedHere(t) {
+				names = append(names, t)
+			}
+		}
+	}
+	if r := b.getResolver(); r != nil {
+		if more, err := r.Published(addr); err == nil {
+			names = append(names, more...)
+		}
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
+}

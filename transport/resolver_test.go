@@ -1,0 +1,72 @@
+package transport
+
+import (
+	"errors"
+	"slices"
+	"testing"
+)
+
+// fakeResolver knows the topics of other nodes by address.
+type fakeResolver struct {
+	at    map[string][]string // address: topics published there
+	asked []string
+}
+
+func (r *fakeResolver) Resolve(topic string) (string, error) {
+	r.asked = append(r.asked, topic)
+	var found []string
+	for addr, topics := range r.at {
+		if slices.Contains(topics, topic) {
+			found = append(found, addr)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return "", nil
+	case 1:
+		return found[0], nil
+	}
+	return "", errors.New("two publishers")
+}
+
+func (r *fakeResolver) Published(addr string) ([]string, error) {
+	if addr != "" {
+		return r.at[addr], nil
+	}
+	var all []string
+	for _, ts := range r.at {
+		all = append(all, ts...)
+	}
+	return all, nil
+}
+
+func TestLocatePrefersThisProcessThenOneOtherNode(t *testing.T) {
+	f := newFixture(t)
+	r := &fakeResolver{at: map[string][]string{"10.0.0.5:7400": {"/test/camera", "/lidar"}, "10.0.0.6:7400": {"/lidar"}}}
+	if addr, err := f.bus.Locate("/lidar"); addr != "" || err != nil {
+		t.Fatalf("without a resolver: %q, %v; want this process's topic", addr, err)
+	}
+	f.bus.SetResolver(r)
+	if addr, err := f.bus.Locate("/test/camera"); addr != "10.0.0.5:7400" || err != nil {
+		t.Fatalf("a topic without a publisher here: %q, %v; want the other node's", addr, err)
+	}
+	if _, err := f.bus.Locate("/lidar"); err == nil {
+		t.Fatal("a topic of two other nodes: no error")
+	}
+	if addr, err := f.bus.Locate("/nobody"); addr != "" || err != nil {
+		t.Fatalf("a topic nobody publishes: %q, %v; want this process's, to wait for a publisher", addr, err)
+	}
+	pub := f.newSink(true)
+	f.send(&PublisherJoined{Publisher: pub.pid})
+	f.flush()
+	r.asked = nil
+	if addr, err := f.bus.Locate("/test/camera"); addr != "" || err != nil || len(r.asked) != 0 {
+		t.Fatalf("a topic published here: %q, %v, asked %v; want this process's, no one asked", addr, err, r.asked)
+	}
+	if got := f.bus.Published(""); !slices.Equal(got, []string{"/lidar", "/test/camera"}) {
+		t.Fatalf("Published(\"\") = %v", got)
+	}
+	if got := f.bus.Published("10.0.0.6:7400"); !slices.Equal(got, []string{"/lidar"}) {
+		t.Fatalf("Published(10.0.0.6:7400) = %v", got)
+	}
+}

@@ -1,0 +1,92 @@
+package topictool
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"time"
+)
+
+// DefaultWindow is how many of the latest packets the meters measure
+// over: at 30 packets a second, half a minute.
+const DefaultWindow = 1000
+
+// Hz measures the rate of a topic's packets from their arrival times, over
+// a window of the latest ones, as `ros2 topic hz` does. It is a plain
+// value for one goroutine.
+type Hz struct {
+	window int
+	last   time.Time
+	// gaps are the intervals between arrivals, a ring of window.
+	gaps []time.Duration
+	next int
+}
+
+// NewHz returns a meter over the latest window intervals (DefaultWindow
+// when window <= 0).
+func NewHz(window int) *Hz {
+	if window <= 0 {
+		window = DefaultWindow
+	}
+	return &Hz{window: window}
+}
+
+// Add takes a packet's arrival time. An arrival before the previous one
+// (the clock stepped back) starts the intervals again.
+func (h *Hz) Add(at time.Time) {
+	if !h.last.IsZero() && !at.Before(h.last) {
+		gap := at.Sub(h.last)
+		if len(h.gaps) < h.window {
+			h.gaps = append(h.gaps, gap)
+		} else {
+			h.gaps[h.next] = gap
+			h.next = (h.next + 1) % h.window
+		}
+	}
+	h.last = at
+}
+
+// HzStats is a rate measured over a window of intervals.
+type HzStats struct {
+	Rate          float64       `json:"rate_hz"`
+	Min, Max, Std time.Duration `json:"-"`
+	MinS          float64       `json:"min_s"`
+	MaxS          float64       `json:"max_s"`
+	StdS          float64       `json:"std_s"`
+	Window        int           `json:"window"`
+}
+
+// Stats returns the rate so far; zero until two packets came.
+func (h *Hz) Stats() HzStats {
+	if len(h.gaps) == 0 {
+		return HzStats{}
+	}
+	var sum, lo, hi time.Duration = 0, h.gaps[0], h.gaps[0]
+	for _, g := range h.gaps {
+		sum += g
+		lo, hi = min(lo, g), max(hi, g)
+	}
+	mean := float64(sum) / float64(len(h.gaps))
+	var sq float64
+	for _, g := range h.gaps {
+		sq += (float64(g) - mean) * (float64(g) - mean)
+	}
+	std := time.Duration(math.Sqrt(sq / float64(len(h.gaps))))
+	st := HzStats{Min: lo, Max: hi, Std: std, Window: len(h.gaps),
+		MinS: lo.Seconds(), MaxS: hi.Seconds(), StdS: std.Seconds()}
+	if mean > 0 {
+		st.Rate = float64(time.Second) / mean
+	}
+	return st
+}
+
+// Write writes the rate as `ros2 topic hz` does.
+func (s HzStats) Write(w io.Writer) error {
+	if s.Window == 0 {
+		_, err := fmt.Fprintln(w, "no new packets")
+		return err
+	}
+	_, err := fmt.Fprintf(w, "average rate: %.3f\n\tmin: %.3fs max: %.3fs std dev: %.5fs window: %d\n",
+		s.Rate, s.Min.Seconds(), s.Max.Seconds(), s.Std.Seconds(), s.Window+1)
+	return err
+}

@@ -1,0 +1,82 @@
+package topictool
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gopline/gopline/media"
+)
+
+func TestHzOfAKnownRate(t *testing.T) {
+	h := NewHz(10)
+	if st := h.Stats(); st.Window != 0 || st.Rate != 0 {
+		t.Fatalf("no packets: %+v", st)
+	}
+	t0 := time.Unix(100, 0)
+	// 40 ms, 60 ms alternating: 20 Hz on average, std 10 ms; the first
+	// five intervals (of 1 s) leave the window of 10.
+	at := t0
+	for range 5 {
+		at = at.Add(time.Second)
+		h.Add(at)
+	}
+	for i := range 10 {
+		at = at.Add(time.Duration(40+20*(i%2)) * time.Millisecond)
+		h.Add(at)
+	}
+	st := h.Stats()
+	if math.Abs(st.Rate-20) > 1e-9 || st.Min != 40*time.Millisecond || st.Max != 60*time.Millisecond ||
+		st.Std != 10*time.Millisecond || st.Window != 10 {
+		t.Fatalf("stats %+v; want 20 Hz, 40..60 ms, std 10 ms over 10", st)
+	}
+	h.Add(at.Add(-time.Second)) // the clock stepped back: not an interval
+	if got := h.Stats(); got.Window != 10 || got.Max != st.Max {
+		t.Fatalf("after a step back: %+v", got)
+	}
+	var out bytes.Buffer
+	st.Write(&out)
+	if want := "average rate: 20.000\n\tmin: 0.040s max: 0.060s std dev: 0.01000s window: 11\n"; out.String() != want {
+		t.Fatalf("%q; want %q", out.String(), want)
+	}
+}
+
+func TestBandwidthOfAKnownStream(t *testing.T) {
+	b := NewBandwidth(4)
+	t0 := time.Unix(100, 0)
+	for i, size := range []int{9999, 1000, 3000, 1000, 3000} { // the first leaves the window
+		b.Add(t0.Add(time.Duration(i)*100*time.Millisecond), size)
+	}
+	st := b.Stats()
+	// From the window's first (at 100 ms) to its last (400 ms): 7000 bytes
+	// after the first in 300 ms.
+	if math.Abs(st.BytesPerSec-7000/0.3) > 1e-6 || st.Mean != 2000 || st.Min != 1000 || st.Max != 3000 || st.Window != 4 {
+		t.Fatalf("stats %+v", st)
+	}
+	var out bytes.Buffer
+	st.Write(&out)
+	if !strings.HasPrefix(out.String(), "23.3 kB/s from 4 packets\n\tpacket size mean: 2.0 kB min: 1.0 kB max: 3.0 kB") {
+		t.Fatalf("%q", out.String())
+	}
+}
+
+func TestEchoLines(t *testing.T) {
+	capture := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	p := &media.Packet{Codec: media.H264, Data: make([]byte, 1234), Key: true, Seq: 30, GOP: 30, CaptureTime: capture,
+		Width: 640, Height: 480, Replay: media.Replay{Replayed: true}}
+	var out bytes.Buffer
+	NewEcho(&out, false).Write(p, capture.Add(2500*time.Microsecond))
+	if want := "seq=30 gop=30 key h264 640x480 size=1234 capture=03:04:05.000 received=03:04:05.002 latency=2.5ms replayed\n"; out.String() != want {
+		t.Fatalf("%q; want %q", out.String(), want)
+	}
+	out.Reset()
+	NewEcho(&out, true).Write(p, capture.Add(2500*time.Microsecond))
+	var l EchoLine
+	if err := json.Unmarshal(out.Bytes(), &l); err != nil || l.Seq != 30 || !l.Key || l.Bytes != 1234 || l.LatencyMS != 2.5 ||
+		!l.Capture.Equal(capture) || strings.Count(out.String(), "\n") != 1 {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+}
