@@ -31,7 +31,7 @@ const retryWarnInterval = 30 * time.Second
 // stream cleanly when the pipeline stops while it waits.
 type reconnecting[T media.Item] struct {
 	location string
-	open     func() (pipeline.Source[T], error)
+	open     func(stop <-chan struct{}) (pipeline.Source[T], error) // opens the stream; a blocking call ends when stop closes
 	policy   backoff.Policy
 	after    func(time.Duration) <-chan time.Time // the wait's timers; nil: real time
 
@@ -46,7 +46,7 @@ type reconnecting[T media.Item] struct {
 	frameBase, nextFrame uint64
 }
 
-func newReconnecting[T media.Item](location string, policy backoff.Policy, open func() (pipeline.Source[T], error)) (*reconnecting[T], error) {
+func newReconnecting[T media.Item](location string, policy backoff.Policy, open func(stop <-chan struct{}) (pipeline.Source[T], error)) (*reconnecting[T], error) {
 	b, err := backoff.New(policy, nil)
 	if err != nil {
 		return nil, err
@@ -94,19 +94,33 @@ func (s *reconnecting[T]) Next() (T, time.Time, error) {
 			}
 			return item, due, nil
 		}
-		if err == io.EOF {
-			err = fmt.Errorf("%q ended", s.location) // a camera's stream has no end of its own
-		}
 		if stopErr := s.Stop(); stopErr != nil {
 			s.env.Log.Debug().Err(stopErr).Msg("closing the lost stream")
+		}
+		if s.stopping() {
+			var zero T
+			return zero, time.Time{}, io.EOF // the read was interrupted: the stream ends with the pipeline
+		}
+		if err == io.EOF {
+			err = fmt.Errorf("%q ended", s.location) // a camera's stream has no end of its own
 		}
 		s.down(err, "stream lost; reconnecting")
 	}
 }
 
+// stopping reports whether the pipeline is stopping.
+func (s *reconnecting[T]) stopping() bool {
+	select {
+	case <-s.env.Stopping:
+		return true
+	default:
+		return false
+	}
+}
+
 // connect opens and starts the stream.
 func (s *reconnecting[T]) connect() error {
-	src, err := s.open()
+	src, err := s.open(s.env.Stopping)
 	if err != nil {
 		return err
 	}
@@ -140,6 +154,9 @@ func (s *reconnecting[T]) reconnect() error {
 			return io.EOF
 		}
 		err := s.connect()
+		if err != nil && s.stopping() {
+			return io.EOF
+		}
 		if err == nil {
 			s.env.Log.Info().Str("location", s.location).Stringer("down", s.env.Now().Sub(s.downAt)).
 				Int("attempts", s.backoff.Attempt()).Msg("stream is back")

@@ -198,14 +198,21 @@ func TestStopWhileReconnectingEndsPromptly(t *testing.T) {
 	p := startLogged(t, rtspSource(cam.URL(), "name=cam"), "cam", &packets{}, &testlog.Buffer{})
 	// By now the waits have grown to seconds: the next attempt is 4 s away.
 	time.Sleep(4 * time.Second)
+	stopPromptly(t, p, "while the source waited to reconnect")
+}
+
+// stopPromptly stops p, which must end well within its stop budget of 5 s:
+// a source must not wait out a backoff or a read's timeout.
+func stopPromptly(t *testing.T, p *pipeline.Pipeline, while string) {
+	t.Helper()
 	start := time.Now()
 	if err := p.Stop(); err != nil {
 		t.Fatalf("Stop = %v", err)
 	}
 	took := time.Since(start)
-	t.Logf("stopped %v after Stop while reconnecting", took.Round(time.Millisecond))
+	t.Logf("stopped %v after Stop %s", took.Round(time.Millisecond), while)
 	if took > 3*time.Second {
-		t.Fatalf("Stop took %v while the source waited to reconnect; it must not wait out the backoff", took)
+		t.Fatalf("Stop took %v %s", took, while)
 	}
 }
 
@@ -226,5 +233,21 @@ func TestRTSPCameraThatHangsIsNoticedAndComesBack(t *testing.T) {
 	awaitLong(t, "picture after the camera thawed", func() bool { return len(seen.epochs()) >= 2 })
 	if e := seen.epochs(); !e[len(e)-1][0].Key {
 		t.Fatal("the new stream does not start with a keyframe")
+	}
+}
+
+// TestStopWhileACameraHangsEndsPromptly stops the pipeline while its
+// source waits in a read from a hung camera, with a read timeout of a
+// minute: the read is interrupted, and Stop ends well within its budget.
+func TestStopWhileACameraHangsEndsPromptly(t *testing.T) {
+	cam := rtspCamera(t)
+	seen, log := &packets{}, &testlog.Buffer{}
+	p := startLogged(t, rtspSource(cam.URL(), "timeout=1m name=cam"), "cam", seen, log)
+	awaitLong(t, "picture", func() bool { return len(seen.epochs()) == 1 })
+	cam.Freeze()
+	time.Sleep(500 * time.Millisecond)
+	stopPromptly(t, p, "during a hung read")
+	if strings.Contains(log.String(), "stream lost") {
+		t.Fatalf("the interrupted read was taken for a lost stream:\n%s", log.String())
 	}
 }

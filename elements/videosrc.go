@@ -116,9 +116,11 @@ func openSource[T interface {
 	*media.Frame | *media.Packet
 	media.Item
 }](cfg VideoSrcConfig, read func(*ffmpeg.Reader) (T, error)) (pipeline.Source[T], error) {
-	open := func() (pipeline.Source[T], error) { return openVideo(cfg, read) }
 	if !ffmpeg.IsNetwork(cfg.Location) {
-		return open()
+		return openVideo(cfg, read)
+	}
+	open := func(stop <-chan struct{}) (pipeline.Source[T], error) {
+		return openVideo(cfg, read, ffmpeg.WithStop(stop))
 	}
 	policy := backoff.DefaultPolicy()
 	policy.Retries = cfg.Retries
@@ -129,8 +131,8 @@ func openSource[T interface {
 func openVideo[T interface {
 	*media.Frame | *media.Packet
 	media.Item
-}](cfg VideoSrcConfig, read func(*ffmpeg.Reader) (T, error)) (pipeline.Source[T], error) {
-	r, err := ffmpeg.OpenReader(cfg.Location, cfg.options()...)
+}](cfg VideoSrcConfig, read func(*ffmpeg.Reader) (T, error), opts ...ffmpeg.ReaderOption) (pipeline.Source[T], error) {
+	r, err := ffmpeg.OpenReader(cfg.Location, append(cfg.options(), opts...)...)
 	if err != nil {
 		return nil, err
 	}

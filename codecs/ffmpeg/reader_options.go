@@ -19,6 +19,14 @@ type readerConfig struct {
 	ioTimeout    time.Duration
 	frameRate    float64
 	now          func() time.Time
+	stop         <-chan struct{}
+}
+
+// WithStop makes the Reader give up a blocking open or read as soon as stop
+// closes (the pipeline stops), instead of at the end of its I/O timeout:
+// FFmpeg's interrupt callback ends the call with an error.
+func WithStop(stop <-chan struct{}) ReaderOption {
+	return func(c *readerConfig) error { c.stop = stop; return nil }
 }
 
 // WithClock sets the clock whose time at opening the stream's first
