@@ -251,3 +251,40 @@ func TestStopWhileACameraHangsEndsPromptly(t *testing.T) {
 		t.Fatalf("the interrupted read was taken for a lost stream:\n%s", log.String())
 	}
 }
+
+// TestRTSPCameraDecodedFramesGoOnAcrossAReboot decodes the camera (the
+// default mode): across a reboot its frames go on counting and their
+// capture times keep growing.
+func TestRTSPCameraDecodedFramesGoOnAcrossAReboot(t *testing.T) {
+	cam := rtspCamera(t)
+	out := &frames{}
+	p, err := pipeline.Parse("videosrc location="+cam.URL()+" name=cam", registry(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Add("sink", out.element()); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Link("cam", "sink"); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	defer p.Stop()
+	awaitLong(t, "second of pictures", func() bool { return len(out.all()) >= cameraRate })
+	cam.Stop()
+	time.Sleep(time.Second)
+	before := len(out.all())
+	if err := cam.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	awaitLong(t, "second of pictures after the reboot", func() bool { return len(out.all()) >= before+cameraRate })
+	got := out.all()
+	for i := 1; i < len(got); i++ {
+		if got[i].Seq != got[i-1].Seq+1 || !got[i].CaptureTime.After(got[i-1].CaptureTime) {
+			t.Fatalf("frame %d: Seq %d at %v after Seq %d at %v; want Seq +1 and a later time", i,
+				got[i].Seq, got[i].CaptureTime, got[i-1].Seq, got[i-1].CaptureTime)
+		}
+	}
+}

@@ -56,11 +56,12 @@ func WithAssumedFrameRate(rate float64) ReaderOption {
 }
 
 // DefaultIOTimeout bounds how long a read from the network waits for data:
-// a camera that goes silent ends the read with an error instead of hanging
-// the source.
-//
-// It is shorter than pipeline.DefaultStopTimeout, so that a source stuck in a
-// silent read still stops within the pipeline's stop budget.
+// a camera that goes silent (it hangs, or lost power behind a switch, and
+// its connection stays open) ends the read with an error instead of hanging
+// the source, which can then reconnect. A camera sends a picture every few
+// tens of milliseconds, so 3 s of silence is no jitter; and it is shorter
+// than pipeline.DefaultStopTimeout, so that a source in a silent read stops
+// within the pipeline's stop budget even without WithStop.
 const DefaultIOTimeout = 3 * time.Second
 
 // WithIOTimeout sets how long a read from a network URL (rtsp://, http://,
