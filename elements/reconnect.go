@@ -22,9 +22,14 @@ var ErrStreamLost = errors.New("stream lost")
 // attempts it stands for.
 const retryWarnInterval = 30 * time.Second
 
+// finite is a stream that may end: one of a known length (a recording
+// served over HTTP) ends at its end instead of being opened again.
+type finite interface{ Finite() bool }
+
 // reconnecting is a source over a network stream that opens the stream
 // again, with the waits of a backoff policy, when it drops or ends (a camera
-// that rebooted), or when it is down at start. Every opening is a new
+// that rebooted), or when it is down at start; only a stream that says it
+// is finite ends at its end. Every opening is a new
 // stream, with a new Epoch: downstream waits for its first keyframe (its
 // frames go on counting, as Frame.Seq numbers a source's frames). It
 // gives up with ErrStreamLost after the policy's retries, and ends its
@@ -94,12 +99,14 @@ func (s *reconnecting[T]) Next() (T, time.Time, error) {
 			}
 			return item, due, nil
 		}
+		f, ok := s.src.(finite)
+		ended := err == io.EOF && ok && f.Finite() // a recording served over the network ends at its end
 		if stopErr := s.Stop(); stopErr != nil {
 			s.env.Log.Debug().Err(stopErr).Msg("closing the lost stream")
 		}
-		if s.stopping() {
+		if ended || s.stopping() { // at its end, or interrupted as the pipeline stops
 			var zero T
-			return zero, time.Time{}, io.EOF // the read was interrupted: the stream ends with the pipeline
+			return zero, time.Time{}, io.EOF
 		}
 		if err == io.EOF {
 			err = fmt.Errorf("%q ended", s.location) // a camera's stream has no end of its own

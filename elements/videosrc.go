@@ -164,6 +164,11 @@ func (s *videoSrc[T]) Next() (T, time.Time, error) {
 	return item, captureTime(item), nil
 }
 
+// Finite reports whether the input has a known length (a file, a
+// recording served over HTTP), unlike a live stream: its end is the end of
+// the stream, not a camera gone away.
+func (s *videoSrc[T]) Finite() bool { return s.r.Info().Duration > 0 }
+
 // reportSkipped counts in the node's stats what the reader skipped since
 // the last call, and at the end of the input says in the log what it
 // skipped in all: a warning when packets could not be used.
