@@ -29,11 +29,11 @@ type finite interface{ Finite() bool }
 // reconnecting is a source over a network stream that opens the stream
 // again, with the waits of a backoff policy, when it drops or ends (a camera
 // that rebooted), or when it is down at start; only a stream that says it
-// is finite ends at its end. Every opening is a new
-// stream, with a new Epoch: downstream waits for its first keyframe (its
-// frames go on counting, as Frame.Seq numbers a source's frames). It
-// gives up with ErrStreamLost after the policy's retries, and ends its
-// stream cleanly when the pipeline stops while it waits.
+// is finite ends at its end. Every opening is a new stream, with a new
+// Epoch: downstream waits for its first keyframe (its frames go on
+// counting, as Frame.Seq numbers a source's frames). It gives up with
+// ErrStreamLost after the policy's retries, and ends its stream cleanly
+// when the pipeline stops while it waits, opens or reads.
 type reconnecting[T media.Item] struct {
 	location string
 	open     func(stop <-chan struct{}) (pipeline.Source[T], error) // opens the stream; a blocking call ends when stop closes
