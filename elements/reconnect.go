@@ -22,16 +22,21 @@ var ErrStreamLost = errors.New("stream lost")
 // attempts it stands for.
 const retryWarnInterval = 30 * time.Second
 
+// finite is a stream that may end: one of a known length (a recording
+// served over HTTP) ends at its end instead of being opened again.
+type finite interface{ Finite() bool }
+
 // reconnecting is a source over a network stream that opens the stream
 // again, with the waits of a backoff policy, when it drops or ends (a camera
-// that rebooted), or when it is down at start. Every opening is a new
-// stream, with a new Epoch: downstream waits for its first keyframe (its
-// frames go on counting, as Frame.Seq numbers a source's frames). It
-// gives up with ErrStreamLost after the policy's retries, and ends its
-// stream cleanly when the pipeline stops while it waits.
+// that rebooted), or when it is down at start; only a stream that says it
+// is finite ends at its end. Every opening is a new stream, with a new
+// Epoch: downstream waits for its first keyframe (its frames go on
+// counting, as Frame.Seq numbers a source's frames). It gives up with
+// ErrStreamLost after the policy's retries, and ends its stream cleanly
+// when the pipeline stops while it waits, opens or reads.
 type reconnecting[T media.Item] struct {
 	location string
-	open     func() (pipeline.Source[T], error)
+	open     func(stop <-chan struct{}) (pipeline.Source[T], error) // opens the stream; a blocking call ends when stop closes
 	policy   backoff.Policy
 	after    func(time.Duration) <-chan time.Time // the wait's timers; nil: real time
 
@@ -46,7 +51,7 @@ type reconnecting[T media.Item] struct {
 	frameBase, nextFrame uint64
 }
 
-func newReconnecting[T media.Item](location string, policy backoff.Policy, open func() (pipeline.Source[T], error)) (*reconnecting[T], error) {
+func newReconnecting[T media.Item](location string, policy backoff.Policy, open func(stop <-chan struct{}) (pipeline.Source[T], error)) (*reconnecting[T], error) {
 	b, err := backoff.New(policy, nil)
 	if err != nil {
 		return nil, err
@@ -94,19 +99,35 @@ func (s *reconnecting[T]) Next() (T, time.Time, error) {
 			}
 			return item, due, nil
 		}
-		if err == io.EOF {
-			err = fmt.Errorf("%q ended", s.location) // a camera's stream has no end of its own
-		}
+		f, ok := s.src.(finite)
+		ended := err == io.EOF && ok && f.Finite() // a recording served over the network ends at its end
 		if stopErr := s.Stop(); stopErr != nil {
 			s.env.Log.Debug().Err(stopErr).Msg("closing the lost stream")
+		}
+		if ended || s.stopping() { // at its end, or interrupted as the pipeline stops
+			var zero T
+			return zero, time.Time{}, io.EOF
+		}
+		if err == io.EOF {
+			err = fmt.Errorf("%q ended", s.location) // a camera's stream has no end of its own
 		}
 		s.down(err, "stream lost; reconnecting")
 	}
 }
 
+// stopping reports whether the pipeline is stopping.
+func (s *reconnecting[T]) stopping() bool {
+	select {
+	case <-s.env.Stopping:
+		return true
+	default:
+		return false
+	}
+}
+
 // connect opens and starts the stream.
 func (s *reconnecting[T]) connect() error {
-	src, err := s.open()
+	src, err := s.open(s.env.Stopping)
 	if err != nil {
 		return err
 	}
@@ -140,6 +161,9 @@ func (s *reconnecting[T]) reconnect() error {
 			return io.EOF
 		}
 		err := s.connect()
+		if err != nil && s.stopping() {
+			return io.EOF
+		}
 		if err == nil {
 			s.env.Log.Info().Str("location", s.location).Stringer("down", s.env.Now().Sub(s.downAt)).
 				Int("attempts", s.backoff.Attempt()).Msg("stream is back")

@@ -41,7 +41,7 @@ type fakeCamera struct {
 	stopped int
 }
 
-func (c *fakeCamera) open() (pipeline.Source[*media.Frame], error) {
+func (c *fakeCamera) open(<-chan struct{}) (pipeline.Source[*media.Frame], error) {
 	c.opened++
 	if c.down[c.opened] {
 		return nil, errors.New("connection refused")

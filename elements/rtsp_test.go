@@ -2,6 +2,8 @@ package elements
 
 import (
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,6 +12,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/gopline/gopline/codecs/ffmpeg"
+	"github.com/gopline/gopline/internal/testclip"
 	"github.com/gopline/gopline/internal/testlog"
 	"github.com/gopline/gopline/internal/testrtsp"
 	"github.com/gopline/gopline/media"
@@ -106,8 +109,9 @@ func TestRTSPCameraThatRebootsComesBack(t *testing.T) {
 		e := seen.epochs()
 		return len(e[len(e)-1]) >= cameraRate
 	})
-	if got := stat(t, p, "dec"); got.Out < decodedBefore+cameraRate/2 || got.Errors != 0 {
-		t.Fatalf("the subscriber's decoder: %+v, %d pictures before the drop; want it to decode on without errors", got, decodedBefore)
+	awaitLong(t, "pictures of the subscriber after the camera came back", func() bool { return stat(t, p, "dec").Out >= decodedBefore+cameraRate })
+	if got := stat(t, p, "dec"); got.Errors != 0 {
+		t.Fatalf("the subscriber's decoder: %+v; want it to decode on without errors", got)
 	}
 	if err := p.Stop(); err != nil {
 		t.Fatalf("Stop = %v", err)
@@ -198,14 +202,21 @@ func TestStopWhileReconnectingEndsPromptly(t *testing.T) {
 	p := startLogged(t, rtspSource(cam.URL(), "name=cam"), "cam", &packets{}, &testlog.Buffer{})
 	// By now the waits have grown to seconds: the next attempt is 4 s away.
 	time.Sleep(4 * time.Second)
+	stopPromptly(t, p, "while the source waited to reconnect")
+}
+
+// stopPromptly stops p, which must end well within its stop budget of 5 s:
+// a source must not wait out a backoff or a read's timeout.
+func stopPromptly(t *testing.T, p *pipeline.Pipeline, while string) {
+	t.Helper()
 	start := time.Now()
 	if err := p.Stop(); err != nil {
 		t.Fatalf("Stop = %v", err)
 	}
 	took := time.Since(start)
-	t.Logf("stopped %v after Stop while reconnecting", took.Round(time.Millisecond))
+	t.Logf("stopped %v after Stop %s", took.Round(time.Millisecond), while)
 	if took > 3*time.Second {
-		t.Fatalf("Stop took %v while the source waited to reconnect; it must not wait out the backoff", took)
+		t.Fatalf("Stop took %v %s", took, while)
 	}
 }
 
@@ -226,5 +237,75 @@ func TestRTSPCameraThatHangsIsNoticedAndComesBack(t *testing.T) {
 	awaitLong(t, "picture after the camera thawed", func() bool { return len(seen.epochs()) >= 2 })
 	if e := seen.epochs(); !e[len(e)-1][0].Key {
 		t.Fatal("the new stream does not start with a keyframe")
+	}
+}
+
+// TestStopWhileACameraHangsEndsPromptly stops the pipeline while its
+// source waits in a read from a hung camera, with a read timeout of a
+// minute: the read is interrupted, and Stop ends well within its budget.
+func TestStopWhileACameraHangsEndsPromptly(t *testing.T) {
+	cam := rtspCamera(t)
+	seen, log := &packets{}, &testlog.Buffer{}
+	p := startLogged(t, rtspSource(cam.URL(), "timeout=1m name=cam"), "cam", seen, log)
+	awaitLong(t, "picture", func() bool { return len(seen.epochs()) == 1 })
+	cam.Freeze()
+	time.Sleep(500 * time.Millisecond)
+	stopPromptly(t, p, "during a hung read")
+	if strings.Contains(log.String(), "stream lost") {
+		t.Fatalf("the interrupted read was taken for a lost stream:\n%s", log.String())
+	}
+}
+
+// TestRTSPCameraDecodedFramesGoOnAcrossAReboot decodes the camera (the
+// default mode): across a reboot its frames go on counting and their
+// capture times keep growing.
+func TestRTSPCameraDecodedFramesGoOnAcrossAReboot(t *testing.T) {
+	cam := rtspCamera(t)
+	out := &frames{}
+	p, err := pipeline.Parse("videosrc location="+cam.URL()+" name=cam", registry(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Add("sink", out.element()); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Link("cam", "sink"); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	defer p.Stop()
+	awaitLong(t, "second of pictures", func() bool { return len(out.all()) >= cameraRate })
+	cam.Stop()
+	time.Sleep(time.Second)
+	before := len(out.all())
+	if err := cam.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	awaitLong(t, "second of pictures after the reboot", func() bool { return len(out.all()) >= before+cameraRate })
+	got := out.all()
+	for i := 1; i < len(got); i++ {
+		if got[i].Seq != got[i-1].Seq+1 || !got[i].CaptureTime.After(got[i-1].CaptureTime) {
+			t.Fatalf("frame %d: Seq %d at %v after Seq %d at %v; want Seq +1 and a later time", i,
+				got[i].Seq, got[i].CaptureTime, got[i-1].Seq, got[i-1].CaptureTime)
+		}
+	}
+}
+
+// TestHTTPRecordingEndsAtItsEnd reads a clip served over HTTP: a stream of
+// known length ends at its end, every frame out, instead of being taken
+// for a camera that went away and opened again.
+func TestHTTPRecordingEndsAtItsEnd(t *testing.T) {
+	path := testclip.Make(t, "clip.mp4", 30, cameraRate, "-c:v", "libx264", "-pix_fmt", "yuv420p")
+	srv := httptest.NewServer(http.FileServer(http.Dir(filepath.Dir(path))))
+	defer srv.Close()
+	p, err := pipeline.Parse("videosrc location="+srv.URL+"/clip.mp4 name=src ! fakesink", registry(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runToEnd(t, p)
+	if s := stat(t, p, "src"); s.Out != 30 || s.Errors != 0 {
+		t.Fatalf("source stats %+v; want the clip's 30 frames once", s)
 	}
 }

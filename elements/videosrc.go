@@ -116,9 +116,11 @@ func openSource[T interface {
 	*media.Frame | *media.Packet
 	media.Item
 }](cfg VideoSrcConfig, read func(*ffmpeg.Reader) (T, error)) (pipeline.Source[T], error) {
-	open := func() (pipeline.Source[T], error) { return openVideo(cfg, read) }
 	if !ffmpeg.IsNetwork(cfg.Location) {
-		return open()
+		return openVideo(cfg, read)
+	}
+	open := func(stop <-chan struct{}) (pipeline.Source[T], error) {
+		return openVideo(cfg, read, ffmpeg.WithStop(stop))
 	}
 	policy := backoff.DefaultPolicy()
 	policy.Retries = cfg.Retries
@@ -129,8 +131,8 @@ func openSource[T interface {
 func openVideo[T interface {
 	*media.Frame | *media.Packet
 	media.Item
-}](cfg VideoSrcConfig, read func(*ffmpeg.Reader) (T, error)) (pipeline.Source[T], error) {
-	r, err := ffmpeg.OpenReader(cfg.Location, cfg.options()...)
+}](cfg VideoSrcConfig, read func(*ffmpeg.Reader) (T, error), opts ...ffmpeg.ReaderOption) (pipeline.Source[T], error) {
+	r, err := ffmpeg.OpenReader(cfg.Location, append(cfg.options(), opts...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -161,6 +163,11 @@ func (s *videoSrc[T]) Next() (T, time.Time, error) {
 	}
 	return item, captureTime(item), nil
 }
+
+// Finite reports whether the input has a known length (a file, a
+// recording served over HTTP), unlike a live stream: its end is the end of
+// the stream, not a camera gone away.
+func (s *videoSrc[T]) Finite() bool { return s.r.Info().Duration > 0 }
 
 // reportSkipped counts in the node's stats what the reader skipped since
 // the last call, and at the end of the input says in the log what it

@@ -34,7 +34,29 @@ func (d demote) Handle(ctx context.Context, r slog.Record) error {
 			return nil
 		}
 	}
-	return d.Handler.Handle(ctx, r)
+	return d.Handler.Handle(ctx, withUnits(r))
+}
+
+// withUnits returns r with its durations as text with their unit ("1.5s"):
+// zerolog's slog handler would log them as bare numbers.
+func withUnits(r slog.Record) slog.Record {
+	durations := false
+	r.Attrs(func(a slog.Attr) bool {
+		durations = a.Value.Kind() == slog.KindDuration
+		return !durations
+	})
+	if !durations {
+		return r
+	}
+	out := slog.NewRecord(r.Time, r.Level, r.Message, r.PC)
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Value.Kind() == slog.KindDuration {
+			a = slog.String(a.Key, a.Value.Duration().String())
+		}
+		out.AddAttrs(a)
+		return true
+	})
+	return out
 }
 
 func (d demote) WithAttrs(as []slog.Attr) slog.Handler { return demote{d.Handler.WithAttrs(as)} }

@@ -24,18 +24,24 @@ import "C"
 import (
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/rs/zerolog"
 )
 
 var ffmpegLogger atomic.Pointer[zerolog.Logger]
 
+// logRepeats holds back FFmpeg's repeated log lines.
+var logRepeats repeats
+
 // SetLogger routes FFmpeg's log, which is process-wide, into log. FFmpeg
 // messages at or above level (one of zerolog's levels; warnings by default in
 // gopline's commands) are passed on; finer ones are not even formatted.
 // FFmpeg's errors and warnings both become zerolog warnings: a decoder's
 // complaint about a damaged packet reaches the caller as an error value
-// already, so the log line is context, not the report.
+// already, so the log line is context, not the report. A line that repeats
+// (a camera that stays down, refusing each attempt) is passed on once per
+// 30 s, with how many times it came ("repeats").
 func SetLogger(log zerolog.Logger, level zerolog.Level) {
 	log = log.With().Str("lib", "ffmpeg").Logger()
 	ffmpegLogger.Store(&log)
@@ -71,6 +77,10 @@ func goplineFFmpegLog(level C.int, line *C.char) {
 	if msg == "" {
 		return
 	}
+	ok, count := logRepeats.allow(msg, time.Now())
+	if !ok {
+		return
+	}
 	var ev *zerolog.Event
 	switch {
 	case level <= C.AV_LOG_WARNING:
@@ -81,6 +91,9 @@ func goplineFFmpegLog(level C.int, line *C.char) {
 		ev = log.Debug()
 	default:
 		ev = log.Trace()
+	}
+	if count > 1 {
+		ev = ev.Uint64("repeats", count)
 	}
 	ev.Msg(msg)
 }

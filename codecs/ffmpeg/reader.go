@@ -71,6 +71,11 @@ type Reader struct {
 	epoch      uint64
 
 	stats ReadStats // what was skipped, but for the timeline's repairs
+
+	// The goroutine that interrupts FFmpeg's I/O when the stop of WithStop
+	// closes; Close ends it.
+	closed      chan struct{}
+	interrupter sync.WaitGroup
 }
 
 var registerDevices sync.Once
@@ -120,6 +125,7 @@ func (r *Reader) open() error {
 	if r.fc = astiav.AllocFormatContext(); r.fc == nil {
 		return fmt.Errorf("%w %q: allocating format context failed", ErrOpen, r.url)
 	}
+	r.interruptOnStop()
 	if err := r.fc.OpenInput(r.url, inFmt, dict); err != nil {
 		r.fc.Free() // avformat_open_input frees the context on failure; Free on nil is safe
 		r.fc = nil
@@ -308,8 +314,32 @@ func (r *Reader) end() error {
 	return io.EOF
 }
 
+// interruptOnStop makes FFmpeg's blocking calls on r.fc end once the stop
+// of WithStop closes.
+func (r *Reader) interruptOnStop() {
+	if r.cfg.stop == nil {
+		return
+	}
+	interrupter := r.fc.SetInterruptCallback()
+	r.closed = make(chan struct{})
+	r.interrupter.Add(1)
+	go func() {
+		defer r.interrupter.Done()
+		select {
+		case <-r.cfg.stop:
+			interrupter.Interrupt()
+		case <-r.closed:
+		}
+	}()
+}
+
 // Close frees the reader's FFmpeg objects.
 func (r *Reader) Close() error {
+	if r.closed != nil {
+		close(r.closed)
+		r.interrupter.Wait()
+		r.closed = nil
+	}
 	if r.frame != nil {
 		r.frame.Free()
 		r.frame = nil

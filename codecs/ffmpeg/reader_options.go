@@ -19,6 +19,14 @@ type readerConfig struct {
 	ioTimeout    time.Duration
 	frameRate    float64
 	now          func() time.Time
+	stop         <-chan struct{}
+}
+
+// WithStop makes the Reader give up a blocking open or read as soon as stop
+// closes (the pipeline stops), instead of at the end of its I/O timeout:
+// FFmpeg's interrupt callback ends the call with an error.
+func WithStop(stop <-chan struct{}) ReaderOption {
+	return func(c *readerConfig) error { c.stop = stop; return nil }
 }
 
 // WithClock sets the clock whose time at opening the stream's first
@@ -48,11 +56,12 @@ func WithAssumedFrameRate(rate float64) ReaderOption {
 }
 
 // DefaultIOTimeout bounds how long a read from the network waits for data:
-// a camera that goes silent ends the read with an error instead of hanging
-// the source.
-//
-// It is shorter than pipeline.DefaultStopTimeout, so that a source stuck in a
-// silent read still stops within the pipeline's stop budget.
+// a camera that goes silent (it hangs, or lost power behind a switch, and
+// its connection stays open) ends the read with an error instead of hanging
+// the source, which can then reconnect. A camera sends a picture every few
+// tens of milliseconds, so 3 s of silence is no jitter; and it is shorter
+// than pipeline.DefaultStopTimeout, so that a source in a silent read stops
+// within the pipeline's stop budget even without WithStop.
 const DefaultIOTimeout = 3 * time.Second
 
 // WithIOTimeout sets how long a read from a network URL (rtsp://, http://,

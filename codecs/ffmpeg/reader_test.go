@@ -289,15 +289,14 @@ func TestReaderModesRefuseTheOtherRead(t *testing.T) {
 	}
 }
 
-// TestSilentNetworkSourceTimesOut opens network URLs whose server accepts
-// the connection and then says nothing: the open fails after the I/O
-// timeout, naming the URL, instead of hanging.
-func TestSilentNetworkSourceTimesOut(t *testing.T) {
+// silentServer returns the address of a TCP server that accepts
+// connections, holds them open and says nothing, until the test ends.
+func silentServer(t *testing.T) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
 	var mu sync.Mutex
 	var conns []net.Conn
 	go func() {
@@ -311,13 +310,22 @@ func TestSilentNetworkSourceTimesOut(t *testing.T) {
 			mu.Unlock()
 		}
 	}()
-	defer func() {
+	t.Cleanup(func() {
+		ln.Close()
 		mu.Lock()
 		defer mu.Unlock()
 		for _, c := range conns {
 			c.Close()
 		}
-	}()
+	})
+	return ln.Addr().String()
+}
+
+// TestSilentNetworkSourceTimesOut opens network URLs whose server accepts
+// the connection and then says nothing: the open fails after the I/O
+// timeout, naming the URL, instead of hanging.
+func TestSilentNetworkSourceTimesOut(t *testing.T) {
+	addr := silentServer(t)
 	// A UDP port nobody sends to.
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
@@ -325,7 +333,7 @@ func TestSilentNetworkSourceTimesOut(t *testing.T) {
 	}
 	udp := "udp://" + pc.LocalAddr().String()
 	pc.Close()
-	for _, url := range []string{"tcp://" + ln.Addr().String(), "rtsp://" + ln.Addr().String() + "/camera", udp} {
+	for _, url := range []string{"tcp://" + addr, "rtsp://" + addr + "/camera", udp} {
 		done := make(chan error, 1)
 		go func() {
 			r, err := OpenReader(url, WithIOTimeout(300*time.Millisecond))

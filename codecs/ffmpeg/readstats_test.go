@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gopline/gopline/internal/testclip"
 )
@@ -77,5 +78,30 @@ func TestTimelineCountsTheTimestampsItRepairs(t *testing.T) {
 	}
 	if got := (ReadStats{}).String(); got != "nothing skipped" {
 		t.Fatalf("empty stats read %q", got)
+	}
+}
+
+// TestStopEndsABlockingOpen opens a silent server with an I/O timeout of a
+// minute: closing the stop of WithStop ends the open at once.
+func TestStopEndsABlockingOpen(t *testing.T) {
+	url := "tcp://" + silentServer(t)
+	stop := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		r, err := OpenReader(url, WithIOTimeout(time.Minute), WithStop(stop))
+		if err == nil {
+			r.Close()
+		}
+		done <- err
+	}()
+	time.Sleep(300 * time.Millisecond)
+	close(stop)
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), url) {
+			t.Fatalf("open after stop: %v; want an error naming %s", err, url)
+		}
+	case <-time.After(20 * time.Second): // far below the minute of the timeout
+		t.Fatal("the open went on after stop closed")
 	}
 }

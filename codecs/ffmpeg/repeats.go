@@ -1,0 +1,50 @@
+package ffmpeg
+
+import (
+	"regexp"
+	"sync"
+	"time"
+
+	"github.com/gopline/gopline/internal/lograte"
+)
+
+// repeatInterval spaces the repeats of one FFmpeg log line: a camera that
+// stays down makes FFmpeg say "Connection refused" at every attempt to
+// reconnect, every few seconds for as long as it is down; once per interval
+// says as much, with the count.
+const repeatInterval = 30 * time.Second
+
+// maxRepeatKeys bounds the lines remembered: FFmpeg's lines carry numbers
+// (a macroblock, a timestamp) that make most of them unique, and those must
+// not grow the map without end. When it is full it starts over.
+const maxRepeatKeys = 256
+
+// contextAddress is the address of the FFmpeg object in a line's prefix
+// ("[tcp @ 0x7f6574003ac0]"): it differs between attempts, so lines are
+// compared without it.
+var contextAddress = regexp.MustCompile(` @ 0x[0-9a-f]+\]`)
+
+// repeats lets each FFmpeg log line through at most once per interval, and
+// says how many it stands for. It is safe for concurrent use: FFmpeg logs
+// from any thread.
+type repeats struct {
+	mu    sync.Mutex
+	lines map[string]*lograte.Limiter
+}
+
+// allow reports whether line may be logged at now, and how many lines it
+// stands for (itself and those held back since it was last let through).
+func (r *repeats) allow(line string, now time.Time) (bool, uint64) {
+	key := contextAddress.ReplaceAllString(line, "]")
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	l := r.lines[key]
+	if l == nil {
+		if r.lines == nil || len(r.lines) >= maxRepeatKeys {
+			r.lines = map[string]*lograte.Limiter{}
+		}
+		l = &lograte.Limiter{Interval: repeatInterval}
+		r.lines[key] = l
+	}
+	return l.Allow(now)
+}

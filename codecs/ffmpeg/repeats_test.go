@@ -1,0 +1,40 @@
+package ffmpeg
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+func TestRepeatedLogLinesPassOncePerInterval(t *testing.T) {
+	var r repeats
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	line := func(addr int) string {
+		return fmt.Sprintf("[tcp @ 0x%x] Connection to tcp://cam:554 failed: Connection refused", addr)
+	}
+	if ok, n := r.allow(line(0x7f01), t0); !ok || n != 1 {
+		t.Fatalf("first line: %v, %d", ok, n)
+	}
+	for i := range 5 {
+		if ok, _ := r.allow(line(0x7f02+i), t0.Add(time.Duration(i+1)*5*time.Second)); ok {
+			t.Fatalf("repeat %d, from another context, let through within the interval", i)
+		}
+	}
+	if ok, n := r.allow(line(0x9999), t0.Add(repeatInterval+time.Second)); !ok || n != 6 {
+		t.Fatalf("after the interval: %v, %d; want true and the 5 held back with it", ok, n)
+	}
+	if ok, _ := r.allow("[h264 @ 0x1] error while decoding MB 3 4", t0); !ok {
+		t.Fatal("another line was held back")
+	}
+}
+
+func TestRepeatsForgetsWhenFull(t *testing.T) {
+	var r repeats
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 3 * maxRepeatKeys {
+		r.allow(fmt.Sprintf("line %d", i), t0)
+	}
+	if len(r.lines) > maxRepeatKeys {
+		t.Fatalf("%d lines remembered, at most %d", len(r.lines), maxRepeatKeys)
+	}
+}
