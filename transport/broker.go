@@ -136,6 +136,7 @@ func (b *broker) publish(ctx actor.Context, m *Publish) {
 	}
 	b.startStream(ctx)
 	b.stats.Published++
+	b.stats.Codec, b.stats.Width, b.stats.Height = p.Codec, p.Width, p.Height
 	b.tell(ctx, input{kind: inPublished, packet: p, pub: ps})
 	for _, s := range b.subs {
 		if !s.incompatible {

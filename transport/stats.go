@@ -3,6 +3,7 @@ package transport
 import (
 	"github.com/asynkron/protoactor-go/actor"
 
+	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/qos"
 )
 
@@ -16,6 +17,10 @@ type TopicStats struct {
 	Publishers int
 	// Published counts the packets published on the topic.
 	Published uint64
+	// Codec, Width and Height are those of the last packet published:
+	// unknown and zero before the first.
+	Codec         media.Codec
+	Width, Height int
 	// Rate and ByteRate are the packets and data bytes published per
 	// second, measured over the last second or more (0 when nothing was
 	// published for two seconds).
