@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -23,6 +24,13 @@ type nodeFlags struct {
 	token  *string
 	tls    remote.TLSFiles
 	allow  stringList
+	http   string // the HTTP endpoint's address, "" for none (addHTTPFlag)
+}
+
+// addHTTPFlag adds --http, the address of the page and viewers of the
+// node's topics.
+func (n *nodeFlags) addHTTPFlag(fs *flag.FlagSet) {
+	fs.StringVar(&n.http, "http", "", "serve the topics to browsers (WebRTC) and Foxglove at host:port, e.g. 127.0.0.1:8080; HTTPS with --tls-cert and --tls-key, the --token required (see docs/viewer.md)")
 }
 
 func addNodeFlags(fs *flag.FlagSet, defaultListen string) *nodeFlags {
@@ -31,7 +39,7 @@ func addNodeFlags(fs *flag.FlagSet, defaultListen string) *nodeFlags {
 	n.state = fs.String("state", "", "bbolt file that keeps the GOP caches of persistent topics across restarts (created if missing)")
 	n.listen = fs.String("listen", defaultListen, "serve this process's topics to other processes and hosts at host:port (loopback unless you name another interface)")
 	n.token = fs.String("token", "", "a shared secret: required from every peer, and sent to the nodes this one subscribes to")
-	fs.StringVar(&n.tls.Cert, "tls-cert", "", "TLS on the node's port: its certificate (PEM); needs --tls-key and --tls-ca")
+	fs.StringVar(&n.tls.Cert, "tls-cert", "", "TLS on the node's port: its certificate (PEM); needs --tls-key and --tls-ca (with --http alone, --tls-key: HTTPS)")
 	fs.StringVar(&n.tls.Key, "tls-key", "", "the certificate's private key (PEM)")
 	fs.StringVar(&n.tls.CA, "tls-ca", "", "the CA that signs the peers' certificates (PEM)")
 	fs.BoolVar(&n.tls.RequireClientCert, "tls-require-client-cert", false, "mutual TLS: refuse peers without a certificate the CA signed")
@@ -52,6 +60,18 @@ func (n *nodeFlags) open(log zerolog.Logger, reach bool) (*gopline.Node, error) 
 	cfg := remote.Config{Listen: *n.listen, Token: *n.token, AllowedClients: n.allow}
 	if len(n.allow) > 0 {
 		n.tls.RequireClientCert = true
+	}
+	if n.http != "" {
+		hc := gopline.HTTPConfig{Listen: n.http, Token: *n.token}
+		if n.tls.CA == "" && n.tls.Cert != "" && n.tls.Key != "" { // HTTPS alone: the remote port needs a CA too
+			cert, err := tls.LoadX509KeyPair(n.tls.Cert, n.tls.Key)
+			if err != nil {
+				return nil, fmt.Errorf("%w: --tls-cert/--tls-key: %v", errUsage, err)
+			}
+			hc.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+			n.tls.Cert, n.tls.Key = "", ""
+		}
+		opts = append(opts, gopline.WithHTTPConfig(hc))
 	}
 	if n.tls != (remote.TLSFiles{}) {
 		var err error

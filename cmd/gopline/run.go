@@ -33,6 +33,7 @@ func runPipeline(verb, defaultListen string, args []string, stdout, stderr io.Wr
 	asJSON := fs.Bool("json", false, "print the per-node stats at the end as JSON on stdout")
 	verbose := fs.Bool("v", false, "log at debug level")
 	nf := addNodeFlags(fs, defaultListen)
+	nf.addHTTPFlag(fs)
 	serve := verb == "serve"
 	fs.Usage = func() {
 		if serve {
@@ -55,6 +56,9 @@ func runPipeline(verb, defaultListen string, args []string, stdout, stderr io.Wr
 	n, err := nf.open(logger(stderr, *verbose), subscribesRemote(line))
 	if err != nil {
 		return err
+	}
+	if url := n.HTTPURL(); url != "" {
+		fmt.Fprintf(stderr, "viewer: %s\n", url)
 	}
 	// One deadline and one Ctrl-C for the pipeline and the serving after it.
 	ctx, stop := stopContext(*duration)
