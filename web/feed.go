@@ -38,6 +38,7 @@ type feedConfig struct {
 // slower than the stream therefore holds its window full, and the topic
 // drops the rest of a GOP for it alone; the publisher never waits.
 type feed struct {
+	topic  string
 	pid    *actor.PID
 	system *actor.ActorSystem
 }
@@ -60,7 +61,7 @@ func startFeed(system *actor.ActorSystem, cfg feedConfig) (*feed, error) {
 	}
 	a := &feedActor{cfg: cfg, broker: broker, gate: gate, queue: make(chan *media.Packet, feedQueue), system: system}
 	pid := system.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return a }))
-	return &feed{pid: pid, system: system}, nil
+	return &feed{topic: cfg.topic, pid: pid, system: system}, nil
 }
 
 // RequestKeyframe asks the topic for a keyframe for this viewer: from the

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/subtle"
 	"embed"
 	"errors"
@@ -63,6 +64,8 @@ type Handler struct {
 
 	mu       sync.Mutex
 	sessions map[string]*whepSession
+	foxglove map[*int]context.CancelFunc // open Foxglove connections
+	channels map[string]uint32           // Foxglove channel id of each topic
 	closed   bool
 }
 
@@ -85,7 +88,8 @@ func New(cfg Config) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{cfg: cfg, api: api, mux: http.NewServeMux(), files: http.FileServerFS(sub), sessions: map[string]*whepSession{}}
+	h := &Handler{cfg: cfg, api: api, mux: http.NewServeMux(), files: http.FileServerFS(sub), sessions: map[string]*whepSession{},
+		foxglove: map[*int]context.CancelFunc{}, channels: map[string]uint32{}}
 	h.mux.HandleFunc("GET /{$}", h.page("index.html"))
 	h.mux.HandleFunc("GET /view", h.page("view.html"))
 	h.mux.Handle("GET /static/", http.StripPrefix("/static", h.files))
@@ -93,6 +97,7 @@ func New(cfg Config) (*Handler, error) {
 	h.mux.HandleFunc("POST "+whepPrefix+"{topic...}", h.authorized(h.serveOffer))
 	h.mux.HandleFunc("DELETE "+sessionPrefix+"{id}", h.authorized(h.serveDelete))
 	h.mux.HandleFunc("OPTIONS "+whepPrefix+"{topic...}", h.serveOptions)
+	h.mux.HandleFunc("GET /foxglove", h.serveFoxglove)
 	return h, nil
 }
 
@@ -129,11 +134,27 @@ func (h *Handler) tokenMatches(given string) bool {
 	return subtle.ConstantTimeCompare([]byte(given), []byte(h.cfg.Token)) == 1
 }
 
-// Close ends every WebRTC session and refuses new ones. Foxglove
-// connections end with the HTTP server that serves them.
+// channelID returns the Foxglove channel id of topic, the same for every
+// client and for as long as the handler serves.
+func (h *Handler) channelID(topic string) uint32 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	id, ok := h.channels[topic]
+	if !ok {
+		id = uint32(len(h.channels) + 1)
+		h.channels[topic] = id
+	}
+	return id
+}
+
+// Close ends every WebRTC session and Foxglove connection and refuses new
+// ones.
 func (h *Handler) Close() error {
 	h.mu.Lock()
 	h.closed = true
+	for _, cancel := range h.foxglove {
+		cancel()
+	}
 	sessions := make([]*whepSession, 0, len(h.sessions))
 	for _, s := range h.sessions {
 		sessions = append(sessions, s)
