@@ -5,9 +5,13 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"log"
 	"net"
 	"net/http"
+	"strings"
 	"time"
+
+	"github.com/rs/zerolog"
 )
 
 // Bounds of what a client can make the server spend before it is served:
@@ -49,7 +53,7 @@ func Listen(h *Handler, addr string, tlsConfig *tls.Config) (*Server, error) {
 	}
 	s := &Server{handler: h, ln: ln, tls: tlsConfig != nil, done: make(chan struct{}),
 		srv: &http.Server{Handler: h, ReadHeaderTimeout: ReadHeaderTimeout, ReadTimeout: ReadTimeout,
-			IdleTimeout: IdleTimeout, MaxHeaderBytes: MaxHeaderBytes}}
+			IdleTimeout: IdleTimeout, MaxHeaderBytes: MaxHeaderBytes, ErrorLog: log.New(debugWriter{h.cfg.Log}, "", 0)}}
 	go func() {
 		defer close(s.done)
 		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -57,6 +61,16 @@ func Listen(h *Handler, addr string, tlsConfig *tls.Config) (*Server, error) {
 		}
 	}()
 	return s, nil
+}
+
+// debugWriter passes net/http's own log lines (a client's failed TLS
+// handshake, a malformed request) to the node's log at debug level: a
+// client's mistakes are not the node's warnings.
+type debugWriter struct{ log zerolog.Logger }
+
+func (w debugWriter) Write(p []byte) (int, error) {
+	w.log.Debug().Msg(strings.TrimSpace(string(p)))
+	return len(p), nil
 }
 
 // Addr is the address the server listens on.
