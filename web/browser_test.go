@@ -86,23 +86,41 @@ func TestBrowserShowsTheLivePictureAtOnce(t *testing.T) {
 		t.Errorf("%d frames painted in 2 s of a 30 fps stream, want at least 30", got)
 	}
 
-	published := func() uint64 {
-		st, err := n.bus.Stats("/cam")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return st.Published
-	}
-	var num, sentBefore, sentAfter uint64
+	var num uint64
+	var madeBefore, madeAfter int64
 	waitFor(t, 5*time.Second, "readable frame number in the painted picture", func() bool {
 		var ok bool
-		sentBefore = published()
+		madeBefore = n.frameDue(time.Now())
 		num, ok = paintedFrameNumber(t, tab)
-		sentAfter = published()
+		madeAfter = n.frameDue(time.Now())
 		return ok
 	})
-	t.Logf("painted frame %d while the source sent frames %d to %d", num, sentBefore-1, sentAfter-1)
-	if num >= sentAfter || num+30 < sentBefore-1 {
-		t.Errorf("painted frame %d, the source was at %d..%d: want its picture within a second of it", num, sentBefore-1, sentAfter-1)
+	// The camera may skip a frame under load, never run ahead of its clock;
+	// the picture on screen is at most a second (a GOP) behind it.
+	t.Logf("painted frame %d while the camera made frames %d to %d", num, madeBefore, madeAfter)
+	if int64(num) > madeAfter+1 || int64(num) < madeBefore-30 {
+		t.Errorf("painted frame %d, the camera was at %d..%d: want its picture within a second of it", num, madeBefore, madeAfter)
+	}
+}
+
+func TestTopicPageListsTopicsAndShowsATileEach(t *testing.T) {
+	n := newLiveNode(t, Config{Token: "s3cret"})
+	tab := newTab(t)
+	if err := chromedp.Do(tab, chromedp.Navigate(n.server.URL+"/?token=s3cret")); err != nil {
+		t.Fatal(err)
+	}
+	var row string
+	waitFor(t, 10*time.Second, "row of /cam in the topic list", func() bool {
+		var err error
+		row, err = chromedp.Run(tab, chromedp.Evaluate[string](`(document.querySelector("#topics tr") || {}).textContent || ""`))
+		return err == nil && strings.Contains(row, "/cam")
+	})
+	if !strings.Contains(row, "h264") || !strings.Contains(row, "320×240") || !strings.Contains(row, "durable_video") {
+		t.Errorf("the row of /cam says %q, want its codec, size and QoS", row)
+	}
+	waitFor(t, 20*time.Second, "painted tile", func() bool { return readStats(t, tab).FramesPainted > 0 })
+	caption, err := chromedp.Run(tab, chromedp.Evaluate[string](`document.querySelector(".tile figcaption").textContent`))
+	if err != nil || !strings.Contains(caption, "fps") || !strings.Contains(caption, "latency") {
+		t.Errorf("the tile's caption %q (%v), want its fps, bitrate and latency", caption, err)
 	}
 }

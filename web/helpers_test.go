@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"sync"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/gopline/gopline/elements"
+	"github.com/gopline/gopline/internal/chromium"
 	"github.com/gopline/gopline/pipeline"
 	"github.com/gopline/gopline/transport"
 )
@@ -29,6 +29,9 @@ type liveNode struct {
 	bus     *transport.Bus
 	handler *Handler
 	server  *httptest.Server
+	// started is just before the camera started: its frame n is due
+	// n/30 s after.
+	started time.Time
 }
 
 // newLiveNode publishes a live 320x240 30 fps H.264 test pattern (GOP 30)
@@ -47,6 +50,7 @@ func newLiveNode(t *testing.T, cfg Config) *liveNode {
 	if err != nil {
 		t.Fatal(err)
 	}
+	started := time.Now()
 	if err := p.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -70,8 +74,12 @@ func newLiveNode(t *testing.T, cfg Config) *liveNode {
 		st, err := bus.Stats("/cam")
 		return err == nil && st.Cache != nil && st.Cache.Frames > 0
 	})
-	return &liveNode{system: system, bus: bus, handler: h, server: srv}
+	return &liveNode{system: system, bus: bus, handler: h, server: srv, started: started}
 }
+
+// frameDue returns the number of the newest frame the live camera has
+// made by t (it makes frame n at n/30 s).
+func (n *liveNode) frameDue(t time.Time) int64 { return int64(t.Sub(n.started) * 30 / time.Second) }
 
 func waitFor(t *testing.T, limit time.Duration, what string, ok func() bool) {
 	t.Helper()
@@ -85,20 +93,10 @@ func waitFor(t *testing.T, limit time.Duration, what string, ok func() bool) {
 }
 
 var browser struct {
-	once   sync.Once
-	ctx    context.Context
-	cancel context.CancelFunc
-	err    string
-}
-
-// chromiumPath finds Debian's chromium (or a Chrome) on PATH.
-func chromiumPath() string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
+	once sync.Once
+	ctx  context.Context
+	stop func()
+	err  error
 }
 
 // newTab opens a tab of the one headless chromium the package's tests
@@ -107,44 +105,23 @@ func chromiumPath() string {
 func newTab(t *testing.T) context.Context {
 	t.Helper()
 	browser.once.Do(startBrowser)
-	if browser.err != "" {
+	if browser.err != nil {
 		if os.Getenv(requireBrowserEnv) != "" {
 			t.Fatal(browser.err)
 		}
-		t.Skip(browser.err + " (make test installs it)")
+		t.Skip(browser.err.Error() + " (make test installs it)")
 	}
 	ctx, cancel := chromedp.NewContext(browser.ctx)
 	t.Cleanup(cancel)
 	return ctx
 }
 
-func startBrowser() {
-	path := chromiumPath()
-	if path == "" {
-		browser.err = "no chromium on PATH"
-		return
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox,
-		chromedp.Flag("headless", "new"),
-		chromedp.Flag("allow-loopback-in-peer-connection", true),
-		chromedp.Flag("disable-features", "WebRtcHideLocalIpsWithMdns"),
-		chromedp.Flag("autoplay-policy", "no-user-gesture-required"))
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(alloc)
-	if err := chromedp.Do(ctx); err != nil { // starts the browser
-		cancelCtx()
-		cancelAlloc()
-		browser.err = "starting chromium: " + err.Error()
-		return
-	}
-	browser.ctx = ctx
-	browser.cancel = func() { cancelCtx(); cancelAlloc() }
-}
+func startBrowser() { browser.ctx, browser.stop, browser.err = chromium.Start() }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if browser.cancel != nil {
-		browser.cancel()
+	if browser.stop != nil {
+		browser.stop()
 	}
 	os.Exit(code)
 }
