@@ -29,7 +29,10 @@ type feedConfig struct {
 	// ended is called once, from the feed's actor, when the topic's stream
 	// ends or a write fails (err then says why).
 	ended func(err error)
-	log   zerolog.Logger
+	// waitForKeyframe makes a viewer that joins mid-GOP wait for the next
+	// keyframe the encoder makes on its own, instead of asking for one.
+	waitForKeyframe bool
+	log             zerolog.Logger
 }
 
 // feed is one viewer's subscription to a topic: an actor that owns a
@@ -59,7 +62,8 @@ func startFeed(system *actor.ActorSystem, cfg feedConfig) (*feed, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &feedActor{cfg: cfg, broker: broker, gate: gate, queue: make(chan *media.Packet, feedQueue), system: system}
+	a := &feedActor{cfg: cfg, broker: broker, gate: gate, queue: make(chan *media.Packet, feedQueue), system: system,
+		askOnJoin: !cfg.waitForKeyframe && !hasCache(cfg.bus, cfg.topic)}
 	pid := system.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return a }))
 	return &feed{topic: cfg.topic, pid: pid, system: system}, nil
 }
@@ -81,6 +85,9 @@ type feedActor struct {
 	queue  chan *media.Packet
 	done   chan struct{} // closed when the writer returns
 	over   bool          // ended was called
+	// askOnJoin: the topic has no cached GOP to replay, so the feed asks
+	// for a keyframe as it subscribes.
+	askOnJoin bool
 }
 
 func (a *feedActor) Receive(ctx actor.Context) {
@@ -113,6 +120,18 @@ func (a *feedActor) start(ctx actor.Context) {
 	self := ctx.Self()
 	go a.writeLoop(self)
 	sub.Subscribe()
+	if a.askOnJoin {
+		sub.RequestKeyframe()
+	}
+}
+
+// hasCache reports whether topic keeps a GOP that a viewer joining now is
+// replayed. A viewer that joins a topic without one starts at the next
+// keyframe, and asks for it at once, as a WebRTC receiver's PLI does,
+// through the topic's rate limit.
+func hasCache(bus *transport.Bus, topic string) bool {
+	st, err := bus.Stats(topic)
+	return err == nil && st.Cache != nil && st.Cache.Frames > 0
 }
 
 // writeLoop writes the queued packets, each acknowledged once written.

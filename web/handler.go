@@ -45,8 +45,9 @@ type Config struct {
 	// topic's offer: on a durable topic, its cached GOP first.
 	ViewerQoS *qos.Profile
 	// IgnorePictureLoss makes WebRTC viewers wait for the next keyframe the
-	// encoder makes on its own instead of asking for one when their
-	// picture is lost, as a ROS 2 viewer does; it is there to compare.
+	// encoder makes on its own, as a ROS 2 viewer does, instead of asking
+	// for one when they join mid-GOP or their picture is lost; it is there
+	// to compare.
 	IgnorePictureLoss bool
 	// KeepIP, when set, limits the addresses offered to WebRTC viewers
 	// (LoopbackOnly: this host's viewers only).

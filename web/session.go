@@ -159,7 +159,7 @@ func (s *whepSession) stateChanged(p sessionParams, st webrtc.PeerConnectionStat
 		if s.closed || s.feed != nil {
 			return
 		}
-		f, err := startFeed(p.system, feedConfig{bus: p.bus, topic: p.topic, qos: p.qos, write: s.writePacket,
+		f, err := startFeed(p.system, feedConfig{bus: p.bus, topic: p.topic, qos: p.qos, write: s.writePacket, waitForKeyframe: p.ignorePLI,
 			ended: func(error) { go s.Close() }, log: p.log})
 		if err != nil {
 			s.log.Warn().Err(err).Str("topic", p.topic).Msg("viewer: cannot subscribe")

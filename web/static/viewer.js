@@ -12,29 +12,19 @@ const gopline = (() => {
     return h;
   }
 
-  function waitForCandidates(pc) {
-    if (pc.iceGatheringState === "complete") return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        if (pc.iceGatheringState === "complete") {
-          pc.removeEventListener("icegatheringstatechange", done);
-          resolve();
-        }
-      };
-      pc.addEventListener("icegatheringstatechange", done);
-      setTimeout(resolve, 2000); // send what was gathered; host candidates come at once
-    });
-  }
-
   // view plays topic in video and keeps stats, the object it returns:
   // firstFrameMs (connect to first painted frame), framesPainted,
   // lastFrameAt (performance.now() of the last painted frame), fps,
   // bitrate (bits/s received), latencyMs (received to painted), error.
   function view(video, topic) {
-    const stats = { topic, firstFrameMs: null, framesPainted: 0, lastFrameAt: null, fps: 0, bitrate: 0, latencyMs: null, error: null };
+    const stats = { topic, firstFrameMs: null, framesPainted: 0, lastFrameAt: null, fps: 0, bitrate: 0, latencyMs: null, error: null,
+      answeredMs: null, connectedMs: null };
     const started = performance.now();
     const pc = new RTCPeerConnection();
     pc.addTransceiver("video", { direction: "recvonly" });
+    pc.addEventListener("connectionstatechange", () => {
+      if (pc.connectionState === "connected" && stats.connectedMs === null) stats.connectedMs = performance.now() - started;
+    });
     pc.ontrack = (ev) => { video.srcObject = ev.streams[0] || new MediaStream([ev.track]); video.play().catch(() => {}); };
     let resource = null;
     const painted = [];
@@ -65,12 +55,16 @@ const gopline = (() => {
     }, 1000);
     (async () => {
       await pc.setLocalDescription(await pc.createOffer());
-      await waitForCandidates(pc);
+      // The offer goes at once, without waiting for the browser's ICE
+      // candidates: gopline's ICE agent learns the browser's address from
+      // its connectivity checks (a browser hides its host addresses behind
+      // mDNS names anyway), and candidates take the browser up to 100 ms.
       const path = "/whep/" + topic.replace(/^\//, "").split("/").map(encodeURIComponent).join("/");
       const res = await fetch(path, { method: "POST", headers: headers({ "Content-Type": "application/sdp" }), body: pc.localDescription.sdp });
       const body = await res.text();
       if (res.status !== 201) throw new Error(res.status + ": " + body.trim());
       resource = res.headers.get("Location");
+      stats.answeredMs = performance.now() - started;
       await pc.setRemoteDescription({ type: "answer", sdp: body });
     })().catch((err) => { stats.error = String(err.message || err); });
     stats.close = () => {
