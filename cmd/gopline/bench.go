@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -14,6 +13,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/gopline/gopline/internal/bench"
 	"github.com/gopline/gopline/internal/bench/codecstudy"
@@ -22,18 +23,23 @@ import (
 	"github.com/gopline/gopline/media"
 )
 
-func runBench(args []string, stdout, stderr io.Writer) error {
-	switch {
-	case len(args) > 0 && args[0] == "codecs":
-		return runBenchCodecs(args[1:], stdout, stderr)
-	case len(args) > 0 && args[0] == "storage":
-		return runBenchStorage(args[1:], stdout, stderr)
-	case len(args) > 0 && args[0] == "latejoin":
-		return runBenchLatejoin(args[1:], stdout, stderr)
-	case len(args) > 0 && args[0] == "remote":
-		return runBenchRemote(args[1:], stdout, stderr)
+func benchCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "bench codecs|storage|latejoin|remote|viewer [flags]",
+		Short: "benchmarks: codecs, storage, late joiners, remote subscriptions",
+		Long: "Runs one of gopline's benchmarks and prints its table (--json for scripts). docs/benchmarks.md\n" +
+			"explains the figures.",
+		Example: "  gopline bench codecs\n  gopline bench latejoin --joins 100 --seed 1\n  gopline bench remote --seconds 2",
+		Args:    cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usagef("which benchmark? gopline bench codecs|storage|latejoin|remote|viewer")
+			}
+			return usagef("unknown benchmark %q%s: gopline bench codecs|storage|latejoin|remote|viewer", args[0], didYouMean(cmd.SuggestionsFor(args[0])))
+		},
 	}
-	return fmt.Errorf("%w: which benchmark? gopline bench codecs|storage|latejoin|remote", errUsage)
+	cmd.AddCommand(benchCodecsCommand(), benchStorageCommand(), benchLatejoinCommand(), benchRemoteCommand(), benchViewerCommand())
+	return cmd
 }
 
 // clipFlags are the input flags the benchmarks share.
@@ -43,7 +49,7 @@ type clipFlags struct {
 	frames *int
 }
 
-func addClipFlags(fs *flag.FlagSet, size string, frames int) clipFlags {
+func addClipFlags(fs *pflag.FlagSet, size string, frames int) clipFlags {
 	return clipFlags{
 		input:  fs.String("input", "auto", `video file; "auto" uses vtest.avi when make testdata has fetched it, "testsrc" the test pattern`),
 		size:   fs.String("size", size, "picture size WIDTHxHEIGHT"),
@@ -55,23 +61,38 @@ func addClipFlags(fs *flag.FlagSet, size string, frames int) clipFlags {
 func (c clipFlags) load() (frames []*media.Frame, name string, err error) {
 	w, h, err := parseSize(*c.size)
 	if err != nil {
-		return nil, "", fmt.Errorf("%w: -size: %v", errUsage, err)
+		return nil, "", usagef("--size: %v", err)
 	}
 	if *c.frames < 1 || *c.frames > 100_000 {
-		return nil, "", fmt.Errorf("%w: -frames %d (want 1..100000)", errUsage, *c.frames)
+		return nil, "", usagef("--frames %d (want 1..100000)", *c.frames)
 	}
 	return codecstudy.Load(*c.input, w, h, *c.frames)
 }
 
-// runBenchStorage records one clip as H.264 and as JPEG and prints file and
-// payload bytes and PSNR: the seed's storage table, as files.
-func runBenchStorage(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("bench storage", stderr)
-	clip := addClipFlags(fs, "320x240", 150)
-	asJSON := fs.Bool("json", false, "print the results as JSON")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
+// clipBenchCommand is a benchmark over one clip: cmd's texts, the clip's
+// flags with their defaults, and --json.
+func clipBenchCommand(cmd *cobra.Command, size string, frames int, run func(clip clipFlags, asJSON bool, stdout io.Writer) error) *cobra.Command {
+	var asJSON bool
+	clip := addClipFlags(cmd.Flags(), size, frames)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the results as JSON")
+	cmd.Args = noArgs
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error { return run(clip, asJSON, cmd.OutOrStdout()) }
+	return cmd
+}
+
+// benchStorageCommand records one clip as H.264 and as JPEG and prints
+// file and payload bytes and PSNR: the seed's storage table, as files.
+func benchStorageCommand() *cobra.Command {
+	return clipBenchCommand(&cobra.Command{
+		Use:   "storage [flags]",
+		Short: "one clip recorded as H.264 and as JPEG: file and payload bytes, PSNR",
+		Long: "Records one clip into a gopline recording once as H.264 and once as JPEG, reads both back,\n" +
+			"decodes them and prints file bytes, payload bytes and PSNR against the original.",
+		Example: "  gopline bench storage\n  gopline bench storage --input testsrc --frames 60 --json",
+	}, "320x240", 150, benchStorage)
+}
+
+func benchStorage(clip clipFlags, asJSON bool, stdout io.Writer) error {
 	frames, name, err := clip.load()
 	if err != nil {
 		return err
@@ -85,35 +106,39 @@ func runBenchStorage(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if asJSON {
 		return writeJSON(stdout, res)
 	}
 	fmt.Fprintf(stdout, "gopline bench storage: %d frames of %s at %s, recorded as H.264 and as JPEG, read back and decoded\n\n", len(frames), name, *clip.size)
 	return codecstudy.WriteStorageTable(stdout, res)
 }
 
-// runBenchCodecs encodes and decodes one clip with every codec and prints
-// bytes, quality and speed.
-func runBenchCodecs(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("bench codecs", stderr)
-	clip := addClipFlags(fs, "640x480", 150)
-	asJSON := fs.Bool("json", false, "print the results as JSON")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
+// benchCodecsCommand encodes and decodes one clip with every codec and
+// prints bytes, quality and speed.
+func benchCodecsCommand() *cobra.Command {
+	return clipBenchCommand(&cobra.Command{
+		Use:   "codecs [flags]",
+		Short: "H.264 against JPEG on vtest.avi or the test pattern: bytes, PSNR, speed",
+		Long: "Encodes and decodes one clip with H.264, with JPEG, and with JPEG at H.264's quality, and prints\n" +
+			"bytes per frame, PSNR and encode and decode speed.",
+		Example: "  gopline bench codecs\n  gopline bench codecs --input testsrc --size 320x240 --frames 60",
+	}, "640x480", 150, benchCodecs)
+}
+
+func benchCodecs(clip clipFlags, asJSON bool, stdout io.Writer) error {
 	clipFrames, name, err := clip.load()
 	if err != nil {
 		return err
 	}
 	w, h := clipFrames[0].Width, clipFrames[0].Height
-	if !*asJSON {
+	if !asJSON {
 		fmt.Fprintf(stdout, "gopline bench codecs: %d frames of %s at %dx%d, encoded and decoded by each codec\n\n", len(clipFrames), name, w, h)
 	}
 	results, err := codecstudy.Codecs(clipFrames)
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if asJSON {
 		return writeJSON(stdout, results)
 	}
 	if err := codecstudy.WriteCodecsTable(stdout, results); err != nil {
@@ -125,40 +150,63 @@ func runBenchCodecs(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// runBenchLatejoin lets viewers join a live topic at random moments, with
-// the topic's GOP cache, without it, and with a keyframe request each, and
-// prints the time to each one's first picture and what the requests cost.
-func runBenchLatejoin(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("bench latejoin", stderr)
-	joins := fs.Int("joins", latejoin.DefaultJoins, "viewers that join, per mode")
-	seed := fs.Uint64("seed", 1, "seed of the random moments the viewers join at")
-	size := fs.String("size", fmt.Sprintf("%dx%d", bench.DefaultWidth, bench.DefaultHeight), "the camera's picture size WIDTHxHEIGHT")
-	gop := fs.Int("gop", bench.DefaultGOP, "frames from one regular IDR to the next, at 30 frames/s")
-	asJSON := fs.Bool("json", false, "print the results as JSON")
-	verbose := fs.Bool("v", false, "log at debug level")
-	if err := parse(fs, args); err != nil {
-		return err
+// latejoinFlags are the flags of `gopline bench latejoin`.
+type latejoinFlags struct {
+	joins, gop      int
+	seed            uint64
+	size            string
+	asJSON, verbose bool
+}
+
+// benchLatejoinCommand lets viewers join a live topic at random moments,
+// with the topic's GOP cache, without it, and with a keyframe request each,
+// and prints the time to each one's first picture and what the requests
+// cost.
+func benchLatejoinCommand() *cobra.Command {
+	f := &latejoinFlags{}
+	cmd := &cobra.Command{
+		Use:   "latejoin [flags]",
+		Short: "time to the first picture of late joiners: cache, volatile, keyframe requests",
+		Long: "Lets viewers join a live camera topic at random moments, with the topic's GOP cache, without it,\n" +
+			"and with a keyframe request each, and prints the time to each one's first picture and what the\n" +
+			"requests cost the camera.",
+		Example: "  gopline bench latejoin\n  gopline bench latejoin --joins 100 --seed 1 --json",
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return f.run(cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
 	}
-	w, h, err := parseSize(*size)
+	fs := cmd.Flags()
+	fs.IntVar(&f.joins, "joins", latejoin.DefaultJoins, "viewers that join, per mode")
+	fs.Uint64Var(&f.seed, "seed", 1, "seed of the random moments the viewers join at")
+	fs.StringVar(&f.size, "size", fmt.Sprintf("%dx%d", bench.DefaultWidth, bench.DefaultHeight), "the camera's picture size WIDTHxHEIGHT")
+	fs.IntVar(&f.gop, "gop", bench.DefaultGOP, "frames from one regular IDR to the next, at 30 frames/s")
+	fs.BoolVar(&f.asJSON, "json", false, "print the results as JSON")
+	fs.BoolVarP(&f.verbose, "verbose", "v", false, "log at debug level")
+	return cmd
+}
+
+func (f *latejoinFlags) run(stdout, stderr io.Writer) error {
+	w, h, err := parseSize(f.size)
 	if err != nil {
-		return fmt.Errorf("%w: -size: %v", errUsage, err)
+		return usagef("--size: %v", err)
 	}
-	if *joins < 1 || *joins > 10_000 {
-		return fmt.Errorf("%w: -joins %d (want 1..10000)", errUsage, *joins)
+	if f.joins < 1 || f.joins > 10_000 {
+		return usagef("--joins %d (want 1..10000)", f.joins)
 	}
-	if *gop < 1 || *gop > 300 {
-		return fmt.Errorf("%w: -gop %d (want 1..300)", errUsage, *gop)
+	if f.gop < 1 || f.gop > 300 {
+		return usagef("--gop %d (want 1..300)", f.gop)
 	}
-	cfg := latejoin.Config{Width: w, Height: h, GOP: *gop, Joins: *joins, Seed: *seed}
+	cfg := latejoin.Config{Width: w, Height: h, GOP: f.gop, Joins: f.joins, Seed: f.seed}
 	if err := cfg.Validate(); err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return usagef("%v", err)
 	}
-	if *verbose {
+	if f.verbose {
 		cfg.Log = logger(stderr, true)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if !*asJSON {
+	if !f.asJSON {
 		latejoin.WriteIntro(stdout, cfg)
 	}
 	results, err := latejoin.RunAll(ctx, cfg, func(r latejoin.Result) {
@@ -167,7 +215,7 @@ func runBenchLatejoin(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if f.asJSON {
 		return writeJSON(stdout, results)
 	}
 	return latejoin.WriteTable(stdout, cfg, results)
@@ -179,84 +227,81 @@ const serveFlag = "serve"
 
 // remoteFlags are the flags of `gopline bench remote`.
 type remoteFlags struct {
-	fs                    *flag.FlagSet
-	seconds, rate         *float64
-	size, keyframe, joins *int
-	seed                  *uint64
-	asJSON, verbose       *bool
-	serve                 *string
+	seconds, rate         float64
+	size, keyframe, joins int
+	seed                  uint64
+	asJSON, verbose       bool
+	serve                 string
 }
 
-func addRemoteFlags(stderr io.Writer) remoteFlags {
-	fs := newFlags("bench remote", stderr)
-	f := remoteFlags{fs: fs,
-		seconds:  finiteFloat(fs, "seconds", remotebench.DefaultDuration.Seconds(), "how long each run counts, after a warm-up of 0.2 s"),
-		size:     fs.Int("size", remotebench.DefaultPacketBytes, "bytes per packet"),
-		keyframe: fs.Int("keyframe-size", remotebench.DefaultKeyframeBytes, "bytes per packet of the keyframe runs (a 4K IDR); 0: no keyframe runs"),
-		rate:     finiteFloat(fs, "rate", remotebench.DefaultRate, "packets per second of the latency runs"),
-		joins:    fs.Int("joins", remotebench.DefaultJoins, "viewers that join the live camera at random moments"),
-		seed:     fs.Uint64("seed", 1, "seed of the random moments the viewers join at"),
-		asJSON:   fs.Bool("json", false, "print the results as JSON"),
-		verbose:  fs.Bool("v", false, "log at debug level"),
-		serve:    fs.String(serveFlag, "", "publish the runs' topics and the camera at host:port, until stdin ends (the benchmark's child process)"),
+// benchRemoteCommand measures one remote subscription between two
+// processes on loopback, and viewers that join the other process's live
+// camera.
+func benchRemoteCommand() *cobra.Command {
+	f := &remoteFlags{seconds: remotebench.DefaultDuration.Seconds(), rate: remotebench.DefaultRate}
+	cmd := &cobra.Command{
+		Use:   "remote [flags]",
+		Short: "two processes on loopback: MB/s, latency, a remote late joiner's first picture",
+		Long: "Starts a second gopline process as a publishing node on loopback, subscribes to it, and prints\n" +
+			"the MB/s and latency of one remote subscription with flow control on, and the time to the first\n" +
+			"picture of viewers that join its live camera late.",
+		Example: "  gopline bench remote\n  gopline bench remote --seconds 10 --json",
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return f.run(cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
 	}
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: gopline bench remote [flags]\n\nStarts a second gopline process as a publishing node on loopback, subscribes to it, and\n"+
-			"prints the MB/s and latency of one remote subscription with flow control on, and the time\n"+
-			"to the first picture of viewers that join its live camera late.\n\nFlags:")
-		shown := flag.NewFlagSet("", flag.ContinueOnError)
-		shown.SetOutput(stderr)
-		fs.VisitAll(func(f *flag.Flag) {
-			if f.Name != serveFlag {
-				shown.Var(f.Value, f.Name, f.Usage)
-			}
-		})
-		shown.PrintDefaults()
-	}
-	return f
+	fs := cmd.Flags()
+	fs.Var((*finiteValue)(&f.seconds), "seconds", "how long each run counts, after a warm-up of 0.2 s")
+	fs.IntVar(&f.size, "size", remotebench.DefaultPacketBytes, "bytes per packet")
+	fs.IntVar(&f.keyframe, "keyframe-size", remotebench.DefaultKeyframeBytes, "bytes per packet of the keyframe runs (a 4K IDR); 0: no keyframe runs")
+	fs.Var((*finiteValue)(&f.rate), "rate", "packets per second of the latency runs")
+	fs.IntVar(&f.joins, "joins", remotebench.DefaultJoins, "viewers that join the live camera at random moments")
+	fs.Uint64Var(&f.seed, "seed", 1, "seed of the random moments the viewers join at")
+	fs.BoolVar(&f.asJSON, "json", false, "print the results as JSON")
+	fs.BoolVarP(&f.verbose, "verbose", "v", false, "log at debug level")
+	fs.StringVar(&f.serve, serveFlag, "", "publish the runs' topics and the camera at host:port, until stdin ends (the benchmark's child process)")
+	fs.MarkHidden(serveFlag)
+	return cmd
 }
 
 // config checks the flags and returns the benchmark they describe.
-func (f remoteFlags) config() (remotebench.Config, error) {
+func (f *remoteFlags) config() (remotebench.Config, error) {
 	switch {
-	case *f.seconds <= 0 || *f.seconds > remotebench.MaxDuration.Seconds():
-		return remotebench.Config{}, fmt.Errorf("%w: -seconds %v (want more than 0, up to %v)", errUsage, *f.seconds, remotebench.MaxDuration.Seconds())
-	case *f.size < 1:
-		return remotebench.Config{}, fmt.Errorf("%w: -size %d (want at least 1 byte)", errUsage, *f.size)
-	case *f.keyframe < 0:
-		return remotebench.Config{}, fmt.Errorf("%w: -keyframe-size %d (want 0 or more)", errUsage, *f.keyframe)
-	case *f.rate <= 0:
-		return remotebench.Config{}, fmt.Errorf("%w: -rate %v (want more than 0)", errUsage, *f.rate)
-	case *f.joins < 1 || *f.joins > remotebench.MaxJoins:
-		return remotebench.Config{}, fmt.Errorf("%w: -joins %d (want 1..%d)", errUsage, *f.joins, remotebench.MaxJoins)
+	case f.seconds <= 0 || f.seconds > remotebench.MaxDuration.Seconds():
+		return remotebench.Config{}, usagef("--seconds %v (want more than 0, up to %v)", f.seconds, remotebench.MaxDuration.Seconds())
+	case f.size < 1:
+		return remotebench.Config{}, usagef("--size %d (want at least 1 byte)", f.size)
+	case f.keyframe < 0:
+		return remotebench.Config{}, usagef("--keyframe-size %d (want 0 or more)", f.keyframe)
+	case f.rate <= 0:
+		return remotebench.Config{}, usagef("--rate %v (want more than 0)", f.rate)
+	case f.joins < 1 || f.joins > remotebench.MaxJoins:
+		return remotebench.Config{}, usagef("--joins %d (want 1..%d)", f.joins, remotebench.MaxJoins)
 	}
-	cfg := remotebench.Config{PacketBytes: *f.size, KeyframeBytes: *f.keyframe, Rate: *f.rate,
-		Duration: time.Duration(*f.seconds * float64(time.Second)), Joins: *f.joins, Seed: *f.seed}
-	if *f.keyframe == 0 {
+	cfg := remotebench.Config{PacketBytes: f.size, KeyframeBytes: f.keyframe, Rate: f.rate,
+		Duration: time.Duration(f.seconds * float64(time.Second)), Joins: f.joins, Seed: f.seed}
+	if f.keyframe == 0 {
 		cfg.KeyframeBytes = -1
 	}
 	if err := cfg.Validate(); err != nil {
-		return cfg, fmt.Errorf("%w: %v", errUsage, err)
+		return cfg, usagef("%v", err)
 	}
 	return cfg, nil
 }
 
 // childArgs are the arguments of the publishing process: it derives the
 // same runs from the same flags; the joins are the measuring side's alone.
-func (f remoteFlags) childArgs() []string {
-	return []string{"bench", "remote", "--" + serveFlag, "127.0.0.1:0", "--seconds", fmt.Sprint(*f.seconds),
-		"--size", fmt.Sprint(*f.size), "--keyframe-size", fmt.Sprint(*f.keyframe), "--rate", fmt.Sprint(*f.rate), fmt.Sprintf("-v=%t", *f.verbose)}
+func (f *remoteFlags) childArgs() []string {
+	return []string{"bench", "remote", "--" + serveFlag, "127.0.0.1:0", "--seconds", fmt.Sprint(f.seconds),
+		"--size", fmt.Sprint(f.size), "--keyframe-size", fmt.Sprint(f.keyframe), "--rate", fmt.Sprint(f.rate), fmt.Sprintf("--verbose=%t", f.verbose)}
 }
 
-// runBenchRemote measures one remote subscription between two processes on
+// run measures one remote subscription between two processes on
 // loopback, and viewers that join the other process's live camera: it
 // starts gopline again as the publishing node and subscribes to it
 // (internal/bench/remotebench).
-func runBenchRemote(args []string, stdout, stderr io.Writer) error {
-	f := addRemoteFlags(stderr)
-	if err := parse(f.fs, args); err != nil {
-		return err
-	}
+func (f *remoteFlags) run(stdout, stderr io.Writer) error {
 	cfg, err := f.config()
 	if err != nil {
 		return err
@@ -266,14 +311,14 @@ func runBenchRemote(args []string, stdout, stderr io.Writer) error {
 	// its process exits), and protoactor logs the lost connection as an
 	// error: by then the log says nothing worth reading, and is muted.
 	logOut := &mutableWriter{w: stderr}
-	log := logger(logOut, *f.verbose)
-	if !*f.verbose {
+	log := logger(logOut, f.verbose)
+	if !f.verbose {
 		log = log.Level(zerolog.WarnLevel) // a link says "subscribed" at info, once a run
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if *f.serve != "" {
-		return remotebench.ServeNode(ctx, *f.serve, cfg, os.Stdin, stdout, log)
+	if f.serve != "" {
+		return remotebench.ServeNode(ctx, f.serve, cfg, os.Stdin, stdout, log)
 	}
 	exe, err := os.Executable()
 	if err != nil {
@@ -297,7 +342,7 @@ func runBenchRemote(args []string, stdout, stderr io.Writer) error {
 	if err := pub.Stop(); err != nil {
 		return err
 	}
-	if *f.asJSON {
+	if f.asJSON {
 		return writeJSON(stdout, sum)
 	}
 	return sum.WriteTable(stdout, cfg)

@@ -116,8 +116,8 @@ func TestBenchRemoteBadFlagsExitWithUsageCode(t *testing.T) {
 			t.Errorf("gopline bench remote %v: exit %d, stderr %q; want exit %d and %q", c.args, code, stderr, exitUsage, c.want)
 		}
 	}
-	code, _, stderr := runCmd("bench", "remote", "-h")
-	if code != 0 || !strings.Contains(stderr, "-seconds") || strings.Contains(stderr, "-serve") {
-		t.Errorf("help: exit %d, %q: want the flags without the child's -serve", code, stderr)
+	code, stdout, _ := runCmd("bench", "remote", "-h")
+	if code != 0 || !strings.Contains(stdout, "--seconds") || strings.Contains(stdout, "--serve") {
+		t.Errorf("help: exit %d, %q: want the flags without the child's --serve", code, stdout)
 	}
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+	"github.com/spf13/cobra"
 
 	"github.com/gopline/gopline"
 	"github.com/gopline/gopline/elements"
@@ -27,35 +27,52 @@ const demoTopic = "/robot/camera"
 
 // demoFlags are the flags of `gopline demo`.
 type demoFlags struct {
-	fs       *flag.FlagSet
-	duration *time.Duration
-	input    *string
-	out      *string
-	joiners  *int
-	seed     *uint64
-	asJSON   *bool
-	verbose  *bool
+	duration time.Duration
+	input    string
+	out      string
+	joiners  int
+	seed     uint64
+	asJSON   bool
+	verbose  bool
 }
 
-func addDemoFlags(stderr io.Writer) demoFlags {
-	fs := newFlags("demo", stderr)
-	return demoFlags{fs: fs,
-		duration: duration(fs, "duration", 12*time.Second, "how long to run"),
-		input:    fs.String("input", "auto", `camera: "auto" plays vtest.avi when make testdata has fetched it, else the test pattern; "testsrc"; or a video file`),
-		out:      fs.String("out", filepath.Join(os.TempDir(), "gopline-demo"), "directory for the viewer's snapshots"),
-		joiners:  fs.Int("late-joiners", 8, "viewers that join at random moments, half with the topic's GOP cache, half without"),
-		seed:     fs.Uint64("seed", 0, "seed of the moments the late viewers join at (0: a new one each run)"),
-		asJSON:   fs.Bool("json", false, "print the per-node stats as JSON on stdout (the late viewers' lines go to stderr)"),
-		verbose:  fs.Bool("v", false, "log at debug level"),
+// demoCommand runs a small robot camera graph: a camera published on a
+// durable topic, one subscriber decoding to snapshots, another only
+// counting. While it runs, viewers join at random moments, half with the
+// topic's GOP cache and half without, and each prints how long it waited
+// for its first picture.
+func demoCommand() *cobra.Command {
+	f := &demoFlags{duration: 12 * time.Second}
+	cmd := &cobra.Command{
+		Use:   "demo [flags]",
+		Short: "a robot camera on a durable topic, viewers joining late with and without the GOP cache",
+		Long: "Runs a small robot camera graph: a camera encoded to H.264 and published on " + demoTopic + ", a durable\n" +
+			"topic that keeps its latest GOP; one subscriber decodes it to snapshots, another only counts. While\n" +
+			"it runs, viewers join at random moments, half with the topic's GOP cache and half without, and each\n" +
+			"prints how long it waited for its first picture. `make run` runs it.",
+		Example: "  gopline demo\n  gopline demo --input testsrc --duration 5s --late-joiners 4",
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return f.demo(cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
 	}
+	fs := cmd.Flags()
+	fs.Var((*durationValue)(&f.duration), "duration", "how long to run")
+	fs.StringVar(&f.input, "input", "auto", `camera: "auto" plays vtest.avi when make testdata has fetched it, else the test pattern; "testsrc"; or a video file`)
+	fs.StringVar(&f.out, "out", filepath.Join(os.TempDir(), "gopline-demo"), "directory for the viewer's snapshots")
+	fs.IntVar(&f.joiners, "late-joiners", 8, "viewers that join at random moments, half with the topic's GOP cache, half without")
+	fs.Uint64Var(&f.seed, "seed", 0, "seed of the moments the late viewers join at (0: a new one each run)")
+	fs.BoolVar(&f.asJSON, "json", false, "print the per-node stats as JSON on stdout (the late viewers' lines go to stderr)")
+	fs.BoolVarP(&f.verbose, "verbose", "v", false, "log at debug level")
+	return cmd
 }
 
 // demoLine is the demo's graph in the one-line syntax, and what its camera
 // shows.
-func (f demoFlags) demoLine() (line, source string, err error) {
+func (f *demoFlags) demoLine() (line, source string, err error) {
 	camera := "testsrc size=640x480 rate=30"
 	source = "the test pattern (640x480, 30 fps)"
-	input := *f.input
+	input := f.input
 	if input == "auto" {
 		path, err := bench.VTestPath()
 		if err != nil && !errors.Is(err, bench.ErrNoTestVideo) {
@@ -70,57 +87,49 @@ func (f demoFlags) demoLine() (line, source string, err error) {
 		source = input + " (scaled to 640x480, at its own frame rate)"
 	}
 	line = camera + " ! h264enc gop=30 name=encoder ! publish topic=" + demoTopic + " " +
-		fmt.Sprintf("subscribe topic=%s name=viewer ! gate name=viewer-gate ! h264dec name=viewer-decoder ! snapshot dir=%q every=30 name=viewer-snapshots ", demoTopic, *f.out) +
+		fmt.Sprintf("subscribe topic=%s name=viewer ! gate name=viewer-gate ! h264dec name=viewer-decoder ! snapshot dir=%q every=30 name=viewer-snapshots ", demoTopic, f.out) +
 		"subscribe topic=" + demoTopic + " name=counter ! fakesink name=counter-sink"
 	return line, source, nil
 }
 
-// runDemo runs a small robot camera graph: a camera published on a durable
-// topic, one subscriber decoding to snapshots, another only counting. While
-// it runs, viewers join at random moments, half with the topic's GOP cache
-// and half without, and each prints how long it waited for its first
-// picture.
-func runDemo(args []string, stdout, stderr io.Writer) error {
-	f := addDemoFlags(stderr)
-	if err := parse(f.fs, args); err != nil {
-		return err
+// demo runs the demo and prints what it shows.
+func (f *demoFlags) demo(stdout, stderr io.Writer) error {
+	if f.duration <= 0 {
+		return usagef("--duration %v (want more than 0)", f.duration)
 	}
-	if *f.duration <= 0 {
-		return fmt.Errorf("%w: -duration %v (want more than 0)", errUsage, *f.duration)
-	}
-	if *f.joiners < 0 || *f.joiners > 100 {
-		return fmt.Errorf("%w: -late-joiners %d (want 0..100)", errUsage, *f.joiners)
+	if f.joiners < 0 || f.joiners > 100 {
+		return usagef("--late-joiners %d (want 0..100)", f.joiners)
 	}
 	line, source, err := f.demoLine()
 	if err != nil {
 		return err
 	}
 	text := stdout // the late viewers' lines
-	if *f.asJSON {
+	if f.asJSON {
 		text = stderr
 	} else {
 		fmt.Fprintf(stdout, "gopline demo: a robot camera, %s, encoded to H.264 (an IDR every 30 frames) and published on %s,\n", source, demoTopic)
 		fmt.Fprintf(stdout, "a durable topic that keeps its latest GOP; one subscriber decodes it and writes a snapshot every 30 frames\n")
-		fmt.Fprintf(stdout, "to %s, another only counts. The same graph on one line:\n  gopline run --duration %v '%s'\n\n", *f.out, *f.duration, line)
+		fmt.Fprintf(stdout, "to %s, another only counts. The same graph on one line:\n  gopline run --duration %v '%s'\n\n", f.out, f.duration, line)
 	}
-	if *f.joiners > 0 {
+	if f.joiners > 0 {
 		fmt.Fprintf(text, "While it runs, %d viewers (subscribe ! gate ! h264dec) join at random moments: half take the topic's\n"+
 			"GOP cache (qos=auto: the cached GOP is decoded and its newest picture shown at once), half do without it\n"+
-			"(qos=sensor_data: volatile, they wait for the next keyframe).\n\n", *f.joiners)
+			"(qos=sensor_data: volatile, they wait for the next keyframe).\n\n", f.joiners)
 	}
-	stats, err := f.run(line, text, logger(stderr, *f.verbose))
-	if jerr := report(stats, *f.asJSON, stdout, stdout); jerr != nil || *f.asJSON {
+	stats, err := f.run(line, text, logger(stderr, f.verbose))
+	if jerr := report(stats, f.asJSON, stdout, stdout); jerr != nil || f.asJSON {
 		return errors.Join(err, jerr)
 	}
-	snaps, _ := filepath.Glob(filepath.Join(*f.out, "viewer-snapshots-*.png"))
-	fmt.Fprintf(stdout, "\n%d snapshots in %s\n", len(snaps), *f.out)
+	snaps, _ := filepath.Glob(filepath.Join(f.out, "viewer-snapshots-*.png"))
+	fmt.Fprintf(stdout, "\n%d snapshots in %s\n", len(snaps), f.out)
 	return err
 }
 
 // run runs the demo's line for its duration on a node of its own, with the
 // late viewers joining it, and returns the line's counters. The late
 // viewers' lines go to text.
-func (f demoFlags) run(line string, text io.Writer, log zerolog.Logger) ([]pipeline.NodeStats, error) {
+func (f *demoFlags) run(line string, text io.Writer, log zerolog.Logger) ([]pipeline.NodeStats, error) {
 	n, err := gopline.New(gopline.WithLogger(log))
 	if err != nil {
 		return nil, err
@@ -133,17 +142,17 @@ func (f demoFlags) run(line string, text io.Writer, log zerolog.Logger) ([]pipel
 	if err != nil {
 		return nil, closeNode(n, err)
 	}
-	plan := planLateJoins(*f.joiners, *f.duration, *f.seed)
+	plan := planLateJoins(f.joiners, f.duration, f.seed)
 	// The late viewers leave just before the camera stops, so that none
 	// sees the camera go; they log only errors unless -v.
-	ctx, cancel := context.WithTimeout(context.Background(), *f.duration-min(*f.duration/10, 250*time.Millisecond))
+	ctx, cancel := context.WithTimeout(context.Background(), f.duration-min(f.duration/10, 250*time.Millisecond))
 	viewerLog := log
-	if !*f.verbose {
+	if !f.verbose {
 		viewerLog = log.Level(zerolog.ErrorLevel)
 	}
 	joined := make(chan []lateJoin, 1)
 	go func() { joined <- runLateJoins(ctx, n, plan, viewerLog, text) }()
-	stats, err := runUntilDone(p, *f.duration)
+	stats, err := runUntilDone(p, f.duration)
 	cancel()
 	if joins := <-joined; len(joins) > 0 {
 		fmt.Fprintf(text, "\n%s\n\n", summarizeLateJoins(joins))

@@ -9,33 +9,53 @@ import (
 
 	"github.com/gopline/gopline/elements"
 	"github.com/gopline/gopline/pipeline"
+	"github.com/spf13/cobra"
 )
 
-func runElements(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("elements", stderr)
-	if err := parseFlags(fs, args); err != nil {
-		return err
+func elementsCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "elements [ELEMENT]",
+		Short: "list the pipeline elements, or describe one",
+		Long: "Lists the elements of the one-line syntax with a line each; with a name, describes that element:\n" +
+			"what it takes and gives, and its properties with their types, ranges and defaults.",
+		Example: "  gopline elements\n  gopline elements h264enc",
+		Args:    cobra.MaximumNArgs(1),
+		ValidArgsFunction: func(_ *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+			if len(args) > 0 {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			return elementNames(toComplete), cobra.ShellCompDirectiveNoFileComp
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			reg, err := elements.Registry()
+			if err != nil {
+				return err
+			}
+			if len(args) == 0 {
+				listElements(cmd.OutOrStdout(), reg)
+				return nil
+			}
+			s, err := reg.Lookup(args[0])
+			if err != nil {
+				return usagef("%v", err)
+			}
+			return describeElement(cmd.OutOrStdout(), s)
+		},
 	}
-	if fs.NArg() > 1 {
-		return fmt.Errorf("%w: one element at a time", errUsage)
+}
+
+// listElements prints a line per element.
+func listElements(stdout io.Writer, reg *pipeline.Registry) {
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	for _, s := range reg.Specs() {
+		fmt.Fprintf(tw, "%s\t%s\n", s.Name, s.Summary)
 	}
-	reg, err := elements.Registry()
-	if err != nil {
-		return err
-	}
-	if fs.NArg() == 0 {
-		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-		for _, s := range reg.Specs() {
-			fmt.Fprintf(tw, "%s\t%s\n", s.Name, s.Summary)
-		}
-		tw.Flush()
-		fmt.Fprintln(stdout, "\n`gopline elements NAME` describes one.")
-		return nil
-	}
-	s, err := reg.Lookup(fs.Arg(0))
-	if err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
-	}
+	tw.Flush()
+	fmt.Fprintln(stdout, "\n`gopline elements NAME` describes one.")
+}
+
+// describeElement prints an element's spec.
+func describeElement(stdout io.Writer, s *pipeline.Spec) error {
 	fmt.Fprintf(stdout, "%s: %s\n\n", s.Name, s.Summary)
 	if s.Doc != "" {
 		fmt.Fprintf(stdout, "%s\n\n", s.Doc)

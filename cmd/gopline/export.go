@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/gopline/gopline/storage"
 	"github.com/gopline/gopline/storage/export"
+	"github.com/spf13/cobra"
 )
 
 // maxPictures bounds the pictures one png export writes, so that a small
@@ -25,38 +25,52 @@ const maxPictures = 10000
 // bar: ten a second look smooth and cost nothing.
 const progressInterval = 100 * time.Millisecond
 
-func runExport(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("export", stderr)
-	stream := fs.String("stream", "", "stream to export (default: the recording's only stream)")
-	format := fs.String("format", "", "mp4, mcap or png (default: from -out's extension, or png with -at or -every)")
-	out := fs.String("out", "", "output file; for png, the directory of the pictures")
-	start := fs.String("start", "", "export from this time: a duration from the recording's start (12.5s, 1m) or an RFC 3339 time")
-	end := fs.String("end", "", "export up to this time, exclusive (same forms as -start)")
-	at := fs.String("at", "", "png: the pictures' times, comma-separated (same forms as -start)")
-	every := duration(fs, "every", 0, "png: a picture every this long from -start to -end")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, `Usage: gopline export RECORDING -stream NAME -format mp4|mcap|png -out PATH [flags]
+// exportFlags are the flags of `gopline export`.
+type exportFlags struct {
+	stream, format, out string
+	start, end, at      string
+	every               time.Duration
+}
 
-Exports one stream of a recording: as an MP4 file any player plays (H.264
-streams), as an MCAP file Foxglove opens (H.264 and JPEG), or as PNG pictures
-of the moments given by -at or -every. Times are durations from the
-recording's start (12.5s, 1m30s) or RFC 3339 times.
-Examples:
-  gopline export cam.gopline -stream /camera -out camera.mp4 -start 10s -end 1m
-  gopline export cam.gopline -stream /camera -format png -out pictures -at 12.5s,40s
+func exportCommand() *cobra.Command {
+	f := &exportFlags{}
+	cmd := &cobra.Command{
+		Use:   "export RECORDING --out PATH [flags]",
+		Short: "export a recording's stream as MP4, MCAP or PNG pictures",
+		Long: "Exports one stream of a recording: as an MP4 file any player plays (H.264 streams), as an MCAP\n" +
+			"file Foxglove opens (H.264 and JPEG), or as PNG pictures of the moments given by --at or --every.\n" +
+			"Times are durations from the recording's start (12.5s, 1m30s) or RFC 3339 times.",
+		Example: "  gopline export cam.gopline --stream /camera --out camera.mp4 --start 10s --end 1m\n" +
+			"  gopline export cam.gopline --stream /camera --out camera.mcap\n" +
+			"  gopline export cam.gopline --stream /camera --format png --out pictures --at 2.5s,4s",
+		Args:              exportArgs,
+		ValidArgsFunction: completeRecordings,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return f.export(args[0], cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&f.stream, "stream", "", "stream to export (default: the recording's only stream)")
+	fs.StringVar(&f.format, "format", "", "mp4, mcap or png (default: from --out's extension, or png with --at or --every)")
+	fs.StringVar(&f.out, "out", "", "output file; for png, the directory of the pictures")
+	fs.StringVar(&f.start, "start", "", "export from this time: a duration from the recording's start (12.5s, 1m) or an RFC 3339 time")
+	fs.StringVar(&f.end, "end", "", "export up to this time, exclusive (same forms as --start)")
+	fs.StringVar(&f.at, "at", "", "png: the pictures' times, comma-separated (same forms as --start)")
+	fs.Var((*durationValue)(&f.every), "every", "png: a picture every this long from --start to --end")
+	cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"mp4", "mcap", "png"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
 
-Flags:`)
-		fs.PrintDefaults()
+func exportArgs(_ *cobra.Command, args []string) error {
+	if len(args) != 1 {
+		return fmt.Errorf("want one recording file, got %d: gopline export cam.gopline --stream /camera --out camera.mp4", len(args))
 	}
-	files, err := parsePositional(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(files) != 1 {
-		return fmt.Errorf("%w: want one recording file, got %d: gopline export cam.gopline -stream /camera -out camera.mp4", errUsage, len(files))
-	}
-	req := exportRequest{file: files[0], stream: *stream, format: *format, out: *out, every: *every}
-	if err := req.check(*start, *end, *at); err != nil {
+	return nil
+}
+
+func (f *exportFlags) export(file string, stdout, stderr io.Writer) error {
+	req := exportRequest{file: file, stream: f.stream, format: f.format, out: f.out, every: f.every}
+	if err := req.check(f.start, f.end, f.at); err != nil {
 		return err
 	}
 	rec, err := storage.Open(req.file, storage.WithReadOnly())
@@ -64,7 +78,7 @@ Flags:`)
 		return err
 	}
 	defer rec.Close()
-	if err := req.resolve(rec, *start, *end, *at); err != nil {
+	if err := req.resolve(rec, f.start, f.end, f.at); err != nil {
 		return err
 	}
 	if req.format == "png" {
@@ -88,22 +102,6 @@ Flags:`)
 	return nil
 }
 
-// parsePositional parses flags placed before, between and after the
-// arguments that are not flags, and returns those arguments.
-func parsePositional(fs *flag.FlagSet, args []string) ([]string, error) {
-	var rest []string
-	for {
-		if err := parseFlags(fs, args); err != nil {
-			return nil, err
-		}
-		if fs.NArg() == 0 {
-			return rest, nil
-		}
-		rest = append(rest, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
-}
-
 // exportRequest is an export's command line, checked and then resolved
 // against the recording.
 type exportRequest struct {
@@ -116,7 +114,7 @@ type exportRequest struct {
 // check validates what can be checked without the recording.
 func (r *exportRequest) check(start, end, at string) error {
 	if r.out == "" {
-		return fmt.Errorf("%w: -out is required: the output file, or the pictures' directory for png", errUsage)
+		return fmt.Errorf("%w: --out is required: the output file, or the pictures' directory for png", errUsage)
 	}
 	if r.format == "" {
 		switch {
@@ -127,26 +125,26 @@ func (r *exportRequest) check(start, end, at string) error {
 		case strings.EqualFold(filepath.Ext(r.out), ".mcap"):
 			r.format = "mcap"
 		default:
-			return fmt.Errorf("%w: -format is required (mp4, mcap or png) when -out does not end in .mp4 or .mcap", errUsage)
+			return fmt.Errorf("%w: --format is required (mp4, mcap or png) when --out does not end in .mp4 or .mcap", errUsage)
 		}
 	}
 	r.format = strings.ToLower(r.format)
 	switch r.format {
 	case "mp4", "mcap":
 		if at != "" || r.every != 0 {
-			return fmt.Errorf("%w: -at and -every are for -format png", errUsage)
+			return fmt.Errorf("%w: --at and --every are for --format png", errUsage)
 		}
 	case "png":
 		switch {
 		case (at == "") == (r.every == 0):
-			return fmt.Errorf("%w: -format png takes either -at TIME,TIME,... or -every DURATION", errUsage)
+			return fmt.Errorf("%w: --format png takes either --at TIME,TIME,... or --every DURATION", errUsage)
 		case r.every < 0:
-			return fmt.Errorf("%w: -every %v: want a positive duration", errUsage, r.every)
+			return fmt.Errorf("%w: --every %v: want a positive duration", errUsage, r.every)
 		case at != "" && (start != "" || end != ""):
-			return fmt.Errorf("%w: -start and -end bound -every; -at gives the times themselves", errUsage)
+			return fmt.Errorf("%w: --start and --end bound --every; --at gives the times themselves", errUsage)
 		}
 	default:
-		return fmt.Errorf("%w: -format %q: want mp4, mcap or png", errUsage, r.format)
+		return fmt.Errorf("%w: --format %q: want mp4, mcap or png", errUsage, r.format)
 	}
 	return nil
 }
@@ -170,9 +168,9 @@ func (r *exportRequest) resolve(rec *storage.Recording, start, end, at string) e
 	case r.stream == "" && len(infos) == 0:
 		return fmt.Errorf("%s holds no streams", r.file)
 	case r.stream == "":
-		return fmt.Errorf("%w: -stream is required: %s has streams %s", errUsage, r.file, strings.Join(names, ", "))
+		return fmt.Errorf("%w: --stream is required: %s has streams %s", errUsage, r.file, strings.Join(names, ", "))
 	case !found:
-		return fmt.Errorf("%w: -stream %q: %s has streams %s", errUsage, r.stream, r.file, strings.Join(names, ", "))
+		return fmt.Errorf("%w: --stream %q: %s has streams %s", errUsage, r.stream, r.file, strings.Join(names, ", "))
 	}
 	stats, err := rec.RecordingStats()
 	if err != nil {
@@ -182,14 +180,14 @@ func (r *exportRequest) resolve(rec *storage.Recording, start, end, at string) e
 		return fmt.Errorf("%s holds no packets", r.file)
 	}
 	base := stats.First
-	if r.from, err = parseExportTime("-start", start, base); err != nil {
+	if r.from, err = parseExportTime("--start", start, base); err != nil {
 		return err
 	}
-	if r.to, err = parseExportTime("-end", end, base); err != nil {
+	if r.to, err = parseExportTime("--end", end, base); err != nil {
 		return err
 	}
 	if !r.from.IsZero() && !r.to.IsZero() && !r.to.After(r.from) {
-		return fmt.Errorf("%w: -end %s is not after -start %s", errUsage, end, start)
+		return fmt.Errorf("%w: --end %s is not after --start %s", errUsage, end, start)
 	}
 	first, err := rec.First(r.stream)
 	if err != nil {
@@ -205,9 +203,9 @@ func (r *exportRequest) resolve(rec *storage.Recording, start, end, at string) e
 	}
 	switch {
 	case r.from.After(last):
-		return outside("-start", start)
+		return outside("--start", start)
 	case !r.to.IsZero() && !r.to.After(first):
-		return outside("-end", end)
+		return outside("--end", end)
 	}
 	if r.format != "png" {
 		return nil
@@ -217,23 +215,23 @@ func (r *exportRequest) resolve(rec *storage.Recording, start, end, at string) e
 	}
 	for _, s := range strings.Split(at, ",") {
 		s = strings.TrimSpace(s)
-		t, err := parseExportTime("-at", s, base)
+		t, err := parseExportTime("--at", s, base)
 		if err != nil {
 			return err
 		}
 		if t.IsZero() {
-			return fmt.Errorf("%w: -at %q: an empty time", errUsage, at)
+			return fmt.Errorf("%w: --at %q: an empty time", errUsage, at)
 		}
 		if t.Before(first) || t.After(last) {
-			return outside("-at", s)
+			return outside("--at", s)
 		}
 		r.times = append(r.times, t)
 	}
 	return nil
 }
 
-// everyTimes lists the times of -every within the stream, [first, last],
-// and [-start, -end).
+// everyTimes lists the times of --every within the stream, [first, last],
+// and [--start, --end).
 func (r *exportRequest) everyTimes(first, last time.Time) error {
 	from := r.from
 	if from.IsZero() {
@@ -244,12 +242,12 @@ func (r *exportRequest) everyTimes(first, last time.Time) error {
 			continue
 		}
 		if len(r.times) == maxPictures {
-			return fmt.Errorf("%w: -every %v makes more than %d pictures; choose a longer interval or a shorter range", errUsage, r.every, maxPictures)
+			return fmt.Errorf("%w: --every %v makes more than %d pictures; choose a longer interval or a shorter range", errUsage, r.every, maxPictures)
 		}
 		r.times = append(r.times, t)
 	}
 	if len(r.times) == 0 {
-		return fmt.Errorf("%w: no time of -every %v falls within stream %q (%v to %v)", errUsage, r.every, r.stream, first, last)
+		return fmt.Errorf("%w: no time of --every %v falls within stream %q (%v to %v)", errUsage, r.every, r.stream, first, last)
 	}
 	return nil
 }
@@ -315,15 +313,6 @@ func newProgressBar(stderr io.Writer, label, unit string) *progressBar {
 		return &progressBar{}
 	}
 	return &progressBar{w: stderr, label: label, unit: unit}
-}
-
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 // update shows done of total; it is the progress callback of the exports.

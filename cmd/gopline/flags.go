@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/gopline/gopline"
 	"github.com/gopline/gopline/media"
+	"github.com/spf13/pflag"
 )
 
 // parseSize parses WIDTHxHEIGHT.
@@ -49,8 +49,10 @@ func (f *finiteValue) Set(s string) error {
 
 func (f *finiteValue) String() string { return strconv.FormatFloat(float64(*f), 'g', -1, 64) }
 
+func (f *finiteValue) Type() string { return "float" }
+
 // finiteFloat defines a float64 flag that refuses NaN and the infinities.
-func finiteFloat(fs *flag.FlagSet, name string, value float64, usage string) *float64 {
+func finiteFloat(fs *pflag.FlagSet, name string, value float64, usage string) *float64 {
 	p := new(float64)
 	*p = value
 	fs.Var((*finiteValue)(p), name, usage)
@@ -73,14 +75,43 @@ func (d *durationValue) Set(s string) error {
 	return nil
 }
 
-func (d *durationValue) String() string { return time.Duration(*d).String() }
+// String is the duration; none is "0", which help does not show as a
+// default.
+func (d *durationValue) String() string {
+	if *d == 0 {
+		return "0"
+	}
+	return time.Duration(*d).String()
+}
+
+func (d *durationValue) Type() string { return "duration" }
 
 // duration defines a time.Duration flag that refuses negative durations.
-func duration(fs *flag.FlagSet, name string, value time.Duration, usage string) *time.Duration {
+func duration(fs *pflag.FlagSet, name string, value time.Duration, usage string) *time.Duration {
 	p := new(time.Duration)
 	*p = value
 	fs.Var((*durationValue)(p), name, usage)
 	return p
+}
+
+// stringList is a repeatable flag (also taking comma-separated values).
+type stringList []string
+
+func (s *stringList) String() string { return strings.Join(*s, ",") }
+
+func (s *stringList) Type() string { return "names" }
+
+// Set adds the comma-separated values of v, trimmed; an empty one is an
+// error (a stray comma must not add an empty name).
+func (s *stringList) Set(v string) error {
+	for _, item := range strings.Split(v, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			return fmt.Errorf("an empty value in %q", v)
+		}
+		*s = append(*s, item)
+	}
+	return nil
 }
 
 // quoted finds the Go-quoted strings of an error message.

@@ -58,11 +58,11 @@ func TestBenchLatejoinBadFlagsExitWithUsageCode(t *testing.T) {
 		want string
 	}{
 		{[]string{"--joins", "0"}, "-joins 0"},
-		{[]string{"--joins", "many"}, "invalid value"},
-		{[]string{"--seed", "-1"}, "invalid value"},
+		{[]string{"--joins", "many"}, "invalid argument"},
+		{[]string{"--seed", "-1"}, "invalid argument"},
 		{[]string{"--size", "64x48"}, "want even sizes"},
 		{[]string{"--gop", "0"}, "-gop 0"},
-		{[]string{"--no-such-flag"}, "flag provided but not defined"},
+		{[]string{"--no-such-flag"}, "unknown flag"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
 	} {
 		code, _, stderr := runCmd(append([]string{"bench", "latejoin"}, c.args...)...)

@@ -4,131 +4,147 @@
 // benchmarks (`gopline help` lists the commands). It holds no logic a
 // library user would need: a command parses its flags, starts a node
 // (gopline.New) and runs pipelines on it.
+//
+// Each command is a cobra.Command made by a function in a file of its own
+// (run.go: runCommand, serveCommand; recording.go: recordCommand, ...);
+// root.go puts them together.
 package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/gopline/gopline"
 	"github.com/gopline/gopline/codecs/ffmpeg"
 	"github.com/rs/zerolog"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
-// exitUsage is the exit code for a wrong command line, as for gst-launch.
-const exitUsage = 2
+// The exit codes: as for gst-launch, a wrong command line is 2.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
 
+// errUsage marks an error of the command line: the exit code is exitUsage.
 var errUsage = errors.New("usage")
-
-type command struct {
-	name, summary string
-	run           func(args []string, stdout, stderr io.Writer) error
-}
-
-func commands() []command {
-	return []command{
-		{"run", "run a pipeline written in the one-line syntax", runRun},
-		{"serve", "run pipelines and serve their topics to other processes and hosts", runServe},
-		{"topics", "list another node's topics: gopline topics --remote HOST:PORT", runTopics},
-		{"elements", "list the pipeline elements, or describe one", runElements},
-		{"demo", "a robot camera on a durable topic, viewers joining late with and without the GOP cache", runDemo},
-		{"record", "run a pipeline and record its topics", runRecord},
-		{"play", "publish a recording's streams at the recorded pace", runPlay},
-		{"info", "describe a recording", runInfo},
-		{"export", "export a recording's stream as MP4, MCAP or PNG pictures", runExport},
-		{"bench", "benchmarks: gopline bench codecs|storage|latejoin|remote", runBench},
-		{"version", "print gopline's version and the FFmpeg it links", runVersion},
-	}
-}
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// run runs the command line args and returns the exit code.
 func run(args []string, stdout, stderr io.Writer) int {
-	log := zerolog.New(zerolog.ConsoleWriter{Out: stderr}).With().Timestamp().Logger().Level(zerolog.WarnLevel)
+	log := zerolog.New(zerolog.ConsoleWriter{Out: stderr, NoColor: !colorful(stderr)}).With().Timestamp().Logger().Level(zerolog.WarnLevel)
 	ffmpeg.SetLogger(log, zerolog.WarnLevel)
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		usage(stderr)
-		if len(args) == 0 {
-			return exitUsage
-		}
-		return 0
+	root := rootCommand(stdout, stderr)
+	if len(args) == 0 {
+		root.SetOut(stderr)
+		root.Usage()
+		return exitUsage
 	}
-	for _, c := range commands() {
-		if c.name != args[0] {
+	if _, _, err := root.Find(args); err != nil && !strings.HasPrefix(args[0], "-") && !completionRequest(args[0]) {
+		fmt.Fprintf(stderr, "gopline: unknown command %s%s (see gopline --help)\n", gopline.Shorten(args[0]), didYouMean(root.SuggestionsFor(args[0])))
+		return exitUsage
+	}
+	root.SetArgs(longFlags(root, args))
+	cmd, err := root.ExecuteC()
+	return exitCode(cmd, err, stderr)
+}
+
+// completionRequest reports whether arg is the hidden command by which a
+// shell's completion script asks for completions.
+func completionRequest(arg string) bool {
+	return arg == cobra.ShellCompRequestCmd || arg == cobra.ShellCompNoDescRequestCmd
+}
+
+// exitCode prints err, if any, as a line naming the command, and returns
+// the exit code it calls for.
+func exitCode(cmd *cobra.Command, err error, stderr io.Writer) int {
+	if err == nil {
+		return exitOK
+	}
+	name := "gopline"
+	if cmd != nil {
+		name = cmd.CommandPath()
+	}
+	fmt.Fprintf(stderr, "%s: %s\n", name, shortenValues(err.Error()))
+	if errors.Is(err, errUsage) {
+		return exitUsage
+	}
+	return exitFailure
+}
+
+// didYouMean is the end of a message about an unknown name: the names
+// meant, if any.
+func didYouMean(names []string) string {
+	if len(names) == 0 {
+		return ""
+	}
+	return " (did you mean " + strings.Join(names, " or ") + "?)"
+}
+
+// longFlags lets a long flag take one dash, as Go's flag package does
+// (-out x.mp4 for --out x.mp4): an argument -NAME or -NAME=VALUE gets a
+// second dash when NAME is longer than one letter and not a cluster of the
+// command's one-letter flags (-vh). A flag's value and the arguments after
+// "--" stay as they are.
+func longFlags(root *cobra.Command, args []string) []string {
+	cmd, _, err := root.Find(args)
+	if err != nil {
+		return args
+	}
+	lookup := func(name string) *pflag.Flag {
+		if f := cmd.Flags().Lookup(name); f != nil {
+			return f
+		}
+		return cmd.InheritedFlags().Lookup(name)
+	}
+	out := make([]string, len(args))
+	copy(out, args)
+	takesValue := false // the argument before is a flag whose value this is
+	for i, a := range out {
+		if a == "--" {
+			break
+		}
+		isValue := takesValue
+		takesValue = false
+		if isValue || len(a) < 3 || a[0] != '-' || a[1] == '-' {
+			if strings.HasPrefix(a, "--") && !strings.Contains(a, "=") {
+				f := lookup(a[2:])
+				takesValue = f != nil && f.NoOptDefVal == ""
+			}
 			continue
 		}
-		err := c.run(args[1:], stdout, stderr)
-		switch {
-		case err == nil:
-			return 0
-		case errors.Is(err, flag.ErrHelp):
-			return 0
-		case errors.Is(err, errUsage):
-			fmt.Fprintf(stderr, "gopline %s: %s\n", c.name, shortenValues(err.Error()))
-			return exitUsage
-		default:
-			fmt.Fprintf(stderr, "gopline %s: %s\n", c.name, shortenValues(err.Error()))
-			return 1
+		name, _, hasValue := strings.Cut(a[1:], "=")
+		if !isLetter(name[0]) || shorthands(cmd, name) {
+			continue
+		}
+		out[i] = "-" + a
+		f := lookup(name)
+		takesValue = !hasValue && f != nil && f.NoOptDefVal == ""
+	}
+	return out
+}
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+// shorthands reports whether every letter of s is a one-letter flag of cmd.
+func shorthands(cmd *cobra.Command, s string) bool {
+	for i := range len(s) {
+		if cmd.Flags().ShorthandLookup(s[i:i+1]) == nil && cmd.InheritedFlags().ShorthandLookup(s[i:i+1]) == nil {
+			return false
 		}
 	}
-	fmt.Fprintf(stderr, "gopline: unknown command %s\n\n", gopline.Shorten(args[0]))
-	usage(stderr)
-	return exitUsage
+	return true
 }
 
-func usage(w io.Writer) {
-	fmt.Fprintln(w, "gopline: live robot camera streams\n\nUsage: gopline <command> [flags]\n\nCommands:")
-	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
-	}
-	fmt.Fprintln(w, "\nRun 'gopline <command> -h' for a command's flags.")
-}
-
-// newFlags makes a command's flag set that reports errors to the caller
-// instead of exiting.
-func newFlags(name string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("gopline "+name, flag.ContinueOnError)
-	fs.SetOutput(shortening{stderr})
-	return fs
-}
-
-// shortening is a flag set's output: the flag package prints a bad value
-// whole in its message, and shortening cuts it (shortenValues).
-type shortening struct{ w io.Writer }
-
-func (s shortening) Write(b []byte) (int, error) {
-	if _, err := io.WriteString(s.w, shortenValues(string(b))); err != nil {
-		return 0, err
-	}
-	return len(b), nil
-}
-
-// parse parses flags, turning a bad flag into errUsage; arguments other
-// than flags are an error.
-func parse(fs *flag.FlagSet, args []string) error {
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
-	}
-	return nil
-}
-
-// parseFlags parses flags, turning a bad flag into errUsage.
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	return usageError(fs.Parse(args))
-}
-
-// usageError turns a flag parsing error into errUsage (help stays help).
-func usageError(err error) error {
-	if err == nil || errors.Is(err, flag.ErrHelp) {
-		return err
-	}
-	return fmt.Errorf("%w: %v", errUsage, err)
+// usagef is a usage error: the exit code is exitUsage.
+func usagef(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, args...))
 }

@@ -22,17 +22,19 @@ func TestCommandLineErrorsExitWithUsageCode(t *testing.T) {
 		args []string
 		want string
 	}{
-		{nil, "Usage: gopline"},
+		{nil, "Usage:"},
 		{[]string{"bogus"}, `unknown command "bogus"`},
 		{[]string{"bench", "codecs", "-size", "640"}, "want WIDTHxHEIGHT"},
 		{[]string{"bench", "codecs", "-frames", "0"}, "-frames 0"},
 		{[]string{"bench"}, "which benchmark"},
-		{[]string{"demo", "-no-such-flag"}, "flag provided but not defined"},
+		{[]string{"demo", "-no-such-flag"}, "unknown flag: --no-such-flag (see gopline demo --help)"},
+		{[]string{"rn", "testsrc ! fakesink"}, "unknown command \"rn\" (did you mean run?)"},
+		{[]string{"bench", "codec"}, "unknown benchmark \"codec\" (did you mean codecs?)"},
 		{[]string{"demo", "extra"}, `unexpected argument "extra"`},
 		{[]string{"run"}, "no pipeline given"},
 		{[]string{"run", "testsrc ! h264encc ! fakesink"}, `unknown element "h264encc" (did you mean h264enc?)`},
 		{[]string{"run", "testsrc ! h264enc gop=10x ! fakesink"}, "                      ^~~\n"},
-		{[]string{"run", "--duration", "soon", "testsrc ! fakesink"}, "invalid value"},
+		{[]string{"run", "--duration", "soon", "testsrc ! fakesink"}, `invalid argument "soon" for "--duration" flag`},
 		{[]string{"run", "testsrc ! h264enc"}, "          ^~~~~~~\n"},
 		{[]string{"run", "h264enc ! fakesink"}, "h264enc0 (h264enc) needs an input of raw frames"},
 		{[]string{"elements", "nosuch"}, `unknown element "nosuch"`},

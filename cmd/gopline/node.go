@@ -3,10 +3,9 @@ package main
 import (
 	"crypto/tls"
 	"errors"
-	"flag"
-	"fmt"
 
 	"github.com/rs/zerolog"
+	"github.com/spf13/pflag"
 
 	"github.com/gopline/gopline"
 	"github.com/gopline/gopline/pipeline/syntax"
@@ -21,23 +20,34 @@ type nodeFlags struct {
 	qos    qos.Profile
 	state  *string
 	listen *string
-	token  *string
-	tls    remote.TLSFiles
-	allow  stringList
-	http   string // the HTTP endpoint's address, "" for none (addHTTPFlag)
+	peerFlags
+	http string // the HTTP endpoint's address, "" for none (addHTTPFlag)
 }
 
 // addHTTPFlag adds --http, the address of the page and viewers of the
 // node's topics.
-func (n *nodeFlags) addHTTPFlag(fs *flag.FlagSet) {
+func (n *nodeFlags) addHTTPFlag(fs *pflag.FlagSet) {
 	fs.StringVar(&n.http, "http", "", "serve the topics to browsers (WebRTC) and Foxglove at host:port, e.g. 127.0.0.1:8080; HTTPS with --tls-cert and --tls-key, the --token required (see docs/viewer.md)")
 }
 
-func addNodeFlags(fs *flag.FlagSet, defaultListen string) *nodeFlags {
+// peerFlags are how a process proves itself to other nodes and checks
+// them: the shared token and TLS.
+type peerFlags struct {
+	token *string
+	tls   remote.TLSFiles
+	allow stringList
+}
+
+func addNodeFlags(fs *pflag.FlagSet, defaultListen string) *nodeFlags {
 	n := &nodeFlags{qos: qos.DurableVideo()}
 	fs.TextVar(&n.qos, "qos", qos.DurableVideo(), "QoS that publishers offer unless their qos= says otherwise: a preset (default, sensor_data, durable_video, persistent_video) or policies, e.g. transient_local,keep_last=2")
 	n.state = fs.String("state", "", "bbolt file that keeps the GOP caches of persistent topics across restarts (created if missing)")
 	n.listen = fs.String("listen", defaultListen, "serve this process's topics to other processes and hosts at host:port (loopback unless you name another interface)")
+	n.peerFlags.add(fs)
+	return n
+}
+
+func (n *peerFlags) add(fs *pflag.FlagSet) {
 	n.token = fs.String("token", "", "a shared secret: required from every peer, and sent to the nodes this one subscribes to")
 	fs.StringVar(&n.tls.Cert, "tls-cert", "", "TLS on the node's port: its certificate (PEM); needs --tls-key and --tls-ca (with --http alone, --tls-key: HTTPS)")
 	fs.StringVar(&n.tls.Key, "tls-key", "", "the certificate's private key (PEM)")
@@ -45,7 +55,6 @@ func addNodeFlags(fs *flag.FlagSet, defaultListen string) *nodeFlags {
 	fs.BoolVar(&n.tls.RequireClientCert, "tls-require-client-cert", false, "mutual TLS: refuse peers without a certificate the CA signed")
 	fs.Var(&n.allow, "tls-allow", "mutual TLS, and only peers whose certificate has this name (common name or DNS name; repeat or comma-separate for more)")
 	fs.Func("tls-make", "make a CA and certificates in DIR for this node (the first NAME) and its peers, and use this node's: DIR:NAME[=HOST+HOST],NAME... (see docs/remote.md)", func(v string) (err error) { n.tls, err = remote.MakePKIFromSpec(v); return err })
-	return n
 }
 
 // open starts the node the flags describe (gopline.New). It listens for
@@ -57,34 +66,70 @@ func (n *nodeFlags) open(log zerolog.Logger, reach bool) (*gopline.Node, error) 
 	if *n.state != "" {
 		opts = append(opts, gopline.WithStateFile(*n.state))
 	}
-	cfg := remote.Config{Listen: *n.listen, Token: *n.token, AllowedClients: n.allow}
-	if len(n.allow) > 0 {
-		n.tls.RequireClientCert = true
+	opts, err := n.httpOption(opts)
+	if err != nil {
+		return nil, err
 	}
-	if n.http != "" {
-		hc := gopline.HTTPConfig{Listen: n.http, Token: *n.token}
-		if n.tls.CA == "" && n.tls.Cert != "" && n.tls.Key != "" { // HTTPS alone: the remote port needs a CA too
-			cert, err := tls.LoadX509KeyPair(n.tls.Cert, n.tls.Key)
-			if err != nil {
-				return nil, fmt.Errorf("%w: --tls-cert/--tls-key: %v", errUsage, err)
-			}
-			hc.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-			n.tls.Cert, n.tls.Key = "", ""
-		}
-		opts = append(opts, gopline.WithHTTPConfig(hc))
-	}
-	if n.tls != (remote.TLSFiles{}) {
-		var err error
-		if cfg.ServerTLS, cfg.ClientTLS, err = remote.LoadTLS(n.tls); err != nil {
-			return nil, fmt.Errorf("%w: %v", errUsage, err)
-		}
+	cfg, err := n.config(*n.listen) // checked even when unused
+	if err != nil {
+		return nil, err
 	}
 	if *n.listen != "" || reach {
 		opts = append(opts, gopline.WithRemote(cfg))
 	}
+	return newNode(opts...)
+}
+
+// httpOption adds the HTTP endpoint of --http to opts. With --tls-cert and
+// --tls-key but no --tls-ca, they serve HTTPS alone (the remote port needs
+// a CA too) and are taken off the remote configuration.
+func (n *nodeFlags) httpOption(opts []gopline.Option) ([]gopline.Option, error) {
+	if n.http == "" {
+		return opts, nil
+	}
+	hc := gopline.HTTPConfig{Listen: n.http, Token: *n.token}
+	if n.tls.CA == "" && n.tls.Cert != "" && n.tls.Key != "" {
+		cert, err := tls.LoadX509KeyPair(n.tls.Cert, n.tls.Key)
+		if err != nil {
+			return nil, usagef("--tls-cert/--tls-key: %v", err)
+		}
+		hc.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		n.tls.Cert, n.tls.Key = "", ""
+	}
+	return append(opts, gopline.WithHTTPConfig(hc)), nil
+}
+
+// config is the remote configuration of a node listening at listen (a free
+// loopback port when empty).
+func (n *peerFlags) config(listen string) (remote.Config, error) {
+	cfg := remote.Config{Listen: listen, Token: *n.token, AllowedClients: n.allow}
+	if len(n.allow) > 0 {
+		n.tls.RequireClientCert = true
+	}
+	if n.tls != (remote.TLSFiles{}) {
+		var err error
+		if cfg.ServerTLS, cfg.ClientTLS, err = remote.LoadTLS(n.tls); err != nil {
+			return cfg, usagef("%v", err)
+		}
+	}
+	return cfg, nil
+}
+
+// client starts a node that reaches other nodes and serves nothing of its
+// own.
+func (n *peerFlags) client(log zerolog.Logger) (*gopline.Node, error) {
+	cfg, err := n.config("")
+	if err != nil {
+		return nil, err
+	}
+	return newNode(gopline.WithLogger(log), gopline.WithRemote(cfg))
+}
+
+// newNode is gopline.New, with a bad option a usage error.
+func newNode(opts ...gopline.Option) (*gopline.Node, error) {
 	node, err := gopline.New(opts...)
 	if errors.Is(err, gopline.ErrBadOption) {
-		return nil, fmt.Errorf("%w: %v", errUsage, err)
+		return nil, usagef("%v", err)
 	}
 	return node, err
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/gopline/gopline/pipeline"
 	"github.com/gopline/gopline/pipeline/syntax"
 	"github.com/gopline/gopline/storage"
+	"github.com/spf13/cobra"
 )
 
 // maxCaretLine is the longest line parseLine shows with a caret under a
@@ -44,28 +45,48 @@ func parseLine(n *gopline.Node, line string, stderr io.Writer) (*pipeline.Pipeli
 	return p, nil
 }
 
-// runRecord runs a pipeline and records some of its topics.
-func runRecord(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("record", stderr)
-	var topics stringList
-	fs.Var(&topics, "topic", "topic to record (repeat for more)")
-	out := fs.String("out", "", "recording file to create or append to")
-	duration := duration(fs, "duration", 0, "stop after this long (default: when the sources end, or on Ctrl-C)")
-	asJSON := fs.Bool("json", false, "print the per-node stats as JSON on stdout")
-	verbose := fs.Bool("v", false, "log at debug level")
-	nf := addNodeFlags(fs, "")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: gopline record --topic /camera --out cam.db [--duration 10s] 'PIPELINE'\n\nRuns the pipeline (which publishes the topics) and records the topics into a gopline recording.\nExample: gopline record --topic /camera --out cam.db --duration 10s 'testsrc ! h264enc ! publish topic=/camera'\n\nFlags:")
-		fs.PrintDefaults()
+// recordFlags are the flags of `gopline record`.
+type recordFlags struct {
+	topics   stringList
+	out      string
+	duration time.Duration
+	asJSON   bool
+	verbose  bool
+	node     *nodeFlags
+}
+
+// recordCommand runs a pipeline and records some of its topics.
+func recordCommand() *cobra.Command {
+	f := &recordFlags{}
+	cmd := &cobra.Command{
+		Use:   "record --topic NAME --out FILE [flags] 'PIPELINE'",
+		Short: "run a pipeline and record its topics",
+		Long: "Runs the pipeline (which publishes the topics) and records the topics into a gopline recording\n" +
+			"(one bbolt file; an existing one is appended to), until the sources end, Ctrl-C or --duration.\n" +
+			"Then it describes the recording as gopline info does.",
+		Example: "  gopline record --topic /camera --out cam.gopline --duration 10s 'testsrc ! h264enc ! publish topic=/camera'\n" +
+			"  gopline record --topic /camera --out cam.gopline 'subscribe topic=/camera remote=127.0.0.1:7400 ! publish topic=/camera'",
+		ValidArgsFunction: completePipeline,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return f.record(strings.TrimSpace(strings.Join(args, " ")), cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
 	}
-	line, err := parseInterleaved(fs, args)
-	if err != nil {
-		return err
+	fs := cmd.Flags()
+	fs.Var(&f.topics, "topic", "topic to record (repeat or comma-separate for more)")
+	fs.StringVar(&f.out, "out", "", "recording file to create or append to")
+	fs.Var((*durationValue)(&f.duration), "duration", "stop after this long (default: when the sources end, or on Ctrl-C)")
+	fs.BoolVar(&f.asJSON, "json", false, "print the per-node stats as JSON on stdout")
+	fs.BoolVarP(&f.verbose, "verbose", "v", false, "log at debug level")
+	f.node = addNodeFlags(fs, "")
+	cmd.MarkFlagFilename("out", recordingExtensions...)
+	return cmd
+}
+
+func (f *recordFlags) record(line string, stdout, stderr io.Writer) error {
+	if len(f.topics) == 0 || f.out == "" || line == "" {
+		return usagef("give --topic, --out and the pipeline that publishes the topic (gopline record --help)")
 	}
-	if len(topics) == 0 || *out == "" || line == "" {
-		return fmt.Errorf("%w: give --topic, --out and the pipeline that publishes the topic (gopline record -h)", errUsage)
-	}
-	n, err := nf.open(logger(stderr, *verbose), subscribesRemote(line))
+	n, err := f.node.open(logger(stderr, f.verbose), subscribesRemote(line))
 	if err != nil {
 		return err
 	}
@@ -73,69 +94,72 @@ func runRecord(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return closeNode(n, err)
 	}
-	if err := p.Add("recorder", elements.Record(elements.RecordConfig{Path: *out, Topics: topics})); err != nil {
+	if err := p.Add("recorder", elements.Record(elements.RecordConfig{Path: f.out, Topics: f.topics})); err != nil {
 		return closeNode(n, err)
 	}
-	stats, err := runUntilDone(p, *duration)
+	stats, err := runUntilDone(p, f.duration)
 	err = closeNode(n, err)
-	if jerr := report(stats, *asJSON, stdout, stderr); jerr != nil {
+	if jerr := report(stats, f.asJSON, stdout, stderr); jerr != nil {
 		return jerr
 	}
 	if err != nil {
 		return err
 	}
-	if !*asJSON {
-		return printInfo(stderr, *out)
+	if !f.asJSON {
+		return printInfo(stderr, f.out)
 	}
 	return nil
 }
 
-// stringList is a repeatable flag (also taking comma-separated values).
-type stringList []string
-
-func (s *stringList) String() string { return strings.Join(*s, ",") }
-
-// Set adds the comma-separated values of v, trimmed; an empty one is an
-// error (a stray comma must not add an empty name).
-func (s *stringList) Set(v string) error {
-	for _, item := range strings.Split(v, ",") {
-		item = strings.TrimSpace(item)
-		if item == "" {
-			return fmt.Errorf("an empty value in %q", v)
-		}
-		*s = append(*s, item)
-	}
-	return nil
+// playFlags are the flags of `gopline play`.
+type playFlags struct {
+	stream          string
+	rate            float64
+	start, duration time.Duration
+	loop, asJSON    bool
 }
 
-// runPlay publishes a recording's streams on their topics at the recorded
-// pace, with a counting subscriber on each.
-func runPlay(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("play", stderr)
-	stream := fs.String("stream", "", "stream to play (default: all)")
-	rate := finiteFloat(fs, "rate", 1, "speed factor")
-	start := duration(fs, "start", 0, "offset from the start of the recording")
-	loop := fs.Bool("loop", false, "start again at the end")
-	duration := duration(fs, "duration", 0, "stop after this long")
-	asJSON := fs.Bool("json", false, "print the per-node stats as JSON on stdout")
-	files, err := parseFiles(fs, args, "play")
-	if err != nil {
-		return err
+// playCommand publishes a recording's streams on their topics at the
+// recorded pace, with a counting subscriber on each.
+func playCommand() *cobra.Command {
+	f := &playFlags{rate: 1}
+	cmd := &cobra.Command{
+		Use:   "play RECORDING [flags]",
+		Short: "publish a recording's streams at the recorded pace",
+		Long: "Publishes each stream of the recording on its topic at the recorded pace (or --rate times it),\n" +
+			"with a subscriber on each that counts what it receives, until the end, Ctrl-C or --duration.",
+		Example:           "  gopline play cam.gopline --rate 2\n  gopline play cam.gopline --stream /camera --start 30s --loop --duration 1m",
+		Args:              oneRecording,
+		ValidArgsFunction: completeRecordings,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return f.play(args[0], cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
 	}
-	if *rate <= 0 {
-		return fmt.Errorf("%w: --rate %g must be positive", errUsage, *rate)
+	fs := cmd.Flags()
+	fs.StringVar(&f.stream, "stream", "", "stream to play (default: all)")
+	fs.Var((*finiteValue)(&f.rate), "rate", "speed factor")
+	fs.Var((*durationValue)(&f.start), "start", "offset from the start of the recording")
+	fs.BoolVar(&f.loop, "loop", false, "start again at the end")
+	fs.Var((*durationValue)(&f.duration), "duration", "stop after this long")
+	fs.BoolVar(&f.asJSON, "json", false, "print the per-node stats as JSON on stdout")
+	return cmd
+}
+
+func (f *playFlags) play(file string, stdout, stderr io.Writer) error {
+	if f.rate <= 0 {
+		return usagef("--rate %g must be positive", f.rate)
 	}
-	infos, err := streamsOf(files[0])
+	infos, err := streamsOf(file)
 	if err != nil {
 		return err
 	}
 	p := pipeline.New(pipeline.WithLogger(logger(stderr, false)))
 	played := 0
 	for i, info := range infos {
-		if *stream != "" && info.Name != *stream {
+		if f.stream != "" && info.Name != f.stream {
 			continue
 		}
-		el, err := elements.Play(elements.PlayConfig{Path: files[0], Stream: info.Name, Rate: *rate, Start: *start, Loop: *loop, Live: true})
+		el, err := elements.Play(elements.PlayConfig{Path: file, Stream: info.Name, Rate: f.rate, Start: f.start, Loop: f.loop, Live: true})
 		if err != nil {
 			return err
 		}
@@ -150,40 +174,16 @@ func runPlay(args []string, stdout, stderr io.Writer) error {
 		played++
 	}
 	if played == 0 {
-		return fmt.Errorf("%w: %s has no stream %q", errUsage, files[0], *stream)
+		return usagef("%s has no stream %q", file, f.stream)
 	}
-	if !*asJSON {
-		fmt.Fprintf(stderr, "playing %d stream(s) of %s on their topics\n", played, files[0])
+	if !f.asJSON {
+		fmt.Fprintf(stderr, "playing %d stream(s) of %s on their topics\n", played, file)
 	}
-	stats, err := runUntilDone(p, *duration)
-	if jerr := report(stats, *asJSON, stdout, stderr); jerr != nil {
+	stats, err := runUntilDone(p, f.duration)
+	if jerr := report(stats, f.asJSON, stdout, stderr); jerr != nil {
 		return jerr
 	}
 	return err
-}
-
-// parseFiles parses flags around exactly one file argument.
-func parseFiles(fs interface {
-	Parse([]string) error
-	NArg() int
-	Arg(int) string
-	Args() []string
-}, args []string, verb string) ([]string, error) {
-	var files []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, usageError(err)
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		files = append(files, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
-	if len(files) != 1 {
-		return nil, fmt.Errorf("%w: gopline %s takes one recording file, got %d", errUsage, verb, len(files))
-	}
-	return files, nil
 }
 
 func streamsOf(path string) ([]storage.StreamInfo, error) {
@@ -233,22 +233,30 @@ func summarize(path string) ([]streamSummary, error) {
 	return out, nil
 }
 
-// runInfo describes a recording.
-func runInfo(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("info", stderr)
-	asJSON := fs.Bool("json", false, "print as JSON")
-	files, err := parseFiles(fs, args, "info")
-	if err != nil {
-		return err
+// infoCommand describes a recording.
+func infoCommand() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "info RECORDING [flags]",
+		Short: "describe a recording",
+		Long: "Describes each stream of a recording: codec, picture size, duration, frame rate, packets,\n" +
+			"GOP length, payload and file bytes.",
+		Example:           "  gopline info cam.gopline\n  gopline info --json cam.gopline",
+		Args:              oneRecording,
+		ValidArgsFunction: completeRecordings,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !asJSON {
+				return printInfo(cmd.OutOrStdout(), args[0])
+			}
+			sums, err := summarize(args[0])
+			if err != nil {
+				return err
+			}
+			return writeJSON(cmd.OutOrStdout(), sums)
+		},
 	}
-	if *asJSON {
-		sums, err := summarize(files[0])
-		if err != nil {
-			return err
-		}
-		return writeJSON(stdout, sums)
-	}
-	return printInfo(stdout, files[0])
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	return cmd
 }
 
 func printInfo(w io.Writer, path string) error {

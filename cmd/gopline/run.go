@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -14,46 +13,78 @@ import (
 
 	"github.com/gopline/gopline/pipeline"
 	"github.com/gopline/gopline/transport/remote"
-	"github.com/rs/zerolog"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
-func runRun(args []string, stdout, stderr io.Writer) error {
-	return runPipeline("run", "", args, stdout, stderr)
+// pipelineFlags are the flags of run and serve.
+type pipelineFlags struct {
+	duration time.Duration
+	asJSON   bool
+	verbose  bool
+	node     *nodeFlags
 }
 
-// runServe is run that listens for other nodes by default and keeps
+func (f *pipelineFlags) add(fs *pflag.FlagSet, defaultListen string) {
+	fs.Var((*durationValue)(&f.duration), "duration", "stop after this long (default: when every source ends, or on Ctrl-C)")
+	fs.BoolVar(&f.asJSON, "json", false, "print the per-node stats at the end as JSON on stdout")
+	fs.BoolVarP(&f.verbose, "verbose", "v", false, "log at debug level")
+	f.node = addNodeFlags(fs, defaultListen)
+	f.node.addHTTPFlag(fs)
+}
+
+func runCommand() *cobra.Command {
+	f := &pipelineFlags{}
+	cmd := &cobra.Command{
+		Use:   "run [flags] 'ELEMENT prop=value ! ELEMENT ...'",
+		Short: "run a pipeline written in the one-line syntax",
+		Long: "Runs a pipeline written in gopline's one-line syntax until every source ends, Ctrl-C or --duration,\n" +
+			"then prints each node's counters. Elements are joined by !, properties are key=value; an element\n" +
+			"that follows another without a ! starts a new chain. `gopline elements` lists the elements.\n" +
+			"Exit status: 0 when every source ended cleanly, 1 when a source or stage failed, 2 for a bad line.",
+		Example: "  gopline run 'testsrc num-frames=300 ! h264enc gop=30 ! publish topic=/camera  subscribe topic=/camera ! gate ! h264dec ! snapshot dir=out every=30'\n" +
+			"  gopline run --duration 5s --json 'testsrc ! h264enc ! fakesink'\n" +
+			"  gopline run 'subscribe topic=/camera remote=127.0.0.1:7400 ! gate ! h264dec ! stats'",
+		ValidArgsFunction: completePipeline,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return f.runPipeline(false, args, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	f.add(cmd.Flags(), "")
+	return cmd
+}
+
+// serveCommand is run that listens for other nodes by default and keeps
 // serving after its pipelines end, until Ctrl-C or --duration.
-func runServe(args []string, stdout, stderr io.Writer) error {
-	return runPipeline("serve", remote.DefaultAddr, args, stdout, stderr)
+func serveCommand() *cobra.Command {
+	f := &pipelineFlags{}
+	cmd := &cobra.Command{
+		Use:   "serve [flags] ['PIPELINE']",
+		Short: "run pipelines and serve their topics to other processes and hosts",
+		Long: "Runs the pipeline (if any) and serves this process's topics to other processes and hosts\n" +
+			"(subscribe topic=/camera remote=HOST:PORT, gopline topics --remote HOST:PORT) until Ctrl-C or\n" +
+			"--duration. See docs/remote.md.",
+		Example: "  gopline serve --listen 127.0.0.1:7400 'testsrc ! h264enc ! publish topic=/camera'\n" +
+			"  gopline serve --listen 127.0.0.1:7400 --token s3cret 'testsrc ! h264enc ! publish topic=/camera'",
+		ValidArgsFunction: completePipeline,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return f.runPipeline(true, args, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	f.add(cmd.Flags(), remote.DefaultAddr)
+	return cmd
 }
 
-func runPipeline(verb, defaultListen string, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags(verb, stderr)
-	duration := duration(fs, "duration", 0, "stop after this long (default: when every source ends, or on Ctrl-C)")
-	asJSON := fs.Bool("json", false, "print the per-node stats at the end as JSON on stdout")
-	verbose := fs.Bool("v", false, "log at debug level")
-	nf := addNodeFlags(fs, defaultListen)
-	nf.addHTTPFlag(fs)
-	serve := verb == "serve"
-	fs.Usage = func() {
-		if serve {
-			fmt.Fprintln(stderr, "Usage: gopline serve [flags] ['PIPELINE']\n\nRuns the pipelines (if any) and serves this process's topics to other processes and hosts\n(subscribe topic=/camera remote=HOST:PORT) until Ctrl-C or --duration. See docs/remote.md.\nExample: gopline serve --listen 127.0.0.1:7400 'testsrc ! h264enc ! publish topic=/camera'\n\nFlags:")
-		} else {
-			fmt.Fprintln(stderr, "Usage: gopline run [flags] 'ELEMENT prop=value ! ELEMENT ... '\n\nRuns a pipeline written in gopline's one-line syntax; `gopline elements` lists the elements.\nExample: gopline run 'testsrc num-frames=300 ! h264enc gop=30 ! publish topic=/camera  subscribe topic=/camera ! gate ! h264dec ! snapshot dir=out every=30'\n\nFlags:")
-		}
-		fs.PrintDefaults()
-	}
-	line, err := parseInterleaved(fs, args)
-	if err != nil {
-		return err
-	}
+// runPipeline runs the pipeline of the words args (serving with serve).
+func (f *pipelineFlags) runPipeline(serve bool, args []string, stdout, stderr io.Writer) error {
+	line := strings.TrimSpace(strings.Join(args, " "))
 	if line == "" && !serve {
-		return fmt.Errorf("%w: no pipeline given: gopline run 'testsrc ! h264enc ! fakesink'", errUsage)
+		return usagef("no pipeline given: gopline run 'testsrc ! h264enc ! fakesink'")
 	}
-	if serve && *nf.listen == "" {
-		return fmt.Errorf("%w: gopline serve needs --listen HOST:PORT", errUsage)
+	if serve && *f.node.listen == "" {
+		return usagef("gopline serve needs --listen HOST:PORT")
 	}
-	n, err := nf.open(logger(stderr, *verbose), subscribesRemote(line))
+	n, err := f.node.open(logger(stderr, f.verbose), subscribesRemote(line))
 	if err != nil {
 		return err
 	}
@@ -61,7 +92,7 @@ func runPipeline(verb, defaultListen string, args []string, stdout, stderr io.Wr
 		fmt.Fprintf(stderr, "viewer: %s\n", url)
 	}
 	// One deadline and one Ctrl-C for the pipeline and the serving after it.
-	ctx, stop := stopContext(*duration)
+	ctx, stop := stopContext(f.duration)
 	defer stop()
 	var stats []pipeline.NodeStats
 	if line != "" {
@@ -72,7 +103,7 @@ func runPipeline(verb, defaultListen string, args []string, stdout, stderr io.Wr
 		stats, err = runUntil(ctx, p)
 		if err != nil || !serve {
 			err = closeNode(n, err)
-			if jerr := report(stats, *asJSON, stdout, stderr); jerr != nil {
+			if jerr := report(stats, f.asJSON, stdout, stderr); jerr != nil {
 				return jerr
 			}
 			return err
@@ -81,7 +112,7 @@ func runPipeline(verb, defaultListen string, args []string, stdout, stderr io.Wr
 	<-ctx.Done()
 	err = n.Close()
 	if line != "" {
-		if jerr := report(stats, *asJSON, stdout, stderr); jerr != nil {
+		if jerr := report(stats, f.asJSON, stdout, stderr); jerr != nil {
 			return jerr
 		}
 	}
@@ -130,22 +161,6 @@ func report(stats []pipeline.NodeStats, asJSON bool, stdout, table io.Writer) er
 	return writeJSON(stdout, stats)
 }
 
-// parseInterleaved parses flags that may come before, between or after the
-// words of the pipeline, which are joined with spaces (as gst-launch does).
-func parseInterleaved(fs *flag.FlagSet, args []string) (string, error) {
-	var words []string
-	for {
-		if err := parseFlags(fs, args); err != nil {
-			return "", err
-		}
-		if fs.NArg() == 0 {
-			return strings.TrimSpace(strings.Join(words, " ")), nil
-		}
-		words = append(words, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
-}
-
 // printStats prints the per-node summary table.
 func printStats(w io.Writer, stats []pipeline.NodeStats) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -174,13 +189,4 @@ func byteSize(n uint64) string {
 		return fmt.Sprintf("%.2f MB", float64(n)/1e6)
 	}
 	return fmt.Sprintf("%.2f GB", float64(n)/1e9)
-}
-
-func logger(w io.Writer, verbose bool) zerolog.Logger {
-	level := zerolog.InfoLevel
-	if verbose {
-		level = zerolog.DebugLevel
-	}
-	// Actors log from their own goroutines; w need not be safe for that.
-	return zerolog.New(zerolog.ConsoleWriter{Out: zerolog.SyncWriter(w), TimeFormat: time.TimeOnly}).With().Timestamp().Logger().Level(level)
 }

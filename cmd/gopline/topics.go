@@ -7,36 +7,53 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+	"github.com/spf13/cobra"
 )
 
-// runTopics lists the topics of another node.
-func runTopics(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("topics", stderr)
-	addr := fs.String("remote", "", "host:port of the node whose topics to list")
-	asJSON := fs.Bool("json", false, "print the topics as JSON")
-	timeout := duration(fs, "timeout", 5*time.Second, "how long to wait for the node's answer")
-	nf := addNodeFlags(fs, "")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: gopline topics --remote HOST:PORT [--json]\n\nLists a node's topics with their QoS, counters and subscribers (see gopline serve).\n\nFlags:")
-		fs.PrintDefaults()
+// topicsCommand lists the topics of another node.
+func topicsCommand() *cobra.Command {
+	var (
+		peer    peerFlags
+		addr    string
+		asJSON  bool
+		timeout = 5 * time.Second
+	)
+	cmd := &cobra.Command{
+		Use:   "topics --remote HOST:PORT [flags]",
+		Short: "list another node's topics with their QoS, counters and subscribers",
+		Long: "Lists the topics of the node at --remote (a gopline serve, or any node that listens): each topic's\n" +
+			"QoS, publishers, rate, bit rate, packets published, delivered, dropped and replayed, and its\n" +
+			"subscribers by name.",
+		Example: "  gopline topics --remote 127.0.0.1:7400\n  gopline topics --remote 10.0.0.5:7400 --token s3cret --json",
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if addr == "" {
+				return usagef("give --remote HOST:PORT (gopline topics --help)")
+			}
+			return listTopics(&peer, addr, timeout, asJSON, cmd.OutOrStdout())
+		},
 	}
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if *addr == "" || fs.NArg() > 0 {
-		return fmt.Errorf("%w: give --remote HOST:PORT (gopline topics -h)", errUsage)
-	}
+	fs := cmd.Flags()
+	fs.StringVar(&addr, "remote", "", "host:port of the node whose topics to list")
+	fs.BoolVar(&asJSON, "json", false, "print the topics as JSON")
+	fs.Var((*durationValue)(&timeout), "timeout", "how long to wait for the node's answer")
+	peer.add(fs)
+	return cmd
+}
+
+// listTopics prints the topics of the node at addr.
+func listTopics(peer *peerFlags, addr string, timeout time.Duration, asJSON bool, stdout io.Writer) error {
 	// A short-lived client: the remote's connection log would only be noise;
 	// what fails is returned.
-	n, err := nf.open(zerolog.Nop(), true)
+	n, err := peer.client(zerolog.Nop())
 	if err != nil {
 		return err
 	}
-	topics, err := n.Remote().Topics(*addr, *timeout)
+	topics, err := n.Remote().Topics(addr, timeout)
 	if err = closeNode(n, err); err != nil {
 		return err
 	}
-	if *asJSON {
+	if asJSON {
 		return writeJSON(stdout, topics)
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)

@@ -1,0 +1,192 @@
+package main
+
+import (
+	"io"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gopline/gopline/elements"
+)
+
+// commandPaths lists every command of gopline ("run", "bench codecs"),
+// cobra's own (help, completion) aside.
+func commandPaths() [][]string {
+	var paths [][]string
+	var walk func(c *cobra.Command, path []string)
+	walk = func(c *cobra.Command, path []string) {
+		for _, sub := range c.Commands() {
+			if sub.Hidden || sub.Name() == "help" || sub.Name() == "completion" {
+				continue
+			}
+			p := append(slices.Clone(path), sub.Name())
+			paths = append(paths, p)
+			walk(sub, p)
+		}
+	}
+	walk(rootCommand(io.Discard, io.Discard), nil)
+	return paths
+}
+
+func TestEveryCommandHasHelpOnStdout(t *testing.T) {
+	paths := commandPaths()
+	if len(paths) < 15 {
+		t.Fatalf("%d commands: %v", len(paths), paths)
+	}
+	for _, path := range paths {
+		name := "gopline " + strings.Join(path, " ")
+		code, stdout, stderr := runCmd(append(slices.Clone(path), "--help")...)
+		if code != 0 || stderr != "" {
+			t.Errorf("%s --help: exit %d, stderr %q", name, code, stderr)
+			continue
+		}
+		for _, part := range []string{"Usage:\n  " + name, "Examples:\n  " + name, "Flags:\n", "-h, --help"} {
+			if !strings.Contains(stdout, part) {
+				t.Errorf("%s --help lacks %q:\n%s", name, part, stdout)
+			}
+		}
+		if first, _, _ := strings.Cut(stdout, "\n"); len(first) < 20 || strings.HasPrefix(first, "Usage") {
+			t.Errorf("%s --help does not open with a description:\n%s", name, stdout)
+		}
+		code, viaHelp, _ := runCmd(append([]string{"help"}, path...)...)
+		if code != 0 || viaHelp != stdout {
+			t.Errorf("gopline help %s: exit %d, and not the same text as %s --help", strings.Join(path, " "), code, name)
+		}
+	}
+}
+
+// Each command shows its own flags, and only those.
+func TestHelpShowsOnlyACommandsOwnFlags(t *testing.T) {
+	for _, c := range []struct {
+		args      []string
+		has, lacs []string
+	}{
+		{[]string{"run"}, []string{"--duration", "--json", "--listen", "--qos", "--state", "--token", "--tls-make"}, []string{"--serve", "--stream"}},
+		{[]string{"serve"}, []string{"--listen string", `(default "` + "127.0.0.1:7400"}, nil},
+		{[]string{"topics"}, []string{"--remote", "--timeout", "--token", "--tls-ca"}, []string{"--qos", "--state", "--listen", "--duration"}},
+		{[]string{"play"}, []string{"--rate", "--loop", "--stream"}, []string{"--listen", "--qos", "--token"}},
+		{[]string{"info"}, []string{"--json"}, []string{"--listen", "--duration", "--stream"}},
+		{[]string{"export"}, []string{"--at", "--every", "--format"}, []string{"--json", "--listen"}},
+		{[]string{"elements"}, nil, []string{"--json", "--listen"}},
+		{[]string{"bench", "remote"}, []string{"--seconds", "--keyframe-size"}, []string{"--serve", "--listen"}},
+		{[]string{"bench", "codecs"}, []string{"--input", "--frames"}, []string{"--joins"}},
+	} {
+		_, stdout, _ := runCmd(append(c.args, "--help")...)
+		for _, f := range c.has {
+			if !strings.Contains(stdout, f) {
+				t.Errorf("gopline %v --help lacks %s", c.args, f)
+			}
+		}
+		for _, f := range c.lacs {
+			if strings.Contains(stdout, f) {
+				t.Errorf("gopline %v --help shows %s, which is not its flag", c.args, f)
+			}
+		}
+	}
+}
+
+func TestAFlagErrorIsOneLineWithAHint(t *testing.T) {
+	for _, path := range commandPaths() {
+		if path[0] == "bench" && len(path) == 1 {
+			continue // bench only picks a benchmark
+		}
+		name := "gopline " + strings.Join(path, " ")
+		for _, bad := range []string{"--no-such-flag", "-no-such-flag"} {
+			code, stdout, stderr := runCmd(append(slices.Clone(path), bad)...)
+			want := name + ": usage: unknown flag: --no-such-flag (see " + name + " --help)\n"
+			if code != exitUsage || stdout != "" || stderr != want {
+				t.Errorf("%s %s: exit %d, stdout %q, stderr %q; want exit 2 and %q", name, bad, code, stdout, stderr, want)
+			}
+		}
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"play", "--rate", "NaN", "x.gopline"}, `gopline play: usage: invalid argument "NaN" for "--rate" flag: not a finite number (see gopline play --help)` + "\n"},
+		{[]string{"demo", "-duration", "-1s"}, `gopline demo: usage: invalid argument "-1s" for "--duration" flag: a negative duration (see gopline demo --help)` + "\n"},
+		{[]string{"version", "extra"}, `gopline version: usage: unexpected argument "extra" (see gopline version --help)` + "\n"},
+	} {
+		if code, _, stderr := runCmd(c.args...); code != exitUsage || stderr != c.want {
+			t.Errorf("gopline %v: exit %d, %q; want %q", c.args, code, stderr, c.want)
+		}
+	}
+}
+
+// Flags may take one dash, as with Go's flag package; a value that begins
+// with a dash stays a value.
+func TestLongFlagsTakeOneDash(t *testing.T) {
+	root := rootCommand(io.Discard, io.Discard)
+	got := longFlags(root, []string{"export", "a.gopline", "-stream", "/c", "-out=x.mp4", "--start", "-1s", "-h", "--token", "-x", "--", "-end"})
+	want := []string{"export", "a.gopline", "--stream", "/c", "--out=x.mp4", "--start", "-1s", "-h", "--token", "-x", "--", "-end"}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+	got = longFlags(root, []string{"run", "-verbose", "-v", "--token", "-secret", "-json"})
+	want = []string{"run", "--verbose", "-v", "--token", "-secret", "--json"}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+}
+
+func TestVersionFlag(t *testing.T) {
+	code, stdout, _ := runCmd("--version")
+	if code != 0 || !strings.HasPrefix(stdout, "gopline ") || !strings.Contains(stdout, "libavcodec") {
+		t.Errorf("exit %d: %q", code, stdout)
+	}
+}
+
+func TestCompletionScripts(t *testing.T) {
+	for _, shell := range []string{"bash", "zsh", "fish"} {
+		code, stdout, stderr := runCmd("completion", shell)
+		if code != 0 || !strings.Contains(stdout, "gopline") || len(stdout) < 1000 {
+			t.Errorf("completion %s: exit %d, %d bytes, %s", shell, code, len(stdout), stderr)
+		}
+	}
+}
+
+func TestCompletionOfPipelines(t *testing.T) {
+	reg, err := elements.Registry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args       []string
+		toComplete string
+		has, lacks []string
+	}{
+		{nil, "h264e", []string{"h264enc"}, []string{"h264dec"}},
+		{nil, "'testsrc ! h264e", []string{"'testsrc ! h264enc"}, nil},
+		{[]string{"testsrc", "!"}, "h264", []string{"h264enc", "h264dec"}, []string{"gop="}},
+		{[]string{"testsrc", "!", "h264enc"}, "go", []string{"gop="}, nil},
+		{nil, "testsrc size=160x120 ! h264enc g", []string{"testsrc size=160x120 ! h264enc gop=", "testsrc size=160x120 ! h264enc gate"}, nil},
+		{[]string{"testsrc"}, "", []string{"size=", "name=", "h264enc"}, nil},
+		{[]string{"testsrc", "!"}, "", []string{"h264enc"}, []string{"size="}},
+		{[]string{"testsrc", "is-live=true", "!", "h264enc", "gop=30"}, "preset=very", []string{"preset=veryfast", "preset=veryslow"}, []string{"preset=fast"}},
+		{[]string{"testsrc"}, "is-live=", []string{"is-live=true", "is-live=false"}, nil},
+		{[]string{"nosuch"}, "x", nil, []string{"x="}},
+	} {
+		got := pipelineCompletions(reg, c.args, c.toComplete)
+		for _, w := range c.has {
+			if !slices.Contains(got, w) {
+				t.Errorf("%q + %q: %q lacks %q", c.args, c.toComplete, got, w)
+			}
+		}
+		for _, w := range c.lacks {
+			if slices.Contains(got, w) {
+				t.Errorf("%q + %q: %q has %q", c.args, c.toComplete, got, w)
+			}
+		}
+	}
+	// The shell asks gopline itself.
+	code, stdout, _ := runCmd("__complete", "run", "testsrc", "!", "h264enc", "go")
+	if code != 0 || !strings.Contains(stdout, "gop=\n") || !strings.Contains(stdout, ":6\n") {
+		t.Errorf("exit %d: %q; want gop= and no space, no files (:6)", code, stdout)
+	}
+	code, stdout, _ = runCmd("__complete", "elements", "h264")
+	if code != 0 || !strings.Contains(stdout, "h264enc\n") || !strings.Contains(stdout, "h264dec\n") {
+		t.Errorf("exit %d: %q", code, stdout)
+	}
+}

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"runtime/debug"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gopline/gopline/codecs/ffmpeg"
+)
+
+// rootCommand is gopline with every command. Help and what a command
+// prints go to stdout; messages, logs and errors go to stderr.
+func rootCommand(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "gopline",
+		Short: "live robot camera streams",
+		Long: "gopline runs pipelines of live camera streams written in a one-line syntax (elements joined by !),\n" +
+			"publishes them on topics that late viewers join at a keyframe, serves them to other processes and\n" +
+			"hosts, records them, and plays, describes and exports the recordings.",
+		Example: "  gopline demo\n" +
+			"  gopline run 'testsrc num-frames=300 ! h264enc gop=30 ! publish topic=/camera  subscribe topic=/camera ! gate ! h264dec ! snapshot dir=out every=30'\n" +
+			"  gopline help run",
+		Version:       version(),
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	root.SetVersionTemplate("gopline {{.Version}}\n")
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(flagError)
+	root.AddCommand(
+		runCommand(),
+		serveCommand(),
+		topicsCommand(),
+		elementsCommand(),
+		demoCommand(),
+		recordCommand(),
+		playCommand(),
+		infoCommand(),
+		exportCommand(),
+		benchCommand(),
+		versionCommand(),
+	)
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	usageArgs(root)
+	return root
+}
+
+// version is gopline's version and the FFmpeg it links.
+func version() string {
+	v := "(devel)"
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		v = bi.Main.Version
+	}
+	return fmt.Sprintf("%s\nFFmpeg %s (libavcodec %s)", v, ffmpeg.Version(), ffmpeg.LibavcodecVersion())
+}
+
+func versionCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:     "version",
+		Short:   "print gopline's version and the FFmpeg it links",
+		Long:    "Prints gopline's version (the module version it was built from, or (devel)) and the FFmpeg libraries it links.",
+		Example: "  gopline version\n  gopline --version",
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintf(cmd.OutOrStdout(), "gopline %s\n", version())
+			return nil
+		},
+	}
+}
+
+// flagError makes a flag error one line: the error, then where the flags
+// are described.
+func flagError(cmd *cobra.Command, err error) error {
+	return usagef("%v (see %s --help)", err, cmd.CommandPath())
+}
+
+// usageArgs makes every wrong number of arguments, in gopline's commands
+// and in cobra's own (help, completion), a usage error.
+func usageArgs(cmd *cobra.Command) {
+	if check := cmd.Args; check != nil {
+		cmd.Args = func(c *cobra.Command, args []string) error {
+			if err := check(c, args); err != nil {
+				return flagError(c, err)
+			}
+			return nil
+		}
+	}
+	for _, c := range cmd.Commands() {
+		usageArgs(c)
+	}
+}
+
+// noArgs refuses arguments: a command that takes none.
+func noArgs(_ *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return fmt.Errorf("unexpected argument %q", args[0])
+	}
+	return nil
+}
+
+// oneRecording takes exactly one argument, a recording file.
+func oneRecording(cmd *cobra.Command, args []string) error {
+	if len(args) != 1 {
+		return fmt.Errorf("takes one recording file, got %d", len(args))
+	}
+	return nil
+}
+
+// completeRecordings completes recording files.
+func completeRecordings(_ *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+	if len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	return recordingExtensions, cobra.ShellCompDirectiveFilterFileExt
+}
+
+// recordingExtensions are the file extensions of recordings: .gopline is
+// what gopline writes by default; .db is what older examples used.
+var recordingExtensions = []string{"gopline", "db"}
