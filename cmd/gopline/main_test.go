@@ -175,9 +175,12 @@ func TestElementsListsAndDescribes(t *testing.T) {
 
 func TestDemoRunsTheRobotGraph(t *testing.T) {
 	out := t.TempDir()
-	code, stdout, stderr := runCmd("demo", "-input", "testsrc", "-duration", "1500ms", "-out", out, "-json")
+	code, stdout, stderr := runCmd("demo", "-input", "testsrc", "-duration", "1500ms", "-out", out, "-json", "--http", "127.0.0.1:0")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "in a browser while the demo runs: http://127.0.0.1:") {
+		t.Errorf("the demo does not say where to see the camera: %s", stderr)
 	}
 	var stats []nodeStats
 	if err := json.Unmarshal([]byte(stdout), &stats); err != nil {
