@@ -27,11 +27,16 @@ run: build
 # internal/testprogress says what the suite is doing while it runs (each
 # package as it starts, the tests still running every half minute, the
 # output of failed tests) and closes with a count.
-test: deps
+# The viewer's tests need chromium (deps.sh --test) and the Foxglove
+# client for Node.js (viewer-deps.sh, into a cache outside the repository);
+# under make test they fail, rather than skip, when either is missing.
+test:
+	@./scripts/deps.sh --test
+	@./scripts/viewer-deps.sh
 	@echo "go vet ./..."
 	@$(GO) vet ./...
 	@echo "building the test binaries with the race detector (a few minutes on 2 cores), then testing"
-	@bash -o pipefail -c '$(GO) test -race -count=1 -json ./... | $(GO) run ./internal/testprogress'
+	@GOPLINE_REQUIRE_BROWSER=1 bash -o pipefail -c '$(GO) test -race -count=1 -json ./... | $(GO) run ./internal/testprogress'
 
 test-short: deps
 	$(GO) test -short ./...

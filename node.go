@@ -1,6 +1,7 @@
 package gopline
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"slices"
@@ -14,6 +15,7 @@ import (
 	"github.com/gopline/gopline/storage"
 	"github.com/gopline/gopline/transport"
 	"github.com/gopline/gopline/transport/remote"
+	"github.com/gopline/gopline/web"
 )
 
 // ErrClosed is returned by a closed Node's methods that make pipelines.
@@ -32,6 +34,7 @@ type Node struct {
 	// announcer announces the node; nil unless it serves (see
 	// config.announces).
 	announcer *discovery.Announcer
+	http      *web.Server // nil unless WithHTTP or WithHTTPConfig
 
 	mu        sync.Mutex
 	pipelines []*pipeline.Pipeline // made on the node, not yet seen done
@@ -73,6 +76,11 @@ func New(opts ...Option) (*Node, error) {
 			return nil, errors.Join(err, n.Close())
 		}
 	}
+	if cfg.http != nil {
+		if err := n.serveHTTP(*cfg.http, cfg); err != nil {
+			return nil, errors.Join(err, n.Close())
+		}
+	}
 	return n, nil
 }
 
@@ -104,6 +112,35 @@ func (n *Node) Name() string {
 		return ""
 	}
 	return n.announcer.Peer().Name
+}
+
+// serveHTTP starts the node's HTTP endpoint, taking the remote port's TLS
+// certificate and token where hc sets none.
+func (n *Node) serveHTTP(hc HTTPConfig, cfg config) error {
+	if cfg.remote != nil {
+		if hc.TLS == nil && cfg.remote.ServerTLS != nil {
+			hc.TLS = cfg.remote.ServerTLS.Clone()
+			hc.TLS.ClientAuth = tls.NoClientCert // browsers have no client certificate; the token stands
+		}
+		if hc.Token == "" {
+			hc.Token = cfg.remote.Token
+		}
+	}
+	h, err := web.New(web.Config{Bus: n.bus, System: n.system, Token: hc.Token, MaxViewers: hc.MaxViewers, Log: cfg.log})
+	if err != nil {
+		return err
+	}
+	n.http, err = web.Listen(h, hc.Listen, hc.TLS)
+	return err
+}
+
+// HTTPURL returns the base URL of the node's HTTP endpoint (its page of
+// topics), "" when it has none.
+func (n *Node) HTTPURL() string {
+	if n.http == nil {
+		return ""
+	}
+	return n.http.URL()
 }
 
 // System returns the node's actor system. It is shut down by Close.
@@ -170,7 +207,7 @@ func done(p *pipeline.Pipeline) bool {
 	}
 }
 
-// Close stops the node, in order: the pipelines made on it that still run
+// Close stops the node, in order: its HTTP endpoint and viewers, the pipelines made on it that still run
 // (as their Stop does; their errors are Stop's and Wait's to report, not
 // Close's), the topics (each topic's cache is written and closed, and its
 // subscribers get EndOfStream), the remote node, the actor system, and last
@@ -190,12 +227,15 @@ func (n *Node) Close() error {
 	n.pipelines = nil
 	n.mu.Unlock()
 
+	var err error
+	if n.http != nil {
+		err = n.http.Close() // viewers first: they subscribe to the topics
+	}
 	for _, p := range running {
 		_ = p.Stop() // reported by the pipeline's own Stop or Wait
 	}
-	var err error
 	if n.announcer != nil {
-		err = n.announcer.Close()
+		err = errors.Join(err, n.announcer.Close())
 	}
 	err = errors.Join(err, n.bus.Close())
 	if n.remote != nil {

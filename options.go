@@ -1,6 +1,7 @@
 package gopline
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -24,6 +25,7 @@ type config struct {
 	defaultQoS qos.Profile
 	stateFile  string
 	remote     *remote.Config
+	http       *HTTPConfig
 	busOpts    []transport.Option
 	name       string
 	noMDNS     bool
@@ -121,13 +123,16 @@ func WithRemote(cfg remote.Config) Option {
 
 // checkListen checks that addr is host:port with a host and a port of
 // 0..65535. Whether the port is free is for the remote node to find out.
-func checkListen(addr string) error {
+func checkListen(addr string) error { return checkAddr("listen", addr) }
+
+// checkAddr is checkListen for the address of what.
+func checkAddr(what, addr string) error {
 	host, port, err := net.SplitHostPort(addr)
 	if err == nil {
 		_, err = strconv.ParseUint(port, 10, 16)
 	}
 	if err != nil || host == "" {
-		return badOption("listen address %s: want host:port, e.g. 127.0.0.1:7400 (0.0.0.0 for every interface, port 0 for a free one)", Shorten(addr))
+		return badOption("%s address %s: want host:port, e.g. 127.0.0.1:7400 (0.0.0.0 for every interface, port 0 for a free one)", what, Shorten(addr))
 	}
 	return nil
 }
@@ -157,4 +162,40 @@ func WithName(name string) Option {
 // still find it, and it them (see discovery).
 func WithoutMDNS() Option {
 	return func(c *config) error { c.noMDNS = true; return nil }
+}
+
+// HTTPConfig configures the node's HTTP endpoint (WithHTTPConfig): the page
+// of its topics, the browser viewer, WHEP and Foxglove (package web,
+// docs/viewer.md).
+type HTTPConfig struct {
+	// Listen is host:port; port 0 picks a free one (Node.HTTPURL tells
+	// which).
+	Listen string
+	// TLS, when set, serves HTTPS and WSS. Without it the node uses its
+	// remote port's certificate (WithRemote's ServerTLS) when it has one,
+	// without asking browsers for a client certificate.
+	TLS *tls.Config
+	// Token, when set, is required of every client (a bearer token, or
+	// ?token= on the pages and the WebSocket). Without it the node uses its
+	// remote port's token when it has one.
+	Token string
+	// MaxViewers bounds the WebRTC viewers and the Foxglove clients, each
+	// (default web.DefaultMaxViewers).
+	MaxViewers int
+}
+
+// WithHTTP serves the node's topics to browsers and Foxglove at addr
+// (host:port): WithHTTPConfig with only Listen set.
+func WithHTTP(addr string) Option { return WithHTTPConfig(HTTPConfig{Listen: addr}) }
+
+// WithHTTPConfig serves the node's topics over HTTP as cfg says. New
+// listens; Close stops the server and ends every viewer first.
+func WithHTTPConfig(cfg HTTPConfig) Option {
+	return func(c *config) error {
+		if err := checkAddr("HTTP", cfg.Listen); err != nil {
+			return err
+		}
+		c.http = &cfg
+		return nil
+	}
 }

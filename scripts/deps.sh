@@ -4,16 +4,24 @@
 # libavcodec) and the ffmpeg/ffprobe commands the tests compare against.
 # Installs with apt-get only what is missing; safe to run again.
 # With --bench it also makes sure of GStreamer with x264enc, which the
-# benchmarks compare gopline against.
+# benchmarks compare gopline against; with --test, of Debian's chromium,
+# in which the browser viewer's tests run.
 set -euo pipefail
 
 pc_modules=(libavcodec libavformat libavutil libswscale libavdevice libavfilter libswresample)
 packages=(pkg-config libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libavdevice-dev libavfilter-dev libswresample-dev ffmpeg)
 bench=false
-if [ "${1:-}" = "--bench" ]; then
+browser=false
+case "${1:-}" in
+--bench)
 	bench=true
 	packages+=(gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-ugly)
-fi
+	;;
+--test)
+	browser=true
+	packages+=(chromium)
+	;;
+esac
 
 # check fills lacking with what is still missing, in words for the messages.
 lacking=()
@@ -27,6 +35,9 @@ check() {
 	fi
 	command -v ffmpeg >/dev/null 2>&1 || lacking+=("the ffmpeg command")
 	command -v ffprobe >/dev/null 2>&1 || lacking+=("the ffprobe command")
+	if $browser && ! command -v chromium >/dev/null 2>&1; then
+		lacking+=("chromium (the browser viewer's tests)")
+	fi
 	if $bench; then
 		if ! command -v gst-launch-1.0 >/dev/null 2>&1; then
 			lacking+=("GStreamer (gst-launch-1.0)")

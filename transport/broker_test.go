@@ -39,6 +39,9 @@ func TestFanOutDeliversTheSamePacketPointer(t *testing.T) {
 	if st.Published != 1 || st.Delivered != 5 || len(st.Subscribers) != 5 {
 		t.Fatalf("stats %+v, want 1 published, 5 delivered, 5 subscribers", st)
 	}
+	if st.Codec != p.Codec || st.Width != p.Width || st.Height != p.Height {
+		t.Fatalf("stats say %v %dx%d, the packet is %v %dx%d", st.Codec, st.Width, st.Height, p.Codec, p.Width, p.Height)
+	}
 }
 
 func TestSlowSubscriberHoldsBackNobody(t *testing.T) {

@@ -25,7 +25,7 @@ import (
 
 func benchCommand() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "bench codecs|storage|latejoin|remote [flags]",
+		Use:   "bench codecs|storage|latejoin|remote|viewer [flags]",
 		Short: "benchmarks: codecs, storage, late joiners, remote subscriptions",
 		Long: "Runs one of gopline's benchmarks and prints its table (--json for scripts). docs/benchmarks.md\n" +
 			"explains the figures.",
@@ -33,12 +33,12 @@ func benchCommand() *cobra.Command {
 		Args:    cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return usagef("which benchmark? gopline bench codecs|storage|latejoin|remote")
+				return usagef("which benchmark? gopline bench codecs|storage|latejoin|remote|viewer")
 			}
-			return usagef("unknown benchmark %q%s: gopline bench codecs|storage|latejoin|remote", args[0], didYouMean(cmd.SuggestionsFor(args[0])))
+			return usagef("unknown benchmark %q%s: gopline bench codecs|storage|latejoin|remote|viewer", args[0], didYouMean(cmd.SuggestionsFor(args[0])))
 		},
 	}
-	cmd.AddCommand(benchCodecsCommand(), benchStorageCommand(), benchLatejoinCommand(), benchRemoteCommand())
+	cmd.AddCommand(benchCodecsCommand(), benchStorageCommand(), benchLatejoinCommand(), benchRemoteCommand(), benchViewerCommand())
 	return cmd
 }
 

@@ -34,6 +34,7 @@ type demoFlags struct {
 	seed     uint64
 	asJSON   bool
 	verbose  bool
+	http     string
 }
 
 // demoCommand runs a small robot camera graph: a camera published on a
@@ -64,6 +65,7 @@ func demoCommand() *cobra.Command {
 	fs.Uint64Var(&f.seed, "seed", 0, "seed of the moments the late viewers join at (0: a new one each run)")
 	fs.BoolVar(&f.asJSON, "json", false, "print the per-node stats as JSON on stdout (the late viewers' lines go to stderr)")
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "log at debug level")
+	fs.StringVar(&f.http, "http", "127.0.0.1:8080", `serve the camera to browsers and Foxglove at host:port while the demo runs ("" for none; see docs/viewer.md)`)
 	return cmd
 }
 
@@ -130,9 +132,16 @@ func (f *demoFlags) demo(stdout, stderr io.Writer) error {
 // late viewers joining it, and returns the line's counters. The late
 // viewers' lines go to text.
 func (f *demoFlags) run(line string, text io.Writer, log zerolog.Logger) ([]pipeline.NodeStats, error) {
-	n, err := gopline.New(gopline.WithLogger(log))
+	opts := []gopline.Option{gopline.WithLogger(log)}
+	if f.http != "" {
+		opts = append(opts, gopline.WithHTTP(f.http))
+	}
+	n, err := newNode(opts...)
 	if err != nil {
 		return nil, err
+	}
+	if url := n.HTTPURL(); url != "" {
+		fmt.Fprintf(text, "See the camera in a browser while the demo runs: %s/view?topic=%s (all topics: %s/)\n\n", url, demoTopic, url)
 	}
 	reg, err := elements.Registry()
 	if err != nil {

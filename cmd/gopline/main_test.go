@@ -53,6 +53,8 @@ func TestCommandLineErrorsExitWithUsageCode(t *testing.T) {
 		{[]string{"serve", "--listen", "127.0.0.1:99999"}, "listen address"},
 		{[]string{"serve", "--listen", ":7400"}, "listen address"},
 		{[]string{"run", "--listen", "localhost", "testsrc ! fakesink"}, "listen address"},
+		{[]string{"run", "--http", ":8080", "testsrc ! fakesink"}, "HTTP address"},
+		{[]string{"serve", "--http", "127.0.0.1:0", "--tls-cert", "/no/cert.pem", "--tls-key", "/no/key.pem"}, "--tls-cert/--tls-key"},
 	} {
 		code, _, stderr := runCmd(c.args...)
 		if code != exitUsage || !strings.Contains(stderr, c.want) {
@@ -176,9 +178,12 @@ func TestElementsListsAndDescribes(t *testing.T) {
 
 func TestDemoRunsTheRobotGraph(t *testing.T) {
 	out := t.TempDir()
-	code, stdout, stderr := runCmd("demo", "-input", "testsrc", "-duration", "1500ms", "-out", out, "-json")
+	code, stdout, stderr := runCmd("demo", "-input", "testsrc", "-duration", "1500ms", "-out", out, "-json", "--http", "127.0.0.1:0")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "in a browser while the demo runs: http://127.0.0.1:") {
+		t.Errorf("the demo does not say where to see the camera: %s", stderr)
 	}
 	var stats []nodeStats
 	if err := json.Unmarshal([]byte(stdout), &stats); err != nil {
@@ -206,5 +211,12 @@ func TestStatsTableShowsBytes(t *testing.T) {
 	printStats(&out, []pipeline.NodeStats{{Node: "encoder", Element: "h264enc", In: 30, Out: 30, Bytes: 41_300, Elapsed: time.Second}})
 	if !strings.Contains(out.String(), "bytes") || !strings.Contains(out.String(), "41.3 kB") || !strings.Contains(out.String(), "330") {
 		t.Errorf("table:\n%s", out.String())
+	}
+}
+
+func TestRunServesTheViewerWithHTTP(t *testing.T) {
+	code, _, stderr := runCmd("run", "--http", "127.0.0.1:0", "testsrc num-frames=5 size=160x96 ! h264enc ! publish topic=/cam")
+	if code != 0 || !strings.Contains(stderr, "viewer: http://127.0.0.1:") {
+		t.Errorf("exit %d, stderr %q; want the viewer's URL", code, stderr)
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/tls"
 	"errors"
 
 	"github.com/rs/zerolog"
@@ -20,6 +21,13 @@ type nodeFlags struct {
 	state  *string
 	listen *string
 	peerFlags
+	http string // the HTTP endpoint's address, "" for none (addHTTPFlag)
+}
+
+// addHTTPFlag adds --http, the address of the page and viewers of the
+// node's topics.
+func (n *nodeFlags) addHTTPFlag(fs *pflag.FlagSet) {
+	fs.StringVar(&n.http, "http", "", "serve the topics to browsers (WebRTC) and Foxglove at host:port, e.g. 127.0.0.1:8080; HTTPS with --tls-cert and --tls-key, the --token required (see docs/viewer.md)")
 }
 
 // peerFlags are how a process proves itself to other nodes and checks
@@ -41,7 +49,7 @@ func addNodeFlags(fs *pflag.FlagSet, defaultListen string) *nodeFlags {
 
 func (n *peerFlags) add(fs *pflag.FlagSet) {
 	n.token = fs.String("token", "", "a shared secret: required from every peer, and sent to the nodes this one subscribes to")
-	fs.StringVar(&n.tls.Cert, "tls-cert", "", "TLS on the node's port: its certificate (PEM); needs --tls-key and --tls-ca")
+	fs.StringVar(&n.tls.Cert, "tls-cert", "", "TLS on the node's port: its certificate (PEM); needs --tls-key and --tls-ca (with --http alone, --tls-key: HTTPS)")
 	fs.StringVar(&n.tls.Key, "tls-key", "", "the certificate's private key (PEM)")
 	fs.StringVar(&n.tls.CA, "tls-ca", "", "the CA that signs the peers' certificates (PEM)")
 	fs.BoolVar(&n.tls.RequireClientCert, "tls-require-client-cert", false, "mutual TLS: refuse peers without a certificate the CA signed")
@@ -58,6 +66,10 @@ func (n *nodeFlags) open(log zerolog.Logger, reach bool) (*gopline.Node, error) 
 	if *n.state != "" {
 		opts = append(opts, gopline.WithStateFile(*n.state))
 	}
+	opts, err := n.httpOption(opts)
+	if err != nil {
+		return nil, err
+	}
 	cfg, err := n.config(*n.listen) // checked even when unused
 	if err != nil {
 		return nil, err
@@ -66,6 +78,25 @@ func (n *nodeFlags) open(log zerolog.Logger, reach bool) (*gopline.Node, error) 
 		opts = append(opts, gopline.WithRemote(cfg))
 	}
 	return newNode(opts...)
+}
+
+// httpOption adds the HTTP endpoint of --http to opts. With --tls-cert and
+// --tls-key but no --tls-ca, they serve HTTPS alone (the remote port needs
+// a CA too) and are taken off the remote configuration.
+func (n *nodeFlags) httpOption(opts []gopline.Option) ([]gopline.Option, error) {
+	if n.http == "" {
+		return opts, nil
+	}
+	hc := gopline.HTTPConfig{Listen: n.http, Token: *n.token}
+	if n.tls.CA == "" && n.tls.Cert != "" && n.tls.Key != "" {
+		cert, err := tls.LoadX509KeyPair(n.tls.Cert, n.tls.Key)
+		if err != nil {
+			return nil, usagef("--tls-cert/--tls-key: %v", err)
+		}
+		hc.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		n.tls.Cert, n.tls.Key = "", ""
+	}
+	return append(opts, gopline.WithHTTPConfig(hc)), nil
 }
 
 // config is the remote configuration of a node listening at listen (a free

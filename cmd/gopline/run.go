@@ -30,6 +30,7 @@ func (f *pipelineFlags) add(fs *pflag.FlagSet, defaultListen string) {
 	fs.BoolVar(&f.asJSON, "json", false, "print the per-node stats at the end as JSON on stdout")
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "log at debug level")
 	f.node = addNodeFlags(fs, defaultListen)
+	f.node.addHTTPFlag(fs)
 }
 
 func runCommand() *cobra.Command {
@@ -86,6 +87,9 @@ func (f *pipelineFlags) runPipeline(serve bool, args []string, stdout, stderr io
 	n, err := f.node.open(logger(stderr, f.verbose), subscribesRemote(line))
 	if err != nil {
 		return err
+	}
+	if url := n.HTTPURL(); url != "" {
+		fmt.Fprintf(stderr, "viewer: %s\n", url)
 	}
 	// One deadline and one Ctrl-C for the pipeline and the serving after it.
 	ctx, stop := stopContext(f.duration)

@@ -8,11 +8,11 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/foxglove/mcap/go/mcap"
 
+	"github.com/gopline/gopline/internal/foxglove"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/storage"
 )
@@ -21,56 +21,6 @@ import (
 // a camera stream, so that a player seeking in the file decompresses little
 // it does not show, while the chunk index stays small.
 const mcapChunkSize = 4 << 20
-
-// Foxglove's schemas in their JSON Schema form: a player recognizes them by
-// name and decodes the JSON messages with them. In JSON, bytes are base64.
-const (
-	schemaCompressedVideo = "foxglove.CompressedVideo"
-	schemaCompressedImage = "foxglove.CompressedImage"
-)
-
-// compressedSchema returns the JSON Schema of Foxglove's CompressedVideo and
-// CompressedImage, which have the same fields: a timestamp, a frame of
-// reference, the encoded picture and its format.
-func compressedSchema(name, what string) []byte {
-	schema := map[string]any{
-		"title":       name,
-		"description": "A single " + what,
-		"type":        "object",
-		"properties": map[string]any{
-			"timestamp": map[string]any{
-				"type":        "object",
-				"title":       "time",
-				"description": "Capture time of the " + what,
-				"properties": map[string]any{
-					"sec":  map[string]any{"type": "integer", "minimum": 0},
-					"nsec": map[string]any{"type": "integer", "minimum": 0, "maximum": 999999999},
-				},
-			},
-			"frame_id": map[string]any{"type": "string", "description": "Frame of reference of the camera"},
-			"data":     map[string]any{"type": "string", "contentEncoding": "base64", "description": "Encoded " + what},
-			"format":   map[string]any{"type": "string", "description": "Encoding of data"},
-		},
-	}
-	b, err := json.MarshalIndent(schema, "", "  ")
-	if err != nil {
-		panic(err) // a constant map of strings and numbers always marshals
-	}
-	return b
-}
-
-// compressedMessage is a CompressedVideo or CompressedImage message in JSON.
-type compressedMessage struct {
-	Timestamp mcapTime `json:"timestamp"`
-	FrameID   string   `json:"frame_id"`
-	Data      []byte   `json:"data"` // base64, as encoding/json writes []byte
-	Format    string   `json:"format"`
-}
-
-type mcapTime struct {
-	Sec  int64 `json:"sec"`
-	Nsec int64 `json:"nsec"`
-}
 
 // MCAP writes the packets of stream captured in [from, to) to an MCAP file at
 // path, which Foxglove opens: one JSON message per packet on a channel whose
@@ -92,9 +42,9 @@ func MCAP(ctx context.Context, rec *storage.Recording, stream string, from, to t
 	var schema, format string
 	switch s.info.Codec {
 	case media.H264:
-		schema, format = schemaCompressedVideo, "h264"
+		schema, format = foxglove.CompressedVideo, "h264"
 	case media.JPEG:
-		schema, format = schemaCompressedImage, "jpeg"
+		schema, format = foxglove.CompressedImage, "jpeg"
 	default:
 		return Result{}, fmt.Errorf("%w: MCAP takes H.264 and JPEG; stream %q of %s is %v", ErrUnsupportedCodec, stream, rec.Path(), s.info.Codec)
 	}
@@ -154,20 +104,16 @@ func writeMCAP(out io.Writer, path string, r *packetReader, info storage.StreamI
 	if info.Source != "" {
 		meta["source"] = info.Source
 	}
-	what := "compressed video frame"
-	if schema == schemaCompressedImage {
-		what = "compressed image"
-	}
 	err = errors.Join(
 		w.WriteHeader(&mcap.Header{Library: "gopline"}),
 		w.WriteMetadata(&mcap.Metadata{Name: "gopline.stream", Metadata: meta}),
-		w.WriteSchema(&mcap.Schema{ID: schemaID, Name: schema, Encoding: "jsonschema", Data: compressedSchema(schema, what)}),
-		w.WriteChannel(&mcap.Channel{ID: channelID, SchemaID: schemaID, Topic: info.Name, MessageEncoding: "json", Metadata: map[string]string{}}),
+		w.WriteSchema(&mcap.Schema{ID: schemaID, Name: schema, Encoding: foxglove.SchemaEncoding, Data: foxglove.Schema(schema)}),
+		w.WriteChannel(&mcap.Channel{ID: channelID, SchemaID: schemaID, Topic: info.Name, MessageEncoding: foxglove.MessageEncoding, Metadata: map[string]string{}}),
 	)
 	if err != nil {
 		return res, outputError(path, err)
 	}
-	msg := compressedMessage{FrameID: strings.TrimLeft(info.Name, "/"), Format: format}
+	msg := foxglove.Message{FrameID: foxglove.FrameID(info.Name), Format: format}
 	var first time.Time
 	for {
 		p, err := r.next()
@@ -181,7 +127,7 @@ func writeMCAP(out io.Writer, path string, r *packetReader, info storage.StreamI
 		if ns < 0 {
 			return res, fmt.Errorf("export: %s: packet captured at %v, before 1970, which an MCAP log time cannot hold", path, p.CaptureTime)
 		}
-		msg.Timestamp = mcapTime{Sec: ns / int64(time.Second), Nsec: ns % int64(time.Second)}
+		msg.Timestamp = foxglove.TimeOf(p.CaptureTime)
 		msg.Data = p.Data
 		data, err := json.Marshal(&msg)
 		if err != nil {

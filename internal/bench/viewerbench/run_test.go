@@ -1,0 +1,37 @@
+package viewerbench
+
+import (
+	"context"
+	"errors"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/gopline/gopline/internal/chromium"
+)
+
+// A run of the cache mode with two viewers: both paint a picture, and no
+// keyframe is forced for them.
+func TestCacheModeViewersPaintWithoutForcedKeyframes(t *testing.T) {
+	browser, stop, err := chromium.Start()
+	if errors.Is(err, chromium.ErrMissing) && os.Getenv("GOPLINE_REQUIRE_BROWSER") == "" {
+		t.Skip(err.Error() + " (make test installs it)")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	r, err := Run(ctx, browser, Cache, Config{Width: 320, Height: 240, Joins: 2, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%+v", r)
+	if r.Joins != 2 || r.Undecodable != 0 || r.P50 <= 0 {
+		t.Errorf("result %+v, want two joins that painted", r)
+	}
+	if r.ForcedIDRs != 0 || r.ExtraIDRBytes != 0 {
+		t.Errorf("the cache forced %d keyframes (%d bytes)", r.ForcedIDRs, r.ExtraIDRBytes)
+	}
+}

@@ -1,0 +1,85 @@
+package gopline_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"go.uber.org/goleak"
+
+	"github.com/gopline/gopline"
+	"github.com/gopline/gopline/transport/remote"
+	"github.com/gopline/gopline/web"
+)
+
+func getTopics(t *testing.T, url, token string) (int, []web.TopicInfo) {
+	t.Helper()
+	req, err := http.NewRequest("GET", url+"/api/topics", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var topics []web.TopicInfo
+	if res.StatusCode == http.StatusOK {
+		if err := json.NewDecoder(res.Body).Decode(&topics); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return res.StatusCode, topics
+}
+
+func TestHTTPServesTheNodesTopicsUntilClose(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent(), ignoreDeadLetterThrottle)
+	n, err := gopline.New(gopline.WithHTTP("127.0.0.1:0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start(t, n, "testsrc size=160x96 is-live=true ! h264enc gop=5 ! publish topic=/camera")
+	waitPublished(t, n, "/camera", 2)
+	url := n.HTTPURL()
+	if !strings.HasPrefix(url, "http://127.0.0.1:") {
+		t.Fatalf("HTTPURL = %q", url)
+	}
+	status, topics := getTopics(t, url, "")
+	if status != http.StatusOK || len(topics) != 1 || topics[0].Name != "/camera" || topics[0].Codec != "h264" {
+		t.Fatalf("topics: %d %+v", status, topics)
+	}
+	if err := n.Close(); err != nil {
+		t.Fatal(err)
+	}
+	http.DefaultClient.CloseIdleConnections()
+	if _, err := http.Get(url + "/api/topics"); err == nil {
+		t.Error("the HTTP endpoint still answers after Close")
+	}
+}
+
+func TestHTTPTakesTheRemotePortsToken(t *testing.T) {
+	n, err := gopline.New(gopline.WithRemote(remote.Config{Token: "s3cret"}), gopline.WithHTTP("127.0.0.1:0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	if status, _ := getTopics(t, n.HTTPURL(), ""); status != http.StatusUnauthorized {
+		t.Errorf("without the token: %d, want 401", status)
+	}
+	if status, _ := getTopics(t, n.HTTPURL(), "s3cret"); status != http.StatusOK {
+		t.Errorf("with the remote port's token: %d, want 200", status)
+	}
+}
+
+func TestBadHTTPAddressFailsNew(t *testing.T) {
+	for _, addr := range []string{"", ":0", "127.0.0.1:99999"} {
+		if n, err := gopline.New(gopline.WithHTTP(addr)); err == nil {
+			n.Close()
+			t.Errorf("WithHTTP(%q): New did not fail", addr)
+		}
+	}
+}

@@ -1,0 +1,15 @@
+// Package web serves a node's topics to people: a page that lists the
+// topics and shows several at once, a single-topic viewer, WebRTC over WHEP
+// (POST an SDP offer to /whep/<topic>, DELETE the Location to end) and a
+// Foxglove WebSocket endpoint at /foxglove.
+//
+// Every viewer is a subscriber of its topic through transport.Subscriber,
+// with the topic's own QoS unless Config.ViewerQoS says otherwise: on a
+// durable topic it is sent the cached GOP first, keyframe first, and shows
+// the newest picture at once. H.264 goes out as it was encoded, one encode
+// for every viewer. A viewer slower than the stream holds its window full
+// and loses whole GOPs; the publisher and the other viewers never wait for
+// it. See docs/viewer.md.
+//
+// The files are embedded: no build step, nothing fetched from elsewhere.
+package web

@@ -1,0 +1,213 @@
+package web
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/gopline/gopline/codecs/ffmpeg"
+	"github.com/gopline/gopline/codecs/h264"
+	"github.com/gopline/gopline/internal/foxglove"
+	"github.com/gopline/gopline/media"
+)
+
+// foxClient is a bare Foxglove client for the tests.
+type foxClient struct {
+	t  *testing.T
+	ws *websocket.Conn
+}
+
+func dialFoxglove(t *testing.T, n *liveNode, query string) *foxClient {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	url := "ws" + strings.TrimPrefix(n.server.URL, "http") + "/foxglove" + query
+	ws, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: []string{foxgloveSubprotocol}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws.SetReadLimit(16 << 20)
+	t.Cleanup(func() { ws.CloseNow() })
+	return &foxClient{t: t, ws: ws}
+}
+
+// next reads the next message: its op (or "binary") and bytes.
+func (c *foxClient) next() (string, []byte) {
+	c.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	typ, data, err := c.ws.Read(ctx)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if typ == websocket.MessageBinary {
+		return "binary", data
+	}
+	var m struct{ Op string }
+	if err := json.Unmarshal(data, &m); err != nil {
+		c.t.Fatal(err)
+	}
+	return m.Op, data
+}
+
+// nextOp skips binary messages up to the next text message.
+func (c *foxClient) nextOp() (string, []byte) {
+	c.t.Helper()
+	for {
+		if op, data := c.next(); op != "binary" {
+			return op, data
+		}
+	}
+}
+
+func (c *foxClient) send(msg string) {
+	c.t.Helper()
+	if err := c.ws.Write(context.Background(), websocket.MessageText, []byte(msg)); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+// greeting reads serverInfo and the first advertise, and returns the
+// channels.
+func (c *foxClient) greeting() []channel {
+	c.t.Helper()
+	if op, _ := c.next(); op != "serverInfo" {
+		c.t.Fatalf("first message %q, want serverInfo", op)
+	}
+	op, data := c.next()
+	var adv advertise
+	if err := json.Unmarshal(data, &adv); op != "advertise" || err != nil {
+		c.t.Fatalf("second message %q (%v), want advertise", op, err)
+	}
+	return adv.Channels
+}
+
+// decodeMessage reads a Message Data into the subscription id and the
+// CompressedVideo message.
+func decodeMessage(t *testing.T, data []byte) (uint32, foxglove.Message) {
+	t.Helper()
+	if len(data) < messageDataHeader || data[0] != opMessageData {
+		t.Fatalf("binary message of %d bytes, opcode %#x", len(data), data[0])
+	}
+	var m foxglove.Message
+	if err := json.Unmarshal(data[messageDataHeader:], &m); err != nil {
+		t.Fatal(err)
+	}
+	return binary.LittleEndian.Uint32(data[1:]), m
+}
+
+func TestFoxgloveSendsTheCachedKeyframeFirstAndEveryMessageDecodes(t *testing.T) {
+	n := newLiveNode(t, Config{})
+	c := dialFoxglove(t, n, "")
+	chans := c.greeting()
+	if len(chans) != 1 || chans[0].Topic != "/cam" || chans[0].SchemaName != foxglove.CompressedVideo ||
+		chans[0].Schema != string(foxglove.Schema(foxglove.CompressedVideo)) || chans[0].Encoding != "json" {
+		t.Fatalf("channels %+v, want /cam as the MCAP export's CompressedVideo", chans)
+	}
+	c.send(`{"op":"subscribe","subscriptions":[{"id":7,"channelId":` + jsonNumber(chans[0].ID) + `}]}`)
+	dec, err := ffmpeg.NewH264Decoder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dec.Close()
+	var gop uint64
+	for i := range 40 {
+		op, data := c.next()
+		if op != "binary" {
+			t.Fatalf("message %d: %s, want message data", i, op)
+		}
+		sub, m := decodeMessage(t, data)
+		if sub != 7 || m.Format != "h264" || m.FrameID != "cam" {
+			t.Fatalf("message %d: subscription %d, format %q, frame %q", i, sub, m.Format, m.FrameID)
+		}
+		nalus, err := h264.SplitAnnexB(m.Data)
+		if err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+		key := h264.IsRandomAccess(nalus)
+		if i == 0 && (!key || !hasParameterSets(nalus)) {
+			t.Fatalf("first message is not a keyframe with SPS and PPS: %d NAL units", len(nalus))
+		}
+		if key {
+			gop = uint64(i)
+		}
+		p := &media.Packet{Codec: media.H264, Data: m.Data, Key: key, Width: 320, Height: 240, Seq: uint64(i), GOP: gop}
+		if _, err := dec.Decode(p); err != nil {
+			t.Fatalf("message %d does not decode: %v", i, err)
+		}
+	}
+	c.send(`{"op":"unsubscribe","subscriptionIds":[7]}`)
+}
+
+// hasParameterSets reports whether nalus hold an SPS and a PPS.
+func hasParameterSets(nalus [][]byte) bool {
+	var sps, pps bool
+	for _, n := range nalus {
+		sps = sps || h264.TypeOf(n) == h264.NALUTypeSPS
+		pps = pps || h264.TypeOf(n) == h264.NALUTypePPS
+	}
+	return sps && pps
+}
+
+func jsonNumber(id uint32) string { b, _ := json.Marshal(id); return string(b) }
+
+func TestFoxgloveRefusesWithStatusAndKeepsServing(t *testing.T) {
+	n := newLiveNode(t, Config{})
+	c := dialFoxglove(t, n, "")
+	id := jsonNumber(c.greeting()[0].ID)
+	for _, msg := range []string{
+		`not json`,
+		`{"op":"subscribe","subscriptions":[{"id":-1,"channelId":1}]}`,
+		`{"op":"subscribe","subscriptions":[]}`,
+		`{"op":"getParameters","parameterNames":[]}`,
+		`{"op":"subscribe","subscriptions":[{"id":1,"channelId":999}]}`,
+	} {
+		c.send(msg)
+		if op, data := c.nextOp(); op != "status" || !strings.Contains(string(data), `"level"`) {
+			t.Errorf("%s: answered %s %s, want a status", msg, op, data)
+		}
+	}
+	if err := c.ws.Write(context.Background(), websocket.MessageBinary, []byte{1, 0, 0, 0, 0}); err != nil {
+		t.Fatal(err)
+	}
+	if op, _ := c.nextOp(); op != "status" {
+		t.Errorf("a binary message: answered %s, want a status", op)
+	}
+	c.send(`{"op":"subscribe","subscriptions":[{"id":1,"channelId":` + id + `}]}`)
+	c.send(`{"op":"subscribe","subscriptions":[{"id":1,"channelId":` + id + `}]}`)
+	if op, data := c.nextOp(); op != "status" || !strings.Contains(string(data), "in use") {
+		t.Errorf("a reused subscription id: %s %s", op, data)
+	}
+	if op, _ := c.next(); op != "binary" {
+		t.Errorf("after the refusals the subscription gets %s, want message data", op)
+	}
+}
+
+func TestFoxgloveNeedsTokenAndSubprotocol(t *testing.T) {
+	n := newLiveNode(t, Config{Token: "s3cret"})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	url := "ws" + strings.TrimPrefix(n.server.URL, "http") + "/foxglove"
+	_, res, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: []string{foxgloveSubprotocol}})
+	if err == nil || res == nil || res.StatusCode != http.StatusUnauthorized {
+		t.Errorf("without the token: %v, want 401", err)
+	}
+	ws, _, err := websocket.Dial(ctx, url+"?token=s3cret", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.CloseNow()
+	if _, _, err := ws.Read(ctx); websocket.CloseStatus(err) != websocket.StatusPolicyViolation {
+		t.Errorf("without the subprotocol: %v, want closed as a policy violation", err)
+	}
+	c := dialFoxglove(t, n, "?token=s3cret")
+	if len(c.greeting()) != 1 {
+		t.Error("with the token: no channel")
+	}
+}

@@ -1,0 +1,120 @@
+package web
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// The Foxglove WebSocket protocol, version 1: the subprotocol a client
+// must ask for, and the opcode of a binary Message Data.
+const (
+	foxgloveSubprotocol = "foxglove.websocket.v1"
+	opMessageData       = 0x01
+)
+
+// Bounds of what a Foxglove client may send: one message, and the
+// subscriptions it may hold on one connection.
+const (
+	maxClientMessage  = 64 << 10
+	maxSubscriptions  = 64
+	messageDataHeader = 1 + 4 + 8
+	statusInfo        = 0
+	statusWarning     = 1
+	statusError       = 2
+)
+
+// Errors of a client's message; the server answers each with a status
+// message and keeps the connection.
+var (
+	errClientMessage = errors.New("foxglove: bad client message")
+	errUnknownOp     = errors.New("foxglove: operation not supported by gopline")
+)
+
+// clientMessage is a client's JSON message: subscribe or unsubscribe, the
+// only operations gopline serves (it advertises no capabilities).
+type clientMessage struct {
+	Op              string         `json:"op"`
+	Subscriptions   []subscription `json:"subscriptions"`
+	SubscriptionIDs []uint32       `json:"subscriptionIds"`
+}
+
+type subscription struct {
+	ID        uint32 `json:"id"`
+	ChannelID uint32 `json:"channelId"`
+}
+
+// parseClientMessage reads a client's text message. Numbers out of
+// uint32's range, a missing list, more subscriptions than a connection may
+// hold and unknown fields' types are errors; an operation gopline does not
+// serve is errUnknownOp.
+func parseClientMessage(b []byte) (clientMessage, error) {
+	var m clientMessage
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&m); err != nil {
+		return m, fmt.Errorf("%w: %v", errClientMessage, err)
+	}
+	if dec.More() {
+		return m, fmt.Errorf("%w: more than one JSON value", errClientMessage)
+	}
+	switch m.Op {
+	case "subscribe":
+		if len(m.Subscriptions) == 0 || len(m.Subscriptions) > maxSubscriptions {
+			return m, fmt.Errorf("%w: subscribe needs 1 to %d subscriptions, has %d", errClientMessage, maxSubscriptions, len(m.Subscriptions))
+		}
+	case "unsubscribe":
+		if len(m.SubscriptionIDs) == 0 || len(m.SubscriptionIDs) > maxSubscriptions {
+			return m, fmt.Errorf("%w: unsubscribe needs 1 to %d subscription ids, has %d", errClientMessage, maxSubscriptions, len(m.SubscriptionIDs))
+		}
+	case "":
+		return m, fmt.Errorf("%w: no op", errClientMessage)
+	default:
+		return m, fmt.Errorf("%w: %.40q", errUnknownOp, m.Op)
+	}
+	return m, nil
+}
+
+// Server messages in JSON.
+type (
+	serverInfo struct {
+		Op                 string            `json:"op"`
+		Name               string            `json:"name"`
+		Capabilities       []string          `json:"capabilities"`
+		SupportedEncodings []string          `json:"supportedEncodings"`
+		Metadata           map[string]string `json:"metadata"`
+		SessionID          string            `json:"sessionId"`
+	}
+	channel struct {
+		ID             uint32 `json:"id"`
+		Topic          string `json:"topic"`
+		Encoding       string `json:"encoding"`
+		SchemaName     string `json:"schemaName"`
+		Schema         string `json:"schema"`
+		SchemaEncoding string `json:"schemaEncoding"`
+	}
+	advertise struct {
+		Op       string    `json:"op"`
+		Channels []channel `json:"channels"`
+	}
+	unadvertise struct {
+		Op         string   `json:"op"`
+		ChannelIDs []uint32 `json:"channelIds"`
+	}
+	status struct {
+		Op      string `json:"op"`
+		Level   int    `json:"level"`
+		Message string `json:"message"`
+	}
+)
+
+// messageData frames payload as a binary Message Data of the client's
+// subscription subID, received (by gopline) at recvNanos.
+func messageData(subID uint32, recvNanos uint64, payload []byte) []byte {
+	b := make([]byte, messageDataHeader, messageDataHeader+len(payload))
+	b[0] = opMessageData
+	binary.LittleEndian.PutUint32(b[1:], subID)
+	binary.LittleEndian.PutUint64(b[5:], recvNanos)
+	return append(b, payload...)
+}

@@ -1,0 +1,188 @@
+package web
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+)
+
+// post sends body to path with the headers given as "Key: value" strings.
+func post(t *testing.T, n *liveNode, method, path, body string, header ...string) (int, string, http.Header) {
+	t.Helper()
+	req, err := http.NewRequest(method, n.server.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range header {
+		k, v, ok := strings.Cut(h, ": ")
+		if !ok {
+			continue
+		}
+		req.Header.Set(k, v)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b), res.Header
+}
+
+const sdpType = "Content-Type: application/sdp"
+
+func TestWHEPRefusesWhatItCannotAnswer(t *testing.T) {
+	n := newLiveNode(t, Config{MaxViewers: 1})
+	audioOnly := "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=rtpmap:111 opus/48000/2\r\n"
+	cases := []struct {
+		name, path, body, ctype string
+		status                  int
+		says                    string
+	}{
+		{"not SDP", "/whep/cam", "hello", "Content-Type: text/plain", http.StatusUnsupportedMediaType, "application/sdp"},
+		{"malformed SDP", "/whep/cam", "v=0\r\nnonsense", sdpType, http.StatusBadRequest, "bad SDP offer"},
+		{"no video", "/whep/cam", audioOnly, sdpType, http.StatusBadRequest, "no video"},
+		{"oversized", "/whep/cam", "v=0\r\n" + strings.Repeat("a=x\r\n", maxOfferBytes/4), sdpType, http.StatusRequestEntityTooLarge, "over"},
+		{"unknown topic", "/whep/nope", offerSDP(t), sdpType, http.StatusNotFound, "no topic /nope"},
+	}
+	for _, c := range cases {
+		status, body, _ := post(t, n, "POST", c.path, c.body, c.ctype)
+		if status != c.status || !strings.Contains(body, c.says) {
+			t.Errorf("%s: %d %q, want %d saying %q", c.name, status, body, c.status, c.says)
+		}
+	}
+	// The node still serves a good offer, up to its cap.
+	status, body, hdr := post(t, n, "POST", "/whep/cam", offerSDP(t), sdpType)
+	if status != http.StatusCreated || !strings.HasPrefix(hdr.Get("Location"), sessionPrefix) {
+		t.Fatalf("a good offer: %d %q, Location %q", status, body, hdr.Get("Location"))
+	}
+	if status, body, _ := post(t, n, "POST", "/whep/cam", offerSDP(t), sdpType); status != http.StatusServiceUnavailable {
+		t.Errorf("an offer beyond the cap of 1: %d %q, want 503", status, body)
+	}
+	if status, _, _ := post(t, n, "DELETE", hdr.Get("Location"), ""); status != http.StatusOK {
+		t.Errorf("DELETE of the session: %d", status)
+	}
+	if status, _, _ := post(t, n, "DELETE", hdr.Get("Location"), ""); status != http.StatusNotFound {
+		t.Errorf("second DELETE: %d, want 404", status)
+	}
+	if status, body, _ := post(t, n, "POST", "/whep/cam", offerSDP(t), sdpType); status != http.StatusCreated {
+		t.Errorf("an offer after the DELETE freed the place: %d %q", status, body)
+	}
+}
+
+func TestTokenIsRequiredWhenSet(t *testing.T) {
+	n := newLiveNode(t, Config{Token: "s3cret"})
+	for _, h := range []string{"", "Authorization: Bearer wrong", "Authorization: Basic s3cret"} {
+		if status, _, _ := post(t, n, "GET", "/api/topics", "", h); status != http.StatusUnauthorized {
+			t.Errorf("topics with %q: %d, want 401", h, status)
+		}
+		if status, _, _ := post(t, n, "POST", "/whep/cam", offerSDP(t), sdpType, h); status != http.StatusUnauthorized {
+			t.Errorf("WHEP with %q: %d, want 401", h, status)
+		}
+	}
+	status, body, _ := post(t, n, "GET", "/api/topics", "", "Authorization: Bearer s3cret")
+	var topics []TopicInfo
+	if err := json.Unmarshal([]byte(body), &topics); status != http.StatusOK || err != nil {
+		t.Fatalf("topics with the token: %d %q %v", status, body, err)
+	}
+	if len(topics) != 1 || topics[0].Name != "/cam" || topics[0].Codec != "h264" || topics[0].Width != 320 || topics[0].CachedFrames == 0 {
+		t.Errorf("topics = %+v, want /cam, h264 320x240 with a cached GOP", topics)
+	}
+	if status, _, _ := post(t, n, "GET", "/", ""); status != http.StatusOK {
+		t.Errorf("the page itself needs no token (its script sends it): %d", status)
+	}
+}
+
+// offerSDP is the offer of a pion peer that receives one video track.
+func offerSDP(t *testing.T) string {
+	t.Helper()
+	pc, _ := newReceiver(t)
+	offer, err := pc.CreateOffer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gathered := webrtc.GatheringCompletePromise(pc)
+	if err := pc.SetLocalDescription(offer); err != nil {
+		t.Fatal(err)
+	}
+	<-gathered
+	return pc.LocalDescription().SDP
+}
+
+// newReceiver is a pion peer that receives video; its track comes on the
+// channel.
+func newReceiver(t *testing.T) (*webrtc.PeerConnection, chan *webrtc.TrackRemote) {
+	t.Helper()
+	api, err := newWebRTCAPI(LoopbackOnly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc, err := api.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = pc.Close() })
+	if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
+		t.Fatal(err)
+	}
+	tracks := make(chan *webrtc.TrackRemote, 1)
+	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) { tracks <- tr })
+	return pc, tracks
+}
+
+func TestWHEPViewerGetsKeyframeWithParameterSetsFirst(t *testing.T) {
+	n := newLiveNode(t, Config{})
+	pc, tracks := newReceiver(t)
+	offer, _ := pc.CreateOffer(nil)
+	gathered := webrtc.GatheringCompletePromise(pc)
+	_ = pc.SetLocalDescription(offer)
+	<-gathered
+	status, answer, _ := post(t, n, "POST", "/whep/cam", pc.LocalDescription().SDP, sdpType)
+	if status != http.StatusCreated {
+		t.Fatalf("offer: %d %q", status, answer)
+	}
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
+		t.Fatal(err)
+	}
+	var tr *webrtc.TrackRemote
+	select {
+	case tr = <-tracks:
+	case <-time.After(20 * time.Second):
+		t.Fatal("no track within 20 s")
+	}
+	first, _, err := tr.ReadRTP()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := nalTypes(t, first); len(got) < 2 || got[0] != 7 || got[1] != 8 {
+		t.Fatalf("first RTP packet carries NAL units %v, want SPS (7) and PPS (8) first", got)
+	}
+}
+
+// nalTypes lists the NAL unit types in an RTP packet's payload (the units
+// of a STAP-A, or the one unit).
+func nalTypes(t *testing.T, p *rtp.Packet) []int {
+	t.Helper()
+	if len(p.Payload) == 0 {
+		return nil
+	}
+	if typ := int(p.Payload[0] & 0x1f); typ != 24 {
+		return []int{typ}
+	}
+	var types []int
+	for b := p.Payload[1:]; len(b) > 2; {
+		size := int(b[0])<<8 | int(b[1])
+		if size == 0 || len(b) < 2+size {
+			break
+		}
+		types = append(types, int(b[2]&0x1f))
+		b = b[2+size:]
+	}
+	return types
+}

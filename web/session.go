@@ -1,0 +1,241 @@
+package web
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	"github.com/pion/rtp/codecs"
+	"github.com/pion/webrtc/v4"
+	"github.com/rs/zerolog"
+
+	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/qos"
+	"github.com/gopline/gopline/transport"
+)
+
+// rtpMTU is the size of the RTP packets a picture is cut into: below the
+// path MTU of any network a viewer is on, with room for SRTP and the
+// header extensions.
+const rtpMTU = 1200
+
+// connectTimeout ends a session whose viewer never connects (an offer
+// posted and abandoned).
+const connectTimeout = 20 * time.Second
+
+// playoutDelayZero is the playout-delay extension's payload for a minimum
+// and maximum delay of 0: render each picture as soon as it decodes.
+var playoutDelayZero = []byte{0, 0, 0}
+
+// errNotH264 ends a viewer of a topic whose packets are not H.264.
+var errNotH264 = errors.New("web: the topic's packets are not H.264; WebRTC viewers need H.264")
+
+// whepSession is one WebRTC viewer: its peer connection, its track, and
+// from the moment it connects, its feed of the topic.
+type whepSession struct {
+	id, topic string
+	pc        *webrtc.PeerConnection
+	track     *webrtc.TrackLocalStaticRTP
+	sender    *webrtc.RTPSender
+	log       zerolog.Logger
+
+	// Only the feed's writer uses these.
+	packetizer rtp.Packetizer
+	clock      *rtpClock
+	delayExt   uint8 // the playout-delay extension's id, 0 when not negotiated
+
+	mu        sync.Mutex
+	feed      *feed
+	closed    bool
+	forget    func(id string) // removes the session from its handler's list
+	ignorePLI bool
+}
+
+// sessionParams is what a new session needs from its handler.
+type sessionParams struct {
+	api       *webrtc.API
+	system    *actor.ActorSystem
+	bus       *transport.Bus
+	topic     string
+	qos       *qos.Profile
+	ignorePLI bool
+	log       zerolog.Logger
+	forget    func(id string)
+}
+
+// newSessionID returns a random session id, the last part of the session's URL.
+func newSessionID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return hex.EncodeToString(b[:])
+}
+
+// newWHEPSession answers offer: it returns the session, whose answer is its
+// peer connection's local description. The feed starts when the viewer
+// connects.
+func newWHEPSession(p sessionParams, offer string) (*whepSession, error) {
+	pc, err := p.api.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		return nil, err
+	}
+	s := &whepSession{id: newSessionID(), topic: p.topic, pc: pc, log: p.log, forget: p.forget, ignorePLI: p.ignorePLI}
+	if err := s.negotiate(offer); err != nil {
+		_ = pc.Close()
+		return nil, fmt.Errorf("%w: %v", errBadOffer, err)
+	}
+	ssrc := uint32(0)
+	if enc := s.sender.GetParameters().Encodings; len(enc) > 0 {
+		ssrc = uint32(enc[0].SSRC)
+	}
+	s.packetizer = rtp.NewPacketizer(rtpMTU, 0, ssrc, &codecs.H264Payloader{}, rtp.NewRandomSequencer(), videoClockRate)
+	s.clock = newRTPClock(time.Now(), randomUint32())
+	for _, ext := range s.sender.GetParameters().HeaderExtensions {
+		if ext.URI == playoutDelayURI {
+			s.delayExt = uint8(ext.ID)
+		}
+	}
+	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) { s.stateChanged(p, st) })
+	go s.readRTCP()
+	time.AfterFunc(connectTimeout, func() {
+		if pc.ConnectionState() != webrtc.PeerConnectionStateConnected {
+			s.Close()
+		}
+	})
+	return s, nil
+}
+
+func randomUint32() uint32 {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
+}
+
+// errNoVideo is a refused offer: it asks for no H.264 video gopline can send.
+var errNoVideo = errors.New("the offer has no video section with H.264 (packetization-mode=1) to receive")
+
+// negotiate adds the track, takes the offer and makes the answer, with
+// every ICE candidate in it (WHEP without trickle).
+func (s *whepSession) negotiate(offer string) error {
+	track, err := webrtc.NewTrackLocalStaticRTP(h264Codec, "video", "gopline")
+	if err != nil {
+		return err
+	}
+	s.track = track
+	if s.sender, err = s.pc.AddTrack(track); err != nil {
+		return err
+	}
+	if err := s.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
+		return err
+	}
+	if len(s.sender.GetParameters().Codecs) == 0 {
+		return errNoVideo
+	}
+	answer, err := s.pc.CreateAnswer(nil)
+	if err != nil {
+		return err
+	}
+	gathered := webrtc.GatheringCompletePromise(s.pc)
+	if err := s.pc.SetLocalDescription(answer); err != nil {
+		return err
+	}
+	<-gathered
+	return nil
+}
+
+// Answer is the SDP answer to the viewer's offer.
+func (s *whepSession) Answer() string { return s.pc.LocalDescription().SDP }
+
+func (s *whepSession) stateChanged(p sessionParams, st webrtc.PeerConnectionState) {
+	switch st {
+	case webrtc.PeerConnectionStateConnected:
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.closed || s.feed != nil {
+			return
+		}
+		f, err := startFeed(p.system, feedConfig{bus: p.bus, topic: p.topic, qos: p.qos, write: s.writePacket, waitForKeyframe: p.ignorePLI,
+			ended: func(error) { go s.Close() }, log: p.log})
+		if err != nil {
+			s.log.Warn().Err(err).Str("topic", p.topic).Msg("viewer: cannot subscribe")
+			go s.Close()
+			return
+		}
+		s.feed = f
+	case webrtc.PeerConnectionStateFailed, webrtc.PeerConnectionStateClosed:
+		go s.Close()
+	}
+}
+
+// writePacket sends one access unit: its NAL units in RTP packets (SPS and
+// PPS, in front of each IDR in gopline's Annex B, go first in one STAP-A),
+// all with the timestamp of now and, when negotiated, a playout delay of 0.
+func (s *whepSession) writePacket(p *media.Packet) error {
+	if p.Codec != media.H264 {
+		return errNotH264
+	}
+	ts := s.clock.stamp(time.Now())
+	for _, pkt := range s.packetizer.Packetize(p.Data, 0) {
+		pkt.Timestamp = ts
+		if s.delayExt != 0 {
+			if err := pkt.Header.SetExtension(s.delayExt, playoutDelayZero); err != nil {
+				return err
+			}
+		}
+		if err := s.track.WriteRTP(pkt); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readRTCP answers the viewer's picture loss reports (PLI, FIR) with a
+// keyframe request to the topic, which replays its cache when that repairs
+// the viewer's picture, and asks the encoder otherwise. NACKs are pion's
+// interceptors' to answer.
+func (s *whepSession) readRTCP() {
+	for {
+		pkts, _, err := s.sender.ReadRTCP()
+		if err != nil {
+			return
+		}
+		for _, pkt := range pkts {
+			switch pkt.(type) {
+			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+				s.pictureLost()
+			}
+		}
+	}
+}
+
+func (s *whepSession) pictureLost() {
+	s.mu.Lock()
+	f := s.feed
+	s.mu.Unlock()
+	if f != nil && !s.ignorePLI {
+		f.RequestKeyframe()
+	}
+}
+
+// Close ends the session: the peer connection, then the feed. Closing
+// twice does nothing more.
+func (s *whepSession) Close() {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closed = true
+	f := s.feed
+	s.mu.Unlock()
+	_ = s.pc.Close()
+	if f != nil {
+		f.Stop()
+	}
+	s.forget(s.id)
+}

@@ -1,0 +1,52 @@
+// The node's page: its topics, refreshed live, and a tile for each H.264
+// topic (a robot has several cameras).
+"use strict";
+
+(() => {
+  const maxTiles = 9;
+  const tiles = new Map();
+  window.goplineTiles = tiles;
+
+  function cell(row, text, href) {
+    const td = row.insertCell();
+    if (href) {
+      const a = document.createElement("a");
+      a.href = href; a.textContent = text;
+      td.append(a);
+    } else td.textContent = text;
+  }
+
+  function render(list) {
+    const body = document.getElementById("topics");
+    body.replaceChildren();
+    for (const t of list) {
+      const row = body.insertRow();
+      const q = new URLSearchParams({ topic: t.name });
+      if (gopline.token) q.set("token", gopline.token);
+      cell(row, t.name, "/view?" + q);
+      cell(row, t.codec || "–");
+      cell(row, t.width ? t.width + "×" + t.height : "–");
+      cell(row, t.fps.toFixed(1));
+      cell(row, gopline.human(t.bitrate));
+      cell(row, t.qos || "–");
+      cell(row, String(t.subscribers));
+      if (t.codec === "h264" && !tiles.has(t.name) && tiles.size < maxTiles) {
+        const stats = gopline.tile(document.getElementById("grid"), t.name);
+        tiles.set(t.name, stats);
+        if (!window.goplineStats) window.goplineStats = stats;
+      }
+    }
+  }
+
+  async function refresh() {
+    const status = document.getElementById("status");
+    try {
+      render(await gopline.topics());
+      status.textContent = "";
+    } catch (err) {
+      status.textContent = "topics: " + err.message;
+    }
+  }
+  refresh();
+  setInterval(refresh, 2000);
+})();

@@ -1,0 +1,112 @@
+// gopline's browser viewer: WHEP (an SDP offer POSTed to /whep/<topic>)
+// and a <video> that shows the topic. Plain JavaScript, no build step.
+"use strict";
+
+const gopline = (() => {
+  const params = new URLSearchParams(location.search);
+  const token = params.get("token") || "";
+
+  function headers(extra) {
+    const h = Object.assign({}, extra || {});
+    if (token) h["Authorization"] = "Bearer " + token;
+    return h;
+  }
+
+  // view plays topic in video and keeps stats, the object it returns:
+  // firstFrameMs (connect to first painted frame), framesPainted,
+  // lastFrameAt (performance.now() of the last painted frame), fps,
+  // bitrate (bits/s received), latencyMs (received to painted), error.
+  function view(video, topic) {
+    const stats = { topic, firstFrameMs: null, framesPainted: 0, lastFrameAt: null, fps: 0, bitrate: 0, latencyMs: null, error: null,
+      answeredMs: null, connectedMs: null };
+    const started = performance.now();
+    const pc = new RTCPeerConnection();
+    pc.addTransceiver("video", { direction: "recvonly" });
+    pc.addEventListener("connectionstatechange", () => {
+      if (pc.connectionState === "connected" && stats.connectedMs === null) stats.connectedMs = performance.now() - started;
+    });
+    pc.ontrack = (ev) => { video.srcObject = ev.streams[0] || new MediaStream([ev.track]); video.play().catch(() => {}); };
+    let resource = null;
+    const painted = [];
+    const onFrame = (now, meta) => {
+      stats.framesPainted++;
+      stats.lastFrameAt = now;
+      if (stats.firstFrameMs === null) stats.firstFrameMs = now - started;
+      if (meta && meta.receiveTime) stats.latencyMs = Math.max(0, meta.expectedDisplayTime - meta.receiveTime);
+      painted.push(now);
+      while (painted.length && now - painted[0] > 1000) painted.shift();
+      stats.fps = painted.length;
+      video.requestVideoFrameCallback(onFrame);
+    };
+    if ("requestVideoFrameCallback" in HTMLVideoElement.prototype) video.requestVideoFrameCallback(onFrame);
+    let lastBytes = 0, lastAt = 0;
+    const poll = setInterval(async () => {
+      const report = await pc.getStats().catch(() => null);
+      if (!report) return;
+      report.forEach((r) => {
+        if (r.type !== "inbound-rtp" || r.kind !== "video") return;
+        if (lastAt) stats.bitrate = (8 * (r.bytesReceived - lastBytes)) / ((r.timestamp - lastAt) / 1000);
+        lastBytes = r.bytesReceived; lastAt = r.timestamp;
+        if (!("requestVideoFrameCallback" in HTMLVideoElement.prototype) && r.framesDecoded) {
+          if (stats.firstFrameMs === null) stats.firstFrameMs = performance.now() - started;
+          stats.framesPainted = r.framesDecoded; stats.lastFrameAt = performance.now();
+        }
+      });
+    }, 1000);
+    (async () => {
+      await pc.setLocalDescription(await pc.createOffer());
+      // The offer goes at once, without waiting for the browser's ICE
+      // candidates: gopline's ICE agent learns the browser's address from
+      // its connectivity checks (a browser hides its host addresses behind
+      // mDNS names anyway), and candidates take the browser up to 100 ms.
+      const path = "/whep/" + topic.replace(/^\//, "").split("/").map(encodeURIComponent).join("/");
+      const res = await fetch(path, { method: "POST", headers: headers({ "Content-Type": "application/sdp" }), body: pc.localDescription.sdp });
+      const body = await res.text();
+      if (res.status !== 201) throw new Error(res.status + ": " + body.trim());
+      resource = res.headers.get("Location");
+      stats.answeredMs = performance.now() - started;
+      await pc.setRemoteDescription({ type: "answer", sdp: body });
+    })().catch((err) => { stats.error = String(err.message || err); });
+    stats.close = () => {
+      clearInterval(poll);
+      pc.close();
+      if (resource) fetch(resource, { method: "DELETE", headers: headers(), keepalive: true }).catch(() => {});
+    };
+    addEventListener("pagehide", stats.close);
+    return stats;
+  }
+
+  function human(bits) {
+    if (bits >= 1e6) return (bits / 1e6).toFixed(1) + " Mbit/s";
+    if (bits >= 1e3) return (bits / 1e3).toFixed(0) + " kbit/s";
+    return bits.toFixed(0) + " bit/s";
+  }
+
+  // tile makes a viewer of topic in parent: a video and a line of stats.
+  function tile(parent, topic) {
+    const box = document.createElement("figure");
+    box.className = "tile";
+    const video = document.createElement("video");
+    video.muted = true; video.autoplay = true; video.playsInline = true;
+    const caption = document.createElement("figcaption");
+    box.append(video, caption);
+    parent.append(box);
+    const stats = view(video, topic);
+    const show = () => {
+      const latency = stats.latencyMs === null ? "–" : stats.latencyMs.toFixed(0) + " ms";
+      caption.textContent = stats.error ? topic + ": " + stats.error
+        : topic + " · " + stats.fps + " fps · " + human(stats.bitrate) + " · latency " + latency;
+    };
+    show();
+    stats.timer = setInterval(show, 500);
+    return stats;
+  }
+
+  async function topics() {
+    const res = await fetch("/api/topics", { headers: headers() });
+    if (!res.ok) throw new Error(res.status + ": " + (await res.text()).trim());
+    return res.json();
+  }
+
+  return { view, tile, topics, human, token };
+})();

@@ -1,0 +1,67 @@
+package web
+
+import (
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
+	"github.com/pion/webrtc/v4"
+)
+
+// playoutDelayURI is the RTP header extension by which a sender tells the
+// browser how long to buffer before showing a picture; gopline says 0, so
+// the newest replayed picture is shown as soon as it decodes.
+const playoutDelayURI = "http://www.webrtc.org/experiments/rtp-hdrext/playout-delay"
+
+// ICE timeouts of a viewer's connection: a viewer that vanished without a
+// DELETE is found out and its session ended within iceFailed.
+const (
+	iceDisconnected = 5 * time.Second
+	iceFailed       = 10 * time.Second
+	iceKeepalive    = 2 * time.Second
+)
+
+// h264Codec is what gopline sends: H.264 as encoded, packetization mode 1.
+// Browsers offer several profiles; the stream's own (often High) decodes
+// under any of them, since the profile in the SDP only says what the
+// receiver can take at least.
+var h264Codec = webrtc.RTPCodecCapability{
+	MimeType: webrtc.MimeTypeH264, ClockRate: videoClockRate,
+	SDPFmtpLine:  "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f",
+	RTCPFeedback: []webrtc.RTCPFeedback{{Type: "nack"}, {Type: "nack", Parameter: "pli"}, {Type: "ccm", Parameter: "fir"}},
+}
+
+// newWebRTCAPI returns the pion API every viewer's connection is made with:
+// H.264 with NACK, PLI and FIR, the playout-delay extension, pion's default
+// interceptors (NACK retransmission, RTCP reports), and ICE over UDP with
+// host candidates, loopback included, no mDNS. keepIP, when set, limits
+// the candidates to the addresses it keeps.
+func newWebRTCAPI(keepIP func(net.IP) bool) (*webrtc.API, error) {
+	m := &webrtc.MediaEngine{}
+	if err := m.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: h264Codec, PayloadType: 102}, webrtc.RTPCodecTypeVideo); err != nil {
+		return nil, fmt.Errorf("web: H.264 codec: %w", err)
+	}
+	if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: playoutDelayURI}, webrtc.RTPCodecTypeVideo); err != nil {
+		return nil, fmt.Errorf("web: playout-delay extension: %w", err)
+	}
+	ir := &interceptor.Registry{}
+	if err := webrtc.RegisterDefaultInterceptors(m, ir); err != nil {
+		return nil, fmt.Errorf("web: interceptors: %w", err)
+	}
+	var se webrtc.SettingEngine
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	se.SetICETimeouts(iceDisconnected, iceFailed, iceKeepalive)
+	if keepIP != nil {
+		se.SetIPFilter(keepIP)
+	}
+	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se)), nil
+}
+
+// LoopbackOnly keeps loopback addresses only: a viewer on the same host
+// (tests, a local browser) connects over loopback and nothing else is
+// offered.
+func LoopbackOnly(ip net.IP) bool { return ip.IsLoopback() }

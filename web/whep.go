@@ -1,0 +1,161 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+
+	"github.com/pion/sdp/v3"
+
+	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/transport"
+)
+
+// URL paths of WHEP: a viewer POSTs its offer to whepPrefix + the topic's
+// name without its leading slash, and DELETEs the Location it is given,
+// sessionPrefix + the session's id.
+const (
+	whepPrefix    = "/whep/"
+	sessionPrefix = "/whep-session/"
+)
+
+// maxOfferBytes bounds an SDP offer. A browser's offer is a few kilobytes;
+// this leaves room for many candidates and codecs, and no more.
+const maxOfferBytes = 64 << 10
+
+// errBadOffer wraps what is wrong with an offer that is not SDP gopline
+// can answer.
+var errBadOffer = errors.New("bad SDP offer")
+
+// checkOffer parses an SDP offer and checks that it asks for video. It
+// is the first thing to see a client's bytes, before pion does.
+func checkOffer(offer []byte) error {
+	var d sdp.SessionDescription
+	if err := d.UnmarshalString(string(offer)); err != nil {
+		return fmt.Errorf("%w: %v", errBadOffer, err)
+	}
+	for _, m := range d.MediaDescriptions {
+		if m.MediaName.Media == "video" {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: %v", errBadOffer, errNoVideo)
+}
+
+// serveOffer answers a WHEP offer for a topic: 201 with the SDP answer and
+// the session's Location.
+func (h *Handler) serveOffer(w http.ResponseWriter, r *http.Request) {
+	topic := "/" + r.PathValue("topic")
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/sdp" {
+		http.Error(w, "an offer is Content-Type: application/sdp", http.StatusUnsupportedMediaType)
+		return
+	}
+	offer, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxOfferBytes))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		http.Error(w, fmt.Sprintf("the offer is over %d bytes", maxOfferBytes), http.StatusRequestEntityTooLarge)
+		return
+	case err != nil:
+		http.Error(w, "reading the offer: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	if err := checkOffer(offer); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	if status, msg := h.checkTopic(topic); status != 0 {
+		http.Error(w, msg, status)
+		return
+	}
+	s, status, err := h.startSession(topic, string(offer))
+	if err != nil {
+		http.Error(w, err.Error(), status)
+		return
+	}
+	w.Header().Set("Content-Type", "application/sdp")
+	w.Header().Set("Location", sessionPrefix+s.id)
+	w.WriteHeader(http.StatusCreated)
+	_, _ = io.WriteString(w, s.Answer())
+}
+
+// checkTopic returns an HTTP status and message for a topic no viewer can
+// watch: unknown, or not H.264.
+func (h *Handler) checkTopic(topic string) (int, string) {
+	if err := transport.ValidateTopicName(topic); err != nil {
+		return http.StatusBadRequest, err.Error()
+	}
+	st, err := h.cfg.Bus.Stats(topic)
+	switch {
+	case errors.Is(err, transport.ErrUnknownTopic):
+		return http.StatusNotFound, fmt.Sprintf("no topic %s on this node", topic)
+	case err != nil:
+		return http.StatusServiceUnavailable, err.Error()
+	case st.Published > 0 && st.Codec != media.H264:
+		return http.StatusUnsupportedMediaType, fmt.Sprintf("topic %s carries %v; WebRTC viewers need H.264", topic, st.Codec)
+	}
+	return 0, ""
+}
+
+// startSession makes a session within the cap on viewers.
+func (h *Handler) startSession(topic, offer string) (*whepSession, int, error) {
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		return nil, http.StatusServiceUnavailable, errors.New("the node is shutting down")
+	}
+	if len(h.sessions) >= h.cfg.MaxViewers {
+		h.mu.Unlock()
+		return nil, http.StatusServiceUnavailable, fmt.Errorf("this node serves %d WebRTC viewers already, its most", h.cfg.MaxViewers)
+	}
+	placeholder := "pending-" + newSessionID()
+	h.sessions[placeholder] = nil // holds the place while negotiating
+	h.mu.Unlock()
+
+	s, err := newWHEPSession(sessionParams{api: h.api, system: h.cfg.System, bus: h.cfg.Bus, topic: topic,
+		qos: h.cfg.ViewerQoS, ignorePLI: h.cfg.IgnorePictureLoss, log: h.cfg.Log, forget: h.forget}, offer)
+
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.sessions, placeholder)
+	if err != nil {
+		if errors.Is(err, errBadOffer) {
+			return nil, http.StatusBadRequest, err
+		}
+		return nil, http.StatusInternalServerError, err
+	}
+	if h.closed {
+		go s.Close()
+		return nil, http.StatusServiceUnavailable, errors.New("the node is shutting down")
+	}
+	h.sessions[s.id] = s
+	return s, 0, nil
+}
+
+func (h *Handler) forget(id string) {
+	h.mu.Lock()
+	delete(h.sessions, id)
+	h.mu.Unlock()
+}
+
+// serveDelete ends a session (WHEP's DELETE of its Location).
+func (h *Handler) serveDelete(w http.ResponseWriter, r *http.Request) {
+	h.mu.Lock()
+	s := h.sessions[r.PathValue("id")]
+	h.mu.Unlock()
+	if s == nil {
+		http.Error(w, "no such session", http.StatusNotFound)
+		return
+	}
+	s.Close()
+	w.WriteHeader(http.StatusOK)
+}
+
+// serveOptions answers a WHEP client's pre-flight: what it may POST.
+func (h *Handler) serveOptions(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Accept-Post", "application/sdp")
+	w.Header().Set("Allow", "OPTIONS, POST")
+	w.WriteHeader(http.StatusNoContent)
+}
