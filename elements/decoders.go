@@ -28,6 +28,10 @@ type DecoderConfig struct {
 	// a smeared picture rather than a frozen one. Concealed frames are
 	// marked media.Frame.Concealed.
 	Conceal bool
+	// Threads is the H.264 decoder's slice-thread count (default 1): more
+	// decode a picture of several slices (libx264's sliced threads make
+	// one per encoder thread) on several cores at once, with no delay.
+	Threads int
 }
 
 // decoderSpec is the spec of a decoder element; open opens its codec.
@@ -59,10 +63,15 @@ var h264DecSpec = decoderSpec("h264dec", "strict H.264 decoder (FFmpeg)",
 		if cfg.Conceal {
 			opts = append(opts, ffmpeg.WithConcealment())
 		}
+		if cfg.Threads > 1 {
+			opts = append(opts, ffmpeg.WithDecoderThreads(cfg.Threads))
+		}
 		return ffmpeg.NewH264Decoder(opts...)
 	},
 	pipeline.BoolField("conceal", false, func(c *DecoderConfig) *bool { return &c.Conceal }).
-		Doc("conceal damage (a smeared picture, marked concealed) instead of dropping until the next keyframe"))
+		Doc("conceal damage (a smeared picture, marked concealed) instead of dropping until the next keyframe"),
+	pipeline.IntField("threads", 1, func(c *DecoderConfig) *int { return &c.Threads }).Range(1, 64).
+		Doc("slice threads: a picture of several slices decodes on several cores at once, with no delay"))
 
 var jpegDecSpec = decoderSpec("jpegdec", "JPEG decoder (pure Go)",
 	"Decodes JPEG with gopline's memory-safe Go decoder; damaged pictures are counted as errors.",
@@ -84,7 +93,8 @@ func H264Dec(format media.PixelFormat) pipeline.Element {
 	return H264DecWith(DecoderConfig{Format: format})
 }
 
-// H264DecWith is H264Dec with the choice of replayed pictures.
+// H264DecWith is H264Dec with the choice of replayed pictures, concealment
+// and threads.
 func H264DecWith(cfg DecoderConfig) pipeline.Element { return h264DecSpec.Element(cfg) }
 
 // JPEGDec decodes JPEG packets into frames of the given format (YUV420P when

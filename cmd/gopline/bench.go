@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime/pprof"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -21,6 +23,7 @@ import (
 	"github.com/gopline/gopline/internal/bench/latejoin"
 	"github.com/gopline/gopline/internal/bench/remotebench"
 	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/transport"
 )
 
 func benchCommand() *cobra.Command {
@@ -152,10 +155,11 @@ func benchCodecs(clip clipFlags, asJSON bool, stdout io.Writer) error {
 
 // latejoinFlags are the flags of `gopline bench latejoin`.
 type latejoinFlags struct {
-	joins, gop      int
-	seed            uint64
-	size            string
-	asJSON, verbose bool
+	joins, gop, threads  int
+	seed                 uint64
+	size, modes          string
+	minGap, maxGap       time.Duration
+	asJSON, verbose, hog bool
 }
 
 // benchLatejoinCommand lets viewers join a live topic at random moments,
@@ -170,8 +174,9 @@ func benchLatejoinCommand() *cobra.Command {
 		Long: "Lets viewers join a live camera topic at random moments, with the topic's GOP cache, without it,\n" +
 			"and with a keyframe request each, and prints the time to each one's first picture and what the\n" +
 			"requests cost the camera.",
-		Example: "  gopline bench latejoin\n  gopline bench latejoin --joins 100 --seed 1 --json",
-		Args:    noArgs,
+		Example: "  gopline bench latejoin\n  gopline bench latejoin --joins 100 --seed 1 --json\n" +
+			"  gopline bench latejoin --modes cache --size 1920x1080 --gop 60 --joins 20 --min-gap 1s --max-gap 1.5s --hog",
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return f.run(cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
@@ -181,6 +186,11 @@ func benchLatejoinCommand() *cobra.Command {
 	fs.Uint64Var(&f.seed, "seed", 1, "seed of the random moments the viewers join at")
 	fs.StringVar(&f.size, "size", fmt.Sprintf("%dx%d", bench.DefaultWidth, bench.DefaultHeight), "the camera's picture size WIDTHxHEIGHT")
 	fs.IntVar(&f.gop, "gop", bench.DefaultGOP, "frames from one regular IDR to the next, at 30 frames/s")
+	fs.StringVar(&f.modes, "modes", "cache,volatile,keyframe_request", "the modes to run, comma-separated")
+	fs.IntVar(&f.threads, "threads", 1, "the viewers' decoder slice threads")
+	fs.BoolVar(&f.hog, "hog", false, "keep one core busy beside the runs (a busy loop in another process)")
+	fs.DurationVar(&f.minGap, "min-gap", bench.DefaultMinGap, "the shortest time from one join to the next")
+	fs.DurationVar(&f.maxGap, "max-gap", bench.DefaultMaxGap, "the longest time from one join to the next")
 	fs.BoolVar(&f.asJSON, "json", false, "print the results as JSON")
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "log at debug level")
 	return cmd
@@ -197,7 +207,14 @@ func (f *latejoinFlags) run(stdout, stderr io.Writer) error {
 	if f.gop < 1 || f.gop > 300 {
 		return usagef("--gop %d (want 1..300)", f.gop)
 	}
-	cfg := latejoin.Config{Width: w, Height: h, GOP: f.gop, Joins: f.joins, Seed: f.seed}
+	if f.threads < 1 || f.threads > 64 {
+		return usagef("--threads %d (want 1..64 decoder threads)", f.threads)
+	}
+	cfg := latejoin.Config{Width: w, Height: h, GOP: f.gop, Joins: f.joins, Seed: f.seed, Threads: f.threads, Hog: f.hog,
+		MinGap: f.minGap, MaxGap: f.maxGap}
+	for _, m := range strings.Split(f.modes, ",") {
+		cfg.Modes = append(cfg.Modes, latejoin.Mode(strings.TrimSpace(m)))
+	}
 	if err := cfg.Validate(); err != nil {
 		return usagef("%v", err)
 	}
@@ -227,11 +244,11 @@ const serveFlag = "serve"
 
 // remoteFlags are the flags of `gopline bench remote`.
 type remoteFlags struct {
-	seconds, rate         float64
-	size, keyframe, joins int
-	seed                  uint64
-	asJSON, verbose       bool
-	serve                 string
+	seconds, rate                 float64
+	size, keyframe, joins, window int
+	seed                          uint64
+	asJSON, verbose               bool
+	serve, cpuProfile             string
 }
 
 // benchRemoteCommand measures one remote subscription between two
@@ -257,6 +274,8 @@ func benchRemoteCommand() *cobra.Command {
 	fs.IntVar(&f.keyframe, "keyframe-size", remotebench.DefaultKeyframeBytes, "bytes per packet of the keyframe runs (a 4K IDR); 0: no keyframe runs")
 	fs.Var((*finiteValue)(&f.rate), "rate", "packets per second of the latency runs")
 	fs.IntVar(&f.joins, "joins", remotebench.DefaultJoins, "viewers that join the live camera at random moments")
+	fs.IntVar(&f.window, "window", transport.DefaultWindow, "the subscriber's window: packets in flight, unacknowledged")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write the subscribing process's CPU profile to this file, and the publishing one's to the same name plus .publisher")
 	fs.Uint64Var(&f.seed, "seed", 1, "seed of the random moments the viewers join at")
 	fs.BoolVar(&f.asJSON, "json", false, "print the results as JSON")
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "log at debug level")
@@ -278,9 +297,11 @@ func (f *remoteFlags) config() (remotebench.Config, error) {
 		return remotebench.Config{}, usagef("--rate %v (want more than 0)", f.rate)
 	case f.joins < 1 || f.joins > remotebench.MaxJoins:
 		return remotebench.Config{}, usagef("--joins %d (want 1..%d)", f.joins, remotebench.MaxJoins)
+	case f.window < 1 || f.window > 1024:
+		return remotebench.Config{}, usagef("--window %d (want 1..1024)", f.window)
 	}
 	cfg := remotebench.Config{PacketBytes: f.size, KeyframeBytes: f.keyframe, Rate: f.rate,
-		Duration: time.Duration(f.seconds * float64(time.Second)), Joins: f.joins, Seed: f.seed}
+		Duration: time.Duration(f.seconds * float64(time.Second)), Joins: f.joins, Seed: f.seed, Window: f.window}
 	if f.keyframe == 0 {
 		cfg.KeyframeBytes = -1
 	}
@@ -293,8 +314,12 @@ func (f *remoteFlags) config() (remotebench.Config, error) {
 // childArgs are the arguments of the publishing process: it derives the
 // same runs from the same flags; the joins are the measuring side's alone.
 func (f *remoteFlags) childArgs() []string {
-	return []string{"bench", "remote", "--" + serveFlag, "127.0.0.1:0", "--seconds", fmt.Sprint(f.seconds),
+	args := []string{"bench", "remote", "--" + serveFlag, "127.0.0.1:0", "--seconds", fmt.Sprint(f.seconds),
 		"--size", fmt.Sprint(f.size), "--keyframe-size", fmt.Sprint(f.keyframe), "--rate", fmt.Sprint(f.rate), fmt.Sprintf("--verbose=%t", f.verbose)}
+	if f.cpuProfile != "" {
+		args = append(args, "--cpuprofile", f.cpuProfile+".publisher")
+	}
+	return args
 }
 
 // run measures one remote subscription between two processes on
@@ -317,6 +342,18 @@ func (f *remoteFlags) run(stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if f.cpuProfile != "" {
+		prof, err := os.Create(f.cpuProfile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(prof); err != nil {
+			prof.Close()
+			return err
+		}
+		defer prof.Close()
+		defer pprof.StopCPUProfile()
+	}
 	if f.serve != "" {
 		return remotebench.ServeNode(ctx, f.serve, cfg, os.Stdin, stdout, log)
 	}

@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,8 +17,9 @@ func TestBenchRemoteMeasuresPacketsAndLateJoinersBetweenTwoProcesses(t *testing.
 	// Keyframes of 200 KB, not 1.5 MB: under the race detector a window of
 	// 1.5 MB packets takes longer to cross than a short run lasts.
 	const joins, keyframe = 4, 200_000
+	profile := filepath.Join(t.TempDir(), "cpu.pprof")
 	cmd, stdout, stderr := startGopline(t, "bench", "remote", "--seconds", "0.5", "--keyframe-size", fmt.Sprint(keyframe),
-		"--joins", fmt.Sprint(joins), "--json")
+		"--joins", fmt.Sprint(joins), "--json", "--cpuprofile", profile)
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	select {
@@ -28,6 +31,12 @@ func TestBenchRemoteMeasuresPacketsAndLateJoinersBetweenTwoProcesses(t *testing.
 		cmd.Process.Kill()
 		<-done
 		t.Fatalf("bench remote still running after 60 s\n%s", stderr)
+	}
+	// Both processes wrote their CPU profiles.
+	for _, f := range []string{profile, profile + ".publisher"} {
+		if st, err := os.Stat(f); err != nil || st.Size() == 0 {
+			t.Errorf("CPU profile %s: %v", f, err)
+		}
 	}
 	var keys map[string]json.RawMessage
 	if err := json.Unmarshal(stdout.Bytes(), &keys); err != nil {
@@ -109,6 +118,7 @@ func TestBenchRemoteBadFlagsExitWithUsageCode(t *testing.T) {
 		{[]string{"--rate", "-1"}, "-rate -1"},
 		{[]string{"--keyframe-size", "-5"}, "-keyframe-size -5"},
 		{[]string{"--joins", "0"}, "-joins 0"},
+		{[]string{"--window", "0"}, "-window 0"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
 	} {
 		code, _, stderr := runCmd(append([]string{"bench", "remote"}, c.args...)...)

@@ -19,6 +19,7 @@ const pendingLimit = 64
 type decoderConfig struct {
 	format  media.PixelFormat
 	threads int
+	frame   bool // frame threads instead of slice threads
 	conceal bool
 }
 
@@ -48,7 +49,25 @@ func WithDecoderThreads(n int) DecoderOption {
 		if n < 0 || n > 64 {
 			return fmt.Errorf("%w: threads %d (want 0..64)", ErrBadOption, n)
 		}
-		c.threads = n
+		c.threads, c.frame = n, false
+		return nil
+	}
+}
+
+// WithFrameThreads makes the decoder decode with n frame threads (0 lets
+// FFmpeg choose), several pictures at once, instead of slice threads. Each
+// thread holds a picture back: a packet's picture comes out up to n-1
+// packets later, and the newest ones only from Flush. That suits decoding a
+// whole stored GOP at once (a replay, a recording) on a stream of one slice
+// per picture, where slice threads cannot help; a live viewer wants its
+// pictures as their packets come, and keeps slice threads. The last option
+// of WithDecoderThreads and WithFrameThreads wins.
+func WithFrameThreads(n int) DecoderOption {
+	return func(c *decoderConfig) error {
+		if n < 0 || n > 64 {
+			return fmt.Errorf("%w: frame threads %d (want 0..64)", ErrBadOption, n)
+		}
+		c.threads, c.frame = n, true
 		return nil
 	}
 }
@@ -135,9 +154,14 @@ func (d *Decoder) open() error {
 	if d.ctx = astiav.AllocCodecContext(d.codec); d.ctx == nil {
 		return errors.New("ffmpeg: allocating h264 decoder context failed")
 	}
-	d.ctx.SetThreadType(astiav.ThreadTypeSlice)
 	d.ctx.SetThreadCount(d.cfg.threads)
-	d.ctx.SetFlags(d.ctx.Flags().Add(astiav.CodecContextFlagLowDelay))
+	if d.cfg.frame {
+		// FFmpeg runs no frame threads on a low-delay context.
+		d.ctx.SetThreadType(astiav.ThreadTypeFrame)
+	} else {
+		d.ctx.SetThreadType(astiav.ThreadTypeSlice)
+		d.ctx.SetFlags(d.ctx.Flags().Add(astiav.CodecContextFlagLowDelay))
+	}
 	dict := astiav.NewDictionary()
 	defer dict.Free()
 	// Strict: report damage instead of concealing it: "explode" makes the

@@ -259,3 +259,36 @@ func TestConcealingDecoderMarksConcealedPictures(t *testing.T) {
 		decodeOne(t, soft, pkt)
 	}
 }
+
+// Frame threads hold pictures back; with Flush every packet's picture comes
+// out, in order, and the same as a one-thread decoder's.
+func TestFrameThreadsGiveEveryPictureWithFlush(t *testing.T) {
+	const gop = 12
+	pkts := encodeClip(t, pattern(t, 320, 240), gop, WithGOP(gop))
+	one, threaded := mustDecoder(t), mustDecoder(t, WithFrameThreads(3))
+	var got []*media.Frame
+	for _, pkt := range pkts {
+		frames, err := threaded.Decode(pkt)
+		if err != nil {
+			t.Fatalf("seq %d: %v", pkt.Seq, err)
+		}
+		got = append(got, frames...)
+	}
+	rest, err := threaded.Flush()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, rest...)
+	if len(got) != gop {
+		t.Fatalf("%d pictures out of %d packets", len(got), gop)
+	}
+	for i, pkt := range pkts {
+		want := decodeOne(t, one, pkt)
+		if got[i].Seq != pkt.Seq || !bytes.Equal(got[i].Planes[0], want.Planes[0]) {
+			t.Fatalf("picture %d (Seq %d) differs from the one-thread decoder's picture of Seq %d", i, got[i].Seq, pkt.Seq)
+		}
+	}
+	if _, err := NewH264Decoder(WithFrameThreads(65)); !errors.Is(err, ErrBadOption) {
+		t.Fatalf("65 frame threads: %v, want ErrBadOption", err)
+	}
+}

@@ -36,6 +36,9 @@ type ViewerConfig struct {
 	// RequestKeyframe sends the topic a transport.KeyframeRequest right
 	// after the Subscribe, as a WebRTC receiver sends a PLI when it joins.
 	RequestKeyframe bool
+	// DecoderThreads is the decoder's slice-thread count
+	// (elements.DecoderConfig.Threads; 0 or 1: one).
+	DecoderThreads int
 	// Log is the viewer pipeline's logger (default: none).
 	Log zerolog.Logger
 }
@@ -66,6 +69,13 @@ type FirstPicture struct {
 	// DecoderErrors counts the packets the viewer's decoder failed on up to
 	// the first picture (read just after it arrived).
 	DecoderErrors uint64
+	// DecoderFirst is when the first packet reached the decoder stage and
+	// DecoderDone when the stage handed on the first picture; DecoderBusy
+	// is the time the stage spent on packets in between, the call that
+	// gave the picture included. DecoderDone - DecoderFirst - DecoderBusy
+	// is how long the decoder waited for packets.
+	DecoderFirst, DecoderDone time.Time
+	DecoderBusy               time.Duration
 }
 
 // Wait is the time from the Subscribe to the first picture.
@@ -101,7 +111,7 @@ func StartViewer(ctx context.Context, n *gopline.Node, cfg ViewerConfig) (*Viewe
 	err = p.Chain([]string{"subscribe", "gate", "decoder", "picture"}, []pipeline.Element{
 		joining(cfg, state),
 		elements.Gate(),
-		elements.H264Dec(media.YUV420P),
+		timed(elements.H264DecWith(elements.DecoderConfig{Format: media.YUV420P, Threads: cfg.DecoderThreads}), state),
 		firstPicture(state),
 	})
 	if err != nil {
@@ -166,6 +176,12 @@ func (s *viewerState) delivery(p *media.Packet) {
 	if p.Replay.Replayed && p.Replay.Last && !s.got {
 		s.pic.ReplayLast = p.Seq
 	}
+}
+
+func (s *viewerState) decoded(first, done time.Time, busy time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pic.DecoderFirst, s.pic.DecoderDone, s.pic.DecoderBusy = first, done, busy
 }
 
 func (s *viewerState) picture() FirstPicture {
@@ -265,5 +281,62 @@ func (s *pictureSink) Stop() error               { return nil }
 
 func (s *pictureSink) Process(f *media.Frame) error {
 	s.state.frame(f, time.Now())
+	return nil
+}
+
+// timed wraps a decoder element so that its stage notes, in state, when
+// the first packet came, how long it worked, and when it handed on the
+// first picture.
+func timed(el pipeline.Element, state *viewerState) pipeline.Element {
+	inner := el.New
+	el.New = func() (pipeline.Stage, error) {
+		st, err := inner()
+		if err != nil {
+			return nil, err
+		}
+		dec, ok := st.(pipeline.Processor[*media.Packet, *media.Frame])
+		if !ok {
+			return nil, fmt.Errorf("bench: the decoder stage (%T) is no processor of packets into frames", st)
+		}
+		return &timedDecoder{Processor: dec, state: state}, nil
+	}
+	return el
+}
+
+// timedDecoder is a decoder stage that times itself up to its first
+// picture.
+type timedDecoder struct {
+	pipeline.Processor[*media.Packet, *media.Frame]
+	state *viewerState
+	first time.Time
+	busy  time.Duration
+	shown bool
+}
+
+func (d *timedDecoder) Process(p *media.Packet, emit func(*media.Frame)) error {
+	if d.shown {
+		return d.Processor.Process(p, emit)
+	}
+	start := time.Now()
+	if d.first.IsZero() {
+		d.first = start
+	}
+	err := d.Processor.Process(p, func(f *media.Frame) {
+		if !d.shown {
+			// Noted before the picture goes on, so that Wait finds it.
+			now := time.Now()
+			d.shown = true
+			d.state.decoded(d.first, now, d.busy+now.Sub(start))
+		}
+		emit(f)
+	})
+	d.busy += time.Since(start)
+	return err
+}
+
+func (d *timedDecoder) Flush(emit func(*media.Frame)) error {
+	if f, ok := d.Processor.(pipeline.ProcessorFlusher[*media.Frame]); ok {
+		return f.Flush(emit)
+	}
 	return nil
 }

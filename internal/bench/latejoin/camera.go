@@ -25,16 +25,9 @@ type camera struct {
 	mu      sync.Mutex
 	numbers map[int64]uint64 // capture time (UnixNano) -> frame number
 	order   []uint64         // frame numbers in the order the encoder took them
-	packets []packetNote     // by Seq
+	packets []*media.Packet  // by Seq: the header copied, Data shared and never written
 	stopped bool
 	stopErr error
-}
-
-// packetNote is what a run keeps of a published packet.
-type packetNote struct {
-	key  bool
-	gop  uint64
-	size int
 }
 
 func startCamera(ctx context.Context, n *gopline.Node, cfg Config, offer qos.Profile) (*camera, error) {
@@ -63,7 +56,8 @@ func (c *camera) packet(p *media.Packet) {
 		// noting rather than mislabel, and let evaluate say so.
 		return
 	}
-	c.packets = append(c.packets, packetNote{key: p.Key, gop: p.GOP, size: len(p.Data)})
+	cp := *p
+	c.packets = append(c.packets, &cp)
 }
 
 // waitPublished waits until the encoder has handed n packets to publish.
@@ -102,7 +96,19 @@ func (c *camera) phase(seq int64) (int, bool) {
 	if seq < 0 || seq >= int64(len(c.packets)) {
 		return 0, false
 	}
-	return int(uint64(seq) - c.packets[seq].gop), true
+	return int(uint64(seq) - c.packets[seq].GOP), true
+}
+
+// replay returns the packets from Seq first to Seq last, as the topic
+// replayed them to a viewer.
+func (c *camera) replay(first, last uint64) ([]*media.Packet, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if first > last || last >= uint64(len(c.packets)) {
+		return nil, fmt.Errorf("latejoin: a replay of Seq %d to %d, of %d packets published", first, last, len(c.packets))
+	}
+	out := make([]*media.Packet, 0, last-first+1)
+	return append(out, c.packets[first:last+1]...), nil
 }
 
 // stop stops the camera and waits until the encoder has emptied; it may be
@@ -148,8 +154,8 @@ func (c *camera) cost() (streamCost, error) {
 	}
 	sc := streamCost{frames: len(packets)}
 	for _, p := range packets {
-		sc.bytes += int64(p.size)
-		if p.key {
+		sc.bytes += int64(len(p.Data))
+		if p.Key {
 			sc.keyframes++
 		}
 	}

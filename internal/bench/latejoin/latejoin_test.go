@@ -61,6 +61,54 @@ func TestCacheJoinersFirstShowTheNewestPublishedPicture(t *testing.T) {
 	if r.Frames <= small(0).GOP || r.StreamBytes != r.BaselineBytes {
 		t.Errorf("stream %d frames, %d bytes against a baseline of %d", r.Frames, r.StreamBytes, r.BaselineBytes)
 	}
+	// The viewer's decoder timed itself: it got its first packet after
+	// the Subscribe, worked no longer than it took, and handed on the
+	// picture before the sink had it.
+	for i, j := range r.Samples {
+		p := j.Picture
+		if p.DecoderFirst.Before(p.Subscribed) || p.DecoderDone.Before(p.DecoderFirst) || p.At.Before(p.DecoderDone) ||
+			p.DecoderBusy <= 0 || p.DecoderBusy > p.DecoderDone.Sub(p.DecoderFirst) {
+			t.Errorf("join %d: subscribed %v, decoder from %v to %v busy %v, picture %v", i, p.Subscribed, p.DecoderFirst, p.DecoderDone, p.DecoderBusy, p.At)
+		}
+	}
+	if sp := r.Split; sp.Working[0] <= 0 || sp.Working[1] < sp.Working[0] || sp.Waiting[0] < 0 {
+		t.Errorf("split %+v", sp)
+	}
+	// Every join's replay was decoded alone with each decoding, the
+	// viewers' own first.
+	if len(r.Floors) != len(floorDecodings(1)) || r.Floors[0].Decoding != floorDecodings(1)[0] {
+		t.Fatalf("floors %+v", r.Floors)
+	}
+	for _, f := range r.Floors {
+		if f.Replays != len(r.Samples) || f.P50 <= 0 || f.P95 < f.P50 {
+			t.Errorf("floor %s: %d replays, p50 %v, p95 %v: want each of %d joins decoded", f.Name, f.Replays, f.P50, f.P95, len(r.Samples))
+		}
+	}
+	if r.FloorRatioP95 != r.P95/r.Floors[0].P95 {
+		t.Errorf("cache/floor at p95 %v, want %v/%v", r.FloorRatioP95, r.P95, r.Floors[0].P95)
+	}
+}
+
+// RunAll runs the modes it is given, in that order, with the viewers'
+// decoders threaded as asked, beside a busy loop when asked.
+func TestRunAllRunsTheModesAsked(t *testing.T) {
+	cfg := small(2)
+	cfg.Modes, cfg.Threads, cfg.Hog = []Mode{Volatile, Cache}, 2, true
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	results, err := RunAll(ctx, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(results) != 2 || results[0].Mode != Volatile || results[1].Mode != Cache {
+		t.Fatalf("results %+v: want volatile then cache", results)
+	}
+	if got := results[1].Floors[0].Decoding.Threads; got != 2 {
+		t.Errorf("the viewers' floor has %d threads, want 2", got)
+	}
+	if results[0].Floors != nil {
+		t.Error("a volatile run measured a floor: it replays nothing")
+	}
 }
 
 // A viewer joining a volatile topic gets nothing before the next keyframe:
@@ -105,6 +153,8 @@ func TestBadConfigsAreRefused(t *testing.T) {
 		{GOP: -1},
 		{Joins: -3},
 		{MinGap: time.Second, MaxGap: time.Millisecond},
+		{Threads: 65},
+		{Modes: []Mode{Cache, "nosuch"}},
 	} {
 		if _, err := Run(t.Context(), Cache, cfg); err == nil {
 			t.Errorf("%+v: no error", cfg)
@@ -129,7 +179,9 @@ func TestRunLeavesNoGoroutines(t *testing.T) {
 // cost, and the undecodable joins.
 func TestResultsPrintTheirTable(t *testing.T) {
 	results := []Result{
-		{Mode: Cache, Joins: 2, P50: 8.7, P95: 15.7, Max: 23.1, Frames: 321, StreamBytes: 453_472, BaselineBytes: 453_472, Phases: 2},
+		{Mode: Cache, Joins: 2, P50: 8.7, P95: 15.7, Max: 23.1, Frames: 321, StreamBytes: 453_472, BaselineBytes: 453_472, Phases: 2,
+			Floors: []Floor{{Name: "slice threads 1 (the viewers')", Replays: 2, P50: 4, P95: 5, OpenP50: 0.1}},
+			Split:  Split{ToDecoder: [2]float64{0.2, 0.3}, Working: [2]float64{7, 12}, Waiting: [2]float64{0.1, 0.4}, ToSink: [2]float64{0.05, 0.06}}},
 		{Mode: KeyframeRequest, Joins: 2, P50: 24.1, ExtraIDRs: 2, ExtraIDRBytes: 1000, Frames: 100, StreamBytes: 3000, BaselineBytes: 2000,
 			Undecodable: 1, Samples: []Join{{Undecodable: "no picture: timeout"}}},
 	}
@@ -142,6 +194,8 @@ func TestResultsPrintTheirTable(t *testing.T) {
 		"453472     321        2/30",
 		"Keyframe requests cost 50.0% more bytes than the same 100 frames with regular keyframes only (500 bytes per join).",
 		"keyframe_request: an undecodable join: no picture: timeout",
+		"slice threads 1 (the viewers')        2     4.0     5.0         0.10             2.17             3.14",
+		"cache: Subscribe to the decoder 0.2 / 0.3; decoding 7.0 / 12.0; decoder waiting for packets 0.1 / 0.4; to the sink 0.05 / 0.06",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("no %q in:\n%s", want, out.String())

@@ -63,6 +63,13 @@ type Config struct {
 	// Timeout is how long a viewer waits for its first picture before it
 	// counts as undecodable (default: two GOPs and a second).
 	Timeout time.Duration
+	// Modes are the modes RunAll runs, in this order (default: Modes()).
+	Modes []Mode
+	// Threads is the viewers' decoder slice threads (default 1).
+	Threads int
+	// Hog runs a busy loop in a process of its own beside each run
+	// (bench.Hog): one core busy, as a robot's other work keeps it.
+	Hog bool
 	// Log gets the pipelines' and topics' logs (default: none).
 	Log zerolog.Logger
 }
@@ -78,6 +85,10 @@ func (c Config) withDefaults() Config {
 	def(&c.Rate, bench.DefaultRate)
 	def(&c.GOP, bench.DefaultGOP)
 	def(&c.Joins, DefaultJoins)
+	def(&c.Threads, 1)
+	if len(c.Modes) == 0 {
+		c.Modes = Modes()
+	}
 	if c.MinGap == 0 && c.MaxGap == 0 {
 		c.MinGap, c.MaxGap = bench.DefaultMinGap, bench.DefaultMaxGap
 	}
@@ -103,6 +114,13 @@ func (c Config) validate() error {
 		return fmt.Errorf("latejoin: GOP %d: want 1..300", c.GOP)
 	case c.Timeout < 0:
 		return fmt.Errorf("latejoin: timeout %v", c.Timeout)
+	case c.Threads < 1 || c.Threads > 64:
+		return fmt.Errorf("latejoin: %d decoder threads: want 1..64", c.Threads)
+	}
+	for _, m := range c.Modes {
+		if !slices.Contains(Modes(), m) {
+			return fmt.Errorf("latejoin: unknown mode %q (want %v)", m, Modes())
+		}
 	}
 	return c.schedule().Validate()
 }
@@ -163,18 +181,29 @@ type Result struct {
 	StreamBytes, BaselineBytes int64 `json:"-"`
 	// Phases is how many distinct GOP phases the joins landed at.
 	Phases int `json:"-"`
+	// Split is where the time to the first picture went, over the joins
+	// that got one.
+	Split Split `json:"-"`
+	// Floors are the replays of the good joins decoded alone (cache mode
+	// only), the first with the viewers' own decoder configuration, the
+	// floor the cache is set against; the rest with FFmpeg's threads.
+	Floors []Floor `json:"floors,omitempty"`
+	// FloorRatioP50 and FloorRatioP95 are P50 and P95 over the first
+	// floor's (cache mode only).
+	FloorRatioP50 float64 `json:"floor_ratio_p50,omitempty"`
+	FloorRatioP95 float64 `json:"floor_ratio_p95,omitempty"`
 	// Elapsed is the run's wall-clock time.
 	Elapsed time.Duration `json:"-"`
 	// Samples are the joins, in the order they joined.
 	Samples []Join `json:"-"`
 }
 
-// RunAll runs every mode in turn, on the same schedule of joins, and
-// returns their results in Modes order. done, if not nil, is called after
+// RunAll runs cfg's modes in turn, on the same schedule of joins, and
+// returns their results in that order. done, if not nil, is called after
 // each mode.
 func RunAll(ctx context.Context, cfg Config, done func(Result)) ([]Result, error) {
 	var out []Result
-	for _, m := range Modes() {
+	for _, m := range cfg.withDefaults().Modes {
 		r, err := Run(ctx, m, cfg)
 		if err != nil {
 			return out, fmt.Errorf("latejoin: %s: %w", m, err)
@@ -224,6 +253,13 @@ func Run(ctx context.Context, mode Mode, cfg Config) (Result, error) {
 		return Result{}, fmt.Errorf("latejoin: unknown mode %q", mode)
 	}
 	start := time.Now()
+	if cfg.Hog {
+		hog, err := bench.StartHog()
+		if err != nil {
+			return Result{}, err
+		}
+		defer hog.Stop()
+	}
 	n, err := gopline.New(opts...)
 	if err != nil {
 		return Result{}, err
@@ -244,6 +280,17 @@ func Run(ctx context.Context, mode Mode, cfg Config) (Result, error) {
 	if err := bench.JoinAtRandom(ctx, cfg.schedule(), func(i int) { joins[i] = join(ctx, n, mode, cfg) }); err != nil {
 		return Result{}, err
 	}
+	r := evaluate(mode, cam, joins)
+	if mode == Cache {
+		// While the camera still runs: the floor shares the machine as
+		// the viewers did.
+		if r.Floors, err = measureFloors(cam, joins, floorDecodings(cfg.Threads)); err != nil {
+			return Result{}, err
+		}
+		if f := r.Floors[0]; f.P50 > 0 && f.P95 > 0 {
+			r.FloorRatioP50, r.FloorRatioP95 = r.P50/f.P50, r.P95/f.P95
+		}
+	}
 	if err := cam.stop(); err != nil {
 		return Result{}, fmt.Errorf("latejoin: stopping the camera: %w", err)
 	}
@@ -251,7 +298,6 @@ func Run(ctx context.Context, mode Mode, cfg Config) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	r := evaluate(mode, cam, joins)
 	r.Frames, r.StreamBytes, r.BaselineBytes = cost.frames, cost.bytes, cost.baselineBytes
 	r.ExtraIDRBytes = cost.bytes - cost.baselineBytes
 	r.ExtraIDRs = cost.keyframes - cost.baselineKeys
@@ -261,7 +307,8 @@ func Run(ctx context.Context, mode Mode, cfg Config) (Result, error) {
 
 // join runs one viewer up to its first picture.
 func join(ctx context.Context, n *gopline.Node, mode Mode, cfg Config) Join {
-	v, err := bench.StartViewer(ctx, n, bench.ViewerConfig{Topic: Topic, RequestKeyframe: mode == KeyframeRequest, Log: cfg.Log})
+	v, err := bench.StartViewer(ctx, n, bench.ViewerConfig{Topic: Topic, RequestKeyframe: mode == KeyframeRequest,
+		DecoderThreads: cfg.Threads, Log: cfg.Log})
 	if err != nil {
 		return Join{Err: err, NewestAtPicture: -1}
 	}
@@ -308,6 +355,7 @@ func evaluate(mode Mode, cam *camera, joins []Join) Result {
 	}
 	slices.Sort(firsts)
 	r.FirstPacketP50, r.FirstPacketP95 = bench.Millis(bench.Percentile(firsts, 50)), bench.Millis(bench.Percentile(firsts, 95))
+	r.Split = split(joins)
 	return r
 }
 

@@ -14,6 +14,9 @@ func WriteIntro(w io.Writer, cfg Config) {
 	fmt.Fprintf(w, "gopline bench latejoin: %d viewers (subscribe ! gate ! h264dec) per mode join a live %dx%d %d fps H.264 topic\n"+
 		"(an IDR every %d frames) at random moments, seed %d; time from Subscribe to the first decoded picture\n\n",
 		cfg.Joins, cfg.Width, cfg.Height, cfg.Rate, cfg.GOP, cfg.Seed)
+	if cfg.Hog {
+		fmt.Fprintf(w, "A busy loop in another process keeps one core busy beside each run.\n\n")
+	}
 }
 
 // WriteTable prints the results of runs of cfg: a row per mode, what the
@@ -28,6 +31,15 @@ func WriteTable(w io.Writer, cfg Config, results []Result) error {
 			r.Undecodable, r.FirstPacketP50, r.FirstPacketP95, r.ExtraIDRs, r.ExtraIDRBytes, r.StreamBytes, r.Frames, r.Phases, cfg.GOP)
 	}
 	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "\nWhere the time went, p50 / p95 ms, as the viewer's decoder timed itself:")
+	for _, r := range results {
+		sp := r.Split
+		fmt.Fprintf(w, "%s: Subscribe to the decoder %.1f / %.1f; decoding %.1f / %.1f; decoder waiting for packets %.1f / %.1f; to the sink %.2f / %.2f\n",
+			r.Mode, sp.ToDecoder[0], sp.ToDecoder[1], sp.Working[0], sp.Working[1], sp.Waiting[0], sp.Waiting[1], sp.ToSink[0], sp.ToSink[1])
+	}
+	if err := writeFloors(w, results); err != nil {
 		return err
 	}
 	for _, r := range results {
@@ -47,4 +59,31 @@ func WriteTable(w io.Writer, cfg Config, results []Result) error {
 		"Extra IDR bytes: the run's stream minus the same frames encoded again with regular keyframes only.\n"+
 		"GOP phases: how many of the GOP's positions the joins met (keyframe requests keep the GOPs short).")
 	return err
+}
+
+// writeFloors prints the cache's floors: its replays decoded alone.
+func writeFloors(w io.Writer, results []Result) error {
+	for _, r := range results {
+		if len(r.Floors) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "\nThe floor: each cache join's replay decoded alone (decoder opened beforehand), while the camera runs:\n\n")
+		tw := bench.Table(w)
+		fmt.Fprintln(tw, "decoding\treplays\tp50 ms\tp95 ms\topen p50 ms\tcache/floor p50\tcache/floor p95\t")
+		for _, f := range r.Floors {
+			fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.1f\t%.2f\t%.2f\t%.2f\t\n", f.Name, f.Replays, f.P50, f.P95, f.OpenP50,
+				ratio(r.P50, f.P50), ratio(r.P95, f.P95))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func ratio(a, b float64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return a / b
 }

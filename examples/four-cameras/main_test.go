@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gopline/gopline/storage"
+)
+
+var benchDuration = flag.Duration("four-cameras.duration", 10*time.Second, "how long BenchmarkFourCameras runs the robot (60s for the record)")
+
+// The robot runs at a small size: every camera's frames are encoded,
+// published, decoded by both viewers and recorded into one file of four
+// streams, and the report has the RSS readings and the bare comparison.
+func TestFourCamerasRunBriefly(t *testing.T) {
+	cfg := defaultConfig()
+	cfg.Width, cfg.Height, cfg.Duration, cfg.RSSEvery = 160, 96, 2*time.Second, 500*time.Millisecond
+	cfg.Recording = filepath.Join(t.TempDir(), "robot.gopline")
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	rep, err := run(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	if err := rep.write(&out); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range rep.Cameras {
+		if c.Encoded < 10 || c.Published != c.Encoded || c.Errors != 0 || len(c.Decoded) != cfg.Viewers {
+			t.Errorf("camera %d: %+v: want at least 10 frames encoded, all published, no error, a count per viewer", c.Camera, c)
+		}
+		for v, d := range c.Decoded {
+			if d == 0 {
+				t.Errorf("viewer %d decoded nothing of camera %d", v, c.Camera)
+			}
+		}
+	}
+	if len(rep.RSS) < 3 || rep.RSS[0].Bytes == 0 || rep.RSS[0].Anon == 0 || rep.RSS[0].Anon > rep.RSS[0].Bytes {
+		t.Errorf("RSS readings %v: want one at the start, every 0.5 s and at the end", rep.RSS)
+	}
+	if rep.CPU <= 0 || rep.Bare.Frames == 0 || rep.Bare.Encode <= 0 || rep.Bare.Decode <= 0 {
+		t.Errorf("CPU %v, bare %+v: want both measured", rep.CPU, rep.Bare)
+	}
+	for _, want := range []string{"dropped at source", "RSS (anonymous + file-backed; of anonymous, Go's) MB: 0s", "against the bare encoder"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("no %q in the report:\n%s", want, out.String())
+		}
+	}
+	rec, err := storage.Open(cfg.Recording)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	streams, err := rec.Streams()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(streams) != Cameras {
+		t.Fatalf("the recording has %d streams, want %d: %+v", len(streams), Cameras, streams)
+	}
+}
+
+func TestBadConfigurationIsRefused(t *testing.T) {
+	cfg := defaultConfig()
+	cfg.Recording = filepath.Join(t.TempDir(), "robot.gopline")
+	cfg.Width = 101
+	if _, err := run(t.Context(), cfg); err == nil {
+		t.Fatal("an odd width ran")
+	}
+	if _, err := os.Stat(cfg.Recording); err == nil {
+		t.Fatal("a refused run created its recording")
+	}
+}
+
+// BenchmarkFourCameras runs the robot at 1280x720 for -four-cameras.duration
+// and reports what docs/benchmarks.md records:
+//
+//	go test -run '^$' -bench FourCameras -benchtime 1x ./examples/four-cameras/ -args -four-cameras.duration 60s
+func BenchmarkFourCameras(b *testing.B) {
+	cfg := defaultConfig()
+	cfg.Duration = *benchDuration
+	cfg.Recording = filepath.Join(b.TempDir(), "robot.gopline")
+	for range b.N {
+		os.Remove(cfg.Recording)
+		rep, err := run(b.Context(), cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := rep.write(os.Stdout); err != nil {
+			b.Fatal(err)
+		}
+		var made, dropped uint64
+		for _, c := range rep.Cameras {
+			made, dropped = made+c.Made, dropped+c.SourceDropped
+		}
+		b.ReportMetric(float64(dropped)/float64(made+dropped), "dropped-at-source/frame")
+		b.ReportMetric(ms(rep.CPUPerFrame()), "cpu-ms/camera-frame")
+		b.ReportMetric(ratio(rep.CPUPerFrame(), rep.Bare.Encode), "x-bare-encoder")
+		b.ReportMetric(ratio(rep.CPUPerFrame(), rep.BareWork()), "x-bare-work")
+		all, anon := rep.RSSGrowth()
+		b.ReportMetric(float64(all)/1e6, "rss-growth-MB")
+		b.ReportMetric(float64(anon)/1e6, "anon-rss-growth-MB")
+	}
+}

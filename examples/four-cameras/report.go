@@ -1,0 +1,104 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/gopline/gopline/pipeline"
+)
+
+// report is what a run of the robot measured.
+type report struct {
+	cfg      config
+	Elapsed  time.Duration
+	CPU      time.Duration // the process's, over the run
+	RSS      []rssSample
+	Cameras  []cameraReport
+	Recorded pipeline.NodeStats
+	Bare     bareCost // zero without cfg.Compare
+}
+
+// encoded is the frames all cameras encoded.
+func (r report) encoded() uint64 {
+	var n uint64
+	for _, c := range r.Cameras {
+		n += c.Encoded
+	}
+	return n
+}
+
+// CPUPerFrame is the process's CPU per camera frame: everything the robot
+// did (sources, encoders, topics, recorder, viewers) over the frames the
+// cameras encoded.
+func (r report) CPUPerFrame() time.Duration {
+	if n := r.encoded(); n > 0 {
+		return r.CPU / time.Duration(n)
+	}
+	return 0
+}
+
+// BareWork is the bare steps' CPU for one camera frame: the source, the
+// encoder, and a decoder per viewer.
+func (r report) BareWork() time.Duration {
+	return r.Bare.Source + r.Bare.Encode + time.Duration(r.cfg.Viewers)*r.Bare.Decode
+}
+
+// RSSGrowth is how far the RSS, in all and its anonymous part, moved from
+// the first reading after the start (by then the first GOPs are out) to
+// the last.
+func (r report) RSSGrowth() (all, anon int64) {
+	if len(r.RSS) < 3 {
+		return 0, 0
+	}
+	first, last := r.RSS[1], r.RSS[len(r.RSS)-1]
+	return int64(last.Bytes) - int64(first.Bytes), int64(last.Anon) - int64(first.Anon)
+}
+
+func (r report) write(w io.Writer) error {
+	cfg := r.cfg
+	fmt.Fprintf(w, "four cameras, %dx%d at %d frames/s, GOP %d, %d viewers, %.1f s\n\n",
+		cfg.Width, cfg.Height, cfg.Rate, cfg.GOP, cfg.Viewers, r.Elapsed.Seconds())
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "camera\tframes made\tdropped at source\tencoded\tpublished\tdecoded per viewer\tdropped by viewers\terrors\t")
+	for _, c := range r.Cameras {
+		dec := make([]string, len(c.Decoded))
+		for i, d := range c.Decoded {
+			dec[i] = fmt.Sprint(d)
+		}
+		fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%d\t%s\t%d\t%d\t\n", c.Camera, c.Made, c.SourceDropped, c.Encoded, c.Published,
+			strings.Join(dec, " "), c.ViewerDropped, c.Errors)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\nrecorder: %d packets in, %d dropped, %d errors\n", r.Recorded.In, r.Recorded.Dropped, r.Recorded.Errors)
+	fmt.Fprintf(w, "RSS (anonymous + file-backed; of anonymous, Go's) MB:")
+	for _, s := range r.RSS {
+		fmt.Fprintf(w, " %.0fs %.1f (%.1f + %.1f; %.1f);", s.At.Seconds(), mb(s.Bytes), mb(s.Anon), mb(s.File), mb(s.Go))
+	}
+	all, anon := r.RSSGrowth()
+	fmt.Fprintf(w, "\nRSS growth after the first reading: %+.1f MB, of it anonymous %+.1f MB\n", float64(all)/1e6, float64(anon)/1e6)
+	fmt.Fprintf(w, "CPU: %.2f s in all, %.2f ms per camera frame (all threads)\n", r.CPU.Seconds(), ms(r.CPUPerFrame()))
+	if r.Bare.Frames == 0 {
+		return nil
+	}
+	_, err := fmt.Fprintf(w, "bare, on %d frames of the same pattern: source %.2f ms, encoder %.2f ms, decoder %.2f ms a frame\n"+
+		"per camera frame against the bare encoder: %.2fx; against the bare source, encoder and %d decoders: %.2fx\n",
+		r.Bare.Frames, ms(r.Bare.Source), ms(r.Bare.Encode), ms(r.Bare.Decode),
+		ratio(r.CPUPerFrame(), r.Bare.Encode), cfg.Viewers, ratio(r.CPUPerFrame(), r.BareWork()))
+	return err
+}
+
+func mb(b uint64) float64 { return float64(b) / 1e6 }
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+func ratio(a, b time.Duration) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}

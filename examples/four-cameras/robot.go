@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/gopline/gopline"
+	"github.com/gopline/gopline/elements"
+	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/pipeline"
+	"github.com/gopline/gopline/qos"
+)
+
+// Cameras is how many cameras the robot has.
+const Cameras = 4
+
+// config is a run of the robot.
+type config struct {
+	Width, Height, Rate, GOP int
+	// Viewers is how many viewers decode every camera.
+	Viewers int
+	// Duration is how long the robot runs.
+	Duration time.Duration
+	// RSSEvery is how often the process's RSS is read.
+	RSSEvery time.Duration
+	// Recording is the file the four topics are recorded to.
+	Recording string
+	// Compare times the bare encoder and decoder on the same frames
+	// after the run.
+	Compare bool
+	Log     zerolog.Logger
+}
+
+func defaultConfig() config {
+	return config{Width: 1280, Height: 720, Rate: 30, GOP: 30, Viewers: 2, Duration: 10 * time.Second,
+		RSSEvery: 10 * time.Second, Compare: true, Log: zerolog.Nop()}
+}
+
+func topic(cam int) string { return fmt.Sprintf("/robot/cam%d", cam) }
+
+// build adds the robot's graph to p: per camera
+//
+//	testsrc is-live ! h264enc ! publish topic=/robot/camN qos=durable_video
+//
+// then record topics=/robot/cam0,...,/robot/cam3, and per viewer and camera
+//
+//	subscribe topic=/robot/camN ! gate ! h264dec ! fakesink
+func build(p *pipeline.Pipeline, cfg config) error {
+	offer := qos.DurableVideo()
+	enc := elements.DefaultH264EncConfig()
+	enc.GOP, enc.Rate = cfg.GOP, cfg.Rate
+	var topics []string
+	for c := range Cameras {
+		topics = append(topics, topic(c))
+		err := p.Chain([]string{node("cam", c), node("enc", c), node("pub", c)}, []pipeline.Element{
+			elements.TestSrc(elements.TestSrcConfig{Width: cfg.Width, Height: cfg.Height, Rate: float64(cfg.Rate), Frames: -1,
+				Live: true, Format: media.YUV420P}),
+			elements.H264Enc(enc),
+			elements.PublishWith(elements.PublishConfig{Topic: topic(c), QoS: &offer}),
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if err := p.Add("record", elements.Record(elements.RecordConfig{Path: cfg.Recording, Topics: topics})); err != nil {
+		return err
+	}
+	for v := range cfg.Viewers {
+		for c := range Cameras {
+			prefix := fmt.Sprintf("v%d.", v)
+			err := p.Chain([]string{prefix + node("sub", c), prefix + node("gate", c), prefix + node("dec", c), prefix + node("show", c)},
+				[]pipeline.Element{elements.Subscribe(topic(c), 0), elements.Gate(), elements.H264Dec(media.YUV420P), elements.FakeSink()})
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func node(kind string, cam int) string { return fmt.Sprintf("%s%d", kind, cam) }
+
+// run runs the robot for cfg.Duration (or until ctx ends), reading the RSS
+// every cfg.RSSEvery and the CPU the process spent, then, with
+// cfg.Compare, the bare codecs on the same frames.
+func run(ctx context.Context, cfg config) (report, error) {
+	if cfg.Width < 16 || cfg.Height < 16 || cfg.Width%2 != 0 || cfg.Height%2 != 0 || cfg.Rate < 1 || cfg.Viewers < 0 ||
+		cfg.Duration <= 0 || cfg.RSSEvery <= 0 || cfg.Recording == "" {
+		return report{}, fmt.Errorf("bad configuration %+v", cfg)
+	}
+	n, err := gopline.New(gopline.WithLogger(cfg.Log))
+	if err != nil {
+		return report{}, err
+	}
+	defer n.Close()
+	p, err := n.NewPipeline(pipeline.WithLogger(cfg.Log))
+	if err != nil {
+		return report{}, err
+	}
+	if err := build(p, cfg); err != nil {
+		return report{}, err
+	}
+	rep := report{cfg: cfg}
+	cpu0, err := cpuTime()
+	if err != nil {
+		return rep, err
+	}
+	start := time.Now()
+	if err := p.Start(ctx); err != nil {
+		return rep, err
+	}
+	rep.RSS, err = sampleRSS(ctx, p.Done(), start, cfg.Duration, cfg.RSSEvery)
+	stopErr := p.Stop()
+	rep.Elapsed = time.Since(start)
+	cpu1, cerr := cpuTime()
+	if err = errors.Join(err, stopErr, cerr); err != nil {
+		return rep, err
+	}
+	rep.CPU = cpu1 - cpu0
+	rep.Cameras = cameraStats(p.Stats(), cfg.Viewers)
+	rep.Recorded = recorded(p.Stats())
+	if cfg.Compare {
+		frames := int(min(rep.Cameras[0].Encoded, maxBareFrames))
+		if rep.Bare, err = measureBare(cfg, max(frames, 1)); err != nil {
+			return rep, err
+		}
+	}
+	return rep, nil
+}
