@@ -1,11 +1,14 @@
 package gopline_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/coder/websocket"
 	"go.uber.org/goleak"
 
 	"github.com/gopline/gopline"
@@ -51,6 +54,27 @@ func TestHTTPServesTheNodesTopicsUntilClose(t *testing.T) {
 	status, topics := getTopics(t, url, "")
 	if status != http.StatusOK || len(topics) != 1 || topics[0].Name != "/camera" || topics[0].Codec != "h264" {
 		t.Fatalf("topics: %d %+v", status, topics)
+	}
+	// A Foxglove client subscribed when the node closes: its connection and
+	// its subscription end with the node.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(url, "http")+"/foxglove",
+		&websocket.DialOptions{Subprotocols: []string{"foxglove.websocket.v1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.CloseNow()
+	for range 2 { // serverInfo, advertise
+		if _, _, err := ws.Read(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := ws.Write(ctx, websocket.MessageText, []byte(`{"op":"subscribe","subscriptions":[{"id":0,"channelId":1}]}`)); err != nil {
+		t.Fatal(err)
+	}
+	if typ, _, err := ws.Read(ctx); err != nil || typ != websocket.MessageBinary {
+		t.Fatalf("no message data: %v", err)
 	}
 	if err := n.Close(); err != nil {
 		t.Fatal(err)

@@ -82,6 +82,14 @@ func TestBrowserShowsTheLivePictureAtOnce(t *testing.T) {
 		t.Errorf("first picture after %.0f ms, want well under a GOP's wait plus set-up (5 s at most)", *st.FirstFrameMs)
 	}
 
+	n.handler.mu.Lock()
+	for _, s := range n.handler.sessions {
+		if s != nil && s.delayExt == 0 {
+			t.Error("Chromium's session did not negotiate the playout-delay extension")
+		}
+	}
+	n.handler.mu.Unlock()
+
 	before := readStats(t, tab).FramesPainted
 	time.Sleep(2 * time.Second)
 	after := readStats(t, tab).FramesPainted

@@ -66,11 +66,13 @@ func (h *Handler) admitFoxglove() (context.Context, func(), error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	id := new(int)
 	h.foxglove[id] = cancel
+	h.foxWG.Add(1)
 	return ctx, func() {
 		cancel()
 		h.mu.Lock()
 		delete(h.foxglove, id)
 		h.mu.Unlock()
+		h.foxWG.Done()
 	}, nil
 }
 

@@ -66,6 +66,7 @@ type Handler struct {
 	mu       sync.Mutex
 	sessions map[string]*whepSession
 	foxglove map[*int]context.CancelFunc // open Foxglove connections
+	foxWG    sync.WaitGroup              // their handlers, until their feeds stopped
 	channels map[string]uint32           // Foxglove channel id of each topic
 	closed   bool
 }
@@ -164,5 +165,6 @@ func (h *Handler) Close() error {
 	for _, s := range sessions {
 		s.Close()
 	}
+	h.foxWG.Wait()
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 )
@@ -136,14 +137,15 @@ func newReceiver(t *testing.T) (*webrtc.PeerConnection, chan *webrtc.TrackRemote
 	return pc, tracks
 }
 
-func TestWHEPViewerGetsKeyframeWithParameterSetsFirst(t *testing.T) {
+func TestWHEPViewerGetsParameterSetsFirstAndItsPLIAnsweredFromTheCache(t *testing.T) {
 	n := newLiveNode(t, Config{})
 	pc, tracks := newReceiver(t)
 	offer, _ := pc.CreateOffer(nil)
 	gathered := webrtc.GatheringCompletePromise(pc)
 	_ = pc.SetLocalDescription(offer)
 	<-gathered
-	status, answer, _ := post(t, n, "POST", "/whep/cam", pc.LocalDescription().SDP, sdpType)
+	status, answer, hdr := post(t, n, "POST", "/whep/cam", pc.LocalDescription().SDP, sdpType)
+	loc := hdr.Get("Location")
 	if status != http.StatusCreated {
 		t.Fatalf("offer: %d %q", status, answer)
 	}
@@ -163,6 +165,35 @@ func TestWHEPViewerGetsKeyframeWithParameterSetsFirst(t *testing.T) {
 	if got := nalTypes(t, first); len(got) < 2 || got[0] != 7 || got[1] != 8 {
 		t.Fatalf("first RTP packet carries NAL units %v, want SPS (7) and PPS (8) first", got)
 	}
+	go func() { // keep reading, as a browser does
+		for {
+			if _, _, err := tr.ReadRTP(); err != nil {
+				return
+			}
+		}
+	}()
+
+	// A picture loss report is answered from the topic's cache: no
+	// keyframe is asked of the encoder.
+	if err := pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(tr.SSRC())}}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "PLI answered from the cache", func() bool {
+		st, err := n.bus.Stats("/cam")
+		return err == nil && st.KeyframeRequestsFromCache > 0
+	})
+	if st, _ := n.bus.Stats("/cam"); st.KeyframeRequestsForwarded != 0 {
+		t.Errorf("%d keyframe requests reached the encoder; the cache could repair the viewer", st.KeyframeRequestsForwarded)
+	}
+
+	// DELETE ends the session and its subscription.
+	if status, _, _ := post(t, n, "DELETE", loc, ""); status != http.StatusOK {
+		t.Fatalf("DELETE: %d", status)
+	}
+	waitFor(t, 10*time.Second, "subscription gone after DELETE", func() bool {
+		st, err := n.bus.Stats("/cam")
+		return err == nil && len(st.Subscribers) == 0
+	})
 }
 
 // nalTypes lists the NAL unit types in an RTP packet's payload (the units
