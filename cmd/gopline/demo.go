@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -24,6 +25,14 @@ import (
 
 // demoTopic is the demo camera's topic.
 const demoTopic = "/robot/camera"
+
+// demoHTTP is where the demo serves its viewer unless --http says
+// otherwise; demoHTTPAny a free port on the same host, when another
+// program holds demoHTTP.
+const (
+	demoHTTP    = "127.0.0.1:8080"
+	demoHTTPAny = "127.0.0.1:0"
+)
 
 // demoFlags are the flags of `gopline demo`.
 type demoFlags struct {
@@ -65,7 +74,7 @@ func demoCommand() *cobra.Command {
 	fs.Uint64Var(&f.seed, "seed", 0, "seed of the moments the late viewers join at (0: a new one each run)")
 	fs.BoolVar(&f.asJSON, "json", false, "print the per-node stats as JSON on stdout (the late viewers' lines go to stderr)")
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "log at debug level")
-	fs.StringVar(&f.http, "http", "127.0.0.1:8080", `serve the camera to browsers and Foxglove at host:port while the demo runs ("" for none; see docs/viewer.md)`)
+	fs.StringVar(&f.http, "http", demoHTTP, `serve the camera to browsers and Foxglove at host:port while the demo runs ("" for none; see docs/viewer.md)`)
 	return cmd
 }
 
@@ -132,11 +141,7 @@ func (f *demoFlags) demo(stdout, stderr io.Writer) error {
 // late viewers joining it, and returns the line's counters. The late
 // viewers' lines go to text.
 func (f *demoFlags) run(line string, text io.Writer, log zerolog.Logger) ([]pipeline.NodeStats, error) {
-	opts := []gopline.Option{gopline.WithLogger(log)}
-	if f.http != "" {
-		opts = append(opts, gopline.WithHTTP(f.http))
-	}
-	n, err := newNode(opts...)
+	n, err := f.node(log)
 	if err != nil {
 		return nil, err
 	}
@@ -167,6 +172,23 @@ func (f *demoFlags) run(line string, text io.Writer, log zerolog.Logger) ([]pipe
 		fmt.Fprintf(text, "\n%s\n\n", summarizeLateJoins(joins))
 	}
 	return stats, closeNode(n, err)
+}
+
+// node starts the demo's node. When another program holds the default
+// viewer port, the demo serves on a free port instead and says so: the
+// demo runs anyway, and the line it prints has the port it took. A port
+// given with --http is taken or the demo fails.
+func (f *demoFlags) node(log zerolog.Logger) (*gopline.Node, error) {
+	opts := []gopline.Option{gopline.WithLogger(log)}
+	if f.http == "" {
+		return newNode(opts...)
+	}
+	n, err := newNode(append(opts, gopline.WithHTTP(f.http))...)
+	if errors.Is(err, syscall.EADDRINUSE) && f.http == demoHTTP {
+		log.Warn().Str("address", demoHTTP).Msg("the viewer's port is taken; serving the viewer on a free port")
+		return newNode(append(opts, gopline.WithHTTP(demoHTTPAny))...)
+	}
+	return n, err
 }
 
 // lateJoin is one late viewer of the demo: when it joins, whether it takes
