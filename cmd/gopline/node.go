@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/rs/zerolog"
 	"github.com/spf13/pflag"
@@ -19,6 +20,8 @@ type nodeFlags struct {
 	qos    qos.Profile
 	state  *string
 	listen *string
+	// name names the node in its announcement.
+	name string
 	peerFlags
 }
 
@@ -28,6 +31,9 @@ type peerFlags struct {
 	token *string
 	tls   remote.TLSFiles
 	allow stringList
+	// noMDNS keeps the node off multicast DNS; wait keeps its links trying
+	// to reach a node that does not answer.
+	noMDNS, wait bool
 }
 
 func addNodeFlags(fs *pflag.FlagSet, defaultListen string) *nodeFlags {
@@ -35,6 +41,7 @@ func addNodeFlags(fs *pflag.FlagSet, defaultListen string) *nodeFlags {
 	fs.TextVar(&n.qos, "qos", qos.DurableVideo(), "QoS that publishers offer unless their qos= says otherwise: a preset (default, sensor_data, durable_video, persistent_video) or policies, e.g. transient_local,keep_last=2")
 	n.state = fs.String("state", "", "bbolt file that keeps the GOP caches of persistent topics across restarts (created if missing)")
 	n.listen = fs.String("listen", defaultListen, "serve this process's topics to other processes and hosts at host:port (loopback unless you name another interface)")
+	fs.StringVar(&n.name, "name", "", "the node's name in its announcement and in other nodes' listings (default: HOST-PID)")
 	n.peerFlags.add(fs)
 	return n
 }
@@ -46,6 +53,8 @@ func (n *peerFlags) add(fs *pflag.FlagSet) {
 	fs.StringVar(&n.tls.CA, "tls-ca", "", "the CA that signs the peers' certificates (PEM)")
 	fs.BoolVar(&n.tls.RequireClientCert, "tls-require-client-cert", false, "mutual TLS: refuse peers without a certificate the CA signed")
 	fs.Var(&n.allow, "tls-allow", "mutual TLS, and only peers whose certificate has this name (common name or DNS name; repeat or comma-separate for more)")
+	fs.BoolVar(&n.noMDNS, "no-mdns", false, "stay off multicast DNS: announce this node and look for others on this host only")
+	fs.BoolVar(&n.wait, "wait", false, "keep trying to reach a node that does not answer (default: give up after "+remote.DefaultGiveUpAfter.String()+")")
 	fs.Func("tls-make", "make a CA and certificates in DIR for this node (the first NAME) and its peers, and use this node's: DIR:NAME[=HOST+HOST],NAME... (see docs/remote.md)", func(v string) (err error) { n.tls, err = remote.MakePKIFromSpec(v); return err })
 }
 
@@ -65,13 +74,19 @@ func (n *nodeFlags) open(log zerolog.Logger, reach bool) (*gopline.Node, error) 
 	if *n.listen != "" || reach {
 		opts = append(opts, gopline.WithRemote(cfg))
 	}
-	return newNode(opts...)
+	if n.name != "" {
+		opts = append(opts, gopline.WithName(n.name))
+	}
+	return newNode(append(opts, n.discovery()...)...)
 }
 
 // config is the remote configuration of a node listening at listen (a free
 // loopback port when empty).
 func (n *peerFlags) config(listen string) (remote.Config, error) {
 	cfg := remote.Config{Listen: listen, Token: *n.token, AllowedClients: n.allow}
+	if n.wait {
+		cfg.GiveUpAfter = -1 // for ever
+	}
 	if len(n.allow) > 0 {
 		n.tls.RequireClientCert = true
 	}
@@ -91,7 +106,15 @@ func (n *peerFlags) client(log zerolog.Logger) (*gopline.Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newNode(gopline.WithLogger(log), gopline.WithRemote(cfg))
+	return newNode(append([]gopline.Option{gopline.WithLogger(log), gopline.WithRemote(cfg)}, n.discovery()...)...)
+}
+
+// discovery are the node's options of discovery.
+func (n *peerFlags) discovery() []gopline.Option {
+	if n.noMDNS {
+		return []gopline.Option{gopline.WithoutMDNS()}
+	}
+	return nil
 }
 
 // newNode is gopline.New, with a bad option a usage error.
@@ -103,24 +126,44 @@ func newNode(opts ...gopline.Option) (*gopline.Node, error) {
 	return node, err
 }
 
-// subscribesRemote reports whether line subscribes to another node's topic
-// (a remote= property). A line that does not parse says no: parseLine
-// reports it.
-func subscribesRemote(line string) bool {
+// subscribesRemote reports whether line, or a recorder of topics beside
+// it, subscribes to another node's topic: by a remote= property, or by
+// naming a topic (subscribe topic=, record topics=, topics) that no
+// publish of the line publishes, which the node then looks for on other
+// nodes (see docs/remote.md). A line that does not parse says no:
+// parseLine reports it.
+func subscribesRemote(line string, topics ...string) bool {
+	if strings.TrimSpace(line) == "" {
+		return len(topics) > 0
+	}
 	ast, err := syntax.Parse(line)
 	if err != nil {
 		return false
 	}
+	published := map[string]bool{}
+	wanted := append([]string(nil), topics...)
 	for _, c := range ast.Chains {
 		for _, nd := range c.Nodes {
 			if nd.Element == nil {
 				continue
 			}
 			for _, p := range nd.Element.Props {
-				if p.Key == "remote" && p.Value != "" {
+				switch {
+				case p.Key == "remote" && p.Value != "":
 					return true
+				case p.Key == "topic" && nd.Element.Type == "publish":
+					published[p.Value] = true
+				case p.Key == "topic" && nd.Element.Type == "subscribe":
+					wanted = append(wanted, p.Value)
+				case p.Key == "topics" && nd.Element.Type == "record":
+					wanted = append(wanted, strings.Split(p.Value, ",")...)
 				}
 			}
+		}
+	}
+	for _, t := range wanted {
+		if !published[strings.TrimSpace(t)] {
+			return true
 		}
 	}
 	return false

@@ -59,13 +59,15 @@ type recordFlags struct {
 func recordCommand() *cobra.Command {
 	f := &recordFlags{}
 	cmd := &cobra.Command{
-		Use:   "record --topic NAME --out FILE [flags] 'PIPELINE'",
+		Use:   "record --topic NAME --out FILE [flags] ['PIPELINE']",
 		Short: "run a pipeline and record its topics",
 		Long: "Runs the pipeline (which publishes the topics) and records the topics into a gopline recording\n" +
 			"(one bbolt file; an existing one is appended to), until the sources end, Ctrl-C or --duration.\n" +
-			"Then it describes the recording as gopline info does.",
+			"Without a pipeline it records the topics of the nodes found that publish them (docs/remote.md).\n" +
+			"Then it describes the recording as gopline info does; a recording that got no packet fails.",
 		Example: "  gopline record --topic /camera --out cam.gopline --duration 10s 'testsrc ! h264enc ! publish topic=/camera'\n" +
-			"  gopline record --topic /camera --out cam.gopline 'subscribe topic=/camera remote=127.0.0.1:7400 ! publish topic=/camera'",
+			"  gopline record --topic /camera --out cam.gopline 'subscribe topic=/camera remote=127.0.0.1:7400 ! publish topic=/camera'\n" +
+			"  gopline record --topic /robot/camera --out cam.gopline --duration 10s",
 		ValidArgsFunction: completePipeline,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return f.record(strings.TrimSpace(strings.Join(args, " ")), cmd.OutOrStdout(), cmd.ErrOrStderr())
@@ -83,14 +85,14 @@ func recordCommand() *cobra.Command {
 }
 
 func (f *recordFlags) record(line string, stdout, stderr io.Writer) error {
-	if len(f.topics) == 0 || f.out == "" || line == "" {
-		return usagef("give --topic, --out and the pipeline that publishes the topic (gopline record --help)")
+	if len(f.topics) == 0 || f.out == "" {
+		return usagef("give --topic and --out, and the pipeline that publishes the topic unless another node does (gopline record --help)")
 	}
-	n, err := f.node.open(logger(stderr, f.verbose), subscribesRemote(line))
+	n, err := f.node.open(logger(stderr, f.verbose), subscribesRemote(line, f.topics...))
 	if err != nil {
 		return err
 	}
-	p, err := parseLine(n, line, stderr)
+	p, err := recordPipeline(n, line, stderr)
 	if err != nil {
 		return closeNode(n, err)
 	}
@@ -98,7 +100,7 @@ func (f *recordFlags) record(line string, stdout, stderr io.Writer) error {
 		return closeNode(n, err)
 	}
 	stats, err := runUntilDone(p, f.duration)
-	err = closeNode(n, err)
+	err = closeNode(n, errors.Join(err, recordedSomething(stats, f.topics)))
 	if jerr := report(stats, f.asJSON, stdout, stderr); jerr != nil {
 		return jerr
 	}
@@ -117,6 +119,7 @@ type playFlags struct {
 	rate            float64
 	start, duration time.Duration
 	loop, asJSON    bool
+	node            *nodeFlags
 }
 
 // playCommand publishes a recording's streams on their topics at the
@@ -127,8 +130,11 @@ func playCommand() *cobra.Command {
 		Use:   "play RECORDING [flags]",
 		Short: "publish a recording's streams at the recorded pace",
 		Long: "Publishes each stream of the recording on its topic at the recorded pace (or --rate times it),\n" +
-			"with a subscriber on each that counts what it receives, until the end, Ctrl-C or --duration.",
-		Example:           "  gopline play cam.gopline --rate 2\n  gopline play cam.gopline --stream /camera --start 30s --loop --duration 1m",
+			"with a subscriber on each that counts what it receives, until the end, Ctrl-C or --duration.\n" +
+			"With --listen the topics are served to other processes and hosts, and the node announces itself\n" +
+			"so that they find them by name (gopline topics; subscribe topic=NAME).",
+		Example: "  gopline play cam.gopline --rate 2\n  gopline play cam.gopline --stream /camera --start 30s --loop --duration 1m\n" +
+			"  gopline play cam.gopline --listen 127.0.0.1:7401 --loop",
 		Args:              oneRecording,
 		ValidArgsFunction: completeRecordings,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -142,6 +148,7 @@ func playCommand() *cobra.Command {
 	fs.BoolVar(&f.loop, "loop", false, "start again at the end")
 	fs.Var((*durationValue)(&f.duration), "duration", "stop after this long")
 	fs.BoolVar(&f.asJSON, "json", false, "print the per-node stats as JSON on stdout")
+	f.node = addNodeFlags(fs, "")
 	return cmd
 }
 
@@ -153,7 +160,24 @@ func (f *playFlags) play(file string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	p := pipeline.New(pipeline.WithLogger(logger(stderr, false)))
+	n, err := f.node.open(logger(stderr, false), false)
+	if err != nil {
+		return err
+	}
+	stats, err := f.playOn(n, file, infos, stderr)
+	err = closeNode(n, err)
+	if jerr := report(stats, f.asJSON, stdout, stderr); jerr != nil {
+		return jerr
+	}
+	return err
+}
+
+// playOn plays the streams infos of the recording file on n's topics.
+func (f *playFlags) playOn(n *gopline.Node, file string, infos []storage.StreamInfo, stderr io.Writer) ([]pipeline.NodeStats, error) {
+	p, err := n.NewPipeline()
+	if err != nil {
+		return nil, err
+	}
 	played := 0
 	for i, info := range infos {
 		if f.stream != "" && info.Name != f.stream {
@@ -161,29 +185,29 @@ func (f *playFlags) play(file string, stdout, stderr io.Writer) error {
 		}
 		el, err := elements.Play(elements.PlayConfig{Path: file, Stream: info.Name, Rate: f.rate, Start: f.start, Loop: f.loop, Live: true})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		names := []string{fmt.Sprintf("play%d", i), fmt.Sprintf("publish%d", i)}
 		if err := p.Chain(names, []pipeline.Element{el, elements.Publish(info.Name)}); err != nil {
-			return err
+			return nil, err
 		}
 		if err := p.Chain([]string{fmt.Sprintf("watch%d", i), fmt.Sprintf("count%d", i)},
 			[]pipeline.Element{elements.Subscribe(info.Name, 0), elements.FakeSink()}); err != nil {
-			return err
+			return nil, err
 		}
 		played++
 	}
 	if played == 0 {
-		return usagef("%s has no stream %q", file, f.stream)
+		return nil, usagef("%s has no stream %q", file, f.stream)
 	}
 	if !f.asJSON {
-		fmt.Fprintf(stderr, "playing %d stream(s) of %s on their topics\n", played, file)
+		where := ""
+		if name := n.Name(); name != "" {
+			where = fmt.Sprintf(", served at %s as node %s", n.Addr(), name)
+		}
+		fmt.Fprintf(stderr, "playing %d stream(s) of %s on their topics%s\n", played, file, where)
 	}
-	stats, err := runUntilDone(p, f.duration)
-	if jerr := report(stats, f.asJSON, stdout, stderr); jerr != nil {
-		return jerr
-	}
-	return err
+	return runUntilDone(p, f.duration)
 }
 
 func streamsOf(path string) ([]storage.StreamInfo, error) {
