@@ -34,6 +34,15 @@ type peerFlags struct {
 	// noMDNS keeps the node off multicast DNS; wait keeps its links trying
 	// to reach a node that does not answer.
 	noMDNS, wait bool
+	// replyAddr is where a client's answers come back (addReplyFlag).
+	replyAddr string
+}
+
+// addReplyFlag adds --listen to a command that only asks other nodes: the
+// address their answers come back to, which across hosts must be one they
+// reach.
+func (n *peerFlags) addReplyFlag(fs *pflag.FlagSet) {
+	fs.StringVar(&n.replyAddr, "listen", "", "where other nodes' answers come back: an address of this host they reach, port 0 for a free one (default 127.0.0.1:0: nodes of this host only)")
 }
 
 func addNodeFlags(fs *pflag.FlagSet, defaultListen string) *nodeFlags {
@@ -102,11 +111,12 @@ func (n *peerFlags) config(listen string) (remote.Config, error) {
 // client starts a node that reaches other nodes and serves nothing of its
 // own.
 func (n *peerFlags) client(log zerolog.Logger) (*gopline.Node, error) {
-	cfg, err := n.config("")
+	cfg, err := n.config(n.replyAddr)
 	if err != nil {
 		return nil, err
 	}
-	return newNode(append([]gopline.Option{gopline.WithLogger(log), gopline.WithRemote(cfg)}, n.discovery()...)...)
+	opts := []gopline.Option{gopline.WithLogger(log), gopline.WithRemote(cfg), gopline.WithoutAnnouncing()}
+	return newNode(append(opts, n.discovery()...)...)
 }
 
 // discovery are the node's options of discovery.

@@ -84,6 +84,7 @@ func topicVerb(verb, short, long string, watch func(*topicFlags, io.Writer) func
 		fs.IntVar(&f.window, "window", topictool.DefaultWindow, "measure over the latest this many packets")
 	}
 	f.peer.add(fs)
+	f.peer.addReplyFlag(fs)
 	return cmd
 }
 
@@ -175,6 +176,7 @@ func topicInfoCommand() *cobra.Command {
 	fs.StringVar(&f.remote, "remote", "", "host:port of the node whose topic it is (default: every node found)")
 	fs.BoolVar(&f.asJSON, "json", false, "print JSON")
 	f.peer.add(fs)
+	f.peer.addReplyFlag(fs)
 	return cmd
 }
 

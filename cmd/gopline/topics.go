@@ -40,6 +40,7 @@ func topicsCommand() *cobra.Command {
 	fs.BoolVar(&asJSON, "json", false, "print the topics as JSON")
 	fs.Var((*durationValue)(&timeout), "timeout", "how long to wait for the node's answer")
 	peer.add(fs)
+	peer.addReplyFlag(fs)
 	return cmd
 }
 
