@@ -166,14 +166,18 @@ func TestPlayListenServesAnotherProcess(t *testing.T) {
 	}
 }
 
-// Each mistake says what is wrong and fails the command.
+// Each mistake says what is wrong and fails the command, at once when
+// retrying cannot mend it, else when the link gives up (10 s).
 func TestLoudMistakes(t *testing.T) {
 	isolateDiscovery(t)
+	certs := t.TempDir()
 	robot := serveCamera(t, "robot", "/camera", "--token", "s3cret")
+	secure := serveCamera(t, "secure", "/secure", "--tls-make", certs+":secure=127.0.0.1,viewer-1,viewer-2", "--tls-allow", "viewer-1")
 	serveCamera(t, "left", "/stereo")
 	serveCamera(t, "right", "/stereo")
 	dead := freeAddr(t) // nothing listens there
-	for _, c := range []struct {
+	viewer2 := []string{"--tls-cert", certs + "/viewer-2.pem", "--tls-key", certs + "/viewer-2.key", "--tls-ca", certs + "/ca.pem"}
+	cases := []struct {
 		name   string
 		args   []string
 		says   []string
@@ -181,23 +185,47 @@ func TestLoudMistakes(t *testing.T) {
 	}{
 		{"a wrong token", []string{"run", "--no-mdns", "--token", "wrong", "subscribe topic=/camera remote=" + robot + " ! fakesink"},
 			[]string{"refused the subscription", "the node refused the token"}, 8 * time.Second},
+		{"a certificate not allowed", append([]string{"run", "--no-mdns", "subscribe topic=/secure remote=" + secure + " ! fakesink"}, viewer2...),
+			[]string{"refused the subscription", "client certificate not allowed"}, 8 * time.Second},
+		{"TLS on one side only", []string{"run", "--no-mdns", "subscribe topic=/secure remote=" + secure + " ! fakesink"},
+			[]string{"cannot reach the node at " + secure, "it may speak TLS"}, 40 * time.Second},
 		{"a dead port", []string{"run", "--no-mdns", "subscribe topic=/camera remote=" + dead + " ! fakesink"},
 			[]string{"cannot reach the node at " + dead, "connection refused: no node listens there"}, 40 * time.Second},
 		{"two publishers", []string{"run", "--no-mdns", "subscribe topic=/stereo ! fakesink"},
 			[]string{"/stereo is published by left at", " and right at ", "name one with remote="}, 20 * time.Second},
-		{"a topic nobody publishes", []string{"record", "--no-mdns", "--topic", "/stero", "--out", t.TempDir() + "/x.gopline", "--duration", "5s"},
+		{"a topic nobody publishes", []string{"record", "--no-mdns", "--topic", "/stero", "--out", t.TempDir() + "/x.gopline", "--duration", "8s"},
 			[]string{"no publisher offers /stero after 3s; published: /stereo (did you mean /stereo?)", "recorded nothing"}, 30 * time.Second},
-	} {
-		start := time.Now()
-		code, _, stderr := goplineProcess(t, c.args...)
-		took := time.Since(start)
+	}
+	// Each case is a process of its own: they run at once.
+	type result struct {
+		code   int
+		stderr string
+		took   time.Duration
+	}
+	results := make([]chan result, len(cases))
+	for i, c := range cases {
+		results[i] = make(chan result, 1)
+		go func() {
+			start := time.Now()
+			cmd, _, errOut := startGopline(t, c.args...)
+			err := cmd.Wait()
+			var exit *exec.ExitError
+			code := 0
+			if errors.As(err, &exit) {
+				code = exit.ExitCode()
+			}
+			results[i] <- result{code: code, stderr: errOut.String(), took: time.Since(start)}
+		}()
+	}
+	for i, c := range cases {
+		r := <-results[i]
 		for _, want := range c.says {
-			if code != 1 || !strings.Contains(stderr, want) {
-				t.Errorf("%s: exit %d, no %q in:\n%s", c.name, code, want, stderr)
+			if r.code != 1 || !strings.Contains(r.stderr, want) {
+				t.Errorf("%s: exit %d, no %q in:\n%s", c.name, r.code, want, r.stderr)
 			}
 		}
-		if took > c.within {
-			t.Errorf("%s: took %v; want it said within %v", c.name, took, c.within)
+		if r.took > c.within {
+			t.Errorf("%s: took %v; want it said within %v", c.name, r.took, c.within)
 		}
 	}
 }
