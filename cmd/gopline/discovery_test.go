@@ -87,6 +87,10 @@ func TestTopicsFoundByName(t *testing.T) {
 		t.Fatalf("topics: exit %d, %v: %s\n%s", code, err, stdout, stderr)
 	}
 
+	if code, stdout, _ = goplineProcess(t, "__complete", "topic", "hz", "/ro"); code != 0 || !strings.HasPrefix(stdout, "/robot/camera\n") {
+		t.Fatalf("completion of a topic's name: exit %d: %q", code, stdout)
+	}
+
 	code, stdout, stderr = goplineProcess(t, "topic", "hz", "--no-mdns", "--duration", "4s", "/robot/camera")
 	rates := regexp.MustCompile(`average rate: ([0-9.]+)`).FindAllStringSubmatch(stdout, -1)
 	if code != 0 || len(rates) == 0 {

@@ -81,6 +81,7 @@ func recordCommand() *cobra.Command {
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "log at debug level")
 	f.node = addNodeFlags(fs, "")
 	cmd.MarkFlagFilename("out", recordingExtensions...)
+	cmd.RegisterFlagCompletionFunc("topic", completeTopics)
 	return cmd
 }
 

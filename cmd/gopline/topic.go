@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -61,11 +62,12 @@ func topicCommand() *cobra.Command {
 func topicVerb(verb, short, long string, watch func(*topicFlags, io.Writer) func(*media.Packet, time.Time) error) *cobra.Command {
 	f := &topicFlags{}
 	cmd := &cobra.Command{
-		Use:     verb + " TOPIC [flags]",
-		Short:   short,
-		Long:    long,
-		Example: fmt.Sprintf("  gopline topic %s /robot/camera\n  gopline topic %s --remote 10.0.0.5:7400 --duration 10s /robot/camera", verb, verb),
-		Args:    oneTopic,
+		Use:               verb + " TOPIC [flags]",
+		Short:             short,
+		Long:              long,
+		Example:           fmt.Sprintf("  gopline topic %s /robot/camera\n  gopline topic %s --remote 10.0.0.5:7400 --duration 10s /robot/camera", verb, verb),
+		Args:              oneTopic,
+		ValidArgsFunction: completeTopics,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			n, err := f.peer.client(logger(cmd.ErrOrStderr(), false).Level(zerolog.WarnLevel))
 			if err != nil {
@@ -158,8 +160,9 @@ func topicInfoCommand() *cobra.Command {
 		Long: "Describes the topic at every node found that has it (or at --remote): its codec and picture size,\n" +
 			"rate and data rate, QoS offer, what its cache holds (the GOP a late joiner is replayed), its\n" +
 			"publishers, and its subscribers with the QoS each requests.",
-		Example: "  gopline topic info /robot/camera\n  gopline topic info --remote 10.0.0.5:7400 --json /robot/camera",
-		Args:    oneTopic,
+		Example:           "  gopline topic info /robot/camera\n  gopline topic info --remote 10.0.0.5:7400 --json /robot/camera",
+		Args:              oneTopic,
+		ValidArgsFunction: completeTopics,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			n, err := f.peer.client(zerolog.Nop())
 			if err != nil {
@@ -223,4 +226,32 @@ func noSuchTopic(topic string, nodes []discovery.NodeTopics) error {
 		near = fmt.Sprintf(" (did you mean %s?)", name)
 	}
 	return fmt.Errorf("%w %s; topics: %s%s", errNoSuchTopic, topic, strings.Join(names, ", "), near)
+}
+
+// completeTopics completes the names of the topics the nodes found
+// publish.
+func completeTopics(_ *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	if len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var peer peerFlags
+	peer.token = new(string)
+	n, err := peer.client(zerolog.Nop())
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	nodes, err := listNodes(n, "")
+	closeNode(n, nil)
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var names []string
+	for _, nt := range nodes {
+		for _, t := range nt.Topics {
+			if strings.HasPrefix(t.Name, toComplete) && !slices.Contains(names, t.Name) {
+				names = append(names, t.Name)
+			}
+		}
+	}
+	return names, cobra.ShellCompDirectiveNoFileComp
 }
