@@ -186,19 +186,24 @@ func TestLoudMistakes(t *testing.T) {
 		args   []string
 		says   []string
 		within time.Duration
+		// keepsTrying: --wait, the command runs its --duration and
+		// exits 0.
+		keepsTrying bool
 	}{
 		{"a wrong token", []string{"run", "--no-mdns", "--token", "wrong", "subscribe topic=/camera remote=" + robot + " ! fakesink"},
-			[]string{"refused the subscription", "the node refused the token"}, 8 * time.Second},
+			[]string{"refused the subscription", "the node refused the token"}, 8 * time.Second, false},
 		{"a certificate not allowed", append([]string{"run", "--no-mdns", "subscribe topic=/secure remote=" + secure + " ! fakesink"}, viewer2...),
-			[]string{"refused the subscription", "client certificate not allowed"}, 8 * time.Second},
+			[]string{"refused the subscription", "client certificate not allowed"}, 8 * time.Second, false},
 		{"TLS on one side only", []string{"run", "--no-mdns", "subscribe topic=/secure remote=" + secure + " ! fakesink"},
-			[]string{"cannot reach the node at " + secure, "it may speak TLS"}, 40 * time.Second},
+			[]string{"cannot reach the node at " + secure, "it may speak TLS"}, 40 * time.Second, false},
 		{"a dead port", []string{"run", "--no-mdns", "subscribe topic=/camera remote=" + dead + " ! fakesink"},
-			[]string{"cannot reach the node at " + dead, "connection refused: no node listens there"}, 40 * time.Second},
+			[]string{"cannot reach the node at " + dead, "connection refused: no node listens there"}, 40 * time.Second, false},
+		{"a dead port, with --wait", []string{"run", "--no-mdns", "--wait", "--duration", "13s", "subscribe topic=/camera remote=" + dead + " ! fakesink"},
+			[]string{"cannot reach the node"}, 40 * time.Second, true},
 		{"two publishers", []string{"run", "--no-mdns", "subscribe topic=/stereo ! fakesink"},
-			[]string{"/stereo is published by left at", " and right at ", "name one with remote="}, 20 * time.Second},
+			[]string{"/stereo is published by left at", " and right at ", "name one with remote="}, 20 * time.Second, false},
 		{"a topic nobody publishes", []string{"record", "--no-mdns", "--topic", "/stero", "--out", t.TempDir() + "/x.gopline", "--duration", "8s"},
-			[]string{"no publisher offers /stero after 3s; published: /stereo (did you mean /stereo?)", "recorded nothing"}, 30 * time.Second},
+			[]string{"no publisher offers /stero after 3s; published: /stereo (did you mean /stereo?)", "recorded nothing"}, 30 * time.Second, false},
 	}
 	// Each case is a process of its own: they run at once.
 	type result struct {
@@ -223,8 +228,15 @@ func TestLoudMistakes(t *testing.T) {
 	}
 	for i, c := range cases {
 		r := <-results[i]
+		code := 1
+		if c.keepsTrying {
+			code = 0
+			if strings.Contains(r.stderr, "giving up") {
+				t.Errorf("%s: gave up:\n%s", c.name, r.stderr)
+			}
+		}
 		for _, want := range c.says {
-			if r.code != 1 || !strings.Contains(r.stderr, want) {
+			if r.code != code || !strings.Contains(r.stderr, want) {
 				t.Errorf("%s: exit %d, no %q in:\n%s", c.name, r.code, want, r.stderr)
 			}
 		}
