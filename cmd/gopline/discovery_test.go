@@ -100,6 +100,11 @@ func TestTopicsFoundByName(t *testing.T) {
 		t.Fatalf("topic hz of a 20 Hz camera says %v:\n%s", r, stdout)
 	}
 
+	code, stdout, stderr = goplineProcess(t, "topic", "bw", "--no-mdns", "--duration", "3s", "/robot/camera")
+	if code != 0 || !regexp.MustCompile(`[0-9.]+ kB/s from [0-9]+ packets\n\tpacket size mean: `).MatchString(stdout) {
+		t.Fatalf("topic bw: exit %d: %s\n%s", code, stdout, stderr)
+	}
+
 	code, stdout, stderr = goplineProcess(t, "topic", "echo", "--no-mdns", "--once", "--json", "/robot/camera")
 	var line struct {
 		Seq, GOP uint64
