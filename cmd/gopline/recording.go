@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -32,6 +33,9 @@ func parseLine(n *gopline.Node, line string, stderr io.Writer) (*pipeline.Pipeli
 		err = p.Check() // a node nothing feeds, an output nothing takes
 	}
 	var serr *syntax.Error
+	if errors.As(err, &serr) && serr.Err != nil && fileError(serr.Err) {
+		return nil, serr.Err // the line is right; its file is missing or damaged
+	}
 	if errors.As(err, &serr) {
 		if len(line) <= maxCaretLine {
 			fmt.Fprintln(stderr, serr.Caret())
@@ -43,6 +47,15 @@ func parseLine(n *gopline.Node, line string, stderr io.Writer) (*pipeline.Pipeli
 		return nil, fmt.Errorf("%w: %v", errUsage, err)
 	}
 	return p, nil
+}
+
+// fileError reports whether err is about a file rather than a command
+// line: the file is missing, unreadable, or not a recording gopline reads.
+func fileError(err error) bool {
+	var perr *fs.PathError
+	return errors.As(err, &perr) || errors.Is(err, storage.ErrNotRecording) || errors.Is(err, storage.ErrCorruptFile) ||
+		errors.Is(err, storage.ErrCorruptRecord) || errors.Is(err, storage.ErrNewerVersion) ||
+		errors.Is(err, storage.ErrOlderVersion) || errors.Is(err, storage.ErrLocked)
 }
 
 // recordFlags are the flags of `gopline record`.
@@ -97,12 +110,9 @@ func (f *recordFlags) record(line string, stdout, stderr io.Writer) error {
 	if err := p.Add("recorder", elements.Record(elements.RecordConfig{Path: f.out, Topics: f.topics})); err != nil {
 		return closeNode(n, err)
 	}
-	stats, err := runUntilDone(p, f.duration)
-	err = closeNode(n, err)
-	if jerr := report(stats, f.asJSON, stdout, stderr); jerr != nil {
-		return jerr
-	}
-	if err != nil {
+	stats, end := runUntilDone(p, f.duration)
+	end.err = closeNode(n, end.err)
+	if err := finish(judge(stats, end, judgeRules{sources: isSource, files: nodeFiles(line)}), f.asJSON, stdout, stderr); err != nil {
 		return err
 	}
 	if !f.asJSON {
@@ -117,6 +127,7 @@ type playFlags struct {
 	rate            float64
 	start, duration time.Duration
 	loop, asJSON    bool
+	allowDamage     bool
 }
 
 // playCommand publishes a recording's streams on their topics at the
@@ -142,6 +153,7 @@ func playCommand() *cobra.Command {
 	fs.BoolVar(&f.loop, "loop", false, "start again at the end")
 	fs.Var((*durationValue)(&f.duration), "duration", "stop after this long")
 	fs.BoolVar(&f.asJSON, "json", false, "print the per-node stats as JSON on stdout")
+	fs.BoolVar(&f.allowDamage, "allow-damage", false, "exit 0 even when damaged packets were skipped (they are still counted)")
 	return cmd
 }
 
@@ -179,11 +191,8 @@ func (f *playFlags) play(file string, stdout, stderr io.Writer) error {
 	if !f.asJSON {
 		fmt.Fprintf(stderr, "playing %d stream(s) of %s on their topics\n", played, file)
 	}
-	stats, err := runUntilDone(p, f.duration)
-	if jerr := report(stats, f.asJSON, stdout, stderr); jerr != nil {
-		return jerr
-	}
-	return err
+	stats, end := runUntilDone(p, f.duration)
+	return finish(judge(stats, end, judgeRules{sources: isSource, allowDamage: f.allowDamage}), f.asJSON, stdout, stderr)
 }
 
 func streamsOf(path string) ([]storage.StreamInfo, error) {
