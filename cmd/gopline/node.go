@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/gopline/gopline"
+	"github.com/gopline/gopline/pipeline"
 	"github.com/gopline/gopline/pipeline/syntax"
 	"github.com/gopline/gopline/qos"
 	"github.com/gopline/gopline/transport/remote"
@@ -177,6 +178,25 @@ func subscribesRemote(line string, topics ...string) bool {
 		}
 	}
 	return false
+}
+
+// nodeFiles maps the nodes of line that read a file (location=, path=)
+// to the file, so that a message about a node can name its file. A line
+// that does not parse gives none.
+func nodeFiles(line string) map[string]string {
+	ast, err := syntax.Parse(line)
+	if err != nil {
+		return nil
+	}
+	files := map[string]string{}
+	for el, name := range pipeline.NodeNames(ast) {
+		for _, p := range el.Props {
+			if p.Key == "location" || p.Key == "path" {
+				files[name] = p.Value
+			}
+		}
+	}
+	return files
 }
 
 // closeNode closes n after its pipelines stopped, adding its errors to err.

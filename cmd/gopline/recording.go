@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -32,6 +33,9 @@ func parseLine(n *gopline.Node, line string, stderr io.Writer) (*pipeline.Pipeli
 		err = p.Check() // a node nothing feeds, an output nothing takes
 	}
 	var serr *syntax.Error
+	if errors.As(err, &serr) && serr.Err != nil && fileError(serr.Err) {
+		return nil, serr.Err // the line is right; its file is missing or damaged
+	}
 	if errors.As(err, &serr) {
 		if len(line) <= maxCaretLine {
 			fmt.Fprintln(stderr, serr.Caret())
@@ -43,6 +47,15 @@ func parseLine(n *gopline.Node, line string, stderr io.Writer) (*pipeline.Pipeli
 		return nil, fmt.Errorf("%w: %v", errUsage, err)
 	}
 	return p, nil
+}
+
+// fileError reports whether err is about a file rather than a command
+// line: the file is missing, unreadable, or not a recording gopline reads.
+func fileError(err error) bool {
+	var perr *fs.PathError
+	return errors.As(err, &perr) || errors.Is(err, storage.ErrNotRecording) || errors.Is(err, storage.ErrCorruptFile) ||
+		errors.Is(err, storage.ErrCorruptRecord) || errors.Is(err, storage.ErrNewerVersion) ||
+		errors.Is(err, storage.ErrOlderVersion) || errors.Is(err, storage.ErrLocked)
 }
 
 // recordFlags are the flags of `gopline record`.
@@ -100,12 +113,9 @@ func (f *recordFlags) record(line string, stdout, stderr io.Writer) error {
 	if err := p.Add("recorder", elements.Record(elements.RecordConfig{Path: f.out, Topics: f.topics})); err != nil {
 		return closeNode(n, err)
 	}
-	stats, err := runUntilDone(p, f.duration)
-	err = closeNode(n, errors.Join(err, recordedSomething(stats, f.topics)))
-	if jerr := report(stats, f.asJSON, stdout, stderr); jerr != nil {
-		return jerr
-	}
-	if err != nil {
+	stats, end := runUntilDone(p, f.duration)
+	end.err = closeNode(n, end.err)
+	if err := finish(judge(stats, end, judgeRules{sources: isSource, files: nodeFiles(line)}), f.asJSON, stdout, stderr); err != nil {
 		return err
 	}
 	if !f.asJSON {
@@ -120,6 +130,7 @@ type playFlags struct {
 	rate            float64
 	start, duration time.Duration
 	loop, asJSON    bool
+	allowDamage     bool
 	node            *nodeFlags
 }
 
@@ -149,6 +160,7 @@ func playCommand() *cobra.Command {
 	fs.BoolVar(&f.loop, "loop", false, "start again at the end")
 	fs.Var((*durationValue)(&f.duration), "duration", "stop after this long")
 	fs.BoolVar(&f.asJSON, "json", false, "print the per-node stats as JSON on stdout")
+	fs.BoolVar(&f.allowDamage, "allow-damage", false, "exit 0 even when damaged packets were skipped (they are still counted)")
 	f.node = addNodeFlags(fs, "")
 	return cmd
 }
@@ -165,19 +177,18 @@ func (f *playFlags) play(file string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	stats, err := f.playOn(n, file, infos, stderr)
-	err = closeNode(n, err)
-	if jerr := report(stats, f.asJSON, stdout, stderr); jerr != nil {
-		return jerr
+	if err := f.playOn(n, file, infos, stdout, stderr); err != nil {
+		return closeNode(n, err)
 	}
-	return err
+	return nil
 }
 
-// playOn plays the streams infos of the recording file on n's topics.
-func (f *playFlags) playOn(n *gopline.Node, file string, infos []storage.StreamInfo, stderr io.Writer) ([]pipeline.NodeStats, error) {
+// playOn plays the streams infos of the recording file on n's topics,
+// and closes n when they have played.
+func (f *playFlags) playOn(n *gopline.Node, file string, infos []storage.StreamInfo, stdout, stderr io.Writer) error {
 	p, err := n.NewPipeline()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	played := 0
 	for i, info := range infos {
@@ -186,20 +197,20 @@ func (f *playFlags) playOn(n *gopline.Node, file string, infos []storage.StreamI
 		}
 		el, err := elements.Play(elements.PlayConfig{Path: file, Stream: info.Name, Rate: f.rate, Start: f.start, Loop: f.loop, Live: true})
 		if err != nil {
-			return nil, err
+			return err
 		}
 		names := []string{fmt.Sprintf("play%d", i), fmt.Sprintf("publish%d", i)}
 		if err := p.Chain(names, []pipeline.Element{el, elements.Publish(info.Name)}); err != nil {
-			return nil, err
+			return err
 		}
 		if err := p.Chain([]string{fmt.Sprintf("watch%d", i), fmt.Sprintf("count%d", i)},
 			[]pipeline.Element{elements.Subscribe(info.Name, 0), elements.FakeSink()}); err != nil {
-			return nil, err
+			return err
 		}
 		played++
 	}
 	if played == 0 {
-		return nil, usagef("%s has no stream %q", file, f.stream)
+		return usagef("%s has no stream %q", file, f.stream)
 	}
 	if !f.asJSON {
 		where := ""
@@ -208,7 +219,9 @@ func (f *playFlags) playOn(n *gopline.Node, file string, infos []storage.StreamI
 		}
 		fmt.Fprintf(stderr, "playing %d stream(s) of %s on their topics%s\n", played, file, where)
 	}
-	return runUntilDone(p, f.duration)
+	stats, end := runUntilDone(p, f.duration)
+	end.err = closeNode(n, end.err)
+	return finish(judge(stats, end, judgeRules{sources: isSource, allowDamage: f.allowDamage}), f.asJSON, stdout, stderr)
 }
 
 func streamsOf(path string) ([]storage.StreamInfo, error) {
