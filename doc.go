@@ -20,4 +20,11 @@
 // a pipeline that subscribes to another node's topic needs one (a
 // subscriber listens too, on a free loopback port, because replies come
 // back by connection).
+//
+// A node with a remote node finds other nodes (package discovery): a
+// subscriber that names no node subscribes to the one other node that
+// publishes its topic when this process does not (Node.Directory). A node
+// that serves, at an address other than SubscriberAddr, announces itself
+// on its host and by multicast DNS (WithName, WithoutMDNS,
+// WithoutAnnouncing); Close ends the announcement first.
 package gopline

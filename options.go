@@ -29,12 +29,14 @@ type config struct {
 	busOpts    []transport.Option
 	name       string
 	noMDNS     bool
+	silent     bool
 }
 
 // announces reports whether the node announces itself: when it serves
-// other nodes, at an address other than SubscriberAddr.
+// other nodes, at an address other than SubscriberAddr, unless
+// WithoutAnnouncing.
 func (c config) announces() bool {
-	return c.remote != nil && c.remote.Listen != "" && c.remote.Listen != SubscriberAddr
+	return c.remote != nil && c.remote.Listen != "" && c.remote.Listen != SubscriberAddr && !c.silent
 }
 
 func defaultConfig() config {
@@ -198,4 +200,11 @@ func WithHTTPConfig(cfg HTTPConfig) Option {
 		c.http = &cfg
 		return nil
 	}
+}
+
+// WithoutAnnouncing keeps the node from announcing itself while it still
+// finds other nodes: a node that only asks others (gopline topics) and
+// listens only for their answers.
+func WithoutAnnouncing() Option {
+	return func(c *config) error { c.silent = true; return nil }
 }

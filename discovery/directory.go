@@ -51,7 +51,7 @@ func NewDirectory(cfg Config, list Lister, self string) *Directory {
 	return &Directory{cfg: cfg, list: list, self: self}
 }
 
-// Nodes browses and lists the topics of every node found, at most
+// Nodes browses and lists the topics of every node found but this one, at most
 // listConcurrency at once, each within DefaultListTimeout. A node that
 // does not answer is in the result with its error.
 func (d *Directory) Nodes(ctx context.Context) ([]NodeTopics, error) {
@@ -64,6 +64,7 @@ func (d *Directory) Nodes(ctx context.Context) ([]NodeTopics, error) {
 	if err != nil {
 		return nil, err
 	}
+	peers = slices.DeleteFunc(peers, func(p Peer) bool { return p.Addr == d.self })
 	out := make([]NodeTopics, len(peers))
 	sem := make(chan struct{}, listConcurrency)
 	var wg sync.WaitGroup

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gopline/gopline/internal/netnstest"
 )
 
 // childRole makes the test binary a child of the namespace test: it
@@ -61,51 +63,14 @@ func browseChild() int {
 	return 0
 }
 
-// netnsPair makes two network namespaces joined by a veth pair, each with
-// a route for multicast on its end (without it a namespace has no
-// interface to send 224.0.0.251 by), and removes them when the test ends.
-// It skips the test where the machine does not allow it.
-func netnsPair(t *testing.T) (a, b, addrA string) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to create network namespaces (ip netns)")
-	}
-	if _, err := exec.LookPath("ip"); err != nil {
-		t.Skip("needs the ip command (iproute2) to create network namespaces")
-	}
-	pid := os.Getpid()
-	a, b = fmt.Sprintf("gopline-da-%d", pid), fmt.Sprintf("gopline-db-%d", pid)
-	addrA, addrB := fmt.Sprintf("10.214.%d.1", pid%256), fmt.Sprintf("10.214.%d.2", pid%256)
-	for _, ns := range []string{a, b} {
-		if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {
-			t.Skipf("this machine does not allow network namespaces: %v: %s", err, out)
-		}
-		t.Cleanup(func() { exec.Command("ip", "netns", "delete", ns).Run() })
-	}
-	if out, err := exec.Command("ip", "-n", a, "link", "add", "gopline0", "type", "veth", "peer", "name", "gopline1", "netns", b).CombinedOutput(); err != nil {
-		t.Skipf("this machine does not allow a veth pair between namespaces: %v: %s", err, out)
-	}
-	for _, c := range [][]string{
-		{a, "addr", "add", addrA + "/24", "dev", "gopline0"}, {b, "addr", "add", addrB + "/24", "dev", "gopline1"},
-		{a, "link", "set", "gopline0", "up"}, {b, "link", "set", "gopline1", "up"},
-		{a, "link", "set", "lo", "up"}, {b, "link", "set", "lo", "up"},
-		{a, "route", "add", "224.0.0.0/4", "dev", "gopline0"}, {b, "route", "add", "224.0.0.0/4", "dev", "gopline1"},
-	} {
-		args := append([]string{"-n", c[0]}, c[1:]...)
-		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
-			t.Fatalf("ip %s: %v: %s", strings.Join(args, " "), err, out)
-		}
-	}
-	return a, b, addrA
-}
-
 // A node in one network namespace is found by a browse in another, by
 // multicast DNS alone (each has a host directory of its own), at the
 // address it announces.
 func TestMDNSAcrossNamespaces(t *testing.T) {
-	a, b, addrA := netnsPair(t)
+	pair := netnstest.New(t, "gopline-d", 214)
+	a, b, addrA := pair.A, pair.B, pair.AddrA
 	child := func(ns, role string, env ...string) *exec.Cmd {
-		cmd := exec.Command("ip", "netns", "exec", ns, os.Args[0], "-test.run=^$")
+		cmd := netnstest.Command(ns, os.Args[0], "-test.run=^$")
 		cmd.Env = append(os.Environ(), append(env, childRole+"="+role, "NODE_DIR="+filepath.Join(t.TempDir(), "nodes"))...)
 		return cmd
 	}

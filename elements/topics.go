@@ -206,7 +206,8 @@ func (s *subscriber) Receive(msg any, emit func(*media.Packet)) (bool, error) {
 }
 
 // topicEvent logs a topic's event and hands it to onEvent. An incompatible
-// QoS is returned as an error, so that the node counts and logs it.
+// QoS is returned as an error, so that the node counts and logs it; a
+// refused subscription (another node's) also fails the pipeline.
 func topicEvent(env *pipeline.Env, e *transport.Event, onEvent func(*transport.Event)) error {
 	if onEvent != nil {
 		onEvent(e)
@@ -214,6 +215,11 @@ func topicEvent(env *pipeline.Env, e *transport.Event, onEvent func(*transport.E
 	switch e.Kind {
 	case transport.EventIncompatibleQoS:
 		return fmt.Errorf("topic %s: %w", e.Topic, e.Err)
+	case transport.EventRefused:
+		// Over for good: the run fails with the reason.
+		err := fmt.Errorf("topic %s: %w", e.Topic, e.Err)
+		env.Fail(err)
+		return err
 	case transport.EventDropped:
 		env.Log.Info().Str("topic", e.Topic).Msg("fell behind the topic: the rest of a GOP is dropped, delivery resumes at the next keyframe")
 	case transport.EventLivelinessRegained:

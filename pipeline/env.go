@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -40,6 +41,12 @@ type Env struct {
 // End ends the stage's stream: after what was emitted, downstream receives
 // end of stream. For sources and push sources.
 func (e *Env) End() { e.node.endOfInput(e.ctx) }
+
+// Fail fails the pipeline with err, for a reason no restart of the stage
+// mends (another node refused its subscription, or cannot be reached):
+// Wait and Stop return err. The stage still ends its stream itself (End),
+// so that what it emitted drains.
+func (e *Env) Fail(err error) { e.node.pipe.fail(fmt.Errorf("%s: %w", e.Node, err)) }
 
 // RequestKeyframe asks upstream for a keyframe (a gate lost the chain, a
 // decoder met damage).

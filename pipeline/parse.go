@@ -26,27 +26,9 @@ func Parse(line string, reg *Registry, opts ...Option) (*Pipeline, error) {
 	}
 	p := New(opts...)
 	p.line, p.places = line, map[string]syntax.Pos{}
-	names := map[*syntax.Element]string{}
-	taken := map[string]bool{}
+	names := NodeNames(ast)
 	for _, el := range ast.Elements() {
-		if el.Name != "" {
-			taken[el.Name] = true
-		}
-	}
-	counters := map[string]int{}
-	for _, el := range ast.Elements() {
-		name := el.Name
-		if name == "" {
-			for {
-				name = fmt.Sprintf("%s%d", el.Type, counters[el.Type])
-				counters[el.Type]++
-				if !taken[name] {
-					break
-				}
-			}
-			taken[name] = true
-		}
-		names[el] = name
+		name := names[el]
 		element, err := makeElement(line, reg, el)
 		if err != nil {
 			return nil, err
@@ -75,6 +57,35 @@ func Parse(line string, reg *Registry, opts ...Option) (*Pipeline, error) {
 		}
 	}
 	return p, nil
+}
+
+// NodeNames names the elements of a parsed line as Parse names its nodes:
+// by name=, or else by their element and a counter (h264enc0, h264enc1),
+// skipping the names name= took.
+func NodeNames(ast *syntax.Pipeline) map[*syntax.Element]string {
+	names := map[*syntax.Element]string{}
+	taken := map[string]bool{}
+	for _, el := range ast.Elements() {
+		if el.Name != "" {
+			taken[el.Name] = true
+		}
+	}
+	counters := map[string]int{}
+	for _, el := range ast.Elements() {
+		name := el.Name
+		if name == "" {
+			for {
+				name = fmt.Sprintf("%s%d", el.Type, counters[el.Type])
+				counters[el.Type]++
+				if !taken[name] {
+					break
+				}
+			}
+			taken[name] = true
+		}
+		names[el] = name
+	}
+	return names
 }
 
 // makeElement looks an AST element up in the registry and builds it,
@@ -109,7 +120,9 @@ func makeElement(line string, reg *Registry, el *syntax.Element) (Element, error
 	}
 	element, err := spec.Make(props)
 	if err != nil {
-		return Element{}, syntax.Errorf(line, el.TypePos, "%s: %v", el.Type, err)
+		serr := syntax.Errorf(line, el.TypePos, "%s: %v", el.Type, err)
+		serr.Err = err // a file that is missing or damaged is not the line's fault
+		return Element{}, serr
 	}
 	if element.Type == "" {
 		element.Type = el.Type

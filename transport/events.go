@@ -29,6 +29,11 @@ const (
 	// the GOP is dropped for it and delivery resumes at the next keyframe.
 	// GOP is the GOP (the Seq of its keyframe) of the first dropped packet.
 	EventDropped
+	// EventRefused: the subscription to another node's topic is over for
+	// good: the node refused it (its token, its certificate, its limits),
+	// or could not be reached before the link gave up. Err says why; the
+	// stream ends after it.
+	EventRefused
 )
 
 func (k EventKind) String() string {
@@ -43,6 +48,8 @@ func (k EventKind) String() string {
 		return "liveliness_regained"
 	case EventDropped:
 		return "dropped"
+	case EventRefused:
+		return "refused"
 	}
 	return fmt.Sprintf("event(%d)", uint8(k))
 }
@@ -63,7 +70,7 @@ type Event struct {
 	Count uint64
 	// GOP is the GOP whose rest was dropped (EventDropped).
 	GOP uint64
-	// Err explains an EventIncompatibleQoS.
+	// Err explains an EventIncompatibleQoS or an EventRefused.
 	Err error
 }
 
@@ -71,7 +78,7 @@ type Event struct {
 func (e *Event) String() string {
 	s := e.Topic + ": " + e.Kind.String()
 	switch e.Kind {
-	case EventIncompatibleQoS:
+	case EventIncompatibleQoS, EventRefused:
 		s += ": " + fmt.Sprint(e.Err)
 	case EventDeadlineMissed:
 		s += fmt.Sprintf(" (%d in a row)", e.Count)

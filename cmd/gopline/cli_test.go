@@ -65,8 +65,11 @@ func TestHelpShowsOnlyACommandsOwnFlags(t *testing.T) {
 	}{
 		{[]string{"run"}, []string{"--duration", "--json", "--listen", "--qos", "--state", "--token", "--tls-make"}, []string{"--serve", "--stream"}},
 		{[]string{"serve"}, []string{"--listen string", `(default "` + "127.0.0.1:7400"}, nil},
-		{[]string{"topics"}, []string{"--remote", "--timeout", "--token", "--tls-ca"}, []string{"--qos", "--state", "--listen", "--duration"}},
-		{[]string{"play"}, []string{"--rate", "--loop", "--stream"}, []string{"--listen", "--qos", "--token"}},
+		{[]string{"topics"}, []string{"--remote", "--timeout", "--token", "--tls-ca", "where other nodes' answers come back"}, []string{"--qos", "--state", "--duration"}},
+		{[]string{"play"}, []string{"--rate", "--loop", "--stream", "--listen", "--name", "--no-mdns"}, []string{"--serve", "--out"}},
+		{[]string{"topic", "hz"}, []string{"--remote", "--window", "--duration", "--no-mdns", "--wait"}, []string{"--once", "--qos", "--state"}},
+		{[]string{"topic", "echo"}, []string{"--once", "--json"}, []string{"--window", "--qos"}},
+		{[]string{"topic", "info"}, []string{"--remote", "--json"}, []string{"--window", "--once", "--duration"}},
 		{[]string{"info"}, []string{"--json"}, []string{"--listen", "--duration", "--stream"}},
 		{[]string{"export"}, []string{"--at", "--every", "--format"}, []string{"--json", "--listen"}},
 		{[]string{"elements"}, nil, []string{"--json", "--listen"}},

@@ -128,33 +128,33 @@ func (f *demoFlags) demo(stdout, stderr io.Writer) error {
 			"GOP cache (qos=auto: the cached GOP is decoded and its newest picture shown at once), half do without it\n"+
 			"(qos=sensor_data: volatile, they wait for the next keyframe).\n\n", f.joiners)
 	}
-	stats, err := f.run(line, text, logger(stderr, f.verbose))
-	if jerr := report(stats, f.asJSON, stdout, stdout); jerr != nil || f.asJSON {
-		return errors.Join(err, jerr)
+	stats, end := f.run(line, text, logger(stderr, f.verbose))
+	err = finish(judge(stats, end, judgeRules{sources: isSource}), f.asJSON, stdout, stdout)
+	if !f.asJSON {
+		snaps, _ := filepath.Glob(filepath.Join(f.out, "viewer-snapshots-*.png"))
+		fmt.Fprintf(stdout, "\n%d snapshots in %s\n", len(snaps), f.out)
 	}
-	snaps, _ := filepath.Glob(filepath.Join(f.out, "viewer-snapshots-*.png"))
-	fmt.Fprintf(stdout, "\n%d snapshots in %s\n", len(snaps), f.out)
 	return err
 }
 
 // run runs the demo's line for its duration on a node of its own, with the
 // late viewers joining it, and returns the line's counters. The late
 // viewers' lines go to text.
-func (f *demoFlags) run(line string, text io.Writer, log zerolog.Logger) ([]pipeline.NodeStats, error) {
+func (f *demoFlags) run(line string, text io.Writer, log zerolog.Logger) ([]pipeline.NodeStats, runEnd) {
 	n, err := f.node(log)
 	if err != nil {
-		return nil, err
+		return nil, runEnd{err: err}
 	}
 	if url := n.HTTPURL(); url != "" {
 		fmt.Fprintf(text, "See the camera in a browser while the demo runs: %s/view?topic=%s (all topics: %s/)\n\n", url, demoTopic, url)
 	}
 	reg, err := elements.Registry()
 	if err != nil {
-		return nil, closeNode(n, err)
+		return nil, runEnd{err: closeNode(n, err)}
 	}
 	p, err := n.Parse(line, reg)
 	if err != nil {
-		return nil, closeNode(n, err)
+		return nil, runEnd{err: closeNode(n, err)}
 	}
 	plan := planLateJoins(f.joiners, f.duration, f.seed)
 	// The late viewers leave just before the camera stops, so that none
@@ -166,12 +166,13 @@ func (f *demoFlags) run(line string, text io.Writer, log zerolog.Logger) ([]pipe
 	}
 	joined := make(chan []lateJoin, 1)
 	go func() { joined <- runLateJoins(ctx, n, plan, viewerLog, text) }()
-	stats, err := runUntilDone(p, f.duration)
+	stats, end := runUntilDone(p, f.duration)
 	cancel()
 	if joins := <-joined; len(joins) > 0 {
 		fmt.Fprintf(text, "\n%s\n\n", summarizeLateJoins(joins))
 	}
-	return stats, closeNode(n, err)
+	end.err = closeNode(n, end.err)
+	return stats, end
 }
 
 // node starts the demo's node. When another program holds the default

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -30,6 +31,7 @@ type exportFlags struct {
 	stream, format, out string
 	start, end, at      string
 	every               time.Duration
+	allowDamage         bool
 }
 
 func exportCommand() *cobra.Command {
@@ -57,6 +59,7 @@ func exportCommand() *cobra.Command {
 	fs.StringVar(&f.end, "end", "", "export up to this time, exclusive (same forms as --start)")
 	fs.StringVar(&f.at, "at", "", "png: the pictures' times, comma-separated (same forms as --start)")
 	fs.Var((*durationValue)(&f.every), "every", "png: a picture every this long from --start to --end")
+	fs.BoolVar(&f.allowDamage, "allow-damage", false, "exit 0 even when damaged packets were skipped or times had no picture (they are still reported)")
 	cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"mp4", "mcap", "png"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -69,7 +72,7 @@ func exportArgs(_ *cobra.Command, args []string) error {
 }
 
 func (f *exportFlags) export(file string, stdout, stderr io.Writer) error {
-	req := exportRequest{file: file, stream: f.stream, format: f.format, out: f.out, every: f.every}
+	req := exportRequest{file: file, stream: f.stream, format: f.format, out: f.out, every: f.every, allowDamage: f.allowDamage}
 	if err := req.check(f.start, f.end, f.at); err != nil {
 		return err
 	}
@@ -82,7 +85,7 @@ func (f *exportFlags) export(file string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if req.format == "png" {
-		return req.pictures(rec, newProgressBar(stderr, "exporting "+req.stream, "pictures"), stdout)
+		return req.pictures(rec, newProgressBar(stderr, "exporting "+req.stream, "pictures"), stdout, stderr)
 	}
 	bar := newProgressBar(stderr, "exporting "+req.stream, "packets")
 	write := export.MP4
@@ -98,7 +101,10 @@ func (f *exportFlags) export(file string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s: %d frames of %s, %.1f s, %s%s\n", req.out, res.Frames, req.stream,
-		res.Duration.Seconds(), formatBytes(res.Bytes), skippedNote(res.Skipped))
+		res.Duration.Seconds(), formatBytes(res.Bytes), skippedNote(res.Skipped, res.Damaged))
+	if res.Skipped > 0 && !f.allowDamage {
+		return fmt.Errorf("%s: %d packets skipped, %d of them damaged records (--allow-damage accepts it)", req.file, res.Skipped, res.Damaged)
+	}
 	return nil
 }
 
@@ -107,6 +113,7 @@ func (f *exportFlags) export(file string, stdout, stderr io.Writer) error {
 type exportRequest struct {
 	file, stream, format, out string
 	every                     time.Duration
+	allowDamage               bool
 	from, to                  time.Time   // mp4 and mcap: zero for the stream's start and end
 	times                     []time.Time // png
 }
@@ -253,24 +260,42 @@ func (r *exportRequest) everyTimes(first, last time.Time) error {
 }
 
 // pictures writes the PNG pictures one at a time, so that the bar moves.
-func (r *exportRequest) pictures(rec *storage.Recording, bar *progressBar, stdout io.Writer) error {
+func (r *exportRequest) pictures(rec *storage.Recording, bar *progressBar, stdout, stderr io.Writer) error {
 	var paths []string
+	var missing []error
 	for i, t := range r.times {
 		p, err := export.PNG(rec, r.stream, []time.Time{t}, r.out)
 		paths = append(paths, p...)
-		if err != nil {
+		switch {
+		case errors.Is(err, export.ErrNoPicture):
+			missing = append(missing, err) // the others are still written
+		case err != nil:
 			bar.clear()
 			return err
 		}
 		bar.update(i+1, len(r.times))
 	}
 	bar.clear()
-	if len(paths) == 1 {
-		fmt.Fprintf(stdout, "wrote %s\n", paths[0])
-		return nil
+	for _, err := range missing {
+		fmt.Fprintf(stderr, "gopline export: %v\n", err)
 	}
-	fmt.Fprintf(stdout, "wrote %d pictures of %s to %s\n", len(paths), r.stream, r.out)
+	switch {
+	case len(paths) == 1 && len(missing) == 0:
+		fmt.Fprintf(stdout, "wrote %s\n", paths[0])
+	default:
+		fmt.Fprintf(stdout, "wrote %d pictures of %s to %s%s\n", len(paths), r.stream, r.out, missingNote(len(missing), len(r.times)))
+	}
+	if len(missing) > 0 && !r.allowDamage {
+		return fmt.Errorf("%d of %d times have no picture: the packets leading to them are damaged (--allow-damage accepts it)", len(missing), len(r.times))
+	}
 	return nil
+}
+
+func missingNote(missing, times int) string {
+	if missing == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; %d of %d times have no picture (damaged packets)", missing, times)
 }
 
 // parseExportTime parses a time of the command line: a duration from base
@@ -354,9 +379,9 @@ func formatBytes(n int64) string {
 	return fmt.Sprintf("%d bytes", n)
 }
 
-func skippedNote(skipped int) string {
+func skippedNote(skipped, damaged int) string {
 	if skipped == 0 {
 		return ""
 	}
-	return fmt.Sprintf("; %d packets skipped (damaged records and the deltas after them)", skipped)
+	return fmt.Sprintf("; %d packets skipped (%d damaged records and the deltas after them)", skipped, damaged)
 }

@@ -208,7 +208,7 @@ func TestStatsTableShowsBytes(t *testing.T) {
 		}
 	}
 	var out strings.Builder
-	printStats(&out, []pipeline.NodeStats{{Node: "encoder", Element: "h264enc", In: 30, Out: 30, Bytes: 41_300, Elapsed: time.Second}})
+	printStats(&out, []nodeReport{{NodeStats: pipeline.NodeStats{Node: "encoder", Element: "h264enc", In: 30, Out: 30, Bytes: 41_300, Elapsed: time.Second}}})
 	if !strings.Contains(out.String(), "bytes") || !strings.Contains(out.String(), "41.3 kB") || !strings.Contains(out.String(), "330") {
 		t.Errorf("table:\n%s", out.String())
 	}

@@ -3,11 +3,13 @@ package main
 import (
 	"crypto/tls"
 	"errors"
+	"strings"
 
 	"github.com/rs/zerolog"
 	"github.com/spf13/pflag"
 
 	"github.com/gopline/gopline"
+	"github.com/gopline/gopline/pipeline"
 	"github.com/gopline/gopline/pipeline/syntax"
 	"github.com/gopline/gopline/qos"
 	"github.com/gopline/gopline/transport/remote"
@@ -20,6 +22,8 @@ type nodeFlags struct {
 	qos    qos.Profile
 	state  *string
 	listen *string
+	// name names the node in its announcement.
+	name string
 	peerFlags
 	http string // the HTTP endpoint's address, "" for none (addHTTPFlag)
 }
@@ -36,6 +40,18 @@ type peerFlags struct {
 	token *string
 	tls   remote.TLSFiles
 	allow stringList
+	// noMDNS keeps the node off multicast DNS; wait keeps its links trying
+	// to reach a node that does not answer.
+	noMDNS, wait bool
+	// replyAddr is where a client's answers come back (addReplyFlag).
+	replyAddr string
+}
+
+// addReplyFlag adds --listen to a command that only asks other nodes: the
+// address their answers come back to, which across hosts must be one they
+// reach.
+func (n *peerFlags) addReplyFlag(fs *pflag.FlagSet) {
+	fs.StringVar(&n.replyAddr, "listen", "", "where other nodes' answers come back: an address of this host they reach, port 0 for a free one (default 127.0.0.1:0: nodes of this host only)")
 }
 
 func addNodeFlags(fs *pflag.FlagSet, defaultListen string) *nodeFlags {
@@ -43,6 +59,7 @@ func addNodeFlags(fs *pflag.FlagSet, defaultListen string) *nodeFlags {
 	fs.TextVar(&n.qos, "qos", qos.DurableVideo(), "QoS that publishers offer unless their qos= says otherwise: a preset (default, sensor_data, durable_video, persistent_video) or policies, e.g. transient_local,keep_last=2")
 	n.state = fs.String("state", "", "bbolt file that keeps the GOP caches of persistent topics across restarts (created if missing)")
 	n.listen = fs.String("listen", defaultListen, "serve this process's topics to other processes and hosts at host:port (loopback unless you name another interface)")
+	fs.StringVar(&n.name, "name", "", "the node's name in its announcement and in other nodes' listings (default: HOST-PID)")
 	n.peerFlags.add(fs)
 	return n
 }
@@ -54,6 +71,8 @@ func (n *peerFlags) add(fs *pflag.FlagSet) {
 	fs.StringVar(&n.tls.CA, "tls-ca", "", "the CA that signs the peers' certificates (PEM)")
 	fs.BoolVar(&n.tls.RequireClientCert, "tls-require-client-cert", false, "mutual TLS: refuse peers without a certificate the CA signed")
 	fs.Var(&n.allow, "tls-allow", "mutual TLS, and only peers whose certificate has this name (common name or DNS name; repeat or comma-separate for more)")
+	fs.BoolVar(&n.noMDNS, "no-mdns", false, "stay off multicast DNS: announce this node and look for others on this host only")
+	fs.BoolVar(&n.wait, "wait", false, "keep trying to reach a node that does not answer (default: give up after "+remote.DefaultGiveUpAfter.String()+")")
 	fs.Func("tls-make", "make a CA and certificates in DIR for this node (the first NAME) and its peers, and use this node's: DIR:NAME[=HOST+HOST],NAME... (see docs/remote.md)", func(v string) (err error) { n.tls, err = remote.MakePKIFromSpec(v); return err })
 }
 
@@ -77,7 +96,10 @@ func (n *nodeFlags) open(log zerolog.Logger, reach bool) (*gopline.Node, error) 
 	if *n.listen != "" || reach {
 		opts = append(opts, gopline.WithRemote(cfg))
 	}
-	return newNode(opts...)
+	if n.name != "" {
+		opts = append(opts, gopline.WithName(n.name))
+	}
+	return newNode(append(opts, n.discovery()...)...)
 }
 
 // httpOption adds the HTTP endpoint of --http to opts. With --tls-cert and
@@ -103,6 +125,9 @@ func (n *nodeFlags) httpOption(opts []gopline.Option) ([]gopline.Option, error) 
 // loopback port when empty).
 func (n *peerFlags) config(listen string) (remote.Config, error) {
 	cfg := remote.Config{Listen: listen, Token: *n.token, AllowedClients: n.allow}
+	if n.wait {
+		cfg.GiveUpAfter = -1 // for ever
+	}
 	if len(n.allow) > 0 {
 		n.tls.RequireClientCert = true
 	}
@@ -118,11 +143,20 @@ func (n *peerFlags) config(listen string) (remote.Config, error) {
 // client starts a node that reaches other nodes and serves nothing of its
 // own.
 func (n *peerFlags) client(log zerolog.Logger) (*gopline.Node, error) {
-	cfg, err := n.config("")
+	cfg, err := n.config(n.replyAddr)
 	if err != nil {
 		return nil, err
 	}
-	return newNode(gopline.WithLogger(log), gopline.WithRemote(cfg))
+	opts := []gopline.Option{gopline.WithLogger(log), gopline.WithRemote(cfg), gopline.WithoutAnnouncing()}
+	return newNode(append(opts, n.discovery()...)...)
+}
+
+// discovery are the node's options of discovery.
+func (n *peerFlags) discovery() []gopline.Option {
+	if n.noMDNS {
+		return []gopline.Option{gopline.WithoutMDNS()}
+	}
+	return nil
 }
 
 // newNode is gopline.New, with a bad option a usage error.
@@ -134,27 +168,66 @@ func newNode(opts ...gopline.Option) (*gopline.Node, error) {
 	return node, err
 }
 
-// subscribesRemote reports whether line subscribes to another node's topic
-// (a remote= property). A line that does not parse says no: parseLine
-// reports it.
-func subscribesRemote(line string) bool {
+// subscribesRemote reports whether line, or a recorder of topics beside
+// it, subscribes to another node's topic: by a remote= property, or by
+// naming a topic (subscribe topic=, record topics=, topics) that no
+// publish of the line publishes, which the node then looks for on other
+// nodes (see docs/remote.md). A line that does not parse says no:
+// parseLine reports it.
+func subscribesRemote(line string, topics ...string) bool {
+	if strings.TrimSpace(line) == "" {
+		return len(topics) > 0
+	}
 	ast, err := syntax.Parse(line)
 	if err != nil {
 		return false
 	}
+	published := map[string]bool{}
+	wanted := append([]string(nil), topics...)
 	for _, c := range ast.Chains {
 		for _, nd := range c.Nodes {
 			if nd.Element == nil {
 				continue
 			}
 			for _, p := range nd.Element.Props {
-				if p.Key == "remote" && p.Value != "" {
+				switch {
+				case p.Key == "remote" && p.Value != "":
 					return true
+				case p.Key == "topic" && nd.Element.Type == "publish":
+					published[p.Value] = true
+				case p.Key == "topic" && nd.Element.Type == "subscribe":
+					wanted = append(wanted, p.Value)
+				case p.Key == "topics" && nd.Element.Type == "record":
+					wanted = append(wanted, strings.Split(p.Value, ",")...)
 				}
 			}
 		}
 	}
+	for _, t := range wanted {
+		if !published[strings.TrimSpace(t)] {
+			return true
+		}
+	}
 	return false
+}
+
+// nodeFiles maps the nodes of line that read a file (location=, path=)
+// to the file, so that a message about a node can name its file. A line
+// that does not parse gives none.
+func nodeFiles(line string) map[string]string {
+	ast, err := syntax.Parse(line)
+	if err != nil {
+		return nil
+	}
+	files := map[string]string{}
+	for el, name := range pipeline.NodeNames(ast) {
+		for _, p := range el.Props {
+			if p.Key == "location" || p.Key == "path" {
+				files[name] = p.Value
+			}
+		}
+	}
+	return files
 }
 
 // closeNode closes n after its pipelines stopped, adding its errors to err.

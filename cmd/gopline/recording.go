@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -32,6 +33,9 @@ func parseLine(n *gopline.Node, line string, stderr io.Writer) (*pipeline.Pipeli
 		err = p.Check() // a node nothing feeds, an output nothing takes
 	}
 	var serr *syntax.Error
+	if errors.As(err, &serr) && serr.Err != nil && fileError(serr.Err) {
+		return nil, serr.Err // the line is right; its file is missing or damaged
+	}
 	if errors.As(err, &serr) {
 		if len(line) <= maxCaretLine {
 			fmt.Fprintln(stderr, serr.Caret())
@@ -43,6 +47,15 @@ func parseLine(n *gopline.Node, line string, stderr io.Writer) (*pipeline.Pipeli
 		return nil, fmt.Errorf("%w: %v", errUsage, err)
 	}
 	return p, nil
+}
+
+// fileError reports whether err is about a file rather than a command
+// line: the file is missing, unreadable, or not a recording gopline reads.
+func fileError(err error) bool {
+	var perr *fs.PathError
+	return errors.As(err, &perr) || errors.Is(err, storage.ErrNotRecording) || errors.Is(err, storage.ErrCorruptFile) ||
+		errors.Is(err, storage.ErrCorruptRecord) || errors.Is(err, storage.ErrNewerVersion) ||
+		errors.Is(err, storage.ErrOlderVersion) || errors.Is(err, storage.ErrLocked)
 }
 
 // recordFlags are the flags of `gopline record`.
@@ -59,13 +72,15 @@ type recordFlags struct {
 func recordCommand() *cobra.Command {
 	f := &recordFlags{}
 	cmd := &cobra.Command{
-		Use:   "record --topic NAME --out FILE [flags] 'PIPELINE'",
+		Use:   "record --topic NAME --out FILE [flags] ['PIPELINE']",
 		Short: "run a pipeline and record its topics",
 		Long: "Runs the pipeline (which publishes the topics) and records the topics into a gopline recording\n" +
 			"(one bbolt file; an existing one is appended to), until the sources end, Ctrl-C or --duration.\n" +
-			"Then it describes the recording as gopline info does.",
+			"Without a pipeline it records the topics of the nodes found that publish them (docs/remote.md).\n" +
+			"Then it describes the recording as gopline info does; a recording that got no packet fails.",
 		Example: "  gopline record --topic /camera --out cam.gopline --duration 10s 'testsrc ! h264enc ! publish topic=/camera'\n" +
-			"  gopline record --topic /camera --out cam.gopline 'subscribe topic=/camera remote=127.0.0.1:7400 ! publish topic=/camera'",
+			"  gopline record --topic /camera --out cam.gopline 'subscribe topic=/camera remote=127.0.0.1:7400 ! publish topic=/camera'\n" +
+			"  gopline record --topic /robot/camera --out cam.gopline --duration 10s",
 		ValidArgsFunction: completePipeline,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return f.record(strings.TrimSpace(strings.Join(args, " ")), cmd.OutOrStdout(), cmd.ErrOrStderr())
@@ -79,30 +94,28 @@ func recordCommand() *cobra.Command {
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "log at debug level")
 	f.node = addNodeFlags(fs, "")
 	cmd.MarkFlagFilename("out", recordingExtensions...)
+	cmd.RegisterFlagCompletionFunc("topic", completeTopics)
 	return cmd
 }
 
 func (f *recordFlags) record(line string, stdout, stderr io.Writer) error {
-	if len(f.topics) == 0 || f.out == "" || line == "" {
-		return usagef("give --topic, --out and the pipeline that publishes the topic (gopline record --help)")
+	if len(f.topics) == 0 || f.out == "" {
+		return usagef("give --topic and --out, and the pipeline that publishes the topic unless another node does (gopline record --help)")
 	}
-	n, err := f.node.open(logger(stderr, f.verbose), subscribesRemote(line))
+	n, err := f.node.open(logger(stderr, f.verbose), subscribesRemote(line, f.topics...))
 	if err != nil {
 		return err
 	}
-	p, err := parseLine(n, line, stderr)
+	p, err := recordPipeline(n, line, stderr)
 	if err != nil {
 		return closeNode(n, err)
 	}
 	if err := p.Add("recorder", elements.Record(elements.RecordConfig{Path: f.out, Topics: f.topics})); err != nil {
 		return closeNode(n, err)
 	}
-	stats, err := runUntilDone(p, f.duration)
-	err = closeNode(n, err)
-	if jerr := report(stats, f.asJSON, stdout, stderr); jerr != nil {
-		return jerr
-	}
-	if err != nil {
+	stats, end := runUntilDone(p, f.duration)
+	end.err = closeNode(n, end.err)
+	if err := finish(judge(stats, end, judgeRules{sources: isSource, files: nodeFiles(line)}), f.asJSON, stdout, stderr); err != nil {
 		return err
 	}
 	if !f.asJSON {
@@ -117,6 +130,8 @@ type playFlags struct {
 	rate            float64
 	start, duration time.Duration
 	loop, asJSON    bool
+	allowDamage     bool
+	node            *nodeFlags
 }
 
 // playCommand publishes a recording's streams on their topics at the
@@ -127,8 +142,11 @@ func playCommand() *cobra.Command {
 		Use:   "play RECORDING [flags]",
 		Short: "publish a recording's streams at the recorded pace",
 		Long: "Publishes each stream of the recording on its topic at the recorded pace (or --rate times it),\n" +
-			"with a subscriber on each that counts what it receives, until the end, Ctrl-C or --duration.",
-		Example:           "  gopline play cam.gopline --rate 2\n  gopline play cam.gopline --stream /camera --start 30s --loop --duration 1m",
+			"with a subscriber on each that counts what it receives, until the end, Ctrl-C or --duration.\n" +
+			"With --listen the topics are served to other processes and hosts, and the node announces itself\n" +
+			"so that they find them by name (gopline topics; subscribe topic=NAME).",
+		Example: "  gopline play cam.gopline --rate 2\n  gopline play cam.gopline --stream /camera --start 30s --loop --duration 1m\n" +
+			"  gopline play cam.gopline --listen 127.0.0.1:7401 --loop",
 		Args:              oneRecording,
 		ValidArgsFunction: completeRecordings,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -142,6 +160,8 @@ func playCommand() *cobra.Command {
 	fs.BoolVar(&f.loop, "loop", false, "start again at the end")
 	fs.Var((*durationValue)(&f.duration), "duration", "stop after this long")
 	fs.BoolVar(&f.asJSON, "json", false, "print the per-node stats as JSON on stdout")
+	fs.BoolVar(&f.allowDamage, "allow-damage", false, "exit 0 even when damaged packets were skipped (they are still counted)")
+	f.node = addNodeFlags(fs, "")
 	return cmd
 }
 
@@ -153,7 +173,23 @@ func (f *playFlags) play(file string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	p := pipeline.New(pipeline.WithLogger(logger(stderr, false)))
+	n, err := f.node.open(logger(stderr, false), false)
+	if err != nil {
+		return err
+	}
+	if err := f.playOn(n, file, infos, stdout, stderr); err != nil {
+		return closeNode(n, err)
+	}
+	return nil
+}
+
+// playOn plays the streams infos of the recording file on n's topics,
+// and closes n when they have played.
+func (f *playFlags) playOn(n *gopline.Node, file string, infos []storage.StreamInfo, stdout, stderr io.Writer) error {
+	p, err := n.NewPipeline()
+	if err != nil {
+		return err
+	}
 	played := 0
 	for i, info := range infos {
 		if f.stream != "" && info.Name != f.stream {
@@ -177,13 +213,15 @@ func (f *playFlags) play(file string, stdout, stderr io.Writer) error {
 		return usagef("%s has no stream %q", file, f.stream)
 	}
 	if !f.asJSON {
-		fmt.Fprintf(stderr, "playing %d stream(s) of %s on their topics\n", played, file)
+		where := ""
+		if name := n.Name(); name != "" {
+			where = fmt.Sprintf(", served at %s as node %s", n.Addr(), name)
+		}
+		fmt.Fprintf(stderr, "playing %d stream(s) of %s on their topics%s\n", played, file, where)
 	}
-	stats, err := runUntilDone(p, f.duration)
-	if jerr := report(stats, f.asJSON, stdout, stderr); jerr != nil {
-		return jerr
-	}
-	return err
+	stats, end := runUntilDone(p, f.duration)
+	end.err = closeNode(n, end.err)
+	return finish(judge(stats, end, judgeRules{sources: isSource, allowDamage: f.allowDamage}), f.asJSON, stdout, stderr)
 }
 
 func streamsOf(path string) ([]storage.StreamInfo, error) {

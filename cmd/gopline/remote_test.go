@@ -101,7 +101,6 @@ func TestRemoteFlagsAreChecked(t *testing.T) {
 		want string
 	}{
 		{[]string{"run", "subscribe topic=/cam remote=nowhere ! fakesink"}, `want host:port`},
-		{[]string{"topics"}, "give --remote"},
 		{[]string{"serve", "--listen", ""}, "needs --listen"},
 		{[]string{"run", "--tls-cert", "a.pem", "testsrc ! fakesink"}, "TLS needs"},
 		{[]string{"run", "--tls-allow", "viewer", "testsrc ! fakesink"}, "TLS needs"},

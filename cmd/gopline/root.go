@@ -34,6 +34,7 @@ func rootCommand(stdout, stderr io.Writer) *cobra.Command {
 		runCommand(),
 		serveCommand(),
 		topicsCommand(),
+		topicCommand(),
 		elementsCommand(),
 		demoCommand(),
 		recordCommand(),

@@ -2,15 +2,18 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
 
+	"github.com/gopline/gopline/elements"
 	"github.com/gopline/gopline/pipeline"
 	"github.com/gopline/gopline/transport/remote"
 	"github.com/spf13/cobra"
@@ -94,35 +97,26 @@ func (f *pipelineFlags) runPipeline(serve bool, args []string, stdout, stderr io
 	// One deadline and one Ctrl-C for the pipeline and the serving after it.
 	ctx, stop := stopContext(f.duration)
 	defer stop()
-	var stats []pipeline.NodeStats
-	if line != "" {
-		p, err := parseLine(n, line, stderr)
-		if err != nil {
-			return closeNode(n, err)
-		}
-		stats, err = runUntil(ctx, p)
-		if err != nil || !serve {
-			err = closeNode(n, err)
-			if jerr := report(stats, f.asJSON, stdout, stderr); jerr != nil {
-				return jerr
-			}
-			return err
-		}
+	if line == "" {
+		<-ctx.Done()
+		return n.Close()
 	}
-	<-ctx.Done()
-	err = n.Close()
-	if line != "" {
-		if jerr := report(stats, f.asJSON, stdout, stderr); jerr != nil {
-			return jerr
-		}
+	p, err := parseLine(n, line, stderr)
+	if err != nil {
+		return closeNode(n, err)
 	}
-	return err
+	stats, end := runUntil(ctx, p)
+	if serve && end.err == nil {
+		<-ctx.Done()
+	}
+	end.err = closeNode(n, end.err)
+	return finish(judge(stats, end, judgeRules{sources: isSource, files: nodeFiles(line)}), f.asJSON, stdout, stderr)
 }
 
 // runUntilDone runs p until its sources end, Ctrl-C or SIGTERM, or the
 // duration (if positive) passes; then stops it gracefully and returns its
 // counters.
-func runUntilDone(p *pipeline.Pipeline, duration time.Duration) ([]pipeline.NodeStats, error) {
+func runUntilDone(p *pipeline.Pipeline, duration time.Duration) ([]pipeline.NodeStats, runEnd) {
 	ctx, stop := stopContext(duration)
 	defer stop()
 	return runUntil(ctx, p)
@@ -139,33 +133,57 @@ func stopContext(d time.Duration) (context.Context, context.CancelFunc) {
 }
 
 // runUntil runs p until its sources end or ctx is done, then stops it
-// gracefully and returns its counters.
-func runUntil(ctx context.Context, p *pipeline.Pipeline) ([]pipeline.NodeStats, error) {
+// gracefully and returns its counters and how it ended.
+func runUntil(ctx context.Context, p *pipeline.Pipeline) ([]pipeline.NodeStats, runEnd) {
 	if err := p.Start(ctx); err != nil {
-		return nil, err
+		return p.Stats(), runEnd{err: err}
 	}
+	ended := false
 	select {
 	case <-p.Done():
+		ended = ctx.Err() == nil
 	case <-ctx.Done():
 	}
 	err := p.Stop()
-	return p.Stats(), err
+	return p.Stats(), runEnd{err: err, ended: ended}
 }
 
-// report prints the counters as JSON on stdout, or as a table on table.
-func report(stats []pipeline.NodeStats, asJSON bool, stdout, table io.Writer) error {
-	if !asJSON {
-		printStats(table, stats)
-		return nil
+// isSource reports whether element is a source: an element of the
+// registry that takes nothing.
+func isSource(element string) bool {
+	reg, err := elements.Registry()
+	if err != nil {
+		return false
 	}
-	return writeJSON(stdout, stats)
+	s, err := reg.Lookup(element)
+	return err == nil && s.In == ""
+}
+
+// finish prints a run's report, as JSON on stdout or as a table on table,
+// and returns the run's error. The JSON is the list of nodes, each with an
+// "error" when it failed the run; a failure that is no node's own (a stage
+// that could not start) is an entry of its own whose node is "run".
+func finish(r runReport, asJSON bool, stdout, table io.Writer) error {
+	if !asJSON {
+		printStats(table, r.Nodes)
+		return r.Err
+	}
+	nodes := r.Nodes
+	if r.Err != nil && !slices.ContainsFunc(nodes, func(n nodeReport) bool { return n.Error != "" }) {
+		nodes = append(nodes, nodeReport{NodeStats: pipeline.NodeStats{Node: "run"}, Error: r.Err.Error()})
+	}
+	if nodes == nil {
+		nodes = []nodeReport{}
+	}
+	return errors.Join(r.Err, writeJSON(stdout, nodes))
 }
 
 // printStats prints the per-node summary table.
-func printStats(w io.Writer, stats []pipeline.NodeStats) {
+func printStats(w io.Writer, nodes []nodeReport) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "node\telement\tin\tout\tfps\tbytes\tkbit/s\tdropped\terrors\trestarts\tlatency p50 ms\tp99 ms\t")
-	for _, s := range stats {
+	for _, n := range nodes {
+		s := n.NodeStats
 		kbps := 0.0
 		if s.Elapsed > 0 {
 			kbps = float64(s.Bytes) * 8 / s.Elapsed.Seconds() / 1000

@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// topicsCommand lists the topics of another node.
+// topicsCommand lists the topics of every node found, or of another node.
 func topicsCommand() *cobra.Command {
 	var (
 		peer    peerFlags
@@ -19,25 +19,28 @@ func topicsCommand() *cobra.Command {
 		timeout = 5 * time.Second
 	)
 	cmd := &cobra.Command{
-		Use:   "topics --remote HOST:PORT [flags]",
-		Short: "list another node's topics with their QoS, counters and subscribers",
-		Long: "Lists the topics of the node at --remote (a gopline serve, or any node that listens): each topic's\n" +
-			"QoS, publishers, rate, bit rate, packets published, delivered, dropped and replayed, and its\n" +
-			"subscribers by name.",
-		Example: "  gopline topics --remote 127.0.0.1:7400\n  gopline topics --remote 10.0.0.5:7400 --token s3cret --json",
+		Use:   "topics [--remote HOST:PORT] [flags]",
+		Short: "list the topics of every node found, or of one, with their format, QoS and subscribers",
+		Long: "Lists the topics of every node found on this host and, by multicast DNS, on the local network\n" +
+			"(a node that serves announces itself, see docs/remote.md): for each, the\n" +
+			"node, topic, codec, picture size, rate, bit rate, QoS, publishers and subscribers by name.\n" +
+			"With --remote, the topics of the node at that address (any node that listens), with their counters:\n" +
+			"packets published, delivered, dropped and replayed. See docs/remote.md.",
+		Example: "  gopline topics\n  gopline topics --remote 127.0.0.1:7400\n  gopline topics --remote 10.0.0.5:7400 --token s3cret --json",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if addr == "" {
-				return usagef("give --remote HOST:PORT (gopline topics --help)")
+				return listAllTopics(&peer, asJSON, cmd.OutOrStdout())
 			}
 			return listTopics(&peer, addr, timeout, asJSON, cmd.OutOrStdout())
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringVar(&addr, "remote", "", "host:port of the node whose topics to list")
+	fs.StringVar(&addr, "remote", "", "host:port of the node whose topics to list (default: every node found)")
 	fs.BoolVar(&asJSON, "json", false, "print the topics as JSON")
 	fs.Var((*durationValue)(&timeout), "timeout", "how long to wait for the node's answer")
 	peer.add(fs)
+	peer.addReplyFlag(fs)
 	return cmd
 }
 

@@ -203,14 +203,15 @@ func TestCheckBatch(t *testing.T) {
 // subscribers' requests; a peer's listing with fewer requests than
 // subscribers is read with one for each.
 func TestTopicInfoRoundTrip(t *testing.T) {
-	pub, sub := actor.NewPID("10.0.0.5:7400", "pipeline1/cam"), actor.NewPID("10.0.0.9:7400", "link1")
+	pub, sub := actor.NewPID("10.0.0.5:7400", "pipeline1/cam"), actor.NewPID("10.0.0.5:7400", "pipeline1/viewer")
+	proxy := actor.NewPID("10.0.0.5:7400", "gopline/gopline-sub-1")
 	st := transport.TopicStats{Publishers: 1, PublisherPIDs: []*actor.PID{pub}, QoS: "durable_video",
 		Codec: media.H264, Width: 640, Height: 480, Cache: &qos.CacheStats{GOPs: 1, Frames: 12},
-		Subscribers: []transport.SubscriberStats{{Subscriber: sub, QoS: "sensor_data"}}}
-	got := topicInfoFromWire(topicInfoToWire("/cam", st))
-	want := TopicInfo{Name: "/cam", QoS: "durable_video", Publishers: 1, Subscribers: 1, Codec: "h264", Width: 640, Height: 480,
+		Subscribers: []transport.SubscriberStats{{Subscriber: sub, QoS: "sensor_data"}, {Subscriber: proxy}}}
+	got := topicInfoFromWire(topicInfoToWire("/cam", st, map[string]string{proxy.Id: "10.0.0.9:7400/gopline-link-1"}))
+	want := TopicInfo{Name: "/cam", QoS: "durable_video", Publishers: 1, Subscribers: 2, Codec: "h264", Width: 640, Height: 480,
 		CachedGOPs: 1, CachedPackets: 12, PublisherNames: []string{"10.0.0.5:7400/pipeline1/cam"},
-		SubscriberNames: []string{"10.0.0.9:7400/link1"}, SubscriberQoS: []string{"sensor_data"}}
+		SubscriberNames: []string{"10.0.0.5:7400/pipeline1/viewer", "10.0.0.9:7400/gopline-link-1"}, SubscriberQoS: []string{"sensor_data", ""}}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("got %+v\nwant %+v", got, want)
 	}

@@ -2,6 +2,7 @@ package remote
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sync/atomic"
 
@@ -29,9 +30,12 @@ type gateway struct {
 	proxies atomic.Uint64
 	// waiting are the askers of the topic listing being gathered.
 	waiting []*actor.PID
+	// peers names the subscriber of each proxy (by the proxy's id): the
+	// peer's link, which a listing shows instead of the proxy.
+	peers map[string]string
 }
 
-func newGateway(n *Node) *gateway { return &gateway{n: n} }
+func newGateway(n *Node) *gateway { return &gateway{n: n, peers: map[string]string{}} }
 
 func (g *gateway) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
@@ -41,7 +45,9 @@ func (g *gateway) Receive(ctx actor.Context) {
 		g.topics(ctx)
 	case *listed:
 		g.answerListing(ctx, m.topics)
-	case *actor.Started, *actor.Stopping, *actor.Stopped, *actor.Restarting, *actor.Terminated:
+	case *actor.Terminated:
+		delete(g.peers, m.Who.Id) // a proxy stopped
+	case *actor.Started, *actor.Stopping, *actor.Stopped, *actor.Restarting:
 	default:
 		g.n.log.Warn().Str("type", fmt.Sprintf("%T", m)).Msg("remote: the gateway ignored a message")
 	}
@@ -93,9 +99,12 @@ func (g *gateway) subscribe(ctx actor.Context, m *wire.Subscribe) {
 	p := &proxy{topic: m.Topic, broker: broker, link: link, window: window, req: req,
 		log: g.n.log.With().Str("topic", m.Topic).Str("subscriber", link.String()).Logger()}
 	// Proxies are the gateway's children: they stop with it.
-	if _, err := ctx.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return p }), name); err != nil {
+	pid, err := ctx.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return p }), name)
+	if err != nil {
 		refuse(err.Error())
+		return
 	}
+	g.peers[pid.Id] = actorName(link)
 }
 
 // maxListingWaiters bounds the topic listings a node answers at once: the
@@ -122,8 +131,8 @@ func (g *gateway) topics(ctx actor.Context) {
 	if len(g.waiting) > 1 {
 		return // a gathering is under way
 	}
-	bus, log, self, system := g.n.bus, g.n.log, ctx.Self(), ctx.ActorSystem()
-	g.n.goOwned(func() { system.Root.Send(self, &listed{topics: gatherTopics(bus, log)}) })
+	bus, log, self, system, peers := g.n.bus, g.n.log, ctx.Self(), ctx.ActorSystem(), maps.Clone(g.peers)
+	g.n.goOwned(func() { system.Root.Send(self, &listed{topics: gatherTopics(bus, log, peers)}) })
 }
 
 // answerListing sends a gathered listing to everyone waiting for it.
@@ -134,8 +143,9 @@ func (g *gateway) answerListing(ctx actor.Context, out *wire.Topics) {
 	g.waiting = nil
 }
 
-// gatherTopics lists bus's topics with their counters.
-func gatherTopics(bus *transport.Bus, log zerolog.Logger) *wire.Topics {
+// gatherTopics lists bus's topics with their counters; peers names the
+// subscribers that are remote (see gateway.peers).
+func gatherTopics(bus *transport.Bus, log zerolog.Logger, peers map[string]string) *wire.Topics {
 	out := &wire.Topics{}
 	for _, name := range bus.Topics() {
 		st, err := bus.Stats(name)
@@ -143,7 +153,7 @@ func gatherTopics(bus *transport.Bus, log zerolog.Logger) *wire.Topics {
 			log.Debug().Err(err).Str("topic", name).Msg("remote: topic listing")
 			continue
 		}
-		out.Topics = append(out.Topics, topicInfoToWire(name, st))
+		out.Topics = append(out.Topics, topicInfoToWire(name, st, peers))
 	}
 	return out
 }

@@ -244,7 +244,7 @@ func (l *link) refuse(ctx actor.Context, reason string) {
 func (l *link) end(ctx actor.Context, why error) {
 	l.refused = true
 	l.stopTimer()
-	l.toSubscriber(ctx, &transport.Event{Topic: l.topic, Kind: transport.EventIncompatibleQoS, Time: time.Now(), Err: why})
+	l.toSubscriber(ctx, &transport.Event{Topic: l.topic, Kind: transport.EventRefused, Time: time.Now(), Err: why})
 	l.toSubscriber(ctx, &transport.EndOfStream{Topic: l.topic, Dropped: l.invalid})
 	l.invalid = 0
 }

@@ -1,13 +1,13 @@
 package remote
 
 import (
-	"fmt"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gopline/gopline/internal/netnstest"
 	"github.com/gopline/gopline/transport"
 )
 
@@ -34,47 +34,8 @@ const (
 // test ends. It skips the test where the machine does not allow it.
 func newHostPair(t *testing.T) *hostPair {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to create network namespaces (ip netns)")
-	}
-	if _, err := exec.LookPath("ip"); err != nil {
-		t.Skip("needs the ip command (iproute2) to create network namespaces")
-	}
-	pid := os.Getpid()
-	// The addresses exist only inside the namespaces, so they cannot clash
-	// with the machine's; the pid keeps concurrent runs apart anyway.
-	h := &hostPair{
-		a: fmt.Sprintf("gopline-a-%d", pid), b: fmt.Sprintf("gopline-b-%d", pid),
-		addrA: fmt.Sprintf("10.213.%d.1", pid%256), addrB: fmt.Sprintf("10.213.%d.2", pid%256),
-		vethA: "gopline0",
-	}
-	for _, ns := range []string{h.a, h.b} {
-		if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {
-			t.Skipf("this machine does not allow network namespaces: ip netns add %s: %v: %s", ns, err, trimmed(out))
-		}
-		t.Cleanup(func() {
-			// Deleting a namespace removes its end of the veth pair, and
-			// so the pair.
-			if out, err := exec.Command("ip", "netns", "delete", ns).CombinedOutput(); err != nil {
-				t.Errorf("ip netns delete %s: %v: %s", ns, err, trimmed(out))
-			}
-		})
-		if out, err := exec.Command("ip", "netns", "exec", ns, "true").CombinedOutput(); err != nil {
-			t.Skipf("this machine does not allow running in a network namespace: ip netns exec %s: %v: %s", ns, err, trimmed(out))
-		}
-	}
-	// Both ends are created inside their namespaces: no name is taken in
-	// the machine's own.
-	if out, err := exec.Command("ip", "-n", h.a, "link", "add", h.vethA, "type", "veth",
-		"peer", "name", "gopline1", "netns", h.b).CombinedOutput(); err != nil {
-		t.Skipf("this machine does not allow a veth pair between namespaces: %v: %s", err, trimmed(out))
-	}
-	h.ip(t, h.a, "addr", "add", h.addrA+"/24", "dev", h.vethA)
-	h.ip(t, h.b, "addr", "add", h.addrB+"/24", "dev", "gopline1")
-	for _, c := range [][]string{{h.a, h.vethA}, {h.a, "lo"}, {h.b, "gopline1"}, {h.b, "lo"}} {
-		h.ip(t, c[0], "link", "set", c[1], "up")
-	}
-	return h
+	p := netnstest.New(t, "gopline", 213)
+	return &hostPair{a: p.A, b: p.B, addrA: p.AddrA, addrB: p.AddrB, vethA: netnstest.VethA}
 }
 
 // ip runs an ip command inside namespace ns.

@@ -27,7 +27,7 @@ type TopicInfo struct {
 	Rate     float64 `json:"rate_hz"`
 	ByteRate float64 `json:"bytes_per_s"`
 	// SubscriberNames name the subscribers: the node's own actors, and the
-	// ends of remote subscriptions. SubscriberQoS are their requests, in
+	// links of other nodes that subscribe (ADDRESS/ID). SubscriberQoS are their requests, in
 	// the same order ("" takes the topic's offer).
 	SubscriberNames []string `json:"subscriber_names"`
 	SubscriberQoS   []string `json:"subscriber_qos"`
@@ -43,8 +43,10 @@ type TopicInfo struct {
 	CachedPackets int `json:"cached_packets"`
 }
 
-// topicInfoToWire describes a topic of the node for a listing.
-func topicInfoToWire(name string, st transport.TopicStats) *wire.TopicInfo {
+// topicInfoToWire describes a topic of the node for a listing. A
+// subscriber that is the node's end of a remote subscription is named by
+// peers, after the peer's link (its node's address and the link's id).
+func topicInfoToWire(name string, st transport.TopicStats, peers map[string]string) *wire.TopicInfo {
 	info := &wire.TopicInfo{Name: name, Qos: st.QoS, Publishers: uint32(st.Publishers),
 		Published: st.Published, Subscribers: uint32(len(st.Subscribers)), Delivered: st.Delivered,
 		Dropped: st.Dropped, Replayed: st.Replayed, Rate: st.Rate, ByteRate: st.ByteRate,
@@ -56,7 +58,11 @@ func topicInfoToWire(name string, st transport.TopicStats) *wire.TopicInfo {
 		info.CachedGops, info.CachedPackets = uint32(max(st.Cache.GOPs, 0)), uint32(max(st.Cache.Frames, 0))
 	}
 	for _, s := range st.Subscribers {
-		info.SubscriberNames = append(info.SubscriberNames, actorName(s.Subscriber))
+		sub, remote := peers[s.Subscriber.Id]
+		if !remote {
+			sub = actorName(s.Subscriber)
+		}
+		info.SubscriberNames = append(info.SubscriberNames, sub)
 		info.SubscriberQos = append(info.SubscriberQos, s.QoS)
 	}
 	for _, p := range st.PublisherPIDs {

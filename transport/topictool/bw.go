@@ -39,11 +39,13 @@ func (b *Bandwidth) Add(at time.Time, size int) {
 
 // BandwidthStats is a data rate over a window of packets.
 type BandwidthStats struct {
-	BytesPerSec float64 `json:"bytes_per_s"`
-	Mean        float64 `json:"mean_bytes"`
-	Min         int     `json:"min_bytes"`
-	Max         int     `json:"max_bytes"`
-	Window      int     `json:"window"`
+	// BytesPerSec is the data rate.
+	BytesPerSec float64
+	// Mean, Min and Max are the packets' sizes in bytes.
+	Mean     float64
+	Min, Max int
+	// Window is how many packets they are of.
+	Window int
 }
 
 // Stats returns the data rate so far: the bytes of the window's packets

@@ -48,12 +48,13 @@ func (h *Hz) Add(at time.Time) {
 
 // HzStats is a rate measured over a window of intervals.
 type HzStats struct {
-	Rate          float64       `json:"rate_hz"`
-	Min, Max, Std time.Duration `json:"-"`
-	MinS          float64       `json:"min_s"`
-	MaxS          float64       `json:"max_s"`
-	StdS          float64       `json:"std_s"`
-	Window        int           `json:"window"`
+	// Rate is packets a second: one over the mean interval.
+	Rate float64
+	// Min, Max and Std are the shortest and longest interval and the
+	// intervals' standard deviation.
+	Min, Max, Std time.Duration
+	// Window is how many intervals they are of.
+	Window int
 }
 
 // Stats returns the rate so far; zero until two packets came.
@@ -72,8 +73,7 @@ func (h *Hz) Stats() HzStats {
 		sq += (float64(g) - mean) * (float64(g) - mean)
 	}
 	std := time.Duration(math.Sqrt(sq / float64(len(h.gaps))))
-	st := HzStats{Min: lo, Max: hi, Std: std, Window: len(h.gaps),
-		MinS: lo.Seconds(), MaxS: hi.Seconds(), StdS: std.Seconds()}
+	st := HzStats{Min: lo, Max: hi, Std: std, Window: len(h.gaps)}
 	if mean > 0 {
 		st.Rate = float64(time.Second) / mean
 	}

@@ -11,9 +11,17 @@ import (
 )
 
 // WriteTopics writes a table of the topics of nodes: node, topic, codec,
-// size, rate, bandwidth, QoS, publishers and subscribers by name. A node
-// that did not answer has a line with its error.
+// size, rate, bandwidth, QoS, publishers and subscribers by name (an actor
+// of one of nodes is named after its node: robot/pipeline-1/publish0). A
+// node that did not answer has a line with its error.
 func WriteTopics(w io.Writer, nodes []discovery.NodeTopics) error {
+	byAddr := map[string]string{}
+	for _, n := range nodes {
+		if n.Name != "" {
+			byAddr[n.Addr] = n.Name
+		}
+	}
+	names := func(list []string) string { return actorNames(list, byAddr) }
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "node\ttopic\tcodec\tsize\tfps\tkbit/s\tqos\tpublishers\tsubscribers")
 	var silent []string
@@ -87,9 +95,18 @@ func dash(s string) string {
 	return s
 }
 
-func names(list []string) string {
+// actorNames joins actors' names (ADDRESS/ID), each named after its
+// node where byAddr knows the address.
+func actorNames(list []string, byAddr map[string]string) string {
 	if len(list) == 0 {
 		return "-"
 	}
-	return strings.Join(list, ",")
+	out := make([]string, len(list))
+	for i, a := range list {
+		out[i] = a
+		if addr, id, ok := strings.Cut(a, "/"); ok && byAddr[addr] != "" {
+			out[i] = byAddr[addr] + "/" + id
+		}
+	}
+	return strings.Join(out, ",")
 }

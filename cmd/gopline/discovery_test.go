@@ -1,0 +1,252 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// isolateDiscovery gives the test's nodes a host directory of their own
+// (the children inherit it) and keeps them off multicast DNS: they find
+// each other, and nothing of other tests.
+func isolateDiscovery(t *testing.T) {
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+}
+
+// serveCamera starts a node that serves a test camera of 20 frames a
+// second on topic, named name, and waits until it listens.
+func serveCamera(t *testing.T, name, topic string, extra ...string) string {
+	t.Helper()
+	addr := freeAddr(t)
+	args := append([]string{"serve", "--listen", addr, "--no-mdns", "--name", name, "--duration", "60s"}, extra...)
+	srv, _, log := startGopline(t, append(args, "testsrc size=64x48 rate=20 ! h264enc gop=10 ! publish topic="+topic)...)
+	t.Cleanup(func() { srv.Process.Kill(); srv.Wait() })
+	waitListening(t, addr, log)
+	return addr
+}
+
+func waitListening(t *testing.T, addr string, log *bytes.Buffer) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the node does not listen at %s:\n%s", addr, log)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// goplineProcess runs gopline in a process of its own and returns its exit code
+// and output.
+func goplineProcess(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	cmd, out, errOut := startGopline(t, args...)
+	err := cmd.Wait()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		return exit.ExitCode(), out.String(), errOut.String()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return 0, out.String(), errOut.String()
+}
+
+// A node that serves is found by name: its topics listed with their
+// format, its topic measured, echoed and described, subscribed to and
+// recorded, all without its address.
+func TestTopicsFoundByName(t *testing.T) {
+	isolateDiscovery(t)
+	addr := serveCamera(t, "robot", "/robot/camera")
+
+	code, stdout, stderr := goplineProcess(t, "topics", "--no-mdns", "--json")
+	var nodes []struct {
+		Node   string `json:"node"`
+		Addr   string `json:"addr"`
+		Topics []struct {
+			Topic      string   `json:"topic"`
+			Codec      string   `json:"codec"`
+			Width      int      `json:"width"`
+			Publishers []string `json:"publisher_names"`
+		} `json:"topics"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &nodes); code != 0 || err != nil || len(nodes) != 1 || nodes[0].Node != "robot" ||
+		nodes[0].Addr != addr || len(nodes[0].Topics) != 1 || nodes[0].Topics[0].Topic != "/robot/camera" ||
+		nodes[0].Topics[0].Codec != "h264" || nodes[0].Topics[0].Width != 64 || len(nodes[0].Topics[0].Publishers) != 1 {
+		t.Fatalf("topics: exit %d, %v: %s\n%s", code, err, stdout, stderr)
+	}
+
+	if code, stdout, _ = goplineProcess(t, "__complete", "topic", "hz", "/ro"); code != 0 || !strings.HasPrefix(stdout, "/robot/camera\n") {
+		t.Fatalf("completion of a topic's name: exit %d: %q", code, stdout)
+	}
+
+	code, stdout, stderr = goplineProcess(t, "topic", "hz", "--no-mdns", "--duration", "4s", "/robot/camera")
+	rates := regexp.MustCompile(`average rate: ([0-9.]+)`).FindAllStringSubmatch(stdout, -1)
+	if code != 0 || len(rates) == 0 {
+		t.Fatalf("topic hz: exit %d: %s\n%s", code, stdout, stderr)
+	}
+	if r, _ := strconv.ParseFloat(rates[len(rates)-1][1], 64); r < 12 || r > 28 || !strings.Contains(stdout, "std dev:") {
+		t.Fatalf("topic hz of a 20 Hz camera says %v:\n%s", r, stdout)
+	}
+
+	code, stdout, stderr = goplineProcess(t, "topic", "bw", "--no-mdns", "--duration", "3s", "/robot/camera")
+	if code != 0 || !regexp.MustCompile(`[0-9.]+ kB/s from [0-9]+ packets\n\tpacket size mean: `).MatchString(stdout) {
+		t.Fatalf("topic bw: exit %d: %s\n%s", code, stdout, stderr)
+	}
+
+	code, stdout, stderr = goplineProcess(t, "topic", "echo", "--no-mdns", "--once", "--json", "/robot/camera")
+	var line struct {
+		Seq, GOP uint64
+		Key      bool
+		Bytes    int
+	}
+	if err := json.Unmarshal([]byte(stdout), &line); code != 0 || err != nil || !line.Key || line.Seq != line.GOP || line.Bytes == 0 ||
+		strings.Count(stdout, "\n") != 1 {
+		t.Fatalf("topic echo --once: exit %d, %v: %q\n%s", code, err, stdout, stderr)
+	}
+
+	code, stdout, stderr = goplineProcess(t, "topic", "info", "--no-mdns", "/robot/camera")
+	for _, want := range []string{"node:        robot (" + addr + ")", "format:      h264 64x48", "qos:         durable_video", "cache:       1 GOP(s)", "publishers:  1\n  - "} {
+		if code != 0 || !strings.Contains(stdout, want) {
+			t.Fatalf("topic info: exit %d, no %q:\n%s\n%s", code, want, stdout, stderr)
+		}
+	}
+	code, _, stderr = goplineProcess(t, "topic", "info", "--no-mdns", "/robot/camra")
+	if code != 1 || !strings.Contains(stderr, "no node has the topic /robot/camra; topics: /robot/camera (did you mean /robot/camera?)") {
+		t.Fatalf("topic info of a typo: exit %d: %s", code, stderr)
+	}
+
+	code, stdout, stderr = goplineProcess(t, "run", "--no-mdns", "--duration", "3s", "--json", "subscribe topic=/robot/camera ! fakesink name=sink")
+	if code != 0 || !strings.Contains(stderr, "subscribing to the topic of the node that publishes it") || sinkIn(t, stdout) < 10 {
+		t.Fatalf("run, subscribing by name: exit %d: %s\n%s", code, stdout, stderr)
+	}
+
+	rec := t.TempDir() + "/cam.gopline"
+	code, stdout, stderr = goplineProcess(t, "record", "--no-mdns", "--topic", "/robot/camera", "--out", rec, "--duration", "3s")
+	if code != 0 || !strings.Contains(stderr, "/robot/camera   h264  64x48") {
+		t.Fatalf("record of another node's topic: exit %d: %s\n%s", code, stdout, stderr)
+	}
+}
+
+// sinkIn is what the node named sink took in, from run --json's stats.
+func sinkIn(t *testing.T, stdout string) uint64 {
+	var stats []nodeStats
+	if err := json.Unmarshal([]byte(stdout), &stats); err != nil {
+		t.Fatalf("%v: %s", err, stdout)
+	}
+	for _, s := range stats {
+		if s.Node == "sink" {
+			return s.In
+		}
+	}
+	return 0
+}
+
+// A recording played with --listen is served to another process, which
+// finds it by name.
+func TestPlayListenServesAnotherProcess(t *testing.T) {
+	isolateDiscovery(t)
+	rec := t.TempDir() + "/cam.gopline"
+	if code, _, stderr := goplineProcess(t, "record", "--topic", "/camera", "--out", rec, "--duration", "2s",
+		"testsrc size=64x48 rate=20 ! h264enc gop=10 ! publish topic=/camera"); code != 0 {
+		t.Fatalf("record: exit %d: %s", code, stderr)
+	}
+	addr := freeAddr(t)
+	player, _, log := startGopline(t, "play", rec, "--listen", addr, "--no-mdns", "--name", "player", "--loop", "--duration", "60s")
+	t.Cleanup(func() { player.Process.Kill(); player.Wait() })
+	waitListening(t, addr, log)
+	code, stdout, stderr := goplineProcess(t, "run", "--no-mdns", "--duration", "3s", "--json", "subscribe topic=/camera ! gate ! h264dec ! fakesink name=sink")
+	if code != 0 || sinkIn(t, stdout) < 10 {
+		t.Fatalf("a subscriber of the played topic: exit %d: %s\n%s\nplayer:\n%s", code, stdout, stderr, log)
+	}
+	if !strings.Contains(log.String(), "served at "+addr+" as node player") {
+		t.Fatalf("play does not say where it serves:\n%s", log)
+	}
+}
+
+// Each mistake says what is wrong and fails the command, at once when
+// retrying cannot mend it, else when the link gives up (10 s).
+func TestLoudMistakes(t *testing.T) {
+	isolateDiscovery(t)
+	certs := t.TempDir()
+	robot := serveCamera(t, "robot", "/camera", "--token", "s3cret")
+	secure := serveCamera(t, "secure", "/secure", "--tls-make", certs+":secure=127.0.0.1,viewer-1,viewer-2", "--tls-allow", "viewer-1")
+	serveCamera(t, "left", "/stereo")
+	serveCamera(t, "right", "/stereo")
+	dead := freeAddr(t) // nothing listens there
+	viewer2 := []string{"--tls-cert", certs + "/viewer-2.pem", "--tls-key", certs + "/viewer-2.key", "--tls-ca", certs + "/ca.pem"}
+	cases := []struct {
+		name   string
+		args   []string
+		says   []string
+		within time.Duration
+		// keepsTrying: --wait, the command runs its --duration and
+		// exits 0.
+		keepsTrying bool
+	}{
+		{"a wrong token", []string{"run", "--no-mdns", "--token", "wrong", "subscribe topic=/camera remote=" + robot + " ! fakesink"},
+			[]string{"refused the subscription", "the node refused the token"}, 8 * time.Second, false},
+		{"a certificate not allowed", append([]string{"run", "--no-mdns", "subscribe topic=/secure remote=" + secure + " ! fakesink"}, viewer2...),
+			[]string{"refused the subscription", "client certificate not allowed"}, 8 * time.Second, false},
+		{"TLS on one side only", []string{"run", "--no-mdns", "subscribe topic=/secure remote=" + secure + " ! fakesink"},
+			[]string{"cannot reach the node at " + secure, "it may speak TLS"}, 40 * time.Second, false},
+		{"a dead port", []string{"run", "--no-mdns", "subscribe topic=/camera remote=" + dead + " ! fakesink"},
+			[]string{"cannot reach the node at " + dead, "connection refused: no node listens there"}, 40 * time.Second, false},
+		{"a dead port, with --wait", []string{"run", "--no-mdns", "--wait", "--duration", "13s", "subscribe topic=/camera remote=" + dead + " ! fakesink"},
+			[]string{"cannot reach the node"}, 40 * time.Second, true},
+		{"two publishers", []string{"run", "--no-mdns", "subscribe topic=/stereo ! fakesink"},
+			[]string{"/stereo is published by left at", " and right at ", "name one with remote="}, 20 * time.Second, false},
+		{"a topic nobody publishes", []string{"record", "--no-mdns", "--topic", "/stero", "--out", t.TempDir() + "/x.gopline", "--duration", "8s"},
+			[]string{"no publisher offers /stero after 3s; published: /stereo (did you mean /stereo?)", "recorded nothing"}, 30 * time.Second, false},
+	}
+	// Each case is a process of its own: they run at once.
+	type result struct {
+		code   int
+		stderr string
+		took   time.Duration
+	}
+	results := make([]chan result, len(cases))
+	for i, c := range cases {
+		results[i] = make(chan result, 1)
+		go func() {
+			start := time.Now()
+			cmd, _, errOut := startGopline(t, c.args...)
+			err := cmd.Wait()
+			var exit *exec.ExitError
+			code := 0
+			if errors.As(err, &exit) {
+				code = exit.ExitCode()
+			}
+			results[i] <- result{code: code, stderr: errOut.String(), took: time.Since(start)}
+		}()
+	}
+	for i, c := range cases {
+		r := <-results[i]
+		code := 1
+		if c.keepsTrying {
+			code = 0
+			if strings.Contains(r.stderr, "giving up") {
+				t.Errorf("%s: gave up:\n%s", c.name, r.stderr)
+			}
+		}
+		for _, want := range c.says {
+			if r.code != code || !strings.Contains(r.stderr, want) {
+				t.Errorf("%s: exit %d, no %q in:\n%s", c.name, r.code, want, r.stderr)
+			}
+		}
+		if r.took > c.within {
+			t.Errorf("%s: took %v; want it said within %v", c.name, r.took, c.within)
+		}
+	}
+}

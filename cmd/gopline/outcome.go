@@ -1,0 +1,99 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/gopline/gopline/pipeline"
+)
+
+// nodeReport is one node of a run's report (--json): its counters and, when
+// the node failed the run, why.
+type nodeReport struct {
+	pipeline.NodeStats
+	Error string `json:"error,omitempty"`
+}
+
+// runReport is what a finished run's counters say of it.
+type runReport struct {
+	Nodes []nodeReport
+	// Err is nil when every source ended cleanly and every stage did its
+	// work; else it says which nodes failed and how, after the error the
+	// run itself returned.
+	Err error
+}
+
+// runEnd is how a run ended: what running it returned, and whether its
+// sources ended by themselves (rather than at --duration or Ctrl-C).
+type runEnd struct {
+	err   error
+	ended bool
+}
+
+// judgeRules are the rules a report holds a run's nodes to, beyond errors:
+// a node is a source (sources(element)), the file a node reads, and damage a play node skipped
+// is accepted (allowDamage).
+type judgeRules struct {
+	sources     func(element string) bool
+	allowDamage bool
+	files       map[string]string // node name to the file it reads, to name it
+}
+
+// judge reads a finished run's counters. A node fails the run when its
+// stage failed on an item or was restarted after a panic (Errors,
+// Restarts), when it is a recorder that recorded nothing, when it is a
+// player that skipped damaged packets (unless damage is allowed), and, in a
+// run whose sources ended by themselves, when it is a source that gave
+// nothing (an empty file, a topic nobody published).
+func judge(stats []pipeline.NodeStats, end runEnd, rules judgeRules) runReport {
+	r := runReport{Nodes: make([]nodeReport, len(stats))}
+	var failed []string
+	for i, s := range stats {
+		r.Nodes[i].NodeStats = s
+		why := nodeFailure(s, end.ended, rules)
+		if why == "" {
+			continue
+		}
+		r.Nodes[i].Error = why
+		failed = append(failed, fmt.Sprintf("%s (%s) %s", s.Node, s.Element, why))
+	}
+	var nodes error
+	if len(failed) > 0 {
+		nodes = errors.New(strings.Join(failed, "; "))
+	}
+	r.Err = errors.Join(end.err, nodes)
+	return r
+}
+
+// nodeFailure is why one node fails the run, or "".
+func nodeFailure(s pipeline.NodeStats, ended bool, rules judgeRules) string {
+	var why []string
+	if s.Errors > 0 {
+		why = append(why, plural(s.Errors, "error"))
+	}
+	if s.Restarts > 0 {
+		why = append(why, plural(s.Restarts, "restart")+" after a panic")
+	}
+	switch {
+	case s.Element == "record" && s.In == 0:
+		why = append(why, "recorded nothing")
+	case s.Element == "record" && s.Errors > 0 && s.Dropped > 0:
+		why = append(why, fmt.Sprintf("lost %s", plural(s.Dropped, "packet")))
+	case s.Element == "play" && s.Dropped > 0 && !rules.allowDamage:
+		why = append(why, fmt.Sprintf("skipped %s at damage or gaps in the recording (--allow-damage accepts it)", plural(s.Dropped, "packet")))
+	case ended && s.Out == 0 && rules.sources != nil && rules.sources(s.Element) && rules.files[s.Node] != "":
+		why = append(why, "gave nothing: "+rules.files[s.Node]+" holds no picture it could read")
+	case ended && s.Out == 0 && rules.sources != nil && rules.sources(s.Element):
+		why = append(why, "gave nothing")
+	}
+	return strings.Join(why, ", ")
+}
+
+// plural is n things: "1 error", "3 errors".
+func plural(n uint64, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
+}

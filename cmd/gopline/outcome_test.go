@@ -1,0 +1,86 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gopline/gopline/pipeline"
+)
+
+func TestJudgeDecidesTheExit(t *testing.T) {
+	sources := func(e string) bool { return e == "testsrc" || e == "play" }
+	stopErr := errors.New("a stage did not stop")
+	for _, c := range []struct {
+		name  string
+		stats []pipeline.NodeStats
+		end   runEnd
+		rules judgeRules
+		fails string // "" for a clean run
+	}{
+		{"clean", []pipeline.NodeStats{{Node: "src", Element: "testsrc", Out: 10}, {Node: "sink", Element: "fakesink", In: 10}}, runEnd{ended: true}, judgeRules{sources: sources}, ""},
+		{"stage errors", []pipeline.NodeStats{{Node: "dec", Element: "h264dec", In: 5, Errors: 2}}, runEnd{ended: true}, judgeRules{}, "dec (h264dec) 2 errors"},
+		{"restarts", []pipeline.NodeStats{{Node: "enc", Element: "h264enc", Restarts: 1}}, runEnd{}, judgeRules{}, "1 restart after a panic"},
+		{"empty source", []pipeline.NodeStats{{Node: "src", Element: "testsrc"}}, runEnd{ended: true}, judgeRules{sources: sources}, "src (testsrc) gave nothing"},
+		{"empty source stopped early", []pipeline.NodeStats{{Node: "src", Element: "testsrc"}}, runEnd{}, judgeRules{sources: sources}, ""},
+		{"recorded nothing", []pipeline.NodeStats{{Node: "recorder", Element: "record"}}, runEnd{}, judgeRules{}, "recorder (record) recorded nothing"},
+		{"recorder lost packets", []pipeline.NodeStats{{Node: "recorder", Element: "record", In: 90, Errors: 1, Dropped: 12}}, runEnd{}, judgeRules{}, "1 error, lost 12 packets"},
+		{"damage skipped", []pipeline.NodeStats{{Node: "play0", Element: "play", Out: 80, Dropped: 7}}, runEnd{ended: true}, judgeRules{sources: sources}, "skipped 7 packets"},
+		{"damage allowed", []pipeline.NodeStats{{Node: "play0", Element: "play", Out: 80, Dropped: 7}}, runEnd{ended: true}, judgeRules{sources: sources, allowDamage: true}, ""},
+		{"run error", []pipeline.NodeStats{{Node: "src", Element: "testsrc", Out: 3}}, runEnd{err: stopErr}, judgeRules{}, "a stage did not stop"},
+	} {
+		r := judge(c.stats, c.end, c.rules)
+		switch {
+		case c.fails == "" && r.Err != nil:
+			t.Errorf("%s: %v, want a clean run", c.name, r.Err)
+		case c.fails != "" && (r.Err == nil || !strings.Contains(r.Err.Error(), c.fails)):
+			t.Errorf("%s: %v, want %q", c.name, r.Err, c.fails)
+		}
+		if c.end.err != nil && !errors.Is(r.Err, c.end.err) {
+			t.Errorf("%s: %v does not wrap the run's error", c.name, r.Err)
+		}
+	}
+}
+
+func TestRunExitsOneWhenASourceFailsAndSaysSoInJSON(t *testing.T) {
+	empty := filepath.Join(t.TempDir(), "empty.h264")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		says string
+	}{
+		{[]string{"run", "--json", "testsrc num-frames=0 ! fakesink"}, "gave nothing"},
+		{[]string{"run", "--json", "videosrc location=" + empty + " ! fakesink"}, "empty.h264"},
+	} {
+		code, stdout, stderr := runCmd(c.args...)
+		if code != 1 || !strings.Contains(stderr, c.says) {
+			t.Errorf("gopline %q: exit %d, %q; want exit 1 and %q", c.args, code, stderr, c.says)
+		}
+		var nodes []nodeReport
+		if err := json.Unmarshal([]byte(stdout), &nodes); err != nil || len(nodes) == 0 {
+			t.Errorf("gopline %q: --json printed %q (%v), want the stats list", c.args, stdout, err)
+			continue
+		}
+		failed := false
+		for _, n := range nodes {
+			failed = failed || n.Error != ""
+		}
+		if !failed {
+			t.Errorf("gopline %q: no node with an error in %s", c.args, stdout)
+		}
+	}
+}
+
+func TestRecordOfATopicNobodyPublishesFails(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "typo.gopline")
+	code, _, stderr := runCmd("record", "--topic", "/typo", "--out", path, "--duration", "1s",
+		"testsrc size=160x120 num-frames=20 ! h264enc ! publish topic=/camera")
+	if code != 1 || !strings.Contains(stderr, "recorder (record) recorded nothing") {
+		t.Errorf("exit %d, %s", code, stderr)
+	}
+}

@@ -1,0 +1,257 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/spf13/cobra"
+
+	"github.com/gopline/gopline"
+	"github.com/gopline/gopline/discovery"
+	"github.com/gopline/gopline/elements"
+	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/pipeline"
+	"github.com/gopline/gopline/transport/topictool"
+)
+
+// topicFlags are the flags of gopline topic's commands.
+type topicFlags struct {
+	peer     peerFlags
+	remote   string
+	window   int
+	duration time.Duration
+	once     bool
+	asJSON   bool
+}
+
+// topicCommand looks at one topic: its rate, bandwidth, description or
+// packets.
+func topicCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "topic hz|bw|info|echo TOPIC",
+		Short: "look at one topic: its rate, data rate, description or packets",
+		Long: "Looks at one topic of the nodes found on this host and the local network (see gopline topics),\n" +
+			"or of the node at --remote, as ros2 topic does.",
+		Example: "  gopline topic hz /robot/camera\n  gopline topic info /robot/camera\n  gopline topic echo --once --json /robot/camera",
+		Args:    noArgs,
+	}
+	cmd.AddCommand(
+		topicVerb("hz", "the topic's rate: average, min/max and std dev of the interval between packets",
+			"Subscribes to the topic and prints, once a second, its rate over the latest --window packets:\n"+
+				"the average, the shortest and longest interval between two packets and its standard deviation\n"+
+				"(packets the topic replays from its cache to a late joiner are left out).", hzWatcher),
+		topicVerb("bw", "the topic's data rate and packet sizes",
+			"Subscribes to the topic and prints, once a second, its data rate over the latest --window packets\n"+
+				"and their mean, smallest and largest size.", bwWatcher),
+		topicVerb("echo", "one line per packet of the topic: seq, GOP, key, size, capture and receipt times",
+			"Subscribes to the topic and prints a line per packet: its sequence number, the GOP it belongs to,\n"+
+				"keyframe or delta, codec, picture size, bytes, when it was captured and received, the latency\n"+
+				"between, and whether the topic replayed it from its cache. --json prints a JSON object a line.", echoWatcher),
+		topicInfoCommand(),
+	)
+	return cmd
+}
+
+// topicVerb is one of hz, bw and echo: a subscription to the topic whose
+// packets watch's function takes.
+func topicVerb(verb, short, long string, watch func(*topicFlags, io.Writer) func(*media.Packet, time.Time) error) *cobra.Command {
+	f := &topicFlags{}
+	cmd := &cobra.Command{
+		Use:               verb + " TOPIC [flags]",
+		Short:             short,
+		Long:              long,
+		Example:           fmt.Sprintf("  gopline topic %s /robot/camera\n  gopline topic %s --remote 10.0.0.5:7400 --duration 10s /robot/camera", verb, verb),
+		Args:              oneTopic,
+		ValidArgsFunction: completeTopics,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			n, err := f.peer.client(logger(cmd.ErrOrStderr(), false).Level(zerolog.WarnLevel))
+			if err != nil {
+				return err
+			}
+			return closeNode(n, f.watch(n, args[0], watch(f, cmd.OutOrStdout())))
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&f.remote, "remote", "", "host:port of the node whose topic it is (default: the node found that publishes it)")
+	fs.Var((*durationValue)(&f.duration), "duration", "stop after this long (default: Ctrl-C)")
+	if verb == "echo" {
+		fs.BoolVar(&f.once, "once", false, "stop after the first packet")
+		fs.BoolVar(&f.asJSON, "json", false, "print a JSON object a line")
+	} else {
+		fs.IntVar(&f.window, "window", topictool.DefaultWindow, "measure over the latest this many packets")
+	}
+	f.peer.add(fs)
+	f.peer.addReplyFlag(fs)
+	return cmd
+}
+
+// oneTopic takes exactly one argument, a topic.
+func oneTopic(_ *cobra.Command, args []string) error {
+	if len(args) != 1 {
+		return fmt.Errorf("takes one topic, got %d", len(args))
+	}
+	return nil
+}
+
+// watch subscribes to topic on n and hands its packets to each until
+// Ctrl-C, --duration or each says it is done.
+func (f *topicFlags) watch(n *gopline.Node, topic string, each func(*media.Packet, time.Time) error) error {
+	ctx, stop := stopContext(f.duration)
+	defer stop()
+	p, err := n.NewPipeline()
+	if err != nil {
+		return err
+	}
+	return topictool.Watch(ctx, p, elements.SubscribeConfig{Topic: topic, Remote: f.remote}, each)
+}
+
+func echoWatcher(f *topicFlags, stdout io.Writer) func(*media.Packet, time.Time) error {
+	echo := topictool.NewEcho(stdout, f.asJSON)
+	return func(p *media.Packet, at time.Time) error {
+		if err := echo.Write(p, at); err != nil || !f.once {
+			return err
+		}
+		return topictool.ErrDone
+	}
+}
+
+func hzWatcher(f *topicFlags, stdout io.Writer) func(*media.Packet, time.Time) error {
+	hz := topictool.NewHz(f.window)
+	return everySecond(func(_ *media.Packet, at time.Time) { hz.Add(at) }, func() error { return hz.Stats().Write(stdout) })
+}
+
+func bwWatcher(f *topicFlags, stdout io.Writer) func(*media.Packet, time.Time) error {
+	bw := topictool.NewBandwidth(f.window)
+	return everySecond(func(p *media.Packet, at time.Time) { bw.Add(at, len(p.Data)) }, func() error { return bw.Stats().Write(stdout) })
+}
+
+// everySecond feeds live packets to add (a replay of the topic's cache
+// comes in a burst: it says nothing of the rate) and calls write once a
+// second while packets come.
+func everySecond(add func(*media.Packet, time.Time), write func() error) func(*media.Packet, time.Time) error {
+	var last time.Time
+	return func(p *media.Packet, at time.Time) error {
+		if p.Replay.Replayed {
+			return nil
+		}
+		add(p, at)
+		if last.IsZero() {
+			last = at
+		}
+		if at.Sub(last) < time.Second {
+			return nil
+		}
+		last = at
+		return write()
+	}
+}
+
+// topicInfoCommand describes a topic at every node that has it.
+func topicInfoCommand() *cobra.Command {
+	f := &topicFlags{}
+	cmd := &cobra.Command{
+		Use:   "info TOPIC [flags]",
+		Short: "the topic's format, rate, QoS, cache, publishers and subscribers with their QoS",
+		Long: "Describes the topic at every node found that has it (or at --remote): its codec and picture size,\n" +
+			"rate and data rate, QoS offer, what its cache holds (the GOP a late joiner is replayed), its\n" +
+			"publishers, and its subscribers with the QoS each requests.",
+		Example:           "  gopline topic info /robot/camera\n  gopline topic info --remote 10.0.0.5:7400 --json /robot/camera",
+		Args:              oneTopic,
+		ValidArgsFunction: completeTopics,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			n, err := f.peer.client(zerolog.Nop())
+			if err != nil {
+				return err
+			}
+			nodes, err := listNodes(n, f.remote)
+			if err = closeNode(n, err); err != nil {
+				return err
+			}
+			return writeTopicInfo(nodes, args[0], f.asJSON, cmd.OutOrStdout())
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&f.remote, "remote", "", "host:port of the node whose topic it is (default: every node found)")
+	fs.BoolVar(&f.asJSON, "json", false, "print JSON")
+	f.peer.add(fs)
+	f.peer.addReplyFlag(fs)
+	return cmd
+}
+
+// writeTopicInfo describes topic at each of nodes that has it.
+func writeTopicInfo(nodes []discovery.NodeTopics, topic string, asJSON bool, stdout io.Writer) error {
+	found := topictool.Find(nodes, topic)
+	if len(found) == 0 {
+		return noSuchTopic(topic, nodes)
+	}
+	if asJSON {
+		return writeJSON(stdout, found)
+	}
+	for i, fd := range found {
+		if i > 0 {
+			fmt.Fprintln(stdout)
+		}
+		if err := topictool.WriteInfo(stdout, fd.Node.Name, fd.Node.Addr, fd.Topic); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// errNoSuchTopic is the error of a topic command on a topic no node has.
+var errNoSuchTopic = errors.New("no node has the topic")
+
+// noSuchTopic says that no node of nodes has topic, naming the topics
+// they have and the nearest.
+func noSuchTopic(topic string, nodes []discovery.NodeTopics) error {
+	var names []string
+	for _, n := range nodes {
+		for _, t := range n.Topics {
+			names = append(names, t.Name)
+		}
+	}
+	switch {
+	case len(nodes) == 0:
+		return fmt.Errorf("%w %s: no node found (a node that serves announces itself: gopline serve --listen ...)", errNoSuchTopic, topic)
+	case len(names) == 0:
+		return fmt.Errorf("%w %s: the nodes found have no topics", errNoSuchTopic, topic)
+	}
+	near := ""
+	if name := pipeline.Nearest(topic, names); name != "" {
+		near = fmt.Sprintf(" (did you mean %s?)", name)
+	}
+	return fmt.Errorf("%w %s; topics: %s%s", errNoSuchTopic, topic, strings.Join(names, ", "), near)
+}
+
+// completeTopics completes the names of the topics the nodes found
+// publish.
+func completeTopics(_ *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	if len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var peer peerFlags
+	peer.token = new(string)
+	n, err := peer.client(zerolog.Nop())
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	nodes, err := listNodes(n, "")
+	closeNode(n, nil)
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var names []string
+	for _, nt := range nodes {
+		for _, t := range nt.Topics {
+			if strings.HasPrefix(t.Name, toComplete) && !slices.Contains(names, t.Name) {
+				names = append(names, t.Name)
+			}
+		}
+	}
+	return names, cobra.ShellCompDirectiveNoFileComp
+}
