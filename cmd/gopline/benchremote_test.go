@@ -39,7 +39,7 @@ func TestBenchRemoteMeasuresPacketsAndLateJoinersBetweenTwoProcesses(t *testing.
 		}
 	}
 	var keys map[string]json.RawMessage
-	if err := json.Unmarshal(stdout.Bytes(), &keys); err != nil {
+	if err := json.Unmarshal([]byte(stdout.String()), &keys); err != nil {
 		t.Fatalf("want one JSON object: %v: %s\n%s", err, stdout, stderr)
 	}
 	for _, k := range []string{"mb_per_s", "p50_ms", "p99_ms", "latejoin_p50_ms", "latejoin_p95_ms", "lost",
@@ -69,7 +69,7 @@ func TestBenchRemoteMeasuresPacketsAndLateJoinersBetweenTwoProcesses(t *testing.
 			Dropped     uint64  `json:"dropped"`
 		} `json:"runs"`
 	}
-	if err := json.Unmarshal(stdout.Bytes(), &sum); err != nil {
+	if err := json.Unmarshal([]byte(stdout.String()), &sum); err != nil {
 		t.Fatal(err)
 	}
 	if sum.MBPerS <= 0 || sum.P50 <= 0 || sum.P99 < sum.P50 || sum.KeyMBPerS <= 0 {

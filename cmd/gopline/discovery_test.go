@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"net"
@@ -11,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gopline/gopline/internal/testlog"
 )
 
 // isolateDiscovery gives the test's nodes a host directory of their own
@@ -32,7 +33,7 @@ func serveCamera(t *testing.T, name, topic string, extra ...string) string {
 	return addr
 }
 
-func waitListening(t *testing.T, addr string, log *bytes.Buffer) {
+func waitListening(t *testing.T, addr string, log *testlog.Buffer) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {

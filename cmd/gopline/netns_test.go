@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gopline/gopline/internal/netnstest"
+	"github.com/gopline/gopline/internal/testlog"
 )
 
 // A node on one host (a network namespace) is found by multicast DNS on
@@ -17,10 +17,10 @@ import (
 // a host directory of its own: only multicast DNS joins them.
 func TestDiscoveryAcrossNamespaces(t *testing.T) {
 	pair := netnstest.New(t, "gopline-c", 215)
-	inNS := func(ns string, args ...string) (*bytes.Buffer, *bytes.Buffer, func() error) {
+	inNS := func(ns string, args ...string) (*testlog.Buffer, *testlog.Buffer, func() error) {
 		cmd := netnstest.Command(ns, os.Args[0], args...)
 		cmd.Env = append(os.Environ(), "GOPLINE_TEST_MAIN=1", "XDG_RUNTIME_DIR="+filepath.Join(t.TempDir()))
-		var stdout, stderr bytes.Buffer
+		var stdout, stderr testlog.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
@@ -43,7 +43,7 @@ func TestDiscoveryAcrossNamespaces(t *testing.T) {
 				Topic string `json:"topic"`
 			} `json:"topics"`
 		}
-		if err == nil && json.Unmarshal(stdout.Bytes(), &nodes) == nil && len(nodes) == 1 && nodes[0].Node == "robot" &&
+		if err == nil && json.Unmarshal([]byte(stdout.String()), &nodes) == nil && len(nodes) == 1 && nodes[0].Node == "robot" &&
 			nodes[0].Addr == addr && len(nodes[0].Topics) == 1 && nodes[0].Topics[0].Topic == "/robot/camera" {
 			break
 		}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"net"
 	"os"
@@ -9,15 +8,18 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gopline/gopline/internal/testlog"
 )
 
 // gopline runs each node in a process of its own, as users do: the test
 // starts both with the test binary standing in for gopline.
-func startGopline(t *testing.T, args ...string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
+// Its outputs may be read while it runs.
+func startGopline(t *testing.T, args ...string) (*exec.Cmd, *testlog.Buffer, *testlog.Buffer) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), "GOPLINE_TEST_MAIN=1")
-	var stdout, stderr bytes.Buffer
+	var stdout, stderr testlog.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -65,7 +67,7 @@ func TestServeTopicsAndRemoteSubscribe(t *testing.T) {
 		Published uint64  `json:"published"`
 		Rate      float64 `json:"rate_hz"`
 	}
-	if err := json.Unmarshal(stdout.Bytes(), &topics); err != nil || len(topics) != 1 ||
+	if err := json.Unmarshal([]byte(stdout.String()), &topics); err != nil || len(topics) != 1 ||
 		topics[0].Topic != "/robot/camera" || topics[0].QoS != "durable_video" || topics[0].Published == 0 ||
 		topics[0].Rate < 15 || topics[0].Rate > 45 {
 		t.Fatalf("topics %+v (%v): %s", topics, err, stdout)
@@ -78,7 +80,7 @@ func TestServeTopicsAndRemoteSubscribe(t *testing.T) {
 		t.Fatalf("operator: %v\n%s", err, stderr)
 	}
 	var stats []nodeStats
-	if err := json.Unmarshal(stdout.Bytes(), &stats); err != nil {
+	if err := json.Unmarshal([]byte(stdout.String()), &stats); err != nil {
 		t.Fatalf("%v: %s", err, stdout)
 	}
 	for _, s := range stats {
