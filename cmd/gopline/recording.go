@@ -6,7 +6,6 @@ import (
 	"io"
 	"io/fs"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/gopline/gopline"
@@ -202,83 +201,4 @@ func streamsOf(path string) ([]storage.StreamInfo, error) {
 	}
 	defer rec.Close()
 	return rec.Streams()
-}
-
-// streamSummary is one stream of `gopline info`.
-type streamSummary struct {
-	Stream       string        `json:"stream"`
-	Codec        string        `json:"codec"`
-	Width        int           `json:"width"`
-	Height       int           `json:"height"`
-	Packets      int64         `json:"packets"`
-	GOPs         int64         `json:"gops"`
-	Duration     time.Duration `json:"duration_ns"`
-	FPS          float64       `json:"fps"`
-	MeanGOP      float64       `json:"gop_length"`
-	PayloadBytes int64         `json:"payload_bytes"`
-	FileBytes    int64         `json:"file_bytes"`
-}
-
-func summarize(path string) ([]streamSummary, error) {
-	rec, err := storage.Open(path, storage.WithReadOnly())
-	if err != nil {
-		return nil, err
-	}
-	defer rec.Close()
-	infos, err := rec.Streams()
-	if err != nil {
-		return nil, err
-	}
-	var out []streamSummary
-	for _, info := range infos {
-		s, err := rec.Stats(info.Name)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, streamSummary{Stream: info.Name, Codec: info.Codec.String(), Width: info.Width, Height: info.Height,
-			Packets: int64(s.Packets), GOPs: int64(s.GOPs), Duration: s.Duration, FPS: s.FPS, MeanGOP: s.MeanGOP,
-			PayloadBytes: s.PayloadBytes, FileBytes: s.FileBytes})
-	}
-	return out, nil
-}
-
-// infoCommand describes a recording.
-func infoCommand() *cobra.Command {
-	var asJSON bool
-	cmd := &cobra.Command{
-		Use:   "info RECORDING [flags]",
-		Short: "describe a recording",
-		Long: "Describes each stream of a recording: codec, picture size, duration, frame rate, packets,\n" +
-			"GOP length, payload and file bytes.",
-		Example:           "  gopline info cam.gopline\n  gopline info --json cam.gopline",
-		Args:              oneRecording,
-		ValidArgsFunction: completeRecordings,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if !asJSON {
-				return printInfo(cmd.OutOrStdout(), args[0])
-			}
-			sums, err := summarize(args[0])
-			if err != nil {
-				return err
-			}
-			return writeJSON(cmd.OutOrStdout(), sums)
-		},
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
-	return cmd
-}
-
-func printInfo(w io.Writer, path string) error {
-	sums, err := summarize(path)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "%s\n", path)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "stream\tcodec\tsize\tduration\tfps\tpackets\tGOP length\tpayload bytes\tfile bytes\t")
-	for _, s := range sums {
-		fmt.Fprintf(tw, "%s\t%s\t%dx%d\t%s\t%.1f\t%d\t%.1f\t%d\t%d\t\n", s.Stream, s.Codec, s.Width, s.Height,
-			s.Duration.Round(time.Millisecond), s.FPS, s.Packets, s.MeanGOP, s.PayloadBytes, s.FileBytes)
-	}
-	return tw.Flush()
 }
