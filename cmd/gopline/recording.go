@@ -64,6 +64,7 @@ type recordFlags struct {
 	duration time.Duration
 	asJSON   bool
 	verbose  bool
+	quiet    bool
 	node     *nodeFlags
 }
 
@@ -89,6 +90,7 @@ func recordCommand() *cobra.Command {
 	fs.Var((*durationValue)(&f.duration), "duration", "stop after this long (default: when the sources end, or on Ctrl-C)")
 	fs.BoolVar(&f.asJSON, "json", false, "print the per-node stats as JSON on stdout")
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "log at debug level")
+	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no live status line, and no line on what is recorded where (the summary stays)")
 	f.node = addNodeFlags(fs, "")
 	cmd.MarkFlagFilename("out", recordingExtensions...)
 	return cmd
@@ -109,7 +111,10 @@ func (f *recordFlags) record(line string, stdout, stderr io.Writer) error {
 	if err := p.Add("recorder", elements.Record(elements.RecordConfig{Path: f.out, Topics: f.topics})); err != nil {
 		return closeNode(n, err)
 	}
-	stats, end := runUntilDone(p, f.duration)
+	if !f.quiet && !f.asJSON {
+		fmt.Fprintf(stderr, "recording %s to %s\n", strings.Join(f.topics, ", "), f.out)
+	}
+	stats, end := runUntilDone(p, f.duration, liveOutput(stderr, f.quiet || f.asJSON))
 	end.err = closeNode(n, end.err)
 	if err := finish(judge(stats, end, judgeRules{sources: isSource, files: nodeFiles(line)}), f.asJSON, stdout, stderr); err != nil {
 		return err
@@ -127,6 +132,7 @@ type playFlags struct {
 	start, duration time.Duration
 	loop, asJSON    bool
 	allowDamage     bool
+	quiet           bool
 }
 
 // playCommand publishes a recording's streams on their topics at the
@@ -153,6 +159,7 @@ func playCommand() *cobra.Command {
 	fs.Var((*durationValue)(&f.duration), "duration", "stop after this long")
 	fs.BoolVar(&f.asJSON, "json", false, "print the per-node stats as JSON on stdout")
 	fs.BoolVar(&f.allowDamage, "allow-damage", false, "exit 0 even when damaged packets were skipped (they are still counted)")
+	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no live status line on a terminal (the summary stays)")
 	return cmd
 }
 
@@ -187,10 +194,10 @@ func (f *playFlags) play(file string, stdout, stderr io.Writer) error {
 	if played == 0 {
 		return usagef("%s has no stream %q", file, f.stream)
 	}
-	if !f.asJSON {
+	if !f.asJSON && !f.quiet {
 		fmt.Fprintf(stderr, "playing %d stream(s) of %s on their topics\n", played, file)
 	}
-	stats, end := runUntilDone(p, f.duration)
+	stats, end := runUntilDone(p, f.duration, liveOutput(stderr, f.quiet || f.asJSON))
 	return finish(judge(stats, end, judgeRules{sources: isSource, allowDamage: f.allowDamage}), f.asJSON, stdout, stderr)
 }
 
