@@ -1,12 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/gopline/gopline/internal/testlog"
 	"github.com/gopline/gopline/pipeline"
 )
 
@@ -29,21 +29,8 @@ func TestStatusTextShowsCountsRatesBytesAndDrops(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer for one writer and one reader goroutine.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-func (b *syncBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.buf.String() }
-
 func TestStatusLineRedrawsOneLineAndErasesIt(t *testing.T) {
-	var buf syncBuffer
+	var buf testlog.Buffer
 	n := 0
 	var mu sync.Mutex
 	live := startStatus(&buf, func() []pipeline.NodeStats {
