@@ -8,32 +8,27 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// NewSystem makes an actor system whose own log goes to log at warning
-// level and above: protoactor's info lines (every actor start) are noise in
-// a media pipeline.
+// NewSystem makes an actor system whose own log goes to log at debug
+// level: protoactor's lines (every actor start, a peer's connection that
+// ended, addresses of its own) are not in gopline's words, and what of it
+// matters to a user gopline reports itself (a link that breaks, a stage
+// that fails).
 func NewSystem(log zerolog.Logger) *actor.ActorSystem {
-	plog := log.With().Str("lib", "protoactor").Logger().Level(max(log.GetLevel(), zerolog.WarnLevel))
+	plog := log.With().Str("lib", "protoactor").Logger()
 	return actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
-		return slog.New(demote{zerolog.NewSlogHandler(plog)})
+		return slog.New(debugOnly{zerolog.NewSlogHandler(plog)})
 	}))
 }
 
-// demote lowers protoactor's log lines that report what gopline handles
-// and logs itself to info: a connection to a peer that ended (a process
-// that exits, a link that breaks) is an error line of protoactor's remote,
-// while gopline's link reports it, with what it does about it.
-type demote struct{ slog.Handler }
+// debugOnly logs every record at debug level.
+type debugOnly struct{ slog.Handler }
 
-// demoted are the messages demote lowers.
-var demoted = map[string]bool{"EndpointWriter lost connection": true, "EndpointWriter failed to connect": true}
+func (d debugOnly) Enabled(ctx context.Context, _ slog.Level) bool {
+	return d.Handler.Enabled(ctx, slog.LevelDebug)
+}
 
-func (d demote) Handle(ctx context.Context, r slog.Record) error {
-	if demoted[r.Message] && r.Level > slog.LevelInfo {
-		r.Level = slog.LevelInfo
-		if !d.Handler.Enabled(ctx, r.Level) {
-			return nil
-		}
-	}
+func (d debugOnly) Handle(ctx context.Context, r slog.Record) error {
+	r.Level = slog.LevelDebug
 	return d.Handler.Handle(ctx, withUnits(r))
 }
 
@@ -59,5 +54,5 @@ func withUnits(r slog.Record) slog.Record {
 	return out
 }
 
-func (d demote) WithAttrs(as []slog.Attr) slog.Handler { return demote{d.Handler.WithAttrs(as)} }
-func (d demote) WithGroup(name string) slog.Handler    { return demote{d.Handler.WithGroup(name)} }
+func (d debugOnly) WithAttrs(as []slog.Attr) slog.Handler { return debugOnly{d.Handler.WithAttrs(as)} }
+func (d debugOnly) WithGroup(name string) slog.Handler    { return debugOnly{d.Handler.WithGroup(name)} }

@@ -79,19 +79,30 @@ func TestDamageIsCountedReportedAndFailsUnlessAllowed(t *testing.T) {
 }
 
 func TestADamagedFileIsARuntimeErrorNamingIt(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "junk.gopline")
-	if err := os.WriteFile(path, bytes.Repeat([]byte("junk"), 4096), 0o644); err != nil {
+	junk := filepath.Join(t.TempDir(), "junk.gopline")
+	if err := os.WriteFile(junk, bytes.Repeat([]byte("junk"), 4096), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, args := range [][]string{
-		{"run", "play path=" + path + " ! fakesink"},
-		{"play", path},
-		{"info", path},
-		{"export", path, "--out", filepath.Join(t.TempDir(), "x.mp4")},
-	} {
-		code, _, stderr := runCmd(args...)
-		if code != 1 || !strings.Contains(stderr, path) || !strings.Contains(stderr, "not a gopline recording") || strings.Contains(stderr, "^") {
-			t.Errorf("gopline %q: exit %d, %q; want exit 1 and a message naming the file", args, code, stderr)
+	// A recording cut short, as by a full disk or a copy that stopped.
+	truncated := exportRecording(t)
+	fi, err := os.Stat(truncated)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(truncated, fi.Size()/2); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{junk, truncated} {
+		for _, args := range [][]string{
+			{"run", "play path=" + path + " ! fakesink"},
+			{"play", path},
+			{"info", path},
+			{"export", path, "--out", filepath.Join(t.TempDir(), "x.mp4")},
+		} {
+			code, _, stderr := runCmd(args...)
+			if code != 1 || !strings.Contains(stderr, path) || strings.Contains(stderr, "^") || strings.Contains(stderr, "usage") {
+				t.Errorf("gopline %q: exit %d, %q; want exit 1 and a message naming the file", args, code, stderr)
+			}
 		}
 	}
 }

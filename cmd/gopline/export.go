@@ -15,6 +15,7 @@ import (
 
 	"github.com/gopline/gopline/storage"
 	"github.com/gopline/gopline/storage/export"
+	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 )
 
@@ -31,7 +32,7 @@ type exportFlags struct {
 	stream, format, out string
 	start, end, at      string
 	every               time.Duration
-	allowDamage         bool
+	allowDamage, quiet  bool
 }
 
 func exportCommand() *cobra.Command {
@@ -60,6 +61,7 @@ func exportCommand() *cobra.Command {
 	fs.StringVar(&f.at, "at", "", "png: the pictures' times, comma-separated (same forms as --start)")
 	fs.Var((*durationValue)(&f.every), "every", "png: a picture every this long from --start to --end")
 	fs.BoolVar(&f.allowDamage, "allow-damage", false, "exit 0 even when damaged packets were skipped or times had no picture (they are still reported)")
+	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar on a terminal (the summary stays)")
 	cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"mp4", "mcap", "png"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -85,9 +87,9 @@ func (f *exportFlags) export(file string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if req.format == "png" {
-		return req.pictures(rec, newProgressBar(stderr, "exporting "+req.stream, "pictures"), stdout, stderr)
+		return req.pictures(rec, newProgressBar(stderr, f.quiet, "exporting "+req.stream, "pictures"), stdout, stderr)
 	}
-	bar := newProgressBar(stderr, "exporting "+req.stream, "packets")
+	bar := newProgressBar(stderr, f.quiet, "exporting "+req.stream, "packets")
 	write := export.MP4
 	if req.format == "mcap" {
 		write = export.MCAP
@@ -323,18 +325,17 @@ func parseExportTime(flagName, s string, base time.Time) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("%w: %s %q: want a duration from the recording's start (12.5s, 1m30s) or an RFC 3339 time (2024-05-01T12:00:00Z)", errUsage, flagName, s)
 }
 
-// progressBar draws one line on a terminal, redrawn in place with \r at most
-// every progressInterval. On anything else it draws nothing.
+// progressBar draws an export's progress on a terminal, with an estimate
+// of the time left, redrawn in place at most every progressInterval. On
+// anything else, or with --quiet, it draws nothing.
 type progressBar struct {
 	w           io.Writer
 	label, unit string
-	last        time.Time
-	done, total int // drawn last
-	width       int // of the line drawn last, to clear it
+	bar         *progressbar.ProgressBar // made at the first update, which knows the total
 }
 
-func newProgressBar(stderr io.Writer, label, unit string) *progressBar {
-	if !isTerminal(stderr) {
+func newProgressBar(stderr io.Writer, quiet bool, label, unit string) *progressBar {
+	if quiet || !isTerminal(stderr) {
 		return &progressBar{}
 	}
 	return &progressBar{w: stderr, label: label, unit: unit}
@@ -342,29 +343,26 @@ func newProgressBar(stderr io.Writer, label, unit string) *progressBar {
 
 // update shows done of total; it is the progress callback of the exports.
 func (b *progressBar) update(done, total int) {
-	if b.w == nil || total <= 0 || done == b.done && total == b.total {
+	if b.w == nil || total <= 0 {
 		return
 	}
-	now := time.Now()
-	if now.Sub(b.last) < progressInterval && done < total {
-		return
+	if b.bar == nil {
+		b.bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(b.w), progressbar.OptionSetDescription(b.label+" ("+b.unit+")"),
+			progressbar.OptionShowCount(), progressbar.OptionSetWidth(30),
+			progressbar.OptionThrottle(progressInterval), progressbar.OptionSetPredictTime(true), progressbar.OptionClearOnFinish())
 	}
-	b.last, b.done, b.total = now, done, total
-	const cells = 30
-	filled := cells * done / total
-	line := fmt.Sprintf("%s [%s%s] %3d%%  %d/%d %s", b.label, strings.Repeat("#", filled), strings.Repeat("-", cells-filled),
-		100*done/total, done, total, b.unit)
-	fmt.Fprintf(b.w, "\r%-*s", b.width, line)
-	b.width = len(line)
+	if b.bar.GetMax() != total {
+		b.bar.ChangeMax(total)
+	}
+	b.bar.Set(done)
 }
 
 // clear erases the bar's line, leaving the cursor at its start.
 func (b *progressBar) clear() {
-	if b.w == nil || b.width == 0 {
-		return
+	if b.bar != nil {
+		b.bar.Clear()
+		b.bar = nil
 	}
-	fmt.Fprintf(b.w, "\r%*s\r", b.width, "")
-	b.width = 0
 }
 
 func formatBytes(n int64) string {

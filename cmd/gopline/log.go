@@ -22,6 +22,13 @@ func logger(w io.Writer, verbose bool) zerolog.Logger {
 	return zerolog.New(out).With().Timestamp().Logger().Level(level)
 }
 
+// setLogFormat makes every duration in a log line carry its unit
+// (retry_in=100ms, not retry_in=100). It sets zerolog's global format, once,
+// before anything logs.
+func setLogFormat() {
+	zerolog.DurationFieldFormat = zerolog.DurationFormatString
+}
+
 // colorful reports whether w takes colour: a terminal, unless NO_COLOR is
 // set (https://no-color.org).
 func colorful(w io.Writer) bool {

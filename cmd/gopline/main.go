@@ -35,6 +35,7 @@ const (
 var errUsage = errors.New("usage")
 
 func main() {
+	setLogFormat()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

@@ -6,7 +6,6 @@ import (
 	"io"
 	"io/fs"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/gopline/gopline"
@@ -65,6 +64,7 @@ type recordFlags struct {
 	duration time.Duration
 	asJSON   bool
 	verbose  bool
+	quiet    bool
 	node     *nodeFlags
 }
 
@@ -92,6 +92,7 @@ func recordCommand() *cobra.Command {
 	fs.Var((*durationValue)(&f.duration), "duration", "stop after this long (default: when the sources end, or on Ctrl-C)")
 	fs.BoolVar(&f.asJSON, "json", false, "print the per-node stats as JSON on stdout")
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "log at debug level")
+	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no live status line, and no line on what is recorded where (the summary stays)")
 	f.node = addNodeFlags(fs, "")
 	cmd.MarkFlagFilename("out", recordingExtensions...)
 	cmd.RegisterFlagCompletionFunc("topic", completeTopics)
@@ -113,7 +114,10 @@ func (f *recordFlags) record(line string, stdout, stderr io.Writer) error {
 	if err := p.Add("recorder", elements.Record(elements.RecordConfig{Path: f.out, Topics: f.topics})); err != nil {
 		return closeNode(n, err)
 	}
-	stats, end := runUntilDone(p, f.duration)
+	if !f.quiet && !f.asJSON {
+		fmt.Fprintf(stderr, "recording %s to %s\n", strings.Join(f.topics, ", "), f.out)
+	}
+	stats, end := runUntilDone(p, f.duration, liveOutput(stderr, f.quiet || f.asJSON))
 	end.err = closeNode(n, end.err)
 	if err := finish(judge(stats, end, judgeRules{sources: isSource, files: nodeFiles(line)}), f.asJSON, stdout, stderr); err != nil {
 		return err
@@ -132,6 +136,7 @@ type playFlags struct {
 	loop, asJSON    bool
 	allowDamage     bool
 	node            *nodeFlags
+	quiet           bool
 }
 
 // playCommand publishes a recording's streams on their topics at the
@@ -161,6 +166,7 @@ func playCommand() *cobra.Command {
 	fs.Var((*durationValue)(&f.duration), "duration", "stop after this long")
 	fs.BoolVar(&f.asJSON, "json", false, "print the per-node stats as JSON on stdout")
 	fs.BoolVar(&f.allowDamage, "allow-damage", false, "exit 0 even when damaged packets were skipped (they are still counted)")
+	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no live status line on a terminal (the summary stays)")
 	f.node = addNodeFlags(fs, "")
 	return cmd
 }
@@ -212,14 +218,14 @@ func (f *playFlags) playOn(n *gopline.Node, file string, infos []storage.StreamI
 	if played == 0 {
 		return usagef("%s has no stream %q", file, f.stream)
 	}
-	if !f.asJSON {
+	if !f.asJSON && !f.quiet {
 		where := ""
 		if name := n.Name(); name != "" {
 			where = fmt.Sprintf(", served at %s as node %s", n.Addr(), name)
 		}
 		fmt.Fprintf(stderr, "playing %d stream(s) of %s on their topics%s\n", played, file, where)
 	}
-	stats, end := runUntilDone(p, f.duration)
+	stats, end := runUntilDone(p, f.duration, liveOutput(stderr, f.quiet || f.asJSON))
 	end.err = closeNode(n, end.err)
 	return finish(judge(stats, end, judgeRules{sources: isSource, allowDamage: f.allowDamage}), f.asJSON, stdout, stderr)
 }
@@ -231,83 +237,4 @@ func streamsOf(path string) ([]storage.StreamInfo, error) {
 	}
 	defer rec.Close()
 	return rec.Streams()
-}
-
-// streamSummary is one stream of `gopline info`.
-type streamSummary struct {
-	Stream       string        `json:"stream"`
-	Codec        string        `json:"codec"`
-	Width        int           `json:"width"`
-	Height       int           `json:"height"`
-	Packets      int64         `json:"packets"`
-	GOPs         int64         `json:"gops"`
-	Duration     time.Duration `json:"duration_ns"`
-	FPS          float64       `json:"fps"`
-	MeanGOP      float64       `json:"gop_length"`
-	PayloadBytes int64         `json:"payload_bytes"`
-	FileBytes    int64         `json:"file_bytes"`
-}
-
-func summarize(path string) ([]streamSummary, error) {
-	rec, err := storage.Open(path, storage.WithReadOnly())
-	if err != nil {
-		return nil, err
-	}
-	defer rec.Close()
-	infos, err := rec.Streams()
-	if err != nil {
-		return nil, err
-	}
-	var out []streamSummary
-	for _, info := range infos {
-		s, err := rec.Stats(info.Name)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, streamSummary{Stream: info.Name, Codec: info.Codec.String(), Width: info.Width, Height: info.Height,
-			Packets: int64(s.Packets), GOPs: int64(s.GOPs), Duration: s.Duration, FPS: s.FPS, MeanGOP: s.MeanGOP,
-			PayloadBytes: s.PayloadBytes, FileBytes: s.FileBytes})
-	}
-	return out, nil
-}
-
-// infoCommand describes a recording.
-func infoCommand() *cobra.Command {
-	var asJSON bool
-	cmd := &cobra.Command{
-		Use:   "info RECORDING [flags]",
-		Short: "describe a recording",
-		Long: "Describes each stream of a recording: codec, picture size, duration, frame rate, packets,\n" +
-			"GOP length, payload and file bytes.",
-		Example:           "  gopline info cam.gopline\n  gopline info --json cam.gopline",
-		Args:              oneRecording,
-		ValidArgsFunction: completeRecordings,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if !asJSON {
-				return printInfo(cmd.OutOrStdout(), args[0])
-			}
-			sums, err := summarize(args[0])
-			if err != nil {
-				return err
-			}
-			return writeJSON(cmd.OutOrStdout(), sums)
-		},
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
-	return cmd
-}
-
-func printInfo(w io.Writer, path string) error {
-	sums, err := summarize(path)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "%s\n", path)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "stream\tcodec\tsize\tduration\tfps\tpackets\tGOP length\tpayload bytes\tfile bytes\t")
-	for _, s := range sums {
-		fmt.Fprintf(tw, "%s\t%s\t%dx%d\t%s\t%.1f\t%d\t%.1f\t%d\t%d\t\n", s.Stream, s.Codec, s.Width, s.Height,
-			s.Duration.Round(time.Millisecond), s.FPS, s.Packets, s.MeanGOP, s.PayloadBytes, s.FileBytes)
-	}
-	return tw.Flush()
 }

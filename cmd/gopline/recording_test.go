@@ -8,7 +8,7 @@ import (
 )
 
 func TestRecordInfoPlay(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "cam.db")
+	path := filepath.Join(t.TempDir(), "cam.gopline")
 	code, stdout, stderr := runCmd("record", "--topic", "/camera", "--out", path, "--json",
 		"testsrc size=160x120 num-frames=45 rate=90 ! h264enc gop=15 ! publish topic=/camera")
 	if code != 0 {
@@ -69,11 +69,11 @@ func TestRecordingCommandErrors(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"record", "--out", "x.db", "testsrc ! h264enc ! publish topic=/c"}, exitUsage, "give --topic"},
+		{[]string{"record", "--out", "x.gopline", "testsrc ! h264enc ! publish topic=/c"}, exitUsage, "give --topic"},
 		{[]string{"info"}, exitUsage, "takes one recording file"},
-		{[]string{"info", "/no/such/file.db"}, 1, "/no/such/file.db"},
-		{[]string{"play", "/no/such/file.db"}, 1, "/no/such/file.db"},
-		{[]string{"play", "a.db", "b.db"}, exitUsage, "takes one recording file, got 2"},
+		{[]string{"info", "/no/such/file.gopline"}, 1, "/no/such/file.gopline"},
+		{[]string{"play", "/no/such/file.gopline"}, 1, "/no/such/file.gopline"},
+		{[]string{"play", "a.gopline", "b.gopline"}, exitUsage, "takes one recording file, got 2"},
 	} {
 		code, _, stderr := runCmd(c.args...)
 		if code != c.code || !strings.Contains(stderr, c.want) {

@@ -119,6 +119,7 @@ func completeRecordings(_ *cobra.Command, args []string, _ string) ([]string, co
 	return recordingExtensions, cobra.ShellCompDirectiveFilterFileExt
 }
 
-// recordingExtensions are the file extensions of recordings: .gopline is
-// what gopline writes by default; .db is what older examples used.
+// recordingExtensions are the file extensions shell completion offers for
+// recordings: .gopline, the one the docs use, and .db, which older docs
+// used (gopline reads a recording whatever its name).
 var recordingExtensions = []string{"gopline", "db"}

@@ -25,6 +25,7 @@ type pipelineFlags struct {
 	duration time.Duration
 	asJSON   bool
 	verbose  bool
+	quiet    bool
 	node     *nodeFlags
 }
 
@@ -32,6 +33,7 @@ func (f *pipelineFlags) add(fs *pflag.FlagSet, defaultListen string) {
 	fs.Var((*durationValue)(&f.duration), "duration", "stop after this long (default: when every source ends, or on Ctrl-C)")
 	fs.BoolVar(&f.asJSON, "json", false, "print the per-node stats at the end as JSON on stdout")
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "log at debug level")
+	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no live status line on a terminal (the summary stays)")
 	f.node = addNodeFlags(fs, defaultListen)
 	f.node.addHTTPFlag(fs)
 }
@@ -105,7 +107,7 @@ func (f *pipelineFlags) runPipeline(serve bool, args []string, stdout, stderr io
 	if err != nil {
 		return closeNode(n, err)
 	}
-	stats, end := runUntil(ctx, p)
+	stats, end := runUntil(ctx, p, liveOutput(stderr, f.quiet || f.asJSON))
 	if serve && end.err == nil {
 		<-ctx.Done()
 	}
@@ -116,10 +118,10 @@ func (f *pipelineFlags) runPipeline(serve bool, args []string, stdout, stderr io
 // runUntilDone runs p until its sources end, Ctrl-C or SIGTERM, or the
 // duration (if positive) passes; then stops it gracefully and returns its
 // counters.
-func runUntilDone(p *pipeline.Pipeline, duration time.Duration) ([]pipeline.NodeStats, runEnd) {
+func runUntilDone(p *pipeline.Pipeline, duration time.Duration, live io.Writer) ([]pipeline.NodeStats, runEnd) {
 	ctx, stop := stopContext(duration)
 	defer stop()
-	return runUntil(ctx, p)
+	return runUntil(ctx, p, live)
 }
 
 // stopContext is done on Ctrl-C or SIGTERM, or after d when positive.
@@ -133,17 +135,20 @@ func stopContext(d time.Duration) (context.Context, context.CancelFunc) {
 }
 
 // runUntil runs p until its sources end or ctx is done, then stops it
-// gracefully and returns its counters and how it ended.
-func runUntil(ctx context.Context, p *pipeline.Pipeline) ([]pipeline.NodeStats, runEnd) {
+// gracefully and returns its counters and how it ended. While it runs, a
+// live status line is drawn on live, unless it is nil.
+func runUntil(ctx context.Context, p *pipeline.Pipeline, live io.Writer) ([]pipeline.NodeStats, runEnd) {
 	if err := p.Start(ctx); err != nil {
 		return p.Stats(), runEnd{err: err}
 	}
+	status := startStatus(live, p.Stats, statusInterval)
 	ended := false
 	select {
 	case <-p.Done():
 		ended = ctx.Err() == nil
 	case <-ctx.Done():
 	}
+	status.close()
 	err := p.Stop()
 	return p.Stats(), runEnd{err: err, ended: ended}
 }

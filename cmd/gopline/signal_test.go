@@ -12,6 +12,7 @@ import (
 
 // TestMain lets the test binary stand in for gopline in a child process.
 func TestMain(m *testing.M) {
+	setLogFormat()
 	if os.Getenv("GOPLINE_TEST_MAIN") == "1" {
 		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 	}

@@ -1,0 +1,241 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/storage"
+)
+
+// minGap is the shortest pause between two packets of a stream that info
+// calls a gap: a camera that stopped, a recorder that was restarted. A
+// pause must also be several frame intervals long (gapFactor) so that a
+// slow stream's ordinary pace is not one.
+const (
+	minGap    = time.Second
+	gapFactor = 3
+)
+
+// streamSummary is one stream of `gopline info`.
+type streamSummary struct {
+	Stream       string        `json:"stream"`
+	Codec        string        `json:"codec"`
+	Width        int           `json:"width"`
+	Height       int           `json:"height"`
+	Start        time.Time     `json:"start"`
+	End          time.Time     `json:"end"`
+	Duration     time.Duration `json:"duration_ns"`
+	Packets      int64         `json:"packets"`
+	Keyframes    int64         `json:"keyframes"`
+	GOPs         int64         `json:"gops"`
+	FPS          float64       `json:"fps"`
+	MeanGOP      float64       `json:"gop_length"`
+	PayloadBytes int64         `json:"payload_bytes"`
+	FileBytes    int64         `json:"file_bytes"`
+	Gaps         int           `json:"gaps"`
+	GapTime      time.Duration `json:"gap_ns"`
+	Damaged      int           `json:"damaged"`
+}
+
+// scan is what a walk over a stream's packets counts.
+type scan struct {
+	packets, keyframes int64
+	gaps, damaged      int
+	gapTime            time.Duration
+	prev               time.Time
+	times              []time.Duration // the intervals, to tell a gap from the pace
+}
+
+// add counts one packet.
+func (s *scan) add(p *media.Packet) {
+	s.packets++
+	if p.Key {
+		s.keyframes++
+	}
+	t := p.DecodeTime()
+	if !s.prev.IsZero() {
+		s.times = append(s.times, t.Sub(s.prev))
+	}
+	s.prev = t
+}
+
+// finish finds the gaps: intervals of at least minGap and gapFactor times
+// the mean interval.
+func (s *scan) finish() {
+	if len(s.times) == 0 {
+		return
+	}
+	var total time.Duration
+	for _, d := range s.times {
+		total += d
+	}
+	mean := total / time.Duration(len(s.times))
+	for _, d := range s.times {
+		if d >= minGap && d >= gapFactor*mean {
+			s.gaps++
+			s.gapTime += d
+		}
+	}
+}
+
+// scanStream walks a stream's packets, counting the records that do not
+// decode.
+func scanStream(rec *storage.Recording, stream string, first time.Time) (scan, error) {
+	var s scan
+	c, err := rec.Seek(stream, first)
+	if err != nil {
+		return s, err
+	}
+	defer c.Close()
+	for {
+		p, err := c.Next()
+		switch {
+		case errors.Is(err, io.EOF):
+			s.finish()
+			return s, nil
+		case errors.Is(err, storage.ErrCorruptRecord):
+			s.damaged++
+		case err != nil:
+			return s, err
+		default:
+			s.add(p)
+		}
+	}
+}
+
+func summarize(path string) ([]streamSummary, error) {
+	rec, err := storage.Open(path, storage.WithReadOnly())
+	if err != nil {
+		return nil, err
+	}
+	defer rec.Close()
+	infos, err := rec.Streams()
+	if err != nil {
+		return nil, err
+	}
+	var out []streamSummary
+	for _, info := range infos {
+		st, err := rec.Stats(info.Name)
+		if err != nil {
+			return nil, err
+		}
+		sum := streamSummary{Stream: info.Name, Codec: info.Codec.String(), Width: info.Width, Height: info.Height,
+			Start: st.First, End: st.Last, Packets: st.Packets, GOPs: st.GOPs, Duration: st.Duration, FPS: st.FPS, MeanGOP: st.MeanGOP,
+			PayloadBytes: st.PayloadBytes, FileBytes: st.FileBytes}
+		if st.Packets > 0 {
+			sc, err := scanStream(rec, info.Name, st.First)
+			if err != nil {
+				return nil, err
+			}
+			sum.Keyframes, sum.Gaps, sum.GapTime, sum.Damaged = sc.keyframes, sc.gaps, sc.gapTime, sc.damaged
+		}
+		out = append(out, sum)
+	}
+	return out, nil
+}
+
+// infoCommand describes a recording.
+func infoCommand() *cobra.Command {
+	var asJSON, allowDamage bool
+	cmd := &cobra.Command{
+		Use:   "info RECORDING [flags]",
+		Short: "describe a recording",
+		Long: "Describes a recording as ros2 bag info does: its start and end time and duration, and per\n" +
+			"stream the codec, picture size, packets, keyframes, mean GOP length, frame rate, payload bytes,\n" +
+			"gaps (pauses of a second and more) and damaged records. An empty recording, or one with damaged\n" +
+			"records (unless --allow-damage), exits 1.",
+		Example:           "  gopline info cam.gopline\n  gopline info --json cam.gopline",
+		Args:              oneRecording,
+		ValidArgsFunction: completeRecordings,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			sums, err := summarize(args[0])
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				err = writeJSON(cmd.OutOrStdout(), sums)
+			} else {
+				err = writeInfo(cmd.OutOrStdout(), args[0], sums)
+			}
+			return errors.Join(err, judgeRecording(args[0], sums, allowDamage))
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the streams as JSON")
+	cmd.Flags().BoolVar(&allowDamage, "allow-damage", false, "exit 0 even when records are damaged (they are still counted)")
+	return cmd
+}
+
+// judgeRecording is the error a recording's summary calls for: none, an
+// empty recording, or damaged records unless they are allowed.
+func judgeRecording(path string, sums []streamSummary, allowDamage bool) error {
+	var packets int64
+	damaged := 0
+	for _, s := range sums {
+		packets += s.Packets
+		damaged += s.Damaged
+	}
+	switch {
+	case packets == 0:
+		return fmt.Errorf("%s is empty: no packet was recorded in it", path)
+	case damaged > 0 && !allowDamage:
+		return fmt.Errorf("%s: %s, which do not decode (--allow-damage accepts it)", path, plural(uint64(damaged), "damaged record"))
+	}
+	return nil
+}
+
+// printInfo describes the recording at path.
+func printInfo(w io.Writer, path string) error {
+	sums, err := summarize(path)
+	if err != nil {
+		return err
+	}
+	return errors.Join(writeInfo(w, path, sums), judgeRecording(path, sums, false))
+}
+
+// writeInfo writes a recording's summary: the whole, then a line a stream.
+func writeInfo(w io.Writer, path string, sums []streamSummary) error {
+	var start, end time.Time
+	var packets int64
+	var fileBytes int64
+	for _, s := range sums {
+		if s.Packets == 0 {
+			continue
+		}
+		if start.IsZero() || s.Start.Before(start) {
+			start = s.Start
+		}
+		if s.End.After(end) {
+			end = s.End
+		}
+		packets += s.Packets
+		fileBytes = s.FileBytes
+	}
+	fmt.Fprintf(w, "File:      %s\nSize:      %s\n", path, formatBytes(fileBytes))
+	if packets > 0 {
+		fmt.Fprintf(w, "Start:     %s\nEnd:       %s\nDuration:  %s\n", start.Format(time.DateTime+".000 MST"),
+			end.Format(time.DateTime+".000 MST"), end.Sub(start).Round(time.Millisecond))
+	}
+	fmt.Fprintf(w, "Packets:   %d in %d streams\n\n", packets, len(sums))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "stream\tcodec\tsize\tfrom\tduration\tfps\tpackets\tkeyframes\tGOP\tbytes\tgaps\tdamaged\t")
+	for _, s := range sums {
+		gaps := fmt.Sprint(s.Gaps)
+		if s.Gaps > 0 {
+			gaps += fmt.Sprintf(" (%s)", s.GapTime.Round(time.Millisecond))
+		}
+		from := "-"
+		if s.Packets > 0 {
+			from = s.Start.Sub(start).Round(time.Millisecond).String()
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%dx%d\t%s\t%s\t%.1f\t%d\t%d\t%.1f\t%s\t%s\t%d\t\n", s.Stream, s.Codec, s.Width, s.Height,
+			from, s.Duration.Round(time.Millisecond), s.FPS, s.Packets, s.Keyframes, s.MeanGOP,
+			formatBytes(s.PayloadBytes), gaps, s.Damaged)
+	}
+	return tw.Flush()
+}

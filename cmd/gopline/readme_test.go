@@ -1,0 +1,166 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gopline/gopline/internal/testclip"
+)
+
+// readmeCommand finds a gopline command in a line of README.md's code: a
+// line that starts with one, or one inside <(...).
+var readmeCommand = regexp.MustCompile(`^(?:source <\()?(gopline [^#)]*)`)
+
+// readmeCommands are the gopline commands of README.md's code blocks, in
+// order, without their comments.
+func readmeCommands(t *testing.T) []string {
+	t.Helper()
+	text, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cmds []string
+	inCode := false
+	for _, line := range strings.Split(string(text), "\n") {
+		if strings.HasPrefix(line, "```") {
+			inCode = !inCode
+			continue
+		}
+		if m := readmeCommand.FindStringSubmatch(line); inCode && m != nil {
+			cmds = append(cmds, strings.TrimSpace(m[1]))
+		}
+	}
+	return cmds
+}
+
+// shellWords splits a command line as sh does for the README's commands:
+// words separated by spaces, single quotes keeping theirs.
+func shellWords(line string) []string {
+	var words []string
+	var cur strings.Builder
+	quoted, inWord := false, false
+	for _, r := range line {
+		switch {
+		case r == '\'':
+			quoted, inWord = !quoted, true
+		case r == ' ' && !quoted:
+			if inWord {
+				words = append(words, cur.String())
+				cur.Reset()
+			}
+			inWord = false
+		default:
+			cur.WriteRune(r)
+			inWord = true
+		}
+	}
+	if inWord {
+		words = append(words, cur.String())
+	}
+	return words
+}
+
+// Commands that run until Ctrl-C, as the README means them to.
+var untilInterrupt = []string{"gopline serve ", "gopline run 'subscribe ", "gopline run --state "}
+
+// Benchmarks that take half a minute and more as written; their own tests
+// run them with smaller settings.
+var longBenchmarks = []string{"gopline bench latejoin", "gopline bench remote"}
+
+// TestReadmeCommandsWork runs every gopline command of README.md as
+// written, in a directory of its own with the clip it names, each as its
+// own process: 0 for each, and 0 after Ctrl-C for those that serve.
+func TestReadmeCommandsWork(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a minute of commands")
+	}
+	cmds := readmeCommands(t)
+	if len(cmds) < 15 {
+		t.Fatalf("found %d commands in README.md: %q", len(cmds), cmds)
+	}
+	dir := t.TempDir()
+	clip := testclip.Make(t, "clip.mp4", 150, 30, "-c:v", "libx264", "-g", "30", "-pix_fmt", "yuv420p")
+	if err := os.Rename(clip, filepath.Join(dir, "clip.mp4")); err != nil {
+		t.Fatal(err)
+	}
+	var serving *exec.Cmd
+	var servingOut *bytes.Buffer
+	for _, line := range cmds {
+		switch {
+		case hasPrefix(line, longBenchmarks):
+			continue
+		case strings.HasPrefix(line, "gopline serve "):
+			serving, servingOut = startReadmeCommand(t, dir, line)
+			time.Sleep(2 * time.Second) // it listens, its camera publishes
+			continue
+		}
+		cmd, out := startReadmeCommand(t, dir, line)
+		if hasPrefix(line, untilInterrupt) {
+			time.Sleep(3 * time.Second)
+			cmd.Process.Signal(syscall.SIGINT)
+		}
+		if err := waitReadmeCommand(cmd, 2*time.Minute); err != nil {
+			t.Errorf("%s: %v\n%s", line, err, out)
+		}
+	}
+	if serving == nil {
+		t.Fatal("README.md serves nothing")
+	}
+	serving.Process.Signal(syscall.SIGINT)
+	if err := waitReadmeCommand(serving, time.Minute); err != nil {
+		t.Errorf("gopline serve: %v\n%s", err, servingOut)
+	}
+}
+
+func hasPrefix(s string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// startGopline starts line as a gopline process (this test binary, see
+// TestMain) in dir.
+func startReadmeCommand(t *testing.T, dir, line string) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	words := shellWords(line)
+	cmd := exec.Command(os.Args[0], words[1:]...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOPLINE_TEST_MAIN=1")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, &out
+}
+
+// waitGopline waits for cmd, at most timeout, and kills it then.
+func waitReadmeCommand(cmd *exec.Cmd, timeout time.Duration) error {
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(timeout):
+		cmd.Process.Kill()
+		return <-done
+	}
+}
+
+func TestShellWords(t *testing.T) {
+	got := shellWords(`gopline run --duration 5s 'testsrc ! publish topic=/cam  subscribe topic=/cam ! fakesink'`)
+	want := []string{"gopline", "run", "--duration", "5s", "testsrc ! publish topic=/cam  subscribe topic=/cam ! fakesink"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("got %q", got)
+	}
+}
