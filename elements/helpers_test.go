@@ -67,6 +67,12 @@ func runToEnd(t *testing.T, p *pipeline.Pipeline) {
 	if err := p.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	wait(t, p)
+}
+
+// wait waits for the sources of the started p to end.
+func wait(t *testing.T, p *pipeline.Pipeline) {
+	t.Helper()
 	done := make(chan error, 1)
 	go func() { done <- p.Wait() }()
 	select {

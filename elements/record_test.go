@@ -6,6 +6,7 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -151,29 +152,41 @@ func TestPlayMissingFileOrStreamIsAnError(t *testing.T) {
 	}
 }
 
-// TestSlowRecorderShedsWholeGOPsAndNeverHoldsTheTopic slows every write to
-// 40 ms behind a 50 fps camera: the camera keeps its rate, the recorder drops
-// whole GOPs at the topic (counted), and everything it wrote decodes.
+// TestSlowRecorderShedsWholeGOPsAndNeverHoldsTheTopic holds the recorder's
+// first write until the camera has published all its frames: the topic does
+// not wait for the recorder (a camera that is not live goes as fast as the
+// topic takes, so a topic held back by its subscriber would stall it); it
+// drops whole GOPs for it (counted), and everything the recorder wrote
+// decodes.
 func TestSlowRecorderShedsWholeGOPsAndNeverHoldsTheTopic(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "cam.db")
 	p := pipeline.New()
-	rec := Record(RecordConfig{Path: path, Topics: []string{"/cam"}, Window: 2, beforeWrite: func() { time.Sleep(40 * time.Millisecond) }})
+	stuck := make(chan struct{})
+	rec := Record(RecordConfig{Path: path, Topics: []string{"/cam"}, Window: 2, beforeWrite: func() { <-stuck }})
 	for _, err := range []error{
 		p.Chain([]string{"cam", "enc", "pub"}, []pipeline.Element{
-			TestSrc(TestSrcConfig{Width: 160, Height: 120, Rate: 50, Frames: 100, Live: true}), H264Enc(h264EncGOP(10)), Publish("/cam")}),
+			TestSrc(TestSrcConfig{Width: 160, Height: 120, Rate: 50, Frames: 100}), H264Enc(h264EncGOP(10)), Publish("/cam")}),
 		p.Add("rec", rec),
 	} {
 		if err != nil {
 			t.Fatal(err)
 		}
 	}
-	runToEnd(t, p)
+	if err := p.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	release := sync.OnceFunc(func() { close(stuck) })
+	defer release()
+	defer p.Stop()
+	waitFor(t, "the topic to take all 100 packets while its recorder is stuck", func() bool { return stat(t, p, "pub").In == 100 })
+	release()
+	wait(t, p)
 	if s := stat(t, p, "cam"); s.Out != 100 || s.Dropped != 0 {
-		t.Errorf("the camera sent %d and dropped %d: a slow recorder must not hold it back", s.Out, s.Dropped)
+		t.Errorf("the camera sent %d and dropped %d", s.Out, s.Dropped)
 	}
 	s := stat(t, p, "rec")
 	if s.Dropped == 0 || s.In >= 100 || s.Errors != 0 {
-		t.Fatalf("slow recorder: took %d, dropped %d, errors %d; want whole GOPs dropped at the topic", s.In, s.Dropped, s.Errors)
+		t.Fatalf("stuck recorder: took %d, dropped %d, errors %d; want whole GOPs dropped at the topic", s.In, s.Dropped, s.Errors)
 	}
 	dec, err := ffmpeg.NewH264Decoder()
 	if err != nil {
