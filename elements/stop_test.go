@@ -112,7 +112,7 @@ func TestStopRecordsWhatThePipelinePublished(t *testing.T) {
 	if err := p.Start(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond)
+	waitFor(t, "the topic to take 60 packets", func() bool { return stat(t, p, "publish0").In >= 60 })
 	if err := p.Stop(); err != nil {
 		t.Fatal(err)
 	}
