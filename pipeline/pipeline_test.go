@@ -327,7 +327,7 @@ func TestStopIsGracefulAndLeavesNoGoroutines(t *testing.T) {
 			t.Fatalf("flushed %v, stops %d, frames %d", c.flushed, c.stops.Load(), len(c.got()))
 		}
 	}
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
