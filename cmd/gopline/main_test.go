@@ -135,7 +135,8 @@ func TestRunStopsAfterDuration(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	if d := time.Since(start); d > 5*time.Second {
+	// Far less than for ever, with room for a loaded machine.
+	if d := time.Since(start); d > 30*time.Second {
 		t.Errorf("took %v", d)
 	}
 	if !strings.Contains(stderr, "testsrc0") {
