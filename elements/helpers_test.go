@@ -21,11 +21,12 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// frames collects the frames that reach it; delay makes it slow.
+// frames collects the frames that reach it; a hold makes it wait before
+// taking its first frame, stuck until the hold is closed.
 type frames struct {
-	mu    sync.Mutex
-	got   []*media.Frame
-	delay time.Duration
+	mu   sync.Mutex
+	got  []*media.Frame
+	hold chan struct{}
 }
 
 func (c *frames) element() pipeline.Element {
@@ -43,8 +44,8 @@ type frameSink struct{ c *frames }
 func (s *frameSink) Start(*pipeline.Env) error { return nil }
 func (s *frameSink) Stop() error               { return nil }
 func (s *frameSink) Process(f *media.Frame) error {
-	if s.c.delay > 0 {
-		time.Sleep(s.c.delay)
+	if s.c.hold != nil {
+		<-s.c.hold
 	}
 	s.c.mu.Lock()
 	s.c.got = append(s.c.got, f)
@@ -67,6 +68,12 @@ func runToEnd(t *testing.T, p *pipeline.Pipeline) {
 	if err := p.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	wait(t, p)
+}
+
+// wait waits for the sources of the started p to end.
+func wait(t *testing.T, p *pipeline.Pipeline) {
+	t.Helper()
 	done := make(chan error, 1)
 	go func() { done <- p.Wait() }()
 	select {

@@ -95,9 +95,11 @@ func (r *lateJoinRig) join(out *frames) *pipeline.Pipeline {
 	return p
 }
 
+// waitFor waits for cond, failing with what after a deadline generous
+// enough for a loaded machine.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)

@@ -164,7 +164,7 @@ func TestRealGraphLeavesNoGoroutinesAfterStop(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}

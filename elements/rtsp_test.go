@@ -152,10 +152,9 @@ func TestRTSPCameraDownAtStartIsWaitedFor(t *testing.T) {
 	cam.Stop()
 	seen, log := &packets{}, &testlog.Buffer{}
 	startLogged(t, rtspSource(cam.URL(), "name=cam"), "cam", seen, log)
-	time.Sleep(time.Second)
-	if !strings.Contains(log.String(), "stream is down at start; retrying") || !strings.Contains(log.String(), cam.URL()) {
-		t.Fatalf("the log does not say the camera is down:\n%s", log.String())
-	}
+	awaitLong(t, "log line saying the camera is down", func() bool {
+		return strings.Contains(log.String(), "stream is down at start; retrying") && strings.Contains(log.String(), cam.URL())
+	})
 	if err := cam.Restart(); err != nil {
 		t.Fatal(err)
 	}

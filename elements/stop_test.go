@@ -25,6 +25,7 @@ func TestStopDeliversWhatThePipelinePublishedToItself(t *testing.T) {
 			t.Fatal(err)
 		}
 		time.Sleep(time.Duration(150+40*run) * time.Millisecond)
+		waitFor(t, "a packet on the topic", func() bool { return stat(t, p, "publish0").In > 0 })
 		if err := p.Stop(); err != nil {
 			t.Fatal(err)
 		}
@@ -51,6 +52,7 @@ func TestStopDeliversThroughARelay(t *testing.T) {
 			t.Fatal(err)
 		}
 		time.Sleep(time.Duration(150+50*run) * time.Millisecond)
+		waitFor(t, "a packet on the second topic", func() bool { return stat(t, p, "publish1").In > 0 })
 		if err := p.Stop(); err != nil {
 			t.Fatal(err)
 		}
@@ -93,6 +95,7 @@ func TestStopWhileAnotherPipelinePublishes(t *testing.T) {
 			t.Fatal(err)
 		}
 		time.Sleep(time.Duration(100+40*run) * time.Millisecond)
+		waitFor(t, "a packet for the viewer", func() bool { return stat(t, viewer, "subscribe0").Out > 0 })
 		if err := viewer.Stop(); err != nil {
 			t.Fatalf("run %d: %v", run, err)
 		}
@@ -112,7 +115,7 @@ func TestStopRecordsWhatThePipelinePublished(t *testing.T) {
 	if err := p.Start(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond)
+	waitFor(t, "the topic to take 60 packets", func() bool { return stat(t, p, "publish0").In >= 60 })
 	if err := p.Stop(); err != nil {
 		t.Fatal(err)
 	}

@@ -261,8 +261,11 @@ func TestPacedSourceDropsWhenBusyInsteadOfFallingBehind(t *testing.T) {
 	if err := p.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(100 * time.Millisecond) // the sink takes nothing meanwhile
+	// The sink takes nothing meanwhile.
 	src := p.Stats()[0]
+	for deadline := time.Now().Add(time.Minute); src.Dropped < 50 && time.Now().Before(deadline); src = p.Stats()[0] {
+		time.Sleep(time.Millisecond)
+	}
 	close(c.release)
 	if err := p.Stop(); err != nil {
 		t.Fatal(err)
@@ -324,7 +327,7 @@ func TestStopIsGracefulAndLeavesNoGoroutines(t *testing.T) {
 			t.Fatalf("flushed %v, stops %d, frames %d", c.flushed, c.stops.Load(), len(c.got()))
 		}
 	}
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}

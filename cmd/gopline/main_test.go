@@ -137,7 +137,8 @@ func TestRunStopsAfterDuration(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	if d := time.Since(start); d > 5*time.Second {
+	// Far less than for ever, with room for a loaded machine.
+	if d := time.Since(start); d > 30*time.Second {
 		t.Errorf("took %v", d)
 	}
 	if !strings.Contains(stderr, "testsrc0") {
@@ -193,7 +194,14 @@ func TestDemoRunsTheRobotGraph(t *testing.T) {
 	for _, s := range stats {
 		byNode[s.Node] = s
 	}
-	if byNode["encoder"].Out < 20 || byNode["counter-sink"].In == 0 || byNode["viewer-decoder"].Out == 0 {
+	// A loaded machine makes the live camera drop frames (counted) and a
+	// subscriber fall behind (its drops counted); every frame the camera
+	// sent is encoded, and every packet published reaches the counter or
+	// is counted as dropped.
+	cam, enc, pub := byNode["testsrc0"], byNode["encoder"], byNode["publish0"]
+	counter, counted := byNode["counter"], byNode["counter-sink"]
+	if cam.Out == 0 || enc.In != cam.Out || enc.Out != enc.In || pub.In != enc.Out ||
+		counted.In == 0 || counted.In+counter.Dropped != pub.In || byNode["viewer-decoder"].Out == 0 {
 		t.Errorf("stats %+v", stats)
 	}
 	if snaps, _ := filepath.Glob(filepath.Join(out, "*.png")); len(snaps) == 0 {

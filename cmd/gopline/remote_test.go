@@ -41,10 +41,12 @@ func freeAddr(t *testing.T) string {
 // topics, joins late, decodes from its first packet on, and records.
 func TestServeTopicsAndRemoteSubscribe(t *testing.T) {
 	addr := freeAddr(t)
-	robot, _, robotLog := startGopline(t, "serve", "--listen", addr, "--duration", "8s",
+	// The robot serves until the test kills it: on a loaded machine the
+	// three processes of the test may take seconds each to start.
+	robot, _, robotLog := startGopline(t, "serve", "--listen", addr, "--duration", "60s",
 		"testsrc size=160x120 rate=30 ! h264enc gop=30 ! publish topic=/robot/camera")
 	defer robot.Process.Kill()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		if c, err := net.Dial("tcp", addr); err == nil {
 			c.Close()
@@ -74,7 +76,8 @@ func TestServeTopicsAndRemoteSubscribe(t *testing.T) {
 	}
 
 	rec := t.TempDir() + "/op.gopline"
-	op, stdout, stderr := startGopline(t, "run", "--duration", "2s", "--json",
+	// A second of pictures wanted, in 4 s that include connecting.
+	op, stdout, stderr := startGopline(t, "run", "--duration", "4s", "--json",
 		"subscribe topic=/robot/camera remote="+addr+" ! tee name=t ! gate ! h264dec name=dec ! fakesink  t. ! record path="+rec)
 	if err := op.Wait(); err != nil {
 		t.Fatalf("operator: %v\n%s", err, stderr)

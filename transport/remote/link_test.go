@@ -26,18 +26,25 @@ func recorder(sys *actor.ActorSystem) (*actor.PID, chan any) {
 	return pid, ch
 }
 
-// acks counts the wire.Acks in what ch holds after a short wait.
-func acks(ch chan any) int {
+// acks sums the wire.Acks the link has sent to its node's end, whose
+// messages come to ch, before a keyframe request sent to it now: the link
+// passes the request on to the same end, after them.
+func acks(t *testing.T, sys *actor.ActorSystem, link *actor.PID, ch chan any) int {
+	t.Helper()
+	sys.Root.Send(link, &transport.KeyframeRequest{})
 	n := 0
-	deadline := time.After(200 * time.Millisecond)
+	deadline := time.After(30 * time.Second)
 	for {
 		select {
 		case m := <-ch:
-			if a, ok := m.(*wire.Ack); ok {
-				n += int(a.Count)
+			switch m := m.(type) {
+			case *wire.Ack:
+				n += int(m.Count)
+			case *wire.KeyframeRequest:
+				return n
 			}
 		case <-deadline:
-			return n
+			t.Fatalf("the link did not pass a keyframe request on (%d acks before)", n)
 		}
 	}
 }
@@ -76,7 +83,7 @@ func TestLinkCountsInvalidPacketsAndKeepsOldAcksFromTheNewSubscription(t *testin
 	if ds[0].Dropped != 0 || ds[1].Dropped != 1 {
 		t.Fatalf("dropped %d, %d: the invalid packet is not counted with the next delivery", ds[0].Dropped, ds[1].Dropped)
 	}
-	if n := acks(toA); n != 1 {
+	if n := acks(t, sys, link, toA); n != 1 {
 		t.Fatalf("the node's end got %d acks for the invalid packet, want 1", n)
 	}
 
@@ -85,12 +92,12 @@ func TestLinkCountsInvalidPacketsAndKeepsOldAcksFromTheNewSubscription(t *testin
 	sys.Root.RequestWithCustomSender(link, &wire.Subscribed{Topic: "/cam"}, proxyB)
 	sys.Root.Send(link, &transport.Ack{})
 	sys.Root.Send(link, &transport.Ack{})
-	if n := acks(toB); n != 0 {
+	if n := acks(t, sys, link, toB); n != 0 {
 		t.Fatalf("the new subscription got %d acks meant for the old one", n)
 	}
 	sys.Root.RequestWithCustomSender(link, &wire.Delivery{Packet: packetToWire((&source{epoch: 2, gop: 10}).next())}, proxyB)
 	sys.Root.Send(link, &transport.Ack{})
-	if n := acks(toB); n != 1 {
+	if n := acks(t, sys, link, toB); n != 1 {
 		t.Fatalf("the new subscription got %d acks for its one delivery", n)
 	}
 }

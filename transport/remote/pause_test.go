@@ -74,7 +74,7 @@ func (n *node) subscribers() int {
 	for len(n.lines) > 0 {
 		<-n.lines
 	}
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		r := n.next(time.Until(deadline))
 		if r == nil {

@@ -284,7 +284,7 @@ func startChildWith(t *testing.T, prefix []string, role string, a childArgs) *no
 		}
 		close(n.lines)
 	}()
-	first := n.next(10 * time.Second)
+	first := n.next(time.Minute)
 	if first == nil || first.Addr == "" {
 		t.Fatalf("the %s node did not start (%v)", role, prefix)
 	}
