@@ -210,7 +210,7 @@ func (f *latejoinFlags) run(stdout, stderr io.Writer) error {
 	if f.threads < 1 || f.threads > 64 {
 		return usagef("--threads %d (want 1..64 decoder threads)", f.threads)
 	}
-	cfg := latejoin.Config{Width: w, Height: h, GOP: f.gop, Joins: f.joins, Seed: f.seed, Threads: f.threads, Hog: f.hog,
+	cfg := latejoin.Config{JoinPlan: bench.JoinPlan{Width: w, Height: h, GOP: f.gop, Joins: f.joins, Seed: f.seed}, Threads: f.threads, Hog: f.hog,
 		MinGap: f.minGap, MaxGap: f.maxGap}
 	for _, m := range strings.Split(f.modes, ",") {
 		cfg.Modes = append(cfg.Modes, latejoin.Mode(strings.TrimSpace(m)))

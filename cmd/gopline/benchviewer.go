@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gopline/gopline/internal/bench"
 	"github.com/gopline/gopline/internal/bench/viewerbench"
 )
 
@@ -50,7 +51,7 @@ func (f *viewerFlags) run(stdout, stderr io.Writer) error {
 	if f.joins < 1 || f.joins > 1000 {
 		return usagef("--joins %d (want 1..1000)", f.joins)
 	}
-	cfg := viewerbench.Config{Joins: f.joins, Seed: f.seed}
+	cfg := viewerbench.Config{JoinPlan: bench.JoinPlan{Joins: f.joins, Seed: f.seed}}
 	if f.verbose {
 		cfg.Log = logger(stderr, true)
 	}

@@ -7,12 +7,14 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/gopline/gopline/internal/bench"
 )
 
 // small is a run that is quick under the race detector: a small picture
 // that still carries the frame number, a GOP of half a second, few joins.
 func small(joins int) Config {
-	return Config{Width: 160, Height: 96, Rate: 30, GOP: 15, Joins: joins, Seed: 7}
+	return Config{JoinPlan: bench.JoinPlan{Width: 160, Height: 96, Rate: 30, GOP: 15, Joins: joins, Seed: 7}}
 }
 
 func run(t *testing.T, mode Mode, cfg Config) Result {
@@ -148,10 +150,10 @@ func TestKeyframeRequestsForceIDRsThatCostBytes(t *testing.T) {
 
 func TestBadConfigsAreRefused(t *testing.T) {
 	for _, cfg := range []Config{
-		{Width: 64, Height: 48},
-		{Width: 641, Height: 480},
-		{GOP: -1},
-		{Joins: -3},
+		{JoinPlan: bench.JoinPlan{Width: 64, Height: 48}},
+		{JoinPlan: bench.JoinPlan{Width: 641, Height: 480}},
+		{JoinPlan: bench.JoinPlan{GOP: -1}},
+		{JoinPlan: bench.JoinPlan{Joins: -3}},
 		{MinGap: time.Second, MaxGap: time.Millisecond},
 		{Threads: 65},
 		{Modes: []Mode{Cache, "nosuch"}},
@@ -186,7 +188,7 @@ func TestResultsPrintTheirTable(t *testing.T) {
 			Undecodable: 1, Samples: []Join{{Undecodable: "no picture: timeout"}}},
 	}
 	var out strings.Builder
-	if err := WriteTable(&out, Config{GOP: 30}, results); err != nil {
+	if err := WriteTable(&out, Config{JoinPlan: bench.JoinPlan{GOP: 30}}, results); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{

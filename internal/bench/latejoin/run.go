@@ -49,20 +49,11 @@ const DefaultJoins = 100
 
 // Config describes a run. Zero fields take the defaults.
 type Config struct {
-	// Width, Height, Rate and GOP are the camera's: the picture size,
-	// frames per second, and frames from one regular IDR to the next.
-	Width, Height, Rate, GOP int
-	// Joins is how many viewers join, one after another at random moments.
-	Joins int
-	// Seed seeds the random gaps between joins: runs of the same seed join
-	// on the same schedule (the camera's phase at each join still depends
-	// on timing).
-	Seed uint64
+	// JoinPlan is the camera and the viewers' joins (zero fields: bench's
+	// defaults, DefaultJoins, a timeout of two GOPs and a second).
+	bench.JoinPlan
 	// MinGap and MaxGap bound the random time from one join to the next.
 	MinGap, MaxGap time.Duration
-	// Timeout is how long a viewer waits for its first picture before it
-	// counts as undecodable (default: two GOPs and a second).
-	Timeout time.Duration
 	// Modes are the modes RunAll runs, in this order (default: Modes()).
 	Modes []Mode
 	// Threads is the viewers' decoder slice threads (default 1).
@@ -75,25 +66,15 @@ type Config struct {
 }
 
 func (c Config) withDefaults() Config {
-	def := func(v *int, d int) {
-		if *v == 0 {
-			*v = d
-		}
+	c.JoinPlan = c.JoinPlan.WithDefaults(DefaultJoins, time.Second)
+	if c.Threads == 0 {
+		c.Threads = 1
 	}
-	def(&c.Width, bench.DefaultWidth)
-	def(&c.Height, bench.DefaultHeight)
-	def(&c.Rate, bench.DefaultRate)
-	def(&c.GOP, bench.DefaultGOP)
-	def(&c.Joins, DefaultJoins)
-	def(&c.Threads, 1)
 	if len(c.Modes) == 0 {
 		c.Modes = Modes()
 	}
 	if c.MinGap == 0 && c.MaxGap == 0 {
 		c.MinGap, c.MaxGap = bench.DefaultMinGap, bench.DefaultMaxGap
-	}
-	if c.Timeout == 0 {
-		c.Timeout = 2*time.Duration(c.GOP)*time.Second/time.Duration(c.Rate) + time.Second
 	}
 	return c
 }

@@ -50,33 +50,17 @@ func Modes() []Mode { return []Mode{Cache, PLI, Volatile} }
 // DefaultJoins is how many viewers join per mode: each is a browser tab.
 const DefaultJoins = 20
 
-// Config describes a run. Zero fields take the defaults (the camera's are
-// bench's: 640x480, 30 fps, GOP 30).
+// Config describes a run. Zero fields take the defaults.
 type Config struct {
-	Width, Height, Rate, GOP int
-	Joins                    int
-	// Seed seeds the random moments viewers join at.
-	Seed uint64
-	// Timeout is how long a viewer waits for its first picture before it
-	// counts as undecodable (default: two GOPs and five seconds).
-	Timeout time.Duration
-	Log     zerolog.Logger
+	// JoinPlan is the camera and the viewers' joins (zero fields: bench's
+	// defaults, 640x480, 30 fps, GOP 30; DefaultJoins; a timeout of two
+	// GOPs and five seconds).
+	bench.JoinPlan
+	Log zerolog.Logger
 }
 
 func (c Config) withDefaults() Config {
-	def := func(v *int, d int) {
-		if *v <= 0 {
-			*v = d
-		}
-	}
-	def(&c.Width, bench.DefaultWidth)
-	def(&c.Height, bench.DefaultHeight)
-	def(&c.Rate, bench.DefaultRate)
-	def(&c.GOP, bench.DefaultGOP)
-	def(&c.Joins, DefaultJoins)
-	if c.Timeout <= 0 {
-		c.Timeout = 2*time.Duration(c.GOP)*time.Second/time.Duration(c.Rate) + 5*time.Second
-	}
+	c.JoinPlan = c.JoinPlan.WithDefaults(DefaultJoins, 5*time.Second)
 	return c
 }
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gopline/gopline/internal/bench"
 	"github.com/gopline/gopline/internal/chromium"
 )
 
@@ -23,7 +24,7 @@ func TestCacheModeViewersPaintWithoutForcedKeyframes(t *testing.T) {
 	defer stop()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	r, err := Run(ctx, browser, Cache, Config{Width: 320, Height: 240, Joins: 2, Seed: 1})
+	r, err := Run(ctx, browser, Cache, Config{JoinPlan: bench.JoinPlan{Width: 320, Height: 240, Joins: 2, Seed: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
