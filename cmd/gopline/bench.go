@@ -363,11 +363,11 @@ func (f *remoteFlags) run(stdout, stderr io.Writer) error {
 	}
 	child := exec.Command(exe, f.childArgs()...)
 	child.Stderr = stderr
-	pub, addrs, err := remotebench.StartPublisher(child)
+	pub, addr, err := remotebench.StartPublisher(child)
 	if err != nil {
 		return err
 	}
-	sum, err := remotebench.MeasureNode(ctx, addrs, cfg, log, func(r remotebench.Result) {
+	sum, err := remotebench.MeasureNode(ctx, addr, cfg, log, func(r remotebench.Result) {
 		fmt.Fprintf(stderr, "bench remote: %s of %d-byte packets: %d packets in %.1f s\n", r.Mode, r.PacketBytes, r.Packets, r.Seconds)
 	}, func(r remotebench.LateJoinResult) {
 		fmt.Fprintf(stderr, "bench remote: late join: %d joins in %.1f s\n", r.Joins, r.Seconds)

@@ -3,124 +3,88 @@ package remotebench
 import (
 	"context"
 	"fmt"
-	"net"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
-	"github.com/asynkron/protoactor-go/remote"
-	"github.com/rs/zerolog"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/protobuf/types/known/wrapperspb"
 
-	"github.com/gopline/gopline/pipeline"
+	"github.com/gopline/gopline/transport/wire"
 )
 
-// The anchor is protoactor remote alone, in the same two processes: a
-// plain actor in the publishing process sends payloads of the run's size
-// to a plain actor in the measuring one, which grants it credits the way
-// a gopline subscriber does (a window of Run.Window payloads, one credit
+// The anchor is protoactor remote alone between the same two processes
+// and nodes (the same connection, gRPC options and writer batch): a plain
+// actor in the publishing process sends payloads of the run's size to a
+// plain actor in the measuring one, which grants it credits the way a
+// gopline subscriber does (a window of Run.Window payloads, one credit
 // back per payload received), so that both carry the same bytes under the
-// same flow control. What gopline adds (topics, links, packets with their
-// fields, the broker's policies) is the difference.
+// same flow control. Neither takes part in a topic: no broker, link,
+// packet conversion or policy. Their messages are wire messages, the only
+// ones a node accepts from a peer: a payload travels as DeliveryParts of at
+// most anchorPartBytes (a 50 KB payload is one), credits as Acks. What
+// gopline's remote topics add to protoactor remote is the difference.
 const (
-	// anchorName is the sending actor's name in the publishing process.
-	anchorName = "anchor"
-	// anchorWriterBatch is gopline's: protoactor packs up to this many
-	// messages into one gRPC message (transport/remote's writerBatch).
-	anchorWriterBatch = 16
-	// anchorMaxMessage bounds a gRPC message: a batch of the largest
-	// payloads fits.
-	anchorMaxMessage = anchorWriterBatch * (MaxPacketBytes + 4096)
+	// anchorName and anchorReceiverPrefix name the sending and the
+	// receiving actor. A node accepts messages from a peer only for the
+	// ends of subscriptions: the anchor's actors are named as links are
+	// (transport/remote's linkPrefix).
+	anchorName           = "gopline-link-bench-anchor"
+	anchorReceiverPrefix = "gopline-link-bench-anchor-receiver-"
+	// anchorPartBytes is transport/remote's largest piece of packet data
+	// in one message.
+	anchorPartBytes = 64 << 10
 )
 
-// Anchor is protoactor remote listening in the publishing process, with
-// its sending actor.
-type Anchor struct {
-	system *actor.ActorSystem
-	remote *remote.Remote
-}
-
-// StartAnchor starts an actor system of its own, with protoactor remote on
-// host (an unused port), and its sending actor, whose payloads are size
-// bytes.
-func StartAnchor(host string, size int, log zerolog.Logger) (*Anchor, error) {
-	system, r, err := startAnchorRemote(host, log)
+// ServeAnchor spawns the anchor's sender on system (a node's, listening
+// for peers), with payloads of size bytes.
+func ServeAnchor(system *actor.ActorSystem, size int) error {
+	parts := payloadParts(filler(size, false))
+	_, err := system.Root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return &anchorSender{parts: parts} }), anchorName)
 	if err != nil {
-		return nil, err
+		return fmt.Errorf("remotebench: the anchor's sender: %w", err)
 	}
-	payload := filler(size, false)
-	_, err = system.Root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return &anchorSender{payload: payload} }), anchorName)
-	if err != nil {
-		r.Shutdown(false)
-		return nil, fmt.Errorf("remotebench: the anchor's sender: %w", err)
-	}
-	return &Anchor{system: system, remote: r}, nil
-}
-
-// Addr is the address the anchor listens on.
-func (a *Anchor) Addr() string { return a.system.Address() }
-
-// Close stops the anchor's remote.
-func (a *Anchor) Close() { a.remote.Shutdown(false) }
-
-// startAnchorRemote starts an actor system with protoactor remote on host,
-// its options protoactor's defaults but for gopline's writer batch and a
-// gRPC message limit that fits a batch.
-func startAnchorRemote(host string, log zerolog.Logger) (*actor.ActorSystem, *remote.Remote, error) {
-	lis, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
-	if err != nil {
-		return nil, nil, fmt.Errorf("remotebench: the anchor: %w", err)
-	}
-	port := lis.Addr().(*net.TCPAddr).Port
-	lis.Close()
-	system := pipeline.NewSystem(log)
-	rc := remote.Configure(host, port,
-		remote.WithServerOptions(grpc.MaxRecvMsgSize(anchorMaxMessage)),
-		remote.WithDialOptions(grpc.WithTransportCredentials(insecure.NewCredentials()),
-			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(anchorMaxMessage), grpc.MaxCallSendMsgSize(anchorMaxMessage))),
-		remote.WithEndpointWriterBatchSize(anchorWriterBatch),
-		remote.WithEndpointWriterQueueSize(4096))
-	r := remote.NewRemote(system, rc)
-	if err := startProtoactorRemote(r); err != nil {
-		return nil, nil, err
-	}
-	return system, r, nil
-}
-
-// startProtoactorRemote starts r, turning protoactor's panic on a failed
-// listen (the port taken since it was found free) into an error.
-func startProtoactorRemote(r *remote.Remote) (err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = fmt.Errorf("remotebench: the anchor: %v", v)
-		}
-	}()
-	r.Start()
 	return nil
 }
 
-// anchorSender sends its payload to whoever grants it credits
-// (wrapperspb.UInt32Value, as requests: the sender of a grant is the
-// receiver), one payload per credit. A grant from another receiver starts
-// over with that one.
+// payloadParts cuts b into pieces of at most anchorPartBytes.
+func payloadParts(b []byte) []*wire.DeliveryPart {
+	var parts []*wire.DeliveryPart
+	for len(b) > anchorPartBytes {
+		parts = append(parts, &wire.DeliveryPart{Data: b[:anchorPartBytes]})
+		b = b[anchorPartBytes:]
+	}
+	return append(parts, &wire.DeliveryPart{Data: b})
+}
+
+// anchorSender sends its payload to whoever grants it credits (wire.Ack,
+// sent as requests: the sender of a grant is the receiver), one payload per
+// credit; a payload's last part is its end. A grant from another receiver
+// starts over with that one. A grant of none ends the session: the sender
+// forgets its receiver and answers with a grant of none of its own, the
+// last message it sends it, so that the receiver knows that nothing more
+// is on its way.
 type anchorSender struct {
-	payload  []byte
+	parts    []*wire.DeliveryPart
 	receiver *actor.PID
 	credit   uint32
 }
 
 func (s *anchorSender) Receive(ctx actor.Context) {
-	grant, ok := ctx.Message().(*wrapperspb.UInt32Value)
+	grant, ok := ctx.Message().(*wire.Ack)
 	if !ok || ctx.Sender() == nil {
 		return
 	}
 	if !ctx.Sender().Equal(s.receiver) {
 		s.receiver, s.credit = ctx.Sender(), 0
 	}
-	s.credit += grant.Value
+	if grant.Count == 0 {
+		ctx.Send(s.receiver, &wire.Ack{})
+		s.receiver, s.credit = nil, 0
+		return
+	}
+	s.credit += grant.Count
 	for ; s.credit > 0; s.credit-- {
-		ctx.Send(s.receiver, &wrapperspb.BytesValue{Value: s.payload})
+		for _, p := range s.parts {
+			ctx.Send(s.receiver, p)
+		}
 	}
 }
 
@@ -134,21 +98,14 @@ type AnchorResult struct {
 	MBPerS      float64 `json:"mb_per_s"`
 }
 
-// MeasureAnchor receives the anchor's payloads at addr, from an actor
-// system and protoactor remote of its own, for run.Warmup and
-// run.Duration after the first, and returns what came after the warm-up.
-func MeasureAnchor(ctx context.Context, addr string, run Run, log zerolog.Logger) (AnchorResult, error) {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return AnchorResult{}, fmt.Errorf("remotebench: the anchor's address: %w", err)
-	}
-	system, r, err := startAnchorRemote(host, log)
-	if err != nil {
-		return AnchorResult{}, err
-	}
-	defer r.Shutdown(false)
-	rcv := &anchorReceiver{sender: actor.NewPID(addr, anchorName), run: run, started: make(chan struct{})}
-	pid := system.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return rcv }))
+// MeasureAnchor receives the payloads of the anchor of the node at addr
+// on system (a node's), for run.Warmup and run.Duration after the first,
+// and returns what came after the warm-up. run.PacketBytes must be the
+// size the anchor serves.
+func MeasureAnchor(ctx context.Context, system *actor.ActorSystem, addr string, run Run) (AnchorResult, error) {
+	rcv := &anchorReceiver{sender: actor.NewPID(addr, anchorName), run: run,
+		started: make(chan struct{}), ended: make(chan struct{})}
+	pid := system.Root.SpawnPrefix(actor.PropsFromProducer(func() actor.Actor { return rcv }), anchorReceiverPrefix)
 	defer func() { system.Root.StopFuture(pid).Wait() }()
 	first := time.NewTimer(FirstPacketTimeout)
 	defer first.Stop()
@@ -168,42 +125,62 @@ func MeasureAnchor(ctx context.Context, addr string, run Run, log zerolog.Logger
 	if err != nil {
 		return AnchorResult{}, fmt.Errorf("remotebench: the anchor: %w", err)
 	}
+	// The next run starts once the sender has stopped sending.
+	select {
+	case <-rcv.ended:
+	case <-time.After(FirstPacketTimeout):
+	case <-ctx.Done():
+	}
 	return res.(AnchorResult), nil
 }
 
-// anchorReceiver asks the anchor's sender for window payloads and grants
-// it one more for each that comes, until its result is taken.
+// anchorReceiver asks the anchor's sender for a window of payloads and
+// grants it one more for each that comes, until its result is taken; then
+// it ends the session, and ended is closed when the sender confirms.
 type anchorReceiver struct {
-	sender      *actor.PID
-	run         Run
-	started     chan struct{}
-	first, from time.Time
-	done        bool
-	packets     int
-	bytes       int64
+	sender           *actor.PID
+	run              Run
+	started, ended   chan struct{}
+	first, from      time.Time
+	done             bool
+	partBytes, bytes int64
+	packets          int
 }
 
 func (a *anchorReceiver) Receive(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
 	case *actor.Started:
-		ctx.Request(a.sender, &wrapperspb.UInt32Value{Value: uint32(a.run.Window)})
-	case *wrapperspb.BytesValue:
-		now := time.Now()
-		if a.first.IsZero() {
-			a.first, a.from = now, now.Add(a.run.Warmup)
-			close(a.started)
-		}
-		if !a.done && !now.Before(a.from) {
-			a.packets++
-			a.bytes += int64(len(msg.Value))
-		}
-		if !a.done {
-			ctx.Request(a.sender, &wrapperspb.UInt32Value{Value: 1})
-		}
+		ctx.Request(a.sender, &wire.Ack{Count: uint32(a.run.Window)})
+	case *wire.DeliveryPart:
+		a.part(ctx, len(msg.Data), time.Now())
+	case *wire.Ack: // the sender's last message
+		close(a.ended)
 	case *resultRequest:
 		a.done = true
 		ctx.Respond(a.result(time.Now()))
+		ctx.Request(a.sender, &wire.Ack{})
 	}
+}
+
+// part counts a part of n bytes received at now; the part that completes
+// a payload earns the sender a credit.
+func (a *anchorReceiver) part(ctx actor.Context, n int, now time.Time) {
+	if a.partBytes += int64(n); a.partBytes < int64(a.run.PacketBytes) {
+		return
+	}
+	a.partBytes = 0
+	if a.first.IsZero() {
+		a.first, a.from = now, now.Add(a.run.Warmup)
+		close(a.started)
+	}
+	if a.done {
+		return
+	}
+	if !now.Before(a.from) {
+		a.packets++
+		a.bytes += int64(a.run.PacketBytes)
+	}
+	ctx.Request(a.sender, &wire.Ack{Count: 1})
 }
 
 // result sums up what came from the end of the warm-up to now.

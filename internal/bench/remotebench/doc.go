@@ -32,12 +32,12 @@
 //     random moments and times each one's first decoded picture. This run
 //     comes last, so that no encoder runs during the packet runs.
 //
-//   - StartAnchor, in the publishing process, and MeasureAnchor, in the
-//     measuring one, are the anchor: protoactor remote alone, with actor
-//     systems of their own, carrying payloads of the main runs' size under
-//     the same window of credits, one back per payload. gopline's
-//     throughput over the anchor's, measured in the same run, is the ratio
-//     that says what gopline's remote topics cost.
+//   - ServeAnchor, on the publishing node, and MeasureAnchor, on the
+//     subscribing one, are the anchor: protoactor remote alone between
+//     the same two nodes, a plain actor sending payloads of the main runs'
+//     size to another under the same window of credits, one back per
+//     payload. gopline's throughput over the anchor's, measured in the
+//     same run, says what gopline's remote topics cost.
 //
 // The packet runs' packets are H.264-shaped (a keyframe opens every GOP,
 // Seq without holes) but carry filler bytes: nothing is encoded or decoded,

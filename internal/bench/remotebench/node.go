@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/rs/zerolog"
@@ -13,27 +12,27 @@ import (
 	"github.com/gopline/gopline"
 )
 
-// MeasureNode is the measuring side of the benchmark. First it measures
-// the anchor at addrs.Anchor with the first run's packets and window
-// (MeasureAnchor); then, from a node of its own, it subscribes to the runs
-// of cfg on the node at addrs.Node, one run after another, lets viewers
-// join that node's camera (MeasureLateJoin), and sums it all up. done and
-// joined, when not nil, are told of each run's result as it comes.
-func MeasureNode(ctx context.Context, addrs Addrs, cfg Config, log zerolog.Logger,
+// MeasureNode is the measuring side of the benchmark: from a node of its
+// own, it measures the anchor of the node at addr with the first run's
+// packet size and window (MeasureAnchor), subscribes to the runs of cfg on
+// that node, one run after another, then lets viewers join its camera
+// (MeasureLateJoin), and sums it all up. done and joined, when not nil,
+// are told of each run's result as it comes.
+func MeasureNode(ctx context.Context, addr string, cfg Config, log zerolog.Logger,
 	done func(Result), joined func(LateJoinResult)) (Summary, error) {
-	runs := cfg.Runs()
-	anchor, err := MeasureAnchor(ctx, addrs.Anchor, runs[0], log)
-	if err != nil {
-		return Summary{}, err
-	}
 	n, err := gopline.New(gopline.WithLogger(log), gopline.WithListen(gopline.SubscriberAddr))
 	if err != nil {
 		return Summary{}, err
 	}
+	runs := cfg.Runs()
+	anchor, err := MeasureAnchor(ctx, n.System(), addr, runs[0])
+	if err != nil {
+		return Summary{}, errors.Join(err, n.Close())
+	}
 	var results []Result
 	for _, r := range runs {
 		var link *actor.PID
-		if link, err = n.Remote().Dial(addrs.Node, r.Topic); err != nil {
+		if link, err = n.Remote().Dial(addr, r.Topic); err != nil {
 			break
 		}
 		var res Result
@@ -48,7 +47,7 @@ func MeasureNode(ctx context.Context, addrs Addrs, cfg Config, log zerolog.Logge
 	var late LateJoinResult
 	if err == nil {
 		// Last: the publishing node's camera starts with its first viewer.
-		if late, err = MeasureLateJoin(ctx, n, addrs.Node, cfg, log); err == nil && joined != nil {
+		if late, err = MeasureLateJoin(ctx, n, addr, cfg, log); err == nil && joined != nil {
 			joined(late)
 		}
 	}
@@ -58,11 +57,10 @@ func MeasureNode(ctx context.Context, addrs Addrs, cfg Config, log zerolog.Logge
 }
 
 // ServeNode is the publishing side of the benchmark, the child process
-// that StartPublisher starts: a node listening at listen, publishing the
-// runs' topics (Serve) and the camera (ServeCamera), and the anchor
-// (StartAnchor) on the same host, until stdin ends (the measuring process
-// is done, or gone) or ctx ends. It prints their addresses on stdout as
-// its first line (Addrs).
+// that StartPublisher starts: a node listening at listen, whose address it
+// prints on stdout as its first line, publishing the runs' topics (Serve)
+// and the camera (ServeCamera), with the anchor's sender (ServeAnchor),
+// until stdin ends (the measuring process is done, or gone) or ctx ends.
 func ServeNode(ctx context.Context, listen string, cfg Config, stdin io.Reader, stdout io.Writer, log zerolog.Logger) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -76,13 +74,10 @@ func ServeNode(ctx context.Context, listen string, cfg Config, stdin io.Reader, 
 	if err != nil {
 		return err
 	}
-	host, _, _ := net.SplitHostPort(n.Addr())
-	anchor, err := StartAnchor(host, cfg.withDefaults().PacketBytes, log)
-	if err != nil {
+	if err := ServeAnchor(n.System(), cfg.withDefaults().PacketBytes); err != nil {
 		return errors.Join(err, n.Close())
 	}
-	defer anchor.Close()
-	fmt.Fprintln(stdout, Addrs{Node: n.Addr(), Anchor: anchor.Addr()})
+	fmt.Fprintln(stdout, n.Addr())
 	camera := make(chan error, 1)
 	go func() { camera <- ServeCamera(ctx, n) }()
 	err = Serve(ctx, n, cfg.Runs())

@@ -11,58 +11,37 @@ import (
 )
 
 // Publisher is the publishing node's process, as the measuring process
-// sees it: a child that prints the addresses it listens on as its first
-// line (Addrs) and runs Serve until its stdin ends.
+// sees it: a child that prints the address it listens on as its first line
+// and runs Serve until its stdin ends.
 type Publisher struct {
 	cmd    *exec.Cmd
 	stdin  io.Closer
 	exited chan error
 }
 
-// Addrs are the addresses of the publishing process: its node's and its
-// anchor's (protoactor remote alone, StartAnchor).
-type Addrs struct{ Node, Anchor string }
-
-// String is Addrs as the publishing process prints them: the node's
-// address, a space, the anchor's.
-func (a Addrs) String() string { return a.Node + " " + a.Anchor }
-
-// parseAddrs reads what Addrs.String wrote.
-func parseAddrs(line string) (Addrs, error) {
-	node, anchor, ok := strings.Cut(strings.TrimSpace(line), " ")
-	if !ok || node == "" || anchor == "" {
-		return Addrs{}, fmt.Errorf("remotebench: the publishing process printed %q, want two addresses", line)
-	}
-	return Addrs{Node: node, Anchor: anchor}, nil
-}
-
 // StartPublisher starts cmd, which must not have its Stdin or Stdout set
-// yet, and returns it with the addresses it prints first. cmd.Stderr is
+// yet, and returns it with the address it prints first. cmd.Stderr is
 // left to the caller.
-func StartPublisher(cmd *exec.Cmd) (*Publisher, Addrs, error) {
+func StartPublisher(cmd *exec.Cmd) (*Publisher, string, error) {
 	out := &firstLine{line: make(chan string, 1)}
 	cmd.Stdout = out
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
-		return nil, Addrs{}, err
+		return nil, "", err
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, Addrs{}, fmt.Errorf("remotebench: starting the publishing process: %w", err)
+		return nil, "", fmt.Errorf("remotebench: starting the publishing process: %w", err)
 	}
 	p := &Publisher{cmd: cmd, stdin: stdin, exited: make(chan error, 1)}
 	go func() { p.exited <- cmd.Wait() }() // ends with the process; Stop makes sure it does
 	select {
-	case line := <-out.line:
-		addrs, err := parseAddrs(line)
-		if err != nil {
-			return nil, Addrs{}, errors.Join(err, p.Stop())
-		}
-		return p, addrs, nil
+	case addr := <-out.line:
+		return p, addr, nil
 	case err := <-p.exited:
 		p.exited <- err
-		return nil, Addrs{}, fmt.Errorf("remotebench: the publishing process ended before it listened: %v", err)
+		return nil, "", fmt.Errorf("remotebench: the publishing process ended before it listened: %v", err)
 	case <-time.After(FirstPacketTimeout):
-		return nil, Addrs{}, errors.Join(errors.New("remotebench: the publishing process did not listen in time"), p.Stop())
+		return nil, "", errors.Join(errors.New("remotebench: the publishing process did not listen in time"), p.Stop())
 	}
 }
 
