@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,7 +44,7 @@ func TestBenchRemoteMeasuresPacketsAndLateJoinersBetweenTwoProcesses(t *testing.
 		t.Fatalf("want one JSON object: %v: %s\n%s", err, stdout, stderr)
 	}
 	for _, k := range []string{"mb_per_s", "p50_ms", "p99_ms", "latejoin_p50_ms", "latejoin_p95_ms", "lost",
-		"dropped", "latejoin_joins", "latejoin_lost", "keyframe_mb_per_s", "keyframe_p50_ms", "keyframe_p99_ms", "runs"} {
+		"dropped", "latejoin_joins", "latejoin_lost", "keyframe_mb_per_s", "keyframe_p50_ms", "keyframe_p99_ms", "runs", "anchor_mb_per_s", "ratio"} {
 		if _, ok := keys[k]; !ok {
 			t.Errorf("no %q in %s", k, stdout)
 		}
@@ -59,6 +60,8 @@ func TestBenchRemoteMeasuresPacketsAndLateJoinersBetweenTwoProcesses(t *testing.
 		Joins        int     `json:"latejoin_joins"`
 		LateJoinLost int     `json:"latejoin_lost"`
 		KeyMBPerS    float64 `json:"keyframe_mb_per_s"`
+		Anchor       float64 `json:"anchor_mb_per_s"`
+		Ratio        float64 `json:"ratio"`
 		Runs         []struct {
 			Mode        string  `json:"mode"`
 			PacketBytes int     `json:"packet_bytes"`
@@ -74,6 +77,9 @@ func TestBenchRemoteMeasuresPacketsAndLateJoinersBetweenTwoProcesses(t *testing.
 	}
 	if sum.MBPerS <= 0 || sum.P50 <= 0 || sum.P99 < sum.P50 || sum.KeyMBPerS <= 0 {
 		t.Errorf("MB/s %v, p50 %v, p99 %v, keyframes' MB/s %v: want figures", sum.MBPerS, sum.P50, sum.P99, sum.KeyMBPerS)
+	}
+	if sum.Anchor <= 0 || sum.Ratio <= 0 || math.Abs(sum.Ratio-sum.MBPerS/sum.Anchor) > 1e-9 {
+		t.Errorf("anchor %v MB/s, ratio %v: want the anchor's figure and MB/s %v over it", sum.Anchor, sum.Ratio, sum.MBPerS)
 	}
 	// On a loaded machine the latency run may drop and a join may time
 	// out; at least one join shows a picture, and lost adds up.

@@ -96,7 +96,7 @@ func (g *gateway) subscribe(ctx actor.Context, m *wire.Subscribe) {
 		return
 	}
 	name := fmt.Sprintf("%s%d", proxyPrefix, g.proxies.Add(1))
-	p := &proxy{topic: m.Topic, broker: broker, link: link, window: window, req: req,
+	p := &proxy{topic: m.Topic, broker: broker, link: link, window: window, send: newSendWindow(window), req: req,
 		log: g.n.log.With().Str("topic", m.Topic).Str("subscriber", link.String()).Logger()}
 	// Proxies are the gateway's children: they stop with it.
 	pid, err := ctx.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return p }), name)
@@ -160,7 +160,8 @@ func gatherTopics(bus *transport.Bus, log zerolog.Logger, peers map[string]strin
 
 // proxy is the node's end of one remote subscription: a local subscriber
 // of the topic that forwards what the broker delivers to the remote link,
-// and returns the link's acknowledgements to the broker as credits. It
+// and returns the link's acknowledgements to the broker as credits; its
+// deliveries cross in a window of their own (sendWindow). It
 // watches the link: when the link or its node goes away, the proxy
 // unsubscribes and stops, and nothing more is sent to the dead peer.
 type proxy struct {
@@ -168,10 +169,11 @@ type proxy struct {
 	broker *actor.PID
 	link   *actor.PID
 	window int
-	req    *qos.Profile
-	log    zerolog.Logger
-	// unacked counts deliveries forwarded and not yet acknowledged.
-	unacked int
+	// send holds the deliveries in flight to the link, and those that wait
+	// for its acknowledgements.
+	send *sendWindow
+	req  *qos.Profile
+	log  zerolog.Logger
 	// tooLarge counts the packets over MaxPacketBytes dropped since the
 	// last delivery.
 	tooLarge uint64
@@ -182,7 +184,7 @@ func (p *proxy) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
 		ctx.Watch(p.link)
-		ctx.Send(p.broker, &transport.Subscribe{Subscriber: ctx.Self(), Window: p.window, QoS: p.req})
+		ctx.Send(p.broker, &transport.Subscribe{Subscriber: ctx.Self(), Window: p.send.topicWindow(), QoS: p.req})
 		ctx.Request(p.link, &wire.Subscribed{Topic: p.topic, Window: uint32(p.window)})
 		p.log.Debug().Int("window", p.window).Msg("remote: subscribed for a peer")
 	case *transport.Delivery:
@@ -195,13 +197,16 @@ func (p *proxy) Receive(ctx actor.Context) {
 		if !p.fromLink(ctx) {
 			return
 		}
-		n := min(int(m.Count), p.unacked)
+		unacked := p.send.unacked()
+		send, n := p.send.ack(int(m.Count))
 		if n < int(m.Count) {
-			p.log.Warn().Uint32("acks", m.Count).Int("unacked", p.unacked).Msg("remote: a peer acknowledged more than it was sent")
+			p.log.Warn().Uint32("acks", m.Count).Int("unacked", unacked).Msg("remote: a peer acknowledged more than it was sent")
 		}
-		p.unacked -= n
 		for range n {
 			ctx.Send(p.broker, &transport.Ack{Subscriber: ctx.Self()})
+		}
+		for _, d := range send {
+			p.forward(ctx, d)
 		}
 	case *wire.KeyframeRequest:
 		if !p.fromLink(ctx) {
@@ -236,10 +241,9 @@ func (p *proxy) Receive(ctx actor.Context) {
 	}
 }
 
-// deliver forwards a delivery to the link, its data in parts when it is
-// large, with the proxy as sender: the link tells this subscription's
-// deliveries from an older one's by it. A packet over MaxPacketBytes is
-// dropped, counted in the next delivery.
+// deliver forwards a delivery to the link when its window lets it, or
+// keeps it until it does. A packet over MaxPacketBytes is dropped, counted
+// in the next delivery.
 func (p *proxy) deliver(ctx actor.Context, m *transport.Delivery) {
 	if len(m.Packet.Data) > MaxPacketBytes {
 		if p.tooLarge == 0 {
@@ -249,7 +253,15 @@ func (p *proxy) deliver(ctx actor.Context, m *transport.Delivery) {
 		ctx.Send(p.broker, &transport.Ack{Subscriber: ctx.Self()})
 		return
 	}
-	p.unacked++
+	for _, d := range p.send.add(m) {
+		p.forward(ctx, d)
+	}
+}
+
+// forward sends a delivery to the link, its data in parts when it is
+// large, with the proxy as sender: the link tells this subscription's
+// deliveries from an older one's by it.
+func (p *proxy) forward(ctx actor.Context, m *transport.Delivery) {
 	parts, last := splitData(m.Packet.Data)
 	for _, part := range parts {
 		ctx.Request(p.link, &wire.DeliveryPart{Data: part})

@@ -95,3 +95,19 @@ func TestPartsRoundTrip(t *testing.T) {
 		t.Fatalf("a packet over MaxPacketBytes: %v", err)
 	}
 }
+
+// BenchmarkAssembly gathers a 4K keyframe of 1.5 MB from its parts.
+func BenchmarkAssembly(b *testing.B) {
+	parts, last := splitData(make([]byte, 1_500_000))
+	b.SetBytes(1_500_000)
+	b.ReportAllocs()
+	for b.Loop() {
+		var a assembly
+		for _, p := range parts {
+			a.add(p)
+		}
+		if _, err := a.finish(last); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

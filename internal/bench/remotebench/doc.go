@@ -16,6 +16,7 @@
 //     dropped. A latency run publishes at a fixed rate whatever the credits
 //     say, as a camera does; a subscriber that falls a window behind loses
 //     whole GOPs at the topic, counted as dropped.
+//
 //   - Measure, on the subscribing node, subscribes to one run's topic with
 //     the default window (transport.DefaultWindow: flow control on), lets a
 //     warm-up pass, and counts what arrives for the run's duration:
@@ -23,12 +24,20 @@
 //     minus the CaptureTime stamped just before its publish. Both sides
 //     must read the same clock: one host. It unsubscribes once the stream
 //     has ended, when nothing is on its way to it any more.
+//
 //   - ServeCamera, on the publishing node, publishes a live encoded
 //     camera (640x480, 30 frames/s, an IDR a second) on a durable topic,
 //     from its first subscriber on; MeasureLateJoin, on the subscribing
 //     node, lets viewers (subscribe remote=... ! gate ! h264dec) join it at
 //     random moments and times each one's first decoded picture. This run
 //     comes last, so that no encoder runs during the packet runs.
+//
+//   - ServeAnchor, on the publishing node, and MeasureAnchor, on the
+//     subscribing one, are the anchor: protoactor remote alone between
+//     the same two nodes, a plain actor sending payloads of the main runs'
+//     size to another under the same window of credits, one back per
+//     payload. gopline's throughput over the anchor's, measured in the
+//     same run, says what gopline's remote topics cost.
 //
 // The packet runs' packets are H.264-shaped (a keyframe opens every GOP,
 // Seq without holes) but carry filler bytes: nothing is encoded or decoded,

@@ -13,18 +13,24 @@ import (
 )
 
 // MeasureNode is the measuring side of the benchmark: from a node of its
-// own, it subscribes to the runs of cfg on the node at addr, one run after
-// another, then lets viewers join that node's camera (MeasureLateJoin),
-// and sums it all up. done and joined, when not nil, are told of each
-// run's result as it comes.
+// own, it measures the anchor of the node at addr with the first run's
+// packet size and window (MeasureAnchor), subscribes to the runs of cfg on
+// that node, one run after another, then lets viewers join its camera
+// (MeasureLateJoin), and sums it all up. done and joined, when not nil,
+// are told of each run's result as it comes.
 func MeasureNode(ctx context.Context, addr string, cfg Config, log zerolog.Logger,
 	done func(Result), joined func(LateJoinResult)) (Summary, error) {
 	n, err := gopline.New(gopline.WithLogger(log), gopline.WithListen(gopline.SubscriberAddr))
 	if err != nil {
 		return Summary{}, err
 	}
+	runs := cfg.Runs()
+	anchor, err := MeasureAnchor(ctx, n.System(), addr, runs[0])
+	if err != nil {
+		return Summary{}, errors.Join(err, n.Close())
+	}
 	var results []Result
-	for _, r := range cfg.Runs() {
+	for _, r := range runs {
 		var link *actor.PID
 		if link, err = n.Remote().Dial(addr, r.Topic); err != nil {
 			break
@@ -45,14 +51,16 @@ func MeasureNode(ctx context.Context, addr string, cfg Config, log zerolog.Logge
 			joined(late)
 		}
 	}
-	return NewSummary(results, late), errors.Join(err, n.Close())
+	sum := NewSummary(results, late)
+	sum.SetAnchor(anchor)
+	return sum, errors.Join(err, n.Close())
 }
 
 // ServeNode is the publishing side of the benchmark, the child process
 // that StartPublisher starts: a node listening at listen, whose address it
 // prints on stdout as its first line, publishing the runs' topics (Serve)
-// and the camera (ServeCamera) until stdin ends (the measuring process is
-// done, or gone) or ctx ends.
+// and the camera (ServeCamera), with the anchor's sender (ServeAnchor),
+// until stdin ends (the measuring process is done, or gone) or ctx ends.
 func ServeNode(ctx context.Context, listen string, cfg Config, stdin io.Reader, stdout io.Writer, log zerolog.Logger) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -65,6 +73,9 @@ func ServeNode(ctx context.Context, listen string, cfg Config, stdin io.Reader, 
 	n, err := gopline.New(gopline.WithLogger(log), gopline.WithListen(listen))
 	if err != nil {
 		return err
+	}
+	if err := ServeAnchor(n.System(), cfg.withDefaults().PacketBytes); err != nil {
+		return errors.Join(err, n.Close())
 	}
 	fmt.Fprintln(stdout, n.Addr())
 	camera := make(chan error, 1)

@@ -10,7 +10,8 @@ import (
 )
 
 // childEnv makes the test binary a stand-in for the publishing process:
-// "serve" prints an address and waits for its stdin to end, "fail" exits
+// "serve" prints an address and waits for its stdin to end, "anchor"
+// serves the anchor (serveAnchor), "fail" exits
 // at once.
 const childEnv = "REMOTEBENCH_TEST_CHILD"
 
@@ -21,6 +22,8 @@ func TestMain(m *testing.M) {
 		fmt.Println("7999")
 		io.Copy(io.Discard, os.Stdin)
 		os.Exit(0)
+	case "anchor":
+		serveAnchor()
 	case "fail":
 		fmt.Fprintln(os.Stderr, "cannot listen")
 		os.Exit(3)

@@ -82,6 +82,11 @@ type Summary struct {
 	LateJoinFirstPacketP50 float64 `json:"latejoin_first_packet_p50_ms"`
 	// LateJoinReasons says why, for the first few lost joins.
 	LateJoinReasons []string `json:"latejoin_reasons,omitempty"`
+	// AnchorMBPerS is the anchor's throughput (MeasureAnchor): protoactor
+	// remote alone, PacketBytes payloads, the same window; Ratio is MBPerS
+	// over it.
+	AnchorMBPerS float64 `json:"anchor_mb_per_s"`
+	Ratio        float64 `json:"ratio"`
 	// *Keyframes holds the keyframe runs' figures; nil, and left out of
 	// the JSON, when there were none.
 	*Keyframes
@@ -117,4 +122,12 @@ func NewSummary(runs []Result, lateJoin LateJoinResult) Summary {
 	}
 	s.Lost = s.Dropped + uint64(lateJoin.Lost)
 	return s
+}
+
+// SetAnchor adds the anchor's figure, and gopline's ratio to it.
+func (s *Summary) SetAnchor(a AnchorResult) {
+	s.AnchorMBPerS = a.MBPerS
+	if a.MBPerS > 0 {
+		s.Ratio = s.MBPerS / a.MBPerS
+	}
 }
