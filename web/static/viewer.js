@@ -45,7 +45,8 @@ const gopline = (() => {
       if (!report) return;
       report.forEach((r) => {
         if (r.type !== "inbound-rtp" || r.kind !== "video") return;
-        if (lastAt) stats.bitrate = (8 * (r.bytesReceived - lastBytes)) / ((r.timestamp - lastAt) / 1000);
+        // Two reports of one moment (a page whose clock stood still) give no rate.
+        if (lastAt && r.timestamp > lastAt) stats.bitrate = (8 * (r.bytesReceived - lastBytes)) / ((r.timestamp - lastAt) / 1000);
         lastBytes = r.bytesReceived; lastAt = r.timestamp;
         if (!("requestVideoFrameCallback" in HTMLVideoElement.prototype) && r.framesDecoded) {
           if (stats.firstFrameMs === null) stats.firstFrameMs = performance.now() - started;
@@ -77,6 +78,7 @@ const gopline = (() => {
   }
 
   function human(bits) {
+    if (!Number.isFinite(bits)) return "– bit/s";
     if (bits >= 1e6) return (bits / 1e6).toFixed(1) + " Mbit/s";
     if (bits >= 1e3) return (bits / 1e3).toFixed(0) + " kbit/s";
     return bits.toFixed(0) + " bit/s";
