@@ -49,8 +49,16 @@ func TestLongLinesParseAndCheckInLinearTime(t *testing.T) {
 	}
 	const n = 1000
 	for name, line := range shapes {
-		small, large := fastest(t, r, line(n)), fastest(t, r, line(8*n))
-		t.Logf("%s: %v, eight times as long: %v", name, small, large)
+		// A busy machine may stall one measure; a line that is not linear
+		// fails every one.
+		var small, large time.Duration
+		for range 3 {
+			small, large = fastest(t, r, line(n)), fastest(t, r, line(8*n))
+			t.Logf("%s: %v, eight times as long: %v", name, small, large)
+			if large <= 24*small+200*time.Millisecond {
+				break
+			}
+		}
 		if large > 24*small+200*time.Millisecond {
 			t.Errorf("%s: %v, but %v for a line eight times as long", name, small, large)
 		}
