@@ -46,7 +46,7 @@ var corpus = []corpusClip{
 		source: "passthrough=true", timed: true},
 	{name: "bframes.avi", make: makeClip("bframes.avi", 30, "-c:v", "mpeg4", "-bf", "2", "-g", "12"),
 		source: "! h264enc gop=12"},
-	{name: "vfr.mp4", make: makeClip("vfr.mp4", 40, "-vf", "select='lt(n\\,10)+not(mod(n\\,4))'", "-fps_mode", "vfr",
+	{name: "vfr.mp4", make: makeClip("vfr.mp4", 20, "-vf", "select='lt(n\\,10)+not(mod(n\\,4))'", "-fps_mode", "vfr",
 		"-c:v", "libx264", "-bf", "2", "-g", "12", "-pix_fmt", "yuv420p"),
 		source: "passthrough=true", timed: true},
 	{name: "vui.h264", make: makeClip("vui.h264", 30, "-c:v", "libx264", "-bf", "2", "-g", "12", "-pix_fmt", "yuv420p"),
@@ -89,7 +89,34 @@ func TestCorpusRecordInfoExportPlay(t *testing.T) {
 			if played := nodeStat(t, stdout, "play0").Out; played != uint64(stored) {
 				t.Errorf("played %d packets, want %d", played, stored)
 			}
+			decodeRecording(t, clip, src, rec, whole)
 		})
+	}
+}
+
+// decodeRecording plays the recording into its decoder as fast as it
+// decodes. Every picture ffprobe decodes from the source comes out, the
+// ones a stream with reordering holds back to its end among them; a
+// damaged stream's decoder counts the damage and the run exits 1 naming it.
+func decodeRecording(t *testing.T, clip corpusClip, src, rec string, whole bool) {
+	t.Helper()
+	dec := "h264dec"
+	if clip.jpeg {
+		dec = "jpegdec"
+	}
+	code, stdout, stderr := runCmd("run", "play path="+rec+" is-live=false ! "+dec+" name=dec ! fakesink name=sink", "--json")
+	d := nodeStat(t, stdout, "dec")
+	if clip.damaged {
+		if code != 1 || d.Errors == 0 || !strings.Contains(stderr, "dec ("+dec+") ") {
+			t.Errorf("decoding a damaged stream: exit %d, %d errors, %q; want exit 1 and the errors named", code, d.Errors, stderr)
+		}
+		return
+	}
+	if code != 0 {
+		t.Fatalf("decoding the recording: exit %d: %s", code, stderr)
+	}
+	if want := testclip.FrameCount(t, src); whole && nodeStat(t, stdout, "sink").In != uint64(want) {
+		t.Errorf("decoded %d pictures of the recording, ffprobe %d of the source", nodeStat(t, stdout, "sink").In, want)
 	}
 }
 
