@@ -213,6 +213,9 @@ func exportClip(t *testing.T, clip corpusClip, src, rec string, want int, whole 
 	if got := len(testclip.Times(t, mp4, "packet", "pts_time")); got != want {
 		t.Errorf("the MP4 has %d packets, want %d", got, want)
 	}
+	if n, from := testclip.FrameCount(t, mp4), testclip.FrameCount(t, src); whole && !clip.damaged && n != from {
+		t.Errorf("ffprobe decodes %d pictures of the MP4, %d of the source", n, from)
+	}
 	if clip.timed && whole {
 		if differ := packetTimesDiffer(t, mp4, src); differ != "" {
 			t.Errorf("the MP4's packets have other times than the source's: %s", differ)
