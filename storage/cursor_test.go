@@ -226,3 +226,39 @@ func TestCursorReadsAcrossManyBatches(t *testing.T) {
 		t.Fatalf("past the end: %v", err)
 	}
 }
+
+// The latest picture of a B-frame stream may come before its last packet,
+// which a recorder that commits often may leave in a chunk of its own:
+// Last and Stats still find it.
+func TestLastIsTheLatestPictureOfABFrameStream(t *testing.T) {
+	rec, _ := MustOpen(t, storage.WithSync(storage.SyncNone))
+	createCamera(t, rec)
+	s := newSynth()
+	s.gop = 8
+	// Presented in the order 0 7 1 2 ... 6 | 8 15 9 10 ... 14, decoded 0 1
+	// 2 3 ...: each GOP's latest picture is its second packet.
+	var order []int
+	for gop := 0; gop < 16; gop += 8 {
+		order = append(order, gop, gop+7, gop+1, gop+2, gop+3, gop+4, gop+5, gop+6)
+	}
+	for i, shown := range order {
+		p := s.packet(i)
+		p.CaptureTime = s.start.Add(time.Duration(shown) * s.step)
+		p.CompositionOffset = time.Duration(shown-i+1) * s.step
+		if err := rec.Append("/camera", p); err != nil {
+			t.Fatal(err)
+		}
+		if err := rec.Flush(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := s.start.Add(15 * s.step)
+	last, err := rec.Last("/camera")
+	if err != nil || !last.Equal(want) {
+		t.Fatalf("Last %v (%v), want the latest picture's %v", last, err, want)
+	}
+	st, err := rec.Stats("/camera")
+	if err != nil || st.Duration != 15*s.step {
+		t.Fatalf("duration %v (%v), want %v", st.Duration, err, 15*s.step)
+	}
+}

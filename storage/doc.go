@@ -193,7 +193,8 @@
 //
 // Capture times should not go backwards within a stream. Indexes order
 // packets by arrival; First, Last and Stats read the capture times of a
-// stream's first and last packets, a Range stops at the first packet
+// stream's first packet and of the latest of its last packets (B-frames
+// may present an earlier picture last), a Range stops at the first packet
 // captured at or after its end, and retention by age judges a GOP by its
 // last packet's capture time.
 package storage

@@ -127,10 +127,18 @@ func (r *Recording) streamStats(tx *bolt.Tx, stream string) (Stats, error) {
 	return s, nil
 }
 
+// maxReorder is the most pictures an H.264 stream may present after a
+// later-decoded one (max_dec_frame_buffering is at most 16): the latest
+// picture of a stream is among its last maxReorder packets.
+const maxReorder = 16
+
 // span returns the capture times of the stream's first packet and of its
-// latest picture (the last packet's, unless B-frames come after it), read
-// from its first and last chunks, skipping records whose headers do not
-// read. ok is false without packets.
+// latest picture, read from its first and last chunks, skipping records
+// whose headers do not read. The latest picture is the last packet's unless
+// B-frames come after it, so it is sought among the last maxReorder packets,
+// back to the keyframe that opens their GOP: a recorder that commits
+// often leaves a GOP's last packets in chunks of their own. ok is false
+// without packets.
 func span(sb streamBuckets) (first, last time.Time, ok bool) {
 	cc := newChunkCursor(sb.root)
 	var s chunkSummary
@@ -141,14 +149,24 @@ func span(sb streamBuckets) (first, last time.Time, ok bool) {
 		return first, last, false
 	}
 	first = time.Unix(0, s.first.capture)
-	s = chunkSummary{}
-	for ch, more, _ := cc.last(); more && !s.readable; ch, more, _ = cc.prev() {
+	latest, seen := int64(0), 0
+	for ch, more, _ := cc.last(); more && seen < maxReorder; ch, more, _ = cc.prev() {
 		s = summarizeChunk(ch.b)
+		if !s.readable {
+			continue
+		}
+		if seen == 0 || s.latest > latest {
+			latest = s.latest
+		}
+		seen += s.records
+		if s.first.key {
+			break
+		}
 	}
-	if !s.readable {
+	if seen == 0 {
 		return first, first, true // a damaged page between the two ends
 	}
-	return first, time.Unix(0, s.latest), true
+	return first, time.Unix(0, latest), true
 }
 
 // First returns the earliest capture time of the named stream's committed

@@ -8,6 +8,7 @@ package testclip
 
 import (
 	"math"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -105,4 +106,25 @@ func lookPath(t testing.TB, name string) string {
 		t.Skipf("the %s command is not installed (make deps installs it)", name)
 	}
 	return path
+}
+
+// Damage overwrites n bytes of the file at path from the fraction at of
+// its length (0.5: the middle) with 0xAA, which makes no start code: a
+// clip whose stream is corrupt there, as from a bad disk or a lossy link.
+func Damage(t testing.TB, path string, at float64, n int) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := int(float64(len(data)) * at)
+	if from < 0 || from+n > len(data) {
+		t.Fatalf("damage %d bytes at %d of %s's %d", n, from, path, len(data))
+	}
+	for i := from; i < from+n; i++ {
+		data[i] = 0xAA
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
