@@ -10,6 +10,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/gopline/gopline"
+	"github.com/gopline/gopline/internal/bench"
 )
 
 // MeasureNode is the measuring side of the benchmark: from a node of its
@@ -24,6 +25,7 @@ func MeasureNode(ctx context.Context, addr string, cfg Config, log zerolog.Logge
 		return Summary{}, err
 	}
 	var results []Result
+	progress := bench.NewProgress(len(cfg.Runs())+1, cfg.Progress)
 	for _, r := range cfg.Runs() {
 		var link *actor.PID
 		if link, err = n.Remote().Dial(addr, r.Topic); err != nil {
@@ -37,6 +39,7 @@ func MeasureNode(ctx context.Context, addr string, cfg Config, log zerolog.Logge
 			done(res)
 		}
 		results = append(results, res)
+		progress.Step()
 	}
 	var late LateJoinResult
 	if err == nil {
@@ -44,6 +47,7 @@ func MeasureNode(ctx context.Context, addr string, cfg Config, log zerolog.Logge
 		if late, err = MeasureLateJoin(ctx, n, addr, cfg, log); err == nil && joined != nil {
 			joined(late)
 		}
+		progress.Step()
 	}
 	return NewSummary(results, late), errors.Join(err, n.Close())
 }
