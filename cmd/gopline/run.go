@@ -111,8 +111,12 @@ func (f *pipelineFlags) runPipeline(serve bool, args []string, stdout, stderr io
 	if serve && end.err == nil {
 		<-ctx.Done()
 	}
+	rules := judgeRules{sources: isSource, files: nodeFiles(line)}
+	if !f.node.wait { // --wait: waiting for a node to appear is what was asked
+		rules.unpublished = unpublishedSubscribes(n, line, stats)
+	}
 	end.err = closeNode(n, end.err)
-	return finish(judge(stats, end, judgeRules{sources: isSource, files: nodeFiles(line)}), f.asJSON, stdout, stderr)
+	return finish(judge(stats, end, rules), f.asJSON, stdout, stderr)
 }
 
 // runUntilDone runs p until its sources end, Ctrl-C or SIGTERM, or the

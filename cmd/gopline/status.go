@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/gopline/gopline/pipeline"
-	"github.com/gopline/gopline/pipeline/syntax"
 )
 
 // statusInterval is how often the live status line is redrawn.
@@ -78,20 +77,9 @@ func takesIn(element string) bool {
 // subscribe (topic=) and record (topics=) nodes; a line that does not
 // parse names none (parseLine reports it).
 func lineTopics(line string) map[string]string {
-	topics := map[string]string{}
-	ast, err := syntax.Parse(line)
-	if err != nil {
-		return topics
-	}
-	names := pipeline.NodeNames(ast)
-	for _, el := range ast.Elements() {
-		for _, p := range el.Props {
-			if p.Key == "topic" || p.Key == "topics" && el.Type == "record" {
-				topics[names[el]] = p.Value
-			}
-		}
-	}
-	return topics
+	return lineProps(line, func(element, key string) bool {
+		return key == "topic" || key == "topics" && element == "record"
+	})
 }
 
 // statusLine redraws a pipeline's status in place on a terminal until
