@@ -160,6 +160,7 @@ type latejoinFlags struct {
 	size, modes          string
 	minGap, maxGap       time.Duration
 	asJSON, verbose, hog bool
+	quiet                bool
 }
 
 // benchLatejoinCommand lets viewers join a live topic at random moments,
@@ -193,7 +194,19 @@ func benchLatejoinCommand() *cobra.Command {
 	fs.DurationVar(&f.maxGap, "max-gap", bench.DefaultMaxGap, "the longest time from one join to the next")
 	fs.BoolVar(&f.asJSON, "json", false, "print the results as JSON")
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "log at debug level")
+	addBenchQuiet(fs, &f.quiet)
 	return cmd
+}
+
+// addBenchQuiet adds a benchmark's --quiet.
+func addBenchQuiet(fs *pflag.FlagSet, quiet *bool) {
+	fs.BoolVarP(quiet, "quiet", "q", false, "no progress bar on a terminal (the results stay)")
+}
+
+// benchBar is a benchmark's progress bar: on a terminal, without --json
+// and --quiet.
+func benchBar(stderr io.Writer, asJSON, quiet bool, label, unit string) *progressBar {
+	return newProgressBar(stderr, asJSON || quiet, label, unit)
 }
 
 func (f *latejoinFlags) run(stdout, stderr io.Writer) error {
@@ -226,7 +239,11 @@ func (f *latejoinFlags) run(stdout, stderr io.Writer) error {
 	if !f.asJSON {
 		latejoin.WriteIntro(stdout, cfg)
 	}
+	bar := benchBar(stderr, f.asJSON, f.quiet, "latejoin", "joins")
+	defer bar.clear()
+	cfg.Progress = bar.update
 	results, err := latejoin.RunAll(ctx, cfg, func(r latejoin.Result) {
+		bar.clear()
 		fmt.Fprintf(stderr, "latejoin: %s: %d joins in %.1f s\n", r.Mode, r.Joins, r.Elapsed.Seconds())
 	})
 	if err != nil {
@@ -247,7 +264,7 @@ type remoteFlags struct {
 	seconds, rate                 float64
 	size, keyframe, joins, window int
 	seed                          uint64
-	asJSON, verbose               bool
+	asJSON, verbose, quiet        bool
 	serve, cpuProfile             string
 }
 
@@ -279,6 +296,7 @@ func benchRemoteCommand() *cobra.Command {
 	fs.Uint64Var(&f.seed, "seed", 1, "seed of the random moments the viewers join at")
 	fs.BoolVar(&f.asJSON, "json", false, "print the results as JSON")
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "log at debug level")
+	addBenchQuiet(fs, &f.quiet)
 	fs.StringVar(&f.serve, serveFlag, "", "publish the runs' topics and the camera at host:port, until stdin ends (the benchmark's child process)")
 	fs.MarkHidden(serveFlag)
 	return cmd
@@ -367,9 +385,14 @@ func (f *remoteFlags) run(stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	bar := benchBar(stderr, f.asJSON, f.quiet, "bench remote", "runs")
+	defer bar.clear()
+	cfg.Progress = bar.update
 	sum, err := remotebench.MeasureNode(ctx, addr, cfg, log, func(r remotebench.Result) {
+		bar.clear()
 		fmt.Fprintf(stderr, "bench remote: %s of %d-byte packets: %d packets in %.1f s\n", r.Mode, r.PacketBytes, r.Packets, r.Seconds)
 	}, func(r remotebench.LateJoinResult) {
+		bar.clear()
 		fmt.Fprintf(stderr, "bench remote: late join: %d joins in %.1f s\n", r.Joins, r.Seconds)
 	})
 	if err != nil {

@@ -20,6 +20,7 @@ type viewerFlags struct {
 	joins           int
 	seed            uint64
 	asJSON, verbose bool
+	quiet           bool
 }
 
 // benchViewerCommand lets headless Chromium viewers join a live topic over
@@ -44,6 +45,7 @@ func benchViewerCommand() *cobra.Command {
 	fs.Uint64Var(&f.seed, "seed", 1, "seed of the random moments the viewers join at")
 	fs.BoolVar(&f.asJSON, "json", false, "print one JSON object per mode")
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "log at debug level")
+	addBenchQuiet(fs, &f.quiet)
 	return cmd
 }
 
@@ -60,7 +62,11 @@ func (f *viewerFlags) run(stdout, stderr io.Writer) error {
 	if !f.asJSON {
 		viewerbench.WriteIntro(stdout, cfg)
 	}
+	bar := benchBar(stderr, f.asJSON, f.quiet, "viewer", "joins")
+	defer bar.clear()
+	cfg.Progress = bar.update
 	results, err := viewerbench.RunAll(ctx, cfg, func(r viewerbench.Result) {
+		bar.clear()
 		fmt.Fprintf(stderr, "viewer: %s: %d joins in %.1f s\n", r.Mode, r.Joins, r.Elapsed.Seconds())
 	})
 	if err != nil {

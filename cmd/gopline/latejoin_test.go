@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -75,6 +78,34 @@ func TestBenchLatejoinBadFlagsExitWithUsageCode(t *testing.T) {
 		code, _, stderr := runCmd(append([]string{"bench", "latejoin"}, c.args...)...)
 		if code != exitUsage || !strings.Contains(stderr, c.want) {
 			t.Errorf("gopline bench latejoin %v: exit %d, stderr %q; want exit %d and %q", c.args, code, stderr, exitUsage, c.want)
+		}
+	}
+}
+
+// A benchmark draws its bar on a terminal only (a pseudo-terminal's
+// master here), and not with --json or --quiet.
+func TestBenchBarOnlyOnATerminalWithoutJSONOrQuiet(t *testing.T) {
+	tty, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
+	if err != nil {
+		t.Skipf("no pseudo-terminal: %v", err)
+	}
+	defer tty.Close()
+	if !isTerminal(tty) {
+		t.Skip("the pseudo-terminal is no terminal to this system")
+	}
+	var buf bytes.Buffer
+	for _, c := range []struct {
+		w             io.Writer
+		asJSON, quiet bool
+		draws         bool
+	}{
+		{tty, false, false, true},
+		{tty, true, false, false},
+		{tty, false, true, false},
+		{&buf, false, false, false},
+	} {
+		if got := benchBar(c.w, c.asJSON, c.quiet, "latejoin", "joins").w != nil; got != c.draws {
+			t.Errorf("on a terminal %t, --json %t, --quiet %t: draws %t, want %t", c.w == tty, c.asJSON, c.quiet, got, c.draws)
 		}
 	}
 }

@@ -215,19 +215,26 @@ func subscribesRemote(line string, topics ...string) bool {
 // to the file, so that a message about a node can name its file. A line
 // that does not parse gives none.
 func nodeFiles(line string) map[string]string {
+	return lineProps(line, func(_, key string) bool { return key == "location" || key == "path" })
+}
+
+// lineProps are the values of the properties of a pipeline line's nodes
+// that keep takes, by node name (the last one a node has); a line that
+// does not parse has none (parseLine reports it).
+func lineProps(line string, keep func(element, key string) bool) map[string]string {
+	values := map[string]string{}
 	ast, err := syntax.Parse(line)
 	if err != nil {
-		return nil
+		return values
 	}
-	files := map[string]string{}
 	for el, name := range pipeline.NodeNames(ast) {
 		for _, p := range el.Props {
-			if p.Key == "location" || p.Key == "path" {
-				files[name] = p.Value
+			if keep(el.Type, p.Key) {
+				values[name] = p.Value
 			}
 		}
 	}
-	return files
+	return values
 }
 
 // closeNode closes n after its pipelines stopped, adding its errors to err.

@@ -38,12 +38,16 @@ type judgeRules struct {
 	sources     func(element string) bool
 	allowDamage bool
 	files       map[string]string // node name to the file it reads, to name it
+	// unpublished is, by node, why a subscriber got nothing: no publisher
+	// of its topic was found (unpublishedSubscribes).
+	unpublished map[string]string
 }
 
 // judge reads a finished run's counters. A node fails the run when its
 // stage failed on an item or was restarted after a panic (Errors,
 // Restarts), when it is a recorder that recorded nothing, when it is a
-// player that skipped damaged packets (unless damage is allowed), and, in a
+// player that skipped damaged packets (unless damage is allowed), when it
+// is a subscriber that got nothing as no publisher was found, and, in a
 // run whose sources ended by themselves, when it is a source that gave
 // nothing (an empty file, a topic nobody published).
 func judge(stats []pipeline.NodeStats, end runEnd, rules judgeRules) runReport {
@@ -76,6 +80,8 @@ func nodeFailure(s pipeline.NodeStats, ended bool, rules judgeRules) string {
 		why = append(why, plural(s.Restarts, "restart")+" after a panic")
 	}
 	switch {
+	case rules.unpublished[s.Node] != "":
+		why = append(why, rules.unpublished[s.Node])
 	case s.Element == "record" && s.In == 0:
 		why = append(why, "recorded nothing")
 	case s.Element == "record" && s.Errors > 0 && s.Dropped > 0:

@@ -30,6 +30,8 @@ func TestJudgeDecidesTheExit(t *testing.T) {
 		{"recorder lost packets", []pipeline.NodeStats{{Node: "recorder", Element: "record", In: 90, Errors: 1, Dropped: 12}}, runEnd{}, judgeRules{}, "1 error, lost 12 packets"},
 		{"damage skipped", []pipeline.NodeStats{{Node: "play0", Element: "play", Out: 80, Dropped: 7}}, runEnd{ended: true}, judgeRules{sources: sources}, "skipped 7 packets"},
 		{"damage allowed", []pipeline.NodeStats{{Node: "play0", Element: "play", Out: 80, Dropped: 7}}, runEnd{ended: true}, judgeRules{sources: sources, allowDamage: true}, ""},
+		{"no publisher found", []pipeline.NodeStats{{Node: "subscribe0", Element: "subscribe"}}, runEnd{},
+			judgeRules{sources: sources, unpublished: map[string]string{"subscribe0": noPublisher("/nobody", "")}}, "subscribe0 (subscribe) got nothing: no publisher of /nobody was found"},
 		{"run error", []pipeline.NodeStats{{Node: "src", Element: "testsrc", Out: 3}}, runEnd{err: stopErr}, judgeRules{}, "a stage did not stop"},
 	} {
 		r := judge(c.stats, c.end, c.rules)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -74,9 +75,17 @@ var untilInterrupt = []string{"gopline serve ", "gopline run 'subscribe ", "gopl
 // run them with smaller settings.
 var longBenchmarks = []string{"gopline bench latejoin", "gopline bench remote"}
 
+// readmeAddrs are the addresses README.md serves on: the default of
+// serve's --listen and its --http. The test serves on free ports in their
+// place, so that another process holding them fails nothing.
+var readmeAddrs = []string{"127.0.0.1:7400", "127.0.0.1:8080"}
+
 // TestReadmeCommandsWork runs every gopline command of README.md as
 // written, in a directory of its own with the clip it names, each as its
-// own process: 0 for each, and 0 after Ctrl-C for those that serve.
+// own process: 0 for each, and 0 after Ctrl-C for those that serve. Each
+// serve runs until the next starts, as a user stops one with Ctrl-C to run
+// the next; the README's addresses become free ports as the commands run,
+// and the nodes found on the host are the test's own.
 func TestReadmeCommandsWork(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a minute of commands")
@@ -85,19 +94,23 @@ func TestReadmeCommandsWork(t *testing.T) {
 	if len(cmds) < 15 {
 		t.Fatalf("found %d commands in README.md: %q", len(cmds), cmds)
 	}
+	addrs := readmePorts(t, strings.Join(cmds, "\n"))
 	dir := t.TempDir()
 	clip := testclip.Make(t, "clip.mp4", 150, 30, "-c:v", "libx264", "-g", "30", "-pix_fmt", "yuv420p")
 	if err := os.Rename(clip, filepath.Join(dir, "clip.mp4")); err != nil {
 		t.Fatal(err)
 	}
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
 	var serving *exec.Cmd
 	var servingOut *bytes.Buffer
-	for _, line := range cmds {
+	for _, readme := range cmds {
+		line := addrs.Replace(readme)
 		switch {
 		case hasPrefix(line, longBenchmarks):
 			continue
 		case strings.HasPrefix(line, "gopline serve "):
-			serving, servingOut = startReadmeCommand(t, dir, line)
+			stopServing(t, serving, servingOut)
+			serving, servingOut = startReadmeCommand(t, dir, serveListening(line, addrs))
 			time.Sleep(2 * time.Second) // it listens, its camera publishes
 			continue
 		}
@@ -107,15 +120,52 @@ func TestReadmeCommandsWork(t *testing.T) {
 			cmd.Process.Signal(syscall.SIGINT)
 		}
 		if err := waitReadmeCommand(cmd, 2*time.Minute); err != nil {
-			t.Errorf("%s: %v\n%s", line, err, out)
+			t.Errorf("%s: %v\n%s", readme, err, out)
 		}
 	}
 	if serving == nil {
 		t.Fatal("README.md serves nothing")
 	}
-	serving.Process.Signal(syscall.SIGINT)
-	if err := waitReadmeCommand(serving, time.Minute); err != nil {
-		t.Errorf("gopline serve: %v\n%s", err, servingOut)
+	stopServing(t, serving, servingOut)
+}
+
+// readmePorts is a replacer of readmeAddrs, each of which cmds must name,
+// by free ports of loopback.
+func readmePorts(t *testing.T, cmds string) *strings.Replacer {
+	t.Helper()
+	var pairs []string
+	for _, addr := range readmeAddrs {
+		if !strings.Contains(cmds, addr) {
+			t.Fatalf("README.md names %s no more: change readmeAddrs", addr)
+		}
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close() // held until all are chosen, so that each differs
+		pairs = append(pairs, addr, l.Addr().String())
+	}
+	return strings.NewReplacer(pairs...)
+}
+
+// serveListening is a serve line with serve's default --listen, replaced,
+// when it names none.
+func serveListening(line string, addrs *strings.Replacer) string {
+	if strings.Contains(line, "--listen") {
+		return line
+	}
+	return "gopline serve --listen " + addrs.Replace(readmeAddrs[0]) + strings.TrimPrefix(line, "gopline serve")
+}
+
+// stopServing interrupts cmd, if any, which must exit 0.
+func stopServing(t *testing.T, cmd *exec.Cmd, out *bytes.Buffer) {
+	t.Helper()
+	if cmd == nil {
+		return
+	}
+	cmd.Process.Signal(syscall.SIGINT)
+	if err := waitReadmeCommand(cmd, time.Minute); err != nil {
+		t.Errorf("%s: %v\n%s", strings.Join(cmd.Args, " "), err, out)
 	}
 }
 

@@ -117,7 +117,9 @@ func (f *recordFlags) record(line string, stdout, stderr io.Writer) error {
 	if !f.quiet && !f.asJSON {
 		fmt.Fprintf(stderr, "recording %s to %s\n", strings.Join(f.topics, ", "), f.out)
 	}
-	stats, end := runUntilDone(p, f.duration, liveOutput(stderr, f.quiet || f.asJSON))
+	topics := lineTopics(line)
+	topics["recorder"] = strings.Join(f.topics, ",")
+	stats, end := runUntilDone(p, f.duration, liveOutput(stderr, f.quiet || f.asJSON), topics)
 	end.err = closeNode(n, end.err)
 	if err := finish(judge(stats, end, judgeRules{sources: isSource, files: nodeFiles(line)}), f.asJSON, stdout, stderr); err != nil {
 		return err
@@ -196,7 +198,7 @@ func (f *playFlags) playOn(n *gopline.Node, file string, infos []storage.StreamI
 	if err != nil {
 		return err
 	}
-	played := 0
+	played, topics := 0, map[string]string{}
 	for i, info := range infos {
 		if f.stream != "" && info.Name != f.stream {
 			continue
@@ -213,6 +215,7 @@ func (f *playFlags) playOn(n *gopline.Node, file string, infos []storage.StreamI
 			[]pipeline.Element{elements.Subscribe(info.Name, 0), elements.FakeSink()}); err != nil {
 			return err
 		}
+		topics[names[0]], topics[names[1]] = info.Name, info.Name
 		played++
 	}
 	if played == 0 {
@@ -225,7 +228,7 @@ func (f *playFlags) playOn(n *gopline.Node, file string, infos []storage.StreamI
 		}
 		fmt.Fprintf(stderr, "playing %d stream(s) of %s on their topics%s\n", played, file, where)
 	}
-	stats, end := runUntilDone(p, f.duration, liveOutput(stderr, f.quiet || f.asJSON))
+	stats, end := runUntilDone(p, f.duration, liveOutput(stderr, f.quiet || f.asJSON), topics)
 	end.err = closeNode(n, end.err)
 	return finish(judge(stats, end, judgeRules{sources: isSource, allowDamage: f.allowDamage}), f.asJSON, stdout, stderr)
 }

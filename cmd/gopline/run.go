@@ -107,21 +107,25 @@ func (f *pipelineFlags) runPipeline(serve bool, args []string, stdout, stderr io
 	if err != nil {
 		return closeNode(n, err)
 	}
-	stats, end := runUntil(ctx, p, liveOutput(stderr, f.quiet || f.asJSON))
+	stats, end := runUntil(ctx, p, liveOutput(stderr, f.quiet || f.asJSON), lineTopics(line))
 	if serve && end.err == nil {
 		<-ctx.Done()
 	}
+	rules := judgeRules{sources: isSource, files: nodeFiles(line)}
+	if !f.node.wait { // --wait: waiting for a node to appear is what was asked
+		rules.unpublished = unpublishedSubscribes(n, line, stats)
+	}
 	end.err = closeNode(n, end.err)
-	return finish(judge(stats, end, judgeRules{sources: isSource, files: nodeFiles(line)}), f.asJSON, stdout, stderr)
+	return finish(judge(stats, end, rules), f.asJSON, stdout, stderr)
 }
 
 // runUntilDone runs p until its sources end, Ctrl-C or SIGTERM, or the
 // duration (if positive) passes; then stops it gracefully and returns its
 // counters.
-func runUntilDone(p *pipeline.Pipeline, duration time.Duration, live io.Writer) ([]pipeline.NodeStats, runEnd) {
+func runUntilDone(p *pipeline.Pipeline, duration time.Duration, live io.Writer, topics map[string]string) ([]pipeline.NodeStats, runEnd) {
 	ctx, stop := stopContext(duration)
 	defer stop()
-	return runUntil(ctx, p, live)
+	return runUntil(ctx, p, live, topics)
 }
 
 // stopContext is done on Ctrl-C or SIGTERM, or after d when positive.
@@ -136,12 +140,13 @@ func stopContext(d time.Duration) (context.Context, context.CancelFunc) {
 
 // runUntil runs p until its sources end or ctx is done, then stops it
 // gracefully and returns its counters and how it ended. While it runs, a
-// live status line is drawn on live, unless it is nil.
-func runUntil(ctx context.Context, p *pipeline.Pipeline, live io.Writer) ([]pipeline.NodeStats, runEnd) {
+// live status line is drawn on live, unless it is nil, naming the nodes'
+// topics (by node).
+func runUntil(ctx context.Context, p *pipeline.Pipeline, live io.Writer, topics map[string]string) ([]pipeline.NodeStats, runEnd) {
 	if err := p.Start(ctx); err != nil {
 		return p.Stats(), runEnd{err: err}
 	}
-	status := startStatus(live, p.Stats, statusInterval)
+	status := startStatus(live, p.Stats, topics, statusInterval)
 	ended := false
 	select {
 	case <-p.Done():

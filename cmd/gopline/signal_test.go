@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"strings"
@@ -59,5 +60,60 @@ func TestRunStopsCleanlyOnInterrupt(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "h264dec0") {
 		t.Fatalf("no summary after Ctrl-C:\n%s", stderr.String())
+	}
+}
+
+// A record or a subscribe of a topic nobody publishes, with no --duration,
+// warns and keeps waiting for a publisher; Ctrl-C then ends it with exit 1,
+// saying it got nothing.
+func TestInterruptedWaitForAnUnpublishedTopicFails(t *testing.T) {
+	cases := []struct {
+		args []string
+		says string
+	}{
+		{[]string{"record", "--no-mdns", "--topic", "/typo", "--out", t.TempDir() + "/x.gopline"}, "recorder (record) recorded nothing"},
+		{[]string{"run", "--no-mdns", "subscribe topic=/nobody ! fakesink"}, "subscribe0 (subscribe) got nothing: no publisher of /nobody was found"},
+	}
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir()) // no other node of this host
+	for _, c := range cases {
+		t.Run(c.args[0], func(t *testing.T) {
+			t.Parallel()
+			cmd, _, stderr := startGopline(t, c.args...)
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			warned := time.Now().Add(60 * time.Second)
+			for !strings.Contains(stderr.String(), "no publisher offers") {
+				select {
+				case err := <-done:
+					t.Fatalf("exit before the warning (%v):\n%s", err, stderr.String())
+				case <-time.After(20 * time.Millisecond):
+				}
+				if time.Now().After(warned) {
+					cmd.Process.Kill()
+					<-done
+					t.Fatalf("no warning in 60 s:\n%s", stderr.String())
+				}
+			}
+			select { // it keeps waiting: a publisher may yet appear
+			case err := <-done:
+				t.Fatalf("exit after the warning, without Ctrl-C (%v):\n%s", err, stderr.String())
+			case <-time.After(time.Second):
+			}
+			if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+				t.Fatal(err)
+			}
+			var err error
+			select {
+			case err = <-done:
+			case <-time.After(60 * time.Second):
+				cmd.Process.Kill()
+				<-done
+				t.Fatalf("still running 60 s after Ctrl-C:\n%s", stderr.String())
+			}
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(stderr.String(), c.says) {
+				t.Errorf("exit %v after Ctrl-C, want 1 and %q:\n%s", err, c.says, stderr.String())
+			}
+		})
 	}
 }

@@ -19,11 +19,12 @@ const statusInterval = 500 * time.Millisecond
 const maxStatusWidth = 150
 
 // statusText is the live status of a running pipeline: for each node that
-// takes items in from outside or hands them on as bytes (sources,
-// encoders, subscribers, players, recorders), its items, their rate over
-// the last interval and its bytes; then the drops and errors of all nodes.
-// before is the previous snapshot (nil at first).
-func statusText(now, before []pipeline.NodeStats, interval time.Duration, sources func(string) bool) string {
+// takes items in from outside, hands them on as bytes or to a topic
+// (sources, encoders, subscribers, players, publishers, recorders), its
+// topics when topics names them, its items, their rate over the last
+// interval and its bytes; then the drops and errors of all nodes. before
+// is the previous snapshot (nil at first).
+func statusText(now, before []pipeline.NodeStats, interval time.Duration, sources func(string) bool, topics map[string]string) string {
 	prev := map[string]pipeline.NodeStats{}
 	for _, s := range before {
 		prev[s.Node] = s
@@ -33,18 +34,19 @@ func statusText(now, before []pipeline.NodeStats, interval time.Duration, source
 	for _, s := range now {
 		dropped += s.Dropped
 		errs += s.Errors
-		count := s.Out
-		if s.Element == "record" {
-			count = s.In
-		}
-		if !(sources(s.Element) || s.Bytes > 0 || s.Element == "record") {
+		count := itemsOf(s)
+		if !(sources(s.Element) || s.Bytes > 0 || takesIn(s.Element)) {
 			continue
 		}
 		fps := 0.0
 		if interval > 0 {
 			fps = float64(count-min(count, itemsOf(prev[s.Node]))) / interval.Seconds()
 		}
-		part := fmt.Sprintf("%s %d (%.1f/s)", s.Node, count, fps)
+		label := s.Node
+		if t := topics[s.Node]; t != "" {
+			label += " " + t
+		}
+		part := fmt.Sprintf("%s %d (%.1f/s)", label, count, fps)
 		if s.Bytes > 0 {
 			part += " " + byteSize(s.Bytes)
 		}
@@ -59,27 +61,43 @@ func statusText(now, before []pipeline.NodeStats, interval time.Duration, source
 
 // itemsOf is what statusText counts of a node.
 func itemsOf(s pipeline.NodeStats) uint64 {
-	if s.Element == "record" {
+	if takesIn(s.Element) {
 		return s.In
 	}
 	return s.Out
 }
 
+// takesIn reports whether statusText counts what element takes in: the
+// sinks that hand items on out of the pipeline, to a topic or a file.
+func takesIn(element string) bool {
+	return element == "record" || element == "publish"
+}
+
+// lineTopics names, by node, the topics of a pipeline line's publish and
+// subscribe (topic=) and record (topics=) nodes; a line that does not
+// parse names none (parseLine reports it).
+func lineTopics(line string) map[string]string {
+	return lineProps(line, func(element, key string) bool {
+		return key == "topic" || key == "topics" && element == "record"
+	})
+}
+
 // statusLine redraws a pipeline's status in place on a terminal until
 // stopped; it writes nothing to anything else.
 type statusLine struct {
-	w     io.Writer
-	stats func() []pipeline.NodeStats
-	every time.Duration
-	width int // of the line drawn last, to clear it
-	stop  context.CancelFunc
-	done  sync.WaitGroup
+	w      io.Writer
+	stats  func() []pipeline.NodeStats
+	topics map[string]string // by node, see statusText
+	every  time.Duration
+	width  int // of the line drawn last, to clear it
+	stop   context.CancelFunc
+	done   sync.WaitGroup
 }
 
-// startStatus starts a live line on w, redrawn every interval from stats,
-// or nothing when w is nil.
-func startStatus(w io.Writer, stats func() []pipeline.NodeStats, every time.Duration) *statusLine {
-	s := &statusLine{w: w, stats: stats, every: every}
+// startStatus starts a live line on w, redrawn every interval from stats
+// with the nodes' topics, or nothing when w is nil.
+func startStatus(w io.Writer, stats func() []pipeline.NodeStats, topics map[string]string, every time.Duration) *statusLine {
+	s := &statusLine{w: w, stats: stats, topics: topics, every: every}
 	if w == nil {
 		return s
 	}
@@ -102,7 +120,7 @@ func (s *statusLine) loop(ctx context.Context) {
 			return
 		case now := <-t.C:
 			snap := s.stats()
-			s.draw(statusText(snap, before, now.Sub(last), isSource))
+			s.draw(statusText(snap, before, now.Sub(last), isSource, s.topics))
 			before, last = snap, now
 		}
 	}

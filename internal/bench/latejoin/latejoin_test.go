@@ -2,6 +2,7 @@ package latejoin
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -92,10 +93,13 @@ func TestCacheJoinersFirstShowTheNewestPublishedPicture(t *testing.T) {
 }
 
 // RunAll runs the modes it is given, in that order, with the viewers'
-// decoders threaded as asked, beside a busy loop when asked.
+// decoders threaded as asked, beside a busy loop when asked, and reports
+// its progress in joins of all its modes.
 func TestRunAllRunsTheModesAsked(t *testing.T) {
 	cfg := small(2)
 	cfg.Modes, cfg.Threads, cfg.Hog = []Mode{Volatile, Cache}, 2, true
+	var progress []string
+	cfg.Progress = func(done, total int) { progress = append(progress, fmt.Sprintf("%d/%d", done, total)) }
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
 	results, err := RunAll(ctx, cfg, nil)
@@ -110,6 +114,9 @@ func TestRunAllRunsTheModesAsked(t *testing.T) {
 	}
 	if results[0].Floors != nil {
 		t.Error("a volatile run measured a floor: it replays nothing")
+	}
+	if got := strings.Join(progress, " "); got != "1/4 2/4 3/4 4/4" {
+		t.Errorf("progress %q, want 1/4 to 4/4", got)
 	}
 }
 

@@ -63,6 +63,10 @@ type Config struct {
 	Hog bool
 	// Log gets the pipelines' and topics' logs (default: none).
 	Log zerolog.Logger
+	// Progress, if not nil, is called after each join with the joins done
+	// of all joins: of every mode of RunAll, or of Run's one mode.
+	Progress func(done, total int)
+	progress *bench.Progress // RunAll's, across its modes
 }
 
 func (c Config) withDefaults() Config {
@@ -184,7 +188,9 @@ type Result struct {
 // each mode.
 func RunAll(ctx context.Context, cfg Config, done func(Result)) ([]Result, error) {
 	var out []Result
-	for _, m := range cfg.withDefaults().Modes {
+	modes := cfg.withDefaults().Modes
+	cfg.progress = bench.NewProgress(cfg.withDefaults().Joins*len(modes), cfg.Progress)
+	for _, m := range modes {
 		r, err := Run(ctx, m, cfg)
 		if err != nil {
 			return out, fmt.Errorf("latejoin: %s: %w", m, err)
@@ -222,6 +228,9 @@ func Run(ctx context.Context, mode Mode, cfg Config) (Result, error) {
 	if err := cfg.validate(); err != nil {
 		return Result{}, err
 	}
+	if cfg.progress == nil {
+		cfg.progress = bench.NewProgress(cfg.Joins, cfg.Progress)
+	}
 	offer := qos.SensorData()
 	opts := []gopline.Option{gopline.WithLogger(cfg.Log)}
 	switch mode {
@@ -258,7 +267,10 @@ func Run(ctx context.Context, mode Mode, cfg Config) (Result, error) {
 	}
 
 	joins := make([]Join, cfg.Joins)
-	if err := bench.JoinAtRandom(ctx, cfg.schedule(), func(i int) { joins[i] = join(ctx, n, mode, cfg) }); err != nil {
+	if err := bench.JoinAtRandom(ctx, cfg.schedule(), func(i int) {
+		joins[i] = join(ctx, n, mode, cfg)
+		cfg.progress.Step()
+	}); err != nil {
 		return Result{}, err
 	}
 	r := evaluate(mode, cam, joins)

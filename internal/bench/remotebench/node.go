@@ -10,6 +10,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/gopline/gopline"
+	"github.com/gopline/gopline/internal/bench"
 )
 
 // MeasureNode is the measuring side of the benchmark: from a node of its
@@ -30,6 +31,7 @@ func MeasureNode(ctx context.Context, addr string, cfg Config, log zerolog.Logge
 		return Summary{}, errors.Join(err, n.Close())
 	}
 	var results []Result
+	progress := bench.NewProgress(len(runs)+1, cfg.Progress)
 	for _, r := range runs {
 		var link *actor.PID
 		if link, err = n.Remote().Dial(addr, r.Topic); err != nil {
@@ -43,6 +45,7 @@ func MeasureNode(ctx context.Context, addr string, cfg Config, log zerolog.Logge
 			done(res)
 		}
 		results = append(results, res)
+		progress.Step()
 	}
 	var late LateJoinResult
 	if err == nil {
@@ -50,6 +53,7 @@ func MeasureNode(ctx context.Context, addr string, cfg Config, log zerolog.Logge
 		if late, err = MeasureLateJoin(ctx, n, addr, cfg, log); err == nil && joined != nil {
 			joined(late)
 		}
+		progress.Step()
 	}
 	sum := NewSummary(results, late)
 	sum.SetAnchor(anchor)

@@ -70,6 +70,9 @@ type Config struct {
 	// random moments drawn from Seed (MeasureLateJoin).
 	Joins int
 	Seed  uint64
+	// Progress, if not nil, is called by MeasureNode after each run and
+	// after the late-join run, with the runs done of all.
+	Progress func(done, total int)
 }
 
 func (c Config) withDefaults() Config {

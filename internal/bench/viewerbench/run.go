@@ -57,6 +57,10 @@ type Config struct {
 	// GOPs and five seconds).
 	bench.JoinPlan
 	Log zerolog.Logger
+	// Progress, if not nil, is called after each join with the joins done
+	// of all joins: of every mode of RunAll, or of Run's one mode.
+	Progress func(done, total int)
+	progress *bench.Progress // RunAll's, across its modes
 }
 
 func (c Config) withDefaults() Config {
@@ -98,6 +102,7 @@ func RunAll(ctx context.Context, cfg Config, done func(Result)) ([]Result, error
 	}
 	defer stop()
 	var out []Result
+	cfg.progress = bench.NewProgress(cfg.withDefaults().Joins*len(Modes()), cfg.Progress)
 	for _, m := range Modes() {
 		r, err := Run(ctx, browser, m, cfg)
 		if err != nil {
@@ -117,6 +122,9 @@ func RunAll(ctx context.Context, cfg Config, done func(Result)) ([]Result, error
 // of up to a GOP, so that the joins fall at random phases of the GOP.
 func Run(ctx context.Context, browser context.Context, mode Mode, cfg Config) (Result, error) {
 	cfg = cfg.withDefaults()
+	if cfg.progress == nil {
+		cfg.progress = bench.NewProgress(cfg.Joins, cfg.Progress)
+	}
 	start := time.Now()
 	offer, viewer := qos.SensorData(), web.Config{KeepIP: web.LoopbackOnly, Log: cfg.Log}
 	switch mode {
@@ -167,6 +175,7 @@ func Run(ctx context.Context, browser context.Context, mode Mode, cfg Config) (R
 		} else {
 			r.Undecodable++
 		}
+		cfg.progress.Step()
 	}
 	slices.Sort(waits)
 	r.P50, r.P95 = bench.Millis(bench.Percentile(waits, 50)), bench.Millis(bench.Percentile(waits, 95))

@@ -3,6 +3,7 @@ package viewerbench
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"testing"
 	"time"
@@ -24,7 +25,10 @@ func TestCacheModeViewersPaintWithoutForcedKeyframes(t *testing.T) {
 	defer stop()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	r, err := Run(ctx, browser, Cache, Config{JoinPlan: bench.JoinPlan{Width: 320, Height: 240, Joins: 2, Seed: 1}})
+	var progress []int
+	cfg := Config{JoinPlan: bench.JoinPlan{Width: 320, Height: 240, Joins: 2, Seed: 1},
+		Progress: func(done, total int) { progress = append(progress, done, total) }}
+	r, err := Run(ctx, browser, Cache, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,5 +38,8 @@ func TestCacheModeViewersPaintWithoutForcedKeyframes(t *testing.T) {
 	}
 	if r.ForcedIDRs != 0 || r.ExtraIDRBytes != 0 {
 		t.Errorf("the cache forced %d keyframes (%d bytes)", r.ForcedIDRs, r.ExtraIDRBytes)
+	}
+	if fmt.Sprint(progress) != "[1 2 2 2]" {
+		t.Errorf("progress (done, total) %v, want 1 of 2, 2 of 2", progress)
 	}
 }
