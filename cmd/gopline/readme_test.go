@@ -191,6 +191,8 @@ func startReadmeCommand(t *testing.T, dir, line string) (*exec.Cmd, *bytes.Buffe
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	// A test that ends early leaves no process serving behind it.
+	t.Cleanup(func() { cmd.Process.Kill() })
 	return cmd, &out
 }
 
