@@ -150,7 +150,7 @@ func (b *broker) offerLive(ctx actor.Context, s *subscriber, p *media.Packet) {
 	wasLive := !s.window.WaitingForKeyframe()
 	if !s.window.Offer(p) {
 		if wasLive && s.window.WaitingForKeyframe() {
-			b.log.Warn().Str("subscriber", s.pid.String()).Int("window", s.window.Size()).
+			b.log.Warn().Str("subscriber", ActorName(s.pid)).Int("window", s.window.Size()).
 				Uint64("seq", p.Seq).Msg("subscriber fell behind: dropping the rest of the GOP")
 			b.event(ctx, b.cfg.clock.Now(), s, Event{Kind: EventDropped, GOP: p.GOP})
 		}
@@ -163,7 +163,7 @@ func (b *broker) offerLive(ctx actor.Context, s *subscriber, p *media.Packet) {
 func (b *broker) deliver(ctx actor.Context, s *subscriber, p *media.Packet) {
 	dropped := s.window.TakeDropped()
 	if dropped > 0 {
-		b.log.Info().Str("subscriber", s.pid.String()).Uint64("dropped", dropped).
+		b.log.Info().Str("subscriber", ActorName(s.pid)).Uint64("dropped", dropped).
 			Uint64("seq", p.Seq).Msg("subscriber resumed at a keyframe")
 	}
 	s.last = p
@@ -201,7 +201,7 @@ func (b *broker) subscribe(ctx actor.Context, m *Subscribe) {
 	}
 	if m.QoS != nil {
 		if err := m.QoS.Validate(); err != nil {
-			b.log.Warn().Str("subscriber", pid.String()).Err(err).Msg("refused a Subscribe")
+			b.log.Warn().Str("subscriber", ActorName(pid)).Err(err).Msg("refused a Subscribe")
 			ctx.Send(pid, &Event{Topic: b.topic, Kind: EventIncompatibleQoS, Time: b.cfg.clock.Now(), Err: err})
 			return
 		}
@@ -223,7 +223,7 @@ func (b *broker) subscribe(ctx actor.Context, m *Subscribe) {
 		}
 	}
 	s.request, s.incompatible, s.last = m.QoS, false, nil
-	b.log.Debug().Str("subscriber", pid.String()).Int("window", s.window.Size()).Msg("subscribed")
+	b.log.Debug().Str("subscriber", ActorName(pid)).Int("window", s.window.Size()).Msg("subscribed")
 	if ctx.Sender() != nil {
 		ctx.Respond(&Subscribed{Topic: b.topic, Window: s.window.Size()})
 	}
@@ -263,7 +263,7 @@ func (b *broker) removeSubscriber(ctx actor.Context, pid *actor.PID) {
 	if _, isPublisher := b.pubs[keyOf(pid)]; !isPublisher {
 		ctx.Unwatch(pid)
 	}
-	b.log.Debug().Str("subscriber", pid.String()).Msg("unsubscribed")
+	b.log.Debug().Str("subscriber", ActorName(pid)).Msg("unsubscribed")
 }
 
 // forgetSubscriber forgets pid as a subscriber; it reports whether it was
@@ -288,7 +288,7 @@ func (b *broker) forgetSubscriber(ctx actor.Context, pid *actor.PID) bool {
 // its liveliness.
 func (b *broker) terminated(ctx actor.Context, pid *actor.PID) {
 	if b.forgetSubscriber(ctx, pid) {
-		b.log.Debug().Str("subscriber", pid.String()).Msg("subscriber stopped")
+		b.log.Debug().Str("subscriber", ActorName(pid)).Msg("subscriber stopped")
 	}
 	if _, ok := b.pubs[keyOf(pid)]; ok {
 		// Terminated is a system message and overtakes the user messages

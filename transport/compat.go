@@ -40,7 +40,7 @@ func (m *matcher) match(s *subscriber, do []action) []action {
 	do = append(do, action{kind: doMatch, sub: s, err: err})
 	if err != nil {
 		m.mismatches++
-		m.t.log.Error().Str("subscriber", s.pid.String()).Err(err).Msg("QoS mismatch: the subscriber receives nothing")
+		m.t.log.Error().Str("subscriber", ActorName(s.pid)).Err(err).Msg("QoS mismatch: the subscriber receives nothing")
 		do = append(do, action{kind: doEvent, sub: s, event: Event{Kind: EventIncompatibleQoS, Err: err}})
 	}
 	return do

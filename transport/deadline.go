@@ -73,7 +73,7 @@ func (d *deadlines) check(now time.Time, do []action) []action {
 		w.missedAt = now
 		d.missed++
 		d.missing = true
-		d.t.log.Warn().Str("subscriber", s.pid.String()).Stringer("deadline", period).Uint64("missed", w.misses).Msg("deadline missed")
+		d.t.log.Warn().Str("subscriber", ActorName(s.pid)).Stringer("deadline", period).Uint64("missed", w.misses).Msg("deadline missed")
 		do = append(do, action{kind: doEvent, sub: s, event: Event{Kind: EventDeadlineMissed, Count: w.misses}})
 	}
 	return do

@@ -32,7 +32,7 @@ func (l *liveliness) handle(now time.Time, in input, do []action) []action {
 			ls.lastSeen = now
 			if ls.lost {
 				ls.lost = false
-				l.t.log.Info().Str("publisher", in.pub.pid.String()).Msg("publisher's liveliness regained")
+				l.t.log.Info().Str("publisher", ActorName(in.pub.pid)).Msg("publisher's liveliness regained")
 				do = append(do, action{kind: doEvent, event: Event{Kind: EventLivelinessRegained, Publisher: in.pub.pid}})
 			}
 		}
@@ -57,7 +57,7 @@ func (l *liveliness) handle(now time.Time, in input, do []action) []action {
 
 func (l *liveliness) lose(ps *publisherState, ls *lease, why string, do []action) []action {
 	ls.lost = true
-	l.t.log.Warn().Str("publisher", ps.pid.String()).Str("why", why).Msg("publisher's liveliness lost")
+	l.t.log.Warn().Str("publisher", ActorName(ps.pid)).Str("why", why).Msg("publisher's liveliness lost")
 	return append(do, action{kind: doEvent, event: Event{Kind: EventLivelinessLost, Publisher: ps.pid}})
 }
 

@@ -58,13 +58,13 @@ func (b *broker) addPublisher(ctx actor.Context, pid *actor.PID, offer *qos.Prof
 	if _, isSubscriber := b.subIndex[k]; !isSubscriber {
 		ctx.Watch(pid)
 	}
-	b.log.Debug().Str("publisher", pid.String()).Str("qos", ps.offer.String()).Msg("publisher joined")
+	b.log.Debug().Str("publisher", ActorName(pid)).Str("qos", ps.offer.String()).Msg("publisher joined")
 	b.tell(ctx, input{kind: inPublisherJoined, pub: ps})
 	b.rearm = true
 	if b.offer == nil {
 		b.setOffer(ctx, ps.offer)
 	} else if ps.offer != *b.offer {
-		b.log.Warn().Str("publisher", pid.String()).Str("offers", ps.offer.String()).Str("topic_qos", b.offer.String()).
+		b.log.Warn().Str("publisher", ActorName(pid)).Str("offers", ps.offer.String()).Str("topic_qos", b.offer.String()).
 			Msg("a publisher offers another QoS than the topic's first publisher; the topic keeps its QoS")
 	}
 	return ps
@@ -114,7 +114,7 @@ func (b *broker) removePublisher(pid *actor.PID) *publisherState {
 		return nil
 	}
 	delete(b.pubs, k)
-	b.log.Debug().Str("publisher", pid.String()).Msg("publisher left")
+	b.log.Debug().Str("publisher", ActorName(pid)).Msg("publisher left")
 	return ps
 }
 

@@ -66,3 +66,21 @@ type SubscriberStats struct {
 	Incompatible bool
 	WindowStats
 }
+
+// localAddress is the address protoactor gives the actors of a system
+// without a remote.
+const localAddress = "nonhost"
+
+// ActorName names an actor for people: its id ("pipeline-1/subscribe0",
+// its pipeline and node), after its node's address when it lives in
+// another process. Logs name subscribers and publishers so, rather than by
+// protoactor's form of a PID.
+func ActorName(pid *actor.PID) string {
+	if pid == nil {
+		return "-"
+	}
+	if pid.Address == "" || pid.Address == localAddress {
+		return pid.Id
+	}
+	return pid.Address + "/" + pid.Id
+}

@@ -97,7 +97,7 @@ func (g *gateway) subscribe(ctx actor.Context, m *wire.Subscribe) {
 	}
 	name := fmt.Sprintf("%s%d", proxyPrefix, g.proxies.Add(1))
 	p := &proxy{topic: m.Topic, broker: broker, link: link, window: window, send: newSendWindow(window), req: req,
-		log: g.n.log.With().Str("topic", m.Topic).Str("subscriber", link.String()).Logger()}
+		log: g.n.log.With().Str("topic", m.Topic).Str("subscriber", transport.ActorName(link)).Logger()}
 	// Proxies are the gateway's children: they stop with it.
 	pid, err := ctx.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return p }), name)
 	if err != nil {
