@@ -73,14 +73,30 @@ func (c clipFlags) load() (frames []*media.Frame, name string, err error) {
 }
 
 // clipBenchCommand is a benchmark over one clip: cmd's texts, the clip's
-// flags with their defaults, and --json.
-func clipBenchCommand(cmd *cobra.Command, size string, frames int, run func(clip clipFlags, asJSON bool, stdout io.Writer) error) *cobra.Command {
-	var asJSON bool
+// flags with their defaults, --json and --quiet.
+func clipBenchCommand(cmd *cobra.Command, size string, frames int, run func(clip clipFlags, out benchOutput) error) *cobra.Command {
+	var out benchOutput
 	clip := addClipFlags(cmd.Flags(), size, frames)
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the results as JSON")
+	cmd.Flags().BoolVar(&out.asJSON, "json", false, "print the results as JSON")
+	addBenchQuiet(cmd.Flags(), &out.quiet)
 	cmd.Args = noArgs
-	cmd.RunE = func(cmd *cobra.Command, _ []string) error { return run(clip, asJSON, cmd.OutOrStdout()) }
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		out.stdout, out.stderr = cmd.OutOrStdout(), cmd.ErrOrStderr()
+		return run(clip, out)
+	}
 	return cmd
+}
+
+// benchOutput is where a clip benchmark writes: its results to stdout, as
+// JSON with --json, and its progress bar to stderr.
+type benchOutput struct {
+	asJSON, quiet  bool
+	stdout, stderr io.Writer
+}
+
+// bar is the benchmark's progress bar (benchBar).
+func (o benchOutput) bar(label string) *progressBar {
+	return benchBar(o.stderr, o.asJSON, o.quiet, label, "stages")
 }
 
 // benchStorageCommand records one clip as H.264 and as JPEG and prints
@@ -95,7 +111,7 @@ func benchStorageCommand() *cobra.Command {
 	}, "320x240", 150, benchStorage)
 }
 
-func benchStorage(clip clipFlags, asJSON bool, stdout io.Writer) error {
+func benchStorage(clip clipFlags, out benchOutput) error {
 	frames, name, err := clip.load()
 	if err != nil {
 		return err
@@ -105,15 +121,18 @@ func benchStorage(clip clipFlags, asJSON bool, stdout io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	res, err := codecstudy.StorageTable(frames, 30, dir)
+	bar := out.bar("bench storage")
+	defer bar.clear()
+	res, err := codecstudy.StorageTable(frames, 30, dir, codecstudy.WithProgress(bar.update))
+	bar.clear()
 	if err != nil {
 		return err
 	}
-	if asJSON {
-		return writeJSON(stdout, res)
+	if out.asJSON {
+		return writeJSON(out.stdout, res)
 	}
-	fmt.Fprintf(stdout, "gopline bench storage: %d frames of %s at %s, recorded as H.264 and as JPEG, read back and decoded\n\n", len(frames), name, *clip.size)
-	return codecstudy.WriteStorageTable(stdout, res)
+	fmt.Fprintf(out.stdout, "gopline bench storage: %d frames of %s at %s, recorded as H.264 and as JPEG, read back and decoded\n\n", len(frames), name, *clip.size)
+	return codecstudy.WriteStorageTable(out.stdout, res)
 }
 
 // benchCodecsCommand encodes and decodes one clip with every codec and
@@ -128,27 +147,30 @@ func benchCodecsCommand() *cobra.Command {
 	}, "640x480", 150, benchCodecs)
 }
 
-func benchCodecs(clip clipFlags, asJSON bool, stdout io.Writer) error {
+func benchCodecs(clip clipFlags, out benchOutput) error {
 	clipFrames, name, err := clip.load()
 	if err != nil {
 		return err
 	}
 	w, h := clipFrames[0].Width, clipFrames[0].Height
-	if !asJSON {
-		fmt.Fprintf(stdout, "gopline bench codecs: %d frames of %s at %dx%d, encoded and decoded by each codec\n\n", len(clipFrames), name, w, h)
+	if !out.asJSON {
+		fmt.Fprintf(out.stdout, "gopline bench codecs: %d frames of %s at %dx%d, encoded and decoded by each codec\n\n", len(clipFrames), name, w, h)
 	}
-	results, err := codecstudy.Codecs(clipFrames)
+	bar := out.bar("bench codecs")
+	defer bar.clear()
+	results, err := codecstudy.Codecs(clipFrames, codecstudy.WithProgress(bar.update))
+	bar.clear()
 	if err != nil {
 		return err
 	}
-	if asJSON {
-		return writeJSON(stdout, results)
+	if out.asJSON {
+		return writeJSON(out.stdout, results)
 	}
-	if err := codecstudy.WriteCodecsTable(stdout, results); err != nil {
+	if err := codecstudy.WriteCodecsTable(out.stdout, results); err != nil {
 		return err
 	}
 	if *clip.input == "auto" && name == codecstudy.TestPattern {
-		fmt.Fprintln(stdout, "Run `make testdata` to fetch vtest.avi, a real camera clip, and run this again.")
+		fmt.Fprintln(out.stdout, "Run `make testdata` to fetch vtest.avi, a real camera clip, and run this again.")
 	}
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -85,14 +84,7 @@ func TestBenchLatejoinBadFlagsExitWithUsageCode(t *testing.T) {
 // A benchmark draws its bar on a terminal only (a pseudo-terminal's
 // master here), and not with --json or --quiet.
 func TestBenchBarOnlyOnATerminalWithoutJSONOrQuiet(t *testing.T) {
-	tty, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
-	if err != nil {
-		t.Skipf("no pseudo-terminal: %v", err)
-	}
-	defer tty.Close()
-	if !isTerminal(tty) {
-		t.Skip("the pseudo-terminal is no terminal to this system")
-	}
+	tty := pseudoTerminal(t)
 	var buf bytes.Buffer
 	for _, c := range []struct {
 		w             io.Writer

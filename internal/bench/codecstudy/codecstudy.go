@@ -12,6 +12,7 @@ import (
 	"github.com/gopline/gopline/codecs"
 	"github.com/gopline/gopline/codecs/ffmpeg"
 	"github.com/gopline/gopline/codecs/jpeg"
+	"github.com/gopline/gopline/internal/bench"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/media/testsrc"
 )
@@ -197,10 +198,17 @@ func ffmpegJPEGEncoder(frames []*media.Frame, qscale int) func() (codecs.Encoder
 // scale on the whole clip, stepping to finer scales while it falls short; when
 // even the finest scale falls short it returns that one's result.
 func FFmpegJPEGMatching(frames []*media.Frame, target float64) (Result, error) {
+	return ffmpegJPEGMatching(frames, target, nil)
+}
+
+// ffmpegJPEGMatching is FFmpegJPEGMatching stepping progress once the
+// search has estimated the scale.
+func ffmpegJPEGMatching(frames []*media.Frame, target float64, progress *bench.Progress) (Result, error) {
 	q, err := matchingQScale(frames, target)
 	if err != nil {
 		return Result{}, err
 	}
+	progress.Step()
 	for ; ; q-- {
 		r, err := FFmpegJPEG(frames, q)
 		if err != nil || r.LumaPSNR >= target || q == finestQScale {

@@ -1,6 +1,10 @@
 package codecstudy
 
-import "testing"
+import (
+	"fmt"
+	"slices"
+	"testing"
+)
 
 func TestStudyOnTestPattern(t *testing.T) {
 	frames, err := Clip("", 160, 120, 20)
@@ -49,9 +53,13 @@ func TestStorageTableRecordsAndReadsBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := StorageTable(frames, 30, t.TempDir())
+	var progress []string
+	res, err := StorageTable(frames, 30, t.TempDir(), WithProgress(recordProgress(&progress)))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if want := []string{"1/3", "2/3", "3/3"}; !slices.Equal(progress, want) {
+		t.Errorf("progress %v, want %v", progress, want)
 	}
 	if len(res) != 2 || res[0].Codec != "h264" || res[1].Codec != "jpeg" {
 		t.Fatalf("results %+v", res)
@@ -64,4 +72,27 @@ func TestStorageTableRecordsAndReadsBack(t *testing.T) {
 	if res[0].PayloadBytes >= res[1].PayloadBytes {
 		t.Errorf("H.264 %d bytes not below JPEG's %d", res[0].PayloadBytes, res[1].PayloadBytes)
 	}
+}
+
+func TestCodecsReportsEveryStageInOrder(t *testing.T) {
+	frames, err := Clip("", 160, 120, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var progress []string
+	res, err := Codecs(frames, WithProgress(recordProgress(&progress)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 3 {
+		t.Fatalf("results %+v", res)
+	}
+	if want := []string{"1/4", "2/4", "3/4", "4/4"}; !slices.Equal(progress, want) {
+		t.Errorf("progress %v, want %v", progress, want)
+	}
+}
+
+// recordProgress is a progress callback appending "done/total" to calls.
+func recordProgress(calls *[]string) func(done, total int) {
+	return func(done, total int) { *calls = append(*calls, fmt.Sprintf("%d/%d", done, total)) }
 }

@@ -35,7 +35,8 @@ func (r StorageResult) Overhead() float64 { return float64(r.FileBytes) / float6
 // quality for JPEG) into recordings in dir, reads every packet back from the
 // files, decodes it and compares it with the source. Frames are stamped fps
 // apart.
-func StorageTable(frames []*media.Frame, fps float64, dir string) ([]StorageResult, error) {
+func StorageTable(frames []*media.Frame, fps float64, dir string, opts ...Option) ([]StorageResult, error) {
+	progress := newProgress(3, opts) // H.264, the JPEG search, JPEG
 	w, h := frames[0].Width, frames[0].Height
 	h264Enc := func() (codecs.Encoder, error) { return ffmpeg.NewH264Encoder(w, h) }
 	h264Dec := func() (codecs.Decoder, error) { return ffmpeg.NewH264Decoder() }
@@ -43,15 +44,20 @@ func StorageTable(frames []*media.Frame, fps float64, dir string) ([]StorageResu
 	if err != nil {
 		return nil, err
 	}
+	progress.Step()
 	out := []StorageResult{res}
 	q, err := matchingQScale(frames, res.LumaPSNR)
 	if err != nil {
 		return nil, err
 	}
+	progress.Step()
 	for ; ; q-- {
 		r, err := recordWith(filepath.Join(dir, "jpeg.gopline"), "jpeg", fmt.Sprintf("qscale %d", q), frames, fps,
 			ffmpegJPEGEncoder(frames, q), newJPEGDecoder)
 		if err != nil || r.LumaPSNR >= res.LumaPSNR || q == finestQScale {
+			if err == nil {
+				progress.Step()
+			}
 			return append(out, r), err
 		}
 	}

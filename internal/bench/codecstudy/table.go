@@ -36,19 +36,23 @@ func Load(input string, w, h, n int) (frames []*media.Frame, name string, err er
 // Codecs runs the clip through H.264 at gopline's defaults and through
 // gopline's JPEG encoder at its default scale and at the coarsest scale
 // whose PSNR is at least H.264's, in that order.
-func Codecs(frames []*media.Frame) ([]Result, error) {
+func Codecs(frames []*media.Frame, opts ...Option) ([]Result, error) {
+	progress := newProgress(4, opts) // H.264, JPEG's default, the search, its confirmation
 	h264, err := H264(frames, "veryfast crf 23 gop 30")
 	if err != nil {
 		return nil, err
 	}
+	progress.Step()
 	jpegDefault, err := FFmpegJPEG(frames, ffmpeg.DefaultJPEGQScale)
 	if err != nil {
 		return nil, err
 	}
-	jpegMatch, err := FFmpegJPEGMatching(frames, h264.LumaPSNR)
+	progress.Step()
+	jpegMatch, err := ffmpegJPEGMatching(frames, h264.LumaPSNR, progress)
 	if err != nil {
 		return nil, err
 	}
+	progress.Step()
 	return []Result{h264, jpegDefault, jpegMatch}, nil
 }
 
