@@ -140,6 +140,14 @@ func decodeDamagedSource(t *testing.T, clip corpusClip, src string) {
 	if s := nodeStat(t, stdout, "src"); code != 0 || s.Skipped["damaged"]+s.Skipped["undecodable"] == 0 {
 		t.Errorf("decoding a damaged source with --allow-damage: exit %d, skipped %v, %q; want exit 0, the damage counted", code, s.Skipped, stderr)
 	}
+	rec := filepath.Join(t.TempDir(), "decoded.gopline")
+	record := []string{"record", "--topic", "/d", "--out", rec, "videosrc location=" + src + " name=src ! h264enc ! publish topic=/d"}
+	if code, _, stderr := runCmd(record...); code != 1 || !strings.Contains(stderr, "damaged input") {
+		t.Errorf("recording a damaged source: exit %d, %q; want exit 1 and the damage named", code, stderr)
+	}
+	if code, _, stderr := runCmd(append(record, "--allow-damage")...); code != 0 {
+		t.Errorf("recording a damaged source with --allow-damage: exit %d, %q; want 0", code, stderr)
+	}
 }
 
 // recordClip records clip's /clip stream from src at its own pace and
