@@ -324,3 +324,18 @@ func TestReaderCountsDamage(t *testing.T) {
 		t.Errorf("concealing: %d pictures, %d marked, %s; strict gave %d", len(concealed), marked, sst, len(frames))
 	}
 }
+
+// After damage the strict reader resumes at the next keyframe: of a clip
+// with a keyframe every 10 pictures (and B-frames, whose reordering may
+// hold a picture of the next GOP behind the damage) fewer than two GOPs'
+// are left out, and every other picture comes out.
+func TestStrictReaderResumesAtTheNextKeyframe(t *testing.T) {
+	clip := testclip.Make(t, "damaged-gop10.h264", 40, 25, "-c:v", "libx264", "-g", "10", "-keyint_min", "10", "-sc_threshold", "0", "-pix_fmt", "yuv420p")
+	testclip.Damage(t, clip, 0.55, 64)
+	r := mustReader(t, clip)
+	frames := readAllFrames(t, r)
+	st := r.Stats()
+	if st.Damage() == 0 || st.Damage() > 20 || len(frames)+st.Damage() != 40 {
+		t.Fatalf("%d pictures, %s; want the damage counted, under two GOPs of it, the rest out", len(frames), st)
+	}
+}
