@@ -5,6 +5,7 @@ import (
 
 	"github.com/gopline/gopline/codecs/ffmpeg"
 	"github.com/gopline/gopline/internal/backoff"
+	"github.com/gopline/gopline/internal/lograte"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/pipeline"
 )
@@ -44,11 +45,17 @@ type VideoSrcConfig struct {
 	// Each reopened stream has a new Epoch. Files and devices are not
 	// retried.
 	Retries int
+	// Conceal makes a decoding source hand on the pictures FFmpeg
+	// concealed after damage, marked media.Frame.Concealed, instead of
+	// leaving pictures out until the next keyframe (the default, as
+	// h264dec). Either way the damage is counted in the node's stats and
+	// warned of. Passthrough ignores it.
+	Conceal bool
 }
 
 var videoSrcSpec = pipeline.ElementSpec[VideoSrcConfig]{
 	Name: "videosrc", Summary: "video file, V4L2 camera or network stream through FFmpeg", Out: "raw frames, or h264 or jpeg packets with passthrough=true",
-	Doc: "Reads anything FFmpeg opens: a file, a camera (location=/dev/video0 input-format=v4l2) or a URL (rtsp://...). It decodes to frames, or with passthrough=true hands on the stream's own H.264 access units without re-encoding, SPS and PPS in front of every IDR (or an MJPEG stream's JPEG pictures). A network stream that drops or is down is opened again (retries=), as a new stream that resumes at its first keyframe.",
+	Doc: "Reads anything FFmpeg opens: a file, a camera (location=/dev/video0 input-format=v4l2) or a URL (rtsp://...). It decodes to frames, or with passthrough=true hands on the stream's own H.264 access units without re-encoding, SPS and PPS in front of every IDR (or an MJPEG stream's JPEG pictures). A network stream that drops or is down is opened again (retries=), as a new stream that resumes at its first keyframe. Decoding is strict, as h264dec's: after damage it leaves pictures out until the next keyframe, counted in the node's stats (skipped: undecodable, damaged) and warned of; conceal=true hands on FFmpeg's concealed pictures instead, marked concealed and counted (skipped: concealed).",
 	Fields: []pipeline.Field[VideoSrcConfig]{
 		pipeline.StringField("location", "", func(c *VideoSrcConfig) *string { return &c.Location }).Required().
 			Doc("file path, device or URL"),
@@ -69,6 +76,8 @@ var videoSrcSpec = pipeline.ElementSpec[VideoSrcConfig]{
 			DurationRange(0, time.Hour).Doc("a network stream that sends nothing for this long fails (0s: wait for ever)"),
 		pipeline.IntField("retries", backoff.Forever, func(c *VideoSrcConfig) *int { return &c.Retries }).Range(backoff.Forever, 1e9).
 			Doc("times to reopen a network stream that dropped or is down (-1: for ever, 0: fail at once)"),
+		pipeline.BoolField("conceal", false, func(c *VideoSrcConfig) *bool { return &c.Conceal }).
+			Doc("conceal damage (a smeared picture, marked concealed) instead of leaving pictures out until the next keyframe"),
 	},
 	New: func(cfg VideoSrcConfig) (pipeline.Element, error) {
 		if cfg.Passthrough { // H.264, or JPEG of an MJPEG stream
@@ -98,6 +107,9 @@ func (cfg VideoSrcConfig) options() []ffmpeg.ReaderOption {
 	}
 	if cfg.Rate > 0 {
 		opts = append(opts, ffmpeg.WithAssumedFrameRate(cfg.Rate))
+	}
+	if cfg.Conceal {
+		opts = append(opts, ffmpeg.WithDamageConcealed())
 	}
 	return opts
 }
@@ -136,7 +148,7 @@ func openVideo[T interface {
 	if err != nil {
 		return nil, err
 	}
-	return &videoSrc[T]{cfg: cfg, r: r, read: read}, nil
+	return &videoSrc[T]{cfg: cfg, r: r, read: read, warnings: lograte.Limiter{Interval: damageWarnInterval}}, nil
 }
 
 // videoSrc reads frames or, in passthrough mode, packets.
@@ -149,6 +161,7 @@ type videoSrc[T interface {
 	read     func(*ffmpeg.Reader) (T, error)
 	env      *pipeline.Env
 	reported ffmpeg.ReadStats // what the node's stats have of the reader's
+	warnings lograte.Limiter  // of damage
 }
 
 func (s *videoSrc[T]) Start(env *pipeline.Env) error { s.env = env; return nil }
@@ -170,8 +183,9 @@ func (s *videoSrc[T]) Next() (T, time.Time, error) {
 func (s *videoSrc[T]) Finite() bool { return s.r.Info().Duration > 0 }
 
 // reportSkipped counts in the node's stats what the reader skipped since
-// the last call, and at the end of the input says in the log what it
-// skipped in all: a warning when packets could not be used.
+// the last call, warns of new damage (at most once per
+// damageWarnInterval), and at the end of the input says in the log what it
+// skipped in all: a warning when there was damage.
 func (s *videoSrc[T]) reportSkipped(ended bool) {
 	st := s.r.Stats()
 	if st != s.reported {
@@ -179,16 +193,28 @@ func (s *videoSrc[T]) reportSkipped(ended bool) {
 		for reason, n := range st.Reasons() {
 			s.env.Skipped(reason, n-before[reason])
 		}
+		if st.Damage() > s.reported.Damage() || st.Concealed > s.reported.Concealed {
+			s.warnDamage(st)
+		}
 		s.reported = st
 	}
 	if !ended || st == (ffmpeg.ReadStats{}) {
 		return
 	}
 	ev := s.env.Log.Info()
-	if st.Undecodable > 0 {
+	if st.Damage() > 0 || st.Concealed > 0 {
 		ev = s.env.Log.Warn()
 	}
 	ev.Str("location", s.cfg.Location).Str("skipped", st.String()).Msg("input ended")
+}
+
+// warnDamage warns that the input is damaged, with what the reader did of
+// it so far: the first time, then at most once per damageWarnInterval.
+func (s *videoSrc[T]) warnDamage(st ffmpeg.ReadStats) {
+	if ok, count := s.warnings.Allow(s.env.Now()); ok {
+		s.env.Log.Warn().Str("location", s.cfg.Location).Uint64("since_last_warning", count).
+			Str("skipped", st.String()).Msg("damaged input")
+	}
 }
 
 // captureTime is when an item is due: a frame at its capture time, a

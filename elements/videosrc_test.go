@@ -105,6 +105,35 @@ func TestVideoSrcCountsWhatItSkips(t *testing.T) {
 	}
 }
 
+// TestVideoSrcCountsDamage decodes a raw H.264 stream damaged in its
+// middle: strict, the pictures after the damage are left out, counted in
+// the node's stats and warned of; with conceal=true more pictures come out
+// and the concealed ones are counted.
+func TestVideoSrcCountsDamage(t *testing.T) {
+	path := testclip.Make(t, "damaged.h264", 40, 25, "-c:v", "libx264", "-g", "1000", "-pix_fmt", "yuv420p")
+	testclip.Damage(t, path, 0.4, 64)
+	run := func(props string) (pipeline.NodeStats, string) {
+		var log testlog.Buffer
+		p, err := pipeline.Parse("videosrc location="+path+" "+props+" name=src ! fakesink", registry(t), pipeline.WithLogger(zerolog.New(&log)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		runToEnd(t, p)
+		return stat(t, p, "src"), log.String()
+	}
+	strict, log := run("")
+	if strict.Skipped["damaged"]+strict.Skipped["undecodable"] == 0 || strict.Out == 0 || strict.Out >= 40 {
+		t.Fatalf("strict source stats %+v; want some pictures and the damage counted", strict)
+	}
+	if !strings.Contains(log, `"level":"warn"`) || !strings.Contains(log, "damaged input") {
+		t.Fatalf("the log does not warn of the damage:\n%s", log)
+	}
+	soft, _ := run("conceal=true")
+	if soft.Skipped["concealed"] == 0 || soft.Skipped["damaged"] != 0 || soft.Out <= strict.Out {
+		t.Fatalf("concealing source stats %+v, strict gave %d pictures; want more, the concealed counted", soft, strict.Out)
+	}
+}
+
 // TestEmptyRawH264FailsNamingTheFile: an input without a single frame is
 // a failure of its source, not an empty stream that ended well.
 func TestEmptyRawH264FailsNamingTheFile(t *testing.T) {

@@ -90,6 +90,7 @@ func TestCorpusRecordInfoExportPlay(t *testing.T) {
 				t.Errorf("played %d packets, want %d", played, stored)
 			}
 			decodeRecording(t, clip, src, rec, whole)
+			decodeDamagedSource(t, clip, src)
 		})
 	}
 }
@@ -117,6 +118,35 @@ func decodeRecording(t *testing.T, clip corpusClip, src, rec string, whole bool)
 	}
 	if want := testclip.FrameCount(t, src); whole && nodeStat(t, stdout, "sink").In != uint64(want) {
 		t.Errorf("decoded %d pictures of the recording, ffprobe %d of the source", nodeStat(t, stdout, "sink").In, want)
+	}
+}
+
+// decodeDamagedSource decodes a damaged clip with videosrc itself: the run
+// exits 1 naming the source and the damage it skipped, and 0 with
+// --allow-damage, the damage still counted.
+func decodeDamagedSource(t *testing.T, clip corpusClip, src string) {
+	t.Helper()
+	if !clip.damaged {
+		return
+	}
+	line := "videosrc location=" + src + " name=src ! fakesink"
+	code, stdout, stderr := runCmd("run", line, "--json")
+	s := nodeStat(t, stdout, "src")
+	if code != 1 || s.Skipped["damaged"]+s.Skipped["undecodable"] == 0 || !strings.Contains(stderr, "src (videosrc) skipped") ||
+		!strings.Contains(stderr, "damaged input") {
+		t.Errorf("decoding a damaged source: exit %d, skipped %v, %q; want exit 1 and the damage named", code, s.Skipped, stderr)
+	}
+	code, stdout, stderr = runCmd("run", line, "--json", "--allow-damage")
+	if s := nodeStat(t, stdout, "src"); code != 0 || s.Skipped["damaged"]+s.Skipped["undecodable"] == 0 {
+		t.Errorf("decoding a damaged source with --allow-damage: exit %d, skipped %v, %q; want exit 0, the damage counted", code, s.Skipped, stderr)
+	}
+	rec := filepath.Join(t.TempDir(), "decoded.gopline")
+	record := []string{"record", "--topic", "/d", "--out", rec, "videosrc location=" + src + " name=src ! h264enc ! publish topic=/d"}
+	if code, _, stderr := runCmd(record...); code != 1 || !strings.Contains(stderr, "damaged input") {
+		t.Errorf("recording a damaged source: exit %d, %q; want exit 1 and the damage named", code, stderr)
+	}
+	if code, _, stderr := runCmd(append(record, "--allow-damage")...); code != 0 {
+		t.Errorf("recording a damaged source with --allow-damage: exit %d, %q; want 0", code, stderr)
 	}
 }
 

@@ -98,15 +98,8 @@ func TestVersionNamesFFmpeg(t *testing.T) {
 	}
 }
 
-type nodeStats struct {
-	Node     string `json:"node"`
-	Element  string `json:"element"`
-	In       uint64 `json:"in"`
-	Out      uint64 `json:"out"`
-	Dropped  uint64 `json:"dropped"`
-	Errors   uint64 `json:"errors"`
-	Restarts uint64 `json:"restarts"`
-}
+// nodeStats is a node of a run's --json stats.
+type nodeStats = pipeline.NodeStats
 
 func TestRunEndsWithTheSourcesAndPrintsJSONStats(t *testing.T) {
 	// Flags may come after the pipeline, as with gst-launch.

@@ -32,8 +32,8 @@ type runEnd struct {
 }
 
 // judgeRules are the rules a report holds a run's nodes to, beyond errors:
-// a node is a source (sources(element)), the file a node reads, and damage a play node skipped
-// is accepted (allowDamage).
+// a node is a source (sources(element)), the file a node reads, and damage
+// a source skipped is accepted (allowDamage).
 type judgeRules struct {
 	sources     func(element string) bool
 	allowDamage bool
@@ -46,8 +46,9 @@ type judgeRules struct {
 // judge reads a finished run's counters. A node fails the run when its
 // stage failed on an item or was restarted after a panic (Errors,
 // Restarts), when it is a recorder that recorded nothing, when it is a
-// player that skipped damaged packets (unless damage is allowed), when it
-// is a subscriber that got nothing as no publisher was found, and, in a
+// source or player that skipped damage (unless damage is allowed: see
+// skippedDamage), when it is a subscriber that got nothing as no publisher
+// was found, and, in a
 // run whose sources ended by themselves, when it is a source that gave
 // nothing (an empty file, a topic nobody published).
 func judge(stats []pipeline.NodeStats, end runEnd, rules judgeRules) runReport {
@@ -79,6 +80,9 @@ func nodeFailure(s pipeline.NodeStats, ended bool, rules judgeRules) string {
 	if s.Restarts > 0 {
 		why = append(why, plural(s.Restarts, "restart")+" after a panic")
 	}
+	if damage := skippedDamage(s); damage != "" && !rules.allowDamage {
+		why = append(why, damage+" (--allow-damage accepts it)")
+	}
 	switch {
 	case rules.unpublished[s.Node] != "":
 		why = append(why, rules.unpublished[s.Node])
@@ -86,14 +90,28 @@ func nodeFailure(s pipeline.NodeStats, ended bool, rules judgeRules) string {
 		why = append(why, "recorded nothing")
 	case s.Element == "record" && s.Errors > 0 && s.Dropped > 0:
 		why = append(why, fmt.Sprintf("lost %s", plural(s.Dropped, "packet")))
-	case s.Element == "play" && s.Dropped > 0 && !rules.allowDamage:
-		why = append(why, fmt.Sprintf("skipped %s at damage or gaps in the recording (--allow-damage accepts it)", plural(s.Dropped, "packet")))
 	case ended && s.Out == 0 && rules.sources != nil && rules.sources(s.Element) && rules.files[s.Node] != "":
 		why = append(why, "gave nothing: "+rules.files[s.Node]+" holds no picture it could read")
 	case ended && s.Out == 0 && rules.sources != nil && rules.sources(s.Element):
 		why = append(why, "gave nothing")
 	}
 	return strings.Join(why, ", ")
+}
+
+// skippedDamage says what damage a source skipped, or "": a player's
+// packets at damage or gaps in the recording (Dropped), a video source's
+// packets its decoder rejected and pictures it left out after damage
+// until the next keyframe (Skipped "undecodable" and "damaged"). Pictures
+// concealed by choice (conceal=true) are not skipped.
+func skippedDamage(s pipeline.NodeStats) string {
+	switch {
+	case s.Element == "play" && s.Dropped > 0:
+		return fmt.Sprintf("skipped %s at damage or gaps in the recording", plural(s.Dropped, "packet"))
+	case s.Element == "videosrc" && s.Skipped["undecodable"]+s.Skipped["damaged"] > 0:
+		return fmt.Sprintf("skipped %s of a damaged input (%s, %d left out until the next keyframe)",
+			plural(s.Skipped["undecodable"]+s.Skipped["damaged"], "packet"), plural(s.Skipped["undecodable"], "undecodable packet"), s.Skipped["damaged"])
+	}
+	return ""
 }
 
 // plural is n things: "1 error", "3 errors".

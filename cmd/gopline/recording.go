@@ -65,7 +65,9 @@ type recordFlags struct {
 	asJSON   bool
 	verbose  bool
 	quiet    bool
-	node     *nodeFlags
+	// allowDamage: damage a source skipped does not fail the recording.
+	allowDamage bool
+	node        *nodeFlags
 }
 
 // recordCommand runs a pipeline and records some of its topics.
@@ -91,6 +93,7 @@ func recordCommand() *cobra.Command {
 	fs.StringVar(&f.out, "out", "", "recording file to create or append to")
 	fs.Var((*durationValue)(&f.duration), "duration", "stop after this long (default: when the sources end, or on Ctrl-C)")
 	fs.BoolVar(&f.asJSON, "json", false, "print the per-node stats as JSON on stdout")
+	fs.BoolVar(&f.allowDamage, "allow-damage", false, "exit 0 even when a source skipped damaged packets (they are still counted)")
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "log at debug level")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no live status line, and no line on what is recorded where (the summary stays)")
 	f.node = addNodeFlags(fs, "")
@@ -121,7 +124,7 @@ func (f *recordFlags) record(line string, stdout, stderr io.Writer) error {
 	topics["recorder"] = strings.Join(f.topics, ",")
 	stats, end := runUntilDone(p, f.duration, liveOutput(stderr, f.quiet || f.asJSON), topics)
 	end.err = closeNode(n, end.err)
-	if err := finish(judge(stats, end, judgeRules{sources: isSource, files: nodeFiles(line)}), f.asJSON, stdout, stderr); err != nil {
+	if err := finish(judge(stats, end, judgeRules{sources: isSource, files: nodeFiles(line), allowDamage: f.allowDamage}), f.asJSON, stdout, stderr); err != nil {
 		return err
 	}
 	if !f.asJSON {

@@ -26,7 +26,9 @@ type pipelineFlags struct {
 	asJSON   bool
 	verbose  bool
 	quiet    bool
-	node     *nodeFlags
+	// allowDamage: damage a source skipped does not fail the run.
+	allowDamage bool
+	node        *nodeFlags
 }
 
 func (f *pipelineFlags) add(fs *pflag.FlagSet, defaultListen string) {
@@ -34,6 +36,7 @@ func (f *pipelineFlags) add(fs *pflag.FlagSet, defaultListen string) {
 	fs.BoolVar(&f.asJSON, "json", false, "print the per-node stats at the end as JSON on stdout")
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "log at debug level")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no live status line on a terminal (the summary stays)")
+	fs.BoolVar(&f.allowDamage, "allow-damage", false, "exit 0 even when a source skipped damaged packets (they are still counted)")
 	f.node = addNodeFlags(fs, defaultListen)
 	f.node.addHTTPFlag(fs)
 }
@@ -116,6 +119,7 @@ func (f *pipelineFlags) runPipeline(serve bool, args []string, stdout, stderr io
 		rules.unpublished = unpublishedSubscribes(n, line, stats)
 	}
 	end.err = closeNode(n, end.err)
+	rules.allowDamage = f.allowDamage
 	return finish(judge(stats, end, rules), f.asJSON, stdout, stderr)
 }
 

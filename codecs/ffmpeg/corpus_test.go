@@ -273,3 +273,69 @@ func TestPassthroughOfMJPEGGivesJPEGPackets(t *testing.T) {
 		t.Fatalf("passthrough of MPEG-4 Part 2: %v", err)
 	}
 }
+
+// readAllFrames reads every picture of a decoding reader.
+func readAllFrames(t *testing.T, r *Reader) []*media.Frame {
+	t.Helper()
+	var out []*media.Frame
+	for {
+		f, err := r.ReadFrame()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatalf("frame %d: %v", len(out), err)
+		}
+		out = append(out, f)
+	}
+}
+
+// A raw H.264 stream damaged in its middle, with no keyframe after the
+// damage: the strict reader gives the pictures before it, none marked
+// Concealed, and counts what it left out as damage; a concealing reader
+// gives more pictures, the concealed ones marked and counted.
+func TestReaderCountsDamage(t *testing.T) {
+	clip := testclip.Make(t, "damaged.h264", 40, 25, "-c:v", "libx264", "-g", "1000", "-pix_fmt", "yuv420p")
+	testclip.Damage(t, clip, 0.4, 64)
+	strict := mustReader(t, clip)
+	frames := readAllFrames(t, strict)
+	st := strict.Stats()
+	if st.Damage() == 0 || len(frames) == 0 || len(frames) >= 40 {
+		t.Fatalf("strict: %d pictures, %s; want some pictures and the damage counted", len(frames), st)
+	}
+	for _, f := range frames {
+		if f.Concealed {
+			t.Fatalf("strict: picture %d marked Concealed", f.Seq)
+		}
+	}
+	if st.Reasons()["damaged"]+st.Reasons()["undecodable"] != st.Damage() {
+		t.Errorf("reasons %v do not add up to the damage %d", st.Reasons(), st.Damage())
+	}
+	t.Logf("strict: %d pictures, %s", len(frames), st)
+	soft := mustReader(t, clip, WithDamageConcealed())
+	concealed := readAllFrames(t, soft)
+	marked := 0
+	for _, f := range concealed {
+		if f.Concealed {
+			marked++
+		}
+	}
+	if sst := soft.Stats(); marked == 0 || marked != sst.Concealed || sst.Damaged != 0 || len(concealed) <= len(frames) {
+		t.Errorf("concealing: %d pictures, %d marked, %s; strict gave %d", len(concealed), marked, sst, len(frames))
+	}
+}
+
+// After damage the strict reader resumes at the next keyframe: of a clip
+// with a keyframe every 10 pictures (and B-frames, whose reordering may
+// hold a picture of the next GOP behind the damage) fewer than two GOPs'
+// are left out, and every other picture comes out.
+func TestStrictReaderResumesAtTheNextKeyframe(t *testing.T) {
+	clip := testclip.Make(t, "damaged-gop10.h264", 40, 25, "-c:v", "libx264", "-g", "10", "-keyint_min", "10", "-sc_threshold", "0", "-pix_fmt", "yuv420p")
+	testclip.Damage(t, clip, 0.55, 64)
+	r := mustReader(t, clip)
+	frames := readAllFrames(t, r)
+	st := r.Stats()
+	if st.Damage() == 0 || st.Damage() > 20 || len(frames)+st.Damage() != 40 {
+		t.Fatalf("%d pictures, %s; want the damage counted, under two GOPs of it, the rest out", len(frames), st)
+	}
+}

@@ -147,6 +147,17 @@ func NewH264Decoder(opts ...DecoderOption) (*Decoder, error) {
 }
 
 // open makes and opens a fresh decoder context, replacing any old one.
+// errDetect is the decoder's err_detect option. Strict (conceal unset), it
+// reports damage instead of concealing it: "explode" makes the decoder fail
+// a slice on the first inconsistency it detects. Else it detects damage,
+// flags the pictures, and conceals it (ec's default).
+func errDetect(conceal bool) string {
+	if conceal {
+		return "crccheck+bitstream+buffer"
+	}
+	return "crccheck+bitstream+buffer+explode"
+}
+
 func (d *Decoder) open() error {
 	if d.ctx != nil {
 		d.ctx.Free()
@@ -164,13 +175,7 @@ func (d *Decoder) open() error {
 	}
 	dict := astiav.NewDictionary()
 	defer dict.Free()
-	// Strict: report damage instead of concealing it: "explode" makes the
-	// decoder fail a slice on the first inconsistency it detects.
-	detect := "crccheck+bitstream+buffer+explode"
-	if d.cfg.conceal {
-		detect = "crccheck+bitstream+buffer" // detect, then conceal (ec's default)
-	}
-	if err := dict.Set("err_detect", detect, 0); err != nil {
+	if err := dict.Set("err_detect", errDetect(d.cfg.conceal), 0); err != nil {
 		return fmt.Errorf("ffmpeg: decoder option: %w", err)
 	}
 	if err := d.ctx.Open(d.codec, dict); err != nil {

@@ -61,6 +61,9 @@ type Reader struct {
 	frame *astiav.Frame
 	scale *scaler
 	fed   bool // the decoder was sent end of stream
+	// broken: strict, the decoder met damage, and pictures are left out
+	// until the next keyframe.
+	broken bool
 
 	// passthrough mode
 	jpeg       bool // the stream is MJPEG: each packet is a JPEG picture
@@ -172,7 +175,16 @@ func (r *Reader) openDecoder(par *astiav.CodecParameters) error {
 		return fmt.Errorf("ffmpeg: %s decoder parameters for %q: %w", r.info.Codec, r.url, err)
 	}
 	r.dec.SetThreadCount(r.cfg.threads)
-	if err := r.dec.Open(codec, nil); err != nil {
+	if r.cfg.conceal {
+		// Frame threads lose FFmpeg's marks of the pictures it concealed.
+		r.dec.SetThreadType(astiav.ThreadTypeSlice)
+	}
+	dict := astiav.NewDictionary()
+	defer dict.Free()
+	if err := dict.Set("err_detect", errDetect(r.cfg.conceal), 0); err != nil {
+		return fmt.Errorf("ffmpeg: %s decoder option for %q: %w", r.info.Codec, r.url, err)
+	}
+	if err := r.dec.Open(codec, dict); err != nil {
 		return fmt.Errorf("ffmpeg: opening %s decoder for %q: %w", r.info.Codec, r.url, err)
 	}
 	r.frame = astiav.AllocFrame()
@@ -257,7 +269,14 @@ func (r *Reader) readVideoPacket() error {
 }
 
 // ReadFrame returns the next decoded picture, or io.EOF at the end of the
-// stream. Damaged packets inside a file are skipped, as ffmpeg does.
+// stream.
+//
+// Damage inside a file does not end the stream. By default the Reader is
+// strict like Decoder: a packet FFmpeg rejects is counted Undecodable, a
+// picture it flags as damaged is left out, and so are the packets after
+// damage until the next keyframe, counted Damaged, since their pictures
+// would be built on a broken reference. With WithDamageConcealed the
+// pictures FFmpeg concealed come out marked Concealed, counted Concealed.
 func (r *Reader) ReadFrame() (*media.Frame, error) {
 	if r.dec == nil {
 		return nil, errors.New("ffmpeg: ReadFrame on a passthrough reader (use ReadPacket)")
@@ -266,16 +285,10 @@ func (r *Reader) ReadFrame() (*media.Frame, error) {
 		err := r.dec.ReceiveFrame(r.frame)
 		switch {
 		case err == nil:
-			ts := bestEffortTimestamp(r.frame)
-			f, err := r.scale.convert(r.frame)
-			r.frame.Unref()
-			if err != nil {
-				return nil, fmt.Errorf("ffmpeg: %q: %w", r.url, err)
+			if f, err := r.picture(); f != nil || err != nil {
+				return f, err
 			}
-			f.Seq = r.seq
-			r.seq++
-			f.CaptureTime = r.times.picture(ts)
-			return f, nil
+			continue
 		case errors.Is(err, astiav.ErrEof):
 			return nil, r.end()
 		case !errors.Is(err, astiav.ErrEagain):
@@ -284,25 +297,66 @@ func (r *Reader) ReadFrame() (*media.Frame, error) {
 		if r.fed {
 			return nil, r.end()
 		}
-		err = r.readVideoPacket()
-		if err == io.EOF {
-			r.fed = true
-			if err := r.dec.SendPacket(nil); err != nil && !errors.Is(err, astiav.ErrEof) {
-				return nil, fmt.Errorf("ffmpeg: flushing decoder of %q: %w", r.url, err)
-			}
-			continue
-		}
-		if err != nil {
+		if err := r.feed(); err != nil {
 			return nil, err
 		}
-		err = r.dec.SendPacket(r.pkt)
-		r.pkt.Unref()
-		if errors.Is(err, astiav.ErrInvaliddata) {
-			r.stats.Undecodable++
-		} else if err != nil {
-			return nil, fmt.Errorf("ffmpeg: decoding %q: %w", r.url, err)
-		}
 	}
+}
+
+// picture converts the decoded picture in r.frame, or returns nil when a
+// strict Reader leaves it out for damage.
+func (r *Reader) picture() (*media.Frame, error) {
+	corrupt := frameCorrupt(r.frame)
+	if corrupt && !r.cfg.conceal {
+		r.frame.Unref()
+		r.stats.Damaged++
+		r.broken = true
+		return nil, nil
+	}
+	ts := bestEffortTimestamp(r.frame)
+	f, err := r.scale.convert(r.frame)
+	r.frame.Unref()
+	if err != nil {
+		return nil, fmt.Errorf("ffmpeg: %q: %w", r.url, err)
+	}
+	if corrupt {
+		r.stats.Concealed++
+	}
+	f.Seq, f.Concealed = r.seq, corrupt
+	r.seq++
+	f.CaptureTime = r.times.picture(ts)
+	return f, nil
+}
+
+// feed sends the decoder the next packet of the video stream, or the end
+// of the stream after the last. A strict Reader after damage leaves
+// packets out until the next keyframe.
+func (r *Reader) feed() error {
+	err := r.readVideoPacket()
+	if err == io.EOF {
+		r.fed = true
+		if err := r.dec.SendPacket(nil); err != nil && !errors.Is(err, astiav.ErrEof) {
+			return fmt.Errorf("ffmpeg: flushing decoder of %q: %w", r.url, err)
+		}
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer r.pkt.Unref()
+	if r.broken && !r.pkt.Flags().Has(astiav.PacketFlagKey) {
+		r.stats.Damaged++
+		return nil
+	}
+	r.broken = false
+	err = r.dec.SendPacket(r.pkt)
+	if errors.Is(err, astiav.ErrInvaliddata) {
+		r.stats.Undecodable++
+		r.broken = !r.cfg.conceal
+	} else if err != nil {
+		return fmt.Errorf("ffmpeg: decoding %q: %w", r.url, err)
+	}
+	return nil
 }
 
 // end returns the error that ends the stream: io.EOF, or ErrNoVideoFrames

@@ -15,6 +15,7 @@ type readerConfig struct {
 	height       int
 	format       media.PixelFormat
 	passthrough  bool
+	conceal      bool
 	threads      int
 	ioTimeout    time.Duration
 	frameRate    float64
@@ -150,4 +151,13 @@ func WithPixelFormat(p media.PixelFormat) ReaderOption {
 // ErrNotH264.
 func WithPassthrough() ReaderOption {
 	return func(c *readerConfig) error { c.passthrough = true; return nil }
+}
+
+// WithDamageConcealed makes a decoding Reader hand out the pictures FFmpeg
+// rebuilt from their neighbours after damage, marked Concealed and counted
+// (ReadStats.Concealed), instead of leaving them out until the next
+// keyframe (see Reader): for viewers who prefer a smeared picture to a
+// frozen one. Passthrough ignores it.
+func WithDamageConcealed() ReaderOption {
+	return func(c *readerConfig) error { c.conceal = true; return nil }
 }

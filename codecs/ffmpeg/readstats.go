@@ -21,17 +21,30 @@ type ReadStats struct {
 	// RepairedTimestamps counts timestamps that went back and were
 	// replaced to keep times growing (see Reader).
 	RepairedTimestamps int
+	// Damaged counts pictures a strict decoding Reader left out after
+	// damage: the ones FFmpeg flagged as damaged and the packets after
+	// damage until the next keyframe, whose pictures would be built on a
+	// broken reference.
+	Damaged int
+	// Concealed counts pictures a concealing Reader (WithDamageConcealed)
+	// handed out with FFmpeg's concealment of damage, marked Concealed.
+	Concealed int
 }
+
+// Damage is how many packets or pictures were left out for damage:
+// Undecodable and Damaged.
+func (s ReadStats) Damage() int { return s.Undecodable + s.Damaged }
 
 // Reasons returns the non-zero counts by reason, in snake case for log
 // fields and stats: "undecodable", "before_keyframe", "other_streams",
-// "repaired_timestamps".
+// "repaired_timestamps", "damaged", "concealed".
 func (s ReadStats) Reasons() map[string]int {
 	out := map[string]int{}
 	for _, c := range []struct {
 		name string
 		n    int
-	}{{"undecodable", s.Undecodable}, {"before_keyframe", s.BeforeKeyframe}, {"other_streams", s.OtherStreams}, {"repaired_timestamps", s.RepairedTimestamps}} {
+	}{{"undecodable", s.Undecodable}, {"before_keyframe", s.BeforeKeyframe}, {"other_streams", s.OtherStreams}, {"repaired_timestamps", s.RepairedTimestamps},
+		{"damaged", s.Damaged}, {"concealed", s.Concealed}} {
 		if c.n > 0 {
 			out[c.name] = c.n
 		}
@@ -52,6 +65,8 @@ func (s ReadStats) String() string {
 	add(s.BeforeKeyframe, "packets before the first keyframe")
 	add(s.OtherStreams, "packets of other streams")
 	add(s.RepairedTimestamps, "timestamps repaired")
+	add(s.Damaged, "pictures left out after damage")
+	add(s.Concealed, "pictures concealed")
 	if len(parts) == 0 {
 		return "nothing skipped"
 	}
