@@ -55,7 +55,7 @@ lacking_list() {
 }
 
 if ! command -v go >/dev/null 2>&1; then
-	echo "deps: the go command is not on PATH; install Go 1.24 or newer (https://go.dev/dl) and run make again" >&2
+	echo "deps: the go command is not on PATH; install Go 1.25 or newer (https://go.dev/dl) and run make again" >&2
 	exit 1
 fi
 check
