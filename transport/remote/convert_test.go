@@ -3,6 +3,7 @@ package remote
 import (
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -218,5 +219,45 @@ func TestTopicInfoRoundTrip(t *testing.T) {
 	short := topicInfoFromWire(&wire.TopicInfo{Name: "/x", SubscriberNames: []string{"a", "b"}, SubscriberQos: []string{"q", "r", "s"}})
 	if !reflect.DeepEqual(short.SubscriberQoS, []string{"q", "r"}) {
 		t.Fatalf("requests %q; want one for each of 2 subscribers", short.SubscriberQoS)
+	}
+}
+
+// FuzzTopicInfoFromWire: whatever a peer sends as a topic of its listing,
+// what gopline keeps of it is bounded (strings as long as a topic's name,
+// as many names as a node has remote subscriptions), with one request per
+// subscriber.
+func FuzzTopicInfoFromWire(f *testing.F) {
+	b, _ := proto.Marshal(&wire.TopicInfo{Name: "/cam", Qos: "durable_video", Codec: "h264", Width: 640, Height: 480,
+		SubscriberNames: []string{"10.0.0.2:7400/gopline-link-1"}, SubscriberQos: []string{"", "extra"},
+		PublisherNames: []string{"10.0.0.1:7400/pipeline-1/publish0"}})
+	f.Add(b)
+	f.Add([]byte{0x0a, 0x02, 0x2f, 0x61})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var w wire.TopicInfo
+		if proto.Unmarshal(b, &w) != nil {
+			return
+		}
+		info := topicInfoFromWire(&w)
+		for _, s := range append([]string{info.Name, info.QoS, info.Codec}, append(info.SubscriberNames, append(info.PublisherNames, info.SubscriberQoS...)...)...) {
+			if len(s) > maxListedString {
+				t.Fatalf("kept a string of %d bytes", len(s))
+			}
+		}
+		if len(info.SubscriberNames) > maxListedNames || len(info.PublisherNames) > maxListedNames ||
+			len(info.SubscriberQoS) != len(info.SubscriberNames) {
+			t.Fatalf("kept %d subscribers with %d requests and %d publishers",
+				len(info.SubscriberNames), len(info.SubscriberQoS), len(info.PublisherNames))
+		}
+	})
+}
+
+func TestTopicInfoFromWireCutsWhatIsTooLong(t *testing.T) {
+	long := strings.Repeat("a", 2*maxListedString)
+	names := make([]string, 2*maxListedNames)
+	info := topicInfoFromWire(&wire.TopicInfo{Name: long, SubscriberNames: names, PublisherNames: []string{long}})
+	if len(info.Name) != maxListedString || len(info.SubscriberNames) != maxListedNames ||
+		len(info.SubscriberQoS) != maxListedNames || len(info.PublisherNames[0]) != maxListedString {
+		t.Fatalf("kept a name of %d bytes, %d subscribers, a publisher of %d bytes",
+			len(info.Name), len(info.SubscriberNames), len(info.PublisherNames[0]))
 	}
 }

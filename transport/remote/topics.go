@@ -78,14 +78,37 @@ func actorName(pid *actor.PID) string { return pid.Address + "/" + pid.Id }
 // strings are cut to what a listing shows, and the subscribers' requests
 // to one for each subscriber.
 func topicInfoFromWire(t *wire.TopicInfo) TopicInfo {
-	info := TopicInfo{Name: t.Name, QoS: t.Qos, Publishers: int(t.Publishers), Published: t.Published,
+	info := TopicInfo{Name: cutListed(t.Name), QoS: cutListed(t.Qos), Publishers: int(t.Publishers), Published: t.Published,
 		Subscribers: int(t.Subscribers), Delivered: t.Delivered, Dropped: t.Dropped, Replayed: t.Replayed,
-		Rate: t.Rate, ByteRate: t.ByteRate, SubscriberNames: t.SubscriberNames, PublisherNames: t.PublisherNames,
-		Codec: t.Codec, Width: int(t.Width), Height: int(t.Height),
+		Rate: t.Rate, ByteRate: t.ByteRate, SubscriberNames: cutList(t.SubscriberNames), PublisherNames: cutList(t.PublisherNames),
+		Codec: cutListed(t.Codec), Width: int(t.Width), Height: int(t.Height),
 		CachedGOPs: int(t.CachedGops), CachedPackets: int(t.CachedPackets)}
 	info.SubscriberQoS = make([]string, len(info.SubscriberNames))
-	copy(info.SubscriberQoS, t.SubscriberQos)
+	copy(info.SubscriberQoS, cutList(t.SubscriberQos))
 	return info
+}
+
+// What a listing shows of a peer's strings: a string as long as a topic's
+// name at most, and as many names as a node has remote subscriptions.
+const (
+	maxListedString = transport.MaxTopicNameLen
+	maxListedNames  = maxSubscriptions
+)
+
+func cutListed(s string) string {
+	if len(s) > maxListedString {
+		return s[:maxListedString]
+	}
+	return s
+}
+
+func cutList(list []string) []string {
+	list = list[:min(len(list), maxListedNames)]
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = cutListed(s)
+	}
+	return out
 }
 
 // Topics asks the node at addr for its topics.
