@@ -104,7 +104,7 @@ func (g *gateway) subscribe(ctx actor.Context, m *wire.Subscribe) {
 		refuse(err.Error())
 		return
 	}
-	g.peers[pid.Id] = actorName(link)
+	g.peers[pid.Id] = transport.ActorName(link)
 }
 
 // maxListingWaiters bounds the topic listings a node answers at once: the

@@ -60,19 +60,16 @@ func topicInfoToWire(name string, st transport.TopicStats, peers map[string]stri
 	for _, s := range st.Subscribers {
 		sub, remote := peers[s.Subscriber.Id]
 		if !remote {
-			sub = actorName(s.Subscriber)
+			sub = transport.ActorName(s.Subscriber)
 		}
 		info.SubscriberNames = append(info.SubscriberNames, sub)
 		info.SubscriberQos = append(info.SubscriberQos, s.QoS)
 	}
 	for _, p := range st.PublisherPIDs {
-		info.PublisherNames = append(info.PublisherNames, actorName(p))
+		info.PublisherNames = append(info.PublisherNames, transport.ActorName(p))
 	}
 	return info
 }
-
-// actorName names an actor in a listing: its node's address and its id.
-func actorName(pid *actor.PID) string { return pid.Address + "/" + pid.Id }
 
 // topicInfoFromWire reads one topic of a peer's listing. The peer's
 // strings are cut to what a listing shows, and the subscribers' requests
