@@ -10,14 +10,23 @@ import (
 
 	"github.com/gopline/gopline/media"
 
+	"github.com/gopline/gopline/internal/backoff"
 	"github.com/gopline/gopline/transport"
 	"github.com/gopline/gopline/transport/wire"
 )
 
-// Reconnection backoff of a link: it doubles from the first to the last.
+// reconnectPolicy spaces a link's attempts to reach a node that went away:
+// the waits double from 100 ms to 5 s, shortened at random by up to a
+// fifth, so that the many links of a node that restarted do not come back
+// in step.
+var reconnectPolicy = backoff.Policy{Initial: 100 * time.Millisecond, Max: 5 * time.Second,
+	Jitter: backoff.DefaultJitter, Retries: backoff.Forever}
+
+// reconnectWarnEvery is how often, in attempts at the longest wait, a link
+// that still cannot reach its node says so again (once a minute).
+const reconnectWarnEvery = 12
+
 const (
-	firstBackoff = 100 * time.Millisecond
-	lastBackoff  = 5 * time.Second
 	probeTimeout = 2 * time.Second
 	// subscribeTimeout bounds the wait for the node's answer to a
 	// subscription: a reply lost to a link that flapped must not leave the
@@ -47,10 +56,10 @@ type link struct {
 	// former is the node's end of the subscription lost last: it is
 	// ended when the link subscribes again.
 	former *actor.PID
-	// attempt counts connection attempts since the last success; gen tells
-	// a current probe or retry from a stale one.
-	attempt int
-	gen     int
+	// retry spaces the connection attempts since the last success; gen
+	// tells a current probe or retry from a stale one.
+	retry *backoff.Backoff
+	gen   int
 	// lost is set while the subscriber has been told the publisher is gone.
 	lost bool
 	// refused is set when the node refused the subscription, or the link
@@ -89,8 +98,9 @@ type retry struct{ gen int }
 // time.
 type unanswered struct{ gen int }
 
-func newLink(n *Node, addr, topic string) *link {
-	return &link{n: n, addr: addr, topic: topic, gateway: actor.NewPID(addr, gatewayName),
+// newLink returns the link to topic at addr, whose attempts retry spaces.
+func newLink(n *Node, addr, topic string, retry *backoff.Backoff) *link {
+	return &link{n: n, addr: addr, topic: topic, gateway: actor.NewPID(addr, gatewayName), retry: retry,
 		log: n.log.With().Str("remote", addr).Str("topic", topic).Logger()}
 }
 
@@ -222,7 +232,7 @@ func (l *link) subscribed(ctx actor.Context) {
 	l.assembly = assembly{}
 	ctx.Watch(l.proxy)
 	ctx.Unwatch(l.gateway)
-	l.attempt = 0
+	l.retry.Reset()
 	l.subscribedOnce = true
 	l.stopTimer()
 	l.log.Info().Msg("remote: subscribed")
@@ -287,7 +297,6 @@ func (l *link) connect(ctx actor.Context) {
 		l.since = time.Now()
 	}
 	gen, addr, self, system, opts := l.gen, l.addr, ctx.Self(), ctx.ActorSystem(), l.n.dialOpts
-	l.attempt++
 	l.n.goOwned(func() {
 		system.Root.Send(self, &probed{gen: gen, err: probe(addr, opts, probeTimeout)})
 	})
@@ -320,15 +329,16 @@ func (l *link) lose(ctx actor.Context, why string) {
 // failed schedules the next attempt, or gives up on a node the link never
 // subscribed at once it has tried for the node's GiveUpAfter.
 func (l *link) failed(ctx actor.Context, err error) {
+	attempts := l.retry.Attempt() + 1 // the one that failed, and those before it
 	if budget := l.n.giveUpAfter; !l.subscribedOnce && budget > 0 && time.Since(l.since) >= budget {
-		l.log.Error().Err(err).Int("attempts", l.attempt).Msg("remote: cannot reach the node; giving up")
-		l.end(ctx, fmt.Errorf("cannot reach the node at %s (%d attempts in %v): %w", l.addr, l.attempt,
+		l.log.Error().Err(err).Int("attempts", attempts).Msg("remote: cannot reach the node; giving up")
+		l.end(ctx, fmt.Errorf("cannot reach the node at %s (%d attempts in %v): %w", l.addr, attempts,
 			time.Since(l.since).Round(time.Second), err))
 		return
 	}
-	d := min(firstBackoff<<min(max(l.attempt-1, 0), 6), lastBackoff)
-	if l.attempt == 1 || d == lastBackoff && l.attempt%12 == 0 {
-		l.log.Warn().Err(err).Stringer("retry_in", d).Int("attempt", l.attempt).Msg("remote: cannot reach the node")
+	d, _ := l.retry.Next() // a link retries for ever
+	if attempts == 1 || d > reconnectPolicy.Max/2 && attempts%reconnectWarnEvery == 0 {
+		l.log.Warn().Err(err).Stringer("retry_in", d.Round(time.Millisecond)).Int("attempt", attempts).Msg("remote: cannot reach the node")
 	}
 	l.after(ctx, d, &retry{gen: l.gen})
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/rs/zerolog"
 
+	"github.com/gopline/gopline/internal/backoff"
 	"github.com/gopline/gopline/transport"
 	"github.com/gopline/gopline/transport/wire"
 )
@@ -55,7 +56,7 @@ func TestLinkCountsInvalidPacketsAndKeepsOldAcksFromTheNewSubscription(t *testin
 	sys := quietSystem()
 	defer sys.Shutdown()
 	n := &Node{system: sys, log: zerolog.Nop()}
-	link := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return newLink(n, "127.0.0.1:1", "/cam") }))
+	link := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return newTestLink(t, n, "127.0.0.1:1", "/cam") }))
 	sub, got := recorder(sys)
 	proxyA, toA := recorder(sys)
 	proxyB, toB := recorder(sys)
@@ -115,7 +116,7 @@ func TestLinkGivesUpOnANodeItNeverReached(t *testing.T) {
 	l.Close() // nobody listens there now
 	_, dialOpts := grpcOptions(Config{}, newGuard(Config{}))
 	n := &Node{system: sys, log: zerolog.Nop(), dialOpts: dialOpts, giveUpAfter: 300 * time.Millisecond}
-	link := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return newLink(n, addr, "/cam") }))
+	link := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return newTestLink(t, n, addr, "/cam") }))
 	sub, got := recorder(sys)
 	sys.Root.Send(link, &transport.Subscribe{Subscriber: sub})
 	var why error
@@ -138,4 +139,13 @@ func TestLinkGivesUpOnANodeItNeverReached(t *testing.T) {
 			t.Fatalf("the link did not give up (last: %v)", why)
 		}
 	}
+}
+
+// newTestLink is newLink with the backoff Dial gives a link.
+func newTestLink(t *testing.T, n *Node, addr, topic string) *link {
+	retry, err := backoff.New(reconnectPolicy, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newLink(n, addr, topic, retry)
 }

@@ -37,6 +37,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/keepalive"
 
+	"github.com/gopline/gopline/internal/backoff"
 	"github.com/gopline/gopline/transport"
 )
 
@@ -264,6 +265,10 @@ func (n *Node) Dial(addr, topic string) (*actor.PID, error) {
 	if _, _, err := net.SplitHostPort(addr); err != nil {
 		return nil, fmt.Errorf("remote: address %q: %w", addr, err)
 	}
+	retry, err := backoff.New(reconnectPolicy, nil)
+	if err != nil {
+		return nil, fmt.Errorf("remote: %w", err)
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.closed {
@@ -271,7 +276,7 @@ func (n *Node) Dial(addr, topic string) (*actor.PID, error) {
 	}
 	n.links++
 	name := fmt.Sprintf("%s%d", linkPrefix, n.links)
-	pid, err := n.system.Root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return newLink(n, addr, topic) }), name)
+	pid, err := n.system.Root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return newLink(n, addr, topic, retry) }), name)
 	if err != nil {
 		return nil, err
 	}
