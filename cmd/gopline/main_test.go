@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -212,6 +213,26 @@ func TestStatsTableShowsBytes(t *testing.T) {
 	printStats(&out, []nodeReport{{NodeStats: pipeline.NodeStats{Node: "encoder", Element: "h264enc", In: 30, Out: 30, Bytes: 41_300, Elapsed: time.Second}}})
 	if !strings.Contains(out.String(), "bytes") || !strings.Contains(out.String(), "41.3 kB") || !strings.Contains(out.String(), "330") {
 		t.Errorf("table:\n%s", out.String())
+	}
+}
+
+func TestStatsTableCountsWhatNodesSkippedAndWhy(t *testing.T) {
+	var out strings.Builder
+	printStats(&out, []nodeReport{
+		{NodeStats: pipeline.NodeStats{Node: "videosrc0", Element: "videosrc", In: 90, Out: 84, Skipped: map[string]uint64{"undecodable": 2, "damaged": 4}}},
+		{NodeStats: pipeline.NodeStats{Node: "h264enc0", Element: "h264enc", In: 84, Out: 84}},
+	})
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("want a header, two nodes and one line of reasons:\n%s", out.String())
+	}
+	header, src := strings.Fields(lines[0]), strings.Fields(lines[1])
+	col := slices.Index(header, "skipped")
+	if col < 0 || col >= len(src) || src[col] != "6" {
+		t.Errorf("the videosrc's skipped column is not 6:\n%s", out.String())
+	}
+	if want := "videosrc0 skipped 4 damaged, 2 undecodable"; lines[3] != want {
+		t.Errorf("reasons %q, want %q", lines[3], want)
 	}
 }
 

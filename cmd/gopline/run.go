@@ -1,10 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
 	"slices"
@@ -192,20 +194,49 @@ func finish(r runReport, asJSON bool, stdout, table io.Writer) error {
 	return errors.Join(r.Err, writeJSON(stdout, nodes))
 }
 
-// printStats prints the per-node summary table.
+// printStats prints the per-node summary table, and under it why each node
+// that skipped input skipped it.
 func printStats(w io.Writer, nodes []nodeReport) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "node\telement\tin\tout\tfps\tbytes\tkbit/s\tdropped\terrors\trestarts\tlatency p50 ms\tp99 ms\t")
+	fmt.Fprintln(tw, "node\telement\tin\tout\tfps\tbytes\tkbit/s\tdropped\tskipped\terrors\trestarts\tlatency p50 ms\tp99 ms\t")
+	var reasons []string
 	for _, n := range nodes {
 		s := n.NodeStats
 		kbps := 0.0
 		if s.Elapsed > 0 {
 			kbps = float64(s.Bytes) * 8 / s.Elapsed.Seconds() / 1000
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.1f\t%s\t%.0f\t%d\t%d\t%d\t%.1f\t%.1f\t\n", s.Node, s.Element, s.In, s.Out, s.FPS(),
-			byteSize(s.Bytes), kbps, s.Dropped, s.Errors, s.Restarts, s.LatencyP50, s.LatencyP99)
+		var skipped uint64
+		for _, c := range s.Skipped {
+			skipped += c
+		}
+		if skipped > 0 {
+			reasons = append(reasons, fmt.Sprintf("%s skipped %s", s.Node, skipReasons(s.Skipped)))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.1f\t%s\t%.0f\t%d\t%d\t%d\t%d\t%.1f\t%.1f\t\n", s.Node, s.Element, s.In, s.Out, s.FPS(),
+			byteSize(s.Bytes), kbps, s.Dropped, skipped, s.Errors, s.Restarts, s.LatencyP50, s.LatencyP99)
 	}
 	tw.Flush()
+	for _, r := range reasons {
+		fmt.Fprintln(w, r)
+	}
+}
+
+// skipReasons writes a node's skip counts by reason, the most first:
+// "4 damaged, 1 undecodable".
+func skipReasons(skipped map[string]uint64) string {
+	why := slices.Collect(maps.Keys(skipped))
+	slices.SortFunc(why, func(a, b string) int {
+		if c := cmp.Compare(skipped[b], skipped[a]); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
+	parts := make([]string, len(why))
+	for i, reason := range why {
+		parts[i] = fmt.Sprintf("%d %s", skipped[reason], reason)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // byteSize writes n bytes for people: 0, 812 B, 41.3 kB, 2.06 MB, 1.20 GB.
