@@ -111,6 +111,11 @@ func JPEGDecWith(cfg DecoderConfig) pipeline.Element { return jpegDecSpec.Elemen
 // default level without flooding it; the counts go on in the warnings.
 const damageWarnInterval = 5 * time.Second
 
+// skipReplayed is the reason a decoder counts the older pictures of a
+// replayed GOP under: decoded to reach the newest, and not shown
+// (qos.ReplayLatest).
+const skipReplayed = "replayed"
+
 // decoder is a decoding stage. Its chain is a qos.Gate: packets that cannot
 // decode are dropped before the codec, and damage the codec finds breaks the
 // chain (Gate.Break). It asks upstream for a keyframe once per wait
@@ -153,13 +158,19 @@ func (d *decoder) Process(p *media.Packet, emit func(*media.Frame)) error {
 	}
 	var frames []*media.Frame
 	var err error
-	if dd, ok := d.dec.(codecs.Discarder); ok && !d.view.Shows(p) {
+	shown := d.view.Shows(p)
+	if dd, ok := d.dec.(codecs.Discarder); ok && !shown {
 		err = dd.DecodeDiscard(p)
 	} else {
 		frames, err = d.dec.Decode(p)
 	}
-	d.emit(frames, d.view.Shows(p), emit)
+	d.emit(frames, shown, emit)
 	if err == nil {
+		if !shown {
+			// An older picture of a replay: decoded for the newest, not
+			// shown. Counted, so that "in" above "out" has its reason.
+			d.env.Skipped(skipReplayed, 1)
+		}
 		return nil
 	}
 	if errors.Is(err, codecs.ErrCorrupt) {

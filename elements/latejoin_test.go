@@ -133,6 +133,10 @@ func TestLateJoinerSeesTheNewestPictureAtEveryPhase(t *testing.T) {
 		if len(got) != 4 {
 			t.Fatalf("phase %d: the viewer emitted %d pictures, want the newest then 3 live ones", phase, len(got))
 		}
+		// The replay's older pictures were decoded, not shown, and counted.
+		if s := stat(t, viewer, "dec"); s.Skipped[skipReplayed] != uint64(phase) {
+			t.Fatalf("phase %d: the decoder counts %v skipped, want %d %s", phase, s.Skipped, phase, skipReplayed)
+		}
 		for i, f := range got {
 			want := newest + uint64(i)
 			n, ok := testsrc.ReadFrameNumber(f)
