@@ -19,6 +19,10 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/gopline/gopline/codecs/ffmpeg"
 )
 
 func main() {
@@ -36,6 +40,10 @@ func main() {
 		fmt.Fprintln(os.Stderr, "four-cameras:", err)
 		os.Exit(1)
 	}
+	// Warnings and errors only, FFmpeg's too: libx264 says a lot at its
+	// default level.
+	cfg.Log = zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr}).With().Timestamp().Logger().Level(zerolog.WarnLevel)
+	ffmpeg.SetLogger(cfg.Log, zerolog.WarnLevel)
 	cfg.Recording = filepath.Join(*out, fmt.Sprintf("robot-%s.gopline", time.Now().Format("20060102-150405")))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
