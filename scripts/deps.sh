@@ -4,8 +4,8 @@
 # libavcodec) and the ffmpeg/ffprobe commands the tests compare against.
 # Installs with apt-get only what is missing; safe to run again.
 # With --bench it also makes sure of GStreamer with x264enc, which the
-# benchmarks compare gopline against; with --test, of Debian's chromium,
-# in which the browser viewer's tests run.
+# benchmarks compare gopline against; with --test, of Debian's chromium and
+# firefox-esr, in which the browser viewer's tests run.
 set -euo pipefail
 
 pc_modules=(libavcodec libavformat libavutil libswscale libavdevice libavfilter libswresample)
@@ -19,7 +19,7 @@ case "${1:-}" in
 	;;
 --test)
 	browser=true
-	packages+=(chromium)
+	packages+=(chromium firefox-esr)
 	;;
 esac
 
@@ -37,6 +37,9 @@ check() {
 	command -v ffprobe >/dev/null 2>&1 || lacking+=("the ffprobe command")
 	if $browser && ! command -v chromium >/dev/null 2>&1; then
 		lacking+=("chromium (the browser viewer's tests)")
+	fi
+	if $browser && ! command -v firefox-esr >/dev/null 2>&1 && ! command -v firefox >/dev/null 2>&1; then
+		lacking+=("firefox-esr (the browser viewer's tests)")
 	fi
 	if $bench; then
 		if ! command -v gst-launch-1.0 >/dev/null 2>&1; then
