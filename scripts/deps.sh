@@ -4,8 +4,9 @@
 # libavcodec) and the ffmpeg/ffprobe commands the tests compare against.
 # Installs with apt-get only what is missing; safe to run again.
 # With --bench it also makes sure of GStreamer with x264enc, which the
-# benchmarks compare gopline against; with --test, of Debian's chromium and
-# firefox-esr, in which the browser viewer's tests run.
+# benchmarks compare gopline against; with --test, of Debian's chromium,
+# firefox-esr and WebKitGTK (its WebDriver, run on an Xvfb display), in
+# which the browser viewer's tests run.
 set -euo pipefail
 
 pc_modules=(libavcodec libavformat libavutil libswscale libavdevice libavfilter libswresample)
@@ -19,7 +20,7 @@ case "${1:-}" in
 	;;
 --test)
 	browser=true
-	packages+=(chromium firefox-esr)
+	packages+=(chromium firefox-esr webkit2gtk-driver xvfb)
 	;;
 esac
 
@@ -40,6 +41,12 @@ check() {
 	fi
 	if $browser && ! command -v firefox-esr >/dev/null 2>&1 && ! command -v firefox >/dev/null 2>&1; then
 		lacking+=("firefox-esr (the browser viewer's tests)")
+	fi
+	if $browser && ! command -v WebKitWebDriver >/dev/null 2>&1; then
+		lacking+=("WebKitGTK's WebKitWebDriver (the browser viewer's tests)")
+	fi
+	if $browser && ! command -v Xvfb >/dev/null 2>&1; then
+		lacking+=("Xvfb (the browser viewer's WebKitGTK tests)")
 	fi
 	if $bench; then
 		if ! command -v gst-launch-1.0 >/dev/null 2>&1; then
