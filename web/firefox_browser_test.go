@@ -3,7 +3,11 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -127,5 +131,110 @@ func TestFirefoxTopicPageListsTopics(t *testing.T) {
 	waitFor(t, 20*time.Second, "painted tile", func() bool { return readStats(t, p).FramesPainted > 0 })
 	if caption := tileCaption(t, p); !strings.Contains(caption, "fps") || !strings.Contains(caption, "latency") {
 		t.Errorf("the tile's caption %q, want its fps, bitrate and latency", caption)
+	}
+}
+
+// withOpenH264 adds to a Firefox offer's video section the H.264 that
+// Firefox offers when it has its OpenH264 plugin: payload type 126 with
+// packetization-mode 1 and 97 without, Constrained Baseline with level
+// asymmetry allowed, NACK, PLI and FIR.
+func withOpenH264(offer string) (string, error) {
+	lines := strings.Split(strings.TrimRight(offer, "\r\n"), "\r\n")
+	video := -1
+	for i, l := range lines {
+		if strings.HasPrefix(l, "m=video ") {
+			video = i
+		}
+	}
+	if video < 0 {
+		return "", errors.New("the offer has no video section")
+	}
+	f := strings.Fields(lines[video])
+	if len(f) < 4 {
+		return "", fmt.Errorf("the offer's video line %q is short", lines[video])
+	}
+	lines[video] = strings.Join(append(f[:3:3], append([]string{"126", "97"}, f[3:]...)...), " ")
+	lines = append(lines,
+		"a=rtpmap:126 H264/90000",
+		"a=fmtp:126 profile-level-id=42e01f;level-asymmetry-allowed=1;packetization-mode=1",
+		"a=rtcp-fb:126 nack", "a=rtcp-fb:126 nack pli", "a=rtcp-fb:126 ccm fir",
+		"a=rtpmap:97 H264/90000",
+		"a=fmtp:97 profile-level-id=42e01f;level-asymmetry-allowed=1",
+		"a=rtcp-fb:97 nack", "a=rtcp-fb:97 nack pli", "a=rtcp-fb:97 ccm fir")
+	return strings.Join(lines, "\r\n") + "\r\n", nil
+}
+
+// Firefox's own offer, as this Firefox makes it, with the H.264 its
+// OpenH264 plugin would add: the node answers H.264 with packetization-mode
+// 1 and the playout-delay extension under Firefox's id (which Firefox
+// offers to receive only: extmap:N/recvonly).
+func TestFirefoxOfferWithOpenH264IsAnswered(t *testing.T) {
+	n := newLiveNode(t, Config{})
+	p := newFirefoxPage(t)
+	if err := p.navigate(n.server.URL + "/static/style.css"); err != nil {
+		t.Fatal(err)
+	}
+	var offer string
+	err := p.eval(`(async () => {
+		const pc = new RTCPeerConnection();
+		pc.addTransceiver("video", { direction: "recvonly" });
+		const o = await pc.createOffer();
+		pc.close();
+		return o.sdp;
+	})()`, &offer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	delayID := ""
+	for _, l := range strings.Split(offer, "\r\n") {
+		if id, ok := strings.CutPrefix(l, "a=extmap:"); ok && strings.HasSuffix(l, " "+playoutDelayURI) {
+			delayID, _, _ = strings.Cut(id, "/")
+		}
+	}
+	if delayID == "" {
+		t.Fatalf("Firefox's offer has no playout-delay extension:\n%s", offer)
+	}
+	if !strings.Contains(offer, "H264") {
+		if offer, err = withOpenH264(offer); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	res, err := http.Post(n.server.URL+"/whep/cam", "application/sdp", strings.NewReader(offer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("the node answered %d: %s", res.StatusCode, answer)
+	}
+	for _, want := range []string{
+		"m=video 9 UDP/TLS/RTP/SAVPF 126\r\n",
+		"a=fmtp:126 profile-level-id=42e01f;level-asymmetry-allowed=1;packetization-mode=1\r\n",
+		"a=extmap:" + delayID + " " + playoutDelayURI + "\r\n",
+	} {
+		if !strings.Contains(string(answer), want) {
+			t.Errorf("the answer lacks %q:\n%s", want, answer)
+		}
+	}
+	n.handler.mu.Lock()
+	for _, s := range n.handler.sessions {
+		if s != nil && strconv.Itoa(int(s.delayExt)) != delayID {
+			t.Errorf("the session sends playout delay under id %d, Firefox offered %s", s.delayExt, delayID)
+		}
+	}
+	n.handler.mu.Unlock()
+	req, err := http.NewRequest(http.MethodDelete, n.server.URL+res.Header.Get("Location"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	del, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	del.Body.Close()
+	if del.StatusCode/100 != 2 {
+		t.Errorf("DELETE of the session gave %s", del.Status)
 	}
 }
