@@ -31,7 +31,7 @@ const gopline = (() => {
   function view(video, topic) {
     const stats = { topic, firstFrameMs: null, framesPainted: 0, lastFrameAt: null, fps: 0, bitrate: 0, latencyMs: null, error: null,
       answeredMs: null, connectedMs: null };
-    if (!window.RTCPeerConnection) { // WebKitGTK and WPE as Debian builds them
+    if (!window.RTCPeerConnection) { // WebKitGTK as Debian builds it
       stats.error = "this browser has no WebRTC (RTCPeerConnection), which the viewer needs";
       stats.close = () => {};
       return stats;
