@@ -5,7 +5,8 @@
 # Installs with apt-get only what is missing; safe to run again.
 # With --bench it also makes sure of GStreamer with x264enc, which the
 # benchmarks compare gopline against; with --test, of Debian's chromium,
-# in which the browser viewer's tests run.
+# firefox-esr and WebKitGTK (its WebDriver, run on an Xvfb display), in
+# which the browser viewer's tests run.
 set -euo pipefail
 
 pc_modules=(libavcodec libavformat libavutil libswscale libavdevice libavfilter libswresample)
@@ -19,7 +20,7 @@ case "${1:-}" in
 	;;
 --test)
 	browser=true
-	packages+=(chromium)
+	packages+=(chromium firefox-esr webkit2gtk-driver xvfb)
 	;;
 esac
 
@@ -37,6 +38,15 @@ check() {
 	command -v ffprobe >/dev/null 2>&1 || lacking+=("the ffprobe command")
 	if $browser && ! command -v chromium >/dev/null 2>&1; then
 		lacking+=("chromium (the browser viewer's tests)")
+	fi
+	if $browser && ! command -v firefox-esr >/dev/null 2>&1 && ! command -v firefox >/dev/null 2>&1; then
+		lacking+=("firefox-esr (the browser viewer's tests)")
+	fi
+	if $browser && ! command -v WebKitWebDriver >/dev/null 2>&1; then
+		lacking+=("WebKitGTK's WebKitWebDriver (the browser viewer's tests)")
+	fi
+	if $browser && ! command -v Xvfb >/dev/null 2>&1; then
+		lacking+=("Xvfb (the browser viewer's WebKitGTK tests)")
 	fi
 	if $bench; then
 		if ! command -v gst-launch-1.0 >/dev/null 2>&1; then

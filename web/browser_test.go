@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"image/png"
 	"strings"
 	"testing"
@@ -15,6 +16,32 @@ import (
 	"github.com/gopline/gopline/media/testsrc"
 )
 
+// page is a browser tab the tests drive: Chromium's over the DevTools
+// protocol, Firefox's over WebDriver BiDi.
+type page interface {
+	// navigate loads url and returns once the page has loaded.
+	navigate(url string) error
+	// eval evaluates the JavaScript expression expr, awaiting it when it
+	// is a promise, and decodes its value (as JSON) into out.
+	eval(expr string, out any) error
+}
+
+// chromiumPage is a tab of the tests' Chromium (newTab).
+type chromiumPage struct{ tab context.Context }
+
+func (p chromiumPage) navigate(url string) error { return chromedp.Do(p.tab, chromedp.Navigate(url)) }
+
+func (p chromiumPage) eval(expr string, out any) error {
+	raw, err := chromedp.Run(p.tab, chromedp.Evaluate[[]byte](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		return err
+	}
+	if len(raw) == 0 { // undefined
+		raw = []byte("null")
+	}
+	return json.Unmarshal(raw, out)
+}
+
 // pageStats is window.goplineStats as the tests read it.
 type pageStats struct {
 	AnsweredMs    *float64 `json:"answeredMs"`
@@ -24,10 +51,10 @@ type pageStats struct {
 	Error         *string  `json:"error"`
 }
 
-func readStats(t *testing.T, tab context.Context) pageStats {
+func readStats(t *testing.T, p page) pageStats {
 	t.Helper()
-	st, err := chromedp.Run(tab, chromedp.Evaluate[pageStats](`window.goplineStats || {framesPainted: 0}`))
-	if err != nil {
+	var st pageStats
+	if err := p.eval(`window.goplineStats || {framesPainted: 0}`, &st); err != nil {
 		t.Fatal(err)
 	}
 	return st
@@ -35,15 +62,16 @@ func readStats(t *testing.T, tab context.Context) pageStats {
 
 // paintedFrameNumber draws the video's current picture on a canvas and
 // reads the frame number testsrc burned into it.
-func paintedFrameNumber(t *testing.T, tab context.Context) (uint64, bool) {
+func paintedFrameNumber(t *testing.T, p page) (uint64, bool) {
 	t.Helper()
-	url, err := chromedp.Run(tab, chromedp.Evaluate[string](`(() => {
+	var url string
+	err := p.eval(`(() => {
 		const v = document.querySelector("video");
 		const c = document.createElement("canvas");
 		c.width = v.videoWidth; c.height = v.videoHeight;
 		c.getContext("2d").drawImage(v, 0, 0);
 		return c.toDataURL("image/png");
-	})()`))
+	})()`, &url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,15 +90,18 @@ func paintedFrameNumber(t *testing.T, tab context.Context) (uint64, bool) {
 	return testsrc.ReadFrameNumber(f)
 }
 
-func TestBrowserShowsTheLivePictureAtOnce(t *testing.T) {
-	n := newLiveNode(t, Config{})
-	tab := newTab(t)
-	if err := chromedp.Do(tab, chromedp.Navigate(n.server.URL+"/view?topic=/cam")); err != nil {
+// checkLivePicture opens /view on n's live /cam in p and checks that the
+// first picture is painted promptly, that frames keep coming at about the
+// source's rate, and that the picture painted is the camera's, within a
+// second of it.
+func checkLivePicture(t *testing.T, n *liveNode, p page) {
+	t.Helper()
+	if err := p.navigate(n.server.URL + "/view?topic=/cam"); err != nil {
 		t.Fatal(err)
 	}
 	var st pageStats
 	waitFor(t, 20*time.Second, "painted picture", func() bool {
-		st = readStats(t, tab)
+		st = readStats(t, p)
 		if st.Error != nil {
 			t.Fatalf("the page says: %s", *st.Error)
 		}
@@ -85,14 +116,14 @@ func TestBrowserShowsTheLivePictureAtOnce(t *testing.T) {
 	n.handler.mu.Lock()
 	for _, s := range n.handler.sessions {
 		if s != nil && s.delayExt == 0 {
-			t.Error("Chromium's session did not negotiate the playout-delay extension")
+			t.Error("the browser's session did not negotiate the playout-delay extension")
 		}
 	}
 	n.handler.mu.Unlock()
 
-	before := readStats(t, tab).FramesPainted
+	before := readStats(t, p).FramesPainted
 	time.Sleep(2 * time.Second)
-	after := readStats(t, tab).FramesPainted
+	after := readStats(t, p).FramesPainted
 	if got := after - before; got < 30 { // 60 at the source's 30 fps; half of it on a loaded machine
 		t.Errorf("%d frames painted in 2 s of a 30 fps stream, want at least 30", got)
 	}
@@ -102,7 +133,7 @@ func TestBrowserShowsTheLivePictureAtOnce(t *testing.T) {
 	waitFor(t, 5*time.Second, "readable frame number in the painted picture", func() bool {
 		var ok bool
 		madeBefore = n.frameDue(time.Now())
-		num, ok = paintedFrameNumber(t, tab)
+		num, ok = paintedFrameNumber(t, p)
 		madeAfter = n.frameDue(time.Now())
 		return ok
 	})
@@ -114,25 +145,45 @@ func TestBrowserShowsTheLivePictureAtOnce(t *testing.T) {
 	}
 }
 
-func TestTopicPageListsTopicsAndShowsATileEach(t *testing.T) {
-	n := newLiveNode(t, Config{Token: "s3cret"})
-	tab := newTab(t)
-	if err := chromedp.Do(tab, chromedp.Navigate(n.server.URL+"/?token=s3cret")); err != nil {
+// checkTopicList opens the node's page (with its token) in p and checks
+// that it lists /cam with its codec, size and QoS.
+func checkTopicList(t *testing.T, n *liveNode, p page, token string) {
+	t.Helper()
+	if err := p.navigate(n.server.URL + "/?token=" + token); err != nil {
 		t.Fatal(err)
 	}
 	var row string
 	waitFor(t, 10*time.Second, "row of /cam in the topic list", func() bool {
-		var err error
-		row, err = chromedp.Run(tab, chromedp.Evaluate[string](`(document.querySelector("#topics tr") || {}).textContent || ""`))
+		err := p.eval(`(document.querySelector("#topics tr") || {}).textContent || ""`, &row)
 		return err == nil && strings.Contains(row, "/cam")
 	})
 	if !strings.Contains(row, "h264") || !strings.Contains(row, "320×240") || !strings.Contains(row, "durable_video") {
 		t.Errorf("the row of /cam says %q, want its codec, size and QoS", row)
 	}
-	waitFor(t, 20*time.Second, "painted tile", func() bool { return readStats(t, tab).FramesPainted > 0 })
-	caption, err := chromedp.Run(tab, chromedp.Evaluate[string](`document.querySelector(".tile figcaption").textContent`))
-	if err != nil || !strings.Contains(caption, "fps") || !strings.Contains(caption, "latency") {
-		t.Errorf("the tile's caption %q (%v), want its fps, bitrate and latency", caption, err)
+}
+
+// tileCaption returns the text under the first tile of the node's page.
+func tileCaption(t *testing.T, p page) string {
+	t.Helper()
+	var caption string
+	if err := p.eval(`(document.querySelector(".tile figcaption") || {}).textContent || ""`, &caption); err != nil {
+		t.Fatal(err)
+	}
+	return caption
+}
+
+func TestBrowserShowsTheLivePictureAtOnce(t *testing.T) {
+	n := newLiveNode(t, Config{})
+	checkLivePicture(t, n, chromiumPage{newTab(t)})
+}
+
+func TestTopicPageListsTopicsAndShowsATileEach(t *testing.T) {
+	n := newLiveNode(t, Config{Token: "s3cret"})
+	p := chromiumPage{newTab(t)}
+	checkTopicList(t, n, p, "s3cret")
+	waitFor(t, 20*time.Second, "painted tile", func() bool { return readStats(t, p).FramesPainted > 0 })
+	if caption := tileCaption(t, p); !strings.Contains(caption, "fps") || !strings.Contains(caption, "latency") {
+		t.Errorf("the tile's caption %q, want its fps, bitrate and latency", caption)
 	}
 }
 

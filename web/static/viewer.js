@@ -12,6 +12,18 @@ const gopline = (() => {
     return h;
   }
 
+  // playsH264 says whether the browser can receive H.264 over WebRTC, as
+  // far as it tells: Firefox does only with its OpenH264 plugin, which it
+  // downloads on its own but a browser without the network or run for
+  // tests lacks. Such a browser offers only VP8, VP9 and AV1, and gopline
+  // sends H.264 as it was encoded, never re-encoded.
+  function playsH264() {
+    const caps = window.RTCRtpReceiver && RTCRtpReceiver.getCapabilities && RTCRtpReceiver.getCapabilities("video");
+    return !caps || caps.codecs.some((c) => c.mimeType.toLowerCase() === "video/h264");
+  }
+  const noH264 = "this browser cannot play H.264 over WebRTC, which gopline sends" +
+    (/Firefox\//.test(navigator.userAgent) ? " (Firefox needs its OpenH264 plugin: about:addons, Plugins)" : "");
+
   // view plays topic in video and keeps stats, the object it returns:
   // firstFrameMs (connect to first painted frame), framesPainted,
   // lastFrameAt (performance.now() of the last painted frame), fps,
@@ -19,6 +31,11 @@ const gopline = (() => {
   function view(video, topic) {
     const stats = { topic, firstFrameMs: null, framesPainted: 0, lastFrameAt: null, fps: 0, bitrate: 0, latencyMs: null, error: null,
       answeredMs: null, connectedMs: null };
+    if (!window.RTCPeerConnection) { // WebKitGTK as Debian builds it
+      stats.error = "this browser has no WebRTC (RTCPeerConnection), which the viewer needs";
+      stats.close = () => {};
+      return stats;
+    }
     const started = performance.now();
     const pc = new RTCPeerConnection();
     pc.addTransceiver("video", { direction: "recvonly" });
@@ -55,6 +72,7 @@ const gopline = (() => {
       });
     }, 1000);
     (async () => {
+      if (!playsH264()) throw new Error(noH264);
       await pc.setLocalDescription(await pc.createOffer());
       // The offer goes at once, without waiting for the browser's ICE
       // candidates: gopline's ICE agent learns the browser's address from
@@ -96,6 +114,7 @@ const gopline = (() => {
     const stats = view(video, topic);
     const show = () => {
       const latency = stats.latencyMs === null ? "–" : stats.latencyMs.toFixed(0) + " ms";
+      caption.className = stats.error ? "error" : "";
       caption.textContent = stats.error ? topic + ": " + stats.error
         : topic + " · " + stats.fps + " fps · " + human(stats.bitrate) + " · latency " + latency;
     };
