@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gopline/gopline/internal/lograte"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/pipeline"
 	"github.com/gopline/gopline/qos"
@@ -39,6 +40,10 @@ type RecordConfig struct {
 	// oldest first.
 	MaxBytes int64
 	MaxAge   time.Duration
+	// OverwriteOldest makes a full disk cost the recording its oldest GOPs
+	// instead of its newest packets, as a loop recorder does
+	// (storage.WithOverwriteOldest).
+	OverwriteOldest bool
 	// QoS is the request of the topic subscriptions; nil takes what each
 	// topic offers. On a durable topic the recording then begins with the
 	// cached GOP, so it decodes from its first packet.
@@ -66,6 +71,8 @@ var recordSpec = pipeline.ElementSpec[RecordConfig]{
 			Doc("retention: payload bytes to keep, whole GOPs (0: all)"),
 		pipeline.DurationField("max-age", 0, func(c *RecordConfig) *time.Duration { return &c.MaxAge }).
 			DurationRange(0, 100*365*24*time.Hour).Doc("retention: age to keep, whole GOPs (0: all)"),
+		pipeline.BoolField("overwrite-oldest", false, func(c *RecordConfig) *bool { return &c.OverwriteOldest }).
+			Doc("on a full disk, delete the oldest GOPs to make room, as a loop recorder does, instead of dropping new packets"),
 		qosField(func(c *RecordConfig) **qos.Profile { return &c.QoS }),
 	},
 	New: func(cfg RecordConfig) (pipeline.Element, error) {
@@ -95,7 +102,17 @@ type recorder struct {
 	ended   map[string]bool         // topics whose stream ended
 	streams map[string]bool
 	failing bool // writes fail: see stored
+	// overwritten is how many GOPs a full disk had cost the oldest part
+	// of the recording when the recorder last said so; overwrites limits
+	// how often it does.
+	overwritten int64
+	overwrites  lograte.Limiter
 }
+
+// overwriteWarnInterval is the shortest time between two warnings of a
+// recorder that overwrites its oldest GOPs on a full disk: each warning
+// gives the totals.
+const overwriteWarnInterval = 30 * time.Second
 
 func (r *recorder) Start(env *pipeline.Env) error {
 	r.env = env
@@ -103,6 +120,10 @@ func (r *recorder) Start(env *pipeline.Env) error {
 	if r.cfg.MaxBytes > 0 || r.cfg.MaxAge > 0 {
 		opts = append(opts, storage.WithRetention(r.cfg.MaxBytes, r.cfg.MaxAge))
 	}
+	if r.cfg.OverwriteOldest {
+		opts = append(opts, storage.WithOverwriteOldest())
+	}
+	r.overwrites = lograte.Limiter{Interval: overwriteWarnInterval}
 	var err error
 	if r.rec, err = storage.Open(r.cfg.Path, opts...); err != nil {
 		return err
@@ -165,6 +186,7 @@ func (r *recorder) stored(err error) error {
 			r.failing = false
 			r.env.Log.Warn().Str("path", r.cfg.Path).Int64("lost", r.rec.Lost()).Msg("recording resumed")
 		}
+		r.noteOverwrites()
 		return nil
 	case errors.Is(err, storage.ErrNeedKeyframe) || errors.Is(err, storage.ErrDuplicate):
 		r.env.Dropped(1)
@@ -178,6 +200,20 @@ func (r *recorder) stored(err error) error {
 		return nil
 	}
 	return err
+}
+
+// noteOverwrites warns, at most every overwriteWarnInterval, that a full
+// disk costs the recording its oldest GOPs, with the totals so far.
+func (r *recorder) noteOverwrites() {
+	gops, bytes := r.rec.Overwritten()
+	if gops == r.overwritten {
+		return
+	}
+	if ok, _ := r.overwrites.Allow(r.env.Now()); ok {
+		r.overwritten = gops
+		r.env.Log.Warn().Str("path", r.cfg.Path).Int64("gops", gops).Int64("bytes", bytes).
+			Msg("recording: the disk is full; overwriting the oldest GOPs to keep recording")
+	}
 }
 
 // Process records the input (sink mode).

@@ -168,31 +168,96 @@ func (r *Recording) commitLocked() error {
 		bs.packets = append(bs.packets, pp)
 	}
 	var k kept
-	err := r.update(func(tx *bolt.Tx) error {
-		for _, bs := range streams {
-			if err := r.writeStream(tx, bs); err != nil {
+	write := func() error {
+		return r.update(func(tx *bolt.Tx) error {
+			for _, bs := range streams {
+				if err := r.writeStream(tx, bs); err != nil {
+					return err
+				}
+			}
+			if err := r.retain(tx, now); err != nil {
 				return err
 			}
-		}
-		if err := r.retain(tx, now); err != nil {
+			var err error
+			k, err = r.countKept(tx)
 			return err
+		})
+	}
+	err := write()
+	// With WithOverwriteOldest a full disk costs the oldest GOPs: room
+	// for twice the batch, then four times, in case the first was not
+	// enough for bbolt's pages around it.
+	need := 2 * int64(r.pendingBytes)
+	for try := 0; err != nil && try < makeRoomTries && r.mayMakeRoom(err); try++ {
+		unsegment(streams)
+		if !r.makeRoomLocked(need << try) {
+			break
 		}
-		var err error
-		k, err = r.countKept(tx)
-		return err
-	})
+		err = write()
+	}
 	if err == nil {
 		r.kept, r.failing = k, nil
 		return nil
 	}
+	unsegment(streams)
 	for _, bs := range streams {
 		bs.st.next = bs.packets[0].index
 		bs.st.chain.Break()
-		if bs.newSegment {
-			bs.st.sessionSegmented = false
-		}
 	}
 	return r.failLocked(err, len(batch), now, r.unmapped())
+}
+
+// makeRoomTries is how many times a commit that found no room makes more
+// and is tried again (WithOverwriteOldest).
+const makeRoomTries = 2
+
+// unsegment undoes what a failed commit's writeStream noted of the
+// segments it opened, which the transaction's rollback took back.
+func unsegment(streams []*batchStream) {
+	for _, bs := range streams {
+		if bs.newSegment {
+			bs.st.sessionSegmented, bs.newSegment = false, false
+		}
+	}
+}
+
+// mayMakeRoom reports whether a commit that failed with err may make room
+// from the oldest GOPs and try again: the recording overwrites its oldest
+// (WithOverwriteOldest), the disk is full, and bbolt still maps the file.
+func (r *Recording) mayMakeRoom(err error) bool {
+	return r.cfg.overwrite && writeErrorKind(err) == ErrDiskFull && !r.unmapped()
+}
+
+// makeRoomLocked deletes the oldest GOPs of all streams, at least bytes of
+// payload, in a transaction of its own: bbolt reuses their pages for the
+// commits after it, so the file needs no more room on the disk. It reports
+// whether it deleted any; the deletion needs a few pages itself, and finds
+// none when the file has no free page and the disk no room.
+func (r *Recording) makeRoomLocked(bytes int64) bool {
+	var gops, freed int64
+	err := r.update(func(tx *bolt.Tx) error {
+		buckets, names, err := r.streamBucketsOf(tx)
+		if err != nil {
+			return err
+		}
+		gops, freed, err = r.deleteOldest(buckets, names, bytes)
+		return err
+	})
+	if err != nil || gops == 0 {
+		return false
+	}
+	r.overwritten.gops += gops
+	r.overwritten.bytes += freed
+	return true
+}
+
+// Overwritten returns the GOPs, and their payload bytes, that a full disk
+// cost the recording since it was opened (WithOverwriteOldest): deleted
+// to make room for newer packets.
+func (r *Recording) Overwritten() (gops, bytes int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.overwritten.gops, r.overwritten.bytes
 }
 
 // writeStream writes one stream's share of a commit: its packets into

@@ -300,3 +300,69 @@ func TestADurableCacheWritesItsGOPAgainWhenSpaceReturns(t *testing.T) {
 		t.Fatalf("reopened, the durable cache holds %v, want the GOP written after space returned (%d..%d)", got, s.gop, 2*s.gop-1)
 	}
 }
+
+// With WithOverwriteOldest a recording on a full disk goes on taking every
+// packet: each commit that finds no room deletes the oldest GOPs and takes
+// their place in the file. Nothing new is lost; what is kept is the newest
+// stretch of the stream, from a keyframe on, whole.
+func TestOverwriteOldestKeepsRecordingTheNewestOnAFullDisk(t *testing.T) {
+	dir := smallfs.Dir(t, "4m")
+	if dir == "" {
+		return
+	}
+	path := filepath.Join(dir, "rec.gopline")
+	clk := newFakeClock()
+	rec := mustOpenPath(t, path, storage.WithClock(clk.Now), storage.WithBatch(5, 0), storage.WithOverwriteOldest())
+	createCamera(t, rec)
+	s := bigSynth()
+	const total = 1500 // about 15 MB of packets on a 4 MB file system
+	appendAll(t, rec, "/camera", s, 0, total)
+	gops, bytes := rec.Overwritten()
+	if gops == 0 || bytes < 8<<20 || rec.Lost() != 0 {
+		t.Fatalf("overwritten %d GOPs, %d bytes; lost %d: want the oldest GOPs overwritten and nothing lost", gops, bytes, rec.Lost())
+	}
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ro := mustOpenPath(t, path, storage.WithReadOnly())
+	got := readStream(t, ro, "/camera")
+	if len(got) < 2*s.gop || !got[0].p.Key || got[len(got)-1].p.Seq != total-1 {
+		t.Fatalf("kept %d packets, from seq %d (key %v) to %d: want the newest ones up to %d, from a keyframe",
+			len(got), got[0].p.Seq, got[0].p.Key, got[len(got)-1].p.Seq, total-1)
+	}
+	for i, g := range got {
+		if d := samePacket(g.p, s.packet(int(g.p.Seq))); d != "" {
+			t.Fatalf("seq %d: %s differs from what was appended", g.p.Seq, d)
+		}
+		if i > 0 && (g.index != got[i-1].index+1 || g.p.Seq != got[i-1].p.Seq+1) {
+			t.Fatalf("index %d (seq %d) does not continue index %d (seq %d)", g.index, g.p.Seq, got[i-1].index, got[i-1].p.Seq)
+		}
+	}
+	if st, err := ro.Stats("/camera"); err != nil || st.Packets != int64(len(got)) || int64(total)-st.Packets < gops*int64(s.gop) {
+		t.Fatalf("stats %+v (%v): want %d packets, and the %d overwritten GOPs gone", st, err, len(got), gops)
+	}
+}
+
+// A stream whose only GOP fills the disk has nothing old to give: its
+// packets are dropped as without WithOverwriteOldest, and counted.
+func TestOverwriteOldestNeverDeletesTheNewestGOP(t *testing.T) {
+	dir := smallfs.Dir(t, "2m")
+	if dir == "" {
+		return
+	}
+	path := filepath.Join(dir, "rec.gopline")
+	clk := newFakeClock()
+	rec := mustOpenPath(t, path, storage.WithClock(clk.Now), storage.WithBatch(5, 0), storage.WithOverwriteOldest())
+	createCamera(t, rec)
+	s := bigSynth()
+	s.gop = 1 << 20 // one GOP, larger than the disk
+	next, err := fillUntilWriteFails(t, rec, s, 0)
+	first := wantWriteError(t, err, storage.ErrDiskFull, "a full disk with nothing old to overwrite")
+	if gops, _ := rec.Overwritten(); gops != 0 || !first.First || first.Kept != int64(next-5) {
+		t.Fatalf("overwritten %d GOPs; the error %+v", gops, first)
+	}
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	checkStoredChain(t, path, s, first.Kept)
+}

@@ -89,7 +89,10 @@
 // (the process is out of address space), it has lost its mapping, so every
 // later write, and every read, returns ErrWriteFailed until the recording
 // is closed and opened again. Retention cannot make room on a full disk:
-// it runs in the commit that failed.
+// it runs in the commit that failed. WithOverwriteOldest can: it deletes
+// the oldest GOPs in a transaction of their own and tries the commit
+// again, in the pages they freed, so that a full disk costs the oldest
+// packets instead of the newest.
 //
 // # The file
 //

@@ -82,6 +82,7 @@ type config struct {
 	sync          SyncPolicy
 	maxBytes      int64
 	maxAge        time.Duration
+	overwrite     bool // make room on a full disk from the oldest GOPs
 }
 
 func defaultConfig() config {
@@ -142,6 +143,20 @@ func WithSync(policy SyncPolicy) Option {
 			return fmt.Errorf("%w: sync policy %v", ErrBadOption, policy)
 		}
 		c.sync = policy
+		return nil
+	}
+}
+
+// WithOverwriteOldest makes a full disk cost the recording its oldest GOPs
+// instead of its newest packets, as a loop recorder does: a commit that
+// finds no room deletes the oldest GOPs of all streams (by their
+// keyframes' capture times, never a stream's newest GOP) and is tried
+// again in the room they leave in the file. Only when nothing is left to
+// delete, or the deletion itself finds no room, is the batch dropped as
+// without it (see WriteError). Overwritten tells what it deleted.
+func WithOverwriteOldest() Option {
+	return func(c *config) error {
+		c.overwrite = true
 		return nil
 	}
 }

@@ -47,10 +47,12 @@ type Recording struct {
 	pendingSince time.Time // when the oldest pending packet was appended
 	// failing is set while commits fail (fault.go); lost counts the packets
 	// dropped so since Open; kept is what the file holds as of the last
-	// commit that succeeded.
-	failing *failure
-	lost    int64
-	kept    kept
+	// commit that succeeded; overwritten is what a full disk cost the
+	// oldest GOPs since Open (WithOverwriteOldest).
+	failing     *failure
+	lost        int64
+	kept        kept
+	overwritten struct{ gops, bytes int64 }
 }
 
 // streamState is what a writer keeps in memory about a stream.

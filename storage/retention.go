@@ -56,18 +56,9 @@ func (r *Recording) retain(tx *bolt.Tx, now time.Time) error {
 	if r.cfg.maxAge == 0 && r.cfg.maxBytes == 0 {
 		return nil
 	}
-	names := make([]string, 0, len(r.streams))
-	for name := range r.streams {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	buckets := make([]streamBuckets, len(names))
-	for i, name := range names {
-		sb, ok := openStreamBuckets(tx, name)
-		if !ok {
-			return r.errorf(ErrCorruptFile, "stream %q: missing buckets", name)
-		}
-		buckets[i] = sb
+	buckets, names, err := r.streamBucketsOf(tx)
+	if err != nil {
+		return err
 	}
 	if r.cfg.maxAge > 0 {
 		cutoff := int64(math.MinInt64)
@@ -95,24 +86,54 @@ func (r *Recording) retain(tx *bolt.Tx, now time.Time) error {
 			}
 			total += c.payload
 		}
-		for total > r.cfg.maxBytes {
-			oldest, og := -1, gopBounds{}
-			for i, sb := range buckets {
-				if g, ok := oldestGOP(sb); ok && (oldest < 0 || g.firstTime < og.firstTime) {
-					oldest, og = i, g
-				}
-			}
-			if oldest < 0 {
-				break
-			}
-			freed, err := r.deleteGOP(buckets[oldest], names[oldest], og)
-			if err != nil {
-				return err
-			}
-			total -= freed
+		if _, _, err := r.deleteOldest(buckets, names, total-r.cfg.maxBytes); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// streamBucketsOf opens the buckets of every stream of the recording in
+// tx, in the order of their names.
+func (r *Recording) streamBucketsOf(tx *bolt.Tx) ([]streamBuckets, []string, error) {
+	names := make([]string, 0, len(r.streams))
+	for name := range r.streams {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	buckets := make([]streamBuckets, len(names))
+	for i, name := range names {
+		sb, ok := openStreamBuckets(tx, name)
+		if !ok {
+			return nil, nil, r.errorf(ErrCorruptFile, "stream %q: missing buckets", name)
+		}
+		buckets[i] = sb
+	}
+	return buckets, names, nil
+}
+
+// deleteOldest deletes the oldest GOP of all streams (by its keyframe's
+// capture time), again and again, until the payload it freed reaches
+// bytes, or only the streams' newest GOPs are left. It returns the GOPs it
+// deleted and their payload.
+func (r *Recording) deleteOldest(buckets []streamBuckets, names []string, bytes int64) (gops, freed int64, err error) {
+	for freed < bytes {
+		oldest, og := -1, gopBounds{}
+		for i, sb := range buckets {
+			if g, ok := oldestGOP(sb); ok && (oldest < 0 || g.firstTime < og.firstTime) {
+				oldest, og = i, g
+			}
+		}
+		if oldest < 0 {
+			break
+		}
+		n, err := r.deleteGOP(buckets[oldest], names[oldest], og)
+		if err != nil {
+			return gops, freed, err
+		}
+		gops, freed = gops+1, freed+n
+	}
+	return gops, freed, nil
 }
 
 // deleteGOP deletes the chunks of g, from its keyframe up to the next, with

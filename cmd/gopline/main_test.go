@@ -242,3 +242,20 @@ func TestRunServesTheViewerWithHTTP(t *testing.T) {
 		t.Errorf("exit %d, stderr %q; want the viewer's URL", code, stderr)
 	}
 }
+
+func TestRecordRefusesANegativeRetention(t *testing.T) {
+	code, _, stderr := runCmd("record", "--topic", "/cam", "--out", filepath.Join(t.TempDir(), "c.gopline"), "--max-bytes", "-1",
+		"testsrc num-frames=5 size=160x96 ! h264enc ! publish topic=/cam")
+	if code != 2 || !strings.Contains(stderr, "--max-bytes") {
+		t.Errorf("exit %d, stderr %q; want 2 and the flag named", code, stderr)
+	}
+}
+
+func TestRecordTakesRetentionAndOverwriteOldest(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "c.gopline")
+	code, _, stderr := runCmd("record", "--topic", "/cam", "--out", out, "--max-bytes", "1000000", "--max-age", "1h", "--overwrite-oldest",
+		"testsrc num-frames=30 size=160x96 ! h264enc ! publish topic=/cam")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+}

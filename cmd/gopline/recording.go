@@ -68,6 +68,10 @@ type recordFlags struct {
 	// allowDamage: damage a source skipped does not fail the recording.
 	allowDamage bool
 	node        *nodeFlags
+	// Retention, and what a full disk costs (elements.RecordConfig).
+	maxBytes        int64
+	maxAge          time.Duration
+	overwriteOldest bool
 }
 
 // recordCommand runs a pipeline and records some of its topics.
@@ -94,6 +98,9 @@ func recordCommand() *cobra.Command {
 	fs.Var((*durationValue)(&f.duration), "duration", "stop after this long (default: when the sources end, or on Ctrl-C)")
 	fs.BoolVar(&f.asJSON, "json", false, "print the per-node stats as JSON on stdout")
 	fs.BoolVar(&f.allowDamage, "allow-damage", false, "exit 0 even when a source skipped damaged packets (they are still counted)")
+	fs.Int64Var(&f.maxBytes, "max-bytes", 0, "retention: payload bytes to keep, oldest whole GOPs deleted first (0: all)")
+	fs.Var((*durationValue)(&f.maxAge), "max-age", "retention: how old a kept GOP may be (0: all)")
+	fs.BoolVar(&f.overwriteOldest, "overwrite-oldest", false, "on a full disk, delete the oldest GOPs to make room, as a loop recorder does, instead of dropping new packets")
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "log at debug level")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no live status line, and no line on what is recorded where (the summary stays)")
 	f.node = addNodeFlags(fs, "")
@@ -114,7 +121,13 @@ func (f *recordFlags) record(line string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return closeNode(n, err)
 	}
-	if err := p.Add("recorder", elements.Record(elements.RecordConfig{Path: f.out, Topics: f.topics})); err != nil {
+	if f.maxBytes < 0 || f.maxAge < 0 {
+		return closeNode(n, usagef("--max-bytes and --max-age are 0 (no limit) or more"))
+	}
+	cfg := elements.DefaultRecordConfig()
+	cfg.Path, cfg.Topics = f.out, f.topics
+	cfg.MaxBytes, cfg.MaxAge, cfg.OverwriteOldest = f.maxBytes, f.maxAge, f.overwriteOldest
+	if err := p.Add("recorder", elements.Record(cfg)); err != nil {
 		return closeNode(n, err)
 	}
 	if !f.quiet && !f.asJSON {
