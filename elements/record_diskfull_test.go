@@ -16,6 +16,23 @@ import (
 	"github.com/gopline/gopline/storage"
 )
 
+// recordUntilFull records 120 lossless 1280x720 frames (more than a 1 MiB
+// file system holds; 10
+// a GOP) into dir with the record properties props, to the end, and
+// returns the recording's path, the pipeline and its log.
+func recordUntilFull(t *testing.T, dir, props string) (string, *pipeline.Pipeline, *testlog.Buffer) {
+	t.Helper()
+	path := filepath.Join(dir, "cam.gopline")
+	log := &testlog.Buffer{}
+	p, err := pipeline.Parse("testsrc size=1280x720 num-frames=120 is-live=false ! h264enc gop=10 crf=0 ! record path="+path+" name=rec "+props,
+		registry(t), pipeline.WithLogger(zerolog.New(log).Level(zerolog.InfoLevel)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runToEnd(t, p)
+	return path, p, log
+}
+
 // A recorder on a disk that fills up says so at once, as an error, keeps
 // the stream going, counts what it could not write, and ends with an error
 // of its node; what it wrote before stays readable.
@@ -24,15 +41,7 @@ func TestRecorderOnAFullDiskIsLoud(t *testing.T) {
 	if dir == "" {
 		return // the child ran the test
 	}
-	path := filepath.Join(dir, "cam.gopline")
-	var log testlog.Buffer
-	reg := registry(t)
-	p, err := pipeline.Parse("testsrc size=1280x720 num-frames=120 is-live=false ! h264enc gop=10 crf=0 ! record path="+path+" name=rec",
-		reg, pipeline.WithLogger(zerolog.New(&log).Level(zerolog.InfoLevel)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	runToEnd(t, p)
+	path, p, log := recordUntilFull(t, dir, "")
 	s := stat(t, p, "rec")
 	if s.Dropped == 0 || s.Errors == 0 {
 		t.Fatalf("recorder stats %+v: want packets dropped and the loss as an error", s)
@@ -61,15 +70,7 @@ func TestRecorderThatOverwritesTheOldestKeepsRecordingOnAFullDisk(t *testing.T) 
 	if dir == "" {
 		return // the child ran the test
 	}
-	path := filepath.Join(dir, "cam.gopline")
-	var log testlog.Buffer
-	reg := registry(t)
-	p, err := pipeline.Parse("testsrc size=1280x720 num-frames=120 is-live=false ! h264enc gop=10 crf=0 ! record path="+path+" name=rec overwrite-oldest=true",
-		reg, pipeline.WithLogger(zerolog.New(&log).Level(zerolog.InfoLevel)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	runToEnd(t, p)
+	path, p, log := recordUntilFull(t, dir, "overwrite-oldest=true")
 	if s := stat(t, p, "rec"); s.Dropped != 0 || s.Errors != 0 || s.In != 120 {
 		t.Fatalf("recorder stats %+v: want 120 packets in, none dropped, no error", s)
 	}

@@ -27,12 +27,12 @@ func bigSynth() synth {
 }
 
 // openCameraIn opens a recording in dir, on a fake clock, committing 5
-// packets at a time, with the stream "/camera".
-func openCameraIn(t *testing.T, dir string) (*storage.Recording, string, *fakeClock) {
+// packets at a time, with the stream "/camera", and opts.
+func openCameraIn(t *testing.T, dir string, opts ...storage.Option) (*storage.Recording, string, *fakeClock) {
 	t.Helper()
 	path := filepath.Join(dir, "rec.gopline")
 	clk := newFakeClock()
-	rec := mustOpenPath(t, path, storage.WithClock(clk.Now), storage.WithBatch(5, 0))
+	rec := mustOpenPath(t, path, append([]storage.Option{storage.WithClock(clk.Now), storage.WithBatch(5, 0)}, opts...)...)
 	createCamera(t, rec)
 	return rec, path, clk
 }
@@ -310,10 +310,7 @@ func TestOverwriteOldestKeepsRecordingTheNewestOnAFullDisk(t *testing.T) {
 	if dir == "" {
 		return
 	}
-	path := filepath.Join(dir, "rec.gopline")
-	clk := newFakeClock()
-	rec := mustOpenPath(t, path, storage.WithClock(clk.Now), storage.WithBatch(5, 0), storage.WithOverwriteOldest())
-	createCamera(t, rec)
+	rec, path, _ := openCameraIn(t, dir, storage.WithOverwriteOldest())
 	s := bigSynth()
 	const total = 1500 // about 15 MB of packets on a 4 MB file system
 	appendAll(t, rec, "/camera", s, 0, total)
@@ -350,10 +347,7 @@ func TestOverwriteOldestNeverDeletesTheNewestGOP(t *testing.T) {
 	if dir == "" {
 		return
 	}
-	path := filepath.Join(dir, "rec.gopline")
-	clk := newFakeClock()
-	rec := mustOpenPath(t, path, storage.WithClock(clk.Now), storage.WithBatch(5, 0), storage.WithOverwriteOldest())
-	createCamera(t, rec)
+	rec, path, _ := openCameraIn(t, dir, storage.WithOverwriteOldest())
 	s := bigSynth()
 	s.gop = 1 << 20 // one GOP, larger than the disk
 	next, err := fillUntilWriteFails(t, rec, s, 0)
