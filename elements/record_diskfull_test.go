@@ -16,10 +16,10 @@ import (
 	"github.com/gopline/gopline/storage"
 )
 
-// recordUntilFull records 120 lossless 1280x720 frames (more than a 1 MiB
-// file system holds; 10
-// a GOP) into dir with the record properties props, to the end, and
-// returns the recording's path, the pipeline and its log.
+// recordUntilFull records 120 lossless 1280x720 frames, 10 a GOP (more
+// than a 1 MiB file system holds), into dir with the record properties
+// props, to the end, and returns the recording's path, the pipeline and
+// its log.
 func recordUntilFull(t *testing.T, dir, props string) (string, *pipeline.Pipeline, *testlog.Buffer) {
 	t.Helper()
 	path := filepath.Join(dir, "cam.gopline")
