@@ -98,6 +98,10 @@ func WithConcealment() DecoderOption {
 // A stream with reordering holds pictures back; Flush returns them (at the
 // end of a stream), and a new Epoch's keyframe drains the old stream's first.
 //
+// Its Frames are read-only FFmpeg pictures that outlive the Decoder;
+// releasing each one when done lets the decoder reuse its memory (see the
+// package's Ownership).
+//
 // It is not safe for concurrent use. Close frees its FFmpeg objects.
 type Decoder struct {
 	codec *astiav.Codec
