@@ -136,6 +136,7 @@ func NewH264Decoder(opts ...DecoderOption) (*Decoder, error) {
 	if codec == nil {
 		return nil, fmt.Errorf("%w: h264 decoder", ErrCodecNotFound)
 	}
+	tuneMalloc()
 	d := &Decoder{codec: codec, cfg: cfg, capture: make(map[int64]time.Time)}
 	var err error
 	if d.scale, err = newScaler(0, 0, cfg.format); err != nil {

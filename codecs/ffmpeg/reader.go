@@ -94,6 +94,7 @@ func OpenReader(url string, opts ...ReaderOption) (*Reader, error) {
 		}
 	}
 	registerDevices.Do(astiav.RegisterAllDevices)
+	tuneMalloc()
 	r := &Reader{url: url, cfg: cfg, epoch: media.NewEpoch()}
 	if err := r.open(); err != nil {
 		r.Close()
