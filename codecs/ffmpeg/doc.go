@@ -27,14 +27,16 @@
 // It holds its own reference to the picture's reference-counted buffers
 // (shared with the decoder, which may keep the picture as a reference for
 // the next ones), so it stays valid after the decoder or reader that made it
-// is closed. Its last holder's Release drops that reference, once, in
-// picture.FreePixels; a Frame nobody releases is dropped by the garbage
-// collector instead, and its maker copies into Go memory while
-// maxLivePictures of its pictures are held. Nobody writes such a Frame's
-// pixels. H264Encoder takes such a Frame as it is, by a reference of its own
-// that it drops before Encode returns; a Frame of Go memory (the test
-// pattern, a JPEG picture) is copied into the encoder's picture, since C
-// must not keep Go memory.
+// is closed. Its last holder's Release drops that reference, once; a Frame
+// nobody releases is dropped by the garbage collector instead, and its maker
+// copies into Go memory while media.DefaultPoolFrames of its pictures are
+// held. Nobody writes such a Frame's pixels. H264Encoder takes such a Frame
+// as it is, by a reference of its own that it drops before Encode returns; a
+// Frame of Go memory (the test pattern, a JPEG picture) is copied into the
+// encoder's picture, since C must not keep Go memory. The first Reader or
+// Decoder sets glibc's malloc thresholds so that the memory of released
+// pictures is kept for the next ones: the process keeps what it held at its
+// peak, plus 64 MB.
 //
 // # Caveats
 //
