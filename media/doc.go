@@ -23,6 +23,10 @@
 // it afterwards. Planes of a Frame may be larger than the picture (strides).
 // A FramePool recycles the pixels of frames whose last holder calls Release;
 // releasing is optional, and a frame nobody releases is garbage collected.
+// A frame made by NewOwnedFrame has pixels that a PixelOwner owns (a
+// codec's picture, not Go memory): its last holder's Release gives them
+// back, and the garbage collector does if nobody releases it. Only a
+// frame's maker writes its pixels.
 //
 // This package imports nothing of the rest of gopline and uses no cgo.
 package media

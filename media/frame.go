@@ -36,7 +36,7 @@ type Frame struct {
 	// concealment): parts of it may be smeared or stale.
 	Concealed bool
 
-	buf *pooled // the pixels' pool and holders; nil for other frames
+	buf *pixels // the pixels' holders and owner; nil for frames of plain Go memory
 }
 
 // NewFrame allocates a zeroed width x height Frame with packed planes.

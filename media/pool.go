@@ -1,6 +1,7 @@
 package media
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 )
@@ -65,7 +66,7 @@ func (p *FramePool) Get() *Frame {
 		mem = make([]byte, p.size)
 		p.allocated.Add(1)
 	}
-	f := &Frame{Width: p.width, Height: p.height, Format: p.format, buf: &pooled{pool: p, mem: mem}}
+	f := &Frame{Width: p.width, Height: p.height, Format: p.format, buf: &pixels{pool: p, mem: mem}}
 	f.buf.holders.Store(1)
 	buf := mem
 	for i := range p.format.NumPlanes() {
@@ -87,17 +88,22 @@ func (p *FramePool) put(mem []byte) {
 	p.mu.Unlock()
 }
 
-// pooled is the pixel memory of a frame from a FramePool, shared by every
-// copy of the frame's header.
-type pooled struct {
-	pool    *FramePool
-	mem     []byte
+// pixels is what keeps a frame's pixel memory alive, shared by every copy
+// of the frame's header: a FramePool's memory (pool, mem) or memory owned
+// elsewhere (owner, see NewOwnedFrame).
+type pixels struct {
 	holders atomic.Int32
+
+	pool *FramePool
+	mem  []byte
+
+	owner   PixelOwner
+	cleanup runtime.Cleanup // frees owner if no holder ever releases it
 }
 
 // Retain adds n holders to f's pixels: f is about to be handed to n more
 // consumers, each of which may Release it. It does nothing for a frame that
-// is not from a FramePool.
+// is neither from a FramePool nor made by NewOwnedFrame.
 func (f *Frame) Retain(n int) {
 	if f.buf != nil && n > 0 {
 		f.buf.holders.Add(int32(n))
@@ -105,18 +111,29 @@ func (f *Frame) Retain(n int) {
 }
 
 // Release says that the caller is done with f's pixels and does not hand f
-// on. When every holder has released it, the pixels go back to their pool
-// and f, and every copy of its header, must no longer be read. It does
-// nothing for a frame that is not from a FramePool. Releasing more often
-// than Get and Retain gave holders is a bug and panics.
+// on. When every holder has released it, the pixels go back to their pool,
+// or to their owner (PixelOwner.FreePixels), and f, and every copy of its
+// header, must no longer be read. It does nothing for a frame that is
+// neither from a FramePool nor made by NewOwnedFrame. Releasing more often
+// than Get, NewOwnedFrame and Retain gave holders is a bug and panics.
 func (f *Frame) Release() {
 	if f.buf == nil {
 		return
 	}
 	switch n := f.buf.holders.Add(-1); {
 	case n == 0:
-		f.buf.pool.put(f.buf.mem)
+		f.buf.free()
 	case n < 0:
 		panic("media: a Frame released more often than it was retained")
 	}
+}
+
+// free hands the pixels back, once: the last holder has released them.
+func (p *pixels) free() {
+	if p.owner != nil {
+		p.cleanup.Stop()
+		p.owner.FreePixels()
+		return
+	}
+	p.pool.put(p.mem)
 }

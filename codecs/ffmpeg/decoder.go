@@ -98,6 +98,10 @@ func WithConcealment() DecoderOption {
 // A stream with reordering holds pictures back; Flush returns them (at the
 // end of a stream), and a new Epoch's keyframe drains the old stream's first.
 //
+// Its Frames are read-only FFmpeg pictures that outlive the Decoder;
+// releasing each one when done lets the decoder reuse its memory (see the
+// package's Ownership).
+//
 // It is not safe for concurrent use. Close frees its FFmpeg objects.
 type Decoder struct {
 	codec *astiav.Codec
@@ -132,6 +136,7 @@ func NewH264Decoder(opts ...DecoderOption) (*Decoder, error) {
 	if codec == nil {
 		return nil, fmt.Errorf("%w: h264 decoder", ErrCodecNotFound)
 	}
+	tuneMalloc()
 	d := &Decoder{codec: codec, cfg: cfg, capture: make(map[int64]time.Time)}
 	var err error
 	if d.scale, err = newScaler(0, 0, cfg.format); err != nil {

@@ -16,10 +16,27 @@
 // # Ownership
 //
 // Every FFmpeg object belongs to exactly one Go value (an encoder, decoder or
-// reader), is allocated when that value is made and freed by its Close. None
-// of them escapes: Frames and Packets returned to callers are Go memory that
-// the caller owns. Encoders, decoders and readers are not safe for concurrent
-// use; one goroutine (one actor) owns each.
+// reader), is allocated when that value is made and freed by its Close.
+// Packets returned to callers are Go memory that the caller owns. Encoders,
+// decoders and readers are not safe for concurrent use; one goroutine (one
+// actor) owns each.
+//
+// Decoded Frames are the one exception, so that a picture is not copied on
+// its way from FFmpeg's decoder to libx264: a Frame from a Decoder or a
+// Reader is normally FFmpeg's own picture, not a copy (media.NewOwnedFrame).
+// It holds its own reference to the picture's reference-counted buffers
+// (shared with the decoder, which may keep the picture as a reference for
+// the next ones), so it stays valid after the decoder or reader that made it
+// is closed. Its last holder's Release drops that reference, once; a Frame
+// nobody releases is dropped by the garbage collector instead, and its maker
+// copies into Go memory while media.DefaultPoolFrames of its pictures are
+// held. Nobody writes such a Frame's pixels. H264Encoder takes such a Frame
+// as it is, by a reference of its own that it drops before Encode returns; a
+// Frame of Go memory (the test pattern, a JPEG picture) is copied into the
+// encoder's picture, since C must not keep Go memory. The first Reader or
+// Decoder sets glibc's malloc thresholds so that the memory of released
+// pictures is kept for the next ones: the process keeps what it held at its
+// peak, plus 64 MB.
 //
 // # Caveats
 //

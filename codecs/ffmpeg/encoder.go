@@ -151,7 +151,8 @@ type H264Encoder struct {
 	forceKey      bool
 
 	ctx   *astiav.CodecContext
-	frame *astiav.Frame
+	frame *astiav.Frame // a copy of a Go-memory picture goes here
+	ref   *astiav.Frame // a reference to a Frame's FFmpeg picture, for one Encode
 	pkt   *astiav.Packet
 }
 
@@ -232,6 +233,7 @@ func NewH264Encoder(width, height int, opts ...EncoderOption) (*H264Encoder, err
 		e.Close()
 		return nil, fmt.Errorf("ffmpeg: allocating encoder frame: %w", err)
 	}
+	e.ref = astiav.AllocFrame()
 	e.pkt = astiav.AllocPacket()
 	return e, nil
 }
@@ -246,6 +248,11 @@ func (e *H264Encoder) ForceKeyframe() { e.forceKey = true }
 // Encode encodes f into one access unit. The packet's Seq counts from 0,
 // its GOP is the Seq of the last IDR, and its Epoch is the encoder's. f is
 // not kept; the returned Packet is the caller's.
+//
+// A YUV420P Frame whose pixels are an FFmpeg picture (from a Decoder or a
+// Reader) goes to libx264 as it is, by a new reference to the picture that
+// is dropped before Encode returns; any other is copied into the encoder's
+// own picture first, since C must not keep Go memory.
 func (e *H264Encoder) Encode(f *media.Frame) (*media.Packet, error) {
 	if e.ctx == nil {
 		return nil, codecs.ErrClosed
@@ -254,16 +261,23 @@ func (e *H264Encoder) Encode(f *media.Frame) (*media.Packet, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := writeFrame(e.frame, src); err != nil {
+	in := e.frame
+	if pic := pictureOf(src); pic != nil {
+		if err := refPixels(e.ref, pic); err != nil {
+			return nil, err
+		}
+		defer e.ref.Unref()
+		in = e.ref
+	} else if err := writeFrame(e.frame, src); err != nil {
 		return nil, err
 	}
-	e.frame.SetPts(int64(e.seq))
+	in.SetPts(int64(e.seq))
 	if e.forceKey {
-		e.frame.SetPictureType(astiav.PictureTypeI)
+		in.SetPictureType(astiav.PictureTypeI)
 	} else {
-		e.frame.SetPictureType(astiav.PictureTypeNone)
+		in.SetPictureType(astiav.PictureTypeNone)
 	}
-	if err := e.ctx.SendFrame(e.frame); err != nil {
+	if err := e.ctx.SendFrame(in); err != nil {
 		return nil, fmt.Errorf("ffmpeg: libx264 send frame %d: %w", e.seq, err)
 	}
 	e.forceKey = false
@@ -303,6 +317,10 @@ func (e *H264Encoder) Close() error {
 	if e.frame != nil {
 		e.frame.Free()
 		e.frame = nil
+	}
+	if e.ref != nil {
+		e.ref.Free()
+		e.ref = nil
 	}
 	if e.ctx != nil {
 		e.ctx.Free()

@@ -42,8 +42,10 @@ type StreamInfo struct {
 // decoded pictures), with missing timestamps filled from the frame rate,
 // never read from the wall clock. Decoded Frames come in presentation order
 // with growing capture times; passed-through Packets keep decode order and
-// carry their composition offset (media.Packet.CompositionOffset). A
-// Reader is not safe for concurrent use. Close frees its FFmpeg objects.
+// carry their composition offset (media.Packet.CompositionOffset). Decoded
+// Frames are read-only FFmpeg pictures that outlive the Reader (see the
+// package's Ownership). A Reader is not safe for concurrent use. Close frees
+// its FFmpeg objects.
 type Reader struct {
 	url  string
 	cfg  readerConfig
@@ -92,6 +94,7 @@ func OpenReader(url string, opts ...ReaderOption) (*Reader, error) {
 		}
 	}
 	registerDevices.Do(astiav.RegisterAllDevices)
+	tuneMalloc()
 	r := &Reader{url: url, cfg: cfg, epoch: media.NewEpoch()}
 	if err := r.open(); err != nil {
 		r.Close()
