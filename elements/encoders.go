@@ -108,7 +108,7 @@ type encoder struct {
 func (e *encoder) Start(env *pipeline.Env) error { e.env = env; return nil }
 
 func (e *encoder) Process(f *media.Frame, emit func(*media.Packet)) error {
-	defer f.Release() // the codec copies the picture in
+	defer f.Release() // the codec copies the picture in, or takes its own reference to an FFmpeg one
 	if e.enc == nil || f.Width != e.width || f.Height != e.height {
 		if e.enc != nil {
 			e.enc.Close()
