@@ -24,13 +24,29 @@ const gopline = (() => {
   const noH264 = "this browser cannot play H.264 over WebRTC, which gopline sends" +
     (/Firefox\//.test(navigator.userAgent) ? " (Firefox needs its OpenH264 plugin: about:addons, Plugins)" : "");
 
-  // view plays topic in video and keeps stats, the object it returns:
-  // firstFrameMs (connect to first painted frame), framesPainted,
-  // lastFrameAt (performance.now() of the last painted frame), fps,
-  // bitrate (bits/s received), latencyMs (received to painted), error.
-  function view(video, topic) {
+  // transport says how the page plays a topic: "webrtc" where the browser
+  // receives H.264 over WebRTC, else "websocket" (the node's Foxglove
+  // WebSocket and WebCodecs, wsviewer.js) where it has a VideoDecoder, else
+  // "webrtc", whose view says why it cannot. ?transport= in the page's URL
+  // forces either.
+  function transport() {
+    const asked = params.get("transport");
+    if (asked === "webrtc" || asked === "websocket") return asked;
+    if (window.RTCPeerConnection && playsH264()) return "webrtc";
+    return goplineWebSocket.available() ? "websocket" : "webrtc";
+  }
+
+  // view plays topic in el, a <video> (WebRTC) or a <canvas> (WebSocket),
+  // and keeps stats, the object it returns: transport, firstFrameMs
+  // (connect to first painted frame), framesPainted, lastFrameAt
+  // (performance.now() of the last painted frame), fps, bitrate (bits/s
+  // received), latencyMs (received to painted), error.
+  function view(el, topic) {
+    if (el instanceof HTMLCanvasElement) return goplineWebSocket.view(el, topic, token);
+    const video = el;
     const stats = { topic, firstFrameMs: null, framesPainted: 0, lastFrameAt: null, fps: 0, bitrate: 0, latencyMs: null, error: null,
       answeredMs: null, connectedMs: null };
+    stats.transport = "webrtc";
     if (!window.RTCPeerConnection) { // WebKitGTK as Debian builds it
       stats.error = "this browser has no WebRTC (RTCPeerConnection), which the viewer needs";
       stats.close = () => {};
@@ -129,5 +145,5 @@ const gopline = (() => {
     return res.json();
   }
 
-  return { view, tile, topics, human, token };
+  return { view, tile, topics, human, token, transport };
 })();
