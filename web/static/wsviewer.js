@@ -18,6 +18,13 @@ const goplineWebSocket = (() => {
   // Decoder errors in a row, with no picture between, before the page says
   // so; a single one is recovered from at the next keyframe.
   const errorsToTell = 3;
+  // A decoded picture more than burstUs older than the newest access unit
+  // given to the decoder, while newer ones are still being decoded, is one
+  // of a burst (the cached GOP a subscription starts with): the page waits
+  // for the newer ones rather than paint it, for at most holdFrames
+  // animation frames.
+  const burstUs = 100000;
+  const holdFrames = 10;
   // How long after the node's greeting a topic it has not advertised is
   // said to be missing (the node advertises new topics every 2 s).
   const topicWaitMs = 3000;
@@ -100,7 +107,7 @@ const goplineWebSocket = (() => {
     let decoder = null, codec = "", needKeyframe = true, errorsInARow = 0, lastTimestamp = -1;
     const receivedAt = new Map(); // chunk timestamp -> performance.now() of its arrival
     let errorKind = ""; // what stats.error is about: "socket", "topic", "decoder" or "codec"
-    let newest = null, newestReceived = 0, drawing = false;
+    let newest = null, newestReceived = 0, drawing = false, held = 0;
     const painted = [];
     let bytes = 0, bytesSince = started;
     const supported = new Map(); // codec -> Promise of VideoDecoder.isConfigSupported's answer
@@ -111,9 +118,16 @@ const goplineWebSocket = (() => {
 
     const config = (c) => ({ codec: c, optimizeForLatency: true }); // Annex B: no description
 
-    function draw(now) {
+    function draw() {
       drawing = false;
       if (!newest || closed) return;
+      if (receivedAt.size > 0 && lastTimestamp - newest.timestamp > burstUs && held < holdFrames) {
+        held++;
+        drawing = true;
+        requestAnimationFrame(draw);
+        return;
+      }
+      held = 0;
       const f = newest;
       newest = null;
       if (canvas.width !== f.displayWidth || canvas.height !== f.displayHeight) {
@@ -121,7 +135,7 @@ const goplineWebSocket = (() => {
       }
       paint.drawImage(f, 0, 0, canvas.width, canvas.height);
       f.close();
-      now = performance.now();
+      const now = performance.now();
       stats.framesPainted++;
       stats.lastFrameAt = now;
       if (stats.firstFrameMs === null) stats.firstFrameMs = now - started;
