@@ -118,16 +118,21 @@ const gopline = (() => {
     return bits.toFixed(0) + " bit/s";
   }
 
-  // tile makes a viewer of topic in parent: a video and a line of stats.
+  // tile makes a viewer of topic in parent: a video (or, over the
+  // WebSocket, a canvas) and a line of stats.
   function tile(parent, topic) {
     const box = document.createElement("figure");
     box.className = "tile";
-    const video = document.createElement("video");
-    video.muted = true; video.autoplay = true; video.playsInline = true;
+    let picture;
+    if (transport() === "websocket") picture = document.createElement("canvas");
+    else {
+      picture = document.createElement("video");
+      picture.muted = true; picture.autoplay = true; picture.playsInline = true;
+    }
     const caption = document.createElement("figcaption");
-    box.append(video, caption);
+    box.append(picture, caption);
     parent.append(box);
-    const stats = view(video, topic);
+    const stats = view(picture, topic);
     const show = () => {
       const latency = stats.latencyMs === null ? "–" : stats.latencyMs.toFixed(0) + " ms";
       caption.className = stats.error ? "error" : "";
