@@ -50,6 +50,8 @@ type pageStats struct {
 	FramesPainted int      `json:"framesPainted"`
 	Error         *string  `json:"error"`
 	Transport     string   `json:"transport"`
+	Bitrate       float64  `json:"bitrate"`
+	LatencyMs     *float64 `json:"latencyMs"`
 }
 
 func readStats(t *testing.T, p page) pageStats {
@@ -136,7 +138,8 @@ func checkLivePicture(t *testing.T, n *liveNode, p page, query, transport string
 	before := readStats(t, p).FramesPainted
 	start := time.Now()
 	waitFor(t, 30*time.Second, "30 more painted frames", func() bool { return readStats(t, p).FramesPainted >= before+30 })
-	t.Logf("30 frames painted in %.2f s", time.Since(start).Seconds())
+	st = readStats(t, p)
+	t.Logf("30 frames painted in %.2f s; the page receives %.0f kbit/s, latency %.0f ms", time.Since(start).Seconds(), st.Bitrate/1e3, deref(st.LatencyMs))
 	if then := checkPaintedFrame(t, n, p); then <= first {
 		t.Errorf("the painted picture was frame %d, then %d after 30 more paints: want the live picture", first, then)
 	}
