@@ -69,11 +69,12 @@ const goplineWebSocket = (() => {
   // parseMessageData reads a binary Message Data of the Foxglove protocol:
   // its subscription id and its JSON message, null for another opcode or
   // a short frame.
+  const utf8 = new TextDecoder();
   function parseMessageData(buf) {
     if (buf.byteLength < messageDataHeader) return null;
     const dv = new DataView(buf);
     if (dv.getUint8(0) !== opMessageData) return null;
-    const json = new TextDecoder().decode(new Uint8Array(buf, messageDataHeader));
+    const json = utf8.decode(new Uint8Array(buf, messageDataHeader));
     return { subscription: dv.getUint32(1, true), message: JSON.parse(json) };
   }
 
@@ -104,7 +105,8 @@ const goplineWebSocket = (() => {
     const paint = canvas.getContext("2d");
     let closed = false, ws = null, backoff = backoffFirstMs, retry = null, topicTimer = null;
     let channel = null, subscription = 0, nextSubscription = 1;
-    let decoder = null, codec = "", needKeyframe = true, errorsInARow = 0, lastTimestamp = -1;
+    let decoder = null, codec = "", needKeyframe = true, errorsInARow = 0;
+    let lastTimestamp = 0; // the newest capture time (µs) given to the decoder
     const receivedAt = new Map(); // chunk timestamp -> performance.now() of its arrival
     let errorKind = ""; // what stats.error is about: "socket", "topic", "decoder" or "codec"
     let newest = null, newestReceived = 0, drawing = false, held = 0;
@@ -148,8 +150,13 @@ const goplineWebSocket = (() => {
     }
 
     function output(frame) {
+      // Pictures come out in presentation order: a chunk captured before
+      // this picture that gave none (a decoder may drop one) is forgotten
+      // with it.
       const at = receivedAt.get(frame.timestamp);
-      receivedAt.delete(frame.timestamp);
+      for (const t of receivedAt.keys()) {
+        if (t <= frame.timestamp) receivedAt.delete(t);
+      }
       if (closed) { frame.close(); return; }
       if (newest) newest.close(); // an older picture of a burst: never shown
       newest = frame;
@@ -200,11 +207,9 @@ const goplineWebSocket = (() => {
         needKeyframe = true;
         return;
       }
-      // The capture time in µs, kept increasing (a reconnect replays the GOP).
-      const timestamp = Math.max(captured, lastTimestamp + 1);
-      lastTimestamp = timestamp;
-      receivedAt.set(timestamp, performance.now());
-      decoder.decode(new EncodedVideoChunk({ type: key ? "key" : "delta", timestamp, data: au }));
+      lastTimestamp = Math.max(lastTimestamp, captured);
+      receivedAt.set(captured, performance.now());
+      decoder.decode(new EncodedVideoChunk({ type: key ? "key" : "delta", timestamp: captured, data: au }));
     }
 
     function subscribe() {
@@ -259,6 +264,8 @@ const goplineWebSocket = (() => {
       if (closed) return;
       channel = null;
       needKeyframe = true; // a new subscription starts at its cached GOP's keyframe
+      lastTimestamp = 0;
+      receivedAt.clear();
       ws = new WebSocket(url, subprotocol);
       ws.binaryType = "arraybuffer";
       let greeted = false;
