@@ -247,3 +247,42 @@ func deref(v *float64) float64 {
 	}
 	return *v
 }
+
+// The WebSocket viewer reads the codec string from an access unit's SPS
+// and knows a keyframe by its IDR, with either length of start code.
+func TestWebSocketViewerReadsCodecAndKeyframe(t *testing.T) {
+	n := newLiveNode(t, Config{})
+	p := chromiumPage{newTab(t)}
+	if err := p.navigate(n.server.URL + "/view?topic=/cam&transport=websocket"); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name, au string // au in hex
+		codec    string
+		key      bool
+	}{
+		{"AUD, SPS, PPS and IDR, 4-byte start codes", "0000000109f0" + "000000016764000dacd9" + "0000000168ebe3cb" + "000000016588840f", "avc1.64000d", true},
+		{"SPS and IDR, 3-byte start codes", "0000016742e01e8d68" + "0000016588", "avc1.42e01e", true},
+		{"IDR of nal_ref_idc 1", "0000000125b8", "", true},
+		{"non-IDR slice", "00000001419a", "", false},
+		{"SPS cut short", "000000016764", "", false},
+		{"start code alone", "000001", "", false},
+		{"empty", "", "", false},
+	}
+	for _, c := range cases {
+		var got struct {
+			Codec string `json:"codec"`
+			Key   bool   `json:"key"`
+		}
+		err := p.eval(`(() => {
+			const au = Uint8Array.from("`+c.au+`".match(/../g) || [], (h) => parseInt(h, 16));
+			return { codec: goplineWebSocket.codecOf(au), key: goplineWebSocket.isKeyframe(au) };
+		})()`, &got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Codec != c.codec || got.Key != c.key {
+			t.Errorf("%s: codec %q, keyframe %v; want %q, %v", c.name, got.Codec, got.Key, c.codec, c.key)
+		}
+	}
+}
