@@ -18,11 +18,12 @@ const goplineWebSocket = (() => {
   // Decoder errors in a row, with no picture between, before the page says
   // so; a single one is recovered from at the next keyframe.
   const errorsToTell = 3;
-  // A decoded picture more than burstUs older than the newest access unit
-  // given to the decoder, while newer ones are still being decoded, is one
-  // of a burst (the cached GOP a subscription starts with): the page waits
-  // for the newer ones rather than paint it, for at most holdFrames
-  // animation frames.
+  // Until a subscription's first picture is painted, a decoded picture more
+  // than burstUs older than the newest access unit given to the decoder,
+  // while newer ones are still being decoded, is one of the cached GOP the
+  // subscription starts with, which decodes in a burst: the page waits for
+  // the newer ones rather than paint it, for at most holdFrames animation
+  // frames.
   const burstUs = 100000;
   const holdFrames = 10;
   // How long after the node's greeting a topic it has not advertised is
@@ -109,7 +110,7 @@ const goplineWebSocket = (() => {
     let lastTimestamp = 0; // the newest capture time (µs) given to the decoder
     const receivedAt = new Map(); // chunk timestamp -> performance.now() of its arrival
     let errorKind = ""; // what stats.error is about: "socket", "topic", "decoder" or "codec"
-    let newest = null, newestReceived = 0, drawing = false, held = 0;
+    let newest = null, newestReceived = 0, drawing = false, held = 0, joining = true;
     const painted = [];
     let bytes = 0, bytesSince = started;
     const supported = new Map(); // codec -> Promise of VideoDecoder.isConfigSupported's answer
@@ -123,13 +124,14 @@ const goplineWebSocket = (() => {
     function draw() {
       drawing = false;
       if (!newest || closed) return;
-      if (receivedAt.size > 0 && lastTimestamp - newest.timestamp > burstUs && held < holdFrames) {
+      if (joining && receivedAt.size > 0 && lastTimestamp - newest.timestamp > burstUs && held < holdFrames) {
         held++;
         drawing = true;
         requestAnimationFrame(draw);
         return;
       }
       held = 0;
+      joining = false;
       const f = newest;
       newest = null;
       if (canvas.width !== f.displayWidth || canvas.height !== f.displayHeight) {
@@ -147,6 +149,7 @@ const goplineWebSocket = (() => {
       stats.fps = painted.length;
       errorsInARow = 0;
       unsay("decoder");
+      unsay("node");
     }
 
     function output(frame) {
@@ -266,6 +269,7 @@ const goplineWebSocket = (() => {
       needKeyframe = true; // a new subscription starts at its cached GOP's keyframe
       lastTimestamp = 0;
       receivedAt.clear();
+      joining = true;
       ws = new WebSocket(url, subprotocol);
       ws.binaryType = "arraybuffer";
       let greeted = false;
