@@ -102,3 +102,19 @@ func TestWebKitTopicPageListsTopics(t *testing.T) {
 		t.Errorf("the tile's caption %q, want its fps, bitrate and latency", caption)
 	}
 }
+
+// A WebKitGTK whose GStreamer has no H.264 decoder (no gstreamer1.0-libav,
+// no openh264dec) has no WebRTC and a VideoDecoder that refuses the
+// stream's codec: the page says so under the tile.
+func TestWebKitWithoutH264DecoderSaysWhy(t *testing.T) {
+	t.Setenv("GST_PLUGIN_FEATURE_RANK", "avdec_h264:NONE,openh264dec:NONE")
+	n := newLiveNode(t, Config{})
+	p := newWebKitPage(t)
+	if err := p.navigate(n.server.URL + "/view?topic=/cam"); err != nil {
+		t.Fatal(err)
+	}
+	if hasWebRTC(t, p) {
+		t.Skip("this WebKitGTK has WebRTC with H.264: TestWebKitShowsTheLivePicture plays it")
+	}
+	checkSaysWhyNot(t, n, p, "WebRTC", "WebCodecs", "avc1.")
+}
