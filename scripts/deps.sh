@@ -5,8 +5,9 @@
 # Installs with apt-get only what is missing; safe to run again.
 # With --bench it also makes sure of GStreamer with x264enc, which the
 # benchmarks compare gopline against; with --test, of Debian's chromium,
-# firefox-esr and WebKitGTK (its WebDriver, run on an Xvfb display), in
-# which the browser viewer's tests run.
+# firefox-esr and WebKitGTK (its WebDriver, run on an Xvfb display, and
+# GStreamer's libav plugin, whose avdec_h264 its WebCodecs decode H.264
+# with), in which the browser viewer's tests run.
 set -euo pipefail
 
 pc_modules=(libavcodec libavformat libavutil libswscale libavdevice libavfilter libswresample)
@@ -20,7 +21,7 @@ case "${1:-}" in
 	;;
 --test)
 	browser=true
-	packages+=(chromium firefox-esr webkit2gtk-driver xvfb)
+	packages+=(chromium firefox-esr webkit2gtk-driver xvfb gstreamer1.0-libav)
 	;;
 esac
 
@@ -47,6 +48,10 @@ check() {
 	fi
 	if $browser && ! command -v Xvfb >/dev/null 2>&1; then
 		lacking+=("Xvfb (the browser viewer's WebKitGTK tests)")
+	fi
+	# WebKitGTK recommends it, and apt-get here installs no recommends.
+	if $browser && ! compgen -G "/usr/lib/*/gstreamer-1.0/libgstlibav.so" >/dev/null; then
+		lacking+=("GStreamer's libav plugin (WebKitGTK's H.264 in the browser viewer's tests)")
 	fi
 	if $bench; then
 		if ! command -v gst-launch-1.0 >/dev/null 2>&1; then

@@ -63,18 +63,33 @@ func hasWebRTC(t *testing.T, p page) bool {
 // WebKitGTK, Safari's engine on Linux, has WebRTC only when built with it:
 // Debian's build leaves it out (WebKit's release builds do unless every
 // experimental feature is on), and RTCPeerConnection is undefined. The
-// page must then say so; with WebRTC, show the live picture.
-func TestWebKitShowsTheLivePictureOrSaysWhyNot(t *testing.T) {
+// page then plays the topic over the WebSocket with WebCodecs, which
+// WebKitGTK decodes with GStreamer (avdec_h264, gstreamer1.0-libav); with
+// WebRTC, over WebRTC. Either way it must show the live picture.
+func TestWebKitShowsTheLivePicture(t *testing.T) {
 	n := newLiveNode(t, Config{})
 	p := newWebKitPage(t)
 	if err := p.navigate(n.server.URL + "/view?topic=/cam"); err != nil {
 		t.Fatal(err)
 	}
 	if hasWebRTC(t, p) {
-		checkLivePicture(t, n, p)
+		checkLivePicture(t, n, p, "", "webrtc")
 		return
 	}
-	t.Log("this WebKitGTK has no WebRTC that plays H.264: checking that the page says so")
+	t.Log("this WebKitGTK has no WebRTC that plays H.264: checking the WebSocket viewer")
+	checkLivePicture(t, n, p, "", "websocket")
+}
+
+// A WebKitGTK without WebRTC, made to use it, says why under the tile.
+func TestWebKitWithoutWebRTCSaysWhy(t *testing.T) {
+	n := newLiveNode(t, Config{})
+	p := newWebKitPage(t)
+	if err := p.navigate(n.server.URL + "/view?topic=/cam&transport=webrtc"); err != nil {
+		t.Fatal(err)
+	}
+	if hasWebRTC(t, p) {
+		t.Skip("this WebKitGTK has WebRTC with H.264: TestWebKitShowsTheLivePicture plays it")
+	}
 	checkSaysWhyNot(t, n, p, "WebRTC")
 }
 
@@ -82,13 +97,24 @@ func TestWebKitTopicPageListsTopics(t *testing.T) {
 	n := newLiveNode(t, Config{Token: "s3cret"})
 	p := newWebKitPage(t)
 	checkTopicList(t, n, p, "s3cret")
-	if !hasWebRTC(t, p) {
-		t.Log("this WebKitGTK has no WebRTC that plays H.264: checking that the tile says so")
-		checkSaysWhyNot(t, n, p, "WebRTC")
-		return
-	}
 	waitFor(t, 20*time.Second, "painted tile", func() bool { return readStats(t, p).FramesPainted > 0 })
 	if caption := tileCaption(t, p); !strings.Contains(caption, "fps") || !strings.Contains(caption, "latency") {
 		t.Errorf("the tile's caption %q, want its fps, bitrate and latency", caption)
 	}
+}
+
+// A WebKitGTK whose GStreamer has no H.264 decoder (no gstreamer1.0-libav,
+// no openh264dec) has no WebRTC and a VideoDecoder that refuses the
+// stream's codec: the page says so under the tile.
+func TestWebKitWithoutH264DecoderSaysWhy(t *testing.T) {
+	t.Setenv("GST_PLUGIN_FEATURE_RANK", "avdec_h264:NONE,openh264dec:NONE")
+	n := newLiveNode(t, Config{})
+	p := newWebKitPage(t)
+	if err := p.navigate(n.server.URL + "/view?topic=/cam"); err != nil {
+		t.Fatal(err)
+	}
+	if hasWebRTC(t, p) {
+		t.Skip("this WebKitGTK has WebRTC with H.264: TestWebKitShowsTheLivePicture plays it")
+	}
+	checkSaysWhyNot(t, n, p, "WebRTC", "WebCodecs", "avc1.")
 }

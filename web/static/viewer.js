@@ -24,13 +24,29 @@ const gopline = (() => {
   const noH264 = "this browser cannot play H.264 over WebRTC, which gopline sends" +
     (/Firefox\//.test(navigator.userAgent) ? " (Firefox needs its OpenH264 plugin: about:addons, Plugins)" : "");
 
-  // view plays topic in video and keeps stats, the object it returns:
-  // firstFrameMs (connect to first painted frame), framesPainted,
-  // lastFrameAt (performance.now() of the last painted frame), fps,
-  // bitrate (bits/s received), latencyMs (received to painted), error.
-  function view(video, topic) {
+  // transport says how the page plays a topic: "webrtc" where the browser
+  // receives H.264 over WebRTC, else "websocket" (the node's Foxglove
+  // WebSocket and WebCodecs, wsviewer.js) where it has a VideoDecoder, else
+  // "webrtc", whose view says why it cannot. ?transport= in the page's URL
+  // forces either.
+  function transport() {
+    const asked = params.get("transport");
+    if (asked === "webrtc" || asked === "websocket") return asked;
+    if (window.RTCPeerConnection && playsH264()) return "webrtc";
+    return goplineWebSocket.available() ? "websocket" : "webrtc";
+  }
+
+  // view plays topic in el, a <video> (WebRTC) or a <canvas> (WebSocket),
+  // and keeps stats, the object it returns: transport, firstFrameMs
+  // (connect to first painted frame), framesPainted, lastFrameAt
+  // (performance.now() of the last painted frame), fps, bitrate (bits/s
+  // received), latencyMs (received to painted), error.
+  function view(el, topic) {
+    if (el instanceof HTMLCanvasElement) return goplineWebSocket.view(el, topic, token);
+    const video = el;
     const stats = { topic, firstFrameMs: null, framesPainted: 0, lastFrameAt: null, fps: 0, bitrate: 0, latencyMs: null, error: null,
       answeredMs: null, connectedMs: null };
+    stats.transport = "webrtc";
     if (!window.RTCPeerConnection) { // WebKitGTK as Debian builds it
       stats.error = "this browser has no WebRTC (RTCPeerConnection), which the viewer needs";
       stats.close = () => {};
@@ -102,16 +118,21 @@ const gopline = (() => {
     return bits.toFixed(0) + " bit/s";
   }
 
-  // tile makes a viewer of topic in parent: a video and a line of stats.
+  // tile makes a viewer of topic in parent: a video (or, over the
+  // WebSocket, a canvas) and a line of stats.
   function tile(parent, topic) {
     const box = document.createElement("figure");
     box.className = "tile";
-    const video = document.createElement("video");
-    video.muted = true; video.autoplay = true; video.playsInline = true;
+    let picture;
+    if (transport() === "websocket") picture = document.createElement("canvas");
+    else {
+      picture = document.createElement("video");
+      picture.muted = true; picture.autoplay = true; picture.playsInline = true;
+    }
     const caption = document.createElement("figcaption");
-    box.append(video, caption);
+    box.append(picture, caption);
     parent.append(box);
-    const stats = view(video, topic);
+    const stats = view(picture, topic);
     const show = () => {
       const latency = stats.latencyMs === null ? "–" : stats.latencyMs.toFixed(0) + " ms";
       caption.className = stats.error ? "error" : "";
@@ -129,5 +150,5 @@ const gopline = (() => {
     return res.json();
   }
 
-  return { view, tile, topics, human, token };
+  return { view, tile, topics, human, token, transport };
 })();

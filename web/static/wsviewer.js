@@ -1,0 +1,321 @@
+// gopline's WebCodecs viewer, for a browser that has no WebRTC that
+// receives H.264: it subscribes to the topic over the node's Foxglove
+// WebSocket (/foxglove), decodes each H.264 access unit with a
+// VideoDecoder and paints the newest picture on a <canvas>. Plain
+// JavaScript, no build step; viewer.js chooses it.
+"use strict";
+
+const goplineWebSocket = (() => {
+  const subprotocol = "foxglove.websocket.v1";
+  const opMessageData = 0x01;
+  const messageDataHeader = 1 + 4 + 8; // opcode, subscription id, receive time
+  // Reconnect after a lost socket: the first wait, the longest.
+  const backoffFirstMs = 250;
+  const backoffMaxMs = 5000;
+  // maxDecodeQueue bounds the access units waiting in the decoder: beyond
+  // it the page skips to the next keyframe rather than fall behind.
+  const maxDecodeQueue = 60;
+  // Decoder errors in a row, with no picture between, before the page says
+  // so; a single one is recovered from at the next keyframe.
+  const errorsToTell = 3;
+  // Until a subscription's first picture is painted, a decoded picture more
+  // than burstUs older than the newest access unit given to the decoder,
+  // while newer ones are still being decoded, is one of the cached GOP the
+  // subscription starts with, which decodes in a burst: the page waits for
+  // the newer ones rather than paint it, for at most holdFrames animation
+  // frames.
+  const burstUs = 100000;
+  const holdFrames = 10;
+  // How long after the node's greeting a topic it has not advertised is
+  // said to be missing (the node advertises new topics every 2 s).
+  const topicWaitMs = 3000;
+
+  // available says whether the browser has what the viewer needs, short
+  // of knowing the stream's codec: WebSocket and WebCodecs' VideoDecoder.
+  function available() {
+    return typeof WebSocket === "function" && typeof VideoDecoder === "function" &&
+      typeof VideoDecoder.isConfigSupported === "function" && typeof EncodedVideoChunk === "function";
+  }
+
+  // nalUnits returns the types of the NAL units of an Annex B access unit,
+  // each with the offset of its header byte.
+  function nalUnits(au) {
+    const units = [];
+    for (let i = 0; i + 2 < au.length; i++) {
+      if (au[i] === 0 && au[i + 1] === 0 && au[i + 2] === 1) {
+        if (i + 3 < au.length) units.push({ type: au[i + 3] & 0x1f, at: i + 3 });
+        i += 2;
+      }
+    }
+    return units;
+  }
+
+  const hex = (b) => b.toString(16).padStart(2, "0");
+
+  // codecOf returns the WebCodecs codec string of the access unit's SPS,
+  // avc1.PPCCLL (profile_idc, constraint flags, level_idc), or "" when it
+  // holds no SPS.
+  function codecOf(au) {
+    for (const u of nalUnits(au)) {
+      if (u.type === 7 && u.at + 3 < au.length) return "avc1." + hex(au[u.at + 1]) + hex(au[u.at + 2]) + hex(au[u.at + 3]);
+    }
+    return "";
+  }
+
+  // isKeyframe says whether the access unit holds an IDR picture.
+  function isKeyframe(au) {
+    return nalUnits(au).some((u) => u.type === 5);
+  }
+
+  // parseMessageData reads a binary Message Data of the Foxglove protocol:
+  // its subscription id and its JSON message, null for another opcode or
+  // a short frame.
+  const utf8 = new TextDecoder();
+  function parseMessageData(buf) {
+    if (buf.byteLength < messageDataHeader) return null;
+    const dv = new DataView(buf);
+    if (dv.getUint8(0) !== opMessageData) return null;
+    const json = utf8.decode(new Uint8Array(buf, messageDataHeader));
+    return { subscription: dv.getUint32(1, true), message: JSON.parse(json) };
+  }
+
+  function fromBase64(s) {
+    if (Uint8Array.fromBase64) return Uint8Array.fromBase64(s);
+    const bin = atob(s);
+    const out = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  }
+
+  // view plays topic on canvas and keeps stats, the object it returns, as
+  // viewer.js's view does (transport "websocket"); token is the node's,
+  // when it has one. It paints only the newest decoded picture, on the next
+  // animation frame: the cached GOP a subscription starts with decodes in a
+  // burst, and the newest of it shows at once.
+  function view(canvas, topic, token) {
+    const stats = { topic, transport: "websocket", firstFrameMs: null, framesPainted: 0, lastFrameAt: null, fps: 0, bitrate: 0,
+      latencyMs: null, error: null, connectedMs: null };
+    if (!available()) {
+      stats.error = "this browser has no WebCodecs (VideoDecoder), which the WebSocket viewer needs";
+      stats.close = () => {};
+      return stats;
+    }
+    const started = performance.now();
+    const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/foxglove" +
+      (token ? "?token=" + encodeURIComponent(token) : "");
+    const paint = canvas.getContext("2d");
+    let closed = false, ws = null, backoff = backoffFirstMs, retry = null, topicTimer = null;
+    let channel = null, subscription = 0, nextSubscription = 1;
+    let decoder = null, codec = "", needKeyframe = true, errorsInARow = 0;
+    let lastTimestamp = 0; // the newest capture time (µs) given to the decoder
+    const receivedAt = new Map(); // chunk timestamp -> performance.now() of its arrival
+    let errorKind = ""; // what stats.error is about: "socket", "topic", "decoder" or "codec"
+    let newest = null, newestReceived = 0, drawing = false, held = 0, joining = true;
+    const painted = [];
+    let bytes = 0, bytesSince = started;
+    const supported = new Map(); // codec -> Promise of VideoDecoder.isConfigSupported's answer
+    let chain = Promise.resolve(); // access units, in order, across the asynchronous configure
+
+    function say(kind, msg) { errorKind = kind; stats.error = msg; }
+    function unsay(kind) { if (errorKind === kind) { errorKind = ""; stats.error = null; } }
+
+    const config = (c) => ({ codec: c, optimizeForLatency: true }); // Annex B: no description
+
+    function draw() {
+      drawing = false;
+      if (!newest || closed) return;
+      if (joining && receivedAt.size > 0 && lastTimestamp - newest.timestamp > burstUs && held < holdFrames) {
+        held++;
+        drawing = true;
+        requestAnimationFrame(draw);
+        return;
+      }
+      held = 0;
+      joining = false;
+      const f = newest;
+      newest = null;
+      if (canvas.width !== f.displayWidth || canvas.height !== f.displayHeight) {
+        canvas.width = f.displayWidth; canvas.height = f.displayHeight;
+      }
+      paint.drawImage(f, 0, 0, canvas.width, canvas.height);
+      f.close();
+      const now = performance.now();
+      stats.framesPainted++;
+      stats.lastFrameAt = now;
+      if (stats.firstFrameMs === null) stats.firstFrameMs = now - started;
+      stats.latencyMs = Math.max(0, now - newestReceived);
+      painted.push(now);
+      while (painted.length && now - painted[0] > 1000) painted.shift();
+      stats.fps = painted.length;
+      errorsInARow = 0;
+      unsay("decoder");
+      unsay("node");
+    }
+
+    function output(frame) {
+      // Pictures come out in presentation order: a chunk captured before
+      // this picture that gave none (a decoder may drop one) is forgotten
+      // with it.
+      const at = receivedAt.get(frame.timestamp);
+      for (const t of receivedAt.keys()) {
+        if (t <= frame.timestamp) receivedAt.delete(t);
+      }
+      if (closed) { frame.close(); return; }
+      if (newest) newest.close(); // an older picture of a burst: never shown
+      newest = frame;
+      newestReceived = at === undefined ? performance.now() : at;
+      if (!drawing) { drawing = true; requestAnimationFrame(draw); }
+    }
+
+    function dropDecoder() {
+      if (decoder && decoder.state !== "closed") decoder.close();
+      decoder = null;
+      needKeyframe = true;
+      receivedAt.clear();
+    }
+
+    function decodeError(err) {
+      // The picture is lost until the next keyframe, which a new decoder
+      // starts from; nothing is painted from the broken chain.
+      dropDecoder();
+      if (++errorsInARow >= errorsToTell) say("decoder", "WebCodecs could not decode " + codec + ": " + (err.message || err));
+    }
+
+    // decode passes one access unit to the decoder, configuring one at a
+    // keyframe when there is none or the stream's codec changed.
+    async function decode(au, captured) {
+      const key = isKeyframe(au);
+      if (!key && (needKeyframe || !decoder)) return; // a chain without its start: wait for the next keyframe
+      if (key) {
+        const c = codecOf(au);
+        if (!decoder || (c && c !== codec)) {
+          if (!c) return; // a keyframe without SPS cannot start a decoder
+          if (!supported.has(c)) supported.set(c, VideoDecoder.isConfigSupported(config(c)).then((r) => r.supported, () => false));
+          const ok = await supported.get(c);
+          if (closed) return;
+          if (!ok) {
+            say("codec", "this browser plays H.264 neither over WebRTC nor with WebCodecs (its VideoDecoder refuses " + c + ")");
+            return;
+          }
+          unsay("codec");
+          if (decoder) dropDecoder();
+          const d = new VideoDecoder({ output, error: (err) => { if (d === decoder) decodeError(err); } });
+          d.configure(config(c));
+          decoder = d;
+          codec = c;
+        }
+        needKeyframe = false;
+      }
+      if (decoder.decodeQueueSize > maxDecodeQueue) { // the decoder falls behind: skip to the next keyframe
+        needKeyframe = true;
+        return;
+      }
+      lastTimestamp = Math.max(lastTimestamp, captured);
+      receivedAt.set(captured, performance.now());
+      decoder.decode(new EncodedVideoChunk({ type: key ? "key" : "delta", timestamp: captured, data: au }));
+    }
+
+    function subscribe() {
+      subscription = nextSubscription++;
+      ws.send(JSON.stringify({ op: "subscribe", subscriptions: [{ id: subscription, channelId: channel }] }));
+    }
+
+    function onText(m) {
+      switch (m.op) {
+        case "serverInfo":
+          stats.connectedMs = performance.now() - started;
+          clearTimeout(topicTimer);
+          topicTimer = setTimeout(() => {
+            if (channel === null) say("topic", "the node has no H.264 topic " + topic);
+          }, topicWaitMs);
+          break;
+        case "advertise":
+          for (const c of m.channels || []) {
+            if (c.topic === topic && c.schemaName === "foxglove.CompressedVideo" && channel === null) {
+              channel = c.id;
+              unsay("topic");
+              subscribe();
+            }
+          }
+          break;
+        case "unadvertise":
+          if ((m.channelIds || []).includes(channel)) {
+            ws.send(JSON.stringify({ op: "unsubscribe", subscriptionIds: [subscription] }));
+            channel = null;
+            needKeyframe = true;
+            say("topic", "the node has no H.264 topic " + topic + " any more");
+          }
+          break;
+        case "status":
+          if (m.level >= 1) say("node", "the node says: " + m.message);
+          break;
+      }
+    }
+
+    function onBinary(buf) {
+      bytes += buf.byteLength;
+      const d = parseMessageData(buf);
+      if (!d || d.subscription !== subscription || d.message.format !== "h264") return;
+      const au = fromBase64(d.message.data);
+      const ts = d.message.timestamp || {};
+      const captured = Math.floor((ts.sec || 0) * 1e6 + (ts.nsec || 0) / 1e3);
+      chain = chain.then(() => decode(au, captured)).catch((err) => decodeError(err));
+    }
+
+    function connect() {
+      retry = null;
+      if (closed) return;
+      channel = null;
+      needKeyframe = true; // a new subscription starts at its cached GOP's keyframe
+      lastTimestamp = 0;
+      receivedAt.clear();
+      joining = true;
+      ws = new WebSocket(url, subprotocol);
+      ws.binaryType = "arraybuffer";
+      let greeted = false;
+      ws.onmessage = (ev) => {
+        try {
+          if (typeof ev.data === "string") {
+            const m = JSON.parse(ev.data);
+            if (m.op === "serverInfo") { greeted = true; backoff = backoffFirstMs; unsay("socket"); }
+            onText(m);
+          } else onBinary(ev.data);
+        } catch (err) {
+          say("node", "bad message from the node: " + (err.message || err));
+        }
+      };
+      ws.onclose = (ev) => {
+        clearTimeout(topicTimer);
+        if (closed) return;
+        say("socket", (greeted ? "the WebSocket to the node closed" : "cannot open the WebSocket to the node") +
+          " (" + ev.code + (ev.reason ? ": " + ev.reason : "") + "), retrying in " + (backoff / 1000).toFixed(1) + " s");
+        retry = setTimeout(connect, backoff);
+        backoff = Math.min(2 * backoff, backoffMaxMs);
+      };
+    }
+
+    const poll = setInterval(() => {
+      const now = performance.now();
+      stats.bitrate = (8 * bytes) / ((now - bytesSince) / 1000); // what crosses the socket: JSON and base64 included
+      bytes = 0; bytesSince = now;
+      if (stats.lastFrameAt !== null && now - stats.lastFrameAt > 1000) stats.fps = 0;
+    }, 1000);
+
+    connect();
+    stats.close = () => {
+      if (closed) return;
+      closed = true;
+      clearInterval(poll);
+      clearTimeout(retry);
+      clearTimeout(topicTimer);
+      if (ws) ws.close();
+      dropDecoder();
+      if (newest) newest.close();
+      newest = null;
+    };
+    addEventListener("pagehide", stats.close);
+    return stats;
+  }
+
+  return { available, view, codecOf, isKeyframe };
+})();
