@@ -27,8 +27,8 @@ run: build
 # internal/testprogress says what the suite is doing while it runs (each
 # package as it starts, the tests still running every half minute, the
 # output of failed tests) and closes with a count.
-# The viewer's tests need chromium, firefox-esr, WebKitGTK's WebDriver and
-# Xvfb (deps.sh --test) and the Foxglove
+# The viewer's tests need chromium, firefox-esr, WebKitGTK's WebDriver,
+# GStreamer's libav plugin and Xvfb (deps.sh --test) and the Foxglove
 # client for Node.js (viewer-deps.sh, into a cache outside the repository);
 # under make test they fail, rather than skip, when either is missing.
 test:

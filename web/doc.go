@@ -1,7 +1,9 @@
 // Package web serves a node's topics to people: a page that lists the
 // topics and shows several at once, a single-topic viewer, WebRTC over WHEP
 // (POST an SDP offer to /whep/<topic>, DELETE the Location to end) and a
-// Foxglove WebSocket endpoint at /foxglove.
+// Foxglove WebSocket endpoint at /foxglove. A browser that cannot receive
+// H.264 over WebRTC (Firefox without its OpenH264 plugin, a WebKit built
+// without WebRTC) plays the topic from /foxglove with WebCodecs instead.
 //
 // Every viewer is a subscriber of its topic through transport.Subscriber,
 // with the topic's own QoS unless Config.ViewerQoS says otherwise: on a
