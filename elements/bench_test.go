@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/gopline/gopline/codecs"
 	"github.com/gopline/gopline/codecs/ffmpeg"
 	"github.com/gopline/gopline/media"
@@ -283,10 +285,12 @@ func graphRun(frames []*media.Frame) error { return graphRunWith(frames, libav) 
 
 func graphRunWith(frames []*media.Frame, c codecPair) error {
 	enc := pipeline.ProcessorElement("h264enc", pipeline.Frames, pipeline.Packets(media.H264),
-		func() (pipeline.Processor[*media.Frame, *media.Packet], error) { return &encoder{open: c.newEnc}, nil })
+		func() (pipeline.Processor[*media.Frame, *media.Packet], error) {
+			return &encoder{open: func(w, h int, _ zerolog.Logger) (codecs.Encoder, error) { return c.newEnc(w, h) }}, nil
+		})
 	dec := pipeline.ProcessorElement("h264dec", pipeline.Packets(media.H264), pipeline.Frames,
 		func() (pipeline.Processor[*media.Packet, *media.Frame], error) {
-			return newDecoder(qos.ReplayLatest, c.newDec)
+			return newDecoder(qos.ReplayLatest, func(zerolog.Logger) (codecs.Decoder, error) { return c.newDec() })
 		})
 	p := pipeline.New()
 	if err := p.Chain([]string{"src", "enc", "pub"},

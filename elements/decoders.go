@@ -37,7 +37,7 @@ type DecoderConfig struct {
 // decoderSpec is the spec of a decoder element; open opens its codec.
 // decoderSpec is the spec of a decoder element; open opens its codec, and
 // extra are the fields only that decoder has.
-func decoderSpec(name, summary, doc, codec string, in media.Codec, open func(DecoderConfig) (codecs.Decoder, error),
+func decoderSpec(name, summary, doc, codec string, in media.Codec, open func(DecoderConfig, zerolog.Logger) (codecs.Decoder, error),
 	extra ...pipeline.Field[DecoderConfig]) pipeline.ElementSpec[DecoderConfig] {
 	fields := append([]pipeline.Field[DecoderConfig]{
 		formatField(func(c *DecoderConfig) *media.PixelFormat { return &c.Format }),
@@ -50,7 +50,7 @@ func decoderSpec(name, summary, doc, codec string, in media.Codec, open func(Dec
 		New: func(cfg DecoderConfig) (pipeline.Element, error) {
 			return pipeline.ProcessorElement(name, pipeline.Packets(in), pipeline.Frames,
 				func() (pipeline.Processor[*media.Packet, *media.Frame], error) {
-					return newDecoder(cfg.Replay, func() (codecs.Decoder, error) { return open(cfg) })
+					return newDecoder(cfg.Replay, func(log zerolog.Logger) (codecs.Decoder, error) { return open(cfg, log) })
 				}), nil
 		},
 	}
@@ -58,8 +58,8 @@ func decoderSpec(name, summary, doc, codec string, in media.Codec, open func(Dec
 
 var h264DecSpec = decoderSpec("h264dec", "strict H.264 decoder (FFmpeg)",
 	"Decodes H.264. A damaged packet is a warning and counted as an error, never shown as a smeared picture unless conceal=true; the decoder then drops deltas until the next keyframe and asks upstream for one (a gate in front answers with its own break). Of a GOP a durable topic replays to a late subscriber it shows only the newest picture (replay=latest), or every one (replay=all). At the end of the stream it gives out the pictures a stream with reordering held back.",
-	"h264", media.H264, func(cfg DecoderConfig) (codecs.Decoder, error) {
-		opts := []ffmpeg.DecoderOption{ffmpeg.WithOutputFormat(cfg.Format)}
+	"h264", media.H264, func(cfg DecoderConfig, log zerolog.Logger) (codecs.Decoder, error) {
+		opts := []ffmpeg.DecoderOption{ffmpeg.WithOutputFormat(cfg.Format), ffmpeg.WithDecoderLogger(log)}
 		if cfg.Conceal {
 			opts = append(opts, ffmpeg.WithConcealment())
 		}
@@ -75,7 +75,7 @@ var h264DecSpec = decoderSpec("h264dec", "strict H.264 decoder (FFmpeg)",
 
 var jpegDecSpec = decoderSpec("jpegdec", "JPEG decoder (pure Go)",
 	"Decodes JPEG with gopline's memory-safe Go decoder; damaged pictures are counted as errors.",
-	"jpeg", media.JPEG, func(cfg DecoderConfig) (codecs.Decoder, error) {
+	"jpeg", media.JPEG, func(cfg DecoderConfig, _ zerolog.Logger) (codecs.Decoder, error) {
 		return jpeg.NewDecoder(jpeg.WithOutputFormat(cfg.Format))
 	})
 
@@ -124,6 +124,7 @@ const skipReplayed = "replayed"
 // it, too, drops deltas until the next keyframe, and asks again while it
 // waits) or the topic's.
 type decoder struct {
+	open func(zerolog.Logger) (codecs.Decoder, error)
 	dec  codecs.Decoder
 	view qos.ReplayView
 	gate *qos.Gate
@@ -133,18 +134,19 @@ type decoder struct {
 	warnings           lograte.Limiter // of concealment
 }
 
-func newDecoder(view qos.ReplayView, open func() (codecs.Decoder, error)) (pipeline.Processor[*media.Packet, *media.Frame], error) {
-	dec, err := open()
-	if err != nil {
-		return nil, err
-	}
-	return &decoder{dec: dec, view: view, warnings: lograte.Limiter{Interval: damageWarnInterval}}, nil
+// newDecoder returns a decoding stage whose codec open opens as it starts,
+// with the node's logger.
+func newDecoder(view qos.ReplayView, open func(zerolog.Logger) (codecs.Decoder, error)) (pipeline.Processor[*media.Packet, *media.Frame], error) {
+	return &decoder{open: open, view: view, warnings: lograte.Limiter{Interval: damageWarnInterval}}, nil
 }
 
 func (d *decoder) Start(env *pipeline.Env) error {
 	d.env = env
 	var err error
-	d.gate, err = qos.NewGate(qos.WithClock(env.Now), qos.WithRequestOncePerWait())
+	if d.gate, err = qos.NewGate(qos.WithClock(env.Now), qos.WithRequestOncePerWait()); err != nil {
+		return err
+	}
+	d.dec, err = d.open(env.Log)
 	return err
 }
 
@@ -220,7 +222,12 @@ func (d *decoder) Flush(emit func(*media.Frame)) error {
 	return err
 }
 
-func (d *decoder) Stop() error { return d.dec.Close() }
+func (d *decoder) Stop() error {
+	if d.dec == nil {
+		return nil
+	}
+	return d.dec.Close()
+}
 
 var gateSpec = pipeline.ElementSpec[struct{}]{
 	Name: "gate", Summary: "GOP gate: passes only decodable packets", In: "packets", Out: "packets",

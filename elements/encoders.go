@@ -1,6 +1,8 @@
 package elements
 
 import (
+	"github.com/rs/zerolog"
+
 	"github.com/gopline/gopline/codecs"
 	"github.com/gopline/gopline/codecs/ffmpeg"
 	"github.com/gopline/gopline/media"
@@ -55,7 +57,9 @@ var h264EncSpec = pipeline.ElementSpec[H264EncConfig]{
 	New: func(cfg H264EncConfig) (pipeline.Element, error) {
 		return pipeline.ProcessorElement("h264enc", pipeline.Frames, pipeline.Packets(media.H264),
 			func() (pipeline.Processor[*media.Frame, *media.Packet], error) {
-				return &encoder{open: func(w, h int) (codecs.Encoder, error) { return ffmpeg.NewH264Encoder(w, h, cfg.options()...) }}, nil
+				return &encoder{open: func(w, h int, log zerolog.Logger) (codecs.Encoder, error) {
+					return ffmpeg.NewH264Encoder(w, h, append(cfg.options(), ffmpeg.WithEncoderLogger(log))...)
+				}}, nil
 			}), nil
 	},
 }
@@ -84,7 +88,7 @@ var jpegEncSpec = pipeline.ElementSpec[JPEGEncConfig]{
 	New: func(cfg JPEGEncConfig) (pipeline.Element, error) {
 		return pipeline.ProcessorElement("jpegenc", pipeline.Frames, pipeline.Packets(media.JPEG),
 			func() (pipeline.Processor[*media.Frame, *media.Packet], error) {
-				return &encoder{open: func(w, h int) (codecs.Encoder, error) {
+				return &encoder{open: func(w, h int, _ zerolog.Logger) (codecs.Encoder, error) {
 					return ffmpeg.NewJPEGEncoder(w, h, ffmpeg.WithQScale(cfg.QScale))
 				}}, nil
 			}), nil
@@ -98,7 +102,7 @@ func JPEGEnc(qscale int) pipeline.Element { return jpegEncSpec.Element(JPEGEncCo
 // encoder opens its codec on the first frame, and again when the frame size
 // changes (a new encoder: a new epoch, so receivers wait for its keyframe).
 type encoder struct {
-	open          func(w, h int) (codecs.Encoder, error)
+	open          func(w, h int, log zerolog.Logger) (codecs.Encoder, error) // log: the node's, for FFmpeg's lines
 	enc           codecs.Encoder
 	width, height int
 	env           *pipeline.Env
@@ -113,7 +117,7 @@ func (e *encoder) Process(f *media.Frame, emit func(*media.Packet)) error {
 		if e.enc != nil {
 			e.enc.Close()
 		}
-		enc, err := e.open(f.Width, f.Height)
+		enc, err := e.open(f.Width, f.Height, e.env.Log)
 		if err != nil {
 			e.enc = nil
 			return err

@@ -129,26 +129,23 @@ func openSource[T interface {
 	media.Item
 }](cfg VideoSrcConfig, read func(*ffmpeg.Reader) (T, error)) (pipeline.Source[T], error) {
 	if !ffmpeg.IsNetwork(cfg.Location) {
-		return openVideo(cfg, read)
+		return newVideoSrc(cfg, read)
 	}
 	open := func(stop <-chan struct{}) (pipeline.Source[T], error) {
-		return openVideo(cfg, read, ffmpeg.WithStop(stop))
+		return newVideoSrc(cfg, read, ffmpeg.WithStop(stop))
 	}
 	policy := backoff.DefaultPolicy()
 	policy.Retries = cfg.Retries
 	return newReconnecting(cfg.Location, policy, open)
 }
 
-// openVideo opens the reader of a video source that reads with read.
-func openVideo[T interface {
+// newVideoSrc returns a video source that reads with read, its reader opened
+// with opts as it starts, when it has the node's logger for FFmpeg's lines.
+func newVideoSrc[T interface {
 	*media.Frame | *media.Packet
 	media.Item
 }](cfg VideoSrcConfig, read func(*ffmpeg.Reader) (T, error), opts ...ffmpeg.ReaderOption) (pipeline.Source[T], error) {
-	r, err := ffmpeg.OpenReader(cfg.Location, append(cfg.options(), opts...)...)
-	if err != nil {
-		return nil, err
-	}
-	return &videoSrc[T]{cfg: cfg, r: r, read: read, warnings: lograte.Limiter{Interval: damageWarnInterval}}, nil
+	return &videoSrc[T]{cfg: cfg, opts: opts, read: read, warnings: lograte.Limiter{Interval: damageWarnInterval}}, nil
 }
 
 // videoSrc reads frames or, in passthrough mode, packets.
@@ -157,6 +154,7 @@ type videoSrc[T interface {
 	media.Item
 }] struct {
 	cfg      VideoSrcConfig
+	opts     []ffmpeg.ReaderOption // besides cfg's
 	r        *ffmpeg.Reader
 	read     func(*ffmpeg.Reader) (T, error)
 	env      *pipeline.Env
@@ -164,9 +162,24 @@ type videoSrc[T interface {
 	warnings lograte.Limiter  // of damage
 }
 
-func (s *videoSrc[T]) Start(env *pipeline.Env) error { s.env = env; return nil }
+// Start opens the reader; FFmpeg's lines about it go to the node's log.
+func (s *videoSrc[T]) Start(env *pipeline.Env) error {
+	s.env = env
+	opts := append(append(s.cfg.options(), s.opts...), ffmpeg.WithReaderLogger(env.Log))
+	r, err := ffmpeg.OpenReader(s.cfg.Location, opts...)
+	if err != nil {
+		return err
+	}
+	s.r = r
+	return nil
+}
 
-func (s *videoSrc[T]) Stop() error { return s.r.Close() }
+func (s *videoSrc[T]) Stop() error {
+	if s.r == nil {
+		return nil
+	}
+	return s.r.Close()
+}
 
 func (s *videoSrc[T]) Next() (T, time.Time, error) {
 	item, err := s.read(s.r)

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/asticode/go-astiav"
+	"github.com/rs/zerolog"
+
 	"github.com/gopline/gopline/codecs"
 	"github.com/gopline/gopline/codecs/h264"
 	"github.com/gopline/gopline/media"
@@ -21,6 +23,13 @@ type decoderConfig struct {
 	threads int
 	frame   bool // frame threads instead of slice threads
 	conceal bool
+	log     *zerolog.Logger
+}
+
+// WithDecoderLogger sends the decoder's FFmpeg log lines (what it says of
+// damage, say) to log instead of to SetLogger's.
+func WithDecoderLogger(log zerolog.Logger) DecoderOption {
+	return func(c *decoderConfig) error { c.log = &log; return nil }
 }
 
 // DecoderOption configures a Decoder.
@@ -107,6 +116,9 @@ type Decoder struct {
 	codec *astiav.Codec
 	cfg   decoderConfig
 	ctx   *astiav.CodecContext
+	// logs is where ctx's log lines go; logAt is ctx's address there.
+	logs  contextLog
+	logAt uintptr
 	pkt   *astiav.Packet
 	frame *astiav.Frame
 	scale *scaler
@@ -138,6 +150,9 @@ func NewH264Decoder(opts ...DecoderOption) (*Decoder, error) {
 	}
 	tuneMalloc()
 	d := &Decoder{codec: codec, cfg: cfg, capture: make(map[int64]time.Time)}
+	if cfg.log != nil {
+		d.logs.set(*cfg.log)
+	}
 	var err error
 	if d.scale, err = newScaler(0, 0, cfg.format); err != nil {
 		return nil, err
@@ -166,10 +181,12 @@ func errDetect(conceal bool) string {
 func (d *Decoder) open() error {
 	if d.ctx != nil {
 		d.ctx.Free()
+		d.logs.unbind(d.logAt)
 	}
 	if d.ctx = astiav.AllocCodecContext(d.codec); d.ctx == nil {
 		return errors.New("ffmpeg: allocating h264 decoder context failed")
 	}
+	d.logAt = d.logs.bind(d.ctx)
 	d.ctx.SetThreadCount(d.cfg.threads)
 	if d.cfg.frame {
 		// FFmpeg runs no frame threads on a low-delay context.
@@ -368,6 +385,7 @@ func (d *Decoder) Close() error {
 	if d.ctx != nil {
 		d.ctx.Free()
 		d.ctx = nil
+		d.logs.unbind(d.logAt)
 	}
 	if d.scale != nil {
 		d.scale.close()

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/asticode/go-astiav"
+	"github.com/rs/zerolog"
+
 	"github.com/gopline/gopline/codecs"
 	"github.com/gopline/gopline/media"
 )
@@ -35,10 +37,17 @@ type encoderConfig struct {
 	fps     int
 	threads int
 	params  string
+	log     *zerolog.Logger
 }
 
 // EncoderOption configures an H264Encoder.
 type EncoderOption func(*encoderConfig) error
+
+// WithEncoderLogger sends the encoder's FFmpeg log lines (libx264's) to
+// log instead of to SetLogger's.
+func WithEncoderLogger(log zerolog.Logger) EncoderOption {
+	return func(c *encoderConfig) error { c.log = &log; return nil }
+}
 
 // WithPreset sets libx264's speed preset (ultrafast ... placebo).
 func WithPreset(preset string) EncoderOption {
@@ -154,6 +163,10 @@ type H264Encoder struct {
 	frame *astiav.Frame // a copy of a Go-memory picture goes here
 	ref   *astiav.Frame // a reference to a Frame's FFmpeg picture, for one Encode
 	pkt   *astiav.Packet
+
+	// logs is where ctx's log lines go; logAt is ctx's address there.
+	logs  contextLog
+	logAt uintptr
 }
 
 var _ codecs.Encoder = (*H264Encoder)(nil)
@@ -175,9 +188,13 @@ func NewH264Encoder(width, height int, opts ...EncoderOption) (*H264Encoder, err
 		return nil, fmt.Errorf("%w: libx264", ErrCodecNotFound)
 	}
 	e := &H264Encoder{width: width, height: height, gop: cfg.gop, epoch: media.NewEpoch()}
+	if cfg.log != nil {
+		e.logs.set(*cfg.log)
+	}
 	if e.ctx = astiav.AllocCodecContext(codec); e.ctx == nil {
 		return nil, errors.New("ffmpeg: allocating libx264 context failed")
 	}
+	e.logAt = e.logs.bind(e.ctx)
 	e.ctx.SetWidth(width)
 	e.ctx.SetHeight(height)
 	e.ctx.SetPixelFormat(astiav.PixelFormatYuv420P)
@@ -325,6 +342,7 @@ func (e *H264Encoder) Close() error {
 	if e.ctx != nil {
 		e.ctx.Free()
 		e.ctx = nil
+		e.logs.unbind(e.logAt)
 	}
 	return nil
 }

@@ -10,9 +10,14 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	// FFmpeg's own log would drown the test output; warnings still show.
-	SetLogger(zerolog.New(zerolog.NewConsoleWriter(func(w *zerolog.ConsoleWriter) { w.Out = os.Stderr })).Level(zerolog.ErrorLevel), zerolog.ErrorLevel)
+	testFFmpegLog()
 	os.Exit(m.Run())
+}
+
+// testFFmpegLog sets FFmpeg's log as the tests have it: its own would
+// drown the test output; errors still show.
+func testFFmpegLog() {
+	SetLogger(zerolog.New(zerolog.NewConsoleWriter(func(w *zerolog.ConsoleWriter) { w.Out = os.Stderr })).Level(zerolog.ErrorLevel), zerolog.ErrorLevel)
 }
 
 func pattern(t testing.TB, w, h int) *testsrc.Pattern {

@@ -5,31 +5,140 @@ package ffmpeg
 #include <stdarg.h>
 #include <libavutil/log.h>
 
-extern void goplineFFmpegLog(int level, char *line);
+#include <stdint.h>
+
+extern void goplineFFmpegLog(void *avcl, int level, char *line);
 
 // goplineLogCallback formats one FFmpeg log line into a bounded buffer and
-// hands it to Go. It runs on whichever thread FFmpeg logs from.
+// hands it to Go, with the context that logged it. It runs on whichever
+// thread FFmpeg logs from.
 static void goplineLogCallback(void *avcl, int level, const char *fmt, va_list vl) {
 	if (level > av_log_get_level()) return;
 	char line[1024];
 	int prefix = 1;
 	av_log_format_line2(avcl, level, fmt, vl, line, sizeof(line), &prefix);
-	goplineFFmpegLog(level, line);
+	goplineFFmpegLog(avcl, level, line);
 }
 
 static void goplineSetLogCallback(void) { av_log_set_callback(goplineLogCallback); }
+
+// goplineLogParent returns the context a logging context names as its
+// parent (AVClass.parent_log_context_offset, as av_log_format_line reads
+// it), or NULL.
+static void *goplineLogParent(void *avcl) {
+	if (!avcl) return NULL;
+	const AVClass *c = *(const AVClass **)avcl;
+	if (!c || c->parent_log_context_offset <= 0) return NULL;
+	return *(void **)((uint8_t *)avcl + c->parent_log_context_offset);
+}
 */
 import "C"
 
 import (
+	"os"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
+	"github.com/asticode/go-astiav"
 	"github.com/rs/zerolog"
 )
 
+// ffmpegLogger is SetLogger's logger: the lines of contexts no gopline
+// object owns, and of those whose owner has no logger of its own.
 var ffmpegLogger atomic.Pointer[zerolog.Logger]
+
+// levelSet is set once SetLogger chose FFmpeg's level.
+var levelSet atomic.Bool
+
+// contextLogs maps the FFmpeg contexts gopline's objects own (codec and
+// format contexts), by address, to their owner's contextLog.
+var contextLogs sync.Map // uintptr -> *contextLog
+
+// maxLogParents bounds the walk from a logging context up its parents.
+const maxLogParents = 4
+
+// contextLog is where the FFmpeg log lines of one gopline object (an
+// encoder, a decoder, a reader) go: the logger its owner gave it (a
+// pipeline node's), or SetLogger's until it has one. It is the object's,
+// bound to each context the object allocates and unbound as it frees it.
+type contextLog struct {
+	log atomic.Pointer[zerolog.Logger]
+}
+
+// set sends the object's lines to log, with lib=ffmpeg.
+func (c *contextLog) set(log zerolog.Logger) {
+	log = log.With().Str("lib", "ffmpeg").Logger()
+	c.log.Store(&log)
+	installCallback.Do(installLogCallback)
+}
+
+// bind sends the lines of ctx, and of the contexts under it, to c, and
+// returns ctx's address for unbind (0 when it has none).
+func (c *contextLog) bind(ctx astiav.Classer) uintptr {
+	addr := classAddress(ctx)
+	if addr != 0 {
+		contextLogs.Store(addr, c)
+	}
+	return addr
+}
+
+// unbind forgets the context at addr, unless another object bound a new
+// context at the same address meanwhile. Call it after freeing the
+// context, so that what FFmpeg logs as it closes (libx264's summary) is
+// still the object's.
+func (c *contextLog) unbind(addr uintptr) {
+	if addr != 0 {
+		contextLogs.CompareAndDelete(addr, c)
+	}
+}
+
+// classAddress returns the address of the FFmpeg context behind c, which
+// go-astiav v0.16 shows only in its Class's String ("... @ 0x7f...").
+func classAddress(c astiav.Classer) uintptr {
+	cl := c.Class()
+	if cl == nil {
+		return 0
+	}
+	s := cl.String()
+	at := strings.LastIndex(s, "@ 0x")
+	if at < 0 {
+		return 0
+	}
+	addr, err := strconv.ParseUint(s[at+len("@ 0x"):], 16, 64)
+	if err != nil {
+		return 0
+	}
+	return uintptr(addr)
+}
+
+// loggerOf returns the logger of the object that owns avcl or one of its
+// parents, or nil.
+func loggerOf(avcl unsafe.Pointer) *zerolog.Logger {
+	for i := 0; avcl != nil && i < maxLogParents; i++ {
+		if c, ok := contextLogs.Load(uintptr(avcl)); ok {
+			return c.(*contextLog).log.Load()
+		}
+		avcl = C.goplineLogParent(avcl)
+	}
+	return nil
+}
+
+var installCallback sync.Once
+
+// installLogCallback routes FFmpeg's log through gopline's callback. When
+// SetLogger did not choose a level, FFmpeg's is lowered from its default
+// (info) to warnings, gopline's commands' default: libx264 says a lot at
+// info.
+func installLogCallback() {
+	if !levelSet.Load() {
+		C.av_log_set_level(C.AV_LOG_WARNING)
+	}
+	C.goplineSetLogCallback()
+}
 
 // logRepeats holds back FFmpeg's repeated log lines.
 var logRepeats repeats
@@ -42,11 +151,16 @@ var logRepeats repeats
 // already, so the log line is context, not the report. A line that repeats
 // (a camera that stays down, refusing each attempt) is passed on once per
 // 30 s, with how many times it came ("repeats").
+//
+// An encoder, decoder or reader given a logger of its own (their SetLogger
+// methods; gopline's elements give theirs the node's) logs its FFmpeg lines
+// there instead, so that a line says which camera it is about.
 func SetLogger(log zerolog.Logger, level zerolog.Level) {
 	log = log.With().Str("lib", "ffmpeg").Logger()
 	ffmpegLogger.Store(&log)
+	levelSet.Store(true)
 	C.av_log_set_level(C.int(avLogLevel(level)))
-	C.goplineSetLogCallback()
+	installCallback.Do(installLogCallback)
 }
 
 func avLogLevel(l zerolog.Level) int {
@@ -68,13 +182,19 @@ func avLogLevel(l zerolog.Level) int {
 }
 
 //export goplineFFmpegLog
-func goplineFFmpegLog(level C.int, line *C.char) {
-	log := ffmpegLogger.Load()
-	if log == nil {
-		return
-	}
+func goplineFFmpegLog(avcl unsafe.Pointer, level C.int, line *C.char) {
 	msg := strings.TrimRight(C.GoString(line), "\n")
 	if msg == "" {
+		return
+	}
+	log := loggerOf(avcl)
+	if log == nil {
+		log = ffmpegLogger.Load()
+	}
+	if log == nil {
+		// Nobody asked for FFmpeg's lines: stderr, as FFmpeg's own
+		// callback would.
+		os.Stderr.WriteString(msg + "\n")
 		return
 	}
 	ok, count := logRepeats.allow(msg, time.Now())

@@ -58,6 +58,11 @@ type Reader struct {
 	times    timeline
 	seq      uint64
 
+	// logs is where the log lines of fc and dec go; fcAt and decAt are
+	// their addresses there.
+	logs        contextLog
+	fcAt, decAt uintptr
+
 	// decode mode
 	dec   *astiav.CodecContext
 	frame *astiav.Frame
@@ -96,6 +101,9 @@ func OpenReader(url string, opts ...ReaderOption) (*Reader, error) {
 	registerDevices.Do(astiav.RegisterAllDevices)
 	tuneMalloc()
 	r := &Reader{url: url, cfg: cfg, epoch: media.NewEpoch()}
+	if cfg.log != nil {
+		r.logs.set(*cfg.log)
+	}
 	if err := r.open(); err != nil {
 		r.Close()
 		return nil, err
@@ -131,10 +139,12 @@ func (r *Reader) open() error {
 	if r.fc = astiav.AllocFormatContext(); r.fc == nil {
 		return fmt.Errorf("%w %q: allocating format context failed", ErrOpen, r.url)
 	}
+	r.fcAt = r.logs.bind(r.fc)
 	r.interruptOnStop()
 	if err := r.fc.OpenInput(r.url, inFmt, dict); err != nil {
 		r.fc.Free() // avformat_open_input frees the context on failure; Free on nil is safe
 		r.fc = nil
+		r.logs.unbind(r.fcAt)
 		return fmt.Errorf("%w %q: %w", ErrOpen, r.url, err)
 	}
 	if err := r.fc.FindStreamInfo(nil); err != nil {
@@ -174,6 +184,7 @@ func (r *Reader) openDecoder(par *astiav.CodecParameters) error {
 	if r.dec = astiav.AllocCodecContext(codec); r.dec == nil {
 		return fmt.Errorf("ffmpeg: allocating %s decoder for %q failed", r.info.Codec, r.url)
 	}
+	r.decAt = r.logs.bind(r.dec)
 	if err := par.ToCodecContext(r.dec); err != nil {
 		return fmt.Errorf("ffmpeg: %s decoder parameters for %q: %w", r.info.Codec, r.url, err)
 	}
@@ -404,6 +415,7 @@ func (r *Reader) Close() error {
 	if r.dec != nil {
 		r.dec.Free()
 		r.dec = nil
+		r.logs.unbind(r.decAt)
 	}
 	if r.scale != nil {
 		r.scale.close()
@@ -417,6 +429,7 @@ func (r *Reader) Close() error {
 		r.fc.CloseInput()
 		r.fc.Free()
 		r.fc = nil
+		r.logs.unbind(r.fcAt)
 	}
 	return nil
 }

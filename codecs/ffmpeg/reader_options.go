@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/gopline/gopline/media"
 )
 
@@ -21,6 +23,16 @@ type readerConfig struct {
 	frameRate    float64
 	now          func() time.Time
 	stop         <-chan struct{}
+	log          *zerolog.Logger
+}
+
+// WithReaderLogger sends the reader's FFmpeg log lines (its demuxer's, a
+// camera's protocol's, its decoder's) to log instead of to SetLogger's, so
+// that a line says which source it is about. Lines of the connection
+// underneath (a TCP connect that failed) name no reader and stay
+// SetLogger's; the reader's errors say as much.
+func WithReaderLogger(log zerolog.Logger) ReaderOption {
+	return func(c *readerConfig) error { c.log = &log; return nil }
 }
 
 // WithStop makes the Reader give up a blocking open or read as soon as stop
