@@ -71,9 +71,10 @@ func shellWords(line string) []string {
 // Commands that run until Ctrl-C, as the README means them to.
 var untilInterrupt = []string{"gopline serve ", "gopline run 'subscribe ", "gopline run --state "}
 
-// Benchmarks that take half a minute and more as written; their own tests
-// run them with smaller settings.
-var longBenchmarks = []string{"gopline bench latejoin", "gopline bench remote"}
+// Benchmarks that take half a minute and more as written (bench viewer:
+// 90 browser joins, two minutes and more on a busy machine); their own
+// tests run them with smaller settings.
+var longBenchmarks = []string{"gopline bench latejoin", "gopline bench remote", "gopline bench viewer"}
 
 // readmeAddrs are the addresses README.md serves on: the default of
 // serve's --listen and its --http. The test serves on free ports in their
