@@ -21,6 +21,7 @@ type viewerFlags struct {
 	seed            uint64
 	asJSON, verbose bool
 	quiet           bool
+	timelines       bool
 }
 
 // benchViewerCommand lets headless Chromium viewers join a live topic over
@@ -44,6 +45,7 @@ func benchViewerCommand() *cobra.Command {
 	fs.IntVar(&f.joins, "joins", viewerbench.DefaultJoins, "browser viewers that join, per mode")
 	fs.Uint64Var(&f.seed, "seed", 1, "seed of the random moments the viewers join at")
 	fs.BoolVar(&f.asJSON, "json", false, "print one JSON object per mode")
+	fs.BoolVar(&f.timelines, "timelines", false, "print every join's timeline too")
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "log at debug level")
 	addBenchQuiet(fs, &f.quiet)
 	return cmd
@@ -65,15 +67,27 @@ func (f *viewerFlags) run(stdout, stderr io.Writer) error {
 	bar := benchBar(stderr, f.asJSON, f.quiet, "viewer", "joins")
 	defer bar.clear()
 	cfg.Progress = bar.update
-	results, err := viewerbench.RunAll(ctx, cfg, func(r viewerbench.Result) {
-		bar.clear()
-		fmt.Fprintf(stderr, "viewer: %s: %d joins in %.1f s\n", r.Mode, r.Joins, r.Elapsed.Seconds())
-	})
+	results, err := viewerbench.RunAll(ctx, cfg)
 	if err != nil {
 		return err
 	}
+	bar.clear()
+	if len(results) > 0 {
+		fmt.Fprintf(stderr, "viewer: %d joins of each mode in %.1f s\n", f.joins, results[0].Elapsed.Seconds())
+	}
 	if !f.asJSON {
-		return viewerbench.WriteTable(stdout, results)
+		if err := viewerbench.WriteTable(stdout, results); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout)
+		if err := viewerbench.WriteStages(stdout, results); err != nil {
+			return err
+		}
+		if !f.timelines {
+			return nil
+		}
+		fmt.Fprintln(stdout)
+		return viewerbench.WriteTimelines(stdout, results)
 	}
 	enc := json.NewEncoder(stdout)
 	for _, r := range results {
