@@ -22,6 +22,7 @@ type viewerFlags struct {
 	asJSON, verbose bool
 	quiet           bool
 	timelines       bool
+	newTabs         bool
 }
 
 // benchViewerCommand lets headless Chromium viewers join a live topic over
@@ -34,8 +35,10 @@ func benchViewerCommand() *cobra.Command {
 		Long: "Lets headless Chromium viewers (WHEP) join a live 640x480 30 fps topic with an IDR every 30 frames at\n" +
 			"random GOP phases, and prints the time from each viewer's connect to its first painted frame with\n" +
 			"the topic's GOP cache, with a forced IDR per joiner (PLI), and waiting for the next keyframe.\n" +
+			"The modes run at once and their joins alternate; each mode's viewers load in a tab of its own.\n" +
+			"Under the table, where the joins' time went: each stage, in the browser and in the node.\n" +
 			"Needs chromium (Debian: apt-get install chromium).",
-		Example: "  gopline bench viewer\n  gopline bench viewer --joins 50 --json",
+		Example: "  gopline bench viewer\n  gopline bench viewer --joins 50 --json\n  gopline bench viewer --timelines",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return f.run(cmd.OutOrStdout(), cmd.ErrOrStderr())
@@ -46,6 +49,7 @@ func benchViewerCommand() *cobra.Command {
 	fs.Uint64Var(&f.seed, "seed", 1, "seed of the random moments the viewers join at")
 	fs.BoolVar(&f.asJSON, "json", false, "print one JSON object per mode")
 	fs.BoolVar(&f.timelines, "timelines", false, "print every join's timeline too")
+	fs.BoolVar(&f.newTabs, "new-tabs", false, "load each viewer in a new tab (Chromium starts its WebRTC anew) instead of again in its mode's tab")
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "log at debug level")
 	addBenchQuiet(fs, &f.quiet)
 	return cmd
@@ -55,7 +59,7 @@ func (f *viewerFlags) run(stdout, stderr io.Writer) error {
 	if f.joins < 1 || f.joins > 1000 {
 		return usagef("--joins %d (want 1..1000)", f.joins)
 	}
-	cfg := viewerbench.Config{JoinPlan: bench.JoinPlan{Joins: f.joins, Seed: f.seed}}
+	cfg := viewerbench.Config{JoinPlan: bench.JoinPlan{Joins: f.joins, Seed: f.seed}, NewTabs: f.newTabs}
 	if f.verbose {
 		cfg.Log = logger(stderr, true)
 	}

@@ -61,6 +61,10 @@ type Config struct {
 	// Progress, if not nil, is called after each join with the joins done
 	// of all joins: of every mode of RunAll, or of Run's one mode.
 	Progress func(done, total int)
+	// NewTabs loads each viewer in a new tab, a new renderer process in
+	// which Chromium starts its WebRTC anew, instead of again in its mode's
+	// tab.
+	NewTabs bool
 }
 
 func (c Config) withDefaults() Config {
@@ -145,7 +149,9 @@ func Run(ctx context.Context, browser context.Context, modes []Mode, cfg Config)
 			if err := bench.Sleep(ctx, time.Duration(rng.Int64N(int64(gop)))); err != nil {
 				return nil, err
 			}
-			r.join(ctx, cfg.Timeout)
+			if err := r.join(ctx, browser, cfg); err != nil {
+				return nil, err
+			}
 			progress.Step()
 		}
 	}
@@ -243,11 +249,20 @@ func (r *rig) stop() {
 }
 
 // join has one viewer join the rig's topic and notes its timeline.
-func (r *rig) join(ctx context.Context, timeout time.Duration) {
-	st, ok := join(r.tab, r.page, timeout)
+func (r *rig) join(ctx, browser context.Context, cfg Config) error {
+	tab := r.tab
+	if cfg.NewTabs {
+		var closeTab func()
+		tab, closeTab = chromedp.NewContext(browser)
+		defer closeTab()
+		if err := chromedp.Do(tab); err != nil {
+			return err
+		}
+	}
+	st, ok := join(tab, r.page, cfg.Timeout)
 	if !ok {
 		r.undecodable++
-		return
+		return nil
 	}
 	r.waits = append(r.waits, time.Duration(*st.FirstFrameMs*float64(time.Millisecond)))
 	var trace web.JoinTrace
@@ -256,6 +271,7 @@ func (r *rig) join(ctx context.Context, timeout time.Duration) {
 		trace, traced = r.traces.take(ctx, *st.Session)
 	}
 	r.timelines = append(r.timelines, timeline(st, trace, traced))
+	return nil
 }
 
 func (r *rig) result(elapsed time.Duration) Result {

@@ -12,9 +12,14 @@ import (
 // WriteIntro says what a run of cfg measures.
 func WriteIntro(w io.Writer, cfg Config) {
 	cfg = cfg.withDefaults()
+	tabs := "each mode's viewers loaded again in one tab"
+	if cfg.NewTabs {
+		tabs = "each viewer in a new tab"
+	}
 	fmt.Fprintf(w, "gopline bench viewer: %d headless Chromium viewers per mode join a live %dx%d %d fps H.264 topic\n"+
-		"(an IDR every %d frames) over WHEP at random GOP phases, seed %d; time from connect to the first painted frame\n\n",
-		cfg.Joins, cfg.Width, cfg.Height, cfg.Rate, cfg.GOP, cfg.Seed)
+		"(an IDR every %d frames) over WHEP at random GOP phases, seed %d, the modes' joins alternating, %s;\n"+
+		"time from connect to the first painted frame\n\n",
+		cfg.Joins, cfg.Width, cfg.Height, cfg.Rate, cfg.GOP, cfg.Seed, tabs)
 }
 
 // WriteTable prints a row per mode and what the columns mean.
