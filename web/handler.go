@@ -52,7 +52,11 @@ type Config struct {
 	// KeepIP, when set, limits the addresses offered to WebRTC viewers
 	// (LoopbackOnly: this host's viewers only).
 	KeepIP func(net.IP) bool
-	Log    zerolog.Logger
+	// Trace, when set, is given each WebRTC viewer's JoinTrace as its first
+	// picture is sent (benchmarks: where a join's time goes). It runs on
+	// the viewer's writer and must return promptly.
+	Trace func(JoinTrace)
+	Log   zerolog.Logger
 }
 
 // Handler serves a node's topics over HTTP: the pages, the topic list,

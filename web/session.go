@@ -55,6 +55,25 @@ type whepSession struct {
 	closed    bool
 	forget    func(id string) // removes the session from its handler's list
 	ignorePLI bool
+	trace     JoinTrace
+	traced    func(JoinTrace) // called once, when the first picture is sent
+}
+
+// JoinTrace is when each step of a WebRTC viewer's join happened on the
+// server: what its browser cannot see. Config.Trace is given one per
+// viewer, when the viewer's first picture is sent.
+type JoinTrace struct {
+	// Session is the session's id, the last part of its Location.
+	Session string
+	// Offer: the offer was read; Answered: the answer was made, with every
+	// candidate.
+	Offer, Answered time.Time
+	// ICEConnected: ICE found a working pair; Connected: DTLS completed on
+	// it too, and the viewer's feed subscribed.
+	ICEConnected, Connected time.Time
+	// FirstPicture: the first picture's packets went to the track (the
+	// cached GOP's keyframe, or the first keyframe of a volatile topic).
+	FirstPicture time.Time
 }
 
 // sessionParams is what a new session needs from its handler.
@@ -67,6 +86,7 @@ type sessionParams struct {
 	ignorePLI bool
 	log       zerolog.Logger
 	forget    func(id string)
+	trace     func(JoinTrace) // may be nil
 }
 
 // newSessionID returns a random session id, the last part of the session's URL.
@@ -80,11 +100,21 @@ func newSessionID() string {
 // peer connection's local description. The feed starts when the viewer
 // connects.
 func newWHEPSession(p sessionParams, offer string) (*whepSession, error) {
+	offered := time.Now()
 	pc, err := p.api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		return nil, err
 	}
-	s := &whepSession{id: newSessionID(), topic: p.topic, pc: pc, log: p.log, forget: p.forget, ignorePLI: p.ignorePLI}
+	s := &whepSession{id: newSessionID(), topic: p.topic, pc: pc, log: p.log, forget: p.forget, ignorePLI: p.ignorePLI,
+		traced: p.trace}
+	s.trace.Session, s.trace.Offer = s.id, offered
+	pc.OnICEConnectionStateChange(func(st webrtc.ICEConnectionState) {
+		if st == webrtc.ICEConnectionStateConnected {
+			s.mu.Lock()
+			s.trace.ICEConnected = time.Now()
+			s.mu.Unlock()
+		}
+	})
 	if err := s.negotiate(offer); err != nil {
 		_ = pc.Close()
 		return nil, fmt.Errorf("%w: %v", errBadOffer, err)
@@ -100,6 +130,9 @@ func newWHEPSession(p sessionParams, offer string) (*whepSession, error) {
 			s.delayExt = uint8(ext.ID)
 		}
 	}
+	s.mu.Lock()
+	s.trace.Answered = time.Now()
+	s.mu.Unlock()
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) { s.stateChanged(p, st) })
 	go s.readRTCP()
 	time.AfterFunc(connectTimeout, func() {
@@ -159,6 +192,7 @@ func (s *whepSession) stateChanged(p sessionParams, st webrtc.PeerConnectionStat
 		if s.closed || s.feed != nil {
 			return
 		}
+		s.trace.Connected = time.Now()
 		f, err := startFeed(p.system, feedConfig{bus: p.bus, topic: p.topic, qos: p.qos, write: s.writePacket, waitForKeyframe: p.ignorePLI,
 			ended: func(error) { go s.Close() }, log: p.log})
 		if err != nil {
@@ -189,6 +223,21 @@ func (s *whepSession) writePacket(p *media.Packet) error {
 		}
 		if err := s.track.WriteRTP(pkt); err != nil {
 			return err
+		}
+	}
+	s.mu.Lock()
+	first := s.trace.FirstPicture.IsZero()
+	if first {
+		s.trace.FirstPicture = time.Now()
+	}
+	t := s.trace
+	s.mu.Unlock()
+	if first {
+		s.log.Debug().Str("topic", s.topic).Str("session", s.id).Dur("answered", t.Answered.Sub(t.Offer)).
+			Dur("ice_connected", t.ICEConnected.Sub(t.Offer)).Dur("connected", t.Connected.Sub(t.Offer)).
+			Dur("first_picture", t.FirstPicture.Sub(t.Offer)).Msg("viewer: first picture sent")
+		if s.traced != nil {
+			s.traced(t)
 		}
 	}
 	return nil

@@ -35,9 +35,9 @@ var h264Codec = webrtc.RTPCodecCapability{
 
 // newWebRTCAPI returns the pion API every viewer's connection is made with:
 // H.264 with NACK, PLI and FIR, the playout-delay extension, pion's default
-// interceptors (NACK retransmission, RTCP reports), and ICE over UDP with
-// host candidates, loopback included, no mDNS. keepIP, when set, limits
-// the candidates to the addresses it keeps.
+// interceptors (NACK retransmission, RTCP reports), ICE over UDP with host
+// candidates, loopback included, no mDNS, and gopline the DTLS server.
+// keepIP, when set, limits the candidates to the addresses it keeps.
 func newWebRTCAPI(keepIP func(net.IP) bool) (*webrtc.API, error) {
 	m := &webrtc.MediaEngine{}
 	if err := m.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: h264Codec, PayloadType: 102}, webrtc.RTPCodecTypeVideo); err != nil {
@@ -58,6 +58,17 @@ func newWebRTCAPI(keepIP func(net.IP) bool) (*webrtc.API, error) {
 	if keepIP != nil {
 		se.SetIPFilter(keepIP)
 	}
+	// The browser is the DTLS client: it starts the handshake as soon as
+	// its own ICE check succeeds, rather than wait for gopline's agent to
+	// accept its nomination, and its retransmission timer, not pion's 1 s,
+	// recovers a lost flight. DTLS's cookie exchange (HelloVerifyRequest)
+	// is skipped: it proves the client's address, which ICE's checks,
+	// signed with the session's password, have proved already; it would
+	// cost a round trip.
+	if err := se.SetAnsweringDTLSRole(webrtc.DTLSRoleServer); err != nil {
+		return nil, fmt.Errorf("web: DTLS role: %w", err)
+	}
+	se.SetDTLSInsecureSkipHelloVerify(true)
 	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se)), nil
 }
 

@@ -115,7 +115,7 @@ func (h *Handler) startSession(topic, offer string) (*whepSession, int, error) {
 	h.mu.Unlock()
 
 	s, err := newWHEPSession(sessionParams{api: h.api, system: h.cfg.System, bus: h.cfg.Bus, topic: topic,
-		qos: h.cfg.ViewerQoS, ignorePLI: h.cfg.IgnorePictureLoss, log: h.cfg.Log, forget: h.forget}, offer)
+		qos: h.cfg.ViewerQoS, ignorePLI: h.cfg.IgnorePictureLoss, log: h.cfg.Log, forget: h.forget, trace: h.cfg.Trace}, offer)
 
 	h.mu.Lock()
 	defer h.mu.Unlock()

@@ -21,6 +21,8 @@ type viewerFlags struct {
 	seed            uint64
 	asJSON, verbose bool
 	quiet           bool
+	timelines       bool
+	newTabs         bool
 }
 
 // benchViewerCommand lets headless Chromium viewers join a live topic over
@@ -33,8 +35,10 @@ func benchViewerCommand() *cobra.Command {
 		Long: "Lets headless Chromium viewers (WHEP) join a live 640x480 30 fps topic with an IDR every 30 frames at\n" +
 			"random GOP phases, and prints the time from each viewer's connect to its first painted frame with\n" +
 			"the topic's GOP cache, with a forced IDR per joiner (PLI), and waiting for the next keyframe.\n" +
+			"The modes run at once and their joins alternate; each mode's viewers load in a tab of its own.\n" +
+			"Under the table, where the joins' time went: each stage, in the browser and in the node.\n" +
 			"Needs chromium (Debian: apt-get install chromium).",
-		Example: "  gopline bench viewer\n  gopline bench viewer --joins 50 --json",
+		Example: "  gopline bench viewer\n  gopline bench viewer --joins 50 --json\n  gopline bench viewer --timelines",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return f.run(cmd.OutOrStdout(), cmd.ErrOrStderr())
@@ -44,6 +48,8 @@ func benchViewerCommand() *cobra.Command {
 	fs.IntVar(&f.joins, "joins", viewerbench.DefaultJoins, "browser viewers that join, per mode")
 	fs.Uint64Var(&f.seed, "seed", 1, "seed of the random moments the viewers join at")
 	fs.BoolVar(&f.asJSON, "json", false, "print one JSON object per mode")
+	fs.BoolVar(&f.timelines, "timelines", false, "print every join's timeline too")
+	fs.BoolVar(&f.newTabs, "new-tabs", false, "load each viewer in a new tab (Chromium starts its WebRTC anew) instead of again in its mode's tab")
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "log at debug level")
 	addBenchQuiet(fs, &f.quiet)
 	return cmd
@@ -53,7 +59,7 @@ func (f *viewerFlags) run(stdout, stderr io.Writer) error {
 	if f.joins < 1 || f.joins > 1000 {
 		return usagef("--joins %d (want 1..1000)", f.joins)
 	}
-	cfg := viewerbench.Config{JoinPlan: bench.JoinPlan{Joins: f.joins, Seed: f.seed}}
+	cfg := viewerbench.Config{JoinPlan: bench.JoinPlan{Joins: f.joins, Seed: f.seed}, NewTabs: f.newTabs}
 	if f.verbose {
 		cfg.Log = logger(stderr, true)
 	}
@@ -65,15 +71,27 @@ func (f *viewerFlags) run(stdout, stderr io.Writer) error {
 	bar := benchBar(stderr, f.asJSON, f.quiet, "viewer", "joins")
 	defer bar.clear()
 	cfg.Progress = bar.update
-	results, err := viewerbench.RunAll(ctx, cfg, func(r viewerbench.Result) {
-		bar.clear()
-		fmt.Fprintf(stderr, "viewer: %s: %d joins in %.1f s\n", r.Mode, r.Joins, r.Elapsed.Seconds())
-	})
+	results, err := viewerbench.RunAll(ctx, cfg)
 	if err != nil {
 		return err
 	}
+	bar.clear()
+	if len(results) > 0 {
+		fmt.Fprintf(stderr, "viewer: %d joins of each mode in %.1f s\n", f.joins, results[0].Elapsed.Seconds())
+	}
 	if !f.asJSON {
-		return viewerbench.WriteTable(stdout, results)
+		if err := viewerbench.WriteTable(stdout, results); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout)
+		if err := viewerbench.WriteStages(stdout, results); err != nil {
+			return err
+		}
+		if !f.timelines {
+			return nil
+		}
+		fmt.Fprintln(stdout)
+		return viewerbench.WriteTimelines(stdout, results)
 	}
 	enc := json.NewEncoder(stdout)
 	for _, r := range results {

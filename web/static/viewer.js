@@ -41,22 +41,37 @@ const gopline = (() => {
   // (connect to first painted frame), framesPainted, lastFrameAt
   // (performance.now() of the last painted frame), fps, bitrate (bits/s
   // received), latencyMs (received to painted), error.
+  // Over WebRTC, the join's timeline, in ms from connect: offerMs (the
+  // offer made), answeredMs (the answer received), iceConnectedMs,
+  // connectedMs (DTLS too), and of the first painted frame
+  // firstFrameReceivedMs (its last packet received) and firstFrameDecodeMs
+  // (its decode); startedAt is connect as ms since the epoch, session the
+  // WHEP session's id. firstFrame is a promise, settled once the first
+  // frame is painted or the viewer failed.
   function view(el, topic) {
     if (el instanceof HTMLCanvasElement) return goplineWebSocket.view(el, topic, token);
     const video = el;
-    const stats = { topic, firstFrameMs: null, framesPainted: 0, lastFrameAt: null, fps: 0, bitrate: 0, latencyMs: null, error: null,
-      answeredMs: null, connectedMs: null };
-    stats.transport = "webrtc";
+    const stats = { topic, transport: "webrtc", firstFrameMs: null, framesPainted: 0, lastFrameAt: null, fps: 0, bitrate: 0,
+      latencyMs: null, error: null, offerMs: null, answeredMs: null, iceConnectedMs: null, connectedMs: null,
+      firstFrameReceivedMs: null, firstFrameDecodeMs: null, startedAt: null, session: null };
+    let settle;
+    stats.firstFrame = new Promise((resolve) => { settle = resolve; });
+    const fail = (err) => { stats.error = String(err.message || err); settle(); };
     if (!window.RTCPeerConnection) { // WebKitGTK as Debian builds it
-      stats.error = "this browser has no WebRTC (RTCPeerConnection), which the viewer needs";
+      fail("this browser has no WebRTC (RTCPeerConnection), which the viewer needs");
       stats.close = () => {};
       return stats;
     }
     const started = performance.now();
+    stats.startedAt = performance.timeOrigin + started;
     const pc = new RTCPeerConnection();
     pc.addTransceiver("video", { direction: "recvonly" });
     pc.addEventListener("connectionstatechange", () => {
       if (pc.connectionState === "connected" && stats.connectedMs === null) stats.connectedMs = performance.now() - started;
+    });
+    pc.addEventListener("iceconnectionstatechange", () => {
+      const st = pc.iceConnectionState;
+      if ((st === "connected" || st === "completed") && stats.iceConnectedMs === null) stats.iceConnectedMs = performance.now() - started;
     });
     pc.ontrack = (ev) => { video.srcObject = ev.streams[0] || new MediaStream([ev.track]); video.play().catch(() => {}); };
     let resource = null;
@@ -64,7 +79,12 @@ const gopline = (() => {
     const onFrame = (now, meta) => {
       stats.framesPainted++;
       stats.lastFrameAt = now;
-      if (stats.firstFrameMs === null) stats.firstFrameMs = now - started;
+      if (stats.firstFrameMs === null) {
+        stats.firstFrameMs = now - started;
+        if (meta && meta.receiveTime) stats.firstFrameReceivedMs = meta.receiveTime - started;
+        if (meta && meta.processingDuration !== undefined) stats.firstFrameDecodeMs = 1000 * meta.processingDuration;
+        settle();
+      }
       if (meta && meta.receiveTime) stats.latencyMs = Math.max(0, meta.expectedDisplayTime - meta.receiveTime);
       painted.push(now);
       while (painted.length && now - painted[0] > 1000) painted.shift();
@@ -82,7 +102,7 @@ const gopline = (() => {
         if (lastAt && r.timestamp > lastAt) stats.bitrate = (8 * (r.bytesReceived - lastBytes)) / ((r.timestamp - lastAt) / 1000);
         lastBytes = r.bytesReceived; lastAt = r.timestamp;
         if (!("requestVideoFrameCallback" in HTMLVideoElement.prototype) && r.framesDecoded) {
-          if (stats.firstFrameMs === null) stats.firstFrameMs = performance.now() - started;
+          if (stats.firstFrameMs === null) { stats.firstFrameMs = performance.now() - started; settle(); }
           stats.framesPainted = r.framesDecoded; stats.lastFrameAt = performance.now();
         }
       });
@@ -90,6 +110,7 @@ const gopline = (() => {
     (async () => {
       if (!playsH264()) throw new Error(noH264);
       await pc.setLocalDescription(await pc.createOffer());
+      stats.offerMs = performance.now() - started;
       // The offer goes at once, without waiting for the browser's ICE
       // candidates: gopline's ICE agent learns the browser's address from
       // its connectivity checks (a browser hides its host addresses behind
@@ -99,9 +120,10 @@ const gopline = (() => {
       const body = await res.text();
       if (res.status !== 201) throw new Error(res.status + ": " + body.trim());
       resource = res.headers.get("Location");
+      stats.session = resource && resource.split("/").pop();
       stats.answeredMs = performance.now() - started;
       await pc.setRemoteDescription({ type: "answer", sdp: body });
-    })().catch((err) => { stats.error = String(err.message || err); });
+    })().catch(fail);
     stats.close = () => {
       clearInterval(poll);
       pc.close();

@@ -20,6 +20,7 @@ import (
 	"github.com/gopline/gopline/internal/bench"
 	"github.com/gopline/gopline/internal/chromium"
 	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/pipeline"
 	"github.com/gopline/gopline/qos"
 	"github.com/gopline/gopline/web"
 )
@@ -60,7 +61,10 @@ type Config struct {
 	// Progress, if not nil, is called after each join with the joins done
 	// of all joins: of every mode of RunAll, or of Run's one mode.
 	Progress func(done, total int)
-	progress *bench.Progress // RunAll's, across its modes
+	// NewTabs loads each viewer in a new tab, a new renderer process in
+	// which Chromium starts its WebRTC anew, instead of again in its mode's
+	// tab.
+	NewTabs bool
 }
 
 func (c Config) withDefaults() Config {
@@ -91,42 +95,98 @@ type Result struct {
 	Forwarded  uint64 `json:"-"`
 	// Elapsed is the run's wall-clock time.
 	Elapsed time.Duration `json:"-"`
+	// Timelines are the joins that painted, in the order they joined;
+	// Stages sums them up.
+	Timelines []Timeline   `json:"-"`
+	Stages    []StageTimes `json:"-"`
 }
 
-// RunAll starts one headless Chromium and runs every mode in turn with it.
-// done, if not nil, is called after each mode.
-func RunAll(ctx context.Context, cfg Config, done func(Result)) ([]Result, error) {
+// RunAll starts one headless Chromium and runs every mode with it (Run).
+func RunAll(ctx context.Context, cfg Config) ([]Result, error) {
 	browser, stop, err := chromium.Start()
 	if err != nil {
 		return nil, err
 	}
 	defer stop()
-	var out []Result
-	cfg.progress = bench.NewProgress(cfg.withDefaults().Joins*len(Modes()), cfg.Progress)
-	for _, m := range Modes() {
-		r, err := Run(ctx, browser, m, cfg)
+	return Run(ctx, browser, Modes(), cfg)
+}
+
+// Run measures modes with the browser (chromium.Start): for each mode a node
+// with its own camera on Topic and its HTTP endpoint on loopback, all live
+// at once; then cfg.Joins rounds, each joining every mode once in a random
+// order, each join after a random wait of up to a GOP, so that the joins
+// fall at random phases of the GOP and the modes share whatever else the
+// machine is doing. Every join is a page load of /view in one tab, with a
+// new peer connection; a first join, not counted, starts the tab's WebRTC.
+func Run(ctx context.Context, browser context.Context, modes []Mode, cfg Config) ([]Result, error) {
+	cfg = cfg.withDefaults()
+	progress := bench.NewProgress(cfg.Joins*len(modes), cfg.Progress)
+	start := time.Now()
+	rigs := make([]*rig, 0, len(modes))
+	defer func() {
+		for _, r := range rigs {
+			r.stop()
+		}
+	}()
+	for _, m := range modes {
+		r, err := startRig(ctx, m, cfg)
 		if err != nil {
-			return out, fmt.Errorf("viewer: %s: %w", m, err)
+			return nil, fmt.Errorf("viewer: %s: %w", m, err)
 		}
-		if done != nil {
-			done(r)
+		rigs = append(rigs, r)
+	}
+	for _, r := range rigs {
+		if err := r.openTab(browser, cfg.Timeout); err != nil {
+			return nil, err
 		}
-		out = append(out, r)
+	}
+	rng := rand.New(rand.NewPCG(cfg.Seed, uint64(len(modes))))
+	gop := time.Duration(cfg.GOP) * time.Second / time.Duration(cfg.Rate)
+	order := slices.Clone(rigs)
+	for range cfg.Joins {
+		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		for _, r := range order {
+			if err := bench.Sleep(ctx, time.Duration(rng.Int64N(int64(gop)))); err != nil {
+				return nil, err
+			}
+			if err := r.join(ctx, browser, cfg); err != nil {
+				return nil, err
+			}
+			progress.Step()
+		}
+	}
+	out := make([]Result, len(rigs))
+	for i, r := range rigs {
+		out[i] = r.result(time.Since(start))
 	}
 	return out, nil
 }
 
-// Run measures one mode with the browser (chromium.Start): a node with the
-// camera on Topic and its HTTP endpoint on loopback, then cfg.Joins viewers
-// one after another, each opening /view in a new tab after a random wait
-// of up to a GOP, so that the joins fall at random phases of the GOP.
-func Run(ctx context.Context, browser context.Context, mode Mode, cfg Config) (Result, error) {
-	cfg = cfg.withDefaults()
-	if cfg.progress == nil {
-		cfg.progress = bench.NewProgress(cfg.Joins, cfg.Progress)
-	}
-	start := time.Now()
-	offer, viewer := qos.SensorData(), web.Config{KeepIP: web.LoopbackOnly, Log: cfg.Log}
+// rig is one mode's node, camera and HTTP endpoint, and its joins so far.
+type rig struct {
+	mode   Mode
+	node   *gopline.Node
+	srv    *web.Server
+	cam    *camera
+	camera *pipeline.Pipeline
+	traces *traces
+	page   string
+	tab    context.Context
+	close  func() // closes tab
+
+	waits       []time.Duration
+	timelines   []Timeline
+	undecodable int
+}
+
+func startRig(ctx context.Context, mode Mode, cfg Config) (_ *rig, err error) {
+	r := &rig{mode: mode, traces: &traces{}, cam: &camera{gop: cfg.GOP}}
+	defer func() {
+		if err != nil {
+			r.stop()
+		}
+	}()
+	offer, viewer := qos.SensorData(), web.Config{KeepIP: web.LoopbackOnly, Log: cfg.Log, Trace: r.traces.add}
 	switch mode {
 	case Cache:
 		offer = qos.DurableVideo()
@@ -134,92 +194,116 @@ func Run(ctx context.Context, browser context.Context, mode Mode, cfg Config) (R
 	case Volatile:
 		viewer.IgnorePictureLoss = true
 	default:
-		return Result{}, fmt.Errorf("unknown mode %q", mode)
+		return nil, fmt.Errorf("unknown mode %q", mode)
 	}
-	n, err := gopline.New(gopline.WithLogger(cfg.Log))
-	if err != nil {
-		return Result{}, err
+	if r.node, err = gopline.New(gopline.WithLogger(cfg.Log)); err != nil {
+		return nil, err
 	}
-	defer n.Close()
-	viewer.Bus, viewer.System = n.Bus(), n.System()
+	viewer.Bus, viewer.System = r.node.Bus(), r.node.System()
 	h, err := web.New(viewer)
 	if err != nil {
-		return Result{}, err
+		return nil, err
 	}
-	srv, err := web.Listen(h, "127.0.0.1:0", nil)
+	if r.srv, err = web.Listen(h, "127.0.0.1:0", nil); err != nil {
+		return nil, err
+	}
+	r.camera, err = bench.Camera{Width: cfg.Width, Height: cfg.Height, Rate: cfg.Rate, GOP: cfg.GOP, Topic: Topic, QoS: offer}.
+		Start(ctx, r.node, nil, r.cam.packet)
 	if err != nil {
-		return Result{}, err
+		return nil, err
 	}
-	defer srv.Close()
-	cam := &camera{gop: cfg.GOP}
-	p, err := bench.Camera{Width: cfg.Width, Height: cfg.Height, Rate: cfg.Rate, GOP: cfg.GOP, Topic: Topic, QoS: offer}.
-		Start(ctx, n, nil, cam.packet)
-	if err != nil {
-		return Result{}, err
+	if err := r.cam.waitPackets(ctx, cfg.GOP+1); err != nil {
+		return nil, err
 	}
-	defer p.Stop()
-	if err := cam.waitPackets(ctx, cfg.GOP+1); err != nil {
-		return Result{}, err
-	}
-	page := srv.URL() + "/view?topic=" + url.QueryEscape(Topic)
-	rng := rand.New(rand.NewPCG(cfg.Seed, uint64(len(mode))))
-	gop := time.Duration(cfg.GOP) * time.Second / time.Duration(cfg.Rate)
-	var waits []time.Duration
-	r := Result{Mode: mode, Joins: cfg.Joins}
-	for range cfg.Joins {
-		if err := bench.Sleep(ctx, time.Duration(rng.Int64N(int64(gop)))); err != nil {
-			return r, err
-		}
-		if d, ok := join(ctx, browser, page, cfg.Timeout); ok {
-			waits = append(waits, d)
-		} else {
-			r.Undecodable++
-		}
-		cfg.progress.Step()
-	}
-	slices.Sort(waits)
-	r.P50, r.P95 = bench.Millis(bench.Percentile(waits, 50)), bench.Millis(bench.Percentile(waits, 95))
-	if len(waits) > 0 {
-		r.Max = bench.Millis(waits[len(waits)-1])
-	}
-	r.ForcedIDRs, r.ExtraIDRBytes = cam.forced()
-	if st, err := n.Bus().Stats(Topic); err == nil {
-		r.Forwarded = st.KeyframeRequestsForwarded
-	}
-	r.Elapsed = time.Since(start)
+	r.page = r.srv.URL() + "/view?topic=" + url.QueryEscape(Topic)
 	return r, nil
 }
 
-// pageStats is window.goplineStats as a join reads it.
-type pageStats struct {
-	FirstFrameMs *float64 `json:"firstFrameMs"`
-	Error        *string  `json:"error"`
+// openTab opens the tab the rig's viewers load in, and loads a first
+// viewer in it, not counted, which starts the tab's WebRTC: loading the
+// viewer again in a tab of its origin is then what each join times.
+func (r *rig) openTab(browser context.Context, timeout time.Duration) error {
+	r.tab, r.close = chromedp.NewContext(browser)
+	if err := chromedp.Do(r.tab); err != nil { // opens the tab, for as long as r.tab lasts
+		return err
+	}
+	if _, ok := join(r.tab, r.page, timeout); !ok {
+		return fmt.Errorf("viewer: %s: the first viewer painted nothing in %v", r.mode, timeout)
+	}
+	return nil
 }
 
-// join opens the viewer in a new tab and returns the page's time from
-// connect to the first painted frame; false when none came in time.
-func join(ctx context.Context, browser context.Context, page string, timeout time.Duration) (time.Duration, bool) {
-	tab, closeTab := chromedp.NewContext(browser)
-	defer closeTab()
-	tab, cancel := context.WithTimeout(tab, timeout)
+func (r *rig) stop() {
+	if r.close != nil {
+		r.close()
+	}
+	if r.camera != nil {
+		r.camera.Stop()
+	}
+	if r.srv != nil {
+		r.srv.Close()
+	}
+	if r.node != nil {
+		r.node.Close()
+	}
+}
+
+// join has one viewer join the rig's topic and notes its timeline.
+func (r *rig) join(ctx, browser context.Context, cfg Config) error {
+	tab := r.tab
+	if cfg.NewTabs {
+		var closeTab func()
+		tab, closeTab = chromedp.NewContext(browser)
+		defer closeTab()
+		if err := chromedp.Do(tab); err != nil {
+			return err
+		}
+	}
+	st, ok := join(tab, r.page, cfg.Timeout)
+	if !ok {
+		r.undecodable++
+		return nil
+	}
+	r.waits = append(r.waits, time.Duration(*st.FirstFrameMs*float64(time.Millisecond)))
+	var trace web.JoinTrace
+	traced := false
+	if st.Session != nil {
+		trace, traced = r.traces.take(ctx, *st.Session)
+	}
+	r.timelines = append(r.timelines, timeline(st, trace, traced))
+	return nil
+}
+
+func (r *rig) result(elapsed time.Duration) Result {
+	res := Result{Mode: r.mode, Joins: len(r.waits) + r.undecodable, Undecodable: r.undecodable, Timelines: r.timelines,
+		Stages: stageTimes(r.timelines), Elapsed: elapsed}
+	waits := slices.Sorted(slices.Values(r.waits))
+	res.P50, res.P95 = bench.Millis(bench.Percentile(waits, 50)), bench.Millis(bench.Percentile(waits, 95))
+	if len(waits) > 0 {
+		res.Max = bench.Millis(waits[len(waits)-1])
+	}
+	res.ForcedIDRs, res.ExtraIDRBytes = r.cam.forced()
+	if st, err := r.node.Bus().Stats(Topic); err == nil {
+		res.Forwarded = st.KeyframeRequestsForwarded
+	}
+	return res
+}
+
+// join loads the viewer in tab and returns the page's stats once it painted
+// its first frame; false when none came in time or the page failed. The
+// session then ends at once (WHEP's DELETE), not when ICE times out.
+func join(tab context.Context, page string, timeout time.Duration) (pageStats, bool) {
+	ctx, cancel := context.WithTimeout(tab, timeout)
 	defer cancel()
-	if err := chromedp.Do(tab, chromedp.Navigate(page)); err != nil {
-		return 0, false
+	if err := chromedp.Do(ctx, chromedp.Navigate(page)); err != nil {
+		return pageStats{}, false
 	}
-	// The session ends at once (WHEP's DELETE), not when ICE times out.
 	defer chromedp.Do(tab, chromedp.Evaluate[chromedp.Void](`window.goplineStats && window.goplineStats.close()`))
-	for {
-		st, err := chromedp.Run(tab, chromedp.Evaluate[pageStats](`window.goplineStats || {}`))
-		switch {
-		case err != nil || (st.Error != nil && *st.Error != ""):
-			return 0, false
-		case st.FirstFrameMs != nil:
-			return time.Duration(*st.FirstFrameMs * float64(time.Millisecond)), true
-		}
-		if bench.Sleep(ctx, 10*time.Millisecond) != nil {
-			return 0, false
-		}
-	}
+	// One wait for the page's promise, rather than polling the page, which
+	// would take the page's main thread from the viewer.
+	st, err := chromedp.Run(ctx, chromedp.Evaluate[pageStats](
+		`window.goplineStats.firstFrame.then(() => Object.assign({}, window.goplineStats))`, chromedp.EvalAwaitPromise))
+	return st, err == nil && st.FirstFrameMs != nil && (st.Error == nil || *st.Error == "")
 }
 
 // camera notes what the encoder makes: the keyframes that came before

@@ -28,10 +28,11 @@ func TestCacheModeViewersPaintWithoutForcedKeyframes(t *testing.T) {
 	var progress []int
 	cfg := Config{JoinPlan: bench.JoinPlan{Width: 320, Height: 240, Joins: 2, Seed: 1},
 		Progress: func(done, total int) { progress = append(progress, done, total) }}
-	r, err := Run(ctx, browser, Cache, cfg)
+	rs, err := Run(ctx, browser, []Mode{Cache}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	r := rs[0]
 	t.Logf("%+v", r)
 	if r.Joins != 2 || r.Undecodable != 0 || r.P50 <= 0 {
 		t.Errorf("result %+v, want two joins that painted", r)
