@@ -49,6 +49,7 @@ type whepSession struct {
 	packetizer rtp.Packetizer
 	clock      *rtpClock
 	delayExt   uint8 // the playout-delay extension's id, 0 when not negotiated
+	sentOne    bool  // a picture was sent
 
 	mu        sync.Mutex
 	feed      *feed
@@ -69,7 +70,7 @@ type JoinTrace struct {
 	// candidate.
 	Offer, Answered time.Time
 	// ICEConnected: ICE found a working pair; Connected: DTLS completed on
-	// it too, and the viewer's feed subscribed.
+	// it too, and the viewer's feed starts.
 	ICEConnected, Connected time.Time
 	// FirstPicture: the first picture's packets went to the track (the
 	// cached GOP's keyframe, or the first keyframe of a volatile topic).
@@ -225,22 +226,25 @@ func (s *whepSession) writePacket(p *media.Packet) error {
 			return err
 		}
 	}
-	s.mu.Lock()
-	first := s.trace.FirstPicture.IsZero()
-	if first {
-		s.trace.FirstPicture = time.Now()
-	}
-	t := s.trace
-	s.mu.Unlock()
-	if first {
-		s.log.Debug().Str("topic", s.topic).Str("session", s.id).Dur("answered", t.Answered.Sub(t.Offer)).
-			Dur("ice_connected", t.ICEConnected.Sub(t.Offer)).Dur("connected", t.Connected.Sub(t.Offer)).
-			Dur("first_picture", t.FirstPicture.Sub(t.Offer)).Msg("viewer: first picture sent")
-		if s.traced != nil {
-			s.traced(t)
-		}
+	if !s.sentOne {
+		s.sentOne = true
+		s.firstPictureSent(time.Now())
 	}
 	return nil
+}
+
+// firstPictureSent completes the session's JoinTrace and gives it out.
+func (s *whepSession) firstPictureSent(at time.Time) {
+	s.mu.Lock()
+	s.trace.FirstPicture = at
+	t := s.trace
+	s.mu.Unlock()
+	s.log.Debug().Str("topic", s.topic).Str("session", s.id).Dur("answered", t.Answered.Sub(t.Offer)).
+		Dur("ice_connected", t.ICEConnected.Sub(t.Offer)).Dur("connected", t.Connected.Sub(t.Offer)).
+		Dur("first_picture", t.FirstPicture.Sub(t.Offer)).Msg("viewer: first picture sent")
+	if s.traced != nil {
+		s.traced(t)
+	}
 }
 
 // readRTCP answers the viewer's picture loss reports (PLI, FIR) with a
