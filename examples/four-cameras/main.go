@@ -32,6 +32,7 @@ func main() {
 	flag.IntVar(&cfg.Height, "height", cfg.Height, "each camera's picture height")
 	flag.IntVar(&cfg.Rate, "rate", cfg.Rate, "each camera's frames per second")
 	flag.IntVar(&cfg.Viewers, "viewers", cfg.Viewers, "viewers that decode every camera")
+	flag.IntVar(&cfg.EncoderThreads, "encoder-threads", cfg.EncoderThreads, "each camera's libx264 threads (0: libx264's choice)")
 	flag.DurationVar(&cfg.RSSEvery, "rss-every", cfg.RSSEvery, "how often the RSS is read")
 	flag.BoolVar(&cfg.Compare, "compare", cfg.Compare, "after the run, time the bare encoder and decoder on the same frames")
 	out := flag.String("out", filepath.Join(os.TempDir(), "four-cameras"), "directory of the recording")

@@ -174,7 +174,8 @@ func measureBare(cfg config, frames int) (bareCost, error) {
 	if err != nil {
 		return bareCost{}, err
 	}
-	enc, err := ffmpeg.NewH264Encoder(cfg.Width, cfg.Height, ffmpeg.WithGOP(cfg.GOP), ffmpeg.WithFrameRate(cfg.Rate))
+	enc, err := ffmpeg.NewH264Encoder(cfg.Width, cfg.Height, ffmpeg.WithGOP(cfg.GOP), ffmpeg.WithFrameRate(cfg.Rate),
+		ffmpeg.WithThreads(cfg.EncoderThreads))
 	if err != nil {
 		return bareCost{}, err
 	}

@@ -32,12 +32,19 @@ type config struct {
 	// Compare times the bare encoder and decoder on the same frames
 	// after the run.
 	Compare bool
-	Log     zerolog.Logger
+	// EncoderThreads is each camera's libx264 threads (0: libx264's
+	// choice, one per core and more).
+	EncoderThreads int
+	Log            zerolog.Logger
 }
 
+// defaultConfig is the robot of the example. Its encoders run one thread
+// each: four cameras on two cores keep both busy anyway, and libx264's
+// sliced threads cost 10 to 15% more CPU a frame here (11.7 against 10.3
+// ms a 1280x720 frame) for a latency the cameras do not need cutting.
 func defaultConfig() config {
 	return config{Width: 1280, Height: 720, Rate: 30, GOP: 30, Viewers: 2, Duration: 10 * time.Second,
-		RSSEvery: 10 * time.Second, Compare: true, Log: zerolog.Nop()}
+		RSSEvery: 10 * time.Second, Compare: true, EncoderThreads: 1, Log: zerolog.Nop()}
 }
 
 func topic(cam int) string { return fmt.Sprintf("/robot/cam%d", cam) }
@@ -52,7 +59,7 @@ func topic(cam int) string { return fmt.Sprintf("/robot/cam%d", cam) }
 func build(p *pipeline.Pipeline, cfg config) error {
 	offer := qos.DurableVideo()
 	enc := elements.DefaultH264EncConfig()
-	enc.GOP, enc.Rate = cfg.GOP, cfg.Rate
+	enc.GOP, enc.Rate, enc.Threads = cfg.GOP, cfg.Rate, cfg.EncoderThreads
 	var topics []string
 	for c := range Cameras {
 		topics = append(topics, topic(c))
