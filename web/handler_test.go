@@ -174,11 +174,28 @@ func TestWHEPViewerGetsParameterSetsFirstAndItsPLIAnsweredFromTheCache(t *testin
 	}()
 
 	// A picture loss report is answered from the topic's cache: no
-	// keyframe is asked of the encoder.
-	if err := pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(tr.SSRC())}}); err != nil {
-		t.Fatal(err)
-	}
+	// keyframe is asked of the encoder. The topic replays to a subscriber
+	// that has acknowledged its last replay (one replay at a time), so the
+	// report goes once the viewer's feed has taken the join's.
+	waitFor(t, 20*time.Second, "the viewer's replay acknowledged", func() bool {
+		st, err := n.bus.Stats("/cam")
+		if err != nil || len(st.Subscribers) != 1 {
+			return false
+		}
+		sub := st.Subscribers[0]
+		return st.Replayed > 0 && sub.Delivered-uint64(sub.InFlight) >= st.Replayed
+	})
+	// The report goes again every second until it is answered, as a
+	// browser's does while its picture stays broken: RTCP is UDP.
+	pli := []rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(tr.SSRC())}}
+	var sent time.Time
 	waitFor(t, 10*time.Second, "PLI answered from the cache", func() bool {
+		if time.Since(sent) >= time.Second {
+			if err := pc.WriteRTCP(pli); err != nil {
+				t.Fatal(err)
+			}
+			sent = time.Now()
+		}
 		st, err := n.bus.Stats("/cam")
 		return err == nil && st.KeyframeRequestsFromCache > 0
 	})
