@@ -150,7 +150,8 @@ var logRepeats repeats
 // complaint about a damaged packet reaches the caller as an error value
 // already, so the log line is context, not the report. A line that repeats
 // (a camera that stays down, refusing each attempt) is passed on once per
-// 30 s, with how many times it came ("repeats").
+// 30 s, with how many times it came ("repeats"), counted apart for each
+// logger: two cameras that say the same each have their line.
 //
 // An encoder, decoder or reader given a logger of its own (their SetLogger
 // methods; gopline's elements give theirs the node's) logs its FFmpeg lines
@@ -197,7 +198,7 @@ func goplineFFmpegLog(avcl unsafe.Pointer, level C.int, line *C.char) {
 		os.Stderr.WriteString(msg + "\n")
 		return
 	}
-	ok, count := logRepeats.allow(msg, time.Now())
+	ok, count := logRepeats.allow(log, msg, time.Now())
 	if !ok {
 		return
 	}

@@ -5,6 +5,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/gopline/gopline/internal/lograte"
 )
 
@@ -29,19 +31,28 @@ var contextAddress = regexp.MustCompile(` @ 0x[0-9a-f]+\]`)
 // from any thread.
 type repeats struct {
 	mu    sync.Mutex
-	lines map[string]*lograte.Limiter
+	lines map[repeatKey]*lograte.Limiter
 }
 
-// allow reports whether line may be logged at now, and how many lines it
-// stands for (itself and those held back since it was last let through).
-func (r *repeats) allow(line string, now time.Time) (bool, uint64) {
-	key := contextAddress.ReplaceAllString(line, "]")
+// repeatKey is a line as repeats compares it: without its context's
+// address, and with the logger it goes to, so that two cameras that say
+// the same each have their line counted apart.
+type repeatKey struct {
+	to   *zerolog.Logger
+	line string
+}
+
+// allow reports whether line, bound for the logger to, may be logged at
+// now, and how many lines it stands for (itself and those held back since
+// it was last let through).
+func (r *repeats) allow(to *zerolog.Logger, line string, now time.Time) (bool, uint64) {
+	key := repeatKey{to: to, line: contextAddress.ReplaceAllString(line, "]")}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	l := r.lines[key]
 	if l == nil {
 		if r.lines == nil || len(r.lines) >= maxRepeatKeys {
-			r.lines = map[string]*lograte.Limiter{}
+			r.lines = map[repeatKey]*lograte.Limiter{}
 		}
 		l = &lograte.Limiter{Interval: repeatInterval}
 		r.lines[key] = l
