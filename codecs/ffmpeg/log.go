@@ -153,9 +153,10 @@ var logRepeats repeats
 // 30 s, with how many times it came ("repeats"), counted apart for each
 // logger: two cameras that say the same each have their line.
 //
-// An encoder, decoder or reader given a logger of its own (their SetLogger
-// methods; gopline's elements give theirs the node's) logs its FFmpeg lines
-// there instead, so that a line says which camera it is about.
+// An encoder, decoder or reader given a logger of its own
+// (WithEncoderLogger, WithDecoderLogger, WithReaderLogger; gopline's
+// elements give theirs the node's) logs its FFmpeg lines there instead, so
+// that a line says which camera it is about.
 func SetLogger(log zerolog.Logger, level zerolog.Level) {
 	log = log.With().Str("lib", "ffmpeg").Logger()
 	ffmpegLogger.Store(&log)
