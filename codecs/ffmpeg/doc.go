@@ -41,6 +41,8 @@
 // # Caveats
 //
 // FFmpeg's log is process-wide: SetLogger routes it into a zerolog.Logger for
-// the whole process. Linking FFmpeg with libx264 makes the resulting binary
-// GPL (see the README).
+// the whole process, and an encoder, decoder or reader given a logger of its
+// own (WithEncoderLogger, WithDecoderLogger, WithReaderLogger) gets the lines
+// FFmpeg logs about it there. Linking FFmpeg with libx264 makes the resulting
+// binary GPL (see the README).
 package ffmpeg
