@@ -205,6 +205,9 @@ func (r *recorder) stored(err error) error {
 // noteOverwrites warns, at most every overwriteWarnInterval, that a full
 // disk costs the recording its oldest GOPs, with the totals so far.
 func (r *recorder) noteOverwrites() {
+	if !r.cfg.OverwriteOldest {
+		return // nothing is overwritten: no lock taken per packet for it
+	}
 	gops, bytes := r.rec.Overwritten()
 	if gops == r.overwritten {
 		return
