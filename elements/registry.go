@@ -24,7 +24,7 @@ func Registry() (*pipeline.Registry, error) {
 	for _, s := range []pipeline.Spec{
 		testSrcSpec.Spec(), videoSrcSpec.Spec(), h264EncSpec.Spec(), jpegEncSpec.Spec(), h264DecSpec.Spec(),
 		jpegDecSpec.Spec(), gateSpec.Spec(), publishSpec.Spec(), subscribeSpec.Spec(), recordSpec.Spec(),
-		playSpec.Spec(), teeSpec.Spec(), fakeSinkSpec.Spec(), statsSpec.Spec(), snapshotSpec.Spec(),
+		playSpec.Spec(), teeSpec.Spec(), queueSpec.Spec(), fakeSinkSpec.Spec(), statsSpec.Spec(), snapshotSpec.Spec(),
 	} {
 		if err := r.Register(s); err != nil {
 			return nil, err

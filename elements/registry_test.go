@@ -11,7 +11,7 @@ import (
 
 func TestEveryElementIsRegisteredWithDocs(t *testing.T) {
 	r := registry(t)
-	want := []string{"testsrc", "videosrc", "h264enc", "jpegenc", "h264dec", "jpegdec", "gate", "publish", "subscribe", "fakesink", "stats", "snapshot", "tee", "record", "play"}
+	want := []string{"testsrc", "videosrc", "h264enc", "jpegenc", "h264dec", "jpegdec", "gate", "publish", "subscribe", "fakesink", "stats", "snapshot", "tee", "queue", "record", "play"}
 	for _, name := range want {
 		s, err := r.Lookup(name)
 		if err != nil {

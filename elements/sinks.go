@@ -44,6 +44,28 @@ var teeSpec = pipeline.ElementSpec[struct{}]{
 	},
 }
 
+// QueueConfig configures a queue.
+type QueueConfig struct {
+	// Size is how many items the queue holds that the chain after it has
+	// not yet handed on; 0 takes pipeline.DefaultWindow.
+	Size int
+}
+
+var queueSpec = pipeline.ElementSpec[QueueConfig]{
+	Name: "queue", Summary: "thread boundary: the chain after it runs on a goroutine of its own", In: "anything", Out: "the same",
+	Doc: "A chain of nodes runs in its source's goroutine, each stage in the call of the one before, as GStreamer's elements do without a queue. " +
+		"A queue starts a goroutine: put one between a live source and a slow stage, so that the source drops frames for newer ones " +
+		"instead of waiting inside the slow stage's calls, and the two sides run on two cores. Branches (t. ! ...) and topics start goroutines of their own.",
+	Fields: []pipeline.Field[QueueConfig]{
+		pipeline.IntField("max-size-buffers", pipeline.DefaultWindow, func(c *QueueConfig) *int { return &c.Size }).Range(1, 1024).
+			Doc("items it holds that the chain after it has not yet handed on"),
+	},
+	New: func(c QueueConfig) (pipeline.Element, error) { return pipeline.Queue(c.Size), nil },
+}
+
+// Queue is a thread boundary (see pipeline.Queue).
+func Queue(c QueueConfig) (pipeline.Element, error) { return queueSpec.Make(c) }
+
 // Tee hands everything on unchanged; link its output to several nodes to
 // branch a stream (any node's output may branch; tee names the point).
 func Tee() pipeline.Element { return teeSpec.Element(struct{}{}) }

@@ -81,8 +81,7 @@ func (c *coordinator) spawn(ctx actor.Context) {
 		if len(n.outs) == 0 {
 			c.sinks++
 		}
-		props := actor.PropsFromProducer(func() actor.Actor { return &nodeActor{n: n} })
-		if _, err := ctx.SpawnNamed(props, name); err != nil {
+		if _, err := ctx.SpawnNamed(nodeProps(n), name); err != nil {
 			c.startFailed(fmt.Errorf("pipeline: spawning %s: %w", name, err))
 			return
 		}
@@ -108,7 +107,11 @@ func (c *coordinator) onStarted(ctx actor.Context, m *startedMsg) {
 		if len(n.outs) == 0 && !c.push[c.roots[n]] {
 			c.undrained++
 		}
-		ctx.Send(n.pid, &beginMsg{})
+		// A node that runs in its upstream's calls begins from there
+		// (begin), not in the coordinator's goroutine.
+		if !runsInline(n) {
+			ctx.Send(n.pid, &beginMsg{})
+		}
 	}
 	c.started <- nil
 }

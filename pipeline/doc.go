@@ -21,6 +21,11 @@
 // Every node runs in its own actor, whose state outlives the actor: the
 // stage is the only part made anew after a panic.
 //
+//   - A chain runs in one goroutine. A node fed by a node that feeds only
+//     it runs in that node's calls, as a GStreamer element's chain function
+//     runs in the thread before it; sources, branches and Queue start
+//     goroutines of their own. Put a Queue between a live source and a
+//     slow stage to keep them apart.
 //   - Links carry credits. A link carries at most DefaultWindow items that
 //     the node downstream has not yet handed on; a node credits an item back
 //     once everything it made of it has left the node. A slow stage thus

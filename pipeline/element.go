@@ -22,6 +22,13 @@ type Element struct {
 	// stage is of the same kind (a Processor[*media.Frame, *media.Packet]
 	// stays one); another kind fails the node's start.
 	New func() (Stage, error)
+	// Queue makes the element's node a thread boundary, as gst's queue: it
+	// runs on a goroutine of its own, and the chain it feeds runs in its
+	// calls (see runsInline). Other nodes run in their upstream's calls.
+	Queue bool
+	// Window is how many items the link into the element's node carries
+	// unacknowledged; 0 takes DefaultWindow.
+	Window int
 
 	// drive adapts what New made to the node's item-agnostic calls; set by
 	// the constructors, with invalid the error of caps that do not match the

@@ -64,6 +64,20 @@ func (n *node) emit(v media.Item) {
 	}
 }
 
+// begin lets items flow: every node of the pipeline exists. The nodes that
+// run in this one's calls begin first, in its goroutine.
+func (n *node) begin(ctx actor.Context) {
+	n.begun = true
+	for _, l := range n.outs {
+		if l.inline {
+			ctx.Send(l.to, &beginMsg{})
+		}
+	}
+	n.sendPending(ctx)
+	n.tryDrain(ctx)
+	n.pump(ctx)
+}
+
 // sendPending sends the items waiting in the links that credit allows.
 func (n *node) sendPending(ctx actor.Context) {
 	if !n.begun {

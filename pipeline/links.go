@@ -17,6 +17,7 @@ type link struct {
 	to      *actor.PID
 	credit  int
 	pending []media.Item
+	inline  bool // the node downstream runs in this one's calls (runsInline)
 }
 
 // links are a node's outputs and their credit-based flow control. A node

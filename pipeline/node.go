@@ -104,10 +104,7 @@ func (a *nodeActor) Receive(ctx actor.Context) {
 	case *afterMsg:
 		n.onAfter(ctx, m)
 	case *beginMsg:
-		n.begun = true
-		n.sendPending(ctx)
-		n.tryDrain(ctx)
-		n.pump(ctx)
+		n.begin(ctx)
 	case *haltMsg:
 		n.halt(ctx)
 	default:

@@ -17,6 +17,14 @@ import (
 // credit and the source catches up; topics shed whole GOPs for slow
 // subscribers instead.
 //
+// A frame can also be late without the outputs being busy when the pacer
+// looks: a chain that runs in the source's own calls (see runsInline) is
+// done with the item before it, but the time it took may have passed the
+// next frames' moments. So a frame the source gave only after its moment
+// goes out only once the pacer has its successor, and only if the
+// successor is not yet due too: otherwise it is dropped for the newer one,
+// by the same rule.
+//
 // pacer is a plain value: the node asks step what to do, with the time and
 // the state of its outputs, and does it.
 type pacer struct {
@@ -27,10 +35,12 @@ type pacer struct {
 	looked bool
 }
 
-// paced is an item and when it is due.
+// paced is an item and when it is due; late is set when the source gave it
+// only after that moment.
 type paced struct {
 	item media.Item
 	due  time.Time
+	late bool
 }
 
 // pace is what the node is to do next for its source.
@@ -67,7 +77,7 @@ func (p *pacer) step(now time.Time, drained, free bool) (pace, time.Time) {
 	case p.held.due.After(now): // paced, not yet due
 		return paceWake, p.held.due
 	case free:
-		return paceEmit, time.Time{}
+		return p.lateOrEmit(now)
 	}
 	// Paced, due, and the graph is busy.
 	if _, packet := p.held.item.(*media.Packet); packet {
@@ -91,12 +101,29 @@ func (p *pacer) step(now time.Time, drained, free bool) (pace, time.Time) {
 	return paceDrop, time.Time{}
 }
 
-// add takes the item the source gave for paceFetch.
-func (p *pacer) add(item media.Item, due time.Time) {
+// lateOrEmit decides for a paced item that is due while the outputs are
+// free: a frame given late waits for its successor, and makes way for it if
+// that one is due too.
+func (p *pacer) lateOrEmit(now time.Time) (pace, time.Time) {
+	if _, frame := p.held.item.(*media.Frame); !frame || !p.held.late {
+		return paceEmit, time.Time{}
+	}
+	switch {
+	case p.next.item == nil && !p.ended:
+		return paceFetch, time.Time{}
+	case p.next.item != nil && !p.next.due.After(now):
+		return paceDrop, time.Time{}
+	}
+	return paceEmit, time.Time{}
+}
+
+// add takes the item the source gave for paceFetch at now.
+func (p *pacer) add(item media.Item, due, now time.Time) {
+	it := paced{item: item, due: due, late: !due.IsZero() && due.Before(now)}
 	if p.held.item == nil {
-		p.held = paced{item, due}
+		p.held = it
 	} else {
-		p.next = paced{item, due}
+		p.next = it
 	}
 }
 

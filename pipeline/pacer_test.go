@@ -28,7 +28,7 @@ func (r *pacerRun) run(drained, free bool) (pace, time.Time) {
 				r.p.end()
 				continue
 			}
-			r.p.add(r.script[0].item, r.script[0].due)
+			r.p.add(r.script[0].item, r.script[0].due, r.now)
 			r.script = r.script[1:]
 		case paceEmit:
 			r.emitted = append(r.emitted, r.p.take())
@@ -62,7 +62,7 @@ func TestPacerSendsUnpacedItemsAsTheOutputsDrain(t *testing.T) {
 func TestPacerWaitsForAPacedItemsMoment(t *testing.T) {
 	start := time.Unix(100, 0)
 	f := &media.Frame{}
-	r := &pacerRun{t: t, now: start, script: []paced{{f, start.Add(40 * time.Millisecond)}}}
+	r := &pacerRun{t: t, now: start, script: []paced{{item: f, due: start.Add(40 * time.Millisecond)}}}
 	do, at := r.run(true, true)
 	if do != paceWake || !at.Equal(start.Add(40*time.Millisecond)) || len(r.emitted) != 0 {
 		t.Fatalf("before its moment: %v at %v, emitted %d", do, at, len(r.emitted))
@@ -76,7 +76,7 @@ func TestPacerWaitsForAPacedItemsMoment(t *testing.T) {
 func TestPacerDropsAFrameOnlyWhenTheNextIsDueAndAfterLookingAgain(t *testing.T) {
 	start := time.Unix(100, 0)
 	old, newer := &media.Frame{Seq: 0}, &media.Frame{Seq: 1}
-	r := &pacerRun{t: t, now: start, script: []paced{{old, start}, {newer, start.Add(33 * time.Millisecond)}}}
+	r := &pacerRun{t: t, now: start, script: []paced{{item: old, due: start}, {item: newer, due: start.Add(33 * time.Millisecond)}}}
 	// Due, outputs busy, the next frame not yet due: wait for it (or a credit).
 	if do, at := r.run(false, false); do != paceWake || !at.Equal(start.Add(33*time.Millisecond)) {
 		t.Fatalf("busy, next not due: %v at %v", do, at)
@@ -99,7 +99,7 @@ func TestPacerDropsAFrameOnlyWhenTheNextIsDueAndAfterLookingAgain(t *testing.T) 
 func TestPacerNeverDropsAPacedPacket(t *testing.T) {
 	start := time.Unix(100, 0)
 	r := &pacerRun{t: t, now: start.Add(time.Second), script: []paced{
-		{&media.Packet{Seq: 0}, start}, {&media.Packet{Seq: 1}, start.Add(time.Millisecond)},
+		{item: &media.Packet{Seq: 0}, due: start}, {item: &media.Packet{Seq: 1}, due: start.Add(time.Millisecond)},
 	}}
 	for range 3 {
 		if do, _ := r.run(false, false); do != paceWait || len(r.dropped) != 0 {
@@ -113,8 +113,8 @@ func TestPacerNeverDropsAPacedPacket(t *testing.T) {
 
 func TestPacerEndsOnlyWhenNothingIsHeld(t *testing.T) {
 	start := time.Unix(100, 0)
-	r := &pacerRun{t: t, now: start, script: []paced{{&media.Frame{}, start}}}
-	r.p.add(r.script[0].item, r.script[0].due)
+	r := &pacerRun{t: t, now: start, script: []paced{{item: &media.Frame{}, due: start}}}
+	r.p.add(r.script[0].item, r.script[0].due, r.now)
 	r.script = nil
 	r.p.end()
 	if do, _ := r.run(false, false); do != paceWait {
@@ -122,5 +122,35 @@ func TestPacerEndsOnlyWhenNothingIsHeld(t *testing.T) {
 	}
 	if do, _ := r.run(true, true); do != paceEnd || len(r.emitted) != 1 {
 		t.Fatalf("ended, frame sent: %v, emitted %d", do, len(r.emitted))
+	}
+}
+
+// A chain that runs in the source's calls is free again when the pacer
+// looks, but the time it took may have passed the next frames' moments: a
+// frame given late makes way for a successor that is due too, and goes out
+// when its successor is not yet due.
+func TestPacerDropsALateFrameForADueSuccessorEvenWithFreeOutputs(t *testing.T) {
+	start := time.Unix(100, 0)
+	f := func(seq uint64, ms int) paced {
+		return paced{item: &media.Frame{Seq: seq}, due: start.Add(time.Duration(ms) * time.Millisecond)}
+	}
+	r := &pacerRun{t: t, now: start.Add(70 * time.Millisecond), script: []paced{f(0, 0), f(1, 33), f(2, 66), f(3, 100)}}
+	if do, at := r.run(true, true); do != paceWake || !at.Equal(start.Add(100*time.Millisecond)) {
+		t.Fatalf("after the chain: %v at %v, want to wait for frame 3's moment", do, at)
+	}
+	if len(r.dropped) != 2 || r.dropped[0].(*media.Frame).Seq != 0 || r.dropped[1].(*media.Frame).Seq != 1 {
+		t.Fatalf("dropped %v, want frames 0 and 1, overtaken by due successors", r.dropped)
+	}
+	if len(r.emitted) != 1 || r.emitted[0].(*media.Frame).Seq != 2 {
+		t.Fatalf("emitted %v, want frame 2, the newest due", r.emitted)
+	}
+	// Given on time, a frame goes out at its moment without a look ahead.
+	r = &pacerRun{t: t, now: start, script: []paced{f(0, 10), f(1, 43)}}
+	if do, at := r.run(true, true); do != paceWake || !at.Equal(start.Add(10*time.Millisecond)) {
+		t.Fatalf("on time: %v at %v", do, at)
+	}
+	r.now = start.Add(10 * time.Millisecond)
+	if do, at := r.run(true, true); do != paceWake || !at.Equal(start.Add(43*time.Millisecond)) || len(r.emitted) != 1 || len(r.dropped) != 0 {
+		t.Fatalf("on time: emitted %d, dropped %d, then %v at %v", len(r.emitted), len(r.dropped), do, at)
 	}
 }

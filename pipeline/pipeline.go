@@ -132,7 +132,13 @@ func (p *Pipeline) wire() {
 		n := p.nodes[name]
 		if up := n.graph.from; up != nil {
 			n.upstream = up.pid
-			up.outs = append(up.outs, newLinks(DefaultWindow, n.pid)...)
+			window := n.element.Window
+			if window <= 0 {
+				window = DefaultWindow
+			}
+			l := newLinks(window, n.pid)
+			l[0].inline = runsInline(n)
+			up.outs = append(up.outs, l...)
 		}
 	}
 }

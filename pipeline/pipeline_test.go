@@ -255,7 +255,9 @@ func TestSlowSinkSlowsAnUnpacedSourceWithBoundedQueues(t *testing.T) {
 func TestPacedSourceDropsWhenBusyInsteadOfFallingBehind(t *testing.T) {
 	c := &collector{release: make(chan struct{})}
 	p := New()
-	if err := p.Chain([]string{"src", "sink"}, []Element{counter(-1, time.Millisecond), c.element()}); err != nil {
+	// The queue puts the sink on a goroutine of its own: the source stays
+	// free to drop while the sink is stuck.
+	if err := p.Chain([]string{"src", "queue", "sink"}, []Element{counter(-1, time.Millisecond), Queue(0), c.element()}); err != nil {
 		t.Fatal(err)
 	}
 	if err := p.Start(context.Background()); err != nil {
@@ -270,9 +272,101 @@ func TestPacedSourceDropsWhenBusyInsteadOfFallingBehind(t *testing.T) {
 	if err := p.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	// During the stall: one window of frames out, the rest dropped.
-	if src.Dropped < 50 || src.Out > uint64(DefaultWindow) {
+	// During the stall: the queue's window and the sink's out, the rest
+	// dropped.
+	if src.Dropped < 50 || src.Out > 2*uint64(DefaultWindow) {
 		t.Errorf("a paced source behind a stalled sink: out %d, dropped %d", src.Out, src.Dropped)
+	}
+}
+
+// A chain runs in its source's calls: a slow stage there holds up the
+// source, whose frames then come late, and the source drops them for the
+// newer ones instead of falling behind.
+func TestPacedSourceBehindASlowChainDropsInsteadOfFallingBehind(t *testing.T) {
+	c := &collector{release: make(chan struct{})}
+	p := New()
+	if err := p.Chain([]string{"src", "sink"}, []Element{counter(-1, time.Millisecond), c.element()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for range 20 {
+		time.Sleep(5 * time.Millisecond) // the sink's work: five frames' time
+		c.release <- struct{}{}
+	}
+	close(c.release)
+	if err := p.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	got, src := c.got(), p.Stats()[0]
+	if src.Dropped < 40 {
+		t.Errorf("a paced source behind a chain five times slower dropped %d frames of %d", src.Dropped, src.Dropped+src.Out)
+	}
+	for i := 1; i < 20 && i < len(got); i++ {
+		if got[i] <= got[i-1] {
+			t.Fatalf("frames out of order: %v", got[:20])
+		}
+	}
+}
+
+// goroutineID is the id of the calling goroutine, from its stack's header.
+func goroutineID() string {
+	buf := make([]byte, 64)
+	buf = buf[:runtime.Stack(buf, false)]
+	id, _, _ := strings.Cut(strings.TrimPrefix(string(buf), "goroutine "), " ")
+	return id
+}
+
+// whereStage notes, for each frame, the goroutine that handled it.
+func whereStage(name string, mu *sync.Mutex, seen map[string]map[uint64]string) Element {
+	return ProcessorElement(name, Frames, Frames, func() (Processor[*media.Frame, *media.Frame], error) {
+		return funcProcessor(func(f *media.Frame, emit func(*media.Frame)) {
+			mu.Lock()
+			seen[name][f.Seq] = goroutineID()
+			mu.Unlock()
+			emit(f)
+		}), nil
+	})
+}
+
+type funcProcessor func(*media.Frame, func(*media.Frame))
+
+func (funcProcessor) Start(*Env) error { return nil }
+func (funcProcessor) Stop() error      { return nil }
+func (f funcProcessor) Process(fr *media.Frame, emit func(*media.Frame)) error {
+	f(fr, emit)
+	return nil
+}
+
+// A chain runs in its source's goroutine: no stage of it waits for
+// another goroutine to wake. (A queue's own goroutine is tested by
+// TestPacedSourceDropsWhenBusyInsteadOfFallingBehind: the source drops while
+// the chain after the queue is stuck.)
+func TestAChainRunsInItsSourcesGoroutine(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[string]map[uint64]string{"a": {}, "b": {}, "c": {}}
+	c := &collector{}
+	p := New()
+	if err := p.Chain([]string{"src", "a", "b", "c", "sink"}, []Element{counter(50, 0),
+		whereStage("a", &mu, seen), whereStage("b", &mu, seen), whereStage("c", &mu, seen), c.element()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.got()) != 50 {
+		t.Fatalf("the sink got %d frames of 50", len(c.got()))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for seq := range uint64(50) {
+		if a, b, cc := seen["a"][seq], seen["b"][seq], seen["c"][seq]; a == "" || a != b || b != cc {
+			t.Fatalf("frame %d went through goroutines %s, %s and %s; a chain runs in one", seq, a, b, cc)
+		}
 	}
 }
 

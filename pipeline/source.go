@@ -55,7 +55,7 @@ func (n *node) fetch() {
 		n.pace.end()
 		return
 	}
-	n.pace.add(v, due)
+	n.pace.add(v, due, n.pipe.now())
 }
 
 // wakeAt arranges a tick at t, replacing any earlier arrangement.
