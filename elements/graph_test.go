@@ -54,6 +54,25 @@ func TestGraphEndToEnd(t *testing.T) {
 	}
 }
 
+// TestQueueInALineHandsEverythingOn runs an encoder behind a queue with a
+// window of its own, in the one-line syntax: every frame is encoded and
+// decoded, in order.
+func TestQueueInALineHandsEverythingOn(t *testing.T) {
+	out := &frames{}
+	p := mustParse(t, "testsrc size=160x120 num-frames=40 is-live=false ! queue max-size-buffers=1 ! h264enc gop=10 ! queue ! h264dec name=dec",
+		map[string]*frames{"dec": out})
+	runToEnd(t, p)
+	got := out.all()
+	if len(got) != 40 {
+		t.Fatalf("%d frames decoded through two queues, want 40", len(got))
+	}
+	for i, f := range got {
+		if n, _ := testsrc.ReadFrameNumber(f); n != uint64(i) {
+			t.Fatalf("picture %d shows frame %d", i, n)
+		}
+	}
+}
+
 // TestSlowSubscriberDoesNotSlowThePublisher runs a camera with a fast and a
 // stuck subscriber, released once the camera has published every frame: the
 // topic does not wait for the stuck one (a camera that is not live goes as

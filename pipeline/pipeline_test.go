@@ -253,29 +253,34 @@ func TestSlowSinkSlowsAnUnpacedSourceWithBoundedQueues(t *testing.T) {
 }
 
 func TestPacedSourceDropsWhenBusyInsteadOfFallingBehind(t *testing.T) {
-	c := &collector{release: make(chan struct{})}
-	p := New()
 	// The queue puts the sink on a goroutine of its own: the source stays
-	// free to drop while the sink is stuck.
-	if err := p.Chain([]string{"src", "queue", "sink"}, []Element{counter(-1, time.Millisecond), Queue(0), c.element()}); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	// The sink takes nothing meanwhile.
-	src := p.Stats()[0]
-	for deadline := time.Now().Add(time.Minute); src.Dropped < 50 && time.Now().Before(deadline); src = p.Stats()[0] {
-		time.Sleep(time.Millisecond)
-	}
-	close(c.release)
-	if err := p.Stop(); err != nil {
-		t.Fatal(err)
-	}
-	// During the stall: the queue's window and the sink's out, the rest
-	// dropped.
-	if src.Dropped < 50 || src.Out > 2*uint64(DefaultWindow) {
-		t.Errorf("a paced source behind a stalled sink: out %d, dropped %d", src.Out, src.Dropped)
+	// free to drop while the sink is stuck. During the stall the source
+	// sends what the sink's window and the queue's hold, and drops the rest.
+	for _, size := range []int{0, 1} {
+		window := size
+		if window == 0 {
+			window = DefaultWindow
+		}
+		c := &collector{release: make(chan struct{})}
+		p := New()
+		if err := p.Chain([]string{"src", "queue", "sink"}, []Element{counter(-1, time.Millisecond), Queue(size), c.element()}); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		src := p.Stats()[0]
+		for deadline := time.Now().Add(time.Minute); src.Dropped < 50 && time.Now().Before(deadline); src = p.Stats()[0] {
+			time.Sleep(time.Millisecond)
+		}
+		close(c.release)
+		if err := p.Stop(); err != nil {
+			t.Fatal(err)
+		}
+		if src.Dropped < 50 || src.Out > uint64(DefaultWindow+window) {
+			t.Errorf("a paced source behind a queue of %d and a stalled sink: out %d (at most %d), dropped %d",
+				size, src.Out, DefaultWindow+window, src.Dropped)
+		}
 	}
 }
 
