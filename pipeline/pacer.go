@@ -23,7 +23,8 @@ import (
 // next frames' moments. So a frame the source gave only after its moment
 // goes out only once the pacer has its successor, and only if the
 // successor is not yet due too: otherwise it is dropped for the newer one,
-// by the same rule.
+// by the same rule. The first item is not late: a source's clock starts
+// before the pipeline lets items flow.
 //
 // pacer is a plain value: the node asks step what to do, with the time and
 // the state of its outputs, and does it.
@@ -33,6 +34,9 @@ type pacer struct {
 	// looked is set once, finding the graph busy with a newer item
 	// overdue, the node has let in the credits waiting in its mailbox.
 	looked bool
+	// took is set once an item has gone out or been dropped: the first
+	// item is never late, whatever the pipeline's start took.
+	took bool
 }
 
 // paced is an item and when it is due; late is set when the source gave it
@@ -119,7 +123,7 @@ func (p *pacer) lateOrEmit(now time.Time) (pace, time.Time) {
 
 // add takes the item the source gave for paceFetch at now.
 func (p *pacer) add(item media.Item, due, now time.Time) {
-	it := paced{item: item, due: due, late: !due.IsZero() && due.Before(now)}
+	it := paced{item: item, due: due, late: p.took && !due.IsZero() && due.Before(now)}
 	if p.held.item == nil {
 		p.held = it
 	} else {
@@ -133,7 +137,7 @@ func (p *pacer) end() { p.ended = true }
 // take removes the held item, for paceEmit and paceDrop.
 func (p *pacer) take() media.Item {
 	it := p.held.item
-	p.held, p.looked = paced{}, false
+	p.held, p.looked, p.took = paced{}, false, true
 	return it
 }
 
