@@ -9,7 +9,8 @@ import "github.com/asynkron/protoactor-go/actor"
 // of the element before it. An item then goes from a source through its
 // encoder to its publisher in one goroutine, with no wake of another
 // goroutine between two stages (docs/design.md: each such wake cost a
-// context switch, and they were most of the pipeline's own CPU).
+// context switch of an OS thread, and put the encode job's CPU above
+// gst-launch's).
 //
 // The mailbox stays: a message to an idle node is handled at once in the
 // sender's goroutine, and one sent while the node is busy (its own credit
