@@ -77,6 +77,24 @@ func (p *FramePool) Get() *Frame {
 	return f
 }
 
+// Reserve allocates pictures for the pool's free list until it has
+// allocated n in all, or holds as many free pictures as it keeps. A
+// producer that knows how many of its frames can be in flight at most (its
+// link's window, say) reserves them as it starts, so that its pool is at
+// its working size at once instead of growing to it, a picture at a time,
+// whenever a consumer falls behind for a moment: each such moment, however
+// late in a run, was a step up in the process's RSS, and in the Go
+// collector's goal twice that (see docs/benchmarks.md, "A robot with four
+// cameras").
+func (p *FramePool) Reserve(n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for p.allocated.Load() < uint64(max(n, 0)) && len(p.free) < p.keep {
+		p.free = append(p.free, make([]byte, p.size))
+		p.allocated.Add(1)
+	}
+}
+
 // Allocated reports how many pictures the pool has allocated so far.
 func (p *FramePool) Allocated() uint64 { return p.allocated.Load() }
 
