@@ -53,7 +53,7 @@ type config struct {
 // second): at the default GOGC of 100 the heap grew for 15 s after the
 // start, to twice the live heap, before it was flat; at 25 it is at its
 // level (a quarter above the live heap) within 2 to 4 s, and the collector
-// spends 0.1 s more CPU in 30 s, 0.3% of the robot's (see
+// spends at most 0.1 s more CPU in 30 s, 0.2% of the robot's (see
 // docs/benchmarks.md).
 func defaultConfig() config {
 	return config{Width: 1280, Height: 720, Rate: 30, GOP: 30, Viewers: 2, Duration: 10 * time.Second,
