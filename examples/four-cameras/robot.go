@@ -47,10 +47,9 @@ type config struct {
 // sliced threads cost 10 to 15% more CPU a frame here (11.7 against 10.3
 // ms a 1280x720 frame) for a latency the cameras do not need cutting.
 //
-// It runs the Go collector at GOGC 25. The robot's live Go heap is its
-// sources' frame pools (38 MB at 1280x720, all pixels, which the collector
-// does not scan) and its garbage mostly the recorder's (3 to 4 MB a
-// second): at the default GOGC of 100 the heap grew for 15 s after the
+// It runs the Go collector at GOGC 25. The robot's live Go heap (38 MB at
+// 1280x720) is mostly its sources' frame pools, pixels the collector does
+// not scan, and its garbage mostly the recorder's (3 to 4 MB a second): at the default GOGC of 100 the heap grew for 15 s after the
 // start, to twice the live heap, before it was flat; at 25 it is at its
 // level (a quarter above the live heap) within 2 to 4 s, and the collector
 // spends at most 0.1 s more CPU in 30 s, 0.2% of the robot's (see
