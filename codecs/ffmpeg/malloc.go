@@ -41,10 +41,10 @@ import "runtime"
 // eight per CPU, and the Go runtime runs cgo calls on whichever of its
 // threads is free, starting new ones as calls block: a codec's pictures and
 // packets were spread over as many arenas as threads had called into C
-// (11 to 16 on two CPUs), each keeping freed chunks for its own next
-// allocations (14 to 25 MB free in all, against 2 to 7 MB with one arena
-// per CPU), and the RSS rose by a step whenever a new thread made a new
-// arena, tens of seconds after the start (docs/benchmarks.md, "A robot with
-// four cameras"). No more threads run at once than there are CPUs, so one
-// arena per CPU keeps the lock contention that arenas exist to avoid low.
+// (11 to 16 on two CPUs, more as the run went on), each keeping freed
+// chunks that only the threads using that arena reuse: 14 to 23 MB free in
+// all, against 2 to 10 MB with one arena per CPU (docs/benchmarks.md, "A
+// robot with four cameras"). No more threads run at once than there are
+// CPUs, so one arena per CPU keeps the lock contention that arenas exist
+// to avoid low.
 func init() { C.gp_tune_malloc(C.int(runtime.NumCPU())) }
