@@ -42,8 +42,8 @@ import "runtime"
 // threads is free, starting new ones as calls block: a codec's pictures and
 // packets were spread over as many arenas as threads had called into C
 // (11 to 16 on two CPUs, more as the run went on), each keeping freed
-// chunks that only the threads using that arena reuse: 14 to 23 MB free in
-// all, against 2 to 10 MB with one arena per CPU (docs/benchmarks.md, "A
+// chunks that only the threads using that arena reuse: 9 to 23 MB free in
+// all, against 2 to 13 MB with one arena per CPU (docs/benchmarks.md, "A
 // robot with four cameras"). No more threads run at once than there are
 // CPUs, so one arena per CPU keeps the lock contention that arenas exist
 // to avoid low.
