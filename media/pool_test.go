@@ -100,3 +100,43 @@ func TestFramePoolAcrossGoroutines(t *testing.T) {
 		t.Errorf("allocated %d pictures for 1000 frames with at most 10 in flight", n)
 	}
 }
+
+func TestFramePoolReserveMakesItsWorkingSizeAtOnce(t *testing.T) {
+	p, _ := NewFramePool(YUV420P, 32, 32, 0)
+	p.Reserve(6)
+	if n := p.Allocated(); n != 6 {
+		t.Fatalf("reserving 6 allocated %d pictures", n)
+	}
+	held := make([]*Frame, 0, 6)
+	mems := map[*byte]bool{}
+	for range 6 {
+		f := p.Get()
+		held = append(held, f)
+		mems[&f.Planes[0][0]] = true
+	}
+	if n := p.Allocated(); n != 6 || len(mems) != 6 {
+		t.Fatalf("6 frames from a pool of 6 reserved pictures: %d allocated, %d distinct", n, len(mems))
+	}
+	for _, f := range held {
+		f.Release()
+	}
+	p.Reserve(6) // already made
+	p.Reserve(-1)
+	if n := p.Allocated(); n != 6 {
+		t.Errorf("reserving what the pool already made allocated %d in all, want 6", n)
+	}
+	if f := p.Get(); !mems[&f.Planes[0][0]] {
+		t.Error("a reserved picture was not handed out")
+	}
+	if err := p.Get().Validate(); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestFramePoolReservesNoMoreThanItKeeps(t *testing.T) {
+	p, _ := NewFramePool(GRAY8, 16, 16, 2)
+	p.Reserve(5)
+	if n := p.Allocated(); n != 2 {
+		t.Errorf("a pool that keeps 2 free pictures reserved %d", n)
+	}
+}

@@ -148,7 +148,6 @@ func NewH264Decoder(opts ...DecoderOption) (*Decoder, error) {
 	if codec == nil {
 		return nil, fmt.Errorf("%w: h264 decoder", ErrCodecNotFound)
 	}
-	tuneMalloc()
 	d := &Decoder{codec: codec, cfg: cfg, capture: make(map[int64]time.Time)}
 	if cfg.log != nil {
 		d.logs.set(*cfg.log)

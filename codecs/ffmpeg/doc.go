@@ -33,10 +33,10 @@
 // held. Nobody writes such a Frame's pixels. H264Encoder takes such a Frame
 // as it is, by a reference of its own that it drops before Encode returns; a
 // Frame of Go memory (the test pattern, a JPEG picture) is copied into the
-// encoder's picture, since C must not keep Go memory. The first Reader or
-// Decoder sets glibc's malloc thresholds so that the memory of released
-// pictures is kept for the next ones: the process keeps what it held at its
-// peak, plus 64 MB.
+// encoder's picture, since C must not keep Go memory. Importing the
+// package tunes glibc's malloc, process-wide: the memory of released
+// pictures is kept for the next ones (the process keeps what it held at its
+// peak, plus 64 MB), and the threads share one arena per CPU.
 //
 // # Caveats
 //

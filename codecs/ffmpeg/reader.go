@@ -99,7 +99,6 @@ func OpenReader(url string, opts ...ReaderOption) (*Reader, error) {
 		}
 	}
 	registerDevices.Do(astiav.RegisterAllDevices)
-	tuneMalloc()
 	r := &Reader{url: url, cfg: cfg, epoch: media.NewEpoch()}
 	if cfg.log != nil {
 		r.logs.set(*cfg.log)

@@ -12,7 +12,11 @@ import (
 	"github.com/gopline/gopline/storage"
 )
 
-var benchDuration = flag.Duration("four-cameras.duration", 10*time.Second, "how long BenchmarkFourCameras runs the robot (60s for the record)")
+var (
+	benchDuration = flag.Duration("four-cameras.duration", 10*time.Second, "how long BenchmarkFourCameras runs the robot (60s for the record)")
+	benchRSSEvery = flag.Duration("four-cameras.rss-every", 10*time.Second, "how often BenchmarkFourCameras reads the RSS")
+	benchGOGC     = flag.Int("four-cameras.gogc", defaultConfig().GCPercent, "the Go collector's GOGC for BenchmarkFourCameras (0: the runtime's own)")
+)
 
 // The robot runs at a small size: every camera's frames are encoded,
 // published, decoded by both viewers and recorded into one file of four
@@ -76,6 +80,12 @@ func TestBadConfigurationIsRefused(t *testing.T) {
 	if _, err := os.Stat(cfg.Recording); err == nil {
 		t.Fatal("a refused run created its recording")
 	}
+	cfg = defaultConfig()
+	cfg.Recording = filepath.Join(t.TempDir(), "robot.gopline")
+	cfg.GCPercent = -1
+	if _, err := run(t.Context(), cfg); err == nil {
+		t.Fatal("a run without a collector ran")
+	}
 }
 
 // BenchmarkFourCameras runs the robot at 1280x720 for -four-cameras.duration
@@ -84,7 +94,7 @@ func TestBadConfigurationIsRefused(t *testing.T) {
 //	go test -run '^$' -bench FourCameras -benchtime 1x ./examples/four-cameras/ -args -four-cameras.duration 60s
 func BenchmarkFourCameras(b *testing.B) {
 	cfg := defaultConfig()
-	cfg.Duration = *benchDuration
+	cfg.Duration, cfg.RSSEvery, cfg.GCPercent = *benchDuration, *benchRSSEvery, *benchGOGC
 	cfg.Recording = filepath.Join(b.TempDir(), "robot.gopline")
 	for range b.N {
 		os.Remove(cfg.Recording)
