@@ -49,9 +49,6 @@ var testSrcSpec = pipeline.ElementSpec[TestSrcConfig]{
 			if err != nil {
 				return nil, err
 			}
-			// Its frames in flight: a window's worth on its link, the one
-			// it draws and the one its consumer works on.
-			pool.Reserve(pipeline.DefaultWindow + 2)
 			return &testSrc{cfg: cfg, pattern: pat, pool: pool}, nil
 		}), nil
 	},
