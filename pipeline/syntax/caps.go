@@ -36,7 +36,7 @@ func capsAt(line string, i int) *Error {
 	if !ok || !isMediaType(kind) {
 		return nil
 	}
-	e := Errorf(line, Pos{start, end - start}, "%s is GStreamer caps: a line has no caps filters, the elements' properties set what they give", Quote(body))
+	e := Errorf(line, Pos{start, end - start}, "GStreamer caps in a line: gopline has no caps filters, the elements' properties set what they give")
 	e.Err = ErrCaps
 	return e
 }
