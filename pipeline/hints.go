@@ -251,7 +251,7 @@ func rawCapsProps(fields []string) string {
 	var props []string
 	w, errW := strconv.Atoi(values["width"])
 	h, errH := strconv.Atoi(values["height"])
-	if errW == nil && errH == nil {
+	if errW == nil && errH == nil && w > 0 && h > 0 {
 		props = append(props, fmt.Sprintf("size=%dx%d", w, h))
 	}
 	camera := ""

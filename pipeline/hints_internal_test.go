@@ -94,6 +94,7 @@ func TestRawCapsBecomeProperties(t *testing.T) {
 		{"video/x-raw,format=GRAY8", "format=gray8"},
 		{"video/x-raw,format=NV12,width=640", ""}, // no format= of gopline's, no height
 		{"video/x-raw,framerate=0/1", ""},
+		{"video/x-raw,width=640,height=-480", ""},
 		{"video/x-raw,width", ""},
 	} {
 		e := syntax.Errorf(c.caps, syntax.Pos{Len: len(c.caps)}, "m")
@@ -110,4 +111,32 @@ func TestRawCapsBecomeProperties(t *testing.T) {
 	if explainCaps(other) != other {
 		t.Error("explainCaps changed an error that is no caps")
 	}
+}
+
+// FuzzExplainCaps checks that the caps of any line are explained without a
+// panic, at the place the syntax found them, in a message of bounded size.
+func FuzzExplainCaps(f *testing.F) {
+	for _, line := range []string{
+		"testsrc ! video/x-raw,width=640,height=480,framerate=30/1,format=I420 ! fakesink",
+		`a ! "video/x-raw, width=(int)1280, framerate=(fraction)30000/1001"`,
+		"a ! video/x-raw,framerate=1/0,width=99999999999999999999,height=-1",
+		"a ! image/jpeg ! audio/x-raw",
+		"a ! video/x-raw(memory:NVMM),=,,==/",
+	} {
+		f.Add(line)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		_, err := syntax.Parse(line)
+		e, ok := err.(*syntax.Error)
+		if !ok {
+			return
+		}
+		got := explainCaps(e)
+		if got.Line != e.Line || got.Pos != e.Pos || got.Err != e.Err {
+			t.Fatalf("explainCaps(%q) moved the error: %+v, was %+v", line, got, e)
+		}
+		if got.Msg == "" || len(got.Msg) > 512 {
+			t.Fatalf("explainCaps(%q): a message of %d bytes", line, len(got.Msg))
+		}
+	})
 }
