@@ -15,12 +15,18 @@ import (
 //
 // Nodes are named by name= or else by their element and a counter
 // (h264enc0, h264enc1, ...). Every error is a *syntax.Error pointing at the
-// place in the line: an unknown element or property, a bad value, or a link
-// whose two sides do not match. Parse leaves the graph open, so that Go
+// place in the line: an unknown element or property (ErrUnknownElement,
+// ErrUnknownProperty; GStreamer's names get gopline's), GStreamer caps
+// (syntax.ErrCaps, with the properties that set them), a bad value, or a
+// link whose two sides do not match. Parse leaves the graph open, so that Go
 // code may add and link nodes of its own; Check, or Start, then checks it
 // whole and points at the line's nodes the same way.
 func Parse(line string, reg *Registry, opts ...Option) (*Pipeline, error) {
 	ast, err := syntax.Parse(line)
+	var serr *syntax.Error
+	if errors.As(err, &serr) {
+		return nil, explainCaps(serr)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +99,9 @@ func NodeNames(ast *syntax.Pipeline) map[*syntax.Element]string {
 func makeElement(line string, reg *Registry, el *syntax.Element) (Element, error) {
 	spec, err := reg.Lookup(el.Type)
 	if err != nil {
-		return Element{}, syntax.Errorf(line, el.TypePos, "%v", err)
+		serr := syntax.Errorf(line, el.TypePos, "%v", err)
+		serr.Err = err // ErrUnknownElement
+		return Element{}, serr
 	}
 	given := map[string]string{}
 	for _, prop := range el.Props {
@@ -101,7 +109,10 @@ func makeElement(line string, reg *Registry, el *syntax.Element) (Element, error
 			continue
 		}
 		if spec.prop(prop.Key) == nil {
-			return Element{}, syntax.Errorf(line, prop.KeyPos, "%v", spec.unknownProp(prop.Key))
+			err := spec.unknownProp(prop.Key)
+			serr := syntax.Errorf(line, prop.KeyPos, "%v", err)
+			serr.Err = err // ErrUnknownProperty
+			return Element{}, serr
 		}
 		given[prop.Key] = prop.Value
 	}

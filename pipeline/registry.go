@@ -85,7 +85,10 @@ func (e *PropError) Error() string {
 }
 
 // ErrUnknownElement and ErrUnknownProperty are returned (wrapped) for names
-// the registry does not know.
+// the registry does not know, by Lookup, ParseProps and Make, and by Parse
+// in its *syntax.Error. A name that GStreamer (or FFmpeg) uses gets the
+// name of gopline's equivalent in the message (see hints.go), any other a
+// "did you mean" when one of the registry's names is close.
 var (
 	ErrUnknownElement  = errors.New("unknown element")
 	ErrUnknownProperty = errors.New("unknown property")
@@ -137,7 +140,9 @@ func (s *Spec) unknownProp(name string) error {
 		names[i] = ps.Name
 	}
 	msg := fmt.Sprintf("%s has no property %s", s.Name, syntax.Quote(name))
-	if near := Nearest(name, names); near != "" {
+	if hint := s.propertyHint(name); hint != "" {
+		msg += ": " + hint
+	} else if near := Nearest(name, names); near != "" {
 		msg += fmt.Sprintf(" (did you mean %s?)", near)
 	} else if len(names) > 0 {
 		msg += " (it has " + strings.Join(names, ", ") + ")"
@@ -299,10 +304,14 @@ func (r *Registry) Lookup(name string) (*Spec, error) {
 	if s, ok := r.specs[name]; ok {
 		return s, nil
 	}
+	if hint := r.elementHint(name); hint != "" {
+		return nil, fmt.Errorf("%w %s: %s", ErrUnknownElement, syntax.Quote(name), hint)
+	}
 	names := make([]string, 0, len(r.specs))
 	for n := range r.specs {
 		names = append(names, n)
 	}
+	sort.Strings(names) // of names as near, Nearest names the same one every time
 	msg := syntax.Quote(name)
 	if near := Nearest(name, names); near != "" {
 		msg += fmt.Sprintf(" (did you mean %s?)", near)
@@ -340,8 +349,12 @@ func (r *Registry) Make(name string, props map[string]string) (Element, error) {
 	return el, nil
 }
 
-// Nearest returns the candidate within edit distance 2 of name, if any:
-// what a "did you mean" names.
+// Nearest returns what a "did you mean" names: the candidate one edit from
+// name (a letter added, dropped, changed, or two swapped); else the one
+// candidate that name begins, or that begins name (test for testsrc,
+// h264encoder for h264enc), when exactly one does and the shorter of the
+// two has minPrefix characters or more; else the candidate two edits from
+// name; else "". Of several as near, the first.
 func Nearest(name string, candidates []string) string {
 	best, bestD := "", 3
 	for _, c := range candidates {
@@ -352,10 +365,39 @@ func Nearest(name string, candidates []string) string {
 			best, bestD = c, d
 		}
 	}
+	if bestD <= 1 {
+		return best
+	}
+	if p := prefixOf(name, candidates); p != "" {
+		return p
+	}
 	return best
 }
 
+// minPrefix is the shortest prefix Nearest takes for a name: shorter ones
+// begin too many names to mean one.
+const minPrefix = 3
+
+// prefixOf returns the one candidate that name begins or that begins name,
+// the shorter of the two at least minPrefix long; "" when none or several do.
+func prefixOf(name string, candidates []string) string {
+	found := ""
+	for _, c := range candidates {
+		if min(len(name), len(c)) >= minPrefix && (strings.HasPrefix(c, name) || strings.HasPrefix(name, c)) {
+			if found != "" {
+				return "" // two of them: neither is the likelier
+			}
+			found = c
+		}
+	}
+	return found
+}
+
+// editDistance is the optimal string alignment distance between a and b:
+// the edits are a byte added, dropped or changed, and two adjacent bytes
+// swapped (h246enc is one edit from h264enc).
 func editDistance(a, b string) int {
+	prev2 := make([]int, len(b)+1)
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {
@@ -369,8 +411,11 @@ func editDistance(a, b string) int {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
+		prev2, prev, cur = prev, cur, prev2
 	}
 	return prev[len(b)]
 }

@@ -51,7 +51,9 @@
 //
 // Besides syntax, Parse rejects an empty line, a name given twice, a name
 // that a reference cannot spell, a property given twice on one element, and a
-// reference to a name that no element of the line has. Which links make sense
+// reference to a name that no element of the line has. GStreamer caps
+// written as a node (video/x-raw,width=640, bare or quoted) are an error
+// of their own, marked ErrCaps, that covers them. Which links make sense
 // (a reference in the middle of a chain, a chain that is only a reference) is
 // for the layer above to decide.
 //

@@ -43,6 +43,9 @@ func lex(line string) ([]token, *Error) {
 		case c == '=':
 			return nil, lexStrayEquals(line, i, toks)
 		case c == '"' || c == '\'':
+			if err := capsAt(line, i); err != nil {
+				return nil, err
+			}
 			return nil, Errorf(line, Pos{i, 1}, `unexpected quote: a quoted value goes right after KEY=, as in location="my clip.mp4"`)
 		case isNameByte(c):
 			tok, next, err := lexWord(line, i)
@@ -87,6 +90,10 @@ func lexWord(line string, start int) (token, int, *Error) {
 		return lexProp(line, start, i)
 	case '.':
 		return lexRef(line, start, i)
+	case '/':
+		if err := capsAt(line, start); err != nil {
+			return token{}, 0, err
+		}
 	case '"', '\'':
 		return token{}, 0, Errorf(line, Pos{i, 1}, `unexpected quote after %s: write %s="..." for a quoted value`, Quote(word), shorten(word))
 	}
