@@ -1,6 +1,7 @@
 package elements
 
 import (
+	"fmt"
 	"github.com/rs/zerolog"
 
 	"github.com/gopline/gopline/codecs"
@@ -35,6 +36,10 @@ func (c H264EncConfig) options() []ffmpeg.EncoderOption {
 	return opts
 }
 
+// minBitrate is the lowest average bitrate h264enc takes, 10 kbit/s: below
+// it a number was most likely meant in kbit/s, as gst's x264enc takes it.
+const minBitrate = 10_000
+
 var h264EncSpec = pipeline.ElementSpec[H264EncConfig]{
 	Name: "h264enc", Summary: "H.264 encoder (libx264), one access unit per frame", In: "raw frames", Out: "h264 packets",
 	Doc: "libx264 tuned for live streams: zero latency, no B-frames, an IDR every gop frames with SPS and PPS in front, and an IDR at once when a keyframe request comes from downstream. Quality by crf, or an average bitrate (bit/s).",
@@ -48,13 +53,18 @@ var h264EncSpec = pipeline.ElementSpec[H264EncConfig]{
 		pipeline.IntField("crf", ffmpeg.DefaultCRF, func(c *H264EncConfig) *int { return &c.CRF }).Range(0, 51).
 			Doc("constant quality, lower is better; 0 is lossless"),
 		pipeline.IntField("bitrate", 0, func(c *H264EncConfig) *int64 { return &c.Bitrate }).Range(0, 1e9).
-			Doc("average bit/s instead of crf (0: use crf)"),
+			Doc("average bit/s instead of crf (0: use crf; at least 10000)"),
 		pipeline.IntField("threads", 0, func(c *H264EncConfig) *int { return &c.Threads }).Range(0, 64).
 			Doc("encoder threads, 0 for automatic"),
 		pipeline.IntField("rate", ffmpeg.DefaultFrameRate, func(c *H264EncConfig) *int { return &c.Rate }).Range(1, 1000).
 			Doc("nominal frames per second, for rate control"),
 	},
 	New: func(cfg H264EncConfig) (pipeline.Element, error) {
+		if cfg.Bitrate > 0 && cfg.Bitrate < minBitrate {
+			return pipeline.Element{}, &pipeline.PropError{Element: "h264enc", Prop: "bitrate",
+				Msg: fmt.Sprintf("%d bit/s is %.3g kbit/s, too low for video: bitrate is in bit/s (gst's x264enc takes kbit/s; write bitrate=%d for %d kbit/s)",
+					cfg.Bitrate, float64(cfg.Bitrate)/1000, cfg.Bitrate*1000, cfg.Bitrate)}
+		}
 		return pipeline.ProcessorElement("h264enc", pipeline.Frames, pipeline.Packets(media.H264),
 			func() (pipeline.Processor[*media.Frame, *media.Packet], error) {
 				return &encoder{open: func(w, h int, log zerolog.Logger) (codecs.Encoder, error) {

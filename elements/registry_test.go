@@ -46,6 +46,7 @@ func TestTextSyntaxErrorsPointAtTheirPlace(t *testing.T) {
 		{"testsrc ! h264enc gop=0 ! fakesink", 23, "0 is out of range 1..300"},
 		{"testsrc size=640 ! fakesink", 14, `"640" is not a size such as 640x480`},
 		{"testsrc ! h264enc preset=quick ! fakesink", 26, `"quick" is not one of ultrafast`},
+		{"testsrc ! h264enc bitrate=2000 ! fakesink", 27, "bitrate is in bit/s (gst's x264enc takes kbit/s; write bitrate=2000000"},
 		{"testsrc ! h264dec ! fakesink", 11, "testsrc0 (testsrc) gives raw frames but h264dec0 (h264dec) takes h264 packets"},
 		{"testsrc ! h264enc ! jpegdec ! fakesink", 21, "h264 packets but jpegdec0 (jpegdec) takes jpeg packets"},
 		{"testsrc ! h264enc ! publish", 21, "publish needs topic=VALUE"},

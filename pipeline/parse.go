@@ -119,17 +119,15 @@ func makeElement(line string, reg *Registry, el *syntax.Element) (Element, error
 	props, err := spec.ParseProps(given)
 	var perr *PropError
 	if errors.As(err, &perr) {
-		for _, prop := range el.Props {
-			if prop.Key == perr.Prop {
-				return Element{}, syntax.Errorf(line, prop.ValuePos, "%s %s: %s", el.Type, perr.Prop, perr.Msg)
-			}
-		}
-		return Element{}, syntax.Errorf(line, el.TypePos, "%s needs %s=VALUE: %s", el.Type, perr.Prop, perr.Msg)
+		return Element{}, propError(line, el, perr)
 	}
 	if err != nil {
 		return Element{}, syntax.Errorf(line, el.TypePos, "%v", err)
 	}
 	element, err := spec.Make(props)
+	if errors.As(err, &perr) {
+		return Element{}, propError(line, el, perr) // a check across properties
+	}
 	if err != nil {
 		serr := syntax.Errorf(line, el.TypePos, "%s: %v", el.Type, err)
 		serr.Err = err // a file that is missing or damaged is not the line's fault
@@ -139,4 +137,15 @@ func makeElement(line string, reg *Registry, el *syntax.Element) (Element, error
 		element.Type = el.Type
 	}
 	return element, nil
+}
+
+// propError points at the value of the property perr is about, or at the
+// element when the line did not give it.
+func propError(line string, el *syntax.Element, perr *PropError) error {
+	for _, prop := range el.Props {
+		if prop.Key == perr.Prop {
+			return syntax.Errorf(line, prop.ValuePos, "%s %s: %s", el.Type, perr.Prop, perr.Msg)
+		}
+	}
+	return syntax.Errorf(line, el.TypePos, "%s needs %s=VALUE: %s", el.Type, perr.Prop, perr.Msg)
 }
