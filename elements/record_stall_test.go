@@ -55,8 +55,8 @@ func checkChain(t *testing.T, packets []*media.Packet) {
 	}
 }
 
-// A disk that stalls for four seconds, twelve times as long as the
-// topic's window of 16 packets lasts at 50 fps, costs the recorder
+// A disk that stalls for two seconds, six times as long as the topic's
+// window of 16 packets lasts at 50 fps, costs the recorder
 // nothing with its cache: it takes every packet the topic has while the
 // disk takes none, drops no GOP, and writes them all once the disk is back.
 func TestRecorderCacheRidesOutADiskStallLongerThanTheTopicWindow(t *testing.T) {
