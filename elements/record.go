@@ -155,8 +155,7 @@ func formatByteCount(n int64) string {
 type recorder struct {
 	cfg   RecordConfig
 	env   *pipeline.Env
-	rec   *storage.Recording // until the cache's writer owns it
-	cache *packetCache
+	cache *packetCache            // nil until Start has opened the recording
 	subs  []*transport.Subscriber // one per topic
 	ended map[string]bool         // topics whose stream ended
 	seen  map[string]bool         // topics a packet came from
@@ -195,8 +194,8 @@ func (r *recorder) Start(env *pipeline.Env) error {
 		opts = append(opts, storage.WithOverwriteOldest())
 	}
 	r.overwrites = lograte.Limiter{Interval: overwriteWarnInterval}
-	var err error
-	if r.rec, err = storage.Open(r.cfg.Path, opts...); err != nil {
+	rec, err := storage.Open(r.cfg.Path, opts...)
+	if err != nil {
 		return err
 	}
 	for _, topic := range r.cfg.Topics {
@@ -208,7 +207,7 @@ func (r *recorder) Start(env *pipeline.Env) error {
 		}
 		if err != nil {
 			r.closeAll()
-			r.rec.Close()
+			rec.Close()
 			return err
 		}
 		env.After(noPublisherWait, func() error {
@@ -218,10 +217,10 @@ func (r *recorder) Start(env *pipeline.Env) error {
 			return nil
 		})
 	}
-	store := &recordingStore{rec: r.rec, now: env.Now, overwrite: r.cfg.OverwriteOldest, beforeWrite: r.cfg.beforeWrite,
+	// From here on the recording is the writer's alone.
+	store := &recordingStore{rec: rec, now: env.Now, overwrite: r.cfg.OverwriteOldest, beforeWrite: r.cfg.beforeWrite,
 		streams: map[string]bool{}}
 	r.cache = newPacketCache(store, r.cfg.Cache)
-	r.rec = nil // the writer's now
 	env.After(r.cfg.FlushInterval, r.flushTick)
 	return nil
 }
