@@ -55,17 +55,18 @@ func checkChain(t *testing.T, packets []*media.Packet) {
 	}
 }
 
-// A disk that stalls for two seconds, six times as long as the topic's
-// window of 16 packets lasts at 50 fps, costs the recorder
+// A disk that stalls for three seconds, four and a half times as long as
+// the topic's window of 32 packets lasts at 50 fps, costs the recorder
 // nothing with its cache: it takes every packet the topic has while the
 // disk takes none, drops no GOP, and writes them all once the disk is back.
+// (Without the cache the topic drops GOPs for it: the test below.)
 func TestRecorderCacheRidesOutADiskStallLongerThanTheTopicWindow(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "cam.db")
-	p, release := stalledRecording(t, RecordConfig{Path: path, Topics: []string{"/cam"}}, 100)
+	p, release := stalledRecording(t, RecordConfig{Path: path, Topics: []string{"/cam"}, Window: 32}, 150)
 	defer p.Stop()
-	waitFor(t, "the camera to send its 100 frames and the recorder to take them all while its disk is stuck", func() bool {
+	waitFor(t, "the camera to send its 150 frames and the recorder to take them all while its disk is stuck", func() bool {
 		cam := stat(t, p, "cam")
-		return cam.Out+cam.Dropped == 100 && stat(t, p, "pub").In == cam.Out && stat(t, p, "rec").In == cam.Out
+		return cam.Out+cam.Dropped == 150 && stat(t, p, "pub").In == cam.Out && stat(t, p, "rec").In == cam.Out
 	})
 	if s := stat(t, p, "rec"); s.Dropped != 0 {
 		t.Fatalf("the recorder dropped %d packets while its cache had room", s.Dropped)
