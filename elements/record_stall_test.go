@@ -163,3 +163,42 @@ func TestRecorderStopOnAStuckDiskReportsWhatItCouldNotWrite(t *testing.T) {
 	}
 	release()
 }
+
+// A recorder of its input (sink mode) goes the same way: with its cache
+// it takes a file's packets while the disk stalls; with a cache of one
+// byte it takes the next packet once the disk has written the one before,
+// slowing the chain before it. Either way a file is recorded whole.
+func TestRecorderOfItsInputTakesItWhileTheDiskStallsAndLosesNothing(t *testing.T) {
+	for _, cache := range []int64{0, 1} { // 0: the default
+		t.Run(fmt.Sprintf("cache=%d", cache), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "cam.db")
+			stuck := make(chan struct{})
+			release := sync.OnceFunc(func() { close(stuck) })
+			defer release()
+			p := pipeline.New()
+			err := p.Chain([]string{"cam", "enc", "rec"}, []pipeline.Element{
+				TestSrc(TestSrcConfig{Width: 160, Height: 120, Rate: 50, Frames: 60}), H264Enc(h264EncGOP(10)),
+				Record(RecordConfig{Path: path, Stream: "/cam", Cache: cache, beforeWrite: func() { <-stuck }})})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := p.Start(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			defer p.Stop()
+			if cache == 0 {
+				waitFor(t, "the recorder to take all 60 packets while its disk is stuck", func() bool { return stat(t, p, "rec").In == 60 })
+			}
+			release()
+			wait(t, p)
+			if s := stat(t, p, "rec"); s.In != 60 || s.Dropped != 0 || s.Errors != 0 {
+				t.Fatalf("recorder stats %+v, want 60 packets in, none dropped", s)
+			}
+			packets := recorded(t, path, "/cam")
+			if len(packets) != 60 {
+				t.Fatalf("%d packets in the file, want 60", len(packets))
+			}
+			checkChain(t, packets)
+		})
+	}
+}

@@ -233,3 +233,24 @@ func TestParseCacheSize(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkPacketCachePut is what the recorder's actor spends on a packet:
+// a Put and a Collect, with the writer taking packets as fast as they come.
+func BenchmarkPacketCachePut(b *testing.B) {
+	c := newPacketCache(&nullStore{}, DefaultRecordCache)
+	defer c.Close(time.Minute)
+	p := packetOf(0, 4000)
+	for b.Loop() {
+		for !c.Put("/a", p) {
+			<-c.Room()
+		}
+		c.Collect()
+	}
+}
+
+// nullStore takes every packet at once and keeps nothing.
+type nullStore struct{}
+
+func (nullStore) Write(string, *media.Packet) writeOutcome { return writeOutcome{} }
+func (nullStore) Flush() writeOutcome                      { return writeOutcome{} }
+func (nullStore) Close() error                             { return nil }
