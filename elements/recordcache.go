@@ -70,8 +70,7 @@ func (r *writeReport) add(o writeOutcome) {
 // topic's acknowledgements, or wait for room) is the caller's, since the
 // cache never refuses a packet.
 //
-// Put, Collect, Within, Room, RequestFlush and Drain may be called from
-// any goroutine; Close once, last. The writer goroutine ends when Close
+// Its methods may be called from any goroutine; Close once, and last. The writer goroutine ends when Close
 // has closed the store, or, when Close gave up on a stuck disk, as soon as
 // the store's call under way returns (Done is closed then).
 type packetCache struct {
@@ -111,7 +110,7 @@ func newPacketCache(store packetStore, budget int64) *packetCache {
 }
 
 // Put queues p, the next packet of stream, and reports whether the cache
-// is still within its budget.
+// is still within its budget. A cache whose Close gave up takes nothing.
 func (c *packetCache) Put(stream string, p *media.Packet) (within bool) {
 	size := int64(len(p.Data)) + cachedPacketOverhead
 	c.mu.Lock()
