@@ -3,6 +3,7 @@ package elements
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -30,9 +31,14 @@ type RecordConfig struct {
 	Topics []string
 	Stream string
 	// Window is each topic subscription's queue at the broker. A recorder
-	// slower than its topics (a slow disk) drops whole GOPs there, counted,
-	// and never holds the topic back.
+	// slower than its topics (a disk slower than they are for longer than
+	// its cache lasts) drops whole GOPs there, counted, and never holds the
+	// topic back.
 	Window int
+	// Cache is how many bytes of packets the recorder holds for its writer
+	// (DefaultRecordCache; at least 1): the node takes packets while the
+	// disk stalls, until the cache is full. See docs/recording.md.
+	Cache int64
 	// FlushInterval bounds how long a packet waits before its commit.
 	FlushInterval time.Duration
 	Sync          storage.SyncPolicy
@@ -55,7 +61,7 @@ type RecordConfig struct {
 
 var recordSpec = pipeline.ElementSpec[RecordConfig]{
 	Name: "record", Summary: "record packets into a gopline recording (bbolt)", In: "packets, or nothing with topics=",
-	Doc: "Records the topics it subscribes to (topics=/a,/b), each as a stream named after its topic, or its input as stream=NAME. Commits in groups; a recorder slower than its topics drops whole GOPs at the topic, counted, and never holds the topic back. The file is created, or appended to.",
+	Doc: "Records the topics it subscribes to (topics=/a,/b), each as a stream named after its topic, or its input as stream=NAME. A writer goroutine commits in groups from a cache of cache= bytes, so a disk that stalls loses nothing while the cache lasts; beyond it the recorder drops whole GOPs at the topic, counted, and never holds the topic back. The file is created, or appended to.",
 	Fields: []pipeline.Field[RecordConfig]{
 		pipeline.StringField("path", "", func(c *RecordConfig) *string { return &c.Path }).Required().Doc("recording file"),
 		pipeline.TextField("topics", "", parseTopics, func(t []string) string { return strings.Join(t, ",") },
@@ -63,6 +69,9 @@ var recordSpec = pipeline.ElementSpec[RecordConfig]{
 		pipeline.StringField("stream", "/input", func(c *RecordConfig) *string { return &c.Stream }).
 			Doc("stream name for the input when no topics are given"),
 		windowField(func(c *RecordConfig) *int { return &c.Window }).Doc("packets in flight per topic before GOP-aware dropping"),
+		pipeline.TextField("cache", formatByteCount(DefaultRecordCache), parseCacheSize, formatByteCount,
+			func(c *RecordConfig) *int64 { return &c.Cache }).
+			Doc("bytes of packets held for the disk's writer (64MiB, 500MB, 1048576): a disk that stalls loses nothing while they last"),
 		pipeline.DurationField("flush", DefaultFlushInterval, func(c *RecordConfig) *time.Duration { return &c.FlushInterval }).
 			DurationRange(time.Millisecond, time.Minute).Doc("commit at least this often"),
 		pipeline.EnumOf("sync", storage.SyncEveryCommit, []storage.SyncPolicy{storage.SyncEveryCommit, storage.SyncNone},
@@ -76,7 +85,7 @@ var recordSpec = pipeline.ElementSpec[RecordConfig]{
 		qosField(func(c *RecordConfig) **qos.Profile { return &c.QoS }),
 	},
 	New: func(cfg RecordConfig) (pipeline.Element, error) {
-		newRecorder := func() *recorder { return &recorder{cfg: cfg, ended: map[string]bool{}, streams: map[string]bool{}} }
+		newRecorder := func() *recorder { return &recorder{cfg: cfg, ended: map[string]bool{}, seen: map[string]bool{}} }
 		if len(cfg.Topics) > 0 {
 			return pipeline.PushSourceElement("record", pipeline.None,
 				func() (pipeline.PushSource[*media.Packet], error) { return newRecorder(), nil }), nil
@@ -94,14 +103,70 @@ func DefaultRecordConfig() RecordConfig { return recordSpec.Defaults() }
 // subscribes to itself, or from its input.
 func Record(cfg RecordConfig) pipeline.Element { return recordSpec.Element(cfg) }
 
+// parseCacheSize reads the cache's size: a byte count, with an optional
+// unit (B, KiB, MiB, GiB, KB, MB, GB, in any case), of at least one byte.
+func parseCacheSize(s string) (int64, error) {
+	const want = "want a byte count of at least 1, such as 64MiB, 500MB or 1048576"
+	num, mult := strings.ToLower(strings.TrimSpace(s)), int64(1)
+	for _, u := range byteUnits {
+		if unit := strings.ToLower(u.name); strings.HasSuffix(num, unit) {
+			num, mult = strings.TrimSuffix(num, unit), u.size
+			break
+		}
+	}
+	if mult == 1 {
+		num = strings.TrimSuffix(num, "b")
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(num), 10, 64)
+	switch {
+	case err != nil || n < 1:
+		return 0, errors.New(want)
+	case n > maxRecordCache/mult:
+		return 0, fmt.Errorf("at most %s", formatByteCount(maxRecordCache))
+	}
+	return n * mult, nil
+}
+
+// maxRecordCache bounds the cache a line may ask for.
+const maxRecordCache = 1 << 40
+
+// byteUnits are the units parseCacheSize reads, the binary ones first.
+var byteUnits = [...]struct {
+	name string
+	size int64
+}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"GB", 1e9}, {"MB", 1e6}, {"KB", 1e3}}
+
+// formatByteCount writes n with the largest binary unit that divides it.
+func formatByteCount(n int64) string {
+	for _, u := range byteUnits[:3] {
+		if n >= u.size && n%u.size == 0 {
+			return strconv.FormatInt(n/u.size, 10) + u.name
+		}
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+// recorder is the record stage. Its actor takes packets (deliveries of its
+// topics, or its input) into a packetCache, whose writer goroutine appends
+// them to the recording: the actor never waits for the disk. Only the
+// writer touches the recording once it runs; what it learns comes back in
+// the cache's reports, which the actor collects as packets come, on its
+// flush timer, and at the end.
 type recorder struct {
-	cfg     RecordConfig
-	env     *pipeline.Env
-	rec     *storage.Recording
-	subs    []*transport.Subscriber // one per topic
-	ended   map[string]bool         // topics whose stream ended
-	streams map[string]bool
-	failing bool // writes fail: see stored
+	cfg   RecordConfig
+	env   *pipeline.Env
+	cache *packetCache            // nil until Start has opened the recording
+	subs  []*transport.Subscriber // one per topic
+	ended map[string]bool         // topics whose stream ended
+	seen  map[string]bool         // topics a packet came from
+	// held are the deliveries taken while the cache was over its budget,
+	// whose acknowledgements wait for room: the topic's window fills, and
+	// the topic sheds whole GOPs for the recorder alone.
+	held     []*transport.Subscriber
+	polling  bool // a timer looks for room for the held deliveries
+	halted   bool // the subscriptions said farewell
+	lost     int64
+	giveUpAt time.Time // when a stuck disk has had its share of the stop timeout
 	// overwritten is how many GOPs a full disk had cost the oldest part
 	// of the recording when the recorder last said so; overwrites limits
 	// how often it does.
@@ -114,6 +179,11 @@ type recorder struct {
 // gives the totals.
 const overwriteWarnInterval = 30 * time.Second
 
+// heldPollInterval is how often a recorder holding acknowledgements looks
+// whether its writer has made room: short beside a topic's window (16
+// packets last half a second at 30 fps), and only while the disk is behind.
+const heldPollInterval = 10 * time.Millisecond
+
 func (r *recorder) Start(env *pipeline.Env) error {
 	r.env = env
 	opts := []storage.Option{storage.WithClock(env.Now), storage.WithSync(r.cfg.Sync)}
@@ -124,8 +194,8 @@ func (r *recorder) Start(env *pipeline.Env) error {
 		opts = append(opts, storage.WithOverwriteOldest())
 	}
 	r.overwrites = lograte.Limiter{Interval: overwriteWarnInterval}
-	var err error
-	if r.rec, err = storage.Open(r.cfg.Path, opts...); err != nil {
+	rec, err := storage.Open(r.cfg.Path, opts...)
+	if err != nil {
 		return err
 	}
 	for _, topic := range r.cfg.Topics {
@@ -137,78 +207,76 @@ func (r *recorder) Start(env *pipeline.Env) error {
 		}
 		if err != nil {
 			r.closeAll()
-			r.rec.Close()
+			rec.Close()
 			return err
 		}
 		env.After(noPublisherWait, func() error {
-			if !r.streams[topic] && !r.ended[topic] {
+			if !r.seen[topic] && !r.ended[topic] {
 				checkPublished(env, topic, addr)
 			}
 			return nil
 		})
 	}
+	// From here on the recording is the writer's alone.
+	store := &recordingStore{rec: rec, now: env.Now, overwrite: r.cfg.OverwriteOldest, beforeWrite: r.cfg.beforeWrite,
+		streams: map[string]bool{}}
+	r.cache = newPacketCache(store, r.cfg.Cache)
 	env.After(r.cfg.FlushInterval, r.flushTick)
 	return nil
 }
 
-// write stores one packet, creating its stream on first sight.
-func (r *recorder) write(stream string, p *media.Packet) error {
-	if r.cfg.beforeWrite != nil {
-		r.cfg.beforeWrite()
-	}
-	if !r.streams[stream] {
-		err := r.rec.CreateStream(storage.StreamInfo{Name: stream, Codec: p.Codec, Width: p.Width, Height: p.Height,
-			Format: p.Format, Created: r.env.Now(), Source: "gopline record"})
-		switch {
-		case errors.Is(err, storage.ErrDiskFull) || errors.Is(err, storage.ErrWriteFailed):
-			r.env.Dropped(1) // the stream is made with a later packet
-			return nil
-		case err != nil && !errors.Is(err, storage.ErrStreamExists):
-			return err
+// Process records the input (sink mode). The input's link is the
+// recorder's window: when the cache is over its budget, Process waits for
+// the writer to make room, so that a slow disk slows the chain before it
+// as any slow stage does (a live camera drops late frames at its source,
+// counted), and a file recorded loses nothing. A stopping pipeline ends
+// the wait.
+func (r *recorder) Process(p *media.Packet) error {
+	if !r.cache.Put(r.cfg.Stream, p) {
+		select {
+		case <-r.cache.Room():
+		case <-r.env.Stopping:
 		}
-		r.streams[stream] = true
 	}
-	return r.stored(r.rec.Append(stream, p))
+	return r.collect()
 }
 
-// stored judges what storage answered to an append or a commit. A delta it
-// cannot chain to its keyframe (after a drop), or one it already has, is
-// counted and skipped. A write that failed (a full disk, an I/O error) is
-// counted, reported once when the failure begins and again when recording
-// resumes, and left behind: storage tries again with each stream's next
-// keyframe. Only a failure storage does not recover from, and a packet of
-// another format than its stream's, are the stage's errors.
-func (r *recorder) stored(err error) error {
-	var werr *storage.WriteError
-	switch {
-	case err == nil:
-		if r.failing {
-			r.failing = false
-			r.env.Log.Warn().Str("path", r.cfg.Path).Int64("lost", r.rec.Lost()).Msg("recording resumed")
-		}
-		r.noteOverwrites()
-		return nil
-	case errors.Is(err, storage.ErrNeedKeyframe) || errors.Is(err, storage.ErrDuplicate):
-		r.env.Dropped(1)
-		return nil
-	case errors.As(err, &werr) && !werr.Retry.IsZero():
-		r.env.Dropped(werr.Dropped)
-		if werr.First {
-			r.failing = true
-			r.env.Log.Error().Err(err).Msg("recording: writes fail; dropping packets until they succeed")
-		}
-		return nil
+// collect applies what the writer reported since the last time: drops to
+// the node's stats, failures and overwrites to the log, and the stage's
+// errors as the error it returns.
+func (r *recorder) collect() error {
+	rep := r.cache.Collect()
+	if rep.dropped > 0 {
+		r.env.Dropped(rep.dropped)
 	}
-	return err
+	r.lost = max(r.lost, rep.lost)
+	var errs []error
+	for _, o := range rep.notes {
+		switch {
+		case o.failed != nil:
+			r.env.Log.Error().Err(o.failed).Msg("recording: writes fail; dropping packets until they succeed")
+		case o.resumed:
+			r.env.Log.Warn().Str("path", r.cfg.Path).Int64("lost", o.lost).Msg("recording resumed")
+		}
+		if o.overwrittenGOPs > 0 {
+			r.noteOverwrites(o.overwrittenGOPs, o.overwrittenBytes)
+		}
+		if o.err != nil {
+			errs = append(errs, o.err)
+		}
+	}
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return errs[0]
+	}
+	return fmt.Errorf("%w (and %d more errors of the recording)", errs[0], len(errs)-1)
 }
 
 // noteOverwrites warns, at most every overwriteWarnInterval, that a full
 // disk costs the recording its oldest GOPs, with the totals so far.
-func (r *recorder) noteOverwrites() {
-	if !r.cfg.OverwriteOldest {
-		return // nothing is overwritten: no lock taken per packet for it
-	}
-	gops, bytes := r.rec.Overwritten()
+func (r *recorder) noteOverwrites(gops, bytes int64) {
 	if gops == r.overwritten {
 		return
 	}
@@ -219,17 +287,18 @@ func (r *recorder) noteOverwrites() {
 	}
 }
 
-// Process records the input (sink mode).
-func (r *recorder) Process(p *media.Packet) error { return r.write(r.cfg.Stream, p) }
-
-// flushTick commits what the recorder holds, and comes again.
+// flushTick asks the writer to commit what it holds, collects its report,
+// and comes again.
 func (r *recorder) flushTick() error {
 	r.env.After(r.cfg.FlushInterval, r.flushTick)
-	return r.stored(r.rec.Flush())
+	r.cache.RequestFlush()
+	return r.collect()
 }
 
-// Receive takes topic deliveries. A delivery is acknowledged once written,
-// so a slow disk fills the topic's window and the topic drops GOPs for the
+// Receive takes topic deliveries. A delivery is acknowledged once it is in
+// the cache; while the cache is over its budget the acknowledgements wait
+// for room, so a disk slower than the topics for longer than the cache
+// lasts fills the topics' windows, and each topic drops whole GOPs for the
 // recorder alone.
 func (r *recorder) Receive(msg any, _ func(*media.Packet)) (bool, error) {
 	for _, sub := range r.subs {
@@ -248,15 +317,19 @@ func (r *recorder) received(sub *transport.Subscriber, got transport.Received) e
 	switch {
 	case got.Packet != nil:
 		r.env.Received(1)
-		err := r.write(sub.Topic(), got.Packet)
-		sub.Ack()
-		if err != nil {
-			return fmt.Errorf("recording %s: %w", sub.Topic(), err)
+		r.seen[sub.Topic()] = true
+		if r.cache.Put(sub.Topic(), got.Packet) && len(r.held) == 0 {
+			sub.Ack()
+		} else {
+			r.held = append(r.held, sub)
+			r.pollHeld()
 		}
+		return r.collect()
 	case got.Event != nil:
 		return topicEvent(r.env, got.Event, nil)
 	case got.Ended:
 		r.ended[sub.Topic()] = true
+		r.endHeld(sub)
 		if len(r.ended) == len(r.subs) {
 			r.env.End()
 		}
@@ -264,16 +337,81 @@ func (r *recorder) received(sub *transport.Subscriber, got transport.Received) e
 	return nil
 }
 
-// Flush commits everything at end of stream. Packets lost to failed
-// writes on the way are the stage's error, so that the run says so.
+// pollHeld looks for room for the held deliveries after heldPollInterval:
+// the writer cannot reach the actor, so the actor asks.
+func (r *recorder) pollHeld() {
+	if !r.polling {
+		r.polling = true
+		r.env.After(heldPollInterval, r.releaseHeld)
+	}
+}
+
+// releaseHeld acknowledges the held deliveries once the cache is within
+// its budget, or looks again later.
+func (r *recorder) releaseHeld() error {
+	r.polling = false
+	if len(r.held) > 0 {
+		if r.cache.Within() {
+			for i, sub := range r.held {
+				sub.Ack()
+				r.held[i] = nil
+			}
+			r.held = r.held[:0]
+		} else {
+			r.pollHeld()
+		}
+	}
+	return r.collect()
+}
+
+// endHeld settles the held deliveries of a topic whose stream ended: a
+// topic that answered the recorder's farewell forgot it and takes no
+// acknowledgement; one whose publishers left keeps the subscription, and
+// gets its credit back.
+func (r *recorder) endHeld(sub *transport.Subscriber) {
+	kept := r.held[:0]
+	for _, s := range r.held {
+		switch {
+		case s != sub:
+			kept = append(kept, s)
+		case !r.halted:
+			s.Ack()
+		}
+	}
+	clear(r.held[len(kept):])
+	r.held = kept
+}
+
+// Flush writes and commits everything at end of stream, waiting for the
+// disk at most the pipeline's stop timeout. Packets lost to failed writes
+// on the way, and packets a stuck disk did not take in time, are the
+// stage's error, so that the run says so.
 func (r *recorder) Flush() error {
-	if err := r.stored(r.rec.Flush()); err != nil {
+	drained := r.cache.Drain(r.waitLeft())
+	err := r.collect()
+	if !drained {
+		return errors.Join(err, fmt.Errorf("recording %s: the disk did not take everything within the stop timeout (%v): %d packets wait in the cache",
+			r.cfg.Path, r.env.StopTimeout, r.cache.Unwritten()))
+	}
+	r.giveUpAt = time.Time{}
+	if err != nil {
 		return err
 	}
-	if lost := r.rec.Lost(); lost > 0 {
-		return fmt.Errorf("recording %s lost %d packets to failed writes (see the errors above)", r.cfg.Path, lost)
+	if r.lost > 0 {
+		return fmt.Errorf("recording %s lost %d packets to failed writes (see the errors above)", r.cfg.Path, r.lost)
 	}
 	return nil
+}
+
+// waitLeft is how long the recorder may still wait for its disk: Flush
+// and Stop share one stop timeout, counted from the first wait that has
+// not ended well.
+func (r *recorder) waitLeft() time.Duration {
+	now := time.Now()
+	if r.giveUpAt.IsZero() {
+		r.giveUpAt = now.Add(r.env.StopTimeout)
+	}
+	return max(r.giveUpAt.Sub(now), 0)
 }
 
 // Halt ends the subscriptions when the pipeline stops. Each topic answers
@@ -284,6 +422,7 @@ func (r *recorder) Halt() {
 	for _, sub := range r.subs {
 		halted = sub.Halt() || halted
 	}
+	r.halted = r.halted || halted
 	if halted {
 		r.env.After(haltGrace(r.env), r.haltTimedOut)
 	}
@@ -296,20 +435,32 @@ func (r *recorder) haltTimedOut() error {
 	return nil
 }
 
-// Drained does nothing: the recorder acknowledges each delivery once written.
+// Drained does nothing: the recorder acknowledges each delivery once cached.
 func (r *recorder) Drained() {}
 
 func (r *recorder) closeAll() {
 	for _, sub := range r.subs {
 		sub.Close()
 	}
+	clear(r.held) // a topic that forgot the recorder takes no acknowledgement
+	r.held = r.held[:0]
 }
 
-// Stop commits and closes the recording (none is open when Start failed).
+// Stop writes what the cache still holds, commits and closes the
+// recording, waiting for the disk at most what is left of the stop
+// timeout; a disk stuck longer costs the packets still in the cache, which
+// the error counts. The writer then closes the recording when the disk
+// gives back its call. Nothing is open when Start failed.
 func (r *recorder) Stop() error {
 	r.closeAll()
-	if r.rec == nil {
+	if r.cache == nil {
 		return nil
 	}
-	return r.rec.Close()
+	closed, unwritten, err := r.cache.Close(r.waitLeft())
+	err = errors.Join(err, r.collect())
+	if !closed {
+		err = errors.Join(err, fmt.Errorf("recording %s: stopped with %d packets not written: the disk took no more within the stop timeout (%v)",
+			r.cfg.Path, unwritten, r.env.StopTimeout))
+	}
+	return err
 }

@@ -160,7 +160,8 @@ func TestPlayMissingFileOrStreamIsAnError(t *testing.T) {
 }
 
 // TestSlowRecorderShedsWholeGOPsAndNeverHoldsTheTopic holds the recorder's
-// first write until the camera has published all its frames: the topic does
+// first write, with a cache of one byte (each packet is acknowledged once
+// written), until the camera has published all its frames: the topic does
 // not wait for the recorder (a camera that is not live goes as fast as the
 // topic takes, so a topic held back by its subscriber would stall it); it
 // drops whole GOPs for it (counted), and everything the recorder wrote
@@ -169,7 +170,7 @@ func TestSlowRecorderShedsWholeGOPsAndNeverHoldsTheTopic(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "cam.db")
 	p := pipeline.New()
 	stuck := make(chan struct{})
-	rec := Record(RecordConfig{Path: path, Topics: []string{"/cam"}, Window: 2, beforeWrite: func() { <-stuck }})
+	rec := Record(RecordConfig{Path: path, Topics: []string{"/cam"}, Window: 2, Cache: 1, beforeWrite: func() { <-stuck }})
 	for _, err := range []error{
 		p.Chain([]string{"cam", "enc", "pub"}, []pipeline.Element{
 			TestSrc(TestSrcConfig{Width: 160, Height: 120, Rate: 50, Frames: 100}), H264Enc(h264EncGOP(10)), Publish("/cam")}),

@@ -72,6 +72,8 @@ type recordFlags struct {
 	maxBytes        int64
 	maxAge          time.Duration
 	overwriteOldest bool
+	// maxCacheSize is the recorder's cache, in bytes (elements.RecordConfig.Cache).
+	maxCacheSize int64
 }
 
 // recordCommand runs a pipeline and records some of its topics.
@@ -101,6 +103,8 @@ func recordCommand() *cobra.Command {
 	fs.Int64Var(&f.maxBytes, "max-bytes", 0, "retention: payload bytes to keep, oldest whole GOPs deleted first (0: all)")
 	fs.Var((*durationValue)(&f.maxAge), "max-age", "retention: how old a kept GOP may be (0: all)")
 	fs.BoolVar(&f.overwriteOldest, "overwrite-oldest", false, "on a full disk, delete the oldest GOPs to make room, as a loop recorder does, instead of dropping new packets")
+	fs.Int64Var(&f.maxCacheSize, "max-cache-size", elements.DefaultRecordCache,
+		"bytes of packets held for the disk's writer: a disk that stalls loses nothing until they are full (at least 1)")
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "log at debug level")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no live status line, and no line on what is recorded where (the summary stays)")
 	f.node = addNodeFlags(fs, "")
@@ -124,9 +128,13 @@ func (f *recordFlags) record(line string, stdout, stderr io.Writer) error {
 	if f.maxBytes < 0 || f.maxAge < 0 {
 		return closeNode(n, usagef("--max-bytes and --max-age are 0 (no limit) or more"))
 	}
+	if f.maxCacheSize < 1 {
+		return closeNode(n, usagef("--max-cache-size is 1 byte or more"))
+	}
 	cfg := elements.DefaultRecordConfig()
 	cfg.Path, cfg.Topics = f.out, f.topics
 	cfg.MaxBytes, cfg.MaxAge, cfg.OverwriteOldest = f.maxBytes, f.maxAge, f.overwriteOldest
+	cfg.Cache = f.maxCacheSize
 	if err := p.Add("recorder", elements.Record(cfg)); err != nil {
 		return closeNode(n, err)
 	}

@@ -74,6 +74,8 @@ func TestRecordingCommandErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"record", "--out", "x.gopline", "testsrc ! h264enc ! publish topic=/c"}, exitUsage, "give --topic"},
+		{[]string{"record", "--topic", "/c", "--out", "x.gopline", "--max-cache-size", "0", "testsrc ! h264enc ! publish topic=/c"},
+			exitUsage, "--max-cache-size"},
 		{[]string{"info"}, exitUsage, "takes one recording file"},
 		{[]string{"info", "/no/such/file.gopline"}, 1, "/no/such/file.gopline"},
 		{[]string{"play", "/no/such/file.gopline"}, 1, "/no/such/file.gopline"},
@@ -83,6 +85,20 @@ func TestRecordingCommandErrors(t *testing.T) {
 		if code != c.code || !strings.Contains(stderr, c.want) {
 			t.Errorf("gopline %v: exit %d, %q; want exit %d and %q", c.args, code, stderr, c.code, c.want)
 		}
+	}
+}
+
+// A recorder with the smallest cache (each packet acknowledged once
+// written) still records a camera: what the topic did not drop for it.
+func TestRecordTakesMaxCacheSize(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cam.gopline")
+	code, stdout, stderr := runCmd("record", "--topic", "/camera", "--out", path, "--json", "--max-cache-size", "1",
+		"testsrc size=160x120 num-frames=30 rate=60 ! h264enc gop=10 ! publish topic=/camera")
+	if code != 0 {
+		t.Fatalf("record: exit %d: %s", code, stderr)
+	}
+	if rec := nodeStat(t, stdout, "recorder"); rec.In == 0 || rec.Errors != 0 {
+		t.Fatalf("recorder stats %+v", rec)
 	}
 }
 
