@@ -3,10 +3,10 @@ package elements
 import (
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/gopline/gopline/internal/bytesize"
 	"github.com/gopline/gopline/internal/lograte"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/pipeline"
@@ -69,7 +69,7 @@ var recordSpec = pipeline.ElementSpec[RecordConfig]{
 		pipeline.StringField("stream", "/input", func(c *RecordConfig) *string { return &c.Stream }).
 			Doc("stream name for the input when no topics are given"),
 		windowField(func(c *RecordConfig) *int { return &c.Window }).Doc("packets in flight per topic before GOP-aware dropping"),
-		pipeline.TextField("cache", formatByteCount(DefaultRecordCache), parseCacheSize, formatByteCount,
+		pipeline.TextField("cache", bytesize.Format(DefaultRecordCache), parseCacheSize, bytesize.Format,
 			func(c *RecordConfig) *int64 { return &c.Cache }).
 			Doc("bytes of packets held for the disk's writer (64MiB, 500MB, 1048576): a disk that stalls loses nothing while they last"),
 		pipeline.DurationField("flush", DefaultFlushInterval, func(c *RecordConfig) *time.Duration { return &c.FlushInterval }).
@@ -103,48 +103,21 @@ func DefaultRecordConfig() RecordConfig { return recordSpec.Defaults() }
 // subscribes to itself, or from its input.
 func Record(cfg RecordConfig) pipeline.Element { return recordSpec.Element(cfg) }
 
-// parseCacheSize reads the cache's size: a byte count, with an optional
-// unit (B, KiB, MiB, GiB, KB, MB, GB, in any case), of at least one byte.
+// parseCacheSize reads the cache's size: a byte count (internal/bytesize)
+// of at least one byte.
 func parseCacheSize(s string) (int64, error) {
-	const want = "want a byte count of at least 1, such as 64MiB, 500MB or 1048576"
-	num, mult := strings.ToLower(strings.TrimSpace(s)), int64(1)
-	for _, u := range byteUnits {
-		if unit := strings.ToLower(u.name); strings.HasSuffix(num, unit) {
-			num, mult = strings.TrimSuffix(num, unit), u.size
-			break
-		}
-	}
-	if mult == 1 {
-		num = strings.TrimSuffix(num, "b")
-	}
-	n, err := strconv.ParseInt(strings.TrimSpace(num), 10, 64)
+	n, err := bytesize.Parse(s)
 	switch {
 	case err != nil || n < 1:
-		return 0, errors.New(want)
-	case n > maxRecordCache/mult:
-		return 0, fmt.Errorf("at most %s", formatByteCount(maxRecordCache))
+		return 0, errors.New("want a byte count of at least 1, such as 64MiB, 500MB or 1048576")
+	case n > maxRecordCache:
+		return 0, fmt.Errorf("at most %s", bytesize.Format(maxRecordCache))
 	}
-	return n * mult, nil
+	return n, nil
 }
 
 // maxRecordCache bounds the cache a line may ask for.
 const maxRecordCache = 1 << 40
-
-// byteUnits are the units parseCacheSize reads, the binary ones first.
-var byteUnits = [...]struct {
-	name string
-	size int64
-}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"GB", 1e9}, {"MB", 1e6}, {"KB", 1e3}}
-
-// formatByteCount writes n with the largest binary unit that divides it.
-func formatByteCount(n int64) string {
-	for _, u := range byteUnits[:3] {
-		if n >= u.size && n%u.size == 0 {
-			return strconv.FormatInt(n/u.size, 10) + u.name
-		}
-	}
-	return strconv.FormatInt(n, 10)
-}
 
 // recorder is the record stage. Its actor takes packets (deliveries of its
 // topics, or its input) into a packetCache, whose writer goroutine appends

@@ -8,6 +8,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/gopline/gopline/internal/bytesize"
 	"github.com/gopline/gopline/media"
 )
 
@@ -228,8 +229,8 @@ func TestParseCacheSize(t *testing.T) {
 		}
 	}
 	for _, n := range []int64{1, 1000, 64 << 20, 3 << 30} {
-		if got, err := parseCacheSize(formatByteCount(n)); err != nil || got != n {
-			t.Errorf("%d written as %q reads as %d, %v", n, formatByteCount(n), got, err)
+		if got, err := parseCacheSize(bytesize.Format(n)); err != nil || got != n {
+			t.Errorf("%d written as %q reads as %d, %v", n, bytesize.Format(n), got, err)
 		}
 	}
 }

@@ -1,11 +1,12 @@
 package qos
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gopline/gopline/internal/bytesize"
 )
 
 // The policies a profile's text may set, as bits, to reject a policy given
@@ -140,7 +141,7 @@ func (pp *profileParser) setting(item, key, value string) error {
 		}
 		return pp.assign(item, setDepth, key, func() { pp.p.Depth = n })
 	case "max_bytes":
-		n, err := parseBytes(value)
+		n, err := bytesize.Parse(value)
 		if err != nil {
 			return pp.bad(item, "%v", err)
 		}
@@ -227,48 +228,4 @@ func parseDuration(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("negative duration (want >= 0, 0 for none)")
 	}
 	return d, nil
-}
-
-// byteUnits are the units parseBytes accepts and formatBytes writes, largest
-// first within each family; formatBytes uses the binary ones.
-func byteUnits() [6]struct {
-	name string
-	size int64
-} {
-	return [6]struct {
-		name string
-		size int64
-	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"GB", 1e9}, {"MB", 1e6}, {"KB", 1e3}}
-}
-
-// parseBytes reads a non-negative byte count: digits with an optional unit
-// (B, KiB, MiB, GiB, KB, MB, GB, in any case).
-func parseBytes(s string) (int64, error) {
-	const want = "want a byte count such as 1048576, 64MiB or 500KB"
-	num, mult := strings.TrimSuffix(s, "b"), int64(1)
-	for _, u := range byteUnits() {
-		if unit := strings.ToLower(u.name); strings.HasSuffix(s, unit) {
-			num, mult = strings.TrimSuffix(s, unit), u.size
-			break
-		}
-	}
-	n, err := strconv.ParseInt(strings.TrimSpace(num), 10, 64)
-	if err != nil || n < 0 {
-		return 0, errors.New(want)
-	}
-	if n > (1<<63-1)/mult {
-		return 0, errors.New("byte count too large")
-	}
-	return n * mult, nil
-}
-
-// formatBytes writes n with the largest binary unit that divides it.
-func formatBytes(n int64) string {
-	units := byteUnits()
-	for _, u := range units[:3] { // the binary ones
-		if n >= u.size && n%u.size == 0 {
-			return strconv.FormatInt(n/u.size, 10) + u.name
-		}
-	}
-	return strconv.FormatInt(n, 10)
 }

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gopline/gopline/internal/bytesize"
 )
 
 // Profile is the quality of service of one side of a topic, a publisher's
@@ -158,7 +160,7 @@ func (p Profile) String() string {
 		b.WriteString(",depth=" + strconv.Itoa(p.Depth))
 	}
 	if p.MaxBytes != 0 {
-		b.WriteString(",max_bytes=" + formatBytes(p.MaxBytes))
+		b.WriteString(",max_bytes=" + bytesize.Format(p.MaxBytes))
 	}
 	for _, d := range [...]struct {
 		key string
