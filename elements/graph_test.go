@@ -29,6 +29,20 @@ func checkPictures(t *testing.T, got []*media.Frame, w, h int) {
 	}
 }
 
+// checkEveryFrameInOrder asserts that got holds the source's first n
+// frames, each once, in order, by the number each picture shows.
+func checkEveryFrameInOrder(t *testing.T, got []*media.Frame, n int) {
+	t.Helper()
+	if len(got) != n {
+		t.Fatalf("%d frames decoded, want %d", len(got), n)
+	}
+	for i, f := range got {
+		if shown, _ := testsrc.ReadFrameNumber(f); shown != uint64(i) {
+			t.Fatalf("picture %d shows frame %d", i, shown)
+		}
+	}
+}
+
 // TestGraphEndToEnd runs source, encoder, topic, gate, decoder and sink:
 // every frame arrives, in order, and is the right picture.
 func TestGraphEndToEnd(t *testing.T) {
@@ -37,14 +51,7 @@ func TestGraphEndToEnd(t *testing.T) {
 		"subscribe topic=/cam window=1024 ! gate ! h264dec name=dec", map[string]*frames{"dec": out})
 	runToEnd(t, p)
 	got := out.all()
-	if len(got) != 90 {
-		t.Fatalf("%d frames decoded, want 90", len(got))
-	}
-	for i, f := range got {
-		if n, _ := testsrc.ReadFrameNumber(f); n != uint64(i) {
-			t.Fatalf("picture %d shows frame %d", i, n)
-		}
-	}
+	checkEveryFrameInOrder(t, got, 90)
 	checkPictures(t, got, 320, 240)
 	if s := stat(t, p, "h264enc0"); s.In != 90 || s.Out != 90 || s.Bytes == 0 {
 		t.Errorf("encoder stats %+v", s)
@@ -62,15 +69,7 @@ func TestQueueInALineHandsEverythingOn(t *testing.T) {
 	p := mustParse(t, "testsrc size=160x120 num-frames=40 is-live=false ! queue max-size-buffers=1 ! h264enc gop=10 ! queue ! h264dec name=dec",
 		map[string]*frames{"dec": out})
 	runToEnd(t, p)
-	got := out.all()
-	if len(got) != 40 {
-		t.Fatalf("%d frames decoded through two queues, want 40", len(got))
-	}
-	for i, f := range got {
-		if n, _ := testsrc.ReadFrameNumber(f); n != uint64(i) {
-			t.Fatalf("picture %d shows frame %d", i, n)
-		}
-	}
+	checkEveryFrameInOrder(t, out.all(), 40)
 }
 
 // TestSlowSubscriberDoesNotSlowThePublisher runs a camera with a fast and a
