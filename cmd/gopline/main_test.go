@@ -259,3 +259,21 @@ func TestRecordTakesRetentionAndOverwriteOldest(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
 }
+
+// TestGStreamerHabitsGetGoplinesNames runs lines as a gst-launch user would
+// write them: each is a usage error (exit 2) that names gopline's way.
+func TestGStreamerHabitsGetGoplinesNames(t *testing.T) {
+	for line, says := range map[string]string{
+		"videotestsrc num-buffers=10 ! fakesink":                      "testsrc",
+		"testsrc num-buffers=10 ! fakesink":                           "num-frames",
+		"testsrc ! video/x-raw,width=640,height=480 ! fakesink":       "size=640x480",
+		"testsrc num-frames=5 ! x264enc ! fakesink":                   "h264enc",
+		"testsrc num-frames=5 ! h264enc bitrate=2000 ! fakesink":      "bitrate=2000000",
+		"testsrc num-frames=5 ! h264enc ! avdec_h264 ! autovideosink": "h264dec",
+	} {
+		code, _, stderr := runCmd("run", line)
+		if code != 2 || !strings.Contains(stderr, says) {
+			t.Errorf("%s: exit %d, stderr %q; want 2 and %q", line, code, stderr, says)
+		}
+	}
+}
