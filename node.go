@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/rs/zerolog"
@@ -35,6 +36,9 @@ type Node struct {
 	// config.announces).
 	announcer *discovery.Announcer
 	http      *web.Server // nil unless WithHTTP or WithHTTPConfig
+	// stopTimeout is its pipelines' (WithStopTimeout); zero for their
+	// default.
+	stopTimeout time.Duration
 
 	mu        sync.Mutex
 	pipelines []*pipeline.Pipeline // made on the node, not yet seen done
@@ -52,7 +56,7 @@ func New(opts ...Option) (*Node, error) {
 			return nil, err
 		}
 	}
-	n := &Node{log: cfg.log}
+	n := &Node{log: cfg.log, stopTimeout: cfg.stopTimeout}
 	busOpts := []transport.Option{transport.WithLogger(cfg.log), transport.WithDefaultQoS(cfg.defaultQoS)}
 	if cfg.stateFile != "" {
 		rec, err := storage.Open(cfg.stateFile)
@@ -181,7 +185,11 @@ func (n *Node) Parse(line string, reg *pipeline.Registry, opts ...pipeline.Optio
 }
 
 func (n *Node) pipelineOptions(opts []pipeline.Option) []pipeline.Option {
-	return append([]pipeline.Option{pipeline.WithLogger(n.log), pipeline.WithSystem(n.system), pipeline.WithBus(n.bus)}, opts...)
+	base := []pipeline.Option{pipeline.WithLogger(n.log), pipeline.WithSystem(n.system), pipeline.WithBus(n.bus)}
+	if n.stopTimeout > 0 {
+		base = append(base, pipeline.WithStopTimeout(n.stopTimeout))
+	}
+	return append(base, opts...)
 }
 
 // keep notes p for Close, and forgets the pipelines that are done (their

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -30,6 +31,9 @@ type config struct {
 	name       string
 	noMDNS     bool
 	silent     bool
+	// stopTimeout is the node's pipelines' (pipeline.WithStopTimeout);
+	// zero keeps the pipeline's default.
+	stopTimeout time.Duration
 }
 
 // announces reports whether the node announces itself: when it serves
@@ -54,6 +58,20 @@ var ErrBadOption = errors.New("gopline: bad option")
 // badOption is an option's error: what is wrong, wrapping ErrBadOption.
 func badOption(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrBadOption}, args...)...)
+}
+
+// WithStopTimeout sets the stop timeout of the pipelines the node makes
+// (pipeline.WithStopTimeout, pipeline.DefaultStopTimeout by default): how
+// long a graceful stop waits for the stream to drain, a recorder's cache to
+// reach the disk among it. It must be positive.
+func WithStopTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return badOption("stop timeout %v: want a positive duration", d)
+		}
+		c.stopTimeout = d
+		return nil
+	}
 }
 
 // WithLogger sets the logger of the node, its topics, its remote node and

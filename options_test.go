@@ -1,9 +1,14 @@
 package gopline
 
 import (
+	"context"
 	"errors"
+	"io"
 	"testing"
+	"time"
 
+	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/pipeline"
 	"github.com/gopline/gopline/transport/remote"
 )
 
@@ -34,4 +39,69 @@ func TestRemoteOptionsCompose(t *testing.T) {
 	if err := WithRemote(remote.Config{})(&c); err != nil || c.remote.Token != "" || c.remote.Listen != "" {
 		t.Errorf("after a second WithRemote: %+v, %v", c.remote, err)
 	}
+}
+
+// A node's stop timeout is its pipelines': a stage stuck in a call holds a
+// stop up for that long (twice: the drain, then the actors), not for the
+// pipeline's default.
+func TestStopTimeoutIsThePipelinesOfTheNode(t *testing.T) {
+	for _, d := range []time.Duration{0, -time.Second} {
+		if _, err := New(WithStopTimeout(d)); !errors.Is(err, ErrBadOption) {
+			t.Errorf("WithStopTimeout(%v): %v, want ErrBadOption", d, err)
+		}
+	}
+	n, err := New(WithStopTimeout(100 * time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	stuck := make(chan struct{}, 1)
+	defer n.Close()
+	defer close(release)
+	p, err := n.NewPipeline()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := pipeline.SourceElement("one", pipeline.Frames, func() (pipeline.Source[*media.Frame], error) { return &oneFrame{}, nil })
+	sink := pipeline.SinkElement("stuck", pipeline.Frames, func() (pipeline.Sink[*media.Frame], error) {
+		return stuckSink{stuck: stuck, release: release}, nil
+	})
+	if err := p.Chain([]string{"src", "sink"}, []pipeline.Element{src, sink}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	<-stuck
+	start := time.Now()
+	if err := p.Stop(); !errors.Is(err, pipeline.ErrStopTimeout) {
+		t.Fatalf("stopping a pipeline whose sink is stuck: %v, want ErrStopTimeout", err)
+	}
+	if took := time.Since(start); took >= pipeline.DefaultStopTimeout {
+		t.Errorf("the stop took %v: the node's stop timeout (100ms) did not reach its pipeline", took)
+	}
+}
+
+// oneFrame gives one frame and ends.
+type oneFrame struct{ done bool }
+
+func (s *oneFrame) Start(*pipeline.Env) error { return nil }
+func (s *oneFrame) Stop() error               { return nil }
+func (s *oneFrame) Next() (*media.Frame, time.Time, error) {
+	if s.done {
+		return nil, time.Time{}, io.EOF
+	}
+	s.done = true
+	return &media.Frame{}, time.Time{}, nil
+}
+
+// stuckSink takes its first item and stays in the call until released.
+type stuckSink struct{ stuck, release chan struct{} }
+
+func (s stuckSink) Start(*pipeline.Env) error { return nil }
+func (s stuckSink) Stop() error               { return nil }
+func (s stuckSink) Process(*media.Frame) error {
+	s.stuck <- struct{}{}
+	<-s.release
+	return nil
 }

@@ -277,3 +277,13 @@ func TestGStreamerHabitsGetGoplinesNames(t *testing.T) {
 		}
 	}
 }
+
+func TestStopTimeoutMustBePositive(t *testing.T) {
+	code, _, stderr := runCmd("run", "--stop-timeout", "0s", "testsrc num-frames=3 ! fakesink")
+	if code != 2 || !strings.Contains(stderr, "stop timeout 0s: want a positive duration") {
+		t.Errorf("exit %d, stderr %q; want 2 and the reason", code, stderr)
+	}
+	if code, _, stderr := runCmd("run", "--stop-timeout", "30s", "testsrc num-frames=3 ! fakesink"); code != 0 {
+		t.Errorf("with --stop-timeout 30s: exit %d, stderr %q", code, stderr)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/rs/zerolog"
 	"github.com/spf13/pflag"
@@ -26,6 +27,8 @@ type nodeFlags struct {
 	name string
 	peerFlags
 	http string // the HTTP endpoint's address, "" for none (addHTTPFlag)
+	// stopTimeout bounds a graceful stop of the command's pipelines.
+	stopTimeout time.Duration
 }
 
 // addHTTPFlag adds --http, the address of the page and viewers of the
@@ -60,6 +63,9 @@ func addNodeFlags(fs *pflag.FlagSet, defaultListen string) *nodeFlags {
 	n.state = fs.String("state", "", "bbolt file that keeps the GOP caches of persistent topics across restarts (created if missing)")
 	n.listen = fs.String("listen", defaultListen, "serve this process's topics to other processes and hosts at host:port (loopback unless you name another interface)")
 	fs.StringVar(&n.name, "name", "", "the node's name in its announcement and in other nodes' listings (default: HOST-PID)")
+	n.stopTimeout = pipeline.DefaultStopTimeout
+	fs.Var((*durationValue)(&n.stopTimeout), "stop-timeout",
+		"how long Ctrl-C or --duration waits for the stream to drain and a recorder's cache to reach the disk")
 	n.peerFlags.add(fs)
 	return n
 }
@@ -81,7 +87,7 @@ func (n *peerFlags) add(fs *pflag.FlagSet) {
 // (reach), on a free loopback port. A flag value that does not hold is a
 // usage error.
 func (n *nodeFlags) open(log zerolog.Logger, reach bool) (*gopline.Node, error) {
-	opts := []gopline.Option{gopline.WithLogger(log), gopline.WithDefaultQoS(n.qos)}
+	opts := []gopline.Option{gopline.WithLogger(log), gopline.WithDefaultQoS(n.qos), gopline.WithStopTimeout(n.stopTimeout)}
 	if *n.state != "" {
 		opts = append(opts, gopline.WithStateFile(*n.state))
 	}
