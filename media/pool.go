@@ -1,7 +1,6 @@
 package media
 
 import (
-	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -76,34 +75,6 @@ func (p *FramePool) Get() *Frame {
 		f.Strides[i] = w
 	}
 	return f
-}
-
-// Reserve allocates pictures for the pool's free list until it has
-// allocated n in all, or holds as many free pictures as it keeps. A
-// producer that knows how many of its frames can be in flight at most (its
-// link's window, say) reserves them as it starts, so that its pool is at
-// its working size at once instead of growing to it, a picture at a time,
-// whenever a consumer falls behind for a moment: each such moment, however
-// late in a run, was a step up in the process's RSS, and a larger one in
-// the Go collector's goal (see docs/benchmarks.md, "A robot with four
-// cameras").
-//
-// It writes the pictures' pages as well: fresh memory from the system is
-// only resident once written, and the pool hands out its most recently
-// freed picture first, so a reserved picture that only a rare peak reaches
-// would otherwise still be a step up in the RSS when the peak came.
-func (p *FramePool) Reserve(n int) {
-	page := os.Getpagesize()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for p.allocated.Load() < uint64(max(n, 0)) && len(p.free) < p.keep {
-		mem := make([]byte, p.size)
-		for i := 0; i < len(mem); i += page {
-			mem[i] = 0
-		}
-		p.free = append(p.free, mem)
-		p.allocated.Add(1)
-	}
 }
 
 // Allocated reports how many pictures the pool has allocated so far.
