@@ -67,11 +67,11 @@ type testSrc struct {
 	pattern *testsrc.Pattern
 	pool    *media.FramePool
 	env     *pipeline.Env
-	start   time.Time
+	start   time.Time // a live pattern's clock: when the first frame was asked for
 	n       uint64
 }
 
-func (s *testSrc) Start(env *pipeline.Env) error { s.env, s.start = env, env.Now(); return nil }
+func (s *testSrc) Start(env *pipeline.Env) error { s.env = env; return nil }
 func (s *testSrc) Stop() error                   { return nil }
 
 func (s *testSrc) Next() (*media.Frame, time.Time, error) {
@@ -84,6 +84,12 @@ func (s *testSrc) Next() (*media.Frame, time.Time, error) {
 	}
 	var due time.Time
 	if s.cfg.Live {
+		// The clock starts with the first frame, as a camera's stream
+		// starts when its reader first asks, not when the rest of the
+		// pipeline is still starting.
+		if s.n == 0 {
+			s.start = s.env.Now()
+		}
 		due = s.start.Add(time.Duration(float64(s.n) * float64(time.Second) / s.cfg.Rate))
 		f.CaptureTime = due
 	} else {

@@ -11,7 +11,8 @@ import (
 // item waits for its moment, then goes out when every output can take it;
 // if it still cannot when the next item's moment comes, it is dropped for
 // the newer one. So a live source of frames holds at most one frame back and
-// never falls behind, and drops only when the graph is a whole frame behind.
+// never falls further behind, and drops only when the graph is a whole frame
+// behind.
 // Paced packets (a player, a passthrough camera) are never dropped: a lost
 // delta breaks every picture up to the next keyframe, so they wait for
 // credit and the source catches up; topics shed whole GOPs for slow
@@ -21,14 +22,26 @@ import (
 // looks: a chain that runs in the source's own calls (see runsInline) is
 // done with the item before it, but the time it took may have passed the
 // next frames' moments. So a frame the source gave only after its moment
-// goes out only once the pacer has its successor, and only if the
-// successor is not yet due too: otherwise it is dropped for the newer one,
-// by the same rule. The first item is not late: a source's clock starts
-// before the pipeline lets items flow.
+// goes out only once the pacer has its successor, and only while it is
+// less than slack frames behind: otherwise it is dropped for the newer
+// one. The first item is not late: a source's clock may start before the
+// pipeline lets items flow.
+//
+// slack is the window of the link a chain runs on (DefaultWindow unless
+// the element sets it): the frames that link would hold if the chain ran
+// on a goroutine of its own, as a camera's driver holds a few captured
+// frames for a reader that is a moment late. A live source then rides out
+// a stall of a few frames (an encoder's first keyframe, a neighbour taking
+// the core) as latency that its chain works off, falls at most slack
+// frames behind, and drops only beyond that. With its own goroutine
+// downstream (a queue, branches) the link holds the frames and slack is 1.
 //
 // pacer is a plain value: the node asks step what to do, with the time and
 // the state of its outputs, and does it.
 type pacer struct {
+	// slack is how many frame periods a frame may fall behind its moment
+	// before it is dropped for a newer one; 0 and 1 both mean one.
+	slack      int
 	held, next paced
 	ended      bool // the source has no more items
 	// looked is set once, finding the graph busy with a newer item
@@ -93,8 +106,8 @@ func (p *pacer) step(now time.Time, drained, free bool) (pace, time.Time) {
 		}
 		return paceFetch, time.Time{}
 	}
-	if p.next.due.After(now) {
-		return paceWake, p.next.due // a credit may come first
+	if d := p.deadline(); d.After(now) {
+		return paceWake, d // a credit may come first
 	}
 	if !p.looked {
 		// Credits may be waiting in the mailbox: look again after them
@@ -115,10 +128,22 @@ func (p *pacer) lateOrEmit(now time.Time) (pace, time.Time) {
 	switch {
 	case p.next.item == nil && !p.ended:
 		return paceFetch, time.Time{}
-	case p.next.item != nil && !p.next.due.After(now):
+	case p.next.item != nil && !p.deadline().After(now):
 		return paceDrop, time.Time{}
 	}
 	return paceEmit, time.Time{}
+}
+
+// deadline is when the held frame has fallen slack frame periods behind
+// its moment, the period being the time to the next item's: from then on
+// it is dropped for the next. With a slack of one that is the next item's
+// moment, and so it is for items whose moments do not advance.
+func (p *pacer) deadline() time.Time {
+	period := p.next.due.Sub(p.held.due)
+	if p.slack <= 1 || period <= 0 {
+		return p.next.due
+	}
+	return p.held.due.Add(time.Duration(p.slack) * period)
 }
 
 // add takes the item the source gave for paceFetch at now.
@@ -143,4 +168,4 @@ func (p *pacer) take() media.Item {
 
 // reset forgets what is held: the stream ended, or the source's stage was
 // made anew after a panic (which starts it again).
-func (p *pacer) reset() { *p = pacer{} }
+func (p *pacer) reset() { *p = pacer{slack: p.slack} }

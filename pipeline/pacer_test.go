@@ -162,3 +162,70 @@ func TestPacerDropsALateFrameForADueSuccessorEvenWithFreeOutputs(t *testing.T) {
 		t.Fatalf("on time: emitted %d, dropped %d, then %v at %v", len(r.emitted), len(r.dropped), do, at)
 	}
 }
+
+func TestPacerLetsALateFrameGoWithinItsSlack(t *testing.T) {
+	start := time.Unix(100, 0)
+	frames := func(n int) []paced {
+		var s []paced
+		for i := range n {
+			s = append(s, paced{item: &media.Frame{Seq: uint64(i + 1)}, due: start.Add(time.Duration(i+1) * 10 * time.Millisecond)})
+		}
+		return s
+	}
+	// Frame 0 went out at its moment; its chain took until 35 ms, three
+	// and a half frames. With a slack of four, frame 1 is late but goes,
+	// and so do the frames after it while the chain catches up.
+	r := &pacerRun{t: t, now: start, script: frames(8)}
+	r.p.slack = 4
+	r.p.add(&media.Frame{Seq: 0}, start, r.now)
+	r.p.step(r.now, true, true)
+	r.emitted = append(r.emitted, r.p.take())
+	for _, ms := range []int{35, 38, 41, 44, 47, 50} {
+		r.now = start.Add(time.Duration(ms) * time.Millisecond)
+		r.run(true, true)
+	}
+	if len(r.dropped) != 0 {
+		t.Fatalf("dropped %v within the slack", r.dropped)
+	}
+	for i, it := range r.emitted {
+		if it.(*media.Frame).Seq != uint64(i) {
+			t.Fatalf("emitted %v, want every frame in order", r.emitted)
+		}
+	}
+	if len(r.emitted) < 6 {
+		t.Fatalf("emitted %d frames by 50 ms, want the late ones caught up", len(r.emitted))
+	}
+	// Held up for five frames, frame 1 is more than four behind when
+	// frame 2 comes: it is dropped, and frame 2, under four behind, goes.
+	r = &pacerRun{t: t, now: start, script: frames(8)}
+	r.p.slack = 4
+	r.p.add(&media.Frame{Seq: 0}, start, r.now)
+	r.p.step(r.now, true, true)
+	r.emitted = append(r.emitted, r.p.take())
+	r.now = start.Add(52 * time.Millisecond)
+	r.p.step(r.now, true, true) // fetches frame 1, late
+	r.p.add(r.script[0].item, r.script[0].due, r.now)
+	r.script = r.script[1:]
+	do, _ := r.p.step(r.now, true, true) // fetches frame 2 to look ahead
+	if do != paceFetch {
+		t.Fatalf("a late frame: %v, want a look at its successor", do)
+	}
+	r.p.add(r.script[0].item, r.script[0].due, r.now)
+	r.script = r.script[1:]
+	if do, _ := r.p.step(r.now, true, true); do != paceDrop {
+		t.Fatalf("frame 1, 42 ms behind with a slack of 40: %v, want it dropped", do)
+	}
+	r.p.take()
+	if do, _ := r.p.step(r.now, true, true); do != paceFetch {
+		t.Fatalf("frame 2, 32 ms behind: %v, want a look at its successor", do)
+	}
+}
+
+func TestPacerKeepsItsSlackAcrossAReset(t *testing.T) {
+	p := pacer{slack: 4}
+	p.add(&media.Frame{}, time.Unix(1, 0), time.Unix(1, 0))
+	p.reset()
+	if p.slack != 4 || p.held.item != nil {
+		t.Fatalf("after reset: slack %d, held %v", p.slack, p.held.item)
+	}
+}

@@ -139,6 +139,9 @@ func (p *Pipeline) wire() {
 			l := newLinks(window, n.pid)
 			l[0].inline = runsInline(n)
 			up.outs = append(up.outs, l...)
+			if l[0].inline {
+				up.pace.slack = window // see pacer
+			}
 		}
 	}
 }

@@ -315,6 +315,37 @@ func TestPacedSourceBehindASlowChainDropsInsteadOfFallingBehind(t *testing.T) {
 	}
 }
 
+// A chain's live source falls behind by up to its link's window before it
+// drops (the pacer's slack), as a camera's driver holds a few frames: a
+// stall of three frames costs no frame with a window of eight, and costs
+// frames with a window of one.
+func TestAChainsSourceRidesOutAStallWithinItsLinksWindow(t *testing.T) {
+	for _, window := range []int{8, 1} {
+		c := &collector{release: make(chan struct{})}
+		sink := c.element()
+		sink.Window = window
+		p := New()
+		if err := p.Chain([]string{"src", "sink"}, []Element{counter(12, 50*time.Millisecond), sink}); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(150 * time.Millisecond) // the sink holds the first frame
+		close(c.release)
+		if err := p.Wait(); err != nil {
+			t.Fatal(err)
+		}
+		got, src := c.got(), p.Stats()[0]
+		switch {
+		case window == 8 && (src.Dropped != 0 || len(got) != 12):
+			t.Errorf("a window of 8 and a stall of 3 frames: dropped %d, the sink got %v", src.Dropped, got)
+		case window == 1 && src.Dropped == 0:
+			t.Errorf("a window of 1 and a stall of 3 frames: nothing dropped, the sink got %v", got)
+		}
+	}
+}
+
 // goroutineID is the id of the calling goroutine, from its stack's header.
 func goroutineID() string {
 	buf := make([]byte, 64)

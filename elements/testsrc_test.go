@@ -1,0 +1,44 @@
+package elements
+
+import (
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/media/testsrc"
+	"github.com/gopline/gopline/pipeline"
+)
+
+// A live pattern's clock starts when its first frame is asked for, not
+// when its stage starts: the rest of the pipeline may take a while to
+// start, and the frames meanwhile would all be late at once.
+func TestLiveTestSrcClockStartsWithItsFirstFrame(t *testing.T) {
+	pat, err := testsrc.New(64, 48)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool, err := media.NewFramePool(media.YUV420P, 64, 48, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := time.Unix(1000, 0)
+	s := &testSrc{cfg: TestSrcConfig{Width: 64, Height: 48, Rate: 25, Frames: -1, Live: true}, pattern: pat, pool: pool}
+	if err := s.Start(&pipeline.Env{Log: zerolog.Nop(), Now: func() time.Time { return clock }}); err != nil {
+		t.Fatal(err)
+	}
+	first := clock.Add(700 * time.Millisecond)
+	clock = first
+	for i, want := range []time.Time{first, first.Add(40 * time.Millisecond), first.Add(80 * time.Millisecond)} {
+		f, due, err := s.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !due.Equal(want) || !f.CaptureTime.Equal(want) {
+			t.Fatalf("frame %d: due %v, captured %v; want both %v", i, due, f.CaptureTime, want)
+		}
+		f.Release()
+		clock = clock.Add(time.Second) // a slow chain does not move the clock's start
+	}
+}
