@@ -48,10 +48,10 @@ func TestFourCamerasRunBriefly(t *testing.T) {
 	if len(rep.RSS) < 3 || rep.RSS[0].Bytes == 0 || rep.RSS[0].Anon == 0 || rep.RSS[0].Anon > rep.RSS[0].Bytes {
 		t.Errorf("RSS readings %v: want one at the start, every 0.5 s and at the end", rep.RSS)
 	}
-	if rep.CPU <= 0 || rep.Bare.Frames == 0 || rep.Bare.Encode <= 0 || rep.Bare.Decode <= 0 {
-		t.Errorf("CPU %v, bare %+v: want both measured", rep.CPU, rep.Bare)
+	if rep.CPU <= 0 || rep.MachineBusy <= 0 || rep.Bare.Frames == 0 || rep.Bare.Encode <= 0 || rep.Bare.Decode <= 0 {
+		t.Errorf("CPU %v, the machine's %v, bare %+v: want all measured", rep.CPU, rep.MachineBusy, rep.Bare)
 	}
-	for _, want := range []string{"dropped at source", "RSS (anonymous + file-backed; of anonymous, Go's) MB: 0s", "against the bare encoder"} {
+	for _, want := range []string{"dropped at source", "RSS (anonymous + file-backed; of anonymous, Go's) MB: 0s", "against the bare encoder", "machine: "} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("no %q in the report:\n%s", want, out.String())
 		}
@@ -111,6 +111,7 @@ func BenchmarkFourCameras(b *testing.B) {
 		}
 		b.ReportMetric(float64(dropped)/float64(made+dropped), "dropped-at-source/frame")
 		b.ReportMetric(ms(rep.CPUPerFrame()), "cpu-ms/camera-frame")
+		b.ReportMetric(rep.Cores(rep.Others()), "other-jobs-cores")
 		b.ReportMetric(ratio(rep.CPUPerFrame(), rep.Bare.Encode), "x-bare-encoder")
 		b.ReportMetric(ratio(rep.CPUPerFrame(), rep.BareWork()), "x-bare-work")
 		all, anon := rep.RSSGrowth()

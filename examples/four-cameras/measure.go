@@ -31,6 +31,32 @@ func cpuTime() (time.Duration, error) {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), nil
 }
 
+// machineCPU is the CPU time every CPU of the machine has spent busy
+// (user, nice, system, interrupts, stolen) and, of it, stolen by the
+// hypervisor for other guests, from /proc/stat's first line. Set against
+// the process's own CPU over a run, it tells what else the machine did
+// meanwhile: a live source drops frames when other jobs take the cores.
+// /proc/stat counts in USER_HZ, 100 a second on Linux.
+func machineCPU() (busy, steal time.Duration, err error) {
+	stat, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0, err
+	}
+	line, _, _ := strings.Cut(string(stat), "\n")
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return 0, 0, fmt.Errorf("/proc/stat: first line %q, want cpu and eight times", line)
+	}
+	var t [8]uint64 // user nice system idle iowait irq softirq steal
+	for i := range t {
+		if t[i], err = strconv.ParseUint(f[i+1], 10, 64); err != nil {
+			return 0, 0, fmt.Errorf("/proc/stat: %q: %w", line, err)
+		}
+	}
+	const tick = time.Second / 100
+	return time.Duration(t[0]+t[1]+t[2]+t[5]+t[6]+t[7]) * tick, time.Duration(t[7]) * tick, nil
+}
+
 // rss reads the process's resident set from /proc/self/status: in all,
 // and of it the anonymous memory (heaps, FFmpeg's buffers) and the
 // file-backed pages (the binary, shared libraries, the recording's bbolt
@@ -112,7 +138,8 @@ func sampleRSS(ctx context.Context, done <-chan struct{}, start time.Time, durat
 type cameraReport struct {
 	Camera int
 	// Made is the frames the source handed on; SourceDropped the frames it
-	// dropped because the graph was still busy when they fell due.
+	// dropped because its chain was still busy with older ones when they
+	// were several frames late.
 	Made, SourceDropped uint64
 	// Encoded is the packets the encoder made; Published those the topic
 	// took from it.

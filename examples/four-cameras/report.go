@@ -12,13 +12,18 @@ import (
 
 // report is what a run of the robot measured.
 type report struct {
-	cfg      config
-	Elapsed  time.Duration
-	CPU      time.Duration // the process's, over the run
-	RSS      []rssSample
-	Cameras  []cameraReport
-	Recorded pipeline.NodeStats
-	Bare     bareCost // zero without cfg.Compare
+	cfg     config
+	Elapsed time.Duration
+	CPU     time.Duration // the process's, over the run
+	// MachineBusy and MachineSteal are every CPU's busy and stolen time
+	// over the run (machineCPU), the process's own included; CPUs is how
+	// many the machine has.
+	MachineBusy, MachineSteal time.Duration
+	CPUs                      int
+	RSS                       []rssSample
+	Cameras                   []cameraReport
+	Recorded                  pipeline.NodeStats
+	Bare                      bareCost // zero without cfg.Compare
 }
 
 // encoded is the frames all cameras encoded.
@@ -45,6 +50,12 @@ func (r report) CPUPerFrame() time.Duration {
 func (r report) BareWork() time.Duration {
 	return r.Bare.Source + r.Bare.Encode + time.Duration(r.cfg.Viewers)*r.Bare.Decode
 }
+
+// Cores is CPU time over the run as cores kept busy on average.
+func (r report) Cores(d time.Duration) float64 { return ratio(d, r.Elapsed) }
+
+// Others is the CPU time the rest of the machine spent over the run.
+func (r report) Others() time.Duration { return max(r.MachineBusy-r.CPU, 0) }
 
 // RSSGrowth is how far the RSS, in all and its anonymous part, moved from
 // the first reading after the start (by then the first GOPs are out) to
@@ -82,6 +93,8 @@ func (r report) write(w io.Writer) error {
 	all, anon := r.RSSGrowth()
 	fmt.Fprintf(w, "\nRSS growth after the first reading: %+.1f MB, of it anonymous %+.1f MB\n", float64(all)/1e6, float64(anon)/1e6)
 	fmt.Fprintf(w, "CPU: %.2f s in all, %.2f ms per camera frame (all threads)\n", r.CPU.Seconds(), ms(r.CPUPerFrame()))
+	fmt.Fprintf(w, "machine: %d CPUs, %.2f of them busy on average: the robot %.2f, the rest %.2f; stolen by the hypervisor %.2f\n",
+		r.CPUs, r.Cores(r.MachineBusy), r.Cores(r.CPU), r.Cores(r.Others()), r.Cores(r.MachineSteal))
 	if r.Bare.Frames == 0 {
 		return nil
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"runtime/debug"
 	"time"
 
@@ -131,6 +132,10 @@ func run(ctx context.Context, cfg config) (report, error) {
 	if err != nil {
 		return rep, err
 	}
+	busy0, steal0, err := machineCPU()
+	if err != nil {
+		return rep, err
+	}
 	start := time.Now()
 	if err := p.Start(ctx); err != nil {
 		return rep, err
@@ -139,10 +144,11 @@ func run(ctx context.Context, cfg config) (report, error) {
 	stopErr := p.Stop()
 	rep.Elapsed = time.Since(start)
 	cpu1, cerr := cpuTime()
-	if err = errors.Join(err, stopErr, cerr); err != nil {
+	busy1, steal1, merr := machineCPU()
+	if err = errors.Join(err, stopErr, cerr, merr); err != nil {
 		return rep, err
 	}
-	rep.CPU = cpu1 - cpu0
+	rep.CPU, rep.MachineBusy, rep.MachineSteal, rep.CPUs = cpu1-cpu0, busy1-busy0, steal1-steal0, runtime.NumCPU()
 	rep.Cameras = cameraStats(p.Stats(), cfg.Viewers)
 	rep.Recorded = recorded(p.Stats())
 	if cfg.Compare {
