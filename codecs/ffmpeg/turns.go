@@ -16,14 +16,17 @@ const schedulerSlice = 5 * time.Millisecond
 // that would otherwise never reach it. A chain of nodes runs in its
 // source's goroutine, which goes from one call into FFmpeg to the next
 // without ever blocking in Go. After 10 ms of that, the runtime's monitor
-// thread (sysmon) takes the goroutine's processor from it while it is in C,
-// hands the processor to another thread, marks the goroutine for
-// preemption, and then polls every 20 us for a while, expecting more such
-// work: about 2,600 of the monitor's wake-ups and 3,000 context switches in
-// an encode of 600 frames that gst-launch-1.0 does not have, and the timer
-// interrupts that cut into libx264's threads. A goroutine that yields
-// before that never looks stuck, and the monitor sleeps for 10 ms at a
-// time.
+// thread (sysmon) marks the goroutine for preemption and, finding it in C,
+// takes its processor and hands it to another thread; the goroutine, back
+// from C, has to find a processor again and wakes the monitor, which then
+// polls every 20 us for a while, expecting more of the same. In an encode
+// of 600 frames at 640x480 that was 1,400 to 3,000 of the monitor's sleeps
+// (170 to 210 with the turns) and up to 3,500 context switches of the
+// process that gst-launch-1.0 does not make, with the timer interrupts that
+// cut into libx264's threads (docs/benchmarks.md, "One encode job"). A
+// goroutine that yields more often than that never looks stuck, and the
+// monitor backs off to sleeping 10 ms at a time. A turn costs a wake of an
+// idle thread when a processor is idle, once every schedulerSlice.
 //
 // The zero value is ready; it is not safe for concurrent use (one encoder,
 // one goroutine).
