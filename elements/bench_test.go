@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -448,10 +449,12 @@ const (
 // and with the gopline command on the same raw clip, alternately, and the
 // same again reading and parsing the clip alone (the _read metrics). Each
 // process is timed by wall clock and by CPU time (user and system, all its
-// threads). A round runs every job once, the tools taking turns, which goes
-// first alternating from round to round; jobs of a few tens of milliseconds
-// (reading, and the clip of one frame) run gstShortRuns times a round and
-// count by their fastest run. For each tool it reports:
+// threads). A round runs every job, the tools taking turns, which goes
+// first alternating from round to round: the encodes of the whole clip
+// twice, the second time in the mirrored order, counting by their mean;
+// jobs of a few tens of milliseconds (reading, and the clip of one frame)
+// gstShortRuns times, counting by their fastest run. For each tool it
+// reports:
 //
 //   - frames/s by wall clock, start-up included, and gopline_vs_gst =
 //     gopline fps / gst fps;
@@ -483,8 +486,8 @@ const (
 //
 // It skips when gst-launch-1.0, rawvideoparse, x264enc or the go command is
 // missing. It builds the gopline command and writes the clip (about 280 MB)
-// into a temporary directory. A round takes about 10 s on two cores;
-// -benchtime=15x gives medians that hold from one session to the next.
+// into a temporary directory. A round takes about 15 s on two cores with a
+// baseline; use -benchtime=10x or more for the paired medians.
 func BenchmarkEncodeVsGStreamer(b *testing.B) {
 	for _, tool := range []string{"gst-launch-1.0", "gst-inspect-1.0"} {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -583,26 +586,40 @@ func BenchmarkEncodeVsGStreamer(b *testing.B) {
 		for _, j := range jobs {
 			j.best, j.rounds = runTimes{}, nil
 		}
+		measure := func(j *gstJob) runTimes {
+			wall, cpu, _, err := run(j)
+			if err != nil {
+				b.Fatalf("%s: %v", j.name(), err)
+			}
+			t := runTimes{wall: wall, cpu: cpu}
+			j.best = j.best.faster(t)
+			return t
+		}
 		for i := range b.N {
-			for k := range jobs {
-				j := jobs[k]
-				if i%2 == 1 { // alternate which tool goes first
-					j = jobs[len(jobs)-1-k]
-				}
-				runs := 1
-				if j.read || j.short {
-					runs = gstShortRuns
+			order := slices.Clone(jobs)
+			if i%2 == 1 { // alternate which tool goes first
+				slices.Reverse(order)
+			}
+			// The encodes of the whole clip run twice, the second time in
+			// the mirrored order (A B C, then C B A), and count by their
+			// mean: a load that grows or falls through the round weighs
+			// the same on every tool.
+			var whole []*gstJob
+			first := map[*gstJob]runTimes{}
+			for _, j := range order {
+				if !j.read && !j.short {
+					whole = append(whole, j)
+					first[j] = measure(j)
+					continue
 				}
 				var round runTimes
-				for range runs {
-					wall, cpu, _, err := run(j)
-					if err != nil {
-						b.Fatalf("%s: %v", j.name(), err)
-					}
-					round = round.faster(runTimes{wall: wall, cpu: cpu})
+				for range gstShortRuns {
+					round = round.faster(measure(j))
 				}
-				j.best = j.best.faster(round)
 				j.rounds = append(j.rounds, round)
+			}
+			for _, j := range slices.Backward(whole) {
+				j.rounds = append(j.rounds, first[j].mean(measure(j)))
 			}
 		}
 		n := float64(gstFrames)

@@ -20,6 +20,14 @@ func TestRunTimesFasterKeepsEachSmallestTime(t *testing.T) {
 	}
 }
 
+func TestRunTimesMeanIsHalfwayBetweenTwoRuns(t *testing.T) {
+	a := runTimes{wall: 2 * time.Second, cpu: 3 * time.Second}
+	b := runTimes{wall: 4 * time.Second, cpu: 4 * time.Second}
+	if got, want := a.mean(b), (runTimes{wall: 3 * time.Second, cpu: 3500 * time.Millisecond}); got != want {
+		t.Fatalf("mean = %+v, want %+v", got, want)
+	}
+}
+
 func TestPairedRatioIsAboveOneWhenFasterAndBelowOneWhenCheaper(t *testing.T) {
 	gopline := runTimes{wall: time.Second, cpu: 3 * time.Second}
 	gst := runTimes{wall: 2 * time.Second, cpu: 4 * time.Second}

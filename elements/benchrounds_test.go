@@ -22,6 +22,11 @@ func (t runTimes) faster(u runTimes) runTimes {
 	return t
 }
 
+// mean is the mean of two runs' times.
+func (t runTimes) mean(u runTimes) runTimes {
+	return runTimes{wall: (t.wall + u.wall) / 2, cpu: (t.cpu + u.cpu) / 2}
+}
+
 // minus is the time of the work that the run t did and the run u did not:
 // a whole clip less the clip of one frame, which leaves out the start-up.
 func (t runTimes) minus(u runTimes) runTimes {
