@@ -449,12 +449,11 @@ const (
 // and with the gopline command on the same raw clip, alternately, and the
 // same again reading and parsing the clip alone (the _read metrics). Each
 // process is timed by wall clock and by CPU time (user and system, all its
-// threads). A round runs every job, the tools taking turns, which goes
-// first alternating from round to round: the encodes of the whole clip
-// twice, the second time in the mirrored order, counting by their mean;
-// jobs of a few tens of milliseconds (reading, and the clip of one frame)
-// gstShortRuns times, counting by their fastest run. For each tool it
-// reports:
+// threads). A round runs every job, the tools taking turns: the encodes of
+// the whole clip twice, starting from a different tool each round and the
+// second time in the mirrored order, counting by their mean; jobs of a few
+// tens of milliseconds (reading, and the clip of one frame) gstShortRuns
+// times, counting by their fastest run. For each tool it reports:
 //
 //   - frames/s by wall clock, start-up included, and gopline_vs_gst =
 //     gopline fps / gst fps;
@@ -596,22 +595,30 @@ func BenchmarkEncodeVsGStreamer(b *testing.B) {
 			return t
 		}
 		for i := range b.N {
-			order := slices.Clone(jobs)
-			if i%2 == 1 { // alternate which tool goes first
-				slices.Reverse(order)
-			}
-			// The encodes of the whole clip run twice, the second time in
-			// the mirrored order (A B C, then C B A), and count by their
-			// mean: a load that grows or falls through the round weighs
-			// the same on every tool.
-			var whole []*gstJob
-			first := map[*gstJob]runTimes{}
-			for _, j := range order {
+			// The encodes of the whole clip run twice a round, first with
+			// the tools in turn, starting from a different one each round
+			// (A B C, B C A, C A B), then in the mirrored order (C B A),
+			// and count by their mean: a load that grows or falls through
+			// the round weighs the same on every tool, and no tool keeps
+			// the same place beside the others. The short jobs run between
+			// the two, which tool first alternating from round to round.
+			var whole, short []*gstJob
+			for _, j := range jobs {
 				if !j.read && !j.short {
 					whole = append(whole, j)
-					first[j] = measure(j)
-					continue
+				} else {
+					short = append(short, j)
 				}
+			}
+			whole = slices.Concat(whole[i%len(whole):], whole[:i%len(whole)])
+			if i%2 == 1 {
+				slices.Reverse(short)
+			}
+			first := map[*gstJob]runTimes{}
+			for _, j := range whole {
+				first[j] = measure(j)
+			}
+			for _, j := range short {
 				var round runTimes
 				for range gstShortRuns {
 					round = round.faster(measure(j))
