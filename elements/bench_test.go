@@ -700,7 +700,7 @@ func logRounds(b *testing.B, tool string, speed, cpu []float64) {
 	var line strings.Builder
 	for r := range speed {
 		mark := ""
-		if speed[r] >= 1 && cpu[r] <= 1 {
+		if meetsAim(speed[r], cpu[r]) {
 			mark = "*"
 		}
 		fmt.Fprintf(&line, " %.3f/%.3f%s", speed[r], cpu[r], mark)
@@ -717,12 +717,14 @@ const gstShortRuns = 5
 // gstJob is one of BenchmarkEncodeVsGStreamer's jobs, with its fastest
 // times in all rounds and in each.
 type gstJob struct {
-	tool   string // gst, gopline or baseline
-	read   bool   // reading the clip alone, no encoder
-	short  bool   // the clip of one frame: the start-up
-	cmd    []string
-	best   runTimes   // the fastest of all runs
-	rounds []runTimes // the fastest of each round's runs
+	tool  string // gst, gopline or baseline
+	read  bool   // reading the clip alone, no encoder
+	short bool   // the clip of one frame: the start-up
+	cmd   []string
+	best  runTimes // the fastest of all runs
+	// rounds has a figure a round: the mean of its two runs for an encode
+	// of the whole clip, the fastest of its runs for a short job.
+	rounds []runTimes
 }
 
 func (j *gstJob) name() string {

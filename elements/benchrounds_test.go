@@ -81,13 +81,17 @@ func summarise(values []float64) roundStats {
 	return roundStats{median: median, low: v[0], high: v[len(v)-1], n: len(v)}
 }
 
-// roundsMeeting counts the rounds in which gopline was at least as fast as
-// its anchor and used no more CPU: speed[i] >= 1 and cpu[i] <= 1 in the same
-// round i. A NaN in either is a round that does not meet the aim.
+// meetsAim reports whether a round's paired ratios (pairedRatio's) meet
+// the encode job's aim: at least its anchor's frames/s at no more than its
+// CPU. A NaN in either does not.
+func meetsAim(speed, cpu float64) bool { return speed >= 1 && cpu <= 1 }
+
+// roundsMeeting counts the rounds i whose speed[i] and cpu[i] meet the aim
+// together.
 func roundsMeeting(speed, cpu []float64) int {
 	n := 0
 	for i := range min(len(speed), len(cpu)) {
-		if speed[i] >= 1 && cpu[i] <= 1 {
+		if meetsAim(speed[i], cpu[i]) {
 			n++
 		}
 	}

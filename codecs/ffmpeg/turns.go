@@ -20,8 +20,8 @@ const schedulerSlice = 5 * time.Millisecond
 // takes its processor and hands it to another thread; the goroutine, back
 // from C, has to find a processor again and wakes the monitor, which then
 // polls every 20 us for a while, expecting more of the same. In an encode
-// of 600 frames at 640x480 that was 1,360 to 3,310 of the monitor's sleeps
-// (170 to 540 with the turns) and up to 3,500 context switches of the
+// of 600 frames at 640x480 that was 1,360 to 5,440 of the monitor's sleeps
+// (170 to 970 with the turns) and up to 3,500 context switches of the
 // process that gst-launch-1.0 does not make, with the timer interrupts that
 // cut into libx264's threads (docs/benchmarks.md, "One encode job"). A
 // goroutine that yields more often than that never looks stuck, and the
