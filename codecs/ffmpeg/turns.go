@@ -28,6 +28,13 @@ const schedulerSlice = 5 * time.Millisecond
 // monitor backs off to sleeping 10 ms at a time. A turn costs a wake of an
 // idle thread when a processor is idle, once every schedulerSlice.
 //
+// A live source's chain, which waits for every frame, needs the turns as
+// well: a goroutine woken from a wait goes on in its processor's current
+// time slice, so to the monitor it still looks like one goroutine running
+// for long. A 30 frames/s test pattern through the encoder, 90 frames: 116
+// to 152 preemptions by the monitor without the turns, 15 to 19 with one
+// at every frame (each frame comes more than schedulerSlice after the last).
+//
 // The zero value is ready; it is not safe for concurrent use (one encoder,
 // one goroutine).
 type schedTurns struct{ last time.Time }
