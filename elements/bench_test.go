@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -448,9 +449,11 @@ const (
 // and with the gopline command on the same raw clip, alternately, and the
 // same again reading and parsing the clip alone (the _read metrics). Each
 // process is timed by wall clock and by CPU time (user and system, all its
-// threads), and each figure is the fastest of its runs (b.N rounds, reading
-// jobs gstReadRuns times a round): on a shared machine the load only ever
-// adds time. For each tool it reports:
+// threads). A round runs every job, the tools taking turns: the encodes of
+// the whole clip twice, starting from a different tool each round and the
+// second time in the mirrored order, counting by their mean; jobs of a few
+// tens of milliseconds (reading, and the clip of one frame) gstShortRuns
+// times, counting by their fastest run. For each tool it reports:
 //
 //   - frames/s by wall clock, start-up included, and gopline_vs_gst =
 //     gopline fps / gst fps;
@@ -460,9 +463,21 @@ const (
 //   - CPU milliseconds per frame, start-up included (cpu_ms/frame) and
 //     excluded (cpu_nostart_ms/frame, by the same difference).
 //
+// These take the fastest run of all rounds (on a shared machine the load
+// only ever adds time), but the fastest gst run and the fastest gopline run
+// may come from different moments of the machine's load. The paired
+// figures do not: in each round the start-up-excluded ratios of the two
+// tools' runs of that round, gopline_vs_gst_nostart (gst's time over
+// gopline's, above 1 when gopline is faster) and gopline_cpu_vs_gst_nostart
+// (gopline's CPU over gst's, below 1 when gopline uses less), are reported
+// as the median of the rounds (_median) and their range (_low, _high), and
+// gopline_aim_rounds counts the rounds in which gopline was at least as
+// fast as gst at no more CPU. The log lists each round's pair.
+//
 // With GOPLINE_BASELINE set to the path of another gopline binary, that
-// binary runs the same jobs in the same rounds, reported as baseline: a
-// before-and-after comparison in one run.
+// binary runs the same jobs in the same rounds, reported as baseline, and
+// gopline_vs_baseline_nostart and gopline_cpu_vs_baseline_nostart pair the
+// two goplines round by round: a before-and-after comparison in one run.
 //
 // gst_bytes/frame and gopline_bytes/frame are the sizes of the two encoded
 // streams; it fails when they differ by more than 5%, for then the two jobs
@@ -470,7 +485,8 @@ const (
 //
 // It skips when gst-launch-1.0, rawvideoparse, x264enc or the go command is
 // missing. It builds the gopline command and writes the clip (about 280 MB)
-// into a temporary directory.
+// into a temporary directory. A round takes about 15 s on two cores with a
+// baseline; use -benchtime=10x or more for the paired medians.
 func BenchmarkEncodeVsGStreamer(b *testing.B) {
 	for _, tool := range []string{"gst-launch-1.0", "gst-inspect-1.0"} {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -567,30 +583,50 @@ func BenchmarkEncodeVsGStreamer(b *testing.B) {
 
 	b.Run(fmt.Sprintf("%dx%dx%d", benchWidth, benchHeight, gstFrames), func(b *testing.B) {
 		for _, j := range jobs {
-			j.wall, j.cpu = 0, 0
+			j.best, j.rounds = runTimes{}, nil
+		}
+		measure := func(j *gstJob) runTimes {
+			wall, cpu, _, err := run(j)
+			if err != nil {
+				b.Fatalf("%s: %v", j.name(), err)
+			}
+			t := runTimes{wall: wall, cpu: cpu}
+			j.best = j.best.faster(t)
+			return t
 		}
 		for i := range b.N {
-			for k := range jobs {
-				j := jobs[k]
-				if i%2 == 1 { // alternate which tool goes first
-					j = jobs[len(jobs)-1-k]
+			// The encodes of the whole clip run twice a round, first with
+			// the tools in turn, starting from a different one each round
+			// (A B C, B C A, C A B), then in the mirrored order (C B A),
+			// and count by their mean: a load that grows or falls through
+			// the round weighs the same on every tool, and no tool keeps
+			// the same place beside the others. The short jobs run between
+			// the two, which tool first alternating from round to round.
+			var whole, short []*gstJob
+			for _, j := range jobs {
+				if !j.read && !j.short {
+					whole = append(whole, j)
+				} else {
+					short = append(short, j)
 				}
-				runs := 1
-				if j.read {
-					runs = gstReadRuns
+			}
+			whole = slices.Concat(whole[i%len(whole):], whole[:i%len(whole)])
+			if i%2 == 1 {
+				slices.Reverse(short)
+			}
+			first := map[*gstJob]runTimes{}
+			for _, j := range whole {
+				first[j] = measure(j)
+			}
+			for _, j := range short {
+				var round runTimes
+				for range gstShortRuns {
+					round = round.faster(measure(j))
 				}
-				for range runs {
-					wall, cpu, _, err := run(j)
-					if err != nil {
-						b.Fatalf("%s: %v", j.name(), err)
-					}
-					if j.wall == 0 || wall < j.wall {
-						j.wall = wall
-					}
-					if j.cpu == 0 || cpu < j.cpu {
-						j.cpu = cpu
-					}
-				}
+				j.rounds = append(j.rounds, round)
+			}
+			for _, j := range slices.Backward(whole) {
+				j.rounds = append(j.rounds, first[j].mean(measure(j)))
 			}
 		}
 		n := float64(gstFrames)
@@ -602,36 +638,93 @@ func BenchmarkEncodeVsGStreamer(b *testing.B) {
 				if read {
 					suffix = "_read"
 				}
-				b.ReportMetric(n/full.wall.Seconds(), tool+suffix+"_frames/s")
-				b.ReportMetric(rest/(full.wall-one.wall).Seconds(), tool+suffix+"_nostart_frames/s")
-				b.ReportMetric(1000*full.cpu.Seconds()/n, tool+suffix+"_cpu_ms/frame")
-				b.ReportMetric(1000*(full.cpu-one.cpu).Seconds()/rest, tool+suffix+"_cpu_nostart_ms/frame")
+				b.ReportMetric(n/full.best.wall.Seconds(), tool+suffix+"_frames/s")
+				b.ReportMetric(rest/(full.best.wall-one.best.wall).Seconds(), tool+suffix+"_nostart_frames/s")
+				b.ReportMetric(1000*full.best.cpu.Seconds()/n, tool+suffix+"_cpu_ms/frame")
+				b.ReportMetric(1000*(full.best.cpu-one.best.cpu).Seconds()/rest, tool+suffix+"_cpu_nostart_ms/frame")
 				if tool == "gst" {
 					continue
 				}
 				gst, gstOne := job("gst", read, false), job("gst", read, true)
-				b.ReportMetric(gst.wall.Seconds()/full.wall.Seconds(), tool+"_vs_gst"+suffix)
-				b.ReportMetric((gst.wall-gstOne.wall).Seconds()/(full.wall-one.wall).Seconds(), tool+"_vs_gst"+suffix+"_nostart")
+				b.ReportMetric(gst.best.wall.Seconds()/full.best.wall.Seconds(), tool+"_vs_gst"+suffix)
+				b.ReportMetric((gst.best.wall-gstOne.best.wall).Seconds()/(full.best.wall-one.best.wall).Seconds(), tool+"_vs_gst"+suffix+"_nostart")
+				speed, cpu := pairedRounds(job, tool, "gst", read)
+				reportRounds(b, speed, tool+"_vs_gst"+suffix+"_nostart")
+				reportRounds(b, cpu, tool+"_cpu_vs_gst"+suffix+"_nostart")
+				if !read {
+					b.ReportMetric(float64(roundsMeeting(speed, cpu)), tool+"_aim_rounds")
+					logRounds(b, tool, speed, cpu)
+				}
 			}
 		}
+		if _, ok := binaries["baseline"]; ok {
+			speed, cpu := pairedRounds(job, "gopline", "baseline", false)
+			reportRounds(b, speed, "gopline_vs_baseline_nostart")
+			reportRounds(b, cpu, "gopline_cpu_vs_baseline_nostart")
+		}
+		b.ReportMetric(float64(b.N), "rounds")
 		b.ReportMetric(float64(gstBytes)/gstFrames, "gst_bytes/frame")
 		b.ReportMetric(float64(goplineBytes)/gstFrames, "gopline_bytes/frame")
 	})
 }
 
-// gstReadRuns is how often each round of BenchmarkEncodeVsGStreamer runs a
-// reading job: one takes a few tens of milliseconds, and its fastest run
-// needs more tries than an encode's to stand out from the machine's noise.
-const gstReadRuns = 5
+// pairedRounds returns, for each round, the start-up-excluded ratios of
+// tool against anchor (speed: anchor's time over tool's; cpu: tool's CPU
+// over anchor's), each from the two tools' runs of that round.
+func pairedRounds(job func(tool string, read, short bool) *gstJob, tool, anchor string, read bool) (speed, cpu []float64) {
+	full, one := job(tool, read, false), job(tool, read, true)
+	anchorFull, anchorOne := job(anchor, read, false), job(anchor, read, true)
+	for r := range full.rounds {
+		s, c := pairedRatio(full.rounds[r].minus(one.rounds[r]), anchorFull.rounds[r].minus(anchorOne.rounds[r]))
+		speed, cpu = append(speed, s), append(cpu, c)
+	}
+	return speed, cpu
+}
+
+// reportRounds reports the median of per-round ratios as name_median and
+// their range as name_low and name_high.
+func reportRounds(b *testing.B, ratios []float64, name string) {
+	s := summarise(ratios)
+	if s.n == 0 {
+		return
+	}
+	b.ReportMetric(s.median, name+"_median")
+	b.ReportMetric(s.low, name+"_low")
+	b.ReportMetric(s.high, name+"_high")
+}
+
+// logRounds logs the encode job's ratios of each round, start-up excluded,
+// and the rounds that met the aim (at least gst's frames/s at no more than
+// its CPU).
+func logRounds(b *testing.B, tool string, speed, cpu []float64) {
+	var line strings.Builder
+	for r := range speed {
+		mark := ""
+		if meetsAim(speed[r], cpu[r]) {
+			mark = "*"
+		}
+		fmt.Fprintf(&line, " %.3f/%.3f%s", speed[r], cpu[r], mark)
+	}
+	b.Logf("%s against gst, start-up excluded, each round (frames/s ratio / CPU ratio, * met the aim):%s", tool, line.String())
+}
+
+// gstShortRuns is how often each round of BenchmarkEncodeVsGStreamer runs a
+// reading job or a job on the clip of one frame, keeping the fastest: each
+// takes a few tens of milliseconds, and its fastest run needs more tries
+// than a whole encode's to stand out from the machine's noise.
+const gstShortRuns = 5
 
 // gstJob is one of BenchmarkEncodeVsGStreamer's jobs, with its fastest
-// wall-clock and CPU times so far.
+// times in all rounds and in each.
 type gstJob struct {
-	tool      string // gst, gopline or baseline
-	read      bool   // reading the clip alone, no encoder
-	short     bool   // the clip of one frame: the start-up
-	cmd       []string
-	wall, cpu time.Duration
+	tool  string // gst, gopline or baseline
+	read  bool   // reading the clip alone, no encoder
+	short bool   // the clip of one frame: the start-up
+	cmd   []string
+	best  runTimes // the fastest of all runs
+	// rounds has a figure a round: the mean of its two runs for an encode
+	// of the whole clip, the fastest of its runs for a short job.
+	rounds []runTimes
 }
 
 func (j *gstJob) name() string {

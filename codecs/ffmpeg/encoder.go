@@ -158,6 +158,7 @@ type H264Encoder struct {
 	seq           uint64
 	gopStart      uint64
 	forceKey      bool
+	turns         schedTurns
 
 	ctx   *astiav.CodecContext
 	frame *astiav.Frame // a copy of a Go-memory picture goes here
@@ -294,6 +295,7 @@ func (e *H264Encoder) Encode(f *media.Frame) (*media.Packet, error) {
 	} else {
 		in.SetPictureType(astiav.PictureTypeNone)
 	}
+	e.turns.take() // libx264's encode is long: see schedTurns
 	if err := e.ctx.SendFrame(in); err != nil {
 		return nil, fmt.Errorf("ffmpeg: libx264 send frame %d: %w", e.seq, err)
 	}
