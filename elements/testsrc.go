@@ -67,7 +67,7 @@ type testSrc struct {
 	pattern *testsrc.Pattern
 	pool    *media.FramePool
 	env     *pipeline.Env
-	start   time.Time // a live pattern's clock: when the first frame was asked for
+	start   time.Time // a live pattern's clock: frame 0's moment
 	n       uint64
 }
 
@@ -84,11 +84,18 @@ func (s *testSrc) Next() (*media.Frame, time.Time, error) {
 	}
 	var due time.Time
 	if s.cfg.Live {
-		// The clock starts with the first frame, as a camera's stream
-		// starts when its reader first asks, not when the rest of the
-		// pipeline is still starting.
-		if s.n == 0 {
+		// The clock starts once the first frame has gone on: not when the
+		// stage starts, while the rest of the pipeline is still starting,
+		// and not before the first frame has prerolled the chain after it
+		// (an encoder opens on its first picture, which can take a few
+		// frames' time while other cameras' encoders open too).
+		switch s.n {
+		case 0:
 			s.start = s.env.Now()
+		case 1: // frame 1 is due now, if the chain took longer than a frame
+			if late := s.env.Now().Add(-time.Duration(float64(time.Second) / s.cfg.Rate)); late.After(s.start) {
+				s.start = late
+			}
 		}
 		due = s.start.Add(time.Duration(float64(s.n) * float64(time.Second) / s.cfg.Rate))
 		f.CaptureTime = due

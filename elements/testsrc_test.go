@@ -11,10 +11,11 @@ import (
 	"github.com/gopline/gopline/pipeline"
 )
 
-// A live pattern's clock starts when its first frame is asked for, not
+// A live pattern's clock starts once its first frame has gone on, not
 // when its stage starts: the rest of the pipeline may take a while to
-// start, and the frames meanwhile would all be late at once.
-func TestLiveTestSrcClockStartsWithItsFirstFrame(t *testing.T) {
+// start, and the chain after the source a while to open on its first
+// frame; the frames meanwhile would all be late at once.
+func TestLiveTestSrcClockStartsOnceItsFirstFrameHasGoneOn(t *testing.T) {
 	pat, err := testsrc.New(64, 48)
 	if err != nil {
 		t.Fatal(err)
@@ -28,9 +29,11 @@ func TestLiveTestSrcClockStartsWithItsFirstFrame(t *testing.T) {
 	if err := s.Start(&pipeline.Env{Log: zerolog.Nop(), Now: func() time.Time { return clock }}); err != nil {
 		t.Fatal(err)
 	}
-	first := clock.Add(700 * time.Millisecond)
+	first := clock.Add(700 * time.Millisecond)  // the pipeline's start
+	second := first.Add(300 * time.Millisecond) // the chain's first call
+	wants := []time.Time{first, second, second.Add(40 * time.Millisecond), second.Add(80 * time.Millisecond)}
 	clock = first
-	for i, want := range []time.Time{first, first.Add(40 * time.Millisecond), first.Add(80 * time.Millisecond)} {
+	for i, want := range wants {
 		f, due, err := s.Next()
 		if err != nil {
 			t.Fatal(err)
@@ -39,6 +42,10 @@ func TestLiveTestSrcClockStartsWithItsFirstFrame(t *testing.T) {
 			t.Fatalf("frame %d: due %v, captured %v; want both %v", i, due, f.CaptureTime, want)
 		}
 		f.Release()
-		clock = clock.Add(time.Second) // a slow chain does not move the clock's start
+		if i == 0 {
+			clock = second
+		} else {
+			clock = clock.Add(time.Second) // a slow chain later does not move the clock
+		}
 	}
 }
