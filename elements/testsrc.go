@@ -36,7 +36,7 @@ var testSrcSpec = pipeline.ElementSpec[TestSrcConfig]{
 		pipeline.IntField("num-frames", -1, func(c *TestSrcConfig) *int { return &c.Frames }).Range(-1, 1<<40).
 			Doc("frames to produce, -1 for no end"),
 		pipeline.BoolField("is-live", true, func(c *TestSrcConfig) *bool { return &c.Live }).
-			Doc("pace frames in real time"),
+			Doc("pace frames in real time; otherwise as fast as they are taken, stamped 1/rate apart"),
 		formatField(func(c *TestSrcConfig) *media.PixelFormat { return &c.Format }),
 	},
 	New: func(cfg TestSrcConfig) (pipeline.Element, error) {
@@ -67,7 +67,7 @@ type testSrc struct {
 	pattern *testsrc.Pattern
 	pool    *media.FramePool
 	env     *pipeline.Env
-	start   time.Time // a live pattern's clock: frame 0's moment
+	start   time.Time // frame 0's moment
 	n       uint64
 }
 
@@ -100,7 +100,14 @@ func (s *testSrc) Next() (*media.Frame, time.Time, error) {
 		due = s.start.Add(time.Duration(float64(s.n) * float64(time.Second) / s.cfg.Rate))
 		f.CaptureTime = due
 	} else {
-		f.CaptureTime = s.env.Now()
+		// Not live: as fast as the pipeline takes them, but stamped a
+		// frame period apart from the first, as gst's videotestsrc
+		// is-live=false stamps frame n at n/rate: a recording of it lasts
+		// num-frames/rate, and an encoder's bitrate holds.
+		if s.n == 0 {
+			s.start = s.env.Now()
+		}
+		f.CaptureTime = s.start.Add(time.Duration(float64(s.n) * float64(time.Second) / s.cfg.Rate))
 	}
 	s.n++
 	return f, due, nil

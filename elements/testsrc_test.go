@@ -49,3 +49,37 @@ func TestLiveTestSrcClockStartsOnceItsFirstFrameHasGoneOn(t *testing.T) {
 		}
 	}
 }
+
+// A pattern that is not live goes as fast as it is taken, but its frames
+// are stamped a frame period apart, as gst's videotestsrc is-live=false
+// stamps frame n at n/rate: its recording lasts num-frames/rate.
+func TestTestSrcNotLiveIsStampedAtItsRate(t *testing.T) {
+	pat, err := testsrc.New(64, 48)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool, err := media.NewFramePool(media.YUV420P, 64, 48, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := time.Unix(1000, 0)
+	s := &testSrc{cfg: TestSrcConfig{Width: 64, Height: 48, Rate: 10, Frames: 3}, pattern: pat, pool: pool}
+	if err := s.Start(&pipeline.Env{Log: zerolog.Nop(), Now: func() time.Time { return clock }}); err != nil {
+		t.Fatal(err)
+	}
+	first := clock
+	for i := range 3 {
+		f, due, err := s.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := first.Add(time.Duration(i) * 100 * time.Millisecond); !due.IsZero() || !f.CaptureTime.Equal(want) {
+			t.Fatalf("frame %d: due %v, captured %v; want no due time and captured %v", i, due, f.CaptureTime, want)
+		}
+		f.Release()
+		clock = clock.Add(time.Millisecond) // made in a millisecond each
+	}
+	if _, _, err := s.Next(); err == nil {
+		t.Fatal("a fourth frame of three")
+	}
+}
