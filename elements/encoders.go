@@ -2,6 +2,8 @@ package elements
 
 import (
 	"fmt"
+	"math"
+
 	"github.com/rs/zerolog"
 
 	"github.com/gopline/gopline/codecs"
@@ -57,7 +59,7 @@ var h264EncSpec = pipeline.ElementSpec[H264EncConfig]{
 		pipeline.IntField("threads", 0, func(c *H264EncConfig) *int { return &c.Threads }).Range(0, 64).
 			Doc("encoder threads, 0 for automatic"),
 		pipeline.IntField("rate", ffmpeg.DefaultFrameRate, func(c *H264EncConfig) *int { return &c.Rate }).Range(1, 1000).
-			Doc("nominal frames per second, for rate control"),
+			Doc("nominal frames per second: a bitrate is spread over this many frames a second (set the source's rate; a warning says when the frames come at another)"),
 	},
 	New: func(cfg H264EncConfig) (pipeline.Element, error) {
 		if cfg.Bitrate > 0 && cfg.Bitrate < minBitrate {
@@ -67,9 +69,13 @@ var h264EncSpec = pipeline.ElementSpec[H264EncConfig]{
 		}
 		return pipeline.ProcessorElement("h264enc", pipeline.Frames, pipeline.Packets(media.H264),
 			func() (pipeline.Processor[*media.Frame, *media.Packet], error) {
-				return &encoder{open: func(w, h int, log zerolog.Logger) (codecs.Encoder, error) {
+				e := &encoder{open: func(w, h int, log zerolog.Logger) (codecs.Encoder, error) {
 					return ffmpeg.NewH264Encoder(w, h, append(cfg.options(), ffmpeg.WithEncoderLogger(log))...)
-				}}, nil
+				}}
+				if cfg.Bitrate > 0 {
+					e.watch, e.bitrate = &rateWatch{nominal: float64(cfg.Rate)}, cfg.Bitrate
+				}
+				return e, nil
 			}), nil
 	},
 }
@@ -117,6 +123,10 @@ type encoder struct {
 	width, height int
 	env           *pipeline.Env
 	forceKey      bool
+	// watch, with a bitrate, notices frames at another rate than the
+	// one the bitrate is spread over (see rateWatch).
+	watch   *rateWatch
+	bitrate int64
 }
 
 func (e *encoder) Start(env *pipeline.Env) error { e.env = env; return nil }
@@ -137,6 +147,13 @@ func (e *encoder) Process(f *media.Frame, emit func(*media.Packet)) error {
 	if e.forceKey {
 		e.enc.ForceKeyframe()
 		e.forceKey = false
+	}
+	if e.watch != nil {
+		if rate, off := e.watch.see(f.CaptureTime); off {
+			e.env.Log.Warn().Int64("bitrate", e.bitrate).Float64("nominal_rate", e.watch.nominal).Float64("frame_rate", math.Round(rate*100)/100).
+				Msgf("bitrate=%d is spread over rate=%g frames/s, but the frames come at %.3g a second: the stream gets about %.0f kbit/s; set h264enc rate=%.0f",
+					e.bitrate, e.watch.nominal, rate, float64(e.bitrate)*rate/e.watch.nominal/1000, math.Round(rate))
+		}
 	}
 	p, err := e.enc.Encode(f)
 	if err != nil {

@@ -1,0 +1,69 @@
+package elements
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/gopline/gopline/internal/testlog"
+	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/pipeline"
+)
+
+func TestRateWatchTellsAFrameRateFarFromTheNominalOnce(t *testing.T) {
+	for _, c := range []struct {
+		fps  float64
+		off  bool
+		name string
+	}{{10, true, "a third"}, {30, false, "the nominal"}, {27, false, "a tenth off"}, {60, true, "twice"}} {
+		w := rateWatch{nominal: 30}
+		start := time.Unix(100, 0)
+		var reports int
+		for i := range int(3 * c.fps) {
+			rate, off := w.see(start.Add(time.Duration(float64(i) / c.fps * float64(time.Second))))
+			if rate == 0 {
+				continue
+			}
+			reports++
+			if off != c.off || rate < c.fps*0.99 || rate > c.fps*1.01 {
+				t.Errorf("%s (%v frames/s): rate %.2f, off %v; want %v", c.name, c.fps, rate, off, c.off)
+			}
+		}
+		if reports != 1 {
+			t.Errorf("%s: %d reports in three seconds, want one", c.name, reports)
+		}
+	}
+	w := rateWatch{nominal: 30}
+	for range 100 {
+		if rate, _ := w.see(time.Time{}); rate != 0 {
+			t.Fatal("frames without capture times were measured")
+		}
+	}
+}
+
+// h264enc with a bitrate says, once, when its frames come at another rate
+// than the one the bitrate is spread over, and what to set; with rate=
+// matching them it says nothing.
+func TestH264EncBitrateAtAnotherRateIsAWarning(t *testing.T) {
+	for _, rate := range []int{30, 10} {
+		var log testlog.Buffer
+		p := pipeline.New(pipeline.WithLogger(zerolog.New(&log).Level(zerolog.InfoLevel)))
+		enc := DefaultH264EncConfig()
+		enc.Bitrate, enc.Rate = 200_000, rate
+		err := p.Chain([]string{"cam", "enc", "sink"}, []pipeline.Element{
+			TestSrc(TestSrcConfig{Width: 160, Height: 120, Rate: 10, Frames: 25, Format: media.YUV420P}), H264Enc(enc), FakeSink()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		runToEnd(t, p)
+		warned := strings.Count(log.String(), "set h264enc rate=10")
+		if rate == 30 && (warned != 1 || !strings.Contains(log.String(), "about 67 kbit/s")) {
+			t.Errorf("rate=30, frames at 10/s: %d warnings, want one saying about 67 kbit/s:\n%s", warned, log.String())
+		}
+		if rate == 10 && warned != 0 {
+			t.Errorf("rate=10, frames at 10/s: warned:\n%s", log.String())
+		}
+	}
+}
