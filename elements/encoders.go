@@ -1,6 +1,7 @@
 package elements
 
 import (
+	"errors"
 	"fmt"
 	"math"
 
@@ -127,6 +128,7 @@ type encoder struct {
 	// one the bitrate is spread over (see rateWatch).
 	watch   *rateWatch
 	bitrate int64
+	failed  bool // refused has failed the pipeline
 }
 
 func (e *encoder) Start(env *pipeline.Env) error { e.env = env; return nil }
@@ -140,7 +142,7 @@ func (e *encoder) Process(f *media.Frame, emit func(*media.Packet)) error {
 		enc, err := e.open(f.Width, f.Height, e.env.Log)
 		if err != nil {
 			e.enc = nil
-			return err
+			return e.refused(f, err)
 		}
 		e.enc, e.width, e.height = enc, f.Width, f.Height
 	}
@@ -161,6 +163,22 @@ func (e *encoder) Process(f *media.Frame, emit func(*media.Packet)) error {
 	}
 	emit(p)
 	return nil
+}
+
+// refused says why the codec would not open for f's size. A size it can
+// never take (an odd side for 4:2:0) fails the pipeline, once, with the
+// size to scale to: every frame after would fail the same way.
+func (e *encoder) refused(f *media.Frame, err error) error {
+	if !errors.Is(err, media.ErrInvalidSize) || f.Width < 2 || f.Height < 2 {
+		return err
+	}
+	err = fmt.Errorf("%w; scale the frames to %dx%d at their source (videosrc size=%dx%d, testsrc size=%dx%d)",
+		err, f.Width&^1, f.Height&^1, f.Width&^1, f.Height&^1, f.Width&^1, f.Height&^1)
+	if !e.failed {
+		e.failed = true
+		e.env.Fail(err)
+	}
+	return err
 }
 
 // ForceKeyframe answers a keyframe request from downstream.

@@ -1,6 +1,7 @@
 package elements
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -65,5 +66,23 @@ func TestH264EncBitrateAtAnotherRateIsAWarning(t *testing.T) {
 		if rate == 10 && warned != 0 {
 			t.Errorf("rate=10, frames at 10/s: warned:\n%s", log.String())
 		}
+	}
+}
+
+// Frames of a size libx264 can never take fail the pipeline with the size
+// to scale to, rather than one item error after another.
+func TestH264EncOddSizeFailsThePipelineWithTheSizeToScaleTo(t *testing.T) {
+	p := pipeline.New()
+	err := p.Chain([]string{"cam", "enc", "sink"}, []pipeline.Element{
+		TestSrc(TestSrcConfig{Width: 161, Height: 121, Rate: 30, Frames: 5, Format: media.YUV420P}), H264Enc(DefaultH264EncConfig()), FakeSink()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	err = p.Wait()
+	if !errors.Is(err, media.ErrInvalidSize) || !strings.Contains(err.Error(), "scale the frames to 160x120") {
+		t.Fatalf("161x121 frames: %v; want the size refused with 160x120 to scale to", err)
 	}
 }
