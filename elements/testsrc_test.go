@@ -16,19 +16,8 @@ import (
 // start, and the chain after the source a while to open on its first
 // frame; the frames meanwhile would all be late at once.
 func TestLiveTestSrcClockStartsOnceItsFirstFrameHasGoneOn(t *testing.T) {
-	pat, err := testsrc.New(64, 48)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool, err := media.NewFramePool(media.YUV420P, 64, 48, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
 	clock := time.Unix(1000, 0)
-	s := &testSrc{cfg: TestSrcConfig{Width: 64, Height: 48, Rate: 25, Frames: -1, Live: true}, pattern: pat, pool: pool}
-	if err := s.Start(&pipeline.Env{Log: zerolog.Nop(), Now: func() time.Time { return clock }}); err != nil {
-		t.Fatal(err)
-	}
+	s := startTestSrc(t, TestSrcConfig{Width: 64, Height: 48, Rate: 25, Frames: -1, Live: true}, &clock)
 	first := clock.Add(700 * time.Millisecond)  // the pipeline's start
 	second := first.Add(300 * time.Millisecond) // the chain's first call
 	wants := []time.Time{first, second, second.Add(40 * time.Millisecond), second.Add(80 * time.Millisecond)}
@@ -54,19 +43,8 @@ func TestLiveTestSrcClockStartsOnceItsFirstFrameHasGoneOn(t *testing.T) {
 // are stamped a frame period apart, as gst's videotestsrc is-live=false
 // stamps frame n at n/rate: its recording lasts num-frames/rate.
 func TestTestSrcNotLiveIsStampedAtItsRate(t *testing.T) {
-	pat, err := testsrc.New(64, 48)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool, err := media.NewFramePool(media.YUV420P, 64, 48, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
 	clock := time.Unix(1000, 0)
-	s := &testSrc{cfg: TestSrcConfig{Width: 64, Height: 48, Rate: 10, Frames: 3}, pattern: pat, pool: pool}
-	if err := s.Start(&pipeline.Env{Log: zerolog.Nop(), Now: func() time.Time { return clock }}); err != nil {
-		t.Fatal(err)
-	}
+	s := startTestSrc(t, TestSrcConfig{Width: 64, Height: 48, Rate: 10, Frames: 3}, &clock)
 	first := clock
 	for i := range 3 {
 		f, due, err := s.Next()
@@ -82,4 +60,23 @@ func TestTestSrcNotLiveIsStampedAtItsRate(t *testing.T) {
 	if _, _, err := s.Next(); err == nil {
 		t.Fatal("a fourth frame of three")
 	}
+}
+
+// startTestSrc starts a test-pattern stage of cfg (4:2:0) whose clock
+// reads *clock.
+func startTestSrc(t *testing.T, cfg TestSrcConfig, clock *time.Time) *testSrc {
+	t.Helper()
+	pat, err := testsrc.New(cfg.Width, cfg.Height)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool, err := media.NewFramePool(media.YUV420P, cfg.Width, cfg.Height, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &testSrc{cfg: cfg, pattern: pat, pool: pool}
+	if err := s.Start(&pipeline.Env{Log: zerolog.Nop(), Now: func() time.Time { return *clock }}); err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
