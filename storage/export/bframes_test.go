@@ -23,6 +23,13 @@ import (
 func recordClip(t *testing.T, frames int) (clip, recording string) {
 	t.Helper()
 	clip = testclip.Make(t, "bframes.mp4", frames, 25, "-c:v", "libx264", "-bf", "3", "-g", "25", "-pix_fmt", "yuv420p")
+	return clip, recordFile(t, clip)
+}
+
+// recordFile records the H.264 video of a file passed through, as stream
+// camera captured from t0, and returns the recording's path.
+func recordFile(t *testing.T, clip string) (recording string) {
+	t.Helper()
 	r, err := ffmpeg.OpenReader(clip, ffmpeg.WithPassthrough(), ffmpeg.WithClock(func() time.Time { return t0 }))
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +59,7 @@ func recordClip(t *testing.T, frames int) (clip, recording string) {
 	if err := rec.Close(); err != nil {
 		t.Fatal(err)
 	}
-	return clip, recording
+	return recording
 }
 
 // probePackets returns the pts and dts of path's video packets, in
