@@ -213,3 +213,24 @@ func TestMCAPOfABFrameRecordingLogsInDecodeOrder(t *testing.T) {
 		}
 	}
 }
+
+// The picture at a B-frame stream's first instant decodes, though the
+// stream's first packet, passed through from an MKV, has no composition
+// offset and the decoder holds its picture back until more packets come.
+func TestPNGAtTheFirstInstantOfAnMKVWithBFrames(t *testing.T) {
+	clip := testclip.Make(t, "bframes.mkv", 30, 25, "-c:v", "libx264", "-bf", "3", "-g", "25", "-pix_fmt", "yuv420p")
+	rec := openRecording(t, recordFile(t, clip))
+	first, err := rec.First(camera)
+	if err != nil {
+		t.Fatal(err)
+	}
+	source := sourcePictures(t, clip)
+	path := filepath.Join(t.TempDir(), "first.png")
+	if err := export.PNGFile(rec, camera, first, path); err != nil {
+		t.Fatal(err)
+	}
+	got := readPNG(t, path)
+	if own, next := imageDistance(got, source[0]), imageDistance(got, source[1]); own >= next {
+		t.Fatalf("the picture at the first instant is as near picture 1 (%v) as picture 0 (%v)", next, own)
+	}
+}

@@ -295,8 +295,10 @@ func (pr *pictureReader) restart() error {
 }
 
 func (pr *pictureReader) picture(t time.Time) (*media.Frame, error) {
-	if pr.reordered {
-		// Pictures captured at or before t may still be in the decoder.
+	if pr.reordered || pr.frame == nil {
+		// Pictures captured at or before t may still be in the decoder: a
+		// stream with reordering holds them back, even after a first
+		// packet without a composition offset (an MKV's, passed through).
 		f, ok := pr.dec.(codecs.Flusher)
 		if ok {
 			frames, err := f.Flush()
