@@ -23,11 +23,11 @@ var ErrNotKeyframe = errors.New("ffmpeg: an MP4 track must start with an H.264 k
 // keyframe's SPS and PPS. Packets come in decode order, each with its
 // presentation time; a stream with reordering (B-frames) gives its decode
 // times by media.Packet.CompositionOffset. Each sample lasts until the next
-// one's decode time; the last one, and the picture shown last, last the
-// stream's frame interval (the median of its latest decode steps). A gap in
-// the stream (a camera that reconnected, a recording resumed later) is thus
-// in the file once, as the decode step across it, and the movie lasts from
-// its first picture to the end of its last.
+// one's decode time; the last sample, and the picture shown last, are given
+// the stream's frame interval (the median of its latest decode steps). A
+// gap in the stream (a camera that reconnected, a recording resumed later)
+// is thus in the file once, as the decode step across it, and the movie
+// lasts from its first picture to the end of its last.
 //
 // It is not safe for concurrent use. Close writes the index and frees its
 // FFmpeg objects; a file that was not closed does not play.
@@ -41,7 +41,7 @@ type MP4Writer struct {
 	headerDone    bool
 	lastDTS       int64 // the last packet's decode timestamp, once started
 	started       bool
-	steps         frameSteps // the packets' duration
+	steps         frameSteps // estimates the packets' duration
 	frames        int
 }
 
