@@ -42,10 +42,14 @@ func exportCommand() *cobra.Command {
 		Short: "export a recording's stream as MP4, MCAP or PNG pictures",
 		Long: "Exports one stream of a recording: as an MP4 file any player plays (H.264 streams), as an MCAP\n" +
 			"file Foxglove opens (H.264 and JPEG), or as PNG pictures of the moments given by --at or --every.\n" +
+			"Pictures go into the directory --out names (a path without an extension or ending in /, or a\n" +
+			"directory that exists); a single --at time can go into the file --out names instead when it ends in\n" +
+			".png. Any other --out (out.mp4, or a .png file for several times) is refused.\n" +
 			"Times are durations from the recording's start (12.5s, 1m30s) or RFC 3339 times.",
 		Example: "  gopline export cam.gopline --stream /camera --out camera.mp4 --start 10s --end 1m\n" +
 			"  gopline export cam.gopline --stream /camera --out camera.mcap\n" +
-			"  gopline export cam.gopline --stream /camera --format png --out pictures --at 2.5s,4s",
+			"  gopline export cam.gopline --stream /camera --out pictures --at 2.5s,4s\n" +
+			"  gopline export cam.gopline --stream /camera --out still.png --at 2.5s",
 		Args:              exportArgs,
 		ValidArgsFunction: completeRecordings,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -55,7 +59,7 @@ func exportCommand() *cobra.Command {
 	fs := cmd.Flags()
 	fs.StringVar(&f.stream, "stream", "", "stream to export (default: the recording's only stream)")
 	fs.StringVar(&f.format, "format", "", "mp4, mcap or png (default: from --out's extension, or png with --at or --every)")
-	fs.StringVar(&f.out, "out", "", "output file; for png, the directory of the pictures")
+	fs.StringVar(&f.out, "out", "", "output file; for png, the pictures' directory, or a .png file for one --at time")
 	fs.StringVar(&f.start, "start", "", "export from this time: a duration from the recording's start (12.5s, 1m) or an RFC 3339 time")
 	fs.StringVar(&f.end, "end", "", "export up to this time, exclusive (same forms as --start)")
 	fs.StringVar(&f.at, "at", "", "png: the pictures' times, comma-separated (same forms as --start)")
@@ -117,7 +121,8 @@ type exportRequest struct {
 	every                     time.Duration
 	allowDamage               bool
 	from, to                  time.Time   // mp4 and mcap: zero for the stream's start and end
-	times                     []time.Time // png
+	times                     []time.Time // png, each time once
+	pictureFile               bool        // png: out is the one picture's file, not a directory
 }
 
 // check validates what can be checked without the recording.
@@ -152,9 +157,36 @@ func (r *exportRequest) check(start, end, at string) error {
 		case at != "" && (start != "" || end != ""):
 			return fmt.Errorf("%w: --start and --end bound --every; --at gives the times themselves", errUsage)
 		}
+		return r.checkPictureOut()
 	default:
 		return fmt.Errorf("%w: --format %q: want mp4, mcap or png", errUsage, r.format)
 	}
+	return nil
+}
+
+// checkPictureOut decides what --out is for pictures: a directory when it
+// ends in a separator, has no extension or is an existing directory, and
+// otherwise a .png file, which holds the picture of a single --at time. Any
+// other extension is refused: it names a file no picture goes into.
+func (r *exportRequest) checkPictureOut() error {
+	ext := filepath.Ext(r.out)
+	if ext == "" || os.IsPathSeparator(r.out[len(r.out)-1]) {
+		return nil
+	}
+	if fi, err := os.Stat(r.out); err == nil && fi.IsDir() {
+		return nil
+	}
+	flagName := "--at"
+	if r.every != 0 {
+		flagName = "--every"
+	}
+	switch {
+	case !strings.EqualFold(ext, ".png"):
+		return fmt.Errorf("%w: --out %s: %s writes PNG pictures: give a .png file for one --at time, or a directory", errUsage, r.out, flagName)
+	case r.every != 0:
+		return fmt.Errorf("%w: --out %s is one picture's file, and --every writes several: give a directory", errUsage, r.out)
+	}
+	r.pictureFile = true
 	return nil
 }
 
@@ -222,6 +254,7 @@ func (r *exportRequest) resolve(rec *storage.Recording, start, end, at string) e
 	if at == "" {
 		return r.everyTimes(first, last)
 	}
+	seen := map[int64]bool{}
 	for _, s := range strings.Split(at, ",") {
 		s = strings.TrimSpace(s)
 		t, err := parseExportTime("--at", s, base)
@@ -234,7 +267,13 @@ func (r *exportRequest) resolve(rec *storage.Recording, start, end, at string) e
 		if t.Before(first) || t.After(last) {
 			return outside("--at", s)
 		}
-		r.times = append(r.times, t)
+		if !seen[t.UnixNano()] { // a time given twice is one picture
+			seen[t.UnixNano()] = true
+			r.times = append(r.times, t)
+		}
+	}
+	if r.pictureFile && len(r.times) > 1 {
+		return fmt.Errorf("%w: --out %s is one picture's file, and --at gives %d times: give a directory", errUsage, r.out, len(r.times))
 	}
 	return nil
 }
@@ -262,12 +301,28 @@ func (r *exportRequest) everyTimes(first, last time.Time) error {
 }
 
 // pictures writes the PNG pictures one at a time, so that the bar moves.
+// Times that fall in the same millisecond share a file, which is counted
+// once.
 func (r *exportRequest) pictures(rec *storage.Recording, bar *progressBar, stdout, stderr io.Writer) error {
 	var paths []string
+	written := map[string]bool{}
 	var missing []error
 	for i, t := range r.times {
-		p, err := export.PNG(rec, r.stream, []time.Time{t}, r.out)
-		paths = append(paths, p...)
+		var p []string
+		var err error
+		if r.pictureFile {
+			if err = export.PNGFile(rec, r.stream, t, r.out); err == nil {
+				p = []string{r.out}
+			}
+		} else {
+			p, err = export.PNG(rec, r.stream, []time.Time{t}, r.out)
+		}
+		for _, path := range p {
+			if !written[path] {
+				written[path] = true
+				paths = append(paths, path)
+			}
+		}
 		switch {
 		case errors.Is(err, export.ErrNoPicture):
 			missing = append(missing, err) // the others are still written

@@ -77,6 +77,9 @@ func exportRecording(t *testing.T) string {
 func TestExportWritesEachFormat(t *testing.T) {
 	rec := exportRecording(t)
 	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "shots.d"), 0o755); err != nil { // a directory that exists
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		args  []string
 		files []string
@@ -89,6 +92,15 @@ func TestExportWritesEachFormat(t *testing.T) {
 			[]string{"at/camera-000000.500s.png", "at/camera-000002.900s.png"}, "wrote 2 pictures of /camera to"},
 		{[]string{rec, "-stream", "/jpeg", "-format", "png", "-out", filepath.Join(dir, "every"), "-every", "400ms"},
 			[]string{"every/jpeg-000000.000s.png", "every/jpeg-000000.400s.png", "every/jpeg-000000.800s.png"}, "wrote 3 pictures of /jpeg"},
+		{[]string{rec, "-stream", "/camera", "-out", filepath.Join(dir, "still.png"), "-at", "1s"}, []string{"still.png"}, "wrote " + filepath.Join(dir, "still.png") + "\n"},
+		{[]string{rec, "-stream", "/camera", "-out", filepath.Join(dir, "Still.PNG"), "-at", "0s, 0s"}, []string{"Still.PNG"}, "wrote " + filepath.Join(dir, "Still.PNG") + "\n"},
+		{[]string{rec, "-stream", "/camera", "-out", filepath.Join(dir, "twice"), "-at", "0s,0s"},
+			[]string{"twice/camera-000000.000s.png"}, "wrote " + filepath.Join(dir, "twice", "camera-000000.000s.png") + "\n"},
+		{[]string{rec, "-stream", "/camera", "-out", filepath.Join(dir, "ms"), "-at", "0.5s,0.5004s,1s"},
+			[]string{"ms/camera-000000.500s.png", "ms/camera-000001.000s.png"}, "wrote 2 pictures of /camera to"},
+		{[]string{rec, "-stream", "/camera", "-out", filepath.Join(dir, "shots.d"), "-at", "1s"}, []string{"shots.d/camera-000001.000s.png"}, "wrote "},
+		{[]string{rec, "-stream", "/camera", "-out", filepath.Join(dir, "new.d") + "/", "-at", "1s,2s"},
+			[]string{"new.d/camera-000001.000s.png", "new.d/camera-000002.000s.png"}, "wrote 2 pictures"},
 	} {
 		code, stdout, stderr := runCmd(append([]string{"export"}, c.args...)...)
 		if code != 0 {
@@ -107,9 +119,13 @@ func TestExportWritesEachFormat(t *testing.T) {
 			}
 		}
 	}
-	entries, _ := os.ReadDir(filepath.Join(dir, "every"))
-	if len(entries) != 3 {
-		t.Errorf("-every 400ms over 1 s wrote %d pictures", len(entries))
+	for sub, want := range map[string]int{"every": 3, "twice": 1, "ms": 2} {
+		if entries, _ := os.ReadDir(filepath.Join(dir, sub)); len(entries) != want {
+			t.Errorf("%s: %d pictures, want %d", sub, len(entries), want)
+		}
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "still.png")); err != nil || !fi.Mode().IsRegular() {
+		t.Errorf("--at 1s --out still.png: %v, want a file", err)
 	}
 }
 
@@ -137,6 +153,12 @@ func TestExportCommandLineErrors(t *testing.T) {
 		{[]string{rec, "-stream", "/camera", "-out", out, "-start", "10s"}, true, "-start 10s is outside stream"},
 		{[]string{rec, "-stream", "/jpeg", "-out", "d", "-at", "0.5s,2s"}, true, "-at 2s is outside stream \"/jpeg\""},
 		{[]string{rec, "-stream", "/camera", "-out", "d", "-every", "1us"}, true, "more than 10000 pictures"},
+		{[]string{rec, "-stream", "/camera", "-out", out, "-at", "1s"}, true, "--out " + out + ": --at writes PNG pictures"},
+		{[]string{rec, "-stream", "/camera", "-out", out, "-at", "1s,2s"}, true, "--at writes PNG pictures"},
+		{[]string{rec, "-stream", "/camera", "-out", out, "-format", "png", "-at", "1s"}, true, "--at writes PNG pictures"},
+		{[]string{rec, "-stream", "/camera", "-out", out, "-every", "1s"}, true, "--every writes PNG pictures"},
+		{[]string{rec, "-stream", "/camera", "-out", out + ".png", "-every", "1s"}, true, "--every writes several: give a directory"},
+		{[]string{rec, "-stream", "/camera", "-out", out + ".png", "-at", "1s,2s,1s"}, true, "--at gives 2 times: give a directory"},
 		{[]string{rec, "-stream", "/nope", "-out", out}, true, `-stream "/nope": ` + rec + " has streams /camera, /jpeg"},
 		{[]string{rec, "-out", out}, true, "-stream is required"},
 		{[]string{filepath.Join(t.TempDir(), "missing.gopline"), "-stream", "/camera", "-out", out}, false, "missing.gopline"},
@@ -151,8 +173,10 @@ func TestExportCommandLineErrors(t *testing.T) {
 			t.Errorf("gopline export %v: exit %d, %q; want exit %d and %q", c.args, code, stderr, want, c.says)
 		}
 	}
-	if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("failed exports left %s: %v", out, err)
+	for _, path := range []string{out, out + ".png"} {
+		if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("failed exports left %s: %v", path, err)
+		}
 	}
 }
 

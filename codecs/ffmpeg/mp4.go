@@ -22,7 +22,12 @@ var ErrNotKeyframe = errors.New("ffmpeg: an MP4 track must start with an H.264 k
 // player: length-prefixed NAL units, with the avcC box built from the first
 // keyframe's SPS and PPS. Packets come in decode order, each with its
 // presentation time; a stream with reordering (B-frames) gives its decode
-// times by media.Packet.CompositionOffset.
+// times by media.Packet.CompositionOffset. Each sample lasts until the next
+// one's decode time; the last sample, and the picture shown last, are given
+// the stream's frame interval (the median of its latest decode steps). A
+// gap in the stream (a camera that reconnected, a recording resumed later)
+// is thus in the file once, as the decode step across it, and the movie
+// lasts from its first picture to the end of its last.
 //
 // It is not safe for concurrent use. Close writes the index and frees its
 // FFmpeg objects; a file that was not closed does not play.
@@ -36,7 +41,7 @@ type MP4Writer struct {
 	headerDone    bool
 	lastDTS       int64 // the last packet's decode timestamp, once started
 	started       bool
-	lastDur       int64
+	steps         frameSteps // estimates the packets' duration
 	frames        int
 }
 
@@ -146,7 +151,7 @@ func (w *MP4Writer) WritePacket(p *media.Packet, pts time.Duration) error {
 	}
 	ts = max(ts, dts)
 	if w.started {
-		w.lastDur = dts - w.lastDTS
+		w.steps.add(dts - w.lastDTS)
 	}
 	if err := w.pkt.FromData(data); err != nil {
 		return fmt.Errorf("ffmpeg: mp4 %q: %w", w.path, err)
@@ -154,7 +159,7 @@ func (w *MP4Writer) WritePacket(p *media.Packet, pts time.Duration) error {
 	w.pkt.SetStreamIndex(w.stream.Index())
 	w.pkt.SetPts(ts)
 	w.pkt.SetDts(dts)
-	w.pkt.SetDuration(max(w.lastDur, 1))
+	w.pkt.SetDuration(max(w.steps.interval(), 1))
 	if p.Key {
 		w.pkt.SetFlags(w.pkt.Flags().Add(astiav.PacketFlagKey))
 	}

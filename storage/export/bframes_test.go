@@ -23,6 +23,13 @@ import (
 func recordClip(t *testing.T, frames int) (clip, recording string) {
 	t.Helper()
 	clip = testclip.Make(t, "bframes.mp4", frames, 25, "-c:v", "libx264", "-bf", "3", "-g", "25", "-pix_fmt", "yuv420p")
+	return clip, recordFile(t, clip)
+}
+
+// recordFile records the H.264 video of a file passed through, as stream
+// camera captured from t0, and returns the recording's path.
+func recordFile(t *testing.T, clip string) (recording string) {
+	t.Helper()
 	r, err := ffmpeg.OpenReader(clip, ffmpeg.WithPassthrough(), ffmpeg.WithClock(func() time.Time { return t0 }))
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +59,7 @@ func recordClip(t *testing.T, frames int) (clip, recording string) {
 	if err := rec.Close(); err != nil {
 		t.Fatal(err)
 	}
-	return clip, recording
+	return recording
 }
 
 // probePackets returns the pts and dts of path's video packets, in
@@ -204,5 +211,26 @@ func TestMCAPOfABFrameRecordingLogsInDecodeOrder(t *testing.T) {
 		if got := time.Unix(m.Timestamp.Sec, m.Timestamp.Nsec); !got.Equal(p.CaptureTime) {
 			t.Fatalf("message %d in log time order stamped %v, packet %d of the recording %v", i, got.Sub(t0), i, p.CaptureTime.Sub(t0))
 		}
+	}
+}
+
+// The picture at a B-frame stream's first instant decodes, though the
+// stream's first packet, passed through from an MKV, has no composition
+// offset and the decoder holds its picture back until more packets come.
+func TestPNGAtTheFirstInstantOfAnMKVWithBFrames(t *testing.T) {
+	clip := testclip.Make(t, "bframes.mkv", 30, 25, "-c:v", "libx264", "-bf", "3", "-g", "25", "-pix_fmt", "yuv420p")
+	rec := openRecording(t, recordFile(t, clip))
+	first, err := rec.First(camera)
+	if err != nil {
+		t.Fatal(err)
+	}
+	source := sourcePictures(t, clip)
+	path := filepath.Join(t.TempDir(), "first.png")
+	if err := export.PNGFile(rec, camera, first, path); err != nil {
+		t.Fatal(err)
+	}
+	got := readPNG(t, path)
+	if own, next := imageDistance(got, source[0]), imageDistance(got, source[1]); own >= next {
+		t.Fatalf("the picture at the first instant is as near picture 1 (%v) as picture 0 (%v)", next, own)
 	}
 }

@@ -1,6 +1,6 @@
 // Package export writes a recorded stream out of a gopline recording in
 // formats other tools read: an MP4 file that any player plays (MP4), an MCAP
-// file that Foxglove opens (MCAP), and PNG pictures at chosen instants (PNG).
+// file that Foxglove opens (MCAP), and PNG pictures at chosen instants (PNG, PNGFile).
 //
 // # Basics
 //
@@ -9,9 +9,10 @@
 //
 //	rec, err := storage.Open("run.gopline", storage.WithReadOnly())
 //	...
-//	res, err := export.MP4(rec, "/camera", time.Time{}, time.Time{}, "camera.mp4", nil)
-//	res, err = export.MCAP(rec, "/camera", from, to, "camera.mcap", nil)
+//	res, err := export.MP4(ctx, rec, "/camera", time.Time{}, time.Time{}, "camera.mp4", nil)
+//	res, err = export.MCAP(ctx, rec, "/camera", from, to, "camera.mcap", nil)
 //	paths, err := export.PNG(rec, "/camera", []time.Time{t1, t2}, "pictures")
+//	err = export.PNGFile(rec, "/camera", t1, "still.png")
 //
 // MP4 and MCAP export the packets captured in [from, to): a zero from means
 // the stream's first packet, a zero to means past its last. Like

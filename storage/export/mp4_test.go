@@ -12,6 +12,9 @@ import (
 	"time"
 
 	"github.com/gopline/gopline/codecs/ffmpeg"
+	"github.com/gopline/gopline/internal/testclip"
+	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/storage"
 	"github.com/gopline/gopline/storage/export"
 )
 
@@ -148,5 +151,114 @@ func TestMP4SkipsACorruptRecordAndTheRestOfItsGOP(t *testing.T) {
 				wantRun(t, numbers, 0, h264Frames-1, c.skip...)
 			}
 		})
+	}
+}
+
+// makeGapRecording writes 2 s of H.264 at 30 fps, a keyframe every second,
+// with gap between its two seconds, as a camera that reconnected or a
+// recording resumed later leaves, and returns its path, closed.
+func makeGapRecording(t *testing.T, gap time.Duration) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "gap.gopline")
+	rec, err := storage.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	if err := rec.CreateStream(storage.StreamInfo{Name: camera, Codec: media.H264, Width: testWidth, Height: testHeight}); err != nil {
+		t.Fatal(err)
+	}
+	enc, err := ffmpeg.NewH264Encoder(testWidth, testHeight, ffmpeg.WithGOP(gop), ffmpeg.WithFrameRate(fps))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer enc.Close()
+	p := testPattern(t)
+	for i := range 2 * fps {
+		f := p.Frame(uint64(i))
+		f.CaptureTime = frameTime(i)
+		if i >= fps {
+			f.CaptureTime = f.CaptureTime.Add(gap)
+		}
+		pkt, err := enc.Encode(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := rec.Append(camera, pkt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// wantShownFor fails the test unless the MP4's movie, track and edit list
+// all last span, the track's presentation span, to the millisecond of the
+// movie's clock.
+func wantShownFor(t *testing.T, path string, got mp4Times, span time.Duration) {
+	t.Helper()
+	for _, c := range []struct {
+		box string
+		d   time.Duration
+	}{{"mvhd", got.movie}, {"tkhd", got.track}, {"elst", got.edit}, {"mdhd", got.media}} {
+		if diff := c.d - span; diff < -time.Millisecond || diff > time.Millisecond {
+			t.Errorf("%s: %s gives %v, want the track's presentation span %v (all: %+v)", path, c.box, c.d, span, got)
+		}
+	}
+}
+
+// A stream with a gap plays for its pictures and the gap once: the decode
+// step across the gap carries it, and neither the last picture's duration
+// nor the movie's length counts it again.
+func TestMP4OfAStreamWithAGapLastsItsPresentationSpan(t *testing.T) {
+	const gap = 20 * time.Minute
+	rec := openRecording(t, makeGapRecording(t, gap))
+	path := filepath.Join(t.TempDir(), "gap.mp4")
+	res, err := export.MP4(t.Context(), rec, camera, time.Time{}, time.Time{}, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := frameTime(2*fps - 1).Add(gap).Sub(t0)
+	if res.Frames != 2*fps || res.Duration != last {
+		t.Errorf("result %+v, want %d frames and %v", res, 2*fps, last)
+	}
+	got := readMP4Times(t, path)
+	span := frameTime(2 * fps).Add(gap).Sub(t0) // the last picture is shown for a frame interval
+	wantShownFor(t, path, got, span)
+	if got.samples != span {
+		t.Errorf("the samples last %v, want %v: pictures in presentation order decode as they come", got.samples, span)
+	}
+	wantRun(t, readMP4(t, path), 0, 2*fps-1)
+}
+
+// The same with B-frames, passed through from an MKV whose pictures jump
+// 5 s after the first second: the MP4 lasts as long as ffmpeg's remux of
+// the source says, and as the source's pictures span.
+func TestMP4OfABFrameStreamWithAGapLastsAsItsSource(t *testing.T) {
+	clip := testclip.Make(t, "gap.mkv", 60, 30, "-vf", "setpts='if(lt(N,30),N/30/TB,(N+150)/30/TB)'", "-fps_mode", "vfr",
+		"-c:v", "libx264", "-g", "15", "-pix_fmt", "yuv420p")
+	rec := openRecording(t, recordFile(t, clip))
+	path := filepath.Join(t.TempDir(), "gap.mp4")
+	if _, err := export.MP4(t.Context(), rec, camera, time.Time{}, time.Time{}, path, nil); err != nil {
+		t.Fatal(err)
+	}
+	got := readMP4Times(t, path)
+	const span = 7 * time.Second // the last picture, at 209/30 s, shown for 1/30 s
+	wantShownFor(t, path, got, span)
+	if got.samples < 5*time.Second || got.samples > span {
+		t.Errorf("the samples last %v, want the gap once and at most %v", got.samples, span)
+	}
+	ff, err := exec.LookPath("ffmpeg")
+	if err != nil {
+		t.Skip("the ffmpeg command is not installed")
+	}
+	remux := filepath.Join(t.TempDir(), "remux.mp4")
+	if out, err := exec.Command(ff, "-v", "error", "-i", clip, "-c", "copy", remux).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v: %s", err, out)
+	}
+	if want := readMP4Times(t, remux); want.movie != got.movie || want.edit != got.edit {
+		t.Errorf("the export lasts %v (edit %v), ffmpeg's remux %v (edit %v)", got.movie, got.edit, want.movie, want.edit)
 	}
 }

@@ -36,6 +36,24 @@ import (
 // left out, and the paths are those written. Messages give times from the
 // recording's start.
 func PNG(rec *storage.Recording, stream string, times []time.Time, dir string) ([]string, error) {
+	mkdir := func() error { return os.MkdirAll(dir, 0o755) }
+	return writePictures(rec, stream, times, mkdir, func(offset time.Duration) string {
+		return filepath.Join(dir, pngName(stream, offset))
+	})
+}
+
+// PNGFile writes the picture of stream shown at t as a PNG file at path, as
+// PNG does for one time: through path.tmp, into a directory that must
+// exist. Its errors are those of PNG.
+func PNGFile(rec *storage.Recording, stream string, t time.Time, path string) error {
+	_, err := writePictures(rec, stream, []time.Time{t}, nil, func(time.Duration) string { return path })
+	return err
+}
+
+// writePictures writes the picture shown at each of times to the path that
+// name gives for its offset from the recording's start. prepare, when not
+// nil, runs once the times are checked, before the first picture.
+func writePictures(rec *storage.Recording, stream string, times []time.Time, prepare func() error, name func(offset time.Duration) string) ([]string, error) {
 	info, err := findStream(rec, stream)
 	if err != nil {
 		return nil, err
@@ -63,8 +81,10 @@ func PNG(rec *storage.Recording, stream string, times []time.Time, dir string) (
 		return nil, err
 	}
 	defer dec.Close()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("export: %w", err)
+	if prepare != nil {
+		if err := prepare(); err != nil {
+			return nil, fmt.Errorf("export: %w", err)
+		}
 	}
 	pr := &pictureReader{rec: rec, stream: stream, dec: dec, start: start}
 	defer pr.close()
@@ -79,7 +99,7 @@ func PNG(rec *storage.Recording, stream string, times []time.Time, dir string) (
 		if err != nil {
 			return paths, err
 		}
-		path := filepath.Join(dir, pngName(stream, t.Sub(start)))
+		path := name(t.Sub(start))
 		if err := writePNG(f, path); err != nil {
 			return paths, err
 		}
@@ -275,8 +295,10 @@ func (pr *pictureReader) restart() error {
 }
 
 func (pr *pictureReader) picture(t time.Time) (*media.Frame, error) {
-	if pr.reordered {
-		// Pictures captured at or before t may still be in the decoder.
+	if pr.reordered || pr.frame == nil {
+		// Pictures captured at or before t may still be in the decoder: a
+		// stream with reordering holds them back, even after a first
+		// packet without a composition offset (an MKV's, passed through).
 		f, ok := pr.dec.(codecs.Flusher)
 		if ok {
 			frames, err := f.Flush()

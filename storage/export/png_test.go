@@ -121,3 +121,33 @@ func TestPNGAfterACorruptRecord(t *testing.T) {
 	}
 	noTempFiles(t, dir)
 }
+
+// PNGFile writes the one picture at the path it is given, and nothing when
+// the time is outside the stream or the directory is missing.
+func TestPNGFileWritesOnePictureAtItsPath(t *testing.T) {
+	rec := openRecording(t, makeRecording(t))
+	dir := t.TempDir()
+	path := filepath.Join(dir, "still.png")
+	if err := export.PNGFile(rec, camera, frameTime(46).Add(time.Millisecond), path); err != nil {
+		t.Fatal(err)
+	}
+	if n := frameNumber(t, readPNG(t, path)); n != 46 {
+		t.Errorf("%s shows frame %d, want 46", path, n)
+	}
+	if err := export.PNGFile(rec, jpegStream, frameTime(3), path); err != nil {
+		t.Fatal(err)
+	}
+	if n := frameNumber(t, readPNG(t, path)); n != 3 {
+		t.Errorf("%s, written again, shows frame %d, want 3", path, n)
+	}
+	if err := export.PNGFile(rec, camera, frameTime(100), filepath.Join(dir, "late.png")); !errors.Is(err, export.ErrOutOfRange) {
+		t.Errorf("a time after the stream: %v", err)
+	}
+	missing := filepath.Join(dir, "no", "such.png")
+	if err := export.PNGFile(rec, camera, t0, missing); !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), missing) {
+		t.Errorf("a missing directory: %v", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("%d entries in the directory, want still.png alone", len(entries))
+	}
+}
