@@ -10,9 +10,10 @@ import (
 // time) goes out as soon as the outputs have sent the one before. A paced
 // item waits for its moment, then goes out when every output can take it;
 // if it still cannot when the next item's moment comes, it is dropped for
-// the newer one. So a live source of frames holds at most one frame back and
-// never falls further behind, and drops only when the graph is a whole frame
-// behind.
+// the newer one. So a live source of frames holds at most one frame back
+// while its outputs are busy, and drops only when the graph is a whole
+// frame behind; a chain in its own calls may take it further (slack,
+// below).
 // Paced packets (a player, a passthrough camera) are never dropped: a lost
 // delta breaks every picture up to the next keyframe, so they wait for
 // credit and the source catches up; topics shed whole GOPs for slow
