@@ -36,13 +36,19 @@ func (d DisplayRotation) QuarterTurns() (turns int, ok bool) {
 	return int(q) % 4, true
 }
 
-// String names the rotation: "90°", "45°", "180° mirrored".
+// String says how the pictures are to be shown: "as coded", "turned 90°
+// clockwise", "mirrored and turned 45° clockwise", "mirrored".
 func (d DisplayRotation) String() string {
-	s := fmt.Sprintf("%g°", d.Degrees)
-	if d.Mirrored {
-		s += " mirrored"
+	turned := fmt.Sprintf("turned %g° clockwise", d.Degrees)
+	switch {
+	case d.IsZero():
+		return "as coded"
+	case !d.Mirrored:
+		return turned
+	case d.Degrees == 0:
+		return "mirrored"
 	}
-	return s
+	return "mirrored and " + turned
 }
 
 // displayMatrixSize is the bytes of a display matrix: 3x3 int32, the first

@@ -52,3 +52,16 @@ func TestParseDisplayMatrixAsFFmpegAutorotates(t *testing.T) {
 		})
 	}
 }
+
+func TestDisplayRotationSaysHowPicturesAreShown(t *testing.T) {
+	for rot, want := range map[DisplayRotation]string{
+		{}:                             "as coded",
+		{Degrees: 90}:                  "turned 90° clockwise",
+		{Degrees: 180, Mirrored: true}: "mirrored and turned 180° clockwise",
+		{Mirrored: true}:               "mirrored",
+	} {
+		if got := rot.String(); got != want {
+			t.Errorf("%+v: %q, want %q", rot, got, want)
+		}
+	}
+}
