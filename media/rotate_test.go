@@ -137,3 +137,15 @@ func TestRotateIntoRefusesAMismatchedDestination(t *testing.T) {
 		t.Errorf("a valid turn: %v", err)
 	}
 }
+
+// BenchmarkRotateInto turns a 640x480 YUV420P picture (a phone clip's
+// size class) by a quarter turn.
+func BenchmarkRotateInto(b *testing.B) {
+	src, _ := NewFrame(YUV420P, 640, 480)
+	dst, _ := NewFrame(YUV420P, 480, 640)
+	for b.Loop() {
+		if err := src.RotateInto(dst, 1); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
