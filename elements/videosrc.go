@@ -23,8 +23,17 @@ type VideoSrcConfig struct {
 	InputOptions map[string]string
 	// Passthrough hands out the stream's own H.264 access units, or the
 	// JPEG pictures of an MJPEG stream, as packets instead of decoded
-	// frames. Other codecs fail to open.
+	// frames. Other codecs fail to open. Packets are as coded: a stream
+	// meant to be shown turned (its display matrix) is warned of, since
+	// neither they nor a recording of them keep the turn.
 	Passthrough bool
+	// Autorotate turns decoded frames upright as the stream's display
+	// matrix asks (a phone's clip, a camera mounted on its side), by 90,
+	// 180 or 270 degrees, as ffmpeg's -autorotate. DefaultVideoSrcConfig
+	// and the one-line syntax set it; a config written from scratch with
+	// it false keeps the pictures as coded. Other angles and mirrored
+	// pictures are warned of and left as coded.
+	Autorotate bool
 	// Width and Height scale decoded frames (0: the stream's size).
 	Width, Height int
 	// Format is the frames' pixel format.
@@ -55,14 +64,16 @@ type VideoSrcConfig struct {
 
 var videoSrcSpec = pipeline.ElementSpec[VideoSrcConfig]{
 	Name: "videosrc", Summary: "video file, V4L2 camera or network stream through FFmpeg", Out: "raw frames, or h264 or jpeg packets with passthrough=true",
-	Doc: "Reads anything FFmpeg opens: a file, a camera (location=/dev/video0 input-format=v4l2) or a URL (rtsp://...). It decodes to frames, or with passthrough=true hands on the stream's own H.264 access units without re-encoding, SPS and PPS in front of every IDR (or an MJPEG stream's JPEG pictures). A network stream that drops or is down is opened again (retries=), as a new stream that resumes at its first keyframe. Decoding is strict, as h264dec's: after damage it leaves pictures out until the next keyframe, counted in the node's stats (skipped: undecodable, damaged) and warned of; conceal=true hands on FFmpeg's concealed pictures instead, marked concealed and counted (skipped: concealed).",
+	Doc: "Reads anything FFmpeg opens: a file, a camera (location=/dev/video0 input-format=v4l2) or a URL (rtsp://...). It decodes to frames, turned upright as the stream's display matrix asks (a phone's clip tagged rotate=90: 480x640 frames of a 640x480 stream; autorotate=false keeps them as coded; angles other than quarter turns, and mirrors, are warned of and left as coded), or with passthrough=true hands on the stream's own H.264 access units without re-encoding, SPS and PPS in front of every IDR (or an MJPEG stream's JPEG pictures), as coded: a stream meant to be shown turned is warned of, since the packets and their recording do not keep the turn. A network stream that drops or is down is opened again (retries=), as a new stream that resumes at its first keyframe. Decoding is strict, as h264dec's: after damage it leaves pictures out until the next keyframe, counted in the node's stats (skipped: undecodable, damaged) and warned of; conceal=true hands on FFmpeg's concealed pictures instead, marked concealed and counted (skipped: concealed).",
 	Fields: []pipeline.Field[VideoSrcConfig]{
 		pipeline.StringField("location", "", func(c *VideoSrcConfig) *string { return &c.Location }).Required().
 			Doc("file path, device or URL"),
 		pipeline.BoolField("passthrough", false, func(c *VideoSrcConfig) *bool { return &c.Passthrough }).
 			Doc("hand on H.264 (or MJPEG's JPEG) packets instead of decoding"),
+		pipeline.BoolField("autorotate", true, func(c *VideoSrcConfig) *bool { return &c.Autorotate }).
+			Doc("turn decoded frames upright as the stream's display matrix asks, by quarter turns, as ffmpeg -autorotate"),
 		pipeline.SizeField("size", 0, 0, func(c *VideoSrcConfig) (*int, *int) { return &c.Width, &c.Height }).
-			Doc("scale decoded frames to WIDTHxHEIGHT (default: the stream's size)"),
+			Doc("scale decoded frames to WIDTHxHEIGHT, after any autorotation (default: the stream's size)"),
 		formatField(func(c *VideoSrcConfig) *media.PixelFormat { return &c.Format }),
 		pipeline.StringField("input-format", "", func(c *VideoSrcConfig) *string { return &c.InputFormat }).
 			Doc("FFmpeg demuxer or device, e.g. v4l2 (default: probe)"),
@@ -104,6 +115,9 @@ func (cfg VideoSrcConfig) options() []ffmpeg.ReaderOption {
 	}
 	if cfg.Passthrough {
 		opts = append(opts, ffmpeg.WithPassthrough())
+	}
+	if !cfg.Autorotate {
+		opts = append(opts, ffmpeg.WithoutAutorotation())
 	}
 	if cfg.Rate > 0 {
 		opts = append(opts, ffmpeg.WithAssumedFrameRate(cfg.Rate))
@@ -171,7 +185,31 @@ func (s *videoSrc[T]) Start(env *pipeline.Env) error {
 		return err
 	}
 	s.r = r
+	s.reportRotation(r.Info().Rotation)
 	return nil
+}
+
+// reportRotation says in the log, once per opened stream, what becomes of
+// its display rotation: a warning when its pictures go on as coded where
+// they were meant to be shown turned.
+func (s *videoSrc[T]) reportRotation(rot ffmpeg.DisplayRotation) {
+	if rot.IsZero() {
+		return
+	}
+	log := s.env.Log.With().Str("location", s.cfg.Location).Logger()
+	turns, turnable := rot.QuarterTurns()
+	switch {
+	case s.cfg.Passthrough:
+		log.Warn().Msgf("the stream is to be shown %s; passthrough hands on the pictures as coded, "+
+			"and the recording does not keep the rotation: decode (passthrough=false) to record them upright", rot)
+	case !s.cfg.Autorotate:
+		log.Info().Msgf("the stream is to be shown %s; autorotate=false hands on the pictures as coded", rot)
+	case !turnable:
+		log.Warn().Msgf("the stream is to be shown %s; only quarter turns without a mirror are applied, "+
+			"so the pictures go on as coded", rot)
+	case turns > 0:
+		log.Info().Msgf("the stream is to be shown %s: turning its pictures, as the stream's display matrix asks", rot)
+	}
 }
 
 func (s *videoSrc[T]) Stop() error {

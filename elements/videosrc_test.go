@@ -3,6 +3,7 @@ package elements
 import (
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -160,5 +161,67 @@ func TestEmptyRawH264FailsNamingTheFile(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "no video frames") || !strings.Contains(err.Error(), path) {
 		t.Fatalf("an empty .h264: %v; want an error naming the file", err)
+	}
+}
+
+// rotatedClip returns a 160x120 H.264 MP4 clip of n frames tagged
+// rotate=degrees, as `ffmpeg -c copy -metadata:s:v:0 rotate=90` tags a
+// phone's clip (FFmpeg's MP4 muxer writes a display matrix).
+func rotatedClip(t *testing.T, n int, degrees string) string {
+	t.Helper()
+	src := testclip.Make(t, "upright.mp4", n, 25, "-c:v", "libx264", "-pix_fmt", "yuv420p")
+	path := filepath.Join(t.TempDir(), "rotated.mp4")
+	cmd := []string{"-v", "error", "-i", src, "-c", "copy", "-metadata:s:v:0", "rotate=" + degrees, path}
+	if out, err := exec.Command("ffmpeg", cmd...).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg %v: %v: %s", cmd, err, out)
+	}
+	return path
+}
+
+// A clip tagged rotate=90 decodes into upright frames, 120x160 of a
+// 160x120 stream, as ffmpeg's autorotate gives them; autorotate=false
+// keeps them as coded.
+func TestVideoSrcTurnsPicturesUpright(t *testing.T) {
+	path := rotatedClip(t, 5, "90")
+	for _, c := range []struct {
+		props         string
+		width, height int
+	}{
+		{"", 120, 160},
+		{"size=60x80", 60, 80},
+		{"autorotate=false", 160, 120},
+	} {
+		out := &frames{}
+		runToEnd(t, mustParse(t, "videosrc location="+path+" "+c.props+" name=src", map[string]*frames{"src": out}))
+		got := out.all()
+		if len(got) != 5 {
+			t.Fatalf("%q: %d frames, want 5", c.props, len(got))
+		}
+		for _, f := range got {
+			if f.Width != c.width || f.Height != c.height {
+				t.Fatalf("%q: a %dx%d frame, want %dx%d", c.props, f.Width, f.Height, c.width, c.height)
+			}
+		}
+	}
+}
+
+// What cannot be turned is warned of, naming the rotation: passed-through
+// packets (and their recording), and angles other than quarter turns.
+func TestVideoSrcWarnsOfRotationItCannotApply(t *testing.T) {
+	for _, c := range []struct{ tag, line, want string }{
+		{"90", "passthrough=true ! fakesink", "passthrough hands on the pictures as coded"},
+		{"45", "! fakesink", "only quarter turns"},
+	} {
+		path := rotatedClip(t, 3, c.tag)
+		var log testlog.Buffer
+		p, err := pipeline.Parse("videosrc location="+path+" "+c.line, registry(t), pipeline.WithLogger(zerolog.New(&log)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		runToEnd(t, p)
+		if !strings.Contains(log.String(), `"level":"warn"`) || !strings.Contains(log.String(), c.want) ||
+			!strings.Contains(log.String(), "clockwise") || strings.Count(log.String(), c.want) != 1 {
+			t.Fatalf("rotate=%s, %s: want one warning saying %q and the rotation:\n%s", c.tag, c.line, c.want, log.String())
+		}
 	}
 }

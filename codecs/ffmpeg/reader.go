@@ -18,8 +18,14 @@ import (
 type StreamInfo struct {
 	// Codec is FFmpeg's name of the stream's codec ("h264", "mpeg4", ...).
 	Codec string
-	// Width and Height are the stream's own size, before any scaling.
+	// Width and Height are the stream's own size as coded, before any
+	// rotation or scaling.
 	Width, Height int
+	// Rotation is how the stream's pictures are meant to be shown (its
+	// display matrix: a phone's clip, a camera mounted on its side). A
+	// decoding Reader turns its Frames by it (see WithoutAutorotation);
+	// passed-through Packets are as coded.
+	Rotation DisplayRotation
 	// FrameRate is the stream's average frame rate, 0 when unknown. For a
 	// raw H.264 stream it is the rate of its SPS's VUI timing, else the
 	// one of WithAssumedFrameRate.
@@ -31,7 +37,9 @@ type StreamInfo struct {
 // Reader reads one video stream of anything FFmpeg opens: a file, a V4L2
 // camera (WithInputFormat("v4l2") and a /dev/video path), or a network URL.
 //
-// In decode mode (the default) ReadFrame returns decoded, scaled Frames. In
+// In decode mode (the default) ReadFrame returns decoded, scaled Frames,
+// turned upright as the stream's display matrix asks (see
+// WithoutAutorotation). In
 // passthrough mode ReadPacket returns the stream's H.264 access units in
 // Annex B with SPS and PPS in front of every IDR (packets before the first
 // IDR are skipped, since nothing can decode them), or an MJPEG stream's
@@ -64,10 +72,12 @@ type Reader struct {
 	fcAt, decAt uintptr
 
 	// decode mode
-	dec   *astiav.CodecContext
-	frame *astiav.Frame
-	scale *scaler
-	fed   bool // the decoder was sent end of stream
+	dec    *astiav.CodecContext
+	frame  *astiav.Frame
+	scale  *scaler
+	turns  int              // clockwise quarter turns of every picture
+	turned *media.FramePool // the turned pictures, when turns > 0
+	fed    bool             // the decoder was sent end of stream
 	// broken: strict, the decoder met damage, and pictures are left out
 	// until the next keyframe.
 	broken bool
@@ -92,7 +102,7 @@ var registerDevices sync.Once
 
 // OpenReader opens url and finds its first video stream.
 func OpenReader(url string, opts ...ReaderOption) (*Reader, error) {
-	cfg := readerConfig{format: media.YUV420P, ioTimeout: DefaultIOTimeout, now: time.Now}
+	cfg := readerConfig{format: media.YUV420P, ioTimeout: DefaultIOTimeout, now: time.Now, autorotate: true}
 	for _, o := range opts {
 		if err := o(&cfg); err != nil {
 			return nil, err
@@ -161,6 +171,7 @@ func (r *Reader) open() error {
 	par := r.stream.CodecParameters()
 	r.timeBase = r.stream.TimeBase()
 	r.info = StreamInfo{Codec: par.CodecID().Name(), Width: par.Width(), Height: par.Height()}
+	r.info.Rotation, _ = parseDisplayMatrix(r.stream.SideData(astiav.PacketSideDataTypeDisplaymatrix))
 	r.info.FrameRate = r.frameRate(par)
 	if d := r.stream.Duration(); d > 0 && r.timeBase.Den() > 0 {
 		r.info.Duration = time.Duration(float64(d) * r.timeBase.Float64() * float64(time.Second))
@@ -201,9 +212,35 @@ func (r *Reader) openDecoder(par *astiav.CodecParameters) error {
 		return fmt.Errorf("ffmpeg: opening %s decoder for %q: %w", r.info.Codec, r.url, err)
 	}
 	r.frame = astiav.AllocFrame()
+	width, height := r.cfg.width, r.cfg.height
+	if turns, ok := r.info.Rotation.QuarterTurns(); ok && r.cfg.autorotate {
+		// Scaled first, to the turned size of WithSize's.
+		r.turns = turns
+		width, height = media.RotatedSize(width, height, turns)
+	}
 	var err error
-	r.scale, err = newScaler(r.cfg.width, r.cfg.height, r.cfg.format)
+	r.scale, err = newScaler(width, height, r.cfg.format)
 	return err
+}
+
+// turn returns f turned by r.turns quarter turns, in a picture of r.turned,
+// and releases f.
+func (r *Reader) turn(f *media.Frame) (*media.Frame, error) {
+	defer f.Release()
+	w, h := media.RotatedSize(f.Width, f.Height, r.turns)
+	if !r.turned.Fits(f.Format, w, h) {
+		pool, err := media.NewFramePool(f.Format, w, h, 0)
+		if err != nil {
+			return nil, fmt.Errorf("ffmpeg: %q: turned %dx%d %v pictures: %w", r.url, w, h, f.Format, err)
+		}
+		r.turned = pool
+	}
+	out := r.turned.Get()
+	if err := f.RotateInto(out, r.turns); err != nil {
+		out.Release()
+		return nil, fmt.Errorf("ffmpeg: %q: %w", r.url, err)
+	}
+	return out, nil
 }
 
 // Info describes the stream being read.
@@ -331,6 +368,11 @@ func (r *Reader) picture() (*media.Frame, error) {
 	r.frame.Unref()
 	if err != nil {
 		return nil, fmt.Errorf("ffmpeg: %q: %w", r.url, err)
+	}
+	if r.turns > 0 {
+		if f, err = r.turn(f); err != nil {
+			return nil, err
+		}
 	}
 	if corrupt {
 		r.stats.Concealed++

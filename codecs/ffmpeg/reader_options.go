@@ -18,6 +18,7 @@ type readerConfig struct {
 	format       media.PixelFormat
 	passthrough  bool
 	conceal      bool
+	autorotate   bool
 	threads      int
 	ioTimeout    time.Duration
 	frameRate    float64
@@ -172,4 +173,15 @@ func WithPassthrough() ReaderOption {
 // frozen one. Passthrough ignores it.
 func WithDamageConcealed() ReaderOption {
 	return func(c *readerConfig) error { c.conceal = true; return nil }
+}
+
+// WithoutAutorotation makes a decoding Reader hand out its Frames as coded,
+// not turned upright. By default, as ffmpeg's -autorotate, a stream whose
+// display matrix turns its pictures by 90, 180 or 270 degrees (StreamInfo's
+// Rotation) is decoded into turned Frames: a 640x480 stream to be shown
+// turned by 90 degrees gives 480x640 Frames, and WithSize is their size
+// after the turn. Other angles and mirrored pictures are left as coded.
+// Passthrough ignores it: packets cannot be turned.
+func WithoutAutorotation() ReaderOption {
+	return func(c *readerConfig) error { c.autorotate = false; return nil }
 }
