@@ -100,11 +100,12 @@ func recordCommand() *cobra.Command {
 	fs.Var((*durationValue)(&f.duration), "duration", "stop after this long (default: when the sources end, or on Ctrl-C)")
 	fs.BoolVar(&f.asJSON, "json", false, "print the per-node stats as JSON on stdout")
 	fs.BoolVar(&f.allowDamage, "allow-damage", false, "exit 0 even when a source skipped damaged packets (they are still counted)")
-	fs.Int64Var(&f.maxBytes, "max-bytes", 0, "retention: payload bytes to keep, oldest whole GOPs deleted first (0: all)")
+	fs.Var((*byteSizeValue)(&f.maxBytes), "max-bytes", "retention: payload bytes to keep, e.g. 1GB or 500MiB, oldest whole GOPs deleted first (0: all)")
 	fs.Var((*durationValue)(&f.maxAge), "max-age", "retention: how old a kept GOP may be (0: all)")
 	fs.BoolVar(&f.overwriteOldest, "overwrite-oldest", false, "on a full disk, delete the oldest GOPs to make room, as a loop recorder does, instead of dropping new packets")
-	fs.Int64Var(&f.maxCacheSize, "max-cache-size", elements.DefaultRecordCache,
-		"bytes of packets held for the disk's writer: a disk that stalls loses nothing until they are full (at least 1)")
+	f.maxCacheSize = elements.DefaultRecordCache
+	fs.Var((*byteSizeValue)(&f.maxCacheSize), "max-cache-size",
+		"bytes of packets held for the disk's writer, e.g. 100MiB: a disk that stalls loses nothing until they are full (at least 1)")
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "log at debug level")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no live status line, and no line on what is recorded where (the summary stays)")
 	f.node = addNodeFlags(fs, "")
