@@ -24,7 +24,8 @@
 // A node with a remote node finds other nodes (package discovery): a
 // subscriber that names no node subscribes to the one other node that
 // publishes its topic when this process does not (Node.Directory). A node
-// that serves, at an address other than SubscriberAddr, announces itself
-// on its host and by multicast DNS (WithName, WithoutMDNS,
-// WithoutAnnouncing); Close ends the announcement first.
+// that serves, at an address other than SubscriberAddr (or at it, with
+// WithAnnouncing), announces itself, at the port it was given, on its host
+// and by multicast DNS (WithName, WithoutMDNS, WithoutAnnouncing); Close
+// ends the announcement first.
 package gopline

@@ -31,16 +31,18 @@ type config struct {
 	name       string
 	noMDNS     bool
 	silent     bool
+	// announce announces a node at SubscriberAddr too (WithAnnouncing).
+	announce bool
 	// stopTimeout is the node's pipelines' (pipeline.WithStopTimeout);
 	// zero keeps the pipeline's default.
 	stopTimeout time.Duration
 }
 
 // announces reports whether the node announces itself: when it serves
-// other nodes, at an address other than SubscriberAddr, unless
-// WithoutAnnouncing.
+// other nodes, at an address other than SubscriberAddr (or at it, with
+// WithAnnouncing), unless WithoutAnnouncing.
 func (c config) announces() bool {
-	return c.remote != nil && c.remote.Listen != "" && c.remote.Listen != SubscriberAddr && !c.silent
+	return c.remote != nil && c.remote.Listen != "" && (c.remote.Listen != SubscriberAddr || c.announce) && !c.silent
 }
 
 func defaultConfig() config {
@@ -225,4 +227,12 @@ func WithHTTPConfig(cfg HTTPConfig) Option {
 // listens only for their answers.
 func WithoutAnnouncing() Option {
 	return func(c *config) error { c.silent = true; return nil }
+}
+
+// WithAnnouncing announces a node that listens at SubscriberAddr all the
+// same, at the port it was given: it serves its topics at a free loopback
+// port (gopline serve --listen 127.0.0.1:0) rather than only subscribing.
+// WithoutAnnouncing still wins.
+func WithAnnouncing() Option {
+	return func(c *config) error { c.announce = true; return nil }
 }

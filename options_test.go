@@ -105,3 +105,30 @@ func (s stuckSink) Process(*media.Frame) error {
 	<-s.release
 	return nil
 }
+
+// A node at SubscriberAddr only subscribes unless told that it serves:
+// then it announces itself as any other serving node.
+func TestAnnouncingAtSubscriberAddr(t *testing.T) {
+	for i, c := range []struct {
+		opts []Option
+		want bool
+	}{
+		{[]Option{WithListen(SubscriberAddr)}, false},
+		{[]Option{WithListen("127.0.0.1:7400")}, true},
+		{[]Option{WithListen(SubscriberAddr), WithAnnouncing()}, true},
+		{[]Option{WithAnnouncing(), WithRemote(remote.Config{Listen: SubscriberAddr})}, true},
+		{[]Option{WithListen(SubscriberAddr), WithAnnouncing(), WithoutAnnouncing()}, false},
+		{[]Option{WithRemote(remote.Config{}), WithAnnouncing()}, false}, // listens for answers only
+		{[]Option{WithAnnouncing()}, false},                              // serves nothing
+	} {
+		cfg := defaultConfig()
+		for _, o := range c.opts {
+			if err := o(&cfg); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := cfg.announces(); got != c.want {
+			t.Errorf("case %d: announces() = %v, want %v", i, got, c.want)
+		}
+	}
+}

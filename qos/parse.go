@@ -31,12 +31,15 @@ const (
 //   - a policy's value alone: volatile, transient_local, persistent,
 //     best_effort, reliable, keep_last, keep_all;
 //   - or key=value: durability=, reliability=, history= (with the values
-//     above), depth=N (GOPs kept with keep_last, N >= 1), max_bytes=SIZE
+//     above), depth=N (GOPs kept with keep_last, N >= 1), keep_last=N (the
+//     same as keep_last,depth=N, as ROS 2 writes history and depth together),
+//     max_bytes=SIZE
 //     (bytes, or with a unit: KiB, MiB, GiB, KB, MB, GB), and the durations
 //     deadline=, lifespan=, lease= (Go syntax: 100ms, 5s, 1m; 0 or
 //     "infinite" for none).
 //
 // Examples: "transient_local", "durable_video,depth=2",
+// "durable_video,keep_last=2",
 // "reliable,transient_local,depth=2,deadline=100ms,lifespan=5s,lease=1s".
 //
 // A policy may be set once per text. The error wraps ErrBadProfile and quotes
@@ -93,7 +96,7 @@ func (pp *profileParser) item(i int, item string) error {
 		if key, value, ok = policyOfValue(key); !ok {
 			return pp.bad(item, "unknown setting (want a preset: default, sensor_data, durable_video, persistent_video; "+
 				"a policy: volatile, transient_local, persistent, best_effort, reliable, keep_last, keep_all; "+
-				"or key=value with depth, max_bytes, deadline, lifespan, lease)")
+				"or key=value with depth, keep_last, max_bytes, deadline, lifespan, lease)")
 		}
 	}
 	return pp.setting(item, key, value)
@@ -140,6 +143,10 @@ func (pp *profileParser) setting(item, key, value string) error {
 			return pp.bad(item, "want a whole number of GOPs >= 1")
 		}
 		return pp.assign(item, setDepth, key, func() { pp.p.Depth = n })
+	case "keep_last":
+		return pp.keepLast(item, value)
+	case "keep_all":
+		return pp.bad(item, "keep_all takes no value: it keeps whole GOPs up to max_bytes (write keep_all,max_bytes=SIZE, or keep_last=N for the last N GOPs)")
 	case "max_bytes":
 		n, err := bytesize.Parse(value)
 		if err != nil {
@@ -149,7 +156,19 @@ func (pp *profileParser) setting(item, key, value string) error {
 	case "deadline", "lifespan", "lease":
 		return pp.period(item, key, value)
 	}
-	return pp.bad(item, "unknown key %q (want durability, reliability, history, depth, max_bytes, deadline, lifespan or lease)", key)
+	return pp.bad(item, "unknown key %q (want durability, reliability, history, depth, keep_last, max_bytes, deadline, lifespan or lease)", key)
+}
+
+// keepLast applies keep_last=N from item: history keep_last with depth N.
+func (pp *profileParser) keepLast(item, value string) error {
+	n, err := strconv.Atoi(value)
+	if err != nil || n < 1 {
+		return pp.bad(item, "want a whole number of GOPs >= 1")
+	}
+	if err := pp.assign(item, setHistory, "history", func() { pp.p.History = KeepLast }); err != nil {
+		return err
+	}
+	return pp.assign(item, setDepth, "depth", func() { pp.p.Depth = n })
 }
 
 // period applies a deadline, lifespan or lease from item.

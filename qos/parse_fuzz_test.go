@@ -16,7 +16,7 @@ func FuzzParseProfile(f *testing.F) {
 		f.Add(c.in)
 	}
 	for _, s := range []string{"", ",", "=", "depth=", "durable_video,durable_video", "keep_all,depth=2",
-		"max_bytes=9999999999GiB", "deadline=-1s", "reliability=reliable=reliable"} {
+		"max_bytes=9999999999GiB", "deadline=-1s", "reliability=reliable=reliable", "keep_all=1", "keep_last=2,keep_last=2"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

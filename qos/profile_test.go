@@ -116,6 +116,10 @@ var profileCases = []struct {
 	{"deadline=0,lifespan=infinite,lease=inf", qos.Default()},
 	{"deadline=1m30s", qos.Profile{Reliability: qos.Reliable, Depth: 1, Deadline: 90 * time.Second}},
 	{"keep_last,depth=1", qos.Default()},
+	// keep_last=N is history and depth in one, as ROS 2 writes them.
+	{"durable_video,keep_last=2", qos.Profile{Reliability: qos.Reliable, Durability: qos.TransientLocal, History: qos.KeepLast, Depth: 2}},
+	{"transient_local,keep_last=2", qos.Profile{Reliability: qos.Reliable, Durability: qos.TransientLocal, History: qos.KeepLast, Depth: 2}},
+	{"KEEP_LAST=3", qos.Profile{Reliability: qos.Reliable, History: qos.KeepLast, Depth: 3}},
 }
 
 func TestParseProfile(t *testing.T) {
@@ -163,6 +167,12 @@ func TestParseProfileRejects(t *testing.T) {
 		{"reliable,max_bytes=9999999999GiB", "too large"},
 		{"reliable,colour=blue", `unknown key "colour"`},
 		{"reliable,transient_local=yes", `"transient_local=yes"`},
+		{"keep_last=0", `"keep_last=0": want a whole number of GOPs >= 1`},
+		{"reliable,keep_last=two", `"keep_last=two": want a whole number`},
+		{"keep_last=2,depth=3", `"depth=3": depth given twice`},
+		{"depth=3,keep_last=2", `"keep_last=2": depth given twice`},
+		{"keep_all,keep_last=2", `"keep_last=2": history given twice`},
+		{"reliable,keep_all=2", `"keep_all=2": keep_all takes no value`},
 	}
 	for _, c := range cases {
 		p, err := qos.ParseProfile(c.in)

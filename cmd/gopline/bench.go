@@ -22,6 +22,7 @@ import (
 	"github.com/gopline/gopline/internal/bench/codecstudy"
 	"github.com/gopline/gopline/internal/bench/latejoin"
 	"github.com/gopline/gopline/internal/bench/remotebench"
+	"github.com/gopline/gopline/internal/bytesize"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/transport"
 )
@@ -283,11 +284,12 @@ const serveFlag = "serve"
 
 // remoteFlags are the flags of `gopline bench remote`.
 type remoteFlags struct {
-	seconds, rate                 float64
-	size, keyframe, joins, window int
-	seed                          uint64
-	asJSON, verbose, quiet        bool
-	serve, cpuProfile             string
+	seconds, rate          float64
+	size, keyframe         int64 // bytes per packet
+	joins, window          int
+	seed                   uint64
+	asJSON, verbose, quiet bool
+	serve, cpuProfile      string
 }
 
 // benchRemoteCommand measures one remote subscription between two
@@ -309,8 +311,9 @@ func benchRemoteCommand() *cobra.Command {
 	}
 	fs := cmd.Flags()
 	fs.Var((*finiteValue)(&f.seconds), "seconds", "how long each run counts, after a warm-up of 0.2 s")
-	fs.IntVar(&f.size, "size", remotebench.DefaultPacketBytes, "bytes per packet")
-	fs.IntVar(&f.keyframe, "keyframe-size", remotebench.DefaultKeyframeBytes, "bytes per packet of the keyframe runs (a 4K IDR); 0: no keyframe runs")
+	f.size, f.keyframe = remotebench.DefaultPacketBytes, remotebench.DefaultKeyframeBytes
+	fs.Var((*byteSizeValue)(&f.size), "size", "bytes per packet, e.g. 50KB")
+	fs.Var((*byteSizeValue)(&f.keyframe), "keyframe-size", "bytes per packet of the keyframe runs (a 4K IDR); 0: no keyframe runs")
 	fs.Var((*finiteValue)(&f.rate), "rate", "packets per second of the latency runs")
 	fs.IntVar(&f.joins, "joins", remotebench.DefaultJoins, "viewers that join the live camera at random moments")
 	fs.IntVar(&f.window, "window", transport.DefaultWindow, "the subscriber's window: packets in flight, unacknowledged")
@@ -329,10 +332,10 @@ func (f *remoteFlags) config() (remotebench.Config, error) {
 	switch {
 	case f.seconds <= 0 || f.seconds > remotebench.MaxDuration.Seconds():
 		return remotebench.Config{}, usagef("--seconds %v (want more than 0, up to %v)", f.seconds, remotebench.MaxDuration.Seconds())
-	case f.size < 1:
-		return remotebench.Config{}, usagef("--size %d (want at least 1 byte)", f.size)
-	case f.keyframe < 0:
-		return remotebench.Config{}, usagef("--keyframe-size %d (want 0 or more)", f.keyframe)
+	case f.size < 1 || f.size > remotebench.MaxPacketBytes:
+		return remotebench.Config{}, usagef("--size %d (want 1 byte up to %s)", f.size, bytesize.Format(remotebench.MaxPacketBytes))
+	case f.keyframe > remotebench.MaxPacketBytes:
+		return remotebench.Config{}, usagef("--keyframe-size %d (want 0 up to %s)", f.keyframe, bytesize.Format(remotebench.MaxPacketBytes))
 	case f.rate <= 0:
 		return remotebench.Config{}, usagef("--rate %v (want more than 0)", f.rate)
 	case f.joins < 1 || f.joins > remotebench.MaxJoins:
@@ -340,7 +343,7 @@ func (f *remoteFlags) config() (remotebench.Config, error) {
 	case f.window < 1 || f.window > 1024:
 		return remotebench.Config{}, usagef("--window %d (want 1..1024)", f.window)
 	}
-	cfg := remotebench.Config{PacketBytes: f.size, KeyframeBytes: f.keyframe, Rate: f.rate,
+	cfg := remotebench.Config{PacketBytes: int(f.size), KeyframeBytes: int(f.keyframe), Rate: f.rate,
 		Duration: time.Duration(f.seconds * float64(time.Second)), Joins: f.joins, Seed: f.seed, Window: f.window}
 	if f.keyframe == 0 {
 		cfg.KeyframeBytes = -1

@@ -120,9 +120,11 @@ func TestBenchRemoteBadFlagsExitWithUsageCode(t *testing.T) {
 	}{
 		{[]string{"--seconds", "0"}, "-seconds 0"},
 		{[]string{"--size", "0"}, "-size 0"},
-		{[]string{"--size", "20000000"}, "packet size 20000000"},
+		{[]string{"--size", "20000000"}, "--size 20000000 (want 1 byte up to 16MiB)"},
+		{[]string{"--size", "20MB"}, "--size 20000000 (want 1 byte up to 16MiB)"},
+		{[]string{"--keyframe-size", "17MiB"}, "--keyframe-size 17825792 (want 0 up to 16MiB)"},
 		{[]string{"--rate", "-1"}, "-rate -1"},
-		{[]string{"--keyframe-size", "-5"}, "-keyframe-size -5"},
+		{[]string{"--keyframe-size", "-5"}, `invalid argument "-5" for "--keyframe-size" flag: want a byte count`},
 		{[]string{"--joins", "0"}, "-joins 0"},
 		{[]string{"--window", "0"}, "-window 0"},
 		{[]string{"extra"}, `unexpected argument "extra"`},

@@ -251,3 +251,37 @@ func TestLoudMistakes(t *testing.T) {
 		}
 	}
 }
+
+// announcedAddr finds the address a node's log says it announced.
+var announcedAddr = regexp.MustCompile(`announced the node address=(127\.0\.0\.1:[0-9]+)`)
+
+// A node that serves at a free port says which one it got and announces
+// it: other processes find it by name.
+func TestServeAtAFreePortAnnouncesThePortItGot(t *testing.T) {
+	isolateDiscovery(t)
+	srv, _, log := startGopline(t, "serve", "--listen", "127.0.0.1:0", "--no-mdns", "--name", "free", "--duration", "60s",
+		"testsrc size=64x48 rate=20 ! h264enc gop=10 ! publish topic=/free/camera")
+	t.Cleanup(func() { srv.Process.Kill(); srv.Wait() })
+	var addr string
+	for deadline := time.Now().Add(20 * time.Second); addr == ""; time.Sleep(50 * time.Millisecond) {
+		if m := announcedAddr.FindStringSubmatch(log.String()); m != nil {
+			addr = m[1]
+		} else if time.Now().After(deadline) {
+			t.Fatalf("the node does not say where it listens:\n%s", log)
+		}
+	}
+	if strings.HasSuffix(addr, ":0") {
+		t.Fatalf("the node announced port 0: %s", addr)
+	}
+	waitListening(t, addr, log)
+
+	code, stdout, stderr := goplineProcess(t, "topics", "--no-mdns", "--json")
+	var nodes []struct {
+		Node string `json:"node"`
+		Addr string `json:"addr"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &nodes); code != 0 || err != nil || len(nodes) != 1 || nodes[0].Node != "free" ||
+		nodes[0].Addr != addr {
+		t.Fatalf("topics: exit %d, %v, want the node free at %s: %s\n%s", code, err, addr, stdout, stderr)
+	}
+}

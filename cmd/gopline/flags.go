@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gopline/gopline"
+	"github.com/gopline/gopline/internal/bytesize"
 	"github.com/gopline/gopline/media"
 	"github.com/spf13/pflag"
 )
@@ -93,6 +94,25 @@ func duration(fs *pflag.FlagSet, name string, value time.Duration, usage string)
 	fs.Var((*durationValue)(p), name, usage)
 	return p
 }
+
+// byteSizeValue is a byte-count flag read as the one-line syntax reads one
+// (internal/bytesize): 1048576, 64MiB, 500MB; never negative.
+type byteSizeValue int64
+
+func (b *byteSizeValue) Set(s string) error {
+	n, err := bytesize.Parse(s)
+	if err != nil {
+		return err
+	}
+	*b = byteSizeValue(n)
+	return nil
+}
+
+// String is the count with the largest binary unit that divides it; none is
+// "0", which help does not show as a default.
+func (b *byteSizeValue) String() string { return bytesize.Format(int64(*b)) }
+
+func (b *byteSizeValue) Type() string { return "size" }
 
 // stringList is a repeatable flag (also taking comma-separated values).
 type stringList []string

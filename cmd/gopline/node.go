@@ -82,10 +82,10 @@ func (n *peerFlags) add(fs *pflag.FlagSet) {
 	fs.Func("tls-make", "make a CA and certificates in DIR for this node (the first NAME) and its peers, and use this node's: DIR:NAME[=HOST+HOST],NAME... (see docs/remote.md)", func(v string) (err error) { n.tls, err = remote.MakePKIFromSpec(v); return err })
 }
 
-// open starts the node the flags describe (gopline.New). It listens for
-// other nodes with --listen, and also when it must reach other nodes
-// (reach), on a free loopback port. A flag value that does not hold is a
-// usage error.
+// open starts the node the flags describe (gopline.New). It serves and
+// announces itself with --listen (its log names the address it got), and
+// listens, unannounced, on a free loopback port when it must reach other
+// nodes (reach). A flag value that does not hold is a usage error.
 func (n *nodeFlags) open(log zerolog.Logger, reach bool) (*gopline.Node, error) {
 	opts := []gopline.Option{gopline.WithLogger(log), gopline.WithDefaultQoS(n.qos), gopline.WithStopTimeout(n.stopTimeout)}
 	if *n.state != "" {
@@ -99,7 +99,12 @@ func (n *nodeFlags) open(log zerolog.Logger, reach bool) (*gopline.Node, error) 
 	if err != nil {
 		return nil, err
 	}
-	if *n.listen != "" || reach {
+	switch {
+	case *n.listen != "":
+		// It serves, at a free port too (--listen 127.0.0.1:0), and
+		// announces the port it got.
+		opts = append(opts, gopline.WithRemote(cfg), gopline.WithAnnouncing())
+	case reach:
 		opts = append(opts, gopline.WithRemote(cfg))
 	}
 	if n.name != "" {

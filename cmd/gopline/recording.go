@@ -100,11 +100,12 @@ func recordCommand() *cobra.Command {
 	fs.Var((*durationValue)(&f.duration), "duration", "stop after this long (default: when the sources end, or on Ctrl-C)")
 	fs.BoolVar(&f.asJSON, "json", false, "print the per-node stats as JSON on stdout")
 	fs.BoolVar(&f.allowDamage, "allow-damage", false, "exit 0 even when a source skipped damaged packets (they are still counted)")
-	fs.Int64Var(&f.maxBytes, "max-bytes", 0, "retention: payload bytes to keep, oldest whole GOPs deleted first (0: all)")
+	fs.Var((*byteSizeValue)(&f.maxBytes), "max-bytes", "retention: payload bytes to keep, e.g. 1GB or 500MiB, oldest whole GOPs deleted first (0: all)")
 	fs.Var((*durationValue)(&f.maxAge), "max-age", "retention: how old a kept GOP may be (0: all)")
 	fs.BoolVar(&f.overwriteOldest, "overwrite-oldest", false, "on a full disk, delete the oldest GOPs to make room, as a loop recorder does, instead of dropping new packets")
-	fs.Int64Var(&f.maxCacheSize, "max-cache-size", elements.DefaultRecordCache,
-		"bytes of packets held for the disk's writer: a disk that stalls loses nothing until they are full (at least 1)")
+	f.maxCacheSize = elements.DefaultRecordCache
+	fs.Var((*byteSizeValue)(&f.maxCacheSize), "max-cache-size",
+		"bytes of packets held for the disk's writer, e.g. 100MiB: a disk that stalls loses nothing until they are full (at least 1)")
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "log at debug level")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no live status line, and no line on what is recorded where (the summary stays)")
 	f.node = addNodeFlags(fs, "")
@@ -187,7 +188,7 @@ func playCommand() *cobra.Command {
 	fs := cmd.Flags()
 	fs.StringVar(&f.stream, "stream", "", "stream to play (default: all)")
 	fs.Var((*finiteValue)(&f.rate), "rate", "speed factor")
-	fs.Var((*durationValue)(&f.start), "start", "offset from the start of the recording")
+	fs.Var((*durationValue)(&f.start), "start", "offset from each stream's first packet, up to its last (playback begins at the keyframe at or before it)")
 	fs.BoolVar(&f.loop, "loop", false, "start again at the end")
 	fs.Var((*durationValue)(&f.duration), "duration", "stop after this long")
 	fs.BoolVar(&f.asJSON, "json", false, "print the per-node stats as JSON on stdout")
@@ -203,6 +204,9 @@ func (f *playFlags) play(file string, stdout, stderr io.Writer) error {
 	}
 	infos, err := streamsOf(file)
 	if err != nil {
+		return err
+	}
+	if err := f.checkStart(file, infos); err != nil {
 		return err
 	}
 	n, err := f.node.open(logger(stderr, false), false)
@@ -255,6 +259,41 @@ func (f *playFlags) playOn(n *gopline.Node, file string, infos []storage.StreamI
 	stats, end := runUntilDone(p, f.duration, liveOutput(stderr, f.quiet || f.asJSON), topics)
 	end.err = closeNode(n, end.err)
 	return finish(judge(stats, end, judgeRules{sources: isSource, allowDamage: f.allowDamage}), f.asJSON, stdout, stderr)
+}
+
+// checkStart refuses a --start past the end of a stream to play, as
+// export does: the stream would play only its last GOP. An empty stream is
+// left to the player.
+func (f *playFlags) checkStart(file string, infos []storage.StreamInfo) error {
+	if f.start == 0 {
+		return nil
+	}
+	rec, err := storage.Open(file, storage.WithReadOnly())
+	if err != nil {
+		return err
+	}
+	defer rec.Close()
+	for _, info := range infos {
+		if f.stream != "" && info.Name != f.stream {
+			continue
+		}
+		first, err := rec.First(info.Name)
+		if errors.Is(err, storage.ErrEmptyStream) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		last, err := rec.Last(info.Name)
+		if err != nil {
+			return err
+		}
+		if first.Add(f.start).After(last) {
+			return usagef("--start %v is outside stream %q, which spans 0s to %v from its first packet (%v to %v)",
+				f.start, info.Name, last.Sub(first), first, last)
+		}
+	}
+	return nil
 }
 
 func streamsOf(path string) ([]storage.StreamInfo, error) {

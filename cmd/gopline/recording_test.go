@@ -51,6 +51,29 @@ func TestRecordInfoPlay(t *testing.T) {
 	}
 }
 
+// A start past a stream's end is refused, as export refuses it, rather
+// than played as the stream's last GOP; one inside it plays.
+func TestPlayRefusesAStartPastTheEnd(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cam.gopline")
+	code, _, stderr := runCmd("record", "--topic", "/camera", "--out", path,
+		"testsrc size=160x120 num-frames=30 rate=90 ! h264enc gop=10 ! publish topic=/camera")
+	if code != 0 {
+		t.Fatalf("record: exit %d: %s", code, stderr)
+	}
+	for _, args := range [][]string{
+		{"play", path, "--start", "100s"},
+		{"play", path, "--stream", "/camera", "--start", "100s", "--loop", "--duration", "5s"},
+	} {
+		code, _, stderr = runCmd(args...)
+		if code != exitUsage || !strings.Contains(stderr, `--start 1m40s is outside stream "/camera", which spans 0s to `) {
+			t.Errorf("gopline %v: exit %d, stderr %q; want exit %d and the stream's span", args, code, stderr, exitUsage)
+		}
+	}
+	if code, _, stderr = runCmd("play", path, "--start", "100ms", "--rate", "4"); code != 0 {
+		t.Errorf("play --start 100ms: exit %d: %s", code, stderr)
+	}
+}
+
 // nodeStat reads one node's counters from `--json` stats.
 func nodeStat(t *testing.T, stdout, node string) nodeStats {
 	t.Helper()

@@ -38,7 +38,12 @@ func topicCommand() *cobra.Command {
 		Long: "Looks at one topic of the nodes found on this host and the local network (see gopline topics),\n" +
 			"or of the node at --remote, as ros2 topic does.",
 		Example: "  gopline topic hz /robot/camera\n  gopline topic info /robot/camera\n  gopline topic echo --once --json /robot/camera",
-		Args:    noArgs,
+		Args:    cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return unknownTopicVerb(args, cmd.SuggestionsFor)
+		},
+		// As cobra suggests for an unknown command of gopline itself.
+		SuggestionsMinimumDistance: 2,
 	}
 	cmd.AddCommand(
 		topicVerb("hz", "the topic's rate: average, min/max and std dev of the interval between packets",
@@ -55,6 +60,21 @@ func topicCommand() *cobra.Command {
 		topicInfoCommand(),
 	)
 	return cmd
+}
+
+// topicVerbs are the commands of gopline topic, for its errors.
+const topicVerbs = "gopline topic hz|bw|info|echo TOPIC"
+
+// unknownTopicVerb is the error of gopline topic without one of its
+// commands. ros2 topic's list is gopline topics, a command of its own.
+func unknownTopicVerb(args []string, suggest func(string) []string) error {
+	switch {
+	case len(args) == 0:
+		return usagef("which topic command? %s (gopline topics lists the topics)", topicVerbs)
+	case args[0] == "list":
+		return usagef("unknown topic command \"list\": gopline topics lists the topics (%s looks at one)", topicVerbs)
+	}
+	return usagef("unknown topic command %q%s: %s (gopline topics lists the topics)", args[0], didYouMean(suggest(args[0])), topicVerbs)
 }
 
 // topicVerb is one of hz, bw and echo: a subscription to the topic whose
