@@ -76,8 +76,9 @@ var recordSpec = pipeline.ElementSpec[RecordConfig]{
 			DurationRange(time.Millisecond, time.Minute).Doc("commit at least this often"),
 		pipeline.EnumOf("sync", storage.SyncEveryCommit, []storage.SyncPolicy{storage.SyncEveryCommit, storage.SyncNone},
 			func(c *RecordConfig) *storage.SyncPolicy { return &c.Sync }).Doc("fsync every group commit, or leave it to the OS"),
-		pipeline.IntField("max-bytes", 0, func(c *RecordConfig) *int64 { return &c.MaxBytes }).Range(0, 1<<50).
-			Doc("retention: payload bytes to keep, whole GOPs (0: all)"),
+		pipeline.TextField("max-bytes", "0", parseRetentionSize, bytesize.Format,
+			func(c *RecordConfig) *int64 { return &c.MaxBytes }).
+			Doc("retention: payload bytes to keep, whole GOPs (1GiB, 500MB; 0: all)"),
 		pipeline.DurationField("max-age", 0, func(c *RecordConfig) *time.Duration { return &c.MaxAge }).
 			DurationRange(0, 100*365*24*time.Hour).Doc("retention: age to keep, whole GOPs (0: all)"),
 		pipeline.BoolField("overwrite-oldest", false, func(c *RecordConfig) *bool { return &c.OverwriteOldest }).
@@ -112,6 +113,18 @@ func parseCacheSize(s string) (int64, error) {
 		return 0, errors.New("want a byte count of at least 1, such as 64MiB, 500MB or 1048576")
 	case n > maxRecordCache:
 		return 0, fmt.Errorf("at most %s", bytesize.Format(maxRecordCache))
+	}
+	return n, nil
+}
+
+// parseRetentionSize reads max-bytes=: a byte count, 0 for no bound.
+func parseRetentionSize(s string) (int64, error) {
+	n, err := bytesize.Parse(s)
+	switch {
+	case err != nil || n < 0:
+		return 0, errors.New("want a byte count, such as 1GiB, 500MB or 1048576 (0: keep all)")
+	case n > 1<<50:
+		return 0, fmt.Errorf("at most %s", bytesize.Format(1<<50))
 	}
 	return n, nil
 }

@@ -235,6 +235,23 @@ func TestParseCacheSize(t *testing.T) {
 	}
 }
 
+// max-bytes= takes the units cache= does, and 0 for no bound.
+func TestRecordMaxBytesTakesUnits(t *testing.T) {
+	for in, want := range map[string]int64{"0": 0, "1GiB": 1 << 30, "500MB": 500e6, "1048576": 1 << 20} {
+		if got, err := parseRetentionSize(in); err != nil || got != want {
+			t.Errorf("parseRetentionSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "-1", "lots", "2PiB"} {
+		if got, err := parseRetentionSize(in); err == nil {
+			t.Errorf("parseRetentionSize(%q) = %d; want an error", in, got)
+		}
+	}
+	if err := parseAndCheck("testsrc ! h264enc ! record path=x.gopline max-bytes=1GiB", registry(t)); err != nil {
+		t.Errorf("max-bytes=1GiB in a line: %v", err)
+	}
+}
+
 // BenchmarkPacketCachePut is what the recorder's actor spends on a packet:
 // a Put and a Collect, with the writer taking packets as fast as they come.
 func BenchmarkPacketCachePut(b *testing.B) {
