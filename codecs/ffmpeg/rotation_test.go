@@ -65,3 +65,29 @@ func TestDisplayRotationSaysHowPicturesAreShown(t *testing.T) {
 		}
 	}
 }
+
+// A display matrix comes from the file: any bytes give an angle in [0,
+// 360) or no rotation, never a panic, and the turns a reader applies are
+// 0 to 3.
+func FuzzParseDisplayMatrix(f *testing.F) {
+	f.Add(matrixBytes(0, -1, 1, 0))
+	f.Add(matrixBytes(1, 0, 0, 1))
+	f.Add(matrixBytes(0, 0, 0, 0))
+	f.Add(make([]byte, displayMatrixSize-1))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		rot, ok := parseDisplayMatrix(b)
+		if !ok {
+			if !rot.IsZero() {
+				t.Fatalf("%x: no rotation parsed, but %+v", b, rot)
+			}
+			return
+		}
+		if math.IsNaN(rot.Degrees) || rot.Degrees < 0 || rot.Degrees >= 360 {
+			t.Fatalf("%x: %v degrees", b, rot.Degrees)
+		}
+		if turns, ok := rot.QuarterTurns(); ok && (turns < 0 || turns > 3) {
+			t.Fatalf("%x: %d quarter turns", b, turns)
+		}
+		_ = rot.String()
+	})
+}
