@@ -3,7 +3,6 @@ package ffmpeg
 import (
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/asticode/go-astiav"
 	"github.com/rs/zerolog"
@@ -13,9 +12,9 @@ import (
 	"github.com/gopline/gopline/media"
 )
 
-// pendingLimit bounds how many capture times the decoder remembers for
-// packets whose pictures have not come out yet (only streams with
-// reordering hold any back, at most 16 by the H.264 standard's DPB).
+// pendingLimit bounds how many packets whose pictures have not come out
+// yet the decoder remembers, for their Seqs and capture times (only streams
+// with reordering hold any back, at most 16 by the H.264 standard's DPB).
 const pendingLimit = 64
 
 type decoderConfig struct {
@@ -106,6 +105,10 @@ func WithConcealment() DecoderOption {
 //
 // A stream with reordering holds pictures back; Flush returns them (at the
 // end of a stream), and a new Epoch's keyframe drains the old stream's first.
+// Pictures come out in presentation order and are numbered in it with the
+// Seqs of the packets fed: with B-frames, packets 0 1 2 3 in decode order
+// give pictures 0 1 2 3 in presentation order, not the packets' own 0 2 3 1
+// (see frameOrder). Each keyframe's picture has its packet's Seq.
 //
 // Its Frames are read-only FFmpeg pictures that outlive the Decoder;
 // releasing each one when done lets the decoder reuse its memory (see the
@@ -124,10 +127,10 @@ type Decoder struct {
 	scale *scaler
 	buf   []byte
 
-	chain   media.Chain
-	epoch   uint64 // the Epoch of the pictures the decoder holds
-	held    bool   // packets were sent since the last drain
-	capture map[int64]time.Time
+	chain media.Chain
+	epoch uint64 // the Epoch of the pictures the decoder holds
+	held  bool   // packets were sent since the last drain
+	order frameOrder
 }
 
 var (
@@ -148,7 +151,7 @@ func NewH264Decoder(opts ...DecoderOption) (*Decoder, error) {
 	if codec == nil {
 		return nil, fmt.Errorf("%w: h264 decoder", ErrCodecNotFound)
 	}
-	d := &Decoder{codec: codec, cfg: cfg, capture: make(map[int64]time.Time)}
+	d := &Decoder{codec: codec, cfg: cfg}
 	if cfg.log != nil {
 		d.logs.set(*cfg.log)
 	}
@@ -260,9 +263,7 @@ func (d *Decoder) decode(p *media.Packet, keep bool) ([]*media.Frame, error) {
 		return out, d.fail(p, err)
 	}
 	d.held = true
-	if len(d.capture) < pendingLimit {
-		d.capture[int64(p.Seq)] = p.CaptureTime
-	}
+	d.order.fed(p.Seq, p.Key, p.CaptureTime)
 	out, err = d.receive(out, keep)
 	if err != nil {
 		return out, d.fail(p, err)
@@ -286,8 +287,7 @@ func (d *Decoder) receive(out []*media.Frame, keep bool) ([]*media.Frame, error)
 			d.frame.Unref()
 			return out, errors.New("picture was concealed")
 		}
-		pts := d.frame.Pts()
-		capture := d.earliestCapture()
+		seq, capture := d.order.picture(d.frame.Pts())
 		if !keep {
 			d.frame.Unref()
 			continue
@@ -297,28 +297,9 @@ func (d *Decoder) receive(out []*media.Frame, keep bool) ([]*media.Frame, error)
 		if err != nil {
 			return out, err
 		}
-		f.Seq, f.CaptureTime, f.Concealed = uint64(pts), capture, concealed
+		f.Seq, f.CaptureTime, f.Concealed = seq, capture, concealed
 		out = append(out, f)
 	}
-}
-
-// earliestCapture returns and forgets the earliest capture time of the
-// packets whose pictures have not come out. Pictures come out in
-// presentation order, so the next one is presented first of them: its own
-// packet's time when the stream's times are right, and a time that still
-// grows when they are not (a raw stream with reordering, stamped in decode
-// order).
-func (d *Decoder) earliestCapture() time.Time {
-	var seq int64
-	var at time.Time
-	found := false
-	for s, t := range d.capture {
-		if !found || t.Before(at) || (t.Equal(at) && s < seq) {
-			seq, at, found = s, t, true
-		}
-	}
-	delete(d.capture, seq)
-	return at
 }
 
 // Flush returns the pictures the decoder holds back (a stream with
@@ -346,7 +327,7 @@ func (d *Decoder) drain(keep bool) ([]*media.Frame, error) {
 	if err == nil {
 		out, err = d.receive(nil, keep)
 	}
-	clear(d.capture)
+	d.order.reset()
 	if oerr := d.open(); oerr != nil {
 		return out, errors.Join(err, oerr)
 	}
@@ -361,7 +342,7 @@ func (d *Decoder) drain(keep bool) ([]*media.Frame, error) {
 func (d *Decoder) fail(p *media.Packet, cause error) error {
 	d.chain.Break()
 	d.held = false
-	clear(d.capture)
+	d.order.reset()
 	err := fmt.Errorf("%w: seq %d (%d bytes): %w", codecs.ErrCorrupt, p.Seq, len(p.Data), cause)
 	// A fresh context forgets every reference picture of the damaged
 	// stream; it costs far less than a GOP of smeared pictures.

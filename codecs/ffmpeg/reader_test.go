@@ -154,7 +154,7 @@ func TestReaderPassthroughFromMP4(t *testing.T) {
 		if got.Key != want.Key {
 			t.Fatalf("packet %d: key %v, want %v", i, got.Key, want.Key)
 		}
-		if !bytes.Equal(slices(t, got.Data), slices(t, want.Data)) {
+		if !bytes.Equal(sliceNALUs(t, got.Data), sliceNALUs(t, want.Data)) {
 			t.Fatalf("packet %d: slices differ", i)
 		}
 		if got.Key {
@@ -168,8 +168,8 @@ func TestReaderPassthroughFromMP4(t *testing.T) {
 	}
 }
 
-// slices returns the slice NAL units of an access unit, joined.
-func slices(t *testing.T, au []byte) []byte {
+// sliceNALUs returns the slice NAL units of an access unit, joined.
+func sliceNALUs(t *testing.T, au []byte) []byte {
 	nalus, err := h264.SplitAnnexB(au)
 	if err != nil {
 		t.Fatal(err)
