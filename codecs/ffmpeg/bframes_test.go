@@ -1,8 +1,6 @@
 package ffmpeg
 
 import (
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"testing"
@@ -17,22 +15,9 @@ import (
 // every gop frames, into a raw H.264 file, and returns its path.
 func numberedBFrameClip(t *testing.T, n, gop int) string {
 	t.Helper()
-	ff, err := exec.LookPath("ffmpeg")
-	if err != nil {
-		t.Skip("the ffmpeg command is not installed (make deps installs it)")
-	}
-	p := pattern(t, 320, 240)
-	frames := make([]*media.Frame, n)
-	for i := range frames {
-		frames[i] = p.Frame(uint64(i))
-	}
-	path := filepath.Join(t.TempDir(), "bframes.h264")
 	g := strconv.Itoa(gop)
-	args := []string{"-v", "error", "-i", y4mFile(t, frames), "-c:v", "libx264", "-bf", "2", "-b_strategy", "0",
-		"-g", g, "-keyint_min", g, "-sc_threshold", "0", "-pix_fmt", "yuv420p", path}
-	if out, err := exec.Command(ff, args...).CombinedOutput(); err != nil {
-		t.Fatalf("ffmpeg %v: %v: %s", args, err, out)
-	}
+	path := testclip.MakeNumbered(t, "bframes.h264", n, "-c:v", "libx264", "-bf", "2", "-b_strategy", "0",
+		"-g", g, "-keyint_min", g, "-sc_threshold", "0", "-pix_fmt", "yuv420p")
 	if types := testclip.Probe(t, path, "-show_frames", "-show_entries", "frame=pict_type"); !slices.Contains(types, "B") {
 		t.Fatalf("no B-frame in the clip: %v", types)
 	}

@@ -1,9 +1,9 @@
 // Package testclip makes small video clips with the ffmpeg command for
 // tests, and reads what ffprobe finds in them: the kinds of files third
 // parties make (B-frames, packed B-frames, variable frame rate, raw H.264,
-// MJPEG), made from FFmpeg's test pattern when a test runs and never
-// committed. A test skips when ffmpeg or ffprobe is not installed (make deps
-// installs them).
+// MJPEG), made from FFmpeg's test pattern (or gopline's, whose pictures
+// carry their frame numbers) when a test runs and never committed. A test
+// skips when ffmpeg or ffprobe is not installed (make deps installs them).
 package testclip
 
 import (
