@@ -109,21 +109,27 @@ func scanStream(rec *storage.Recording, stream string, first time.Time) (scan, e
 	}
 }
 
-func summarize(path string) ([]streamSummary, error) {
+// summarize describes each stream of the recording at path, and returns
+// the size of its file.
+func summarize(path string) (sums []streamSummary, fileBytes int64, err error) {
 	rec, err := storage.Open(path, storage.WithReadOnly())
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer rec.Close()
+	total, err := rec.RecordingStats()
+	if err != nil {
+		return nil, 0, err
+	}
 	infos, err := rec.Streams()
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	var out []streamSummary
 	for _, info := range infos {
 		st, err := rec.Stats(info.Name)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		sum := streamSummary{Stream: info.Name, Codec: info.Codec.String(), Width: info.Width, Height: info.Height,
 			Start: st.First, End: st.Last, Packets: st.Packets, GOPs: st.GOPs, Duration: st.Duration, FPS: st.FPS, MeanGOP: st.MeanGOP,
@@ -131,13 +137,13 @@ func summarize(path string) ([]streamSummary, error) {
 		if st.Packets > 0 {
 			sc, err := scanStream(rec, info.Name, st.First)
 			if err != nil {
-				return nil, err
+				return nil, 0, err
 			}
 			sum.Keyframes, sum.Gaps, sum.GapTime, sum.Damaged = sc.keyframes, sc.gaps, sc.gapTime, sc.damaged
 		}
 		out = append(out, sum)
 	}
-	return out, nil
+	return out, total.FileBytes, nil
 }
 
 // infoCommand describes a recording.
@@ -154,14 +160,14 @@ func infoCommand() *cobra.Command {
 		Args:              oneRecording,
 		ValidArgsFunction: completeRecordings,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			sums, err := summarize(args[0])
+			sums, fileBytes, err := summarize(args[0])
 			if err != nil {
 				return err
 			}
 			if asJSON {
 				err = writeJSON(cmd.OutOrStdout(), sums)
 			} else {
-				err = writeInfo(cmd.OutOrStdout(), args[0], sums)
+				err = writeInfo(cmd.OutOrStdout(), args[0], fileBytes, sums)
 			}
 			return errors.Join(err, judgeRecording(args[0], sums, allowDamage))
 		},
@@ -191,18 +197,18 @@ func judgeRecording(path string, sums []streamSummary, allowDamage bool) error {
 
 // printInfo describes the recording at path.
 func printInfo(w io.Writer, path string) error {
-	sums, err := summarize(path)
+	sums, fileBytes, err := summarize(path)
 	if err != nil {
 		return err
 	}
-	return errors.Join(writeInfo(w, path, sums), judgeRecording(path, sums, false))
+	return errors.Join(writeInfo(w, path, fileBytes, sums), judgeRecording(path, sums, false))
 }
 
-// writeInfo writes a recording's summary: the whole, then a line a stream.
-func writeInfo(w io.Writer, path string, sums []streamSummary) error {
+// writeInfo writes a recording's summary: the whole (its file fileBytes
+// long), then a line a stream.
+func writeInfo(w io.Writer, path string, fileBytes int64, sums []streamSummary) error {
 	var start, end time.Time
 	var packets int64
-	var fileBytes int64
 	for _, s := range sums {
 		if s.Packets == 0 {
 			continue
@@ -214,14 +220,13 @@ func writeInfo(w io.Writer, path string, sums []streamSummary) error {
 			end = s.End
 		}
 		packets += s.Packets
-		fileBytes = s.FileBytes
 	}
 	fmt.Fprintf(w, "File:      %s\nSize:      %s\n", path, formatBytes(fileBytes))
 	if packets > 0 {
 		fmt.Fprintf(w, "Start:     %s\nEnd:       %s\nDuration:  %s\n", start.Format(time.DateTime+".000 MST"),
 			end.Format(time.DateTime+".000 MST"), end.Sub(start).Round(time.Millisecond))
 	}
-	fmt.Fprintf(w, "Packets:   %d in %d streams\n\n", packets, len(sums))
+	fmt.Fprintf(w, "Packets:   %d in %s\n\n", packets, plural(uint64(len(sums)), "stream"))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "stream\tcodec\tsize\tfrom\tduration\tfps\tpackets\tkeyframes\tGOP\tbytes\tgaps\tdamaged\t")
 	for _, s := range sums {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -96,6 +97,32 @@ func TestInfoFailsOnAnEmptyOrDamagedRecording(t *testing.T) {
 		code, _, stderr := runCmd(c.args...)
 		if code != c.code || !strings.Contains(stderr, c.says) {
 			t.Errorf("gopline %q: exit %d, %q; want exit %d and %q", c.args, code, stderr, c.code, c.says)
+		}
+	}
+}
+
+// The summary counts a single stream as one and gives the file's size on
+// disk, also when no packet was recorded in it.
+func TestInfoSaysTheFileSizeAndOneStream(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "idle.gopline")
+	rec, err := storage.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rec.CreateStream(storage.StreamInfo{Name: "/idle", Codec: media.JPEG, Width: 16, Height: 16}); err != nil {
+		t.Fatal(err)
+	}
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil || fi.Size() == 0 {
+		t.Fatalf("the recording's file: %v, %v", fi, err)
+	}
+	code, stdout, _ := runCmd("info", path)
+	for _, want := range []string{"Size:      " + formatBytes(fi.Size()) + "\n", "Packets:   0 in 1 stream\n"} {
+		if code != 1 || !strings.Contains(stdout, want) {
+			t.Errorf("exit %d, info lacks %q:\n%s", code, want, stdout)
 		}
 	}
 }
