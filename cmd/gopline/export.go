@@ -239,8 +239,7 @@ func (r *exportRequest) resolve(rec *storage.Recording, start, end, at string) e
 		return err
 	}
 	outside := func(flagName, s string) error {
-		return fmt.Errorf("%w: %s %s is outside stream %q, which spans %v to %v from the recording's start (%v to %v)",
-			errUsage, flagName, s, r.stream, first.Sub(base), last.Sub(base), first, last)
+		return fmt.Errorf("%w: %s %s is outside stream %q, which spans %s", errUsage, flagName, s, r.stream, describeSpan(base, first, last))
 	}
 	switch {
 	case r.from.After(last):
@@ -252,7 +251,7 @@ func (r *exportRequest) resolve(rec *storage.Recording, start, end, at string) e
 		return nil
 	}
 	if at == "" {
-		return r.everyTimes(first, last)
+		return r.everyTimes(base, first, last)
 	}
 	seen := map[int64]bool{}
 	for _, s := range strings.Split(at, ",") {
@@ -279,8 +278,8 @@ func (r *exportRequest) resolve(rec *storage.Recording, start, end, at string) e
 }
 
 // everyTimes lists the times of --every within the stream, [first, last],
-// and [--start, --end).
-func (r *exportRequest) everyTimes(first, last time.Time) error {
+// and [--start, --end). base is the recording's start.
+func (r *exportRequest) everyTimes(base, first, last time.Time) error {
 	from := r.from
 	if from.IsZero() {
 		from = first
@@ -295,10 +294,24 @@ func (r *exportRequest) everyTimes(first, last time.Time) error {
 		r.times = append(r.times, t)
 	}
 	if len(r.times) == 0 {
-		return fmt.Errorf("%w: no time of --every %v falls within stream %q (%v to %v)", errUsage, r.every, r.stream, first, last)
+		return fmt.Errorf("%w: no time of --every %v falls within stream %q, which spans %s", errUsage, r.every, r.stream, describeSpan(base, first, last))
 	}
 	return nil
 }
+
+// describeSpan says when a stream spans, from first to last, in whole
+// milliseconds from the recording's start (base) and as times of day:
+// rounded inward, so that each time it shows is within the stream.
+func describeSpan(base, first, last time.Time) string {
+	const ms = time.Millisecond
+	from := first.Add(ms - 1) // times print truncated: this rounds up
+	return fmt.Sprintf("%v to %v from the recording's start (%s to %s)",
+		from.Sub(base).Truncate(ms), last.Sub(base).Truncate(ms), from.Format(spanTime), last.Format(spanTime))
+}
+
+// spanTime is how export's messages print a time: to the millisecond, as
+// gopline info does.
+const spanTime = time.DateTime + ".000 MST"
 
 // pictures writes the PNG pictures one at a time, so that the bar moves.
 // Times that fall in the same millisecond share a file, which is counted

@@ -152,6 +152,10 @@ func TestExportCommandLineErrors(t *testing.T) {
 		{[]string{rec, "-stream", "/camera", "-out", out, "-start", "2s", "-end", "1s"}, true, "is not after --start"},
 		{[]string{rec, "-stream", "/camera", "-out", out, "-start", "10s"}, true, "-start 10s is outside stream"},
 		{[]string{rec, "-stream", "/jpeg", "-out", "d", "-at", "0.5s,2s"}, true, "-at 2s is outside stream \"/jpeg\""},
+		// The stream's 90 packets at 30 fps span 2.9666...s, shown to the
+		// millisecond, rounded inward.
+		{[]string{rec, "-stream", "/camera", "-out", "d", "-at", "5s"}, true, "-at 5s is outside stream \"/camera\", which spans 0s to 2.966s " +
+			"from the recording's start (2024-05-01 12:00:00.000 UTC to 2024-05-01 12:00:02.966 UTC)"},
 		{[]string{rec, "-stream", "/camera", "-out", "d", "-every", "1us"}, true, "more than 10000 pictures"},
 		{[]string{rec, "-stream", "/camera", "-out", out, "-at", "1s"}, true, "--out " + out + ": --at writes PNG pictures"},
 		{[]string{rec, "-stream", "/camera", "-out", out, "-at", "1s,2s"}, true, "--at writes PNG pictures"},

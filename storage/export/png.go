@@ -309,8 +309,9 @@ func (pr *pictureReader) picture(t time.Time) (*media.Frame, error) {
 		pr.close() // the decoder starts afresh: the next time seeks again
 	}
 	if pr.frame == nil {
+		// To the millisecond, as the pictures' file names.
 		return nil, fmt.Errorf("%w: stream %q of %s at %v from its start: the packets leading to it are damaged",
-			ErrNoPicture, pr.stream, pr.rec.Path(), t.Sub(pr.start))
+			ErrNoPicture, pr.stream, pr.rec.Path(), t.Sub(pr.start).Truncate(time.Millisecond))
 	}
 	return pr.frame, nil
 }
