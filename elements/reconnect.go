@@ -66,11 +66,17 @@ func (s *reconnecting[T]) Start(env *pipeline.Env) error {
 	s.env = env
 	if err := s.connect(); err != nil {
 		if s.policy.Retries == 0 {
-			return err
+			return s.notRetrying("is down at start", err)
 		}
 		s.down(err, "stream is down at start; retrying")
 	}
 	return nil
+}
+
+// notRetrying is the error of a stream that failed (what: "is down at
+// start", "dropped") when the policy allows no retries.
+func (s *reconnecting[T]) notRetrying(what string, err error) error {
+	return fmt.Errorf("%w: %q %s, and retries=0: not retrying: %w", ErrStreamLost, s.location, what, err)
 }
 
 func (s *reconnecting[T]) Stop() error {
@@ -110,6 +116,10 @@ func (s *reconnecting[T]) Next() (T, time.Time, error) {
 		}
 		if err == io.EOF {
 			err = fmt.Errorf("%q ended", s.location) // a camera's stream has no end of its own
+		}
+		if s.policy.Retries == 0 {
+			var zero T
+			return zero, time.Time{}, s.notRetrying("dropped", err)
 		}
 		s.down(err, "stream lost; reconnecting")
 	}
@@ -155,7 +165,11 @@ func (s *reconnecting[T]) reconnect() error {
 	for {
 		wait, ok := s.backoff.Next()
 		if !ok {
-			return fmt.Errorf("%w: %q, after %d attempts: %w", ErrStreamLost, s.location, s.backoff.Attempt(), s.lastErr)
+			attempts := fmt.Sprintf("%d attempts", s.backoff.Attempt())
+			if s.backoff.Attempt() == 1 {
+				attempts = "1 attempt"
+			}
+			return fmt.Errorf("%w: %q, after %s to reopen it: %w", ErrStreamLost, s.location, attempts, s.lastErr)
 		}
 		if backoff.Wait(wait, s.env.Stopping, s.after) != nil {
 			return io.EOF

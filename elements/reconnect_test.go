@@ -103,11 +103,40 @@ func TestReconnectingSourceGivesUpAfterItsRetries(t *testing.T) {
 		}
 	}
 	_, _, err := s.Next()
-	if !errors.Is(err, ErrStreamLost) || !strings.Contains(err.Error(), "rtsp://cam/live") || !strings.Contains(err.Error(), "connection refused") {
-		t.Fatalf("after the retries: %v; want ErrStreamLost naming the stream and the last failure", err)
+	if !errors.Is(err, ErrStreamLost) || !strings.Contains(err.Error(), "rtsp://cam/live") || !strings.Contains(err.Error(), "connection refused") ||
+		!strings.Contains(err.Error(), "after 2 attempts to reopen it") {
+		t.Fatalf("after the retries: %v; want ErrStreamLost naming the stream, the attempts and the last failure", err)
 	}
 	if cam.opened != 3 {
 		t.Fatalf("opened %d times with retries=2, want 3", cam.opened)
+	}
+	one := &fakeCamera{n: 1, down: map[int]bool{2: true}}
+	s, _ = reconnectingTo(t, one, 1, &log)
+	if _, _, err := s.Next(); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Next(); err == nil || !strings.Contains(err.Error(), "after 1 attempt to reopen it: connection refused") {
+		t.Fatalf("after retries=1: %v", err)
+	}
+}
+
+// A stream that drops with retries=0 says it is not retried, instead of
+// counting no attempts, and does not warn that it is reconnecting.
+func TestReconnectingSourceWithoutRetriesSaysSoWhenTheStreamDrops(t *testing.T) {
+	cam := &fakeCamera{n: 2}
+	var log testlog.Buffer
+	s, _ := reconnectingTo(t, cam, 0, &log)
+	for range 2 {
+		if _, _, err := s.Next(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, _, err := s.Next()
+	if want := `stream lost: "rtsp://cam/live" dropped, and retries=0: not retrying: connection reset`; !errors.Is(err, ErrStreamLost) || err.Error() != want {
+		t.Fatalf("the stream dropped with retries=0: %v; want %q", err, want)
+	}
+	if cam.opened != 1 || strings.Contains(log.String(), "reconnecting") {
+		t.Fatalf("opened %d times, log:\n%s", cam.opened, log.String())
 	}
 }
 
@@ -117,8 +146,9 @@ func TestReconnectingSourceWithoutRetriesFailsAtStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Start(&pipeline.Env{Log: zerolog.Nop(), Now: time.Now}); err == nil || !strings.Contains(err.Error(), "connection refused") {
-		t.Fatalf("Start with retries=0 and the camera down: %v", err)
+	err = s.Start(&pipeline.Env{Log: zerolog.Nop(), Now: time.Now})
+	if want := `stream lost: "rtsp://cam/live" is down at start, and retries=0: not retrying: connection refused`; !errors.Is(err, ErrStreamLost) || err.Error() != want {
+		t.Fatalf("Start with retries=0 and the camera down: %v; want %q", err, want)
 	}
 }
 
