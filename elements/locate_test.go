@@ -20,6 +20,7 @@ func TestUnpublishedNamesTheKnownTopics(t *testing.T) {
 		want          string
 	}{
 		{"/camra", "", []string{"/camera", "/lidar"}, "no publisher offers /camra after 3s; published: /camera, /lidar (did you mean /camera?)"},
+		{"/ROBOT/CAMERA", "", []string{"/robot/lidar", "/robot/camera"}, "(did you mean /robot/camera?)"},
 		{"/x", "10.0.0.5:7400", []string{"/camera"}, "no publisher offers /x at 10.0.0.5:7400 after 3s; published: /camera"},
 		{"/x", "", nil, "no publisher offers /x after 3s; no topic has a publisher"},
 		{"/x", "", []string{"/a0", "/a1", "/a2", "/a3", "/a4", "/a5", "/a6", "/a7", "/a8", "/a9", "/b0", "/b1"}, "/a9 and 2 more"},

@@ -61,12 +61,24 @@ func TestNearestNamesOneCloseName(t *testing.T) {
 		{"h264enx", "h264enc"}, // of two one edit away, the first
 		{"/cam", ""},           // begins two topics
 		{"/camera/lef", "/camera/left"},
+		{"/Camera", "/camera"},           // case alone: as cobra, letters compare ignoring case
+		{"/CAMERA/LEFT", "/camera/left"}, // many letters apart in case, none in spelling
+		{"H264Enc", "h264enc"},
+		{"/Camera/Lef", "/camera/left"},
 		{"bogus", ""},
 		{"", ""},
 	} {
 		if got := Nearest(c.name, names); got != c.want {
 			t.Errorf("Nearest(%q) = %q, want %q", c.name, got, c.want)
 		}
+	}
+}
+
+// A name that differs from a candidate only in case means it, before one
+// a single edit away.
+func TestNearestPrefersTheNameThatDiffersOnlyInCase(t *testing.T) {
+	if got := Nearest("/Camera", []string{"/Camerb", "/camera"}); got != "/camera" {
+		t.Fatalf("Nearest(/Camera) = %q, want /camera", got)
 	}
 }
 

@@ -354,40 +354,51 @@ func (r *Registry) Make(name string, props map[string]string) (Element, error) {
 // candidate that name begins, or that begins name (test for testsrc,
 // h264encoder for h264enc), when exactly one does and the shorter of the
 // two has minPrefix characters or more; else the candidate two edits from
-// name; else "". Of several as near, the first.
+// name; else "". Letters compare ignoring case, as cobra's suggestions of
+// commands do: a candidate that differs from name only in case (/camera
+// for /Camera) is nearest of all. Of several as near, the first.
 func Nearest(name string, candidates []string) string {
-	best, bestD := "", 3
-	for _, c := range candidates {
+	name = strings.ToLower(name)
+	folded := make([]string, len(candidates))
+	for i, c := range candidates {
+		folded[i] = strings.ToLower(c)
+	}
+	best, bestD := -1, 3
+	for i, c := range folded {
 		if abs(len(name)-len(c)) >= bestD {
 			continue // too far apart in length alone; keeps a long name linear
 		}
 		if d := editDistance(name, c); d < bestD {
-			best, bestD = c, d
+			best, bestD = i, d
 		}
 	}
 	if bestD <= 1 {
-		return best
+		return candidates[best]
 	}
-	if p := prefixOf(name, candidates); p != "" {
-		return p
+	if p := prefixOf(name, folded); p >= 0 {
+		return candidates[p]
 	}
-	return best
+	if best < 0 {
+		return ""
+	}
+	return candidates[best]
 }
 
 // minPrefix is the shortest prefix Nearest takes for a name: shorter ones
 // begin too many names to mean one.
 const minPrefix = 3
 
-// prefixOf returns the one candidate that name begins or that begins name,
-// the shorter of the two at least minPrefix long; "" when none or several do.
-func prefixOf(name string, candidates []string) string {
-	found := ""
-	for _, c := range candidates {
+// prefixOf returns the index of the one candidate that name begins or that
+// begins name, the shorter of the two at least minPrefix long; -1 when none
+// or several do.
+func prefixOf(name string, candidates []string) int {
+	found := -1
+	for i, c := range candidates {
 		if min(len(name), len(c)) >= minPrefix && (strings.HasPrefix(c, name) || strings.HasPrefix(name, c)) {
-			if found != "" {
-				return "" // two of them: neither is the likelier
+			if found >= 0 {
+				return -1 // two of them: neither is the likelier
 			}
-			found = c
+			found = i
 		}
 	}
 	return found

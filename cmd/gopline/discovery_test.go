@@ -127,6 +127,14 @@ func TestTopicsFoundByName(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr, "no node has the topic /robot/camra; topics: /robot/camera (did you mean /robot/camera?)") {
 		t.Fatalf("topic info of a typo: exit %d: %s", code, stderr)
 	}
+	code, _, stderr = goplineProcess(t, "topic", "info", "--no-mdns", "/Robot/Camera")
+	if code != 1 || !strings.Contains(stderr, "(did you mean /robot/camera?)") {
+		t.Fatalf("topic info of a name in other case: exit %d: %s", code, stderr)
+	}
+	code, _, stderr = goplineProcess(t, "topic", "hz", "--no-mdns", "--duration", "4s", "/ROBOT/CAMERA")
+	if code != 0 || !strings.Contains(stderr, "no publisher offers /ROBOT/CAMERA after 3s; published: /robot/camera (did you mean /robot/camera?)") {
+		t.Fatalf("topic hz of a name in other case: exit %d: %s", code, stderr)
+	}
 
 	code, stdout, stderr = goplineProcess(t, "run", "--no-mdns", "--duration", "3s", "--json", "subscribe topic=/robot/camera ! fakesink name=sink")
 	if code != 0 || !strings.Contains(stderr, "subscribing to the topic of the node that publishes it") || sinkIn(t, stdout) < 10 {
