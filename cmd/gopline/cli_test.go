@@ -118,6 +118,31 @@ func TestAFlagErrorIsOneLineWithAHint(t *testing.T) {
 	}
 }
 
+// gst-launch's -e (--eos-on-shutdown), alone or with -v, is refused on the
+// commands that run pipelines saying why gopline needs none; elsewhere, and
+// for other letters, the refusal is the usual one.
+func TestEOSOnShutdownIsRefusedSayingCtrlCEndsCleanly(t *testing.T) {
+	const why = "; gopline needs no -e (gst-launch's --eos-on-shutdown): Ctrl-C already ends the stream cleanly, " +
+		"end of stream flowing through the pipeline first (encoders and recorders flush) (see "
+	line := "testsrc num-frames=3 ! fakesink"
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "-e", line}, "gopline run: usage: unknown shorthand flag: 'e' in -e" + why + "gopline run --help)\n"},
+		{[]string{"run", "--eos-on-shutdown", line}, "gopline run: usage: unknown flag: --eos-on-shutdown" + why + "gopline run --help)\n"},
+		{[]string{"run", "-ev", line}, "gopline run: usage: unknown flag: --ev" + why + "gopline run --help)\n"},
+		{[]string{"serve", "-e", line}, "gopline serve: usage: unknown shorthand flag: 'e' in -e" + why + "gopline serve --help)\n"},
+		{[]string{"record", "-e", "--topic", "/c", "--out", "c.gopline", line}, "gopline record: usage: unknown shorthand flag: 'e' in -e" + why + "gopline record --help)\n"},
+		{[]string{"run", "-ex", line}, "gopline run: usage: unknown flag: --ex (see gopline run --help)\n"},
+		{[]string{"info", "-e", "c.gopline"}, "gopline info: usage: unknown shorthand flag: 'e' in -e (see gopline info --help)\n"},
+	} {
+		if code, _, stderr := runCmd(c.args...); code != exitUsage || stderr != c.want {
+			t.Errorf("gopline %v: exit %d, %q; want %q", c.args, code, stderr, c.want)
+		}
+	}
+}
+
 // Flags may take one dash, as with Go's flag package; a value that begins
 // with a dash stays a value.
 func TestLongFlagsTakeOneDash(t *testing.T) {

@@ -1,11 +1,15 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"runtime/debug"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/gopline/gopline/codecs/ffmpeg"
 )
@@ -76,7 +80,44 @@ func versionCommand() *cobra.Command {
 // flagError makes a flag error one line: the error, then where the flags
 // are described.
 func flagError(cmd *cobra.Command, err error) error {
-	return usagef("%v (see %s --help)", err, cmd.CommandPath())
+	return usagef("%v%s (see %s --help)", err, eosOnShutdownHint(cmd, err), cmd.CommandPath())
+}
+
+// stoppedByCtrlC are the commands that run pipelines until Ctrl-C.
+var stoppedByCtrlC = []string{"run", "serve", "record", "play"}
+
+// eosOnShutdownHint answers gst-launch's habit of -e (--eos-on-shutdown)
+// on a command that runs pipelines: gopline needs none, since its Ctrl-C
+// ends the stream cleanly already.
+func eosOnShutdownHint(cmd *cobra.Command, err error) string {
+	var unknown *pflag.NotExistError
+	if !errors.As(err, &unknown) || !slices.Contains(stoppedByCtrlC, cmd.Name()) {
+		return ""
+	}
+	if !meansEOSOnShutdown(cmd, unknown.GetSpecifiedName()) {
+		return ""
+	}
+	return "; gopline needs no -e (gst-launch's --eos-on-shutdown): Ctrl-C already ends the stream cleanly, " +
+		"end of stream flowing through the pipeline first (encoders and recorders flush)"
+}
+
+// meansEOSOnShutdown reports whether the unknown flag name is gst-launch's
+// -e: alone, long, or with the command's one-letter flags (-ev, which
+// longFlags reads as --ev).
+func meansEOSOnShutdown(cmd *cobra.Command, name string) bool {
+	if name == "e" || name == "eos-on-shutdown" {
+		return true
+	}
+	others := strings.Replace(name, "e", "", 1)
+	if others == name || others == "" {
+		return false
+	}
+	for _, r := range others {
+		if r > 0x7f || cmd.Flags().ShorthandLookup(string(r)) == nil {
+			return false
+		}
+	}
+	return true
 }
 
 // usageArgs makes every wrong number of arguments, in gopline's commands
