@@ -78,6 +78,8 @@ type Reader struct {
 	turns  int              // clockwise quarter turns of every picture
 	turned *media.FramePool // the turned pictures, when turns > 0
 	fed    bool             // the decoder was sent end of stream
+	// rawSize is the bytes of one picture of a rawvideo input, else 0.
+	rawSize int
 	// broken: strict, the decoder met damage, and pictures are left out
 	// until the next keyframe.
 	broken bool
@@ -150,14 +152,18 @@ func (r *Reader) open() error {
 	}
 	r.fcAt = r.logs.bind(r.fc)
 	r.interruptOnStop()
-	if err := r.fc.OpenInput(r.url, inFmt, dict); err != nil {
+	if err := r.fc.OpenInput(inputURL(r.url), inFmt, dict); err != nil {
 		r.fc.Free() // avformat_open_input frees the context on failure; Free on nil is safe
 		r.fc = nil
 		r.logs.unbind(r.fcAt)
 		return fmt.Errorf("%w %q: %w", ErrOpen, r.url, err)
 	}
-	if err := r.fc.FindStreamInfo(nil); err != nil {
-		return fmt.Errorf("%w %q: reading stream info: %w", ErrOpen, r.url, err)
+	// A raw input's options say all there is to know of it: probing it
+	// would only estimate its length from a bitrate, with a warning.
+	if !r.rawvideo() {
+		if err := r.fc.FindStreamInfo(nil); err != nil {
+			return fmt.Errorf("%w %q: reading stream info: %w", ErrOpen, r.url, err)
+		}
 	}
 	for _, s := range r.fc.Streams() {
 		if s.CodecParameters().MediaType() == astiav.MediaTypeVideo {
@@ -177,6 +183,10 @@ func (r *Reader) open() error {
 		r.info.Duration = time.Duration(float64(d) * r.timeBase.Float64() * float64(time.Second))
 	} else if d := r.fc.Duration(); d > 0 {
 		r.info.Duration = time.Duration(d) * time.Microsecond // AV_TIME_BASE
+	}
+	if r.rawvideo() {
+		r.rawSize = rawPictureSize(par.PixelFormat(), par.Width(), par.Height())
+		r.info.Duration = rawDuration(r.fc, r.rawSize, r.info.FrameRate)
 	}
 	r.pkt = astiav.AllocPacket()
 	r.times = newTimeline(r.cfg.now(), r.timeBase.Num(), r.timeBase.Den(), r.info.FrameRate)
@@ -253,6 +263,22 @@ func (r *Reader) Stats() ReadStats {
 	return st
 }
 
+// inputURL is the URL FFmpeg opens for url: "-" is the standard input, as
+// for the ffmpeg command.
+func inputURL(url string) string {
+	if url == "-" {
+		return "pipe:0"
+	}
+	return url
+}
+
+// rawvideo reports whether the input is FFmpeg's rawvideo demuxer's: raw
+// pictures of the size and pixel format its options give.
+func (r *Reader) rawvideo() bool {
+	f := r.fc.InputFormat()
+	return f != nil && f.Name() == "rawvideo"
+}
+
 // frameRate returns the stream's frame rate: for a raw H.264 stream, which
 // has no container to state it, the one its SPS's VUI timing gives, else
 // the configured one (WithAssumedFrameRate, AssumedFrameRate); for others the
@@ -260,6 +286,9 @@ func (r *Reader) Stats() ReadStats {
 func (r *Reader) frameRate(par *astiav.CodecParameters) float64 {
 	if f := r.fc.InputFormat(); f != nil && f.Name() == "h264" {
 		return rawFrameRate(par.ExtraData(), r.cfg.frameRate)
+	}
+	if r.rawvideo() && r.timeBase.Num() > 0 {
+		return 1 / r.timeBase.Float64() // its time base is a frame
 	}
 	for _, fr := range []astiav.Rational{r.stream.AvgFrameRate(), r.stream.RFrameRate()} {
 		if fr.Num() > 0 && fr.Den() > 0 {
@@ -399,6 +428,10 @@ func (r *Reader) feed() error {
 		return err
 	}
 	defer r.pkt.Unref()
+	if r.pkt.Size() < r.rawSize {
+		r.stats.Truncated++ // the last, as the input ended inside it
+		return nil
+	}
 	if r.broken && !r.pkt.Flags().Has(astiav.PacketFlagKey) {
 		r.stats.Damaged++
 		return nil
