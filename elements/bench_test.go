@@ -488,18 +488,7 @@ const (
 // into a temporary directory. A round takes about 15 s on two cores with a
 // baseline; use -benchtime=10x or more for the paired medians.
 func BenchmarkEncodeVsGStreamer(b *testing.B) {
-	for _, tool := range []string{"gst-launch-1.0", "gst-inspect-1.0"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			b.Skipf("%s not found: %s", tool, gstInstallHint)
-		}
-	}
-	// gst-inspect-1.0 also builds GStreamer's plugin registry on its first
-	// start, outside the timed runs.
-	for _, element := range []string{"rawvideoparse", "x264enc"} {
-		if err := exec.Command("gst-inspect-1.0", element).Run(); err != nil {
-			b.Skipf("GStreamer has no %s: %s", element, gstInstallHint)
-		}
-	}
+	requireGStreamer(b)
 	tools := []string{"gst", "gopline"}
 	binaries := map[string]string{"gopline": buildGopline(b)}
 	if baseline := os.Getenv("GOPLINE_BASELINE"); baseline != "" {
@@ -513,19 +502,7 @@ func BenchmarkEncodeVsGStreamer(b *testing.B) {
 	clipFrames := map[bool]int{false: gstFrames, true: 1}
 
 	command := func(tool string, read, short bool) []string {
-		if tool == "gst" {
-			sink := "fakesink"
-			if !read {
-				sink = gstX264 + " ! fakesink"
-			}
-			line := fmt.Sprintf(gstParse, benchWidth, benchHeight) + " ! " + sink
-			return append([]string{"gst-launch-1.0", "-q", "filesrc", "location=" + clips[short], "!"}, strings.Fields(line)...)
-		}
-		sink := "fakesink"
-		if !read {
-			sink = goplineX264 + " ! fakesink"
-		}
-		return []string{binaries[tool], "run", "--json", fmt.Sprintf(goplineRead, clips[short], benchWidth, benchHeight) + " ! " + sink}
+		return encodeJobCommand(tool, binaries[tool], clips[short], read)
 	}
 	var jobs []*gstJob
 	for _, short := range []bool{false, true} {
@@ -666,6 +643,42 @@ func BenchmarkEncodeVsGStreamer(b *testing.B) {
 		b.ReportMetric(float64(gstBytes)/gstFrames, "gst_bytes/frame")
 		b.ReportMetric(float64(goplineBytes)/gstFrames, "gopline_bytes/frame")
 	})
+}
+
+// requireGStreamer skips b unless gst-launch-1.0 with rawvideoparse and
+// x264enc is there. gst-inspect-1.0 also builds GStreamer's plugin
+// registry on its first start, outside any measured run.
+func requireGStreamer(b *testing.B) {
+	b.Helper()
+	for _, tool := range []string{"gst-launch-1.0", "gst-inspect-1.0"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			b.Skipf("%s not found: %s", tool, gstInstallHint)
+		}
+	}
+	for _, element := range []string{"rawvideoparse", "x264enc"} {
+		if err := exec.Command("gst-inspect-1.0", element).Run(); err != nil {
+			b.Skipf("GStreamer has no %s: %s", element, gstInstallHint)
+		}
+	}
+}
+
+// encodeJobCommand returns the command line of BenchmarkEncodeVsGStreamer's
+// job for tool ("gst", else the gopline binary at gopline) on the raw clip
+// at clip: the encode job, or reading the clip alone when read.
+func encodeJobCommand(tool, gopline, clip string, read bool) []string {
+	if tool == "gst" {
+		sink := "fakesink"
+		if !read {
+			sink = gstX264 + " ! fakesink"
+		}
+		line := fmt.Sprintf(gstParse, benchWidth, benchHeight) + " ! " + sink
+		return append([]string{"gst-launch-1.0", "-q", "filesrc", "location=" + clip, "!"}, strings.Fields(line)...)
+	}
+	sink := "fakesink"
+	if !read {
+		sink = goplineX264 + " ! fakesink"
+	}
+	return []string{gopline, "run", "--json", fmt.Sprintf(goplineRead, clip, benchWidth, benchHeight) + " ! " + sink}
 }
 
 // pairedRounds returns, for each round, the start-up-excluded ratios of
