@@ -489,16 +489,8 @@ const (
 // baseline; use -benchtime=10x or more for the paired medians.
 func BenchmarkEncodeVsGStreamer(b *testing.B) {
 	requireGStreamer(b)
-	tools := []string{"gst", "gopline"}
-	binaries := map[string]string{"gopline": buildGopline(b)}
-	if baseline := os.Getenv("GOPLINE_BASELINE"); baseline != "" {
-		tools = append(tools, "baseline")
-		binaries["baseline"] = baseline
-	}
-	dir := b.TempDir()
-	clips := map[bool]string{false: filepath.Join(dir, "testsrc.i420"), true: filepath.Join(dir, "one.i420")}
-	writeRawClip(b, clips[false], benchWidth, benchHeight, gstFrames)
-	writeRawClip(b, clips[true], benchWidth, benchHeight, 1)
+	tools, binaries := encodeJobTools(b)
+	clips := encodeJobClips(b, gstFrames)
 	clipFrames := map[bool]int{false: gstFrames, true: 1}
 
 	command := func(tool string, read, short bool) []string {
@@ -543,7 +535,7 @@ func BenchmarkEncodeVsGStreamer(b *testing.B) {
 			goplineBytes = encoded
 		}
 	}
-	stream := filepath.Join(dir, "gst.h264")
+	stream := filepath.Join(b.TempDir(), "gst.h264")
 	gstFile := command("gst", false, false)
 	gstFile[len(gstFile)-1] = "filesink"
 	if _, err := runOutput(append(gstFile, "location="+stream)); err != nil {
@@ -660,6 +652,29 @@ func requireGStreamer(b *testing.B) {
 			b.Skipf("GStreamer has no %s: %s", element, gstInstallHint)
 		}
 	}
+}
+
+// encodeJobTools returns the tools of the encode job's benchmarks, gst and
+// gopline (built from this tree), and baseline when GOPLINE_BASELINE names
+// another gopline binary, with the path of each gopline binary.
+func encodeJobTools(b *testing.B) (tools []string, binaries map[string]string) {
+	tools = []string{"gst", "gopline"}
+	binaries = map[string]string{"gopline": buildGopline(b)}
+	if baseline := os.Getenv("GOPLINE_BASELINE"); baseline != "" {
+		tools = append(tools, "baseline")
+		binaries["baseline"] = baseline
+	}
+	return tools, binaries
+}
+
+// encodeJobClips writes the encode job's raw clips of the test pattern into
+// a temporary directory: frames frames (false) and one frame (true).
+func encodeJobClips(b *testing.B, frames int) map[bool]string {
+	dir := b.TempDir()
+	clips := map[bool]string{false: filepath.Join(dir, "testsrc.i420"), true: filepath.Join(dir, "one.i420")}
+	writeRawClip(b, clips[false], benchWidth, benchHeight, frames)
+	writeRawClip(b, clips[true], benchWidth, benchHeight, 1)
+	return clips
 }
 
 // encodeJobCommand returns the command line of BenchmarkEncodeVsGStreamer's

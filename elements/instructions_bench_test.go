@@ -3,9 +3,7 @@ package elements
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -46,16 +44,8 @@ func BenchmarkEncodeInstructionsVsGStreamer(b *testing.B) {
 	if err != nil {
 		b.Skip("valgrind not found: make bench installs it")
 	}
-	tools := []string{"gst", "gopline"}
-	binaries := map[string]string{"gopline": buildGopline(b)}
-	if baseline := os.Getenv("GOPLINE_BASELINE"); baseline != "" {
-		tools = append(tools, "baseline")
-		binaries["baseline"] = baseline
-	}
-	dir := b.TempDir()
-	clips := map[bool]string{false: filepath.Join(dir, "clip.i420"), true: filepath.Join(dir, "one.i420")}
-	writeRawClip(b, clips[false], benchWidth, benchHeight, instructionFrames)
-	writeRawClip(b, clips[true], benchWidth, benchHeight, 1)
+	tools, binaries := encodeJobTools(b)
+	clips := encodeJobClips(b, instructionFrames)
 
 	count := func(tool string, read, short bool) float64 {
 		frames := instructionFrames

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -198,5 +199,22 @@ func TestReaderReadsTheStandardInputAsDash(t *testing.T) {
 	}
 	if !bytes.Contains(out, []byte("frames=4 end=EOF")) {
 		t.Errorf("child read %q, want 4 frames and EOF", out)
+	}
+}
+
+// An option neither the demuxer nor the protocol knows is refused, as the
+// ffmpeg command refuses it, rather than ignored: a misspelled framerate=
+// would give a camera's default mode without a word.
+func TestReaderRefusesAnOptionTheInputDoesNotHave(t *testing.T) {
+	path, _ := rawClip(t, media.YUV420P, 64, 48, 2, nil)
+	_, err := OpenReader(path, WithInputFormat("rawvideo"), WithInputOptions(map[string]string{
+		"video_size": "64x48", "pixel_format": "yuv420p", "framerte": "30", "fflags": "+genpts",
+	}))
+	if !errors.Is(err, ErrBadOption) || !errors.Is(err, ErrOpen) || !strings.Contains(err.Error(), "no option framerte") ||
+		strings.Contains(err.Error(), "fflags") {
+		t.Fatalf("a misspelled option: %v; want ErrBadOption naming it alone", err)
+	}
+	if _, err := OpenReader(path, WithInputFormat("rawvideox")); !errors.Is(err, ErrBadOption) {
+		t.Fatalf("an unknown input format: %v; want ErrBadOption", err)
 	}
 }

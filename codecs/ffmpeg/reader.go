@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -126,7 +128,7 @@ func (r *Reader) open() error {
 	var inFmt *astiav.InputFormat
 	if r.cfg.inputFormat != "" {
 		if inFmt = astiav.FindInputFormat(r.cfg.inputFormat); inFmt == nil {
-			return fmt.Errorf("%w %q: unknown input format %q", ErrOpen, r.url, r.cfg.inputFormat)
+			return fmt.Errorf("%w %q: %w: unknown input format %q", ErrOpen, r.url, ErrBadOption, r.cfg.inputFormat)
 		}
 	}
 	options := r.cfg.inputOptions
@@ -157,6 +159,10 @@ func (r *Reader) open() error {
 		r.fc = nil
 		r.logs.unbind(r.fcAt)
 		return fmt.Errorf("%w %q: %w", ErrOpen, r.url, err)
+	}
+	if unknown := unusedOptions(dict, r.cfg.inputOptions); len(unknown) > 0 {
+		return fmt.Errorf("%w %q: %w: the %s input has no option %s (ffmpeg -h demuxer=NAME and -h protocol=NAME list the options)",
+			ErrOpen, r.url, ErrBadOption, r.fc.InputFormat().Name(), strings.Join(unknown, ", "))
 	}
 	// A raw input's options say all there is to know of it: probing it
 	// would only estimate its length from a bitrate, with a warning.
@@ -261,6 +267,25 @@ func (r *Reader) Stats() ReadStats {
 	st := r.stats
 	st.RepairedTimestamps = r.times.repaired
 	return st
+}
+
+// unusedOptions returns the options of the caller's (given) that are left
+// in dict after FFmpeg opened the input: the ones neither the demuxer nor
+// the protocol knows, which FFmpeg would otherwise ignore (a misspelled
+// framerate= gives a camera's default mode without a word). Options
+// gopline added itself (the I/O timeout) are not the caller's.
+func unusedOptions(dict *astiav.Dictionary, given map[string]string) []string {
+	if dict == nil {
+		return nil
+	}
+	var unknown []string
+	for e := dict.Get("", nil, astiav.DictionaryFlags(astiav.DictionaryFlagIgnoreSuffix)); e != nil; e = dict.Get("", e, astiav.DictionaryFlags(astiav.DictionaryFlagIgnoreSuffix)) {
+		if _, ok := given[e.Key()]; ok {
+			unknown = append(unknown, e.Key())
+		}
+	}
+	sort.Strings(unknown)
+	return unknown
 }
 
 // inputURL is the URL FFmpeg opens for url: "-" is the standard input, as

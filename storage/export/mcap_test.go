@@ -37,19 +37,27 @@ type mcapFile struct {
 	messages []mcapMessage
 }
 
-// readMCAP reads an MCAP file through its index.
-func readMCAP(t *testing.T, path string) mcapFile {
+// openMCAP opens an MCAP file for reading until the test ends.
+func openMCAP(t *testing.T, path string) *mcap.Reader {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	t.Cleanup(func() { f.Close() })
 	r, err := mcap.NewReader(f)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer r.Close()
+	t.Cleanup(r.Close)
+	return r
+}
+
+// readMCAP reads an MCAP file through its index.
+func readMCAP(t *testing.T, path string) mcapFile {
+	t.Helper()
+	r := openMCAP(t, path)
+	var err error
 	var out mcapFile
 	if out.info, err = r.Info(); err != nil {
 		t.Fatal(err)
@@ -237,17 +245,7 @@ type mcapRecord struct {
 // without its index, as a reader that streams the file sees them.
 func readMCAPInFileOrder(t *testing.T, path string) []mcapRecord {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := mcap.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	it, err := r.Messages(mcap.UsingIndex(false))
+	it, err := openMCAP(t, path).Messages(mcap.UsingIndex(false))
 	if err != nil {
 		t.Fatal(err)
 	}
