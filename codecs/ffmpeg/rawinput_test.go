@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strings"
@@ -216,5 +218,88 @@ func TestReaderRefusesAnOptionTheInputDoesNotHave(t *testing.T) {
 	}
 	if _, err := OpenReader(path, WithInputFormat("rawvideox")); !errors.Is(err, ErrBadOption) {
 		t.Fatalf("an unknown input format: %v; want ErrBadOption", err)
+	}
+}
+
+// mjpegCamera serves n JPEG pictures of the test pattern as an HTTP MJPEG
+// camera does (multipart/x-mixed-replace, FFmpeg's mpjpeg), each sent once
+// the test lets it through sent, and returns its URL.
+func mjpegCamera(t *testing.T, n int, send <-chan struct{}) string {
+	t.Helper()
+	enc, err := NewJPEGEncoder(160, 120)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { enc.Close() })
+	p := pattern(t, 160, 120)
+	var pictures [][]byte
+	for i := range uint64(n) {
+		pkt, err := enc.Encode(p.Frame(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pictures = append(pictures, pkt.Data)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "multipart/x-mixed-replace;boundary=frame")
+		for _, jpg := range pictures {
+			select {
+			case <-send:
+			case <-r.Context().Done():
+				return
+			}
+			fmt.Fprintf(w, "--frame\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n", len(jpg))
+			w.Write(jpg)
+			w.Write([]byte("\r\n"))
+			w.(http.Flusher).Flush()
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL + "/video.mjpg"
+}
+
+// An MJPEG camera over HTTP sends no timestamps, and FFmpeg makes them up at
+// 25 frames/s: its pictures are stamped as they arrive instead, so that a
+// camera at another rate is recorded at its own.
+func TestReaderStampsALiveStreamWithoutTimestampsAsItArrives(t *testing.T) {
+	for _, passthrough := range []bool{false, true} {
+		send := make(chan struct{}, 8)
+		url := mjpegCamera(t, 4, send)
+		clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		now := func() time.Time { return clock }
+		opts := []ReaderOption{WithClock(now)}
+		if passthrough {
+			opts = append(opts, WithPassthrough())
+		}
+		send <- struct{}{} // the first picture, for the open to find the stream
+		r := mustReader(t, url, opts...)
+		if rate := r.Info().FrameRate; rate != 0 {
+			t.Errorf("frame rate %v, want 0: the stream has none", rate)
+		}
+		var times []time.Time
+		for i := range 4 {
+			if i > 0 {
+				clock = clock.Add(time.Second) // the camera's next picture comes a second later
+				send <- struct{}{}
+			}
+			if passthrough {
+				p, err := r.ReadPacket()
+				if err != nil {
+					t.Fatal(err)
+				}
+				times = append(times, p.CaptureTime)
+			} else {
+				f, err := r.ReadFrame()
+				if err != nil {
+					t.Fatal(err)
+				}
+				times = append(times, f.CaptureTime)
+			}
+		}
+		for i := 1; i < len(times); i++ {
+			if step := times[i].Sub(times[i-1]); step != time.Second {
+				t.Errorf("passthrough=%v: picture %d stamped %v after the last, want the second it came later", passthrough, i, step)
+			}
+		}
 	}
 }

@@ -50,7 +50,10 @@ type StreamInfo struct {
 // Capture times are on the stream's own timeline: the moment of opening
 // plus each picture's presentation time (FFmpeg's best-effort timestamp for
 // decoded pictures), with missing timestamps filled from the frame rate,
-// never read from the wall clock. Decoded Frames come in presentation order
+// never read from the wall clock; but a live stream whose format carries
+// no timestamps at all (an MJPEG camera over HTTP: FFmpeg makes them up at
+// 25 frames/s) is stamped with the clock's time as each picture is read,
+// and its FrameRate is 0. Decoded Frames come in presentation order
 // with growing capture times; passed-through Packets keep decode order and
 // carry their composition offset (media.Packet.CompositionOffset). Decoded
 // Frames are read-only FFmpeg pictures that outlive the Reader (see the
@@ -196,6 +199,11 @@ func (r *Reader) open() error {
 	}
 	r.pkt = astiav.AllocPacket()
 	r.times = newTimeline(r.cfg.now(), r.timeBase.Num(), r.timeBase.Den(), r.info.FrameRate)
+	if f := r.fc.InputFormat(); r.info.Duration == 0 && f != nil && f.Flags().Has(astiav.IOFormatFlagNotimestamps) {
+		// A live stream without timestamps: FFmpeg's are made up.
+		r.times.arriving(r.cfg.now)
+		r.info.FrameRate = 0
+	}
 	if r.cfg.passthrough {
 		return r.openPassthrough(par)
 	}
