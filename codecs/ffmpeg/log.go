@@ -225,10 +225,18 @@ func avLogLevel(l zerolog.Level) int {
 	return C.AV_LOG_FATAL
 }
 
+// swscaleJPEGRange is the warning swscale gives at each new context for a
+// JPEG's full-range pixel format (yuvj420p: every MJPEG camera's). It
+// converts such pictures right, with their range (pixel for pixel as the
+// ffmpeg command does), so the line tells a gopline user nothing to do; it
+// is left out. Giving swscale the plain format and the range instead needs
+// a context set up option by option, which go-astiav does not make.
+const swscaleJPEGRange = "deprecated pixel format used, make sure you did set range correctly"
+
 //export goplineFFmpegLog
 func goplineFFmpegLog(avcl unsafe.Pointer, level C.int, line *C.char) {
 	msg := strings.TrimRight(C.GoString(line), "\n")
-	if msg == "" {
+	if msg == "" || strings.HasSuffix(msg, swscaleJPEGRange) {
 		return
 	}
 	log := loggerOf(avcl)
