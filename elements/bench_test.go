@@ -488,44 +488,13 @@ const (
 // into a temporary directory. A round takes about 15 s on two cores with a
 // baseline; use -benchtime=10x or more for the paired medians.
 func BenchmarkEncodeVsGStreamer(b *testing.B) {
-	for _, tool := range []string{"gst-launch-1.0", "gst-inspect-1.0"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			b.Skipf("%s not found: %s", tool, gstInstallHint)
-		}
-	}
-	// gst-inspect-1.0 also builds GStreamer's plugin registry on its first
-	// start, outside the timed runs.
-	for _, element := range []string{"rawvideoparse", "x264enc"} {
-		if err := exec.Command("gst-inspect-1.0", element).Run(); err != nil {
-			b.Skipf("GStreamer has no %s: %s", element, gstInstallHint)
-		}
-	}
-	tools := []string{"gst", "gopline"}
-	binaries := map[string]string{"gopline": buildGopline(b)}
-	if baseline := os.Getenv("GOPLINE_BASELINE"); baseline != "" {
-		tools = append(tools, "baseline")
-		binaries["baseline"] = baseline
-	}
-	dir := b.TempDir()
-	clips := map[bool]string{false: filepath.Join(dir, "testsrc.i420"), true: filepath.Join(dir, "one.i420")}
-	writeRawClip(b, clips[false], benchWidth, benchHeight, gstFrames)
-	writeRawClip(b, clips[true], benchWidth, benchHeight, 1)
+	requireGStreamer(b)
+	tools, binaries := encodeJobTools(b)
+	clips := encodeJobClips(b, gstFrames)
 	clipFrames := map[bool]int{false: gstFrames, true: 1}
 
 	command := func(tool string, read, short bool) []string {
-		if tool == "gst" {
-			sink := "fakesink"
-			if !read {
-				sink = gstX264 + " ! fakesink"
-			}
-			line := fmt.Sprintf(gstParse, benchWidth, benchHeight) + " ! " + sink
-			return append([]string{"gst-launch-1.0", "-q", "filesrc", "location=" + clips[short], "!"}, strings.Fields(line)...)
-		}
-		sink := "fakesink"
-		if !read {
-			sink = goplineX264 + " ! fakesink"
-		}
-		return []string{binaries[tool], "run", "--json", fmt.Sprintf(goplineRead, clips[short], benchWidth, benchHeight) + " ! " + sink}
+		return encodeJobCommand(tool, binaries[tool], clips[short], read)
 	}
 	var jobs []*gstJob
 	for _, short := range []bool{false, true} {
@@ -566,7 +535,7 @@ func BenchmarkEncodeVsGStreamer(b *testing.B) {
 			goplineBytes = encoded
 		}
 	}
-	stream := filepath.Join(dir, "gst.h264")
+	stream := filepath.Join(b.TempDir(), "gst.h264")
 	gstFile := command("gst", false, false)
 	gstFile[len(gstFile)-1] = "filesink"
 	if _, err := runOutput(append(gstFile, "location="+stream)); err != nil {
@@ -666,6 +635,65 @@ func BenchmarkEncodeVsGStreamer(b *testing.B) {
 		b.ReportMetric(float64(gstBytes)/gstFrames, "gst_bytes/frame")
 		b.ReportMetric(float64(goplineBytes)/gstFrames, "gopline_bytes/frame")
 	})
+}
+
+// requireGStreamer skips b unless gst-launch-1.0 with rawvideoparse and
+// x264enc is there. gst-inspect-1.0 also builds GStreamer's plugin
+// registry on its first start, outside any measured run.
+func requireGStreamer(b *testing.B) {
+	b.Helper()
+	for _, tool := range []string{"gst-launch-1.0", "gst-inspect-1.0"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			b.Skipf("%s not found: %s", tool, gstInstallHint)
+		}
+	}
+	for _, element := range []string{"rawvideoparse", "x264enc"} {
+		if err := exec.Command("gst-inspect-1.0", element).Run(); err != nil {
+			b.Skipf("GStreamer has no %s: %s", element, gstInstallHint)
+		}
+	}
+}
+
+// encodeJobTools returns the tools of the encode job's benchmarks, gst and
+// gopline (built from this tree), and baseline when GOPLINE_BASELINE names
+// another gopline binary, with the path of each gopline binary.
+func encodeJobTools(b *testing.B) (tools []string, binaries map[string]string) {
+	tools = []string{"gst", "gopline"}
+	binaries = map[string]string{"gopline": buildGopline(b)}
+	if baseline := os.Getenv("GOPLINE_BASELINE"); baseline != "" {
+		tools = append(tools, "baseline")
+		binaries["baseline"] = baseline
+	}
+	return tools, binaries
+}
+
+// encodeJobClips writes the encode job's raw clips of the test pattern into
+// a temporary directory: frames frames (false) and one frame (true).
+func encodeJobClips(b *testing.B, frames int) map[bool]string {
+	dir := b.TempDir()
+	clips := map[bool]string{false: filepath.Join(dir, "testsrc.i420"), true: filepath.Join(dir, "one.i420")}
+	writeRawClip(b, clips[false], benchWidth, benchHeight, frames)
+	writeRawClip(b, clips[true], benchWidth, benchHeight, 1)
+	return clips
+}
+
+// encodeJobCommand returns the command line of BenchmarkEncodeVsGStreamer's
+// job for tool ("gst", else the gopline binary at gopline) on the raw clip
+// at clip: the encode job, or reading the clip alone when read.
+func encodeJobCommand(tool, gopline, clip string, read bool) []string {
+	if tool == "gst" {
+		sink := "fakesink"
+		if !read {
+			sink = gstX264 + " ! fakesink"
+		}
+		line := fmt.Sprintf(gstParse, benchWidth, benchHeight) + " ! " + sink
+		return append([]string{"gst-launch-1.0", "-q", "filesrc", "location=" + clip, "!"}, strings.Fields(line)...)
+	}
+	sink := "fakesink"
+	if !read {
+		sink = goplineX264 + " ! fakesink"
+	}
+	return []string{gopline, "run", "--json", fmt.Sprintf(goplineRead, clip, benchWidth, benchHeight) + " ! " + sink}
 }
 
 // pairedRounds returns, for each round, the start-up-excluded ratios of

@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/gopline/gopline/codecs/ffmpeg"
 	"github.com/gopline/gopline/internal/backoff"
 	"github.com/gopline/gopline/internal/lograte"
 	"github.com/gopline/gopline/media"
@@ -65,6 +66,9 @@ func newReconnecting[T media.Item](location string, policy backoff.Policy, open 
 func (s *reconnecting[T]) Start(env *pipeline.Env) error {
 	s.env = env
 	if err := s.connect(); err != nil {
+		if !retryable(err) {
+			return err
+		}
 		if s.policy.Retries == 0 {
 			return s.notRetrying("is down at start", err)
 		}
@@ -149,6 +153,11 @@ func (s *reconnecting[T]) connect() error {
 	return nil
 }
 
+// retryable reports whether opening the stream again may cure err: not
+// when its options are wrong (a misspelled option, an unknown format),
+// which the next attempt would meet again.
+func retryable(err error) bool { return !errors.Is(err, ffmpeg.ErrBadOption) }
+
 // down notes that the stream went down because of err, and warns.
 func (s *reconnecting[T]) down(err error, msg string) {
 	s.lastErr, s.downAt = err, s.env.Now()
@@ -177,6 +186,9 @@ func (s *reconnecting[T]) reconnect() error {
 		err := s.connect()
 		if err != nil && s.stopping() {
 			return io.EOF
+		}
+		if err != nil && !retryable(err) {
+			return fmt.Errorf("%w: %q: %w", ErrStreamLost, s.location, err)
 		}
 		if err == nil {
 			s.env.Log.Info().Str("location", s.location).Stringer("down", s.env.Now().Sub(s.downAt)).

@@ -2,6 +2,7 @@ package elements
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/gopline/gopline/codecs/ffmpeg"
 	"github.com/gopline/gopline/internal/backoff"
 	"github.com/gopline/gopline/internal/testlog"
 	"github.com/gopline/gopline/media"
@@ -166,5 +168,43 @@ func TestReconnectingSourceEndsCleanlyWhenStoppedWhileWaiting(t *testing.T) {
 	}
 	if err := s.Stop(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Options FFmpeg refuses stay refused: a stream opened with them fails at
+// once, at start or on reconnecting, however many retries it has.
+func TestReconnectingSourceDoesNotRetryABadOption(t *testing.T) {
+	bad := fmt.Errorf("%w %q: %w: the rtsp input has no option rtsp_transprt", ffmpeg.ErrOpen, "rtsp://cam/live", ffmpeg.ErrBadOption)
+	opened := 0
+	open := func(<-chan struct{}) (pipeline.Source[*media.Frame], error) {
+		opened++
+		if opened == 1 {
+			return &droppingStream{n: 1, stopped: new(int)}, nil
+		}
+		return nil, bad
+	}
+	s, err := newReconnecting("rtsp://cam/live", backoff.DefaultPolicy(), open)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fired := make(chan time.Time)
+	close(fired)
+	s.after = func(time.Duration) <-chan time.Time { return fired }
+	if err := s.Start(&pipeline.Env{Log: zerolog.Nop(), Now: time.Now}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Next(); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Next(); !errors.Is(err, ErrStreamLost) || !errors.Is(err, ffmpeg.ErrBadOption) || opened != 2 {
+		t.Fatalf("after a bad option on reconnecting: %v, %d opens; want ErrStreamLost at the first", err, opened)
+	}
+
+	s, err = newReconnecting("rtsp://cam/live", backoff.DefaultPolicy(), open)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(&pipeline.Env{Log: zerolog.Nop(), Now: time.Now}); !errors.Is(err, ffmpeg.ErrBadOption) {
+		t.Fatalf("Start with a bad option and retries for ever: %v, want the error at once", err)
 	}
 }

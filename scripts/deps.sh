@@ -4,7 +4,8 @@
 # libavcodec) and the ffmpeg/ffprobe commands the tests compare against.
 # Installs with apt-get only what is missing; safe to run again.
 # With --bench it also makes sure of GStreamer with x264enc, which the
-# benchmarks compare gopline against; with --test, of Debian's chromium,
+# benchmarks compare gopline against, and of valgrind, which counts both's
+# instructions; with --test, of Debian's chromium,
 # firefox-esr and WebKitGTK (its WebDriver, run on an Xvfb display, and
 # GStreamer's libav plugin, whose avdec_h264 its WebCodecs decode H.264
 # with), in which the browser viewer's tests run.
@@ -17,7 +18,7 @@ browser=false
 case "${1:-}" in
 --bench)
 	bench=true
-	packages+=(gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-ugly)
+	packages+=(gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-ugly valgrind)
 	;;
 --test)
 	browser=true
@@ -58,6 +59,9 @@ check() {
 			lacking+=("GStreamer (gst-launch-1.0)")
 		elif ! gst-inspect-1.0 x264enc >/dev/null 2>&1; then
 			lacking+=("GStreamer's x264enc")
+		fi
+		if ! command -v valgrind >/dev/null 2>&1; then
+			lacking+=("valgrind")
 		fi
 	fi
 }

@@ -61,14 +61,18 @@ func finiteFloat(fs *pflag.FlagSet, name string, value float64, usage string) *f
 }
 
 // durationValue is a time.Duration flag that refuses negative durations:
-// a negative --duration or --timeout means nothing.
+// a negative --duration or --timeout means nothing. A bare number is
+// seconds, as ffmpeg's -t and timeout(1) take it.
 type durationValue time.Duration
 
 func (d *durationValue) Set(s string) error {
 	v, err := time.ParseDuration(s)
+	if secs, ferr := strconv.ParseFloat(s, 64); err != nil && ferr == nil && math.Abs(secs) < 1e9 {
+		v, err = time.Duration(secs*float64(time.Second)), nil
+	}
 	switch {
 	case err != nil:
-		return errors.New("not a duration (e.g. 1.5s, 2m, 1h30m)")
+		return errors.New("not a duration (e.g. 1.5s, 2m, 1h30m, or 5 for seconds)")
 	case v < 0:
 		return errors.New("a negative duration")
 	}

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Every flag of a byte count reads the units recording.md and the one-line
@@ -64,5 +65,25 @@ func TestRecordTakesSizesWithUnits(t *testing.T) {
 		"testsrc num-frames=10 size=160x96 ! h264enc ! publish topic=/cam")
 	if code != 0 {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+// A duration flag takes a bare number as seconds, as ffmpeg's -t does.
+func TestDurationFlagsTakeABareNumberAsSeconds(t *testing.T) {
+	for _, c := range []struct {
+		value, want string
+	}{{"5", "5s"}, {"1.5", "1.5s"}, {"90s", "1m30s"}, {"0", "0"}} {
+		var d durationValue
+		if err := d.Set(c.value); err != nil {
+			t.Errorf("--duration %s: %v", c.value, err)
+		} else if d.String() != c.want {
+			t.Errorf("--duration %s reads %s, want %s", c.value, d.String(), c.want)
+		}
+	}
+	for _, bad := range []string{"-5", "five", "NaN", "inf", "1e300"} {
+		var d durationValue
+		if err := d.Set(bad); err == nil {
+			t.Errorf("--duration %s taken as %v", bad, time.Duration(d))
+		}
 	}
 }

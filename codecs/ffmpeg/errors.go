@@ -22,6 +22,8 @@ var (
 	ErrNoOutput = errors.New("ffmpeg: encoder returned no access unit for the frame")
 	// ErrCodecNotFound means this FFmpeg build lacks a codec gopline needs.
 	ErrCodecNotFound = errors.New("ffmpeg: codec not available in this FFmpeg build")
-	// ErrBadOption means an encoder, decoder or reader option is out of range.
+	// ErrBadOption means an encoder, decoder or reader option is out of
+	// range, or an input's options name an option or a format FFmpeg does
+	// not have: trying again cannot help.
 	ErrBadOption = errors.New("ffmpeg: bad option")
 )

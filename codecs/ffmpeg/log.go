@@ -3,21 +3,63 @@ package ffmpeg
 /*
 #cgo pkg-config: libavutil
 #include <stdarg.h>
+#include <string.h>
 #include <libavutil/log.h>
 
 #include <stdint.h>
 
 extern void goplineFFmpegLog(void *avcl, int level, char *line);
 
-// goplineLogCallback formats one FFmpeg log line into a bounded buffer and
-// hands it to Go, with the context that logged it. It runs on whichever
-// thread FFmpeg logs from.
+// A line FFmpeg logs in parts ("Packet corrupt (stream = 0, dts = 3)",
+// then "."), kept per thread until its end comes: the parts of one line
+// come from one thread, one call after another. prefix says whether the
+// next part starts a line (and gets the context's "[name @ 0x...]").
+static __thread char gp_pending[1024];
+static __thread size_t gp_pending_len;
+static __thread void *gp_pending_avcl;
+static __thread int gp_pending_level;
+static __thread int gp_prefix = 1;
+
+// gp_log_flush hands the kept start of a line to Go, as it is.
+static void gp_log_flush(void) {
+	if (gp_pending_len == 0) return;
+	goplineFFmpegLog(gp_pending_avcl, gp_pending_level, gp_pending);
+	gp_pending_len = 0;
+	gp_pending[0] = 0;
+}
+
+// goplineLogCallback formats an FFmpeg log line into a bounded buffer and
+// hands it to Go, with the context that logged it; a line logged in parts
+// goes as one, once its end comes. It runs on whichever thread FFmpeg logs
+// from.
 static void goplineLogCallback(void *avcl, int level, const char *fmt, va_list vl) {
 	if (level > av_log_get_level()) return;
-	char line[1024];
-	int prefix = 1;
-	av_log_format_line2(avcl, level, fmt, vl, line, sizeof(line), &prefix);
-	goplineFFmpegLog(avcl, level, line);
+	char part[1024];
+	if (gp_pending_len > 0 && avcl != gp_pending_avcl) {
+		gp_log_flush(); // another context: the kept line ends unfinished
+		gp_prefix = 1;
+	}
+	av_log_format_line2(avcl, level, fmt, vl, part, sizeof(part), &gp_prefix);
+	size_t n = strlen(part);
+	if (n == 0) return;
+	if (gp_pending_len == 0 && part[n - 1] == '\n') {
+		goplineFFmpegLog(avcl, level, part);
+		return;
+	}
+	if (gp_pending_len == 0) {
+		gp_pending_avcl = avcl;
+		gp_pending_level = level;
+	}
+	if (level < gp_pending_level) gp_pending_level = level; // the most severe part's
+	size_t room = sizeof(gp_pending) - 1 - gp_pending_len;
+	if (n > room) n = room;
+	memcpy(gp_pending + gp_pending_len, part, n);
+	gp_pending_len += n;
+	gp_pending[gp_pending_len] = 0;
+	if (part[strlen(part) - 1] == '\n' || room == n) {
+		gp_log_flush();
+		gp_prefix = 1;
+	}
 }
 
 static void goplineSetLogCallback(void) { av_log_set_callback(goplineLogCallback); }
@@ -183,10 +225,18 @@ func avLogLevel(l zerolog.Level) int {
 	return C.AV_LOG_FATAL
 }
 
+// swscaleJPEGRange is the warning swscale gives at each new context for a
+// JPEG's full-range pixel format (yuvj420p: every MJPEG camera's). It
+// converts such pictures right, with their range (pixel for pixel as the
+// ffmpeg command does), so the line tells a gopline user nothing to do; it
+// is left out. Giving swscale the plain format and the range instead needs
+// a context set up option by option, which go-astiav does not make.
+const swscaleJPEGRange = "deprecated pixel format used, make sure you did set range correctly"
+
 //export goplineFFmpegLog
 func goplineFFmpegLog(avcl unsafe.Pointer, level C.int, line *C.char) {
 	msg := strings.TrimRight(C.GoString(line), "\n")
-	if msg == "" {
+	if msg == "" || strings.HasSuffix(msg, swscaleJPEGRange) {
 		return
 	}
 	log := loggerOf(avcl)

@@ -2,6 +2,7 @@ package ffmpeg
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/gopline/gopline/internal/testlog"
+	"github.com/gopline/gopline/media"
 )
 
 // An FFmpeg context's address, as gopline keys its log lines by it, is the
@@ -79,5 +81,22 @@ func TestAReaderLogsToItsOwnLogger(t *testing.T) {
 	}
 	if !strings.Contains(mine.String(), `"lib":"ffmpeg"`) || !strings.Contains(mine.String(), "moov") {
 		t.Fatalf("the reader's log:\n%s", mine.String())
+	}
+}
+
+// FFmpeg logs some lines in parts ("Packet corrupt (stream = 0, dts = 3)",
+// then "."): they reach the log as one line.
+func TestALineFFmpegLogsInPartsIsOneLine(t *testing.T) {
+	path, _ := rawClip(t, media.YUV420P, 320, 240, 3, make([]byte, 1000))
+	var process, mine testlog.Buffer
+	SetLogger(zerolog.New(&process), zerolog.WarnLevel)
+	t.Cleanup(testFFmpegLog)
+	r := mustReader(t, path, WithInputFormat("rawvideo"), rawOptions("yuv420p", 320, 240), WithReaderLogger(zerolog.New(&mine)))
+	if _, err := readAll(t, r); err != io.EOF {
+		t.Fatal(err)
+	}
+	log := mine.String()
+	if !strings.Contains(log, `dts = 3)."`) || strings.Contains(log, `"message":"."`) {
+		t.Fatalf("the reader's log:\n%s", log)
 	}
 }

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -48,7 +50,10 @@ type StreamInfo struct {
 // Capture times are on the stream's own timeline: the moment of opening
 // plus each picture's presentation time (FFmpeg's best-effort timestamp for
 // decoded pictures), with missing timestamps filled from the frame rate,
-// never read from the wall clock. Decoded Frames come in presentation order
+// never read from the wall clock; but a live stream whose format carries
+// no timestamps at all (an MJPEG camera over HTTP: FFmpeg makes them up at
+// 25 frames/s) is stamped with the clock's time as each picture is read,
+// and its FrameRate is 0. Decoded Frames come in presentation order
 // with growing capture times; passed-through Packets keep decode order and
 // carry their composition offset (media.Packet.CompositionOffset). Decoded
 // Frames are read-only FFmpeg pictures that outlive the Reader (see the
@@ -78,6 +83,8 @@ type Reader struct {
 	turns  int              // clockwise quarter turns of every picture
 	turned *media.FramePool // the turned pictures, when turns > 0
 	fed    bool             // the decoder was sent end of stream
+	// rawSize is the bytes of one picture of a rawvideo input, else 0.
+	rawSize int
 	// broken: strict, the decoder met damage, and pictures are left out
 	// until the next keyframe.
 	broken bool
@@ -124,7 +131,7 @@ func (r *Reader) open() error {
 	var inFmt *astiav.InputFormat
 	if r.cfg.inputFormat != "" {
 		if inFmt = astiav.FindInputFormat(r.cfg.inputFormat); inFmt == nil {
-			return fmt.Errorf("%w %q: unknown input format %q", ErrOpen, r.url, r.cfg.inputFormat)
+			return fmt.Errorf("%w %q: %w: unknown input format %q", ErrOpen, r.url, ErrBadOption, r.cfg.inputFormat)
 		}
 	}
 	options := r.cfg.inputOptions
@@ -150,14 +157,22 @@ func (r *Reader) open() error {
 	}
 	r.fcAt = r.logs.bind(r.fc)
 	r.interruptOnStop()
-	if err := r.fc.OpenInput(r.url, inFmt, dict); err != nil {
+	if err := r.fc.OpenInput(inputURL(r.url), inFmt, dict); err != nil {
 		r.fc.Free() // avformat_open_input frees the context on failure; Free on nil is safe
 		r.fc = nil
 		r.logs.unbind(r.fcAt)
 		return fmt.Errorf("%w %q: %w", ErrOpen, r.url, err)
 	}
-	if err := r.fc.FindStreamInfo(nil); err != nil {
-		return fmt.Errorf("%w %q: reading stream info: %w", ErrOpen, r.url, err)
+	if unknown := unusedOptions(dict, r.cfg.inputOptions); len(unknown) > 0 {
+		return fmt.Errorf("%w %q: %w: the %s input has no option %s (ffmpeg -h demuxer=NAME and -h protocol=NAME list the options)",
+			ErrOpen, r.url, ErrBadOption, r.fc.InputFormat().Name(), strings.Join(unknown, ", "))
+	}
+	// A raw input's options say all there is to know of it: probing it
+	// would only estimate its length from a bitrate, with a warning.
+	if !r.rawvideo() {
+		if err := r.fc.FindStreamInfo(nil); err != nil {
+			return fmt.Errorf("%w %q: reading stream info: %w", ErrOpen, r.url, err)
+		}
 	}
 	for _, s := range r.fc.Streams() {
 		if s.CodecParameters().MediaType() == astiav.MediaTypeVideo {
@@ -178,8 +193,17 @@ func (r *Reader) open() error {
 	} else if d := r.fc.Duration(); d > 0 {
 		r.info.Duration = time.Duration(d) * time.Microsecond // AV_TIME_BASE
 	}
+	if r.rawvideo() {
+		r.rawSize = rawPictureSize(par.PixelFormat(), par.Width(), par.Height())
+		r.info.Duration = rawDuration(r.fc, r.rawSize, r.info.FrameRate)
+	}
 	r.pkt = astiav.AllocPacket()
 	r.times = newTimeline(r.cfg.now(), r.timeBase.Num(), r.timeBase.Den(), r.info.FrameRate)
+	if f := r.fc.InputFormat(); r.info.Duration == 0 && f != nil && f.Flags().Has(astiav.IOFormatFlagNotimestamps) {
+		// A live stream without timestamps: FFmpeg's are made up.
+		r.times.arriving(r.cfg.now)
+		r.info.FrameRate = 0
+	}
 	if r.cfg.passthrough {
 		return r.openPassthrough(par)
 	}
@@ -253,6 +277,41 @@ func (r *Reader) Stats() ReadStats {
 	return st
 }
 
+// unusedOptions returns the options of the caller's (given) that are left
+// in dict after FFmpeg opened the input: the ones neither the demuxer nor
+// the protocol knows, which FFmpeg would otherwise ignore (a misspelled
+// framerate= gives a camera's default mode without a word). Options
+// gopline added itself (the I/O timeout) are not the caller's.
+func unusedOptions(dict *astiav.Dictionary, given map[string]string) []string {
+	if dict == nil {
+		return nil
+	}
+	var unknown []string
+	for e := dict.Get("", nil, astiav.DictionaryFlags(astiav.DictionaryFlagIgnoreSuffix)); e != nil; e = dict.Get("", e, astiav.DictionaryFlags(astiav.DictionaryFlagIgnoreSuffix)) {
+		if _, ok := given[e.Key()]; ok {
+			unknown = append(unknown, e.Key())
+		}
+	}
+	sort.Strings(unknown)
+	return unknown
+}
+
+// inputURL is the URL FFmpeg opens for url: "-" is the standard input, as
+// for the ffmpeg command.
+func inputURL(url string) string {
+	if url == "-" {
+		return "pipe:0"
+	}
+	return url
+}
+
+// rawvideo reports whether the input is FFmpeg's rawvideo demuxer's: raw
+// pictures of the size and pixel format its options give.
+func (r *Reader) rawvideo() bool {
+	f := r.fc.InputFormat()
+	return f != nil && f.Name() == "rawvideo"
+}
+
 // frameRate returns the stream's frame rate: for a raw H.264 stream, which
 // has no container to state it, the one its SPS's VUI timing gives, else
 // the configured one (WithAssumedFrameRate, AssumedFrameRate); for others the
@@ -260,6 +319,9 @@ func (r *Reader) Stats() ReadStats {
 func (r *Reader) frameRate(par *astiav.CodecParameters) float64 {
 	if f := r.fc.InputFormat(); f != nil && f.Name() == "h264" {
 		return rawFrameRate(par.ExtraData(), r.cfg.frameRate)
+	}
+	if r.rawvideo() && r.timeBase.Num() > 0 {
+		return 1 / r.timeBase.Float64() // its time base is a frame
 	}
 	for _, fr := range []astiav.Rational{r.stream.AvgFrameRate(), r.stream.RFrameRate()} {
 		if fr.Num() > 0 && fr.Den() > 0 {
@@ -399,6 +461,10 @@ func (r *Reader) feed() error {
 		return err
 	}
 	defer r.pkt.Unref()
+	if r.pkt.Size() < r.rawSize {
+		r.stats.Truncated++ // the last, as the input ended inside it
+		return nil
+	}
 	if r.broken && !r.pkt.Flags().Has(astiav.PacketFlagKey) {
 		r.stats.Damaged++
 		return nil

@@ -44,7 +44,9 @@ func WithStop(stop <-chan struct{}) ReaderOption {
 }
 
 // WithClock sets the clock whose time at opening the stream's first
-// picture is stamped with (default time.Now); the Reader reads it only then.
+// picture is stamped with (default time.Now); the Reader reads it only then,
+// but for a live stream without timestamps, whose pictures it stamps with
+// the clock's time as each is read (see Reader).
 func WithClock(now func() time.Time) ReaderOption {
 	return func(c *readerConfig) error {
 		if now == nil {

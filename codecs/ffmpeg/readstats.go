@@ -26,25 +26,28 @@ type ReadStats struct {
 	// damage until the next keyframe, whose pictures would be built on a
 	// broken reference.
 	Damaged int
+	// Truncated counts the pictures of a raw input (rawvideo) that its end
+	// cut short: a copy or a capture that stopped inside a picture.
+	Truncated int
 	// Concealed counts pictures a concealing Reader (WithDamageConcealed)
 	// handed out with FFmpeg's concealment of damage, marked Concealed.
 	Concealed int
 }
 
 // Damage is how many packets or pictures were left out for damage:
-// Undecodable and Damaged.
-func (s ReadStats) Damage() int { return s.Undecodable + s.Damaged }
+// Undecodable, Damaged and Truncated.
+func (s ReadStats) Damage() int { return s.Undecodable + s.Damaged + s.Truncated }
 
 // Reasons returns the non-zero counts by reason, in snake case for log
 // fields and stats: "undecodable", "before_keyframe", "other_streams",
-// "repaired_timestamps", "damaged", "concealed".
+// "repaired_timestamps", "damaged", "truncated", "concealed".
 func (s ReadStats) Reasons() map[string]int {
 	out := map[string]int{}
 	for _, c := range []struct {
 		name string
 		n    int
 	}{{"undecodable", s.Undecodable}, {"before_keyframe", s.BeforeKeyframe}, {"other_streams", s.OtherStreams}, {"repaired_timestamps", s.RepairedTimestamps},
-		{"damaged", s.Damaged}, {"concealed", s.Concealed}} {
+		{"damaged", s.Damaged}, {"truncated", s.Truncated}, {"concealed", s.Concealed}} {
 		if c.n > 0 {
 			out[c.name] = c.n
 		}
@@ -56,17 +59,21 @@ func (s ReadStats) Reasons() map[string]int {
 // of other streams", or "nothing skipped".
 func (s ReadStats) String() string {
 	var parts []string
-	add := func(n int, what string) {
-		if n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n, what))
+	add := func(n int, one, many string) {
+		switch {
+		case n == 1:
+			parts = append(parts, "1 "+one)
+		case n > 1:
+			parts = append(parts, fmt.Sprintf("%d %s", n, many))
 		}
 	}
-	add(s.Undecodable, "undecodable packets")
-	add(s.BeforeKeyframe, "packets before the first keyframe")
-	add(s.OtherStreams, "packets of other streams")
-	add(s.RepairedTimestamps, "timestamps repaired")
-	add(s.Damaged, "pictures left out after damage")
-	add(s.Concealed, "pictures concealed")
+	add(s.Undecodable, "undecodable packet", "undecodable packets")
+	add(s.BeforeKeyframe, "packet before the first keyframe", "packets before the first keyframe")
+	add(s.OtherStreams, "packet of other streams", "packets of other streams")
+	add(s.RepairedTimestamps, "timestamp repaired", "timestamps repaired")
+	add(s.Damaged, "picture left out after damage", "pictures left out after damage")
+	add(s.Truncated, "picture cut short by the end of the input", "pictures cut short by the end of the input")
+	add(s.Concealed, "picture concealed", "pictures concealed")
 	if len(parts) == 0 {
 		return "nothing skipped"
 	}

@@ -105,3 +105,17 @@ func TestStopEndsABlockingOpen(t *testing.T) {
 		t.Fatal("the open went on after stop closed")
 	}
 }
+
+func TestReadStatsCountInTheSingularAndThePlural(t *testing.T) {
+	st := ReadStats{Undecodable: 1, Truncated: 1, Concealed: 2}
+	want := "1 undecodable packet, 1 picture cut short by the end of the input, 2 pictures concealed"
+	if got := st.String(); got != want {
+		t.Errorf("stats read %q, want %q", got, want)
+	}
+	if st.Damage() != 2 {
+		t.Errorf("damage %d, want the undecodable packet and the cut picture", st.Damage())
+	}
+	if r := st.Reasons(); r["truncated"] != 1 || len(r) != 3 {
+		t.Errorf("reasons %v", r)
+	}
+}

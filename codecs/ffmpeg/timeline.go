@@ -35,6 +35,28 @@ type timeline struct {
 	// not after the last, a decode time not after the last, a packet
 	// presented before it is decoded) and were replaced.
 	repaired int
+	// arrival, when set, stamps each picture and packet with its time
+	// when it is read, in place of its timestamps (see arriving).
+	arrival func() time.Time
+	last    time.Time // the last arrival stamp
+}
+
+// arriving makes t stamp pictures and packets with the time now gives as
+// each is read, as GStreamer's do-timestamp does: for a live stream whose
+// format carries no timestamps (an MJPEG camera over HTTP), where FFmpeg
+// makes them up from an assumed frame rate that is not the camera's.
+// Stamps still grow: one that would not follow the last is put just after
+// it.
+func (t *timeline) arriving(now func() time.Time) { t.arrival = now }
+
+// arrived returns the arrival stamp of the picture or packet read now.
+func (t *timeline) arrived() time.Time {
+	at := t.arrival()
+	if !at.After(t.last) && !t.last.IsZero() {
+		at = t.last.Add(time.Nanosecond)
+	}
+	t.last = at
+	return at
 }
 
 // newTimeline returns a timeline of a stream with time base num/den seconds
@@ -56,6 +78,9 @@ func newTimeline(start time.Time, num, den int, rate float64) timeline {
 // timestamp, or one not after the last picture's, follows the last picture
 // by a frame, so that capture times always grow.
 func (t *timeline) picture(ts int64) time.Time {
+	if t.arrival != nil {
+		return t.arrived()
+	}
 	switch {
 	case ts != noTimestamp && (!t.havePicture || ts > t.lastPicture):
 	case t.havePicture:
@@ -77,6 +102,9 @@ func (t *timeline) picture(ts int64) time.Time {
 // after the last; without either the packet follows the last by a frame. A
 // packet is never presented before it is decoded.
 func (t *timeline) packet(pts, dts int64) (capture time.Time, offset time.Duration) {
+	if t.arrival != nil {
+		return t.arrived(), 0
+	}
 	switch {
 	case dts == noTimestamp && pts == noTimestamp:
 		dts = t.nextDecode(t.frame)

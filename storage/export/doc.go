@@ -1,6 +1,7 @@
 // Package export writes a recorded stream out of a gopline recording in
 // formats other tools read: an MP4 file that any player plays (MP4), an MCAP
-// file that Foxglove opens (MCAP), and PNG pictures at chosen instants (PNG, PNGFile).
+// file that Foxglove opens (MCAP, and MCAPStreams for several streams in one
+// file), and PNG pictures at chosen instants (PNG, PNGFile).
 //
 // # Basics
 //
@@ -11,6 +12,7 @@
 //	...
 //	res, err := export.MP4(ctx, rec, "/camera", time.Time{}, time.Time{}, "camera.mp4", nil)
 //	res, err = export.MCAP(ctx, rec, "/camera", from, to, "camera.mcap", nil)
+//	res, err = export.MCAPStreams(ctx, rec, []string{"/front", "/rear"}, from, to, "robot.mcap", nil)
 //	paths, err := export.PNG(rec, "/camera", []time.Time{t1, t2}, "pictures")
 //	err = export.PNGFile(rec, "/camera", t1, "still.png")
 //

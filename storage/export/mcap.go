@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/foxglove/mcap/go/mcap"
@@ -35,31 +37,33 @@ const mcapChunkSize = 4 << 20
 // ErrUnsupportedCodec; see the package documentation for the files it
 // writes and the damage it skips.
 func MCAP(ctx context.Context, rec *storage.Recording, stream string, from, to time.Time, path string, progress func(done, total int)) (Result, error) {
-	s, err := resolve(rec, stream, from, to)
-	if err != nil {
-		return Result{}, err
+	return MCAPStreams(ctx, rec, []string{stream}, from, to, path, progress)
+}
+
+// MCAPStreams writes the packets of several streams captured in [from, to)
+// to one MCAP file at path, as MCAP writes one: a channel each, their
+// messages in one log-time order, as a bag of several topics holds them.
+// A stream with no packet in the range is left out; the range must hold a
+// packet of one of them at least (else ErrEmptyRange). The progress counts
+// the packets of all the streams.
+func MCAPStreams(ctx context.Context, rec *storage.Recording, streams []string, from, to time.Time, path string, progress func(done, total int)) (Result, error) {
+	if len(streams) == 0 {
+		return Result{}, fmt.Errorf("%w: %s: no stream to export", ErrEmptyRange, rec.Path())
 	}
-	var schema, format string
-	switch s.info.Codec {
-	case media.H264:
-		schema, format = foxglove.CompressedVideo, "h264"
-	case media.JPEG:
-		schema, format = foxglove.CompressedImage, "jpeg"
-	default:
-		return Result{}, fmt.Errorf("%w: MCAP takes H.264 and JPEG; stream %q of %s is %v", ErrUnsupportedCodec, stream, rec.Path(), s.info.Codec)
-	}
-	r, err := newPacketReader(ctx, rec, stream, s, progress)
+	channels, err := openChannels(ctx, rec, streams, from, to, progress)
 	if err != nil {
+		finishChannels(channels)
 		return Result{}, err
 	}
 	f, err := createTemp(path)
 	if err != nil {
-		r.finish(&Result{})
+		finishChannels(channels)
 		return Result{}, err
 	}
 	bw := bufio.NewWriterSize(f, 1<<20)
-	res, err := writeMCAP(bw, path, r, s.info, schema, format)
-	r.finish(&res)
+	res, err := writeMCAP(bw, path, channels)
+	counts := finishChannels(channels)
+	res.Packets, res.Skipped, res.Damaged = counts.Packets, counts.Skipped, counts.Damaged
 	if err == nil {
 		err = outputError(path, bw.Flush())
 	}
@@ -67,7 +71,7 @@ func MCAP(ctx context.Context, rec *storage.Recording, stream string, from, to t
 		err = outputError(path, cerr)
 	}
 	if err == nil && res.Frames == 0 {
-		err = fmt.Errorf("%w: stream %q of %s: no packet in the range decodes", ErrEmptyRange, stream, rec.Path())
+		err = fmt.Errorf("%w: %s of %s: no packet in the range decodes", ErrEmptyRange, streamNames(streams), rec.Path())
 	}
 	if err != nil {
 		discard(path)
@@ -80,9 +84,94 @@ func MCAP(ctx context.Context, rec *storage.Recording, stream string, from, to t
 	return res, nil
 }
 
-// writeMCAP writes the file's records to out. Errors of the recording come
-// back as they are; errors of the output name path.
-func writeMCAP(out io.Writer, path string, r *packetReader, info storage.StreamInfo, schema, format string) (Result, error) {
+// finishChannels finishes the channels' readers and returns their counts
+// added up.
+func finishChannels(channels []*mcapChannel) Result {
+	var all Result
+	for _, c := range channels {
+		var res Result
+		c.r.finish(&res)
+		all.Packets += res.Packets
+		all.Skipped += res.Skipped
+		all.Damaged += res.Damaged
+	}
+	return all
+}
+
+// mcapChannel is one stream of an MCAP export: its reader, the packet it
+// has read ahead, and what its channel wrote.
+type mcapChannel struct {
+	info           storage.StreamInfo
+	schema, format string
+	r              *packetReader
+	next           *media.Packet // read ahead; nil at the end
+	frames         int
+}
+
+// openChannels checks the streams and opens a reader of each that has
+// packets in [from, to). On error it returns the channels it opened, for
+// the caller to finish.
+func openChannels(ctx context.Context, rec *storage.Recording, streams []string, from, to time.Time, progress func(done, total int)) ([]*mcapChannel, error) {
+	var channels []*mcapChannel
+	var empty error
+	sum := &progressSum{report: progress}
+	for _, stream := range streams {
+		s, err := resolve(rec, stream, from, to)
+		if errors.Is(err, ErrEmptyRange) && len(streams) > 1 {
+			empty = err // the others may have packets in the range
+			continue
+		}
+		if err != nil {
+			return channels, err
+		}
+		c := &mcapChannel{info: s.info}
+		switch s.info.Codec {
+		case media.H264:
+			c.schema, c.format = foxglove.CompressedVideo, "h264"
+		case media.JPEG:
+			c.schema, c.format = foxglove.CompressedImage, "jpeg"
+		default:
+			return channels, fmt.Errorf("%w: MCAP takes H.264 and JPEG; stream %q of %s is %v", ErrUnsupportedCodec, stream, rec.Path(), s.info.Codec)
+		}
+		if c.r, err = newPacketReader(ctx, rec, stream, s, sum.add()); err != nil {
+			return channels, err
+		}
+		channels = append(channels, c)
+	}
+	if len(channels) == 0 {
+		return nil, empty
+	}
+	return channels, nil
+}
+
+// progressSum reports the progress of several readers as one.
+type progressSum struct {
+	report      func(done, total int)
+	done, total []int
+}
+
+// add returns the progress function of one more reader, nil when nobody
+// asked for progress.
+func (p *progressSum) add() func(done, total int) {
+	if p.report == nil {
+		return nil
+	}
+	i := len(p.done)
+	p.done, p.total = append(p.done, 0), append(p.total, 0)
+	return func(done, total int) {
+		p.done[i], p.total[i] = done, total
+		var d, t int
+		for j := range p.done {
+			d, t = d+p.done[j], t+p.total[j]
+		}
+		p.report(d, t)
+	}
+}
+
+// writeMCAP writes the file's records to out: the channels' messages in
+// decode-time order across channels. Errors of the recording come back as
+// they are; errors of the output name path.
+func writeMCAP(out io.Writer, path string, channels []*mcapChannel) (Result, error) {
 	var res Result
 	w, err := mcap.NewWriter(out, &mcap.WriterOptions{
 		Chunked:     true,
@@ -93,60 +182,129 @@ func writeMCAP(out io.Writer, path string, r *packetReader, info storage.StreamI
 	if err != nil {
 		return res, outputError(path, err)
 	}
-	const schemaID, channelID = 1, 1
-	meta := map[string]string{
-		"stream":  info.Name,
-		"codec":   info.Codec.String(),
-		"width":   strconv.Itoa(info.Width),
-		"height":  strconv.Itoa(info.Height),
-		"created": info.Created.Format(time.RFC3339Nano),
-	}
-	if info.Source != "" {
-		meta["source"] = info.Source
-	}
-	err = errors.Join(
-		w.WriteHeader(&mcap.Header{Library: "gopline"}),
-		w.WriteMetadata(&mcap.Metadata{Name: "gopline.stream", Metadata: meta}),
-		w.WriteSchema(&mcap.Schema{ID: schemaID, Name: schema, Encoding: foxglove.SchemaEncoding, Data: foxglove.Schema(schema)}),
-		w.WriteChannel(&mcap.Channel{ID: channelID, SchemaID: schemaID, Topic: info.Name, MessageEncoding: foxglove.MessageEncoding, Metadata: map[string]string{}}),
-	)
-	if err != nil {
+	if err := w.WriteHeader(&mcap.Header{Library: "gopline"}); err != nil {
 		return res, outputError(path, err)
 	}
-	msg := foxglove.Message{FrameID: foxglove.FrameID(info.Name), Format: format}
-	var first time.Time
-	for {
-		p, err := r.next()
-		if errors.Is(err, io.EOF) {
-			break
+	schemas := map[string]uint16{}
+	for i, c := range channels {
+		if err := writeChannel(w, uint16(i+1), schemas, c); err != nil {
+			return res, outputError(path, err)
 		}
-		if err != nil {
+		if c.next, err = readAhead(c.r); err != nil {
 			return res, err
 		}
-		ns := p.CaptureTime.UnixNano()
-		if ns < 0 {
-			return res, fmt.Errorf("export: %s: packet captured at %v, before 1970, which an MCAP log time cannot hold", path, p.CaptureTime)
+	}
+	var first, last time.Time
+	for {
+		c := earliest(channels)
+		if c == nil {
+			break
 		}
-		msg.Timestamp = foxglove.TimeOf(p.CaptureTime)
-		msg.Data = p.Data
-		data, err := json.Marshal(&msg)
-		if err != nil {
-			return res, outputError(path, err)
+		if err := writeMessage(w, path, uint16(slices.Index(channels, c)+1), c); err != nil {
+			return res, err
 		}
-		// Messages are logged in decode order, at their decode times; the
-		// message's timestamp is the picture's presentation time.
-		logged := uint64(max(p.DecodeTime().UnixNano(), 0))
-		err = w.WriteMessage(&mcap.Message{ChannelID: channelID, Sequence: uint32(res.Frames), LogTime: logged, PublishTime: logged, Data: data})
-		if err != nil {
-			return res, outputError(path, err)
-		}
-		if res.Frames == 0 {
+		if p := c.next; res.Frames == 0 || p.CaptureTime.Before(first) {
 			first = p.CaptureTime
 		}
+		last = laterOf(last, c.next.CaptureTime)
 		res.Frames++
-		res.Duration = max(res.Duration, p.CaptureTime.Sub(first))
+		if c.next, err = readAhead(c.r); err != nil {
+			return res, err
+		}
 	}
+	res.Duration = last.Sub(first)
 	return res, outputError(path, w.Close())
+}
+
+// writeChannel writes c's stream metadata, its schema unless schemas has
+// it, and its channel.
+func writeChannel(w *mcap.Writer, id uint16, schemas map[string]uint16, c *mcapChannel) error {
+	meta := map[string]string{
+		"stream":  c.info.Name,
+		"codec":   c.info.Codec.String(),
+		"width":   strconv.Itoa(c.info.Width),
+		"height":  strconv.Itoa(c.info.Height),
+		"created": c.info.Created.Format(time.RFC3339Nano),
+	}
+	if c.info.Source != "" {
+		meta["source"] = c.info.Source
+	}
+	if err := w.WriteMetadata(&mcap.Metadata{Name: "gopline.stream", Metadata: meta}); err != nil {
+		return err
+	}
+	schemaID, ok := schemas[c.schema]
+	if !ok {
+		schemaID = uint16(len(schemas) + 1)
+		schemas[c.schema] = schemaID
+		err := w.WriteSchema(&mcap.Schema{ID: schemaID, Name: c.schema, Encoding: foxglove.SchemaEncoding, Data: foxglove.Schema(c.schema)})
+		if err != nil {
+			return err
+		}
+	}
+	return w.WriteChannel(&mcap.Channel{ID: id, SchemaID: schemaID, Topic: c.info.Name, MessageEncoding: foxglove.MessageEncoding, Metadata: map[string]string{}})
+}
+
+// writeMessage writes c's packet read ahead as a message of channel id.
+func writeMessage(w *mcap.Writer, path string, id uint16, c *mcapChannel) error {
+	p := c.next
+	if p.CaptureTime.UnixNano() < 0 {
+		return fmt.Errorf("export: %s: packet captured at %v, before 1970, which an MCAP log time cannot hold", path, p.CaptureTime)
+	}
+	msg := foxglove.Message{FrameID: foxglove.FrameID(c.info.Name), Format: c.format, Timestamp: foxglove.TimeOf(p.CaptureTime), Data: p.Data}
+	data, err := json.Marshal(&msg)
+	if err != nil {
+		return outputError(path, err)
+	}
+	// Messages are logged in decode order, at their decode times; the
+	// message's timestamp is the picture's presentation time.
+	logged := uint64(max(p.DecodeTime().UnixNano(), 0))
+	err = w.WriteMessage(&mcap.Message{ChannelID: id, Sequence: uint32(c.frames), LogTime: logged, PublishTime: logged, Data: data})
+	if err != nil {
+		return outputError(path, err)
+	}
+	c.frames++
+	return nil
+}
+
+// readAhead returns r's next packet, or nil at the end of its range.
+func readAhead(r *packetReader) (*media.Packet, error) {
+	p, err := r.next()
+	if errors.Is(err, io.EOF) {
+		return nil, nil
+	}
+	return p, err
+}
+
+// earliest returns the channel whose packet read ahead is decoded first
+// (the first such channel on a tie), or nil when all have ended.
+func earliest(channels []*mcapChannel) *mcapChannel {
+	var first *mcapChannel
+	for _, c := range channels {
+		if c.next != nil && (first == nil || c.next.DecodeTime().Before(first.next.DecodeTime())) {
+			first = c
+		}
+	}
+	return first
+}
+
+// streamNames names streams in an error: `stream "/a"` or `streams "/a",
+// "/b"`.
+func streamNames(streams []string) string {
+	quoted := make([]string, len(streams))
+	for i, s := range streams {
+		quoted[i] = strconv.Quote(s)
+	}
+	if len(streams) == 1 {
+		return "stream " + quoted[0]
+	}
+	return "streams " + strings.Join(quoted, ", ")
+}
+
+func laterOf(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // outputError names the output file in an error of writing it; nil stays

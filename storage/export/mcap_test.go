@@ -37,19 +37,27 @@ type mcapFile struct {
 	messages []mcapMessage
 }
 
-// readMCAP reads an MCAP file through its index.
-func readMCAP(t *testing.T, path string) mcapFile {
+// openMCAP opens an MCAP file for reading until the test ends.
+func openMCAP(t *testing.T, path string) *mcap.Reader {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	t.Cleanup(func() { f.Close() })
 	r, err := mcap.NewReader(f)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer r.Close()
+	t.Cleanup(r.Close)
+	return r
+}
+
+// readMCAP reads an MCAP file through its index.
+func readMCAP(t *testing.T, path string) mcapFile {
+	t.Helper()
+	r := openMCAP(t, path)
+	var err error
 	var out mcapFile
 	if out.info, err = r.Info(); err != nil {
 		t.Fatal(err)
@@ -223,5 +231,89 @@ func TestMCAPOfAJPEGStreamHoldsCompressedImages(t *testing.T) {
 		if n := frameNumber(t, frames[0]); n != i {
 			t.Fatalf("message %d shows frame %d", i, n)
 		}
+	}
+}
+
+// mcapRecord is a message's place in an MCAP file, in the file's order.
+type mcapRecord struct {
+	topic    string
+	logTime  uint64
+	sequence uint32
+}
+
+// readMCAPInFileOrder reads an MCAP file's messages as they lie in it,
+// without its index, as a reader that streams the file sees them.
+func readMCAPInFileOrder(t *testing.T, path string) []mcapRecord {
+	t.Helper()
+	it, err := openMCAP(t, path).Messages(mcap.UsingIndex(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []mcapRecord
+	for {
+		_, c, m, err := it.NextInto(nil)
+		if errors.Is(err, io.EOF) {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, mcapRecord{topic: c.Topic, logTime: m.LogTime, sequence: m.Sequence})
+	}
+}
+
+func TestMCAPOfSeveralStreamsHoldsAChannelEachInOneTimeOrder(t *testing.T) {
+	rec := openRecording(t, makeRecording(t))
+	path := filepath.Join(t.TempDir(), "all.mcap")
+	var done, total int
+	res, err := export.MCAPStreams(t.Context(), rec, []string{camera, jpegStream}, time.Time{}, time.Time{}, path,
+		func(d, n int) { done, total = d, n })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Frames != h264Frames+jpegFrames || res.Packets != res.Frames || res.Duration != frameTime(h264Frames-1).Sub(t0) {
+		t.Errorf("result %+v", res)
+	}
+	if done != res.Packets || total != res.Packets {
+		t.Errorf("progress ended at %d of %d, want %d of %d", done, total, res.Packets, res.Packets)
+	}
+	f := readMCAP(t, path)
+	if len(f.info.Schemas) != 2 || len(f.info.Channels) != 2 || f.info.Statistics.MessageCount != uint64(res.Frames) {
+		t.Fatalf("%d schemas, %d channels, %d messages", len(f.info.Schemas), len(f.info.Channels), f.info.Statistics.MessageCount)
+	}
+	records := readMCAPInFileOrder(t, path)
+	next := map[string]uint32{}
+	for i, m := range records {
+		if i > 0 && m.logTime < records[i-1].logTime {
+			t.Fatalf("message %d (%s) logged at %d, before the one in front of it (%d)", i, m.topic, m.logTime, records[i-1].logTime)
+		}
+		if m.sequence != next[m.topic] {
+			t.Fatalf("message %d of %s has sequence %d, want %d", i, m.topic, m.sequence, next[m.topic])
+		}
+		next[m.topic]++
+	}
+	if next[camera] != h264Frames || next[jpegStream] != jpegFrames {
+		t.Errorf("messages per topic %v", next)
+	}
+}
+
+// A stream with nothing in the range is left out; the others are written.
+func TestMCAPOfSeveralStreamsLeavesOutOneWithNothingInTheRange(t *testing.T) {
+	rec := openRecording(t, makeRecording(t))
+	path := filepath.Join(t.TempDir(), "late.mcap")
+	res, err := export.MCAPStreams(t.Context(), rec, []string{camera, jpegStream}, frameTime(45), time.Time{}, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := readMCAP(t, path)
+	// From the keyframe at or before 45 to the end; the JPEG stream ended
+	// at frame 29.
+	checkMCAP(t, f, "foxglove.CompressedVideo", camera, "h264", 30, h264Frames-1)
+	if res.Frames != h264Frames-30 {
+		t.Errorf("result %+v", res)
+	}
+	_, err = export.MCAPStreams(t.Context(), rec, []string{camera, jpegStream}, frameTime(h264Frames+10), time.Time{}, path, nil)
+	if !errors.Is(err, export.ErrEmptyRange) {
+		t.Errorf("a range after both streams: %v, want ErrEmptyRange", err)
 	}
 }
