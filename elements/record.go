@@ -206,8 +206,8 @@ func (r *recorder) Start(env *pipeline.Env) error {
 		})
 	}
 	// From here on the recording is the writer's alone.
-	store := &recordingStore{rec: rec, now: env.Now, overwrite: r.cfg.OverwriteOldest, beforeWrite: r.cfg.beforeWrite,
-		streams: map[string]bool{}}
+	store := newRecordingStore(rec, env.Now, r.cfg.OverwriteOldest)
+	store.beforeWrite = r.cfg.beforeWrite
 	r.cache = newPacketCache(store, r.cfg.Cache)
 	env.After(r.cfg.FlushInterval, r.flushTick)
 	return nil
@@ -240,11 +240,14 @@ func (r *recorder) collect() error {
 	r.lost = max(r.lost, rep.lost)
 	var errs []error
 	for _, o := range rep.notes {
+		if o.resumed {
+			r.env.Log.Warn().Str("path", r.cfg.Path).Int64("lost", o.lost).Msg("recording resumed: packets are committed again")
+		}
 		switch {
+		case o.failed != nil && o.failing:
+			r.env.Log.Error().Err(o.failed).Int64("lost", o.lost).Msg("recording: writes still fail; dropping packets until they succeed")
 		case o.failed != nil:
-			r.env.Log.Error().Err(o.failed).Msg("recording: writes fail; dropping packets until they succeed")
-		case o.resumed:
-			r.env.Log.Warn().Str("path", r.cfg.Path).Int64("lost", o.lost).Msg("recording resumed")
+			r.env.Log.Error().Err(o.failed).Int64("lost", o.lost).Msg("recording: writes fail; dropping packets until they succeed")
 		}
 		if o.overwrittenGOPs > 0 {
 			r.noteOverwrites(o.overwrittenGOPs, o.overwrittenBytes)

@@ -35,9 +35,10 @@ type packetStore interface {
 // zero value says nothing (the packet is stored).
 type writeOutcome struct {
 	dropped int   // packets the store refused or lost, counted as dropped
-	failed  error // writes began to fail: reported once, when they begin
-	resumed bool  // writes succeed again after failing
-	lost    int64 // the recording's packets lost to failed writes, when resumed or flushed
+	failed  error // writes fail: reported when they begin, and while they last
+	failing bool  // failed says that writes still fail, not that they began to
+	resumed bool  // a commit succeeded after writes failed (before failed, when both are set)
+	lost    int64 // the recording's packets lost to failed writes, when failed, resumed or flushed
 	// overwrittenGOPs and overwrittenBytes are the totals a full disk has
 	// cost the oldest part of the recording, when they grew.
 	overwrittenGOPs, overwrittenBytes int64
