@@ -30,14 +30,14 @@ func (h *Handler) observed(topic string, p *media.Packet) streamOrder {
 	return h.order.order(topic)
 }
 
-// learnOrder returns what is known of the order of the topics' streams,
-// probing the H.264 topics that publish and whose order is unknown: it
-// waits for their probes up to wait in all.
+// learnOrder probes the H.264 topics whose order is unknown and waits for
+// the probes of those that publish now (a rate above 0, or a first packet
+// only), up to wait in all: a topic that stalls costs the request no wait.
 func (h *Handler) learnOrder(stats []transport.TopicStats, wait time.Duration) {
 	var pending []chan struct{}
 	for _, st := range stats {
 		if st.Codec == media.H264 && st.Published > 0 && h.order.order(st.Topic) == orderUnknown {
-			if done := h.probe(st.Topic); done != nil {
+			if done := h.probe(st.Topic); done != nil && (st.Rate > 0 || st.Published == 1) { // one packet: no rate yet
 				pending = append(pending, done)
 			}
 		}
