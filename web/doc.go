@@ -3,7 +3,9 @@
 // (POST an SDP offer to /whep/<topic>, DELETE the Location to end) and a
 // Foxglove WebSocket endpoint at /foxglove. A browser that cannot receive
 // H.264 over WebRTC (Firefox without its OpenH264 plugin, a WebKit built
-// without WebRTC) plays the topic from /foxglove with WebCodecs instead.
+// without WebRTC) plays the topic from /foxglove with WebCodecs instead, as
+// every browser does a topic whose H.264 has B-frames (which WebRTC cannot
+// carry: WHEP refuses it) and draws a JPEG topic's pictures.
 //
 // Every viewer is a subscriber of its topic through transport.Subscriber,
 // with the topic's own QoS unless Config.ViewerQoS says otherwise: on a

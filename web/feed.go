@@ -24,8 +24,13 @@ type feedConfig struct {
 	qos *qos.Profile
 	// write sends one packet to the viewer. It runs on the feed's writer
 	// goroutine and may block: while it does, the packets behind it wait
-	// at the topic, which drops whole GOPs when the window is full.
+	// at the topic, which drops whole GOPs when the window is full. A feed
+	// without one only observes: it acknowledges every packet at once and
+	// asks the topic for no keyframe.
 	write func(*media.Packet) error
+	// observe, when set, is shown every packet the topic delivers, before
+	// any is dropped, on the feed's actor; it must return promptly.
+	observe func(*media.Packet)
 	// ended is called once, from the feed's actor, when the topic's stream
 	// ends or a write fails (err then says why).
 	ended func(err error)
@@ -63,7 +68,7 @@ func startFeed(system *actor.ActorSystem, cfg feedConfig) (*feed, error) {
 		return nil, err
 	}
 	a := &feedActor{cfg: cfg, broker: broker, gate: gate, queue: make(chan *media.Packet, feedQueue), system: system,
-		askOnJoin: !cfg.waitForKeyframe && !hasCache(cfg.bus, cfg.topic)}
+		askOnJoin: cfg.write != nil && !cfg.waitForKeyframe && !hasCache(cfg.bus, cfg.topic)}
 	pid := system.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return a }))
 	return &feed{topic: cfg.topic, pid: pid, system: system}, nil
 }
@@ -117,8 +122,11 @@ func (a *feedActor) start(ctx actor.Context) {
 	}
 	a.sub = sub
 	a.done = make(chan struct{})
-	self := ctx.Self()
-	go a.writeLoop(self)
+	if a.cfg.write != nil {
+		go a.writeLoop(ctx.Self())
+	} else {
+		close(a.done)
+	}
 	sub.Subscribe()
 	if a.askOnJoin {
 		sub.RequestKeyframe()
@@ -157,6 +165,13 @@ func (a *feedActor) handle(msg any) {
 	}
 	switch {
 	case r.Packet != nil:
+		if a.cfg.observe != nil {
+			a.cfg.observe(r.Packet)
+		}
+		if a.cfg.write == nil {
+			a.sub.Ack()
+			return
+		}
 		a.take(r.Packet)
 	case r.Event != nil && r.Event.Kind == transport.EventIncompatibleQoS:
 		a.cfg.log.Warn().Str("topic", a.cfg.topic).Err(r.Event.Err).Msg("viewer: the topic does not offer what the viewer asks")

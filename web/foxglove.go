@@ -176,7 +176,8 @@ func (c *foxgloveConn) subscribe(s subscription) string {
 		}
 	}
 	f, err := startFeed(c.h.cfg.System, feedConfig{bus: c.h.cfg.Bus, topic: topic, qos: c.h.cfg.ViewerQoS,
-		write: c.writer(s.ID, topic), log: c.h.cfg.Log, ended: func(err error) {
+		write: c.writer(s.ID, topic), log: c.h.cfg.Log, observe: func(p *media.Packet) { _ = c.h.observed(topic, p) },
+		ended: func(err error) {
 			if err != nil {
 				go c.ws.CloseNow() // the client stopped taking messages
 			}

@@ -73,6 +73,14 @@ type Handler struct {
 	foxWG    sync.WaitGroup              // their handlers, until their feeds stopped
 	channels map[string]uint32           // Foxglove channel id of each topic
 	closed   bool
+
+	// order is what the packets seen of each topic say of their order
+	// (B-frames or not); probes are the subscriptions running to learn it,
+	// each with its channel closed when it ends.
+	order   *orderWatch
+	probes  map[string]chan struct{}
+	probeWG sync.WaitGroup
+	closing chan struct{} // closed by Close
 }
 
 // ErrConfig is returned by New for a Config without a bus or actor system.
@@ -95,11 +103,13 @@ func New(cfg Config) (*Handler, error) {
 		return nil, err
 	}
 	h := &Handler{cfg: cfg, api: api, mux: http.NewServeMux(), files: http.FileServerFS(sub), sessions: map[string]*whepSession{},
-		foxglove: map[*int]context.CancelFunc{}, channels: map[string]uint32{}}
+		foxglove: map[*int]context.CancelFunc{}, channels: map[string]uint32{}, order: newOrderWatch(),
+		probes: map[string]chan struct{}{}, closing: make(chan struct{})}
 	h.mux.HandleFunc("GET /{$}", h.page("index.html"))
 	h.mux.HandleFunc("GET /view", h.page("view.html"))
 	h.mux.Handle("GET /static/", http.StripPrefix("/static", h.files))
 	h.mux.HandleFunc("GET /api/topics", h.authorized(h.serveTopics))
+	h.mux.HandleFunc("GET /api/topics/{topic...}", h.authorized(h.serveTopic))
 	h.mux.HandleFunc("POST "+whepPrefix+"{topic...}", h.authorized(h.serveOffer))
 	h.mux.HandleFunc("DELETE "+sessionPrefix+"{id}", h.authorized(h.serveDelete))
 	h.mux.HandleFunc("OPTIONS "+whepPrefix+"{topic...}", h.serveOptions)
@@ -157,6 +167,9 @@ func (h *Handler) channelID(topic string) uint32 {
 // ones.
 func (h *Handler) Close() error {
 	h.mu.Lock()
+	if !h.closed {
+		close(h.closing)
+	}
 	h.closed = true
 	for _, cancel := range h.foxglove {
 		cancel()
@@ -170,5 +183,6 @@ func (h *Handler) Close() error {
 		s.Close()
 	}
 	h.foxWG.Wait()
+	h.probeWG.Wait()
 	return nil
 }

@@ -58,6 +58,8 @@ type whepSession struct {
 	ignorePLI bool
 	trace     JoinTrace
 	traced    func(JoinTrace) // called once, when the first picture is sent
+	observed  func(topic string, p *media.Packet) streamOrder
+	reordered bool // the feed's actor's alone: the topic turned out to have B-frames
 }
 
 // JoinTrace is when each step of a WebRTC viewer's join happened on the
@@ -88,6 +90,9 @@ type sessionParams struct {
 	log       zerolog.Logger
 	forget    func(id string)
 	trace     func(JoinTrace) // may be nil
+	// observed is shown every packet the viewer's feed receives and
+	// returns what is known of the topic's order (Handler.observed).
+	observed func(topic string, p *media.Packet) streamOrder
 }
 
 // newSessionID returns a random session id, the last part of the session's URL.
@@ -107,7 +112,7 @@ func newWHEPSession(p sessionParams, offer string) (*whepSession, error) {
 		return nil, err
 	}
 	s := &whepSession{id: newSessionID(), topic: p.topic, pc: pc, log: p.log, forget: p.forget, ignorePLI: p.ignorePLI,
-		traced: p.trace}
+		traced: p.trace, observed: p.observed}
 	s.trace.Session, s.trace.Offer = s.id, offered
 	pc.OnICEConnectionStateChange(func(st webrtc.ICEConnectionState) {
 		if st == webrtc.ICEConnectionStateConnected {
@@ -195,7 +200,7 @@ func (s *whepSession) stateChanged(p sessionParams, st webrtc.PeerConnectionStat
 		}
 		s.trace.Connected = time.Now()
 		f, err := startFeed(p.system, feedConfig{bus: p.bus, topic: p.topic, qos: p.qos, write: s.writePacket, waitForKeyframe: p.ignorePLI,
-			ended: func(error) { go s.Close() }, log: p.log})
+			observe: s.observe, ended: func(error) { go s.Close() }, log: p.log})
 		if err != nil {
 			s.log.Warn().Err(err).Str("topic", p.topic).Msg("viewer: cannot subscribe")
 			go s.Close()
@@ -203,6 +208,18 @@ func (s *whepSession) stateChanged(p sessionParams, st webrtc.PeerConnectionStat
 		}
 		s.feed = f
 	case webrtc.PeerConnectionStateFailed, webrtc.PeerConnectionStateClosed:
+		go s.Close()
+	}
+}
+
+// observe shows the handler a packet the feed received and ends the
+// session at the first packet out of display order (B-frames), which
+// WebRTC cannot carry: a topic not yet known to have them when the viewer
+// joined. It runs on the feed's actor.
+func (s *whepSession) observe(p *media.Packet) {
+	if s.observed != nil && s.observed(s.topic, p) == orderReordered && !s.reordered {
+		s.reordered = true
+		s.log.Debug().Str("topic", s.topic).Str("session", s.id).Msg("viewer: B-frames, which WebRTC cannot carry: the session ends")
 		go s.Close()
 	}
 }

@@ -2,6 +2,8 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/gopline/gopline/transport"
@@ -21,32 +23,79 @@ type TopicInfo struct {
 	// CachedFrames is how many packets the topic's GOP cache holds: what a
 	// viewer that joins now is sent first.
 	CachedFrames int `json:"cached_frames"`
+	// Reordered is set for an H.264 topic with B-frames (its packets come
+	// in decode order, not display order), which WebRTC cannot carry: the
+	// node's pages play it over the WebSocket and WHEP refuses it. It is
+	// known once the node has seen some of the topic's packets.
+	Reordered bool `json:"reordered"`
 }
 
 // Topics lists the handler's topics with what their brokers say now. A
 // topic whose broker does not answer in time is left out.
-func (h *Handler) Topics() []TopicInfo {
-	stats := h.topicStats()
+// Whether a topic is Reordered is what the node knows now: Topics starts no
+// probe.
+func (h *Handler) Topics() []TopicInfo { return h.topicInfos(h.topicStats()) }
+
+func (h *Handler) topicInfos(stats []transport.TopicStats) []TopicInfo {
 	out := make([]TopicInfo, 0, len(stats))
 	for _, st := range stats {
-		name := st.Topic
-		ti := TopicInfo{Name: name, Codec: st.Codec.String(), Width: st.Width, Height: st.Height, FPS: st.Rate,
-			Bitrate: st.ByteRate * 8, QoS: st.QoS, Publishers: st.Publishers, Subscribers: len(st.Subscribers)}
-		if st.Published == 0 {
-			ti.Codec = ""
-		}
-		if st.Cache != nil {
-			ti.CachedFrames = st.Cache.Frames
-		}
-		out = append(out, ti)
+		out = append(out, h.topicInfo(st))
 	}
 	return out
 }
 
+func (h *Handler) topicInfo(st transport.TopicStats) TopicInfo {
+	ti := TopicInfo{Name: st.Topic, Codec: st.Codec.String(), Width: st.Width, Height: st.Height, FPS: st.Rate,
+		Bitrate: st.ByteRate * 8, QoS: st.QoS, Publishers: st.Publishers, Subscribers: len(st.Subscribers),
+		Reordered: h.order.order(st.Topic) == orderReordered}
+	if st.Published == 0 {
+		ti.Codec = ""
+	}
+	if st.Cache != nil {
+		ti.CachedFrames = st.Cache.Frames
+	}
+	return ti
+}
+
+// serveTopics lists the topics. An H.264 topic whose order is not known
+// yet is probed first, for at most probeWait, so that a page knows which
+// topics WebRTC cannot carry before it plays them.
 func (h *Handler) serveTopics(w http.ResponseWriter, _ *http.Request) {
+	stats := h.topicStats()
+	present := make(map[string]bool, len(stats))
+	for _, st := range stats {
+		present[st.Topic] = true
+	}
+	h.order.keepOnly(func(topic string) bool { return present[topic] })
+	h.learnOrder(stats, probeWait)
+	writeJSON(w, h.topicInfos(stats))
+}
+
+// serveTopic describes one topic (GET /api/topics/NAME, NAME without its
+// leading slash), probing its order as serveTopics does.
+func (h *Handler) serveTopic(w http.ResponseWriter, r *http.Request) {
+	topic := "/" + r.PathValue("topic")
+	if err := transport.ValidateTopicName(topic); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	st, err := h.cfg.Bus.Stats(topic)
+	switch {
+	case errors.Is(err, transport.ErrUnknownTopic):
+		http.Error(w, fmt.Sprintf("no topic %s on this node", topic), http.StatusNotFound)
+		return
+	case err != nil:
+		http.Error(w, err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	h.learnOrder([]transport.TopicStats{st}, probeWait)
+	writeJSON(w, h.topicInfo(st))
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
-	_ = json.NewEncoder(w).Encode(h.Topics())
+	_ = json.NewEncoder(w).Encode(v)
 }
 
 // topicStats returns the stats of every topic whose broker answers in time.

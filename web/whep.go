@@ -81,8 +81,8 @@ func (h *Handler) serveOffer(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.WriteString(w, s.Answer())
 }
 
-// checkTopic returns an HTTP status and message for a topic no viewer can
-// watch: unknown, or not H.264.
+// checkTopic returns an HTTP status and message for a topic no WebRTC
+// viewer can watch: unknown, not H.264, or H.264 with B-frames.
 func (h *Handler) checkTopic(topic string) (int, string) {
 	if err := transport.ValidateTopicName(topic); err != nil {
 		return http.StatusBadRequest, err.Error()
@@ -95,6 +95,8 @@ func (h *Handler) checkTopic(topic string) (int, string) {
 		return http.StatusServiceUnavailable, err.Error()
 	case st.Published > 0 && st.Codec != media.H264:
 		return http.StatusUnsupportedMediaType, fmt.Sprintf("topic %s carries %v; WebRTC viewers need H.264", topic, st.Codec)
+	case h.topicOrder(st, probeWait) == orderReordered:
+		return http.StatusUnsupportedMediaType, reorderedRefusal(topic)
 	}
 	return 0, ""
 }
@@ -115,7 +117,8 @@ func (h *Handler) startSession(topic, offer string) (*whepSession, int, error) {
 	h.mu.Unlock()
 
 	s, err := newWHEPSession(sessionParams{api: h.api, system: h.cfg.System, bus: h.cfg.Bus, topic: topic,
-		qos: h.cfg.ViewerQoS, ignorePLI: h.cfg.IgnorePictureLoss, log: h.cfg.Log, forget: h.forget, trace: h.cfg.Trace}, offer)
+		qos: h.cfg.ViewerQoS, ignorePLI: h.cfg.IgnorePictureLoss, log: h.cfg.Log, forget: h.forget, trace: h.cfg.Trace,
+		observed: h.observed}, offer)
 
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -158,4 +161,12 @@ func (h *Handler) serveOptions(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Accept-Post", "application/sdp")
 	w.Header().Set("Allow", "OPTIONS, POST")
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// reorderedRefusal says why a topic whose H.264 has B-frames gets no WHEP
+// session, and how to watch it.
+func reorderedRefusal(topic string) string {
+	return fmt.Sprintf("topic %s is H.264 with B-frames (its pictures are sent out of display order), which WebRTC cannot carry: "+
+		"browsers play it at a few frames a second. Watch it over the node's WebSocket (/view?topic=%s, or Foxglove at /foxglove)",
+		topic, topic)
 }

@@ -1,5 +1,6 @@
 // The node's page: its topics, refreshed live, and a tile for each H.264
-// topic (a robot has several cameras).
+// or JPEG topic (a robot has several cameras). A tile playing over WebRTC
+// a topic found to have B-frames is replaced by one over the WebSocket.
 "use strict";
 
 (() => {
@@ -30,8 +31,15 @@
       cell(row, gopline.human(t.bitrate));
       cell(row, t.qos || "–");
       cell(row, String(t.subscribers));
-      if (t.codec === "h264" && !tiles.has(t.name) && tiles.size < maxTiles) {
-        const stats = gopline.tile(document.getElementById("grid"), t.name);
+      const shown = tiles.get(t.name);
+      if (shown) {
+        const now = gopline.retile(shown, t);
+        if (now !== shown) {
+          tiles.set(t.name, now);
+          if (window.goplineStats === shown) window.goplineStats = now;
+        }
+      } else if ((t.codec === "h264" || t.codec === "jpeg") && tiles.size < maxTiles) {
+        const stats = gopline.tile(document.getElementById("grid"), t.name, t);
         tiles.set(t.name, stats);
         if (!window.goplineStats) window.goplineStats = stats;
       }

@@ -1,5 +1,7 @@
 // gopline's browser viewer: WHEP (an SDP offer POSTed to /whep/<topic>)
-// and a <video> that shows the topic. Plain JavaScript, no build step.
+// and a <video> that shows the topic, or the WebSocket viewer
+// (wsviewer.js) for what WebRTC does not carry. Plain JavaScript, no build
+// step.
 "use strict";
 
 const gopline = (() => {
@@ -24,16 +26,27 @@ const gopline = (() => {
   const noH264 = "this browser cannot play H.264 over WebRTC, which gopline sends" +
     (/Firefox\//.test(navigator.userAgent) ? " (Firefox needs its OpenH264 plugin: about:addons, Plugins)" : "");
 
-  // transport says how the page plays a topic: "webrtc" where the browser
-  // receives H.264 over WebRTC, else "websocket" (the node's Foxglove
-  // WebSocket and WebCodecs, wsviewer.js) where it has a VideoDecoder, else
-  // "webrtc", whose view says why it cannot. ?transport= in the page's URL
-  // forces either.
-  function transport() {
+  const bFrames = "B-frames: WebRTC cannot carry them; playing over the WebSocket";
+  const jpeg = "JPEG: WebRTC carries H.264 only; drawn from the WebSocket";
+
+  // choose says how the page plays a topic, given what /api/topics says of
+  // it (info: codec, reordered), as { transport, note }, note saying why
+  // when it is not the browser's choice. ?transport= in the page's URL
+  // forces either transport. A JPEG topic and an H.264 topic with B-frames
+  // play over the WebSocket: WebRTC carries no JPEG, and browsers play
+  // H.264 with B-frames over WebRTC at a few frames a second (the node
+  // refuses it WHEP). Any other H.264 topic plays over WebRTC where the
+  // browser receives H.264 with it, else over the WebSocket (WebCodecs)
+  // where the browser has a VideoDecoder, else over WebRTC, whose view says
+  // why it cannot.
+  function choose(info) {
+    info = info || {};
     const asked = params.get("transport");
-    if (asked === "webrtc" || asked === "websocket") return asked;
-    if (window.RTCPeerConnection && playsH264()) return "webrtc";
-    return goplineWebSocket.available() ? "websocket" : "webrtc";
+    if (asked === "webrtc" || asked === "websocket") return { transport: asked, note: null };
+    if (info.codec === "jpeg") return { transport: "websocket", note: jpeg };
+    if (info.reordered) return { transport: "websocket", note: bFrames };
+    if (window.RTCPeerConnection && playsH264()) return { transport: "webrtc", note: null };
+    return { transport: goplineWebSocket.available("h264") ? "websocket" : "webrtc", note: null };
   }
 
   // view plays topic in el, a <video> (WebRTC) or a <canvas> (WebSocket),
@@ -47,15 +60,16 @@ const gopline = (() => {
   // firstFrameReceivedMs (its last packet received) and firstFrameDecodeMs
   // (its decode); startedAt is connect as ms since the epoch, session the
   // WHEP session's id. firstFrame is a promise, settled once the first
-  // frame is painted or the viewer failed.
-  function view(el, topic) {
-    if (el instanceof HTMLCanvasElement) return goplineWebSocket.view(el, topic, token);
+  // frame is painted or the viewer failed. note, set by tile, says why the
+  // topic plays over the transport it does, when that is not the browser's
+  // choice. stats, when given, is the object to keep them in
+  // (goplineWebSocket.newStats).
+  function view(el, topic, stats) {
+    if (el instanceof HTMLCanvasElement) return goplineWebSocket.view(el, topic, token, "h264", stats);
     const video = el;
-    const stats = { topic, transport: "webrtc", firstFrameMs: null, framesPainted: 0, lastFrameAt: null, fps: 0, bitrate: 0,
-      latencyMs: null, error: null, offerMs: null, answeredMs: null, iceConnectedMs: null, connectedMs: null,
-      firstFrameReceivedMs: null, firstFrameDecodeMs: null, startedAt: null, session: null };
-    let settle;
-    stats.firstFrame = new Promise((resolve) => { settle = resolve; });
+    stats = Object.assign(stats || goplineWebSocket.newStats(topic), { transport: "webrtc", offerMs: null, answeredMs: null,
+      iceConnectedMs: null, connectedMs: null, firstFrameReceivedMs: null, firstFrameDecodeMs: null, startedAt: null, session: null });
+    const settle = stats.settleFirstFrame;
     const fail = (err) => { stats.error = String(err.message || err); settle(); };
     if (!window.RTCPeerConnection) { // WebKitGTK as Debian builds it
       fail("this browser has no WebRTC (RTCPeerConnection), which the viewer needs");
@@ -140,30 +154,68 @@ const gopline = (() => {
     return bits.toFixed(0) + " bit/s";
   }
 
-  // tile makes a viewer of topic in parent: a video (or, over the
-  // WebSocket, a canvas) and a line of stats.
-  function tile(parent, topic) {
+  // tile makes a viewer of topic in parent, or in place of the tile
+  // replaced (a tile's stats): a video (or, over the WebSocket, a canvas)
+  // and a line of stats. info is what /api/topics says of the topic, or a
+  // promise of it: the tile's stats, which it returns at once, are filled
+  // once it is known and the viewer started. stats.close ends the viewer,
+  // stats.remove the tile too.
+  function tile(parent, topic, info, replaced) {
     const box = document.createElement("figure");
     box.className = "tile";
-    let picture;
-    if (transport() === "websocket") picture = document.createElement("canvas");
-    else {
-      picture = document.createElement("video");
-      picture.muted = true; picture.autoplay = true; picture.playsInline = true;
-    }
     const caption = document.createElement("figcaption");
-    box.append(picture, caption);
-    parent.append(box);
-    const stats = view(picture, topic);
+    box.append(caption);
+    if (replaced && replaced.box && replaced.box.parentNode) {
+      replaced.close();
+      replaced.box.replaceWith(box);
+    } else parent.append(box);
+    const stats = goplineWebSocket.newStats(topic);
+    let closed = false, stopView = () => {};
+    const start = (ti) => {
+      if (closed) return;
+      ti = ti || {};
+      const how = choose(ti);
+      stats.note = how.note;
+      let picture;
+      if (how.transport === "websocket") picture = document.createElement("canvas");
+      else {
+        picture = document.createElement("video");
+        picture.muted = true; picture.autoplay = true; picture.playsInline = true;
+      }
+      box.prepend(picture);
+      if (how.transport === "websocket") goplineWebSocket.view(picture, topic, token, ti.codec === "jpeg" ? "jpeg" : "h264", stats);
+      else view(picture, topic, stats);
+      stopView = stats.close;
+      stats.close = close;
+      show();
+    };
+    const close = () => {
+      closed = true;
+      clearInterval(stats.timer);
+      stopView();
+    };
+    stats.close = close;
+    Object.defineProperty(stats, "box", { value: box, enumerable: false });
+    stats.remove = () => { close(); box.remove(); };
+    Promise.resolve(info).then(start, () => start({}));
     const show = () => {
       const latency = stats.latencyMs === null ? "–" : stats.latencyMs.toFixed(0) + " ms";
+      const note = stats.note ? " · " + stats.note : "";
       caption.className = stats.error ? "error" : "";
-      caption.textContent = stats.error ? topic + ": " + stats.error
-        : topic + " · " + stats.fps + " fps · " + human(stats.bitrate) + " · latency " + latency;
+      caption.textContent = (stats.error ? topic + ": " + stats.error
+        : topic + " · " + stats.fps + " fps · " + human(stats.bitrate) + " · latency " + latency) + note;
     };
     show();
     stats.timer = setInterval(show, 500);
     return stats;
+  }
+
+  // retile returns the tile to show topic with, given what /api/topics now
+  // says of it: stats's own, or a new one in its place when the topic
+  // turned out to have B-frames while it played over WebRTC.
+  function retile(stats, info) {
+    if (!info || stats.transport !== "webrtc" || choose(info).transport === "webrtc") return stats;
+    return tile(null, stats.topic, info, stats);
   }
 
   async function topics() {
@@ -172,5 +224,12 @@ const gopline = (() => {
     return res.json();
   }
 
-  return { view, tile, topics, human, token, transport };
+  // topic returns what /api/topics/NAME says of one topic.
+  async function topic(name) {
+    const res = await fetch("/api/topics/" + name.replace(/^\//, "").split("/").map(encodeURIComponent).join("/"), { headers: headers() });
+    if (!res.ok) throw new Error(res.status + ": " + (await res.text()).trim());
+    return res.json();
+  }
+
+  return { view, tile, retile, topics, topic, human, token, choose };
 })();

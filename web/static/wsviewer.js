@@ -1,8 +1,9 @@
-// gopline's WebCodecs viewer, for a browser that has no WebRTC that
-// receives H.264: it subscribes to the topic over the node's Foxglove
-// WebSocket (/foxglove), decodes each H.264 access unit with a
-// VideoDecoder and paints the newest picture on a <canvas>. Plain
-// JavaScript, no build step; viewer.js chooses it.
+// gopline's WebSocket viewer, for what WebRTC does not carry to this
+// browser: H.264 when its WebRTC receives none, H.264 with B-frames, JPEG.
+// It subscribes to the topic over the node's Foxglove WebSocket
+// (/foxglove), decodes each H.264 access unit with WebCodecs' VideoDecoder
+// or each JPEG with createImageBitmap, and paints the newest picture on a
+// <canvas>. Plain JavaScript, no build step; viewer.js chooses it.
 "use strict";
 
 const goplineWebSocket = (() => {
@@ -29,12 +30,30 @@ const goplineWebSocket = (() => {
   // How long after the node's greeting a topic it has not advertised is
   // said to be missing (the node advertises new topics every 2 s).
   const topicWaitMs = 3000;
+  // JPEG pictures being decoded at once: beyond it a picture is skipped
+  // (each JPEG stands alone), so that a slow page paints the newest.
+  const maxImageDecodes = 2;
 
-  // available says whether the browser has what the viewer needs, short
-  // of knowing the stream's codec: WebSocket and WebCodecs' VideoDecoder.
-  function available() {
-    return typeof WebSocket === "function" && typeof VideoDecoder === "function" &&
-      typeof VideoDecoder.isConfigSupported === "function" && typeof EncodedVideoChunk === "function";
+  // newStats returns the stats a view keeps (viewer.js's view describes
+  // them), with firstFrame, a promise settled at the first painted picture
+  // or an error, and settleFirstFrame, which settles it.
+  function newStats(topic) {
+    const stats = { topic, transport: null, note: null, firstFrameMs: null, framesPainted: 0, lastFrameAt: null, fps: 0,
+      bitrate: 0, latencyMs: null, error: null, close: () => {} };
+    let settle;
+    stats.firstFrame = new Promise((resolve) => { settle = resolve; });
+    Object.defineProperty(stats, "settleFirstFrame", { value: () => settle(), enumerable: false });
+    return stats;
+  }
+
+  // available says whether the browser has what the viewer needs for a
+  // codec ("h264", the default, or "jpeg"): a WebSocket, and WebCodecs'
+  // VideoDecoder for H.264 or createImageBitmap for JPEG.
+  function available(codec) {
+    if (typeof WebSocket !== "function") return false;
+    if (codec === "jpeg") return typeof createImageBitmap === "function";
+    return typeof VideoDecoder === "function" && typeof VideoDecoder.isConfigSupported === "function" &&
+      typeof EncodedVideoChunk === "function";
   }
 
   // nalUnits returns the types of the NAL units of an Annex B access unit,
@@ -87,17 +106,20 @@ const goplineWebSocket = (() => {
     return out;
   }
 
-  // view plays topic on canvas and keeps stats, the object it returns, as
-  // viewer.js's view does (transport "websocket"); token is the node's,
-  // when it has one. It paints only the newest decoded picture, on the next
-  // animation frame: the cached GOP a subscription starts with decodes in a
-  // burst, and the newest of it shows at once.
-  function view(canvas, topic, token) {
-    const stats = { topic, transport: "websocket", firstFrameMs: null, framesPainted: 0, lastFrameAt: null, fps: 0, bitrate: 0,
-      latencyMs: null, error: null, connectedMs: null };
-    if (!available()) {
-      stats.error = "this browser has no WebCodecs (VideoDecoder), which the WebSocket viewer needs";
+  // view plays topic on canvas and keeps stats (newStats's, or a new one),
+  // the object it returns, as viewer.js's view does (transport
+  // "websocket"); token is the node's, when it has one, and kind the
+  // topic's codec ("h264" or "jpeg") as far as the page knows. It paints only the
+  // newest decoded picture, on the next animation frame: the cached GOP a
+  // subscription starts with decodes in a burst, and the newest of it shows
+  // at once.
+  function view(canvas, topic, token, kind, stats) {
+    stats = Object.assign(stats || newStats(topic), { transport: "websocket", connectedMs: null });
+    if (!available(kind)) {
+      stats.error = kind === "jpeg" ? "this browser has no createImageBitmap, which the viewer draws JPEG pictures with"
+        : "this browser has no WebCodecs (VideoDecoder), which the WebSocket viewer needs";
       stats.close = () => {};
+      stats.settleFirstFrame();
       return stats;
     }
     const started = performance.now();
@@ -113,10 +135,11 @@ const goplineWebSocket = (() => {
     let newest = null, newestReceived = 0, drawing = false, held = 0, joining = true;
     const painted = [];
     let bytes = 0, bytesSince = started;
+    let imagesDecoding = 0, imageSeq = 0, imageShown = 0; // JPEG pictures being decoded, given, the newest shown
     const supported = new Map(); // codec -> Promise of VideoDecoder.isConfigSupported's answer
     let chain = Promise.resolve(); // access units, in order, across the asynchronous configure
 
-    function say(kind, msg) { errorKind = kind; stats.error = msg; }
+    function say(kind, msg) { errorKind = kind; stats.error = msg; stats.settleFirstFrame(); }
     function unsay(kind) { if (errorKind === kind) { errorKind = ""; stats.error = null; } }
 
     const config = (c) => ({ codec: c, optimizeForLatency: true }); // Annex B: no description
@@ -134,15 +157,19 @@ const goplineWebSocket = (() => {
       joining = false;
       const f = newest;
       newest = null;
-      if (canvas.width !== f.displayWidth || canvas.height !== f.displayHeight) {
-        canvas.width = f.displayWidth; canvas.height = f.displayHeight;
+      const w = f.displayWidth || f.width, h = f.displayHeight || f.height; // a VideoFrame or an ImageBitmap
+      if (canvas.width !== w || canvas.height !== h) {
+        canvas.width = w; canvas.height = h;
       }
       paint.drawImage(f, 0, 0, canvas.width, canvas.height);
       f.close();
       const now = performance.now();
       stats.framesPainted++;
       stats.lastFrameAt = now;
-      if (stats.firstFrameMs === null) stats.firstFrameMs = now - started;
+      if (stats.firstFrameMs === null) {
+        stats.firstFrameMs = now - started;
+        stats.settleFirstFrame();
+      }
       stats.latencyMs = Math.max(0, now - newestReceived);
       painted.push(now);
       while (painted.length && now - painted[0] > 1000) painted.shift();
@@ -150,6 +177,35 @@ const goplineWebSocket = (() => {
       errorsInARow = 0;
       unsay("decoder");
       unsay("node");
+    }
+
+    // show takes a decoded picture to paint at the next animation frame,
+    // in place of any older one not painted yet; received is when its
+    // message arrived.
+    function show(picture, received) {
+      if (closed) { picture.close(); return; }
+      if (newest) newest.close(); // an older picture of a burst: never shown
+      newest = picture;
+      newestReceived = received;
+      if (!drawing) { drawing = true; requestAnimationFrame(draw); }
+    }
+
+    // showJPEG decodes one JPEG picture and shows it unless a newer one was
+    // shown first.
+    function showJPEG(data, received) {
+      if (imagesDecoding >= maxImageDecodes) return; // the page falls behind: skip, the next one stands alone
+      const seq = ++imageSeq;
+      imagesDecoding++;
+      createImageBitmap(new Blob([data], { type: "image/jpeg" })).then((bitmap) => {
+        imagesDecoding--;
+        if (seq < imageShown) { bitmap.close(); return; }
+        imageShown = seq;
+        errorsInARow = 0;
+        show(bitmap, received);
+      }, (err) => {
+        imagesDecoding--;
+        if (++errorsInARow >= errorsToTell) say("decoder", "this browser could not decode the topic's JPEG pictures: " + (err.message || err));
+      });
     }
 
     function output(frame) {
@@ -160,11 +216,7 @@ const goplineWebSocket = (() => {
       for (const t of receivedAt.keys()) {
         if (t <= frame.timestamp) receivedAt.delete(t);
       }
-      if (closed) { frame.close(); return; }
-      if (newest) newest.close(); // an older picture of a burst: never shown
-      newest = frame;
-      newestReceived = at === undefined ? performance.now() : at;
-      if (!drawing) { drawing = true; requestAnimationFrame(draw); }
+      show(frame, at === undefined ? performance.now() : at);
     }
 
     function dropDecoder() {
@@ -226,12 +278,13 @@ const goplineWebSocket = (() => {
           stats.connectedMs = performance.now() - started;
           clearTimeout(topicTimer);
           topicTimer = setTimeout(() => {
-            if (channel === null) say("topic", "the node has no H.264 topic " + topic);
+            if (channel === null) say("topic", "the node has no H.264 or JPEG topic " + topic);
           }, topicWaitMs);
           break;
         case "advertise":
           for (const c of m.channels || []) {
-            if (c.topic === topic && c.schemaName === "foxglove.CompressedVideo" && channel === null) {
+            const picture = c.schemaName === "foxglove.CompressedVideo" || c.schemaName === "foxglove.CompressedImage";
+            if (c.topic === topic && picture && channel === null) {
               channel = c.id;
               unsay("topic");
               subscribe();
@@ -243,7 +296,7 @@ const goplineWebSocket = (() => {
             ws.send(JSON.stringify({ op: "unsubscribe", subscriptionIds: [subscription] }));
             channel = null;
             needKeyframe = true;
-            say("topic", "the node has no H.264 topic " + topic + " any more");
+            say("topic", "the node has no H.264 or JPEG topic " + topic + " any more");
           }
           break;
         case "status":
@@ -255,7 +308,12 @@ const goplineWebSocket = (() => {
     function onBinary(buf) {
       bytes += buf.byteLength;
       const d = parseMessageData(buf);
-      if (!d || d.subscription !== subscription || d.message.format !== "h264") return;
+      if (!d || d.subscription !== subscription) return;
+      if (d.message.format === "jpeg") {
+        showJPEG(fromBase64(d.message.data), performance.now());
+        return;
+      }
+      if (d.message.format !== "h264") return;
       const au = fromBase64(d.message.data);
       const ts = d.message.timestamp || {};
       const captured = Math.floor((ts.sec || 0) * 1e6 + (ts.nsec || 0) / 1e3);
@@ -317,5 +375,5 @@ const goplineWebSocket = (() => {
     return stats;
   }
 
-  return { available, view, codecOf, isKeyframe };
+  return { available, view, codecOf, isKeyframe, newStats };
 })();
