@@ -132,8 +132,13 @@ func TestTopicsFoundByName(t *testing.T) {
 		t.Fatalf("topic info of a name in other case: exit %d: %s", code, stderr)
 	}
 	code, _, stderr = goplineProcess(t, "topic", "hz", "--no-mdns", "--duration", "4s", "/ROBOT/CAMERA")
-	if code != 0 || !strings.Contains(stderr, "no publisher offers /ROBOT/CAMERA after 3s; published: /robot/camera (did you mean /robot/camera?)") {
+	if code != 1 || !strings.Contains(stderr, "no publisher offers /ROBOT/CAMERA after 3s; published: /robot/camera (did you mean /robot/camera?)") {
 		t.Fatalf("topic hz of a name in other case: exit %d: %s", code, stderr)
+	}
+	// Ended by --duration before the warning, it still says it got nothing.
+	code, _, stderr = goplineProcess(t, "topic", "hz", "--no-mdns", "--duration", "1s", "/Robot/Camera")
+	if code != 1 || !strings.Contains(stderr, "got nothing: no publisher of /Robot/Camera was found in ") || !strings.Contains(stderr, "(did you mean /robot/camera?)") {
+		t.Fatalf("topic hz of a name in other case, for 1 s: exit %d: %s", code, stderr)
 	}
 
 	code, stdout, stderr = goplineProcess(t, "run", "--no-mdns", "--duration", "3s", "--json", "subscribe topic=/robot/camera ! fakesink name=sink")

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -39,15 +40,17 @@ func exportCommand() *cobra.Command {
 	f := &exportFlags{}
 	cmd := &cobra.Command{
 		Use:   "export RECORDING --out PATH [flags]",
-		Short: "export a recording's stream as MP4, MCAP or PNG pictures",
-		Long: "Exports one stream of a recording: as an MP4 file any player plays (H.264 streams), as an MCAP\n" +
-			"file Foxglove opens (H.264 and JPEG), or as PNG pictures of the moments given by --at or --every.\n" +
+		Short: "export a recording's streams as MP4, MCAP or PNG pictures",
+		Long: "Exports a recording's streams: one as an MP4 file any player plays (H.264 streams), all of them\n" +
+			"(or those --stream names, comma-separated) as one MCAP file Foxglove opens (H.264 and JPEG, a\n" +
+			"channel each), or one as PNG pictures of the moments given by --at or --every.\n" +
 			"Pictures go into the directory --out names (a path without an extension or ending in /, or a\n" +
 			"directory that exists); a single --at time can go into the file --out names instead when it ends in\n" +
 			".png. Any other --out (out.mp4, or a .png file for several times) is refused.\n" +
 			"Times are durations from the recording's start (12.5s, 1m30s) or RFC 3339 times.",
 		Example: "  gopline export cam.gopline --stream /camera --out camera.mp4 --start 10s --end 1m\n" +
-			"  gopline export cam.gopline --stream /camera --out camera.mcap\n" +
+			"  gopline export robot.gopline --out robot.mcap\n" +
+			"  gopline export robot.gopline --stream /front,/rear --out cameras.mcap\n" +
 			"  gopline export cam.gopline --stream /camera --out pictures --at 2.5s,4s\n" +
 			"  gopline export cam.gopline --stream /camera --out still.png --at 2.5s",
 		Args:              exportArgs,
@@ -57,7 +60,7 @@ func exportCommand() *cobra.Command {
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringVar(&f.stream, "stream", "", "stream to export (default: the recording's only stream)")
+	fs.StringVar(&f.stream, "stream", "", "stream to export (default: the recording's only stream); mcap: streams, comma-separated (default: all)")
 	fs.StringVar(&f.format, "format", "", "mp4, mcap or png (default: from --out's extension, or png with --at or --every)")
 	fs.StringVar(&f.out, "out", "", "output file; for png, the pictures' directory, or a .png file for one --at time")
 	fs.StringVar(&f.start, "start", "", "export from this time: a duration from the recording's start (12.5s, 1m) or an RFC 3339 time")
@@ -94,19 +97,20 @@ func (f *exportFlags) export(file string, stdout, stderr io.Writer) error {
 		return req.pictures(rec, newProgressBar(stderr, f.quiet, "exporting "+req.stream, "pictures"), stdout, stderr)
 	}
 	bar := newProgressBar(stderr, f.quiet, "exporting "+req.stream, "packets")
-	write := export.MP4
-	if req.format == "mcap" {
-		write = export.MCAP
-	}
 	// Ctrl-C ends the export, which removes its unfinished file.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	res, err := write(ctx, rec, req.stream, req.from, req.to, req.out, bar.update)
+	var res export.Result
+	if req.format == "mcap" {
+		res, err = export.MCAPStreams(ctx, rec, req.streams, req.from, req.to, req.out, bar.update)
+	} else {
+		res, err = export.MP4(ctx, rec, req.stream, req.from, req.to, req.out, bar.update)
+	}
 	bar.clear()
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s: %d frames of %s, %.1f s, %s%s\n", req.out, res.Frames, req.stream,
+	fmt.Fprintf(stdout, "wrote %s: %d frames of %s, %.1f s, %s%s\n", req.out, res.Frames, strings.Join(res.Streams, ", "),
 		res.Duration.Seconds(), formatBytes(res.Bytes), skippedNote(res.Skipped, res.Damaged))
 	if res.Skipped > 0 && !f.allowDamage {
 		return fmt.Errorf("%s: %d packets skipped, %d of them damaged records (--allow-damage accepts it)", req.file, res.Skipped, res.Damaged)
@@ -118,6 +122,7 @@ func (f *exportFlags) export(file string, stdout, stderr io.Writer) error {
 // against the recording.
 type exportRequest struct {
 	file, stream, format, out string
+	streams                   []string // what --stream names, or every stream of an MCAP export
 	every                     time.Duration
 	allowDamage               bool
 	from, to                  time.Time   // mp4 and mcap: zero for the stream's start and end
@@ -193,25 +198,8 @@ func (r *exportRequest) checkPictureOut() error {
 // resolve picks the stream and turns the times of the command line into
 // capture times of the recording.
 func (r *exportRequest) resolve(rec *storage.Recording, start, end, at string) error {
-	infos, err := rec.Streams()
-	if err != nil {
+	if err := r.pickStreams(rec); err != nil {
 		return err
-	}
-	var names []string
-	found := false
-	for _, info := range infos {
-		names = append(names, info.Name)
-		found = found || info.Name == r.stream
-	}
-	switch {
-	case r.stream == "" && len(infos) == 1:
-		r.stream = infos[0].Name
-	case r.stream == "" && len(infos) == 0:
-		return fmt.Errorf("%s holds no streams", r.file)
-	case r.stream == "":
-		return fmt.Errorf("%w: --stream is required: %s has streams %s", errUsage, r.file, strings.Join(names, ", "))
-	case !found:
-		return fmt.Errorf("%w: --stream %q: %s has streams %s", errUsage, r.stream, r.file, strings.Join(names, ", "))
 	}
 	stats, err := rec.RecordingStats()
 	if err != nil {
@@ -230,16 +218,16 @@ func (r *exportRequest) resolve(rec *storage.Recording, start, end, at string) e
 	if !r.from.IsZero() && !r.to.IsZero() && !r.to.After(r.from) {
 		return fmt.Errorf("%w: --end %s is not after --start %s", errUsage, end, start)
 	}
-	first, err := rec.First(r.stream)
-	if err != nil {
-		return err
-	}
-	last, err := rec.Last(r.stream)
+	first, last, err := r.span(rec)
 	if err != nil {
 		return err
 	}
 	outside := func(flagName, s string) error {
-		return fmt.Errorf("%w: %s %s is outside stream %q, which spans %s", errUsage, flagName, s, r.stream, describeSpan(base, first, last))
+		verb := "spans"
+		if len(r.streams) > 1 {
+			verb = "span"
+		}
+		return fmt.Errorf("%w: %s %s is outside %s, which %s %s", errUsage, flagName, s, streamList(r.streams), verb, describeSpan(base, first, last))
 	}
 	switch {
 	case r.from.After(last):
@@ -275,6 +263,78 @@ func (r *exportRequest) resolve(rec *storage.Recording, start, end, at string) e
 		return fmt.Errorf("%w: --out %s is one picture's file, and --at gives %d times: give a directory", errUsage, r.out, len(r.times))
 	}
 	return nil
+}
+
+// pickStreams picks the streams to export: --stream's, or the recording's
+// only stream; an MCAP file takes several (--stream /a,/b), and every
+// stream when --stream is not given, as a bag holds every topic.
+func (r *exportRequest) pickStreams(rec *storage.Recording) error {
+	infos, err := rec.Streams()
+	if err != nil {
+		return err
+	}
+	var names []string
+	for _, info := range infos {
+		names = append(names, info.Name)
+	}
+	switch {
+	case len(infos) == 0:
+		return fmt.Errorf("%s holds no streams", r.file)
+	case r.stream == "" && (len(infos) == 1 || r.format == "mcap"):
+		r.streams = names
+	case r.stream == "":
+		return fmt.Errorf("%w: --stream is required: %s has streams %s (an MCAP file takes them all)", errUsage, r.file, strings.Join(names, ", "))
+	default:
+		for _, s := range strings.Split(r.stream, ",") {
+			s = strings.TrimSpace(s)
+			if !slices.Contains(names, s) {
+				return fmt.Errorf("%w: --stream %q: %s has streams %s", errUsage, s, r.file, strings.Join(names, ", "))
+			}
+			if !slices.Contains(r.streams, s) {
+				r.streams = append(r.streams, s)
+			}
+		}
+	}
+	if len(r.streams) > 1 && r.format != "mcap" {
+		return fmt.Errorf("%w: --stream %s: %s takes one stream; an MCAP file takes several", errUsage, r.stream, r.format)
+	}
+	r.stream = strings.Join(r.streams, ", ")
+	return nil
+}
+
+// span returns the capture times of the first and last packets of the
+// streams to export.
+func (r *exportRequest) span(rec *storage.Recording) (first, last time.Time, err error) {
+	for i, s := range r.streams {
+		f, err := rec.First(s)
+		if err != nil {
+			return first, last, err
+		}
+		l, err := rec.Last(s)
+		if err != nil {
+			return first, last, err
+		}
+		if i == 0 || f.Before(first) {
+			first = f
+		}
+		if i == 0 || l.After(last) {
+			last = l
+		}
+	}
+	return first, last, nil
+}
+
+// streamList names streams in a message: `stream "/a"`, or `streams "/a",
+// "/b"`.
+func streamList(streams []string) string {
+	quoted := make([]string, len(streams))
+	for i, s := range streams {
+		quoted[i] = strconv.Quote(s)
+	}
+	if len(quoted) == 1 {
+		return "stream " + quoted[0]
+	}
+	return "streams " + strings.Join(quoted, ", ")
 }
 
 // everyTimes lists the times of --every within the stream, [first, last],

@@ -88,6 +88,10 @@ func TestExportWritesEachFormat(t *testing.T) {
 		{[]string{rec, "-stream", "/camera", "-out", filepath.Join(dir, "all.mp4")}, []string{"all.mp4"}, "90 frames of /camera, 3.0 s"},
 		{[]string{"--stream=/camera", "--format", "mcap", "--out", filepath.Join(dir, "part"), rec, "--start", "1.5s", "--end", "2s"},
 			[]string{"part"}, "30 frames of /camera, 1.0 s"},
+		// An MCAP file holds every stream by default, as a bag every topic.
+		{[]string{rec, "-out", filepath.Join(dir, "robot.mcap")}, []string{"robot.mcap"}, "120 frames of /camera, /jpeg, 3.0 s"},
+		{[]string{rec, "-stream", "/jpeg, /camera", "-out", filepath.Join(dir, "both.mcap"), "-start", "1.5s"}, []string{"both.mcap"},
+			"60 frames of /camera, 2.0 s"}, // /jpeg ends before 1.5 s
 		{[]string{rec, "-stream", "/camera", "-out", filepath.Join(dir, "at"), "-at", "0.5s, 2024-05-01T12:00:02.9Z"},
 			[]string{"at/camera-000000.500s.png", "at/camera-000002.900s.png"}, "wrote 2 pictures of /camera to"},
 		{[]string{rec, "-stream", "/jpeg", "-format", "png", "-out", filepath.Join(dir, "every"), "-every", "400ms"},
@@ -164,7 +168,11 @@ func TestExportCommandLineErrors(t *testing.T) {
 		{[]string{rec, "-stream", "/camera", "-out", out + ".png", "-every", "1s"}, true, "--every writes several: give a directory"},
 		{[]string{rec, "-stream", "/camera", "-out", out + ".png", "-at", "1s,2s,1s"}, true, "--at gives 2 times: give a directory"},
 		{[]string{rec, "-stream", "/nope", "-out", out}, true, `-stream "/nope": ` + rec + " has streams /camera, /jpeg"},
-		{[]string{rec, "-out", out}, true, "-stream is required"},
+		{[]string{rec, "-out", out}, true, "-stream is required: " + rec + " has streams /camera, /jpeg (an MCAP file takes them all)"},
+		{[]string{rec, "-stream", "/camera,/jpeg", "-out", out}, true, "mp4 takes one stream; an MCAP file takes several"},
+		{[]string{rec, "-stream", "/camera,/nope", "-out", "x.mcap"}, true, `-stream "/nope": `},
+		{[]string{rec, "-stream", "/camera,/jpeg", "-out", "x.mcap", "-start", "5s"}, true,
+			`-start 5s is outside streams "/camera", "/jpeg", which span 0s to 2.966s`},
 		{[]string{filepath.Join(t.TempDir(), "missing.gopline"), "-stream", "/camera", "-out", out}, false, "missing.gopline"},
 		{[]string{rec, "-stream", "/jpeg", "-out", out}, false, "MP4 takes H.264"},
 	} {

@@ -119,7 +119,9 @@ func oneTopic(_ *cobra.Command, args []string) error {
 }
 
 // watch subscribes to topic on n and hands its packets to each until
-// Ctrl-C, --duration or each says it is done.
+// Ctrl-C, --duration or each says it is done. A watch that got no packet
+// at all is an error that says why, as a script that checks a camera
+// needs: no publisher was found, or the one found sent nothing.
 func (f *topicFlags) watch(n *gopline.Node, topic string, each func(*media.Packet, time.Time) error) error {
 	ctx, stop := stopContext(f.duration)
 	defer stop()
@@ -127,7 +129,23 @@ func (f *topicFlags) watch(n *gopline.Node, topic string, each func(*media.Packe
 	if err != nil {
 		return err
 	}
-	return topictool.Watch(ctx, p, elements.SubscribeConfig{Topic: topic, Remote: f.remote}, each)
+	got := 0
+	start := time.Now()
+	err = topictool.Watch(ctx, p, elements.SubscribeConfig{Topic: topic, Remote: f.remote}, func(pkt *media.Packet, at time.Time) error {
+		got++
+		return each(pkt, at)
+	})
+	if err != nil || got > 0 {
+		return err
+	}
+	if published := n.Bus().Published(f.remote); !slices.Contains(published, topic) {
+		msg := fmt.Sprintf("%s in %v", noPublisher(topic, f.remote), time.Since(start).Round(100*time.Millisecond))
+		if near := pipeline.Nearest(topic, published); near != "" {
+			msg += fmt.Sprintf(" (did you mean %s?)", near)
+		}
+		return errors.New(msg)
+	}
+	return fmt.Errorf("got nothing: %s has a publisher, which sent no packet in %v", topic, time.Since(start).Round(100*time.Millisecond))
 }
 
 func echoWatcher(f *topicFlags, stdout io.Writer) func(*media.Packet, time.Time) error {

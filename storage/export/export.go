@@ -32,6 +32,9 @@ type Result struct {
 	// Duration is the span of capture times from the first picture written
 	// to the last.
 	Duration time.Duration
+	// Streams names the streams the output holds, in the order asked: an
+	// MCAP export leaves out those with nothing in its range.
+	Streams []string
 }
 
 // findStream returns the named stream's info, or an error wrapping

@@ -213,6 +213,9 @@ func writeMCAP(out io.Writer, path string, channels []*mcapChannel) (Result, err
 		}
 	}
 	res.Duration = last.Sub(first)
+	for _, c := range channels {
+		res.Streams = append(res.Streams, c.info.Name)
+	}
 	return res, outputError(path, w.Close())
 }
 

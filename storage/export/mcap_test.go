@@ -309,8 +309,8 @@ func TestMCAPOfSeveralStreamsLeavesOutOneWithNothingInTheRange(t *testing.T) {
 	// From the keyframe at or before 45 to the end; the JPEG stream ended
 	// at frame 29.
 	checkMCAP(t, f, "foxglove.CompressedVideo", camera, "h264", 30, h264Frames-1)
-	if res.Frames != h264Frames-30 {
-		t.Errorf("result %+v", res)
+	if res.Frames != h264Frames-30 || len(res.Streams) != 1 || res.Streams[0] != camera {
+		t.Errorf("result %+v, want the frames of %s alone", res, camera)
 	}
 	_, err = export.MCAPStreams(t.Context(), rec, []string{camera, jpegStream}, frameTime(h264Frames+10), time.Time{}, path, nil)
 	if !errors.Is(err, export.ErrEmptyRange) {

@@ -53,6 +53,7 @@ func MP4(ctx context.Context, rec *storage.Recording, stream string, from, to ti
 		discard(path)
 		return Result{}, err
 	}
+	res.Streams = []string{stream}
 	return res, nil
 }
 
