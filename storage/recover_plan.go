@@ -37,6 +37,7 @@ type salvage struct {
 	head  packetHead // its first record that decodes
 	at    int        // that record's position in the chunk
 	group groupKey   // for a chunk of no known stream
+	leaf  uint64     // the page of the leaf that refers to it, 0 for none
 }
 
 // groupKey gathers chunks of no known stream into streams of their own:
@@ -100,6 +101,7 @@ func planSalvage(s *pageScan, cr *chunkReader) (*salvagePlan, error) {
 	lostPages := make(map[string]int64)
 	infos := make(map[string]StreamInfo)
 	counted := make(map[string][2]int64) // rank+1, packets
+	orphanCounters := make(map[uint64]int64)
 	known := make(map[string]bool)
 	for _, id := range sortedKeys(s.nodes) {
 		nd := s.nodes[id]
@@ -113,11 +115,11 @@ func planSalvage(s *pageScan, cr *chunkReader) (*salvagePlan, error) {
 			continue
 		}
 		name, rank := o.ownerOf(id)
-		if nd.counters != nil && name != "" {
-			c := [2]int64{int64(rank) + 1, nd.counters.packets}
-			if prev := counted[name]; c[0] > prev[0] || c[0] == prev[0] && c[1] > prev[1] {
-				counted[name] = c
-			}
+		switch {
+		case nd.counters != nil && name != "":
+			count(counted, name, rank, nd.counters.packets)
+		case nd.counters != nil:
+			orphanCounters[id] = nd.counters.packets // its chunks may tell whose they are
 		}
 		for _, ref := range nd.chunks {
 			loc := ref.loc
@@ -136,7 +138,7 @@ func planSalvage(s *pageScan, cr *chunkReader) (*salvagePlan, error) {
 				all[i].rank = max(all[i].rank, rank)
 			} else {
 				seen[k] = len(all)
-				all = append(all, salvage{stream: name, rank: rank, first: ref.first, keyed: true, loc: loc})
+				all = append(all, salvage{stream: name, rank: rank, first: ref.first, keyed: true, loc: loc, leaf: id})
 			}
 			if r, ok := claim[loc.off]; !ok || rank > r {
 				claim[loc.off] = rank
@@ -170,6 +172,29 @@ func planSalvage(s *pageScan, cr *chunkReader) (*salvagePlan, error) {
 	}
 	all = kept
 	placeUnknown(all)
+	// Counters in a leaf of no known stream are the stream's whose chunks
+	// the leaf holds, or the file's only stream's.
+	for id, packets := range orphanCounters {
+		owner := ""
+		for _, c := range all {
+			if c.leaf != id || c.stream == "" {
+				continue
+			}
+			if owner != "" && owner != c.stream {
+				owner = ""
+				break
+			}
+			owner = c.stream
+		}
+		if owner == "" && len(known) == 1 {
+			for name := range known {
+				owner = name // the file's only stream
+			}
+		}
+		if owner != "" {
+			count(counted, owner, -1, packets)
+		}
+	}
 
 	byStream := make(map[string][]salvage)
 	for _, c := range all {
@@ -232,6 +257,16 @@ func nameGroups(groups []plannedStream, lost []string, infos map[string]StreamIn
 		}
 	}
 	return slices.DeleteFunc(lost, func(name string) bool { return named[name] })
+}
+
+// count keeps the packet count of the surest counters of each stream found,
+// and of those the largest (the newest, as streams only grow but for
+// retention).
+func count(counted map[string][2]int64, name string, rank int, packets int64) {
+	c := [2]int64{int64(rank) + 2, packets}
+	if prev := counted[name]; c[0] > prev[0] || c[0] == prev[0] && c[1] > prev[1] {
+		counted[name] = c
+	}
 }
 
 // headOf decodes a chunk's records: how many decode, and the first that

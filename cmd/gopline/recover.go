@@ -140,7 +140,7 @@ func lostText(s recoveredStream) string {
 	if s.Missing > 0 {
 		how = append(how, fmt.Sprintf("%d missing", s.Missing))
 	}
-	text := "none found"
+	text := "unknown (the file's counts are lost)"
 	switch {
 	case s.Counted > 0 && s.Lost == 0 && len(how) == 0:
 		text = "none"
