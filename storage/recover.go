@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -84,7 +85,8 @@ func (s RecoveredStream) Lost() int64 { return max(0, s.Counted-s.Packets) }
 //
 // bbolt copies on write, so a file holds older copies of rewritten pages: of
 // the copies of a chunk, Recover takes the one the newest meta page's tree
-// reaches, else the one with the most records that decode, and it writes no
+// reaches, else the one with the most records that decode, takes a record
+// that copy lost from another copy that holds it whole, and writes no
 // index twice. A stream whose name is lost but whose chunks remain is
 // written as recovered-1 (and so on): such chunks are gathered by codec,
 // picture size and encoder epoch, and those of a known stream's epoch are
@@ -197,82 +199,154 @@ func writeSalvage(path string, plan *salvagePlan, cr *chunkReader, clock func() 
 // first keyframe, so that a stream of which nothing decodes from a
 // keyframe on is not written at all.
 func writeStream(rec *Recording, ps plannedStream, cr *chunkReader) (RecoveredStream, error) {
-	rs := RecoveredStream{Name: ps.name, Renamed: ps.renamed, Counted: ps.counted, Damaged: ps.damaged}
-	info := ps.info
-	if info == nil {
+	w := &streamWriter{rec: rec, rs: RecoveredStream{Name: ps.name, Renamed: ps.renamed, Counted: ps.counted, Damaged: ps.damaged}}
+	w.info = ps.info
+	if w.info == nil {
 		h := ps.chunks[0].head
-		info = &StreamInfo{Name: ps.name, Codec: h.codec, Width: h.width, Height: h.height}
+		w.info = &StreamInfo{Name: ps.name, Codec: h.codec, Width: h.width, Height: h.height}
 		if h.codec == media.Raw {
-			info.Format = h.format
+			w.info.Format = h.format
 		}
 	}
-	rs.Codec = info.Codec
-	created := false
-	var next uint64 // the index after the last record handled
-	started := false
-	var failed error
-	for _, c := range ps.chunks {
-		b, err := cr.read(c.loc)
+	w.rs.Codec = w.info.Codec
+	for i := 0; i < len(ps.chunks); {
+		j := i + 1
+		for j < len(ps.chunks) && ps.chunks[j].first == ps.chunks[i].first {
+			j++
+		}
+		until := uint64(math.MaxUint64) // where the next chunk starts
+		if j < len(ps.chunks) {
+			until = ps.chunks[j].first
+		}
+		if err := w.chunk(cr, ps.chunks[i:j], until); err != nil {
+			return w.rs, err
+		}
+		i = j
+	}
+	return w.rs, nil
+}
+
+// streamWriter appends one stream's packets, in index order, and counts.
+type streamWriter struct {
+	rec     *Recording
+	info    *StreamInfo
+	rs      RecoveredStream
+	created bool
+	started bool   // a record was handled
+	next    uint64 // the index after the last record handled
+}
+
+// chunk writes the chunk that copies hold, the best copy first, up to the
+// index until. A record the best copy lost is taken from another copy that
+// holds it whole, and so are the records after a break in the best copy's
+// framing.
+func (w *streamWriter) chunk(cr *chunkReader, copies []salvage, until uint64) error {
+	first := copies[0].first
+	recs, broken, err := decodeCopy(cr, copies[0])
+	if err != nil {
+		return err
+	}
+	for _, c := range copies[1:] {
+		if !broken && !slices.Contains(recs, nil) {
+			break
+		}
+		more, _, err := decodeCopy(cr, c)
 		if err != nil {
-			return rs, err
+			return err
 		}
-		if started && c.first > next {
-			rs.Missing += int64(c.first - next)
-		}
-		n, framing := decodeChunk(b, 0, func(j, _ int, p *media.Packet, err error) bool {
-			idx := c.first + uint64(j)
-			if started && idx < next {
-				return true // written from another chunk already
-			}
-			started, next = true, idx+1
+		for k, p := range more {
 			switch {
-			case err != nil:
-				rs.Damaged++
-				return true
-			case !created && !p.Key:
-				rs.Dropped++
-				return true
-			case !created:
-				if err := rec.CreateStream(*info); err != nil {
-					failed = err
-					return false
+			case p == nil:
+			case k < len(recs):
+				if recs[k] == nil {
+					recs[k] = p
 				}
-				created = true
-			}
-			err = rec.Append(ps.name, p)
-			switch {
-			case err == nil:
-				rs.Packets++
-				if p.Key {
-					rs.GOPs++
+			case broken && first+uint64(k) < until:
+				for len(recs) < k {
+					recs = append(recs, nil)
 				}
-				if rs.First.IsZero() {
-					rs.First = p.CaptureTime
-				}
-				if p.CaptureTime.After(rs.Last) {
-					rs.Last = p.CaptureTime
-				}
-			case errors.Is(err, ErrNeedKeyframe), errors.Is(err, ErrDuplicate), errors.Is(err, ErrBadPacket):
-				rs.Dropped++
-			default:
-				failed = err
-				return false
-			}
-			return true
-		})
-		if failed != nil {
-			return rs, failed
-		}
-		if framing != nil {
-			// The records from the n-th on cannot be found: the next
-			// chunk's index says how many were lost.
-			rs.Damaged++
-			if end := c.first + uint64(n) + 1; !started || end > next {
-				started, next = true, end
+				recs = append(recs, p)
 			}
 		}
 	}
-	return rs, nil
+	if w.started && first > w.next {
+		w.rs.Missing += int64(first - w.next)
+	}
+	for k, p := range recs {
+		if err := w.packet(first+uint64(k), p); err != nil {
+			return err
+		}
+	}
+	if broken {
+		// The records after those found cannot be found: the next chunk's
+		// index says how many were lost.
+		w.rs.Damaged++
+		if end := min(first+uint64(len(recs))+1, until); !w.started || end > w.next {
+			w.started, w.next = true, end
+		}
+	}
+	return nil
+}
+
+// packet writes the packet of index idx, or counts it damaged when p is
+// nil. It writes no index twice, and nothing before the stream's first
+// keyframe.
+func (w *streamWriter) packet(idx uint64, p *media.Packet) error {
+	if w.started && idx < w.next {
+		return nil // written from another chunk already
+	}
+	w.started, w.next = true, idx+1
+	switch {
+	case p == nil:
+		w.rs.Damaged++
+		return nil
+	case !w.created && !p.Key:
+		w.rs.Dropped++
+		return nil
+	case !w.created:
+		if err := w.rec.CreateStream(*w.info); err != nil {
+			return err
+		}
+		w.created = true
+	}
+	err := w.rec.Append(w.info.Name, p)
+	switch {
+	case err == nil:
+	case errors.Is(err, ErrNeedKeyframe), errors.Is(err, ErrDuplicate), errors.Is(err, ErrBadPacket):
+		w.rs.Dropped++
+		return nil
+	default:
+		return err
+	}
+	w.rs.Packets++
+	if p.Key {
+		w.rs.GOPs++
+	}
+	if w.rs.First.IsZero() {
+		w.rs.First = p.CaptureTime
+	}
+	if p.CaptureTime.After(w.rs.Last) {
+		w.rs.Last = p.CaptureTime
+	}
+	return nil
+}
+
+// decodeCopy decodes a copy of a chunk: its records' packets, nil for a
+// record that does not decode, up to where its framing breaks (broken).
+// The packets own their data.
+func decodeCopy(cr *chunkReader, c salvage) (recs []*media.Packet, broken bool, err error) {
+	b, err := cr.read(c.loc)
+	if err != nil {
+		return nil, false, err
+	}
+	_, framing := decodeChunk(b, 0, func(_, _ int, p *media.Packet, err error) bool {
+		if err != nil {
+			p = nil
+		}
+		recs = append(recs, p)
+		return true
+	})
+	return recs, framing != nil, nil
 }
 
 // reserveTemp returns a new file name beside dst for Recover to write.

@@ -379,8 +379,8 @@ func groupStreams(byStream map[string][]salvage, known map[string]bool) []planne
 	return out
 }
 
-// byIndex sorts a stream's chunks by index and keeps the best copy at each
-// index: the surest, then the one found by its key, then the one with the
+// byIndex sorts a stream's chunks by index, and the copies of a chunk best
+// first: the surest, then the one found by its key, then the one with the
 // most records that decode (the newest copy of a chunk that commits grew).
 func byIndex(chunks []salvage) []salvage {
 	slices.SortStableFunc(chunks, func(a, b salvage) int {
@@ -391,7 +391,7 @@ func byIndex(chunks []salvage) []salvage {
 			cmp.Compare(b.valid, a.valid),
 		)
 	})
-	return slices.CompactFunc(chunks, func(a, b salvage) bool { return a.first == b.first })
+	return chunks
 }
 
 func boolInt(b bool) int {

@@ -94,3 +94,47 @@ func FuzzRecoverScan(f *testing.F) {
 		_ = s.describe()
 	})
 }
+
+func TestRecoverTakesARecordTheBestCopyLostFromAnother(t *testing.T) {
+	b := smallRecording(t)
+	s, err := scanPages(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := planSalvage(s, &chunkReader{r: bytes.NewReader(b)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A chunk of /b of which two copies hold its second record: damage the
+	// best copy's.
+	damaged := false
+	for _, ps := range plan.streams {
+		for i := 0; ps.name == "/b" && i+1 < len(ps.chunks) && !damaged; i++ {
+			best, other := ps.chunks[i], ps.chunks[i+1]
+			if best.first != other.first || best.valid < 2 || other.valid < 2 {
+				continue
+			}
+			w := walkChunk(b[best.loc.off : best.loc.off+best.loc.n])
+			r0, _ := w.next()
+			r1, _ := w.next()
+			b[best.loc.off+chunkHeaderSize+int64(len(r0)+len(r1))-1] ^= 0xff
+			damaged = true
+		}
+	}
+	if !damaged {
+		t.Fatal("no chunk of /b has two copies")
+	}
+	src := filepath.Join(t.TempDir(), "src.gopline")
+	if err := os.WriteFile(src, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Recover(src, filepath.Join(t.TempDir(), "new.gopline"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rs := range res.Streams {
+		if rs.Packets != 12 || rs.Damaged != 0 {
+			t.Errorf("%+v, want all 12 packets and no damage", rs)
+		}
+	}
+}
