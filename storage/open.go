@@ -46,7 +46,7 @@ func (r *Recording) open() error {
 			// until the process exits.
 			releaseLock(file)
 			_ = file.Close()
-			return r.diagnose(err)
+			return r.diagnose(fmt.Errorf("%w; %s", err, recoverHint(r.path)))
 		}
 		return err
 	}
@@ -114,7 +114,7 @@ func (r *Recording) diagnose(panicked error) error {
 // shorter than the pages its meta page counts.
 func (r *Recording) checkSize(size, need int64) error {
 	if size < need {
-		return r.errorf(ErrCorruptFile, "truncated: %d bytes, its pages need %d", size, need)
+		return r.errorf(ErrCorruptFile, "truncated: %d bytes, its pages need %d; %s", size, need, recoverHint(r.path))
 	}
 	return nil
 }
@@ -131,7 +131,7 @@ func (r *Recording) boltOpenError(err error) error {
 	case errors.As(err, &pathErr):
 		return fmt.Errorf("storage: open recording: %w", err)
 	}
-	return r.errorf(ErrCorruptFile, "%v", err)
+	return r.errorf(ErrCorruptFile, "%v; %s", err, recoverHint(r.path))
 }
 
 // load checks a bbolt file's gopline metadata and loads the streams' state.

@@ -45,6 +45,7 @@ func rootCommand(stdout, stderr io.Writer) *cobra.Command {
 		playCommand(),
 		infoCommand(),
 		exportCommand(),
+		recoverCommand(),
 		benchCommand(),
 		versionCommand(),
 	)

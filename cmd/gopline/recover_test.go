@@ -1,0 +1,95 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// truncatedRecording is exportRecording cut to 90% of its bytes, as an
+// interrupted copy leaves it.
+func truncatedRecording(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(exportRecording(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "cut.gopline")
+	if err := os.WriteFile(path, b[:len(b)*9/10], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestTruncatedRecordingErrorsPointToRecover(t *testing.T) {
+	cut := truncatedRecording(t)
+	hint := "gopline recover " + cut + " --out NEW salvages what is intact\n"
+	for _, args := range [][]string{
+		{"info", cut},
+		{"export", cut, "--stream", "/camera", "--out", filepath.Join(t.TempDir(), "x.mp4")},
+		{"play", cut, "--stream", "/camera"},
+	} {
+		code, _, stderr := runCmd(args...)
+		if code != exitFailure || !strings.HasSuffix(stderr, hint) {
+			t.Errorf("gopline %v: exit %d, %q; want exit 1 and an error ending %q", args, code, stderr, hint)
+		}
+	}
+}
+
+func TestRecoverSalvagesATruncatedRecording(t *testing.T) {
+	cut := truncatedRecording(t)
+	out := filepath.Join(t.TempDir(), "new.gopline")
+	code, stdout, stderr := runCmd("recover", cut, "--out", out)
+	if code != exitOK || !strings.Contains(stdout, "Recovered ") || !strings.Contains(stdout, "/camera") {
+		t.Fatalf("gopline recover: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if code, stdout, stderr := runCmd("info", out); code != exitOK {
+		t.Errorf("gopline info of the recovered file: exit %d\n%s%s", code, stdout, stderr)
+	}
+	out2 := filepath.Join(t.TempDir(), "new.gopline")
+	code, stdout, stderr = runCmd("recover", cut, "--out", out2, "--json")
+	var report recoverReport
+	if err := json.Unmarshal([]byte(stdout), &report); code != exitOK || err != nil || len(report.Streams) == 0 || report.Streams[0].Packets == 0 {
+		t.Errorf("gopline recover --json: exit %d, %v\n%s%s", code, err, stdout, stderr)
+	}
+}
+
+func TestRecoverRefusesToWriteOverAFile(t *testing.T) {
+	cut := truncatedRecording(t)
+	taken := filepath.Join(t.TempDir(), "taken.gopline")
+	if err := os.WriteFile(taken, []byte("keep"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"recover", cut, "--out", taken},
+		{"recover", cut, "--out", cut},
+		{"recover", cut},
+	} {
+		if code, _, stderr := runCmd(args...); code != exitUsage {
+			t.Errorf("gopline %v: exit %d, %s; want %d", args, code, stderr, exitUsage)
+		}
+	}
+	if b, _ := os.ReadFile(taken); string(b) != "keep" {
+		t.Error("the existing file was changed")
+	}
+}
+
+func TestRecoverFailsWhenNothingCanBeSalvaged(t *testing.T) {
+	dir := t.TempDir()
+	for name, data := range map[string]string{"empty": "", "text": strings.Repeat("not a recording\n", 500)} {
+		src := filepath.Join(dir, name)
+		if err := os.WriteFile(src, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join(dir, name+".gopline")
+		code, _, stderr := runCmd("recover", src, "--out", out)
+		if code != exitFailure || !strings.Contains(stderr, "nothing could be recovered") {
+			t.Errorf("recover %s: exit %d, %q", name, code, stderr)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("recover %s wrote %s", name, out)
+		}
+	}
+}
