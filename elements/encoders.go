@@ -151,7 +151,7 @@ func (e *encoder) Process(f *media.Frame, emit func(*media.Packet)) error {
 		e.forceKey = false
 	}
 	if e.watch != nil {
-		if rate, off := e.watch.see(f.CaptureTime); off {
+		if rate, off := e.watch.see(f.CaptureTime, f.Seq); off {
 			e.env.Log.Warn().Int64("bitrate", e.bitrate).Float64("nominal_rate", e.watch.nominal).Float64("frame_rate", math.Round(rate*100)/100).
 				Msgf("bitrate=%d is spread over rate=%g frames/s, but the frames come at %.3g a second: the stream gets about %.0f kbit/s; set h264enc rate=%.0f",
 					e.bitrate, e.watch.nominal, rate, float64(e.bitrate)*rate/e.watch.nominal/1000, math.Round(rate))

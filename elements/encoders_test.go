@@ -23,7 +23,7 @@ func TestRateWatchTellsAFrameRateFarFromTheNominalOnce(t *testing.T) {
 		start := time.Unix(100, 0)
 		var reports int
 		for i := range int(3 * c.fps) {
-			rate, off := w.see(start.Add(time.Duration(float64(i) / c.fps * float64(time.Second))))
+			rate, off := w.see(start.Add(time.Duration(float64(i)/c.fps*float64(time.Second))), uint64(i))
 			if rate == 0 {
 				continue
 			}
@@ -38,8 +38,17 @@ func TestRateWatchTellsAFrameRateFarFromTheNominalOnce(t *testing.T) {
 	}
 	w := rateWatch{nominal: 30}
 	for range 100 {
-		if rate, _ := w.see(time.Time{}); rate != 0 {
+		if rate, _ := w.see(time.Time{}, 0); rate != 0 {
 			t.Fatal("frames without capture times were measured")
+		}
+	}
+	// A 30 frames/s source that drops four frames of five on an
+	// overloaded machine is not at another rate.
+	w = rateWatch{nominal: 30}
+	start := time.Unix(100, 0)
+	for i := 0; i < 90; i += 5 {
+		if rate, off := w.see(start.Add(time.Duration(i)*time.Second/30), uint64(i)); off {
+			t.Fatalf("frames dropped at the source read as a rate of %.1f", rate)
 		}
 	}
 }
