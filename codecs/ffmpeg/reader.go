@@ -50,7 +50,11 @@ type StreamInfo struct {
 // decoded pictures), with missing timestamps filled from the frame rate,
 // never read from the wall clock. Decoded Frames come in presentation order
 // with growing capture times; passed-through Packets keep decode order and
-// carry their composition offset (media.Packet.CompositionOffset). Decoded
+// carry their composition offset (media.Packet.CompositionOffset). A raw
+// H.264 stream has no timestamps: its passed-through Packets are timed from
+// their slice headers (see ReadPacket). Passed-through H.264 Packets have
+// the size of the SPS in front of their GOP's IDR, which may change
+// mid-stream. Decoded
 // Frames are read-only FFmpeg pictures that outlive the Reader (see the
 // package's Ownership). A Reader is not safe for concurrent use. Close frees
 // its FFmpeg objects.
@@ -89,6 +93,15 @@ type Reader struct {
 	gopStart   uint64
 	seenKey    bool
 	epoch      uint64
+	// width and height of the current GOP's pictures, from the SPS in
+	// front of its IDR
+	width, height int
+	// order places a raw H.264 stream's access units in output order (it
+	// has no timestamps); held are the packets waiting for their place,
+	// in decode order. order is nil for other inputs.
+	order        *h264.AccessUnitOrder
+	held         []*media.Packet
+	orderFlushed bool
 
 	stats ReadStats // what was skipped, but for the timeline's repairs
 
