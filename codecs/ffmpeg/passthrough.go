@@ -133,7 +133,9 @@ func (r *Reader) hold(p *media.Packet, nalus [][]byte) {
 
 // accessUnit turns one demuxed packet, which it may keep, into a gopline
 // Packet, or nil while waiting for the first IDR. Annex B input that needs
-// no parameter sets added keeps its bytes as they are.
+// no parameter sets added keeps its bytes as they are. A raw H.264
+// stream's packet is also held until its place in output order is known
+// (hold).
 func (r *Reader) accessUnit(data []byte) (*media.Packet, error) {
 	var nalus [][]byte
 	var err error

@@ -88,3 +88,18 @@ func FuzzAccessUnitOrder(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkAccessUnitOrderPush(b *testing.B) {
+	aus := orderStream(b, 0, 8, 4, 2, 6, 16, 12, 10, 14, 24, 20, 18, 22)
+	var o AccessUnitOrder
+	for b.Loop() {
+		for _, au := range aus {
+			if err := o.Push(au); err != nil {
+				b.Fatal(err)
+			}
+			for _, ok := o.Pop(); ok; _, ok = o.Pop() {
+			}
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(aus)), "ns/access-unit")
+}
