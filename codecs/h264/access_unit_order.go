@@ -31,6 +31,8 @@ type AccessUnitOrder struct {
 }
 
 // Push adds the next access unit, given as its NAL units, in decode order.
+// An IDR picture, or one whose marking holds
+// memory_management_control_operation 5, starts the order over.
 // nalus is not modified or kept.
 //
 // An access unit whose order cannot be read (no slice, a slice header that
@@ -53,10 +55,13 @@ func (o *AccessUnitOrder) Push(nalus [][]byte) error {
 		}
 	}
 	poc := o.counter.Count(h, sps)
-	if h.IDR || poc > o.highest {
+	// A reset of the count outputs every picture before, as an IDR does
+	// (ITU-T H.264 C.4.4).
+	restart := h.IDR || h.MMCO5
+	if restart || poc > o.highest {
 		o.highest = poc
 	}
-	o.order.Push(poc, h.IDR, o.maxReorder)
+	o.order.Push(poc, restart, o.maxReorder)
 	return nil
 }
 

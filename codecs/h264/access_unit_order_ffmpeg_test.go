@@ -77,6 +77,7 @@ func TestAccessUnitOrderAgreesWithFFmpegsDecoder(t *testing.T) {
 		{"no B-frames (POC type 2)", []string{"-bf", "0"}, false},
 		{"interlaced, no B-frames (POC type 0)", []string{"-bf", "0", "-flags", "+ildct+ilme"}, false},
 		{"interlaced with B-frames", []string{"-bf", "2", "-flags", "+ildct+ilme"}, true},
+		{"four slices a picture, weighted prediction, five references", []string{"-bf", "3", "-x264-params", "slices=4:weightp=2:ref=5:weightb=1"}, true},
 	}
 	for _, e := range encodes {
 		t.Run(e.name, func(t *testing.T) {
@@ -104,11 +105,27 @@ func TestAccessUnitOrderAgreesWithFFmpegsDecoder(t *testing.T) {
 					display[p.Decode] = p.Display
 				}
 			}
+			var sets ParamSetTable
 			for i, au := range aus {
 				if err := order.Push(au); err != nil {
 					t.Fatalf("access unit %d: %v", i, err)
 				}
 				pop()
+				// Every slice header reads to its end: lists, weights and
+				// markings as x264 writes them (b-pyramid marks with
+				// operation 1), never operation 5.
+				if err := sets.Update(au); err != nil {
+					t.Fatal(err)
+				}
+				for _, n := range au {
+					if typ := TypeOf(n); typ != NALUTypeIDR && typ != NALUTypeNonIDR {
+						continue
+					}
+					h, err := ParseSliceHeader(n, &sets)
+					if err != nil || h.markingErr != nil || h.MMCO5 {
+						t.Fatalf("access unit %d: slice header %+v, %v", i, h, err)
+					}
+				}
 			}
 			order.Flush()
 			pop()

@@ -15,9 +15,47 @@ func orderStream(t testing.TB, pocs ...uint32) [][][]byte {
 	sps, pps := sets.spsRaw[0], sets.ppsRaw[0]
 	aus := [][][]byte{{sps, pps, buildSlice(sliceSpec{refIDC: 3, idr: true, sliceType: 7, frameNumBits: 8, pocBits: 6, pocLsb: pocs[0]})}}
 	for i, poc := range pocs[1:] {
-		aus = append(aus, [][]byte{buildSlice(sliceSpec{refIDC: 2, sliceType: 0, frameNumBits: 8, frameNum: uint32(i + 1), pocBits: 6, pocLsb: poc})})
+		aus = append(aus, [][]byte{pSlice(uint32(i+1), poc, false)})
 	}
 	return aus
+}
+
+// pSlice builds a reference P-slice of sliceTable's PPS 0, its marking
+// holding memory_management_control_operation 5 when mmco5 is set.
+func pSlice(frameNum, pocLsb uint32, mmco5 bool) []byte {
+	return buildSlice(sliceSpec{refIDC: 2, sliceType: 0, frameNumBits: 8, frameNum: frameNum, pocBits: 6, pocLsb: pocLsb,
+		tail: func(w *bitWriter) {
+			w.writeBits(0, 2) // no override, no modification
+			w.writeUE(0)      // luma_log2_weight_denom
+			w.writeUE(0)      // chroma_log2_weight_denom
+			w.writeBits(0, 6) // three references without weights
+			w.writeFlag(mmco5)
+			if mmco5 {
+				w.writeUE(5)
+				w.writeUE(0)
+			}
+		}})
+}
+
+func TestAccessUnitOrderStartsOverAfterMMCO5(t *testing.T) {
+	aus := orderStream(t, 0, 8, 4)
+	aus = append(aus, [][]byte{pSlice(3, 16, true)}, [][]byte{pSlice(1, 8, false)}, [][]byte{pSlice(2, 4, false)})
+	var o AccessUnitOrder
+	for i, au := range aus {
+		if err := o.Push(au); err != nil {
+			t.Fatalf("access unit %d: %v", i, err)
+		}
+	}
+	o.Flush()
+	var display []uint64
+	for p, ok := o.Pop(); ok; p, ok = o.Pop() {
+		display = append(display, p.Display)
+	}
+	// Counted on, the last two (8 and 4 after 16) would come before the
+	// picture of operation 5.
+	if want := []uint64{0, 2, 1, 3, 5, 4}; !slices.Equal(display, want) {
+		t.Errorf("display indexes %v, want %v", display, want)
+	}
 }
 
 func TestAccessUnitOrderPlacesWhatItCannotRead(t *testing.T) {

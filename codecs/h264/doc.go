@@ -63,8 +63,8 @@
 //
 // PresentationOrder holds at most MaxHeldPictures pictures whose place is
 // not known, and outputs the oldest early beyond that (counted, Forced).
-// PicOrderCounter does not see memory_management_control_operation 5, which
-// restarts the count without an IDR: ParseSliceHeader stops before it.
+// A slice header whose elements after the picture order count cannot be
+// read is taken as one without memory_management_control_operation 5.
 //
 // Errors are the sentinels of errors.go wrapped with a detail; test for them
 // with errors.Is. ParamSets is not safe for concurrent use; the functions

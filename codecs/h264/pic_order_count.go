@@ -3,10 +3,9 @@ package h264
 // PicOrderCounter computes the picture order count (PicOrderCnt, ITU-T
 // H.264 8.2.1) of pictures given one at a time in decode order: the number
 // that orders a coded video sequence's pictures for output. It starts over
-// at every IDR picture. All three pic_order_cnt_type values are computed;
-// memory_management_control_operation 5, which also starts the count over,
-// is not seen (ParseSliceHeader does not read that far), so a stream that
-// uses it counts on from the picture before.
+// at every IDR picture, and after a picture with
+// memory_management_control_operation 5 (SliceHeader.MMCO5), whose own
+// count is then 0. All three pic_order_cnt_type values are computed.
 //
 // The zero value is ready to use. A PicOrderCounter is not safe for
 // concurrent use.
@@ -25,18 +24,31 @@ type PicOrderCounter struct {
 // two fields' counts; for a field, the field's. Arithmetic wraps rather than
 // fails on hostile values: the result is then meaningless but harmless.
 func (c *PicOrderCounter) Count(h *SliceHeader, sps *SPS) int64 {
+	var count, top int64
 	switch sps.PicOrderCntType {
 	case 0:
-		return c.countType0(h, sps)
+		count, top = c.countType0(h, sps)
 	case 1:
-		return c.countType1(h, sps)
+		count, top = c.countType1(h, sps), 0
 	default:
-		return c.countType2(h, sps)
+		count, top = c.countType2(h, sps), 0
 	}
+	if !h.MMCO5 {
+		return count
+	}
+	// After the reset the picture's count is 0 (8.2.1, tempPicOrderCnt),
+	// and it is the previous picture of the next count as if it were 0.
+	c.prevMsb, c.prevLsb = 0, 0
+	if sps.PicOrderCntType == 0 && !(h.FieldPic && h.BottomField) {
+		c.prevLsb = top - count // its top field's count after the reset
+	}
+	c.prevFrameNumOffset, c.prevFrameNum = 0, 0
+	return 0
 }
 
-// countType0 is ITU-T H.264 8.2.1.1.
-func (c *PicOrderCounter) countType0(h *SliceHeader, sps *SPS) int64 {
+// countType0 is ITU-T H.264 8.2.1.1. It also returns the top field's
+// count (TopFieldOrderCnt).
+func (c *PicOrderCounter) countType0(h *SliceHeader, sps *SPS) (count, top int64) {
 	if h.IDR {
 		c.prevMsb, c.prevLsb = 0, 0
 	}
@@ -52,11 +64,11 @@ func (c *PicOrderCounter) countType0(h *SliceHeader, sps *SPS) int64 {
 	if h.NALRefIDC != 0 {
 		c.prevMsb, c.prevLsb = msb, lsb
 	}
-	top := msb + lsb
+	top = msb + lsb
 	if h.FieldPic {
-		return top // a bottom field's count is computed the same way
+		return top, top // a bottom field's count is computed the same way
 	}
-	return min(top, top+int64(h.DeltaPicOrderCntBottom))
+	return min(top, top+int64(h.DeltaPicOrderCntBottom)), top
 }
 
 // frameNumOffset is FrameNumOffset of equations 8-6 and 8-11, and takes the

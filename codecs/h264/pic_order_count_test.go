@@ -71,3 +71,38 @@ func TestPicOrderCounterCountsType2InDecodeOrder(t *testing.T) {
 		}
 	}
 }
+
+func TestPicOrderCounterStartsOverAfterMMCO5(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		sps      *SPS
+		pictures []SliceHeader
+		want     []int64
+	}{
+		{"type 0", &SPS{PicOrderCntType: 0, Log2MaxPicOrderCntLsb: 6, Log2MaxFrameNum: 4},
+			[]SliceHeader{{IDR: true, NALRefIDC: 3}, {NALRefIDC: 2, PicOrderCntLsb: 30}, {NALRefIDC: 2, PicOrderCntLsb: 50, MMCO5: true},
+				{NALRefIDC: 2, PicOrderCntLsb: 4}, {NALRefIDC: 0, PicOrderCntLsb: 62}},
+			[]int64{0, 30, 0, 4, -2}},
+		{"type 0, bottom field first", &SPS{PicOrderCntType: 0, Log2MaxPicOrderCntLsb: 6, Log2MaxFrameNum: 4},
+			[]SliceHeader{{IDR: true, NALRefIDC: 3}, {NALRefIDC: 2, PicOrderCntLsb: 20, DeltaPicOrderCntBottom: -2, MMCO5: true},
+				{NALRefIDC: 2, PicOrderCntLsb: 6}},
+			[]int64{0, 0, 6}}, // the top field's count after the reset is 2; 6 stays 6
+		{"type 1", &SPS{PicOrderCntType: 1, Log2MaxFrameNum: 4, OffsetForRefFrame: []int32{2}},
+			[]SliceHeader{{IDR: true, NALRefIDC: 3}, {NALRefIDC: 2, FrameNum: 1}, {NALRefIDC: 2, FrameNum: 2, MMCO5: true},
+				{NALRefIDC: 2, FrameNum: 1}},
+			[]int64{0, 2, 0, 2}},
+		{"type 2", &SPS{PicOrderCntType: 2, Log2MaxFrameNum: 4},
+			[]SliceHeader{{IDR: true, NALRefIDC: 3}, {NALRefIDC: 2, FrameNum: 9}, {NALRefIDC: 2, FrameNum: 10, MMCO5: true},
+				{NALRefIDC: 2, FrameNum: 1}},
+			[]int64{0, 18, 0, 2}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var c PicOrderCounter
+			for i := range tc.pictures {
+				if got := c.Count(&tc.pictures[i], tc.sps); got != tc.want[i] {
+					t.Errorf("picture %d: count %d, want %d", i, got, tc.want[i])
+				}
+			}
+		})
+	}
+}

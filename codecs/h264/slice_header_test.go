@@ -25,6 +25,9 @@ type sliceSpec struct {
 	separatePlanes, fields bool // the SPS's
 	pocType                uint32
 	bottomPOCPresent       bool // the PPS's
+	// tail writes the elements after the picture order count; by default
+	// they are zero bits, which end every list and marking at once.
+	tail func(w *bitWriter)
 }
 
 // buildSlice writes the head of a slice NAL unit spec describes, followed
@@ -59,6 +62,9 @@ func buildSlice(spec sliceSpec) []byte {
 			w.writeSE(spec.deltaPOC1)
 		}
 	}
+	if spec.tail != nil {
+		spec.tail(w)
+	}
 	w.writeBits(0, 24) // slice data: zeros, so emulation prevention is needed
 	w.trailingBits()
 	header := spec.refIDC<<5 | uint8(NALUTypeNonIDR)
@@ -68,22 +74,78 @@ func buildSlice(spec sliceSpec) []byte {
 	return append([]byte{header}, addEmulationPrevention(w.buf)...)
 }
 
-// buildPPS writes a PPS NAL unit's head, as ParsePPS reads it.
-func buildPPS(id, spsID uint32, cabac, bottomPOC bool) []byte {
+// ppsSpec lists the values buildPPSSpec writes into a PPS, as coded.
+type ppsSpec struct {
+	id, spsID                  uint32
+	cabac, bottomPOC           bool
+	sliceGroupsMinus1, mapType uint32
+	mapUnitsMinus1             uint32 // slice_group_map_type 6
+	refsL0Minus1, refsL1Minus1 uint32
+	weighted                   bool
+	bipred                     uint32
+	redundant                  bool
+}
+
+// buildPPSSpec writes the PPS NAL unit spec describes, up to
+// redundant_pic_cnt_present_flag and the trailing bits.
+func buildPPSSpec(spec ppsSpec) []byte {
 	w := &bitWriter{}
-	w.writeUE(id)
-	w.writeUE(spsID)
-	w.writeFlag(cabac)
-	w.writeFlag(bottomPOC)
-	w.writeUE(0) // num_slice_groups_minus1; the rest is not read
+	w.writeUE(spec.id)
+	w.writeUE(spec.spsID)
+	w.writeFlag(spec.cabac)
+	w.writeFlag(spec.bottomPOC)
+	w.writeUE(spec.sliceGroupsMinus1)
+	if spec.sliceGroupsMinus1 > 0 {
+		w.writeUE(spec.mapType)
+		switch spec.mapType {
+		case 0:
+			for range spec.sliceGroupsMinus1 + 1 {
+				w.writeUE(5)
+			}
+		case 2:
+			for range spec.sliceGroupsMinus1 {
+				w.writeUE(1)
+				w.writeUE(9)
+			}
+		case 3, 4, 5:
+			w.writeFlag(true)
+			w.writeUE(2)
+		case 6:
+			w.writeUE(spec.mapUnitsMinus1)
+			bits := 1
+			for 1<<bits < spec.sliceGroupsMinus1+1 {
+				bits++
+			}
+			for i := range spec.mapUnitsMinus1 + 1 {
+				w.writeBits(uint64(i%(spec.sliceGroupsMinus1+1)), bits)
+			}
+		}
+	}
+	w.writeUE(spec.refsL0Minus1)
+	w.writeUE(spec.refsL1Minus1)
+	w.writeFlag(spec.weighted)
+	w.writeBits(uint64(spec.bipred), 2)
+	w.writeSE(-3) // pic_init_qp_minus26
+	w.writeSE(0)  // pic_init_qs_minus26
+	w.writeSE(2)  // chroma_qp_index_offset
+	w.writeFlag(true)
+	w.writeFlag(false)
+	w.writeFlag(spec.redundant)
 	w.trailingBits()
 	return append([]byte{0x68}, addEmulationPrevention(w.buf)...)
 }
 
-// sliceTable returns parameter sets for the slice tests: PPS 0 on an SPS of
-// POC type 0 (8 frame_num bits, 6 lsb bits), PPS 1 on an interlaced one of
-// POC type 1 with the bottom field's count coded, PPS 2 on a 4:4:4 one with
-// separate colour planes and POC type 2.
+// buildPPS writes a PPS with the defaults of x264's.
+func buildPPS(id, spsID uint32, cabac, bottomPOC bool) []byte {
+	return buildPPSSpec(ppsSpec{id: id, spsID: spsID, cabac: cabac, bottomPOC: bottomPOC, refsL0Minus1: 2, weighted: true, bipred: 2})
+}
+
+// sliceTable returns parameter sets for the slice tests: PPS 0 (x264's:
+// three references, weighted P prediction) on an SPS of POC type 0 (8
+// frame_num bits, 6 lsb bits), PPS 1 (slice groups) on an interlaced one
+// of POC type 1 with the bottom field's count coded, PPS 2 (redundant
+// pictures, explicit weighted B prediction) on a 4:4:4 one with separate
+// colour planes and POC type 2.
 func sliceTable(t testing.TB) *ParamSetTable {
 	t.Helper()
 	var sets ParamSetTable
@@ -95,8 +157,8 @@ func sliceTable(t testing.TB) *ParamSetTable {
 		buildSPS(spsSpec{profile: 244, level: 30, id: 2, chromaFormatIDC: 3, separateColourPlane: true, pocType: 2,
 			maxNumRefFrames: 1, widthMBsMinus1: 9, heightMapUnitsMinus1: 9}),
 		buildPPS(0, 0, true, false),
-		buildPPS(1, 1, false, true),
-		buildPPS(2, 2, false, false),
+		buildPPSSpec(ppsSpec{id: 1, spsID: 1, bottomPOC: true, sliceGroupsMinus1: 2, mapType: 6, mapUnitsMinus1: 809}),
+		buildPPSSpec(ppsSpec{id: 2, spsID: 2, redundant: true, bipred: 1}),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -127,7 +189,8 @@ var sliceCases = []struct {
 			pocType: 1, bottomPOCPresent: true, deltaPOC0: 4, deltaPOC1: -7},
 		SliceHeader{NALRefIDC: 1, Type: SliceP, PPSID: 1, FrameNum: 15, DeltaPicOrderCnt: [2]int32{4, -7}}},
 	{"colour plane of POC type 2",
-		sliceSpec{refIDC: 1, sliceType: 2, ppsID: 2, separatePlanes: true, colourPlane: 2, frameNumBits: 4, frameNum: 3, pocType: 2},
+		sliceSpec{refIDC: 1, sliceType: 2, ppsID: 2, separatePlanes: true, colourPlane: 2, frameNumBits: 4, frameNum: 3, pocType: 2,
+			tail: func(w *bitWriter) { w.writeUE(0) }}, // redundant_pic_cnt
 		SliceHeader{NALRefIDC: 1, Type: SliceI, PPSID: 2, ColourPlaneID: 2, FrameNum: 3}},
 }
 
@@ -141,11 +204,136 @@ func TestParseSliceHeaderReadsEachPOCType(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if h.markingErr != nil {
+				t.Errorf("reading the marking: %v", h.markingErr)
+			}
+			h.markingErr = nil
 			if *h != tc.want {
 				t.Errorf("got %+v\nwant %+v", *h, tc.want)
 			}
 			if !bytes.Equal(nalu, input) {
 				t.Error("ParseSliceHeader modified its input")
+			}
+		})
+	}
+}
+
+// markingCases are slices whose reference picture marking ParseSliceHeader
+// must read past lists, weights and other operations to find
+// memory_management_control_operation 5, or its absence.
+var markingCases = []struct {
+	name  string
+	spec  sliceSpec
+	mmco5 bool
+}{
+	{"P-slice with modifications, weights and MMCO 5",
+		sliceSpec{refIDC: 2, sliceType: 0, frameNumBits: 8, frameNum: 7, pocBits: 6, pocLsb: 14, tail: func(w *bitWriter) {
+			w.writeFlag(true) // num_ref_idx_active_override_flag
+			w.writeUE(1)      // two references
+			w.writeFlag(true) // ref_pic_list_modification_flag_l0
+			for _, v := range []uint32{0, 3, 2, 1, 3} {
+				w.writeUE(v)
+			}
+			w.writeUE(5) // luma_log2_weight_denom
+			w.writeUE(3) // chroma_log2_weight_denom
+			w.writeFlag(true)
+			w.writeSE(40)
+			w.writeSE(-2)
+			w.writeFlag(true)
+			for _, v := range []int32{-7, 1, 0, 3} {
+				w.writeSE(v)
+			}
+			w.writeFlag(false)
+			w.writeFlag(false)
+			w.writeFlag(true) // adaptive_ref_pic_marking_mode_flag
+			for _, v := range []uint32{1, 0, 4, 2, 5, 0} {
+				w.writeUE(v)
+			}
+		}}, true},
+	{"P-slice with other operations",
+		sliceSpec{refIDC: 2, sliceType: 5, frameNumBits: 8, frameNum: 7, pocBits: 6, pocLsb: 14, tail: func(w *bitWriter) {
+			w.writeBits(0, 2) // no override, no modification
+			w.writeUE(0)      // luma_log2_weight_denom
+			w.writeUE(0)      // chroma_log2_weight_denom
+			w.writeBits(0, 6) // three references without weights
+			w.writeFlag(true) // adaptive_ref_pic_marking_mode_flag
+			for _, v := range []uint32{3, 0, 1, 6, 2, 2, 4, 0} {
+				w.writeUE(v)
+			}
+		}}, false},
+	{"B-slice of explicit weights and a redundant count with MMCO 5",
+		sliceSpec{refIDC: 1, sliceType: 1, ppsID: 2, separatePlanes: true, frameNumBits: 4, frameNum: 2, pocType: 2, tail: func(w *bitWriter) {
+			w.writeUE(0)      // redundant_pic_cnt
+			w.writeFlag(true) // direct_spatial_mv_pred_flag
+			w.writeFlag(true) // num_ref_idx_active_override_flag
+			w.writeUE(0)      // one reference in list 0
+			w.writeUE(1)      // two in list 1
+			w.writeBits(0, 2) // no modifications
+			w.writeUE(2)      // luma_log2_weight_denom; no chroma with separate planes
+			w.writeFlag(true)
+			w.writeSE(3)
+			w.writeSE(3)
+			w.writeBits(0, 2)
+			w.writeFlag(true) // adaptive_ref_pic_marking_mode_flag
+			w.writeUE(5)
+			w.writeUE(0)
+		}}, true},
+	{"IDR", sliceSpec{refIDC: 3, idr: true, sliceType: 2, frameNumBits: 8, pocBits: 6, tail: func(w *bitWriter) {
+		w.writeBits(3, 2) // no_output_of_prior_pics_flag, long_term_reference_flag
+	}}, false},
+	{"non-reference picture", sliceSpec{sliceType: 0, frameNumBits: 8, pocBits: 6, tail: func(w *bitWriter) {
+		w.writeBits(0, 2) // no override, no modification
+		w.writeUE(0)
+		w.writeUE(0)
+		w.writeBits(0, 6)
+		w.writeBits(1, 1) // what would be adaptive_ref_pic_marking_mode_flag
+		w.writeUE(5)
+	}}, false},
+}
+
+func TestParseSliceHeaderFindsMMCO5(t *testing.T) {
+	sets := sliceTable(t)
+	for _, tc := range markingCases {
+		t.Run(tc.name, func(t *testing.T) {
+			h, err := ParseSliceHeader(buildSlice(tc.spec), sets)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if h.MMCO5 != tc.mmco5 || h.markingErr != nil {
+				t.Errorf("MMCO5 %t (%v), want %t", h.MMCO5, h.markingErr, tc.mmco5)
+			}
+		})
+	}
+}
+
+func TestParseSliceHeaderReadsThePictureOrderOfAMarkingItCannotRead(t *testing.T) {
+	sets := sliceTable(t)
+	for name, tail := range map[string]func(w *bitWriter){
+		"an unknown operation": func(w *bitWriter) {
+			w.writeBits(0, 2)
+			w.writeUE(0)
+			w.writeUE(0)
+			w.writeBits(0, 6)
+			w.writeFlag(true)
+			w.writeUE(5)
+			w.writeUE(7)
+		},
+		"a list modification that does not end": func(w *bitWriter) {
+			w.writeFlag(false)
+			w.writeFlag(true)
+			for range 40 {
+				w.writeUE(2)
+				w.writeUE(0)
+			}
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			h, err := ParseSliceHeader(buildSlice(sliceSpec{refIDC: 2, sliceType: 0, frameNumBits: 8, pocBits: 6, pocLsb: 10, tail: tail}), sets)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if h.MMCO5 || !errors.Is(h.markingErr, ErrInvalidSliceHeader) || h.PicOrderCntLsb != 10 {
+				t.Errorf("MMCO5 %t (%v), lsb %d", h.MMCO5, h.markingErr, h.PicOrderCntLsb)
 			}
 		})
 	}
@@ -226,14 +414,24 @@ func TestParsePPSReadsItsHead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if *pps != (PPS{ID: 255, SPSID: 31, EntropyCodingMode: true, BottomFieldPicOrderInFramePresent: true}) {
+	if *pps != (PPS{ID: 255, SPSID: 31, EntropyCodingMode: true, BottomFieldPicOrderInFramePresent: true, NumSliceGroups: 1,
+		NumRefIdxL0DefaultActive: 3, NumRefIdxL1DefaultActive: 1, WeightedPred: true, WeightedBipredIDC: 2,
+		PicInitQPMinus26: -3, ChromaQPIndexOffset: 2, DeblockingFilterControlPresent: true}) {
 		t.Errorf("PPS %+v", *pps)
+	}
+	for _, mapType := range []uint32{0, 1, 2, 3, 4, 5, 6} {
+		pps, err := ParsePPS(buildPPSSpec(ppsSpec{sliceGroupsMinus1: 7, mapType: mapType, mapUnitsMinus1: 98, refsL1Minus1: 31, redundant: true}))
+		if err != nil || pps.NumSliceGroups != 8 || pps.NumRefIdxL1DefaultActive != 32 || !pps.RedundantPicCntPresent {
+			t.Errorf("slice group map type %d: %+v, %v", mapType, pps, err)
+		}
 	}
 	for _, bad := range []struct {
 		nalu []byte
 		err  error
 	}{{nil, ErrEmpty}, {buildSlice(sliceCases[0].spec), ErrNotPPS}, {buildPPS(256, 0, false, false), ErrInvalidPPS},
-		{buildPPS(0, 32, false, false), ErrInvalidPPS}, {[]byte{0x68}, ErrTruncated}} {
+		{buildPPS(0, 32, false, false), ErrInvalidPPS}, {[]byte{0x68}, ErrTruncated},
+		{buildPPSSpec(ppsSpec{bipred: 3}), ErrInvalidPPS}, {buildPPSSpec(ppsSpec{sliceGroupsMinus1: 8}), ErrInvalidPPS},
+		{buildPPSSpec(ppsSpec{refsL0Minus1: 32}), ErrInvalidPPS}, {buildPPS(0, 0, false, false)[:3], ErrTruncated}} {
 		if pps, err := ParsePPS(bad.nalu); !errors.Is(err, bad.err) || pps != nil {
 			t.Errorf("ParsePPS(%x) = %+v, %v; want %v", bad.nalu, pps, err, bad.err)
 		}
@@ -262,6 +460,9 @@ func FuzzParseSliceHeader(f *testing.F) {
 		nalu := buildSlice(tc.spec)
 		f.Add(nalu)
 		f.Add(nalu[:len(nalu)/2])
+	}
+	for _, tc := range markingCases {
+		f.Add(buildSlice(tc.spec))
 	}
 	f.Add([]byte{0x65})
 	f.Add([]byte{0x41, 0xff, 0xff, 0xff})
