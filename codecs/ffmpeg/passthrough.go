@@ -36,7 +36,7 @@ func (r *Reader) openPassthrough(par *astiav.CodecParameters) error {
 		}
 	}
 	r.width, r.height = r.info.Width, r.info.Height
-	if f := r.fc.InputFormat(); f != nil && f.Name() == "h264" {
+	if r.rawH264() {
 		r.order = &h264.AccessUnitOrder{}
 	}
 	return nil
@@ -52,9 +52,11 @@ func (r *Reader) openPassthrough(par *astiav.CodecParameters) error {
 // pictures are shown, which their slice headers' picture order counts give
 // (h264.AccessUnitOrder). To know it, the Reader holds packets back as a
 // decoder does: as many pictures as the stream's SPS says may be reordered
-// (none for pic_order_cnt_type 2; up to 16 for a stream that does not say,
-// h264.MaxHeldPictures at most). Every presentation time lies that many
-// frames after the first packet's decode time.
+// (none for pic_order_cnt_type 2; up to 16 for a stream that does not say;
+// never more than h264.MaxHeldPictures packets). Presentation times lie
+// that many frames later in the stream's timeline than they would without
+// reordering, so that no picture is shown before it is decoded: the first
+// packet's decode time is that many frames before its capture time.
 func (r *Reader) ReadPacket() (*media.Packet, error) {
 	if !r.cfg.passthrough {
 		return nil, errors.New("ffmpeg: ReadPacket on a decoding reader (open it WithPassthrough)")

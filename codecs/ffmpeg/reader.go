@@ -271,7 +271,7 @@ func (r *Reader) Stats() ReadStats {
 // the configured one (WithAssumedFrameRate, AssumedFrameRate); for others the
 // container's average rate, else its base rate, else 0.
 func (r *Reader) frameRate(par *astiav.CodecParameters) float64 {
-	if f := r.fc.InputFormat(); f != nil && f.Name() == "h264" {
+	if r.rawH264() {
 		return rawFrameRate(par.ExtraData(), r.cfg.frameRate)
 	}
 	for _, fr := range []astiav.Rational{r.stream.AvgFrameRate(), r.stream.RFrameRate()} {
@@ -280,6 +280,13 @@ func (r *Reader) frameRate(par *astiav.CodecParameters) float64 {
 		}
 	}
 	return 0
+}
+
+// rawH264 reports whether the input is a raw H.264 stream (the "h264"
+// input format: Annex B without a container), which has no timestamps.
+func (r *Reader) rawH264() bool {
+	f := r.fc.InputFormat()
+	return f != nil && f.Name() == "h264"
 }
 
 // rawFrameRate returns the frame rate of a raw H.264 stream whose parameter
