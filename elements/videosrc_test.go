@@ -36,9 +36,11 @@ func TestPassthroughOfBFramesDecodesEveryPicture(t *testing.T) {
 }
 
 // A raw H.264 file has no container timestamps; is-live=true paces it at
-// its SPS's rate all the same.
+// its SPS's rate all the same. (Without B-frames: passed through, packets
+// are paced by their decode times, and those of a B-frame stream begin
+// before its first picture's, as in any container.)
 func TestLiveRawAnnexBIsPacedAtItsRate(t *testing.T) {
-	path := testclip.Make(t, "clip.h264", 10, 20, "-c:v", "libx264", "-pix_fmt", "yuv420p")
+	path := testclip.Make(t, "clip.h264", 10, 20, "-c:v", "libx264", "-bf", "0", "-pix_fmt", "yuv420p")
 	for _, passthrough := range []string{"false", "true"} {
 		out := &frames{}
 		line := "videosrc location=" + path + " is-live=true rate=1000 passthrough=" + passthrough

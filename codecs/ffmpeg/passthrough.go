@@ -35,17 +35,42 @@ func (r *Reader) openPassthrough(par *astiav.CodecParameters) error {
 			r.params.Update(nalus)
 		}
 	}
+	r.width, r.height = r.info.Width, r.info.Height
+	if r.rawH264() {
+		r.order = &h264.AccessUnitOrder{}
+	}
 	return nil
 }
 
 // ReadPacket returns the next H.264 access unit or JPEG picture in
 // passthrough mode, or io.EOF at the end of the stream.
+//
+// A raw H.264 stream (the "h264" input format: Annex B without a container)
+// carries no timestamps, so the Reader times its packets itself, a frame
+// apart at the stream's frame rate (StreamInfo.FrameRate): decode times in
+// the order the packets come, presentation times in the order their
+// pictures are shown, which their slice headers' picture order counts give
+// (h264.AccessUnitOrder). To know it, the Reader holds packets back as a
+// decoder does: as many pictures as the stream's SPS says may be reordered
+// (none for pic_order_cnt_type 2; up to 16 for a stream that does not say;
+// never more than h264.MaxHeldPictures packets). Presentation times lie
+// that many frames later in the stream's timeline than they would without
+// reordering, so that no picture is shown before it is decoded: the first
+// packet's decode time is that many frames before its capture time.
 func (r *Reader) ReadPacket() (*media.Packet, error) {
 	if !r.cfg.passthrough {
 		return nil, errors.New("ffmpeg: ReadPacket on a decoding reader (open it WithPassthrough)")
 	}
 	for {
+		if p := r.nextInOrder(); p != nil {
+			return p, nil
+		}
 		if err := r.readVideoPacket(); err == io.EOF {
+			if r.order != nil && !r.orderFlushed {
+				r.order.Flush()
+				r.orderFlushed = true
+				continue
+			}
 			return nil, r.end()
 		} else if err != nil {
 			return nil, err
@@ -66,15 +91,53 @@ func (r *Reader) ReadPacket() (*media.Packet, error) {
 		case p == nil:
 			r.stats.BeforeKeyframe++
 			continue
+		case r.order != nil:
+			continue // held by accessUnit until its place is known
 		}
 		p.CaptureTime, p.CompositionOffset = r.times.packet(pts, dts)
 		return p, nil
 	}
 }
 
+// nextInOrder returns the oldest held packet of a raw H.264 stream once its
+// place in output order is known, timed by it, or nil.
+func (r *Reader) nextInOrder() *media.Packet {
+	if r.order == nil {
+		return nil
+	}
+	place, ok := r.order.Pop()
+	if !ok {
+		return nil
+	}
+	p := r.held[0]
+	r.held[0] = nil
+	r.held = r.held[1:]
+	frame := r.times.frame
+	dts := int64(place.Decode) * frame
+	pts := (int64(place.Display) + int64(r.order.Delay())) * frame
+	p.CaptureTime, p.CompositionOffset = r.times.packet(pts, dts)
+	return p
+}
+
+// hold keeps a raw H.264 stream's packet, whose access unit is nalus, until
+// its place in output order is known. An access unit whose place cannot be
+// read from its slice header, or that is let out before its turn because
+// too many wait, is counted as a repaired timestamp: it is shown after the
+// pictures before it.
+func (r *Reader) hold(p *media.Packet, nalus [][]byte) {
+	forced := r.order.Forced()
+	if err := r.order.Push(nalus); err != nil {
+		r.times.repaired++
+	}
+	r.times.repaired += r.order.Forced() - forced
+	r.held = append(r.held, p)
+}
+
 // accessUnit turns one demuxed packet, which it may keep, into a gopline
 // Packet, or nil while waiting for the first IDR. Annex B input that needs
-// no parameter sets added keeps its bytes as they are.
+// no parameter sets added keeps its bytes as they are. A raw H.264
+// stream's packet is also held until its place in output order is known
+// (hold).
 func (r *Reader) accessUnit(data []byte) (*media.Packet, error) {
 	var nalus [][]byte
 	var err error
@@ -100,14 +163,35 @@ func (r *Reader) accessUnit(data []byte) (*media.Packet, error) {
 	}
 	if key {
 		r.seenKey, r.gopStart = true, r.seq
+		r.width, r.height = spsSize(fixed, r.width, r.height)
 	}
 	p := &media.Packet{
 		Codec: media.H264, Data: data, Key: key,
 		Seq: r.seq, GOP: r.gopStart, Epoch: r.epoch,
-		Width: r.info.Width, Height: r.info.Height,
+		Width: r.width, Height: r.height,
 	}
 	r.seq++
+	if r.order != nil {
+		r.hold(p, fixed)
+	}
 	return p, nil
+}
+
+// spsSize returns the picture size, after cropping, of the last SPS among
+// an IDR access unit's NAL units: the size of its GOP, which may differ from
+// the stream's first (a camera that changed resolution, files joined). It
+// returns width and height when there is no SPS it can read.
+func spsSize(nalus [][]byte, width, height int) (int, int) {
+	for i := len(nalus) - 1; i >= 0; i-- {
+		if h264.TypeOf(nalus[i]) != h264.NALUTypeSPS {
+			continue
+		}
+		if sps, err := h264.ParseSPS(nalus[i]); err == nil {
+			return sps.Width(), sps.Height()
+		}
+		break
+	}
+	return width, height
 }
 
 // jpegPacket turns one demuxed MJPEG packet, which it keeps, into a JPEG

@@ -55,7 +55,11 @@ type StreamInfo struct {
 // 25 frames/s) is stamped with the clock's time as each picture is read,
 // and its FrameRate is 0. Decoded Frames come in presentation order
 // with growing capture times; passed-through Packets keep decode order and
-// carry their composition offset (media.Packet.CompositionOffset). Decoded
+// carry their composition offset (media.Packet.CompositionOffset). A raw
+// H.264 stream has no timestamps: its passed-through Packets are timed from
+// their slice headers (see ReadPacket). Passed-through H.264 Packets have
+// the size of the SPS in front of their GOP's IDR, which may change
+// mid-stream. Decoded
 // Frames are read-only FFmpeg pictures that outlive the Reader (see the
 // package's Ownership). A Reader is not safe for concurrent use. Close frees
 // its FFmpeg objects.
@@ -96,6 +100,15 @@ type Reader struct {
 	gopStart   uint64
 	seenKey    bool
 	epoch      uint64
+	// width and height of the current GOP's pictures, from the SPS in
+	// front of its IDR
+	width, height int
+	// order places a raw H.264 stream's access units in output order (it
+	// has no timestamps); held are the packets waiting for their place,
+	// in decode order. order is nil for other inputs.
+	order        *h264.AccessUnitOrder
+	held         []*media.Packet
+	orderFlushed bool
 
 	stats ReadStats // what was skipped, but for the timeline's repairs
 
@@ -317,7 +330,7 @@ func (r *Reader) rawvideo() bool {
 // the configured one (WithAssumedFrameRate, AssumedFrameRate); for others the
 // container's average rate, else its base rate, else 0.
 func (r *Reader) frameRate(par *astiav.CodecParameters) float64 {
-	if f := r.fc.InputFormat(); f != nil && f.Name() == "h264" {
+	if r.rawH264() {
 		return rawFrameRate(par.ExtraData(), r.cfg.frameRate)
 	}
 	if r.rawvideo() && r.timeBase.Num() > 0 {
@@ -329,6 +342,13 @@ func (r *Reader) frameRate(par *astiav.CodecParameters) float64 {
 		}
 	}
 	return 0
+}
+
+// rawH264 reports whether the input is a raw H.264 stream (the "h264"
+// input format: Annex B without a container), which has no timestamps.
+func (r *Reader) rawH264() bool {
+	f := r.fc.InputFormat()
+	return f != nil && f.Name() == "h264"
 }
 
 // rawFrameRate returns the frame rate of a raw H.264 stream whose parameter

@@ -19,7 +19,10 @@ type ReadStats struct {
 	// data, further video).
 	OtherStreams int
 	// RepairedTimestamps counts timestamps that went back and were
-	// replaced to keep times growing (see Reader).
+	// replaced to keep times growing (see Reader), and the packets of a
+	// raw H.264 stream placed after the pictures before them because
+	// their place in output order could not be read or they were held too
+	// long (see ReadPacket).
 	RepairedTimestamps int
 	// Damaged counts pictures a strict decoding Reader left out after
 	// damage: the ones FFmpeg flagged as damaged and the packets after

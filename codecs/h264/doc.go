@@ -38,6 +38,15 @@
 // cropping (SPS.Width, SPS.Height) and the frame rate of its timing
 // information (VUI.FrameRate).
 //
+// A stream without timestamps of its own (a raw Annex B file or pipe) still
+// says in which order its pictures are shown: each slice header carries the
+// picture's order count. ParsePPS and ParseSliceHeader read as far as that
+// count, ParamSetTable keeps the parameter sets a slice header is read
+// with, PicOrderCounter turns the coded values into PicOrderCnt, and
+// PresentationOrder places the pictures in output order as a decoder does,
+// holding back as many as SPS.MaxReorderFrames says. AccessUnitOrder puts
+// the four together for a stream of access units.
+//
 // # Caveats
 //
 // Slices returned by SplitAnnexB, SplitAVCC and ParseDecoderConfig alias
@@ -51,6 +60,11 @@
 // whole file. ParseSPS refuses pictures wider or higher than
 // MaxDimensionInMBs macroblocks. JoinAnnexB does not add emulation prevention
 // bytes: the NAL units must be valid already.
+//
+// PresentationOrder holds at most MaxHeldPictures pictures whose place is
+// not known, and outputs the oldest early beyond that (counted, Forced).
+// A slice header whose elements after the picture order count cannot be
+// read is taken as one without memory_management_control_operation 5.
 //
 // Errors are the sentinels of errors.go wrapped with a detail; test for them
 // with errors.Is. ParamSets is not safe for concurrent use; the functions

@@ -45,4 +45,21 @@ var (
 	// ErrInvalidLength is returned for a bad NAL unit length size, a length
 	// prefix that overruns its buffer, or a NAL unit too long for its prefix.
 	ErrInvalidLength = errors.New("h264: invalid NAL unit length")
+
+	// ErrNotPPS is returned by ParsePPS when the NAL unit is not a picture
+	// parameter set (nal_unit_type 8).
+	ErrNotPPS = errors.New("h264: NAL unit is not a picture parameter set")
+
+	// ErrNotSlice is returned by ParseSliceHeader when the NAL unit is not
+	// the coded slice of a picture (nal_unit_type 1 or 5).
+	ErrNotSlice = errors.New("h264: NAL unit is not a coded slice")
+
+	// ErrInvalidPPS is returned when a picture parameter set holds a value
+	// outside the range the standard allows.
+	ErrInvalidPPS = errors.New("h264: invalid picture parameter set")
+
+	// ErrInvalidSliceHeader is returned when a slice header holds a value
+	// outside the range the standard allows, or does not match the
+	// parameter sets it is read with.
+	ErrInvalidSliceHeader = errors.New("h264: invalid slice header")
 )

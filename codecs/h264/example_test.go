@@ -70,3 +70,27 @@ func ExampleSplitAVCC() {
 	// Output:
 	// 00 00 00 01 09 f0 00 00 00 01 41 9a
 }
+
+func ExamplePresentationOrder() {
+	// An IDR, then a P-frame and the two B-frames shown before it, as x264
+	// codes them with -bf 2: picture order counts in decode order.
+	var order h264.PresentationOrder
+	for i, poc := range []int64{0, 6, 2, 4, 12, 8, 10} {
+		order.Push(poc, i == 0, 2) // SPS.MaxReorderFrames: 2
+		for p, ok := order.Pop(); ok; p, ok = order.Pop() {
+			fmt.Printf("decoded %d, shown %d\n", p.Decode, p.Display)
+		}
+	}
+	order.Flush() // the end of the stream
+	for p, ok := order.Pop(); ok; p, ok = order.Pop() {
+		fmt.Printf("decoded %d, shown %d\n", p.Decode, p.Display)
+	}
+	// Output:
+	// decoded 0, shown 0
+	// decoded 1, shown 3
+	// decoded 2, shown 1
+	// decoded 3, shown 2
+	// decoded 4, shown 6
+	// decoded 5, shown 4
+	// decoded 6, shown 5
+}

@@ -60,9 +60,14 @@ func (s *syntaxReader) se(element string) int32 {
 // ueMax reads ue(v) and fails with ErrInvalidSPS when it exceeds limit, the
 // largest value the standard allows for that element.
 func (s *syntaxReader) ueMax(limit uint32, element string) uint32 {
+	return s.ueLimit(limit, element, ErrInvalidSPS)
+}
+
+// ueLimit reads ue(v) and fails with invalid when it exceeds limit.
+func (s *syntaxReader) ueLimit(limit uint32, element string, invalid error) uint32 {
 	v := s.ue(element)
 	if s.err == nil && v > limit {
-		s.err = fmt.Errorf("%w: %s is %d, at most %d allowed", ErrInvalidSPS, element, v, limit)
+		s.err = fmt.Errorf("%w: %s is %d, at most %d allowed", invalid, element, v, limit)
 		return 0
 	}
 	return v

@@ -1,8 +1,9 @@
 package h264
 
 // VUI holds the parts of the video usability information (ITU-T H.264 E.1.1)
-// that describe how to show the pictures: their sample aspect ratio and their
-// timing. Later parts (HRD parameters, bitstream restrictions) are not read.
+// that describe how to show the pictures: their sample aspect ratio, their
+// timing and how far their output order may depart from their decode order
+// (the bitstream restrictions). HRD parameters are read past, not kept.
 type VUI struct {
 	// SARWidth and SARHeight give the sample aspect ratio, from
 	// aspect_ratio_idc through table E-1 or from sar_width and sar_height.
@@ -17,7 +18,16 @@ type VUI struct {
 	NumUnitsInTick    uint32 // num_units_in_tick
 	TimeScale         uint32 // time_scale, in ticks per second
 	FixedFrameRate    bool   // fixed_frame_rate_flag
+
+	// BitstreamRestriction is bitstream_restriction_flag: the two fields
+	// after it were coded.
+	BitstreamRestriction bool
+	MaxNumReorderFrames  uint32 // max_num_reorder_frames
+	MaxDecFrameBuffering uint32 // max_dec_frame_buffering
 }
+
+// maxCPBCntMinus1 is the largest cpb_cnt_minus1 of hrd_parameters (E.2.2).
+const maxCPBCntMinus1 = 31
 
 // extendedSAR is the aspect_ratio_idc that codes the ratio explicitly.
 const extendedSAR = 255
@@ -38,8 +48,8 @@ func (v *VUI) FrameRate() (rate float64, ok bool) {
 	return float64(v.TimeScale) / (2 * float64(v.NumUnitsInTick)), true
 }
 
-// parseVUI reads vui_parameters up to and including the timing information
-// into v. Fields read before an error stay set.
+// parseVUI reads vui_parameters into v. Fields read before an error stay
+// set.
 func parseVUI(s *syntaxReader, v *VUI) {
 	if s.flag("aspect_ratio_info_present_flag") {
 		idc := s.u(8, "aspect_ratio_idc")
@@ -75,4 +85,45 @@ func parseVUI(s *syntaxReader, v *VUI) {
 			v.TimingInfoPresent, v.NumUnitsInTick, v.TimeScale, v.FixedFrameRate = true, units, scale, fixed
 		}
 	}
+	nalHRD := s.flag("nal_hrd_parameters_present_flag")
+	if nalHRD {
+		skipHRD(s)
+	}
+	vclHRD := s.flag("vcl_hrd_parameters_present_flag")
+	if vclHRD {
+		skipHRD(s)
+	}
+	if nalHRD || vclHRD {
+		s.flag("low_delay_hrd_flag")
+	}
+	s.flag("pic_struct_present_flag")
+	if !s.flag("bitstream_restriction_flag") {
+		return
+	}
+	s.flag("motion_vectors_over_pic_boundaries_flag")
+	s.ue("max_bytes_per_pic_denom")
+	s.ue("max_bits_per_mb_denom")
+	s.ue("log2_max_mv_length_horizontal")
+	s.ue("log2_max_mv_length_vertical")
+	reorder := s.ueMax(maxNumRefFrames, "max_num_reorder_frames")
+	buffering := s.ueMax(maxNumRefFrames, "max_dec_frame_buffering")
+	if s.err == nil {
+		v.BitstreamRestriction, v.MaxNumReorderFrames, v.MaxDecFrameBuffering = true, reorder, buffering
+	}
+}
+
+// skipHRD reads past hrd_parameters (E.1.2).
+func skipHRD(s *syntaxReader) {
+	cpbs := s.ueMax(maxCPBCntMinus1, "cpb_cnt_minus1") + 1
+	s.u(4, "bit_rate_scale")
+	s.u(4, "cpb_size_scale")
+	for i := uint32(0); i < cpbs && s.err == nil; i++ {
+		s.ue("bit_rate_value_minus1")
+		s.ue("cpb_size_value_minus1")
+		s.flag("cbr_flag")
+	}
+	s.u(5, "initial_cpb_removal_delay_length_minus1")
+	s.u(5, "cpb_removal_delay_length_minus1")
+	s.u(5, "dpb_output_delay_length_minus1")
+	s.u(5, "time_offset_length")
 }
