@@ -258,7 +258,8 @@ func (b *Bus) retire(topic string, self *actor.PID, mark uint64) bool {
 // brokerName is the actor name of a topic's broker.
 func brokerName(topic string) string { return "topic" + topic }
 
-// Topics returns the names of the Bus's topics, sorted; none after Close.
+// Topics returns the names of the Bus's topics, sorted; none after Close. A
+// topic forgotten after its linger (WithIdleTopicLinger) is not among them.
 func (b *Bus) Topics() []string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
