@@ -57,8 +57,10 @@
 // its broker stops, it leaves Bus.Topics, and Bus.Topic makes it afresh. So
 // a name typed wrong once does not stay listed. Send the broker that
 // Bus.Topic returns your Subscribe or PublisherJoined at once: a topic
-// handed out while it lingers stays another linger, but a broker taken
-// before it became idle and used only a linger later may be gone.
+// handed out while it lingers stays another linger, but one taken before
+// it became idle and used only a linger later may have been forgotten.
+// Brokers are named after their topics, so such a PID reaches the topic
+// again once Bus.Topic has made it afresh; what it is sent before is lost.
 //
 // # Caveats
 //
