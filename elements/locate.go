@@ -1,9 +1,6 @@
 package elements
 
 import (
-	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -43,34 +40,12 @@ func topicBroker(env *pipeline.Env, topic, remote string) (*actor.PID, string, e
 
 // checkPublished warns, at most once, when topic (of the node at remote,
 // or of this process and the nodes found when remote is "") has no
-// publisher: a subscriber that got nothing after noPublisherWait calls it.
-func checkPublished(env *pipeline.Env, topic, remote string) {
-	known := env.Bus.Published(remote)
-	if slices.Contains(known, topic) {
-		return
+// publisher, or the subscription's events or the listing say why nothing
+// came (silence holds the events): a subscriber that got nothing after
+// noPublisherWait calls it.
+func checkPublished(env *pipeline.Env, silence Silence) {
+	silence.Published, silence.Unlisted = env.Bus.Published(silence.Remote)
+	if why := silence.Warning(); why != "" {
+		env.Log.Warn().Str("topic", silence.Topic).Msg(why)
 	}
-	env.Log.Warn().Str("topic", topic).Msg(unpublished(topic, remote, known))
-}
-
-// unpublished says that no publisher offers topic, naming the topics
-// known and the nearest of them.
-func unpublished(topic, remote string, known []string) string {
-	where := ""
-	if remote != "" {
-		where = " at " + remote
-	}
-	msg := fmt.Sprintf("no publisher offers %s%s after %v", topic, where, noPublisherWait)
-	if len(known) == 0 {
-		return msg + "; no topic has a publisher"
-	}
-	const shown = 10
-	list := strings.Join(known[:min(len(known), shown)], ", ")
-	if len(known) > shown {
-		list += fmt.Sprintf(" and %d more", len(known)-shown)
-	}
-	msg += "; published: " + list
-	if near := pipeline.Nearest(topic, known); near != "" {
-		msg += fmt.Sprintf(" (did you mean %s?)", near)
-	}
-	return msg
 }

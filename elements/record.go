@@ -86,7 +86,9 @@ var recordSpec = pipeline.ElementSpec[RecordConfig]{
 		qosField(func(c *RecordConfig) **qos.Profile { return &c.QoS }),
 	},
 	New: func(cfg RecordConfig) (pipeline.Element, error) {
-		newRecorder := func() *recorder { return &recorder{cfg: cfg, ended: map[string]bool{}, seen: map[string]bool{}} }
+		newRecorder := func() *recorder {
+			return &recorder{cfg: cfg, ended: map[string]bool{}, seen: map[string]bool{}, silences: map[string]*Silence{}}
+		}
 		if len(cfg.Topics) > 0 {
 			return pipeline.PushSourceElement("record", pipeline.None,
 				func() (pipeline.PushSource[*media.Packet], error) { return newRecorder(), nil }), nil
@@ -147,6 +149,9 @@ type recorder struct {
 	subs  []*transport.Subscriber // one per topic
 	ended map[string]bool         // topics whose stream ended
 	seen  map[string]bool         // topics a packet came from
+	// silences hold, by topic, what its events said, for the warning of a
+	// topic that gave nothing.
+	silences map[string]*Silence
 	// held are the deliveries taken while the cache was over its budget,
 	// whose acknowledgements wait for room: the topic's window fills, and
 	// the topic sheds whole GOPs for the recorder alone.
@@ -198,9 +203,11 @@ func (r *recorder) Start(env *pipeline.Env) error {
 			rec.Close()
 			return err
 		}
+		silence := &Silence{Topic: topic, Remote: addr}
+		r.silences[topic] = silence
 		env.After(noPublisherWait, func() error {
 			if !r.seen[topic] && !r.ended[topic] {
-				checkPublished(env, topic, addr)
+				checkPublished(env, *silence)
 			}
 			return nil
 		})
@@ -317,6 +324,9 @@ func (r *recorder) received(sub *transport.Subscriber, got transport.Received) e
 		}
 		return r.collect()
 	case got.Event != nil:
+		if silence := r.silences[sub.Topic()]; silence != nil {
+			silence.heard(got.Event)
+		}
 		return topicEvent(r.env, got.Event, nil)
 	case got.Ended:
 		r.ended[sub.Topic()] = true

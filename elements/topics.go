@@ -148,6 +148,9 @@ type subscriber struct {
 	sub   *transport.Subscriber
 	ended bool
 	got   bool // a packet came
+	// silence holds what the topic's events said, for the warning of a
+	// subscriber that got nothing.
+	silence Silence
 }
 
 // haltGrace bounds how long a halted subscriber (or topic recorder) waits
@@ -173,11 +176,12 @@ func (s *subscriber) Start(env *pipeline.Env) error {
 	if err != nil {
 		return err
 	}
+	s.silence = Silence{Topic: s.cfg.Topic, Remote: addr}
 	s.sub, err = newTopicSubscriber(env, s.cfg.Topic, broker, s.cfg.Window, s.cfg.QoS)
 	if err == nil {
 		env.After(noPublisherWait, func() error {
 			if !s.got && !s.ended {
-				checkPublished(env, s.cfg.Topic, addr)
+				checkPublished(env, s.silence)
 			}
 			return nil
 		})
@@ -198,6 +202,7 @@ func (s *subscriber) Receive(msg any, emit func(*media.Packet)) (bool, error) {
 		s.got = true
 		emit(r.Packet)
 	case r.Event != nil:
+		s.silence.heard(r.Event)
 		return true, topicEvent(s.env, r.Event, s.cfg.OnEvent)
 	case r.Ended:
 		s.end()

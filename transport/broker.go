@@ -68,7 +68,7 @@ func (b *broker) Receive(ctx actor.Context) {
 		b.stopping(ctx)
 		return
 	}
-	if b.rearm {
+	if b.rearm || b.retirement.takeArmed() {
 		b.schedule(ctx)
 	}
 }
@@ -117,8 +117,21 @@ func (b *broker) carryOut(ctx actor.Context, now time.Time, a action) bool {
 		b.farewell(ctx, a.sub)
 	case doAnswered:
 		return true
+	case doRetire:
+		b.retire(ctx, now)
 	}
 	return false
+}
+
+// retire asks the Bus to forget the topic and, when it does, stops the
+// broker; a topic the Bus handed out meanwhile stays another linger.
+func (b *broker) retire(ctx actor.Context, now time.Time) {
+	if !b.retirement.bus.retire(b.topic, ctx.Self(), b.retirement.mark) {
+		b.retirement.stay(now)
+		return
+	}
+	b.log.Debug().Msg("topic retired: no publisher, subscriber or cached GOP is left")
+	ctx.Stop(ctx.Self())
 }
 
 // publish hands p to every subscriber whose window admits it: the same

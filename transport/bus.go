@@ -40,8 +40,13 @@ type Bus struct {
 	system *actor.ActorSystem
 	cfg    busConfig
 
-	mu       sync.Mutex
-	topics   map[string]*actor.PID
+	mu     sync.Mutex
+	topics map[string]*actor.PID
+	// handed counts, by topic, the Topic calls that returned its broker
+	// (see retirement); retiring holds the brokers of retired topics
+	// that may still be stopping, whose names a new broker waits for.
+	handed   map[string]uint64
+	retiring map[string]*actor.PID
 	closed   bool
 	dial     func(addr, topic string) (*actor.PID, error)
 	resolver Resolver
@@ -75,6 +80,7 @@ type busConfig struct {
 	retainer         func(topic string, offer qos.Profile) (Retainer, error)
 	defaultQoS       qos.Profile
 	statsTimeout     time.Duration
+	idleLinger       time.Duration
 }
 
 // Option configures a Bus (NewBus).
@@ -131,6 +137,13 @@ func WithStatsTimeout(d time.Duration) Option {
 	}
 }
 
+// WithIdleTopicLinger sets how long a topic with no publisher, no
+// subscriber and no cached GOP stays before the Bus forgets it (default
+// DefaultIdleTopicLinger): its broker stops, it leaves Topics and the
+// listings, and Topic makes it afresh. d <= 0 keeps every topic until
+// Close.
+func WithIdleTopicLinger(d time.Duration) Option { return func(c *busConfig) { c.idleLinger = d } }
+
 // NewBus returns an empty Bus whose brokers run on system. Close stops them.
 func NewBus(system *actor.ActorSystem, opts ...Option) *Bus {
 	cfg := busConfig{
@@ -140,16 +153,20 @@ func NewBus(system *actor.ActorSystem, opts ...Option) *Bus {
 		retainer:         NewCache,
 		defaultQoS:       qos.DurableVideo(),
 		statsTimeout:     DefaultStatsTimeout,
+		idleLinger:       DefaultIdleTopicLinger,
 	}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	return &Bus{system: system, cfg: cfg, topics: make(map[string]*actor.PID)}
+	return &Bus{system: system, cfg: cfg, topics: make(map[string]*actor.PID), handed: make(map[string]uint64),
+		retiring: make(map[string]*actor.PID)}
 }
 
 // Topic returns the broker of the topic name, spawning it on first use (and
-// again if it stopped after too many panics). Publishers and subscribers send
-// it the messages of this package. name must pass ValidateTopicName.
+// again if it stopped after too many panics, or was retired). Publishers and
+// subscribers send it the messages of this package, at once: a topic that
+// nothing holds is retired after the Bus's linger (WithIdleTopicLinger).
+// name must pass ValidateTopicName.
 //
 // A broker that panics is restarted with its subscribers and publishers kept,
 // but it forgets what each subscriber has in flight: every subscriber resumes
@@ -159,36 +176,90 @@ func (b *Bus) Topic(name string) (*actor.PID, error) {
 	if err := ValidateTopicName(name); err != nil {
 		return nil, err
 	}
+	for {
+		pid, stopping, err := b.topic(name)
+		if stopping == nil {
+			return pid, err
+		}
+		// The topic was retired and its broker is still stopping: its
+		// name is free once it has stopped.
+		_ = b.system.Root.StopFuture(stopping).Wait()
+		b.mu.Lock()
+		if b.retiring[name] == stopping {
+			delete(b.retiring, name)
+		}
+		b.mu.Unlock()
+	}
+}
+
+// topic is Topic's turn under the lock: the broker, or the retired broker
+// of the topic that still holds its name.
+func (b *Bus) topic(name string) (pid, stopping *actor.PID, err error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {
-		return nil, ErrBusClosed
+		return nil, nil, ErrBusClosed
 	}
 	if pid, ok := b.topics[name]; ok {
 		if _, alive := b.system.ProcessRegistry.GetLocal(pid.Id); alive {
-			return pid, nil
+			b.handed[name]++
+			return pid, nil, nil
 		}
 		b.cfg.log.Warn().Str("topic", name).Msg("topic broker had stopped; starting a new one")
 	}
+	if old := b.retiring[name]; old != nil {
+		if _, alive := b.system.ProcessRegistry.GetLocal(old.Id); alive {
+			return nil, old, nil
+		}
+		delete(b.retiring, name)
+	}
 	limiter, err := qos.NewKeyframeLimiter(qos.WithClock(b.cfg.clock.Now), qos.WithKeyframeRequestInterval(b.cfg.keyframeInterval))
 	if err != nil {
-		return nil, fmt.Errorf("transport: topic %s: %w", name, err)
+		return nil, nil, fmt.Errorf("transport: topic %s: %w", name, err)
 	}
 	state := newTopicState(name, &b.cfg, limiter)
+	state.retirement.bus = b
 	props := actor.PropsFromProducer(func() actor.Actor { return &broker{topicState: state, system: b.system} },
 		actor.WithGuardian(brokerSupervision))
-	pid, err := b.system.Root.SpawnNamed(props, brokerName(name))
+	pid, err = b.system.Root.SpawnNamed(props, brokerName(name))
 	if err != nil {
-		return nil, fmt.Errorf("transport: starting topic %s: %w", name, err)
+		return nil, nil, fmt.Errorf("transport: starting topic %s: %w", name, err)
 	}
 	b.topics[name] = pid
-	return pid, nil
+	b.handed[name]++
+	return pid, nil, nil
+}
+
+func (b *Bus) handedOut(topic string) uint64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.handed[topic]
+}
+
+func (b *Bus) retire(topic string, self *actor.PID, mark uint64) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if pid := b.topics[topic]; b.closed || pid == nil || keyOf(pid) != keyOf(self) || b.handed[topic] != mark {
+		return false
+	}
+	delete(b.topics, topic)
+	delete(b.handed, topic)
+	// Forget the retired brokers that have stopped since: the map holds
+	// only those that may still hold their names.
+	for name, pid := range b.retiring {
+		if _, alive := b.system.ProcessRegistry.GetLocal(pid.Id); !alive {
+			delete(b.retiring, name)
+		}
+	}
+	b.retiring[topic] = self
+	return true
 }
 
 // brokerName is the actor name of a topic's broker.
 func brokerName(topic string) string { return "topic" + topic }
 
-// Topics returns the names of the Bus's topics, sorted; none after Close.
+// Topics returns the names of the Bus's topics, sorted; none after Close. A
+// topic forgotten after its linger (WithIdleTopicLinger) is not among them.
 func (b *Bus) Topics() []string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -234,6 +305,8 @@ func (b *Bus) Close() error {
 	b.closed = true
 	topics := b.topics
 	b.topics = make(map[string]*actor.PID)
+	clear(b.handed)
+	clear(b.retiring) // they stop by themselves
 	b.mu.Unlock()
 
 	futures := make(map[string]*actor.Future, len(topics))

@@ -51,6 +51,17 @@
 // Bus.Stats reads a topic's counters by asking its broker, so nothing inside
 // the broker is shared or locked.
 //
+// A topic that nothing holds (no publisher, no subscriber, no cached GOP)
+// for the Bus's linger (DefaultIdleTopicLinger, WithIdleTopicLinger) is
+// forgotten, as ROS 2's graph forgets a topic when its last endpoint goes:
+// its broker stops, it leaves Bus.Topics, and Bus.Topic makes it afresh. So
+// a name typed wrong once does not stay listed. Send the broker that
+// Bus.Topic returns your Subscribe or PublisherJoined at once: a topic
+// handed out while it lingers stays another linger, but one taken before
+// it became idle and used only a linger later may have been forgotten.
+// Brokers are named after their topics, so such a PID reaches the topic
+// again once Bus.Topic has made it afresh; what it is sent before is lost.
+//
 // # Caveats
 //
 // A Bus holds the topics of one process. Subscribers of other processes

@@ -99,6 +99,9 @@ const (
 	// served from the cache, a farewell held for the owner's publishers);
 	// the broker does not answer it itself.
 	doAnswered
+	// doRetire: nothing has held the topic for its linger: the broker asks
+	// the Bus to forget it and stops (see retirement).
+	doRetire
 )
 
 // action is something a policy asks the broker to do.

@@ -51,9 +51,10 @@ func (b *Bus) publishedHere(topic string) bool {
 // Published returns the names of the topics that have a publisher: at the
 // node at addr, or, when addr is "", in this process and at every node the
 // Resolver finds. Without a Resolver it knows this process's topics only.
-// What the Resolver cannot tell is left out: a subscriber's warning lists
-// what is known.
-func (b *Bus) Published(addr string) []string {
+// The error is why the node at addr did not list its topics (it could not
+// be reached, or refused this node); what the Resolver finds when addr is
+// "" is what answered, and no error.
+func (b *Bus) Published(addr string) ([]string, error) {
 	var names []string
 	if addr == "" {
 		for _, t := range b.Topics() {
@@ -62,11 +63,16 @@ func (b *Bus) Published(addr string) []string {
 			}
 		}
 	}
+	var err error
 	if r := b.getResolver(); r != nil {
-		if more, err := r.Published(addr); err == nil {
+		var more []string
+		if more, err = r.Published(addr); err == nil {
 			names = append(names, more...)
 		}
 	}
+	if addr == "" {
+		err = nil
+	}
 	slices.Sort(names)
-	return slices.Compact(names)
+	return slices.Compact(names), err
 }

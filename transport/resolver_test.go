@@ -9,6 +9,7 @@ import (
 // fakeResolver knows the topics of other nodes by address.
 type fakeResolver struct {
 	at    map[string][]string // address: topics published there
+	down  map[string]error    // address: why it does not list its topics
 	asked []string
 }
 
@@ -31,6 +32,9 @@ func (r *fakeResolver) Resolve(topic string) (string, error) {
 
 func (r *fakeResolver) Published(addr string) ([]string, error) {
 	if addr != "" {
+		if err := r.down[addr]; err != nil {
+			return nil, err
+		}
 		return r.at[addr], nil
 	}
 	var all []string
@@ -63,10 +67,24 @@ func TestLocatePrefersThisProcessThenOneOtherNode(t *testing.T) {
 	if addr, err := f.bus.Locate("/test/camera"); addr != "" || err != nil || len(r.asked) != 0 {
 		t.Fatalf("a topic published here: %q, %v, asked %v; want this process's, no one asked", addr, err, r.asked)
 	}
-	if got := f.bus.Published(""); !slices.Equal(got, []string{"/lidar", "/test/camera"}) {
-		t.Fatalf("Published(\"\") = %v", got)
+	if got, err := f.bus.Published(""); !slices.Equal(got, []string{"/lidar", "/test/camera"}) || err != nil {
+		t.Fatalf("Published(\"\") = %v, %v", got, err)
 	}
-	if got := f.bus.Published("10.0.0.6:7400"); !slices.Equal(got, []string{"/lidar"}) {
-		t.Fatalf("Published(10.0.0.6:7400) = %v", got)
+	if got, err := f.bus.Published("10.0.0.6:7400"); !slices.Equal(got, []string{"/lidar"}) || err != nil {
+		t.Fatalf("Published(10.0.0.6:7400) = %v, %v", got, err)
+	}
+}
+
+// A node that does not list its topics is not one without publishers:
+// Published says why it did not.
+func TestPublishedSaysWhyANodeDidNotList(t *testing.T) {
+	f := newFixture(t)
+	down := errors.New("connection refused")
+	f.bus.SetResolver(&fakeResolver{at: map[string][]string{"10.0.0.5:7400": {"/cam"}}, down: map[string]error{"10.0.0.7:7400": down}})
+	if got, err := f.bus.Published("10.0.0.7:7400"); got != nil || !errors.Is(err, down) {
+		t.Fatalf("Published of a node that is down = %v, %v; want %v", got, err, down)
+	}
+	if got, err := f.bus.Published(""); !slices.Equal(got, []string{"/cam"}) || err != nil {
+		t.Fatalf("Published(\"\") = %v, %v; want what answered", got, err)
 	}
 }

@@ -62,9 +62,10 @@ type topicState struct {
 
 	// policies are told everything that happens at the topic, in this
 	// order (see newTopicState); cache and keyframes are among them.
-	policies  []policy
-	cache     *cache
-	keyframes *keyframeLimit
+	policies   []policy
+	cache      *cache
+	keyframes  *keyframeLimit
+	retirement *retirement
 
 	// timer wakes the broker when the earliest due time of its policies
 	// comes; timerAt is when it fires (zero: no timer).
@@ -90,6 +91,7 @@ func newTopicState(topic string, cfg *busConfig, limiter *qos.KeyframeLimiter) *
 	}
 	t.cache = newCache(t)
 	t.keyframes = &keyframeLimit{limiter: limiter}
+	t.retirement = &retirement{t: t, linger: cfg.idleLinger}
 	// The order matters where one policy reads what another decided: a
 	// publisher regains its liveliness before its packet is delivered, and
 	// a subscriber is matched before the cache replays to it.
@@ -101,6 +103,7 @@ func newTopicState(topic string, cfg *busConfig, limiter *qos.KeyframeLimiter) *
 		newFarewells(t),
 		&rateMeter{},
 		&formatMeter{},
+		t.retirement, // last: it sees what the others made of the input
 	}
 	return t
 }

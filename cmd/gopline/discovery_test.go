@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os/exec"
 	"regexp"
 	"strconv"
@@ -198,7 +200,11 @@ func TestLoudMistakes(t *testing.T) {
 	secure := serveCamera(t, "secure", "/secure", "--tls-make", certs+":secure=127.0.0.1,viewer-1,viewer-2", "--tls-allow", "viewer-1")
 	serveCamera(t, "left", "/stereo")
 	serveCamera(t, "right", "/stereo")
-	dead := freeAddr(t) // nothing listens there
+	sensor := serveCamera(t, "sensor", "/sensor", "--qos", "sensor_data")
+	dead := freeAddr(t)                               // nothing listens there
+	web := httptest.NewServer(http.NotFoundHandler()) // a web port, not a node's
+	defer web.Close()
+	webAddr := web.Listener.Addr().String()
 	viewer2 := []string{"--tls-cert", certs + "/viewer-2.pem", "--tls-key", certs + "/viewer-2.key", "--tls-ca", certs + "/ca.pem"}
 	cases := []struct {
 		name   string
@@ -208,21 +214,32 @@ func TestLoudMistakes(t *testing.T) {
 		// keepsTrying: --wait, the command runs its --duration and
 		// exits 0.
 		keepsTrying bool
+		// never: what it must not say (a cause it cannot know).
+		never []string
 	}{
 		{"a wrong token", []string{"run", "--no-mdns", "--token", "wrong", "subscribe topic=/camera remote=" + robot + " ! fakesink"},
-			[]string{"refused the subscription", "the node refused the token"}, 8 * time.Second, false},
+			[]string{"refused the subscription", "the node refused the token", "got nothing: remote: the node refused this node"}, 8 * time.Second, false,
+			[]string{"no publisher"}},
 		{"a certificate not allowed", append([]string{"run", "--no-mdns", "subscribe topic=/secure remote=" + secure + " ! fakesink"}, viewer2...),
-			[]string{"refused the subscription", "client certificate not allowed"}, 8 * time.Second, false},
+			[]string{"refused the subscription", "client certificate not allowed"}, 8 * time.Second, false, nil},
 		{"TLS on one side only", []string{"run", "--no-mdns", "subscribe topic=/secure remote=" + secure + " ! fakesink"},
-			[]string{"cannot reach the node at " + secure, "it may speak TLS"}, 40 * time.Second, false},
+			[]string{"cannot reach the node at " + secure, "it may speak TLS"}, 40 * time.Second, false, nil},
 		{"a dead port", []string{"run", "--no-mdns", "subscribe topic=/camera remote=" + dead + " ! fakesink"},
-			[]string{"cannot reach the node at " + dead, "connection refused: no node listens there"}, 40 * time.Second, false},
+			[]string{"nothing from /camera at " + dead + " after 3s: remote: cannot reach the node at " + dead +
+				": connection refused: no node listens there (tried a TCP connection)"}, 40 * time.Second, false,
+			[]string{"no publisher", "no topic has a publisher"}},
+		{"a web port", []string{"run", "--no-mdns", "--duration", "5s", "subscribe topic=/camera remote=" + webAddr + " ! fakesink"},
+			[]string{"cannot reach the node at " + webAddr + ": it answers HTTP: it is a web port (gopline's --http, say), not a node's --listen port"},
+			40 * time.Second, false, []string{"may speak TLS", "no publisher"}},
+		{"a QoS mismatch", []string{"run", "--no-mdns", "--duration", "5s", "subscribe topic=/sensor qos=durable_video remote=" + sensor + " ! fakesink"},
+			[]string{"/sensor at " + sensor + " has a publisher, but its QoS does not meet this subscriber's request: durability: subscriber asks transient_local, publisher offers volatile"},
+			40 * time.Second, false, []string{"no publisher"}},
 		{"a dead port, with --wait", []string{"run", "--no-mdns", "--wait", "--duration", "13s", "subscribe topic=/camera remote=" + dead + " ! fakesink"},
-			[]string{"cannot reach the node"}, 40 * time.Second, true},
+			[]string{"cannot reach the node"}, 40 * time.Second, true, nil},
 		{"two publishers", []string{"run", "--no-mdns", "subscribe topic=/stereo ! fakesink"},
-			[]string{"/stereo is published by left at", " and right at ", "name one with remote="}, 20 * time.Second, false},
+			[]string{"/stereo is published by left at", " and right at ", "name one with remote="}, 20 * time.Second, false, nil},
 		{"a topic nobody publishes", []string{"record", "--no-mdns", "--topic", "/stero", "--out", t.TempDir() + "/x.gopline", "--duration", "8s"},
-			[]string{"no publisher offers /stero after 3s; published: /stereo (did you mean /stereo?)", "recorded nothing"}, 30 * time.Second, false},
+			[]string{"no publisher offers /stero after 3s; published: /sensor, /stereo (did you mean /stereo?)", "recorded nothing"}, 30 * time.Second, false, nil},
 	}
 	// Each case is a process of its own: they run at once.
 	type result struct {
@@ -257,6 +274,11 @@ func TestLoudMistakes(t *testing.T) {
 		for _, want := range c.says {
 			if r.code != code || !strings.Contains(r.stderr, want) {
 				t.Errorf("%s: exit %d, no %q in:\n%s", c.name, r.code, want, r.stderr)
+			}
+		}
+		for _, wrong := range c.never {
+			if strings.Contains(r.stderr, wrong) {
+				t.Errorf("%s: says %q:\n%s", c.name, wrong, r.stderr)
 			}
 		}
 		if r.took > c.within {

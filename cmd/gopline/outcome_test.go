@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gopline/gopline/elements"
 	"github.com/gopline/gopline/pipeline"
 )
 
@@ -31,7 +32,7 @@ func TestJudgeDecidesTheExit(t *testing.T) {
 		{"damage skipped", []pipeline.NodeStats{{Node: "play0", Element: "play", Out: 80, Dropped: 7}}, runEnd{ended: true}, judgeRules{sources: sources}, "skipped 7 packets"},
 		{"damage allowed", []pipeline.NodeStats{{Node: "play0", Element: "play", Out: 80, Dropped: 7}}, runEnd{ended: true}, judgeRules{sources: sources, allowDamage: true}, ""},
 		{"no publisher found", []pipeline.NodeStats{{Node: "subscribe0", Element: "subscribe"}}, runEnd{},
-			judgeRules{sources: sources, unpublished: map[string]string{"subscribe0": noPublisher("/nobody", "")}}, "subscribe0 (subscribe) got nothing: no publisher of /nobody was found"},
+			judgeRules{sources: sources, unpublished: map[string]string{"subscribe0": elements.Silence{Topic: "/nobody"}.Summary()}}, "subscribe0 (subscribe) got nothing: no publisher of /nobody was found"},
 		{"source damage", []pipeline.NodeStats{{Node: "src", Element: "videosrc", Out: 13, Skipped: map[string]uint64{"undecodable": 1, "damaged": 26}}}, runEnd{ended: true}, judgeRules{sources: sources}, "src (videosrc) skipped 27 packets of a damaged input (1 undecodable packet, 26 left out"},
 		{"source damage allowed", []pipeline.NodeStats{{Node: "src", Element: "videosrc", Out: 13, Skipped: map[string]uint64{"damaged": 26}}}, runEnd{ended: true}, judgeRules{sources: sources, allowDamage: true}, ""},
 		{"concealment is no failure", []pipeline.NodeStats{{Node: "src", Element: "videosrc", Out: 40, Skipped: map[string]uint64{"concealed": 26, "other_streams": 9}}}, runEnd{ended: true}, judgeRules{sources: sources}, ""},

@@ -1,17 +1,17 @@
 package main
 
 import (
-	"fmt"
-	"slices"
-
 	"github.com/gopline/gopline"
+	"github.com/gopline/gopline/elements"
 	"github.com/gopline/gopline/pipeline"
 )
 
 // unpublishedSubscribes tells, by node, of the subscribers of line that
-// got nothing because no publisher offers their topic: neither line
-// itself, nor the node at their remote=, nor (without remote=) this
-// process or the nodes found. Ask it before n closes.
+// got nothing because no publisher of their topic was found, or the node
+// at their remote= did not list its topics (it could not be reached, is
+// not a node, or refused this one): neither line itself, nor the node at
+// their remote=, nor (without remote=) this process or the nodes found
+// publish it. Ask it before n closes.
 func unpublishedSubscribes(n *gopline.Node, line string, stats []pipeline.NodeStats) map[string]string {
 	topics, remotes := lineTopics(line), lineProps(line, func(_, key string) bool { return key == "remote" })
 	own := map[string]bool{}
@@ -24,17 +24,11 @@ func unpublishedSubscribes(n *gopline.Node, line string, stats []pipeline.NodeSt
 		if s.Element != "subscribe" || s.Out > 0 || topic == "" || own[topic] {
 			continue
 		}
-		if remote := remotes[s.Node]; !slices.Contains(n.Bus().Published(remote), topic) {
-			why[s.Node] = noPublisher(topic, remote)
+		silence := elements.Silence{Topic: topic, Remote: remotes[s.Node]}
+		silence.Published, silence.Unlisted = n.Bus().Published(silence.Remote)
+		if summary := silence.Summary(); summary != "" {
+			why[s.Node] = summary
 		}
 	}
 	return why
-}
-
-// noPublisher says that no publisher of topic was found.
-func noPublisher(topic, remote string) string {
-	if remote != "" {
-		return fmt.Sprintf("got nothing: no publisher of %s was found at %s", topic, remote)
-	}
-	return fmt.Sprintf("got nothing: no publisher of %s was found", topic)
 }

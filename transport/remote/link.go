@@ -332,8 +332,12 @@ func (l *link) failed(ctx actor.Context, err error) {
 	attempts := l.retry.Attempt() + 1 // the one that failed, and those before it
 	if budget := l.n.giveUpAfter; !l.subscribedOnce && budget > 0 && time.Since(l.since) >= budget {
 		l.log.Error().Err(err).Int("attempts", attempts).Msg("remote: cannot reach the node; giving up")
-		l.end(ctx, fmt.Errorf("cannot reach the node at %s (%d attempts in %v): %w", l.addr, attempts,
-			time.Since(l.since).Round(time.Second), err))
+		over := time.Since(l.since).Round(time.Second)
+		if ue := (*UnreachableError)(nil); errors.As(err, &ue) {
+			l.end(ctx, &UnreachableError{Addr: ue.Addr, Why: ue.Why, Tried: fmt.Sprintf("%s, %d times in %v", ue.Tried, attempts, over)})
+			return
+		}
+		l.end(ctx, fmt.Errorf("cannot reach the node at %s (%d attempts in %v): %w", l.addr, attempts, over, err))
 		return
 	}
 	d, _ := l.retry.Next() // a link retries for ever

@@ -20,6 +20,29 @@ import (
 // (A node at its limits, or a TLS handshake that fails, is tried again.)
 var ErrRefused = errors.New("remote: the node refused this node")
 
+// ErrUnreachable is what an UnreachableError is (errors.Is): a probe
+// reached no node.
+var ErrUnreachable = errors.New("remote: cannot reach the node")
+
+// UnreachableError says that a probe reached no node at Addr: nothing
+// listens there, the host does not answer, or what answers is not a node
+// (a web port, say). Unlike a refusal (ErrRefused), it says nothing of the
+// node's topics: no node was asked.
+type UnreachableError struct {
+	Addr string
+	// Why says what happened, in a user's words.
+	Why string
+	// Tried says what was tried ("a TCP connection").
+	Tried string
+}
+
+func (e *UnreachableError) Error() string {
+	return fmt.Sprintf("%v at %s: %s (tried %s)", ErrUnreachable, e.Addr, e.Why, e.Tried)
+}
+
+// Is makes an UnreachableError match ErrUnreachable.
+func (e *UnreachableError) Is(target error) bool { return target == ErrUnreachable }
+
 // probe connects to the node at addr as protoactor would (the node's TLS,
 // token and limits) and asks it for something it does not serve: a node
 // that would refuse this one's stream says why, one that would accept it
@@ -30,9 +53,10 @@ var ErrRefused = errors.New("remote: the node refused this node")
 func probe(addr string, dialOpts []grpc.DialOption, timeout time.Duration) error {
 	// A plain connection first: gRPC, waiting for the node to be ready,
 	// would only say that the time ran out, not that nothing listens.
+	began := time.Now()
 	c, err := net.DialTimeout("tcp", addr, timeout)
 	if err != nil {
-		return fmt.Errorf("remote: %s: %s", addr, dialReason(err))
+		return &UnreachableError{Addr: addr, Why: dialReason(err), Tried: "a TCP connection"}
 	}
 	c.Close()
 	conn, err := grpc.NewClient(addr, dialOpts...)
@@ -43,7 +67,22 @@ func probe(addr string, dialOpts []grpc.DialOption, timeout time.Duration) error
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	_, err = remote.NewRemotingClient(conn).ListProcesses(ctx, &remote.ListProcessesRequest{}, grpc.WaitForReady(true))
+	if mayBeWebPort(err) && answersHTTP(addr, max(timeout-time.Since(began), minSniffTimeout)) {
+		return &UnreachableError{Addr: addr, Why: "it answers HTTP: it is a web port (gopline's --http, say), not a node's --listen port",
+			Tried: "gRPC, then an HTTP request"}
+	}
 	return probeResult(addr, err)
+}
+
+// mayBeWebPort reports whether a probe's answer may come from a web port:
+// the call failed without an answer of a node (a refusal, a limit, or the
+// call not served).
+func mayBeWebPort(err error) bool {
+	switch status.Code(err) {
+	case codes.OK, codes.Unimplemented, codes.Unauthenticated, codes.PermissionDenied, codes.ResourceExhausted:
+		return false
+	}
+	return true
 }
 
 // probeResult tells what a probe's answer means.

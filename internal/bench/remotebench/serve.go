@@ -220,9 +220,15 @@ func (p *publisher) poll(ctx context.Context) (topicState, error) {
 }
 
 // pollTopic asks the broker of topic about its subscribers; once ctx has
-// ended, a failed question is no error (the bus is closing).
+// ended, a failed question is no error (the bus is closing). A topic the
+// Bus forgot (nothing held it for a while, see transport.WithIdleTopicLinger)
+// has no subscriber; a subscriber that comes makes it again, under the
+// same broker, which the publisher's PID reaches.
 func pollTopic(ctx context.Context, bus *transport.Bus, topic string) (topicState, error) {
 	st, err := bus.Stats(topic)
+	if errors.Is(err, transport.ErrUnknownTopic) {
+		return topicState{}, nil
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return topicState{}, nil // the bus is closing
