@@ -60,13 +60,15 @@ type RecoveredStream struct {
 	// Counted is the number of packets the damaged file's newest readable
 	// counters held for the stream, or 0 when they were not found.
 	Counted int64
-	// Damaged counts the records that failed to decode (checksum, framing)
-	// and the chunks whose pages were lost or hold nothing that decodes;
+	// Damaged counts the records that failed to decode (checksum, framing);
 	// Dropped counts packets that decoded but were left out: the rest of a
 	// GOP whose keyframe is lost, or a packet that does not follow the one
 	// before. Missing counts the indexes between the chunks found that no
-	// chunk held.
+	// chunk held. All three count packets.
 	Damaged, Dropped, Missing int64
+	// UnreadableChunks counts the chunks whose pages were lost or hold
+	// nothing that decodes: their packets are among the Missing.
+	UnreadableChunks int64
 }
 
 // Lost is the number of packets the damaged file counted for the stream
@@ -199,7 +201,7 @@ func writeSalvage(path string, plan *salvagePlan, cr *chunkReader, clock func() 
 // first keyframe, so that a stream of which nothing decodes from a
 // keyframe on is not written at all.
 func writeStream(rec *Recording, ps plannedStream, cr *chunkReader) (RecoveredStream, error) {
-	w := &streamWriter{rec: rec, rs: RecoveredStream{Name: ps.name, Renamed: ps.renamed, Counted: ps.counted, Damaged: ps.damaged}}
+	w := &streamWriter{rec: rec, rs: RecoveredStream{Name: ps.name, Renamed: ps.renamed, Counted: ps.counted, UnreadableChunks: ps.damaged}}
 	w.info = ps.info
 	if w.info == nil {
 		h := ps.chunks[0].head

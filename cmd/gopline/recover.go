@@ -30,6 +30,9 @@ type recoveredStream struct {
 	Damaged int64         `json:"damaged"`
 	Dropped int64         `json:"dropped"`
 	Missing int64         `json:"missing"`
+	// UnreadableChunks are chunks lost or undecodable; their packets are
+	// among Missing.
+	UnreadableChunks int64 `json:"unreadable_chunks"`
 }
 
 // recoverReport is `gopline recover --json`.
@@ -88,7 +91,7 @@ func recoverRecording(src, dst string, asJSON bool, w io.Writer) error {
 		report.Streams = append(report.Streams, recoveredStream{
 			Stream: s.Name, Renamed: s.Renamed, Codec: s.Codec.String(), Packets: s.Packets, GOPs: s.GOPs,
 			Start: s.First, End: s.Last, Span: s.Last.Sub(s.First), Counted: s.Counted, Lost: s.Lost(),
-			Damaged: s.Damaged, Dropped: s.Dropped, Missing: s.Missing,
+			Damaged: s.Damaged, Dropped: s.Dropped, Missing: s.Missing, UnreadableChunks: s.UnreadableChunks,
 		})
 	}
 	if report.Lost == nil {
@@ -139,6 +142,9 @@ func lostText(s recoveredStream) string {
 	}
 	if s.Missing > 0 {
 		how = append(how, fmt.Sprintf("%d missing", s.Missing))
+	}
+	if s.UnreadableChunks > 0 {
+		how = append(how, fmt.Sprintf("%s unreadable", plural(uint64(s.UnreadableChunks), "chunk")))
 	}
 	text := "unknown (the file's counts are lost)"
 	switch {
