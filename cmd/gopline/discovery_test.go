@@ -139,7 +139,7 @@ func TestTopicsFoundByName(t *testing.T) {
 	}
 	// Ended by --duration before the warning, it still says it got nothing.
 	code, _, stderr = goplineProcess(t, "topic", "hz", "--no-mdns", "--duration", "1s", "/Robot/Camera")
-	if code != 1 || !strings.Contains(stderr, "got nothing: no publisher of /Robot/Camera was found in ") || !strings.Contains(stderr, "(did you mean /robot/camera?)") {
+	if code != 1 || !strings.Contains(stderr, "got nothing: no publisher of /Robot/Camera was found (watched for ") || !strings.Contains(stderr, "(did you mean /robot/camera?)") {
 		t.Fatalf("topic hz of a name in other case, for 1 s: exit %d: %s", code, stderr)
 	}
 

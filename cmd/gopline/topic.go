@@ -138,14 +138,17 @@ func (f *topicFlags) watch(n *gopline.Node, topic string, each func(*media.Packe
 	if err != nil || got > 0 {
 		return err
 	}
-	if published := n.Bus().Published(f.remote); !slices.Contains(published, topic) {
-		msg := fmt.Sprintf("%s in %v", noPublisher(topic, f.remote), time.Since(start).Round(100*time.Millisecond))
-		if near := pipeline.Nearest(topic, published); near != "" {
-			msg += fmt.Sprintf(" (did you mean %s?)", near)
+	watched := time.Since(start).Round(100 * time.Millisecond)
+	silence := elements.Silence{Topic: topic, Remote: f.remote}
+	silence.Published, silence.Unlisted = n.Bus().Published(f.remote)
+	if summary := silence.Summary(); summary != "" {
+		summary += fmt.Sprintf(" (watched for %v)", watched)
+		if near := pipeline.Nearest(topic, silence.Published); silence.Cause() == elements.SilenceUnpublished && near != "" {
+			summary += fmt.Sprintf(" (did you mean %s?)", near)
 		}
-		return errors.New(msg)
+		return errors.New(summary)
 	}
-	return fmt.Errorf("got nothing: %s has a publisher, which sent no packet in %v", topic, time.Since(start).Round(100*time.Millisecond))
+	return fmt.Errorf("got nothing: %s has a publisher, which sent no packet in %v", topic, watched)
 }
 
 func echoWatcher(f *topicFlags, stdout io.Writer) func(*media.Packet, time.Time) error {
