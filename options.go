@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -154,9 +155,19 @@ func checkAddr(what, addr string) error {
 		_, err = strconv.ParseUint(port, 10, 16)
 	}
 	if err != nil || host == "" {
-		return badOption("%s address %s: want host:port, e.g. 127.0.0.1:7400 (0.0.0.0 for every interface, port 0 for a free one)", what, Shorten(addr))
+		return badOption("%s address %s: want host:port, e.g. %s (0.0.0.0 for every interface, port 0 for a free one)", what, Shorten(addr), exampleAddr(addr))
 	}
 	return nil
+}
+
+// exampleAddr is an address like the one a user gave without its host:
+// 127.0.0.1:8080 for 8080 or :8080, else 127.0.0.1:7400.
+func exampleAddr(addr string) string {
+	port := strings.TrimPrefix(addr, ":")
+	if n, err := strconv.ParseUint(port, 10, 16); err == nil {
+		return "127.0.0.1:" + strconv.FormatUint(n, 10)
+	}
+	return "127.0.0.1:7400"
 }
 
 // WithBusOptions adds options of the node's topics (transport.NewBus), after

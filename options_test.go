@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,6 +21,12 @@ func TestListenAddressesAreChecked(t *testing.T) {
 		err := checkListen(addr)
 		if (err == nil) != ok || (err != nil && !errors.Is(err, ErrBadOption)) {
 			t.Errorf("checkListen(%q) = %v", addr, err)
+		}
+	}
+	// A port alone is shown with a host, its own port kept.
+	for addr, want := range map[string]string{"8080": "e.g. 127.0.0.1:8080 (", ":9000": "e.g. 127.0.0.1:9000 (", "robot": "e.g. 127.0.0.1:7400 ("} {
+		if err := checkAddr("HTTP", addr); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("checkAddr(%q) = %v, want %q", addr, err, want)
 		}
 	}
 }
