@@ -2,11 +2,14 @@ package storage_test
 
 import (
 	"errors"
+	"fmt"
+	"log"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/storage"
 )
 
@@ -112,5 +115,69 @@ func TestPeekReadsACommittedStateWhileAWriterAppends(t *testing.T) {
 func TestPeekOfAMissingFileSaysSo(t *testing.T) {
 	if _, err := storage.Peek(filepath.Join(t.TempDir(), "missing")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing file: %v", err)
+	}
+}
+
+// A recorder holds its file open, and Open refuses it elsewhere; Peek reads
+// it as of the recorder's last commit.
+func ExamplePeek() {
+	dir, err := os.MkdirTemp("", "peek")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "run.gopline")
+	rec, err := storage.Open(path) // the recorder
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer rec.Close()
+	err = rec.CreateStream(storage.StreamInfo{Name: "/camera", Codec: media.JPEG, Width: 640, Height: 480})
+	if err != nil {
+		log.Fatal(err)
+	}
+	start := time.Date(2024, 1, 1, 12, 0, 0, 0, time.UTC)
+	for i := range 30 {
+		p := &media.Packet{Codec: media.JPEG, Data: []byte{0xff, 0xd8, byte(i), 0xff, 0xd9}, Key: true,
+			Seq: uint64(i), GOP: uint64(i), Epoch: 1, CaptureTime: start.Add(time.Duration(i) * time.Second / 30), Width: 640, Height: 480}
+		if err := rec.Append("/camera", p); err != nil {
+			log.Fatal(err)
+		}
+	}
+	if err := rec.Flush(); err != nil {
+		log.Fatal(err)
+	}
+
+	_, err = storage.Open(path, storage.WithReadOnly())
+	fmt.Println(errors.Is(err, storage.ErrLocked))
+	snap, err := storage.Peek(path)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, s := range snap.Streams {
+		fmt.Println(s.Info.Name, s.Stats.Packets, s.Stats.Duration.Round(time.Millisecond))
+	}
+	// Output:
+	// true
+	// /camera 30 967ms
+}
+
+// BenchmarkPeek reads the summary of five minutes of a 30 fps camera's
+// H.264 (packets of about 1.2 KB, a keyframe a second), committed 3
+// packets at a time as a live recorder does, while it is open for writing.
+func BenchmarkPeek(b *testing.B) {
+	rec, path := MustOpen(b, storage.WithBatch(3, time.Hour), storage.WithSync(storage.SyncNone))
+	createCamera(b, rec)
+	s := newSynth()
+	s.gop, s.size = 30, 1200
+	appendAll(b, rec, "/camera", s, 0, 5*60*30)
+	if err := rec.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		snap, err := storage.Peek(path)
+		if err != nil || snap.Total.Packets != 5*60*30 {
+			b.Fatalf("%v, %+v", err, snap)
+		}
 	}
 }
