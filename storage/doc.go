@@ -169,7 +169,14 @@
 // open fails with ErrLocked, in this process as in another, so a live
 // player in the recorder's process reads through the recorder's Recording
 // (which is safe for concurrent use) rather than opening the file again.
-// Readers see committed packets only.
+// Readers see committed packets only. Peek describes a recording that a
+// writer holds, without the lock: it reads the file's pages itself (not
+// through bbolt, whose readers the writer must know of, since it reuses
+// the pages that a commit frees two commits later), as of the newest
+// commit, and reads again when a commit happened while it read. It reads
+// only what Stats and RecordingStats do, so a commit rarely falls within
+// it; a writer that commits too fast for that gets an error wrapping
+// ErrLocked.
 //
 // bbolt checksums only its two meta pages; the records carry their own CRC.
 // bbolt trusts the other pages: a damaged branch or leaf page makes it panic

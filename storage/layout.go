@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -93,6 +94,25 @@ func forEachStream(tx *bolt.Tx, fn func(name string, b *bolt.Bucket) error) erro
 
 // magic marks a bbolt file as a gopline recording.
 const magic = "gopline recording"
+
+// checkMeta reads the format version and the creation time of the
+// recording at path from its meta bucket's values, and refuses a version
+// this gopline does not read.
+func checkMeta(path string, version, created []byte) (uint32, time.Time, error) {
+	if len(version) != 4 || binary.BigEndian.Uint32(version) == 0 {
+		return 0, time.Time{}, fmt.Errorf("%w: %s: format version %x", ErrCorruptFile, path, version)
+	}
+	switch v := binary.BigEndian.Uint32(version); {
+	case v > formatVersion:
+		return 0, time.Time{}, fmt.Errorf("%w: %s: format version %d; this gopline reads versions %d to %d", ErrNewerVersion, path, v, oldestFormatVersion, formatVersion)
+	case v < oldestFormatVersion:
+		return 0, time.Time{}, fmt.Errorf("%w: %s: format version %d; this gopline reads versions %d to %d", ErrOlderVersion, path, v, oldestFormatVersion, formatVersion)
+	}
+	if len(created) != 8 {
+		return 0, time.Time{}, fmt.Errorf("%w: %s: creation time %x", ErrCorruptFile, path, created)
+	}
+	return binary.BigEndian.Uint32(version), time.Unix(0, int64(binary.BigEndian.Uint64(created))), nil
+}
 
 // maxStreamName bounds a stream's name in bytes (a topic name is far shorter).
 const maxStreamName = 1024

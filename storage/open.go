@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"runtime/debug"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
@@ -153,21 +152,10 @@ func (r *Recording) load(tx *bolt.Tx, fresh *bool) error {
 	if meta == nil || string(meta.Get([]byte(keyMagic))) != magic {
 		return r.errorf(ErrNotRecording, "a bbolt file without gopline's meta bucket")
 	}
-	v := meta.Get([]byte(keyVersion))
-	if len(v) != 4 || binary.BigEndian.Uint32(v) == 0 {
-		return r.errorf(ErrCorruptFile, "format version %x", v)
+	r.version, r.created, err = checkMeta(r.path, meta.Get([]byte(keyVersion)), meta.Get([]byte(keyCreated)))
+	if err != nil {
+		return err
 	}
-	switch r.version = binary.BigEndian.Uint32(v); {
-	case r.version > formatVersion:
-		return r.errorf(ErrNewerVersion, "format version %d; this gopline reads versions %d to %d", r.version, oldestFormatVersion, formatVersion)
-	case r.version < oldestFormatVersion:
-		return r.errorf(ErrOlderVersion, "format version %d; this gopline reads versions %d to %d", r.version, oldestFormatVersion, formatVersion)
-	}
-	c := meta.Get([]byte(keyCreated))
-	if len(c) != 8 {
-		return r.errorf(ErrCorruptFile, "creation time %x", c)
-	}
-	r.created = time.Unix(0, int64(binary.BigEndian.Uint64(c)))
 	err = forEachStream(tx, func(name string, b *bolt.Bucket) error {
 		if b == nil {
 			return r.errorf(ErrCorruptFile, "stray key %q among the streams", name)

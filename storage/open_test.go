@@ -165,6 +165,11 @@ func TestOpenRejectsFilesThatAreNotGoodRecordings(t *testing.T) {
 					t.Fatalf("Open with %d options: %v; want %v naming the file", len(opts), err, tc.want)
 				}
 			}
+			// Peek, which reads a recording that a writer holds, refuses the
+			// file as Open does.
+			if _, err := storage.Peek(path); !errors.Is(err, tc.want) || !strings.Contains(err.Error(), path) {
+				t.Fatalf("Peek: %v; want %v naming the file", err, tc.want)
+			}
 			// A failed Open leaves the file unlocked.
 			if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() && fi.Size() > 0 {
 				db, err := bolt.Open(path, 0o644, &bolt.Options{ReadOnly: true, Timeout: 1})

@@ -6,8 +6,9 @@ import (
 )
 
 // Recover reads a damaged file's pages itself rather than through bbolt,
-// which trusts them. These are bbolt's on-disk structures as far as Recover
-// needs them (bbolt writes them in the machine's byte order; gopline runs on
+// which trusts them, and Peek reads those of a file that a writer holds
+// locked. These are bbolt's on-disk structures as far as they need them
+// (bbolt writes them in the machine's byte order; gopline runs on
 // little-endian machines):
 //
 //	page header, 16 bytes: id (8), flags (2), count (2), overflow (4)
@@ -46,6 +47,10 @@ const (
 	minBoltPageSize = 512
 	maxBoltPageSize = 64 << 10
 )
+
+// maxTreeDepth bounds a walk down the trees: bbolt's are a few levels deep,
+// and a damaged file may hold pages that point in circles.
+const maxTreeDepth = 64
 
 var le = binary.LittleEndian
 

@@ -326,10 +326,6 @@ func (s *pageScan) metaBucket(elems []leafElement) {
 	}
 }
 
-// maxTreeDepth bounds a walk down the trees: bbolt's are a few levels deep,
-// and a damaged file may hold pages that point in circles.
-const maxTreeDepth = 64
-
 // owners finds which stream each leaf page that holds chunks belongs to,
 // and how surely: pages reached from the newest valid meta's root (rank
 // 2), from the older meta's (rank 1), or only by the scan (rank 0): by a

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"iter"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -67,31 +68,41 @@ func (r *Recording) RecordingStats() (Stats, error) {
 			if err != nil {
 				return err
 			}
-			total.Streams++
-			total.Packets += s.Packets
-			total.GOPs += s.GOPs
-			total.Segments += s.Segments
-			total.PayloadBytes += s.PayloadBytes
-			total.FPS += s.FPS
-			if s.Packets > 0 {
-				if total.First.IsZero() || s.First.Before(total.First) {
-					total.First = s.First
-				}
-				if total.Last.IsZero() || s.Last.After(total.Last) {
-					total.Last = s.Last
-				}
-			}
+			total.add(s)
 			return nil
 		})
 	})
 	if err != nil {
 		return Stats{}, err
 	}
+	total.finish()
+	return total, r.statFile(&total)
+}
+
+// add adds a stream's Stats to a recording's.
+func (total *Stats) add(s Stats) {
+	total.Streams++
+	total.Packets += s.Packets
+	total.GOPs += s.GOPs
+	total.Segments += s.Segments
+	total.PayloadBytes += s.PayloadBytes
+	total.FPS += s.FPS
+	if s.Packets > 0 {
+		if total.First.IsZero() || s.First.Before(total.First) {
+			total.First = s.First
+		}
+		if total.Last.IsZero() || s.Last.After(total.Last) {
+			total.Last = s.Last
+		}
+	}
+}
+
+// finish sets the figures of a recording's Stats that follow from the sums.
+func (total *Stats) finish() {
 	total.Duration = total.Last.Sub(total.First)
 	if total.GOPs > 0 {
 		total.MeanGOP = float64(total.Packets) / float64(total.GOPs)
 	}
-	return total, r.statFile(&total)
 }
 
 func (r *Recording) statFile(s *Stats) error {
@@ -112,10 +123,16 @@ func (r *Recording) streamStats(tx *bolt.Tx, stream string) (Stats, error) {
 	if err != nil {
 		return Stats{}, r.errorf(ErrCorruptFile, "stream %q: %v", stream, err)
 	}
-	s := Stats{Streams: 1, Packets: c.packets, GOPs: c.gops, Segments: c.segments, PayloadBytes: c.payload}
 	first, last, ok := span(sb)
+	return streamStatsOf(c, first, last, ok), nil
+}
+
+// streamStatsOf is a stream's Stats from its counters and the capture times
+// of its first and latest packets (ok is false without packets).
+func streamStatsOf(c streamCounters, first, last time.Time, ok bool) Stats {
+	s := Stats{Streams: 1, Packets: c.packets, GOPs: c.gops, Segments: c.segments, PayloadBytes: c.payload}
 	if !ok {
-		return s, nil
+		return s
 	}
 	s.First, s.Last, s.Duration = first, last, last.Sub(first)
 	if s.Duration > 0 {
@@ -124,7 +141,7 @@ func (r *Recording) streamStats(tx *bolt.Tx, stream string) (Stats, error) {
 	if s.GOPs > 0 {
 		s.MeanGOP = float64(s.Packets) / float64(s.GOPs)
 	}
-	return s, nil
+	return s
 }
 
 // maxReorder is the most pictures an H.264 stream may present after a
@@ -134,24 +151,40 @@ const maxReorder = 16
 
 // span returns the capture times of the stream's first packet and of its
 // latest picture, read from its first and last chunks, skipping records
-// whose headers do not read. The latest picture is the last packet's unless
-// B-frames come after it, so it is sought among the last maxReorder packets,
-// back to the keyframe that opens their GOP: a recorder that commits
-// often leaves a GOP's last packets in chunks of their own. ok is false
-// without packets.
+// whose headers do not read. ok is false without packets.
 func span(sb streamBuckets) (first, last time.Time, ok bool) {
 	cc := newChunkCursor(sb.root)
+	forward := func(yield func([]byte) bool) {
+		for ch, more, _ := cc.first(); more && yield(ch.b); ch, more, _ = cc.next() {
+		}
+	}
+	backward := func(yield func([]byte) bool) {
+		for ch, more, _ := cc.last(); more && yield(ch.b); ch, more, _ = cc.prev() {
+		}
+	}
+	return spanOf(forward, backward)
+}
+
+// spanOf is span over a stream's chunks given as sequences of their bytes,
+// first to last (forward) and last to first (backward); each is read only
+// as far as needed. The latest picture is the last packet's unless B-frames
+// come after it, so it is sought among the last maxReorder packets, back to
+// the keyframe that opens their GOP: a recorder that commits often leaves a
+// GOP's last packets in chunks of their own.
+func spanOf(forward, backward iter.Seq[[]byte]) (first, last time.Time, ok bool) {
 	var s chunkSummary
-	for ch, more, _ := cc.first(); more && !s.readable; ch, more, _ = cc.next() {
-		s = summarizeChunk(ch.b)
+	for b := range forward {
+		if s = summarizeChunk(b); s.readable {
+			break
+		}
 	}
 	if !s.readable {
 		return first, last, false
 	}
 	first = time.Unix(0, s.first.capture)
 	latest, seen := int64(0), 0
-	for ch, more, _ := cc.last(); more && seen < maxReorder; ch, more, _ = cc.prev() {
-		s = summarizeChunk(ch.b)
+	for b := range backward {
+		s = summarizeChunk(b)
 		if !s.readable {
 			continue
 		}
@@ -159,7 +192,7 @@ func span(sb streamBuckets) (first, last time.Time, ok bool) {
 			latest = s.latest
 		}
 		seen += s.records
-		if s.first.key {
+		if s.first.key || seen >= maxReorder {
 			break
 		}
 	}

@@ -41,6 +41,18 @@ type streamSummary struct {
 	Gaps         int           `json:"gaps"`
 	GapTime      time.Duration `json:"gap_ns"`
 	Damaged      int           `json:"damaged"`
+	// Writing is set when the recording is being written: the figures are
+	// as of its last commit, and gaps and damaged records are not counted.
+	Writing *writingState `json:"being_written,omitempty"`
+}
+
+// writingState is the commit that the summary of a recording being written
+// describes.
+type writingState struct {
+	// TxID is bbolt's number of the commit.
+	TxID uint64 `json:"txid"`
+	// AsOf is when the writer last wrote to the file.
+	AsOf time.Time `json:"as_of"`
 }
 
 // scan is what a walk over a stream's packets counts.
@@ -109,14 +121,33 @@ func scanStream(rec *storage.Recording, stream string, first time.Time) (scan, e
 	}
 }
 
-// summarize describes each stream of the recording at path, and returns
-// the size of its file.
-func summarize(path string) (sums []streamSummary, fileBytes int64, err error) {
+// summary is what `gopline info` says of a recording: each stream, the
+// size of its file, and, for a recording being written, the commit that
+// the figures are as of.
+type summary struct {
+	streams   []streamSummary
+	fileBytes int64
+	writing   *writingState
+}
+
+// summarize describes the recording at path. A recording that a writer
+// holds open is described as of its last commit.
+func summarize(path string) (summary, error) {
 	rec, err := storage.Open(path, storage.WithReadOnly())
+	if errors.Is(err, storage.ErrLocked) {
+		return summarizeWriting(path)
+	}
 	if err != nil {
-		return nil, 0, err
+		return summary{}, err
 	}
 	defer rec.Close()
+	sums, fileBytes, err := summarizeOpen(rec)
+	return summary{streams: sums, fileBytes: fileBytes}, err
+}
+
+// summarizeOpen describes each stream of rec, and returns the size of its
+// file.
+func summarizeOpen(rec *storage.Recording) (sums []streamSummary, fileBytes int64, err error) {
 	total, err := rec.RecordingStats()
 	if err != nil {
 		return nil, 0, err
@@ -146,6 +177,27 @@ func summarize(path string) (sums []streamSummary, fileBytes int64, err error) {
 	return out, total.FileBytes, nil
 }
 
+// summarizeWriting describes the recording at path that a writer holds
+// open, from the figures that its last commit left: the counters, which
+// give the keyframes (a stream's GOPs), and the first and last packets.
+// Gaps and damaged records would need every packet read, which a writer
+// that commits on would make a moving target; they are left at zero.
+func summarizeWriting(path string) (summary, error) {
+	snap, err := storage.Peek(path)
+	if err != nil {
+		return summary{}, err
+	}
+	writing := &writingState{TxID: snap.TxID, AsOf: snap.Modified}
+	var sums []streamSummary
+	for _, s := range snap.Streams {
+		info, st := s.Info, s.Stats
+		sums = append(sums, streamSummary{Stream: info.Name, Codec: info.Codec.String(), Width: info.Width, Height: info.Height,
+			Start: st.First, End: st.Last, Packets: st.Packets, Keyframes: st.GOPs, GOPs: st.GOPs, Duration: st.Duration,
+			FPS: st.FPS, MeanGOP: st.MeanGOP, PayloadBytes: st.PayloadBytes, FileBytes: st.FileBytes, Writing: writing})
+	}
+	return summary{streams: sums, fileBytes: snap.FileBytes, writing: writing}, nil
+}
+
 // infoCommand describes a recording.
 func infoCommand() *cobra.Command {
 	var asJSON, allowDamage bool
@@ -155,21 +207,22 @@ func infoCommand() *cobra.Command {
 		Long: "Describes a recording as ros2 bag info does: its start and end time and duration, and per\n" +
 			"stream the codec, picture size, packets, keyframes, mean GOP length, frame rate, payload bytes,\n" +
 			"gaps (pauses of a second and more) and damaged records. An empty recording, or one with damaged\n" +
-			"records (unless --allow-damage), exits 1.",
+			"records (unless --allow-damage), exits 1. A recording that gopline record is still writing is\n" +
+			"described as of its last commit, without gaps and damaged records, which are counted once it is closed.",
 		Example:           "  gopline info cam.gopline\n  gopline info --json cam.gopline",
 		Args:              oneRecording,
 		ValidArgsFunction: completeRecordings,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			sums, fileBytes, err := summarize(args[0])
+			sum, err := summarize(args[0])
 			if err != nil {
 				return err
 			}
 			if asJSON {
-				err = writeJSON(cmd.OutOrStdout(), sums)
+				err = writeJSON(cmd.OutOrStdout(), sum.streams)
 			} else {
-				err = writeInfo(cmd.OutOrStdout(), args[0], fileBytes, sums)
+				err = writeInfo(cmd.OutOrStdout(), args[0], sum)
 			}
-			return errors.Join(err, judgeRecording(args[0], sums, allowDamage))
+			return errors.Join(err, judgeRecording(args[0], sum, allowDamage))
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the streams as JSON")
@@ -179,14 +232,16 @@ func infoCommand() *cobra.Command {
 
 // judgeRecording is the error a recording's summary calls for: none, an
 // empty recording, or damaged records unless they are allowed.
-func judgeRecording(path string, sums []streamSummary, allowDamage bool) error {
+func judgeRecording(path string, sum summary, allowDamage bool) error {
 	var packets int64
 	damaged := 0
-	for _, s := range sums {
+	for _, s := range sum.streams {
 		packets += s.Packets
 		damaged += s.Damaged
 	}
 	switch {
+	case packets == 0 && sum.writing != nil:
+		return fmt.Errorf("%s is being written and holds no packet yet: no commit has stored one", path)
 	case packets == 0:
 		return fmt.Errorf("%s is empty: no packet was recorded in it", path)
 	case damaged > 0 && !allowDamage:
@@ -197,16 +252,16 @@ func judgeRecording(path string, sums []streamSummary, allowDamage bool) error {
 
 // printInfo describes the recording at path.
 func printInfo(w io.Writer, path string) error {
-	sums, fileBytes, err := summarize(path)
+	sum, err := summarize(path)
 	if err != nil {
 		return err
 	}
-	return errors.Join(writeInfo(w, path, fileBytes, sums), judgeRecording(path, sums, false))
+	return errors.Join(writeInfo(w, path, sum), judgeRecording(path, sum, false))
 }
 
-// writeInfo writes a recording's summary: the whole (its file fileBytes
-// long), then a line a stream.
-func writeInfo(w io.Writer, path string, fileBytes int64, sums []streamSummary) error {
+// writeInfo writes a recording's summary: the whole, then a line a stream.
+func writeInfo(w io.Writer, path string, sum summary) error {
+	sums, writing := sum.streams, sum.writing
 	var start, end time.Time
 	var packets int64
 	for _, s := range sums {
@@ -221,7 +276,11 @@ func writeInfo(w io.Writer, path string, fileBytes int64, sums []streamSummary) 
 		}
 		packets += s.Packets
 	}
-	fmt.Fprintf(w, "File:      %s\nSize:      %s\n", path, formatBytes(fileBytes))
+	fmt.Fprintf(w, "File:      %s\nSize:      %s\n", path, formatBytes(sum.fileBytes))
+	if writing != nil {
+		fmt.Fprintf(w, "Writing:   still being written: figures as of its last commit (txid %d, %s); gaps and damage not counted\n",
+			writing.TxID, writing.AsOf.Format(time.DateTime+".000 MST"))
+	}
 	if packets > 0 {
 		fmt.Fprintf(w, "Start:     %s\nEnd:       %s\nDuration:  %s\n", start.Format(time.DateTime+".000 MST"),
 			end.Format(time.DateTime+".000 MST"), end.Sub(start).Round(time.Millisecond))
@@ -230,17 +289,20 @@ func writeInfo(w io.Writer, path string, fileBytes int64, sums []streamSummary) 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "stream\tcodec\tsize\tfrom\tduration\tfps\tpackets\tkeyframes\tGOP\tbytes\tgaps\tdamaged\t")
 	for _, s := range sums {
-		gaps := fmt.Sprint(s.Gaps)
+		gaps, damaged := fmt.Sprint(s.Gaps), fmt.Sprint(s.Damaged)
 		if s.Gaps > 0 {
 			gaps += fmt.Sprintf(" (%s)", s.GapTime.Round(time.Millisecond))
+		}
+		if writing != nil {
+			gaps, damaged = "-", "-"
 		}
 		from := "-"
 		if s.Packets > 0 {
 			from = s.Start.Sub(start).Round(time.Millisecond).String()
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%dx%d\t%s\t%s\t%.1f\t%d\t%d\t%.1f\t%s\t%s\t%d\t\n", s.Stream, s.Codec, s.Width, s.Height,
+		fmt.Fprintf(tw, "%s\t%s\t%dx%d\t%s\t%s\t%.1f\t%d\t%d\t%.1f\t%s\t%s\t%s\t\n", s.Stream, s.Codec, s.Width, s.Height,
 			from, s.Duration.Round(time.Millisecond), s.FPS, s.Packets, s.Keyframes, s.MeanGOP,
-			formatBytes(s.PayloadBytes), gaps, s.Damaged)
+			formatBytes(s.PayloadBytes), gaps, damaged)
 	}
 	return tw.Flush()
 }

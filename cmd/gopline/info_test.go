@@ -126,3 +126,89 @@ func TestInfoSaysTheFileSizeAndOneStream(t *testing.T) {
 		}
 	}
 }
+
+// A recording that a writer holds open is described as of its last commit:
+// info says so, leaves gaps and damage uncounted, and --json has the commit.
+func TestInfoDescribesARecordingAWriterHoldsOpen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "open.gopline")
+	rec, err := storage.Open(path, storage.WithBatch(1, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	if err := rec.CreateStream(storage.StreamInfo{Name: "/cam", Codec: media.JPEG, Width: 16, Height: 16}); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCmd("info", path)
+	if code != 1 || !strings.Contains(stdout, "being written") || !strings.Contains(stderr, path+" is being written and holds no packet yet") {
+		t.Errorf("before a packet: exit %d\n%s%s", code, stdout, stderr)
+	}
+	at := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
+	for i := range 4 {
+		p := &media.Packet{Codec: media.JPEG, Width: 16, Height: 16, Key: true, Seq: uint64(i), GOP: uint64(i), Epoch: 1,
+			CaptureTime: at.Add(time.Duration(i) * 100 * time.Millisecond), Data: []byte{0xff, 0xd8, byte(i), 0xff, 0xd9}}
+		if err := rec.Append("/cam", p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, stdout, stderr = runCmd("info", path)
+	for _, want := range []string{"Writing:   still being written: figures as of its last commit (txid ", "Duration:  300ms",
+		"Packets:   4 in 1 stream", "/cam"} {
+		if code != 0 || !strings.Contains(stdout, want) {
+			t.Errorf("exit %d, info lacks %q:\n%s%s", code, want, stdout, stderr)
+		}
+	}
+	code, stdout, stderr = runCmd("info", "--json", path)
+	var sums []streamSummary
+	if err := json.Unmarshal([]byte(stdout), &sums); err != nil || code != 0 {
+		t.Fatalf("exit %d, %v: %s%s", code, err, stdout, stderr)
+	}
+	if len(sums) != 1 || sums[0].Packets != 4 || sums[0].Keyframes != 4 || sums[0].Writing == nil || sums[0].Writing.TxID == 0 ||
+		sums[0].Writing.AsOf.IsZero() {
+		t.Errorf("%+v", sums)
+	}
+	// Closed, the recording is described as before.
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if code, stdout, _ = runCmd("info", "--json", path); code != 0 || strings.Contains(stdout, "being_written") {
+		t.Errorf("after Close: exit %d\n%s", code, stdout)
+	}
+}
+
+// `gopline info` on the file that `gopline record` writes, in another
+// process, shows the stream recorded so far.
+func TestInfoDescribesARecordingThatRecordWrites(t *testing.T) {
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir()) // no other node of this host
+	path := filepath.Join(t.TempDir(), "live.gopline")
+	recorder, _, recLog := startGopline(t, "record", "--no-mdns", "--topic", "/liveinfo", "--out", path, "--duration", "300s",
+		"testsrc size=160x120 rate=30 ! h264enc ! publish topic=/liveinfo")
+	exited := make(chan error, 1)
+	go func() { exited <- recorder.Wait() }()
+	defer func() {
+		recorder.Process.Kill()
+		<-exited
+	}()
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		// info exits 1 until the recorder has created the file and
+		// committed a packet.
+		code, stdout, stderr := runCmd("info", path)
+		if code == 0 {
+			if !strings.Contains(stdout, "still being written") || !strings.Contains(stdout, "/liveinfo") || !strings.Contains(stdout, "h264") {
+				t.Fatalf("info on the recording being written:\n%s", stdout)
+			}
+			break
+		}
+		select {
+		case err := <-exited:
+			exited <- err
+			t.Fatalf("the recorder exited (%v):\n%s", err, recLog)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("info never described the recording: exit %d\n%s%s\nthe recorder:\n%s", code, stdout, stderr, recLog)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
