@@ -69,6 +69,31 @@ func goplineProcess(t *testing.T, args ...string) (code int, stdout, stderr stri
 // A node that serves is found by name: its topics listed with their
 // format, its topic measured, echoed and described, subscribed to and
 // recorded, all without its address.
+// publishedRate is the rate at which topic's node says it publishes it
+// (gopline topics --json), the camera's of serveCamera at most 20 Hz.
+func publishedRate(t *testing.T, topic string) float64 {
+	t.Helper()
+	code, stdout, stderr := goplineProcess(t, "topics", "--no-mdns", "--json")
+	var nodes []struct {
+		Topics []struct {
+			Topic string  `json:"topic"`
+			Rate  float64 `json:"rate_hz"`
+		} `json:"topics"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &nodes); code != 0 || err != nil {
+		t.Fatalf("topics: exit %d, %v: %s\n%s", code, err, stdout, stderr)
+	}
+	for _, n := range nodes {
+		for _, tp := range n.Topics {
+			if tp.Topic == topic && tp.Rate > 0 {
+				return tp.Rate
+			}
+		}
+	}
+	t.Fatalf("topics lists no rate of %s: %s", topic, stdout)
+	return 0
+}
+
 func TestTopicsFoundByName(t *testing.T) {
 	isolateDiscovery(t)
 	addr := serveCamera(t, "robot", "/robot/camera")
@@ -99,8 +124,11 @@ func TestTopicsFoundByName(t *testing.T) {
 	if code != 0 || len(rates) == 0 {
 		t.Fatalf("topic hz: exit %d: %s\n%s", code, stdout, stderr)
 	}
-	if r, _ := strconv.ParseFloat(rates[len(rates)-1][1], 64); r < 12 || r > 28 || !strings.Contains(stdout, "std dev:") {
-		t.Fatalf("topic hz of a 20 Hz camera says %v:\n%s", r, stdout)
+	// The camera is another process: on a loaded machine it publishes
+	// below its 20 Hz, so hz is held to the rate its node measured.
+	published := publishedRate(t, "/robot/camera")
+	if r, _ := strconv.ParseFloat(rates[len(rates)-1][1], 64); r < published/1.5 || r > published*1.5 || !strings.Contains(stdout, "std dev:") {
+		t.Fatalf("topic hz of a camera its node says publishes at %.1f Hz says %v:\n%s", published, r, stdout)
 	}
 
 	code, stdout, stderr = goplineProcess(t, "topic", "bw", "--no-mdns", "--duration", "3s", "/robot/camera")

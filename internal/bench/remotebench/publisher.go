@@ -45,9 +45,14 @@ func StartPublisher(cmd *exec.Cmd) (*Publisher, string, error) {
 	}
 }
 
+// publisherStopWait bounds the publishing process's exit: it stops its
+// node and writes its CPU profile, a second alone and several times that
+// under the race detector on a loaded machine.
+const publisherStopWait = 15 * time.Second
+
 // Stop ends the process: its stdin closes, and it stops publishing and
-// exits. One that does not within a few seconds is killed. Stop returns
-// how the process ended.
+// exits. One that does not within publisherStopWait is killed. Stop
+// returns how the process ended.
 func (p *Publisher) Stop() error {
 	p.stdin.Close()
 	select {
@@ -57,7 +62,7 @@ func (p *Publisher) Stop() error {
 			return fmt.Errorf("remotebench: the publishing process: %w", err)
 		}
 		return nil
-	case <-time.After(5 * time.Second):
+	case <-time.After(publisherStopWait):
 		p.cmd.Process.Kill()
 		p.exited <- <-p.exited
 		return errors.New("remotebench: the publishing process did not stop; killed")
