@@ -192,7 +192,7 @@ const failWarnInterval = 5 * time.Second
 // failed counts an error of the stage and warns of it, at most once per
 // failWarnInterval; the warning says how many errors it stands for.
 func (n *node) failed(what string, err error) {
-	n.stats.errors.Add(1)
+	n.stats.failed(err)
 	if ok, count := n.failures.Allow(n.pipe.now()); ok {
 		n.env.Log.Warn().Err(err).Uint64("errors_since_last_warning", count).Msg(what)
 	}

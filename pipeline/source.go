@@ -49,7 +49,7 @@ func (n *node) fetch() {
 	v, due, err := n.drv.next()
 	if err != nil {
 		if !errors.Is(err, io.EOF) {
-			n.stats.errors.Add(1)
+			n.stats.failed(err)
 			n.env.Log.Error().Err(err).Msg("source failed; ending its stream")
 		}
 		n.pace.end()

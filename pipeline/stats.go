@@ -33,6 +33,9 @@ type NodeStats struct {
 	// (Env.Skipped): a source's undecodable packets, say. Nil when nothing
 	// was.
 	Skipped map[string]uint64 `json:"skipped,omitempty"`
+	// LastError is the latest of the errors Errors counts, "" for none: what
+	// a summary can say the node failed on.
+	LastError string `json:"last_error,omitempty"`
 	// Elapsed is the time from the pipeline's start to this snapshot.
 	Elapsed time.Duration `json:"-"`
 }
@@ -58,6 +61,15 @@ type nodeStats struct {
 
 	mu      sync.Mutex
 	skipped map[string]uint64
+	lastErr string
+}
+
+// failed counts an error of the stage and keeps it as the latest.
+func (s *nodeStats) failed(err error) {
+	s.errors.Add(1)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lastErr = err.Error()
 }
 
 func (s *nodeStats) skip(reason string, n uint64) {
@@ -71,14 +83,14 @@ func (s *nodeStats) skip(reason string, n uint64) {
 
 func (s *nodeStats) snapshot(name, element string, elapsed time.Duration) NodeStats {
 	s.mu.Lock()
-	skipped := maps.Clone(s.skipped)
+	skipped, lastErr := maps.Clone(s.skipped), s.lastErr
 	s.mu.Unlock()
 	return NodeStats{
 		Node: name, Element: element,
 		In: s.in.Load(), Out: s.out.Load(), Dropped: s.dropped.Load(), Errors: s.errors.Load(),
 		Restarts: s.restarts.Load(), Bytes: s.bytes.Load(),
 		LatencyP50: s.latency.quantile(0.50), LatencyP99: s.latency.quantile(0.99),
-		Skipped: skipped, Elapsed: elapsed,
+		Skipped: skipped, LastError: lastErr, Elapsed: elapsed,
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gopline/gopline/pipeline"
 )
@@ -71,11 +72,31 @@ func judge(stats []pipeline.NodeStats, end runEnd, rules judgeRules) runReport {
 	return r
 }
 
+// maxErrorInSummary bounds the bytes of a node's last error that the
+// summary quotes: an error can carry what a peer sent.
+const maxErrorInSummary = 300
+
+// clip returns s cut to at most n bytes (on a rune boundary), marked with
+// an ellipsis when cut.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
 // nodeFailure is why one node fails the run, or "".
 func nodeFailure(s pipeline.NodeStats, ended bool, rules judgeRules) string {
 	var why []string
 	if s.Errors > 0 {
-		why = append(why, plural(s.Errors, "error"))
+		e := plural(s.Errors, "error")
+		if s.LastError != "" {
+			e += " (the last: " + clip(s.LastError, maxErrorInSummary) + ")"
+		}
+		why = append(why, e)
 	}
 	if s.Restarts > 0 {
 		why = append(why, plural(s.Restarts, "restart")+" after a panic")

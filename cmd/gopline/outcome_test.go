@@ -24,6 +24,10 @@ func TestJudgeDecidesTheExit(t *testing.T) {
 	}{
 		{"clean", []pipeline.NodeStats{{Node: "src", Element: "testsrc", Out: 10}, {Node: "sink", Element: "fakesink", In: 10}}, runEnd{ended: true}, judgeRules{sources: sources}, ""},
 		{"stage errors", []pipeline.NodeStats{{Node: "dec", Element: "h264dec", In: 5, Errors: 2}}, runEnd{ended: true}, judgeRules{}, "dec (h264dec) 2 errors"},
+		{"stage errors said", []pipeline.NodeStats{{Node: "sub", Element: "subscribe", Errors: 1, LastError: "topic /c: qos: incompatible profiles"}},
+			runEnd{}, judgeRules{}, "sub (subscribe) 1 error (the last: topic /c: qos: incompatible profiles)"},
+		{"a long error clipped", []pipeline.NodeStats{{Node: "sub", Element: "subscribe", Errors: 1, LastError: strings.Repeat("é", 400)}},
+			runEnd{}, judgeRules{}, "1 error (the last: " + strings.Repeat("é", maxErrorInSummary/2) + "…)"},
 		{"restarts", []pipeline.NodeStats{{Node: "enc", Element: "h264enc", Restarts: 1}}, runEnd{}, judgeRules{}, "1 restart after a panic"},
 		{"empty source", []pipeline.NodeStats{{Node: "src", Element: "testsrc"}}, runEnd{ended: true}, judgeRules{sources: sources}, "src (testsrc) gave nothing"},
 		{"empty source stopped early", []pipeline.NodeStats{{Node: "src", Element: "testsrc"}}, runEnd{}, judgeRules{sources: sources}, ""},
