@@ -109,7 +109,12 @@ func nodeFailure(s pipeline.NodeStats, ended bool, rules judgeRules) string {
 		why = append(why, rules.unpublished[s.Node])
 	case s.Element == "record" && s.In == 0:
 		why = append(why, "recorded nothing")
-	case s.Element == "record" && s.Errors > 0 && s.Dropped > 0:
+	case s.Element == "record" && s.Dropped > 0 && s.Errors == 0:
+		// Not the writer's (its losses are errors): the recorder's
+		// subscription fell behind its topic.
+		why = append(why, fmt.Sprintf("lost %s: it fell behind its topic (a file read faster than real time is recorded whole with is-live=true on its source)",
+			plural(s.Dropped, "packet")))
+	case s.Element == "record" && s.Dropped > 0:
 		why = append(why, fmt.Sprintf("lost %s", plural(s.Dropped, "packet")))
 	case ended && s.Out == 0 && rules.sources != nil && rules.sources(s.Element) && rules.files[s.Node] != "":
 		why = append(why, "gave nothing: "+rules.files[s.Node]+" holds no picture it could read")

@@ -32,6 +32,7 @@ func TestJudgeDecidesTheExit(t *testing.T) {
 		{"empty source", []pipeline.NodeStats{{Node: "src", Element: "testsrc"}}, runEnd{ended: true}, judgeRules{sources: sources}, "src (testsrc) gave nothing"},
 		{"empty source stopped early", []pipeline.NodeStats{{Node: "src", Element: "testsrc"}}, runEnd{}, judgeRules{sources: sources}, ""},
 		{"recorded nothing", []pipeline.NodeStats{{Node: "recorder", Element: "record"}}, runEnd{}, judgeRules{}, "recorder (record) recorded nothing"},
+		{"recorder fell behind", []pipeline.NodeStats{{Node: "recorder", Element: "record", In: 16, Dropped: 164}}, runEnd{ended: true}, judgeRules{}, "recorder (record) lost 164 packets"},
 		{"recorder lost packets", []pipeline.NodeStats{{Node: "recorder", Element: "record", In: 90, Errors: 1, Dropped: 12}}, runEnd{}, judgeRules{}, "1 error, lost 12 packets"},
 		{"damage skipped", []pipeline.NodeStats{{Node: "play0", Element: "play", Out: 80, Dropped: 7}}, runEnd{ended: true}, judgeRules{sources: sources}, "skipped 7 packets"},
 		{"damage allowed", []pipeline.NodeStats{{Node: "play0", Element: "play", Out: 80, Dropped: 7}}, runEnd{ended: true}, judgeRules{sources: sources, allowDamage: true}, ""},
