@@ -115,6 +115,7 @@ func keyValues(s string) (map[string]string, error) {
 	out := map[string]string{}
 	for _, kv := range strings.Split(s, ",") {
 		k, v, ok := strings.Cut(kv, "=")
+		k = strings.TrimSpace(k) // "a=1, b=2": the space is the list's, not the key's
 		if !ok || k == "" {
 			return nil, fmt.Errorf("options: %s is not key=value", syntax.Quote(kv))
 		}

@@ -102,3 +102,15 @@ func TestTextSyntaxErrorsPointAtTheirPlace(t *testing.T) {
 		}
 	}
 }
+
+// options= is a list of key=value, and a space after its commas belongs to
+// the list, not to the next key.
+func TestKeyValuesTrimTheKeys(t *testing.T) {
+	got, err := keyValues("probesize=5000, analyzeduration=1000")
+	if err != nil || len(got) != 2 || got["probesize"] != "5000" || got["analyzeduration"] != "1000" {
+		t.Fatalf("keyValues: %v, %v", got, err)
+	}
+	if _, err := keyValues("a=1, =2"); err == nil {
+		t.Fatal("an empty key was taken")
+	}
+}

@@ -45,7 +45,7 @@ func (r *Recording) open() error {
 			// until the process exits.
 			releaseLock(file)
 			_ = file.Close()
-			return r.diagnose(fmt.Errorf("%w; %s", err, recoverHint(r.path)))
+			return r.diagnose(err) // which names recover
 		}
 		return err
 	}
@@ -77,7 +77,7 @@ func guard(path string, f func() error) (err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if v := recover(); v != nil {
-			err = fmt.Errorf("%w: %s: bbolt failed reading it: %v", ErrCorruptFile, path, v)
+			err = fmt.Errorf("%w: %s: bbolt failed reading it: %v; %s", ErrCorruptFile, path, v, recoverHint(path))
 		}
 	}()
 	return f()

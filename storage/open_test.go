@@ -327,6 +327,9 @@ func TestDamagedPagesGiveErrorsNotPanics(t *testing.T) {
 			if !errors.Is(err, storage.ErrCorruptFile) && !errors.Is(err, storage.ErrNotRecording) {
 				t.Fatalf("page %d: Open: %v", page, err)
 			}
+			if errors.Is(err, storage.ErrCorruptFile) && strings.Count(err.Error(), "gopline recover") != 1 {
+				t.Fatalf("page %d: Open: %v; want the recover hint once", page, err)
+			}
 			sawError = true
 			continue
 		}
@@ -346,6 +349,10 @@ func TestDamagedPagesGiveErrorsNotPanics(t *testing.T) {
 				if err != nil {
 					if !errors.Is(err, storage.ErrCorruptFile) {
 						t.Fatalf("page %d: Next: %v", page, err)
+					}
+					// A damaged page names what salvages the rest, once.
+					if n := strings.Count(err.Error(), "gopline recover"); n != 1 {
+						t.Fatalf("page %d: Next: %v; want the recover hint once", page, err)
 					}
 					sawError = true
 					break

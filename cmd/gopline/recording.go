@@ -219,6 +219,16 @@ func (f *playFlags) play(file string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// streamTopic is the topic a stream is played on: its name, with a
+// leading slash when it has none (a stream named by record's stream=, or
+// recover's recovered-1), as topic names start with one.
+func streamTopic(stream string) string {
+	if strings.HasPrefix(stream, "/") {
+		return stream
+	}
+	return "/" + stream
+}
+
 // playOn plays the streams infos of the recording file on n's topics,
 // and closes n when they have played.
 func (f *playFlags) playOn(n *gopline.Node, file string, infos []storage.StreamInfo, stdout, stderr io.Writer) error {
@@ -235,15 +245,16 @@ func (f *playFlags) playOn(n *gopline.Node, file string, infos []storage.StreamI
 		if err != nil {
 			return err
 		}
+		topic := streamTopic(info.Name)
 		names := []string{fmt.Sprintf("play%d", i), fmt.Sprintf("publish%d", i)}
-		if err := p.Chain(names, []pipeline.Element{el, elements.Publish(info.Name)}); err != nil {
+		if err := p.Chain(names, []pipeline.Element{el, elements.Publish(topic)}); err != nil {
 			return err
 		}
 		if err := p.Chain([]string{fmt.Sprintf("watch%d", i), fmt.Sprintf("count%d", i)},
-			[]pipeline.Element{elements.Subscribe(info.Name, 0), elements.FakeSink()}); err != nil {
+			[]pipeline.Element{elements.Subscribe(topic, 0), elements.FakeSink()}); err != nil {
 			return err
 		}
-		topics[names[0]], topics[names[1]] = info.Name, info.Name
+		topics[names[0]], topics[names[1]] = topic, topic
 		played++
 	}
 	if played == 0 {

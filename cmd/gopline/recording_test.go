@@ -74,6 +74,22 @@ func TestPlayRefusesAStartPastTheEnd(t *testing.T) {
 	}
 }
 
+// A stream whose name is not a topic's (record's stream=camera, recover's
+// recovered-1) plays on the topic of its name with a slash in front.
+func TestPlayOfAStreamNamedWithoutASlash(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cam.gopline")
+	if code, _, stderr := runCmd("run", "testsrc size=160x120 num-frames=30 rate=90 ! h264enc gop=10 ! record path="+path+" stream=camera"); code != 0 {
+		t.Fatalf("run: exit %d: %s", code, stderr)
+	}
+	code, stdout, stderr := runCmd("play", path, "--rate", "4", "--json")
+	if code != 0 || nodeStat(t, stdout, "count0").In != 30 {
+		t.Fatalf("play: exit %d: %s\n%s", code, stdout, stderr)
+	}
+	if streamTopic("camera") != "/camera" || streamTopic("/camera") != "/camera" {
+		t.Errorf("topics %q, %q", streamTopic("camera"), streamTopic("/camera"))
+	}
+}
+
 // nodeStat reads one node's counters from `--json` stats.
 func nodeStat(t *testing.T, stdout, node string) nodeStats {
 	t.Helper()

@@ -219,6 +219,9 @@ func TestReaderRefusesAnOptionTheInputDoesNotHave(t *testing.T) {
 	if _, err := OpenReader(path, WithInputFormat("rawvideox")); !errors.Is(err, ErrBadOption) {
 		t.Fatalf("an unknown input format: %v; want ErrBadOption", err)
 	}
+	if _, err := OpenReader(path, WithInputFormat("rawvideo")); !errors.Is(err, ErrOpen) || !strings.Contains(err.Error(), "options=video_size=WxH") {
+		t.Fatalf("a raw input without its size: %v; want ErrOpen saying what to give", err)
+	}
 }
 
 // mjpegCamera serves n JPEG pictures of the test pattern as an HTTP MJPEG

@@ -174,6 +174,12 @@ func (r *Reader) open() error {
 		r.fc.Free() // avformat_open_input frees the context on failure; Free on nil is safe
 		r.fc = nil
 		r.logs.unbind(r.fcAt)
+		if r.cfg.inputFormat == "rawvideo" && r.cfg.inputOptions["video_size"] == "" {
+			// A raw file says nothing of its pictures, and FFmpeg's error
+			// says nothing of what is missing.
+			return fmt.Errorf("%w %q: %w (a raw input needs its pictures' size: options=video_size=WxH,pixel_format=yuv420p,framerate=30)",
+				ErrOpen, r.url, err)
+		}
 		return fmt.Errorf("%w %q: %w", ErrOpen, r.url, err)
 	}
 	if unknown := unusedOptions(dict, r.cfg.inputOptions); len(unknown) > 0 {
