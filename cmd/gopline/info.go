@@ -218,7 +218,11 @@ func infoCommand() *cobra.Command {
 				return err
 			}
 			if asJSON {
-				err = writeJSON(cmd.OutOrStdout(), sum.streams)
+				streams := sum.streams
+				if streams == nil {
+					streams = []streamSummary{} // a list, if empty, not null
+				}
+				err = writeJSON(cmd.OutOrStdout(), streams)
 			} else {
 				err = writeInfo(cmd.OutOrStdout(), args[0], sum)
 			}

@@ -99,6 +99,10 @@ func TestInfoFailsOnAnEmptyOrDamagedRecording(t *testing.T) {
 			t.Errorf("gopline %q: exit %d, %q; want exit %d and %q", c.args, code, stderr, c.code, c.says)
 		}
 	}
+	// An empty recording's JSON is an empty list, which a script iterates.
+	if code, stdout, stderr := runCmd("info", "--json", empty); code != 1 || strings.TrimSpace(stdout) != "[]" {
+		t.Errorf("info --json of an empty recording: exit %d, %q, %q; want exit 1 and []", code, stdout, stderr)
+	}
 }
 
 // The summary counts a single stream as one and gives the file's size on
