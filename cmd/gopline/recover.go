@@ -124,7 +124,17 @@ func writeRecovered(w io.Writer, r recoverReport) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	if len(r.Lost) > 0 {
+	var renamed []string
+	for _, s := range r.Streams {
+		if s.Renamed {
+			renamed = append(renamed, s.Stream)
+		}
+	}
+	if len(r.Lost) > 0 && len(renamed) > 0 {
+		// Their chunks may be among those whose stream's name was lost.
+		fmt.Fprintf(w, "Not found by name: %s (their packets may be among %s, whose names were lost)\n",
+			strings.Join(r.Lost, ", "), strings.Join(renamed, ", "))
+	} else if len(r.Lost) > 0 {
 		fmt.Fprintf(w, "Lost whole (no packet salvaged): %s\n", strings.Join(r.Lost, ", "))
 	}
 	return nil

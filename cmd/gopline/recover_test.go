@@ -93,3 +93,22 @@ func TestRecoverFailsWhenNothingCanBeSalvaged(t *testing.T) {
 		}
 	}
 }
+
+// A stream not found by name is not said to be lost whole while streams
+// whose names were lost hold packets: its packets may be theirs.
+func TestRecoverDoesNotCallAStreamLostWholeBesideNamelessOnes(t *testing.T) {
+	var out strings.Builder
+	r := recoverReport{From: "a", To: "b", Lost: []string{"/cam"},
+		Streams: []recoveredStream{{Stream: "recovered-1", Renamed: true, Codec: "h264", Packets: 30}}}
+	if err := writeRecovered(&out, r); err != nil {
+		t.Fatal(err)
+	}
+	if s := out.String(); strings.Contains(s, "Lost whole") || !strings.Contains(s, "Not found by name: /cam (their packets may be among recovered-1") {
+		t.Errorf("report:\n%s", s)
+	}
+	out.Reset()
+	r.Streams[0].Renamed, r.Streams[0].Stream = false, "/other"
+	if err := writeRecovered(&out, r); err != nil || !strings.Contains(out.String(), "Lost whole (no packet salvaged): /cam") {
+		t.Errorf("report without nameless streams:\n%s (%v)", out.String(), err)
+	}
+}
