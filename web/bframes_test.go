@@ -101,17 +101,7 @@ func TestWHEPSessionEndsAtTheFirstBFrame(t *testing.T) {
 func TestBrowserPlaysATopicWithBFramesOverTheWebSocket(t *testing.T) {
 	n := newBFrameNode(t, Config{})
 	p := chromiumPage{newTab(t)}
-	if err := p.navigate(n.server.URL + "/view?topic=/hbf"); err != nil {
-		t.Fatal(err)
-	}
-	var st pageStats
-	waitFor(t, 20*time.Second, "painted picture", func() bool {
-		st = readStats(t, p)
-		if st.Error != nil {
-			t.Fatalf("the page says: %s", *st.Error)
-		}
-		return st.FirstFrameMs != nil
-	})
+	st := firstPicture(t, p, n.server.URL+"/view?topic=/hbf")
 	if st.Transport != "websocket" {
 		t.Errorf("the page plays /hbf over %q, want the WebSocket", st.Transport)
 	}

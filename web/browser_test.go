@@ -94,14 +94,12 @@ func paintedFrameNumber(t *testing.T, p page) (uint64, bool) {
 	return testsrc.ReadFrameNumber(f)
 }
 
-// checkLivePicture opens /view on n's live /cam in p, with query added
-// to its URL, and checks that the page plays it over transport ("webrtc"
-// or "websocket"), that the first picture is painted promptly, that frames
-// keep coming at about the source's rate, and that the picture painted is
-// the camera's, within a second of it.
-func checkLivePicture(t *testing.T, n *liveNode, p page, query, transport string) {
+// firstPicture opens url in p and waits for its first painted picture,
+// failing the test when the page says it cannot play; it returns the
+// page's stats then.
+func firstPicture(t *testing.T, p page, url string) pageStats {
 	t.Helper()
-	if err := p.navigate(n.server.URL + "/view?topic=/cam" + query); err != nil {
+	if err := p.navigate(url); err != nil {
 		t.Fatal(err)
 	}
 	var st pageStats
@@ -112,6 +110,17 @@ func checkLivePicture(t *testing.T, n *liveNode, p page, query, transport string
 		}
 		return st.FirstFrameMs != nil
 	})
+	return st
+}
+
+// checkLivePicture opens /view on n's live /cam in p, with query added
+// to its URL, and checks that the page plays it over transport ("webrtc"
+// or "websocket"), that the first picture is painted promptly, that frames
+// keep coming at about the source's rate, and that the picture painted is
+// the camera's, within a second of it.
+func checkLivePicture(t *testing.T, n *liveNode, p page, query, transport string) {
+	t.Helper()
+	st := firstPicture(t, p, n.server.URL+"/view?topic=/cam"+query)
 	if st.Transport != transport {
 		t.Errorf("the page plays over %q, want %q", st.Transport, transport)
 	}
