@@ -141,6 +141,43 @@ func OpenReader(url string, opts ...ReaderOption) (*Reader, error) {
 }
 
 func (r *Reader) open() error {
+	if err := r.openInput(); err != nil {
+		return err
+	}
+	// A raw input's options say all there is to know of it: probing it
+	// would only estimate its length from a bitrate, with a warning.
+	if !r.rawvideo() {
+		if err := r.fc.FindStreamInfo(nil); err != nil {
+			return fmt.Errorf("%w %q: reading stream info: %w", ErrOpen, r.url, err)
+		}
+	}
+	for _, s := range r.fc.Streams() {
+		if s.CodecParameters().MediaType() == astiav.MediaTypeVideo {
+			r.stream = s
+			break
+		}
+	}
+	if r.stream == nil {
+		return fmt.Errorf("%w in %q", ErrNoVideoStream, r.url)
+	}
+	par := r.stream.CodecParameters()
+	r.describe(par)
+	r.pkt = astiav.AllocPacket()
+	r.times = newTimeline(r.cfg.now(), r.timeBase.Num(), r.timeBase.Den(), r.info.FrameRate)
+	if f := r.fc.InputFormat(); r.info.Duration == 0 && f != nil && f.Flags().Has(astiav.IOFormatFlagNotimestamps) {
+		// A live stream without timestamps: FFmpeg's are made up.
+		r.times.arriving(r.cfg.now)
+		r.info.FrameRate = 0
+	}
+	if r.cfg.passthrough {
+		return r.openPassthrough(par)
+	}
+	return r.openDecoder(par)
+}
+
+// openInput opens r.fc on the input with the caller's options (and the
+// I/O timeout's), refusing those that FFmpeg leaves unused.
+func (r *Reader) openInput() error {
 	var inFmt *astiav.InputFormat
 	if r.cfg.inputFormat != "" {
 		if inFmt = astiav.FindInputFormat(r.cfg.inputFormat); inFmt == nil {
@@ -186,23 +223,11 @@ func (r *Reader) open() error {
 		return fmt.Errorf("%w %q: %w: the %s input has no option %s (ffmpeg -h demuxer=NAME and -h protocol=NAME list the options)",
 			ErrOpen, r.url, ErrBadOption, r.fc.InputFormat().Name(), strings.Join(unknown, ", "))
 	}
-	// A raw input's options say all there is to know of it: probing it
-	// would only estimate its length from a bitrate, with a warning.
-	if !r.rawvideo() {
-		if err := r.fc.FindStreamInfo(nil); err != nil {
-			return fmt.Errorf("%w %q: reading stream info: %w", ErrOpen, r.url, err)
-		}
-	}
-	for _, s := range r.fc.Streams() {
-		if s.CodecParameters().MediaType() == astiav.MediaTypeVideo {
-			r.stream = s
-			break
-		}
-	}
-	if r.stream == nil {
-		return fmt.Errorf("%w in %q", ErrNoVideoStream, r.url)
-	}
-	par := r.stream.CodecParameters()
+	return nil
+}
+
+// describe fills in r.timeBase and r.info from the stream's parameters.
+func (r *Reader) describe(par *astiav.CodecParameters) {
 	r.timeBase = r.stream.TimeBase()
 	r.info = StreamInfo{Codec: par.CodecID().Name(), Width: par.Width(), Height: par.Height()}
 	r.info.Rotation, _ = parseDisplayMatrix(r.stream.SideData(astiav.PacketSideDataTypeDisplaymatrix))
@@ -216,17 +241,6 @@ func (r *Reader) open() error {
 		r.rawSize = rawPictureSize(par.PixelFormat(), par.Width(), par.Height())
 		r.info.Duration = rawDuration(r.fc, r.rawSize, r.info.FrameRate)
 	}
-	r.pkt = astiav.AllocPacket()
-	r.times = newTimeline(r.cfg.now(), r.timeBase.Num(), r.timeBase.Den(), r.info.FrameRate)
-	if f := r.fc.InputFormat(); r.info.Duration == 0 && f != nil && f.Flags().Has(astiav.IOFormatFlagNotimestamps) {
-		// A live stream without timestamps: FFmpeg's are made up.
-		r.times.arriving(r.cfg.now)
-		r.info.FrameRate = 0
-	}
-	if r.cfg.passthrough {
-		return r.openPassthrough(par)
-	}
-	return r.openDecoder(par)
 }
 
 func (r *Reader) openDecoder(par *astiav.CodecParameters) error {
