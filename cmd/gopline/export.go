@@ -112,6 +112,10 @@ func (f *exportFlags) export(file string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "wrote %s: %d frames of %s, %.1f s, %s%s\n", req.out, res.Frames, strings.Join(res.Streams, ", "),
 		res.Duration.Seconds(), formatBytes(res.Bytes), skippedNote(res.Skipped, res.Damaged))
+	if len(res.Reordered) > 0 {
+		fmt.Fprintf(stderr, "note: %s has B-frames (pictures out of decode order), which Foxglove's CompressedVideo does not play; "+
+			"decode and re-encode it (videosrc ... ! h264enc, which makes none) for Foxglove\n", strings.Join(res.Reordered, ", "))
+	}
 	if res.Skipped > 0 && !f.allowDamage {
 		return fmt.Errorf("%s: %d packets skipped, %d of them damaged records (--allow-damage accepts it)", req.file, res.Skipped, res.Damaged)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gopline/gopline/codecs/ffmpeg"
+	"github.com/gopline/gopline/internal/testclip"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/media/testsrc"
 	"github.com/gopline/gopline/storage"
@@ -249,5 +250,20 @@ func TestExportExitCodes(t *testing.T) {
 		if code, _, stderr := runCmd(c.args...); code != c.code {
 			t.Errorf("gopline %v: exit %d, want %d: %s", c.args, code, c.code, stderr)
 		}
+	}
+}
+
+// Foxglove's CompressedVideo plays no B-frames: an MCAP export of a stream
+// that has them says so, and what to do.
+func TestExportOfBFramesToMCAPSaysFoxgloveCannotPlayThem(t *testing.T) {
+	dir := t.TempDir()
+	clip := testclip.Make(t, "bf.mp4", 30, 25, "-c:v", "libx264", "-bf", "2", "-g", "15")
+	rec := filepath.Join(dir, "bf.gopline")
+	if code, _, stderr := runCmd("run", "videosrc location="+clip+" passthrough=true ! record path="+rec+" stream=/cam"); code != 0 {
+		t.Fatalf("record: exit %d: %s", code, stderr)
+	}
+	code, _, stderr := runCmd("export", rec, "--out", filepath.Join(dir, "bf.mcap"))
+	if code != 0 || !strings.Contains(stderr, "/cam has B-frames") || !strings.Contains(stderr, "Foxglove") {
+		t.Fatalf("export: exit %d, stderr %q; want a note that Foxglove cannot play the B-frames", code, stderr)
 	}
 }

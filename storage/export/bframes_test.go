@@ -197,6 +197,11 @@ func TestMCAPOfABFrameRecordingLogsInDecodeOrder(t *testing.T) {
 	if res.Frames != 30 || res.Duration != 29*time.Second/25 {
 		t.Fatalf("result %+v, want 30 frames over 1.16 s", res)
 	}
+	// Foxglove's CompressedVideo plays no B-frames: the export says which
+	// streams have them.
+	if len(res.Reordered) != 1 || res.Reordered[0] != camera {
+		t.Errorf("reordered streams %v, want %s", res.Reordered, camera)
+	}
 	f := readMCAP(t, path) // in log time order
 	cur, err := rec.Seek(camera, t0)
 	if err != nil {

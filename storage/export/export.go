@@ -35,6 +35,10 @@ type Result struct {
 	// Streams names the streams the output holds, in the order asked: an
 	// MCAP export leaves out those with nothing in its range.
 	Streams []string
+	// Reordered names the H.264 streams of an MCAP export whose pictures
+	// come out of decode order (B-frames), which Foxglove's CompressedVideo
+	// does not play: it decodes without lookahead.
+	Reordered []string
 }
 
 // findStream returns the named stream's info, or an error wrapping

@@ -106,6 +106,7 @@ type mcapChannel struct {
 	r              *packetReader
 	next           *media.Packet // read ahead; nil at the end
 	frames         int
+	reordered      bool // a packet came with a composition offset: B-frames
 }
 
 // openChannels checks the streams and opens a reader of each that has
@@ -215,6 +216,9 @@ func writeMCAP(out io.Writer, path string, channels []*mcapChannel) (Result, err
 	res.Duration = last.Sub(first)
 	for _, c := range channels {
 		res.Streams = append(res.Streams, c.info.Name)
+		if c.reordered {
+			res.Reordered = append(res.Reordered, c.info.Name)
+		}
 	}
 	return res, outputError(path, w.Close())
 }
@@ -266,6 +270,7 @@ func writeMessage(w *mcap.Writer, path string, id uint16, c *mcapChannel) error 
 		return outputError(path, err)
 	}
 	c.frames++
+	c.reordered = c.reordered || p.CompositionOffset != 0
 	return nil
 }
 

@@ -271,7 +271,7 @@ func TestMCAPOfSeveralStreamsHoldsAChannelEachInOneTimeOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Frames != h264Frames+jpegFrames || res.Packets != res.Frames || res.Duration != frameTime(h264Frames-1).Sub(t0) {
+	if res.Frames != h264Frames+jpegFrames || res.Packets != res.Frames || res.Duration != frameTime(h264Frames-1).Sub(t0) || len(res.Reordered) != 0 {
 		t.Errorf("result %+v", res)
 	}
 	if done != res.Packets || total != res.Packets {
