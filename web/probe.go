@@ -25,7 +25,7 @@ const (
 func (h *Handler) observed(topic string, p *media.Packet) streamOrder {
 	if h.order.observe(topic, p) {
 		h.cfg.Log.Warn().Str("topic", topic).Msg("viewer: the topic's H.264 has B-frames (pictures out of display order), " +
-			"which WebRTC cannot carry: WHEP is refused for it, and the node's pages play it over the WebSocket")
+			"which WebRTC cannot carry and Foxglove's CompressedVideo does not play: WHEP is refused for it, and the node's pages play it over the WebSocket")
 	}
 	return h.order.order(topic)
 }

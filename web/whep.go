@@ -167,6 +167,6 @@ func (h *Handler) serveOptions(w http.ResponseWriter, _ *http.Request) {
 // session, and how to watch it.
 func reorderedRefusal(topic string) string {
 	return fmt.Sprintf("topic %s is H.264 with B-frames (its pictures are sent out of display order), which WebRTC cannot carry: "+
-		"browsers play it at a few frames a second. Watch it over the node's WebSocket (/view?topic=%s, or Foxglove at /foxglove)",
+		"browsers play it at a few frames a second. Watch it over the node's WebSocket (/view?topic=%s); Foxglove does not play B-frames either",
 		topic, topic)
 }
