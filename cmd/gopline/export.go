@@ -16,17 +16,12 @@ import (
 
 	"github.com/gopline/gopline/storage"
 	"github.com/gopline/gopline/storage/export"
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 )
 
 // maxPictures bounds the pictures one png export writes, so that a small
 // --every over a long recording is a usage error rather than a full disk.
 const maxPictures = 10000
-
-// progressInterval is the shortest time between two redraws of the progress
-// bar: ten a second look smooth and cost nothing.
-const progressInterval = 100 * time.Millisecond
 
 // exportFlags are the flags of `gopline export`.
 type exportFlags struct {
@@ -231,7 +226,7 @@ func (r *exportRequest) resolve(rec *storage.Recording, start, end, at string) e
 		if len(r.streams) > 1 {
 			verb = "span"
 		}
-		return fmt.Errorf("%w: %s %s is outside %s, which %s %s", errUsage, flagName, s, streamList(r.streams), verb, describeSpan(base, first, last))
+		return fmt.Errorf("%w: %s %s is outside %s, which %s %s", errUsage, flagName, s, export.StreamNames(r.streams), verb, describeSpan(base, first, last))
 	}
 	switch {
 	case r.from.After(last):
@@ -326,19 +321,6 @@ func (r *exportRequest) span(rec *storage.Recording) (first, last time.Time, err
 		}
 	}
 	return first, last, nil
-}
-
-// streamList names streams in a message: `stream "/a"`, or `streams "/a",
-// "/b"`.
-func streamList(streams []string) string {
-	quoted := make([]string, len(streams))
-	for i, s := range streams {
-		quoted[i] = strconv.Quote(s)
-	}
-	if len(quoted) == 1 {
-		return "stream " + quoted[0]
-	}
-	return "streams " + strings.Join(quoted, ", ")
 }
 
 // everyTimes lists the times of --every within the stream, [first, last],
@@ -455,46 +437,6 @@ func parseExportTime(flagName, s string, base time.Time) (time.Time, error) {
 		return t, nil
 	}
 	return time.Time{}, fmt.Errorf("%w: %s %q: want a duration from the recording's start (12.5s, 1m30s) or an RFC 3339 time (2024-05-01T12:00:00Z)", errUsage, flagName, s)
-}
-
-// progressBar draws an export's progress on a terminal, with an estimate
-// of the time left, redrawn in place at most every progressInterval. On
-// anything else, or with --quiet, it draws nothing.
-type progressBar struct {
-	w           io.Writer
-	label, unit string
-	bar         *progressbar.ProgressBar // made at the first update, which knows the total
-}
-
-func newProgressBar(stderr io.Writer, quiet bool, label, unit string) *progressBar {
-	if quiet || !isTerminal(stderr) {
-		return &progressBar{}
-	}
-	return &progressBar{w: stderr, label: label, unit: unit}
-}
-
-// update shows done of total; it is the progress callback of the exports.
-func (b *progressBar) update(done, total int) {
-	if b.w == nil || total <= 0 {
-		return
-	}
-	if b.bar == nil {
-		b.bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(b.w), progressbar.OptionSetDescription(b.label+" ("+b.unit+")"),
-			progressbar.OptionShowCount(), progressbar.OptionSetWidth(30),
-			progressbar.OptionThrottle(progressInterval), progressbar.OptionSetPredictTime(true), progressbar.OptionClearOnFinish())
-	}
-	if b.bar.GetMax() != total {
-		b.bar.ChangeMax(total)
-	}
-	b.bar.Set(done)
-}
-
-// clear erases the bar's line, leaving the cursor at its start.
-func (b *progressBar) clear() {
-	if b.bar != nil {
-		b.bar.Clear()
-		b.bar = nil
-	}
 }
 
 func formatBytes(n int64) string {

@@ -71,7 +71,7 @@ func MCAPStreams(ctx context.Context, rec *storage.Recording, streams []string, 
 		err = outputError(path, cerr)
 	}
 	if err == nil && res.Frames == 0 {
-		err = fmt.Errorf("%w: %s of %s: no packet in the range decodes", ErrEmptyRange, streamNames(streams), rec.Path())
+		err = fmt.Errorf("%w: %s of %s: no packet in the range decodes", ErrEmptyRange, StreamNames(streams), rec.Path())
 	}
 	if err != nil {
 		discard(path)
@@ -295,9 +295,9 @@ func earliest(channels []*mcapChannel) *mcapChannel {
 	return first
 }
 
-// streamNames names streams in an error: `stream "/a"` or `streams "/a",
+// StreamNames names streams in a message: `stream "/a"`, or `streams "/a",
 // "/b"`.
-func streamNames(streams []string) string {
+func StreamNames(streams []string) string {
 	quoted := make([]string, len(streams))
 	for i, s := range streams {
 		quoted[i] = strconv.Quote(s)

@@ -1,0 +1,116 @@
+package ffmpeg
+
+import (
+	"fmt"
+	"maps"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/asticode/go-astiav"
+)
+
+// openInput opens r.fc on the input with the caller's options (and the
+// I/O timeout's), refusing those that FFmpeg leaves unused.
+func (r *Reader) openInput() error {
+	var inFmt *astiav.InputFormat
+	if r.cfg.inputFormat != "" {
+		if inFmt = astiav.FindInputFormat(r.cfg.inputFormat); inFmt == nil {
+			return fmt.Errorf("%w %q: %w: unknown input format %q", ErrOpen, r.url, ErrBadOption, r.cfg.inputFormat)
+		}
+	}
+	options := r.cfg.inputOptions
+	if name := ioTimeoutOption(r.url); name != "" && r.cfg.ioTimeout > 0 && options[name] == "" {
+		options = maps.Clone(options)
+		if options == nil {
+			options = map[string]string{}
+		}
+		options[name] = strconv.FormatInt(r.cfg.ioTimeout.Microseconds(), 10)
+	}
+	var dict *astiav.Dictionary
+	if len(options) > 0 {
+		dict = astiav.NewDictionary()
+		defer dict.Free()
+		for k, v := range options {
+			if err := dict.Set(k, v, 0); err != nil {
+				return fmt.Errorf("%w %q: option %s=%s: %w", ErrOpen, r.url, k, v, err)
+			}
+		}
+	}
+	if r.fc = astiav.AllocFormatContext(); r.fc == nil {
+		return fmt.Errorf("%w %q: allocating format context failed", ErrOpen, r.url)
+	}
+	r.fcAt = r.logs.bind(r.fc)
+	r.interruptOnStop()
+	if err := r.fc.OpenInput(inputURL(r.url), inFmt, dict); err != nil {
+		r.fc.Free() // avformat_open_input frees the context on failure; Free on nil is safe
+		r.fc = nil
+		r.logs.unbind(r.fcAt)
+		if r.cfg.inputFormat == "rawvideo" && r.cfg.inputOptions["video_size"] == "" {
+			// A raw file says nothing of its pictures, and FFmpeg's error
+			// says nothing of what is missing.
+			return fmt.Errorf("%w %q: %w (a raw input needs its pictures' size: options=video_size=WxH,pixel_format=yuv420p,framerate=30)",
+				ErrOpen, r.url, err)
+		}
+		return fmt.Errorf("%w %q: %w", ErrOpen, r.url, err)
+	}
+	if unknown := unusedOptions(dict, r.cfg.inputOptions); len(unknown) > 0 {
+		return fmt.Errorf("%w %q: %w: the %s input has no option %s (ffmpeg -h demuxer=NAME and -h protocol=NAME list the options)",
+			ErrOpen, r.url, ErrBadOption, r.fc.InputFormat().Name(), strings.Join(unknown, ", "))
+	}
+	return nil
+}
+
+// unusedOptions returns the options of the caller's (given) that are left
+// in dict after FFmpeg opened the input: the ones neither the demuxer nor
+// the protocol knows, which FFmpeg would otherwise ignore (a misspelled
+// framerate= gives a camera's default mode without a word). Options
+// gopline added itself (the I/O timeout) are not the caller's.
+func unusedOptions(dict *astiav.Dictionary, given map[string]string) []string {
+	if dict == nil {
+		return nil
+	}
+	var unknown []string
+	for e := dict.Get("", nil, astiav.DictionaryFlags(astiav.DictionaryFlagIgnoreSuffix)); e != nil; e = dict.Get("", e, astiav.DictionaryFlags(astiav.DictionaryFlagIgnoreSuffix)) {
+		if _, ok := given[e.Key()]; ok {
+			unknown = append(unknown, e.Key())
+		}
+	}
+	sort.Strings(unknown)
+	return unknown
+}
+
+// inputURL is the URL FFmpeg opens for url: "-" is the standard input, as
+// for the ffmpeg command.
+func inputURL(url string) string {
+	if url == "-" {
+		return "pipe:0"
+	}
+	return url
+}
+
+// rawvideo reports whether the input is FFmpeg's rawvideo demuxer's: raw
+// pictures of the size and pixel format its options give.
+func (r *Reader) rawvideo() bool {
+	f := r.fc.InputFormat()
+	return f != nil && f.Name() == "rawvideo"
+}
+
+// interruptOnStop makes FFmpeg's blocking calls on r.fc end once the stop
+// of WithStop closes.
+func (r *Reader) interruptOnStop() {
+	if r.cfg.stop == nil {
+		return
+	}
+	interrupter := r.fc.SetInterruptCallback()
+	r.closed = make(chan struct{})
+	r.interrupter.Add(1)
+	go func() {
+		defer r.interrupter.Done()
+		select {
+		case <-r.cfg.stop:
+			interrupter.Interrupt()
+		case <-r.closed:
+		}
+	}()
+}
