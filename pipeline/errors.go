@@ -25,3 +25,14 @@ var (
 	// call did not stop in time (it was left behind).
 	ErrStopTimeout = errors.New("pipeline: end of stream did not drain in time")
 )
+
+// StartError is the error of a node whose stage could not start (a source
+// whose file cannot be opened, an encoder FFmpeg refused): Start returns
+// it, and a report can put it on the node.
+type StartError struct {
+	Node, Element string
+	Err           error
+}
+
+func (e *StartError) Error() string { return e.Node + " (" + e.Element + "): " + e.Err.Error() }
+func (e *StartError) Unwrap() error { return e.Err }

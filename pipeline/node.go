@@ -135,7 +135,7 @@ func (n *node) start(ctx actor.Context) {
 	}
 	drv, err := newStage(n.element, n.env, n.emitItem)
 	if err != nil {
-		err = fmt.Errorf("%s (%s): %w", n.name, n.element.Type, err)
+		err = &StartError{Node: n.name, Element: n.element.Type, Err: err}
 		if !restart {
 			ctx.Send(ctx.Parent(), &startedMsg{node: n, err: err})
 		} else {

@@ -64,6 +64,17 @@ func judge(stats []pipeline.NodeStats, end runEnd, rules judgeRules) runReport {
 		r.Nodes[i].Error = why
 		failed = append(failed, fmt.Sprintf("%s (%s) %s", s.Node, s.Element, why))
 	}
+	// A stage that could not start fails the run through end.err; its
+	// node carries the error too, where a script reading the report by
+	// node looks.
+	var start *pipeline.StartError
+	if errors.As(end.err, &start) {
+		for i := range r.Nodes {
+			if r.Nodes[i].Node == start.Node && r.Nodes[i].Error == "" {
+				r.Nodes[i].Error = "could not start: " + start.Err.Error()
+			}
+		}
+	}
 	var nodes error
 	if len(failed) > 0 {
 		nodes = errors.New(strings.Join(failed, "; "))

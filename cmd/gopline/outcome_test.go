@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -61,12 +62,17 @@ func TestRunExitsOneWhenASourceFailsAndSaysSoInJSON(t *testing.T) {
 	if err := os.WriteFile(empty, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	missing := filepath.Join(t.TempDir(), "missing.mp4")
 	for _, c := range []struct {
 		args []string
 		says string
+		node string // the node whose entry carries the error
 	}{
-		{[]string{"run", "--json", "testsrc num-frames=0 ! fakesink"}, "gave nothing"},
-		{[]string{"run", "--json", "videosrc location=" + empty + " ! fakesink"}, "empty.h264"},
+		{[]string{"run", "--json", "testsrc num-frames=0 ! fakesink"}, "gave nothing", "testsrc0"},
+		{[]string{"run", "--json", "videosrc location=" + empty + " ! fakesink"}, "empty.h264", "videosrc0"},
+		// A source that cannot start: its error is its node's, not only
+		// the run's.
+		{[]string{"run", "--json", "videosrc location=" + missing + " ! fakesink"}, "missing.mp4", "videosrc0"},
 	} {
 		code, stdout, stderr := runCmd(c.args...)
 		if code != 1 || !strings.Contains(stderr, c.says) {
@@ -77,12 +83,14 @@ func TestRunExitsOneWhenASourceFailsAndSaysSoInJSON(t *testing.T) {
 			t.Errorf("gopline %q: --json printed %q (%v), want the stats list", c.args, stdout, err)
 			continue
 		}
-		failed := false
+		var failed []string
 		for _, n := range nodes {
-			failed = failed || n.Error != ""
+			if n.Error != "" {
+				failed = append(failed, n.Node)
+			}
 		}
-		if !failed {
-			t.Errorf("gopline %q: no node with an error in %s", c.args, stdout)
+		if !slices.Equal(failed, []string{c.node}) {
+			t.Errorf("gopline %q: the nodes with an error are %q, want %s alone, in %s", c.args, failed, c.node, stdout)
 		}
 	}
 }

@@ -177,8 +177,9 @@ func isSource(element string) bool {
 
 // finish prints a run's report, as JSON on stdout or as a table on table,
 // and returns the run's error. The JSON is the list of nodes, each with an
-// "error" when it failed the run; a failure that is no node's own (a stage
-// that could not start) is an entry of its own whose node is "run".
+// "error" when it failed the run (a stage that could not start included); a
+// failure that is no node's own (a stop that timed out, say) is an entry of
+// its own whose node is "run".
 func finish(r runReport, asJSON bool, stdout, table io.Writer) error {
 	if !asJSON {
 		printStats(table, r.Nodes)
