@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -190,25 +191,27 @@ func (c *foxgloveConn) subscribe(s subscription) string {
 }
 
 // writer sends each packet of a subscription as a CompressedVideo (H.264)
-// or CompressedImage (JPEG) message in JSON, as the MCAP export writes
-// them.
+// or CompressedImage (JPEG) message in protobuf: the picture's bytes as
+// they are (the MCAP export writes the same messages in JSON).
 func (c *foxgloveConn) writer(subID uint32, topic string) func(*media.Packet) error {
 	msg := foxglove.Message{FrameID: foxglove.FrameID(topic)}
 	return func(p *media.Packet) error {
-		_, format := schemaOf(p.Codec)
+		schema, format := schemaOf(p.Codec)
 		if format == "" {
 			return nil // not a picture Foxglove shows
 		}
 		msg.Format, msg.Data, msg.Timestamp = format, p.Data, foxglove.TimeOf(p.CaptureTime)
-		payload, err := json.Marshal(&msg)
-		if err != nil {
-			return err
-		}
+		b := make([]byte, messageDataHeader, messageDataHeader+len(p.Data)+len(msg.FrameID)+maxProtoFraming)
+		b = msg.AppendProto(b, schema)
 		ctx, cancel := context.WithTimeout(context.Background(), foxgloveWriteTimeout)
 		defer cancel()
-		return c.ws.Write(ctx, websocket.MessageBinary, messageData(subID, uint64(time.Now().UnixNano()), payload))
+		return c.ws.Write(ctx, websocket.MessageBinary, messageData(b, subID, uint64(time.Now().UnixNano())))
 	}
 }
+
+// maxProtoFraming bounds what a picture's protobuf message holds beside its
+// data and frame id: tags, lengths, the time and the format.
+const maxProtoFraming = 64
 
 func (c *foxgloveConn) unsubscribe(id uint32) {
 	c.mu.Lock()
@@ -283,8 +286,8 @@ func (c *foxgloveConn) advertise(ctx context.Context) error {
 		}
 		id := c.h.channelID(topic)
 		c.channels[id] = topic
-		added = append(added, channel{ID: id, Topic: topic, Encoding: foxglove.MessageEncoding, SchemaName: schema,
-			Schema: string(foxglove.Schema(schema)), SchemaEncoding: foxglove.SchemaEncoding})
+		added = append(added, channel{ID: id, Topic: topic, Encoding: foxglove.ProtoMessageEncoding, SchemaName: schema,
+			Schema: base64.StdEncoding.EncodeToString(foxglove.ProtoSchema(schema)), SchemaEncoding: foxglove.ProtoSchemaEncoding})
 	}
 	c.mu.Unlock()
 	if len(gone) > 0 {

@@ -62,16 +62,17 @@ func TestFoxgloveClientFromNodeJS(t *testing.T) {
 	i := 0
 	for ; sc.Scan(); i++ {
 		var m struct {
-			Ms     float64
-			Format string
-			Data   []byte
+			Ms      float64
+			Format  string
+			FrameID string `json:"frame_id"`
+			Data    []byte
 		}
 		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
 			t.Fatal(err)
 		}
 		nalus, err := h264.SplitAnnexB(m.Data)
-		if err != nil || m.Format != "h264" {
-			t.Fatalf("message %d: format %q, %v", i, m.Format, err)
+		if err != nil || m.Format != "h264" || m.FrameID != "cam" {
+			t.Fatalf("message %d: format %q, frame %q, %v", i, m.Format, m.FrameID, err)
 		}
 		key := h264.IsRandomAccess(nalus)
 		if i == 0 {

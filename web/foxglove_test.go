@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
 	"net/http"
@@ -10,6 +11,11 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protodesc"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/descriptorpb"
+	"google.golang.org/protobuf/types/dynamicpb"
 
 	"github.com/gopline/gopline/codecs/ffmpeg"
 	"github.com/gopline/gopline/codecs/h264"
@@ -88,17 +94,40 @@ func (c *foxClient) greeting() []channel {
 	return adv.Channels
 }
 
-// decodeMessage reads a Message Data into the subscription id and the
-// CompressedVideo message.
-func decodeMessage(t *testing.T, data []byte) (uint32, foxglove.Message) {
+// decodeMessage reads a Message Data into the subscription id and its
+// message, decoded as a player does: with the schema the channel ch
+// advertised, a base64 FileDescriptorSet, and its message found by name.
+func decodeMessage(t *testing.T, ch channel, data []byte) (uint32, foxglove.Message) {
 	t.Helper()
 	if len(data) < messageDataHeader || data[0] != opMessageData {
 		t.Fatalf("binary message of %d bytes, opcode %#x", len(data), data[0])
 	}
-	var m foxglove.Message
-	if err := json.Unmarshal(data[messageDataHeader:], &m); err != nil {
+	set, err := base64.StdEncoding.DecodeString(ch.Schema)
+	if err != nil {
+		t.Fatalf("channel %d: schema: %v", ch.ID, err)
+	}
+	var fds descriptorpb.FileDescriptorSet
+	if err := proto.Unmarshal(set, &fds); err != nil {
 		t.Fatal(err)
 	}
+	files, err := protodesc.NewFiles(&fds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := files.FindDescriptorByName(protoreflect.FullName(ch.SchemaName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := d.(protoreflect.MessageDescriptor)
+	msg := dynamicpb.NewMessage(md)
+	if err := proto.Unmarshal(data[messageDataHeader:], msg); err != nil {
+		t.Fatal(err)
+	}
+	get := func(name string) protoreflect.Value { return msg.Get(md.Fields().ByName(protoreflect.Name(name))) }
+	ts := get("timestamp").Message()
+	tsf := ts.Descriptor().Fields()
+	m := foxglove.Message{FrameID: get("frame_id").String(), Data: get("data").Bytes(), Format: get("format").String(),
+		Timestamp: foxglove.Time{Sec: ts.Get(tsf.ByName("seconds")).Int(), Nsec: ts.Get(tsf.ByName("nanos")).Int()}}
 	return binary.LittleEndian.Uint32(data[1:]), m
 }
 
@@ -107,8 +136,8 @@ func TestFoxgloveSendsTheCachedKeyframeFirstAndEveryMessageDecodes(t *testing.T)
 	c := dialFoxglove(t, n, "")
 	chans := c.greeting()
 	if len(chans) != 1 || chans[0].Topic != "/cam" || chans[0].SchemaName != foxglove.CompressedVideo ||
-		chans[0].Schema != string(foxglove.Schema(foxglove.CompressedVideo)) || chans[0].Encoding != "json" {
-		t.Fatalf("channels %+v, want /cam as the MCAP export's CompressedVideo", chans)
+		chans[0].Encoding != "protobuf" || chans[0].SchemaEncoding != "protobuf" {
+		t.Fatalf("channels %+v, want /cam as a CompressedVideo in protobuf", chans)
 	}
 	c.send(`{"op":"subscribe","subscriptions":[{"id":7,"channelId":` + jsonNumber(chans[0].ID) + `}]}`)
 	dec, err := ffmpeg.NewH264Decoder()
@@ -117,15 +146,22 @@ func TestFoxgloveSendsTheCachedKeyframeFirstAndEveryMessageDecodes(t *testing.T)
 	}
 	defer dec.Close()
 	var gop uint64
+	var last time.Time
 	for i := range 40 {
 		op, data := c.next()
 		if op != "binary" {
 			t.Fatalf("message %d: %s, want message data", i, op)
 		}
-		sub, m := decodeMessage(t, data)
+		sub, m := decodeMessage(t, chans[0], data)
 		if sub != 7 || m.Format != "h264" || m.FrameID != "cam" {
 			t.Fatalf("message %d: subscription %d, format %q, frame %q", i, sub, m.Format, m.FrameID)
 		}
+		// The capture times: this hour's, in order.
+		at := time.Unix(m.Timestamp.Sec, m.Timestamp.Nsec)
+		if time.Since(at).Abs() > time.Hour || at.Before(last) {
+			t.Fatalf("message %d: captured at %v, after one captured at %v", i, at, last)
+		}
+		last = at
 		nalus, err := h264.SplitAnnexB(m.Data)
 		if err != nil {
 			t.Fatalf("message %d: %v", i, err)

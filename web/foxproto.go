@@ -109,12 +109,12 @@ type (
 	}
 )
 
-// messageData frames payload as a binary Message Data of the client's
-// subscription subID, received (by gopline) at recvNanos.
-func messageData(subID uint32, recvNanos uint64, payload []byte) []byte {
-	b := make([]byte, messageDataHeader, messageDataHeader+len(payload))
+// messageData fills the header of b, a binary Message Data whose payload
+// follows its first messageDataHeader bytes, for the client's subscription
+// subID, received (by gopline) at recvNanos; it returns b.
+func messageData(b []byte, subID uint32, recvNanos uint64) []byte {
 	b[0] = opMessageData
 	binary.LittleEndian.PutUint32(b[1:], subID)
 	binary.LittleEndian.PutUint64(b[5:], recvNanos)
-	return append(b, payload...)
+	return b
 }

@@ -1,7 +1,9 @@
 // Package foxglove holds what gopline writes for Foxglove, in one place for
 // the MCAP export and the live WebSocket endpoint: the schemas of
-// foxglove.CompressedVideo and foxglove.CompressedImage in their JSON Schema
-// form, and their messages in JSON.
+// foxglove.CompressedVideo and foxglove.CompressedImage and their messages,
+// in JSON (JSON Schema; the MCAP export, whose chunks are compressed) and
+// in protobuf (a FileDescriptorSet; the WebSocket, where a picture's bytes
+// go as they are).
 package foxglove
 
 import (

@@ -87,23 +87,75 @@ const goplineWebSocket = (() => {
   }
 
   // parseMessageData reads a binary Message Data of the Foxglove protocol:
-  // its subscription id and its JSON message, null for another opcode or
-  // a short frame.
-  const utf8 = new TextDecoder();
+  // its subscription id and its payload, null for another opcode or a
+  // short frame.
   function parseMessageData(buf) {
     if (buf.byteLength < messageDataHeader) return null;
     const dv = new DataView(buf);
     if (dv.getUint8(0) !== opMessageData) return null;
-    const json = utf8.decode(new Uint8Array(buf, messageDataHeader));
-    return { subscription: dv.getUint32(1, true), message: JSON.parse(json) };
+    return { subscription: dv.getUint32(1, true), payload: new Uint8Array(buf, messageDataHeader) };
   }
 
-  function fromBase64(s) {
-    if (Uint8Array.fromBase64) return Uint8Array.fromBase64(s);
-    const bin = atob(s);
-    const out = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-    return out;
+  // The field numbers of the two schemas the node serves, in protobuf.
+  const pictureFields = {
+    "foxglove.CompressedVideo": { timestamp: 1, frameId: 2, data: 3, format: 4 },
+    "foxglove.CompressedImage": { timestamp: 1, data: 2, format: 3, frameId: 4 },
+  };
+
+  // readVarint returns the varint at pos of b and the position after it.
+  function readVarint(b, pos) {
+    let value = 0;
+    for (let scale = 1; pos < b.length; scale *= 128) {
+      const c = b[pos++];
+      value += (c & 0x7f) * scale;
+      if (c < 0x80) return [value, pos];
+    }
+    throw new Error("a varint runs past the message");
+  }
+
+  // protoFields calls field(number, wireType, value) for each field of a
+  // protobuf message: value is a number (varint) or a view of the bytes
+  // (length-delimited); other wire types are skipped.
+  function protoFields(b, field) {
+    for (let pos = 0; pos < b.length;) {
+      let key, n;
+      [key, pos] = readVarint(b, pos);
+      const number = Math.floor(key / 8), type = key & 7;
+      switch (type) {
+        case 0: [n, pos] = readVarint(b, pos); field(number, type, n); break;
+        case 1: pos += 8; break;
+        case 2:
+          [n, pos] = readVarint(b, pos);
+          if (pos + n > b.length) throw new Error("a field runs past the message");
+          field(number, type, b.subarray(pos, pos + n));
+          pos += n;
+          break;
+        case 5: pos += 4; break;
+        default: throw new Error("wire type " + type);
+      }
+    }
+  }
+
+  // decodePicture reads a CompressedVideo or CompressedImage message: its
+  // format, data (a view of b) and capture time in microseconds.
+  const utf8 = new TextDecoder();
+  function decodePicture(b, schema) {
+    const f = pictureFields[schema];
+    const m = { format: "", data: new Uint8Array(0), capturedUs: 0 };
+    protoFields(b, (number, type, value) => {
+      if (type !== 2) return;
+      if (number === f.format) m.format = utf8.decode(value);
+      else if (number === f.data) m.data = value;
+      else if (number === f.timestamp) {
+        let sec = 0, nsec = 0;
+        protoFields(value, (n, t, v) => {
+          if (t === 0 && n === 1) sec = v;
+          else if (t === 0 && n === 2) nsec = v;
+        });
+        m.capturedUs = Math.floor(sec * 1e6 + nsec / 1e3);
+      }
+    });
+    return m;
   }
 
   // view plays topic on canvas and keeps stats (newStats's, or a new one),
@@ -127,7 +179,7 @@ const goplineWebSocket = (() => {
       (token ? "?token=" + encodeURIComponent(token) : "");
     const paint = canvas.getContext("2d");
     let closed = false, ws = null, backoff = backoffFirstMs, retry = null, topicTimer = null;
-    let channel = null, subscription = 0, nextSubscription = 1;
+    let channel = null, schema = null, subscription = 0, nextSubscription = 1;
     let decoder = null, codec = "", needKeyframe = true, errorsInARow = 0;
     let lastTimestamp = 0; // the newest capture time (µs) given to the decoder
     const receivedAt = new Map(); // chunk timestamp -> performance.now() of its arrival
@@ -283,9 +335,10 @@ const goplineWebSocket = (() => {
           break;
         case "advertise":
           for (const c of m.channels || []) {
-            const picture = c.schemaName === "foxglove.CompressedVideo" || c.schemaName === "foxglove.CompressedImage";
+            const picture = c.encoding === "protobuf" && pictureFields[c.schemaName] !== undefined;
             if (c.topic === topic && picture && channel === null) {
               channel = c.id;
+              schema = c.schemaName;
               unsay("topic");
               subscribe();
             }
@@ -309,15 +362,20 @@ const goplineWebSocket = (() => {
       bytes += buf.byteLength;
       const d = parseMessageData(buf);
       if (!d || d.subscription !== subscription) return;
-      if (d.message.format === "jpeg") {
-        showJPEG(fromBase64(d.message.data), performance.now());
+      let m;
+      try {
+        m = decodePicture(d.payload, schema);
+      } catch (err) {
+        say("node", "a message the page cannot read: " + err.message);
         return;
       }
-      if (d.message.format !== "h264") return;
-      const au = fromBase64(d.message.data);
-      const ts = d.message.timestamp || {};
-      const captured = Math.floor((ts.sec || 0) * 1e6 + (ts.nsec || 0) / 1e3);
-      chain = chain.then(() => decode(au, captured)).catch((err) => decodeError(err));
+      if (m.format === "jpeg") {
+        showJPEG(m.data, performance.now());
+        return;
+      }
+      if (m.format !== "h264") return;
+      const au = m.data;
+      chain = chain.then(() => decode(au, m.capturedUs)).catch((err) => decodeError(err));
     }
 
     function connect() {
@@ -354,7 +412,7 @@ const goplineWebSocket = (() => {
 
     const poll = setInterval(() => {
       const now = performance.now();
-      stats.bitrate = (8 * bytes) / ((now - bytesSince) / 1000); // what crosses the socket: JSON and base64 included
+      stats.bitrate = (8 * bytes) / ((now - bytesSince) / 1000); // what crosses the socket, framing included
       bytes = 0; bytesSince = now;
       if (stats.lastFrameAt !== null && now - stats.lastFrameAt > 1000) stats.fps = 0;
     }, 1000);
