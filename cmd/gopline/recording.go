@@ -59,12 +59,16 @@ func fileError(err error) bool {
 
 // recordFlags are the flags of `gopline record`.
 type recordFlags struct {
-	topics   stringList
-	out      string
-	duration time.Duration
-	asJSON   bool
-	verbose  bool
-	quiet    bool
+	topics stringList
+	// all, regex and exclude choose topics as ros2 bag record's -a, -e
+	// and -x do (topicChoice).
+	all            bool
+	regex, exclude string
+	out            string
+	duration       time.Duration
+	asJSON         bool
+	verbose        bool
+	quiet          bool
 	// allowDamage: damage a source skipped does not fail the recording.
 	allowDamage bool
 	node        *nodeFlags
@@ -80,15 +84,18 @@ type recordFlags struct {
 func recordCommand() *cobra.Command {
 	f := &recordFlags{}
 	cmd := &cobra.Command{
-		Use:   "record --topic NAME --out FILE [flags] ['PIPELINE']",
+		Use:   "record (--topic NAME | --all | --regex RE) --out FILE [flags] ['PIPELINE']",
 		Short: "run a pipeline and record its topics",
 		Long: "Runs the pipeline (which publishes the topics) and records the topics into a gopline recording\n" +
 			"(one bbolt file; an existing one is appended to), until the sources end, Ctrl-C or --duration.\n" +
 			"Without a pipeline it records the topics of the nodes found that publish them (docs/remote.md).\n" +
+			"--all, --regex and --exclude choose as ros2 bag record's -a, -e and -x do, among the topics published\n" +
+			"when the recording starts.\n" +
 			"Then it describes the recording as gopline info does; a recording that got no packet fails.",
 		Example: "  gopline record --topic /camera --out cam.gopline --duration 10s 'testsrc ! h264enc ! publish topic=/camera'\n" +
 			"  gopline record --topic /camera --out cam.gopline 'subscribe topic=/camera remote=127.0.0.1:7400 ! publish topic=/camera'\n" +
-			"  gopline record --topic /robot/camera --out cam.gopline --duration 10s",
+			"  gopline record --topic /robot/camera --out cam.gopline --duration 10s\n" +
+			"  gopline record -a -x '^/debug/' -o robot.gopline --duration 1m",
 		ValidArgsFunction: completePipeline,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return f.record(strings.TrimSpace(strings.Join(args, " ")), cmd.OutOrStdout(), cmd.ErrOrStderr())
@@ -96,7 +103,10 @@ func recordCommand() *cobra.Command {
 	}
 	fs := cmd.Flags()
 	fs.Var(&f.topics, "topic", "topic to record (repeat or comma-separate for more)")
-	fs.StringVar(&f.out, "out", "", "recording file to create or append to")
+	fs.BoolVarP(&f.all, "all", "a", false, "record every topic published when the recording starts: by the pipeline, and by the other nodes found")
+	fs.StringVarP(&f.regex, "regex", "e", "", "record the topics published when the recording starts whose names the regular expression finds a match in")
+	fs.StringVarP(&f.exclude, "exclude", "x", "", "leave out of --all or --regex the topics whose names this regular expression finds a match in")
+	fs.StringVarP(&f.out, "out", "o", "", "recording file to create or append to")
 	fs.Var((*durationValue)(&f.duration), "duration", "stop after this long (default: when the sources end, or on Ctrl-C)")
 	fs.BoolVar(&f.asJSON, "json", false, "print the per-node stats as JSON on stdout")
 	fs.BoolVar(&f.allowDamage, "allow-damage", false, "exit 0 even when a source skipped damaged packets (they are still counted)")
@@ -115,16 +125,30 @@ func recordCommand() *cobra.Command {
 }
 
 func (f *recordFlags) record(line string, stdout, stderr io.Writer) error {
-	if len(f.topics) == 0 || f.out == "" {
-		return usagef("give --topic and --out, and the pipeline that publishes the topic unless another node does (gopline record --help)")
+	choice := topicChoice{named: f.topics, all: f.all, regex: f.regex, exclude: f.exclude}
+	if len(f.topics) == 0 && !choice.searches() || f.out == "" {
+		return usagef("give --out, the topics (--topic, --all or --regex), and the pipeline that publishes them unless other nodes do (gopline record --help)")
 	}
-	n, err := f.node.open(logger(stderr, f.verbose), subscribesRemote(line, f.topics...))
+	if _, _, err := choice.compile(); err != nil {
+		return err
+	}
+	n, err := f.node.open(logger(stderr, f.verbose), subscribesRemote(line, f.topics...) || choice.searches())
 	if err != nil {
 		return err
 	}
 	p, err := recordPipeline(n, line, stderr)
 	if err != nil {
 		return closeNode(n, err)
+	}
+	if choice.searches() {
+		// This process's topics have no publisher before the pipeline
+		// starts: its line names them.
+		others, _ := n.Bus().Published("")
+		chosen, err := choice.choose(append(linePublished(line), others...))
+		if err != nil {
+			return closeNode(n, err)
+		}
+		f.topics = chosen
 	}
 	if f.maxBytes < 0 || f.maxAge < 0 {
 		return closeNode(n, usagef("--max-bytes and --max-age are 0 (no limit) or more"))

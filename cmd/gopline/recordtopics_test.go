@@ -1,0 +1,97 @@
+package main
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gopline/gopline/storage"
+)
+
+func TestTopicChoiceAsRos2BagRecord(t *testing.T) {
+	published := []string{"/cam", "/debug/cam", "/lidar", "/cam/left"}
+	for _, c := range []struct {
+		choice topicChoice
+		want   []string
+		fails  string
+	}{
+		{topicChoice{named: []string{"/b", "/a"}}, []string{"/a", "/b"}, ""},
+		{topicChoice{all: true}, []string{"/cam", "/cam/left", "/debug/cam", "/lidar"}, ""},
+		{topicChoice{all: true, exclude: "^/debug/"}, []string{"/cam", "/cam/left", "/lidar"}, ""},
+		// A match anywhere in the name, as ros2 bag record's -e finds one.
+		{topicChoice{regex: "cam"}, []string{"/cam", "/cam/left", "/debug/cam"}, ""},
+		{topicChoice{regex: "^/cam$", named: []string{"/lidar"}}, []string{"/cam", "/lidar"}, ""},
+		{topicChoice{regex: "^/cam", exclude: "left"}, []string{"/cam"}, ""},
+		{topicChoice{regex: "radar"}, nil, `--regex "radar" leaves none of /cam, /debug/cam, /lidar, /cam/left`},
+		{topicChoice{all: true, exclude: "."}, nil, `--all less --exclude "." leaves none`},
+		{topicChoice{regex: "("}, nil, "--regex: error parsing regexp"},
+		{topicChoice{exclude: "x"}, nil, "give one of them"},
+		{topicChoice{named: []string{"/cam.*"}}, nil, "a regular expression is --regex"},
+		{topicChoice{regex: "testsrc ! h264enc ! publish topic=/cam"}, nil, "ros2 bag record's --regex"},
+	} {
+		got, err := c.choice.choose(published)
+		if c.fails != "" {
+			if err == nil || !strings.Contains(err.Error(), c.fails) {
+				t.Errorf("%+v: %v, want an error with %q", c.choice, err, c.fails)
+			}
+			continue
+		}
+		if err != nil || !slices.Equal(got, c.want) {
+			t.Errorf("%+v: %q, %v; want %q", c.choice, got, err, c.want)
+		}
+	}
+	if _, err := (topicChoice{all: true}).choose(nil); err == nil || !strings.Contains(err.Error(), "gopline topics lists them") {
+		t.Errorf("--all with nothing published: %v", err)
+	}
+}
+
+// record -a records every topic its pipeline publishes, and -x leaves
+// some out, as ros2 bag record -a -x does.
+func TestRecordAllLessExcluded(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "all.gopline")
+	code, _, stderr := runCmd("record", "-a", "-x", "^/debug/", "-o", path, "--no-mdns", "-q",
+		"testsrc size=160x120 num-frames=15 ! h264enc ! publish topic=/cam  "+
+			"testsrc size=160x120 num-frames=15 ! h264enc ! publish topic=/debug/cam  "+
+			"testsrc size=160x120 num-frames=15 ! h264enc ! publish topic=/lidar/preview")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	rec, err := storage.Open(path, storage.WithReadOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	streams, err := rec.Streams()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, s := range streams {
+		names = append(names, s.Name)
+	}
+	slices.Sort(names)
+	if !slices.Equal(names, []string{"/cam", "/lidar/preview"}) {
+		t.Errorf("recorded %q, want /cam and /lidar/preview", names)
+	}
+}
+
+func TestRecordRefusesBadTopicsBeforeStarting(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "x.gopline")
+	for _, args := range [][]string{
+		{"record", "--topic", "/cam.*", "--out", out, "testsrc ! h264enc ! publish topic=/cam"},
+		{"record", "-e", "testsrc ! h264enc ! publish topic=/cam", "--out", out},
+		{"record", "--out", out, "testsrc ! h264enc ! publish topic=/cam"},
+	} {
+		code, _, stderr := runCmd(args...)
+		if code != 2 || strings.Contains(stderr, "recording ") {
+			t.Errorf("gopline %q: exit %d, %s; want a usage error before recording", args, code, stderr)
+		}
+	}
+	if _, err := os.Stat(out); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a refused record made its file: %v", err)
+	}
+}
