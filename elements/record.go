@@ -3,6 +3,8 @@ package elements
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"strings"
 	"time"
 
@@ -165,6 +167,9 @@ type recorder struct {
 	// how often it does.
 	overwritten int64
 	overwrites  lograte.Limiter
+	// created: the recording did not exist before Start made it, so a run
+	// that recorded nothing removes it (removeIfEmpty).
+	created bool
 }
 
 // overwriteWarnInterval is the shortest time between two warnings of a
@@ -187,10 +192,12 @@ func (r *recorder) Start(env *pipeline.Env) error {
 		opts = append(opts, storage.WithOverwriteOldest())
 	}
 	r.overwrites = lograte.Limiter{Interval: overwriteWarnInterval}
+	_, statErr := os.Stat(r.cfg.Path)
 	rec, err := storage.Open(r.cfg.Path, opts...)
 	if err != nil {
 		return err
 	}
+	r.created = errors.Is(statErr, fs.ErrNotExist)
 	for _, topic := range r.cfg.Topics {
 		pid, addr, err := topicBroker(env, topic, "")
 		if err == nil {
@@ -201,6 +208,7 @@ func (r *recorder) Start(env *pipeline.Env) error {
 		if err != nil {
 			r.closeAll()
 			rec.Close()
+			r.removeIfEmpty()
 			return err
 		}
 		silence := &Silence{Topic: topic, Remote: addr}
@@ -462,6 +470,30 @@ func (r *recorder) Stop() error {
 	if !closed {
 		err = errors.Join(err, fmt.Errorf("recording %s: stopped with %d packets not written: the disk took no more within the stop timeout (%v)",
 			r.cfg.Path, unwritten, r.env.StopTimeout))
+	} else {
+		r.removeIfEmpty()
 	}
 	return err
+}
+
+// removeIfEmpty removes the recording when this recorder created it and it
+// holds no stream: a run that recorded nothing (its source could not open,
+// say) leaves no empty file behind, as ffmpeg writes no output for an
+// input it could not read. A recording that was there before is left.
+func (r *recorder) removeIfEmpty() {
+	if !r.created {
+		return
+	}
+	rec, err := storage.Open(r.cfg.Path, storage.WithReadOnly())
+	if err != nil {
+		return
+	}
+	streams, err := rec.Streams()
+	rec.Close()
+	if err != nil || len(streams) > 0 {
+		return
+	}
+	if os.Remove(r.cfg.Path) == nil {
+		r.env.Log.Info().Str("path", r.cfg.Path).Msg("nothing was recorded: the empty recording is removed")
+	}
 }
