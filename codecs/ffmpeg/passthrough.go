@@ -70,7 +70,9 @@ func (r *Reader) openPassthrough(par *astiav.CodecParameters) error {
 // after a keyframe (a cut made without re-encoding) keeps the packets from
 // that keyframe on, which the pictures after the cut need: the first
 // picture the file shows is at the moment of opening, as for a decoding
-// Reader, and the packets before it have capture times before it.
+// Reader, and the packets before it have capture times before it. A packet
+// FFmpeg flagged as corrupt (the end of a cut-short file) is left out,
+// counted Undecodable.
 func (r *Reader) ReadPacket() (*media.Packet, error) {
 	if !r.cfg.passthrough {
 		return nil, errors.New("ffmpeg: ReadPacket on a decoding reader (open it WithPassthrough)")
@@ -90,10 +92,15 @@ func (r *Reader) ReadPacket() (*media.Packet, error) {
 			return nil, err
 		}
 		data, pts, dts := r.pkt.Data(), r.pkt.Pts(), r.pkt.Dts()
+		corrupt := r.pkt.Flags().Has(astiav.PacketFlagCorrupt)
 		r.pkt.Unref()
 		var p *media.Packet
 		var err error
 		if r.jpeg {
+			if corrupt { // a JPEG cut short: no decoder takes it
+				r.stats.Undecodable++
+				continue
+			}
 			p = r.jpegPacket(data)
 		} else {
 			p, err = r.accessUnit(data)

@@ -1,7 +1,9 @@
 package ffmpeg
 
 import (
+	"bytes"
 	"errors"
+	"image/jpeg"
 	"io"
 	"os"
 	"path/filepath"
@@ -120,5 +122,25 @@ func TestPassthroughKeepsAnEditListsStart(t *testing.T) {
 	}
 	if pre := len(pkts) - len(shown); pre == 0 || pre >= 30 {
 		t.Fatalf("%d packets before the start, want the part of a GOP before the cut", pre)
+	}
+}
+
+// A JPEG the demuxer flagged as corrupt (the end of a cut-short AVI) is
+// left out and counted, as an H.264 packet that cannot be parsed is.
+func TestPassthroughLeavesOutACorruptJPEG(t *testing.T) {
+	full := testclip.Make(t, "mj.avi", 30, 30, "-c:v", "mjpeg", "-q:v", "5")
+	data, err := os.ReadFile(full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := writeFile(t, "cut.avi", data[:len(data)*6/10])
+	pkts, st := passPackets(t, cut)
+	if st.Undecodable != 1 || len(pkts) == 0 {
+		t.Fatalf("%d packets, stats %+v; want the cut-short one counted undecodable", len(pkts), st)
+	}
+	for _, p := range pkts {
+		if _, err := jpeg.Decode(bytes.NewReader(p.Data)); err != nil {
+			t.Fatalf("packet %d of %d: %v", p.Seq, len(pkts), err)
+		}
 	}
 }
