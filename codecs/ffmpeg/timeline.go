@@ -50,7 +50,8 @@ type timeline struct {
 	// jump before it is a discontinuity (see mayRestart).
 	ahead int64
 	// jumps counts the discontinuities re-based; lastJump is how far the
-	// stream's clock jumped at the last one, back when negative.
+	// stream's clock jumped at the last one from where the timestamp was
+	// due (a frame after the last), back when negative.
 	jumps    int
 	lastJump time.Duration
 	// warned limits the Reader's warnings of jumps.
@@ -203,7 +204,7 @@ func (t *timeline) rebase(ts, last int64) bool {
 	t.shift += last + t.frame - ts
 	t.repaired++
 	t.jumps++
-	t.lastJump = t.duration(step)
+	t.lastJump = t.duration(step - t.frame) // from where ts was due
 	return true
 }
 

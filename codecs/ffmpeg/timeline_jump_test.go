@@ -28,8 +28,8 @@ func TestTimelineRebasesAJumpBackOfPackets(t *testing.T) {
 				want[i]*time.Millisecond, offset[i%4], capture)
 		}
 	}
-	if tl.repaired != 1 || tl.jumps != 1 || tl.lastJump != -120*time.Millisecond {
-		t.Fatalf("repaired %d, jumps %d of %v; want one jump back by 120ms", tl.repaired, tl.jumps, tl.lastJump)
+	if tl.repaired != 1 || tl.jumps != 1 || tl.lastJump != -160*time.Millisecond {
+		t.Fatalf("repaired %d, jumps %d of %v; want one jump back by 160ms", tl.repaired, tl.jumps, tl.lastJump)
 	}
 
 	// Jitter: a decode time equal to the last, then one a tick back.
