@@ -76,3 +76,40 @@ func TestTimelineRebasesAJumpBackOfPictures(t *testing.T) {
 		t.Fatalf("pictures at %v ms, %d repaired; want a frame apart, 1 repaired", got, tl.repaired)
 	}
 }
+
+// Whatever timestamps a stream gives, passed-through packets are decoded
+// in growing time and never presented before they are decoded, and each
+// packet adds at most one to the repaired count.
+func FuzzTimelinePackets(f *testing.F) {
+	f.Add([]byte{0, 0, 0, 0, 0, 0, 0, 0})
+	f.Add([]byte{10, 0, 9, 0, 20, 0, 19, 0, 1, 0, 0, 0, 255, 255, 255, 255})
+	f.Add([]byte{0, 0x80, 0, 0x80, 5, 0, 5, 0, 0, 0x7f, 0, 0x7f})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		tl := newTimeline(epoch0, 1, 90000, 30)
+		if len(data)%2 == 1 {
+			tl.mayRestart()
+		}
+		// Each 4 bytes are a packet: its pts and dts, 16 bits each and
+		// scaled to about 6 s of ticks either way; -32768 stands for none.
+		stamp := func(lo, hi byte) int64 {
+			v := int64(int16(uint16(lo) | uint16(hi)<<8))
+			if v == -32768 {
+				return noTimestamp
+			}
+			return v * 17
+		}
+		var lastDecode time.Time
+		for i := 0; i+4 <= len(data); i += 4 {
+			repaired := tl.repaired
+			capture, offset := tl.packet(stamp(data[i], data[i+1]), stamp(data[i+2], data[i+3]))
+			decode := capture.Add(-offset)
+			if offset < 0 || (i > 0 && !decode.After(lastDecode)) {
+				t.Fatalf("packet %d: captured %v, decoded %v after the last decode %v", i/4, capture, decode, lastDecode)
+			}
+			if tl.repaired-repaired > 1 {
+				t.Fatalf("packet %d counted %d times", i/4, tl.repaired-repaired)
+			}
+			lastDecode = decode
+		}
+	})
+}
