@@ -4,15 +4,20 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/asticode/go-astiav"
 	"github.com/gopline/gopline/codecs/h264"
 	"github.com/gopline/gopline/media"
+	"github.com/rs/zerolog"
 )
 
 // openPassthrough prepares passthrough of an H.264 stream (its parameter
 // sets, the NAL length size of AVCC input) or an MJPEG one.
 func (r *Reader) openPassthrough(par *astiav.CodecParameters) error {
+	if f := r.fc.InputFormat(); f != nil && f.Flags().Has(astiav.IOFormatFlagTsDiscont) {
+		r.times.mayRestart()
+	}
 	switch par.CodecID() {
 	case astiav.CodecIDMjpeg:
 		r.jpeg = true
@@ -57,6 +62,17 @@ func (r *Reader) openPassthrough(par *astiav.CodecParameters) error {
 // that many frames later in the stream's timeline than they would without
 // reordering, so that no picture is shown before it is decoded: the first
 // packet's decode time is that many frames before its capture time.
+//
+// Timestamps that jump (files joined, an MPEG-TS encoder that restarted)
+// are re-based so that the packets go on a frame after the last, keeping
+// their own spacing (see timeline); each jump is counted once as a repaired
+// timestamp and said in the log. A file whose edit list starts the stream
+// after a keyframe (a cut made without re-encoding) keeps the packets from
+// that keyframe on, which the pictures after the cut need: the first
+// picture the file shows is at the moment of opening, as for a decoding
+// Reader, and the packets before it have capture times before it. A packet
+// FFmpeg flagged as corrupt (the end of a cut-short file) is left out,
+// counted Undecodable.
 func (r *Reader) ReadPacket() (*media.Packet, error) {
 	if !r.cfg.passthrough {
 		return nil, errors.New("ffmpeg: ReadPacket on a decoding reader (open it WithPassthrough)")
@@ -76,10 +92,15 @@ func (r *Reader) ReadPacket() (*media.Packet, error) {
 			return nil, err
 		}
 		data, pts, dts := r.pkt.Data(), r.pkt.Pts(), r.pkt.Dts()
+		corrupt := r.pkt.Flags().Has(astiav.PacketFlagCorrupt)
 		r.pkt.Unref()
 		var p *media.Packet
 		var err error
 		if r.jpeg {
+			if corrupt { // a JPEG cut short: no decoder takes it
+				r.stats.Undecodable++
+				continue
+			}
 			p = r.jpegPacket(data)
 		} else {
 			p, err = r.accessUnit(data)
@@ -94,9 +115,55 @@ func (r *Reader) ReadPacket() (*media.Packet, error) {
 		case r.order != nil:
 			continue // held by accessUnit until its place is known
 		}
-		p.CaptureTime, p.CompositionOffset = r.times.packet(pts, dts)
+		r.time(p, pts, dts)
 		return p, nil
 	}
+}
+
+// time sets the capture time and composition offset of p, a packet read
+// with timestamps pts and dts, and says in the log where the stream starts
+// after its first packet and where its timestamps jump.
+func (r *Reader) time(p *media.Packet, pts, dts int64) {
+	if !r.times.started {
+		if start := r.stream.StartTime(); r.times.presentsFrom(start, pts) {
+			if log := r.logger(); log != nil {
+				log.Info().Str("location", r.url).Msgf("the stream starts %v after its first keyframe (an edit list): "+
+					"the packets before are kept for decoding, with capture times before the start",
+					r.times.duration(start-pts))
+			}
+		}
+	}
+	jumps := r.times.jumps
+	p.CaptureTime, p.CompositionOffset = r.times.packet(pts, dts)
+	if r.times.jumps == jumps {
+		return
+	}
+	log := r.logger()
+	if log == nil {
+		return
+	}
+	ok, n := r.times.warned.Allow(r.cfg.now())
+	if !ok {
+		return
+	}
+	ev := log.Warn().Str("location", r.url)
+	if n > 1 {
+		ev = ev.Uint64("jumps", n)
+	}
+	if jump := r.times.lastJump.Round(time.Millisecond); jump < 0 {
+		ev.Msgf("timestamps jumped back by %v at packet %d; re-based", -jump, p.Seq)
+	} else {
+		ev.Msgf("timestamps jumped forward by %v at packet %d; re-based", jump, p.Seq)
+	}
+}
+
+// logger returns the logger of the Reader's own lines: WithReaderLogger's,
+// else SetLogger's, else nil.
+func (r *Reader) logger() *zerolog.Logger {
+	if r.cfg.log != nil {
+		return r.cfg.log
+	}
+	return ffmpegLogger.Load()
 }
 
 // nextInOrder returns the oldest held packet of a raw H.264 stream once its

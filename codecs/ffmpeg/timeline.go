@@ -3,6 +3,8 @@ package ffmpeg
 import (
 	"math"
 	"time"
+
+	"github.com/gopline/gopline/internal/lograte"
 )
 
 // noTimestamp is FFmpeg's AV_NOPTS_VALUE: a timestamp the stream does not
@@ -13,12 +15,26 @@ const noTimestamp = math.MinInt64
 // H.264 file without VUI timing): 25 frames/s, as ffprobe assumes.
 const AssumedFrameRate = 25.0
 
+// MaxTimestampGap is how far forward the timestamps of an input whose
+// format may restart its clock (MPEG-TS: an encoder that restarted, files
+// joined) may jump before the jump is taken for a discontinuity and
+// re-based, as FFmpeg's -dts_delta_threshold does. A smaller jump is a gap
+// in the stream: its pictures keep it.
+const MaxTimestampGap = 10 * time.Second
+
 // timeline maps a stream's timestamps, in ticks of its time base, to capture
 // times, once: the first presentation timestamp is the moment the reader
 // opened, and every later one lies as far after it as the stream says. The
 // wall clock is read only for that moment, so a file read faster or slower
 // than real time keeps its own timing, and a stream without timestamps gets
 // them from its frame rate.
+//
+// A discontinuity, a timestamp that goes back by more than a frame (or, for
+// a format that may restart its clock, forward by more than
+// MaxTimestampGap), is re-based: the timeline goes on a frame after the
+// last picture or packet, and the timestamps after it keep their own
+// spacing, and a packet its composition offset, as FFmpeg's -c copy does.
+// A smaller step back is jitter: that one timestamp is repaired.
 //
 // It is a plain value owned by one Reader.
 type timeline struct {
@@ -27,6 +43,19 @@ type timeline struct {
 	frame    int64 // ticks per frame, at least 1
 	origin   int64 // the timestamp that maps to start
 	started  bool
+	// shift is added to the stream's timestamps: the sum of the
+	// re-basings of its discontinuities.
+	shift int64
+	// ahead, when positive, is how many ticks forward a timestamp may
+	// jump before it is a discontinuity (see mayRestart).
+	ahead int64
+	// jumps counts the discontinuities re-based; lastJump is how far the
+	// stream's clock jumped at the last one from where the timestamp was
+	// due (a frame after the last), back when negative.
+	jumps    int
+	lastJump time.Duration
+	// warned limits the Reader's warnings of jumps.
+	warned lograte.Limiter
 	// The last presentation timestamp of a picture and decode timestamp
 	// of a packet given out.
 	lastPicture, lastDecode int64
@@ -39,6 +68,26 @@ type timeline struct {
 	// when it is read, in place of its timestamps (see arriving).
 	arrival func() time.Time
 	last    time.Time // the last arrival stamp
+}
+
+// mayRestart makes t re-base a jump forward of more than MaxTimestampGap
+// too, for a format whose clock may restart (FFmpeg's AVFMT_TS_DISCONT).
+func (t *timeline) mayRestart() {
+	t.ahead = t.den * int64(MaxTimestampGap/time.Second) / t.num
+}
+
+// presentsFrom says that the stream's first picture to be shown has
+// timestamp ts (its start time): a file whose edit list starts it after
+// its first keyframe, whose packets before ts are decoded but not shown.
+// When the first packet lies before ts, ts is the moment of opening, as it
+// is for the first picture a decoding Reader shows; the packets before it
+// get capture times before it. It reports whether the first packet does.
+func (t *timeline) presentsFrom(ts, first int64) bool {
+	if t.started || ts == noTimestamp || first == noTimestamp || first+t.shift >= ts {
+		return false
+	}
+	t.origin, t.started = ts, true
+	return true
 }
 
 // arriving makes t stamp pictures and packets with the time now gives as
@@ -70,7 +119,8 @@ func newTimeline(start time.Time, num, den int, rate float64) timeline {
 		rate = AssumedFrameRate
 	}
 	frame := max(int64(math.Round(float64(den)/(float64(num)*rate))), 1)
-	return timeline{start: start, num: int64(num), den: int64(den), frame: frame}
+	return timeline{start: start, num: int64(num), den: int64(den), frame: frame,
+		warned: lograte.Limiter{Interval: MaxTimestampGap}}
 }
 
 // picture returns the capture time of a decoded picture, whose best-effort
@@ -81,6 +131,10 @@ func (t *timeline) picture(ts int64) time.Time {
 	if t.arrival != nil {
 		return t.arrived()
 	}
+	if ts != noTimestamp && t.havePicture {
+		t.rebase(ts+t.shift, t.lastPicture) // then ts follows the last
+	}
+	ts = t.shifted(ts)
 	switch {
 	case ts != noTimestamp && (!t.havePicture || ts > t.lastPicture):
 	case t.havePicture:
@@ -100,31 +154,66 @@ func (t *timeline) picture(ts int64) time.Time {
 // decode time it is presented. Decode times grow: a missing decode
 // timestamp is the presentation timestamp for the first packet, else just
 // after the last; without either the packet follows the last by a frame. A
-// packet is never presented before it is decoded.
+// packet is never presented before it is decoded. A packet whose decode
+// timestamp (else its presentation timestamp) jumps is re-based (see
+// timeline); a repaired packet is counted once.
 func (t *timeline) packet(pts, dts int64) (capture time.Time, offset time.Duration) {
 	if t.arrival != nil {
 		return t.arrived(), 0
 	}
+	rebased := false
+	if ref := dts; t.haveDecode {
+		if ref == noTimestamp {
+			ref = pts
+		}
+		rebased = ref != noTimestamp && t.rebase(ref+t.shift, t.lastDecode)
+	}
+	pts, dts = t.shifted(pts), t.shifted(dts)
+	repaired := false
 	switch {
 	case dts == noTimestamp && pts == noTimestamp:
 		dts = t.nextDecode(t.frame)
 	case dts == noTimestamp && !t.haveDecode:
 		dts = pts
 	case dts == noTimestamp || (t.haveDecode && dts <= t.lastDecode):
-		if dts != noTimestamp {
-			t.repaired++
-		}
+		repaired = dts != noTimestamp
 		dts = t.nextDecode(1)
 	}
 	if pts != noTimestamp && pts < dts {
-		t.repaired++
+		repaired = true
 	}
 	if pts == noTimestamp || pts < dts {
 		pts = dts
 	}
+	if repaired && !rebased {
+		t.repaired++
+	}
 	t.lastDecode, t.haveDecode = dts, true
 	capture = t.at(pts)
 	return capture, capture.Sub(t.at(dts))
+}
+
+// rebase checks ts, a timestamp already shifted, against last, the one
+// before it: at a discontinuity it shifts the timestamps from ts on so
+// that ts follows last by a frame, counts it once and reports true.
+func (t *timeline) rebase(ts, last int64) bool {
+	step := ts - last
+	if step >= -t.frame && (t.ahead <= 0 || step <= t.ahead) {
+		return false
+	}
+	t.shift += last + t.frame - ts
+	t.repaired++
+	t.jumps++
+	t.lastJump = t.duration(step - t.frame) // from where ts was due
+	return true
+}
+
+// shifted returns ts re-based by the discontinuities so far.
+func (t *timeline) shifted(ts int64) int64 {
+	if ts == noTimestamp {
+		return ts
+	}
+	return ts + t.shift
 }
 
 func (t *timeline) nextDecode(step int64) int64 {
@@ -139,8 +228,12 @@ func (t *timeline) at(ts int64) time.Time {
 	if !t.started {
 		t.origin, t.started = ts, true
 	}
-	d := ts - t.origin
+	return t.start.Add(t.duration(ts - t.origin))
+}
+
+// duration converts d ticks to a duration.
+func (t *timeline) duration(d int64) time.Duration {
 	sec := d / t.den * t.num
 	rest := d % t.den * t.num // |rest| < den*num: no overflow for sane time bases
-	return t.start.Add(time.Duration(sec)*time.Second + time.Duration(rest*int64(time.Second)/t.den))
+	return time.Duration(sec)*time.Second + time.Duration(rest*int64(time.Second)/t.den)
 }

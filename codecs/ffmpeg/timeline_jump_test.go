@@ -1,0 +1,115 @@
+package ffmpeg
+
+import (
+	"slices"
+	"testing"
+	"time"
+)
+
+// A decode timestamp that goes back by more than a frame is a
+// discontinuity: the packets after it go on a frame after the last one,
+// with their own spacing and composition offsets, counted once. A step back
+// within a frame is jitter, repaired on its own packet.
+func TestTimelineRebasesAJumpBackOfPackets(t *testing.T) {
+	type pd struct{ pts, dts int64 }
+	// Two copies of the same B-frame stream, 40 ms a frame: presented at
+	// 0, 120, 40, 80, decoded 80 ms before.
+	seg := []pd{{1000, 920}, {1120, 960}, {1040, 1000}, {1080, 1040}}
+	tl := newTimeline(epoch0, 1, 1000, 25)
+	var capture, offset []time.Duration
+	for _, p := range append(slices.Clone(seg), seg...) {
+		c, o := tl.packet(p.pts, p.dts)
+		capture, offset = append(capture, c.Sub(epoch0)), append(offset, o)
+	}
+	want := []time.Duration{0, 120, 40, 80, 160, 280, 200, 240}
+	for i := range want {
+		if capture[i] != want[i]*time.Millisecond || offset[i] != offset[i%4] {
+			t.Fatalf("packet %d: +%v offset %v, want +%v offset %v (all: %v)", i, capture[i], offset[i],
+				want[i]*time.Millisecond, offset[i%4], capture)
+		}
+	}
+	if tl.repaired != 1 || tl.jumps != 1 || tl.lastJump != -160*time.Millisecond {
+		t.Fatalf("repaired %d, jumps %d of %v; want one jump back by 160ms", tl.repaired, tl.jumps, tl.lastJump)
+	}
+
+	// Jitter: a decode time equal to the last, then one a tick back.
+	tl = newTimeline(epoch0, 1, 1000, 25)
+	for _, p := range []pd{{0, 0}, {40, 40}, {40, 40}, {80, 39}, {120, 120}} {
+		tl.packet(p.pts, p.dts)
+	}
+	if tl.repaired != 2 || tl.jumps != 0 {
+		t.Fatalf("jitter: repaired %d, jumps %d; want 2 packets repaired, once each, no jump", tl.repaired, tl.jumps)
+	}
+}
+
+// A jump forward is a gap the pictures keep, unless the format may restart
+// its clock and the jump is longer than MaxTimestampGap.
+func TestTimelineRebasesALongJumpForwardOnlyWhereTheClockMayRestart(t *testing.T) {
+	jump := int64(MaxTimestampGap/time.Millisecond) + 1000
+	for _, restarts := range []bool{false, true} {
+		tl := newTimeline(epoch0, 1, 1000, 25)
+		if restarts {
+			tl.mayRestart()
+		}
+		tl.packet(0, 0)
+		gap, _ := tl.packet(5000, 5000) // 5 s: a gap either way
+		far, _ := tl.packet(5000+jump, 5000+jump)
+		want := 5000*time.Millisecond + time.Duration(jump)*time.Millisecond
+		if restarts {
+			want = 5040 * time.Millisecond
+		}
+		if gap.Sub(epoch0) != 5*time.Second || far.Sub(epoch0) != want {
+			t.Fatalf("restarts %v: +%v, +%v; want +5s, +%v", restarts, gap.Sub(epoch0), far.Sub(epoch0), want)
+		}
+	}
+}
+
+// Decoded pictures follow the same rule: after a jump back the pictures go
+// on a frame after the last, counted once.
+func TestTimelineRebasesAJumpBackOfPictures(t *testing.T) {
+	tl := newTimeline(epoch0, 1, 1000, 25)
+	var got []time.Duration
+	for _, ts := range []int64{500, 540, 580, 500, 540, 580} {
+		got = append(got, tl.picture(ts).Sub(epoch0)/time.Millisecond)
+	}
+	if !slices.Equal(got, []time.Duration{0, 40, 80, 120, 160, 200}) || tl.repaired != 1 {
+		t.Fatalf("pictures at %v ms, %d repaired; want a frame apart, 1 repaired", got, tl.repaired)
+	}
+}
+
+// Whatever timestamps a stream gives, passed-through packets are decoded
+// in growing time and never presented before they are decoded, and each
+// packet adds at most one to the repaired count.
+func FuzzTimelinePackets(f *testing.F) {
+	f.Add([]byte{0, 0, 0, 0, 0, 0, 0, 0})
+	f.Add([]byte{10, 0, 9, 0, 20, 0, 19, 0, 1, 0, 0, 0, 255, 255, 255, 255})
+	f.Add([]byte{0, 0x80, 0, 0x80, 5, 0, 5, 0, 0, 0x7f, 0, 0x7f})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		tl := newTimeline(epoch0, 1, 90000, 30)
+		if len(data)%2 == 1 {
+			tl.mayRestart()
+		}
+		// Each 4 bytes are a packet: its pts and dts, 16 bits each and
+		// scaled to about 6 s of ticks either way; -32768 stands for none.
+		stamp := func(lo, hi byte) int64 {
+			v := int64(int16(uint16(lo) | uint16(hi)<<8))
+			if v == -32768 {
+				return noTimestamp
+			}
+			return v * 17
+		}
+		var lastDecode time.Time
+		for i := 0; i+4 <= len(data); i += 4 {
+			repaired := tl.repaired
+			capture, offset := tl.packet(stamp(data[i], data[i+1]), stamp(data[i+2], data[i+3]))
+			decode := capture.Add(-offset)
+			if offset < 0 || (i > 0 && !decode.After(lastDecode)) {
+				t.Fatalf("packet %d: captured %v, decoded %v after the last decode %v", i/4, capture, decode, lastDecode)
+			}
+			if tl.repaired-repaired > 1 {
+				t.Fatalf("packet %d counted %d times", i/4, tl.repaired-repaired)
+			}
+			lastDecode = decode
+		}
+	})
+}
