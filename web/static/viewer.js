@@ -50,14 +50,16 @@ const gopline = (() => {
   }
 
   // How the WebRTC view watches its picture. A session that paints no
-  // picture for stallMs (longer when the stream is slow: stallIntervals of
-  // its frame interval), or none joinWaitMs after it connects, has lost it:
+  // picture for stallMs (longer for a slow stream: stallIntervals of its
+  // frame interval, the longest of the last gapsKept or the one its topic's
+  // rate says), or none joinWaitMs after it connects, has lost it:
   // the topic's stream stopped or the node went away. So has one whose peer
   // connection fails, disconnects or closes. The view says so, shows 0 fps
   // and 0 bit/s, and makes a new WHEP session, waiting backoffFirstMs
   // first, twice as long after each failed one, backoffMaxMs at most.
   const stallMs = 3000;
   const stallIntervals = 4;
+  const gapsKept = 8;
   const joinWaitMs = 10000;
   const backoffFirstMs = 500;
   const backoffMaxMs = 5000;
@@ -81,8 +83,9 @@ const gopline = (() => {
   // frame is painted or the viewer failed. note, set by tile, says why the
   // topic plays over the transport it does, when that is not the browser's
   // choice. stats, when given, is the object to keep them in
-  // (goplineWebSocket.newStats).
-  function view(el, topic, stats) {
+  // (goplineWebSocket.newStats); info, when given, is what /api/topics
+  // said of the topic.
+  function view(el, topic, stats, info) {
     if (el instanceof HTMLCanvasElement) return goplineWebSocket.view(el, topic, token, "h264", stats);
     const video = el;
     stats = Object.assign(stats || goplineWebSocket.newStats(topic), { transport: "webrtc", offerMs: null, answeredMs: null,
@@ -91,7 +94,10 @@ const gopline = (() => {
     const settle = stats.settleFirstFrame;
     let closed = false, session = null, retry = null, backoff = backoffFirstMs, frameHandle = null;
     const painted = []; // performance.now() of the frames painted in the last second
-    let frameInterval = 0; // the stream's frame interval (ms), smoothed
+    const gaps = []; // ms between the last pictures painted
+    let rateInterval = 0; // ms between pictures at the topic's rate
+    const expect = (ti) => { rateInterval = ti && ti.fps > 0 ? 1000 / ti.fps : 0; };
+    expect(info);
     let visibleSince = performance.now(); // a hidden page paints nothing
     // fail says why the view cannot play, for good.
     const fail = (err) => { stats.error = String(err.message || err); stats.fps = 0; stats.bitrate = 0; settle(); };
@@ -119,7 +125,7 @@ const gopline = (() => {
       session = null;
       end(s);
       stats.error = reason + "; reconnecting in " + (backoff / 1000).toFixed(1) + " s";
-      stats.fps = 0; stats.bitrate = 0; stats.latencyMs = null; painted.length = 0;
+      stats.fps = 0; stats.bitrate = 0; stats.latencyMs = null; painted.length = 0; gaps.length = 0;
       video.classList.add("stale");
       settle();
       retry = setTimeout(connect, backoff);
@@ -128,7 +134,10 @@ const gopline = (() => {
 
     // pictured records a picture painted at now by session s.
     function pictured(s, now) {
-      if (s.lastPictureAt !== null) frameInterval = frameInterval ? 0.8 * frameInterval + 0.2 * (now - s.lastPictureAt) : now - s.lastPictureAt;
+      if (s.lastPictureAt !== null) {
+        gaps.push(now - s.lastPictureAt);
+        if (gaps.length > gapsKept) gaps.shift();
+      }
       s.lastPictureAt = now;
       stats.lastFrameAt = now;
       painted.push(now);
@@ -157,7 +166,7 @@ const gopline = (() => {
     function watch(s, now) {
       if (document.hidden) return;
       const since = Math.max(s.lastPictureAt === null ? s.started : s.lastPictureAt, visibleSince);
-      const limit = s.lastPictureAt === null ? joinWaitMs : Math.max(stallMs, stallIntervals * frameInterval);
+      const limit = s.lastPictureAt === null ? joinWaitMs : Math.max(stallMs, stallIntervals * Math.max(rateInterval, ...gaps));
       if (now - since <= limit) return;
       const secs = ((now - since) / 1000).toFixed(0) + " s";
       lost(s, s.lastPictureAt === null ? "no picture " + secs + " after connecting"
@@ -232,13 +241,14 @@ const gopline = (() => {
         // nothing, and its subscription would keep the ended topic on the
         // node.
         if (!first) {
-          let info;
+          let now;
           try {
-            info = await describe(topic);
+            now = await describe(topic);
           } catch (err) {
             throw new Error(err instanceof TypeError ? "cannot reach the node (" + err.message + ")" : err.message);
           }
-          if (!live(info)) throw new Error("the topic has no publisher");
+          if (!live(now)) throw new Error("the topic has no publisher");
+          expect(now);
           if (session !== s) return;
         }
         await pc.setLocalDescription(await pc.createOffer());
@@ -326,7 +336,7 @@ const gopline = (() => {
       }
       box.prepend(picture);
       if (how.transport === "websocket") goplineWebSocket.view(picture, topic, token, ti.codec === "jpeg" ? "jpeg" : "h264", stats);
-      else view(picture, topic, stats);
+      else view(picture, topic, stats, ti);
       stopView = stats.close;
       stats.close = close;
       show();
