@@ -192,6 +192,24 @@ func TestWebRTCViewerPlaysTheRestartedNode(t *testing.T) {
 	})
 }
 
+// The node's page's tile does the same when its node restarts.
+func TestTopicPageTilePlaysTheRestartedNode(t *testing.T) {
+	a := newBusNode(t, Config{}, "127.0.0.1:0")
+	a.publish(t, camera("320x240", "/cam"), "/cam")
+	addr := a.server.Listener.Addr().String()
+	p := chromiumPage{newTab(t)}
+	if err := p.navigate(a.server.URL + "/"); err != nil {
+		t.Fatal(err)
+	}
+	checkLosesAndFindsThePicture(t, p, 320, 240, a.stop, 320, 180, func() {
+		b := newBusNode(t, Config{}, addr)
+		b.publish(t, camera("320x180", "/cam"), "/cam")
+	})
+	if names := tileTopics(t, p); len(names) != 1 {
+		t.Errorf("the page shows tiles of %q, want /cam's alone", names)
+	}
+}
+
 // tileTopics returns the topics of the tiles the node's page shows, in
 // order.
 func tileTopics(t *testing.T, p page) []string {
