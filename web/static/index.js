@@ -1,6 +1,8 @@
 // The node's page: its topics, refreshed live, and a tile for each H.264
-// or JPEG topic (a robot has several cameras). A tile playing over WebRTC
-// a topic found to have B-frames is replaced by one over the WebSocket.
+// or JPEG topic (a robot has several cameras), up to maxTiles. A tile
+// playing over WebRTC a topic found to have B-frames is replaced by one
+// over the WebSocket; the tile of a topic gone from the node is removed,
+// and its place goes to the next topic without one.
 "use strict";
 
 (() => {
@@ -17,7 +19,22 @@
     } else td.textContent = text;
   }
 
+  // forget removes the tiles of topics the node no longer has, or that no
+  // longer have a stream, freeing their places for new ones. (A tile of a
+  // topic without a stream shows nothing, and its viewer's subscription
+  // would keep the topic on the node.)
+  function forget(list) {
+    const names = new Set(list.filter(gopline.live).map((t) => t.name));
+    for (const [name, stats] of tiles) {
+      if (names.has(name)) continue;
+      stats.remove();
+      tiles.delete(name);
+      if (window.goplineStats === stats) window.goplineStats = tiles.values().next().value;
+    }
+  }
+
   function render(list) {
+    forget(list);
     const body = document.getElementById("topics");
     body.replaceChildren();
     for (const t of list) {
@@ -38,7 +55,7 @@
           tiles.set(t.name, now);
           if (window.goplineStats === shown) window.goplineStats = now;
         }
-      } else if ((t.codec === "h264" || t.codec === "jpeg") && tiles.size < maxTiles) {
+      } else if ((t.codec === "h264" || t.codec === "jpeg") && gopline.live(t) && tiles.size < maxTiles) {
         const stats = gopline.tile(document.getElementById("grid"), t.name, t);
         tiles.set(t.name, stats);
         if (!window.goplineStats) window.goplineStats = stats;

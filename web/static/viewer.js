@@ -49,99 +49,251 @@ const gopline = (() => {
     return { transport: goplineWebSocket.available("h264") ? "websocket" : "webrtc", note: null };
   }
 
+  // How the WebRTC view watches its picture. A session that paints no
+  // picture for stallMs (longer for a slow stream: stallIntervals of its
+  // frame interval, the longest of the last gapsKept or the one its topic's
+  // rate says), or none joinWaitMs after it connects, has lost it:
+  // the topic's stream stopped or the node went away. So has one whose peer
+  // connection fails, disconnects or closes. The view says so, shows 0 fps
+  // and 0 bit/s, and makes a new WHEP session, waiting backoffFirstMs
+  // first, twice as long after each failed one, backoffMaxMs at most.
+  const stallMs = 3000;
+  const stallIntervals = 4;
+  const gapsKept = 8;
+  const joinWaitMs = 10000;
+  const backoffFirstMs = 500;
+  const backoffMaxMs = 5000;
+  // Refusals of an offer that another offer would not change: a bad offer
+  // or topic name, the token, an offer too large.
+  const refusedForGood = new Set([400, 401, 413]);
+
   // view plays topic in el, a <video> (WebRTC) or a <canvas> (WebSocket),
   // and keeps stats, the object it returns: transport, firstFrameMs
   // (connect to first painted frame), framesPainted, lastFrameAt
   // (performance.now() of the last painted frame), fps, bitrate (bits/s
   // received), latencyMs (received to painted), error.
-  // Over WebRTC, the join's timeline, in ms from connect: offerMs (the
-  // offer made), answeredMs (the answer received), iceConnectedMs,
+  // Over WebRTC, the first join's timeline, in ms from connect: offerMs
+  // (the offer made), answeredMs (the answer received), iceConnectedMs,
   // connectedMs (DTLS too), and of the first painted frame
   // firstFrameReceivedMs (its last packet received) and firstFrameDecodeMs
   // (its decode); startedAt is connect as ms since the epoch, session the
-  // WHEP session's id. firstFrame is a promise, settled once the first
+  // newest WHEP session's id and reconnects how many sessions followed the
+  // first (a view that loses its picture says so in error and makes
+  // another: see stallMs). firstFrame is a promise, settled once the first
   // frame is painted or the viewer failed. note, set by tile, says why the
   // topic plays over the transport it does, when that is not the browser's
   // choice. stats, when given, is the object to keep them in
-  // (goplineWebSocket.newStats).
-  function view(el, topic, stats) {
+  // (goplineWebSocket.newStats); info, when given, is what /api/topics
+  // said of the topic.
+  function view(el, topic, stats, info) {
     if (el instanceof HTMLCanvasElement) return goplineWebSocket.view(el, topic, token, "h264", stats);
     const video = el;
     stats = Object.assign(stats || goplineWebSocket.newStats(topic), { transport: "webrtc", offerMs: null, answeredMs: null,
-      iceConnectedMs: null, connectedMs: null, firstFrameReceivedMs: null, firstFrameDecodeMs: null, startedAt: null, session: null });
+      iceConnectedMs: null, connectedMs: null, firstFrameReceivedMs: null, firstFrameDecodeMs: null, startedAt: null, session: null,
+      reconnects: 0 });
     const settle = stats.settleFirstFrame;
-    const fail = (err) => { stats.error = String(err.message || err); settle(); };
+    let closed = false, session = null, retry = null, backoff = backoffFirstMs, frameHandle = null;
+    const painted = []; // performance.now() of the frames painted in the last second
+    const gaps = []; // ms between the last pictures painted
+    let rateInterval = 0; // ms between pictures at the topic's rate
+    const expect = (ti) => { rateInterval = ti && ti.fps > 0 ? 1000 / ti.fps : 0; };
+    expect(info);
+    let visibleSince = performance.now(); // a hidden page paints nothing
+    // fail says why the view cannot play, for good.
+    const fail = (err) => { stats.error = String(err.message || err); stats.fps = 0; stats.bitrate = 0; settle(); };
     if (!window.RTCPeerConnection) { // WebKitGTK as Debian builds it
       fail("this browser has no WebRTC (RTCPeerConnection), which the viewer needs");
       stats.close = () => {};
       return stats;
     }
-    const started = performance.now();
-    stats.startedAt = performance.timeOrigin + started;
-    const pc = new RTCPeerConnection();
-    pc.addTransceiver("video", { direction: "recvonly" });
-    pc.addEventListener("connectionstatechange", () => {
-      if (pc.connectionState === "connected" && stats.connectedMs === null) stats.connectedMs = performance.now() - started;
-    });
-    pc.addEventListener("iceconnectionstatechange", () => {
-      const st = pc.iceConnectionState;
-      if ((st === "connected" || st === "completed") && stats.iceConnectedMs === null) stats.iceConnectedMs = performance.now() - started;
-    });
-    pc.ontrack = (ev) => { video.srcObject = ev.streams[0] || new MediaStream([ev.track]); video.play().catch(() => {}); };
-    let resource = null;
-    const painted = [];
-    const onFrame = (now, meta) => {
-      stats.framesPainted++;
+    const rvfc = "requestVideoFrameCallback" in HTMLVideoElement.prototype;
+    const onVisibility = () => { if (!document.hidden) visibleSince = performance.now(); };
+    document.addEventListener("visibilitychange", onVisibility);
+
+    // end ends a session: its peer connection and, on the node, its WHEP
+    // resource.
+    function end(s) {
+      s.pc.close();
+      if (s.resource) fetch(s.resource, { method: "DELETE", headers: headers(), keepalive: true }).catch(() => {});
+      s.resource = null;
+    }
+
+    // lost ends session s, which lost its picture for reason, says so and
+    // makes another after the backoff.
+    function lost(s, reason) {
+      if (closed || session !== s) return;
+      session = null;
+      end(s);
+      stats.error = reason + "; reconnecting in " + (backoff / 1000).toFixed(1) + " s";
+      stats.fps = 0; stats.bitrate = 0; stats.latencyMs = null; painted.length = 0; gaps.length = 0;
+      video.classList.add("stale");
+      settle();
+      retry = setTimeout(connect, backoff);
+      backoff = Math.min(2 * backoff, backoffMaxMs);
+    }
+
+    // pictured records a picture painted at now by session s.
+    function pictured(s, now) {
+      if (s.lastPictureAt !== null) {
+        gaps.push(now - s.lastPictureAt);
+        if (gaps.length > gapsKept) gaps.shift();
+      }
+      s.lastPictureAt = now;
       stats.lastFrameAt = now;
+      painted.push(now);
+      while (painted.length && now - painted[0] > 1000) painted.shift();
+      stats.fps = painted.length;
+      if (stats.error !== null) { stats.error = null; video.classList.remove("stale"); }
+      backoff = backoffFirstMs;
+    }
+
+    const onFrame = (now, meta) => {
+      frameHandle = video.requestVideoFrameCallback(onFrame);
+      const s = session;
+      if (!s) return;
+      stats.framesPainted++;
       if (stats.firstFrameMs === null) {
-        stats.firstFrameMs = now - started;
-        if (meta && meta.receiveTime) stats.firstFrameReceivedMs = meta.receiveTime - started;
+        stats.firstFrameMs = now - s.started;
+        if (meta && meta.receiveTime) stats.firstFrameReceivedMs = meta.receiveTime - s.started;
         if (meta && meta.processingDuration !== undefined) stats.firstFrameDecodeMs = 1000 * meta.processingDuration;
         settle();
       }
       if (meta && meta.receiveTime) stats.latencyMs = Math.max(0, meta.expectedDisplayTime - meta.receiveTime);
-      painted.push(now);
-      while (painted.length && now - painted[0] > 1000) painted.shift();
-      stats.fps = painted.length;
-      video.requestVideoFrameCallback(onFrame);
+      pictured(s, now);
     };
-    if ("requestVideoFrameCallback" in HTMLVideoElement.prototype) video.requestVideoFrameCallback(onFrame);
-    let lastBytes = 0, lastAt = 0;
-    const poll = setInterval(async () => {
-      const report = await pc.getStats().catch(() => null);
-      if (!report) return;
+
+    // watch ends session s when it has painted nothing for too long.
+    function watch(s, now) {
+      if (document.hidden) return;
+      const since = Math.max(s.lastPictureAt === null ? s.started : s.lastPictureAt, visibleSince);
+      const limit = s.lastPictureAt === null ? joinWaitMs : Math.max(stallMs, stallIntervals * Math.max(rateInterval, ...gaps));
+      if (now - since <= limit) return;
+      const secs = ((now - since) / 1000).toFixed(0) + " s";
+      lost(s, s.lastPictureAt === null ? "no picture " + secs + " after connecting"
+        : "no picture for " + secs + ": the stream stopped or the node went away");
+    }
+
+    // measure reads session s's bitrate (and, in a browser without
+    // requestVideoFrameCallback, its decoded frames) from its stats.
+    async function measure(s) {
+      const report = await s.pc.getStats().catch(() => null);
+      if (!report || session !== s) return;
       report.forEach((r) => {
         if (r.type !== "inbound-rtp" || r.kind !== "video") return;
         // Two reports of one moment (a page whose clock stood still) give no rate.
-        if (lastAt && r.timestamp > lastAt) stats.bitrate = (8 * (r.bytesReceived - lastBytes)) / ((r.timestamp - lastAt) / 1000);
-        lastBytes = r.bytesReceived; lastAt = r.timestamp;
-        if (!("requestVideoFrameCallback" in HTMLVideoElement.prototype) && r.framesDecoded) {
-          if (stats.firstFrameMs === null) { stats.firstFrameMs = performance.now() - started; settle(); }
-          stats.framesPainted = r.framesDecoded; stats.lastFrameAt = performance.now();
+        if (s.lastAt && r.timestamp > s.lastAt) stats.bitrate = (8 * (r.bytesReceived - s.lastBytes)) / ((r.timestamp - s.lastAt) / 1000);
+        s.lastBytes = r.bytesReceived; s.lastAt = r.timestamp;
+        if (!rvfc && r.framesDecoded > s.decoded) {
+          const now = performance.now();
+          if (stats.firstFrameMs === null) { stats.firstFrameMs = now - s.started; settle(); }
+          stats.framesPainted += r.framesDecoded - s.decoded;
+          s.decoded = r.framesDecoded;
+          pictured(s, now);
         }
       });
-    }, 1000);
-    (async () => {
-      if (!playsH264()) throw new Error(noH264);
-      await pc.setLocalDescription(await pc.createOffer());
-      stats.offerMs = performance.now() - started;
-      // The offer goes at once, without waiting for the browser's ICE
-      // candidates: gopline's ICE agent learns the browser's address from
-      // its connectivity checks (a browser hides its host addresses behind
-      // mDNS names anyway), and candidates take the browser up to 100 ms.
-      const path = "/whep/" + topic.replace(/^\//, "").split("/").map(encodeURIComponent).join("/");
-      const res = await fetch(path, { method: "POST", headers: headers({ "Content-Type": "application/sdp" }), body: pc.localDescription.sdp });
-      const body = await res.text();
-      if (res.status !== 201) throw new Error(res.status + ": " + body.trim());
-      resource = res.headers.get("Location");
-      stats.session = resource && resource.split("/").pop();
-      stats.answeredMs = performance.now() - started;
-      await pc.setRemoteDescription({ type: "answer", sdp: body });
-    })().catch(fail);
+    }
+
+    let ticks = 0;
+    const poll = setInterval(() => {
+      const now = performance.now();
+      while (painted.length && now - painted[0] > 1000) painted.shift();
+      stats.fps = painted.length;
+      const s = session;
+      if (!s) return;
+      watch(s, now);
+      if (session === s && ++ticks % 2 === 0) measure(s);
+    }, 500);
+
+    // connect makes a WHEP session and plays what it receives.
+    function connect() {
+      retry = null;
+      if (closed) return;
+      const first = stats.startedAt === null;
+      if (!first) stats.reconnects++;
+      const started = performance.now();
+      if (first) stats.startedAt = performance.timeOrigin + started;
+      const pc = new RTCPeerConnection();
+      const s = { pc, started, resource: null, lastPictureAt: null, lastBytes: 0, lastAt: 0, decoded: 0 };
+      session = s;
+      pc.addTransceiver("video", { direction: "recvonly" });
+      pc.addEventListener("connectionstatechange", () => {
+        const st = pc.connectionState;
+        if (st === "connected" && first && stats.connectedMs === null) stats.connectedMs = performance.now() - started;
+        if (st === "failed" || st === "disconnected" || st === "closed") lost(s, "the WebRTC connection to the node " + (st === "disconnected" ? "was lost" : st));
+      });
+      pc.addEventListener("iceconnectionstatechange", () => {
+        const st = pc.iceConnectionState;
+        if ((st === "connected" || st === "completed") && first && stats.iceConnectedMs === null) stats.iceConnectedMs = performance.now() - started;
+      });
+      pc.ontrack = (ev) => {
+        if (session !== s) return;
+        video.srcObject = ev.streams[0] || new MediaStream([ev.track]);
+        video.play().catch(() => {});
+      };
+      if (rvfc) {
+        if (frameHandle !== null) video.cancelVideoFrameCallback(frameHandle);
+        frameHandle = video.requestVideoFrameCallback(onFrame);
+      }
+      (async () => {
+        if (!playsH264()) throw Object.assign(new Error(noH264), { forGood: true });
+        // A view that lost its picture offers again only once the topic
+        // has a stream: a session of a topic without one would show
+        // nothing, and its subscription would keep the ended topic on the
+        // node.
+        if (!first) {
+          let now;
+          try {
+            now = await describe(topic);
+          } catch (err) {
+            throw new Error(err instanceof TypeError ? "cannot reach the node (" + err.message + ")" : err.message);
+          }
+          if (!live(now)) throw new Error("the topic has no publisher");
+          expect(now);
+          if (session !== s) return;
+        }
+        await pc.setLocalDescription(await pc.createOffer());
+        if (first) stats.offerMs = performance.now() - started;
+        // The offer goes at once, without waiting for the browser's ICE
+        // candidates: gopline's ICE agent learns the browser's address from
+        // its connectivity checks (a browser hides its host addresses behind
+        // mDNS names anyway), and candidates take the browser up to 100 ms.
+        const path = "/whep/" + topic.replace(/^\//, "").split("/").map(encodeURIComponent).join("/");
+        let res;
+        try {
+          res = await fetch(path, { method: "POST", headers: headers({ "Content-Type": "application/sdp" }), body: pc.localDescription.sdp });
+        } catch (err) {
+          throw new Error("cannot reach the node (" + (err.message || err) + ")");
+        }
+        const body = await res.text();
+        if (res.status !== 201) throw Object.assign(new Error(res.status + ": " + body.trim()), { forGood: refusedForGood.has(res.status) });
+        const resource = res.headers.get("Location");
+        if (session !== s) { // ended meanwhile
+          if (resource) fetch(resource, { method: "DELETE", headers: headers(), keepalive: true }).catch(() => {});
+          return;
+        }
+        s.resource = resource;
+        stats.session = resource && resource.split("/").pop();
+        if (first) stats.answeredMs = performance.now() - started;
+        await pc.setRemoteDescription({ type: "answer", sdp: body });
+      })().catch((err) => {
+        if (session !== s) return;
+        if (!err.forGood) { lost(s, String(err.message || err)); return; }
+        session = null;
+        end(s);
+        fail(err);
+      });
+    }
+
+    connect();
     stats.close = () => {
+      if (closed) return;
+      closed = true;
       clearInterval(poll);
-      pc.close();
-      if (resource) fetch(resource, { method: "DELETE", headers: headers(), keepalive: true }).catch(() => {});
+      clearTimeout(retry);
+      document.removeEventListener("visibilitychange", onVisibility);
+      if (rvfc && frameHandle !== null) video.cancelVideoFrameCallback(frameHandle);
+      if (session) end(session);
+      session = null;
     };
     addEventListener("pagehide", stats.close);
     return stats;
@@ -184,7 +336,7 @@ const gopline = (() => {
       }
       box.prepend(picture);
       if (how.transport === "websocket") goplineWebSocket.view(picture, topic, token, ti.codec === "jpeg" ? "jpeg" : "h264", stats);
-      else view(picture, topic, stats);
+      else view(picture, topic, stats, ti);
       stopView = stats.close;
       stats.close = close;
       show();
@@ -224,12 +376,18 @@ const gopline = (() => {
     return res.json();
   }
 
-  // topic returns what /api/topics/NAME says of one topic.
-  async function topic(name) {
+  // describe returns what /api/topics/NAME says of one topic.
+  async function describe(name) {
     const res = await fetch("/api/topics/" + name.replace(/^\//, "").split("/").map(encodeURIComponent).join("/"), { headers: headers() });
     if (!res.ok) throw new Error(res.status + ": " + (await res.text()).trim());
     return res.json();
   }
 
-  return { view, tile, retile, topics, topic, human, token, choose };
+  // live says whether a topic, as /api/topics describes it, has a stream:
+  // a publisher, or packets arriving.
+  function live(info) {
+    return info.publishers > 0 || info.fps > 0;
+  }
+
+  return { view, tile, retile, topics, topic: describe, live, human, token, choose };
 })();
