@@ -3,6 +3,8 @@ package ffmpeg
 import (
 	"errors"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -120,33 +122,71 @@ func TestReaderKeepsTheGOPAfterDamageWithBFrames(t *testing.T) {
 }
 
 // Damage in the first keyframe leaves out its GOP; the next GOPs come out
-// whole.
+// whole. In the testsrc2 clip FFmpeg conceals the damage, which a strict
+// reader must still see.
 func TestReaderRecoversFromDamageInTheFirstKeyframe(t *testing.T) {
 	const n, gop = 90, 30
-	clip := testclip.MakeNumbered(t, "first.mp4", n, "-c:v", "libx264", "-bf", "3", "-g", "30", "-keyint_min", "30",
-		"-sc_threshold", "0", "-pix_fmt", "yuv420p")
-	info, err := os.Stat(clip)
+	for _, c := range []struct {
+		name     string
+		make     func(t *testing.T) string
+		numbered bool
+	}{
+		{"numbered.mp4", func(t *testing.T) string {
+			return testclip.MakeNumbered(t, "numbered.mp4", n, "-c:v", "libx264", "-bf", "3", "-g", "30", "-keyint_min", "30",
+				"-sc_threshold", "0", "-pix_fmt", "yuv420p")
+		}, true},
+		{"testsrc2.mp4", func(t *testing.T) string {
+			return testsrc2Clip(t, "testsrc2.mp4", n, "-c:v", "libx264", "-g", "30", "-pix_fmt", "yuv420p")
+		}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			clip := c.make(t)
+			damageFirstPacket(t, clip)
+			r := mustReader(t, clip)
+			frames := readAllFrames(t, r)
+			st := r.Stats()
+			if st.Damage() == 0 || len(frames) != n-gop {
+				t.Fatalf("%d pictures, %s; want the first GOP's %d left out, the rest out", len(frames), st, gop)
+			}
+			for i, f := range frames {
+				if num, ok := testsrc.ReadFrameNumber(f); c.numbered && (!ok || num != uint64(gop+i)) {
+					t.Fatalf("picture %d shows frame %d (%v), want %d", i, num, ok, gop+i)
+				}
+			}
+		})
+	}
+}
+
+// damageFirstPacket overwrites bytes in the second half of the first
+// packet of path's video stream, past x264's SEI, in the IDR's slice.
+func damageFirstPacket(t *testing.T, path string) {
+	t.Helper()
+	info, err := os.Stat(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The first packet's position and size; the damage goes in its second
-	// half, past x264's SEI, in the IDR's slice.
-	posSize := strings.Split(testclip.Probe(t, clip, "-show_packets", "-show_entries", "packet=pos,size")[0], ",")
-	size, err1 := strconv.Atoi(posSize[0])
-	pos, err2 := strconv.Atoi(posSize[1])
+	sizePos := strings.Split(testclip.Probe(t, path, "-show_packets", "-show_entries", "packet=pos,size")[0], ",")
+	size, err1 := strconv.Atoi(sizePos[0])
+	pos, err2 := strconv.Atoi(sizePos[1])
 	if err1 != nil || err2 != nil {
-		t.Fatalf("first packet %q", posSize)
+		t.Fatalf("first packet %q", sizePos)
 	}
-	testclip.Damage(t, clip, float64(pos+size/2)/float64(info.Size()), min(400, size/4))
-	r := mustReader(t, clip)
-	frames := readAllFrames(t, r)
-	st := r.Stats()
-	if st.Damage() == 0 || len(frames) != n-gop {
-		t.Fatalf("%d pictures, %s; want the first GOP's %d left out, the rest out", len(frames), st, gop)
+	testclip.Damage(t, path, float64(pos+size/2)/float64(info.Size()), min(400, size/4))
+}
+
+// testsrc2Clip writes n frames of FFmpeg's testsrc2 pattern at 320x240, 30
+// frames/s, with the output options args into a file named name in a
+// temporary directory, and returns its path.
+func testsrc2Clip(t *testing.T, name string, n int, args ...string) string {
+	t.Helper()
+	ff, err := exec.LookPath("ffmpeg")
+	if err != nil {
+		t.Skip("the ffmpeg command is not installed (make deps installs it)")
 	}
-	for i, f := range frames {
-		if num, ok := testsrc.ReadFrameNumber(f); !ok || num != uint64(gop+i) {
-			t.Fatalf("picture %d shows frame %d (%v), want %d", i, num, ok, gop+i)
-		}
+	path := filepath.Join(t.TempDir(), name)
+	cmd := append([]string{"-v", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30", "-frames:v", strconv.Itoa(n)}, args...)
+	if out, err := exec.Command(ff, append(cmd, path)...).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg %v: %v: %s", cmd, err, out)
 	}
+	return path
 }
