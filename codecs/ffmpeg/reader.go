@@ -202,12 +202,11 @@ func (r *Reader) openDecoder(par *astiav.CodecParameters) error {
 	if err := par.ToCodecContext(r.dec); err != nil {
 		return fmt.Errorf("ffmpeg: %s decoder parameters for %q: %w", r.info.Codec, r.url, err)
 	}
-	// Frame threads lose FFmpeg's marks of the pictures it concealed, and
-	// report a packet's damage packets later, when the next keyframe may
-	// have been sent: slice threads report it as the packet is sent. But a
-	// strict Reader decodes on one thread, since FFmpeg 5.1 conceals damage
-	// in a slice a worker thread decodes without reporting it (see
-	// WithDecoderThreads).
+	// Strict, the decoder runs on one thread: FFmpeg 5.1 conceals damage in
+	// a slice a worker thread decodes without reporting it (see
+	// WithDecoderThreads), and frame threads lose its marks of concealed
+	// pictures and report a packet's damage packets later, when the next
+	// keyframe may have been sent. Concealing, on slice threads.
 	r.dec.SetThreadType(astiav.ThreadTypeSlice)
 	if r.cfg.conceal {
 		r.dec.SetThreadCount(r.cfg.threads)
