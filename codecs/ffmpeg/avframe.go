@@ -69,6 +69,10 @@ func plane(f *astiav.Frame, i, rows int) []byte {
 // stream gives no pts), or noTimestamp.
 func bestEffortTimestamp(f *astiav.Frame) int64 { return int64(cFrame(f).best_effort_timestamp) }
 
+// framePacketPos returns the position of the packet a decoded frame came
+// from: what the caller set on the packet with SetPos.
+func framePacketPos(f *astiav.Frame) int64 { return int64(cFrame(f).pkt_pos) }
+
 // frameCorrupt reports whether the decoder flagged the frame as damaged or
 // concealed.
 func frameCorrupt(f *astiav.Frame) bool {

@@ -85,9 +85,11 @@ type Reader struct {
 	fed    bool             // the decoder was sent end of stream
 	// rawSize is the bytes of one picture of a rawvideo input, else 0.
 	rawSize int
-	// broken: strict, the decoder met damage, and pictures are left out
-	// until the next keyframe.
-	broken bool
+	// damage: strict, which packets' pictures are left out after damage.
+	damage damageSpans
+	// failing counts the decoder's errors in a row with neither a picture
+	// nor a packet sent between them.
+	failing int
 
 	// passthrough mode
 	jpeg       bool // the stream is MJPEG: each packet is a JPEG picture
@@ -200,10 +202,16 @@ func (r *Reader) openDecoder(par *astiav.CodecParameters) error {
 	if err := par.ToCodecContext(r.dec); err != nil {
 		return fmt.Errorf("ffmpeg: %s decoder parameters for %q: %w", r.info.Codec, r.url, err)
 	}
-	r.dec.SetThreadCount(r.cfg.threads)
+	// Strict, the decoder runs on one thread: FFmpeg 5.1 conceals damage in
+	// a slice a worker thread decodes without reporting it (see
+	// WithDecoderThreads), and frame threads lose its marks of concealed
+	// pictures and report a packet's damage packets later, when the next
+	// keyframe may have been sent. Concealing, on slice threads.
+	r.dec.SetThreadType(astiav.ThreadTypeSlice)
 	if r.cfg.conceal {
-		// Frame threads lose FFmpeg's marks of the pictures it concealed.
-		r.dec.SetThreadType(astiav.ThreadTypeSlice)
+		r.dec.SetThreadCount(r.cfg.threads)
+	} else {
+		r.dec.SetThreadCount(1)
 	}
 	dict := astiav.NewDictionary()
 	defer dict.Free()
@@ -333,11 +341,13 @@ func (r *Reader) readVideoPacket() error {
 // ReadFrame returns the next decoded picture, or io.EOF at the end of the
 // stream.
 //
-// Damage inside a file does not end the stream. By default the Reader is
-// strict like Decoder: a packet FFmpeg rejects is counted Undecodable, a
-// picture it flags as damaged is left out, and so are the packets after
-// damage until the next keyframe, counted Damaged, since their pictures
-// would be built on a broken reference. With WithDamageConcealed the
+// Damage inside a file, or a file cut short, does not end the stream. By
+// default the Reader is strict like Decoder: a packet FFmpeg rejects is
+// counted Undecodable, a picture it flags as damaged is left out, and so are
+// the pictures of the packets after damage up to the next keyframe, counted
+// Damaged, since they would be built on a broken reference; that keyframe's
+// GOP comes out whole, even when a B-frame stream's reordering shows the
+// damage only after the keyframe was read. With WithDamageConcealed the
 // pictures FFmpeg concealed come out marked Concealed, counted Concealed.
 func (r *Reader) ReadFrame() (*media.Frame, error) {
 	if r.dec == nil {
@@ -347,12 +357,19 @@ func (r *Reader) ReadFrame() (*media.Frame, error) {
 		err := r.dec.ReceiveFrame(r.frame)
 		switch {
 		case err == nil:
+			r.failing = 0
 			if f, err := r.picture(); f != nil || err != nil {
 				return f, err
 			}
 			continue
 		case errors.Is(err, astiav.ErrEof):
 			return nil, r.end()
+		case isDamage(err):
+			// The damage of a packet sent before; FFmpeg does not say which.
+			if err := r.decodeFailed(r.damage.last(), err); err != nil {
+				return nil, err
+			}
+			continue
 		case !errors.Is(err, astiav.ErrEagain):
 			return nil, fmt.Errorf("ffmpeg: decoding %q: %w", r.url, err)
 		}
@@ -369,11 +386,24 @@ func (r *Reader) ReadFrame() (*media.Frame, error) {
 // strict Reader leaves it out for damage.
 func (r *Reader) picture() (*media.Frame, error) {
 	corrupt := frameCorrupt(r.frame)
-	if corrupt && !r.cfg.conceal {
-		r.frame.Unref()
-		r.stats.Damaged++
-		r.broken = true
-		return nil, nil
+	if !r.cfg.conceal {
+		at := r.damage.last()
+		if pos := framePacketPos(r.frame); pos >= 0 {
+			at = uint64(pos) // the index feed gave its packet
+		}
+		r.damage.cameOut(at)
+		keep, count := r.damage.picture(at)
+		if keep && corrupt {
+			keep, count = false, true
+			r.damage.damaged(at)
+		}
+		if !keep {
+			r.frame.Unref()
+			if count {
+				r.stats.Damaged++
+			}
+			return nil, nil
+		}
 	}
 	ts := bestEffortTimestamp(r.frame)
 	f, err := r.scale.convert(r.frame)
@@ -402,8 +432,14 @@ func (r *Reader) feed() error {
 	err := r.readVideoPacket()
 	if err == io.EOF {
 		r.fed = true
-		if err := r.dec.SendPacket(nil); err != nil && !errors.Is(err, astiav.ErrEof) {
+		// What the decoder holds still comes out after damage here (a
+		// last packet cut short); what it cannot decode is counted.
+		err := r.dec.SendPacket(nil)
+		if err != nil && !errors.Is(err, astiav.ErrEof) && !isDamage(err) {
 			return fmt.Errorf("ffmpeg: flushing decoder of %q: %w", r.url, err)
+		}
+		if isDamage(err) {
+			return r.decodeFailed(r.damage.last(), err)
 		}
 		return nil
 	}
@@ -415,24 +451,47 @@ func (r *Reader) feed() error {
 		r.stats.Truncated++ // the last, as the input ended inside it
 		return nil
 	}
-	if r.broken && !r.pkt.Flags().Has(astiav.PacketFlagKey) {
+	key := r.pkt.Flags().Has(astiav.PacketFlagKey)
+	if !r.cfg.conceal && r.damage.skip(key) {
 		r.stats.Damaged++
 		return nil
 	}
-	r.broken = false
+	at := r.damage.sent(key)
+	r.stats.Damaged += r.damage.takeLost()
+	// The packet's position in the file is of no use to the decoder; its
+	// index names the packet of each picture that comes out (see picture).
+	r.pkt.SetPos(int64(at))
+	r.failing = 0
 	err = r.dec.SendPacket(r.pkt)
-	if errors.Is(err, astiav.ErrInvaliddata) {
-		r.stats.Undecodable++
-		r.broken = !r.cfg.conceal
+	if isDamage(err) {
+		return r.decodeFailed(at, err)
 	} else if err != nil {
 		return fmt.Errorf("ffmpeg: decoding %q: %w", r.url, err)
 	}
 	return nil
 }
 
+// decodeFailed counts the damage that made the decoder fail on packet at
+// and, strict, leaves out its pictures up to the next keyframe. It returns
+// an error only when the decoder keeps failing with nothing sent or given
+// out in between, which no damage explains.
+func (r *Reader) decodeFailed(at uint64, cause error) error {
+	if r.failing++; r.failing > pendingLimit {
+		return fmt.Errorf("ffmpeg: decoding %q: %d errors in a row: %w", r.url, r.failing, cause)
+	}
+	r.stats.Undecodable++
+	if !r.cfg.conceal {
+		r.damage.refused(at)
+	}
+	return nil
+}
+
 // end returns the error that ends the stream: io.EOF, or ErrNoVideoFrames
-// when not a single picture came out.
+// when not a single picture came out. The pictures that damage kept from
+// coming out are counted Damaged.
 func (r *Reader) end() error {
+	r.damage.end()
+	r.stats.Damaged += r.damage.takeLost()
 	if r.seq == 0 {
 		return fmt.Errorf("%w in %q (%s)", ErrNoVideoFrames, r.url, r.stats)
 	}

@@ -172,7 +172,9 @@ func WithPassthrough() ReaderOption {
 // rebuilt from their neighbours after damage, marked Concealed and counted
 // (ReadStats.Concealed), instead of leaving them out until the next
 // keyframe (see Reader): for viewers who prefer a smeared picture to a
-// frozen one. Passthrough ignores it.
+// frozen one. It also lets the decoder run on FFmpeg's slice threads,
+// where a strict Reader decodes on one thread to see all damage.
+// Passthrough ignores it.
 func WithDamageConcealed() ReaderOption {
 	return func(c *readerConfig) error { c.conceal = true; return nil }
 }
