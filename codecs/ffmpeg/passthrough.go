@@ -15,9 +15,6 @@ import (
 // openPassthrough prepares passthrough of an H.264 stream (its parameter
 // sets, the NAL length size of AVCC input) or an MJPEG one.
 func (r *Reader) openPassthrough(par *astiav.CodecParameters) error {
-	if f := r.fc.InputFormat(); f != nil && f.Flags().Has(astiav.IOFormatFlagTsDiscont) {
-		r.times.mayRestart()
-	}
 	switch par.CodecID() {
 	case astiav.CodecIDMjpeg:
 		r.jpeg = true
@@ -135,7 +132,14 @@ func (r *Reader) time(p *media.Packet, pts, dts int64) {
 	}
 	jumps := r.times.jumps
 	p.CaptureTime, p.CompositionOffset = r.times.packet(pts, dts)
-	if r.times.jumps == jumps {
+	r.sayJump(jumps, "packet", p.Seq)
+}
+
+// sayJump says in the log, at most every so often, that the timestamps
+// jumped and were re-based at the packet or picture seq, when the
+// timeline's count of jumps is no longer before.
+func (r *Reader) sayJump(before int, what string, seq uint64) {
+	if r.times.jumps == before {
 		return
 	}
 	log := r.logger()
@@ -151,9 +155,9 @@ func (r *Reader) time(p *media.Packet, pts, dts int64) {
 		ev = ev.Uint64("jumps", n)
 	}
 	if jump := r.times.lastJump.Round(time.Millisecond); jump < 0 {
-		ev.Msgf("timestamps jumped back by %v at packet %d; re-based", -jump, p.Seq)
+		ev.Msgf("timestamps jumped back by %v at %s %d; re-based", -jump, what, seq)
 	} else {
-		ev.Msgf("timestamps jumped forward by %v at packet %d; re-based", jump, p.Seq)
+		ev.Msgf("timestamps jumped forward by %v at %s %d; re-based", jump, what, seq)
 	}
 }
 

@@ -162,6 +162,9 @@ func (r *Reader) open() error {
 	r.describe(par)
 	r.pkt = astiav.AllocPacket()
 	r.times = newTimeline(r.cfg.now(), r.timeBase.Num(), r.timeBase.Den(), r.info.FrameRate)
+	if f := r.fc.InputFormat(); f != nil && f.Flags().Has(astiav.IOFormatFlagTsDiscont) {
+		r.times.mayRestart() // its clock may restart (MPEG-TS, HLS)
+	}
 	if f := r.fc.InputFormat(); r.info.Duration == 0 && f != nil && f.Flags().Has(astiav.IOFormatFlagNotimestamps) {
 		// A live stream without timestamps: FFmpeg's are made up.
 		r.times.arriving(r.cfg.now)
@@ -421,7 +424,9 @@ func (r *Reader) picture() (*media.Frame, error) {
 	}
 	f.Seq, f.Concealed = r.seq, corrupt
 	r.seq++
+	jumps := r.times.jumps
 	f.CaptureTime = r.times.picture(ts)
+	r.sayJump(jumps, "picture", f.Seq)
 	return f, nil
 }
 
