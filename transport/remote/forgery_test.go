@@ -1,11 +1,16 @@
 package remote
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/asynkron/protoactor-go/remote"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/gopline/gopline/transport"
 	"github.com/gopline/gopline/transport/wire"
@@ -272,5 +277,136 @@ func TestLinkLosesAnEndThatDoesNotAnswer(t *testing.T) {
 				return
 			}
 		})
+	}
+}
+
+// poser speaks to the node at addr over protoactor's stream as the node
+// at claim would: it knows what any peer can learn of a subscription (the
+// names of its ends, which a topic listing shows), not its key.
+type poser struct {
+	t      *testing.T
+	stream remote.Remoting_ReceiveClient
+	// ended gets how the node ended the stream.
+	ended chan error
+}
+
+func newPoser(t *testing.T, addr, claim string) *poser {
+	t.Helper()
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(func() { cancel(); conn.Close() })
+	stream, err := remote.NewRemotingClient(conn).Receive(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stream.Send(&remote.RemoteMessage{MessageType: &remote.RemoteMessage_ConnectRequest{
+		ConnectRequest: &remote.ConnectRequest{ConnectionType: &remote.ConnectRequest_ServerConnection{
+			ServerConnection: &remote.ServerConnection{SystemId: "poser", Address: claim}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	p := &poser{t: t, stream: stream, ended: make(chan error, 1)}
+	go func() {
+		for {
+			if _, err := stream.Recv(); err != nil {
+				p.ended <- err
+				return
+			}
+		}
+	}()
+	return p
+}
+
+// send sends msg, of protoactor type name typ, to target with sender (nil:
+// none).
+func (p *poser) send(typ string, msg proto.Message, target, sender *actor.PID) error {
+	data, err := proto.Marshal(msg)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	b := &remote.MessageBatch{TypeNames: []string{typ}, Targets: []*actor.PID{target},
+		Envelopes: []*remote.MessageEnvelope{{MessageData: data}}}
+	if sender != nil {
+		b.Senders, b.Envelopes[0].Sender = []*actor.PID{sender}, 1
+	}
+	return p.stream.Send(&remote.RemoteMessage{MessageType: &remote.RemoteMessage_MessageBatch{MessageBatch: b}})
+}
+
+// The audit's attacks, across processes: a third peer that poses as the
+// subscriber's node keeps sending the publisher's end of the subscription
+// a Terminated naming the link, an unsubscribe and acks; one that poses
+// as the publisher's node sends the link a keyframe of its own, a refusal
+// and a Terminated naming the node's end. The subscriber gets every packet
+// in order, nothing of the poser's, and is never told its publisher was
+// lost; both nodes log the forged messages.
+func TestPosersCannotEndOrFeedASubscription(t *testing.T) {
+	pub := startChild(t, "pub", childArgs{})
+	sub := startChild(t, "sub", childArgs{Addr: pub.addr, Topic: "/cam"})
+	link := actor.NewPID(sub.addr, linkPrefix+"1")
+	proxy := actor.NewPID(pub.addr, gatewayName+"/"+proxyPrefix+"1")
+	var ps []report
+	next := func() {
+		t.Helper()
+		for {
+			r := sub.next(15 * time.Second)
+			switch {
+			case r == nil:
+				t.Fatalf("the subscriber got %d packets", len(ps))
+			case r.Event != "":
+				t.Fatalf("after %d packets, the subscriber was told %s", len(ps), r.Event)
+			case r.Packet:
+				if r.Epoch == 12345 {
+					t.Fatalf("the subscriber got the poser's packet %d", r.Seq)
+				}
+				ps = append(ps, *r)
+				return
+			}
+		}
+	}
+	for len(ps) < 10 {
+		next() // subscribed
+	}
+	toPub := newPoser(t, pub.addr, sub.addr)
+	toSub := newPoser(t, sub.addr, pub.addr)
+	evil := packetToWire((&source{epoch: 12345, seq: 1 << 40, gop: 10}).next())
+	for range 20 {
+		for _, err := range []error{
+			toPub.send("actor.Terminated", &actor.Terminated{Who: link}, proxy, nil),
+			toPub.send("gopline.wire.v1.Unsubscribe", &wire.Unsubscribe{}, proxy, link),
+			toPub.send("gopline.wire.v1.Ack", &wire.Ack{Count: 1000}, proxy, link),
+			toSub.send("gopline.wire.v1.Delivery", &wire.Delivery{Packet: evil}, link, proxy),
+			toSub.send("gopline.wire.v1.Refused", &wire.Refused{Topic: "/cam", Reason: "forged"}, link, proxy),
+			toSub.send("actor.Terminated", &actor.Terminated{Who: proxy}, link, nil),
+		} {
+			if err != nil {
+				t.Fatalf("the poser's stream ended: %v", err)
+			}
+		}
+		for range 5 {
+			next()
+		}
+	}
+	for range 50 {
+		next() // after the last forgeries
+	}
+	checkContinuous(t, ps)
+	for _, n := range []*node{pub, sub} {
+		if !strings.Contains(n.stderr.String(), "a forged message") {
+			t.Errorf("the node at %s does not log the forged messages:\n%s", n.addr, n.stderr.String())
+		}
+	}
+	// A peer that names a node other than the one its stream claimed is
+	// refused, its stream closed.
+	liar := newPoser(t, pub.addr, "127.0.0.1:9")
+	liar.send("actor.Terminated", &actor.Terminated{Who: link}, proxy, nil)
+	select {
+	case err := <-liar.ended:
+		if !strings.Contains(err.Error(), "not an actor of the stream's node") {
+			t.Fatalf("the node ended the stream with %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("the node kept the stream of a peer that named another node")
 	}
 }
