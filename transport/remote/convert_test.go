@@ -159,6 +159,7 @@ func FuzzCheckBatch(f *testing.F) {
 		if checkBatch(&m) != nil {
 			return
 		}
+		checkOrigin(&m, "a:1") // never panics on a batch checkBatch passed
 		for _, e := range m.Envelopes {
 			if !allowedTypes[m.TypeNames[e.TypeId]] || !allowedTarget(m.Targets[e.Target].Id) || e.SerializerId != 0 ||
 				(e.Sender > 0 && m.Senders[e.Sender-1] == nil) {

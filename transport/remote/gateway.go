@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"sync/atomic"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/rs/zerolog"
@@ -46,8 +47,10 @@ func (g *gateway) Receive(ctx actor.Context) {
 	case *listed:
 		g.answerListing(ctx, m.topics)
 	case *actor.Terminated:
-		delete(g.peers, m.Who.Id) // a proxy stopped
-	case *actor.Started, *actor.Stopping, *actor.Stopped, *actor.Restarting:
+		if !aliveHere(ctx, m.Who) {
+			delete(g.peers, m.Who.Id) // a proxy stopped
+		}
+	case *actor.Started, *actor.Stopping, *actor.Stopped, *actor.Restarting, *actor.DeadLetterResponse:
 	default:
 		g.n.log.Warn().Str("type", fmt.Sprintf("%T", m)).Msg("remote: the gateway ignored a message")
 	}
@@ -58,11 +61,16 @@ func (g *gateway) subscribe(ctx actor.Context, m *wire.Subscribe) {
 	refuse := func(reason string) {
 		g.n.log.Warn().Str("topic", m.Topic).Str("subscriber", fmt.Sprint(link)).Str("reason", reason).Msg("remote: refused a subscription")
 		if link != nil {
-			ctx.Send(link, &wire.Refused{Topic: m.Topic, Reason: reason})
+			ctx.Send(link, &wire.Refused{Topic: m.Topic, Reason: reason, Key: m.Key})
 		}
 	}
 	if link == nil {
 		refuse("no subscriber named")
+		return
+	}
+	key, err := parseSubscriptionKey(m.Key)
+	if err != nil {
+		refuse(err.Error())
 		return
 	}
 	if len(ctx.Children()) >= maxSubscriptions {
@@ -96,8 +104,8 @@ func (g *gateway) subscribe(ctx actor.Context, m *wire.Subscribe) {
 		return
 	}
 	name := fmt.Sprintf("%s%d", proxyPrefix, g.proxies.Add(1))
-	p := &proxy{topic: m.Topic, broker: broker, link: link, window: window, send: newSendWindow(window), req: req,
-		log: g.n.log.With().Str("topic", m.Topic).Str("subscriber", transport.ActorName(link)).Logger()}
+	p := &proxy{topic: m.Topic, broker: broker, link: link, key: key, guard: g.n.guard, window: window,
+		send: newSendWindow(window), req: req, log: g.n.log.With().Str("topic", m.Topic).Str("subscriber", transport.ActorName(link)).Logger()}
 	// Proxies are the gateway's children: they stop with it.
 	pid, err := ctx.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return p }), name)
 	if err != nil {
@@ -164,10 +172,14 @@ func gatherTopics(bus *transport.Bus, log zerolog.Logger, peers map[string]strin
 // deliveries cross in a window of their own (sendWindow). It
 // watches the link: when the link or its node goes away, the proxy
 // unsubscribes and stops, and nothing more is sent to the dead peer.
+// Every message it sends the link carries the subscription's key, and it
+// takes from the link only messages that carry it (see subscriptionKey).
 type proxy struct {
 	topic  string
 	broker *actor.PID
 	link   *actor.PID
+	key    subscriptionKey
+	guard  *guard
 	window int
 	// send holds the deliveries in flight to the link, and those that wait
 	// for its acknowledgements.
@@ -178,6 +190,10 @@ type proxy struct {
 	// last delivery.
 	tooLarge uint64
 	done     bool
+	// check verifies that the link is gone before the subscription ends
+	// (see confirmation); timer ends its periods.
+	check confirmation
+	timer *time.Timer
 }
 
 func (p *proxy) Receive(ctx actor.Context) {
@@ -185,7 +201,7 @@ func (p *proxy) Receive(ctx actor.Context) {
 	case *actor.Started:
 		ctx.Watch(p.link)
 		ctx.Send(p.broker, &transport.Subscribe{Subscriber: ctx.Self(), Window: p.send.topicWindow(), QoS: p.req})
-		ctx.Request(p.link, &wire.Subscribed{Topic: p.topic, Window: uint32(p.window)})
+		ctx.Request(p.link, &wire.Subscribed{Topic: p.topic, Window: uint32(p.window), Key: p.key})
 		p.log.Debug().Int("window", p.window).Msg("remote: subscribed for a peer")
 	case *transport.Delivery:
 		if p.done {
@@ -194,7 +210,7 @@ func (p *proxy) Receive(ctx actor.Context) {
 		}
 		p.deliver(ctx, m)
 	case *wire.Ack:
-		if !p.fromLink(ctx) {
+		if !p.fromLink(ctx, m.Key, "an ack") {
 			return
 		}
 		unacked := p.send.unacked()
@@ -209,31 +225,58 @@ func (p *proxy) Receive(ctx actor.Context) {
 			p.forward(ctx, d)
 		}
 	case *wire.KeyframeRequest:
-		if !p.fromLink(ctx) {
+		if !p.fromLink(ctx, m.Key, "a keyframe request") {
 			return
 		}
 		ctx.Send(p.broker, &transport.KeyframeRequest{Topic: p.topic, Subscriber: ctx.Self()})
 	case *transport.Event:
-		ctx.Request(p.link, eventToWire(m))
+		w := eventToWire(m)
+		w.Key = p.key
+		ctx.Request(p.link, w)
 	case *transport.EndOfStream:
-		ctx.Request(p.link, &wire.EndOfStream{Dropped: m.Dropped})
+		ctx.Request(p.link, &wire.EndOfStream{Dropped: m.Dropped, Key: p.key})
 	case *wire.Unsubscribe:
-		if p.fromLink(ctx) {
+		if p.fromLink(ctx, m.Key, "an unsubscribe") {
 			p.stop(ctx, "the peer unsubscribed")
 		}
+	case *wire.Confirm:
+		if p.fromLink(ctx, m.Key, "a confirm") {
+			ctx.Request(p.link, &wire.Confirmed{Key: p.key})
+		}
+	case *wire.Confirmed:
+		if p.fromLink(ctx, m.Key, "a confirmation") {
+			p.check.confirmed()
+			p.stopTimer()
+		}
 	case *actor.Terminated:
-		if m.Who.Equal(p.link) {
+		switch {
+		case !m.Who.Equal(p.link):
+		case m.Why == actor.TerminatedReason_AddressTerminated:
+			// This node's own word: its connection to the peer ended.
 			p.stop(ctx, "the peer is gone")
+		default:
+			p.confirm(ctx, "the peer's node says its link stopped")
 		}
 	case *actor.DeadLetterResponse:
-		// A delivery reached the peer's link after it stopped.
-		if m.Target.Equal(p.link) {
-			p.stop(ctx, "the peer's end of the subscription is gone")
+		// A message of the proxy's reached no actor, at the link's node
+		// perhaps.
+		p.confirm(ctx, "a message reached no actor")
+	case *unconfirmed:
+		gone, again := p.check.expired(m.round)
+		switch {
+		case gone:
+			p.stop(ctx, fmt.Sprintf("the peer's end of the subscription is gone: no answer in %v", confirmTimeout))
+		case again:
+			p.after(ctx, m)
 		}
 	case *actor.Stopping:
+		p.stopTimer()
 		if !p.done {
+			// The node ends the subscription (its gateway stops): the
+			// link is told, and subscribes again.
 			p.done = true
 			ctx.Send(p.broker, &transport.Unsubscribe{Subscriber: ctx.Self()})
+			ctx.Request(p.link, &wire.Unsubscribe{Key: p.key})
 		}
 	case *transport.Subscribed, *actor.Stopped, *actor.Restarting:
 	default:
@@ -264,23 +307,52 @@ func (p *proxy) deliver(ctx actor.Context, m *transport.Delivery) {
 func (p *proxy) forward(ctx actor.Context, m *transport.Delivery) {
 	parts, last := splitData(m.Packet.Data)
 	for _, part := range parts {
-		ctx.Request(p.link, &wire.DeliveryPart{Data: part})
+		ctx.Request(p.link, &wire.DeliveryPart{Data: part, Key: p.key})
 	}
 	w := packetToWire(m.Packet)
 	w.Data = last
-	ctx.Request(p.link, &wire.Delivery{Packet: w, Dropped: m.Dropped + p.tooLarge})
+	ctx.Request(p.link, &wire.Delivery{Packet: w, Dropped: m.Dropped + p.tooLarge, Key: p.key})
 	p.tooLarge = 0
 }
 
-// fromLink reports whether the message in hand comes from the proxy's own
-// link: another peer that guessed the proxy's name may not credit or end
-// someone else's subscription. The link sends with itself as sender.
-func (p *proxy) fromLink(ctx actor.Context) bool {
-	if s := ctx.Sender(); s != nil && s.Equal(p.link) {
+// fromLink reports whether the message in hand, what, comes from the
+// proxy's own link: it carries the subscription's key. Another peer, which
+// can name the proxy as target and the link as sender, may not credit or
+// end someone else's subscription; its message is counted and logged, and
+// dropped.
+func (p *proxy) fromLink(ctx actor.Context, key []byte, what string) bool {
+	if p.key.matches(key) {
+		p.check.heardFrom()
 		return true
 	}
-	p.log.Warn().Str("sender", fmt.Sprint(ctx.Sender())).Msg("remote: a subscription ignored a message that is not from its subscriber")
+	p.guard.forged(ctx.Sender(), what, ctx.Self())
 	return false
+}
+
+// confirm asks the link whether it still holds the subscription, which
+// ends when no answer comes (see confirmation).
+func (p *proxy) confirm(ctx actor.Context, why string) {
+	round, ok := p.check.start()
+	if !ok || p.done {
+		return
+	}
+	p.log.Debug().Str("why", why).Msg("remote: asking the peer to confirm the subscription")
+	ctx.Request(p.link, &wire.Confirm{Key: p.key})
+	p.after(ctx, &unconfirmed{round: round})
+}
+
+// after sends m to the proxy after confirmTimeout.
+func (p *proxy) after(ctx actor.Context, m *unconfirmed) {
+	p.stopTimer()
+	self, system := ctx.Self(), ctx.ActorSystem()
+	p.timer = time.AfterFunc(confirmTimeout, func() { system.Root.Send(self, m) })
+}
+
+func (p *proxy) stopTimer() {
+	if p.timer != nil {
+		p.timer.Stop()
+		p.timer = nil
+	}
 }
 
 func (p *proxy) stop(ctx actor.Context, why string) {
@@ -288,7 +360,18 @@ func (p *proxy) stop(ctx actor.Context, why string) {
 		return
 	}
 	p.done = true
+	p.stopTimer()
 	p.log.Debug().Str("why", why).Msg("remote: subscription ended")
 	ctx.Send(p.broker, &transport.Unsubscribe{Subscriber: ctx.Self()})
 	ctx.Stop(ctx.Self())
+}
+
+// aliveHere reports whether pid is an actor of this node that runs: a
+// Terminated about one is not this node's own.
+func aliveHere(ctx actor.Context, pid *actor.PID) bool {
+	if pid == nil || pid.Address != ctx.Self().Address {
+		return false
+	}
+	_, ok := ctx.ActorSystem().ProcessRegistry.GetLocal(pid.Id)
+	return ok
 }

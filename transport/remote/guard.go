@@ -5,11 +5,14 @@ import (
 	"crypto/subtle"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync/atomic"
 
+	"github.com/asynkron/protoactor-go/actor"
 	"github.com/asynkron/protoactor-go/remote"
 	"github.com/rs/zerolog"
 	"google.golang.org/grpc"
@@ -18,6 +21,7 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 )
 
 // tokenHeader is the gRPC metadata key that carries a node's token.
@@ -44,6 +48,13 @@ func init() {
 func allowedTarget(id string) bool {
 	return id == gatewayName || strings.HasPrefix(id, gatewayName+"/"+proxyPrefix) || strings.HasPrefix(id, linkPrefix) ||
 		strings.HasPrefix(id, "future$")
+}
+
+// watchTarget reports whether a peer may send actor.Terminated to the
+// local actor id: the actors that watch actors of other nodes, the ends of
+// subscriptions.
+func watchTarget(id string) bool {
+	return strings.HasPrefix(id, gatewayName+"/"+proxyPrefix) || strings.HasPrefix(id, linkPrefix)
 }
 
 // checkBatch checks a batch of messages from a peer before protoactor's
@@ -82,6 +93,61 @@ func checkBatch(b *remote.MessageBatch) error {
 	return nil
 }
 
+// checkOrigin checks that a batch speaks for the node that sent it only:
+// the peer claimed its address, from (a node's own address), when it
+// opened the stream, and every actor of that node's a message names (its
+// sender, the watcher of a Watch or Unwatch, the actor a Terminated says
+// stopped) must be at that address, and a Terminated may go only to an
+// actor that watches other nodes'. It runs after checkBatch. The claimed
+// address is the peer's own word too: this keeps a peer from naming
+// another node on a stream of its own, or this node (whose actors'
+// Terminated would then be taken as the node's own), and from making
+// the node connect to an address of its choosing (protoactor connects to
+// the node a Terminated names); the subscriptions' keys do the rest (see
+// subscriptionKey).
+func checkOrigin(b *remote.MessageBatch, from string) error {
+	if from == "" {
+		return errors.New("messages before the stream named its node (ConnectRequest)")
+	}
+	for i, s := range b.Senders {
+		if s.Address != from {
+			return fmt.Errorf("sender %d is at %q, not at the stream's node %q", i, s.Address, from)
+		}
+	}
+	for i, e := range b.Envelopes {
+		var named *actor.PID
+		switch b.TypeNames[e.TypeId] {
+		case "actor.Terminated":
+			var m actor.Terminated
+			if err := proto.Unmarshal(e.MessageData, &m); err != nil {
+				return fmt.Errorf("envelope %d: %w", i, err)
+			}
+			if t := b.Targets[e.Target]; !watchTarget(t.Id) {
+				return fmt.Errorf("envelope %d: actor.Terminated to %v, which watches no other node", i, t)
+			}
+			named = m.Who
+		case "actor.Watch":
+			var m actor.Watch
+			if err := proto.Unmarshal(e.MessageData, &m); err != nil {
+				return fmt.Errorf("envelope %d: %w", i, err)
+			}
+			named = m.Watcher
+		case "actor.Unwatch":
+			var m actor.Unwatch
+			if err := proto.Unmarshal(e.MessageData, &m); err != nil {
+				return fmt.Errorf("envelope %d: %w", i, err)
+			}
+			named = m.Watcher
+		default:
+			continue
+		}
+		if named.GetAddress() != from {
+			return fmt.Errorf("envelope %d: %s names %v, not an actor of the stream's node %q", i, b.TypeNames[e.TypeId], named, from)
+		}
+	}
+	return nil
+}
+
 // guard holds what the server's interceptors check, and the node's
 // admission of connections.
 type guard struct {
@@ -93,7 +159,28 @@ type guard struct {
 	// allowedNames, when set, lists the client certificate names (common
 	// name or a DNS name) that may connect.
 	allowedNames []string
+	// forgeries counts the messages the ends of subscriptions refused for
+	// not carrying their subscription's key (see forged).
+	forgeries atomic.Uint64
 }
+
+// forged counts and logs (rate-limited, with the node's other refusals) a
+// message, what, that from sent to the end of a subscription, to, without
+// the subscription's key: a peer posing as another. It is dropped.
+func (g *guard) forged(from *actor.PID, what string, to *actor.PID) {
+	g.forgeries.Add(1)
+	peer := "?"
+	if from != nil {
+		peer = from.String()
+	}
+	g.refusals.refused(peer, "a forged message", fmt.Errorf("%s to %s without the subscription's key", what, to.GetId()))
+}
+
+// ForgedMessages returns how many messages the node's ends of
+// subscriptions (its links and the ends of its subscribers'
+// subscriptions) refused since it started for not carrying their
+// subscription's key: messages of a peer posing as another node.
+func (n *Node) ForgedMessages() uint64 { return n.guard.forgeries.Load() }
 
 func newGuard(cfg Config) *guard {
 	auth := cfg.Token != "" || cfg.ServerTLS != nil && cfg.ServerTLS.ClientAuth >= tls.VerifyClientCertIfGiven
@@ -184,6 +271,9 @@ func (g *guard) unary(ctx context.Context, req any, info *grpc.UnaryServerInfo, 
 type checkedStream struct {
 	grpc.ServerStream
 	g *guard
+	// from is the address of the node the stream claimed to come from
+	// (its ConnectRequest), "" until it did.
+	from string
 }
 
 func (s *checkedStream) RecvMsg(m any) error {
@@ -194,11 +284,23 @@ func (s *checkedStream) RecvMsg(m any) error {
 	if !ok {
 		return nil
 	}
-	if b := rm.GetMessageBatch(); b != nil {
-		if err := checkBatch(b); err != nil {
-			s.g.refusals.refused(peerAddr(s.Context()), "messages", err)
-			return status.Error(codes.InvalidArgument, "gopline: "+err.Error())
+	var err error
+	if c := rm.GetConnectRequest().GetServerConnection(); c != nil {
+		switch {
+		case s.from == "":
+			s.from = c.Address
+		case c.Address != s.from:
+			err = fmt.Errorf("the stream named node %q, then %q", s.from, c.Address)
 		}
+	}
+	if b := rm.GetMessageBatch(); b != nil {
+		if err = checkBatch(b); err == nil {
+			err = checkOrigin(b, s.from)
+		}
+	}
+	if err != nil {
+		s.g.refusals.refused(peerAddr(s.Context()), "messages", err)
+		return status.Error(codes.InvalidArgument, "gopline: "+err.Error())
 	}
 	return nil
 }

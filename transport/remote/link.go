@@ -36,7 +36,10 @@ const (
 
 // link is the local end of a subscription to a topic of another node (see
 // Node.Dial). It sends to the node's end with itself as sender (Request),
-// which is how that end knows its messages from another peer's. Before it sends anything to the node it checks that the node
+// and with its subscription's key, which is how the two ends know each
+// other's messages from another peer's: it takes from the node only what
+// carries the key, and tells the node's current end from an earlier one
+// by the sender. Before it sends anything to the node it checks that the node
 // accepts connections (a plain TCP connect, off its turn): protoactor would
 // otherwise keep a writer, and its connections, for an address that is
 // down.
@@ -45,6 +48,9 @@ type link struct {
 	addr  string
 	topic string
 	log   zerolog.Logger
+	// key is the subscription's secret, the same for every subscription
+	// the link takes at the node (see subscriptionKey).
+	key subscriptionKey
 
 	// From the local subscriber's transport.Subscribe.
 	subscriber *actor.PID
@@ -80,9 +86,12 @@ type link struct {
 	// assembly gathers the parts of the current subscription's next
 	// packet.
 	assembly assembly
-	// timer is the link's pending retry or subscription timeout; stop
-	// stops it.
+	// timer is the link's pending retry, subscription timeout or period
+	// of a check; stop stops it.
 	timer *time.Timer
+	// check verifies that the node's end is gone before the link takes
+	// the subscription for lost (see confirmation).
+	check confirmation
 }
 
 // probed is the result of a link's connection probe.
@@ -100,7 +109,7 @@ type unanswered struct{ gen int }
 
 // newLink returns the link to topic at addr, whose attempts retry spaces.
 func newLink(n *Node, addr, topic string, retry *backoff.Backoff) *link {
-	return &link{n: n, addr: addr, topic: topic, gateway: actor.NewPID(addr, gatewayName), retry: retry,
+	return &link{n: n, addr: addr, topic: topic, gateway: actor.NewPID(addr, gatewayName), retry: retry, key: newSubscriptionKey(),
 		log: n.log.With().Str("remote", addr).Str("topic", topic).Logger()}
 }
 
@@ -117,11 +126,15 @@ func (l *link) Receive(ctx actor.Context) {
 			l.connect(ctx)
 		}
 	case *wire.Subscribed:
-		l.subscribed(ctx)
+		if l.fromNode(ctx, m.Key, "a subscription's answer") {
+			l.subscribed(ctx)
+		}
 	case *wire.Refused:
-		l.refuse(ctx, m.Reason)
+		if l.fromNode(ctx, m.Key, "a refusal") {
+			l.refuse(ctx, m.Reason)
+		}
 	case *wire.DeliveryPart:
-		if l.current(ctx) {
+		if l.current(ctx, m.Key, "a delivery's part") {
 			l.assembly.add(m.Data)
 		}
 	case *wire.Delivery:
@@ -129,15 +142,32 @@ func (l *link) Receive(ctx actor.Context) {
 	case *wire.Event:
 		l.event(ctx, m)
 	case *wire.EndOfStream:
-		if l.current(ctx) {
+		if l.current(ctx, m.Key, "an end of stream") {
 			l.toSubscriber(ctx, &transport.EndOfStream{Topic: l.topic, Dropped: m.Dropped + l.invalid})
 			l.invalid = 0
 		}
+	case *wire.Unsubscribe:
+		if l.current(ctx, m.Key, "an unsubscribe") {
+			// The node ended the subscription (its gateway stopped).
+			l.proxy = nil
+			l.ended(ctx, "the node ended the subscription")
+		}
+	case *wire.Confirm:
+		if l.current(ctx, m.Key, "a confirm") {
+			ctx.Request(l.proxy, &wire.Confirmed{Key: l.key})
+		}
+	case *wire.Confirmed:
+		if l.current(ctx, m.Key, "a confirmation") {
+			l.check.confirmed()
+			l.stopTimer()
+		}
+	case *unconfirmed:
+		l.unconfirmed(ctx, m)
 	case *transport.Ack:
 		l.ack(ctx)
 	case *transport.KeyframeRequest:
 		if l.proxy != nil {
-			ctx.Request(l.proxy, &wire.KeyframeRequest{})
+			ctx.Request(l.proxy, &wire.KeyframeRequest{Key: l.key})
 		}
 	case *transport.Unsubscribe:
 		if m.Farewell && !l.stopped {
@@ -149,11 +179,9 @@ func (l *link) Receive(ctx actor.Context) {
 	case *actor.Terminated:
 		l.terminated(ctx, m)
 	case *actor.DeadLetterResponse:
-		// A message with this link as sender reached a stopped actor of
-		// the node: if it was the node's end, the subscription is over.
-		if m.Target != nil {
-			l.terminated(ctx, &actor.Terminated{Who: m.Target, Why: actor.TerminatedReason_Stopped})
-		}
+		// A message with this link as sender reached no actor: perhaps
+		// the node's end is gone.
+		l.confirm(ctx, "a message reached no actor")
 	case *actor.Stopping:
 		l.stop(ctx)
 	case *actor.Started, *actor.Stopped, *actor.Restarting, *transport.Subscribed:
@@ -196,7 +224,7 @@ func (l *link) probed(ctx actor.Context, m *probed) {
 		return
 	}
 	ctx.Watch(l.gateway)
-	ctx.Request(l.gateway, &wire.Subscribe{Topic: l.topic, Window: uint32(max(l.window, 0)), Qos: l.qos})
+	ctx.Request(l.gateway, &wire.Subscribe{Topic: l.topic, Window: uint32(max(l.window, 0)), Qos: l.qos, Key: l.key})
 	l.after(ctx, subscribeTimeout, &unanswered{gen: l.gen})
 }
 
@@ -218,14 +246,16 @@ func (l *link) subscribed(ctx actor.Context) {
 		if old != nil && !old.Equal(ctx.Sender()) {
 			// An older subscription, which the node may still serve
 			// when only this end saw the link die.
-			ctx.Request(old, &wire.Unsubscribe{})
+			ctx.Request(old, &wire.Unsubscribe{Key: l.key})
 		}
 	}
 	l.former = nil
 	l.proxy = ctx.Sender()
+	l.check.confirmed() // a check of the earlier subscription is over
 	if l.proxy == nil {
 		return
 	}
+	l.gen++ // a probe or retry under way is stale
 	// What the subscriber still holds came through the old subscription:
 	// its acks must not credit the new one.
 	l.stale = l.outstanding
@@ -260,7 +290,7 @@ func (l *link) end(ctx actor.Context, why error) {
 }
 
 func (l *link) event(ctx actor.Context, m *wire.Event) {
-	if !l.current(ctx) {
+	if !l.current(ctx, m.Key, "an event") {
 		return
 	}
 	e, err := eventFromWire(l.topic, m)
@@ -282,7 +312,7 @@ func (l *link) ack(ctx actor.Context) {
 		return
 	}
 	if l.proxy != nil {
-		ctx.Request(l.proxy, &wire.Ack{Count: 1})
+		ctx.Request(l.proxy, &wire.Ack{Count: 1, Key: l.key})
 	}
 }
 
@@ -348,33 +378,108 @@ func (l *link) failed(ctx actor.Context, err error) {
 }
 
 // terminated handles the end of the node's side: the link is broken, the
-// subscriber is told its publisher is gone, and the link reconnects.
+// subscriber is told its publisher is gone, and the link reconnects. Only
+// the end of the connection (TerminatedReason_AddressTerminated, which
+// this node tells itself) is taken at its word: any peer can send a
+// Terminated naming the node's end, which the link checks (confirm), or
+// its gateway, whose silence the subscription's timeout notices.
 func (l *link) terminated(ctx actor.Context, m *actor.Terminated) {
 	if l.stopped {
 		return
 	}
 	if l.subscriber != nil && l.subscriber.Equal(m.Who) {
-		l.stop(ctx) // the subscriber stopped without unsubscribing
+		if !aliveHere(ctx, m.Who) {
+			l.stop(ctx) // the subscriber stopped without unsubscribing
+		}
 		return
 	}
 	isProxy := l.proxy != nil && l.proxy.Equal(m.Who)
 	isGateway := l.gateway.Equal(m.Who)
-	if !isProxy && !isGateway {
-		return
+	switch {
+	case !isProxy && !isGateway:
+	case isGateway && l.proxy != nil:
+		// The gateway went away after the subscription began: the
+		// node's end tells.
+	case m.Why != actor.TerminatedReason_AddressTerminated && isProxy:
+		l.confirm(ctx, "the node says its end of the subscription stopped")
+	case m.Why != actor.TerminatedReason_AddressTerminated:
+		// The gateway, said a peer: an answer that does not come is
+		// noticed by subscribeTimeout.
+	default:
+		if l.proxy != nil {
+			l.former, l.proxy = l.proxy, nil
+		}
+		l.ended(ctx, m.Why.String())
 	}
-	if isGateway && l.proxy != nil {
-		return // the gateway went away after the subscription began: the proxy's end tells
-	}
-	l.former, l.proxy = l.proxy, nil
-	ctx.Unwatch(l.gateway)
-	l.lose(ctx, m.Why.String())
-	l.failed(ctx, fmt.Errorf("link ended: %v", m.Why))
 }
 
-// current reports whether the message in hand comes from the link's
-// current subscription.
-func (l *link) current(ctx actor.Context) bool {
-	return l.proxy != nil && l.proxy.Equal(ctx.Sender())
+// ended takes the subscription for lost: the subscriber is told, and the
+// link subscribes again.
+func (l *link) ended(ctx actor.Context, why string) {
+	l.check.confirmed()
+	l.stopTimer()
+	ctx.Unwatch(l.gateway)
+	l.lose(ctx, why)
+	l.failed(ctx, fmt.Errorf("link ended: %s", why))
+}
+
+// confirm asks the node's end whether it still holds the subscription,
+// which is lost when no answer comes (see confirmation).
+func (l *link) confirm(ctx actor.Context, why string) {
+	if l.proxy == nil || l.stopped {
+		return
+	}
+	round, ok := l.check.start()
+	if !ok {
+		return
+	}
+	l.log.Debug().Str("why", why).Msg("remote: asking the node to confirm the subscription")
+	ctx.Request(l.proxy, &wire.Confirm{Key: l.key})
+	l.after(ctx, confirmTimeout, &unconfirmed{round: round})
+}
+
+// unconfirmed ends a period of the link's check.
+func (l *link) unconfirmed(ctx actor.Context, m *unconfirmed) {
+	if l.proxy == nil || l.stopped {
+		return
+	}
+	gone, again := l.check.expired(m.round)
+	switch {
+	case gone:
+		l.former = l.proxy
+		l.proxy = nil
+		l.ended(ctx, fmt.Sprintf("the node's end of the subscription did not answer in %v", confirmTimeout))
+	case again:
+		l.after(ctx, confirmTimeout, m)
+	}
+}
+
+// fromNode reports whether the message in hand, what, carries the link's
+// key: it comes from the node's end of one of the link's subscriptions.
+// Another's is counted, logged and dropped (see guard.forged).
+func (l *link) fromNode(ctx actor.Context, key []byte, what string) bool {
+	if l.key.matches(key) {
+		return true
+	}
+	l.n.guard.forged(ctx.Sender(), what, ctx.Self())
+	return false
+}
+
+// current reports whether the message in hand, what, comes from the
+// link's current subscription: it carries the key, and its sender is the
+// node's current end. One without the key is counted as forged.
+func (l *link) current(ctx actor.Context, key []byte, what string) bool {
+	return l.fromNode(ctx, key, what) && l.fromCurrent(ctx)
+}
+
+// fromCurrent reports whether the message in hand, which carries the key,
+// comes from the node's current end.
+func (l *link) fromCurrent(ctx actor.Context) bool {
+	if l.proxy == nil || !l.proxy.Equal(ctx.Sender()) {
+		return false
+	}
+	l.check.heardFrom()
+	return true
 }
 
 // delivery converts a delivery for the subscriber. A packet that does not
@@ -382,11 +487,14 @@ func (l *link) current(ctx actor.Context) bool {
 // delivery's Dropped: the subscriber's gate sees the hole and asks for a
 // keyframe.
 func (l *link) delivery(ctx actor.Context, m *wire.Delivery) {
-	if !l.current(ctx) {
+	if !l.fromNode(ctx, m.Key, "a delivery") {
+		return
+	}
+	if !l.fromCurrent(ctx) {
 		// From a subscription this link has left or lost (one the node
 		// still serves after the link resubscribed): end it.
 		if s := ctx.Sender(); s != nil {
-			ctx.Request(s, &wire.Unsubscribe{})
+			ctx.Request(s, &wire.Unsubscribe{Key: l.key})
 		}
 		return
 	}
@@ -401,7 +509,7 @@ func (l *link) delivery(ctx actor.Context, m *wire.Delivery) {
 	if err != nil {
 		l.log.Warn().Err(err).Msg("remote: dropped a packet that does not validate")
 		l.invalid++
-		ctx.Request(l.proxy, &wire.Ack{Count: 1})
+		ctx.Request(l.proxy, &wire.Ack{Count: 1, Key: l.key})
 		return
 	}
 	l.outstanding++
@@ -423,7 +531,7 @@ func (l *link) stop(ctx actor.Context) {
 	l.stopTimer()
 	l.n.forget(ctx.Self())
 	if l.proxy != nil {
-		ctx.Request(l.proxy, &wire.Unsubscribe{})
+		ctx.Request(l.proxy, &wire.Unsubscribe{Key: l.key})
 		ctx.Unwatch(l.proxy)
 	}
 	ctx.Stop(ctx.Self())

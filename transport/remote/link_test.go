@@ -55,20 +55,22 @@ func acks(t *testing.T, sys *actor.ActorSystem, link *actor.PID, ch chan any) in
 func TestLinkCountsInvalidPacketsAndKeepsOldAcksFromTheNewSubscription(t *testing.T) {
 	sys := quietSystem()
 	defer sys.Shutdown()
-	n := &Node{system: sys, log: zerolog.Nop()}
-	link := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return newTestLink(t, n, "127.0.0.1:1", "/cam") }))
+	n := testNode(sys)
+	l := newTestLink(t, n, "127.0.0.1:1", "/cam")
+	key := l.key
+	link := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return l }))
 	sub, got := recorder(sys)
 	proxyA, toA := recorder(sys)
 	proxyB, toB := recorder(sys)
 	sys.Root.Send(link, &transport.Subscribe{Subscriber: sub})
-	sys.Root.RequestWithCustomSender(link, &wire.Subscribed{Topic: "/cam"}, proxyA)
+	sys.Root.RequestWithCustomSender(link, &wire.Subscribed{Topic: "/cam", Key: key}, proxyA)
 
 	src := &source{epoch: 1, gop: 10}
 	bad := packetToWire(src.next())
 	good1, good2 := packetToWire(src.next()), packetToWire(src.next())
 	bad.Data = nil // does not validate
 	for _, p := range []*wire.Packet{good1, bad, good2} {
-		sys.Root.RequestWithCustomSender(link, &wire.Delivery{Packet: p}, proxyA)
+		sys.Root.RequestWithCustomSender(link, &wire.Delivery{Packet: p, Key: key}, proxyA)
 	}
 	var ds []*transport.Delivery
 	for len(ds) < 2 {
@@ -90,13 +92,13 @@ func TestLinkCountsInvalidPacketsAndKeepsOldAcksFromTheNewSubscription(t *testin
 
 	// The link subscribes anew (a reconnect): the subscriber's acks for
 	// what came through the old subscription do not credit the new one.
-	sys.Root.RequestWithCustomSender(link, &wire.Subscribed{Topic: "/cam"}, proxyB)
+	sys.Root.RequestWithCustomSender(link, &wire.Subscribed{Topic: "/cam", Key: key}, proxyB)
 	sys.Root.Send(link, &transport.Ack{})
 	sys.Root.Send(link, &transport.Ack{})
 	if n := acks(t, sys, link, toB); n != 0 {
 		t.Fatalf("the new subscription got %d acks meant for the old one", n)
 	}
-	sys.Root.RequestWithCustomSender(link, &wire.Delivery{Packet: packetToWire((&source{epoch: 2, gop: 10}).next())}, proxyB)
+	sys.Root.RequestWithCustomSender(link, &wire.Delivery{Packet: packetToWire((&source{epoch: 2, gop: 10}).next()), Key: key}, proxyB)
 	sys.Root.Send(link, &transport.Ack{})
 	if n := acks(t, sys, link, toB); n != 1 {
 		t.Fatalf("the new subscription got %d acks for its one delivery", n)
@@ -115,7 +117,8 @@ func TestLinkGivesUpOnANodeItNeverReached(t *testing.T) {
 	addr := l.Addr().String()
 	l.Close() // nobody listens there now
 	_, dialOpts := grpcOptions(Config{}, newGuard(Config{}))
-	n := &Node{system: sys, log: zerolog.Nop(), dialOpts: dialOpts, giveUpAfter: 300 * time.Millisecond}
+	n := testNode(sys)
+	n.dialOpts, n.giveUpAfter = dialOpts, 300*time.Millisecond
 	link := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return newTestLink(t, n, addr, "/cam") }))
 	sub, got := recorder(sys)
 	sys.Root.Send(link, &transport.Subscribe{Subscriber: sub})
@@ -139,6 +142,11 @@ func TestLinkGivesUpOnANodeItNeverReached(t *testing.T) {
 			t.Fatalf("the link did not give up (last: %v)", why)
 		}
 	}
+}
+
+// testNode is a node for a link driven without a network.
+func testNode(sys *actor.ActorSystem) *Node {
+	return &Node{system: sys, log: zerolog.Nop(), guard: newGuard(Config{Log: zerolog.Nop()})}
 }
 
 // newTestLink is newLink with the backoff Dial gives a link.
