@@ -47,7 +47,7 @@ func (h *Handler) serveFoxglove(w http.ResponseWriter, r *http.Request) {
 	addr := clientAddr(r.RemoteAddr)
 	ctx, slot, release, err := h.admitFoxglove(addr)
 	if err != nil {
-		h.warnClient(&h.refusedLog, addr, "Foxglove client refused", err)
+		h.warnClient(&h.foxRefused, addr, "Foxglove client refused", err)
 		http.Error(w, err.Error(), refusedStatus(err))
 		return
 	}
@@ -60,16 +60,24 @@ func (h *Handler) serveFoxglove(w http.ResponseWriter, r *http.Request) {
 	ws.SetReadLimit(maxClientMessage)
 	c := &foxgloveConn{h: h, ws: ws, addr: addr, slot: slot, subs: map[uint32]foxSub{}, channels: map[uint32]advertised{}}
 	// An evicted client is told why, in the close handshake; one of a
-	// closing node is cut off.
+	// closing node is cut off. The handler returns once the handshake is
+	// over.
 	runCtx, stopRun := context.WithCancel(context.Background())
 	defer stopRun()
-	defer context.AfterFunc(ctx, func() {
+	ended := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		defer close(ended)
 		if errors.Is(context.Cause(ctx), errEvicted) {
 			c.stopFeeds()
 			_ = ws.Close(websocket.StatusTryAgainLater, "gopline: "+errEvicted.Error())
 		}
 		stopRun()
-	})()
+	})
+	defer func() {
+		if !stop() {
+			<-ended
+		}
+	}()
 	_ = c.run(runCtx) // the client left, broke the protocol or stopped reading, or the node closes or evicts it
 	c.stopAll()
 }
@@ -103,7 +111,7 @@ func (h *Handler) admitFoxglove(addr netip.Addr) (context.Context, *viewerSlot, 
 	if evicted != nil {
 		h.foxglove[evicted](errEvicted)
 		delete(h.foxglove, evicted)
-		go h.warnClient(&h.evictedLog, evicted.addr, "Foxglove client evicted for a new one", errEvicted)
+		go h.warnClient(&h.foxEvicted, evicted.addr, "Foxglove client evicted for a new one", errEvicted)
 	}
 	ctx, cancel := context.WithCancelCause(context.Background())
 	h.foxglove[slot] = cancel

@@ -89,10 +89,11 @@ type Handler struct {
 	advertAt time.Time
 	closed   bool
 
-	// The warnings of clients refused, evicted, or cut off for not
-	// reading, each rate-limited.
-	logMu                        sync.Mutex
-	refusedLog, evictedLog, slow lograte.Limiter
+	// The warnings of WebRTC viewers and Foxglove clients refused, of
+	// Foxglove clients evicted or cut off for not reading, each kind
+	// rate-limited on its own.
+	logMu                                     sync.Mutex
+	whepRefused, foxRefused, foxEvicted, slow lograte.Limiter
 
 	// order is what the packets seen of each topic say of their order
 	// (B-frames or not); probes are the subscriptions running to learn it,
@@ -129,8 +130,8 @@ func New(cfg Config) (*Handler, error) {
 		whepPool: newViewerPool(viewerLimits(cfg.MaxViewers, true)), foxPool: newViewerPool(viewerLimits(cfg.MaxViewers, false)),
 		foxglove: map[*viewerSlot]context.CancelCauseFunc{}, channels: newChannelTable(foxgloveLinger), order: newOrderWatch(),
 		probes: map[string]chan struct{}{}, closing: make(chan struct{}),
-		refusedLog: lograte.Limiter{Interval: clientWarnEvery}, evictedLog: lograte.Limiter{Interval: clientWarnEvery},
-		slow: lograte.Limiter{Interval: clientWarnEvery}}
+		whepRefused: lograte.Limiter{Interval: clientWarnEvery}, foxRefused: lograte.Limiter{Interval: clientWarnEvery},
+		foxEvicted: lograte.Limiter{Interval: clientWarnEvery}, slow: lograte.Limiter{Interval: clientWarnEvery}}
 	h.mux.HandleFunc("GET /{$}", h.page("index.html"))
 	h.mux.HandleFunc("GET /view", h.page("view.html"))
 	h.mux.Handle("GET /static/", http.StripPrefix("/static", h.files))

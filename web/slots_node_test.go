@@ -97,7 +97,7 @@ func TestFoxgloveClientsThatSubscribeToNothingGiveTheirPlaceWhenFull(t *testing.
 	url := "ws" + strings.TrimPrefix(n.server.URL, "http") + "/foxglove"
 	var late *websocket.Conn
 	refused := 0
-	waitFor(t, 30*time.Second, "a place for a new client", func() bool {
+	waitFor(t, 30*time.Second, "place for a new client", func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		ws, res, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: []string{foxgloveSubprotocol}})

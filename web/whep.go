@@ -114,7 +114,7 @@ func (h *Handler) startSession(topic, offer string, addr netip.Addr) (*whepSessi
 	slot, _, err := h.whepPool.admit(addr, time.Now(), true)
 	h.mu.Unlock()
 	if err != nil {
-		h.warnClient(&h.refusedLog, addr, "WebRTC viewer refused", err)
+		h.warnClient(&h.whepRefused, addr, "WebRTC viewer refused", err)
 		return nil, refusedStatus(err), fmt.Errorf("%w: %w", errRefused, err)
 	}
 
