@@ -15,6 +15,10 @@ import (
 	"github.com/coder/websocket"
 	"github.com/pion/webrtc/v4"
 	"github.com/rs/zerolog"
+
+	"github.com/gopline/gopline/elements"
+	"github.com/gopline/gopline/internal/foxglove"
+	"github.com/gopline/gopline/pipeline"
 )
 
 // fromAddr is an HTTP client whose connections come from the loopback
@@ -185,4 +189,72 @@ func TestFoxgloveUnadvertisesATopicThatEnded(t *testing.T) {
 		st, err := n.bus.Stats("/short")
 		return err != nil || len(st.Subscribers) == 0
 	})
+}
+
+func TestFoxgloveAdvertisesATopicThatCameBackWithAnotherCodecAsANewChannel(t *testing.T) {
+	n := newNode(t, Config{}, "testsrc is-live=true num-frames=60 size=160x120 ! h264enc ! publish topic=/x "+
+		"testsrc is-live=true size=160x120 ! h264enc ! publish topic=/cam", "/cam")
+	c := dialFoxglove(t, n, "")
+	var h264 channel
+	for _, ch := range c.greeting() {
+		if ch.Topic == "/x" {
+			h264 = ch
+		}
+	}
+	for h264.ID == 0 {
+		op, data := c.nextOp()
+		var adv advertise
+		if err := json.Unmarshal(data, &adv); op != "advertise" || err != nil {
+			t.Fatalf("%s %s, want advertise", op, data)
+		}
+		for _, ch := range adv.Channels {
+			if ch.Topic == "/x" {
+				h264 = ch
+			}
+		}
+	}
+	c.send(`{"op":"subscribe","subscriptions":[{"id":1,"channelId":` + jsonNumber(h264.ID) + `}]}`)
+	waitFor(t, 20*time.Second, "the end of /x's H.264", func() bool {
+		st, err := n.bus.Stats("/x")
+		return err == nil && st.Published > 0 && st.Publishers == 0
+	})
+	reg, err := elements.Registry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := pipeline.Parse("testsrc is-live=true size=160x120 ! jpegenc ! publish topic=/x", reg,
+		pipeline.WithSystem(n.system), pipeline.WithBus(n.bus))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Stop() })
+	unadvertised := false
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if time.Now().After(deadline) {
+			t.Fatalf("/x in JPEG not advertised within 30 s (its H.264 channel unadvertised: %v)", unadvertised)
+		}
+		op, data := c.nextOp()
+		switch op {
+		case "unadvertise":
+			var un unadvertise
+			_ = json.Unmarshal(data, &un)
+			unadvertised = unadvertised || slices.Contains(un.ChannelIDs, h264.ID)
+		case "advertise":
+			var adv advertise
+			_ = json.Unmarshal(data, &adv)
+			for _, ch := range adv.Channels {
+				if ch.Topic != "/x" {
+					continue
+				}
+				if ch.SchemaName != foxglove.CompressedImage || ch.ID == h264.ID || !unadvertised {
+					t.Fatalf("/x advertised again as %s, channel %d (was %d; unadvertised first: %v)", ch.SchemaName, ch.ID, h264.ID, unadvertised)
+				}
+				return
+			}
+		}
+	}
 }
