@@ -80,9 +80,6 @@ type viewerSlot struct {
 	// idleSince is when the client last held nothing (a Foxglove
 	// connection without subscriptions); zero while it holds something.
 	idleSince time.Time
-	// evict ends the client, for a pool that evicts; the pool has let go
-	// of its place already.
-	evict func()
 }
 
 // viewerPool counts places by client address. It is not safe for
@@ -98,16 +95,18 @@ func newViewerPool(l poolLimits) *viewerPool {
 
 // admit gives addr a place at now, pending (not connected yet) or not, or
 // returns why not. When the pool is full and evicts, it returns the place
-// it took back too: its client's to end (evict), the pool has forgotten it.
+// it took back too: its client's to end, the pool has forgotten it.
 func (p *viewerPool) admit(addr netip.Addr, now time.Time, pending bool) (s, evicted *viewerSlot, err error) {
 	var ofAddr, pendingAll, pendingOfAddr int
+	group := addressGroup(addr)
 	for o := range p.slots {
-		if o.addr == addr {
+		same := addressGroup(o.addr) == group
+		if same {
 			ofAddr++
 		}
 		if o.pending {
 			pendingAll++
-			if o.addr == addr {
+			if same {
 				pendingOfAddr++
 			}
 		}
@@ -161,8 +160,19 @@ func (p *viewerPool) release(s *viewerSlot) { delete(p.slots, s) }
 // len is how many places are taken.
 func (p *viewerPool) len() int { return len(p.slots) }
 
-// clientAddr is the address of r's client, without its port; the zero Addr
-// when it does not parse.
+// addressGroup is what counts as one client address: an IPv6 address's
+// /64, which one host or site holds whole, and any other address itself.
+func addressGroup(a netip.Addr) netip.Addr {
+	if a.Is6() && !a.IsLoopback() {
+		p, _ := a.Prefix(64)
+		return p.Addr()
+	}
+	return a
+}
+
+// clientAddr is the address of a request's client (its RemoteAddr),
+// without the port; the zero Addr when it does not parse. A proxy's
+// forwarding headers are not trusted: a client could set them.
 func clientAddr(remoteAddr string) netip.Addr {
 	host, _, err := net.SplitHostPort(remoteAddr)
 	if err != nil {

@@ -40,7 +40,7 @@ func TestPendingWebRTCViewersHaveASmallPoolOfTheirOwn(t *testing.T) {
 	}
 }
 
-func TestOneAddressHoldsAShareOfThePoolLoopbackTwice(t *testing.T) {
+func TestOneAddressOrIPv6NetworkHoldsAShareOfThePoolLoopbackTwice(t *testing.T) {
 	for _, c := range []struct {
 		addr  string
 		share int
@@ -64,6 +64,19 @@ func TestOneAddressHoldsAShareOfThePoolLoopbackTwice(t *testing.T) {
 		if _, _, err := p.admit(netip.MustParseAddr("203.0.113.9"), now, false); err != nil {
 			t.Errorf("%s: another address refused: %v", c.addr, err)
 		}
+	}
+	// An IPv6 /64 is one address.
+	p := newViewerPool(viewerLimits(32, false))
+	for i := 0; i < maxViewersPerAddress; i++ {
+		if _, _, err := p.admit(netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 15: byte(i)}), time.Unix(1000, 0), false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := p.admit(netip.MustParseAddr("2001:db8::ffff:1"), time.Unix(1000, 0), false); !errors.Is(err, errAddressFull) {
+		t.Errorf("another address of the same /64: %v, want %v", err, errAddressFull)
+	}
+	if _, _, err := p.admit(netip.MustParseAddr("2001:db8:0:1::1"), time.Unix(1000, 0), false); err != nil {
+		t.Errorf("an address of another /64: %v", err)
 	}
 }
 
