@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"net/http"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -72,7 +73,7 @@ func TestWHEPSessionEndsAtTheFirstBFrame(t *testing.T) {
 	gathered := webrtc.GatheringCompletePromise(pc)
 	_ = pc.SetLocalDescription(offer)
 	<-gathered
-	s, _, err := n.handler.startSession("/hbf", pc.LocalDescription().SDP) // past checkTopic, as if the order were unknown
+	s, _, err := n.handler.startSession("/hbf", pc.LocalDescription().SDP, netip.IPv6Loopback()) // past checkTopic, as if the order were unknown
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -227,7 +227,7 @@ func TestWebSocketViewerReconnects(t *testing.T) {
 	waitFor(t, 20*time.Second, "painted picture", func() bool { return readStats(t, p).FramesPainted > 0 })
 	n.handler.mu.Lock()
 	for _, cancel := range n.handler.foxglove {
-		cancel()
+		cancel(errClosing)
 	}
 	n.handler.mu.Unlock()
 	waitFor(t, 20*time.Second, "the page's word of its lost WebSocket", func() bool {

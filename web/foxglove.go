@@ -1,13 +1,17 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -23,8 +27,12 @@ const (
 	foxgloveWriteTimeout = 10 * time.Second
 	// advertiseEvery is how often a connection looks for topics that came
 	// or went.
-	advertiseEvery = 2 * time.Second
+	advertiseEvery = time.Second
 )
+
+// errEvicted ends a Foxglove connection that held no subscription when
+// the pool was full and a new client came.
+var errEvicted = errors.New("the node serves all the Foxglove clients it can, and this one subscribed to nothing")
 
 // serveFoxglove serves one Foxglove client over a WebSocket.
 func (h *Handler) serveFoxglove(w http.ResponseWriter, r *http.Request) {
@@ -32,9 +40,15 @@ func (h *Handler) serveFoxglove(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "this node needs its token: /foxglove?token=TOKEN", http.StatusUnauthorized)
 		return
 	}
-	ctx, release, err := h.admitFoxglove()
+	if !asksFor(r, foxgloveSubprotocol) {
+		http.Error(w, "gopline speaks the "+foxgloveSubprotocol+" WebSocket subprotocol only", http.StatusBadRequest)
+		return
+	}
+	addr := clientAddr(r.RemoteAddr)
+	ctx, slot, release, err := h.admitFoxglove(addr)
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusServiceUnavailable)
+		h.warnClient(&h.foxRefused, addr, "Foxglove client refused", err)
+		http.Error(w, err.Error(), refusedStatus(err))
 		return
 	}
 	defer release()
@@ -43,38 +57,88 @@ func (h *Handler) serveFoxglove(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // Accept wrote the HTTP error
 	}
-	if ws.Subprotocol() != foxgloveSubprotocol {
-		_ = ws.Close(websocket.StatusPolicyViolation, "gopline speaks the "+foxgloveSubprotocol+" subprotocol only")
-		return
-	}
 	ws.SetReadLimit(maxClientMessage)
-	c := &foxgloveConn{h: h, ws: ws, subs: map[uint32]*feed{}, channels: map[uint32]string{}}
-	_ = c.run(ctx) // the client left, broke the protocol or stopped reading, or the node closes
+	c := &foxgloveConn{h: h, ws: ws, addr: addr, slot: slot, subs: map[uint32]foxSub{}, channels: map[uint32]advertised{}}
+	// An evicted client is told why, in the close handshake; one of a
+	// closing node is cut off. The handler returns once the handshake is
+	// over.
+	runCtx, stopRun := context.WithCancel(context.Background())
+	defer stopRun()
+	ended := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		defer close(ended)
+		if errors.Is(context.Cause(ctx), errEvicted) {
+			c.stopFeeds()
+			_ = ws.Close(websocket.StatusTryAgainLater, "gopline: "+errEvicted.Error())
+		}
+		stopRun()
+	})
+	defer func() {
+		if !stop() {
+			<-ended
+		}
+	}()
+	_ = c.run(runCtx) // the client left, broke the protocol or stopped reading, or the node closes or evicts it
 	c.stopAll()
 }
 
-// admitFoxglove counts a connection within the cap; the context ends when
-// the handler closes.
-func (h *Handler) admitFoxglove() (context.Context, func(), error) {
+// asksFor reports whether r's WebSocket handshake asks for subprotocol.
+func asksFor(r *http.Request, subprotocol string) bool {
+	for _, v := range r.Header.Values("Sec-WebSocket-Protocol") {
+		for _, p := range strings.Split(v, ",") {
+			if strings.TrimSpace(p) == subprotocol {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// admitFoxglove gives addr a place among the Foxglove connections, taking
+// it from the connection idle the longest when they are at their most; the
+// context ends when the handler closes or evicts the connection, and
+// release gives its place back.
+func (h *Handler) admitFoxglove(addr netip.Addr) (context.Context, *viewerSlot, func(), error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
-		return nil, nil, errors.New("the node is shutting down")
+		return nil, nil, nil, errClosing
 	}
-	if len(h.foxglove) >= h.cfg.MaxViewers {
-		return nil, nil, fmt.Errorf("this node serves %d Foxglove clients already, its most", h.cfg.MaxViewers)
+	slot, evicted, err := h.foxPool.admit(addr, time.Now(), false)
+	if err != nil {
+		return nil, nil, nil, err
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	id := new(int)
-	h.foxglove[id] = cancel
+	if evicted != nil {
+		h.foxglove[evicted](errEvicted)
+		delete(h.foxglove, evicted)
+		go h.warnClient(&h.foxEvicted, evicted.addr, "Foxglove client evicted for a new one", errEvicted)
+	}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	h.foxglove[slot] = cancel
 	h.foxWG.Add(1)
-	return ctx, func() {
-		cancel()
+	return ctx, slot, func() {
+		cancel(nil)
 		h.mu.Lock()
-		delete(h.foxglove, id)
+		if _, ok := h.foxglove[slot]; ok {
+			delete(h.foxglove, slot)
+			h.foxPool.release(slot)
+		}
 		h.mu.Unlock()
 		h.foxWG.Done()
 	}, nil
+}
+
+// holding notes whether a connection holds a subscription: one that holds
+// none for a while is the first to give its place to a new client.
+func (h *Handler) holding(slot *viewerSlot, any bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	switch {
+	case any:
+		slot.idleSince = time.Time{}
+	case slot.idleSince.IsZero():
+		slot.idleSince = time.Now()
+	}
 }
 
 // foxgloveConn is one Foxglove client: the channels advertised to it (a
@@ -83,9 +147,17 @@ func (h *Handler) admitFoxglove() (context.Context, func(), error) {
 type foxgloveConn struct {
 	h        *Handler
 	ws       *websocket.Conn
+	addr     netip.Addr
+	slot     *viewerSlot
 	mu       sync.Mutex
-	subs     map[uint32]*feed  // by the client's subscription id
-	channels map[uint32]string // advertised channel id -> topic
+	subs     map[uint32]foxSub     // by the client's subscription id
+	channels map[uint32]advertised // what the client was told of, by id
+}
+
+// foxSub is one of a client's subscriptions: a feed of its channel's topic.
+type foxSub struct {
+	feed    *feed
+	channel uint32
 }
 
 // run greets the client, then serves its messages and advertises topics
@@ -143,7 +215,11 @@ func (c *foxgloveConn) handle(ctx context.Context, data []byte) error {
 	}
 	if m.Op == "unsubscribe" {
 		for _, id := range m.SubscriptionIDs {
-			c.unsubscribe(id)
+			if !c.unsubscribe(id) {
+				if err := c.status(ctx, statusWarning, fmt.Sprintf("unsubscribe: no subscription %d", id)); err != nil {
+					return err
+				}
+			}
 		}
 		return nil
 	}
@@ -162,43 +238,49 @@ func (c *foxgloveConn) handle(ctx context.Context, data []byte) error {
 func (c *foxgloveConn) subscribe(s subscription) string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	topic, ok := c.channels[s.ChannelID]
+	ch, ok := c.channels[s.ChannelID]
+	topic := ch.topic
 	switch {
 	case !ok:
 		return fmt.Sprintf("subscription %d: no channel %d", s.ID, s.ChannelID)
-	case c.subs[s.ID] != nil:
+	case c.subs[s.ID].feed != nil:
 		return fmt.Sprintf("subscription %d: the id is in use", s.ID)
 	case len(c.subs) >= maxSubscriptions:
 		return fmt.Sprintf("subscription %d: a connection holds at most %d", s.ID, maxSubscriptions)
 	}
-	for _, f := range c.subs {
-		if f.topic == topic {
+	for _, sub := range c.subs {
+		if sub.channel == s.ChannelID {
 			return fmt.Sprintf("subscription %d: channel %d is subscribed already", s.ID, s.ChannelID)
 		}
 	}
 	f, err := startFeed(c.h.cfg.System, feedConfig{bus: c.h.cfg.Bus, topic: topic, qos: c.h.cfg.ViewerQoS,
-		write: c.writer(s.ID, topic), log: c.h.cfg.Log, observe: func(p *media.Packet) { _ = c.h.observed(topic, p) },
+		write: c.writer(s.ID, ch), log: c.h.cfg.Log, observe: func(p *media.Packet) { _ = c.h.observed(topic, p) },
 		ended: func(err error) {
 			if err != nil {
-				go c.ws.CloseNow() // the client stopped taking messages
+				c.h.warnClient(&c.h.slow, c.addr, "Foxglove client cut off: it took no message for "+foxgloveWriteTimeout.String(), err)
+				go c.ws.CloseNow()
 			}
 		}})
 	if err != nil {
 		return fmt.Sprintf("subscription %d: %v", s.ID, err)
 	}
-	c.subs[s.ID] = f
+	c.subs[s.ID] = foxSub{feed: f, channel: s.ChannelID}
+	c.h.holding(c.slot, true)
 	return ""
 }
 
-// writer sends each packet of a subscription as a CompressedVideo (H.264)
-// or CompressedImage (JPEG) message in protobuf: the picture's bytes as
-// they are (the MCAP export writes the same messages in JSON).
-func (c *foxgloveConn) writer(subID uint32, topic string) func(*media.Packet) error {
-	msg := foxglove.Message{FrameID: foxglove.FrameID(topic)}
+// writer sends each packet of a subscription to channel ch as a
+// CompressedVideo (H.264) or CompressedImage (JPEG) message in protobuf:
+// the picture's bytes as they are (the MCAP export writes the same
+// messages in JSON). A packet of another schema than the channel's (the
+// topic changed codec: the channel ends at the next advertise) is not
+// sent.
+func (c *foxgloveConn) writer(subID uint32, ch advertised) func(*media.Packet) error {
+	msg := foxglove.Message{FrameID: foxglove.FrameID(ch.topic)}
 	return func(p *media.Packet) error {
 		schema, format := schemaOf(p.Codec)
-		if format == "" {
-			return nil // not a picture Foxglove shows
+		if schema != ch.schema {
+			return nil
 		}
 		msg.Format, msg.Data, msg.Timestamp = format, p.Data, foxglove.TimeOf(p.CaptureTime)
 		b := make([]byte, messageDataHeader, messageDataHeader+len(p.Data)+len(msg.FrameID)+maxProtoFraming)
@@ -213,25 +295,33 @@ func (c *foxgloveConn) writer(subID uint32, topic string) func(*media.Packet) er
 // data and frame id: tags, lengths, the time and the format.
 const maxProtoFraming = 64
 
-func (c *foxgloveConn) unsubscribe(id uint32) {
+// unsubscribe ends a subscription; it reports whether there was one.
+func (c *foxgloveConn) unsubscribe(id uint32) bool {
 	c.mu.Lock()
-	f := c.subs[id]
+	sub, ok := c.subs[id]
 	delete(c.subs, id)
+	c.h.holding(c.slot, len(c.subs) > 0)
 	c.mu.Unlock()
-	if f != nil {
-		f.Stop()
+	if ok {
+		sub.feed.Stop()
+	}
+	return ok
+}
+
+// stopFeeds ends every subscription.
+func (c *foxgloveConn) stopFeeds() {
+	c.mu.Lock()
+	subs := c.subs
+	c.subs = map[uint32]foxSub{}
+	c.mu.Unlock()
+	for _, sub := range subs {
+		sub.feed.Stop()
 	}
 }
 
 func (c *foxgloveConn) stopAll() {
-	c.mu.Lock()
-	subs := c.subs
-	c.subs = map[uint32]*feed{}
-	c.mu.Unlock()
 	c.ws.CloseNow() // unblocks writers before their feeds stop
-	for _, f := range subs {
-		f.Stop()
-	}
+	c.stopFeeds()
 }
 
 func (c *foxgloveConn) status(ctx context.Context, level int, msg string) error {
@@ -260,42 +350,49 @@ func schemaOf(c media.Codec) (schema, format string) {
 	return "", ""
 }
 
-// advertise tells the client of the topics it has not been told of, and
-// of those that are gone.
+// advertise tells the client of the channels it has not been told of, and
+// of those that ended, whose subscriptions end first.
 func (c *foxgloveConn) advertise(ctx context.Context) error {
-	now := map[string]media.Codec{}
-	for _, st := range c.h.topicStats() {
-		now[st.Topic] = st.Codec
-	}
+	now := c.h.foxgloveChannels()
 	var added []channel
 	var gone []uint32
+	var ended []*feed
 	c.mu.Lock()
-	known := map[string]bool{}
-	for id, topic := range c.channels {
-		if _, ok := now[topic]; ok {
-			known[topic] = true
-		} else {
+	for id := range c.channels {
+		if _, ok := now[id]; !ok {
 			gone = append(gone, id)
 			delete(c.channels, id)
 		}
 	}
-	for topic, codec := range now {
-		schema, _ := schemaOf(codec)
-		if known[topic] || schema == "" {
+	for subID, sub := range c.subs {
+		if _, ok := now[sub.channel]; !ok {
+			ended = append(ended, sub.feed)
+			delete(c.subs, subID)
+		}
+	}
+	for id, ch := range now {
+		if _, ok := c.channels[id]; ok {
 			continue
 		}
-		id := c.h.channelID(topic)
-		c.channels[id] = topic
-		added = append(added, channel{ID: id, Topic: topic, Encoding: foxglove.ProtoMessageEncoding, SchemaName: schema,
-			Schema: base64.StdEncoding.EncodeToString(foxglove.ProtoSchema(schema)), SchemaEncoding: foxglove.ProtoSchemaEncoding})
+		c.channels[id] = ch
+		added = append(added, channel{ID: id, Topic: ch.topic, Encoding: foxglove.ProtoMessageEncoding, SchemaName: ch.schema,
+			Schema: base64.StdEncoding.EncodeToString(foxglove.ProtoSchema(ch.schema)), SchemaEncoding: foxglove.ProtoSchemaEncoding})
+	}
+	if len(ended) > 0 {
+		c.h.holding(c.slot, len(c.subs) > 0)
 	}
 	c.mu.Unlock()
+	for _, f := range ended {
+		f.Stop() // no message of a channel after its unadvertise
+	}
 	if len(gone) > 0 {
+		slices.Sort(gone)
 		if err := c.sendJSON(ctx, unadvertise{Op: "unadvertise", ChannelIDs: gone}); err != nil {
 			return err
 		}
 	}
 	if len(added) > 0 {
+		slices.SortFunc(added, func(a, b channel) int { return cmp.Compare(a.ID, b.ID) })
 		return c.sendJSON(ctx, advertise{Op: "advertise", Channels: added})
 	}
 	return nil

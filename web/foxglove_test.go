@@ -203,6 +203,7 @@ func TestFoxgloveRefusesWithStatusAndKeepsServing(t *testing.T) {
 		`{"op":"subscribe","subscriptions":[]}`,
 		`{"op":"getParameters","parameterNames":[]}`,
 		`{"op":"subscribe","subscriptions":[{"id":1,"channelId":999}]}`,
+		`{"op":"unsubscribe","subscriptionIds":[7]}`,
 	} {
 		c.send(msg)
 		if op, data := c.nextOp(); op != "status" || !strings.Contains(string(data), `"level"`) {
@@ -234,13 +235,11 @@ func TestFoxgloveNeedsTokenAndSubprotocol(t *testing.T) {
 	if err == nil || res == nil || res.StatusCode != http.StatusUnauthorized {
 		t.Errorf("without the token: %v, want 401", err)
 	}
-	ws, _, err := websocket.Dial(ctx, url+"?token=s3cret", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ws.CloseNow()
-	if _, _, err := ws.Read(ctx); websocket.CloseStatus(err) != websocket.StatusPolicyViolation {
-		t.Errorf("without the subprotocol: %v, want closed as a policy violation", err)
+	for _, protocols := range [][]string{nil, {"foxglove.websocket.v2"}} {
+		_, res, err := websocket.Dial(ctx, url+"?token=s3cret", &websocket.DialOptions{Subprotocols: protocols})
+		if err == nil || res == nil || res.StatusCode != http.StatusBadRequest {
+			t.Errorf("subprotocols %q: %v, want 400 before the upgrade", protocols, err)
+		}
 	}
 	c := dialFoxglove(t, n, "?token=s3cret")
 	if len(c.greeting()) != 1 {

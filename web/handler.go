@@ -8,21 +8,30 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/pion/webrtc/v4"
 	"github.com/rs/zerolog"
 
+	"github.com/gopline/gopline/internal/lograte"
 	"github.com/gopline/gopline/qos"
 	"github.com/gopline/gopline/transport"
 )
 
 // DefaultMaxViewers bounds the WebRTC sessions and Foxglove connections a
 // Handler serves at once: each costs a subscription, a writer and, for
-// WebRTC, a peer connection with its own encryption.
+// WebRTC, a peer connection with its own encryption. Within it, one client
+// address holds 8 places of each (loopback 16), and WebRTC sessions not
+// connected yet a quarter (4 from one address).
 const DefaultMaxViewers = 32
+
+// clientWarnEvery is the most often the log says that clients were refused,
+// evicted or cut off, each warning saying how many it stands for.
+const clientWarnEvery = 10 * time.Second
 
 //go:embed static
 var static embed.FS
@@ -39,7 +48,9 @@ type Config struct {
 	// /foxglove and the pages (which pass it on).
 	Token string
 	// MaxViewers bounds the WebRTC sessions and the Foxglove connections,
-	// each (default DefaultMaxViewers).
+	// each (default DefaultMaxViewers); when the Foxglove connections are
+	// at their most, one that has subscribed to nothing for a while gives
+	// its place to a new one.
 	MaxViewers int
 	// ViewerQoS is what each viewer requests of its topic; nil takes the
 	// topic's offer: on a durable topic, its cached GOP first.
@@ -69,10 +80,20 @@ type Handler struct {
 
 	mu       sync.Mutex
 	sessions map[string]*whepSession
-	foxglove map[*int]context.CancelFunc // open Foxglove connections
-	foxWG    sync.WaitGroup              // their handlers, until their feeds stopped
-	channels map[string]uint32           // Foxglove channel id of each topic
+	whepPool *viewerPool                             // the sessions' places
+	foxPool  *viewerPool                             // the Foxglove connections' places
+	foxglove map[*viewerSlot]context.CancelCauseFunc // open Foxglove connections
+	foxWG    sync.WaitGroup                          // their handlers, until their feeds stopped
+	channels *channelTable                           // the topics advertised to Foxglove clients
+	advert   map[uint32]advertised                   // the table's latest answer, at advertAt
+	advertAt time.Time
 	closed   bool
+
+	// The warnings of WebRTC viewers and Foxglove clients refused, of
+	// Foxglove clients evicted or cut off for not reading, each kind
+	// rate-limited on its own.
+	logMu                                     sync.Mutex
+	whepRefused, foxRefused, foxEvicted, slow lograte.Limiter
 
 	// order is what the packets seen of each topic say of their order
 	// (B-frames or not); probes are the subscriptions running to learn it,
@@ -82,6 +103,9 @@ type Handler struct {
 	probeWG sync.WaitGroup
 	closing chan struct{} // closed by Close
 }
+
+// errClosing ends the Foxglove connections when the handler closes.
+var errClosing = errors.New("the node is shutting down")
 
 // ErrConfig is returned by New for a Config without a bus or actor system.
 var ErrConfig = errors.New("web: a handler needs the node's bus and actor system")
@@ -103,8 +127,11 @@ func New(cfg Config) (*Handler, error) {
 		return nil, err
 	}
 	h := &Handler{cfg: cfg, api: api, mux: http.NewServeMux(), files: http.FileServerFS(sub), sessions: map[string]*whepSession{},
-		foxglove: map[*int]context.CancelFunc{}, channels: map[string]uint32{}, order: newOrderWatch(),
-		probes: map[string]chan struct{}{}, closing: make(chan struct{})}
+		whepPool: newViewerPool(viewerLimits(cfg.MaxViewers, true)), foxPool: newViewerPool(viewerLimits(cfg.MaxViewers, false)),
+		foxglove: map[*viewerSlot]context.CancelCauseFunc{}, channels: newChannelTable(foxgloveLinger), order: newOrderWatch(),
+		probes: map[string]chan struct{}{}, closing: make(chan struct{}),
+		whepRefused: lograte.Limiter{Interval: clientWarnEvery}, foxRefused: lograte.Limiter{Interval: clientWarnEvery},
+		foxEvicted: lograte.Limiter{Interval: clientWarnEvery}, slow: lograte.Limiter{Interval: clientWarnEvery}}
 	h.mux.HandleFunc("GET /{$}", h.page("index.html"))
 	h.mux.HandleFunc("GET /view", h.page("view.html"))
 	h.mux.Handle("GET /static/", http.StripPrefix("/static", h.files))
@@ -150,17 +177,46 @@ func (h *Handler) tokenMatches(given string) bool {
 	return subtle.ConstantTimeCompare([]byte(given), []byte(h.cfg.Token)) == 1
 }
 
-// channelID returns the Foxglove channel id of topic, the same for every
-// client and for as long as the handler serves.
-func (h *Handler) channelID(topic string) uint32 {
+// foxgloveChannels returns the channels to advertise to Foxglove clients,
+// by id: the same for every client. The topics are looked at again when the
+// last look is half an advertiseEvery old.
+func (h *Handler) foxgloveChannels() map[uint32]advertised {
+	h.mu.Lock()
+	if h.advert != nil && time.Since(h.advertAt) < advertiseEvery/2 {
+		defer h.mu.Unlock()
+		return h.advert
+	}
+	h.mu.Unlock()
+	stats := h.topicStats()
+	seen := make([]topicSeen, len(stats))
+	for i, st := range stats {
+		seen[i] = seenOf(st)
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	id, ok := h.channels[topic]
-	if !ok {
-		id = uint32(len(h.channels) + 1)
-		h.channels[topic] = id
+	h.advertAt = time.Now()
+	h.advert = h.channels.update(h.advertAt, seen)
+	return h.advert
+}
+
+// warnClient logs, at most once per clientWarnEvery for each limiter, that
+// a client was refused, evicted or cut off, and for what.
+func (h *Handler) warnClient(l *lograte.Limiter, addr netip.Addr, what string, err error) {
+	h.logMu.Lock()
+	ok, count := l.Allow(time.Now())
+	h.logMu.Unlock()
+	if ok {
+		h.cfg.Log.Warn().Err(err).Str("client", addr.String()).Uint64("count", count).Msg("web: " + what)
 	}
-	return id
+}
+
+// refusedStatus is the HTTP status of a pool's refusal: 429 for a client
+// address at its share, 503 otherwise.
+func refusedStatus(err error) int {
+	if errors.Is(err, errAddressFull) {
+		return http.StatusTooManyRequests
+	}
+	return http.StatusServiceUnavailable
 }
 
 // Close ends every WebRTC session and Foxglove connection and refuses new
@@ -172,7 +228,7 @@ func (h *Handler) Close() error {
 	}
 	h.closed = true
 	for _, cancel := range h.foxglove {
-		cancel()
+		cancel(errClosing)
 	}
 	sessions := make([]*whepSession, 0, len(h.sessions))
 	for _, s := range h.sessions {

@@ -26,8 +26,9 @@ import (
 const rtpMTU = 1200
 
 // connectTimeout ends a session whose viewer never connects (an offer
-// posted and abandoned).
-const connectTimeout = 20 * time.Second
+// posted and abandoned): a browser connects within a second or two, over
+// any network a viewer is on without a relay.
+const connectTimeout = 10 * time.Second
 
 // playoutDelayZero is the playout-delay extension's payload for a minimum
 // and maximum delay of 0: render each picture as soon as it decodes.
@@ -89,6 +90,9 @@ type sessionParams struct {
 	ignorePLI bool
 	log       zerolog.Logger
 	forget    func(id string)
+	// connected is called once, when the viewer connects (ICE and DTLS
+	// done).
+	connected func()
 	trace     func(JoinTrace) // may be nil
 	// observed is shown every packet the viewer's feed receives and
 	// returns what is known of the topic's order (Handler.observed).
@@ -193,6 +197,9 @@ func (s *whepSession) Answer() string { return s.pc.LocalDescription().SDP }
 func (s *whepSession) stateChanged(p sessionParams, st webrtc.PeerConnectionState) {
 	switch st {
 	case webrtc.PeerConnectionStateConnected:
+		if p.connected != nil {
+			p.connected()
+		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if s.closed || s.feed != nil {
@@ -290,6 +297,12 @@ func (s *whepSession) pictureLost() {
 	if f != nil && !s.ignorePLI {
 		f.RequestKeyframe()
 	}
+}
+
+func (s *whepSession) isClosed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closed
 }
 
 // Close ends the session: the peer connection, then the feed. Closing

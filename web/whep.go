@@ -6,6 +6,8 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/netip"
+	"time"
 
 	"github.com/pion/sdp/v3"
 
@@ -70,7 +72,7 @@ func (h *Handler) serveOffer(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, msg, status)
 		return
 	}
-	s, status, err := h.startSession(topic, string(offer))
+	s, status, err := h.startSession(topic, string(offer), clientAddr(r.RemoteAddr))
 	if err != nil {
 		http.Error(w, err.Error(), status)
 		return
@@ -101,29 +103,29 @@ func (h *Handler) checkTopic(topic string) (int, string) {
 	return 0, ""
 }
 
-// startSession makes a session within the cap on viewers.
-func (h *Handler) startSession(topic, offer string) (*whepSession, int, error) {
+// startSession makes a session for the client at addr within the caps on
+// viewers: its place is pending until the viewer connects.
+func (h *Handler) startSession(topic, offer string, addr netip.Addr) (*whepSession, int, error) {
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()
-		return nil, http.StatusServiceUnavailable, errors.New("the node is shutting down")
+		return nil, http.StatusServiceUnavailable, errClosing
 	}
-	if len(h.sessions) >= h.cfg.MaxViewers {
-		h.mu.Unlock()
-		return nil, http.StatusServiceUnavailable, fmt.Errorf("this node serves %d WebRTC viewers already, its most", h.cfg.MaxViewers)
-	}
-	placeholder := "pending-" + newSessionID()
-	h.sessions[placeholder] = nil // holds the place while negotiating
+	slot, _, err := h.whepPool.admit(addr, time.Now(), true)
 	h.mu.Unlock()
+	if err != nil {
+		h.warnClient(&h.whepRefused, addr, "WebRTC viewer refused", err)
+		return nil, refusedStatus(err), fmt.Errorf("%w: %w", errRefused, err)
+	}
 
 	s, err := newWHEPSession(sessionParams{api: h.api, system: h.cfg.System, bus: h.cfg.Bus, topic: topic,
-		qos: h.cfg.ViewerQoS, ignorePLI: h.cfg.IgnorePictureLoss, log: h.cfg.Log, forget: h.forget, trace: h.cfg.Trace,
-		observed: h.observed}, offer)
+		qos: h.cfg.ViewerQoS, ignorePLI: h.cfg.IgnorePictureLoss, log: h.cfg.Log, trace: h.cfg.Trace, observed: h.observed,
+		forget: func(id string) { h.forget(id, slot) }, connected: func() { h.connected(slot) }}, offer)
 
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	delete(h.sessions, placeholder)
 	if err != nil {
+		h.whepPool.release(slot)
 		if errors.Is(err, errBadOffer) {
 			return nil, http.StatusBadRequest, err
 		}
@@ -131,15 +133,30 @@ func (h *Handler) startSession(topic, offer string) (*whepSession, int, error) {
 	}
 	if h.closed {
 		go s.Close()
-		return nil, http.StatusServiceUnavailable, errors.New("the node is shutting down")
+		return nil, http.StatusServiceUnavailable, errClosing
+	}
+	if s.isClosed() { // it failed already, and forgot its place
+		return nil, http.StatusInternalServerError, errors.New("the session ended as it started")
 	}
 	h.sessions[s.id] = s
 	return s, 0, nil
 }
 
-func (h *Handler) forget(id string) {
+// errRefused wraps why a viewer was refused a place.
+var errRefused = errors.New("viewer refused")
+
+// connected takes a session's place out of the pending ones.
+func (h *Handler) connected(slot *viewerSlot) {
+	h.mu.Lock()
+	slot.pending = false
+	h.mu.Unlock()
+}
+
+// forget removes an ended session and gives its place back.
+func (h *Handler) forget(id string, slot *viewerSlot) {
 	h.mu.Lock()
 	delete(h.sessions, id)
+	h.whepPool.release(slot)
 	h.mu.Unlock()
 }
 

@@ -1,0 +1,108 @@
+package web
+
+import (
+	"time"
+
+	"github.com/gopline/gopline/transport"
+)
+
+// foxgloveLinger is how long a topic stays advertised to Foxglove clients
+// once it has no publisher: a topic between two runs of its source stays,
+// one that ended goes (and its subscriptions with it), as the Bus retires
+// a topic nobody uses.
+const foxgloveLinger = transport.DefaultIdleTopicLinger
+
+// topicSeen is what the channel table needs of a topic's stats.
+type topicSeen struct {
+	topic  string
+	schema string // "" for a topic Foxglove shows no picture of
+	// publishing: the topic has a publisher, or was published on within
+	// the last two seconds (an anonymous publisher).
+	publishing bool
+}
+
+func seenOf(st transport.TopicStats) topicSeen {
+	schema, _ := schemaOf(st.Codec)
+	return topicSeen{topic: st.Topic, schema: schema, publishing: st.Publishers > 0 || st.Rate > 0}
+}
+
+// advertised is one Foxglove channel: a topic under one schema, for as
+// long as it is advertised.
+type advertised struct {
+	id            uint32
+	topic, schema string
+}
+
+// channelTable decides which topics are advertised to Foxglove clients,
+// and their channel ids: the same for every client. A topic is a channel
+// while it has a picture schema and a publisher, or lost its last
+// publisher less than the linger ago; a topic that comes back, or comes
+// back with another codec, is a new channel with a new id, so that a
+// client told of the end of the old one (unadvertise) is told of the new
+// one (advertise). It is not safe for concurrent use.
+type channelTable struct {
+	linger  time.Duration
+	lastID  uint32
+	entries map[string]*channelEntry
+}
+
+type channelEntry struct {
+	ch advertised
+	// quietSince is when the topic was first seen with no publisher; zero
+	// while it has one. ended: it stayed so for the linger, and is not
+	// advertised until it has a publisher again.
+	quietSince time.Time
+	ended      bool
+}
+
+func newChannelTable(linger time.Duration) *channelTable {
+	return &channelTable{linger: linger, entries: map[string]*channelEntry{}}
+}
+
+// update takes the topics as they are at now and returns the channels to
+// advertise, by id.
+func (t *channelTable) update(now time.Time, topics []topicSeen) map[uint32]advertised {
+	present := make(map[string]bool, len(topics))
+	for _, s := range topics {
+		present[s.topic] = true
+		e := t.entries[s.topic]
+		if s.schema == "" {
+			delete(t.entries, s.topic)
+			continue
+		}
+		if e == nil {
+			e = &channelEntry{ch: t.newChannel(s)}
+			t.entries[s.topic] = e
+		}
+		switch {
+		case s.publishing:
+			if e.ended || e.ch.schema != s.schema {
+				e.ch = t.newChannel(s)
+			}
+			e.quietSince, e.ended = time.Time{}, false
+		case e.ended:
+		case e.quietSince.IsZero():
+			e.quietSince = now
+		case now.Sub(e.quietSince) >= t.linger:
+			e.ended = true
+		}
+		if !e.ended && e.ch.schema != s.schema {
+			e.ch = t.newChannel(s)
+		}
+	}
+	out := map[uint32]advertised{}
+	for topic, e := range t.entries {
+		switch {
+		case !present[topic]:
+			delete(t.entries, topic)
+		case !e.ended:
+			out[e.ch.id] = e.ch
+		}
+	}
+	return out
+}
+
+func (t *channelTable) newChannel(s topicSeen) advertised {
+	t.lastID++
+	return advertised{id: t.lastID, topic: s.topic, schema: s.schema}
+}
