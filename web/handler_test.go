@@ -52,6 +52,16 @@ func TestWHEPRefusesWhatItCannotAnswer(t *testing.T) {
 		{"oversized", "/whep/cam", "v=0\r\n" + strings.Repeat("a=x\r\n", maxOfferBytes/4), sdpType, http.StatusRequestEntityTooLarge, "over"},
 		{"unknown topic", "/whep/nope", offerSDP(t), sdpType, http.StatusNotFound, "no topic /nope"},
 	}
+	// A topic the bus knows that nobody publishes (a subscriber asked for
+	// it, or its publisher ended): a session would only keep it alive.
+	if _, err := n.bus.Topic("/idle"); err != nil {
+		t.Fatal(err)
+	}
+	cases = append(cases, struct {
+		name, path, body, ctype string
+		status                  int
+		says                    string
+	}{"no publisher", "/whep/idle", offerSDP(t), sdpType, http.StatusNotFound, "has no publisher now"})
 	for _, c := range cases {
 		status, body, _ := post(t, n, "POST", c.path, c.body, c.ctype)
 		if status != c.status || !strings.Contains(body, c.says) {

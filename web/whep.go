@@ -95,6 +95,10 @@ func (h *Handler) checkTopic(topic string) (int, string) {
 		return http.StatusNotFound, fmt.Sprintf("no topic %s on this node", topic)
 	case err != nil:
 		return http.StatusServiceUnavailable, err.Error()
+	case st.Publishers == 0:
+		// As a WHEP server says of a path nobody publishes: a session
+		// would only keep an ended topic alive.
+		return http.StatusNotFound, fmt.Sprintf("topic %s has no publisher now", topic)
 	case st.Published > 0 && st.Codec != media.H264:
 		return http.StatusUnsupportedMediaType, fmt.Sprintf("topic %s carries %v; WebRTC viewers need H.264", topic, st.Codec)
 	case h.topicOrder(st, probeWait) == orderReordered:
