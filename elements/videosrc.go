@@ -52,7 +52,10 @@ type VideoSrcConfig struct {
 	// down at start is opened again, with waits from 250 ms doubling up to
 	// 5 s (backoff.Forever, the default: for ever; 0: it fails at once).
 	// Each reopened stream has a new Epoch. Files and devices are not
-	// retried.
+	// retried, nor a recording over the network (an input with a duration
+	// or a size, as an HTTP server's Content-Length) once open: its end
+	// ends the source, and a failure part-way is an error, since reopening
+	// would repeat it from its beginning.
 	Retries int
 	// Conceal makes a decoding source hand on the pictures FFmpeg
 	// concealed after damage, marked media.Frame.Concealed, instead of
@@ -86,7 +89,7 @@ var videoSrcSpec = pipeline.ElementSpec[VideoSrcConfig]{
 		pipeline.DurationField("timeout", ffmpeg.DefaultIOTimeout, func(c *VideoSrcConfig) *time.Duration { return &c.IOTimeout }).
 			DurationRange(0, time.Hour).Doc("a network stream that sends nothing for this long fails (0s: wait for ever)"),
 		pipeline.IntField("retries", backoff.Forever, func(c *VideoSrcConfig) *int { return &c.Retries }).Range(backoff.Forever, 1e9).
-			Doc("times to reopen a network stream that dropped or is down (-1: for ever, 0: fail at once)"),
+			Doc("times to reopen a network stream that dropped or is down (-1: for ever, 0: fail at once); a recording (known duration or size) is only waited for at start"),
 		pipeline.BoolField("conceal", false, func(c *VideoSrcConfig) *bool { return &c.Conceal }).
 			Doc("conceal damage (a smeared picture, marked concealed) instead of leaving pictures out until the next keyframe"),
 	},
@@ -228,10 +231,11 @@ func (s *videoSrc[T]) Next() (T, time.Time, error) {
 	return item, captureTime(item), nil
 }
 
-// Finite reports whether the input has a known length (a file, a
-// recording served over HTTP), unlike a live stream: its end is the end of
-// the stream, not a camera gone away.
-func (s *videoSrc[T]) Finite() bool { return s.r.Info().Duration > 0 }
+// Finite reports whether the input is a recording, unlike a live stream:
+// it has a duration, or a size in bytes (a file served over HTTP with its
+// Content-Length, whose duration FFmpeg cannot tell without ranges). Its end
+// is the end of the stream, not a camera gone away.
+func (s *videoSrc[T]) Finite() bool { return s.r.Info().Duration > 0 || s.r.InputSize() > 0 }
 
 // reportSkipped counts in the node's stats what the reader skipped since
 // the last call, warns of new damage (at most once per
