@@ -1,6 +1,8 @@
 package elements
 
 import (
+	"maps"
+	"strings"
 	"time"
 
 	"github.com/gopline/gopline/codecs/ffmpeg"
@@ -18,8 +20,10 @@ type VideoSrcConfig struct {
 	// "v4l2") or a URL (rtsp://...).
 	Location    string
 	InputFormat string
-	// InputOptions are demuxer or device options (video_size, framerate...);
-	// neither keys nor values hold a comma.
+	// InputOptions are demuxer, device or protocol options (video_size,
+	// framerate, protocol_whitelist...). An .sdp Location (RTP described by
+	// a session file, as ffmpeg -sdp_file writes) gets sdpProtocols as its
+	// protocol_whitelist unless they give one.
 	InputOptions map[string]string
 	// Passthrough hands out the stream's own H.264 access units, or the
 	// JPEG pictures of an MJPEG stream, as packets instead of decoded
@@ -81,7 +85,7 @@ var videoSrcSpec = pipeline.ElementSpec[VideoSrcConfig]{
 		pipeline.StringField("input-format", "", func(c *VideoSrcConfig) *string { return &c.InputFormat }).
 			Doc("FFmpeg demuxer or device, e.g. v4l2 (default: probe)"),
 		pipeline.TextField("options", "", keyValues, formatKeyValues, func(c *VideoSrcConfig) *map[string]string { return &c.InputOptions }).
-			Doc("demuxer, device or protocol options key=value,key=value (e.g. video_size=1280x720,framerate=30); one the input does not have is an error"),
+			Doc("demuxer, device or protocol options key=value,key=value (e.g. video_size=1280x720,framerate=30); a comma followed by a part without = continues the value (protocol_whitelist=file,udp,rtp); one the input does not have is an error; an .sdp location gets protocol_whitelist=" + sdpProtocols + " unless given"),
 		pipeline.BoolField("is-live", false, func(c *VideoSrcConfig) *bool { return &c.Live }).
 			Doc("pace a file at its own frame rate"),
 		pipeline.FloatField("rate", ffmpeg.AssumedFrameRate, func(c *VideoSrcConfig) *float64 { return &c.Rate }).Range(0.001, 1000).
@@ -110,8 +114,8 @@ func (cfg VideoSrcConfig) options() []ffmpeg.ReaderOption {
 	if cfg.InputFormat != "" {
 		opts = append(opts, ffmpeg.WithInputFormat(cfg.InputFormat))
 	}
-	if len(cfg.InputOptions) > 0 {
-		opts = append(opts, ffmpeg.WithInputOptions(cfg.InputOptions))
+	if options := cfg.inputOptions(); len(options) > 0 {
+		opts = append(opts, ffmpeg.WithInputOptions(options))
 	}
 	if cfg.Width > 0 && cfg.Height > 0 {
 		opts = append(opts, ffmpeg.WithSize(cfg.Width, cfg.Height))
@@ -129,6 +133,27 @@ func (cfg VideoSrcConfig) options() []ffmpeg.ReaderOption {
 		opts = append(opts, ffmpeg.WithDamageConcealed())
 	}
 	return opts
+}
+
+// sdpProtocols are the protocols an .sdp file's session is read through:
+// FFmpeg reads a file through "file,crypto,data" alone unless told
+// otherwise, and refuses the RTP over UDP the file describes ("Protocol
+// 'rtp' not on whitelist"), which is why ffmpeg's users give it
+// -protocol_whitelist file,udp,rtp.
+const sdpProtocols = "file,udp,rtp,crypto,data"
+
+// inputOptions are the options the reader opens the input with: the
+// caller's, and sdpProtocols for an .sdp file whose caller gave none.
+func (cfg VideoSrcConfig) inputOptions() map[string]string {
+	if !strings.HasSuffix(strings.ToLower(cfg.Location), ".sdp") || cfg.InputOptions["protocol_whitelist"] != "" {
+		return cfg.InputOptions
+	}
+	options := maps.Clone(cfg.InputOptions)
+	if options == nil {
+		options = map[string]string{}
+	}
+	options["protocol_whitelist"] = sdpProtocols
+	return options
 }
 
 // DefaultVideoSrcConfig returns the video source's defaults (Location is
