@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/gopline/gopline/internal/testclip"
@@ -45,5 +46,27 @@ func TestInputSizeIsAFilesOrAnnouncedLengthAndZeroForAStream(t *testing.T) {
 			t.Errorf("%s: InputSize %d, want %d", tc.url, got, tc.want)
 		}
 		r.Close()
+	}
+}
+
+// A live HLS playlist (no end list yet) is a file of its own length, but
+// the media it lists has none: the reader's input has no size.
+func TestInputSizeOfALivePlaylistIsZero(t *testing.T) {
+	clip := testclip.Make(t, "live.m3u8", 50, 25, "-c:v", "libx264", "-g", "25", "-f", "hls", "-hls_time", "1", "-hls_list_size", "0")
+	playlist, err := os.ReadFile(clip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := strings.ReplaceAll(string(playlist), "#EXT-X-ENDLIST\n", "")
+	if err := os.WriteFile(clip, []byte(live), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := OpenReader(clip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if size := r.InputSize(); size != 0 {
+		t.Fatalf("InputSize of a live playlist = %d, want 0", size)
 	}
 }
