@@ -23,14 +23,17 @@ var ErrStreamLost = errors.New("stream lost")
 // attempts it stands for.
 const retryWarnInterval = 30 * time.Second
 
-// finite is a stream that may end: one of a known length (a recording
-// served over HTTP) ends at its end instead of being opened again.
+// finite is a stream that may end: a recording (over HTTP, a file with a
+// length) ends at its end instead of being opened again, and a failure
+// part-way through it is an error, since opening it again would start it
+// again from its beginning and repeat what was already read.
 type finite interface{ Finite() bool }
 
 // reconnecting is a source over a network stream that opens the stream
 // again, with the waits of a backoff policy, when it drops or ends (a camera
-// that rebooted), or when it is down at start; only a stream that says it
-// is finite ends at its end. Every opening is a new stream, with a new
+// that rebooted), or when it is down at start. A stream that says it is
+// finite (a recording) is only waited for at start: it ends at its end, and
+// a failure part-way through it is an error. Every opening is a new stream, with a new
 // Epoch: downstream waits for its first keyframe (its frames go on
 // counting, as Frame.Seq numbers a source's frames). It gives up with
 // ErrStreamLost after the policy's retries, and ends its stream cleanly
@@ -110,13 +113,18 @@ func (s *reconnecting[T]) Next() (T, time.Time, error) {
 			return item, due, nil
 		}
 		f, ok := s.src.(finite)
-		ended := err == io.EOF && ok && f.Finite() // a recording served over the network ends at its end
+		recording := ok && f.Finite()
 		if stopErr := s.Stop(); stopErr != nil {
 			s.env.Log.Debug().Err(stopErr).Msg("closing the lost stream")
 		}
-		if ended || s.stopping() { // at its end, or interrupted as the pipeline stops
+		if (recording && err == io.EOF) || s.stopping() { // at its end, or interrupted as the pipeline stops
 			var zero T
 			return zero, time.Time{}, io.EOF
+		}
+		if recording {
+			var zero T
+			return zero, time.Time{}, fmt.Errorf("%q, a recording (it has a length), failed part-way, "+
+				"and is not reopened: it would start again from its beginning: %w", s.location, err)
 		}
 		if err == io.EOF {
 			err = fmt.Errorf("%q ended", s.location) // a camera's stream has no end of its own

@@ -208,3 +208,54 @@ func TestReconnectingSourceDoesNotRetryABadOption(t *testing.T) {
 		t.Fatalf("Start with a bad option and retries for ever: %v, want the error at once", err)
 	}
 }
+
+// servedRecording is a droppingStream of a known length: its end, or its
+// failure, ends the source.
+type servedRecording struct {
+	droppingStream
+	end error // what comes after the frames
+}
+
+func (r *servedRecording) Finite() bool { return true }
+func (r *servedRecording) Next() (*media.Frame, time.Time, error) {
+	if r.sent == r.n {
+		return nil, time.Time{}, r.end
+	}
+	return r.droppingStream.Next()
+}
+
+// A recording over the network is read once, however many retries the
+// source has: its end ends the source, and a failure part-way is an error,
+// since opening it again would repeat its frames from the first.
+func TestReconnectingSourceReadsARecordingOnce(t *testing.T) {
+	for _, end := range []error{io.EOF, errors.New("Input/output error")} {
+		opened := 0
+		open := func(<-chan struct{}) (pipeline.Source[*media.Frame], error) {
+			opened++
+			return &servedRecording{droppingStream: droppingStream{n: 3, stopped: new(int)}, end: end}, nil
+		}
+		s, err := newReconnecting("http://host/clip.ts", backoff.DefaultPolicy(), open)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var log testlog.Buffer
+		if err := s.Start(&pipeline.Env{Log: zerolog.New(&log), Now: time.Now}); err != nil {
+			t.Fatal(err)
+		}
+		for range 3 {
+			if _, _, err := s.Next(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, _, err = s.Next()
+		if end == io.EOF && err != io.EOF {
+			t.Fatalf("at the recording's end: %v, want io.EOF", err)
+		}
+		if end != io.EOF && (!errors.Is(err, end) || !strings.Contains(err.Error(), "failed part-way")) {
+			t.Fatalf("after a failure part-way: %v, want it, saying the recording is not reopened", err)
+		}
+		if opened != 1 || strings.Contains(log.String(), "reconnecting") {
+			t.Fatalf("a recording ending with %v was opened %d times, log:\n%s", end, opened, log.String())
+		}
+	}
+}

@@ -107,19 +107,28 @@ func checkHostPort(s string) error {
 	return nil
 }
 
-// keyValues parses "k=v,k=v".
+// keyValues parses "k=v,k=v". A comma followed by a part without "=" is in
+// the value before it, as FFmpeg's lists are written:
+// "protocol_whitelist=file,udp,rtp,framerate=30" is protocol_whitelist
+// "file,udp,rtp" and framerate "30". A value cannot hold a comma followed
+// by a part with "=".
 func keyValues(s string) (map[string]string, error) {
 	if s == "" {
 		return nil, nil
 	}
 	out := map[string]string{}
-	for _, kv := range strings.Split(s, ",") {
-		k, v, ok := strings.Cut(kv, "=")
+	last := ""
+	for _, part := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(part, "=")
 		k = strings.TrimSpace(k) // "a=1, b=2": the space is the list's, not the key's
-		if !ok || k == "" {
-			return nil, fmt.Errorf("options: %s is not key=value", syntax.Quote(kv))
+		switch {
+		case ok && k != "":
+			out[k], last = v, k
+		case !ok && last != "" && strings.TrimSpace(part) != "":
+			out[last] += "," + part // "file,udp": the list goes on
+		default:
+			return nil, fmt.Errorf("options: %s is not key=value (a comma followed by a part without = continues the value before it)", syntax.Quote(part))
 		}
-		out[k] = v
 	}
 	return out, nil
 }

@@ -2,6 +2,7 @@ package elements
 
 import (
 	"errors"
+	"maps"
 	"strings"
 	"testing"
 
@@ -112,5 +113,23 @@ func TestKeyValuesTrimTheKeys(t *testing.T) {
 	}
 	if _, err := keyValues("a=1, =2"); err == nil {
 		t.Fatal("an empty key was taken")
+	}
+}
+
+// A comma followed by a part without "=" continues the value before it, as
+// ffmpeg's -protocol_whitelist file,udp,rtp; an empty part, or a first part
+// without "=", is still refused.
+func TestKeyValuesTakeCommasInAValue(t *testing.T) {
+	got, err := keyValues("protocol_whitelist=file,udp,rtp, framerate=30")
+	if err != nil || len(got) != 2 || got["protocol_whitelist"] != "file,udp,rtp" || got["framerate"] != "30" {
+		t.Fatalf("keyValues: %v, %v", got, err)
+	}
+	if back, err := keyValues(formatKeyValues(got)); err != nil || !maps.Equal(back, got) {
+		t.Fatalf("formatted and read again: %v, %v; want %v", back, err, got)
+	}
+	for _, bad := range []string{"file,udp=1", "a=1,,b=2", "a=1,", "a=1, "} {
+		if got, err := keyValues(bad); err == nil {
+			t.Errorf("keyValues(%q) = %v, want an error", bad, got)
+		}
 	}
 }

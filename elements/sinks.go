@@ -5,7 +5,6 @@ import (
 	"image/jpeg"
 	"image/png"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -161,7 +160,7 @@ type SnapshotConfig struct {
 
 var snapshotSpec = pipeline.ElementSpec[SnapshotConfig]{
 	Name: "snapshot", Summary: "writes every Nth frame as PNG or JPEG", In: "raw frames",
-	Doc: "Writes DIR/NODE-SEQ.png (or .jpeg), creating DIR.",
+	Doc: "Writes DIR/NODE-SEQ.png (or .jpeg), creating DIR, SEQ the frame's number. It never writes over a file: the frames of a new stream (a camera that reconnected, whose frames are numbered again from 0) go to DIR/NODE-streamK-SEQ.png, K counting the streams, and a run whose DIR holds the node's files of an earlier run counts its streams on from theirs.",
 	Fields: []pipeline.Field[SnapshotConfig]{
 		pipeline.StringField("dir", "snapshots", func(c *SnapshotConfig) *string { return &c.Dir }).Doc("output directory"),
 		pipeline.IntField("every", 30, func(c *SnapshotConfig) *int { return &c.Every }).Range(1, 1<<30).
@@ -179,13 +178,17 @@ var snapshotSpec = pipeline.ElementSpec[SnapshotConfig]{
 func DefaultSnapshotConfig() SnapshotConfig { return snapshotSpec.Defaults() }
 
 // Snapshot writes every Nth frame as a PNG or JPEG file named
-// NODE-SEQ.png in Dir, created if missing.
+// NODE-SEQ.png in Dir, created if missing; the frames of a later stream,
+// numbered again (a camera that reconnected), and those of a run after
+// another in the same Dir go to NODE-streamK-SEQ.png, so that no file is
+// written over (see snapshotNames).
 func Snapshot(cfg SnapshotConfig) pipeline.Element { return snapshotSpec.Element(cfg) }
 
 type snapshot struct {
-	cfg SnapshotConfig
-	env *pipeline.Env
-	n   int
+	cfg   SnapshotConfig
+	env   *pipeline.Env
+	n     int
+	names *snapshotNames
 }
 
 func (s *snapshot) Start(env *pipeline.Env) error {
@@ -193,6 +196,15 @@ func (s *snapshot) Start(env *pipeline.Env) error {
 	if err := os.MkdirAll(s.cfg.Dir, 0o755); err != nil {
 		return fmt.Errorf("snapshot directory: %w", err)
 	}
+	names, earlier, err := newSnapshotNames(s.cfg.Dir, env.Node, s.cfg.Format)
+	if err != nil {
+		return err
+	}
+	if earlier > 0 {
+		env.Log.Info().Str("dir", s.cfg.Dir).Int("streams", earlier).
+			Msgf("the directory holds snapshots of an earlier run: this run's are named %s-stream%d-SEQ.%s on", env.Node, earlier+1, s.cfg.Format)
+	}
+	s.names = names
 	return nil
 }
 
@@ -201,6 +213,7 @@ func (s *snapshot) Stop() error { return nil }
 func (s *snapshot) Process(f *media.Frame) error {
 	defer f.Release()
 	s.n++
+	s.names.frame(f.Seq)
 	if (s.n-1)%s.cfg.Every != 0 {
 		return nil
 	}
@@ -208,7 +221,10 @@ func (s *snapshot) Process(f *media.Frame) error {
 	if err != nil {
 		return err
 	}
-	path := filepath.Join(s.cfg.Dir, fmt.Sprintf("%s-%06d.%s", s.env.Node, f.Seq, s.cfg.Format))
+	path := s.names.path(f.Seq)
+	if _, err := os.Lstat(path); err == nil {
+		return fmt.Errorf("snapshot %s: the file exists (written since the run started): not writing over it", path)
+	}
 	tmp := path + ".tmp"
 	out, err := os.Create(tmp)
 	if err != nil {

@@ -1,6 +1,8 @@
 package elements
 
 import (
+	"maps"
+	"strings"
 	"time"
 
 	"github.com/gopline/gopline/codecs/ffmpeg"
@@ -18,8 +20,10 @@ type VideoSrcConfig struct {
 	// "v4l2") or a URL (rtsp://...).
 	Location    string
 	InputFormat string
-	// InputOptions are demuxer or device options (video_size, framerate...);
-	// neither keys nor values hold a comma.
+	// InputOptions are demuxer, device or protocol options (video_size,
+	// framerate, protocol_whitelist...). An .sdp Location (RTP described by
+	// a session file, as ffmpeg -sdp_file writes) gets sdpProtocols as its
+	// protocol_whitelist unless they give one.
 	InputOptions map[string]string
 	// Passthrough hands out the stream's own H.264 access units, or the
 	// JPEG pictures of an MJPEG stream, as packets instead of decoded
@@ -52,7 +56,10 @@ type VideoSrcConfig struct {
 	// down at start is opened again, with waits from 250 ms doubling up to
 	// 5 s (backoff.Forever, the default: for ever; 0: it fails at once).
 	// Each reopened stream has a new Epoch. Files and devices are not
-	// retried.
+	// retried, nor a recording over the network (an input with a duration
+	// or a size, as an HTTP server's Content-Length) once open: its end
+	// ends the source, and a failure part-way is an error, since reopening
+	// would repeat it from its beginning.
 	Retries int
 	// Conceal makes a decoding source hand on the pictures FFmpeg
 	// concealed after damage, marked media.Frame.Concealed, instead of
@@ -64,7 +71,7 @@ type VideoSrcConfig struct {
 
 var videoSrcSpec = pipeline.ElementSpec[VideoSrcConfig]{
 	Name: "videosrc", Summary: "video file, V4L2 camera or network stream through FFmpeg", Out: "raw frames, or h264 or jpeg packets with passthrough=true",
-	Doc: "Reads anything FFmpeg opens: a file, a camera (location=/dev/video0 input-format=v4l2) or a URL (rtsp://...). It decodes to frames, turned upright as the stream's display matrix asks (a phone's clip tagged rotate=90: 480x640 frames of a 640x480 stream; autorotate=false keeps them as coded; angles other than quarter turns, and mirrors, are warned of and left as coded), or with passthrough=true hands on the stream's own H.264 access units without re-encoding, SPS and PPS in front of every IDR (or an MJPEG stream's JPEG pictures), as coded: a stream meant to be shown turned is warned of, since the packets and their recording do not keep the turn. A network stream that drops or is down is opened again (retries=), as a new stream that resumes at its first keyframe. Decoding is strict, as h264dec's: after damage it leaves pictures out until the next keyframe, counted in the node's stats (skipped: undecodable, damaged) and warned of; conceal=true hands on FFmpeg's concealed pictures instead, marked concealed and counted (skipped: concealed).",
+	Doc: "Reads anything FFmpeg opens: a file, a camera (location=/dev/video0 input-format=v4l2) or a URL (rtsp://...). It decodes to frames, turned upright as the stream's display matrix asks (a phone's clip tagged rotate=90: 480x640 frames of a 640x480 stream; autorotate=false keeps them as coded; angles other than quarter turns, and mirrors, are warned of and left as coded), or with passthrough=true hands on the stream's own H.264 access units without re-encoding, SPS and PPS in front of every IDR (or an MJPEG stream's JPEG pictures), as coded: a stream meant to be shown turned is warned of, since the packets and their recording do not keep the turn. A network stream that drops or is down is opened again (retries=), as a new stream that resumes at its first keyframe; a recording over the network (a known duration or size, as an HTTP server's Content-Length) is read once, and a failure part-way fails the source instead of reading it again from its beginning. Decoding is strict, as h264dec's: after damage it leaves pictures out until the next keyframe, counted in the node's stats (skipped: undecodable, damaged) and warned of; conceal=true hands on FFmpeg's concealed pictures instead, marked concealed and counted (skipped: concealed).",
 	Fields: []pipeline.Field[VideoSrcConfig]{
 		pipeline.StringField("location", "", func(c *VideoSrcConfig) *string { return &c.Location }).Required().
 			Doc("file path, device or URL"),
@@ -78,7 +85,7 @@ var videoSrcSpec = pipeline.ElementSpec[VideoSrcConfig]{
 		pipeline.StringField("input-format", "", func(c *VideoSrcConfig) *string { return &c.InputFormat }).
 			Doc("FFmpeg demuxer or device, e.g. v4l2 (default: probe)"),
 		pipeline.TextField("options", "", keyValues, formatKeyValues, func(c *VideoSrcConfig) *map[string]string { return &c.InputOptions }).
-			Doc("demuxer, device or protocol options key=value,key=value (e.g. video_size=1280x720,framerate=30); one the input does not have is an error"),
+			Doc("demuxer, device or protocol options key=value,key=value (e.g. video_size=1280x720,framerate=30); a comma followed by a part without = continues the value (protocol_whitelist=file,udp,rtp); one the input does not have is an error; an .sdp location gets protocol_whitelist=" + sdpProtocols + " unless given"),
 		pipeline.BoolField("is-live", false, func(c *VideoSrcConfig) *bool { return &c.Live }).
 			Doc("pace a file at its own frame rate"),
 		pipeline.FloatField("rate", ffmpeg.AssumedFrameRate, func(c *VideoSrcConfig) *float64 { return &c.Rate }).Range(0.001, 1000).
@@ -86,7 +93,7 @@ var videoSrcSpec = pipeline.ElementSpec[VideoSrcConfig]{
 		pipeline.DurationField("timeout", ffmpeg.DefaultIOTimeout, func(c *VideoSrcConfig) *time.Duration { return &c.IOTimeout }).
 			DurationRange(0, time.Hour).Doc("a network stream that sends nothing for this long fails (0s: wait for ever)"),
 		pipeline.IntField("retries", backoff.Forever, func(c *VideoSrcConfig) *int { return &c.Retries }).Range(backoff.Forever, 1e9).
-			Doc("times to reopen a network stream that dropped or is down (-1: for ever, 0: fail at once)"),
+			Doc("times to reopen a network stream that dropped or is down (-1: for ever, 0: fail at once); a recording (known duration or size) is only waited for at start"),
 		pipeline.BoolField("conceal", false, func(c *VideoSrcConfig) *bool { return &c.Conceal }).
 			Doc("conceal damage (a smeared picture, marked concealed) instead of leaving pictures out until the next keyframe"),
 	},
@@ -107,8 +114,8 @@ func (cfg VideoSrcConfig) options() []ffmpeg.ReaderOption {
 	if cfg.InputFormat != "" {
 		opts = append(opts, ffmpeg.WithInputFormat(cfg.InputFormat))
 	}
-	if len(cfg.InputOptions) > 0 {
-		opts = append(opts, ffmpeg.WithInputOptions(cfg.InputOptions))
+	if options := cfg.inputOptions(); len(options) > 0 {
+		opts = append(opts, ffmpeg.WithInputOptions(options))
 	}
 	if cfg.Width > 0 && cfg.Height > 0 {
 		opts = append(opts, ffmpeg.WithSize(cfg.Width, cfg.Height))
@@ -126,6 +133,27 @@ func (cfg VideoSrcConfig) options() []ffmpeg.ReaderOption {
 		opts = append(opts, ffmpeg.WithDamageConcealed())
 	}
 	return opts
+}
+
+// sdpProtocols are the protocols an .sdp file's session is read through:
+// FFmpeg reads a file through "file,crypto,data" alone unless told
+// otherwise, and refuses the RTP over UDP the file describes ("Protocol
+// 'rtp' not on whitelist"), which is why ffmpeg's users give it
+// -protocol_whitelist file,udp,rtp.
+const sdpProtocols = "file,udp,rtp,crypto,data"
+
+// inputOptions are the options the reader opens the input with: the
+// caller's, and sdpProtocols for an .sdp file whose caller gave none.
+func (cfg VideoSrcConfig) inputOptions() map[string]string {
+	if !strings.HasSuffix(strings.ToLower(cfg.Location), ".sdp") || cfg.InputOptions["protocol_whitelist"] != "" {
+		return cfg.InputOptions
+	}
+	options := maps.Clone(cfg.InputOptions)
+	if options == nil {
+		options = map[string]string{}
+	}
+	options["protocol_whitelist"] = sdpProtocols
+	return options
 }
 
 // DefaultVideoSrcConfig returns the video source's defaults (Location is
@@ -228,10 +256,11 @@ func (s *videoSrc[T]) Next() (T, time.Time, error) {
 	return item, captureTime(item), nil
 }
 
-// Finite reports whether the input has a known length (a file, a
-// recording served over HTTP), unlike a live stream: its end is the end of
-// the stream, not a camera gone away.
-func (s *videoSrc[T]) Finite() bool { return s.r.Info().Duration > 0 }
+// Finite reports whether the input is a recording, unlike a live stream:
+// it has a duration, or a size in bytes (a file served over HTTP with its
+// Content-Length, whose duration FFmpeg cannot tell without ranges). Its end
+// is the end of the stream, not a camera gone away.
+func (s *videoSrc[T]) Finite() bool { return s.r.Info().Duration > 0 || s.r.InputSize() > 0 }
 
 // reportSkipped counts in the node's stats what the reader skipped since
 // the last call, warns of new damage (at most once per

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -20,5 +21,17 @@ func TestLogLinesCarryUnitsAndNoColourOffATerminal(t *testing.T) {
 	t.Setenv("NO_COLOR", "1")
 	if colorful(&buf) {
 		t.Error("a buffer takes colour")
+	}
+}
+
+// FFmpeg's lines that name no node are written as the command's own: at a
+// 24-hour time of day, warnings and up.
+func TestFFmpegLinesHaveTheCommandsTimeOfDay(t *testing.T) {
+	var buf bytes.Buffer
+	log := ffmpegLogger(&buf)
+	log.Info().Msg("info is off")
+	log.Warn().Msg("Stream ends prematurely")
+	if !regexp.MustCompile(`^\d\d:\d\d:\d\d WRN Stream ends prematurely\n$`).MatchString(buf.String()) {
+		t.Errorf("FFmpeg's line %q: want HH:MM:SS WRN and the line alone", buf.String())
 	}
 }

@@ -39,10 +39,16 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// ffmpegLogger is the log of FFmpeg's lines that name no node (a
+// connection's, or those before a node's logger is set): warnings and up,
+// in the form of the command's log.
+func ffmpegLogger(stderr io.Writer) zerolog.Logger {
+	return logger(stderr, false).Level(zerolog.WarnLevel)
+}
+
 // run runs the command line args and returns the exit code.
 func run(args []string, stdout, stderr io.Writer) int {
-	log := zerolog.New(zerolog.ConsoleWriter{Out: stderr, NoColor: !colorful(stderr)}).With().Timestamp().Logger().Level(zerolog.WarnLevel)
-	ffmpeg.SetLogger(log, zerolog.WarnLevel)
+	ffmpeg.SetLogger(ffmpegLogger(stderr), zerolog.WarnLevel)
 	root := rootCommand(stdout, stderr)
 	if len(args) == 0 {
 		root.SetOut(stderr)
