@@ -106,8 +106,10 @@ type admitted struct {
 	authed bool
 	closed bool
 	// refusal, when set, is why the connection is over the limits: it is
-	// in the refusing pool, and its calls are answered with it.
+	// in the refusing pool, and its calls are answered with it; told is
+	// set once one was.
 	refusal error
+	told    bool
 	// close closes the connection.
 	close func() error
 	// authStop and idleStop stop the connection's timers: the
@@ -355,10 +357,17 @@ func (a *admission) active(remote string, ends []string) {
 func (a *admission) refused(remote string) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if c := a.conns[remote]; c != nil && c.refusal != nil {
-		return status.Error(codes.ResourceExhausted, "gopline: "+c.refusal.Error())
+	c := a.conns[remote]
+	if c == nil || c.refusal == nil {
+		return nil
 	}
-	return nil
+	if !c.told {
+		// Told once: the connection has nothing more to do here.
+		c.told = true
+		c.idleStop()
+		c.idleStop = a.after(refusedLinger, func() { a.closeIdle(c) })
+	}
+	return status.Error(codes.ResourceExhausted, "gopline: "+c.refusal.Error())
 }
 
 // release forgets a closed connection.

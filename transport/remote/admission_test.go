@@ -115,10 +115,20 @@ func TestQuietConnectionsGiveWayToANewOne(t *testing.T) {
 	if c, err := ta.connect(addr("10.0.0.1", 101)); c != nil || err == nil {
 		t.Fatalf("a second refused connection of the host: %v, %v", c, err)
 	}
-	// And it is closed after the handshake time.
-	ta.clock.advance(handshakeTimeout)
+	// It is closed soon after it was told.
+	ta.clock.advance(refusedLinger)
 	if !slices.Equal(ta.closed, []string{addr("10.0.0.1", 100)}) {
 		t.Fatalf("closed %v, want the refused connection", ta.closed)
+	}
+	// One never told is closed after the handshake time.
+	c, _ = ta.connect(addr("10.0.0.1", 101))
+	ta.clock.advance(handshakeTimeout - time.Millisecond)
+	if c == nil || c.closed {
+		t.Fatalf("a refused connection closed before the handshake time: %+v", c)
+	}
+	ta.clock.advance(time.Millisecond)
+	if !c.closed || !slices.Contains(ta.closed, addr("10.0.0.1", 101)) {
+		t.Fatalf("a refused connection still open after the handshake time")
 	}
 	// The one still quiet for longest gives way; the one that spoke does
 	// not.

@@ -82,11 +82,15 @@ const (
 	quietToGiveWay = 2 * time.Second
 	// maxRefusingPerPeer and maxRefusing bound the connections over the
 	// limits that the node lets through the handshake to tell them why
-	// (the node is at its connection limit), each closed at most
-	// handshakeTimeout after it connected. Beyond them a connection is
-	// closed during its handshake, unanswered.
+	// (the node is at its connection limit), each closed refusedLinger
+	// after its first call was answered, and at most handshakeTimeout
+	// after it connected. Beyond them a connection is closed during its
+	// handshake, unanswered.
 	maxRefusingPerPeer = 1
 	maxRefusing        = 8
+	// refusedLinger leaves the answer to a refused connection's call the
+	// time to leave before the connection closes.
+	refusedLinger = time.Second
 	// DefaultKeepalive is how long a connection may be silent before its
 	// end pings the other; an unanswered ping ends it after half that
 	// again (Config.Keepalive).
