@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/signal"
@@ -151,6 +152,9 @@ func holdStream(t *testing.T, addr, src string) (<-chan struct{}, error) {
 	}
 	err = st.Send(&remote.RemoteMessage{MessageType: &remote.RemoteMessage_ConnectRequest{ConnectRequest: &remote.ConnectRequest{
 		ConnectionType: &remote.ConnectRequest_ServerConnection{ServerConnection: &remote.ServerConnection{SystemId: "held", Address: "127.0.0.1:9"}}}}})
+	if errors.Is(err, io.EOF) { // the node ended the stream: its status says why
+		_, err = st.Recv()
+	}
 	if err != nil {
 		return nil, err
 	}
