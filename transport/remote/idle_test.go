@@ -19,6 +19,7 @@ import (
 	"github.com/asynkron/protoactor-go/remote"
 	"github.com/rs/zerolog"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/gopline/gopline/transport"
@@ -55,7 +56,15 @@ func runQuietChild(role string, a childArgs) int {
 	}
 	sys := quietSystem()
 	bus := transport.NewBus(sys)
-	n, err := Start(sys, bus, Config{Listen: a.Listen, GiveUpAfter: -1, Log: zerolog.New(os.Stderr).Level(zerolog.InfoLevel)})
+	cfg := Config{Listen: a.Listen, GiveUpAfter: -1, Log: zerolog.New(os.Stderr).Level(zerolog.InfoLevel)}
+	if a.TLS != nil {
+		var err error
+		if cfg.ServerTLS, cfg.ClientTLS, err = LoadTLS(*a.TLS); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+	}
+	n, err := Start(sys, bus, cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -131,11 +140,14 @@ func runQuietChild(role string, a childArgs) int {
 // holdStream connects to the node at addr from the local address src and
 // does what the audit's attacker did: it starts protoactor's stream with a
 // connect request, as a peer would, then says nothing (its gRPC library
-// answers the node's pings). It returns once the node answered, with a
-// channel closed when the node ends the stream.
-func holdStream(t *testing.T, addr, src string) (<-chan struct{}, error) {
+// answers the node's pings), over creds (nil: plaintext). It returns once
+// the node answered, with a channel closed when the node ends the stream.
+func holdStream(t *testing.T, addr, src string, creds credentials.TransportCredentials) (<-chan struct{}, error) {
 	t.Helper()
-	cc, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
+	if creds == nil {
+		creds = insecure.NewCredentials()
+	}
+	cc, err := grpc.NewClient(addr, grpc.WithTransportCredentials(creds),
 		grpc.WithContextDialer(func(ctx context.Context, a string) (net.Conn, error) {
 			d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(src)}}
 			return d.DialContext(ctx, "tcp", a)
@@ -186,11 +198,11 @@ func holdStream(t *testing.T, addr, src string) (<-chan struct{}, error) {
 // holdStreams holds count streams from src, or skips the test when src
 // cannot connect. With untilFull, it stops at the first stream the node
 // refuses for its connection limit.
-func holdStreams(t *testing.T, addr, src string, count int, untilFull bool) []<-chan struct{} {
+func holdStreams(t *testing.T, addr, src string, count int, untilFull bool, creds credentials.TransportCredentials) []<-chan struct{} {
 	t.Helper()
 	var all []<-chan struct{}
 	for i := range count {
-		ended, err := holdStream(t, addr, src)
+		ended, err := holdStream(t, addr, src, creds)
 		if err != nil {
 			if untilFull && strings.Contains(err.Error(), "connection limit") {
 				break
@@ -234,7 +246,7 @@ func TestQuietSubscriptionOutlivesTheIdleTime(t *testing.T) {
 	// end of the second, the subscription's connections have been quiet
 	// for longer than it.
 	for range 2 {
-		waitEnded(t, append(holdStreams(t, pub.addr, "127.0.0.1", 1, false), holdStreams(t, sub.addr, "127.0.0.1", 1, false)...))
+		waitEnded(t, append(holdStreams(t, pub.addr, "127.0.0.1", 1, false, nil), holdStreams(t, sub.addr, "127.0.0.1", 1, false, nil)...))
 	}
 	if err := pub.cmd.Process.Signal(syscall.SIGUSR1); err != nil {
 		t.Fatal(err)
@@ -267,7 +279,7 @@ func TestHeldStreamsGiveWayToANewPeer(t *testing.T) {
 	const giveWay = 200 * time.Millisecond
 	t.Setenv(timingEnv, "1m,"+giveWay.String()) // nothing closes for being idle
 	pub := startChild(t, "quietpub", childArgs{})
-	held := holdStreams(t, pub.addr, "127.0.0.1", maxPendingPerPeer, false)
+	held := holdStreams(t, pub.addr, "127.0.0.1", maxPendingPerPeer, false, nil)
 	// Quiet time only grows: after giveWay, every held stream may give way.
 	time.Sleep(giveWay)
 	lister := startChild(t, "quietlist", childArgs{Addr: pub.addr})
@@ -288,7 +300,7 @@ func TestHeldStreamsGiveWayToANewPeer(t *testing.T) {
 	// streams may find the node full.
 	others := 0
 	for ip := 2; ip < 2+maxPending/maxPendingPerPeer; ip++ {
-		others += len(holdStreams(t, pub.addr, fmt.Sprintf("127.0.0.%d", ip), maxPendingPerPeer, true))
+		others += len(holdStreams(t, pub.addr, fmt.Sprintf("127.0.0.%d", ip), maxPendingPerPeer, true, nil))
 	}
 	t.Logf("%d streams held from other hosts", others)
 	if others < maxPending-2 {
@@ -307,17 +319,31 @@ func TestHeldStreamsGiveWayToANewPeer(t *testing.T) {
 }
 
 // A node at its connection limit, with no connection quiet enough to give
-// way, tells a new peer so: the probe reads it.
+// way, tells a new peer so, in plaintext and over TLS: the probe reads it.
 func TestAtTheLimitThePeerIsToldWhy(t *testing.T) {
 	t.Setenv(timingEnv, "1m,1m")
-	pub := startChild(t, "quietpub", childArgs{})
-	holdStreams(t, pub.addr, "127.0.0.1", maxPendingPerPeer, false)
-	err := probe(pub.addr, []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}, 5*time.Second)
-	t.Logf("probe: %v", err)
-	if err == nil || errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "the node is at its connection limit for 127.0.0.1") {
-		t.Fatalf("the probe of a node at its limit: %v", err)
+	files := testPKIFor(t, t.TempDir(), "fleet", "robot", "viewer")
+	_, client, err := LoadTLS(files[1])
+	if err != nil {
+		t.Fatal(err)
 	}
-	if !strings.Contains(pub.stderr.String(), "connection limit") {
-		t.Errorf("the node did not log the refusal:\n%s", pub.stderr.String())
+	for _, c := range []struct {
+		name  string
+		tls   *TLSFiles
+		creds credentials.TransportCredentials
+	}{
+		{"plaintext", nil, insecure.NewCredentials()},
+		{"TLS", &files[0], credentials.NewTLS(client)},
+	} {
+		pub := startChild(t, "quietpub", childArgs{TLS: c.tls})
+		holdStreams(t, pub.addr, "127.0.0.1", maxPendingPerPeer, false, c.creds)
+		err := probe(pub.addr, []grpc.DialOption{grpc.WithTransportCredentials(c.creds)}, 5*time.Second)
+		t.Logf("%s: probe: %v", c.name, err)
+		if err == nil || errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "the node is at its connection limit for 127.0.0.1") {
+			t.Fatalf("%s: the probe of a node at its limit: %v", c.name, err)
+		}
+		if !strings.Contains(pub.stderr.String(), "connection limit") {
+			t.Errorf("%s: the node did not log the refusal:\n%s", c.name, pub.stderr.String())
+		}
 	}
 }
