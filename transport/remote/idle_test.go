@@ -32,7 +32,9 @@ const timingEnv = "GOPLINE_REMOTE_ADMISSION_TIMING"
 
 // This file's child roles (see TestMain) run here, before TestMain: a
 // publisher that pauses its topic on SIGUSR1 and resumes on the next one, a
-// subscriber, and a single listing of a node's topics.
+// subscriber, and a single listing of a node's topics. On SIGUSR2 a
+// publisher or subscriber closes every connection it accepted, as it
+// would to give their places to new ones.
 func init() {
 	role := os.Getenv(roleEnv)
 	if role != "quietpub" && role != "quietsub" && role != "quietlist" {
@@ -88,6 +90,13 @@ func runQuietChild(role string, a childArgs) int {
 		ad.mu.Unlock()
 	}
 	say(report{Addr: n.Addr()})
+	drop := make(chan os.Signal, 1)
+	signal.Notify(drop, syscall.SIGUSR2)
+	go func() {
+		for range drop {
+			n.guard.admission.dropAll()
+		}
+	}()
 	stop := time.After(time.Minute) // in case the parent is gone
 	switch role {
 	case "quietpub":
@@ -135,6 +144,19 @@ func runQuietChild(role string, a childArgs) int {
 	}
 	<-stop
 	return 0
+}
+
+// dropAll closes every connection admitted, as giving their places to new
+// ones would.
+func (a *admission) dropAll() {
+	a.mu.Lock()
+	var all []*admitted
+	for _, c := range a.conns {
+		a.forget(c)
+		all = append(all, c)
+	}
+	a.mu.Unlock()
+	a.closeAll(all, "idle connection", "for the test")
 }
 
 // holdStream connects to the node at addr from the local address src and
@@ -345,5 +367,54 @@ func TestAtTheLimitThePeerIsToldWhy(t *testing.T) {
 		if !strings.Contains(pub.stderr.String(), "connection limit") {
 			t.Errorf("%s: the node did not log the refusal:\n%s", c.name, pub.stderr.String())
 		}
+	}
+}
+
+// A quiet subscription's connection that gives its place to a new one
+// (closed by the publisher's node, or by the subscriber's) comes back by
+// itself: protoactor's end of the connection fails, the link is told its
+// publisher's end is gone and subscribes again, and when the topic
+// resumes the subscriber gets packets again.
+func TestQuietSubscriptionCutComesBack(t *testing.T) {
+	pub := startChild(t, "quietpub", childArgs{})
+	sub := startChild(t, "quietsub", childArgs{Addr: pub.addr, Topic: "/cam"})
+	sub.packets(20)
+	for _, c := range []struct {
+		name string
+		n    *node
+	}{{"publisher's", pub}, {"subscriber's", sub}} {
+		cut := c.n
+		before := strings.Count(cut.stderr.String(), "for the test")
+		if err := pub.cmd.Process.Signal(syscall.SIGUSR1); err != nil { // pause
+			t.Fatal(err)
+		}
+		if err := cut.cmd.Process.Signal(syscall.SIGUSR2); err != nil {
+			t.Fatal(err)
+		}
+		// The cut is seen: the node logs the connections it closed.
+		for deadline := time.Now().Add(15 * time.Second); strings.Count(cut.stderr.String(), "for the test") == before; {
+			if time.Now().After(deadline) {
+				t.Fatal("the node did not close its connections")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		if err := pub.cmd.Process.Signal(syscall.SIGUSR1); err != nil { // resume
+			t.Fatal(err)
+		}
+		resumed := time.Now()
+		// The link saw the cut (it was told it lost the publisher, and
+		// regained it) and packets captured after the resume arrive.
+		regained := false
+		for got := 0; got < 20 || !regained; {
+			r := sub.next(20 * time.Second)
+			if r == nil {
+				t.Fatalf("cut at the %s node: %d packets after the resume (regained %v), want 20", c.name, got, regained)
+			}
+			regained = regained || r.Event == transport.EventLivelinessRegained.String()
+			if r.Packet && !r.Replayed {
+				got++
+			}
+		}
+		t.Logf("cut at the %s node: 20 packets %v after the resume", c.name, time.Since(resumed).Round(time.Millisecond))
 	}
 }
