@@ -66,6 +66,31 @@ const (
 	// protoactor keeps its stream open for as long as it uses a
 	// connection, so only a peer that opens none is idle.
 	maxIdle = 30 * time.Second
+	// idleTimeout closes a connection that has carried no message the
+	// node acts on for this long and serves no live subscription: a
+	// stream held open and silent holds a place of the limits above, and
+	// gRPC's keepalive cannot tell it from a quiet peer (the peer answers
+	// the pings). A subscription's connections stay, however quiet its
+	// topic: their messages went to its ends, which still run.
+	idleTimeout = 20 * time.Second
+	// quietToGiveWay is how long a connection not authenticated must have
+	// been quiet before a new one may take its place when the limits are
+	// full (the longest quiet first): a peer that connects sends its first
+	// message within a few round trips, and one that acks a live stream
+	// sends a message a frame. A quiet subscription's connection gives way
+	// only after idleTimeout.
+	quietToGiveWay = 2 * time.Second
+	// maxRefusingPerPeer and maxRefusing bound the connections over the
+	// limits that the node lets through the handshake to tell them why
+	// (the node is at its connection limit), each closed refusedLinger
+	// after its first call was answered, and at most handshakeTimeout
+	// after it connected. Beyond them a connection is closed during its
+	// handshake, unanswered.
+	maxRefusingPerPeer = 1
+	maxRefusing        = 8
+	// refusedLinger leaves the answer to a refused connection's call the
+	// time to leave before the connection closes.
+	refusedLinger = time.Second
 	// DefaultKeepalive is how long a connection may be silent before its
 	// end pings the other; an unanswered ping ends it after half that
 	// again (Config.Keepalive).

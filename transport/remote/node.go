@@ -142,6 +142,10 @@ func Start(system *actor.ActorSystem, bus *transport.Bus, cfg Config) (*Node, er
 	lis.Close()
 
 	g := newGuard(cfg)
+	g.admission.watch(func(id string) bool {
+		_, ok := system.ProcessRegistry.GetLocal(id)
+		return ok
+	}, g.refusals.refused)
 	serverOpts, dialOpts := grpcOptions(cfg, g)
 	rc := remote.Configure(host, port,
 		remote.WithServerOptions(serverOpts...),
@@ -216,8 +220,11 @@ func grpcOptions(cfg Config, g *guard) ([]grpc.ServerOption, []grpc.DialOption) 
 		grpc.InitialWindowSize(streamWindowBytes),
 		grpc.InitialConnWindowSize(connWindowBytes),
 		grpc.ConnectionTimeout(handshakeTimeout),
-		grpc.ChainStreamInterceptor(g.stream),
-		grpc.ChainUnaryInterceptor(g.unary),
+		// A connection over the limits is told so before the guard sees
+		// its call; the messages the guard let through keep a
+		// connection in use.
+		grpc.ChainStreamInterceptor(g.admission.refuseStream, g.stream, g.admission.countStream),
+		grpc.ChainUnaryInterceptor(g.admission.refuseUnary, g.unary),
 		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionIdle: maxIdle, Time: ka, Timeout: ka / 2}),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: minKeepalive, PermitWithoutStream: true}),
 	}

@@ -94,7 +94,11 @@ func probeResult(addr string, err error) error {
 	case codes.Unauthenticated, codes.PermissionDenied:
 		return fmt.Errorf("%w: %s: %s", ErrRefused, addr, strings.TrimPrefix(st.Message(), "gopline: "))
 	case codes.ResourceExhausted: // for now: try again later
-		return fmt.Errorf("remote: %s: the node is at a limit: %s", addr, strings.TrimPrefix(st.Message(), "gopline: "))
+		msg := strings.TrimPrefix(st.Message(), "gopline: ")
+		if !strings.HasPrefix(msg, "the node is at") {
+			msg = "the node is at a limit: " + msg
+		}
+		return fmt.Errorf("remote: %s: %s", addr, msg)
 	case codes.DeadlineExceeded:
 		if why := handshakeReason(st.Message()); why != "" {
 			return fmt.Errorf("remote: %s: cannot connect%s", addr, why)
@@ -114,7 +118,7 @@ func handshakeReason(msg string) string {
 	case strings.Contains(msg, "first record does not look like a TLS handshake"):
 		return " (this node speaks TLS, the node does not)"
 	case strings.Contains(msg, "error reading server preface"), strings.Contains(msg, "connection closed before server preface"):
-		return " (the node closed the connection: it may speak TLS, or refuse this node's certificate)"
+		return " (the node closed the connection: it may speak TLS, refuse this node's certificate, or be at its connection limit)"
 	}
 	return ""
 }

@@ -99,6 +99,8 @@ func TestProbeResult(t *testing.T) {
 		{status.Error(codes.Unauthenticated, "gopline: the node refused the token: missing or wrong token"), true, "refused the token"},
 		{status.Error(codes.PermissionDenied, "gopline: client certificate not allowed"), true, "not allowed"},
 		{status.Error(codes.ResourceExhausted, "gopline: too many connections"), false, "at a limit"},
+		{status.Error(codes.ResourceExhausted, "gopline: the node is at its connection limit: 32 unauthenticated connections"), false,
+			"a:1: the node is at its connection limit: 32"},
 		{status.Error(codes.DeadlineExceeded, "x509: certificate signed by unknown authority"), false, "not signed by this node's CA"},
 		{status.Error(codes.DeadlineExceeded, "context deadline exceeded"), false, "no answer"},
 	} {
