@@ -112,10 +112,37 @@ func unknownFlagHint(cmd *cobra.Command, name string) string {
 	if len(name) < 3 {
 		return "" // a letter or two begin too many flags' names to mean one
 	}
-	if near := pipeline.Nearest(name, flagNames(cmd)); near != "" {
-		return " (did you mean --" + near + "?)"
+	near := pipeline.Nearest(name, flagNames(cmd))
+	if near == "" || len(name) < minTwoEdits && !oneEdit(strings.ToLower(name), near) {
+		return ""
 	}
-	return ""
+	return " (did you mean --" + near + "?)"
+}
+
+// minTwoEdits is the shortest flag name a guess two edits from it is made
+// for: two of three letters changed (--foo, --qos) mean another word.
+const minTwoEdits = 5
+
+// oneEdit reports whether a and b differ by one byte added, dropped or
+// changed, or two adjacent bytes swapped, or are equal.
+func oneEdit(a, b string) bool {
+	if len(a) > len(b) {
+		a, b = b, a
+	}
+	if len(b)-len(a) > 1 {
+		return false
+	}
+	i := 0
+	for i < len(a) && a[i] == b[i] {
+		i++
+	}
+	if len(a) == len(b) {
+		if i+1 < len(a) && a[i] == b[i+1] && a[i+1] == b[i] && a[i+2:] == b[i+2:] {
+			return true
+		}
+		return a[min(i+1, len(a)):] == b[min(i+1, len(b)):]
+	}
+	return a[i:] == b[i+1:]
 }
 
 // flagNames are the names of the flags cmd takes, hidden ones left out.

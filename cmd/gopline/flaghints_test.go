@@ -68,6 +68,9 @@ func TestUnknownFlagHintsBelongToTheirCommand(t *testing.T) {
 		{[]string{"run", "--topics", "/a", "testsrc ! fakesink"}, "gopline run: usage: unknown flag: --topics (see gopline run --help)\n"},
 		{[]string{"run", "--zz", "testsrc ! fakesink"}, "gopline run: usage: unknown flag: --zz (see gopline run --help)\n"},
 		{[]string{"play", "--frobnicate", "rec.gopline"}, "gopline play: usage: unknown flag: --frobnicate (see gopline play --help)\n"},
+		// Two of a short name's letters changed mean another word.
+		{[]string{"run", "--foo", "testsrc ! fakesink"}, "gopline run: usage: unknown flag: --foo (see gopline run --help)\n"},
+		{[]string{"run", "--tls", "testsrc ! fakesink"}, "gopline run: usage: unknown flag: --tls (see gopline run --help)\n"},
 	} {
 		if code, _, stderr := runCmd(c.args...); code != exitUsage || stderr != c.want {
 			t.Errorf("gopline %q: exit %d, %q; want %q", c.args, code, stderr, c.want)
@@ -151,5 +154,20 @@ func TestGstLaunchLinesPasted(t *testing.T) {
 	code, _, stderr = runCmd("run", `videosrc location=/no/such/my\ clip.mp4 ! fakesink`)
 	if code != exitFailure || !strings.Contains(stderr, `"/no/such/my clip.mp4"`) {
 		t.Errorf("exit %d, %q; want the file named with its space", code, stderr)
+	}
+}
+
+func TestOneEdit(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		want bool
+	}{
+		{"rate", "rate", true}, {"rat", "rate", true}, {"rate", "rat", true}, {"rzte", "rate", true}, {"rtae", "rate", true},
+		{"jsn", "json", true}, {"", "a", true}, {"", "", true}, {"rtea", "rate", false}, {"foo", "qos", false},
+		{"ra", "rate", false}, {"xate", "rats", false},
+	} {
+		if got := oneEdit(c.a, c.b); got != c.want {
+			t.Errorf("oneEdit(%q, %q) = %v, want %v", c.a, c.b, got, c.want)
+		}
 	}
 }
