@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"runtime/debug"
@@ -125,12 +126,29 @@ func (r *Recording) boltOpenError(err error) error {
 	switch {
 	case errors.Is(err, berrors.ErrTimeout):
 		return r.errorf(ErrLocked, "bbolt's file lock is held")
+	case isMCAP(r.path):
+		return r.errorf(ErrNotRecording, "this is an MCAP file (gopline export writes them; open it in Foxglove): gopline reads its own .gopline recordings")
 	case errors.Is(err, berrors.ErrInvalid):
 		return r.errorf(ErrNotRecording, "not a bbolt file (or both its meta pages are damaged)")
 	case errors.As(err, &pathErr):
 		return fmt.Errorf("storage: open recording: %w", err)
 	}
 	return r.errorf(ErrCorruptFile, "%v; %s", err, recoverHint(r.path))
+}
+
+// mcapMagic opens every MCAP file.
+const mcapMagic = "\x89MCAP0\r\n"
+
+// isMCAP reports whether the file at path begins as an MCAP file does.
+func isMCAP(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, len(mcapMagic))
+	_, err = io.ReadFull(f, head)
+	return err == nil && string(head) == mcapMagic
 }
 
 // load checks a bbolt file's gopline metadata and loads the streams' state.

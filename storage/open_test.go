@@ -371,3 +371,21 @@ func TestDamagedPagesGiveErrorsNotPanics(t *testing.T) {
 		t.Fatal("no damaged page was noticed")
 	}
 }
+
+// An MCAP file, which gopline export writes, is named as one: gopline does
+// not read them back, Foxglove does.
+func TestOpenNamesAnMCAPFile(t *testing.T) {
+	for _, size := range []int{8, 100, 64 << 10} {
+		path := filepath.Join(t.TempDir(), "out.mcap")
+		data := append([]byte("\x89MCAP0\r\n"), randomBytes(size-8, 3)...)
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, opts := range [][]storage.Option{{storage.WithReadOnly()}, nil} {
+			_, err := storage.Open(path, opts...)
+			if !errors.Is(err, storage.ErrNotRecording) || !strings.Contains(err.Error(), "this is an MCAP file (gopline export writes them; open it in Foxglove)") {
+				t.Errorf("%d bytes, options %v: %v; want ErrNotRecording naming an MCAP file", size, opts, err)
+			}
+		}
+	}
+}

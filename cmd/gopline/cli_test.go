@@ -98,7 +98,7 @@ func TestAFlagErrorIsOneLineWithAHint(t *testing.T) {
 		name := "gopline " + strings.Join(path, " ")
 		for _, bad := range []string{"--no-such-flag", "-no-such-flag"} {
 			code, stdout, stderr := runCmd(append(slices.Clone(path), bad)...)
-			want := name + ": usage: unknown flag: --no-such-flag (see " + name + " --help)\n"
+			want := name + ": usage: unknown flag: " + bad + " (see " + name + " --help)\n"
 			if code != exitUsage || stdout != "" || stderr != want {
 				t.Errorf("%s %s: exit %d, stdout %q, stderr %q; want exit 2 and %q", name, bad, code, stdout, stderr, want)
 			}
@@ -119,8 +119,9 @@ func TestAFlagErrorIsOneLineWithAHint(t *testing.T) {
 }
 
 // gst-launch's -e (--eos-on-shutdown), alone or with -v, is refused on the
-// commands that run pipelines saying why gopline needs none; elsewhere, and
-// for other letters, the refusal is the usual one.
+// commands that run pipelines saying why gopline needs none; elsewhere (on
+// record, whose -e is ros2 bag record's --regex), and for other letters, the
+// refusal is the usual one.
 func TestEOSOnShutdownIsRefusedSayingCtrlCEndsCleanly(t *testing.T) {
 	const why = "; gopline needs no -e (gst-launch's --eos-on-shutdown): Ctrl-C already ends the stream cleanly, " +
 		"end of stream flowing through the pipeline first (encoders and recorders flush) (see "
@@ -131,10 +132,12 @@ func TestEOSOnShutdownIsRefusedSayingCtrlCEndsCleanly(t *testing.T) {
 	}{
 		{[]string{"run", "-e", line}, "gopline run: usage: unknown shorthand flag: 'e' in -e" + why + "gopline run --help)\n"},
 		{[]string{"run", "--eos-on-shutdown", line}, "gopline run: usage: unknown flag: --eos-on-shutdown" + why + "gopline run --help)\n"},
-		{[]string{"run", "-ev", line}, "gopline run: usage: unknown flag: --ev" + why + "gopline run --help)\n"},
+		{[]string{"run", "-ev", line}, "gopline run: usage: unknown flag: -ev" + why + "gopline run --help)\n"},
 		{[]string{"serve", "-e", line}, "gopline serve: usage: unknown shorthand flag: 'e' in -e" + why + "gopline serve --help)\n"},
-		{[]string{"record", "-e", "--topic", "/c", "--out", "c.gopline", line}, "gopline record: usage: unknown shorthand flag: 'e' in -e" + why + "gopline record --help)\n"},
-		{[]string{"run", "-ex", line}, "gopline run: usage: unknown flag: --ex (see gopline run --help)\n"},
+		{[]string{"play", "-e", "c.gopline"}, "gopline play: usage: unknown shorthand flag: 'e' in -e" + why + "gopline play --help)\n"},
+		// record's -e is ros2 bag record's --regex.
+		{[]string{"record", "--eos-on-shutdown", "--topic", "/c", "--out", "c.gopline", line}, "gopline record: usage: unknown flag: --eos-on-shutdown (see gopline record --help)\n"},
+		{[]string{"run", "-ex", line}, "gopline run: usage: unknown flag: -ex (see gopline run --help)\n"},
 		{[]string{"info", "-e", "c.gopline"}, "gopline info: usage: unknown shorthand flag: 'e' in -e (see gopline info --help)\n"},
 	} {
 		if code, _, stderr := runCmd(c.args...); code != exitUsage || stderr != c.want {

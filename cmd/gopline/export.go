@@ -287,7 +287,7 @@ func (r *exportRequest) pickStreams(rec *storage.Recording) error {
 		for _, s := range strings.Split(r.stream, ",") {
 			s = strings.TrimSpace(s)
 			if !slices.Contains(names, s) {
-				return fmt.Errorf("%w: --stream %q: %s has streams %s", errUsage, s, r.file, strings.Join(names, ", "))
+				return unknownStream(r.file, s, names)
 			}
 			if !slices.Contains(r.streams, s) {
 				r.streams = append(r.streams, s)
@@ -349,10 +349,15 @@ func (r *exportRequest) everyTimes(base, first, last time.Time) error {
 // milliseconds from the recording's start (base) and as times of day:
 // rounded inward, so that each time it shows is within the stream.
 func describeSpan(base, first, last time.Time) string {
+	return describeSpanFrom(base, "the recording's start", first, last)
+}
+
+// describeSpanFrom is describeSpan from base, which origin names.
+func describeSpanFrom(base time.Time, origin string, first, last time.Time) string {
 	const ms = time.Millisecond
 	from := first.Add(ms - 1) // times print truncated: this rounds up
-	return fmt.Sprintf("%v to %v from the recording's start (%s to %s)",
-		from.Sub(base).Truncate(ms), last.Sub(base).Truncate(ms), from.Format(spanTime), last.Format(spanTime))
+	return fmt.Sprintf("%v to %v from %s (%s to %s)",
+		from.Sub(base).Truncate(ms), last.Sub(base).Truncate(ms), origin, from.Format(spanTime), last.Format(spanTime))
 }
 
 // spanTime is how export's messages print a time: to the millisecond, as

@@ -147,7 +147,7 @@ func TestExportCommandLineErrors(t *testing.T) {
 		{[]string{rec, "-stream", "/camera"}, true, "-out is required"},
 		{[]string{rec, "-stream", "/camera", "-out", "x.avi"}, true, "-format is required"},
 		{[]string{rec, "-stream", "/camera", "-out", out, "-format", "gif"}, true, `-format "gif"`},
-		{[]string{rec, "-stream", "/camera", "-out", out, "-bogus"}, true, "unknown flag: --bogus"},
+		{[]string{rec, "-stream", "/camera", "-out", out, "-bogus"}, true, "unknown flag: -bogus"},
 		{[]string{rec, "-stream", "/camera", "-out", "d", "-format", "png"}, true, "either --at"},
 		{[]string{rec, "-stream", "/camera", "-out", "d", "-at", "1s", "-every", "1s"}, true, "either --at"},
 		{[]string{rec, "-stream", "/camera", "-out", "d", "-at", "1s", "-start", "1s"}, true, "-at gives the times"},
@@ -265,5 +265,21 @@ func TestExportOfBFramesToMCAPSaysFoxgloveCannotPlayThem(t *testing.T) {
 	code, _, stderr := runCmd("export", rec, "--out", filepath.Join(dir, "bf.mcap"))
 	if code != 0 || !strings.Contains(stderr, "/cam has B-frames") || !strings.Contains(stderr, "Foxglove") {
 		t.Fatalf("export: exit %d, stderr %q; want a note that Foxglove cannot play the B-frames", code, stderr)
+	}
+}
+
+// An MCAP file given to info, play or export is named as one: gopline
+// writes them for Foxglove and reads only its own recordings.
+func TestAnMCAPFileIsNamedAsOne(t *testing.T) {
+	rec := exportRecording(t)
+	out := filepath.Join(t.TempDir(), "robot.mcap")
+	if code, _, stderr := runCmd("export", rec, "--out", out); code != 0 {
+		t.Fatalf("export: exit %d: %s", code, stderr)
+	}
+	const want = "this is an MCAP file (gopline export writes them; open it in Foxglove): gopline reads its own .gopline recordings"
+	for _, args := range [][]string{{"info", out}, {"play", out}, {"export", out, "--out", out + ".mp4"}} {
+		if code, _, stderr := runCmd(args...); code != exitFailure || !strings.Contains(stderr, want) || strings.Contains(stderr, "bbolt") {
+			t.Errorf("gopline %v: exit %d, %q; want %q", args, code, stderr, want)
+		}
 	}
 }

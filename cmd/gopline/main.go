@@ -59,6 +59,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gopline: unknown command %s%s (see gopline --help)\n", gopline.Shorten(args[0]), didYouMean(root.SuggestionsFor(args[0])))
 		return exitUsage
 	}
+	root.SetFlagErrorFunc(flagErrorAsTyped(args))
 	root.SetArgs(longFlags(root, args))
 	cmd, err := root.ExecuteC()
 	return exitCode(cmd, err, stderr)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"slices"
 	"strings"
 	"time"
 
@@ -230,6 +231,9 @@ func (f *playFlags) play(file string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := f.checkStream(file, infos); err != nil {
+		return err
+	}
 	if err := f.checkStart(file, infos); err != nil {
 		return err
 	}
@@ -281,9 +285,6 @@ func (f *playFlags) playOn(n *gopline.Node, file string, infos []storage.StreamI
 		topics[names[0]], topics[names[1]] = topic, topic
 		played++
 	}
-	if played == 0 {
-		return usagef("%s has no stream %q", file, f.stream)
-	}
 	if !f.asJSON && !f.quiet {
 		where := ""
 		if name := n.Name(); name != "" {
@@ -294,6 +295,22 @@ func (f *playFlags) playOn(n *gopline.Node, file string, infos []storage.StreamI
 	stats, end := runUntilDone(p, f.duration, liveOutput(stderr, f.quiet || f.asJSON), topics)
 	end.err = closeNode(n, end.err)
 	return finish(judge(stats, end, judgeRules{sources: isSource, allowDamage: f.allowDamage}), f.asJSON, stdout, stderr)
+}
+
+// checkStream refuses a --stream the recording file lacks, and a
+// recording with no stream at all: there would be nothing to play.
+func (f *playFlags) checkStream(file string, infos []storage.StreamInfo) error {
+	names := make([]string, len(infos))
+	for i, info := range infos {
+		names[i] = info.Name
+	}
+	switch {
+	case f.stream != "" && !slices.Contains(names, f.stream):
+		return unknownStream(file, f.stream, names)
+	case len(infos) == 0:
+		return fmt.Errorf("%s holds no streams: nothing to play", file)
+	}
+	return nil
 }
 
 // checkStart refuses a --start past the end of a stream to play, as
@@ -324,8 +341,8 @@ func (f *playFlags) checkStart(file string, infos []storage.StreamInfo) error {
 			return err
 		}
 		if first.Add(f.start).After(last) {
-			return usagef("--start %v is outside stream %q, which spans 0s to %v from its first packet (%v to %v)",
-				f.start, info.Name, last.Sub(first), first, last)
+			return usagef("--start %v is outside stream %q, which spans %s",
+				f.start, info.Name, describeSpanFrom(first, "its first packet", first, last))
 		}
 	}
 	return nil

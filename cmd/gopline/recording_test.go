@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -52,7 +53,8 @@ func TestRecordInfoPlay(t *testing.T) {
 }
 
 // A start past a stream's end is refused, as export refuses it, rather
-// than played as the stream's last GOP; one inside it plays.
+// than played as the stream's last GOP; one inside it plays. A stream the
+// recording lacks is refused naming those it has.
 func TestPlayRefusesAStartPastTheEnd(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "cam.gopline")
 	code, _, stderr := runCmd("record", "--topic", "/camera", "--out", path,
@@ -65,8 +67,21 @@ func TestPlayRefusesAStartPastTheEnd(t *testing.T) {
 		{"play", path, "--stream", "/camera", "--start", "100s", "--loop", "--duration", "5s"},
 	} {
 		code, _, stderr = runCmd(args...)
-		if code != exitUsage || !strings.Contains(stderr, `--start 1m40s is outside stream "/camera", which spans 0s to `) {
+		// The span as info and export print it: to the millisecond, and times of day with their zone's name.
+		span := regexp.MustCompile(`--start 1m40s is outside stream "/camera", which spans 0s to [\d.]+m?s from its first packet ` +
+			`\(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \S+ to \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \S+\)\n$`)
+		if code != exitUsage || !span.MatchString(stderr) || strings.Contains(stderr, "+0000") {
 			t.Errorf("gopline %v: exit %d, stderr %q; want exit %d and the stream's span", args, code, stderr, exitUsage)
+		}
+	}
+	for _, c := range []struct{ stream, want string }{
+		{"a", `--stream "a": ` + path + " has streams /camera\n"},
+		{"camera", `--stream "camera": ` + path + " has streams /camera (did you mean /camera? a stream is named as its topic, with a leading slash)"},
+		{"/camra", `--stream "/camra": ` + path + " has streams /camera (did you mean /camera?)"},
+	} {
+		code, _, stderr = runCmd("play", path, "--stream", c.stream)
+		if code != exitUsage || !strings.Contains(stderr, c.want) {
+			t.Errorf("play --stream %s: exit %d, stderr %q; want exit %d and %q", c.stream, code, stderr, exitUsage, c.want)
 		}
 	}
 	if code, _, stderr = runCmd("play", path, "--start", "100ms", "--rate", "4"); code != 0 {

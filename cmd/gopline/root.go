@@ -48,6 +48,7 @@ func rootCommand(stdout, stderr io.Writer) *cobra.Command {
 		recoverCommand(),
 		benchCommand(),
 		versionCommand(),
+		bagCommand(),
 	)
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()
@@ -78,24 +79,79 @@ func versionCommand() *cobra.Command {
 	}
 }
 
-// flagError makes a flag error one line: the error, then where the flags
-// are described.
-func flagError(cmd *cobra.Command, err error) error {
-	return usagef("%v%s (see %s --help)", err, eosOnShutdownHint(cmd, err), cmd.CommandPath())
+// bagCommand answers ros2 bag's habit, gopline bag record -a: gopline's
+// record, play and info are commands of their own. It is hidden: gopline
+// has no bag command, only this answer.
+func bagCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:                "bag",
+		Hidden:             true,
+		Args:               cobra.ArbitraryArgs,
+		DisableFlagParsing: true,
+		RunE: func(_ *cobra.Command, args []string) error {
+			const commands = "ros2 bag's record, play and info are gopline's own commands; gopline export writes MCAP from a recording"
+			if len(args) == 0 || !slices.Contains([]string{"record", "play", "info"}, args[0]) {
+				return usagef("gopline has no bag command: %s", commands)
+			}
+			line := "gopline " + shellLine(args)
+			if len(line) > maxCaretLine {
+				line = "gopline " + args[0] + " ..."
+			}
+			return usagef("gopline has no bag command; run: %s (%s)", line, commands)
+		},
+	}
 }
 
-// stoppedByCtrlC are the commands that run pipelines until Ctrl-C.
-var stoppedByCtrlC = []string{"run", "serve", "record", "play"}
-
-// eosOnShutdownHint answers gst-launch's habit of -e (--eos-on-shutdown)
-// on a command that runs pipelines: gopline needs none, since its Ctrl-C
-// ends the stream cleanly already.
-func eosOnShutdownHint(cmd *cobra.Command, err error) string {
-	var unknown *pflag.NotExistError
-	if !errors.As(err, &unknown) || !slices.Contains(stoppedByCtrlC, cmd.Name()) {
-		return ""
+// shellLine joins args as a shell reads them back: single-quoted where
+// one holds anything but letters, digits and -_./:=,@+.
+func shellLine(args []string) string {
+	words := make([]string, len(args))
+	for i, a := range args {
+		words[i] = a
+		if a == "" || strings.IndexFunc(a, func(r rune) bool { return !safeInShell(r) }) >= 0 {
+			words[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
 	}
-	if !meansEOSOnShutdown(cmd, unknown.GetSpecifiedName()) {
+	return strings.Join(words, " ")
+}
+
+func safeInShell(r rune) bool {
+	return r < 0x80 && (isLetter(byte(r)) || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=,@+", r))
+}
+
+// flagError makes a flag error one line: the error, a hint for an
+// unknown flag (unknownFlagHint), then where the flags are described.
+func flagError(cmd *cobra.Command, err error) error {
+	return flagErrorAsTyped(nil)(cmd, err)
+}
+
+// flagErrorAsTyped is flagError for the command line args, which it
+// echoes an unknown long flag from as typed: -ss, which longFlags made
+// --ss, stays -ss.
+func flagErrorAsTyped(args []string) func(*cobra.Command, error) error {
+	return func(cmd *cobra.Command, err error) error {
+		msg := err.Error()
+		var unknown *pflag.NotExistError
+		if errors.As(err, &unknown) {
+			name := unknown.GetSpecifiedName()
+			if unknown.GetSpecifiedShortnames() == "" {
+				msg = "unknown flag: " + typedFlag(args, name)
+			}
+			msg += unknownFlagHint(cmd, name)
+		}
+		return usagef("%s (see %s --help)", msg, cmd.CommandPath())
+	}
+}
+
+// stoppedByCtrlC are the commands that run pipelines until Ctrl-C and
+// have no -e of their own (record's is ros2 bag record's --regex).
+var stoppedByCtrlC = []string{"run", "serve", "play"}
+
+// eosOnShutdownHint answers gst-launch's habit of -e (--eos-on-shutdown),
+// given as the unknown flag name, on a command that runs pipelines:
+// gopline needs none, since its Ctrl-C ends the stream cleanly already.
+func eosOnShutdownHint(cmd *cobra.Command, name string) string {
+	if !slices.Contains(stoppedByCtrlC, cmd.Name()) || !meansEOSOnShutdown(cmd, name) {
 		return ""
 	}
 	return "; gopline needs no -e (gst-launch's --eos-on-shutdown): Ctrl-C already ends the stream cleanly, " +

@@ -36,7 +36,7 @@ func topicCommand() *cobra.Command {
 		Use:   "topic hz|bw|info|echo TOPIC",
 		Short: "look at one topic: its rate, data rate, description or packets",
 		Long: "Looks at one topic of the nodes found on this host and the local network (see gopline topics),\n" +
-			"or of the node at --remote, as ros2 topic does.",
+			"or of the node at --remote, as ros2 topic does; gopline topic list lists them, as gopline topics does.",
 		Example: "  gopline topic hz /robot/camera\n  gopline topic info /robot/camera\n  gopline topic echo --once --json /robot/camera",
 		Args:    cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -58,7 +58,18 @@ func topicCommand() *cobra.Command {
 				"keyframe or delta, codec, picture size, bytes, when it was captured and received, the latency\n"+
 				"between, and whether the topic replayed it from its cache. --json prints a JSON object a line.", echoWatcher),
 		topicInfoCommand(),
+		topicListCommand(),
 	)
+	return cmd
+}
+
+// topicListCommand is gopline topics under the name ros2 topic gives it.
+func topicListCommand() *cobra.Command {
+	cmd := topicsCommand()
+	cmd.Use = "list [--remote HOST:PORT] [flags]"
+	cmd.Short = "list the topics, as gopline topics does (ros2 topic list)"
+	cmd.Long = "The same as gopline topics, under the name ros2 topic list gives it.\n\n" + cmd.Long
+	cmd.Example = "  gopline topic list\n  gopline topic list --remote 127.0.0.1:7400 --json"
 	return cmd
 }
 
@@ -66,13 +77,10 @@ func topicCommand() *cobra.Command {
 const topicVerbs = "gopline topic hz|bw|info|echo TOPIC"
 
 // unknownTopicVerb is the error of gopline topic without one of its
-// commands. ros2 topic's list is gopline topics, a command of its own.
+// commands.
 func unknownTopicVerb(args []string, suggest func(string) []string) error {
-	switch {
-	case len(args) == 0:
+	if len(args) == 0 {
 		return usagef("which topic command? %s (gopline topics lists the topics)", topicVerbs)
-	case args[0] == "list":
-		return usagef("unknown topic command \"list\": gopline topics lists the topics (%s looks at one)", topicVerbs)
 	}
 	return usagef("unknown topic command %q%s: %s (gopline topics lists the topics)", args[0], didYouMean(suggest(args[0])), topicVerbs)
 }

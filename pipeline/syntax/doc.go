@@ -33,14 +33,20 @@
 //	type      = name .
 //	name      = letter { letter | digit | "-" | "_" } .
 //	key, pad  = ( letter | digit | "-" | "_" ) { letter | digit | "-" | "_" } .
-//	bare      = one or more characters, none of them a space, "!" or a quote .
+//	bare      = bareChar { bareChar } .
+//	bareChar  = `\` space | `\!` | any character but a space, "!" or a quote .
 //	letter    = "a" … "z" | "A" … "Z" .
 //	space     = any Unicode space, tabs included .
 //
 // Single quotes take everything to the next single quote as is; double
 // quotes take backslash escapes. Quote a value that holds spaces, a "!" or a
-// quote, or that is empty. A value written bare keeps its backslashes, so
-// dir=C:\data is the value C:\data.
+// quote, or that is empty; or, as gst-launch and a shell take it, put a
+// backslash before each space or "!" of a bare value (location=my\ clip.mp4
+// is the value "my clip.mp4"). A value written bare keeps its other
+// backslashes, so dir=C:\data is the value C:\data.
+//
+// A line that starts with the gst-launch command (gst-launch-1.0 -e ...),
+// as pasted from a shell, is refused: the command is no element.
 //
 // A word alone after an element, such as c in "a ! b  c ! d", starts a new
 // chain only when what follows it is a "!", a property or a reference; at the

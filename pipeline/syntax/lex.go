@@ -184,8 +184,15 @@ func scanSingleQuoted(line string, q int) (string, int, *Error) {
 }
 
 // scanBare reads an unquoted value that starts at v: everything up to a
-// space or a "!".
+// space or a "!". A backslash before a space or a "!" puts that character
+// in the value, as gst-launch and a shell read my\ clip.mp4; any other
+// backslash stays in it (dir=C:\data).
 func scanBare(line string, v int, key string) (string, int, *Error) {
+	var (
+		b       strings.Builder
+		escaped bool // b holds the value: a backslash was taken out
+		from    = v  // the start of the text not yet in b
+	)
 	i := v
 	for i < len(line) {
 		r, size := utf8.DecodeRuneInString(line[i:])
@@ -196,9 +203,21 @@ func scanBare(line string, v int, key string) (string, int, *Error) {
 			return "", 0, Errorf(line, Pos{i, 1},
 				`a quote inside the unquoted value of %s: quote the whole value, as in %s="..."`, Quote(key), shorten(key))
 		}
+		if r == '\\' && i+1 < len(line) {
+			if next, n := utf8.DecodeRuneInString(line[i+1:]); next == '!' || unicode.IsSpace(next) {
+				b.WriteString(line[from:i])
+				b.WriteString(line[i+1 : i+1+n])
+				escaped, i, from = true, i+1+n, i+1+n
+				continue
+			}
+		}
 		i += size
 	}
-	return line[v:i], i, nil
+	if !escaped {
+		return line[v:i], i, nil
+	}
+	b.WriteString(line[from:i])
+	return b.String(), i, nil
 }
 
 // lexRef reads name. or name.pad, where line[start:dot] is the name.

@@ -1,5 +1,7 @@
 package syntax
 
+import "strings"
+
 // Parse parses one line into a Pipeline. Every error it returns is an
 // *Error that points into line. Parse knows no elements: it checks the
 // syntax, that names given with name= are usable and unique, and that every
@@ -13,6 +15,9 @@ func Parse(line string) (*Pipeline, error) {
 }
 
 func parse(line string) (*Pipeline, *Error) {
+	if err := gstLaunchCommand(line); err != nil {
+		return nil, err
+	}
 	toks, err := lex(line)
 	if err != nil {
 		return nil, err
@@ -28,6 +33,50 @@ func parse(line string) (*Pipeline, *Error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// gstLaunchCommand refuses a line pasted with the gst-launch command in
+// front of its pipeline (gst-launch-1.0 -e v4l2src ! ...): the command and
+// its options are no elements, and would otherwise be taken for a
+// reference to an element named gst-launch-1.
+func gstLaunchCommand(line string) *Error {
+	start := skipSpace(line, 0)
+	end := wordEnd(line, start)
+	if !isGstLaunch(line[start:end]) {
+		return nil
+	}
+	for {
+		next := skipSpace(line, end)
+		if next >= len(line) || line[next] != '-' {
+			break
+		}
+		end = wordEnd(line, next) // an option of gst-launch's: -e, -v, --gst-debug=3
+	}
+	return Errorf(line, Pos{start, end - start},
+		"%s is the gst-launch command, not part of a pipeline: give the pipeline alone, without it", Quote(line[start:end]))
+}
+
+// isGstLaunch reports whether word names the gst-launch command:
+// gst-launch, or gst-launch-VERSION as in gst-launch-1.0.
+func isGstLaunch(word string) bool {
+	version, ok := strings.CutPrefix(word, "gst-launch")
+	if !ok {
+		return false
+	}
+	if version == "" {
+		return true
+	}
+	version, ok = strings.CutPrefix(version, "-")
+	return ok && version != "" && strings.Trim(version, "0123456789.") == ""
+}
+
+// wordEnd is the offset just past the word that starts at i: at the next
+// space or "!", or the end of the line.
+func wordEnd(line string, i int) int {
+	for !atSeparator(line, i) {
+		i += runeLen(line, i)
+	}
+	return i
 }
 
 // build turns the tokens into chains.

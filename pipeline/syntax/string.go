@@ -66,10 +66,11 @@ func writeValue(b *strings.Builder, v string) {
 	b.WriteByte('"')
 }
 
-// needsQuotes reports whether v cannot be written bare: it is empty, or it
-// holds a space, a "!" or a quote.
+// needsQuotes reports whether v cannot be written bare: it is empty, it
+// holds a space, a "!" or a quote, or it ends in a backslash, which would
+// put the space after it in the value.
 func needsQuotes(v string) bool {
-	if v == "" {
+	if v == "" || strings.HasSuffix(v, `\`) {
 		return true
 	}
 	for _, r := range v {
