@@ -120,6 +120,7 @@ func recordCommand() *cobra.Command {
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "log at debug level")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no live status line, and no line on what is recorded where (the summary stays)")
 	f.node = addNodeFlags(fs, "")
+	f.node.addHTTPFlag(fs)
 	cmd.MarkFlagFilename("out", recordingExtensions...)
 	cmd.RegisterFlagCompletionFunc("topic", completeTopics)
 	return cmd
@@ -220,6 +221,7 @@ func playCommand() *cobra.Command {
 	fs.BoolVar(&f.allowDamage, "allow-damage", false, "exit 0 even when damaged packets were skipped (they are still counted)")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no live status line on a terminal (the summary stays)")
 	f.node = addNodeFlags(fs, "")
+	f.node.addHTTPFlag(fs)
 	return cmd
 }
 
