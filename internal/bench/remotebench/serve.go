@@ -219,6 +219,10 @@ func (p *publisher) poll(ctx context.Context) (topicState, error) {
 	return pollTopic(ctx, p.bus, p.run.Topic)
 }
 
+// statsTries is how many times pollTopic asks a broker that does not
+// answer in time before it gives up.
+const statsTries = 10
+
 // pollTopic asks the broker of topic about its subscribers; once ctx has
 // ended, a failed question is no error (the bus is closing). A topic the
 // Bus forgot (nothing held it for a while, see transport.WithIdleTopicLinger)
@@ -226,6 +230,11 @@ func (p *publisher) poll(ctx context.Context) (topicState, error) {
 // same broker, which the publisher's PID reaches.
 func pollTopic(ctx context.Context, bus *transport.Bus, topic string) (topicState, error) {
 	st, err := bus.Stats(topic)
+	// A broker busy with a window of packets on a loaded machine may take
+	// longer than the question's timeout: ask again, a few times.
+	for tries := 1; errors.Is(err, actor.ErrTimeout) && ctx.Err() == nil && tries < statsTries; tries++ {
+		st, err = bus.Stats(topic)
+	}
 	if errors.Is(err, transport.ErrUnknownTopic) {
 		return topicState{}, nil
 	}
