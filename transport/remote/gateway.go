@@ -5,7 +5,6 @@ import (
 	"maps"
 	"slices"
 	"sync/atomic"
-	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/rs/zerolog"
@@ -193,7 +192,7 @@ type proxy struct {
 	// check verifies that the link is gone before the subscription ends
 	// (see confirmation); timer ends its periods.
 	check confirmation
-	timer *time.Timer
+	timer actorTimer
 }
 
 func (p *proxy) Receive(ctx actor.Context) {
@@ -246,7 +245,7 @@ func (p *proxy) Receive(ctx actor.Context) {
 	case *wire.Confirmed:
 		if p.fromLink(ctx, m.Key, "a confirmation") {
 			p.check.confirmed()
-			p.stopTimer()
+			p.timer.stop()
 		}
 	case *actor.Terminated:
 		switch {
@@ -267,10 +266,10 @@ func (p *proxy) Receive(ctx actor.Context) {
 		case gone:
 			p.stop(ctx, fmt.Sprintf("the peer's end of the subscription is gone: no answer in %v", confirmTimeout))
 		case again:
-			p.after(ctx, m)
+			p.timer.after(ctx, confirmTimeout, m)
 		}
 	case *actor.Stopping:
-		p.stopTimer()
+		p.timer.stop()
 		if !p.done {
 			// The node ends the subscription (its gateway stops): the
 			// link is told, and subscribes again.
@@ -338,21 +337,7 @@ func (p *proxy) confirm(ctx actor.Context, why string) {
 	}
 	p.log.Debug().Str("why", why).Msg("remote: asking the peer to confirm the subscription")
 	ctx.Request(p.link, &wire.Confirm{Key: p.key})
-	p.after(ctx, &unconfirmed{round: round})
-}
-
-// after sends m to the proxy after confirmTimeout.
-func (p *proxy) after(ctx actor.Context, m *unconfirmed) {
-	p.stopTimer()
-	self, system := ctx.Self(), ctx.ActorSystem()
-	p.timer = time.AfterFunc(confirmTimeout, func() { system.Root.Send(self, m) })
-}
-
-func (p *proxy) stopTimer() {
-	if p.timer != nil {
-		p.timer.Stop()
-		p.timer = nil
-	}
+	p.timer.after(ctx, confirmTimeout, &unconfirmed{round: round})
 }
 
 func (p *proxy) stop(ctx actor.Context, why string) {
@@ -360,7 +345,7 @@ func (p *proxy) stop(ctx actor.Context, why string) {
 		return
 	}
 	p.done = true
-	p.stopTimer()
+	p.timer.stop()
 	p.log.Debug().Str("why", why).Msg("remote: subscription ended")
 	ctx.Send(p.broker, &transport.Unsubscribe{Subscriber: ctx.Self()})
 	ctx.Stop(ctx.Self())

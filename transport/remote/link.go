@@ -88,7 +88,7 @@ type link struct {
 	assembly assembly
 	// timer is the link's pending retry, subscription timeout or period
 	// of a check; stop stops it.
-	timer *time.Timer
+	timer actorTimer
 	// check verifies that the node's end is gone before the link takes
 	// the subscription for lost (see confirmation).
 	check confirmation
@@ -159,7 +159,7 @@ func (l *link) Receive(ctx actor.Context) {
 	case *wire.Confirmed:
 		if l.current(ctx, m.Key, "a confirmation") {
 			l.check.confirmed()
-			l.stopTimer()
+			l.timer.stop()
 		}
 	case *unconfirmed:
 		l.unconfirmed(ctx, m)
@@ -225,7 +225,7 @@ func (l *link) probed(ctx actor.Context, m *probed) {
 	}
 	ctx.Watch(l.gateway)
 	ctx.Request(l.gateway, &wire.Subscribe{Topic: l.topic, Window: uint32(max(l.window, 0)), Qos: l.qos, Key: l.key})
-	l.after(ctx, subscribeTimeout, &unanswered{gen: l.gen})
+	l.timer.after(ctx, subscribeTimeout, &unanswered{gen: l.gen})
 }
 
 // unanswered gives up on a subscription that got no answer, and tries
@@ -264,7 +264,7 @@ func (l *link) subscribed(ctx actor.Context) {
 	ctx.Unwatch(l.gateway)
 	l.retry.Reset()
 	l.subscribedOnce = true
-	l.stopTimer()
+	l.timer.stop()
 	l.log.Info().Msg("remote: subscribed")
 	if l.lost {
 		l.lost = false
@@ -283,7 +283,7 @@ func (l *link) refuse(ctx actor.Context, reason string) {
 // stream ends.
 func (l *link) end(ctx actor.Context, why error) {
 	l.refused = true
-	l.stopTimer()
+	l.timer.stop()
 	l.toSubscriber(ctx, &transport.Event{Topic: l.topic, Kind: transport.EventRefused, Time: time.Now(), Err: why})
 	l.toSubscriber(ctx, &transport.EndOfStream{Topic: l.topic, Dropped: l.invalid})
 	l.invalid = 0
@@ -332,20 +332,6 @@ func (l *link) connect(ctx actor.Context) {
 	})
 }
 
-// after sends msg to the link after d, on the link's one timer.
-func (l *link) after(ctx actor.Context, d time.Duration, msg any) {
-	l.stopTimer()
-	self, system := ctx.Self(), ctx.ActorSystem()
-	l.timer = time.AfterFunc(d, func() { system.Root.Send(self, msg) })
-}
-
-func (l *link) stopTimer() {
-	if l.timer != nil {
-		l.timer.Stop()
-		l.timer = nil
-	}
-}
-
 // lose tells the subscriber, once, that the publisher is gone.
 func (l *link) lose(ctx actor.Context, why string) {
 	if l.lost {
@@ -374,7 +360,7 @@ func (l *link) failed(ctx actor.Context, err error) {
 	if attempts == 1 || d > reconnectPolicy.Max/2 && attempts%reconnectWarnEvery == 0 {
 		l.log.Warn().Err(err).Stringer("retry_in", d.Round(time.Millisecond)).Int("attempt", attempts).Msg("remote: cannot reach the node")
 	}
-	l.after(ctx, d, &retry{gen: l.gen})
+	l.timer.after(ctx, d, &retry{gen: l.gen})
 }
 
 // terminated handles the end of the node's side: the link is broken, the
@@ -417,7 +403,7 @@ func (l *link) terminated(ctx actor.Context, m *actor.Terminated) {
 // link subscribes again.
 func (l *link) ended(ctx actor.Context, why string) {
 	l.check.confirmed()
-	l.stopTimer()
+	l.timer.stop()
 	ctx.Unwatch(l.gateway)
 	l.lose(ctx, why)
 	l.failed(ctx, fmt.Errorf("link ended: %s", why))
@@ -435,7 +421,7 @@ func (l *link) confirm(ctx actor.Context, why string) {
 	}
 	l.log.Debug().Str("why", why).Msg("remote: asking the node to confirm the subscription")
 	ctx.Request(l.proxy, &wire.Confirm{Key: l.key})
-	l.after(ctx, confirmTimeout, &unconfirmed{round: round})
+	l.timer.after(ctx, confirmTimeout, &unconfirmed{round: round})
 }
 
 // unconfirmed ends a period of the link's check.
@@ -450,7 +436,7 @@ func (l *link) unconfirmed(ctx actor.Context, m *unconfirmed) {
 		l.proxy = nil
 		l.ended(ctx, fmt.Sprintf("the node's end of the subscription did not answer in %v", confirmTimeout))
 	case again:
-		l.after(ctx, confirmTimeout, m)
+		l.timer.after(ctx, confirmTimeout, m)
 	}
 }
 
@@ -528,7 +514,7 @@ func (l *link) stop(ctx actor.Context) {
 		return
 	}
 	l.stopped = true
-	l.stopTimer()
+	l.timer.stop()
 	l.n.forget(ctx.Self())
 	if l.proxy != nil {
 		ctx.Request(l.proxy, &wire.Unsubscribe{Key: l.key})
