@@ -208,6 +208,35 @@ func (p *proxy) Receive(ctx actor.Context) {
 			return
 		}
 		p.deliver(ctx, m)
+	case *wire.Ack, *wire.KeyframeRequest, *wire.Unsubscribe, *wire.Confirm, *wire.Confirmed:
+		p.fromPeer(ctx, m)
+	case *transport.Event:
+		w := eventToWire(m)
+		w.Key = p.key
+		ctx.Request(p.link, w)
+	case *transport.EndOfStream:
+		ctx.Request(p.link, &wire.EndOfStream{Dropped: m.Dropped, Key: p.key})
+	case *actor.Terminated, *actor.DeadLetterResponse, *unconfirmed:
+		p.checkPeer(ctx, m)
+	case *actor.Stopping:
+		p.timer.stop()
+		if !p.done {
+			// The node ends the subscription (its gateway stops): the
+			// link is told, and subscribes again.
+			p.done = true
+			ctx.Send(p.broker, &transport.Unsubscribe{Subscriber: ctx.Self()})
+			ctx.Request(p.link, &wire.Unsubscribe{Key: p.key})
+		}
+	case *transport.Subscribed, *actor.Stopped, *actor.Restarting:
+	default:
+		p.log.Warn().Str("type", fmt.Sprintf("%T", m)).Msg("remote: a subscription ignored a message")
+	}
+}
+
+// fromPeer serves the messages of the subscriber's link, each carrying the
+// subscription's key (fromLink refuses one without it).
+func (p *proxy) fromPeer(ctx actor.Context, msg any) {
+	switch m := msg.(type) {
 	case *wire.Ack:
 		if !p.fromLink(ctx, m.Key, "an ack") {
 			return
@@ -228,12 +257,6 @@ func (p *proxy) Receive(ctx actor.Context) {
 			return
 		}
 		ctx.Send(p.broker, &transport.KeyframeRequest{Topic: p.topic, Subscriber: ctx.Self()})
-	case *transport.Event:
-		w := eventToWire(m)
-		w.Key = p.key
-		ctx.Request(p.link, w)
-	case *transport.EndOfStream:
-		ctx.Request(p.link, &wire.EndOfStream{Dropped: m.Dropped, Key: p.key})
 	case *wire.Unsubscribe:
 		if p.fromLink(ctx, m.Key, "an unsubscribe") {
 			p.stop(ctx, "the peer unsubscribed")
@@ -247,6 +270,13 @@ func (p *proxy) Receive(ctx actor.Context) {
 			p.check.confirmed()
 			p.timer.stop()
 		}
+	}
+}
+
+// checkPeer serves the hints that the link may be gone, which the proxy
+// confirms before it believes them (see confirmation).
+func (p *proxy) checkPeer(ctx actor.Context, msg any) {
+	switch m := msg.(type) {
 	case *actor.Terminated:
 		switch {
 		case !m.Who.Equal(p.link):
@@ -268,18 +298,6 @@ func (p *proxy) Receive(ctx actor.Context) {
 		case again:
 			p.timer.after(ctx, confirmTimeout, m)
 		}
-	case *actor.Stopping:
-		p.timer.stop()
-		if !p.done {
-			// The node ends the subscription (its gateway stops): the
-			// link is told, and subscribes again.
-			p.done = true
-			ctx.Send(p.broker, &transport.Unsubscribe{Subscriber: ctx.Self()})
-			ctx.Request(p.link, &wire.Unsubscribe{Key: p.key})
-		}
-	case *transport.Subscribed, *actor.Stopped, *actor.Restarting:
-	default:
-		p.log.Warn().Str("type", fmt.Sprintf("%T", m)).Msg("remote: a subscription ignored a message")
 	}
 }
 

@@ -141,26 +141,8 @@ func (l *link) Receive(ctx actor.Context) {
 		l.delivery(ctx, m)
 	case *wire.Event:
 		l.event(ctx, m)
-	case *wire.EndOfStream:
-		if l.current(ctx, m.Key, "an end of stream") {
-			l.toSubscriber(ctx, &transport.EndOfStream{Topic: l.topic, Dropped: m.Dropped + l.invalid})
-			l.invalid = 0
-		}
-	case *wire.Unsubscribe:
-		if l.current(ctx, m.Key, "an unsubscribe") {
-			// The node ended the subscription (its gateway stopped).
-			l.proxy = nil
-			l.ended(ctx, "the node ended the subscription")
-		}
-	case *wire.Confirm:
-		if l.current(ctx, m.Key, "a confirm") {
-			ctx.Request(l.proxy, &wire.Confirmed{Key: l.key})
-		}
-	case *wire.Confirmed:
-		if l.current(ctx, m.Key, "a confirmation") {
-			l.check.confirmed()
-			l.timer.stop()
-		}
+	case *wire.EndOfStream, *wire.Unsubscribe, *wire.Confirm, *wire.Confirmed:
+		l.fromProxy(ctx, m)
 	case *unconfirmed:
 		l.unconfirmed(ctx, m)
 	case *transport.Ack:
@@ -187,6 +169,33 @@ func (l *link) Receive(ctx actor.Context) {
 	case *actor.Started, *actor.Stopped, *actor.Restarting, *transport.Subscribed:
 	default:
 		l.log.Warn().Str("type", fmt.Sprintf("%T", m)).Msg("remote: a link ignored a message")
+	}
+}
+
+// fromProxy serves the messages of the subscription's end at the node,
+// each carrying the subscription's key (current refuses one without it).
+func (l *link) fromProxy(ctx actor.Context, msg any) {
+	switch m := msg.(type) {
+	case *wire.EndOfStream:
+		if l.current(ctx, m.Key, "an end of stream") {
+			l.toSubscriber(ctx, &transport.EndOfStream{Topic: l.topic, Dropped: m.Dropped + l.invalid})
+			l.invalid = 0
+		}
+	case *wire.Unsubscribe:
+		if l.current(ctx, m.Key, "an unsubscribe") {
+			// The node ended the subscription (its gateway stopped).
+			l.proxy = nil
+			l.ended(ctx, "the node ended the subscription")
+		}
+	case *wire.Confirm:
+		if l.current(ctx, m.Key, "a confirm") {
+			ctx.Request(l.proxy, &wire.Confirmed{Key: l.key})
+		}
+	case *wire.Confirmed:
+		if l.current(ctx, m.Key, "a confirmation") {
+			l.check.confirmed()
+			l.timer.stop()
+		}
 	}
 }
 
