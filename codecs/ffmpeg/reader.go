@@ -205,15 +205,20 @@ func (r *Reader) openDecoder(par *astiav.CodecParameters) error {
 	if err := par.ToCodecContext(r.dec); err != nil {
 		return fmt.Errorf("ffmpeg: %s decoder parameters for %q: %w", r.info.Codec, r.url, err)
 	}
-	// Strict, the decoder runs on one thread: FFmpeg 5.1 conceals damage in
-	// a slice a worker thread decodes without reporting it (see
-	// WithDecoderThreads), and frame threads lose its marks of concealed
-	// pictures and report a packet's damage packets later, when the next
-	// keyframe may have been sent. Concealing, on slice threads.
-	r.dec.SetThreadType(astiav.ThreadTypeSlice)
-	if r.cfg.conceal {
+	// Strict, the decoder runs on one thread unless told otherwise
+	// (WithReaderThreads): FFmpeg 5.1 conceals damage in a slice a worker
+	// thread decodes without reporting it (see WithDecoderThreads), and
+	// frame threads lose its marks of concealed pictures and report a
+	// packet's damage packets later, when the next keyframe may have been
+	// sent. Concealing, on slice threads.
+	switch {
+	case r.cfg.conceal:
+		r.dec.SetThreadType(astiav.ThreadTypeSlice)
 		r.dec.SetThreadCount(r.cfg.threads)
-	} else {
+	case r.cfg.threadsSet && r.cfg.threads != 1:
+		r.dec.SetThreadType(astiav.ThreadTypeFrame | astiav.ThreadTypeSlice)
+		r.dec.SetThreadCount(r.cfg.threads)
+	default:
 		r.dec.SetThreadCount(1)
 	}
 	dict := astiav.NewDictionary()

@@ -1,6 +1,7 @@
 package ffmpeg
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"os/exec"
@@ -189,4 +190,26 @@ func testsrc2Clip(t *testing.T, name string, n int, args ...string) string {
 		t.Fatalf("ffmpeg %v: %v: %s", cmd, err, out)
 	}
 	return path
+}
+
+// A Reader given decoder threads decodes a clip with B-frames to the same
+// pictures, in order, as one thread does; a thread count out of range is
+// refused.
+func TestReaderThreadsDecodeTheSamePictures(t *testing.T) {
+	clip := testclip.Make(t, "threads.mp4", 60, 30, "-c:v", "libx264", "-g", "30", "-bf", "2", "-pix_fmt", "yuv420p")
+	one := readAllFrames(t, mustReader(t, clip))
+	for _, n := range []int{0, 2} {
+		got := readAllFrames(t, mustReader(t, clip, WithReaderThreads(n)))
+		if len(got) != len(one) {
+			t.Fatalf("%d threads: %d pictures, one thread %d", n, len(got), len(one))
+		}
+		for i := range got {
+			if !bytes.Equal(got[i].Planes[0], one[i].Planes[0]) {
+				t.Fatalf("%d threads: picture %d differs from one thread's", n, i)
+			}
+		}
+	}
+	if _, err := OpenReader(clip, WithReaderThreads(65)); !errors.Is(err, ErrBadOption) {
+		t.Errorf("65 threads: %v, want ErrBadOption", err)
+	}
 }
