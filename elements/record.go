@@ -32,10 +32,10 @@ type RecordConfig struct {
 	// input as Stream.
 	Topics []string
 	Stream string
-	// Window is each topic subscription's queue at the broker. A recorder
-	// slower than its topics (a disk slower than they are for longer than
-	// its cache lasts) drops whole GOPs there, counted, and never holds the
-	// topic back.
+	// Window is each topic subscription's queue at the broker
+	// (RecordWindow by default). A recorder slower than its topics (a disk
+	// slower than they are for longer than its cache lasts) drops whole
+	// GOPs there, counted, and never holds the topic back.
 	Window int
 	// Cache is how many bytes of packets the recorder holds for its writer
 	// (DefaultRecordCache; at least 1): the node takes packets while the
@@ -70,7 +70,8 @@ var recordSpec = pipeline.ElementSpec[RecordConfig]{
 			func(c *RecordConfig) *[]string { return &c.Topics }).Doc("topics to subscribe to and record, comma-separated"),
 		pipeline.StringField("stream", "/input", func(c *RecordConfig) *string { return &c.Stream }).
 			Doc("stream name for the input when no topics are given"),
-		windowField(func(c *RecordConfig) *int { return &c.Window }).Doc("packets in flight per topic before GOP-aware dropping"),
+		pipeline.IntField("window", RecordWindow, func(c *RecordConfig) *int { return &c.Window }).Range(1, 1024).
+			Doc("packets in flight per topic before GOP-aware dropping"),
 		pipeline.TextField("cache", bytesize.Format(DefaultRecordCache), parseCacheSize, bytesize.Format,
 			func(c *RecordConfig) *int64 { return &c.Cache }).
 			Doc("bytes of packets held for the disk's writer (64MiB, 500MB, 1048576): a disk that stalls loses nothing while they last"),
@@ -103,6 +104,13 @@ var recordSpec = pipeline.ElementSpec[RecordConfig]{
 // DefaultRecordConfig returns the recorder's defaults (Path is for the
 // caller).
 func DefaultRecordConfig() RecordConfig { return recordSpec.Defaults() }
+
+// RecordWindow is a recorder's window at each topic by default, larger
+// than a viewer's (transport.DefaultWindow): a topic republished from
+// another node starts with that node's cached GOP, tens of packets at
+// once, which a recorder must take whole; its cache, not the window, is
+// what bounds its memory.
+const RecordWindow = 128
 
 // Record records packets into a gopline recording (storage): from topics it
 // subscribes to itself, or from its input.
