@@ -144,11 +144,15 @@ func (f *recordFlags) record(line string, stdout, stderr io.Writer) error {
 	}
 	if choice.searches() {
 		// This process's topics have no publisher before the pipeline
-		// starts: its line names them.
-		others, _ := n.Bus().Published("")
-		chosen, err := choice.choose(append(linePublished(line), others...))
+		// starts: its line names them. A browse that fails finds no
+		// other node.
+		nodes, _ := listNodes(n, "")
+		chosen, left, err := choice.choose(published{here: linePublished(line), others: othersPublishing(nodes)})
 		if err != nil {
 			return closeNode(n, err)
+		}
+		for _, l := range left {
+			fmt.Fprintf(stderr, "warning: %v\n", l)
 		}
 		f.topics = chosen
 	}
