@@ -128,11 +128,11 @@ func recordCommand() *cobra.Command {
 
 func (f *recordFlags) record(line string, stdout, stderr io.Writer) error {
 	choice := topicChoice{named: f.topics, all: f.all, regex: f.regex, exclude: f.exclude}
+	if _, _, err := choice.compile(); err != nil {
+		return err // first: a -e that took the next flag leaves --out unset
+	}
 	if len(f.topics) == 0 && !choice.searches() || f.out == "" {
 		return usagef("give --out, the topics (--topic, --all or --regex), and the pipeline that publishes them unless other nodes do (gopline record --help)")
-	}
-	if _, _, err := choice.compile(); err != nil {
-		return err
 	}
 	n, err := f.node.open(logger(stderr, f.verbose), subscribesRemote(line, f.topics...) || choice.searches())
 	if err != nil {

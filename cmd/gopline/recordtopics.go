@@ -42,6 +42,11 @@ func (c topicChoice) compile() (include, exclude *regexp.Regexp, err error) {
 	if strings.Contains(c.regex, " ! ") {
 		return nil, nil, usagef("--regex %q is a pipeline: -e is ros2 bag record's --regex here, and gst-launch's -e is not needed (Ctrl-C ends the stream cleanly)", c.regex)
 	}
+	if strings.HasPrefix(c.regex, "-") {
+		// -e given first, as gst-launch's is: it took the next flag.
+		return nil, nil, usagef("--regex %q is a flag: -e is ros2 bag record's --regex here, which takes a regular expression of topic names, "+
+			"and gst-launch's -e is not needed (Ctrl-C ends the stream cleanly); an expression that starts with a dash is written [-]...", c.regex)
+	}
 	if c.regex != "" {
 		if include, err = regexp.Compile(c.regex); err != nil {
 			return nil, nil, usagef("--regex: %v", err)

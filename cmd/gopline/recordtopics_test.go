@@ -34,6 +34,7 @@ func TestTopicChoiceAsRos2BagRecord(t *testing.T) {
 		{topicChoice{exclude: "x"}, nil, "give one of them"},
 		{topicChoice{named: []string{"/cam.*"}}, nil, "a regular expression is --regex"},
 		{topicChoice{regex: "testsrc ! h264enc ! publish topic=/cam"}, nil, "ros2 bag record's --regex"},
+		{topicChoice{regex: "--topic"}, nil, `--regex "--topic" is a flag: -e is ros2 bag record's --regex here`},
 	} {
 		got, left, err := c.choice.choose(pub)
 		if c.fails != "" {
@@ -130,9 +131,15 @@ func TestRecordRefusesBadTopicsBeforeStarting(t *testing.T) {
 	for _, args := range [][]string{
 		{"record", "--topic", "/cam.*", "--out", out, "testsrc ! h264enc ! publish topic=/cam"},
 		{"record", "-e", "testsrc ! h264enc ! publish topic=/cam", "--out", out},
+		// -e first, as gst-launch users write it: it takes the next flag.
+		{"record", "-e", "--topic", "/cam", "-o", out, "testsrc ! h264enc ! publish topic=/cam"},
+		{"record", "-e", "-o", out, "--topic", "/cam", "testsrc ! h264enc ! publish topic=/cam"},
 		{"record", "--out", out, "testsrc ! h264enc ! publish topic=/cam"},
 	} {
 		code, _, stderr := runCmd(args...)
+		if args[1] == "-e" && !strings.Contains(stderr, "ros2 bag record's --regex") {
+			t.Errorf("gopline %q: %s; want -e explained", args, stderr)
+		}
 		if code != 2 || strings.Contains(stderr, "recording ") {
 			t.Errorf("gopline %q: exit %d, %s; want a usage error before recording", args, code, stderr)
 		}
