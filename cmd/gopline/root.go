@@ -152,8 +152,8 @@ var stoppedByCtrlC = []string{"run", "serve", "play"}
 // given as the unknown flag name, on a command that runs pipelines:
 // gopline needs none, since its Ctrl-C ends the stream cleanly already.
 func eosOnShutdownHint(cmd *cobra.Command, name string) string {
-	ours := slices.Contains(stoppedByCtrlC, cmd.Name()) && meansEOSOnShutdown(cmd, name) ||
-		cmd.Name() == "record" && name == "eos-on-shutdown"
+	ours := slices.Contains(stoppedByCtrlC, commandKey(cmd)) && meansEOSOnShutdown(cmd, name) ||
+		commandKey(cmd) == "record" && name == "eos-on-shutdown"
 	if !ours {
 		return ""
 	}
