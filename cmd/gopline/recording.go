@@ -104,9 +104,9 @@ func recordCommand() *cobra.Command {
 	}
 	fs := cmd.Flags()
 	fs.Var(&f.topics, "topic", "topic to record (repeat or comma-separate for more)")
-	fs.BoolVarP(&f.all, "all", "a", false, "record every topic published when the recording starts: by the pipeline, and by the other nodes found")
-	fs.StringVarP(&f.regex, "regex", "e", "", "record the topics published when the recording starts whose names the regular expression finds a match in")
-	fs.StringVarP(&f.exclude, "exclude", "x", "", "leave out of --all or --regex the topics whose names this regular expression finds a match in")
+	fs.BoolVarP(&f.all, "all", "a", false, "record every topic published when the recording starts: by the pipeline, and by the other nodes found (alone: not with --regex or --topic)")
+	fs.StringVarP(&f.regex, "regex", "e", "", "record the topics published when the recording starts whose names the regular expression finds a match in (with --topic: those too)")
+	fs.StringVarP(&f.exclude, "exclude", "x", "", "leave out of --all or --regex the topics whose names this regular expression finds a match in (never those named with --topic)")
 	fs.StringVarP(&f.out, "out", "o", "", "recording file to create or append to")
 	fs.Var((*durationValue)(&f.duration), "duration", "stop after this long (default: when the sources end, or on Ctrl-C)")
 	fs.BoolVar(&f.asJSON, "json", false, "print the per-node stats as JSON on stdout")

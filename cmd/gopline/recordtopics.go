@@ -16,7 +16,8 @@ import (
 // regular expression finds in their names (--regex), less those another
 // finds (--exclude). --all and --regex choose among the topics published
 // when the recording starts: by the pipeline's line, and by the other
-// nodes found.
+// nodes found. --all goes alone; --exclude leaves out found topics only,
+// never named ones.
 type topicChoice struct {
 	named   []string
 	all     bool
@@ -52,12 +53,16 @@ func (c topicChoice) compile() (include, exclude *regexp.Regexp, err error) {
 			return nil, nil, usagef("--regex: %v", err)
 		}
 	}
+	if c.all && (c.regex != "" || len(c.named) > 0) {
+		// As ros2 bag record refuses them: --all would take every topic.
+		return nil, nil, usagef("--all records every topic already: give it without --regex and --topic")
+	}
 	if c.exclude != "" {
 		if exclude, err = regexp.Compile(c.exclude); err != nil {
 			return nil, nil, usagef("--exclude: %v", err)
 		}
-		if !c.searches() && len(c.named) == 0 {
-			return nil, nil, usagef("--exclude leaves out topics of --all or --regex; give one of them")
+		if !c.searches() {
+			return nil, nil, usagef("--exclude leaves out topics of --all or --regex, not those named with --topic; give one of them")
 		}
 	}
 	return include, exclude, nil

@@ -32,6 +32,12 @@ func TestTopicChoiceAsRos2BagRecord(t *testing.T) {
 		{topicChoice{all: true, exclude: "."}, nil, `--all less --exclude "." leaves none`},
 		{topicChoice{regex: "("}, nil, "--regex: error parsing regexp"},
 		{topicChoice{exclude: "x"}, nil, "give one of them"},
+		// -x leaves out found topics, never named ones; -a goes alone, as
+		// ros2 bag record takes them.
+		{topicChoice{exclude: "x", named: []string{"/x"}}, nil, "not those named with --topic"},
+		{topicChoice{regex: "cam", exclude: "cam", named: []string{"/cam"}}, []string{"/cam"}, ""},
+		{topicChoice{all: true, regex: "cam"}, nil, "--all records every topic already"},
+		{topicChoice{all: true, named: []string{"/cam"}}, nil, "--all records every topic already"},
 		{topicChoice{named: []string{"/cam.*"}}, nil, "a regular expression is --regex"},
 		{topicChoice{regex: "testsrc ! h264enc ! publish topic=/cam"}, nil, "ros2 bag record's --regex"},
 		{topicChoice{regex: "--topic"}, nil, `--regex "--topic" is a flag: -e is ros2 bag record's --regex here`},
