@@ -119,9 +119,9 @@ func TestAFlagErrorIsOneLineWithAHint(t *testing.T) {
 }
 
 // gst-launch's -e (--eos-on-shutdown), alone or with -v, is refused on the
-// commands that run pipelines saying why gopline needs none; elsewhere (on
-// record, whose -e is ros2 bag record's --regex), and for other letters, the
-// refusal is the usual one.
+// commands that run pipelines saying why gopline needs none (on record,
+// whose -e is ros2 bag record's --regex, the long form alone); elsewhere,
+// and for other letters, the refusal is the usual one.
 func TestEOSOnShutdownIsRefusedSayingCtrlCEndsCleanly(t *testing.T) {
 	const why = "; gopline needs no -e (gst-launch's --eos-on-shutdown): Ctrl-C already ends the stream cleanly, " +
 		"end of stream flowing through the pipeline first (encoders and recorders flush) (see "
@@ -135,8 +135,8 @@ func TestEOSOnShutdownIsRefusedSayingCtrlCEndsCleanly(t *testing.T) {
 		{[]string{"run", "-ev", line}, "gopline run: usage: unknown flag: -ev" + why + "gopline run --help)\n"},
 		{[]string{"serve", "-e", line}, "gopline serve: usage: unknown shorthand flag: 'e' in -e" + why + "gopline serve --help)\n"},
 		{[]string{"play", "-e", "c.gopline"}, "gopline play: usage: unknown shorthand flag: 'e' in -e" + why + "gopline play --help)\n"},
-		// record's -e is ros2 bag record's --regex.
-		{[]string{"record", "--eos-on-shutdown", "--topic", "/c", "--out", "c.gopline", line}, "gopline record: usage: unknown flag: --eos-on-shutdown (see gopline record --help)\n"},
+		// record's -e is ros2 bag record's --regex; its long form is answered.
+		{[]string{"record", "--eos-on-shutdown", "--topic", "/c", "--out", "c.gopline", line}, "gopline record: usage: unknown flag: --eos-on-shutdown" + why + "gopline record --help)\n"},
 		{[]string{"run", "-ex", line}, "gopline run: usage: unknown flag: -ex (see gopline run --help)\n"},
 		{[]string{"info", "-e", "c.gopline"}, "gopline info: usage: unknown shorthand flag: 'e' in -e (see gopline info --help)\n"},
 	} {

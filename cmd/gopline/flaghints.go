@@ -26,7 +26,8 @@ const (
 	ros2NoSplitting = "gopline does not split a recording: it is one file, "
 )
 
-// foreignFlags maps a command's name and a flag it does not have, without
+// foreignFlags maps a command's path below gopline ("record", "topic
+// info") and a flag it does not have, without
 // its dashes ("r" for -r, "c:v" for -c:v), to what the user coming from
 // ros2 bag, ffmpeg or gst-launch takes in gopline instead, or why gopline
 // needs none.
@@ -39,6 +40,7 @@ var foreignFlags = map[string]map[string]string{
 		"l":            "ros2 bag play's -l is --loop",
 		"start-offset": "ros2 bag play's --start-offset is --start",
 		"topics":       "ros2 bag play's --topics is --stream (one stream; every stream when not given)",
+		"topic":        "a recording's topics are its streams: --stream (one stream; every stream when not given)",
 		"s":            "gopline plays its own recordings (.gopline, one bbolt file): there is no storage to choose",
 		"storage":      "gopline plays its own recordings (.gopline, one bbolt file): there is no storage to choose",
 		"ss":           "ffmpeg's -ss is --start",
@@ -66,10 +68,13 @@ var foreignFlags = map[string]map[string]string{
 		"s":       "gopline describes its own recordings (.gopline, one bbolt file): there is no storage to choose",
 		"storage": "gopline describes its own recordings (.gopline, one bbolt file): there is no storage to choose",
 	},
-	"topics": {
-		"t":          "gopline topics always shows each topic's codec and picture size",
-		"show-types": "gopline topics always shows each topic's codec and picture size",
-	},
+	"topics":     topicsForeignFlags,
+	"topic list": topicsForeignFlags,
+}
+
+var topicsForeignFlags = map[string]string{
+	"t":          "gopline topics always shows each topic's codec and picture size",
+	"show-types": "gopline topics always shows each topic's codec and picture size",
 }
 
 var runForeignFlags = map[string]string{
@@ -97,13 +102,21 @@ var recordForeignFlags = map[string]string{
 	"storage":            "gopline has one storage: a recording is one bbolt file (.gopline); gopline export writes MCAP from it",
 	"t":                  ffmpegDuration,
 	"i":                  "gopline record records topics that a pipeline publishes: 'videosrc location=FILE ! h264enc ! publish topic=/cam' with --topic /cam",
+	"topics-regex":       recordRegex,
+	"topic-regex":        recordRegex,
+	"exclude-regex":      "ros2 bag record's --exclude-regex is -x, --exclude",
+	"exclude-topics":     "-x, --exclude takes a regular expression, not names: -x '^/(a|b)$' leaves out /a and /b",
+	"exclude-topic":      "-x, --exclude takes a regular expression, not names: -x '^/(a|b)$' leaves out /a and /b",
 }
+
+// recordRegex answers the names users give record's regular expression.
+const recordRegex = "the regular expression of topic names is -e, --regex, as in ros2 bag record"
 
 // unknownFlagHint is what follows the error about the unknown flag name
 // (as pflag gives it, without dashes) of cmd: a translation, gst-launch's
 // -e answered, or a did-you-mean; "" when none fits.
 func unknownFlagHint(cmd *cobra.Command, name string) string {
-	if hint := foreignFlags[cmd.Name()][name]; hint != "" {
+	if hint := foreignFlags[commandKey(cmd)][name]; hint != "" {
 		return "; " + hint
 	}
 	if hint := eosOnShutdownHint(cmd, name); hint != "" {
@@ -117,6 +130,12 @@ func unknownFlagHint(cmd *cobra.Command, name string) string {
 		return ""
 	}
 	return " (did you mean --" + near + "?)"
+}
+
+// commandKey is cmd's path below the root, foreignFlags' key: "record",
+// "topic info".
+func commandKey(cmd *cobra.Command) string {
+	return strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ")
 }
 
 // minTwoEdits is the shortest flag name a guess two edits from it is made

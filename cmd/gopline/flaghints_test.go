@@ -35,6 +35,15 @@ func TestUnknownFlagsSayWhatWasMeant(t *testing.T) {
 		{[]string{"record", "-a", "--max-bag-size", "1000000"}, "gopline does not split a recording: it is one file, and --max-bytes keeps"},
 		{[]string{"record", "-a", "--compression-mode", "file"}, "gopline has no compression"},
 		{[]string{"record", "-a", "-s", "mcap"}, "unknown shorthand flag: 's' in -s; gopline has one storage: a recording is one bbolt file (.gopline)"},
+		{[]string{"record", "--topics-regex", "cam", "-o", "x.gopline"}, "unknown flag: --topics-regex; the regular expression of topic names is -e, --regex"},
+		{[]string{"record", "--topic-regex", "cam", "-o", "x.gopline"}, "unknown flag: --topic-regex; the regular expression of topic names is -e, --regex"},
+		{[]string{"record", "-a", "--exclude-topics", "/a", "-o", "x.gopline"}, "-x, --exclude takes a regular expression, not names"},
+		{[]string{"record", "-a", "--exclude-regex", "/a", "-o", "x.gopline"}, "ros2 bag record's --exclude-regex is -x, --exclude"},
+		{[]string{"play", "rec.gopline", "--topic", "/a"}, "unknown flag: --topic; a recording's topics are its streams: --stream"},
+		// ros2 topic, under both names.
+		{[]string{"topics", "-t"}, "gopline topics always shows each topic's codec and picture size"},
+		{[]string{"topic", "list", "-t"}, "gopline topics always shows each topic's codec and picture size"},
+		{[]string{"topic", "list", "--show-types"}, "gopline topics always shows each topic's codec and picture size"},
 		// ffmpeg, echoed as typed: pflag would say --ss and --c:v.
 		{[]string{"run", "-i", "clip.mp4"}, "ffmpeg's -i is an element of the pipeline: videosrc location=FILE"},
 		{[]string{"run", "-t", "10", "testsrc ! fakesink"}, "ffmpeg's -t is --duration"},
@@ -65,6 +74,9 @@ func TestUnknownFlagHintsBelongToTheirCommand(t *testing.T) {
 		want string
 	}{
 		{[]string{"info", "-r", "rec.gopline"}, "gopline info: usage: unknown shorthand flag: 'r' in -r (see gopline info --help)\n"},
+		// topic info is not info, the recording's.
+		{[]string{"topic", "info", "/c", "-s"}, "gopline topic info: usage: unknown shorthand flag: 's' in -s (see gopline topic info --help)\n"},
+		{[]string{"topic", "info", "/c", "--storage"}, "gopline topic info: usage: unknown flag: --storage (see gopline topic info --help)\n"},
 		{[]string{"run", "--topics", "/a", "testsrc ! fakesink"}, "gopline run: usage: unknown flag: --topics (see gopline run --help)\n"},
 		{[]string{"run", "--zz", "testsrc ! fakesink"}, "gopline run: usage: unknown flag: --zz (see gopline run --help)\n"},
 		{[]string{"play", "--frobnicate", "rec.gopline"}, "gopline play: usage: unknown flag: --frobnicate (see gopline play --help)\n"},
@@ -83,8 +95,8 @@ func TestUnknownFlagHintsBelongToTheirCommand(t *testing.T) {
 func TestForeignFlagsNameRealFlags(t *testing.T) {
 	root := rootCommand(nil, nil)
 	for command, flags := range foreignFlags {
-		cmd, _, err := root.Find([]string{command})
-		if err != nil || cmd.Name() != command {
+		cmd, _, err := root.Find(strings.Fields(command))
+		if err != nil || commandKey(cmd) != command {
 			t.Errorf("no command %s", command)
 			continue
 		}

@@ -104,9 +104,9 @@ func recordCommand() *cobra.Command {
 	}
 	fs := cmd.Flags()
 	fs.Var(&f.topics, "topic", "topic to record (repeat or comma-separate for more)")
-	fs.BoolVarP(&f.all, "all", "a", false, "record every topic published when the recording starts: by the pipeline, and by the other nodes found")
-	fs.StringVarP(&f.regex, "regex", "e", "", "record the topics published when the recording starts whose names the regular expression finds a match in")
-	fs.StringVarP(&f.exclude, "exclude", "x", "", "leave out of --all or --regex the topics whose names this regular expression finds a match in")
+	fs.BoolVarP(&f.all, "all", "a", false, "record every topic published when the recording starts: by the pipeline, and by the other nodes found (alone: not with --regex or --topic)")
+	fs.StringVarP(&f.regex, "regex", "e", "", "record the topics published when the recording starts whose names the regular expression finds a match in (with --topic: those too)")
+	fs.StringVarP(&f.exclude, "exclude", "x", "", "leave out of --all or --regex the topics whose names this regular expression finds a match in (never those named with --topic)")
 	fs.StringVarP(&f.out, "out", "o", "", "recording file to create or append to")
 	fs.Var((*durationValue)(&f.duration), "duration", "stop after this long (default: when the sources end, or on Ctrl-C)")
 	fs.BoolVar(&f.asJSON, "json", false, "print the per-node stats as JSON on stdout")
@@ -128,11 +128,11 @@ func recordCommand() *cobra.Command {
 
 func (f *recordFlags) record(line string, stdout, stderr io.Writer) error {
 	choice := topicChoice{named: f.topics, all: f.all, regex: f.regex, exclude: f.exclude}
+	if _, _, err := choice.compile(); err != nil {
+		return err // first: a -e that took the next flag leaves --out unset
+	}
 	if len(f.topics) == 0 && !choice.searches() || f.out == "" {
 		return usagef("give --out, the topics (--topic, --all or --regex), and the pipeline that publishes them unless other nodes do (gopline record --help)")
-	}
-	if _, _, err := choice.compile(); err != nil {
-		return err
 	}
 	n, err := f.node.open(logger(stderr, f.verbose), subscribesRemote(line, f.topics...) || choice.searches())
 	if err != nil {
@@ -144,11 +144,15 @@ func (f *recordFlags) record(line string, stdout, stderr io.Writer) error {
 	}
 	if choice.searches() {
 		// This process's topics have no publisher before the pipeline
-		// starts: its line names them.
-		others, _ := n.Bus().Published("")
-		chosen, err := choice.choose(append(linePublished(line), others...))
+		// starts: its line names them. A browse that fails finds no
+		// other node.
+		nodes, _ := listNodes(n, "")
+		chosen, left, err := choice.choose(published{here: linePublished(line), others: othersPublishing(nodes)})
 		if err != nil {
 			return closeNode(n, err)
+		}
+		for _, l := range left {
+			fmt.Fprintf(stderr, "warning: %v\n", l)
 		}
 		f.topics = chosen
 	}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/gopline/gopline/discovery"
 	"github.com/gopline/gopline/pipeline/syntax"
 	"github.com/gopline/gopline/transport"
 )
@@ -15,7 +16,8 @@ import (
 // regular expression finds in their names (--regex), less those another
 // finds (--exclude). --all and --regex choose among the topics published
 // when the recording starts: by the pipeline's line, and by the other
-// nodes found.
+// nodes found. --all goes alone; --exclude leaves out found topics only,
+// never named ones.
 type topicChoice struct {
 	named   []string
 	all     bool
@@ -41,50 +43,105 @@ func (c topicChoice) compile() (include, exclude *regexp.Regexp, err error) {
 	if strings.Contains(c.regex, " ! ") {
 		return nil, nil, usagef("--regex %q is a pipeline: -e is ros2 bag record's --regex here, and gst-launch's -e is not needed (Ctrl-C ends the stream cleanly)", c.regex)
 	}
+	if strings.HasPrefix(c.regex, "-") {
+		// -e given first, as gst-launch's is: it took the next flag.
+		return nil, nil, usagef("--regex %q is a flag: -e is ros2 bag record's --regex here, which takes a regular expression of topic names, "+
+			"and gst-launch's -e is not needed (Ctrl-C ends the stream cleanly); an expression that starts with a dash is written [-]...", c.regex)
+	}
 	if c.regex != "" {
 		if include, err = regexp.Compile(c.regex); err != nil {
 			return nil, nil, usagef("--regex: %v", err)
 		}
 	}
+	if c.all && (c.regex != "" || len(c.named) > 0) {
+		// As ros2 bag record refuses them: --all would take every topic.
+		return nil, nil, usagef("--all records every topic already: give it without --regex and --topic")
+	}
 	if c.exclude != "" {
 		if exclude, err = regexp.Compile(c.exclude); err != nil {
 			return nil, nil, usagef("--exclude: %v", err)
 		}
-		if !c.searches() && len(c.named) == 0 {
-			return nil, nil, usagef("--exclude leaves out topics of --all or --regex; give one of them")
+		if !c.searches() {
+			return nil, nil, usagef("--exclude leaves out topics of --all or --regex, not those named with --topic; give one of them")
 		}
 	}
 	return include, exclude, nil
 }
 
-// choose returns the topics to record, sorted, among published: the named
-// ones, and with --all or --regex the published ones that match (a
-// regular expression finds a match anywhere in the name, as ros2 bag
-// record's -e does), less those --exclude finds.
-func (c topicChoice) choose(published []string) ([]string, error) {
+// published is what --all and --regex choose among: the topics this
+// pipeline publishes (here), and the nodes that publish each topic other
+// nodes found publish (others: topic to "NAME at ADDR" of each node).
+type published struct {
+	here   []string
+	others map[string][]string
+}
+
+// names are the published topics, sorted, each once.
+func (p published) names() []string {
+	out := slices.Clone(p.here)
+	for t := range p.others {
+		out = append(out, t)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// leftOut is a topic --all or --regex found but cannot record: more than
+// one other node publishes it, and this pipeline does not, so a
+// subscriber would not know which node to take it from.
+type leftOut struct {
+	topic string
+	nodes []string
+}
+
+// String is the warning record gives for the topic: which nodes publish
+// it, and how to record it from one of them.
+func (l leftOut) String() string {
+	return fmt.Sprintf("leaving out %s: more than one node publishes it (%s); to record it from one, "+
+		"give --topic %s and the pipeline 'subscribe topic=%s remote=HOST:PORT ! publish topic=%s'",
+		l.topic, strings.Join(l.nodes, ", "), l.topic, l.topic, l.topic)
+}
+
+// choose returns the topics to record, sorted, among pub: the named ones,
+// and with --all or --regex the published ones that match (a regular
+// expression finds a match anywhere in the name, as ros2 bag record's -e
+// does), less those --exclude finds, and less those more than one other
+// node publishes (returned as left out: the user names the node with a
+// pipeline of their own). A named topic stays: its subscriber says which
+// nodes publish it.
+func (c topicChoice) choose(pub published) ([]string, []leftOut, error) {
 	include, exclude, err := c.compile()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	out := slices.Clone(c.named)
-	for _, t := range published {
+	var found []string
+	for _, t := range pub.names() {
 		if c.all || include != nil && include.MatchString(t) {
-			out = append(out, t)
+			found = append(found, t)
 		}
 	}
 	if exclude != nil {
-		out = slices.DeleteFunc(out, exclude.MatchString)
+		found = slices.DeleteFunc(found, exclude.MatchString)
 	}
+	var left []leftOut
+	found = slices.DeleteFunc(found, func(t string) bool {
+		if nodes := pub.others[t]; len(nodes) > 1 && !slices.Contains(pub.here, t) && !slices.Contains(c.named, t) {
+			left = append(left, leftOut{topic: t, nodes: nodes})
+			return true
+		}
+		return false
+	})
+	out := append(slices.Clone(c.named), found...)
 	slices.Sort(out)
 	out = slices.Compact(out)
 	if len(out) == 0 && c.searches() {
-		return nil, c.noneFound(published)
+		return nil, nil, c.noneFound(pub.names(), left)
 	}
-	return out, nil
+	return out, left, nil
 }
 
 // noneFound says why --all or --regex chose no topic.
-func (c topicChoice) noneFound(published []string) error {
+func (c topicChoice) noneFound(published []string, left []leftOut) error {
 	if len(published) == 0 {
 		return fmt.Errorf("no topic to record: the pipeline publishes none and no other node found publishes one (gopline topics lists them)")
 	}
@@ -95,7 +152,32 @@ func (c topicChoice) noneFound(published []string) error {
 	if c.exclude != "" {
 		what += fmt.Sprintf(" less --exclude %q", c.exclude)
 	}
+	if len(left) > 0 {
+		why := make([]string, len(left))
+		for i, l := range left {
+			why[i] = l.String()
+		}
+		return fmt.Errorf("no topic to record: %s finds only topics that more than one node publishes; %s", what, strings.Join(why, "; "))
+	}
 	return fmt.Errorf("no topic to record: %s leaves none of %s", what, strings.Join(published, ", "))
+}
+
+// othersPublishing maps each topic that the nodes found publish to those
+// nodes, "NAME at ADDR" each (published.others).
+func othersPublishing(nodes []discovery.NodeTopics) map[string][]string {
+	out := map[string][]string{}
+	for _, n := range nodes {
+		who := n.Addr
+		if n.Name != "" {
+			who = n.Name + " at " + n.Addr
+		}
+		for _, t := range n.Topics {
+			if t.Publishers > 0 && !slices.Contains(out[t.Name], who) {
+				out[t.Name] = append(out[t.Name], who)
+			}
+		}
+	}
+	return out
 }
 
 // linePublished returns the topics a pipeline line publishes (publish

@@ -144,14 +144,17 @@ func flagErrorAsTyped(args []string) func(*cobra.Command, error) error {
 }
 
 // stoppedByCtrlC are the commands that run pipelines until Ctrl-C and
-// have no -e of their own (record's is ros2 bag record's --regex).
+// have no -e of their own; record, whose -e is ros2 bag record's --regex,
+// is answered for the long --eos-on-shutdown alone.
 var stoppedByCtrlC = []string{"run", "serve", "play"}
 
 // eosOnShutdownHint answers gst-launch's habit of -e (--eos-on-shutdown),
 // given as the unknown flag name, on a command that runs pipelines:
 // gopline needs none, since its Ctrl-C ends the stream cleanly already.
 func eosOnShutdownHint(cmd *cobra.Command, name string) string {
-	if !slices.Contains(stoppedByCtrlC, cmd.Name()) || !meansEOSOnShutdown(cmd, name) {
+	ours := slices.Contains(stoppedByCtrlC, commandKey(cmd)) && meansEOSOnShutdown(cmd, name) ||
+		commandKey(cmd) == "record" && name == "eos-on-shutdown"
+	if !ours {
 		return ""
 	}
 	return "; gopline needs no -e (gst-launch's --eos-on-shutdown): Ctrl-C already ends the stream cleanly, " +

@@ -34,7 +34,7 @@
 //	name      = letter { letter | digit | "-" | "_" } .
 //	key, pad  = ( letter | digit | "-" | "_" ) { letter | digit | "-" | "_" } .
 //	bare      = bareChar { bareChar } .
-//	bareChar  = `\` space | `\!` | any character but a space, "!" or a quote .
+//	bareChar  = `\` space | `\!` | `\\` | any character but a space, "!" or a quote .
 //	letter    = "a" … "z" | "A" … "Z" .
 //	space     = any Unicode space, tabs included .
 //
@@ -42,8 +42,11 @@
 // quotes take backslash escapes. Quote a value that holds spaces, a "!" or a
 // quote, or that is empty; or, as gst-launch and a shell take it, put a
 // backslash before each space or "!" of a bare value (location=my\ clip.mp4
-// is the value "my clip.mp4"). A value written bare keeps its other
-// backslashes, so dir=C:\data is the value C:\data.
+// is the value "my clip.mp4"), and write \\ for a backslash before one. A
+// value written bare keeps its other backslashes, so dir=C:\data is the
+// value C:\data, and dir=C:\data\\ is C:\data\. An escaped space followed
+// by what reads as a property (dir=C:\data\ every=1) is refused: the value
+// surely meant to end in a backslash.
 //
 // A line that starts with the gst-launch command (gst-launch-1.0 -e ...),
 // as pasted from a shell, is refused: the command is no element.

@@ -184,9 +184,12 @@ func scanSingleQuoted(line string, q int) (string, int, *Error) {
 }
 
 // scanBare reads an unquoted value that starts at v: everything up to a
-// space or a "!". A backslash before a space or a "!" puts that character
-// in the value, as gst-launch and a shell read my\ clip.mp4; any other
-// backslash stays in it (dir=C:\data).
+// space or a "!". As gst-launch reads an unquoted value, a backslash puts
+// the character after it in the value when that is a space, a "!" or a
+// backslash (my\ clip.mp4, a\!b, e\\); any other backslash stays in it
+// (dir=C:\data). An escaped space that takes what reads as the next
+// property into the value (dir=C:\me\ every=1) is refused: the value
+// surely meant to end in a backslash.
 func scanBare(line string, v int, key string) (string, int, *Error) {
 	var (
 		b       strings.Builder
@@ -204,7 +207,12 @@ func scanBare(line string, v int, key string) (string, int, *Error) {
 				`a quote inside the unquoted value of %s: quote the whole value, as in %s="..."`, Quote(key), shorten(key))
 		}
 		if r == '\\' && i+1 < len(line) {
-			if next, n := utf8.DecodeRuneInString(line[i+1:]); next == '!' || unicode.IsSpace(next) {
+			if next, n := utf8.DecodeRuneInString(line[i+1:]); next == '!' || next == '\\' || unicode.IsSpace(next) {
+				if unicode.IsSpace(next) {
+					if err := swallowedProperty(line, v, i, i+1+n, key); err != nil {
+						return "", 0, err
+					}
+				}
 				b.WriteString(line[from:i])
 				b.WriteString(line[i+1 : i+1+n])
 				escaped, i, from = true, i+1+n, i+1+n
@@ -218,6 +226,24 @@ func scanBare(line string, v int, key string) (string, int, *Error) {
 	}
 	b.WriteString(line[from:i])
 	return b.String(), i, nil
+}
+
+// swallowedProperty refuses the escaped space at bs (a backslash; the
+// text after the space starts at after) of the unquoted value of key that
+// starts at v, when what follows it reads as a property, KEY=: the value
+// was meant to end in a backslash, as a Windows folder's does.
+func swallowedProperty(line string, v, bs, after int, key string) *Error {
+	k := after
+	for k < len(line) && isNameByte(line[k]) {
+		k++
+	}
+	if k == after || k >= len(line) || line[k] != '=' {
+		return nil
+	}
+	meant := line[v:bs] + `\`
+	return Errorf(line, Pos{bs, k + 1 - bs},
+		`"\ " in the unquoted value of %s is a space, which would take %s= into the value: for a value that ends in a backslash, write \\ (%s=%s\) or quote it (%s='%s')`,
+		Quote(key), shorten(line[after:k]), shorten(key), shorten(meant), shorten(key), shorten(meant))
 }
 
 // lexRef reads name. or name.pad, where line[start:dot] is the name.

@@ -41,10 +41,12 @@ var goodLines = []struct {
 	{`osd text="héllo wörld 🤖" font='日本語' mark=✓`, `osd(text="héllo wörld 🤖" font="日本語" mark="✓")`},
 	// Bare values keep what they hold, backslashes and "=" included.
 	{`x dir=C:\data caps=video/x-raw,width=640 eq==`, `x(dir="C:\\data" caps="video/x-raw,width=640" eq="=")`},
-	// A backslash before a space or a "!" puts it in a bare value, as
-	// gst-launch and a shell read my\ clip.mp4; other backslashes stay.
+	// A backslash before a space, a "!" or a backslash puts it in a bare
+	// value, as gst-launch and a shell read my\ clip.mp4; other
+	// backslashes stay.
 	{`videosrc location=/tmp/my\ clip.mp4 ! fakesink`, `videosrc(location="/tmp/my clip.mp4") ! fakesink`},
 	{`x v=a\ \ b\!c w=C:\data\ x z=\`, `x(v="a  b!c" w="C:\\data x" z="\\")`},
+	{`snapshot dir=e\\ every=1 w=a\\\\b u=C:\Users\me\\`, `snapshot(dir="e\\" every="1" w="a\\\\b" u="C:\\Users\\me\\")`},
 	{"x v=tab\\\tin ! y", `x(v="tab\tin") ! y`},
 	{`x 0k=1 -k=2 _=3`, `x(0k="1" -k="2" _="3")`},
 	// References at the start of a chain, at the end, in the middle, with pads.
@@ -91,6 +93,8 @@ var badLines = []struct {
 	{`videosrc location='/data/clip.mp4`, `unterminated quote: close it with '`, 19},
 	{`x v="a\"`, `unterminated quote: close it with "`, 5},
 	{`x v="a\`, `unterminated quote: close it with "`, 5},
+	// An escaped space that takes the next property into the value.
+	{`snapshot dir=C:\Users\me\ every=1`, `"\ " in the unquoted value of "dir" is a space, which would take every= into the value: for a value that ends in a backslash, write \\ (dir=C:\Users\me\\) or quote it (dir='C:\Users\me\')`, 25},
 	{`x v="C:\data"`, `unknown escape "\d" in double quotes: write \\ for a backslash, or use single quotes, which take no escapes`, 8},
 	{`x v="\é"`, `unknown escape "\é" in double quotes: write \\ for a backslash, or use single quotes, which take no escapes`, 6},
 	{`x v="a"b`, `unexpected text after the quoted value of "v": put a space after the closing quote`, 8},
@@ -209,6 +213,7 @@ func TestStringIsCanonical(t *testing.T) {
 		{"\ttee  name='t' !b\t t.x", "tee name=t ! b  t."},
 		{`a v="x y" w='' e="\"\\\n\t\r" z=it\s`, `a v="x y" w="" e="\"\\\n\t\r" z=it\s`},
 		{`a v='!' w="'"`, `a v="!" w="'"`},
+		{`a v=x\\y w='x\\y' z=C:\d`, `a v=x\y w="x\\\\y" z=C:\d`},
 		{`a ! b  c ! d`, `a ! b  c ! d`},
 		{`tee name=t t. t.`, `tee name=t  t.  t.`},
 	} {
@@ -310,13 +315,14 @@ func checkPositions(t *testing.T, p *Pipeline) {
 }
 
 // readsBare reports whether text, the whole of a bare value as written,
-// reads as value: itself, less the backslashes before spaces and "!".
+// reads as value: itself, less the backslashes before spaces, "!" and
+// backslashes.
 func readsBare(text, value string) bool {
 	var b strings.Builder
 	for i := 0; i < len(text); i++ {
 		if text[i] == '\\' {
-			if r, _ := utf8.DecodeRuneInString(text[i+1:]); r == '!' || unicode.IsSpace(r) {
-				continue
+			if r, _ := utf8.DecodeRuneInString(text[i+1:]); r == '!' || r == '\\' || unicode.IsSpace(r) {
+				i++ // the escaped character is taken as it is
 			}
 		}
 		b.WriteByte(text[i])

@@ -67,10 +67,11 @@ func writeValue(b *strings.Builder, v string) {
 }
 
 // needsQuotes reports whether v cannot be written bare: it is empty, it
-// holds a space, a "!" or a quote, or it ends in a backslash, which would
-// put the space after it in the value.
+// holds a space, a "!" or a quote, two backslashes in a row (read bare as
+// one), or it ends in a backslash, which would put the space after it in
+// the value.
 func needsQuotes(v string) bool {
-	if v == "" || strings.HasSuffix(v, `\`) {
+	if v == "" || strings.HasSuffix(v, `\`) || strings.Contains(v, `\\`) {
 		return true
 	}
 	for _, r := range v {
