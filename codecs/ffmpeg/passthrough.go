@@ -135,9 +135,11 @@ func (r *Reader) time(p *media.Packet, pts, dts int64) {
 	r.sayJump(jumps, "packet", p.Seq)
 }
 
-// sayJump says in the log, at most every so often, that the timestamps
-// jumped and were re-based at the packet or picture seq, when the
-// timeline's count of jumps is no longer before.
+// sayJump says in the log that the timestamps jumped and were re-based
+// at the packet or picture before seq, the one the timeline put a frame
+// after the last until seq's timestamp showed the clock had jumped, when
+// the timeline's count of jumps is no longer before. Each jump is said but
+// in a burst (see jumpLog).
 func (r *Reader) sayJump(before int, what string, seq uint64) {
 	if r.times.jumps == before {
 		return
@@ -146,7 +148,7 @@ func (r *Reader) sayJump(before int, what string, seq uint64) {
 	if log == nil {
 		return
 	}
-	ok, n := r.times.warned.Allow(r.cfg.now())
+	ok, n := r.times.warned.allow(r.cfg.now())
 	if !ok {
 		return
 	}
@@ -155,9 +157,9 @@ func (r *Reader) sayJump(before int, what string, seq uint64) {
 		ev = ev.Uint64("jumps", n)
 	}
 	if jump := r.times.lastJump.Round(time.Millisecond); jump < 0 {
-		ev.Msgf("timestamps jumped back by %v at %s %d; re-based", -jump, what, seq)
+		ev.Msgf("timestamps jumped back by %v at %s %d; re-based", -jump, what, seq-1)
 	} else {
-		ev.Msgf("timestamps jumped forward by %v at %s %d; re-based", jump, what, seq)
+		ev.Msgf("timestamps jumped forward by %v at %s %d; re-based", jump, what, seq-1)
 	}
 }
 

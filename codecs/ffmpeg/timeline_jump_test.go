@@ -113,3 +113,75 @@ func FuzzTimelinePackets(f *testing.F) {
 		}
 	})
 }
+
+// One timestamp that jumps while the stream goes on from its old clock is
+// repaired alone, as jitter: the packets after it keep their times. A jump
+// that the next packet follows is a discontinuity, however small.
+func TestTimelineRepairsAnOutlierAndRebasesOnlyAJumpTheNextPacketFollows(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		restarts bool
+		moved    map[int]int64 // packet index: ticks its timestamps move by
+		want     []time.Duration
+		jumps    int
+	}{
+		{"one packet 2 frames early", false, map[int]int64{3: -81},
+			[]time.Duration{0, 40, 80, 120, 160, 200}, 0},
+		{"one packet 20s late", true, map[int]int64{3: 20000},
+			[]time.Duration{0, 40, 80, 120, 160, 200}, 0},
+		{"the last packet early", false, map[int]int64{5: -1000},
+			[]time.Duration{0, 40, 80, 120, 160, 200}, 0},
+		{"the clock back 2 frames", false, map[int]int64{3: -120, 4: -120, 5: -120},
+			[]time.Duration{0, 40, 80, 120, 160, 200}, 1},
+		{"the clock back 2 frames after a bad one", true, map[int]int64{2: 20000, 3: -120, 4: -120, 5: -120},
+			[]time.Duration{0, 40, 80, 120, 160, 200}, 1},
+	} {
+		tl := newTimeline(epoch0, 1, 1000, 25)
+		if tc.restarts {
+			tl.mayRestart()
+		}
+		var got []time.Duration
+		for i := range 6 {
+			ts := int64(i)*40 + tc.moved[i]
+			c, o := tl.packet(ts+40, ts) // each presented a frame after its decoding
+			if o != 40*time.Millisecond {
+				t.Fatalf("%s: packet %d has offset %v, want its own 40ms", tc.name, i, o)
+			}
+			got = append(got, c.Sub(epoch0))
+		}
+		wantRepaired := 1
+		if tc.jumps > 0 && len(tc.moved) > 3 {
+			wantRepaired = 2
+		}
+		if !slices.Equal(got, msList(tc.want)) || tl.jumps != tc.jumps || tl.repaired != wantRepaired {
+			t.Fatalf("%s: %v, %d jumps, %d repaired; want %v, %d jumps, %d repaired", tc.name, got, tl.jumps,
+				tl.repaired, msList(tc.want), tc.jumps, wantRepaired)
+		}
+	}
+}
+
+func msList(d []time.Duration) []time.Duration {
+	out := make([]time.Duration, len(d))
+	for i := range d {
+		out[i] = d[i] * time.Millisecond
+	}
+	return out
+}
+
+// Each jump is said, but a burst: at most jumpLines lines in a jumpBurst,
+// the next saying how many jumps it stands for.
+func TestJumpLogSaysEachJumpButABurst(t *testing.T) {
+	var l jumpLog
+	var said []uint64
+	for i := range 8 { // 8 jumps a second apart: 5 said, 3 held
+		if ok, n := l.allow(epoch0.Add(time.Duration(i) * time.Second)); ok {
+			said = append(said, n)
+		}
+	}
+	if ok, n := l.allow(epoch0.Add(jumpBurst)); !ok || n != 4 || !slices.Equal(said, []uint64{1, 1, 1, 1, 1}) {
+		t.Fatalf("said %v, then %v with %d; want 5 lines of one jump, then one of 4", said, ok, n)
+	}
+	if ok, n := l.allow(epoch0.Add(jumpBurst + 7*time.Second)); !ok || n != 1 {
+		t.Fatalf("a jump 7s later: %v, %d; want said", ok, n)
+	}
+}
