@@ -72,6 +72,9 @@ type timeline struct {
 	// of a packet given out.
 	lastPicture, lastDecode int64
 	havePicture, haveDecode bool
+	// guessedDecode says the last decode time was made up: the stream
+	// gave none.
+	guessedDecode bool
 	// repaired counts timestamps the stream gave that went back (a picture
 	// not after the last, a decode time not after the last, a packet
 	// presented before it is decoded) and were replaced.
@@ -201,18 +204,21 @@ func (t *timeline) packet(pts, dts int64) (capture time.Time, offset time.Durati
 		}
 	}
 	pts, dts = t.shifted(pts), t.shifted(dts)
-	repaired := false
+	repaired, guessed := false, dts == noTimestamp
 	switch {
 	case dts == noTimestamp && pts == noTimestamp:
 		dts = t.nextDecode(t.frame)
 	case dts == noTimestamp && !t.haveDecode:
 		dts = pts
 	case dts == noTimestamp || (t.haveDecode && dts <= t.lastDecode):
-		repaired = dts != noTimestamp
+		// Not the stream's fault when the last decode time was guessed
+		// (Matroska gives none for the first packets of a stream with
+		// B-frames).
+		repaired = dts != noTimestamp && !t.guessedDecode
 		dts = t.nextDecode(1)
 	}
 	if pts != noTimestamp && pts < dts {
-		repaired = true
+		repaired = repaired || !guessed
 	}
 	if pts == noTimestamp || pts < dts {
 		pts = dts
@@ -220,7 +226,7 @@ func (t *timeline) packet(pts, dts int64) (capture time.Time, offset time.Durati
 	if repaired && !rebased {
 		t.repaired++
 	}
-	t.lastDecode, t.haveDecode = dts, true
+	t.lastDecode, t.haveDecode, t.guessedDecode = dts, true, guessed
 	capture = t.at(pts)
 	return capture, capture.Sub(t.at(dts))
 }

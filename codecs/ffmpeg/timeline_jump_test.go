@@ -185,3 +185,16 @@ func TestJumpLogSaysEachJumpButABurst(t *testing.T) {
 		t.Fatalf("a jump 7s later: %v, %d; want said", ok, n)
 	}
 }
+
+// Matroska gives no decode time for the first packets of a stream with
+// B-frames: the one it gives next goes back from the made-up ones, which is
+// no fault of the stream's and not counted repaired.
+func TestTimelineCountsNoRepairAfterMissingDecodeTimes(t *testing.T) {
+	tl := newTimeline(epoch0, 1, 1000, 25)
+	for _, p := range [][2]int64{{0, noTimestamp}, {120, noTimestamp}, {40, 0}, {80, 40}, {240, 80}, {160, 120}} {
+		tl.packet(p[0], p[1])
+	}
+	if tl.repaired != 0 {
+		t.Fatalf("%d repaired, want none", tl.repaired)
+	}
+}
