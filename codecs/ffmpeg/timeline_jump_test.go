@@ -198,3 +198,42 @@ func TestTimelineCountsNoRepairAfterMissingDecodeTimes(t *testing.T) {
 		t.Fatalf("%d repaired, want none", tl.repaired)
 	}
 }
+
+// A live input's discontinuity (an encoder that restarted after an outage)
+// is re-based to the moment its first packet is read, so that the outage
+// stays a gap; never earlier than a frame after the last, and not for one
+// bad timestamp. A file's goes on a frame after the last.
+func TestTimelineRebasesALiveDiscontinuityToItsArrival(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		live   bool
+		outage time.Duration // how long after the last packet the restart is read
+		dts    []int64       // after packets at 0, 40, 80
+		want   []time.Duration
+	}{
+		{"live, after 2s", true, 2 * time.Second, []int64{0, 40, 80}, []time.Duration{2080, 2120, 2160}},
+		{"file", false, 2 * time.Second, []int64{0, 40, 80}, []time.Duration{120, 160, 200}},
+		{"live, read at once", true, 0, []int64{0, 40, 80}, []time.Duration{120, 160, 200}},
+		{"live, one bad", true, 0, []int64{-500, 160, 200}, []time.Duration{120, 160, 200}},
+	} {
+		now := epoch0
+		tl := newTimeline(epoch0, 1, 1000, 25)
+		if tc.live {
+			tl.live(func() time.Time { return now })
+		}
+		for _, ts := range []int64{0, 40, 80} {
+			tl.packet(ts, ts)
+			now = epoch0.Add(time.Duration(ts) * time.Millisecond)
+		}
+		now = now.Add(tc.outage)
+		var got []time.Duration
+		for _, ts := range tc.dts {
+			c, _ := tl.packet(ts, ts)
+			got = append(got, c.Sub(epoch0))
+			now = now.Add(40 * time.Millisecond)
+		}
+		if !slices.Equal(got, msList(tc.want)) {
+			t.Fatalf("%s: %v, want %v", tc.name, got, msList(tc.want))
+		}
+	}
+}
