@@ -90,6 +90,7 @@ func (r *Reader) ReadPacket() (*media.Packet, error) {
 		}
 		data, pts, dts := r.pkt.Data(), r.pkt.Pts(), r.pkt.Dts()
 		corrupt := r.pkt.Flags().Has(astiav.PacketFlagCorrupt)
+		discard := r.pkt.Flags().Has(astiav.PacketFlagDiscard) // outside the edits
 		r.pkt.Unref()
 		var p *media.Packet
 		var err error
@@ -112,15 +113,16 @@ func (r *Reader) ReadPacket() (*media.Packet, error) {
 		case r.order != nil:
 			continue // held by accessUnit until its place is known
 		}
-		r.time(p, pts, dts)
+		r.time(p, pts, dts, discard)
 		return p, nil
 	}
 }
 
 // time sets the capture time and composition offset of p, a packet read
-// with timestamps pts and dts, and says in the log where the stream starts
-// after its first packet and where its timestamps jump.
-func (r *Reader) time(p *media.Packet, pts, dts int64) {
+// with timestamps pts and dts, flagged outside the edits of an edit list
+// when discard, and says in the log where the stream starts after its
+// first packet and where its timestamps jump.
+func (r *Reader) time(p *media.Packet, pts, dts int64, discard bool) {
 	if !r.times.started {
 		if start := r.stream.StartTime(); r.times.presentsFrom(start, pts) {
 			if log := r.logger(); log != nil {
@@ -131,7 +133,7 @@ func (r *Reader) time(p *media.Packet, pts, dts int64) {
 		}
 	}
 	jumps := r.times.jumps
-	p.CaptureTime, p.CompositionOffset = r.times.packet(pts, dts)
+	p.CaptureTime, p.CompositionOffset = r.times.packetOf(pts, dts, discard)
 	r.sayJump(jumps, "packet", p.Seq)
 }
 

@@ -190,6 +190,16 @@ func (t *timeline) picture(ts int64) time.Time {
 // timestamp (else its presentation timestamp) jumps is re-based (see
 // timeline); a repaired packet is counted once.
 func (t *timeline) packet(pts, dts int64) (capture time.Time, offset time.Duration) {
+	return t.packetOf(pts, dts, false)
+}
+
+// packetOf is packet for a packet that the demuxer may have flagged
+// outside every edit of an edit list (discard): the packets before the
+// first picture an edit shows, which its pictures need. Where such a
+// packet jumps, an edit after the first starts (FFmpeg gives each edit's
+// packets with their own timestamps): the packets go on a frame after the
+// last at once, neither repaired nor a jump.
+func (t *timeline) packetOf(pts, dts int64, discard bool) (capture time.Time, offset time.Duration) {
 	if t.arrival != nil {
 		return t.arrived(), 0
 	}
@@ -198,7 +208,12 @@ func (t *timeline) packet(pts, dts int64) (capture time.Time, offset time.Durati
 		if ref == noTimestamp {
 			ref = pts
 		}
-		if ref != noTimestamp {
+		switch {
+		case ref == noTimestamp:
+		case discard && t.jumped(ref+t.shift-t.lastDecode):
+			t.suspect.pending = false
+			t.shift, rebased = t.lastDecode+t.frame-ref, true
+		default:
 			t.settle(ref)
 			rebased = t.rebase(ref, t.lastDecode)
 		}

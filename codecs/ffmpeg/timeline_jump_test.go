@@ -237,3 +237,19 @@ func TestTimelineRebasesALiveDiscontinuityToItsArrival(t *testing.T) {
 		}
 	}
 }
+
+// Where a packet flagged outside the edits jumps back, an edit after the
+// first starts: its packets go on a frame after the last at once, neither
+// repaired nor a jump.
+func TestTimelineGoesOnAtAnEditBoundary(t *testing.T) {
+	tl := newTimeline(epoch0, 1, 1000, 25)
+	var got []time.Duration
+	for i, dts := range []int64{0, 40, 80, 2000, 2040, 0, 40, 80} {
+		c, _ := tl.packetOf(dts, dts, i == 5 || i == 6)
+		got = append(got, c.Sub(epoch0))
+	}
+	want := msList([]time.Duration{0, 40, 80, 2000, 2040, 2080, 2120, 2160})
+	if !slices.Equal(got, want) || tl.repaired != 0 || tl.jumps != 0 {
+		t.Fatalf("%v, %d repaired, %d jumps; want %v, none", got, tl.repaired, tl.jumps, want)
+	}
+}
