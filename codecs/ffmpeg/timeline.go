@@ -22,10 +22,10 @@ const MaxTimestampGap = 10 * time.Second
 
 // timeline maps a stream's timestamps, in ticks of its time base, to capture
 // times, once: the first presentation timestamp is the moment the reader
-// opened, and every later one lies as far after it as the stream says. The
-// wall clock is read only for that moment, so a file read faster or slower
-// than real time keeps its own timing, and a stream without timestamps gets
-// them from its frame rate.
+// opened, and every later one lies as far after it as the stream says. A
+// file's wall clock is read only for that moment, so a file read faster or
+// slower than real time keeps its own timing, and a stream without
+// timestamps gets them from its frame rate.
 //
 // A timestamp that goes back by more than a frame (or, for a format that
 // may restart its clock, forward by more than MaxTimestampGap) is put a
@@ -39,8 +39,8 @@ const MaxTimestampGap = 10 * time.Second
 // back is jitter: that one timestamp is repaired.
 //
 // A live input's discontinuity (an encoder that restarted after an outage)
-// is re-based to the moment its first packet was read, never earlier than
-// a frame after the last, so that the outage stays a gap (see live).
+// keeps the time that passed since the packet before it was read, so that
+// the outage stays a gap (see live).
 //
 // It is a plain value owned by one Reader.
 type timeline struct {
@@ -65,9 +65,11 @@ type timeline struct {
 	suspect suspectJump
 	// warned limits the Reader's warnings of jumps.
 	warned jumpLog
-	// now, when set, is the clock of a live input: a discontinuity is
-	// re-based to the moment it is read.
-	now func() time.Time
+	// now, when set, is the clock of a live input: a discontinuity keeps
+	// the time that passed since the packet before it was read, the last
+	// two of which read and lastRead are.
+	now            func() time.Time
+	read, lastRead time.Time
 	// The last presentation timestamp of a picture and decode timestamp
 	// of a packet given out.
 	lastPicture, lastDecode int64
@@ -115,12 +117,22 @@ type suspectJump struct {
 	step    int64 // how far it jumped from last
 }
 
-// live makes t re-base a discontinuity to the moment now gives as its
-// first timestamp is read, when that is later than a frame after the last:
-// for a live input, whose outage (an encoder that restarted, a network
-// that failed) is a gap in time, as a camera's clock keeps it. A file's
-// discontinuities go on a frame after the last.
+// live makes t re-base a discontinuity as long after the last picture or
+// packet as passed, on the clock now gives, between reading the two, when
+// that is longer than a frame: for a live input, whose outage (an encoder
+// that restarted, a network that failed) is a gap in time, as a camera's
+// clock keeps it. A file's discontinuities go on a frame after the last.
+// (The time between reads, not the moment of reading, is what the gap
+// keeps: a live input's capture times run ahead of the moments its packets
+// are read by what was read while it opened.)
 func (t *timeline) live(now func() time.Time) { t.now = now }
+
+// reading notes when a live input's picture or packet is read.
+func (t *timeline) reading() {
+	if t.now != nil {
+		t.lastRead, t.read = t.read, t.now()
+	}
+}
 
 // arriving makes t stamp pictures and packets with the time now gives as
 // each is read, as GStreamer's do-timestamp does: for a live stream whose
@@ -162,6 +174,7 @@ func (t *timeline) picture(ts int64) time.Time {
 	if t.arrival != nil {
 		return t.arrived()
 	}
+	t.reading()
 	if ts != noTimestamp && t.havePicture {
 		t.settle(ts)
 		t.rebase(ts, t.lastPicture) // then ts follows the last
@@ -203,6 +216,7 @@ func (t *timeline) packetOf(pts, dts int64, discard bool) (capture time.Time, of
 	if t.arrival != nil {
 		return t.arrived(), 0
 	}
+	t.reading()
 	rebased := false
 	if ref := dts; t.haveDecode {
 		if ref == noTimestamp {
@@ -248,8 +262,8 @@ func (t *timeline) packetOf(pts, dts int64, discard bool) (capture time.Time, of
 
 // rebase checks ts, a timestamp as the stream gave it, against last, the
 // one before it, shifted: when ts jumps it shifts the timestamps from ts on
-// so that ts follows last by a frame (for a live input, is at the moment
-// it is read, if later), counts it once as repaired, keeps it as the
+// so that ts follows last by a frame (for a live input, by the time
+// between their reads, if longer), counts it once as repaired, keeps it as the
 // suspect the next timestamp settles, and reports true.
 func (t *timeline) rebase(ts, last int64) bool {
 	step := ts + t.shift - last
@@ -258,8 +272,8 @@ func (t *timeline) rebase(ts, last int64) bool {
 	}
 	t.suspect = suspectJump{pending: true, ref: ts, last: last, shift: t.shift, step: step}
 	to := last + t.frame
-	if t.now != nil && t.started {
-		to = max(to, t.origin+t.ticks(t.now().Sub(t.start)))
+	if t.now != nil && !t.lastRead.IsZero() {
+		to = max(to, last+t.ticks(t.read.Sub(t.lastRead)))
 	}
 	t.shift = to - ts
 	t.repaired++

@@ -200,10 +200,10 @@ func TestTimelineCountsNoRepairAfterMissingDecodeTimes(t *testing.T) {
 }
 
 // A live input's discontinuity (an encoder that restarted after an outage)
-// is re-based to the moment its first packet is read, so that the outage
-// stays a gap; never earlier than a frame after the last, and not for one
-// bad timestamp. A file's goes on a frame after the last.
-func TestTimelineRebasesALiveDiscontinuityToItsArrival(t *testing.T) {
+// keeps the time that passed since the packet before it was read, so that
+// the outage stays a gap; never less than a frame, and not for one bad
+// timestamp. A file's goes on a frame after the last.
+func TestTimelineRebasesALiveDiscontinuityAfterTheOutage(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		live   bool
@@ -214,16 +214,18 @@ func TestTimelineRebasesALiveDiscontinuityToItsArrival(t *testing.T) {
 		{"live, after 2s", true, 2 * time.Second, []int64{0, 40, 80}, []time.Duration{2080, 2120, 2160}},
 		{"file", false, 2 * time.Second, []int64{0, 40, 80}, []time.Duration{120, 160, 200}},
 		{"live, read at once", true, 0, []int64{0, 40, 80}, []time.Duration{120, 160, 200}},
-		{"live, one bad", true, 0, []int64{-500, 160, 200}, []time.Duration{120, 160, 200}},
+		{"live, one bad", true, 20 * time.Millisecond, []int64{-500, 160, 200}, []time.Duration{120, 160, 200}},
 	} {
-		now := epoch0
+		// The clock runs a second behind the capture times: what was read
+		// while the input opened.
+		now := epoch0.Add(-time.Second)
 		tl := newTimeline(epoch0, 1, 1000, 25)
 		if tc.live {
 			tl.live(func() time.Time { return now })
 		}
 		for _, ts := range []int64{0, 40, 80} {
+			now = now.Add(40 * time.Millisecond)
 			tl.packet(ts, ts)
-			now = epoch0.Add(time.Duration(ts) * time.Millisecond)
 		}
 		now = now.Add(tc.outage)
 		var got []time.Duration
