@@ -39,8 +39,8 @@ const MaxTimestampGap = 10 * time.Second
 // back is jitter: that one timestamp is repaired.
 //
 // A live input's discontinuity (an encoder that restarted after an outage)
-// keeps the time that passed since the packet before it was read, so that
-// the outage stays a gap (see live).
+// is re-based to the moment it is read, so that the outage stays a gap
+// (see live).
 //
 // It is a plain value owned by one Reader.
 type timeline struct {
@@ -65,11 +65,14 @@ type timeline struct {
 	suspect suspectJump
 	// warned limits the Reader's warnings of jumps.
 	warned jumpLog
-	// now, when set, is the clock of a live input: a discontinuity keeps
-	// the time that passed since the packet before it was read, the last
-	// two of which read and lastRead are.
-	now            func() time.Time
-	read, lastRead time.Time
+	// now, when set, is the clock of a live input: read is when the
+	// picture or packet being timed was read, and lead how far ahead of
+	// its reading any capture time has been at most (what was read while
+	// the input opened), which a discontinuity keeps.
+	now      func() time.Time
+	read     time.Time
+	lead     time.Duration
+	haveLead bool
 	// The last presentation timestamp of a picture and decode timestamp
 	// of a packet given out.
 	lastPicture, lastDecode int64
@@ -117,21 +120,33 @@ type suspectJump struct {
 	step    int64 // how far it jumped from last
 }
 
-// live makes t re-base a discontinuity as long after the last picture or
-// packet as passed, on the clock now gives, between reading the two, when
-// that is longer than a frame: for a live input, whose outage (an encoder
-// that restarted, a network that failed) is a gap in time, as a camera's
-// clock keeps it. A file's discontinuities go on a frame after the last.
-// (The time between reads, not the moment of reading, is what the gap
-// keeps: a live input's capture times run ahead of the moments its packets
-// are read by what was read while it opened.)
+// live makes t re-base a discontinuity to the moment now gives as it is
+// read, moved as far ahead as capture times have been of their reading,
+// when that is later than a frame after the last: for a live input, whose
+// outage (an encoder that restarted, a network that failed) is a gap in
+// time, as a camera's clock keeps it. The lead matters: a live input's
+// capture times run ahead of the moments its packets are read by what was
+// read while it opened, and the last packet before an outage may be read
+// only once the next comes (MPEG-TS ends a packet when the next begins). A
+// file's discontinuities go on a frame after the last.
 func (t *timeline) live(now func() time.Time) { t.now = now }
 
 // reading notes when a live input's picture or packet is read.
 func (t *timeline) reading() {
 	if t.now != nil {
-		t.lastRead, t.read = t.read, t.now()
+		t.read = t.now()
 	}
+}
+
+// leads notes how far ahead of its reading a live input's capture time
+// is, and returns it.
+func (t *timeline) leads(capture time.Time) time.Time {
+	if t.now != nil {
+		if d := capture.Sub(t.read); !t.haveLead || d > t.lead {
+			t.lead, t.haveLead = d, true
+		}
+	}
+	return capture
 }
 
 // arriving makes t stamp pictures and packets with the time now gives as
@@ -191,7 +206,7 @@ func (t *timeline) picture(ts int64) time.Time {
 		ts = 0
 	}
 	t.lastPicture, t.havePicture = ts, true
-	return t.at(ts)
+	return t.leads(t.at(ts))
 }
 
 // packet returns the presentation (capture) time of a packet passed through
@@ -256,14 +271,14 @@ func (t *timeline) packetOf(pts, dts int64, discard bool) (capture time.Time, of
 		t.repaired++
 	}
 	t.lastDecode, t.haveDecode, t.guessedDecode = dts, true, guessed
-	capture = t.at(pts)
+	capture = t.leads(t.at(pts))
 	return capture, capture.Sub(t.at(dts))
 }
 
 // rebase checks ts, a timestamp as the stream gave it, against last, the
 // one before it, shifted: when ts jumps it shifts the timestamps from ts on
-// so that ts follows last by a frame (for a live input, by the time
-// between their reads, if longer), counts it once as repaired, keeps it as the
+// so that ts follows last by a frame (for a live input, is at the moment
+// it is read, if later; see live), counts it once as repaired, keeps it as the
 // suspect the next timestamp settles, and reports true.
 func (t *timeline) rebase(ts, last int64) bool {
 	step := ts + t.shift - last
@@ -272,8 +287,8 @@ func (t *timeline) rebase(ts, last int64) bool {
 	}
 	t.suspect = suspectJump{pending: true, ref: ts, last: last, shift: t.shift, step: step}
 	to := last + t.frame
-	if t.now != nil && !t.lastRead.IsZero() {
-		to = max(to, last+t.ticks(t.read.Sub(t.lastRead)))
+	if t.now != nil && t.haveLead {
+		to = max(to, t.origin+t.ticks(t.read.Add(t.lead).Sub(t.start)))
 	}
 	t.shift = to - ts
 	t.repaired++

@@ -200,9 +200,10 @@ func TestTimelineCountsNoRepairAfterMissingDecodeTimes(t *testing.T) {
 }
 
 // A live input's discontinuity (an encoder that restarted after an outage)
-// keeps the time that passed since the packet before it was read, so that
-// the outage stays a gap; never less than a frame, and not for one bad
-// timestamp. A file's goes on a frame after the last.
+// is re-based to the moment it is read, moved ahead as the capture times
+// have run ahead of their reading, so that the outage stays a gap; never
+// earlier than a frame after the last, and not for one bad timestamp. A
+// file's goes on a frame after the last.
 func TestTimelineRebasesALiveDiscontinuityAfterTheOutage(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
