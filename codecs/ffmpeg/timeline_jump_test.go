@@ -256,3 +256,17 @@ func TestTimelineGoesOnAtAnEditBoundary(t *testing.T) {
 		t.Fatalf("%v, %d repaired, %d jumps; want %v, none", got, tl.repaired, tl.jumps, want)
 	}
 }
+
+// A decoded picture whose timestamp alone jumps is put a frame after the
+// last, and the pictures after it keep the stream's clock.
+func TestTimelineRepairsAnOutlierPicture(t *testing.T) {
+	tl := newTimeline(epoch0, 1, 1000, 25)
+	var got []time.Duration
+	for _, ts := range []int64{0, 40, 80, -3000, 160, 200} {
+		got = append(got, tl.picture(ts).Sub(epoch0))
+	}
+	want := msList([]time.Duration{0, 40, 80, 120, 160, 200})
+	if !slices.Equal(got, want) || tl.repaired != 1 || tl.jumps != 0 {
+		t.Fatalf("%v, %d repaired, %d jumps; want %v, 1 repaired, no jump", got, tl.repaired, tl.jumps, want)
+	}
+}
