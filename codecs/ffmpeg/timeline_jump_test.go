@@ -101,7 +101,9 @@ func FuzzTimelinePackets(f *testing.F) {
 		var lastDecode time.Time
 		for i := 0; i+4 <= len(data); i += 4 {
 			repaired := tl.repaired
-			capture, offset := tl.packet(stamp(data[i], data[i+1]), stamp(data[i+2], data[i+3]))
+			// Some inputs flag every fifth packet outside the edits.
+			discard := len(data)%3 == 0 && i/4%5 == 4
+			capture, offset := tl.packetOf(stamp(data[i], data[i+1]), stamp(data[i+2], data[i+3]), discard)
 			decode := capture.Add(-offset)
 			if offset < 0 || (i > 0 && !decode.After(lastDecode)) {
 				t.Fatalf("packet %d: captured %v, decoded %v after the last decode %v", i/4, capture, decode, lastDecode)
