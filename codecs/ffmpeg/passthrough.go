@@ -90,6 +90,7 @@ func (r *Reader) ReadPacket() (*media.Packet, error) {
 		}
 		data, pts, dts := r.pkt.Data(), r.pkt.Pts(), r.pkt.Dts()
 		corrupt := r.pkt.Flags().Has(astiav.PacketFlagCorrupt)
+		discard := r.pkt.Flags().Has(astiav.PacketFlagDiscard) // outside the edits
 		r.pkt.Unref()
 		var p *media.Packet
 		var err error
@@ -112,15 +113,16 @@ func (r *Reader) ReadPacket() (*media.Packet, error) {
 		case r.order != nil:
 			continue // held by accessUnit until its place is known
 		}
-		r.time(p, pts, dts)
+		r.time(p, pts, dts, discard)
 		return p, nil
 	}
 }
 
 // time sets the capture time and composition offset of p, a packet read
-// with timestamps pts and dts, and says in the log where the stream starts
-// after its first packet and where its timestamps jump.
-func (r *Reader) time(p *media.Packet, pts, dts int64) {
+// with timestamps pts and dts, flagged outside the edits of an edit list
+// when discard, and says in the log where the stream starts after its
+// first packet and where its timestamps jump.
+func (r *Reader) time(p *media.Packet, pts, dts int64, discard bool) {
 	if !r.times.started {
 		if start := r.stream.StartTime(); r.times.presentsFrom(start, pts) {
 			if log := r.logger(); log != nil {
@@ -131,13 +133,15 @@ func (r *Reader) time(p *media.Packet, pts, dts int64) {
 		}
 	}
 	jumps := r.times.jumps
-	p.CaptureTime, p.CompositionOffset = r.times.packet(pts, dts)
+	p.CaptureTime, p.CompositionOffset = r.times.packetOf(pts, dts, discard)
 	r.sayJump(jumps, "packet", p.Seq)
 }
 
-// sayJump says in the log, at most every so often, that the timestamps
-// jumped and were re-based at the packet or picture seq, when the
-// timeline's count of jumps is no longer before.
+// sayJump says in the log that the timestamps jumped and were re-based
+// at the packet or picture before seq, the one the timeline put a frame
+// after the last until seq's timestamp showed the clock had jumped, when
+// the timeline's count of jumps is no longer before. Each jump is said but
+// in a burst (see jumpLog).
 func (r *Reader) sayJump(before int, what string, seq uint64) {
 	if r.times.jumps == before {
 		return
@@ -146,7 +150,7 @@ func (r *Reader) sayJump(before int, what string, seq uint64) {
 	if log == nil {
 		return
 	}
-	ok, n := r.times.warned.Allow(r.cfg.now())
+	ok, n := r.times.warned.allow(r.cfg.now())
 	if !ok {
 		return
 	}
@@ -155,9 +159,9 @@ func (r *Reader) sayJump(before int, what string, seq uint64) {
 		ev = ev.Uint64("jumps", n)
 	}
 	if jump := r.times.lastJump.Round(time.Millisecond); jump < 0 {
-		ev.Msgf("timestamps jumped back by %v at %s %d; re-based", -jump, what, seq)
+		ev.Msgf("timestamps jumped back by %v at %s %d; re-based", -jump, what, seq-1)
 	} else {
-		ev.Msgf("timestamps jumped forward by %v at %s %d; re-based", jump, what, seq)
+		ev.Msgf("timestamps jumped forward by %v at %s %d; re-based", jump, what, seq-1)
 	}
 }
 

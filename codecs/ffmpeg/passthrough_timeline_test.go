@@ -144,3 +144,13 @@ func TestPassthroughLeavesOutACorruptJPEG(t *testing.T) {
 		}
 	}
 }
+
+// A clean Matroska file with B-frames passes through with no timestamp
+// repaired.
+func TestPassthroughRepairsNothingInACleanMatroskaWithBFrames(t *testing.T) {
+	mkv := testclip.Make(t, "b.mkv", 60, 25, "-c:v", "libx264", "-bf", "2", "-g", "25")
+	pkts, st := passPackets(t, mkv)
+	if len(pkts) != 60 || st.RepairedTimestamps != 0 {
+		t.Fatalf("%d packets, stats %+v; want 60, nothing repaired", len(pkts), st)
+	}
+}

@@ -165,6 +165,9 @@ func (r *Reader) open() error {
 	if f := r.fc.InputFormat(); f != nil && f.Flags().Has(astiav.IOFormatFlagTsDiscont) {
 		r.times.mayRestart() // its clock may restart (MPEG-TS, HLS)
 	}
+	if r.info.Duration == 0 { // a live input: an outage stays a gap
+		r.times.live(r.cfg.now)
+	}
 	if f := r.fc.InputFormat(); r.info.Duration == 0 && f != nil && f.Flags().Has(astiav.IOFormatFlagNotimestamps) {
 		// A live stream without timestamps: FFmpeg's are made up.
 		r.times.arriving(r.cfg.now)

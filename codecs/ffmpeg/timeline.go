@@ -3,8 +3,6 @@ package ffmpeg
 import (
 	"math"
 	"time"
-
-	"github.com/gopline/gopline/internal/lograte"
 )
 
 // noTimestamp is FFmpeg's AV_NOPTS_VALUE: a timestamp the stream does not
@@ -24,17 +22,25 @@ const MaxTimestampGap = 10 * time.Second
 
 // timeline maps a stream's timestamps, in ticks of its time base, to capture
 // times, once: the first presentation timestamp is the moment the reader
-// opened, and every later one lies as far after it as the stream says. The
-// wall clock is read only for that moment, so a file read faster or slower
-// than real time keeps its own timing, and a stream without timestamps gets
-// them from its frame rate.
+// opened, and every later one lies as far after it as the stream says. A
+// file's wall clock is read only for that moment, so a file read faster or
+// slower than real time keeps its own timing, and a stream without
+// timestamps gets them from its frame rate.
 //
-// A discontinuity, a timestamp that goes back by more than a frame (or, for
-// a format that may restart its clock, forward by more than
-// MaxTimestampGap), is re-based: the timeline goes on a frame after the
-// last picture or packet, and the timestamps after it keep their own
-// spacing, and a packet its composition offset, as FFmpeg's -c copy does.
-// A smaller step back is jitter: that one timestamp is repaired.
+// A timestamp that goes back by more than a frame (or, for a format that
+// may restart its clock, forward by more than MaxTimestampGap) is put a
+// frame after the last picture or packet, keeping a packet's composition
+// offset, and counted once as repaired. Whether it was one bad timestamp
+// or a discontinuity the next one tells, without holding anything back:
+// when the next follows the last before it as the stream's clock went, the
+// bad one alone was repaired (as FFmpeg's -c copy repairs it); when it
+// follows the jumped one, the clock jumped, and the timestamps from the
+// jumped one on are re-based, keeping their own spacing. A smaller step
+// back is jitter: that one timestamp is repaired.
+//
+// A live input's discontinuity (an encoder that restarted after an outage)
+// is re-based to the moment it is read, so that the outage stays a gap
+// (see live).
 //
 // It is a plain value owned by one Reader.
 type timeline struct {
@@ -54,12 +60,26 @@ type timeline struct {
 	// due (a frame after the last), back when negative.
 	jumps    int
 	lastJump time.Duration
+	// suspect is the timestamp that jumped last, put a frame after the one
+	// before it, until the next timestamp says whether the clock jumped.
+	suspect suspectJump
 	// warned limits the Reader's warnings of jumps.
-	warned lograte.Limiter
+	warned jumpLog
+	// now, when set, is the clock of a live input: read is when the
+	// picture or packet being timed was read, and lead how far ahead of
+	// its reading any capture time has been at most (what was read while
+	// the input opened), which a discontinuity keeps.
+	now      func() time.Time
+	read     time.Time
+	lead     time.Duration
+	haveLead bool
 	// The last presentation timestamp of a picture and decode timestamp
 	// of a packet given out.
 	lastPicture, lastDecode int64
 	havePicture, haveDecode bool
+	// guessedDecode says the last decode time was made up: the stream
+	// gave none.
+	guessedDecode bool
 	// repaired counts timestamps the stream gave that went back (a picture
 	// not after the last, a decode time not after the last, a packet
 	// presented before it is decoded) and were replaced.
@@ -88,6 +108,45 @@ func (t *timeline) presentsFrom(ts, first int64) bool {
 	}
 	t.origin, t.started = ts, true
 	return true
+}
+
+// suspectJump is a timestamp that jumped, waiting for the next to say
+// whether the stream's clock did.
+type suspectJump struct {
+	pending bool
+	ref     int64 // the timestamp, as the stream gave it
+	last    int64 // the timestamp before it, shifted
+	shift   int64 // the shift before it
+	step    int64 // how far it jumped from last
+}
+
+// live makes t re-base a discontinuity to the moment now gives as it is
+// read, moved as far ahead as capture times have been of their reading,
+// when that is later than a frame after the last: for a live input, whose
+// outage (an encoder that restarted, a network that failed) is a gap in
+// time, as a camera's clock keeps it. The lead matters: a live input's
+// capture times run ahead of the moments its packets are read by what was
+// read while it opened, and the last packet before an outage may be read
+// only once the next comes (MPEG-TS ends a packet when the next begins). A
+// file's discontinuities go on a frame after the last.
+func (t *timeline) live(now func() time.Time) { t.now = now }
+
+// reading notes when a live input's picture or packet is read.
+func (t *timeline) reading() {
+	if t.now != nil {
+		t.read = t.now()
+	}
+}
+
+// leads notes how far ahead of its reading a live input's capture time
+// is, and returns it.
+func (t *timeline) leads(capture time.Time) time.Time {
+	if t.now != nil {
+		if d := capture.Sub(t.read); !t.haveLead || d > t.lead {
+			t.lead, t.haveLead = d, true
+		}
+	}
+	return capture
 }
 
 // arriving makes t stamp pictures and packets with the time now gives as
@@ -119,8 +178,7 @@ func newTimeline(start time.Time, num, den int, rate float64) timeline {
 		rate = AssumedFrameRate
 	}
 	frame := max(int64(math.Round(float64(den)/(float64(num)*rate))), 1)
-	return timeline{start: start, num: int64(num), den: int64(den), frame: frame,
-		warned: lograte.Limiter{Interval: MaxTimestampGap}}
+	return timeline{start: start, num: int64(num), den: int64(den), frame: frame}
 }
 
 // picture returns the capture time of a decoded picture, whose best-effort
@@ -131,8 +189,10 @@ func (t *timeline) picture(ts int64) time.Time {
 	if t.arrival != nil {
 		return t.arrived()
 	}
+	t.reading()
 	if ts != noTimestamp && t.havePicture {
-		t.rebase(ts+t.shift, t.lastPicture) // then ts follows the last
+		t.settle(ts)
+		t.rebase(ts, t.lastPicture) // then ts follows the last
 	}
 	ts = t.shifted(ts)
 	switch {
@@ -146,7 +206,7 @@ func (t *timeline) picture(ts int64) time.Time {
 		ts = 0
 	}
 	t.lastPicture, t.havePicture = ts, true
-	return t.at(ts)
+	return t.leads(t.at(ts))
 }
 
 // packet returns the presentation (capture) time of a packet passed through
@@ -158,29 +218,51 @@ func (t *timeline) picture(ts int64) time.Time {
 // timestamp (else its presentation timestamp) jumps is re-based (see
 // timeline); a repaired packet is counted once.
 func (t *timeline) packet(pts, dts int64) (capture time.Time, offset time.Duration) {
+	return t.packetOf(pts, dts, false)
+}
+
+// packetOf is packet for a packet that the demuxer may have flagged
+// outside every edit of an edit list (discard): the packets before the
+// first picture an edit shows, which its pictures need. Where such a
+// packet jumps, an edit after the first starts (FFmpeg gives each edit's
+// packets with their own timestamps): the packets go on a frame after the
+// last at once, neither repaired nor a jump.
+func (t *timeline) packetOf(pts, dts int64, discard bool) (capture time.Time, offset time.Duration) {
 	if t.arrival != nil {
 		return t.arrived(), 0
 	}
+	t.reading()
 	rebased := false
 	if ref := dts; t.haveDecode {
 		if ref == noTimestamp {
 			ref = pts
 		}
-		rebased = ref != noTimestamp && t.rebase(ref+t.shift, t.lastDecode)
+		switch {
+		case ref == noTimestamp:
+		case discard && t.jumped(ref+t.shift-t.lastDecode):
+			t.suspect.pending = false
+			t.shift, rebased = t.lastDecode+t.frame-ref, true
+		default:
+			t.settle(ref)
+			rebased = t.rebase(ref, t.lastDecode)
+		}
 	}
 	pts, dts = t.shifted(pts), t.shifted(dts)
-	repaired := false
+	repaired, guessed := false, dts == noTimestamp
 	switch {
 	case dts == noTimestamp && pts == noTimestamp:
 		dts = t.nextDecode(t.frame)
 	case dts == noTimestamp && !t.haveDecode:
 		dts = pts
 	case dts == noTimestamp || (t.haveDecode && dts <= t.lastDecode):
-		repaired = dts != noTimestamp
+		// Not the stream's fault when the last decode time was guessed
+		// (Matroska gives none for the first packets of a stream with
+		// B-frames).
+		repaired = dts != noTimestamp && !t.guessedDecode
 		dts = t.nextDecode(1)
 	}
 	if pts != noTimestamp && pts < dts {
-		repaired = true
+		repaired = repaired || !guessed
 	}
 	if pts == noTimestamp || pts < dts {
 		pts = dts
@@ -188,24 +270,66 @@ func (t *timeline) packet(pts, dts int64) (capture time.Time, offset time.Durati
 	if repaired && !rebased {
 		t.repaired++
 	}
-	t.lastDecode, t.haveDecode = dts, true
-	capture = t.at(pts)
+	t.lastDecode, t.haveDecode, t.guessedDecode = dts, true, guessed
+	capture = t.leads(t.at(pts))
 	return capture, capture.Sub(t.at(dts))
 }
 
-// rebase checks ts, a timestamp already shifted, against last, the one
-// before it: at a discontinuity it shifts the timestamps from ts on so
-// that ts follows last by a frame, counts it once and reports true.
+// rebase checks ts, a timestamp as the stream gave it, against last, the
+// one before it, shifted: when ts jumps it shifts the timestamps from ts on
+// so that ts follows last by a frame (for a live input, is at the moment
+// it is read, if later; see live), counts it once as repaired, keeps it as the
+// suspect the next timestamp settles, and reports true.
 func (t *timeline) rebase(ts, last int64) bool {
-	step := ts - last
-	if step >= -t.frame && (t.ahead <= 0 || step <= t.ahead) {
+	step := ts + t.shift - last
+	if !t.jumped(step) {
 		return false
 	}
-	t.shift += last + t.frame - ts
+	t.suspect = suspectJump{pending: true, ref: ts, last: last, shift: t.shift, step: step}
+	to := last + t.frame
+	if t.now != nil && t.haveLead {
+		to = max(to, t.origin+t.ticks(t.read.Add(t.lead).Sub(t.start)))
+	}
+	t.shift = to - ts
 	t.repaired++
-	t.jumps++
-	t.lastJump = t.duration(step - t.frame) // from where ts was due
 	return true
+}
+
+// jumped reports whether a step from one timestamp to the next is a jump.
+func (t *timeline) jumped(step int64) bool {
+	return step < -t.frame || (t.ahead > 0 && step > t.ahead)
+}
+
+// settle says, with ts, the timestamp after a suspect as the stream gave
+// it, whether the suspect was a discontinuity: when ts follows it, nearer a
+// frame than it follows the timestamp before it on the old clock, the
+// clock jumped and its re-basing stays; otherwise the suspect alone was
+// bad and the old clock goes on.
+func (t *timeline) settle(ts int64) {
+	s := t.suspect
+	if !s.pending {
+		return
+	}
+	t.suspect.pending = false
+	onNew, onOld := ts-s.ref, ts+s.shift-s.last
+	if !t.jumped(onNew) && absTicks(onNew-t.frame) < absTicks(onOld-t.frame) {
+		t.jumps++
+		t.lastJump = t.duration(s.step - t.frame) // from where it was due
+		return
+	}
+	t.shift = s.shift
+}
+
+func absTicks(d int64) int64 {
+	if d < 0 {
+		return -d
+	}
+	return d
+}
+
+// ticks converts a duration to ticks of the time base.
+func (t *timeline) ticks(d time.Duration) int64 {
+	return int64(math.Round(d.Seconds() * float64(t.den) / float64(t.num)))
 }
 
 // shifted returns ts re-based by the discontinuities so far.
@@ -236,4 +360,37 @@ func (t *timeline) duration(d int64) time.Duration {
 	sec := d / t.den * t.num
 	rest := d % t.den * t.num // |rest| < den*num: no overflow for sane time bases
 	return time.Duration(sec)*time.Second + time.Duration(rest*int64(time.Second)/t.den)
+}
+
+// jumpLines is how many jumps jumpLog lets the log say in a row, within
+// jumpBurst, before it holds the rest back: each jump of a stream is said,
+// but a stream whose timestamps are garbage does not flood the log.
+const (
+	jumpLines = 5
+	jumpBurst = 10 * time.Second
+)
+
+// jumpLog limits the lines that say a stream's timestamps jumped to
+// jumpLines in any jumpBurst that starts with a line; the next line let
+// through says how many it stands for. It is a plain value owned by one
+// Reader.
+type jumpLog struct {
+	since time.Time // the first line of the burst
+	lines int       // the lines said since
+	held  uint64    // jumps not said since the last line
+}
+
+// allow reports whether a jump at now may be said, and how many jumps the
+// line stands for: itself and those held back before it.
+func (l *jumpLog) allow(now time.Time) (ok bool, count uint64) {
+	l.held++
+	if d := now.Sub(l.since); l.since.IsZero() || d < 0 || d >= jumpBurst {
+		l.since, l.lines = now, 0
+	}
+	if l.lines >= jumpLines {
+		return false, 0
+	}
+	l.lines++
+	count, l.held = l.held, 0
+	return true, count
 }
