@@ -45,9 +45,11 @@ type StreamInfo struct {
 //
 // Capture times are on the stream's own timeline: the moment of opening
 // plus each picture's presentation time (FFmpeg's best-effort timestamp for
-// decoded pictures), with missing timestamps filled from the frame rate,
-// never read from the wall clock; but a live stream whose format carries
-// no timestamps at all (an MJPEG camera over HTTP: FFmpeg makes them up at
+// decoded pictures), with missing timestamps filled from the frame rate.
+// The wall clock is read only for live input (no duration): where its
+// timestamps jump (an encoder that restarted), the stream goes on from the
+// moment the packet is read, so an outage stays a gap; and a live stream
+// whose format carries no timestamps at all (an MJPEG camera over HTTP: FFmpeg makes them up at
 // 25 frames/s) is stamped with the clock's time as each picture is read,
 // and its FrameRate is 0. Decoded Frames come in presentation order
 // with growing capture times; passed-through Packets keep decode order and
