@@ -34,6 +34,11 @@ type feedConfig struct {
 	// ended is called once, from the feed's actor, when the topic's stream
 	// ends or a write fails (err then says why).
 	ended func(err error)
+	// outlivesStream keeps the feed on its topic when the stream ends: a
+	// publisher that starts on the topic later goes on in the same feed,
+	// from its first keyframe, as a new Epoch does. ended is then called
+	// for a failed write alone.
+	outlivesStream bool
 	// waitForKeyframe makes a viewer that joins mid-GOP wait for the next
 	// keyframe the encoder makes on its own, instead of asking for one.
 	waitForKeyframe bool
@@ -175,8 +180,21 @@ func (a *feedActor) handle(msg any) {
 		a.take(r.Packet)
 	case r.Event != nil && r.Event.Kind == transport.EventIncompatibleQoS:
 		a.cfg.log.Warn().Str("topic", a.cfg.topic).Err(r.Event.Err).Msg("viewer: the topic does not offer what the viewer asks")
+	case r.Ended && a.cfg.outlivesStream:
+		a.restart()
 	case r.Ended:
 		a.end(nil)
+	}
+}
+
+// restart makes the feed wait for a new stream's first keyframe, as it
+// did when it joined: the next publisher's chain owes nothing to the last
+// one's, which may have had the same Epoch and Seqs.
+func (a *feedActor) restart() {
+	if gate, err := qos.NewGate(qos.WithRequestOncePerWait()); err == nil {
+		a.gate = gate
+	} else {
+		a.gate.Break()
 	}
 }
 

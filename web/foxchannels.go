@@ -12,18 +12,25 @@ import (
 // a topic nobody uses.
 const foxgloveLinger = transport.DefaultIdleTopicLinger
 
+// lookSlack: the table is looked at every advertiseEvery, a little early
+// or late; a look that comes this much early counts as on time, so that
+// a topic ends at the first look after the linger, not one later.
+const lookSlack = advertiseEvery / 10
+
 // topicSeen is what the channel table needs of a topic's stats.
 type topicSeen struct {
 	topic  string
 	schema string // "" for a topic Foxglove shows no picture of
-	// publishing: the topic has a publisher, or was published on within
-	// the last two seconds (an anonymous publisher).
-	publishing bool
+	// publishers is how many publishers the topic has; published counts
+	// its packets, which tells of an anonymous publisher (one that
+	// publishes without joining).
+	publishers int
+	published  uint64
 }
 
 func seenOf(st transport.TopicStats) topicSeen {
 	schema, _ := schemaOf(st.Codec)
-	return topicSeen{topic: st.Topic, schema: schema, publishing: st.Publishers > 0 || st.Rate > 0}
+	return topicSeen{topic: st.Topic, schema: schema, publishers: st.Publishers, published: st.Published}
 }
 
 // advertised is one Foxglove channel: a topic under one schema, for as
@@ -36,7 +43,11 @@ type advertised struct {
 // channelTable decides which topics are advertised to Foxglove clients,
 // and their channel ids: the same for every client. A topic is a channel
 // while it has a picture schema and a publisher, or lost its last
-// publisher less than the linger ago; a topic that comes back, or comes
+// publisher less than the linger ago (as first seen without one: a
+// publisher that leaves ends its stream at once, and the packets it
+// published before it left keep nothing alive). A topic without
+// publishers that was published on since the last look, and had none then
+// either, has an anonymous publisher; a topic that comes back, or comes
 // back with another codec, is a new channel with a new id, so that a
 // client told of the end of the old one (unadvertise) is told of the new
 // one (advertise). It is not safe for concurrent use.
@@ -48,6 +59,9 @@ type channelTable struct {
 
 type channelEntry struct {
 	ch advertised
+	// publishers and published are as the last look saw them.
+	publishers int
+	published  uint64
 	// quietSince is when the topic was first seen with no publisher; zero
 	// while it has one. ended: it stayed so for the linger, and is not
 	// advertised until it has a publisher again.
@@ -71,11 +85,13 @@ func (t *channelTable) update(now time.Time, topics []topicSeen) map[uint32]adve
 			continue
 		}
 		if e == nil {
-			e = &channelEntry{ch: t.newChannel(s)}
+			e = &channelEntry{ch: t.newChannel(s), publishers: s.publishers, published: s.published}
 			t.entries[s.topic] = e
 		}
+		publishing := s.publishers > 0 || (e.publishers == 0 && s.published > e.published)
+		e.publishers, e.published = s.publishers, s.published
 		switch {
-		case s.publishing:
+		case publishing:
 			if e.ended || e.ch.schema != s.schema {
 				e.ch = t.newChannel(s)
 			}
@@ -83,7 +99,7 @@ func (t *channelTable) update(now time.Time, topics []topicSeen) map[uint32]adve
 		case e.ended:
 		case e.quietSince.IsZero():
 			e.quietSince = now
-		case now.Sub(e.quietSince) >= t.linger:
+		case now.Sub(e.quietSince)+lookSlack >= t.linger:
 			e.ended = true
 		}
 		if !e.ended && e.ch.schema != s.schema {

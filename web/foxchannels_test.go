@@ -22,9 +22,9 @@ func TestChannelTableEndsTopicsWithoutPublisherAndRenamesThoseThatComeBack(t *te
 		}
 		return out
 	}
-	live := topicSeen{topic: "/a", schema: video, publishing: true}
+	live := topicSeen{topic: "/a", schema: video, publishers: 1}
 	quiet := topicSeen{topic: "/a", schema: video}
-	first := ids(0, live, topicSeen{topic: "/audio", publishing: true})
+	first := ids(0, live, topicSeen{topic: "/audio", publishers: 1})
 	if len(first) != 1 || first["/a"] == 0 {
 		t.Fatalf("advertised %v, want /a alone", first)
 	}
@@ -33,13 +33,13 @@ func TestChannelTableEndsTopicsWithoutPublisherAndRenamesThoseThatComeBack(t *te
 		topic topicSeen
 		want  string // "same", "new" id, or "none"
 	}{
-		{time.Second, quiet, "same"},            // no publisher: within the linger
-		{2 * time.Second, live, "same"},         // a publisher again: the same channel
-		{3 * time.Second, quiet, "same"},        // quiet again: the linger starts again
-		{3*time.Second + linger, quiet, "none"}, // the linger passed: ended
-		{10 * time.Second, quiet, "none"},       // and stays ended
-		{11 * time.Second, live, "new"},         // it came back
-		{12 * time.Second, topicSeen{topic: "/a", schema: image, publishing: true}, "new"}, // another codec
+		{time.Second, quiet, "same"},                                                    // no publisher: within the linger
+		{2 * time.Second, live, "same"},                                                 // a publisher again: the same channel
+		{3 * time.Second, quiet, "same"},                                                // quiet again: the linger starts again
+		{3*time.Second + linger, quiet, "none"},                                         // the linger passed: ended
+		{10 * time.Second, quiet, "none"},                                               // and stays ended
+		{11 * time.Second, live, "new"},                                                 // it came back
+		{12 * time.Second, topicSeen{topic: "/a", schema: image, publishers: 1}, "new"}, // another codec
 		{13 * time.Second, topicSeen{topic: "/a", schema: image}, "same"},
 	}
 	last := first["/a"]
@@ -59,5 +59,40 @@ func TestChannelTableEndsTopicsWithoutPublisherAndRenamesThoseThatComeBack(t *te
 	}
 	if got := ids(15*time.Second, quiet)["/a"]; got == 0 || got == last {
 		t.Fatalf("a topic made again: channel %d after %d, want a new one", got, last)
+	}
+}
+
+func TestChannelTableTellsAnAnonymousPublisherFromPacketsOfOneThatLeft(t *testing.T) {
+	const linger = 2 * time.Second
+	tab := newChannelTable(linger)
+	t0 := time.Unix(1000, 0)
+	advertised := func(at time.Duration, s topicSeen) bool {
+		return len(tab.update(t0.Add(at), []topicSeen{s})) == 1
+	}
+	cam := func(publishers int, published uint64) topicSeen {
+		return topicSeen{topic: "/cam", schema: foxglove.CompressedVideo, publishers: publishers, published: published}
+	}
+	// A publisher that leaves: its last packets, counted after the look
+	// before, start no new life; the linger runs from the first look
+	// without it.
+	steps := []struct {
+		at   time.Duration
+		seen topicSeen
+		want bool
+	}{
+		{0, cam(1, 10), true},
+		{time.Second, cam(0, 40), true},
+		{time.Second + linger, cam(0, 40), false},
+		// An anonymous publisher: no publisher, but packets between looks.
+		{10 * time.Second, cam(0, 50), true},
+		{11 * time.Second, cam(0, 80), true},
+		{11*time.Second + linger, cam(0, 140), true},
+		{12*time.Second + linger, cam(0, 140), true}, // it stopped: the linger starts
+		{12*time.Second + 2*linger, cam(0, 140), false},
+	}
+	for _, s := range steps {
+		if got := advertised(s.at, s.seen); got != s.want {
+			t.Fatalf("at %v (%+v): advertised %v, want %v", s.at, s.seen, got, s.want)
+		}
 	}
 }

@@ -234,7 +234,9 @@ func (c *foxgloveConn) handle(ctx context.Context, data []byte) error {
 }
 
 // subscribe starts a feed for s; it returns why it refused, "" if it did
-// not.
+// not. The feed lasts as long as its channel is advertised: a publisher
+// that ends and another that starts on the topic within the linger go on
+// in it, the new one from its first keyframe.
 func (c *foxgloveConn) subscribe(s subscription) string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -254,12 +256,10 @@ func (c *foxgloveConn) subscribe(s subscription) string {
 		}
 	}
 	f, err := startFeed(c.h.cfg.System, feedConfig{bus: c.h.cfg.Bus, topic: topic, qos: c.h.cfg.ViewerQoS,
-		write: c.writer(s.ID, ch), log: c.h.cfg.Log, observe: func(p *media.Packet) { _ = c.h.observed(topic, p) },
-		ended: func(err error) {
-			if err != nil {
-				c.h.warnClient(&c.h.slow, c.addr, "Foxglove client cut off: it took no message for "+foxgloveWriteTimeout.String(), err)
-				go c.ws.CloseNow()
-			}
+		write: c.writer(s.ID, ch), log: c.h.cfg.Log, outlivesStream: true, observe: func(p *media.Packet) { _ = c.h.observed(topic, p) },
+		ended: func(err error) { // a failed write alone: the feed outlives the stream
+			c.h.warnClient(&c.h.slow, c.addr, "Foxglove client cut off: it took no message for "+foxgloveWriteTimeout.String(), err)
+			go c.ws.CloseNow()
 		}})
 	if err != nil {
 		return fmt.Sprintf("subscription %d: %v", s.ID, err)

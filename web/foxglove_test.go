@@ -6,11 +6,13 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/rs/zerolog"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -19,8 +21,11 @@ import (
 
 	"github.com/gopline/gopline/codecs/ffmpeg"
 	"github.com/gopline/gopline/codecs/h264"
+	"github.com/gopline/gopline/elements"
 	"github.com/gopline/gopline/internal/foxglove"
 	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/pipeline"
+	"github.com/gopline/gopline/transport"
 )
 
 // foxClient is a bare Foxglove client for the tests.
@@ -245,4 +250,95 @@ func TestFoxgloveNeedsTokenAndSubprotocol(t *testing.T) {
 	if len(c.greeting()) != 1 {
 		t.Error("with the token: no channel")
 	}
+}
+
+// A publisher that stops and a new one on the same topic soon after (the
+// channel still advertised): the subscription goes on, from the new
+// stream's keyframe.
+func TestFoxgloveSubscriptionOutlivesAPublisherRestart(t *testing.T) {
+	const desc = "testsrc size=160x120 rate=30 ! h264enc gop=30 rate=30 ! publish topic=/flap"
+	system := pipeline.NewSystem(zerolog.Nop())
+	bus := transport.NewBus(system)
+	reg, err := elements.Registry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := func() *pipeline.Pipeline {
+		p, err := pipeline.Parse(desc, reg, pipeline.WithSystem(system), pipeline.WithBus(bus))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	first := start()
+	h, err := New(Config{Bus: bus, System: system, KeepIP: LoopbackOnly})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	var second *pipeline.Pipeline
+	t.Cleanup(func() {
+		srv.Close()
+		_ = h.Close()
+		_ = first.Stop()
+		if second != nil {
+			_ = second.Stop()
+		}
+		_ = bus.Close()
+		system.Shutdown()
+	})
+	waitFor(t, 10*time.Second, "a keyframe cached on /flap", func() bool {
+		st, err := bus.Stats("/flap")
+		return err == nil && st.Cache != nil && st.Cache.Frames > 0
+	})
+	c := dialFoxglove(t, &liveNode{server: srv}, "")
+	chans := c.greeting()
+	if len(chans) != 1 {
+		t.Fatalf("channels %+v, want /flap", chans)
+	}
+	c.send(`{"op":"subscribe","subscriptions":[{"id":1,"channelId":` + jsonNumber(chans[0].ID) + `}]}`)
+	for range 5 {
+		if op, data := c.next(); op != "binary" {
+			t.Fatalf("%s %s, want message data", op, data)
+		}
+	}
+	if err := first.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	restarted := time.Now()
+	second = start()
+	dec, err := ffmpeg.NewH264Decoder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dec.Close()
+	got, old := 0, 0
+	for got < 20 {
+		op, data := c.next()
+		if op != "binary" {
+			t.Fatalf("after the restart: %s %s, want message data", op, data)
+		}
+		_, m := decodeMessage(t, chans[0], data)
+		if time.Unix(m.Timestamp.Sec, m.Timestamp.Nsec).Before(restarted) {
+			old++ // the first stream's last packets
+			continue
+		}
+		nalus, err := h264.SplitAnnexB(m.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		key := h264.IsRandomAccess(nalus)
+		if got == 0 && (!key || !hasParameterSets(nalus)) {
+			t.Fatal("the new stream's first message is not a keyframe with SPS and PPS")
+		}
+		p := &media.Packet{Codec: media.H264, Data: m.Data, Key: key, Width: 160, Height: 120, Seq: uint64(got)}
+		if _, err := dec.Decode(p); err != nil {
+			t.Fatalf("message %d of the new stream does not decode: %v", got, err)
+		}
+		got++
+	}
+	t.Logf("%d messages of the first stream after it stopped, then %d of the second", old, got)
 }

@@ -255,3 +255,34 @@ func TestTopicPageRemovesTheTileOfAnEndedTopic(t *testing.T) {
 	})
 	waitFor(t, 30*time.Second, "the picture of /a painted", func() bool { return readStats(t, p).FramesPainted > 0 })
 }
+
+// A WebSocket view whose topic's publisher stops and another starts on
+// the topic soon after (the channel still advertised) plays the new
+// stream, of another size, in the same subscription.
+func TestWebSocketViewerPlaysTheNextPublisher(t *testing.T) {
+	n := newBusNode(t, Config{}, "127.0.0.1:0")
+	a := n.publish(t, camera("320x240", "/cam"), "/cam")
+	p := chromiumPage{newTab(t)}
+	if err := p.navigate(n.server.URL + "/view?topic=/cam&transport=websocket"); err != nil {
+		t.Fatal(err)
+	}
+	var st pictureState
+	waitFor(t, 30*time.Second, "painted picture", func() bool {
+		st = readPicture(t, p)
+		return st.FramesPainted > 10 && st.Width == 320 && st.Height == 240
+	})
+	if st.Transport != "websocket" {
+		t.Fatalf("the page plays over %q, want websocket", st.Transport)
+	}
+	_ = a.Stop()
+	waitFor(t, 10*time.Second, "/cam without a publisher", func() bool {
+		st, err := n.bus.Stats("/cam")
+		return err == nil && st.Publishers == 0
+	})
+	n.publish(t, camera("160x120", "/cam"), "/cam")
+	before := st.FramesPainted
+	waitFor(t, 30*time.Second, "the new stream's picture, without an error", func() bool {
+		st = readPicture(t, p)
+		return st.Error == nil && st.FramesPainted > before+30 && st.Width == 160 && st.Height == 120
+	})
+}

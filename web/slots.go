@@ -8,15 +8,28 @@ import (
 	"time"
 )
 
-// Bounds of one client address's share of a pool of viewers (WebRTC
-// sessions, Foxglove connections), so that one client cannot take a whole
-// pool. A browser tab or a Foxglove window holds one place; a host may run
-// a few. Loopback is one host's tabs and panels, or a reverse proxy that
-// passes every client on: it gets twice the share.
+// One client address's share of a pool of viewers (WebRTC sessions,
+// Foxglove connections), so that one client cannot take a whole pool: half
+// the pool, three quarters on loopback (one host's tabs and panels, or a
+// reverse proxy that passes every client on), and hostViewers at least
+// (the whole pool when it is smaller). A browser tab or a Foxglove panel
+// holds one place, an index page one a tile: a host shows a node's index
+// page and a couple of topics of their own.
 const (
-	maxViewersPerAddress = 8
-	maxViewersOnLoopback = 2 * maxViewersPerAddress
+	perAddressShare = 2 // of the pool: a half
+	hostViewers     = indexTiles + 2
+	// indexTiles is how many tiles the index page shows at most (maxTiles
+	// in static/index.js).
+	indexTiles = 9
 )
+
+// addressShares returns one address's share of a pool of places, and a
+// loopback address's.
+func addressShares(places int) (perAddress, perLoopback int) {
+	perAddress = min(places, max(hostViewers, places/perAddressShare))
+	perLoopback = min(places, max(perAddress, places*3/4))
+	return perAddress, perLoopback
+}
 
 // WebRTC sessions that have not connected yet (ICE and DTLS not done):
 // a small pool of their own within MaxViewers, shared by every address
@@ -62,7 +75,8 @@ type poolLimits struct {
 // viewerLimits are the limits of a pool of places viewers: the WebRTC pool
 // has pending places, the Foxglove pool evicts idle connections.
 func viewerLimits(places int, webrtc bool) poolLimits {
-	l := poolLimits{max: places, perAddress: maxViewersPerAddress, perLoopback: maxViewersOnLoopback}
+	l := poolLimits{max: places}
+	l.perAddress, l.perLoopback = addressShares(places)
 	if webrtc {
 		l.maxPending = max(1, places/pendingShare)
 		l.pendingPerAddress = min(maxPendingPerAddress, l.maxPending)
@@ -116,7 +130,7 @@ func (p *viewerPool) admit(addr netip.Addr, now time.Time, pending bool) (s, evi
 		share = p.limits.perLoopback
 	}
 	switch {
-	case ofAddr >= share:
+	case ofAddr >= share && share < p.limits.max: // a share of the whole pool is the pool's bound
 		return nil, nil, fmt.Errorf("%w (%d)", errAddressFull, share)
 	case pending && pendingOfAddr >= p.limits.pendingPerAddress:
 		return nil, nil, fmt.Errorf("%w: %d from this address", errPendingFull, pendingOfAddr)

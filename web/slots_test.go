@@ -3,6 +3,9 @@ package web
 import (
 	"errors"
 	"net/netip"
+	"os"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -40,11 +43,33 @@ func TestPendingWebRTCViewersHaveASmallPoolOfTheirOwn(t *testing.T) {
 	}
 }
 
-func TestOneAddressOrIPv6NetworkHoldsAShareOfThePoolLoopbackTwice(t *testing.T) {
+func TestAddressSharesHoldAnIndexPageAndTwoViews(t *testing.T) {
+	for _, c := range []struct{ places, perAddress, perLoopback int }{
+		{32, 16, 24}, {64, 32, 48}, {16, 11, 12}, {11, 11, 11}, {4, 4, 4},
+	} {
+		a, l := addressShares(c.places)
+		if a != c.perAddress || l != c.perLoopback {
+			t.Errorf("%d places: %d per address, %d on loopback; want %d, %d", c.places, a, l, c.perAddress, c.perLoopback)
+		}
+	}
+}
+
+func TestTheIndexPageShowsAsManyTilesAsAnAddressIsGiven(t *testing.T) {
+	js, err := os.ReadFile("static/index.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "const maxTiles = " + strconv.Itoa(indexTiles) + ";"; !strings.Contains(string(js), want) {
+		t.Errorf("static/index.js has no %q", want)
+	}
+}
+
+func TestOneAddressOrIPv6NetworkHoldsAShareOfThePool(t *testing.T) {
+	perAddress, perLoopback := addressShares(32)
 	for _, c := range []struct {
 		addr  string
 		share int
-	}{{"192.0.2.1", maxViewersPerAddress}, {"::ffff:192.0.2.1", maxViewersPerAddress}, {"127.0.0.1", maxViewersOnLoopback}, {"::1", maxViewersOnLoopback}} {
+	}{{"192.0.2.1", perAddress}, {"::ffff:192.0.2.1", perAddress}, {"127.0.0.1", perLoopback}, {"::1", perLoopback}} {
 		p := newViewerPool(viewerLimits(32, false))
 		addr := clientAddr(c.addr + ":1234")
 		if c.addr[0] == ':' {
@@ -67,7 +92,7 @@ func TestOneAddressOrIPv6NetworkHoldsAShareOfThePoolLoopbackTwice(t *testing.T) 
 	}
 	// An IPv6 /64 is one address.
 	p := newViewerPool(viewerLimits(32, false))
-	for i := 0; i < maxViewersPerAddress; i++ {
+	for i := 0; i < perAddress; i++ {
 		if _, _, err := p.admit(netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 15: byte(i)}), time.Unix(1000, 0), false); err != nil {
 			t.Fatal(err)
 		}

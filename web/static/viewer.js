@@ -64,8 +64,10 @@ const gopline = (() => {
   const backoffFirstMs = 500;
   const backoffMaxMs = 5000;
   // Refusals of an offer that another offer would not change: a bad offer
-  // or topic name, the token, an offer too large.
-  const refusedForGood = new Set([400, 401, 413]);
+  // or topic name, the token, an offer too large, and this browser's
+  // address holding all the places the node gives one address (until a
+  // view of the node closes: the page says so, and a reload tries again).
+  const refusedForGood = new Set([400, 401, 413, 429]);
 
   // view plays topic in el, a <video> (WebRTC) or a <canvas> (WebSocket),
   // and keeps stats, the object it returns: transport, firstFrameMs
@@ -265,7 +267,10 @@ const gopline = (() => {
           throw new Error("cannot reach the node (" + (err.message || err) + ")");
         }
         const body = await res.text();
-        if (res.status !== 201) throw Object.assign(new Error(res.status + ": " + body.trim()), { forGood: refusedForGood.has(res.status) });
+        if (res.status !== 201) {
+          const hint = res.status === 429 ? ": close another view of this node, then reload this page" : "";
+          throw Object.assign(new Error(res.status + ": " + body.trim() + hint), { forGood: refusedForGood.has(res.status) });
+        }
         const resource = res.headers.get("Location");
         if (session !== s) { // ended meanwhile
           if (resource) fetch(resource, { method: "DELETE", headers: headers(), keepalive: true }).catch(() => {});

@@ -33,6 +33,13 @@ const goplineWebSocket = (() => {
   // JPEG pictures being decoded at once: beyond it a picture is skipped
   // (each JPEG stands alone), so that a slow page paints the newest.
   const maxImageDecodes = 2;
+  // A subscription that paints no picture for stallMs (or stallGaps times
+  // its mean time between pictures, for a slow stream), or none
+  // joinWaitMs after it starts, says so, as viewer.js's WebRTC view does;
+  // the next picture takes it back.
+  const stallMs = 3000;
+  const stallGaps = 4;
+  const joinWaitMs = 10000;
 
   // newStats returns the stats a view keeps (viewer.js's view describes
   // them), with firstFrame, a promise settled at the first painted picture
@@ -183,10 +190,11 @@ const goplineWebSocket = (() => {
     let decoder = null, codec = "", needKeyframe = true, errorsInARow = 0;
     let lastTimestamp = 0; // the newest capture time (µs) given to the decoder
     const receivedAt = new Map(); // chunk timestamp -> performance.now() of its arrival
-    let errorKind = ""; // what stats.error is about: "socket", "topic", "decoder" or "codec"
+    let errorKind = ""; // what stats.error is about: "socket", "topic", "decoder", "codec" or "stall"
     let newest = null, newestReceived = 0, drawing = false, held = 0, joining = true;
     const painted = [];
     let bytes = 0, bytesSince = started;
+    let subscribedAt = 0, watchedSince = started, gap = 0; // for the stall note; gap: the mean time between pictures
     let imagesDecoding = 0, imageSeq = 0, imageShown = 0; // JPEG pictures being decoded, given, the newest shown
     const supported = new Map(); // codec -> Promise of VideoDecoder.isConfigSupported's answer
     let chain = Promise.resolve(); // access units, in order, across the asynchronous configure
@@ -216,6 +224,7 @@ const goplineWebSocket = (() => {
       paint.drawImage(f, 0, 0, canvas.width, canvas.height);
       f.close();
       const now = performance.now();
+      if (stats.lastFrameAt !== null && errorKind !== "stall") gap += ((now - stats.lastFrameAt) - gap) / 8;
       stats.framesPainted++;
       stats.lastFrameAt = now;
       if (stats.firstFrameMs === null) {
@@ -229,6 +238,7 @@ const goplineWebSocket = (() => {
       errorsInARow = 0;
       unsay("decoder");
       unsay("node");
+      unsay("stall");
     }
 
     // show takes a decoded picture to paint at the next animation frame,
@@ -321,6 +331,7 @@ const goplineWebSocket = (() => {
 
     function subscribe() {
       subscription = nextSubscription++;
+      subscribedAt = performance.now();
       ws.send(JSON.stringify({ op: "subscribe", subscriptions: [{ id: subscription, channelId: channel }] }));
     }
 
@@ -415,7 +426,20 @@ const goplineWebSocket = (() => {
       stats.bitrate = (8 * bytes) / ((now - bytesSince) / 1000); // what crosses the socket, framing included
       bytes = 0; bytesSince = now;
       if (stats.lastFrameAt !== null && now - stats.lastFrameAt > 1000) stats.fps = 0;
+      watch(now);
     }, 1000);
+
+    // watch says so when the subscription painted nothing for too long (a
+    // hidden page paints nothing, and is not watched).
+    function watch(now) {
+      if (document.hidden) watchedSince = now;
+      if (channel === null || (errorKind !== "" && errorKind !== "stall")) return;
+      const joined = stats.lastFrameAt !== null && stats.lastFrameAt > subscribedAt;
+      const since = Math.max(joined ? stats.lastFrameAt : subscribedAt, watchedSince);
+      if (now - since <= (joined ? Math.max(stallMs, stallGaps * gap) : joinWaitMs)) return;
+      const secs = ((now - since) / 1000).toFixed(0) + " s";
+      say("stall", joined ? "no picture for " + secs + ": the stream stopped or the node went away" : "no picture " + secs + " after subscribing");
+    }
 
     connect();
     stats.close = () => {
