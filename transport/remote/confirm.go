@@ -24,7 +24,21 @@ type confirmation struct {
 	heard bool
 	// round tells the current check's timer from an earlier one's.
 	round int
+	// recent is set when a message of the other end came since the last
+	// look at quiet.
+	recent bool
 }
+
+// confirmEvery is how often an end whose other end sent nothing in the
+// meantime checks that it is still there: the node's word that a
+// connection ended covers a peer whose process ended, this a peer whose
+// process lives on without its end of the subscription (it stopped on a
+// panic, say) or a connection that stays up to a peer that no longer
+// answers.
+const confirmEvery = 15 * time.Second
+
+// quietCheck tells an end that confirmEvery passed.
+type quietCheck struct{}
 
 // start begins a check and returns its round; ok is false when one is
 // under way already (the end then sends nothing: a flood of forged
@@ -40,9 +54,18 @@ func (c *confirmation) start() (round int, ok bool) {
 
 // heardFrom notes a message of the other end that carried the key.
 func (c *confirmation) heardFrom() {
+	c.recent = true
 	if c.checking {
 		c.heard = true
 	}
+}
+
+// quiet reports whether no message of the other end came since the last
+// call, and starts a new period.
+func (c *confirmation) quiet() bool {
+	q := !c.recent
+	c.recent = false
+	return q
 }
 
 // confirmed ends the check: the other end answered.
