@@ -291,7 +291,7 @@ func (p *proxy) fromPeer(ctx actor.Context, msg any) {
 		ctx.Send(p.broker, &transport.KeyframeRequest{Topic: p.topic, Subscriber: ctx.Self()})
 	case *wire.Unsubscribe:
 		if p.fromLink(ctx, m.Key, "an unsubscribe") {
-			p.stop(ctx, peerUnsubscribed)
+			p.stop(ctx, "the peer unsubscribed")
 		}
 	case *wire.Confirm:
 		if p.fromLink(ctx, m.Key, "a confirm") {
@@ -410,8 +410,11 @@ func (p *proxy) quiet(ctx actor.Context) {
 	p.idle.after(ctx, confirmEvery, &quietCheck{})
 }
 
-// stop ends the subscription; the link is told (with the key), unless it
-// ended it or never answered.
+// stop ends the subscription for a reason of the link's: it unsubscribed,
+// never answered, or is gone (its connection ended, or it did not answer
+// a Confirm). It is not told: sending to a peer that is gone would make
+// protoactor connect to it again. (When the node ends the subscription,
+// Stopping tells the link.)
 func (p *proxy) stop(ctx actor.Context, why string) {
 	if p.done {
 		return
@@ -422,15 +425,9 @@ func (p *proxy) stop(ctx actor.Context, why string) {
 	p.log.Debug().Str("why", why).Msg("remote: subscription ended")
 	if p.answered {
 		ctx.Send(p.broker, &transport.Unsubscribe{Subscriber: ctx.Self()})
-		if why != peerUnsubscribed {
-			ctx.Request(p.link, &wire.Unsubscribe{Key: p.key})
-		}
 	}
 	ctx.Stop(ctx.Self())
 }
-
-// peerUnsubscribed is why a proxy stops when its link unsubscribed.
-const peerUnsubscribed = "the peer unsubscribed"
 
 // aliveHere reports whether pid is an actor of this node that runs: a
 // Terminated about one is not this node's own.
