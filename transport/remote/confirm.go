@@ -10,11 +10,13 @@ import "time"
 const confirmTimeout = 5 * time.Second
 
 // confirmation is one end's check that the other end of its subscription
-// still holds it, made when it hears that the other end is gone: an
-// actor.Terminated or actor.DeadLetterResponse, which any peer can send
-// naming any actor (only the end of a connection, which the node itself
-// tells as TerminatedReason_AddressTerminated, is taken at its word). The
-// end sends a Confirm with the key; the subscription ends only when
+// still holds it, made when the other end sent nothing for confirmEvery,
+// or when the end hears that it may be gone: an actor.DeadLetterResponse,
+// which any peer can send naming any actor, or an actor.Terminated other
+// than the node's own word that the connection ended
+// (TerminatedReason_AddressTerminated, taken at its word; the guard drops
+// every Terminated a peer sends, see dropWatching). The end sends a
+// Confirm with the key; the subscription ends only when
 // neither the answer nor any other message of the other end comes within
 // confirmTimeout. The zero value has no check under way.
 type confirmation struct {

@@ -31,8 +31,10 @@ import (
 const tokenHeader = "gopline-token"
 
 // allowedTypes are the message types a node accepts from a peer: gopline's
-// wire messages, the system messages that watching needs, and the answer
-// protoactor gives for a message with a sender that reached a stopped actor.
+// wire messages, the system messages of protoactor's watching (which every
+// gopline node sends, and the guard then drops, see dropWatching), and the
+// answer protoactor gives for a message with a sender that reached a
+// stopped actor.
 // Any other type (one the node does not know, which would crash
 // protoactor's reader, or one that could stop an actor, such as actor.Stop)
 // is refused.

@@ -414,9 +414,10 @@ func (l *link) failed(ctx actor.Context, err error) {
 // terminated handles the end of the node's side: the link is broken, the
 // subscriber is told its publisher is gone, and the link reconnects. Only
 // the end of the connection (TerminatedReason_AddressTerminated, which
-// this node tells itself) is taken at its word: any peer can send a
-// Terminated naming the node's end, which the link checks (confirm), or
-// its gateway, whose silence the subscription's timeout notices.
+// this node tells itself) is taken at its word; the guard drops the
+// Terminated peers send (see dropWatching), and any other that names the
+// node's end is checked (confirm), one naming its gateway left to the
+// subscription's timeout.
 func (l *link) terminated(ctx actor.Context, m *actor.Terminated) {
 	if l.stopped {
 		return
