@@ -10,11 +10,13 @@ import "time"
 const confirmTimeout = 5 * time.Second
 
 // confirmation is one end's check that the other end of its subscription
-// still holds it, made when it hears that the other end is gone: an
-// actor.Terminated or actor.DeadLetterResponse, which any peer can send
-// naming any actor (only the end of a connection, which the node itself
-// tells as TerminatedReason_AddressTerminated, is taken at its word). The
-// end sends a Confirm with the key; the subscription ends only when
+// still holds it, made when the other end sent nothing for confirmEvery,
+// or when the end hears that it may be gone: an actor.DeadLetterResponse,
+// which any peer can send naming any actor, or an actor.Terminated other
+// than the node's own word that the connection ended
+// (TerminatedReason_AddressTerminated, taken at its word; the guard drops
+// every Terminated a peer sends, see dropWatching). The end sends a
+// Confirm with the key; the subscription ends only when
 // neither the answer nor any other message of the other end comes within
 // confirmTimeout. The zero value has no check under way.
 type confirmation struct {
@@ -24,7 +26,21 @@ type confirmation struct {
 	heard bool
 	// round tells the current check's timer from an earlier one's.
 	round int
+	// recent is set when a message of the other end came since the last
+	// look at quiet.
+	recent bool
 }
+
+// confirmEvery is how often an end whose other end sent nothing in the
+// meantime checks that it is still there: the node's word that a
+// connection ended covers a peer whose process ended, this a peer whose
+// process lives on without its end of the subscription (it stopped on a
+// panic, say) or a connection that stays up to a peer that no longer
+// answers.
+const confirmEvery = 15 * time.Second
+
+// quietCheck tells an end that confirmEvery passed.
+type quietCheck struct{}
 
 // start begins a check and returns its round; ok is false when one is
 // under way already (the end then sends nothing: a flood of forged
@@ -40,9 +56,18 @@ func (c *confirmation) start() (round int, ok bool) {
 
 // heardFrom notes a message of the other end that carried the key.
 func (c *confirmation) heardFrom() {
+	c.recent = true
 	if c.checking {
 		c.heard = true
 	}
+}
+
+// quiet reports whether no message of the other end came since the last
+// call, and starts a new period.
+func (c *confirmation) quiet() bool {
+	q := !c.recent
+	c.recent = false
+	return q
 }
 
 // confirmed ends the check: the other end answered.

@@ -122,6 +122,8 @@ func TestProxyRefusesForgedMessages(t *testing.T) {
 	if !key.matches(ok.Key) {
 		t.Fatalf("Subscribed carries key %x, want %x", ok.Key, key)
 	}
+	// The link's keyed answer lets the subscription begin.
+	sys.Root.RequestWithCustomSender(proxy, &wire.Confirmed{Key: key}, link)
 	// deliver publishes a packet and returns its delivery, which must
 	// carry the key. With a window of 1, each delivery needs the ack of
 	// the one before it.

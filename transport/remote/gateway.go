@@ -5,10 +5,12 @@ import (
 	"maps"
 	"slices"
 	"sync/atomic"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/rs/zerolog"
 
+	"github.com/gopline/gopline/internal/lograte"
 	"github.com/gopline/gopline/qos"
 	"github.com/gopline/gopline/transport"
 	"github.com/gopline/gopline/transport/wire"
@@ -33,9 +35,15 @@ type gateway struct {
 	// peers names the subscriber of each proxy (by the proxy's id): the
 	// peer's link, which a listing shows instead of the proxy.
 	peers map[string]string
+	// refusals and ignored rate-limit the gateway's warnings, which
+	// peers can cause at will.
+	refusals, ignored lograte.Limiter
 }
 
-func newGateway(n *Node) *gateway { return &gateway{n: n, peers: map[string]string{}} }
+func newGateway(n *Node) *gateway {
+	return &gateway{n: n, peers: map[string]string{},
+		refusals: lograte.Limiter{Interval: time.Second}, ignored: lograte.Limiter{Interval: time.Second}}
+}
 
 func (g *gateway) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
@@ -51,18 +59,26 @@ func (g *gateway) Receive(ctx actor.Context) {
 		}
 	case *actor.Started, *actor.Stopping, *actor.Stopped, *actor.Restarting, *actor.DeadLetterResponse:
 	default:
-		g.n.log.Warn().Str("type", fmt.Sprintf("%T", m)).Msg("remote: the gateway ignored a message")
+		if ok, count := g.ignored.Allow(time.Now()); ok {
+			g.n.log.Warn().Str("type", fmt.Sprintf("%T", m)).Uint64("count", count).Msg("remote: the gateway ignored a message")
+		}
 	}
 }
 
 func (g *gateway) subscribe(ctx actor.Context, m *wire.Subscribe) {
 	link := ctx.Sender()
-	refuse := func(reason string) {
-		g.n.log.Warn().Str("topic", m.Topic).Str("subscriber", fmt.Sprint(link)).Str("reason", reason).Msg("remote: refused a subscription")
+	// refuseFor refuses the subscription; again says that the refusal is
+	// for a limit the node is at, and the link asks again later.
+	refuseFor := func(reason string, again bool) {
+		if ok, count := g.refusals.Allow(time.Now()); ok {
+			g.n.log.Warn().Str("topic", m.Topic).Str("subscriber", fmt.Sprint(link)).Str("reason", reason).Uint64("count", count).
+				Msg("remote: refused a subscription")
+		}
 		if link != nil {
-			ctx.Send(link, &wire.Refused{Topic: m.Topic, Reason: reason, Key: m.Key})
+			ctx.Send(link, &wire.Refused{Topic: m.Topic, Reason: reason, Key: m.Key, Again: again})
 		}
 	}
+	refuse := func(reason string) { refuseFor(reason, false) }
 	if link == nil {
 		refuse("no subscriber named")
 		return
@@ -73,7 +89,7 @@ func (g *gateway) subscribe(ctx actor.Context, m *wire.Subscribe) {
 		return
 	}
 	if len(ctx.Children()) >= maxSubscriptions {
-		refuse(fmt.Sprintf("the node serves %d subscriptions already", maxSubscriptions))
+		refuseFor(fmt.Sprintf("the node serves %d subscriptions already", maxSubscriptions), true)
 		return
 	}
 	if err := transport.ValidateTopicName(m.Topic); err != nil {
@@ -94,7 +110,7 @@ func (g *gateway) subscribe(ctx actor.Context, m *wire.Subscribe) {
 		window = transport.DefaultWindow
 	}
 	if topics := g.n.bus.Topics(); len(topics) >= maxTopics && !slices.Contains(topics, m.Topic) {
-		refuse(fmt.Sprintf("the node holds %d topics already and has no %s", maxTopics, m.Topic))
+		refuseFor(fmt.Sprintf("the node holds %d topics already and has no %s", maxTopics, m.Topic), true)
 		return
 	}
 	broker, err := g.n.bus.Topic(m.Topic)
@@ -103,7 +119,7 @@ func (g *gateway) subscribe(ctx actor.Context, m *wire.Subscribe) {
 		return
 	}
 	name := fmt.Sprintf("%s%d", proxyPrefix, g.proxies.Add(1))
-	p := &proxy{topic: m.Topic, broker: broker, link: link, key: key, guard: g.n.guard, window: window,
+	p := &proxy{ignored: lograte.Limiter{Interval: time.Second}, topic: m.Topic, broker: broker, link: link, key: key, guard: g.n.guard, window: window,
 		send: newSendWindow(window), req: req, log: g.n.log.With().Str("topic", m.Topic).Str("subscriber", transport.ActorName(link)).Logger()}
 	// Proxies are the gateway's children: they stop with it.
 	pid, err := ctx.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return p }), name)
@@ -193,15 +209,28 @@ type proxy struct {
 	// (see confirmation); timer ends its periods.
 	check confirmation
 	timer actorTimer
+	// answered is set when the link sent its first keyed message: the
+	// proxy subscribes at the topic only then. Until then it sends the
+	// link nothing but its answer, and it ends when no message comes in
+	// confirmTimeout: a peer that names another's link in a Subscribe
+	// gets nothing sent there. idle times that wait, then confirmEvery.
+	answered bool
+	idle     actorTimer
+	// ignored rate-limits the warning for a message of a type the proxy
+	// does not take.
+	ignored lograte.Limiter
 }
 
 func (p *proxy) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
+		// Watching the link asks protoactor to tell the proxy when the
+		// connection to its node ends (the node itself drops the Watch).
 		ctx.Watch(p.link)
-		ctx.Send(p.broker, &transport.Subscribe{Subscriber: ctx.Self(), Window: p.send.topicWindow(), QoS: p.req})
 		ctx.Request(p.link, &wire.Subscribed{Topic: p.topic, Window: uint32(p.window), Key: p.key})
-		p.log.Debug().Int("window", p.window).Msg("remote: subscribed for a peer")
+		p.idle.after(ctx, confirmTimeout, &quietCheck{})
+	case *quietCheck:
+		p.quiet(ctx)
 	case *transport.Delivery:
 		if p.done {
 			ctx.Send(p.broker, &transport.Ack{Subscriber: ctx.Self()})
@@ -220,7 +249,8 @@ func (p *proxy) Receive(ctx actor.Context) {
 		p.checkPeer(ctx, m)
 	case *actor.Stopping:
 		p.timer.stop()
-		if !p.done {
+		p.idle.stop()
+		if !p.done && p.answered {
 			// The node ends the subscription (its gateway stops): the
 			// link is told, and subscribes again.
 			p.done = true
@@ -229,7 +259,9 @@ func (p *proxy) Receive(ctx actor.Context) {
 		}
 	case *transport.Subscribed, *actor.Stopped, *actor.Restarting:
 	default:
-		p.log.Warn().Str("type", fmt.Sprintf("%T", m)).Msg("remote: a subscription ignored a message")
+		if ok, count := p.ignored.Allow(time.Now()); ok {
+			p.log.Warn().Str("type", fmt.Sprintf("%T", m)).Uint64("count", count).Msg("remote: a subscription ignored a message")
+		}
 	}
 }
 
@@ -340,6 +372,11 @@ func (p *proxy) forward(ctx actor.Context, m *transport.Delivery) {
 func (p *proxy) fromLink(ctx actor.Context, key []byte, what string) bool {
 	if p.key.matches(key) {
 		p.check.heardFrom()
+		if !p.answered && !p.done {
+			p.answered = true
+			ctx.Send(p.broker, &transport.Subscribe{Subscriber: ctx.Self(), Window: p.send.topicWindow(), QoS: p.req})
+			p.log.Debug().Int("window", p.window).Msg("remote: subscribed for a peer")
+		}
 		return true
 	}
 	p.guard.forged(ctx.Sender(), what, ctx.Self())
@@ -358,14 +395,37 @@ func (p *proxy) confirm(ctx actor.Context, why string) {
 	p.timer.after(ctx, confirmTimeout, &unconfirmed{round: round})
 }
 
+// quiet ends a subscription whose link never answered, or asks a link
+// that sent nothing for confirmEvery whether it is still there.
+func (p *proxy) quiet(ctx actor.Context) {
+	switch {
+	case p.done:
+		return
+	case !p.answered:
+		p.stop(ctx, fmt.Sprintf("the subscriber did not answer in %v", confirmTimeout))
+		return
+	case p.check.quiet():
+		p.confirm(ctx, "the peer was quiet")
+	}
+	p.idle.after(ctx, confirmEvery, &quietCheck{})
+}
+
+// stop ends the subscription for a reason of the link's: it unsubscribed,
+// never answered, or is gone (its connection ended, or it did not answer
+// a Confirm). It is not told: sending to a peer that is gone would make
+// protoactor connect to it again. (When the node ends the subscription,
+// Stopping tells the link.)
 func (p *proxy) stop(ctx actor.Context, why string) {
 	if p.done {
 		return
 	}
 	p.done = true
 	p.timer.stop()
+	p.idle.stop()
 	p.log.Debug().Str("why", why).Msg("remote: subscription ended")
-	ctx.Send(p.broker, &transport.Unsubscribe{Subscriber: ctx.Self()})
+	if p.answered {
+		ctx.Send(p.broker, &transport.Unsubscribe{Subscriber: ctx.Self()})
+	}
 	ctx.Stop(ctx.Self())
 }
 

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/asynkron/protoactor-go/remote"
@@ -22,14 +23,18 @@ import (
 	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/gopline/gopline/internal/lograte"
 )
 
 // tokenHeader is the gRPC metadata key that carries a node's token.
 const tokenHeader = "gopline-token"
 
 // allowedTypes are the message types a node accepts from a peer: gopline's
-// wire messages, the system messages that watching needs, and the answer
-// protoactor gives for a message with a sender that reached a stopped actor.
+// wire messages, the system messages of protoactor's watching (which every
+// gopline node sends, and the guard then drops, see dropWatching), and the
+// answer protoactor gives for a message with a sender that reached a
+// stopped actor.
 // Any other type (one the node does not know, which would crash
 // protoactor's reader, or one that could stop an actor, such as actor.Stop)
 // is refused.
@@ -162,6 +167,12 @@ type guard struct {
 	// forgeries counts the messages the ends of subscriptions refused for
 	// not carrying their subscription's key (see forged).
 	forgeries atomic.Uint64
+	// watching counts the actor.Watch, actor.Unwatch and actor.Terminated
+	// that peers sent and the guard dropped (see dropWatching).
+	watching atomic.Uint64
+	// self is this node's address, once it listens: no peer's stream may
+	// claim it.
+	self atomic.Pointer[string]
 }
 
 // forged counts and logs (rate-limited, with the node's other refusals) a
@@ -181,6 +192,11 @@ func (g *guard) forged(from *actor.PID, what string, to *actor.PID) {
 // subscriptions) refused since it started for not carrying their
 // subscription's key: messages of a peer posing as another node.
 func (n *Node) ForgedMessages() uint64 { return n.guard.forgeries.Load() }
+
+// DroppedWatching returns how many actor.Watch, actor.Unwatch and
+// actor.Terminated messages peers sent the node since it started: the node
+// drops them all (see dropWatching).
+func (n *Node) DroppedWatching() uint64 { return n.guard.watching.Load() }
 
 func newGuard(cfg Config) *guard {
 	auth := cfg.Token != "" || cfg.ServerTLS != nil && cfg.ServerTLS.ClientAuth >= tls.VerifyClientCertIfGiven
@@ -238,7 +254,7 @@ func (g *guard) stream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInf
 	if err := g.admit(ss.Context()); err != nil {
 		return err
 	}
-	return handler(srv, &checkedStream{ServerStream: ss, g: g})
+	return handler(srv, &checkedStream{ServerStream: ss, g: g, dropped: lograte.Limiter{Interval: time.Second}})
 }
 
 // admit authorizes a stream, and moves its connection to the
@@ -274,6 +290,8 @@ type checkedStream struct {
 	// from is the address of the node the stream claimed to come from
 	// (its ConnectRequest), "" until it did.
 	from string
+	// dropped rate-limits the log of the watching messages dropped.
+	dropped lograte.Limiter
 }
 
 func (s *checkedStream) RecvMsg(m any) error {
@@ -287,6 +305,8 @@ func (s *checkedStream) RecvMsg(m any) error {
 	var err error
 	if c := rm.GetConnectRequest().GetServerConnection(); c != nil {
 		switch {
+		case s.from == "" && s.g.isSelf(c.Address):
+			err = fmt.Errorf("the stream named this node, %q, as its own", c.Address)
 		case s.from == "":
 			s.from = c.Address
 		case c.Address != s.from:
@@ -297,12 +317,55 @@ func (s *checkedStream) RecvMsg(m any) error {
 		if err = checkBatch(b); err == nil {
 			err = checkOrigin(b, s.from)
 		}
+		if err == nil {
+			if n := dropWatching(b); n > 0 {
+				s.g.watching.Add(uint64(n))
+				if ok, count := s.dropped.Allow(time.Now()); ok {
+					s.g.log.Debug().Str("peer", peerAddr(s.Context())).Uint64("count", count).
+						Msg("remote: dropped a peer's watching messages (Watch, Unwatch, Terminated)")
+				}
+			}
+		}
 	}
 	if err != nil {
 		s.g.refusals.refused(peerAddr(s.Context()), "messages", err)
 		return status.Error(codes.InvalidArgument, "gopline: "+err.Error())
 	}
 	return nil
+}
+
+// isSelf reports whether addr is this node's own address.
+func (g *guard) isSelf(addr string) bool {
+	self := g.self.Load()
+	return self != nil && *self == addr
+}
+
+// watching are the system messages of protoactor's remote watching, which
+// the guard drops from every peer (see dropWatching).
+var watching = map[string]bool{"actor.Watch": true, "actor.Unwatch": true, "actor.Terminated": true}
+
+// dropWatching removes from a checked batch the messages of protoactor's
+// remote watching, and returns how many it removed. A node does not use
+// them: a Watch a peer sends adds a watcher to a local actor that lives as
+// long as the node (a flood of them would grow it without end), and a
+// Terminated, which no key can guard, makes protoactor forget the watch
+// its target made before the target even sees it (a forged one would
+// leave a subscription unwatched). The ends of a subscription know that
+// the other went by its keyed Unsubscribe, by this node's own word that
+// the connection ended (protoactor's endpoint watcher tells the local
+// watchers of a remote actor, whether or not the peer got their Watch),
+// and by a keyed Confirm while the other end is quiet (see confirmation).
+func dropWatching(b *remote.MessageBatch) int {
+	kept := b.Envelopes[:0]
+	for _, e := range b.Envelopes {
+		if !watching[b.TypeNames[e.TypeId]] {
+			kept = append(kept, e)
+		}
+	}
+	n := len(b.Envelopes) - len(kept)
+	clear(b.Envelopes[len(kept):])
+	b.Envelopes = kept
+	return n
 }
 
 func peerAddr(ctx context.Context) string {

@@ -11,6 +11,7 @@ import (
 	"github.com/gopline/gopline/media"
 
 	"github.com/gopline/gopline/internal/backoff"
+	"github.com/gopline/gopline/internal/lograte"
 	"github.com/gopline/gopline/transport"
 	"github.com/gopline/gopline/transport/wire"
 )
@@ -92,6 +93,12 @@ type link struct {
 	// check verifies that the node's end is gone before the link takes
 	// the subscription for lost (see confirmation).
 	check confirmation
+	// idle asks the node's end, every confirmEvery it sent nothing,
+	// whether it is still there.
+	idle actorTimer
+	// ignored rate-limits the warning for a message of a type the link
+	// does not take, which a peer can send at will.
+	ignored lograte.Limiter
 }
 
 // probed is the result of a link's connection probe.
@@ -110,7 +117,8 @@ type unanswered struct{ gen int }
 // newLink returns the link to topic at addr, whose attempts retry spaces.
 func newLink(n *Node, addr, topic string, retry *backoff.Backoff) *link {
 	return &link{n: n, addr: addr, topic: topic, gateway: actor.NewPID(addr, gatewayName), retry: retry, key: newSubscriptionKey(),
-		log: n.log.With().Str("remote", addr).Str("topic", topic).Logger()}
+		ignored: lograte.Limiter{Interval: time.Second},
+		log:     n.log.With().Str("remote", addr).Str("topic", topic).Logger()}
 }
 
 func (l *link) Receive(ctx actor.Context) {
@@ -131,7 +139,7 @@ func (l *link) Receive(ctx actor.Context) {
 		}
 	case *wire.Refused:
 		if l.fromNode(ctx, m.Key, "a refusal") {
-			l.refuse(ctx, m.Reason)
+			l.refusal(ctx, m)
 		}
 	case *wire.DeliveryPart:
 		if l.current(ctx, m.Key, "a delivery's part") {
@@ -145,6 +153,13 @@ func (l *link) Receive(ctx actor.Context) {
 		l.fromProxy(ctx, m)
 	case *unconfirmed:
 		l.unconfirmed(ctx, m)
+	case *quietCheck:
+		if l.proxy != nil && !l.stopped {
+			if l.check.quiet() {
+				l.confirm(ctx, "the node's end was quiet")
+			}
+			l.idle.after(ctx, confirmEvery, m)
+		}
 	case *transport.Ack:
 		l.ack(ctx)
 	case *transport.KeyframeRequest:
@@ -168,7 +183,9 @@ func (l *link) Receive(ctx actor.Context) {
 		l.stop(ctx)
 	case *actor.Started, *actor.Stopped, *actor.Restarting, *transport.Subscribed:
 	default:
-		l.log.Warn().Str("type", fmt.Sprintf("%T", m)).Msg("remote: a link ignored a message")
+		if ok, count := l.ignored.Allow(time.Now()); ok {
+			l.log.Warn().Str("type", fmt.Sprintf("%T", m)).Uint64("count", count).Msg("remote: a link ignored a message")
+		}
 	}
 }
 
@@ -269,6 +286,12 @@ func (l *link) subscribed(ctx actor.Context) {
 	// its acks must not credit the new one.
 	l.stale = l.outstanding
 	l.assembly = assembly{}
+	// The link's first keyed message lets the node's end begin (see
+	// proxy.answered).
+	ctx.Request(l.proxy, &wire.Confirmed{Key: l.key})
+	l.idle.after(ctx, confirmEvery, &quietCheck{})
+	// Watching the node's end asks protoactor to tell the link when the
+	// connection to the node ends (the node itself drops the Watch).
 	ctx.Watch(l.proxy)
 	ctx.Unwatch(l.gateway)
 	l.retry.Reset()
@@ -279,6 +302,22 @@ func (l *link) subscribed(ctx actor.Context) {
 		l.lost = false
 		l.toSubscriber(ctx, &transport.Event{Topic: l.topic, Kind: transport.EventLivelinessRegained, Time: time.Now()})
 	}
+}
+
+// refusal takes the node's refusal of a subscription: one for a limit
+// the node is at (Again) is tried again with the link's backoff, as a node
+// that cannot be reached is; another ends the link's attempts.
+func (l *link) refusal(ctx actor.Context, m *wire.Refused) {
+	if !m.Again {
+		l.refuse(ctx, m.Reason)
+		return
+	}
+	if l.proxy != nil || l.stopped || l.refused {
+		return // an answer to an earlier attempt
+	}
+	ctx.Unwatch(l.gateway)
+	l.lose(ctx, "the node refused the subscription for now")
+	l.failed(ctx, fmt.Errorf("remote %s refused the subscription for now: %s", l.addr, m.Reason))
 }
 
 // refuse ends the link's attempts: the node refused the subscription, or
@@ -375,9 +414,10 @@ func (l *link) failed(ctx actor.Context, err error) {
 // terminated handles the end of the node's side: the link is broken, the
 // subscriber is told its publisher is gone, and the link reconnects. Only
 // the end of the connection (TerminatedReason_AddressTerminated, which
-// this node tells itself) is taken at its word: any peer can send a
-// Terminated naming the node's end, which the link checks (confirm), or
-// its gateway, whose silence the subscription's timeout notices.
+// this node tells itself) is taken at its word; the guard drops the
+// Terminated peers send (see dropWatching), and any other that names the
+// node's end is checked (confirm), one naming its gateway left to the
+// subscription's timeout.
 func (l *link) terminated(ctx actor.Context, m *actor.Terminated) {
 	if l.stopped {
 		return
@@ -524,6 +564,7 @@ func (l *link) stop(ctx actor.Context) {
 	}
 	l.stopped = true
 	l.timer.stop()
+	l.idle.stop()
 	l.n.forget(ctx.Self())
 	if l.proxy != nil {
 		ctx.Request(l.proxy, &wire.Unsubscribe{Key: l.key})

@@ -160,6 +160,8 @@ func Start(system *actor.ActorSystem, bus *transport.Bus, cfg Config) (*Node, er
 	if err := startRemote(r); err != nil {
 		return nil, err
 	}
+	self := system.Address()
+	g.self.Store(&self)
 	n := &Node{system: system, remote: r, bus: bus, log: cfg.Log, addr: system.Address(), guard: g, dialOpts: dialOpts,
 		giveUpAfter: cfg.GiveUpAfter}
 	if n.giveUpAfter == 0 {
