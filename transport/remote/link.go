@@ -154,12 +154,7 @@ func (l *link) Receive(ctx actor.Context) {
 	case *unconfirmed:
 		l.unconfirmed(ctx, m)
 	case *quietCheck:
-		if l.proxy != nil && !l.stopped {
-			if l.check.quiet() {
-				l.confirm(ctx, "the node's end was quiet")
-			}
-			l.idle.after(ctx, confirmEvery, m)
-		}
+		l.quietCheck(ctx, m)
 	case *transport.Ack:
 		l.ack(ctx)
 	case *transport.KeyframeRequest:
@@ -183,9 +178,27 @@ func (l *link) Receive(ctx actor.Context) {
 		l.stop(ctx)
 	case *actor.Started, *actor.Stopped, *actor.Restarting, *transport.Subscribed:
 	default:
-		if ok, count := l.ignored.Allow(time.Now()); ok {
-			l.log.Warn().Str("type", fmt.Sprintf("%T", m)).Uint64("count", count).Msg("remote: a link ignored a message")
-		}
+		l.ignore(m)
+	}
+}
+
+// quietCheck asks the node's end to confirm the subscription when it has
+// said nothing keyed for a while, and looks again after confirmEvery.
+func (l *link) quietCheck(ctx actor.Context, m *quietCheck) {
+	if l.proxy == nil || l.stopped {
+		return
+	}
+	if l.check.quiet() {
+		l.confirm(ctx, "the node's end was quiet")
+	}
+	l.idle.after(ctx, confirmEvery, m)
+}
+
+// ignore says, at most once a second, that the link got a message it has
+// no use for.
+func (l *link) ignore(m any) {
+	if ok, count := l.ignored.Allow(time.Now()); ok {
+		l.log.Warn().Str("type", fmt.Sprintf("%T", m)).Uint64("count", count).Msg("remote: a link ignored a message")
 	}
 }
 
