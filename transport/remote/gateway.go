@@ -67,55 +67,22 @@ func (g *gateway) Receive(ctx actor.Context) {
 
 func (g *gateway) subscribe(ctx actor.Context, m *wire.Subscribe) {
 	link := ctx.Sender()
-	// refuseFor refuses the subscription; again says that the refusal is
-	// for a limit the node is at, and the link asks again later.
-	refuseFor := func(reason string, again bool) {
+	key, req, window, why := g.admitSubscription(ctx, m)
+	var broker *actor.PID
+	if why == nil {
+		var err error
+		if broker, err = g.n.bus.Topic(m.Topic); err != nil {
+			why = &subscribeRefusal{reason: err.Error()}
+		}
+	}
+	if why != nil {
 		if ok, count := g.refusals.Allow(time.Now()); ok {
-			g.n.log.Warn().Str("topic", m.Topic).Str("subscriber", fmt.Sprint(link)).Str("reason", reason).Uint64("count", count).
+			g.n.log.Warn().Str("topic", m.Topic).Str("subscriber", fmt.Sprint(link)).Str("reason", why.reason).Uint64("count", count).
 				Msg("remote: refused a subscription")
 		}
 		if link != nil {
-			ctx.Send(link, &wire.Refused{Topic: m.Topic, Reason: reason, Key: m.Key, Again: again})
+			ctx.Send(link, &wire.Refused{Topic: m.Topic, Reason: why.reason, Key: m.Key, Again: why.again})
 		}
-	}
-	refuse := func(reason string) { refuseFor(reason, false) }
-	if link == nil {
-		refuse("no subscriber named")
-		return
-	}
-	key, err := parseSubscriptionKey(m.Key)
-	if err != nil {
-		refuse(err.Error())
-		return
-	}
-	if len(ctx.Children()) >= maxSubscriptions {
-		refuseFor(fmt.Sprintf("the node serves %d subscriptions already", maxSubscriptions), true)
-		return
-	}
-	if err := transport.ValidateTopicName(m.Topic); err != nil {
-		refuse(err.Error())
-		return
-	}
-	var req *qos.Profile
-	if m.Qos != "" {
-		p, err := qos.ParseProfile(m.Qos)
-		if err != nil {
-			refuse(err.Error())
-			return
-		}
-		req = &p
-	}
-	window := int(m.Window)
-	if window <= 0 || window > 1024 {
-		window = transport.DefaultWindow
-	}
-	if topics := g.n.bus.Topics(); len(topics) >= maxTopics && !slices.Contains(topics, m.Topic) {
-		refuseFor(fmt.Sprintf("the node holds %d topics already and has no %s", maxTopics, m.Topic), true)
-		return
-	}
-	broker, err := g.n.bus.Topic(m.Topic)
-	if err != nil {
-		refuse(err.Error())
 		return
 	}
 	name := fmt.Sprintf("%s%d", proxyPrefix, g.proxies.Add(1))
@@ -124,10 +91,52 @@ func (g *gateway) subscribe(ctx actor.Context, m *wire.Subscribe) {
 	// Proxies are the gateway's children: they stop with it.
 	pid, err := ctx.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return p }), name)
 	if err != nil {
-		refuse(err.Error())
+		ctx.Send(link, &wire.Refused{Topic: m.Topic, Reason: err.Error(), Key: m.Key})
 		return
 	}
 	g.peers[pid.Id] = transport.ActorName(link)
+}
+
+// subscribeRefusal is why a subscription is refused; again says that it is for a
+// limit the node is at, and the link asks again later.
+type subscribeRefusal struct {
+	reason string
+	again  bool
+}
+
+// admitSubscription checks a subscription within the node's limits: its
+// subscriber, key, topic name, QoS and window.
+func (g *gateway) admitSubscription(ctx actor.Context, m *wire.Subscribe) (subscriptionKey, *qos.Profile, int, *subscribeRefusal) {
+	var none subscriptionKey
+	if ctx.Sender() == nil {
+		return none, nil, 0, &subscribeRefusal{reason: "no subscriber named"}
+	}
+	key, err := parseSubscriptionKey(m.Key)
+	if err != nil {
+		return none, nil, 0, &subscribeRefusal{reason: err.Error()}
+	}
+	if len(ctx.Children()) >= maxSubscriptions {
+		return none, nil, 0, &subscribeRefusal{reason: fmt.Sprintf("the node serves %d subscriptions already", maxSubscriptions), again: true}
+	}
+	if err := transport.ValidateTopicName(m.Topic); err != nil {
+		return none, nil, 0, &subscribeRefusal{reason: err.Error()}
+	}
+	var req *qos.Profile
+	if m.Qos != "" {
+		p, err := qos.ParseProfile(m.Qos)
+		if err != nil {
+			return none, nil, 0, &subscribeRefusal{reason: err.Error()}
+		}
+		req = &p
+	}
+	window := int(m.Window)
+	if window <= 0 || window > 1024 {
+		window = transport.DefaultWindow
+	}
+	if topics := g.n.bus.Topics(); len(topics) >= maxTopics && !slices.Contains(topics, m.Topic) {
+		return none, nil, 0, &subscribeRefusal{reason: fmt.Sprintf("the node holds %d topics already and has no %s", maxTopics, m.Topic), again: true}
+	}
+	return key, req, window, nil
 }
 
 // maxListingWaiters bounds the topic listings a node answers at once: the
