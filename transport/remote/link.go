@@ -300,9 +300,12 @@ func (l *link) subscribed(ctx actor.Context) {
 	l.stale = l.outstanding
 	l.assembly = assembly{}
 	// The link's first keyed message lets the node's end begin (see
-	// proxy.answered).
+	// proxy.answered). Should it be lost (a connection cut just then), the
+	// node's end gives up after confirmTimeout without a word: the first
+	// quiet check comes before that, and its Confirm, keyed too, lets the
+	// node's end begin all the same.
 	ctx.Request(l.proxy, &wire.Confirmed{Key: l.key})
-	l.idle.after(ctx, confirmEvery, &quietCheck{})
+	l.idle.after(ctx, confirmTimeout/2, &quietCheck{})
 	// Watching the node's end asks protoactor to tell the link when the
 	// connection to the node ends (the node itself drops the Watch).
 	ctx.Watch(l.proxy)
