@@ -351,9 +351,9 @@ func (l *link) connect(ctx actor.Context) {
 	if l.since.IsZero() {
 		l.since = time.Now()
 	}
-	gen, addr, self, system, opts := l.gen, l.addr, ctx.Self(), ctx.ActorSystem(), l.n.dialOpts
+	gen, addr, self, system, n := l.gen, l.addr, ctx.Self(), ctx.ActorSystem(), l.n
 	l.n.goOwned(func() {
-		system.Root.Send(self, &probed{gen: gen, err: probe(addr, opts, probeTimeout)})
+		system.Root.Send(self, &probed{gen: gen, err: n.probe(addr, probeTimeout)})
 	})
 }
 

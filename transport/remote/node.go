@@ -32,6 +32,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/asynkron/protoactor-go/remote"
 	"github.com/rs/zerolog"
+	"golang.org/x/sync/singleflight"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
@@ -82,6 +83,8 @@ type Config struct {
 // Node is a process's presence on the network; see the package doc.
 type Node struct {
 	system *actor.ActorSystem
+	// probes shares a probe of a node among the callers that ask at once.
+	probes singleflight.Group
 	remote *remote.Remote
 	bus    *transport.Bus
 	log    zerolog.Logger

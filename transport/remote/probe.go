@@ -50,6 +50,14 @@ func (e *UnreachableError) Is(target error) bool { return target == ErrUnreachab
 // before it lets protoactor connect (which would only time out), and
 // connects only to a node that is up: protoactor at the pinned version
 // keeps a writer, and its connections, for an address that is down.
+// probe probes the node at addr once for the callers that ask at once:
+// eight listings of one node started together open one probe's
+// connections, not eight, within the places the node gives one host.
+func (n *Node) probe(addr string, timeout time.Duration) error {
+	_, err, _ := n.probes.Do(addr, func() (any, error) { return nil, probe(addr, n.dialOpts, timeout) })
+	return err
+}
+
 func probe(addr string, dialOpts []grpc.DialOption, timeout time.Duration) error {
 	// A plain connection first: gRPC, waiting for the node to be ready,
 	// would only say that the time ran out, not that nothing listens.

@@ -116,7 +116,7 @@ func (n *Node) Topics(addr string, timeout time.Duration) ([]TopicInfo, error) {
 	// Probe first: a request to a node that is down would leave
 	// protoactor retrying it, and one that refuses this node would only
 	// time out; the probe says why.
-	if err := probe(addr, n.dialOpts, min(timeout, probeTimeout)); err != nil {
+	if err := n.probe(addr, min(timeout, probeTimeout)); err != nil {
 		return nil, err
 	}
 	res, err := n.system.Root.RequestFuture(actor.NewPID(addr, gatewayName), &wire.TopicsRequest{}, timeout).Result()
