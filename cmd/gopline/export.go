@@ -221,13 +221,7 @@ func (r *exportRequest) resolve(rec *storage.Recording, start, end, at string) e
 	if err != nil {
 		return err
 	}
-	outside := func(flagName, s string) error {
-		verb := "spans"
-		if len(r.streams) > 1 {
-			verb = "span"
-		}
-		return fmt.Errorf("%w: %s %s is outside %s, which %s %s", errUsage, flagName, s, export.StreamNames(r.streams), verb, describeSpan(base, first, last))
-	}
+	outside := func(flagName, s string) error { return r.outside(flagName, s, base, first, last) }
 	switch {
 	case r.from.After(last):
 		return outside("--start", start)
@@ -240,6 +234,22 @@ func (r *exportRequest) resolve(rec *storage.Recording, start, end, at string) e
 	if at == "" {
 		return r.everyTimes(base, first, last)
 	}
+	return r.atTimes(at, base, first, last)
+}
+
+// outside is the usage error for a time given by flagName, text s, that
+// falls outside the streams' span from first to last.
+func (r *exportRequest) outside(flagName, s string, base, first, last time.Time) error {
+	verb := "spans"
+	if len(r.streams) > 1 {
+		verb = "span"
+	}
+	return fmt.Errorf("%w: %s %s is outside %s, which %s %s", errUsage, flagName, s, export.StreamNames(r.streams), verb, describeSpan(base, first, last))
+}
+
+// atTimes takes the pictures' times of --at, a comma-separated list, each
+// within first to last; a time given twice is one picture.
+func (r *exportRequest) atTimes(at string, base, first, last time.Time) error {
 	seen := map[int64]bool{}
 	for _, s := range strings.Split(at, ",") {
 		s = strings.TrimSpace(s)
@@ -251,9 +261,9 @@ func (r *exportRequest) resolve(rec *storage.Recording, start, end, at string) e
 			return fmt.Errorf("%w: --at %q: an empty time", errUsage, at)
 		}
 		if t.Before(first) || t.After(last) {
-			return outside("--at", s)
+			return r.outside("--at", s, base, first, last)
 		}
-		if !seen[t.UnixNano()] { // a time given twice is one picture
+		if !seen[t.UnixNano()] {
 			seen[t.UnixNano()] = true
 			r.times = append(r.times, t)
 		}

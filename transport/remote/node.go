@@ -114,25 +114,9 @@ func Start(system *actor.ActorSystem, bus *transport.Bus, cfg Config) (*Node, er
 	if cfg.Listen == "" {
 		cfg.Listen = "127.0.0.1:0"
 	}
-	host, portText, err := net.SplitHostPort(cfg.Listen)
+	host, port, err := checkConfig(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("remote: listen address %q: %w", cfg.Listen, err)
-	}
-	port, err := strconv.Atoi(portText)
-	if err != nil || port < 0 || port > 65535 {
-		return nil, fmt.Errorf("remote: listen address %q: bad port", cfg.Listen)
-	}
-	if host == "" {
-		return nil, fmt.Errorf("remote: listen address %q: name the host (127.0.0.1 for loopback, 0.0.0.0 for every interface)", cfg.Listen)
-	}
-	if cfg.ServerTLS != nil && cfg.ClientTLS == nil {
-		return nil, errors.New("remote: a node with TLS on its port needs ClientTLS too: replies come back by connection")
-	}
-	if len(cfg.AllowedClients) > 0 && (cfg.ServerTLS == nil || cfg.ServerTLS.ClientAuth < tls.VerifyClientCertIfGiven) {
-		return nil, errors.New("remote: allowed clients need mutual TLS (client certificates verified)")
-	}
-	if slices.Contains(cfg.AllowedClients, "") {
-		return nil, errors.New("remote: an allowed client name is empty")
+		return nil, err
 	}
 	// protoactor's Start panics when it cannot listen: find out first.
 	lis, err := net.Listen("tcp", cfg.Listen)
@@ -185,6 +169,32 @@ func Start(system *actor.ActorSystem, bus *transport.Bus, cfg Config) (*Node, er
 		n.log.Warn().Str("address", n.addr).Msg("remote: INSECURE: " + warning)
 	}
 	return n, nil
+}
+
+// checkConfig checks what Start is given before anything starts, and
+// returns the host and port to listen on.
+func checkConfig(cfg Config) (host string, port int, err error) {
+	host, portText, err := net.SplitHostPort(cfg.Listen)
+	if err != nil {
+		return "", 0, fmt.Errorf("remote: listen address %q: %w", cfg.Listen, err)
+	}
+	port, err = strconv.Atoi(portText)
+	if err != nil || port < 0 || port > 65535 {
+		return "", 0, fmt.Errorf("remote: listen address %q: bad port", cfg.Listen)
+	}
+	if host == "" {
+		return "", 0, fmt.Errorf("remote: listen address %q: name the host (127.0.0.1 for loopback, 0.0.0.0 for every interface)", cfg.Listen)
+	}
+	if cfg.ServerTLS != nil && cfg.ClientTLS == nil {
+		return "", 0, errors.New("remote: a node with TLS on its port needs ClientTLS too: replies come back by connection")
+	}
+	if len(cfg.AllowedClients) > 0 && (cfg.ServerTLS == nil || cfg.ServerTLS.ClientAuth < tls.VerifyClientCertIfGiven) {
+		return "", 0, errors.New("remote: allowed clients need mutual TLS (client certificates verified)")
+	}
+	if slices.Contains(cfg.AllowedClients, "") {
+		return "", 0, errors.New("remote: an allowed client name is empty")
+	}
+	return host, port, nil
 }
 
 // exposure says what is open to the network about a node listening on
