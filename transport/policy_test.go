@@ -296,6 +296,24 @@ func TestRateMeterMeasuresWholeWindows(t *testing.T) {
 	}
 }
 
+func TestRateMeterKeepsASlowTopicsRateBetweenPackets(t *testing.T) {
+	var m rateMeter
+	p := &media.Packet{Data: make([]byte, 100)}
+	period := 5 * time.Second // 0.2 packets/s
+	for i := range 4 {
+		m.handle(t0.Add(time.Duration(i)*period), input{kind: inPublished, packet: p}, nil)
+	}
+	var st TopicStats
+	m.report(t0.Add(3*period+4*time.Second), &st)
+	if st.Rate < 0.199 || st.Rate > 0.201 {
+		t.Fatalf("rate %.3f packets/s 4 s after the last of a packet every 5 s, want 0.2", st.Rate)
+	}
+	m.report(t0.Add(3*period+11*time.Second), &st)
+	if st.Rate != 0 {
+		t.Fatalf("rate %.3f after two periods without a packet, want 0", st.Rate)
+	}
+}
+
 func TestKeyframeLimitForwardsOncePerInterval(t *testing.T) {
 	now := t0
 	limiter, err := qos.NewKeyframeLimiter(qos.WithClock(func() time.Time { return now }),

@@ -5,7 +5,9 @@ import "time"
 // rateMeter is the policy that measures a topic's rate over windows of at
 // least a second: the rate of the last complete window (an estimate from
 // the packets so far before the first is complete), or 0 once no packet
-// came for two windows.
+// came for two windows, or for two of its own periods when it is slower
+// than one packet a second (a camera at 0.2 frames/s is not stopped
+// between two pictures, as ros2 topic hz does not call it stopped).
 type rateMeter struct {
 	start          time.Time
 	packets, bytes int
@@ -40,7 +42,7 @@ func (m *rateMeter) due() time.Time { return time.Time{} }
 func (m *rateMeter) report(now time.Time, st *TopicStats) { st.Rate, st.ByteRate = m.rates(now) }
 
 func (m *rateMeter) rates(now time.Time) (packets, bytes float64) {
-	if m.last.IsZero() || now.Sub(m.last) > 2*rateWindow {
+	if m.last.IsZero() || now.Sub(m.last) > m.silence() {
 		return 0, 0
 	}
 	if m.rate == 0 && m.packets > 1 && m.last.After(m.start) {
@@ -49,4 +51,14 @@ func (m *rateMeter) rates(now time.Time) (packets, bytes float64) {
 		return float64(m.packets-1) / d, float64(m.bytes) * float64(m.packets-1) / float64(m.packets) / d
 	}
 	return m.rate, m.byteRate
+}
+
+// silence is how long without a packet means the topic stopped: two
+// windows, or two periods of the last window's rate when that is longer.
+func (m *rateMeter) silence() time.Duration {
+	limit := 2 * rateWindow
+	if m.rate > 0 {
+		limit = max(limit, time.Duration(2*float64(time.Second)/m.rate))
+	}
+	return limit
 }

@@ -97,6 +97,7 @@ const gopline = (() => {
     let closed = false, session = null, retry = null, backoff = backoffFirstMs, frameHandle = null;
     const painted = []; // performance.now() of the frames painted in the last second
     const gaps = []; // ms between the last pictures painted
+    const meanGap = () => gaps.length ? gaps.reduce((a, b) => a + b, 0) / gaps.length : 0;
     let rateInterval = 0; // ms between pictures at the topic's rate
     const expect = (ti) => { rateInterval = ti && ti.fps > 0 ? 1000 / ti.fps : 0; };
     expect(info);
@@ -143,8 +144,7 @@ const gopline = (() => {
       s.lastPictureAt = now;
       stats.lastFrameAt = now;
       painted.push(now);
-      while (painted.length && now - painted[0] > 1000) painted.shift();
-      stats.fps = painted.length;
+      stats.fps = goplineWebSocket.rate(painted, meanGap(), now, now);
       if (stats.error !== null) { stats.error = null; video.classList.remove("stale"); }
       backoff = backoffFirstMs;
     }
@@ -198,8 +198,7 @@ const gopline = (() => {
     let ticks = 0;
     const poll = setInterval(() => {
       const now = performance.now();
-      while (painted.length && now - painted[0] > 1000) painted.shift();
-      stats.fps = painted.length;
+      stats.fps = session ? goplineWebSocket.rate(painted, meanGap(), stats.lastFrameAt, now) : 0;
       const s = session;
       if (!s) return;
       watch(s, now);

@@ -224,7 +224,10 @@ const goplineWebSocket = (() => {
       paint.drawImage(f, 0, 0, canvas.width, canvas.height);
       f.close();
       const now = performance.now();
-      if (stats.lastFrameAt !== null && errorKind !== "stall") gap += ((now - stats.lastFrameAt) - gap) / 8;
+      if (stats.lastFrameAt !== null && errorKind !== "stall") {
+        const d = now - stats.lastFrameAt;
+        gap = gap === 0 ? d : gap + (d - gap) / 8;
+      }
       stats.framesPainted++;
       stats.lastFrameAt = now;
       if (stats.firstFrameMs === null) {
@@ -233,8 +236,7 @@ const goplineWebSocket = (() => {
       }
       stats.latencyMs = Math.max(0, now - newestReceived);
       painted.push(now);
-      while (painted.length && now - painted[0] > 1000) painted.shift();
-      stats.fps = painted.length;
+      stats.fps = rate(painted, gap, now, now);
       errorsInARow = 0;
       unsay("decoder");
       unsay("node");
@@ -425,7 +427,7 @@ const goplineWebSocket = (() => {
       const now = performance.now();
       stats.bitrate = (8 * bytes) / ((now - bytesSince) / 1000); // what crosses the socket, framing included
       bytes = 0; bytesSince = now;
-      if (stats.lastFrameAt !== null && now - stats.lastFrameAt > 1000) stats.fps = 0;
+      stats.fps = rate(painted, gap, stats.lastFrameAt, now);
       watch(now);
     }, 1000);
 
@@ -457,5 +459,15 @@ const goplineWebSocket = (() => {
     return stats;
   }
 
-  return { available, view, codecOf, isKeyframe, newStats };
+  // rate is the frame rate to show at now: the pictures painted in the last
+  // second (painted holds their times; older ones are dropped), or, for a
+  // stream slower than one picture a second, one over the mean gap between
+  // its pictures, or over the time since the last when that is longer.
+  function rate(painted, meanGap, lastFrameAt, now) {
+    while (painted.length && now - painted[0] > 1000) painted.shift();
+    if (painted.length > 1 || !(meanGap >= 1000) || lastFrameAt === null) return painted.length;
+    return Math.round(10000 / Math.max(meanGap, now - lastFrameAt)) / 10;
+  }
+
+  return { available, view, codecOf, isKeyframe, newStats, rate };
 })();
