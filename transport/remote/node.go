@@ -168,6 +168,9 @@ func Start(system *actor.ActorSystem, bus *transport.Bus, cfg Config) (*Node, er
 	if warning := exposure(host, cfg); warning != "" {
 		n.log.Warn().Str("address", n.addr).Msg("remote: INSECURE: " + warning)
 	}
+	if warning := unnamedHost(host, cfg.ServerTLS); warning != "" {
+		n.log.Warn().Str("address", n.addr).Msg("remote: " + warning)
+	}
 	return n, nil
 }
 

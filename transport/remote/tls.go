@@ -5,7 +5,10 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"os"
+	"slices"
+	"strings"
 )
 
 // TLSFiles names the PEM files of a node's TLS: its certificate and key
@@ -46,4 +49,33 @@ func LoadTLS(f TLSFiles) (server, client *tls.Config, err error) {
 	}
 	client = &tls.Config{Certificates: []tls.Certificate{cert}, RootCAs: pool, MinVersion: tls.VersionTLS13}
 	return server, client, nil
+}
+
+// unnamedHost says why peers that reach a node listening on host will
+// refuse its certificate, or "" when the certificate names host (or host
+// is every interface's, 0.0.0.0 or ::, where peers reach it by names the
+// node cannot know). A certificate made for a name alone, with no address
+// (--tls-make certs:robot), fails every peer's check.
+func unnamedHost(host string, server *tls.Config) string {
+	if server == nil || len(server.Certificates) == 0 || len(server.Certificates[0].Certificate) == 0 {
+		return ""
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		return ""
+	}
+	leaf, err := x509.ParseCertificate(server.Certificates[0].Certificate[0])
+	if err != nil || leaf.VerifyHostname(host) == nil {
+		return ""
+	}
+	names := append(slices.Clone(leaf.DNSNames), ipStrings(leaf.IPAddresses)...)
+	return fmt.Sprintf("the node's certificate names %s, not %s, which it listens on: peers that reach it there refuse it (with --tls-make, give %s=%s)",
+		strings.Join(names, ", "), host, leaf.Subject.CommonName, host)
+}
+
+func ipStrings(ips []net.IP) []string {
+	out := make([]string, len(ips))
+	for i, ip := range ips {
+		out[i] = ip.String()
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package remote
 
 import (
+	"crypto/tls"
 	"os"
 	"path/filepath"
 	"strings"
@@ -103,5 +104,34 @@ func TestLoadTLSErrors(t *testing.T) {
 	}
 	if _, _, err := LoadTLS(f); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A node whose certificate does not name the host it listens on is told
+// so at start, before its peers find out one by one.
+func TestACertificateThatDoesNotNameTheListenHostIsSaid(t *testing.T) {
+	dir := t.TempDir()
+	files, err := MakePKI(filepath.Join(dir, "pki"), []Identity{{Name: "robot"}, {Name: "named", Hosts: []string{"10.0.0.5"}}}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bare, _, err := LoadTLS(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	named, _, err := LoadTLS(files[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := unnamedHost("127.0.0.1", bare); !strings.Contains(w, "names robot, not 127.0.0.1") {
+		t.Fatalf("a certificate for robot alone on 127.0.0.1: %q", w)
+	}
+	for _, c := range []struct {
+		host   string
+		server *tls.Config
+	}{{"10.0.0.5", named}, {"0.0.0.0", bare}, {"::", bare}, {"127.0.0.1", nil}} {
+		if w := unnamedHost(c.host, c.server); w != "" {
+			t.Fatalf("listening on %s: %q, want nothing said", c.host, w)
+		}
 	}
 }
