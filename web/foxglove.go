@@ -48,7 +48,7 @@ func (h *Handler) serveFoxglove(w http.ResponseWriter, r *http.Request) {
 	ctx, slot, release, err := h.admitFoxglove(addr)
 	if err != nil {
 		h.warnClient(&h.foxRefused, addr, "Foxglove client refused", err)
-		http.Error(w, err.Error(), refusedStatus(err))
+		h.refuseFoxglove(w, r, err)
 		return
 	}
 	defer release()
@@ -81,6 +81,37 @@ func (h *Handler) serveFoxglove(w http.ResponseWriter, r *http.Request) {
 	_ = c.run(runCtx) // the client left, broke the protocol or stopped reading, or the node closes or evicts it
 	c.stopAll()
 }
+
+// maxTelling is how many refused Foxglove clients are told why at once;
+// beyond it they get the HTTP status alone.
+const maxTelling = 16
+
+// refuseFoxglove refuses a Foxglove client for err. A browser does not let
+// a page read the HTTP status of a refused WebSocket, so the refusal is an
+// upgrade closed at once with 1013 (try again later) and err as its
+// reason, which the page and Foxglove show; a few at a time, since a close
+// handshake waits for the client's answer.
+func (h *Handler) refuseFoxglove(w http.ResponseWriter, r *http.Request, err error) {
+	select {
+	case h.telling <- struct{}{}:
+		defer func() { <-h.telling }()
+	default:
+		http.Error(w, err.Error(), refusedStatus(err))
+		return
+	}
+	ws, aerr := websocket.Accept(w, r, &websocket.AcceptOptions{Subprotocols: []string{foxgloveSubprotocol}, InsecureSkipVerify: true})
+	if aerr != nil {
+		return // Accept wrote the HTTP error
+	}
+	reason := "gopline: " + err.Error()
+	if len(reason) > maxCloseReason {
+		reason = reason[:maxCloseReason]
+	}
+	_ = ws.Close(websocket.StatusTryAgainLater, reason)
+}
+
+// maxCloseReason is the longest reason a WebSocket close frame carries.
+const maxCloseReason = 123
 
 // asksFor reports whether r's WebSocket handshake asks for subprotocol.
 func asksFor(r *http.Request, subprotocol string) bool {

@@ -102,6 +102,10 @@ type Handler struct {
 	probes  map[string]chan struct{}
 	probeWG sync.WaitGroup
 	closing chan struct{} // closed by Close
+
+	// telling holds a place for each refused Foxglove client being told
+	// why in a close handshake (see refuseFoxglove).
+	telling chan struct{}
 }
 
 // errClosing ends the Foxglove connections when the handler closes.
@@ -129,7 +133,7 @@ func New(cfg Config) (*Handler, error) {
 	h := &Handler{cfg: cfg, api: api, mux: http.NewServeMux(), files: http.FileServerFS(sub), sessions: map[string]*whepSession{},
 		whepPool: newViewerPool(viewerLimits(cfg.MaxViewers, true)), foxPool: newViewerPool(viewerLimits(cfg.MaxViewers, false)),
 		foxglove: map[*viewerSlot]context.CancelCauseFunc{}, channels: newChannelTable(foxgloveLinger), order: newOrderWatch(),
-		probes: map[string]chan struct{}{}, closing: make(chan struct{}),
+		probes: map[string]chan struct{}{}, closing: make(chan struct{}), telling: make(chan struct{}, maxTelling),
 		whepRefused: lograte.Limiter{Interval: clientWarnEvery}, foxRefused: lograte.Limiter{Interval: clientWarnEvery},
 		foxEvicted: lograte.Limiter{Interval: clientWarnEvery}, slow: lograte.Limiter{Interval: clientWarnEvery}}
 	h.mux.HandleFunc("GET /{$}", h.page("index.html"))

@@ -105,10 +105,13 @@ func TestFoxgloveClientsThatSubscribeToNothingGiveTheirPlaceWhenFull(t *testing.
 	waitFor(t, 30*time.Second, "place for a new client", func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		ws, res, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: []string{foxgloveSubprotocol}})
+		ws, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: []string{foxgloveSubprotocol}})
 		if err != nil {
-			if res == nil || res.StatusCode != http.StatusServiceUnavailable {
-				t.Fatalf("a new client: %v, want 503 or a place", err)
+			t.Fatalf("a new client: %v, want a place or a refusal it can read", err)
+		}
+		if _, _, err := ws.Read(ctx); err != nil { // an admitted client's first message is the node's greeting
+			if websocket.CloseStatus(err) != websocket.StatusTryAgainLater || !strings.Contains(err.Error(), "serves all the viewers it can") {
+				t.Fatalf("a new client: %v, want a place or closed with %d and why", err, websocket.StatusTryAgainLater)
 			}
 			refused++
 			time.Sleep(100 * time.Millisecond) // the idle one's grace is seconds
@@ -136,6 +139,48 @@ func TestFoxgloveClientsThatSubscribeToNothingGiveTheirPlaceWhenFull(t *testing.
 	}
 	for _, want := range wants { // the eviction is logged on a goroutine of its own
 		waitFor(t, 10*time.Second, "log line "+strconv.Quote(want)+" in "+logged.String(), func() bool { return strings.Contains(logged.String(), want) })
+	}
+}
+
+// A refused client is told why in a close frame a browser's page can read
+// (it cannot read a refused upgrade's status), up to maxTelling at once;
+// beyond them it gets the HTTP status.
+func TestARefusedFoxgloveClientIsToldWhy(t *testing.T) {
+	n := newLiveNode(t, Config{MaxViewers: 2})
+	url := "ws" + strings.TrimPrefix(n.server.URL, "http") + "/foxglove"
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	held := 0
+	for held < 2 { // loopback's share of 2 places is both
+		ws, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: []string{foxgloveSubprotocol}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ws.CloseNow()
+		if _, _, err := ws.Read(ctx); err != nil {
+			t.Fatalf("client %d: %v, want the greeting", held, err)
+		}
+		held++
+	}
+	ws, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: []string{foxgloveSubprotocol}})
+	if err != nil {
+		t.Fatalf("a third client: %v, want the upgrade and a close", err)
+	}
+	_, _, err = ws.Read(ctx)
+	if websocket.CloseStatus(err) != websocket.StatusTryAgainLater || !strings.Contains(err.Error(), "gopline: ") {
+		t.Fatalf("a third client: %v, want closed with %d and why", err, websocket.StatusTryAgainLater)
+	}
+	for range maxTelling {
+		n.handler.telling <- struct{}{}
+	}
+	defer func() {
+		for range maxTelling {
+			<-n.handler.telling
+		}
+	}()
+	_, res, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: []string{foxgloveSubprotocol}})
+	if err == nil || res == nil || (res.StatusCode != http.StatusTooManyRequests && res.StatusCode != http.StatusServiceUnavailable) {
+		t.Fatalf("while %d refusals are being told: %v, want 429 or 503", maxTelling, err)
 	}
 }
 
