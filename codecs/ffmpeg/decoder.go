@@ -127,10 +127,11 @@ type Decoder struct {
 	scale *scaler
 	buf   []byte
 
-	chain media.Chain
-	epoch uint64 // the Epoch of the pictures the decoder holds
-	held  bool   // packets were sent since the last drain
-	order frameOrder
+	chain    media.Chain
+	epoch    uint64 // the Epoch of the pictures the decoder holds
+	recovery recoveryStart
+	held     bool // packets were sent since the last drain
+	order    frameOrder
 }
 
 var (
@@ -205,6 +206,7 @@ func (d *Decoder) open() error {
 	if err := d.ctx.Open(d.codec, dict); err != nil {
 		return fmt.Errorf("ffmpeg: opening h264 decoder: %w", err)
 	}
+	d.recovery.reset()
 	return nil
 }
 
@@ -244,10 +246,14 @@ func (d *Decoder) decode(p *media.Packet, keep bool) ([]*media.Frame, error) {
 		}
 		d.epoch = p.Epoch
 	}
-	if _, err := h264.SplitAnnexB(p.Data); err != nil {
+	nalus, err := h264.SplitAnnexB(p.Data)
+	if err != nil {
 		return out, d.fail(p, err)
 	}
 	d.chain.Take(p)
+	if d.recovery.feed(p, nalus) {
+		return out, nil // a leading picture of the GOP before the recovery point
+	}
 	d.buf = append(append(d.buf[:0], p.Data...), zeroPadding[:]...)
 	if err := d.pkt.FromData(d.buf); err != nil {
 		return out, fmt.Errorf("ffmpeg: packet buffer: %w", err)
@@ -257,7 +263,7 @@ func (d *Decoder) decode(p *media.Packet, keep bool) ([]*media.Frame, error) {
 	if p.Key {
 		d.pkt.SetFlags(d.pkt.Flags().Add(astiav.PacketFlagKey))
 	}
-	err := d.ctx.SendPacket(d.pkt)
+	err = d.ctx.SendPacket(d.pkt)
 	d.pkt.Unref()
 	if err != nil {
 		return out, d.fail(p, err)
@@ -286,6 +292,9 @@ func (d *Decoder) receive(out []*media.Frame, keep bool) ([]*media.Frame, error)
 		if concealed && !d.cfg.conceal {
 			d.frame.Unref()
 			return out, errors.New("picture was concealed")
+		}
+		if d.recovery.firstPicture() && d.frame.Pts() >= 0 {
+			d.order.clearBefore(uint64(d.frame.Pts())) // their pictures were not shown
 		}
 		seq, capture := d.order.picture(d.frame.Pts())
 		if !keep {

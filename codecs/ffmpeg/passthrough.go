@@ -209,7 +209,9 @@ func (r *Reader) hold(p *media.Packet, nalus [][]byte) {
 }
 
 // accessUnit turns one demuxed packet, which it may keep, into a gopline
-// Packet, or nil while waiting for the first IDR. Annex B input that needs
+// Packet, or nil while waiting for the first random access point (an IDR,
+// or a recovery point of an intra-refresh or open-GOP camera, which starts
+// a GOP as an IDR does: h264.IsRandomAccess). Annex B input that needs
 // no parameter sets added keeps its bytes as they are. A raw H.264
 // stream's packet is also held until its place in output order is known
 // (hold).
