@@ -56,6 +56,9 @@ type RecordConfig struct {
 	// topic offers. On a durable topic the recording then begins with the
 	// cached GOP, so it decodes from its first packet.
 	QoS *qos.Profile
+	// Search, when set, adds the topics that appear while the recorder
+	// runs (gopline record -a, -e); topics mode only.
+	Search *RecordSearch
 
 	// beforeWrite, when set, runs before every write (tests: a slow disk).
 	beforeWrite func()
@@ -178,17 +181,17 @@ type recorder struct {
 	// created: the recording did not exist before Start made it, so a run
 	// that recorded nothing removes it (removeIfEmpty).
 	created bool
+	// The search for topics that appear (RecordSearch): what it may add,
+	// and the goroutine that searches.
+	admission *topicAdmission
+	poller    *topicPoller
+	stopping  bool // Halt came: no topic is added any more
 }
 
 // overwriteWarnInterval is the shortest time between two warnings of a
 // recorder that overwrites its oldest GOPs on a full disk: each warning
 // gives the totals.
 const overwriteWarnInterval = 30 * time.Second
-
-// heldPollInterval is how often a recorder holding acknowledgements looks
-// whether its writer has made room: short beside a topic's window (16
-// packets last half a second at 30 fps), and only while the disk is behind.
-const heldPollInterval = 10 * time.Millisecond
 
 func (r *recorder) Start(env *pipeline.Env) error {
 	r.env = env
@@ -207,32 +210,43 @@ func (r *recorder) Start(env *pipeline.Env) error {
 	}
 	r.created = errors.Is(statErr, fs.ErrNotExist)
 	for _, topic := range r.cfg.Topics {
-		pid, addr, err := topicBroker(env, topic, "")
-		if err == nil {
-			var sub *transport.Subscriber
-			sub, err = newTopicSubscriber(env, topic, pid, r.cfg.Window, r.cfg.QoS)
-			r.subs = append(r.subs, sub)
-		}
-		if err != nil {
+		if err := r.follow(topic, ""); err != nil {
 			r.closeAll()
 			rec.Close()
 			r.removeIfEmpty()
 			return err
 		}
-		silence := &Silence{Topic: topic, Remote: addr}
-		r.silences[topic] = silence
-		env.After(noPublisherWait, func() error {
-			if !r.seen[topic] && !r.ended[topic] {
-				checkPublished(env, *silence)
-			}
-			return nil
-		})
 	}
 	// From here on the recording is the writer's alone.
 	store := newRecordingStore(rec, env.Now, r.cfg.OverwriteOldest)
 	store.beforeWrite = r.cfg.beforeWrite
 	r.cache = newPacketCache(store, r.cfg.Cache)
 	env.After(r.cfg.FlushInterval, r.flushTick)
+	r.startSearch()
+	return nil
+}
+
+// follow subscribes to topic, of the node at remote ("": of this process,
+// or of the node found that publishes it), and watches that it is
+// published.
+func (r *recorder) follow(topic, remote string) error {
+	pid, addr, err := topicBroker(r.env, topic, remote)
+	if err != nil {
+		return err
+	}
+	sub, err := newTopicSubscriber(r.env, topic, pid, r.cfg.Window, r.cfg.QoS)
+	if err != nil {
+		return err
+	}
+	r.subs = append(r.subs, sub)
+	silence := &Silence{Topic: topic, Remote: addr}
+	r.silences[topic] = silence
+	r.env.After(noPublisherWait, func() error {
+		if !r.seen[topic] && !r.ended[topic] {
+			checkPublished(r.env, *silence)
+		}
+		return nil
+	})
 	return nil
 }
 
@@ -354,51 +368,6 @@ func (r *recorder) received(sub *transport.Subscriber, got transport.Received) e
 	return nil
 }
 
-// pollHeld looks for room for the held deliveries after heldPollInterval:
-// the writer cannot reach the actor, so the actor asks.
-func (r *recorder) pollHeld() {
-	if !r.polling {
-		r.polling = true
-		r.env.After(heldPollInterval, r.releaseHeld)
-	}
-}
-
-// releaseHeld acknowledges the held deliveries once the cache is within
-// its budget, or looks again later.
-func (r *recorder) releaseHeld() error {
-	r.polling = false
-	if len(r.held) > 0 {
-		if r.cache.Within() {
-			for i, sub := range r.held {
-				sub.Ack()
-				r.held[i] = nil
-			}
-			r.held = r.held[:0]
-		} else {
-			r.pollHeld()
-		}
-	}
-	return r.collect()
-}
-
-// endHeld settles the held deliveries of a topic whose stream ended: a
-// topic that answered the recorder's farewell forgot it and takes no
-// acknowledgement; one whose publishers left keeps the subscription, and
-// gets its credit back.
-func (r *recorder) endHeld(sub *transport.Subscriber) {
-	kept := r.held[:0]
-	for _, s := range r.held {
-		switch {
-		case s != sub:
-			kept = append(kept, s)
-		case !r.halted:
-			s.Ack()
-		}
-	}
-	clear(r.held[len(kept):])
-	r.held = kept
-}
-
 // Flush writes and commits everything at end of stream, waiting for the
 // disk at most the pipeline's stop timeout. Packets lost to failed writes
 // on the way, and packets a stuck disk did not take in time, are the
@@ -435,6 +404,7 @@ func (r *recorder) waitLeft() time.Duration {
 // with the end of its stream after the deliveries already on their way,
 // which are recorded.
 func (r *recorder) Halt() {
+	r.stopping = true
 	halted := false
 	for _, sub := range r.subs {
 		halted = sub.Halt() || halted
@@ -469,6 +439,8 @@ func (r *recorder) closeAll() {
 // the error counts. The writer then closes the recording when the disk
 // gives back its call. Nothing is open when Start failed.
 func (r *recorder) Stop() error {
+	r.stopping = true
+	r.stopSearch()
 	r.closeAll()
 	if r.cache == nil {
 		return nil
