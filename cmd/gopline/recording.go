@@ -79,6 +79,11 @@ type recordFlags struct {
 	overwriteOldest bool
 	// maxCacheSize is the recorder's cache, in bytes (elements.RecordConfig.Cache).
 	maxCacheSize int64
+	// The search for topics that appear while recording (--all,
+	// --regex): its interval, its bound, or none at all.
+	pollingInterval millisValue
+	maxStreams      int
+	noDiscovery     bool
 }
 
 // recordCommand runs a pipeline and records some of its topics.
@@ -91,7 +96,7 @@ func recordCommand() *cobra.Command {
 			"(one bbolt file; an existing one is appended to), until the sources end, Ctrl-C or --duration.\n" +
 			"Without a pipeline it records the topics of the nodes found that publish them (docs/remote.md).\n" +
 			"--all, --regex and --exclude choose as ros2 bag record's -a, -e and -x do, among the topics published\n" +
-			"when the recording starts.\n" +
+			"when the recording starts, and go on adding those that appear while it runs (--no-discovery: not).\n" +
 			"Then it describes the recording as gopline info does; a recording that got no packet fails.",
 		Example: "  gopline record --topic /camera --out cam.gopline --duration 10s 'testsrc ! h264enc ! publish topic=/camera'\n" +
 			"  gopline record --topic /camera --out cam.gopline 'subscribe topic=/camera remote=127.0.0.1:7400 ! publish topic=/camera'\n" +
@@ -104,8 +109,12 @@ func recordCommand() *cobra.Command {
 	}
 	fs := cmd.Flags()
 	fs.Var(&f.topics, "topic", "topic to record (repeat or comma-separate for more)")
-	fs.BoolVarP(&f.all, "all", "a", false, "record every topic published when the recording starts: by the pipeline, and by the other nodes found (alone: not with --regex or --topic)")
-	fs.StringVarP(&f.regex, "regex", "e", "", "record the topics published when the recording starts whose names the regular expression finds a match in (with --topic: those too)")
+	fs.BoolVarP(&f.all, "all", "a", false, "record every topic published: by the pipeline, and by the other nodes found, and those that appear later (alone: not with --regex or --topic)")
+	fs.StringVarP(&f.regex, "regex", "e", "", "record the published topics whose names the regular expression finds a match in, and those that appear later (with --topic: those too)")
+	f.pollingInterval = millisValue(elements.DefaultPollingInterval)
+	fs.Var(&f.pollingInterval, "polling-interval", "with --all or --regex, how often to look for new topics (100ms, 1s; a bare number is milliseconds, as ros2 takes it)")
+	fs.IntVar(&f.maxStreams, "max-streams", elements.DefaultMaxStreams, "with --all or --regex, the most streams the recording takes; further topics are left out, with a warning")
+	fs.BoolVar(&f.noDiscovery, "no-discovery", false, "with --all or --regex, record only the topics published when the recording starts, as ros2 bag record --no-discovery")
 	fs.StringVarP(&f.exclude, "exclude", "x", "", "leave out of --all or --regex the topics whose names this regular expression finds a match in (never those named with --topic)")
 	fs.StringVarP(&f.out, "out", "o", "", "recording file to create or append to")
 	fs.Var((*durationValue)(&f.duration), "duration", "stop after this long (default: when the sources end, or on Ctrl-C)")
@@ -134,7 +143,8 @@ func (f *recordFlags) record(line string, stdout, stderr io.Writer) error {
 	if len(f.topics) == 0 && !choice.searches() || f.out == "" {
 		return usagef("give --out, the topics (--topic, --all or --regex), and the pipeline that publishes them unless other nodes do (gopline record --help)")
 	}
-	n, err := f.node.open(logger(stderr, f.verbose), subscribesRemote(line, f.topics...) || choice.searches())
+	log := logger(stderr, f.verbose)
+	n, err := f.node.open(log, subscribesRemote(line, f.topics...) || choice.searches())
 	if err != nil {
 		return err
 	}
@@ -142,19 +152,9 @@ func (f *recordFlags) record(line string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return closeNode(n, err)
 	}
-	if choice.searches() {
-		// This process's topics have no publisher before the pipeline
-		// starts: its line names them. A browse that fails finds no
-		// other node.
-		nodes, _ := listNodes(n, "")
-		chosen, left, err := choice.choose(published{here: linePublished(line), others: othersPublishing(nodes)})
-		if err != nil {
-			return closeNode(n, err)
-		}
-		for _, l := range left {
-			fmt.Fprintf(stderr, "warning: %v\n", l)
-		}
-		f.topics = chosen
+	search, err := f.chooseTopics(choice, n, log, line, stderr)
+	if err != nil {
+		return closeNode(n, err)
 	}
 	if f.maxBytes < 0 || f.maxAge < 0 {
 		return closeNode(n, usagef("--max-bytes and --max-age are 0 (no limit) or more"))
@@ -165,7 +165,7 @@ func (f *recordFlags) record(line string, stdout, stderr io.Writer) error {
 	cfg := elements.DefaultRecordConfig()
 	cfg.Path, cfg.Topics = f.out, f.topics
 	cfg.MaxBytes, cfg.MaxAge, cfg.OverwriteOldest = f.maxBytes, f.maxAge, f.overwriteOldest
-	cfg.Cache = f.maxCacheSize
+	cfg.Cache, cfg.Search = f.maxCacheSize, search
 	if err := p.Add("recorder", elements.Record(cfg)); err != nil {
 		return closeNode(n, err)
 	}
