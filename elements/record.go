@@ -56,6 +56,9 @@ type RecordConfig struct {
 	// topic offers. On a durable topic the recording then begins with the
 	// cached GOP, so it decodes from its first packet.
 	QoS *qos.Profile
+	// Split, when set, splits the recording into files named by SplitPath
+	// (see RecordSplit).
+	Split RecordSplit
 	// Search, when set, adds the topics that appear while the recorder
 	// runs (gopline record -a, -e); topics mode only.
 	Search *RecordSearch
@@ -90,6 +93,11 @@ var recordSpec = pipeline.ElementSpec[RecordConfig]{
 		pipeline.BoolField("overwrite-oldest", false, func(c *RecordConfig) *bool { return &c.OverwriteOldest }).
 			Doc("on a full disk, delete the oldest GOPs to make room, as a loop recorder does, instead of dropping new packets"),
 		qosField(func(c *RecordConfig) **qos.Profile { return &c.QoS }),
+		pipeline.TextField("max-size-bytes", "0", parseSplitSize, bytesize.Format,
+			func(c *RecordConfig) *int64 { return &c.Split.MaxBytes }).
+			Doc("split into files of about this much payload each (path robot.gopline: robot_0.gopline, robot_1.gopline, ...), each from a keyframe of every stream (0: one file)"),
+		pipeline.DurationField("max-size-time", 0, func(c *RecordConfig) *time.Duration { return &c.Split.MaxDuration }).
+			DurationRange(0, 100*365*24*time.Hour).Doc("split into files of about this much capture time each, as max-size-bytes (0: one file)"),
 	},
 	New: func(cfg RecordConfig) (pipeline.Element, error) {
 		newRecorder := func() *recorder {
@@ -128,6 +136,11 @@ func parseCacheSize(s string) (int64, error) {
 // parseRetentionSize reads max-bytes=: a byte count, 0 for no bound.
 func parseRetentionSize(s string) (int64, error) {
 	return parseByteCount(s, 0, maxRetention, "want a byte count, such as 1GiB, 500MB or 1048576 (0: keep all)")
+}
+
+// parseSplitSize reads max-size-bytes=: a byte count, 0 for one file.
+func parseSplitSize(s string) (int64, error) {
+	return parseByteCount(s, 0, maxRetention, "want a byte count, such as 1GiB, 500MB or 1048576 (0: one file)")
 }
 
 // parseByteCount reads a byte count from lo to hi; want says what a
@@ -179,8 +192,10 @@ type recorder struct {
 	overwritten int64
 	overwrites  lograte.Limiter
 	// created: the recording did not exist before Start made it, so a run
-	// that recorded nothing removes it (removeIfEmpty).
+	// that recorded nothing removes it (removeIfEmpty). path is its file
+	// (a split recording's first).
 	created bool
+	path    string
 	// The search for topics that appear (RecordSearch): what it may add,
 	// and the goroutine that searches.
 	admission *topicAdmission
@@ -204,11 +219,12 @@ func (r *recorder) Start(env *pipeline.Env) error {
 	}
 	r.overwrites = lograte.Limiter{Interval: overwriteWarnInterval}
 	_, statErr := os.Stat(r.cfg.Path)
-	rec, err := storage.Open(r.cfg.Path, opts...)
+	rec, path, err := openRecording(r.cfg, opts)
 	if err != nil {
 		return err
 	}
-	r.created = errors.Is(statErr, fs.ErrNotExist)
+	// A split recording's first file is always new (FirstSplitIndex).
+	r.path, r.created = path, r.cfg.Split.enabled() || errors.Is(statErr, fs.ErrNotExist)
 	for _, topic := range r.cfg.Topics {
 		if err := r.follow(topic, ""); err != nil {
 			r.closeAll()
@@ -285,6 +301,9 @@ func (r *recorder) collect() error {
 			r.env.Log.Error().Err(o.failed).Int64("lost", o.lost).Msg("recording: writes still fail; dropping packets until they succeed")
 		case o.failed != nil:
 			r.env.Log.Error().Err(o.failed).Int64("lost", o.lost).Msg("recording: writes fail; dropping packets until they succeed")
+		}
+		for _, path := range o.opened {
+			r.env.Log.Info().Str("path", path).Msgf("recording into %s", path)
 		}
 		if o.overwrittenGOPs > 0 {
 			r.noteOverwrites(o.overwrittenGOPs, o.overwrittenBytes)
@@ -464,7 +483,7 @@ func (r *recorder) removeIfEmpty() {
 	if !r.created {
 		return
 	}
-	rec, err := storage.Open(r.cfg.Path, storage.WithReadOnly())
+	rec, err := storage.Open(r.path, storage.WithReadOnly())
 	if err != nil {
 		return
 	}
@@ -473,7 +492,7 @@ func (r *recorder) removeIfEmpty() {
 	if err != nil || len(streams) > 0 {
 		return
 	}
-	if os.Remove(r.cfg.Path) == nil {
-		r.env.Log.Info().Str("path", r.cfg.Path).Msg("nothing was recorded: the empty recording is removed")
+	if os.Remove(r.path) == nil {
+		r.env.Log.Info().Str("path", r.path).Msg("nothing was recorded: the empty recording is removed")
 	}
 }
