@@ -7,7 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gopline/gopline/media")
+	"github.com/gopline/gopline/media"
+)
 
 // Two streams with GOPs of different lengths: once the newest file is
 // full, each stream moves to the next at its own next keyframe, so every
