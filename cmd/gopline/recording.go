@@ -84,6 +84,11 @@ type recordFlags struct {
 	pollingInterval millisValue
 	maxStreams      int
 	noDiscovery     bool
+	// Splitting into files, as ros2 bag record's -b and -d
+	// (elements.RecordSplit).
+	maxBagSize     int64
+	maxBagDuration time.Duration
+	firstSplit     int // the number of the first split file of this run
 }
 
 // recordCommand runs a pipeline and records some of its topics.
@@ -126,6 +131,10 @@ func recordCommand() *cobra.Command {
 	f.maxCacheSize = elements.DefaultRecordCache
 	fs.Var((*byteSizeValue)(&f.maxCacheSize), "max-cache-size",
 		"bytes of packets held for the disk's writer, e.g. 100MiB: a disk that stalls loses nothing until they are full (at least 1)")
+	fs.VarP((*byteSizeValue)(&f.maxBagSize), "max-bag-size", "b",
+		"split the recording into files of about this much payload each (e.g. 1GB; a bare number is bytes, as ros2 takes it), each from a keyframe of every stream: OUT_0.gopline, OUT_1.gopline, ...")
+	fs.VarP((*durationValue)(&f.maxBagDuration), "max-bag-duration", "d",
+		"split the recording into files of about this long each (e.g. 10m; a bare number is seconds, as ros2 takes it), each from a keyframe of every stream")
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "log at debug level")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no live status line, and no line on what is recorded where (the summary stays)")
 	f.node = addNodeFlags(fs, "")
@@ -156,8 +165,8 @@ func (f *recordFlags) record(line string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return closeNode(n, err)
 	}
-	if f.maxBytes < 0 || f.maxAge < 0 {
-		return closeNode(n, usagef("--max-bytes and --max-age are 0 (no limit) or more"))
+	if f.maxBytes < 0 || f.maxAge < 0 || f.maxBagSize < 0 || f.maxBagDuration < 0 {
+		return closeNode(n, usagef("--max-bytes, --max-age, --max-bag-size and --max-bag-duration are 0 (no limit) or more"))
 	}
 	if f.maxCacheSize < 1 {
 		return closeNode(n, usagef("--max-cache-size is 1 byte or more"))
@@ -166,11 +175,15 @@ func (f *recordFlags) record(line string, stdout, stderr io.Writer) error {
 	cfg.Path, cfg.Topics = f.out, f.topics
 	cfg.MaxBytes, cfg.MaxAge, cfg.OverwriteOldest = f.maxBytes, f.maxAge, f.overwriteOldest
 	cfg.Cache, cfg.Search = f.maxCacheSize, search
+	cfg.Split = elements.RecordSplit{MaxBytes: f.maxBagSize, MaxDuration: f.maxBagDuration}
 	if err := p.Add("recorder", elements.Record(cfg)); err != nil {
 		return closeNode(n, err)
 	}
+	if err := f.startSplit(); err != nil {
+		return closeNode(n, err)
+	}
 	if !f.quiet && !f.asJSON {
-		fmt.Fprintf(stderr, "recording %s to %s\n", strings.Join(f.topics, ", "), f.out)
+		fmt.Fprintf(stderr, "recording %s to %s\n", strings.Join(f.topics, ", "), f.describeOut())
 	}
 	topics := lineTopics(line)
 	topics["recorder"] = strings.Join(f.topics, ",")
@@ -180,7 +193,7 @@ func (f *recordFlags) record(line string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if !f.asJSON {
-		return printInfo(stderr, f.out)
+		return f.printRecorded(stderr)
 	}
 	return nil
 }
