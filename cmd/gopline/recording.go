@@ -210,14 +210,14 @@ type playFlags struct {
 }
 
 // playCommand publishes a recording's streams on their topics at the
-// recorded pace, with a counting subscriber on each.
+// recorded pace, and says how many packets it published on each.
 func playCommand() *cobra.Command {
 	f := &playFlags{rate: 1}
 	cmd := &cobra.Command{
 		Use:   "play RECORDING [flags]",
 		Short: "publish a recording's streams at the recorded pace",
 		Long: "Publishes each stream of the recording on its topic at the recorded pace (or --rate times it),\n" +
-			"with a subscriber on each that counts what it receives, until the end, Ctrl-C or --duration.\n" +
+			"until the end, Ctrl-C or --duration, and says how many packets it published on each topic.\n" +
 			"With --listen the topics are served to other processes and hosts, and the node announces itself\n" +
 			"so that they find them by name (gopline topics; subscribe topic=NAME).",
 		Example: "  gopline play cam.gopline --rate 2\n  gopline play cam.gopline --stream /camera --start 30s --loop --duration 1m\n" +
@@ -283,7 +283,7 @@ func (f *playFlags) playOn(n *gopline.Node, file string, infos []storage.StreamI
 	if err != nil {
 		return err
 	}
-	played, topics := 0, map[string]string{}
+	played, topics, publishers := 0, map[string]string{}, map[string]string{}
 	for i, info := range infos {
 		if f.stream != "" && info.Name != f.stream {
 			continue
@@ -297,11 +297,8 @@ func (f *playFlags) playOn(n *gopline.Node, file string, infos []storage.StreamI
 		if err := p.Chain(names, []pipeline.Element{el, elements.Publish(topic)}); err != nil {
 			return err
 		}
-		if err := p.Chain([]string{fmt.Sprintf("watch%d", i), fmt.Sprintf("count%d", i)},
-			[]pipeline.Element{elements.Subscribe(topic, 0), elements.FakeSink()}); err != nil {
-			return err
-		}
 		topics[names[0]], topics[names[1]] = topic, topic
+		publishers[names[1]] = topic
 		played++
 	}
 	if !f.asJSON && !f.quiet {
@@ -313,7 +310,13 @@ func (f *playFlags) playOn(n *gopline.Node, file string, infos []storage.StreamI
 	}
 	stats, end := runUntilDone(p, f.duration, liveOutput(stderr, f.quiet || f.asJSON), topics)
 	end.err = closeNode(n, end.err)
-	return finish(judge(stats, end, judgeRules{sources: isSource, allowDamage: f.allowDamage}), f.asJSON, stdout, stderr)
+	err = finish(judge(stats, end, judgeRules{sources: isSource, allowDamage: f.allowDamage}), f.asJSON, stdout, stderr)
+	if !f.asJSON {
+		for _, line := range publishedLines(stats, publishers) {
+			fmt.Fprintln(stderr, line)
+		}
+	}
+	return err
 }
 
 // checkStream refuses a --stream the recording file lacks, and a
