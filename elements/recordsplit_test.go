@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/pipeline"
 )
 
 // Two streams with GOPs of different lengths: once the newest file is
@@ -139,5 +140,31 @@ func TestRecorderSplitsAtKeyframesAndLosesNothing(t *testing.T) {
 	}
 	if _, err := os.Stat(base); err == nil {
 		t.Errorf("%s exists: a split recording writes numbered files only", base)
+	}
+	// Played in order, the files are the stream again: every packet, one
+	// epoch, Seq from 0 without a hole.
+	var then []string
+	for i := 1; i < files; i++ {
+		then = append(then, SplitPath(base, i))
+	}
+	played := &packets{}
+	cfg := DefaultPlayConfig()
+	cfg.Path, cfg.Then, cfg.Live = SplitPath(base, 0), then, false
+	play, err := Play(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl := pipeline.New()
+	if err := pl.Chain([]string{"play", "sink"}, []pipeline.Element{play, played.element()}); err != nil {
+		t.Fatal(err)
+	}
+	runToEnd(t, pl)
+	if len(played.got) != 200 {
+		t.Fatalf("played %d packets of the %d files, want 200", len(played.got), files)
+	}
+	for i, pk := range played.got {
+		if pk.Seq != uint64(i) || pk.Epoch != played.got[0].Epoch {
+			t.Fatalf("packet %d played with Seq %d, epoch %x (the first's %x)", i, pk.Seq, pk.Epoch, played.got[0].Epoch)
+		}
 	}
 }

@@ -214,18 +214,20 @@ type playFlags struct {
 func playCommand() *cobra.Command {
 	f := &playFlags{rate: 1}
 	cmd := &cobra.Command{
-		Use:   "play RECORDING [flags]",
+		Use:   "play RECORDING... [flags]",
 		Short: "publish a recording's streams at the recorded pace",
 		Long: "Publishes each stream of the recording on its topic at the recorded pace (or --rate times it),\n" +
 			"until the end, Ctrl-C or --duration, and says how many packets it published on each topic.\n" +
+			"Several recordings (the files of a split recording, robot_*.gopline) play in the order given, each\n" +
+			"stream going on from one file to the next.\n" +
 			"With --listen the topics are served to other processes and hosts, and the node announces itself\n" +
 			"so that they find them by name (gopline topics; subscribe topic=NAME).",
 		Example: "  gopline play cam.gopline --rate 2\n  gopline play cam.gopline --stream /camera --start 30s --loop --duration 1m\n" +
 			"  gopline play cam.gopline --listen 127.0.0.1:7401 --loop",
-		Args:              oneRecording,
+		Args:              someRecordings,
 		ValidArgsFunction: completeRecordings,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return f.play(args[0], cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return f.play(args, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	fs := cmd.Flags()
@@ -242,25 +244,25 @@ func playCommand() *cobra.Command {
 	return cmd
 }
 
-func (f *playFlags) play(file string, stdout, stderr io.Writer) error {
+func (f *playFlags) play(files []string, stdout, stderr io.Writer) error {
 	if f.rate <= 0 {
 		return usagef("--rate %g must be positive", f.rate)
 	}
-	infos, err := streamsOf(file)
+	set, err := openPlaySet(files)
 	if err != nil {
 		return err
 	}
-	if err := f.checkStream(file, infos); err != nil {
+	if err := f.checkStream(set.label(), set.streams); err != nil {
 		return err
 	}
-	if err := f.checkStart(file, infos); err != nil {
+	if err := f.checkStart(set); err != nil {
 		return err
 	}
 	n, err := f.node.open(logger(stderr, false), false)
 	if err != nil {
 		return err
 	}
-	if err := f.playOn(n, file, infos, stdout, stderr); err != nil {
+	if err := f.playOn(n, set, stdout, stderr); err != nil {
 		return closeNode(n, err)
 	}
 	return nil
@@ -276,19 +278,21 @@ func streamTopic(stream string) string {
 	return "/" + stream
 }
 
-// playOn plays the streams infos of the recording file on n's topics,
-// and closes n when they have played.
-func (f *playFlags) playOn(n *gopline.Node, file string, infos []storage.StreamInfo, stdout, stderr io.Writer) error {
+// playOn plays the streams of set on n's topics, each through the files
+// that hold it in turn, and closes n when they have played.
+func (f *playFlags) playOn(n *gopline.Node, set playSet, stdout, stderr io.Writer) error {
 	p, err := n.NewPipeline()
 	if err != nil {
 		return err
 	}
 	played, topics, publishers := 0, map[string]string{}, map[string]string{}
-	for i, info := range infos {
+	for i, info := range set.streams {
 		if f.stream != "" && info.Name != f.stream {
 			continue
 		}
-		el, err := elements.Play(elements.PlayConfig{Path: file, Stream: info.Name, Rate: f.rate, Start: f.start, Loop: f.loop, Live: true})
+		holders := set.holders[info.Name]
+		el, err := elements.Play(elements.PlayConfig{Path: holders[0], Then: holders[1:], Stream: info.Name,
+			Rate: f.rate, Start: f.start, Loop: f.loop, Live: true})
 		if err != nil {
 			return err
 		}
@@ -306,7 +310,7 @@ func (f *playFlags) playOn(n *gopline.Node, file string, infos []storage.StreamI
 		if name := n.Name(); name != "" {
 			where = fmt.Sprintf(", served at %s as node %s", n.Addr(), name)
 		}
-		fmt.Fprintf(stderr, "playing %d stream(s) of %s on their topics%s\n", played, file, where)
+		fmt.Fprintf(stderr, "playing %d stream(s) of %s on their topics%s\n", played, set.label(), where)
 	}
 	stats, end := runUntilDone(p, f.duration, liveOutput(stderr, f.quiet || f.asJSON), topics)
 	end.err = closeNode(n, end.err)
@@ -335,30 +339,21 @@ func (f *playFlags) checkStream(file string, infos []storage.StreamInfo) error {
 	return nil
 }
 
-// checkStart refuses a --start past the end of a stream to play, as
-// export does: the stream would play only its last GOP. An empty stream is
-// left to the player.
-func (f *playFlags) checkStart(file string, infos []storage.StreamInfo) error {
+// checkStart refuses a --start past the end of a stream to play (its
+// last file's last packet), as export does: the stream would play only
+// its last GOP. An empty stream is left to the player.
+func (f *playFlags) checkStart(set playSet) error {
 	if f.start == 0 {
 		return nil
 	}
-	rec, err := storage.Open(file, storage.WithReadOnly())
-	if err != nil {
-		return err
-	}
-	defer rec.Close()
-	for _, info := range infos {
+	for _, info := range set.streams {
 		if f.stream != "" && info.Name != f.stream {
 			continue
 		}
-		first, err := rec.First(info.Name)
+		first, last, err := set.span(info.Name)
 		if errors.Is(err, storage.ErrEmptyStream) {
 			continue
 		}
-		if err != nil {
-			return err
-		}
-		last, err := rec.Last(info.Name)
 		if err != nil {
 			return err
 		}

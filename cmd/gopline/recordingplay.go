@@ -4,8 +4,12 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/gopline/gopline/pipeline"
+	"github.com/gopline/gopline/storage"
 )
 
 // publishedLines say how many packets play published on each topic: what
@@ -22,4 +26,62 @@ func publishedLines(stats []pipeline.NodeStats, publishers map[string]string) []
 		}
 	}
 	return out
+}
+
+// playSet is what play plays: the recordings given, in order (the files of
+// a split recording), each stream once, with the files that hold it.
+type playSet struct {
+	files   []string
+	streams []storage.StreamInfo // by name, each once, in the order found
+	holders map[string][]string  // by stream, the files that hold it, in order
+}
+
+// openPlaySet reads the streams of files.
+func openPlaySet(files []string) (playSet, error) {
+	set := playSet{files: files, holders: map[string][]string{}}
+	for _, file := range files {
+		infos, err := streamsOf(file)
+		if err != nil {
+			return playSet{}, err
+		}
+		for _, info := range infos {
+			if set.holders[info.Name] == nil {
+				set.streams = append(set.streams, info)
+			}
+			set.holders[info.Name] = append(set.holders[info.Name], file)
+		}
+	}
+	return set, nil
+}
+
+// label names the recordings in messages.
+func (s playSet) label() string { return strings.Join(s.files, ", ") }
+
+// span is the first packet's time of stream in its first file and the
+// last packet's in its last.
+func (s playSet) span(stream string) (first, last time.Time, err error) {
+	holders := s.holders[stream]
+	if first, err = edge(holders[0], stream, (*storage.Recording).First); err != nil {
+		return first, last, err
+	}
+	last, err = edge(holders[len(holders)-1], stream, (*storage.Recording).Last)
+	return first, last, err
+}
+
+// edge is at (First or Last) of stream in the recording file.
+func edge(file, stream string, at func(*storage.Recording, string) (time.Time, error)) (time.Time, error) {
+	rec, err := storage.Open(file, storage.WithReadOnly())
+	if err != nil {
+		return time.Time{}, err
+	}
+	defer rec.Close()
+	return at(rec, stream)
+}
+
+// someRecordings takes one recording file or more.
+func someRecordings(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("takes one recording file or more, got none")
+	}
+	return nil
 }

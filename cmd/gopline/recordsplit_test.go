@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -46,6 +47,15 @@ func TestRecordSplitsIntoFilesThatHoldEveryPacket(t *testing.T) {
 	}
 	if uint64(total) != stored {
 		t.Fatalf("the %d files hold %d packets; %d were published and not dropped", files, total, stored)
+	}
+	// play of the files in order plays the stream through them all.
+	args := []string{"play", "--rate", "20"}
+	for i := range files {
+		args = append(args, filepath.Join(dir, "cam_"+string(rune('0'+i))+".gopline"))
+	}
+	code, _, stderr = runCmd(args...)
+	if want := fmt.Sprintf("published %d packets on /camera\n", total); code != 0 || !strings.Contains(stderr, want) {
+		t.Fatalf("play of the %d files: exit %d, want %q: %s", files, code, want, stderr)
 	}
 	// A second run goes on numbering after the first's files.
 	code, _, stderr = runCmd("record", "--topic", "/camera", "-o", out, "-d", "1",
