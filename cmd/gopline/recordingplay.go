@@ -2,7 +2,9 @@ package main
 
 import (
 	"fmt"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,8 +38,10 @@ type playSet struct {
 	holders map[string][]string  // by stream, the files that hold it, in order
 }
 
-// openPlaySet reads the streams of files.
+// openPlaySet reads the streams of files, those of one split recording
+// in the order of their numbers (splitOrder).
 func openPlaySet(files []string) (playSet, error) {
+	files = splitOrder(files)
 	set := playSet{files: files, holders: map[string][]string{}}
 	for _, file := range files {
 		infos, err := streamsOf(file)
@@ -84,4 +88,32 @@ func someRecordings(cmd *cobra.Command, args []string) error {
 		return fmt.Errorf("takes one recording file or more, got none")
 	}
 	return nil
+}
+
+// splitOrder puts the files of one split recording (STEM_N.EXT, one STEM
+// and EXT) in the order of their numbers, which a shell's glob does not
+// (robot_10 before robot_2); other lists stay in the order given.
+func splitOrder(files []string) []string {
+	type numbered struct {
+		file string
+		n    int
+	}
+	var stem, ext string
+	var all []numbered
+	for _, f := range files {
+		e := filepath.Ext(f)
+		cut := strings.LastIndex(f, "_")
+		n, err := strconv.Atoi(strings.TrimSuffix(f[cut+1:], e))
+		if cut < 0 || err != nil || n < 0 || len(all) > 0 && (f[:cut] != stem || e != ext) {
+			return files
+		}
+		stem, ext = f[:cut], e
+		all = append(all, numbered{f, n})
+	}
+	slices.SortStableFunc(all, func(a, b numbered) int { return a.n - b.n })
+	out := make([]string, len(all))
+	for i, a := range all {
+		out[i] = a.file
+	}
+	return out
 }
