@@ -69,7 +69,7 @@ type RecordConfig struct {
 
 var recordSpec = pipeline.ElementSpec[RecordConfig]{
 	Name: "record", Summary: "record packets into a gopline recording (bbolt)", In: "packets, or nothing with topics=",
-	Doc: "Records the topics it subscribes to (topics=/a,/b), each as a stream named after its topic, or its input as stream=NAME. A writer goroutine commits in groups from a cache of cache= bytes, so a disk that stalls loses nothing while the cache lasts; beyond it the recorder drops whole GOPs at the topic, counted, and never holds the topic back. The file is created, or appended to.",
+	Doc: "Records the topics it subscribes to (topics=/a,/b), each as a stream named after its topic, or its input as stream=NAME. A writer goroutine commits in groups from a cache of cache= bytes, so a disk that stalls loses nothing while the cache lasts; beyond it the recorder drops whole GOPs at the topic, counted, and never holds the topic back. The file is created, or appended to; with max-size-bytes= or max-size-time= the recording is split into numbered files (path robot.gopline: robot_0.gopline, ...), each from a keyframe of every stream.",
 	Fields: []pipeline.Field[RecordConfig]{
 		pipeline.StringField("path", "", func(c *RecordConfig) *string { return &c.Path }).Required().Doc("recording file"),
 		pipeline.TextField("topics", "", parseTopics, func(t []string) string { return strings.Join(t, ",") },

@@ -106,7 +106,8 @@ func recordCommand() *cobra.Command {
 		Example: "  gopline record --topic /camera --out cam.gopline --duration 10s 'testsrc ! h264enc ! publish topic=/camera'\n" +
 			"  gopline record --topic /camera --out cam.gopline 'subscribe topic=/camera remote=127.0.0.1:7400 ! publish topic=/camera'\n" +
 			"  gopline record --topic /robot/camera --out cam.gopline --duration 10s\n" +
-			"  gopline record -a -x '^/debug/' -o robot.gopline --duration 1m",
+			"  gopline record -a -x '^/debug/' -o robot.gopline --duration 1m\n" +
+			"  gopline record -a -o robot.gopline -b 1GB   # robot_0.gopline, robot_1.gopline, ... split at keyframes",
 		ValidArgsFunction: completePipeline,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return f.record(strings.TrimSpace(strings.Join(args, " ")), cmd.OutOrStdout(), cmd.ErrOrStderr())
