@@ -76,7 +76,7 @@ type VideoSrcConfig struct {
 
 var videoSrcSpec = pipeline.ElementSpec[VideoSrcConfig]{
 	Name: "videosrc", Summary: "video file, V4L2 camera or network stream through FFmpeg", Out: "raw frames, or h264 or jpeg packets with passthrough=true",
-	Doc: "Reads anything FFmpeg opens: a file, a camera (location=/dev/video0 input-format=v4l2) or a URL (rtsp://...). It decodes to frames, turned upright as the stream's display matrix asks (a phone's clip tagged rotate=90: 480x640 frames of a 640x480 stream; autorotate=false keeps them as coded; angles other than quarter turns, and mirrors, are warned of and left as coded), or with passthrough=true hands on the stream's own H.264 access units without re-encoding, SPS and PPS in front of every IDR (or an MJPEG stream's JPEG pictures), as coded: a stream meant to be shown turned is warned of, since the packets and their recording do not keep the turn. A network stream that drops or is down is opened again (retries=), as a new stream that resumes at its first keyframe; a recording over the network (a known duration or size, as an HTTP server's Content-Length) is read once, and a failure part-way fails the source instead of reading it again from its beginning. Decoding is strict, as h264dec's: after damage it leaves pictures out until the next keyframe, counted in the node's stats (skipped: undecodable, damaged) and warned of; conceal=true hands on FFmpeg's concealed pictures instead, marked concealed and counted (skipped: concealed).",
+	Doc: "Reads anything FFmpeg opens: a file, a camera (location=/dev/video0 input-format=v4l2) or a URL (rtsp://...). It decodes to frames, turned upright as the stream's display matrix asks (a phone's clip tagged rotate=90: 480x640 frames of a 640x480 stream; autorotate=false keeps them as coded; angles other than quarter turns, and mirrors, are warned of and left as coded), or with passthrough=true hands on the stream's own H.264 access units without re-encoding, SPS and PPS in front of every IDR (or an MJPEG stream's JPEG pictures), as coded: a stream meant to be shown turned is warned of, since the packets and their recording do not keep the turn. A network stream that drops or is down is opened again (retries=), as a new stream that resumes at its first keyframe, each reopening a restart in the node's stats; a live HLS playlist that stops growing fails after about timeout= plus 3 target durations, and is reopened after the last segment read, not replayed; a recording over the network (a known duration or size, as an HTTP server's Content-Length) is read once, and a failure part-way fails the source instead of reading it again from its beginning. Decoding is strict, as h264dec's: after damage it leaves pictures out until the next keyframe, counted in the node's stats (skipped: undecodable, damaged) and warned of; conceal=true hands on FFmpeg's concealed pictures instead, marked concealed and counted (skipped: concealed).",
 	Fields: []pipeline.Field[VideoSrcConfig]{
 		pipeline.StringField("location", "", func(c *VideoSrcConfig) *string { return &c.Location }).Required().
 			Doc("file path, device or URL"),
@@ -96,7 +96,7 @@ var videoSrcSpec = pipeline.ElementSpec[VideoSrcConfig]{
 		pipeline.FloatField("rate", ffmpeg.AssumedFrameRate, func(c *VideoSrcConfig) *float64 { return &c.Rate }).Range(0.001, 1000).
 			Doc("frame rate of a raw H.264 file whose SPS states none (others keep their own)"),
 		pipeline.DurationField("timeout", ffmpeg.DefaultIOTimeout, func(c *VideoSrcConfig) *time.Duration { return &c.IOTimeout }).
-			DurationRange(0, time.Hour).Doc("a network stream that sends nothing for this long fails (0s: wait for ever)"),
+			DurationRange(0, time.Hour).Doc("a network stream that sends nothing for this long fails, a live HLS playlist that gets no new segment for this long plus 3 target durations too (0s: wait for ever)"),
 		pipeline.IntField("retries", backoff.Forever, func(c *VideoSrcConfig) *int { return &c.Retries }).Range(backoff.Forever, 1e9).
 			Doc("times to reopen a network stream that dropped or is down (-1: for ever, 0: fail at once); a recording (known duration or size) is only waited for at start"),
 		pipeline.BoolField("conceal", false, func(c *VideoSrcConfig) *bool { return &c.Conceal }).
@@ -178,29 +178,46 @@ func DefaultVideoSrcConfig() VideoSrcConfig { return videoSrcSpec.Defaults() }
 func VideoSrc(cfg VideoSrcConfig) pipeline.Element { return videoSrcSpec.Element(cfg) }
 
 // openSource makes the source of a video source that reads with read: a
-// network stream reconnects (see reconnecting), the rest is read once.
+// network stream reconnects (see reconnecting), the rest is read once. A
+// live HLS playlist opened again resumes after the last segment read
+// before (see playlistResume).
 func openSource[T interface {
 	*media.Frame | *media.Packet
 	media.Item
 }](cfg VideoSrcConfig, read func(*ffmpeg.Reader) (T, error)) (pipeline.Source[T], error) {
 	if !ffmpeg.IsNetwork(cfg.Location) {
-		return newVideoSrc(cfg, read)
+		return newVideoSrc(cfg, read, nil), nil
 	}
+	resume := &playlistResume{}
 	open := func(stop <-chan struct{}) (pipeline.Source[T], error) {
-		return newVideoSrc(cfg, read, ffmpeg.WithStop(stop))
+		opts := []ffmpeg.ReaderOption{ffmpeg.WithStop(stop)}
+		if resume.set {
+			opts = append(opts, ffmpeg.WithPlaylistResume(resume.seq))
+		}
+		return newVideoSrc(cfg, read, resume, opts...), nil
 	}
 	policy := backoff.DefaultPolicy()
 	policy.Retries = cfg.Retries
 	return newReconnecting(cfg.Location, policy, open)
 }
 
+// playlistResume carries the last segment read of a live HLS playlist
+// (its media sequence number) from one opening of a network source to the
+// next, so that a camera that stopped is not taken for back when the
+// playlist's last segments are read again (ffmpeg.WithPlaylistResume).
+type playlistResume struct {
+	seq int64
+	set bool
+}
+
 // newVideoSrc returns a video source that reads with read, its reader opened
 // with opts as it starts, when it has the node's logger for FFmpeg's lines.
+// resume, when not nil, is kept up to date with the live playlist read.
 func newVideoSrc[T interface {
 	*media.Frame | *media.Packet
 	media.Item
-}](cfg VideoSrcConfig, read func(*ffmpeg.Reader) (T, error), opts ...ffmpeg.ReaderOption) (pipeline.Source[T], error) {
-	return &videoSrc[T]{cfg: cfg, opts: opts, read: read, warnings: lograte.Limiter{Interval: damageWarnInterval}}, nil
+}](cfg VideoSrcConfig, read func(*ffmpeg.Reader) (T, error), resume *playlistResume, opts ...ffmpeg.ReaderOption) *videoSrc[T] {
+	return &videoSrc[T]{cfg: cfg, opts: opts, read: read, resume: resume, warnings: lograte.Limiter{Interval: damageWarnInterval}}
 }
 
 // videoSrc reads frames or, in passthrough mode, packets.
@@ -212,6 +229,7 @@ type videoSrc[T interface {
 	opts     []ffmpeg.ReaderOption // besides cfg's
 	r        *ffmpeg.Reader
 	read     func(*ffmpeg.Reader) (T, error)
+	resume   *playlistResume // nil: not carried to a next opening
 	env      *pipeline.Env
 	reported ffmpeg.ReadStats // what the node's stats have of the reader's
 	warnings lograte.Limiter  // of damage
@@ -256,6 +274,9 @@ func (s *videoSrc[T]) reportRotation(rot ffmpeg.DisplayRotation) {
 func (s *videoSrc[T]) Stop() error {
 	if s.r == nil {
 		return nil
+	}
+	if seq, ok := s.r.PlaylistEnd(); ok && s.resume != nil {
+		s.resume.seq, s.resume.set = seq, true
 	}
 	return s.r.Close()
 }

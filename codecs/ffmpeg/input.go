@@ -27,6 +27,10 @@ func (r *Reader) openInput() error {
 		}
 		options[name] = strconv.FormatInt(r.cfg.ioTimeout.Microseconds(), 10)
 	}
+	options, err := r.hlsOptions(options)
+	if err != nil {
+		return err
+	}
 	var dict *astiav.Dictionary
 	if len(options) > 0 {
 		dict = astiav.NewDictionary()

@@ -26,6 +26,8 @@ type readerConfig struct {
 	now          func() time.Time
 	stop         <-chan struct{}
 	log          *zerolog.Logger
+	resume       int64 // WithPlaylistResume's segment
+	resumeSet    bool
 }
 
 // WithReaderLogger sends the reader's FFmpeg log lines (its demuxer's, a
