@@ -38,6 +38,10 @@ type VideoSrcConfig struct {
 	// it false keeps the pictures as coded. Other angles and mirrored
 	// pictures are warned of and left as coded.
 	Autorotate bool
+	// Stream is the video stream read, counted from 0 among the input's
+	// video streams, as ffmpeg's -map 0:v:N: a camera's or a file's second
+	// video stream is 1. The default, 0, is the first.
+	Stream int
 	// Width and Height scale decoded frames (0: the stream's size).
 	Width, Height int
 	// Format is the frames' pixel format.
@@ -80,6 +84,8 @@ var videoSrcSpec = pipeline.ElementSpec[VideoSrcConfig]{
 	Fields: []pipeline.Field[VideoSrcConfig]{
 		pipeline.StringField("location", "", func(c *VideoSrcConfig) *string { return &c.Location }).Required().
 			Doc("file path, device or URL"),
+		pipeline.IntField("stream", 0, func(c *VideoSrcConfig) *int { return &c.Stream }).Range(0, 1<<16).
+			Doc("the video stream to read, from 0 among the input's video streams, as ffmpeg -map 0:v:N (a second video stream: stream=1); one past the last is an error saying how many there are"),
 		pipeline.BoolField("passthrough", false, func(c *VideoSrcConfig) *bool { return &c.Passthrough }).
 			Doc("hand on H.264 (or MJPEG's JPEG) packets instead of decoding"),
 		pipeline.BoolField("autorotate", true, func(c *VideoSrcConfig) *bool { return &c.Autorotate }).
@@ -123,6 +129,9 @@ func (cfg VideoSrcConfig) options() []ffmpeg.ReaderOption {
 	}
 	if options := cfg.inputOptions(); len(options) > 0 {
 		opts = append(opts, ffmpeg.WithInputOptions(options))
+	}
+	if cfg.Stream > 0 {
+		opts = append(opts, ffmpeg.WithVideoStream(cfg.Stream))
 	}
 	if cfg.Width > 0 && cfg.Height > 0 {
 		opts = append(opts, ffmpeg.WithSize(cfg.Width, cfg.Height))

@@ -123,7 +123,8 @@ type Reader struct {
 
 var registerDevices sync.Once
 
-// OpenReader opens url and finds its first video stream.
+// OpenReader opens url and finds its first video stream, or the one of
+// WithVideoStream.
 func OpenReader(url string, opts ...ReaderOption) (*Reader, error) {
 	cfg := readerConfig{format: media.YUV420P, ioTimeout: DefaultIOTimeout, now: time.Now, autorotate: true}
 	for _, o := range opts {
@@ -154,14 +155,8 @@ func (r *Reader) open() error {
 			return fmt.Errorf("%w %q: reading stream info: %w", ErrOpen, r.url, err)
 		}
 	}
-	for _, s := range r.fc.Streams() {
-		if s.CodecParameters().MediaType() == astiav.MediaTypeVideo {
-			r.stream = s
-			break
-		}
-	}
-	if r.stream == nil {
-		return fmt.Errorf("%w in %q", ErrNoVideoStream, r.url)
+	if err := r.chooseStream(); err != nil {
+		return err
 	}
 	par := r.stream.CodecParameters()
 	r.describe(par)
