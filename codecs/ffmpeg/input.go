@@ -46,7 +46,7 @@ func (r *Reader) openInput() error {
 	}
 	r.fcAt = r.logs.bind(r.fc)
 	r.interruptOnStop()
-	if err := r.fc.OpenInput(inputURL(r.url), inFmt, dict); err != nil {
+	if err := r.demuxing(func() error { return r.fc.OpenInput(inputURL(r.url), inFmt, dict) }); err != nil {
 		r.fc.Free() // avformat_open_input frees the context on failure; Free on nil is safe
 		r.fc = nil
 		r.logs.unbind(r.fcAt)

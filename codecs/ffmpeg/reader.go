@@ -151,7 +151,7 @@ func (r *Reader) open() error {
 	// A raw input's options say all there is to know of it: probing it
 	// would only estimate its length from a bitrate, with a warning.
 	if !r.rawvideo() {
-		if err := r.fc.FindStreamInfo(nil); err != nil {
+		if err := r.demuxing(func() error { return r.fc.FindStreamInfo(nil) }); err != nil {
 			return fmt.Errorf("%w %q: reading stream info: %w", ErrOpen, r.url, err)
 		}
 	}
@@ -228,7 +228,7 @@ func (r *Reader) frameRate(par *astiav.CodecParameters) float64 {
 // readVideoPacket reads the next packet of the video stream into r.pkt.
 func (r *Reader) readVideoPacket() error {
 	for {
-		if err := r.fc.ReadFrame(r.pkt); err != nil {
+		if err := r.demuxing(r.readFrame); err != nil {
 			if errors.Is(err, astiav.ErrEof) {
 				return io.EOF
 			}
@@ -241,6 +241,9 @@ func (r *Reader) readVideoPacket() error {
 		r.pkt.Unref()
 	}
 }
+
+// readFrame reads the input's next packet into r.pkt.
+func (r *Reader) readFrame() error { return r.fc.ReadFrame(r.pkt) }
 
 // ReadFrame returns the next decoded picture, or io.EOF at the end of the
 // stream.
