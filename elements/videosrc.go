@@ -96,7 +96,7 @@ var videoSrcSpec = pipeline.ElementSpec[VideoSrcConfig]{
 		pipeline.StringField("input-format", "", func(c *VideoSrcConfig) *string { return &c.InputFormat }).
 			Doc("FFmpeg demuxer or device, e.g. v4l2 (default: probe)"),
 		pipeline.TextField("options", "", keyValues, formatKeyValues, func(c *VideoSrcConfig) *map[string]string { return &c.InputOptions }).
-			Doc("demuxer, device or protocol options key=value,key=value (e.g. video_size=1280x720,framerate=30); a comma followed by a part without = continues the value (protocol_whitelist=file,udp,rtp); one the input does not have is an error; an .sdp location gets protocol_whitelist=" + sdpProtocols + " unless given"),
+			Doc("demuxer, device or protocol options key=value,key=value (e.g. video_size=1280x720,framerate=30); a comma followed by a part without = continues the value (protocol_whitelist=file,udp,rtp), and \\, is a comma in the value whatever follows it (graph=testsrc2=size=64x48\\,scale=w=32:h=24), \\\\ a backslash before a comma; one the input does not have is an error; an .sdp location gets protocol_whitelist=" + sdpProtocols + " unless given"),
 		pipeline.BoolField("is-live", false, func(c *VideoSrcConfig) *bool { return &c.Live }).
 			Doc("pace a file at its own frame rate"),
 		pipeline.FloatField("rate", ffmpeg.AssumedFrameRate, func(c *VideoSrcConfig) *float64 { return &c.Rate }).Range(0.001, 1000).
