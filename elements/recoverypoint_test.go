@@ -1,0 +1,135 @@
+package elements
+
+import (
+	"errors"
+	"io"
+	"math"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/rs/zerolog"
+
+	"github.com/gopline/gopline/codecs/ffmpeg"
+	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/pipeline"
+	"github.com/gopline/gopline/qos"
+	"github.com/gopline/gopline/transport"
+)
+
+// cameraPackets encodes n pictures with libx264 and the given x264
+// parameters into MPEG-TS, as a camera streams them, and reads them back
+// as videosrc passthrough=true does.
+func cameraPackets(t *testing.T, n int, params string) []*media.Packet {
+	t.Helper()
+	bin, err := exec.LookPath("ffmpeg")
+	if err != nil || testing.Short() {
+		t.Skip("needs ffmpeg")
+	}
+	path := filepath.Join(t.TempDir(), "camera.ts")
+	out, err := exec.Command(bin, "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=160x128:rate=25",
+		"-frames:v", strconv.Itoa(n), "-c:v", "libx264", "-x264-params", params, "-f", "mpegts", path).CombinedOutput()
+	if err != nil {
+		t.Skipf("ffmpeg cannot encode with libx264: %v: %s", err, out)
+	}
+	r, err := ffmpeg.OpenReader(path, ffmpeg.WithPassthrough())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var pkts []*media.Packet
+	for {
+		p, err := r.ReadPacket()
+		if errors.Is(err, io.EOF) {
+			return pkts
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		pkts = append(pkts, p)
+	}
+}
+
+// picturesByTime decodes pkts from the first with FFmpeg and returns the
+// pictures by capture time.
+func picturesByTime(t *testing.T, pkts []*media.Packet) map[int64]*media.Frame {
+	t.Helper()
+	d, err := ffmpeg.NewH264Decoder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	pictures := map[int64]*media.Frame{}
+	for _, p := range pkts {
+		frames, err := d.Decode(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range frames {
+			pictures[f.CaptureTime.UnixNano()] = f
+		}
+	}
+	return pictures
+}
+
+// A viewer that joins a durable topic fed by a camera that uses intra
+// refresh or open GOPs (one IDR, then recovery points) is replayed the GOP
+// from the latest recovery point, not the first 600 packets of a GOP that
+// never ends: it shows the newest picture first, as clean as a viewer that
+// watched from the start sees it, then the live ones.
+func TestLateJoinerOfAnIntraRefreshCameraSeesTheNewestPicture(t *testing.T) {
+	for _, params := range []string{"keyint=50:intra-refresh=1:bframes=0", "keyint=50:open-gop=1:bframes=0"} {
+		t.Run(params, func(t *testing.T) {
+			pkts := cameraPackets(t, 700, params) // longer than a cache holds of one GOP
+			whole := picturesByTime(t, pkts)
+			system := pipeline.NewSystem(zerolog.Nop())
+			t.Cleanup(system.Shutdown)
+			bus := transport.NewBus(system)
+			t.Cleanup(func() { bus.Close() })
+			topic, err := bus.Topic("/cam")
+			if err != nil {
+				t.Fatal(err)
+			}
+			durable := qos.DurableVideo()
+			system.Root.Send(topic, &transport.PublisherJoined{QoS: &durable})
+			publish := func(pkts []*media.Packet, total int) {
+				for _, p := range pkts {
+					system.Root.Send(topic, &transport.Publish{Packet: p})
+				}
+				waitFor(t, "the topic to take the packets", func() bool {
+					st, err := bus.Stats("/cam")
+					return err == nil && st.Published == uint64(total)
+				})
+			}
+			publish(pkts[:690], 690)
+			viewer := (&lateJoinRig{t: t, system: system, bus: bus, topic: "/cam"})
+			out := &frames{}
+			p := viewer.join(out)
+			waitFor(t, "the first picture", func() bool { return len(out.all()) >= 1 })
+			publish(pkts[690:], 700)
+			waitFor(t, "the live pictures", func() bool { return len(out.all()) >= 11 })
+			if err := p.Stop(); err != nil {
+				t.Fatal(err)
+			}
+			for i, f := range out.all() {
+				want := pkts[689+i].CaptureTime
+				if !f.CaptureTime.Equal(want) {
+					t.Fatalf("picture %d captured %v, want %v", i, f.CaptureTime, want)
+				}
+				if psnr := lumaPSNR(t, f, whole[want.UnixNano()]); !math.IsInf(psnr, 1) && psnr < 50 {
+					t.Errorf("picture %d differs from a viewer's from the start: PSNR %.1f dB", i, psnr)
+				}
+			}
+		})
+	}
+}
+
+func lumaPSNR(t *testing.T, a, b *media.Frame) float64 {
+	t.Helper()
+	psnr, err := media.LumaPSNR(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return psnr
+}
