@@ -169,7 +169,6 @@ func NewH264Decoder(opts ...DecoderOption) (*Decoder, error) {
 	return d, nil
 }
 
-// open makes and opens a fresh decoder context, replacing any old one.
 // errDetect is the decoder's err_detect option. Strict (conceal unset), it
 // reports damage instead of concealing it: "explode" makes the decoder fail
 // a slice on the first inconsistency it detects. Else it detects damage,
@@ -181,7 +180,20 @@ func errDetect(conceal bool) string {
 	return "crccheck+bitstream+buffer+explode"
 }
 
+// open makes and opens a fresh decoder context, replacing any old one. A
+// start at a recovery point later makes it lenient until the next open
+// (recoveryStart.startsLenient).
 func (d *Decoder) open() error {
+	if err := d.openContext(errDetect(d.cfg.conceal)); err != nil {
+		return err
+	}
+	d.recovery.reset()
+	return nil
+}
+
+// openContext makes and opens a fresh decoder context with the err_detect
+// option detect, replacing any old one.
+func (d *Decoder) openContext(detect string) error {
 	if d.ctx != nil {
 		d.ctx.Free()
 		d.logs.unbind(d.logAt)
@@ -200,13 +212,12 @@ func (d *Decoder) open() error {
 	}
 	dict := astiav.NewDictionary()
 	defer dict.Free()
-	if err := dict.Set("err_detect", errDetect(d.cfg.conceal), 0); err != nil {
+	if err := dict.Set("err_detect", detect, 0); err != nil {
 		return fmt.Errorf("ffmpeg: decoder option: %w", err)
 	}
 	if err := d.ctx.Open(d.codec, dict); err != nil {
 		return fmt.Errorf("ffmpeg: opening h264 decoder: %w", err)
 	}
-	d.recovery.reset()
 	return nil
 }
 
@@ -253,6 +264,12 @@ func (d *Decoder) decode(p *media.Packet, keep bool) ([]*media.Frame, error) {
 	d.chain.Take(p)
 	if d.recovery.feed(p, nalus) {
 		return out, nil // a leading picture of the GOP before the recovery point
+	}
+	if d.recovery.startsLenient() && !d.cfg.conceal {
+		// The context has decoded nothing yet: a lenient one replaces it.
+		if err := d.openContext(errDetect(true)); err != nil {
+			return out, err
+		}
 	}
 	d.buf = append(append(d.buf[:0], p.Data...), zeroPadding[:]...)
 	if err := d.pkt.FromData(d.buf); err != nil {

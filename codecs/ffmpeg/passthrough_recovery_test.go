@@ -115,3 +115,34 @@ func slicesEqual(a, b []uint64) bool {
 	}
 	return true
 }
+
+// A decoder that joins an open-GOP camera at any of its recovery points
+// decodes the GOP without damage, though the pictures after it unref
+// pictures from before it that the decoder never had (x264's B-pyramid):
+// every picture from the recovery point on is the one a decoder from the
+// start shows.
+func TestDecoderJoinsAnOpenGOPAtEveryRecoveryPoint(t *testing.T) {
+	pkts, _ := passPackets(t, encodeX264(t, 100, "keyint=25:open-gop=1:bframes=3:b-pyramid=normal", ""))
+	whole := decodeFrom(t, pkts, pkts[0].Seq)
+	joins := 0
+	for _, key := range pkts[1:] {
+		if !key.Key {
+			continue
+		}
+		joins++
+		joined := decodeFrom(t, pkts, key.Seq)
+		for at, f := range joined {
+			if psnr := lumaPSNR(t, f, whole[at]); !math.IsInf(psnr, 1) && psnr < 50 {
+				t.Errorf("joined at %d: picture captured %v differs from the whole stream's: PSNR %.1f dB", key.Seq, f.CaptureTime, psnr)
+			}
+		}
+		for _, p := range pkts[key.Seq:] {
+			if _, ok := joined[p.CaptureTime.UnixNano()]; !ok && !p.CaptureTime.Before(key.CaptureTime) {
+				t.Errorf("joined at %d: no picture of packet %d", key.Seq, p.Seq)
+			}
+		}
+	}
+	if joins < 3 {
+		t.Fatalf("%d recovery points after the first IDR, want 3", joins)
+	}
+}
