@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"math"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -12,16 +13,16 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/gopline/gopline/codecs/ffmpeg"
+	"github.com/gopline/gopline/codecs/h264"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/pipeline"
 	"github.com/gopline/gopline/qos"
 	"github.com/gopline/gopline/transport"
 )
 
-// cameraPackets encodes n pictures with libx264 and the given x264
-// parameters into MPEG-TS, as a camera streams them, and reads them back
-// as videosrc passthrough=true does.
-func cameraPackets(t *testing.T, n int, params string) []*media.Packet {
+// cameraClip encodes n pictures at 25 fps with libx264 and the given x264
+// parameters into MPEG-TS, as a camera streams them, and returns its path.
+func cameraClip(t *testing.T, n int, params string) string {
 	t.Helper()
 	bin, err := exec.LookPath("ffmpeg")
 	if err != nil || testing.Short() {
@@ -33,7 +34,14 @@ func cameraPackets(t *testing.T, n int, params string) []*media.Packet {
 	if err != nil {
 		t.Skipf("ffmpeg cannot encode with libx264: %v: %s", err, out)
 	}
-	r, err := ffmpeg.OpenReader(path, ffmpeg.WithPassthrough())
+	return path
+}
+
+// cameraPackets encodes a cameraClip and reads it back as videosrc
+// passthrough=true does.
+func cameraPackets(t *testing.T, n int, params string) []*media.Packet {
+	t.Helper()
+	r, err := ffmpeg.OpenReader(cameraClip(t, n, params), ffmpeg.WithPassthrough())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,4 +140,64 @@ func lumaPSNR(t *testing.T, a, b *media.Frame) float64 {
 		t.Fatal(err)
 	}
 	return psnr
+}
+
+// A recorder of a camera without IDRs splits its recording at recovery
+// points: every file after the first starts at one, and each decodes from
+// its first packet to its last without damage; together they hold every
+// packet.
+func TestRecorderOfACameraWithoutIDRsSplitsAtRecoveryPoints(t *testing.T) {
+	for _, params := range []string{"keyint=25:intra-refresh=1:bframes=0", "keyint=25:open-gop=1:bframes=3"} {
+		t.Run(params, func(t *testing.T) {
+			clip := cameraClip(t, 100, params)
+			base := filepath.Join(t.TempDir(), "cam.gopline")
+			runToEnd(t, mustParse(t, "videosrc location="+clip+" passthrough=true ! record path="+base+" stream=/cam max-size-time=900ms", nil))
+			total, files := 0, 0
+			for ; ; files++ {
+				path := SplitPath(base, files)
+				if _, err := os.Stat(path); err != nil {
+					break
+				}
+				got := recorded(t, path, "/cam")
+				if len(got) == 0 {
+					t.Fatalf("%s holds no packet", path)
+				}
+				if access := accessOf(t, got[0]); files > 0 && (!got[0].Key || access != h264.AccessRecoveryPoint) {
+					t.Fatalf("%s starts at Seq %d, Key %v, %v; want a recovery point", path, got[0].Seq, got[0].Key, access)
+				}
+				decodeAll(t, path, got)
+				total += len(got)
+			}
+			if files < 3 || total != 100 {
+				t.Fatalf("%d files holding %d packets; want 3 or more holding the 100", files, total)
+			}
+		})
+	}
+}
+
+func accessOf(t *testing.T, p *media.Packet) h264.Access {
+	t.Helper()
+	nalus, err := h264.SplitAnnexB(p.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h264.AccessOf(nalus)
+}
+
+// decodeAll decodes pkts, a file's, with a strict decoder: none may fail.
+func decodeAll(t *testing.T, file string, pkts []*media.Packet) {
+	t.Helper()
+	d, err := ffmpeg.NewH264Decoder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	for _, p := range pkts {
+		if _, err := d.Decode(p); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+	}
+	if _, err := d.Flush(); err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
 }
