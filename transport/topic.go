@@ -104,6 +104,7 @@ func newTopicState(topic string, cfg *busConfig, limiter *qos.KeyframeLimiter) *
 		&rateMeter{},
 		&formatMeter{},
 		&keyframeKinds{log: t.log},
+		&noKeyframe{log: t.log},
 		t.retirement, // last: it sees what the others made of the input
 	}
 	return t
