@@ -7,8 +7,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -59,8 +61,8 @@ func cameraPackets(t *testing.T, n int, params string) []*media.Packet {
 	}
 }
 
-// picturesByTime decodes pkts from the first with FFmpeg and returns the
-// pictures by capture time.
+// picturesByTime decodes pkts from the first with FFmpeg, to the end, and
+// returns the pictures by capture time.
 func picturesByTime(t *testing.T, pkts []*media.Packet) map[int64]*media.Frame {
 	t.Helper()
 	d, err := ffmpeg.NewH264Decoder()
@@ -78,18 +80,34 @@ func picturesByTime(t *testing.T, pkts []*media.Packet) map[int64]*media.Frame {
 			pictures[f.CaptureTime.UnixNano()] = f
 		}
 	}
+	frames, err := d.Flush()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range frames {
+		pictures[f.CaptureTime.UnixNano()] = f
+	}
 	return pictures
 }
 
 // A viewer that joins a durable topic fed by a camera that uses intra
 // refresh or open GOPs (one IDR, then recovery points) is replayed the GOP
 // from the latest recovery point, not the first 600 packets of a GOP that
-// never ends: it shows the newest picture first, as clean as a viewer that
-// watched from the start sees it, then the live ones.
+// never ends: it shows the newest picture first (with B-frames, the newest
+// one the packets so far can show: up to delay pictures older), as clean
+// as a viewer that watched from the start sees it, then the live ones, each
+// in turn.
 func TestLateJoinerOfAnIntraRefreshCameraSeesTheNewestPicture(t *testing.T) {
-	for _, params := range []string{"keyint=50:intra-refresh=1:bframes=0", "keyint=50:open-gop=1:bframes=0"} {
-		t.Run(params, func(t *testing.T) {
-			pkts := cameraPackets(t, 700, params) // longer than a cache holds of one GOP
+	for _, c := range []struct {
+		params string
+		delay  int
+	}{
+		{"keyint=50:intra-refresh=1:bframes=0", 0},
+		{"keyint=50:open-gop=1:bframes=0", 0},
+		{"keyint=50:open-gop=1:bframes=3", 3},
+	} {
+		t.Run(c.params, func(t *testing.T) {
+			pkts := cameraPackets(t, 700, c.params) // longer than a cache holds of one GOP
 			whole := picturesByTime(t, pkts)
 			system := pipeline.NewSystem(zerolog.Nop())
 			t.Cleanup(system.Shutdown)
@@ -116,21 +134,52 @@ func TestLateJoinerOfAnIntraRefreshCameraSeesTheNewestPicture(t *testing.T) {
 			p := viewer.join(out)
 			waitFor(t, "the first picture", func() bool { return len(out.all()) >= 1 })
 			publish(pkts[690:], 700)
-			waitFor(t, "the live pictures", func() bool { return len(out.all()) >= 11 })
+			waitFor(t, "the live pictures", func() bool { return len(out.all()) >= 11-c.delay })
 			if err := p.Stop(); err != nil {
 				t.Fatal(err)
 			}
-			for i, f := range out.all() {
-				want := pkts[689+i].CaptureTime
-				if !f.CaptureTime.Equal(want) {
+			shown := shownInOrder(pkts)
+			newest := slices.IndexFunc(shown, func(at time.Time) bool { return at.Equal(latestCapture(pkts[:690])) })
+			got := out.all()
+			first := slices.IndexFunc(shown, func(at time.Time) bool { return at.Equal(got[0].CaptureTime) })
+			if first < 0 || first > newest || newest-first > c.delay {
+				t.Fatalf("the first picture is picture %d in display order; the newest of the replay is %d", first, newest)
+			}
+			for i, f := range got {
+				if want := shown[first+i]; !f.CaptureTime.Equal(want) {
 					t.Fatalf("picture %d captured %v, want %v", i, f.CaptureTime, want)
 				}
-				if psnr := lumaPSNR(t, f, whole[want.UnixNano()]); !math.IsInf(psnr, 1) && psnr < 50 {
+				from, ok := whole[f.CaptureTime.UnixNano()]
+				if !ok {
+					t.Fatalf("picture %d captured %v: a viewer from the start has no such picture", i, f.CaptureTime)
+				}
+				if psnr := lumaPSNR(t, f, from); !math.IsInf(psnr, 1) && psnr < 50 {
 					t.Errorf("picture %d differs from a viewer's from the start: PSNR %.1f dB", i, psnr)
 				}
 			}
 		})
 	}
+}
+
+// shownInOrder returns the capture times of pkts' pictures in display order.
+func shownInOrder(pkts []*media.Packet) []time.Time {
+	var at []time.Time
+	for _, p := range pkts {
+		at = append(at, p.CaptureTime)
+	}
+	slices.SortFunc(at, time.Time.Compare)
+	return at
+}
+
+// latestCapture returns the latest capture time of pkts.
+func latestCapture(pkts []*media.Packet) time.Time {
+	var at time.Time
+	for _, p := range pkts {
+		if p.CaptureTime.After(at) {
+			at = p.CaptureTime
+		}
+	}
+	return at
 }
 
 func lumaPSNR(t *testing.T, a, b *media.Frame) float64 {
