@@ -99,9 +99,13 @@ func WithConcealment() DecoderOption {
 // new Epoch it waits for a keyframe, and deltas in between give an error
 // wrapping codecs.ErrNeedKeyframe, because their pictures would be built on a
 // broken or missing reference; a packet it already has gives
-// codecs.ErrDuplicate. The next keyframe and its GOP decode normally. With
-// WithConcealment, damage FFmpeg can conceal is not an error: the picture
-// comes out marked Concealed.
+// codecs.ErrDuplicate. The next keyframe and its GOP decode normally. A
+// start at a recovery point (an intra-refresh or open-GOP camera's
+// keyframe, see h264.AccessOf) is decoded without failing at the first
+// inconsistency, until the next fresh start, since its pictures may unref
+// pictures from before it: damage there is a picture FFmpeg had to
+// conceal. With WithConcealment, damage FFmpeg can conceal is not an
+// error: the picture comes out marked Concealed.
 //
 // A stream with reordering holds pictures back; Flush returns them (at the
 // end of a stream), and a new Epoch's keyframe drains the old stream's first.
