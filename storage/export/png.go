@@ -22,7 +22,9 @@ import (
 // times as a PNG file in dir (created if needed), and returns the files'
 // paths in the order of times. The picture shown at t is the latest one captured at or before t:
 // PNG seeks to the keyframe at or before t and decodes from there, discarding
-// the pictures before t. Times in increasing order within a GOP share its
+// the pictures before t (from the keyframe before it when t lies within the
+// sweep of an intra refresh that starts at that keyframe, whose pictures
+// show only after it). Times in increasing order within a GOP share its
 // decoding.
 //
 // A file's name is the stream's name (without leading slashes, other
