@@ -42,7 +42,8 @@ func exportCommand() *cobra.Command {
 			"Pictures go into the directory --out names (a path without an extension or ending in /, or a\n" +
 			"directory that exists); a single --at time can go into the file --out names instead when it ends in\n" +
 			".png. Any other --out (out.mp4, or a .png file for several times) is refused.\n" +
-			"Times are durations from the recording's start (12.5s, 1m30s) or RFC 3339 times.",
+			"Times are durations from the recording's start (12.5s, 1m30s), RFC 3339 times, or times as gopline\n" +
+			"info and export print them (2024-05-01 12:00:03.500 UTC).",
 		Example: "  gopline export cam.gopline --stream /camera --out camera.mp4 --start 10s --end 1m\n" +
 			"  gopline export robot.gopline --out robot.mcap\n" +
 			"  gopline export robot.gopline --stream /front,/rear --out cameras.mcap\n" +
@@ -58,7 +59,7 @@ func exportCommand() *cobra.Command {
 	fs.StringVar(&f.stream, "stream", "", "stream to export (default: the recording's only stream); mcap: streams, comma-separated (default: all)")
 	fs.StringVar(&f.format, "format", "", "mp4, mcap or png (default: from --out's extension, or png with --at or --every)")
 	fs.StringVar(&f.out, "out", "", "output file; for png, the pictures' directory, or a .png file for one --at time")
-	fs.StringVar(&f.start, "start", "", "export from this time: a duration from the recording's start (12.5s, 1m) or an RFC 3339 time")
+	fs.StringVar(&f.start, "start", "", "export from this time: a duration from the recording's start (12.5s, 1m), an RFC 3339 time, or one as gopline info prints it")
 	fs.StringVar(&f.end, "end", "", "export up to this time, exclusive (same forms as --start)")
 	fs.StringVar(&f.at, "at", "", "png: the pictures' times, comma-separated (same forms as --start)")
 	fs.Var((*durationValue)(&f.every), "every", "png: a picture every this long from --start to --end")
@@ -430,8 +431,9 @@ func missingNote(missing, times int) string {
 }
 
 // parseExportTime parses a time of the command line: a duration from base
-// (12.5s, 1m; a bare number is seconds) or an RFC 3339 time. An empty
-// string gives the zero time.
+// (12.5s, 1m; a bare number is seconds), an RFC 3339 time, or a time as
+// gopline info and export's messages print it (2024-05-01 12:00:03.500 UTC,
+// in UTC or the local zone). An empty string gives the zero time.
 func parseExportTime(flagName, s string, base time.Time) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
@@ -451,7 +453,17 @@ func parseExportTime(flagName, s string, base time.Time) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return t, nil
 	}
-	return time.Time{}, fmt.Errorf("%w: %s %q: want a duration from the recording's start (12.5s, 1m30s) or an RFC 3339 time (2024-05-01T12:00:00Z)", errUsage, flagName, s)
+	// The fraction of a second is optional: Parse takes one after the
+	// seconds. A zone abbreviation other than UTC's and the local zone's
+	// would be taken as UTC: it is refused instead.
+	if t, err := time.ParseInLocation(time.DateTime+" MST", s, time.Local); err == nil {
+		if t.Location() != time.Local && t.Location() != time.UTC {
+			name, _ := t.Zone()
+			return time.Time{}, fmt.Errorf("%w: %s %q: the zone %s is not UTC or this machine's: give an RFC 3339 time (2024-05-01T12:00:00+02:00)", errUsage, flagName, s, name)
+		}
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("%w: %s %q: want a duration from the recording's start (12.5s, 1m30s) or a time (2024-05-01T12:00:00Z, or as gopline info prints it)", errUsage, flagName, s)
 }
 
 func formatBytes(n int64) string {

@@ -205,11 +205,18 @@ func TestExportParsesTimes(t *testing.T) {
 		{"2.25", base.Add(2250 * time.Millisecond)},
 		{"2024-05-01T12:00:03Z", base.Add(3 * time.Second)},
 		{"2024-05-01T14:00:03.5+02:00", base.Add(3500 * time.Millisecond)},
+		// As gopline info and export's messages print times.
+		{"2024-05-01 12:00:03.500 UTC", base.Add(3500 * time.Millisecond)},
+		{"2024-05-01 12:00:03 UTC", base.Add(3 * time.Second)},
 	} {
 		got, err := parseExportTime("-start", c.in, base)
 		if err != nil || !got.Equal(c.want) {
 			t.Errorf("%q: %v, %v; want %v", c.in, got, err, c.want)
 		}
+	}
+	// A zone abbreviation Go does not know would be read as UTC.
+	if _, err := parseExportTime("--start", "2024-05-01 12:00:03 XYZ", base); err == nil || !strings.Contains(err.Error(), "the zone XYZ") {
+		t.Errorf("an unknown zone: %v", err)
 	}
 }
 
