@@ -47,10 +47,15 @@
 //
 // # Caveats
 //
-// An MP4 file has one H.264 track with one set of parameter sets: a range in
-// which the picture size or the SPS and PPS change (the recording was
-// resumed with other encoder settings) is refused with ErrStreamChanged;
-// export the parts before and after the change separately. MCAP takes such
-// ranges as they are. MCAP log times are unsigned: capture times before 1970
-// are refused.
+// An MP4 file has one H.264 track. When its range's keyframes all carry the
+// same SPS and PPS, they are in the track's sample entry (avc1); when they
+// change (a camera restarted with other settings, or, in a file recorded
+// before the store refused it, at another size), MP4 reads the range's
+// keyframes first and writes an avc3 track, each keyframe carrying its own
+// (Result.ParameterSetsChange, and Result.SizeChanges says where the size
+// changes). FFmpeg, and the players built on it, decode every picture; a
+// player that takes avc1 tracks only can be given each part on its own,
+// split at the times of Result.SizeChanges. The track's size is its first picture's. MCAP
+// takes such ranges as they are. MCAP log times are unsigned: capture
+// times before 1970 are refused.
 package export
