@@ -108,6 +108,7 @@ func (f *exportFlags) export(file string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "wrote %s: %d frames of %s, %.1f s, %s%s\n", req.out, res.Frames, strings.Join(res.Streams, ", "),
 		res.Duration.Seconds(), formatBytes(res.Bytes), skippedNote(res.Skipped, res.Damaged))
+	req.noteChanges(res, stderr)
 	if len(res.Reordered) > 0 {
 		fmt.Fprintf(stderr, "note: %s has B-frames (pictures out of decode order), which Foxglove's CompressedVideo does not play; "+
 			"decode and re-encode it (videosrc ... ! h264enc, which makes none) for Foxglove\n", strings.Join(res.Reordered, ", "))
@@ -118,6 +119,22 @@ func (f *exportFlags) export(file string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// noteChanges says on stderr that an MP4's stream changes its H.264
+// parameter sets, and where its picture size changes, exactly, as --start
+// and --end take times: each size can then be exported on its own for a
+// player that keeps to the first keyframe's.
+func (r *exportRequest) noteChanges(res export.Result, stderr io.Writer) {
+	if !res.ParameterSetsChange {
+		return
+	}
+	fmt.Fprintf(stderr, "note: %s changes its H.264 parameter sets (SPS, PPS) within the range: "+
+		"the MP4 track is avc3, each keyframe carrying its own\n", r.stream)
+	for _, c := range res.SizeChanges {
+		fmt.Fprintf(stderr, "note: %s is %dx%d from %v from the recording's start (%s)\n",
+			r.stream, c.Width, c.Height, c.At.Sub(r.base), c.At.UTC().Format(time.RFC3339Nano))
+	}
+}
+
 // exportRequest is an export's command line, checked and then resolved
 // against the recording.
 type exportRequest struct {
@@ -125,6 +142,7 @@ type exportRequest struct {
 	streams                   []string // what --stream names, or every stream of an MCAP export
 	every                     time.Duration
 	allowDamage               bool
+	base                      time.Time   // the recording's start, which the times count from
 	from, to                  time.Time   // mp4 and mcap: zero for the stream's start and end
 	times                     []time.Time // png, each time once
 	pictureFile               bool        // png: out is the one picture's file, not a directory
@@ -209,6 +227,7 @@ func (r *exportRequest) resolve(rec *storage.Recording, start, end, at string) e
 		return fmt.Errorf("%s holds no packets", r.file)
 	}
 	base := stats.First
+	r.base = base
 	if r.from, err = parseExportTime("--start", start, base); err != nil {
 		return err
 	}

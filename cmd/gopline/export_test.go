@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -287,6 +289,95 @@ func TestAnMCAPFileIsNamedAsOne(t *testing.T) {
 	for _, args := range [][]string{{"info", out}, {"play", out}, {"export", out, "--out", out + ".mp4"}} {
 		if code, _, stderr := runCmd(args...); code != exitFailure || !strings.Contains(stderr, want) || strings.Contains(stderr, "bbolt") {
 			t.Errorf("gopline %v: exit %d, %q; want %q", args, code, stderr, want)
+		}
+	}
+}
+
+// A camera whose profile or bitrate settings changed sends new SPS and PPS
+// at the same size, as two x264 streams joined: the MP4 holds it all, every
+// picture decoding, and says how it carries them.
+func TestExportToMP4OfAStreamWhoseSettingsChange(t *testing.T) {
+	high := testclip.Make(t, "high.264", 30, 30, "-c:v", "libx264", "-profile:v", "high", "-g", "15", "-pix_fmt", "yuv420p")
+	base := testclip.Make(t, "base.264", 30, 30, "-c:v", "libx264", "-profile:v", "baseline", "-g", "15", "-pix_fmt", "yuv420p")
+	dir := t.TempDir()
+	joined := filepath.Join(dir, "joined.264")
+	var data []byte
+	for _, clip := range []string{high, base} {
+		b, err := os.ReadFile(clip)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data = append(data, b...)
+	}
+	if err := os.WriteFile(joined, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rec := filepath.Join(dir, "joined.gopline")
+	if code, _, stderr := runCmd("run", "videosrc location="+joined+" passthrough=true ! record path="+rec+" stream=/cam"); code != 0 {
+		t.Fatalf("record: exit %d: %s", code, stderr)
+	}
+	out := filepath.Join(dir, "joined.mp4")
+	code, stdout, stderr := runCmd("export", rec, "--out", out)
+	if code != 0 || !strings.Contains(stdout, "60 frames of /cam") || !strings.Contains(stderr, "the MP4 track is avc3") {
+		t.Fatalf("export: exit %d, %q, %q; want 60 frames and a note of the avc3 track", code, stdout, stderr)
+	}
+	probe, err := exec.LookPath("ffprobe")
+	if err != nil {
+		t.Skip("ffprobe is not installed")
+	}
+	cmd := exec.Command(probe, "-v", "error", "-count_frames", "-show_entries", "stream=codec_tag_string,nb_read_frames", "-of", "csv=p=0", out)
+	var errOut bytes.Buffer
+	cmd.Stderr = &errOut
+	got, err := cmd.Output()
+	if err != nil || errOut.Len() > 0 || strings.TrimSpace(string(got)) != "avc3,60" {
+		t.Errorf("ffprobe: %q, %v, %q; want avc3,60 and no error", got, err, errOut.String())
+	}
+}
+
+// Every time export's messages print is one its flags take: pasted into
+// --start, --end or --at, it names the same instant.
+func TestExportTimesPrintedAreTimesTheFlagsTake(t *testing.T) {
+	rec := exportRecording(t)
+	dir := t.TempDir()
+	_, _, stderr := runCmd("export", rec, "--stream", "/camera", "--out", filepath.Join(dir, "d"), "--at", "5s")
+	// "... which spans 0s to 2.966s from the recording's start (2024-05-01 12:00:00.000 UTC to 2024-05-01 12:00:02.966 UTC)"
+	open, closing := strings.LastIndex(stderr, "("), strings.LastIndex(stderr, ")")
+	spans := strings.Fields(stderr[strings.LastIndex(stderr, "spans ")+len("spans ") : strings.Index(stderr, " from the recording's start")])
+	if open < 0 || closing < open || len(spans) != 3 {
+		t.Fatalf("export says %q", stderr)
+	}
+	times := strings.Split(stderr[open+1:closing], " to ")
+	for i, printed := range []string{spans[0], spans[2], times[0], times[1]} {
+		args := []string{"export", rec, "--stream", "/camera", "--out", filepath.Join(dir, "p"+strconv.Itoa(i)+".png"), "--at", printed}
+		if code, _, stderr := runCmd(args...); code != 0 {
+			t.Errorf("--at %q, as export printed it: exit %d: %s", printed, code, stderr)
+		}
+		flagName := "--start" // the span's start; its end is one for --end
+		if i%2 == 1 {
+			flagName = "--end"
+		}
+		args = []string{"export", rec, "--stream", "/camera", "--out", filepath.Join(dir, "e"+strconv.Itoa(i)+".mp4"), flagName, printed}
+		if code, _, stderr := runCmd(args...); code != 0 {
+			t.Errorf("%s %q, as export printed it: exit %d: %s", flagName, printed, code, stderr)
+		}
+	}
+	// The time a size changes at, from an MP4 export's note, splits the
+	// recording into its sizes.
+	sizes := filepath.Join("..", "..", "storage", "export", "testdata", "sizechange.gopline")
+	_, _, stderr = runCmd("export", sizes, "--out", filepath.Join(dir, "sizes.mp4"))
+	const note = "note: /camera is 320x240 from "
+	i := strings.Index(stderr, note)
+	if i < 0 {
+		t.Fatalf("export of a stream whose size changes says %q", stderr)
+	}
+	// "500ms from the recording's start (2024-05-01T12:00:00.5Z)"
+	line := strings.SplitN(stderr[i+len(note):], "\n", 2)[0]
+	offset, wall := strings.Fields(line)[0], line[strings.Index(line, "(")+1:len(line)-1]
+	for _, args := range [][]string{{"--end", offset}, {"--start", offset}, {"--end", wall}, {"--start", wall}} {
+		out := filepath.Join(dir, "size"+strings.TrimLeft(args[0], "-")+".mp4")
+		code, stdout, stderr := runCmd("export", sizes, "--out", out, args[0], args[1])
+		if code != 0 || !strings.Contains(stdout, "15 frames") || strings.Contains(stderr, "avc3") {
+			t.Errorf("%s %s, as export printed it: exit %d, %q, %q; want 15 frames of one size", args[0], args[1], code, stdout, stderr)
 		}
 	}
 }
