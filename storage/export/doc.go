@@ -13,8 +13,8 @@
 //	res, err := export.MP4(ctx, rec, "/camera", time.Time{}, time.Time{}, "camera.mp4", nil)
 //	res, err = export.MCAP(ctx, rec, "/camera", from, to, "camera.mcap", nil)
 //	res, err = export.MCAPStreams(ctx, rec, []string{"/front", "/rear"}, from, to, "robot.mcap", nil)
-//	paths, err := export.PNG(rec, "/camera", []time.Time{t1, t2}, "pictures")
-//	err = export.PNGFile(rec, "/camera", t1, "still.png")
+//	paths, err := export.PNG(ctx, rec, "/camera", []time.Time{t1, t2}, "pictures")
+//	err = export.PNGFile(ctx, rec, "/camera", t1, "still.png")
 //
 // MP4 and MCAP export the packets captured in [from, to): a zero from means
 // the stream's first packet, a zero to means past its last. Like
@@ -32,7 +32,8 @@
 // An export writes PATH.tmp and renames it to PATH once the file is complete
 // and synced to disk; on error, or when its context ends (Ctrl-C), it removes
 // PATH.tmp. A file at PATH is thus always a complete export (an earlier one,
-// if the new export failed).
+// if the new export failed). PNG does so for each picture: when its context
+// ends it stops before the next one, and the pictures it returns are whole.
 //
 // # Damage
 //
