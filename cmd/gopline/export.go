@@ -77,6 +77,11 @@ func exportArgs(_ *cobra.Command, args []string) error {
 }
 
 func (f *exportFlags) export(file string, stdout, stderr io.Writer) error {
+	// Ctrl-C (or SIGTERM) ends the export: an MP4 or MCAP export removes
+	// its unfinished file, a PNG export keeps the whole pictures it wrote
+	// and leaves no partial one.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	req := exportRequest{file: file, stream: f.stream, format: f.format, out: f.out, every: f.every, allowDamage: f.allowDamage}
 	if err := req.check(f.start, f.end, f.at); err != nil {
 		return err
@@ -90,12 +95,9 @@ func (f *exportFlags) export(file string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if req.format == "png" {
-		return req.pictures(rec, newProgressBar(stderr, f.quiet, "exporting "+req.stream, "pictures"), stdout, stderr)
+		return req.pictures(ctx, rec, newProgressBar(stderr, f.quiet, "exporting "+req.stream, "pictures"), stdout, stderr)
 	}
 	bar := newProgressBar(stderr, f.quiet, "exporting "+req.stream, "packets")
-	// Ctrl-C ends the export, which removes its unfinished file.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	var res export.Result
 	if req.format == "mcap" {
 		res, err = export.MCAPStreams(ctx, rec, req.streams, req.from, req.to, req.out, bar.update)
@@ -103,6 +105,9 @@ func (f *exportFlags) export(file string, stdout, stderr io.Writer) error {
 		res, err = export.MP4(ctx, rec, req.stream, req.from, req.to, req.out, bar.update)
 	}
 	bar.clear()
+	if err != nil && ctx.Err() != nil {
+		return fmt.Errorf("interrupted: %s was not written (its unfinished file is removed; a file that was there stays)", req.out)
+	}
 	if err != nil {
 		return err
 	}
@@ -397,7 +402,9 @@ const spanTime = time.DateTime + ".000 MST"
 // pictures writes the PNG pictures one at a time, so that the bar moves.
 // Times that fall in the same millisecond share a file, which is counted
 // once.
-func (r *exportRequest) pictures(rec *storage.Recording, bar *progressBar, stdout, stderr io.Writer) error {
+func (r *exportRequest) pictures(ctx context.Context, rec *storage.Recording, bar *progressBar, stdout, stderr io.Writer) error {
+	_, statErr := os.Stat(r.out)
+	made := !r.pictureFile && errors.Is(statErr, os.ErrNotExist) // the directory is export's to remove
 	var paths []string
 	written := map[string]bool{}
 	var missing []error
@@ -405,11 +412,11 @@ func (r *exportRequest) pictures(rec *storage.Recording, bar *progressBar, stdou
 		var p []string
 		var err error
 		if r.pictureFile {
-			if err = export.PNGFile(rec, r.stream, t, r.out); err == nil {
+			if err = export.PNGFile(ctx, rec, r.stream, t, r.out); err == nil {
 				p = []string{r.out}
 			}
 		} else {
-			p, err = export.PNG(rec, r.stream, []time.Time{t}, r.out)
+			p, err = export.PNG(ctx, rec, r.stream, []time.Time{t}, r.out)
 		}
 		for _, path := range p {
 			if !written[path] {
@@ -420,6 +427,9 @@ func (r *exportRequest) pictures(rec *storage.Recording, bar *progressBar, stdou
 		switch {
 		case errors.Is(err, export.ErrNoPicture):
 			missing = append(missing, err) // the others are still written
+		case err != nil && ctx.Err() != nil:
+			bar.clear()
+			return r.interrupted(len(paths), made)
 		case err != nil:
 			bar.clear()
 			return err
@@ -440,6 +450,19 @@ func (r *exportRequest) pictures(rec *storage.Recording, bar *progressBar, stdou
 		return fmt.Errorf("%d of %d times have no picture: the packets leading to them are damaged (--allow-damage accepts it)", len(missing), len(r.times))
 	}
 	return nil
+}
+
+// interrupted is the error of a PNG export that Ctrl-C ended after it
+// wrote n pictures, each whole: a picture being written when it came was
+// finished or removed. A directory export made and left empty is removed.
+func (r *exportRequest) interrupted(n int, made bool) error {
+	if r.pictureFile {
+		return fmt.Errorf("interrupted: %s was not written", r.out)
+	}
+	if n == 0 && made {
+		_ = os.Remove(r.out) // only when empty
+	}
+	return fmt.Errorf("interrupted: %d of %d pictures of %s written to %s, each whole; no partial picture is left", n, len(r.times), r.stream, r.out)
 }
 
 func missingNote(missing, times int) string {

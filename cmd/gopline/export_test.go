@@ -3,11 +3,14 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -379,5 +382,74 @@ func TestExportTimesPrintedAreTimesTheFlagsTake(t *testing.T) {
 		if code != 0 || !strings.Contains(stdout, "15 frames") || strings.Contains(stderr, "avc3") {
 			t.Errorf("%s %s, as export printed it: exit %d, %q, %q; want 15 frames of one size", args[0], args[1], code, stdout, stderr)
 		}
+	}
+}
+
+// Ctrl-C during a PNG export of many pictures, once the first is written,
+// ends it with exit 1 and a message counting the pictures written: those
+// are in the directory, whole, and no temporary file is left.
+func TestInterruptedPNGExportKeepsWholePicturesOnly(t *testing.T) {
+	rec := exportRecording(t)
+	dir := filepath.Join(t.TempDir(), "pictures")
+	// A picture every millisecond: 2967 of them, far more than are written
+	// before the interrupt arrives.
+	cmd, _, stderr := startGopline(t, "export", rec, "--stream", "/camera", "--every", "1ms", "--out", dir)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if pngs, _ := filepath.Glob(filepath.Join(dir, "*.png")); len(pngs) > 0 {
+			break
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("export ended before its first picture (%v):\n%s", err, stderr.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			<-done
+			t.Fatalf("no picture in 60 s:\n%s", stderr.String())
+		}
+	}
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(60 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("still running 60 s after Ctrl-C:\n%s", stderr.String())
+	}
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("exit %v after Ctrl-C, want 1:\n%s", err, stderr.String())
+	}
+	var written int
+	if _, serr := fmt.Sscanf(stderr.String()[strings.Index(stderr.String(), "interrupted: "):], "interrupted: %d of 2967 pictures", &written); serr != nil {
+		t.Fatalf("no count of the pictures written: %v:\n%s", serr, stderr.String())
+	}
+	entries, rerr := os.ReadDir(dir)
+	if rerr != nil {
+		t.Fatal(rerr)
+	}
+	if len(entries) != written || written == 0 || written == 2967 {
+		t.Errorf("%d files in %s, %d pictures said written", len(entries), dir, written)
+	}
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".png") {
+			t.Errorf("%s left behind", e.Name())
+			continue
+		}
+		f, oerr := os.Open(filepath.Join(dir, e.Name()))
+		if oerr != nil {
+			t.Fatal(oerr)
+		}
+		if _, derr := png.Decode(f); derr != nil {
+			t.Errorf("%s is not a whole picture: %v", e.Name(), derr)
+		}
+		f.Close()
 	}
 }
