@@ -42,7 +42,8 @@ func exportCommand() *cobra.Command {
 			"Pictures go into the directory --out names (a path without an extension or ending in /, or a\n" +
 			"directory that exists); a single --at time can go into the file --out names instead when it ends in\n" +
 			".png. Any other --out (out.mp4, or a .png file for several times) is refused.\n" +
-			"Times are durations from the recording's start (12.5s, 1m30s) or RFC 3339 times.",
+			"Times are durations from the recording's start (12.5s, 1m30s), RFC 3339 times, or times as gopline\n" +
+			"info and export print them (2024-05-01 12:00:03.500 UTC).",
 		Example: "  gopline export cam.gopline --stream /camera --out camera.mp4 --start 10s --end 1m\n" +
 			"  gopline export robot.gopline --out robot.mcap\n" +
 			"  gopline export robot.gopline --stream /front,/rear --out cameras.mcap\n" +
@@ -58,7 +59,7 @@ func exportCommand() *cobra.Command {
 	fs.StringVar(&f.stream, "stream", "", "stream to export (default: the recording's only stream); mcap: streams, comma-separated (default: all)")
 	fs.StringVar(&f.format, "format", "", "mp4, mcap or png (default: from --out's extension, or png with --at or --every)")
 	fs.StringVar(&f.out, "out", "", "output file; for png, the pictures' directory, or a .png file for one --at time")
-	fs.StringVar(&f.start, "start", "", "export from this time: a duration from the recording's start (12.5s, 1m) or an RFC 3339 time")
+	fs.StringVar(&f.start, "start", "", "export from this time: a duration from the recording's start (12.5s, 1m), an RFC 3339 time, or one as gopline info prints it")
 	fs.StringVar(&f.end, "end", "", "export up to this time, exclusive (same forms as --start)")
 	fs.StringVar(&f.at, "at", "", "png: the pictures' times, comma-separated (same forms as --start)")
 	fs.Var((*durationValue)(&f.every), "every", "png: a picture every this long from --start to --end")
@@ -76,6 +77,11 @@ func exportArgs(_ *cobra.Command, args []string) error {
 }
 
 func (f *exportFlags) export(file string, stdout, stderr io.Writer) error {
+	// Ctrl-C (or SIGTERM) ends the export: an MP4 or MCAP export removes
+	// its unfinished file, a PNG export keeps the whole pictures it wrote
+	// and leaves no partial one.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	req := exportRequest{file: file, stream: f.stream, format: f.format, out: f.out, every: f.every, allowDamage: f.allowDamage}
 	if err := req.check(f.start, f.end, f.at); err != nil {
 		return err
@@ -89,12 +95,9 @@ func (f *exportFlags) export(file string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if req.format == "png" {
-		return req.pictures(rec, newProgressBar(stderr, f.quiet, "exporting "+req.stream, "pictures"), stdout, stderr)
+		return req.pictures(ctx, rec, newProgressBar(stderr, f.quiet, "exporting "+req.stream, "pictures"), stdout, stderr)
 	}
 	bar := newProgressBar(stderr, f.quiet, "exporting "+req.stream, "packets")
-	// Ctrl-C ends the export, which removes its unfinished file.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	var res export.Result
 	if req.format == "mcap" {
 		res, err = export.MCAPStreams(ctx, rec, req.streams, req.from, req.to, req.out, bar.update)
@@ -102,11 +105,15 @@ func (f *exportFlags) export(file string, stdout, stderr io.Writer) error {
 		res, err = export.MP4(ctx, rec, req.stream, req.from, req.to, req.out, bar.update)
 	}
 	bar.clear()
+	if err != nil && ctx.Err() != nil {
+		return fmt.Errorf("interrupted: %s was not written (its unfinished file is removed; a file that was there stays)", req.out)
+	}
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s: %d frames of %s, %.1f s, %s%s\n", req.out, res.Frames, strings.Join(res.Streams, ", "),
 		res.Duration.Seconds(), formatBytes(res.Bytes), skippedNote(res.Skipped, res.Damaged))
+	req.noteChanges(res, stderr)
 	if len(res.Reordered) > 0 {
 		fmt.Fprintf(stderr, "note: %s has B-frames (pictures out of decode order), which Foxglove's CompressedVideo does not play; "+
 			"decode and re-encode it (videosrc ... ! h264enc, which makes none) for Foxglove\n", strings.Join(res.Reordered, ", "))
@@ -117,6 +124,22 @@ func (f *exportFlags) export(file string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// noteChanges says on stderr that an MP4's stream changes its H.264
+// parameter sets, and where its picture size changes, exactly, as --start
+// and --end take times: each size can then be exported on its own for a
+// player that keeps to the first keyframe's.
+func (r *exportRequest) noteChanges(res export.Result, stderr io.Writer) {
+	if !res.ParameterSetsChange {
+		return
+	}
+	fmt.Fprintf(stderr, "note: %s changes its H.264 parameter sets (SPS, PPS) within the range: "+
+		"the MP4 track is avc3, each keyframe carrying its own\n", r.stream)
+	for _, c := range res.SizeChanges {
+		fmt.Fprintf(stderr, "note: %s is %dx%d from %v from the recording's start (%s)\n",
+			r.stream, c.Width, c.Height, c.At.Sub(r.base), c.At.UTC().Format(time.RFC3339Nano))
+	}
+}
+
 // exportRequest is an export's command line, checked and then resolved
 // against the recording.
 type exportRequest struct {
@@ -124,6 +147,7 @@ type exportRequest struct {
 	streams                   []string // what --stream names, or every stream of an MCAP export
 	every                     time.Duration
 	allowDamage               bool
+	base                      time.Time   // the recording's start, which the times count from
 	from, to                  time.Time   // mp4 and mcap: zero for the stream's start and end
 	times                     []time.Time // png, each time once
 	pictureFile               bool        // png: out is the one picture's file, not a directory
@@ -208,6 +232,7 @@ func (r *exportRequest) resolve(rec *storage.Recording, start, end, at string) e
 		return fmt.Errorf("%s holds no packets", r.file)
 	}
 	base := stats.First
+	r.base = base
 	if r.from, err = parseExportTime("--start", start, base); err != nil {
 		return err
 	}
@@ -377,7 +402,9 @@ const spanTime = time.DateTime + ".000 MST"
 // pictures writes the PNG pictures one at a time, so that the bar moves.
 // Times that fall in the same millisecond share a file, which is counted
 // once.
-func (r *exportRequest) pictures(rec *storage.Recording, bar *progressBar, stdout, stderr io.Writer) error {
+func (r *exportRequest) pictures(ctx context.Context, rec *storage.Recording, bar *progressBar, stdout, stderr io.Writer) error {
+	_, statErr := os.Stat(r.out)
+	made := !r.pictureFile && errors.Is(statErr, os.ErrNotExist) // the directory is export's to remove
 	var paths []string
 	written := map[string]bool{}
 	var missing []error
@@ -385,11 +412,11 @@ func (r *exportRequest) pictures(rec *storage.Recording, bar *progressBar, stdou
 		var p []string
 		var err error
 		if r.pictureFile {
-			if err = export.PNGFile(rec, r.stream, t, r.out); err == nil {
+			if err = export.PNGFile(ctx, rec, r.stream, t, r.out); err == nil {
 				p = []string{r.out}
 			}
 		} else {
-			p, err = export.PNG(rec, r.stream, []time.Time{t}, r.out)
+			p, err = export.PNG(ctx, rec, r.stream, []time.Time{t}, r.out)
 		}
 		for _, path := range p {
 			if !written[path] {
@@ -400,6 +427,9 @@ func (r *exportRequest) pictures(rec *storage.Recording, bar *progressBar, stdou
 		switch {
 		case errors.Is(err, export.ErrNoPicture):
 			missing = append(missing, err) // the others are still written
+		case err != nil && ctx.Err() != nil:
+			bar.clear()
+			return r.interrupted(len(paths), made)
 		case err != nil:
 			bar.clear()
 			return err
@@ -422,6 +452,19 @@ func (r *exportRequest) pictures(rec *storage.Recording, bar *progressBar, stdou
 	return nil
 }
 
+// interrupted is the error of a PNG export that Ctrl-C ended after it
+// wrote n pictures, each whole: a picture being written when it came was
+// finished or removed. A directory export made and left empty is removed.
+func (r *exportRequest) interrupted(n int, made bool) error {
+	if r.pictureFile {
+		return fmt.Errorf("interrupted: %s was not written", r.out)
+	}
+	if n == 0 && made {
+		_ = os.Remove(r.out) // only when empty
+	}
+	return fmt.Errorf("interrupted: %d of %d pictures of %s written to %s, each whole; no partial picture is left", n, len(r.times), r.stream, r.out)
+}
+
 func missingNote(missing, times int) string {
 	if missing == 0 {
 		return ""
@@ -430,8 +473,9 @@ func missingNote(missing, times int) string {
 }
 
 // parseExportTime parses a time of the command line: a duration from base
-// (12.5s, 1m; a bare number is seconds) or an RFC 3339 time. An empty
-// string gives the zero time.
+// (12.5s, 1m; a bare number is seconds), an RFC 3339 time, or a time as
+// gopline info and export's messages print it (2024-05-01 12:00:03.500 UTC,
+// in UTC or the local zone). An empty string gives the zero time.
 func parseExportTime(flagName, s string, base time.Time) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
@@ -451,7 +495,17 @@ func parseExportTime(flagName, s string, base time.Time) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return t, nil
 	}
-	return time.Time{}, fmt.Errorf("%w: %s %q: want a duration from the recording's start (12.5s, 1m30s) or an RFC 3339 time (2024-05-01T12:00:00Z)", errUsage, flagName, s)
+	// The fraction of a second is optional: Parse takes one after the
+	// seconds. A zone abbreviation other than UTC's and the local zone's
+	// would be taken as UTC: it is refused instead.
+	if t, err := time.ParseInLocation(time.DateTime+" MST", s, time.Local); err == nil {
+		if t.Location() != time.Local && t.Location() != time.UTC {
+			name, _ := t.Zone()
+			return time.Time{}, fmt.Errorf("%w: %s %q: the zone %s is not UTC or this machine's: give an RFC 3339 time (2024-05-01T12:00:00+02:00)", errUsage, flagName, s, name)
+		}
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("%w: %s %q: want a duration from the recording's start (12.5s, 1m30s) or a time (2024-05-01T12:00:00Z, or as gopline info prints it)", errUsage, flagName, s)
 }
 
 func formatBytes(n int64) string {

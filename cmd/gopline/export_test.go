@@ -3,9 +3,14 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"image/png"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -205,11 +210,18 @@ func TestExportParsesTimes(t *testing.T) {
 		{"2.25", base.Add(2250 * time.Millisecond)},
 		{"2024-05-01T12:00:03Z", base.Add(3 * time.Second)},
 		{"2024-05-01T14:00:03.5+02:00", base.Add(3500 * time.Millisecond)},
+		// As gopline info and export's messages print times.
+		{"2024-05-01 12:00:03.500 UTC", base.Add(3500 * time.Millisecond)},
+		{"2024-05-01 12:00:03 UTC", base.Add(3 * time.Second)},
 	} {
 		got, err := parseExportTime("-start", c.in, base)
 		if err != nil || !got.Equal(c.want) {
 			t.Errorf("%q: %v, %v; want %v", c.in, got, err, c.want)
 		}
+	}
+	// A zone abbreviation Go does not know would be read as UTC.
+	if _, err := parseExportTime("--start", "2024-05-01 12:00:03 XYZ", base); err == nil || !strings.Contains(err.Error(), "the zone XYZ") {
+		t.Errorf("an unknown zone: %v", err)
 	}
 }
 
@@ -281,5 +293,163 @@ func TestAnMCAPFileIsNamedAsOne(t *testing.T) {
 		if code, _, stderr := runCmd(args...); code != exitFailure || !strings.Contains(stderr, want) || strings.Contains(stderr, "bbolt") {
 			t.Errorf("gopline %v: exit %d, %q; want %q", args, code, stderr, want)
 		}
+	}
+}
+
+// A camera whose profile or bitrate settings changed sends new SPS and PPS
+// at the same size, as two x264 streams joined: the MP4 holds it all, every
+// picture decoding, and says how it carries them.
+func TestExportToMP4OfAStreamWhoseSettingsChange(t *testing.T) {
+	high := testclip.Make(t, "high.264", 30, 30, "-c:v", "libx264", "-profile:v", "high", "-g", "15", "-pix_fmt", "yuv420p")
+	base := testclip.Make(t, "base.264", 30, 30, "-c:v", "libx264", "-profile:v", "baseline", "-g", "15", "-pix_fmt", "yuv420p")
+	dir := t.TempDir()
+	joined := filepath.Join(dir, "joined.264")
+	var data []byte
+	for _, clip := range []string{high, base} {
+		b, err := os.ReadFile(clip)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data = append(data, b...)
+	}
+	if err := os.WriteFile(joined, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rec := filepath.Join(dir, "joined.gopline")
+	if code, _, stderr := runCmd("run", "videosrc location="+joined+" passthrough=true ! record path="+rec+" stream=/cam"); code != 0 {
+		t.Fatalf("record: exit %d: %s", code, stderr)
+	}
+	out := filepath.Join(dir, "joined.mp4")
+	code, stdout, stderr := runCmd("export", rec, "--out", out)
+	if code != 0 || !strings.Contains(stdout, "60 frames of /cam") || !strings.Contains(stderr, "the MP4 track is avc3") {
+		t.Fatalf("export: exit %d, %q, %q; want 60 frames and a note of the avc3 track", code, stdout, stderr)
+	}
+	probe, err := exec.LookPath("ffprobe")
+	if err != nil {
+		t.Skip("ffprobe is not installed")
+	}
+	cmd := exec.Command(probe, "-v", "error", "-count_frames", "-show_entries", "stream=codec_tag_string,nb_read_frames", "-of", "csv=p=0", out)
+	var errOut bytes.Buffer
+	cmd.Stderr = &errOut
+	got, err := cmd.Output()
+	if err != nil || errOut.Len() > 0 || strings.TrimSpace(string(got)) != "avc3,60" {
+		t.Errorf("ffprobe: %q, %v, %q; want avc3,60 and no error", got, err, errOut.String())
+	}
+}
+
+// Every time export's messages print is one its flags take: pasted into
+// --start, --end or --at, it names the same instant.
+func TestExportTimesPrintedAreTimesTheFlagsTake(t *testing.T) {
+	rec := exportRecording(t)
+	dir := t.TempDir()
+	_, _, stderr := runCmd("export", rec, "--stream", "/camera", "--out", filepath.Join(dir, "d"), "--at", "5s")
+	// "... which spans 0s to 2.966s from the recording's start (2024-05-01 12:00:00.000 UTC to 2024-05-01 12:00:02.966 UTC)"
+	open, closing := strings.LastIndex(stderr, "("), strings.LastIndex(stderr, ")")
+	spans := strings.Fields(stderr[strings.LastIndex(stderr, "spans ")+len("spans ") : strings.Index(stderr, " from the recording's start")])
+	if open < 0 || closing < open || len(spans) != 3 {
+		t.Fatalf("export says %q", stderr)
+	}
+	times := strings.Split(stderr[open+1:closing], " to ")
+	for i, printed := range []string{spans[0], spans[2], times[0], times[1]} {
+		args := []string{"export", rec, "--stream", "/camera", "--out", filepath.Join(dir, "p"+strconv.Itoa(i)+".png"), "--at", printed}
+		if code, _, stderr := runCmd(args...); code != 0 {
+			t.Errorf("--at %q, as export printed it: exit %d: %s", printed, code, stderr)
+		}
+		flagName := "--start" // the span's start; its end is one for --end
+		if i%2 == 1 {
+			flagName = "--end"
+		}
+		args = []string{"export", rec, "--stream", "/camera", "--out", filepath.Join(dir, "e"+strconv.Itoa(i)+".mp4"), flagName, printed}
+		if code, _, stderr := runCmd(args...); code != 0 {
+			t.Errorf("%s %q, as export printed it: exit %d: %s", flagName, printed, code, stderr)
+		}
+	}
+	// The time a size changes at, from an MP4 export's note, splits the
+	// recording into its sizes.
+	sizes := filepath.Join("..", "..", "storage", "export", "testdata", "sizechange.gopline")
+	_, _, stderr = runCmd("export", sizes, "--out", filepath.Join(dir, "sizes.mp4"))
+	const note = "note: /camera is 320x240 from "
+	i := strings.Index(stderr, note)
+	if i < 0 {
+		t.Fatalf("export of a stream whose size changes says %q", stderr)
+	}
+	// "500ms from the recording's start (2024-05-01T12:00:00.5Z)"
+	line := strings.SplitN(stderr[i+len(note):], "\n", 2)[0]
+	offset, wall := strings.Fields(line)[0], line[strings.Index(line, "(")+1:len(line)-1]
+	for _, args := range [][]string{{"--end", offset}, {"--start", offset}, {"--end", wall}, {"--start", wall}} {
+		out := filepath.Join(dir, "size"+strings.TrimLeft(args[0], "-")+".mp4")
+		code, stdout, stderr := runCmd("export", sizes, "--out", out, args[0], args[1])
+		if code != 0 || !strings.Contains(stdout, "15 frames") || strings.Contains(stderr, "avc3") {
+			t.Errorf("%s %s, as export printed it: exit %d, %q, %q; want 15 frames of one size", args[0], args[1], code, stdout, stderr)
+		}
+	}
+}
+
+// Ctrl-C during a PNG export of many pictures, once the first is written,
+// ends it with exit 1 and a message counting the pictures written: those
+// are in the directory, whole, and no temporary file is left.
+func TestInterruptedPNGExportKeepsWholePicturesOnly(t *testing.T) {
+	rec := exportRecording(t)
+	dir := filepath.Join(t.TempDir(), "pictures")
+	// A picture every millisecond: 2967 of them, far more than are written
+	// before the interrupt arrives.
+	cmd, _, stderr := startGopline(t, "export", rec, "--stream", "/camera", "--every", "1ms", "--out", dir)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if pngs, _ := filepath.Glob(filepath.Join(dir, "*.png")); len(pngs) > 0 {
+			break
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("export ended before its first picture (%v):\n%s", err, stderr.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			<-done
+			t.Fatalf("no picture in 60 s:\n%s", stderr.String())
+		}
+	}
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(60 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("still running 60 s after Ctrl-C:\n%s", stderr.String())
+	}
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("exit %v after Ctrl-C, want 1:\n%s", err, stderr.String())
+	}
+	var written int
+	if _, serr := fmt.Sscanf(stderr.String()[strings.Index(stderr.String(), "interrupted: "):], "interrupted: %d of 2967 pictures", &written); serr != nil {
+		t.Fatalf("no count of the pictures written: %v:\n%s", serr, stderr.String())
+	}
+	entries, rerr := os.ReadDir(dir)
+	if rerr != nil {
+		t.Fatal(rerr)
+	}
+	if len(entries) != written || written == 0 || written == 2967 {
+		t.Errorf("%d files in %s, %d pictures said written", len(entries), dir, written)
+	}
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".png") {
+			t.Errorf("%s left behind", e.Name())
+			continue
+		}
+		f, oerr := os.Open(filepath.Join(dir, e.Name()))
+		if oerr != nil {
+			t.Fatal(oerr)
+		}
+		if _, derr := png.Decode(f); derr != nil {
+			t.Errorf("%s is not a whole picture: %v", e.Name(), derr)
+		}
+		f.Close()
 	}
 }

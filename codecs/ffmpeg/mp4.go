@@ -29,6 +29,12 @@ var ErrNotKeyframe = errors.New("ffmpeg: an MP4 track must start with an H.264 k
 // is thus in the file once, as the decode step across it, and the movie
 // lasts from its first picture to the end of its last.
 //
+// A stream whose SPS or PPS change from one keyframe to another (a camera
+// restarted with other settings, or at another size) is written with
+// KeepParameterSets: an avc3 track, whose keyframes carry their own. Its
+// track header keeps the first keyframe's size; decoders show each
+// picture at its SPS's.
+//
 // It is not safe for concurrent use. Close writes the index and frees its
 // FFmpeg objects; a file that was not closed does not play.
 type MP4Writer struct {
@@ -39,6 +45,7 @@ type MP4Writer struct {
 	stream        *astiav.Stream
 	pkt           *astiav.Packet
 	headerDone    bool
+	inBand        bool  // avc3: the samples keep their SPS and PPS
 	lastDTS       int64 // the last packet's decode timestamp, once started
 	started       bool
 	steps         frameSteps // estimates the packets' duration
@@ -67,6 +74,23 @@ func CreateMP4(path string, width, height int) (*MP4Writer, error) {
 	w.pkt = astiav.AllocPacket()
 	return w, nil
 }
+
+// KeepParameterSets makes the track an avc3 one, for a stream whose SPS or
+// PPS change: each sample keeps the SPS and PPS in front of its keyframe,
+// which a decoder takes in place of those it had, and the sample entry's
+// avcC holds the first keyframe's. Without it the track is avc1, its
+// parameter sets in avcC alone. It must be called before the first packet.
+func (w *MP4Writer) KeepParameterSets() error {
+	if w.headerDone {
+		return fmt.Errorf("ffmpeg: mp4 %q: parameter sets kept after the first packet", w.path)
+	}
+	w.inBand = true
+	return nil
+}
+
+// avc3Tag is the sample entry of an H.264 track whose parameter sets may
+// be in its samples (ISO/IEC 14496-15).
+var avc3Tag = astiav.CodecTag('a' | 'v'<<8 | 'c'<<16 | '3'<<24)
 
 // writeHeader sets the track up from the first keyframe and writes the
 // file's header.
@@ -97,6 +121,9 @@ func (w *MP4Writer) writeHeader(nalus [][]byte) error {
 	par.SetCodecID(astiav.CodecIDH264)
 	par.SetWidth(w.width)
 	par.SetHeight(w.height)
+	if w.inBand {
+		par.SetCodecTag(avc3Tag)
+	}
 	if err := par.SetExtraData(avcc); err != nil {
 		return fmt.Errorf("ffmpeg: mp4 %q: extradata: %w", w.path, err)
 	}
@@ -132,11 +159,12 @@ func (w *MP4Writer) WritePacket(p *media.Packet, pts time.Duration) error {
 			return err
 		}
 	}
-	// The track's parameter sets live in avcC; the samples keep only the
-	// other NAL units.
+	// An avc1 track's parameter sets live in avcC; its samples keep only
+	// the other NAL units. An avc3 track's samples keep them too.
 	var sample [][]byte
 	for _, n := range nalus {
-		if t := h264.TypeOf(n); t != h264.NALUTypeSPS && t != h264.NALUTypePPS && t != h264.NALUTypeAUD {
+		t := h264.TypeOf(n)
+		if t != h264.NALUTypeAUD && (w.inBand || t != h264.NALUTypeSPS && t != h264.NALUTypePPS) {
 			sample = append(sample, n)
 		}
 	}

@@ -108,3 +108,46 @@ func TestMP4TicksRoundAndDoNotOverflow(t *testing.T) {
 		}
 	}
 }
+
+// An avc3 track's keyframes keep their SPS and PPS: two encoders' clips
+// of different sizes in one track decode each at its own size, and a
+// writer that has started cannot switch to it.
+func TestMP4WriterKeepingParameterSetsHoldsTwoSizes(t *testing.T) {
+	small, large := pattern(t, 160, 120), pattern(t, 320, 240)
+	pkts := append(encodeClip(t, small, 10, WithGOP(10)), encodeClip(t, large, 10, WithGOP(10))...)
+	path := filepath.Join(t.TempDir(), "sizes.mp4")
+	w, err := CreateMP4(path, 160, 120)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.KeepParameterSets(); err != nil {
+		t.Fatal(err)
+	}
+	for i, pkt := range pkts {
+		if err := w.WritePacket(pkt, time.Duration(i)*time.Second/30); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.KeepParameterSets(); err == nil {
+		t.Error("KeepParameterSets after the first packet: no error")
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r := mustReader(t, path)
+	for i := 0; ; i++ {
+		f, err := r.ReadFrame()
+		if err == io.EOF {
+			if i != len(pkts) {
+				t.Errorf("read %d frames, want %d", i, len(pkts))
+			}
+			break
+		}
+		if err != nil {
+			t.Fatalf("frame %d: %v", i, err)
+		}
+		if want := 160 * (1 + i/10); f.Width != want {
+			t.Errorf("frame %d is %dx%d, want width %d", i, f.Width, f.Height, want)
+		}
+	}
+}

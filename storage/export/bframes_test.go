@@ -135,7 +135,7 @@ func TestPNGOfABFrameRecordingShowsThePictureAtEachTime(t *testing.T) {
 	for _, k := range picks {
 		times = append(times, t0.Add(time.Duration(k)*time.Second/25+10*time.Millisecond))
 	}
-	paths, err := export.PNG(rec, camera, times, t.TempDir())
+	paths, err := export.PNG(t.Context(), rec, camera, times, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +231,7 @@ func TestPNGAtTheFirstInstantOfAnMKVWithBFrames(t *testing.T) {
 	}
 	source := sourcePictures(t, clip)
 	path := filepath.Join(t.TempDir(), "first.png")
-	if err := export.PNGFile(rec, camera, first, path); err != nil {
+	if err := export.PNGFile(t.Context(), rec, camera, first, path); err != nil {
 		t.Fatal(err)
 	}
 	got := readPNG(t, path)

@@ -13,8 +13,8 @@
 //	res, err := export.MP4(ctx, rec, "/camera", time.Time{}, time.Time{}, "camera.mp4", nil)
 //	res, err = export.MCAP(ctx, rec, "/camera", from, to, "camera.mcap", nil)
 //	res, err = export.MCAPStreams(ctx, rec, []string{"/front", "/rear"}, from, to, "robot.mcap", nil)
-//	paths, err := export.PNG(rec, "/camera", []time.Time{t1, t2}, "pictures")
-//	err = export.PNGFile(rec, "/camera", t1, "still.png")
+//	paths, err := export.PNG(ctx, rec, "/camera", []time.Time{t1, t2}, "pictures")
+//	err = export.PNGFile(ctx, rec, "/camera", t1, "still.png")
 //
 // MP4 and MCAP export the packets captured in [from, to): a zero from means
 // the stream's first packet, a zero to means past its last. Like
@@ -32,7 +32,8 @@
 // An export writes PATH.tmp and renames it to PATH once the file is complete
 // and synced to disk; on error, or when its context ends (Ctrl-C), it removes
 // PATH.tmp. A file at PATH is thus always a complete export (an earlier one,
-// if the new export failed).
+// if the new export failed). PNG does so for each picture: when its context
+// ends it stops before the next one, and the pictures it returns are whole.
 //
 // # Damage
 //
@@ -47,10 +48,15 @@
 //
 // # Caveats
 //
-// An MP4 file has one H.264 track with one set of parameter sets: a range in
-// which the picture size or the SPS and PPS change (the recording was
-// resumed with other encoder settings) is refused with ErrStreamChanged;
-// export the parts before and after the change separately. MCAP takes such
-// ranges as they are. MCAP log times are unsigned: capture times before 1970
-// are refused.
+// An MP4 file has one H.264 track. When its range's keyframes all carry the
+// same SPS and PPS, they are in the track's sample entry (avc1); when they
+// change (a camera restarted with other settings, or, in a file recorded
+// before the store refused it, at another size), MP4 reads the range's
+// keyframes first and writes an avc3 track, each keyframe carrying its own
+// (Result.ParameterSetsChange, and Result.SizeChanges says where the size
+// changes). FFmpeg, and the players built on it, decode every picture; a
+// player that takes avc1 tracks only can be given each part on its own,
+// split at the times of Result.SizeChanges. The track's size is its first picture's. MCAP
+// takes such ranges as they are. MCAP log times are unsigned: capture
+// times before 1970 are refused.
 package export

@@ -21,8 +21,4 @@ var (
 	// ErrNoPicture means no picture decodes at a requested time: the packets
 	// that lead to it are damaged.
 	ErrNoPicture = errors.New("export: no picture decodes at the time")
-
-	// ErrStreamChanged means the picture size or the H.264 parameter sets
-	// change within an MP4 export's range, which one MP4 track cannot hold.
-	ErrStreamChanged = errors.New("export: stream changes size or parameter sets within the range")
 )

@@ -81,7 +81,7 @@ func Example() {
 		return
 	}
 	fmt.Printf("MCAP: %d messages\n", res.Frames)
-	paths, err := export.PNG(rec, "/camera", []time.Time{start.Add(1500 * time.Millisecond)}, dir)
+	paths, err := export.PNG(context.Background(), rec, "/camera", []time.Time{start.Add(1500 * time.Millisecond)}, dir)
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -35,10 +35,27 @@ type Result struct {
 	// Streams names the streams the output holds, in the order asked: an
 	// MCAP export leaves out those with nothing in its range.
 	Streams []string
+	// ParameterSetsChange tells that the H.264 SPS or PPS of an MP4
+	// export's stream change within its range (a camera restarted with
+	// other settings or another size): its track is avc3, each keyframe
+	// carrying its own, rather than avc1 with them in the sample entry
+	// alone.
+	ParameterSetsChange bool
+	// SizeChanges lists, in order, the keyframes of an MP4 export's range
+	// at which the picture size changes (a file recorded before the store
+	// refused such a change within a stream). The track's size is its
+	// first picture's; the pictures decode at their own.
+	SizeChanges []SizeChange
 	// Reordered names the H.264 streams of an MCAP export whose pictures
 	// come out of decode order (B-frames), which Foxglove's CompressedVideo
 	// does not play: it decodes without lookahead.
 	Reordered []string
+}
+
+// SizeChange is a keyframe at which a stream's picture size changes.
+type SizeChange struct {
+	At            time.Time // the keyframe's capture time
+	Width, Height int       // the size from At on
 }
 
 // findStream returns the named stream's info, or an error wrapping
@@ -68,6 +85,7 @@ func listNames(names []string) string {
 // span is an export's range resolved against the stream.
 type span struct {
 	info     storage.StreamInfo
+	origin   time.Time // the recording's start, which messages count from
 	from, to time.Time // [from, to) within the stream
 	total    int       // packets expected, for progress
 }
@@ -97,7 +115,7 @@ func resolve(rec *storage.Recording, stream string, from, to time.Time) (span, e
 		}
 		return t.Sub(all.First).String()
 	}
-	s := span{info: info, from: from, to: to}
+	s := span{info: info, origin: all.First, from: from, to: to}
 	if s.from.IsZero() || s.from.Before(st.First) {
 		s.from = st.First
 	}
@@ -192,6 +210,13 @@ func (r *packetReader) finish(res *Result) {
 	if r.progress != nil {
 		r.progress(r.read, r.read)
 	}
+}
+
+// sinceStart says when t is in a message: its offset from the recording's
+// start (origin), which export's --start, --end and --at take as it is
+// printed, and its RFC 3339 time, which they take too.
+func sinceStart(t, origin time.Time) string {
+	return fmt.Sprintf("%v from the recording's start (%s)", t.Sub(origin), t.UTC().Format(time.RFC3339Nano))
 }
 
 // tempPath is where an export writes before its file is complete.

@@ -28,7 +28,7 @@ func TestBadRequestsFailClearlyAndWriteNothing(t *testing.T) {
 		return err
 	}
 	png := func(stream string, times ...time.Time) error {
-		paths, err := export.PNG(rec, stream, times, dir)
+		paths, err := export.PNG(t.Context(), rec, stream, times, dir)
 		if len(paths) > 0 {
 			return fmt.Errorf("wrote %v, then %w", paths, err)
 		}

@@ -102,6 +102,7 @@ func finishChannels(channels []*mcapChannel) Result {
 // has read ahead, and what its channel wrote.
 type mcapChannel struct {
 	info           storage.StreamInfo
+	origin         time.Time // the recording's start, which messages count from
 	schema, format string
 	r              *packetReader
 	next           *media.Packet // read ahead; nil at the end
@@ -125,7 +126,7 @@ func openChannels(ctx context.Context, rec *storage.Recording, streams []string,
 		if err != nil {
 			return channels, err
 		}
-		c := &mcapChannel{info: s.info}
+		c := &mcapChannel{info: s.info, origin: s.origin}
 		switch s.info.Codec {
 		case media.H264:
 			c.schema, c.format = foxglove.CompressedVideo, "h264"
@@ -255,7 +256,7 @@ func writeChannel(w *mcap.Writer, id uint16, schemas map[string]uint16, c *mcapC
 func writeMessage(w *mcap.Writer, path string, id uint16, c *mcapChannel) error {
 	p := c.next
 	if p.CaptureTime.UnixNano() < 0 {
-		return fmt.Errorf("export: %s: packet captured at %v, before 1970, which an MCAP log time cannot hold", path, p.CaptureTime)
+		return fmt.Errorf("export: %s: packet captured %s, before 1970, which an MCAP log time cannot hold", path, sinceStart(p.CaptureTime, c.origin))
 	}
 	msg := foxglove.Message{FrameID: foxglove.FrameID(c.info.Name), Format: c.format, Timestamp: foxglove.TimeOf(p.CaptureTime), Data: p.Data}
 	data, err := json.Marshal(&msg)

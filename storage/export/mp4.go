@@ -32,11 +32,15 @@ func MP4(ctx context.Context, rec *storage.Recording, stream string, from, to ti
 	if s.info.Codec != media.H264 {
 		return Result{}, fmt.Errorf("%w: MP4 takes H.264; stream %q of %s is %v", ErrUnsupportedCodec, stream, rec.Path(), s.info.Codec)
 	}
+	changes, err := scanKeyframes(ctx, rec, stream, s, path)
+	if err != nil {
+		return Result{}, err
+	}
 	r, err := newPacketReader(ctx, rec, stream, s, progress)
 	if err != nil {
 		return Result{}, err
 	}
-	m := &mp4Export{path: path, tmp: tempPath(path)}
+	m := &mp4Export{path: path, tmp: tempPath(path), inBand: changes.paramSets}
 	res, err := m.run(r)
 	r.finish(&res)
 	if cerr := m.close(); err == nil {
@@ -54,17 +58,66 @@ func MP4(ctx context.Context, rec *storage.Recording, stream string, from, to ti
 		return Result{}, err
 	}
 	res.Streams = []string{stream}
+	res.ParameterSetsChange, res.SizeChanges = changes.paramSets, changes.sizes
 	return res, nil
 }
 
+// keyframeChanges is what the keyframes of a range change: their SPS or
+// PPS, which an avc3 track holds (each keyframe carrying its own), and
+// among them the picture size.
+type keyframeChanges struct {
+	paramSets bool
+	sizes     []SizeChange
+}
+
+// scanKeyframes reads the keyframes of the range, before anything is
+// written, since an MP4 track's sample entry is chosen at its start.
+// Records that do not decode are left out, as the export leaves them out.
+func scanKeyframes(ctx context.Context, rec *storage.Recording, stream string, s span, path string) (keyframeChanges, error) {
+	var c keyframeChanges
+	cur, err := rec.Range(stream, s.from, s.to)
+	if err != nil {
+		return c, err
+	}
+	defer cur.Close()
+	var last *media.Packet
+	var sps, pps []byte
+	for {
+		if err := ctx.Err(); err != nil {
+			return c, fmt.Errorf("export: %w", err)
+		}
+		p, err := cur.Next()
+		switch {
+		case errors.Is(err, io.EOF):
+			return c, nil
+		case errors.Is(err, storage.ErrCorruptRecord):
+			continue
+		case err != nil:
+			return c, err
+		case !p.Key:
+			continue
+		}
+		ksps, kpps, err := paramSets(p)
+		if err != nil {
+			return c, fmt.Errorf("export: %s: keyframe captured %s: %w", path, sinceStart(p.CaptureTime, s.origin), err)
+		}
+		if last != nil && (p.Width != last.Width || p.Height != last.Height) {
+			c.sizes = append(c.sizes, SizeChange{At: p.CaptureTime, Width: p.Width, Height: p.Height})
+		}
+		if last != nil && (!bytes.Equal(ksps, sps) || !bytes.Equal(kpps, pps)) {
+			c.paramSets = true
+		}
+		last, sps, pps = p, ksps, kpps
+	}
+}
+
 // mp4Export holds one MP4 export's writer, made at the first packet, which
-// gives the track its size and parameter sets.
+// gives the track its size and first parameter sets.
 type mp4Export struct {
-	path, tmp     string
-	w             *ffmpeg.MP4Writer
-	width, height int
-	sps, pps      []byte
-	start         time.Time // capture time of the first picture
+	path, tmp string
+	inBand    bool // the parameter sets change: an avc3 track
+	w         *ffmpeg.MP4Writer
+	start     time.Time // capture time of the first picture
 }
 
 func (m *mp4Export) run(r *packetReader) (Result, error) {
@@ -86,22 +139,16 @@ func (m *mp4Export) run(r *packetReader) (Result, error) {
 }
 
 func (m *mp4Export) write(p *media.Packet) error {
-	if p.Key {
-		sps, pps, err := paramSets(p)
+	if m.w == nil {
+		w, err := ffmpeg.CreateMP4(m.tmp, p.Width, p.Height)
 		if err != nil {
-			return fmt.Errorf("export: %s: keyframe captured at %v: %w", m.path, p.CaptureTime, err)
+			return err
 		}
-		if m.w == nil {
-			if m.w, err = ffmpeg.CreateMP4(m.tmp, p.Width, p.Height); err != nil {
+		m.w, m.start = w, p.CaptureTime
+		if m.inBand {
+			if err := m.w.KeepParameterSets(); err != nil {
 				return err
 			}
-			m.width, m.height, m.sps, m.pps, m.start = p.Width, p.Height, sps, pps, p.CaptureTime
-		} else if p.Width != m.width || p.Height != m.height {
-			return fmt.Errorf("%w: %s: %dx%d, then %dx%d from %v; export the parts before and after it separately",
-				ErrStreamChanged, m.path, m.width, m.height, p.Width, p.Height, p.CaptureTime)
-		} else if !bytes.Equal(sps, m.sps) || !bytes.Equal(pps, m.pps) {
-			return fmt.Errorf("%w: %s: new SPS or PPS from %v; export the parts before and after it separately",
-				ErrStreamChanged, m.path, p.CaptureTime)
 		}
 	}
 	return m.w.WritePacket(p, p.CaptureTime.Sub(m.start))

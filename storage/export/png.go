@@ -1,6 +1,7 @@
 package export
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"image/png"
@@ -38,25 +39,30 @@ import (
 // the others are written: the error then joins one ErrNoPicture per time
 // left out, and the paths are those written. Messages give times from the
 // recording's start.
-func PNG(rec *storage.Recording, stream string, times []time.Time, dir string) ([]string, error) {
+//
+// When ctx ends, PNG stops before the next picture, or within the
+// decoding that leads to it, and returns the paths written so far with an
+// error wrapping ctx's: each of them is a whole picture, and no temporary
+// file is left.
+func PNG(ctx context.Context, rec *storage.Recording, stream string, times []time.Time, dir string) ([]string, error) {
 	mkdir := func() error { return os.MkdirAll(dir, 0o755) }
-	return writePictures(rec, stream, times, mkdir, func(offset time.Duration) string {
+	return writePictures(ctx, rec, stream, times, mkdir, func(offset time.Duration) string {
 		return filepath.Join(dir, pngName(stream, offset))
 	})
 }
 
 // PNGFile writes the picture of stream shown at t as a PNG file at path, as
 // PNG does for one time: through path.tmp, into a directory that must
-// exist. Its errors are those of PNG.
-func PNGFile(rec *storage.Recording, stream string, t time.Time, path string) error {
-	_, err := writePictures(rec, stream, []time.Time{t}, nil, func(time.Duration) string { return path })
+// exist. Its errors, and what it leaves when ctx ends, are those of PNG.
+func PNGFile(ctx context.Context, rec *storage.Recording, stream string, t time.Time, path string) error {
+	_, err := writePictures(ctx, rec, stream, []time.Time{t}, nil, func(time.Duration) string { return path })
 	return err
 }
 
 // writePictures writes the picture shown at each of times to the path that
 // name gives for its offset from the recording's start. prepare, when not
 // nil, runs once the times are checked, before the first picture.
-func writePictures(rec *storage.Recording, stream string, times []time.Time, prepare func() error, name func(offset time.Duration) string) ([]string, error) {
+func writePictures(ctx context.Context, rec *storage.Recording, stream string, times []time.Time, prepare func() error, name func(offset time.Duration) string) ([]string, error) {
 	info, err := findStream(rec, stream)
 	if err != nil {
 		return nil, err
@@ -79,6 +85,9 @@ func writePictures(rec *storage.Recording, stream string, times []time.Time, pre
 	if len(times) == 0 {
 		return nil, nil
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("export: %w", err) // before the directory is made
+	}
 	dec, err := newDecoder(info)
 	if err != nil {
 		return nil, err
@@ -89,7 +98,7 @@ func writePictures(rec *storage.Recording, stream string, times []time.Time, pre
 			return nil, fmt.Errorf("export: %w", err)
 		}
 	}
-	pr := &pictureReader{rec: rec, stream: stream, dec: dec, start: start}
+	pr := &pictureReader{ctx: ctx, rec: rec, stream: stream, dec: dec, start: start}
 	defer pr.close()
 	var paths []string
 	var missing []error
@@ -187,6 +196,7 @@ func (rawDecoder) Close() error { return nil }
 // pictures back in the decoder: for it, each time drains the decoder, and
 // the next one seeks again.
 type pictureReader struct {
+	ctx    context.Context // its end stops the decoding
 	rec    *storage.Recording
 	stream string
 	dec    codecs.Decoder
@@ -239,6 +249,9 @@ func (pr *pictureReader) decodeAt(from, t time.Time) (*media.Frame, error) {
 		return nil, err
 	}
 	for {
+		if err := pr.ctx.Err(); err != nil {
+			return nil, fmt.Errorf("export: %w", err)
+		}
 		p := pr.next
 		pr.next = nil
 		if p == nil {
