@@ -75,7 +75,7 @@ func TestPNGOfARecoveryPointRecordingShowsThePictureAtEachTime(t *testing.T) {
 			for _, k := range []int{24, 25, 26, 30, 49, 50, 51, 53, 70, 98} {
 				// One call per time: each decodes afresh from its keyframe.
 				at := t0.Add(time.Duration(k)*time.Second/25 + 10*time.Millisecond)
-				paths, err := export.PNG(rec, camera, []time.Time{at}, t.TempDir())
+				paths, err := export.PNG(t.Context(), rec, camera, []time.Time{at}, t.TempDir())
 				if err != nil {
 					t.Fatal(err)
 				}
