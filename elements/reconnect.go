@@ -18,6 +18,12 @@ import (
 // wraps the last failure.
 var ErrStreamLost = errors.New("stream lost")
 
+// ErrNeverOpened means a network stream was down from the start until the
+// pipeline stopped: the source gave nothing because its stream never
+// opened (a camera URL that never answered). The error names the stream,
+// how long it was down and the last failure.
+var ErrNeverOpened = errors.New("stream never opened")
+
 // retryWarnInterval spaces the warnings of a camera that stays down: the
 // first failure is logged, then one line per interval saying how many
 // attempts it stands for.
@@ -38,7 +44,10 @@ type finite interface{ Finite() bool }
 // counting, as Frame.Seq numbers a source's frames), and each opening
 // after the stream dropped counts in the node's restarts. It gives up with
 // ErrStreamLost after the policy's retries, and ends its stream cleanly
-// when the pipeline stops while it waits, opens or reads.
+// when the pipeline stops while it waits, opens or reads, once the stream
+// was open; a stream that never opened before the pipeline stopped ends
+// with ErrNeverOpened instead, so that a run whose camera never answered
+// does not pass for one that ran.
 type reconnecting[T media.Item] struct {
 	location string
 	open     func(stop <-chan struct{}) (pipeline.Source[T], error) // opens the stream; a blocking call ends when stop closes
@@ -51,6 +60,7 @@ type reconnecting[T media.Item] struct {
 	opened  int       // how many times the stream was opened
 	lastErr error     // why the stream is down
 	downAt  time.Time // when it went down
+	startAt time.Time // when Start began opening it
 	warn    lograte.Limiter
 	// Frames number a source's frames: those of a reopened stream go on
 	// from nextFrame, where each opening counts from 0.
@@ -69,7 +79,7 @@ func newReconnecting[T media.Item](location string, policy backoff.Policy, open 
 // Start opens the stream. A stream that is down is an error when the policy
 // allows no retries; otherwise a warning, and Next keeps trying.
 func (s *reconnecting[T]) Start(env *pipeline.Env) error {
-	s.env = env
+	s.env, s.startAt = env, env.Now()
 	if err := s.connect(); err != nil {
 		if !retryable(err) {
 			return err
@@ -102,6 +112,9 @@ func (s *reconnecting[T]) Next() (T, time.Time, error) {
 	for {
 		if s.src == nil {
 			if err := s.reconnect(); err != nil {
+				if err == io.EOF && s.opened == 0 {
+					err = s.neverOpened()
+				}
 				var zero T
 				return zero, time.Time{}, err
 			}
@@ -137,6 +150,14 @@ func (s *reconnecting[T]) Next() (T, time.Time, error) {
 		}
 		s.down(err, "stream lost; reconnecting")
 	}
+}
+
+// neverOpened is the error of a stream that was down from the start
+// until the pipeline stopped.
+func (s *reconnecting[T]) neverOpened() error {
+	down := s.env.Now().Sub(s.startAt).Round(time.Millisecond)
+	return fmt.Errorf("%w: %q did not open in the %v from the start until the pipeline stopped; the last failure: %w",
+		ErrNeverOpened, s.location, down, s.lastErr)
 }
 
 // stopping reports whether the pipeline is stopping.

@@ -171,6 +171,24 @@ func TestReconnectingSourceEndsCleanlyWhenStoppedWhileWaiting(t *testing.T) {
 	}
 }
 
+// A stream down from the start until the pipeline stops has given nothing
+// because it never opened: its source fails, naming it and why it did not
+// open, instead of ending as a stream that ran.
+func TestReconnectingSourceThatNeverOpenedFailsWhenStopped(t *testing.T) {
+	cam := &fakeCamera{n: 1, down: map[int]bool{1: true, 2: true, 3: true}}
+	var log testlog.Buffer
+	s, stop := reconnectingTo(t, cam, backoff.Forever, &log)
+	close(stop)
+	_, _, err := s.Next()
+	if !errors.Is(err, ErrNeverOpened) || !strings.Contains(err.Error(), `"rtsp://cam/live" did not open in the `) ||
+		!strings.Contains(err.Error(), "until the pipeline stopped; the last failure: connection refused") {
+		t.Fatalf("Next of a stream stopped before it ever opened = %v; want ErrNeverOpened naming it and its last failure", err)
+	}
+	if err := s.Stop(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // Options FFmpeg refuses stay refused: a stream opened with them fails at
 // once, at start or on reconnecting, however many retries it has.
 func TestReconnectingSourceDoesNotRetryABadOption(t *testing.T) {

@@ -29,9 +29,10 @@ type Env struct {
 	// Pipeline.Stop); a push source's Halt should end its stream well
 	// within it.
 	StopTimeout time.Duration
-	// Stopping is closed when the pipeline begins to stop: a stage that
-	// waits inside a call (a source sleeping before it reconnects) returns
-	// at once.
+	// Stopping is closed when the pipeline begins to stop, or when Start's
+	// context is cancelled while the stages start: a stage that waits
+	// inside a call (a source sleeping before it reconnects, or opening a
+	// camera in its Start) returns at once.
 	Stopping <-chan struct{}
 
 	node *node

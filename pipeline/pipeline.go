@@ -67,7 +67,8 @@ func New(opts ...Option) *Pipeline {
 // Start checks the graph, starts every node's stage, and then lets the
 // sources produce. It returns the first error of a stage that could not
 // start (a missing file, a bad device), after stopping what had started.
-// ctx cancels the pipeline as Stop does.
+// ctx cancels the pipeline as Stop does; cancelled while the stages start,
+// it closes Env.Stopping at once, for a stage waiting inside its Start.
 func (p *Pipeline) Start(ctx context.Context) error {
 	p.mu.Lock()
 	if p.started {
@@ -102,7 +103,7 @@ func (p *Pipeline) Start(ctx context.Context) error {
 	p.mu.Lock()
 	p.coord = coord
 	p.mu.Unlock()
-	if err := <-started; err != nil {
+	if err := p.awaitStart(ctx, started); err != nil {
 		p.system.Root.Stop(coord)
 		select {
 		case <-p.actorsStopped:
@@ -119,6 +120,20 @@ func (p *Pipeline) Start(ctx context.Context) error {
 		}
 	}()
 	return nil
+}
+
+// awaitStart waits until every stage has started, or one failed. When ctx
+// is done meanwhile, Env.Stopping closes, so that a stage waiting inside
+// its Start (opening a camera that does not answer) returns at once; the
+// stop follows once every stage is back.
+func (p *Pipeline) awaitStart(ctx context.Context, started <-chan error) error {
+	select {
+	case err := <-started:
+		return err
+	case <-ctx.Done():
+		p.stoppingOnce.Do(func() { close(p.stopping) })
+		return <-started
+	}
 }
 
 // wire gives every node its actor, and links each to the nodes it feeds

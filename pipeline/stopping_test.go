@@ -53,3 +53,55 @@ func TestStoppingEndsAStageWaitingInACall(t *testing.T) {
 		t.Fatal("Stop did not end the source waiting on Env.Stopping")
 	}
 }
+
+// startingSource waits in Start until the pipeline stops, as a source
+// opening a camera that does not answer does, and then ends its stream.
+type startingSource struct {
+	waiting chan struct{} // closed once Start waits
+	env     *Env
+}
+
+func (s *startingSource) Start(env *Env) error {
+	s.env = env
+	close(s.waiting)
+	<-env.Stopping
+	return nil
+}
+func (s *startingSource) Stop() error { return nil }
+func (s *startingSource) Next() (*media.Frame, time.Time, error) {
+	return nil, time.Time{}, io.EOF
+}
+
+// Start's context cancelled while a stage waits inside its Start closes
+// Env.Stopping, so the stage returns and the pipeline stops, instead of
+// waiting until the stage gives up by itself.
+func TestCancellingStartEndsAStageWaitingInItsStart(t *testing.T) {
+	src := &startingSource{waiting: make(chan struct{})}
+	c := &collector{}
+	p := New(WithStopTimeout(time.Minute))
+	el := SourceElement("starting", Frames, func() (Source[*media.Frame], error) { return src, nil })
+	if err := p.Chain([]string{"src", "sink"}, []Element{el, c.element()}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	started := make(chan error, 1)
+	go func() { started <- p.Start(ctx) }()
+	<-src.waiting
+	cancel()
+	select {
+	case err := <-started:
+		if err != nil {
+			t.Fatalf("Start = %v", err)
+		}
+	case <-time.After(20 * time.Second): // a stage that never gives up would hold Start for ever
+		t.Fatal("Start did not return once its context was cancelled while a stage waited in its Start")
+	}
+	select {
+	case <-p.Done():
+	case <-time.After(20 * time.Second):
+		t.Fatal("the pipeline did not stop after its context was cancelled")
+	}
+	if err := p.Stop(); err != nil {
+		t.Fatalf("Stop = %v", err)
+	}
+}

@@ -2,52 +2,203 @@ package main
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/gopline/gopline/codecs/ffmpeg"
+	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/media/testsrc"
 	"github.com/gopline/gopline/storage"
 )
 
-// damagedRecording is exportRecording with the payload of /camera's
-// packet 45 (a delta in the middle of its second GOP) overwritten: its
-// record no longer checks.
+// damagedRecording is exportRecording with /camera's packet 45 (a delta
+// in the middle of its second GOP) damaged (damagePacket).
 func damagedRecording(t *testing.T) string {
 	t.Helper()
 	path := exportRecording(t)
-	rec, err := storage.Open(path, storage.WithReadOnly())
-	if err != nil {
-		t.Fatal(err)
+	damagePacket(t, path, "/camera", 45)
+	return path
+}
+
+// damagePacket overwrites the middle of the payload of stream's packet
+// index, so that its record no longer checks, and checks that it reads as
+// damaged, alone. It overwrites every copy of the payload in the file:
+// bbolt writes a rewritten chunk to new pages and leaves its old copy in
+// freed ones, and a recording committed in small groups (as a batch
+// interval that passes between the packets of a loaded machine makes
+// them) rewrites a stream's open chunk as it grows, so a file can hold
+// stale copies of a packet beside the one that is read. bbolt writes
+// whole pages, so a copy in a page in use is a live record.
+func damagePacket(t *testing.T, path, stream string, index int) {
+	t.Helper()
+	payload := packetData(t, path, stream, index)
+	if len(payload) < 16 {
+		t.Fatalf("packet %d of %s has %d bytes: too few to damage in the middle", index, stream, len(payload))
 	}
-	first, err := rec.First("/camera")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := rec.Seek("/camera", first)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var payload []byte
-	for i := 0; i <= 45; i++ {
-		p, err := c.Next()
-		if err != nil {
-			t.Fatal(err)
-		}
-		payload = bytes.Clone(p.Data)
-	}
-	c.Close()
-	rec.Close()
 	file, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	at := bytes.Index(file, payload)
-	if at < 0 || len(payload) < 8 {
-		t.Fatalf("packet 45 (%d bytes) not found whole in the file", len(payload))
+	copies := 0
+	for from := 0; ; {
+		at := bytes.Index(file[from:], payload)
+		if at < 0 {
+			break
+		}
+		at += from
+		copy(file[at+len(payload)/2:], "DAMAGED!")
+		copies++
+		from = at + len(payload)
 	}
-	copy(file[at+len(payload)/2:], "DAMAGED!")
+	if copies == 0 {
+		t.Fatalf("packet %d of %s (%d bytes) not found whole in the file", index, stream, len(payload))
+	}
 	if err := os.WriteFile(path, file, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if damaged := damagedIndexes(t, path, stream); !slices.Equal(damaged, []uint64{uint64(index)}) {
+		t.Fatalf("damaged %d copies of packet %d of %s; the packets that read as damaged are %v", copies, index, stream, damaged)
+	}
+}
+
+// packetData is a copy of the data of stream's packet index.
+func packetData(t *testing.T, path, stream string, index int) []byte {
+	t.Helper()
+	rec, err := storage.Open(path, storage.WithReadOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	first, err := rec.First(stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := rec.Seek(stream, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var data []byte
+	for range index + 1 {
+		p, err := c.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		data = bytes.Clone(p.Data)
+	}
+	return data
+}
+
+// damagedIndexes are the indexes of stream's records that do not decode.
+func damagedIndexes(t *testing.T, path, stream string) []uint64 {
+	t.Helper()
+	rec, err := storage.Open(path, storage.WithReadOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	first, err := rec.First(stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := rec.Seek(stream, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var damaged []uint64
+	for {
+		_, err := c.Next()
+		switch {
+		case errors.Is(err, io.EOF):
+			return damaged
+		case errors.Is(err, storage.ErrCorruptRecord):
+			damaged = append(damaged, c.Index())
+		case err != nil:
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestDamageReachesThePacketThatIsRead damages a packet of recordings
+// committed a few packets at a time, whose files hold stale copies of it in
+// freed pages, as a loaded machine's recording can (where its first copy
+// in the file is often a stale one): the copy that is read is damaged,
+// wherever the stale ones are.
+func TestDamageReachesThePacketThatIsRead(t *testing.T) {
+	stale := 0
+	for _, batch := range []int{5, 7, 10, 20} {
+		path := smallCommitsRecording(t, batch)
+		file, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Count(file, packetData(t, path, "/camera", 45)) < 2 {
+			continue // bbolt reused the freed pages: no stale copy here
+		}
+		stale++
+		damagePacket(t, path, "/camera", 45)
+	}
+	if stale == 0 {
+		t.Fatal("no recording held a stale copy of packet 45 to test with")
+	}
+}
+
+// smallCommitsRecording is exportRecording's packets committed batch at a
+// time.
+func smallCommitsRecording(t *testing.T, batch int) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), fmt.Sprintf("commits-of-%d.gopline", batch))
+	rec, err := storage.Open(path, storage.WithBatch(batch, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	src, err := testsrc.New(160, 120)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := ffmpeg.NewH264Encoder(160, 120, ffmpeg.WithGOP(30))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer enc.Close()
+	jenc, err := ffmpeg.NewJPEGEncoder(160, 120)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer jenc.Close()
+	for _, s := range []storage.StreamInfo{{Name: "/camera", Codec: media.H264}, {Name: "/jpeg", Codec: media.JPEG}} {
+		s.Width, s.Height = 160, 120
+		if err := rec.CreateStream(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
+	for i := range 90 {
+		f := src.Frame(uint64(i))
+		f.CaptureTime = start.Add(time.Duration(i) * time.Second / 30)
+		pkt, err := enc.Encode(f)
+		if err == nil {
+			err = rec.Append("/camera", pkt)
+		}
+		if err == nil && i < 30 {
+			if pkt, err = jenc.Encode(f); err == nil {
+				err = rec.Append("/jpeg", pkt)
+			}
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := rec.Close(); err != nil {
 		t.Fatal(err)
 	}
 	return path

@@ -77,8 +77,7 @@ func (s *scan) add(p *media.Packet) {
 	s.prev = t
 }
 
-// finish finds the gaps: intervals of at least minGap and gapFactor times
-// the mean interval.
+// finish finds the gaps (isGap) among the intervals.
 func (s *scan) finish() {
 	if len(s.times) == 0 {
 		return
@@ -89,12 +88,16 @@ func (s *scan) finish() {
 	}
 	mean := total / time.Duration(len(s.times))
 	for _, d := range s.times {
-		if d >= minGap && d >= gapFactor*mean {
+		if isGap(d, mean) {
 			s.gaps++
 			s.gapTime += d
 		}
 	}
 }
+
+// isGap reports whether a pause of d between two packets of a stream
+// whose packets come every mean on average is a gap.
+func isGap(d, mean time.Duration) bool { return d >= minGap && d >= gapFactor*mean }
 
 // scanStream walks a stream's packets, counting the records that do not
 // decode.
@@ -198,40 +201,71 @@ func summarizeWriting(path string) (summary, error) {
 	return summary{streams: sums, fileBytes: snap.FileBytes, writing: writing}, nil
 }
 
-// infoCommand describes a recording.
+// infoCommand describes a recording, or several files as one.
 func infoCommand() *cobra.Command {
 	var asJSON, allowDamage bool
 	cmd := &cobra.Command{
-		Use:   "info RECORDING [flags]",
-		Short: "describe a recording",
+		Use:   "info RECORDING... [flags]",
+		Short: "describe a recording, or the files of a split recording as one",
 		Long: "Describes a recording as ros2 bag info does: its start and end time and duration, and per\n" +
 			"stream the codec, picture size, packets, keyframes, mean GOP length, frame rate, payload bytes,\n" +
 			"gaps (pauses of a second and more) and damaged records. An empty recording, or one with damaged\n" +
 			"records (unless --allow-damage), exits 1. A recording that gopline record is still writing is\n" +
-			"described as of its last commit, without gaps and damaged records, which are counted once it is closed.",
-		Example:           "  gopline info cam.gopline\n  gopline info --json cam.gopline",
-		Args:              oneRecording,
+			"described as of its last commit, without gaps and damaged records, which are counted once it is closed.\n\n" +
+			"Several files, or a directory (its .gopline and .db files), are described as one recording, as\n" +
+			"ros2 bag info does a split bag: each file (its span, packets, and the pause after the file before),\n" +
+			"and each stream over all the files, its gaps counting those between files. The files of a split\n" +
+			"recording (record -b, -d) are taken in the order of their numbers. Any file that would fail on\n" +
+			"its own fails the set.",
+		Example:           "  gopline info cam.gopline\n  gopline info --json cam.gopline\n  gopline info robot_*.gopline\n  gopline info runs/",
+		Args:              someRecordings,
 		ValidArgsFunction: completeRecordings,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			sum, err := summarize(args[0])
+			files, set, err := infoFiles(args)
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				streams := sum.streams
-				if streams == nil {
-					streams = []streamSummary{} // a list, if empty, not null
-				}
-				err = writeJSON(cmd.OutOrStdout(), streams)
-			} else {
-				err = writeInfo(cmd.OutOrStdout(), args[0], sum)
+			if set {
+				return infoSet(cmd.OutOrStdout(), files, asJSON, allowDamage)
 			}
-			return errors.Join(err, judgeRecording(args[0], sum, allowDamage))
+			return infoOne(cmd.OutOrStdout(), files[0], asJSON, allowDamage)
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the streams as JSON")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the streams as JSON (of several files: the files and the streams over them)")
 	cmd.Flags().BoolVar(&allowDamage, "allow-damage", false, "exit 0 even when records are damaged (they are still counted)")
 	return cmd
+}
+
+// infoOne describes the recording at path.
+func infoOne(w io.Writer, path string, asJSON, allowDamage bool) error {
+	sum, err := summarize(path)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		streams := sum.streams
+		if streams == nil {
+			streams = []streamSummary{} // a list, if empty, not null
+		}
+		err = writeJSON(w, streams)
+	} else {
+		err = writeInfo(w, path, sum)
+	}
+	return errors.Join(err, judgeRecording(path, sum, allowDamage))
+}
+
+// infoSet describes files as one recording.
+func infoSet(w io.Writer, files []string, asJSON, allowDamage bool) error {
+	set, sums, err := summarizeSet(files)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		err = writeJSON(w, set)
+	} else {
+		err = writeSetInfo(w, set)
+	}
+	return errors.Join(err, judgeSet(files, sums, allowDamage))
 }
 
 // judgeRecording is the error a recording's summary calls for: none, an
@@ -265,10 +299,23 @@ func printInfo(w io.Writer, path string) error {
 
 // writeInfo writes a recording's summary: the whole, then a line a stream.
 func writeInfo(w io.Writer, path string, sum summary) error {
-	sums, writing := sum.streams, sum.writing
-	var start, end time.Time
-	var packets int64
-	for _, s := range sums {
+	start, end, packets := recordingSpan(sum.streams)
+	fmt.Fprintf(w, "File:      %s\nSize:      %s\n", path, formatBytes(sum.fileBytes))
+	if sum.writing != nil {
+		fmt.Fprintf(w, "Writing:   still being written: figures as of its last commit (txid %d, %s); gaps and damage not counted\n",
+			sum.writing.TxID, sum.writing.AsOf.Format(infoTime))
+	}
+	writeSpan(w, start, end, packets, len(sum.streams))
+	return writeStreams(w, sum.streams, start, sum.writing != nil)
+}
+
+// infoTime is how info writes a time: to the millisecond, with its zone.
+const infoTime = time.DateTime + ".000 MST"
+
+// recordingSpan is the earliest first and the latest last packet time of
+// streams, and their packets.
+func recordingSpan(streams []streamSummary) (start, end time.Time, packets int64) {
+	for _, s := range streams {
 		if s.Packets == 0 {
 			continue
 		}
@@ -280,16 +327,23 @@ func writeInfo(w io.Writer, path string, sum summary) error {
 		}
 		packets += s.Packets
 	}
-	fmt.Fprintf(w, "File:      %s\nSize:      %s\n", path, formatBytes(sum.fileBytes))
-	if writing != nil {
-		fmt.Fprintf(w, "Writing:   still being written: figures as of its last commit (txid %d, %s); gaps and damage not counted\n",
-			writing.TxID, writing.AsOf.Format(time.DateTime+".000 MST"))
-	}
+	return start, end, packets
+}
+
+// writeSpan writes a recording's start, end and duration, when it holds
+// packets, and its packets.
+func writeSpan(w io.Writer, start, end time.Time, packets int64, streams int) {
 	if packets > 0 {
-		fmt.Fprintf(w, "Start:     %s\nEnd:       %s\nDuration:  %s\n", start.Format(time.DateTime+".000 MST"),
-			end.Format(time.DateTime+".000 MST"), end.Sub(start).Round(time.Millisecond))
+		fmt.Fprintf(w, "Start:     %s\nEnd:       %s\nDuration:  %s\n", start.Format(infoTime),
+			end.Format(infoTime), end.Sub(start).Round(time.Millisecond))
 	}
-	fmt.Fprintf(w, "Packets:   %d in %s\n\n", packets, plural(uint64(len(sums)), "stream"))
+	fmt.Fprintf(w, "Packets:   %d in %s\n", packets, plural(uint64(streams), "stream"))
+}
+
+// writeStreams writes a line a stream, its start counted from start.
+// Gaps and damage are "-" for a recording being written (writing).
+func writeStreams(w io.Writer, sums []streamSummary, start time.Time, writing bool) error {
+	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "stream\tcodec\tsize\tfrom\tduration\tfps\tpackets\tkeyframes\tGOP\tbytes\tgaps\tdamaged\t")
 	for _, s := range sums {
@@ -297,7 +351,7 @@ func writeInfo(w io.Writer, path string, sum summary) error {
 		if s.Gaps > 0 {
 			gaps += fmt.Sprintf(" (%s)", s.GapTime.Round(time.Millisecond))
 		}
-		if writing != nil {
+		if writing || s.Writing != nil {
 			gaps, damaged = "-", "-"
 		}
 		from := "-"

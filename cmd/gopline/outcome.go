@@ -42,11 +42,15 @@ type judgeRules struct {
 	// unpublished is, by node, why a subscriber got nothing: no publisher
 	// of its topic was found (unpublishedSubscribes).
 	unpublished map[string]string
+	// losses are, by record node, what its subscriptions dropped
+	// (recordingLosses); a recorder not in it lost its own dropped.
+	losses map[string]recordingLoss
 }
 
 // judge reads a finished run's counters. A node fails the run when its
 // stage failed on an item or was restarted after a panic (Errors,
-// Panics), when it is a recorder that recorded nothing, when it is a
+// Panics), when it is a recorder that recorded nothing or lost packets
+// it was not asked to lose (recordingLoss), when it is a
 // source or player that skipped damage (unless damage is allowed: see
 // skippedDamage), when it is a subscriber that got nothing as no publisher
 // was found, and, in a
@@ -120,13 +124,8 @@ func nodeFailure(s pipeline.NodeStats, ended bool, rules judgeRules) string {
 		why = append(why, rules.unpublished[s.Node])
 	case s.Element == "record" && s.In == 0:
 		why = append(why, "recorded nothing")
-	case s.Element == "record" && s.Dropped > 0 && s.Errors == 0:
-		// Not the writer's (its losses are errors): the recorder's
-		// subscription fell behind its topic.
-		why = append(why, fmt.Sprintf("lost %s: it fell behind its topic (a file read faster than real time is recorded whole with is-live=true on its source)",
-			plural(s.Dropped, "packet")))
-	case s.Element == "record" && s.Dropped > 0:
-		why = append(why, fmt.Sprintf("lost %s", plural(s.Dropped, "packet")))
+	case s.Element == "record" && rules.recordingLoss(s).failure() != "":
+		why = append(why, rules.recordingLoss(s).failure())
 	case ended && s.Out == 0 && rules.sources != nil && rules.sources(s.Element) && rules.files[s.Node] != "":
 		why = append(why, "gave nothing: "+rules.files[s.Node]+" holds no picture it could read")
 	case ended && s.Out == 0 && rules.sources != nil && rules.sources(s.Element):

@@ -190,7 +190,8 @@ func (f *recordFlags) record(line string, stdout, stderr io.Writer) error {
 	topics["recorder"] = strings.Join(f.topics, ",")
 	stats, end := runUntilDone(p, f.duration, liveOutput(stderr, f.quiet || f.asJSON), topics)
 	end.err = closeNode(n, end.err)
-	if err := finish(judge(stats, end, judgeRules{sources: isSource, files: nodeFiles(line), allowDamage: f.allowDamage}), f.asJSON, stdout, stderr); err != nil {
+	if err := finish(judge(stats, end, judgeRules{sources: isSource, files: nodeFiles(line), allowDamage: f.allowDamage,
+		losses: recordingLosses(line, stats)}), f.asJSON, stdout, stderr); err != nil {
 		return err
 	}
 	if !f.asJSON {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -58,19 +57,15 @@ func (f *recordFlags) recordedFiles() []string {
 	}
 }
 
-// printRecorded describes each file the recording wrote, as gopline info
-// does.
+// printRecorded describes the files the recording wrote, as gopline info
+// of them does: one file, or the files of a split recording as one.
 func (f *recordFlags) printRecorded(w io.Writer) error {
 	files := f.recordedFiles()
-	if len(files) == 0 {
+	switch len(files) {
+	case 0:
 		return fmt.Errorf("%s: no file was recorded", elements.SplitPath(f.out, f.firstSplit))
+	case 1:
+		return printInfo(w, files[0])
 	}
-	var errs []error
-	for i, path := range files {
-		if i > 0 {
-			fmt.Fprintln(w)
-		}
-		errs = append(errs, printInfo(w, path))
-	}
-	return errors.Join(errs...)
+	return infoSet(w, files, false, false)
 }

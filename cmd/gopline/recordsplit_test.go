@@ -48,6 +48,13 @@ func TestRecordSplitsIntoFilesThatHoldEveryPacket(t *testing.T) {
 	if uint64(total) != stored {
 		t.Fatalf("the %d files hold %d packets; %d were published and not dropped", files, total, stored)
 	}
+	// info of the directory describes the files as one recording, as
+	// record did at its end.
+	code, stdout, stderr = runCmd("info", "--json", dir)
+	var set setSummary
+	if code != 0 || json.Unmarshal([]byte(stdout), &set) != nil || len(set.Files) != files || set.Packets != total {
+		t.Fatalf("info of the %d files: exit %d, %s %s; want them holding %d packets", files, code, stdout, stderr, total)
+	}
 	// play of the files in order plays the stream through them all.
 	args := []string{"play", "--rate", "20"}
 	for i := range files {
@@ -60,7 +67,7 @@ func TestRecordSplitsIntoFilesThatHoldEveryPacket(t *testing.T) {
 	// A second run goes on numbering after the first's files.
 	code, _, stderr = runCmd("record", "--topic", "/camera", "-o", out, "-d", "1",
 		"testsrc size=160x120 num-frames=10 rate=90 ! h264enc gop=10 ! publish topic=/camera")
-	if code != 0 || !strings.Contains(stderr, "cam_"+string(rune('0'+files))+".gopline") {
+	if code != 0 || !strings.Contains(stderr, "cam_"+string(rune('0'+files))+".gopline") || !strings.Contains(stderr, "File:") {
 		t.Fatalf("second record: exit %d: %s", code, stderr)
 	}
 }

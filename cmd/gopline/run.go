@@ -51,7 +51,9 @@ func runCommand() *cobra.Command {
 		Long: "Runs a pipeline written in gopline's one-line syntax until every source ends, Ctrl-C or --duration,\n" +
 			"then prints each node's counters. Elements are joined by !, properties are key=value; an element\n" +
 			"that follows another without a ! starts a new chain. `gopline elements` lists the elements.\n" +
-			"Exit status: 0 when every source ended cleanly, 1 when a source or stage failed, 2 for a bad line.",
+			"Exit status: 0 when every source ended cleanly (or was stopped by Ctrl-C, SIGTERM or --duration after it\n" +
+			"opened), 1 when a source or stage failed (a network source stopped before its stream ever opened\n" +
+			"included), 2 for a bad line.",
 		Example: "  gopline run 'testsrc num-frames=300 ! h264enc gop=30 ! publish topic=/camera  subscribe topic=/camera ! gate ! h264dec ! snapshot dir=out every=30'\n" +
 			"  gopline run --duration 5s --json 'testsrc ! h264enc ! fakesink'\n" +
 			"  gopline run 'subscribe topic=/camera remote=127.0.0.1:7400 ! gate ! h264dec ! stats'",
@@ -116,7 +118,7 @@ func (f *pipelineFlags) runPipeline(serve bool, args []string, stdout, stderr io
 	if serve && end.err == nil {
 		<-ctx.Done()
 	}
-	rules := judgeRules{sources: isSource, files: nodeFiles(line)}
+	rules := judgeRules{sources: isSource, files: nodeFiles(line), losses: recordingLosses(line, stats)}
 	if !f.node.wait { // --wait: waiting for a node to appear is what was asked
 		rules.unpublished = unpublishedSubscribes(n, line, stats)
 	}

@@ -2,13 +2,19 @@ package main
 
 import (
 	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/gopline/gopline/internal/testclip"
 	"github.com/gopline/gopline/internal/testlog"
 )
 
@@ -115,5 +121,143 @@ func TestInterruptedWaitForAnUnpublishedTopicFails(t *testing.T) {
 				t.Errorf("exit %v after Ctrl-C, want 1 and %q:\n%s", err, c.says, stderr.String())
 			}
 		})
+	}
+}
+
+// silentCamera listens on loopback, takes connections and never answers
+// them, as a network camera that hangs does. It returns its address and
+// how many connections it took.
+func silentCamera(t *testing.T) (string, func() int) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var held []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			held = append(held, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		l.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range held {
+			c.Close()
+		}
+	})
+	taken := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(held)
+	}
+	return l.Addr().String(), taken
+}
+
+// stopGopline waits until stderr says what, sends sig, and returns the exit
+// code, with generous bounds for a loaded machine.
+func stopGopline(t *testing.T, cmd *exec.Cmd, stderr *testlog.Buffer, what func() bool, sig syscall.Signal) int {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	ready := time.Now().Add(60 * time.Second)
+	for !what() {
+		select {
+		case err := <-done:
+			t.Fatalf("exit before it was stopped (%v):\n%s", err, stderr.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(ready) {
+			cmd.Process.Kill()
+			<-done
+			t.Fatalf("not ready to stop in 60 s:\n%s", stderr.String())
+		}
+	}
+	if err := cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			return exit.ExitCode()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return 0
+	case <-time.After(60 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("still running 60 s after %v:\n%s", sig, stderr.String())
+	}
+	return -1
+}
+
+// A run stopped (Ctrl-C, SIGTERM) while its network camera has not
+// answered since the start published nothing: it exits 1, naming the
+// source and its location, instead of passing for a run that ran; also
+// when it is stopped while it still waits for the camera's first answer
+// (timeout=2m: the stop does not wait for it).
+func TestRunStoppedBeforeItsCameraOpenedFails(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		sig     syscall.Signal
+		timeout string
+		opening bool // stopped in the first opening, not between retries
+	}{
+		{"interrupted", syscall.SIGINT, "1s", false},
+		{"terminated", syscall.SIGTERM, "1s", false},
+		{"interrupted while opening", syscall.SIGINT, "2m", true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			addr, taken := silentCamera(t)
+			url := "http://" + addr + "/cam.mjpg"
+			cmd, _, stderr := startGopline(t, "run", "--no-mdns", "videosrc location="+url+" timeout="+c.timeout+" ! fakesink")
+			ready := func() bool { return strings.Contains(stderr.String(), "stream is down at start") }
+			if c.opening {
+				ready = func() bool { return taken() > 0 }
+			}
+			code := stopGopline(t, cmd, stderr, ready, c.sig)
+			says := `videosrc0 (videosrc) 1 error (the last: stream never opened: "` + url + `" did not open`
+			if code != 1 || !strings.Contains(stderr.String(), says) {
+				t.Errorf("exit %d after %v, want 1 and %q:\n%s", code, c.sig, says, stderr.String())
+			}
+		})
+	}
+}
+
+// A run stopped after its network camera opened and its pictures came
+// exits 0, as any run stopped by Ctrl-C that did its work.
+func TestRunStoppedAfterItsCameraOpenedSucceeds(t *testing.T) {
+	clip, err := os.ReadFile(testclip.Make(t, "clip.ts", 30, 30, "-c:v", "libx264", "-bf", "0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A live stream: sent without a length, then silent until it is closed.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		w.(http.Flusher).Flush()
+		w.Write(clip)
+		w.(http.Flusher).Flush()
+		<-req.Context().Done()
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	cmd, _, stderr := startGopline(t, "run", "--no-mdns", "videosrc location="+srv.URL+"/live.ts ! snapshot dir="+dir+" every=1")
+	pictures := func() bool {
+		shots, _ := filepath.Glob(filepath.Join(dir, "*.png"))
+		return len(shots) > 0
+	}
+	if code := stopGopline(t, cmd, stderr, pictures, syscall.SIGINT); code != 0 || strings.Contains(stderr.String(), "never opened") {
+		t.Errorf("exit %d after Ctrl-C once pictures came, want 0:\n%s", code, stderr.String())
 	}
 }

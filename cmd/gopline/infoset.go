@@ -1,0 +1,257 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// fileSummary is one file of a set that `gopline info` describes as one
+// recording (the files of a split recording).
+type fileSummary struct {
+	File      string        `json:"file"`
+	FileBytes int64         `json:"file_bytes"`
+	Start     time.Time     `json:"start"`
+	End       time.Time     `json:"end"`
+	Duration  time.Duration `json:"duration_ns"`
+	Packets   int64         `json:"packets"`
+	Gaps      int           `json:"gaps"`
+	Damaged   int           `json:"damaged"`
+	// Pause is the time from the last packet of the file before (the
+	// latest that holds packets) to this file's first; negative when they
+	// overlap, as a split recording's files do while a stream goes on in
+	// the older file until its next keyframe; 0 for the first file.
+	Pause   time.Duration   `json:"pause_ns"`
+	Streams []streamSummary `json:"streams"`
+	Writing *writingState   `json:"being_written,omitempty"`
+}
+
+// setSummary is what `gopline info` says of several files taken as one
+// recording: each file, and each stream over all the files that hold it.
+type setSummary struct {
+	Files     []fileSummary `json:"files"`
+	FileBytes int64         `json:"file_bytes"`
+	Start     time.Time     `json:"start"`
+	End       time.Time     `json:"end"`
+	Duration  time.Duration `json:"duration_ns"`
+	Packets   int64         `json:"packets"`
+	// FileGaps are the pauses between files of minGap or more (a camera
+	// that stopped between two files, a second run recording on).
+	FileGaps    int           `json:"file_gaps"`
+	FileGapTime time.Duration `json:"file_gap_ns"`
+	// Streams are each stream over the files that hold it, in the order
+	// first found; their gaps count those between the files too.
+	Streams []streamSummary `json:"streams"`
+}
+
+// combineSet describes the files named names, whose summaries are sums,
+// as one recording.
+func combineSet(names []string, sums []summary) setSummary {
+	set := setSummary{Streams: []streamSummary{}}
+	var prevEnd time.Time
+	byStream := map[string][]streamSummary{}
+	var order []string
+	for i, sum := range sums {
+		f := describeFile(names[i], sum)
+		if f.Packets > 0 && !prevEnd.IsZero() {
+			f.Pause = f.Start.Sub(prevEnd)
+			if f.Pause >= minGap {
+				set.FileGaps++
+				set.FileGapTime += f.Pause
+			}
+		}
+		if f.Packets > 0 {
+			prevEnd = f.End
+		}
+		set.Files = append(set.Files, f)
+		set.FileBytes += f.FileBytes
+		for _, s := range sum.streams {
+			if byStream[s.Stream] == nil {
+				order = append(order, s.Stream)
+			}
+			byStream[s.Stream] = append(byStream[s.Stream], s)
+		}
+	}
+	for _, name := range order {
+		set.Streams = append(set.Streams, combineStream(byStream[name]))
+	}
+	set.Start, set.End, set.Packets = recordingSpan(set.Streams)
+	set.Duration = set.End.Sub(set.Start)
+	return set
+}
+
+// describeFile is the line of one file of a set.
+func describeFile(name string, sum summary) fileSummary {
+	f := fileSummary{File: name, FileBytes: sum.fileBytes, Streams: sum.streams, Writing: sum.writing}
+	if f.Streams == nil {
+		f.Streams = []streamSummary{} // a list, if empty, not null
+	}
+	f.Start, f.End, f.Packets = recordingSpan(sum.streams)
+	f.Duration = f.End.Sub(f.Start)
+	for _, s := range sum.streams {
+		f.Gaps += s.Gaps
+		f.Damaged += s.Damaged
+	}
+	return f
+}
+
+// combineStream is one stream over its parts, one a file, in the order of
+// the files. A pause between the last packet of one part and the first
+// of the next is a gap as one within a file is (isGap), at the stream's
+// mean interval over all its parts.
+func combineStream(parts []streamSummary) streamSummary {
+	s := streamSummary{Stream: parts[0].Stream, Codec: parts[0].Codec, Width: parts[0].Width, Height: parts[0].Height}
+	var ends []time.Time // each part's last packet, to find the pauses between parts
+	var starts []time.Time
+	for _, p := range parts {
+		s.Packets += p.Packets
+		s.Keyframes += p.Keyframes
+		s.GOPs += p.GOPs
+		s.PayloadBytes += p.PayloadBytes
+		s.FileBytes += p.FileBytes
+		s.Gaps += p.Gaps
+		s.GapTime += p.GapTime
+		s.Damaged += p.Damaged
+		if p.Writing != nil {
+			s.Writing = p.Writing
+		}
+		if p.Packets > 0 {
+			starts, ends = append(starts, p.Start), append(ends, p.End)
+		}
+	}
+	if len(starts) == 0 {
+		return s
+	}
+	s.Start, s.End = starts[0], ends[len(ends)-1]
+	s.Duration = s.End.Sub(s.Start)
+	if s.Packets > 1 && s.Duration > 0 {
+		s.FPS = float64(s.Packets-1) / s.Duration.Seconds()
+		mean := s.Duration / time.Duration(s.Packets-1)
+		for i := 1; i < len(starts); i++ {
+			if pause := starts[i].Sub(ends[i-1]); isGap(pause, mean) {
+				s.Gaps++
+				s.GapTime += pause
+			}
+		}
+	}
+	if s.GOPs > 0 {
+		s.MeanGOP = float64(s.Packets) / float64(s.GOPs)
+	}
+	return s
+}
+
+// summarizeSet describes each of files and the set of them as one.
+func summarizeSet(files []string) (setSummary, []summary, error) {
+	sums := make([]summary, len(files))
+	for i, file := range files {
+		sum, err := summarize(file)
+		if err != nil {
+			return setSummary{}, nil, err
+		}
+		sums[i] = sum
+	}
+	return combineSet(files, sums), sums, nil
+}
+
+// infoFiles are the files that `gopline info` describes: each argument,
+// or the recordings in a directory (.gopline and .db files, by name),
+// those of one split recording in the order of their numbers
+// (splitOrder). set reports whether they are described as a set: more
+// than one, or a directory.
+func infoFiles(args []string) (files []string, set bool, err error) {
+	for _, arg := range args {
+		fi, err := os.Stat(arg)
+		if err != nil || !fi.IsDir() {
+			files = append(files, arg) // opening it names what is wrong
+			continue
+		}
+		set = true
+		in, err := recordingsIn(arg)
+		if err != nil {
+			return nil, false, err
+		}
+		files = append(files, in...)
+	}
+	return splitOrder(files), set || len(files) > 1, nil
+}
+
+// recordingsIn are the recording files in dir, by name.
+func recordingsIn(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var files []string
+	for _, e := range entries {
+		ext := strings.TrimPrefix(filepath.Ext(e.Name()), ".")
+		if !e.IsDir() && slices.Contains(recordingExtensions, ext) {
+			files = append(files, filepath.Join(dir, e.Name()))
+		}
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("%s holds no recording (a .gopline or .db file)", dir)
+	}
+	return files, nil
+}
+
+// judgeSet is the error the files of a set call for, each as on its own
+// (judgeRecording).
+func judgeSet(files []string, sums []summary, allowDamage bool) error {
+	var errs []error
+	for i, sum := range sums {
+		errs = append(errs, judgeRecording(files[i], sum, allowDamage))
+	}
+	return errors.Join(errs...)
+}
+
+// writeSetInfo writes a set's summary: the whole, a line a file, then a
+// line a stream over all the files.
+func writeSetInfo(w io.Writer, set setSummary) error {
+	fmt.Fprintf(w, "Files:     %d\nSize:      %s\n", len(set.Files), formatBytes(set.FileBytes))
+	for _, f := range set.Files {
+		if f.Writing != nil {
+			fmt.Fprintf(w, "Writing:   %s is still being written: figures as of its last commit (txid %d, %s); its gaps and damage not counted\n",
+				f.File, f.Writing.TxID, f.Writing.AsOf.Format(infoTime))
+		}
+	}
+	writeSpan(w, set.Start, set.End, set.Packets, len(set.Streams))
+	if set.FileGaps > 0 {
+		fmt.Fprintf(w, "Gaps:      %s between files (%s)\n", plural(uint64(set.FileGaps), "pause"), set.FileGapTime.Round(time.Millisecond))
+	}
+	if err := writeFiles(w, set); err != nil {
+		return err
+	}
+	return writeStreams(w, set.Streams, set.Start, false)
+}
+
+// writeFiles writes a line a file of set: where it starts in the set, its
+// span, packets, gaps and damage, and the pause after the file before.
+func writeFiles(w io.Writer, set setSummary) error {
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "file\tsize\tfrom\tduration\tpackets\tstreams\tgaps\tdamaged\tpause before\t")
+	before := false // whether a file before held packets
+	for _, f := range set.Files {
+		from, pause := "-", "-"
+		if f.Packets > 0 {
+			from = f.Start.Sub(set.Start).Round(time.Millisecond).String()
+			if before {
+				pause = f.Pause.Round(time.Millisecond).String()
+			}
+			before = true
+		}
+		gaps, damaged := fmt.Sprint(f.Gaps), fmt.Sprint(f.Damaged)
+		if f.Writing != nil {
+			gaps, damaged = "-", "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t\n", f.File, formatBytes(f.FileBytes), from,
+			f.Duration.Round(time.Millisecond), f.Packets, len(f.Streams), gaps, damaged, pause)
+	}
+	return tw.Flush()
+}
