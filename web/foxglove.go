@@ -58,7 +58,8 @@ func (h *Handler) serveFoxglove(w http.ResponseWriter, r *http.Request) {
 		return // Accept wrote the HTTP error
 	}
 	ws.SetReadLimit(maxClientMessage)
-	c := &foxgloveConn{h: h, ws: ws, addr: addr, slot: slot, subs: map[uint32]foxSub{}, channels: map[uint32]advertised{}}
+	c := &foxgloveConn{h: h, ws: ws, addr: addr, slot: slot, subs: map[uint32]foxSub{}, channels: map[uint32]advertised{},
+		markReplay: r.URL.Query().Get("replay") == "marked"}
 	// An evicted client is told why, in the close handshake; one of a
 	// closing node is cut off. The handler returns once the handshake is
 	// over.
@@ -183,6 +184,9 @@ type foxgloveConn struct {
 	mu       sync.Mutex
 	subs     map[uint32]foxSub     // by the client's subscription id
 	channels map[uint32]advertised // what the client was told of, by id
+	// markReplay: the client asked for replayed pictures to be marked
+	// (replayedField).
+	markReplay bool
 }
 
 // foxSub is one of a client's subscriptions: a feed of its channel's topic.
@@ -303,9 +307,9 @@ func (c *foxgloveConn) subscribe(s subscription) string {
 // writer sends each packet of a subscription to channel ch as a
 // CompressedVideo (H.264) or CompressedImage (JPEG) message in protobuf:
 // the picture's bytes as they are (the MCAP export writes the same
-// messages in JSON). A packet of another schema than the channel's (the
-// topic changed codec: the channel ends at the next advertise) is not
-// sent.
+// messages in JSON), marked when replayed if the client asked. A packet
+// of another schema than the channel's (the topic changed codec: the
+// channel ends at the next advertise) is not sent.
 func (c *foxgloveConn) writer(subID uint32, ch advertised) func(*media.Packet) error {
 	msg := foxglove.Message{FrameID: foxglove.FrameID(ch.topic)}
 	return func(p *media.Packet) error {
@@ -316,6 +320,9 @@ func (c *foxgloveConn) writer(subID uint32, ch advertised) func(*media.Packet) e
 		msg.Format, msg.Data, msg.Timestamp = format, p.Data, foxglove.TimeOf(p.CaptureTime)
 		b := make([]byte, messageDataHeader, messageDataHeader+len(p.Data)+len(msg.FrameID)+maxProtoFraming)
 		b = msg.AppendProto(b, schema)
+		if c.markReplay && p.Replay.Replayed {
+			b = appendReplayed(b)
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), foxgloveWriteTimeout)
 		defer cancel()
 		return c.ws.Write(ctx, websocket.MessageBinary, messageData(b, subID, uint64(time.Now().UnixNano())))
