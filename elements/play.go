@@ -28,6 +28,11 @@ type PlayConfig struct {
 	// Live paces packets as they were recorded; otherwise they go out as
 	// fast as the pipeline takes them.
 	Live bool
+	// Then are recordings played after Path, in order, as the same stream
+	// goes on (a recording split into files: RecordSplit): one epoch, Seq
+	// and pace through them all. A file without the stream, or whose part
+	// of it ends before Start, is passed over.
+	Then []string
 }
 
 var playSpec = pipeline.ElementSpec[PlayConfig]{
@@ -87,7 +92,8 @@ func newPlay(cfg PlayConfig) (pipeline.Element, error) {
 type player struct {
 	cfg     PlayConfig
 	env     *pipeline.Env
-	rec     *storage.Recording
+	rec     *storage.Recording // the file playing: Path, or one of Then
+	file    int                // its index in Path, Then...
 	cursor  *storage.Cursor
 	startAt time.Time // the stream time playback starts from
 	wall    time.Time // when the current pass began
@@ -123,6 +129,12 @@ func (p *player) Start(env *pipeline.Env) error {
 func (p *player) rewind(wall time.Time) error {
 	if p.cursor != nil {
 		p.cursor.Close()
+		p.cursor = nil
+	}
+	if p.file != 0 {
+		if err := p.openFile(0); err != nil {
+			return err
+		}
 	}
 	var err error
 	if p.cursor, err = p.rec.Seek(p.cfg.Stream, p.startAt); err != nil {
@@ -136,6 +148,12 @@ func (p *player) Next() (*media.Packet, time.Time, error) {
 	for {
 		pk, err := p.cursor.Next()
 		if errors.Is(err, io.EOF) {
+			if more, err := p.nextFile(); err != nil || more {
+				if err != nil {
+					return nil, time.Time{}, err
+				}
+				continue
+			}
 			if !p.cfg.Loop || p.played == 0 {
 				return nil, time.Time{}, io.EOF
 			}
@@ -180,6 +198,60 @@ func (p *player) Next() (*media.Packet, time.Time, error) {
 		}
 		return pk, due, nil
 	}
+}
+
+// nextFile goes on to the next file of Then that holds the stream past
+// the start, at its keyframe at or before the start (its first, when the
+// start is before it); false when none is left.
+func (p *player) nextFile() (bool, error) {
+	for p.file < len(p.cfg.Then) {
+		if p.cursor != nil {
+			p.cursor.Close()
+			p.cursor = nil
+		}
+		if err := p.openFile(p.file + 1); err != nil {
+			return false, err
+		}
+		last, err := p.rec.Last(p.cfg.Stream)
+		switch {
+		case errors.Is(err, storage.ErrNoStream) || errors.Is(err, storage.ErrEmptyStream) || err == nil && last.Before(p.startAt):
+			continue
+		case err != nil:
+			return false, err
+		}
+		first, err := p.rec.First(p.cfg.Stream)
+		if err != nil {
+			return false, err
+		}
+		if p.cursor, err = p.rec.Seek(p.cfg.Stream, latest(first, p.startAt)); err != nil {
+			return false, err
+		}
+		return true, nil
+	}
+	return false, nil
+}
+
+// latest is the later of a and b.
+func latest(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// openFile closes the file playing and opens file i of Path, Then...
+func (p *player) openFile(i int) error {
+	path := p.cfg.Path
+	if i > 0 {
+		path = p.cfg.Then[i-1]
+	}
+	rec, err := storage.Open(path, storage.WithReadOnly())
+	if err != nil {
+		return err
+	}
+	p.rec.Close()
+	p.rec, p.file = rec, i
+	return nil
 }
 
 // interval is the gap a loop leaves between passes: one frame at 30 fps,

@@ -56,6 +56,12 @@ type RecordConfig struct {
 	// topic offers. On a durable topic the recording then begins with the
 	// cached GOP, so it decodes from its first packet.
 	QoS *qos.Profile
+	// Split, when set, splits the recording into files named by SplitPath
+	// (see RecordSplit).
+	Split RecordSplit
+	// Search, when set, adds the topics that appear while the recorder
+	// runs (gopline record -a, -e); topics mode only.
+	Search *RecordSearch
 
 	// beforeWrite, when set, runs before every write (tests: a slow disk).
 	beforeWrite func()
@@ -63,7 +69,7 @@ type RecordConfig struct {
 
 var recordSpec = pipeline.ElementSpec[RecordConfig]{
 	Name: "record", Summary: "record packets into a gopline recording (bbolt)", In: "packets, or nothing with topics=",
-	Doc: "Records the topics it subscribes to (topics=/a,/b), each as a stream named after its topic, or its input as stream=NAME. A writer goroutine commits in groups from a cache of cache= bytes, so a disk that stalls loses nothing while the cache lasts; beyond it the recorder drops whole GOPs at the topic, counted, and never holds the topic back. The file is created, or appended to.",
+	Doc: "Records the topics it subscribes to (topics=/a,/b), each as a stream named after its topic, or its input as stream=NAME. A writer goroutine commits in groups from a cache of cache= bytes, so a disk that stalls loses nothing while the cache lasts; beyond it the recorder drops whole GOPs at the topic, counted, and never holds the topic back. The file is created, or appended to; with max-size-bytes= or max-size-time= the recording is split into numbered files (path robot.gopline: robot_0.gopline, ...), each from a keyframe of every stream.",
 	Fields: []pipeline.Field[RecordConfig]{
 		pipeline.StringField("path", "", func(c *RecordConfig) *string { return &c.Path }).Required().Doc("recording file"),
 		pipeline.TextField("topics", "", parseTopics, func(t []string) string { return strings.Join(t, ",") },
@@ -87,6 +93,11 @@ var recordSpec = pipeline.ElementSpec[RecordConfig]{
 		pipeline.BoolField("overwrite-oldest", false, func(c *RecordConfig) *bool { return &c.OverwriteOldest }).
 			Doc("on a full disk, delete the oldest GOPs to make room, as a loop recorder does, instead of dropping new packets"),
 		qosField(func(c *RecordConfig) **qos.Profile { return &c.QoS }),
+		pipeline.TextField("max-size-bytes", "0", parseSplitSize, bytesize.Format,
+			func(c *RecordConfig) *int64 { return &c.Split.MaxBytes }).
+			Doc("split into files of about this much payload each (path robot.gopline: robot_0.gopline, robot_1.gopline, ...), each from a keyframe of every stream (0: one file)"),
+		pipeline.DurationField("max-size-time", 0, func(c *RecordConfig) *time.Duration { return &c.Split.MaxDuration }).
+			DurationRange(0, 100*365*24*time.Hour).Doc("split into files of about this much capture time each, as max-size-bytes (0: one file)"),
 	},
 	New: func(cfg RecordConfig) (pipeline.Element, error) {
 		newRecorder := func() *recorder {
@@ -125,6 +136,11 @@ func parseCacheSize(s string) (int64, error) {
 // parseRetentionSize reads max-bytes=: a byte count, 0 for no bound.
 func parseRetentionSize(s string) (int64, error) {
 	return parseByteCount(s, 0, maxRetention, "want a byte count, such as 1GiB, 500MB or 1048576 (0: keep all)")
+}
+
+// parseSplitSize reads max-size-bytes=: a byte count, 0 for one file.
+func parseSplitSize(s string) (int64, error) {
+	return parseByteCount(s, 0, maxRetention, "want a byte count, such as 1GiB, 500MB or 1048576 (0: one file)")
 }
 
 // parseByteCount reads a byte count from lo to hi; want says what a
@@ -176,19 +192,21 @@ type recorder struct {
 	overwritten int64
 	overwrites  lograte.Limiter
 	// created: the recording did not exist before Start made it, so a run
-	// that recorded nothing removes it (removeIfEmpty).
+	// that recorded nothing removes it (removeIfEmpty). path is its file
+	// (a split recording's first).
 	created bool
+	path    string
+	// The search for topics that appear (RecordSearch): what it may add,
+	// and the goroutine that searches.
+	admission *topicAdmission
+	poller    *topicPoller
+	stopping  bool // Halt came: no topic is added any more
 }
 
 // overwriteWarnInterval is the shortest time between two warnings of a
 // recorder that overwrites its oldest GOPs on a full disk: each warning
 // gives the totals.
 const overwriteWarnInterval = 30 * time.Second
-
-// heldPollInterval is how often a recorder holding acknowledgements looks
-// whether its writer has made room: short beside a topic's window (16
-// packets last half a second at 30 fps), and only while the disk is behind.
-const heldPollInterval = 10 * time.Millisecond
 
 func (r *recorder) Start(env *pipeline.Env) error {
 	r.env = env
@@ -201,38 +219,50 @@ func (r *recorder) Start(env *pipeline.Env) error {
 	}
 	r.overwrites = lograte.Limiter{Interval: overwriteWarnInterval}
 	_, statErr := os.Stat(r.cfg.Path)
-	rec, err := storage.Open(r.cfg.Path, opts...)
+	rec, path, err := openRecording(r.cfg, opts)
 	if err != nil {
 		return err
 	}
-	r.created = errors.Is(statErr, fs.ErrNotExist)
+	// A split recording's first file is always new (FirstSplitIndex).
+	r.path, r.created = path, r.cfg.Split.enabled() || errors.Is(statErr, fs.ErrNotExist)
 	for _, topic := range r.cfg.Topics {
-		pid, addr, err := topicBroker(env, topic, "")
-		if err == nil {
-			var sub *transport.Subscriber
-			sub, err = newTopicSubscriber(env, topic, pid, r.cfg.Window, r.cfg.QoS)
-			r.subs = append(r.subs, sub)
-		}
-		if err != nil {
+		if err := r.follow(topic, ""); err != nil {
 			r.closeAll()
 			rec.Close()
 			r.removeIfEmpty()
 			return err
 		}
-		silence := &Silence{Topic: topic, Remote: addr}
-		r.silences[topic] = silence
-		env.After(noPublisherWait, func() error {
-			if !r.seen[topic] && !r.ended[topic] {
-				checkPublished(env, *silence)
-			}
-			return nil
-		})
 	}
 	// From here on the recording is the writer's alone.
 	store := newRecordingStore(rec, env.Now, r.cfg.OverwriteOldest)
 	store.beforeWrite = r.cfg.beforeWrite
 	r.cache = newPacketCache(store, r.cfg.Cache)
 	env.After(r.cfg.FlushInterval, r.flushTick)
+	r.startSearch()
+	return nil
+}
+
+// follow subscribes to topic, of the node at remote ("": of this process,
+// or of the node found that publishes it), and watches that it is
+// published.
+func (r *recorder) follow(topic, remote string) error {
+	pid, addr, err := topicBroker(r.env, topic, remote)
+	if err != nil {
+		return err
+	}
+	sub, err := newTopicSubscriber(r.env, topic, pid, r.cfg.Window, r.cfg.QoS)
+	if err != nil {
+		return err
+	}
+	r.subs = append(r.subs, sub)
+	silence := &Silence{Topic: topic, Remote: addr}
+	r.silences[topic] = silence
+	r.env.After(noPublisherWait, func() error {
+		if !r.seen[topic] && !r.ended[topic] {
+			checkPublished(r.env, *silence)
+		}
+		return nil
+	})
 	return nil
 }
 
@@ -271,6 +301,9 @@ func (r *recorder) collect() error {
 			r.env.Log.Error().Err(o.failed).Int64("lost", o.lost).Msg("recording: writes still fail; dropping packets until they succeed")
 		case o.failed != nil:
 			r.env.Log.Error().Err(o.failed).Int64("lost", o.lost).Msg("recording: writes fail; dropping packets until they succeed")
+		}
+		for _, path := range o.opened {
+			r.env.Log.Info().Str("path", path).Msgf("recording into %s", path)
 		}
 		if o.overwrittenGOPs > 0 {
 			r.noteOverwrites(o.overwrittenGOPs, o.overwrittenBytes)
@@ -354,51 +387,6 @@ func (r *recorder) received(sub *transport.Subscriber, got transport.Received) e
 	return nil
 }
 
-// pollHeld looks for room for the held deliveries after heldPollInterval:
-// the writer cannot reach the actor, so the actor asks.
-func (r *recorder) pollHeld() {
-	if !r.polling {
-		r.polling = true
-		r.env.After(heldPollInterval, r.releaseHeld)
-	}
-}
-
-// releaseHeld acknowledges the held deliveries once the cache is within
-// its budget, or looks again later.
-func (r *recorder) releaseHeld() error {
-	r.polling = false
-	if len(r.held) > 0 {
-		if r.cache.Within() {
-			for i, sub := range r.held {
-				sub.Ack()
-				r.held[i] = nil
-			}
-			r.held = r.held[:0]
-		} else {
-			r.pollHeld()
-		}
-	}
-	return r.collect()
-}
-
-// endHeld settles the held deliveries of a topic whose stream ended: a
-// topic that answered the recorder's farewell forgot it and takes no
-// acknowledgement; one whose publishers left keeps the subscription, and
-// gets its credit back.
-func (r *recorder) endHeld(sub *transport.Subscriber) {
-	kept := r.held[:0]
-	for _, s := range r.held {
-		switch {
-		case s != sub:
-			kept = append(kept, s)
-		case !r.halted:
-			s.Ack()
-		}
-	}
-	clear(r.held[len(kept):])
-	r.held = kept
-}
-
 // Flush writes and commits everything at end of stream, waiting for the
 // disk at most the pipeline's stop timeout. Packets lost to failed writes
 // on the way, and packets a stuck disk did not take in time, are the
@@ -435,6 +423,7 @@ func (r *recorder) waitLeft() time.Duration {
 // with the end of its stream after the deliveries already on their way,
 // which are recorded.
 func (r *recorder) Halt() {
+	r.stopping = true
 	halted := false
 	for _, sub := range r.subs {
 		halted = sub.Halt() || halted
@@ -469,6 +458,8 @@ func (r *recorder) closeAll() {
 // the error counts. The writer then closes the recording when the disk
 // gives back its call. Nothing is open when Start failed.
 func (r *recorder) Stop() error {
+	r.stopping = true
+	r.stopSearch()
 	r.closeAll()
 	if r.cache == nil {
 		return nil
@@ -492,7 +483,7 @@ func (r *recorder) removeIfEmpty() {
 	if !r.created {
 		return
 	}
-	rec, err := storage.Open(r.cfg.Path, storage.WithReadOnly())
+	rec, err := storage.Open(r.path, storage.WithReadOnly())
 	if err != nil {
 		return
 	}
@@ -501,7 +492,7 @@ func (r *recorder) removeIfEmpty() {
 	if err != nil || len(streams) > 0 {
 		return
 	}
-	if os.Remove(r.cfg.Path) == nil {
-		r.env.Log.Info().Str("path", r.cfg.Path).Msg("nothing was recorded: the empty recording is removed")
+	if os.Remove(r.path) == nil {
+		r.env.Log.Info().Str("path", r.path).Msg("nothing was recorded: the empty recording is removed")
 	}
 }

@@ -42,7 +42,8 @@ type writeOutcome struct {
 	// overwrittenGOPs and overwrittenBytes are the totals a full disk has
 	// cost the oldest part of the recording, when they grew.
 	overwrittenGOPs, overwrittenBytes int64
-	err                               error // the stage's error (a packet of another format)
+	err                               error    // the stage's error (a packet of another format)
+	opened                            []string // files a split recording began
 }
 
 // writeReport gathers the outcomes of the writer since the recorder last
@@ -58,7 +59,7 @@ func (r *writeReport) add(o writeOutcome) {
 	if o.lost > r.lost {
 		r.lost = o.lost
 	}
-	if o.failed != nil || o.resumed || o.overwrittenGOPs > 0 || o.err != nil {
+	if o.failed != nil || o.resumed || o.overwrittenGOPs > 0 || o.err != nil || len(o.opened) > 0 {
 		r.notes = append(r.notes, o)
 	}
 }

@@ -73,6 +73,9 @@ func (s *recordingStore) Write(stream string, p *media.Packet) writeOutcome {
 		o.resumed = true
 		o.lost = s.lost()
 	}
+	if split, ok := s.rec.(*splitRecording); ok {
+		o.opened = split.takeOpened()
+	}
 	return o
 }
 

@@ -16,14 +16,13 @@ import (
 
 // Translations shared by the commands that run pipelines.
 const (
-	ffmpegDuration  = "ffmpeg's -t is --duration"
-	ffmpegRunInput  = "ffmpeg's -i is an element of the pipeline: videosrc location=FILE (testsrc for a test pattern)"
-	ffmpegRunRate   = "ffmpeg's -r is a property in the pipeline: testsrc rate=30 (videosrc keeps its input's rate)"
-	ffmpegRunSize   = "ffmpeg's -s is a property in the pipeline: videosrc size=640x480 or testsrc size=640x480"
-	ffmpegRunCopy   = "ffmpeg's -c:v copy is videosrc passthrough=true, which hands on the H.264 without re-encoding; to encode, h264enc is an element"
-	ffmpegRunSeek   = "gopline has no -ss: videosrc reads its input from the start (gopline play --start starts a recording later)"
-	exportCopy      = "gopline export copies the recorded H.264 as it is (ffmpeg's -c:v copy): it does not re-encode"
-	ros2NoSplitting = "gopline does not split a recording: it is one file, "
+	ffmpegDuration = "ffmpeg's -t is --duration"
+	ffmpegRunInput = "ffmpeg's -i is an element of the pipeline: videosrc location=FILE (testsrc for a test pattern)"
+	ffmpegRunRate  = "ffmpeg's -r is a property in the pipeline: testsrc rate=30 (videosrc keeps its input's rate)"
+	ffmpegRunSize  = "ffmpeg's -s is a property in the pipeline: videosrc size=640x480 or testsrc size=640x480"
+	ffmpegRunCopy  = "ffmpeg's -c:v copy is videosrc passthrough=true, which hands on the H.264 without re-encoding; to encode, h264enc is an element"
+	ffmpegRunSeek  = "gopline has no -ss: videosrc reads its input from the start (gopline play --start starts a recording later)"
+	exportCopy     = "gopline export copies the recorded H.264 as it is (ffmpeg's -c:v copy): it does not re-encode"
 )
 
 // foreignFlags maps a command's path below gopline ("record", "topic
@@ -92,14 +91,10 @@ var runForeignFlags = map[string]string{
 
 var recordForeignFlags = map[string]string{
 	"topics":             "ros2 bag record's --topics is --topic (repeat it, or comma-separate: --topic /a,/b)",
-	"max-bag-duration":   ros2NoSplitting + "and --max-age keeps the GOPs younger than this, deleting older ones (retention)",
-	"d":                  ros2NoSplitting + "and --max-age keeps the GOPs younger than this, deleting older ones (retention)",
-	"max-bag-size":       ros2NoSplitting + "and --max-bytes keeps this many payload bytes, deleting the oldest GOPs (retention)",
-	"b":                  ros2NoSplitting + "and --max-bytes keeps this many payload bytes, deleting the oldest GOPs (retention)",
 	"compression-mode":   "gopline has no compression: it records the encoded video as it came, which compresses no further",
 	"compression-format": "gopline has no compression: it records the encoded video as it came, which compresses no further",
-	"s":                  "gopline has one storage: a recording is one bbolt file (.gopline); gopline export writes MCAP from it",
-	"storage":            "gopline has one storage: a recording is one bbolt file (.gopline); gopline export writes MCAP from it",
+	"s":                  "gopline has one storage: bbolt files (.gopline); gopline export writes MCAP from them",
+	"storage":            "gopline has one storage: bbolt files (.gopline); gopline export writes MCAP from them",
 	"t":                  ffmpegDuration,
 	"i":                  "gopline record records topics that a pipeline publishes: 'videosrc location=FILE ! h264enc ! publish topic=/cam' with --topic /cam",
 	"topics-regex":       recordRegex,

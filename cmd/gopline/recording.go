@@ -79,6 +79,16 @@ type recordFlags struct {
 	overwriteOldest bool
 	// maxCacheSize is the recorder's cache, in bytes (elements.RecordConfig.Cache).
 	maxCacheSize int64
+	// The search for topics that appear while recording (--all,
+	// --regex): its interval, its bound, or none at all.
+	pollingInterval millisValue
+	maxStreams      int
+	noDiscovery     bool
+	// Splitting into files, as ros2 bag record's -b and -d
+	// (elements.RecordSplit).
+	maxBagSize     int64
+	maxBagDuration time.Duration
+	firstSplit     int // the number of the first split file of this run
 }
 
 // recordCommand runs a pipeline and records some of its topics.
@@ -91,12 +101,13 @@ func recordCommand() *cobra.Command {
 			"(one bbolt file; an existing one is appended to), until the sources end, Ctrl-C or --duration.\n" +
 			"Without a pipeline it records the topics of the nodes found that publish them (docs/remote.md).\n" +
 			"--all, --regex and --exclude choose as ros2 bag record's -a, -e and -x do, among the topics published\n" +
-			"when the recording starts.\n" +
+			"when the recording starts, and go on adding those that appear while it runs (--no-discovery: not).\n" +
 			"Then it describes the recording as gopline info does; a recording that got no packet fails.",
 		Example: "  gopline record --topic /camera --out cam.gopline --duration 10s 'testsrc ! h264enc ! publish topic=/camera'\n" +
 			"  gopline record --topic /camera --out cam.gopline 'subscribe topic=/camera remote=127.0.0.1:7400 ! publish topic=/camera'\n" +
 			"  gopline record --topic /robot/camera --out cam.gopline --duration 10s\n" +
-			"  gopline record -a -x '^/debug/' -o robot.gopline --duration 1m",
+			"  gopline record -a -x '^/debug/' -o robot.gopline --duration 1m\n" +
+			"  gopline record -a -o robot.gopline -b 1GB   # robot_0.gopline, robot_1.gopline, ... split at keyframes",
 		ValidArgsFunction: completePipeline,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return f.record(strings.TrimSpace(strings.Join(args, " ")), cmd.OutOrStdout(), cmd.ErrOrStderr())
@@ -104,8 +115,12 @@ func recordCommand() *cobra.Command {
 	}
 	fs := cmd.Flags()
 	fs.Var(&f.topics, "topic", "topic to record (repeat or comma-separate for more)")
-	fs.BoolVarP(&f.all, "all", "a", false, "record every topic published when the recording starts: by the pipeline, and by the other nodes found (alone: not with --regex or --topic)")
-	fs.StringVarP(&f.regex, "regex", "e", "", "record the topics published when the recording starts whose names the regular expression finds a match in (with --topic: those too)")
+	fs.BoolVarP(&f.all, "all", "a", false, "record every topic published: by the pipeline, and by the other nodes found, and those that appear later (alone: not with --regex or --topic)")
+	fs.StringVarP(&f.regex, "regex", "e", "", "record the published topics whose names the regular expression finds a match in, and those that appear later (with --topic: those too)")
+	f.pollingInterval = millisValue(elements.DefaultPollingInterval)
+	fs.Var(&f.pollingInterval, "polling-interval", "with --all or --regex, how often to look for new topics (100ms, 1s; a bare number is milliseconds, as ros2 takes it)")
+	fs.IntVar(&f.maxStreams, "max-streams", elements.DefaultMaxStreams, "with --all or --regex, the most streams the recording takes; further topics are left out, with a warning")
+	fs.BoolVar(&f.noDiscovery, "no-discovery", false, "with --all or --regex, record only the topics published when the recording starts, as ros2 bag record --no-discovery")
 	fs.StringVarP(&f.exclude, "exclude", "x", "", "leave out of --all or --regex the topics whose names this regular expression finds a match in (never those named with --topic)")
 	fs.StringVarP(&f.out, "out", "o", "", "recording file to create or append to")
 	fs.Var((*durationValue)(&f.duration), "duration", "stop after this long (default: when the sources end, or on Ctrl-C)")
@@ -117,6 +132,10 @@ func recordCommand() *cobra.Command {
 	f.maxCacheSize = elements.DefaultRecordCache
 	fs.Var((*byteSizeValue)(&f.maxCacheSize), "max-cache-size",
 		"bytes of packets held for the disk's writer, e.g. 100MiB: a disk that stalls loses nothing until they are full (at least 1)")
+	fs.VarP((*byteSizeValue)(&f.maxBagSize), "max-bag-size", "b",
+		"split the recording into files of about this much payload each (e.g. 1GB; a bare number is bytes, as ros2 takes it), each from a keyframe of every stream: OUT_0.gopline, OUT_1.gopline, ...")
+	fs.VarP((*durationValue)(&f.maxBagDuration), "max-bag-duration", "d",
+		"split the recording into files of about this long each (e.g. 10m; a bare number is seconds, as ros2 takes it), each from a keyframe of every stream")
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "log at debug level")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no live status line, and no line on what is recorded where (the summary stays)")
 	f.node = addNodeFlags(fs, "")
@@ -134,7 +153,8 @@ func (f *recordFlags) record(line string, stdout, stderr io.Writer) error {
 	if len(f.topics) == 0 && !choice.searches() || f.out == "" {
 		return usagef("give --out, the topics (--topic, --all or --regex), and the pipeline that publishes them unless other nodes do (gopline record --help)")
 	}
-	n, err := f.node.open(logger(stderr, f.verbose), subscribesRemote(line, f.topics...) || choice.searches())
+	log := logger(stderr, f.verbose)
+	n, err := f.node.open(log, subscribesRemote(line, f.topics...) || choice.searches())
 	if err != nil {
 		return err
 	}
@@ -142,22 +162,12 @@ func (f *recordFlags) record(line string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return closeNode(n, err)
 	}
-	if choice.searches() {
-		// This process's topics have no publisher before the pipeline
-		// starts: its line names them. A browse that fails finds no
-		// other node.
-		nodes, _ := listNodes(n, "")
-		chosen, left, err := choice.choose(published{here: linePublished(line), others: othersPublishing(nodes)})
-		if err != nil {
-			return closeNode(n, err)
-		}
-		for _, l := range left {
-			fmt.Fprintf(stderr, "warning: %v\n", l)
-		}
-		f.topics = chosen
+	search, err := f.chooseTopics(choice, n, log, line, stderr)
+	if err != nil {
+		return closeNode(n, err)
 	}
-	if f.maxBytes < 0 || f.maxAge < 0 {
-		return closeNode(n, usagef("--max-bytes and --max-age are 0 (no limit) or more"))
+	if f.maxBytes < 0 || f.maxAge < 0 || f.maxBagSize < 0 || f.maxBagDuration < 0 {
+		return closeNode(n, usagef("--max-bytes, --max-age, --max-bag-size and --max-bag-duration are 0 (no limit) or more"))
 	}
 	if f.maxCacheSize < 1 {
 		return closeNode(n, usagef("--max-cache-size is 1 byte or more"))
@@ -165,12 +175,16 @@ func (f *recordFlags) record(line string, stdout, stderr io.Writer) error {
 	cfg := elements.DefaultRecordConfig()
 	cfg.Path, cfg.Topics = f.out, f.topics
 	cfg.MaxBytes, cfg.MaxAge, cfg.OverwriteOldest = f.maxBytes, f.maxAge, f.overwriteOldest
-	cfg.Cache = f.maxCacheSize
+	cfg.Cache, cfg.Search = f.maxCacheSize, search
+	cfg.Split = elements.RecordSplit{MaxBytes: f.maxBagSize, MaxDuration: f.maxBagDuration}
 	if err := p.Add("recorder", elements.Record(cfg)); err != nil {
 		return closeNode(n, err)
 	}
+	if err := f.startSplit(); err != nil {
+		return closeNode(n, err)
+	}
 	if !f.quiet && !f.asJSON {
-		fmt.Fprintf(stderr, "recording %s to %s\n", strings.Join(f.topics, ", "), f.out)
+		fmt.Fprintf(stderr, "recording %s to %s\n", strings.Join(f.topics, ", "), f.describeOut())
 	}
 	topics := lineTopics(line)
 	topics["recorder"] = strings.Join(f.topics, ",")
@@ -180,7 +194,7 @@ func (f *recordFlags) record(line string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if !f.asJSON {
-		return printInfo(stderr, f.out)
+		return f.printRecorded(stderr)
 	}
 	return nil
 }
@@ -197,22 +211,24 @@ type playFlags struct {
 }
 
 // playCommand publishes a recording's streams on their topics at the
-// recorded pace, with a counting subscriber on each.
+// recorded pace, and says how many packets it published on each.
 func playCommand() *cobra.Command {
 	f := &playFlags{rate: 1}
 	cmd := &cobra.Command{
-		Use:   "play RECORDING [flags]",
+		Use:   "play RECORDING... [flags]",
 		Short: "publish a recording's streams at the recorded pace",
 		Long: "Publishes each stream of the recording on its topic at the recorded pace (or --rate times it),\n" +
-			"with a subscriber on each that counts what it receives, until the end, Ctrl-C or --duration.\n" +
+			"until the end, Ctrl-C or --duration, and says how many packets it published on each topic.\n" +
+			"Several recordings (the files of a split recording, robot_*.gopline) play in the order given, each\n" +
+			"stream going on from one file to the next.\n" +
 			"With --listen the topics are served to other processes and hosts, and the node announces itself\n" +
 			"so that they find them by name (gopline topics; subscribe topic=NAME).",
 		Example: "  gopline play cam.gopline --rate 2\n  gopline play cam.gopline --stream /camera --start 30s --loop --duration 1m\n" +
 			"  gopline play cam.gopline --listen 127.0.0.1:7401 --loop",
-		Args:              oneRecording,
+		Args:              someRecordings,
 		ValidArgsFunction: completeRecordings,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return f.play(args[0], cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return f.play(args, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	fs := cmd.Flags()
@@ -229,25 +245,25 @@ func playCommand() *cobra.Command {
 	return cmd
 }
 
-func (f *playFlags) play(file string, stdout, stderr io.Writer) error {
+func (f *playFlags) play(files []string, stdout, stderr io.Writer) error {
 	if f.rate <= 0 {
 		return usagef("--rate %g must be positive", f.rate)
 	}
-	infos, err := streamsOf(file)
+	set, err := openPlaySet(files)
 	if err != nil {
 		return err
 	}
-	if err := f.checkStream(file, infos); err != nil {
+	if err := f.checkStream(set.label(), set.streams); err != nil {
 		return err
 	}
-	if err := f.checkStart(file, infos); err != nil {
+	if err := f.checkStart(set); err != nil {
 		return err
 	}
 	n, err := f.node.open(logger(stderr, false), false)
 	if err != nil {
 		return err
 	}
-	if err := f.playOn(n, file, infos, stdout, stderr); err != nil {
+	if err := f.playOn(n, set, stdout, stderr); err != nil {
 		return closeNode(n, err)
 	}
 	return nil
@@ -263,19 +279,21 @@ func streamTopic(stream string) string {
 	return "/" + stream
 }
 
-// playOn plays the streams infos of the recording file on n's topics,
-// and closes n when they have played.
-func (f *playFlags) playOn(n *gopline.Node, file string, infos []storage.StreamInfo, stdout, stderr io.Writer) error {
+// playOn plays the streams of set on n's topics, each through the files
+// that hold it in turn, and closes n when they have played.
+func (f *playFlags) playOn(n *gopline.Node, set playSet, stdout, stderr io.Writer) error {
 	p, err := n.NewPipeline()
 	if err != nil {
 		return err
 	}
-	played, topics := 0, map[string]string{}
-	for i, info := range infos {
+	played, topics, publishers := 0, map[string]string{}, map[string]string{}
+	for i, info := range set.streams {
 		if f.stream != "" && info.Name != f.stream {
 			continue
 		}
-		el, err := elements.Play(elements.PlayConfig{Path: file, Stream: info.Name, Rate: f.rate, Start: f.start, Loop: f.loop, Live: true})
+		holders := set.holders[info.Name]
+		el, err := elements.Play(elements.PlayConfig{Path: holders[0], Then: holders[1:], Stream: info.Name,
+			Rate: f.rate, Start: f.start, Loop: f.loop, Live: true})
 		if err != nil {
 			return err
 		}
@@ -284,11 +302,8 @@ func (f *playFlags) playOn(n *gopline.Node, file string, infos []storage.StreamI
 		if err := p.Chain(names, []pipeline.Element{el, elements.Publish(topic)}); err != nil {
 			return err
 		}
-		if err := p.Chain([]string{fmt.Sprintf("watch%d", i), fmt.Sprintf("count%d", i)},
-			[]pipeline.Element{elements.Subscribe(topic, 0), elements.FakeSink()}); err != nil {
-			return err
-		}
 		topics[names[0]], topics[names[1]] = topic, topic
+		publishers[names[1]] = topic
 		played++
 	}
 	if !f.asJSON && !f.quiet {
@@ -296,11 +311,17 @@ func (f *playFlags) playOn(n *gopline.Node, file string, infos []storage.StreamI
 		if name := n.Name(); name != "" {
 			where = fmt.Sprintf(", served at %s as node %s", n.Addr(), name)
 		}
-		fmt.Fprintf(stderr, "playing %d stream(s) of %s on their topics%s\n", played, file, where)
+		fmt.Fprintf(stderr, "playing %d stream(s) of %s on their topics%s\n", played, set.label(), where)
 	}
 	stats, end := runUntilDone(p, f.duration, liveOutput(stderr, f.quiet || f.asJSON), topics)
 	end.err = closeNode(n, end.err)
-	return finish(judge(stats, end, judgeRules{sources: isSource, allowDamage: f.allowDamage}), f.asJSON, stdout, stderr)
+	err = finish(judge(stats, end, judgeRules{sources: isSource, allowDamage: f.allowDamage}), f.asJSON, stdout, stderr)
+	if !f.asJSON {
+		for _, line := range publishedLines(stats, publishers) {
+			fmt.Fprintln(stderr, line)
+		}
+	}
+	return err
 }
 
 // checkStream refuses a --stream the recording file lacks, and a
@@ -319,30 +340,21 @@ func (f *playFlags) checkStream(file string, infos []storage.StreamInfo) error {
 	return nil
 }
 
-// checkStart refuses a --start past the end of a stream to play, as
-// export does: the stream would play only its last GOP. An empty stream is
-// left to the player.
-func (f *playFlags) checkStart(file string, infos []storage.StreamInfo) error {
+// checkStart refuses a --start past the end of a stream to play (its
+// last file's last packet), as export does: the stream would play only
+// its last GOP. An empty stream is left to the player.
+func (f *playFlags) checkStart(set playSet) error {
 	if f.start == 0 {
 		return nil
 	}
-	rec, err := storage.Open(file, storage.WithReadOnly())
-	if err != nil {
-		return err
-	}
-	defer rec.Close()
-	for _, info := range infos {
+	for _, info := range set.streams {
 		if f.stream != "" && info.Name != f.stream {
 			continue
 		}
-		first, err := rec.First(info.Name)
+		first, last, err := set.span(info.Name)
 		if errors.Is(err, storage.ErrEmptyStream) {
 			continue
 		}
-		if err != nil {
-			return err
-		}
-		last, err := rec.Last(info.Name)
 		if err != nil {
 			return err
 		}

@@ -47,8 +47,8 @@ func TestRecordInfoPlay(t *testing.T) {
 	if played := nodeStat(t, stdout, "play0").Out; played != stored {
 		t.Errorf("played %d packets, want %d", played, stored)
 	}
-	if watch, count := nodeStat(t, stdout, "watch0"), nodeStat(t, stdout, "count0"); count.In+watch.Dropped != stored {
-		t.Errorf("the subscriber counted %d packets and %d dropped, want %d", count.In, watch.Dropped, stored)
+	if published := nodeStat(t, stdout, "publish0").In; published != stored {
+		t.Errorf("published %d packets, want %d", published, stored)
 	}
 }
 
@@ -96,10 +96,15 @@ func TestPlayOfAStreamNamedWithoutASlash(t *testing.T) {
 	if code, _, stderr := runCmd("run", "testsrc size=160x120 num-frames=30 rate=90 ! h264enc gop=10 ! record path="+path+" stream=camera"); code != 0 {
 		t.Fatalf("run: exit %d: %s", code, stderr)
 	}
-	// All 30 are published on /camera, where play's counting subscriber
-	// gets them (from the cached GOP on, should it join late).
-	code, stdout, stderr := runCmd("play", path, "--rate", "4", "--json")
-	if code != 0 || nodeStat(t, stdout, "publish0").In != 30 || nodeStat(t, stdout, "count0").In == 0 {
+	// Every packet recorded (a live camera on a loaded machine may drop a
+	// frame) is published on /camera.
+	code, stdout, stderr := runCmd("info", path, "--json")
+	var info []streamSummary
+	if code != 0 || json.Unmarshal([]byte(stdout), &info) != nil || len(info) != 1 {
+		t.Fatalf("info: exit %d: %s %s", code, stdout, stderr)
+	}
+	code, stdout, stderr = runCmd("play", path, "--rate", "4", "--json")
+	if recorded := uint64(info[0].Packets); code != 0 || recorded == 0 || nodeStat(t, stdout, "publish0").In != recorded {
 		t.Fatalf("play: exit %d: %s\n%s", code, stdout, stderr)
 	}
 	if streamTopic("camera") != "/camera" || streamTopic("/camera") != "/camera" {
@@ -135,7 +140,8 @@ func TestRecordingCommandErrors(t *testing.T) {
 		{[]string{"info"}, exitUsage, "takes one recording file"},
 		{[]string{"info", "/no/such/file.gopline"}, 1, "/no/such/file.gopline"},
 		{[]string{"play", "/no/such/file.gopline"}, 1, "/no/such/file.gopline"},
-		{[]string{"play", "a.gopline", "b.gopline"}, exitUsage, "takes one recording file, got 2"},
+		{[]string{"play"}, exitUsage, "takes one recording file or more, got none"},
+		{[]string{"play", "/no/a.gopline", "b.gopline"}, 1, "/no/a.gopline"},
 	} {
 		code, _, stderr := runCmd(c.args...)
 		if code != c.code || !strings.Contains(stderr, c.want) {

@@ -74,6 +74,9 @@ func (c topicChoice) compile() (include, exclude *regexp.Regexp, err error) {
 type published struct {
 	here   []string
 	others map[string][]string
+	// addrs are, by topic, the address of a node found that publishes it
+	// (otherAddrs).
+	addrs map[string]string
 }
 
 // names are the published topics, sorted, each once.
@@ -110,6 +113,19 @@ func (l leftOut) String() string {
 // pipeline of their own). A named topic stays: its subscriber says which
 // nodes publish it.
 func (c topicChoice) choose(pub published) ([]string, []leftOut, error) {
+	out, left, err := c.pick(pub)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(out) == 0 && c.searches() {
+		return nil, nil, c.noneFound(pub.names(), left)
+	}
+	return out, left, nil
+}
+
+// pick is choose without its judgement of an empty choice: what a search
+// while recording finds (topicSearch).
+func (c topicChoice) pick(pub published) ([]string, []leftOut, error) {
 	include, exclude, err := c.compile()
 	if err != nil {
 		return nil, nil, err
@@ -133,11 +149,7 @@ func (c topicChoice) choose(pub published) ([]string, []leftOut, error) {
 	})
 	out := append(slices.Clone(c.named), found...)
 	slices.Sort(out)
-	out = slices.Compact(out)
-	if len(out) == 0 && c.searches() {
-		return nil, nil, c.noneFound(pub.names(), left)
-	}
-	return out, left, nil
+	return slices.Compact(out), left, nil
 }
 
 // noneFound says why --all or --regex chose no topic.

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gopline/gopline/pipeline"
+	"github.com/gopline/gopline/storage"
+)
+
+// publishedLines say how many packets play published on each topic: what
+// its publish node took, which all went out on the topic, whatever any
+// subscriber (one that joined late, or fell behind and dropped) saw of
+// them. publishers maps each publish node to its topic.
+func publishedLines(stats []pipeline.NodeStats, publishers map[string]string) []string {
+	stats = slices.Clone(stats)
+	slices.SortFunc(stats, func(a, b pipeline.NodeStats) int { return strings.Compare(publishers[a.Node], publishers[b.Node]) })
+	var out []string
+	for _, s := range stats {
+		if topic, ok := publishers[s.Node]; ok {
+			out = append(out, fmt.Sprintf("published %s on %s", plural(s.In, "packet"), topic))
+		}
+	}
+	return out
+}
+
+// playSet is what play plays: the recordings given, in order (the files of
+// a split recording), each stream once, with the files that hold it.
+type playSet struct {
+	files   []string
+	streams []storage.StreamInfo // by name, each once, in the order found
+	holders map[string][]string  // by stream, the files that hold it, in order
+}
+
+// openPlaySet reads the streams of files, those of one split recording
+// in the order of their numbers (splitOrder).
+func openPlaySet(files []string) (playSet, error) {
+	files = splitOrder(files)
+	set := playSet{files: files, holders: map[string][]string{}}
+	for _, file := range files {
+		infos, err := streamsOf(file)
+		if err != nil {
+			return playSet{}, err
+		}
+		for _, info := range infos {
+			if set.holders[info.Name] == nil {
+				set.streams = append(set.streams, info)
+			}
+			set.holders[info.Name] = append(set.holders[info.Name], file)
+		}
+	}
+	return set, nil
+}
+
+// label names the recordings in messages.
+func (s playSet) label() string { return strings.Join(s.files, ", ") }
+
+// span is the first packet's time of stream in its first file and the
+// last packet's in its last.
+func (s playSet) span(stream string) (first, last time.Time, err error) {
+	holders := s.holders[stream]
+	if first, err = edge(holders[0], stream, (*storage.Recording).First); err != nil {
+		return first, last, err
+	}
+	last, err = edge(holders[len(holders)-1], stream, (*storage.Recording).Last)
+	return first, last, err
+}
+
+// edge is at (First or Last) of stream in the recording file.
+func edge(file, stream string, at func(*storage.Recording, string) (time.Time, error)) (time.Time, error) {
+	rec, err := storage.Open(file, storage.WithReadOnly())
+	if err != nil {
+		return time.Time{}, err
+	}
+	defer rec.Close()
+	return at(rec, stream)
+}
+
+// someRecordings takes one recording file or more.
+func someRecordings(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("takes one recording file or more, got none")
+	}
+	return nil
+}
+
+// splitOrder puts the files of one split recording (STEM_N.EXT, one STEM
+// and EXT) in the order of their numbers, which a shell's glob does not
+// (robot_10 before robot_2); other lists stay in the order given.
+func splitOrder(files []string) []string {
+	type numbered struct {
+		file string
+		n    int
+	}
+	var stem, ext string
+	var all []numbered
+	for _, f := range files {
+		e := filepath.Ext(f)
+		cut := strings.LastIndex(f, "_")
+		n, err := strconv.Atoi(strings.TrimSuffix(f[cut+1:], e))
+		if cut < 0 || err != nil || n < 0 || len(all) > 0 && (f[:cut] != stem || e != ext) {
+			return files
+		}
+		stem, ext = f[:cut], e
+		all = append(all, numbered{f, n})
+	}
+	slices.SortStableFunc(all, func(a, b numbered) int { return a.n - b.n })
+	out := make([]string, len(all))
+	for i, a := range all {
+		out[i] = a.file
+	}
+	return out
+}

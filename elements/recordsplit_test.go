@@ -1,0 +1,170 @@
+package elements
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/pipeline"
+)
+
+// Two streams with GOPs of different lengths: once the newest file is
+// full, each stream moves to the next at its own next keyframe, so every
+// file starts each stream with a keyframe and every packet goes to one
+// file.
+func TestSplitPlanMovesEachStreamAtItsKeyframe(t *testing.T) {
+	plan := newSplitPlan(RecordSplit{MaxBytes: 100})
+	t0 := time.Unix(0, 0)
+	firstOf := map[int]map[string]bool{}
+	for i := range 60 {
+		for _, s := range []struct {
+			name string
+			gop  int
+		}{{"/a", 4}, {"/b", 7}} {
+			p := &media.Packet{Key: i%s.gop == 0, Data: make([]byte, 5), CaptureTime: t0.Add(time.Duration(i) * time.Second)}
+			f := plan.route(s.name, p)
+			if f == waitKey {
+				t.Fatalf("packet %d of %s dropped", i, s.name)
+			}
+			if firstOf[f] == nil {
+				firstOf[f] = map[string]bool{}
+			}
+			if !firstOf[f][s.name] && !p.Key {
+				t.Fatalf("file %d starts %s with a delta (packet %d)", f, s.name, i)
+			}
+			firstOf[f][s.name] = true
+		}
+	}
+	if plan.newest < 4 {
+		t.Errorf("600 bytes in files of 100 made %d files", plan.newest+1)
+	}
+}
+
+// A file spans its duration of capture time; a stream that sends no
+// keyframe while the next file fills gives up its file, and waits for its
+// next keyframe.
+func TestSplitPlanByDurationAndAStreamThatStopped(t *testing.T) {
+	plan := newSplitPlan(RecordSplit{MaxDuration: 10 * time.Second})
+	t0 := time.Unix(0, 0)
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	var files []int
+	for s := range 25 {
+		files = append(files, plan.route("/a", &media.Packet{Key: s%5 == 0, CaptureTime: at(s)}))
+	}
+	// At 10 s file 0 is full; /a moves at its keyframe at 15 s, where
+	// file 1 begins.
+	want := []int{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}
+	if !slices.Equal(files, want) {
+		t.Fatalf("files %v, want %v", files, want)
+	}
+	// /b sent one keyframe in file 0 and nothing since: once file 1 is
+	// full (at 20 s), /b gives up file 0, which closes, and /a writes to
+	// file 2 from its keyframe at 25 s.
+	plan2 := newSplitPlan(RecordSplit{MaxDuration: 10 * time.Second})
+	plan2.route("/b", &media.Packet{Key: true, CaptureTime: at(0)})
+	for s := range 31 {
+		plan2.route("/a", &media.Packet{Key: s%5 == 0, CaptureTime: at(s)})
+	}
+	if plan2.newest != 2 || plan2.oldest() != 2 || plan2.streams["/b"] != waitKey {
+		t.Fatalf("oldest %d, newest %d, /b in %d", plan2.oldest(), plan2.newest, plan2.streams["/b"])
+	}
+	if f := plan2.route("/b", &media.Packet{CaptureTime: at(31)}); f != waitKey {
+		t.Errorf("a delta of /b went to file %d", f)
+	}
+	if f := plan2.route("/b", &media.Packet{Key: true, CaptureTime: at(32)}); f != plan2.newest {
+		t.Errorf("the keyframe of /b went to file %d, want %d", f, plan2.newest)
+	}
+}
+
+// Split files are named as ros2 bag names its own, and a second run goes
+// on after the last file of the first.
+func TestSplitPathsAndTheNextRun(t *testing.T) {
+	dir := t.TempDir()
+	base := filepath.Join(dir, "robot.gopline")
+	if got := SplitPath(base, 3); got != filepath.Join(dir, "robot_3.gopline") {
+		t.Errorf("SplitPath: %s", got)
+	}
+	if i, err := FirstSplitIndex(base); i != 0 || err != nil {
+		t.Errorf("empty directory: %d, %v", i, err)
+	}
+	for _, name := range []string{"robot_0.gopline", "robot_1.gopline", "robot_x.gopline", "robot_07.gopline", "other_5.gopline", "robot_9.mcap"} {
+		if err := os.WriteFile(filepath.Join(dir, name), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if i, err := FirstSplitIndex(base); i != 2 || err != nil {
+		t.Errorf("after robot_0 and robot_1: %d, %v", i, err)
+	}
+}
+
+// A recorder told to split writes files that each open on their own, with
+// every stream starting at a keyframe, and that hold, together, every
+// packet it took, each once.
+func TestRecorderSplitsAtKeyframesAndLosesNothing(t *testing.T) {
+	dir := t.TempDir()
+	base := filepath.Join(dir, "cam.gopline")
+	p := mustParse(t, "testsrc size=160x120 num-frames=200 is-live=false ! h264enc gop=10 ! record path="+base+" stream=/cam max-size-bytes=20kB", nil)
+	runToEnd(t, p)
+	took := stat(t, p, "record0").In
+	var total uint64
+	var seqs []uint64
+	files := 0
+	for i := 0; ; i++ {
+		path := SplitPath(base, i)
+		if _, err := os.Stat(path); err != nil {
+			break
+		}
+		files++
+		got := recorded(t, path, "/cam")
+		if len(got) == 0 || !got[0].Key {
+			t.Fatalf("%s: %d packets, the first not a keyframe", path, len(got))
+		}
+		total += uint64(len(got))
+		for _, pk := range got {
+			seqs = append(seqs, pk.Seq)
+		}
+	}
+	if files < 3 {
+		t.Fatalf("%d files of at most 20kB each", files)
+	}
+	if total != took || took != 200 {
+		t.Fatalf("the files hold %d packets; the recorder took %d of 200", total, took)
+	}
+	for i, s := range seqs {
+		if s != uint64(i) {
+			t.Fatalf("packet %d across the files has Seq %d: each packet in exactly one file, in order", i, s)
+		}
+	}
+	if _, err := os.Stat(base); err == nil {
+		t.Errorf("%s exists: a split recording writes numbered files only", base)
+	}
+	// Played in order, the files are the stream again: every packet, one
+	// epoch, Seq from 0 without a hole.
+	var then []string
+	for i := 1; i < files; i++ {
+		then = append(then, SplitPath(base, i))
+	}
+	played := &packets{}
+	cfg := DefaultPlayConfig()
+	cfg.Path, cfg.Then, cfg.Live = SplitPath(base, 0), then, false
+	play, err := Play(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl := pipeline.New()
+	if err := pl.Chain([]string{"play", "sink"}, []pipeline.Element{play, played.element()}); err != nil {
+		t.Fatal(err)
+	}
+	runToEnd(t, pl)
+	if len(played.got) != 200 {
+		t.Fatalf("played %d packets of the %d files, want 200", len(played.got), files)
+	}
+	for i, pk := range played.got {
+		if pk.Seq != uint64(i) || pk.Epoch != played.got[0].Epoch {
+			t.Fatalf("packet %d played with Seq %d, epoch %x (the first's %x)", i, pk.Seq, pk.Epoch, played.got[0].Epoch)
+		}
+	}
+}
