@@ -22,9 +22,12 @@ import (
 )
 
 const (
-	// foxgloveWriteTimeout ends a connection whose client took no message
-	// for this long; shorter stalls cost it whole GOPs, not the connection.
-	foxgloveWriteTimeout = 10 * time.Second
+	// foxgloveWriteTimeout ends a connection whose client read nothing
+	// for this long: it took no message, or left a ping unanswered while
+	// pictures waited for it (maxUnread). A client that stops for less
+	// (a process stopped for tens of seconds) goes on at the newest GOP
+	// (catchUp).
+	foxgloveWriteTimeout = time.Minute
 	// advertiseEvery is how often a connection looks for topics that came
 	// or went.
 	advertiseEvery = time.Second
@@ -59,7 +62,8 @@ func (h *Handler) serveFoxglove(w http.ResponseWriter, r *http.Request) {
 	}
 	ws.SetReadLimit(maxClientMessage)
 	c := &foxgloveConn{h: h, ws: ws, addr: addr, slot: slot, subs: map[uint32]foxSub{}, channels: map[uint32]advertised{},
-		markReplay: r.URL.Query().Get("replay") == "marked"}
+		markReplay: r.URL.Query().Get("replay") == "marked", read: make(chan struct{}), wrote: make(chan struct{}, 1),
+		gone: make(chan struct{})}
 	// An evicted client is told why, in the close handshake; one of a
 	// closing node is cut off. The handler returns once the handshake is
 	// over.
@@ -187,6 +191,14 @@ type foxgloveConn struct {
 	// markReplay: the client asked for replayed pictures to be marked
 	// (replayedField).
 	markReplay bool
+	// pace is how far the client has read, under mu; read is closed and
+	// replaced when the client answers a ping. wrote tells the ping loop
+	// that a picture was written. gone is closed when the connection
+	// ends, which ends the writers' wait for the client.
+	pace  readPace
+	read  chan struct{}
+	wrote chan struct{}
+	gone  chan struct{}
 }
 
 // foxSub is one of a client's subscriptions: a feed of its channel's topic.
@@ -206,8 +218,14 @@ func (c *foxgloveConn) run(ctx context.Context) error {
 	if err := c.advertise(ctx); err != nil {
 		return err
 	}
+	pinging := make(chan struct{})
+	defer func() { <-pinging }()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	go func() {
+		defer close(pinging)
+		c.pingLoop(ctx)
+	}()
 	go func() {
 		t := time.NewTicker(advertiseEvery)
 		defer t.Stop()
@@ -292,8 +310,9 @@ func (c *foxgloveConn) subscribe(s subscription) string {
 	}
 	f, err := startFeed(c.h.cfg.System, feedConfig{bus: c.h.cfg.Bus, topic: topic, qos: c.h.cfg.ViewerQoS,
 		write: c.writer(s.ID, ch), log: c.h.cfg.Log, outlivesStream: true, observe: func(p *media.Packet) { _ = c.h.observed(topic, p) },
+		maxLag: maxViewerLag, caughtUp: func(step catchUpStep) { c.caughtUp(s.ID, topic, step) },
 		ended: func(err error) { // a failed write alone: the feed outlives the stream
-			c.h.warnClient(&c.h.slow, c.addr, "Foxglove client cut off: it took no message for "+foxgloveWriteTimeout.String(), err)
+			c.h.warnClient(&c.h.slow, c.addr, "Foxglove client cut off: it read nothing for "+foxgloveWriteTimeout.String(), err)
 			go c.ws.CloseNow()
 		}})
 	if err != nil {
@@ -325,7 +344,14 @@ func (c *foxgloveConn) writer(subID uint32, ch advertised) func(*media.Packet) e
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), foxgloveWriteTimeout)
 		defer cancel()
-		return c.ws.Write(ctx, websocket.MessageBinary, messageData(b, subID, uint64(time.Now().UnixNano())))
+		if err := c.waitForReader(ctx); err != nil {
+			return err
+		}
+		if err := c.ws.Write(ctx, websocket.MessageBinary, messageData(b, subID, uint64(time.Now().UnixNano()))); err != nil {
+			return err
+		}
+		c.wroteOne()
+		return nil
 	}
 }
 
@@ -358,6 +384,7 @@ func (c *foxgloveConn) stopFeeds() {
 }
 
 func (c *foxgloveConn) stopAll() {
+	close(c.gone)
 	c.ws.CloseNow() // unblocks writers before their feeds stop
 	c.stopFeeds()
 }
