@@ -11,7 +11,7 @@ import (
 
 // newLargePictureNode publishes on /big a file of ffmpeg's testsrc2
 // pattern at 4112x2304, one macroblock column wider than the largest
-// picture Chromium's WebRTC decodes, 1 picture a second for 40 s (an IDR
+// picture Chromium's WebRTC decodes, 1 picture a second for 90 s (an IDR
 // every 2), passed through as a live stream; it serves cfg's handler of
 // it. It skips the test when ffmpeg or its libx264 is missing.
 func newLargePictureNode(t *testing.T, cfg Config) *liveNode {
@@ -22,7 +22,7 @@ func newLargePictureNode(t *testing.T, cfg Config) *liveNode {
 	}
 	clip := filepath.Join(t.TempDir(), "big.mp4")
 	out, err := exec.Command(ffmpeg, "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=size=4112x2304:rate=1",
-		"-t", strconv.Itoa(40), "-c:v", "libx264", "-preset", "ultrafast", "-profile:v", "baseline", "-g", "2", "-pix_fmt", "yuv420p", clip).CombinedOutput()
+		"-t", strconv.Itoa(90), "-c:v", "libx264", "-preset", "ultrafast", "-profile:v", "baseline", "-g", "2", "-pix_fmt", "yuv420p", clip).CombinedOutput()
 	if err != nil {
 		if strings.Contains(string(out), "Unknown encoder") {
 			t.Skipf("ffmpeg lacks the encoder: %s", out)
@@ -47,8 +47,8 @@ type tileStats struct {
 // gives, and, when the page did not know the size, once a WebRTC session
 // received the stream and decoded none of it.
 func TestLargePicturesPlayOverTheWebSocket(t *testing.T) {
-	n := newLargePictureNode(t, Config{})
 	p := chromiumPage{newTab(t)}
+	n := newLargePictureNode(t, Config{})
 	st := firstPicture(t, p, n.server.URL+"/view?topic=/big")
 	if st.Transport != "websocket" {
 		t.Errorf("the page plays /big over %q, want the WebSocket", st.Transport)
