@@ -26,7 +26,9 @@ run: build
 # The race detector runs on everything: actors and topics are concurrent.
 # internal/testprogress says what the suite is doing while it runs (each
 # package as it starts, the tests still running every half minute, the
-# output of failed tests) and closes with a count.
+# output of failed tests, and of tests still running when their package
+# failed) and closes with a count. -timeout: a package's tests take a few
+# minutes, more on a slow or busy machine than go test's 10-minute default.
 # The viewer's tests need chromium, firefox-esr, WebKitGTK's WebDriver,
 # GStreamer's libav plugin and Xvfb (deps.sh --test) and the Foxglove
 # client for Node.js (viewer-deps.sh, into a cache outside the repository);
@@ -37,7 +39,7 @@ test:
 	@echo "go vet ./..."
 	@$(GO) vet ./...
 	@echo "building the test binaries with the race detector (a few minutes on 2 cores), then testing"
-	@GOPLINE_REQUIRE_BROWSER=1 bash -o pipefail -c '$(GO) test -race -count=1 -json ./... | $(GO) run ./internal/testprogress'
+	@GOPLINE_REQUIRE_BROWSER=1 bash -o pipefail -c '$(GO) test -race -count=1 -timeout 30m -json ./... | $(GO) run ./internal/testprogress'
 
 test-short: deps
 	$(GO) test -short ./...

@@ -16,9 +16,11 @@ import (
 type Packet struct {
 	Codec Codec
 	// Data is the encoded picture. For H264 it is Annex B, and a keyframe
-	// carries SPS and PPS in front of its IDR slice.
+	// carries SPS and PPS in front of its slices.
 	Data []byte
-	// Key marks a random access point: an IDR for H264; every JPEG and Raw packet.
+	// Key marks a random access point: for H264 an IDR, or a picture with a
+	// recovery point SEI message (a camera that uses intra refresh or open
+	// GOPs; see h264.AccessOf); every JPEG and Raw packet.
 	Key bool
 	// Seq numbers a publisher's packets: +1 per packet, no holes at the source.
 	Seq uint64

@@ -13,12 +13,36 @@ func teeElement() Element {
 	return ProcessorElement("tee", Any, Any, func() (Processor[media.Item, media.Item], error) { return nil, nil })
 }
 
-// TestLongChainOfPassThroughNodesBuildsInLinearTime builds and checks a line
-// of 50,000 tees. Following every tee's chain back to the source at each
-// link (quadratic: over a billion steps) takes a minute or more; linear work
-// takes half a second, a few seconds under the race detector.
+// Building and checking a chain of pass-through nodes grows with its
+// length, not with its square. Following every tee's chain back to the
+// source at each link is quadratic: 20,000 tees take 400 million steps,
+// some 80 times as long as 2,000 with the linear work added. Linear work
+// takes ten times as long. The two are measured against each other in one
+// run, each at its fastest of three, so that the machine's speed and load
+// cancel out.
 func TestLongChainOfPassThroughNodesBuildsInLinearTime(t *testing.T) {
-	const tees = 50_000
+	short, long := fastest(t, 2_000), fastest(t, 20_000)
+	t.Logf("2,000 tees in %v, 20,000 in %v: %.1fx", short, long, float64(long)/float64(short))
+	if long > 50*short {
+		t.Fatalf("20,000 tees took %v, 2,000 took %v: %.0fx for ten times the nodes", long, short, float64(long)/float64(short))
+	}
+}
+
+// fastest builds a chain of tees three times and returns the shortest
+// time, the one least disturbed by whatever else the machine runs.
+func fastest(t *testing.T, tees int) time.Duration {
+	best := buildLongChain(t, tees)
+	for range 2 {
+		best = min(best, buildLongChain(t, tees))
+	}
+	return best
+}
+
+// buildLongChain builds raw frames through tees into a packet sink, finds
+// the mismatch, relinks the chain into a frame sink and checks the graph,
+// and says how long all that took.
+func buildLongChain(t *testing.T, tees int) time.Duration {
+	t.Helper()
 	names := make([]string, 0, tees+2)
 	elements := make([]Element, 0, tees+2)
 	names, elements = append(names, "src"), append(elements, counter(1, 0))
@@ -35,8 +59,7 @@ func TestLongChainOfPassThroughNodesBuildsInLinearTime(t *testing.T) {
 	if err := p.Link(names[len(names)-2], "sink"); !errors.Is(err, ErrMismatch) {
 		t.Fatalf("linking again: %v", err)
 	}
-	frames := (&collector{}).element()
-	if err := p.Add("frames", frames); err != nil {
+	if err := p.Add("frames", (&collector{}).element()); err != nil {
 		t.Fatal(err)
 	}
 	if err := p.Link(names[len(names)-2], "frames"); err != nil {
@@ -45,9 +68,7 @@ func TestLongChainOfPassThroughNodesBuildsInLinearTime(t *testing.T) {
 	if err := p.Check(); err == nil || !errors.Is(err, ErrBadGraph) {
 		t.Fatalf("check with the unlinked packet sink: %v, want ErrBadGraph", err)
 	}
-	if took := time.Since(start); took > 20*time.Second {
-		t.Fatalf("building and checking %d nodes took %v", tees+3, took)
-	}
+	return time.Since(start)
 }
 
 func TestCyclesAreFoundWhereverTheyAre(t *testing.T) {

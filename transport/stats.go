@@ -48,6 +48,10 @@ type TopicStats struct {
 	// count the requests the broker makes itself, when a replay does not
 	// reach the live stream.
 	KeyframeRequests, KeyframeRequestsFromCache, KeyframeRequestsForwarded, KeyframeRequestsSuppressed uint64
+	// RecoveryPointKeyframes counts the H.264 keyframes published that
+	// were recovery points rather than IDRs: a camera that uses intra
+	// refresh or open GOP (see keyframeKinds).
+	RecoveryPointKeyframes uint64
 	// Incompatible counts QoS mismatches found; Events the events sent to
 	// subscribers; DeadlinesMissed the missed deadlines among them.
 	Incompatible, Events, DeadlinesMissed uint64

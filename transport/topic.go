@@ -103,6 +103,8 @@ func newTopicState(topic string, cfg *busConfig, limiter *qos.KeyframeLimiter) *
 		newFarewells(t),
 		&rateMeter{},
 		&formatMeter{},
+		&keyframeKinds{log: t.log},
+		&noKeyframe{log: t.log},
 		t.retirement, // last: it sees what the others made of the input
 	}
 	return t

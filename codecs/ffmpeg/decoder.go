@@ -99,9 +99,13 @@ func WithConcealment() DecoderOption {
 // new Epoch it waits for a keyframe, and deltas in between give an error
 // wrapping codecs.ErrNeedKeyframe, because their pictures would be built on a
 // broken or missing reference; a packet it already has gives
-// codecs.ErrDuplicate. The next keyframe and its GOP decode normally. With
-// WithConcealment, damage FFmpeg can conceal is not an error: the picture
-// comes out marked Concealed.
+// codecs.ErrDuplicate. The next keyframe and its GOP decode normally. A
+// start at a recovery point (an intra-refresh or open-GOP camera's
+// keyframe, see h264.AccessOf) is decoded without failing at the first
+// inconsistency, until the next fresh start, since its pictures may unref
+// pictures from before it: damage there is a picture FFmpeg had to
+// conceal. With WithConcealment, damage FFmpeg can conceal is not an
+// error: the picture comes out marked Concealed.
 //
 // A stream with reordering holds pictures back; Flush returns them (at the
 // end of a stream), and a new Epoch's keyframe drains the old stream's first.
@@ -127,10 +131,11 @@ type Decoder struct {
 	scale *scaler
 	buf   []byte
 
-	chain media.Chain
-	epoch uint64 // the Epoch of the pictures the decoder holds
-	held  bool   // packets were sent since the last drain
-	order frameOrder
+	chain    media.Chain
+	epoch    uint64 // the Epoch of the pictures the decoder holds
+	recovery recoveryStart
+	held     bool // packets were sent since the last drain
+	order    frameOrder
 }
 
 var (
@@ -168,7 +173,6 @@ func NewH264Decoder(opts ...DecoderOption) (*Decoder, error) {
 	return d, nil
 }
 
-// open makes and opens a fresh decoder context, replacing any old one.
 // errDetect is the decoder's err_detect option. Strict (conceal unset), it
 // reports damage instead of concealing it: "explode" makes the decoder fail
 // a slice on the first inconsistency it detects. Else it detects damage,
@@ -180,7 +184,20 @@ func errDetect(conceal bool) string {
 	return "crccheck+bitstream+buffer+explode"
 }
 
+// open makes and opens a fresh decoder context, replacing any old one. A
+// start at a recovery point later makes it lenient until the next open
+// (recoveryStart.startsLenient).
 func (d *Decoder) open() error {
+	if err := d.openContext(errDetect(d.cfg.conceal)); err != nil {
+		return err
+	}
+	d.recovery.reset()
+	return nil
+}
+
+// openContext makes and opens a fresh decoder context with the err_detect
+// option detect, replacing any old one.
+func (d *Decoder) openContext(detect string) error {
 	if d.ctx != nil {
 		d.ctx.Free()
 		d.logs.unbind(d.logAt)
@@ -199,7 +216,7 @@ func (d *Decoder) open() error {
 	}
 	dict := astiav.NewDictionary()
 	defer dict.Free()
-	if err := dict.Set("err_detect", errDetect(d.cfg.conceal), 0); err != nil {
+	if err := dict.Set("err_detect", detect, 0); err != nil {
 		return fmt.Errorf("ffmpeg: decoder option: %w", err)
 	}
 	if err := d.ctx.Open(d.codec, dict); err != nil {
@@ -244,10 +261,20 @@ func (d *Decoder) decode(p *media.Packet, keep bool) ([]*media.Frame, error) {
 		}
 		d.epoch = p.Epoch
 	}
-	if _, err := h264.SplitAnnexB(p.Data); err != nil {
+	nalus, err := h264.SplitAnnexB(p.Data)
+	if err != nil {
 		return out, d.fail(p, err)
 	}
 	d.chain.Take(p)
+	if d.recovery.feed(p, nalus) {
+		return out, nil // a leading picture of the GOP before the recovery point
+	}
+	if d.recovery.startsLenient() && !d.cfg.conceal {
+		// The context has decoded nothing yet: a lenient one replaces it.
+		if err := d.openContext(errDetect(true)); err != nil {
+			return out, err
+		}
+	}
 	d.buf = append(append(d.buf[:0], p.Data...), zeroPadding[:]...)
 	if err := d.pkt.FromData(d.buf); err != nil {
 		return out, fmt.Errorf("ffmpeg: packet buffer: %w", err)
@@ -257,7 +284,7 @@ func (d *Decoder) decode(p *media.Packet, keep bool) ([]*media.Frame, error) {
 	if p.Key {
 		d.pkt.SetFlags(d.pkt.Flags().Add(astiav.PacketFlagKey))
 	}
-	err := d.ctx.SendPacket(d.pkt)
+	err = d.ctx.SendPacket(d.pkt)
 	d.pkt.Unref()
 	if err != nil {
 		return out, d.fail(p, err)
@@ -286,6 +313,9 @@ func (d *Decoder) receive(out []*media.Frame, keep bool) ([]*media.Frame, error)
 		if concealed && !d.cfg.conceal {
 			d.frame.Unref()
 			return out, errors.New("picture was concealed")
+		}
+		if d.recovery.firstPicture() && d.frame.Pts() >= 0 {
+			d.order.clearBefore(uint64(d.frame.Pts())) // their pictures were not shown
 		}
 		seq, capture := d.order.picture(d.frame.Pts())
 		if !keep {

@@ -209,7 +209,9 @@ func (r *Reader) hold(p *media.Packet, nalus [][]byte) {
 }
 
 // accessUnit turns one demuxed packet, which it may keep, into a gopline
-// Packet, or nil while waiting for the first IDR. Annex B input that needs
+// Packet, or nil while waiting for the first random access point (an IDR,
+// or a recovery point of an intra-refresh or open-GOP camera, which starts
+// a GOP as an IDR does: h264.IsRandomAccess). Annex B input that needs
 // no parameter sets added keeps its bytes as they are. A raw H.264
 // stream's packet is also held until its place in output order is known
 // (hold).
@@ -225,6 +227,7 @@ func (r *Reader) accessUnit(data []byte) (*media.Packet, error) {
 		return nil, err
 	}
 	r.params.Update(nalus)
+	r.sayKeyframes(nalus)
 	key := h264.IsRandomAccess(nalus)
 	if !key && !r.seenKey {
 		return nil, nil
@@ -282,4 +285,30 @@ func (r *Reader) jpegPacket(data []byte) *media.Packet {
 	}
 	r.seq++
 	return p
+}
+
+// sayKeyframes notes the access unit nalus in the stream's keyframe watch
+// and says in the log, while it lasts, that nothing is handed on before a
+// first keyframe, or that the camera sends recovery points instead of IDRs
+// and what that means.
+func (r *Reader) sayKeyframes(nalus [][]byte) {
+	now := r.cfg.now()
+	news := r.keyframes.saw(now, nalus)
+	log := r.logger()
+	if news == newsNone || log == nil {
+		return
+	}
+	d, packets, keyframes, intra := r.keyframes.wait(now)
+	d = d.Round(time.Second)
+	ev := log.Warn().Str("location", r.url).Int("packets", packets).Int("intra_pictures", intra)
+	if news == newsNoKeyframe {
+		ev.Msgf("no keyframe in the first %d packets (%v): nothing is published until one comes; "+
+			"the stream has no IDR and no recovery point (%d intra pictures without one); "+
+			"make the camera send IDRs (its keyframe or I-frame interval)", packets, d, intra)
+		return
+	}
+	ev.Int("recovery_points", keyframes).Msgf("no IDR in %d packets (%v), but %d recovery points: "+
+		"this camera uses intra refresh or open GOP. gopline starts its GOPs at the recovery points "+
+		"(the topic's cache and late joiners, subscribers that fall behind, recording and retention); "+
+		"a keyframe request cannot make it send an IDR, and browser viewers may wait for one", packets, d, keyframes)
 }

@@ -99,6 +99,7 @@ type Reader struct {
 	params     h264.ParamSets
 	gopStart   uint64
 	seenKey    bool
+	keyframes  keyframeWatch // says when keyframes are missing (passthrough.go)
 	epoch      uint64
 	// width and height of the current GOP's pictures, from the SPS in
 	// front of its IDR

@@ -26,12 +26,19 @@
 // payload from looking like a start code; RemoveEmulationPrevention strips
 // them to give the raw payload that ParseSPS and BitReader read.
 //
-// A decoder can start only at a random access point: an access unit holding
-// an IDR picture (IsRandomAccess), with the SPS and PPS it refers to before
-// it. Many cameras send those parameter sets once, or only out of band;
-// ParamSets keeps the latest ones and puts them in front of each IDR access
-// unit that lacks them, so that any IDR can start a recording or a new
-// viewer.
+// A decoder can start only at a random access point (IsRandomAccess,
+// AccessOf), with the SPS and PPS it refers to before it: an access unit
+// holding an IDR picture, or a picture carrying a recovery point SEI
+// message (FindRecoveryPoint). Cameras that use periodic intra refresh or
+// open GOPs send an IDR only when they start and recovery points after;
+// from an intra refresh recovery point the pictures are whole only once
+// the refresh has swept them, RecoveryPoint.FrameCount frames later. An I
+// picture without a recovery point is no random access point: the pictures
+// after it may refer to pictures before it (IsIntraPicture tells one).
+// Many cameras send the parameter sets once, or only out of band;
+// ParamSets keeps the latest ones and puts them in front of each random
+// access point that lacks them, so that any of them can start a recording
+// or a new viewer.
 //
 // ParseSPS reads a sequence parameter set, including the high profile chroma
 // format, bit depth and scaling list syntax, and gives the picture size after

@@ -38,9 +38,9 @@ var (
 	// MaxDimensionInMBs, or an avcC record of an unknown version.
 	ErrUnsupported = errors.New("h264: unsupported bitstream")
 
-	// ErrMissingParameterSets is returned by ParamSets when an IDR access unit
+	// ErrMissingParameterSets is returned by ParamSets when a random access point
 	// lacks an SPS or a PPS and none has been seen yet to put in front of it.
-	ErrMissingParameterSets = errors.New("h264: IDR access unit without SPS or PPS, and none known")
+	ErrMissingParameterSets = errors.New("h264: random access point without SPS or PPS, and none known")
 
 	// ErrInvalidLength is returned for a bad NAL unit length size, a length
 	// prefix that overruns its buffer, or a NAL unit too long for its prefix.
@@ -62,4 +62,12 @@ var (
 	// outside the range the standard allows, or does not match the
 	// parameter sets it is read with.
 	ErrInvalidSliceHeader = errors.New("h264: invalid slice header")
+
+	// ErrNotSEI is returned by ParseRecoveryPoint when the NAL unit is not
+	// supplemental enhancement information (nal_unit_type 6).
+	ErrNotSEI = errors.New("h264: NAL unit is not supplemental enhancement information")
+
+	// ErrInvalidSEI is returned when an SEI message holds a value outside
+	// the range the standard allows.
+	ErrInvalidSEI = errors.New("h264: invalid SEI message")
 )

@@ -6,8 +6,9 @@ import (
 )
 
 // ParamSets keeps the latest SPS and PPS of a stream and puts them in front of
-// IDR access units that lack them, so that a decoder can start at any IDR:
-// many cameras send parameter sets only once, or out of band.
+// random access points (IsRandomAccess) that lack them, so that a decoder
+// can start at any of them: many cameras send parameter sets only once, or
+// out of band.
 //
 // The zero value is ready to use. A ParamSets is not safe for concurrent use.
 type ParamSets struct {
@@ -46,15 +47,16 @@ func keep(kept, nalu []byte) []byte {
 	return bytes.Clone(nalu)
 }
 
-// Prepend returns an IDR access unit with the kept SPS and PPS added where it
+// Prepend returns a random access point (IsRandomAccess: an IDR or a
+// recovery point) with the kept SPS and PPS added where it
 // lacks them: a missing SPS goes first, after an access unit delimiter if one
 // leads; a missing PPS goes after the access unit's own SPS, or after the
-// added one. Access units that are not IDR, or that have both, are returned
+// added one. Access units that are not random access points, or that have both, are returned
 // as they are.
 //
 // It never modifies nalus: when it adds anything it returns a new slice,
 // whose added elements are the kept parameter sets, which the caller must not
-// modify. It returns ErrMissingParameterSets when an IDR access unit lacks a
+// modify. It returns ErrMissingParameterSets when a random access point lacks a
 // parameter set and none is kept, and ErrTooManyNALUs when adding them would
 // make more than MaxNALUsPerAccessUnit NAL units.
 func (p *ParamSets) Prepend(nalus [][]byte) ([][]byte, error) {
@@ -107,7 +109,7 @@ func (p *ParamSets) Prepend(nalus [][]byte) ([][]byte, error) {
 }
 
 // FixAccessUnit is Update and Prepend on an access unit in Annex B form: it
-// splits au, remembers its parameter sets, and adds the kept ones an IDR
+// splits au, remembers its parameter sets, and adds the kept ones a random access point
 // lacks. It returns au itself when nothing had to be added, and otherwise a
 // new byte stream with four-byte start codes. Errors are those of SplitAnnexB
 // and Prepend.

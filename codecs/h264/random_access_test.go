@@ -19,9 +19,12 @@ var randomAccessCases = []struct {
 	{"non-IDR slice", [][]byte{{0x41, 0x9a}}, false},
 	{"parameter sets alone", [][]byte{{0x67}, {0x68}}, false},
 	{"empty NAL units", [][]byte{{}, {}}, false},
+	{"recovery point", [][]byte{testRefresh, testNonIDRP}, true},
+	{"recovery point SEI alone", [][]byte{testRecovery}, false},
+	{"intra picture without recovery point", [][]byte{testNonIDRI}, false},
 }
 
-func TestIsRandomAccessNeedsAnIDRSlice(t *testing.T) {
+func TestIsRandomAccessNeedsAnIDRSliceOrARecoveryPoint(t *testing.T) {
 	for _, tt := range randomAccessCases {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := IsRandomAccess(tt.nalus); got != tt.want {
@@ -47,7 +50,11 @@ func FuzzIsRandomAccess(f *testing.F) {
 		if !bytes.Equal(stream, input) {
 			t.Fatal("IsRandomAccess modified its input")
 		}
-		if got != hasType(nalus, NALUTypeIDR) {
+		if IsIDR(nalus) != hasType(nalus, NALUTypeIDR) {
+			t.Fatalf("IsIDR(% x) = %t", nalus, IsIDR(nalus))
+		}
+		_, recovery := FindRecoveryPoint(nalus)
+		if want := IsIDR(nalus) || (recovery && hasSlice(nalus)); got != want {
 			t.Fatalf("IsRandomAccess(% x) = %t", nalus, got)
 		}
 		reversed := slices.Clone(nalus)

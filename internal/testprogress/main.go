@@ -108,6 +108,7 @@ func (p *progress) ended(k key, e event) {
 		}
 		if e.Action == "fail" {
 			p.pkgFail[k.pkg] = true
+			p.unfinished(k.pkg)
 		}
 		return
 	}
@@ -121,6 +122,31 @@ func (p *progress) ended(k key, e event) {
 		for _, l := range out {
 			fmt.Fprint(p.out, l)
 		}
+	}
+}
+
+// unfinished shows the tests of a failed package that never ended, as when
+// its binary panicked or ran past go test's -timeout: each one's name and
+// whole output, which holds the panic and the goroutines. A top-level test
+// that never ended counts as failed.
+func (p *progress) unfinished(pkg string) {
+	var left []key
+	for k := range p.output {
+		if k.pkg == pkg && k.test != "" {
+			left = append(left, k)
+		}
+	}
+	sort.Slice(left, func(i, j int) bool { return left[i].test < left[j].test })
+	for _, k := range left {
+		if !strings.Contains(k.test, "/") {
+			p.failed++
+			fmt.Fprintf(p.out, "--- UNFINISHED: %s %s (its package failed while it ran)\n", shortPkg(pkg), k.test)
+		}
+		for _, l := range p.output[k] {
+			fmt.Fprint(p.out, l)
+		}
+		delete(p.output, k)
+		delete(p.running, k)
 	}
 }
 

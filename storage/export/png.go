@@ -12,6 +12,7 @@ import (
 
 	"github.com/gopline/gopline/codecs"
 	"github.com/gopline/gopline/codecs/ffmpeg"
+	"github.com/gopline/gopline/codecs/h264"
 	"github.com/gopline/gopline/codecs/jpeg"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/storage"
@@ -21,7 +22,9 @@ import (
 // times as a PNG file in dir (created if needed), and returns the files'
 // paths in the order of times. The picture shown at t is the latest one captured at or before t:
 // PNG seeks to the keyframe at or before t and decodes from there, discarding
-// the pictures before t. Times in increasing order within a GOP share its
+// the pictures before t (from the keyframe before it when t lies within the
+// sweep of an intra refresh that starts at that keyframe, whose pictures
+// show only after it). Times in increasing order within a GOP share its
 // decoding.
 //
 // A file's name is the stream's name (without leading slashes, other
@@ -191,6 +194,7 @@ type pictureReader struct {
 
 	cur       *storage.Cursor
 	index     uint64        // index of the last packet (or record) read from cur
+	key       *media.Packet // the keyframe cur started at
 	next      *media.Packet // read from cur but decoded after last
 	frame     *media.Frame  // the picture shown at last, nil when it did not decode
 	ahead     []*media.Frame
@@ -200,8 +204,38 @@ type pictureReader struct {
 
 // at returns the picture shown at t: the latest one captured at or before
 // t. Every such picture is decoded before the first packet decoded after t.
+//
+// A decoder that starts at an intra refresh's recovery point shows no
+// picture until the refresh has swept it: a t within the sweep is decoded
+// from the keyframe before, through the recovery point.
 func (pr *pictureReader) at(t time.Time) (*media.Frame, error) {
-	if err := pr.seek(t); err != nil {
+	f, err := pr.decodeAt(t, t)
+	if errors.Is(err, ErrNoPicture) && refreshes(pr.key) {
+		if g, gerr := pr.decodeAt(pr.key.CaptureTime.Add(-time.Nanosecond), t); gerr == nil {
+			return g, nil
+		}
+	}
+	return f, err
+}
+
+// refreshes reports whether key is an H.264 recovery point whose pictures
+// are correct only some frames after it: an intra refresh's.
+func refreshes(key *media.Packet) bool {
+	if key == nil || key.Codec != media.H264 {
+		return false
+	}
+	nalus, err := h264.SplitAnnexB(key.Data)
+	if err != nil || h264.AccessOf(nalus) != h264.AccessRecoveryPoint {
+		return false
+	}
+	rp, _ := h264.FindRecoveryPoint(nalus)
+	return rp.FrameCount > 0
+}
+
+// decodeAt decodes the picture shown at t, from the keyframe at or before
+// from when it has not passed it yet.
+func (pr *pictureReader) decodeAt(from, t time.Time) (*media.Frame, error) {
+	if err := pr.seek(from, t); err != nil {
 		return nil, err
 	}
 	for {
@@ -237,10 +271,11 @@ func (pr *pictureReader) at(t time.Time) (*media.Frame, error) {
 	}
 }
 
-// seek positions the reader for t: it goes on from where it stopped when
-// t's keyframe was read already, and seeks afresh otherwise.
-func (pr *pictureReader) seek(t time.Time) error {
-	seek, err := pr.rec.Seek(pr.stream, t)
+// seek positions the reader for t at the keyframe at or before from: it
+// goes on from where it stopped when that keyframe was read already, and
+// seeks afresh otherwise.
+func (pr *pictureReader) seek(from, t time.Time) error {
+	seek, err := pr.rec.Seek(pr.stream, from)
 	if err != nil {
 		return err
 	}
@@ -261,6 +296,7 @@ func (pr *pictureReader) seek(t time.Time) error {
 		return err
 	}
 	pr.cur, pr.index, pr.next, pr.frame, pr.ahead, pr.last = seek, seek.Index(), key, nil, nil, t
+	pr.key = key
 	return nil
 }
 

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+)
+
+func feed(t *testing.T, p *progress, events ...event) {
+	t.Helper()
+	for _, e := range events {
+		b, err := json.Marshal(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.line(string(b))
+	}
+}
+
+func newProgress(out *strings.Builder) *progress {
+	return &progress{out: out, started: time.Now(), running: map[key]time.Time{}, output: map[key][]string{}, pkgFail: map[string]bool{}}
+}
+
+// A package whose binary ran past go test's -timeout ends with a fail for
+// the package alone: the test that was running, and the panic in its
+// output, are shown and counted.
+func TestATimedOutPackageShowsTheTestThatWasRunning(t *testing.T) {
+	var out strings.Builder
+	p := newProgress(&out)
+	const pkg = "github.com/gopline/gopline/cmd/gopline"
+	feed(t, p,
+		event{Action: "start", Package: pkg},
+		event{Action: "run", Package: pkg, Test: "TestQuick"},
+		event{Action: "output", Package: pkg, Test: "TestQuick", Output: "quick's log\n"},
+		event{Action: "pass", Package: pkg, Test: "TestQuick"},
+		event{Action: "run", Package: pkg, Test: "TestSlow"},
+		event{Action: "run", Package: pkg, Test: "TestSlow/part"},
+		event{Action: "output", Package: pkg, Test: "TestSlow/part", Output: "part's log\n"},
+		event{Action: "output", Package: pkg, Test: "TestSlow", Output: "panic: test timed out after 10m0s\n"},
+		event{Action: "output", Package: pkg, Output: "FAIL\tgithub.com/gopline/gopline/cmd/gopline\t600.1s\n"},
+		event{Action: "fail", Package: pkg},
+	)
+	got := out.String()
+	for _, want := range []string{"UNFINISHED: cmd/gopline TestSlow", "panic: test timed out", "part's log", "FAIL\tgithub.com/gopline/gopline/cmd/gopline"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("no %q in:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "quick's log") || strings.Contains(got, "UNFINISHED: cmd/gopline TestSlow/part") {
+		t.Errorf("a passed test's output or a subtest as unfinished test in:\n%s", got)
+	}
+	if p.failed != 1 || p.passed != 1 || !p.pkgFail[pkg] || len(p.running) != 0 {
+		t.Errorf("failed %d, passed %d, package failed %v, still running %v: want 1, 1, true, none", p.failed, p.passed, p.pkgFail[pkg], p.running)
+	}
+	if status := p.finish(); status != 1 {
+		t.Errorf("exit status %d, want 1", status)
+	}
+}
+
+// A package that passes shows only go test's line for it.
+func TestAPassingPackageShowsOnlyItsSummary(t *testing.T) {
+	var out strings.Builder
+	p := newProgress(&out)
+	const pkg = "github.com/gopline/gopline/media"
+	feed(t, p,
+		event{Action: "start", Package: pkg},
+		event{Action: "run", Package: pkg, Test: "TestA"},
+		event{Action: "output", Package: pkg, Test: "TestA", Output: "a's log\n"},
+		event{Action: "pass", Package: pkg, Test: "TestA"},
+		event{Action: "output", Package: pkg, Output: "ok  \tgithub.com/gopline/gopline/media\t1.0s\n"},
+		event{Action: "pass", Package: pkg},
+	)
+	if got, want := out.String(), "testing "+pkg+" ...\nok  \tgithub.com/gopline/gopline/media\t1.0s\n"; got != want {
+		t.Errorf("output %q, want %q", got, want)
+	}
+	if p.finish() != 0 {
+		t.Error("a passing run failed")
+	}
+}
