@@ -153,6 +153,9 @@ func TestPageChoosesTheTransportForEachTopic(t *testing.T) {
 		{`{codec: "h264", reordered: true}`, "websocket", "B-frames"},
 		{`{codec: "jpeg", reordered: false}`, "websocket", "JPEG"},
 		{`{}`, "webrtc", ""}, // not known yet
+		{`{codec: "h264", width: 4096, height: 2304}`, "webrtc", ""},
+		{`{codec: "h264", width: 4112, height: 2304}`, "websocket", "4112×2304"},
+		{`{codec: "h264", width: 8192, height: 4320}`, "websocket", "larger than this browser's WebRTC decodes"},
 	}
 	for _, c := range cases {
 		var got struct {

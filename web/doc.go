@@ -13,7 +13,9 @@
 // the newest picture at once. H.264 goes out as it was encoded, one encode
 // for every viewer. A viewer slower than the stream holds its window full
 // and loses whole GOPs; the publisher and the other viewers never wait for
-// it. See docs/viewer.md.
+// it. A Foxglove client is written no more than it reads (pings), and one
+// that stops reading and comes back goes on at the newest GOP. See
+// docs/viewer.md.
 //
 // The files are embedded: no build step, nothing fetched from elsewhere.
 package web

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"time"
+
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/rs/zerolog"
 
@@ -42,14 +44,23 @@ type feedConfig struct {
 	// waitForKeyframe makes a viewer that joins mid-GOP wait for the next
 	// keyframe the encoder makes on its own, instead of asking for one.
 	waitForKeyframe bool
-	log             zerolog.Logger
+	// maxLag, when set, makes the writer skip to the newest GOP when a
+	// live packet waited longer than this in the queue (catchUp): the
+	// feed asks its topic for the newest GOP, as after a broken chain.
+	maxLag time.Duration
+	// caughtUp, when set, is called on the writer goroutine before the
+	// keyframe that ends a run of skipped packets is written.
+	caughtUp func(catchUpStep)
+	log      zerolog.Logger
 }
 
 // feed is one viewer's subscription to a topic: an actor that owns a
 // transport.Subscriber, passes what decodes (qos.Gate) to a writer
 // goroutine, and acknowledges each packet once written. A viewer that is
 // slower than the stream therefore holds its window full, and the topic
-// drops the rest of a GOP for it alone; the publisher never waits.
+// drops the rest of a GOP for it alone; the publisher never waits. With
+// a maxLag, a viewer that comes back after taking nothing for a while
+// skips what waited for it and goes on at the newest GOP (catchUp).
 type feed struct {
 	topic  string
 	pid    *actor.PID
@@ -58,9 +69,21 @@ type feed struct {
 
 // Messages of a feed's actor.
 type (
-	feedWritten  struct{ err error }
+	// feedWritten says that the writer is done with a packet: written
+	// (err says whether that failed) or skipped; began says that it began
+	// a run of skipped packets.
+	feedWritten struct {
+		err   error
+		began bool
+	}
 	feedKeyframe struct{}
 )
+
+// queued is a packet in a feed's queue, with when it was queued.
+type queued struct {
+	p  *media.Packet
+	at time.Time
+}
 
 // startFeed subscribes cfg's topic for one viewer. Stop ends it.
 func startFeed(system *actor.ActorSystem, cfg feedConfig) (*feed, error) {
@@ -72,7 +95,7 @@ func startFeed(system *actor.ActorSystem, cfg feedConfig) (*feed, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &feedActor{cfg: cfg, broker: broker, gate: gate, queue: make(chan *media.Packet, feedQueue), system: system,
+	a := &feedActor{cfg: cfg, broker: broker, gate: gate, queue: make(chan queued, feedQueue), system: system,
 		askOnJoin: cfg.write != nil && !cfg.waitForKeyframe && !hasCache(cfg.bus, cfg.topic)}
 	pid := system.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return a }))
 	return &feed{topic: cfg.topic, pid: pid, system: system}, nil
@@ -92,7 +115,7 @@ type feedActor struct {
 	system *actor.ActorSystem
 	sub    *transport.Subscriber
 	gate   *qos.Gate
-	queue  chan *media.Packet
+	queue  chan queued
 	done   chan struct{} // closed when the writer returns
 	over   bool          // ended was called
 	// askOnJoin: the topic has no cached GOP to replay, so the feed asks
@@ -110,6 +133,9 @@ func (a *feedActor) Receive(ctx actor.Context) {
 		a.sub.Ack()
 		if m.err != nil {
 			a.end(m.err)
+		}
+		if m.began && a.gate.Break() { // the viewer fell behind: the newest GOP, from the cache if it holds it
+			a.sub.RequestKeyframe()
 		}
 	case feedKeyframe:
 		a.sub.RequestKeyframe()
@@ -147,16 +173,24 @@ func hasCache(bus *transport.Bus, topic string) bool {
 	return err == nil && st.Cache != nil && st.Cache.Frames > 0
 }
 
-// writeLoop writes the queued packets, each acknowledged once written.
-// After a failed write it only drains the queue.
+// writeLoop writes the queued packets, each acknowledged once written or
+// skipped (cfg.maxLag). After a failed write it only drains the queue.
 func (a *feedActor) writeLoop(self *actor.PID) {
 	defer close(a.done)
 	var failed error
-	for p := range a.queue {
+	skip := catchUp{maxLag: a.cfg.maxLag}
+	for q := range a.queue {
+		step := catchUpStep{Write: true}
 		if failed == nil {
-			failed = a.cfg.write(p)
+			step = skip.next(q.p, q.at, time.Now())
 		}
-		a.system.Root.Send(self, feedWritten{err: failed})
+		if step.Skipped > 0 && a.cfg.caughtUp != nil {
+			a.cfg.caughtUp(step)
+		}
+		if failed == nil && step.Write {
+			failed = a.cfg.write(q.p)
+		}
+		a.system.Root.Send(self, feedWritten{err: failed, began: step.Began})
 	}
 }
 
@@ -210,7 +244,7 @@ func (a *feedActor) take(p *media.Packet) {
 		return
 	}
 	select {
-	case a.queue <- p:
+	case a.queue <- queued{p: p, at: time.Now()}:
 	default: // more than the topic may send unacknowledged: never block the actor
 		a.sub.Ack()
 		if a.gate.Break() {

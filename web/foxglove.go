@@ -22,9 +22,12 @@ import (
 )
 
 const (
-	// foxgloveWriteTimeout ends a connection whose client took no message
-	// for this long; shorter stalls cost it whole GOPs, not the connection.
-	foxgloveWriteTimeout = 10 * time.Second
+	// foxgloveWriteTimeout ends a connection whose client read nothing
+	// for this long: it took no message, or left a ping unanswered while
+	// pictures waited for it (maxUnread). A client that stops for less
+	// (a process stopped for tens of seconds) goes on at the newest GOP
+	// (catchUp).
+	foxgloveWriteTimeout = time.Minute
 	// advertiseEvery is how often a connection looks for topics that came
 	// or went.
 	advertiseEvery = time.Second
@@ -58,7 +61,9 @@ func (h *Handler) serveFoxglove(w http.ResponseWriter, r *http.Request) {
 		return // Accept wrote the HTTP error
 	}
 	ws.SetReadLimit(maxClientMessage)
-	c := &foxgloveConn{h: h, ws: ws, addr: addr, slot: slot, subs: map[uint32]foxSub{}, channels: map[uint32]advertised{}}
+	c := &foxgloveConn{h: h, ws: ws, addr: addr, slot: slot, subs: map[uint32]foxSub{}, channels: map[uint32]advertised{},
+		markReplay: r.URL.Query().Get("replay") == "marked", read: make(chan struct{}), wrote: make(chan struct{}, 1),
+		gone: make(chan struct{})}
 	// An evicted client is told why, in the close handshake; one of a
 	// closing node is cut off. The handler returns once the handshake is
 	// over.
@@ -183,6 +188,17 @@ type foxgloveConn struct {
 	mu       sync.Mutex
 	subs     map[uint32]foxSub     // by the client's subscription id
 	channels map[uint32]advertised // what the client was told of, by id
+	// markReplay: the client asked for replayed pictures to be marked
+	// (replayedField).
+	markReplay bool
+	// pace is how far the client has read, under mu; read is closed and
+	// replaced when the client answers a ping. wrote tells the ping loop
+	// that a picture was written. gone is closed when the connection
+	// ends, which ends the writers' wait for the client.
+	pace  readPace
+	read  chan struct{}
+	wrote chan struct{}
+	gone  chan struct{}
 }
 
 // foxSub is one of a client's subscriptions: a feed of its channel's topic.
@@ -202,8 +218,14 @@ func (c *foxgloveConn) run(ctx context.Context) error {
 	if err := c.advertise(ctx); err != nil {
 		return err
 	}
+	pinging := make(chan struct{})
+	defer func() { <-pinging }()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	go func() {
+		defer close(pinging)
+		c.pingLoop(ctx)
+	}()
 	go func() {
 		t := time.NewTicker(advertiseEvery)
 		defer t.Stop()
@@ -288,8 +310,9 @@ func (c *foxgloveConn) subscribe(s subscription) string {
 	}
 	f, err := startFeed(c.h.cfg.System, feedConfig{bus: c.h.cfg.Bus, topic: topic, qos: c.h.cfg.ViewerQoS,
 		write: c.writer(s.ID, ch), log: c.h.cfg.Log, outlivesStream: true, observe: func(p *media.Packet) { _ = c.h.observed(topic, p) },
+		maxLag: maxViewerLag, caughtUp: func(step catchUpStep) { c.caughtUp(s.ID, topic, step) },
 		ended: func(err error) { // a failed write alone: the feed outlives the stream
-			c.h.warnClient(&c.h.slow, c.addr, "Foxglove client cut off: it took no message for "+foxgloveWriteTimeout.String(), err)
+			c.h.warnClient(&c.h.slow, c.addr, "Foxglove client cut off: it read nothing for "+foxgloveWriteTimeout.String(), err)
 			go c.ws.CloseNow()
 		}})
 	if err != nil {
@@ -303,9 +326,9 @@ func (c *foxgloveConn) subscribe(s subscription) string {
 // writer sends each packet of a subscription to channel ch as a
 // CompressedVideo (H.264) or CompressedImage (JPEG) message in protobuf:
 // the picture's bytes as they are (the MCAP export writes the same
-// messages in JSON). A packet of another schema than the channel's (the
-// topic changed codec: the channel ends at the next advertise) is not
-// sent.
+// messages in JSON), marked when replayed if the client asked. A packet
+// of another schema than the channel's (the topic changed codec: the
+// channel ends at the next advertise) is not sent.
 func (c *foxgloveConn) writer(subID uint32, ch advertised) func(*media.Packet) error {
 	msg := foxglove.Message{FrameID: foxglove.FrameID(ch.topic)}
 	return func(p *media.Packet) error {
@@ -316,9 +339,19 @@ func (c *foxgloveConn) writer(subID uint32, ch advertised) func(*media.Packet) e
 		msg.Format, msg.Data, msg.Timestamp = format, p.Data, foxglove.TimeOf(p.CaptureTime)
 		b := make([]byte, messageDataHeader, messageDataHeader+len(p.Data)+len(msg.FrameID)+maxProtoFraming)
 		b = msg.AppendProto(b, schema)
+		if c.markReplay && p.Replay.Replayed {
+			b = appendReplayed(b)
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), foxgloveWriteTimeout)
 		defer cancel()
-		return c.ws.Write(ctx, websocket.MessageBinary, messageData(b, subID, uint64(time.Now().UnixNano())))
+		if err := c.waitForReader(ctx); err != nil {
+			return err
+		}
+		if err := c.ws.Write(ctx, websocket.MessageBinary, messageData(b, subID, uint64(time.Now().UnixNano()))); err != nil {
+			return err
+		}
+		c.wroteOne()
+		return nil
 	}
 }
 
@@ -351,6 +384,7 @@ func (c *foxgloveConn) stopFeeds() {
 }
 
 func (c *foxgloveConn) stopAll() {
+	close(c.gone)
 	c.ws.CloseNow() // unblocks writers before their feeds stop
 	c.stopFeeds()
 }

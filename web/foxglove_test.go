@@ -13,6 +13,7 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/rs/zerolog"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -341,4 +342,70 @@ func TestFoxgloveSubscriptionOutlivesAPublisherRestart(t *testing.T) {
 		got++
 	}
 	t.Logf("%d messages of the first stream after it stopped, then %d of the second", old, got)
+}
+
+// replayMark reads replayedField from a Message Data's picture message:
+// 1 when the node marked it replayed, 0 when it did not.
+func replayMark(t *testing.T, data []byte) uint64 {
+	t.Helper()
+	var mark uint64
+	for b := data[messageDataHeader:]; len(b) > 0; {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			t.Fatalf("bad tag: %v", protowire.ParseError(n))
+		}
+		b = b[n:]
+		if num == replayedField && typ == protowire.VarintType {
+			v, m := protowire.ConsumeVarint(b)
+			if m < 0 {
+				t.Fatalf("bad mark: %v", protowire.ParseError(m))
+			}
+			mark = v
+		}
+		m := protowire.ConsumeFieldValue(num, typ, b)
+		if m < 0 {
+			t.Fatalf("bad field %d: %v", num, protowire.ParseError(m))
+		}
+		b = b[m:]
+	}
+	return mark
+}
+
+// A client that asks (the node's page) finds the pictures of the cached
+// GOP its subscription starts with marked replayed, and the live ones
+// after them not; the messages still decode with the channel's schema. A
+// client that does not ask (Foxglove) gets the schema's fields alone.
+func TestFoxgloveMarksTheReplayedPicturesForAClientThatAsks(t *testing.T) {
+	n := newLiveNode(t, Config{})
+	marked := dialFoxglove(t, n, "?replay=marked")
+	chans := marked.greeting()
+	marked.send(`{"op":"subscribe","subscriptions":[{"id":1,"channelId":` + jsonNumber(chans[0].ID) + `}]}`)
+	replayed, live := 0, 0
+	for i := 0; live < 10; i++ {
+		op, data := marked.next()
+		if op != "binary" {
+			t.Fatalf("message %d: %s, want message data", i, op)
+		}
+		if _, m := decodeMessage(t, chans[0], data); m.Format != "h264" || len(m.Data) == 0 {
+			t.Fatalf("message %d: format %q, %d bytes", i, m.Format, len(m.Data))
+		}
+		switch mark := replayMark(t, data); {
+		case mark == 1 && live == 0:
+			replayed++
+		case mark == 0 && replayed > 0:
+			live++
+		default:
+			t.Fatalf("message %d marked %d after %d replayed and %d live: want the replay first, then live pictures", i, mark, replayed, live)
+		}
+	}
+	t.Logf("%d pictures replayed, then live ones", replayed)
+
+	plain := dialFoxglove(t, n, "")
+	chans = plain.greeting()
+	plain.send(`{"op":"subscribe","subscriptions":[{"id":1,"channelId":` + jsonNumber(chans[0].ID) + `}]}`)
+	for i := range 10 {
+		if _, data := plain.next(); replayMark(t, data) != 0 {
+			t.Fatalf("message %d of a client that did not ask is marked replayed", i)
+		}
+	}
 }

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"google.golang.org/protobuf/encoding/protowire"
 )
 
 // The Foxglove WebSocket protocol, version 1: the subprotocol a client
@@ -117,4 +119,19 @@ func messageData(b []byte, subID uint32, recvNanos uint64) []byte {
 	binary.LittleEndian.PutUint32(b[1:], subID)
 	binary.LittleEndian.PutUint64(b[5:], recvNanos)
 	return b
+}
+
+// replayedField is the field, set to 1, that a client which asks for it
+// (/foxglove?replay=marked: the node's own pages) finds after the schema's
+// fields in the message of each picture its topic replayed from the cache:
+// the cached GOP a subscription starts with, which the page decodes whole
+// to reach the newest picture, where a backlog of live pictures is
+// skipped. The schemas do not have it, and protobuf readers skip a field
+// they do not know; Foxglove, which does not ask, never gets it.
+const replayedField protowire.Number = 16
+
+// appendReplayed appends replayedField to b, a picture's protobuf message.
+func appendReplayed(b []byte) []byte {
+	b = protowire.AppendTag(b, replayedField, protowire.VarintType)
+	return protowire.AppendVarint(b, 1)
 }

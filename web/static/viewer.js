@@ -29,24 +29,39 @@ const gopline = (() => {
   const bFrames = "B-frames: WebRTC cannot carry them; playing over the WebSocket";
   const jpeg = "JPEG: WebRTC carries H.264 only; drawn from the WebSocket";
 
+  // webrtcMaxMacroblocks is the largest picture, in 16x16 macroblocks,
+  // that Chromium's WebRTC was seen to decode: 4096x2304 (H.264 level
+  // 5.1's largest frame) plays, 4112x2304 and anything larger up to
+  // 8192x4320 arrive and are never painted, silently. Its WebCodecs
+  // decoder plays them, so a larger topic plays over the WebSocket.
+  const webrtcMaxMacroblocks = 36864;
+  const macroblocks = (w, h) => Math.ceil(w / 16) * Math.ceil(h / 16);
+  const tooLarge = (info) => "a picture of " + info.width + "×" + info.height +
+    " is larger than this browser's WebRTC decodes (4096×2304 at most); playing over the WebSocket";
+
   // choose says how the page plays a topic, given what /api/topics says of
-  // it (info: codec, reordered), as { transport, note }, note saying why
-  // when it is not the browser's choice. ?transport= in the page's URL
-  // forces either transport. A JPEG topic and an H.264 topic with B-frames
-  // play over the WebSocket: WebRTC carries no JPEG, and browsers play
-  // H.264 with B-frames over WebRTC at a few frames a second (the node
-  // refuses it WHEP). Any other H.264 topic plays over WebRTC where the
-  // browser receives H.264 with it, else over the WebSocket (WebCodecs)
-  // where the browser has a VideoDecoder, else over WebRTC, whose view says
-  // why it cannot.
+  // it (info: codec, reordered, width, height), as { transport, note,
+  // forced }, note saying why when it is not the browser's choice, forced
+  // when ?transport= in the page's URL chose (either transport). A JPEG
+  // topic, an H.264 topic with B-frames and one larger than WebRTC decodes
+  // play over the WebSocket: WebRTC carries no JPEG, browsers play H.264
+  // with B-frames over WebRTC at a few frames a second (the node refuses it
+  // WHEP), and paint nothing of a picture too large. Any other H.264 topic
+  // plays over WebRTC where the browser receives H.264 with it, else over
+  // the WebSocket (WebCodecs) where the browser has a VideoDecoder, else
+  // over WebRTC, whose view says why it cannot.
   function choose(info) {
     info = info || {};
     const asked = params.get("transport");
-    if (asked === "webrtc" || asked === "websocket") return { transport: asked, note: null };
+    if (asked === "webrtc" || asked === "websocket") return { transport: asked, note: null, forced: true };
     if (info.codec === "jpeg") return { transport: "websocket", note: jpeg };
     if (info.reordered) return { transport: "websocket", note: bFrames };
+    const webSocket = goplineWebSocket.available("h264");
+    if (webSocket && info.width > 0 && info.height > 0 && macroblocks(info.width, info.height) > webrtcMaxMacroblocks) {
+      return { transport: "websocket", note: tooLarge(info) };
+    }
     if (window.RTCPeerConnection && playsH264()) return { transport: "webrtc", note: null };
-    return { transport: goplineWebSocket.available("h264") ? "websocket" : "webrtc", note: null };
+    return { transport: webSocket ? "websocket" : "webrtc", note: null };
   }
 
   // How the WebRTC view watches its picture. A session that paints no
@@ -61,6 +76,13 @@ const gopline = (() => {
   const stallIntervals = 4;
   const gapsKept = 8;
   const joinWaitMs = 10000;
+  // A session that receives the stream for undecodedMs without painting a
+  // picture of it has a stream this browser's WebRTC does not decode
+  // (pictures larger than it takes, or keyframes that are not IDR
+  // pictures, or pictures of more bytes than its receiver assembles): the
+  // tile plays it over the WebSocket instead, which decodes more and says
+  // why when it cannot either.
+  const undecodedMs = 5000;
   const backoffFirstMs = 500;
   const backoffMaxMs = 5000;
   // Refusals of an offer that another offer would not change: a bad offer
@@ -86,8 +108,10 @@ const gopline = (() => {
   // topic plays over the transport it does, when that is not the browser's
   // choice. stats, when given, is the object to keep them in
   // (goplineWebSocket.newStats); info, when given, is what /api/topics
-  // said of the topic.
-  function view(el, topic, stats, info) {
+  // said of the topic. undecodable, when given, is called (once, with the
+  // reason) instead of a reconnect when a session receives the stream and
+  // decodes none of it (undecodedMs); the caller then stops the view.
+  function view(el, topic, stats, info, undecodable) {
     if (el instanceof HTMLCanvasElement) return goplineWebSocket.view(el, topic, token, "h264", stats);
     const video = el;
     stats = Object.assign(stats || goplineWebSocket.newStats(topic), { transport: "webrtc", offerMs: null, answeredMs: null,
@@ -167,11 +191,23 @@ const gopline = (() => {
     // watch ends session s when it has painted nothing for too long.
     function watch(s, now) {
       if (document.hidden) return;
+      if (s.lastPictureAt === null && s.receivingSince !== null && now - Math.max(s.receivingSince, visibleSince) > undecodedMs) {
+        const why = "this browser's WebRTC received " + Math.round(s.lastBytes / 1000) + " kB of the stream in " +
+          ((now - s.receivingSince) / 1000).toFixed(0) + " s and decoded no picture of it" +
+          " (pictures larger than it decodes, or keyframes that are not IDR pictures)";
+        if (!undecodable) { lost(s, why); return; }
+        session = null;
+        end(s);
+        const tell = undecodable;
+        undecodable = null;
+        tell(why);
+        return;
+      }
       const since = Math.max(s.lastPictureAt === null ? s.started : s.lastPictureAt, visibleSince);
       const limit = s.lastPictureAt === null ? joinWaitMs : Math.max(stallMs, stallIntervals * Math.max(rateInterval, ...gaps));
       if (now - since <= limit) return;
       const secs = ((now - since) / 1000).toFixed(0) + " s";
-      lost(s, s.lastPictureAt === null ? "no picture " + secs + " after connecting"
+      lost(s, s.lastPictureAt === null ? "no picture " + secs + " after connecting" + (s.lastBytes > 0 ? "" : ": no video arrived")
         : "no picture for " + secs + ": the stream stopped or the node went away");
     }
 
@@ -185,6 +221,7 @@ const gopline = (() => {
         // Two reports of one moment (a page whose clock stood still) give no rate.
         if (s.lastAt && r.timestamp > s.lastAt) stats.bitrate = (8 * (r.bytesReceived - s.lastBytes)) / ((r.timestamp - s.lastAt) / 1000);
         s.lastBytes = r.bytesReceived; s.lastAt = r.timestamp;
+        if (r.bytesReceived > 0 && s.receivingSince === null) s.receivingSince = performance.now();
         if (!rvfc && r.framesDecoded > s.decoded) {
           const now = performance.now();
           if (stats.firstFrameMs === null) { stats.firstFrameMs = now - s.started; settle(); }
@@ -214,7 +251,7 @@ const gopline = (() => {
       const started = performance.now();
       if (first) stats.startedAt = performance.timeOrigin + started;
       const pc = new RTCPeerConnection();
-      const s = { pc, started, resource: null, lastPictureAt: null, lastBytes: 0, lastAt: 0, decoded: 0 };
+      const s = { pc, started, resource: null, lastPictureAt: null, lastBytes: 0, lastAt: 0, decoded: 0, receivingSince: null };
       session = s;
       pc.addTransceiver("video", { direction: "recvonly" });
       pc.addEventListener("connectionstatechange", () => {
@@ -326,13 +363,27 @@ const gopline = (() => {
       replaced.box.replaceWith(box);
     } else parent.append(box);
     const stats = goplineWebSocket.newStats(topic);
-    let closed = false, stopView = () => {};
+    let closed = false, stopView = () => {}, picture = null;
+    // overWebSocket plays the topic over the WebSocket in place of a
+    // WebRTC view that decodes none of it, saying why.
+    const overWebSocket = (why) => {
+      if (closed) return;
+      stopView();
+      picture.remove();
+      picture = document.createElement("canvas");
+      box.prepend(picture);
+      stats.note = why + "; playing over the WebSocket";
+      stats.error = null;
+      goplineWebSocket.view(picture, topic, token, "h264", stats);
+      stopView = stats.close;
+      stats.close = close;
+      show();
+    };
     const start = (ti) => {
       if (closed) return;
       ti = ti || {};
       const how = choose(ti);
       stats.note = how.note;
-      let picture;
       if (how.transport === "websocket") picture = document.createElement("canvas");
       else {
         picture = document.createElement("video");
@@ -340,7 +391,7 @@ const gopline = (() => {
       }
       box.prepend(picture);
       if (how.transport === "websocket") goplineWebSocket.view(picture, topic, token, ti.codec === "jpeg" ? "jpeg" : "h264", stats);
-      else view(picture, topic, stats, ti);
+      else view(picture, topic, stats, ti, how.forced || !goplineWebSocket.available("h264") ? null : overWebSocket);
       stopView = stats.close;
       stats.close = close;
       show();

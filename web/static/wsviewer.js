@@ -13,9 +13,15 @@ const goplineWebSocket = (() => {
   // Reconnect after a lost socket: the first wait, the longest.
   const backoffFirstMs = 250;
   const backoffMaxMs = 5000;
-  // maxDecodeQueue bounds the access units waiting in the decoder: beyond
-  // it the page skips to the next keyframe rather than fall behind.
+  // maxDecodeQueue bounds the live access units waiting in the decoder:
+  // beyond it the page skips to the next keyframe rather than fall behind.
+  // The cached GOP a subscription starts with is not a backlog: each of
+  // its pictures needs the ones before it, and the newest is the one to
+  // show, so the page decodes it whole, up to maxReplay access units (the
+  // node's cache holds at most 600 packets) beyond maxDecodeQueue. The
+  // node marks the replayed pictures (/foxglove?replay=marked).
   const maxDecodeQueue = 60;
+  const maxReplay = 600;
   // Decoder errors in a row, with no picture between, before the page says
   // so; a single one is recovered from at the next keyframe.
   const errorsToTell = 3;
@@ -103,6 +109,10 @@ const goplineWebSocket = (() => {
     return { subscription: dv.getUint32(1, true), payload: new Uint8Array(buf, messageDataHeader) };
   }
 
+  // The field the node adds, for a client that asks, to the message of a
+  // picture replayed from its cache (web.replayedField).
+  const replayedField = 16;
+
   // The field numbers of the two schemas the node serves, in protobuf.
   const pictureFields = {
     "foxglove.CompressedVideo": { timestamp: 1, frameId: 2, data: 3, format: 4 },
@@ -148,8 +158,9 @@ const goplineWebSocket = (() => {
   const utf8 = new TextDecoder();
   function decodePicture(b, schema) {
     const f = pictureFields[schema];
-    const m = { format: "", data: new Uint8Array(0), capturedUs: 0 };
+    const m = { format: "", data: new Uint8Array(0), capturedUs: 0, replayed: false };
     protoFields(b, (number, type, value) => {
+      if (type === 0 && number === replayedField) m.replayed = value === 1;
       if (type !== 2) return;
       if (number === f.format) m.format = utf8.decode(value);
       else if (number === f.data) m.data = value;
@@ -182,13 +193,23 @@ const goplineWebSocket = (() => {
       return stats;
     }
     const started = performance.now();
-    const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/foxglove" +
-      (token ? "?token=" + encodeURIComponent(token) : "");
+    const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/foxglove?replay=marked" +
+      (token ? "&token=" + encodeURIComponent(token) : "");
     const paint = canvas.getContext("2d");
     let closed = false, ws = null, backoff = backoffFirstMs, retry = null, topicTimer = null;
     let channel = null, schema = null, subscription = 0, nextSubscription = 1;
     let decoder = null, codec = "", needKeyframe = true, errorsInARow = 0;
     let lastTimestamp = 0; // the newest capture time (µs) given to the decoder
+    // The newest capture times (µs) of a replayed access unit given to the
+    // decoder and of a picture it gave back: while the first is the newer,
+    // the decoder still holds some of the replay.
+    let replayedUpTo = -Infinity, decodedUpTo = -Infinity;
+    // Since the last painted picture (or the subscription): the messages of
+    // the subscription that arrived, the access units given to the decoder,
+    // and whether the page skipped to the next keyframe; the keyframes
+    // since the subscription. The stall note says from them why nothing
+    // is painted.
+    let arrived = 0, given = 0, skipped = false, keyframes = 0;
     const receivedAt = new Map(); // chunk timestamp -> performance.now() of its arrival
     let errorKind = ""; // what stats.error is about: "socket", "topic", "decoder", "codec" or "stall"
     let newest = null, newestReceived = 0, drawing = false, held = 0, joining = true;
@@ -237,6 +258,7 @@ const goplineWebSocket = (() => {
       stats.latencyMs = Math.max(0, now - newestReceived);
       painted.push(now);
       stats.fps = rate(painted, gap, now, now);
+      arrived = 0; given = 0; skipped = false;
       errorsInARow = 0;
       unsay("decoder");
       unsay("node");
@@ -276,6 +298,7 @@ const goplineWebSocket = (() => {
       // Pictures come out in presentation order: a chunk captured before
       // this picture that gave none (a decoder may drop one) is forgotten
       // with it.
+      decodedUpTo = Math.max(decodedUpTo, frame.timestamp);
       const at = receivedAt.get(frame.timestamp);
       for (const t of receivedAt.keys()) {
         if (t <= frame.timestamp) receivedAt.delete(t);
@@ -288,6 +311,7 @@ const goplineWebSocket = (() => {
       decoder = null;
       needKeyframe = true;
       receivedAt.clear();
+      replayedUpTo = decodedUpTo = -Infinity;
     }
 
     function decodeError(err) {
@@ -298,9 +322,11 @@ const goplineWebSocket = (() => {
     }
 
     // decode passes one access unit to the decoder, configuring one at a
-    // keyframe when there is none or the stream's codec changed.
-    async function decode(au, captured) {
+    // keyframe when there is none or the stream's codec changed; replayed
+    // says that the node replayed it from its cache.
+    async function decode(au, captured, replayed) {
       const key = isKeyframe(au);
+      if (key) keyframes++;
       if (!key && (needKeyframe || !decoder)) return; // a chain without its start: wait for the next keyframe
       if (key) {
         const c = codecOf(au);
@@ -322,10 +348,15 @@ const goplineWebSocket = (() => {
         }
         needKeyframe = false;
       }
-      if (decoder.decodeQueueSize > maxDecodeQueue) { // the decoder falls behind: skip to the next keyframe
+      // A live backlog is skipped, to the next keyframe; the replay is not.
+      const replaying = replayed || decodedUpTo < replayedUpTo;
+      if (decoder.decodeQueueSize > maxDecodeQueue + (replaying ? maxReplay : 0)) {
         needKeyframe = true;
+        skipped = true;
         return;
       }
+      if (replayed) replayedUpTo = Math.max(replayedUpTo, captured);
+      given++;
       lastTimestamp = Math.max(lastTimestamp, captured);
       receivedAt.set(captured, performance.now());
       decoder.decode(new EncodedVideoChunk({ type: key ? "key" : "delta", timestamp: captured, data: au }));
@@ -334,6 +365,7 @@ const goplineWebSocket = (() => {
     function subscribe() {
       subscription = nextSubscription++;
       subscribedAt = performance.now();
+      arrived = 0; given = 0; skipped = false; keyframes = 0;
       ws.send(JSON.stringify({ op: "subscribe", subscriptions: [{ id: subscription, channelId: channel }] }));
     }
 
@@ -375,6 +407,7 @@ const goplineWebSocket = (() => {
       bytes += buf.byteLength;
       const d = parseMessageData(buf);
       if (!d || d.subscription !== subscription) return;
+      arrived++;
       let m;
       try {
         m = decodePicture(d.payload, schema);
@@ -388,7 +421,7 @@ const goplineWebSocket = (() => {
       }
       if (m.format !== "h264") return;
       const au = m.data;
-      chain = chain.then(() => decode(au, m.capturedUs)).catch((err) => decodeError(err));
+      chain = chain.then(() => decode(au, m.capturedUs, m.replayed)).catch((err) => decodeError(err));
     }
 
     function connect() {
@@ -440,7 +473,26 @@ const goplineWebSocket = (() => {
       const since = Math.max(joined ? stats.lastFrameAt : subscribedAt, watchedSince);
       if (now - since <= (joined ? Math.max(stallMs, stallGaps * gap) : joinWaitMs)) return;
       const secs = ((now - since) / 1000).toFixed(0) + " s";
-      say("stall", joined ? "no picture for " + secs + ": the stream stopped or the node went away" : "no picture " + secs + " after subscribing");
+      say("stall", (joined ? "no picture for " + secs : "no picture " + secs + " after subscribing") + ": " + whyNoPicture(joined));
+    }
+
+    // whyNoPicture says why the subscription paints nothing, from what
+    // arrived since its last picture: nothing at all, or pictures that
+    // this page could not show.
+    function whyNoPicture(joined) {
+      const pictures = arrived + (arrived === 1 ? " picture" : " pictures");
+      if (arrived === 0) return joined ? "the stream stopped or the node went away" : "nothing arrived";
+      if (kind === "jpeg") return pictures + " arrived, and none was drawn";
+      if (needKeyframe && skipped) {
+        return "this page fell behind decoding the stream, and waits for its next keyframe (IDR) to catch up (" + pictures + " arrived meanwhile)";
+      }
+      if (needKeyframe && keyframes === 0) {
+        return pictures + " arrived, but no keyframe (IDR) to start decoding from: the topic's keyframes are not IDR pictures" +
+          " (intra refresh, or an open GOP's recovery points), which this viewer cannot start from";
+      }
+      if (needKeyframe) return pictures + " arrived; the page waits for the next keyframe (IDR) to decode from";
+      if (given > 0) return "the browser's decoder took " + given + " of the " + pictures + " that arrived and gave none back";
+      return pictures + " arrived, and none was decoded";
     }
 
     connect();

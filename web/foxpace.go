@@ -1,0 +1,93 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// A Foxglove connection writes a client no more pictures than it reads:
+// each picture written is followed by a ping (one at a time), which the
+// client answers once it has read what came before it, and the writers of
+// its subscriptions wait while a ping is unanswered for longer than
+// maxUnread. A client that stops reading is therefore sent about
+// maxUnread of its streams, not the megabytes its sockets' buffers hold;
+// the pictures that come meanwhile wait in its feeds' queues, or are
+// dropped by the topic as for any slow viewer, and once it reads again
+// the feeds skip what waited too long and go on at the newest GOP
+// (catchUp).
+
+// pingLoop pings the client after pictures are written, one ping at a
+// time, until ctx ends or the connection fails. It needs the connection's
+// reader running: that is where the client's answer is read.
+func (c *foxgloveConn) pingLoop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-c.wrote:
+		}
+		c.mu.Lock()
+		ping := c.pace.ping(time.Now())
+		c.mu.Unlock()
+		if !ping {
+			continue
+		}
+		if c.ws.Ping(ctx) != nil {
+			return // the connection ends, and with it its writers
+		}
+		c.mu.Lock()
+		c.pace.answered()
+		read := c.read
+		c.read = make(chan struct{})
+		c.mu.Unlock()
+		close(read)
+	}
+}
+
+// wroteOne counts a picture written and wakes the ping loop.
+func (c *foxgloveConn) wroteOne() {
+	c.mu.Lock()
+	c.pace.wrote()
+	c.mu.Unlock()
+	select {
+	case c.wrote <- struct{}{}:
+	default: // the ping loop is woken already
+	}
+}
+
+// waitForReader returns once the client is not behind (readPace.behind),
+// or with an error when the connection ends or ctx does.
+func (c *foxgloveConn) waitForReader(ctx context.Context) error {
+	for {
+		c.mu.Lock()
+		behind, read := c.pace.behind(time.Now(), maxUnread), c.read
+		c.mu.Unlock()
+		if !behind {
+			return nil
+		}
+		select {
+		case <-read:
+		case <-c.gone:
+			return errors.New("the connection ended")
+		case <-ctx.Done():
+			return fmt.Errorf("the client read nothing for %v: %w", foxgloveWriteTimeout, ctx.Err())
+		}
+	}
+}
+
+// caughtUp tells the client, in a status message, and the node's log that
+// subscription subID of topic fell behind and skipped to the newest GOP.
+// It runs on the subscription's writer, before the GOP's keyframe.
+func (c *foxgloveConn) caughtUp(subID uint32, topic string, step catchUpStep) {
+	msg := fmt.Sprintf("subscription %d (%s) fell behind and skips %d pictures that waited over %v for this client",
+		subID, topic, step.Skipped, maxViewerLag)
+	if step.Behind > 0 {
+		msg = fmt.Sprintf("subscription %d (%s) fell behind and skips %.1f s of the stream (%d pictures waited over %v for this client)",
+			subID, topic, step.Behind.Seconds(), step.Skipped, maxViewerLag)
+	}
+	msg += "; it goes on at the newest keyframe"
+	c.h.warnClient(&c.h.behind, c.addr, "Foxglove client fell behind: "+msg, nil)
+	_ = c.status(context.Background(), statusWarning, msg)
+}
