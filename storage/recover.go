@@ -351,16 +351,16 @@ func decodeCopy(cr *chunkReader, c salvage) (recs []*media.Packet, broken bool, 
 	return recs, framing != nil, nil
 }
 
-// reserveTemp returns a new file name beside dst for Recover to write.
+// reserveTemp creates a new empty file beside dst for Recover to write, and
+// returns its name: Open starts a recording in an empty file.
 func reserveTemp(dst string) (string, error) {
 	f, err := os.CreateTemp(filepath.Dir(dst), filepath.Base(dst)+".*.tmp")
 	if err != nil {
 		return "", fmt.Errorf("storage: recover: %w", err)
 	}
 	name := f.Name()
-	_ = f.Close()
-	// Open creates the recording; it refuses an empty file.
-	if err := os.Remove(name); err != nil {
+	if err := f.Close(); err != nil {
+		_ = os.Remove(name)
 		return "", fmt.Errorf("storage: recover: %w", err)
 	}
 	return name, nil
