@@ -113,6 +113,18 @@ func TestKilledWriterLeavesEveryCommittedPacket(t *testing.T) {
 				t.Fatal("the first packet is not a keyframe")
 			}
 			t.Logf("killed after %d reported packets; the file holds %d", committed, len(got))
+			// Recover finds the file whole: every packet, nothing lost.
+			res, err := storage.Recover(path, filepath.Join(t.TempDir(), "recovered.gopline"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Streams) != 1 {
+				t.Fatalf("recover: %+v", res)
+			}
+			rs := res.Streams[0]
+			if n := int64(len(got)); rs.Packets != n || rs.Counted != n || rs.Lost() != 0 || rs.Damaged+rs.Dropped+rs.Missing != 0 {
+				t.Fatalf("recover: %+v; want the %d packets of the file, and nothing lost", rs, n)
+			}
 		})
 	}
 }

@@ -360,3 +360,86 @@ func TestOverwriteOldestNeverDeletesTheNewestGOP(t *testing.T) {
 	}
 	checkStoredChain(t, path, s, first.Kept)
 }
+
+// fillDisk fills the file system of dir but for free bytes with a file,
+// and returns the file's path.
+func fillDisk(t *testing.T, dir string, free int64) string {
+	t.Helper()
+	ballast := filepath.Join(dir, "ballast")
+	f, err := os.Create(ballast)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	block := make([]byte, 4096)
+	var size int64
+	for {
+		n, err := f.Write(block)
+		size += int64(n)
+		if errors.Is(err, syscall.ENOSPC) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.Truncate(max(0, size-free)); err != nil {
+		t.Fatal(err)
+	}
+	return ballast
+}
+
+// A creation on a full disk fails and leaves no file, whatever step it
+// fails at, and an empty file that one left before is a new recording
+// once space returns: nothing stays in the way of the next recording.
+func TestACreationAFullDiskCutsShortLeavesNothingInTheWay(t *testing.T) {
+	dir := smallfs.Dir(t, "256k")
+	if dir == "" {
+		return // the child ran the test
+	}
+	path := filepath.Join(dir, "rec.gopline")
+	failed := 0
+	for free := int64(0); free <= 32<<10; free += 4 << 10 {
+		ballast := fillDisk(t, dir, free)
+		rec, err := storage.Open(path)
+		if err == nil {
+			err = rec.Close()
+		}
+		switch _, statErr := os.Stat(path); {
+		case err != nil && !errors.Is(statErr, os.ErrNotExist):
+			t.Fatalf("%d bytes free: Open failed (%v) and left the file (%v)", free, err, statErr)
+		case err != nil:
+			failed++
+			t.Logf("%d bytes free: %v", free, err)
+		}
+		_ = os.Remove(path)
+		if err := os.Remove(ballast); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if failed == 0 {
+		t.Fatal("no Open failed on a full disk")
+	}
+	// An empty file that a creation cut short left (a crash between the
+	// create and the first write) stays empty when the next Open fails on
+	// a full disk, and is a new recording when space returns.
+	if err := os.WriteFile(path, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ballast := fillDisk(t, dir, 0)
+	if rec, err := storage.Open(path); err == nil {
+		rec.Close()
+		t.Fatal("Open on a full disk succeeded")
+	}
+	if err := os.Remove(ballast); err != nil {
+		t.Fatal(err)
+	}
+	rec := mustOpenPath(t, path)
+	createCamera(t, rec)
+	s := newSynth()
+	appendAll(t, rec, "/camera", s, 0, 2*s.gop)
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	checkStoredChain(t, path, s, int64(2*s.gop))
+}

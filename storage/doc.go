@@ -148,8 +148,7 @@
 // small pictures that are all keyframes (JPEG of 2 KB) take about 1.4 times
 // theirs, since each picture is a chunk of its own.
 //
-// Open refuses a file that is not a recording: an empty file, a file that is
-// not bbolt's, or a bbolt file without gopline's meta bucket
+// Open refuses a file that is not a recording: a file that is not bbolt's, or a bbolt file without gopline's meta bucket
 // (ErrNotRecording); a recording of a newer format version
 // (ErrNewerVersion) or of the older version 1, which stored each packet as a
 // value of its own (ErrOlderVersion); and a truncated file or damaged
@@ -159,8 +158,11 @@
 // only older versions refuses the file as newer rather than meeting records
 // it cannot read. It reads the metadata and each stream's last
 // chunk, not every page, so damage deeper in the file shows when it is read.
-// A bbolt file with no buckets at all, which is what a creation cut short
-// leaves, is initialized as a new recording.
+// An empty file, or a bbolt file with no buckets at all, which is what a
+// creation cut short leaves, is initialized as a new recording (WithReadOnly
+// refuses both as ErrNotRecording). A creation that fails, on a full disk
+// say, removes the file it made, so nothing stays in the way of the next
+// one.
 //
 // # Caveats
 //

@@ -7,8 +7,9 @@ import "errors"
 // file names the file.
 var (
 	// ErrNotRecording means a file exists but is not a gopline recording: it
-	// is empty, is not a bbolt file at all, or is a bbolt file without
-	// gopline's meta bucket.
+	// is not a bbolt file at all, or is a bbolt file without gopline's meta
+	// bucket; or, opened WithReadOnly, it is empty or a bbolt file with no
+	// buckets (opened for writing, such a file is a new recording).
 	ErrNotRecording = errors.New("storage: not a gopline recording")
 
 	// ErrNewerVersion means a recording was written in a format version newer

@@ -15,22 +15,17 @@ import (
 	"github.com/gopline/gopline/media"
 )
 
-// open opens the bbolt file and loads or creates gopline's metadata.
+// open opens the bbolt file and loads or creates gopline's metadata. When
+// it made the file and fails, it removes the file: a creation that a full
+// disk cuts short leaves nothing in the way of the next one.
 func (r *Recording) open() error {
 	var file *os.File
-	opts := &bolt.Options{
-		Timeout:      lockTimeout,
-		ReadOnly:     r.cfg.readOnly,
-		NoSync:       r.cfg.sync == SyncNone,
-		NoGrowSync:   r.cfg.sync == SyncNone,
-		FreelistType: bolt.FreelistMapType,
-		PageSize:     pageSize,
-		OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
-			f, err := os.OpenFile(name, flag, perm)
-			file = f
-			return f, err
-		},
-	}
+	var made os.FileInfo // the file, when this open created it
+	opts := r.boltOptions(func(name string, flag int, perm os.FileMode) (*os.File, error) {
+		var err error
+		file, made, err = openFile(name, flag, perm)
+		return file, err
+	})
 	err := guard(r.path, func() error {
 		db, err := bolt.Open(r.path, 0o644, opts)
 		if err != nil {
@@ -48,7 +43,7 @@ func (r *Recording) open() error {
 			_ = file.Close()
 			return r.diagnose(err) // which names recover
 		}
-		return err
+		return r.removeMade(made, err)
 	}
 	r.file = file
 	fresh := false
@@ -63,10 +58,58 @@ func (r *Recording) open() error {
 		err = r.upgradeFormat()
 	}
 	if err != nil {
+		err = r.removeMade(made, err) // while the lock is held
 		_ = r.db.Close()
 		return err
 	}
 	return nil
+}
+
+// boltOptions returns the options of bolt.Open, which opens the file with
+// openFile.
+func (r *Recording) boltOptions(openFile func(string, int, os.FileMode) (*os.File, error)) *bolt.Options {
+	return &bolt.Options{
+		Timeout:      lockTimeout,
+		ReadOnly:     r.cfg.readOnly,
+		NoSync:       r.cfg.sync == SyncNone,
+		NoGrowSync:   r.cfg.sync == SyncNone,
+		FreelistType: bolt.FreelistMapType,
+		PageSize:     pageSize,
+		OpenFile:     openFile,
+	}
+}
+
+// openFile opens the file at name as bbolt asks (flag), and returns its
+// FileInfo as made when the flag lets it create the file and it did.
+func openFile(name string, flag int, perm os.FileMode) (f *os.File, made os.FileInfo, err error) {
+	if flag&os.O_CREATE != 0 {
+		f, err = os.OpenFile(name, flag|os.O_EXCL, perm)
+		if err == nil {
+			made, _ = f.Stat()
+			return f, made, nil
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return nil, nil, err
+		}
+	}
+	f, err = os.OpenFile(name, flag, perm)
+	return f, nil, err
+}
+
+// removeMade removes the file at the recording's path when it is made, the
+// file that this Open created, and returns failed, the error that ends the
+// Open. A file locked by another opener is theirs, and is left.
+func (r *Recording) removeMade(made os.FileInfo, failed error) error {
+	if made == nil || errors.Is(failed, ErrLocked) {
+		return failed
+	}
+	if fi, err := os.Stat(r.path); err != nil || !os.SameFile(fi, made) {
+		return failed
+	}
+	if err := os.Remove(r.path); err != nil {
+		return fmt.Errorf("%w; the file it made is left: %v", failed, err)
+	}
+	return failed
 }
 
 // guard runs f, a bbolt call, and turns a panic into an error wrapping

@@ -62,11 +62,6 @@ func TestOpenRejectsFilesThatAreNotGoodRecordings(t *testing.T) {
 		make func(t *testing.T, path string)
 		want error
 	}{
-		{"empty file", func(t *testing.T, path string) {
-			if err := os.WriteFile(path, nil, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}, storage.ErrNotRecording},
 		{"a few random bytes", func(t *testing.T, path string) {
 			if err := os.WriteFile(path, randomBytes(100, 1), 0o644); err != nil {
 				t.Fatal(err)
@@ -196,6 +191,30 @@ func TestOpenInitializesABboltFileWithNoBuckets(t *testing.T) {
 	}
 	rec := mustOpenPath(t, path)
 	createCamera(t, rec)
+}
+
+func TestOpenStartsARecordingInAnEmptyFile(t *testing.T) {
+	// What a creation that a full disk or a crash cut short may leave.
+	path := filepath.Join(t.TempDir(), "rec.gopline")
+	if err := os.WriteFile(path, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := storage.Open(path, storage.WithReadOnly()); !errors.Is(err, storage.ErrNotRecording) || !strings.Contains(err.Error(), "empty") {
+		t.Fatalf("read-only: %v, want ErrNotRecording saying the file is empty", err)
+	}
+	if _, err := storage.Peek(path); !errors.Is(err, storage.ErrNotRecording) {
+		t.Fatalf("Peek: %v, want ErrNotRecording", err)
+	}
+	rec := mustOpenPath(t, path)
+	createCamera(t, rec)
+	s := newSynth()
+	appendAll(t, rec, "/camera", s, 0, 10)
+	if err := rec.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if got := readStream(t, rec, "/camera"); len(got) != 10 {
+		t.Fatalf("%d packets, want 10", len(got))
+	}
 }
 
 // editChunks changes the chunks of /camera behind gopline's back: edit

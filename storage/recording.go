@@ -69,8 +69,10 @@ type streamState struct {
 }
 
 // Open opens the recording at path, creating it when no file exists there
-// (unless WithReadOnly is given). See the package documentation for what
-// Open checks and the errors it returns; every error names the file.
+// or the file there is empty (unless WithReadOnly is given). A creation that
+// fails, on a full disk say, removes the file it made. See the package
+// documentation for what Open checks and the errors it returns; every error
+// names the file.
 func Open(path string, opts ...Option) (*Recording, error) {
 	cfg := defaultConfig()
 	for _, o := range opts {
@@ -85,8 +87,9 @@ func Open(path string, opts ...Option) (*Recording, error) {
 	switch {
 	case err == nil && fi.IsDir():
 		return nil, fmt.Errorf("%w: %s is a directory", ErrNotRecording, path)
-	case err == nil && fi.Size() == 0:
-		return nil, fmt.Errorf("%w: %s is an empty file", ErrNotRecording, path)
+	case err == nil && fi.Size() == 0 && cfg.readOnly:
+		return nil, fmt.Errorf("%w: %s is an empty file: nothing was ever recorded in it (a creation cut short, on a full disk say, leaves one; opening it for writing starts a recording in it)",
+			ErrNotRecording, path)
 	case err != nil && (cfg.readOnly || !errors.Is(err, fs.ErrNotExist)):
 		return nil, fmt.Errorf("storage: open recording: %w", err)
 	}

@@ -63,8 +63,13 @@ type RecoveredStream struct {
 	// Damaged counts the records that failed to decode (checksum, framing);
 	// Dropped counts packets that decoded but were left out: the rest of a
 	// GOP whose keyframe is lost, or a packet that does not follow the one
-	// before. Missing counts the indexes between the chunks found that no
-	// chunk held. All three count packets.
+	// before. Missing counts the packets that no chunk found: when Counted
+	// is known, those it counts that were neither written, damaged nor
+	// dropped, so that the four add up to Counted (unless Counted is older
+	// than the chunks found); else the indexes between the chunks found
+	// that no chunk held. All three count packets, and only packets lost:
+	// a packet found twice (in two copies of a chunk) is written once and
+	// counted nowhere.
 	Damaged, Dropped, Missing int64
 	// UnreadableChunks counts the chunks whose pages were lost or hold
 	// nothing that decodes: their packets are among the Missing.
@@ -225,7 +230,22 @@ func writeStream(rec *Recording, ps plannedStream, cr *chunkReader) (RecoveredSt
 		}
 		i = j
 	}
+	w.rs.countMissing()
 	return w.rs, nil
+}
+
+// countMissing makes Missing, when the damaged file's counters are found,
+// the packets they count that were neither written, damaged nor dropped:
+// those of chunks lost before the first chunk found or after the last, as
+// well as between. The indexes between the chunks found tell only when
+// the counters are lost, and may tell more than was lost: the Seq of a
+// chunk found without its key places it, and the Seq skips the packets
+// that the recorder missed.
+func (s *RecoveredStream) countMissing() {
+	if s.Counted == 0 {
+		return
+	}
+	s.Missing = max(0, s.Counted-s.Packets-s.Damaged-s.Dropped)
 }
 
 // streamWriter appends one stream's packets, in index order, and counts.
@@ -314,7 +334,13 @@ func (w *streamWriter) packet(idx uint64, p *media.Packet) error {
 	err := w.rec.Append(w.info.Name, p)
 	switch {
 	case err == nil:
-	case errors.Is(err, ErrNeedKeyframe), errors.Is(err, ErrDuplicate), errors.Is(err, ErrBadPacket):
+	case errors.Is(err, ErrDuplicate):
+		// A packet the new file holds already: the damaged file held it
+		// at its own index too (its writer refused duplicates as this
+		// one does), and a copy of its chunk was placed at another.
+		// Nothing is lost.
+		return nil
+	case errors.Is(err, ErrNeedKeyframe), errors.Is(err, ErrBadPacket):
 		w.rs.Dropped++
 		return nil
 	default:
@@ -351,16 +377,16 @@ func decodeCopy(cr *chunkReader, c salvage) (recs []*media.Packet, broken bool, 
 	return recs, framing != nil, nil
 }
 
-// reserveTemp returns a new file name beside dst for Recover to write.
+// reserveTemp creates a new empty file beside dst for Recover to write, and
+// returns its name: Open starts a recording in an empty file.
 func reserveTemp(dst string) (string, error) {
 	f, err := os.CreateTemp(filepath.Dir(dst), filepath.Base(dst)+".*.tmp")
 	if err != nil {
 		return "", fmt.Errorf("storage: recover: %w", err)
 	}
 	name := f.Name()
-	_ = f.Close()
-	// Open creates the recording; it refuses an empty file.
-	if err := os.Remove(name); err != nil {
+	if err := f.Close(); err != nil {
+		_ = os.Remove(name)
 		return "", fmt.Errorf("storage: recover: %w", err)
 	}
 	return name, nil

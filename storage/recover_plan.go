@@ -290,23 +290,18 @@ func headOf(b []byte) (valid, at int, head packetHead) {
 // without its key, a stream and an index. A chunk goes to the one known
 // stream whose keyed chunks hold packets of its encoder's epoch and codec;
 // its index follows from its first record's Seq, as Seq and the index
-// grow together within an epoch. The chunks left are gathered by codec,
-// size and epoch into streams of their own (groupStreams).
+// grow together within a stretch of an epoch: by the keyed chunk of its
+// stream and epoch nearest it in Seq (seqAnchors.index). The chunks left
+// are gathered by codec, size and epoch into streams of their own
+// (groupStreams).
 func placeUnknown(all []salvage) {
-	type streamEpoch struct {
-		stream string
-		epoch  uint64
-	}
 	epochs := make(map[uint64]map[string]media.Codec)
-	offsets := make(map[streamEpoch]int64)
+	anchors := make(seqAnchors)
 	for _, c := range all {
 		if !c.keyed {
 			continue
 		}
-		k := streamEpoch{c.stream, c.head.epoch}
-		if _, ok := offsets[k]; !ok {
-			offsets[k] = int64(c.first) + int64(c.at) - int64(c.head.seq)
-		}
+		anchors.add(c)
 		if c.stream == "" {
 			continue
 		}
@@ -315,6 +310,7 @@ func placeUnknown(all []salvage) {
 		}
 		epochs[c.head.epoch][c.stream] = c.head.codec
 	}
+	anchors.sort()
 	for i := range all {
 		c := &all[i]
 		if c.stream == "" {
@@ -332,11 +328,64 @@ func placeUnknown(all []salvage) {
 		if c.keyed {
 			continue
 		}
-		// Without a keyed chunk of its epoch (a group found without keys),
-		// the offset is 0: Seq orders the chunks.
-		off := offsets[streamEpoch{c.stream, c.head.epoch}]
-		c.first = uint64(max(0, int64(c.head.seq)-int64(c.at)+off))
+		seq := int64(c.head.seq) - int64(c.at) // the Seq of its first record
+		c.first = anchors.index(c.stream, c.head.epoch, seq)
 	}
+}
+
+// seqAnchors are the keyed chunks of each stream and epoch, in the order
+// of their first records' Seq: each says how far the index is from the
+// Seq from that chunk on. Within an epoch the two grow together, by one a
+// packet, but for the packets that the recorder missed: a publisher lost
+// for a while, a GOP dropped on a full disk, move the Seq on and not the
+// index. A chunk found without its key (an older copy of a chunk, on a
+// page no leaf refers to any more, or a chunk whose leaf is lost) is
+// placed by the keyed chunks nearest it in Seq (index): a copy, at its own
+// newer copy's index when that is kept.
+type seqAnchors map[streamEpoch][]seqAnchor
+
+type streamEpoch struct {
+	stream string
+	epoch  uint64
+}
+
+type seqAnchor struct {
+	seq, offset int64 // a first record's Seq, and its index less its Seq
+}
+
+func (a seqAnchors) add(c salvage) {
+	k := streamEpoch{c.stream, c.head.epoch}
+	seq := int64(c.head.seq) - int64(c.at)
+	a[k] = append(a[k], seqAnchor{seq: seq, offset: int64(c.first) - seq})
+}
+
+func (a seqAnchors) sort() {
+	for _, list := range a {
+		slices.SortFunc(list, func(x, y seqAnchor) int { return cmp.Or(cmp.Compare(x.seq, y.seq), cmp.Compare(x.offset, y.offset)) })
+	}
+}
+
+// index returns the index of a chunk of the stream and epoch, found
+// without its key, whose first record's Seq is seq: by the offset of the
+// anchor nearest at or below seq. When that places it at or past the
+// keyed chunk above, the Seq jumped ahead between the two, before this
+// chunk (in chunks whose leaf is lost): the offset of the anchor above
+// places it. Below every anchor, the first one places it; without
+// anchors, the Seq is the index (Seq then orders the chunks).
+func (a seqAnchors) index(stream string, epoch uint64, seq int64) uint64 {
+	list := a[streamEpoch{stream, epoch}]
+	if len(list) == 0 {
+		return uint64(max(0, seq))
+	}
+	i, _ := slices.BinarySearchFunc(list, seq+1, func(x seqAnchor, s int64) int { return cmp.Compare(x.seq, s) })
+	lo := list[max(0, i-1)]
+	idx := seq + lo.offset
+	if i > 0 && i < len(list) {
+		if hi := list[i]; idx >= hi.seq+hi.offset {
+			idx = max(seq+hi.offset, lo.seq+lo.offset+1)
+		}
+	}
+	return uint64(max(0, idx))
 }
 
 // groupStreams makes a stream of each group of chunks of no known stream,

@@ -141,7 +141,9 @@ func writeRecovered(w io.Writer, r recoverReport) error {
 }
 
 // lostText says what a stream lost: against the packets the damaged file
-// counted when its counters were found, and how.
+// counted when its counters were found, and how. The scan's counts are of
+// packets lost only, so when they come to more than the counters' shortfall
+// (counters older than the chunks found), they are what is said.
 func lostText(s recoveredStream) string {
 	var how []string
 	if s.Damaged > 0 {
@@ -156,14 +158,15 @@ func lostText(s recoveredStream) string {
 	if s.UnreadableChunks > 0 {
 		how = append(how, fmt.Sprintf("%s unreadable", plural(uint64(s.UnreadableChunks), "chunk")))
 	}
+	found := s.Damaged + s.Dropped + s.Missing
 	text := "unknown (the file's counts are lost)"
 	switch {
 	case s.Counted > 0 && s.Lost == 0 && len(how) == 0:
-		text = "none"
+		return "none"
 	case s.Counted > 0:
-		text = fmt.Sprintf("%d of %d", s.Lost, s.Counted)
+		text = fmt.Sprintf("%d of %d", max(s.Lost, found), s.Counted)
 	case len(how) > 0:
-		text = fmt.Sprintf("at least %d", s.Damaged+s.Dropped+s.Missing)
+		text = fmt.Sprintf("at least %d", found)
 	}
 	if len(how) > 0 {
 		text += " (" + strings.Join(how, ", ") + ")"

@@ -112,3 +112,23 @@ func TestRecoverDoesNotCallAStreamLostWholeBesideNamelessOnes(t *testing.T) {
 		t.Errorf("report without nameless streams:\n%s (%v)", out.String(), err)
 	}
 }
+
+func TestRecoverSaysOnlyWhatWasLost(t *testing.T) {
+	for _, tc := range []struct {
+		s    recoveredStream
+		want string
+	}{
+		{recoveredStream{Packets: 1855, Counted: 1855}, "none"},
+		{recoveredStream{Packets: 1800, Counted: 1855, Missing: 55}, "55 of 1855 (55 missing)"},
+		{recoveredStream{Packets: 1800, Counted: 1855, Damaged: 3, Dropped: 52}, "55 of 1855 (3 damaged, 52 after a lost keyframe)"},
+		// Counters older than the chunks found: the scan's count stands.
+		{recoveredStream{Packets: 1855, Counted: 1800, Damaged: 2}, "2 of 1800 (2 damaged)"},
+		{recoveredStream{Packets: 1800, Missing: 7}, "at least 7 (7 missing)"},
+		{recoveredStream{Packets: 1800}, "unknown (the file's counts are lost)"},
+	} {
+		tc.s.Lost = max(0, tc.s.Counted-tc.s.Packets)
+		if got := lostText(tc.s); got != tc.want {
+			t.Errorf("%+v: %q, want %q", tc.s, got, tc.want)
+		}
+	}
+}
