@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"strings"
@@ -246,6 +247,25 @@ func lineProps(line string, keep func(element, key string) bool) map[string]stri
 		}
 	}
 	return values
+}
+
+// leavingOnStop returns a context done when ctx is (Ctrl-C, SIGTERM,
+// --duration), once the node has said it is leaving (remote.Node.Leave):
+// the pipelines stop after that, and the ends of their streams reach remote
+// subscribers as the node's farewell, so that they reconnect and resume
+// when it is back (a restart), while a stream that ends by itself (a
+// file's end) still ends them. The returned func releases the context.
+func leavingOnStop(ctx context.Context, n *gopline.Node) (context.Context, context.CancelFunc) {
+	r := n.Remote()
+	if r == nil {
+		return ctx, func() {}
+	}
+	out, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	release := context.AfterFunc(ctx, func() {
+		r.Leave()
+		cancel()
+	})
+	return out, func() { release(); cancel() }
 }
 
 // closeNode closes n after its pipelines stopped, adding its errors to err.

@@ -104,6 +104,8 @@ func (f *pipelineFlags) runPipeline(serve bool, args []string, stdout, stderr io
 	// One deadline and one Ctrl-C for the pipeline and the serving after it.
 	ctx, stop := stopContext(f.duration)
 	defer stop()
+	ctx, leave := leavingOnStop(ctx, n)
+	defer leave()
 	if line == "" {
 		<-ctx.Done()
 		return n.Close()

@@ -53,6 +53,11 @@ type childArgs struct {
 	Keepalive time.Duration `json:"keepalive,omitempty"`
 	// Lifetime: how long the child runs (default a minute).
 	Lifetime time.Duration `json:"lifetime,omitempty"`
+	// EndAfter: a "pub" child's stream ends after this many packets, once
+	// it has a subscriber (0: it does not end); with Leave, because the
+	// node stops, as gopline serve does on SIGTERM (see endStream).
+	EndAfter uint64 `json:"end_after,omitempty"`
+	Leave    bool   `json:"leave,omitempty"`
 }
 
 // report is one line a child prints.
@@ -140,13 +145,18 @@ func runChild(role string, a childArgs) int {
 		src := &source{epoch: uint64(time.Now().UnixNano()) | 1, gop: 10}
 		tick := time.NewTicker(10 * time.Millisecond)
 		stats := time.NewTicker(time.Second)
+		subscribed := false // a stream that ends (EndAfter) waits for a subscriber
 		for {
 			select {
 			case <-tick.C:
+				if a.EndAfter > 0 && src.seq >= a.EndAfter && subscribed {
+					return endStream(n, topic, a.Leave, stop)
+				}
 				sys.Root.Send(topic, &transport.Publish{Packet: src.next()})
 			case <-stats.C:
 				if st, err := bus.Stats("/cam"); err == nil {
 					say(report{Subs: &[]int{len(st.Subscribers)}[0]})
+					subscribed = subscribed || len(st.Subscribers) > 0
 				}
 			case <-stop:
 				return 0
@@ -213,6 +223,8 @@ func runChild(role string, a childArgs) int {
 				ctx.Send(link, &transport.Ack{})
 			case *transport.Event:
 				say(report{Event: m.Kind.String()})
+			case *transport.EndOfStream:
+				say(report{Event: endOfStream})
 			}
 		}))
 		sys.Root.Send(link, &transport.Subscribe{Subscriber: pid})
@@ -230,6 +242,22 @@ func runChild(role string, a childArgs) int {
 		}
 	}
 	return 2
+}
+
+// endOfStream is the event a "sub" child reports for its EndOfStream.
+const endOfStream = "end-of-stream"
+
+// endStream ends a "pub" child's stream: its publisher leaves. With leave,
+// because the node stops, as gopline serve does on SIGTERM: it says it is
+// leaving first. The node serves on until stop (or the test kills it, as
+// the end of a stopping process).
+func endStream(n *Node, topic *actor.PID, leave bool, stop <-chan time.Time) int {
+	if leave {
+		n.Leave()
+	}
+	n.system.Root.Send(topic, &transport.PublisherLeft{})
+	<-stop
+	return 0
 }
 
 // node is a child node as the test sees it.
@@ -380,6 +408,55 @@ func TestSubscriberResumesAfterThePublisherRestarts(t *testing.T) {
 		first = sub.packets(1)[0]
 	}
 	checkContinuous(t, append([]report{first}, sub.packets(30)...))
+}
+
+// A node that stops (gopline serve on SIGTERM) ends its streams, but its
+// remote subscribers take that for the node's farewell, not the streams'
+// end: they are told their publisher is lost, reconnect, and resume at the
+// keyframe of the node's next run.
+func TestSubscriberResumesAfterThePublisherStopsAndStartsAgain(t *testing.T) {
+	pub := startChild(t, "pub", childArgs{EndAfter: 30, Leave: true})
+	sub := startChild(t, "sub", childArgs{Addr: pub.addr, Topic: "/cam"})
+	before := sub.packets(1)[0]
+	for {
+		r := sub.next(20 * time.Second)
+		if r == nil {
+			t.Fatal("no liveliness-lost event after the publisher's node stopped")
+		}
+		if r.Event == endOfStream {
+			t.Fatal("the node's stop ended the remote subscriber's stream")
+		}
+		if r.Event == transport.EventLivelinessLost.String() {
+			break
+		}
+	}
+	pub.kill() // the stopping process's end
+	startChild(t, "pub", childArgs{Listen: pub.addr})
+	sub.waitEvent(transport.EventLivelinessRegained)
+	first := sub.packets(1)[0]
+	for first.Epoch == before.Epoch { // the first run's packets still in flight
+		first = sub.packets(1)[0]
+	}
+	checkContinuous(t, append([]report{first}, sub.packets(30)...))
+}
+
+// A stream that ends while its node runs (a file's end) ends its remote
+// subscribers' streams too.
+func TestStreamsEndReachesRemoteSubscribers(t *testing.T) {
+	pub := startChild(t, "pub", childArgs{EndAfter: 30})
+	sub := startChild(t, "sub", childArgs{Addr: pub.addr, Topic: "/cam"})
+	for {
+		r := sub.next(20 * time.Second)
+		if r == nil {
+			t.Fatal("no end of stream after the publisher's stream ended")
+		}
+		if r.Event == transport.EventLivelinessLost.String() {
+			t.Fatal("a stream's end was taken for a lost publisher")
+		}
+		if r.Event == endOfStream {
+			return
+		}
+	}
 }
 
 // A node that a peer cannot reach keeps trying without piling up
