@@ -96,7 +96,7 @@ func TestLiveHTTPStreamThatEndsIsReopened(t *testing.T) {
 		t.Fatal(err)
 	}
 	runToEnd(t, p)
-	if s := stat(t, p, "src"); s.Out != 60 || s.Errors != 1 || !strings.Contains(s.LastError, "stream lost") || requests.Load() != 3 {
-		t.Fatalf("source stats %+v after %d requests; want the stream twice, then lost", s, requests.Load())
+	if s := stat(t, p, "src"); s.Out != 60 || s.Errors != 1 || s.Restarts != 1 || !strings.Contains(s.LastError, "stream lost") || requests.Load() != 3 {
+		t.Fatalf("source stats %+v after %d requests; want the stream twice (a restart), then lost", s, requests.Load())
 	}
 }

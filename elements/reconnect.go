@@ -35,7 +35,8 @@ type finite interface{ Finite() bool }
 // finite (a recording) is only waited for at start: it ends at its end, and
 // a failure part-way through it is an error. Every opening is a new stream, with a new
 // Epoch: downstream waits for its first keyframe (its frames go on
-// counting, as Frame.Seq numbers a source's frames). It gives up with
+// counting, as Frame.Seq numbers a source's frames), and each opening
+// after the stream dropped counts in the node's restarts. It gives up with
 // ErrStreamLost after the policy's retries, and ends its stream cleanly
 // when the pipeline stops while it waits, opens or reads.
 type reconnecting[T media.Item] struct {
@@ -47,6 +48,7 @@ type reconnecting[T media.Item] struct {
 	env     *pipeline.Env
 	src     pipeline.Source[T] // nil while the stream is down
 	backoff *backoff.Backoff
+	opened  int       // how many times the stream was opened
 	lastErr error     // why the stream is down
 	downAt  time.Time // when it went down
 	warn    lograte.Limiter
@@ -158,6 +160,7 @@ func (s *reconnecting[T]) connect() error {
 		return err
 	}
 	s.src, s.frameBase = src, s.nextFrame
+	s.opened++
 	return nil
 }
 
@@ -199,6 +202,9 @@ func (s *reconnecting[T]) reconnect() error {
 			return fmt.Errorf("%w: %q: %w", ErrStreamLost, s.location, err)
 		}
 		if err == nil {
+			if s.opened > 1 { // open before: a restart, not a late start
+				s.env.Restarted()
+			}
 			s.env.Log.Info().Str("location", s.location).Stringer("down", s.env.Now().Sub(s.downAt)).
 				Int("attempts", s.backoff.Attempt()).Msg("stream is back")
 			return nil

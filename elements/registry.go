@@ -110,15 +110,17 @@ func checkHostPort(s string) error {
 // keyValues parses "k=v,k=v". A comma followed by a part without "=" is in
 // the value before it, as FFmpeg's lists are written:
 // "protocol_whitelist=file,udp,rtp,framerate=30" is protocol_whitelist
-// "file,udp,rtp" and framerate "30". A value cannot hold a comma followed
-// by a part with "=".
+// "file,udp,rtp" and framerate "30". A backslash before a comma puts the
+// comma in the value whatever follows it ("headers=Cookie: id=7\,lang=en"
+// is one option), and \\ is a backslash; any other backslash stays, as in
+// a bare value of the one-line syntax.
 func keyValues(s string) (map[string]string, error) {
 	if s == "" {
 		return nil, nil
 	}
 	out := map[string]string{}
 	last := ""
-	for _, part := range strings.Split(s, ",") {
+	for _, part := range splitOptions(s) {
 		k, v, ok := strings.Cut(part, "=")
 		k = strings.TrimSpace(k) // "a=1, b=2": the space is the list's, not the key's
 		switch {
@@ -127,20 +129,66 @@ func keyValues(s string) (map[string]string, error) {
 		case !ok && last != "" && strings.TrimSpace(part) != "":
 			out[last] += "," + part // "file,udp": the list goes on
 		default:
-			return nil, fmt.Errorf("options: %s is not key=value (a comma followed by a part without = continues the value before it)", syntax.Quote(part))
+			return nil, fmt.Errorf("options: %s is not key=value (a comma followed by a part without = continues the value before it; "+
+				"write \\, for a comma followed by a key= in a value)", syntax.Quote(part))
 		}
 	}
 	return out, nil
 }
 
-// formatKeyValues writes options as keyValues reads them, keys sorted.
+// splitOptions splits s at its commas but those after a backslash (\,),
+// which stay in their part as commas, as \\ stays as a backslash.
+func splitOptions(s string) []string {
+	var parts []string
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] == '\\' && i+1 < len(s) && (s[i+1] == ',' || s[i+1] == '\\'):
+			i++
+			b.WriteByte(s[i])
+		case s[i] == ',':
+			parts = append(parts, b.String())
+			b.Reset()
+		default:
+			b.WriteByte(s[i])
+		}
+	}
+	return append(parts, b.String())
+}
+
+// formatKeyValues writes options as keyValues reads them, keys sorted. A
+// value whose comma keyValues would take for the start of a new option (a
+// part after it holds "=" or nothing) has its commas written \, and its
+// backslashes before a comma, a backslash or its end \\.
 func formatKeyValues(m map[string]string) string {
 	var b strings.Builder
 	for _, k := range slices.Sorted(maps.Keys(m)) {
 		if b.Len() > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString(k + "=" + m[k])
+		b.WriteString(k + "=" + escapeOptionValue(m[k]))
+	}
+	return b.String()
+}
+
+// escapeOptionValue writes v as keyValues reads it back (see
+// formatKeyValues).
+func escapeOptionValue(v string) string {
+	parts := strings.Split(v, ",")
+	escapeCommas := false
+	for _, p := range parts[1:] {
+		escapeCommas = escapeCommas || strings.Contains(p, "=") || strings.TrimSpace(p) == ""
+	}
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c == '\\' && (i+1 == len(v) || v[i+1] == ',' || v[i+1] == '\\'):
+			b.WriteString(`\\`)
+		case c == ',' && escapeCommas:
+			b.WriteString(`\,`)
+		default:
+			b.WriteByte(c)
+		}
 	}
 	return b.String()
 }

@@ -133,3 +133,38 @@ func TestKeyValuesTakeCommasInAValue(t *testing.T) {
 		}
 	}
 }
+
+// A backslash before a comma keeps the comma in its value even when a
+// key= follows it, as a header's or a cookie's value may hold one; \\ is a
+// backslash, and any other backslash stays. Formatted options read back
+// the same.
+func TestKeyValuesTakeAnEscapedCommaBeforeAKey(t *testing.T) {
+	got, err := keyValues(`headers=Cookie: id=7\,lang=en,rtsp_transport=tcp,dir=C:\data\\,x=a\\b`)
+	want := map[string]string{"headers": "Cookie: id=7,lang=en", "rtsp_transport": "tcp", "dir": `C:\data\`, "x": `a\b`}
+	if err != nil || !maps.Equal(got, want) {
+		t.Fatalf("keyValues: %q, %v; want %q", got, err, want)
+	}
+	for _, m := range []map[string]string{
+		want,
+		{"a": "x,y=1,z", "b": ",", "c": `\`, "d": `p\,q`, "e": "1, 2", "f": "x,,y", "g": `\\,=`},
+	} {
+		if back, err := keyValues(formatKeyValues(m)); err != nil || !maps.Equal(back, m) {
+			t.Errorf("%q formatted as %q reads back as %q, %v", m, formatKeyValues(m), back, err)
+		}
+	}
+}
+
+func FuzzKeyValuesReadBackWhatTheyFormat(f *testing.F) {
+	f.Add("a", `x,y=1\`)
+	f.Add("protocol_whitelist", "file,udp,rtp")
+	f.Fuzz(func(t *testing.T, k, v string) {
+		k = strings.TrimSpace(k)
+		if k == "" || strings.ContainsAny(k, `=,\`) {
+			return
+		}
+		m := map[string]string{k: v}
+		if back, err := keyValues(formatKeyValues(m)); err != nil || !maps.Equal(back, m) {
+			t.Fatalf("%q formatted as %q reads back as %q, %v", m, formatKeyValues(m), back, err)
+		}
+	})
+}

@@ -38,6 +38,10 @@ type VideoSrcConfig struct {
 	// it false keeps the pictures as coded. Other angles and mirrored
 	// pictures are warned of and left as coded.
 	Autorotate bool
+	// Stream is the video stream read, counted from 0 among the input's
+	// video streams, as ffmpeg's -map 0:v:N: a camera's or a file's second
+	// video stream is 1. The default, 0, is the first.
+	Stream int
 	// Width and Height scale decoded frames (0: the stream's size).
 	Width, Height int
 	// Format is the frames' pixel format.
@@ -76,10 +80,12 @@ type VideoSrcConfig struct {
 
 var videoSrcSpec = pipeline.ElementSpec[VideoSrcConfig]{
 	Name: "videosrc", Summary: "video file, V4L2 camera or network stream through FFmpeg", Out: "raw frames, or h264 or jpeg packets with passthrough=true",
-	Doc: "Reads anything FFmpeg opens: a file, a camera (location=/dev/video0 input-format=v4l2) or a URL (rtsp://...). It decodes to frames, turned upright as the stream's display matrix asks (a phone's clip tagged rotate=90: 480x640 frames of a 640x480 stream; autorotate=false keeps them as coded; angles other than quarter turns, and mirrors, are warned of and left as coded), or with passthrough=true hands on the stream's own H.264 access units without re-encoding, SPS and PPS in front of every IDR (or an MJPEG stream's JPEG pictures), as coded: a stream meant to be shown turned is warned of, since the packets and their recording do not keep the turn. A network stream that drops or is down is opened again (retries=), as a new stream that resumes at its first keyframe; a recording over the network (a known duration or size, as an HTTP server's Content-Length) is read once, and a failure part-way fails the source instead of reading it again from its beginning. Decoding is strict, as h264dec's: after damage it leaves pictures out until the next keyframe, counted in the node's stats (skipped: undecodable, damaged) and warned of; conceal=true hands on FFmpeg's concealed pictures instead, marked concealed and counted (skipped: concealed).",
+	Doc: "Reads anything FFmpeg opens: a file, a camera (location=/dev/video0 input-format=v4l2) or a URL (rtsp://...). It decodes to frames, turned upright as the stream's display matrix asks (a phone's clip tagged rotate=90: 480x640 frames of a 640x480 stream; autorotate=false keeps them as coded; angles other than quarter turns, and mirrors, are warned of and left as coded), or with passthrough=true hands on the stream's own H.264 access units without re-encoding, SPS and PPS in front of every IDR (or an MJPEG stream's JPEG pictures), as coded: a stream meant to be shown turned is warned of, since the packets and their recording do not keep the turn. A network stream that drops or is down is opened again (retries=), as a new stream that resumes at its first keyframe, each reopening a restart in the node's stats; a live HLS playlist that stops growing fails after about timeout= plus 3 target durations, and is reopened after the last segment read, not replayed; a recording over the network (a known duration or size, as an HTTP server's Content-Length) is read once, and a failure part-way fails the source instead of reading it again from its beginning. Decoding is strict, as h264dec's: after damage it leaves pictures out until the next keyframe, counted in the node's stats (skipped: undecodable, damaged) and warned of; conceal=true hands on FFmpeg's concealed pictures instead, marked concealed and counted (skipped: concealed).",
 	Fields: []pipeline.Field[VideoSrcConfig]{
 		pipeline.StringField("location", "", func(c *VideoSrcConfig) *string { return &c.Location }).Required().
 			Doc("file path, device or URL"),
+		pipeline.IntField("stream", 0, func(c *VideoSrcConfig) *int { return &c.Stream }).Range(0, 1<<16).
+			Doc("the video stream to read, from 0 among the input's video streams, as ffmpeg -map 0:v:N (a second video stream: stream=1); one past the last is an error saying how many there are"),
 		pipeline.BoolField("passthrough", false, func(c *VideoSrcConfig) *bool { return &c.Passthrough }).
 			Doc("hand on H.264 (or MJPEG's JPEG) packets instead of decoding"),
 		pipeline.BoolField("autorotate", true, func(c *VideoSrcConfig) *bool { return &c.Autorotate }).
@@ -90,13 +96,13 @@ var videoSrcSpec = pipeline.ElementSpec[VideoSrcConfig]{
 		pipeline.StringField("input-format", "", func(c *VideoSrcConfig) *string { return &c.InputFormat }).
 			Doc("FFmpeg demuxer or device, e.g. v4l2 (default: probe)"),
 		pipeline.TextField("options", "", keyValues, formatKeyValues, func(c *VideoSrcConfig) *map[string]string { return &c.InputOptions }).
-			Doc("demuxer, device or protocol options key=value,key=value (e.g. video_size=1280x720,framerate=30); a comma followed by a part without = continues the value (protocol_whitelist=file,udp,rtp); one the input does not have is an error; an .sdp location gets protocol_whitelist=" + sdpProtocols + " unless given"),
+			Doc("demuxer, device or protocol options key=value,key=value (e.g. video_size=1280x720,framerate=30); a comma followed by a part without = continues the value (protocol_whitelist=file,udp,rtp), and \\, is a comma in the value whatever follows it (graph=testsrc2=size=64x48\\,scale=w=32:h=24), \\\\ a backslash before a comma; one the input does not have is an error; an .sdp location gets protocol_whitelist=" + sdpProtocols + " unless given"),
 		pipeline.BoolField("is-live", false, func(c *VideoSrcConfig) *bool { return &c.Live }).
 			Doc("pace a file at its own frame rate"),
 		pipeline.FloatField("rate", ffmpeg.AssumedFrameRate, func(c *VideoSrcConfig) *float64 { return &c.Rate }).Range(0.001, 1000).
 			Doc("frame rate of a raw H.264 file whose SPS states none (others keep their own)"),
 		pipeline.DurationField("timeout", ffmpeg.DefaultIOTimeout, func(c *VideoSrcConfig) *time.Duration { return &c.IOTimeout }).
-			DurationRange(0, time.Hour).Doc("a network stream that sends nothing for this long fails (0s: wait for ever)"),
+			DurationRange(0, time.Hour).Doc("a network stream that sends nothing for this long fails, a live HLS playlist that gets no new segment for this long plus 3 target durations too (0s: wait for ever)"),
 		pipeline.IntField("retries", backoff.Forever, func(c *VideoSrcConfig) *int { return &c.Retries }).Range(backoff.Forever, 1e9).
 			Doc("times to reopen a network stream that dropped or is down (-1: for ever, 0: fail at once); a recording (known duration or size) is only waited for at start"),
 		pipeline.BoolField("conceal", false, func(c *VideoSrcConfig) *bool { return &c.Conceal }).
@@ -123,6 +129,9 @@ func (cfg VideoSrcConfig) options() []ffmpeg.ReaderOption {
 	}
 	if options := cfg.inputOptions(); len(options) > 0 {
 		opts = append(opts, ffmpeg.WithInputOptions(options))
+	}
+	if cfg.Stream > 0 {
+		opts = append(opts, ffmpeg.WithVideoStream(cfg.Stream))
 	}
 	if cfg.Width > 0 && cfg.Height > 0 {
 		opts = append(opts, ffmpeg.WithSize(cfg.Width, cfg.Height))
@@ -178,29 +187,46 @@ func DefaultVideoSrcConfig() VideoSrcConfig { return videoSrcSpec.Defaults() }
 func VideoSrc(cfg VideoSrcConfig) pipeline.Element { return videoSrcSpec.Element(cfg) }
 
 // openSource makes the source of a video source that reads with read: a
-// network stream reconnects (see reconnecting), the rest is read once.
+// network stream reconnects (see reconnecting), the rest is read once. A
+// live HLS playlist opened again resumes after the last segment read
+// before (see playlistResume).
 func openSource[T interface {
 	*media.Frame | *media.Packet
 	media.Item
 }](cfg VideoSrcConfig, read func(*ffmpeg.Reader) (T, error)) (pipeline.Source[T], error) {
 	if !ffmpeg.IsNetwork(cfg.Location) {
-		return newVideoSrc(cfg, read)
+		return newVideoSrc(cfg, read, nil), nil
 	}
+	resume := &playlistResume{}
 	open := func(stop <-chan struct{}) (pipeline.Source[T], error) {
-		return newVideoSrc(cfg, read, ffmpeg.WithStop(stop))
+		opts := []ffmpeg.ReaderOption{ffmpeg.WithStop(stop)}
+		if resume.set {
+			opts = append(opts, ffmpeg.WithPlaylistResume(resume.seq))
+		}
+		return newVideoSrc(cfg, read, resume, opts...), nil
 	}
 	policy := backoff.DefaultPolicy()
 	policy.Retries = cfg.Retries
 	return newReconnecting(cfg.Location, policy, open)
 }
 
+// playlistResume carries the last segment read of a live HLS playlist
+// (its media sequence number) from one opening of a network source to the
+// next, so that a camera that stopped is not taken for back when the
+// playlist's last segments are read again (ffmpeg.WithPlaylistResume).
+type playlistResume struct {
+	seq int64
+	set bool
+}
+
 // newVideoSrc returns a video source that reads with read, its reader opened
 // with opts as it starts, when it has the node's logger for FFmpeg's lines.
+// resume, when not nil, is kept up to date with the live playlist read.
 func newVideoSrc[T interface {
 	*media.Frame | *media.Packet
 	media.Item
-}](cfg VideoSrcConfig, read func(*ffmpeg.Reader) (T, error), opts ...ffmpeg.ReaderOption) (pipeline.Source[T], error) {
-	return &videoSrc[T]{cfg: cfg, opts: opts, read: read, warnings: lograte.Limiter{Interval: damageWarnInterval}}, nil
+}](cfg VideoSrcConfig, read func(*ffmpeg.Reader) (T, error), resume *playlistResume, opts ...ffmpeg.ReaderOption) *videoSrc[T] {
+	return &videoSrc[T]{cfg: cfg, opts: opts, read: read, resume: resume, warnings: lograte.Limiter{Interval: damageWarnInterval}}
 }
 
 // videoSrc reads frames or, in passthrough mode, packets.
@@ -212,6 +238,7 @@ type videoSrc[T interface {
 	opts     []ffmpeg.ReaderOption // besides cfg's
 	r        *ffmpeg.Reader
 	read     func(*ffmpeg.Reader) (T, error)
+	resume   *playlistResume // nil: not carried to a next opening
 	env      *pipeline.Env
 	reported ffmpeg.ReadStats // what the node's stats have of the reader's
 	warnings lograte.Limiter  // of damage
@@ -256,6 +283,9 @@ func (s *videoSrc[T]) reportRotation(rot ffmpeg.DisplayRotation) {
 func (s *videoSrc[T]) Stop() error {
 	if s.r == nil {
 		return nil
+	}
+	if seq, ok := s.r.PlaylistEnd(); ok && s.resume != nil {
+		s.resume.seq, s.resume.set = seq, true
 	}
 	return s.r.Close()
 }

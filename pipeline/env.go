@@ -71,6 +71,15 @@ func (e *Env) Skipped(reason string, n int) {
 	}
 }
 
+// Restarted counts, in the node's restarts (NodeStats.Restarts), a new
+// start of the stage's stream that no panic caused: a source that opened
+// its camera again after the stream dropped.
+func (e *Env) Restarted() {
+	if e.node != nil { // an Env made outside a pipeline counts nothing
+		e.node.stats.restarts.Add(1)
+	}
+}
+
 // Received counts n items a push stage took in through its own messages (a
 // recorder's deliveries), which the node's "in" counter does not see.
 func (e *Env) Received(n int) { e.node.stats.in.Add(uint64(n)) }

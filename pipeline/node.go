@@ -78,6 +78,7 @@ func (a *nodeActor) Receive(ctx actor.Context) {
 		n.start(ctx)
 	case *actor.Restarting:
 		n.stats.restarts.Add(1)
+		n.stats.panics.Add(1)
 		n.pipe.log.Warn().Str("node", n.name).Str("element", n.element.Type).Uint64("restarts", n.stats.restarts.Load()).
 			Str("panic", fmt.Sprint(n.panicked)).Msg("stage panicked; restarting it")
 		n.pipe.log.Debug().Str("node", n.name).Bytes("stack", n.stack).Msg("where the stage panicked")

@@ -214,8 +214,8 @@ func TestPanickingStageRestartsAndStreamContinues(t *testing.T) {
 		}
 	}
 	for _, s := range p.Stats() {
-		if s.Node == "flaky" && s.Restarts != 1 {
-			t.Errorf("flaky restarts %d, want 1", s.Restarts)
+		if s.Node == "flaky" && (s.Restarts != 1 || s.Panics != 1) {
+			t.Errorf("flaky restarts %d, panics %d, want 1", s.Restarts, s.Panics)
 		}
 	}
 	if want := `"node":"flaky","element":"pass","restarts":1,"panic":"deliberate test panic","message":"stage panicked; restarting it"`; !strings.Contains(log.String(), want) {

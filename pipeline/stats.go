@@ -20,8 +20,13 @@ type NodeStats struct {
 	Dropped uint64 `json:"dropped"`
 	// Errors counts items a stage failed on (a damaged packet, say).
 	Errors uint64 `json:"errors"`
-	// Restarts counts panics after which the node's stage was made anew.
+	// Restarts counts the times the node's stream started again: after a
+	// panic, with the stage made anew, or when a source opened its stream
+	// again after it dropped (a camera reconnected, Env.Restarted).
 	Restarts uint64 `json:"restarts"`
+	// Panics counts the restarts that followed a panic: a failure of the
+	// stage, where a source's reconnection is not.
+	Panics uint64 `json:"panics,omitempty"`
 	// Bytes counts the payload of packets emitted (encoders, subscribers).
 	Bytes uint64 `json:"bytes"`
 	// LatencyP50 and LatencyP99 are, over the items this node handled, the
@@ -56,8 +61,8 @@ func (s NodeStats) FPS() float64 {
 // nodeStats are a node's live counters. The node's actor writes them; any
 // goroutine may read them. They outlive restarts of the actor.
 type nodeStats struct {
-	in, out, dropped, errors, restarts, bytes atomic.Uint64
-	latency                                   histogram
+	in, out, dropped, errors, restarts, panics, bytes atomic.Uint64
+	latency                                           histogram
 
 	mu      sync.Mutex
 	skipped map[string]uint64
@@ -88,7 +93,7 @@ func (s *nodeStats) snapshot(name, element string, elapsed time.Duration) NodeSt
 	return NodeStats{
 		Node: name, Element: element,
 		In: s.in.Load(), Out: s.out.Load(), Dropped: s.dropped.Load(), Errors: s.errors.Load(),
-		Restarts: s.restarts.Load(), Bytes: s.bytes.Load(),
+		Restarts: s.restarts.Load(), Panics: s.panics.Load(), Bytes: s.bytes.Load(),
 		LatencyP50: s.latency.quantile(0.50), LatencyP99: s.latency.quantile(0.99),
 		Skipped: skipped, LastError: lastErr, Elapsed: elapsed,
 	}

@@ -46,7 +46,7 @@ type judgeRules struct {
 
 // judge reads a finished run's counters. A node fails the run when its
 // stage failed on an item or was restarted after a panic (Errors,
-// Restarts), when it is a recorder that recorded nothing, when it is a
+// Panics), when it is a recorder that recorded nothing, when it is a
 // source or player that skipped damage (unless damage is allowed: see
 // skippedDamage), when it is a subscriber that got nothing as no publisher
 // was found, and, in a
@@ -109,8 +109,8 @@ func nodeFailure(s pipeline.NodeStats, ended bool, rules judgeRules) string {
 		}
 		why = append(why, e)
 	}
-	if s.Restarts > 0 {
-		why = append(why, plural(s.Restarts, "restart")+" after a panic")
+	if s.Panics > 0 { // a source's reconnections are restarts too, and no failure
+		why = append(why, plural(s.Panics, "restart")+" after a panic")
 	}
 	if damage := skippedDamage(s); damage != "" && !rules.allowDamage {
 		why = append(why, damage+" (--allow-damage accepts it)")

@@ -27,6 +27,10 @@ func (r *Reader) openInput() error {
 		}
 		options[name] = strconv.FormatInt(r.cfg.ioTimeout.Microseconds(), 10)
 	}
+	options, err := r.hlsOptions(options)
+	if err != nil {
+		return err
+	}
 	var dict *astiav.Dictionary
 	if len(options) > 0 {
 		dict = astiav.NewDictionary()
@@ -42,7 +46,7 @@ func (r *Reader) openInput() error {
 	}
 	r.fcAt = r.logs.bind(r.fc)
 	r.interruptOnStop()
-	if err := r.fc.OpenInput(inputURL(r.url), inFmt, dict); err != nil {
+	if err := r.demuxing(func() error { return r.fc.OpenInput(inputURL(r.url), inFmt, dict) }); err != nil {
 		r.fc.Free() // avformat_open_input frees the context on failure; Free on nil is safe
 		r.fc = nil
 		r.logs.unbind(r.fcAt)
@@ -113,4 +117,29 @@ func (r *Reader) interruptOnStop() {
 		case <-r.closed:
 		}
 	}()
+}
+
+// chooseStream sets r.stream to the video stream read: the first, or the
+// one of WithVideoStream.
+func (r *Reader) chooseStream() error {
+	n := 0
+	for _, s := range r.fc.Streams() {
+		if s.CodecParameters().MediaType() != astiav.MediaTypeVideo {
+			continue
+		}
+		if n == r.cfg.stream {
+			r.stream = s
+			return nil
+		}
+		n++
+	}
+	if n == 0 {
+		return fmt.Errorf("%w in %q", ErrNoVideoStream, r.url)
+	}
+	streams := "1 video stream"
+	if n > 1 {
+		streams = fmt.Sprintf("%d video streams", n)
+	}
+	return fmt.Errorf("%w: video stream %d of %q: it has %s, numbered from 0",
+		ErrBadOption, r.cfg.stream, r.url, streams)
 }

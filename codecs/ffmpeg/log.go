@@ -241,6 +241,9 @@ func goplineFFmpegLog(avcl unsafe.Pointer, level C.int, line *C.char) {
 	}
 	log := loggerOf(avcl)
 	if log == nil {
+		log = demuxingLogger() // a stream's parser, say
+	}
+	if log == nil {
 		log = ffmpegLogger.Load()
 	}
 	if log == nil {

@@ -112,6 +112,9 @@ type Reader struct {
 
 	stats ReadStats // what was skipped, but for the timeline's repairs
 
+	// hls is the live HLS playlist read, nil for other inputs.
+	hls *liveHLS
+
 	// The goroutine that interrupts FFmpeg's I/O when the stop of WithStop
 	// closes; Close ends it.
 	closed      chan struct{}
@@ -120,7 +123,8 @@ type Reader struct {
 
 var registerDevices sync.Once
 
-// OpenReader opens url and finds its first video stream.
+// OpenReader opens url and finds its first video stream, or the one of
+// WithVideoStream.
 func OpenReader(url string, opts ...ReaderOption) (*Reader, error) {
 	cfg := readerConfig{format: media.YUV420P, ioTimeout: DefaultIOTimeout, now: time.Now, autorotate: true}
 	for _, o := range opts {
@@ -147,18 +151,12 @@ func (r *Reader) open() error {
 	// A raw input's options say all there is to know of it: probing it
 	// would only estimate its length from a bitrate, with a warning.
 	if !r.rawvideo() {
-		if err := r.fc.FindStreamInfo(nil); err != nil {
+		if err := r.demuxing(func() error { return r.fc.FindStreamInfo(nil) }); err != nil {
 			return fmt.Errorf("%w %q: reading stream info: %w", ErrOpen, r.url, err)
 		}
 	}
-	for _, s := range r.fc.Streams() {
-		if s.CodecParameters().MediaType() == astiav.MediaTypeVideo {
-			r.stream = s
-			break
-		}
-	}
-	if r.stream == nil {
-		return fmt.Errorf("%w in %q", ErrNoVideoStream, r.url)
+	if err := r.chooseStream(); err != nil {
+		return err
 	}
 	par := r.stream.CodecParameters()
 	r.describe(par)
@@ -198,74 +196,6 @@ func (r *Reader) describe(par *astiav.CodecParameters) {
 	}
 }
 
-func (r *Reader) openDecoder(par *astiav.CodecParameters) error {
-	codec := astiav.FindDecoder(par.CodecID())
-	if codec == nil {
-		return fmt.Errorf("%w: %s decoder for %q", ErrCodecNotFound, r.info.Codec, r.url)
-	}
-	if r.dec = astiav.AllocCodecContext(codec); r.dec == nil {
-		return fmt.Errorf("ffmpeg: allocating %s decoder for %q failed", r.info.Codec, r.url)
-	}
-	r.decAt = r.logs.bind(r.dec)
-	if err := par.ToCodecContext(r.dec); err != nil {
-		return fmt.Errorf("ffmpeg: %s decoder parameters for %q: %w", r.info.Codec, r.url, err)
-	}
-	// Strict, the decoder runs on one thread unless told otherwise
-	// (WithReaderThreads): FFmpeg 5.1 conceals damage in a slice a worker
-	// thread decodes without reporting it (see WithDecoderThreads), and
-	// frame threads lose its marks of concealed pictures and report a
-	// packet's damage packets later, when the next keyframe may have been
-	// sent. Concealing, on slice threads.
-	switch {
-	case r.cfg.conceal:
-		r.dec.SetThreadType(astiav.ThreadTypeSlice)
-		r.dec.SetThreadCount(r.cfg.threads)
-	case r.cfg.threadsSet && r.cfg.threads != 1:
-		r.dec.SetThreadType(astiav.ThreadTypeFrame | astiav.ThreadTypeSlice)
-		r.dec.SetThreadCount(r.cfg.threads)
-	default:
-		r.dec.SetThreadCount(1)
-	}
-	dict := astiav.NewDictionary()
-	defer dict.Free()
-	if err := dict.Set("err_detect", errDetect(r.cfg.conceal), 0); err != nil {
-		return fmt.Errorf("ffmpeg: %s decoder option for %q: %w", r.info.Codec, r.url, err)
-	}
-	if err := r.dec.Open(codec, dict); err != nil {
-		return fmt.Errorf("ffmpeg: opening %s decoder for %q: %w", r.info.Codec, r.url, err)
-	}
-	r.frame = astiav.AllocFrame()
-	width, height := r.cfg.width, r.cfg.height
-	if turns, ok := r.info.Rotation.QuarterTurns(); ok && r.cfg.autorotate {
-		// Scaled first, to the turned size of WithSize's.
-		r.turns = turns
-		width, height = media.RotatedSize(width, height, turns)
-	}
-	var err error
-	r.scale, err = newScaler(width, height, r.cfg.format)
-	return err
-}
-
-// turn returns f turned by r.turns quarter turns, in a picture of r.turned,
-// and releases f.
-func (r *Reader) turn(f *media.Frame) (*media.Frame, error) {
-	defer f.Release()
-	w, h := media.RotatedSize(f.Width, f.Height, r.turns)
-	if !r.turned.Fits(f.Format, w, h) {
-		pool, err := media.NewFramePool(f.Format, w, h, 0)
-		if err != nil {
-			return nil, fmt.Errorf("ffmpeg: %q: turned %dx%d %v pictures: %w", r.url, w, h, f.Format, err)
-		}
-		r.turned = pool
-	}
-	out := r.turned.Get()
-	if err := f.RotateInto(out, r.turns); err != nil {
-		out.Release()
-		return nil, fmt.Errorf("ffmpeg: %q: %w", r.url, err)
-	}
-	return out, nil
-}
-
 // Info describes the stream being read.
 func (r *Reader) Info() StreamInfo { return r.info }
 
@@ -295,49 +225,10 @@ func (r *Reader) frameRate(par *astiav.CodecParameters) float64 {
 	return 0
 }
 
-// rawH264 reports whether the input is a raw H.264 stream (the "h264"
-// input format: Annex B without a container), which has no timestamps.
-func (r *Reader) rawH264() bool {
-	f := r.fc.InputFormat()
-	return f != nil && f.Name() == "h264"
-}
-
-// rawFrameRate returns the frame rate of a raw H.264 stream whose parameter
-// sets (Annex B) are params: its SPS's VUI timing, else assumed when
-// positive, else AssumedFrameRate.
-func rawFrameRate(params []byte, assumed float64) float64 {
-	if rate, ok := vuiFrameRate(params); ok {
-		return rate
-	}
-	if assumed > 0 {
-		return assumed
-	}
-	return AssumedFrameRate
-}
-
-// vuiFrameRate returns the frame rate of the VUI timing of the first SPS in
-// Annex B parameter sets.
-func vuiFrameRate(annexB []byte) (float64, bool) {
-	nalus, err := h264.SplitAnnexB(annexB)
-	if err != nil {
-		return 0, false
-	}
-	for _, n := range nalus {
-		if h264.TypeOf(n) != h264.NALUTypeSPS {
-			continue
-		}
-		if sps, err := h264.ParseSPS(n); err == nil && sps.VUI != nil {
-			return sps.VUI.FrameRate()
-		}
-		return 0, false
-	}
-	return 0, false
-}
-
 // readVideoPacket reads the next packet of the video stream into r.pkt.
 func (r *Reader) readVideoPacket() error {
 	for {
-		if err := r.fc.ReadFrame(r.pkt); err != nil {
+		if err := r.demuxing(r.readFrame); err != nil {
 			if errors.Is(err, astiav.ErrEof) {
 				return io.EOF
 			}
@@ -350,6 +241,9 @@ func (r *Reader) readVideoPacket() error {
 		r.pkt.Unref()
 	}
 }
+
+// readFrame reads the input's next packet into r.pkt.
+func (r *Reader) readFrame() error { return r.fc.ReadFrame(r.pkt) }
 
 // ReadFrame returns the next decoded picture, or io.EOF at the end of the
 // stream.
@@ -509,6 +403,9 @@ func (r *Reader) end() error {
 	r.stats.Damaged += r.damage.takeLost()
 	if r.seq == 0 {
 		return fmt.Errorf("%w in %q (%s)", ErrNoVideoFrames, r.url, r.stats)
+	}
+	if r.hls != nil {
+		return r.stalled() // a live playlist has no end of its own
 	}
 	return io.EOF
 }

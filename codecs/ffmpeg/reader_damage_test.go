@@ -10,8 +10,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rs/zerolog"
+
 	"github.com/gopline/gopline/codecs"
 	"github.com/gopline/gopline/internal/testclip"
+	"github.com/gopline/gopline/internal/testlog"
 	"github.com/gopline/gopline/media/testsrc"
 )
 
@@ -211,5 +214,41 @@ func TestReaderThreadsDecodeTheSamePictures(t *testing.T) {
 	}
 	if _, err := OpenReader(clip, WithReaderThreads(65)); !errors.Is(err, ErrBadOption) {
 		t.Errorf("65 threads: %v, want ErrBadOption", err)
+	}
+}
+
+// A damaged SPS is complained of by the parser and the probing decoder
+// libavformat keeps inside the stream, contexts no gopline object owns:
+// their lines go to the reader's own log (a node's), not to the process's,
+// as the decoder's own lines do.
+func TestTheLinesOfADamagedSPSGoToTheReadersLog(t *testing.T) {
+	clip := testclip.Make(t, "sps.h264", 90, 30, "-c:v", "libx264", "-g", "30", "-bsf:v", "dump_extra")
+	data, err := os.ReadFile(clip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sps := []byte{0, 0, 0, 1, 0x67}
+	first := bytes.Index(data, sps)
+	for at := first + 1; ; {
+		i := bytes.Index(data[at:], sps)
+		if i < 0 {
+			break
+		}
+		for k := 5; k < 12; k++ { // the SPS after its profile: garbage
+			data[at+i+k] ^= 0xff
+		}
+		at += i + 1
+	}
+	if err := os.WriteFile(clip, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var process, mine testlog.Buffer
+	SetLogger(zerolog.New(&process), zerolog.WarnLevel)
+	t.Cleanup(testFFmpegLog)
+	r := mustReader(t, clip, WithReaderLogger(zerolog.New(&mine)))
+	frames := readAllFrames(t, r)
+	t.Logf("%d pictures, %s", len(frames), r.Stats())
+	if !strings.Contains(mine.String(), "POC type") || strings.Contains(process.String(), "POC type") {
+		t.Fatalf("the reader's log:\n%s\nthe process's:\n%s", mine.String(), process.String())
 	}
 }

@@ -26,6 +26,9 @@ type readerConfig struct {
 	now          func() time.Time
 	stop         <-chan struct{}
 	log          *zerolog.Logger
+	stream       int   // WithVideoStream's
+	resume       int64 // WithPlaylistResume's segment
+	resumeSet    bool
 }
 
 // WithReaderLogger sends the reader's FFmpeg log lines (its demuxer's, a
@@ -135,6 +138,21 @@ func WithInputFormat(name string) ReaderOption {
 // input_format=mjpeg for V4L2, rtsp_transport=tcp for RTSP.
 func WithInputOptions(opts map[string]string) ReaderOption {
 	return func(c *readerConfig) error { c.inputOptions = opts; return nil }
+}
+
+// WithVideoStream makes the Reader read the input's nth video stream,
+// counted from 0 among its video streams alone, as ffmpeg's -map 0:v:n (a
+// file or a camera with two video streams: a main and a sub stream). The
+// default, 0, is the first. An input with fewer video streams fails to
+// open with ErrBadOption, naming how many it has.
+func WithVideoStream(n int) ReaderOption {
+	return func(c *readerConfig) error {
+		if n < 0 {
+			return fmt.Errorf("%w: video stream %d (want 0 or more)", ErrBadOption, n)
+		}
+		c.stream = n
+		return nil
+	}
 }
 
 // WithSize scales decoded Frames to width x height. By default they keep the
