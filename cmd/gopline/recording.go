@@ -154,7 +154,7 @@ func (f *recordFlags) record(line string, stdout, stderr io.Writer) error {
 		return usagef("give --out, the topics (--topic, --all or --regex), and the pipeline that publishes them unless other nodes do (gopline record --help)")
 	}
 	log := logger(stderr, f.verbose)
-	n, err := f.node.open(log, subscribesRemote(line, f.topics...) || choice.searches())
+	n, err := f.node.open(log, subscribesRemote(line, f.topics...) || choice.searches(), lineRemotes(line)...)
 	if err != nil {
 		return err
 	}

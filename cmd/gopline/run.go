@@ -95,7 +95,7 @@ func (f *pipelineFlags) runPipeline(serve bool, args []string, stdout, stderr io
 	if serve && *f.node.listen == "" {
 		return usagef("gopline serve needs --listen HOST:PORT")
 	}
-	n, err := f.node.open(logger(stderr, f.verbose), subscribesRemote(line))
+	n, err := f.node.open(logger(stderr, f.verbose), subscribesRemote(line), lineRemotes(line)...)
 	if err != nil {
 		return err
 	}
