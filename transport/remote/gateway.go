@@ -302,7 +302,7 @@ func (p *proxy) fromPeer(ctx actor.Context, msg any) {
 			return
 		}
 		unacked := p.send.unacked()
-		send, n := p.send.ack(int(m.Count))
+		send, n := p.send.ack(int(m.Count), time.Now())
 		if n < int(m.Count) {
 			p.log.Warn().Uint32("acks", m.Count).Int("unacked", unacked).Msg("remote: a peer acknowledged more than it was sent")
 		}
@@ -361,9 +361,10 @@ func (p *proxy) checkPeer(ctx actor.Context, msg any) {
 	}
 }
 
-// deliver forwards a delivery to the link when its window lets it, or
-// keeps it until it does. A packet over MaxPacketBytes is dropped, counted
-// in the next delivery.
+// deliver forwards a delivery to the link when its window lets it, keeps
+// it until it does, or drops it when the link lags (see sendWindow). A
+// packet over MaxPacketBytes is dropped. Drops are counted in the next
+// delivery.
 func (p *proxy) deliver(ctx actor.Context, m *transport.Delivery) {
 	if len(m.Packet.Data) > MaxPacketBytes {
 		if p.tooLarge == 0 {
@@ -373,7 +374,12 @@ func (p *proxy) deliver(ctx actor.Context, m *transport.Delivery) {
 		ctx.Send(p.broker, &transport.Ack{Subscriber: ctx.Self()})
 		return
 	}
-	for _, d := range p.send.add(m) {
+	send, dropped := p.send.add(m, time.Now())
+	for range dropped {
+		// The topic counted it in flight: its credit goes back.
+		ctx.Send(p.broker, &transport.Ack{Subscriber: ctx.Self()})
+	}
+	for _, d := range send {
 		p.forward(ctx, d)
 	}
 }
@@ -388,7 +394,7 @@ func (p *proxy) forward(ctx actor.Context, m *transport.Delivery) {
 	}
 	w := packetToWire(m.Packet)
 	w.Data = last
-	ctx.Request(p.link, &wire.Delivery{Packet: w, Dropped: m.Dropped + p.tooLarge, Key: p.key})
+	ctx.Request(p.link, &wire.Delivery{Packet: w, Dropped: m.Dropped + p.tooLarge + p.send.takeDropped(), Key: p.key})
 	p.tooLarge = 0
 }
 

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -58,6 +59,9 @@ type childArgs struct {
 	// node stops, as gopline serve does on SIGTERM (see endStream).
 	EndAfter uint64 `json:"end_after,omitempty"`
 	Leave    bool   `json:"leave,omitempty"`
+	// AckDelay: a "sub" child reads slowly, taking this long over each
+	// packet before it acknowledges it.
+	AckDelay time.Duration `json:"ack_delay,omitempty"`
 }
 
 // report is one line a child prints.
@@ -72,8 +76,10 @@ type report struct {
 	Packet   bool   `json:"packet,omitempty"`
 	Gorout   int    `json:"goroutines,omitempty"`
 	Heap     uint64 `json:"heap,omitempty"` // bytes in use after a GC
-	// Capture: the packet's capture time, Unix nanoseconds.
-	Capture int64 `json:"capture,omitempty"`
+	// Capture: the packet's capture time, Unix nanoseconds; Received:
+	// when the subscriber got it.
+	Capture  int64 `json:"capture,omitempty"`
+	Received int64 `json:"received,omitempty"`
 	// Link numbers the subscription of a "sub2" child.
 	Link int `json:"link,omitempty"`
 	// Subs: the subscribers of a "pub" child's topic, reported each
@@ -219,7 +225,8 @@ func runChild(role string, a childArgs) int {
 			case *transport.Delivery:
 				p := m.Packet
 				say(report{Packet: true, Seq: p.Seq, Epoch: p.Epoch, Key: p.Key, Replayed: p.Replay.Replayed, Last: p.Replay.Last,
-					Capture: p.CaptureTime.UnixNano()})
+					Capture: p.CaptureTime.UnixNano(), Received: time.Now().UnixNano()})
+				time.Sleep(a.AckDelay)
 				ctx.Send(link, &transport.Ack{})
 			case *transport.Event:
 				say(report{Event: m.Kind.String()})
@@ -621,4 +628,37 @@ func TestEndingOneSubscriptionLeavesTheOthers(t *testing.T) {
 	if strings.Contains(pub.stderr.String(), "refused") {
 		t.Fatalf("the node refused the peer's messages:\n%s", pub.stderr.String())
 	}
+}
+
+// A subscriber slower than the stream (it reads 25 packets a second of
+// the publisher's 100) falls behind by about its window, not by the
+// remote subscription's larger one: once the link lags, the node's end
+// has only the subscriber's window in flight and drops to the newest GOP,
+// so what it gets stays decodable and a fraction of a second old.
+func TestSlowRemoteSubscriberStaysNearLive(t *testing.T) {
+	const ackDelay = 40 * time.Millisecond
+	pub := startChild(t, "pub", childArgs{})
+	sub := startChild(t, "sub", childArgs{Addr: pub.addr, Topic: "/cam", AckDelay: ackDelay})
+	sub.packets(100) // the link was seen to lag, and what went before drained
+	got := sub.packets(75)
+	lags := make([]time.Duration, len(got))
+	for i, r := range got {
+		lags[i] = time.Duration(r.Received - r.Capture)
+		if i > 0 && r.Seq != got[i-1].Seq+1 && r.Seq%10 != 0 {
+			t.Fatalf("after packet %d came %d: a gap that does not resume at a keyframe", got[i-1].Seq, r.Seq)
+		}
+	}
+	if got[len(got)-1].Seq-got[0].Seq < uint64(len(got)) {
+		t.Fatalf("no packet dropped for a subscriber that reads a quarter of them: seq %d to %d", got[0].Seq, got[len(got)-1].Seq)
+	}
+	// How many packets the subscriber is behind: its lag over the time it
+	// takes for each (measured, as a loaded machine makes it longer).
+	each := time.Duration(got[len(got)-1].Received-got[0].Received) / time.Duration(len(got)-1)
+	slices.Sort(lags)
+	behind := float64(lags[len(lags)/2]) / float64(each)
+	if behind > 40 { // the subscriber's window is 16; the subscription's 64
+		t.Fatalf("the slow subscriber is %.0f packets behind (lag p50 %v, %v a packet), want about its window of %d",
+			behind, lags[len(lags)/2], each, transport.DefaultWindow)
+	}
+	t.Logf("lag p50 %v, %.1f packets of %v", lags[len(lags)/2], behind, each)
 }
