@@ -80,6 +80,8 @@ type report struct {
 	// when the subscriber got it.
 	Capture  int64 `json:"capture,omitempty"`
 	Received int64 `json:"received,omitempty"`
+	// Dropped: the packets dropped before this one (Delivery.Dropped).
+	Dropped uint64 `json:"dropped,omitempty"`
 	// Link numbers the subscription of a "sub2" child.
 	Link int `json:"link,omitempty"`
 	// Subs: the subscribers of a "pub" child's topic, reported each
@@ -225,7 +227,7 @@ func runChild(role string, a childArgs) int {
 			case *transport.Delivery:
 				p := m.Packet
 				say(report{Packet: true, Seq: p.Seq, Epoch: p.Epoch, Key: p.Key, Replayed: p.Replay.Replayed, Last: p.Replay.Last,
-					Capture: p.CaptureTime.UnixNano(), Received: time.Now().UnixNano()})
+					Capture: p.CaptureTime.UnixNano(), Received: time.Now().UnixNano(), Dropped: m.Dropped})
 				time.Sleep(a.AckDelay)
 				ctx.Send(link, &transport.Ack{})
 			case *transport.Event:
