@@ -29,6 +29,11 @@ const (
 	// holds its oldest for seconds, growing: the subscriber's whole window
 	// of a 30 frames/s stream is 0.5 s.
 	laggingAfter = 250 * time.Millisecond
+	// stalledAfter is how long a proxy may handle nothing (no delivery,
+	// no acknowledgement) before the wait of its deliveries in flight
+	// stops counting: its process was stopped (SIGSTOP) or starved, which
+	// says nothing of the link. A live stream delivers more often.
+	stalledAfter = time.Second
 )
 
 // sendWindow decides which of a proxy's deliveries cross the link now,
@@ -37,7 +42,8 @@ const (
 // delivery goes at once while fewer than the subscriber's window are in
 // flight, and beyond that while fewer than remoteWindowPackets are and its
 // data fits in remoteWindowBytes with theirs; the others wait, in order.
-// While the link lags, only the subscriber's window is in flight, and live
+// (Time the proxy handled nothing for, stalledAfter or more, is not
+// counted.) While the link lags, only the subscriber's window is in flight, and live
 // deliveries in flight and waiting are at most the subscriber's window:
 // one more is dropped with the rest of its GOP (as a local subscriber's
 // window drops, transport.Window), and a keyframe drops the live
@@ -58,6 +64,8 @@ type sendWindow struct {
 	recovering bool
 	// dropped counts the drops not yet reported (takeDropped).
 	dropped uint64
+	// handled is when the window last took a delivery or an ack.
+	handled time.Time
 }
 
 // flight is a delivery in flight.
@@ -77,6 +85,7 @@ func (w *sendWindow) topicWindow() int { return max(w.subscriber, remoteWindowPa
 // those that waited before it): the proxy returns their credits to the
 // topic.
 func (w *sendWindow) add(d *transport.Delivery, now time.Time) (send []*transport.Delivery, dropped int) {
+	w.resume(now)
 	replayed := d.Packet.Replay.Replayed
 	if !replayed {
 		var keep bool
@@ -148,6 +157,7 @@ func (w *sendWindow) live() int {
 // and returns the deliveries that go now, and how many of the n were of
 // deliveries in flight (the rest were not).
 func (w *sendWindow) ack(n int, now time.Time) (send []*transport.Delivery, acked int) {
+	w.resume(now)
 	acked = min(n, len(w.inFlight))
 	for _, s := range w.inFlight[:acked] {
 		w.bytes -= s.size
@@ -173,6 +183,19 @@ func (w *sendWindow) takeDropped() uint64 {
 
 // unacked is how many deliveries are in flight.
 func (w *sendWindow) unacked() int { return len(w.inFlight) }
+
+// resume takes up the window at now: after stalledAfter or more without a
+// delivery or an ack, the deliveries in flight count as sent at now, so
+// that a publisher's node that was stopped does not take its link for a
+// lagging one when it continues.
+func (w *sendWindow) resume(now time.Time) {
+	if stalled := now.Sub(w.handled); !w.handled.IsZero() && stalled >= stalledAfter {
+		for i := range w.inFlight {
+			w.inFlight[i].at = w.inFlight[i].at.Add(stalled)
+		}
+	}
+	w.handled = now
+}
 
 // lagging reports whether the link does not keep up at now: its oldest
 // delivery in flight has waited laggingAfter or more.

@@ -182,3 +182,28 @@ func TestSendWindowKeyframeReplacesWhatWaitsOnALaggingLink(t *testing.T) {
 		t.Fatalf("%d drops to report, want 3", n)
 	}
 }
+
+// A publisher's node stopped for 25 s (SIGSTOP) finds, when it continues,
+// its deliveries in flight as old as the pause: that is not a lagging
+// link, and the burst of a source that catches up crosses in the window
+// of a link that keeps up, without a drop.
+func TestSendWindowOfANodeThatWasStoppedDoesNotLag(t *testing.T) {
+	w := newSendWindow(4)
+	for seq := range uint64(4) {
+		w.add(live(seq, 10), t0)
+	}
+	later := t0.Add(25 * time.Second)
+	for seq := uint64(4); seq < 40; seq++ {
+		send, n := w.add(live(seq, 10), later)
+		if len(send) != 1 || n != 0 {
+			t.Fatalf("packet %d after the pause: %d sent, %d dropped; want it sent", seq, len(send), n)
+		}
+	}
+	// A link that then lags is still seen to.
+	if w.lagging(later.Add(laggingAfter / 2)) {
+		t.Fatal("lagging before laggingAfter passed")
+	}
+	if !w.lagging(later.Add(laggingAfter)) {
+		t.Fatal("not lagging once its oldest waited laggingAfter")
+	}
+}
