@@ -43,8 +43,9 @@ const (
 // flight, and beyond that while fewer than remoteWindowPackets are and its
 // data fits in remoteWindowBytes with theirs; the others wait, in order.
 // (Time the proxy handled nothing for, stalledAfter or more, is not
-// counted.) While the link lags, only the subscriber's window is in flight, and live
-// deliveries in flight and waiting are at most the subscriber's window:
+// counted.) While the link lags, only the subscriber's window is in
+// flight, and live deliveries in flight and waiting are at most the
+// subscriber's window:
 // one more is dropped with the rest of its GOP (as a local subscriber's
 // window drops, transport.Window), and a keyframe drops the live
 // deliveries that wait before it, so that the subscriber resumes at the
