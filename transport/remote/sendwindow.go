@@ -23,12 +23,16 @@ const (
 	// than which cannot cross before the peer reads.
 	remoteWindowBytes = streamWindowBytes
 	// laggingAfter is how long the oldest delivery in flight may wait for
-	// its acknowledgement while the link counts as keeping up. On loopback
-	// 64 packets of 50 KB cross and come back as credits in about 10 ms; a
-	// link slower than the stream (a camera's 1.5 Mbit/s over 1 Mbit/s)
-	// holds its oldest for seconds, growing: the subscriber's whole window
-	// of a 30 frames/s stream is 0.5 s.
-	laggingAfter = 250 * time.Millisecond
+	// its acknowledgement while the link counts as keeping up; once it
+	// lags, it keeps up again when its oldest delivery in flight waited
+	// less than keepingUpWithin. On loopback 64 packets of 50 KB cross and
+	// come back as credits in about 10 ms, and a loaded machine stalls a
+	// link for some hundreds of ms now and then, which the window rides
+	// out; a link slower than the stream (a camera's 1.5 Mbit/s over 1
+	// Mbit/s) holds its oldest for longer and longer, and then, with the
+	// subscriber's window alone in flight, for about that window's time.
+	laggingAfter    = time.Second
+	keepingUpWithin = 250 * time.Millisecond
 	// stalledAfter is how long a proxy may handle nothing (no delivery,
 	// no acknowledgement) before the wait of its deliveries in flight
 	// stops counting: its process was stopped (SIGSTOP) or starved, which
@@ -38,7 +42,7 @@ const (
 
 // sendWindow decides which of a proxy's deliveries cross the link now,
 // which wait for credits, and which are dropped. While the link keeps up
-// (the oldest delivery in flight was sent less than laggingAfter ago), a
+// (see laggingAfter and keepingUpWithin), a
 // delivery goes at once while fewer than the subscriber's window are in
 // flight, and beyond that while fewer than remoteWindowPackets are and its
 // data fits in remoteWindowBytes with theirs; the others wait, in order.
@@ -67,6 +71,8 @@ type sendWindow struct {
 	dropped uint64
 	// handled is when the window last took a delivery or an ack.
 	handled time.Time
+	// behind is set while the link lags (lagging).
+	behind bool
 }
 
 // flight is a delivery in flight.
@@ -198,10 +204,21 @@ func (w *sendWindow) resume(now time.Time) {
 	w.handled = now
 }
 
-// lagging reports whether the link does not keep up at now: its oldest
-// delivery in flight has waited laggingAfter or more.
+// lagging reports whether the link does not keep up at now: it lags from
+// when its oldest delivery in flight has waited laggingAfter, until its
+// oldest waited less than keepingUpWithin (or none is in flight).
 func (w *sendWindow) lagging(now time.Time) bool {
-	return len(w.inFlight) > 0 && now.Sub(w.inFlight[0].at) >= laggingAfter
+	if len(w.inFlight) == 0 {
+		w.behind = false
+		return false
+	}
+	switch waited := now.Sub(w.inFlight[0].at); {
+	case waited >= laggingAfter:
+		w.behind = true
+	case waited < keepingUpWithin:
+		w.behind = false
+	}
+	return w.behind
 }
 
 func (w *sendWindow) fits(size int, now time.Time) bool {
