@@ -215,7 +215,8 @@ func done(p *pipeline.Pipeline) bool {
 	}
 }
 
-// Close stops the node, in order: its HTTP endpoint and viewers, the pipelines made on it that still run
+// Close stops the node, in order: it tells its remote subscribers that it
+// is leaving (they reconnect when it is back), its HTTP endpoint and viewers, the pipelines made on it that still run
 // (as their Stop does; their errors are Stop's and Wait's to report, not
 // Close's), the topics (each topic's cache is written and closed, and its
 // subscribers get EndOfStream), the remote node, the actor system, and last
@@ -231,6 +232,11 @@ func (n *Node) Close() error {
 		return nil
 	}
 	n.closed = true
+	if n.remote != nil {
+		// The node's streams end because it stops: remote subscribers
+		// take the node for lost and reconnect (see remote.Node.Leave).
+		n.remote.Leave()
+	}
 	running := n.pipelines
 	n.pipelines = nil
 	n.mu.Unlock()

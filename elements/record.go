@@ -178,6 +178,9 @@ type recorder struct {
 	// silences hold, by topic, what its events said, for the warning of a
 	// topic that gave nothing.
 	silences map[string]*Silence
+	// fellBehind rate-limits the line that a topic's subscription fell
+	// behind.
+	fellBehind lograte.Limiter
 	// held are the deliveries taken while the cache was over its budget,
 	// whose acknowledgements wait for room: the topic's window fills, and
 	// the topic sheds whole GOPs for the recorder alone.
@@ -210,6 +213,7 @@ const overwriteWarnInterval = 30 * time.Second
 
 func (r *recorder) Start(env *pipeline.Env) error {
 	r.env = env
+	r.fellBehind = lograte.Limiter{Interval: transport.FellBehindLogEvery}
 	opts := []storage.Option{storage.WithClock(env.Now), storage.WithSync(r.cfg.Sync)}
 	if r.cfg.MaxBytes > 0 || r.cfg.MaxAge > 0 {
 		opts = append(opts, storage.WithRetention(r.cfg.MaxBytes, r.cfg.MaxAge))
@@ -376,7 +380,7 @@ func (r *recorder) received(sub *transport.Subscriber, got transport.Received) e
 		if silence := r.silences[sub.Topic()]; silence != nil {
 			silence.heard(got.Event)
 		}
-		return topicEvent(r.env, got.Event, nil)
+		return topicEvent(r.env, got.Event, nil, &r.fellBehind)
 	case got.Ended:
 		r.ended[sub.Topic()] = true
 		r.endHeld(sub)

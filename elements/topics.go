@@ -6,6 +6,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 
+	"github.com/gopline/gopline/internal/lograte"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/pipeline"
 	"github.com/gopline/gopline/qos"
@@ -148,6 +149,8 @@ type subscriber struct {
 	sub   *transport.Subscriber
 	ended bool
 	got   bool // a packet came
+	// fellBehind rate-limits the line that the subscriber fell behind.
+	fellBehind lograte.Limiter
 	// silence holds what the topic's events said, for the warning of a
 	// subscriber that got nothing.
 	silence Silence
@@ -172,6 +175,7 @@ func newTopicSubscriber(env *pipeline.Env, topic string, broker *actor.PID, wind
 
 func (s *subscriber) Start(env *pipeline.Env) error {
 	s.env = env
+	s.fellBehind = lograte.Limiter{Interval: transport.FellBehindLogEvery}
 	broker, addr, err := topicBroker(env, s.cfg.Topic, s.cfg.Remote)
 	if err != nil {
 		return err
@@ -203,7 +207,7 @@ func (s *subscriber) Receive(msg any, emit func(*media.Packet)) (bool, error) {
 		emit(r.Packet)
 	case r.Event != nil:
 		s.silence.heard(r.Event)
-		return true, topicEvent(s.env, r.Event, s.cfg.OnEvent)
+		return true, topicEvent(s.env, r.Event, s.cfg.OnEvent, &s.fellBehind)
 	case r.Ended:
 		s.end()
 	}
@@ -212,8 +216,10 @@ func (s *subscriber) Receive(msg any, emit func(*media.Packet)) (bool, error) {
 
 // topicEvent logs a topic's event and hands it to onEvent. An incompatible
 // QoS is returned as an error, so that the node counts and logs it; a
-// refused subscription (another node's) also fails the pipeline.
-func topicEvent(env *pipeline.Env, e *transport.Event, onEvent func(*transport.Event)) error {
+// refused subscription (another node's) also fails the pipeline. That the
+// subscriber fell behind is logged as fellBehind allows: the first time,
+// then at most every transport.FellBehindLogEvery, with the count.
+func topicEvent(env *pipeline.Env, e *transport.Event, onEvent func(*transport.Event), fellBehind *lograte.Limiter) error {
 	if onEvent != nil {
 		onEvent(e)
 	}
@@ -226,7 +232,10 @@ func topicEvent(env *pipeline.Env, e *transport.Event, onEvent func(*transport.E
 		env.Fail(err)
 		return err
 	case transport.EventDropped:
-		env.Log.Info().Str("topic", e.Topic).Msg("fell behind the topic: the rest of a GOP is dropped, delivery resumes at the next keyframe")
+		if ok, times := fellBehind.Allow(env.Now()); ok {
+			env.Log.Info().Str("topic", e.Topic).Uint64("times", times).
+				Msg("fell behind the topic: the rest of a GOP is dropped, delivery resumes at the next keyframe")
+		}
 	case transport.EventLivelinessRegained:
 		env.Log.Info().Str("topic", e.Topic).Msg(e.String())
 	default:

@@ -7,6 +7,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 
+	"github.com/gopline/gopline/internal/lograte"
 	"github.com/gopline/gopline/media"
 )
 
@@ -163,9 +164,12 @@ func (b *broker) offerLive(ctx actor.Context, s *subscriber, p *media.Packet) {
 	wasLive := !s.window.WaitingForKeyframe()
 	if !s.window.Offer(p) {
 		if wasLive && s.window.WaitingForKeyframe() {
-			b.log.Warn().Str("subscriber", ActorName(s.pid)).Int("window", s.window.Size()).
-				Uint64("seq", p.Seq).Msg("subscriber fell behind: dropping the rest of the GOP")
-			b.event(ctx, b.cfg.clock.Now(), s, Event{Kind: EventDropped, GOP: p.GOP})
+			now := b.cfg.clock.Now()
+			if ok, times := s.fellBehind.Allow(now); ok {
+				b.log.Warn().Str("subscriber", ActorName(s.pid)).Int("window", s.window.Size()).Uint64("seq", p.Seq).
+					Uint64("times", times).Msg("subscriber fell behind: dropping the rest of the GOP")
+			}
+			b.event(ctx, now, s, Event{Kind: EventDropped, GOP: p.GOP})
 		}
 		return
 	}
@@ -176,7 +180,7 @@ func (b *broker) offerLive(ctx actor.Context, s *subscriber, p *media.Packet) {
 func (b *broker) deliver(ctx actor.Context, s *subscriber, p *media.Packet) {
 	dropped := s.window.TakeDropped()
 	if dropped > 0 {
-		b.log.Info().Str("subscriber", ActorName(s.pid)).Uint64("dropped", dropped).
+		b.log.Debug().Str("subscriber", ActorName(s.pid)).Uint64("dropped", dropped).
 			Uint64("seq", p.Seq).Msg("subscriber resumed at a keyframe")
 	}
 	s.last = p
@@ -228,7 +232,7 @@ func (b *broker) subscribe(ctx actor.Context, m *Subscribe) {
 		addWindowStats(&b.departed, s.window.Stats())
 		s.window = NewWindow(m.Window)
 	} else {
-		s = &subscriber{pid: pid, window: NewWindow(m.Window)}
+		s = &subscriber{pid: pid, window: NewWindow(m.Window), fellBehind: lograte.Limiter{Interval: FellBehindLogEvery}}
 		b.subs = append(b.subs, s)
 		b.subIndex[keyOf(pid)] = s
 		if _, isPublisher := b.pubs[keyOf(pid)]; !isPublisher {

@@ -3,9 +3,13 @@ package transport
 import (
 	"bytes"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/rs/zerolog"
+
+	"github.com/gopline/gopline/internal/testlog"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/qos"
 )
@@ -465,4 +469,50 @@ func hasEndOfStream(msgs []any) bool {
 		}
 	}
 	return false
+}
+
+// A subscriber that falls behind every GOP is warned about once, then at
+// most every FellBehindLogEvery with the count of the times between; its
+// every drop still reaches it as an event.
+func TestFellBehindWarningIsRateLimited(t *testing.T) {
+	clock := &fakeClock{}
+	var log testlog.Buffer
+	f := newFixture(t, WithClock(clock), WithLogger(zerolog.New(&log)))
+	slow := f.newSink(false)
+	f.subscribe(slow, 2)
+	warnings := func() []string {
+		var out []string
+		for _, line := range strings.Split(log.String(), "\n") {
+			if strings.Contains(line, "subscriber fell behind") {
+				out = append(out, line)
+			}
+		}
+		return out
+	}
+	behind := func(gops int) {
+		for range gops {
+			f.publish(10, 10)
+			f.flush(slow)
+			slow.ack(2)
+			f.flush(slow)
+		}
+	}
+	behind(5)
+	if w := warnings(); len(w) != 1 || !strings.Contains(w[0], `"times":1`) {
+		t.Fatalf("5 GOPs behind in a moment: warnings %q, want the first one", w)
+	}
+	n := 0
+	for _, e := range slow.take() {
+		if e, ok := e.(*Event); ok && e.Kind == EventDropped {
+			n++
+		}
+	}
+	if n != 5 {
+		t.Fatalf("%d events, want one for each of the 5 GOPs fallen behind", n)
+	}
+	clock.Advance(FellBehindLogEvery)
+	behind(1)
+	if w := warnings(); len(w) != 2 || !strings.Contains(w[1], `"times":5`) {
+		t.Fatalf("warnings %q, want a second, for 5 times (4 held back, and this one)", w)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/rs/zerolog"
 
+	"github.com/gopline/gopline/internal/lograte"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/qos"
 )
@@ -29,7 +30,17 @@ type subscriber struct {
 	incompatible bool
 	// last is the last packet delivered, for keyframe requests.
 	last *media.Packet
+	// fellBehind rate-limits the warning that the subscriber fell behind:
+	// the first, then at most one every FellBehindLogEvery, with the count.
+	fellBehind lograte.Limiter
 }
+
+// FellBehindLogEvery is the shortest time between two warnings that a
+// subscriber fell behind (or, at a subscribing node, that it fell behind
+// its topic): a subscriber slower than its stream falls behind every GOP,
+// and one line a GOP would bury the rest of the log. Each warning counts
+// the times since the last one; the stats count every drop.
+const FellBehindLogEvery = 10 * time.Second
 
 // publisherState is one registered publisher.
 type publisherState struct {

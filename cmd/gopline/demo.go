@@ -166,7 +166,7 @@ func (f *demoFlags) run(line string, text io.Writer, log zerolog.Logger) ([]pipe
 	}
 	joined := make(chan []lateJoin, 1)
 	go func() { joined <- runLateJoins(ctx, n, plan, viewerLog, text) }()
-	stats, end := runUntilDone(p, f.duration, nil, nil) // the viewers' lines are its feedback
+	stats, end := runUntilDone(n, p, f.duration, nil, nil) // the viewers' lines are its feedback
 	cancel()
 	if joins := <-joined; len(joins) > 0 {
 		fmt.Fprintf(text, "\n%s\n\n", summarizeLateJoins(joins))

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,17 +16,7 @@ import (
 // a host directory of its own: only multicast DNS joins them.
 func TestDiscoveryAcrossNamespaces(t *testing.T) {
 	pair := netnstest.New(t, "gopline-c", 215)
-	inNS := func(ns string, args ...string) (*testlog.Buffer, *testlog.Buffer, func() error) {
-		cmd := netnstest.Command(ns, os.Args[0], args...)
-		cmd.Env = append(os.Environ(), "GOPLINE_TEST_MAIN=1", "XDG_RUNTIME_DIR="+filepath.Join(t.TempDir()))
-		var stdout, stderr testlog.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		return &stdout, &stderr, cmd.Wait
-	}
+	inNS := namespaceRunner(t)
 	addr := pair.AddrA + ":7400"
 	_, robotLog, _ := inNS(pair.A, "serve", "--listen", addr, "--name", "robot", "--duration", "60s",
 		"testsrc size=64x48 rate=20 ! h264enc gop=10 ! publish topic=/robot/camera")
@@ -55,5 +44,50 @@ func TestDiscoveryAcrossNamespaces(t *testing.T) {
 	stdout, stderr, wait := inNS(pair.B, "run", "--listen", pair.AddrB+":0", "--duration", "3s", "--json", "subscribe topic=/robot/camera ! fakesink name=sink")
 	if err := wait(); err != nil || sinkIn(t, stdout.String()) < 10 || !strings.Contains(stderr.String(), "node="+addr) {
 		t.Fatalf("subscribing by name from the other host: %v: %s\n%s", err, stdout, stderr)
+	}
+}
+
+// A node on another host (a network namespace) is listed and subscribed to
+// by its address without --listen: the answers come back to the address of
+// this host's route to it, not to loopback, where they would be lost.
+func TestRemoteOfAnotherHostWithoutListen(t *testing.T) {
+	pair := netnstest.New(t, "gopline-r", 216)
+	inNS := namespaceRunner(t)
+	addr := pair.AddrA + ":7400"
+	_, robotLog, _ := inNS(pair.A, "serve", "--listen", addr, "--no-mdns", "--duration", "90s",
+		"testsrc size=64x48 rate=20 ! h264enc gop=10 ! publish topic=/robot/camera")
+
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		stdout, stderr, wait := inNS(pair.B, "topics", "--no-mdns", "--remote", addr, "--json")
+		err := wait()
+		if err == nil && strings.Contains(stdout.String(), `"/robot/camera"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the other host cannot list the robot's topics: %v: %s\n%s\nrobot:\n%s", err, stdout, stderr, robotLog)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	stdout, stderr, wait := inNS(pair.B, "run", "--no-mdns", "--duration", "3s", "--json",
+		"subscribe topic=/robot/camera remote="+addr+" ! fakesink name=sink")
+	if err := wait(); err != nil || sinkIn(t, stdout.String()) < 10 || !strings.Contains(stderr.String(), pair.AddrB+":0") {
+		t.Fatalf("subscribing from the other host: %v: %s\n%s", err, stdout, stderr)
+	}
+}
+
+// namespaceRunner starts gopline in a network namespace, each process with
+// a host directory of its own, and kills it when the test ends; it returns
+// its outputs and its Wait.
+func namespaceRunner(t *testing.T) func(ns string, args ...string) (*testlog.Buffer, *testlog.Buffer, func() error) {
+	return func(ns string, args ...string) (*testlog.Buffer, *testlog.Buffer, func() error) {
+		cmd := netnstest.Command(ns, os.Args[0], args...)
+		cmd.Env = append(os.Environ(), "GOPLINE_TEST_MAIN=1", "XDG_RUNTIME_DIR="+t.TempDir())
+		var stdout, stderr testlog.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		return &stdout, &stderr, cmd.Wait
 	}
 }

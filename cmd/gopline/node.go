@@ -1,8 +1,11 @@
 package main
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -54,7 +57,7 @@ type peerFlags struct {
 // address their answers come back to, which across hosts must be one they
 // reach.
 func (n *peerFlags) addReplyFlag(fs *pflag.FlagSet) {
-	fs.StringVar(&n.replyAddr, "listen", "", "where other nodes' answers come back: an address of this host they reach, port 0 for a free one (default 127.0.0.1:0: nodes of this host only)")
+	fs.StringVar(&n.replyAddr, "listen", "", "where other nodes' answers come back: an address of this host they reach, port 0 for a free one (default: a free port on this host's address on the route to --remote, 127.0.0.1:0 without it: nodes of this host only)")
 }
 
 func addNodeFlags(fs *pflag.FlagSet, defaultListen string) *nodeFlags {
@@ -84,9 +87,10 @@ func (n *peerFlags) add(fs *pflag.FlagSet) {
 
 // open starts the node the flags describe (gopline.New). It serves and
 // announces itself with --listen (its log names the address it got), and
-// listens, unannounced, on a free loopback port when it must reach other
-// nodes (reach). A flag value that does not hold is a usage error.
-func (n *nodeFlags) open(log zerolog.Logger, reach bool) (*gopline.Node, error) {
+// listens, unannounced, on a free port when it must reach other nodes
+// (reach): of an address the nodes at peers reach (replyListen). A flag
+// value that does not hold is a usage error.
+func (n *nodeFlags) open(log zerolog.Logger, reach bool, peers ...string) (*gopline.Node, error) {
 	opts := []gopline.Option{gopline.WithLogger(log), gopline.WithDefaultQoS(n.qos), gopline.WithStopTimeout(n.stopTimeout)}
 	if *n.state != "" {
 		opts = append(opts, gopline.WithStateFile(*n.state))
@@ -105,6 +109,9 @@ func (n *nodeFlags) open(log zerolog.Logger, reach bool) (*gopline.Node, error) 
 		// announces the port it got.
 		opts = append(opts, gopline.WithRemote(cfg), gopline.WithAnnouncing())
 	case reach:
+		if cfg.Listen, err = replyListen(log, peers); err != nil {
+			return nil, err
+		}
 		opts = append(opts, gopline.WithRemote(cfg))
 	}
 	if n.name != "" {
@@ -151,15 +158,38 @@ func (n *peerFlags) config(listen string) (remote.Config, error) {
 	return cfg, nil
 }
 
-// client starts a node that reaches other nodes and serves nothing of its
-// own.
-func (n *peerFlags) client(log zerolog.Logger) (*gopline.Node, error) {
+// client starts a node that reaches other nodes (those at peers, and
+// those found) and serves nothing of its own. Without --listen, their
+// answers come back to an address the nodes at peers reach (replyListen).
+func (n *peerFlags) client(log zerolog.Logger, peers ...string) (*gopline.Node, error) {
 	cfg, err := n.config(n.replyAddr)
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Listen == "" {
+		if cfg.Listen, err = replyListen(log, peers); err != nil {
+			return nil, err
+		}
+	}
 	opts := []gopline.Option{gopline.WithLogger(log), gopline.WithRemote(cfg), gopline.WithoutAnnouncing()}
 	return newNode(append(opts, n.discovery()...)...)
+}
+
+// replyListen is where a node given no --listen listens so that the nodes
+// at peers (host:port, "" for none) reach it (remote.ReplyAddr): a free
+// port on loopback when they are on this host, else on the address of this
+// host's route to them, which it logs.
+func replyListen(log zerolog.Logger, peers []string) (string, error) {
+	peers = slices.DeleteFunc(slices.Clone(peers), func(p string) bool { return p == "" })
+	addr, err := remote.ReplyAddr(peers...)
+	if err != nil {
+		return "", usagef("%v (--listen HOST:0)", err)
+	}
+	if addr != gopline.SubscriberAddr {
+		log.Info().Str("address", addr).Strs("remote", peers).
+			Msg("remote: answers come back to this host's address on the route to the node (set --listen to choose another)")
+	}
+	return addr, nil
 }
 
 // discovery are the node's options of discovery.
@@ -229,6 +259,12 @@ func nodeFiles(line string) map[string]string {
 	return lineProps(line, func(_, key string) bool { return key == "location" || key == "path" })
 }
 
+// lineRemotes are the node addresses that line's remote= properties name,
+// in no order; a line that does not parse names none.
+func lineRemotes(line string) []string {
+	return slices.Sorted(maps.Values(lineProps(line, func(_, key string) bool { return key == "remote" })))
+}
+
 // lineProps are the values of the properties of a pipeline line's nodes
 // that keep takes, by node name (the last one a node has); a line that
 // does not parse has none (parseLine reports it).
@@ -246,6 +282,25 @@ func lineProps(line string, keep func(element, key string) bool) map[string]stri
 		}
 	}
 	return values
+}
+
+// leavingOnStop returns a context done when ctx is (Ctrl-C, SIGTERM,
+// --duration), once the node has said it is leaving (remote.Node.Leave):
+// the pipelines stop after that, and the ends of their streams reach remote
+// subscribers as the node's farewell, so that they reconnect and resume
+// when it is back (a restart), while a stream that ends by itself (a
+// file's end) still ends them. The returned func releases the context.
+func leavingOnStop(ctx context.Context, n *gopline.Node) (context.Context, context.CancelFunc) {
+	r := n.Remote()
+	if r == nil {
+		return ctx, func() {}
+	}
+	out, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	release := context.AfterFunc(ctx, func() {
+		r.Leave()
+		cancel()
+	})
+	return out, func() { release(); cancel() }
 }
 
 // closeNode closes n after its pipelines stopped, adding its errors to err.

@@ -154,7 +154,7 @@ func (f *recordFlags) record(line string, stdout, stderr io.Writer) error {
 		return usagef("give --out, the topics (--topic, --all or --regex), and the pipeline that publishes them unless other nodes do (gopline record --help)")
 	}
 	log := logger(stderr, f.verbose)
-	n, err := f.node.open(log, subscribesRemote(line, f.topics...) || choice.searches())
+	n, err := f.node.open(log, subscribesRemote(line, f.topics...) || choice.searches(), lineRemotes(line)...)
 	if err != nil {
 		return err
 	}
@@ -188,7 +188,7 @@ func (f *recordFlags) record(line string, stdout, stderr io.Writer) error {
 	}
 	topics := lineTopics(line)
 	topics["recorder"] = strings.Join(f.topics, ",")
-	stats, end := runUntilDone(p, f.duration, liveOutput(stderr, f.quiet || f.asJSON), topics)
+	stats, end := runUntilDone(n, p, f.duration, liveOutput(stderr, f.quiet || f.asJSON), topics)
 	end.err = closeNode(n, end.err)
 	if err := finish(judge(stats, end, judgeRules{sources: isSource, files: nodeFiles(line), allowDamage: f.allowDamage,
 		losses: recordingLosses(line, stats)}), f.asJSON, stdout, stderr); err != nil {
@@ -314,7 +314,7 @@ func (f *playFlags) playOn(n *gopline.Node, set playSet, stdout, stderr io.Write
 		}
 		fmt.Fprintf(stderr, "playing %d stream(s) of %s on their topics%s\n", played, set.label(), where)
 	}
-	stats, end := runUntilDone(p, f.duration, liveOutput(stderr, f.quiet || f.asJSON), topics)
+	stats, end := runUntilDone(n, p, f.duration, liveOutput(stderr, f.quiet || f.asJSON), topics)
 	end.err = closeNode(n, end.err)
 	err = finish(judge(stats, end, judgeRules{sources: isSource, allowDamage: f.allowDamage}), f.asJSON, stdout, stderr)
 	if !f.asJSON {

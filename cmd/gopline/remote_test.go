@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -115,5 +116,51 @@ func TestRemoteFlagsAreChecked(t *testing.T) {
 		if code != exitUsage || !strings.Contains(stderr, c.want) {
 			t.Errorf("gopline %v: exit %d, stderr %q; want exit %d and %q", c.args, code, stderr, exitUsage, c.want)
 		}
+	}
+}
+
+// waitLog waits until log holds want, or fails the test after a minute.
+func waitLog(t *testing.T, log *testlog.Buffer, want, who string) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); !strings.Contains(log.String(), want); {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never logged %q:\n%s", who, want, log)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// A robot's node restarted (systemctl restart: SIGTERM, then a new
+// process) does not end the streams of its remote subscribers, a viewer and
+// a recorder: they are told their publisher is lost, and resume when it is
+// back.
+func TestRemoteSubscribersOutliveARestartOfTheirNode(t *testing.T) {
+	addr := freeAddr(t)
+	line := "testsrc size=160x120 rate=30 ! h264enc gop=30 ! publish topic=/cam"
+	robot, _, robotLog := startGopline(t, "serve", "--listen", addr, "--no-mdns", line)
+	defer robot.Process.Kill()
+	viewer, _, viewerLog := startGopline(t, "run", "--no-mdns", "subscribe topic=/cam remote="+addr+" ! fakesink")
+	defer viewer.Process.Kill()
+	rec, _, recLog := startGopline(t, "record", "--no-mdns", "--topic", "/cam", "--out", t.TempDir()+"/r.gopline",
+		"subscribe topic=/cam remote="+addr+" ! publish topic=/cam")
+	defer rec.Process.Kill()
+	waitLog(t, viewerLog, "remote: subscribed", "the viewer")
+	waitLog(t, recLog, "remote: subscribed", "the recorder")
+
+	if err := robot.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := robot.Wait(); err != nil {
+		t.Fatalf("the robot's node: %v\n%s", err, robotLog)
+	}
+	waitLog(t, viewerLog, "liveliness_lost", "the viewer")
+	waitLog(t, recLog, "liveliness_lost", "the recorder")
+	again, _, againLog := startGopline(t, "serve", "--listen", addr, "--no-mdns", line)
+	defer again.Process.Kill()
+	waitLog(t, viewerLog, "liveliness_regained", "the viewer")
+	waitLog(t, recLog, "liveliness_regained", "the recorder")
+	viewer.Process.Signal(syscall.SIGINT)
+	if err := viewer.Wait(); err != nil {
+		t.Fatalf("the viewer: %v\n%s\nthe robot:\n%s", err, viewerLog, againLog)
 	}
 }

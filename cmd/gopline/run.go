@@ -15,6 +15,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/gopline/gopline"
 	"github.com/gopline/gopline/elements"
 	"github.com/gopline/gopline/pipeline"
 	"github.com/gopline/gopline/transport/remote"
@@ -96,7 +97,7 @@ func (f *pipelineFlags) runPipeline(serve bool, args []string, stdout, stderr io
 	if serve && *f.node.listen == "" {
 		return usagef("gopline serve needs --listen HOST:PORT")
 	}
-	n, err := f.node.open(logger(stderr, f.verbose), subscribesRemote(line))
+	n, err := f.node.open(logger(stderr, f.verbose), subscribesRemote(line), lineRemotes(line)...)
 	if err != nil {
 		return err
 	}
@@ -106,6 +107,8 @@ func (f *pipelineFlags) runPipeline(serve bool, args []string, stdout, stderr io
 	// One deadline and one Ctrl-C for the pipeline and the serving after it.
 	ctx, stop := stopContext(f.duration)
 	defer stop()
+	ctx, leave := leavingOnStop(ctx, n)
+	defer leave()
 	if line == "" {
 		<-ctx.Done()
 		return n.Close()
@@ -127,12 +130,15 @@ func (f *pipelineFlags) runPipeline(serve bool, args []string, stdout, stderr io
 	return finish(judge(stats, end, rules), f.asJSON, stdout, stderr)
 }
 
-// runUntilDone runs p until its sources end, Ctrl-C or SIGTERM, or the
-// duration (if positive) passes; then stops it gracefully and returns its
-// counters.
-func runUntilDone(p *pipeline.Pipeline, duration time.Duration, live io.Writer, topics map[string]string) ([]pipeline.NodeStats, runEnd) {
+// runUntilDone runs p, made on n, until its sources end, Ctrl-C or
+// SIGTERM, or the duration (if positive) passes; then stops it gracefully
+// and returns its counters. Stopped, n leaves its remote subscribers first
+// (leavingOnStop), so that they resume when it is back.
+func runUntilDone(n *gopline.Node, p *pipeline.Pipeline, duration time.Duration, live io.Writer, topics map[string]string) ([]pipeline.NodeStats, runEnd) {
 	ctx, stop := stopContext(duration)
 	defer stop()
+	ctx, leave := leavingOnStop(ctx, n)
+	defer leave()
 	return runUntil(ctx, p, live, topics)
 }
 

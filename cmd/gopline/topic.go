@@ -97,7 +97,7 @@ func topicVerb(verb, short, long string, watch func(*topicFlags, io.Writer) func
 		Args:              oneTopic,
 		ValidArgsFunction: completeTopics,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			n, err := f.peer.client(logger(cmd.ErrOrStderr(), false).Level(zerolog.WarnLevel))
+			n, err := f.peer.client(logger(cmd.ErrOrStderr(), false).Level(zerolog.WarnLevel), f.remote)
 			if err != nil {
 				return err
 			}
@@ -213,7 +213,7 @@ func topicInfoCommand() *cobra.Command {
 		Args:              oneTopic,
 		ValidArgsFunction: completeTopics,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			n, err := f.peer.client(zerolog.Nop())
+			n, err := f.peer.client(zerolog.Nop(), f.remote)
 			if err != nil {
 				return err
 			}

@@ -48,7 +48,7 @@ func topicsCommand() *cobra.Command {
 func listTopics(peer *peerFlags, addr string, timeout time.Duration, asJSON bool, stdout io.Writer) error {
 	// A short-lived client: the remote's connection log would only be noise;
 	// what fails is returned.
-	n, err := peer.client(zerolog.Nop())
+	n, err := peer.client(zerolog.Nop(), addr)
 	if err != nil {
 		return err
 	}

@@ -86,7 +86,7 @@ func (g *gateway) subscribe(ctx actor.Context, m *wire.Subscribe) {
 		return
 	}
 	name := fmt.Sprintf("%s%d", proxyPrefix, g.proxies.Add(1))
-	p := &proxy{ignored: lograte.Limiter{Interval: time.Second}, topic: m.Topic, broker: broker, link: link, key: key, guard: g.n.guard, window: window,
+	p := &proxy{ignored: lograte.Limiter{Interval: time.Second}, leaving: g.n.leaving.Load, topic: m.Topic, broker: broker, link: link, key: key, guard: g.n.guard, window: window,
 		send: newSendWindow(window), req: req, log: g.n.log.With().Str("topic", m.Topic).Str("subscriber", transport.ActorName(link)).Logger()}
 	// Proxies are the gateway's children: they stop with it.
 	pid, err := ctx.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return p }), name)
@@ -114,6 +114,9 @@ func (g *gateway) admitSubscription(ctx actor.Context, m *wire.Subscribe) (subsc
 	key, err := parseSubscriptionKey(m.Key)
 	if err != nil {
 		return none, nil, 0, &subscribeRefusal{reason: err.Error()}
+	}
+	if g.n.leaving.Load() {
+		return none, nil, 0, &subscribeRefusal{reason: "the node is stopping", again: true}
 	}
 	if len(ctx.Children()) >= maxSubscriptions {
 		return none, nil, 0, &subscribeRefusal{reason: fmt.Sprintf("the node serves %d subscriptions already", maxSubscriptions), again: true}
@@ -205,6 +208,9 @@ type proxy struct {
 	key    subscriptionKey
 	guard  *guard
 	window int
+	// leaving reports whether the node is stopping (Node.Leave): an end
+	// of stream is then the node's farewell, not the stream's end.
+	leaving func() bool
 	// send holds the deliveries in flight to the link, and those that wait
 	// for its acknowledgements.
 	send *sendWindow
@@ -253,25 +259,38 @@ func (p *proxy) Receive(ctx actor.Context) {
 		w.Key = p.key
 		ctx.Request(p.link, w)
 	case *transport.EndOfStream:
+		if p.leaving() {
+			p.farewell(ctx)
+			ctx.Stop(ctx.Self())
+			return
+		}
 		ctx.Request(p.link, &wire.EndOfStream{Dropped: m.Dropped, Key: p.key})
 	case *actor.Terminated, *actor.DeadLetterResponse, *unconfirmed:
 		p.checkPeer(ctx, m)
 	case *actor.Stopping:
-		p.timer.stop()
-		p.idle.stop()
-		if !p.done && p.answered {
-			// The node ends the subscription (its gateway stops): the
-			// link is told, and subscribes again.
-			p.done = true
-			ctx.Send(p.broker, &transport.Unsubscribe{Subscriber: ctx.Self()})
-			ctx.Request(p.link, &wire.Unsubscribe{Key: p.key})
-		}
+		p.farewell(ctx)
 	case *transport.Subscribed, *actor.Stopped, *actor.Restarting:
 	default:
 		if ok, count := p.ignored.Allow(time.Now()); ok {
 			p.log.Warn().Str("type", fmt.Sprintf("%T", m)).Uint64("count", count).Msg("remote: a subscription ignored a message")
 		}
 	}
+}
+
+// farewell ends the subscription for the node's reason: it is stopping
+// (its gateway stops, or its topic ended after Node.Leave). The link is
+// told with wire.Unsubscribe, the node's farewell, and subscribes again;
+// wire.EndOfStream is kept for a stream that ended while the node runs.
+func (p *proxy) farewell(ctx actor.Context) {
+	p.timer.stop()
+	p.idle.stop()
+	if p.done || !p.answered {
+		return
+	}
+	p.done = true
+	p.log.Debug().Msg("remote: the node is leaving; told the subscriber")
+	ctx.Send(p.broker, &transport.Unsubscribe{Subscriber: ctx.Self()})
+	ctx.Request(p.link, &wire.Unsubscribe{Key: p.key})
 }
 
 // fromPeer serves the messages of the subscriber's link, each carrying the
@@ -283,7 +302,7 @@ func (p *proxy) fromPeer(ctx actor.Context, msg any) {
 			return
 		}
 		unacked := p.send.unacked()
-		send, n := p.send.ack(int(m.Count))
+		send, n := p.send.ack(int(m.Count), time.Now())
 		if n < int(m.Count) {
 			p.log.Warn().Uint32("acks", m.Count).Int("unacked", unacked).Msg("remote: a peer acknowledged more than it was sent")
 		}
@@ -342,9 +361,10 @@ func (p *proxy) checkPeer(ctx actor.Context, msg any) {
 	}
 }
 
-// deliver forwards a delivery to the link when its window lets it, or
-// keeps it until it does. A packet over MaxPacketBytes is dropped, counted
-// in the next delivery.
+// deliver forwards a delivery to the link when its window lets it, keeps
+// it until it does, or drops it when the link lags (see sendWindow). A
+// packet over MaxPacketBytes is dropped. Drops are counted in the next
+// delivery.
 func (p *proxy) deliver(ctx actor.Context, m *transport.Delivery) {
 	if len(m.Packet.Data) > MaxPacketBytes {
 		if p.tooLarge == 0 {
@@ -354,7 +374,12 @@ func (p *proxy) deliver(ctx actor.Context, m *transport.Delivery) {
 		ctx.Send(p.broker, &transport.Ack{Subscriber: ctx.Self()})
 		return
 	}
-	for _, d := range p.send.add(m) {
+	send, dropped := p.send.add(m, time.Now())
+	for range dropped {
+		// The topic counted it in flight: its credit goes back.
+		ctx.Send(p.broker, &transport.Ack{Subscriber: ctx.Self()})
+	}
+	for _, d := range send {
 		p.forward(ctx, d)
 	}
 }
@@ -369,7 +394,7 @@ func (p *proxy) forward(ctx actor.Context, m *transport.Delivery) {
 	}
 	w := packetToWire(m.Packet)
 	w.Data = last
-	ctx.Request(p.link, &wire.Delivery{Packet: w, Dropped: m.Dropped + p.tooLarge, Key: p.key})
+	ctx.Request(p.link, &wire.Delivery{Packet: w, Dropped: m.Dropped + p.tooLarge + p.send.takeDropped(), Key: p.key})
 	p.tooLarge = 0
 }
 

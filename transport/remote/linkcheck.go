@@ -36,9 +36,10 @@ func (l *link) fromProxy(ctx actor.Context, msg any) {
 		}
 	case *wire.Unsubscribe:
 		if l.current(ctx, m.Key, "an unsubscribe") {
-			// The node ended the subscription (its gateway stopped).
+			// The node's farewell: it is stopping (a signal, Close), and
+			// its streams go on when it is back.
 			l.proxy = nil
-			l.ended(ctx, "the node ended the subscription")
+			l.ended(ctx, "the node is stopping")
 		}
 	case *wire.Confirm:
 		if l.current(ctx, m.Key, "a confirm") {

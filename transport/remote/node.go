@@ -27,6 +27,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -101,6 +102,9 @@ type Node struct {
 	// owned counts the goroutines the node started (probes, listings):
 	// Close waits for them.
 	owned sync.WaitGroup
+
+	// leaving is set when the node is stopping (Leave).
+	leaving atomic.Bool
 
 	mu       sync.Mutex
 	links    int
@@ -325,6 +329,22 @@ func (n *Node) forget(link *actor.PID) {
 	n.linkPIDs = slices.DeleteFunc(n.linkPIDs, func(p *actor.PID) bool { return p.Equal(link) })
 }
 
+// Leave says that the node is stopping (its process got a signal, or it
+// is being closed), before its pipelines stop and its topics end: an end of
+// stream at one of its topics from then on is not the end of the stream for
+// remote subscribers but the node's farewell. Each remote subscription is
+// ended with wire.Unsubscribe instead of wire.EndOfStream, and its
+// subscriber is told that its publisher is lost and reconnects with
+// backoff, as after a crash; a subscription asked for meanwhile is refused
+// for now (Again). A stream that ends while the node runs (a file's end)
+// still ends its remote subscribers. Leave cannot be undone; Close calls
+// it.
+func (n *Node) Leave() {
+	if !n.leaving.Swap(true) {
+		n.log.Debug().Msg("remote: the node is leaving; its remote subscribers will reconnect")
+	}
+}
+
 // Close stops the gateway (ending every remote subscription to this node)
 // and the node's links (ending its subscriptions to other nodes), and waits
 // for them. The gRPC listener and the connections stay open until the
@@ -338,6 +358,7 @@ func (n *Node) Close() error {
 		return nil
 	}
 	n.closed = true
+	n.Leave()
 	links := n.linkPIDs
 	n.linkPIDs = nil
 	n.mu.Unlock()

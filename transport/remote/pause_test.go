@@ -39,6 +39,41 @@ func TestPausedSubscriberComesBack(t *testing.T) {
 	pub.forgetsTheDead(subscriberForgotten)
 }
 
+// A publisher's node stopped (SIGSTOP) for longer than the keepalive, as
+// a robot's process for 25 s with the default one, then continued: its
+// subscriber is told it was lost and regained, and then gets its stream
+// again without a drop, as it did not fall behind: nothing says it did.
+// Paused for less than the keepalive, the subscription is kept, and no
+// drop either.
+func TestPausedPublisherGivesNoFalseDrops(t *testing.T) {
+	pub := startChild(t, "pub", childArgs{Keepalive: pauseKeepalive})
+	sub := startChild(t, "sub", childArgs{Addr: pub.addr, Topic: "/cam", Keepalive: pauseKeepalive})
+	sub.packets(20)
+	pause(t, pub, pauseKeepalive/2)
+	sub.noDrops(50)
+	pause(t, pub, 4*pauseKeepalive)
+	sub.waitEvent(transport.EventLivelinessLost)
+	sub.waitEvent(transport.EventLivelinessRegained)
+	sub.noDrops(50)
+}
+
+// noDrops reads count packets and fails at a drop: a packet that says
+// packets were dropped before it, or a dropped event.
+func (n *node) noDrops(count int) {
+	n.t.Helper()
+	for got, deadline := 0, time.Now().Add(30*time.Second); got < count; {
+		r := n.next(time.Until(deadline))
+		switch {
+		case r == nil:
+			n.t.Fatalf("got %d of %d packets", got, count)
+		case r.Event == transport.EventDropped.String() || r.Dropped > 0:
+			n.t.Fatalf("after %d packets: a drop (%+v) without falling behind", got, *r)
+		case r.Packet:
+			got++
+		}
+	}
+}
+
 // pause stops n's process for d.
 func pause(t *testing.T, n *node, d time.Duration) {
 	t.Helper()

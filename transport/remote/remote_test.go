@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -53,6 +54,14 @@ type childArgs struct {
 	Keepalive time.Duration `json:"keepalive,omitempty"`
 	// Lifetime: how long the child runs (default a minute).
 	Lifetime time.Duration `json:"lifetime,omitempty"`
+	// EndAfter: a "pub" child's stream ends after this many packets, once
+	// it has a subscriber (0: it does not end); with Leave, because the
+	// node stops, as gopline serve does on SIGTERM (see endStream).
+	EndAfter uint64 `json:"end_after,omitempty"`
+	Leave    bool   `json:"leave,omitempty"`
+	// AckDelay: a "sub" child reads slowly, taking this long over each
+	// packet before it acknowledges it.
+	AckDelay time.Duration `json:"ack_delay,omitempty"`
 }
 
 // report is one line a child prints.
@@ -67,8 +76,12 @@ type report struct {
 	Packet   bool   `json:"packet,omitempty"`
 	Gorout   int    `json:"goroutines,omitempty"`
 	Heap     uint64 `json:"heap,omitempty"` // bytes in use after a GC
-	// Capture: the packet's capture time, Unix nanoseconds.
-	Capture int64 `json:"capture,omitempty"`
+	// Capture: the packet's capture time, Unix nanoseconds; Received:
+	// when the subscriber got it.
+	Capture  int64 `json:"capture,omitempty"`
+	Received int64 `json:"received,omitempty"`
+	// Dropped: the packets dropped before this one (Delivery.Dropped).
+	Dropped uint64 `json:"dropped,omitempty"`
 	// Link numbers the subscription of a "sub2" child.
 	Link int `json:"link,omitempty"`
 	// Subs: the subscribers of a "pub" child's topic, reported each
@@ -140,13 +153,18 @@ func runChild(role string, a childArgs) int {
 		src := &source{epoch: uint64(time.Now().UnixNano()) | 1, gop: 10}
 		tick := time.NewTicker(10 * time.Millisecond)
 		stats := time.NewTicker(time.Second)
+		subscribed := false // a stream that ends (EndAfter) waits for a subscriber
 		for {
 			select {
 			case <-tick.C:
+				if a.EndAfter > 0 && src.seq >= a.EndAfter && subscribed {
+					return endStream(n, topic, a.Leave, stop)
+				}
 				sys.Root.Send(topic, &transport.Publish{Packet: src.next()})
 			case <-stats.C:
 				if st, err := bus.Stats("/cam"); err == nil {
 					say(report{Subs: &[]int{len(st.Subscribers)}[0]})
+					subscribed = subscribed || len(st.Subscribers) > 0
 				}
 			case <-stop:
 				return 0
@@ -209,10 +227,13 @@ func runChild(role string, a childArgs) int {
 			case *transport.Delivery:
 				p := m.Packet
 				say(report{Packet: true, Seq: p.Seq, Epoch: p.Epoch, Key: p.Key, Replayed: p.Replay.Replayed, Last: p.Replay.Last,
-					Capture: p.CaptureTime.UnixNano()})
+					Capture: p.CaptureTime.UnixNano(), Received: time.Now().UnixNano(), Dropped: m.Dropped})
+				time.Sleep(a.AckDelay)
 				ctx.Send(link, &transport.Ack{})
 			case *transport.Event:
 				say(report{Event: m.Kind.String()})
+			case *transport.EndOfStream:
+				say(report{Event: endOfStream})
 			}
 		}))
 		sys.Root.Send(link, &transport.Subscribe{Subscriber: pid})
@@ -230,6 +251,22 @@ func runChild(role string, a childArgs) int {
 		}
 	}
 	return 2
+}
+
+// endOfStream is the event a "sub" child reports for its EndOfStream.
+const endOfStream = "end-of-stream"
+
+// endStream ends a "pub" child's stream: its publisher leaves. With leave,
+// because the node stops, as gopline serve does on SIGTERM: it says it is
+// leaving first. The node serves on until stop (or the test kills it, as
+// the end of a stopping process).
+func endStream(n *Node, topic *actor.PID, leave bool, stop <-chan time.Time) int {
+	if leave {
+		n.Leave()
+	}
+	n.system.Root.Send(topic, &transport.PublisherLeft{})
+	<-stop
+	return 0
 }
 
 // node is a child node as the test sees it.
@@ -380,6 +417,55 @@ func TestSubscriberResumesAfterThePublisherRestarts(t *testing.T) {
 		first = sub.packets(1)[0]
 	}
 	checkContinuous(t, append([]report{first}, sub.packets(30)...))
+}
+
+// A node that stops (gopline serve on SIGTERM) ends its streams, but its
+// remote subscribers take that for the node's farewell, not the streams'
+// end: they are told their publisher is lost, reconnect, and resume at the
+// keyframe of the node's next run.
+func TestSubscriberResumesAfterThePublisherStopsAndStartsAgain(t *testing.T) {
+	pub := startChild(t, "pub", childArgs{EndAfter: 30, Leave: true})
+	sub := startChild(t, "sub", childArgs{Addr: pub.addr, Topic: "/cam"})
+	before := sub.packets(1)[0]
+	for {
+		r := sub.next(20 * time.Second)
+		if r == nil {
+			t.Fatal("no liveliness-lost event after the publisher's node stopped")
+		}
+		if r.Event == endOfStream {
+			t.Fatal("the node's stop ended the remote subscriber's stream")
+		}
+		if r.Event == transport.EventLivelinessLost.String() {
+			break
+		}
+	}
+	pub.kill() // the stopping process's end
+	startChild(t, "pub", childArgs{Listen: pub.addr})
+	sub.waitEvent(transport.EventLivelinessRegained)
+	first := sub.packets(1)[0]
+	for first.Epoch == before.Epoch { // the first run's packets still in flight
+		first = sub.packets(1)[0]
+	}
+	checkContinuous(t, append([]report{first}, sub.packets(30)...))
+}
+
+// A stream that ends while its node runs (a file's end) ends its remote
+// subscribers' streams too.
+func TestStreamsEndReachesRemoteSubscribers(t *testing.T) {
+	pub := startChild(t, "pub", childArgs{EndAfter: 30})
+	sub := startChild(t, "sub", childArgs{Addr: pub.addr, Topic: "/cam"})
+	for {
+		r := sub.next(20 * time.Second)
+		if r == nil {
+			t.Fatal("no end of stream after the publisher's stream ended")
+		}
+		if r.Event == transport.EventLivelinessLost.String() {
+			t.Fatal("a stream's end was taken for a lost publisher")
+		}
+		if r.Event == endOfStream {
+			return
+		}
+	}
 }
 
 // A node that a peer cannot reach keeps trying without piling up
@@ -544,4 +630,37 @@ func TestEndingOneSubscriptionLeavesTheOthers(t *testing.T) {
 	if strings.Contains(pub.stderr.String(), "refused") {
 		t.Fatalf("the node refused the peer's messages:\n%s", pub.stderr.String())
 	}
+}
+
+// A subscriber slower than the stream (it reads 25 packets a second of
+// the publisher's 100) falls behind by about its window, not by the
+// remote subscription's larger one: once the link lags, the node's end
+// has only the subscriber's window in flight and drops to the newest GOP,
+// so what it gets stays decodable and a fraction of a second old.
+func TestSlowRemoteSubscriberStaysNearLive(t *testing.T) {
+	const ackDelay = 40 * time.Millisecond
+	pub := startChild(t, "pub", childArgs{})
+	sub := startChild(t, "sub", childArgs{Addr: pub.addr, Topic: "/cam", AckDelay: ackDelay})
+	sub.packets(100) // the link was seen to lag, and what went before drained
+	got := sub.packets(75)
+	lags := make([]time.Duration, len(got))
+	for i, r := range got {
+		lags[i] = time.Duration(r.Received - r.Capture)
+		if i > 0 && r.Seq != got[i-1].Seq+1 && r.Seq%10 != 0 {
+			t.Fatalf("after packet %d came %d: a gap that does not resume at a keyframe", got[i-1].Seq, r.Seq)
+		}
+	}
+	if got[len(got)-1].Seq-got[0].Seq < uint64(len(got)) {
+		t.Fatalf("no packet dropped for a subscriber that reads a quarter of them: seq %d to %d", got[0].Seq, got[len(got)-1].Seq)
+	}
+	// How many packets the subscriber is behind: its lag over the time it
+	// takes for each (measured, as a loaded machine makes it longer).
+	each := time.Duration(got[len(got)-1].Received-got[0].Received) / time.Duration(len(got)-1)
+	slices.Sort(lags)
+	behind := float64(lags[len(lags)/2]) / float64(each)
+	if behind > 40 { // the subscriber's window is 16; the subscription's 64
+		t.Fatalf("the slow subscriber is %.0f packets behind (lag p50 %v, %v a packet), want about its window of %d",
+			behind, lags[len(lags)/2], each, transport.DefaultWindow)
+	}
+	t.Logf("lag p50 %v, %.1f packets of %v", lags[len(lags)/2], behind, each)
 }
