@@ -68,3 +68,17 @@ func TestPassthroughOfHEVCFailsAtOnceSayingWhatToDo(t *testing.T) {
 		}
 	}
 }
+
+// A run that joins a live MPEG-TS camera over UDP part-way and stops at
+// --duration exits 0: neither the packets before its first keyframe nor
+// the picture the stop cut short are damage.
+func TestRunJoiningALiveUDPCameraExitsZero(t *testing.T) {
+	clip := testclip.Make(t, "camera.ts", 100, 25, "-c:v", "libx264", "-g", "50", "-pix_fmt", "yuv420p")
+	udp := testclip.SendUDP(t, clip)
+	for i := 0; i < 3; i++ {
+		code, stdout, stderr := runCmd("run", "--duration", "3s", "videosrc location="+udp+" ! fakesink")
+		if code != 0 || strings.Contains(stdout+stderr, "damage") {
+			t.Fatalf("run %d: exit %d, %s%s; want exit 0, no damage", i, code, stdout, stderr)
+		}
+	}
+}
