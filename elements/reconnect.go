@@ -186,9 +186,12 @@ func (s *reconnecting[T]) connect() error {
 }
 
 // retryable reports whether opening the stream again may cure err: not
-// when its options are wrong (a misspelled option, an unknown format),
-// which the next attempt would meet again.
-func retryable(err error) bool { return !errors.Is(err, ffmpeg.ErrBadOption) }
+// when its options are wrong (a misspelled option, an unknown format) or
+// ask what its codec cannot give (passthrough of HEVC), which the next
+// attempt would meet again.
+func retryable(err error) bool {
+	return !errors.Is(err, ffmpeg.ErrBadOption) && !errors.Is(err, ffmpeg.ErrNotH264)
+}
 
 // down notes that the stream went down because of err, and warns.
 func (s *reconnecting[T]) down(err error, msg string) {

@@ -277,3 +277,27 @@ func TestReconnectingSourceReadsARecordingOnce(t *testing.T) {
 		}
 	}
 }
+
+// A stream whose codec passthrough cannot hand on (HEVC) fails at once,
+// with retries for ever: reopening it gives the same codec.
+func TestReconnectingSourceDoesNotRetryPassthroughOfAnotherCodec(t *testing.T) {
+	hevc := fmt.Errorf("%w: %q has hevc video", ffmpeg.ErrNotH264, "udp://cam:5000")
+	opened := 0
+	open := func(<-chan struct{}) (pipeline.Source[*media.Frame], error) {
+		opened++
+		return nil, hevc
+	}
+	for _, retries := range []int{backoff.Forever, 0} {
+		policy := backoff.DefaultPolicy()
+		policy.Retries = retries
+		s, err := newReconnecting("udp://cam:5000", policy, open)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opened = 0
+		err = s.Start(&pipeline.Env{Log: zerolog.Nop(), Now: time.Now})
+		if !errors.Is(err, ffmpeg.ErrNotH264) || opened != 1 || strings.Contains(err.Error(), "down at start") {
+			t.Errorf("retries=%d: Start: %v after %d opens; want the codec's error at the first, not \"down at start\"", retries, err, opened)
+		}
+	}
+}

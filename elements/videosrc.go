@@ -1,6 +1,8 @@
 package elements
 
 import (
+	"errors"
+	"fmt"
 	"maps"
 	"strings"
 	"time"
@@ -27,7 +29,9 @@ type VideoSrcConfig struct {
 	InputOptions map[string]string
 	// Passthrough hands out the stream's own H.264 access units, or the
 	// JPEG pictures of an MJPEG stream, as packets instead of decoded
-	// frames. Other codecs fail to open. Packets are as coded: a stream
+	// frames. Other codecs (HEVC, say) fail at once, a network stream too,
+	// whatever Retries says: decode them instead, and encode the frames
+	// again (h264enc) to record or send them. Packets are as coded: a stream
 	// meant to be shown turned (its display matrix) is warned of, since
 	// neither they nor a recording of them keep the turn.
 	Passthrough bool
@@ -80,14 +84,14 @@ type VideoSrcConfig struct {
 
 var videoSrcSpec = pipeline.ElementSpec[VideoSrcConfig]{
 	Name: "videosrc", Summary: "video file, V4L2 camera or network stream through FFmpeg", Out: "raw frames, or h264 or jpeg packets with passthrough=true",
-	Doc: "Reads anything FFmpeg opens: a file, a camera (location=/dev/video0 input-format=v4l2) or a URL (rtsp://...). It decodes to frames, turned upright as the stream's display matrix asks (a phone's clip tagged rotate=90: 480x640 frames of a 640x480 stream; autorotate=false keeps them as coded; angles other than quarter turns, and mirrors, are warned of and left as coded), or with passthrough=true hands on the stream's own H.264 access units without re-encoding, SPS and PPS in front of every IDR (or an MJPEG stream's JPEG pictures), as coded: a stream meant to be shown turned is warned of, since the packets and their recording do not keep the turn. A network stream that drops or is down is opened again (retries=), as a new stream that resumes at its first keyframe, each reopening a restart in the node's stats; one that never opened before the pipeline stopped fails the source (stream never opened), so that a run whose camera never answered does not pass for one that ran; a live HLS playlist that stops growing fails after about timeout= plus 3 target durations, and is reopened after the last segment read, not replayed; a recording over the network (a known duration or size, as an HTTP server's Content-Length) is read once, and a failure part-way fails the source instead of reading it again from its beginning. Decoding is strict, as h264dec's: after damage it leaves pictures out until the next keyframe, counted in the node's stats (skipped: undecodable, damaged) and warned of; conceal=true hands on FFmpeg's concealed pictures instead, marked concealed and counted (skipped: concealed).",
+	Doc: "Reads anything FFmpeg opens: a file, a camera (location=/dev/video0 input-format=v4l2) or a URL (rtsp://...). It decodes to frames, turned upright as the stream's display matrix asks (a phone's clip tagged rotate=90: 480x640 frames of a 640x480 stream; autorotate=false keeps them as coded; angles other than quarter turns, and mirrors, are warned of and left as coded), or with passthrough=true hands on the stream's own H.264 access units without re-encoding, SPS and PPS in front of every IDR (or an MJPEG stream's JPEG pictures; another codec, such as an HEVC camera's, fails at once: decode it instead), as coded: a stream meant to be shown turned is warned of, since the packets and their recording do not keep the turn. A network stream that drops or is down is opened again (retries=), as a new stream that resumes at its first keyframe, each reopening a restart in the node's stats; one that never opened before the pipeline stopped fails the source (stream never opened), so that a run whose camera never answered does not pass for one that ran; a live HLS playlist that stops growing fails after about timeout= plus 3 target durations, and is reopened after the last segment read, not replayed; a recording over the network (a known duration or size, as an HTTP server's Content-Length) is read once, and a failure part-way fails the source instead of reading it again from its beginning. Decoding starts at the stream's first keyframe: the packets before it (a live stream joined part-way) are counted (skipped: before_keyframe), not damage. Decoding is strict, as h264dec's: after damage it leaves pictures out until the next keyframe, counted in the node's stats (skipped: undecodable, damaged) and warned of; conceal=true hands on FFmpeg's concealed pictures instead, marked concealed and counted (skipped: concealed).",
 	Fields: []pipeline.Field[VideoSrcConfig]{
 		pipeline.StringField("location", "", func(c *VideoSrcConfig) *string { return &c.Location }).Required().
 			Doc("file path, device or URL"),
 		pipeline.IntField("stream", 0, func(c *VideoSrcConfig) *int { return &c.Stream }).Range(0, 1<<16).
 			Doc("the video stream to read, from 0 among the input's video streams, as ffmpeg -map 0:v:N (a second video stream: stream=1); one past the last is an error saying how many there are"),
 		pipeline.BoolField("passthrough", false, func(c *VideoSrcConfig) *bool { return &c.Passthrough }).
-			Doc("hand on H.264 (or MJPEG's JPEG) packets instead of decoding"),
+			Doc("hand on H.264 (or MJPEG's JPEG) packets instead of decoding; another codec (HEVC) fails at once, never retried"),
 		pipeline.BoolField("autorotate", true, func(c *VideoSrcConfig) *bool { return &c.Autorotate }).
 			Doc("turn decoded frames upright as the stream's display matrix asks, by quarter turns, as ffmpeg -autorotate"),
 		pipeline.SizeField("size", 0, 0, func(c *VideoSrcConfig) (*int, *int) { return &c.Width, &c.Height }).
@@ -249,6 +253,9 @@ func (s *videoSrc[T]) Start(env *pipeline.Env) error {
 	s.env = env
 	opts := append(append(s.cfg.options(), s.opts...), ffmpeg.WithReaderLogger(env.Log))
 	r, err := ffmpeg.OpenReader(s.cfg.Location, opts...)
+	if errors.Is(err, ffmpeg.ErrNotH264) {
+		return fmt.Errorf("%w: drop passthrough=true, and encode the frames again with h264enc to record or send them", err)
+	}
 	if err != nil {
 		return err
 	}

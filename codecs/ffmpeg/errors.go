@@ -15,7 +15,8 @@ var (
 	// what was skipped.
 	ErrNoVideoFrames = errors.New("ffmpeg: no video frames")
 	// ErrNotH264 means passthrough was asked of a stream that is neither
-	// H.264 nor MJPEG.
+	// H.264 nor MJPEG (HEVC, say): a choice to change, since opening the
+	// stream again cannot help. The error names the codec.
 	ErrNotH264 = errors.New("ffmpeg: stream is not H.264 or MJPEG")
 	// ErrNoOutput means the encoder did not return the one access unit that
 	// a frame must give (a setting that delays output was forced in).

@@ -119,6 +119,16 @@ func (r *Reader) interruptOnStop() {
 	}()
 }
 
+// stopped reports whether the stop of WithStop has closed.
+func (r *Reader) stopped() bool {
+	select {
+	case <-r.cfg.stop:
+		return true
+	default:
+		return false
+	}
+}
+
 // chooseStream sets r.stream to the video stream read: the first, or the
 // one of WithVideoStream.
 func (r *Reader) chooseStream() error {

@@ -21,7 +21,8 @@ func (r *Reader) openPassthrough(par *astiav.CodecParameters) error {
 		return nil
 	case astiav.CodecIDH264:
 	default:
-		return fmt.Errorf("%w: %q has %s video; passthrough takes H.264 or MJPEG (decode it instead)", ErrNotH264, r.url, r.info.Codec)
+		return fmt.Errorf("%w: %q has %s video, which passthrough cannot hand on (it takes H.264 or MJPEG): decode it instead",
+			ErrNotH264, r.url, r.info.Codec)
 	}
 	extra := par.ExtraData()
 	switch {

@@ -72,6 +72,12 @@ type Reader struct {
 	pkt      *astiav.Packet
 	times    timeline
 	seq      uint64
+	// dataEnd is the offset in the input of the end of the last video
+	// packet read, -1 when unknown.
+	dataEnd int64
+	// seenKey: a keyframe was read (decode mode: sent to the decoder;
+	// passthrough: an IDR handed out); the packets before it are skipped.
+	seenKey bool
 
 	// logs is where the log lines of fc and dec go; fcAt and decAt are
 	// their addresses there.
@@ -98,7 +104,6 @@ type Reader struct {
 	avccLength int  // NAL length size of AVCC input, 0 for Annex B
 	params     h264.ParamSets
 	gopStart   uint64
-	seenKey    bool
 	keyframes  keyframeWatch // says when keyframes are missing (passthrough.go)
 	epoch      uint64
 	// width and height of the current GOP's pictures, from the SPS in
@@ -134,7 +139,7 @@ func OpenReader(url string, opts ...ReaderOption) (*Reader, error) {
 		}
 	}
 	registerDevices.Do(astiav.RegisterAllDevices)
-	r := &Reader{url: url, cfg: cfg, epoch: media.NewEpoch()}
+	r := &Reader{url: url, cfg: cfg, epoch: media.NewEpoch(), dataEnd: -1}
 	if cfg.log != nil {
 		r.logs.set(*cfg.log)
 	}
@@ -226,16 +231,30 @@ func (r *Reader) frameRate(par *astiav.CodecParameters) float64 {
 	return 0
 }
 
-// readVideoPacket reads the next packet of the video stream into r.pkt.
+// readVideoPacket reads the next packet of the video stream into r.pkt,
+// or returns io.EOF at the input's end (a multipart JPEG file's closing
+// boundary included: see closedMultipart) and once the stop of WithStop
+// has closed: a packet read then may be one the interrupt cut short (an
+// MPEG-TS demuxer hands on what it holds of a picture when its read
+// fails), which is no damage of the input.
 func (r *Reader) readVideoPacket() error {
 	for {
-		if err := r.demuxing(r.readFrame); err != nil {
-			if errors.Is(err, astiav.ErrEof) {
+		err := r.demuxing(r.readFrame)
+		if r.stopped() {
+			r.pkt.Unref()
+			return io.EOF
+		}
+		if err != nil {
+			if errors.Is(err, astiav.ErrEof) || r.closedMultipart(err) {
 				return io.EOF
 			}
 			return fmt.Errorf("ffmpeg: reading %q: %w", r.url, err)
 		}
 		if r.pkt.StreamIndex() == r.stream.Index() {
+			r.dataEnd = -1
+			if pos := r.pkt.Pos(); pos >= 0 {
+				r.dataEnd = pos + int64(r.pkt.Size())
+			}
 			return nil
 		}
 		r.stats.OtherStreams++
@@ -248,6 +267,10 @@ func (r *Reader) readFrame() error { return r.fc.ReadFrame(r.pkt) }
 
 // ReadFrame returns the next decoded picture, or io.EOF at the end of the
 // stream.
+//
+// Decoding starts at the stream's first keyframe: the packets before it (a
+// live stream joined part-way, a file cut inside a GOP) are skipped,
+// counted BeforeKeyframe, not as damage.
 //
 // Damage inside a file, or a file cut short, does not end the stream. By
 // default the Reader is strict like Decoder: a packet FFmpeg rejects is
@@ -362,6 +385,9 @@ func (r *Reader) feed() error {
 		return nil
 	}
 	key := r.pkt.Flags().Has(astiav.PacketFlagKey)
+	if r.waitingForKeyframe(key) {
+		return nil
+	}
 	if !r.cfg.conceal && r.damage.skip(key) {
 		r.stats.Damaged++
 		return nil
@@ -379,6 +405,21 @@ func (r *Reader) feed() error {
 		return fmt.Errorf("ffmpeg: decoding %q: %w", r.url, err)
 	}
 	return nil
+}
+
+// waitingForKeyframe reports whether a packet, a keyframe when key, comes
+// before the stream's first keyframe, and counts it BeforeKeyframe. A
+// stream joined part-way (a live camera over UDP, a file cut inside a GOP)
+// starts with packets that refer to pictures never read: nothing can
+// decode them, and they are not damage. They are not sent to the decoder,
+// which would refuse them or make up pictures of them.
+func (r *Reader) waitingForKeyframe(key bool) bool {
+	r.seenKey = r.seenKey || key
+	if r.seenKey {
+		return false
+	}
+	r.stats.BeforeKeyframe++
+	return true
 }
 
 // decodeFailed counts the damage that made the decoder fail on packet at

@@ -42,7 +42,10 @@ func WithReaderLogger(log zerolog.Logger) ReaderOption {
 
 // WithStop makes the Reader give up a blocking open or read as soon as stop
 // closes (the pipeline stops), instead of at the end of its I/O timeout:
-// FFmpeg's interrupt callback ends the call with an error.
+// FFmpeg's interrupt callback ends the call with an error. Once stop has
+// closed, the stream ends (io.EOF after the pictures the decoder holds):
+// the packets read then may be ones the interrupt cut short, which are not
+// counted as damage.
 func WithStop(stop <-chan struct{}) ReaderOption {
 	return func(c *readerConfig) error { c.stop = stop; return nil }
 }

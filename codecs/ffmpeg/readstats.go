@@ -12,8 +12,9 @@ type ReadStats struct {
 	// refused them as invalid data, or in passthrough their H.264 could not
 	// be parsed.
 	Undecodable int
-	// BeforeKeyframe counts passthrough packets before the first IDR, which
-	// nothing can decode.
+	// BeforeKeyframe counts the packets before the stream's first keyframe
+	// (in passthrough, its first IDR), which nothing can decode: a live
+	// stream joined part-way, a file cut inside a GOP. They are not damage.
 	BeforeKeyframe int
 	// OtherStreams counts packets of the input's other streams (audio,
 	// data, further video).

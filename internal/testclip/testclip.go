@@ -8,6 +8,7 @@ package testclip
 
 import (
 	"math"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -127,4 +128,35 @@ func Damage(t testing.TB, path string, at float64, n int) {
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// SendUDP sends the MPEG-TS file at path in a loop over UDP to a port of
+// 127.0.0.1 at its own pace (ffmpeg -re), as a network camera sends its
+// stream, until the test ends, and returns the udp:// URL to read it from
+// once its first datagram came: a reader opened then joins a stream under
+// way, mostly inside a GOP.
+func SendUDP(t testing.TB, path string) string {
+	t.Helper()
+	ff := lookPath(t, "ffmpeg")
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	url := "udp://" + pc.LocalAddr().String()
+	cmd := exec.Command(ff, "-v", "error", "-re", "-stream_loop", "-1", "-i", path, "-c", "copy", "-f", "mpegts", url+"?pkt_size=1316")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	if err := pc.SetReadDeadline(time.Now().Add(30 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := pc.ReadFrom(make([]byte, 2048)); err != nil {
+		t.Fatalf("ffmpeg sending %s to %s: nothing came: %v", path, url, err)
+	}
+	return url
 }
