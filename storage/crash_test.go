@@ -114,6 +114,8 @@ func TestKilledWriterLeavesEveryCommittedPacket(t *testing.T) {
 			}
 			t.Logf("killed after %d reported packets; the file holds %d", committed, len(got))
 			// Recover finds the file whole: every packet, nothing lost.
+			// It may find more: the pages of the commit the kill cut
+			// short, written before its meta page, hold packets too.
 			res, err := storage.Recover(path, filepath.Join(t.TempDir(), "recovered.gopline"))
 			if err != nil {
 				t.Fatal(err)
@@ -122,8 +124,8 @@ func TestKilledWriterLeavesEveryCommittedPacket(t *testing.T) {
 				t.Fatalf("recover: %+v", res)
 			}
 			rs := res.Streams[0]
-			if n := int64(len(got)); rs.Packets != n || rs.Counted != n || rs.Lost() != 0 || rs.Damaged+rs.Dropped+rs.Missing != 0 {
-				t.Fatalf("recover: %+v; want the %d packets of the file, and nothing lost", rs, n)
+			if n := int64(len(got)); rs.Packets < n || rs.Counted != n || rs.Lost() != 0 || rs.Damaged+rs.Dropped+rs.Missing != 0 {
+				t.Fatalf("recover: %+v; want at least the %d packets of the file, and nothing lost", rs, n)
 			}
 		})
 	}
