@@ -10,11 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/gopline/gopline/codecs/ffmpeg"
-	"github.com/gopline/gopline/media"
-	"github.com/gopline/gopline/media/testsrc"
 	"github.com/gopline/gopline/storage"
 )
 
@@ -155,53 +151,7 @@ func TestDamageReachesThePacketThatIsRead(t *testing.T) {
 // time.
 func smallCommitsRecording(t *testing.T, batch int) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), fmt.Sprintf("commits-of-%d.gopline", batch))
-	rec, err := storage.Open(path, storage.WithBatch(batch, 0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rec.Close()
-	src, err := testsrc.New(160, 120)
-	if err != nil {
-		t.Fatal(err)
-	}
-	enc, err := ffmpeg.NewH264Encoder(160, 120, ffmpeg.WithGOP(30))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer enc.Close()
-	jenc, err := ffmpeg.NewJPEGEncoder(160, 120)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer jenc.Close()
-	for _, s := range []storage.StreamInfo{{Name: "/camera", Codec: media.H264}, {Name: "/jpeg", Codec: media.JPEG}} {
-		s.Width, s.Height = 160, 120
-		if err := rec.CreateStream(s); err != nil {
-			t.Fatal(err)
-		}
-	}
-	start := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
-	for i := range 90 {
-		f := src.Frame(uint64(i))
-		f.CaptureTime = start.Add(time.Duration(i) * time.Second / 30)
-		pkt, err := enc.Encode(f)
-		if err == nil {
-			err = rec.Append("/camera", pkt)
-		}
-		if err == nil && i < 30 {
-			if pkt, err = jenc.Encode(f); err == nil {
-				err = rec.Append("/jpeg", pkt)
-			}
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := rec.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return writeExportRecording(t, fmt.Sprintf("commits-of-%d.gopline", batch), storage.WithBatch(batch, 0))
 }
 
 func TestDamageIsCountedReportedAndFailsUnlessAllowed(t *testing.T) {

@@ -25,8 +25,15 @@ import (
 // a keyframe every second) and a 1 s JPEG stream /jpeg, and returns its path.
 func exportRecording(t *testing.T) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "cam.gopline")
-	rec, err := storage.Open(path)
+	return writeExportRecording(t, "cam.gopline")
+}
+
+// writeExportRecording writes exportRecording's streams into a file named
+// name in a directory of the test's, opened with opts.
+func writeExportRecording(t *testing.T, name string, opts ...storage.Option) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	rec, err := storage.Open(path, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
