@@ -128,28 +128,3 @@ func (r *Reader) stopped() bool {
 		return false
 	}
 }
-
-// chooseStream sets r.stream to the video stream read: the first, or the
-// one of WithVideoStream.
-func (r *Reader) chooseStream() error {
-	n := 0
-	for _, s := range r.fc.Streams() {
-		if s.CodecParameters().MediaType() != astiav.MediaTypeVideo {
-			continue
-		}
-		if n == r.cfg.stream {
-			r.stream = s
-			return nil
-		}
-		n++
-	}
-	if n == 0 {
-		return fmt.Errorf("%w in %q", ErrNoVideoStream, r.url)
-	}
-	streams := "1 video stream"
-	if n > 1 {
-		streams = fmt.Sprintf("%d video streams", n)
-	}
-	return fmt.Errorf("%w: video stream %d of %q: it has %s, numbered from 0",
-		ErrBadOption, r.cfg.stream, r.url, streams)
-}

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -200,5 +203,51 @@ func TestParseHLSPlaylist(t *testing.T) {
 		if _, err := parseHLSPlaylist(bad); err == nil {
 			t.Errorf("%q parsed", bad)
 		}
+	}
+}
+
+// Of a master playlist's variants, the Reader fetches the segments of the
+// one it reads: of the others', only those the probe read (two of eight
+// here).
+func TestReaderOfAMasterPlaylistFetchesOneVariant(t *testing.T) {
+	ff, err := exec.LookPath("ffmpeg")
+	if err != nil {
+		t.Skip("no ffmpeg")
+	}
+	dir := t.TempDir()
+	for _, v := range []struct{ name, size string }{{"lo", "160x120"}, {"hi", "320x240"}} {
+		args := []string{"-v", "error", "-f", "lavfi", "-i", "testsrc2=size=" + v.size + ":rate=25:duration=8",
+			"-c:v", "libx264", "-g", "25", "-sc_threshold", "0", "-f", "hls", "-hls_time", "1", "-hls_list_size", "0",
+			"-hls_segment_filename", filepath.Join(dir, v.name+"%d.ts"), filepath.Join(dir, v.name+".m3u8")}
+		if out, err := exec.Command(ff, args...).CombinedOutput(); err != nil {
+			t.Fatalf("ffmpeg %v: %v: %s", args, err, out)
+		}
+	}
+	master := "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=200000,RESOLUTION=160x120\nlo.m3u8\n" +
+		"#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=320x240\nhi.m3u8\n"
+	if err := os.WriteFile(filepath.Join(dir, "master.m3u8"), []byte(master), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	fetched := map[string]int{}
+	files := http.FileServer(http.Dir(dir))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if strings.HasSuffix(req.URL.Path, ".ts") {
+			mu.Lock()
+			fetched[strings.TrimRight(strings.TrimSuffix(path.Base(req.URL.Path), ".ts"), "0123456789")]++
+			mu.Unlock()
+		}
+		files.ServeHTTP(w, req)
+	}))
+	defer srv.Close()
+	r := mustReader(t, srv.URL+"/master.m3u8")
+	frames := readAllFrames(t, r)
+	for _, f := range frames {
+		f.Release()
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if r.Info().Width != 160 || len(frames) != 200 || fetched["lo"] != 8 || fetched["hi"] > 2 {
+		t.Fatalf("%d pictures %d wide; segments fetched %v; want 200 of the first variant, 160 wide, its 8 segments and at most the probe's of the other", len(frames), r.Info().Width, fetched)
 	}
 }

@@ -26,7 +26,8 @@ type readerConfig struct {
 	now          func() time.Time
 	stop         <-chan struct{}
 	log          *zerolog.Logger
-	stream       int   // WithVideoStream's
+	stream       int // WithVideoStream's
+	streamSet    bool
 	resume       int64 // WithPlaylistResume's segment
 	resumeSet    bool
 }
@@ -145,15 +146,16 @@ func WithInputOptions(opts map[string]string) ReaderOption {
 
 // WithVideoStream makes the Reader read the input's nth video stream,
 // counted from 0 among its video streams alone, as ffmpeg's -map 0:v:n (a
-// file or a camera with two video streams: a main and a sub stream). The
-// default, 0, is the first. An input with fewer video streams fails to
-// open with ErrBadOption, naming how many it has.
+// file or a camera with two video streams: a main and a sub stream). An
+// input with fewer video streams fails to open with ErrBadOption, naming
+// how many it has. Without this option the Reader reads the first video
+// stream that is not an attached picture (a cover or a thumbnail).
 func WithVideoStream(n int) ReaderOption {
 	return func(c *readerConfig) error {
 		if n < 0 {
 			return fmt.Errorf("%w: video stream %d (want 0 or more)", ErrBadOption, n)
 		}
-		c.stream = n
+		c.stream, c.streamSet = n, true
 		return nil
 	}
 }
