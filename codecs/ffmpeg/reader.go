@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"sync"
 	"time"
 
@@ -118,8 +119,10 @@ type Reader struct {
 
 	stats ReadStats // what was skipped, but for the timeline's repairs
 
-	// hls is the live HLS playlist read, nil for other inputs.
-	hls *liveHLS
+	// hls is the live HLS playlist read, nil for other inputs;
+	// playlistHeader the header of the Reader's own requests of it.
+	hls            *liveHLS
+	playlistHeader http.Header
 
 	// The goroutine that interrupts FFmpeg's I/O when the stop of WithStop
 	// closes; Close ends it.

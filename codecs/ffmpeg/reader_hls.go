@@ -84,6 +84,7 @@ func (r *Reader) hlsOptions(options map[string]string) (map[string]string, error
 	if !isHLS(r.url, r.cfg.inputFormat) {
 		return options, nil
 	}
+	r.playlistHeader = playlistHeader(options)
 	p, media, err := r.readPlaylist(r.url)
 	if err != nil {
 		if log := r.logger(); log != nil {
@@ -202,6 +203,9 @@ func (r *Reader) playlistText(location string) (string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, location, nil)
 	if err != nil {
 		return "", err
+	}
+	for name, values := range r.playlistHeader {
+		req.Header[name] = values
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
