@@ -43,7 +43,8 @@ func exportCommand() *cobra.Command {
 			"directory that exists); a single --at time can go into the file --out names instead when it ends in\n" +
 			".png. Any other --out (out.mp4, or a .png file for several times) is refused.\n" +
 			"Times are durations from the recording's start (12.5s, 1m30s), RFC 3339 times, or times as gopline\n" +
-			"info and export print them (2024-05-01 12:00:03.500 UTC).",
+			"info and export print them (2024-05-01 12:00:03.500 UTC). --end is exclusive, but a time as info\n" +
+			"prints it, to the millisecond, takes in that whole millisecond: info's End: keeps the last packet.",
 		Example: "  gopline export cam.gopline --stream /camera --out camera.mp4 --start 10s --end 1m\n" +
 			"  gopline export robot.gopline --out robot.mcap\n" +
 			"  gopline export robot.gopline --stream /front,/rear --out cameras.mcap\n" +
@@ -60,7 +61,7 @@ func exportCommand() *cobra.Command {
 	fs.StringVar(&f.format, "format", "", "mp4, mcap or png (default: from --out's extension, or png with --at or --every)")
 	fs.StringVar(&f.out, "out", "", "output file; for png, the pictures' directory, or a .png file for one --at time")
 	fs.StringVar(&f.start, "start", "", "export from this time: a duration from the recording's start (12.5s, 1m), an RFC 3339 time, or one as gopline info prints it")
-	fs.StringVar(&f.end, "end", "", "export up to this time, exclusive (same forms as --start)")
+	fs.StringVar(&f.end, "end", "", "export up to this time, exclusive; a time to the millisecond as gopline info prints it takes in that millisecond (same forms as --start)")
 	fs.StringVar(&f.at, "at", "", "png: the pictures' times, comma-separated (same forms as --start)")
 	fs.Var((*durationValue)(&f.every), "every", "png: a picture every this long from --start to --end")
 	fs.BoolVar(&f.allowDamage, "allow-damage", false, "exit 0 even when damaged packets were skipped or times had no picture (they are still reported)")
@@ -236,7 +237,7 @@ func (r *exportRequest) resolve(rec *storage.Recording, start, end, at string) e
 	if r.from, err = parseExportTime("--start", start, base); err != nil {
 		return err
 	}
-	if r.to, err = parseExportTime("--end", end, base); err != nil {
+	if r.to, err = parseEndTime(end, base); err != nil {
 		return err
 	}
 	if !r.from.IsZero() && !r.to.IsZero() && !r.to.After(r.from) {
@@ -392,12 +393,8 @@ func describeSpanFrom(base time.Time, origin string, first, last time.Time) stri
 	const ms = time.Millisecond
 	from := first.Add(ms - 1) // times print truncated: this rounds up
 	return fmt.Sprintf("%v to %v from %s (%s to %s)",
-		from.Sub(base).Truncate(ms), last.Sub(base).Truncate(ms), origin, from.Format(spanTime), last.Format(spanTime))
+		from.Sub(base).Truncate(ms), last.Sub(base).Truncate(ms), origin, from.Format(infoTime), last.Format(infoTime))
 }
-
-// spanTime is how export's messages print a time: to the millisecond, as
-// gopline info does.
-const spanTime = time.DateTime + ".000 MST"
 
 // pictures writes the PNG pictures one at a time, so that the bar moves.
 // Times that fall in the same millisecond share a file, which is counted
@@ -506,6 +503,23 @@ func parseExportTime(flagName, s string, base time.Time) (time.Time, error) {
 		return t, nil
 	}
 	return time.Time{}, fmt.Errorf("%w: %s %q: want a duration from the recording's start (12.5s, 1m30s) or a time (2024-05-01T12:00:00Z, or as gopline info prints it)", errUsage, flagName, s)
+}
+
+// parseEndTime parses --end as parseExportTime does, except that a time
+// of day to the millisecond as gopline info prints it (2024-05-01
+// 12:00:02.966 UTC) takes in that whole millisecond: info prints a
+// recording's End: cut to the millisecond, and pasted into --end, which is
+// exclusive, it then keeps the last packet. A duration or an RFC 3339 time
+// is the instant it names.
+func parseEndTime(s string, base time.Time) (time.Time, error) {
+	t, err := parseExportTime("--end", s, base)
+	if err != nil {
+		return t, err
+	}
+	if _, perr := time.ParseInLocation(infoTime, s, time.Local); perr == nil {
+		t = t.Add(time.Millisecond)
+	}
+	return t, nil
 }
 
 func formatBytes(n int64) string {

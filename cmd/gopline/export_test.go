@@ -232,6 +232,62 @@ func TestExportParsesTimes(t *testing.T) {
 	}
 }
 
+func TestExportEndTakesInTheMillisecondInfoPrints(t *testing.T) {
+	base := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		in   string
+		want time.Time
+	}{
+		{"2024-05-01 12:00:03.500 UTC", base.Add(3501 * time.Millisecond)},
+		// Round times, durations and RFC 3339 times are the instant they name.
+		{"2024-05-01 12:00:03 UTC", base.Add(3 * time.Second)},
+		{"2024-05-01T12:00:03.500Z", base.Add(3500 * time.Millisecond)},
+		{"2024-05-01T12:00:03.500000001Z", base.Add(3500*time.Millisecond + 1)},
+		{"3.5s", base.Add(3500 * time.Millisecond)},
+		{"2.966", base.Add(2966 * time.Millisecond)},
+		{"", time.Time{}},
+	} {
+		got, err := parseEndTime(c.in, base)
+		if err != nil || !got.Equal(c.want) {
+			t.Errorf("--end %q: %v, %v; want %v", c.in, got, err, c.want)
+		}
+	}
+}
+
+// The End: that gopline info prints, pasted into --end, exports every
+// packet, the last one too; an --end within the recording still cuts
+// where it says.
+func TestExportToTheEndInfoPrintsKeepsTheLastPacket(t *testing.T) {
+	rec := exportRecording(t)
+	code, stdout, stderr := runCmd("info", rec)
+	_, after, found := strings.Cut(stdout, "End:")
+	if code != 0 || !found {
+		t.Fatalf("info: exit %d, %q, %q", code, stdout, stderr)
+	}
+	end := strings.TrimSpace(strings.SplitN(after, "\n", 2)[0]) // 2024-05-01 12:00:02.966 UTC
+	dir := t.TempDir()
+	for i, c := range []struct {
+		end, out, want string
+	}{
+		{end, "all.mp4", "90 frames of /camera,"},
+		{end, "all.mcap", "120 frames of /camera, /jpeg,"},
+		// The camera's packets come every 1/30 s, the 46th at 1.5 s.
+		{"2024-05-01 12:00:01.500 UTC", "ms.mp4", "46 frames of /camera,"},
+		{"2024-05-01T12:00:01.500Z", "rfc.mp4", "45 frames of /camera,"},
+		{"1.5s", "d.mp4", "45 frames of /camera,"},
+		{"1s", "s.mp4", "30 frames of /camera,"},
+	} {
+		args := []string{"export", rec, "--end", c.end, "--out", filepath.Join(dir, strconv.Itoa(i)+c.out)}
+		if strings.HasSuffix(c.out, ".mp4") {
+			args = append(args, "--stream", "/camera")
+		}
+		code, stdout, stderr := runCmd(args...)
+		if code != 0 || !strings.Contains(stdout, c.want) {
+			t.Errorf("export --end %q to %s: exit %d, %q, %q; want %q", c.end, c.out, code, stdout, stderr, c.want)
+		}
+	}
+}
+
 func TestExportProgressBarRedrawsOneLineWithAnEstimate(t *testing.T) {
 	var buf bytes.Buffer
 	bar := &progressBar{w: &buf, label: "exporting /camera", unit: "packets"}
