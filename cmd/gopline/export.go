@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -45,7 +46,12 @@ func exportCommand() *cobra.Command {
 		Args:              exportArgs,
 		ValidArgsFunction: completeRecordings,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return f.export(args[0], cmd.OutOrStdout(), cmd.ErrOrStderr())
+			// Ctrl-C (or SIGTERM) ends the export: an MP4 or MCAP export
+			// removes its unfinished file, a PNG export keeps the whole
+			// pictures it wrote and leaves no partial one.
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return f.export(ctx, args[0], cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	fs := cmd.Flags()
@@ -69,12 +75,8 @@ func exportArgs(_ *cobra.Command, args []string) error {
 	return nil
 }
 
-func (f *exportFlags) export(file string, stdout, stderr io.Writer) error {
-	// Ctrl-C (or SIGTERM) ends the export: an MP4 or MCAP export removes
-	// its unfinished file, a PNG export keeps the whole pictures it wrote
-	// and leaves no partial one.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+// export runs the export the flags ask for, until ctx ends.
+func (f *exportFlags) export(ctx context.Context, file string, stdout, stderr io.Writer) error {
 	req := exportRequest{file: file, stream: f.stream, format: f.format, out: f.out, every: f.every, allowDamage: f.allowDamage}
 	if err := req.check(f.start, f.end, f.at); err != nil {
 		return err
@@ -91,16 +93,8 @@ func (f *exportFlags) export(file string, stdout, stderr io.Writer) error {
 		return req.pictures(ctx, rec, newProgressBar(stderr, f.quiet, "exporting "+req.stream, "pictures"), stdout, stderr)
 	}
 	bar := newProgressBar(stderr, f.quiet, "exporting "+req.stream, "packets")
-	var res export.Result
-	if req.format == "mcap" {
-		res, err = export.MCAPStreams(ctx, rec, req.streams, req.from, req.to, req.out, bar.update)
-	} else {
-		res, err = export.MP4(ctx, rec, req.stream, req.from, req.to, req.out, bar.update)
-	}
+	res, err := req.writeFile(ctx, rec, bar.update)
 	bar.clear()
-	if err != nil && ctx.Err() != nil {
-		return fmt.Errorf("interrupted: %s was not written (its unfinished file is removed; a file that was there stays)", req.out)
-	}
 	if err != nil {
 		return err
 	}
@@ -115,6 +109,39 @@ func (f *exportFlags) export(file string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("%s: %d packets skipped, %d of them damaged records (--allow-damage accepts it)", req.file, res.Skipped, res.Damaged)
 	}
 	return nil
+}
+
+// writeFile writes the MP4 or MCAP file of the request, calling progress
+// after each packet read. When ctx ends first (Ctrl-C), the file is not
+// written: the export removes its unfinished file, a file that was at
+// r.out stays, and the error says so and how far the export came.
+func (r *exportRequest) writeFile(ctx context.Context, rec *storage.Recording, progress func(done, total int)) (export.Result, error) {
+	var done, total int
+	count := func(d, n int) {
+		done, total = d, max(total, n) // an interrupted export's last call says n = d
+		progress(d, n)
+	}
+	var res export.Result
+	var err error
+	if r.format == "mcap" {
+		res, err = export.MCAPStreams(ctx, rec, r.streams, r.from, r.to, r.out, count)
+	} else {
+		res, err = export.MP4(ctx, rec, r.stream, r.from, r.to, r.out, count)
+	}
+	if errors.Is(err, context.Canceled) {
+		return res, r.interruptedFile(done, total)
+	}
+	return res, err
+}
+
+// interruptedFile is the error of an MP4 or MCAP export that Ctrl-C ended
+// after it read done of about total packets.
+func (r *exportRequest) interruptedFile(done, total int) error {
+	after := "before it wrote a packet"
+	if total > 0 {
+		after = fmt.Sprintf("after %d of %d packets of %s", done, total, r.stream)
+	}
+	return fmt.Errorf("interrupted %s: %s is not written (its unfinished file is removed; a file that was at %s stays)", after, r.out, r.out)
 }
 
 // noteChanges says on stderr that an MP4's stream changes its H.264
