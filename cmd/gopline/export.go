@@ -37,7 +37,8 @@ func exportCommand() *cobra.Command {
 			".png. Any other --out (out.mp4, or a .png file for several times) is refused.\n" +
 			"Times are durations from the recording's start (12.5s, 1m30s), RFC 3339 times, or times as gopline\n" +
 			"info and export print them (2024-05-01 12:00:03.500 UTC). --end is exclusive, but a time as info\n" +
-			"prints it, to the millisecond, takes in that whole millisecond: info's End: keeps the last packet.",
+			"prints it, to the millisecond, takes in that whole millisecond: info's End: pasted into --end\n" +
+			"keeps the last packet.",
 		Example: "  gopline export cam.gopline --stream /camera --out camera.mp4 --start 10s --end 1m\n" +
 			"  gopline export robot.gopline --out robot.mcap\n" +
 			"  gopline export robot.gopline --stream /front,/rear --out cameras.mcap\n" +
@@ -59,7 +60,7 @@ func exportCommand() *cobra.Command {
 	fs.StringVar(&f.format, "format", "", "mp4, mcap or png (default: from --out's extension, or png with --at or --every)")
 	fs.StringVar(&f.out, "out", "", "output file; for png, the pictures' directory, or a .png file for one --at time")
 	fs.StringVar(&f.start, "start", "", "export from this time: a duration from the recording's start (12.5s, 1m), an RFC 3339 time, or one as gopline info prints it")
-	fs.StringVar(&f.end, "end", "", "export up to this time, exclusive; a time to the millisecond as gopline info prints it takes in that millisecond (same forms as --start)")
+	fs.StringVar(&f.end, "end", "", "export up to this time, exclusive (same forms as --start; one as gopline info prints it takes in its whole millisecond)")
 	fs.StringVar(&f.at, "at", "", "png: the pictures' times, comma-separated (same forms as --start)")
 	fs.Var((*durationValue)(&f.every), "every", "png: a picture every this long from --start to --end")
 	fs.BoolVar(&f.allowDamage, "allow-damage", false, "exit 0 even when damaged packets were skipped or times had no picture (they are still reported)")
