@@ -342,6 +342,14 @@ func (p *proxy) checkPeer(ctx actor.Context, msg any) {
 		case !m.Who.Equal(p.link):
 		case m.Why == actor.TerminatedReason_AddressTerminated:
 			// This node's own word: its connection to the peer ended.
+			if p.answered && p.guard.streams.from(p.link.Address) {
+				// The peer's own connection to this node is open: it
+				// lives, and only this node's way to it broke (it closed
+				// that connection, or a NAT forgot it). Told, its link
+				// subscribes again at once, without waiting for its
+				// quiet checks to notice.
+				ctx.Request(p.link, &wire.Unsubscribe{Key: p.key, Reason: wire.Unsubscribe_CONNECTION_LOST})
+			}
 			p.stop(ctx, "the peer is gone")
 		default:
 			p.confirm(ctx, "the peer's node says its link stopped")
@@ -448,7 +456,8 @@ func (p *proxy) quiet(ctx actor.Context) {
 // never answered, or is gone (its connection ended, or it did not answer
 // a Confirm). It is not told: sending to a peer that is gone would make
 // protoactor connect to it again. (When the node ends the subscription,
-// Stopping tells the link.)
+// Stopping tells the link; checkPeer tells a peer whose own connection to
+// this node is still open.)
 func (p *proxy) stop(ctx actor.Context, why string) {
 	if p.done {
 		return

@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -173,6 +174,41 @@ type guard struct {
 	// self is this node's address, once it listens: no peer's stream may
 	// claim it.
 	self atomic.Pointer[string]
+	// streams counts the open streams by the node each came from.
+	streams claimedStreams
+}
+
+// claimedStreams counts a node's open inbound streams by the address of the
+// node each claimed to come from (its ConnectRequest). It tells whether a
+// peer still has its way to this node open when this node's way to the
+// peer broke.
+type claimedStreams struct {
+	mu     sync.Mutex
+	byNode map[string]int
+}
+
+func (c *claimedStreams) opened(node string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.byNode == nil {
+		c.byNode = map[string]int{}
+	}
+	c.byNode[node]++
+}
+
+func (c *claimedStreams) closed(node string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.byNode[node]--; c.byNode[node] <= 0 {
+		delete(c.byNode, node)
+	}
+}
+
+// from reports whether a stream from node is open.
+func (c *claimedStreams) from(node string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.byNode[node] > 0
 }
 
 // forged counts and logs (rate-limited, with the node's other refusals) a
@@ -254,7 +290,13 @@ func (g *guard) stream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInf
 	if err := g.admit(ss.Context()); err != nil {
 		return err
 	}
-	return handler(srv, &checkedStream{ServerStream: ss, g: g, dropped: lograte.Limiter{Interval: time.Second}})
+	cs := &checkedStream{ServerStream: ss, g: g, dropped: lograte.Limiter{Interval: time.Second}}
+	defer func() {
+		if cs.from != "" {
+			g.streams.closed(cs.from)
+		}
+	}()
+	return handler(srv, cs)
 }
 
 // admit authorizes a stream, and moves its connection to the
@@ -309,6 +351,7 @@ func (s *checkedStream) RecvMsg(m any) error {
 			err = fmt.Errorf("the stream named this node, %q, as its own", c.Address)
 		case s.from == "":
 			s.from = c.Address
+			s.g.streams.opened(s.from)
 		case c.Address != s.from:
 			err = fmt.Errorf("the stream named node %q, then %q", s.from, c.Address)
 		}

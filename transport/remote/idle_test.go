@@ -31,10 +31,10 @@ import (
 const timingEnv = "GOPLINE_REMOTE_ADMISSION_TIMING"
 
 // This file's child roles (see TestMain) run here, before TestMain: a
-// publisher that pauses its topic on SIGUSR1 and resumes on the next one, a
-// subscriber, and a single listing of a node's topics. On SIGUSR2 a
-// publisher or subscriber closes every connection it accepted, as it
-// would to give their places to new ones.
+// publisher that pauses its topic on SIGUSR1 and resumes on the next one
+// (saying which, see togglePause), a subscriber, and a single listing of
+// a node's topics. On SIGUSR2 a publisher or subscriber closes every
+// connection it accepted, as it would to give their places to new ones.
 func init() {
 	role := os.Getenv(roleEnv)
 	if role != "quietpub" && role != "quietsub" && role != "quietlist" {
@@ -112,7 +112,11 @@ func runQuietChild(role string, a childArgs) int {
 					sys.Root.Send(topic, &transport.Publish{Packet: src.next()})
 				}
 			case <-toggle:
+				// Said, so that the test sends the next toggle only after
+				// this one counted: two signals of a kind pending at once
+				// are one.
 				paused = !paused
+				say(report{Event: map[bool]string{true: "paused", false: "resumed"}[paused]})
 			case <-stop:
 				return 0
 			}
@@ -261,18 +265,14 @@ func TestQuietSubscriptionOutlivesTheIdleTime(t *testing.T) {
 	pub := startChild(t, "quietpub", childArgs{})
 	sub := startChild(t, "quietsub", childArgs{Addr: pub.addr, Topic: "/cam"})
 	before := sub.packets(20)
-	if err := pub.cmd.Process.Signal(syscall.SIGUSR1); err != nil {
-		t.Fatal(err)
-	}
+	pub.togglePause("paused")
 	// Two rounds of held streams, each closed after the idle time: by the
 	// end of the second, the subscription's connections have been quiet
 	// for longer than it.
 	for range 2 {
 		waitEnded(t, append(holdStreams(t, pub.addr, "127.0.0.1", 1, false, nil), holdStreams(t, sub.addr, "127.0.0.1", 1, false, nil)...))
 	}
-	if err := pub.cmd.Process.Signal(syscall.SIGUSR1); err != nil {
-		t.Fatal(err)
-	}
+	pub.togglePause("resumed")
 	last := before[len(before)-1]
 	for got := 0; got < 20; {
 		r := sub.next(15 * time.Second)
@@ -385,9 +385,7 @@ func TestQuietSubscriptionCutComesBack(t *testing.T) {
 	}{{"publisher's", pub}, {"subscriber's", sub}} {
 		cut := c.n
 		before := strings.Count(cut.stderr.String(), "for the test")
-		if err := pub.cmd.Process.Signal(syscall.SIGUSR1); err != nil { // pause
-			t.Fatal(err)
-		}
+		pub.togglePause("paused")
 		if err := cut.cmd.Process.Signal(syscall.SIGUSR2); err != nil {
 			t.Fatal(err)
 		}
@@ -398,9 +396,7 @@ func TestQuietSubscriptionCutComesBack(t *testing.T) {
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
-		if err := pub.cmd.Process.Signal(syscall.SIGUSR1); err != nil { // resume
-			t.Fatal(err)
-		}
+		pub.togglePause("resumed")
 		resumed := time.Now()
 		// The link saw the cut (it was told it lost the publisher, and
 		// regained it) and packets captured after the resume arrive.
@@ -416,5 +412,23 @@ func TestQuietSubscriptionCutComesBack(t *testing.T) {
 			}
 		}
 		t.Logf("cut at the %s node: 20 packets %v after the resume", c.name, time.Since(resumed).Round(time.Millisecond))
+	}
+}
+
+// togglePause pauses or resumes a quietpub node's topic and waits until the
+// node says it did, want ("paused" or "resumed").
+func (n *node) togglePause(want string) {
+	n.t.Helper()
+	if err := n.cmd.Process.Signal(syscall.SIGUSR1); err != nil {
+		n.t.Fatal(err)
+	}
+	for deadline := time.Now().Add(15 * time.Second); ; {
+		r := n.next(time.Until(deadline))
+		if r == nil {
+			n.t.Fatalf("the publisher did not say %s", want)
+		}
+		if r.Event == want {
+			return
+		}
 	}
 }

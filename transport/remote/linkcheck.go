@@ -37,9 +37,15 @@ func (l *link) fromProxy(ctx actor.Context, msg any) {
 	case *wire.Unsubscribe:
 		if l.current(ctx, m.Key, "an unsubscribe") {
 			// The node's farewell: it is stopping (a signal, Close), and
-			// its streams go on when it is back.
+			// its streams go on when it is back; or it lost its
+			// connection to this node, and the subscription goes on over
+			// a new one.
+			why := "the node is stopping"
+			if m.Reason == wire.Unsubscribe_CONNECTION_LOST {
+				why = "the node lost its connection to this node"
+			}
 			l.proxy = nil
-			l.ended(ctx, "the node is stopping")
+			l.ended(ctx, why)
 		}
 	case *wire.Confirm:
 		if l.current(ctx, m.Key, "a confirm") {

@@ -25,6 +25,57 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// Why the node's end ended the subscription; the link sends none.
+type Unsubscribe_Reason int32
+
+const (
+	// The node is stopping (its farewell).
+	Unsubscribe_NODE_STOPPING Unsubscribe_Reason = 0
+	// The node's connection to the link's node broke while the link's
+	// node still had its own connection to it open: the peer lives, and
+	// only the way back to it broke.
+	Unsubscribe_CONNECTION_LOST Unsubscribe_Reason = 1
+)
+
+// Enum value maps for Unsubscribe_Reason.
+var (
+	Unsubscribe_Reason_name = map[int32]string{
+		0: "NODE_STOPPING",
+		1: "CONNECTION_LOST",
+	}
+	Unsubscribe_Reason_value = map[string]int32{
+		"NODE_STOPPING":   0,
+		"CONNECTION_LOST": 1,
+	}
+)
+
+func (x Unsubscribe_Reason) Enum() *Unsubscribe_Reason {
+	p := new(Unsubscribe_Reason)
+	*p = x
+	return p
+}
+
+func (x Unsubscribe_Reason) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Unsubscribe_Reason) Descriptor() protoreflect.EnumDescriptor {
+	return file_transport_wire_wire_proto_enumTypes[0].Descriptor()
+}
+
+func (Unsubscribe_Reason) Type() protoreflect.EnumType {
+	return &file_transport_wire_wire_proto_enumTypes[0]
+}
+
+func (x Unsubscribe_Reason) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Unsubscribe_Reason.Descriptor instead.
+func (Unsubscribe_Reason) EnumDescriptor() ([]byte, []int) {
+	return file_transport_wire_wire_proto_rawDescGZIP(), []int{8, 0}
+}
+
 // Packet is one encoded access unit (media.Packet).
 type Packet struct {
 	state         protoimpl.MessageState
@@ -623,13 +674,15 @@ func (x *KeyframeRequest) GetKey() []byte {
 }
 
 // Unsubscribe ends the subscription: from the link, the subscriber left;
-// from the node's end, the node ended it (the link subscribes again).
+// from the node's end, the node ended it, for the reason it gives (the
+// link subscribes again).
 type Unsubscribe struct {
 	state         protoimpl.MessageState
 	sizeCache     protoimpl.SizeCache
 	unknownFields protoimpl.UnknownFields
 
-	Key []byte `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	Key    []byte             `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	Reason Unsubscribe_Reason `protobuf:"varint,2,opt,name=reason,proto3,enum=gopline.wire.v1.Unsubscribe_Reason" json:"reason,omitempty"`
 }
 
 func (x *Unsubscribe) Reset() {
@@ -669,6 +722,13 @@ func (x *Unsubscribe) GetKey() []byte {
 		return x.Key
 	}
 	return nil
+}
+
+func (x *Unsubscribe) GetReason() Unsubscribe_Reason {
+	if x != nil {
+		return x.Reason
+	}
+	return Unsubscribe_NODE_STOPPING
 }
 
 // Confirm asks the other end of a subscription whether it still holds it;
@@ -1249,9 +1309,16 @@ var file_transport_wire_wire_proto_rawDesc = []byte{
 	0x75, 0x6e, 0x74, 0x12, 0x10, 0x0a, 0x03, 0x6b, 0x65, 0x79, 0x18, 0x02, 0x20, 0x01, 0x28, 0x0c,
 	0x52, 0x03, 0x6b, 0x65, 0x79, 0x22, 0x23, 0x0a, 0x0f, 0x4b, 0x65, 0x79, 0x66, 0x72, 0x61, 0x6d,
 	0x65, 0x52, 0x65, 0x71, 0x75, 0x65, 0x73, 0x74, 0x12, 0x10, 0x0a, 0x03, 0x6b, 0x65, 0x79, 0x18,
-	0x01, 0x20, 0x01, 0x28, 0x0c, 0x52, 0x03, 0x6b, 0x65, 0x79, 0x22, 0x1f, 0x0a, 0x0b, 0x55, 0x6e,
-	0x73, 0x75, 0x62, 0x73, 0x63, 0x72, 0x69, 0x62, 0x65, 0x12, 0x10, 0x0a, 0x03, 0x6b, 0x65, 0x79,
-	0x18, 0x01, 0x20, 0x01, 0x28, 0x0c, 0x52, 0x03, 0x6b, 0x65, 0x79, 0x22, 0x1b, 0x0a, 0x07, 0x43,
+	0x01, 0x20, 0x01, 0x28, 0x0c, 0x52, 0x03, 0x6b, 0x65, 0x79, 0x22, 0x8e, 0x01, 0x0a, 0x0b, 0x55,
+	0x6e, 0x73, 0x75, 0x62, 0x73, 0x63, 0x72, 0x69, 0x62, 0x65, 0x12, 0x10, 0x0a, 0x03, 0x6b, 0x65,
+	0x79, 0x18, 0x01, 0x20, 0x01, 0x28, 0x0c, 0x52, 0x03, 0x6b, 0x65, 0x79, 0x12, 0x3b, 0x0a, 0x06,
+	0x72, 0x65, 0x61, 0x73, 0x6f, 0x6e, 0x18, 0x02, 0x20, 0x01, 0x28, 0x0e, 0x32, 0x23, 0x2e, 0x67,
+	0x6f, 0x70, 0x6c, 0x69, 0x6e, 0x65, 0x2e, 0x77, 0x69, 0x72, 0x65, 0x2e, 0x76, 0x31, 0x2e, 0x55,
+	0x6e, 0x73, 0x75, 0x62, 0x73, 0x63, 0x72, 0x69, 0x62, 0x65, 0x2e, 0x52, 0x65, 0x61, 0x73, 0x6f,
+	0x6e, 0x52, 0x06, 0x72, 0x65, 0x61, 0x73, 0x6f, 0x6e, 0x22, 0x30, 0x0a, 0x06, 0x52, 0x65, 0x61,
+	0x73, 0x6f, 0x6e, 0x12, 0x11, 0x0a, 0x0d, 0x4e, 0x4f, 0x44, 0x45, 0x5f, 0x53, 0x54, 0x4f, 0x50,
+	0x50, 0x49, 0x4e, 0x47, 0x10, 0x00, 0x12, 0x13, 0x0a, 0x0f, 0x43, 0x4f, 0x4e, 0x4e, 0x45, 0x43,
+	0x54, 0x49, 0x4f, 0x4e, 0x5f, 0x4c, 0x4f, 0x53, 0x54, 0x10, 0x01, 0x22, 0x1b, 0x0a, 0x07, 0x43,
 	0x6f, 0x6e, 0x66, 0x69, 0x72, 0x6d, 0x12, 0x10, 0x0a, 0x03, 0x6b, 0x65, 0x79, 0x18, 0x01, 0x20,
 	0x01, 0x28, 0x0c, 0x52, 0x03, 0x6b, 0x65, 0x79, 0x22, 0x1d, 0x0a, 0x09, 0x43, 0x6f, 0x6e, 0x66,
 	0x69, 0x72, 0x6d, 0x65, 0x64, 0x12, 0x10, 0x0a, 0x03, 0x6b, 0x65, 0x79, 0x18, 0x01, 0x20, 0x01,
@@ -1325,33 +1392,36 @@ func file_transport_wire_wire_proto_rawDescGZIP() []byte {
 	return file_transport_wire_wire_proto_rawDescData
 }
 
+var file_transport_wire_wire_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
 var file_transport_wire_wire_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_transport_wire_wire_proto_goTypes = []any{
-	(*Packet)(nil),          // 0: gopline.wire.v1.Packet
-	(*Subscribe)(nil),       // 1: gopline.wire.v1.Subscribe
-	(*Subscribed)(nil),      // 2: gopline.wire.v1.Subscribed
-	(*Refused)(nil),         // 3: gopline.wire.v1.Refused
-	(*Delivery)(nil),        // 4: gopline.wire.v1.Delivery
-	(*DeliveryPart)(nil),    // 5: gopline.wire.v1.DeliveryPart
-	(*Ack)(nil),             // 6: gopline.wire.v1.Ack
-	(*KeyframeRequest)(nil), // 7: gopline.wire.v1.KeyframeRequest
-	(*Unsubscribe)(nil),     // 8: gopline.wire.v1.Unsubscribe
-	(*Confirm)(nil),         // 9: gopline.wire.v1.Confirm
-	(*Confirmed)(nil),       // 10: gopline.wire.v1.Confirmed
-	(*EndOfStream)(nil),     // 11: gopline.wire.v1.EndOfStream
-	(*Event)(nil),           // 12: gopline.wire.v1.Event
-	(*TopicsRequest)(nil),   // 13: gopline.wire.v1.TopicsRequest
-	(*Topics)(nil),          // 14: gopline.wire.v1.Topics
-	(*TopicInfo)(nil),       // 15: gopline.wire.v1.TopicInfo
+	(Unsubscribe_Reason)(0), // 0: gopline.wire.v1.Unsubscribe.Reason
+	(*Packet)(nil),          // 1: gopline.wire.v1.Packet
+	(*Subscribe)(nil),       // 2: gopline.wire.v1.Subscribe
+	(*Subscribed)(nil),      // 3: gopline.wire.v1.Subscribed
+	(*Refused)(nil),         // 4: gopline.wire.v1.Refused
+	(*Delivery)(nil),        // 5: gopline.wire.v1.Delivery
+	(*DeliveryPart)(nil),    // 6: gopline.wire.v1.DeliveryPart
+	(*Ack)(nil),             // 7: gopline.wire.v1.Ack
+	(*KeyframeRequest)(nil), // 8: gopline.wire.v1.KeyframeRequest
+	(*Unsubscribe)(nil),     // 9: gopline.wire.v1.Unsubscribe
+	(*Confirm)(nil),         // 10: gopline.wire.v1.Confirm
+	(*Confirmed)(nil),       // 11: gopline.wire.v1.Confirmed
+	(*EndOfStream)(nil),     // 12: gopline.wire.v1.EndOfStream
+	(*Event)(nil),           // 13: gopline.wire.v1.Event
+	(*TopicsRequest)(nil),   // 14: gopline.wire.v1.TopicsRequest
+	(*Topics)(nil),          // 15: gopline.wire.v1.Topics
+	(*TopicInfo)(nil),       // 16: gopline.wire.v1.TopicInfo
 }
 var file_transport_wire_wire_proto_depIdxs = []int32{
-	0,  // 0: gopline.wire.v1.Delivery.packet:type_name -> gopline.wire.v1.Packet
-	15, // 1: gopline.wire.v1.Topics.topics:type_name -> gopline.wire.v1.TopicInfo
-	2,  // [2:2] is the sub-list for method output_type
-	2,  // [2:2] is the sub-list for method input_type
-	2,  // [2:2] is the sub-list for extension type_name
-	2,  // [2:2] is the sub-list for extension extendee
-	0,  // [0:2] is the sub-list for field type_name
+	1,  // 0: gopline.wire.v1.Delivery.packet:type_name -> gopline.wire.v1.Packet
+	0,  // 1: gopline.wire.v1.Unsubscribe.reason:type_name -> gopline.wire.v1.Unsubscribe.Reason
+	16, // 2: gopline.wire.v1.Topics.topics:type_name -> gopline.wire.v1.TopicInfo
+	3,  // [3:3] is the sub-list for method output_type
+	3,  // [3:3] is the sub-list for method input_type
+	3,  // [3:3] is the sub-list for extension type_name
+	3,  // [3:3] is the sub-list for extension extendee
+	0,  // [0:3] is the sub-list for field type_name
 }
 
 func init() { file_transport_wire_wire_proto_init() }
@@ -1558,13 +1628,14 @@ func file_transport_wire_wire_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: file_transport_wire_wire_proto_rawDesc,
-			NumEnums:      0,
+			NumEnums:      1,
 			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
 		GoTypes:           file_transport_wire_wire_proto_goTypes,
 		DependencyIndexes: file_transport_wire_wire_proto_depIdxs,
+		EnumInfos:         file_transport_wire_wire_proto_enumTypes,
 		MessageInfos:      file_transport_wire_wire_proto_msgTypes,
 	}.Build()
 	File_transport_wire_wire_proto = out.File
