@@ -205,30 +205,37 @@ func TestExportCommandLineErrors(t *testing.T) {
 	}
 }
 
-func TestExportParsesTimes(t *testing.T) {
-	base := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
-	for _, c := range []struct {
-		in   string
-		want time.Time
-	}{
-		{"", time.Time{}},
-		{"12.5s", base.Add(12500 * time.Millisecond)},
-		{"1m", base.Add(time.Minute)},
-		{"2.25", base.Add(2250 * time.Millisecond)},
-		{"2024-05-01T12:00:03Z", base.Add(3 * time.Second)},
-		{"2024-05-01T14:00:03.5+02:00", base.Add(3500 * time.Millisecond)},
-		// As gopline info and export's messages print times.
-		{"2024-05-01 12:00:03.500 UTC", base.Add(3500 * time.Millisecond)},
-		{"2024-05-01 12:00:03 UTC", base.Add(3 * time.Second)},
-	} {
-		got, err := parseExportTime("-start", c.in, base)
-		if err != nil || !got.Equal(c.want) {
-			t.Errorf("%q: %v, %v; want %v", c.in, got, err, c.want)
-		}
+// The End: that gopline info prints, pasted into --end, exports every
+// packet, the last one too; an --end within the recording still cuts
+// where it says.
+func TestExportToTheEndInfoPrintsKeepsTheLastPacket(t *testing.T) {
+	rec := exportRecording(t)
+	code, stdout, stderr := runCmd("info", rec)
+	_, after, found := strings.Cut(stdout, "End:")
+	if code != 0 || !found {
+		t.Fatalf("info: exit %d, %q, %q", code, stdout, stderr)
 	}
-	// A zone abbreviation Go does not know would be read as UTC.
-	if _, err := parseExportTime("--start", "2024-05-01 12:00:03 XYZ", base); err == nil || !strings.Contains(err.Error(), "the zone XYZ") {
-		t.Errorf("an unknown zone: %v", err)
+	end := strings.TrimSpace(strings.SplitN(after, "\n", 2)[0]) // 2024-05-01 12:00:02.966 UTC
+	dir := t.TempDir()
+	for i, c := range []struct {
+		end, out, want string
+	}{
+		{end, "all.mp4", "90 frames of /camera,"},
+		{end, "all.mcap", "120 frames of /camera, /jpeg,"},
+		// The camera's packets come every 1/30 s, the 46th at 1.5 s.
+		{"2024-05-01 12:00:01.500 UTC", "ms.mp4", "46 frames of /camera,"},
+		{"2024-05-01T12:00:01.500Z", "rfc.mp4", "45 frames of /camera,"},
+		{"1.5s", "d.mp4", "45 frames of /camera,"},
+		{"1s", "s.mp4", "30 frames of /camera,"},
+	} {
+		args := []string{"export", rec, "--end", c.end, "--out", filepath.Join(dir, strconv.Itoa(i)+c.out)}
+		if strings.HasSuffix(c.out, ".mp4") {
+			args = append(args, "--stream", "/camera")
+		}
+		code, stdout, stderr := runCmd(args...)
+		if code != 0 || !strings.Contains(stdout, c.want) {
+			t.Errorf("export --end %q to %s: exit %d, %q, %q; want %q", c.end, c.out, code, stdout, stderr, c.want)
+		}
 	}
 }
 

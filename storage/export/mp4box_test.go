@@ -22,6 +22,7 @@ type mp4Boxes struct {
 	movieScale, movie, track, edit uint64
 	mediaScale, media, samples     uint64
 	edits                          int
+	syncs                          []int // stss: the sync samples, numbered from 1; nil when every sample is one
 }
 
 // readMP4Times reads the duration fields of path's moov box, walking the
@@ -46,6 +47,21 @@ func readMP4Times(t *testing.T, path string) mp4Times {
 		media:   ticksToDuration(b.media, b.mediaScale),
 		samples: ticksToDuration(b.samples, b.mediaScale),
 	}
+}
+
+// readMP4SyncSamples returns the sync samples that path's stss box lists,
+// numbered from 1 in decode order.
+func readMP4SyncSamples(t *testing.T, path string) []int {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b mp4Boxes
+	if err := b.walk(data); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return b.syncs
 }
 
 func (b *mp4Boxes) walk(data []byte) error {
@@ -85,6 +101,10 @@ func (b *mp4Boxes) walk(data []byte) error {
 			b.edits, b.edit = int(u32(body, 4)), u64(body, 8)
 		case typ == "elst":
 			b.edits, b.edit = int(u32(body, 4)), u32(body, 8)
+		case typ == "stss" && len(body) >= 8:
+			for i := range min(int(u32(body, 4)), (len(body)-8)/4) {
+				b.syncs = append(b.syncs, int(u32(body, 8+4*i)))
+			}
 		case typ == "stts":
 			for i := range int(u32(body, 4)) {
 				b.samples += u32(body, 8+8*i) * u32(body, 12+8*i)

@@ -3,6 +3,7 @@ package export_test
 import (
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -116,6 +117,52 @@ func TestMP4OfARecoveryPointRecordingPlaysFromARecoveryPoint(t *testing.T) {
 			}
 			if n := testclip.FrameCount(t, path); n < 40 {
 				t.Fatalf("the export plays %d pictures, want 40 or more of its %d", n, res.Frames)
+			}
+		})
+	}
+}
+
+// An MP4 of a whole such recording marks each recovery point a sync
+// sample (stss), as it does the IDR, so that players seek to it, and
+// ffmpeg plays the file from a seek past one without a decoding error.
+func TestMP4OfARecoveryPointRecordingMarksItsRecoveryPointsSyncSamples(t *testing.T) {
+	for _, c := range noIDRClips {
+		t.Run(c.name, func(t *testing.T) {
+			_, recording := recordNoIDRClip(t, c.params)
+			rec := openRecording(t, recording)
+			path := filepath.Join(t.TempDir(), "out.mp4")
+			if _, err := export.MP4(t.Context(), rec, camera, time.Time{}, time.Time{}, path, nil); err != nil {
+				t.Fatal(err)
+			}
+			// ffprobe's parser finds the IDR and the recovery points in the
+			// samples, in decode order.
+			var want []int
+			for i, l := range testclip.Probe(t, path, "-show_entries", "packet=flags") {
+				if strings.HasPrefix(l, "K") {
+					want = append(want, i+1)
+				}
+			}
+			if got := readMP4SyncSamples(t, path); len(want) != 4 || !slices.Equal(got, want) {
+				t.Errorf("sync samples %v, want %v: the IDR and the 3 recovery points", got, want)
+			}
+			ff, err := exec.LookPath("ffmpeg")
+			if err != nil {
+				t.Skip("the ffmpeg command is not installed")
+			}
+			cmd := exec.Command(ff, "-v", "error", "-ss", "2.1", "-i", path, "-f", "framemd5", "-")
+			var errOut strings.Builder
+			cmd.Stderr = &errOut
+			out, err := cmd.Output()
+			frames := 0
+			for _, l := range strings.Split(string(out), "\n") {
+				if l != "" && !strings.HasPrefix(l, "#") {
+					frames++
+				}
+			}
+			// 2.1 s to 4 s holds 47 pictures; an intra refresh shows its
+			// first once the sweep after the recovery point at 2 s is done.
+			if err != nil || errOut.Len() > 0 || frames < 40 || frames > 48 {
+				t.Errorf("ffmpeg -ss 2.1: %v, %q, %d pictures; want no error and 40 to 48 pictures", err, errOut.String(), frames)
 			}
 		})
 	}

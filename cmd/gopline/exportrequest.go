@@ -1,0 +1,257 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gopline/gopline/storage"
+	"github.com/gopline/gopline/storage/export"
+)
+
+// exportRequest is an export's command line, checked and then resolved
+// against the recording.
+type exportRequest struct {
+	file, stream, format, out string
+	streams                   []string // what --stream names, or every stream of an MCAP export
+	every                     time.Duration
+	allowDamage               bool
+	base                      time.Time   // the recording's start, which the times count from
+	from, to                  time.Time   // mp4 and mcap: zero for the stream's start and end
+	times                     []time.Time // png, each time once
+	pictureFile               bool        // png: out is the one picture's file, not a directory
+}
+
+// check validates what can be checked without the recording.
+func (r *exportRequest) check(start, end, at string) error {
+	if r.out == "" {
+		return fmt.Errorf("%w: --out is required: the output file, or the pictures' directory for png", errUsage)
+	}
+	if r.format == "" {
+		switch {
+		case at != "" || r.every != 0:
+			r.format = "png"
+		case strings.EqualFold(filepath.Ext(r.out), ".mp4"):
+			r.format = "mp4"
+		case strings.EqualFold(filepath.Ext(r.out), ".mcap"):
+			r.format = "mcap"
+		default:
+			return fmt.Errorf("%w: --format is required (mp4, mcap or png) when --out does not end in .mp4 or .mcap", errUsage)
+		}
+	}
+	r.format = strings.ToLower(r.format)
+	switch r.format {
+	case "mp4", "mcap":
+		if at != "" || r.every != 0 {
+			return fmt.Errorf("%w: --at and --every are for --format png", errUsage)
+		}
+	case "png":
+		switch {
+		case (at == "") == (r.every == 0):
+			return fmt.Errorf("%w: --format png takes either --at TIME,TIME,... or --every DURATION", errUsage)
+		case r.every < 0:
+			return fmt.Errorf("%w: --every %v: want a positive duration", errUsage, r.every)
+		case at != "" && (start != "" || end != ""):
+			return fmt.Errorf("%w: --start and --end bound --every; --at gives the times themselves", errUsage)
+		}
+		return r.checkPictureOut()
+	default:
+		return fmt.Errorf("%w: --format %q: want mp4, mcap or png", errUsage, r.format)
+	}
+	return nil
+}
+
+// checkPictureOut decides what --out is for pictures: a directory when it
+// ends in a separator, has no extension or is an existing directory, and
+// otherwise a .png file, which holds the picture of a single --at time. Any
+// other extension is refused: it names a file no picture goes into.
+func (r *exportRequest) checkPictureOut() error {
+	ext := filepath.Ext(r.out)
+	if ext == "" || os.IsPathSeparator(r.out[len(r.out)-1]) {
+		return nil
+	}
+	if fi, err := os.Stat(r.out); err == nil && fi.IsDir() {
+		return nil
+	}
+	flagName := "--at"
+	if r.every != 0 {
+		flagName = "--every"
+	}
+	switch {
+	case !strings.EqualFold(ext, ".png"):
+		return fmt.Errorf("%w: --out %s: %s writes PNG pictures: give a .png file for one --at time, or a directory", errUsage, r.out, flagName)
+	case r.every != 0:
+		return fmt.Errorf("%w: --out %s is one picture's file, and --every writes several: give a directory", errUsage, r.out)
+	}
+	r.pictureFile = true
+	return nil
+}
+
+// resolve picks the stream and turns the times of the command line into
+// capture times of the recording.
+func (r *exportRequest) resolve(rec *storage.Recording, start, end, at string) error {
+	if err := r.pickStreams(rec); err != nil {
+		return err
+	}
+	stats, err := rec.RecordingStats()
+	if err != nil {
+		return err
+	}
+	if stats.Packets == 0 {
+		return fmt.Errorf("%s holds no packets", r.file)
+	}
+	base := stats.First
+	r.base = base
+	if r.from, err = parseExportTime("--start", start, base); err != nil {
+		return err
+	}
+	if r.to, err = parseEndTime(end, base); err != nil {
+		return err
+	}
+	if !r.from.IsZero() && !r.to.IsZero() && !r.to.After(r.from) {
+		return fmt.Errorf("%w: --end %s is not after --start %s", errUsage, end, start)
+	}
+	first, last, err := r.span(rec)
+	if err != nil {
+		return err
+	}
+	outside := func(flagName, s string) error { return r.outside(flagName, s, base, first, last) }
+	switch {
+	case r.from.After(last):
+		return outside("--start", start)
+	case !r.to.IsZero() && !r.to.After(first):
+		return outside("--end", end)
+	}
+	if r.format != "png" {
+		return nil
+	}
+	if at == "" {
+		return r.everyTimes(base, first, last)
+	}
+	return r.atTimes(at, base, first, last)
+}
+
+// outside is the usage error for a time given by flagName, text s, that
+// falls outside the streams' span from first to last.
+func (r *exportRequest) outside(flagName, s string, base, first, last time.Time) error {
+	verb := "spans"
+	if len(r.streams) > 1 {
+		verb = "span"
+	}
+	return fmt.Errorf("%w: %s %s is outside %s, which %s %s", errUsage, flagName, s, export.StreamNames(r.streams), verb, describeSpan(base, first, last))
+}
+
+// atTimes takes the pictures' times of --at, a comma-separated list, each
+// within first to last; a time given twice is one picture.
+func (r *exportRequest) atTimes(at string, base, first, last time.Time) error {
+	seen := map[int64]bool{}
+	for _, s := range strings.Split(at, ",") {
+		s = strings.TrimSpace(s)
+		t, err := parseExportTime("--at", s, base)
+		if err != nil {
+			return err
+		}
+		if t.IsZero() {
+			return fmt.Errorf("%w: --at %q: an empty time", errUsage, at)
+		}
+		if t.Before(first) || t.After(last) {
+			return r.outside("--at", s, base, first, last)
+		}
+		if !seen[t.UnixNano()] {
+			seen[t.UnixNano()] = true
+			r.times = append(r.times, t)
+		}
+	}
+	if r.pictureFile && len(r.times) > 1 {
+		return fmt.Errorf("%w: --out %s is one picture's file, and --at gives %d times: give a directory", errUsage, r.out, len(r.times))
+	}
+	return nil
+}
+
+// pickStreams picks the streams to export: --stream's, or the recording's
+// only stream; an MCAP file takes several (--stream /a,/b), and every
+// stream when --stream is not given, as a bag holds every topic.
+func (r *exportRequest) pickStreams(rec *storage.Recording) error {
+	infos, err := rec.Streams()
+	if err != nil {
+		return err
+	}
+	var names []string
+	for _, info := range infos {
+		names = append(names, info.Name)
+	}
+	switch {
+	case len(infos) == 0:
+		return fmt.Errorf("%s holds no streams", r.file)
+	case r.stream == "" && (len(infos) == 1 || r.format == "mcap"):
+		r.streams = names
+	case r.stream == "":
+		return fmt.Errorf("%w: --stream is required: %s has streams %s (an MCAP file takes them all)", errUsage, r.file, strings.Join(names, ", "))
+	default:
+		for _, s := range strings.Split(r.stream, ",") {
+			s = strings.TrimSpace(s)
+			if !slices.Contains(names, s) {
+				return unknownStream(r.file, s, names)
+			}
+			if !slices.Contains(r.streams, s) {
+				r.streams = append(r.streams, s)
+			}
+		}
+	}
+	if len(r.streams) > 1 && r.format != "mcap" {
+		return fmt.Errorf("%w: --stream %s: %s takes one stream; an MCAP file takes several", errUsage, r.stream, r.format)
+	}
+	r.stream = strings.Join(r.streams, ", ")
+	return nil
+}
+
+// span returns the capture times of the first and last packets of the
+// streams to export.
+func (r *exportRequest) span(rec *storage.Recording) (first, last time.Time, err error) {
+	for i, s := range r.streams {
+		f, err := rec.First(s)
+		if err != nil {
+			return first, last, err
+		}
+		l, err := rec.Last(s)
+		if err != nil {
+			return first, last, err
+		}
+		if i == 0 || f.Before(first) {
+			first = f
+		}
+		if i == 0 || l.After(last) {
+			last = l
+		}
+	}
+	return first, last, nil
+}
+
+// maxPictures bounds the pictures one png export writes, so that a small
+// --every over a long recording is a usage error rather than a full disk.
+const maxPictures = 10000
+
+// everyTimes lists the times of --every within the stream, [first, last],
+// and [--start, --end). base is the recording's start.
+func (r *exportRequest) everyTimes(base, first, last time.Time) error {
+	from := r.from
+	if from.IsZero() {
+		from = first
+	}
+	for t := from; !t.After(last) && (r.to.IsZero() || t.Before(r.to)); t = t.Add(r.every) {
+		if t.Before(first) {
+			continue
+		}
+		if len(r.times) == maxPictures {
+			return fmt.Errorf("%w: --every %v makes more than %d pictures; choose a longer interval or a shorter range", errUsage, r.every, maxPictures)
+		}
+		r.times = append(r.times, t)
+	}
+	if len(r.times) == 0 {
+		return fmt.Errorf("%w: no time of --every %v falls within stream %q, which spans %s", errUsage, r.every, r.stream, describeSpan(base, first, last))
+	}
+	return nil
+}

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// parseExportTime parses a time of the command line: a duration from base
+// (12.5s, 1m; a bare number is seconds), an RFC 3339 time, or a time as
+// gopline info and export's messages print it (2024-05-01 12:00:03.500 UTC,
+// in UTC or the local zone). An empty string gives the zero time.
+func parseExportTime(flagName, s string, base time.Time) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		if secs, ferr := strconv.ParseFloat(s, 64); ferr == nil && secs > -1e9 && secs < 1e9 {
+			d, err = time.Duration(secs*float64(time.Second)), nil
+		}
+	}
+	if err == nil {
+		if d < 0 {
+			return time.Time{}, fmt.Errorf("%w: %s %q: a duration from the recording's start cannot be negative", errUsage, flagName, s)
+		}
+		return base.Add(d), nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	// The fraction of a second is optional: Parse takes one after the
+	// seconds. A zone abbreviation other than UTC's and the local zone's
+	// would be taken as UTC: it is refused instead.
+	if t, err := time.ParseInLocation(time.DateTime+" MST", s, time.Local); err == nil {
+		if t.Location() != time.Local && t.Location() != time.UTC {
+			name, _ := t.Zone()
+			return time.Time{}, fmt.Errorf("%w: %s %q: the zone %s is not UTC or this machine's: give an RFC 3339 time (2024-05-01T12:00:00+02:00)", errUsage, flagName, s, name)
+		}
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("%w: %s %q: want a duration from the recording's start (12.5s, 1m30s) or a time (2024-05-01T12:00:00Z, or as gopline info prints it)", errUsage, flagName, s)
+}
+
+// parseEndTime parses --end as parseExportTime does, except that a time
+// of day to the millisecond as gopline info prints it (2024-05-01
+// 12:00:02.966 UTC) takes in that whole millisecond: info prints a
+// recording's End: cut to the millisecond, and pasted into --end, which is
+// exclusive, it then keeps the last packet. A duration or an RFC 3339 time
+// is the instant it names.
+func parseEndTime(s string, base time.Time) (time.Time, error) {
+	t, err := parseExportTime("--end", s, base)
+	if err != nil {
+		return t, err
+	}
+	if _, perr := time.ParseInLocation(infoTime, s, time.Local); perr == nil {
+		t = t.Add(time.Millisecond)
+	}
+	return t, nil
+}
+
+// describeSpan says when a stream spans, from first to last, in whole
+// milliseconds from the recording's start (base) and as times of day:
+// rounded inward, so that each time it shows is within the stream.
+func describeSpan(base, first, last time.Time) string {
+	return describeSpanFrom(base, "the recording's start", first, last)
+}
+
+// describeSpanFrom is describeSpan from base, which origin names.
+func describeSpanFrom(base time.Time, origin string, first, last time.Time) string {
+	const ms = time.Millisecond
+	from := first.Add(ms - 1) // times print truncated: this rounds up
+	return fmt.Sprintf("%v to %v from %s (%s to %s)",
+		from.Sub(base).Truncate(ms), last.Sub(base).Truncate(ms), origin, from.Format(infoTime), last.Format(infoTime))
+}

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestExportParsesTimes(t *testing.T) {
+	base := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		in   string
+		want time.Time
+	}{
+		{"", time.Time{}},
+		{"12.5s", base.Add(12500 * time.Millisecond)},
+		{"1m", base.Add(time.Minute)},
+		{"2.25", base.Add(2250 * time.Millisecond)},
+		{"2024-05-01T12:00:03Z", base.Add(3 * time.Second)},
+		{"2024-05-01T14:00:03.5+02:00", base.Add(3500 * time.Millisecond)},
+		// As gopline info and export's messages print times.
+		{"2024-05-01 12:00:03.500 UTC", base.Add(3500 * time.Millisecond)},
+		{"2024-05-01 12:00:03 UTC", base.Add(3 * time.Second)},
+	} {
+		got, err := parseExportTime("-start", c.in, base)
+		if err != nil || !got.Equal(c.want) {
+			t.Errorf("%q: %v, %v; want %v", c.in, got, err, c.want)
+		}
+	}
+	// A zone abbreviation Go does not know would be read as UTC.
+	if _, err := parseExportTime("--start", "2024-05-01 12:00:03 XYZ", base); err == nil || !strings.Contains(err.Error(), "the zone XYZ") {
+		t.Errorf("an unknown zone: %v", err)
+	}
+}
+
+func TestExportEndTakesInTheMillisecondInfoPrints(t *testing.T) {
+	base := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		in   string
+		want time.Time
+	}{
+		{"2024-05-01 12:00:03.500 UTC", base.Add(3501 * time.Millisecond)},
+		// Round times, durations and RFC 3339 times are the instant they name.
+		{"2024-05-01 12:00:03 UTC", base.Add(3 * time.Second)},
+		{"2024-05-01T12:00:03.500Z", base.Add(3500 * time.Millisecond)},
+		{"2024-05-01T12:00:03.500000001Z", base.Add(3500*time.Millisecond + 1)},
+		{"3.5s", base.Add(3500 * time.Millisecond)},
+		{"2.966", base.Add(2966 * time.Millisecond)},
+		{"", time.Time{}},
+	} {
+		got, err := parseEndTime(c.in, base)
+		if err != nil || !got.Equal(c.want) {
+			t.Errorf("--end %q: %v, %v; want %v", c.in, got, err, c.want)
+		}
+	}
+}
