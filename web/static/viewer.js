@@ -91,11 +91,24 @@ const gopline = (() => {
   // view of the node closes: the page says so, and a reload tries again).
   const refusedForGood = new Set([400, 401, 413, 429]);
 
+  // frameLatency returns a painted picture's latency in ms, from
+  // requestVideoFrameCallback's metadata: from the arrival of its last
+  // packet (receiveTime) to its hand-over to the compositor
+  // (presentationTime), which shows it at the next display refresh; null
+  // unless the browser gives both. Not expectedDisplayTime: Chromium
+  // puts it a frame interval after the hand-over, so at one picture a
+  // second a picture shown at once would count as a second late. Nor the
+  // capture: the browser gives no captureTime for gopline's stream.
+  function frameLatency(meta) {
+    if (!meta || !(meta.receiveTime > 0) || !(meta.presentationTime > 0)) return null;
+    return Math.max(0, meta.presentationTime - meta.receiveTime);
+  }
+
   // view plays topic in el, a <video> (WebRTC) or a <canvas> (WebSocket),
   // and keeps stats, the object it returns: transport, firstFrameMs
   // (connect to first painted frame), framesPainted, lastFrameAt
   // (performance.now() of the last painted frame), fps, bitrate (bits/s
-  // received), latencyMs (received to painted), error.
+  // received), latencyMs (received to painted: frameLatency), error.
   // Over WebRTC, the first join's timeline, in ms from connect: offerMs
   // (the offer made), answeredMs (the answer received), iceConnectedMs,
   // connectedMs (DTLS too), and of the first painted frame
@@ -184,7 +197,8 @@ const gopline = (() => {
         if (meta && meta.processingDuration !== undefined) stats.firstFrameDecodeMs = 1000 * meta.processingDuration;
         settle();
       }
-      if (meta && meta.receiveTime) stats.latencyMs = Math.max(0, meta.expectedDisplayTime - meta.receiveTime);
+      const latency = frameLatency(meta);
+      if (latency !== null) stats.latencyMs = latency;
       pictured(s, now);
     };
 
@@ -444,5 +458,5 @@ const gopline = (() => {
     return info.publishers > 0 || info.fps > 0;
   }
 
-  return { view, tile, retile, topics, topic: describe, live, human, token, choose };
+  return { view, tile, retile, topics, topic: describe, live, human, token, choose, frameLatency };
 })();
