@@ -81,13 +81,21 @@ func (c *foxgloveConn) waitForReader(ctx context.Context) error {
 // subscription subID of topic fell behind and skipped to the newest GOP.
 // It runs on the subscription's writer, before the GOP's keyframe.
 func (c *foxgloveConn) caughtUp(subID uint32, topic string, step catchUpStep) {
+	msg := fellBehind(subID, topic, step)
+	c.h.warnClient(&c.h.behind, c.addr, "Foxglove client fell behind: "+msg, nil)
+	_ = c.status(context.Background(), statusWarning, msg)
+}
+
+// fellBehind is the status message that tells a client that subscription
+// subID of topic fell behind and goes on at the newest keyframe. The
+// node's page knows it by " fell behind and skips " (wsviewer.js's
+// newCatchUp).
+func fellBehind(subID uint32, topic string, step catchUpStep) string {
 	msg := fmt.Sprintf("subscription %d (%s) fell behind and skips %d pictures that waited over %v for this client",
 		subID, topic, step.Skipped, maxViewerLag)
 	if step.Behind > 0 {
 		msg = fmt.Sprintf("subscription %d (%s) fell behind and skips %.1f s of the stream (%d pictures waited over %v for this client)",
 			subID, topic, step.Behind.Seconds(), step.Skipped, maxViewerLag)
 	}
-	msg += "; it goes on at the newest keyframe"
-	c.h.warnClient(&c.h.behind, c.addr, "Foxglove client fell behind: "+msg, nil)
-	_ = c.status(context.Background(), statusWarning, msg)
+	return msg + "; it goes on at the newest keyframe"
 }

@@ -59,6 +59,32 @@ const goplineWebSocket = (() => {
     return stats;
   }
 
+  // newCatchUp follows the node's word that a subscription fell behind and
+  // goes on at the newest keyframe (a status message sent just before that
+  // keyframe). The page is live again once it paints a picture that
+  // arrived after the word: the next picture it paints may be one that
+  // arrived before, still waiting in its decoder. said(message, at) takes
+  // a status message that arrived at at and says whether it is that word;
+  // painted(at) takes a painted picture's arrival and says whether the
+  // page is live again by it (once after each word); reset() forgets the
+  // word (a new subscription).
+  function newCatchUp() {
+    let since = null;
+    return {
+      said(message, at) {
+        if (!/ fell behind and skips /.test(message)) return false;
+        since = at;
+        return true;
+      },
+      painted(at) {
+        if (since === null || at < since) return false;
+        since = null;
+        return true;
+      },
+      reset() { since = null; },
+    };
+  }
+
   // available says whether the browser has what the viewer needs for a
   // codec ("h264", the default, or "jpeg"): a WebSocket, and WebCodecs'
   // VideoDecoder for H.264 or createImageBitmap for JPEG.
@@ -211,7 +237,10 @@ const goplineWebSocket = (() => {
     // is painted.
     let arrived = 0, given = 0, skipped = false, keyframes = 0;
     const receivedAt = new Map(); // chunk timestamp -> performance.now() of its arrival
-    let errorKind = ""; // what stats.error is about: "socket", "topic", "decoder", "codec" or "stall"
+    // What stats.error is about: "socket", "topic", "decoder", "codec", "stall", "node" (a warning of the
+    // node's) or "behind" (the node's word that the subscription fell behind, until it is live again).
+    let errorKind = "";
+    const catchUp = newCatchUp();
     let newest = null, newestReceived = 0, drawing = false, held = 0, joining = true;
     const painted = [];
     let bytes = 0, bytesSince = started;
@@ -245,7 +274,7 @@ const goplineWebSocket = (() => {
       paint.drawImage(f, 0, 0, canvas.width, canvas.height);
       f.close();
       const now = performance.now();
-      if (stats.lastFrameAt !== null && errorKind !== "stall") {
+      if (stats.lastFrameAt !== null && errorKind !== "stall" && errorKind !== "behind") {
         const d = now - stats.lastFrameAt;
         gap = gap === 0 ? d : gap + (d - gap) / 8;
       }
@@ -262,6 +291,7 @@ const goplineWebSocket = (() => {
       errorsInARow = 0;
       unsay("decoder");
       unsay("node");
+      if (catchUp.painted(newestReceived)) unsay("behind");
       unsay("stall");
     }
 
@@ -323,8 +353,9 @@ const goplineWebSocket = (() => {
 
     // decode passes one access unit to the decoder, configuring one at a
     // keyframe when there is none or the stream's codec changed; replayed
-    // says that the node replayed it from its cache.
-    async function decode(au, captured, replayed) {
+    // says that the node replayed it from its cache, arrivedAt
+    // (performance.now()) when its message arrived.
+    async function decode(au, captured, replayed, arrivedAt) {
       const key = isKeyframe(au);
       if (key) keyframes++;
       if (!key && (needKeyframe || !decoder)) return; // a chain without its start: wait for the next keyframe
@@ -358,7 +389,7 @@ const goplineWebSocket = (() => {
       if (replayed) replayedUpTo = Math.max(replayedUpTo, captured);
       given++;
       lastTimestamp = Math.max(lastTimestamp, captured);
-      receivedAt.set(captured, performance.now());
+      receivedAt.set(captured, arrivedAt);
       decoder.decode(new EncodedVideoChunk({ type: key ? "key" : "delta", timestamp: captured, data: au }));
     }
 
@@ -366,6 +397,8 @@ const goplineWebSocket = (() => {
       subscription = nextSubscription++;
       subscribedAt = performance.now();
       arrived = 0; given = 0; skipped = false; keyframes = 0;
+      catchUp.reset();
+      unsay("behind");
       ws.send(JSON.stringify({ op: "subscribe", subscriptions: [{ id: subscription, channelId: channel }] }));
     }
 
@@ -398,7 +431,8 @@ const goplineWebSocket = (() => {
           }
           break;
         case "status":
-          if (m.level >= 1) say("node", "the node says: " + m.message);
+          if (m.level >= 1 && catchUp.said(m.message, performance.now())) say("behind", "the node says: " + m.message + " (the page waits for it)");
+          else if (m.level >= 1) say("node", "the node says: " + m.message);
           break;
       }
     }
@@ -420,8 +454,8 @@ const goplineWebSocket = (() => {
         return;
       }
       if (m.format !== "h264") return;
-      const au = m.data;
-      chain = chain.then(() => decode(au, m.capturedUs, m.replayed)).catch((err) => decodeError(err));
+      const au = m.data, arrivedAt = performance.now();
+      chain = chain.then(() => decode(au, m.capturedUs, m.replayed, arrivedAt)).catch((err) => decodeError(err));
     }
 
     function connect() {
@@ -521,5 +555,5 @@ const goplineWebSocket = (() => {
     return Math.round(10000 / Math.max(meanGap, now - lastFrameAt)) / 10;
   }
 
-  return { available, view, codecOf, isKeyframe, newStats, rate };
+  return { available, view, codecOf, isKeyframe, newStats, rate, newCatchUp };
 })();
