@@ -90,11 +90,12 @@ type Handler struct {
 	closed   bool
 
 	// The warnings of WebRTC viewers and Foxglove clients refused, of
-	// Foxglove clients evicted or cut off for not reading, and of those
-	// that fell behind and skipped to the newest GOP, each kind
+	// Foxglove clients evicted or cut off for not reading, of those
+	// that fell behind and skipped to the newest GOP, and of WebRTC
+	// viewers that lose much of their stream (lossWatch), each kind
 	// rate-limited on its own.
-	logMu                                             sync.Mutex
-	whepRefused, foxRefused, foxEvicted, slow, behind lograte.Limiter
+	logMu                                                    sync.Mutex
+	whepRefused, foxRefused, foxEvicted, slow, behind, lossy lograte.Limiter
 
 	// order is what the packets seen of each topic say of their order
 	// (B-frames or not); probes are the subscriptions running to learn it,
@@ -137,7 +138,7 @@ func New(cfg Config) (*Handler, error) {
 		probes: map[string]chan struct{}{}, closing: make(chan struct{}), telling: make(chan struct{}, maxTelling),
 		whepRefused: lograte.Limiter{Interval: clientWarnEvery}, foxRefused: lograte.Limiter{Interval: clientWarnEvery},
 		foxEvicted: lograte.Limiter{Interval: clientWarnEvery}, slow: lograte.Limiter{Interval: clientWarnEvery},
-		behind: lograte.Limiter{Interval: clientWarnEvery}}
+		behind: lograte.Limiter{Interval: clientWarnEvery}, lossy: lograte.Limiter{Interval: clientWarnEvery}}
 	h.mux.HandleFunc("GET /{$}", h.page("index.html"))
 	h.mux.HandleFunc("GET /view", h.page("view.html"))
 	h.mux.Handle("GET /static/", http.StripPrefix("/static", h.files))

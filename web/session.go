@@ -61,6 +61,10 @@ type whepSession struct {
 	traced    func(JoinTrace) // called once, when the first picture is sent
 	observed  func(topic string, p *media.Packet) streamOrder
 	reordered bool // the feed's actor's alone: the topic turned out to have B-frames
+	// The RTCP reader's alone: the viewer's receiver reports, and whom to
+	// tell of those that say it lost much of the stream.
+	loss  lossWatch
+	lossy func(lossReport)
 }
 
 // JoinTrace is when each step of a WebRTC viewer's join happened on the
@@ -97,6 +101,9 @@ type sessionParams struct {
 	// observed is shown every packet the viewer's feed receives and
 	// returns what is known of the topic's order (Handler.observed).
 	observed func(topic string, p *media.Packet) streamOrder
+	// lossy is told each receiver report of the viewer's that says it
+	// lost lossyFraction of the stream or more; it may be nil.
+	lossy func(lossReport)
 }
 
 // newSessionID returns a random session id, the last part of the session's URL.
@@ -116,7 +123,7 @@ func newWHEPSession(p sessionParams, offer string) (*whepSession, error) {
 		return nil, err
 	}
 	s := &whepSession{id: newSessionID(), topic: p.topic, pc: pc, log: p.log, forget: p.forget, ignorePLI: p.ignorePLI,
-		traced: p.trace, observed: p.observed}
+		traced: p.trace, observed: p.observed, lossy: p.lossy}
 	s.trace.Session, s.trace.Offer = s.id, offered
 	pc.OnICEConnectionStateChange(func(st webrtc.ICEConnectionState) {
 		if st == webrtc.ICEConnectionStateConnected {
@@ -133,6 +140,7 @@ func newWHEPSession(p sessionParams, offer string) (*whepSession, error) {
 	if enc := s.sender.GetParameters().Encodings; len(enc) > 0 {
 		ssrc = uint32(enc[0].SSRC)
 	}
+	s.loss = lossWatch{ssrc: ssrc}
 	s.packetizer = rtp.NewPacketizer(rtpMTU, 0, ssrc, &codecs.H264Payloader{}, rtp.NewRandomSequencer(), videoClockRate)
 	s.clock = newRTPClock(time.Now(), randomUint32())
 	for _, ext := range s.sender.GetParameters().HeaderExtensions {
@@ -273,7 +281,8 @@ func (s *whepSession) firstPictureSent(at time.Time) {
 
 // readRTCP answers the viewer's picture loss reports (PLI, FIR) with a
 // keyframe request to the topic, which replays its cache when that repairs
-// the viewer's picture, and asks the encoder otherwise. NACKs are pion's
+// the viewer's picture, and asks the encoder otherwise, and tells of its
+// receiver reports that say it lost much of the stream. NACKs are pion's
 // interceptors' to answer.
 func (s *whepSession) readRTCP() {
 	for {
@@ -282,11 +291,26 @@ func (s *whepSession) readRTCP() {
 			return
 		}
 		for _, pkt := range pkts {
-			switch pkt.(type) {
+			switch pkt := pkt.(type) {
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
 				s.pictureLost()
+			case *rtcp.ReceiverReport:
+				s.received(pkt)
 			}
 		}
+	}
+}
+
+// received takes one of the viewer's receiver reports.
+func (s *whepSession) received(rr *rtcp.ReceiverReport) {
+	r, lossy, _ := s.loss.report(rr)
+	if !lossy {
+		return
+	}
+	s.log.Debug().Str("topic", s.topic).Str("session", s.id).Int("lost_percent", r.Percent()).Uint32("lost", r.Total).
+		Msg("viewer: the viewer reports lost packets")
+	if s.lossy != nil {
+		s.lossy(r)
 	}
 }
 

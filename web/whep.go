@@ -124,7 +124,8 @@ func (h *Handler) startSession(topic, offer string, addr netip.Addr) (*whepSessi
 
 	s, err := newWHEPSession(sessionParams{api: h.api, system: h.cfg.System, bus: h.cfg.Bus, topic: topic,
 		qos: h.cfg.ViewerQoS, ignorePLI: h.cfg.IgnorePictureLoss, log: h.cfg.Log, trace: h.cfg.Trace, observed: h.observed,
-		forget: func(id string) { h.forget(id, slot) }, connected: func() { h.connected(slot) }}, offer)
+		forget: func(id string) { h.forget(id, slot) }, connected: func() { h.connected(slot) },
+		lossy: func(r lossReport) { h.warnClient(&h.lossy, addr, lossyViewer(topic, r), nil) }}, offer)
 
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -144,6 +145,13 @@ func (h *Handler) startSession(topic, offer string, addr netip.Addr) (*whepSessi
 	}
 	h.sessions[s.id] = s
 	return s, 0, nil
+}
+
+// lossyViewer is the warning of a WebRTC viewer of topic that reports the
+// loss r.
+func lossyViewer(topic string, r lossReport) string {
+	return fmt.Sprintf("WebRTC viewer of %s lost %v: its link does not carry the stream; "+
+		"the node does not slow down for it, and NACK and keyframe requests repair its picture", topic, r)
 }
 
 // errRefused wraps why a viewer was refused a place.
