@@ -24,20 +24,25 @@ type PlayConfig struct {
 	// Start is where to begin, from the stream's first packet; playback
 	// begins at the keyframe at or before it.
 	Start time.Duration
-	Loop  bool
+	// End, when not zero, is where to stop, from the stream's first
+	// packet: playback ends before the first packet decoded at or after it
+	// (storage.Recording.Range), and a loop starts again from Start. It is
+	// after Start.
+	End  time.Duration
+	Loop bool
 	// Live paces packets as they were recorded; otherwise they go out as
 	// fast as the pipeline takes them.
 	Live bool
 	// Then are recordings played after Path, in order, as the same stream
 	// goes on (a recording split into files: RecordSplit): one epoch, Seq
 	// and pace through them all. A file without the stream, or whose part
-	// of it ends before Start, is passed over.
+	// of it ends before Start or begins at or after End, is passed over.
 	Then []string
 }
 
 var playSpec = pipeline.ElementSpec[PlayConfig]{
 	Name: "play", Summary: "play a stream of a recording as packets", Out: "packets of the stream's codec",
-	Doc: "Plays a recorded stream at its recorded pace (is-live=true) times rate, or as fast as the pipeline takes it. Starts at the keyframe at or before start. Each pass is a new encoder epoch with Seq from 0, so receivers treat it as a fresh stream.",
+	Doc: "Plays a recorded stream at its recorded pace (is-live=true) times rate, or as fast as the pipeline takes it. Starts at the keyframe at or before start and stops before end. Each pass is a new encoder epoch with Seq from 0, so receivers treat it as a fresh stream.",
 	Fields: []pipeline.Field[PlayConfig]{
 		pipeline.StringField("path", "", func(c *PlayConfig) *string { return &c.Path }).Required().Doc("recording file"),
 		pipeline.StringField("stream", "", func(c *PlayConfig) *string { return &c.Stream }).
@@ -45,6 +50,8 @@ var playSpec = pipeline.ElementSpec[PlayConfig]{
 		pipeline.FloatField("rate", 1, func(c *PlayConfig) *float64 { return &c.Rate }).Range(0.01, 1000).Doc("speed factor"),
 		pipeline.DurationField("start", 0, func(c *PlayConfig) *time.Duration { return &c.Start }).
 			DurationRange(0, 100*365*24*time.Hour).Doc("offset from the stream's start"),
+		pipeline.DurationField("end", 0, func(c *PlayConfig) *time.Duration { return &c.End }).
+			DurationRange(0, 100*365*24*time.Hour).Doc("offset from the stream's start to stop before, after start (0: the stream's end)"),
 		pipeline.BoolField("loop", false, func(c *PlayConfig) *bool { return &c.Loop }).Doc("start again at the end"),
 		pipeline.BoolField("is-live", true, func(c *PlayConfig) *bool { return &c.Live }).Doc("pace packets as recorded"),
 	},
@@ -61,6 +68,9 @@ func DefaultPlayConfig() PlayConfig { return playSpec.Defaults() }
 func Play(cfg PlayConfig) (pipeline.Element, error) { return playSpec.Make(cfg) }
 
 func newPlay(cfg PlayConfig) (pipeline.Element, error) {
+	if cfg.End != 0 && cfg.End <= cfg.Start {
+		return pipeline.Element{}, fmt.Errorf("play: end %v is not after start %v: give an end after the start, or none", cfg.End, cfg.Start)
+	}
 	rec, err := storage.Open(cfg.Path, storage.WithReadOnly())
 	if err != nil {
 		return pipeline.Element{}, err
@@ -96,6 +106,7 @@ type player struct {
 	file    int                // its index in Path, Then...
 	cursor  *storage.Cursor
 	startAt time.Time // the stream time playback starts from
+	endAt   time.Time // the stream time playback stops before; zero: none
 	wall    time.Time // when the current pass began
 	base    time.Time // the capture time of the pass's first packet
 	last    time.Time // due time of the last packet handed out
@@ -118,6 +129,9 @@ func (p *player) Start(env *pipeline.Env) error {
 		return err
 	}
 	p.startAt = first.Add(p.cfg.Start)
+	if p.cfg.End != 0 {
+		p.endAt = first.Add(p.cfg.End)
+	}
 	if err := p.rewind(env.Now()); err != nil {
 		p.rec.Close()
 		return err
@@ -137,7 +151,7 @@ func (p *player) rewind(wall time.Time) error {
 		}
 	}
 	var err error
-	if p.cursor, err = p.rec.Seek(p.cfg.Stream, p.startAt); err != nil {
+	if p.cursor, err = p.seek(p.startAt); err != nil {
 		return err
 	}
 	p.epoch, p.wall, p.base, p.chain, p.played = media.NewEpoch(), wall, time.Time{}, media.Chain{}, 0
@@ -223,12 +237,24 @@ func (p *player) nextFile() (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		if p.cursor, err = p.rec.Seek(p.cfg.Stream, latest(first, p.startAt)); err != nil {
+		if !p.endAt.IsZero() && !first.Before(p.endAt) {
+			continue
+		}
+		if p.cursor, err = p.seek(latest(first, p.startAt)); err != nil {
 			return false, err
 		}
 		return true, nil
 	}
 	return false, nil
+}
+
+// seek is a cursor on the file playing from the keyframe at or before t,
+// up to the end when there is one.
+func (p *player) seek(t time.Time) (*storage.Cursor, error) {
+	if p.endAt.IsZero() {
+		return p.rec.Seek(p.cfg.Stream, t)
+	}
+	return p.rec.Range(p.cfg.Stream, t, p.endAt)
 }
 
 // latest is the later of a and b.

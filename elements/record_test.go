@@ -117,15 +117,7 @@ func TestRecordThenPlay(t *testing.T) {
 func TestPlayLoopsWithANewEpochEachPass(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "cam.db")
 	runToEnd(t, mustParse(t, "testsrc size=160x120 num-frames=60 is-live=false ! h264enc gop=20 ! record path="+path+" stream=/cam", nil))
-	got := &packets{}
-	el, err := Play(PlayConfig{Path: path, Stream: "/cam", Start: 700 * time.Millisecond, Loop: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := pipeline.New()
-	if err := p.Chain([]string{"play", "sink"}, []pipeline.Element{el, got.element()}); err != nil {
-		t.Fatal(err)
-	}
+	p, got := playPipeline(t, PlayConfig{Path: path, Stream: "/cam", Start: 700 * time.Millisecond, Loop: true})
 	// Not live: the frames were recorded as fast as they came, so their
 	// capture times are close; read the first two passes and stop.
 	if err := p.Start(t.Context()); err != nil {

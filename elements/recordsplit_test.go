@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/gopline/gopline/media"
-	"github.com/gopline/gopline/pipeline"
 )
 
 // Two streams with GOPs of different lengths: once the newest file is
@@ -147,18 +146,9 @@ func TestRecorderSplitsAtKeyframesAndLosesNothing(t *testing.T) {
 	for i := 1; i < files; i++ {
 		then = append(then, SplitPath(base, i))
 	}
-	played := &packets{}
 	cfg := DefaultPlayConfig()
 	cfg.Path, cfg.Then, cfg.Live = SplitPath(base, 0), then, false
-	play, err := Play(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pl := pipeline.New()
-	if err := pl.Chain([]string{"play", "sink"}, []pipeline.Element{play, played.element()}); err != nil {
-		t.Fatal(err)
-	}
-	runToEnd(t, pl)
+	played := playAll(t, cfg)
 	if len(played.got) != 200 {
 		t.Fatalf("played %d packets of the %d files, want 200", len(played.got), files)
 	}
