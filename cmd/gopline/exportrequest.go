@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/gopline/gopline/storage"
-	"github.com/gopline/gopline/storage/export"
 )
 
 // exportRequest is an export's command line, checked and then resolved
@@ -105,25 +104,17 @@ func (r *exportRequest) resolve(rec *storage.Recording, start, end, at string) e
 	}
 	base := stats.First
 	r.base = base
-	if r.from, err = parseExportTime("--start", start, base); err != nil {
+	rng, err := parseTimeRange(start, end, base)
+	if err != nil {
 		return err
 	}
-	if r.to, err = parseEndTime(end, base); err != nil {
-		return err
-	}
-	if !r.from.IsZero() && !r.to.IsZero() && !r.to.After(r.from) {
-		return fmt.Errorf("%w: --end %s is not after --start %s", errUsage, end, start)
-	}
+	r.from, r.to = rng.from, rng.to
 	first, last, err := r.span(rec)
 	if err != nil {
 		return err
 	}
-	outside := func(flagName, s string) error { return r.outside(flagName, s, base, first, last) }
-	switch {
-	case r.from.After(last):
-		return outside("--start", start)
-	case !r.to.IsZero() && !r.to.After(first):
-		return outside("--end", end)
+	if !rng.holds(first, last) {
+		return rng.outside(r.streams, first, last)
 	}
 	if r.format != "png" {
 		return nil
@@ -132,16 +123,6 @@ func (r *exportRequest) resolve(rec *storage.Recording, start, end, at string) e
 		return r.everyTimes(base, first, last)
 	}
 	return r.atTimes(at, base, first, last)
-}
-
-// outside is the usage error for a time given by flagName, text s, that
-// falls outside the streams' span from first to last.
-func (r *exportRequest) outside(flagName, s string, base, first, last time.Time) error {
-	verb := "spans"
-	if len(r.streams) > 1 {
-		verb = "span"
-	}
-	return fmt.Errorf("%w: %s %s is outside %s, which %s %s", errUsage, flagName, s, export.StreamNames(r.streams), verb, describeSpan(base, first, last))
 }
 
 // atTimes takes the pictures' times of --at, a comma-separated list, each
@@ -158,7 +139,7 @@ func (r *exportRequest) atTimes(at string, base, first, last time.Time) error {
 			return fmt.Errorf("%w: --at %q: an empty time", errUsage, at)
 		}
 		if t.Before(first) || t.After(last) {
-			return r.outside("--at", s, base, first, last)
+			return outsideError("--at", s, r.streams, base, first, last)
 		}
 		if !seen[t.UnixNano()] {
 			seen[t.UnixNano()] = true

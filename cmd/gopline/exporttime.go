@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/gopline/gopline/storage/export"
 )
 
 // parseExportTime parses a time of the command line: a duration from base
@@ -57,6 +59,70 @@ func parseEndTime(s string, base time.Time) (time.Time, error) {
 		t = t.Add(time.Millisecond)
 	}
 	return t, nil
+}
+
+// timeRange is the --start and --end of export and play: as given, and
+// as times of the recording counted from base, its start. A zero from or
+// to is none given.
+type timeRange struct {
+	start, end     string
+	base, from, to time.Time
+}
+
+// parseTimeRange parses --start and --end from base (parseExportTime,
+// parseEndTime), and refuses an end that is not after the start.
+func parseTimeRange(start, end string, base time.Time) (timeRange, error) {
+	r := timeRange{start: start, end: end, base: base}
+	var err error
+	if r.from, err = parseExportTime("--start", start, base); err != nil {
+		return r, err
+	}
+	if r.to, err = parseEndTime(end, base); err != nil {
+		return r, err
+	}
+	if !r.from.IsZero() && !r.to.IsZero() && !r.to.After(r.from) {
+		return r, fmt.Errorf("%w: --end %s is not after --start %s", errUsage, end, start)
+	}
+	return r, nil
+}
+
+// holds reports whether packets from first to last have one in the range.
+func (r timeRange) holds(first, last time.Time) bool {
+	return (r.from.IsZero() || !r.from.After(last)) && (r.to.IsZero() || r.to.After(first))
+}
+
+// offsets are the range from first, a stream's first packet, as
+// elements.PlayConfig takes it: start (0 when the range starts before
+// the stream) and end (0 for none).
+func (r timeRange) offsets(first time.Time) (start, end time.Duration) {
+	if r.from.After(first) {
+		start = r.from.Sub(first)
+	}
+	if !r.to.IsZero() {
+		end = r.to.Sub(first)
+	}
+	return start, end
+}
+
+// outside is the usage error for a range that does not hold streams,
+// which span from first to last: it names --start when the range starts
+// after them, else --end.
+func (r timeRange) outside(streams []string, first, last time.Time) error {
+	if r.from.After(last) {
+		return outsideError("--start", r.start, streams, r.base, first, last)
+	}
+	return outsideError("--end", r.end, streams, r.base, first, last)
+}
+
+// outsideError is the usage error for a time given by flagName, text s,
+// that falls outside streams, which span from first to last, base being
+// the recording's start.
+func outsideError(flagName, s string, streams []string, base, first, last time.Time) error {
+	verb := "spans"
+	if len(streams) > 1 {
+		verb = "span"
+	}
+	return fmt.Errorf("%w: %s %s is outside %s, which %s %s", errUsage, flagName, s, export.StreamNames(streams), verb, describeSpan(base, first, last))
 }
 
 // describeSpan says when a stream spans, from first to last, in whole

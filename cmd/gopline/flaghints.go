@@ -22,6 +22,7 @@ const (
 	ffmpegRunSize  = "ffmpeg's -s is a property in the pipeline: videosrc size=640x480 or testsrc size=640x480"
 	ffmpegRunCopy  = "ffmpeg's -c:v copy is videosrc passthrough=true, which hands on the H.264 without re-encoding; to encode, h264enc is an element"
 	ffmpegRunSeek  = "gopline has no -ss: videosrc reads its input from the start (gopline play --start starts a recording later)"
+	playUntil      = " is --end, which takes a time as gopline info prints it, an RFC 3339 time, or a duration from the recording's start"
 	exportCopy     = "gopline export copies the recorded H.264 as it is (ffmpeg's -c:v copy): it does not re-encode"
 )
 
@@ -35,16 +36,21 @@ var foreignFlags = map[string]map[string]string{
 	"serve":  runForeignFlags,
 	"record": recordForeignFlags,
 	"play": {
-		"r":            "ros2 bag play's -r is --rate",
-		"l":            "ros2 bag play's -l is --loop",
-		"start-offset": "ros2 bag play's --start-offset is --start",
-		"topics":       "ros2 bag play's --topics is --stream (one stream; every stream when not given)",
-		"topic":        "a recording's topics are its streams: --stream (one stream; every stream when not given)",
-		"s":            "gopline plays its own recordings (.gopline, one bbolt file): there is no storage to choose",
-		"storage":      "gopline plays its own recordings (.gopline, one bbolt file): there is no storage to choose",
-		"ss":           "ffmpeg's -ss is --start",
-		"t":            ffmpegDuration,
-		"i":            "the recording is play's argument: gopline play FILE",
+		"r":                        "ros2 bag play's -r is --rate",
+		"l":                        "ros2 bag play's -l is --loop",
+		"start-offset":             "ros2 bag play's --start-offset is --start",
+		"playback-until-sec":       "ros2 bag play's --playback-until-sec" + playUntil,
+		"playback-until-nsec":      "ros2 bag play's --playback-until-nsec" + playUntil,
+		"playback-until-timestamp": "ros2 bag play's --playback-until-timestamp" + playUntil,
+		"playback-duration": "ros2 bag play's --playback-duration is --end as a duration from the recording's start " +
+			"(--start 10s --end 15s plays 5s of it); --duration stops after this long on the wall clock",
+		"topics":  "ros2 bag play's --topics is --stream (one stream; every stream when not given)",
+		"topic":   "a recording's topics are its streams: --stream (one stream; every stream when not given)",
+		"s":       "gopline plays its own recordings (.gopline, one bbolt file): there is no storage to choose",
+		"storage": "gopline plays its own recordings (.gopline, one bbolt file): there is no storage to choose",
+		"ss":      "ffmpeg's -ss is --start",
+		"t":       ffmpegDuration,
+		"i":       "the recording is play's argument: gopline play FILE",
 	},
 	"export": {
 		"i":       "the recording is export's argument: gopline export FILE --out OUT",

@@ -29,6 +29,8 @@ func TestUnknownFlagsSayWhatWasMeant(t *testing.T) {
 		{[]string{"play", "rec.gopline", "-l"}, "ros2 bag play's -l is --loop"},
 		{[]string{"play", "rec.gopline", "--start-offset", "3"}, "unknown flag: --start-offset; ros2 bag play's --start-offset is --start"},
 		{[]string{"play", "rec.gopline", "--topics", "/a"}, "ros2 bag play's --topics is --stream"},
+		{[]string{"play", "rec.gopline", "--playback-until-sec", "3"}, "unknown flag: --playback-until-sec; ros2 bag play's --playback-until-sec is --end"},
+		{[]string{"play", "rec.gopline", "--playback-duration", "3"}, "ros2 bag play's --playback-duration is --end as a duration from the recording's start"},
 		// ros2 bag record.
 		{[]string{"record", "--topics", "/a", "-o", "x.gopline"}, "unknown flag: --topics; ros2 bag record's --topics is --topic"},
 		{[]string{"record", "-a", "--compression-mode", "file"}, "gopline has no compression"},

@@ -68,7 +68,7 @@ func TestPlayRefusesAStartPastTheEnd(t *testing.T) {
 	} {
 		code, _, stderr = runCmd(args...)
 		// The span as info and export print it: to the millisecond, and times of day with their zone's name.
-		span := regexp.MustCompile(`--start 1m40s is outside stream "/camera", which spans 0s to [\d.]+m?s from its first packet ` +
+		span := regexp.MustCompile(`--start 100s is outside stream "/camera", which spans 0s to [\d.]+m?s from the recording's start ` +
 			`\(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \S+ to \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \S+\)\n$`)
 		if code != exitUsage || !span.MatchString(stderr) || strings.Contains(stderr, "+0000") {
 			t.Errorf("gopline %v: exit %d, stderr %q; want exit %d and the stream's span", args, code, stderr, exitUsage)

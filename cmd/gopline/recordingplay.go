@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -70,6 +71,115 @@ func (s playSet) span(stream string) (first, last time.Time, err error) {
 	}
 	last, err = edge(holders[len(holders)-1], stream, (*storage.Recording).Last)
 	return first, last, err
+}
+
+// streamSpan is a stream's first and last packet over the files that hold it.
+type streamSpan struct{ first, last time.Time }
+
+// spans are the spans of the set's streams that hold packets, and the
+// earliest first packet among them: the set's start, as gopline info
+// prints it, which times count from. An empty stream has none.
+func (s playSet) spans() (map[string]streamSpan, time.Time, error) {
+	spans := map[string]streamSpan{}
+	var start time.Time
+	for _, info := range s.streams {
+		first, last, err := s.span(info.Name)
+		if errors.Is(err, storage.ErrEmptyStream) {
+			continue
+		}
+		if err != nil {
+			return nil, start, err
+		}
+		spans[info.Name] = streamSpan{first, last}
+		if start.IsZero() || first.Before(start) {
+			start = first
+		}
+	}
+	return spans, start, nil
+}
+
+// playStream is a stream that play plays: its index in the set, and
+// where it starts and ends from its first packet (elements.PlayConfig).
+type playStream struct {
+	name       string
+	index      int
+	start, end time.Duration
+}
+
+// playPlan is what play plays of a set: the streams with a packet in the
+// range of --start and --end, and those left out for having none.
+type playPlan struct {
+	streams []playStream
+	leftOut []string
+	base    time.Time             // the set's start
+	spans   map[string]streamSpan // of the streams that hold packets
+}
+
+// plan resolves --start and --end against set, as export does, for the
+// streams to play. A range that holds none of them is a usage error; an
+// empty stream is left to the player.
+func (f *playFlags) plan(set playSet) (playPlan, error) {
+	spans, base, err := set.spans()
+	if err != nil {
+		return playPlan{}, err
+	}
+	rng, err := parseTimeRange(f.start, f.end, base)
+	if err != nil {
+		return playPlan{}, err
+	}
+	return choosePlay(set.streams, f.stream, spans, rng)
+}
+
+// choosePlay plans the streams (only that one when only is not empty)
+// over rng, whose base is the set's start; spans are those of the
+// streams that hold packets.
+func choosePlay(streams []storage.StreamInfo, only string, spans map[string]streamSpan, rng timeRange) (playPlan, error) {
+	plan := playPlan{base: rng.base, spans: spans}
+	var chosen []string
+	for i, info := range streams {
+		if only != "" && info.Name != only {
+			continue
+		}
+		sp, ok := spans[info.Name]
+		switch {
+		case !ok:
+			plan.streams = append(plan.streams, playStream{name: info.Name, index: i})
+		case rng.holds(sp.first, sp.last):
+			start, end := rng.offsets(sp.first)
+			plan.streams = append(plan.streams, playStream{name: info.Name, index: i, start: start, end: end})
+		default:
+			plan.leftOut = append(plan.leftOut, info.Name)
+		}
+		if ok {
+			chosen = append(chosen, info.Name)
+		}
+	}
+	if len(chosen) > 0 && len(plan.leftOut) == len(chosen) {
+		return playPlan{}, plan.outside(rng, chosen)
+	}
+	return plan, nil
+}
+
+// outside is the usage error for a range that holds no packet of the
+// streams chosen: past them all, or between them.
+func (p playPlan) outside(rng timeRange, chosen []string) error {
+	first, last := p.spans[chosen[0]].first, p.spans[chosen[0]].last
+	for _, name := range chosen[1:] {
+		if sp := p.spans[name]; sp.first.Before(first) {
+			first = sp.first
+		}
+		if sp := p.spans[name]; sp.last.After(last) {
+			last = sp.last
+		}
+	}
+	if !rng.holds(first, last) {
+		return rng.outside(chosen, first, last)
+	}
+	each := make([]string, len(chosen))
+	for i, name := range chosen {
+		each[i] = fmt.Sprintf("%q %s", name, describeSpan(p.base, p.spans[name].first, p.spans[name].last))
+	}
+	return usagef("no stream has a packet from --start %s to --end %s: %s", rng.start, rng.end, strings.Join(each, "; "))
 }
 
 // edge is at (First or Last) of stream in the recording file.

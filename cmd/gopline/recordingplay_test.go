@@ -2,12 +2,16 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gopline/gopline/pipeline"
+	"github.com/gopline/gopline/storage"
 )
 
 // play says how many packets it published on each topic, by its
@@ -56,6 +60,174 @@ func TestSplitOrder(t *testing.T) {
 	} {
 		if got := splitOrder(slices.Clone(c.in)); !slices.Equal(got, c.want) {
 			t.Errorf("%q: %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+// infoTimes are the Start: and End: that gopline info prints of files.
+func infoTimes(t *testing.T, files ...string) (start, end string) {
+	t.Helper()
+	code, stdout, stderr := runCmd(append([]string{"info"}, files...)...)
+	if code != 0 {
+		t.Fatalf("info %v: exit %d: %s", files, code, stderr)
+	}
+	for _, line := range strings.Split(stdout, "\n") {
+		if v, ok := strings.CutPrefix(line, "Start:"); ok {
+			start = strings.TrimSpace(v)
+		}
+		if v, ok := strings.CutPrefix(line, "End:"); ok {
+			end = strings.TrimSpace(v)
+		}
+	}
+	if start == "" || end == "" {
+		t.Fatalf("info %v prints no Start: or End:\n%s", files, stdout)
+	}
+	return start, end
+}
+
+// playPublished plays args and returns how many packets play says it
+// published on /camera.
+func playPublished(t *testing.T, args ...string) int {
+	t.Helper()
+	code, stdout, stderr := runCmd(append([]string{"play", "--rate", "50"}, args...)...)
+	var n int
+	if _, err := fmt.Sscanf(stderr[strings.LastIndex(stderr, "published "):], "published %d packets on /camera", &n); code != 0 || err != nil {
+		t.Fatalf("play %v: exit %d: %s%s", args, code, stdout, stderr)
+	}
+	return n
+}
+
+// play --start and --end take times as export does: info's Start: and
+// End: pasted play every packet (End: being cut to the millisecond, it
+// takes in that millisecond), durations count from the recording's start,
+// each stream begins at its keyframe at or before --start, and --end is
+// exclusive; through the files of a split recording too.
+func TestPlayStartAndEndTakeTheTimesInfoPrints(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "cam.gopline")
+	// Not live: frame n is captured n/30 s after the first; a keyframe
+	// every 10 frames.
+	const line = "testsrc size=160x120 num-frames=120 rate=30 is-live=false ! h264enc gop=10 ! record stream=/camera path="
+	if code, _, stderr := runCmd("run", line+path); code != 0 {
+		t.Fatalf("run: exit %d: %s", code, stderr)
+	}
+	start, end := infoTimes(t, path)
+	if n := playPublished(t, path, "--start", start, "--end", end); n != 120 {
+		t.Errorf("--start %q --end %q as info prints them: published %d packets, want all 120", start, end, n)
+	}
+	code, stdout, stderr := runCmd("info", "--json", path)
+	var info []streamSummary
+	if code != 0 || json.Unmarshal([]byte(stdout), &info) != nil || len(info) != 1 {
+		t.Fatalf("info --json: exit %d: %s %s", code, stdout, stderr)
+	}
+	twoSeconds := info[0].Start.Add(2 * time.Second).Format(time.RFC3339Nano)
+	for _, c := range []struct {
+		start, end string
+		want       int
+	}{
+		{"1s", "2s", 30},         // frames 30 (a keyframe) to 59
+		{"1.1s", twoSeconds, 30}, // from keyframe 30, before frame 60
+		{"1s", "2.001s", 31},     // and frame 60, 2s from the start
+		{"3.9s", "", 10},         // the last GOP
+		{"", "0.5s", 15},         // frames 0 to 14
+		{start, "1s", 30},        // frames 0 to 29
+	} {
+		if n := playPublished(t, path, "--start", c.start, "--end", c.end); n != c.want {
+			t.Errorf("--start %q --end %q: published %d packets, want %d", c.start, c.end, n, c.want)
+		}
+	}
+
+	// A split recording: from the first file's Start: to the second's End:
+	// plays the packets of both, and no other.
+	split := filepath.Join(dir, "split.gopline")
+	if code, _, stderr := runCmd("run", line+split+" max-size-time=1s"); code != 0 {
+		t.Fatalf("run: exit %d: %s", code, stderr)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "split_*.gopline"))
+	if len(files) < 3 {
+		t.Fatalf("a recording of 4 s split every 1s is %d files", len(files))
+	}
+	files = splitOrder(files)
+	first, _ := infoTimes(t, files[0])
+	_, second := infoTimes(t, files[1])
+	var both int64
+	for _, f := range files[:2] {
+		code, stdout, stderr := runCmd("info", "--json", f)
+		var info []streamSummary
+		if code != 0 || json.Unmarshal([]byte(stdout), &info) != nil || len(info) != 1 {
+			t.Fatalf("info --json %s: exit %d: %s %s", f, code, stdout, stderr)
+		}
+		both += info[0].Packets
+	}
+	if n := playPublished(t, append(files, "--start", first, "--end", second)...); int64(n) != both || n >= 120 {
+		t.Errorf("%d files from the first's Start: %q to the second's End: %q: published %d packets, want their %d", len(files), first, second, n, both)
+	}
+}
+
+// A time play cannot read, or a range that holds no packet, is a usage
+// error, as export's are, saying what it takes.
+func TestPlayRefusesABadTime(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cam.gopline")
+	if code, _, stderr := runCmd("run", "testsrc size=160x120 num-frames=30 rate=30 is-live=false ! h264enc gop=10 ! record stream=/camera path="+path); code != 0 {
+		t.Fatalf("run: exit %d: %s", code, stderr)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--start", "yesterday"}, `--start "yesterday": want a duration from the recording's start (12.5s, 1m30s) or a time`},
+		{[]string{"--end", "12:00"}, `--end "12:00": want a duration`},
+		{[]string{"--start", "-1s"}, `--start "-1s": a duration from the recording's start cannot be negative`},
+		{[]string{"--start", "2s", "--end", "1s"}, "--end 1s is not after --start 2s"},
+		{[]string{"--start", "5s"}, `--start 5s is outside stream "/camera", which spans 0s to 966ms from the recording's start`},
+		{[]string{"--end", "2000-01-01T00:00:00Z"}, `--end 2000-01-01T00:00:00Z is outside stream "/camera"`},
+	} {
+		code, _, stderr := runCmd(append([]string{"play", path}, c.args...)...)
+		if code != exitUsage || !strings.Contains(stderr, c.want) {
+			t.Errorf("play %v: exit %d, stderr %q; want exit %d and %q", c.args, code, stderr, exitUsage, c.want)
+		}
+	}
+}
+
+// play's range is the recording's, as export's is: each stream plays the
+// part of it that it holds, from its own first packet; a stream with none
+// is left out, and a range that holds no packet of any is refused.
+func TestChoosePlayPlaysEachStreamsPartOfTheRange(t *testing.T) {
+	base := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
+	streams := []storage.StreamInfo{{Name: "/front"}, {Name: "/empty"}, {Name: "/rear"}}
+	spans := map[string]streamSpan{
+		"/front": {base, base.Add(2 * time.Second)},
+		"/rear":  {base.Add(5 * time.Second), base.Add(8 * time.Second)},
+	}
+	for _, c := range []struct {
+		only, start, end string
+		want             []playStream
+		leftOut          []string
+		err              string
+	}{
+		{"", "", "", []playStream{{"/front", 0, 0, 0}, {"/empty", 1, 0, 0}, {"/rear", 2, 0, 0}}, nil, ""},
+		{"", "1s", "6s", []playStream{{"/front", 0, time.Second, 6 * time.Second}, {"/empty", 1, 0, 0}, {"/rear", 2, 0, time.Second}}, nil, ""},
+		{"", "2024-05-01 12:00:06.000 UTC", "", []playStream{{"/empty", 1, 0, 0}, {"/rear", 2, time.Second, 0}}, []string{"/front"}, ""},
+		{"/rear", "", "5s", nil, nil, `--end 5s is outside stream "/rear", which spans 5s to 8s`},
+		// A time as info prints it takes in its millisecond: /rear's first packet.
+		{"/rear", "", "2024-05-01 12:00:05.000 UTC", []playStream{{"/rear", 2, 0, time.Millisecond}}, nil, ""},
+		{"", "9s", "", nil, nil, `--start 9s is outside streams "/front", "/rear", which span 0s to 8s`},
+		{"", "3s", "4s", nil, nil, `no stream has a packet from --start 3s to --end 4s: "/front" 0s to 2s`},
+	} {
+		rng, err := parseTimeRange(c.start, c.end, base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plan, err := choosePlay(streams, c.only, spans, rng)
+		if c.err != "" {
+			if err == nil || !errors.Is(err, errUsage) || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("--stream %q --start %q --end %q: %v, want a usage error %q", c.only, c.start, c.end, err, c.err)
+			}
+			continue
+		}
+		if err != nil || !slices.Equal(plan.streams, c.want) || !slices.Equal(plan.leftOut, c.leftOut) {
+			t.Errorf("--stream %q --start %q --end %q: %+v left out %q, %v; want %+v left out %q",
+				c.only, c.start, c.end, plan.streams, plan.leftOut, err, c.want, c.leftOut)
 		}
 	}
 }
