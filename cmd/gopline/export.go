@@ -38,7 +38,9 @@ func exportCommand() *cobra.Command {
 			"Times are durations from the recording's start (12.5s, 1m30s), RFC 3339 times, or times as gopline\n" +
 			"info and export print them (2024-05-01 12:00:03.500 UTC). --end is exclusive, but a time as info\n" +
 			"prints it, to the millisecond, takes in that whole millisecond: info's End: pasted into --end\n" +
-			"keeps the last packet.",
+			"keeps the last packet.\n" +
+			"On a terminal a progress bar shows how far it came (--quiet: none); an MP4 export first scans the\n" +
+			"range's keyframes, with a bar of its own, and then writes.",
 		Example: "  gopline export cam.gopline --stream /camera --out camera.mp4 --start 10s --end 1m\n" +
 			"  gopline export robot.gopline --out robot.mcap\n" +
 			"  gopline export robot.gopline --stream /front,/rear --out cameras.mcap\n" +
@@ -94,7 +96,7 @@ func (f *exportFlags) export(ctx context.Context, file string, stdout, stderr io
 		return req.pictures(ctx, rec, newProgressBar(stderr, f.quiet, "exporting "+req.stream, "pictures"), stdout, stderr)
 	}
 	bar := newProgressBar(stderr, f.quiet, "exporting "+req.stream, "packets")
-	res, err := req.writeFile(ctx, rec, bar.update)
+	res, err := req.writeFile(ctx, rec, bar.step)
 	bar.clear()
 	if err != nil {
 		return err
@@ -115,12 +117,15 @@ func (f *exportFlags) export(ctx context.Context, file string, stdout, stderr io
 // writeFile writes the MP4 or MCAP file of the request, calling progress
 // after each packet read. When ctx ends first (Ctrl-C), the file is not
 // written: the export removes its unfinished file, a file that was at
-// r.out stays, and the error says so and how far the export came.
-func (r *exportRequest) writeFile(ctx context.Context, rec *storage.Recording, progress func(done, total int)) (export.Result, error) {
+// r.out stays, and the error says so and how far the export came, in
+// packets written (an MP4's scan of its keyframes writes none).
+func (r *exportRequest) writeFile(ctx context.Context, rec *storage.Recording, progress export.Progress) (export.Result, error) {
 	var done, total int
-	count := func(d, n int) {
-		done, total = d, max(total, n) // an interrupted export's last call says n = d
-		progress(d, n)
+	count := func(phase export.Phase, d, n int) {
+		if phase == export.Writing {
+			done, total = d, max(total, n) // an interrupted export's last call says n = d
+		}
+		progress(phase, d, n)
 	}
 	var res export.Result
 	var err error

@@ -19,6 +19,7 @@ import (
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/media/testsrc"
 	"github.com/gopline/gopline/storage"
+	"github.com/gopline/gopline/storage/export"
 )
 
 // exportRecording writes a recording of a 3 s H.264 stream /camera (30 fps,
@@ -257,6 +258,31 @@ func TestExportProgressBarRedrawsOneLineWithAnEstimate(t *testing.T) {
 	}
 	if newProgressBar(&buf, false, "x", "y").w != nil || newProgressBar(os.Stderr, true, "x", "y").w != nil {
 		t.Error("a bar on a buffer, or with --quiet")
+	}
+}
+
+// An MP4 export's scan of its keyframes, before it writes, has a bar of
+// its own that names it; the writing then draws a bar anew.
+func TestExportProgressBarShowsTheKeyframeScan(t *testing.T) {
+	var buf bytes.Buffer
+	bar := &progressBar{w: &buf, label: "exporting /camera", unit: "packets"}
+	for i := 1; i <= 30; i++ {
+		bar.step(export.ScanningKeyframes, i, 90)
+	}
+	time.Sleep(2 * progressInterval) // the throttle lets the next one draw
+	bar.step(export.ScanningKeyframes, 60, 90)
+	scan := buf.String()
+	buf.Reset()
+	bar.step(export.Writing, 1, 90)
+	time.Sleep(2 * progressInterval) // the throttle lets the next one draw
+	bar.step(export.Writing, 45, 90)
+	writing := buf.String()
+	bar.clear()
+	if !strings.Contains(scan, "exporting /camera: scanning keyframes (packets)") || !strings.Contains(scan, "60/90") {
+		t.Errorf("the keyframes' scan drew %q", scan)
+	}
+	if strings.Contains(writing, "scanning") || !strings.Contains(writing, "exporting /camera (packets)") || !strings.Contains(writing, "45/90") {
+		t.Errorf("the writing drew %q after the scan", writing)
 	}
 }
 

@@ -109,3 +109,34 @@ func TestAFileExportInterruptedBeforeItsFirstPacketLeavesNothing(t *testing.T) {
 		}
 	}
 }
+
+// cancelAfter is a context that ends once it has been asked for its Err
+// more than n times: Ctrl-C after the export has read n packets.
+type cancelAfter struct {
+	context.Context
+	cancel context.CancelFunc
+	n      int
+}
+
+func (c *cancelAfter) Err() error {
+	if c.n--; c.n < 0 {
+		c.cancel()
+	}
+	return c.Context.Err()
+}
+
+// Ctrl-C while an MP4 export scans its range's keyframes, before it
+// writes, says that it wrote no packet: the scan's progress is not the
+// export's.
+func TestAnMP4ExportInterruptedWhileScanningItsKeyframesWroteNoPacket(t *testing.T) {
+	rec := exportRecording(t)
+	out := filepath.Join(t.TempDir(), "a.mp4")
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var stderr bytes.Buffer
+	err := (&exportFlags{stream: "/camera", out: out}).export(&cancelAfter{Context: ctx, cancel: cancel, n: 30}, rec, new(bytes.Buffer), &stderr)
+	want := fmt.Sprintf("gopline: interrupted before it wrote a packet: %s is not written", out)
+	if code := exitCode(nil, err, &stderr); code != exitFailure || !strings.HasPrefix(stderr.String(), want) {
+		t.Errorf("exit %d, %q; want exit 1 and %q", code, stderr.String(), want)
+	}
+}

@@ -151,12 +151,10 @@ func resolve(rec *storage.Recording, stream string, from, to time.Time) (span, e
 type packetReader struct {
 	ctx      context.Context
 	cur      *storage.Cursor
-	progress func(done, total int)
-	total    int
-	read     int         // records read, corrupt or not
-	corrupt  int         // records that did not decode
-	skipped  int         // corrupt records and the deltas left out after them
-	chain    media.Chain // what the next packet returned must continue
+	progress progressCount // of the records read, corrupt or not
+	corrupt  int           // records that did not decode
+	skipped  int           // corrupt records and the deltas left out after them
+	chain    media.Chain   // what the next packet returned must continue
 }
 
 func newPacketReader(ctx context.Context, rec *storage.Recording, stream string, s span, progress func(done, total int)) (*packetReader, error) {
@@ -164,7 +162,7 @@ func newPacketReader(ctx context.Context, rec *storage.Recording, stream string,
 	if err != nil {
 		return nil, err
 	}
-	return &packetReader{ctx: ctx, cur: cur, progress: progress, total: s.total}, nil
+	return &packetReader{ctx: ctx, cur: cur, progress: progressCount{report: progress, total: s.total}}, nil
 }
 
 // next returns the next packet that decodes, or io.EOF at the end of the
@@ -177,7 +175,7 @@ func (r *packetReader) next() (*media.Packet, error) {
 		p, err := r.cur.Next()
 		switch {
 		case errors.Is(err, storage.ErrCorruptRecord):
-			r.count()
+			r.progress.count()
 			r.corrupt++
 			r.skipped++
 			r.chain.Break()
@@ -185,7 +183,7 @@ func (r *packetReader) next() (*media.Packet, error) {
 		case err != nil:
 			return nil, err
 		}
-		r.count()
+		r.progress.count()
 		if !r.chain.Take(p).Decodes() {
 			r.skipped++
 			continue
@@ -194,22 +192,12 @@ func (r *packetReader) next() (*media.Packet, error) {
 	}
 }
 
-func (r *packetReader) count() {
-	r.read++
-	if r.progress != nil {
-		r.total = max(r.total, r.read)
-		r.progress(r.read, r.total)
-	}
-}
-
 // finish reports the final progress and fills in the counts of res.
 func (r *packetReader) finish(res *Result) {
 	r.cur.Close()
 	res.Skipped, res.Damaged = r.skipped, r.corrupt
-	res.Packets = r.read - r.corrupt
-	if r.progress != nil {
-		r.progress(r.read, r.read)
-	}
+	res.Packets = r.progress.read - r.corrupt
+	r.progress.finish()
 }
 
 // sinceStart says when t is in a message: its offset from the recording's

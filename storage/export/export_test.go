@@ -107,8 +107,8 @@ func TestAnInterruptedExportLeavesNoPartialFile(t *testing.T) {
 			t.Fatal(err)
 		}
 		ctx, cancel := context.WithCancel(t.Context())
-		progress := func(done, total int) {
-			if done == 20 {
+		progress := func(phase export.Phase, done, total int) {
+			if phase == export.Writing && done == 20 {
 				if _, err := os.Stat(path + ".tmp"); err != nil {
 					t.Errorf("%s: no file being written halfway: %v", name, err)
 				}
@@ -135,7 +135,10 @@ func TestAnInterruptedExportLeavesNoPartialFile(t *testing.T) {
 func TestProgressCountsEveryRecord(t *testing.T) {
 	rec := openRecording(t, makeRecording(t, 40))
 	var done, total []int
-	_, err := export.MCAP(t.Context(), rec, camera, frameTime(31), time.Time{}, filepath.Join(t.TempDir(), "p.mcap"), func(d, n int) {
+	_, err := export.MCAP(t.Context(), rec, camera, frameTime(31), time.Time{}, filepath.Join(t.TempDir(), "p.mcap"), func(phase export.Phase, d, n int) {
+		if phase != export.Writing {
+			t.Errorf("an MCAP export reports %v", phase)
+		}
 		done, total = append(done, d), append(total, n)
 	})
 	if err != nil {

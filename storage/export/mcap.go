@@ -36,7 +36,7 @@ const mcapChunkSize = 4 << 20
 // from, to and progress work as for MP4. A Raw stream returns
 // ErrUnsupportedCodec; see the package documentation for the files it
 // writes and the damage it skips.
-func MCAP(ctx context.Context, rec *storage.Recording, stream string, from, to time.Time, path string, progress func(done, total int)) (Result, error) {
+func MCAP(ctx context.Context, rec *storage.Recording, stream string, from, to time.Time, path string, progress Progress) (Result, error) {
 	return MCAPStreams(ctx, rec, []string{stream}, from, to, path, progress)
 }
 
@@ -46,11 +46,11 @@ func MCAP(ctx context.Context, rec *storage.Recording, stream string, from, to t
 // A stream with no packet in the range is left out; the range must hold a
 // packet of one of them at least (else ErrEmptyRange). The progress counts
 // the packets of all the streams.
-func MCAPStreams(ctx context.Context, rec *storage.Recording, streams []string, from, to time.Time, path string, progress func(done, total int)) (Result, error) {
+func MCAPStreams(ctx context.Context, rec *storage.Recording, streams []string, from, to time.Time, path string, progress Progress) (Result, error) {
 	if len(streams) == 0 {
 		return Result{}, fmt.Errorf("%w: %s: no stream to export", ErrEmptyRange, rec.Path())
 	}
-	channels, err := openChannels(ctx, rec, streams, from, to, progress)
+	channels, err := openChannels(ctx, rec, streams, from, to, progress.of(Writing))
 	if err != nil {
 		finishChannels(channels)
 		return Result{}, err

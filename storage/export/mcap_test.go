@@ -267,7 +267,7 @@ func TestMCAPOfSeveralStreamsHoldsAChannelEachInOneTimeOrder(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "all.mcap")
 	var done, total int
 	res, err := export.MCAPStreams(t.Context(), rec, []string{camera, jpegStream}, time.Time{}, time.Time{}, path,
-		func(d, n int) { done, total = d, n })
+		func(_ export.Phase, d, n int) { done, total = d, n })
 	if err != nil {
 		t.Fatal(err)
 	}

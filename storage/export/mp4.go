@@ -18,13 +18,14 @@ import (
 // file at path, which any player plays. A zero from is the stream's start,
 // a zero to its end; the file starts at the keyframe at or before from, and
 // each picture's presentation time is its capture time minus the first
-// picture's, and its decode time that less its composition offset. progress, when not nil, is called after each packet read with
-// the packets read so far and the number expected (an estimate for a part
-// of the stream, exact at the last call).
+// picture's, and its decode time that less its composition offset. The
+// range is read twice: its keyframes first, before anything is written
+// (progress is told ScanningKeyframes), then every packet as it is written
+// (Writing).
 //
 // A stream of another codec returns ErrUnsupportedCodec; see the package
 // documentation for the files it writes and the damage it skips.
-func MP4(ctx context.Context, rec *storage.Recording, stream string, from, to time.Time, path string, progress func(done, total int)) (Result, error) {
+func MP4(ctx context.Context, rec *storage.Recording, stream string, from, to time.Time, path string, progress Progress) (Result, error) {
 	s, err := resolve(rec, stream, from, to)
 	if err != nil {
 		return Result{}, err
@@ -32,11 +33,11 @@ func MP4(ctx context.Context, rec *storage.Recording, stream string, from, to ti
 	if s.info.Codec != media.H264 {
 		return Result{}, fmt.Errorf("%w: MP4 takes H.264; stream %q of %s is %v", ErrUnsupportedCodec, stream, rec.Path(), s.info.Codec)
 	}
-	changes, err := scanKeyframes(ctx, rec, stream, s, path)
+	changes, err := scanKeyframes(ctx, rec, stream, s, path, progress.of(ScanningKeyframes))
 	if err != nil {
 		return Result{}, err
 	}
-	r, err := newPacketReader(ctx, rec, stream, s, progress)
+	r, err := newPacketReader(ctx, rec, stream, s, progress.of(Writing))
 	if err != nil {
 		return Result{}, err
 	}
@@ -73,13 +74,15 @@ type keyframeChanges struct {
 // scanKeyframes reads the keyframes of the range, before anything is
 // written, since an MP4 track's sample entry is chosen at its start.
 // Records that do not decode are left out, as the export leaves them out.
-func scanKeyframes(ctx context.Context, rec *storage.Recording, stream string, s span, path string) (keyframeChanges, error) {
+// progress, when not nil, is told of each record read.
+func scanKeyframes(ctx context.Context, rec *storage.Recording, stream string, s span, path string, progress func(done, total int)) (keyframeChanges, error) {
 	var c keyframeChanges
 	cur, err := rec.Range(stream, s.from, s.to)
 	if err != nil {
 		return c, err
 	}
 	defer cur.Close()
+	count := progressCount{report: progress, total: s.total}
 	var last *media.Packet
 	var sps, pps []byte
 	for {
@@ -87,8 +90,12 @@ func scanKeyframes(ctx context.Context, rec *storage.Recording, stream string, s
 			return c, fmt.Errorf("export: %w", err)
 		}
 		p, err := cur.Next()
+		if !errors.Is(err, io.EOF) {
+			count.count()
+		}
 		switch {
 		case errors.Is(err, io.EOF):
+			count.finish()
 			return c, nil
 		case errors.Is(err, storage.ErrCorruptRecord):
 			continue

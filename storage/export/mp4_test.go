@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -73,10 +74,19 @@ func TestMP4OfTheWholeStreamPlaysEveryFrame(t *testing.T) {
 	rec := openRecording(t, makeRecording(t))
 	dir := t.TempDir()
 	path := filepath.Join(dir, "camera.mp4")
+	// Each phase, the keyframes' scan and then the writing, counts the
+	// stream's packets from 1 up.
+	var phases []export.Phase
 	var calls, lastDone, lastTotal int
-	res, err := export.MP4(t.Context(), rec, camera, time.Time{}, time.Time{}, path, func(done, total int) {
+	res, err := export.MP4(t.Context(), rec, camera, time.Time{}, time.Time{}, path, func(phase export.Phase, done, total int) {
+		if len(phases) == 0 || phase != phases[len(phases)-1] {
+			if len(phases) > 0 && (lastDone != h264Frames || lastTotal != h264Frames) {
+				t.Errorf("%v ended at %d/%d, want %d/%d", phases[len(phases)-1], lastDone, lastTotal, h264Frames, h264Frames)
+			}
+			phases, lastDone, calls = append(phases, phase), 0, 0
+		}
 		if done < lastDone || done > total {
-			t.Errorf("progress %d/%d after %d", done, total, lastDone)
+			t.Errorf("%v: progress %d/%d after %d", phase, done, total, lastDone)
 		}
 		calls, lastDone, lastTotal = calls+1, done, total
 	})
@@ -87,8 +97,11 @@ func TestMP4OfTheWholeStreamPlaysEveryFrame(t *testing.T) {
 	if !reflect.DeepEqual(res, want) || res.Bytes < 1000 {
 		t.Errorf("result %+v, want %+v", res, want)
 	}
+	if !slices.Equal(phases, []export.Phase{export.ScanningKeyframes, export.Writing}) {
+		t.Errorf("progress told of %v, want the keyframes' scan and then the writing", phases)
+	}
 	if calls < h264Frames || lastDone != h264Frames || lastTotal != h264Frames {
-		t.Errorf("%d progress calls, the last %d/%d", calls, lastDone, lastTotal)
+		t.Errorf("%d progress calls while writing, the last %d/%d", calls, lastDone, lastTotal)
 	}
 	noTempFiles(t, dir)
 
