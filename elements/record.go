@@ -60,7 +60,8 @@ type RecordConfig struct {
 	// (see RecordSplit).
 	Split RecordSplit
 	// Search, when set, adds the topics that appear while the recorder
-	// runs (gopline record -a, -e); topics mode only.
+	// runs (gopline record -a, -e). It makes the recorder one of topics,
+	// even with no Topics yet: it then waits for the first to appear.
 	Search *RecordSearch
 
 	// beforeWrite, when set, runs before every write (tests: a slow disk).
@@ -103,7 +104,7 @@ var recordSpec = pipeline.ElementSpec[RecordConfig]{
 		newRecorder := func() *recorder {
 			return &recorder{cfg: cfg, ended: map[string]bool{}, seen: map[string]bool{}, silences: map[string]*Silence{}}
 		}
-		if len(cfg.Topics) > 0 {
+		if len(cfg.Topics) > 0 || cfg.Search != nil {
 			return pipeline.PushSourceElement("record", pipeline.None,
 				func() (pipeline.PushSource[*media.Packet], error) { return newRecorder(), nil }), nil
 		}
@@ -425,7 +426,8 @@ func (r *recorder) waitLeft() time.Duration {
 
 // Halt ends the subscriptions when the pipeline stops. Each topic answers
 // with the end of its stream after the deliveries already on their way,
-// which are recorded.
+// which are recorded. A recorder that still waits for its first topic
+// (a search found none) ends at once.
 func (r *recorder) Halt() {
 	r.stopping = true
 	halted := false
@@ -433,8 +435,11 @@ func (r *recorder) Halt() {
 		halted = sub.Halt() || halted
 	}
 	r.halted = r.halted || halted
-	if halted {
+	switch {
+	case halted:
 		r.env.After(haltGrace(r.env), r.haltTimedOut)
+	case len(r.subs) == 0:
+		r.env.End()
 	}
 }
 
