@@ -24,6 +24,12 @@ var ErrStreamLost = errors.New("stream lost")
 // how long it was down and the last failure.
 var ErrNeverOpened = errors.New("stream never opened")
 
+// ErrNothingDelivered means a network stream opened but delivered no frame
+// (no packet, in passthrough) from the start until the pipeline stopped: a
+// camera that answered and then sent no picture. The error names the
+// stream and how long it gave nothing.
+var ErrNothingDelivered = errors.New("stream delivered nothing")
+
 // retryWarnInterval spaces the warnings of a camera that stays down: the
 // first failure is logged, then one line per interval saying how many
 // attempts it stands for.
@@ -45,9 +51,10 @@ type finite interface{ Finite() bool }
 // after the stream dropped counts in the node's restarts. It gives up with
 // ErrStreamLost after the policy's retries, and ends its stream cleanly
 // when the pipeline stops while it waits, opens or reads, once the stream
-// was open; a stream that never opened before the pipeline stopped ends
-// with ErrNeverOpened instead, so that a run whose camera never answered
-// does not pass for one that ran.
+// delivered an item; a stream that never opened before the pipeline
+// stopped ends with ErrNeverOpened instead, and one that opened but
+// delivered nothing with ErrNothingDelivered, so that a run whose camera
+// never answered, or never sent a picture, does not pass for one that ran.
 type reconnecting[T media.Item] struct {
 	location string
 	open     func(stop <-chan struct{}) (pipeline.Source[T], error) // opens the stream; a blocking call ends when stop closes
@@ -58,6 +65,7 @@ type reconnecting[T media.Item] struct {
 	src     pipeline.Source[T] // nil while the stream is down
 	backoff *backoff.Backoff
 	opened  int       // how many times the stream was opened
+	items   uint64    // how many items it delivered, over all its openings
 	lastErr error     // why the stream is down
 	downAt  time.Time // when it went down
 	startAt time.Time // when Start began opening it
@@ -112,8 +120,8 @@ func (s *reconnecting[T]) Next() (T, time.Time, error) {
 	for {
 		if s.src == nil {
 			if err := s.reconnect(); err != nil {
-				if err == io.EOF && s.opened == 0 {
-					err = s.neverOpened()
+				if err == io.EOF {
+					err = s.stoppedEarly(true)
 				}
 				var zero T
 				return zero, time.Time{}, err
@@ -121,6 +129,7 @@ func (s *reconnecting[T]) Next() (T, time.Time, error) {
 		}
 		item, due, err := s.src.Next()
 		if err == nil {
+			s.items++
 			if f, ok := any(item).(*media.Frame); ok {
 				f.Seq += s.frameBase
 				s.nextFrame = f.Seq + 1
@@ -132,7 +141,11 @@ func (s *reconnecting[T]) Next() (T, time.Time, error) {
 		if stopErr := s.Stop(); stopErr != nil {
 			s.env.Log.Debug().Err(stopErr).Msg("closing the lost stream")
 		}
-		if (recording && err == io.EOF) || s.stopping() { // at its end, or interrupted as the pipeline stops
+		if s.stopping() { // interrupted as the pipeline stops
+			var zero T
+			return zero, time.Time{}, s.stoppedEarly(false)
+		}
+		if recording && err == io.EOF { // at its end
 			var zero T
 			return zero, time.Time{}, io.EOF
 		}
@@ -152,12 +165,35 @@ func (s *reconnecting[T]) Next() (T, time.Time, error) {
 	}
 }
 
-// neverOpened is the error of a stream that was down from the start
-// until the pipeline stopped.
-func (s *reconnecting[T]) neverOpened() error {
-	down := s.env.Now().Sub(s.startAt).Round(time.Millisecond)
-	return fmt.Errorf("%w: %q did not open in the %v from the start until the pipeline stopped; the last failure: %w",
-		ErrNeverOpened, s.location, down, s.lastErr)
+// stoppedEarly is how the stream ends when the pipeline stops it: io.EOF
+// (a clean end) once it delivered an item; else ErrNeverOpened when it
+// was down from the start, or ErrNothingDelivered when it opened but gave
+// nothing, with why it is down when it was (down: the stop came while it
+// waited to reopen).
+func (s *reconnecting[T]) stoppedEarly(down bool) error {
+	since := s.env.Now().Sub(s.startAt).Round(time.Millisecond)
+	switch {
+	case s.items > 0:
+		return io.EOF
+	case s.opened == 0:
+		return fmt.Errorf("%w: %q did not open in the %v from the start until the pipeline stopped; the last failure: %w",
+			ErrNeverOpened, s.location, since, s.lastErr)
+	case down && s.lastErr != nil:
+		return fmt.Errorf("%w: %q opened but delivered no %s in the %v from the start until the pipeline stopped; the last failure: %w",
+			ErrNothingDelivered, s.location, itemName[T](), since, s.lastErr)
+	}
+	return fmt.Errorf("%w: %q opened but delivered no %s in the %v from the start until the pipeline stopped",
+		ErrNothingDelivered, s.location, itemName[T](), since)
+}
+
+// itemName names the items of a source of T: frames, or packets in
+// passthrough.
+func itemName[T media.Item]() string {
+	var zero T
+	if _, ok := any(zero).(*media.Packet); ok {
+		return "packet"
+	}
+	return "frame"
 }
 
 // stopping reports whether the pipeline is stopping.

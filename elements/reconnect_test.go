@@ -189,6 +189,34 @@ func TestReconnectingSourceThatNeverOpenedFailsWhenStopped(t *testing.T) {
 	}
 }
 
+// A stream that opened but delivered nothing until the pipeline stopped
+// has given nothing as much as one that never opened: its source fails,
+// naming it and how long it gave nothing, whether the stop came while it
+// read or while it waited to reopen after a drop.
+func TestReconnectingSourceThatDeliveredNothingFailsWhenStopped(t *testing.T) {
+	var log testlog.Buffer
+	s, stop := reconnectingTo(t, &fakeCamera{n: 0}, backoff.Forever, &log)
+	close(stop)
+	_, _, err := s.Next()
+	if !errors.Is(err, ErrNothingDelivered) || !strings.Contains(err.Error(), `"rtsp://cam/live" opened but delivered no frame in the `) ||
+		!strings.Contains(err.Error(), "until the pipeline stopped") {
+		t.Fatalf("Next of a stream stopped before its first frame = %v; want ErrNothingDelivered naming it", err)
+	}
+
+	s, stop = reconnectingTo(t, &fakeCamera{n: 0}, backoff.Forever, &log)
+	s.after = func(time.Duration) <-chan time.Time { // the stop comes during the wait
+		close(stop)
+		return nil
+	}
+	_, _, err = s.Next()
+	if !errors.Is(err, ErrNothingDelivered) || !strings.Contains(err.Error(), "the last failure: connection reset") {
+		t.Fatalf("Next of a stream that dropped before its first frame, stopped while it waits = %v; want ErrNothingDelivered and why it dropped", err)
+	}
+	if err := s.Stop(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // Options FFmpeg refuses stay refused: a stream opened with them fails at
 // once, at start or on reconnecting, however many retries it has.
 func TestReconnectingSourceDoesNotRetryABadOption(t *testing.T) {

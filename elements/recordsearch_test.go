@@ -2,6 +2,9 @@ package elements
 
 import (
 	"context"
+	"errors"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -135,3 +138,70 @@ func TestRecorderAddsATopicThatAppearsLater(t *testing.T) {
 // pollForTest is a search's interval in tests: short, so that the test
 // waits for events rather than for the interval.
 const pollForTest = 5 * time.Millisecond
+
+// A recorder with a search and no topic yet (gopline record -a before
+// anything publishes) starts, waits, and records the first topic that
+// appears; one stopped while it still waits ends at once, recorded nothing
+// and leaves no file.
+func TestRecorderWithNoTopicYetWaitsForOne(t *testing.T) {
+	system := pipeline.NewSystem(zerolog.Nop())
+	defer system.Shutdown()
+	bus := transport.NewBus(system)
+	defer bus.Close()
+	find := func(context.Context) []FoundTopic {
+		names, _ := bus.Published("")
+		var out []FoundTopic
+		for _, n := range names {
+			out = append(out, FoundTopic{Topic: n, Publisher: "this node"})
+		}
+		return out
+	}
+	newRecorder := func(path string) (*pipeline.Pipeline, *testlog.Buffer) {
+		var log testlog.Buffer
+		cfg := DefaultRecordConfig()
+		cfg.Path, cfg.Search = path, &RecordSearch{Interval: pollForTest, Find: find}
+		rec := pipeline.New(pipeline.WithSystem(system), pipeline.WithBus(bus), pipeline.WithLogger(zerolog.New(&log)))
+		if err := rec.Add("rec", Record(cfg)); err != nil {
+			t.Fatal(err)
+		}
+		if err := rec.Start(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		return rec, &log
+	}
+
+	idle := filepath.Join(t.TempDir(), "idle.gopline")
+	rec, _ := newRecorder(idle)
+	if err := rec.Stop(); err != nil {
+		t.Fatalf("stopping a recorder that waits for its first topic: %v", err)
+	}
+	if s := stat(t, rec, "rec"); s.In != 0 || s.Errors != 0 {
+		t.Errorf("a recorder that found no topic: %+v", s)
+	}
+	if _, err := os.Stat(idle); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a recorder that found no topic left its file: %v", err)
+	}
+
+	path := filepath.Join(t.TempDir(), "robot.gopline")
+	rec, log := newRecorder(path)
+	defer rec.Stop()
+	p, err := pipeline.Parse("testsrc size=160x120 rate=50 num-frames=-1 ! h264enc gop=10 ! publish topic=/late",
+		registry(t), pipeline.WithSystem(system), pipeline.WithBus(bus))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	defer p.Stop()
+	waitFor(t, "/late to be recorded", func() bool { return stat(t, rec, "rec").In > 20 })
+	if err := rec.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), "recording /late, published by this node") {
+		t.Errorf("the log does not say /late was added:\n%s", log.String())
+	}
+	if got := recorded(t, path, "/late"); len(got) == 0 || !got[0].Key {
+		t.Fatalf("/late recorded %d packets, the first a keyframe: %v", len(got), len(got) > 0 && got[0].Key)
+	}
+}

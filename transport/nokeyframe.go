@@ -57,7 +57,8 @@ func (k *noKeyframe) say(now time.Time) {
 	ev := k.log.Warn().Uint64("packets", k.packets).Stringer("since_start", d)
 	if k.packets == 0 {
 		ev.Msgf("nothing published in the topic's first %v: subscribers, the cache and recorders get no picture. "+
-			"A camera passed through (videosrc passthrough=true) publishes nothing until its first keyframe, "+
+			"A camera still connecting publishes nothing (its source's log says when it opens), "+
+			"and a camera passed through (videosrc passthrough=true) nothing until its first keyframe, "+
 			"an IDR or a recovery point: if its source's log says it sends neither, set the camera's keyframe "+
 			"(I-frame) interval, or decode and encode it (passthrough=false ! h264enc)", d)
 		return

@@ -19,7 +19,7 @@ func TestTopicSaysOnceWhenItsStreamHasNoKeyframe(t *testing.T) {
 		want         string
 	}{
 		{"deltas only", 5, 0, "no keyframe in the topic's first 10s (5 packets)"},
-		{"nothing", 0, 0, "nothing published in the topic's first 10s"},
+		{"nothing", 0, 0, "nothing published in the topic's first 10s: subscribers, the cache and recorders get no picture. A camera still connecting publishes nothing"},
 		{"a keyframe", 5, 1, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/gopline/gopline/internal/testclip"
@@ -69,16 +70,23 @@ func TestPassthroughOfHEVCFailsAtOnceSayingWhatToDo(t *testing.T) {
 	}
 }
 
-// A run that joins a live MPEG-TS camera over UDP part-way and stops at
-// --duration exits 0: neither the packets before its first keyframe nor
-// the picture the stop cut short are damage.
+// A run that joins a live MPEG-TS camera over UDP part-way and is stopped
+// (Ctrl-C, as --duration stops it) once pictures came exits 0: neither the
+// packets before its first keyframe nor the picture the stop cut short are
+// damage. It waits for the pictures rather than for a set time: a run
+// stopped before its camera's first picture fails (ErrNothingDelivered).
 func TestRunJoiningALiveUDPCameraExitsZero(t *testing.T) {
 	clip := testclip.Make(t, "camera.ts", 100, 25, "-c:v", "libx264", "-g", "50", "-pix_fmt", "yuv420p")
 	udp := testclip.SendUDP(t, clip)
 	for i := 0; i < 3; i++ {
-		code, stdout, stderr := runCmd("run", "--duration", "3s", "videosrc location="+udp+" ! fakesink")
-		if code != 0 || strings.Contains(stdout+stderr, "damage") {
-			t.Fatalf("run %d: exit %d, %s%s; want exit 0, no damage", i, code, stdout, stderr)
+		dir := t.TempDir()
+		cmd, _, stderr := startGopline(t, "run", "--no-mdns", "videosrc location="+udp+" ! snapshot dir="+dir+" every=10")
+		pictures := func() bool {
+			shots, _ := filepath.Glob(filepath.Join(dir, "*.png"))
+			return len(shots) >= 2
+		}
+		if code := stopGopline(t, cmd, stderr, pictures, syscall.SIGINT); code != 0 || strings.Contains(stderr.String(), "damage") {
+			t.Fatalf("run %d: exit %d, %s; want exit 0, no damage", i, code, stderr)
 		}
 	}
 }

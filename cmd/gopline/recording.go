@@ -89,6 +89,11 @@ type recordFlags struct {
 	maxBagSize     int64
 	maxBagDuration time.Duration
 	firstSplit     int // the number of the first split file of this run
+	// waiting says why no topic was there to record at the start, when
+	// --all or --regex wait for topics to appear; search is what looks
+	// for them.
+	waiting string
+	search  *topicSearch
 }
 
 // recordCommand runs a pipeline and records some of its topics.
@@ -101,7 +106,8 @@ func recordCommand() *cobra.Command {
 			"(one bbolt file; an existing one is appended to), until the sources end, Ctrl-C or --duration.\n" +
 			"Without a pipeline it records the topics of the nodes found that publish them (docs/remote.md).\n" +
 			"--all, --regex and --exclude choose as ros2 bag record's -a, -e and -x do, among the topics published\n" +
-			"when the recording starts, and go on adding those that appear while it runs (--no-discovery: not).\n" +
+			"when the recording starts, and go on adding those that appear while it runs (--no-discovery: not);\n" +
+			"with none there yet they wait for the first.\n" +
 			"Then it describes the recording as gopline info does; a recording that got no packet fails.",
 		Example: "  gopline record --topic /camera --out cam.gopline --duration 10s 'testsrc ! h264enc ! publish topic=/camera'\n" +
 			"  gopline record --topic /camera --out cam.gopline 'subscribe topic=/camera remote=127.0.0.1:7400 ! publish topic=/camera'\n" +
@@ -184,14 +190,15 @@ func (f *recordFlags) record(line string, stdout, stderr io.Writer) error {
 		return closeNode(n, err)
 	}
 	if !f.quiet && !f.asJSON {
-		fmt.Fprintf(stderr, "recording %s to %s\n", strings.Join(f.topics, ", "), f.describeOut())
+		fmt.Fprintln(stderr, f.startLine())
 	}
 	topics := lineTopics(line)
 	topics["recorder"] = strings.Join(f.topics, ",")
+	started := time.Now()
 	stats, end := runUntilDone(n, p, f.duration, liveOutput(stderr, f.quiet || f.asJSON), topics)
 	end.err = closeNode(n, end.err)
 	if err := finish(judge(stats, end, judgeRules{sources: isSource, files: nodeFiles(line), allowDamage: f.allowDamage,
-		losses: recordingLosses(line, stats)}), f.asJSON, stdout, stderr); err != nil {
+		losses: recordingLosses(line, stats), unpublished: f.nothingAppeared(time.Since(started))}), f.asJSON, stdout, stderr); err != nil {
 		return err
 	}
 	if !f.asJSON {

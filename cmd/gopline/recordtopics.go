@@ -152,10 +152,18 @@ func (c topicChoice) pick(pub published) ([]string, []leftOut, error) {
 	return slices.Compact(out), left, nil
 }
 
+// noTopic is the error of a choice that leaves no topic: why says why
+// (the pipeline publishes none, the expression matches none of those
+// published, ...), and hint what may help. With the search on, record
+// waits for topics to appear instead (recordFlags.startLine).
+type noTopic struct{ why, hint string }
+
+func (e *noTopic) Error() string { return "no topic to record: " + e.why + e.hint }
+
 // noneFound says why --all or --regex chose no topic.
 func (c topicChoice) noneFound(published []string, left []leftOut) error {
 	if len(published) == 0 {
-		return fmt.Errorf("no topic to record: the pipeline publishes none and no other node found publishes one (gopline topics lists them)")
+		return &noTopic{"the pipeline publishes none and no other node found publishes one", " (gopline topics lists them)"}
 	}
 	what := "--all"
 	if !c.all {
@@ -169,9 +177,9 @@ func (c topicChoice) noneFound(published []string, left []leftOut) error {
 		for i, l := range left {
 			why[i] = l.String()
 		}
-		return fmt.Errorf("no topic to record: %s finds only topics that more than one node publishes; %s", what, strings.Join(why, "; "))
+		return &noTopic{fmt.Sprintf("%s finds only topics that more than one node publishes; %s", what, strings.Join(why, "; ")), ""}
 	}
-	return fmt.Errorf("no topic to record: %s leaves none of %s", what, strings.Join(published, ", "))
+	return &noTopic{fmt.Sprintf("%s leaves none of %s", what, strings.Join(published, ", ")), ""}
 }
 
 // othersPublishing maps each topic that the nodes found publish to those

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -28,6 +29,8 @@ type topicSearch struct {
 	self string
 	// told are the topics left out and said so already.
 	told map[string]bool
+	// appeared is set once a search found a topic to record.
+	appeared atomic.Bool
 }
 
 // newTopicSearch returns the search of choice; told are the topics left
@@ -79,6 +82,9 @@ func (s *topicSearch) finder(n *gopline.Node, log zerolog.Logger) func(context.C
 			pub.others, pub.addrs = othersPublishing(nodes), otherAddrs(nodes)
 		}
 		found, left := s.found(pub)
+		if len(found) > 0 {
+			s.appeared.Store(true)
+		}
 		for _, l := range left {
 			log.Warn().Str("topic", l.topic).Msg(l.String())
 		}
@@ -150,6 +156,10 @@ func (f *recordFlags) chooseTopics(choice topicChoice, n *gopline.Node, log zero
 	// node.
 	nodes, _ := listNodes(n, "")
 	chosen, left, err := choice.choose(published{here: linePublished(line), others: othersPublishing(nodes)})
+	var none *noTopic
+	if errors.As(err, &none) && !f.noDiscovery {
+		f.waiting, err = none.why, nil // as ros2 bag record -a, wait for topics
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -170,5 +180,31 @@ func (f *recordFlags) chooseTopics(choice topicChoice, n *gopline.Node, log zero
 		self = name + " (this node)"
 	}
 	search := newTopicSearch(choice, self, left)
+	f.search = search
 	return &elements.RecordSearch{Find: search.finder(n, log), Interval: time.Duration(f.pollingInterval), MaxStreams: f.maxStreams}, nil
+}
+
+// startLine says what the recording records and where, or, when no topic
+// was there to record at the start, that it waits for topics, where it
+// looks for them, and until when.
+func (f *recordFlags) startLine() string {
+	if len(f.topics) > 0 || f.waiting == "" {
+		return fmt.Sprintf("recording %s to %s", strings.Join(f.topics, ", "), f.describeOut())
+	}
+	where := "on this node and on the other nodes of this host"
+	if !f.node.noMDNS {
+		where = "on this node, on the other nodes of this host, and on the network (multicast DNS)"
+	}
+	return fmt.Sprintf("no topic to record yet (%s): waiting for topics %s, and recording each to %s as it appears, "+
+		"until Ctrl-C or --duration", f.waiting, where, f.describeOut())
+}
+
+// nothingAppeared is, by record node, why a recording that waited for
+// topics (startLine) got none: no topic to record appeared in the time it
+// waited. It is empty when a topic was there from the start, or appeared.
+func (f *recordFlags) nothingAppeared(waited time.Duration) map[string]string {
+	if len(f.topics) > 0 || f.search == nil || f.search.appeared.Load() {
+		return nil
+	}
+	return map[string]string{"recorder": fmt.Sprintf("recorded nothing: no topic to record appeared in the %v it waited", waited.Round(time.Second/10))}
 }

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"errors"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -128,4 +131,87 @@ func waitText(t *testing.T, log *testlog.Buffer, text string) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// record -a started before anything publishes waits, as ros2 bag record
+// -a does: it says so once, naming where it looks, and records the first
+// topic that appears, until Ctrl-C.
+func TestRecordAllWaitsForTheFirstTopic(t *testing.T) {
+	isolateDiscovery(t)
+	out := filepath.Join(t.TempDir(), "robot.gopline")
+	rec, _, log := startGopline(t, "record", "-a", "--no-mdns", "-o", out, "--duration", "60s")
+	t.Cleanup(func() { rec.Process.Kill(); rec.Wait() })
+	waitText(t, log, "no topic to record yet (the pipeline publishes none and no other node found publishes one")
+	waitText(t, log, "waiting for topics on this node and on the other nodes of this host, and recording each to "+out)
+	if strings.Contains(log.String(), "multicast") {
+		t.Errorf("--no-mdns, yet the waiting line names multicast DNS:\n%s", log)
+	}
+	addr := serveCamera(t, "robot", "/robot/camera")
+	waitText(t, log, "recording /robot/camera, published by robot at "+addr)
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(infoJSON(t, out), `"stream": "/robot/camera"`) {
+		if time.Now().After(deadline) {
+			t.Fatalf("/robot/camera was not recorded:\n%s", log)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	rec.Process.Signal(syscall.SIGINT)
+	if err := rec.Wait(); err != nil {
+		t.Fatalf("record: %v\n%s", err, log)
+	}
+	if n := strings.Count(log.String(), "waiting for topics"); n != 1 {
+		t.Errorf("said %d times that it waits for topics, want once:\n%s", n, log)
+	}
+	if got := recordedStreams(t, out); !slices.Equal(got, []string{"/robot/camera"}) {
+		t.Errorf("recorded %v, want /robot/camera", got)
+	}
+}
+
+// record -e that finds no topic to record waits for one; stopped before
+// one appeared it recorded nothing, and fails saying so, as any recording
+// that got no packet does, leaving no file. With --no-discovery nothing
+// would come later: it fails at once.
+func TestRecordRegexStoppedBeforeATopicAppearedFails(t *testing.T) {
+	isolateDiscovery(t)
+	serveCamera(t, "other", "/other/cam")
+	out := filepath.Join(t.TempDir(), "wanted.gopline")
+	code, _, stderr := goplineProcess(t, "record", "-e", "^/wanted/", "--no-mdns", "-o", out, "--duration", "3s")
+	for _, want := range []string{`no topic to record yet (--regex "^/wanted/" leaves none of /other/cam): waiting for topics`,
+		"recorder (record) recorded nothing: no topic to record appeared in the 3"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if code != 1 {
+		t.Errorf("exit %d, want 1:\n%s", code, stderr)
+	}
+	if _, err := os.Stat(out); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a recording of nothing left its file: %v", err)
+	}
+	code, _, stderr = goplineProcess(t, "record", "-e", "^/wanted/", "--no-discovery", "--no-mdns", "-o", out)
+	if code != 1 || !strings.Contains(stderr, `no topic to record: --regex "^/wanted/" leaves none of /other/cam`) ||
+		strings.Contains(stderr, "waiting") {
+		t.Errorf("--no-discovery with no topic: exit %d, want 1 at once:\n%s", code, stderr)
+	}
+}
+
+// recordedStreams are the names of the streams of the recording at path,
+// sorted.
+func recordedStreams(t *testing.T, path string) []string {
+	t.Helper()
+	r, err := storage.Open(path, storage.WithReadOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	streams, err := r.Streams()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, s := range streams {
+		names = append(names, s.Name)
+	}
+	slices.Sort(names)
+	return names
 }

@@ -236,6 +236,61 @@ func TestRunStoppedBeforeItsCameraOpenedFails(t *testing.T) {
 	}
 }
 
+// A run stopped (Ctrl-C, SIGTERM) after its network camera opened but
+// before it sent a picture published nothing: it exits 1 as one whose
+// camera never opened does, saying the stream opened but delivered no
+// frame. The camera is down at the start and comes up later, so that
+// "stream is back" tells the test it opened.
+func TestRunStoppedBeforeItsCameraSentAFrameFails(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			t.Parallel()
+			addr := freeAddr(t)
+			url := "http://" + addr + "/cam.y4m"
+			cmd, _, stderr := startGopline(t, "run", "--no-mdns", "videosrc location="+url+" ! fakesink")
+			down := func() bool { return strings.Contains(stderr.String(), "stream is down at start") }
+			waitUntil(t, cmd, stderr, down)
+			headerOnlyCamera(t, addr)
+			opened := func() bool { return strings.Contains(stderr.String(), "stream is back") }
+			code := stopGopline(t, cmd, stderr, opened, sig)
+			says := `videosrc0 (videosrc) 1 error (the last: stream delivered nothing: "` + url + `" opened but delivered no frame in the `
+			if code != 1 || !strings.Contains(stderr.String(), says) {
+				t.Errorf("exit %d after %v, want 1 and %q:\n%s", code, sig, says, stderr.String())
+			}
+		})
+	}
+}
+
+// headerOnlyCamera serves, at addr, a live YUV4MPEG2 stream that sends its
+// header and then no frame until the test ends.
+func headerOnlyCamera(t *testing.T, addr string) {
+	t.Helper()
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		w.Write([]byte("YUV4MPEG2 W64 H48 F20:1 Ip A1:1 C420jpeg\n"))
+		w.(http.Flusher).Flush()
+		<-req.Context().Done()
+	})}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+}
+
+// waitUntil waits, at most a minute, until what holds of the running cmd.
+func waitUntil(t *testing.T, cmd *exec.Cmd, stderr *testlog.Buffer, what func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !what() {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("waited a minute:\n%s", stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // A run stopped after its network camera opened and its pictures came
 // exits 0, as any run stopped by Ctrl-C that did its work.
 func TestRunStoppedAfterItsCameraOpenedSucceeds(t *testing.T) {

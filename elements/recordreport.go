@@ -1,0 +1,63 @@
+package elements
+
+import (
+	"fmt"
+	"time"
+)
+
+// overwriteWarnInterval is the shortest time between two warnings of a
+// recorder that overwrites its oldest GOPs on a full disk: each warning
+// gives the totals.
+const overwriteWarnInterval = 30 * time.Second
+
+// collect applies what the writer reported since the last time: drops to
+// the node's stats, failures and overwrites to the log, and the stage's
+// errors as the error it returns.
+func (r *recorder) collect() error {
+	rep := r.cache.Collect()
+	if rep.dropped > 0 {
+		r.env.Dropped(rep.dropped)
+	}
+	r.lost = max(r.lost, rep.lost)
+	var errs []error
+	for _, o := range rep.notes {
+		if o.resumed {
+			r.env.Log.Warn().Str("path", r.cfg.Path).Int64("lost", o.lost).Msg("recording resumed: packets are committed again")
+		}
+		switch {
+		case o.failed != nil && o.failing:
+			r.env.Log.Error().Err(o.failed).Int64("lost", o.lost).Msg("recording: writes still fail; dropping packets until they succeed")
+		case o.failed != nil:
+			r.env.Log.Error().Err(o.failed).Int64("lost", o.lost).Msg("recording: writes fail; dropping packets until they succeed")
+		}
+		for _, path := range o.opened {
+			r.env.Log.Info().Str("path", path).Msgf("recording into %s", path)
+		}
+		if o.overwrittenGOPs > 0 {
+			r.noteOverwrites(o.overwrittenGOPs, o.overwrittenBytes)
+		}
+		if o.err != nil {
+			errs = append(errs, o.err)
+		}
+	}
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return errs[0]
+	}
+	return fmt.Errorf("%w (and %d more errors of the recording)", errs[0], len(errs)-1)
+}
+
+// noteOverwrites warns, at most every overwriteWarnInterval, that a full
+// disk costs the recording its oldest GOPs, with the totals so far.
+func (r *recorder) noteOverwrites(gops, bytes int64) {
+	if gops == r.overwritten {
+		return
+	}
+	if ok, _ := r.overwrites.Allow(r.env.Now()); ok {
+		r.overwritten = gops
+		r.env.Log.Warn().Str("path", r.cfg.Path).Int64("gops", gops).Int64("bytes", bytes).
+			Msg("recording: the disk is full; overwriting the oldest GOPs to keep recording")
+	}
+}
