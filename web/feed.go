@@ -76,7 +76,8 @@ type (
 		err   error
 		began bool
 	}
-	feedKeyframe struct{}
+	feedKeyframe        struct{}
+	feedEncoderKeyframe struct{}
 )
 
 // queued is a packet in a feed's queue, with when it was queued.
@@ -105,6 +106,11 @@ func startFeed(system *actor.ActorSystem, cfg feedConfig) (*feed, error) {
 // cache when that repairs its chain, else from the encoder, rate-limited
 // per topic.
 func (f *feed) RequestKeyframe() { f.system.Root.Send(f.pid, feedKeyframe{}) }
+
+// RequestEncoderKeyframe asks the topic's encoder for a keyframe, which
+// comes in the live stream, and not the cache: the topic forwards it
+// rate-limited per topic (transport.KeyframeRequest without a subscriber).
+func (f *feed) RequestEncoderKeyframe() { f.system.Root.Send(f.pid, feedEncoderKeyframe{}) }
 
 // Stop unsubscribes and ends the writer; it returns when both are done.
 func (f *feed) Stop() { _ = f.system.Root.StopFuture(f.pid).Wait() }
@@ -139,6 +145,10 @@ func (a *feedActor) Receive(ctx actor.Context) {
 		}
 	case feedKeyframe:
 		a.sub.RequestKeyframe()
+	case feedEncoderKeyframe:
+		if a.sub != nil {
+			ctx.Send(a.broker, &transport.KeyframeRequest{Topic: a.cfg.topic})
+		}
 	default:
 		a.handle(m)
 	}

@@ -65,6 +65,9 @@ type whepSession struct {
 	// tell of those that say it lost much of the stream.
 	loss  lossWatch
 	lossy func(lossReport)
+	// The RTCP reader's alone: how the viewer's picture loss reports are
+	// answered.
+	pli pliRule
 }
 
 // JoinTrace is when each step of a WebRTC viewer's join happened on the
@@ -279,11 +282,12 @@ func (s *whepSession) firstPictureSent(at time.Time) {
 	}
 }
 
-// readRTCP answers the viewer's picture loss reports (PLI, FIR) with a
-// keyframe request to the topic, which replays its cache when that repairs
-// the viewer's picture, and asks the encoder otherwise, and tells of its
-// receiver reports that say it lost much of the stream. NACKs are pion's
-// interceptors' to answer.
+// readRTCP answers the viewer's picture loss reports (PLI, FIR) as its
+// pliRule says: at most one a second, with a keyframe request to the topic
+// (which replays its cache when that repairs the viewer's picture, and
+// asks the encoder otherwise) at most once per replayInterval, and to the
+// encoder between. It tells of the receiver reports that say the viewer
+// lost much of the stream. NACKs are pion's interceptors' to answer.
 func (s *whepSession) readRTCP() {
 	for {
 		pkts, _, err := s.sender.ReadRTCP()
@@ -293,7 +297,7 @@ func (s *whepSession) readRTCP() {
 		for _, pkt := range pkts {
 			switch pkt := pkt.(type) {
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-				s.pictureLost()
+				s.pictureLost(time.Now())
 			case *rtcp.ReceiverReport:
 				s.received(pkt)
 			}
@@ -314,13 +318,27 @@ func (s *whepSession) received(rr *rtcp.ReceiverReport) {
 	}
 }
 
-func (s *whepSession) pictureLost() {
+// pictureLost answers one of the viewer's picture loss reports, received
+// at now.
+func (s *whepSession) pictureLost(now time.Time) {
 	s.mu.Lock()
 	f := s.feed
 	s.mu.Unlock()
-	if f != nil && !s.ignorePLI {
-		f.RequestKeyframe()
+	if f == nil || s.ignorePLI {
+		return
 	}
+	a := s.pli.answer(now)
+	switch a {
+	case pliFromTopic:
+		f.RequestKeyframe()
+	case pliFromEncoder:
+		f.RequestEncoderKeyframe()
+	default:
+		return
+	}
+	s.log.Debug().Str("topic", s.topic).Str("session", s.id).Stringer("answer", a).
+		Uint64("from_topic", s.pli.count(pliFromTopic)).Uint64("from_encoder", s.pli.count(pliFromEncoder)).
+		Uint64("held", s.pli.count(pliHeld)).Msg("viewer: picture loss reported; a keyframe is asked for")
 }
 
 func (s *whepSession) isClosed() bool {
