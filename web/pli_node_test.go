@@ -105,6 +105,13 @@ func checkPLIAnswers(t *testing.T, before, after transport.TopicStats, elapsed t
 func joinWithPion(t *testing.T, n *liveNode) (*webrtc.PeerConnection, *webrtc.TrackRemote) {
 	t.Helper()
 	pc, tracks := newReceiver(t)
+	return joinWith(t, n, pc, tracks)
+}
+
+// joinWith makes pc, whose tracks arrive on tracks, a WebRTC viewer of n's
+// /cam and returns it with its track.
+func joinWith(t *testing.T, n *liveNode, pc *webrtc.PeerConnection, tracks chan *webrtc.TrackRemote) (*webrtc.PeerConnection, *webrtc.TrackRemote) {
+	t.Helper()
 	offer, err := pc.CreateOffer(nil)
 	if err != nil {
 		t.Fatal(err)

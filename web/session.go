@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -51,6 +52,10 @@ type whepSession struct {
 	clock      *rtpClock
 	delayExt   uint8 // the playout-delay extension's id, 0 when not negotiated
 	sentOne    bool  // a picture was sent
+	skip       deltaSkip
+	// keyframesOnly: the viewer's reports say it keeps losing much of the
+	// stream, and it is sent keyframes only (lossPacer).
+	keyframesOnly atomic.Bool
 
 	mu        sync.Mutex
 	feed      *feed
@@ -65,6 +70,7 @@ type whepSession struct {
 	// tell of those that say it lost much of the stream.
 	loss  lossWatch
 	lossy func(lossReport)
+	pace  lossPacer // whether its reports thin its stream to keyframes
 	// The RTCP reader's alone: how the viewer's picture loss reports are
 	// answered.
 	pli pliRule
@@ -249,6 +255,9 @@ func (s *whepSession) writePacket(p *media.Packet) error {
 	if p.Codec != media.H264 {
 		return errNotH264
 	}
+	if s.skip.skip(p.Key, s.keyframesOnly.Load()) {
+		return nil
+	}
 	ts := s.clock.stamp(time.Now())
 	for _, pkt := range s.packetizer.Packetize(p.Data, 0) {
 		pkt.Timestamp = ts
@@ -307,7 +316,11 @@ func (s *whepSession) readRTCP() {
 
 // received takes one of the viewer's receiver reports.
 func (s *whepSession) received(rr *rtcp.ReceiverReport) {
-	r, lossy, _ := s.loss.report(rr)
+	r, lossy, ok := s.loss.report(rr)
+	if !ok {
+		return
+	}
+	s.paced(s.pace.report(time.Now(), lossy), r)
 	if !lossy {
 		return
 	}
@@ -316,6 +329,33 @@ func (s *whepSession) received(rr *rtcp.ReceiverReport) {
 	if s.lossy != nil {
 		s.lossy(r)
 	}
+}
+
+// paced carries out a change of how the viewer is sent, which its report r
+// made: it says so at the default level the first time the viewer is sent
+// keyframes only, at debug level after that.
+func (s *whepSession) paced(c paceChange, r lossReport) {
+	switch c {
+	case paceThin:
+		s.keyframesOnly.Store(true)
+		ev := s.log.Debug()
+		if s.pace.thinned == 1 {
+			ev = s.log.Warn()
+		}
+		ev.Str("topic", s.topic).Str("session", s.id).Dur("hold", s.pace.hold).Msg(thinnedViewer(s.topic, r))
+	case paceFull:
+		s.keyframesOnly.Store(false)
+		s.log.Debug().Str("topic", s.topic).Str("session", s.id).
+			Msg("viewer: the viewer's reports show it keeps up again; it is sent the whole stream from the next keyframe")
+	}
+}
+
+// thinnedViewer says why a WebRTC viewer of topic, whose last report said
+// r, is sent keyframes only.
+func thinnedViewer(topic string, r lossReport) string {
+	return fmt.Sprintf("WebRTC viewer of %s lost a tenth of its packets or more in %d reports in a row (the last: %v): "+
+		"its link does not carry the stream, so the node sends it keyframes only, one picture a GOP, "+
+		"until %d reports in a row show it keeps up", topic, lossyReportsToThin, r, clearReportsToResume)
 }
 
 // pictureLost answers one of the viewer's picture loss reports, received

@@ -151,7 +151,7 @@ func (h *Handler) startSession(topic, offer string, addr netip.Addr) (*whepSessi
 // loss r.
 func lossyViewer(topic string, r lossReport) string {
 	return fmt.Sprintf("WebRTC viewer of %s lost %v: its link does not carry the stream; "+
-		"the node does not slow down for it, and NACK and keyframe requests repair its picture", topic, r)
+		"NACK and keyframe requests repair its picture, and loss that lasts gets it keyframes only", topic, r)
 }
 
 // errRefused wraps why a viewer was refused a place.

@@ -1,0 +1,97 @@
+package web
+
+import "time"
+
+// A WebRTC viewer's writes never wait, so the node cannot pace a viewer by
+// what it takes, as it does a WebSocket client: it paces by what the
+// viewer's receiver reports say it lost. A viewer that keeps losing a tenth
+// of the stream or more is sent keyframes only, each a whole picture that
+// decodes alone, a fraction of the stream's bytes, until its reports show
+// it keeps up again; then it goes on with the whole stream at the next
+// keyframe.
+const (
+	// lossyReportsToThin is how many lossy reports in a row (a browser
+	// sends about one a second) make the viewer's stream keyframes only:
+	// loss that lasts, not one burst that NACK repairs.
+	lossyReportsToThin = 3
+	// clearReportsToResume is how many reports in a row without much loss
+	// give the viewer the whole stream again, once minThinHold has passed.
+	clearReportsToResume = 3
+	// minThinHold is the shortest time a viewer is sent keyframes only. A
+	// viewer thinned again within maxThinHold of being given the whole
+	// stream is held twice as long as the time before, up to maxThinHold:
+	// a link that carries keyframes but not the stream would otherwise
+	// flap between the two.
+	minThinHold = 5 * time.Second
+	maxThinHold = time.Minute
+)
+
+// paceChange is what a receiver report changes in how a viewer is sent.
+type paceChange int
+
+const (
+	paceSame paceChange = iota
+	// paceThin: send the viewer keyframes only.
+	paceThin
+	// paceFull: send it the whole stream again, from the next keyframe.
+	paceFull
+)
+
+// lossPacer decides from one viewer's receiver reports whether it is sent
+// the whole stream or keyframes only. It is plain state for the session's
+// RTCP reader; the zero value sends the whole stream.
+type lossPacer struct {
+	lossy, clear int // reports in a row that said so
+	thin         bool
+	thinAt       time.Time     // when the viewer was last thinned
+	hold         time.Duration // how long it stays thinned at least
+	fullAt       time.Time     // when it was last given the whole stream again
+	thinned      uint64        // how many times it was thinned
+}
+
+// report takes a receiver report received at now, lossy when it says the
+// viewer lost lossyFraction of the stream or more, and returns what
+// changes. A clock that steps back restarts the hold at the earlier time.
+func (p *lossPacer) report(now time.Time, lossy bool) paceChange {
+	if now.Before(p.thinAt) { // a clock that steps back: hold from now
+		p.thinAt = now
+	}
+	if lossy {
+		p.lossy, p.clear = p.lossy+1, 0
+	} else {
+		p.lossy, p.clear = 0, p.clear+1
+	}
+	switch {
+	case !p.thin && p.lossy >= lossyReportsToThin:
+		if p.thinned > 0 && now.Sub(p.fullAt) < maxThinHold {
+			p.hold = min(2*p.hold, maxThinHold)
+		} else {
+			p.hold = minThinHold
+		}
+		p.thin, p.thinAt = true, now
+		p.thinned++
+		return paceThin
+	case p.thin && p.clear >= clearReportsToResume && now.Sub(p.thinAt) >= p.hold:
+		p.thin, p.fullAt = false, now
+		return paceFull
+	}
+	return paceSame
+}
+
+// deltaSkip is the writer's side of a viewer sent keyframes only: it
+// skips every picture but keyframes while the viewer is thinned, and
+// after, until the next keyframe, which the pictures after it need.
+type deltaSkip struct {
+	skipping bool
+}
+
+// skip reports whether to leave out a picture, a keyframe or not, when the
+// viewer is sent keyframes only or not.
+func (d *deltaSkip) skip(keyframe, keyframesOnly bool) bool {
+	if keyframe {
+		d.skipping = false
+		return false
+	}
+	d.skipping = d.skipping || keyframesOnly
+	return d.skipping
+}
