@@ -49,4 +49,31 @@ func TestRecordGoesOnInANewFileWhereTheCameraChangesItsSize(t *testing.T) {
 	if want := fmt.Sprintf("published %d packets on /cam\n", 100); code != 0 || !strings.Contains(stderr, want) {
 		t.Fatalf("play of the two files: exit %d, want %q: %s", code, want, stderr)
 	}
+	exportSizeChange(t, out, next)
+}
+
+// exportSizeChange exports the two files of a recording whose size
+// changed between them as one MP4: an avc3 track of every picture, each
+// at its own size, with notes that say so; MCAP takes one file.
+func exportSizeChange(t *testing.T, out, next string) {
+	mp4 := filepath.Join(t.TempDir(), "cam.mp4")
+	code, stdout, stderr := runCmd("export", next, out, "--out", mp4)
+	if code != 0 || !strings.Contains(stdout, "100 frames of /cam") {
+		t.Fatalf("export of the two files: exit %d: %s%s", code, stdout, stderr)
+	}
+	for _, says := range []string{"the MP4 track is avc3", "note: /cam is 640x480 from 2s from the recording's start"} {
+		if !strings.Contains(stderr, says) {
+			t.Errorf("export does not note %q: %s", says, stderr)
+		}
+	}
+	if tag := testclip.Probe(t, mp4, "-show_entries", "stream=codec_tag_string"); len(tag) != 1 || tag[0] != "avc3" {
+		t.Errorf("the track is %q, want avc3", tag)
+	}
+	if n := testclip.FrameCount(t, mp4); n != 100 {
+		t.Errorf("the MP4 decodes to %d pictures, want 100", n)
+	}
+	code, _, stderr = runCmd("export", out, next, "--out", filepath.Join(t.TempDir(), "cam.mcap"))
+	if code != exitUsage || !strings.Contains(stderr, "mcap takes one recording file, got 2") {
+		t.Errorf("an MCAP export of two files: exit %d: %s", code, stderr)
+	}
 }
