@@ -42,8 +42,8 @@ type writeOutcome struct {
 	// overwrittenGOPs and overwrittenBytes are the totals a full disk has
 	// cost the oldest part of the recording, when they grew.
 	overwrittenGOPs, overwrittenBytes int64
-	err                               error    // the stage's error (a packet of another format)
-	opened                            []string // files a split recording began
+	err                               error       // the stage's error (a packet of another format)
+	opened                            []begunFile // files a split recording began
 }
 
 // writeReport gathers the outcomes of the writer since the recorder last

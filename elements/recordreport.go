@@ -30,8 +30,8 @@ func (r *recorder) collect() error {
 		case o.failed != nil:
 			r.env.Log.Error().Err(o.failed).Int64("lost", o.lost).Msg("recording: writes fail; dropping packets until they succeed")
 		}
-		for _, path := range o.opened {
-			r.env.Log.Info().Str("path", path).Msgf("recording into %s", path)
+		for _, f := range o.opened {
+			r.noteBegun(f)
 		}
 		if o.overwrittenGOPs > 0 {
 			r.noteOverwrites(o.overwrittenGOPs, o.overwrittenBytes)
@@ -60,4 +60,17 @@ func (r *recorder) noteOverwrites(gops, bytes int64) {
 		r.env.Log.Warn().Str("path", r.cfg.Path).Int64("gops", gops).Int64("bytes", bytes).
 			Msg("recording: the disk is full; overwriting the oldest GOPs to keep recording")
 	}
+}
+
+// noteBegun says that the recording goes on in a new file: at a split, or
+// because a stream's format changed (a camera's new picture size), which
+// names the stream, both formats and the file.
+func (r *recorder) noteBegun(f begunFile) {
+	if f.change == nil {
+		r.env.Log.Info().Str("path", f.path).Msgf("recording into %s", f.path)
+		return
+	}
+	c := f.change
+	r.env.Log.Info().Str("stream", c.stream).Str("from", c.from).Str("to", c.to).Str("path", f.path).
+		Msgf("%s changed from %s to %s at a keyframe: recording it on in %s", c.stream, c.from, c.to, f.path)
 }

@@ -62,6 +62,27 @@ func FirstSplitIndex(path string) (int, error) {
 	return next, nil
 }
 
+// FirstFormatChangeIndex is the number of the first file that a recording
+// to path, not split, goes on in when a stream's format changes: one past
+// the highest file of path's split naming that exists already (as
+// FirstSplitIndex), and at least 1, since path itself comes first.
+func FirstFormatChangeIndex(path string) (int, error) {
+	first, err := FirstSplitIndex(path)
+	return max(first, 1), err
+}
+
+// FormatChangePath is the path of file f of a recording to path that is
+// not split: path itself, then, for each change of a stream's format
+// (a camera's new picture size), the next in path's split naming from
+// first (FirstFormatChangeIndex): robot.gopline, robot_1.gopline,
+// robot_2.gopline, ...
+func FormatChangePath(path string, first, f int) string {
+	if f == 0 {
+		return path
+	}
+	return SplitPath(path, first+f-1)
+}
+
 // splitPlan decides which file each packet of a split recording goes to.
 // Files are numbered from 0 in the order they begin. A stream's packets go
 // to the newest file from its first packet on; once the newest file is
@@ -100,9 +121,30 @@ func (s *splitPlan) route(stream string, p *media.Packet) int {
 		return waitKey
 	}
 	s.streams[stream] = f
-	if f != s.newest {
-		return f
+	if f == s.newest {
+		s.take(p)
 	}
+	return f
+}
+
+// formatChanged returns the file that p, a keyframe of stream, goes to
+// after the file route gave it refused it for its format (a camera that
+// changed its picture size): a new file, unless one began after the
+// stream's already, as at any split. A stream never mixes formats, so a
+// recording goes on with the new format in a file of its own.
+func (s *splitPlan) formatChanged(stream string, p *media.Packet) int {
+	if s.streams[stream] == s.newest {
+		s.begin()
+	}
+	s.streams[stream] = s.newest
+	f := s.newest
+	s.take(p)
+	return f
+}
+
+// take counts p, a packet of the newest file, and begins the next file
+// once that one is full.
+func (s *splitPlan) take(p *media.Packet) {
 	if s.empty {
 		s.first, s.empty = p.CaptureTime, false
 	}
@@ -110,7 +152,6 @@ func (s *splitPlan) route(stream string, p *media.Packet) int {
 	if s.full(p.CaptureTime) {
 		s.begin()
 	}
-	return f
 }
 
 // begin starts a new file; the streams still in the one before the full

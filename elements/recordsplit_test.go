@@ -158,3 +158,56 @@ func TestRecorderSplitsAtKeyframesAndLosesNothing(t *testing.T) {
 		}
 	}
 }
+
+// A keyframe that its file refused for its format (a camera's new picture
+// size) begins a new file in a recording that is not split; a stream whose
+// format did not change moves there at its next keyframe, as at a split,
+// and the first file is then done.
+func TestSplitPlanBeginsAFileWhereAStreamsFormatChanged(t *testing.T) {
+	plan := newSplitPlan(RecordSplit{})
+	at := func(s int) time.Time { return time.Unix(int64(s), 0) }
+	for s := range 10 {
+		plan.route("/a", &media.Packet{Key: s%5 == 0, CaptureTime: at(s)})
+		plan.route("/b", &media.Packet{Key: s%4 == 0, CaptureTime: at(s)})
+	}
+	if plan.newest != 0 {
+		t.Fatalf("a recording that is not split began file %d", plan.newest)
+	}
+	key := &media.Packet{Key: true, CaptureTime: at(10)}
+	if f := plan.route("/a", key); f != 0 {
+		t.Fatalf("the keyframe went to file %d before its file refused it", f)
+	}
+	if f := plan.formatChanged("/a", key); f != 1 {
+		t.Fatalf("after the change the keyframe goes to file %d, want 1", f)
+	}
+	if f := plan.route("/a", &media.Packet{CaptureTime: at(11)}); f != 1 {
+		t.Errorf("the delta after it went to file %d, want 1", f)
+	}
+	if f := plan.route("/b", &media.Packet{CaptureTime: at(11)}); f != 0 || plan.oldest() != 0 {
+		t.Errorf("/b's delta went to file %d, oldest file %d; want 0 until its keyframe", f, plan.oldest())
+	}
+	if f := plan.route("/b", &media.Packet{Key: true, CaptureTime: at(12)}); f != 1 || plan.oldest() != 1 {
+		t.Errorf("/b's keyframe went to file %d, oldest file %d; want 1", f, plan.oldest())
+	}
+}
+
+// In a split recording, a change of format at the keyframe that had just
+// filled the newest file goes to the file that the keyframe began, not to
+// one more.
+func TestSplitPlanFormatChangeAtAFullFileBeginsOneFile(t *testing.T) {
+	plan := newSplitPlan(RecordSplit{MaxBytes: 10})
+	key := func(s int) *media.Packet {
+		return &media.Packet{Key: true, Data: make([]byte, 6), CaptureTime: time.Unix(int64(s), 0)}
+	}
+	plan.route("/a", key(0))
+	p := key(1)
+	if f := plan.route("/a", p); f != 0 || plan.newest != 1 {
+		t.Fatalf("the keyframe that filled file 0 went to %d, newest %d", f, plan.newest)
+	}
+	if f := plan.formatChanged("/a", p); f != 1 || plan.newest != 1 {
+		t.Fatalf("after the change it goes to file %d, newest %d; want 1 and 1", f, plan.newest)
+	}
+	if plan.oldest() != 1 {
+		t.Errorf("oldest file %d, want 1: file 0 is done", plan.oldest())
+	}
+}

@@ -21,13 +21,35 @@ type splitRecording struct {
 	created map[int]map[string]bool
 	// done are what the closed files lost and overwritten.
 	doneLost, doneGOPs, doneBytes int64
-	opened                        []string // files begun since takeOpened
+	opened                        []begunFile // files begun since takeOpened
+	// formats are each stream's format as last appended (formatOf), to
+	// say what a change of format changed.
+	formats map[string]string
+}
+
+// begunFile is a file a split recording began: at a split, or, with
+// change, for a stream whose format changed.
+type begunFile struct {
+	path   string
+	change *formatSwitch
+}
+
+// formatSwitch is a stream's change of format (formatOf) that began a file.
+type formatSwitch struct{ stream, from, to string }
+
+// formatOf describes p's format as storage compares it: codec, picture
+// size, and a raw picture's pixel format.
+func formatOf(p *media.Packet) string {
+	if p.Codec == media.Raw {
+		return fmt.Sprintf("%v %dx%d %v", p.Codec, p.Width, p.Height, p.Format)
+	}
+	return fmt.Sprintf("%v %dx%d", p.Codec, p.Width, p.Height)
 }
 
 // newSplitRecording returns the split recording whose file 0 is first.
 func newSplitRecording(limit RecordSplit, first recording, path func(int) string, open func(string) (recording, error)) *splitRecording {
 	return &splitRecording{plan: newSplitPlan(limit), path: path, open: open, files: map[int]recording{0: first},
-		infos: map[string]storage.StreamInfo{}, created: map[int]map[string]bool{0: {}}}
+		infos: map[string]storage.StreamInfo{}, created: map[int]map[string]bool{0: {}}, formats: map[string]string{}}
 }
 
 // CreateStream creates the stream in the newest file, where its first
@@ -46,23 +68,57 @@ func (s *splitRecording) CreateStream(info storage.StreamInfo) error {
 
 // Append writes p to the file the plan gives it, and closes the files no
 // stream writes to any more. A packet of a stream that gave up its file
-// waits for its keyframe (storage.ErrNeedKeyframe).
+// waits for its keyframe (storage.ErrNeedKeyframe). A keyframe its file
+// refuses for its format (storage.ErrFormatChanged: a camera that changed
+// its picture size) goes on in a new file (splitPlan.formatChanged); a
+// delta of the new format before it is refused, as it cannot be decoded.
 func (s *splitRecording) Append(stream string, p *media.Packet) error {
 	f := s.plan.route(stream, p)
 	if f == waitKey {
 		return fmt.Errorf("%s: its file is closed: %w", stream, storage.ErrNeedKeyframe)
 	}
+	err := s.appendTo(f, stream, p)
+	if p.Key && errors.Is(err, storage.ErrFormatChanged) {
+		f = s.plan.formatChanged(stream, p)
+		if err = s.appendTo(f, stream, p); err == nil {
+			s.noteChange(stream, p, f)
+		}
+	}
+	if err == nil {
+		s.formats[stream] = formatOf(p)
+	}
+	return errors.Join(err, s.closeDone())
+}
+
+// appendTo writes p to file f, creating its stream there with p's format
+// when the file does not have it yet.
+func (s *splitRecording) appendTo(f int, stream string, p *media.Packet) error {
 	rec, err := s.file(f)
 	if err != nil {
 		return err
 	}
 	if !s.created[f][stream] {
-		if err := rec.CreateStream(s.infos[stream]); err != nil && !errors.Is(err, storage.ErrStreamExists) {
+		info := s.infos[stream]
+		info.Codec, info.Width, info.Height, info.Format = p.Codec, p.Width, p.Height, p.Format
+		if err := rec.CreateStream(info); err != nil && !errors.Is(err, storage.ErrStreamExists) {
 			return err
 		}
 		s.created[f][stream] = true
 	}
-	return errors.Join(rec.Append(stream, p), s.closeDone())
+	return rec.Append(stream, p)
+}
+
+// noteChange notes that stream went on in file f with p's format, for the
+// recorder to say so.
+func (s *splitRecording) noteChange(stream string, p *media.Packet, f int) {
+	change := &formatSwitch{stream: stream, from: s.formats[stream], to: formatOf(p)}
+	for i := range s.opened {
+		if s.opened[i].path == s.path(f) {
+			s.opened[i].change = change
+			return
+		}
+	}
+	s.opened = append(s.opened, begunFile{path: s.path(f), change: change})
 }
 
 // file returns file f, opening it when it begins.
@@ -70,12 +126,13 @@ func (s *splitRecording) file(f int) (recording, error) {
 	if rec := s.files[f]; rec != nil {
 		return rec, nil
 	}
-	rec, err := s.open(s.path(f))
+	path := s.path(f)
+	rec, err := s.open(path)
 	if err != nil {
 		return nil, err
 	}
 	s.files[f], s.created[f] = rec, map[string]bool{}
-	s.opened = append(s.opened, s.path(f))
+	s.opened = append(s.opened, begunFile{path: path})
 	return rec, nil
 }
 
@@ -138,7 +195,7 @@ func (s *splitRecording) Overwritten() (gops, bytes int64) {
 }
 
 // takeOpened returns the files begun since it was last called.
-func (s *splitRecording) takeOpened() []string {
+func (s *splitRecording) takeOpened() []begunFile {
 	out := s.opened
 	s.opened = nil
 	return out
@@ -146,17 +203,24 @@ func (s *splitRecording) takeOpened() []string {
 
 // openRecording opens what the recorder writes to: the recording at
 // cfg.Path, or, split, its first file, and returns it with the path of
-// the file opened.
+// the file opened. Either goes on in a new file when a stream's format
+// changes (splitRecording.Append): a split recording in its next file,
+// the one at cfg.Path in the files FormatChangePath names.
 func openRecording(cfg RecordConfig, opts []storage.Option) (recording, string, error) {
-	if !cfg.Split.enabled() {
-		rec, err := storage.Open(cfg.Path, opts...)
-		return rec, cfg.Path, err
+	var path func(f int) string
+	if cfg.Split.enabled() {
+		first, err := FirstSplitIndex(cfg.Path)
+		if err != nil {
+			return nil, "", err
+		}
+		path = func(f int) string { return SplitPath(cfg.Path, first+f) }
+	} else {
+		first, err := FirstFormatChangeIndex(cfg.Path)
+		if err != nil {
+			return nil, "", err
+		}
+		path = func(f int) string { return FormatChangePath(cfg.Path, first, f) }
 	}
-	first, err := FirstSplitIndex(cfg.Path)
-	if err != nil {
-		return nil, "", err
-	}
-	path := func(f int) string { return SplitPath(cfg.Path, first+f) }
 	rec, err := storage.Open(path(0), opts...)
 	if err != nil {
 		return nil, "", err

@@ -1,7 +1,9 @@
 package elements
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -9,10 +11,17 @@ import (
 	"github.com/gopline/gopline/storage"
 )
 
-// fakeFile is a recording that keeps what it was given, in memory.
+// fakeFile is a recording that keeps what it was given, in memory. As
+// storage does, it refuses a packet of another picture size than its
+// stream's.
 type fakeFile struct {
 	streams map[string][]*media.Packet
+	infos   map[string]storage.StreamInfo
 	closed  bool
+}
+
+func newFakeFile() *fakeFile {
+	return &fakeFile{streams: map[string][]*media.Packet{}, infos: map[string]storage.StreamInfo{}}
 }
 
 func (f *fakeFile) CreateStream(info storage.StreamInfo) error {
@@ -20,12 +29,16 @@ func (f *fakeFile) CreateStream(info storage.StreamInfo) error {
 		return storage.ErrStreamExists
 	}
 	f.streams[info.Name] = nil
+	f.infos[info.Name] = info
 	return nil
 }
 
 func (f *fakeFile) Append(stream string, p *media.Packet) error {
 	if _, ok := f.streams[stream]; !ok {
 		return fmt.Errorf("append to %s before its stream: %w", stream, storage.ErrNoStream)
+	}
+	if info := f.infos[stream]; info.Width != p.Width || info.Height != p.Height {
+		return fmt.Errorf("%w: %s is %dx%d, the packet %dx%d", storage.ErrFormatChanged, stream, info.Width, info.Height, p.Width, p.Height)
 	}
 	f.streams[stream] = append(f.streams[stream], p)
 	return nil
@@ -42,7 +55,7 @@ func (f *fakeFile) Overwritten() (gops, bytes int64) { return 0, 0 }
 func TestSplitRecordingWritesWholeFiles(t *testing.T) {
 	var files []*fakeFile
 	open := func(string) (recording, error) {
-		f := &fakeFile{streams: map[string][]*media.Packet{}}
+		f := newFakeFile()
 		files = append(files, f)
 		return f, nil
 	}
@@ -94,5 +107,59 @@ func TestSplitRecordingWritesWholeFiles(t *testing.T) {
 		if next != 100 {
 			t.Errorf("%s: %d packets in the files, want 100", name, next)
 		}
+	}
+}
+
+// A camera that changes its picture size: the keyframe of the new size
+// goes on in a new file, whose stream has the new size, and the change is
+// told with both sizes; a delta of the new size before its keyframe is
+// refused, as it cannot be decoded; nothing else is lost.
+func TestSplitRecordingGoesOnInANewFileWhereThePictureSizeChanges(t *testing.T) {
+	var files []*fakeFile
+	var paths []string
+	open := func(path string) (recording, error) {
+		files, paths = append(files, newFakeFile()), append(paths, path)
+		return files[len(files)-1], nil
+	}
+	first, _ := open("cam.gopline")
+	s := newSplitRecording(RecordSplit{}, first, func(i int) string { return FormatChangePath("cam.gopline", 1, i) }, open)
+	if err := s.CreateStream(storage.StreamInfo{Name: "/cam", Width: 320, Height: 240}); err != nil {
+		t.Fatal(err)
+	}
+	packet := func(i, w, h int) *media.Packet {
+		return &media.Packet{Seq: uint64(i), Key: i%5 == 0, Width: w, Height: h, CaptureTime: time.Unix(int64(i), 0)}
+	}
+	for i := range 10 {
+		if err := s.Append("/cam", packet(i, 320, 240)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Append("/cam", packet(11, 640, 480)); !errors.Is(err, storage.ErrFormatChanged) {
+		t.Fatalf("a delta of the new size before its keyframe: %v, want ErrFormatChanged", err)
+	}
+	if begun := s.takeOpened(); len(begun) != 0 {
+		t.Fatalf("a refused delta began %v", begun)
+	}
+	for i := 15; i < 25; i++ {
+		if err := s.Append("/cam", packet(i, 640, 480)); err != nil {
+			t.Fatalf("packet %d of the new size: %v", i, err)
+		}
+	}
+	begun := s.takeOpened()
+	want := formatSwitch{stream: "/cam", from: "unknown 320x240", to: "unknown 640x480"}
+	if len(begun) != 1 || begun[0].path != "cam_1.gopline" || begun[0].change == nil || *begun[0].change != want {
+		t.Fatalf("begun %+v, want cam_1.gopline for %+v", begun, want)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(paths, []string{"cam.gopline", "cam_1.gopline"}) || !files[0].closed || !files[1].closed {
+		t.Fatalf("files %v", paths)
+	}
+	if info := files[1].infos["/cam"]; info.Width != 640 || info.Height != 480 {
+		t.Errorf("the new file's stream is %dx%d", info.Width, info.Height)
+	}
+	if n0, n1 := len(files[0].streams["/cam"]), len(files[1].streams["/cam"]); n0 != 10 || n1 != 10 {
+		t.Errorf("the files hold %d and %d packets, want 10 and 10", n0, n1)
 	}
 }

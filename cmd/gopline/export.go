@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -27,11 +28,13 @@ type exportFlags struct {
 func exportCommand() *cobra.Command {
 	f := &exportFlags{}
 	cmd := &cobra.Command{
-		Use:   "export RECORDING --out PATH [flags]",
+		Use:   "export RECORDING... --out PATH [flags]",
 		Short: "export a recording's streams as MP4, MCAP or PNG pictures",
 		Long: "Exports a recording's streams: one as an MP4 file any player plays (H.264 streams), all of them\n" +
 			"(or those --stream names, comma-separated) as one MCAP file Foxglove opens (H.264 and JPEG, a\n" +
 			"channel each), or one as PNG pictures of the moments given by --at or --every.\n" +
+			"An MP4 takes the files of one recording as one (robot_*.gopline, or cam.gopline and the cam_1.gopline\n" +
+			"it went on in where the camera changed its size), in the order of their numbers; MCAP and PNG take one.\n" +
 			"Pictures go into the directory --out names (a path without an extension or ending in /, or a\n" +
 			"directory that exists); a single --at time can go into the file --out names instead when it ends in\n" +
 			".png. Any other --out (out.mp4, or a .png file for several times) is refused.\n" +
@@ -45,7 +48,8 @@ func exportCommand() *cobra.Command {
 			"  gopline export robot.gopline --out robot.mcap\n" +
 			"  gopline export robot.gopline --stream /front,/rear --out cameras.mcap\n" +
 			"  gopline export cam.gopline --stream /camera --out pictures --at 2.5s,4s\n" +
-			"  gopline export cam.gopline --stream /camera --out still.png --at 2.5s",
+			"  gopline export cam.gopline --stream /camera --out still.png --at 2.5s\n" +
+			"  gopline export cam.gopline cam_1.gopline --stream /camera --out camera.mp4",
 		Args:              exportArgs,
 		ValidArgsFunction: completeRecordings,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -54,7 +58,7 @@ func exportCommand() *cobra.Command {
 			// pictures it wrote and leaves no partial one.
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			return f.export(ctx, args[0], cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return f.export(ctx, args, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	fs := cmd.Flags()
@@ -72,31 +76,37 @@ func exportCommand() *cobra.Command {
 }
 
 func exportArgs(_ *cobra.Command, args []string) error {
-	if len(args) != 1 {
-		return fmt.Errorf("want one recording file, got %d: gopline export cam.gopline --stream /camera --out camera.mp4", len(args))
+	if len(args) == 0 {
+		return fmt.Errorf("want a recording file (or, for mp4, the files of one recording), got none: gopline export cam.gopline --stream /camera --out camera.mp4")
 	}
 	return nil
 }
 
-// export runs the export the flags ask for, until ctx ends.
-func (f *exportFlags) export(ctx context.Context, file string, stdout, stderr io.Writer) error {
-	req := exportRequest{file: file, stream: f.stream, format: f.format, out: f.out, every: f.every, allowDamage: f.allowDamage}
+// export runs the export the flags ask for, until ctx ends. An MP4 takes
+// the files of one recording as one, in the order of their numbers
+// (splitOrder); MCAP and PNG take one file.
+func (f *exportFlags) export(ctx context.Context, files []string, stdout, stderr io.Writer) error {
+	files = splitOrder(files)
+	req := exportRequest{file: strings.Join(files, ", "), stream: f.stream, format: f.format, out: f.out, every: f.every, allowDamage: f.allowDamage}
 	if err := req.check(f.start, f.end, f.at); err != nil {
 		return err
 	}
-	rec, err := storage.Open(req.file, storage.WithReadOnly())
+	if err := checkFiles(files, req.format); err != nil {
+		return err
+	}
+	recs, err := openRecordings(files)
 	if err != nil {
 		return err
 	}
-	defer rec.Close()
-	if err := req.resolve(rec, f.start, f.end, f.at); err != nil {
+	defer closeRecordings(recs)
+	if err := req.resolve(recs, f.start, f.end, f.at); err != nil {
 		return err
 	}
 	if req.format == "png" {
-		return req.pictures(ctx, rec, newProgressBar(stderr, f.quiet, "exporting "+req.stream, "pictures"), stdout, stderr)
+		return req.pictures(ctx, recs[0], newProgressBar(stderr, f.quiet, "exporting "+req.stream, "pictures"), stdout, stderr)
 	}
 	bar := newProgressBar(stderr, f.quiet, "exporting "+req.stream, "packets")
-	res, err := req.writeFile(ctx, rec, bar.step)
+	res, err := req.writeFile(ctx, recs, bar.step)
 	bar.clear()
 	if err != nil {
 		return err
@@ -114,12 +124,46 @@ func (f *exportFlags) export(ctx context.Context, file string, stdout, stderr io
 	return nil
 }
 
+// checkFiles checks the files an export of format is given: one, or for
+// an MP4 the files of one recording, each once.
+func checkFiles(files []string, format string) error {
+	if len(files) > 1 && format != "mp4" {
+		return fmt.Errorf("%w: %s takes one recording file, got %d (an MP4 takes the files of one recording as one)", errUsage, format, len(files))
+	}
+	for i, file := range files {
+		if slices.Contains(files[:i], file) {
+			return fmt.Errorf("%w: %s is given twice", errUsage, file)
+		}
+	}
+	return nil
+}
+
+// openRecordings opens files read-only, or none of them.
+func openRecordings(files []string) ([]*storage.Recording, error) {
+	var recs []*storage.Recording
+	for _, file := range files {
+		rec, err := storage.Open(file, storage.WithReadOnly())
+		if err != nil {
+			closeRecordings(recs)
+			return nil, err
+		}
+		recs = append(recs, rec)
+	}
+	return recs, nil
+}
+
+func closeRecordings(recs []*storage.Recording) {
+	for _, rec := range recs {
+		rec.Close()
+	}
+}
+
 // writeFile writes the MP4 or MCAP file of the request, calling progress
 // after each packet read. When ctx ends first (Ctrl-C), the file is not
 // written: the export removes its unfinished file, a file that was at
 // r.out stays, and the error says so and how far the export came, in
 // packets written (an MP4's scan of its keyframes writes none).
-func (r *exportRequest) writeFile(ctx context.Context, rec *storage.Recording, progress export.Progress) (export.Result, error) {
+func (r *exportRequest) writeFile(ctx context.Context, recs []*storage.Recording, progress export.Progress) (export.Result, error) {
 	var done, total int
 	count := func(phase export.Phase, d, n int) {
 		if phase == export.Writing {
@@ -130,9 +174,9 @@ func (r *exportRequest) writeFile(ctx context.Context, rec *storage.Recording, p
 	var res export.Result
 	var err error
 	if r.format == "mcap" {
-		res, err = export.MCAPStreams(ctx, rec, r.streams, r.from, r.to, r.out, count)
+		res, err = export.MCAPStreams(ctx, recs[0], r.streams, r.from, r.to, r.out, count)
 	} else {
-		res, err = export.MP4(ctx, rec, r.stream, r.from, r.to, r.out, count)
+		res, err = export.MP4Files(ctx, recs, r.stream, r.from, r.to, r.out, count)
 	}
 	if errors.Is(err, context.Canceled) {
 		return res, r.interruptedFile(done, total)

@@ -62,7 +62,7 @@ func TestAnInterruptedFileExportSaysHowFarItCameAndLeavesNoFile(t *testing.T) {
 		interrupt := &cancelOnFile{Context: ctx, cancel: cancel, path: out + ".tmp", packets: 30}
 		var stdout, stderr bytes.Buffer
 		f := &exportFlags{stream: c.stream, out: out}
-		err := f.export(interrupt, rec, &stdout, &stderr)
+		err := f.export(interrupt, []string{rec}, &stdout, &stderr)
 		cancel()
 		if !interrupt.seen {
 			t.Fatalf("%s: no unfinished file while exporting: %v", c.out, err)
@@ -99,7 +99,7 @@ func TestAFileExportInterruptedBeforeItsFirstPacketLeavesNothing(t *testing.T) {
 		dir := t.TempDir()
 		out := filepath.Join(dir, name)
 		var stderr bytes.Buffer
-		err := (&exportFlags{stream: "/camera", out: out}).export(ctx, rec, new(bytes.Buffer), &stderr)
+		err := (&exportFlags{stream: "/camera", out: out}).export(ctx, []string{rec}, new(bytes.Buffer), &stderr)
 		want := fmt.Sprintf("gopline: interrupted before it wrote a packet: %s is not written", out)
 		if code := exitCode(nil, err, &stderr); code != exitFailure || !strings.HasPrefix(stderr.String(), want) {
 			t.Errorf("%s: exit %d, %q; want exit 1 and %q", name, code, stderr.String(), want)
@@ -134,7 +134,7 @@ func TestAnMP4ExportInterruptedWhileScanningItsKeyframesWroteNoPacket(t *testing
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	var stderr bytes.Buffer
-	err := (&exportFlags{stream: "/camera", out: out}).export(&cancelAfter{Context: ctx, cancel: cancel, n: 30}, rec, new(bytes.Buffer), &stderr)
+	err := (&exportFlags{stream: "/camera", out: out}).export(&cancelAfter{Context: ctx, cancel: cancel, n: 30}, []string{rec}, new(bytes.Buffer), &stderr)
 	want := fmt.Sprintf("gopline: interrupted before it wrote a packet: %s is not written", out)
 	if code := exitCode(nil, err, &stderr); code != exitFailure || !strings.HasPrefix(stderr.String(), want) {
 		t.Errorf("exit %d, %q; want exit 1 and %q", code, stderr.String(), want)

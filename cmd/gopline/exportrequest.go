@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -90,26 +91,32 @@ func (r *exportRequest) checkPictureOut() error {
 }
 
 // resolve picks the stream and turns the times of the command line into
-// capture times of the recording.
-func (r *exportRequest) resolve(rec *storage.Recording, start, end, at string) error {
-	if err := r.pickStreams(rec); err != nil {
+// capture times of the recording: recs, one file or the files of one
+// recording, whose start is their earliest packet.
+func (r *exportRequest) resolve(recs []*storage.Recording, start, end, at string) error {
+	if err := r.pickStreams(recs); err != nil {
 		return err
 	}
-	stats, err := rec.RecordingStats()
-	if err != nil {
-		return err
+	var base time.Time
+	for _, rec := range recs {
+		stats, err := rec.RecordingStats()
+		if err != nil {
+			return err
+		}
+		if stats.Packets > 0 && (base.IsZero() || stats.First.Before(base)) {
+			base = stats.First
+		}
 	}
-	if stats.Packets == 0 {
+	if base.IsZero() {
 		return fmt.Errorf("%s holds no packets", r.file)
 	}
-	base := stats.First
 	r.base = base
 	rng, err := parseTimeRange(start, end, base)
 	if err != nil {
 		return err
 	}
 	r.from, r.to = rng.from, rng.to
-	first, last, err := r.span(rec)
+	first, last, err := r.span(recs)
 	if err != nil {
 		return err
 	}
@@ -155,19 +162,23 @@ func (r *exportRequest) atTimes(at string, base, first, last time.Time) error {
 // pickStreams picks the streams to export: --stream's, or the recording's
 // only stream; an MCAP file takes several (--stream /a,/b), and every
 // stream when --stream is not given, as a bag holds every topic.
-func (r *exportRequest) pickStreams(rec *storage.Recording) error {
-	infos, err := rec.Streams()
-	if err != nil {
-		return err
-	}
+func (r *exportRequest) pickStreams(recs []*storage.Recording) error {
 	var names []string
-	for _, info := range infos {
-		names = append(names, info.Name)
+	for _, rec := range recs {
+		infos, err := rec.Streams()
+		if err != nil {
+			return err
+		}
+		for _, info := range infos {
+			if !slices.Contains(names, info.Name) {
+				names = append(names, info.Name)
+			}
+		}
 	}
 	switch {
-	case len(infos) == 0:
+	case len(names) == 0:
 		return fmt.Errorf("%s holds no streams", r.file)
-	case r.stream == "" && (len(infos) == 1 || r.format == "mcap"):
+	case r.stream == "" && (len(names) == 1 || r.format == "mcap"):
 		r.streams = names
 	case r.stream == "":
 		return fmt.Errorf("%w: --stream is required: %s has streams %s (an MCAP file takes them all)", errUsage, r.file, strings.Join(names, ", "))
@@ -190,25 +201,36 @@ func (r *exportRequest) pickStreams(rec *storage.Recording) error {
 }
 
 // span returns the capture times of the first and last packets of the
-// streams to export.
-func (r *exportRequest) span(rec *storage.Recording) (first, last time.Time, err error) {
-	for i, s := range r.streams {
-		f, err := rec.First(s)
-		if err != nil {
-			return first, last, err
-		}
-		l, err := rec.Last(s)
-		if err != nil {
-			return first, last, err
-		}
-		if i == 0 || f.Before(first) {
-			first = f
-		}
-		if i == 0 || l.After(last) {
-			last = l
+// streams to export, over the files that hold them.
+func (r *exportRequest) span(recs []*storage.Recording) (first, last time.Time, err error) {
+	for _, s := range r.streams {
+		for _, rec := range recs {
+			f, l, err := streamEdges(rec, s)
+			if errors.Is(err, storage.ErrNoStream) && len(recs) > 1 {
+				continue // in the other files
+			}
+			if err != nil {
+				return first, last, err
+			}
+			if first.IsZero() || f.Before(first) {
+				first = f
+			}
+			if last.IsZero() || l.After(last) {
+				last = l
+			}
 		}
 	}
 	return first, last, nil
+}
+
+// streamEdges are the capture times of the first and last packets of
+// stream in rec.
+func streamEdges(rec *storage.Recording, stream string) (first, last time.Time, err error) {
+	if first, err = rec.First(stream); err != nil {
+		return first, last, err
+	}
+	last, err = rec.Last(stream)
+	return first, last, err
 }
 
 // maxPictures bounds the pictures one png export writes, so that a small

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -41,9 +42,33 @@ type streamSummary struct {
 	Gaps         int           `json:"gaps"`
 	GapTime      time.Duration `json:"gap_ns"`
 	Damaged      int           `json:"damaged"`
+	// Sizes are, over the files of a set, each picture size the stream
+	// had, in order, when it had more than one: a camera that changed its
+	// size, whose recording went on in a new file at the change.
+	Sizes []pictureSize `json:"sizes,omitempty"`
 	// Writing is set when the recording is being written: the figures are
 	// as of its last commit, and gaps and damaged records are not counted.
 	Writing *writingState `json:"being_written,omitempty"`
+}
+
+// pictureSize is a stream's picture size.
+type pictureSize struct {
+	Width  int `json:"width"`
+	Height int `json:"height"`
+}
+
+func (p pictureSize) String() string { return fmt.Sprintf("%dx%d", p.Width, p.Height) }
+
+// sizeText is the size column of s: its size, or its sizes in order.
+func (s streamSummary) sizeText() string {
+	if len(s.Sizes) == 0 {
+		return pictureSize{s.Width, s.Height}.String()
+	}
+	texts := make([]string, len(s.Sizes))
+	for i, size := range s.Sizes {
+		texts[i] = size.String()
+	}
+	return strings.Join(texts, ", ")
 }
 
 // writingState is the commit that the summary of a recording being written
@@ -358,7 +383,7 @@ func writeStreams(w io.Writer, sums []streamSummary, start time.Time, writing bo
 		if s.Packets > 0 {
 			from = s.Start.Sub(start).Round(time.Millisecond).String()
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%dx%d\t%s\t%s\t%.1f\t%d\t%d\t%.1f\t%s\t%s\t%s\t\n", s.Stream, s.Codec, s.Width, s.Height,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%.1f\t%d\t%d\t%.1f\t%s\t%s\t%s\t\n", s.Stream, s.Codec, s.sizeText(),
 			from, s.Duration.Round(time.Millisecond), s.FPS, s.Packets, s.Keyframes, s.MeanGOP,
 			formatBytes(s.PayloadBytes), gaps, damaged)
 	}

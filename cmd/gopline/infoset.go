@@ -110,6 +110,9 @@ func combineStream(parts []streamSummary) streamSummary {
 	var ends []time.Time // each part's last packet, to find the pauses between parts
 	var starts []time.Time
 	for _, p := range parts {
+		if size := (pictureSize{p.Width, p.Height}); len(s.Sizes) == 0 || s.Sizes[len(s.Sizes)-1] != size {
+			s.Sizes = append(s.Sizes, size)
+		}
 		s.Packets += p.Packets
 		s.Keyframes += p.Keyframes
 		s.GOPs += p.GOPs
@@ -124,6 +127,9 @@ func combineStream(parts []streamSummary) streamSummary {
 		if p.Packets > 0 {
 			starts, ends = append(starts, p.Start), append(ends, p.End)
 		}
+	}
+	if len(s.Sizes) == 1 {
+		s.Sizes = nil // one size: Width and Height say it
 	}
 	if len(starts) == 0 {
 		return s

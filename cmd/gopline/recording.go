@@ -108,6 +108,8 @@ func recordCommand() *cobra.Command {
 			"--all, --regex and --exclude choose as ros2 bag record's -a, -e and -x do, among the topics published\n" +
 			"when the recording starts, and go on adding those that appear while it runs (--no-discovery: not);\n" +
 			"with none there yet they wait for the first.\n" +
+			"A camera that changes its resolution goes on in the next file (OUT_1.gopline, ...) from the keyframe\n" +
+			"of the new size, which the log says (docs/recording.md).\n" +
 			"Then it describes the recording as gopline info does; a recording that got no packet fails.",
 		Example: "  gopline record --topic /camera --out cam.gopline --duration 10s 'testsrc ! h264enc ! publish topic=/camera'\n" +
 			"  gopline record --topic /camera --out cam.gopline 'subscribe topic=/camera remote=127.0.0.1:7400 ! publish topic=/camera'\n" +

@@ -202,7 +202,9 @@ func someRecordings(cmd *cobra.Command, args []string) error {
 
 // splitOrder puts the files of one split recording (STEM_N.EXT, one STEM
 // and EXT) in the order of their numbers, which a shell's glob does not
-// (robot_10 before robot_2); other lists stay in the order given.
+// (robot_10 before robot_2); STEM.EXT, where a recording that is not split
+// begins before it goes on in STEM_1.EXT at a change of format, comes
+// first. Other lists stay in the order given.
 func splitOrder(files []string) []string {
 	type numbered struct {
 		file string
@@ -212,12 +214,11 @@ func splitOrder(files []string) []string {
 	var all []numbered
 	for _, f := range files {
 		e := filepath.Ext(f)
-		cut := strings.LastIndex(f, "_")
-		n, err := strconv.Atoi(strings.TrimSuffix(f[cut+1:], e))
-		if cut < 0 || err != nil || n < 0 || len(all) > 0 && (f[:cut] != stem || e != ext) {
+		s, n, ok := splitNumber(strings.TrimSuffix(f, e))
+		if !ok || len(all) > 0 && (s != stem || e != ext) {
 			return files
 		}
-		stem, ext = f[:cut], e
+		stem, ext = s, e
 		all = append(all, numbered{f, n})
 	}
 	slices.SortStableFunc(all, func(a, b numbered) int { return a.n - b.n })
@@ -226,4 +227,17 @@ func splitOrder(files []string) []string {
 		out[i] = a.file
 	}
 	return out
+}
+
+// splitNumber parses a file name without its extension as a split
+// recording's: STEM_N, or STEM alone as the file before STEM_0 (n = -1);
+// ok is false when name has no stem.
+func splitNumber(name string) (stem string, n int, ok bool) {
+	cut := strings.LastIndex(name, "_")
+	if cut >= 0 {
+		if n, err := strconv.Atoi(name[cut+1:]); err == nil && n >= 0 {
+			return name[:cut], n, true
+		}
+	}
+	return name, -1, name != ""
 }

@@ -49,7 +49,8 @@ func TestPlayCountsEveryPacketItPublished(t *testing.T) {
 }
 
 // The files of one split recording play in the order of their numbers,
-// whatever order a glob gave them in; other lists as given.
+// whatever order a glob gave them in, after the file without a number;
+// other lists as given.
 func TestSplitOrder(t *testing.T) {
 	for _, c := range []struct{ in, want []string }{
 		{[]string{"d/robot_10.gopline", "d/robot_2.gopline", "d/robot_0.gopline"}, []string{"d/robot_0.gopline", "d/robot_2.gopline", "d/robot_10.gopline"}},
@@ -57,6 +58,11 @@ func TestSplitOrder(t *testing.T) {
 		{[]string{"robot_1.gopline", "cam_0.gopline"}, []string{"robot_1.gopline", "cam_0.gopline"}},
 		{[]string{"robot_1.gopline", "robot_x.gopline"}, []string{"robot_1.gopline", "robot_x.gopline"}},
 		{[]string{"my_robot_3.gopline", "my_robot_1.gopline"}, []string{"my_robot_1.gopline", "my_robot_3.gopline"}},
+		// A recording not split, and the files it went on in at changes
+		// of format.
+		{[]string{"d/cam_10.gopline", "d/cam_2.gopline", "d/cam.gopline", "d/cam_1.gopline"},
+			[]string{"d/cam.gopline", "d/cam_1.gopline", "d/cam_2.gopline", "d/cam_10.gopline"}},
+		{[]string{"cam_1.gopline", "robot.gopline"}, []string{"cam_1.gopline", "robot.gopline"}},
 	} {
 		if got := splitOrder(slices.Clone(c.in)); !slices.Equal(got, c.want) {
 			t.Errorf("%q: %q, want %q", c.in, got, c.want)

@@ -15,12 +15,14 @@ import (
 func (f *recordFlags) splits() bool { return f.maxBagSize > 0 || f.maxBagDuration > 0 }
 
 // startSplit notes the number of the first file a split recording writes
-// (elements.FirstSplitIndex), to name the files it wrote at the end.
+// (elements.FirstSplitIndex), or the first that a recording not split
+// goes on in when a stream's format changes
+// (elements.FirstFormatChangeIndex), to name the files it wrote at the end.
 func (f *recordFlags) startSplit() error {
-	if !f.splits() {
-		return nil
-	}
 	first, err := elements.FirstSplitIndex(f.out)
+	if !f.splits() {
+		first, err = elements.FirstFormatChangeIndex(f.out)
+	}
 	f.firstSplit = first
 	return err
 }
@@ -42,19 +44,24 @@ func (f *recordFlags) describeOut() string {
 }
 
 // recordedFiles are the files the recording wrote: OUT, or the split
-// files from the first of this run on.
+// files from the first of this run on; after OUT, the files that the
+// recording went on in when a stream's format changed (outFile).
 func (f *recordFlags) recordedFiles() []string {
-	if !f.splits() {
-		return []string{f.out}
-	}
 	var out []string
-	for i := f.firstSplit; ; i++ {
-		path := elements.SplitPath(f.out, i)
-		if _, err := os.Stat(path); err != nil {
+	for i := 0; ; i++ {
+		if _, err := os.Stat(f.outFile(i)); err != nil {
 			return out
 		}
-		out = append(out, path)
+		out = append(out, f.outFile(i))
 	}
+}
+
+// outFile is the path of the recording's file i of this run.
+func (f *recordFlags) outFile(i int) string {
+	if f.splits() {
+		return elements.SplitPath(f.out, f.firstSplit+i)
+	}
+	return elements.FormatChangePath(f.out, f.firstSplit, i)
 }
 
 // printRecorded describes the files the recording wrote, as gopline info
@@ -63,7 +70,7 @@ func (f *recordFlags) printRecorded(w io.Writer) error {
 	files := f.recordedFiles()
 	switch len(files) {
 	case 0:
-		return fmt.Errorf("%s: no file was recorded", elements.SplitPath(f.out, f.firstSplit))
+		return fmt.Errorf("%s: no file was recorded", f.outFile(0))
 	case 1:
 		return printInfo(w, files[0])
 	}

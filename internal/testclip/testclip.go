@@ -36,6 +36,29 @@ func Make(t testing.TB, name string, n, rate int, args ...string) string {
 	return path
 }
 
+// MakeSizeChange writes an MPEG-TS file named name in a temporary
+// directory whose H.264 pictures (a GOP of 25, no B-frames, 25 frames/s)
+// are 320x240 for 50 frames and then 640x480 for 50: a camera that
+// changed its resolution mid-stream, as two clips joined end to end. It
+// returns its path.
+func MakeSizeChange(t testing.TB, name string) string {
+	t.Helper()
+	var joined []byte
+	for _, size := range []string{"320:240", "640:480"} {
+		part := Make(t, "part.ts", 50, 25, "-vf", "scale="+size, "-c:v", "libx264", "-g", "25", "-bf", "0", "-pix_fmt", "yuv420p")
+		data, err := os.ReadFile(part)
+		if err != nil {
+			t.Fatal(err)
+		}
+		joined = append(joined, data...)
+	}
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, joined, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 // MakeWithSound writes a second of the testsrc2 pattern (160x120, 25
 // frames/s, H.264) with a sine tone (8 kHz PCM) into an MKV file named
 // name in a temporary directory, and returns its path: an input whose

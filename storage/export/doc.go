@@ -16,6 +16,12 @@
 //	paths, err := export.PNG(ctx, rec, "/camera", []time.Time{t1, t2}, "pictures")
 //	err = export.PNGFile(ctx, rec, "/camera", t1, "still.png")
 //
+// MP4Files takes the files of one recording as one, in the order of time
+// (a split recording's, or those of a recording that went on in a new file
+// where its camera changed its picture size):
+//
+//	res, err = export.MP4Files(ctx, []*storage.Recording{rec0, rec1}, "/camera", from, to, "camera.mp4", nil)
+//
 // MP4 and MCAP export the packets captured in [from, to): a zero from means
 // the stream's first packet, a zero to means past its last. Like
 // storage.Recording.Range, an export starts at the keyframe at or before
@@ -50,8 +56,9 @@
 //
 // An MP4 file has one H.264 track. When its range's keyframes all carry the
 // same SPS and PPS, they are in the track's sample entry (avc1); when they
-// change (a camera restarted with other settings, or, in a file recorded
-// before the store refused it, at another size), MP4 reads the range's
+// change (a camera restarted with other settings, or another size: between
+// the files given to MP4Files, or, in a file recorded before the store
+// refused it, within a stream), MP4 reads the range's
 // keyframes first and writes an avc3 track, each keyframe carrying its own
 // (Result.ParameterSetsChange, and Result.SizeChanges says where the size
 // changes). FFmpeg, and the players built on it, decode every picture; a

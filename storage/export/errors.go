@@ -14,6 +14,11 @@ var (
 	// empty, the range ends before it starts, or it lies outside the stream.
 	ErrEmptyRange = errors.New("export: no packets in the range")
 
+	// ErrFilesOverlap means the files given to MP4Files as one recording
+	// are not in the order of time: a stream's packets in one file do not
+	// all come before those in the next.
+	ErrFilesOverlap = errors.New("export: the files of a recording overlap in time")
+
 	// ErrOutOfRange means a picture was asked for at a time before the
 	// stream's first packet or after its last.
 	ErrOutOfRange = errors.New("export: time is outside the stream")

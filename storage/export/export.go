@@ -1,9 +1,11 @@
 package export
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -88,6 +90,64 @@ type span struct {
 	origin   time.Time // the recording's start, which messages count from
 	from, to time.Time // [from, to) within the stream
 	total    int       // packets expected, for progress
+	// parts are the files the range is read from, in order: one, or
+	// several of one recording (resolveFiles).
+	parts []part
+	label string // the files, for messages
+}
+
+// part is the range of a stream in one file.
+type part struct {
+	rec      *storage.Recording
+	from, to time.Time // [from, to), to at most just past the stream's last packet
+}
+
+// resolveFiles resolves the range [from, to) of stream over recs, the
+// files of one recording in the order of time (a split recording, or one
+// that went on in a new file where the stream's picture size changed):
+// the files whose stream has packets in the range are read in turn. The
+// stream's packets in one file must all come before those in the next.
+func resolveFiles(recs []*storage.Recording, stream string, from, to time.Time) (span, error) {
+	set := span{label: filesLabel(recs)}
+	var skipped error
+	for _, rec := range recs {
+		all, err := rec.RecordingStats()
+		if err != nil {
+			return span{}, err
+		}
+		if all.Packets > 0 && (set.origin.IsZero() || all.First.Before(set.origin)) {
+			set.origin = all.First
+		}
+		s, err := resolve(rec, stream, from, to)
+		if errors.Is(err, ErrEmptyRange) || errors.Is(err, storage.ErrNoStream) {
+			skipped = cmp.Or(skipped, err)
+			continue
+		}
+		if err != nil {
+			return span{}, err
+		}
+		if n := len(set.parts); n > 0 && s.parts[0].from.Before(set.parts[n-1].to) {
+			return span{}, fmt.Errorf("%w: stream %q of %s begins before it ends in %s: give the files in the order of time",
+				ErrFilesOverlap, stream, rec.Path(), set.parts[n-1].rec.Path())
+		}
+		if len(set.parts) == 0 {
+			set.info, set.from = s.info, s.from
+		}
+		set.to, set.total, set.parts = s.to, set.total+s.total, append(set.parts, s.parts...)
+	}
+	if len(set.parts) == 0 {
+		return span{}, skipped
+	}
+	return set, nil
+}
+
+// filesLabel names recs in messages.
+func filesLabel(recs []*storage.Recording) string {
+	paths := make([]string, len(recs))
+	for i, rec := range recs {
+		paths[i] = rec.Path()
+	}
+	return strings.Join(paths, ", ")
 }
 
 // resolve checks the stream and the range [from, to) of an export: a zero
@@ -115,12 +175,16 @@ func resolve(rec *storage.Recording, stream string, from, to time.Time) (span, e
 		}
 		return t.Sub(all.First).String()
 	}
-	s := span{info: info, origin: all.First, from: from, to: to}
+	s := span{info: info, origin: all.First, from: from, to: to, label: rec.Path()}
 	if s.from.IsZero() || s.from.Before(st.First) {
 		s.from = st.First
 	}
 	if s.to.IsZero() {
 		s.to = st.Last.Add(time.Nanosecond)
+	}
+	s.parts = []part{{rec: rec, from: s.from, to: s.to}}
+	if past := st.Last.Add(time.Nanosecond); past.Before(s.to) {
+		s.parts[0].to = past
 	}
 	switch {
 	case !to.IsZero() && !from.IsZero() && !to.After(from):
@@ -150,19 +214,65 @@ func resolve(rec *storage.Recording, stream string, from, to time.Time) (span, e
 // break of the chain rule, media.Chain) up to the next keyframe.
 type packetReader struct {
 	ctx      context.Context
-	cur      *storage.Cursor
+	cur      *partsCursor
 	progress progressCount // of the records read, corrupt or not
 	corrupt  int           // records that did not decode
 	skipped  int           // corrupt records and the deltas left out after them
 	chain    media.Chain   // what the next packet returned must continue
 }
 
-func newPacketReader(ctx context.Context, rec *storage.Recording, stream string, s span, progress func(done, total int)) (*packetReader, error) {
-	cur, err := rec.Range(stream, s.from, s.to)
+func newPacketReader(ctx context.Context, stream string, s span, progress func(done, total int)) (*packetReader, error) {
+	cur, err := openParts(stream, s)
 	if err != nil {
 		return nil, err
 	}
 	return &packetReader{ctx: ctx, cur: cur, progress: progressCount{report: progress, total: s.total}}, nil
+}
+
+// partsCursor reads a span's range of a stream from each of its parts in
+// turn, as one storage.Cursor.
+type partsCursor struct {
+	stream string
+	parts  []part // those still to read
+	cur    *storage.Cursor
+}
+
+// openParts opens the cursor of s's first part.
+func openParts(stream string, s span) (*partsCursor, error) {
+	c := &partsCursor{stream: stream, parts: s.parts}
+	return c, c.open()
+}
+
+// open opens the range of the next part.
+func (c *partsCursor) open() error {
+	p := c.parts[0]
+	c.parts = c.parts[1:]
+	cur, err := p.rec.Range(c.stream, p.from, p.to)
+	c.cur = cur
+	return err
+}
+
+// Next returns the next packet of the parts, or io.EOF after the last.
+func (c *partsCursor) Next() (*media.Packet, error) {
+	for {
+		p, err := c.cur.Next()
+		if !errors.Is(err, io.EOF) || len(c.parts) == 0 {
+			return p, err
+		}
+		c.cur.Close()
+		c.cur = nil
+		if err := c.open(); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// Close closes the part being read.
+func (c *partsCursor) Close() {
+	if c.cur != nil {
+		c.cur.Close()
+		c.cur = nil
+	}
 }
 
 // next returns the next packet that decodes, or io.EOF at the end of the

@@ -135,7 +135,7 @@ func openChannels(ctx context.Context, rec *storage.Recording, streams []string,
 		default:
 			return channels, fmt.Errorf("%w: MCAP takes H.264 and JPEG; stream %q of %s is %v", ErrUnsupportedCodec, stream, rec.Path(), s.info.Codec)
 		}
-		if c.r, err = newPacketReader(ctx, rec, stream, s, sum.add()); err != nil {
+		if c.r, err = newPacketReader(ctx, stream, s, sum.add()); err != nil {
 			return channels, err
 		}
 		channels = append(channels, c)

@@ -30,14 +30,35 @@ func MP4(ctx context.Context, rec *storage.Recording, stream string, from, to ti
 	if err != nil {
 		return Result{}, err
 	}
-	if s.info.Codec != media.H264 {
-		return Result{}, fmt.Errorf("%w: MP4 takes H.264; stream %q of %s is %v", ErrUnsupportedCodec, stream, rec.Path(), s.info.Codec)
-	}
-	changes, err := scanKeyframes(ctx, rec, stream, s, path, progress.of(ScanningKeyframes))
+	return writeMP4(ctx, stream, s, path, progress)
+}
+
+// MP4Files is MP4 over recs, the files of one recording in the order of
+// time (a split recording's, or those of a recording that went on in a
+// new file where the stream's picture size changed): the stream goes on
+// from one file to the next, and its range counts over them all. Files
+// without the stream, or without packets of it in the range, are passed
+// over; a stream whose packets in one file do not all come before those in
+// the next returns ErrFilesOverlap. A change of picture size or parameter
+// sets between files makes an avc3 track, as within one file.
+func MP4Files(ctx context.Context, recs []*storage.Recording, stream string, from, to time.Time, path string, progress Progress) (Result, error) {
+	s, err := resolveFiles(recs, stream, from, to)
 	if err != nil {
 		return Result{}, err
 	}
-	r, err := newPacketReader(ctx, rec, stream, s, progress.of(Writing))
+	return writeMP4(ctx, stream, s, path, progress)
+}
+
+// writeMP4 writes the MP4 of the resolved range s of stream.
+func writeMP4(ctx context.Context, stream string, s span, path string, progress Progress) (Result, error) {
+	if s.info.Codec != media.H264 {
+		return Result{}, fmt.Errorf("%w: MP4 takes H.264; stream %q of %s is %v", ErrUnsupportedCodec, stream, s.label, s.info.Codec)
+	}
+	changes, err := scanKeyframes(ctx, stream, s, path, progress.of(ScanningKeyframes))
+	if err != nil {
+		return Result{}, err
+	}
+	r, err := newPacketReader(ctx, stream, s, progress.of(Writing))
 	if err != nil {
 		return Result{}, err
 	}
@@ -48,7 +69,7 @@ func MP4(ctx context.Context, rec *storage.Recording, stream string, from, to ti
 		err = cerr
 	}
 	if err == nil && res.Frames == 0 {
-		err = fmt.Errorf("%w: stream %q of %s: no packet in the range decodes", ErrEmptyRange, stream, rec.Path())
+		err = fmt.Errorf("%w: stream %q of %s: no packet in the range decodes", ErrEmptyRange, stream, s.label)
 	}
 	if err != nil {
 		discard(path)
@@ -75,9 +96,9 @@ type keyframeChanges struct {
 // written, since an MP4 track's sample entry is chosen at its start.
 // Records that do not decode are left out, as the export leaves them out.
 // progress, when not nil, is told of each record read.
-func scanKeyframes(ctx context.Context, rec *storage.Recording, stream string, s span, path string, progress func(done, total int)) (keyframeChanges, error) {
+func scanKeyframes(ctx context.Context, stream string, s span, path string, progress func(done, total int)) (keyframeChanges, error) {
 	var c keyframeChanges
-	cur, err := rec.Range(stream, s.from, s.to)
+	cur, err := openParts(stream, s)
 	if err != nil {
 		return c, err
 	}

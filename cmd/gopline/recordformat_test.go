@@ -1,0 +1,79 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gopline/gopline/internal/testclip"
+)
+
+// A camera that changes its resolution mid-stream: record goes on in
+// cam_1.gopline at the new size's keyframe, says so, exits 0 and describes
+// both files as one recording; info of the two shows both sizes, and play
+// of them publishes every packet.
+func TestRecordGoesOnInANewFileWhereTheCameraChangesItsSize(t *testing.T) {
+	clip := testclip.MakeSizeChange(t, "ab.ts")
+	dir := t.TempDir()
+	out, next := filepath.Join(dir, "cam.gopline"), filepath.Join(dir, "cam_1.gopline")
+	code, _, stderr := runCmd("record", "--out", out, "--topic", "/cam",
+		"videosrc location="+clip+" passthrough=true ! publish topic=/cam")
+	if code != 0 {
+		t.Fatalf("record: exit %d: %s", code, stderr)
+	}
+	for _, says := range []string{"/cam changed from h264 320x240 to h264 640x480 at a keyframe: recording it on in " + next,
+		"Files:     2", "Packets:   100 in 1 stream", "320x240, 640x480"} {
+		if !strings.Contains(stderr, says) {
+			t.Errorf("record does not say %q: %s", says, stderr)
+		}
+	}
+	if strings.Contains(stderr, "ERR") || strings.Contains(stderr, "differs") {
+		t.Errorf("record reports an error: %s", stderr)
+	}
+	code, stdout, stderr := runCmd("info", "--json", next, out)
+	var set setSummary
+	if code != 0 || json.Unmarshal([]byte(stdout), &set) != nil {
+		t.Fatalf("info of the two files: exit %d: %s%s", code, stdout, stderr)
+	}
+	want := []pictureSize{{320, 240}, {640, 480}}
+	if len(set.Streams) != 1 || set.Packets != 100 || !slices.Equal(set.Streams[0].Sizes, want) {
+		t.Fatalf("info of the two files: %d packets, streams %+v; want 100 of /cam at %v", set.Packets, set.Streams, want)
+	}
+	if set.Files[0].File != out || set.Files[0].Packets != 50 || set.Files[1].Packets != 50 {
+		t.Errorf("files %+v, want %s first, 50 packets each", set.Files, out)
+	}
+	code, _, stderr = runCmd("play", "--rate", "20", next, out)
+	if want := fmt.Sprintf("published %d packets on /cam\n", 100); code != 0 || !strings.Contains(stderr, want) {
+		t.Fatalf("play of the two files: exit %d, want %q: %s", code, want, stderr)
+	}
+	exportSizeChange(t, out, next)
+}
+
+// exportSizeChange exports the two files of a recording whose size
+// changed between them as one MP4: an avc3 track of every picture, each
+// at its own size, with notes that say so; MCAP takes one file.
+func exportSizeChange(t *testing.T, out, next string) {
+	mp4 := filepath.Join(t.TempDir(), "cam.mp4")
+	code, stdout, stderr := runCmd("export", next, out, "--out", mp4)
+	if code != 0 || !strings.Contains(stdout, "100 frames of /cam") {
+		t.Fatalf("export of the two files: exit %d: %s%s", code, stdout, stderr)
+	}
+	for _, says := range []string{"the MP4 track is avc3", "note: /cam is 640x480 from 2s from the recording's start"} {
+		if !strings.Contains(stderr, says) {
+			t.Errorf("export does not note %q: %s", says, stderr)
+		}
+	}
+	if tag := testclip.Probe(t, mp4, "-show_entries", "stream=codec_tag_string"); len(tag) != 1 || tag[0] != "avc3" {
+		t.Errorf("the track is %q, want avc3", tag)
+	}
+	if n := testclip.FrameCount(t, mp4); n != 100 {
+		t.Errorf("the MP4 decodes to %d pictures, want 100", n)
+	}
+	code, _, stderr = runCmd("export", out, next, "--out", filepath.Join(t.TempDir(), "cam.mcap"))
+	if code != exitUsage || !strings.Contains(stderr, "mcap takes one recording file, got 2") {
+		t.Errorf("an MCAP export of two files: exit %d: %s", code, stderr)
+	}
+}
