@@ -114,6 +114,13 @@ func TestTokenIsRequiredWhenSet(t *testing.T) {
 func offerSDP(t *testing.T) string {
 	t.Helper()
 	pc, _ := newReceiver(t)
+	return gatheredOffer(t, pc)
+}
+
+// gatheredOffer sets pc's offer, with all its candidates, as its local
+// description and returns it.
+func gatheredOffer(t *testing.T, pc *webrtc.PeerConnection) string {
+	t.Helper()
 	offer, err := pc.CreateOffer(nil)
 	if err != nil {
 		t.Fatal(err)
@@ -134,6 +141,13 @@ func newReceiver(t *testing.T) (*webrtc.PeerConnection, chan *webrtc.TrackRemote
 	if err != nil {
 		t.Fatal(err)
 	}
+	return receiverOf(t, api)
+}
+
+// receiverOf is a receive-only video peer of api, whose tracks arrive on
+// the channel.
+func receiverOf(t *testing.T, api *webrtc.API) (*webrtc.PeerConnection, chan *webrtc.TrackRemote) {
+	t.Helper()
 	pc, err := api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		t.Fatal(err)
@@ -175,26 +189,13 @@ func TestWHEPViewerGetsParameterSetsFirstAndItsPLIAnsweredFromTheCache(t *testin
 	if got := nalTypes(t, first); len(got) < 2 || got[0] != 7 || got[1] != 8 {
 		t.Fatalf("first RTP packet carries NAL units %v, want SPS (7) and PPS (8) first", got)
 	}
-	go func() { // keep reading, as a browser does
-		for {
-			if _, _, err := tr.ReadRTP(); err != nil {
-				return
-			}
-		}
-	}()
+	keepReading(tr)
 
 	// A picture loss report is answered from the topic's cache: no
 	// keyframe is asked of the encoder. The topic replays to a subscriber
 	// that has acknowledged its last replay (one replay at a time), so the
 	// report goes once the viewer's feed has taken the join's.
-	waitFor(t, 20*time.Second, "the viewer's replay acknowledged", func() bool {
-		st, err := n.bus.Stats("/cam")
-		if err != nil || len(st.Subscribers) != 1 {
-			return false
-		}
-		sub := st.Subscribers[0]
-		return st.Replayed > 0 && sub.Delivered-uint64(sub.InFlight) >= st.Replayed
-	})
+	waitReplayTaken(t, n)
 	// The report goes again every second until it is answered, as a
 	// browser's does while its picture stays broken: RTCP is UDP.
 	pli := []rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(tr.SSRC())}}

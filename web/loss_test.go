@@ -1,13 +1,11 @@
 package web
 
 import (
-	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/pion/rtcp"
-	"github.com/pion/webrtc/v4"
 	"github.com/rs/zerolog"
 
 	"github.com/gopline/gopline/internal/testlog"
@@ -47,36 +45,8 @@ func TestLossWatchFindsTheViewerThatLosesATenthOfTheStream(t *testing.T) {
 func TestNodeWarnsOfAWebRTCViewerThatLosesMuchOfTheStream(t *testing.T) {
 	var logs testlog.Buffer
 	n := newLiveNode(t, Config{Log: zerolog.New(&logs).Level(zerolog.InfoLevel)})
-	pc, tracks := newReceiver(t)
-	offer, err := pc.CreateOffer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gathered := webrtc.GatheringCompletePromise(pc)
-	if err := pc.SetLocalDescription(offer); err != nil {
-		t.Fatal(err)
-	}
-	<-gathered
-	status, answer, _ := post(t, n, "POST", "/whep/cam", pc.LocalDescription().SDP, sdpType)
-	if status != http.StatusCreated {
-		t.Fatalf("offer: %d %q", status, answer)
-	}
-	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
-		t.Fatal(err)
-	}
-	var tr *webrtc.TrackRemote
-	select {
-	case tr = <-tracks:
-	case <-time.After(20 * time.Second):
-		t.Fatal("no track within 20 s")
-	}
-	go func() { // read as a browser does; its own reports say it lost nothing
-		for {
-			if _, _, err := tr.ReadRTP(); err != nil {
-				return
-			}
-		}
-	}()
+	pc, tr := joinWithPion(t, n)
+	keepReading(tr) // as a browser does; its own reports say it lost nothing
 	report := func(fraction uint8, total uint32) []rtcp.Packet {
 		return []rtcp.Packet{&rtcp.ReceiverReport{SSRC: 1, Reports: []rtcp.ReceptionReport{
 			{SSRC: uint32(tr.SSRC()), FractionLost: fraction, TotalLost: total}}}}

@@ -23,23 +23,10 @@ const camGOP = 30
 func TestAViewersStormOfPictureLossReportsIsAnsweredBoundedly(t *testing.T) {
 	n := newLiveNode(t, Config{})
 	pc, tr := joinWithPion(t, n)
-	go func() { // keep reading, as a browser does
-		for {
-			if _, _, err := tr.ReadRTP(); err != nil {
-				return
-			}
-		}
-	}()
+	keepReading(tr)
 	// The join's replay is the late joiner's first picture; the reports
 	// go once the viewer's feed has taken it.
-	waitFor(t, 20*time.Second, "the viewer's replay acknowledged", func() bool {
-		st, err := n.bus.Stats("/cam")
-		if err != nil || len(st.Subscribers) != 1 {
-			return false
-		}
-		sub := st.Subscribers[0]
-		return st.Replayed > 0 && sub.Delivered-uint64(sub.InFlight) >= st.Replayed
-	})
+	waitReplayTaken(t, n)
 	before, err := n.bus.Stats("/cam")
 	if err != nil {
 		t.Fatal(err)
@@ -112,16 +99,7 @@ func joinWithPion(t *testing.T, n *liveNode) (*webrtc.PeerConnection, *webrtc.Tr
 // /cam and returns it with its track.
 func joinWith(t *testing.T, n *liveNode, pc *webrtc.PeerConnection, tracks chan *webrtc.TrackRemote) (*webrtc.PeerConnection, *webrtc.TrackRemote) {
 	t.Helper()
-	offer, err := pc.CreateOffer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gathered := webrtc.GatheringCompletePromise(pc)
-	if err := pc.SetLocalDescription(offer); err != nil {
-		t.Fatal(err)
-	}
-	<-gathered
-	status, answer, _ := post(t, n, "POST", "/whep/cam", pc.LocalDescription().SDP, sdpType)
+	status, answer, _ := post(t, n, "POST", "/whep/cam", gatheredOffer(t, pc), sdpType)
 	if status != http.StatusCreated {
 		t.Fatalf("offer: %d %q", status, answer)
 	}
@@ -135,4 +113,30 @@ func joinWith(t *testing.T, n *liveNode, pc *webrtc.PeerConnection, tracks chan 
 		t.Fatal("no track within 20 s")
 	}
 	return nil, nil
+}
+
+// keepReading reads tr's packets until its connection ends, as a browser
+// does.
+func keepReading(tr *webrtc.TrackRemote) {
+	go func() {
+		for {
+			if _, _, err := tr.ReadRTP(); err != nil {
+				return
+			}
+		}
+	}()
+}
+
+// waitReplayTaken waits until n's one viewer of /cam has acknowledged the
+// join's replay: the topic replays to a subscriber one replay at a time.
+func waitReplayTaken(t *testing.T, n *liveNode) {
+	t.Helper()
+	waitFor(t, 20*time.Second, "the viewer's replay acknowledged", func() bool {
+		st, err := n.bus.Stats("/cam")
+		if err != nil || len(st.Subscribers) != 1 {
+			return false
+		}
+		sub := st.Subscribers[0]
+		return st.Replayed > 0 && sub.Delivered-uint64(sub.InFlight) >= st.Replayed
+	})
 }
