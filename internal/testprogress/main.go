@@ -115,12 +115,29 @@ func (p *progress) ended(k key, e event) {
 	switch e.Action {
 	case "pass":
 		p.passed++
+		p.raceReport(k, out)
 	case "skip":
 		p.skipped++
 	case "fail":
 		p.failed++
 		for _, l := range out {
 			fmt.Fprint(p.out, l)
+		}
+	}
+}
+
+// raceReport shows a race report in the output of a test that passed: the
+// race detector's report of a race outside any test's execution (a
+// goroutine left running, TestMain) lands in the output of the test that
+// ran last, and its package then fails with no test failed.
+func (p *progress) raceReport(k key, out []string) {
+	for i, l := range out {
+		if strings.Contains(l, "WARNING: DATA RACE") {
+			fmt.Fprintf(p.out, "--- RACE in the output of %s %s, which passed:\n", shortPkg(k.pkg), k.test)
+			for _, l := range out[i:] {
+				fmt.Fprint(p.out, l)
+			}
+			return
 		}
 	}
 }

@@ -78,3 +78,31 @@ func TestAPassingPackageShowsOnlyItsSummary(t *testing.T) {
 		t.Error("a passing run failed")
 	}
 }
+
+// A race report that lands in a passed test's output (a race outside any
+// test's execution) is shown: its package fails with no test failed.
+func TestARaceOutsideTheTestsIsShown(t *testing.T) {
+	var out strings.Builder
+	p := newProgress(&out)
+	const pkg = "github.com/gopline/gopline"
+	feed(t, p,
+		event{Action: "start", Package: pkg},
+		event{Action: "run", Package: pkg, Test: "TestA"},
+		event{Action: "output", Package: pkg, Test: "TestA", Output: "a's log\n"},
+		event{Action: "output", Package: pkg, Test: "TestA", Output: "==================\n"},
+		event{Action: "output", Package: pkg, Test: "TestA", Output: "WARNING: DATA RACE\n"},
+		event{Action: "output", Package: pkg, Test: "TestA", Output: "Write at 0x00c by goroutine 7:\n"},
+		event{Action: "pass", Package: pkg, Test: "TestA"},
+		event{Action: "output", Package: pkg, Output: "testing: race detected outside of test execution\n"},
+		event{Action: "output", Package: pkg, Output: "FAIL\tgithub.com/gopline/gopline\t2.6s\n"},
+		event{Action: "fail", Package: pkg},
+	)
+	got := out.String()
+	if !strings.Contains(got, "WARNING: DATA RACE\nWrite at 0x00c by goroutine 7:\n") || strings.Contains(got, "a's log") ||
+		!strings.Contains(got, "race detected outside of test execution") {
+		t.Errorf("output %q, want the race report and the package's lines", got)
+	}
+	if p.finish() == 0 {
+		t.Error("the failed package passed")
+	}
+}
