@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/gopline/gopline/discovery"
-	"github.com/gopline/gopline/storage"
 	"github.com/gopline/gopline/transport/remote"
 )
 
@@ -113,20 +112,7 @@ func TestRecordRegexLessExcluded(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	rec, err := storage.Open(path, storage.WithReadOnly())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rec.Close()
-	streams, err := rec.Streams()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, s := range streams {
-		names = append(names, s.Name)
-	}
-	slices.Sort(names)
+	names := recordedStreams(t, path)
 	if !slices.Equal(names, []string{"/recordtest/cam", "/recordtest/lidar"}) {
 		t.Errorf("recorded %q, want /recordtest/cam and /recordtest/lidar", names)
 	}

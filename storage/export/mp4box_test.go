@@ -25,9 +25,8 @@ type mp4Boxes struct {
 	syncs                          []int // stss: the sync samples, numbered from 1; nil when every sample is one
 }
 
-// readMP4Times reads the duration fields of path's moov box, walking the
-// boxes that lead to them and skipping the others.
-func readMP4Times(t *testing.T, path string) mp4Times {
+// walkMP4 walks the boxes of the MP4 file at path.
+func walkMP4(t *testing.T, path string) mp4Boxes {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -37,6 +36,14 @@ func readMP4Times(t *testing.T, path string) mp4Times {
 	if err := b.walk(data); err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
+	return b
+}
+
+// readMP4Times reads the duration fields of path's moov box, walking the
+// boxes that lead to them and skipping the others.
+func readMP4Times(t *testing.T, path string) mp4Times {
+	t.Helper()
+	b := walkMP4(t, path)
 	if b.movieScale == 0 || b.mediaScale == 0 || b.edits != 1 {
 		t.Fatalf("%s: mvhd timescale %d, mdhd timescale %d, %d edits (want one)", path, b.movieScale, b.mediaScale, b.edits)
 	}
@@ -53,14 +60,7 @@ func readMP4Times(t *testing.T, path string) mp4Times {
 // numbered from 1 in decode order.
 func readMP4SyncSamples(t *testing.T, path string) []int {
 	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b mp4Boxes
-	if err := b.walk(data); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
+	b := walkMP4(t, path)
 	return b.syncs
 }
 
