@@ -77,3 +77,57 @@ func exportSizeChange(t *testing.T, out, next string) {
 		t.Errorf("an MCAP export of two files: exit %d: %s", code, stderr)
 	}
 }
+
+// A second and a third run into cam.gopline after its camera changed size
+// go on where its set of files ends: a run at the last file's size
+// appends to cam_1.gopline, one that begins at the first size begins
+// cam_2.gopline (and its change cam_3.gopline); so the set stays in the
+// order of time, and info and an MP4 export take it as one recording.
+// The clips play at their own pace (is-live), as cameras do, so that each
+// run's packets come after the last run's.
+func TestRecordAgainGoesOnWhereTheSetOfFilesEnds(t *testing.T) {
+	change := testclip.MakeSizeChange(t, "ab.ts")
+	big := testclip.Make(t, "big.ts", 25, 25, "-vf", "scale=640:480", "-c:v", "libx264", "-g", "25", "-bf", "0", "-pix_fmt", "yuv420p")
+	dir := t.TempDir()
+	out := filepath.Join(dir, "cam.gopline")
+	file := func(n int) string { return filepath.Join(dir, fmt.Sprintf("cam_%d.gopline", n)) }
+	runs := []struct {
+		clip, says string
+		files      []int // the packets of cam.gopline, cam_1.gopline, ... after the run
+	}{
+		{change, "recording /cam to " + out, []int{50, 50}},
+		{big, "recording /cam to " + file(1) + " (the last file of " + out + "'s recording)", []int{50, 75}},
+		{change, "recording it on in " + file(3), []int{50, 75, 50, 50}},
+	}
+	for i, run := range runs {
+		code, _, stderr := runCmd("record", "--out", out, "--topic", "/cam",
+			"videosrc location="+run.clip+" passthrough=true is-live=true ! publish topic=/cam")
+		if code != 0 || !strings.Contains(stderr, run.says) {
+			t.Fatalf("run %d: exit %d, want %q: %s", i+1, code, run.says, stderr)
+		}
+		files := []string{out}
+		for n := 1; n < len(run.files); n++ {
+			files = append(files, file(n))
+		}
+		code, stdout, stderr := runCmd(append([]string{"info", "--json"}, files...)...)
+		var set setSummary
+		if code != 0 || json.Unmarshal([]byte(stdout), &set) != nil {
+			t.Fatalf("run %d: info: exit %d: %s%s", i+1, code, stdout, stderr)
+		}
+		var got []int
+		for _, f := range set.Files {
+			got = append(got, int(f.Packets))
+		}
+		if !slices.Equal(got, run.files) {
+			t.Fatalf("run %d: the files hold %v packets, want %v", i+1, got, run.files)
+		}
+	}
+	if code, _, _ := runCmd("info", file(4)); code == 0 {
+		t.Errorf("%s was written", file(4))
+	}
+	mp4 := filepath.Join(t.TempDir(), "cam.mp4")
+	code, stdout, stderr := runCmd("export", out, file(1), file(2), file(3), "--out", mp4)
+	if code != 0 || !strings.Contains(stdout, "225 frames of /cam") {
+		t.Fatalf("export of the set: exit %d: %s%s", code, stdout, stderr)
+	}
+}
