@@ -54,7 +54,8 @@ func TestRecordGoesOnInANewFileWhereTheCameraChangesItsSize(t *testing.T) {
 
 // exportSizeChange exports the two files of a recording whose size
 // changed between them as one MP4: an avc3 track of every picture, each
-// at its own size, with notes that say so; MCAP takes one file.
+// at its own size, with notes that say so; and as one MCAP file and PNG
+// pictures, times counting from the first file's start.
 func exportSizeChange(t *testing.T, out, next string) {
 	mp4 := filepath.Join(t.TempDir(), "cam.mp4")
 	code, stdout, stderr := runCmd("export", next, out, "--out", mp4)
@@ -72,9 +73,35 @@ func exportSizeChange(t *testing.T, out, next string) {
 	if n := testclip.FrameCount(t, mp4); n != 100 {
 		t.Errorf("the MP4 decodes to %d pictures, want 100", n)
 	}
-	code, _, stderr = runCmd("export", out, next, "--out", filepath.Join(t.TempDir(), "cam.mcap"))
-	if code != exitUsage || !strings.Contains(stderr, "mcap takes one recording file, got 2") {
-		t.Errorf("an MCAP export of two files: exit %d: %s", code, stderr)
+	exportSetOtherwise(t, out, next)
+}
+
+// exportSetOtherwise exports the two files of a recording whose size
+// changed at 2s as MCAP and PNG: the MCAP file holds every packet, or
+// those from --start on over both files; a picture at 3s is of the second
+// file, at its size, and one at 1s of the first.
+func exportSetOtherwise(t *testing.T, out, next string) {
+	mcapOut := filepath.Join(t.TempDir(), "cam.mcap")
+	for _, c := range []struct {
+		start, says string
+	}{{"0s", "100 frames of /cam"}, {"1s", "75 frames of /cam"}, {"2s", "50 frames of /cam"}, {"3s", "25 frames of /cam"}} {
+		code, stdout, stderr := runCmd("export", next, out, "--out", mcapOut, "--start", c.start)
+		if code != 0 || !strings.Contains(stdout, c.says) {
+			t.Fatalf("an MCAP export of the two files from %s: exit %d, want %q: %s%s", c.start, code, c.says, stdout, stderr)
+		}
+	}
+	dir := filepath.Join(t.TempDir(), "pictures")
+	code, stdout, stderr := runCmd("export", out, next, "--out", dir, "--at", "1s,3s")
+	if code != 0 || !strings.Contains(stdout, "wrote 2 pictures of /cam") {
+		t.Fatalf("a PNG export of the two files: exit %d: %s%s", code, stdout, stderr)
+	}
+	for _, c := range []struct {
+		name string
+		size string
+	}{{"cam-000001.000s.png", "320,240"}, {"cam-000003.000s.png", "640,480"}} {
+		if got := testclip.Probe(t, filepath.Join(dir, c.name), "-show_entries", "stream=width,height"); len(got) != 1 || got[0] != c.size {
+			t.Errorf("%s is %v, want %s", c.name, got, c.size)
+		}
 	}
 }
 
