@@ -42,7 +42,8 @@ func exportCommand() *cobra.Command {
 			"Times are durations from the recording's start (12.5s, 1m30s), RFC 3339 times, or times as gopline\n" +
 			"info and export print them (2024-05-01 12:00:03.500 UTC). --end is exclusive, but a time as info\n" +
 			"prints it, to the millisecond, takes in that whole millisecond: info's End: pasted into --end\n" +
-			"keeps the last packet.\n" +
+			"keeps the last packet. info prints a start rounded up to the millisecond: a later file's Start:\n" +
+			"pasted into --start begins at that file's first keyframe.\n" +
 			"On a terminal a progress bar shows how far it came (--quiet: none); an MP4 export first scans the\n" +
 			"range's keyframes, with a bar of its own, and then writes.",
 		Example: "  gopline export cam.gopline --stream /camera --out camera.mp4 --start 10s --end 1m\n" +

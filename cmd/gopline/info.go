@@ -385,7 +385,23 @@ func writeInfo(w io.Writer, path string, sum summary) error {
 }
 
 // infoTime is how info writes a time: to the millisecond, with its zone.
+// Format cuts a time to the millisecond: a span's end prints so, and its
+// start rounded up first (startTime), inward both.
 const infoTime = time.DateTime + ".000 MST"
+
+// startTime is the time info prints for t, the first packet of a span (a
+// recording, a file of a set, a stream): t rounded up to the millisecond,
+// so that the time printed is within the span, and, pasted into --start
+// (which begins at the keyframe at or before it), begins at the span's
+// first keyframe, not at the GOP before it in an earlier file. An end is
+// cut instead, and --end takes in its whole millisecond.
+func startTime(t time.Time) time.Time { return t.Add(time.Millisecond - 1).Truncate(time.Millisecond) }
+
+// startOffset is the offset info prints for a span that begins d after
+// the recording's start: d rounded up to the millisecond, as startTime.
+func startOffset(d time.Duration) time.Duration {
+	return (d + time.Millisecond - 1).Truncate(time.Millisecond)
+}
 
 // recordingSpan is the earliest first and the latest last packet time of
 // streams, and their packets.
@@ -409,7 +425,7 @@ func recordingSpan(streams []streamSummary) (start, end time.Time, packets int64
 // packets, and its packets.
 func writeSpan(w io.Writer, start, end time.Time, packets int64, streams int) {
 	if packets > 0 {
-		fmt.Fprintf(w, "Start:     %s\nEnd:       %s\nDuration:  %s\n", start.Format(infoTime),
+		fmt.Fprintf(w, "Start:     %s\nEnd:       %s\nDuration:  %s\n", startTime(start).Format(infoTime),
 			end.Format(infoTime), end.Sub(start).Round(time.Millisecond))
 	}
 	fmt.Fprintf(w, "Packets:   %d in %s\n", packets, plural(uint64(streams), "stream"))
@@ -431,7 +447,7 @@ func writeStreams(w io.Writer, sums []streamSummary, start time.Time, writing bo
 		}
 		from := "-"
 		if s.Packets > 0 {
-			from = s.Start.Sub(start).Round(time.Millisecond).String()
+			from = startOffset(s.Start.Sub(start)).String()
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%.1f\t%d\t%d\t%.1f\t%s\t%s\t%s\t\n", s.Stream, s.codecText(), s.sizeText(),
 			from, s.Duration.Round(time.Millisecond), s.FPS, s.Packets, s.Keyframes, s.MeanGOP,

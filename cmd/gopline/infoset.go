@@ -259,7 +259,7 @@ func writeFiles(w io.Writer, set setSummary) error {
 	for _, f := range set.Files {
 		from, pause := "-", "-"
 		if f.Packets > 0 {
-			from = f.Start.Sub(set.Start).Round(time.Millisecond).String()
+			from = startOffset(f.Start.Sub(set.Start)).String()
 			if before {
 				pause = f.Pause.Round(time.Millisecond).String()
 			}

@@ -237,7 +237,8 @@ func playCommand() *cobra.Command {
 			"--start and --end take times as gopline export does: a duration from the recording's start (12.5s),\n" +
 			"an RFC 3339 time, or one as gopline info prints it (its Start: and End: pasted play it all); --end is\n" +
 			"exclusive, and one as info prints it takes in its whole millisecond. Each stream begins at its\n" +
-			"keyframe at or before --start; one with no packet from --start to --end is not played.\n" +
+			"keyframe at or before --start (a later file's Start: as info prints it, rounded up to the\n" +
+			"millisecond, at that file's first); one with no packet from --start to --end is not played.\n" +
 			"Several recordings (the files of a split recording, robot_*.gopline) play in the order given, each\n" +
 			"stream going on from one file to the next, their times counted from the earliest's start.\n" +
 			"With --listen the topics are served to other processes and hosts, and the node announces itself\n" +
