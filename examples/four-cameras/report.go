@@ -142,10 +142,10 @@ func ratio(a, b time.Duration) float64 {
 func (r report) writeSame(w io.Writer) error {
 	sw := r.Same
 	_, err := fmt.Fprintf(w, "same work without gopline, the four cameras at once (%d frames each after %d): %.2f ms per camera frame, "+
-		"of it the Go collector %.3f ms; per frame on their threads: source %.2f, encoder %.2f, decoder %.2f ms; %d frames late; the rest of the machine %.2f cores\n"+
+		"of it the Go collector %.3f ms; per frame on their threads: source %.2f, encoder %.2f, decoder %.2f ms; %d frames dropped; the rest of the machine %.2f cores\n"+
 		"robot against the same work: %.2fx\n",
 		sw.Frames/Cameras, r.cfg.warmupFrames(), ms(sw.PerFrame()), ms(perFrame(sw.GC, sw.Frames)), ms(sw.Source), ms(sw.Encode), ms(sw.Decode),
-		sw.Late, sw.Others(), r.SameWorkRatio())
+		sw.Dropped, sw.Others(), r.SameWorkRatio())
 	return err
 }
 

@@ -31,8 +31,8 @@ type config struct {
 	RSSEvery time.Duration
 	// Recording is the file the four topics are recorded to.
 	Recording string
-	// Compare times the bare encoder and decoder on the same frames
-	// after the run.
+	// Compare does the same work without gopline after the run, in the
+	// robot's layout (sameWork) and one step at a time (bareCost).
 	Compare bool
 	// EncoderThreads is each camera's libx264 threads (0: libx264's
 	// choice, one per core and more).
@@ -151,8 +151,8 @@ func encodedAll(stats []pipeline.NodeStats) uint64 {
 }
 
 // run runs the robot for cfg.Duration (or until ctx ends), reading the RSS
-// every cfg.RSSEvery and the CPU the process spent, then, with
-// cfg.Compare, the bare codecs on the same frames.
+// every cfg.RSSEvery and the CPU the process spent, in all and after the
+// warm-up, then, with cfg.Compare, does the same work without gopline.
 func run(ctx context.Context, cfg config) (report, error) {
 	if cfg.Width < 16 || cfg.Height < 16 || cfg.Width%2 != 0 || cfg.Height%2 != 0 || cfg.Rate < 1 || cfg.Viewers < 0 ||
 		cfg.Duration <= 0 || cfg.RSSEvery <= 0 || cfg.Recording == "" || cfg.GCPercent < 0 {

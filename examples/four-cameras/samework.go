@@ -13,6 +13,7 @@ import (
 	"github.com/gopline/gopline/codecs/ffmpeg"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/media/testsrc"
+	"github.com/gopline/gopline/pipeline"
 )
 
 // cpuReading is the process's CPU at a moment of a run, with what the rest
@@ -83,10 +84,11 @@ func (w window) Others() float64 { return ratio(max(w.Machine-w.CPU, 0), w.Elaps
 type sameWork struct {
 	window
 	Source, Encode, Decode time.Duration
-	// Late is the frames drawn more than a frame period after they were
-	// due: with the cores taken, the bare cameras fall behind too (they
-	// never drop, and catch up).
-	Late uint64
+	// Dropped is the frames a camera skipped, as the robot's live sources
+	// drop a frame once it is pipeline.DefaultWindow frame periods late:
+	// with the cores taken, the bare cameras fall behind too, and do as
+	// many frames as the robot's in the same way.
+	Dropped uint64
 }
 
 // bareCamera is one camera of sameWork with its encoder and viewers'
@@ -99,7 +101,7 @@ type bareCamera struct {
 	decs                   []*ffmpeg.Decoder
 	n                      uint64
 	source, encode, decode time.Duration
-	late                   uint64
+	dropped                uint64
 }
 
 func newBareCamera(cfg config) (*bareCamera, error) {
@@ -169,7 +171,7 @@ func measureSameWork(cfg config, warmup, frames int) (sameWork, error) {
 		return sameWork{}, err
 	}
 	for _, c := range cams {
-		c.source, c.encode, c.decode, c.late = 0, 0, 0, 0
+		c.source, c.encode, c.decode, c.dropped = 0, 0, 0, 0
 	}
 	if err := runCameras(cams, frames); err != nil {
 		return sameWork{}, fmt.Errorf("same work: %w", err)
@@ -180,7 +182,7 @@ func measureSameWork(cfg config, warmup, frames int) (sameWork, error) {
 	}
 	sw := sameWork{window: between(before, after)}
 	for _, c := range cams {
-		sw.Source, sw.Encode, sw.Decode, sw.Late = sw.Source+c.source, sw.Encode+c.encode, sw.Decode+c.decode, sw.Late+c.late
+		sw.Source, sw.Encode, sw.Decode, sw.Dropped = sw.Source+c.source, sw.Encode+c.encode, sw.Decode+c.decode, sw.Dropped+c.dropped
 	}
 	n := time.Duration(frames * Cameras)
 	sw.Source, sw.Encode = sw.Source/n, sw.Encode/n
@@ -204,8 +206,8 @@ func runCameras(cams []*bareCamera, frames int) error {
 
 func (c *bareCamera) period() time.Duration { return time.Second / time.Duration(c.cfg.Rate) }
 
-// run draws and encodes frames frames, frame i due at start + i periods,
-// and returns once every viewer has decoded them.
+// run draws and encodes frames frames, frame i due at start + i periods
+// (less those it drops), and returns once every viewer has decoded them.
 func (c *bareCamera) run(frames int, start time.Time) error {
 	pkts := make([]chan *media.Packet, len(c.decs))
 	errs := make([]error, len(c.decs)+1)
@@ -227,16 +229,19 @@ func (c *bareCamera) run(frames int, start time.Time) error {
 }
 
 // feed is the camera's source and encoder: on its own thread, each step
-// timed in that thread's CPU.
+// timed in that thread's CPU. A frame more than pipeline.DefaultWindow
+// periods late is skipped, not drawn, for the next.
 func (c *bareCamera) feed(frames int, start time.Time, out []chan *media.Packet) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	for i := range frames {
+	for i, done := 0, 0; done < frames; i++ {
 		if wait := time.Until(start.Add(time.Duration(i) * c.period())); wait > 0 {
 			time.Sleep(wait)
-		} else if -wait > c.period() {
-			c.late++
+		} else if -wait > pipeline.DefaultWindow*c.period() {
+			c.dropped++
+			continue
 		}
+		done++
 		pic := c.pics[c.n%uint64(len(c.pics))]
 		t0 := threadCPU()
 		if err := c.pattern.FrameInto(pic, c.n); err != nil {
