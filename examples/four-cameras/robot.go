@@ -116,22 +116,28 @@ func (cfg config) warmupFrames() int {
 	return max(int(cfg.warmup()*time.Duration(cfg.Rate)/time.Second), 1)
 }
 
+// laterReading is readAfter's reading, or why it could not be made.
+type laterReading struct {
+	cpuReading
+	err error
+}
+
 // readAfter reads the process's CPU and the frames encoded once d has
 // passed, on the channel it returns; a reading that is not ok if quit
 // closes or the pipeline stops first.
-func readAfter(d time.Duration, quit <-chan struct{}, p *pipeline.Pipeline) <-chan cpuReading {
-	out := make(chan cpuReading, 1)
+func readAfter(d time.Duration, quit <-chan struct{}, p *pipeline.Pipeline) <-chan laterReading {
+	out := make(chan laterReading, 1)
 	go func() {
 		t := time.NewTimer(d)
 		defer t.Stop()
 		select {
 		case <-t.C:
-			r, _ := readCPU(encodedAll(p.Stats()))
-			out <- r
+			r, err := readCPU(encodedAll(p.Stats()))
+			out <- laterReading{r, err}
 		case <-quit:
-			out <- cpuReading{}
+			out <- laterReading{}
 		case <-p.Done():
-			out <- cpuReading{}
+			out <- laterReading{}
 		}
 	}()
 	return out
@@ -191,7 +197,8 @@ func run(ctx context.Context, cfg config) (report, error) {
 	rep.RSS, err = sampleRSS(ctx, p.Done(), start, cfg.Duration, cfg.RSSEvery)
 	close(quit)
 	end, rerr := readCPU(encodedAll(p.Stats()))
-	rep.Steady = between(<-warm, end)
+	w := <-warm
+	rep.Steady, rerr = between(w.cpuReading, end), errors.Join(rerr, w.err)
 	stopErr := p.Stop()
 	rep.Elapsed = time.Since(start)
 	cpu1, cerr := cpuTime()
