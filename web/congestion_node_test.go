@@ -1,0 +1,235 @@
+package web
+
+import (
+	"encoding/json"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pion/logging"
+	"github.com/pion/transport/v5/vnet"
+	"github.com/pion/webrtc/v4"
+)
+
+// virtualLink is a virtual network of two hosts, the node's WebRTC side
+// and one viewer, whose link from the node to the viewer is a token bucket
+// filter, unlimited until limit. sent counts the bytes the node put on
+// that link.
+type virtualLink struct {
+	node, viewer *vnet.Net
+	tbf          *vnet.TBFQueue
+	sent         atomic.Uint64
+}
+
+const (
+	nodeIP, viewerIP = "10.0.0.1", "10.0.0.2"
+	// linkQueue is how long the limited link's queue is, at its rate, as
+	// a router's buffer: beyond it, packets are lost.
+	linkQueue = 300 * time.Millisecond
+	// fastLink is the rate of a link not limited, in bits/s.
+	fastLink = 1_000_000_000
+)
+
+func newVirtualLink(t *testing.T) *virtualLink {
+	t.Helper()
+	router, err := vnet.NewRouter(&vnet.RouterConfig{CIDR: "10.0.0.0/24", LoggerFactory: logging.NewDefaultLoggerFactory()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &virtualLink{}
+	if l.node, err = vnet.NewNet(&vnet.NetConfig{StaticIPs: []string{nodeIP}}); err != nil {
+		t.Fatal(err)
+	}
+	if l.viewer, err = vnet.NewNet(&vnet.NetConfig{StaticIPs: []string{viewerIP}}); err != nil {
+		t.Fatal(err)
+	}
+	l.tbf = vnet.NewTBFQueue(fastLink, 2*rtpMTU, fastLink/8)
+	q, err := vnet.NewQueue(l.viewer, l.tbf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = q.Close() })
+	if err := router.AddNet(l.node); err != nil {
+		t.Fatal(err)
+	}
+	if err := router.AddNet(q); err != nil {
+		t.Fatal(err)
+	}
+	router.AddChunkFilter(func(c vnet.Chunk) bool {
+		if a, ok := c.SourceAddr().(*net.UDPAddr); ok && a.IP.String() == nodeIP {
+			l.sent.Add(uint64(len(c.UserData())))
+		}
+		return true
+	})
+	if err := router.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = router.Stop() })
+	return l
+}
+
+// limit makes the link carry rate bits/s, with a queue of linkQueue.
+func (l *virtualLink) limit(rate int) {
+	l.tbf.SetRate(rate)
+	l.tbf.SetSize(int64(float64(rate) / 8 * linkQueue.Seconds()))
+}
+
+// notLoopback keeps the virtual network's addresses.
+func notLoopback(ip net.IP) bool { return !ip.IsLoopback() }
+
+// nodeSettings puts the node's WebRTC side on the link's node host.
+func (l *virtualLink) nodeSettings(se *webrtc.SettingEngine) { se.SetNet(l.node) }
+
+// newViewer is a pion viewer on the link's viewer host with pion's default
+// interceptors: it sends TWCC feedback, NACKs and receiver reports, as a
+// browser does.
+func (l *virtualLink) newViewer(t *testing.T) (*webrtc.PeerConnection, chan *webrtc.TrackRemote) {
+	t.Helper()
+	api, err := viewerAPI{keepIP: notLoopback, tune: func(se *webrtc.SettingEngine) { se.SetNet(l.viewer) }}.new()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return receiverOf(t, api)
+}
+
+// pictureCount counts what a viewer receives of a track: its packets, the
+// packets missing when a later one arrived (lost on the way; a NACK's
+// repair may follow), and the packets of keyframes and of other pictures.
+type pictureCount struct {
+	packets, missed, keys, deltas atomic.Uint64
+}
+
+func (c *pictureCount) read(t *testing.T, tr *webrtc.TrackRemote) {
+	go func() {
+		var last uint16
+		for first := true; ; first = false {
+			pkt, _, err := tr.ReadRTP()
+			if err != nil {
+				return
+			}
+			c.packets.Add(1)
+			if gap := pkt.SequenceNumber - last - 1; !first && gap < 1<<15 {
+				c.missed.Add(uint64(gap))
+			}
+			if first || pkt.SequenceNumber-last < 1<<15 {
+				last = pkt.SequenceNumber
+			}
+			switch key, delta := pictureKind(t, pkt); {
+			case key:
+				c.keys.Add(1)
+			case delta:
+				c.deltas.Add(1)
+			}
+		}
+	}()
+}
+
+// viewerStatus returns what /api/topics/cam says of its one WebRTC viewer
+// and the topic's bitrate.
+func viewerStatus(t *testing.T, n *liveNode) (ViewerInfo, float64) {
+	t.Helper()
+	status, body, _ := post(t, n, "GET", "/api/topics/cam", "")
+	var ti TopicInfo
+	if err := json.Unmarshal([]byte(body), &ti); status != http.StatusOK || err != nil {
+		t.Fatalf("/api/topics/cam: %d %q %v", status, body, err)
+	}
+	if len(ti.Viewers) != 1 {
+		return ViewerInfo{}, ti.Bitrate
+	}
+	return ti.Viewers[0], ti.Bitrate
+}
+
+// newRichNode is a live node of a 320x240 30 fps test pattern (GOP 30)
+// encoded at a low CRF: a stream of a few Mbit/s, as a camera's.
+func newRichNode(t *testing.T, cfg Config) *liveNode {
+	t.Helper()
+	return newNode(t, cfg, "testsrc size=320x240 rate=30 ! h264enc gop=30 rate=30 crf=8 ! publish topic=/cam", "/cam")
+}
+
+// streamBitrate waits for n's /cam to have a measured bitrate and returns
+// it, in bits per second.
+func streamBitrate(t *testing.T, n *liveNode) float64 {
+	t.Helper()
+	var rate float64
+	waitFor(t, 30*time.Second, "the stream's bitrate over 3 s", func() bool {
+		st, err := n.bus.Stats("/cam")
+		rate = st.ByteRate * 8
+		return err == nil && rate > 0 && st.Published > 3*30
+	})
+	return rate
+}
+
+// A viewer on a link that carries a third of the stream is estimated below
+// the stream's bitrate, paced to the estimate, and thinned at the node, so
+// that what the node puts on the link stays near what the link carries,
+// little is lost on it, and the viewer keeps receiving whole keyframes.
+func TestAWebRTCViewerOnASlowLinkIsPacedToItsEstimateAndThinned(t *testing.T) {
+	l := newVirtualLink(t)
+	n := newRichNode(t, Config{KeepIP: notLoopback, WebRTCSettings: l.nodeSettings})
+	stream := streamBitrate(t, n)
+	rate := int(stream / 3)
+	l.limit(rate)
+	pc, tracks := l.newViewer(t)
+	_, tr := joinWith(t, n, pc, tracks)
+	var got pictureCount
+	got.read(t, tr)
+
+	var v ViewerInfo
+	waitFor(t, 60*time.Second, "the estimate below the stream's bitrate", func() bool {
+		v, stream = viewerStatus(t, n)
+		return v.Estimate > 0 && float64(v.Estimate) < stream
+	})
+	t.Logf("link %d bit/s, stream %.0f bit/s: estimate %d bit/s", rate, stream, v.Estimate)
+	waitFor(t, 60*time.Second, "the viewer thinned at the node", func() bool {
+		v, _ = viewerStatus(t, n)
+		return v.KeyframesOnly || v.Dropping
+	})
+
+	sent0, pk0, miss0, keys0, at0 := l.sent.Load(), got.packets.Load(), got.missed.Load(), got.keys.Load(), time.Now()
+	time.Sleep(10 * time.Second)
+	secs := time.Since(at0).Seconds()
+	sent := float64(l.sent.Load()-sent0) * 8 / secs
+	packets, missed, keys := got.packets.Load()-pk0, got.missed.Load()-miss0, got.keys.Load()-keys0
+	v, _ = viewerStatus(t, n)
+	t.Logf("over %.1f s: the node sent %.0f bit/s on a link of %d; the viewer got %d packets (%d keyframe packets), %d missed; status %+v",
+		secs, sent, rate, packets, keys, missed, v)
+	if sent > 1.5*float64(rate) {
+		t.Errorf("the node sent %.0f bit/s on a link of %d bit/s: want its writes paced to the link's estimate", sent, rate)
+	}
+	if loss := float64(missed) / float64(packets+missed); packets == 0 || loss > 0.2 {
+		t.Errorf("the viewer missed %d packets of %d (%.0f%%): want under 20%% lost on a paced link (unpaced, it would lose over half)", missed, packets+missed, 100*loss)
+	}
+	if keys == 0 {
+		t.Error("no keyframe reached the viewer in 10 s: want whole keyframes through the slow link")
+	}
+}
+
+// A viewer on a link faster than the stream is estimated above it and
+// sent the whole stream.
+func TestAWebRTCViewerOnAFastLinkIsNotThinned(t *testing.T) {
+	l := newVirtualLink(t)
+	n := newRichNode(t, Config{KeepIP: notLoopback, WebRTCSettings: l.nodeSettings})
+	pc, tracks := l.newViewer(t)
+	_, tr := joinWith(t, n, pc, tracks)
+	var got pictureCount
+	got.read(t, tr)
+	var v ViewerInfo
+	var stream float64
+	waitFor(t, 30*time.Second, "an estimate", func() bool {
+		v, stream = viewerStatus(t, n)
+		return v.Estimate > 0 && stream > 0
+	})
+	d0 := got.deltas.Load()
+	time.Sleep(8 * time.Second)
+	v, stream = viewerStatus(t, n)
+	t.Logf("stream %.0f bit/s: status %+v; %d delta packets in 8 s", stream, v, got.deltas.Load()-d0)
+	if float64(v.Estimate) < stream || v.KeyframesOnly {
+		t.Errorf("a viewer on an unlimited link: estimate %d bit/s of a stream of %.0f, keyframes only %v; want above it, the whole stream",
+			v.Estimate, stream, v.KeyframesOnly)
+	}
+	if got.deltas.Load()-d0 < 8*20 {
+		t.Errorf("%d delta packets in 8 s of a 30 fps stream: want the whole stream", got.deltas.Load()-d0)
+	}
+}
