@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/pion/logging"
+	"github.com/pion/sdp/v3"
 	"github.com/pion/transport/v5/vnet"
 	"github.com/pion/webrtc/v4"
 )
@@ -172,6 +174,7 @@ func TestAWebRTCViewerOnASlowLinkIsPacedToItsEstimateAndThinned(t *testing.T) {
 	rate := int(stream / 3)
 	l.limit(rate)
 	pc, tracks := l.newViewer(t)
+	joined := time.Now()
 	_, tr := joinWith(t, n, pc, tracks)
 	var got pictureCount
 	got.read(t, tr)
@@ -204,6 +207,15 @@ func TestAWebRTCViewerOnASlowLinkIsPacedToItsEstimateAndThinned(t *testing.T) {
 	if keys == 0 {
 		t.Error("no keyframe reached the viewer in 10 s: want whole keyframes through the slow link")
 	}
+	// The topic drops whole rests of GOPs for the viewer, and resumes it at
+	// a keyframe: its picture is not broken, and the encoder is asked for a
+	// keyframe no more than the viewer's picture loss reports are answered
+	// (at most once a second).
+	st, _ := n.bus.Stats("/cam")
+	if limit := uint64(time.Since(joined).Seconds()) + 1; st.KeyframeRequestsForwarded > limit {
+		t.Errorf("%d keyframe requests reached the encoder in %v: want at most one a second", st.KeyframeRequestsForwarded, time.Since(joined))
+	}
+	t.Logf("keyframe requests: %d forwarded to the encoder, %d answered from the cache", st.KeyframeRequestsForwarded, st.KeyframeRequestsFromCache)
 }
 
 // A viewer on a link faster than the stream is estimated above it and
@@ -231,5 +243,21 @@ func TestAWebRTCViewerOnAFastLinkIsNotThinned(t *testing.T) {
 	}
 	if got.deltas.Load()-d0 < 8*20 {
 		t.Errorf("%d delta packets in 8 s of a 30 fps stream: want the whole stream", got.deltas.Load()-d0)
+	}
+}
+
+// The answer negotiates transport-wide congestion control for the video:
+// the TWCC header extension and transport-cc feedback, which a browser's
+// receiver then sends.
+func TestTheAnswerNegotiatesTransportWideCongestionControl(t *testing.T) {
+	n := newLiveNode(t, Config{})
+	status, answer, _ := post(t, n, "POST", "/whep/cam", offerSDP(t), sdpType)
+	if status != http.StatusCreated {
+		t.Fatalf("offer: %d %q", status, answer)
+	}
+	for _, want := range []string{" transport-cc", "a=extmap:", sdp.TransportCCURI} {
+		if !strings.Contains(answer, want) {
+			t.Errorf("the answer lacks %q:\n%s", want, answer)
+		}
 	}
 }
