@@ -93,3 +93,13 @@ func estimateShort(estimate int, stream float64, thin bool) bool {
 	}
 	return float64(estimate) < stream
 }
+
+// estimated takes a viewer's estimate, in bits per second, of a stream of
+// stream bits per second, sampled at now (every estimateEvery), and returns
+// what changes: a viewer short of the stream for lossyReportsToThin samples
+// in a row is sent keyframes only, and one thinned gets the whole stream
+// again after clearReportsToResume samples in a row with resumeHeadroom,
+// once its hold has passed.
+func (p *lossPacer) estimated(now time.Time, estimate int, stream float64) paceChange {
+	return p.report(now, estimateShort(estimate, stream, p.thin))
+}

@@ -95,3 +95,31 @@ func TestEstimateShortOfTheStreamWithHeadroomToResume(t *testing.T) {
 		}
 	}
 }
+
+func TestAnEstimateBelowTheStreamThinsTheViewerUntilItHasHeadroom(t *testing.T) {
+	const stream = 1_000_000
+	t0 := time.Unix(1000, 0)
+	cases := []struct {
+		name      string
+		estimates []int // one a second from t0
+		want      []paceChange
+	}{
+		{"an estimate above the stream changes nothing", []int{2e6, 2e6, 2e6, 2e6}, []paceChange{paceSame, paceSame, paceSame, paceSame}},
+		{"two seconds short are a dip", []int{5e5, 5e5, 2e6, 5e5, 5e5}, []paceChange{paceSame, paceSame, paceSame, paceSame, paceSame}},
+		{"three seconds short thin the viewer", []int{5e5, 5e5, 5e5}, []paceChange{paceSame, paceSame, paceThin}},
+		{"just above the stream is not enough to resume", []int{5e5, 5e5, 5e5, 1.1e6, 1.1e6, 1.1e6, 1.1e6, 1.1e6, 1.1e6, 1.1e6},
+			[]paceChange{paceSame, paceSame, paceThin, paceSame, paceSame, paceSame, paceSame, paceSame, paceSame, paceSame}},
+		{"a quarter above for three seconds resumes after the hold", []int{5e5, 5e5, 5e5, 2e6, 2e6, 2e6, 2e6, 2e6, 2e6, 2e6},
+			[]paceChange{paceSame, paceSame, paceThin, paceSame, paceSame, paceSame, paceSame, paceFull, paceSame, paceSame}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var p lossPacer
+			for i, e := range c.estimates {
+				if got := p.estimated(t0.Add(time.Duration(i)*time.Second), e, stream); got != c.want[i] {
+					t.Fatalf("second %d, estimate %d: %v, want %v", i, e, got, c.want[i])
+				}
+			}
+		})
+	}
+}

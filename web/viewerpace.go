@@ -73,8 +73,7 @@ func (s *whepSession) sample(now time.Time) {
 	estimate, feedback := s.bwe.GetTargetBitrate(), s.feedback.Load()
 	if feedback {
 		s.paceMu.Lock()
-		short := estimateShort(estimate, stream, s.pace.thin)
-		s.paced(s.pace.report(now, short), func() string { return thinnedByEstimate(s.topic, estimate, stream) })
+		s.paced(s.pace.estimated(now, estimate, stream), func() string { return thinnedByEstimate(s.topic, estimate, stream) })
 		s.paceMu.Unlock()
 	}
 	s.mu.Lock()
