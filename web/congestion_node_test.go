@@ -9,30 +9,35 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/interceptor"
 	"github.com/pion/logging"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/transport/v5/vnet"
 	"github.com/pion/webrtc/v4"
 )
 
-// virtualLink is a virtual network of two hosts, the node's WebRTC side
-// and one viewer, whose link from the node to the viewer is a token bucket
-// filter, unlimited until limit. sent counts the bytes the node put on
-// that link.
+// virtualLink is a virtual network of the node's WebRTC side and two
+// viewer hosts, each reached by a link of its own from the node: a token
+// bucket filter, unlimited until limit. sent counts the bytes the node put
+// on each link.
 type virtualLink struct {
-	node, viewer *vnet.Net
-	tbf          *vnet.TBFQueue
-	sent         atomic.Uint64
+	node    *vnet.Net
+	viewers [2]*vnet.Net
+	tbf     [2]*vnet.TBFQueue
+	sent    [2]atomic.Uint64
 }
 
 const (
-	nodeIP, viewerIP = "10.0.0.1", "10.0.0.2"
+	nodeIP = "10.0.0.1"
 	// linkQueue is how long the limited link's queue is, at its rate, as
 	// a router's buffer: beyond it, packets are lost.
 	linkQueue = 300 * time.Millisecond
 	// fastLink is the rate of a link not limited, in bits/s.
 	fastLink = 1_000_000_000
 )
+
+// viewerIPs are the viewer hosts' addresses.
+var viewerIPs = [2]string{"10.0.0.2", "10.0.0.3"}
 
 func newVirtualLink(t *testing.T) *virtualLink {
 	t.Helper()
@@ -44,27 +49,24 @@ func newVirtualLink(t *testing.T) *virtualLink {
 	if l.node, err = vnet.NewNet(&vnet.NetConfig{StaticIPs: []string{nodeIP}}); err != nil {
 		t.Fatal(err)
 	}
-	if l.viewer, err = vnet.NewNet(&vnet.NetConfig{StaticIPs: []string{viewerIP}}); err != nil {
-		t.Fatal(err)
-	}
-	l.tbf = vnet.NewTBFQueue(fastLink, 2*rtpMTU, fastLink/8)
-	q, err := vnet.NewQueue(l.viewer, l.tbf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = q.Close() })
 	if err := router.AddNet(l.node); err != nil {
 		t.Fatal(err)
 	}
-	if err := router.AddNet(q); err != nil {
-		t.Fatal(err)
-	}
-	router.AddChunkFilter(func(c vnet.Chunk) bool {
-		if a, ok := c.SourceAddr().(*net.UDPAddr); ok && a.IP.String() == nodeIP {
-			l.sent.Add(uint64(len(c.UserData())))
+	for i, ip := range viewerIPs {
+		if l.viewers[i], err = vnet.NewNet(&vnet.NetConfig{StaticIPs: []string{ip}}); err != nil {
+			t.Fatal(err)
 		}
-		return true
-	})
+		l.tbf[i] = vnet.NewTBFQueue(fastLink, 2*rtpMTU, fastLink/8)
+		q, err := vnet.NewQueue(l.viewers[i], l.tbf[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = q.Close() })
+		if err := router.AddNet(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	router.AddChunkFilter(l.count)
 	if err := router.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -72,28 +74,69 @@ func newVirtualLink(t *testing.T) *virtualLink {
 	return l
 }
 
-// limit makes the link carry rate bits/s, with a queue of linkQueue.
+// count counts a chunk the node sends to a viewer host.
+func (l *virtualLink) count(c vnet.Chunk) bool {
+	from, ok := c.SourceAddr().(*net.UDPAddr)
+	to, ok2 := c.DestinationAddr().(*net.UDPAddr)
+	if !ok || !ok2 || from.IP.String() != nodeIP {
+		return true
+	}
+	for i, ip := range viewerIPs {
+		if to.IP.String() == ip {
+			l.sent[i].Add(uint64(len(c.UserData())))
+		}
+	}
+	return true
+}
+
+// limit makes the links to the viewers carry rate bits/s each, with a
+// queue of linkQueue.
 func (l *virtualLink) limit(rate int) {
-	l.tbf.SetRate(rate)
-	l.tbf.SetSize(int64(float64(rate) / 8 * linkQueue.Seconds()))
+	for _, tbf := range l.tbf {
+		tbf.SetRate(rate)
+		tbf.SetSize(int64(float64(rate) / 8 * linkQueue.Seconds()))
+	}
 }
 
 // notLoopback keeps the virtual network's addresses.
 func notLoopback(ip net.IP) bool { return !ip.IsLoopback() }
 
-// nodeSettings puts the node's WebRTC side on the link's node host.
+// nodeSettings puts the node's WebRTC side on the network's node host.
 func (l *virtualLink) nodeSettings(se *webrtc.SettingEngine) { se.SetNet(l.node) }
 
-// newViewer is a pion viewer on the link's viewer host with pion's default
+// newViewer is a pion viewer on viewer host 0 with pion's default
 // interceptors: it sends TWCC feedback, NACKs and receiver reports, as a
 // browser does.
 func (l *virtualLink) newViewer(t *testing.T) (*webrtc.PeerConnection, chan *webrtc.TrackRemote) {
 	t.Helper()
-	api, err := viewerAPI{keepIP: notLoopback, tune: func(se *webrtc.SettingEngine) { se.SetNet(l.viewer) }}.new()
+	api, err := viewerAPI{keepIP: notLoopback, tune: func(se *webrtc.SettingEngine) { se.SetNet(l.viewers[0]) }}.new()
 	if err != nil {
 		t.Fatal(err)
 	}
 	return receiverOf(t, api)
+}
+
+// newUnpacedViewer is a pion viewer on viewer host 1 that sends NACKs and
+// receiver reports but no transport-wide feedback: the node has no
+// estimate of its link and does not pace it.
+func (l *virtualLink) newUnpacedViewer(t *testing.T) (*webrtc.PeerConnection, chan *webrtc.TrackRemote) {
+	t.Helper()
+	m := &webrtc.MediaEngine{}
+	if err := m.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: h264Codec, PayloadType: 102}, webrtc.RTPCodecTypeVideo); err != nil {
+		t.Fatal(err)
+	}
+	ir := &interceptor.Registry{}
+	if err := webrtc.ConfigureNack(m, ir); err != nil {
+		t.Fatal(err)
+	}
+	if err := webrtc.ConfigureRTCPReports(ir); err != nil {
+		t.Fatal(err)
+	}
+	se, err := viewerAPI{keepIP: notLoopback, tune: func(se *webrtc.SettingEngine) { se.SetNet(l.viewers[1]) }}.settings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return receiverOf(t, webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se)))
 }
 
 // pictureCount counts what a viewer receives of a track: its packets, the
@@ -163,10 +206,30 @@ func streamBitrate(t *testing.T, n *liveNode) float64 {
 	return rate
 }
 
+// linkSample is what a viewer's link carried over a while: the bits/s the
+// node put on it, and the viewer's packets, those it missed, and its
+// keyframe packets.
+type linkSample struct {
+	sent                  float64
+	packets, missed, keys uint64
+}
+
+// sampleLink measures viewer host i's link, whose viewer counts got, for d.
+func sampleLink(l *virtualLink, i int, got *pictureCount, d time.Duration) linkSample {
+	sent0, pk0, miss0, keys0, at0 := l.sent[i].Load(), got.packets.Load(), got.missed.Load(), got.keys.Load(), time.Now()
+	time.Sleep(d)
+	return linkSample{sent: float64(l.sent[i].Load()-sent0) * 8 / time.Since(at0).Seconds(),
+		packets: got.packets.Load() - pk0, missed: got.missed.Load() - miss0, keys: got.keys.Load() - keys0}
+}
+
+// loss is the share of the packets the viewer missed.
+func (s linkSample) loss() float64 { return float64(s.missed) / float64(max(1, s.packets+s.missed)) }
+
 // A viewer on a link that carries a third of the stream is estimated below
 // the stream's bitrate, paced to the estimate, and thinned at the node, so
 // that what the node puts on the link stays near what the link carries,
-// little is lost on it, and the viewer keeps receiving whole keyframes.
+// little is lost on it, far less than by a viewer the node does not pace
+// on the same link, and the viewer keeps receiving whole keyframes.
 func TestAWebRTCViewerOnASlowLinkIsPacedToItsEstimateAndThinned(t *testing.T) {
 	l := newVirtualLink(t)
 	n := newRichNode(t, Config{KeepIP: notLoopback, WebRTCSettings: l.nodeSettings})
@@ -189,23 +252,14 @@ func TestAWebRTCViewerOnASlowLinkIsPacedToItsEstimateAndThinned(t *testing.T) {
 		v, _ = viewerStatus(t, n)
 		return v.KeyframesOnly || v.Dropping
 	})
-
-	sent0, pk0, miss0, keys0, at0 := l.sent.Load(), got.packets.Load(), got.missed.Load(), got.keys.Load(), time.Now()
-	time.Sleep(10 * time.Second)
-	secs := time.Since(at0).Seconds()
-	sent := float64(l.sent.Load()-sent0) * 8 / secs
-	packets, missed, keys := got.packets.Load()-pk0, got.missed.Load()-miss0, got.keys.Load()-keys0
+	paced := sampleLink(l, 0, &got, 10*time.Second)
 	v, _ = viewerStatus(t, n)
-	t.Logf("over %.1f s: the node sent %.0f bit/s on a link of %d; the viewer got %d packets (%d keyframe packets), %d missed; status %+v",
-		secs, sent, rate, packets, keys, missed, v)
-	if sent > 1.5*float64(rate) {
-		t.Errorf("the node sent %.0f bit/s on a link of %d bit/s: want its writes paced to the link's estimate", sent, rate)
+	t.Logf("paced, over 10 s: %+v; status %+v", paced, v)
+	if paced.sent > 1.5*float64(rate) {
+		t.Errorf("the node sent %.0f bit/s on a link of %d bit/s: want its writes paced to the link's estimate", paced.sent, rate)
 	}
-	if loss := float64(missed) / float64(packets+missed); packets == 0 || loss > 0.2 {
-		t.Errorf("the viewer missed %d packets of %d (%.0f%%): want under 20%% lost on a paced link (unpaced, it would lose over half)", missed, packets+missed, 100*loss)
-	}
-	if keys == 0 {
-		t.Error("no keyframe reached the viewer in 10 s: want whole keyframes through the slow link")
+	if paced.packets == 0 || paced.keys == 0 {
+		t.Errorf("the viewer got %d packets, %d of keyframes, in 10 s: want whole keyframes through the slow link", paced.packets, paced.keys)
 	}
 	// The topic drops whole rests of GOPs for the viewer, and resumes it at
 	// a keyframe: its picture is not broken, and the encoder is asked for a
@@ -215,7 +269,18 @@ func TestAWebRTCViewerOnASlowLinkIsPacedToItsEstimateAndThinned(t *testing.T) {
 	if limit := uint64(time.Since(joined).Seconds()) + 1; st.KeyframeRequestsForwarded > limit {
 		t.Errorf("%d keyframe requests reached the encoder in %v: want at most one a second", st.KeyframeRequestsForwarded, time.Since(joined))
 	}
-	t.Logf("keyframe requests: %d forwarded to the encoder, %d answered from the cache", st.KeyframeRequestsForwarded, st.KeyframeRequestsFromCache)
+
+	// The same link, to a viewer that sends no transport-wide feedback.
+	pc2, tracks2 := l.newUnpacedViewer(t)
+	_, tr2 := joinWith(t, n, pc2, tracks2)
+	var got2 pictureCount
+	got2.read(t, tr2)
+	unpaced := sampleLink(l, 1, &got2, 3*time.Second)
+	t.Logf("unpaced, its first 3 s: %+v", unpaced)
+	if paced.loss() > 0.2 || paced.loss() > unpaced.loss()/2 {
+		t.Errorf("the paced viewer missed %.0f%% of its packets, the unpaced one %.0f%%: want the paced one under 20%% and half the other's",
+			100*paced.loss(), 100*unpaced.loss())
+	}
 }
 
 // A viewer on a link faster than the stream is estimated above it and
