@@ -34,7 +34,9 @@ const timingEnv = "GOPLINE_REMOTE_ADMISSION_TIMING"
 // publisher that pauses its topic on SIGUSR1 and resumes on the next one
 // (saying which, see togglePause), a subscriber, and a single listing of
 // a node's topics. On SIGUSR2 a publisher or subscriber closes every
-// connection it accepted, as it would to give their places to new ones.
+// connection it accepted, as it would to give their places to new ones;
+// on SIGHUP a subscriber leaves its endpoints without writers (see
+// forgetEndpointWriters).
 func init() {
 	role := os.Getenv(roleEnv)
 	if role != "quietpub" && role != "quietsub" && role != "quietlist" {
@@ -97,7 +99,10 @@ func runQuietChild(role string, a childArgs) int {
 			n.guard.admission.dropAll()
 		}
 	}()
-	stop := time.After(time.Minute) // in case the parent is gone
+	if a.Lifetime == 0 {
+		a.Lifetime = time.Minute
+	}
+	stop := time.After(a.Lifetime) // in case the parent is gone
 	switch role {
 	case "quietpub":
 		topic, _ := bus.Topic("/cam")
@@ -138,6 +143,13 @@ func runQuietChild(role string, a childArgs) int {
 			}
 		}))
 		sys.Root.Send(link, &transport.Subscribe{Subscriber: pid})
+		forget := make(chan os.Signal, 1)
+		signal.Notify(forget, syscall.SIGHUP)
+		go func() {
+			for range forget {
+				say(report{Event: fmt.Sprintf("forgot %d endpoint writers", forgetEndpointWriters(sys))})
+			}
+		}()
 	case "quietlist":
 		list, err := n.Topics(a.Addr, 5*time.Second)
 		if err != nil {

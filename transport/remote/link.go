@@ -229,12 +229,14 @@ func (l *link) probed(ctx actor.Context, m *probed) {
 }
 
 // unanswered gives up on a subscription that got no answer, and tries
-// again.
+// again over a new connection (see renewEndpoint): the probe had just
+// found the node serving.
 func (l *link) unanswered(ctx actor.Context, m *unanswered) {
 	if m.gen != l.gen || l.proxy != nil || l.stopped || l.refused {
 		return
 	}
 	ctx.Unwatch(l.gateway)
+	l.n.renewEndpoint(l.addr)
 	l.lose(ctx, "no answer to the subscription")
 	l.failed(ctx, fmt.Errorf("no answer to the subscription in %v", subscribeTimeout))
 }

@@ -313,6 +313,18 @@ func (n *Node) Dial(addr, topic string) (*actor.PID, error) {
 	return pid, nil
 }
 
+// renewEndpoint ends protoactor's endpoint to addr, its connection and
+// the watches of the actors there (they are told AddressTerminated): the
+// next message to addr connects anew. At the pinned version an endpoint
+// whose writer stopped without telling (its stream ended while the
+// connection looked well) stays in place and swallows every message to
+// its address, so a node that answers probes but not its subscriptions is
+// reached over a new connection, not that one for ever.
+func (n *Node) renewEndpoint(addr string) {
+	n.log.Warn().Str("node", addr).Msg("remote: the node did not answer over its connection; connecting anew")
+	n.system.EventStream.Publish(&remote.EndpointTerminatedEvent{Address: addr})
+}
+
 // goOwned runs f in a goroutine that Close waits for.
 func (n *Node) goOwned(f func()) {
 	n.owned.Add(1)
