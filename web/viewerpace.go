@@ -26,6 +26,12 @@ type ViewerInfo struct {
 	Dropping bool `json:"dropping"`
 	// Dropped counts the packets the topic dropped for the viewer.
 	Dropped uint64 `json:"dropped"`
+	// Resent counts the packets resent at the viewer's NACKs, and
+	// ResendsRefused those its NACKs asked for and the node refused: each
+	// packet is resent twice at most, and a viewer a quarter of what it is
+	// sent.
+	Resent         uint64 `json:"resent"`
+	ResendsRefused uint64 `json:"resends_refused"`
 }
 
 // errSessionClosed ends a write that waited for its pace when the session
@@ -86,6 +92,14 @@ func (s *whepSession) sample(now time.Time) {
 	st.KeyframesOnly = s.keyframesOnly.Load()
 	st.Dropping = dropped > st.Dropped
 	st.Dropped = max(dropped, st.Dropped)
+	rc := s.resends.counts()
+	st.Resent, st.ResendsRefused = rc.Resent, rc.Refused
+	if rc.Refused > 0 && !s.warnedResends {
+		s.warnedResends = true
+		s.log.Warn().Str("topic", s.topic).Str("session", s.id).Uint64("resent", rc.Resent).Uint64("refused", rc.Refused).
+			Msg("WebRTC viewer asks for more lost packets again than the node resends (each twice at most, a quarter of what it is sent): " +
+				"the rest of its NACKs are refused; its link loses much, or it asks on purpose")
+	}
 }
 
 // topicStats returns the topic's bitrate, in bits per second, and how many
