@@ -64,6 +64,9 @@ type whepSession struct {
 	// a write waiting for its pace returns.
 	bwe      cc.BandwidthEstimator
 	feedback atomic.Bool
+	// carries: the last sample of the estimate found it above the stream's
+	// bitrate; the viewer is paced at burstPace times it.
+	carries atomic.Bool
 	// resends keeps the viewer's NACKs within its resend budget.
 	resends *resendGuard
 	closing chan struct{}

@@ -38,11 +38,13 @@ type ViewerInfo struct {
 // closed.
 var errSessionClosed = errors.New("web: the viewer's session closed")
 
-// waitToSend waits until n bytes may go to the viewer at its pace: its
-// estimate, once it sends transport-wide feedback. It returns
-// errSessionClosed when the session closes first.
+// waitToSend waits until n bytes may go to the viewer at its pace, once
+// it sends transport-wide feedback: burstPace times its estimate while the
+// last sample found the estimate carries the stream, its estimate
+// otherwise (paceRate). It returns errSessionClosed when the session
+// closes first.
 func (s *whepSession) waitToSend(n int) error {
-	d := s.bucket.take(time.Now(), n, paceRate(s.bwe.GetTargetBitrate(), s.feedback.Load()))
+	d := s.bucket.take(time.Now(), n, paceRate(s.bwe.GetTargetBitrate(), s.feedback.Load(), s.carries.Load()))
 	if d <= 0 {
 		return nil
 	}
@@ -72,8 +74,9 @@ func (s *whepSession) watch() {
 }
 
 // sample compares the viewer's estimate with the stream's bitrate, which
-// thins the viewer's stream to keyframes when it stays short (lossPacer),
-// and keeps what it saw for the viewer's status.
+// thins the viewer's stream to keyframes when it stays short (lossPacer)
+// and paces it in bursts while it carries the stream (paceRate), and keeps
+// what it saw for the viewer's status.
 func (s *whepSession) sample(now time.Time) {
 	stream, dropped := s.topicStats()
 	estimate, feedback := s.bwe.GetTargetBitrate(), s.feedback.Load()
@@ -82,6 +85,7 @@ func (s *whepSession) sample(now time.Time) {
 		s.paced(s.pace.estimated(now, estimate, stream), func() string { return thinnedByEstimate(s.topic, estimate, stream) })
 		s.paceMu.Unlock()
 	}
+	s.carries.Store(feedback && stream > 0 && !estimateShort(estimate, stream, false))
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := &s.status
