@@ -30,6 +30,15 @@ const (
 	// stream's bitrate: lossPacer counts these samples as it counts
 	// receiver reports, about one a second.
 	estimateEvery = time.Second
+	// burstPace is how many times its estimate a viewer whose estimate
+	// carries the stream is paced at: a picture's packets, a keyframe's
+	// above all, go out in a burst that fits 2.5 times the estimate (as
+	// libwebrtc's pacer sends at 2.5 times its target rate), while what
+	// the viewer is sent on average stays the stream's, below its
+	// estimate. A viewer whose estimate falls short of the stream is paced
+	// at its estimate: the pace, not the stream, is then what its link
+	// is sent on average.
+	burstPace = 2.5
 	// resumeHeadroom is how far above the stream's bitrate a thinned
 	// viewer's estimate must be for it to count as keeping up: an estimate
 	// just at the stream's rate would thin it again at the first GOP.
@@ -71,11 +80,15 @@ func (b *sendBucket) take(now time.Time, n, rate int) time.Duration {
 }
 
 // paceRate is the rate, in bits per second, a viewer's writes are paced
-// to: its estimate, minPaceRate at least, once it sends transport-wide
-// feedback; 0 (unpaced) before, or without it.
-func paceRate(estimate int, feedback bool) int {
+// to once it sends transport-wide feedback: burstPace times its estimate
+// while the estimate carries the stream (carries), its estimate otherwise,
+// minPaceRate at least; 0 (unpaced) before the feedback, or without it.
+func paceRate(estimate int, feedback, carries bool) int {
 	if !feedback {
 		return 0
+	}
+	if carries {
+		return max(int(burstPace*float64(estimate)), minPaceRate)
 	}
 	return max(estimate, minPaceRate)
 }

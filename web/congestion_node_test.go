@@ -173,7 +173,7 @@ func (c *pictureCount) read(t *testing.T, tr *webrtc.TrackRemote) {
 
 // viewerStatus returns what /api/topics/cam says of its one WebRTC viewer
 // and the topic's bitrate.
-func viewerStatus(t *testing.T, n *liveNode) (ViewerInfo, float64) {
+func viewerStatus(t testing.TB, n *liveNode) (ViewerInfo, float64) {
 	t.Helper()
 	status, body, _ := post(t, n, "GET", "/api/topics/cam", "")
 	var ti TopicInfo

@@ -57,20 +57,26 @@ func TestSendBucketKeepsALongRunToTheRate(t *testing.T) {
 	}
 }
 
-func TestPaceRateIsTheEstimateOnceTheViewerSendsFeedback(t *testing.T) {
+// A viewer is paced once it sends feedback: at burstPace times its
+// estimate while the estimate carries the stream, at its estimate when it
+// falls short.
+func TestPaceRateIsTheEstimateOnceTheViewerSendsFeedbackAndBurstsWhenItCarriesTheStream(t *testing.T) {
 	cases := []struct {
-		estimate int
-		feedback bool
-		want     int
+		estimate          int
+		feedback, carries bool
+		want              int
 	}{
-		{2_000_000, true, 2_000_000},
-		{2_000_000, false, 0},
-		{5_000, true, minPaceRate},
-		{initialEstimate, true, initialEstimate},
+		{2_000_000, true, false, 2_000_000},
+		{2_000_000, true, true, 5_000_000},
+		{2_000_000, false, false, 0},
+		{2_000_000, false, true, 0},
+		{5_000, true, false, minPaceRate},
+		{5_000, true, true, minPaceRate},
+		{initialEstimate, true, false, initialEstimate},
 	}
 	for _, c := range cases {
-		if got := paceRate(c.estimate, c.feedback); got != c.want {
-			t.Errorf("paceRate(%d, %v) = %d, want %d", c.estimate, c.feedback, got, c.want)
+		if got := paceRate(c.estimate, c.feedback, c.carries); got != c.want {
+			t.Errorf("paceRate(%d, %v, %v) = %d, want %d", c.estimate, c.feedback, c.carries, got, c.want)
 		}
 	}
 }

@@ -93,7 +93,7 @@ func TestAWebRTCViewerThatKeepsLosingIsSentKeyframesOnlyUntilItKeepsUp(t *testin
 
 // pictureKind says whether an RTP packet of H.264 carries part of an IDR
 // or of another picture.
-func pictureKind(t *testing.T, p *rtp.Packet) (key, delta bool) {
+func pictureKind(t testing.TB, p *rtp.Packet) (key, delta bool) {
 	t.Helper()
 	types := nalTypes(t, p)
 	if len(p.Payload) > 1 && p.Payload[0]&0x1f == 28 { // FU-A: the type of the unit it is part of

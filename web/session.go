@@ -64,8 +64,13 @@ type whepSession struct {
 	// a write waiting for its pace returns.
 	bwe      cc.BandwidthEstimator
 	feedback atomic.Bool
-	closing  chan struct{}
-	bus      *transport.Bus
+	// carries: the last sample of the estimate found it above the stream's
+	// bitrate; the viewer is paced at burstPace times it.
+	carries atomic.Bool
+	// resends keeps the viewer's NACKs within its resend budget.
+	resends *resendGuard
+	closing chan struct{}
+	bus     *transport.Bus
 
 	mu        sync.Mutex
 	feed      *feed
@@ -77,6 +82,9 @@ type whepSession struct {
 	observed  func(topic string, p *media.Packet) streamOrder
 	reordered bool       // the feed's actor's alone: the topic turned out to have B-frames
 	status    ViewerInfo // what the estimate watch saw last
+	// warnedResends: the estimate watch warned of the viewer's first
+	// refused resends.
+	warnedResends bool
 	// The RTCP reader's alone: the viewer's receiver reports, and whom to
 	// tell of those that say it lost much of the stream.
 	loss  lossWatch
@@ -186,9 +194,10 @@ func newWHEPSession(p sessionParams, offer string) (*whepSession, error) {
 }
 
 // newPeerConnection makes the viewer's connection with a bandwidth
-// estimator of its own.
+// estimator and a resend guard of its own.
 func (s *whepSession) newPeerConnection(api viewerAPI) (*webrtc.PeerConnection, error) {
 	api.estimated = func(e cc.BandwidthEstimator) { s.bwe = e }
+	api.resends = func(g *resendGuard) { s.resends = g }
 	a, err := api.new()
 	if err != nil {
 		return nil, err
@@ -197,9 +206,9 @@ func (s *whepSession) newPeerConnection(api viewerAPI) (*webrtc.PeerConnection, 
 	if err != nil {
 		return nil, err
 	}
-	if s.bwe == nil {
+	if s.bwe == nil || s.resends == nil {
 		_ = pc.Close()
-		return nil, errors.New("web: the viewer's connection was made without its bandwidth estimator")
+		return nil, errors.New("web: the viewer's connection was made without its bandwidth estimator or its resend guard")
 	}
 	s.pc = pc
 	return pc, nil

@@ -26,17 +26,25 @@ type ViewerInfo struct {
 	Dropping bool `json:"dropping"`
 	// Dropped counts the packets the topic dropped for the viewer.
 	Dropped uint64 `json:"dropped"`
+	// Resent counts the packets resent at the viewer's NACKs, and
+	// ResendsRefused those its NACKs asked for and the node refused: each
+	// packet is resent twice at most, and a viewer a quarter of what it is
+	// sent.
+	Resent         uint64 `json:"resent"`
+	ResendsRefused uint64 `json:"resends_refused"`
 }
 
 // errSessionClosed ends a write that waited for its pace when the session
 // closed.
 var errSessionClosed = errors.New("web: the viewer's session closed")
 
-// waitToSend waits until n bytes may go to the viewer at its pace: its
-// estimate, once it sends transport-wide feedback. It returns
-// errSessionClosed when the session closes first.
+// waitToSend waits until n bytes may go to the viewer at its pace, once
+// it sends transport-wide feedback: burstPace times its estimate while the
+// last sample found the estimate carries the stream, its estimate
+// otherwise (paceRate). It returns errSessionClosed when the session
+// closes first.
 func (s *whepSession) waitToSend(n int) error {
-	d := s.bucket.take(time.Now(), n, paceRate(s.bwe.GetTargetBitrate(), s.feedback.Load()))
+	d := s.bucket.take(time.Now(), n, paceRate(s.bwe.GetTargetBitrate(), s.feedback.Load(), s.carries.Load()))
 	if d <= 0 {
 		return nil
 	}
@@ -66,8 +74,9 @@ func (s *whepSession) watch() {
 }
 
 // sample compares the viewer's estimate with the stream's bitrate, which
-// thins the viewer's stream to keyframes when it stays short (lossPacer),
-// and keeps what it saw for the viewer's status.
+// thins the viewer's stream to keyframes when it stays short (lossPacer)
+// and paces it in bursts while it carries the stream (paceRate), and keeps
+// what it saw for the viewer's status.
 func (s *whepSession) sample(now time.Time) {
 	stream, dropped := s.topicStats()
 	estimate, feedback := s.bwe.GetTargetBitrate(), s.feedback.Load()
@@ -76,6 +85,7 @@ func (s *whepSession) sample(now time.Time) {
 		s.paced(s.pace.estimated(now, estimate, stream), func() string { return thinnedByEstimate(s.topic, estimate, stream) })
 		s.paceMu.Unlock()
 	}
+	s.carries.Store(feedback && stream > 0 && !estimateShort(estimate, stream, false))
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := &s.status
@@ -86,6 +96,14 @@ func (s *whepSession) sample(now time.Time) {
 	st.KeyframesOnly = s.keyframesOnly.Load()
 	st.Dropping = dropped > st.Dropped
 	st.Dropped = max(dropped, st.Dropped)
+	rc := s.resends.counts()
+	st.Resent, st.ResendsRefused = rc.Resent, rc.Refused
+	if rc.Refused > 0 && !s.warnedResends {
+		s.warnedResends = true
+		s.log.Warn().Str("topic", s.topic).Str("session", s.id).Uint64("resent", rc.Resent).Uint64("refused", rc.Refused).
+			Msg("WebRTC viewer asks for more lost packets again than the node resends (each twice at most, a quarter of what it is sent): " +
+				"the rest of its NACKs are refused; its link loses much, or it asks on purpose")
+	}
 }
 
 // topicStats returns the topic's bitrate, in bits per second, and how many

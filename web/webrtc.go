@@ -45,6 +45,9 @@ type viewerAPI struct {
 	// connection made with the API and is given it as the connection is
 	// made (in NewPeerConnection).
 	estimated func(cc.BandwidthEstimator)
+	// resends, when set, keeps every connection's NACKs within a
+	// resendLedger and is given the connection's guard as it is made.
+	resends func(*resendGuard)
 }
 
 // newWebRTCAPI returns a pion API of viewer connections as gopline makes
@@ -56,7 +59,8 @@ func newWebRTCAPI(keepIP func(net.IP) bool) (*webrtc.API, error) {
 // new returns the pion API a viewer's connection is made with: H.264 with
 // NACK, PLI and FIR, the playout-delay extension, pion's default
 // interceptors (NACK retransmission, RTCP reports, TWCC feedback of what
-// it receives) and, with estimated, transport-wide sequence numbers on
+// it receives), with resends the resendGuard in front of the NACK
+// responder, and, with estimated, transport-wide sequence numbers on
 // what it sends and Google Congestion Control's send-side estimator of
 // the feedback; ICE over UDP with host candidates, loopback included, no
 // mDNS, and gopline the DTLS server.
@@ -73,6 +77,9 @@ func (v viewerAPI) new() (*webrtc.API, error) {
 		if err := addEstimator(m, ir, v.estimated); err != nil {
 			return nil, fmt.Errorf("web: bandwidth estimator: %w", err)
 		}
+	}
+	if v.resends != nil { // before the NACK responder, which reads the NACKs it struck
+		ir.Add(resendGuardFactory{made: v.resends})
 	}
 	if err := webrtc.RegisterDefaultInterceptors(m, ir); err != nil {
 		return nil, fmt.Errorf("web: interceptors: %w", err)
