@@ -43,19 +43,31 @@ func (c Config) hostDir() string {
 // announcement first). It fails only when it can find nothing at all.
 func Browse(ctx context.Context, cfg Config) ([]Peer, error) {
 	peers, hostErr := readHostFiles(cfg.hostDir())
+	var found []Peer
 	var netErr error
 	if !cfg.NoMDNS {
-		timeout := cfg.BrowseTimeout
-		if timeout <= 0 {
-			timeout = DefaultBrowseTimeout
-		}
-		mctx, cancel := context.WithTimeout(ctx, timeout)
-		var found []Peer
-		found, netErr = browseMDNS(mctx)
-		cancel()
-		peers = append(peers, found...)
+		found, netErr = browseNetwork(ctx, cfg)
 	}
-	peers = dedupe(peers)
+	return joinPeers(peers, hostErr, found, netErr)
+}
+
+// browseNetwork asks the local network for nodes over multicast DNS,
+// waiting at most cfg's browse timeout.
+func browseNetwork(ctx context.Context, cfg Config) ([]Peer, error) {
+	timeout := cfg.BrowseTimeout
+	if timeout <= 0 {
+		timeout = DefaultBrowseTimeout
+	}
+	mctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	return browseMDNS(mctx)
+}
+
+// joinPeers is a browse's result: the host's peers, then the network's,
+// each once (dedupe); an error only when neither found any and one
+// failed.
+func joinPeers(host []Peer, hostErr error, network []Peer, netErr error) ([]Peer, error) {
+	peers := dedupe(append(slices.Clone(host), network...))
 	if len(peers) == 0 && (hostErr != nil || netErr != nil) {
 		return nil, errors.Join(hostErr, netErr)
 	}

@@ -30,6 +30,11 @@ type NodeTopics struct {
 // Directory finds nodes (Browse) and asks each for its topics. It is safe
 // for concurrent use; a listing is kept for a short while (cacheFor), so
 // that the subscribers of one pipeline that start together browse once.
+// A Directory asked again and again (a recorder looking for topics that
+// appear) reads the host's announcements each time, but queries the
+// network less and less often (querySchedule: a second after the first
+// query, doubling up to a minute), keeping the peers the last query found
+// in between.
 type Directory struct {
 	cfg  Config
 	list Lister
@@ -39,6 +44,23 @@ type Directory struct {
 	mu    sync.Mutex
 	nodes []NodeTopics
 	at    time.Time
+	// The peers the last multicast DNS query found, what it failed of,
+	// and when the next is due.
+	network    []Peer
+	networkErr error
+	queries    querySchedule
+	// query asks the network, now is the clock: a test's own, else
+	// browseNetwork and time.Now.
+	query func(context.Context, Config) ([]Peer, error)
+	now   func() time.Time
+}
+
+// clock is the Directory's time now.
+func (d *Directory) clock() time.Time {
+	if d.now == nil {
+		return time.Now()
+	}
+	return d.now()
 }
 
 // cacheFor is how long a Directory keeps a listing.
@@ -57,10 +79,10 @@ func NewDirectory(cfg Config, list Lister, self string) *Directory {
 func (d *Directory) Nodes(ctx context.Context) ([]NodeTopics, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.nodes != nil && time.Since(d.at) < cacheFor {
+	if d.nodes != nil && d.clock().Sub(d.at) < cacheFor {
 		return d.nodes, nil
 	}
-	peers, err := Browse(ctx, d.cfg)
+	peers, err := d.browse(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -79,8 +101,23 @@ func (d *Directory) Nodes(ctx context.Context) ([]NodeTopics, error) {
 		}()
 	}
 	wg.Wait()
-	d.nodes, d.at = out, time.Now()
+	d.nodes, d.at = out, d.clock()
 	return out, nil
+}
+
+// browse is Browse, with the network's peers of the last query when no
+// query is due (querySchedule). d.mu is held.
+func (d *Directory) browse(ctx context.Context) ([]Peer, error) {
+	host, hostErr := readHostFiles(d.cfg.hostDir())
+	if !d.cfg.NoMDNS && d.queries.due(d.clock()) {
+		query := d.query
+		if query == nil {
+			query = browseNetwork
+		}
+		d.network, d.networkErr = query(ctx, d.cfg)
+		d.queries.sent(d.clock())
+	}
+	return joinPeers(host, hostErr, d.network, d.networkErr)
 }
 
 // Publishers returns the nodes other than this one that publish topic.

@@ -71,3 +71,69 @@ func TestDirectoryBrowsesTheHost(t *testing.T) {
 		t.Fatalf("a second look within %v asked %d times, %v; want the listing kept", cacheFor, asked, err)
 	}
 }
+
+// A continuous query is spaced as RFC 6762 section 5.2 asks: a second
+// after the first, then each interval twice the one before, up to the cap.
+func TestQueryScheduleDoublesUpToTheCap(t *testing.T) {
+	var q querySchedule
+	at := time.Unix(1000, 0)
+	if !q.due(at) {
+		t.Fatal("the first query is not due at once")
+	}
+	want := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second, 32 * time.Second,
+		time.Minute, time.Minute}
+	for i, w := range want {
+		q.sent(at)
+		if q.due(at.Add(w-time.Nanosecond)) || !q.due(at.Add(w)) {
+			t.Fatalf("query %d: the next is due %v later, want %v", i+1, q.next.Sub(at), w)
+		}
+		at = at.Add(w)
+	}
+}
+
+// A Directory asked every 100 ms for ten minutes (a recorder looking for
+// topics that appear) queries the network on the schedule, not at each
+// listing, keeping the peers its last query found; the host's
+// announcements are read at each listing, so that a node that starts on
+// the host is found at once.
+func TestDirectoryQueriesTheNetworkLessAndLessOften(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "nodes")
+	now := time.Unix(1000, 0)
+	var queries []time.Time
+	d := NewDirectory(Config{HostDir: dir}, func(string, time.Duration) ([]remote.TopicInfo, error) {
+		return []remote.TopicInfo{{Name: "/camera", Publishers: 1}}, nil
+	}, "")
+	d.now = func() time.Time { return now }
+	d.query = func(context.Context, Config) ([]Peer, error) {
+		queries = append(queries, now)
+		return []Peer{{Name: "far", Addr: "192.0.2.7:7400"}}, nil
+	}
+	var host *Announcer
+	for end := now.Add(10 * time.Minute); now.Before(end); now = now.Add(100 * time.Millisecond) {
+		nodes, err := d.Nodes(context.Background())
+		if err != nil || !slices.ContainsFunc(nodes, func(n NodeTopics) bool { return n.Name == "far" }) {
+			t.Fatalf("at %v: %+v, %v; want the network's peer kept", now.Sub(time.Unix(1000, 0)), nodes, err)
+		}
+		if host == nil && now.Sub(time.Unix(1000, 0)) >= 5*time.Minute {
+			if host, err = Announce(Config{Name: "near", Addr: "127.0.0.1:7401", HostDir: dir, NoMDNS: true}); err != nil {
+				t.Fatal(err)
+			}
+			defer host.Close()
+			now = now.Add(cacheFor) // the next listing
+			if nodes, _ := d.Nodes(context.Background()); !slices.ContainsFunc(nodes, func(n NodeTopics) bool { return n.Name == "near" }) {
+				t.Fatalf("a node started on the host is not found at the next listing: %+v", nodes)
+			}
+		}
+	}
+	// 1, 2, 4, 8, 16, 32 s, then a minute (each once the listing kept for
+	// cacheFor is done): 16 in ten minutes, where each listing was one.
+	if len(queries) < 12 || len(queries) > 17 {
+		t.Errorf("%d queries in ten minutes, want about 16", len(queries))
+	}
+	for i := 2; i < len(queries); i++ {
+		prev, gap := queries[i-1].Sub(queries[i-2]), queries[i].Sub(queries[i-1])
+		if gap < prev || gap > maxQueryInterval+cacheFor {
+			t.Errorf("query %d came %v after the one before, which came %v after its own: want the gaps growing up to %v", i, gap, prev, maxQueryInterval)
+		}
+	}
+}

@@ -22,7 +22,8 @@ type PlayConfig struct {
 	// Rate scales the recorded pace: 2 plays twice as fast (default 1).
 	Rate float64
 	// Start is where to begin, from the stream's first packet; playback
-	// begins at the keyframe at or before it.
+	// begins at the keyframe at or before it, in the first of Path and
+	// Then whose part of the stream does not end before it.
 	Start time.Duration
 	// End, when not zero, is where to stop, from the stream's first
 	// packet: playback ends before the first packet decoded at or after it
@@ -150,12 +151,36 @@ func (p *player) rewind(wall time.Time) error {
 			return err
 		}
 	}
-	var err error
-	if p.cursor, err = p.seek(p.startAt); err != nil {
+	if err := p.seekStart(); err != nil {
 		return err
 	}
 	p.epoch, p.wall, p.base, p.chain, p.played = media.NewEpoch(), wall, time.Time{}, media.Chain{}, 0
 	return nil
+}
+
+// seekStart positions a pass at the start in the first file, or, when
+// the stream's part in it ends before the start (a start pasted from a
+// later file's info), in the first of Then that holds the start, as
+// nextFile goes on and as an export over the files begins.
+func (p *player) seekStart() error {
+	last, err := p.rec.Last(p.cfg.Stream)
+	if err != nil {
+		return err
+	}
+	if passOver(time.Time{}, last, p.startAt, time.Time{}) && len(p.cfg.Then) > 0 {
+		if more, err := p.nextFile(); err != nil || more {
+			return err
+		}
+	}
+	p.cursor, err = p.seek(p.startAt)
+	return err
+}
+
+// passOver reports whether a pass from start to end (zero: none) passes
+// over a file whose part of the stream spans first to last: it ends
+// before the start, or begins at or after the end.
+func passOver(first, last, start, end time.Time) bool {
+	return last.Before(start) || !end.IsZero() && !first.Before(end)
 }
 
 func (p *player) Next() (*media.Packet, time.Time, error) {
@@ -226,18 +251,17 @@ func (p *player) nextFile() (bool, error) {
 		if err := p.openFile(p.file + 1); err != nil {
 			return false, err
 		}
-		last, err := p.rec.Last(p.cfg.Stream)
+		first, err := p.rec.First(p.cfg.Stream)
+		var last time.Time
+		if err == nil {
+			last, err = p.rec.Last(p.cfg.Stream)
+		}
 		switch {
-		case errors.Is(err, storage.ErrNoStream) || errors.Is(err, storage.ErrEmptyStream) || err == nil && last.Before(p.startAt):
+		case errors.Is(err, storage.ErrNoStream) || errors.Is(err, storage.ErrEmptyStream):
 			continue
 		case err != nil:
 			return false, err
-		}
-		first, err := p.rec.First(p.cfg.Stream)
-		if err != nil {
-			return false, err
-		}
-		if !p.endAt.IsZero() && !first.Before(p.endAt) {
+		case passOver(first, last, p.startAt, p.endAt):
 			continue
 		}
 		if p.cursor, err = p.seek(latest(first, p.startAt)); err != nil {

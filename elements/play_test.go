@@ -64,6 +64,9 @@ func TestPlayStopsBeforeEnd(t *testing.T) {
 		{"from between keyframes", PlayConfig{Path: one, Start: 1100 * time.Millisecond, End: 1501 * time.Millisecond}, 30, 46},
 		{"the first packet only", PlayConfig{Path: one, End: time.Millisecond}, 0, 1},
 		{"through split files", PlayConfig{Path: SplitPath(split, 0), Then: then, Start: 400 * time.Millisecond, End: 1700 * time.Millisecond}, 10, 51},
+		// The first file holds frames 0 to 19, the second from keyframe 20
+		// (at 667ms) on: a start after the first's end begins in the second.
+		{"from a later split file", PlayConfig{Path: SplitPath(split, 0), Then: then, Start: 700 * time.Millisecond, End: 1700 * time.Millisecond}, 20, 51},
 	} {
 		c.cfg.Stream = "/cam"
 		got := playAll(t, c.cfg)
@@ -72,6 +75,28 @@ func TestPlayStopsBeforeEnd(t *testing.T) {
 			t.Errorf("%s: played %d packets, want frames %d to %d, the first a keyframe", c.name, n, c.first, c.end-1)
 		}
 		got.mu.Unlock()
+	}
+}
+
+// A pass passes over a file whose part of the stream ends before its
+// start or begins at or after its end.
+func TestPassOver(t *testing.T) {
+	at := func(s int) time.Time { return time.Unix(int64(s), 0) }
+	var none time.Time
+	for _, c := range []struct {
+		first, last, start, end time.Time
+		want                    bool
+	}{
+		{at(10), at(20), at(5), none, false},
+		{at(10), at(20), at(15), none, false},
+		{at(10), at(20), at(20), none, false},
+		{at(10), at(20), at(21), none, true},
+		{at(10), at(20), at(0), at(10), true},
+		{at(10), at(20), at(0), at(11), false},
+	} {
+		if got := passOver(c.first, c.last, c.start, c.end); got != c.want {
+			t.Errorf("%v to %v, pass %v to %v: %v, want %v", c.first.Unix(), c.last.Unix(), c.start.Unix(), c.end.Unix(), got, c.want)
+		}
 	}
 }
 

@@ -24,10 +24,12 @@ var ErrStreamLost = errors.New("stream lost")
 // how long it was down and the last failure.
 var ErrNeverOpened = errors.New("stream never opened")
 
-// ErrNothingDelivered means a network stream opened but delivered no frame
-// (no packet, in passthrough) from the start until the pipeline stopped: a
-// camera that answered and then sent no picture. The error names the
-// stream and how long it gave nothing.
+// ErrNothingDelivered means an input opened but delivered no frame (no
+// packet, in passthrough) before the pipeline stopped it or it ended: a
+// network camera that answered and then sent no picture, a device that
+// gave none, a file without a picture it could read (empty, or audio
+// only). The error names the input, and how long it gave nothing when
+// the pipeline stopped it.
 var ErrNothingDelivered = errors.New("stream delivered nothing")
 
 // retryWarnInterval spaces the warnings of a camera that stays down: the
@@ -182,8 +184,7 @@ func (s *reconnecting[T]) stoppedEarly(down bool) error {
 		return fmt.Errorf("%w: %q opened but delivered no %s in the %v from the start until the pipeline stopped; the last failure: %w",
 			ErrNothingDelivered, s.location, itemName[T](), since, s.lastErr)
 	}
-	return fmt.Errorf("%w: %q opened but delivered no %s in the %v from the start until the pipeline stopped",
-		ErrNothingDelivered, s.location, itemName[T](), since)
+	return nothingDelivered(deliveryEnd{location: s.location, item: itemName[T](), since: since, stopped: true})
 }
 
 // itemName names the items of a source of T: frames, or packets in
@@ -197,14 +198,7 @@ func itemName[T media.Item]() string {
 }
 
 // stopping reports whether the pipeline is stopping.
-func (s *reconnecting[T]) stopping() bool {
-	select {
-	case <-s.env.Stopping:
-		return true
-	default:
-		return false
-	}
-}
+func (s *reconnecting[T]) stopping() bool { return stopped(s.env) }
 
 // connect opens and starts the stream.
 func (s *reconnecting[T]) connect() error {

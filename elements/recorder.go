@@ -3,7 +3,6 @@ package elements
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"time"
 
@@ -69,13 +68,11 @@ func (r *recorder) Start(env *pipeline.Env) error {
 		opts = append(opts, storage.WithOverwriteOldest())
 	}
 	r.overwrites = lograte.Limiter{Interval: overwriteWarnInterval}
-	_, statErr := os.Stat(r.cfg.Path)
-	rec, path, err := openRecording(r.cfg, opts)
+	rec, path, created, err := openRecording(r.cfg, opts)
 	if err != nil {
 		return err
 	}
-	// A split recording's first file is always new (FirstSplitIndex).
-	r.path, r.created = path, r.cfg.Split.enabled() || errors.Is(statErr, fs.ErrNotExist)
+	r.path, r.created = path, created
 	for _, topic := range r.cfg.Topics {
 		if err := r.follow(topic, ""); err != nil {
 			r.closeAll()

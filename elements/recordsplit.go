@@ -40,8 +40,6 @@ func SplitPath(path string, i int) string {
 // path writes: one past the highest that exists already, so that a second
 // run adds files instead of appending to the last run's.
 func FirstSplitIndex(path string) (int, error) {
-	ext := filepath.Ext(path)
-	stem := filepath.Base(strings.TrimSuffix(path, ext))
 	entries, err := os.ReadDir(filepath.Dir(path))
 	if errors.Is(err, os.ErrNotExist) {
 		return 0, nil
@@ -49,38 +47,61 @@ func FirstSplitIndex(path string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	names := make([]string, len(entries))
+	for i, e := range entries {
+		names[i] = e.Name()
+	}
+	return nextSplitIndex(path, names), nil
+}
+
+// nextSplitIndex is one past the highest number of path's split naming
+// among the file names of path's directory (0 when there is none):
+// robot_0.gopline and robot_1.gopline give 2; robot_07.gopline is not
+// of the naming.
+func nextSplitIndex(path string, names []string) int {
+	ext := filepath.Ext(path)
+	stem := filepath.Base(strings.TrimSuffix(path, ext))
 	next := 0
-	for _, e := range entries {
-		num, ok := strings.CutPrefix(strings.TrimSuffix(e.Name(), ext), stem+"_")
-		if !ok || !strings.HasSuffix(e.Name(), ext) {
+	for _, name := range names {
+		num, ok := strings.CutPrefix(strings.TrimSuffix(name, ext), stem+"_")
+		if !ok || !strings.HasSuffix(name, ext) {
 			continue
 		}
 		if i, err := strconv.Atoi(num); err == nil && i >= next && strconv.Itoa(i) == num {
 			next = i + 1
 		}
 	}
-	return next, nil
+	return next
 }
 
-// FirstFormatChangeIndex is the number of the first file that a recording
-// to path, not split, goes on in when a stream's format changes: one past
-// the highest file of path's split naming that exists already (as
-// FirstSplitIndex), and at least 1, since path itself comes first.
-func FirstFormatChangeIndex(path string) (int, error) {
-	first, err := FirstSplitIndex(path)
-	return max(first, 1), err
+// FormatChangeFiles are the files of a recording to Path that is not
+// split: Path itself, then, for each change of a stream's format (a
+// camera's new picture size), the next in Path's split naming:
+// robot.gopline, robot_1.gopline, robot_2.gopline, ... A run into a set
+// that exists goes on where the set ends, as a recorder that was never
+// stopped would have: in its last file (Last), where a stream of the same
+// format appends, and from each change on in the files after it, so the
+// set stays in the order of time.
+type FormatChangeFiles struct {
+	Path string
+	// Last is the number of the set's last file that exists: 0 for Path
+	// itself, n for its _n file.
+	Last int
 }
 
-// FormatChangePath is the path of file f of a recording to path that is
-// not split: path itself, then, for each change of a stream's format
-// (a camera's new picture size), the next in path's split naming from
-// first (FirstFormatChangeIndex): robot.gopline, robot_1.gopline,
-// robot_2.gopline, ...
-func FormatChangePath(path string, first, f int) string {
-	if f == 0 {
-		return path
+// FindFormatChangeFiles looks for the files of path's set that exist.
+func FindFormatChangeFiles(path string) (FormatChangeFiles, error) {
+	next, err := FirstSplitIndex(path)
+	return FormatChangeFiles{Path: path, Last: max(next-1, 0)}, err
+}
+
+// File is the path of a run's file f: the set's last file, then, at each
+// change of format, the next.
+func (c FormatChangeFiles) File(f int) string {
+	if n := c.Last + f; n > 0 {
+		return SplitPath(c.Path, n)
 	}
-	return SplitPath(path, first+f-1)
+	return c.Path
 }
 
 // splitPlan decides which file each packet of a split recording goes to.

@@ -99,6 +99,61 @@ func TestSplitPathsAndTheNextRun(t *testing.T) {
 	}
 }
 
+// The number after the highest of a path's split naming among a
+// directory's names, whatever else the directory holds.
+func TestNextSplitIndex(t *testing.T) {
+	for _, c := range []struct {
+		names []string
+		want  int
+	}{
+		{nil, 0},
+		{[]string{"robot.gopline"}, 0},
+		{[]string{"robot_0.gopline"}, 1},
+		{[]string{"robot_2.gopline", "robot_0.gopline"}, 3},
+		{[]string{"robot_x.gopline", "robot_07.gopline", "other_5.gopline", "robot_9.mcap", "robot_-1.gopline", "robot_.gopline"}, 0},
+		{[]string{"robot_10.gopline", "robot_9.gopline"}, 11},
+	} {
+		if got := nextSplitIndex("/d/robot.gopline", c.names); got != c.want {
+			t.Errorf("%v: %d, want %d", c.names, got, c.want)
+		}
+	}
+}
+
+// A run into a recording that is not split begins in the last file of its
+// set, and goes on in those after it at each change of format.
+func TestFormatChangeFilesGoOnWhereTheSetEnds(t *testing.T) {
+	for _, c := range []struct {
+		last int
+		want []string
+	}{
+		{0, []string{"cam.gopline", "cam_1.gopline", "cam_2.gopline"}},
+		{1, []string{"cam_1.gopline", "cam_2.gopline", "cam_3.gopline"}},
+		{4, []string{"cam_4.gopline", "cam_5.gopline", "cam_6.gopline"}},
+	} {
+		set := FormatChangeFiles{Path: "cam.gopline", Last: c.last}
+		for f, want := range c.want {
+			if got := set.File(f); got != want {
+				t.Errorf("last %d: file %d is %s, want %s", c.last, f, got, want)
+			}
+		}
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "cam.gopline")
+	for _, c := range []struct {
+		create string
+		last   int
+	}{{"", 0}, {"cam.gopline", 0}, {"cam_1.gopline", 1}, {"cam_3.gopline", 3}} {
+		if c.create != "" {
+			if err := os.WriteFile(filepath.Join(dir, c.create), nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if set, err := FindFormatChangeFiles(path); err != nil || set.Last != c.last || set.Path != path {
+			t.Errorf("with %s: %+v, %v; want the last file %d", c.create, set, err, c.last)
+		}
+	}
+}
+
 // A recorder told to split writes files that each open on their own, with
 // every stream starting at a keyframe, and that hold, together, every
 // packet it took, each once.

@@ -3,6 +3,8 @@ package elements
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/storage"
@@ -203,28 +205,30 @@ func (s *splitRecording) takeOpened() []begunFile {
 
 // openRecording opens what the recorder writes to: the recording at
 // cfg.Path, or, split, its first file, and returns it with the path of
-// the file opened. Either goes on in a new file when a stream's format
-// changes (splitRecording.Append): a split recording in its next file,
-// the one at cfg.Path in the files FormatChangePath names.
-func openRecording(cfg RecordConfig, opts []storage.Option) (recording, string, error) {
-	var path func(f int) string
+// the file opened and whether it was created. Either goes on in a new
+// file when a stream's format changes (splitRecording.Append): a split
+// recording in its next file, one at cfg.Path in the next of its set
+// (FormatChangeFiles), from the set's last file on.
+func openRecording(cfg RecordConfig, opts []storage.Option) (rec recording, path string, created bool, err error) {
+	var file func(f int) string
 	if cfg.Split.enabled() {
 		first, err := FirstSplitIndex(cfg.Path)
 		if err != nil {
-			return nil, "", err
+			return nil, "", false, err
 		}
-		path = func(f int) string { return SplitPath(cfg.Path, first+f) }
+		file = func(f int) string { return SplitPath(cfg.Path, first+f) }
 	} else {
-		first, err := FirstFormatChangeIndex(cfg.Path)
+		set, err := FindFormatChangeFiles(cfg.Path)
 		if err != nil {
-			return nil, "", err
+			return nil, "", false, err
 		}
-		path = func(f int) string { return FormatChangePath(cfg.Path, first, f) }
+		file = set.File
 	}
-	rec, err := storage.Open(path(0), opts...)
+	_, statErr := os.Stat(file(0))
+	first, err := storage.Open(file(0), opts...)
 	if err != nil {
-		return nil, "", err
+		return nil, "", false, err
 	}
 	open := func(p string) (recording, error) { return storage.Open(p, opts...) }
-	return newSplitRecording(cfg.Split, rec, path, open), path(0), nil
+	return newSplitRecording(cfg.Split, first, file, open), file(0), errors.Is(statErr, fs.ErrNotExist), nil
 }

@@ -122,7 +122,7 @@ func TestSplitRecordingGoesOnInANewFileWhereThePictureSizeChanges(t *testing.T) 
 		return files[len(files)-1], nil
 	}
 	first, _ := open("cam.gopline")
-	s := newSplitRecording(RecordSplit{}, first, func(i int) string { return FormatChangePath("cam.gopline", 1, i) }, open)
+	s := newSplitRecording(RecordSplit{}, first, FormatChangeFiles{Path: "cam.gopline"}.File, open)
 	if err := s.CreateStream(storage.StreamInfo{Name: "/cam", Width: 320, Height: 240}); err != nil {
 		t.Fatal(err)
 	}

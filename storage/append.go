@@ -317,7 +317,10 @@ func openChunk(stream *bolt.Bucket, packets []pendingPacket) (storedChunk, error
 	if s := summarizeChunk(last.b); s.broken || last.first+uint64(s.records) != packets[0].index {
 		return storedChunk{}, nil
 	}
-	b := make([]byte, len(last.b), maxChunkBytes)
+	// Room for this commit's records and no more: the chunk is written
+	// over again at every commit, and a copy sized at maxChunkBytes would
+	// be 64 KiB of garbage each time.
+	b := make([]byte, len(last.b), min(len(last.b)+adding, maxChunkBytes))
 	copy(b, last.b)
 	return storedChunk{first: last.first, b: b}, nil
 }

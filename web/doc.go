@@ -13,7 +13,10 @@
 // the newest picture at once. H.264 goes out as it was encoded, one encode
 // for every viewer. A viewer slower than the stream holds its window full
 // and loses whole GOPs; the publisher and the other viewers never wait for
-// it. A Foxglove client is written no more than it reads (pings), and one
+// it. A WebRTC viewer's writes are paced to its link's bandwidth, estimated
+// from its transport-wide congestion control feedback, and one whose
+// estimate stays below the stream's bitrate is sent keyframes only. A
+// Foxglove client is written no more than it reads (pings), and one
 // that stops reading and comes back goes on at the newest GOP. See
 // docs/viewer.md.
 //

@@ -63,6 +63,10 @@ type Config struct {
 	// KeepIP, when set, limits the addresses offered to WebRTC viewers
 	// (LoopbackOnly: this host's viewers only).
 	KeepIP func(net.IP) bool
+	// WebRTCSettings, when set, adjusts the setting engine of every WebRTC
+	// viewer's connection after gopline's own settings: a virtual network
+	// in tests (SetNet), fixed UDP ports, NAT mapping.
+	WebRTCSettings func(*webrtc.SettingEngine)
 	// Trace, when set, is given each WebRTC viewer's JoinTrace as its first
 	// picture is sent (benchmarks: where a join's time goes). It runs on
 	// the viewer's writer and must return promptly.
@@ -74,7 +78,7 @@ type Config struct {
 // WHEP and Foxglove. Close ends every viewer's session.
 type Handler struct {
 	cfg   Config
-	api   *webrtc.API
+	api   viewerAPI // how each WebRTC viewer's connection is made
 	mux   *http.ServeMux
 	files http.Handler
 
@@ -124,8 +128,8 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.MaxViewers <= 0 {
 		cfg.MaxViewers = DefaultMaxViewers
 	}
-	api, err := newWebRTCAPI(cfg.KeepIP)
-	if err != nil {
+	api := viewerAPI{keepIP: cfg.KeepIP, tune: cfg.WebRTCSettings}
+	if _, err := api.new(); err != nil {
 		return nil, err
 	}
 	sub, err := fs.Sub(static, "static")

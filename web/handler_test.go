@@ -14,7 +14,7 @@ import (
 )
 
 // post sends body to path with the headers given as "Key: value" strings.
-func post(t *testing.T, n *liveNode, method, path, body string, header ...string) (int, string, http.Header) {
+func post(t testing.TB, n *liveNode, method, path, body string, header ...string) (int, string, http.Header) {
 	t.Helper()
 	req, err := http.NewRequest(method, n.server.URL+path, strings.NewReader(body))
 	if err != nil {
@@ -119,7 +119,7 @@ func offerSDP(t *testing.T) string {
 
 // gatheredOffer sets pc's offer, with all its candidates, as its local
 // description and returns it.
-func gatheredOffer(t *testing.T, pc *webrtc.PeerConnection) string {
+func gatheredOffer(t testing.TB, pc *webrtc.PeerConnection) string {
 	t.Helper()
 	offer, err := pc.CreateOffer(nil)
 	if err != nil {
@@ -135,7 +135,7 @@ func gatheredOffer(t *testing.T, pc *webrtc.PeerConnection) string {
 
 // newReceiver is a pion peer that receives video; its track comes on the
 // channel.
-func newReceiver(t *testing.T) (*webrtc.PeerConnection, chan *webrtc.TrackRemote) {
+func newReceiver(t testing.TB) (*webrtc.PeerConnection, chan *webrtc.TrackRemote) {
 	t.Helper()
 	api, err := newWebRTCAPI(LoopbackOnly)
 	if err != nil {
@@ -146,7 +146,7 @@ func newReceiver(t *testing.T) (*webrtc.PeerConnection, chan *webrtc.TrackRemote
 
 // receiverOf is a receive-only video peer of api, whose tracks arrive on
 // the channel.
-func receiverOf(t *testing.T, api *webrtc.API) (*webrtc.PeerConnection, chan *webrtc.TrackRemote) {
+func receiverOf(t testing.TB, api *webrtc.API) (*webrtc.PeerConnection, chan *webrtc.TrackRemote) {
 	t.Helper()
 	pc, err := api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
@@ -226,7 +226,7 @@ func TestWHEPViewerGetsParameterSetsFirstAndItsPLIAnsweredFromTheCache(t *testin
 
 // nalTypes lists the NAL unit types in an RTP packet's payload (the units
 // of a STAP-A, or the one unit).
-func nalTypes(t *testing.T, p *rtp.Packet) []int {
+func nalTypes(t testing.TB, p *rtp.Packet) []int {
 	t.Helper()
 	if len(p.Payload) == 0 {
 		return nil

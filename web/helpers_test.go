@@ -112,7 +112,7 @@ func makeClip(t *testing.T, name string, rate, seconds int, args ...string) stri
 
 // newNode runs the pipeline desc, which publishes topic, and serves cfg's
 // handler of its bus once topic has a keyframe cached.
-func newNode(t *testing.T, cfg Config, desc, topic string) *liveNode {
+func newNode(t testing.TB, cfg Config, desc, topic string) *liveNode {
 	t.Helper()
 	system := pipeline.NewSystem(zerolog.Nop())
 	bus := transport.NewBus(system)
@@ -157,7 +157,7 @@ func (n *liveNode) frameDue(t time.Time) int64 {
 	return int64(t.Sub(n.started) * time.Duration(n.rate) / time.Second)
 }
 
-func waitFor(t *testing.T, limit time.Duration, what string, ok func() bool) {
+func waitFor(t testing.TB, limit time.Duration, what string, ok func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(limit)
 	for !ok() {

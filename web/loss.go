@@ -15,10 +15,11 @@ const lossyFraction = 26
 
 // lossWatch reads the receiver reports (RTCP RR) a WebRTC viewer sends of
 // the session's stream, about one a second from a browser: each says the
-// share of the packets since the report before that the viewer lost. The
-// node's writes to a viewer never wait (they go to a UDP socket), so these
-// reports are all it learns of a viewer whose link drops what it is sent.
-// A lossWatch is plain state for the session's RTCP reader.
+// share of the packets since the report before that the viewer lost. A
+// viewer's writes go to a UDP socket, which never makes them wait, so for a
+// viewer that sends no transport-wide feedback (no bandwidth estimate, no
+// pacing) these reports are all the node learns of a link that drops what
+// it is sent. A lossWatch is plain state for the session's RTCP reader.
 type lossWatch struct {
 	ssrc uint32 // the session's stream
 }

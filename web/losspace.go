@@ -2,13 +2,14 @@ package web
 
 import "time"
 
-// A WebRTC viewer's writes never wait, so the node cannot pace a viewer by
-// what it takes, as it does a WebSocket client: it paces by what the
-// viewer's receiver reports say it lost. A viewer that keeps losing a tenth
-// of the stream or more is sent keyframes only, each a whole picture that
-// decodes alone, a fraction of the stream's bytes, until its reports show
-// it keeps up again; then it goes on with the whole stream at the next
-// keyframe.
+// A WebRTC viewer's link that does not carry the stream is found out by
+// its estimate (congestion.go), or, for a viewer that sends no
+// transport-wide feedback, by what its receiver reports say it lost. A
+// viewer whose samples (an estimate a second, or a report) keep saying so
+// is sent keyframes only, each a whole picture that decodes alone, a
+// fraction of the stream's bytes, until its samples show it keeps up
+// again; then it goes on with the whole stream at the next keyframe. The
+// counts below are of either kind of sample.
 const (
 	// lossyReportsToThin is how many lossy reports in a row (a browser
 	// sends about one a second) make the viewer's stream keyframes only:
@@ -37,9 +38,10 @@ const (
 	paceFull
 )
 
-// lossPacer decides from one viewer's receiver reports whether it is sent
-// the whole stream or keyframes only. It is plain state for the session's
-// RTCP reader; the zero value sends the whole stream.
+// lossPacer decides from one viewer's samples (its receiver reports, or
+// its estimate against the stream's bitrate) whether it is sent the whole
+// stream or keyframes only. It is plain state, guarded by the session's
+// paceMu; the zero value sends the whole stream.
 type lossPacer struct {
 	lossy, clear int // reports in a row that said so
 	thin         bool

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
@@ -92,7 +93,7 @@ func TestAWebRTCViewerThatKeepsLosingIsSentKeyframesOnlyUntilItKeepsUp(t *testin
 
 // pictureKind says whether an RTP packet of H.264 carries part of an IDR
 // or of another picture.
-func pictureKind(t *testing.T, p *rtp.Packet) (key, delta bool) {
+func pictureKind(t testing.TB, p *rtp.Packet) (key, delta bool) {
 	t.Helper()
 	types := nalTypes(t, p)
 	if len(p.Payload) > 1 && p.Payload[0]&0x1f == 28 { // FU-A: the type of the unit it is part of
@@ -106,7 +107,8 @@ func pictureKind(t *testing.T, p *rtp.Packet) (key, delta bool) {
 
 // newReportingReceiver is a pion peer that receives H.264 and sends only
 // the RTCP its test writes: no interceptors, whose own receiver reports
-// would say it lost nothing.
+// would say it lost nothing, and no transport-wide feedback, which would
+// make its estimate, not its reports, decide when it is thinned.
 func newReportingReceiver(t *testing.T) (*webrtc.PeerConnection, chan *webrtc.TrackRemote) {
 	t.Helper()
 	m := &webrtc.MediaEngine{}
@@ -118,5 +120,5 @@ func newReportingReceiver(t *testing.T) (*webrtc.PeerConnection, chan *webrtc.Tr
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	se.SetIPFilter(LoopbackOnly)
-	return receiverOf(t, webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithSettingEngine(se)))
+	return receiverOf(t, webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithSettingEngine(se), webrtc.WithInterceptorRegistry(&interceptor.Registry{})))
 }

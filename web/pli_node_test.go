@@ -97,7 +97,7 @@ func joinWithPion(t *testing.T, n *liveNode) (*webrtc.PeerConnection, *webrtc.Tr
 
 // joinWith makes pc, whose tracks arrive on tracks, a WebRTC viewer of n's
 // /cam and returns it with its track.
-func joinWith(t *testing.T, n *liveNode, pc *webrtc.PeerConnection, tracks chan *webrtc.TrackRemote) (*webrtc.PeerConnection, *webrtc.TrackRemote) {
+func joinWith(t testing.TB, n *liveNode, pc *webrtc.PeerConnection, tracks chan *webrtc.TrackRemote) (*webrtc.PeerConnection, *webrtc.TrackRemote) {
 	t.Helper()
 	status, answer, _ := post(t, n, "POST", "/whep/cam", gatheredOffer(t, pc), sdpType)
 	if status != http.StatusCreated {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/rtp/codecs"
@@ -53,9 +54,23 @@ type whepSession struct {
 	delayExt   uint8 // the playout-delay extension's id, 0 when not negotiated
 	sentOne    bool  // a picture was sent
 	skip       deltaSkip
-	// keyframesOnly: the viewer's reports say it keeps losing much of the
-	// stream, and it is sent keyframes only (lossPacer).
+	bucket     sendBucket
+	// keyframesOnly: the viewer's estimate, or without one its reports of
+	// loss, say its link does not carry the stream, and it is sent
+	// keyframes only (lossPacer).
 	keyframesOnly atomic.Bool
+	// bwe estimates the viewer's link's bandwidth from its transport-wide
+	// feedback; feedback says that some came. closing is closed by Close:
+	// a write waiting for its pace returns.
+	bwe      cc.BandwidthEstimator
+	feedback atomic.Bool
+	// carries: the last sample of the estimate found it above the stream's
+	// bitrate; the viewer is paced at burstPace times it.
+	carries atomic.Bool
+	// resends keeps the viewer's NACKs within its resend budget.
+	resends *resendGuard
+	closing chan struct{}
+	bus     *transport.Bus
 
 	mu        sync.Mutex
 	feed      *feed
@@ -65,12 +80,20 @@ type whepSession struct {
 	trace     JoinTrace
 	traced    func(JoinTrace) // called once, when the first picture is sent
 	observed  func(topic string, p *media.Packet) streamOrder
-	reordered bool // the feed's actor's alone: the topic turned out to have B-frames
+	reordered bool       // the feed's actor's alone: the topic turned out to have B-frames
+	status    ViewerInfo // what the estimate watch saw last
+	// warnedResends: the estimate watch warned of the viewer's first
+	// refused resends.
+	warnedResends bool
 	// The RTCP reader's alone: the viewer's receiver reports, and whom to
 	// tell of those that say it lost much of the stream.
 	loss  lossWatch
 	lossy func(lossReport)
-	pace  lossPacer // whether its reports thin its stream to keyframes
+	// pace says whether the viewer's stream is thinned to keyframes: fed
+	// its estimate each estimateEvery (watch) once it sends transport-wide
+	// feedback, its receiver reports (readRTCP) before that or without.
+	paceMu sync.Mutex
+	pace   lossPacer
 	// The RTCP reader's alone: how the viewer's picture loss reports are
 	// answered.
 	pli pliRule
@@ -95,7 +118,7 @@ type JoinTrace struct {
 
 // sessionParams is what a new session needs from its handler.
 type sessionParams struct {
-	api       *webrtc.API
+	api       viewerAPI
 	system    *actor.ActorSystem
 	bus       *transport.Bus
 	topic     string
@@ -127,12 +150,12 @@ func newSessionID() string {
 // connects.
 func newWHEPSession(p sessionParams, offer string) (*whepSession, error) {
 	offered := time.Now()
-	pc, err := p.api.NewPeerConnection(webrtc.Configuration{})
+	s := &whepSession{id: newSessionID(), topic: p.topic, log: p.log, forget: p.forget, ignorePLI: p.ignorePLI,
+		traced: p.trace, observed: p.observed, lossy: p.lossy, bus: p.bus, closing: make(chan struct{})}
+	pc, err := s.newPeerConnection(p.api)
 	if err != nil {
 		return nil, err
 	}
-	s := &whepSession{id: newSessionID(), topic: p.topic, pc: pc, log: p.log, forget: p.forget, ignorePLI: p.ignorePLI,
-		traced: p.trace, observed: p.observed, lossy: p.lossy}
 	s.trace.Session, s.trace.Offer = s.id, offered
 	pc.OnICEConnectionStateChange(func(st webrtc.ICEConnectionState) {
 		if st == webrtc.ICEConnectionStateConnected {
@@ -168,6 +191,27 @@ func newWHEPSession(p sessionParams, offer string) (*whepSession, error) {
 		}
 	})
 	return s, nil
+}
+
+// newPeerConnection makes the viewer's connection with a bandwidth
+// estimator and a resend guard of its own.
+func (s *whepSession) newPeerConnection(api viewerAPI) (*webrtc.PeerConnection, error) {
+	api.estimated = func(e cc.BandwidthEstimator) { s.bwe = e }
+	api.resends = func(g *resendGuard) { s.resends = g }
+	a, err := api.new()
+	if err != nil {
+		return nil, err
+	}
+	pc, err := a.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		return nil, err
+	}
+	if s.bwe == nil || s.resends == nil {
+		_ = pc.Close()
+		return nil, errors.New("web: the viewer's connection was made without its bandwidth estimator or its resend guard")
+	}
+	s.pc = pc
+	return pc, nil
 }
 
 func randomUint32() uint32 {
@@ -231,6 +275,7 @@ func (s *whepSession) stateChanged(p sessionParams, st webrtc.PeerConnectionStat
 			return
 		}
 		s.feed = f
+		go s.watch()
 	case webrtc.PeerConnectionStateFailed, webrtc.PeerConnectionStateClosed:
 		go s.Close()
 	}
@@ -265,6 +310,9 @@ func (s *whepSession) writePacket(p *media.Packet) error {
 			if err := pkt.Header.SetExtension(s.delayExt, playoutDelayZero); err != nil {
 				return err
 			}
+		}
+		if err := s.waitToSend(pkt.MarshalSize()); err != nil {
+			return err
 		}
 		if err := s.track.WriteRTP(pkt); err != nil {
 			return err
@@ -309,6 +357,8 @@ func (s *whepSession) readRTCP() {
 				s.pictureLost(time.Now())
 			case *rtcp.ReceiverReport:
 				s.received(pkt)
+			case *rtcp.TransportLayerCC:
+				s.feedback.Store(true)
 			}
 		}
 	}
@@ -320,7 +370,11 @@ func (s *whepSession) received(rr *rtcp.ReceiverReport) {
 	if !ok {
 		return
 	}
-	s.paced(s.pace.report(time.Now(), lossy), r)
+	if !s.feedback.Load() { // the estimate, when there is one, paces the viewer
+		s.paceMu.Lock()
+		s.paced(s.pace.report(time.Now(), lossy), func() string { return thinnedViewer(s.topic, r) })
+		s.paceMu.Unlock()
+	}
 	if !lossy {
 		return
 	}
@@ -331,10 +385,11 @@ func (s *whepSession) received(rr *rtcp.ReceiverReport) {
 	}
 }
 
-// paced carries out a change of how the viewer is sent, which its report r
-// made: it says so at the default level the first time the viewer is sent
-// keyframes only, at debug level after that.
-func (s *whepSession) paced(c paceChange, r lossReport) {
+// paced carries out a change of how the viewer is sent, which why says
+// the reason of: it says so at the default level the first time the
+// viewer is sent keyframes only, at debug level after that. The caller
+// holds paceMu.
+func (s *whepSession) paced(c paceChange, why func() string) {
 	switch c {
 	case paceThin:
 		s.keyframesOnly.Store(true)
@@ -342,11 +397,11 @@ func (s *whepSession) paced(c paceChange, r lossReport) {
 		if s.pace.thinned == 1 {
 			ev = s.log.Warn()
 		}
-		ev.Str("topic", s.topic).Str("session", s.id).Dur("hold", s.pace.hold).Msg(thinnedViewer(s.topic, r))
+		ev.Str("topic", s.topic).Str("session", s.id).Dur("hold", s.pace.hold).Msg(why())
 	case paceFull:
 		s.keyframesOnly.Store(false)
 		s.log.Debug().Str("topic", s.topic).Str("session", s.id).
-			Msg("viewer: the viewer's reports show it keeps up again; it is sent the whole stream from the next keyframe")
+			Msg("viewer: the viewer's estimate or reports show it keeps up again; it is sent the whole stream from the next keyframe")
 	}
 }
 
@@ -396,6 +451,7 @@ func (s *whepSession) Close() {
 		return
 	}
 	s.closed = true
+	close(s.closing)
 	f := s.feed
 	s.mu.Unlock()
 	_ = s.pc.Close()

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/gopline/gopline/transport"
 )
@@ -28,6 +30,9 @@ type TopicInfo struct {
 	// node's pages play it over the WebSocket and WHEP refuses it. It is
 	// known once the node has seen some of the topic's packets.
 	Reordered bool `json:"reordered"`
+	// Viewers are the topic's WebRTC viewers: each one's estimated
+	// bandwidth and whether its picture is thinned.
+	Viewers []ViewerInfo `json:"viewers"`
 }
 
 // Topics lists the handler's topics with what their brokers say now. A
@@ -47,7 +52,7 @@ func (h *Handler) topicInfos(stats []transport.TopicStats) []TopicInfo {
 func (h *Handler) topicInfo(st transport.TopicStats) TopicInfo {
 	ti := TopicInfo{Name: st.Topic, Codec: st.Codec.String(), Width: st.Width, Height: st.Height, FPS: st.Rate,
 		Bitrate: st.ByteRate * 8, QoS: st.QoS, Publishers: st.Publishers, Subscribers: len(st.Subscribers),
-		Reordered: h.order.order(st.Topic) == orderReordered}
+		Reordered: h.order.order(st.Topic) == orderReordered, Viewers: h.viewersOf(st.Topic)}
 	if st.Published == 0 {
 		ti.Codec = ""
 	}
@@ -90,6 +95,24 @@ func (h *Handler) serveTopic(w http.ResponseWriter, r *http.Request) {
 	}
 	h.learnOrder([]transport.TopicStats{st}, probeWait)
 	writeJSON(w, h.topicInfo(st))
+}
+
+// viewersOf returns the status of topic's WebRTC viewers, by session id.
+func (h *Handler) viewersOf(topic string) []ViewerInfo {
+	h.mu.Lock()
+	sessions := make([]*whepSession, 0, len(h.sessions))
+	for _, s := range h.sessions {
+		if s.topic == topic {
+			sessions = append(sessions, s)
+		}
+	}
+	h.mu.Unlock()
+	out := make([]ViewerInfo, 0, len(sessions))
+	for _, s := range sessions {
+		out = append(out, s.info())
+	}
+	slices.SortFunc(out, func(a, b ViewerInfo) int { return strings.Compare(a.Session, b.Session) })
+	return out
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

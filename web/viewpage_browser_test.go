@@ -1,6 +1,7 @@
 package web
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -51,5 +52,29 @@ func TestViewFitsThePictureToTheWindow(t *testing.T) {
 	// lets it be: far larger than its 320x240.
 	if h := box.Bottom - box.Top; h < 600 || box.Fit != "contain" {
 		t.Errorf("the picture's box is %.0f px high, its object-fit %q: want it to fill the window, its aspect kept", h, box.Fit)
+	}
+}
+
+// Chromium sends transport-wide congestion control feedback: the view
+// says its link's estimated bandwidth, and a viewer on loopback, whose
+// link carries far more than the stream, is not thinned.
+func TestWebRTCViewSaysItsLinksEstimate(t *testing.T) {
+	n := newLiveNode(t, Config{})
+	p := chromiumPage{newTab(t)}
+	firstPicture(t, p, n.server.URL+"/view?topic=/cam")
+	var got struct {
+		Estimate float64
+		Thinned  *string
+		Caption  string
+	}
+	waitFor(t, 30*time.Second, "the link's estimate in the view", func() bool {
+		err := p.eval(`({estimate: goplineStats.linkEstimate || 0, thinned: goplineStats.thinned,
+			caption: document.querySelector(".tile figcaption").textContent})`, &got)
+		return err == nil && got.Estimate > 0 && strings.Contains(got.Caption, "link ≈")
+	})
+	v, stream := viewerStatus(t, n)
+	t.Logf("the view says %q; the node %+v of a stream of %.0f bit/s", got.Caption, v, stream)
+	if got.Thinned != nil || v.KeyframesOnly || v.Estimate == 0 {
+		t.Errorf("the view says %q (thinned %v); the node %+v: want its estimate shown, not thinned", got.Caption, got.Thinned, v)
 	}
 }

@@ -33,15 +33,17 @@ func exportCommand() *cobra.Command {
 		Long: "Exports a recording's streams: one as an MP4 file any player plays (H.264 streams), all of them\n" +
 			"(or those --stream names, comma-separated) as one MCAP file Foxglove opens (H.264 and JPEG, a\n" +
 			"channel each), or one as PNG pictures of the moments given by --at or --every.\n" +
-			"An MP4 takes the files of one recording as one (robot_*.gopline, or cam.gopline and the cam_1.gopline\n" +
-			"it went on in where the camera changed its size), in the order of their numbers; MCAP and PNG take one.\n" +
+			"Every format takes the files of one recording as one (robot_*.gopline, or cam.gopline and the\n" +
+			"cam_1.gopline it went on in where the camera changed its size), in the order of their numbers, with\n" +
+			"times counted from the earliest packet of them all.\n" +
 			"Pictures go into the directory --out names (a path without an extension or ending in /, or a\n" +
 			"directory that exists); a single --at time can go into the file --out names instead when it ends in\n" +
 			".png. Any other --out (out.mp4, or a .png file for several times) is refused.\n" +
 			"Times are durations from the recording's start (12.5s, 1m30s), RFC 3339 times, or times as gopline\n" +
 			"info and export print them (2024-05-01 12:00:03.500 UTC). --end is exclusive, but a time as info\n" +
 			"prints it, to the millisecond, takes in that whole millisecond: info's End: pasted into --end\n" +
-			"keeps the last packet.\n" +
+			"keeps the last packet. info prints a start rounded up to the millisecond: a later file's Start:\n" +
+			"pasted into --start begins at that file's first keyframe.\n" +
 			"On a terminal a progress bar shows how far it came (--quiet: none); an MP4 export first scans the\n" +
 			"range's keyframes, with a bar of its own, and then writes.",
 		Example: "  gopline export cam.gopline --stream /camera --out camera.mp4 --start 10s --end 1m\n" +
@@ -49,7 +51,8 @@ func exportCommand() *cobra.Command {
 			"  gopline export robot.gopline --stream /front,/rear --out cameras.mcap\n" +
 			"  gopline export cam.gopline --stream /camera --out pictures --at 2.5s,4s\n" +
 			"  gopline export cam.gopline --stream /camera --out still.png --at 2.5s\n" +
-			"  gopline export cam.gopline cam_1.gopline --stream /camera --out camera.mp4",
+			"  gopline export cam.gopline cam_1.gopline --stream /camera --out camera.mp4\n" +
+			"  gopline export robot_*.gopline --out robot.mcap",
 		Args:              exportArgs,
 		ValidArgsFunction: completeRecordings,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -77,21 +80,21 @@ func exportCommand() *cobra.Command {
 
 func exportArgs(_ *cobra.Command, args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("want a recording file (or, for mp4, the files of one recording), got none: gopline export cam.gopline --stream /camera --out camera.mp4")
+		return fmt.Errorf("want a recording file (or the files of one recording), got none: gopline export cam.gopline --stream /camera --out camera.mp4")
 	}
 	return nil
 }
 
-// export runs the export the flags ask for, until ctx ends. An MP4 takes
-// the files of one recording as one, in the order of their numbers
-// (splitOrder); MCAP and PNG take one file.
+// export runs the export the flags ask for, until ctx ends. Each format
+// takes the files of one recording as one, in the order of their numbers
+// (splitOrder).
 func (f *exportFlags) export(ctx context.Context, files []string, stdout, stderr io.Writer) error {
 	files = splitOrder(files)
 	req := exportRequest{file: strings.Join(files, ", "), stream: f.stream, format: f.format, out: f.out, every: f.every, allowDamage: f.allowDamage}
 	if err := req.check(f.start, f.end, f.at); err != nil {
 		return err
 	}
-	if err := checkFiles(files, req.format); err != nil {
+	if err := checkFiles(files); err != nil {
 		return err
 	}
 	recs, err := openRecordings(files)
@@ -103,7 +106,7 @@ func (f *exportFlags) export(ctx context.Context, files []string, stdout, stderr
 		return err
 	}
 	if req.format == "png" {
-		return req.pictures(ctx, recs[0], newProgressBar(stderr, f.quiet, "exporting "+req.stream, "pictures"), stdout, stderr)
+		return req.pictures(ctx, recs, newProgressBar(stderr, f.quiet, "exporting "+req.stream, "pictures"), stdout, stderr)
 	}
 	bar := newProgressBar(stderr, f.quiet, "exporting "+req.stream, "packets")
 	res, err := req.writeFile(ctx, recs, bar.step)
@@ -124,12 +127,9 @@ func (f *exportFlags) export(ctx context.Context, files []string, stdout, stderr
 	return nil
 }
 
-// checkFiles checks the files an export of format is given: one, or for
-// an MP4 the files of one recording, each once.
-func checkFiles(files []string, format string) error {
-	if len(files) > 1 && format != "mp4" {
-		return fmt.Errorf("%w: %s takes one recording file, got %d (an MP4 takes the files of one recording as one)", errUsage, format, len(files))
-	}
+// checkFiles checks the files an export is given: one, or the files of
+// one recording, each once.
+func checkFiles(files []string) error {
 	for i, file := range files {
 		if slices.Contains(files[:i], file) {
 			return fmt.Errorf("%w: %s is given twice", errUsage, file)
@@ -174,7 +174,7 @@ func (r *exportRequest) writeFile(ctx context.Context, recs []*storage.Recording
 	var res export.Result
 	var err error
 	if r.format == "mcap" {
-		res, err = export.MCAPStreams(ctx, recs[0], r.streams, r.from, r.to, r.out, count)
+		res, err = export.MCAPFiles(ctx, recs, r.streams, r.from, r.to, r.out, count)
 	} else {
 		res, err = export.MP4Files(ctx, recs, r.stream, r.from, r.to, r.out, count)
 	}

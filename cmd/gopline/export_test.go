@@ -155,9 +155,9 @@ func TestExportCommandLineErrors(t *testing.T) {
 		usage bool
 		says  string
 	}{
-		{[]string{"-stream", "/camera", "-out", out}, true, "want a recording file (or, for mp4, the files of one recording), got none"},
+		{[]string{"-stream", "/camera", "-out", out}, true, "want a recording file (or the files of one recording), got none"},
 		{[]string{rec, rec, "-stream", "/camera", "-out", out}, true, rec + " is given twice"},
-		{[]string{rec, rec, "-stream", "/camera", "-out", "d", "-at", "1s"}, true, "png takes one recording file, got 2"},
+		{[]string{rec, rec, "-stream", "/camera", "-out", "d", "-at", "1s"}, true, rec + " is given twice"},
 		{[]string{rec, "-stream", "/camera"}, true, "-out is required"},
 		{[]string{rec, "-stream", "/camera", "-out", "x.avi"}, true, "-format is required"},
 		{[]string{rec, "-stream", "/camera", "-out", out, "-format", "gif"}, true, `-format "gif"`},

@@ -15,7 +15,7 @@ import (
 // pictures writes the PNG pictures one at a time, so that the bar moves.
 // Times that fall in the same millisecond share a file, which is counted
 // once.
-func (r *exportRequest) pictures(ctx context.Context, rec *storage.Recording, bar *progressBar, stdout, stderr io.Writer) error {
+func (r *exportRequest) pictures(ctx context.Context, recs []*storage.Recording, bar *progressBar, stdout, stderr io.Writer) error {
 	_, statErr := os.Stat(r.out)
 	made := !r.pictureFile && errors.Is(statErr, os.ErrNotExist) // the directory is export's to remove
 	var paths []string
@@ -25,11 +25,11 @@ func (r *exportRequest) pictures(ctx context.Context, rec *storage.Recording, ba
 		var p []string
 		var err error
 		if r.pictureFile {
-			if err = export.PNGFile(ctx, rec, r.stream, t, r.out); err == nil {
+			if err = export.PNGFileFiles(ctx, recs, r.stream, t, r.out); err == nil {
 				p = []string{r.out}
 			}
 		} else {
-			p, err = export.PNG(ctx, rec, r.stream, []time.Time{t}, r.out)
+			p, err = export.PNGFiles(ctx, recs, r.stream, []time.Time{t}, r.out)
 		}
 		for _, path := range p {
 			if !written[path] {

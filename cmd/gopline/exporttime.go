@@ -135,7 +135,6 @@ func describeSpan(base, first, last time.Time) string {
 // describeSpanFrom is describeSpan from base, which origin names.
 func describeSpanFrom(base time.Time, origin string, first, last time.Time) string {
 	const ms = time.Millisecond
-	from := first.Add(ms - 1) // times print truncated: this rounds up
 	return fmt.Sprintf("%v to %v from %s (%s to %s)",
-		from.Sub(base).Truncate(ms), last.Sub(base).Truncate(ms), origin, from.Format(infoTime), last.Format(infoTime))
+		startOffset(first.Sub(base)), last.Sub(base).Truncate(ms), origin, startTime(first).Format(infoTime), last.Format(infoTime))
 }

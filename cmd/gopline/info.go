@@ -46,6 +46,10 @@ type streamSummary struct {
 	// had, in order, when it had more than one: a camera that changed its
 	// size, whose recording went on in a new file at the change.
 	Sizes []pictureSize `json:"sizes,omitempty"`
+	// Formats are, over the files of a set, each codec and picture size
+	// the stream had, in order, when it had more than one: Codec, Width
+	// and Height are its first file's.
+	Formats []streamFormat `json:"formats,omitempty"`
 	// Writing is set when the recording is being written: the figures are
 	// as of its last commit, and gaps and damaged records are not counted.
 	Writing *writingState `json:"being_written,omitempty"`
@@ -59,13 +63,58 @@ type pictureSize struct {
 
 func (p pictureSize) String() string { return fmt.Sprintf("%dx%d", p.Width, p.Height) }
 
-// sizeText is the size column of s: its size, or its sizes in order.
+// streamFormat is a stream's codec and picture size in one file of a set.
+type streamFormat struct {
+	Codec  string `json:"codec"`
+	Width  int    `json:"width"`
+	Height int    `json:"height"`
+}
+
+func (f streamFormat) String() string {
+	return f.Codec + " " + pictureSize{f.Width, f.Height}.String()
+}
+
+// formatOf is the format of s in one file.
+func formatOf(s streamSummary) streamFormat { return streamFormat{s.Codec, s.Width, s.Height} }
+
+// codecsDiffer reports whether the stream's codec changed over the files.
+func (s streamSummary) codecsDiffer() bool {
+	for _, f := range s.Formats {
+		if f.Codec != s.Codec {
+			return true
+		}
+	}
+	return false
+}
+
+// codecText is the codec column of s: its codec, or, when it changed, its
+// codecs in order, one for each size of the size column (sizeText).
+func (s streamSummary) codecText() string {
+	if !s.codecsDiffer() {
+		return s.Codec
+	}
+	texts := make([]string, len(s.Formats))
+	for i, f := range s.Formats {
+		texts[i] = f.Codec
+	}
+	return strings.Join(texts, ", ")
+}
+
+// sizeText is the size column of s: its size, or its sizes in order; when
+// its codec changed, the size of each of its formats, as codecText.
 func (s streamSummary) sizeText() string {
-	if len(s.Sizes) == 0 {
+	sizes := s.Sizes
+	if s.codecsDiffer() {
+		sizes = make([]pictureSize, len(s.Formats))
+		for i, f := range s.Formats {
+			sizes[i] = pictureSize{f.Width, f.Height}
+		}
+	}
+	if len(sizes) == 0 {
 		return pictureSize{s.Width, s.Height}.String()
 	}
-	texts := make([]string, len(s.Sizes))
-	for i, size := range s.Sizes {
+	texts := make([]string, len(sizes))
+	for i, size := range sizes {
 		texts[i] = size.String()
 	}
 	return strings.Join(texts, ", ")
@@ -240,8 +289,9 @@ func infoCommand() *cobra.Command {
 			"Several files, or a directory (its .gopline and .db files), are described as one recording, as\n" +
 			"ros2 bag info does a split bag: each file (its span, packets, and the pause after the file before),\n" +
 			"and each stream over all the files, its gaps counting those between files. The files of a split\n" +
-			"recording (record -b, -d) are taken in the order of their numbers. Any file that would fail on\n" +
-			"its own fails the set.",
+			"recording (record -b, -d) are taken in the order of their numbers. A stream whose codec or size\n" +
+			"differs between the files lists each in order, and each file's line says its own. Any file that\n" +
+			"would fail on its own fails the set.",
 		Example:           "  gopline info cam.gopline\n  gopline info --json cam.gopline\n  gopline info robot_*.gopline\n  gopline info runs/",
 		Args:              someRecordings,
 		ValidArgsFunction: completeRecordings,
@@ -335,7 +385,23 @@ func writeInfo(w io.Writer, path string, sum summary) error {
 }
 
 // infoTime is how info writes a time: to the millisecond, with its zone.
+// Format cuts a time to the millisecond: a span's end prints so, and its
+// start rounded up first (startTime), inward both.
 const infoTime = time.DateTime + ".000 MST"
+
+// startTime is the time info prints for t, the first packet of a span (a
+// recording, a file of a set, a stream): t rounded up to the millisecond,
+// so that the time printed is within the span, and, pasted into --start
+// (which begins at the keyframe at or before it), begins at the span's
+// first keyframe, not at the GOP before it in an earlier file. An end is
+// cut instead, and --end takes in its whole millisecond.
+func startTime(t time.Time) time.Time { return t.Add(time.Millisecond - 1).Truncate(time.Millisecond) }
+
+// startOffset is the offset info prints for a span that begins d after
+// the recording's start: d rounded up to the millisecond, as startTime.
+func startOffset(d time.Duration) time.Duration {
+	return (d + time.Millisecond - 1).Truncate(time.Millisecond)
+}
 
 // recordingSpan is the earliest first and the latest last packet time of
 // streams, and their packets.
@@ -359,7 +425,7 @@ func recordingSpan(streams []streamSummary) (start, end time.Time, packets int64
 // packets, and its packets.
 func writeSpan(w io.Writer, start, end time.Time, packets int64, streams int) {
 	if packets > 0 {
-		fmt.Fprintf(w, "Start:     %s\nEnd:       %s\nDuration:  %s\n", start.Format(infoTime),
+		fmt.Fprintf(w, "Start:     %s\nEnd:       %s\nDuration:  %s\n", startTime(start).Format(infoTime),
 			end.Format(infoTime), end.Sub(start).Round(time.Millisecond))
 	}
 	fmt.Fprintf(w, "Packets:   %d in %s\n", packets, plural(uint64(streams), "stream"))
@@ -381,9 +447,9 @@ func writeStreams(w io.Writer, sums []streamSummary, start time.Time, writing bo
 		}
 		from := "-"
 		if s.Packets > 0 {
-			from = s.Start.Sub(start).Round(time.Millisecond).String()
+			from = startOffset(s.Start.Sub(start)).String()
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%.1f\t%d\t%d\t%.1f\t%s\t%s\t%s\t\n", s.Stream, s.Codec, s.sizeText(),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%.1f\t%d\t%d\t%.1f\t%s\t%s\t%s\t\n", s.Stream, s.codecText(), s.sizeText(),
 			from, s.Duration.Round(time.Millisecond), s.FPS, s.Packets, s.Keyframes, s.MeanGOP,
 			formatBytes(s.PayloadBytes), gaps, damaged)
 	}

@@ -113,6 +113,9 @@ func combineStream(parts []streamSummary) streamSummary {
 		if size := (pictureSize{p.Width, p.Height}); len(s.Sizes) == 0 || s.Sizes[len(s.Sizes)-1] != size {
 			s.Sizes = append(s.Sizes, size)
 		}
+		if f := formatOf(p); len(s.Formats) == 0 || s.Formats[len(s.Formats)-1] != f {
+			s.Formats = append(s.Formats, f)
+		}
 		s.Packets += p.Packets
 		s.Keyframes += p.Keyframes
 		s.GOPs += p.GOPs
@@ -130,6 +133,9 @@ func combineStream(parts []streamSummary) streamSummary {
 	}
 	if len(s.Sizes) == 1 {
 		s.Sizes = nil // one size: Width and Height say it
+	}
+	if len(s.Formats) == 1 {
+		s.Formats = nil // one format: Codec, Width and Height say it
 	}
 	if len(starts) == 0 {
 		return s
@@ -237,16 +243,23 @@ func writeSetInfo(w io.Writer, set setSummary) error {
 }
 
 // writeFiles writes a line a file of set: where it starts in the set, its
-// span, packets, gaps and damage, and the pause after the file before.
+// span, packets, gaps and damage, and the pause after the file before;
+// and, when a stream's format differs between the files, the format of
+// each such stream in the file (changedFormats).
 func writeFiles(w io.Writer, set setSummary) error {
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "file\tsize\tfrom\tduration\tpackets\tstreams\tgaps\tdamaged\tpause before\t")
+	changed := changedStreams(set.Streams)
+	header := "file\tsize\tfrom\tduration\tpackets\tstreams\tgaps\tdamaged\tpause before\t"
+	if len(changed) > 0 {
+		header += "formats\t"
+	}
+	fmt.Fprintln(tw, header)
 	before := false // whether a file before held packets
 	for _, f := range set.Files {
 		from, pause := "-", "-"
 		if f.Packets > 0 {
-			from = f.Start.Sub(set.Start).Round(time.Millisecond).String()
+			from = startOffset(f.Start.Sub(set.Start)).String()
 			if before {
 				pause = f.Pause.Round(time.Millisecond).String()
 			}
@@ -256,8 +269,38 @@ func writeFiles(w io.Writer, set setSummary) error {
 		if f.Writing != nil {
 			gaps, damaged = "-", "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t\n", f.File, formatBytes(f.FileBytes), from,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t", f.File, formatBytes(f.FileBytes), from,
 			f.Duration.Round(time.Millisecond), f.Packets, len(f.Streams), gaps, damaged, pause)
+		if len(changed) > 0 {
+			fmt.Fprintf(tw, "%s\t", changedFormats(f, changed))
+		}
+		fmt.Fprintln(tw)
 	}
 	return tw.Flush()
+}
+
+// changedStreams are the streams whose format differs between the files.
+func changedStreams(streams []streamSummary) map[string]bool {
+	changed := map[string]bool{}
+	for _, s := range streams {
+		if len(s.Formats) > 0 {
+			changed[s.Stream] = true
+		}
+	}
+	return changed
+}
+
+// changedFormats says the format in file f of each stream of changed
+// that f holds: "/cam h264 640x480", comma-separated, or "-".
+func changedFormats(f fileSummary, changed map[string]bool) string {
+	var texts []string
+	for _, s := range f.Streams {
+		if changed[s.Stream] {
+			texts = append(texts, s.Stream+" "+formatOf(s).String())
+		}
+	}
+	if len(texts) == 0 {
+		return "-"
+	}
+	return strings.Join(texts, ", ")
 }

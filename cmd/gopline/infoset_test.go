@@ -2,8 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -156,4 +158,76 @@ func TestInfoOfASetFailsOnAnyFileThatWould(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr, none+" holds no recording") {
 		t.Errorf("info of a directory without recordings: exit %d, %q", code, stderr)
 	}
+}
+
+// A stream whose codec or size differs between the files of a set lists
+// each of its formats in order, in --json and in its line (each codec
+// beside its size); the files' lines say each file's format of it.
+func TestInfoSetShowsEachFilesFormatWhereTheyDiffer(t *testing.T) {
+	with := func(s streamSummary, codec string, w, h int) streamSummary {
+		s.Codec, s.Width, s.Height = codec, w, h
+		return s
+	}
+	for _, c := range []struct {
+		name          string
+		parts         []streamSummary
+		formats       []streamFormat
+		codecs, sizes string
+		fileFormats   []string // the formats column of each file, "" for none
+	}{
+		{"one format", []streamSummary{part("/cam", 0, 10), part("/cam", time.Second, 10)},
+			nil, "h264", "160x120", []string{"", ""}},
+		{"a new size", []streamSummary{part("/cam", 0, 10), with(part("/cam", time.Second, 10), "h264", 640, 480)},
+			[]streamFormat{{"h264", 160, 120}, {"h264", 640, 480}}, "h264", "160x120, 640x480",
+			[]string{"/cam h264 160x120", "/cam h264 640x480"}},
+		{"a new codec", []streamSummary{part("/cam", 0, 10), with(part("/cam", time.Second, 10), "mjpeg", 160, 120),
+			with(part("/cam", 2*time.Second, 10), "mjpeg", 320, 240)},
+			[]streamFormat{{"h264", 160, 120}, {"mjpeg", 160, 120}, {"mjpeg", 320, 240}}, "h264, mjpeg, mjpeg", "160x120, 160x120, 320x240",
+			[]string{"/cam h264 160x120", "/cam mjpeg 160x120", "/cam mjpeg 320x240"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var names []string
+			var sums []summary
+			for i, p := range c.parts {
+				names = append(names, fmt.Sprintf("cam_%d.gopline", i))
+				sums = append(sums, summary{streams: []streamSummary{p, part("/imu", time.Duration(i)*time.Second, 10)}})
+			}
+			set := combineSet(names, sums)
+			cam := set.Streams[0]
+			if !slices.Equal(cam.Formats, c.formats) || cam.codecText() != c.codecs || cam.sizeText() != c.sizes {
+				t.Errorf("formats %v, codecs %q, sizes %q; want %v, %q, %q", cam.Formats, cam.codecText(), cam.sizeText(), c.formats, c.codecs, c.sizes)
+			}
+			if imu := set.Streams[1]; imu.Formats != nil {
+				t.Errorf("/imu, of one format, has formats %v", imu.Formats)
+			}
+			js, err := json.Marshal(set)
+			if err != nil || strings.Contains(string(js), `"formats"`) != (c.formats != nil) {
+				t.Errorf("JSON %s, %v: want formats only where they differ", js, err)
+			}
+			var text strings.Builder
+			if err := writeSetInfo(&text, set); err != nil {
+				t.Fatal(err)
+			}
+			for i, want := range c.fileFormats {
+				line := lineOf(text.String(), names[i])
+				if want != "" && !strings.HasSuffix(strings.TrimSpace(line), want) || want == "" && strings.Contains(line, "/cam") {
+					t.Errorf("the line of %s is %q, want it to end in %q", names[i], line, want)
+				}
+			}
+			if camLine := lineOf(text.String(), "/cam "); !strings.Contains(camLine, c.codecs+"  ") || !strings.Contains(camLine, c.sizes) {
+				t.Errorf("the line of /cam is %q, want %q and %q", camLine, c.codecs, c.sizes)
+			}
+		})
+	}
+}
+
+// lineOf is the first line of text that begins with prefix, after the
+// spaces that align it.
+func lineOf(text, prefix string) string {
+	for _, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(strings.TrimLeft(line, " "), prefix) {
+			return line
+		}
+	}
+	return ""
 }

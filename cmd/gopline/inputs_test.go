@@ -90,3 +90,26 @@ func TestRunJoiningALiveUDPCameraExitsZero(t *testing.T) {
 		}
 	}
 }
+
+// A file that opens but holds no picture fails run and record (exit 1),
+// saying that it delivered nothing, once; a file of sound alone says it
+// has no video stream.
+func TestAnInputWithoutAPictureExitsOne(t *testing.T) {
+	empty := testclip.MakeWithoutPictures(t, "empty.mkv", true)
+	sound := testclip.MakeWithoutPictures(t, "sound.mkv", false)
+	out := filepath.Join(t.TempDir(), "cam.gopline")
+	for _, c := range []struct {
+		args []string
+		says string
+	}{
+		{[]string{"run", "videosrc location=" + empty + " ! fakesink"}, "stream delivered nothing: \"" + empty + "\" opened but ended without a single frame"},
+		{[]string{"run", "videosrc location=" + empty + " passthrough=true ! fakesink"}, "opened but ended without a single packet"},
+		{[]string{"record", "-o", out, "--topic", "/cam", "videosrc location=" + empty + " ! h264enc ! publish topic=/cam"}, "opened but ended without a single frame"},
+		{[]string{"run", "videosrc location=" + sound + " ! fakesink"}, "no video stream in \"" + sound + "\""},
+	} {
+		code, _, stderr := runCmd(c.args...)
+		if code != 1 || !strings.Contains(stderr, c.says) || strings.Contains(stderr, "gave nothing") {
+			t.Errorf("%q: exit %d, want 1 and %q once: %s", c.args, code, c.says, stderr)
+		}
+	}
+}

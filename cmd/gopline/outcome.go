@@ -126,6 +126,7 @@ func nodeFailure(s pipeline.NodeStats, ended bool, rules judgeRules) string {
 		why = append(why, "recorded nothing")
 	case s.Element == "record" && rules.recordingLoss(s).failure() != "":
 		why = append(why, rules.recordingLoss(s).failure())
+	case s.Errors > 0: // a source that gave nothing says so in its error (elements.ErrNothingDelivered)
 	case ended && s.Out == 0 && rules.sources != nil && rules.sources(s.Element) && rules.files[s.Node] != "":
 		why = append(why, "gave nothing: "+rules.files[s.Node]+" holds no picture it could read")
 	case ended && s.Out == 0 && rules.sources != nil && rules.sources(s.Element):

@@ -54,7 +54,8 @@ func TestRecordGoesOnInANewFileWhereTheCameraChangesItsSize(t *testing.T) {
 
 // exportSizeChange exports the two files of a recording whose size
 // changed between them as one MP4: an avc3 track of every picture, each
-// at its own size, with notes that say so; MCAP takes one file.
+// at its own size, with notes that say so; and as one MCAP file and PNG
+// pictures, times counting from the first file's start.
 func exportSizeChange(t *testing.T, out, next string) {
 	mp4 := filepath.Join(t.TempDir(), "cam.mp4")
 	code, stdout, stderr := runCmd("export", next, out, "--out", mp4)
@@ -72,8 +73,88 @@ func exportSizeChange(t *testing.T, out, next string) {
 	if n := testclip.FrameCount(t, mp4); n != 100 {
 		t.Errorf("the MP4 decodes to %d pictures, want 100", n)
 	}
-	code, _, stderr = runCmd("export", out, next, "--out", filepath.Join(t.TempDir(), "cam.mcap"))
-	if code != exitUsage || !strings.Contains(stderr, "mcap takes one recording file, got 2") {
-		t.Errorf("an MCAP export of two files: exit %d: %s", code, stderr)
+	exportSetOtherwise(t, out, next)
+}
+
+// exportSetOtherwise exports the two files of a recording whose size
+// changed at 2s as MCAP and PNG: the MCAP file holds every packet, or
+// those from --start on over both files; a picture at 3s is of the second
+// file, at its size, and one at 1s of the first.
+func exportSetOtherwise(t *testing.T, out, next string) {
+	mcapOut := filepath.Join(t.TempDir(), "cam.mcap")
+	for _, c := range []struct {
+		start, says string
+	}{{"0s", "100 frames of /cam"}, {"1s", "75 frames of /cam"}, {"2s", "50 frames of /cam"}, {"3s", "25 frames of /cam"}} {
+		code, stdout, stderr := runCmd("export", next, out, "--out", mcapOut, "--start", c.start)
+		if code != 0 || !strings.Contains(stdout, c.says) {
+			t.Fatalf("an MCAP export of the two files from %s: exit %d, want %q: %s%s", c.start, code, c.says, stdout, stderr)
+		}
+	}
+	dir := filepath.Join(t.TempDir(), "pictures")
+	code, stdout, stderr := runCmd("export", out, next, "--out", dir, "--at", "1s,3s")
+	if code != 0 || !strings.Contains(stdout, "wrote 2 pictures of /cam") {
+		t.Fatalf("a PNG export of the two files: exit %d: %s%s", code, stdout, stderr)
+	}
+	for _, c := range []struct {
+		name string
+		size string
+	}{{"cam-000001.000s.png", "320,240"}, {"cam-000003.000s.png", "640,480"}} {
+		if got := testclip.Probe(t, filepath.Join(dir, c.name), "-show_entries", "stream=width,height"); len(got) != 1 || got[0] != c.size {
+			t.Errorf("%s is %v, want %s", c.name, got, c.size)
+		}
+	}
+}
+
+// A second and a third run into cam.gopline after its camera changed size
+// go on where its set of files ends: a run at the last file's size
+// appends to cam_1.gopline, one that begins at the first size begins
+// cam_2.gopline (and its change cam_3.gopline); so the set stays in the
+// order of time, and info and an MP4 export take it as one recording.
+// The clips play at their own pace (is-live), as cameras do, so that each
+// run's packets come after the last run's.
+func TestRecordAgainGoesOnWhereTheSetOfFilesEnds(t *testing.T) {
+	change := testclip.MakeSizeChange(t, "ab.ts")
+	big := testclip.Make(t, "big.ts", 25, 25, "-vf", "scale=640:480", "-c:v", "libx264", "-g", "25", "-bf", "0", "-pix_fmt", "yuv420p")
+	dir := t.TempDir()
+	out := filepath.Join(dir, "cam.gopline")
+	file := func(n int) string { return filepath.Join(dir, fmt.Sprintf("cam_%d.gopline", n)) }
+	runs := []struct {
+		clip, says string
+		files      []int // the packets of cam.gopline, cam_1.gopline, ... after the run
+	}{
+		{change, "recording /cam to " + out, []int{50, 50}},
+		{big, "recording /cam to " + file(1) + " (the last file of " + out + "'s recording)", []int{50, 75}},
+		{change, "recording it on in " + file(3), []int{50, 75, 50, 50}},
+	}
+	for i, run := range runs {
+		code, _, stderr := runCmd("record", "--out", out, "--topic", "/cam",
+			"videosrc location="+run.clip+" passthrough=true is-live=true ! publish topic=/cam")
+		if code != 0 || !strings.Contains(stderr, run.says) {
+			t.Fatalf("run %d: exit %d, want %q: %s", i+1, code, run.says, stderr)
+		}
+		files := []string{out}
+		for n := 1; n < len(run.files); n++ {
+			files = append(files, file(n))
+		}
+		code, stdout, stderr := runCmd(append([]string{"info", "--json"}, files...)...)
+		var set setSummary
+		if code != 0 || json.Unmarshal([]byte(stdout), &set) != nil {
+			t.Fatalf("run %d: info: exit %d: %s%s", i+1, code, stdout, stderr)
+		}
+		var got []int
+		for _, f := range set.Files {
+			got = append(got, int(f.Packets))
+		}
+		if !slices.Equal(got, run.files) {
+			t.Fatalf("run %d: the files hold %v packets, want %v", i+1, got, run.files)
+		}
+	}
+	if code, _, _ := runCmd("info", file(4)); code == 0 {
+		t.Errorf("%s was written", file(4))
+	}
+	mp4 := filepath.Join(t.TempDir(), "cam.mp4")
+	code, stdout, stderr := runCmd("export", out, file(1), file(2), file(3), "--out", mp4)
+	if code != 0 || !strings.Contains(stdout, "225 frames of /cam") {
+		t.Fatalf("export of the set: exit %d: %s%s", code, stdout, stderr)
 	}
 }

@@ -89,6 +89,9 @@ type recordFlags struct {
 	maxBagSize     int64
 	maxBagDuration time.Duration
 	firstSplit     int // the number of the first split file of this run
+	// changeFiles are the files of a recording not split
+	// (elements.FormatChangeFiles).
+	changeFiles elements.FormatChangeFiles
 	// waiting says why no topic was there to record at the start, when
 	// --all or --regex wait for topics to appear; search is what looks
 	// for them.
@@ -109,7 +112,8 @@ func recordCommand() *cobra.Command {
 			"when the recording starts, and go on adding those that appear while it runs (--no-discovery: not);\n" +
 			"with none there yet they wait for the first.\n" +
 			"A camera that changes its resolution goes on in the next file (OUT_1.gopline, ...) from the keyframe\n" +
-			"of the new size, which the log says (docs/recording.md).\n" +
+			"of the new size, which the log says; a later run appends where those files end, in the last one\n" +
+			"(docs/recording.md).\n" +
 			"Then it describes the recording as gopline info does; a recording that got no packet fails.",
 		Example: "  gopline record --topic /camera --out cam.gopline --duration 10s 'testsrc ! h264enc ! publish topic=/camera'\n" +
 			"  gopline record --topic /camera --out cam.gopline 'subscribe topic=/camera remote=127.0.0.1:7400 ! publish topic=/camera'\n" +
@@ -233,7 +237,8 @@ func playCommand() *cobra.Command {
 			"--start and --end take times as gopline export does: a duration from the recording's start (12.5s),\n" +
 			"an RFC 3339 time, or one as gopline info prints it (its Start: and End: pasted play it all); --end is\n" +
 			"exclusive, and one as info prints it takes in its whole millisecond. Each stream begins at its\n" +
-			"keyframe at or before --start; one with no packet from --start to --end is not played.\n" +
+			"keyframe at or before --start (a later file's Start: as info prints it, rounded up to the\n" +
+			"millisecond, at that file's first); one with no packet from --start to --end is not played.\n" +
 			"Several recordings (the files of a split recording, robot_*.gopline) play in the order given, each\n" +
 			"stream going on from one file to the next, their times counted from the earliest's start.\n" +
 			"With --listen the topics are served to other processes and hosts, and the node announces itself\n" +

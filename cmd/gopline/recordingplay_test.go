@@ -237,3 +237,81 @@ func TestChoosePlayPlaysEachStreamsPartOfTheRange(t *testing.T) {
 		}
 	}
 }
+
+// A later file's Start:, as info prints it of that file, pasted into
+// --start of play or export of all the files begins at that file's first
+// keyframe, not at the GOP before it in the file before: info rounds a
+// start up to the millisecond, and --start begins at the keyframe at or
+// before it.
+func TestAPastedStartOfALaterFileBeginsAtItsFirstKeyframe(t *testing.T) {
+	dir := t.TempDir()
+	split := filepath.Join(dir, "split.gopline")
+	const line = "testsrc size=160x120 num-frames=120 rate=30 is-live=false ! h264enc gop=10 ! record stream=/camera max-size-time=1s path="
+	if code, _, stderr := runCmd("run", line+split); code != 0 {
+		t.Fatalf("run: exit %d: %s", code, stderr)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "split_*.gopline"))
+	files = splitOrder(files)
+	if len(files) < 3 {
+		t.Fatalf("a recording of 4 s split every 1s is %d files", len(files))
+	}
+	start, _ := infoTimes(t, files[1])
+	var later int
+	for _, f := range files[1:] {
+		code, stdout, stderr := runCmd("info", "--json", f)
+		var info []streamSummary
+		if code != 0 || json.Unmarshal([]byte(stdout), &info) != nil || len(info) != 1 {
+			t.Fatalf("info --json %s: exit %d: %s %s", f, code, stdout, stderr)
+		}
+		later += int(info[0].Packets)
+	}
+	if n := playPublished(t, append(files, "--start", start)...); n != later {
+		t.Errorf("play from %s's Start: %q: published %d packets, want those of it and the files after, %d", files[1], start, n, later)
+	}
+	out := filepath.Join(t.TempDir(), "later.mp4")
+	code, stdout, stderr := runCmd(append([]string{"export", "--out", out, "--start", start}, files...)...)
+	if want := fmt.Sprintf("wrote %s: %d frames", out, later); code != 0 || !strings.Contains(stdout, want) {
+		t.Errorf("export from %s's Start: %q: exit %d, want %q: %s%s", files[1], start, code, want, stdout, stderr)
+	}
+}
+
+// A later file that begins in the millisecond after the file before ends
+// (a stream of a thousand frames a second and more): its Start: as info
+// prints it, rounded up, pasted into --start, passes over the file
+// before, whose last packet lies before it.
+func TestAPastedStartWithinTheMillisecondOfTheFileBefore(t *testing.T) {
+	dir := t.TempDir()
+	before, after := filepath.Join(dir, "cam.gopline"), filepath.Join(dir, "cam_1.gopline")
+	writeKeyframes(t, before, setEpoch, 10) // its last at 900 ms
+	writeKeyframes(t, after, setEpoch.Add(900*time.Millisecond+400*time.Microsecond), 10)
+	start, _ := infoTimes(t, after)
+	if want := "2024-05-01 12:00:00.901 UTC"; start != want {
+		t.Errorf("info of %s: Start: %s, want %s", after, start, want)
+	}
+	code, stdout, stderr := runCmd("play", "--rate", "50", before, after, "--start", start)
+	if code != 0 || !strings.Contains(stderr, "published 10 packets on /cam\n") {
+		t.Errorf("play from %q: exit %d, want the 10 packets of %s: %s%s", start, code, after, stdout, stderr)
+	}
+	out := filepath.Join(t.TempDir(), "cam.mcap")
+	code, stdout, stderr = runCmd("export", before, after, "--out", out, "--start", start)
+	if code != 0 || !strings.Contains(stdout, "10 frames of /cam") {
+		t.Errorf("export from %q: exit %d, want the 10 packets of %s: %s%s", start, code, after, stdout, stderr)
+	}
+}
+
+// info prints a span's start rounded up to the millisecond, and so the
+// offsets of starts; a time on a millisecond stays.
+func TestInfoRoundsAStartUpToTheMillisecond(t *testing.T) {
+	at := setEpoch.Add(2 * time.Second)
+	for _, c := range []struct {
+		in, want time.Duration
+	}{{0, 0}, {1, time.Millisecond}, {400 * time.Microsecond, time.Millisecond}, {time.Millisecond, time.Millisecond},
+		{1999999 * time.Nanosecond, 2 * time.Millisecond}, {2*time.Second + 333333, 2*time.Second + time.Millisecond}} {
+		if got := startOffset(c.in); got != c.want {
+			t.Errorf("startOffset(%v) = %v, want %v", c.in, got, c.want)
+		}
+		if got := startTime(at.Add(c.in)); !got.Equal(at.Add(c.want)) {
+			t.Errorf("startTime(+%v) = %v, want +%v", c.in, got.Sub(at), c.want)
+		}
+	}
+}

@@ -15,21 +15,26 @@ import (
 func (f *recordFlags) splits() bool { return f.maxBagSize > 0 || f.maxBagDuration > 0 }
 
 // startSplit notes the number of the first file a split recording writes
-// (elements.FirstSplitIndex), or the first that a recording not split
-// goes on in when a stream's format changes
-// (elements.FirstFormatChangeIndex), to name the files it wrote at the end.
+// (elements.FirstSplitIndex), or, for a recording not split, the files of
+// its set it goes on in (elements.FormatChangeFiles), to name the files
+// it wrote at the end.
 func (f *recordFlags) startSplit() error {
-	first, err := elements.FirstSplitIndex(f.out)
-	if !f.splits() {
-		first, err = elements.FirstFormatChangeIndex(f.out)
+	var err error
+	if f.splits() {
+		f.firstSplit, err = elements.FirstSplitIndex(f.out)
+	} else {
+		f.changeFiles, err = elements.FindFormatChangeFiles(f.out)
 	}
-	f.firstSplit = first
 	return err
 }
 
-// describeOut names where the recording goes.
+// describeOut names where the recording goes: a recording not split goes
+// on where the set of OUT's files ends.
 func (f *recordFlags) describeOut() string {
 	if !f.splits() {
+		if f.changeFiles.Last > 0 {
+			return fmt.Sprintf("%s (the last file of %s's recording)", f.outFile(0), f.out)
+		}
 		return f.out
 	}
 	var at []string
@@ -43,9 +48,10 @@ func (f *recordFlags) describeOut() string {
 		elements.SplitPath(f.out, f.firstSplit), elements.SplitPath(f.out, f.firstSplit+1), strings.Join(at, " or "))
 }
 
-// recordedFiles are the files the recording wrote: OUT, or the split
-// files from the first of this run on; after OUT, the files that the
-// recording went on in when a stream's format changed (outFile).
+// recordedFiles are the files the recording wrote: OUT (or the last file
+// of its set), or the split files from the first of this run on; after
+// it, the files that the recording went on in when a stream's format
+// changed (outFile).
 func (f *recordFlags) recordedFiles() []string {
 	var out []string
 	for i := 0; ; i++ {
@@ -61,7 +67,7 @@ func (f *recordFlags) outFile(i int) string {
 	if f.splits() {
 		return elements.SplitPath(f.out, f.firstSplit+i)
 	}
-	return elements.FormatChangePath(f.out, f.firstSplit, i)
+	return f.changeFiles.File(i)
 }
 
 // printRecorded describes the files the recording wrote, as gopline info

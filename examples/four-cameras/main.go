@@ -4,8 +4,9 @@
 // recorder records the four topics into one file; two viewers each decode
 // all four. It runs for -duration and prints, per camera, the frames in and
 // out at every step and the drops, the process's CPU per camera frame, its
-// RSS every -rss-every, and then the same frames through the bare encoder
-// and decoder alone, for comparison.
+// RSS every -rss-every, and then the same work without gopline, for
+// comparison: the four cameras' codecs at once on as many frames, and each
+// step alone.
 //
 //	go run ./examples/four-cameras -duration 60s
 package main
@@ -35,7 +36,7 @@ func main() {
 	flag.IntVar(&cfg.EncoderThreads, "encoder-threads", cfg.EncoderThreads, "each camera's libx264 threads (0: libx264's choice)")
 	flag.DurationVar(&cfg.RSSEvery, "rss-every", cfg.RSSEvery, "how often the RSS is read")
 	flag.IntVar(&cfg.GCPercent, "gogc", cfg.GCPercent, "the Go collector's GOGC for the run (0: the runtime's own)")
-	flag.BoolVar(&cfg.Compare, "compare", cfg.Compare, "after the run, time the bare encoder and decoder on the same frames")
+	flag.BoolVar(&cfg.Compare, "compare", cfg.Compare, "after the run, do the same work without gopline: the four cameras' codecs at once, and each step alone")
 	out := flag.String("out", filepath.Join(os.TempDir(), "four-cameras"), "directory of the recording")
 	flag.Parse()
 	if err := os.MkdirAll(*out, 0o755); err != nil {

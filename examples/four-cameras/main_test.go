@@ -53,7 +53,16 @@ func TestFourCamerasRunBriefly(t *testing.T) {
 	if rep.CPU <= 0 || rep.MachineBusy <= 0 || rep.Bare.Frames == 0 || rep.Bare.Encode <= 0 || rep.Bare.Decode <= 0 {
 		t.Errorf("CPU %v, the machine's %v, bare %+v: want all measured", rep.CPU, rep.MachineBusy, rep.Bare)
 	}
-	for _, want := range []string{"dropped at source", "RSS (anonymous + file-backed; of anonymous, Go's) MB: ", "against the bare encoder", "machine: "} {
+	// The steady window leaves the warm-up out, and the same work runs as
+	// many frames a camera as the robot's cameras encoded in it.
+	if rep.Steady.Frames == 0 || rep.Steady.Frames >= rep.encoded() || rep.Steady.CPU <= 0 || rep.Steady.CPU >= rep.CPU {
+		t.Errorf("steady window %+v of %d frames, %v CPU: want a part of the run, measured", rep.Steady, rep.encoded(), rep.CPU)
+	}
+	if want := max(rep.Steady.Frames/Cameras, 1) * Cameras; rep.Same.Frames != want || rep.Same.CPU <= 0 ||
+		rep.Same.Encode <= 0 || rep.Same.Decode <= 0 || rep.Same.Source <= 0 || rep.SameWorkRatio() <= 0 {
+		t.Errorf("same work %+v: want %d frames, every step measured", rep.Same, want)
+	}
+	for _, want := range []string{"dropped at source", "RSS (anonymous + file-backed; of anonymous, Go's) MB: ", "against the bare encoder", "machine: ", "steady, after the first", "robot against the same work: "} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("no %q in the report:\n%s", want, out.String())
 		}
@@ -116,6 +125,8 @@ func BenchmarkFourCameras(b *testing.B) {
 		b.ReportMetric(rep.Cores(rep.Others()), "other-jobs-cores")
 		b.ReportMetric(ratio(rep.CPUPerFrame(), rep.Bare.Encode), "x-bare-encoder")
 		b.ReportMetric(ratio(rep.CPUPerFrame(), rep.BareWork()), "x-bare-work")
+		b.ReportMetric(ms(rep.Steady.PerFrame()), "steady-cpu-ms/camera-frame")
+		b.ReportMetric(rep.SameWorkRatio(), "x-same-work")
 		all, anon := rep.RSSGrowth()
 		b.ReportMetric(float64(all)/1e6, "rss-growth-MB")
 		b.ReportMetric(float64(anon)/1e6, "anon-rss-growth-MB")

@@ -24,6 +24,22 @@ type report struct {
 	Cameras                   []cameraReport
 	Recorded                  pipeline.NodeStats
 	Bare                      bareCost // zero without cfg.Compare
+	// Steady is the run after its warm-up (cfg.warmup) to its end, before
+	// the pipeline stops: the CPU a camera frame costs once every codec
+	// is open. Same is the same work without gopline (sameWork), zero
+	// without cfg.Compare.
+	Steady window
+	Same   sameWork
+}
+
+// SameWorkRatio is the robot's steady CPU per camera frame against the same
+// work's without gopline: what gopline costs beyond the codecs and the
+// source, in the same layout; 0 when either was not measured.
+func (r report) SameWorkRatio() float64 {
+	if r.Same.PerFrame() == 0 {
+		return 0
+	}
+	return ratio(r.Steady.PerFrame(), r.Same.PerFrame())
 }
 
 // encoded is the frames all cameras encoded.
@@ -95,10 +111,16 @@ func (r report) write(w io.Writer) error {
 	fmt.Fprintf(w, "CPU: %.2f s in all, %.2f ms per camera frame (all threads)\n", r.CPU.Seconds(), ms(r.CPUPerFrame()))
 	fmt.Fprintf(w, "machine: %d CPUs, %.2f of them busy on average: the robot %.2f, the rest %.2f; stolen by the hypervisor %.2f\n",
 		r.CPUs, r.Cores(r.MachineBusy), r.Cores(r.CPU), r.Cores(r.Others()), r.Cores(r.MachineSteal))
+	st := r.Steady
+	fmt.Fprintf(w, "steady, after the first %.1f s: %.2f ms per camera frame over %d frames, of it the Go collector %.3f ms; the rest of the machine %.2f cores\n",
+		r.cfg.warmup().Seconds(), ms(st.PerFrame()), st.Frames, ms(perFrame(st.GC, st.Frames)), st.Others())
 	if r.Bare.Frames == 0 {
 		return nil
 	}
-	_, err := fmt.Fprintf(w, "bare, on %d frames of the same pattern: source %.2f ms, encoder %.2f ms, decoder %.2f ms a frame\n"+
+	if err := r.writeSame(w); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "bare, one step at a time, on %d frames of the same pattern: source %.2f ms, encoder %.2f ms, decoder %.2f ms a frame\n"+
 		"per camera frame against the bare encoder: %.2fx; against the bare source, encoder and %d decoders: %.2fx\n",
 		r.Bare.Frames, ms(r.Bare.Source), ms(r.Bare.Encode), ms(r.Bare.Decode),
 		ratio(r.CPUPerFrame(), r.Bare.Encode), cfg.Viewers, ratio(r.CPUPerFrame(), r.BareWork()))
@@ -114,4 +136,22 @@ func ratio(a, b time.Duration) float64 {
 		return 0
 	}
 	return float64(a) / float64(b)
+}
+
+// writeSame writes the same work's figures and the robot's against them.
+func (r report) writeSame(w io.Writer) error {
+	sw := r.Same
+	_, err := fmt.Fprintf(w, "same work without gopline, the four cameras at once (%d frames each after %d): %.2f ms per camera frame, "+
+		"of it the Go collector %.3f ms; per frame on their threads: source %.2f, encoder %.2f, decoder %.2f ms; %d frames dropped; the rest of the machine %.2f cores\n"+
+		"robot against the same work: %.2fx\n",
+		sw.Frames/Cameras, r.cfg.warmupFrames(), ms(sw.PerFrame()), ms(perFrame(sw.GC, sw.Frames)), ms(sw.Source), ms(sw.Encode), ms(sw.Decode),
+		sw.Dropped, sw.Others(), r.SameWorkRatio())
+	return err
+}
+
+func perFrame(d time.Duration, frames uint64) time.Duration {
+	if frames == 0 {
+		return 0
+	}
+	return d / time.Duration(frames)
 }

@@ -31,8 +31,8 @@ type config struct {
 	RSSEvery time.Duration
 	// Recording is the file the four topics are recorded to.
 	Recording string
-	// Compare times the bare encoder and decoder on the same frames
-	// after the run.
+	// Compare does the same work without gopline after the run, in the
+	// robot's layout (sameWork) and one step at a time (bareCost).
 	Compare bool
 	// EncoderThreads is each camera's libx264 threads (0: libx264's
 	// choice, one per core and more).
@@ -104,9 +104,61 @@ func build(p *pipeline.Pipeline, cfg config) error {
 
 func node(kind string, cam int) string { return fmt.Sprintf("%s%d", kind, cam) }
 
+// warmup is the start of a run its steady figures leave out: the first two
+// GOPs (the encoders and decoders opening, their first IDRs), or a quarter
+// of a run shorter than eight GOPs.
+func (cfg config) warmup() time.Duration {
+	return min(2*time.Duration(cfg.GOP)*time.Second/time.Duration(cfg.Rate), cfg.Duration/4)
+}
+
+// warmupFrames is warmup in a camera's frames.
+func (cfg config) warmupFrames() int {
+	return max(int(cfg.warmup()*time.Duration(cfg.Rate)/time.Second), 1)
+}
+
+// laterReading is readAfter's reading, or why it could not be made.
+type laterReading struct {
+	cpuReading
+	err error
+}
+
+// readAfter reads the process's CPU and the frames encoded once d has
+// passed, on the channel it returns; a reading that is not ok if quit
+// closes or the pipeline stops first.
+func readAfter(d time.Duration, quit <-chan struct{}, p *pipeline.Pipeline) <-chan laterReading {
+	out := make(chan laterReading, 1)
+	go func() {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			r, err := readCPU(encodedAll(p.Stats()))
+			out <- laterReading{r, err}
+		case <-quit:
+			out <- laterReading{}
+		case <-p.Done():
+			out <- laterReading{}
+		}
+	}()
+	return out
+}
+
+// encodedAll is the frames every camera's encoder has encoded.
+func encodedAll(stats []pipeline.NodeStats) uint64 {
+	var n uint64
+	for _, s := range stats {
+		for c := range Cameras {
+			if s.Node == node("enc", c) {
+				n += s.Out
+			}
+		}
+	}
+	return n
+}
+
 // run runs the robot for cfg.Duration (or until ctx ends), reading the RSS
-// every cfg.RSSEvery and the CPU the process spent, then, with
-// cfg.Compare, the bare codecs on the same frames.
+// every cfg.RSSEvery and the CPU the process spent, in all and after the
+// warm-up, then, with cfg.Compare, does the same work without gopline.
 func run(ctx context.Context, cfg config) (report, error) {
 	if cfg.Width < 16 || cfg.Height < 16 || cfg.Width%2 != 0 || cfg.Height%2 != 0 || cfg.Rate < 1 || cfg.Viewers < 0 ||
 		cfg.Duration <= 0 || cfg.RSSEvery <= 0 || cfg.Recording == "" || cfg.GCPercent < 0 {
@@ -140,12 +192,18 @@ func run(ctx context.Context, cfg config) (report, error) {
 	if err := p.Start(ctx); err != nil {
 		return rep, err
 	}
+	quit := make(chan struct{})
+	warm := readAfter(cfg.warmup(), quit, p)
 	rep.RSS, err = sampleRSS(ctx, p.Done(), start, cfg.Duration, cfg.RSSEvery)
+	close(quit)
+	end, rerr := readCPU(encodedAll(p.Stats()))
+	w := <-warm
+	rep.Steady, rerr = between(w.cpuReading, end), errors.Join(rerr, w.err)
 	stopErr := p.Stop()
 	rep.Elapsed = time.Since(start)
 	cpu1, cerr := cpuTime()
 	busy1, steal1, merr := machineCPU()
-	if err = errors.Join(err, stopErr, cerr, merr); err != nil {
+	if err = errors.Join(err, rerr, stopErr, cerr, merr); err != nil {
 		return rep, err
 	}
 	rep.CPU, rep.MachineBusy, rep.MachineSteal, rep.CPUs = cpu1-cpu0, busy1-busy0, steal1-steal0, runtime.NumCPU()
@@ -154,6 +212,10 @@ func run(ctx context.Context, cfg config) (report, error) {
 	if cfg.Compare {
 		frames := int(min(rep.Cameras[0].Encoded, maxBareFrames))
 		if rep.Bare, err = measureBare(cfg, max(frames, 1)); err != nil {
+			return rep, err
+		}
+		perCamera := max(int(rep.Steady.Frames)/Cameras, 1)
+		if rep.Same, err = measureSameWork(cfg, cfg.warmupFrames(), perCamera); err != nil {
 			return rep, err
 		}
 	}

@@ -75,6 +75,26 @@ func MakeWithSound(t testing.TB, name string) string {
 	return path
 }
 
+// MakeWithoutPictures writes a second of a sine tone (8 kHz PCM) into an
+// MKV file named name in a temporary directory, and returns its path:
+// with video, an H.264 track that holds no picture beside the sound
+// (a camera's recording cut before its first frame); without, the sound
+// alone.
+func MakeWithoutPictures(t testing.TB, name string, video bool) string {
+	t.Helper()
+	ff := lookPath(t, "ffmpeg")
+	path := filepath.Join(t.TempDir(), name)
+	cmd := []string{"-v", "error", "-f", "lavfi", "-i", "sine=sample_rate=8000", "-t", "1", "-c:a", "pcm_s16le"}
+	if video {
+		cmd = []string{"-v", "error", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25", "-f", "lavfi", "-i", "sine=sample_rate=8000",
+			"-t", "1", "-map", "1:a", "-map", "0:v", "-frames:v", "0", "-c:v", "libx264", "-c:a", "pcm_s16le"}
+	}
+	if out, err := exec.Command(ff, append(cmd, path)...).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg %v: %v: %s", cmd, err, out)
+	}
+	return path
+}
+
 // Probe runs ffprobe on the first video stream of path with args, in CSV
 // without section names, and returns its output's lines.
 func Probe(t testing.TB, path string, args ...string) []string {

@@ -16,11 +16,14 @@
 //	paths, err := export.PNG(ctx, rec, "/camera", []time.Time{t1, t2}, "pictures")
 //	err = export.PNGFile(ctx, rec, "/camera", t1, "still.png")
 //
-// MP4Files takes the files of one recording as one, in the order of time
-// (a split recording's, or those of a recording that went on in a new file
-// where its camera changed its picture size):
+// MP4Files, MCAPFiles, PNGFiles and PNGFileFiles take the files of one
+// recording as one, in the order of time (a split recording's, or those of
+// a recording that went on in a new file where its camera changed its
+// picture size), and count times from the earliest packet of them all:
 //
 //	res, err = export.MP4Files(ctx, []*storage.Recording{rec0, rec1}, "/camera", from, to, "camera.mp4", nil)
+//	res, err = export.MCAPFiles(ctx, []*storage.Recording{rec0, rec1}, []string{"/front", "/rear"}, from, to, "robot.mcap", nil)
+//	paths, err = export.PNGFiles(ctx, []*storage.Recording{rec0, rec1}, "/camera", []time.Time{t1, t2}, "pictures")
 //
 // MP4 and MCAP export the packets captured in [from, to): a zero from means
 // the stream's first packet, a zero to means past its last. Like

@@ -14,9 +14,9 @@ var (
 	// empty, the range ends before it starts, or it lies outside the stream.
 	ErrEmptyRange = errors.New("export: no packets in the range")
 
-	// ErrFilesOverlap means the files given to MP4Files as one recording
-	// are not in the order of time: a stream's packets in one file do not
-	// all come before those in the next.
+	// ErrFilesOverlap means the files given to MP4Files (MCAPFiles,
+	// PNGFiles) as one recording are not in the order of time: a stream's
+	// packets in one file do not all come before those in the next.
 	ErrFilesOverlap = errors.New("export: the files of a recording overlap in time")
 
 	// ErrOutOfRange means a picture was asked for at a time before the

@@ -99,7 +99,36 @@ type span struct {
 // part is the range of a stream in one file.
 type part struct {
 	rec      *storage.Recording
-	from, to time.Time // [from, to), to at most just past the stream's last packet
+	info     storage.StreamInfo // the stream as this file holds it
+	from, to time.Time          // [from, to), to at most just past the stream's last packet
+}
+
+// oneCodec checks that the stream has one codec in all of s's parts, as a
+// track or a channel holds one: a stream that changed its codec between
+// files (an H.264 camera that went on as MJPEG) is exported a codec at a
+// time.
+func (s span) oneCodec(stream string) error {
+	for _, p := range s.parts[1:] {
+		if p.info.Codec != s.info.Codec {
+			return fmt.Errorf("%w: stream %q is %v in %s and %v in %s: export the files of each codec on their own",
+				ErrUnsupportedCodec, stream, s.info.Codec, s.parts[0].rec.Path(), p.info.Codec, p.rec.Path())
+		}
+	}
+	return nil
+}
+
+// partAt is the index of the part of parts, in the order of time, that
+// holds the picture shown at t: the last one whose range starts at or
+// before t (a time in a pause between two files is shown the earlier
+// file's last picture), or the first when t comes before them all.
+func partAt(parts []part, t time.Time) int {
+	i := 0
+	for j, p := range parts {
+		if !p.from.After(t) {
+			i = j
+		}
+	}
+	return i
 }
 
 // resolveFiles resolves the range [from, to) of stream over recs, the
@@ -109,7 +138,7 @@ type part struct {
 // stream's packets in one file must all come before those in the next.
 func resolveFiles(recs []*storage.Recording, stream string, from, to time.Time) (span, error) {
 	set := span{label: filesLabel(recs)}
-	var skipped error
+	var empty, missing error // of the files passed over: a file with the stream says more
 	for _, rec := range recs {
 		all, err := rec.RecordingStats()
 		if err != nil {
@@ -119,8 +148,12 @@ func resolveFiles(recs []*storage.Recording, stream string, from, to time.Time) 
 			set.origin = all.First
 		}
 		s, err := resolve(rec, stream, from, to)
-		if errors.Is(err, ErrEmptyRange) || errors.Is(err, storage.ErrNoStream) {
-			skipped = cmp.Or(skipped, err)
+		if errors.Is(err, ErrEmptyRange) {
+			empty = cmp.Or(empty, err)
+			continue
+		}
+		if errors.Is(err, storage.ErrNoStream) {
+			missing = cmp.Or(missing, err)
 			continue
 		}
 		if err != nil {
@@ -136,7 +169,7 @@ func resolveFiles(recs []*storage.Recording, stream string, from, to time.Time) 
 		set.to, set.total, set.parts = s.to, set.total+s.total, append(set.parts, s.parts...)
 	}
 	if len(set.parts) == 0 {
-		return span{}, skipped
+		return span{}, cmp.Or(empty, missing)
 	}
 	return set, nil
 }
@@ -182,7 +215,7 @@ func resolve(rec *storage.Recording, stream string, from, to time.Time) (span, e
 	if s.to.IsZero() {
 		s.to = st.Last.Add(time.Nanosecond)
 	}
-	s.parts = []part{{rec: rec, from: s.from, to: s.to}}
+	s.parts = []part{{rec: rec, info: info, from: s.from, to: s.to}}
 	if past := st.Last.Add(time.Nanosecond); past.Before(s.to) {
 		s.parts[0].to = past
 	}

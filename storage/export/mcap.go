@@ -47,10 +47,22 @@ func MCAP(ctx context.Context, rec *storage.Recording, stream string, from, to t
 // packet of one of them at least (else ErrEmptyRange). The progress counts
 // the packets of all the streams.
 func MCAPStreams(ctx context.Context, rec *storage.Recording, streams []string, from, to time.Time, path string, progress Progress) (Result, error) {
+	return MCAPFiles(ctx, []*storage.Recording{rec}, streams, from, to, path, progress)
+}
+
+// MCAPFiles is MCAPStreams over recs, the files of one recording in the
+// order of time, as MP4Files takes them: each stream goes on from one file
+// to the next on its channel, and the range counts over them all. A
+// stream's packets in one file must all come before those in the next
+// (else ErrFilesOverlap), and its codec stay the same (else
+// ErrUnsupportedCodec); its size may change, as the messages carry their
+// own (the channel's metadata holds the first file's).
+func MCAPFiles(ctx context.Context, recs []*storage.Recording, streams []string, from, to time.Time, path string, progress Progress) (Result, error) {
+	label := filesLabel(recs)
 	if len(streams) == 0 {
-		return Result{}, fmt.Errorf("%w: %s: no stream to export", ErrEmptyRange, rec.Path())
+		return Result{}, fmt.Errorf("%w: %s: no stream to export", ErrEmptyRange, label)
 	}
-	channels, err := openChannels(ctx, rec, streams, from, to, progress.of(Writing))
+	channels, err := openChannels(ctx, recs, streams, from, to, progress.of(Writing))
 	if err != nil {
 		finishChannels(channels)
 		return Result{}, err
@@ -71,7 +83,7 @@ func MCAPStreams(ctx context.Context, rec *storage.Recording, streams []string, 
 		err = outputError(path, cerr)
 	}
 	if err == nil && res.Frames == 0 {
-		err = fmt.Errorf("%w: %s of %s: no packet in the range decodes", ErrEmptyRange, StreamNames(streams), rec.Path())
+		err = fmt.Errorf("%w: %s of %s: no packet in the range decodes", ErrEmptyRange, StreamNames(streams), label)
 	}
 	if err != nil {
 		discard(path)
@@ -111,17 +123,20 @@ type mcapChannel struct {
 }
 
 // openChannels checks the streams and opens a reader of each that has
-// packets in [from, to). On error it returns the channels it opened, for
-// the caller to finish.
-func openChannels(ctx context.Context, rec *storage.Recording, streams []string, from, to time.Time, progress func(done, total int)) ([]*mcapChannel, error) {
+// packets in [from, to) in recs. On error it returns the channels it
+// opened, for the caller to finish.
+func openChannels(ctx context.Context, recs []*storage.Recording, streams []string, from, to time.Time, progress func(done, total int)) ([]*mcapChannel, error) {
 	var channels []*mcapChannel
 	var empty error
 	sum := &progressSum{report: progress}
 	for _, stream := range streams {
-		s, err := resolve(rec, stream, from, to)
+		s, err := resolveFiles(recs, stream, from, to)
 		if errors.Is(err, ErrEmptyRange) && len(streams) > 1 {
 			empty = err // the others may have packets in the range
 			continue
+		}
+		if err == nil {
+			err = s.oneCodec(stream)
 		}
 		if err != nil {
 			return channels, err
@@ -133,7 +148,7 @@ func openChannels(ctx context.Context, rec *storage.Recording, streams []string,
 		case media.JPEG:
 			c.schema, c.format = foxglove.CompressedImage, "jpeg"
 		default:
-			return channels, fmt.Errorf("%w: MCAP takes H.264 and JPEG; stream %q of %s is %v", ErrUnsupportedCodec, stream, rec.Path(), s.info.Codec)
+			return channels, fmt.Errorf("%w: MCAP takes H.264 and JPEG; stream %q of %s is %v", ErrUnsupportedCodec, stream, s.label, s.info.Codec)
 		}
 		if c.r, err = newPacketReader(ctx, stream, s, sum.add()); err != nil {
 			return channels, err

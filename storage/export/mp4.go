@@ -54,6 +54,9 @@ func writeMP4(ctx context.Context, stream string, s span, path string, progress 
 	if s.info.Codec != media.H264 {
 		return Result{}, fmt.Errorf("%w: MP4 takes H.264; stream %q of %s is %v", ErrUnsupportedCodec, stream, s.label, s.info.Codec)
 	}
+	if err := s.oneCodec(stream); err != nil {
+		return Result{}, err
+	}
 	changes, err := scanKeyframes(ctx, stream, s, path, progress.of(ScanningKeyframes))
 	if err != nil {
 		return Result{}, err

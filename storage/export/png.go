@@ -45,60 +45,54 @@ import (
 // error wrapping ctx's: each of them is a whole picture, and no temporary
 // file is left.
 func PNG(ctx context.Context, rec *storage.Recording, stream string, times []time.Time, dir string) ([]string, error) {
-	mkdir := func() error { return os.MkdirAll(dir, 0o755) }
-	return writePictures(ctx, rec, stream, times, mkdir, func(offset time.Duration) string {
-		return filepath.Join(dir, pngName(stream, offset))
-	})
+	return PNGFiles(ctx, []*storage.Recording{rec}, stream, times, dir)
 }
 
 // PNGFile writes the picture of stream shown at t as a PNG file at path, as
 // PNG does for one time: through path.tmp, into a directory that must
 // exist. Its errors, and what it leaves when ctx ends, are those of PNG.
 func PNGFile(ctx context.Context, rec *storage.Recording, stream string, t time.Time, path string) error {
-	_, err := writePictures(ctx, rec, stream, []time.Time{t}, nil, func(time.Duration) string { return path })
+	return PNGFileFiles(ctx, []*storage.Recording{rec}, stream, t, path)
+}
+
+// PNGFiles is PNG over recs, the files of one recording in the order of
+// time, as MP4Files takes them: the picture shown at t is the latest
+// captured at or before t in any of them (in a pause between two files,
+// the earlier one's last), decoded from its own file, whose codec may
+// differ from the others'; names count from the earliest capture time of
+// them all. A stream's packets in one file must all come before those in
+// the next (else ErrFilesOverlap).
+func PNGFiles(ctx context.Context, recs []*storage.Recording, stream string, times []time.Time, dir string) ([]string, error) {
+	mkdir := func() error { return os.MkdirAll(dir, 0o755) }
+	return writePictures(ctx, recs, stream, times, mkdir, func(offset time.Duration) string {
+		return filepath.Join(dir, pngName(stream, offset))
+	})
+}
+
+// PNGFileFiles is PNGFile over recs, the files of one recording, as
+// PNGFiles takes them.
+func PNGFileFiles(ctx context.Context, recs []*storage.Recording, stream string, t time.Time, path string) error {
+	_, err := writePictures(ctx, recs, stream, []time.Time{t}, nil, func(time.Duration) string { return path })
 	return err
 }
 
 // writePictures writes the picture shown at each of times to the path that
 // name gives for its offset from the recording's start. prepare, when not
 // nil, runs once the times are checked, before the first picture.
-func writePictures(ctx context.Context, rec *storage.Recording, stream string, times []time.Time, prepare func() error, name func(offset time.Duration) string) ([]string, error) {
-	info, err := findStream(rec, stream)
-	if err != nil {
+func writePictures(ctx context.Context, recs []*storage.Recording, stream string, times []time.Time, prepare func() error, name func(offset time.Duration) string) ([]string, error) {
+	s, err := picturesSpan(recs, stream, times)
+	if err != nil || len(times) == 0 {
 		return nil, err
-	}
-	st, err := rec.Stats(stream)
-	if err != nil {
-		return nil, err
-	}
-	all, err := rec.RecordingStats()
-	if err != nil {
-		return nil, err
-	}
-	start := all.First
-	for _, t := range times {
-		if st.Packets == 0 || t.Before(st.First) || t.After(st.Last) {
-			return nil, fmt.Errorf("%w: %v from the start of %s is not within stream %q, which spans %v to %v",
-				ErrOutOfRange, t.Sub(start), rec.Path(), stream, st.First.Sub(start), st.Last.Sub(start))
-		}
-	}
-	if len(times) == 0 {
-		return nil, nil
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("export: %w", err) // before the directory is made
 	}
-	dec, err := newDecoder(info)
-	if err != nil {
-		return nil, err
-	}
-	defer dec.Close()
 	if prepare != nil {
 		if err := prepare(); err != nil {
 			return nil, fmt.Errorf("export: %w", err)
 		}
 	}
-	pr := &pictureReader{ctx: ctx, rec: rec, stream: stream, dec: dec, start: start}
+	pr := &partReader{ctx: ctx, stream: stream, s: s}
 	defer pr.close()
 	var paths []string
 	var missing []error
@@ -111,13 +105,76 @@ func writePictures(ctx context.Context, rec *storage.Recording, stream string, t
 		if err != nil {
 			return paths, err
 		}
-		path := name(t.Sub(start))
+		path := name(t.Sub(s.origin))
 		if err := writePNG(f, path); err != nil {
 			return paths, err
 		}
 		paths = append(paths, path)
 	}
 	return paths, errors.Join(missing...)
+}
+
+// picturesSpan resolves the stream over recs and checks every time and
+// every part's codec before anything is written: a time before the
+// stream's first packet or after its last returns ErrOutOfRange.
+func picturesSpan(recs []*storage.Recording, stream string, times []time.Time) (span, error) {
+	s, err := resolveFiles(recs, stream, time.Time{}, time.Time{})
+	switch {
+	case errors.Is(err, ErrEmptyRange) && len(times) == 0:
+		return span{}, nil // no time to check
+	case errors.Is(err, ErrEmptyRange):
+		return span{}, fmt.Errorf("%w: %w", ErrOutOfRange, err)
+	case err != nil:
+		return span{}, err
+	}
+	first, last := s.parts[0].from, s.parts[len(s.parts)-1].to.Add(-time.Nanosecond)
+	for _, t := range times {
+		if t.Before(first) || t.After(last) {
+			return span{}, fmt.Errorf("%w: %v from the start of %s is not within stream %q, which spans %v to %v",
+				ErrOutOfRange, t.Sub(s.origin), s.label, stream, first.Sub(s.origin), last.Sub(s.origin))
+		}
+	}
+	for _, p := range s.parts {
+		if err := canDecode(p.info); err != nil {
+			return span{}, err
+		}
+	}
+	return s, nil
+}
+
+// partReader decodes the pictures shown at given times from the part of
+// a span that holds each (partAt), with a pictureReader of that part's
+// file and codec, kept while the times stay in it.
+type partReader struct {
+	ctx    context.Context
+	stream string
+	s      span
+	part   int
+	pr     *pictureReader // of part; nil before the first time
+}
+
+// at returns the picture shown at t.
+func (r *partReader) at(t time.Time) (*media.Frame, error) {
+	i := partAt(r.s.parts, t)
+	if r.pr == nil || i != r.part {
+		r.close()
+		p := r.s.parts[i]
+		dec, err := newDecoder(p.info)
+		if err != nil {
+			return nil, err
+		}
+		r.part, r.pr = i, &pictureReader{ctx: r.ctx, rec: p.rec, stream: r.stream, dec: dec, start: r.s.origin}
+	}
+	return r.pr.at(t)
+}
+
+// close closes the reader of the part being read and its decoder.
+func (r *partReader) close() {
+	if r.pr != nil {
+		r.pr.close()
+		r.pr.dec.Close()
+		r.pr = nil
+	}
 }
 
 // pngName names the picture of stream at offset from the recording's start.
@@ -172,7 +229,17 @@ func newDecoder(info storage.StreamInfo) (codecs.Decoder, error) {
 	case media.Raw:
 		return rawDecoder{}, nil
 	}
-	return nil, fmt.Errorf("%w: PNG cannot decode stream %q of codec %v", ErrUnsupportedCodec, info.Name, info.Codec)
+	return nil, canDecode(info)
+}
+
+// canDecode is the error of a stream whose codec PNG cannot decode, nil
+// for one it decodes (newDecoder).
+func canDecode(info storage.StreamInfo) error {
+	switch info.Codec {
+	case media.H264, media.JPEG, media.Raw:
+		return nil
+	}
+	return fmt.Errorf("%w: PNG cannot decode stream %q of codec %v", ErrUnsupportedCodec, info.Name, info.Codec)
 }
 
 // rawDecoder makes a Frame of a Raw packet's packed planes.

@@ -129,7 +129,7 @@ const gopline = (() => {
     const video = el;
     stats = Object.assign(stats || goplineWebSocket.newStats(topic), { transport: "webrtc", offerMs: null, answeredMs: null,
       iceConnectedMs: null, connectedMs: null, firstFrameReceivedMs: null, firstFrameDecodeMs: null, startedAt: null, session: null,
-      reconnects: 0 });
+      reconnects: 0, linkEstimate: null, thinned: null });
     const settle = stats.settleFirstFrame;
     let closed = false, session = null, retry = null, backoff = backoffFirstMs, frameHandle = null;
     const painted = []; // performance.now() of the frames painted in the last second
@@ -166,6 +166,7 @@ const gopline = (() => {
       end(s);
       stats.error = reason + "; reconnecting in " + (backoff / 1000).toFixed(1) + " s";
       stats.fps = 0; stats.bitrate = 0; stats.latencyMs = null; painted.length = 0; gaps.length = 0;
+      stats.linkEstimate = null; stats.thinned = null;
       video.classList.add("stale");
       settle();
       retry = setTimeout(connect, backoff);
@@ -246,6 +247,17 @@ const gopline = (() => {
       });
     }
 
+    // link reads what the node says of session s's link (/api/topics/NAME's
+    // viewers): its estimated bandwidth, and whether the node sends it
+    // keyframes only or drops the rest of GOPs for it.
+    async function link(s) {
+      const ti = await describe(topic).catch(() => null);
+      if (!ti || session !== s) return;
+      const v = (ti.viewers || []).find((x) => x.session === stats.session);
+      stats.linkEstimate = v && v.estimate > 0 ? v.estimate : null;
+      stats.thinned = !v ? null : v.keyframes_only ? "keyframes only" : v.dropping ? "dropping" : null;
+    }
+
     let ticks = 0;
     const poll = setInterval(() => {
       const now = performance.now();
@@ -254,6 +266,7 @@ const gopline = (() => {
       if (!s) return;
       watch(s, now);
       if (session === s && ++ticks % 2 === 0) measure(s);
+      if (session === s && ticks % 4 === 0) link(s);
     }, 500);
 
     // connect makes a WHEP session and plays what it receives.
@@ -361,6 +374,16 @@ const gopline = (() => {
     return bits.toFixed(0) + " bit/s";
   }
 
+  // linkText says what the node knows of a WebRTC view's link: its
+  // estimated bandwidth, and why its picture stutters when the node thins
+  // its stream.
+  function linkText(stats) {
+    const est = stats.linkEstimate ? "link ≈ " + human(stats.linkEstimate) : "";
+    if (!stats.thinned) return est ? " · " + est : "";
+    const why = est ? est + ", slower than the stream" : "the link loses much of the stream";
+    return " · " + stats.thinned + " (" + why + ")";
+  }
+
   // tile makes a viewer of topic in parent, or in place of the tile
   // replaced (a tile's stats): a video (or, over the WebSocket, a canvas)
   // and a line of stats. info is what /api/topics says of the topic, or a
@@ -424,7 +447,7 @@ const gopline = (() => {
       const note = stats.note ? " · " + stats.note : "";
       caption.className = stats.error ? "error" : "";
       caption.textContent = (stats.error ? topic + ": " + stats.error
-        : topic + " · " + stats.fps + " fps · " + human(stats.bitrate) + " · latency " + latency) + note;
+        : topic + " · " + stats.fps + " fps · " + human(stats.bitrate) + " · latency " + latency + linkText(stats)) + note;
     };
     show();
     stats.timer = setInterval(show, 500);

@@ -1,0 +1,106 @@
+package web
+
+import (
+	"sync"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+)
+
+// resendGuard is the interceptor that keeps a viewer's NACKs within its
+// resendLedger: it books every packet of the viewer's stream as it is
+// written, and strikes from each NACK the packets the ledger refuses,
+// before pion's NACK responder, next in the chain, reads it.
+type resendGuard struct {
+	interceptor.NoOp
+	mu     sync.Mutex
+	ssrc   uint32
+	ledger resendLedger
+}
+
+// resendCounts is what a viewer's resendGuard did: the packets it let be
+// resent, their bytes, and the packets asked for and refused.
+type resendCounts struct {
+	Resent, ResentBytes, Refused uint64
+}
+
+// counts returns what the guard did so far.
+func (g *resendGuard) counts() resendCounts {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return resendCounts{Resent: g.ledger.resent, ResentBytes: g.ledger.resentBytes, Refused: g.ledger.refused}
+}
+
+// BindLocalStream books each packet of the viewer's stream written: those
+// sent first, and the responder's resends, which the ledger knows again.
+func (g *resendGuard) BindLocalStream(info *interceptor.StreamInfo, w interceptor.RTPWriter) interceptor.RTPWriter {
+	g.mu.Lock()
+	g.ssrc = info.SSRC
+	g.mu.Unlock()
+	return interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
+		if h.SSRC == info.SSRC {
+			g.mu.Lock()
+			g.ledger.sent(h.SequenceNumber, h.MarshalSize()+len(payload))
+			g.mu.Unlock()
+		}
+		return w.Write(h, payload, a)
+	})
+}
+
+// BindRTCPReader strikes from each NACK the viewer sends what the ledger
+// refuses; the interceptors after it (the responder, the session) read
+// the NACK as struck.
+func (g *resendGuard) BindRTCPReader(r interceptor.RTCPReader) interceptor.RTCPReader {
+	return interceptor.RTCPReaderFunc(func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
+		n, a, err := r.Read(b, a)
+		if err != nil {
+			return 0, nil, err
+		}
+		if a == nil {
+			a = make(interceptor.Attributes)
+		}
+		pkts, err := a.GetRTCPPackets(b[:n])
+		if err != nil {
+			return 0, nil, err
+		}
+		for _, p := range pkts {
+			if nack, ok := p.(*rtcp.TransportLayerNack); ok {
+				g.strike(nack)
+			}
+		}
+		return n, a, nil
+	})
+}
+
+// strike leaves in nack the packets the ledger allows to be resent: none
+// of a stream other than the viewer's.
+func (g *resendGuard) strike(nack *rtcp.TransportLayerNack) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var allowed []uint16
+	if nack.MediaSSRC == g.ssrc {
+		for _, pair := range nack.Nacks {
+			pair.Range(func(seq uint16) bool {
+				if g.ledger.allow(seq) {
+					allowed = append(allowed, seq)
+				}
+				return true
+			})
+		}
+	}
+	nack.Nacks = rtcp.NackPairsFromSequenceNumbers(allowed)
+}
+
+// resendGuardFactory makes a resendGuard for each connection and gives it
+// to made.
+type resendGuardFactory struct {
+	made func(*resendGuard)
+}
+
+// NewInterceptor makes a connection's guard.
+func (f resendGuardFactory) NewInterceptor(string) (interceptor.Interceptor, error) {
+	g := &resendGuard{}
+	f.made(g)
+	return g, nil
+}

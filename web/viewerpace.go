@@ -1,0 +1,151 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// ViewerInfo is one WebRTC viewer of a topic as /api/topics lists it: what
+// the node knows of its link, and whether its picture is thinned.
+type ViewerInfo struct {
+	// Session is the viewer's WHEP session id, the last part of its
+	// Location.
+	Session string `json:"session"`
+	// Estimate is the bandwidth, in bits per second, the node estimates the
+	// viewer's link carries, from its transport-wide congestion control
+	// feedback; the viewer's writes are paced to it. 0 while the viewer has
+	// sent no such feedback (it is then neither estimated nor paced).
+	Estimate int `json:"estimate"`
+	// KeyframesOnly: the viewer is sent keyframes only, one picture a GOP,
+	// because its estimate stayed below the stream's bitrate (or, without
+	// an estimate, its reports kept saying it lost much of the stream).
+	KeyframesOnly bool `json:"keyframes_only"`
+	// Dropping: the topic dropped the rest of a GOP for the viewer in the
+	// last second, because its writes, paced to its link, fell behind.
+	Dropping bool `json:"dropping"`
+	// Dropped counts the packets the topic dropped for the viewer.
+	Dropped uint64 `json:"dropped"`
+	// Resent counts the packets resent at the viewer's NACKs, and
+	// ResendsRefused those its NACKs asked for and the node refused: each
+	// packet is resent twice at most, and a viewer a quarter of what it is
+	// sent.
+	Resent         uint64 `json:"resent"`
+	ResendsRefused uint64 `json:"resends_refused"`
+}
+
+// errSessionClosed ends a write that waited for its pace when the session
+// closed.
+var errSessionClosed = errors.New("web: the viewer's session closed")
+
+// waitToSend waits until n bytes may go to the viewer at its pace, once
+// it sends transport-wide feedback: burstPace times its estimate while the
+// last sample found the estimate carries the stream, its estimate
+// otherwise (paceRate). It returns errSessionClosed when the session
+// closes first.
+func (s *whepSession) waitToSend(n int) error {
+	d := s.bucket.take(time.Now(), n, paceRate(s.bwe.GetTargetBitrate(), s.feedback.Load(), s.carries.Load()))
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-s.closing:
+		return errSessionClosed
+	}
+}
+
+// watch samples the viewer's estimate every estimateEvery until the
+// session closes.
+func (s *whepSession) watch() {
+	t := time.NewTicker(estimateEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.closing:
+			return
+		case now := <-t.C:
+			s.sample(now)
+		}
+	}
+}
+
+// sample compares the viewer's estimate with the stream's bitrate, which
+// thins the viewer's stream to keyframes when it stays short (lossPacer)
+// and paces it in bursts while it carries the stream (paceRate), and keeps
+// what it saw for the viewer's status.
+func (s *whepSession) sample(now time.Time) {
+	stream, dropped := s.topicStats()
+	estimate, feedback := s.bwe.GetTargetBitrate(), s.feedback.Load()
+	if feedback {
+		s.paceMu.Lock()
+		s.paced(s.pace.estimated(now, estimate, stream), func() string { return thinnedByEstimate(s.topic, estimate, stream) })
+		s.paceMu.Unlock()
+	}
+	s.carries.Store(feedback && stream > 0 && !estimateShort(estimate, stream, false))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := &s.status
+	st.Estimate = 0
+	if feedback {
+		st.Estimate = estimate
+	}
+	st.KeyframesOnly = s.keyframesOnly.Load()
+	st.Dropping = dropped > st.Dropped
+	st.Dropped = max(dropped, st.Dropped)
+	rc := s.resends.counts()
+	st.Resent, st.ResendsRefused = rc.Resent, rc.Refused
+	if rc.Refused > 0 && !s.warnedResends {
+		s.warnedResends = true
+		s.log.Warn().Str("topic", s.topic).Str("session", s.id).Uint64("resent", rc.Resent).Uint64("refused", rc.Refused).
+			Msg("WebRTC viewer asks for more lost packets again than the node resends (each twice at most, a quarter of what it is sent): " +
+				"the rest of its NACKs are refused; its link loses much, or it asks on purpose")
+	}
+}
+
+// topicStats returns the topic's bitrate, in bits per second, and how many
+// packets it dropped for the viewer; zeros when its broker does not say.
+func (s *whepSession) topicStats() (bitrate float64, dropped uint64) {
+	s.mu.Lock()
+	f := s.feed
+	s.mu.Unlock()
+	st, err := s.bus.Stats(s.topic)
+	if err != nil || f == nil {
+		return 0, 0
+	}
+	for _, sub := range st.Subscribers {
+		if sub.Subscriber.Equal(f.pid) {
+			dropped = sub.Dropped
+		}
+	}
+	return st.ByteRate * 8, dropped
+}
+
+// info is the viewer's status.
+func (s *whepSession) info() ViewerInfo {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.status
+	st.Session = s.id
+	return st
+}
+
+// thinnedByEstimate says why a WebRTC viewer of topic, whose estimate is
+// estimate bits/s of a stream of stream bits/s, is sent keyframes only.
+func thinnedByEstimate(topic string, estimate int, stream float64) string {
+	return fmt.Sprintf("WebRTC viewer of %s: its link's estimated bandwidth (%s) stayed below the stream's bitrate (%s) "+
+		"for %d s: its link does not carry the stream, so the node sends it keyframes only, one picture a GOP, "+
+		"until its estimate is a quarter above the stream's for %d s", topic, bitrateText(float64(estimate)), bitrateText(stream),
+		lossyReportsToThin, clearReportsToResume)
+}
+
+// bitrateText writes a bitrate in bits per second as kbit/s or Mbit/s.
+func bitrateText(bps float64) string {
+	if bps >= 1e6 {
+		return fmt.Sprintf("%.1f Mbit/s", bps/1e6)
+	}
+	return fmt.Sprintf("%.0f kbit/s", bps/1e3)
+}
