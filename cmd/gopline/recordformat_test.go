@@ -106,7 +106,7 @@ func exportSetOtherwise(t *testing.T, out, next string) {
 }
 
 // A second and a third run into cam.gopline after its camera changed size
-// go on where its set of files ends: a run at the last file's size
+// say that they append, and go on where its set of files ends: a run at the last file's size
 // appends to cam_1.gopline, one that begins at the first size begins
 // cam_2.gopline (and its change cam_3.gopline); so the set stays in the
 // order of time, and info and an MP4 export take it as one recording.
@@ -123,7 +123,7 @@ func TestRecordAgainGoesOnWhereTheSetOfFilesEnds(t *testing.T) {
 		files      []int // the packets of cam.gopline, cam_1.gopline, ... after the run
 	}{
 		{change, "recording /cam to " + out, []int{50, 50}},
-		{big, "recording /cam to " + file(1) + " (the last file of " + out + "'s recording)", []int{50, 75}},
+		{big, "recording /cam to " + file(1) + " (the last file of " + out + "'s recording), appending to what it holds", []int{50, 75}},
 		{change, "recording it on in " + file(3), []int{50, 75, 50, 50}},
 	}
 	for i, run := range runs {
@@ -131,6 +131,9 @@ func TestRecordAgainGoesOnWhereTheSetOfFilesEnds(t *testing.T) {
 			"videosrc location="+run.clip+" passthrough=true is-live=true ! publish topic=/cam")
 		if code != 0 || !strings.Contains(stderr, run.says) {
 			t.Fatalf("run %d: exit %d, want %q: %s", i+1, code, run.says, stderr)
+		}
+		if appends := strings.Contains(stderr, "appending"); appends != (i > 0) {
+			t.Fatalf("run %d: says it appends: %v: %s", i+1, appends, stderr)
 		}
 		files := []string{out}
 		for n := 1; n < len(run.files); n++ {

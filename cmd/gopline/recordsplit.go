@@ -32,10 +32,16 @@ func (f *recordFlags) startSplit() error {
 // on where the set of OUT's files ends.
 func (f *recordFlags) describeOut() string {
 	if !f.splits() {
+		out := f.out
 		if f.changeFiles.Last > 0 {
-			return fmt.Sprintf("%s (the last file of %s's recording)", f.outFile(0), f.out)
+			out = fmt.Sprintf("%s (the last file of %s's recording)", f.outFile(0), f.out)
 		}
-		return f.out
+		if st, err := os.Stat(f.outFile(0)); err == nil && st.Size() > 0 {
+			// A recording is appended to, as --out says; said, since a
+			// ros2 bag's output directory is refused instead.
+			out += ", appending to what it holds (another --out starts a new recording)"
+		}
+		return out
 	}
 	var at []string
 	if f.maxBagSize > 0 {
