@@ -248,10 +248,14 @@ type videoSrc[T interface {
 	warnings lograte.Limiter  // of damage
 }
 
-// Start opens the reader; FFmpeg's lines about it go to the node's log.
+// Start opens the reader; FFmpeg's lines about it go to the node's log,
+// a line that repeats at each attempt to reopen it held back as the
+// node's repeat.
 func (s *videoSrc[T]) Start(env *pipeline.Env) error {
 	s.env = env
-	opts := append(append(s.cfg.options(), s.opts...), ffmpeg.WithReaderLogger(env.Log))
+	// Its lines' repeats are counted by the node (its env), over the
+	// openings of a camera that went down.
+	opts := append(append(s.cfg.options(), s.opts...), ffmpeg.WithReaderLogger(env.Log), ffmpeg.WithReaderLogRepeats(env))
 	r, err := ffmpeg.OpenReader(s.cfg.Location, opts...)
 	if errors.Is(err, ffmpeg.ErrNotH264) {
 		return fmt.Errorf("%w: drop passthrough=true, and encode the frames again with h264enc to record or send them", err)

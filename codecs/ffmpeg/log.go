@@ -109,6 +109,18 @@ const maxLogParents = 4
 // bound to each context the object allocates and unbound as it frees it.
 type contextLog struct {
 	log atomic.Pointer[zerolog.Logger]
+	// group, when not nil, is what the object's repeated lines are counted
+	// by (WithReaderLogRepeats); set before the object binds a context.
+	group any
+}
+
+// repeatGroup is what the lines of c, going to log, are counted by as
+// repeats: c's group, else the logger.
+func (c *contextLog) repeatGroup(log *zerolog.Logger) any {
+	if c != nil && c.group != nil {
+		return c.group
+	}
+	return log
 }
 
 // set sends the object's lines to log, with lib=ffmpeg.
@@ -157,12 +169,12 @@ func classAddress(c astiav.Classer) uintptr {
 	return uintptr(addr)
 }
 
-// loggerOf returns the logger of the object that owns avcl or one of its
-// parents, or nil.
-func loggerOf(avcl unsafe.Pointer) *zerolog.Logger {
+// contextLogOf returns the contextLog of the object that owns avcl or one
+// of its parents, or nil.
+func contextLogOf(avcl unsafe.Pointer) *contextLog {
 	for i := 0; avcl != nil && i < maxLogParents; i++ {
 		if c, ok := contextLogs.Load(uintptr(avcl)); ok {
-			return c.(*contextLog).log.Load()
+			return c.(*contextLog)
 		}
 		avcl = C.goplineLogParent(avcl)
 	}
@@ -193,7 +205,8 @@ var logRepeats repeats
 // already, so the log line is context, not the report. A line that repeats
 // (a camera that stays down, refusing each attempt) is passed on once per
 // 30 s, with how many times it came ("repeats"), counted apart for each
-// logger: two cameras that say the same each have their line.
+// logger: two cameras that say the same each have their line (and the
+// readers of one camera's openings, WithReaderLogRepeats, count as one).
 //
 // An encoder, decoder or reader given a logger of its own
 // (WithEncoderLogger, WithDecoderLogger, WithReaderLogger; gopline's
@@ -239,9 +252,13 @@ func goplineFFmpegLog(avcl unsafe.Pointer, level C.int, line *C.char) {
 	if msg == "" || strings.HasSuffix(msg, swscaleJPEGRange) {
 		return
 	}
-	log := loggerOf(avcl)
-	if log == nil {
-		log = demuxingLogger() // a stream's parser, say
+	c := contextLogOf(avcl)
+	if c == nil {
+		c = demuxingLog() // a stream's parser, say
+	}
+	var log *zerolog.Logger
+	if c != nil {
+		log = c.log.Load()
 	}
 	if log == nil {
 		log = ffmpegLogger.Load()
@@ -252,7 +269,7 @@ func goplineFFmpegLog(avcl unsafe.Pointer, level C.int, line *C.char) {
 		os.Stderr.WriteString(msg + "\n")
 		return
 	}
-	ok, count := logRepeats.allow(log, msg, time.Now())
+	ok, count := logRepeats.allow(c.repeatGroup(log), msg, time.Now())
 	if !ok {
 		return
 	}

@@ -100,3 +100,31 @@ func TestALineFFmpegLogsInPartsIsOneLine(t *testing.T) {
 		t.Fatalf("the reader's log:\n%s", log)
 	}
 }
+
+// A source opened again and again (a camera that stays down) says what
+// FFmpeg said at its first attempt once: the readers of one group count
+// their lines' repeats together; readers of no group each say theirs.
+func TestReadersOfOneGroupHoldBackEachOthersRepeats(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "broken.mp4")
+	if err := os.WriteFile(path, append([]byte("\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"), make([]byte, 4096)...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	open := func(opts ...ReaderOption) {
+		if r, err := OpenReader(path, opts...); err == nil {
+			r.Close()
+			t.Fatal("a file without its moov box opened")
+		}
+	}
+	var grouped, apart testlog.Buffer
+	group := new(int)
+	for range 3 {
+		open(WithReaderLogger(zerolog.New(&grouped)), WithReaderLogRepeats(group))
+		open(WithReaderLogger(zerolog.New(&apart)))
+	}
+	if n := strings.Count(grouped.String(), "moov"); n != 1 {
+		t.Errorf("three openings of one group said it %d times, want once:\n%s", n, grouped.String())
+	}
+	if n := strings.Count(apart.String(), "moov"); n != 3 {
+		t.Errorf("three readers of no group said it %d times, want 3:\n%s", n, apart.String())
+	}
+}

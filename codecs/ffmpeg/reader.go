@@ -146,6 +146,7 @@ func OpenReader(url string, opts ...ReaderOption) (*Reader, error) {
 	if cfg.log != nil {
 		r.logs.set(*cfg.log)
 	}
+	r.logs.group = cfg.logRepeats
 	if err := r.open(); err != nil {
 		r.Close()
 		return nil, err

@@ -12,11 +12,7 @@ static uintptr_t gp_get_demuxing(void) { return gp_demuxing; }
 */
 import "C"
 
-import (
-	"runtime"
-
-	"github.com/rs/zerolog"
-)
+import "runtime"
 
 // demuxing runs f, a call of FFmpeg's on the Reader's format context
 // (opening, probing, reading a packet), with the lines FFmpeg logs on its
@@ -38,15 +34,15 @@ func (r *Reader) demuxing(f func() error) error {
 	return f()
 }
 
-// demuxingLogger is the logger of the Reader whose demuxer runs on the
+// demuxingLog is the contextLog of the Reader whose demuxer runs on the
 // calling thread (see demuxing), or nil. For FFmpeg's log callback.
-func demuxingLogger() *zerolog.Logger {
+func demuxingLog() *contextLog {
 	at := uintptr(C.gp_get_demuxing())
 	if at == 0 {
 		return nil
 	}
 	if c, ok := contextLogs.Load(at); ok {
-		return c.(*contextLog).log.Load()
+		return c.(*contextLog)
 	}
 	return nil
 }

@@ -26,6 +26,7 @@ type readerConfig struct {
 	now          func() time.Time
 	stop         <-chan struct{}
 	log          *zerolog.Logger
+	logRepeats   any
 	stream       int // WithVideoStream's
 	streamSet    bool
 	resume       int64 // WithPlaylistResume's segment
@@ -35,10 +36,21 @@ type readerConfig struct {
 // WithReaderLogger sends the reader's FFmpeg log lines (its demuxer's, a
 // camera's protocol's, its decoder's) to log instead of to SetLogger's, so
 // that a line says which source it is about. Lines of the connection
-// underneath (a TCP connect that failed) name no reader and stay
-// SetLogger's; the reader's errors say as much.
+// underneath (a TCP connect that failed) name no reader; those logged
+// while the reader opens or reads, on its thread, are its lines too.
 func WithReaderLogger(log zerolog.Logger) ReaderOption {
 	return func(c *readerConfig) error { c.log = &log; return nil }
+}
+
+// WithReaderLogRepeats counts the reader's repeated FFmpeg log lines
+// with those of every reader given the same group (a comparable value,
+// such as a pointer the caller keeps for one source): a camera opened
+// again after it dropped says what it said at the last attempt ("[tcp @
+// ...] Connection refused"), and the repeat is held back as the same
+// reader's would be, passed on once per 30 s with its count. Without it
+// each reader's lines are counted apart.
+func WithReaderLogRepeats(group any) ReaderOption {
+	return func(c *readerConfig) error { c.logRepeats = group; return nil }
 }
 
 // WithStop makes the Reader give up a blocking open or read as soon as stop

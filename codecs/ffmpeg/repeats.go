@@ -5,8 +5,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/gopline/gopline/internal/lograte"
 )
 
@@ -35,18 +33,19 @@ type repeats struct {
 }
 
 // repeatKey is a line as repeats compares it: without its context's
-// address, and with the logger it goes to, so that two cameras that say
-// the same each have their line counted apart.
+// address, and with the group it is counted in (the logger it goes to, or
+// a source's group over its openings), so that two cameras that say the
+// same each have their line counted apart.
 type repeatKey struct {
-	to   *zerolog.Logger
-	line string
+	group any
+	line  string
 }
 
-// allow reports whether line, bound for the logger to, may be logged at
-// now, and how many lines it stands for (itself and those held back since
-// it was last let through).
-func (r *repeats) allow(to *zerolog.Logger, line string, now time.Time) (bool, uint64) {
-	key := repeatKey{to: to, line: contextAddress.ReplaceAllString(line, "]")}
+// allow reports whether line, counted in group (comparable), may be
+// logged at now, and how many lines it stands for (itself and those held
+// back since it was last let through).
+func (r *repeats) allow(group any, line string, now time.Time) (bool, uint64) {
+	key := repeatKey{group: group, line: contextAddress.ReplaceAllString(line, "]")}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	l := r.lines[key]
