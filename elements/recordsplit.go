@@ -134,6 +134,12 @@ func newSplitPlan(limit RecordSplit) *splitPlan {
 // route returns the file the packet p of stream goes to, or waitKey when
 // it is to be dropped.
 func (s *splitPlan) route(stream string, p *media.Packet) int {
+	if p.Key && s.spanned(p.CaptureTime) {
+		// A keyframe at or past the newest file's span begins the next
+		// file, as splitmuxsink's max-size-time does: a file of -d 2 with
+		// a keyframe a second spans 2 s, not 3.
+		s.begin()
+	}
 	f, known := s.streams[stream]
 	switch {
 	case !known || p.Key && f < s.newest:
@@ -189,8 +195,13 @@ func (s *splitPlan) begin() {
 
 // full reports whether the newest file holds its share, at capture time at.
 func (s *splitPlan) full(at time.Time) bool {
-	return s.limit.MaxBytes > 0 && s.bytes >= s.limit.MaxBytes ||
-		s.limit.MaxDuration > 0 && at.Sub(s.first) >= s.limit.MaxDuration
+	return s.limit.MaxBytes > 0 && s.bytes >= s.limit.MaxBytes || s.spanned(at)
+}
+
+// spanned reports whether a packet captured at at falls past the newest
+// file's MaxDuration.
+func (s *splitPlan) spanned(at time.Time) bool {
+	return !s.empty && s.limit.MaxDuration > 0 && at.Sub(s.first) >= s.limit.MaxDuration
 }
 
 // oldest is the oldest file a stream still writes to (the newest when none

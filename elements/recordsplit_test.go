@@ -53,21 +53,21 @@ func TestSplitPlanByDurationAndAStreamThatStopped(t *testing.T) {
 	for s := range 25 {
 		files = append(files, plan.route("/a", &media.Packet{Key: s%5 == 0, CaptureTime: at(s)}))
 	}
-	// At 10 s file 0 is full; /a moves at its keyframe at 15 s, where
-	// file 1 begins.
-	want := []int{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}
+	// The keyframe at 10 s, the end of file 0's span, begins file 1, and
+	// the one at 20 s file 2: each file spans 10 s.
+	want := []int{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2}
 	if !slices.Equal(files, want) {
 		t.Fatalf("files %v, want %v", files, want)
 	}
 	// /b sent one keyframe in file 0 and nothing since: once file 1 is
-	// full (at 20 s), /b gives up file 0, which closes, and /a writes to
-	// file 2 from its keyframe at 25 s.
+	// spanned (at 20 s), /b gives up file 0, which closes, and /a writes
+	// to file 2 from its keyframe at 20 s, to file 3 from 30 s.
 	plan2 := newSplitPlan(RecordSplit{MaxDuration: 10 * time.Second})
 	plan2.route("/b", &media.Packet{Key: true, CaptureTime: at(0)})
 	for s := range 31 {
 		plan2.route("/a", &media.Packet{Key: s%5 == 0, CaptureTime: at(s)})
 	}
-	if plan2.newest != 2 || plan2.oldest() != 2 || plan2.streams["/b"] != waitKey {
+	if plan2.newest != 3 || plan2.oldest() != 3 || plan2.streams["/b"] != waitKey {
 		t.Fatalf("oldest %d, newest %d, /b in %d", plan2.oldest(), plan2.newest, plan2.streams["/b"])
 	}
 	if f := plan2.route("/b", &media.Packet{CaptureTime: at(31)}); f != waitKey {
