@@ -33,6 +33,8 @@ func TestUnknownFlagsSayWhatWasMeant(t *testing.T) {
 		{[]string{"play", "rec.gopline", "--playback-duration", "3"}, "ros2 bag play's --playback-duration is --end as a duration from the recording's start"},
 		// ros2 bag record.
 		{[]string{"record", "--topics", "/a", "-o", "x.gopline"}, "unknown flag: --topics; ros2 bag record's --topics is --topic"},
+		{[]string{"record", "/camera", "/imu", "-o", "x.gopline"}, "/camera /imu: a topic to record is given with --topic (--topic /camera --topic /imu), as ros2 bag record's --topics"},
+		{[]string{"record", "/camera", "-o", "x.gopline", "testsrc ! h264enc ! publish topic=/camera"}, "/camera: a topic to record is given with --topic (--topic /camera)"},
 		{[]string{"record", "-a", "--compression-mode", "file"}, "gopline has no compression"},
 		{[]string{"record", "-a", "-s", "mcap"}, "unknown shorthand flag: 's' in -s; gopline has one storage: bbolt files (.gopline)"},
 		{[]string{"record", "--topics-regex", "cam", "-o", "x.gopline"}, "unknown flag: --topics-regex; the regular expression of topic names is -e, --regex"},

@@ -162,6 +162,11 @@ func (f *recordFlags) record(line string, stdout, stderr io.Writer) error {
 	if _, _, err := choice.compile(); err != nil {
 		return err // first: a -e that took the next flag leaves --out unset
 	}
+	if topics := leadingTopics(line); len(f.topics) == 0 && !choice.searches() && len(topics) > 0 {
+		return usagef("%s: a topic to record is given with --topic (--topic %s), as ros2 bag record's --topics; "+
+			"the argument is the pipeline that publishes the topics, if this process is to run one (gopline record --help)",
+			strings.Join(topics, " "), strings.Join(topics, " --topic "))
+	}
 	if len(f.topics) == 0 && !choice.searches() || f.out == "" {
 		return usagef("give --out, the topics (--topic, --all or --regex), and the pipeline that publishes them unless other nodes do (gopline record --help)")
 	}
@@ -375,4 +380,19 @@ func streamsOf(path string) ([]storage.StreamInfo, error) {
 	}
 	defer rec.Close()
 	return rec.Streams()
+}
+
+// leadingTopics returns the words at the start of a record command's
+// pipeline argument that are topic names rather than elements (/camera),
+// as ros2 bag record takes its topics: a pipeline's first word is an
+// element, never a name beginning with a slash.
+func leadingTopics(line string) []string {
+	var topics []string
+	for _, w := range strings.Fields(line) {
+		if !strings.HasPrefix(w, "/") || strings.ContainsAny(w, "=!") {
+			break
+		}
+		topics = append(topics, w)
+	}
+	return topics
 }
