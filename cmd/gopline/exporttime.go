@@ -9,9 +9,11 @@ import (
 )
 
 // parseExportTime parses a time of the command line: a duration from base
-// (12.5s, 1m; a bare number is seconds), an RFC 3339 time, or a time as
+// (12.5s, 1m; a bare number is seconds), an RFC 3339 time, a time as
 // gopline info and export's messages print it (2024-05-01 12:00:03.500 UTC,
-// in UTC or the local zone). An empty string gives the zero time.
+// in UTC or the local zone), or a time of day in UTC as recover's table
+// prints an End (12:00:03.500; timeOfDay). An empty string gives the zero
+// time.
 func parseExportTime(flagName, s string, base time.Time) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
@@ -31,6 +33,9 @@ func parseExportTime(flagName, s string, base time.Time) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return t, nil
 	}
+	if t, ok := timeOfDay(s, base); ok {
+		return t, nil
+	}
 	// The fraction of a second is optional: Parse takes one after the
 	// seconds. A zone abbreviation other than UTC's and the local zone's
 	// would be taken as UTC: it is refused instead.
@@ -41,12 +46,13 @@ func parseExportTime(flagName, s string, base time.Time) (time.Time, error) {
 		}
 		return t, nil
 	}
-	return time.Time{}, fmt.Errorf("%w: %s %q: want a duration from the recording's start (12.5s, 1m30s) or a time (2024-05-01T12:00:00Z, or as gopline info prints it)", errUsage, flagName, s)
+	return time.Time{}, fmt.Errorf("%w: %s %q: want a duration from the recording's start (12.5s, 1m30s) or a time (2024-05-01T12:00:00Z, or as gopline info prints it, or a time of day in UTC: 12:00:00.500)", errUsage, flagName, s)
 }
 
 // parseEndTime parses --end as parseExportTime does, except that a time
-// of day to the millisecond as gopline info prints it (2024-05-01
-// 12:00:02.966 UTC) takes in that whole millisecond: info prints a
+// to the millisecond as gopline info prints it (2024-05-01
+// 12:00:02.966 UTC), or as recover's table prints an End (12:00:02.966),
+// takes in that whole millisecond: info prints a
 // recording's End: cut to the millisecond, and pasted into --end, which is
 // exclusive, it then keeps the last packet. A duration or an RFC 3339 time
 // is the instant it names.
@@ -55,10 +61,29 @@ func parseEndTime(s string, base time.Time) (time.Time, error) {
 	if err != nil {
 		return t, err
 	}
-	if _, perr := time.ParseInLocation(infoTime, s, time.Local); perr == nil {
+	_, perr := time.ParseInLocation(infoTime, s, time.Local)
+	_, terr := time.Parse(time.TimeOnly+".000", s)
+	if perr == nil || terr == nil {
 		t = t.Add(time.Millisecond)
 	}
 	return t, nil
+}
+
+// timeOfDay parses s as a time of day in UTC (15:04:05, a fraction of a
+// second optional), the way recover's table prints an End, on the day of
+// base, the recording's start; a time more than 12 hours before base is
+// the next day's (a recording over midnight).
+func timeOfDay(s string, base time.Time) (time.Time, bool) {
+	tod, err := time.Parse(time.TimeOnly, s)
+	if err != nil {
+		return time.Time{}, false
+	}
+	b := base.UTC()
+	t := time.Date(b.Year(), b.Month(), b.Day(), tod.Hour(), tod.Minute(), tod.Second(), tod.Nanosecond(), time.UTC)
+	if b.Sub(t) > 12*time.Hour {
+		t = t.AddDate(0, 0, 1)
+	}
+	return t, true
 }
 
 // timeRange is the --start and --end of export and play: as given, and

@@ -21,11 +21,21 @@ func TestExportParsesTimes(t *testing.T) {
 		// As gopline info and export's messages print times.
 		{"2024-05-01 12:00:03.500 UTC", base.Add(3500 * time.Millisecond)},
 		{"2024-05-01 12:00:03 UTC", base.Add(3 * time.Second)},
+		// A time of day in UTC, as recover's table prints an End, on the
+		// recording's day; early in the morning after an evening start,
+		// the next day's.
+		{"12:00:03.500", base.Add(3500 * time.Millisecond)},
+		{"13:30:00", base.Add(90 * time.Minute)},
+		{"11:59:59", base.Add(-time.Second)},
 	} {
 		got, err := parseExportTime("-start", c.in, base)
 		if err != nil || !got.Equal(c.want) {
 			t.Errorf("%q: %v, %v; want %v", c.in, got, err, c.want)
 		}
+	}
+	evening := time.Date(2024, 5, 1, 23, 50, 0, 0, time.UTC)
+	if got, err := parseExportTime("--start", "00:10:00", evening); err != nil || !got.Equal(evening.Add(20*time.Minute)) {
+		t.Errorf("00:10:00 of a recording begun at 23:50: %v, %v; want the next day's", got, err)
 	}
 	// A zone abbreviation Go does not know would be read as UTC.
 	if _, err := parseExportTime("--start", "2024-05-01 12:00:03 XYZ", base); err == nil || !strings.Contains(err.Error(), "the zone XYZ") {
@@ -40,6 +50,7 @@ func TestExportEndTakesInTheMillisecondInfoPrints(t *testing.T) {
 		want time.Time
 	}{
 		{"2024-05-01 12:00:03.500 UTC", base.Add(3501 * time.Millisecond)},
+		{"12:00:03.500", base.Add(3501 * time.Millisecond)},
 		// Round times, durations and RFC 3339 times are the instant they name.
 		{"2024-05-01 12:00:03 UTC", base.Add(3 * time.Second)},
 		{"2024-05-01T12:00:03.500Z", base.Add(3500 * time.Millisecond)},

@@ -261,7 +261,7 @@ func playCommand() *cobra.Command {
 	fs := cmd.Flags()
 	fs.StringVar(&f.stream, "stream", "", "stream to play (default: all)")
 	fs.Var((*finiteValue)(&f.rate), "rate", "speed factor")
-	fs.StringVar(&f.start, "start", "", "play from this time: a duration from the recording's start (12.5s, 1m), an RFC 3339 time, or one as gopline info prints it (each stream begins at its keyframe at or before it)")
+	fs.StringVar(&f.start, "start", "", "play from this time: a duration from the recording's start (12.5s, 1m), an RFC 3339 time, one as gopline info prints it, or a time of day in UTC (each stream begins at its keyframe at or before it)")
 	fs.StringVar(&f.end, "end", "", "play up to this time, exclusive (same forms as --start; one as gopline info prints it takes in its whole millisecond)")
 	fs.BoolVar(&f.loop, "loop", false, "start again at the end (or --end), from --start")
 	fs.Var((*durationValue)(&f.duration), "duration", "stop after playing this long, on the wall clock (--end bounds the recording's time)")
