@@ -6,13 +6,16 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gopline/gopline/discovery"
 	"github.com/gopline/gopline/internal/testlog"
 )
 
@@ -92,6 +95,31 @@ func publishedRate(t *testing.T, topic string) float64 {
 	}
 	t.Fatalf("topics lists no rate of %s: %s", topic, stdout)
 	return 0
+}
+
+// A listing whose nodes found all fail to answer (a node still announced
+// that no longer serves) says why for each and fails; one node that
+// answers beside it is a listing.
+func TestTopicsFailsWhenNoNodeFoundAnswers(t *testing.T) {
+	isolateDiscovery(t)
+	dir := discovery.HostDir()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	ns, _ := os.Readlink("/proc/self/ns/net")
+	gone, _ := json.Marshal(map[string]any{"node": "gone", "addr": freeAddr(t), "pid": os.Getpid(), "netns": ns})
+	if err := os.WriteFile(filepath.Join(dir, strconv.Itoa(os.Getpid())+".node"), gone, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := goplineProcess(t, "topics", "--no-mdns")
+	if code != 1 || !strings.Contains(stdout, "gone (") || !strings.Contains(stdout, "did not answer") ||
+		!strings.Contains(stderr, "none of the 1 node found answered") {
+		t.Fatalf("a listing of a node that does not answer: exit %d: %s\n%s", code, stdout, stderr)
+	}
+	serveCamera(t, "robot", "/robot/camera")
+	if code, stdout, stderr = goplineProcess(t, "topics", "--no-mdns"); code != 0 || !strings.Contains(stdout, "/robot/camera") {
+		t.Fatalf("a listing with one node answering: exit %d: %s\n%s", code, stdout, stderr)
+	}
 }
 
 func TestTopicsFoundByName(t *testing.T) {

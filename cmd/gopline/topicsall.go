@@ -19,15 +19,32 @@ type nodeListing struct {
 	Error string `json:"error,omitempty"`
 }
 
-// listAllTopics prints the topics of every node found.
+// listAllTopics prints the topics of every node found; it fails when
+// nodes were found and none of them answered (each one's line says why).
 func listAllTopics(peer *peerFlags, asJSON bool, stdout io.Writer) error {
+	nodes, err := writeAllTopics(peer, asJSON, stdout)
+	if err != nil || len(nodes) == 0 {
+		return err
+	}
+	for _, nt := range nodes {
+		if nt.Err == nil {
+			return nil
+		}
+	}
+	return fmt.Errorf("none of the %s found answered (a node that stopped may still be announced for a while)",
+		plural(uint64(len(nodes)), "node"))
+}
+
+// writeAllTopics prints the topics of every node found, and returns the
+// nodes.
+func writeAllTopics(peer *peerFlags, asJSON bool, stdout io.Writer) ([]discovery.NodeTopics, error) {
 	n, err := peer.client(zerolog.Nop())
 	if err != nil {
-		return err
+		return nil, err
 	}
 	nodes, err := listNodes(n, "")
 	if err = closeNode(n, err); err != nil {
-		return err
+		return nil, err
 	}
 	if asJSON {
 		out := make([]nodeListing, len(nodes))
@@ -37,13 +54,13 @@ func listAllTopics(peer *peerFlags, asJSON bool, stdout io.Writer) error {
 				out[i].Error = nt.Err.Error()
 			}
 		}
-		return writeJSON(stdout, out)
+		return nodes, writeJSON(stdout, out)
 	}
 	if len(nodes) == 0 {
 		_, err := fmt.Fprintln(stdout, "no node found (a node that serves announces itself: gopline serve --listen ...)")
-		return err
+		return nil, err
 	}
-	return topictool.WriteTopics(stdout, nodes)
+	return nodes, topictool.WriteTopics(stdout, nodes)
 }
 
 // listTimeout bounds a listing of every node found: a browse, then the
