@@ -128,13 +128,26 @@ func (f *demoFlags) demo(stdout, stderr io.Writer) error {
 			"GOP cache (qos=auto: the cached GOP is decoded and its newest picture shown at once), half do without it\n"+
 			"(qos=sensor_data: volatile, they wait for the next keyframe).\n\n", f.joiners)
 	}
+	began := time.Now()
 	stats, end := f.run(line, text, logger(stderr, f.verbose))
 	err = finish(judge(stats, end, judgeRules{sources: isSource}), f.asJSON, stdout, stdout)
 	if !f.asJSON {
-		snaps, _ := filepath.Glob(filepath.Join(f.out, "viewer-snapshots-*.png"))
-		fmt.Fprintf(stdout, "\n%d snapshots in %s\n", len(snaps), f.out)
+		fmt.Fprintf(stdout, "\n%d snapshots in %s\n", snapshotsSince(f.out, began), f.out)
 	}
 	return err
+}
+
+// snapshotsSince counts the viewer's snapshots in dir written at or after
+// began: this run's, not those an earlier demo left there.
+func snapshotsSince(dir string, began time.Time) int {
+	snaps, _ := filepath.Glob(filepath.Join(dir, "viewer-snapshots-*.png"))
+	n := 0
+	for _, s := range snaps {
+		if fi, err := os.Stat(s); err == nil && !fi.ModTime().Before(began.Truncate(time.Second)) {
+			n++
+		}
+	}
+	return n
 }
 
 // run runs the demo's line for its duration on a node of its own, with the
