@@ -16,10 +16,22 @@ type IncompatibleError struct {
 	Reasons []string
 }
 
-// Error lists the mismatches and both profiles.
+// Error lists the mismatches and both profiles, each spelled out, after
+// the preset's name it behaves as: a user who wrote qos=best_effort reads
+// sensor_data = best_effort,volatile,keep_last, not a name alone that
+// they never wrote.
 func (e *IncompatibleError) Error() string {
-	return fmt.Sprintf("%v: %s (publisher %q, subscriber %q)",
-		ErrIncompatible, strings.Join(e.Reasons, "; "), e.Publisher.String(), e.Subscriber.String())
+	return fmt.Sprintf("%v: %s (publisher %s; subscriber %s)",
+		ErrIncompatible, strings.Join(e.Reasons, "; "), describeProfile(e.Publisher), describeProfile(e.Subscriber))
+}
+
+// describeProfile names p as IncompatibleError says it: its preset's name
+// and its policies, or its policies.
+func describeProfile(p Profile) string {
+	if name := p.preset(); name != "" {
+		return name + " = " + p.policies()
+	}
+	return p.policies()
 }
 
 // Unwrap returns ErrIncompatible.

@@ -144,12 +144,27 @@ func (p Profile) normalized() Profile {
 // p, ParseProfile(p.String()) returns p, with a KeepLast Depth of 0 read back
 // as 1.
 func (p Profile) String() string {
+	if name := p.preset(); name != "" {
+		return name
+	}
+	return p.policies()
+}
+
+// preset returns the name of the preset p behaves as, or "".
+func (p Profile) preset() string {
 	p = p.normalized()
 	for _, np := range presets() {
 		if p == np.profile {
 			return np.name
 		}
 	}
+	return ""
+}
+
+// policies returns p spelled out, never as a preset's name: the three
+// policies followed by the settings that differ from their defaults.
+func (p Profile) policies() string {
+	p = p.normalized()
 	var b strings.Builder
 	b.WriteString(p.Reliability.String())
 	b.WriteByte(',')

@@ -484,3 +484,21 @@ func ExampleParseProfile() {
 	// best_effort,volatile,keep_all,max_bytes=8MiB
 	// qos: bad profile "durable_video,depth=zero": setting "depth=zero": want a whole number of GOPs >= 1
 }
+
+// An incompatible pair names each profile's preset and spells out its
+// policies: a user who wrote best_effort reads it, not only sensor_data.
+func TestIncompatibleErrorSpellsOutBothProfiles(t *testing.T) {
+	pub, err := qos.ParseProfile("best_effort")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := qos.ParseProfile("reliable,transient_local,keep_last,depth=2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = qos.Compatible(pub, sub)
+	want := "(publisher " + pub.String() + " = best_effort,volatile,keep_last"
+	if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "; subscriber reliable,transient_local,keep_last,depth=2)") {
+		t.Fatalf("%v; want %q and the subscriber's policies", err, want)
+	}
+}
