@@ -35,7 +35,8 @@ func exportCommand() *cobra.Command {
 			"channel each), or one as PNG pictures of the moments given by --at or --every.\n" +
 			"Every format takes the files of one recording as one (robot_*.gopline, or cam.gopline and the\n" +
 			"cam_1.gopline it went on in where the camera changed its size), in the order of their numbers, with\n" +
-			"times counted from the earliest packet of them all.\n" +
+			"times counted from the earliest packet of them all; a directory, the one recording it holds (one of\n" +
+			"several is refused, naming them).\n" +
 			"Pictures go into the directory --out names (a path without an extension or ending in /, or a\n" +
 			"directory that exists); a single --at time can go into the file --out names instead when it ends in\n" +
 			".png. Any other --out (out.mp4, or a .png file for several times) is refused.\n" +
@@ -59,9 +60,13 @@ func exportCommand() *cobra.Command {
 			// Ctrl-C (or SIGTERM) ends the export: an MP4 or MCAP export
 			// removes its unfinished file, a PNG export keeps the whole
 			// pictures it wrote and leaves no partial one.
+			files, err := recordingFiles("export", args)
+			if err != nil {
+				return err
+			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			return f.export(ctx, args, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return f.export(ctx, files, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	fs := cmd.Flags()

@@ -286,24 +286,25 @@ func infoCommand() *cobra.Command {
 			"gaps (pauses of a second and more) and damaged records. An empty recording, or one with damaged\n" +
 			"records (unless --allow-damage), exits 1. A recording that gopline record is still writing is\n" +
 			"described as of its last commit, without gaps and damaged records, which are counted once it is closed.\n\n" +
-			"Several files, or a directory (its .gopline and .db files), are described as one recording, as\n" +
+			"Several files are described as one recording, as\n" +
 			"ros2 bag info does a split bag: each file (its span, packets, and the pause after the file before),\n" +
 			"and each stream over all the files, its gaps counting those between files. The files of a split\n" +
 			"recording (record -b, -d) are taken in the order of their numbers. A stream whose codec or size\n" +
 			"differs between the files lists each in order, and each file's line says its own. Any file that\n" +
-			"would fail on its own fails the set.",
+			"would fail on its own fails the set. A stream a file holds from before its last packet in the file\n" +
+			"before is warned of (Overlap:): such files are likely not one recording's.\n\n" +
+			"A directory means the recordings in it: its .gopline and .db files, STEM.gopline and STEM_N.gopline\n" +
+			"one recording, other stems others; each is described on its own. A file there that does not open\n" +
+			"is warned of and left out.",
 		Example:           "  gopline info cam.gopline\n  gopline info --json cam.gopline\n  gopline info robot_*.gopline\n  gopline info runs/",
 		Args:              someRecordings,
 		ValidArgsFunction: completeRecordings,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			files, set, err := infoFiles(args)
+			units, err := infoUnits(args)
 			if err != nil {
 				return err
 			}
-			if set {
-				return infoSet(cmd.OutOrStdout(), files, asJSON, allowDamage)
-			}
-			return infoOne(cmd.OutOrStdout(), files[0], asJSON, allowDamage)
+			return infoAll(cmd.OutOrStdout(), cmd.ErrOrStderr(), units, asJSON, allowDamage)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the streams as JSON (of several files: the files and the streams over them)")
@@ -327,20 +328,6 @@ func infoOne(w io.Writer, path string, asJSON, allowDamage bool) error {
 		err = writeInfo(w, path, sum)
 	}
 	return errors.Join(err, judgeRecording(path, sum, allowDamage))
-}
-
-// infoSet describes files as one recording.
-func infoSet(w io.Writer, files []string, asJSON, allowDamage bool) error {
-	set, sums, err := summarizeSet(files)
-	if err != nil {
-		return err
-	}
-	if asJSON {
-		err = writeJSON(w, set)
-	} else {
-		err = writeSetInfo(w, set)
-	}
-	return errors.Join(err, judgeSet(files, sums, allowDamage))
 }
 
 // judgeRecording is the error a recording's summary calls for: none, an

@@ -4,9 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -35,6 +32,8 @@ type fileSummary struct {
 // setSummary is what `gopline info` says of several files taken as one
 // recording: each file, and each stream over all the files that hold it.
 type setSummary struct {
+	// Recording names the recording (of several a directory holds).
+	Recording string        `json:"recording,omitempty"`
 	Files     []fileSummary `json:"files"`
 	FileBytes int64         `json:"file_bytes"`
 	Start     time.Time     `json:"start"`
@@ -48,6 +47,11 @@ type setSummary struct {
 	// Streams are each stream over the files that hold it, in the order
 	// first found; their gaps count those between the files too.
 	Streams []streamSummary `json:"streams"`
+	// Overlaps say each stream that a file holds from before its last
+	// packet in the file before: files that are not one recording's, as
+	// a split recording's stream goes on in the next file only after its
+	// last packet in the one before.
+	Overlaps []string `json:"overlaps,omitempty"`
 }
 
 // combineSet describes the files named names, whose summaries are sums,
@@ -83,7 +87,34 @@ func combineSet(names []string, sums []summary) setSummary {
 	}
 	set.Start, set.End, set.Packets = recordingSpan(set.Streams)
 	set.Duration = set.End.Sub(set.Start)
+	set.Overlaps = overlaps(names, sums)
 	return set
+}
+
+// overlaps says, for files names whose summaries are sums, each stream a
+// file holds from before its last packet in an earlier file.
+func overlaps(names []string, sums []summary) []string {
+	type last struct {
+		file string
+		end  time.Time
+	}
+	ends := map[string]last{}
+	var out []string
+	for i, sum := range sums {
+		for _, s := range sum.streams {
+			if s.Packets == 0 {
+				continue
+			}
+			if l, ok := ends[s.Stream]; ok && s.Start.Before(l.end) {
+				out = append(out, fmt.Sprintf("%s in %s begins %s before its last packet in %s",
+					s.Stream, names[i], l.end.Sub(s.Start).Round(time.Millisecond), l.file))
+			}
+			if l, ok := ends[s.Stream]; !ok || s.End.After(l.end) {
+				ends[s.Stream] = last{names[i], s.End}
+			}
+		}
+	}
+	return out
 }
 
 // describeFile is the line of one file of a set.
@@ -158,60 +189,6 @@ func combineStream(parts []streamSummary) streamSummary {
 	return s
 }
 
-// summarizeSet describes each of files and the set of them as one.
-func summarizeSet(files []string) (setSummary, []summary, error) {
-	sums := make([]summary, len(files))
-	for i, file := range files {
-		sum, err := summarize(file)
-		if err != nil {
-			return setSummary{}, nil, err
-		}
-		sums[i] = sum
-	}
-	return combineSet(files, sums), sums, nil
-}
-
-// infoFiles are the files that `gopline info` describes: each argument,
-// or the recordings in a directory (.gopline and .db files, by name),
-// those of one split recording in the order of their numbers
-// (splitOrder). set reports whether they are described as a set: more
-// than one, or a directory.
-func infoFiles(args []string) (files []string, set bool, err error) {
-	for _, arg := range args {
-		fi, err := os.Stat(arg)
-		if err != nil || !fi.IsDir() {
-			files = append(files, arg) // opening it names what is wrong
-			continue
-		}
-		set = true
-		in, err := recordingsIn(arg)
-		if err != nil {
-			return nil, false, err
-		}
-		files = append(files, in...)
-	}
-	return splitOrder(files), set || len(files) > 1, nil
-}
-
-// recordingsIn are the recording files in dir, by name.
-func recordingsIn(dir string) ([]string, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	var files []string
-	for _, e := range entries {
-		ext := strings.TrimPrefix(filepath.Ext(e.Name()), ".")
-		if !e.IsDir() && slices.Contains(recordingExtensions, ext) {
-			files = append(files, filepath.Join(dir, e.Name()))
-		}
-	}
-	if len(files) == 0 {
-		return nil, fmt.Errorf("%s holds no recording (a .gopline or .db file)", dir)
-	}
-	return files, nil
-}
-
 // judgeSet is the error the files of a set call for, each as on its own
 // (judgeRecording).
 func judgeSet(files []string, sums []summary, allowDamage bool) error {
@@ -233,6 +210,9 @@ func writeSetInfo(w io.Writer, set setSummary) error {
 		}
 	}
 	writeSpan(w, set.Start, set.End, set.Packets, len(set.Streams))
+	for _, o := range set.Overlaps {
+		fmt.Fprintf(w, "Overlap:   %s: are these files one recording's?\n", o)
+	}
 	if set.FileGaps > 0 {
 		fmt.Fprintf(w, "Gaps:      %s between files (%s)\n", plural(uint64(set.FileGaps), "pause"), set.FileGapTime.Round(time.Millisecond))
 	}

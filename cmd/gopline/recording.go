@@ -245,7 +245,8 @@ func playCommand() *cobra.Command {
 			"keyframe at or before --start (a later file's Start: as info prints it, rounded up to the\n" +
 			"millisecond, at that file's first); one with no packet from --start to --end is not played.\n" +
 			"Several recordings (the files of a split recording, robot_*.gopline) play in the order given, each\n" +
-			"stream going on from one file to the next, their times counted from the earliest's start.\n" +
+			"stream going on from one file to the next, their times counted from the earliest's start; a\n" +
+			"directory plays the one recording it holds (one of several is refused, naming them).\n" +
 			"With --listen the topics are served to other processes and hosts, and the node announces itself\n" +
 			"so that they find them by name (gopline topics; subscribe topic=NAME).",
 		Example: "  gopline play cam.gopline --rate 2\n  gopline play cam.gopline --stream /camera --start 30s --loop --duration 1m\n" +
@@ -255,7 +256,11 @@ func playCommand() *cobra.Command {
 		Args:              someRecordings,
 		ValidArgsFunction: completeRecordings,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return f.play(args, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			files, err := recordingFiles("play", args)
+			if err != nil {
+				return err
+			}
+			return f.play(files, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	fs := cmd.Flags()

@@ -86,5 +86,5 @@ func (f *recordFlags) printRecorded(w io.Writer) error {
 	case 1:
 		return printInfo(w, files[0])
 	}
-	return infoSet(w, files, false, false)
+	return infoAll(w, io.Discard, []infoUnit{{name: files[0], files: files}}, false, false)
 }
