@@ -84,6 +84,8 @@ type link struct {
 	// invalid counts packets dropped for not validating since the last
 	// delivery, reported with the next one.
 	invalid uint64
+	// gap counts what the subscriber missed between two subscriptions.
+	gap rejoinGap
 	// assembly gathers the parts of the current subscription's next
 	// packet.
 	assembly assembly
@@ -262,6 +264,7 @@ func (l *link) subscribed(ctx actor.Context) {
 	// its acks must not credit the new one.
 	l.stale = l.outstanding
 	l.assembly = assembly{}
+	l.gap.rejoin()
 	// The link's first keyed message lets the node's end begin (see
 	// proxy.answered). Should it be lost (a connection cut just then), the
 	// node's end gives up after confirmTimeout without a word: the first
@@ -403,7 +406,8 @@ func (l *link) ended(ctx actor.Context, why string) {
 // delivery converts a delivery for the subscriber. A packet that does not
 // validate is acknowledged at once and dropped, counted in the next
 // delivery's Dropped: the subscriber's gate sees the hole and asks for a
-// keyframe.
+// keyframe. The packets missed across a resubscription are counted there
+// too (see rejoinGap).
 func (l *link) delivery(ctx actor.Context, m *wire.Delivery) {
 	if !l.fromNode(ctx, m.Key, "a delivery") {
 		return
@@ -431,7 +435,10 @@ func (l *link) delivery(ctx actor.Context, m *wire.Delivery) {
 		return
 	}
 	l.outstanding++
-	l.toSubscriber(ctx, &transport.Delivery{Topic: l.topic, Packet: p, Dropped: m.Dropped + l.invalid})
+	// The packets missed across a resubscription include those the new
+	// subscription counted and those that did not validate.
+	dropped := max(m.Dropped+l.invalid, l.gap.next(p))
+	l.toSubscriber(ctx, &transport.Delivery{Topic: l.topic, Packet: p, Dropped: dropped})
 	l.invalid = 0
 }
 

@@ -19,21 +19,24 @@ const pauseKeepalive = time.Second
 
 // A subscriber process that stops (SIGSTOP) for longer than the keepalive
 // loses its subscription at both ends; when it continues, it is told,
-// subscribes again and gets the cached GOP, and the publisher forgets the
+// subscribes again and gets the cached GOP, the packets published while it
+// had no subscription are counted as dropped, and the publisher forgets the
 // dead subscription.
 func TestPausedSubscriberComesBack(t *testing.T) {
 	pub := startChild(t, "pub", childArgs{Keepalive: pauseKeepalive})
 	sub := startChild(t, "sub", childArgs{Addr: pub.addr, Topic: "/cam", Keepalive: pauseKeepalive})
-	sub.packets(20)
+	before := sub.packets(20)
 	pause(t, sub, 4*pauseKeepalive)
 	start := time.Now()
-	sub.waitEvent(transport.EventLivelinessLost)
+	before = append(before, sub.packetsUntil(transport.EventLivelinessLost)...)
 	sub.waitEvent(transport.EventLivelinessRegained)
 	first := sub.packets(1)[0]
 	for !first.Replayed {
 		first = sub.packets(1)[0]
 	}
-	checkContinuous(t, append([]report{first}, sub.packets(30)...))
+	after := append([]report{first}, sub.packets(30)...)
+	checkContinuous(t, after)
+	checkGapCounted(t, before[len(before)-1], after)
 	t.Logf("frames again %v after the subscriber continued", time.Since(start))
 	// The dead subscription is gone: one subscriber, the new one.
 	pub.forgetsTheDead(subscriberForgotten)
@@ -42,9 +45,10 @@ func TestPausedSubscriberComesBack(t *testing.T) {
 // A publisher's node stopped (SIGSTOP) for longer than the keepalive, as
 // a robot's process for 25 s with the default one, then continued: its
 // subscriber is told it was lost and regained, and then gets its stream
-// again without a drop, as it did not fall behind: nothing says it did.
-// Paused for less than the keepalive, the subscription is kept, and no
-// drop either.
+// again, as it did not fall behind: nothing says it did, but for the
+// packets that went out on the dead connection, counted as the gap they
+// are. Paused for less than the keepalive, the subscription is kept, and
+// no drop at all.
 func TestPausedPublisherGivesNoFalseDrops(t *testing.T) {
 	pub := startChild(t, "pub", childArgs{Keepalive: pauseKeepalive})
 	sub := startChild(t, "sub", childArgs{Addr: pub.addr, Topic: "/cam", Keepalive: pauseKeepalive})
@@ -52,9 +56,65 @@ func TestPausedPublisherGivesNoFalseDrops(t *testing.T) {
 	pause(t, pub, pauseKeepalive/2)
 	sub.noDrops(50)
 	pause(t, pub, 4*pauseKeepalive)
-	sub.waitEvent(transport.EventLivelinessLost)
+	before := sub.packetsUntil(transport.EventLivelinessLost)
 	sub.waitEvent(transport.EventLivelinessRegained)
+	after := sub.packets(50)
+	if len(before) > 0 {
+		checkOnlyGapsDropped(t, before[len(before)-1], after)
+	}
 	sub.noDrops(50)
+}
+
+// packetsUntil returns the packets n reports before an event of the given
+// kind.
+func (n *node) packetsUntil(kind transport.EventKind) []report {
+	n.t.Helper()
+	var out []report
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		r := n.next(time.Until(deadline))
+		switch {
+		case r == nil:
+			n.t.Fatalf("no %v event", kind)
+		case r.Event == kind.String():
+			return out
+		case r.Packet:
+			out = append(out, *r)
+		}
+	}
+}
+
+// checkGapCounted checks that the first packet after last, the last one
+// before the subscription was lost, reports the packets in between as
+// dropped, and that there were some (the publisher went on meanwhile). The
+// packets before it may repeat ones delivered before (the cached GOP).
+func checkGapCounted(t *testing.T, last report, after []report) {
+	t.Helper()
+	for _, r := range after {
+		if r.Epoch != last.Epoch || r.Seq <= last.Seq {
+			continue
+		}
+		if want := r.Seq - last.Seq - 1; want == 0 || r.Dropped != want {
+			t.Fatalf("seq %d after seq %d before the pause: dropped %d, want %d (and more than 0)", r.Seq, last.Seq, r.Dropped, want)
+		}
+		return
+	}
+	t.Fatalf("no packet after seq %d, the last before the pause, in %d packets", last.Seq, len(after))
+}
+
+// checkOnlyGapsDropped checks that the packets after last report as
+// dropped exactly the packets missing before them, none other.
+func checkOnlyGapsDropped(t *testing.T, last report, after []report) {
+	t.Helper()
+	for _, r := range after {
+		var want uint64
+		if r.Epoch == last.Epoch && r.Seq > last.Seq {
+			want = r.Seq - last.Seq - 1
+			last = r
+		}
+		if r.Dropped != want {
+			t.Fatalf("seq %d: dropped %d, want %d (the packets missing before it)", r.Seq, r.Dropped, want)
+		}
+	}
 }
 
 // noDrops reads count packets and fails at a drop: a packet that says
