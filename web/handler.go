@@ -2,14 +2,12 @@ package web
 
 import (
 	"context"
-	"crypto/subtle"
 	"embed"
 	"errors"
 	"io/fs"
 	"net"
 	"net/http"
 	"net/netip"
-	"strings"
 	"sync"
 	"time"
 
@@ -43,9 +41,10 @@ type Config struct {
 	// subscriptions run on (the node's).
 	Bus    *transport.Bus
 	System *actor.ActorSystem
-	// Token, when set, is required of every client: as a bearer token
-	// (Authorization: Bearer TOKEN) on /whep and /api, as ?token=TOKEN on
-	// /foxglove and the pages (which pass it on).
+	// Token, when set, is required of every client: on /whep and /api as
+	// a bearer token (Authorization: Bearer TOKEN, the scheme in any case)
+	// or as ?token=TOKEN, on /foxglove as ?token=TOKEN; the pages take it
+	// as ?token=TOKEN and pass it on.
 	Token string
 	// MaxViewers bounds the WebRTC sessions and the Foxglove connections,
 	// each (default DefaultMaxViewers); when the Foxglove connections are
@@ -164,28 +163,6 @@ func (h *Handler) page(name string) http.HandlerFunc {
 		w.Header().Set("Cache-Control", "no-store")
 		http.ServeFileFS(w, r, static, "static/"+name)
 	}
-}
-
-// authorized requires the bearer token, when the handler has one.
-func (h *Handler) authorized(next http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		given, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !h.tokenMatches(given) || (!ok && h.cfg.Token != "") {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="gopline"`)
-			http.Error(w, "this node needs its token: Authorization: Bearer TOKEN", http.StatusUnauthorized)
-			return
-		}
-		next(w, r)
-	}
-}
-
-// tokenMatches compares in constant time; any token matches when the
-// handler has none.
-func (h *Handler) tokenMatches(given string) bool {
-	if h.cfg.Token == "" {
-		return true
-	}
-	return subtle.ConstantTimeCompare([]byte(given), []byte(h.cfg.Token)) == 1
 }
 
 // foxgloveChannels returns the channels to advertise to Foxglove clients,
