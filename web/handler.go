@@ -149,12 +149,15 @@ func New(cfg Config) (*Handler, error) {
 	h.mux.HandleFunc("GET /api/topics/{topic...}", h.authorized(h.serveTopic))
 	h.mux.HandleFunc("POST "+whepPrefix+"{topic...}", h.authorized(h.serveOffer))
 	h.mux.HandleFunc("DELETE "+sessionPrefix+"{id}", h.authorized(h.serveDelete))
-	h.mux.HandleFunc("OPTIONS "+whepPrefix+"{topic...}", h.serveOptions)
 	h.mux.HandleFunc("GET /foxglove", h.serveFoxglove)
 	return h, nil
 }
 
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+// ServeHTTP serves r; the paths a player on another origin calls answer
+// its preflights and carry CORS headers (cors.go).
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.withCORS(h.mux).ServeHTTP(w, r)
+}
 
 // page serves one of the embedded pages. The pages hold no secret: the
 // token, when needed, is in the page's own URL and sent on by its script.

@@ -185,13 +185,6 @@ func (h *Handler) serveDelete(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
-// serveOptions answers a WHEP client's pre-flight: what it may POST.
-func (h *Handler) serveOptions(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Accept-Post", "application/sdp")
-	w.Header().Set("Allow", "OPTIONS, POST")
-	w.WriteHeader(http.StatusNoContent)
-}
-
 // reorderedRefusal says why a topic whose H.264 has B-frames gets no WHEP
 // session, and how to watch it.
 func reorderedRefusal(topic string) string {
