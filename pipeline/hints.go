@@ -38,6 +38,10 @@ var elementHints = []elementHint{
 	// Sources.
 	{"videotestsrc", "testsrc", "gopline's test source is testsrc"},
 	{"v4l2src", "videosrc", "a V4L2 camera is videosrc location=/dev/video0 input-format=v4l2"},
+	{"tcpclientsrc", "videosrc", "videosrc location=tcp://HOST:PORT connects and reads the stream FFmpeg demuxes (MPEG-TS, say)"},
+	{"tcpserversrc", "videosrc", "videosrc location=tcp://HOST:PORT reads a TCP stream by connecting to a sender that listens (ffmpeg ... -f mpegts tcp://0.0.0.0:PORT?listen=1)"},
+	{"srtsrc", "videosrc", "videosrc location=srt://HOST:PORT reads SRT (srt://:PORT?mode=listener waits for a caller) when the FFmpeg gopline links has it: ffmpeg -protocols lists srt"},
+	{"rtpjpegdepay", "videosrc", "videosrc location=rtsp://HOST/PATH receives RTP itself, MJPEG too (passthrough=true keeps its JPEG pictures)"},
 	{"filesrc", "videosrc", hintDemux},
 	{"qtdemux", "videosrc", hintDemux},
 	{"matroskademux", "videosrc", hintDemux},

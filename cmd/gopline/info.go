@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -87,34 +88,31 @@ func (s streamSummary) codecsDiffer() bool {
 	return false
 }
 
-// codecText is the codec column of s: its codec, or, when it changed, its
-// codecs in order, one for each size of the size column (sizeText).
+// codecText is the codec column of s: its codec, or, when it changed, each
+// of its codecs once, in the order they first came (h264, mjpeg); the
+// size column lists its sizes apart (sizeText), and each file's line the
+// format it had there.
 func (s streamSummary) codecText() string {
 	if !s.codecsDiffer() {
 		return s.Codec
 	}
-	texts := make([]string, len(s.Formats))
-	for i, f := range s.Formats {
-		texts[i] = f.Codec
-	}
-	return strings.Join(texts, ", ")
-}
-
-// sizeText is the size column of s: its size, or its sizes in order; when
-// its codec changed, the size of each of its formats, as codecText.
-func (s streamSummary) sizeText() string {
-	sizes := s.Sizes
-	if s.codecsDiffer() {
-		sizes = make([]pictureSize, len(s.Formats))
-		for i, f := range s.Formats {
-			sizes[i] = pictureSize{f.Width, f.Height}
+	var codecs []string
+	for _, f := range s.Formats {
+		if !slices.Contains(codecs, f.Codec) {
+			codecs = append(codecs, f.Codec)
 		}
 	}
-	if len(sizes) == 0 {
+	return strings.Join(codecs, ", ")
+}
+
+// sizeText is the size column of s: its size, or its sizes in the order
+// they came, whatever its codecs.
+func (s streamSummary) sizeText() string {
+	if len(s.Sizes) == 0 {
 		return pictureSize{s.Width, s.Height}.String()
 	}
-	texts := make([]string, len(sizes))
-	for i, size := range sizes {
+	texts := make([]string, len(s.Sizes))
+	for i, size := range s.Sizes {
 		texts[i] = size.String()
 	}
 	return strings.Join(texts, ", ")

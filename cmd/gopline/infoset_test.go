@@ -161,8 +161,9 @@ func TestInfoOfASetFailsOnAnyFileThatWould(t *testing.T) {
 }
 
 // A stream whose codec or size differs between the files of a set lists
-// each of its formats in order, in --json and in its line (each codec
-// beside its size); the files' lines say each file's format of it.
+// each of its formats in order in --json; its line lists each codec once
+// and its sizes in the order they came; the files' lines say each file's
+// format of it.
 func TestInfoSetShowsEachFilesFormatWhereTheyDiffer(t *testing.T) {
 	with := func(s streamSummary, codec string, w, h int) streamSummary {
 		s.Codec, s.Width, s.Height = codec, w, h
@@ -182,8 +183,12 @@ func TestInfoSetShowsEachFilesFormatWhereTheyDiffer(t *testing.T) {
 			[]string{"/cam h264 160x120", "/cam h264 640x480"}},
 		{"a new codec", []streamSummary{part("/cam", 0, 10), with(part("/cam", time.Second, 10), "mjpeg", 160, 120),
 			with(part("/cam", 2*time.Second, 10), "mjpeg", 320, 240)},
-			[]streamFormat{{"h264", 160, 120}, {"mjpeg", 160, 120}, {"mjpeg", 320, 240}}, "h264, mjpeg, mjpeg", "160x120, 160x120, 320x240",
+			[]streamFormat{{"h264", 160, 120}, {"mjpeg", 160, 120}, {"mjpeg", 320, 240}}, "h264, mjpeg", "160x120, 320x240",
 			[]string{"/cam h264 160x120", "/cam mjpeg 160x120", "/cam mjpeg 320x240"}},
+		{"a codec back again", []streamSummary{part("/cam", 0, 10), with(part("/cam", time.Second, 10), "mjpeg", 160, 120),
+			with(part("/cam", 2*time.Second, 10), "h264", 320, 240)},
+			[]streamFormat{{"h264", 160, 120}, {"mjpeg", 160, 120}, {"h264", 320, 240}}, "h264, mjpeg", "160x120, 320x240",
+			[]string{"/cam h264 160x120", "/cam mjpeg 160x120", "/cam h264 320x240"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var names []string
