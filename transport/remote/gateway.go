@@ -166,8 +166,12 @@ func (g *gateway) topics(ctx actor.Context) {
 	if len(g.waiting) > 1 {
 		return // a gathering is under way
 	}
-	bus, log, self, system, peers := g.n.bus, g.n.log, ctx.Self(), ctx.ActorSystem(), maps.Clone(g.peers)
-	g.n.goOwned(func() { system.Root.Send(self, &listed{topics: gatherTopics(bus, log, peers)}) })
+	bus, log, self, system, peers, name := g.n.bus, g.n.log, ctx.Self(), ctx.ActorSystem(), maps.Clone(g.peers), g.n.name
+	g.n.goOwned(func() {
+		out := gatherTopics(bus, log, peers)
+		out.Node = name
+		system.Root.Send(self, &listed{topics: out})
+	})
 }
 
 // answerListing sends a gathered listing to everyone waiting for it.

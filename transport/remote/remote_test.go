@@ -43,6 +43,8 @@ const (
 type childArgs struct {
 	Listen string `json:"listen"`
 	Token  string `json:"token,omitempty"`
+	// Name: Config.Name.
+	Name string `json:"name,omitempty"`
 	// Sub: the node and topic to subscribe to.
 	Addr  string `json:"addr,omitempty"`
 	Topic string `json:"topic,omitempty"`
@@ -87,6 +89,8 @@ type report struct {
 	// Subs: the subscribers of a "pub" child's topic, reported each
 	// second.
 	Subs *int `json:"subs,omitempty"`
+	// Node: the node a "topics" child's listing names.
+	Node string `json:"node,omitempty"`
 	// TopicDropped: the packets the topic's stats count as dropped, in
 	// the same report as Subs.
 	TopicDropped *uint64 `json:"topic_dropped,omitempty"`
@@ -132,7 +136,7 @@ func runChild(role string, a childArgs) int {
 	}
 	sys := quietSystem()
 	bus := transport.NewBus(sys)
-	cfg := Config{Listen: a.Listen, Token: a.Token, AllowedClients: a.Allow, Keepalive: a.Keepalive, GiveUpAfter: -1, Log: zerolog.New(os.Stderr).Level(zerolog.InfoLevel)}
+	cfg := Config{Listen: a.Listen, Name: a.Name, Token: a.Token, AllowedClients: a.Allow, Keepalive: a.Keepalive, GiveUpAfter: -1, Log: zerolog.New(os.Stderr).Level(zerolog.InfoLevel)}
 	if a.TLS != nil {
 		var err error
 		if cfg.ServerTLS, cfg.ClientTLS, err = LoadTLS(*a.TLS); err != nil {
@@ -186,7 +190,11 @@ func runChild(role string, a childArgs) int {
 					say(report{Event: "error: " + err.Error()})
 					return
 				}
-				say(report{Subs: &[]int{len(list)}[0]})
+				r := report{Subs: &[]int{len(list)}[0]}
+				if len(list) > 0 {
+					r.Node = list[0].Node
+				}
+				say(r)
 			}()
 		}
 		wg.Wait()
