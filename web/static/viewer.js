@@ -316,6 +316,17 @@ const gopline = (() => {
             throw new Error(err instanceof TypeError ? "cannot reach the node (" + err.message + ")" : err.message);
           }
           if (!live(now)) throw new Error("the topic has no publisher");
+          // A publisher that sends nothing (a relayed topic whose upstream
+          // stalled, a camera that hangs): a session now would replay the
+          // node's cached GOP, pictures this view showed already, as if
+          // new, then freeze. The view says so and offers once packets
+          // flow again.
+          if (stalled(now)) {
+            const since = stats.lastFrameAt !== null ? stats.lastFrameAt : stats.startedAt - performance.timeOrigin;
+            const secs = ((performance.now() - since) / 1000).toFixed(0);
+            throw new Error("no packet for " + secs + " s from " + topic + ": its publisher sends nothing" +
+              " (a topic relayed from another node: that node's stream stalled)");
+          }
           expect(now);
           if (session !== s) return;
         }
@@ -483,6 +494,13 @@ const gopline = (() => {
   // a publisher, or packets arriving.
   function live(info) {
     return info.publishers > 0 || info.fps > 0;
+  }
+
+  // stalled says whether a topic, as /api/topics describes it, has a
+  // publisher that sends nothing: the node measures no packet rate (none
+  // for two seconds).
+  function stalled(info) {
+    return info.publishers > 0 && !(info.fps > 0);
   }
 
   return { view, tile, retile, topics, topic: describe, live, human, token, choose, frameLatency };
