@@ -69,8 +69,17 @@ func New(opts ...Option) (*Node, error) {
 	n.system = pipeline.NewSystem(cfg.log)
 	n.bus = transport.NewBus(n.system, append(busOpts, cfg.busOpts...)...)
 	if cfg.remote != nil {
+		// The name a node announces is the one its topic listings say
+		// (WithName, else remote.Config.Name); one that does not announce
+		// itself is named by its address there.
+		if cfg.name == "" {
+			cfg.name = cfg.remote.Name
+		}
+		if cfg.name == "" && cfg.announces() {
+			cfg.name = discovery.DefaultName()
+		}
 		rc := *cfg.remote
-		rc.Log = cfg.log
+		rc.Log, rc.Name = cfg.log, cfg.name
 		r, err := remote.Start(n.system, n.bus, rc)
 		if err != nil {
 			return nil, errors.Join(err, n.Close())

@@ -177,9 +177,11 @@ func WithBusOptions(opts ...transport.Option) Option {
 	return func(c *config) error { c.busOpts = append(c.busOpts, opts...); return nil }
 }
 
-// WithName names the node in its announcement and in other nodes'
-// listings (default discovery.DefaultName: the host's name and the process
-// id): letters, digits, '-' and '_', at most 63.
+// WithName names the node in its announcement, in its topic listings and
+// in other nodes' listings (default discovery.DefaultName: the host's name
+// and the process id for a node that announces itself, its address in its
+// listings for one that does not): letters, digits, '-' and '_', at most
+// 63.
 func WithName(name string) Option {
 	return func(c *config) error {
 		if err := discovery.CheckName(name); err != nil {

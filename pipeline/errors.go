@@ -22,7 +22,9 @@ var (
 	ErrNodeFailed = errors.New("pipeline: node failed")
 	// ErrStopTimeout means that during Stop end of stream did not reach every
 	// sink in time (the actors were stopped anyway), or a stage stuck in a
-	// call did not stop in time (it was left behind).
+	// call did not stop in time (it was left behind). The drain's error
+	// names each chain that did not drain ("cam → disk") and what it
+	// waited for.
 	ErrStopTimeout = errors.New("pipeline: end of stream did not drain in time")
 )
 

@@ -112,6 +112,7 @@ func (n *node) tryDrain(ctx actor.Context) {
 	}
 	if n.inputEnded && n.flushed && !n.eosSent {
 		n.eosSent = true
+		n.progress.eosOut.Store(true)
 		for _, l := range n.outs {
 			ctx.Send(l.to, &eosMsg{})
 		}
@@ -129,6 +130,7 @@ func (n *node) endOfInput(ctx actor.Context) {
 		return
 	}
 	n.inputEnded = true
+	n.progress.eosIn.Store(true)
 	n.finishInput(ctx)
 }
 

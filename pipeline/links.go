@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"sync/atomic"
+
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/gopline/gopline/media"
@@ -18,6 +20,9 @@ type link struct {
 	credit  int
 	pending []media.Item
 	inline  bool // the node downstream runs in this one's calls (runsInline)
+	// held is len(pending), for a stop that timed out to say what waits
+	// (undrained.go), which reads it from another goroutine.
+	held atomic.Int32
 }
 
 // links are a node's outputs and their credit-based flow control. A node
@@ -50,7 +55,10 @@ func (l *link) take(open bool) bool {
 }
 
 // hold queues an item that take refused.
-func (l *link) hold(item media.Item) { l.pending = append(l.pending, item) }
+func (l *link) hold(item media.Item) {
+	l.pending = append(l.pending, item)
+	l.held.Store(int32(len(l.pending)))
+}
 
 // release returns the first queued item if credit allows, taking a credit.
 func (l *link) release() (media.Item, bool) {
@@ -60,6 +68,7 @@ func (l *link) release() (media.Item, bool) {
 	item := l.pending[0]
 	l.pending[0] = nil
 	l.pending = l.pending[1:]
+	l.held.Store(int32(len(l.pending)))
 	l.credit--
 	return item, true
 }

@@ -26,6 +26,7 @@ type node struct {
 	stats    nodeStats
 	failures lograte.Limiter // warnings of the stage's errors (failed)
 	graph    graphNode       // its place in the graph, fixed once the pipeline starts
+	progress progress        // what a stop that timed out reports (undrained.go)
 
 	drv      driven // the running stage; drv.stage is nil when there is none
 	env      *Env
@@ -73,6 +74,8 @@ func (a *nodeActor) Receive(ctx actor.Context) {
 	if n.env != nil {
 		n.env.ctx = ctx
 	}
+	n.progress.busy.Store(n.pipe.now().UnixNano())
+	defer n.progress.busy.Store(0)
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
 		n.start(ctx)
@@ -146,6 +149,7 @@ func (n *node) start(ctx actor.Context) {
 		return
 	}
 	n.drv, n.started = drv, true
+	n.progress.push.Store(drv.push != nil)
 	if !restart {
 		ctx.Send(ctx.Parent(), &startedMsg{node: n, push: drv.push != nil})
 		return

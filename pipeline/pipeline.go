@@ -253,7 +253,7 @@ func (p *Pipeline) drain() error {
 	case <-p.done:
 		return nil
 	case <-timeout.C:
-		return ErrStopTimeout
+		return p.stopTimedOut()
 	}
 }
 

@@ -37,7 +37,7 @@ func (b *broker) Receive(ctx actor.Context) {
 	case *Publish:
 		b.publish(ctx, m)
 	case *Ack:
-		b.ack(orSender(ctx, m.Subscriber))
+		b.ack(orSender(ctx, m.Subscriber), m.Dropped)
 	case *Subscribe:
 		b.subscribe(ctx, m)
 	case *Unsubscribe:
@@ -197,13 +197,16 @@ func (b *broker) event(ctx actor.Context, now time.Time, s *subscriber, e Event)
 	ctx.Send(s.pid, &e)
 }
 
-func (b *broker) ack(pid *actor.PID) {
+func (b *broker) ack(pid *actor.PID, dropped uint64) {
 	if pid == nil {
 		b.stats.UnexpectedAcks++
 		return
 	}
 	if s, ok := b.subIndex[keyOf(pid)]; ok {
 		s.window.Ack()
+		if dropped > 0 {
+			s.window.SubscriberDropped(dropped)
+		}
 		return
 	}
 	// An Ack from a subscriber that has left: nothing to return.

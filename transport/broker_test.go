@@ -100,6 +100,29 @@ func TestSlowSubscriberHoldsBackNobody(t *testing.T) {
 	}
 }
 
+func TestSubscriberReportedDropsCountAtTheTopic(t *testing.T) {
+	f := newFixture(t)
+	s := f.newSink(false)
+	f.subscribe(s, 8)
+	f.publish(4, 10)
+	f.flush(s)
+	// What a remote subscription's end sends for deliveries its link could
+	// not take: the credit back, and the drop.
+	f.send(&Ack{Subscriber: s.pid, Dropped: 1})
+	f.send(&Ack{Subscriber: s.pid, Dropped: 1})
+	s.ack(2)
+	st := f.flush(s)
+	if len(st.Subscribers) != 1 {
+		t.Fatalf("stats list %d subscribers, want 1", len(st.Subscribers))
+	}
+	if ws := st.Subscribers[0].WindowStats; ws.Delivered != 2 || ws.Dropped != 2 || ws.InFlight != 0 {
+		t.Fatalf("subscriber's stats %+v, want 2 delivered, 2 dropped, none in flight", ws)
+	}
+	if st.Delivered != 2 || st.Dropped != 2 {
+		t.Fatalf("topic stats: %d delivered, %d dropped; want 2 and 2", st.Delivered, st.Dropped)
+	}
+}
+
 func TestUnsubscribeStopsDeliveries(t *testing.T) {
 	f := newFixture(t)
 	s := f.newSink(true)

@@ -109,7 +109,18 @@ type Delivery struct {
 
 // Ack returns one credit to the broker: the subscriber is done with one
 // Delivery. A nil Subscriber means the sender.
-type Ack struct{ Subscriber *actor.PID }
+//
+// Dropped, when set, says that the subscriber dropped that many of the
+// deliveries it acknowledged (this one and earlier ones) instead of passing
+// them on: a remote subscription's end at the publishing node does so for
+// a link that does not keep up, or a packet too large for it. The topic
+// counts them among its drops for the subscriber (WindowStats.Dropped), not
+// as delivered, so that the publishing node's stats show what its remote
+// subscribers lost.
+type Ack struct {
+	Subscriber *actor.PID
+	Dropped    uint64
+}
 
 // KeyframeRequest asks a topic for a keyframe because a subscriber's gate
 // lost the chain (a hole in Seq, a new Epoch, a packet it could not decode).

@@ -60,10 +60,13 @@ type WindowStats struct {
 	Size int
 	// InFlight is how many deliveries are unacknowledged now.
 	InFlight int
-	// Delivered counts admitted packets.
+	// Delivered counts admitted packets, less those the subscriber
+	// reported dropped (SubscriberDropped).
 	Delivered uint64
 	// Dropped counts packets refused because the window was full, or because
-	// they belonged to a GOP whose earlier packet was refused.
+	// they belonged to a GOP whose earlier packet was refused, and those the
+	// subscriber reported it dropped after they were admitted (a remote
+	// subscription's link that does not keep up).
 	Dropped uint64
 	// Skipped counts packets passed over while waiting for the first
 	// keyframe (after subscribing mid-GOP, or after a stream restart). They
@@ -163,6 +166,17 @@ func (w *Window) Ack() bool {
 		w.replaying--
 	}
 	return true
+}
+
+// SubscriberDropped counts n admitted deliveries that the subscriber
+// dropped instead of passing them on (Ack.Dropped): they are counted as
+// dropped, no longer as delivered. It returns no credit (Ack does), and
+// changes nothing else: what the subscriber drops is its own to recover
+// from (a remote subscription's end resumes at a keyframe itself).
+func (w *Window) SubscriberDropped(n uint64) {
+	n = min(n, w.delivered)
+	w.delivered -= n
+	w.dropped += n
 }
 
 // Resync makes the window wait for the next keyframe, as after subscribing:

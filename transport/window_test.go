@@ -293,3 +293,33 @@ func TestWindowReplayTakesNoCredit(t *testing.T) {
 		t.Fatal("after every ack the window does not take the next keyframe")
 	}
 }
+
+func TestWindowCountsWhatTheSubscriberDroppedAsDropped(t *testing.T) {
+	var src packetSource
+	w := NewWindow(4)
+	for i := range 3 {
+		if !w.Offer(src.next(i == 0)) {
+			t.Fatalf("packet %d refused by an empty window", i)
+		}
+	}
+	// The subscriber (a remote subscription's end) passed one on and
+	// dropped two: each returns its credit, two say they were dropped.
+	w.Ack()
+	w.Ack()
+	w.SubscriberDropped(1)
+	w.Ack()
+	w.SubscriberDropped(1)
+	st := w.Stats()
+	if st.Delivered != 1 || st.Dropped != 2 || st.InFlight != 0 {
+		t.Fatalf("stats %+v, want 1 delivered, 2 dropped, none in flight", st)
+	}
+	// A report of more than was delivered counts no more than that.
+	w.SubscriberDropped(5)
+	if st := w.Stats(); st.Delivered != 0 || st.Dropped != 3 {
+		t.Fatalf("stats %+v after an excessive report, want 0 delivered, 3 dropped", st)
+	}
+	// The window itself is unchanged: the next packet passes.
+	if !w.Offer(src.next(false)) {
+		t.Fatal("the window refused a packet after the subscriber's drops")
+	}
+}

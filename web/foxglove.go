@@ -101,7 +101,7 @@ func (h *Handler) refuseFoxglove(w http.ResponseWriter, r *http.Request, err err
 	case h.telling <- struct{}{}:
 		defer func() { <-h.telling }()
 	default:
-		http.Error(w, err.Error(), refusedStatus(err))
+		refuse(w, err)
 		return
 	}
 	ws, aerr := websocket.Accept(w, r, &websocket.AcceptOptions{Subprotocols: []string{foxgloveSubprotocol}, InsecureSkipVerify: true})

@@ -201,15 +201,6 @@ func (h *Handler) warnClient(l *lograte.Limiter, addr netip.Addr, what string, e
 	}
 }
 
-// refusedStatus is the HTTP status of a pool's refusal: 429 for a client
-// address at its share, 503 otherwise.
-func refusedStatus(err error) int {
-	if errors.Is(err, errAddressFull) {
-		return http.StatusTooManyRequests
-	}
-	return http.StatusServiceUnavailable
-}
-
 // Close ends every WebRTC session and Foxglove connection and refuses new
 // ones.
 func (h *Handler) Close() error {

@@ -73,8 +73,8 @@ func TestWHEPRefusesWhatItCannotAnswer(t *testing.T) {
 	if status != http.StatusCreated || !strings.HasPrefix(hdr.Get("Location"), sessionPrefix) {
 		t.Fatalf("a good offer: %d %q, Location %q", status, body, hdr.Get("Location"))
 	}
-	if status, body, _ := post(t, n, "POST", "/whep/cam", offerSDP(t), sdpType); status != http.StatusServiceUnavailable {
-		t.Errorf("an offer beyond the cap of 1: %d %q, want 503", status, body)
+	if status, body, hdr := post(t, n, "POST", "/whep/cam", offerSDP(t), sdpType); status != http.StatusServiceUnavailable || hdr.Get("Retry-After") == "" {
+		t.Errorf("an offer beyond the cap of 1: %d %q, Retry-After %q, want 503 with a Retry-After", status, body, hdr.Get("Retry-After"))
 	}
 	if status, _, _ := post(t, n, "DELETE", hdr.Get("Location"), ""); status != http.StatusOK {
 		t.Errorf("DELETE of the session: %d", status)

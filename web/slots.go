@@ -51,11 +51,14 @@ const (
 // (Foxglove stays connected with no panel open).
 const foxgloveIdleGrace = 5 * time.Second
 
-// Refusals of a pool; the HTTP status of each is in status.
+// Refusals of a pool; the HTTP status of each is refusal's.
 var (
 	errPoolFull    = errors.New("the node serves all the viewers it can")
 	errAddressFull = errors.New("this client address holds all the places it may")
 	errPendingFull = errors.New("too many WebRTC viewers are still connecting")
+	// errPendingAddressFull is errPendingFull for one address's share of
+	// the pending places.
+	errPendingAddressFull = fmt.Errorf("%w from this client address", errPendingFull)
 )
 
 // poolLimits are a pool's bounds.
@@ -132,8 +135,8 @@ func (p *viewerPool) admit(addr netip.Addr, now time.Time, pending bool) (s, evi
 	switch {
 	case ofAddr >= share && share < p.limits.max: // a share of the whole pool is the pool's bound
 		return nil, nil, fmt.Errorf("%w (%d)", errAddressFull, share)
-	case pending && pendingOfAddr >= p.limits.pendingPerAddress:
-		return nil, nil, fmt.Errorf("%w: %d from this address", errPendingFull, pendingOfAddr)
+	case pending && pendingOfAddr >= p.limits.pendingPerAddress && p.limits.pendingPerAddress < p.limits.maxPending: // likewise
+		return nil, nil, fmt.Errorf("%w: %d", errPendingAddressFull, pendingOfAddr)
 	case pending && pendingAll >= p.limits.maxPending:
 		return nil, nil, fmt.Errorf("%w: %d", errPendingFull, pendingAll)
 	}

@@ -34,12 +34,15 @@ func TestWHEPOffersThatNeverConnectCannotTakeTheViewersPlaces(t *testing.T) {
 	// Offers posted and abandoned (their ICE never completes) hold a few
 	// places at most, not the node's 32.
 	for i := 0; i < DefaultMaxViewers; i++ {
-		status, body, _ := post(t, n, "POST", "/whep/cam", offerSDP(t), sdpType)
+		status, body, hdr := post(t, n, "POST", "/whep/cam", offerSDP(t), sdpType)
 		if status == http.StatusCreated {
 			continue
 		}
-		if status != http.StatusServiceUnavailable || !strings.Contains(body, "still connecting") || i != maxPendingPerAddress {
-			t.Fatalf("offer %d: %d %q, want 503 (still connecting) after %d", i, status, body, maxPendingPerAddress)
+		if status != http.StatusTooManyRequests || !strings.Contains(body, "still connecting") || i != maxPendingPerAddress {
+			t.Fatalf("offer %d: %d %q, want 429 (still connecting) after %d", i, status, body, maxPendingPerAddress)
+		}
+		if hdr.Get("Retry-After") == "" {
+			t.Errorf("offer %d refused without a Retry-After", i)
 		}
 		break
 	}

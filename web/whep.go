@@ -73,7 +73,11 @@ func (h *Handler) serveOffer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s, status, err := h.startSession(topic, string(offer), clientAddr(r.RemoteAddr))
-	if err != nil {
+	switch {
+	case errors.Is(err, errRefused):
+		refuse(w, err) // with the time to wait before another offer
+		return
+	case err != nil:
 		http.Error(w, err.Error(), status)
 		return
 	}
@@ -119,7 +123,8 @@ func (h *Handler) startSession(topic, offer string, addr netip.Addr) (*whepSessi
 	h.mu.Unlock()
 	if err != nil {
 		h.warnClient(&h.whepRefused, addr, "WebRTC viewer refused", err)
-		return nil, refusedStatus(err), fmt.Errorf("%w: %w", errRefused, err)
+		status, _ := refusal(err)
+		return nil, status, fmt.Errorf("%w: %w", errRefused, err)
 	}
 
 	s, err := newWHEPSession(sessionParams{api: h.api, system: h.cfg.System, bus: h.cfg.Bus, topic: topic,

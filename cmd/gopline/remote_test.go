@@ -44,7 +44,7 @@ func TestServeTopicsAndRemoteSubscribe(t *testing.T) {
 	addr := freeAddr(t)
 	// The robot serves until the test kills it: on a loaded machine the
 	// three processes of the test may take seconds each to start.
-	robot, _, robotLog := startGopline(t, "serve", "--listen", addr, "--duration", "60s",
+	robot, _, robotLog := startGopline(t, "serve", "--listen", addr, "--name", "robot", "--duration", "60s",
 		"testsrc size=160x120 rate=30 ! h264enc gop=30 ! publish topic=/robot/camera")
 	defer robot.Process.Kill()
 	deadline := time.Now().Add(60 * time.Second)
@@ -66,14 +66,28 @@ func TestServeTopicsAndRemoteSubscribe(t *testing.T) {
 	}
 	var topics []struct {
 		Topic     string  `json:"topic"`
+		Node      string  `json:"node"`
 		QoS       string  `json:"qos"`
 		Published uint64  `json:"published"`
 		Rate      float64 `json:"rate_hz"`
 	}
 	if err := json.Unmarshal([]byte(stdout.String()), &topics); err != nil || len(topics) != 1 ||
-		topics[0].Topic != "/robot/camera" || topics[0].QoS != "durable_video" || topics[0].Published == 0 ||
+		topics[0].Topic != "/robot/camera" || topics[0].Node != "robot" || topics[0].QoS != "durable_video" || topics[0].Published == 0 ||
 		topics[0].Rate < 15 || topics[0].Rate > 45 {
 		t.Fatalf("topics %+v (%v): %s", topics, err, stdout)
+	}
+
+	// Listed as text, each topic names its node, as topic info does.
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"topics", "--remote", addr}, "robot  /robot/camera  durable_video"},
+		{[]string{"topic", "info", "--remote", addr, "/robot/camera"}, "node:        robot (" + addr + ")"},
+	} {
+		if code, out, errOut := goplineProcess(t, c.args...); code != 0 || !strings.Contains(out, c.want) {
+			t.Fatalf("gopline %v: exit %d, no %q in\n%s%s", c.args, code, c.want, out, errOut)
+		}
 	}
 
 	rec := t.TempDir() + "/op.gopline"

@@ -24,8 +24,9 @@ func topicsCommand() *cobra.Command {
 		Long: "Lists the topics of every node found on this host and, by multicast DNS, on the local network\n" +
 			"(a node that serves announces itself, see docs/remote.md): for each, the\n" +
 			"node, topic, codec, picture size, rate, bit rate, QoS, publishers and subscribers by name.\n" +
-			"With --remote, the topics of the node at that address (any node that listens), with their counters:\n" +
-			"packets published, delivered, dropped and replayed. See docs/remote.md.",
+			"With --remote, the topics of the node at that address (any node that listens), with the node's name\n" +
+			"(its --name, or its address when it has none) and their counters: packets published, delivered,\n" +
+			"dropped (also those its remote subscribers' links could not carry) and replayed. See docs/remote.md.",
 		Example: "  gopline topics\n  gopline topics --remote 127.0.0.1:7400\n  gopline topics --remote 10.0.0.5:7400 --token s3cret --json",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -60,12 +61,12 @@ func listTopics(peer *peerFlags, addr string, timeout time.Duration, asJSON bool
 		return writeJSON(stdout, topics)
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "topic\tqos\tpublishers\trate Hz\tkbit/s\tpublished\tsubscribers\tdelivered\tdropped\treplayed")
+	fmt.Fprintln(tw, "node\ttopic\tqos\tpublishers\trate Hz\tkbit/s\tpublished\tsubscribers\tdelivered\tdropped\treplayed")
 	for _, t := range topics {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%.1f\t%.0f\t%d\t%d\t%d\t%d\t%d\n", t.Name, t.QoS, t.Publishers, t.Rate, t.ByteRate*8/1000,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%.1f\t%.0f\t%d\t%d\t%d\t%d\t%d\n", t.Node, t.Name, t.QoS, t.Publishers, t.Rate, t.ByteRate*8/1000,
 			t.Published, t.Subscribers, t.Delivered, t.Dropped, t.Replayed)
 		for _, s := range t.SubscriberNames {
-			fmt.Fprintf(tw, "  %s\t\t\t\t\t\t\t\t\t\n", s)
+			fmt.Fprintf(tw, "\t  %s\t\t\t\t\t\t\t\t\t\n", s)
 		}
 	}
 	return tw.Flush()

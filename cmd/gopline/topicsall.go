@@ -75,7 +75,12 @@ func listNodes(n *gopline.Node, addr string) ([]discovery.NodeTopics, error) {
 		if err != nil {
 			return nil, err
 		}
-		return []discovery.NodeTopics{{Peer: discovery.Peer{Addr: addr}, Topics: topics}}, nil
+		// The node's listing names it (remote.TopicInfo.Node).
+		peer := discovery.Peer{Addr: addr}
+		if len(topics) > 0 {
+			peer.Name = topics[0].Node
+		}
+		return []discovery.NodeTopics{{Peer: peer, Topics: topics}}, nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), listTimeout)
 	defer cancel()

@@ -210,14 +210,14 @@ func TestTopicInfoRoundTrip(t *testing.T) {
 	st := transport.TopicStats{Publishers: 1, PublisherPIDs: []*actor.PID{pub}, QoS: "durable_video",
 		Codec: media.H264, Width: 640, Height: 480, Cache: &qos.CacheStats{GOPs: 1, Frames: 12},
 		Subscribers: []transport.SubscriberStats{{Subscriber: sub, QoS: "sensor_data"}, {Subscriber: proxy}}}
-	got := topicInfoFromWire(topicInfoToWire("/cam", st, map[string]string{proxy.Id: "10.0.0.9:7400/gopline-link-1"}))
-	want := TopicInfo{Name: "/cam", QoS: "durable_video", Publishers: 1, Subscribers: 2, Codec: "h264", Width: 640, Height: 480,
+	got := topicInfoFromWire("robot", topicInfoToWire("/cam", st, map[string]string{proxy.Id: "10.0.0.9:7400/gopline-link-1"}))
+	want := TopicInfo{Name: "/cam", Node: "robot", QoS: "durable_video", Publishers: 1, Subscribers: 2, Codec: "h264", Width: 640, Height: 480,
 		CachedGOPs: 1, CachedPackets: 12, PublisherNames: []string{"10.0.0.5:7400/pipeline1/cam"},
 		SubscriberNames: []string{"10.0.0.5:7400/pipeline1/viewer", "10.0.0.9:7400/gopline-link-1"}, SubscriberQoS: []string{"sensor_data", ""}}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("got %+v\nwant %+v", got, want)
 	}
-	short := topicInfoFromWire(&wire.TopicInfo{Name: "/x", SubscriberNames: []string{"a", "b"}, SubscriberQos: []string{"q", "r", "s"}})
+	short := topicInfoFromWire("robot", &wire.TopicInfo{Name: "/x", SubscriberNames: []string{"a", "b"}, SubscriberQos: []string{"q", "r", "s"}})
 	if !reflect.DeepEqual(short.SubscriberQoS, []string{"q", "r"}) {
 		t.Fatalf("requests %q; want one for each of 2 subscribers", short.SubscriberQoS)
 	}
@@ -238,8 +238,8 @@ func FuzzTopicInfoFromWire(f *testing.F) {
 		if proto.Unmarshal(b, &w) != nil {
 			return
 		}
-		info := topicInfoFromWire(&w)
-		for _, s := range append([]string{info.Name, info.QoS, info.Codec}, append(info.SubscriberNames, append(info.PublisherNames, info.SubscriberQoS...)...)...) {
+		info := topicInfoFromWire(w.Name, &w)
+		for _, s := range append([]string{info.Name, info.Node, info.QoS, info.Codec}, append(info.SubscriberNames, append(info.PublisherNames, info.SubscriberQoS...)...)...) {
 			if len(s) > maxListedString {
 				t.Fatalf("kept a string of %d bytes", len(s))
 			}
@@ -255,8 +255,8 @@ func FuzzTopicInfoFromWire(f *testing.F) {
 func TestTopicInfoFromWireCutsWhatIsTooLong(t *testing.T) {
 	long := strings.Repeat("a", 2*maxListedString)
 	names := make([]string, 2*maxListedNames)
-	info := topicInfoFromWire(&wire.TopicInfo{Name: long, SubscriberNames: names, PublisherNames: []string{long}})
-	if len(info.Name) != maxListedString || len(info.SubscriberNames) != maxListedNames ||
+	info := topicInfoFromWire(long, &wire.TopicInfo{Name: long, SubscriberNames: names, PublisherNames: []string{long}})
+	if len(info.Name) != maxListedString || len(info.Node) != maxListedString || len(info.SubscriberNames) != maxListedNames ||
 		len(info.SubscriberQoS) != maxListedNames || len(info.PublisherNames[0]) != maxListedString {
 		t.Fatalf("kept a name of %d bytes, %d subscribers, a publisher of %d bytes",
 			len(info.Name), len(info.SubscriberNames), len(info.PublisherNames[0]))

@@ -86,7 +86,7 @@ func (g *gateway) subscribe(ctx actor.Context, m *wire.Subscribe) {
 		return
 	}
 	name := fmt.Sprintf("%s%d", proxyPrefix, g.proxies.Add(1))
-	p := &proxy{ignored: lograte.Limiter{Interval: time.Second}, leaving: g.n.leaving.Load, topic: m.Topic, broker: broker, link: link, key: key, guard: g.n.guard, window: window,
+	p := &proxy{ignored: lograte.Limiter{Interval: time.Second}, lagging: lograte.Limiter{Interval: transport.FellBehindLogEvery}, leaving: g.n.leaving.Load, topic: m.Topic, broker: broker, link: link, key: key, guard: g.n.guard, window: window,
 		send: newSendWindow(window), req: req, log: g.n.log.With().Str("topic", m.Topic).Str("subscriber", transport.ActorName(link)).Logger()}
 	// Proxies are the gateway's children: they stop with it.
 	pid, err := ctx.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return p }), name)
@@ -166,8 +166,12 @@ func (g *gateway) topics(ctx actor.Context) {
 	if len(g.waiting) > 1 {
 		return // a gathering is under way
 	}
-	bus, log, self, system, peers := g.n.bus, g.n.log, ctx.Self(), ctx.ActorSystem(), maps.Clone(g.peers)
-	g.n.goOwned(func() { system.Root.Send(self, &listed{topics: gatherTopics(bus, log, peers)}) })
+	bus, log, self, system, peers, name := g.n.bus, g.n.log, ctx.Self(), ctx.ActorSystem(), maps.Clone(g.peers), g.n.name
+	g.n.goOwned(func() {
+		out := gatherTopics(bus, log, peers)
+		out.Node = name
+		system.Root.Send(self, &listed{topics: out})
+	})
 }
 
 // answerListing sends a gathered listing to everyone waiting for it.
@@ -219,6 +223,11 @@ type proxy struct {
 	// tooLarge counts the packets over MaxPacketBytes dropped since the
 	// last delivery.
 	tooLarge uint64
+	// lagging rate-limits the warning that the link does not keep up;
+	// unwarned counts the packets its send window dropped since the last
+	// one.
+	lagging  lograte.Limiter
+	unwarned uint64
 	done     bool
 	// check verifies that the link is gone before the subscription ends
 	// (see confirmation); timer ends its periods.
@@ -306,8 +315,12 @@ func (p *proxy) fromPeer(ctx actor.Context, msg any) {
 		if n < int(m.Count) {
 			p.log.Warn().Uint32("acks", m.Count).Int("unacked", unacked).Msg("remote: a peer acknowledged more than it was sent")
 		}
-		for range n {
-			ctx.Send(p.broker, &transport.Ack{Subscriber: ctx.Self()})
+		// The deliveries the subscriber's node dropped (they did not
+		// validate there) count as this subscriber's drops at the topic;
+		// a peer reports no more than it acknowledges.
+		dropped := min(int(m.Dropped), n)
+		for i := range n {
+			p.creditBack(ctx, i < dropped)
 		}
 		for _, d := range send {
 			p.forward(ctx, d)
@@ -372,24 +385,53 @@ func (p *proxy) checkPeer(ctx actor.Context, msg any) {
 // deliver forwards a delivery to the link when its window lets it, keeps
 // it until it does, or drops it when the link lags (see sendWindow). A
 // packet over MaxPacketBytes is dropped. Drops are counted in the next
-// delivery.
+// delivery, for the subscriber, and at the topic, for the publishing
+// node's stats (transport.Ack.Dropped); those of a link that lags are
+// also said in a warning, at most one per transport.FellBehindLogEvery.
 func (p *proxy) deliver(ctx actor.Context, m *transport.Delivery) {
 	if len(m.Packet.Data) > MaxPacketBytes {
 		if p.tooLarge == 0 {
-			p.log.Warn().Int("bytes", len(m.Packet.Data)).Int("max", MaxPacketBytes).Msg("remote: dropped a packet too large for the wire")
+			p.log.Warn().Str("node", p.link.Address).Int("bytes", len(m.Packet.Data)).Int("max", MaxPacketBytes).
+				Msg("remote: dropped a packet too large for the wire")
 		}
 		p.tooLarge++
-		ctx.Send(p.broker, &transport.Ack{Subscriber: ctx.Self()})
+		p.creditBack(ctx, true)
 		return
 	}
-	send, dropped := p.send.add(m, time.Now())
+	now := time.Now()
+	send, dropped := p.send.add(m, now)
 	for range dropped {
-		// The topic counted it in flight: its credit goes back.
-		ctx.Send(p.broker, &transport.Ack{Subscriber: ctx.Self()})
+		p.creditBack(ctx, true)
+	}
+	if dropped > 0 {
+		p.warnLagging(now, dropped)
 	}
 	for _, d := range send {
 		p.forward(ctx, d)
 	}
+}
+
+// creditBack returns the credit of one delivery the topic counted in
+// flight, dropped when the link did not carry it.
+func (p *proxy) creditBack(ctx actor.Context, dropped bool) {
+	ack := &transport.Ack{Subscriber: ctx.Self()}
+	if dropped {
+		ack.Dropped = 1
+	}
+	ctx.Send(p.broker, ack)
+}
+
+// warnLagging says, at most once per interval, that the link drops
+// packets: the topic, the subscriber's node, and how many since the last
+// warning.
+func (p *proxy) warnLagging(now time.Time, dropped int) {
+	p.unwarned += uint64(dropped)
+	if ok, _ := p.lagging.Allow(now); !ok {
+		return
+	}
+	p.log.Warn().Str("node", p.link.Address).Uint64("dropped", p.unwarned).Int("window", p.window).
+		Msg("remote: the subscriber's link does not keep up: dropping packets, resuming at a keyframe")
+	p.unwarned = 0
 }
 
 // forward sends a delivery to the link, its data in parts when it is

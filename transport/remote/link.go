@@ -431,7 +431,9 @@ func (l *link) delivery(ctx actor.Context, m *wire.Delivery) {
 	if err != nil {
 		l.log.Warn().Err(err).Msg("remote: dropped a packet that does not validate")
 		l.invalid++
-		ctx.Request(l.proxy, &wire.Ack{Count: 1, Key: l.key})
+		// Acknowledged as dropped: the publishing node counts it among
+		// this subscriber's drops.
+		ctx.Request(l.proxy, &wire.Ack{Count: 1, Dropped: 1, Key: l.key})
 		return
 	}
 	l.outstanding++

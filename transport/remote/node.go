@@ -77,6 +77,10 @@ type Config struct {
 	// DefaultGiveUpAfter; negative: it tries for ever). A link that
 	// subscribed once reconnects for ever: a robot's link comes back.
 	GiveUpAfter time.Duration
+	// Name is the node's name in the topic listings it answers
+	// (Node.Topics), which say so which node the topics are on; default
+	// the node's address.
+	Name string
 	// Log receives the node's log lines.
 	Log zerolog.Logger
 }
@@ -90,6 +94,8 @@ type Node struct {
 	bus    *transport.Bus
 	log    zerolog.Logger
 	addr   string
+	// name is Config.Name, or addr when that is empty.
+	name string
 	// giveUpAfter is Config.GiveUpAfter with its default.
 	giveUpAfter time.Duration
 
@@ -157,6 +163,9 @@ func Start(system *actor.ActorSystem, bus *transport.Bus, cfg Config) (*Node, er
 		giveUpAfter: cfg.GiveUpAfter}
 	if n.giveUpAfter == 0 {
 		n.giveUpAfter = DefaultGiveUpAfter
+	}
+	if n.name = cfg.Name; n.name == "" {
+		n.name = n.addr
 	}
 	n.gateway, err = system.Root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return newGateway(n) }), gatewayName)
 	if err != nil {

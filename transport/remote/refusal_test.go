@@ -89,6 +89,31 @@ func TestConcurrentTopicListingsAllGetTheAnswer(t *testing.T) {
 	}
 }
 
+// A node's listing names it: by Config.Name, or by its address when it
+// has none.
+func TestTopicListingNamesTheNode(t *testing.T) {
+	named := startChild(t, "pub", childArgs{Name: "robot-1"})
+	unnamed := startChild(t, "pub", childArgs{})
+	for _, c := range []struct {
+		pub  *node
+		want string
+	}{{named, "robot-1"}, {unnamed, unnamed.addr}} {
+		lister := startChild(t, "topics", childArgs{Addr: c.pub.addr})
+		r := lister.next(10 * time.Second)
+		for r != nil && r.Subs == nil && r.Event == "" {
+			r = lister.next(10 * time.Second)
+		}
+		switch {
+		case r == nil:
+			t.Fatalf("the listing of %s did not answer", c.pub.addr)
+		case r.Event != "":
+			t.Fatalf("the listing of %s: %s", c.pub.addr, r.Event)
+		case r.Node != c.want:
+			t.Fatalf("the listing of %s names the node %q, want %q", c.pub.addr, r.Node, c.want)
+		}
+	}
+}
+
 func TestProbeResult(t *testing.T) {
 	for _, c := range []struct {
 		err     error

@@ -43,6 +43,8 @@ const (
 type childArgs struct {
 	Listen string `json:"listen"`
 	Token  string `json:"token,omitempty"`
+	// Name: Config.Name.
+	Name string `json:"name,omitempty"`
 	// Sub: the node and topic to subscribe to.
 	Addr  string `json:"addr,omitempty"`
 	Topic string `json:"topic,omitempty"`
@@ -87,6 +89,11 @@ type report struct {
 	// Subs: the subscribers of a "pub" child's topic, reported each
 	// second.
 	Subs *int `json:"subs,omitempty"`
+	// Node: the node a "topics" child's listing names.
+	Node string `json:"node,omitempty"`
+	// TopicDropped: the packets the topic's stats count as dropped, in
+	// the same report as Subs.
+	TopicDropped *uint64 `json:"topic_dropped,omitempty"`
 }
 
 func TestMain(m *testing.M) {
@@ -129,7 +136,7 @@ func runChild(role string, a childArgs) int {
 	}
 	sys := quietSystem()
 	bus := transport.NewBus(sys)
-	cfg := Config{Listen: a.Listen, Token: a.Token, AllowedClients: a.Allow, Keepalive: a.Keepalive, GiveUpAfter: -1, Log: zerolog.New(os.Stderr).Level(zerolog.InfoLevel)}
+	cfg := Config{Listen: a.Listen, Name: a.Name, Token: a.Token, AllowedClients: a.Allow, Keepalive: a.Keepalive, GiveUpAfter: -1, Log: zerolog.New(os.Stderr).Level(zerolog.InfoLevel)}
 	if a.TLS != nil {
 		var err error
 		if cfg.ServerTLS, cfg.ClientTLS, err = LoadTLS(*a.TLS); err != nil {
@@ -163,7 +170,7 @@ func runChild(role string, a childArgs) int {
 				sys.Root.Send(topic, &transport.Publish{Packet: src.next()})
 			case <-stats.C:
 				if st, err := bus.Stats("/cam"); err == nil {
-					say(report{Subs: &[]int{len(st.Subscribers)}[0]})
+					say(report{Subs: &[]int{len(st.Subscribers)}[0], TopicDropped: &st.Dropped})
 					subscribed = subscribed || len(st.Subscribers) > 0
 				}
 			case <-stop:
@@ -183,7 +190,11 @@ func runChild(role string, a childArgs) int {
 					say(report{Event: "error: " + err.Error()})
 					return
 				}
-				say(report{Subs: &[]int{len(list)}[0]})
+				r := report{Subs: &[]int{len(list)}[0]}
+				if len(list) > 0 {
+					r.Node = list[0].Node
+				}
+				say(r)
 			}()
 		}
 		wg.Wait()
@@ -663,4 +674,69 @@ func TestSlowRemoteSubscriberStaysNearLive(t *testing.T) {
 			behind, lags[len(lags)/2], each, transport.DefaultWindow)
 	}
 	t.Logf("lag p50 %v, %.1f packets of %v", lags[len(lags)/2], behind, each)
+}
+
+// topicDropped returns what a "pub" child's next report of its topic's
+// stats with a subscriber says it dropped.
+func (n *node) topicDropped() uint64 {
+	n.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		r := n.next(time.Until(deadline))
+		if r == nil {
+			n.t.Fatal("the publisher reported no stats with a subscriber")
+		}
+		if r.Subs != nil && *r.Subs > 0 && r.TopicDropped != nil {
+			return *r.TopicDropped
+		}
+	}
+}
+
+// What a remote subscriber's link drops is dropped at the publishing node
+// (the node's end of the subscription), and that node's topic stats count
+// it, as they count a local subscriber's drops; its log names the topic
+// and the subscriber's node. A subscriber that keeps up shows none.
+func TestPublishersStatsCountARemoteSubscribersDrops(t *testing.T) {
+	pub := startChild(t, "pub", childArgs{})
+	slow := startChild(t, "sub", childArgs{Addr: pub.addr, Topic: "/cam", AckDelay: 40 * time.Millisecond})
+	slow.packets(100) // the link was seen to lag, and what went before drained
+	got := slow.packets(75)
+	if got[len(got)-1].Seq-got[0].Seq < uint64(len(got)) {
+		t.Fatalf("no packet dropped for a subscriber that reads a quarter of them: seq %d to %d", got[0].Seq, got[len(got)-1].Seq)
+	}
+	var dropped uint64
+	for deadline := time.Now().Add(10 * time.Second); dropped == 0 && time.Now().Before(deadline); {
+		dropped = pub.topicDropped()
+	}
+	if dropped == 0 {
+		t.Fatal("the publishing node's topic stats count no drop for a remote subscriber that lost packets")
+	}
+	// The warning came with the first drop; its line crosses a pipe.
+	warned := func() bool {
+		for _, line := range strings.Split(pub.stderr.String(), "\n") {
+			if strings.Contains(line, "does not keep up") && strings.Contains(line, `"topic":"/cam"`) &&
+				strings.Contains(line, `"node":"`+slow.addr+`"`) && strings.Contains(line, `"level":"warn"`) {
+				return true
+			}
+		}
+		return false
+	}
+	for deadline := time.Now().Add(5 * time.Second); !warned(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no warning naming the topic and the subscriber's node %s:\n%s", slow.addr, pub.stderr.String())
+		}
+	}
+	t.Logf("the publisher counted %d drops", dropped)
+}
+
+func TestPublishersStatsCountNoDropsForARemoteSubscriberThatKeepsUp(t *testing.T) {
+	pub := startChild(t, "pub", childArgs{})
+	sub := startChild(t, "sub", childArgs{Addr: pub.addr, Topic: "/cam"})
+	checkContinuous(t, sub.packets(150))
+	if dropped := pub.topicDropped(); dropped != 0 {
+		t.Fatalf("the publishing node's topic stats count %d drops for a remote subscriber that keeps up", dropped)
+	}
+	if strings.Contains(pub.stderr.String(), "does not keep up") {
+		t.Fatalf("the publishing node warned of a subscriber that keeps up:\n%s", pub.stderr.String())
+	}
 }

@@ -14,6 +14,9 @@ import (
 // TopicInfo describes one topic of a node, as Node.Topics lists it.
 type TopicInfo struct {
 	Name string `json:"topic"`
+	// Node is the name of the node the topic is on, as the node says in
+	// its listing (Config.Name, or its address when it has none).
+	Node string `json:"node"`
 	// QoS is the topic's offer (qos.Profile text); empty while it has no
 	// publisher.
 	QoS         string `json:"qos"`
@@ -71,11 +74,11 @@ func topicInfoToWire(name string, st transport.TopicStats, peers map[string]stri
 	return info
 }
 
-// topicInfoFromWire reads one topic of a peer's listing. The peer's
-// strings are cut to what a listing shows, and the subscribers' requests
-// to one for each subscriber.
-func topicInfoFromWire(t *wire.TopicInfo) TopicInfo {
-	info := TopicInfo{Name: cutListed(t.Name), QoS: cutListed(t.Qos), Publishers: int(t.Publishers), Published: t.Published,
+// topicInfoFromWire reads one topic of a peer's listing, of the node
+// named node. The peer's strings are cut to what a listing shows, and the
+// subscribers' requests to one for each subscriber.
+func topicInfoFromWire(node string, t *wire.TopicInfo) TopicInfo {
+	info := TopicInfo{Name: cutListed(t.Name), Node: cutListed(node), QoS: cutListed(t.Qos), Publishers: int(t.Publishers), Published: t.Published,
 		Subscribers: int(t.Subscribers), Delivered: t.Delivered, Dropped: t.Dropped, Replayed: t.Replayed,
 		Rate: t.Rate, ByteRate: t.ByteRate, SubscriberNames: cutList(t.SubscriberNames), PublisherNames: cutList(t.PublisherNames),
 		Codec: cutListed(t.Codec), Width: int(t.Width), Height: int(t.Height),
@@ -108,7 +111,8 @@ func cutList(list []string) []string {
 	return out
 }
 
-// Topics asks the node at addr for its topics.
+// Topics asks the node at addr for its topics; each names the node
+// (TopicInfo.Node).
 func (n *Node) Topics(addr string, timeout time.Duration) ([]TopicInfo, error) {
 	if _, _, err := net.SplitHostPort(addr); err != nil {
 		return nil, fmt.Errorf("remote: address %q: %w", addr, err)
@@ -130,9 +134,15 @@ func (n *Node) Topics(addr string, timeout time.Duration) ([]TopicInfo, error) {
 	if !ok {
 		return nil, fmt.Errorf("remote: %s answered %T", addr, res)
 	}
+	// A node of an earlier version does not name itself: its address
+	// stands for it.
+	node := list.Node
+	if node == "" {
+		node = addr
+	}
 	out := make([]TopicInfo, len(list.Topics))
 	for i, t := range list.Topics {
-		out[i] = topicInfoFromWire(t)
+		out[i] = topicInfoFromWire(node, t)
 	}
 	return out, nil
 }

@@ -87,8 +87,9 @@ const gopline = (() => {
   const backoffMaxMs = 5000;
   // Refusals of an offer that another offer would not change: a bad offer
   // or topic name, the token, an offer too large, and this browser's
-  // address holding all the places the node gives one address (until a
-  // view of the node closes: the page says so, and a reload tries again).
+  // address holding all the places the node gives one address, unless the
+  // node says when to try again (Retry-After: a view of the node may have
+  // closed by then, or the views still connecting connected).
   const refusedForGood = new Set([400, 401, 413, 429]);
 
   // frameLatency returns a painted picture's latency in ms, from
@@ -159,17 +160,19 @@ const gopline = (() => {
     }
 
     // lost ends session s, which lost its picture for reason, says so and
-    // makes another after the backoff.
-    function lost(s, reason) {
+    // makes another after the backoff, or after waitMs if the node asked
+    // for longer.
+    function lost(s, reason, waitMs) {
       if (closed || session !== s) return;
       session = null;
       end(s);
-      stats.error = reason + "; reconnecting in " + (backoff / 1000).toFixed(1) + " s";
+      const wait = Math.max(backoff, waitMs || 0);
+      stats.error = reason + "; reconnecting in " + (wait / 1000).toFixed(1) + " s";
       stats.fps = 0; stats.bitrate = 0; stats.latencyMs = null; painted.length = 0; gaps.length = 0;
       stats.linkEstimate = null; stats.thinned = null;
       video.classList.add("stale");
       settle();
-      retry = setTimeout(connect, backoff);
+      retry = setTimeout(connect, wait);
       backoff = Math.min(2 * backoff, backoffMaxMs);
     }
 
@@ -313,6 +316,17 @@ const gopline = (() => {
             throw new Error(err instanceof TypeError ? "cannot reach the node (" + err.message + ")" : err.message);
           }
           if (!live(now)) throw new Error("the topic has no publisher");
+          // A publisher that sends nothing (a relayed topic whose upstream
+          // stalled, a camera that hangs): a session now would replay the
+          // node's cached GOP, pictures this view showed already, as if
+          // new, then freeze. The view says so and offers once packets
+          // flow again.
+          if (stalled(now)) {
+            const since = stats.lastFrameAt !== null ? stats.lastFrameAt : stats.startedAt - performance.timeOrigin;
+            const secs = ((performance.now() - since) / 1000).toFixed(0);
+            throw new Error("no packet for " + secs + " s from " + topic + ": its publisher sends nothing" +
+              " (a topic relayed from another node: that node's stream stalled)");
+          }
           expect(now);
           if (session !== s) return;
         }
@@ -331,8 +345,9 @@ const gopline = (() => {
         }
         const body = await res.text();
         if (res.status !== 201) {
-          const hint = res.status === 429 ? ": close another view of this node, then reload this page" : "";
-          throw Object.assign(new Error(res.status + ": " + body.trim() + hint), { forGood: refusedForGood.has(res.status) });
+          const retryMs = 1000 * (Number(res.headers.get("Retry-After")) || 0);
+          const hint = res.status === 429 ? ": close another view of this node" + (retryMs > 0 ? "" : ", then reload this page") : "";
+          throw Object.assign(new Error(res.status + ": " + body.trim() + hint), { forGood: refusedForGood.has(res.status) && !(retryMs > 0), retryMs });
         }
         const resource = res.headers.get("Location");
         if (session !== s) { // ended meanwhile
@@ -345,7 +360,7 @@ const gopline = (() => {
         await pc.setRemoteDescription({ type: "answer", sdp: body });
       })().catch((err) => {
         if (session !== s) return;
-        if (!err.forGood) { lost(s, String(err.message || err)); return; }
+        if (!err.forGood) { lost(s, String(err.message || err), err.retryMs); return; }
         session = null;
         end(s);
         fail(err);
@@ -479,6 +494,13 @@ const gopline = (() => {
   // a publisher, or packets arriving.
   function live(info) {
     return info.publishers > 0 || info.fps > 0;
+  }
+
+  // stalled says whether a topic, as /api/topics describes it, has a
+  // publisher that sends nothing: the node measures no packet rate (none
+  // for two seconds).
+  function stalled(info) {
+    return info.publishers > 0 && !(info.fps > 0);
   }
 
   return { view, tile, retile, topics, topic: describe, live, human, token, choose, frameLatency };
