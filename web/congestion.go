@@ -59,6 +59,17 @@ type sendBucket struct {
 // long after now they may go: 0 when the bucket holds tokens. A rate of 0
 // or less paces nothing. A clock that steps back refills nothing.
 func (b *sendBucket) take(now time.Time, n, rate int) time.Duration {
+	wait := b.due(now, rate)
+	if rate > 0 {
+		b.tokens -= float64(n)
+	}
+	return wait
+}
+
+// due refills the bucket to now at rate bits per second and returns how
+// long after now a packet may go, booking nothing: a resend that would
+// wait too long is refused before it is booked (sendPace).
+func (b *sendBucket) due(now time.Time, rate int) time.Duration {
 	if rate <= 0 {
 		return 0
 	}
@@ -71,12 +82,10 @@ func (b *sendBucket) take(now time.Time, n, rate int) time.Duration {
 		b.tokens = min(burst, b.tokens+now.Sub(b.at).Seconds()*perSecond)
 	}
 	b.at = now
-	var wait time.Duration
 	if b.tokens < 0 {
-		wait = time.Duration(-b.tokens / perSecond * float64(time.Second))
+		return time.Duration(-b.tokens / perSecond * float64(time.Second))
 	}
-	b.tokens -= float64(n)
-	return wait
+	return 0
 }
 
 // paceRate is the rate, in bits per second, a viewer's writes are paced

@@ -39,7 +39,7 @@ const (
 // viewerIPs are the viewer hosts' addresses.
 var viewerIPs = [2]string{"10.0.0.2", "10.0.0.3"}
 
-func newVirtualLink(t *testing.T) *virtualLink {
+func newVirtualLink(t testing.TB) *virtualLink {
 	t.Helper()
 	router, err := vnet.NewRouter(&vnet.RouterConfig{CIDR: "10.0.0.0/24", LoggerFactory: logging.NewDefaultLoggerFactory()})
 	if err != nil {
@@ -107,7 +107,7 @@ func (l *virtualLink) nodeSettings(se *webrtc.SettingEngine) { se.SetNet(l.node)
 // newViewer is a pion viewer on viewer host 0 with pion's default
 // interceptors: it sends TWCC feedback, NACKs and receiver reports, as a
 // browser does.
-func (l *virtualLink) newViewer(t *testing.T) (*webrtc.PeerConnection, chan *webrtc.TrackRemote) {
+func (l *virtualLink) newViewer(t testing.TB) (*webrtc.PeerConnection, chan *webrtc.TrackRemote) {
 	t.Helper()
 	api, err := viewerAPI{keepIP: notLoopback, tune: func(se *webrtc.SettingEngine) { se.SetNet(l.viewers[0]) }}.new()
 	if err != nil {
@@ -188,14 +188,14 @@ func viewerStatus(t testing.TB, n *liveNode) (ViewerInfo, float64) {
 
 // newRichNode is a live node of a 320x240 30 fps test pattern (GOP 30)
 // encoded at a low CRF: a stream of a few Mbit/s, as a camera's.
-func newRichNode(t *testing.T, cfg Config) *liveNode {
+func newRichNode(t testing.TB, cfg Config) *liveNode {
 	t.Helper()
 	return newNode(t, cfg, "testsrc size=320x240 rate=30 ! h264enc gop=30 rate=30 crf=8 ! publish topic=/cam", "/cam")
 }
 
 // streamBitrate waits for n's /cam to have a measured bitrate and returns
 // it, in bits per second.
-func streamBitrate(t *testing.T, n *liveNode) float64 {
+func streamBitrate(t testing.TB, n *liveNode) float64 {
 	t.Helper()
 	var rate float64
 	waitFor(t, 30*time.Second, "the stream's bitrate over 3 s", func() bool {

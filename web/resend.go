@@ -48,15 +48,33 @@ type resendSlot struct {
 }
 
 // sent books a packet sent first, of sequence number seq and size bytes,
-// which adds resendShare of it to the budget. A sequence number the ledger
-// holds already is a resend, and books nothing.
-func (l *resendLedger) sent(seq uint16, size int) {
+// which adds resendShare of it to the budget, and reports true. A sequence
+// number the ledger holds already is a resend: it books nothing and
+// reports false.
+func (l *resendLedger) sent(seq uint16, size int) bool {
 	s := &l.slots[seq%resendWindow]
 	if s.used && s.seq == seq {
-		return
+		return false
 	}
 	*s = resendSlot{seq: seq, size: size, used: true}
 	l.budget = min(resendBurst, l.budget+resendShare*float64(size))
+	return true
+}
+
+// lagged takes back the resend of seq that allow allowed and the viewer's
+// pace then refused (it would have waited more than maxResendLag): it is
+// counted refused, and its bytes and its turn go back to the budget and
+// the packet.
+func (l *resendLedger) lagged(seq uint16) {
+	s := &l.slots[seq%resendWindow]
+	if !s.used || s.seq != seq || s.resent == 0 {
+		return
+	}
+	s.resent--
+	l.budget = min(resendBurst, l.budget+float64(s.size))
+	l.resent--
+	l.resentBytes -= uint64(s.size)
+	l.refused++
 }
 
 // allow reports whether the packet of sequence number seq, which a NACK

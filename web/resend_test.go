@@ -90,3 +90,29 @@ func everyOnce(first uint16, n int) []resendAsk {
 	}
 	return a
 }
+
+// A resend the ledger allowed and the viewer's pace then refused counts
+// as refused, not resent, and gives its bytes and its turn back.
+func TestAResendThePaceRefusedIsCountedRefused(t *testing.T) {
+	var l resendLedger
+	for _, seq := range seqs(0, 8) {
+		l.sent(seq, rtpMTU)
+	}
+	budget := l.budget
+	if !l.allow(3) {
+		t.Fatal("allow(3) refused in budget")
+	}
+	l.lagged(3)
+	if l.resent != 0 || l.refused != 1 || l.resentBytes != 0 || l.budget != budget {
+		t.Errorf("after a lagged resend: resent %d (%d bytes), refused %d, budget %v; want 0, 0, 1, %v",
+			l.resent, l.resentBytes, l.refused, l.budget, budget)
+	}
+	l.lagged(3) // twice, or of a packet not resent: nothing more
+	l.lagged(5)
+	if l.refused != 1 {
+		t.Errorf("refused %d after lagged resends not allowed: want 1", l.refused)
+	}
+	if !l.allow(3) || !l.allow(3) {
+		t.Error("a packet whose resend the pace refused cannot be resent twice again")
+	}
+}

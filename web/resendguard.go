@@ -2,6 +2,7 @@ package web
 
 import (
 	"sync"
+	"time"
 
 	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
@@ -17,6 +18,20 @@ type resendGuard struct {
 	mu     sync.Mutex
 	ssrc   uint32
 	ledger resendLedger
+	// pace, when set, is the viewer's pace, which its resends wait for at
+	// rate() (or are refused, past maxResendLag); a wait ends when closing
+	// is closed. Without it, resends go at once.
+	pace    *sendPace
+	rate    func() int
+	closing <-chan struct{}
+}
+
+// paceResends makes the viewer's resends wait for their turn at pace,
+// booked at rate(), until closing is closed.
+func (g *resendGuard) paceResends(pace *sendPace, rate func() int, closing <-chan struct{}) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.pace, g.rate, g.closing = pace, rate, closing
 }
 
 // resendCounts is what a viewer's resendGuard did: the packets it let be
@@ -33,19 +48,54 @@ func (g *resendGuard) counts() resendCounts {
 }
 
 // BindLocalStream books each packet of the viewer's stream written: those
-// sent first, and the responder's resends, which the ledger knows again.
+// sent first (paced by the session's writer), and the responder's resends,
+// which the ledger knows again, and which wait here for their turn at the
+// viewer's pace, or are dropped and counted refused when it would come too
+// late.
 func (g *resendGuard) BindLocalStream(info *interceptor.StreamInfo, w interceptor.RTPWriter) interceptor.RTPWriter {
 	g.mu.Lock()
 	g.ssrc = info.SSRC
 	g.mu.Unlock()
 	return interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
 		if h.SSRC == info.SSRC {
+			size := h.MarshalSize() + len(payload)
 			g.mu.Lock()
-			g.ledger.sent(h.SequenceNumber, h.MarshalSize()+len(payload))
+			first := g.ledger.sent(h.SequenceNumber, size)
+			pace, rate, closing := g.pace, g.rate, g.closing
 			g.mu.Unlock()
+			if !first && pace != nil {
+				if !g.waitResend(pace, rate(), closing, h.SequenceNumber, size) {
+					return 0, nil // refused: the responder may be asked again
+				}
+			}
 		}
 		return w.Write(h, payload, a)
 	})
+}
+
+// waitResend waits for the turn at pace, at rate, of a resend of seq, of
+// size bytes, and reports whether to send it: not when its turn is more
+// than maxResendLag away (the ledger counts it refused), nor when closing
+// closes first.
+func (g *resendGuard) waitResend(pace *sendPace, rate int, closing <-chan struct{}, seq uint16, size int) bool {
+	d, ok := pace.takeResend(time.Now(), size, rate)
+	if !ok {
+		g.mu.Lock()
+		g.ledger.lagged(seq)
+		g.mu.Unlock()
+		return false
+	}
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-closing:
+		return false
+	}
 }
 
 // BindRTCPReader strikes from each NACK the viewer sends what the ledger

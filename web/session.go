@@ -54,7 +54,12 @@ type whepSession struct {
 	delayExt   uint8 // the playout-delay extension's id, 0 when not negotiated
 	sentOne    bool  // a picture was sent
 	skip       deltaSkip
-	bucket     sendBucket
+	// pacer is the viewer's pace on the wire, shared with its resends
+	// (resendGuard) and capped while its feedback says most of what it is
+	// sent is lost (deliveryCap). noCap: the cap is off and resends are
+	// not paced (viewerAPI.unpacedRepairs).
+	pacer sendPace
+	noCap bool
 	// keyframesOnly: the viewer's estimate, or without one its reports of
 	// loss, say its link does not carry the stream, and it is sent
 	// keyframes only (lossPacer).
@@ -197,7 +202,13 @@ func newWHEPSession(p sessionParams, offer string) (*whepSession, error) {
 // estimator and a resend guard of its own.
 func (s *whepSession) newPeerConnection(api viewerAPI) (*webrtc.PeerConnection, error) {
 	api.estimated = func(e cc.BandwidthEstimator) { s.bwe = e }
-	api.resends = func(g *resendGuard) { s.resends = g }
+	api.resends = func(g *resendGuard) {
+		s.resends = g
+		if !api.unpacedRepairs {
+			g.paceResends(&s.pacer, s.paceRate, s.closing)
+		}
+	}
+	s.noCap = api.unpacedRepairs
 	a, err := api.new()
 	if err != nil {
 		return nil, err
@@ -359,6 +370,9 @@ func (s *whepSession) readRTCP() {
 				s.received(pkt)
 			case *rtcp.TransportLayerCC:
 				s.feedback.Store(true)
+				if !s.noCap {
+					s.delivered(time.Now(), pkt)
+				}
 			}
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/pion/rtcp"
 )
 
 // ViewerInfo is one WebRTC viewer of a topic as /api/topics lists it: what
@@ -26,10 +28,18 @@ type ViewerInfo struct {
 	Dropping bool `json:"dropping"`
 	// Dropped counts the packets the topic dropped for the viewer.
 	Dropped uint64 `json:"dropped"`
+	// DeliveryCap is the rate, in bits per second, the viewer's pace is
+	// capped at because its feedback said it lost more than half of what
+	// it was sent in the last second: a quarter above what its link
+	// delivered, for 10 s at most. 0 while not capped; DeliveryCaps counts
+	// the times it was.
+	DeliveryCap  int    `json:"delivery_cap"`
+	DeliveryCaps uint64 `json:"delivery_caps"`
 	// Resent counts the packets resent at the viewer's NACKs, and
 	// ResendsRefused those its NACKs asked for and the node refused: each
 	// packet is resent twice at most, and a viewer a quarter of what it is
-	// sent.
+	// sent; a resend that would wait more than two frames' time at the
+	// viewer's pace is refused too.
 	Resent         uint64 `json:"resent"`
 	ResendsRefused uint64 `json:"resends_refused"`
 }
@@ -44,7 +54,7 @@ var errSessionClosed = errors.New("web: the viewer's session closed")
 // otherwise (paceRate). It returns errSessionClosed when the session
 // closes first.
 func (s *whepSession) waitToSend(n int) error {
-	d := s.bucket.take(time.Now(), n, paceRate(s.bwe.GetTargetBitrate(), s.feedback.Load(), s.carries.Load()))
+	d := s.pacer.take(time.Now(), n, s.paceRate())
 	if d <= 0 {
 		return nil
 	}
@@ -55,6 +65,26 @@ func (s *whepSession) waitToSend(n int) error {
 		return nil
 	case <-s.closing:
 		return errSessionClosed
+	}
+}
+
+// paceRate is the viewer's pace before its cap, in bits per second
+// (paceRate of its estimate): 0 while it sends no transport-wide feedback.
+func (s *whepSession) paceRate() int {
+	return paceRate(s.bwe.GetTargetBitrate(), s.feedback.Load(), s.carries.Load())
+}
+
+// delivered takes one of the viewer's transport-wide feedback reports,
+// received at now, for its deliveryCap.
+func (s *whepSession) delivered(now time.Time, fb *rtcp.TransportLayerCC) {
+	received, lost := feedbackCounts(fb)
+	switch s.pacer.feedback(now, received, lost) {
+	case capOn:
+		rate, _ := s.pacer.capStatus(now)
+		s.log.Debug().Str("topic", s.topic).Str("session", s.id).Int("cap", rate).
+			Msg("viewer: the viewer lost more than half of what it was sent in the last second; its pace is capped near what its link delivered")
+	case capOff:
+		s.log.Debug().Str("topic", s.topic).Str("session", s.id).Msg("viewer: the viewer's delivery cap ends; its estimate paces it")
 	}
 }
 
@@ -96,12 +126,14 @@ func (s *whepSession) sample(now time.Time) {
 	st.KeyframesOnly = s.keyframesOnly.Load()
 	st.Dropping = dropped > st.Dropped
 	st.Dropped = max(dropped, st.Dropped)
+	st.DeliveryCap, st.DeliveryCaps = s.pacer.capStatus(now)
 	rc := s.resends.counts()
 	st.Resent, st.ResendsRefused = rc.Resent, rc.Refused
 	if rc.Refused > 0 && !s.warnedResends {
 		s.warnedResends = true
 		s.log.Warn().Str("topic", s.topic).Str("session", s.id).Uint64("resent", rc.Resent).Uint64("refused", rc.Refused).
-			Msg("WebRTC viewer asks for more lost packets again than the node resends (each twice at most, a quarter of what it is sent): " +
+			Msg("WebRTC viewer asks for more lost packets again than the node resends (each twice at most, a quarter of what it is sent, " +
+				"none later than two frames at its pace): " +
 				"the rest of its NACKs are refused; its link loses much, or it asks on purpose")
 	}
 }

@@ -48,6 +48,11 @@ type viewerAPI struct {
 	// resends, when set, keeps every connection's NACKs within a
 	// resendLedger and is given the connection's guard as it is made.
 	resends func(*resendGuard)
+	// unpacedRepairs sends as gopline did before resends shared the
+	// viewer's pace and its feedback could cap it (sendPace,
+	// deliveryCap): resends go at once, the pace follows the estimate
+	// alone. Benchmarks set it to compare.
+	unpacedRepairs bool
 }
 
 // newWebRTCAPI returns a pion API of viewer connections as gopline makes
@@ -95,7 +100,8 @@ func (v viewerAPI) new() (*webrtc.API, error) {
 // by the viewer's TWCC feedback, and the transport-wide sequence numbers
 // it needs on every packet sent. The estimator is first in the registry,
 // so that its writer runs after the one that numbers the packets; its
-// own pacer is a pass-through: the session paces its writes (sendBucket).
+// own pacer is a pass-through: the session paces its writes and resends
+// (sendPace).
 func addEstimator(m *webrtc.MediaEngine, ir *interceptor.Registry, estimated func(cc.BandwidthEstimator)) error {
 	f, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
 		return gcc.NewSendSideBWE(gcc.SendSideBWEInitialBitrate(initialEstimate), gcc.SendSideBWEPacer(gcc.NewNoOpPacer()))
