@@ -209,7 +209,8 @@ func topicInfoCommand() *cobra.Command {
 		Short: "the topic's format, rate, QoS, cache, publishers and subscribers with their QoS",
 		Long: "Describes the topic at every node found that has it (or at --remote): its codec and picture size,\n" +
 			"rate and data rate, QoS offer, what its cache holds (the GOP a late joiner is replayed), its\n" +
-			"publishers, and its subscribers with the QoS each requests.",
+			"publishers, and its subscribers with the QoS each requests and the packets dropped for each (for a\n" +
+			"subscriber of another node, those its link could not carry too).",
 		Example:           "  gopline topic info /robot/camera\n  gopline topic info --remote 10.0.0.5:7400 --json /robot/camera",
 		Args:              oneTopic,
 		ValidArgsFunction: completeTopics,
