@@ -8,9 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/asynkron/protoactor-go/actor"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/gopline/gopline/transport"
 )
 
 // post sends body to path with the headers given as "Key: value" strings.
@@ -244,4 +247,30 @@ func nalTypes(t testing.TB, p *rtp.Packet) []int {
 		b = b[2+size:]
 	}
 	return types
+}
+
+// /api/topics counts what a topic dropped for its subscribers: here one
+// that takes a packet and never acknowledges it.
+func TestTopicsCountTheDropsOfAStalledSubscriber(t *testing.T) {
+	n := newLiveNode(t, Config{})
+	broker, err := n.bus.Topic("/cam")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stalled := n.system.Root.Spawn(actor.PropsFromFunc(func(actor.Context) {}))
+	t.Cleanup(func() { n.system.Root.Stop(stalled) })
+	n.system.Root.Send(broker, &transport.Subscribe{Subscriber: stalled, Window: 1})
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		_, body, _ := post(t, n, "GET", "/api/topics", "")
+		var topics []TopicInfo
+		if err := json.Unmarshal([]byte(body), &topics); err != nil || len(topics) != 1 {
+			t.Fatalf("topics %q: %v", body, err)
+		}
+		if topics[0].Dropped > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/api/topics counts no drop for a subscriber that acknowledges nothing: %s", body)
+		}
+	}
 }

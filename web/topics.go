@@ -22,6 +22,9 @@ type TopicInfo struct {
 	QoS         string  `json:"qos"`
 	Publishers  int     `json:"publishers"`
 	Subscribers int     `json:"subscribers"`
+	// Dropped counts the packets the topic dropped for its subscribers,
+	// those of other nodes whose links could not carry them included.
+	Dropped uint64 `json:"dropped"`
 	// CachedFrames is how many packets the topic's GOP cache holds: what a
 	// viewer that joins now is sent first.
 	CachedFrames int `json:"cached_frames"`
@@ -51,7 +54,7 @@ func (h *Handler) topicInfos(stats []transport.TopicStats) []TopicInfo {
 
 func (h *Handler) topicInfo(st transport.TopicStats) TopicInfo {
 	ti := TopicInfo{Name: st.Topic, Codec: st.Codec.String(), Width: st.Width, Height: st.Height, FPS: st.Rate,
-		Bitrate: st.ByteRate * 8, QoS: st.QoS, Publishers: st.Publishers, Subscribers: len(st.Subscribers),
+		Bitrate: st.ByteRate * 8, QoS: st.QoS, Publishers: st.Publishers, Subscribers: len(st.Subscribers), Dropped: st.Dropped,
 		Reordered: h.order.order(st.Topic) == orderReordered, Viewers: h.viewersOf(st.Topic)}
 	if st.Published == 0 {
 		ti.Codec = ""

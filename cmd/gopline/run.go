@@ -97,7 +97,8 @@ func (f *pipelineFlags) runPipeline(serve bool, args []string, stdout, stderr io
 	if serve && *f.node.listen == "" {
 		return usagef("gopline serve needs --listen HOST:PORT")
 	}
-	n, err := f.node.open(logger(stderr, f.verbose), subscribesRemote(line), lineRemotes(line)...)
+	log := logger(stderr, f.verbose)
+	n, err := f.node.open(log, subscribesRemote(line), lineRemotes(line)...)
 	if err != nil {
 		return err
 	}
@@ -117,7 +118,15 @@ func (f *pipelineFlags) runPipeline(serve bool, args []string, stdout, stderr io
 	if err != nil {
 		return closeNode(n, err)
 	}
+	// Subscribers that drop behind a file read flat out are told of at
+	// once, and again at the end with all they dropped.
+	flatOut := lineFlatOut(line)
+	watch := watchFlatOut(log, flatOut, p.Stats, flatOutWatchEvery)
 	stats, end := runUntil(ctx, p, liveOutput(stderr, f.quiet || f.asJSON), lineTopics(line))
+	watch.close()
+	if msg := flatOut.warning(stats); msg != "" {
+		log.Warn().Msg(msg)
+	}
 	if serve && end.err == nil {
 		<-ctx.Done()
 	}

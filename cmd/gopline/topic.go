@@ -90,9 +90,10 @@ func unknownTopicVerb(args []string, suggest func(string) []string) error {
 func topicVerb(verb, short, long string, watch func(*topicFlags, io.Writer) func(*media.Packet, time.Time) error) *cobra.Command {
 	f := &topicFlags{}
 	cmd := &cobra.Command{
-		Use:               verb + " TOPIC [flags]",
-		Short:             short,
-		Long:              long,
+		Use:   verb + " TOPIC [flags]",
+		Short: short,
+		Long: long + "\nExit status: 0 when packets came; 1 when none came before Ctrl-C or --duration, saying why on\n" +
+			"stderr (no publisher of the topic was found, or the one found sent nothing in that time).",
 		Example:           fmt.Sprintf("  gopline topic %s /robot/camera\n  gopline topic %s --remote 10.0.0.5:7400 --duration 10s /robot/camera", verb, verb),
 		Args:              oneTopic,
 		ValidArgsFunction: completeTopics,
@@ -208,7 +209,8 @@ func topicInfoCommand() *cobra.Command {
 		Short: "the topic's format, rate, QoS, cache, publishers and subscribers with their QoS",
 		Long: "Describes the topic at every node found that has it (or at --remote): its codec and picture size,\n" +
 			"rate and data rate, QoS offer, what its cache holds (the GOP a late joiner is replayed), its\n" +
-			"publishers, and its subscribers with the QoS each requests.",
+			"publishers, and its subscribers with the QoS each requests and the packets dropped for each (for a\n" +
+			"subscriber of another node, those its link could not carry too).",
 		Example:           "  gopline topic info /robot/camera\n  gopline topic info --remote 10.0.0.5:7400 --json /robot/camera",
 		Args:              oneTopic,
 		ValidArgsFunction: completeTopics,

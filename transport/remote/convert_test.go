@@ -209,17 +209,18 @@ func TestTopicInfoRoundTrip(t *testing.T) {
 	proxy := actor.NewPID("10.0.0.5:7400", "gopline/gopline-sub-1")
 	st := transport.TopicStats{Publishers: 1, PublisherPIDs: []*actor.PID{pub}, QoS: "durable_video",
 		Codec: media.H264, Width: 640, Height: 480, Cache: &qos.CacheStats{GOPs: 1, Frames: 12},
-		Subscribers: []transport.SubscriberStats{{Subscriber: sub, QoS: "sensor_data"}, {Subscriber: proxy}}}
+		Subscribers: []transport.SubscriberStats{{Subscriber: sub, QoS: "sensor_data"}, {Subscriber: proxy, WindowStats: transport.WindowStats{Dropped: 89}}}}
 	got := topicInfoFromWire("robot", topicInfoToWire("/cam", st, map[string]string{proxy.Id: "10.0.0.9:7400/gopline-link-1"}))
 	want := TopicInfo{Name: "/cam", Node: "robot", QoS: "durable_video", Publishers: 1, Subscribers: 2, Codec: "h264", Width: 640, Height: 480,
 		CachedGOPs: 1, CachedPackets: 12, PublisherNames: []string{"10.0.0.5:7400/pipeline1/cam"},
-		SubscriberNames: []string{"10.0.0.5:7400/pipeline1/viewer", "10.0.0.9:7400/gopline-link-1"}, SubscriberQoS: []string{"sensor_data", ""}}
+		SubscriberNames: []string{"10.0.0.5:7400/pipeline1/viewer", "10.0.0.9:7400/gopline-link-1"}, SubscriberQoS: []string{"sensor_data", ""},
+		SubscriberDropped: []uint64{0, 89}}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("got %+v\nwant %+v", got, want)
 	}
 	short := topicInfoFromWire("robot", &wire.TopicInfo{Name: "/x", SubscriberNames: []string{"a", "b"}, SubscriberQos: []string{"q", "r", "s"}})
-	if !reflect.DeepEqual(short.SubscriberQoS, []string{"q", "r"}) {
-		t.Fatalf("requests %q; want one for each of 2 subscribers", short.SubscriberQoS)
+	if !reflect.DeepEqual(short.SubscriberQoS, []string{"q", "r"}) || !reflect.DeepEqual(short.SubscriberDropped, []uint64{0, 0}) {
+		t.Fatalf("requests %q, drops %v; want one of each for each of 2 subscribers", short.SubscriberQoS, short.SubscriberDropped)
 	}
 }
 
@@ -245,7 +246,7 @@ func FuzzTopicInfoFromWire(f *testing.F) {
 			}
 		}
 		if len(info.SubscriberNames) > maxListedNames || len(info.PublisherNames) > maxListedNames ||
-			len(info.SubscriberQoS) != len(info.SubscriberNames) {
+			len(info.SubscriberQoS) != len(info.SubscriberNames) || len(info.SubscriberDropped) != len(info.SubscriberNames) {
 			t.Fatalf("kept %d subscribers with %d requests and %d publishers",
 				len(info.SubscriberNames), len(info.SubscriberQoS), len(info.PublisherNames))
 		}

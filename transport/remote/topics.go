@@ -34,6 +34,10 @@ type TopicInfo struct {
 	// the same order ("" takes the topic's offer).
 	SubscriberNames []string `json:"subscriber_names"`
 	SubscriberQoS   []string `json:"subscriber_qos"`
+	// SubscriberDropped are the packets dropped for each subscriber, in
+	// the same order: what its window shed and, for a remote subscriber,
+	// what its link could not carry.
+	SubscriberDropped []uint64 `json:"subscriber_dropped"`
 	// PublisherNames name the publishers.
 	PublisherNames []string `json:"publisher_names"`
 	// Codec, Width and Height are the stream's, from its latest keyframe
@@ -67,6 +71,7 @@ func topicInfoToWire(name string, st transport.TopicStats, peers map[string]stri
 		}
 		info.SubscriberNames = append(info.SubscriberNames, sub)
 		info.SubscriberQos = append(info.SubscriberQos, s.QoS)
+		info.SubscriberDropped = append(info.SubscriberDropped, s.Dropped)
 	}
 	for _, p := range st.PublisherPIDs {
 		info.PublisherNames = append(info.PublisherNames, transport.ActorName(p))
@@ -76,7 +81,7 @@ func topicInfoToWire(name string, st transport.TopicStats, peers map[string]stri
 
 // topicInfoFromWire reads one topic of a peer's listing, of the node
 // named node. The peer's strings are cut to what a listing shows, and the
-// subscribers' requests to one for each subscriber.
+// subscribers' requests and drops to one for each subscriber.
 func topicInfoFromWire(node string, t *wire.TopicInfo) TopicInfo {
 	info := TopicInfo{Name: cutListed(t.Name), Node: cutListed(node), QoS: cutListed(t.Qos), Publishers: int(t.Publishers), Published: t.Published,
 		Subscribers: int(t.Subscribers), Delivered: t.Delivered, Dropped: t.Dropped, Replayed: t.Replayed,
@@ -85,6 +90,8 @@ func topicInfoFromWire(node string, t *wire.TopicInfo) TopicInfo {
 		CachedGOPs: int(t.CachedGops), CachedPackets: int(t.CachedPackets)}
 	info.SubscriberQoS = make([]string, len(info.SubscriberNames))
 	copy(info.SubscriberQoS, cutList(t.SubscriberQos))
+	info.SubscriberDropped = make([]uint64, len(info.SubscriberNames))
+	copy(info.SubscriberDropped, t.SubscriberDropped)
 	return info
 }
 

@@ -52,7 +52,8 @@ func WriteTopics(w io.Writer, nodes []discovery.NodeTopics) error {
 
 // WriteInfo describes topic t of the node at addr (named node): its
 // format, rate, QoS, cache, publishers, and subscribers with their
-// requests.
+// requests and what was dropped for each (a remote subscriber's link
+// included).
 func WriteInfo(w io.Writer, node, addr string, t remote.TopicInfo) error {
 	var b strings.Builder
 	field := func(name, format string, args ...any) {
@@ -75,7 +76,11 @@ func WriteInfo(w io.Writer, node, addr string, t remote.TopicInfo) error {
 		if i < len(t.SubscriberQoS) && t.SubscriberQoS[i] != "" {
 			req = "requests " + t.SubscriberQoS[i]
 		}
-		fmt.Fprintf(&b, "  - %s (qos: %s)\n", s, req)
+		var dropped uint64
+		if i < len(t.SubscriberDropped) {
+			dropped = t.SubscriberDropped[i]
+		}
+		fmt.Fprintf(&b, "  - %s (qos: %s; dropped %d)\n", s, req, dropped)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

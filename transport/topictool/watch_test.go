@@ -103,7 +103,8 @@ func TestWatchEndsWhenItsFunctionSays(t *testing.T) {
 func TestWriteTopicsAndInfo(t *testing.T) {
 	cam := remote.TopicInfo{Name: "/cam", QoS: "durable_video", Publishers: 1, Subscribers: 2, Codec: "h264", Width: 640, Height: 480,
 		Rate: 30, ByteRate: 50000, CachedGOPs: 1, CachedPackets: 12, PublisherNames: []string{"10.0.0.5:7400/pipeline1/pub"},
-		SubscriberNames: []string{"10.0.0.5:7400/proxy1", "10.0.0.5:7400/pipeline1/viewer"}, SubscriberQoS: []string{"sensor_data", ""}}
+		SubscriberNames: []string{"10.0.0.5:7400/proxy1", "10.0.0.5:7400/pipeline1/viewer"}, SubscriberQoS: []string{"sensor_data", ""},
+		SubscriberDropped: []uint64{89, 0}}
 	nodes := []discovery.NodeTopics{
 		{Peer: discovery.Peer{Name: "robot", Addr: "10.0.0.5:7400"}, Topics: []remote.TopicInfo{cam}},
 		{Peer: discovery.Peer{Name: "gone", Addr: "10.0.0.6:7400"}, Err: errors.New("connection refused")},
@@ -125,7 +126,7 @@ func TestWriteTopicsAndInfo(t *testing.T) {
 	out.Reset()
 	topictool.WriteInfo(&out, "robot", "10.0.0.5:7400", found[0].Topic)
 	for _, want := range []string{"format:      h264 640x480\n", "cache:       1 GOP(s), 12 packets\n", "publishers:  1\n  - 10.0.0.5:7400/pipeline1/pub\n",
-		"10.0.0.5:7400/proxy1 (qos: requests sensor_data)", "viewer (qos: takes the topic's)"} {
+		"10.0.0.5:7400/proxy1 (qos: requests sensor_data; dropped 89)", "viewer (qos: takes the topic's; dropped 0)"} {
 		if !strings.Contains(out.String(), want) {
 			t.Fatalf("info lacks %q:\n%s", want, out.String())
 		}

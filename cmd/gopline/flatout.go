@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/gopline/gopline/codecs/ffmpeg"
+	"github.com/gopline/gopline/pipeline"
+	"github.com/gopline/gopline/pipeline/syntax"
+)
+
+// A file source that is not live is read as fast as the pipeline takes it,
+// and a topic never waits for its subscribers: a subscriber of the same
+// run that decodes, or records, falls behind and drops whole GOPs, and the
+// run looks like a slow machine. The one fix is to pace the file at its
+// own frame rate, which the user must be told.
+
+// flatOutAdvice is what a run whose file source outran its subscribers is
+// told.
+const flatOutAdvice = "set is-live=true on the source so that it plays at its frame rate"
+
+// flatOutWatchEvery is how often a running pipeline's counters are looked
+// at for drops behind a file read flat out.
+const flatOutWatchEvery = time.Second
+
+// flatOutRule finds the drops of a run's own subscribers behind a file
+// source read flat out: the line's file sources that are not live (a
+// videosrc of a file without is-live=true, a play with is-live=false), and
+// its subscribe nodes of topics the line publishes itself (no remote=).
+// The zero value finds nothing.
+type flatOutRule struct {
+	// sources are the file sources read flat out, by node name, with
+	// the file each reads.
+	sources map[string]string
+	// subscribers are the subscribe nodes of the line's own topics.
+	subscribers map[string]bool
+}
+
+// lineFlatOut reads a line's flatOutRule; a line that does not parse, or
+// has no file source read flat out or no subscriber of its own topics,
+// has a rule that finds nothing.
+func lineFlatOut(line string) flatOutRule {
+	r := flatOutRule{sources: map[string]string{}, subscribers: map[string]bool{}}
+	ast, err := syntax.Parse(line)
+	if err != nil {
+		return r
+	}
+	published := map[string]bool{}
+	subscribed := map[string]string{} // subscribe node to its topic
+	for el, name := range pipeline.NodeNames(ast) {
+		props := map[string]string{}
+		for _, p := range el.Props {
+			props[p.Key] = p.Value
+		}
+		switch el.Type {
+		case "videosrc":
+			if loc := props["location"]; isFile(loc, props["input-format"]) && !isTrue(props["is-live"], false) {
+				r.sources[name] = loc
+			}
+		case "play":
+			if !isTrue(props["is-live"], true) {
+				r.sources[name] = props["path"]
+			}
+		case "publish":
+			published[props["topic"]] = true
+		case "subscribe":
+			if props["remote"] == "" {
+				subscribed[name] = props["topic"]
+			}
+		}
+	}
+	for node, topic := range subscribed {
+		if published[topic] {
+			r.subscribers[node] = true
+		}
+	}
+	return r
+}
+
+// isFile reports whether a videosrc's location (read with input format
+// format) is a file: not a device, not the network.
+func isFile(location, format string) bool {
+	switch {
+	case location == "", strings.HasPrefix(location, "/dev/"), ffmpeg.IsNetwork(location):
+		return false
+	case format == "v4l2", format == "video4linux2":
+		return false
+	}
+	return true
+}
+
+// isTrue reads a boolean property's value, def when it is not set (a
+// value that does not parse fails the line before it runs).
+func isTrue(value string, def bool) bool {
+	if value == "" {
+		return def
+	}
+	b, err := strconv.ParseBool(value)
+	return err == nil && b
+}
+
+// warning is what the rule says of a run's counters: how many packets its
+// subscribers dropped behind its file sources read flat out, and the
+// advice; "" when they dropped none, or the line has no such source.
+func (r flatOutRule) warning(stats []pipeline.NodeStats) string {
+	if len(r.sources) == 0 {
+		return ""
+	}
+	var dropped uint64
+	var subs []string
+	for _, s := range stats {
+		if r.subscribers[s.Node] && s.Dropped > 0 {
+			dropped += s.Dropped
+			subs = append(subs, s.Node)
+		}
+	}
+	if dropped == 0 {
+		return ""
+	}
+	var sources []string
+	for node, file := range r.sources {
+		sources = append(sources, fmt.Sprintf("%s (%s)", node, file))
+	}
+	slices.Sort(sources)
+	slices.Sort(subs)
+	return fmt.Sprintf("%s dropped %s: %s read faster than real time, and a topic never waits for its subscribers; %s",
+		strings.Join(subs, ", "), plural(dropped, "packet"), strings.Join(sources, ", "), flatOutAdvice)
+}
+
+// flatOutWatch warns once, while a pipeline runs, when its subscribers
+// drop behind a file read flat out (flatOutRule): the user learns it
+// before the end of a long file. The zero value watches nothing.
+type flatOutWatch struct {
+	stop context.CancelFunc
+	done sync.WaitGroup
+}
+
+// watchFlatOut looks at stats every interval until close, and logs the
+// rule's warning the first time there is one; a rule that can find
+// nothing starts no watch.
+func watchFlatOut(log zerolog.Logger, rule flatOutRule, stats func() []pipeline.NodeStats, every time.Duration) *flatOutWatch {
+	w := &flatOutWatch{}
+	if len(rule.sources) == 0 || len(rule.subscribers) == 0 {
+		return w
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	w.stop = cancel
+	w.done.Add(1)
+	go func() {
+		defer w.done.Done()
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if msg := rule.warning(stats()); msg != "" {
+					log.Warn().Msg(msg)
+					return
+				}
+			}
+		}
+	}()
+	return w
+}
+
+// close stops the watch and waits for it.
+func (w *flatOutWatch) close() {
+	if w.stop == nil {
+		return
+	}
+	w.stop()
+	w.done.Wait()
+}
