@@ -64,6 +64,9 @@ func exportCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := checkKinds("export", files); err != nil {
+				return err
+			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			return f.export(ctx, files, cmd.OutOrStdout(), cmd.ErrOrStderr())
