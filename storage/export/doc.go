@@ -38,10 +38,13 @@
 //
 // # Files
 //
-// An export writes PATH.tmp and renames it to PATH once the file is complete
-// and synced to disk; on error, or when its context ends (Ctrl-C), it removes
-// PATH.tmp. A file at PATH is thus always a complete export (an earlier one,
-// if the new export failed). PNG does so for each picture: when its context
+// An export writes PATH.RANDOM.tmp, a new file beside PATH (never one that
+// was there, such as a PATH.tmp of the user's), and renames it to PATH once
+// the file is complete and synced to disk; on error, or when its context
+// ends (Ctrl-C), it removes it. A file at PATH is thus always a complete
+// export (an earlier one, if the new export failed). An export writes over
+// a file at PATH: a caller that must not (gopline export without
+// --overwrite) checks first. PNG does so for each picture: when its context
 // ends it stops before the next one, and the pictures it returns are whole.
 //
 // # Damage

@@ -86,11 +86,11 @@ func MCAPFiles(ctx context.Context, recs []*storage.Recording, streams []string,
 		err = fmt.Errorf("%w: %s of %s: no packet in the range decodes", ErrEmptyRange, StreamNames(streams), label)
 	}
 	if err != nil {
-		discard(path)
+		discard(f.Name())
 		return Result{}, err
 	}
-	if res.Bytes, err = commit(tempPath(path), path); err != nil {
-		discard(path)
+	if res.Bytes, err = commit(f.Name(), path); err != nil {
+		discard(f.Name())
 		return Result{}, err
 	}
 	return res, nil

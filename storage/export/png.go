@@ -49,7 +49,7 @@ func PNG(ctx context.Context, rec *storage.Recording, stream string, times []tim
 }
 
 // PNGFile writes the picture of stream shown at t as a PNG file at path, as
-// PNG does for one time: through path.tmp, into a directory that must
+// PNG does for one time: through a temporary file beside it, into a directory that must
 // exist. Its errors, and what it leaves when ctx ends, are those of PNG.
 func PNGFile(ctx context.Context, rec *storage.Recording, stream string, t time.Time, path string) error {
 	return PNGFileFiles(ctx, []*storage.Recording{rec}, stream, t, path)
@@ -210,10 +210,10 @@ func writePNG(f *media.Frame, path string) error {
 		err = cerr
 	}
 	if err == nil {
-		_, err = commit(tempPath(path), path)
+		_, err = commit(out.Name(), path)
 	}
 	if err != nil {
-		discard(path)
+		discard(out.Name())
 		return outputError(path, err)
 	}
 	return nil
