@@ -61,7 +61,7 @@ func TestAnInterruptedFileExportSaysHowFarItCameAndLeavesNoFile(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		interrupt := &cancelOnFile{Context: ctx, cancel: cancel, pattern: out + ".*.tmp", packets: 30}
 		var stdout, stderr bytes.Buffer
-		f := &exportFlags{stream: c.stream, out: out}
+		f := &exportFlags{stream: c.stream, out: out, overwrite: c.earlier}
 		err := f.export(interrupt, []string{rec}, &stdout, &stderr)
 		cancel()
 		if !interrupt.seen {

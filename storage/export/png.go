@@ -65,7 +65,7 @@ func PNGFile(ctx context.Context, rec *storage.Recording, stream string, t time.
 func PNGFiles(ctx context.Context, recs []*storage.Recording, stream string, times []time.Time, dir string) ([]string, error) {
 	mkdir := func() error { return os.MkdirAll(dir, 0o755) }
 	return writePictures(ctx, recs, stream, times, mkdir, func(offset time.Duration) string {
-		return filepath.Join(dir, pngName(stream, offset))
+		return filepath.Join(dir, PNGName(stream, offset))
 	})
 }
 
@@ -177,8 +177,10 @@ func (r *partReader) close() {
 	}
 }
 
-// pngName names the picture of stream at offset from the recording's start.
-func pngName(stream string, offset time.Duration) string {
+// PNGName is the name PNG gives the picture of stream at offset from the
+// recording's start ("camera-000012.345s.png"), so that a caller can look
+// for a file of that name before it exports.
+func PNGName(stream string, offset time.Duration) string {
 	name := strings.Map(func(r rune) rune {
 		switch {
 		case r == '/':
