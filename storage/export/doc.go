@@ -67,6 +67,7 @@
 // changes). FFmpeg, and the players built on it, decode every picture; a
 // player that takes avc1 tracks only can be given each part on its own,
 // split at the times of Result.SizeChanges. The track's size is its first picture's. MCAP
-// takes such ranges as they are. MCAP log times are unsigned: capture
+// takes such ranges as they are, on a channel of each picture size (its
+// metadata says the codec and the size). MCAP log times are unsigned: capture
 // times before 1970 are refused.
 package export
