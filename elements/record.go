@@ -66,7 +66,8 @@ var recordSpec = pipeline.ElementSpec[RecordConfig]{
 	Name: "record", Summary: "record packets into a gopline recording (bbolt)", In: "packets, or nothing with topics=",
 	Doc: "Records the topics it subscribes to (topics=/a,/b), each as a stream named after its topic, or its input as stream=NAME. A writer goroutine commits in groups from a cache of cache= bytes, so a disk that stalls loses nothing while the cache lasts; beyond it the recorder drops whole GOPs at the topic, counted, and never holds the topic back. The file is created, or appended to; with max-size-bytes= or max-size-time= the recording is split into numbered files (path robot.gopline: robot_0.gopline, ...), each from a keyframe of every stream. A stream whose format changes (a camera's new picture size) goes on in the next file from the keyframe that brings it (path cam.gopline: cam_1.gopline, cam_2.gopline, ...; split: the next number), said in the log; a later run to cam.gopline appends to the last of those files, so they stay in the order of time.",
 	Fields: []pipeline.Field[RecordConfig]{
-		pipeline.StringField("path", "", func(c *RecordConfig) *string { return &c.Path }).Required().Doc("recording file"),
+		pipeline.StringField("path", "", func(c *RecordConfig) *string { return &c.Path }).Required().Check(storage.CheckName).
+			Doc("recording file (a bbolt file: not named .mp4, .mkv, .mcap or as another video; gopline export writes those)"),
 		pipeline.TextField("topics", "", parseTopics, func(t []string) string { return strings.Join(t, ",") },
 			func(c *RecordConfig) *[]string { return &c.Topics }).Doc("topics to subscribe to and record, comma-separated"),
 		pipeline.StringField("stream", "/input", func(c *RecordConfig) *string { return &c.Stream }).

@@ -2,6 +2,7 @@ package elements
 
 import (
 	"io"
+	"sync/atomic"
 	"time"
 
 	"github.com/gopline/gopline/media"
@@ -67,48 +68,83 @@ type testSrc struct {
 	pattern *testsrc.Pattern
 	pool    *media.FramePool
 	env     *pipeline.Env
-	start   time.Time // frame 0's moment
-	n       uint64
+	start   time.Time     // frame 0's moment
+	n       uint64        // the next frame to make or skip
+	planned uint64        // frames from n on whose moments Plan gave
+	drawn   atomic.Uint64 // pictures drawn, for tests
 }
 
 func (s *testSrc) Start(env *pipeline.Env) error { s.env = env; return nil }
 func (s *testSrc) Stop() error                   { return nil }
 
+// Plan gives the moment of the next frame not yet planned, without drawing
+// it (pipeline.Planner): a live source whose downstream is busy at that
+// moment skips the frame, and draws only those that go out.
+func (s *testSrc) Plan() (time.Time, error) {
+	k := s.n + s.planned
+	if s.cfg.Frames >= 0 && k >= uint64(s.cfg.Frames) {
+		return time.Time{}, io.EOF
+	}
+	at := s.moment(k)
+	s.planned++
+	if !s.cfg.Live {
+		return time.Time{}, nil
+	}
+	return at, nil
+}
+
+// Skip passes over the earliest planned frame, undrawn.
+func (s *testSrc) Skip() {
+	if s.planned > 0 {
+		s.planned--
+	}
+	s.n++
+}
+
 func (s *testSrc) Next() (*media.Frame, time.Time, error) {
 	if s.cfg.Frames >= 0 && s.n >= uint64(s.cfg.Frames) {
 		return nil, time.Time{}, io.EOF
+	}
+	if s.planned > 0 {
+		s.planned--
+	} else {
+		s.moment(s.n)
 	}
 	f := s.pool.Get()
 	if err := s.pattern.FrameInto(f, s.n); err != nil {
 		return nil, time.Time{}, err
 	}
+	s.drawn.Add(1)
+	f.CaptureTime = s.start.Add(time.Duration(float64(s.n) * float64(time.Second) / s.cfg.Rate))
 	var due time.Time
 	if s.cfg.Live {
-		// The clock starts once the first frame has gone on: not when the
-		// stage starts, while the rest of the pipeline is still starting,
-		// and not before the first frame has prerolled the chain after it
-		// (an encoder opens on its first picture, which can take a few
-		// frames' time while other cameras' encoders open too).
-		switch s.n {
-		case 0:
-			s.start = s.env.Now()
-		case 1: // frame 1 is due now, if the chain took longer than a frame
-			if late := s.env.Now().Add(-time.Duration(float64(time.Second) / s.cfg.Rate)); late.After(s.start) {
-				s.start = late
-			}
-		}
-		due = s.start.Add(time.Duration(float64(s.n) * float64(time.Second) / s.cfg.Rate))
-		f.CaptureTime = due
-	} else {
-		// Not live: as fast as the pipeline takes them, but stamped a
-		// frame period apart from the first, as gst's videotestsrc
-		// is-live=false stamps frame n at n/rate: a recording of it lasts
-		// num-frames/rate, and an encoder's bitrate holds.
-		if s.n == 0 {
-			s.start = s.env.Now()
-		}
-		f.CaptureTime = s.start.Add(time.Duration(float64(s.n) * float64(time.Second) / s.cfg.Rate))
+		due = f.CaptureTime
 	}
 	s.n++
 	return f, due, nil
+}
+
+// moment is frame k's moment, asked in order of k, once per frame.
+//
+// Live, the clock starts once the first frame has gone on: not when the
+// stage starts, while the rest of the pipeline is still starting, and not
+// before the first frame has prerolled the chain after it (an encoder opens
+// on its first picture, which can take a few frames' time while other
+// cameras' encoders open too); frame 1 is due when it is asked for, if the
+// chain took longer than a frame.
+//
+// Not live, frames go as fast as the pipeline takes them, but stamped a
+// frame period apart from the first, as gst's videotestsrc is-live=false
+// stamps frame n at n/rate: a recording of it lasts num-frames/rate, and
+// an encoder's bitrate holds.
+func (s *testSrc) moment(k uint64) time.Time {
+	switch {
+	case k == 0:
+		s.start = s.env.Now()
+	case k == 1 && s.cfg.Live:
+		if late := s.env.Now().Add(-time.Duration(float64(time.Second) / s.cfg.Rate)); late.After(s.start) {
+			s.start = late
+		}
+	}
+	return s.start.Add(time.Duration(float64(k) * float64(time.Second) / s.cfg.Rate))
 }

@@ -1,6 +1,7 @@
 package elements
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -79,4 +80,89 @@ func startTestSrc(t *testing.T, cfg TestSrcConfig, clock *time.Time) *testSrc {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// Plan gives frames' moments without drawing them; Skip passes over the
+// earliest planned, and Next draws the one after with its planned moment.
+func TestTestSrcPlansFramesAndSkipsThemUndrawn(t *testing.T) {
+	clock := time.Unix(1000, 0)
+	s := startTestSrc(t, TestSrcConfig{Width: 320, Height: 240, Rate: 25, Frames: 3, Live: true}, &clock)
+	var planned []time.Time
+	for range 2 {
+		at, err := s.Plan()
+		if err != nil {
+			t.Fatal(err)
+		}
+		planned = append(planned, at)
+	}
+	s.Skip()
+	f, due, err := s.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Release()
+	n, ok := testsrc.ReadFrameNumber(f)
+	if !ok {
+		t.Fatal("the frame number does not read")
+	}
+	if n != 1 || !due.Equal(planned[1]) || !f.CaptureTime.Equal(planned[1]) {
+		t.Fatalf("after a skip, frame %d due %v; want frame 1 due %v", n, due, planned[1])
+	}
+	if d := s.drawn.Load(); d != 1 {
+		t.Fatalf("%d pictures drawn for one frame made and one skipped", d)
+	}
+	if _, err := s.Plan(); err != nil {
+		t.Fatalf("plan of the third frame of three: %v", err)
+	}
+	if _, err := s.Plan(); err == nil {
+		t.Fatal("a fourth frame of three planned")
+	}
+}
+
+// slowSink takes a frame in 10 ms, as a consumer slower than its camera,
+// and gives it back to its pool.
+type slowSink struct{}
+
+func (slowSink) Start(*pipeline.Env) error { return nil }
+func (slowSink) Stop() error               { return nil }
+func (slowSink) Process(f *media.Frame) error {
+	time.Sleep(10 * time.Millisecond)
+	f.Release()
+	return nil
+}
+
+// A live pattern whose downstream is slower than its rate drops frames,
+// and draws only the frames that go out: a dropped frame is never drawn.
+func TestLiveTestSrcDrawsOnlyTheFramesThatGoOut(t *testing.T) {
+	cfg := TestSrcConfig{Width: 320, Height: 240, Rate: 400, Frames: -1, Live: true, Format: media.YUV420P}
+	pat, err := testsrc.New(cfg.Width, cfg.Height)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool, err := media.NewFramePool(cfg.Format, cfg.Width, cfg.Height, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := &testSrc{cfg: cfg, pattern: pat, pool: pool}
+	p := pipeline.New()
+	if err := p.Chain([]string{"cam", "slow"}, []pipeline.Element{
+		pipeline.SourceElement("testsrc", pipeline.Frames, func() (pipeline.Source[*media.Frame], error) { return src, nil }),
+		pipeline.SinkElement("slow", pipeline.Frames, func() (pipeline.Sink[*media.Frame], error) { return slowSink{}, nil }),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if err := p.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	cam := p.Stats()[0]
+	if cam.Dropped == 0 {
+		t.Fatalf("a 400 frames/s camera into a 100 frames/s sink dropped nothing: %+v", cam)
+	}
+	if drawn := src.drawn.Load(); drawn != cam.Out {
+		t.Fatalf("%d pictures drawn for %d frames sent (%d dropped): dropped frames were drawn", drawn, cam.Out, cam.Dropped)
+	}
 }

@@ -79,6 +79,27 @@ type Source[Out media.Item] interface {
 	Next() (item Out, due time.Time, err error)
 }
 
+// Planner is implemented by a source of paced frames that knows each
+// frame's moment before it makes the frame (a test pattern drawn at its
+// rate). Plan says when the next frame is due (io.EOF at the end of the
+// stream); then either Next makes that frame, or Skip passes over it,
+// when the pipeline is still busy at its moment and it would be dropped.
+// So a live source whose downstream is slow makes only the frames that go
+// out, instead of drawing pictures to throw them away. Plan may be called
+// again before Next or Skip, for the frame after (the pacer looks one frame
+// ahead); Next and Skip take the earliest frame planned.
+type Planner interface {
+	Plan() (due time.Time, err error)
+	Skip()
+}
+
+// isFrames reports whether Out is *media.Frame.
+func isFrames[Out media.Item]() bool {
+	var zero Out
+	_, ok := any(zero).(*media.Frame)
+	return ok
+}
+
 // PushSource is a source whose items come in actor messages, such as a
 // topic subscriber's deliveries. It receives the node's messages (Receive
 // reports whether it handled msg; emit is valid during the call only),
@@ -155,13 +176,19 @@ func SourceElement[Out media.Item](typ string, out Caps, newStage func() (Source
 		if !ok {
 			return driven{}, kindError[Source[Out]](s)
 		}
-		return driven{stage: s, next: func() (media.Item, time.Time, error) {
+		drv := driven{stage: s, next: func() (media.Item, time.Time, error) {
 			it, due, err := src.Next()
 			if err != nil {
 				return nil, due, err
 			}
 			return it, due, nil
-		}}, nil
+		}}
+		// Only frames are dropped at the source, so only a source of
+		// frames is planned.
+		if p, ok := s.(Planner); ok && isFrames[Out]() {
+			drv.plan = p
+		}
+		return drv, nil
 	}
 	return el
 }
@@ -257,6 +284,7 @@ type driven struct {
 	stage   Stage
 	process func(item media.Item) error             // processors and sinks
 	next    func() (media.Item, time.Time, error)   // sources
+	plan    Planner                                 // sources of frames that plan them
 	receive func(msg any) (handled bool, err error) // push sources
 	flush   func() error                            // processors that hold items back
 	push    interface {

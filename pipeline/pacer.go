@@ -37,6 +37,11 @@ import (
 // frames behind, and drops only beyond that. With its own goroutine
 // downstream (a queue, branches) the link holds the frames and slack is 1.
 //
+// A source that plans its frames (Planner: it knows a frame's moment before
+// it makes it) is asked only for the moment at paceFetch; the frame is made
+// when it is to go out, and a dropped one is skipped, never made, so a live
+// source whose downstream is slow spends nothing on the frames it drops.
+//
 // pacer is a plain value: the node asks step what to do, with the time and
 // the state of its outputs, and does it.
 type pacer struct {
@@ -59,6 +64,18 @@ type paced struct {
 	item media.Item
 	due  time.Time
 	late bool
+	// planned is an item of a Planner not made yet: a frame, whose
+	// making waits until it is to go out, and which a drop skips.
+	planned bool
+}
+
+// empty reports whether there is no item here, made or planned.
+func (x paced) empty() bool { return x.item == nil && !x.planned }
+
+// frame reports whether the item is a frame (a planned one is).
+func (x paced) frame() bool {
+	_, ok := x.item.(*media.Frame)
+	return ok || x.planned
 }
 
 // pace is what the node is to do next for its source.
@@ -77,8 +94,8 @@ const (
 // step says what to do now, given whether the outputs have sent everything
 // (drained) and whether every output can take an item at once (free).
 func (p *pacer) step(now time.Time, drained, free bool) (pace, time.Time) {
-	if p.held.item == nil {
-		if p.next.item == nil {
+	if p.held.empty() {
+		if p.next.empty() {
 			if p.ended {
 				return paceEnd, time.Time{}
 			}
@@ -98,10 +115,10 @@ func (p *pacer) step(now time.Time, drained, free bool) (pace, time.Time) {
 		return p.lateOrEmit(now)
 	}
 	// Paced, due, and the graph is busy.
-	if _, packet := p.held.item.(*media.Packet); packet {
+	if !p.held.frame() {
 		return paceWait, time.Time{}
 	}
-	if p.next.item == nil {
+	if p.next.empty() {
 		if p.ended {
 			return paceWait, time.Time{}
 		}
@@ -123,13 +140,13 @@ func (p *pacer) step(now time.Time, drained, free bool) (pace, time.Time) {
 // free: a frame given late waits for its successor, and makes way for it if
 // that one is due too.
 func (p *pacer) lateOrEmit(now time.Time) (pace, time.Time) {
-	if _, frame := p.held.item.(*media.Frame); !frame || !p.held.late {
+	if !p.held.frame() || !p.held.late {
 		return paceEmit, time.Time{}
 	}
 	switch {
-	case p.next.item == nil && !p.ended:
+	case p.next.empty() && !p.ended:
 		return paceFetch, time.Time{}
-	case p.next.item != nil && !p.deadline().After(now):
+	case !p.next.empty() && !p.deadline().After(now):
 		return paceDrop, time.Time{}
 	}
 	return paceEmit, time.Time{}
@@ -149,22 +166,45 @@ func (p *pacer) deadline() time.Time {
 
 // add takes the item the source gave for paceFetch at now.
 func (p *pacer) add(item media.Item, due, now time.Time) {
-	it := paced{item: item, due: due, late: p.took && !due.IsZero() && due.Before(now)}
-	if p.held.item == nil {
+	p.put(paced{item: item, due: due, late: p.took && !due.IsZero() && due.Before(now)})
+}
+
+// addPlanned takes, for paceFetch, the moment a Planner gave for its next
+// frame, which is made only if it is to go out (takePlanned).
+func (p *pacer) addPlanned(due, now time.Time) {
+	p.put(paced{planned: true, due: due, late: p.took && !due.IsZero() && due.Before(now)})
+}
+
+func (p *pacer) put(it paced) {
+	if p.held.empty() {
 		p.held = it
 	} else {
 		p.next = it
 	}
 }
 
-// end notes that the source has no more items (paceFetch found none).
-func (p *pacer) end() { p.ended = true }
+// end notes that the source has no more items (paceFetch found none). A
+// planned item that follows is forgotten: its source failed to make the one
+// before it.
+func (p *pacer) end() {
+	p.ended = true
+	if p.next.planned {
+		p.next = paced{}
+	}
+}
 
 // take removes the held item, for paceEmit and paceDrop.
 func (p *pacer) take() media.Item {
-	it := p.held.item
-	p.held, p.looked, p.took = paced{}, false, true
+	it, _ := p.takePlanned()
 	return it
+}
+
+// takePlanned removes the held item, and says whether it is planned (not
+// made yet: nil).
+func (p *pacer) takePlanned() (media.Item, bool) {
+	it, planned := p.held.item, p.held.planned
+	p.held, p.looked, p.took = paced{}, false, true
+	return it, planned
 }
 
 // reset forgets what is held: the stream ended, or the source's stage was

@@ -229,3 +229,37 @@ func TestPacerKeepsItsSlackAcrossAReset(t *testing.T) {
 		t.Fatalf("after reset: slack %d, held %v", p.slack, p.held.item)
 	}
 }
+
+// A planned frame (a Planner's, not made yet) is paced as a made one: it
+// goes out on time while the outputs are free and is dropped, still not
+// made, when the graph is busy past its successor's moment.
+func TestPacerDropsAPlannedFrameBeforeItIsMade(t *testing.T) {
+	start := time.Unix(1, 0)
+	period := 40 * time.Millisecond
+	p := pacer{slack: 1}
+	p.addPlanned(start, start)
+	if do, _ := p.step(start, true, true); do != paceEmit {
+		t.Fatalf("a due planned frame with the outputs free: %v, want emit", do)
+	}
+	if v, planned := p.takePlanned(); v != nil || !planned {
+		t.Fatalf("took %v (planned %v), want the planned frame, not made", v, planned)
+	}
+	now := start.Add(period)
+	if do, _ := p.step(now, false, false); do != paceFetch {
+		t.Fatalf("nothing held: %v, want fetch", do)
+	}
+	p.addPlanned(start.Add(period), now)
+	if do, _ := p.step(now, false, false); do != paceFetch {
+		t.Fatalf("frame 1 due, the graph busy: %v, want a look at its successor", do)
+	}
+	p.addPlanned(start.Add(2*period), now)
+	now = start.Add(2 * period)
+	for do, _ := p.step(now, false, false); do != paceDrop; do, _ = p.step(now, false, false) {
+		if do != paceLookAgain {
+			t.Fatalf("frame 1 a period late, the graph busy: %v, want it dropped", do)
+		}
+	}
+	if v, planned := p.takePlanned(); v != nil || !planned {
+		t.Fatalf("dropped %v (planned %v), want the planned frame, never made", v, planned)
+	}
+}

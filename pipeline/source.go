@@ -22,10 +22,19 @@ func (n *node) pump(ctx actor.Context) {
 		case paceFetch:
 			n.fetch()
 		case paceEmit:
-			n.emit(n.pace.take())
+			v, planned := n.pace.takePlanned()
+			if planned {
+				if v = n.make(); v == nil {
+					continue
+				}
+			}
+			n.emit(v)
 		case paceDrop:
 			n.stats.dropped.Add(1)
-			if f, ok := n.pace.take().(*media.Frame); ok {
+			v, planned := n.pace.takePlanned()
+			if planned {
+				n.drv.plan.Skip()
+			} else if f, ok := v.(*media.Frame); ok {
 				f.Release()
 			}
 		case paceWake:
@@ -45,17 +54,45 @@ func (n *node) pump(ctx actor.Context) {
 
 // fetch asks the source for its next item. An error ends the stream, as
 // io.EOF does, once what is held has gone out.
+// A Planner's next frame is only planned here (its moment), and made
+// once it is to go out (make).
 func (n *node) fetch() {
+	if n.drv.plan != nil {
+		due, err := n.drv.plan.Plan()
+		if err != nil {
+			n.sourceEnded(err)
+			return
+		}
+		n.pace.addPlanned(due, n.pipe.now())
+		return
+	}
 	v, due, err := n.drv.next()
 	if err != nil {
-		if !errors.Is(err, io.EOF) {
-			n.stats.failed(err)
-			n.env.Log.Error().Err(err).Msg("source failed; ending its stream")
-		}
-		n.pace.end()
+		n.sourceEnded(err)
 		return
 	}
 	n.pace.add(v, due, n.pipe.now())
+}
+
+// make makes a Planner's planned frame that is to go out; nil when the
+// source failed to, which ends its stream.
+func (n *node) make() media.Item {
+	v, _, err := n.drv.next()
+	if err != nil {
+		n.sourceEnded(err)
+		return nil
+	}
+	return v
+}
+
+// sourceEnded ends the stream of a source that gave err (io.EOF: its end),
+// once what is held has gone out.
+func (n *node) sourceEnded(err error) {
+	if !errors.Is(err, io.EOF) {
+		n.stats.failed(err)
+		n.env.Log.Error().Err(err).Msg("source failed; ending its stream")
+	}
+	n.pace.end()
 }
 
 // wakeAt arranges a tick at t, replacing any earlier arrangement.

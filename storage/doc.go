@@ -149,7 +149,9 @@
 // theirs, since each picture is a chunk of its own.
 //
 // Open refuses a file that is not a recording: a file that is not bbolt's, or a bbolt file without gopline's meta bucket
-// (ErrNotRecording); a recording of a newer format version
+// (ErrNotRecording; a video, an MCAP file or a picture, which Sniff tells
+// by its first bytes, is named for what it is, the error wrapping
+// ErrOtherFormat too); a recording of a newer format version
 // (ErrNewerVersion) or of the older version 1, which stored each packet as a
 // value of its own (ErrOlderVersion); and a truncated file or damaged
 // metadata (ErrCorruptFile). It reads format versions 2 to 4 (the current
@@ -160,7 +162,9 @@
 // chunk, not every page, so damage deeper in the file shows when it is read.
 // An empty file, or a bbolt file with no buckets at all, which is what a
 // creation cut short leaves, is initialized as a new recording (WithReadOnly
-// refuses both as ErrNotRecording). A creation that fails, on a full disk
+// refuses both as ErrNotRecording). A new recording is not created at a
+// path named as a video or an export (CheckName: cam.mp4, cam.mcap; an
+// error wrapping ErrOtherFormat), though an existing one named so opens. A creation that fails, on a full disk
 // say, removes the file it made, so nothing stays in the way of the next
 // one.
 //

@@ -12,6 +12,15 @@ var (
 	// buckets (opened for writing, such a file is a new recording).
 	ErrNotRecording = errors.New("storage: not a gopline recording")
 
+	// ErrOtherFormat means a file is, by its first bytes, or a new
+	// recording's path would be, by its extension, of another format than a
+	// recording's: a video (MP4, Matroska, MPEG-TS, raw H.264, ...), an MCAP
+	// file or a picture (FileKind). Open of such a file returns an error
+	// wrapping both ErrNotRecording and ErrOtherFormat, naming what the file
+	// is; CheckName, Open creating a recording and Recover refuse such a
+	// name with it.
+	ErrOtherFormat = errors.New("storage: another format's file")
+
 	// ErrNewerVersion means a recording was written in a format version newer
 	// than this build of gopline reads. The error names both versions.
 	ErrNewerVersion = errors.New("storage: recording format is newer than this gopline")

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"runtime/debug"
@@ -166,11 +165,15 @@ func (r *Recording) checkSize(size, need int64) error {
 // package's sentinels.
 func (r *Recording) boltOpenError(err error) error {
 	var pathErr *fs.PathError
-	switch {
-	case errors.Is(err, berrors.ErrTimeout):
+	if errors.Is(err, berrors.ErrTimeout) {
 		return r.errorf(ErrLocked, "bbolt's file lock is held")
-	case isMCAP(r.path):
-		return r.errorf(ErrNotRecording, "this is an MCAP file (gopline export writes them; open it in Foxglove): gopline reads its own .gopline recordings")
+	}
+	if kind, size, serr := SniffFile(r.path); serr == nil {
+		if err := r.sniffedError(kind, size, err); err != nil {
+			return err
+		}
+	}
+	switch {
 	case errors.Is(err, berrors.ErrInvalid):
 		return r.errorf(ErrNotRecording, "not a bbolt file (or both its meta pages are damaged)")
 	case errors.As(err, &pathErr):
@@ -182,16 +185,29 @@ func (r *Recording) boltOpenError(err error) error {
 // mcapMagic opens every MCAP file.
 const mcapMagic = "\x89MCAP0\r\n"
 
-// isMCAP reports whether the file at path begins as an MCAP file does.
-func isMCAP(path string) bool {
-	f, err := os.Open(path)
-	if err != nil {
-		return false
+// sniffedError is the error of a file that bolt.Open refused (failed) when
+// its first bytes say more than bbolt's error: another format's file (an
+// MP4, an MCAP), or a file too short to hold bbolt's two meta pages, a
+// recording's first pages cut short or another file. It is nil when they
+// say nothing more. size is the file's.
+func (r *Recording) sniffedError(kind FileKind, size int64, failed error) error {
+	switch {
+	case kind == KindMCAP:
+		return fmt.Errorf("%w: %w: %s: this is %s (gopline export writes them; open it in Foxglove): gopline reads its own .gopline recordings",
+			ErrNotRecording, ErrOtherFormat, r.path, kind)
+	case kind.IsVideo():
+		return fmt.Errorf("%w: %w: %s: this is %s, which gopline reads with videosrc location=%s, not a recording",
+			ErrNotRecording, ErrOtherFormat, r.path, kind, r.path)
+	case kind.IsOther():
+		return fmt.Errorf("%w: %w: %s: this is %s, not a recording", ErrNotRecording, ErrOtherFormat, r.path, kind)
+	case kind == KindBolt && size < 2*pageSize:
+		return r.errorf(ErrCorruptFile, "truncated: %d bytes, fewer than its first two pages (%d bytes): nothing in it can be read (a copy cut short? copy it again)",
+			size, 2*pageSize)
+	case size < 2*pageSize && errors.Is(failed, berrors.ErrInvalid):
+		return r.errorf(ErrNotRecording, "%d bytes, fewer than a recording's first two pages (%d bytes): another file, or a recording cut short before its end",
+			size, 2*pageSize)
 	}
-	defer f.Close()
-	head := make([]byte, len(mcapMagic))
-	_, err = io.ReadFull(f, head)
-	return err == nil && string(head) == mcapMagic
+	return nil
 }
 
 // load checks a bbolt file's gopline metadata and loads the streams' state.

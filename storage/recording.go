@@ -92,6 +92,10 @@ func Open(path string, opts ...Option) (*Recording, error) {
 			ErrNotRecording, path)
 	case err != nil && (cfg.readOnly || !errors.Is(err, fs.ErrNotExist)):
 		return nil, fmt.Errorf("storage: open recording: %w", err)
+	case !cfg.readOnly && (err != nil || fi.Size() == 0):
+		if err := CheckName(path); err != nil {
+			return nil, err // a new recording named as a video
+		}
 	}
 	r := &Recording{path: path, cfg: cfg, streams: make(map[string]*streamState), opened: cfg.clock()}
 	if err := r.open(); err != nil {

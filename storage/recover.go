@@ -99,7 +99,10 @@ func (s RecoveredStream) Lost() int64 { return max(0, s.Counted-s.Packets) }
 // picture size and encoder epoch, and those of a known stream's epoch are
 // given back to it.
 //
-// Recover refuses a dst that exists (fs.ErrExist). It writes dst.*.tmp next
+// Recover refuses a dst that exists (fs.ErrExist), and one named as another
+// format's file (CheckName: ErrOtherFormat); and a src that is another
+// format's file (a video, an MCAP file) with ErrNothingRecovered wrapping
+// ErrNotRecording and ErrOtherFormat. It writes dst.*.tmp next
 // to dst, and puts it in place only when something was salvaged;
 // otherwise it returns an error wrapping ErrNothingRecovered. It holds a
 // few dozen bytes per chunk found and one chunk's bytes at a time, not the
@@ -108,6 +111,9 @@ func Recover(src, dst string) (RecoverResult, error) {
 	var res RecoverResult
 	if _, err := os.Lstat(dst); err == nil {
 		return res, fmt.Errorf("storage: recover into %s: %w", dst, fs.ErrExist)
+	}
+	if err := CheckName(dst); err != nil {
+		return res, err
 	}
 	f, err := os.Open(src)
 	if err != nil {
@@ -122,6 +128,9 @@ func Recover(src, dst string) (RecoverResult, error) {
 		return res, fmt.Errorf("%w: %s is a directory", ErrNothingRecovered, src)
 	case fi.Size() == 0:
 		return res, fmt.Errorf("%w: %s is an empty file", ErrNothingRecovered, src)
+	}
+	if kind, _, err := SniffFile(src); err == nil && kind.IsOther() {
+		return res, fmt.Errorf("%w: %w: %w: %s: this is %s, not a recording", ErrNothingRecovered, ErrNotRecording, ErrOtherFormat, src, kind)
 	}
 	scan, err := scanPages(f, fi.Size())
 	if err != nil {

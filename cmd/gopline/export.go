@@ -23,6 +23,7 @@ type exportFlags struct {
 	start, end, at      string
 	every               time.Duration
 	allowDamage, quiet  bool
+	overwrite           bool
 }
 
 func exportCommand() *cobra.Command {
@@ -45,6 +46,8 @@ func exportCommand() *cobra.Command {
 			"prints it, to the millisecond, takes in that whole millisecond: info's End: pasted into --end\n" +
 			"keeps the last packet. info prints a start rounded up to the millisecond: a later file's Start:\n" +
 			"pasted into --start begins at that file's first keyframe.\n" +
+			"A file at --out, or a picture of a name it writes, is written over only with --overwrite (-y, as\n" +
+			"ffmpeg's); a recording the export reads never is, by any name.\n" +
 			"On a terminal a progress bar shows how far it came (--quiet: none); an MP4 export first scans the\n" +
 			"range's keyframes, with a bar of its own, and then writes.",
 		Example: "  gopline export cam.gopline --stream /camera --out camera.mp4 --start 10s --end 1m\n" +
@@ -53,7 +56,8 @@ func exportCommand() *cobra.Command {
 			"  gopline export cam.gopline --stream /camera --out pictures --at 2.5s,4s\n" +
 			"  gopline export cam.gopline --stream /camera --out still.png --at 2.5s\n" +
 			"  gopline export cam.gopline cam_1.gopline --stream /camera --out camera.mp4\n" +
-			"  gopline export robot_*.gopline --out robot.mcap",
+			"  gopline export robot_*.gopline --out robot.mcap\n" +
+			"  gopline export cam.gopline --stream /camera --out camera.mp4 -y   # write over camera.mp4",
 		Args:              exportArgs,
 		ValidArgsFunction: completeRecordings,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -62,6 +66,9 @@ func exportCommand() *cobra.Command {
 			// pictures it wrote and leaves no partial one.
 			files, err := recordingFiles("export", args)
 			if err != nil {
+				return err
+			}
+			if err := checkKinds("export", files); err != nil {
 				return err
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
@@ -79,6 +86,7 @@ func exportCommand() *cobra.Command {
 	fs.Var((*durationValue)(&f.every), "every", "png: a picture every this long from --start to --end")
 	fs.BoolVar(&f.allowDamage, "allow-damage", false, "exit 0 even when damaged packets were skipped or times had no picture (they are still reported)")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar on a terminal (the summary stays)")
+	fs.BoolVarP(&f.overwrite, "overwrite", "y", false, "write over a file at --out (or pictures of the same names), as ffmpeg's -y does; never over a recording the export reads")
 	cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"mp4", "mcap", "png"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -107,8 +115,18 @@ func (f *exportFlags) export(ctx context.Context, files []string, stdout, stderr
 		return err
 	}
 	defer closeRecordings(recs)
+	if req.format != "png" || req.pictureFile {
+		if err := checkOutputs(files, []string{req.out}, f.overwrite); err != nil {
+			return err
+		}
+	}
 	if err := req.resolve(recs, f.start, f.end, f.at); err != nil {
 		return err
+	}
+	if req.format == "png" && !req.pictureFile {
+		if err := checkOutputs(files, req.picturePaths(), f.overwrite); err != nil {
+			return err
+		}
 	}
 	if req.format == "png" {
 		return req.pictures(ctx, recs, newProgressBar(stderr, f.quiet, "exporting "+req.stream, "pictures"), stdout, stderr)
@@ -141,6 +159,35 @@ func checkFiles(files []string) error {
 		}
 	}
 	return nil
+}
+
+// checkOutputs refuses the files an export would write, outputs, when one
+// is one of the recordings it reads, inputs (the same file by another
+// name, a link, or a recording found in a directory given), whatever
+// overwrite says; and when one exists, unless overwrite (--overwrite, -y,
+// as ffmpeg's -y). An export thus never destroys what it exports, nor,
+// unasked, what was there.
+func checkOutputs(inputs, outputs []string, overwrite bool) error {
+	var existing []string
+	for _, out := range outputs {
+		fi, err := os.Stat(out)
+		if err != nil {
+			continue
+		}
+		for _, in := range inputs {
+			if ii, err := os.Stat(in); err == nil && os.SameFile(fi, ii) {
+				return usagef("--out %s is %s, a recording this export reads: export writes a new file; give --out another name", out, in)
+			}
+		}
+		existing = append(existing, out)
+	}
+	switch {
+	case len(existing) == 0 || overwrite:
+		return nil
+	case len(existing) == 1:
+		return usagef("%s exists: export writes over a file only with --overwrite (-y)", existing[0])
+	}
+	return usagef("%s and %d more pictures exist: export writes over files only with --overwrite (-y)", existing[0], len(existing)-1)
 }
 
 // openRecordings opens files read-only, or none of them.

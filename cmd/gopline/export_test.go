@@ -417,8 +417,8 @@ func TestExportTimesPrintedAreTimesTheFlagsTake(t *testing.T) {
 	// "500ms from the recording's start (2024-05-01T12:00:00.5Z)"
 	line := strings.SplitN(stderr[i+len(note):], "\n", 2)[0]
 	offset, wall := strings.Fields(line)[0], line[strings.Index(line, "(")+1:len(line)-1]
-	for _, args := range [][]string{{"--end", offset}, {"--start", offset}, {"--end", wall}, {"--start", wall}} {
-		out := filepath.Join(dir, "size"+strings.TrimLeft(args[0], "-")+".mp4")
+	for i, args := range [][]string{{"--end", offset}, {"--start", offset}, {"--end", wall}, {"--start", wall}} {
+		out := filepath.Join(dir, "size"+strings.TrimLeft(args[0], "-")+strconv.Itoa(i)+".mp4")
 		code, stdout, stderr := runCmd("export", sizes, "--out", out, args[0], args[1])
 		if code != 0 || !strings.Contains(stdout, "15 frames") || strings.Contains(stderr, "avc3") {
 			t.Errorf("%s %s, as export printed it: exit %d, %q, %q; want 15 frames of one size", args[0], args[1], code, stdout, stderr)

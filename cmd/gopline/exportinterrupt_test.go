@@ -11,13 +11,13 @@ import (
 )
 
 // cancelOnFile is a context that ends after it has been asked for its Err
-// after packets more times once a file exists at path: Ctrl-C that comes
+// after packets more times once a file matches pattern: Ctrl-C that comes
 // while an export writes its unfinished file, after a number of packets
 // whatever the machine's speed, since the export asks Err before each one.
 type cancelOnFile struct {
 	context.Context
 	cancel  context.CancelFunc
-	path    string
+	pattern string // of filepath.Glob
 	packets int
 	seen    bool // the file existed when the context ended
 }
@@ -26,7 +26,7 @@ func (c *cancelOnFile) Err() error {
 	if c.Context.Err() != nil {
 		return c.Context.Err()
 	}
-	if _, err := os.Stat(c.path); err == nil {
+	if found, _ := filepath.Glob(c.pattern); len(found) > 0 {
 		if c.packets--; c.packets < 0 {
 			c.seen = true
 			c.cancel()
@@ -59,9 +59,9 @@ func TestAnInterruptedFileExportSaysHowFarItCameAndLeavesNoFile(t *testing.T) {
 			}
 		}
 		ctx, cancel := context.WithCancel(t.Context())
-		interrupt := &cancelOnFile{Context: ctx, cancel: cancel, path: out + ".tmp", packets: 30}
+		interrupt := &cancelOnFile{Context: ctx, cancel: cancel, pattern: out + ".*.tmp", packets: 30}
 		var stdout, stderr bytes.Buffer
-		f := &exportFlags{stream: c.stream, out: out}
+		f := &exportFlags{stream: c.stream, out: out, overwrite: c.earlier}
 		err := f.export(interrupt, []string{rec}, &stdout, &stderr)
 		cancel()
 		if !interrupt.seen {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gopline/gopline/storage"
+	"github.com/gopline/gopline/storage/export"
 )
 
 // exportRequest is an export's command line, checked and then resolved
@@ -231,6 +232,16 @@ func streamEdges(rec *storage.Recording, stream string) (first, last time.Time, 
 	}
 	last, err = rec.Last(stream)
 	return first, last, err
+}
+
+// picturePaths are the files a PNG export into the directory r.out
+// writes, one for each of r.times, as export.PNG names them.
+func (r *exportRequest) picturePaths() []string {
+	paths := make([]string, len(r.times))
+	for i, t := range r.times {
+		paths[i] = filepath.Join(r.out, export.PNGName(r.stream, t.Sub(r.base)))
+	}
+	return paths
 }
 
 // maxPictures bounds the pictures one png export writes, so that a small

@@ -302,6 +302,9 @@ func infoCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := checkKinds("info", units[0].files); err != nil && !units[0].inDir {
+				return err
+			}
 			return infoAll(cmd.OutOrStdout(), cmd.ErrOrStderr(), units, asJSON, allowDamage)
 		},
 	}

@@ -170,6 +170,9 @@ func (f *recordFlags) record(line string, stdout, stderr io.Writer) error {
 	if len(f.topics) == 0 && !choice.searches() || f.out == "" {
 		return usagef("give --out, the topics (--topic, --all or --regex), and the pipeline that publishes them unless other nodes do (gopline record --help)")
 	}
+	if err := storage.CheckName(f.out); err != nil {
+		return fmt.Errorf("%w: %w", errUsage, err)
+	}
 	log := logger(stderr, f.verbose)
 	n, err := f.node.open(log, subscribesRemote(line, f.topics...) || choice.searches(), lineRemotes(line)...)
 	if err != nil {
@@ -258,6 +261,9 @@ func playCommand() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			files, err := recordingFiles("play", args)
 			if err != nil {
+				return err
+			}
+			if err := checkKinds("play", files); err != nil {
 				return err
 			}
 			return f.play(files, cmd.OutOrStdout(), cmd.ErrOrStderr())

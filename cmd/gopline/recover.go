@@ -79,6 +79,9 @@ func recoverRecording(src, dst string, asJSON bool, w io.Writer) error {
 	if _, err := os.Lstat(dst); err == nil {
 		return usagef("--out %s exists: recover writes a new file and never over one", dst)
 	}
+	if err := storage.CheckName(dst); err != nil {
+		return fmt.Errorf("%w: %w", errUsage, err)
+	}
 	res, err := storage.Recover(src, dst)
 	switch {
 	case errors.Is(err, fs.ErrExist):

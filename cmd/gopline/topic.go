@@ -145,7 +145,7 @@ func (f *topicFlags) watch(n *gopline.Node, topic string, each func(*media.Packe
 		return each(pkt, at)
 	})
 	if err != nil || got > 0 {
-		return err
+		return f.peer.withTokenHint(err)
 	}
 	watched := time.Since(start).Round(100 * time.Millisecond)
 	silence := elements.Silence{Topic: topic, Remote: f.remote}
@@ -155,7 +155,15 @@ func (f *topicFlags) watch(n *gopline.Node, topic string, each func(*media.Packe
 		if near := pipeline.Nearest(topic, silence.Published); silence.Cause() == elements.SilenceUnpublished && near != "" {
 			summary += fmt.Sprintf(" (did you mean %s?)", near)
 		}
-		return errors.New(summary)
+		if silence.Cause() == elements.SilenceUnpublished && f.remote == "" {
+			// A node that refused this one may be the publisher.
+			if nodes, err := listNodes(n, ""); err == nil {
+				if refused := f.peer.refusedNodes(nodes); refused != "" {
+					summary += "; " + refused
+				}
+			}
+		}
+		return f.peer.withTokenHint(errors.New(summary))
 	}
 	return fmt.Errorf("got nothing: %s has a publisher, which sent no packet in %v", topic, watched)
 }
@@ -221,9 +229,13 @@ func topicInfoCommand() *cobra.Command {
 			}
 			nodes, err := listNodes(n, f.remote)
 			if err = closeNode(n, err); err != nil {
-				return err
+				return f.peer.withTokenHint(err)
 			}
-			return writeTopicInfo(nodes, args[0], f.asJSON, cmd.OutOrStdout())
+			err = writeTopicInfo(nodes, args[0], f.asJSON, cmd.OutOrStdout())
+			if refused := f.peer.refusedNodes(nodes); errors.Is(err, errNoSuchTopic) && refused != "" {
+				err = fmt.Errorf("%w; %s", err, refused)
+			}
+			return err
 		},
 	}
 	fs := cmd.Flags()

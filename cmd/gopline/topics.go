@@ -55,7 +55,7 @@ func listTopics(peer *peerFlags, addr string, timeout time.Duration, asJSON bool
 	}
 	topics, err := n.Remote().Topics(addr, timeout)
 	if err = closeNode(n, err); err != nil {
-		return err
+		return peer.withTokenHint(err)
 	}
 	if asJSON {
 		return writeJSON(stdout, topics)

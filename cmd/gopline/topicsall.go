@@ -31,6 +31,9 @@ func listAllTopics(peer *peerFlags, asJSON bool, stdout io.Writer) error {
 			return nil
 		}
 	}
+	if refused := peer.refusedNodes(nodes); refused != "" {
+		return fmt.Errorf("none of the %s found answered: %s", plural(uint64(len(nodes)), "node"), refused)
+	}
 	return fmt.Errorf("none of the %s found answered (a node that stopped may still be announced for a while)",
 		plural(uint64(len(nodes)), "node"))
 }

@@ -329,3 +329,23 @@ func readsBare(text, value string) bool {
 	}
 	return b.String() == value
 }
+
+// Value writes a property's value so that a line reads it back: bare
+// when it can be.
+func TestValueReadsBack(t *testing.T) {
+	for _, c := range []struct{ v, want string }{
+		{"clip.mp4", "clip.mp4"},
+		{"my clip.mp4", `"my clip.mp4"`},
+		{`a"b!c`, `"a\"b!c"`},
+		{"", `""`},
+	} {
+		got := Value(c.v)
+		if got != c.want {
+			t.Errorf("Value(%q) = %s, want %s", c.v, got, c.want)
+		}
+		p, err := Parse("videosrc location=" + got)
+		if err != nil || len(p.Elements()) != 1 || p.Elements()[0].Props[0].Value != c.v {
+			t.Errorf("videosrc location=%s: %v, or another value read back", got, err)
+		}
+	}
+}

@@ -41,6 +41,15 @@ func (p *Pipeline) String() string {
 	return b.String()
 }
 
+// Value returns v as a property's value in a line: bare when it can be,
+// else in double quotes, so that the line reads v back (a path with a
+// space in a line that a message suggests).
+func Value(v string) string {
+	var b strings.Builder
+	writeValue(&b, v)
+	return b.String()
+}
+
 // writeValue writes v bare when it can be, else in double quotes.
 func writeValue(b *strings.Builder, v string) {
 	if !needsQuotes(v) {

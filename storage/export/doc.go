@@ -38,10 +38,13 @@
 //
 // # Files
 //
-// An export writes PATH.tmp and renames it to PATH once the file is complete
-// and synced to disk; on error, or when its context ends (Ctrl-C), it removes
-// PATH.tmp. A file at PATH is thus always a complete export (an earlier one,
-// if the new export failed). PNG does so for each picture: when its context
+// An export writes PATH.RANDOM.tmp, a new file beside PATH (never one that
+// was there, such as a PATH.tmp of the user's), and renames it to PATH once
+// the file is complete and synced to disk; on error, or when its context
+// ends (Ctrl-C), it removes it. A file at PATH is thus always a complete
+// export (an earlier one, if the new export failed). An export writes over
+// a file at PATH: a caller that must not (gopline export without
+// --overwrite) checks first. PNG does so for each picture: when its context
 // ends it stops before the next one, and the pictures it returns are whole.
 //
 // # Damage
@@ -67,6 +70,7 @@
 // changes). FFmpeg, and the players built on it, decode every picture; a
 // player that takes avc1 tracks only can be given each part on its own,
 // split at the times of Result.SizeChanges. The track's size is its first picture's. MCAP
-// takes such ranges as they are. MCAP log times are unsigned: capture
+// takes such ranges as they are, on a channel of each picture size (its
+// metadata says the codec and the size). MCAP log times are unsigned: capture
 // times before 1970 are refused.
 package export

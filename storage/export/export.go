@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"math/rand/v2"
 	"os"
 	"strings"
 	"time"
@@ -350,8 +352,10 @@ func sinceStart(t, origin time.Time) string {
 	return fmt.Sprintf("%v from the recording's start (%s)", t.Sub(origin), t.UTC().Format(time.RFC3339Nano))
 }
 
-// tempPath is where an export writes before its file is complete.
-func tempPath(path string) string { return path + ".tmp" }
+// tempAttempts bounds the names createTemp tries: each is random, so
+// a clash means another export is writing beside this one, and a few
+// more tries find a free name.
+const tempAttempts = 100
 
 // commit syncs the finished temporary file to disk and renames it to path,
 // returning the file's size. The sync comes first so that, after a crash, a
@@ -378,14 +382,42 @@ func commit(tmp, path string) (int64, error) {
 	return fi.Size(), nil
 }
 
-// createTemp creates the temporary file of an export to path.
+// createTemp creates the temporary file of an export to path, beside it
+// so that the rename is within one file system: PATH.RANDOM.tmp, a name
+// no other file has, so that a PATH.tmp of the user's, or another export
+// to the same path, is never written over. It is made with the mode
+// os.Create gives, which the finished export keeps.
 func createTemp(path string) (*os.File, error) {
-	f, err := os.Create(tempPath(path))
-	if err != nil {
-		return nil, fmt.Errorf("export: %w", err)
+	var err error
+	for range tempAttempts {
+		name := fmt.Sprintf("%s.%08x.tmp", path, rand.Uint32())
+		var f *os.File
+		f, err = os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+		if err == nil {
+			return f, nil
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			break
+		}
 	}
-	return f, nil
+	return nil, fmt.Errorf("export: %w", err)
 }
 
-// discard removes the temporary file of a failed export.
-func discard(path string) { _ = os.Remove(tempPath(path)) }
+// reserveTemp creates the temporary file of an export to path
+// (createTemp) and closes it, for a writer that opens it by name (FFmpeg's
+// MP4 muxer), and returns its name.
+func reserveTemp(path string) (string, error) {
+	f, err := createTemp(path)
+	if err != nil {
+		return "", err
+	}
+	name := f.Name()
+	if err := f.Close(); err != nil {
+		_ = os.Remove(name)
+		return "", fmt.Errorf("export: %w", err)
+	}
+	return name, nil
+}
+
+// discard removes tmp, the temporary file of a failed export.
+func discard(tmp string) { _ = os.Remove(tmp) }

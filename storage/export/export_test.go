@@ -109,8 +109,8 @@ func TestAnInterruptedExportLeavesNoPartialFile(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		progress := func(phase export.Phase, done, total int) {
 			if phase == export.Writing && done == 20 {
-				if _, err := os.Stat(path + ".tmp"); err != nil {
-					t.Errorf("%s: no file being written halfway: %v", name, err)
+				if tmps, _ := filepath.Glob(path + ".*.tmp"); len(tmps) != 1 {
+					t.Errorf("%s: files being written halfway: %v, want one", name, tmps)
 				}
 				cancel()
 			}
@@ -155,5 +155,56 @@ func TestProgressCountsEveryRecord(t *testing.T) {
 	}
 	if total[0] < 50 || total[0] > 90 {
 		t.Errorf("first estimate %d packets, want about 60", total[0])
+	}
+}
+
+// An export writes through a temporary file of its own: a PATH.tmp that
+// was there (the user's) is left as it was, whether the export succeeds
+// or fails, and the finished file has the mode os.Create gives, as a file
+// renamed from os.CreateTemp's would not.
+func TestAnExportLeavesTheUsersTmpFileAlone(t *testing.T) {
+	rec := openRecording(t, makeRecording(t, 0))
+	dir := t.TempDir()
+	ref, err := os.Create(filepath.Join(dir, "reference"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref.Close()
+	refInfo, err := os.Stat(ref.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"a.mp4", "a.mcap", "a.png"} {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path+".tmp", []byte("mine"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for _, to := range []time.Time{frameTime(30), {}} { // an empty range fails, then a whole one
+			switch name {
+			case "a.mp4":
+				_, err = export.MP4(t.Context(), rec, camera, time.Time{}, to, path, nil)
+			case "a.mcap":
+				_, err = export.MCAP(t.Context(), rec, camera, time.Time{}, to, path, nil)
+			default:
+				at := frameTime(45)
+				if !to.IsZero() {
+					at = frameTime(-10) // before the stream: fails
+				}
+				err = export.PNGFile(t.Context(), rec, camera, at, path)
+			}
+			if failing := !to.IsZero(); failing == (err == nil) {
+				t.Errorf("%s, to %v: %v", name, to, err)
+			}
+			if b, err := os.ReadFile(path + ".tmp"); err != nil || string(b) != "mine" {
+				t.Errorf("%s: the user's %s.tmp now holds %q, %v", name, name, b, err)
+			}
+		}
+		fi, err := os.Stat(path)
+		if err != nil || fi.Mode() != refInfo.Mode() {
+			t.Errorf("%s: %v, %v; want the mode %v of os.Create", name, fi, err, refInfo.Mode())
+		}
+		if tmps, _ := filepath.Glob(path + ".*.tmp"); len(tmps) != 0 {
+			t.Errorf("%s: left %v", name, tmps)
+		}
 	}
 }

@@ -7,7 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -46,6 +46,13 @@ func MCAP(ctx context.Context, rec *storage.Recording, stream string, from, to t
 // A stream with no packet in the range is left out; the range must hold a
 // packet of one of them at least (else ErrEmptyRange). The progress counts
 // the packets of all the streams.
+//
+// A stream whose picture size changes (a camera restarted at another
+// resolution) has a channel of each size, all on the stream's topic, each
+// made as its first picture comes: a player such as Foxglove configures
+// its decoder per channel. Every channel's metadata holds "codec",
+// "width" and "height"; the "gopline.stream" metadata record holds the
+// stream's own (the size it was created with).
 func MCAPStreams(ctx context.Context, rec *storage.Recording, streams []string, from, to time.Time, path string, progress Progress) (Result, error) {
 	return MCAPFiles(ctx, []*storage.Recording{rec}, streams, from, to, path, progress)
 }
@@ -55,8 +62,7 @@ func MCAPStreams(ctx context.Context, rec *storage.Recording, streams []string, 
 // to the next on its channel, and the range counts over them all. A
 // stream's packets in one file must all come before those in the next
 // (else ErrFilesOverlap), and its codec stay the same (else
-// ErrUnsupportedCodec); its size may change, as the messages carry their
-// own (the channel's metadata holds the first file's).
+// ErrUnsupportedCodec); its size may change (see MCAPStreams).
 func MCAPFiles(ctx context.Context, recs []*storage.Recording, streams []string, from, to time.Time, path string, progress Progress) (Result, error) {
 	label := filesLabel(recs)
 	if len(streams) == 0 {
@@ -86,11 +92,11 @@ func MCAPFiles(ctx context.Context, recs []*storage.Recording, streams []string,
 		err = fmt.Errorf("%w: %s of %s: no packet in the range decodes", ErrEmptyRange, StreamNames(streams), label)
 	}
 	if err != nil {
-		discard(path)
+		discard(f.Name())
 		return Result{}, err
 	}
-	if res.Bytes, err = commit(tempPath(path), path); err != nil {
-		discard(path)
+	if res.Bytes, err = commit(f.Name(), path); err != nil {
+		discard(f.Name())
 		return Result{}, err
 	}
 	return res, nil
@@ -120,7 +126,14 @@ type mcapChannel struct {
 	next           *media.Packet // read ahead; nil at the end
 	frames         int
 	reordered      bool // a packet came with a composition offset: B-frames
+	schemaID       uint16
+	// ids are the stream's MCAP channels, one a picture size (see
+	// channelOf).
+	ids map[pictureSize]uint16
 }
+
+// pictureSize is the width and height of a stream's pictures.
+type pictureSize struct{ width, height int }
 
 // openChannels checks the streams and opens a reader of each that has
 // packets in [from, to) in recs. On error it returns the channels it
@@ -203,12 +216,18 @@ func writeMCAP(out io.Writer, path string, channels []*mcapChannel) (Result, err
 		return res, outputError(path, err)
 	}
 	schemas := map[string]uint16{}
-	for i, c := range channels {
-		if err := writeChannel(w, uint16(i+1), schemas, c); err != nil {
+	ids := &channelIDs{}
+	for _, c := range channels {
+		if err := writeStream(w, schemas, c); err != nil {
 			return res, outputError(path, err)
 		}
 		if c.next, err = readAhead(c.r); err != nil {
 			return res, err
+		}
+		if c.next != nil { // the first size's channel, before any message
+			if _, err := channelOf(w, ids, c); err != nil {
+				return res, outputError(path, err)
+			}
 		}
 	}
 	var first, last time.Time
@@ -217,7 +236,11 @@ func writeMCAP(out io.Writer, path string, channels []*mcapChannel) (Result, err
 		if c == nil {
 			break
 		}
-		if err := writeMessage(w, path, uint16(slices.Index(channels, c)+1), c); err != nil {
+		id, err := channelOf(w, ids, c)
+		if err != nil {
+			return res, outputError(path, err)
+		}
+		if err := writeMessage(w, path, id, c); err != nil {
 			return res, err
 		}
 		if p := c.next; res.Frames == 0 || p.CaptureTime.Before(first) {
@@ -239,9 +262,9 @@ func writeMCAP(out io.Writer, path string, channels []*mcapChannel) (Result, err
 	return res, outputError(path, w.Close())
 }
 
-// writeChannel writes c's stream metadata, its schema unless schemas has
-// it, and its channel.
-func writeChannel(w *mcap.Writer, id uint16, schemas map[string]uint16, c *mcapChannel) error {
+// writeStream writes c's stream metadata, and its schema unless schemas
+// has it.
+func writeStream(w *mcap.Writer, schemas map[string]uint16, c *mcapChannel) error {
 	meta := map[string]string{
 		"stream":  c.info.Name,
 		"codec":   c.info.Codec.String(),
@@ -264,7 +287,42 @@ func writeChannel(w *mcap.Writer, id uint16, schemas map[string]uint16, c *mcapC
 			return err
 		}
 	}
-	return w.WriteChannel(&mcap.Channel{ID: id, SchemaID: schemaID, Topic: c.info.Name, MessageEncoding: foxglove.MessageEncoding, Metadata: map[string]string{}})
+	c.schemaID = schemaID
+	return nil
+}
+
+// channelIDs numbers the file's channels from 1.
+type channelIDs struct{ last uint16 }
+
+// channelOf returns the channel of c's packet read ahead, writing it first
+// if it is the first packet of its picture size. Each size of a stream has
+// a channel of its own on the stream's topic, whose metadata says the
+// codec and the size: a player such as Foxglove configures its decoder
+// per channel, so a stream whose size changed (a camera restarted at
+// another resolution, recorded on in the next file) is not shown at the
+// first size's.
+func channelOf(w *mcap.Writer, ids *channelIDs, c *mcapChannel) (uint16, error) {
+	size := pictureSize{c.next.Width, c.next.Height}
+	if size.width == 0 || size.height == 0 { // a packet that does not say
+		size = pictureSize{c.info.Width, c.info.Height}
+	}
+	if id, ok := c.ids[size]; ok {
+		return id, nil
+	}
+	if ids.last == math.MaxUint16 {
+		return 0, fmt.Errorf("more than %d channels (streams and their picture sizes)", math.MaxUint16)
+	}
+	ids.last++
+	id := ids.last
+	meta := map[string]string{"codec": c.info.Codec.String(), "width": strconv.Itoa(size.width), "height": strconv.Itoa(size.height)}
+	if err := w.WriteChannel(&mcap.Channel{ID: id, SchemaID: c.schemaID, Topic: c.info.Name, MessageEncoding: foxglove.MessageEncoding, Metadata: meta}); err != nil {
+		return 0, err
+	}
+	if c.ids == nil {
+		c.ids = map[pictureSize]uint16{}
+	}
+	c.ids[size] = id
+	return id, nil
 }
 
 // writeMessage writes c's packet read ahead as a message of channel id.

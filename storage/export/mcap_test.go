@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -315,5 +316,82 @@ func TestMCAPOfSeveralStreamsLeavesOutOneWithNothingInTheRange(t *testing.T) {
 	_, err = export.MCAPStreams(t.Context(), rec, []string{camera, jpegStream}, frameTime(h264Frames+10), time.Time{}, path, nil)
 	if !errors.Is(err, export.ErrEmptyRange) {
 		t.Errorf("a range after both streams: %v, want ErrEmptyRange", err)
+	}
+}
+
+// A stream whose picture size changes (a camera restarted at another
+// resolution) has a channel of each size on its topic, in the order the
+// sizes came, whose metadata says the codec and the size, and each picture
+// is a message of its size's channel: Foxglove configures its decoder per
+// channel.
+func TestMCAPGivesEachPictureSizeItsOwnChannel(t *testing.T) {
+	rec := openRecording(t, sizeChangeRecording)
+	path := filepath.Join(t.TempDir(), "sizes.mcap")
+	res, err := export.MCAP(t.Context(), rec, camera, time.Time{}, time.Time{}, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Frames != 30 {
+		t.Fatalf("result %+v, want 30 frames", res)
+	}
+	it, err := openMCAP(t, path).Messages(mcap.UsingIndex(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sizes []string // a channel's size, in the order of the channels' first messages
+	seen := map[uint16]bool{}
+	for i := 0; ; i++ {
+		_, c, m, err := it.NextInto(nil)
+		if errors.Is(err, io.EOF) {
+			if i != 30 {
+				t.Fatalf("%d messages, want 30", i)
+			}
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		size := c.Metadata["width"] + "x" + c.Metadata["height"]
+		if c.Topic != camera || c.Metadata["codec"] != "h264" {
+			t.Fatalf("message %d on channel %d: topic %q, metadata %v; want %q, codec h264", i, c.ID, c.Topic, c.Metadata, camera)
+		}
+		if !seen[c.ID] {
+			seen[c.ID] = true
+			sizes = append(sizes, size)
+		}
+		want := "160x120"
+		if i >= 15 {
+			want = "320x240"
+		}
+		if size != want {
+			t.Fatalf("message %d on the channel of %s, want %s's", i, size, want)
+		}
+		var msg mcapMessage
+		if err := json.Unmarshal(m.Data, &msg); err != nil {
+			t.Fatal(err)
+		}
+		data, err := base64.StdEncoding.DecodeString(msg.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nalus, err := h264.SplitAnnexB(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, nalu := range nalus {
+			if nalu[0]&0x1f != 7 { // the SPS of a keyframe
+				continue
+			}
+			sps, err := h264.ParseSPS(nalu)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := fmt.Sprintf("%dx%d", sps.Width(), sps.Height()); got != size {
+				t.Fatalf("message %d: a %s keyframe on the channel of %s", i, got, size)
+			}
+		}
+	}
+	if len(sizes) != 2 || sizes[0] != "160x120" || sizes[1] != "320x240" {
+		t.Fatalf("channels of %v, want one of 160x120 and one of 320x240", sizes)
 	}
 }

@@ -65,7 +65,13 @@ func writeMP4(ctx context.Context, stream string, s span, path string, progress 
 	if err != nil {
 		return Result{}, err
 	}
-	m := &mp4Export{path: path, tmp: tempPath(path), inBand: changes.paramSets}
+	tmp, err := reserveTemp(path)
+	if err != nil {
+		var res Result
+		r.finish(&res)
+		return Result{}, err
+	}
+	m := &mp4Export{path: path, tmp: tmp, inBand: changes.paramSets}
 	res, err := m.run(r)
 	r.finish(&res)
 	if cerr := m.close(); err == nil {
@@ -75,11 +81,11 @@ func writeMP4(ctx context.Context, stream string, s span, path string, progress 
 		err = fmt.Errorf("%w: stream %q of %s: no packet in the range decodes", ErrEmptyRange, stream, s.label)
 	}
 	if err != nil {
-		discard(path)
+		discard(m.tmp)
 		return Result{}, err
 	}
 	if res.Bytes, err = commit(m.tmp, path); err != nil {
-		discard(path)
+		discard(m.tmp)
 		return Result{}, err
 	}
 	res.Streams = []string{stream}

@@ -49,7 +49,7 @@ func PNG(ctx context.Context, rec *storage.Recording, stream string, times []tim
 }
 
 // PNGFile writes the picture of stream shown at t as a PNG file at path, as
-// PNG does for one time: through path.tmp, into a directory that must
+// PNG does for one time: through a temporary file beside it, into a directory that must
 // exist. Its errors, and what it leaves when ctx ends, are those of PNG.
 func PNGFile(ctx context.Context, rec *storage.Recording, stream string, t time.Time, path string) error {
 	return PNGFileFiles(ctx, []*storage.Recording{rec}, stream, t, path)
@@ -65,7 +65,7 @@ func PNGFile(ctx context.Context, rec *storage.Recording, stream string, t time.
 func PNGFiles(ctx context.Context, recs []*storage.Recording, stream string, times []time.Time, dir string) ([]string, error) {
 	mkdir := func() error { return os.MkdirAll(dir, 0o755) }
 	return writePictures(ctx, recs, stream, times, mkdir, func(offset time.Duration) string {
-		return filepath.Join(dir, pngName(stream, offset))
+		return filepath.Join(dir, PNGName(stream, offset))
 	})
 }
 
@@ -177,8 +177,10 @@ func (r *partReader) close() {
 	}
 }
 
-// pngName names the picture of stream at offset from the recording's start.
-func pngName(stream string, offset time.Duration) string {
+// PNGName is the name PNG gives the picture of stream at offset from the
+// recording's start ("camera-000012.345s.png"), so that a caller can look
+// for a file of that name before it exports.
+func PNGName(stream string, offset time.Duration) string {
 	name := strings.Map(func(r rune) rune {
 		switch {
 		case r == '/':
@@ -210,10 +212,10 @@ func writePNG(f *media.Frame, path string) error {
 		err = cerr
 	}
 	if err == nil {
-		_, err = commit(tempPath(path), path)
+		_, err = commit(out.Name(), path)
 	}
 	if err != nil {
-		discard(path)
+		discard(out.Name())
 		return outputError(path, err)
 	}
 	return nil

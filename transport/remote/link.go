@@ -218,7 +218,7 @@ func (l *link) probed(ctx actor.Context, m *probed) {
 		return
 	}
 	if errors.Is(m.err, ErrRefused) {
-		l.refuse(ctx, m.err.Error())
+		l.refuse(ctx, m.err)
 		return
 	}
 	if m.err != nil {
@@ -291,7 +291,7 @@ func (l *link) subscribed(ctx actor.Context) {
 // that cannot be reached is; another ends the link's attempts.
 func (l *link) refusal(ctx actor.Context, m *wire.Refused) {
 	if !m.Again {
-		l.refuse(ctx, m.Reason)
+		l.refuse(ctx, errors.New(m.Reason))
 		return
 	}
 	if l.proxy != nil || l.stopped || l.refused {
@@ -303,10 +303,11 @@ func (l *link) refusal(ctx actor.Context, m *wire.Refused) {
 }
 
 // refuse ends the link's attempts: the node refused the subscription, or
-// this node (its token, its certificate). The subscriber is told why.
-func (l *link) refuse(ctx actor.Context, reason string) {
-	l.log.Error().Str("reason", reason).Msg("remote: the node refused the subscription")
-	l.end(ctx, fmt.Errorf("remote %s refused the subscription: %s", l.addr, reason))
+// this node (its token, its certificate). The subscriber is told why, in
+// an error that is still the refusal's (errors.Is ErrTokenRefused).
+func (l *link) refuse(ctx actor.Context, reason error) {
+	l.log.Error().Str("reason", reason.Error()).Msg("remote: the node refused the subscription")
+	l.end(ctx, fmt.Errorf("remote %s refused the subscription: %w", l.addr, reason))
 }
 
 // end ends the subscription for good: the subscriber is told why, and its

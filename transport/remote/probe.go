@@ -20,6 +20,17 @@ import (
 // (A node at its limits, or a TLS handshake that fails, is tried again.)
 var ErrRefused = errors.New("remote: the node refused this node")
 
+// ErrTokenRefused is what the error of a probe the node refused for its
+// token (missing or wrong) is too (errors.Is), besides ErrRefused: a
+// client can tell its user how to pass the token.
+var ErrTokenRefused = errors.New("remote: the node refused the token")
+
+// tokenRefusal is a refusal for the token: its text is the refusal's.
+type tokenRefusal struct{ error }
+
+func (e tokenRefusal) Is(target error) bool { return target == ErrTokenRefused }
+func (e tokenRefusal) Unwrap() error        { return e.error }
+
 // ErrUnreachable is what an UnreachableError is (errors.Is): a probe
 // reached no node.
 var ErrUnreachable = errors.New("remote: cannot reach the node")
@@ -99,7 +110,9 @@ func probeResult(addr string, err error) error {
 	switch st.Code() {
 	case codes.Unimplemented:
 		return nil // served, up to the call
-	case codes.Unauthenticated, codes.PermissionDenied:
+	case codes.Unauthenticated: // the guard's answer to a missing or wrong token
+		return tokenRefusal{fmt.Errorf("%w: %s: %s", ErrRefused, addr, strings.TrimPrefix(st.Message(), "gopline: "))}
+	case codes.PermissionDenied:
 		return fmt.Errorf("%w: %s: %s", ErrRefused, addr, strings.TrimPrefix(st.Message(), "gopline: "))
 	case codes.ResourceExhausted: // for now: try again later
 		msg := strings.TrimPrefix(st.Message(), "gopline: ")

@@ -139,5 +139,8 @@ func TestProbeResult(t *testing.T) {
 		if err == nil || errors.Is(err, ErrRefused) != c.refused || !strings.Contains(err.Error(), c.says) {
 			t.Errorf("%v: %v", c.err, err)
 		}
+		if token := status.Code(c.err) == codes.Unauthenticated; errors.Is(err, ErrTokenRefused) != token {
+			t.Errorf("%v: %v is a refusal for the token: %v, want %v", c.err, err, !token, token)
+		}
 	}
 }

@@ -1,0 +1,40 @@
+package main
+
+import (
+	"github.com/gopline/gopline/pipeline/syntax"
+	"github.com/gopline/gopline/storage"
+)
+
+// checkKinds refuses, as a usage error, the first of files that its first
+// bytes say is a video, an MCAP file or a picture rather than a recording:
+// users of FFmpeg and GStreamer give gopline's info, play and export (cmd)
+// the clip itself. The error says what the file is and what to run
+// instead. Any other file is left for opening to judge, which names what
+// is wrong with it.
+func checkKinds(cmd string, files []string) error {
+	for _, file := range files {
+		kind, _, err := storage.SniffFile(file)
+		if err != nil || !kind.IsOther() {
+			continue
+		}
+		return usagef("%s is %s, not a gopline recording: %s", file, kind, otherKindAdvice(cmd, file, kind))
+	}
+	return nil
+}
+
+// otherKindAdvice says what to run for file, of kind, instead of cmd.
+func otherKindAdvice(cmd, file string, kind storage.FileKind) string {
+	switch {
+	case kind == storage.KindMCAP:
+		return "open it in Foxglove (gopline export writes MCAP from a recording)"
+	case !kind.IsVideo():
+		return "gopline export --at writes pictures from a recording"
+	}
+	publish := "videosrc location=" + syntax.Value(file) + " is-live=true ! h264enc ! publish topic=/camera"
+	advice := "gopline reads a video with videosrc: gopline run " + shellLine([]string{publish}) + " publishes it on /camera (passthrough=true in place of h264enc keeps its H.264 as it is), " +
+		"and gopline record --topic /camera -o cam.gopline " + shellLine([]string{publish}) + " records it"
+	if cmd == "info" {
+		advice = "ffprobe " + shellLine([]string{file}) + " describes it; " + advice
+	}
+	return advice
+}
