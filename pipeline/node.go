@@ -211,8 +211,12 @@ func (n *node) stopStage() {
 	}
 	n.stageTimers = nil
 	if n.drv.stage != nil {
+		// A stage's Stop can lose what it holds (a recording that cannot
+		// be closed): an error of the node, counted, so that a run that
+		// ends so does not pass for one that went well.
 		if err := n.drv.stage.Stop(); err != nil {
-			n.pipe.log.Warn().Err(err).Str("node", n.name).Msg("stage stop")
+			n.stats.failed(err)
+			n.pipe.log.Warn().Err(err).Str("node", n.name).Msg("stage stop failed")
 		}
 		n.drv = driven{}
 	}

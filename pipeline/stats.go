@@ -18,7 +18,8 @@ type NodeStats struct {
 	// Dropped counts items dropped on purpose: a live source's frames that
 	// came while the pipeline was busy, a gate waiting for a keyframe.
 	Dropped uint64 `json:"dropped"`
-	// Errors counts items a stage failed on (a damaged packet, say).
+	// Errors counts items a stage failed on (a damaged packet, say), and
+	// its failed Stop (a recording it could not close).
 	Errors uint64 `json:"errors"`
 	// Restarts counts the times the node's stream started again: after a
 	// panic, with the stage made anew, or when a source opened its stream

@@ -2,7 +2,9 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -103,5 +105,30 @@ func TestCancellingStartEndsAStageWaitingInItsStart(t *testing.T) {
 	}
 	if err := p.Stop(); err != nil {
 		t.Fatalf("Stop = %v", err)
+	}
+}
+
+// closingSink takes every frame and fails to close, as a recording whose
+// last write at closing finds the disk full.
+type closingSink struct{}
+
+func (closingSink) Start(*Env) error             { return nil }
+func (closingSink) Stop() error                  { return errors.New("closing the file: no space left on device") }
+func (closingSink) Process(f *media.Frame) error { return nil }
+
+// A stage that fails to stop fails its node: the error is counted in its
+// stats, with its message, where a run's report looks (a run that lost
+// data at closing does not pass for one that went well).
+func TestAStageThatFailsToStopCountsAnError(t *testing.T) {
+	p := New()
+	sink := SinkElement("closing", Frames, func() (Sink[*media.Frame], error) { return closingSink{}, nil })
+	if err := p.Chain([]string{"src", "sink"}, []Element{counter(5, 0), sink}); err != nil {
+		t.Fatal(err)
+	}
+	run(t, p)
+	for _, s := range p.Stats() {
+		if s.Node == "sink" && (s.Errors != 1 || !strings.Contains(s.LastError, "no space left")) {
+			t.Fatalf("sink stats %+v, want the failed stop counted as an error, with its message", s)
+		}
 	}
 }
