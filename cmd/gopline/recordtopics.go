@@ -95,11 +95,18 @@ func (p published) names() []string {
 type leftOut struct {
 	topic string
 	nodes []string
+	// takenFrom is the node a search found the topic at before a second
+	// node published it: its recording goes on from there.
+	takenFrom string
 }
 
 // String is the warning record gives for the topic: which nodes publish
 // it, and how to record it from one of them.
 func (l leftOut) String() string {
+	if l.takenFrom != "" {
+		return fmt.Sprintf("%s: more than one node publishes it now (%s); its recording goes on from %s, the node it was found at",
+			l.topic, strings.Join(l.nodes, ", "), l.takenFrom)
+	}
 	return fmt.Sprintf("leaving out %s: more than one node publishes it (%s); to record it from one, "+
 		"give --topic %s and the pipeline 'subscribe topic=%s remote=HOST:PORT ! publish topic=%s'",
 		l.topic, strings.Join(l.nodes, ", "), l.topic, l.topic, l.topic)

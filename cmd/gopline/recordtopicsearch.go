@@ -29,6 +29,10 @@ type topicSearch struct {
 	self string
 	// told are the topics left out and said so already.
 	told map[string]bool
+	// taken are the topics found before, by the node each was found at:
+	// a second node that publishes one later does not take it from its
+	// recording, and the warning says so.
+	taken map[string]string
 	// appeared is set once a search found a topic to record.
 	appeared atomic.Bool
 }
@@ -36,7 +40,7 @@ type topicSearch struct {
 // newTopicSearch returns the search of choice; told are the topics left
 // out at the start, which were said then.
 func newTopicSearch(choice topicChoice, self string, told []leftOut) *topicSearch {
-	s := &topicSearch{choice: choice, self: self, told: map[string]bool{}}
+	s := &topicSearch{choice: choice, self: self, told: map[string]bool{}, taken: map[string]string{}}
 	for _, l := range told {
 		s.told[l.topic] = true
 	}
@@ -61,9 +65,15 @@ func (s *topicSearch) found(pub published) ([]elements.FoundTopic, []leftOut) {
 			out = append(out, elements.FoundTopic{Topic: t, Remote: pub.addrs[t], Publisher: nodes[0]})
 		}
 	}
+	for _, f := range out {
+		if _, ok := s.taken[f.Topic]; !ok {
+			s.taken[f.Topic] = f.Publisher
+		}
+	}
 	left = slices.DeleteFunc(left, func(l leftOut) bool { return s.told[l.topic] })
-	for _, l := range left {
+	for i, l := range left {
 		s.told[l.topic] = true
+		left[i].takenFrom = s.taken[l.topic]
 	}
 	return out, left
 }

@@ -37,6 +37,16 @@ func TestTopicSearchFindsTopicsThatAppear(t *testing.T) {
 	if _, left = s.found(pub); len(left) != 0 {
 		t.Errorf("left out %v again", left)
 	}
+	// A second node that publishes a topic found before does not take it
+	// from its recording, and the warning says where it goes on from.
+	pub.others["/cam/left"] = []string{"a at h:1", "b at h:2"}
+	found, left = s.found(pub)
+	if slices.ContainsFunc(found, func(f elements.FoundTopic) bool { return f.Topic == "/cam/left" }) {
+		t.Errorf("found %+v, want /cam/left no more (two nodes publish it)", found)
+	}
+	if len(left) != 1 || left[0].topic != "/cam/left" || !strings.Contains(left[0].String(), "goes on from a at h:1") {
+		t.Errorf("left out %v, want /cam/left going on from a at h:1", left)
+	}
 }
 
 // --polling-interval takes ros2's milliseconds or a duration.
@@ -61,6 +71,10 @@ func TestPollingIntervalTakesMilliseconds(t *testing.T) {
 // leaves out, and a topic two nodes publish is left out saying so.
 func TestRecordAllAddsTopicsThatAppear(t *testing.T) {
 	isolateDiscovery(t)
+	// Both publishers of /dup serve before the recording starts: one that
+	// began later would find the recording taking /dup from the first.
+	serveCamera(t, "a", "/dup")
+	serveCamera(t, "b", "/dup")
 	out := filepath.Join(t.TempDir(), "robot.gopline")
 	rec, _, log := startGopline(t, "record", "-a", "-x", "^/debug/", "--no-mdns", "-o", out, "--duration", "60s",
 		"testsrc size=64x48 rate=20 ! h264enc gop=10 ! publish topic=/here")
@@ -68,8 +82,6 @@ func TestRecordAllAddsTopicsThatAppear(t *testing.T) {
 	waitText(t, log, "recording /here to ")
 	addr := serveCamera(t, "robot", "/robot/camera")
 	serveCamera(t, "dbg", "/debug/cam")
-	serveCamera(t, "a", "/dup")
-	serveCamera(t, "b", "/dup")
 	waitText(t, log, "recording /robot/camera, published by robot at "+addr)
 	waitText(t, log, "leaving out /dup: more than one node publishes it")
 	// The file being written says, as of its last commit, when the added
