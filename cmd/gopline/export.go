@@ -171,7 +171,7 @@ func checkOutputs(inputs, outputs []string, overwrite bool) error {
 	var existing []string
 	for _, out := range outputs {
 		fi, err := os.Stat(out)
-		if err != nil {
+		if err != nil || slices.Contains(existing, out) { // times in one millisecond share a picture
 			continue
 		}
 		for _, in := range inputs {

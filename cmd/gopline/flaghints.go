@@ -24,6 +24,8 @@ const (
 	ffmpegRunSeek  = "gopline has no -ss: videosrc reads its input from the start (gopline play --start starts a recording later)"
 	playUntil      = " is --end, which takes a time as gopline info prints it, an RFC 3339 time, or a duration from the recording's start"
 	exportCopy     = "gopline export copies the recorded H.264 as it is (ffmpeg's -c:v copy): it does not re-encode"
+	playRemap      = ": gopline play publishes each stream on the topic of its name; " +
+		"a pipeline plays one on another topic: gopline run 'play path=FILE stream=/camera ! publish topic=/other'"
 )
 
 // foreignFlags maps a command's path below gopline ("record", "topic
@@ -51,6 +53,8 @@ var foreignFlags = map[string]map[string]string{
 		"ss":      "ffmpeg's -ss is --start",
 		"t":       ffmpegDuration,
 		"i":       "the recording is play's argument: gopline play FILE",
+		"remap":   "ros2 bag play's --remap" + playRemap,
+		"m":       "ros2 bag play's -m (its topic remapping)" + playRemap,
 	},
 	"export": {
 		"i":       "the recording is export's argument: gopline export FILE --out OUT",

@@ -302,8 +302,10 @@ func infoCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := checkKinds("info", units[0].files); err != nil && !units[0].inDir {
-				return err
+			if len(units) > 0 && !units[0].inDir { // the files given, not those a directory holds
+				if err := checkKinds("info", units[0].files); err != nil {
+					return err
+				}
 			}
 			return infoAll(cmd.OutOrStdout(), cmd.ErrOrStderr(), units, asJSON, allowDamage)
 		},

@@ -6,15 +6,15 @@ import (
 )
 
 // checkKinds refuses, as a usage error, the first of files that its first
-// bytes say is a video, an MCAP file or a picture rather than a recording:
-// users of FFmpeg and GStreamer give gopline's info, play and export (cmd)
-// the clip itself. The error says what the file is and what to run
-// instead. Any other file is left for opening to judge, which names what
-// is wrong with it.
+// bytes say is a video or a picture rather than a recording: users of
+// FFmpeg and GStreamer give gopline's info, play and export (cmd) the clip
+// itself. The error says what the file is and what to run instead. Any
+// other file is left for opening to judge, which names what is wrong with
+// it: an MCAP file, gopline's own export, is named so there (exit 1).
 func checkKinds(cmd string, files []string) error {
 	for _, file := range files {
 		kind, _, err := storage.SniffFile(file)
-		if err != nil || !kind.IsOther() {
+		if err != nil || !kind.IsOther() || kind == storage.KindMCAP {
 			continue
 		}
 		return usagef("%s is %s, not a gopline recording: %s", file, kind, otherKindAdvice(cmd, file, kind))
@@ -24,10 +24,7 @@ func checkKinds(cmd string, files []string) error {
 
 // otherKindAdvice says what to run for file, of kind, instead of cmd.
 func otherKindAdvice(cmd, file string, kind storage.FileKind) string {
-	switch {
-	case kind == storage.KindMCAP:
-		return "open it in Foxglove (gopline export writes MCAP from a recording)"
-	case !kind.IsVideo():
+	if !kind.IsVideo() {
 		return "gopline export --at writes pictures from a recording"
 	}
 	publish := "videosrc location=" + syntax.Value(file) + " is-live=true ! h264enc ! publish topic=/camera"

@@ -158,6 +158,7 @@ func recordCommand() *cobra.Command {
 }
 
 func (f *recordFlags) record(line string, stdout, stderr io.Writer) error {
+	f.topics = rootTopics(f.topics, stderr) // ros2 bag record camera records /camera
 	choice := topicChoice{named: f.topics, all: f.all, regex: f.regex, exclude: f.exclude}
 	if _, _, err := choice.compile(); err != nil {
 		return err // first: a -e that took the next flag leaves --out unset

@@ -70,6 +70,7 @@ func topicListCommand() *cobra.Command {
 	cmd.Short = "list the topics, as gopline topics does (ros2 topic list)"
 	cmd.Long = "The same as gopline topics, under the name ros2 topic list gives it.\n\n" + cmd.Long
 	cmd.Example = "  gopline topic list\n  gopline topic list --remote 127.0.0.1:7400 --json"
+	cmd.Args = noArgs
 	return cmd
 }
 
@@ -98,11 +99,12 @@ func topicVerb(verb, short, long string, watch func(*topicFlags, io.Writer) func
 		Args:              oneTopic,
 		ValidArgsFunction: completeTopics,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			topic := rootTopics(args, cmd.ErrOrStderr())[0]
 			n, err := f.peer.client(logger(cmd.ErrOrStderr(), false).Level(zerolog.WarnLevel), f.remote)
 			if err != nil {
 				return err
 			}
-			return closeNode(n, f.watch(n, args[0], watch(f, cmd.OutOrStdout())))
+			return closeNode(n, f.watch(n, topic, watch(f, cmd.OutOrStdout())))
 		},
 	}
 	fs := cmd.Flags()
@@ -223,6 +225,7 @@ func topicInfoCommand() *cobra.Command {
 		Args:              oneTopic,
 		ValidArgsFunction: completeTopics,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			topic := rootTopics(args, cmd.ErrOrStderr())[0]
 			n, err := f.peer.client(zerolog.Nop(), f.remote)
 			if err != nil {
 				return err
@@ -231,7 +234,7 @@ func topicInfoCommand() *cobra.Command {
 			if err = closeNode(n, err); err != nil {
 				return f.peer.withTokenHint(err)
 			}
-			err = writeTopicInfo(nodes, args[0], f.asJSON, cmd.OutOrStdout())
+			err = writeTopicInfo(nodes, topic, f.asJSON, cmd.OutOrStdout())
 			if refused := f.peer.refusedNodes(nodes); errors.Is(err, errNoSuchTopic) && refused != "" {
 				err = fmt.Errorf("%w; %s", err, refused)
 			}

@@ -19,16 +19,17 @@ func topicsCommand() *cobra.Command {
 		timeout = 5 * time.Second
 	)
 	cmd := &cobra.Command{
-		Use:   "topics [--remote HOST:PORT] [flags]",
+		Use:   "topics [list] [--remote HOST:PORT] [flags]",
 		Short: "list the topics of every node found, or of one, with their format, QoS and subscribers",
 		Long: "Lists the topics of every node found on this host and, by multicast DNS, on the local network\n" +
 			"(a node that serves announces itself, see docs/remote.md): for each, the\n" +
 			"node, topic, codec, picture size, rate, bit rate, QoS, publishers and subscribers by name.\n" +
 			"With --remote, the topics of the node at that address (any node that listens), with the node's name\n" +
 			"(its --name, or its address when it has none) and their counters: packets published, delivered,\n" +
-			"dropped (also those its remote subscribers' links could not carry) and replayed. See docs/remote.md.",
-		Example: "  gopline topics\n  gopline topics --remote 127.0.0.1:7400\n  gopline topics --remote 10.0.0.5:7400 --token s3cret --json",
-		Args:    noArgs,
+			"dropped (also those its remote subscribers' links could not carry) and replayed. See docs/remote.md.\n" +
+			"gopline topics list is the same, as ros2 topic list; ros2 topic's echo, hz, bw and info are gopline topic's.",
+		Example: "  gopline topics\n  gopline topics list   # the same, as ros2 topic list\n  gopline topics --remote 127.0.0.1:7400\n  gopline topics --remote 10.0.0.5:7400 --token s3cret --json",
+		Args:    topicsArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if addr == "" {
 				return listAllTopics(&peer, asJSON, cmd.OutOrStdout())
