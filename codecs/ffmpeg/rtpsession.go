@@ -219,8 +219,16 @@ func (r *Reader) findStreamInfo() error {
 // that was cut short is let through: packets came, and their parameter
 // sets may come with a keyframe still to come (a late joiner);
 // parameterSetWatch fails it at a keyframe without them.
+// A stop that came during the look ends the opening as it ends that of
+// any input: the stream did not open.
 func (r *Reader) probedRTP() error {
-	if r.rtp == nil || r.cfg.ioTimeout == 0 || r.stopped() {
+	if r.rtp == nil {
+		return nil
+	}
+	if r.stopped() {
+		return fmt.Errorf("%w %q: stopped while waiting for its first packets", ErrOpen, r.url)
+	}
+	if r.cfg.ioTimeout == 0 {
 		return nil
 	}
 	if !r.rtp.probeCut && r.stream.StartTime() == astiav.NoPtsValue && r.stream.CodecParameters().Width() == 0 {

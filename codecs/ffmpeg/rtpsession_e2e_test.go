@@ -62,6 +62,21 @@ func gstSender(t *testing.T, port int, elements ...string) {
 	startSender(t, "gst-launch-1.0", append(args, "udpsink", "host=127.0.0.1", "port="+strconv.Itoa(port))...)
 }
 
+// openRTP opens addr once its sender has started: a sender started by
+// the test may take longer than the Reader's timeout to send its first
+// packet, which is ErrNothingArrived.
+func openRTP(t *testing.T, addr string, opts ...ReaderOption) (*Reader, error) {
+	t.Helper()
+	for range 20 {
+		r, err := OpenReader(addr, opts...)
+		if !errors.Is(err, ErrNothingArrived) {
+			return r, err
+		}
+	}
+	t.Fatalf("nothing arrived at %s", addr)
+	return nil, nil
+}
+
 // readFrames reads n frames of r and checks their size.
 func readFrames(t *testing.T, r *Reader, n, width, height int) {
 	t.Helper()
@@ -84,7 +99,7 @@ func TestRTPReceivesGStreamersH264WithoutASessionFile(t *testing.T) {
 	gstSender(t, port, "x264enc key-int-max=15", "rtph264pay config-interval=-1")
 	stop := make(chan struct{})
 	defer close(stop)
-	r, err := OpenReader("rtp://127.0.0.1:"+strconv.Itoa(port), WithStop(stop))
+	r, err := openRTP(t, "rtp://127.0.0.1:"+strconv.Itoa(port), WithStop(stop))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +117,7 @@ func TestRTPReceivesGStreamersJPEG(t *testing.T) {
 	gstSender(t, port, "jpegenc", "rtpjpegpay")
 	stop := make(chan struct{})
 	defer close(stop)
-	r, err := OpenReader("rtp://127.0.0.1:"+strconv.Itoa(port), WithStop(stop), WithRTPSession(0, "jpeg"))
+	r, err := openRTP(t, "rtp://127.0.0.1:"+strconv.Itoa(port), WithStop(stop), WithRTPSession(0, "jpeg"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +137,7 @@ func TestRTPWithoutParameterSetsSaysToSetConfigInterval(t *testing.T) {
 		"-c:v", "libx264", "-bf", "0", "-g", "10", "-bsf:v", "filter_units=remove_types=7|8", "-f", "rtp", addr)
 	stop := make(chan struct{})
 	defer close(stop)
-	r, err := OpenReader(addr, WithStop(stop), WithIOTimeout(time.Second))
+	r, err := openRTP(t, addr, WithStop(stop), WithIOTimeout(time.Second))
 	for i := 0; err == nil && i < 100; i++ {
 		var f interface{ Release() }
 		if f, err = r.ReadFrame(); err == nil {
@@ -158,13 +173,17 @@ func TestRTPSilentPortFailsNamingTheAddress(t *testing.T) {
 	}
 }
 
-// The stop ends the wait of a port that may wait for ever (timeout 0).
+// The stop ends the wait of a port that may wait for ever (timeout 0):
+// the stream did not open.
 func TestRTPStopEndsTheWaitOfASilentPort(t *testing.T) {
 	port := freeRTPPort(t)
 	stop := make(chan struct{})
 	time.AfterFunc(200*time.Millisecond, func() { close(stop) })
 	r, err := OpenReader("rtp://127.0.0.1:"+strconv.Itoa(port), WithIOTimeout(0), WithStop(stop))
-	if err == nil {
+	if err != nil && !errors.Is(err, ErrOpen) {
+		t.Fatalf("stopped while opening: %v, want ErrOpen (the stream did not open)", err)
+	}
+	if err == nil { // the stop came after the look at the stream
 		defer r.Close()
 		if f, err := r.ReadFrame(); err == nil {
 			f.Release()
