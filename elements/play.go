@@ -140,7 +140,10 @@ func (p *player) Start(env *pipeline.Env) error {
 	return nil
 }
 
-// rewind begins a pass at the start time with a new epoch.
+// rewind begins a pass at the start time with a new epoch and Seq from
+// 0: to a receiver a loop is a restart (a new Epoch), and a restarted
+// publisher numbers its packets from 0 again, so a gate does not read the
+// Seq going on from the last pass as packets of the old epoch.
 func (p *player) rewind(wall time.Time) error {
 	if p.cursor != nil {
 		p.cursor.Close()
@@ -154,7 +157,7 @@ func (p *player) rewind(wall time.Time) error {
 	if err := p.seekStart(); err != nil {
 		return err
 	}
-	p.epoch, p.wall, p.base, p.chain, p.played = media.NewEpoch(), wall, time.Time{}, media.Chain{}, 0
+	p.epoch, p.seq, p.gop, p.wall, p.base, p.chain, p.played = media.NewEpoch(), 0, 0, wall, time.Time{}, media.Chain{}, 0
 	return nil
 }
 

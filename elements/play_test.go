@@ -132,6 +132,13 @@ func TestPlayLoopsFromStartToEnd(t *testing.T) {
 	if got.got[0].Epoch == got.got[20].Epoch {
 		t.Error("the second pass has the first's epoch")
 	}
+	// Each pass is a restart: Seq from 0, +1 a packet, GOP the Seq of its
+	// keyframe (0 and 10).
+	for i, pk := range got.got[:40] {
+		if want := uint64(i % 20); pk.Seq != want || pk.GOP != want/10*10 {
+			t.Fatalf("packet %d (pass %d): Seq %d, GOP %d; want Seq %d, GOP %d", i, i/20+1, pk.Seq, pk.GOP, want, want/10*10)
+		}
+	}
 }
 
 // An end that is not after the start is refused: it would play nothing.
