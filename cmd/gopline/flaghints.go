@@ -51,6 +51,8 @@ var foreignFlags = map[string]map[string]string{
 		"ss":      "ffmpeg's -ss is --start",
 		"t":       ffmpegDuration,
 		"i":       "the recording is play's argument: gopline play FILE",
+		"clock": "gopline publishes no /clock: --keep-time publishes each packet with its recorded capture time, " +
+			"as ros2 bag play keeps header stamps, and play says at the start which recorded time plays when",
 	},
 	"export": {
 		"i":       "the recording is export's argument: gopline export FILE --out OUT",

@@ -31,6 +31,7 @@ func TestUnknownFlagsSayWhatWasMeant(t *testing.T) {
 		{[]string{"play", "rec.gopline", "--topics", "/a"}, "ros2 bag play's --topics is --stream"},
 		{[]string{"play", "rec.gopline", "--playback-until-sec", "3"}, "unknown flag: --playback-until-sec; ros2 bag play's --playback-until-sec is --end"},
 		{[]string{"play", "rec.gopline", "--playback-duration", "3"}, "ros2 bag play's --playback-duration is --end as a duration from the recording's start"},
+		{[]string{"play", "rec.gopline", "--clock"}, "unknown flag: --clock; gopline publishes no /clock: --keep-time publishes each packet with its recorded capture time"},
 		// ros2 bag record.
 		{[]string{"record", "--topics", "/a", "-o", "x.gopline"}, "unknown flag: --topics; ros2 bag record's --topics is --topic"},
 		{[]string{"record", "/camera", "/imu", "-o", "x.gopline"}, "/camera /imu: a topic to record is given with --topic (--topic /camera --topic /imu), as ros2 bag record's --topics"},
