@@ -51,6 +51,7 @@ var foreignFlags = map[string]map[string]string{
 		"ss":      "ffmpeg's -ss is --start",
 		"t":       ffmpegDuration,
 		"i":       "the recording is play's argument: gopline play FILE",
+		"at":      "--at is gopline export's, for a picture at that time; play starts at a time with --start (at the keyframe at or before it)",
 		"clock": "gopline publishes no /clock: --keep-time publishes each packet with its recorded capture time, " +
 			"as ros2 bag play keeps header stamps, and play says at the start which recorded time plays when",
 	},

@@ -31,6 +31,8 @@ func TestUnknownFlagsSayWhatWasMeant(t *testing.T) {
 		{[]string{"play", "rec.gopline", "--topics", "/a"}, "ros2 bag play's --topics is --stream"},
 		{[]string{"play", "rec.gopline", "--playback-until-sec", "3"}, "unknown flag: --playback-until-sec; ros2 bag play's --playback-until-sec is --end"},
 		{[]string{"play", "rec.gopline", "--playback-duration", "3"}, "ros2 bag play's --playback-duration is --end as a duration from the recording's start"},
+		// export's.
+		{[]string{"play", "rec.gopline", "--at", "2s"}, "gopline play: usage: unknown flag: --at; --at is gopline export's, for a picture at that time; play starts at a time with --start"},
 		{[]string{"play", "rec.gopline", "--clock"}, "unknown flag: --clock; gopline publishes no /clock: --keep-time publishes each packet with its recorded capture time"},
 		// ros2 bag record.
 		{[]string{"record", "--topics", "/a", "-o", "x.gopline"}, "unknown flag: --topics; ros2 bag record's --topics is --topic"},
