@@ -39,11 +39,20 @@ type PlayConfig struct {
 	// and pace through them all. A file without the stream, or whose part
 	// of it ends before Start or begins at or after End, is passed over.
 	Then []string
+	// KeepTime publishes each packet with its recorded capture time, as
+	// ros2 bag play keeps the header stamps: what lines the stream up with
+	// other sensors recorded beside it. Otherwise (the default) a packet
+	// is stamped with the wall-clock time it is played at, as a live
+	// camera's would be: the latency a pipeline reports, the stats sink's
+	// age and topic echo's latency read a capture time as the packet's
+	// age, and a recorded one would read hours old. Each loop repeats the
+	// recorded times, in a new epoch.
+	KeepTime bool
 }
 
 var playSpec = pipeline.ElementSpec[PlayConfig]{
 	Name: "play", Summary: "play a stream of a recording as packets", Out: "packets of the stream's codec",
-	Doc: "Plays a recorded stream at its recorded pace (is-live=true) times rate, or as fast as the pipeline takes it. Starts at the keyframe at or before start and stops before end. Each pass is a new encoder epoch with Seq from 0, so receivers treat it as a fresh stream.",
+	Doc: "Plays a recorded stream at its recorded pace (is-live=true) times rate, or as fast as the pipeline takes it. Starts at the keyframe at or before start and stops before end. Each pass is a new encoder epoch with Seq from 0, so receivers treat it as a fresh stream. Packets are stamped with the playback's wall-clock time, as a live source's; keep-time=true keeps their recorded capture times, to line them up with other recorded sensors.",
 	Fields: []pipeline.Field[PlayConfig]{
 		pipeline.StringField("path", "", func(c *PlayConfig) *string { return &c.Path }).Required().Doc("recording file"),
 		pipeline.StringField("stream", "", func(c *PlayConfig) *string { return &c.Stream }).
@@ -55,6 +64,8 @@ var playSpec = pipeline.ElementSpec[PlayConfig]{
 			DurationRange(0, 100*365*24*time.Hour).Doc("offset from the stream's start to stop before, after start (0: the stream's end)"),
 		pipeline.BoolField("loop", false, func(c *PlayConfig) *bool { return &c.Loop }).Doc("start again at the end"),
 		pipeline.BoolField("is-live", true, func(c *PlayConfig) *bool { return &c.Live }).Doc("pace packets as recorded"),
+		pipeline.BoolField("keep-time", false, func(c *PlayConfig) *bool { return &c.KeepTime }).
+			Doc("stamp packets with their recorded capture times (as ros2 bag play keeps header stamps), not the playback's"),
 	},
 	New: newPlay,
 }
@@ -63,7 +74,8 @@ var playSpec = pipeline.ElementSpec[PlayConfig]{
 func DefaultPlayConfig() PlayConfig { return playSpec.Defaults() }
 
 // Play plays one stream of a recording as packets: a new epoch and Seq from
-// 0 (each loop is a new epoch), capture times of the playback. It opens the
+// 0 (each loop is a new epoch), capture times of the playback (or the
+// recorded ones: KeepTime). It opens the
 // recording briefly to learn the stream's codec, so a missing file or
 // stream is an error here.
 func Play(cfg PlayConfig) (pipeline.Element, error) { return playSpec.Make(cfg) }
@@ -140,7 +152,10 @@ func (p *player) Start(env *pipeline.Env) error {
 	return nil
 }
 
-// rewind begins a pass at the start time with a new epoch.
+// rewind begins a pass at the start time with a new epoch and Seq from
+// 0: to a receiver a loop is a restart (a new Epoch), and a restarted
+// publisher numbers its packets from 0 again, so a gate does not read the
+// Seq going on from the last pass as packets of the old epoch.
 func (p *player) rewind(wall time.Time) error {
 	if p.cursor != nil {
 		p.cursor.Close()
@@ -154,7 +169,7 @@ func (p *player) rewind(wall time.Time) error {
 	if err := p.seekStart(); err != nil {
 		return err
 	}
-	p.epoch, p.wall, p.base, p.chain, p.played = media.NewEpoch(), wall, time.Time{}, media.Chain{}, 0
+	p.epoch, p.seq, p.gop, p.wall, p.base, p.chain, p.played = media.NewEpoch(), 0, 0, wall, time.Time{}, media.Chain{}, 0
 	return nil
 }
 
@@ -226,13 +241,20 @@ func (p *player) Next() (*media.Packet, time.Time, error) {
 		if pk.Key {
 			p.gop = p.seq
 		}
-		pk.CompositionOffset = time.Duration(float64(pk.CompositionOffset) / p.cfg.Rate)
-		pk.Seq, pk.GOP, pk.Epoch, pk.CaptureTime = p.seq, p.gop, p.epoch, due.Add(pk.CompositionOffset)
+		pk.Seq, pk.GOP, pk.Epoch = p.seq, p.gop, p.epoch
 		p.seq++
 		p.played++
 		p.last = due
-		if !p.cfg.Live {
+		switch {
+		case p.cfg.KeepTime: // the recorded capture time and composition offset
+		case p.cfg.Live:
+			pk.CompositionOffset = time.Duration(float64(pk.CompositionOffset) / p.cfg.Rate)
+			pk.CaptureTime = due.Add(pk.CompositionOffset)
+		default:
+			pk.CompositionOffset = time.Duration(float64(pk.CompositionOffset) / p.cfg.Rate)
 			pk.CaptureTime = p.env.Now()
+		}
+		if !p.cfg.Live {
 			return pk, time.Time{}, nil
 		}
 		return pk, due, nil

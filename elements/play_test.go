@@ -1,12 +1,15 @@
 package elements
 
 import (
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/gopline/gopline/pipeline"
+	"github.com/gopline/gopline/storage"
 )
 
 // playPipeline is a pipeline, not started, that plays cfg into the
@@ -132,6 +135,13 @@ func TestPlayLoopsFromStartToEnd(t *testing.T) {
 	if got.got[0].Epoch == got.got[20].Epoch {
 		t.Error("the second pass has the first's epoch")
 	}
+	// Each pass is a restart: Seq from 0, +1 a packet, GOP the Seq of its
+	// keyframe (0 and 10).
+	for i, pk := range got.got[:40] {
+		if want := uint64(i % 20); pk.Seq != want || pk.GOP != want/10*10 {
+			t.Fatalf("packet %d (pass %d): Seq %d, GOP %d; want Seq %d, GOP %d", i, i/20+1, pk.Seq, pk.GOP, want, want/10*10)
+		}
+	}
 }
 
 // An end that is not after the start is refused: it would play nothing.
@@ -140,5 +150,73 @@ func TestPlayRefusesAnEndNotAfterStart(t *testing.T) {
 	runToEnd(t, mustParse(t, "testsrc size=160x120 num-frames=5 is-live=false ! h264enc ! record path="+path+" stream=/cam", nil))
 	if _, err := Play(PlayConfig{Path: path, Stream: "/cam", Start: time.Second, End: time.Second}); err == nil {
 		t.Error("an end equal to the start played")
+	}
+}
+
+// recordedTimes are the capture times of stream's packets in the recording
+// at path, in order.
+func recordedTimes(t *testing.T, path, stream string) []time.Time {
+	t.Helper()
+	rec, err := storage.Open(path, storage.WithReadOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	first, err := rec.First(stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := rec.Seek(stream, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var times []time.Time
+	for {
+		pk, err := c.Next()
+		if errors.Is(err, io.EOF) {
+			return times
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		times = append(times, pk.CaptureTime)
+	}
+}
+
+// Played packets are stamped with the wall-clock time they are played at
+// (as a live camera's), paced and scaled by the rate; keep-time keeps the
+// recorded capture times, paced or not, whatever the rate.
+func TestPlayStampsPlaybackOrRecordedTime(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cam.db")
+	runToEnd(t, mustParse(t, "testsrc size=160x120 num-frames=30 rate=30 is-live=false ! h264enc gop=10 ! record path="+path+" stream=/cam", nil))
+	recorded := recordedTimes(t, path, "/cam")
+	for _, c := range []struct {
+		name string
+		cfg  PlayConfig
+	}{
+		{"paced", PlayConfig{Rate: 10, Live: true}},
+		{"paced, keep-time", PlayConfig{Rate: 10, Live: true, KeepTime: true}},
+		{"not live, keep-time", PlayConfig{Rate: 1, KeepTime: true}},
+	} {
+		c.cfg.Path, c.cfg.Stream = path, "/cam"
+		before := time.Now()
+		got := playAll(t, c.cfg)
+		got.mu.Lock()
+		if len(got.got) != len(recorded) {
+			t.Fatalf("%s: played %d packets of %d", c.name, len(got.got), len(recorded))
+		}
+		for i, pk := range got.got {
+			switch {
+			case c.cfg.KeepTime && !pk.CaptureTime.Equal(recorded[i]):
+				t.Errorf("%s: packet %d stamped %v, recorded at %v", c.name, i, pk.CaptureTime, recorded[i])
+			case !c.cfg.KeepTime && pk.CaptureTime.Before(before):
+				t.Errorf("%s: packet %d stamped %v, before playback began at %v", c.name, i, pk.CaptureTime, before)
+			case !c.cfg.KeepTime && i > 0 && pk.CaptureTime.Sub(got.got[0].CaptureTime) != recorded[i].Sub(recorded[0])/10:
+				t.Errorf("%s: packet %d stamped %v after the first, recorded %v after it: not a tenth at rate 10", c.name, i,
+					pk.CaptureTime.Sub(got.got[0].CaptureTime), recorded[i].Sub(recorded[0]))
+			}
+		}
+		got.mu.Unlock()
 	}
 }

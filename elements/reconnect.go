@@ -159,6 +159,10 @@ func (s *reconnecting[T]) Next() (T, time.Time, error) {
 		if err == io.EOF {
 			err = fmt.Errorf("%q ended", s.location) // a camera's stream has no end of its own
 		}
+		if !retryable(err) { // reopened, it would fail the same
+			var zero T
+			return zero, time.Time{}, fmt.Errorf("%w: %q: %w", ErrStreamLost, s.location, err)
+		}
 		if s.policy.Retries == 0 {
 			var zero T
 			return zero, time.Time{}, s.notRetrying("dropped", err)
@@ -217,10 +221,11 @@ func (s *reconnecting[T]) connect() error {
 
 // retryable reports whether opening the stream again may cure err: not
 // when its options are wrong (a misspelled option, an unknown format) or
-// ask what its codec cannot give (passthrough of HEVC), which the next
-// attempt would meet again.
+// ask what its codec cannot give (passthrough of HEVC), or its sender
+// leaves out what decoding needs (an RTP stream without parameter sets),
+// which the next attempt would meet again.
 func retryable(err error) bool {
-	return !errors.Is(err, ffmpeg.ErrBadOption) && !errors.Is(err, ffmpeg.ErrNotH264)
+	return !errors.Is(err, ffmpeg.ErrBadOption) && !errors.Is(err, ffmpeg.ErrNotH264) && !errors.Is(err, ffmpeg.ErrNoParameterSets)
 }
 
 // down notes that the stream went down because of err, and warns.

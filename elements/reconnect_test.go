@@ -18,15 +18,19 @@ import (
 )
 
 // droppingStream gives n frames, numbered from 0 as a reader's are, then
-// fails as a camera that went away.
+// fails as a camera that went away, or with end when set.
 type droppingStream struct {
 	n, sent int
 	stopped *int
+	end     error
 }
 
 func (s *droppingStream) Start(*pipeline.Env) error { return nil }
 func (s *droppingStream) Stop() error               { *s.stopped++; return nil }
 func (s *droppingStream) Next() (*media.Frame, time.Time, error) {
+	if s.sent == s.n && s.end != nil {
+		return nil, time.Time{}, s.end
+	}
 	if s.sent == s.n {
 		return nil, time.Time{}, errors.New("connection reset")
 	}
@@ -41,6 +45,7 @@ type fakeCamera struct {
 	down    map[int]bool
 	opened  int
 	stopped int
+	end     error // the streams' error after their frames, if not a reset
 }
 
 func (c *fakeCamera) open(<-chan struct{}) (pipeline.Source[*media.Frame], error) {
@@ -48,7 +53,7 @@ func (c *fakeCamera) open(<-chan struct{}) (pipeline.Source[*media.Frame], error
 	if c.down[c.opened] {
 		return nil, errors.New("connection refused")
 	}
-	return &droppingStream{n: c.n, stopped: &c.stopped}, nil
+	return &droppingStream{n: c.n, stopped: &c.stopped, end: c.end}, nil
 }
 
 // reconnectingTo returns a reconnecting source over cam whose waits pass at
@@ -136,6 +141,25 @@ func TestReconnectingSourceWithoutRetriesSaysSoWhenTheStreamDrops(t *testing.T) 
 	_, _, err := s.Next()
 	if want := `stream lost: "rtsp://cam/live" dropped, and retries=0: not retrying: connection reset`; !errors.Is(err, ErrStreamLost) || err.Error() != want {
 		t.Fatalf("the stream dropped with retries=0: %v; want %q", err, want)
+	}
+	if cam.opened != 1 || strings.Contains(log.String(), "reconnecting") {
+		t.Fatalf("opened %d times, log:\n%s", cam.opened, log.String())
+	}
+}
+
+// A stream that fails with what reopening cannot cure (an RTP sender that
+// leaves the parameter sets out) fails the source at once, with retries
+// for ever.
+func TestReconnectingSourceDoesNotReopenAStreamWithoutParameterSets(t *testing.T) {
+	cam := &fakeCamera{n: 1, end: fmt.Errorf("%w at rtp://127.0.0.1:5000: set config-interval=-1", ffmpeg.ErrNoParameterSets)}
+	var log testlog.Buffer
+	s, _ := reconnectingTo(t, cam, backoff.Forever, &log)
+	if _, _, err := s.Next(); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := s.Next()
+	if !errors.Is(err, ffmpeg.ErrNoParameterSets) || !errors.Is(err, ErrStreamLost) || !strings.Contains(err.Error(), "config-interval=-1") {
+		t.Fatalf("Next = %v, want the stream lost for its missing parameter sets", err)
 	}
 	if cam.opened != 1 || strings.Contains(log.String(), "reconnecting") {
 		t.Fatalf("opened %d times, log:\n%s", cam.opened, log.String())

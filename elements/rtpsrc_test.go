@@ -2,12 +2,16 @@ package elements
 
 import (
 	"context"
+	"errors"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
+
+	"github.com/gopline/gopline/codecs/ffmpeg"
 )
 
 // rtpSender starts ffmpeg sending H.264 over RTP to a free port of the
@@ -76,5 +80,110 @@ func TestRTPSessionFileIsRead(t *testing.T) {
 		if s := stat(t, p, "src"); s.Errors != 0 {
 			t.Fatalf("%q: source stats %+v", props, s)
 		}
+	}
+}
+
+// gstRTPSender runs GStreamer sending a 160x120 test pattern through the
+// elements given (an encoder and its payloader) to port of the loopback,
+// for the length of the test, or skips the test without GStreamer.
+func gstRTPSender(t *testing.T, port int, elements ...string) {
+	t.Helper()
+	gst, err := exec.LookPath("gst-launch-1.0")
+	if err != nil {
+		t.Skip("gst-launch-1.0 is not installed")
+	}
+	args := []string{"-q", "videotestsrc", "is-live=true", "!", "video/x-raw,width=160,height=120,format=I420", "!"}
+	for _, e := range elements {
+		args = append(append(args, strings.Fields(e)...), "!")
+	}
+	args = append(args, "udpsink", "host=127.0.0.1", "port="+strconv.Itoa(port))
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, gst, args...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); _ = cmd.Wait() })
+}
+
+// What GStreamer's users send (x264enc ! rtph264pay config-interval=-1 !
+// udpsink) is received at its port, without a session file; JPEG too, with
+// encoding=JPEG.
+func TestVideoSrcReceivesRTPFromGStreamerWithoutASessionFile(t *testing.T) {
+	for _, c := range []struct{ sender, props string }{
+		{"x264enc key-int-max=15 ! rtph264pay config-interval=-1", ""},
+		{"jpegenc ! rtpjpegpay", " encoding=JPEG"},
+	} {
+		port := freeUDPPortPair(t)
+		gstRTPSender(t, port, strings.Split(c.sender, " ! ")...)
+		var got frames
+		p := mustParse(t, "videosrc location=rtp://127.0.0.1:"+strconv.Itoa(port)+c.props+" name=src", map[string]*frames{"src": &got})
+		if err := p.Start(context.Background()); err != nil {
+			t.Fatalf("%s: %v", c.sender, err)
+		}
+		awaitLong(t, "frames from RTP", func() bool { return len(got.all()) >= 10 })
+		if err := p.Stop(); err != nil {
+			t.Fatalf("%s: Stop = %v", c.sender, err)
+		}
+		for _, f := range got.all() {
+			if f.Width != 160 || f.Height != 120 {
+				t.Fatalf("%s: a %dx%d frame, want 160x120", c.sender, f.Width, f.Height)
+			}
+		}
+		if s := stat(t, p, "src"); s.Errors != 0 {
+			t.Fatalf("%s: source stats %+v", c.sender, s)
+		}
+	}
+}
+
+// A sender that leaves SPS and PPS out of the stream fails the source (its
+// error, which gopline run exits with), with retries for ever, saying to
+// set config-interval=-1 on it.
+func TestVideoSrcRTPWithoutParameterSetsFailsSayingWhatToSet(t *testing.T) {
+	ff, err := exec.LookPath("ffmpeg")
+	if err != nil {
+		t.Skip("ffmpeg is not installed")
+	}
+	port := freeUDPPortPair(t)
+	addr := "rtp://127.0.0.1:" + strconv.Itoa(port)
+	// ffmpeg's RTP sender with the parameter sets taken out of the
+	// stream, as a sender without config-interval keeps them in its caps.
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, ff, "-v", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25", "-t", "120",
+		"-c:v", "libx264", "-bf", "0", "-g", "10", "-bsf:v", "filter_units=remove_types=7|8", "-f", "rtp", addr)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); _ = cmd.Wait() })
+	var got frames
+	p := mustParse(t, "videosrc location="+addr+" timeout=1s name=src", map[string]*frames{"src": &got})
+	if err := p.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	s := stat(t, p, "src")
+	for _, want := range []string{ffmpeg.ErrNoParameterSets.Error(), addr, "config-interval=-1"} {
+		if s.Errors != 1 || !strings.Contains(s.LastError, want) {
+			t.Fatalf("source stats %+v, want one error saying %q", s, want)
+		}
+	}
+	if n := len(got.all()); n != 0 {
+		t.Fatalf("%d frames came", n)
+	}
+}
+
+// A port nothing is sent to fails at the source's timeout, naming the
+// address and that nothing arrived.
+func TestVideoSrcSilentRTPPortFailsNamingTheAddress(t *testing.T) {
+	addr := "rtp://127.0.0.1:" + strconv.Itoa(freeUDPPortPair(t))
+	p := mustParse(t, "videosrc location="+addr+" timeout=300ms retries=0 name=src", map[string]*frames{"src": {}})
+	err := p.Start(context.Background())
+	if err == nil {
+		p.Stop()
+		t.Fatal("the pipeline started on a silent port")
+	}
+	if !errors.Is(err, ffmpeg.ErrNothingArrived) || !strings.Contains(err.Error(), addr) {
+		t.Fatalf("Start = %v, want ErrNothingArrived naming %s", err, addr)
 	}
 }

@@ -75,6 +75,13 @@ type VideoSrcConfig struct {
 	// h264dec). Either way the damage is counted in the node's stats and
 	// warned of. Passthrough ignores it.
 	Conceal bool
+	// RTPPayload and RTPEncoding say what an rtp://IP:PORT location
+	// carries, which RTP itself does not: the sender's payload type (0:
+	// ffmpeg.DefaultRTPPayload, or 26 for JPEG, as GStreamer's payloaders
+	// use) and encoding, "H264" (the default, as "" is), "H265" or "JPEG".
+	// Other locations ignore them.
+	RTPPayload  int
+	RTPEncoding string
 	// Threads are the decoder's threads (ffmpeg.WithReaderThreads): 0 or
 	// 1 (the default) is one thread, which finds all damage; more, or -1
 	// for FFmpeg's choice, decode a heavy stream faster, a picture of
@@ -84,7 +91,7 @@ type VideoSrcConfig struct {
 
 var videoSrcSpec = pipeline.ElementSpec[VideoSrcConfig]{
 	Name: "videosrc", Summary: "video file, V4L2 camera or network stream through FFmpeg", Out: "raw frames, or h264 or jpeg packets with passthrough=true",
-	Doc: "Reads anything FFmpeg opens: a file, a camera (location=/dev/video0 input-format=v4l2) or a URL (rtsp://...). It decodes to frames, turned upright as the stream's display matrix asks (a phone's clip tagged rotate=90: 480x640 frames of a 640x480 stream; autorotate=false keeps them as coded; angles other than quarter turns, and mirrors, are warned of and left as coded), or with passthrough=true hands on the stream's own H.264 access units without re-encoding, SPS and PPS in front of every IDR (or an MJPEG stream's JPEG pictures; another codec, such as an HEVC camera's, fails at once: decode it instead), as coded: a stream meant to be shown turned is warned of, since the packets and their recording do not keep the turn. A network stream that drops or is down is opened again (retries=), as a new stream that resumes at its first keyframe, each reopening a restart in the node's stats; one that never opened before the pipeline stopped fails the source (stream never opened), and so does one that opened but delivered no frame (stream delivered nothing), as does a file or device that delivers none before its end or the stop, so that a run whose camera never answered, or never sent a picture, does not pass for one that ran; a live HLS playlist that stops growing fails after about timeout= plus 3 target durations, and is reopened after the last segment read, not replayed; a recording over the network (a known duration or size, as an HTTP server's Content-Length) is read once, and a failure part-way fails the source instead of reading it again from its beginning. Decoding starts at the stream's first keyframe: the packets before it (a live stream joined part-way) are counted (skipped: before_keyframe), not damage. Decoding is strict, as h264dec's: after damage it leaves pictures out until the next keyframe, counted in the node's stats (skipped: undecodable, damaged) and warned of; conceal=true hands on FFmpeg's concealed pictures instead, marked concealed and counted (skipped: concealed).",
+	Doc: "Reads anything FFmpeg opens: a file, a camera (location=/dev/video0 input-format=v4l2) or a URL (rtsp://...; rtp://IP:PORT is the port an RTP sender such as GStreamer's rtph264pay config-interval=-1 ! udpsink sends to, received without an SDP file as payload= and encoding= say; a silent port fails at timeout= saying nothing arrived, and an H.264 or H.265 stream whose keyframes come without SPS and PPS fails at once saying to set config-interval=-1 on the sender). It decodes to frames, turned upright as the stream's display matrix asks (a phone's clip tagged rotate=90: 480x640 frames of a 640x480 stream; autorotate=false keeps them as coded; angles other than quarter turns, and mirrors, are warned of and left as coded), or with passthrough=true hands on the stream's own H.264 access units without re-encoding, SPS and PPS in front of every IDR (or an MJPEG stream's JPEG pictures; another codec, such as an HEVC camera's, fails at once: decode it instead), as coded: a stream meant to be shown turned is warned of, since the packets and their recording do not keep the turn. A network stream that drops or is down is opened again (retries=), as a new stream that resumes at its first keyframe, each reopening a restart in the node's stats; one that never opened before the pipeline stopped fails the source (stream never opened), and so does one that opened but delivered no frame (stream delivered nothing), as does a file or device that delivers none before its end or the stop, so that a run whose camera never answered, or never sent a picture, does not pass for one that ran; a live HLS playlist that stops growing fails after about timeout= plus 3 target durations, and is reopened after the last segment read, not replayed; a recording over the network (a known duration or size, as an HTTP server's Content-Length) is read once, and a failure part-way fails the source instead of reading it again from its beginning. Decoding starts at the stream's first keyframe: the packets before it (a live stream joined part-way) are counted (skipped: before_keyframe), not damage. Decoding is strict, as h264dec's: after damage it leaves pictures out until the next keyframe, counted in the node's stats (skipped: undecodable, damaged) and warned of; conceal=true hands on FFmpeg's concealed pictures instead, marked concealed and counted (skipped: concealed).",
 	Fields: []pipeline.Field[VideoSrcConfig]{
 		pipeline.StringField("location", "", func(c *VideoSrcConfig) *string { return &c.Location }).Required().
 			Doc("file path, device or URL"),
@@ -111,6 +118,10 @@ var videoSrcSpec = pipeline.ElementSpec[VideoSrcConfig]{
 			Doc("times to reopen a network stream that dropped or is down (-1: for ever, 0: fail at once); a recording (known duration or size) is only waited for at start"),
 		pipeline.BoolField("conceal", false, func(c *VideoSrcConfig) *bool { return &c.Conceal }).
 			Doc("conceal damage (a smeared picture, marked concealed) instead of leaving pictures out until the next keyframe"),
+		pipeline.IntField("payload", 0, func(c *VideoSrcConfig) *int { return &c.RTPPayload }).Range(0, 127).
+			Doc("RTP payload type of an rtp://IP:PORT location, the sender's pt= (0: 96, or 26 for encoding=JPEG, as GStreamer's payloaders send)"),
+		pipeline.EnumField("encoding", "H264", []string{"H264", "H265", "JPEG"}, func(c *VideoSrcConfig) *string { return &c.RTPEncoding }).
+			Doc("what an rtp://IP:PORT location carries (rtph264pay, rtph265pay, rtpjpegpay): received without an SDP file"),
 		pipeline.IntField("threads", 1, func(c *VideoSrcConfig) *int { return &c.Threads }).Range(-1, 64).
 			Doc("decoder threads: 1 finds all damage; more, or -1 for FFmpeg's choice, decode heavy streams (4K) faster, a picture of latency a thread, damage found later"),
 	},
@@ -151,6 +162,9 @@ func (cfg VideoSrcConfig) options() []ffmpeg.ReaderOption {
 	}
 	if cfg.Conceal {
 		opts = append(opts, ffmpeg.WithDamageConcealed())
+	}
+	if ffmpeg.IsRTP(cfg.Location) {
+		opts = append(opts, ffmpeg.WithRTPSession(cfg.RTPPayload, cfg.RTPEncoding))
 	}
 	switch {
 	case cfg.Threads > 1:

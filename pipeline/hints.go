@@ -30,6 +30,7 @@ const (
 	hintMux     = "record path=FILE records the packets into a gopline recording, and gopline export FILE --out clip.mp4 makes an MP4 of it"
 	hintPay     = "gopline sends streams on topics: publish topic=/cam, served to other hosts with --listen and to browsers with --http"
 	hintCodecs  = "gopline encodes H.264 (h264enc) and JPEG (jpegenc) only"
+	hintRTP     = "videosrc location=rtp://IP:PORT receives and depayloads RTP itself, no SDP file needed (the sender: rtph264pay config-interval=-1 ! udpsink host=IP port=PORT); an RTSP camera is videosrc location=rtsp://HOST/PATH"
 )
 
 // elementHints are the elements of GStreamer (and a few of FFmpeg's
@@ -52,7 +53,10 @@ var elementHints = []elementHint{
 	{"playbin", "videosrc", "videosrc location=PATH-OR-URL (a file, rtsp://, http://) reads and decodes it"},
 	{"rtspsrc", "videosrc", "a network camera is videosrc location=rtsp://HOST/PATH, which reconnects by itself"},
 	{"souphttpsrc", "videosrc", "videosrc location=http://... reads a stream over HTTP"},
-	{"rtph264depay", "videosrc", "videosrc location=rtsp://HOST/PATH receives RTP itself"},
+	{"udpsrc", "videosrc", hintRTP},
+	{"rtph264depay", "videosrc", hintRTP},
+	{"rtph265depay", "videosrc", "videosrc location=rtp://IP:PORT encoding=H265 receives RTP itself (the sender: rtph265pay config-interval=-1 ! udpsink host=IP port=PORT)"},
+	{"rtpjpegdepay", "videosrc", "videosrc location=rtp://IP:PORT encoding=JPEG receives RTP itself (the sender: rtpjpegpay ! udpsink host=IP port=PORT)"},
 	// Encoders and decoders.
 	{"x264enc", "h264enc", hintH264Enc},
 	{"openh264enc", "h264enc", hintH264Enc},

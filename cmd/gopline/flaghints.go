@@ -55,6 +55,9 @@ var foreignFlags = map[string]map[string]string{
 		"i":       "the recording is play's argument: gopline play FILE",
 		"remap":   "ros2 bag play's --remap" + playRemap,
 		"m":       "ros2 bag play's -m (its topic remapping)" + playRemap,
+		"at":      "--at is gopline export's, for a picture at that time; play starts at a time with --start (at the keyframe at or before it)",
+		"clock": "gopline publishes no /clock: --keep-time publishes each packet with its recorded capture time, " +
+			"as ros2 bag play keeps header stamps, and play says at the start which recorded time plays when",
 	},
 	"export": {
 		"i":       "the recording is export's argument: gopline export FILE --out OUT",

@@ -34,6 +34,9 @@ func TestUnknownFlagsSayWhatWasMeant(t *testing.T) {
 		{[]string{"play", "rec.gopline", "--remap", "/camera:=/front"}, "unknown flag: --remap; ros2 bag play's --remap: gopline play publishes each stream on the topic of its name; " +
 			"a pipeline plays one on another topic: gopline run 'play path=FILE stream=/camera ! publish topic=/other'"},
 		{[]string{"play", "rec.gopline", "-m", "/camera:=/front"}, "unknown shorthand flag: 'm' in -m; ros2 bag play's -m (its topic remapping): gopline play publishes"},
+		// export's.
+		{[]string{"play", "rec.gopline", "--at", "2s"}, "gopline play: usage: unknown flag: --at; --at is gopline export's, for a picture at that time; play starts at a time with --start"},
+		{[]string{"play", "rec.gopline", "--clock"}, "unknown flag: --clock; gopline publishes no /clock: --keep-time publishes each packet with its recorded capture time"},
 		// ros2 bag record.
 		{[]string{"record", "--topics", "/a", "-o", "x.gopline"}, "unknown flag: --topics; ros2 bag record's --topics is --topic"},
 		{[]string{"record", "/camera", "/imu", "-o", "x.gopline"}, "/camera /imu: a topic to record is given with --topic (--topic /camera --topic /imu), as ros2 bag record's --topics"},

@@ -229,6 +229,7 @@ type playFlags struct {
 	start, end   string // as export takes them (parseTimeRange)
 	duration     time.Duration
 	loop, asJSON bool
+	keepTime     bool
 	allowDamage  bool
 	node         *nodeFlags
 	quiet        bool
@@ -252,7 +253,10 @@ func playCommand() *cobra.Command {
 			"stream going on from one file to the next, their times counted from the earliest's start; a\n" +
 			"directory plays the one recording it holds (one of several is refused, naming them).\n" +
 			"With --listen the topics are served to other processes and hosts, and the node announces itself\n" +
-			"so that they find them by name (gopline topics; subscribe topic=NAME).",
+			"so that they find them by name (gopline topics; subscribe topic=NAME).\n" +
+			"Packets are stamped with the wall-clock time they are played at, as a live camera's; --keep-time\n" +
+			"keeps their recorded capture times, as ros2 bag play keeps header stamps, to line them up with\n" +
+			"other sensors recorded beside them. play says at the start which recorded time plays when.",
 		Example: "  gopline play cam.gopline --rate 2\n  gopline play cam.gopline --stream /camera --start 30s --loop --duration 1m\n" +
 			"  gopline play cam.gopline --start 10s --end 15s\n" +
 			"  gopline play cam.gopline --start '2024-05-01 12:00:02.000 UTC' --end '2024-05-01 12:00:02.966 UTC'\n" +
@@ -276,6 +280,8 @@ func playCommand() *cobra.Command {
 	fs.StringVar(&f.start, "start", "", "play from this time: a duration from the recording's start (12.5s, 1m), an RFC 3339 time, one as gopline info prints it, or a time of day in UTC (each stream begins at its keyframe at or before it)")
 	fs.StringVar(&f.end, "end", "", "play up to this time, exclusive (same forms as --start; one as gopline info prints it takes in its whole millisecond)")
 	fs.BoolVar(&f.loop, "loop", false, "start again at the end (or --end), from --start")
+	fs.BoolVar(&f.keepTime, "keep-time", false, "publish each packet with its recorded capture time, as ros2 bag play keeps header stamps "+
+		"(default: the wall-clock time it is played at, as a live camera's)")
 	fs.Var((*durationValue)(&f.duration), "duration", "stop after playing this long, on the wall clock (--end bounds the recording's time)")
 	fs.BoolVar(&f.asJSON, "json", false, "print the per-node stats as JSON on stdout")
 	fs.BoolVar(&f.allowDamage, "allow-damage", false, "exit 0 even when damaged packets were skipped (they are still counted)")
@@ -338,7 +344,7 @@ func (f *playFlags) playOn(n *gopline.Node, set playSet, plan playPlan, stdout, 
 		i := ps.index
 		holders := set.holders[ps.name]
 		el, err := elements.Play(elements.PlayConfig{Path: holders[0], Then: holders[1:], Stream: ps.name,
-			Rate: f.rate, Start: ps.start, End: ps.end, Loop: f.loop, Live: true})
+			Rate: f.rate, Start: ps.start, End: ps.end, Loop: f.loop, Live: true, KeepTime: f.keepTime})
 		if err != nil {
 			return err
 		}
@@ -357,6 +363,9 @@ func (f *playFlags) playOn(n *gopline.Node, set playSet, plan playPlan, stdout, 
 			where = fmt.Sprintf(", served at %s as node %s", n.Addr(), name)
 		}
 		fmt.Fprintf(stderr, "playing %d stream(s) of %s on their topics%s\n", played, set.label(), where)
+		if from := plan.from(); !from.IsZero() {
+			fmt.Fprintln(stderr, timeLine(from, time.Now(), f.keepTime))
+		}
 	}
 	stats, end := runUntilDone(n, p, f.duration, liveOutput(stderr, f.quiet || f.asJSON), topics)
 	end.err = closeNode(n, end.err)

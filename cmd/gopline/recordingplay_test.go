@@ -315,3 +315,36 @@ func TestInfoRoundsAStartUpToTheMillisecond(t *testing.T) {
 		}
 	}
 }
+
+// play says at the start which recorded time plays when, and which time
+// its packets carry: the playback's, or with --keep-time the recorded one
+// (the element's stamping is tested in elements/play_test.go).
+func TestPlaySaysWhichTimeItsPacketsCarry(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cam.gopline")
+	if code, _, stderr := runCmd("run", "testsrc size=160x120 num-frames=30 is-live=false ! h264enc gop=10 ! record path="+path+" stream=/camera"); code != 0 {
+		t.Fatalf("run: exit %d: %s", code, stderr)
+	}
+	start, _ := infoTimes(t, path)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "; packets are stamped with the wall-clock time they are played at (--keep-time keeps the recorded ones)\n"},
+		{[]string{"--keep-time"}, "; packets keep their recorded capture times (--keep-time)\n"},
+	} {
+		code, stdout, stderr := runCmd(append([]string{"play", path, "--rate", "50"}, c.args...)...)
+		if code != 0 || !strings.Contains(stderr, "\nrecorded "+start+" plays at ") || !strings.Contains(stderr, c.want) {
+			t.Errorf("play %v: exit %d: %s%s; want a line from recorded %s ending %q", c.args, code, stdout, stderr, start, c.want)
+		}
+	}
+}
+
+// The line lines recorded time up with the wall clock.
+func TestTimeLine(t *testing.T) {
+	rec := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
+	got := timeLine(rec, rec.Add(26*time.Hour+1500*time.Millisecond), true)
+	want := "recorded 2024-05-01 12:00:00.000 UTC plays at 2024-05-02 14:00:01.500 UTC, 26h0m1.5s later; packets keep their recorded capture times (--keep-time)"
+	if got != want {
+		t.Errorf("%q, want %q", got, want)
+	}
+}

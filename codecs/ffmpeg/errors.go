@@ -27,4 +27,12 @@ var (
 	// range, or an input's options name an option or a format FFmpeg does
 	// not have: trying again cannot help.
 	ErrBadOption = errors.New("ffmpeg: bad option")
+	// ErrNothingArrived means nothing came to an rtp:// port within the
+	// Reader's I/O timeout: no sender, or one sending elsewhere. The error
+	// names the address.
+	ErrNothingArrived = errors.New("ffmpeg: nothing arrived")
+	// ErrNoParameterSets means an H.264 or H.265 stream received over RTP
+	// has keyframes without the SPS and PPS to decode them, which only its
+	// sender can put in. The error says what to set on it.
+	ErrNoParameterSets = errors.New("ffmpeg: no parameter sets in the stream")
 )

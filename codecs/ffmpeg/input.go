@@ -31,6 +31,10 @@ func (r *Reader) openInput() error {
 	if err != nil {
 		return err
 	}
+	url, inFmt, options, err := r.rtpInput(inputURL(r.url), inFmt, options)
+	if err != nil {
+		return err
+	}
 	var dict *astiav.Dictionary
 	if len(options) > 0 {
 		dict = astiav.NewDictionary()
@@ -46,7 +50,7 @@ func (r *Reader) openInput() error {
 	}
 	r.fcAt = r.logs.bind(r.fc)
 	r.interruptOnStop()
-	if err := r.demuxing(func() error { return r.fc.OpenInput(inputURL(r.url), inFmt, dict) }); err != nil {
+	if err := r.demuxing(func() error { return r.fc.OpenInput(url, inFmt, dict) }); err != nil {
 		r.fc.Free() // avformat_open_input frees the context on failure; Free on nil is safe
 		r.fc = nil
 		r.logs.unbind(r.fcAt)
@@ -101,12 +105,14 @@ func (r *Reader) rawvideo() bool {
 }
 
 // interruptOnStop makes FFmpeg's blocking calls on r.fc end once the stop
-// of WithStop closes.
+// of WithStop closes. An rtp:// input gets the interrupter without a stop
+// too: its probe is cut short by it (see findStreamInfo).
 func (r *Reader) interruptOnStop() {
-	if r.cfg.stop == nil {
+	if r.cfg.stop == nil && r.rtp == nil {
 		return
 	}
 	interrupter := r.fc.SetInterruptCallback()
+	r.interrupt = interrupter
 	r.closed = make(chan struct{})
 	r.interrupter.Add(1)
 	go func() {

@@ -35,6 +35,8 @@ type StreamInfo struct {
 
 // Reader reads one video stream of anything FFmpeg opens: a file, a V4L2
 // camera (WithInputFormat("v4l2") and a /dev/video path), or a network URL.
+// An rtp://IP:PORT location is the port an RTP sender sends to, received
+// without a session file (see WithRTPSession and rtpsession.go).
 //
 // In decode mode (the default) ReadFrame returns decoded, scaled Frames,
 // turned upright as the stream's display matrix asks (see
@@ -124,10 +126,17 @@ type Reader struct {
 	hls            *liveHLS
 	playlistHeader http.Header
 
+	// rtp is the session of an rtp:// location, nil for other inputs
+	// (rtpsession.go).
+	rtp *rtpSession
+
 	// The goroutine that interrupts FFmpeg's I/O when the stop of WithStop
 	// closes; Close ends it.
 	closed      chan struct{}
 	interrupter sync.WaitGroup
+	// interrupt ends FFmpeg's blocking calls on fc; nil when nothing
+	// interrupts them.
+	interrupt astiav.IOInterrupter
 }
 
 var registerDevices sync.Once
@@ -161,11 +170,14 @@ func (r *Reader) open() error {
 	// A raw input's options say all there is to know of it: probing it
 	// would only estimate its length from a bitrate, with a warning.
 	if !r.rawvideo() {
-		if err := r.demuxing(func() error { return r.fc.FindStreamInfo(nil) }); err != nil {
+		if err := r.demuxing(r.findStreamInfo); err != nil {
 			return fmt.Errorf("%w %q: reading stream info: %w", ErrOpen, r.url, err)
 		}
 	}
 	if err := r.chooseStream(); err != nil {
+		return err
+	}
+	if err := r.probedRTP(); err != nil {
 		return err
 	}
 	par := r.stream.CodecParameters()
@@ -255,6 +267,10 @@ func (r *Reader) readVideoPacket() error {
 			return fmt.Errorf("ffmpeg: reading %q: %w", r.url, err)
 		}
 		if r.pkt.StreamIndex() == r.stream.Index() {
+			if err := r.watchRTP(); err != nil {
+				r.pkt.Unref()
+				return err
+			}
 			r.dataEnd = -1
 			if pos := r.pkt.Pos(); pos >= 0 {
 				r.dataEnd = pos + int64(r.pkt.Size())

@@ -31,6 +31,8 @@ type readerConfig struct {
 	streamSet    bool
 	resume       int64 // WithPlaylistResume's segment
 	resumeSet    bool
+	rtpPayload   int    // WithRTPSession's, 0: by the encoding
+	rtpEncoding  string // WithRTPSession's, "": H264
 }
 
 // WithReaderLogger sends the reader's FFmpeg log lines (its demuxer's, a
@@ -103,9 +105,10 @@ const DefaultIOTimeout = 3 * time.Second
 // WithIOTimeout sets how long a read from a network URL (rtsp://, http://,
 // tcp://, udp://, ...) may wait for data before it fails; 0 waits for ever.
 // This includes the open: a udp:// source whose sender has not started
-// within d fails too. Files and devices are not affected. An explicit FFmpeg
-// option (timeout for RTSP, RTP, UDP and SRT, rw_timeout for the others) in
-// WithInputOptions wins.
+// within d fails too, and an rtp:// port that nothing is sent to fails
+// with ErrNothingArrived. Files and devices are not affected. An explicit
+// FFmpeg option (timeout for RTSP, UDP and SRT, listen_timeout in seconds
+// for rtp://, rw_timeout for the others) in WithInputOptions wins.
 func WithIOTimeout(d time.Duration) ReaderOption {
 	return func(c *readerConfig) error {
 		if d < 0 {

@@ -1,0 +1,94 @@
+package ffmpeg
+
+import (
+	"fmt"
+
+	"github.com/gopline/gopline/codecs/h264"
+)
+
+// parameterSetWatch says when an H.264 or H.265 stream received over RTP
+// has a keyframe without the parameter sets to decode it. RTP senders put
+// them in the stream only when told to (GStreamer's rtph264pay
+// config-interval=-1; a hardware encoder seldom repeats them itself),
+// otherwise they are in the sender's session description alone, which an
+// rtp:// port never sees: without them no picture ever decodes, and FFmpeg
+// says only "non-existing PPS 0 referenced" for every packet.
+//
+// It looks at each access unit (Annex B, as FFmpeg's RTP depacketizers
+// give them) up to the first keyframe: one with the parameter sets before
+// it (in it, or in an earlier access unit) ends the watch; one without
+// them is the error. Access units before any keyframe (a late joiner's)
+// say nothing either way.
+type parameterSetWatch struct {
+	hevc    bool // H.265's NAL unit types, else H.264's
+	off     bool // a stream that needs none (JPEG)
+	haveSPS bool // an SPS came
+	ended   bool // a keyframe came after it
+}
+
+// done reports whether the watch is over: nothing more is looked at.
+func (w *parameterSetWatch) done() bool { return w.off || w.ended }
+
+// check looks at one access unit of the stream at addr and returns
+// ErrNoParameterSets when it is a keyframe that no SPS came before. Bytes
+// that are not Annex B are left to the decoder.
+func (w *parameterSetWatch) check(au []byte, addr string) error {
+	if w.done() {
+		return nil
+	}
+	nalus, err := h264.SplitAnnexB(au)
+	if err != nil {
+		return nil
+	}
+	for _, n := range nalus {
+		switch {
+		case w.isSPS(n):
+			w.haveSPS = true
+		case w.isKeyframe(n) && w.haveSPS:
+			w.ended = true
+			return nil
+		case w.isKeyframe(n):
+			w.ended = true // said once
+			return w.missing(addr)
+		}
+	}
+	return nil
+}
+
+// isSPS reports whether nalu is a sequence parameter set.
+func (w *parameterSetWatch) isSPS(nalu []byte) bool {
+	if w.hevc {
+		return hevcType(nalu) == 33
+	}
+	return h264.TypeOf(nalu) == h264.NALUTypeSPS
+}
+
+// isKeyframe reports whether nalu is a slice of a picture that starts
+// decoding: an H.264 IDR, an H.265 IRAP picture (types 16 to 23).
+func (w *parameterSetWatch) isKeyframe(nalu []byte) bool {
+	if w.hevc {
+		t := hevcType(nalu)
+		return t >= 16 && t <= 23
+	}
+	return h264.TypeOf(nalu) == h264.NALUTypeIDR
+}
+
+// hevcType is the type of an H.265 NAL unit, -1 for an empty one.
+func hevcType(nalu []byte) int {
+	if len(nalu) == 0 {
+		return -1
+	}
+	return int(nalu[0]>>1) & 0x3f
+}
+
+// missing is the error of a keyframe without parameter sets, which says
+// what to set on the sender.
+func (w *parameterSetWatch) missing(addr string) error {
+	if w.hevc {
+		return fmt.Errorf("%w at %s: an H.265 keyframe came without VPS, SPS and PPS, so no picture can be decoded; "+
+			"make the sender repeat them in the stream: config-interval=-1 on GStreamer's rtph265pay", ErrNoParameterSets, addr)
+	}
+	return fmt.Errorf("%w at %s: an H.264 keyframe came without SPS and PPS, so no picture can be decoded; "+
+		"make the sender repeat them in the stream: config-interval=-1 on GStreamer's rtph264pay "+
+		"(its sprop-parameter-sets reach only a receiver given its SDP file, which rtp:// does without)", ErrNoParameterSets, addr)
+}

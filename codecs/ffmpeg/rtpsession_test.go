@@ -1,0 +1,170 @@
+package ffmpeg
+
+import (
+	"encoding/base64"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gopline/gopline/codecs/h264"
+)
+
+// The session description names the port, the payload type and the
+// encoding, with JPEG on its static payload type unless told otherwise.
+func TestRTPSessionDescriptionOfALocation(t *testing.T) {
+	for _, c := range []struct {
+		location string
+		payload  int
+		encoding string
+		want     []string
+	}{
+		{"rtp://127.0.0.1:5000", 0, "", []string{"c=IN IP4 127.0.0.1\r\n", "m=video 5000 RTP/AVP 96\r\n", "a=rtpmap:96 H264/90000\r\n"}},
+		{"rtp://0.0.0.0:5004", 98, "H265", []string{"m=video 5004 RTP/AVP 98\r\n", "a=rtpmap:98 H265/90000\r\n"}},
+		{"rtp://@:5000", 0, "JPEG", []string{"c=IN IP4 0.0.0.0\r\n", "m=video 5000 RTP/AVP 26\r\n", "a=rtpmap:26 JPEG/90000\r\n"}},
+		{"rtp://:5000", 96, "JPEG", []string{"c=IN IP4 0.0.0.0\r\n", "a=rtpmap:96 JPEG/90000\r\n"}},
+		{"rtp://[::1]:5000", 0, "", []string{"c=IN IP6 ::1\r\n", "m=video 5000 RTP/AVP 96\r\n"}},
+		{"rtp://239.1.1.1:5000", 0, "", []string{"c=IN IP4 239.1.1.1\r\n"}},
+	} {
+		s, err := newRTPSession(c.location, c.payload, c.encoding)
+		if err != nil {
+			t.Fatalf("%s: %v", c.location, err)
+		}
+		d := s.description()
+		if !strings.HasPrefix(d, "v=0\r\n") {
+			t.Errorf("%s: description does not open with v=0: %q", c.location, d)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(d, w) {
+				t.Errorf("%s: description %q lacks %q", c.location, d, w)
+			}
+		}
+	}
+}
+
+// A location without an IP address and a port is an error that says
+// what an RTP location is.
+func TestRTPSessionRefusesALocationWithoutIPAndPort(t *testing.T) {
+	for _, loc := range []string{"rtp://camera.local:5000", "rtp://127.0.0.1", "rtp://127.0.0.1:0", "rtp://127.0.0.1:70000", "rtp://127.0.0.1:x", "rtp://127.0.0.1:5000?localport=5000"} {
+		_, err := newRTPSession(loc, 0, "")
+		if !errors.Is(err, ErrBadOption) || !errors.Is(err, ErrOpen) || !strings.Contains(err.Error(), "rtp://IP:PORT") {
+			t.Errorf("%s: err = %v, want ErrBadOption saying rtp://IP:PORT", loc, err)
+		}
+	}
+}
+
+// WithRTPSession takes H264, H265 and JPEG in any case and payload types
+// of 0 to 127; anything else is a bad option.
+func TestWithRTPSessionChecksEncodingAndPayload(t *testing.T) {
+	for _, c := range []struct {
+		payload  int
+		encoding string
+		ok       bool
+	}{
+		{0, "", true}, {96, "h264", true}, {127, "H265", true}, {26, "jpeg", true},
+		{0, "vp8", false}, {0, "mjpeg", false}, {128, "H264", false}, {-1, "H264", false},
+	} {
+		var cfg readerConfig
+		err := WithRTPSession(c.payload, c.encoding)(&cfg)
+		if (err == nil) != c.ok || (err != nil && !errors.Is(err, ErrBadOption)) {
+			t.Errorf("WithRTPSession(%d, %q) = %v, want ok %v", c.payload, c.encoding, err, c.ok)
+		}
+		if err == nil && cfg.rtpEncoding != strings.ToUpper(c.encoding) && c.encoding != "" {
+			t.Errorf("WithRTPSession(%d, %q) set encoding %q", c.payload, c.encoding, cfg.rtpEncoding)
+		}
+	}
+}
+
+// The input FFmpeg opens is the description as a data: URL, through
+// data, udp and rtp, with the I/O timeout as the sdp demuxer's
+// listen_timeout; options the caller gave win, and the rtp demuxer's
+// timeout that gopline added is dropped (the sdp demuxer has none).
+func TestRTPSessionInputIsADataURLWithTheTimeout(t *testing.T) {
+	s, err := newRTPSession("rtp://127.0.0.1:5000", 0, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url, format, opts := s.input(map[string]string{"timeout": "3000000"}, nil, 1500*time.Millisecond, "timeout")
+	data, ok := strings.CutPrefix(url, "data:application/sdp;base64,")
+	if !ok {
+		t.Fatalf("url %q is not an SDP data: URL", url)
+	}
+	if sdp, err := base64.StdEncoding.DecodeString(data); err != nil || string(sdp) != s.description() {
+		t.Fatalf("data: URL holds %q (%v), want the description", sdp, err)
+	}
+	if format == nil || format.Name() != "sdp" {
+		t.Fatalf("format %v, want sdp", format)
+	}
+	want := map[string]string{"protocol_whitelist": "data,udp,rtp", "listen_timeout": "1.5"}
+	if len(opts) != len(want) || opts["protocol_whitelist"] != want["protocol_whitelist"] || opts["listen_timeout"] != want["listen_timeout"] {
+		t.Fatalf("options %v, want %v", opts, want)
+	}
+	given := map[string]string{"listen_timeout": "9", "protocol_whitelist": "data,udp,rtp,crypto", "timeout": "1"}
+	_, _, opts = s.input(given, given, time.Second, "timeout")
+	if opts["listen_timeout"] != "9" || opts["protocol_whitelist"] != "data,udp,rtp,crypto" || opts["timeout"] != "1" {
+		t.Fatalf("options %v, want the caller's", opts)
+	}
+	if _, _, opts = s.input(nil, nil, 0, "timeout"); opts["listen_timeout"] != "-1" {
+		t.Fatalf("no timeout: listen_timeout %q, want -1 (for ever)", opts["listen_timeout"])
+	}
+}
+
+// annexB joins NAL units given as their first bytes (the header) and a
+// payload byte.
+func annexB(headers ...byte) []byte {
+	var nalus [][]byte
+	for _, h := range headers {
+		nalus = append(nalus, []byte{h, 0x88, 0x84})
+	}
+	return h264.JoinAnnexB(nalus)
+}
+
+// The watch fails the first keyframe that comes without an SPS before it,
+// once; a keyframe after an SPS ends it, whatever comes later.
+func TestParameterSetWatchFailsAKeyframeWithoutSPS(t *testing.T) {
+	const (
+		sps, pps, idr, slice, aud = 0x67, 0x68, 0x65, 0x41, 0x09
+		// H.265: types 32 (VPS), 33 (SPS), 34 (PPS), 19 (IDR_W_RADL), 1.
+		vps5, sps5, pps5, idr5, trail5 = 32 << 1, 33 << 1, 34 << 1, 19 << 1, 1 << 1
+	)
+	for _, c := range []struct {
+		name string
+		hevc bool
+		aus  [][]byte
+		fail int // the access unit that fails, -1 for none
+	}{
+		{"in front of the IDR", false, [][]byte{annexB(aud, sps, pps, idr), annexB(slice), annexB(idr)}, -1},
+		{"in an earlier access unit", false, [][]byte{annexB(sps, pps), annexB(idr)}, -1},
+		{"a late joiner's slices first", false, [][]byte{annexB(slice), annexB(slice), annexB(sps, pps, idr)}, -1},
+		{"never", false, [][]byte{annexB(slice), annexB(aud, idr), annexB(aud, idr)}, 1},
+		{"PPS alone", false, [][]byte{annexB(pps, idr)}, 0},
+		{"not Annex B", false, [][]byte{{1, 2, 3}, annexB(sps, idr)}, -1},
+		{"H.265 in front", true, [][]byte{annexB(trail5), annexB(vps5, sps5, pps5, idr5)}, -1},
+		{"H.265 never", true, [][]byte{annexB(trail5), annexB(idr5)}, 1},
+		// H.264's SPS header byte is an H.265 type 51: no SPS there.
+		{"H.264 bytes as H.265", true, [][]byte{annexB(sps, pps), annexB(idr5)}, 1},
+	} {
+		w := parameterSetWatch{hevc: c.hevc}
+		failed := -1
+		for i, au := range c.aus {
+			if err := w.check(au, "rtp://127.0.0.1:5000"); err != nil {
+				if !errors.Is(err, ErrNoParameterSets) || !strings.Contains(err.Error(), "rtp://127.0.0.1:5000") {
+					t.Fatalf("%s: err = %v", c.name, err)
+				}
+				if failed >= 0 {
+					t.Fatalf("%s: failed twice", c.name)
+				}
+				failed = i
+			}
+		}
+		if failed != c.fail {
+			t.Errorf("%s: failed at access unit %d, want %d", c.name, failed, c.fail)
+		}
+		if c.fail < 0 && len(c.aus) > 1 && !w.done() {
+			t.Errorf("%s: the watch goes on after its keyframe", c.name)
+		}
+	}
+	if w := (parameterSetWatch{off: true}); w.check(annexB(idr), "x") != nil || !w.done() {
+		t.Error("a JPEG stream is watched")
+	}
+}
