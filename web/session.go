@@ -209,6 +209,7 @@ func (s *whepSession) newPeerConnection(api viewerAPI) (*webrtc.PeerConnection, 
 		}
 	}
 	s.noCap = api.unpacedRepairs
+	s.pacer.cap.releaseAtOnce = api.capReleaseAtOnce
 	a, err := api.new()
 	if err != nil {
 		return nil, err

@@ -31,8 +31,8 @@ type ViewerInfo struct {
 	// DeliveryCap is the rate, in bits per second, the viewer's pace is
 	// capped at because its feedback said it lost more than half of what
 	// it was sent in the last second: a quarter above what its link
-	// delivered, for 10 s at most. 0 while not capped; DeliveryCaps counts
-	// the times it was.
+	// delivered, for 10 s, after which it is lifted gradually (not shown
+	// here). 0 while not capped; DeliveryCaps counts the times it was.
 	DeliveryCap  int    `json:"delivery_cap"`
 	DeliveryCaps uint64 `json:"delivery_caps"`
 	// Resent counts the packets resent at the viewer's NACKs, and

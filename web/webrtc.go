@@ -53,6 +53,9 @@ type viewerAPI struct {
 	// deliveryCap): resends go at once, the pace follows the estimate
 	// alone. Benchmarks set it to compare.
 	unpacedRepairs bool
+	// capReleaseAtOnce ends a viewer's delivery cap without its ramp
+	// (deliveryCap.releaseAtOnce). Benchmarks set it to compare.
+	capReleaseAtOnce bool
 }
 
 // newWebRTCAPI returns a pion API of viewer connections as gopline makes
