@@ -97,13 +97,10 @@ const (
 // joinSlowLink joins a pion viewer (TWCC feedback, NACKs, reports, as a
 // browser) to a node of newRichNode's stream over a link that carries a
 // third of the stream, once the stream's bitrate is known: the viewer's
-// cached GOP goes out as a burst. api's test settings (unpacedRepairs,
-// capReleaseAtOnce) send as gopline did before.
-func joinSlowLink(b *testing.B, api viewerAPI) slowJoin {
+// cached GOP goes out as a burst. asBefore sends as gopline did before.
+func joinSlowLink(b *testing.B, asBefore sendingAsBefore) slowJoin {
 	l := newVirtualLink(b)
-	n := newRichNode(b, Config{KeepIP: notLoopback, WebRTCSettings: l.nodeSettings})
-	// before the first viewer's offer
-	n.handler.api.unpacedRepairs, n.handler.api.capReleaseAtOnce = api.unpacedRepairs, api.capReleaseAtOnce
+	n := newRichNode(b, Config{KeepIP: notLoopback, WebRTCSettings: l.nodeSettings, asBefore: asBefore})
 	l.limit(int(streamBitrate(b, n) / 3))
 	pc, tracks := l.newViewer(b)
 	joined, sent := time.Now(), l.sent[0].Load()
@@ -134,12 +131,13 @@ func joinSlowLink(b *testing.B, api viewerAPI) slowJoin {
 // iteration is a join, about 25 s.
 func BenchmarkSlowLinkJoinLoss(b *testing.B) {
 	for _, mode := range []struct {
-		name string
-		api  viewerAPI
-	}{{"paced", viewerAPI{}}, {"release-at-once", viewerAPI{capReleaseAtOnce: true}}, {"before", viewerAPI{unpacedRepairs: true}}} {
+		name     string
+		asBefore sendingAsBefore
+	}{{"paced", sendingAsBefore{}}, {"release-at-once", sendingAsBefore{capReleaseAtOnce: true}},
+		{"before", sendingAsBefore{unpacedRepairs: true}}} {
 		b.Run(mode.name, func(b *testing.B) {
 			for range b.N {
-				s := joinSlowLink(b, mode.api)
+				s := joinSlowLink(b, mode.asBefore)
 				for w, c := range s.windows {
 					share := 100 * float64(c.lost) / float64(max(1, c.received+c.lost))
 					span := fmt.Sprintf("%d-%ds", w*int(joinWindow.Seconds()), (w+1)*int(joinWindow.Seconds()))
