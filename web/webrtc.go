@@ -48,6 +48,9 @@ type viewerAPI struct {
 	// resends, when set, keeps every connection's NACKs within a
 	// resendLedger and is given the connection's guard as it is made.
 	resends func(*resendGuard)
+	// resendWarn limits the warnings of refused resends across the
+	// viewers of a handler (resendwarn.go); nil lets each through.
+	resendWarn *warnLimiter
 	// unpacedRepairs sends as gopline did before resends shared the
 	// viewer's pace and its feedback could cap it (sendPace,
 	// deliveryCap): resends go at once, the pace follows the estimate
@@ -70,7 +73,7 @@ type sendingAsBefore struct {
 // viewerAPI returns how the viewers' connections of a handler of c are
 // made.
 func (c Config) viewerAPI() viewerAPI {
-	return viewerAPI{keepIP: c.KeepIP, tune: c.WebRTCSettings,
+	return viewerAPI{keepIP: c.KeepIP, tune: c.WebRTCSettings, resendWarn: newWarnLimiter(clientWarnEvery),
 		unpacedRepairs: c.asBefore.unpacedRepairs, capReleaseAtOnce: c.asBefore.capReleaseAtOnce}
 }
 
