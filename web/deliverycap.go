@@ -1,6 +1,7 @@
 package web
 
 import (
+	"math"
 	"time"
 
 	"github.com/pion/rtcp"
@@ -14,8 +15,12 @@ import (
 // each packet's arrival, or that it did not arrive. A deliveryCap reads
 // that feedback and, when the viewer lost more than half of what it was
 // sent in the last second, caps the viewer's pace at capHeadroom times what
-// its link delivered, for capHold, whatever the estimate says; then the
-// estimate alone paces it again.
+// its link delivered, for capHold, whatever the estimate says. Under the
+// cap the estimate learns nothing of the link (what is sent arrives) and
+// may still be megabits above it, so the cap is not lifted at once: from
+// its last rate, it grows capGrowth times a second until it is above any
+// pace (rampCeiling), and a link that loses most of it again is capped
+// again.
 const (
 	// capWindow is how much of the viewer's recent feedback is judged:
 	// the last second, and the viewer must have sent feedback for that
@@ -30,6 +35,15 @@ const (
 	// answer to a burst the estimate has not caught up with, not a second
 	// estimator; the estimate has settled by then.
 	capHold = 10 * time.Second
+	// capGrowth is how many times faster a released cap lets the viewer
+	// be paced a second later: fast enough to reach a megabit link's pace
+	// within seconds, slow enough that a link that carries less fills its
+	// queue over a second, which the estimator sees and comes down to,
+	// instead of losing a burst.
+	capGrowth = 1.5
+	// rampCeiling is where a released cap ends, in bits per second: above
+	// any viewer's pace (burstPace times the initial estimate).
+	rampCeiling = burstPace * initialEstimate
 	// maxCapReports bounds the feedback reports remembered: a browser
 	// sends one every 50 to 100 ms, a hostile viewer may send thousands a
 	// second. A report that comes within capMerge of the one before is
@@ -77,8 +91,11 @@ type deliveryCap struct {
 	sent    [capSlots]sentSlot
 	capped  bool
 	at      time.Time // when capped
-	rate    int       // the cap, in bits per second, while capped
+	rate    int       // the cap, in bits per second, while capped; where its ramp starts after
 	caps    uint64    // how many times the viewer was capped
+	// releaseAtOnce ends a cap without its ramp, as gopline did before:
+	// benchmarks set it to compare.
+	releaseAtOnce bool
 }
 
 // wrote counts n bytes sent to the viewer at now.
@@ -174,6 +191,24 @@ func (c *deliveryCap) limit(now time.Time) (int, bool) {
 		return 0, false
 	}
 	return c.rate, true
+}
+
+// ceiling returns the most the viewer may be paced at now, in bits per
+// second, and whether anything limits it: its cap while capped (limit),
+// then, for as long as it stays below rampCeiling, the last cap grown
+// capGrowth times a second since capHold ended.
+func (c *deliveryCap) ceiling(now time.Time) (int, bool) {
+	if rate, ok := c.limit(now); ok {
+		return rate, true
+	}
+	if c.caps == 0 || c.releaseAtOnce {
+		return 0, false
+	}
+	ramp := float64(c.rate) * math.Pow(capGrowth, now.Sub(c.at.Add(capHold)).Seconds())
+	if ramp >= rampCeiling {
+		return 0, false
+	}
+	return int(ramp), true
 }
 
 // feedbackCounts returns how many of the packets a transport-wide feedback

@@ -160,3 +160,76 @@ func TestFeedbackCountsWhatArrivedAndWhatDidNot(t *testing.T) {
 		}
 	}
 }
+
+// A cap is not lifted at once after capHold (the estimate, which learned
+// nothing of the link under it, may be far above it): the viewer's
+// ceiling grows from the last cap capGrowth times a second, until it
+// passes rampCeiling; a link that loses most of it again is capped again.
+// releaseAtOnce lifts it at once, as before.
+func TestDeliveryCapRampsUpAfterItsHold(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	// Capped at 1 s at 312 500 bit/s (a quarter of 1 Mbit/s arrives).
+	capped := steadyLink(0, 1100*time.Millisecond, 12_500, 25, 75)
+	release := time.Second + capHold
+	cases := []struct {
+		name    string
+		events  []capEvent
+		atOnce  bool
+		at      time.Duration
+		limited bool
+		rate    int // bits/s, within 5%
+	}{
+		{name: "during its hold, the ceiling is the cap", events: capped, at: 5 * time.Second, limited: true, rate: 312_500},
+		{name: "at its release, the last cap", events: capped, at: release, limited: true, rate: 312_500},
+		{name: "a second later, capGrowth times it", events: capped, at: release + time.Second, limited: true, rate: 468_750},
+		{name: "two seconds later, capGrowth squared times it", events: capped, at: release + 2*time.Second, limited: true, rate: 703_125},
+		{name: "nothing once past rampCeiling", events: capped, at: release + 30*time.Second},
+		{name: "nothing after the hold when released at once", events: capped, atOnce: true, at: release},
+		{name: "a ramp that loses most again is capped again", events: append(capped,
+			steadyLink(release, 1200*time.Millisecond, 12_500, 25, 75)...),
+			at: release + 1200*time.Millisecond, limited: true, rate: 312_500},
+		{name: "nothing for a viewer never capped", events: steadyLink(0, 3*time.Second, 12_500, 10, 0), at: 3 * time.Second},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dc := deliveryCap{releaseAtOnce: c.atOnce}
+			for _, e := range c.events {
+				if e.feedback {
+					dc.feedback(t0.Add(e.at), e.received, e.lost)
+				} else {
+					dc.wrote(t0.Add(e.at), e.sent)
+				}
+			}
+			rate, limited := dc.ceiling(t0.Add(c.at))
+			if limited != c.limited {
+				t.Fatalf("limited %v (at %d bit/s), want %v", limited, rate, c.limited)
+			}
+			if c.limited && (float64(rate) < 0.95*float64(c.rate) || float64(rate) > 1.05*float64(c.rate)) {
+				t.Errorf("limited at %d bit/s, want %d", rate, c.rate)
+			}
+		})
+	}
+}
+
+// A viewer's pace, resends included, keeps under its released cap's ramp.
+func TestSendPaceKeepsUnderTheRampAfterACap(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	var p sendPace
+	for _, e := range steadyLink(0, 1100*time.Millisecond, 12_500, 25, 75) {
+		if e.feedback {
+			p.feedback(t0.Add(e.at), e.received, e.lost)
+		} else {
+			p.cap.wrote(t0.Add(e.at), e.sent)
+		}
+	}
+	now := t0.Add(time.Second + capHold + time.Second) // the ramp at 468 750 bit/s
+	if got := p.capped(now, 5_000_000); got < 440_000 || got > 500_000 {
+		t.Errorf("paced at %d bit/s a second into the ramp, want about 468 750", got)
+	}
+	if got := p.capped(now, 200_000); got != 200_000 {
+		t.Errorf("an estimate below the ramp paced at %d bit/s, want it (200 000)", got)
+	}
+	if got := p.capped(now, 0); got != 0 {
+		t.Errorf("an unpaced viewer paced at %d bit/s under the ramp, want 0", got)
+	}
+}

@@ -71,6 +71,8 @@ type Config struct {
 	// the viewer's writer and must return promptly.
 	Trace func(JoinTrace)
 	Log   zerolog.Logger
+	// asBefore is for benchmarks only (webrtc.go).
+	asBefore sendingAsBefore
 }
 
 // Handler serves a node's topics over HTTP: the pages, the topic list,
@@ -127,7 +129,7 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.MaxViewers <= 0 {
 		cfg.MaxViewers = DefaultMaxViewers
 	}
-	api := viewerAPI{keepIP: cfg.KeepIP, tune: cfg.WebRTCSettings}
+	api := cfg.viewerAPI()
 	if _, err := api.new(); err != nil {
 		return nil, err
 	}

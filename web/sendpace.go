@@ -49,11 +49,11 @@ func (p *sendPace) takeResend(now time.Time, n, rate int) (time.Duration, bool) 
 	return p.bucket.take(now, n, rate), true
 }
 
-// capped returns rate, or the viewer's cap when it is capped lower. An
-// unpaced viewer (rate 0: no feedback) is never capped. The caller holds
-// mu.
+// capped returns rate, or the viewer's cap, or its ramp after the cap,
+// when that is lower (deliveryCap.ceiling). An unpaced viewer (rate 0: no
+// feedback) is never capped. The caller holds mu.
 func (p *sendPace) capped(now time.Time, rate int) int {
-	if c, ok := p.cap.limit(now); ok && rate > 0 {
+	if c, ok := p.cap.ceiling(now); ok && rate > 0 {
 		return min(rate, c)
 	}
 	return rate

@@ -87,9 +87,10 @@ type whepSession struct {
 	observed  func(topic string, p *media.Packet) streamOrder
 	reordered bool       // the feed's actor's alone: the topic turned out to have B-frames
 	status    ViewerInfo // what the estimate watch saw last
-	// warnedResends: the estimate watch warned of the viewer's first
-	// refused resends.
-	warnedResends bool
+	// refusals: when the estimate watch warns of the viewer's refused
+	// resends, once, unless resendWarn holds it back.
+	refusals   refusalWatch
+	resendWarn *warnLimiter
 	// The RTCP reader's alone: the viewer's receiver reports, and whom to
 	// tell of those that say it lost much of the stream.
 	loss  lossWatch
@@ -208,7 +209,8 @@ func (s *whepSession) newPeerConnection(api viewerAPI) (*webrtc.PeerConnection, 
 			g.paceResends(&s.pacer, s.paceRate, s.closing)
 		}
 	}
-	s.noCap = api.unpacedRepairs
+	s.noCap, s.resendWarn = api.unpacedRepairs, api.resendWarn
+	s.pacer.cap.releaseAtOnce = api.capReleaseAtOnce
 	a, err := api.new()
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -43,69 +44,110 @@ func (j *joinLoss) read(tr *webrtc.TrackRemote, until time.Time) {
 	}()
 }
 
+// mark returns the highest sequence number received so far (extended),
+// where the next window's count starts; low-1 before any.
+func (j *joinLoss) mark() int64 {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if !j.started {
+		return -1 << 62
+	}
+	return j.high
+}
+
 // counts returns the packets received and those lost (of the span
-// received, those that never arrived).
-func (j *joinLoss) counts() (received, lost int) {
+// received, those that never arrived) whose sequence numbers are above
+// from and at most to: a window's, by the marks taken at its ends.
+func (j *joinLoss) counts(from, to int64) (received, lost int) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if !j.started {
 		return 0, 0
 	}
-	return len(j.seen), int(j.high-j.low+1) - len(j.seen)
+	from, to = max(from, j.low-1), min(to, j.high)
+	for seq := range j.seen {
+		if seq > from && seq <= to {
+			received++
+		}
+	}
+	return received, max(int(to-from)-received, 0)
 }
 
-// slowJoin is what one viewer's first joinWindow on the slow link came to.
+// slowJoin is what one viewer's joinWindows on the slow link came to.
 type slowJoin struct {
-	received, lost int
-	sentBits       float64 // bits/s the node put on the link
-	status         ViewerInfo
+	windows [joinWindows]joinCount
+	status  ViewerInfo
 }
 
-// joinWindow is how long after its offer a joining viewer is measured.
-const joinWindow = 10 * time.Second
+// joinCount is one window's packets, received and lost, and the bits/s the
+// node put on the link in it.
+type joinCount struct {
+	received, lost int
+	sentBits       float64
+}
+
+// A joining viewer is measured in joinWindows windows of joinWindow after
+// its offer: the first holds the join's burst and its first cap (capHold,
+// 10 s); the second what follows when that cap ends.
+const (
+	joinWindow  = 10 * time.Second
+	joinWindows = 2
+)
 
 // joinSlowLink joins a pion viewer (TWCC feedback, NACKs, reports, as a
 // browser) to a node of newRichNode's stream over a link that carries a
 // third of the stream, once the stream's bitrate is known: the viewer's
-// cached GOP goes out as a burst. unpaced sends as before resends were
-// paced and deliveries capped.
-func joinSlowLink(b *testing.B, unpaced bool) slowJoin {
+// cached GOP goes out as a burst. asBefore sends as gopline did before.
+func joinSlowLink(b *testing.B, asBefore sendingAsBefore) slowJoin {
 	l := newVirtualLink(b)
-	n := newRichNode(b, Config{KeepIP: notLoopback, WebRTCSettings: l.nodeSettings})
-	n.handler.api.unpacedRepairs = unpaced // before the first viewer's offer
+	n := newRichNode(b, Config{KeepIP: notLoopback, WebRTCSettings: l.nodeSettings, asBefore: asBefore})
 	l.limit(int(streamBitrate(b, n) / 3))
 	pc, tracks := l.newViewer(b)
-	joined, sent0 := time.Now(), l.sent[0].Load()
+	joined, sent := time.Now(), l.sent[0].Load()
 	_, tr := joinWith(b, n, pc, tracks)
 	var j joinLoss
-	j.read(tr, joined.Add(joinWindow))
-	time.Sleep(time.Until(joined.Add(joinWindow)))
-	sent := float64(l.sent[0].Load()-sent0) * 8 / time.Since(joined).Seconds()
-	v, _ := viewerStatus(b, n)
+	j.read(tr, joined.Add(joinWindows*joinWindow))
+	var s slowJoin
+	from := int64(-1 << 62)
+	for w := range s.windows {
+		start := time.Now()
+		time.Sleep(time.Until(joined.Add(time.Duration(w+1) * joinWindow)))
+		to, sentNow := j.mark(), l.sent[0].Load()
+		r, lost := j.counts(from, to)
+		s.windows[w] = joinCount{received: r, lost: lost, sentBits: float64(sentNow-sent) * 8 / time.Since(start).Seconds()}
+		from, sent = to, sentNow
+	}
+	s.status, _ = viewerStatus(b, n)
 	_ = pc.Close()
-	r, lost := j.counts()
-	return slowJoin{received: r, lost: lost, sentBits: sent, status: v}
+	return s
 }
 
 // BenchmarkSlowLinkJoinLoss measures what a viewer joining over a link
-// that carries a third of the stream loses in its first 10 s, with its
-// resends paced and its pace capped by what its feedback says arrived,
-// and, in the same run, as before (resends unpaced, the estimate alone).
-// Run it with -benchtime=1x: an iteration is a join of each kind, about
-// 30 s in all.
+// that carries a third of the stream loses in its first 10 s and in the
+// 10 s after, with its resends paced and its pace capped by what its
+// feedback says arrived, and, as sub-benchmarks, as before: the cap
+// released at once after capHold (release-at-once), and before resends
+// were paced and deliveries capped (before). Run it with -benchtime=1x: an
+// iteration is a join, about 25 s.
 func BenchmarkSlowLinkJoinLoss(b *testing.B) {
-	for range b.N {
-		for _, mode := range []struct {
-			name    string
-			unpaced bool
-		}{{"paced", false}, {"before", true}} {
-			s := joinSlowLink(b, mode.unpaced)
-			share := 100 * float64(s.lost) / float64(max(1, s.received+s.lost))
-			b.Logf("%s: %d packets received, %d lost (%.0f%%) in the first %v; the node sent %.0f kbit/s; status %+v",
-				mode.name, s.received, s.lost, share, joinWindow, s.sentBits/1e3, s.status)
-			b.ReportMetric(float64(s.lost), mode.name+"-lost")
-			b.ReportMetric(share, mode.name+"-lost-%")
-			b.ReportMetric(float64(s.received), mode.name+"-received")
-		}
+	for _, mode := range []struct {
+		name     string
+		asBefore sendingAsBefore
+	}{{"paced", sendingAsBefore{}}, {"release-at-once", sendingAsBefore{capReleaseAtOnce: true}},
+		{"before", sendingAsBefore{unpacedRepairs: true}}} {
+		b.Run(mode.name, func(b *testing.B) {
+			for range b.N {
+				s := joinSlowLink(b, mode.asBefore)
+				for w, c := range s.windows {
+					share := 100 * float64(c.lost) / float64(max(1, c.received+c.lost))
+					span := fmt.Sprintf("%d-%ds", w*int(joinWindow.Seconds()), (w+1)*int(joinWindow.Seconds()))
+					b.Logf("%s, %s: %d packets received, %d lost (%.0f%%); the node sent %.0f kbit/s",
+						mode.name, span, c.received, c.lost, share, c.sentBits/1e3)
+					b.ReportMetric(float64(c.lost), "lost-"+span)
+					b.ReportMetric(share, "lost-%-"+span)
+				}
+				b.Logf("%s: status at %v %+v", mode.name, joinWindows*joinWindow, s.status)
+			}
+		})
 	}
 }

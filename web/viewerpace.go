@@ -31,8 +31,8 @@ type ViewerInfo struct {
 	// DeliveryCap is the rate, in bits per second, the viewer's pace is
 	// capped at because its feedback said it lost more than half of what
 	// it was sent in the last second: a quarter above what its link
-	// delivered, for 10 s at most. 0 while not capped; DeliveryCaps counts
-	// the times it was.
+	// delivered, for 10 s, after which it is lifted gradually (not shown
+	// here). 0 while not capped; DeliveryCaps counts the times it was.
 	DeliveryCap  int    `json:"delivery_cap"`
 	DeliveryCaps uint64 `json:"delivery_caps"`
 	// Resent counts the packets resent at the viewer's NACKs, and
@@ -129,12 +129,15 @@ func (s *whepSession) sample(now time.Time) {
 	st.DeliveryCap, st.DeliveryCaps = s.pacer.capStatus(now)
 	rc := s.resends.counts()
 	st.Resent, st.ResendsRefused = rc.Resent, rc.Refused
-	if rc.Refused > 0 && !s.warnedResends {
-		s.warnedResends = true
-		s.log.Warn().Str("topic", s.topic).Str("session", s.id).Uint64("resent", rc.Resent).Uint64("refused", rc.Refused).
-			Msg("WebRTC viewer asks for more lost packets again than the node resends (each twice at most, a quarter of what it is sent, " +
-				"none later than two frames at its pace): " +
-				"the rest of its NACKs are refused; its link loses much, or it asks on purpose")
+	if slow := st.KeyframesOnly || st.DeliveryCaps > 0; s.refusals.sampled(rc.Refused, slow) {
+		ev := s.log.Debug()
+		ok, viewers := s.resendWarn.allow(now)
+		if ok {
+			ev = s.log.Warn()
+		}
+		ev.Str("topic", s.topic).Str("session", s.id).Uint64("resent", rc.Resent).Uint64("refused", rc.Refused).
+			Uint64("viewers", viewers).
+			Msg(refusedResendsWarning(s.topic, rc, slow, st.Estimate))
 	}
 }
 

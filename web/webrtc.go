@@ -48,11 +48,33 @@ type viewerAPI struct {
 	// resends, when set, keeps every connection's NACKs within a
 	// resendLedger and is given the connection's guard as it is made.
 	resends func(*resendGuard)
+	// resendWarn limits the warnings of refused resends across the
+	// viewers of a handler (resendwarn.go); nil lets each through.
+	resendWarn *warnLimiter
 	// unpacedRepairs sends as gopline did before resends shared the
 	// viewer's pace and its feedback could cap it (sendPace,
 	// deliveryCap): resends go at once, the pace follows the estimate
-	// alone. Benchmarks set it to compare.
+	// alone. Benchmarks set it to compare (Config.asBefore).
 	unpacedRepairs bool
+	// capReleaseAtOnce ends a viewer's delivery cap without its ramp
+	// (deliveryCap.releaseAtOnce). Benchmarks set it to compare
+	// (Config.asBefore).
+	capReleaseAtOnce bool
+}
+
+// sendingAsBefore has a node send its viewers as gopline did before a
+// change (viewerAPI's fields of the same names), so that a benchmark
+// compares both in one run. It is set in the Config given to New, so that
+// it is fixed before the handler serves its first offer.
+type sendingAsBefore struct {
+	unpacedRepairs, capReleaseAtOnce bool
+}
+
+// viewerAPI returns how the viewers' connections of a handler of c are
+// made.
+func (c Config) viewerAPI() viewerAPI {
+	return viewerAPI{keepIP: c.KeepIP, tune: c.WebRTCSettings, resendWarn: newWarnLimiter(clientWarnEvery),
+		unpacedRepairs: c.asBefore.unpacedRepairs, capReleaseAtOnce: c.asBefore.capReleaseAtOnce}
 }
 
 // newWebRTCAPI returns a pion API of viewer connections as gopline makes
