@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"runtime/debug"
+	"strconv"
+	"strings"
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
@@ -166,6 +169,11 @@ func (r *Recording) checkSize(size, need int64) error {
 func (r *Recording) boltOpenError(err error) error {
 	var pathErr *fs.PathError
 	if errors.Is(err, berrors.ErrTimeout) {
+		if r.cfg.readOnly {
+			// Readers share the lock: a writer holds it, and may for
+			// hours. What it has committed is readable through a copy.
+			return r.errorf(ErrLocked, "a recorder is writing it (bbolt's file lock is held); %s", liveCopyHint(r.path))
+		}
 		return r.errorf(ErrLocked, "bbolt's file lock is held")
 	}
 	if kind, size, serr := SniffFile(r.path); serr == nil {
@@ -331,4 +339,23 @@ func (r *Recording) initialize() error {
 		return fmt.Errorf("storage: %s: create: %w", r.path, err)
 	}
 	return nil
+}
+
+// liveCopyHint ends the error of a read-only Open of a recording being
+// written: the command that copies what the writer has committed so far
+// into a new recording beside it, which opens (Recover reads the pages
+// without the lock).
+func liveCopyHint(path string) string {
+	ext := filepath.Ext(path)
+	if ext == "" {
+		ext = ".gopline"
+	}
+	snapshot := strings.TrimSuffix(path, filepath.Ext(path)) + "-snapshot" + ext
+	quote := func(p string) string {
+		if strings.ContainsAny(p, " \t\n'\"\\$`") {
+			return strconv.Quote(p)
+		}
+		return p
+	}
+	return "to read what it has recorded so far, gopline recover " + quote(path) + " --out " + quote(snapshot) + " copies it into a new recording"
 }
