@@ -45,6 +45,12 @@ func (r *Reader) openInput() error {
 		return fmt.Errorf("%w %q: allocating format context failed", ErrOpen, r.url)
 	}
 	r.fcAt = r.logs.bind(r.fc)
+	if path, named := pipePath(r.url, inFmt); path != "" {
+		if r.pipe, err = openPipeInput(path, named); err != nil {
+			return fmt.Errorf("%w %q: %w", ErrOpen, r.url, err)
+		}
+		r.fc.SetPb(r.pipe.io)
+	}
 	r.interruptOnStop()
 	if err := r.demuxing(func() error { return r.fc.OpenInput(inputURL(r.url), inFmt, dict) }); err != nil {
 		r.fc.Free() // avformat_open_input frees the context on failure; Free on nil is safe
@@ -100,8 +106,8 @@ func (r *Reader) rawvideo() bool {
 	return f != nil && f.Name() == "rawvideo"
 }
 
-// interruptOnStop makes FFmpeg's blocking calls on r.fc end once the stop
-// of WithStop closes.
+// interruptOnStop makes FFmpeg's blocking calls on r.fc, and reads of a
+// pipe, end once the stop of WithStop closes.
 func (r *Reader) interruptOnStop() {
 	if r.cfg.stop == nil {
 		return
@@ -114,6 +120,9 @@ func (r *Reader) interruptOnStop() {
 		select {
 		case <-r.cfg.stop:
 			interrupter.Interrupt()
+			if r.pipe != nil {
+				r.pipe.stop() // FFmpeg does not ask its callback in a read
+			}
 		case <-r.closed:
 		}
 	}()

@@ -124,6 +124,9 @@ type Reader struct {
 	hls            *liveHLS
 	playlistHeader http.Header
 
+	// pipe reads a pipe or FIFO input for FFmpeg, nil for other inputs.
+	pipe *pipeInput
+
 	// The goroutine that interrupts FFmpeg's I/O when the stop of WithStop
 	// closes; Close ends it.
 	closed      chan struct{}
@@ -485,6 +488,10 @@ func (r *Reader) Close() error {
 		r.fc.Free()
 		r.fc = nil
 		r.logs.unbind(r.fcAt)
+	}
+	if r.pipe != nil { // after fc, which reads through it
+		r.pipe.close()
+		r.pipe = nil
 	}
 	return nil
 }
