@@ -45,9 +45,14 @@ type StreamInfo struct {
 // pictures as JPEG packets.
 //
 // Capture times are on the stream's own timeline: the moment of opening
-// plus each picture's presentation time (FFmpeg's best-effort timestamp for
+// (for an input read as it is made, the moment before FFmpeg's probe read
+// its first packets) plus each picture's presentation time (FFmpeg's best-effort timestamp for
 // decoded pictures), with missing timestamps filled from the frame rate.
-// The wall clock is read only for live input (no duration): where its
+// The wall clock is read only for live input (no duration). Of one read
+// as it is made (a pipe or FIFO, a network stream, a V4L2 camera) no
+// capture time is later than the moment its picture or packet is read
+// (where timestamps run ahead of their reading, as those a writer sent
+// faster than real time, the timeline starts over earlier); where its
 // timestamps jump (an encoder that restarted), the stream goes on from the
 // moment the packet is read, so an outage stays a gap; and a live stream
 // whose format carries no timestamps at all (an MJPEG camera over HTTP: FFmpeg makes them up at
@@ -158,6 +163,9 @@ func OpenReader(url string, opts ...ReaderOption) (*Reader, error) {
 }
 
 func (r *Reader) open() error {
+	// A live input's timeline starts before FFmpeg's probe, which reads
+	// its first packets: they were read from that moment on, not after.
+	opening := r.cfg.now()
 	if err := r.openInput(); err != nil {
 		return err
 	}
@@ -174,12 +182,18 @@ func (r *Reader) open() error {
 	par := r.stream.CodecParameters()
 	r.describe(par)
 	r.pkt = astiav.AllocPacket()
-	r.times = newTimeline(r.cfg.now(), r.timeBase.Num(), r.timeBase.Den(), r.info.FrameRate)
+	if !r.readAsMade() { // a file's first picture is due once it is open
+		opening = r.cfg.now()
+	}
+	r.times = newTimeline(opening, r.timeBase.Num(), r.timeBase.Den(), r.info.FrameRate)
 	if f := r.fc.InputFormat(); f != nil && f.Flags().Has(astiav.IOFormatFlagTsDiscont) {
 		r.times.mayRestart() // its clock may restart (MPEG-TS, HLS)
 	}
 	if r.info.Duration == 0 { // a live input: an outage stays a gap
 		r.times.live(r.cfg.now)
+	}
+	if r.readAsMade() {
+		r.times.notAhead()
 	}
 	if f := r.fc.InputFormat(); r.info.Duration == 0 && f != nil && f.Flags().Has(astiav.IOFormatFlagNotimestamps) {
 		// A live stream without timestamps: FFmpeg's are made up.
@@ -190,6 +204,17 @@ func (r *Reader) open() error {
 		return r.openPassthrough(par)
 	}
 	return r.openDecoder(par)
+}
+
+// readAsMade reports whether the input is live and read as it is made: a
+// pipe or FIFO, a network stream or a V4L2 camera without a duration, not
+// a raw H.264 file (which has none either).
+func (r *Reader) readAsMade() bool {
+	if r.info.Duration > 0 {
+		return false
+	}
+	f := r.fc.InputFormat()
+	return r.pipe != nil || IsNetwork(r.url) || (f != nil && f.Name() == "video4linux2,v4l2")
 }
 
 // describe fills in r.timeBase and r.info from the stream's parameters.

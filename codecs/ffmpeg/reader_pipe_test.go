@@ -138,3 +138,54 @@ func TestReaderOfAStalledFIFOEndsAtTheStopAfterThePicturesWritten(t *testing.T) 
 		})
 	}
 }
+
+// The packets of a live pipe are stamped no later than they were read,
+// though FFmpeg's probe read the first ones before the stream opened and
+// the writer sent them all at once, faster than real time: a capture time
+// in the future would make them wait, or look younger than they are.
+func TestReaderStampsAPipesPacketsNoLaterThanTheyAreRead(t *testing.T) {
+	for _, passthrough := range []bool{true, false} {
+		data, err := os.ReadFile(testclip.Make(t, liveClips[0].name, 50, 25, liveClips[0].args...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fifo, written := testclip.StallingFIFO(t, data)
+		stop := make(chan struct{})
+		opts := []ReaderOption{WithStop(stop)}
+		if passthrough {
+			opts = append(opts, WithPassthrough())
+		}
+		r, err := OpenReader(fifo, opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		<-written
+		var last time.Time
+		for n := 0; n < 45; n++ { // those before the stall
+			var at time.Time
+			if passthrough {
+				p, err := r.ReadPacket()
+				if err != nil {
+					t.Fatal(err)
+				}
+				at = p.CaptureTime
+			} else {
+				f, err := r.ReadFrame()
+				if err != nil {
+					t.Fatal(err)
+				}
+				at = f.CaptureTime
+				f.Release()
+			}
+			if read := time.Now(); at.After(read) {
+				t.Fatalf("passthrough %v: picture %d stamped %v after it was read", passthrough, n, at.Sub(read))
+			}
+			if n > 0 && !at.After(last) {
+				t.Fatalf("passthrough %v: picture %d stamped %v, not after the one before (%v)", passthrough, n, at, last)
+			}
+			last = at
+		}
+		close(stop)
+		r.Close()
+	}
+}
