@@ -27,7 +27,8 @@ type StreamInfo struct {
 	Rotation DisplayRotation
 	// FrameRate is the stream's average frame rate, 0 when unknown. For a
 	// raw H.264 stream it is the rate of its SPS's VUI timing, else the
-	// one of WithAssumedFrameRate.
+	// one of WithAssumedFrameRate; when FFmpeg's probe saw no SPS, it is
+	// set from the first keyframe's once ReadPacket read it.
 	FrameRate float64
 	// Duration is the stream's length, 0 when unknown (live inputs).
 	Duration time.Duration
@@ -119,6 +120,7 @@ type Reader struct {
 	// has no timestamps); held are the packets waiting for their place,
 	// in decode order. order is nil for other inputs.
 	order        *h264.AccessUnitOrder
+	rateKnown    bool // the rate is the SPS's timing, or was looked for there
 	held         []*media.Packet
 	orderFlushed bool
 

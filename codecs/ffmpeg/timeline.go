@@ -200,6 +200,15 @@ func newTimeline(start time.Time, num, den int, rate float64) timeline {
 	return timeline{start: start, num: int64(num), den: int64(den), frame: frame}
 }
 
+// setRate sets the frame rate that fills missing timestamps, before any
+// picture or packet is timed: that of a raw H.264 stream's first SPS, read
+// after its probe saw none.
+func (t *timeline) setRate(rate float64) {
+	if rate > 0 && !math.IsInf(rate, 0) {
+		t.frame = max(int64(math.Round(float64(t.den)/(float64(t.num)*rate))), 1)
+	}
+}
+
 // picture returns the capture time of a decoded picture, whose best-effort
 // timestamp is ts. Pictures come in presentation order: a missing
 // timestamp, or one not after the last picture's, follows the last picture
