@@ -31,6 +31,14 @@ func (r *Reader) openInput() error {
 	if err != nil {
 		return err
 	}
+	path, named := pipePath(r.url, inFmt)
+	if path != "" && options["analyzeduration"] == "" {
+		options = maps.Clone(options)
+		if options == nil {
+			options = map[string]string{}
+		}
+		options["analyzeduration"] = strconv.FormatInt(pipeAnalyzeDuration.Microseconds(), 10)
+	}
 	var dict *astiav.Dictionary
 	if len(options) > 0 {
 		dict = astiav.NewDictionary()
@@ -45,7 +53,7 @@ func (r *Reader) openInput() error {
 		return fmt.Errorf("%w %q: allocating format context failed", ErrOpen, r.url)
 	}
 	r.fcAt = r.logs.bind(r.fc)
-	if path, named := pipePath(r.url, inFmt); path != "" {
+	if path != "" {
 		if r.pipe, err = openPipeInput(path, named); err != nil {
 			return fmt.Errorf("%w %q: %w", ErrOpen, r.url, err)
 		}

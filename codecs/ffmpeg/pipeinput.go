@@ -14,6 +14,15 @@ import (
 // of its own pipe protocol (IO_BUFFER_SIZE).
 const pipeBufferSize = 32 << 10
 
+// pipeAnalyzeDuration is how much of a pipe's stream FFmpeg's probe reads
+// (its analyzeduration) unless the caller's options say: FFmpeg's 5 s
+// default holds a raw H.264 pipe's first picture back 5 s (its stream
+// has no timing to settle sooner), then hands on 5 s of packets at once.
+// Half a second of pictures settles the size and rate of a stream that
+// starts with a keyframe, as ffmpeg's output does; one joined inside a long
+// GOP may need more (options=analyzeduration=...).
+const pipeAnalyzeDuration = 500 * time.Millisecond
+
 // pipeInput reads a pipe or a FIFO (location=-, a named pipe) for FFmpeg
 // through Go's poller. FFmpeg's own pipe and file protocols block in
 // read(2), which its interrupt callback cannot end: a writer that stalls

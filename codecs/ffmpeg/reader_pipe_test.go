@@ -24,6 +24,9 @@ var liveClips = []struct {
 	args []string
 }{
 	{"live.ts", []string{"-c:v", "libx264", "-g", "25", "-tune", "zerolatency", "-pix_fmt", "yuv420p", "-f", "mpegts"}},
+	// Raw H.264 has no timing: its probe reads pipeAnalyzeDuration of
+	// pictures, FFmpeg's 5 s by default, which 2 s would never fill.
+	{"live.h264", []string{"-c:v", "libx264", "-g", "25", "-tune", "zerolatency", "-pix_fmt", "yuv420p", "-f", "h264"}},
 }
 
 // A raw H.264 stream that stalls while FFmpeg still probes it (it has no
