@@ -269,7 +269,11 @@ func (s *videoSrc[T]) Start(env *pipeline.Env) error {
 	s.env = env
 	// Its lines' repeats are counted by the node (its env), over the
 	// openings of a camera that went down.
-	opts := append(append(s.cfg.options(), s.opts...), ffmpeg.WithReaderLogger(env.Log), ffmpeg.WithReaderLogRepeats(env))
+	// The pipeline's stop ends a read that waits (a pipe whose writer
+	// stalled); a network source's own stop, in s.opts, comes after it
+	// and wins.
+	opts := append(append(s.cfg.options(), ffmpeg.WithStop(env.Stopping)), s.opts...)
+	opts = append(opts, ffmpeg.WithReaderLogger(env.Log), ffmpeg.WithReaderLogRepeats(env))
 	r, err := ffmpeg.OpenReader(s.cfg.Location, opts...)
 	if errors.Is(err, ffmpeg.ErrNotH264) {
 		return fmt.Errorf("%w: drop passthrough=true, and encode the frames again with h264enc to record or send them", err)

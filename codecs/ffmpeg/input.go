@@ -35,6 +35,14 @@ func (r *Reader) openInput() error {
 	if err != nil {
 		return err
 	}
+	path, named := pipePath(r.url, inFmt)
+	if path != "" && options["analyzeduration"] == "" {
+		options = maps.Clone(options)
+		if options == nil {
+			options = map[string]string{}
+		}
+		options["analyzeduration"] = strconv.FormatInt(pipeAnalyzeDuration.Microseconds(), 10)
+	}
 	var dict *astiav.Dictionary
 	if len(options) > 0 {
 		dict = astiav.NewDictionary()
@@ -49,6 +57,12 @@ func (r *Reader) openInput() error {
 		return fmt.Errorf("%w %q: allocating format context failed", ErrOpen, r.url)
 	}
 	r.fcAt = r.logs.bind(r.fc)
+	if path != "" {
+		if r.pipe, err = openPipeInput(path, named); err != nil {
+			return fmt.Errorf("%w %q: %w", ErrOpen, r.url, err)
+		}
+		r.fc.SetPb(r.pipe.io)
+	}
 	r.interruptOnStop()
 	if err := r.demuxing(func() error { return r.fc.OpenInput(url, inFmt, dict) }); err != nil {
 		r.fc.Free() // avformat_open_input frees the context on failure; Free on nil is safe
@@ -104,9 +118,10 @@ func (r *Reader) rawvideo() bool {
 	return f != nil && f.Name() == "rawvideo"
 }
 
-// interruptOnStop makes FFmpeg's blocking calls on r.fc end once the stop
-// of WithStop closes. An rtp:// input gets the interrupter without a stop
-// too: its probe is cut short by it (see findStreamInfo).
+// interruptOnStop makes FFmpeg's blocking calls on r.fc, and reads of a
+// pipe, end once the stop of WithStop closes. An rtp:// input gets the
+// interrupter without a stop too: its probe is cut short by it (see
+// findStreamInfo).
 func (r *Reader) interruptOnStop() {
 	if r.cfg.stop == nil && r.rtp == nil {
 		return
@@ -120,6 +135,9 @@ func (r *Reader) interruptOnStop() {
 		select {
 		case <-r.cfg.stop:
 			interrupter.Interrupt()
+			if r.pipe != nil {
+				r.pipe.stop() // FFmpeg does not ask its callback in a read
+			}
 		case <-r.closed:
 		}
 	}()

@@ -1,6 +1,7 @@
 package ffmpeg
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -41,6 +42,7 @@ func (r *Reader) openPassthrough(par *astiav.CodecParameters) error {
 	r.width, r.height = r.info.Width, r.info.Height
 	if r.rawH264() {
 		r.order = &h264.AccessUnitOrder{}
+		_, r.rateKnown = vuiFrameRate(extra)
 	}
 	return nil
 }
@@ -105,6 +107,11 @@ func (r *Reader) ReadPacket() (*media.Packet, error) {
 			p, err = r.accessUnit(data)
 		}
 		switch {
+		case err != nil && !r.seenKey:
+			// Nothing before the first keyframe is handed on anyway: a
+			// stream joined part-way may begin inside a NAL unit.
+			r.stats.BeforeKeyframe++
+			continue
 		case err != nil:
 			r.stats.Undecodable++
 			continue
@@ -223,6 +230,12 @@ func (r *Reader) accessUnit(data []byte) (*media.Packet, error) {
 		nalus, err = h264.SplitAVCC(data, r.avccLength)
 	} else {
 		nalus, err = h264.SplitAnnexB(data)
+		if i := bytes.Index(data, annexBStart); err != nil && !r.seenKey && i > 0 {
+			// A stream joined part-way begins inside a NAL unit, which
+			// FFmpeg's parser puts in front of the first it finds.
+			data = data[i:]
+			nalus, err = h264.SplitAnnexB(data)
+		}
 	}
 	if err != nil {
 		return nil, err
@@ -241,6 +254,9 @@ func (r *Reader) accessUnit(data []byte) (*media.Packet, error) {
 		data = h264.JoinAnnexB(fixed)
 	}
 	if key {
+		if !r.seenKey {
+			r.rateFromFirstSPS(fixed)
+		}
 		r.seenKey, r.gopStart = true, r.seq
 		r.width, r.height = spsSize(fixed, r.width, r.height)
 	}
@@ -255,6 +271,9 @@ func (r *Reader) accessUnit(data []byte) (*media.Packet, error) {
 	}
 	return p, nil
 }
+
+// annexBStart is the start code in front of every Annex B NAL unit.
+var annexBStart = []byte{0, 0, 1}
 
 // spsSize returns the picture size, after cropping, of the last SPS among
 // an IDR access unit's NAL units: the size of its GOP, which may differ from

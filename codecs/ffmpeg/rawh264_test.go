@@ -157,3 +157,55 @@ func TestReaderPassthroughTakesEachGOPsSizeFromItsSPS(t *testing.T) {
 		}
 	}
 }
+
+// A raw H.264 stream whose probe found no SPS timing (a pipe joined
+// part-way, its first SPS after the probe; here, a probe of 32 bytes) is
+// timed at the rate of its first keyframe's SPS, not at the assumed 25
+// frames/s; and the bytes before that keyframe, which start inside a NAL
+// unit, are left out before the keyframe, not damage.
+func TestReaderTimesARawH264StreamAtItsFirstSPSsRate(t *testing.T) {
+	clip, err := os.ReadFile(testclip.Make(t, "ten.h264", 30, 10, "-c:v", "libx264", "-tune", "zerolatency", "-g", "10", "-f", "h264"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Joined inside the first GOP: from inside its second picture's slice.
+	first := -1
+	for i := 0; i+4 < len(clip); i++ {
+		if clip[i] == 0 && clip[i+1] == 0 && clip[i+2] == 1 && clip[i+3]&0x1f == 1 {
+			first = i
+			break
+		}
+	}
+	if first < 0 {
+		t.Fatal("no P-slice in the clip")
+	}
+	path := filepath.Join(t.TempDir(), "joined.h264")
+	if err := os.WriteFile(path, clip[first+5:], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := mustReader(t, path, WithPassthrough(), WithInputFormat("h264"), WithInputOptions(map[string]string{"probesize": "32"}),
+		WithClock(func() time.Time { return rawT0 }))
+	var pkts []*media.Packet
+	for {
+		p, err := r.ReadPacket()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		pkts = append(pkts, p)
+	}
+	if len(pkts) != 20 {
+		t.Fatalf("%d packets, want the 20 from the second GOP on", len(pkts))
+	}
+	if step := pkts[1].DecodeTime().Sub(pkts[0].DecodeTime()); step != 100*time.Millisecond {
+		t.Errorf("packets %v apart, want 100ms (10 frames/s)", step)
+	}
+	if got := r.Info().FrameRate; got != 10 {
+		t.Errorf("frame rate %v, want 10", got)
+	}
+	if st := r.Stats(); st.Undecodable != 0 || st.BeforeKeyframe == 0 {
+		t.Errorf("skipped %s, want the packets before the keyframe before_keyframe, nothing undecodable", st)
+	}
+}

@@ -27,7 +27,8 @@ type StreamInfo struct {
 	Rotation DisplayRotation
 	// FrameRate is the stream's average frame rate, 0 when unknown. For a
 	// raw H.264 stream it is the rate of its SPS's VUI timing, else the
-	// one of WithAssumedFrameRate.
+	// one of WithAssumedFrameRate; when FFmpeg's probe saw no SPS, it is
+	// set from the first keyframe's once ReadPacket read it.
 	FrameRate float64
 	// Duration is the stream's length, 0 when unknown (live inputs).
 	Duration time.Duration
@@ -47,9 +48,14 @@ type StreamInfo struct {
 // pictures as JPEG packets.
 //
 // Capture times are on the stream's own timeline: the moment of opening
-// plus each picture's presentation time (FFmpeg's best-effort timestamp for
+// (for an input read as it is made, the moment before FFmpeg's probe read
+// its first packets) plus each picture's presentation time (FFmpeg's best-effort timestamp for
 // decoded pictures), with missing timestamps filled from the frame rate.
-// The wall clock is read only for live input (no duration): where its
+// The wall clock is read only for live input (no duration). Of one read
+// as it is made (a pipe or FIFO, a network stream, a V4L2 camera) no
+// capture time is later than the moment its picture or packet is read
+// (where timestamps run ahead of their reading, as those a writer sent
+// faster than real time, the timeline starts over earlier); where its
 // timestamps jump (an encoder that restarted), the stream goes on from the
 // moment the packet is read, so an outage stays a gap; and a live stream
 // whose format carries no timestamps at all (an MJPEG camera over HTTP: FFmpeg makes them up at
@@ -116,6 +122,7 @@ type Reader struct {
 	// has no timestamps); held are the packets waiting for their place,
 	// in decode order. order is nil for other inputs.
 	order        *h264.AccessUnitOrder
+	rateKnown    bool // the rate is the SPS's timing, or was looked for there
 	held         []*media.Packet
 	orderFlushed bool
 
@@ -129,6 +136,8 @@ type Reader struct {
 	// rtp is the session of an rtp:// location, nil for other inputs
 	// (rtpsession.go).
 	rtp *rtpSession
+	// pipe reads a pipe or FIFO input for FFmpeg, nil for other inputs.
+	pipe *pipeInput
 
 	// The goroutine that interrupts FFmpeg's I/O when the stop of WithStop
 	// closes; Close ends it.
@@ -164,6 +173,9 @@ func OpenReader(url string, opts ...ReaderOption) (*Reader, error) {
 }
 
 func (r *Reader) open() error {
+	// A live input's timeline starts before FFmpeg's probe, which reads
+	// its first packets: they were read from that moment on, not after.
+	opening := r.cfg.now()
 	if err := r.openInput(); err != nil {
 		return err
 	}
@@ -183,12 +195,18 @@ func (r *Reader) open() error {
 	par := r.stream.CodecParameters()
 	r.describe(par)
 	r.pkt = astiav.AllocPacket()
-	r.times = newTimeline(r.cfg.now(), r.timeBase.Num(), r.timeBase.Den(), r.info.FrameRate)
+	if !r.readAsMade() { // a file's first picture is due once it is open
+		opening = r.cfg.now()
+	}
+	r.times = newTimeline(opening, r.timeBase.Num(), r.timeBase.Den(), r.info.FrameRate)
 	if f := r.fc.InputFormat(); f != nil && f.Flags().Has(astiav.IOFormatFlagTsDiscont) {
 		r.times.mayRestart() // its clock may restart (MPEG-TS, HLS)
 	}
 	if r.info.Duration == 0 { // a live input: an outage stays a gap
 		r.times.live(r.cfg.now)
+	}
+	if r.readAsMade() {
+		r.times.notAhead()
 	}
 	if f := r.fc.InputFormat(); r.info.Duration == 0 && f != nil && f.Flags().Has(astiav.IOFormatFlagNotimestamps) {
 		// A live stream without timestamps: FFmpeg's are made up.
@@ -199,6 +217,17 @@ func (r *Reader) open() error {
 		return r.openPassthrough(par)
 	}
 	return r.openDecoder(par)
+}
+
+// readAsMade reports whether the input is live and read as it is made: a
+// pipe or FIFO, a network stream or a V4L2 camera without a duration, not
+// a raw H.264 file (which has none either).
+func (r *Reader) readAsMade() bool {
+	if r.info.Duration > 0 {
+		return false
+	}
+	f := r.fc.InputFormat()
+	return r.pipe != nil || IsNetwork(r.url) || (f != nil && f.Name() == "video4linux2,v4l2")
 }
 
 // describe fills in r.timeBase and r.info from the stream's parameters.
@@ -501,6 +530,10 @@ func (r *Reader) Close() error {
 		r.fc.Free()
 		r.fc = nil
 		r.logs.unbind(r.fcAt)
+	}
+	if r.pipe != nil { // after fc, which reads through it
+		r.pipe.close()
+		r.pipe = nil
 	}
 	return nil
 }

@@ -29,6 +29,12 @@ func vuiFrameRate(annexB []byte) (float64, bool) {
 	if err != nil {
 		return 0, false
 	}
+	return spsFrameRate(nalus)
+}
+
+// spsFrameRate returns the frame rate of the VUI timing of the first SPS
+// among nalus.
+func spsFrameRate(nalus [][]byte) (float64, bool) {
 	for _, n := range nalus {
 		if h264.TypeOf(n) != h264.NALUTypeSPS {
 			continue
@@ -39,4 +45,20 @@ func vuiFrameRate(annexB []byte) (float64, bool) {
 		return 0, false
 	}
 	return 0, false
+}
+
+// rateFromFirstSPS sets the frame rate of a raw H.264 stream whose probe
+// found no SPS timing (a pipe's, probed before its first SPS came, or with
+// a small probesize) from the VUI timing of the first keyframe's SPS,
+// before its first packet is timed: the rate assumed until then
+// (WithAssumedFrameRate, AssumedFrameRate) is only a fallback.
+func (r *Reader) rateFromFirstSPS(nalus [][]byte) {
+	if r.order == nil || r.rateKnown {
+		return
+	}
+	r.rateKnown = true
+	if rate, ok := spsFrameRate(nalus); ok {
+		r.info.FrameRate = rate
+		r.times.setRate(rate)
+	}
 }

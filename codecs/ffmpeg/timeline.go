@@ -68,11 +68,13 @@ type timeline struct {
 	// now, when set, is the clock of a live input: read is when the
 	// picture or packet being timed was read, and lead how far ahead of
 	// its reading any capture time has been at most (what was read while
-	// the input opened), which a discontinuity keeps.
+	// the input opened; never above 0 with notAhead), which a
+	// discontinuity keeps.
 	now      func() time.Time
 	read     time.Time
 	lead     time.Duration
 	haveLead bool
+	clamp    bool // see notAhead
 	// The last presentation timestamp of a picture and decode timestamp
 	// of a packet given out.
 	lastPicture, lastDecode int64
@@ -125,9 +127,10 @@ type suspectJump struct {
 // when that is later than a frame after the last: for a live input, whose
 // outage (an encoder that restarted, a network that failed) is a gap in
 // time, as a camera's clock keeps it. The lead matters: a live input's
-// capture times run ahead of the moments its packets are read by what was
-// read while it opened, and the last packet before an outage may be read
-// only once the next comes (MPEG-TS ends a packet when the next begins). A
+// capture times may run ahead of the moments its packets are read by what
+// was read while it opened (see notAhead), and the last packet before an
+// outage may be read only once the next comes (MPEG-TS ends a packet when
+// the next begins). A
 // file's discontinuities go on a frame after the last.
 func (t *timeline) live(now func() time.Time) { t.now = now }
 
@@ -138,10 +141,26 @@ func (t *timeline) reading() {
 	}
 }
 
+// notAhead makes a live t (see live) stamp no picture or packet later
+// than the moment it is read: for an input that is read as it is made (a
+// pipe, a network stream, a camera), whose capture times cannot be in the
+// future. Not for a raw H.264 file, which has no duration either but is
+// read faster than real time.
+func (t *timeline) notAhead() { t.clamp = true }
+
 // leads notes how far ahead of its reading a live input's capture time
-// is, and returns it.
+// is, and returns it; with notAhead, never later than its reading. One that
+// runs ahead (a writer that sent faster than real time, packets buffered
+// before the timeline started) is put at its reading, and the timeline
+// starts over that much earlier: those after it keep their spacing, and
+// capture times still grow, since the earlier ones were no later than
+// their own reading.
 func (t *timeline) leads(capture time.Time) time.Time {
 	if t.now != nil {
+		if ahead := capture.Sub(t.read); t.clamp && ahead > 0 {
+			t.start = t.start.Add(-ahead)
+			capture = t.read
+		}
 		if d := capture.Sub(t.read); !t.haveLead || d > t.lead {
 			t.lead, t.haveLead = d, true
 		}
@@ -179,6 +198,15 @@ func newTimeline(start time.Time, num, den int, rate float64) timeline {
 	}
 	frame := max(int64(math.Round(float64(den)/(float64(num)*rate))), 1)
 	return timeline{start: start, num: int64(num), den: int64(den), frame: frame}
+}
+
+// setRate sets the frame rate that fills missing timestamps, before any
+// picture or packet is timed: that of a raw H.264 stream's first SPS, read
+// after its probe saw none.
+func (t *timeline) setRate(rate float64) {
+	if rate > 0 && !math.IsInf(rate, 0) {
+		t.frame = max(int64(math.Round(float64(t.den)/(float64(t.num)*rate))), 1)
+	}
 }
 
 // picture returns the capture time of a decoded picture, whose best-effort

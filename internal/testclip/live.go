@@ -1,0 +1,42 @@
+package testclip
+
+import (
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+)
+
+// StallingFIFO makes a FIFO in a temporary directory and writes data into
+// it, as a live writer (ffmpeg ... -f mpegts - > fifo) that sent a few
+// pictures and then stalled: once data is written, the FIFO stays open
+// with nothing more to read until the test ends. It returns the FIFO's
+// path and a channel closed once all of data has been written (read).
+func StallingFIFO(t testing.TB, data []byte) (path string, written <-chan struct{}) {
+	t.Helper()
+	path = filepath.Join(t.TempDir(), "live.fifo")
+	if err := syscall.Mkfifo(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// Read and write: the open does not wait for a reader, and the writer
+	// in Go's poller is ended by Close should no reader come.
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if _, err := f.Write(data); err == nil {
+			close(done)
+		}
+	}()
+	t.Cleanup(func() {
+		_ = f.Close()
+		wg.Wait()
+	})
+	return path, done
+}
