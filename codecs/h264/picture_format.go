@@ -129,3 +129,18 @@ func (f PictureFormat) BrowserDecodable() bool {
 	return f.ChromaFormatIDC == chromaFormat420 &&
 		f.BitDepthLuma == browserBitDepth && f.BitDepthChroma == browserBitDepth
 }
+
+// FindPictureFormat returns the format of the last SPS among an access
+// unit's NAL units whose format it can read, and false when there is none
+// (a picture other than a keyframe carries no SPS).
+func FindPictureFormat(nalus [][]byte) (PictureFormat, bool) {
+	for i := len(nalus) - 1; i >= 0; i-- {
+		if TypeOf(nalus[i]) != NALUTypeSPS {
+			continue
+		}
+		if format, err := ParsePictureFormat(nalus[i]); err == nil {
+			return format, true
+		}
+	}
+	return PictureFormat{}, false
+}

@@ -156,3 +156,21 @@ func FuzzParsePictureFormat(f *testing.F) {
 		}
 	})
 }
+
+func TestFindPictureFormatTakesTheLastReadableSPS(t *testing.T) {
+	high := mustDecodeHex(t, spsCases[0].hex)
+	high444 := buildSPS(spsSpec{profile: 244, chromaFormatIDC: 3, widthMBsMinus1: 19, heightMapUnitsMinus1: 14})
+	pps := []byte{0x68, 0xce, 0x38, 0x80}
+	slice := []byte{0x65, 0x88, 0x84}
+	if _, ok := FindPictureFormat([][]byte{slice}); ok {
+		t.Error("a format found in a slice alone")
+	}
+	format, ok := FindPictureFormat([][]byte{high, high444, {0x67, 0xf4}, pps, slice})
+	if !ok || format.ProfileIDC != 244 {
+		t.Errorf("format = %+v, %v; want the High 4:4:4 SPS's, past the truncated one", format, ok)
+	}
+	format, ok = FindPictureFormat([][]byte{high444, high, pps, slice})
+	if !ok || !format.BrowserDecodable() {
+		t.Errorf("format = %+v, %v; want the High SPS's", format, ok)
+	}
+}
