@@ -434,6 +434,13 @@ const gopline = (() => {
     const start = (ti) => {
       if (closed) return;
       ti = ti || {};
+      // A stream no browser decodes (High 4:4:4, say) would play as a black
+      // picture: the tile says why instead, and plays nothing.
+      if (ti.undecodable) {
+        stats.error = ti.undecodable;
+        show();
+        return;
+      }
       const how = choose(ti);
       stats.note = how.note;
       if (how.transport === "websocket") picture = document.createElement("canvas");

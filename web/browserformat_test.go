@@ -1,0 +1,71 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// A topic of H.264 that browsers do not decode (High 4:4:4 Predictive,
+// passed through from a file) is listed with why viewers see nothing, and
+// WHEP refuses it saying the same, in place of a session that would show a
+// black picture; a High 4:2:0 8-bit topic gets neither.
+func TestViewersAreToldOfAStreamBrowsersDoNotDecode(t *testing.T) {
+	clip := makeClip(t, "444.h264", 25, 20, "-c:v", "libx264", "-preset", "veryfast", "-bf", "0", "-g", "25", "-pix_fmt", "yuv444p")
+	n := newNode(t, Config{}, "videosrc location="+clip+" passthrough=true is-live=true ! publish topic=/h444", "/h444")
+	n.rate, n.lead = 25, 1
+	const want = "the stream is High 4:4:4 Predictive (4:4:4, 8 bit); browsers decode only 4:2:0 8-bit H.264"
+
+	status, body, _ := post(t, n, "POST", "/whep/h444", offerSDP(t), sdpType)
+	if status != http.StatusUnsupportedMediaType || !strings.Contains(body, want) || !strings.Contains(body, "h264enc") {
+		t.Errorf("an offer for /h444: %d %q, want 415 saying %q and what to do", status, body, want)
+	}
+	n.handler.mu.Lock()
+	sessions := len(n.handler.sessions)
+	n.handler.mu.Unlock()
+	if sessions != 0 {
+		t.Errorf("%d WebRTC sessions after the refusal, want none", sessions)
+	}
+	if list := topicInfos(t, n, "/api/topics"); len(list) != 1 || !strings.Contains(list[0].Undecodable, want) {
+		t.Errorf("/api/topics says %+v, want undecodable: %q", list, want)
+	}
+	if one := topicInfos(t, n, "/api/topics/h444"); !strings.Contains(one[0].Undecodable, want) {
+		t.Errorf("/api/topics/h444 says %+v, want undecodable: %q", one[0], want)
+	}
+
+	cam := newLiveNode(t, Config{})
+	if status, body, _ := post(t, cam, "POST", "/whep/cam", offerSDP(t), sdpType); status != http.StatusCreated {
+		t.Errorf("an offer for /cam (High 4:2:0): %d %q, want 201", status, body)
+	}
+	if one := topicInfos(t, cam, "/api/topics/cam"); one[0].Undecodable != "" {
+		t.Errorf("/api/topics/cam says %+v, want nothing undecodable", one[0])
+	}
+}
+
+// The viewer page's tile of a topic no browser decodes says why, instead
+// of playing a black picture, and asks for no WebRTC session.
+func TestViewerPageSaysWhyAStreamDoesNotPlay(t *testing.T) {
+	clip := makeClip(t, "444.h264", 25, 20, "-c:v", "libx264", "-preset", "veryfast", "-bf", "0", "-g", "25", "-pix_fmt", "yuv444p")
+	n := newNode(t, Config{}, "videosrc location="+clip+" passthrough=true is-live=true ! publish topic=/h444", "/h444")
+	n.rate, n.lead = 25, 1
+	p := chromiumPage{newTab(t)}
+	if err := p.navigate(n.server.URL + "/view?topic=/h444"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 20*time.Second, "the tile's word of High 4:4:4", func() bool {
+		caption := tileCaption(t, p)
+		return strings.Contains(caption, "/h444") && strings.Contains(caption, "High 4:4:4 Predictive") &&
+			strings.Contains(caption, "browsers decode only 4:2:0 8-bit H.264")
+	})
+	// Said from the topic's description, not from a refused offer retried.
+	if caption := tileCaption(t, p); strings.Contains(caption, "415") || strings.Contains(caption, "reconnecting") {
+		t.Errorf("the tile says %q, want the reason alone", caption)
+	}
+	n.handler.mu.Lock()
+	sessions := len(n.handler.sessions)
+	n.handler.mu.Unlock()
+	if sessions != 0 {
+		t.Errorf("%d WebRTC sessions for the page, want none", sessions)
+	}
+}
