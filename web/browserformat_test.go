@@ -1,10 +1,13 @@
 package web
 
 import (
+	"encoding/hex"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gopline/gopline/media"
 )
 
 // A topic of H.264 that browsers do not decode (High 4:4:4 Predictive,
@@ -67,5 +70,52 @@ func TestViewerPageSaysWhyAStreamDoesNotPlay(t *testing.T) {
 	n.handler.mu.Unlock()
 	if sessions != 0 {
 		t.Errorf("%d WebRTC sessions for the page, want none", sessions)
+	}
+}
+
+// The format watch keeps each topic's latest keyframe's format, says when
+// a topic turns to one browsers do not decode (once per format), and
+// forgets topics gone.
+func TestFormatWatchFollowsEachTopicsKeyframes(t *testing.T) {
+	keyframe := func(spsHex string) *media.Packet {
+		sps, err := hex.DecodeString(spsHex)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data := append(append([]byte{0, 0, 0, 1}, sps...), 0, 0, 0, 1, 0x68, 0xce, 0x38, 0x80, 0, 0, 0, 1, 0x65, 0x88, 0x84)
+		return &media.Packet{Codec: media.H264, Key: true, Data: data}
+	}
+	high := keyframe("6764000dacd94141fb0110000003001000000303c0f1429960")
+	high444 := keyframe("67f4000d919b282833dc7e0220000003002000000781e28532c0")
+	delta := &media.Packet{Codec: media.H264, Data: []byte{0, 0, 0, 1, 0x41, 0x9a}}
+
+	w := newFormatWatch()
+	steps := []struct {
+		p          *media.Packet
+		newly      bool
+		undecoding bool
+	}{
+		{delta, false, false},
+		{high, false, false},
+		{high444, true, true},
+		{delta, false, true},
+		{high444, false, true},
+		{high, false, false},
+		{high444, true, true},
+	}
+	for i, s := range steps {
+		if got := w.observe("/cam", s.p); got != s.newly {
+			t.Errorf("step %d: observe = %v, want %v", i, got, s.newly)
+		}
+		if why := w.undecodable("/cam"); (why != "") != s.undecoding || (why != "" && !strings.Contains(why, "High 4:4:4 Predictive")) {
+			t.Errorf("step %d: undecodable = %q, want it said: %v", i, why, s.undecoding)
+		}
+	}
+	if why := w.undecodable("/other"); why != "" {
+		t.Errorf("an unseen topic is undecodable: %q", why)
+	}
+	w.keepOnly(func(string) bool { return false })
+	if why := w.undecodable("/cam"); why != "" {
+		t.Errorf("a forgotten topic is undecodable: %q", why)
 	}
 }
