@@ -119,3 +119,31 @@ func TestFormatWatchFollowsEachTopicsKeyframes(t *testing.T) {
 		t.Errorf("a forgotten topic is undecodable: %q", why)
 	}
 }
+
+// A Foxglove client that subscribes to a topic no browser decodes is
+// served it all the same, with a status warning that says why Foxglove
+// shows nothing of it; one of a High 4:2:0 topic gets no such warning.
+func TestFoxgloveIsToldOfAStreamBrowsersDoNotDecode(t *testing.T) {
+	clip := makeClip(t, "444.h264", 25, 20, "-c:v", "libx264", "-preset", "veryfast", "-bf", "0", "-g", "25", "-pix_fmt", "yuv444p")
+	n := newNode(t, Config{}, "videosrc location="+clip+" passthrough=true is-live=true ! publish topic=/h444", "/h444")
+	n.rate, n.lead = 25, 1
+	c := dialFoxglove(t, n, "")
+	id := jsonNumber(c.greeting()[0].ID)
+	c.send(`{"op":"subscribe","subscriptions":[{"id":1,"channelId":` + id + `}]}`)
+	if op, data := c.nextOp(); op != "status" || !strings.Contains(string(data), "High 4:4:4 Predictive") ||
+		!strings.Contains(string(data), "browsers decode only 4:2:0 8-bit H.264") {
+		t.Errorf("a subscription to /h444: answered %s %s, want a status naming the profile", op, data)
+	}
+	if op, _ := c.next(); op != "binary" {
+		t.Errorf("after the warning the subscription gets %s, want message data", op)
+	}
+
+	cam := newLiveNode(t, Config{})
+	fc := dialFoxglove(t, cam, "")
+	fc.send(`{"op":"subscribe","subscriptions":[{"id":1,"channelId":` + jsonNumber(fc.greeting()[0].ID) + `}]}`)
+	for range 10 {
+		if op, data := fc.next(); op != "binary" {
+			t.Fatalf("a subscription to /cam (High 4:2:0) gets %s %s, want message data alone", op, data)
+		}
+	}
+}
