@@ -65,11 +65,24 @@ func TestViewerPageSaysWhyAStreamDoesNotPlay(t *testing.T) {
 	if caption := tileCaption(t, p); strings.Contains(caption, "415") || strings.Contains(caption, "reconnecting") {
 		t.Errorf("the tile says %q, want the reason alone", caption)
 	}
+
+	// The node's page, which refreshes its tiles every 2 s, says the same
+	// and keeps saying it.
+	if err := p.navigate(n.server.URL + "/"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 20*time.Second, "the node page's tile of /h444 saying why", func() bool {
+		return strings.Contains(tileCaption(t, p), "High 4:4:4 Predictive")
+	})
+	time.Sleep(3 * time.Second) // past a refresh of the tiles
+	if caption := tileCaption(t, p); !strings.Contains(caption, "browsers decode only 4:2:0 8-bit H.264") {
+		t.Errorf("after a refresh the tile says %q, want the reason", caption)
+	}
 	n.handler.mu.Lock()
 	sessions := len(n.handler.sessions)
 	n.handler.mu.Unlock()
 	if sessions != 0 {
-		t.Errorf("%d WebRTC sessions for the page, want none", sessions)
+		t.Errorf("%d WebRTC sessions for the pages, want none", sessions)
 	}
 }
 
