@@ -31,7 +31,9 @@ type VideoSrcConfig struct {
 	// JPEG pictures of an MJPEG stream, as packets instead of decoded
 	// frames. Other codecs (HEVC, say) fail at once, a network stream too,
 	// whatever Retries says: decode them instead, and encode the frames
-	// again (h264enc) to record or send them. Packets are as coded: a stream
+	// again (h264enc) to record or send them. H.264 that browsers do not
+	// decode (not 8-bit 4:2:0 Baseline, Main or High) is warned of once,
+	// naming its format, and recorded as it is. Packets are as coded: a stream
 	// meant to be shown turned (its display matrix) is warned of, since
 	// neither they nor a recording of them keep the turn.
 	Passthrough bool
@@ -91,7 +93,7 @@ type VideoSrcConfig struct {
 
 var videoSrcSpec = pipeline.ElementSpec[VideoSrcConfig]{
 	Name: "videosrc", Summary: "video file, V4L2 camera or network stream through FFmpeg", Out: "raw frames, or h264 or jpeg packets with passthrough=true",
-	Doc: "Reads anything FFmpeg opens: a file, a camera (location=/dev/video0 input-format=v4l2) or a URL (rtsp://...; rtp://IP:PORT is the port an RTP sender such as GStreamer's rtph264pay config-interval=-1 ! udpsink sends to, received without an SDP file as payload= and encoding= say; a silent port fails at timeout= saying nothing arrived, and an H.264 or H.265 stream whose keyframes come without SPS and PPS fails at once saying to set config-interval=-1 on the sender). It decodes to frames, turned upright as the stream's display matrix asks (a phone's clip tagged rotate=90: 480x640 frames of a 640x480 stream; autorotate=false keeps them as coded; angles other than quarter turns, and mirrors, are warned of and left as coded), or with passthrough=true hands on the stream's own H.264 access units without re-encoding, SPS and PPS in front of every IDR (or an MJPEG stream's JPEG pictures; another codec, such as an HEVC camera's, fails at once: decode it instead), as coded: a stream meant to be shown turned is warned of, since the packets and their recording do not keep the turn. A network stream that drops or is down is opened again (retries=), as a new stream that resumes at its first keyframe, each reopening a restart in the node's stats; one that never opened before the pipeline stopped fails the source (stream never opened), and so does one that opened but delivered no frame (stream delivered nothing), as does a file or device that delivers none before its end or the stop, so that a run whose camera never answered, or never sent a picture, does not pass for one that ran; a live HLS playlist that stops growing fails after about timeout= plus 3 target durations, and is reopened after the last segment read, not replayed; a recording over the network (a known duration or size, as an HTTP server's Content-Length) is read once, and a failure part-way fails the source instead of reading it again from its beginning. Decoding starts at the stream's first keyframe: the packets before it (a live stream joined part-way) are counted (skipped: before_keyframe), not damage. Decoding is strict, as h264dec's: after damage it leaves pictures out until the next keyframe, counted in the node's stats (skipped: undecodable, damaged) and warned of; conceal=true hands on FFmpeg's concealed pictures instead, marked concealed and counted (skipped: concealed).",
+	Doc: "Reads anything FFmpeg opens: a file, a camera (location=/dev/video0 input-format=v4l2) or a URL (rtsp://...; rtp://IP:PORT is the port an RTP sender such as GStreamer's rtph264pay config-interval=-1 ! udpsink sends to, received without an SDP file as payload= and encoding= say; a silent port fails at timeout= saying nothing arrived, and an H.264 or H.265 stream whose keyframes come without SPS and PPS fails at once saying to set config-interval=-1 on the sender). It decodes to frames, turned upright as the stream's display matrix asks (a phone's clip tagged rotate=90: 480x640 frames of a 640x480 stream; autorotate=false keeps them as coded; angles other than quarter turns, and mirrors, are warned of and left as coded), or with passthrough=true hands on the stream's own H.264 access units without re-encoding, SPS and PPS in front of every IDR (or an MJPEG stream's JPEG pictures; another codec, such as an HEVC camera's, fails at once: decode it instead), as coded: H.264 that browsers and Foxglove do not decode (High 4:4:4, High 4:2:2, High 10) is recorded and warned of once, naming its format, and a stream meant to be shown turned is warned of, since the packets and their recording do not keep the turn. A network stream that drops or is down is opened again (retries=), as a new stream that resumes at its first keyframe, each reopening a restart in the node's stats; one that never opened before the pipeline stopped fails the source (stream never opened), and so does one that opened but delivered no frame (stream delivered nothing), as does a file or device that delivers none before its end or the stop, so that a run whose camera never answered, or never sent a picture, does not pass for one that ran; a live HLS playlist that stops growing fails after about timeout= plus 3 target durations, and is reopened after the last segment read, not replayed; a recording over the network (a known duration or size, as an HTTP server's Content-Length) is read once, and a failure part-way fails the source instead of reading it again from its beginning. Decoding starts at the stream's first keyframe: the packets before it (a live stream joined part-way) are counted (skipped: before_keyframe), not damage. Decoding is strict, as h264dec's: after damage it leaves pictures out until the next keyframe, counted in the node's stats (skipped: undecodable, damaged) and warned of; conceal=true hands on FFmpeg's concealed pictures instead, marked concealed and counted (skipped: concealed).",
 	Fields: []pipeline.Field[VideoSrcConfig]{
 		pipeline.StringField("location", "", func(c *VideoSrcConfig) *string { return &c.Location }).Required().
 			Doc("file path, device or URL"),
@@ -212,8 +214,9 @@ func openSource[T interface {
 	*media.Frame | *media.Packet
 	media.Item
 }](cfg VideoSrcConfig, read func(*ffmpeg.Reader) (T, error)) (pipeline.Source[T], error) {
+	formats := &browserFormat{}
 	if !ffmpeg.IsNetwork(cfg.Location) {
-		return &delivered[T]{Source: newVideoSrc(cfg, read, nil), location: cfg.Location}, nil
+		return &delivered[T]{Source: newVideoSrc(cfg, read, nil, formats), location: cfg.Location}, nil
 	}
 	resume := &playlistResume{}
 	open := func(stop <-chan struct{}) (pipeline.Source[T], error) {
@@ -221,7 +224,7 @@ func openSource[T interface {
 		if resume.set {
 			opts = append(opts, ffmpeg.WithPlaylistResume(resume.seq))
 		}
-		return newVideoSrc(cfg, read, resume, opts...), nil
+		return newVideoSrc(cfg, read, resume, formats, opts...), nil
 	}
 	policy := backoff.DefaultPolicy()
 	policy.Retries = cfg.Retries
@@ -239,12 +242,14 @@ type playlistResume struct {
 
 // newVideoSrc returns a video source that reads with read, its reader opened
 // with opts as it starts, when it has the node's logger for FFmpeg's lines.
-// resume, when not nil, is kept up to date with the live playlist read.
+// resume, when not nil, is kept up to date with the live playlist read;
+// formats, shared by the openings of one source, warns of passed-through
+// H.264 that browsers do not decode.
 func newVideoSrc[T interface {
 	*media.Frame | *media.Packet
 	media.Item
-}](cfg VideoSrcConfig, read func(*ffmpeg.Reader) (T, error), resume *playlistResume, opts ...ffmpeg.ReaderOption) *videoSrc[T] {
-	return &videoSrc[T]{cfg: cfg, opts: opts, read: read, resume: resume, warnings: lograte.Limiter{Interval: damageWarnInterval}}
+}](cfg VideoSrcConfig, read func(*ffmpeg.Reader) (T, error), resume *playlistResume, formats *browserFormat, opts ...ffmpeg.ReaderOption) *videoSrc[T] {
+	return &videoSrc[T]{cfg: cfg, opts: opts, read: read, resume: resume, formats: formats, warnings: lograte.Limiter{Interval: damageWarnInterval}}
 }
 
 // videoSrc reads frames or, in passthrough mode, packets.
@@ -257,6 +262,7 @@ type videoSrc[T interface {
 	r        *ffmpeg.Reader
 	read     func(*ffmpeg.Reader) (T, error)
 	resume   *playlistResume // nil: not carried to a next opening
+	formats  *browserFormat  // of passed-through H.264
 	env      *pipeline.Env
 	reported ffmpeg.ReadStats // what the node's stats have of the reader's
 	warnings lograte.Limiter  // of damage
@@ -309,6 +315,19 @@ func (s *videoSrc[T]) reportRotation(rot ffmpeg.DisplayRotation) {
 	}
 }
 
+// reportFormat warns, once per format, of passed-through H.264 that
+// browsers and Foxglove do not decode: it records, but a viewer shows
+// nothing.
+func (s *videoSrc[T]) reportFormat(p *media.Packet) {
+	format, warn := s.formats.check(p)
+	if !warn {
+		return
+	}
+	s.env.Log.Warn().Str("location", s.cfg.Location).Str("profile", format.ProfileName()).
+		Msgf("the stream is %s: browsers and Foxglove do not decode it, though it records; "+
+			"re-encode with `! h264enc` (drop passthrough=true) to view it", format)
+}
+
 func (s *videoSrc[T]) Stop() error {
 	if s.r == nil {
 		return nil
@@ -322,6 +341,9 @@ func (s *videoSrc[T]) Stop() error {
 func (s *videoSrc[T]) Next() (T, time.Time, error) {
 	item, err := s.read(s.r)
 	s.reportSkipped(err != nil)
+	if p, ok := any(item).(*media.Packet); ok && err == nil {
+		s.reportFormat(p)
+	}
 	if err != nil || !s.cfg.Live {
 		return item, time.Time{}, err
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/gopline/gopline/internal/foxglove"
 	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/transport"
 )
 
 const (
@@ -277,13 +278,36 @@ func (c *foxgloveConn) handle(ctx context.Context, data []byte) error {
 		return nil
 	}
 	for _, s := range m.Subscriptions {
-		if msg := c.subscribe(s); msg != "" {
+		msg := c.subscribe(s)
+		if msg == "" {
+			msg = c.undecodable(s)
+		}
+		if msg != "" {
 			if err := c.status(ctx, statusWarning, msg); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// undecodable says why subscription s, made, shows nothing in Foxglove:
+// its topic's H.264 is of a format Foxglove, decoding with the browser's
+// decoder, does not decode (see formatWatch); "" when it decodes or the
+// format is not known after probing the topic for probeWait.
+func (c *foxgloveConn) undecodable(s subscription) string {
+	c.mu.Lock()
+	topic := c.channels[s.ChannelID].topic
+	c.mu.Unlock()
+	st, err := c.h.cfg.Bus.Stats(topic)
+	if err != nil || st.Codec != media.H264 {
+		return ""
+	}
+	c.h.learnOrder([]transport.TopicStats{st}, probeWait)
+	if why := c.h.formats.undecodable(topic); why != "" {
+		return fmt.Sprintf("subscription %d: topic %s: %s", s.ID, topic, why)
+	}
+	return ""
 }
 
 // subscribe starts a feed for s; it returns why it refused, "" if it did

@@ -105,7 +105,10 @@ type Handler struct {
 	// order is what the packets seen of each topic say of their order
 	// (B-frames or not); probes are the subscriptions running to learn it,
 	// each with its channel closed when it ends.
-	order   *orderWatch
+	order *orderWatch
+	// formats is the picture format of each topic's latest keyframe, to
+	// tell viewers of a format browsers do not decode why they see nothing.
+	formats *formatWatch
 	probes  map[string]chan struct{}
 	probeWG sync.WaitGroup
 	closing chan struct{} // closed by Close
@@ -139,7 +142,7 @@ func New(cfg Config) (*Handler, error) {
 	}
 	h := &Handler{cfg: cfg, api: api, mux: http.NewServeMux(), files: http.FileServerFS(sub), sessions: map[string]*whepSession{},
 		whepPool: newViewerPool(viewerLimits(cfg.MaxViewers, true)), foxPool: newViewerPool(viewerLimits(cfg.MaxViewers, false)),
-		foxglove: map[*viewerSlot]context.CancelCauseFunc{}, channels: newChannelTable(foxgloveLinger), order: newOrderWatch(),
+		foxglove: map[*viewerSlot]context.CancelCauseFunc{}, channels: newChannelTable(foxgloveLinger), order: newOrderWatch(), formats: newFormatWatch(),
 		probes: map[string]chan struct{}{}, closing: make(chan struct{}), telling: make(chan struct{}, maxTelling),
 		whepRefused: lograte.Limiter{Interval: clientWarnEvery}, foxRefused: lograte.Limiter{Interval: clientWarnEvery},
 		foxEvicted: lograte.Limiter{Interval: clientWarnEvery}, slow: lograte.Limiter{Interval: clientWarnEvery},

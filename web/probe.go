@@ -27,6 +27,9 @@ func (h *Handler) observed(topic string, p *media.Packet) streamOrder {
 		h.cfg.Log.Warn().Str("topic", topic).Msg("viewer: the topic's H.264 has B-frames (pictures out of display order), " +
 			"which WebRTC cannot carry and Foxglove's CompressedVideo does not play: WHEP is refused for it, and the node's pages play it over the WebSocket")
 	}
+	if h.formats.observe(topic, p) {
+		h.cfg.Log.Warn().Str("topic", topic).Msg("viewer: " + h.formats.undecodable(topic))
+	}
 	return h.order.order(topic)
 }
 

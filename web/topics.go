@@ -33,6 +33,10 @@ type TopicInfo struct {
 	// node's pages play it over the WebSocket and WHEP refuses it. It is
 	// known once the node has seen some of the topic's packets.
 	Reordered bool `json:"reordered"`
+	// Undecodable, when not empty, says why browsers and Foxglove show
+	// nothing of the topic: its H.264 is of a profile, chroma format or
+	// bit depth they do not decode (High 4:4:4 Predictive, say).
+	Undecodable string `json:"undecodable,omitempty"`
 	// Viewers are the topic's WebRTC viewers: each one's estimated
 	// bandwidth and whether its picture is thinned.
 	Viewers []ViewerInfo `json:"viewers"`
@@ -55,7 +59,8 @@ func (h *Handler) topicInfos(stats []transport.TopicStats) []TopicInfo {
 func (h *Handler) topicInfo(st transport.TopicStats) TopicInfo {
 	ti := TopicInfo{Name: st.Topic, Codec: st.Codec.String(), Width: st.Width, Height: st.Height, FPS: st.Rate,
 		Bitrate: st.ByteRate * 8, QoS: st.QoS, Publishers: st.Publishers, Subscribers: len(st.Subscribers), Dropped: st.Dropped,
-		Reordered: h.order.order(st.Topic) == orderReordered, Viewers: h.viewersOf(st.Topic)}
+		Reordered:   h.order.order(st.Topic) == orderReordered,
+		Undecodable: h.formats.undecodable(st.Topic), Viewers: h.viewersOf(st.Topic)}
 	if st.Published == 0 {
 		ti.Codec = ""
 	}
@@ -75,6 +80,7 @@ func (h *Handler) serveTopics(w http.ResponseWriter, _ *http.Request) {
 		present[st.Topic] = true
 	}
 	h.order.keepOnly(func(topic string) bool { return present[topic] })
+	h.formats.keepOnly(func(topic string) bool { return present[topic] })
 	h.learnOrder(stats, probeWait)
 	writeJSON(w, h.topicInfos(stats))
 }

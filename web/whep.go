@@ -108,6 +108,10 @@ func (h *Handler) checkTopic(topic string) (int, string) {
 	case h.topicOrder(st, probeWait) == orderReordered:
 		return http.StatusUnsupportedMediaType, reorderedRefusal(topic)
 	}
+	// Known once the probe above saw a keyframe.
+	if why := h.formats.undecodable(topic); why != "" {
+		return http.StatusUnsupportedMediaType, fmt.Sprintf("topic %s: %s", topic, why)
+	}
 	return 0, ""
 }
 

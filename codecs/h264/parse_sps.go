@@ -44,28 +44,16 @@ func hasChromaFormat(profileIDC uint8) bool {
 // syntax runs past the end, ErrInvalidSPS for values outside their allowed
 // range, and ErrUnsupported for a picture larger than MaxDimensionInMBs.
 func ParseSPS(nalu []byte) (*SPS, error) {
-	if len(nalu) == 0 {
-		return nil, ErrEmpty
+	sps, s, err := parseSPSHead(nalu)
+	if err != nil {
+		return nil, err
 	}
-	if typ := TypeOf(nalu); typ != NALUTypeSPS {
-		return nil, fmt.Errorf("%w: nal_unit_type is %d (%v)", ErrNotSPS, uint8(typ), typ)
-	}
-	rbsp := RemoveEmulationPrevention(nalu[1:])
-	if len(rbsp) < spsHeaderBytes {
-		return nil, fmt.Errorf("%w: SPS has %d bytes after its header, want at least %d", ErrTruncated, len(rbsp), spsHeaderBytes)
-	}
-	sps := &SPS{
-		ProfileIDC:         rbsp[0],
-		ConstraintSetFlags: rbsp[1],
-		LevelIDC:           rbsp[2],
-		ChromaFormatIDC:    defaultChromaFormatIDC,
-		BitDepthLuma:       defaultBitDepth,
-		BitDepthChroma:     defaultBitDepth,
-	}
-	s := &syntaxReader{r: NewBitReader(rbsp[spsHeaderBytes:])}
-	sps.ID = s.ueMax(maxSPSID, "seq_parameter_set_id")
 	if hasChromaFormat(sps.ProfileIDC) {
-		parseChromaFormat(s, sps)
+		sps.QPPrimeYZeroTransformBypass = s.flag("qpprime_y_zero_transform_bypass_flag")
+		sps.ScalingMatrixPresent = s.flag("seq_scaling_matrix_present_flag")
+		if sps.ScalingMatrixPresent {
+			skipScalingLists(s, sps.ChromaFormatIDC)
+		}
 	}
 	parseFrameNumAndPOC(s, sps)
 	sps.MaxNumRefFrames = s.ueMax(maxNumRefFrames, "max_num_ref_frames")
@@ -89,8 +77,42 @@ func ParseSPS(nalu []byte) (*SPS, error) {
 	return sps, nil
 }
 
+// parseSPSHead reads an SPS from its NAL header to the bit depths: what
+// names its format. Elements the profile does not code keep their defaults.
+// The returned reader continues after bit_depth_chroma_minus8, or after
+// seq_parameter_set_id for a profile without chroma format syntax.
+func parseSPSHead(nalu []byte) (*SPS, *syntaxReader, error) {
+	if len(nalu) == 0 {
+		return nil, nil, ErrEmpty
+	}
+	if typ := TypeOf(nalu); typ != NALUTypeSPS {
+		return nil, nil, fmt.Errorf("%w: nal_unit_type is %d (%v)", ErrNotSPS, uint8(typ), typ)
+	}
+	rbsp := RemoveEmulationPrevention(nalu[1:])
+	if len(rbsp) < spsHeaderBytes {
+		return nil, nil, fmt.Errorf("%w: SPS has %d bytes after its header, want at least %d", ErrTruncated, len(rbsp), spsHeaderBytes)
+	}
+	sps := &SPS{
+		ProfileIDC:         rbsp[0],
+		ConstraintSetFlags: rbsp[1],
+		LevelIDC:           rbsp[2],
+		ChromaFormatIDC:    defaultChromaFormatIDC,
+		BitDepthLuma:       defaultBitDepth,
+		BitDepthChroma:     defaultBitDepth,
+	}
+	s := &syntaxReader{r: NewBitReader(rbsp[spsHeaderBytes:])}
+	sps.ID = s.ueMax(maxSPSID, "seq_parameter_set_id")
+	if hasChromaFormat(sps.ProfileIDC) {
+		parseChromaFormat(s, sps)
+	}
+	if s.err != nil {
+		return nil, nil, s.err
+	}
+	return sps, s, nil
+}
+
 // parseChromaFormat reads the elements only the high profiles code, from
-// chroma_format_idc to the scaling lists.
+// chroma_format_idc to the bit depths.
 func parseChromaFormat(s *syntaxReader, sps *SPS) {
 	sps.ChromaFormatIDC = s.ue("chroma_format_idc")
 	if s.err == nil && sps.ChromaFormatIDC > maxChromaFormatIDC {
@@ -102,11 +124,6 @@ func parseChromaFormat(s *syntaxReader, sps *SPS) {
 	}
 	sps.BitDepthLuma = s.ueMax(maxBitDepthMinus8, "bit_depth_luma_minus8") + bitDepthOffset
 	sps.BitDepthChroma = s.ueMax(maxBitDepthMinus8, "bit_depth_chroma_minus8") + bitDepthOffset
-	sps.QPPrimeYZeroTransformBypass = s.flag("qpprime_y_zero_transform_bypass_flag")
-	sps.ScalingMatrixPresent = s.flag("seq_scaling_matrix_present_flag")
-	if sps.ScalingMatrixPresent {
-		skipScalingLists(s, sps.ChromaFormatIDC)
-	}
 }
 
 // parseFrameNumAndPOC reads log2_max_frame_num_minus4 and the picture order

@@ -434,6 +434,14 @@ const gopline = (() => {
     const start = (ti) => {
       if (closed) return;
       ti = ti || {};
+      // A stream no browser decodes (High 4:4:4, say) would play as a black
+      // picture: the tile says why instead, and plays nothing.
+      if (ti.undecodable) {
+        Object.defineProperty(stats, "undecodable", { value: ti.undecodable, enumerable: false });
+        stats.error = ti.undecodable;
+        show();
+        return;
+      }
       const how = choose(ti);
       stats.note = how.note;
       if (how.transport === "websocket") picture = document.createElement("canvas");
@@ -471,8 +479,10 @@ const gopline = (() => {
 
   // retile returns the tile to show topic with, given what /api/topics now
   // says of it: stats's own, or a new one in its place when the topic
-  // turned out to have B-frames while it played over WebRTC.
+  // turned out to have B-frames while it played over WebRTC, or whose
+  // stream turned to a format browsers do not decode, or back.
   function retile(stats, info) {
+    if (info && (info.undecodable || "") !== (stats.undecodable || "")) return tile(null, stats.topic, info, stats);
     if (!info || stats.transport !== "webrtc" || choose(info).transport === "webrtc") return stats;
     return tile(null, stats.topic, info, stats);
   }
