@@ -266,6 +266,9 @@ func playCommand() *cobra.Command {
 			if err := checkKinds("play", files); err != nil {
 				return err
 			}
+			if files, err = leaveOutEmpty(files, cmd.ErrOrStderr()); err != nil {
+				return err
+			}
 			return f.play(files, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}

@@ -38,7 +38,7 @@ func TestRecordSplitsIntoFilesThatHoldEveryPacket(t *testing.T) {
 			t.Fatalf("info %s: exit %d, %s %s", path, code, stdout, stderr)
 		}
 		total += info[0].Packets
-		if code, _, stderr := runCmd("export", path, "--out", filepath.Join(dir, "part.mp4")); code != 0 {
+		if code, _, stderr := runCmd("export", path, "--out", filepath.Join(dir, "part.mp4"), "-y"); code != 0 {
 			t.Fatalf("export %s: exit %d: %s", path, code, stderr)
 		}
 	}
