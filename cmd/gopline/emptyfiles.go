@@ -17,33 +17,14 @@ const cutBeforeFirstWrite = "a recording cut before its first write"
 // errHoldsNothing is the error of files given that all hold no packet.
 var errHoldsNothing = errors.New("none of them holds a packet (" + cutBeforeFirstWrite + "): there is nothing in them to read")
 
-// holdsNoPacket reports whether the recording file at path holds no
-// packet: it is empty, a bbolt file with no buckets
-// (storage.ErrNeverWritten), or a recording none of whose streams holds
-// a committed packet. A file that does not open for another reason (or
-// is open for writing) does not count: opening it again names what is
-// wrong with it.
-func holdsNoPacket(path string) bool {
-	rec, err := storage.Open(path, storage.WithReadOnly())
-	if errors.Is(err, storage.ErrNeverWritten) {
-		return true
-	}
-	if err != nil {
-		return false
-	}
-	defer rec.Close()
-	st, err := rec.RecordingStats()
-	return err == nil && st.Packets == 0
-}
-
 // leaveOutEmpty returns files without those that hold no packet
-// (holdsNoPacket), warning of each on warn: such a file has nothing to
+// (storage.HoldsNoPacket), warning of each on warn: such a file has nothing to
 // lose, and a set of split files that ends in one (the recorder was
 // killed as it began it) stays readable. A file given alone that holds
 // no packet, or a set of only such files, is an error saying so.
 func leaveOutEmpty(files []string, warn io.Writer) ([]string, error) {
 	if len(files) == 1 {
-		if holdsNoPacket(files[0]) {
+		if storage.HoldsNoPacket(files[0]) {
 			return nil, fmt.Errorf("%s holds no packet (%s): there is nothing in it to read", files[0], cutBeforeFirstWrite)
 		}
 		return files, nil
@@ -60,7 +41,7 @@ func leaveOutEmpty(files []string, warn io.Writer) ([]string, error) {
 func dropEmpty(files []string, warn io.Writer) []string {
 	var kept []string
 	for _, f := range files {
-		if holdsNoPacket(f) {
+		if storage.HoldsNoPacket(f) {
 			fmt.Fprintf(warn, "warning: %s left out: holds no packet (%s)\n", f, cutBeforeFirstWrite)
 			continue
 		}
