@@ -85,7 +85,7 @@ func exportSetOtherwise(t *testing.T, out, next string) {
 	for _, c := range []struct {
 		start, says string
 	}{{"0s", "100 frames of /cam"}, {"1s", "75 frames of /cam"}, {"2s", "50 frames of /cam"}, {"3s", "25 frames of /cam"}} {
-		code, stdout, stderr := runCmd("export", next, out, "--out", mcapOut, "--start", c.start)
+		code, stdout, stderr := runCmd("export", next, out, "--out", mcapOut, "--start", c.start, "-y")
 		if code != 0 || !strings.Contains(stdout, c.says) {
 			t.Fatalf("an MCAP export of the two files from %s: exit %d, want %q: %s%s", c.start, code, c.says, stdout, stderr)
 		}

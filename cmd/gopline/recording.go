@@ -203,6 +203,9 @@ func (f *recordFlags) record(line string, stdout, stderr io.Writer) error {
 	if err := f.startSplit(); err != nil {
 		return closeNode(n, err)
 	}
+	if err := f.checkOut(); err != nil {
+		return closeNode(n, err)
+	}
 	if !f.quiet && !f.asJSON {
 		fmt.Fprintln(stderr, f.startLine())
 	}
