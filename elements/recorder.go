@@ -130,7 +130,9 @@ func (r *recorder) Flush() error {
 		return err
 	}
 	if r.lost > 0 {
-		return fmt.Errorf("recording %s lost %d packets to failed writes (see the errors above)", r.cfg.Path, r.lost)
+		// A summary of the run's failed writes, each warned of as it came:
+		// the final commit itself succeeded.
+		return pipeline.LossSummary(fmt.Errorf("recording %s lost %d packets to failed writes (see the errors above)", r.cfg.Path, r.lost))
 	}
 	return nil
 }

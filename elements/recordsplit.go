@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/storage"
 )
 
 // RecordSplit splits a recording into files, as ros2 bag record's
@@ -38,8 +39,21 @@ func SplitPath(path string, i int) string {
 
 // FirstSplitIndex is the number of the first file a split recording to
 // path writes: one past the highest that exists already, so that a second
-// run adds files instead of appending to the last run's.
+// run adds files instead of appending to the last run's; or the highest
+// itself when it holds no packet (storage.HoldsNoPacket): a run killed as
+// it began that file left it, with nothing to lose, and the next run
+// writes its first packets there instead of numbering on past it.
 func FirstSplitIndex(path string) (int, error) {
+	next, err := splitIndexAfter(path)
+	if err == nil && next > 0 && storage.HoldsNoPacket(SplitPath(path, next-1)) {
+		next--
+	}
+	return next, err
+}
+
+// splitIndexAfter is one past the highest number of path's split files
+// that exist (0 when there is none).
+func splitIndexAfter(path string) (int, error) {
 	entries, err := os.ReadDir(filepath.Dir(path))
 	if errors.Is(err, os.ErrNotExist) {
 		return 0, nil
@@ -91,7 +105,7 @@ type FormatChangeFiles struct {
 
 // FindFormatChangeFiles looks for the files of path's set that exist.
 func FindFormatChangeFiles(path string) (FormatChangeFiles, error) {
-	next, err := FirstSplitIndex(path)
+	next, err := splitIndexAfter(path)
 	return FormatChangeFiles{Path: path, Last: max(next-1, 0)}, err
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/storage"
 )
 
 // Two streams with GOPs of different lengths: once the newest file is
@@ -89,13 +90,60 @@ func TestSplitPathsAndTheNextRun(t *testing.T) {
 	if i, err := FirstSplitIndex(base); i != 0 || err != nil {
 		t.Errorf("empty directory: %d, %v", i, err)
 	}
-	for _, name := range []string{"robot_0.gopline", "robot_1.gopline", "robot_x.gopline", "robot_07.gopline", "other_5.gopline", "robot_9.mcap"} {
+	for _, name := range []string{"robot_x.gopline", "robot_07.gopline", "other_5.gopline", "robot_9.mcap"} {
 		if err := os.WriteFile(filepath.Join(dir, name), nil, 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
+	writeOnePacket(t, filepath.Join(dir, "robot_0.gopline"))
+	writeOnePacket(t, filepath.Join(dir, "robot_1.gopline"))
 	if i, err := FirstSplitIndex(base); i != 2 || err != nil {
 		t.Errorf("after robot_0 and robot_1: %d, %v", i, err)
+	}
+	// What a run killed as it began robot_2 leaves holds no packet: the
+	// next run writes there instead of numbering on past it.
+	cut := filepath.Join(dir, "robot_2.gopline")
+	rec, err := storage.Open(cut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rec.CreateStream(storage.StreamInfo{Name: "/camera", Codec: media.H264}); err != nil {
+		t.Fatal(err)
+	}
+	rec.Close()
+	if i, err := FirstSplitIndex(base); i != 2 || err != nil {
+		t.Errorf("after robot_0, robot_1 and robot_2 without packets: %d, %v; want 2", i, err)
+	}
+	if err := os.WriteFile(cut, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if i, err := FirstSplitIndex(base); i != 2 || err != nil {
+		t.Errorf("after robot_0, robot_1 and an empty robot_2: %d, %v; want 2", i, err)
+	}
+	// Files of a recording not split go on in the last, whatever it holds.
+	if set, err := FindFormatChangeFiles(base); set.Last != 2 || err != nil {
+		t.Errorf("FindFormatChangeFiles: %+v, %v; want Last 2", set, err)
+	}
+}
+
+// writeOnePacket writes a recording of one keyframe of /camera at path.
+func writeOnePacket(t *testing.T, path string) {
+	t.Helper()
+	rec, err := storage.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	if err := rec.CreateStream(storage.StreamInfo{Name: "/camera", Codec: media.JPEG}); err != nil {
+		t.Fatal(err)
+	}
+	p := &media.Packet{Codec: media.JPEG, Width: 16, Height: 16, Key: true, Epoch: 1, CaptureTime: time.Unix(1700000000, 0),
+		Data: []byte{0xff, 0xd8, 0, 0xff, 0xd9}}
+	if err := rec.Append("/camera", p); err != nil {
+		t.Fatal(err)
+	}
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -26,7 +26,22 @@ var (
 	// names each chain that did not drain ("cam → disk") and what it
 	// waited for.
 	ErrStopTimeout = errors.New("pipeline: end of stream did not drain in time")
+	// ErrLossSummary marks a Flusher's error that sums up what its stage
+	// lost over the run (a recorder's packets lost to failed writes) rather
+	// than a failure of the flush itself (LossSummary).
+	ErrLossSummary = errors.New("pipeline: what a stage lost over its run")
 )
+
+// LossSummary marks err, returned by a Flusher, as the summary of what
+// the stage lost over its run: the node fails with it as with any error
+// of Flush, but logs it as that summary, not as a flush that failed. Its
+// message is err's.
+func LossSummary(err error) error { return lossSummary{err} }
+
+type lossSummary struct{ error }
+
+func (e lossSummary) Unwrap() error      { return e.error }
+func (lossSummary) Is(target error) bool { return target == ErrLossSummary }
 
 // StartError is the error of a node whose stage could not start (a source
 // whose file cannot be opened, an encoder FFmpeg refused): Start returns

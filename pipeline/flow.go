@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"errors"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -145,7 +146,9 @@ func (n *node) finishInput(ctx actor.Context) {
 		flush = f.Flush
 	}
 	if flush != nil && !n.flushed {
-		if err := flush(); err != nil {
+		if err := flush(); errors.Is(err, ErrLossSummary) {
+			n.failed("the stage lost items over its run (a summary at end of stream)", err)
+		} else if err != nil {
 			n.failed("flush at end of stream failed", err)
 		}
 	}

@@ -94,6 +94,8 @@ type collector struct {
 	flushed bool
 	release chan struct{}
 	stops   atomic.Int32
+	// flushErr is what Flush returns.
+	flushErr error
 }
 
 func (c *collector) element() Element {
@@ -132,7 +134,7 @@ func (s *collectStage[T]) Flush() error {
 	s.c.mu.Lock()
 	s.c.flushed = true
 	s.c.mu.Unlock()
-	return nil
+	return s.c.flushErr
 }
 
 func run(t *testing.T, p *Pipeline) {

@@ -21,6 +21,13 @@ var (
 	// name with it.
 	ErrOtherFormat = errors.New("storage: another format's file")
 
+	// ErrNeverWritten means a file opened WithReadOnly holds nothing: it is
+	// empty, or a bbolt file with no buckets, as a recording cut (killed,
+	// a power loss) before its first commit leaves. It comes wrapped with
+	// ErrNotRecording. Readers of a set of files may leave such a file out:
+	// it holds no packet to lose.
+	ErrNeverWritten = errors.New("storage: nothing was ever written in the file")
+
 	// ErrNewerVersion means a recording was written in a format version newer
 	// than this build of gopline reads. The error names both versions.
 	ErrNewerVersion = errors.New("storage: recording format is newer than this gopline")

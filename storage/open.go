@@ -53,7 +53,8 @@ func (r *Recording) open() error {
 	switch {
 	case err != nil:
 	case fresh && r.cfg.readOnly:
-		err = r.errorf(ErrNotRecording, "a bbolt file with no buckets")
+		err = fmt.Errorf("%w: %w: %s: a bbolt file with no buckets, as a recording cut before its first write leaves: it holds no packet",
+			ErrNotRecording, ErrNeverWritten, r.path)
 	case fresh:
 		err = r.initialize()
 	case !r.cfg.readOnly && r.version < formatVersion:

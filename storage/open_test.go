@@ -186,8 +186,8 @@ func TestOpenInitializesABboltFileWithNoBuckets(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	if _, err := storage.Open(path, storage.WithReadOnly()); !errors.Is(err, storage.ErrNotRecording) {
-		t.Fatalf("read-only: %v, want ErrNotRecording", err)
+	if _, err := storage.Open(path, storage.WithReadOnly()); !errors.Is(err, storage.ErrNotRecording) || !errors.Is(err, storage.ErrNeverWritten) {
+		t.Fatalf("read-only: %v, want ErrNotRecording and ErrNeverWritten", err)
 	}
 	rec := mustOpenPath(t, path)
 	createCamera(t, rec)
@@ -199,8 +199,8 @@ func TestOpenStartsARecordingInAnEmptyFile(t *testing.T) {
 	if err := os.WriteFile(path, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := storage.Open(path, storage.WithReadOnly()); !errors.Is(err, storage.ErrNotRecording) || !strings.Contains(err.Error(), "empty") {
-		t.Fatalf("read-only: %v, want ErrNotRecording saying the file is empty", err)
+	if _, err := storage.Open(path, storage.WithReadOnly()); !errors.Is(err, storage.ErrNotRecording) || !errors.Is(err, storage.ErrNeverWritten) || !strings.Contains(err.Error(), "empty") {
+		t.Fatalf("read-only: %v, want ErrNotRecording and ErrNeverWritten saying the file is empty", err)
 	}
 	if _, err := storage.Peek(path); !errors.Is(err, storage.ErrNotRecording) {
 		t.Fatalf("Peek: %v, want ErrNotRecording", err)

@@ -71,6 +71,9 @@ func exportCommand() *cobra.Command {
 			if err := checkKinds("export", files); err != nil {
 				return err
 			}
+			if files, err = leaveOutEmpty(files, cmd.ErrOrStderr()); err != nil {
+				return err
+			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			return f.export(ctx, files, cmd.OutOrStdout(), cmd.ErrOrStderr())

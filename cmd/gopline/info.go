@@ -288,8 +288,9 @@ func infoCommand() *cobra.Command {
 			"ros2 bag info does a split bag: each file (its span, packets, and the pause after the file before),\n" +
 			"and each stream over all the files, its gaps counting those between files. The files of a split\n" +
 			"recording (record -b, -d) are taken in the order of their numbers. A stream whose codec or size\n" +
-			"differs between the files lists each in order, and each file's line says its own. Any file that\n" +
-			"would fail on its own fails the set. A stream a file holds from before its last packet in the file\n" +
+			"differs between the files lists each in order, and each file's line says its own. A file that\n" +
+			"holds no packet (a recording cut before its first write) is left out, warned of; any other file\n" +
+			"that would fail on its own fails the set. A stream a file holds from before its last packet in the file\n" +
 			"before is warned of (Overlap:): such files are likely not one recording's.\n\n" +
 			"A directory means the recordings in it: its .gopline and .db files, STEM.gopline and STEM_N.gopline\n" +
 			"one recording, other stems others; each is described on its own. A file there that does not open\n" +

@@ -98,12 +98,18 @@ func setNames(sets []*setSummary) string {
 }
 
 // summarizeUnit summarizes u's files as one recording, leaving out with a
-// warning on stderr those of a directory that do not open; set is nil
-// when none opens.
+// warning on stderr those that hold no packet (leaveOutEmpty) and those of
+// a directory that do not open; set is nil when none opens.
 func summarizeUnit(stderr io.Writer, u infoUnit, allowDamage bool) (*setSummary, error) {
+	// A directory's files are each left out on their own; files given
+	// that all hold nothing are an error.
+	given := dropEmpty(u.files, stderr)
+	if !u.inDir && len(given) == 0 {
+		return nil, fmt.Errorf("%s: %w", strings.Join(u.files, ", "), errHoldsNothing)
+	}
 	var files []string
 	var sums []summary
-	for _, file := range u.files {
+	for _, file := range given {
 		sum, err := summarize(file)
 		if err != nil && u.inDir {
 			fmt.Fprintf(stderr, "warning: %v: left out of %s\n", err, u.name)

@@ -204,6 +204,9 @@ func (f *recordFlags) record(line string, stdout, stderr io.Writer) error {
 	if err := f.startSplit(); err != nil {
 		return closeNode(n, err)
 	}
+	if err := f.checkOut(); err != nil {
+		return closeNode(n, err)
+	}
 	if !f.quiet && !f.asJSON {
 		fmt.Fprintln(stderr, f.startLine())
 	}
@@ -212,14 +215,17 @@ func (f *recordFlags) record(line string, stdout, stderr io.Writer) error {
 	started := time.Now()
 	stats, end := runUntilDone(n, p, f.duration, liveOutput(stderr, f.quiet || f.asJSON), topics)
 	end.err = closeNode(n, end.err)
-	if err := finish(judge(stats, end, judgeRules{sources: isSource, files: nodeFiles(line), allowDamage: f.allowDamage,
-		losses: recordingLosses(line, stats), unpublished: f.nothingAppeared(time.Since(started))}), f.asJSON, stdout, stderr); err != nil {
-		return err
-	}
+	err = finish(judge(stats, end, judgeRules{sources: isSource, files: nodeFiles(line), allowDamage: f.allowDamage,
+		losses: recordingLosses(line, stats), unpublished: f.nothingAppeared(time.Since(started))}), f.asJSON, stdout, stderr)
 	if !f.asJSON {
-		return f.printRecorded(stderr)
+		// What the files kept is said on a failed run too (a full disk
+		// loses packets, not the recording); a run that recorded no file
+		// has its own error to say.
+		if printErr := f.printRecorded(stderr); err == nil {
+			err = printErr
+		}
 	}
-	return nil
+	return err
 }
 
 // playFlags are the flags of `gopline play`.
@@ -269,6 +275,9 @@ func playCommand() *cobra.Command {
 				return err
 			}
 			if err := checkKinds("play", files); err != nil {
+				return err
+			}
+			if files, err = leaveOutEmpty(files, cmd.ErrOrStderr()); err != nil {
 				return err
 			}
 			return f.play(files, cmd.OutOrStdout(), cmd.ErrOrStderr())

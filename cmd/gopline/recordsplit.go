@@ -9,6 +9,7 @@ import (
 	"github.com/gopline/gopline/internal/bytesize"
 
 	"github.com/gopline/gopline/elements"
+	"github.com/gopline/gopline/storage"
 )
 
 // splits reports whether the recording is split into files (-b, -d).
@@ -36,9 +37,10 @@ func (f *recordFlags) describeOut() string {
 		if f.changeFiles.Last > 0 {
 			out = fmt.Sprintf("%s (the last file of %s's recording)", f.outFile(0), f.out)
 		}
-		if st, err := os.Stat(f.outFile(0)); err == nil && st.Size() > 0 {
+		if _, err := os.Stat(f.outFile(0)); err == nil && !storage.HoldsNoPacket(f.outFile(0)) {
 			// A recording is appended to, as --out says; said, since a
-			// ros2 bag's output directory is refused instead.
+			// ros2 bag's output directory is refused instead. checkOut
+			// opened it already, so it is one the recorder can use.
 			out += ", appending to what it holds (another --out starts a new recording)"
 		}
 		return out

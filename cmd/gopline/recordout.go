@@ -1,0 +1,39 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/gopline/gopline/storage"
+)
+
+// checkOut opens the file the run writes first (outFile(0)) as the
+// recorder will, and closes it, before the pipeline starts: a file the
+// recorder cannot use (another recorder's, not a recording, in a
+// directory it may not write) fails the run at once, naming why, instead
+// of after the pipeline ran with nothing recorded. A missing directory of
+// --out is created, as ros2 bag record -o creates its bag's. A file the
+// check created is removed again, so that a run that records nothing
+// leaves none.
+func (f *recordFlags) checkOut() error {
+	path := f.outFile(0)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("cannot record to %s: %w", path, err)
+	}
+	_, statErr := os.Stat(path)
+	rec, err := storage.Open(path)
+	if err != nil {
+		return fmt.Errorf("cannot record to %s: %w", path, err)
+	}
+	err = rec.Close()
+	if errors.Is(statErr, fs.ErrNotExist) {
+		err = errors.Join(err, os.Remove(path))
+	}
+	if err != nil {
+		return fmt.Errorf("cannot record to %s: %w", path, err)
+	}
+	return nil
+}

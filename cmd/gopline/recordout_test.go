@@ -1,0 +1,44 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gopline/gopline/storage"
+)
+
+// record into a file it cannot use (another recorder's, not a recording)
+// fails before its pipeline starts: exit 1 naming the file and why, with
+// no stats table, no start line and no warning of the pipeline's; a
+// missing directory of --out is created, as ros2 bag record -o does.
+func TestRecordRefusesAnOutputItCannotUseBeforeItStarts(t *testing.T) {
+	dir := t.TempDir()
+	notRec := filepath.Join(dir, "notes.gopline")
+	if err := os.WriteFile(notRec, []byte(strings.Repeat("not a recording\n", 300)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	held := filepath.Join(dir, "held.gopline")
+	rec, err := storage.Open(held)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	const line = "testsrc size=64x48 num-frames=5 ! h264enc ! publish topic=/camera"
+	for out, why := range map[string]string{notRec: "not a gopline recording", held: "open elsewhere"} {
+		code, stdout, stderr := runCmd("record", "--topic", "/camera", "-o", out, line)
+		if code != 1 || !strings.Contains(stderr, "cannot record to "+out) || !strings.Contains(stderr, why) ||
+			strings.Contains(stderr, "recording /camera") || strings.Contains(stderr, "liveliness") || strings.Contains(stdout+stderr, "testsrc0") {
+			t.Errorf("record -o %s: exit %d, stdout %q, stderr %q; want exit 1 at once saying %q", out, code, stdout, stderr, why)
+		}
+	}
+	nested := filepath.Join(dir, "runs", "today", "cam.gopline")
+	code, _, stderr := runCmd("record", "--topic", "/camera", "-o", nested, line)
+	if code != 0 || !strings.Contains(stderr, "recording /camera to "+nested+"\n") {
+		t.Errorf("record into a missing directory: exit %d, %q; want it created and the recording made", code, stderr)
+	}
+	if _, err := os.Stat(nested); err != nil || storage.HoldsNoPacket(nested) {
+		t.Errorf("%s holds no packet: %v", nested, err)
+	}
+}
