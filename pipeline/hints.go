@@ -42,7 +42,6 @@ var elementHints = []elementHint{
 	{"tcpclientsrc", "videosrc", "videosrc location=tcp://HOST:PORT connects and reads the stream FFmpeg demuxes (MPEG-TS, say)"},
 	{"tcpserversrc", "videosrc", "videosrc location=tcp://HOST:PORT reads a TCP stream by connecting to a sender that listens (ffmpeg ... -f mpegts tcp://0.0.0.0:PORT?listen=1)"},
 	{"srtsrc", "videosrc", "videosrc location=srt://HOST:PORT reads SRT (srt://:PORT?mode=listener waits for a caller) when the FFmpeg gopline links has it: ffmpeg -protocols lists srt"},
-	{"rtpjpegdepay", "videosrc", "videosrc location=rtsp://HOST/PATH receives RTP itself, MJPEG too (passthrough=true keeps its JPEG pictures)"},
 	{"filesrc", "videosrc", hintDemux},
 	{"qtdemux", "videosrc", hintDemux},
 	{"matroskademux", "videosrc", hintDemux},

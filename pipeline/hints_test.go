@@ -60,7 +60,7 @@ func TestGStreamerHabitsGetGoplinesName(t *testing.T) {
 		{"tcpclientsrc host=cam port=5000 ! tsdemux ! fakesink", 1, pipeline.ErrUnknownElement, `"tcpclientsrc": videosrc location=tcp://HOST:PORT connects`},
 		{"tcpserversrc port=5000 ! fakesink", 1, pipeline.ErrUnknownElement, "connecting to a sender that listens (ffmpeg ... -f mpegts tcp://0.0.0.0:PORT?listen=1)"},
 		{"srtsrc uri=srt://cam:9000 ! fakesink", 1, pipeline.ErrUnknownElement, "videosrc location=srt://HOST:PORT reads SRT"},
-		{"videosrc location=rtsp://cam/1 ! rtpjpegdepay ! fakesink", 34, pipeline.ErrUnknownElement, "receives RTP itself, MJPEG too"},
+		{"videosrc location=rtsp://cam/1 ! rtpjpegdepay ! fakesink", 34, pipeline.ErrUnknownElement, "receives RTP itself"},
 		{"testsrc ! videoconvert ! h264enc ! fakesink", 11, pipeline.ErrUnknownElement, "gopline has no converter"},
 		{"testsrc ! videoscale ! fakesink", 11, pipeline.ErrUnknownElement, "size=WIDTHxHEIGHT on testsrc or videosrc"},
 		{"testsrc ! capsfilter caps=video/x-raw,width=320 ! fakesink", 11, pipeline.ErrUnknownElement, "gopline has no caps filters: set size= and format= on the source (and rate= on testsrc)"},

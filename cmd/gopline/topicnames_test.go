@@ -9,7 +9,7 @@ import (
 // given to gopline topics name gopline topic's, with the rest of the line,
 // exit 2.
 func TestTopicsTakesRos2TopicsWords(t *testing.T) {
-	code, _, stderr := runCmd("topics", "list", "--timeout", "1ms", "--remote", "127.0.0.1:1")
+	code, _, stderr := goplineProcess(t, "topics", "list", "--timeout", "1ms", "--remote", "127.0.0.1:1")
 	if code == exitUsage || strings.Contains(stderr, "usage") {
 		t.Errorf("gopline topics list: exit %d, %q; want it taken as gopline topics", code, stderr)
 	}
@@ -51,12 +51,15 @@ func TestARelativeTopicIsInTheRootNamespace(t *testing.T) {
 			t.Errorf("rootedTopic(%q) = %q, %q; want %q, %q", c.name, topic, note, c.topic, c.note)
 		}
 	}
-	// The commands that take a topic say so, and look at /camera.
-	code, _, stderr := runCmd("topic", "hz", "camera", "--duration", "100ms", "--no-mdns")
+	// The commands that take a topic say so, and look at /camera. They run
+	// in processes of their own: a node started in this one races with
+	// gRPC's global logger of the nodes other tests left stopping.
+	isolateDiscovery(t)
+	code, _, stderr := goplineProcess(t, "topic", "hz", "camera", "--duration", "100ms", "--no-mdns")
 	if code != exitFailure || !strings.Contains(stderr, "taken as /camera") || !strings.Contains(stderr, "no publisher of /camera was found") {
 		t.Errorf("gopline topic hz camera: exit %d, %q; want /camera looked for", code, stderr)
 	}
-	code, _, stderr = runCmd("record", "--topic", "camera", "-o", t.TempDir()+"/cam.gopline", "--duration", "1s", "--no-mdns", "testsrc num-frames=10 ! h264enc ! publish topic=/camera")
+	code, _, stderr = goplineProcess(t, "record", "--topic", "camera", "-o", t.TempDir()+"/cam.gopline", "--duration", "1s", "--no-mdns", "testsrc num-frames=10 ! h264enc ! publish topic=/camera")
 	if code != 0 || !strings.Contains(stderr, "taken as /camera") {
 		t.Errorf("gopline record --topic camera: exit %d, %q; want /camera recorded", code, stderr)
 	}
