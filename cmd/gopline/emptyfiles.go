@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/gopline/gopline/storage"
@@ -24,7 +25,9 @@ var errHoldsNothing = errors.New("none of them holds a packet (" + cutBeforeFirs
 // no packet, or a set of only such files, is an error saying so.
 func leaveOutEmpty(files []string, warn io.Writer) ([]string, error) {
 	if len(files) == 1 {
-		if storage.HoldsNoPacket(files[0]) {
+		// A file of no bytes is left to the open, which says it is empty:
+		// nothing was ever recorded in it.
+		if st, err := os.Stat(files[0]); err == nil && st.Size() > 0 && storage.HoldsNoPacket(files[0]) {
 			return nil, fmt.Errorf("%s holds no packet (%s): there is nothing in it to read", files[0], cutBeforeFirstWrite)
 		}
 		return files, nil
