@@ -15,22 +15,31 @@ import (
 // says only "non-existing PPS 0 referenced" for every packet.
 //
 // It looks at each access unit (Annex B, as FFmpeg's RTP depacketizers
-// give them) up to the first keyframe: one with the parameter sets before
-// it (in it, or in an earlier access unit) ends the watch; one without
-// them is the error. Access units before any keyframe (a late joiner's)
-// say nothing either way.
+// give them) up to a keyframe with the parameter sets before it (in it,
+// or in an earlier access unit), which ends the watch. A sender that
+// repeats them less often than its keyframes (rtph264pay config-interval
+// of several seconds) leaves a late joiner's first keyframes without
+// them: the error waits for keyframesWithoutSPS of those. Access units
+// before any keyframe say nothing either way.
 type parameterSetWatch struct {
-	hevc    bool // H.265's NAL unit types, else H.264's
-	off     bool // a stream that needs none (JPEG)
-	haveSPS bool // an SPS came
-	ended   bool // a keyframe came after it
+	hevc      bool // H.265's NAL unit types, else H.264's
+	off       bool // a stream that needs none (JPEG)
+	haveSPS   bool // an SPS came
+	ended     bool // a keyframe came after it, or the error was said
+	keyframes int  // access units with a keyframe and no SPS before it
 }
+
+// keyframesWithoutSPS is how many keyframes without parameter sets before
+// them make the error: more than one, as a sender may repeat them only
+// every few keyframes; few, as each is a GOP the viewer sees nothing of.
+const keyframesWithoutSPS = 3
 
 // done reports whether the watch is over: nothing more is looked at.
 func (w *parameterSetWatch) done() bool { return w.off || w.ended }
 
 // check looks at one access unit of the stream at addr and returns
-// ErrNoParameterSets when it is a keyframe that no SPS came before. Bytes
+// ErrNoParameterSets when it is the keyframesWithoutSPS-th keyframe that
+// no SPS came before. Bytes
 // that are not Annex B are left to the decoder.
 func (w *parameterSetWatch) check(au []byte, addr string) error {
 	if w.done() {
@@ -48,6 +57,10 @@ func (w *parameterSetWatch) check(au []byte, addr string) error {
 			w.ended = true
 			return nil
 		case w.isKeyframe(n):
+			w.keyframes++ // once for the access unit, however many slices
+			if w.keyframes < keyframesWithoutSPS {
+				return nil
+			}
 			w.ended = true // said once
 			return w.missing(addr)
 		}

@@ -119,7 +119,7 @@ func annexB(headers ...byte) []byte {
 	return h264.JoinAnnexB(nalus)
 }
 
-// The watch fails the first keyframe that comes without an SPS before it,
+// The watch fails the third keyframe that comes without an SPS before it,
 // once; a keyframe after an SPS ends it, whatever comes later.
 func TestParameterSetWatchFailsAKeyframeWithoutSPS(t *testing.T) {
 	const (
@@ -136,13 +136,15 @@ func TestParameterSetWatchFailsAKeyframeWithoutSPS(t *testing.T) {
 		{"in front of the IDR", false, [][]byte{annexB(aud, sps, pps, idr), annexB(slice), annexB(idr)}, -1},
 		{"in an earlier access unit", false, [][]byte{annexB(sps, pps), annexB(idr)}, -1},
 		{"a late joiner's slices first", false, [][]byte{annexB(slice), annexB(slice), annexB(sps, pps, idr)}, -1},
-		{"never", false, [][]byte{annexB(slice), annexB(aud, idr), annexB(aud, idr)}, 1},
-		{"PPS alone", false, [][]byte{annexB(pps, idr)}, 0},
+		{"never", false, [][]byte{annexB(slice), annexB(aud, idr), annexB(aud, idr), annexB(aud, idr), annexB(idr)}, 3},
+		{"PPS alone", false, [][]byte{annexB(pps, idr), annexB(pps, idr), annexB(pps, idr)}, 2},
+		{"a keyframe of two slices counts once", false, [][]byte{annexB(idr, idr), annexB(idr, idr), annexB(sps, pps, idr)}, -1},
+		{"every second keyframe (config-interval of two GOPs)", false, [][]byte{annexB(idr), annexB(slice), annexB(sps, pps, idr)}, -1},
 		{"not Annex B", false, [][]byte{{1, 2, 3}, annexB(sps, idr)}, -1},
 		{"H.265 in front", true, [][]byte{annexB(trail5), annexB(vps5, sps5, pps5, idr5)}, -1},
-		{"H.265 never", true, [][]byte{annexB(trail5), annexB(idr5)}, 1},
+		{"H.265 never", true, [][]byte{annexB(trail5), annexB(idr5), annexB(idr5), annexB(idr5)}, 3},
 		// H.264's SPS header byte is an H.265 type 51: no SPS there.
-		{"H.264 bytes as H.265", true, [][]byte{annexB(sps, pps), annexB(idr5)}, 1},
+		{"H.264 bytes as H.265", true, [][]byte{annexB(sps, pps), annexB(idr5), annexB(idr5), annexB(idr5)}, 3},
 	} {
 		w := parameterSetWatch{hevc: c.hevc}
 		failed := -1
