@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
-	"strconv"
 	"strings"
 
 	bolt "go.etcd.io/bbolt"
@@ -352,11 +351,5 @@ func liveCopyHint(path string) string {
 		ext = ".gopline"
 	}
 	snapshot := strings.TrimSuffix(path, filepath.Ext(path)) + "-snapshot" + ext
-	quote := func(p string) string {
-		if strings.ContainsAny(p, " \t\n'\"\\$`") {
-			return strconv.Quote(p)
-		}
-		return p
-	}
-	return "to read what it has recorded so far, gopline recover " + quote(path) + " --out " + quote(snapshot) + " copies it into a new recording"
+	return "to read what it has recorded so far, gopline recover " + shellWord(path) + " --out " + shellWord(snapshot) + " copies it into a new recording"
 }

@@ -179,10 +179,16 @@ func Recover(src, dst string) (RecoverResult, error) {
 // recoverHint ends the error of a file that Open finds truncated or
 // damaged: what salvages it.
 func recoverHint(path string) string {
+	return "gopline recover " + shellWord(path) + " --out NEW salvages what is intact"
+}
+
+// shellWord is path as a hint's command line writes it: quoted when a
+// shell would split it or read its characters.
+func shellWord(path string) string {
 	if strings.ContainsAny(path, " \t\n'\"\\$`") {
-		path = strconv.Quote(path)
+		return strconv.Quote(path)
 	}
-	return "gopline recover " + path + " --out NEW salvages what is intact"
+	return path
 }
 
 // writeSalvage writes the plan's streams into a new recording at path.
