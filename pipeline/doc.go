@@ -42,6 +42,14 @@
 //     goes on. More than MaxRestarts panics within RestartWindow stop the
 //     node and fail the pipeline (ErrNodeFailed). A stage that cannot start
 //     fails Start, which names the node.
+//   - A stage that can never process its input (an encoder that can
+//     never take the pictures' size) returns its error marked Final: its
+//     node counts it once, takes no more input (what still comes is
+//     dropped and credited), and sends end of stream downstream. A node
+//     whose every output has so ended takes no more input either, and a
+//     source stops making items; one that feeds a live branch goes on, as
+//     does the rest of the pipeline. Wait and Stop return a *FinalError
+//     naming the node (finish.go).
 //
 // # The stop sequence
 //

@@ -30,6 +30,11 @@ var (
 	// lost over the run (a recorder's packets lost to failed writes) rather
 	// than a failure of the flush itself (LossSummary).
 	ErrLossSummary = errors.New("pipeline: what a stage lost over its run")
+	// ErrStageFinal marks a stage's error after which the stage can never
+	// process its input (Final): an encoder that can never take the
+	// pictures' size. Its chain ends (see Final); Wait and Stop return a
+	// *FinalError, which wraps it.
+	ErrStageFinal = errors.New("pipeline: the stage can never process its input")
 )
 
 // LossSummary marks err, returned by a Flusher, as the summary of what
@@ -42,6 +47,37 @@ type lossSummary struct{ error }
 
 func (e lossSummary) Unwrap() error      { return e.error }
 func (lossSummary) Is(target error) bool { return target == ErrLossSummary }
+
+// Final marks err, returned by a stage's Process (or its timer's call),
+// as final for its stream: no later item can do better (an encoder that
+// can never take the pictures' size). The node then counts err once, logs
+// it as an error, takes no more input (the items that still come are
+// dropped, counted, and credited back at once, so nothing upstream waits),
+// flushes the stage and sends end of stream downstream, so that a recorder
+// there closes its file; a node upstream that feeds nothing else takes no
+// more input either, and a source whose every output has so ended stops
+// (a push source is halted). The rest of the pipeline goes on: another
+// camera's chain keeps recording. Wait and Stop return a *FinalError.
+// err's message should say what to do; Final's message is err's. An error
+// that a later item may not meet (a damaged packet) is not final: the node
+// counts it and goes on.
+func Final(err error) error { return finalError{err} }
+
+type finalError struct{ error }
+
+func (e finalError) Unwrap() error      { return e.error }
+func (finalError) Is(target error) bool { return target == ErrStageFinal }
+
+// FinalError is the error of a node whose stage could never process its
+// input (Final): Wait and Stop return the first such, once the pipeline
+// ends, and a report can put it on the node.
+type FinalError struct {
+	Node, Element string
+	Err           error
+}
+
+func (e *FinalError) Error() string { return e.Node + " (" + e.Element + "): " + e.Err.Error() }
+func (e *FinalError) Unwrap() error { return e.Err }
 
 // StartError is the error of a node whose stage could not start (a source
 // whose file cannot be opened, an encoder FFmpeg refused): Start returns

@@ -13,6 +13,10 @@ import (
 // node. Credit is kept by links (links.go); a source's pacing by pacer.
 
 func (n *node) onItem(ctx actor.Context, m *itemMsg) {
+	if n.finished {
+		n.refuse(ctx, m.v)
+		return
+	}
 	n.unacked++
 	n.stats.in.Add(1)
 	if n.drv.process == nil {
@@ -22,7 +26,7 @@ func (n *node) onItem(ctx actor.Context, m *itemMsg) {
 	if err := n.element.In.accepts(m.v); err != nil {
 		n.failed("item refused", err)
 	} else if err := n.drv.process(m.v); err != nil {
-		n.failed("item failed", err)
+		n.stageFailed(ctx, "item failed", err)
 	}
 	n.observe(m.v)
 	n.tryDrain(ctx)
@@ -42,21 +46,31 @@ func (n *node) observe(v media.Item) {
 	}
 }
 
-// emit hands an item the stage made to every output.
+// emit hands an item the stage made to every output that still takes
+// items (see finish.go); with none, the item is dropped.
 func (n *node) emit(v media.Item) {
+	live := n.outs.live()
+	if n.outs.unneeded() {
+		n.stats.dropped.Add(1)
+		releaseItem(v)
+		return
+	}
 	n.stats.out.Add(1)
 	switch it := v.(type) {
 	case *media.Packet:
 		n.stats.bytes.Add(uint64(len(it.Data)))
 	case *media.Frame:
-		// Every link's consumer holds the frame (see media.FramePool).
-		it.Retain(len(n.outs) - 1)
+		// Every live link's consumer holds the frame (see media.FramePool).
+		it.Retain(live - 1)
 	}
 	// Until every node of the pipeline exists (beginMsg), items wait in
 	// the links: a subscriber may receive packets before its downstream
 	// node has been spawned.
 	ctx := n.env.ctx
 	for _, l := range n.outs {
+		if l.finished {
+			continue
+		}
 		if l.take(n.begun) {
 			ctx.Send(l.to, &itemMsg{v: v, from: n.pid})
 		} else {

@@ -20,6 +20,10 @@ type link struct {
 	credit  int
 	pending []media.Item
 	inline  bool // the node downstream runs in this one's calls (runsInline)
+	// finished is set once the node downstream takes no more items (its
+	// stage failed for good, or nothing takes what it gives): nothing is
+	// sent on the link again.
+	finished bool
 	// held is len(pending), for a stop that timed out to say what waits
 	// (undrained.go), which reads it from another goroutine.
 	held atomic.Int32
@@ -45,9 +49,10 @@ func newLinks(window int, to ...*actor.PID) links {
 
 // take reports whether an item may be sent on l at once, and takes a credit
 // for it if so: the link is open (every node of the pipeline exists), has
-// credit, and holds no item that must go first.
+// credit, and holds no item that must go first. A finished link takes
+// nothing; the node does not offer it items (live).
 func (l *link) take(open bool) bool {
-	if !open || l.credit == 0 || len(l.pending) > 0 {
+	if !open || l.finished || l.credit == 0 || len(l.pending) > 0 {
 		return false
 	}
 	l.credit--
@@ -92,12 +97,49 @@ func (ls links) drained() bool {
 	return true
 }
 
-// free reports whether every link can send an item now.
+// free reports whether every link can send an item now. A finished link
+// holds nothing back.
 func (ls links) free() bool {
 	for _, l := range ls {
+		if l.finished {
+			continue
+		}
 		if l.credit == 0 || len(l.pending) > 0 {
 			return false
 		}
 	}
 	return true
 }
+
+// finish marks the links to from finished: the node there takes no more
+// items. It returns the items that waited on them for credit, which will
+// never go: the node drops them.
+func (ls links) finish(from *actor.PID) []media.Item {
+	var dropped []media.Item
+	for _, l := range ls {
+		if l.to.Equal(from) && !l.finished {
+			l.finished = true
+			dropped = append(dropped, l.pending...)
+			l.pending = nil
+			l.held.Store(0)
+		}
+	}
+	return dropped
+}
+
+// live counts the links whose node still takes items.
+func (ls links) live() int {
+	n := 0
+	for _, l := range ls {
+		if !l.finished {
+			n++
+		}
+	}
+	return n
+}
+
+// unneeded reports whether the node has outputs and every one of them is
+// finished: nothing takes what the node gives, so it may stop making it (a
+// source stops, a processor takes no more input). A sink, with no outputs,
+// is never unneeded.
+func (ls links) unneeded() bool { return len(ls) > 0 && ls.live() == 0 }

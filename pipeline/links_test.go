@@ -76,3 +76,49 @@ func TestLinksKeepTheOrderUntilOpen(t *testing.T) {
 		t.Fatalf("once open: %v, want both in order", got)
 	}
 }
+
+func TestAFinishedLinkDropsWhatWaitedAndHoldsNothingBack(t *testing.T) {
+	a, b := actor.NewPID("local", "a"), actor.NewPID("local", "b")
+	ls := newLinks(1, a, b)
+	first, second := &media.Frame{Seq: 0}, &media.Frame{Seq: 1}
+	send(ls, first, true)
+	send(ls, second, true) // waits on both links
+	if ls.drained() || ls.free() || ls.unneeded() {
+		t.Fatal("both links hold the second item, yet drained, free or unneeded")
+	}
+	dropped := ls.finish(b)
+	if len(dropped) != 1 || dropped[0] != second {
+		t.Fatalf("finishing b dropped %v, want the item that waited on it", dropped)
+	}
+	if ls.live() != 1 || ls.unneeded() {
+		t.Fatalf("%d live links, unneeded %v; a still takes items", ls.live(), ls.unneeded())
+	}
+	if len(ls.finish(b)) != 0 || ls.live() != 1 {
+		t.Fatal("finishing b again changed something")
+	}
+	ls.credit(a, 1)
+	if got := release(ls); len(got["a"]) != 1 || len(got["b"]) != 0 {
+		t.Fatalf("after a's credit: %v, want the second item on a alone", got)
+	}
+	ls.credit(a, 1)
+	if !ls.drained() || !ls.free() {
+		t.Fatalf("drained %v, free %v: b is finished and a has credit", ls.drained(), ls.free())
+	}
+	if ls[1].take(true) {
+		t.Fatal("a finished link took an item")
+	}
+	ls.credit(b, 5) // credits of items b refused after it finished
+	if ls.live() != 1 || !ls.free() {
+		t.Fatal("a credit brought b back")
+	}
+	ls.finish(a)
+	if !ls.unneeded() {
+		t.Fatal("every link finished, yet the node is not unneeded")
+	}
+}
+
+func TestASinkIsNeverUnneeded(t *testing.T) {
+	if (links{}).unneeded() {
+		t.Fatal("a node without outputs was found unneeded")
+	}
+}

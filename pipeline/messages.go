@@ -23,6 +23,9 @@ type (
 	eosMsg struct{}
 	// keyframeMsg is a keyframe request travelling upstream.
 	keyframeMsg struct{}
+	// finishedMsg tells a node upstream that the sender takes no more
+	// items (finish.go).
+	finishedMsg struct{ from *actor.PID }
 )
 
 // A node's messages to itself.

@@ -35,8 +35,11 @@ type node struct {
 
 	unacked    int  // items received and not yet credited back upstream
 	inputEnded bool // end of stream reached this node
-	flushed    bool
-	eosSent    bool
+	// finished: the node takes no more input, before its upstream's end
+	// of stream (finish.go)
+	finished bool
+	flushed  bool
+	eosSent  bool
 
 	begun bool  // every node exists: items may flow
 	pace  pacer // sources: the items waiting to go out
@@ -94,6 +97,8 @@ func (a *nodeActor) Receive(ctx actor.Context) {
 		n.onCredit(ctx, m)
 	case *eosMsg:
 		n.endOfInput(ctx)
+	case *finishedMsg:
+		n.onFinished(ctx, m)
 	case *keyframeMsg:
 		n.onKeyframeRequest(ctx)
 	case *transport.KeyframeRequest:
@@ -122,7 +127,7 @@ func (n *node) onMessage(ctx actor.Context, m any) {
 		return
 	}
 	if _, err := n.drv.receive(m); err != nil {
-		n.failed("stage message failed", err)
+		n.stageFailed(ctx, "stage message failed", err)
 	}
 	n.tryDrain(ctx)
 }
@@ -239,7 +244,7 @@ func (n *node) onAfter(ctx actor.Context, m *afterMsg) {
 		return // set by a stage that is gone
 	}
 	if err := m.f(); err != nil {
-		n.failed("stage timer failed", err)
+		n.stageFailed(ctx, "stage timer failed", err)
 	}
 	n.tryDrain(ctx)
 }

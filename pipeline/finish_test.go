@@ -1,0 +1,178 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/gopline/gopline/internal/testlog"
+	"github.com/gopline/gopline/media"
+)
+
+// refusing is a stage that can never take its input: its first frame
+// fails for good, as an encoder refuses a size it can never encode.
+type refusing struct{}
+
+func (*refusing) Start(*Env) error { return nil }
+func (*refusing) Stop() error      { return nil }
+func (*refusing) Process(f *media.Frame, _ func(*media.Frame)) error {
+	return Final(fmt.Errorf("frame %d: 639x479 can never be encoded; scale to 638x478", f.Seq))
+}
+
+func refuser() Element {
+	return ProcessorElement("refuse", Frames, Frames, func() (Processor[*media.Frame, *media.Frame], error) {
+		return &refusing{}, nil
+	})
+}
+
+// startOrFail starts p; the test's context cancels it on the test's end.
+func startOrFail(t *testing.T, p *Pipeline) {
+	t.Helper()
+	if err := p.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Stop() })
+}
+
+// awaitEnded waits until the named source has ended its stream by itself,
+// while the pipeline runs; a source that never does fails the test.
+func awaitEnded(t *testing.T, p *Pipeline, name string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !p.nodes[name].progress.eosIn.Load() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s still makes items for nobody", name)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func statsOf(p *Pipeline, name string) NodeStats {
+	for _, s := range p.Stats() {
+		if s.Node == name {
+			return s
+		}
+	}
+	return NodeStats{}
+}
+
+// A stage whose error is final ends its chain: one error, counted and
+// logged once, end of stream to the sink, a source that stops making items
+// for nobody, and Wait's error naming the node.
+func TestAFinalErrorEndsTheChainWithOneError(t *testing.T) {
+	var log testlog.Buffer
+	c := &collector{}
+	p := New(WithLogger(zerolog.New(&log).Level(zerolog.InfoLevel)))
+	if err := p.Chain([]string{"cam", "enc", "sink"}, []Element{counter(-1, 0), refuser(), c.element()}); err != nil {
+		t.Fatal(err)
+	}
+	startOrFail(t, p)
+	awaitEnded(t, p, "cam")
+	select {
+	case <-p.Done():
+	case <-time.After(20 * time.Second):
+		t.Fatal("the sink never saw end of stream")
+	}
+	err := p.Stop()
+	var final *FinalError
+	if !errors.As(err, &final) || final.Node != "enc" || !errors.Is(err, ErrStageFinal) || !strings.Contains(err.Error(), "scale to 638x478") {
+		t.Fatalf("Stop: %v; want a *FinalError naming enc, with what to do", err)
+	}
+	enc, cam := statsOf(p, "enc"), statsOf(p, "cam")
+	if enc.Errors != 1 || enc.Dropped != enc.In-1 {
+		t.Fatalf("enc %+v: want one error and every later item dropped", enc)
+	}
+	// The source ran on at most until its link's window was spent (the
+	// credits that came back wait in its mailbox behind the news), then
+	// stopped.
+	if cam.Out > 2*DefaultWindow {
+		t.Fatalf("cam made %d items, more than two windows (%d), for a chain that had ended", cam.Out, 2*DefaultWindow)
+	}
+	if !c.flushed || len(c.got()) != 0 {
+		t.Fatalf("sink flushed %v, got %v; want end of stream and no item", c.flushed, c.got())
+	}
+	if n := strings.Count(log.String(), `"level":"error"`); n != 1 || !strings.Contains(log.String(), `"node":"enc"`) {
+		t.Fatalf("%d error lines, want one naming enc:\n%s", n, log.String())
+	}
+}
+
+// A source that still feeds a live branch goes on when another branch's
+// stage fails for good; that branch gets every item.
+func TestAFinalErrorLeavesTheOtherBranchRunning(t *testing.T) {
+	dead, live := &collector{}, &collector{}
+	p := New()
+	for _, err := range []error{
+		p.Add("cam", counter(300, 0)), p.Add("enc", refuser()), p.Add("dead", dead.element()),
+		p.Add("pass", pass(-1, nil)), p.Add("live", live.element()),
+		p.Link("cam", "enc"), p.Link("enc", "dead"), p.Link("cam", "pass"), p.Link("pass", "live"),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	startOrFail(t, p)
+	err := p.Wait()
+	if !errors.Is(err, ErrStageFinal) {
+		t.Fatalf("Wait: %v; want the final error", err)
+	}
+	got := live.got()
+	if len(got) != 300 {
+		t.Fatalf("the live branch got %d items, want all 300", len(got))
+	}
+	for i, s := range got {
+		if s != uint64(i) {
+			t.Fatalf("item %d has seq %d", i, s)
+		}
+	}
+	if enc := statsOf(p, "enc"); enc.Errors != 1 || enc.In != enc.Dropped+1 {
+		t.Fatalf("enc %+v: want one error, the rest dropped", enc)
+	}
+	if !dead.flushed || !live.flushed {
+		t.Fatalf("flushed: dead %v, live %v; both sinks see end of stream", dead.flushed, live.flushed)
+	}
+}
+
+// A processor whose only output ended takes no more input, so the source
+// before it stops too.
+func TestAnUnneededChainStopsItsSource(t *testing.T) {
+	c := &collector{}
+	p := New()
+	if err := p.Chain([]string{"cam", "pass", "enc", "sink"}, []Element{counter(-1, 0), pass(-1, nil), refuser(), c.element()}); err != nil {
+		t.Fatal(err)
+	}
+	startOrFail(t, p)
+	awaitEnded(t, p, "cam")
+	if err := p.Stop(); !errors.Is(err, ErrStageFinal) {
+		t.Fatalf("Stop: %v; want the final error", err)
+	}
+	if !p.nodes["pass"].finished {
+		t.Fatal("pass takes input for a chain that ended")
+	}
+	if s := statsOf(p, "enc"); s.Errors != 1 {
+		t.Fatalf("enc %+v: want one error", s)
+	}
+}
+
+// Errors that are not final stay one per item, and the stream goes on.
+func TestAnErrorThatIsNotFinalLeavesTheChainRunning(t *testing.T) {
+	p := New()
+	sink := SinkElement("failing", Frames, func() (Sink[*media.Frame], error) { return errorSink{}, nil })
+	if err := p.Chain([]string{"src", "sink"}, []Element{counter(50, 0), sink}); err != nil {
+		t.Fatal(err)
+	}
+	run(t, p)
+	if s := statsOf(p, "sink"); s.Errors != 50 || s.Dropped != 0 {
+		t.Fatalf("sink %+v: want 50 errors, nothing dropped", s)
+	}
+}
+
+type errorSink struct{}
+
+func (errorSink) Start(*Env) error           { return nil }
+func (errorSink) Stop() error                { return nil }
+func (errorSink) Process(*media.Frame) error { return errors.New("damaged") }
