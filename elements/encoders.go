@@ -129,6 +129,9 @@ type encoder struct {
 	watch   *rateWatch
 	bitrate int64
 	failed  bool // refused has failed the pipeline
+	// encoded is set once a frame was encoded: a refusal before it is the
+	// stream's, final (see refused).
+	encoded bool
 }
 
 func (e *encoder) Start(env *pipeline.Env) error { e.env = env; return nil }
@@ -159,21 +162,34 @@ func (e *encoder) Process(f *media.Frame, emit func(*media.Packet)) error {
 	}
 	p, err := e.enc.Encode(f)
 	if err != nil {
+		if !e.encoded && errors.Is(err, codecs.ErrFrameMismatch) {
+			// The stream's first frame does not fit the encoder opened
+			// for it (a pixel format it cannot take): no later one will.
+			return pipeline.Final(err)
+		}
 		return err
 	}
+	e.encoded = true
 	emit(p)
 	return nil
 }
 
-// refused says why the codec would not open for f's size. A size it can
-// never take (an odd side for 4:2:0) fails the pipeline, once, with the
-// size to scale to: every frame after would fail the same way.
+// refused says why the codec would not open for f's size, with the size
+// to scale to when it can never take this one (an odd side for 4:2:0).
+// At the stream's first frame such a refusal is final (pipeline.Final):
+// every frame after would fail the same way, so the node ends the chain
+// with one error, and the pipeline's other chains go on. A size that
+// changes to one the codec cannot take later fails the pipeline once and
+// each such frame, as the stream may change back.
 func (e *encoder) refused(f *media.Frame, err error) error {
 	if !errors.Is(err, media.ErrInvalidSize) || f.Width < 2 || f.Height < 2 {
 		return err
 	}
 	err = fmt.Errorf("%w; scale the frames to %dx%d at their source (videosrc size=%dx%d, testsrc size=%dx%d)",
 		err, f.Width&^1, f.Height&^1, f.Width&^1, f.Height&^1, f.Width&^1, f.Height&^1)
+	if !e.encoded {
+		return pipeline.Final(err)
+	}
 	if !e.failed {
 		e.failed = true
 		e.env.Fail(err)

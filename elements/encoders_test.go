@@ -2,12 +2,14 @@ package elements
 
 import (
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/rs/zerolog"
 
+	"github.com/gopline/gopline/codecs/ffmpeg"
 	"github.com/gopline/gopline/internal/testlog"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/pipeline"
@@ -78,12 +80,14 @@ func TestH264EncBitrateAtAnotherRateIsAWarning(t *testing.T) {
 	}
 }
 
-// Frames of a size libx264 can never take fail the pipeline with the size
-// to scale to, rather than one item error after another.
-func TestH264EncOddSizeFailsThePipelineWithTheSizeToScaleTo(t *testing.T) {
+// Frames of a size libx264 can never take end the encoder's chain at the
+// first frame, with one error that names the size to scale to, rather than
+// one item error after another; the camera stops drawing frames for it.
+func TestH264EncOddSizeEndsItsChainWithTheSizeToScaleTo(t *testing.T) {
 	p := pipeline.New()
 	err := p.Chain([]string{"cam", "enc", "sink"}, []pipeline.Element{
-		TestSrc(TestSrcConfig{Width: 161, Height: 121, Rate: 30, Frames: 5, Format: media.YUV420P}), H264Enc(DefaultH264EncConfig()), FakeSink()})
+		TestSrc(TestSrcConfig{Width: 161, Height: 121, Rate: 30, Frames: -1, Live: true, Format: media.YUV420P}),
+		H264Enc(DefaultH264EncConfig()), FakeSink()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +95,73 @@ func TestH264EncOddSizeFailsThePipelineWithTheSizeToScaleTo(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = p.Wait()
-	if !errors.Is(err, media.ErrInvalidSize) || !strings.Contains(err.Error(), "scale the frames to 160x120") {
-		t.Fatalf("161x121 frames: %v; want the size refused with 160x120 to scale to", err)
+	var final *pipeline.FinalError
+	if !errors.As(err, &final) || final.Node != "enc" || !errors.Is(err, media.ErrInvalidSize) ||
+		!strings.Contains(err.Error(), "scale the frames to 160x120") {
+		t.Fatalf("161x121 frames: %v; want enc's chain ended with 160x120 to scale to", err)
+	}
+	if s := stat(t, p, "enc"); s.Errors != 1 {
+		t.Fatalf("enc %+v: want one error", s)
+	}
+}
+
+// Two cameras recorded together, one of a size H.264 can never take: its
+// chain ends and its camera stops, while the other camera is recorded to
+// its end, every packet in the file and decodable.
+func TestAnOddCameraLeavesTheOtherRecordedToItsEnd(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "robot.gopline")
+	p := pipeline.New()
+	for _, err := range []error{
+		p.Chain([]string{"odd", "enc0", "pub0"}, []pipeline.Element{
+			TestSrc(TestSrcConfig{Width: 639, Height: 479, Rate: 50, Frames: -1, Live: true, Format: media.YUV420P}),
+			H264Enc(h264EncGOP(10)), Publish("/cam0")}),
+		p.Chain([]string{"even", "enc1", "pub1"}, []pipeline.Element{
+			TestSrc(TestSrcConfig{Width: 160, Height: 120, Rate: 50, Frames: 60}), H264Enc(h264EncGOP(10)), Publish("/cam1")}),
+		p.Add("rec", Record(RecordConfig{Path: path, Topics: []string{"/cam0", "/cam1"}})),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	defer p.Stop()
+	done := make(chan error, 1)
+	go func() { done <- p.Wait() }()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(60 * time.Second):
+		t.Fatal("the pipeline did not end")
+	}
+	var final *pipeline.FinalError
+	if !errors.As(err, &final) || final.Node != "enc0" {
+		t.Fatalf("Wait: %v; want enc0's chain ended", err)
+	}
+	if s := stat(t, p, "enc0"); s.Errors != 1 {
+		t.Fatalf("enc0 %+v: want one error", s)
+	}
+	// The odd camera stopped at once: the rest of the run made nothing
+	// for it.
+	if s := stat(t, p, "odd"); s.Out > 2*pipeline.DefaultWindow {
+		t.Fatalf("the odd camera made %d frames for an encoder that refused the first", s.Out)
+	}
+	if s := stat(t, p, "rec"); s.In != 60 || s.Errors != 0 || s.Dropped != 0 {
+		t.Fatalf("rec %+v: want the even camera's 60 packets and no loss", s)
+	}
+	dec, err := ffmpeg.NewH264Decoder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dec.Close()
+	packets := recorded(t, path, "/cam1")
+	if len(packets) != 60 {
+		t.Fatalf("%d packets of the even camera in the file, want 60", len(packets))
+	}
+	for i, pk := range packets {
+		if _, err := dec.Decode(pk); err != nil {
+			t.Fatalf("recorded packet %d (seq %d) does not decode: %v", i, pk.Seq, err)
+		}
 	}
 }
