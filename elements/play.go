@@ -46,8 +46,14 @@ type PlayConfig struct {
 	// camera's would be: the latency a pipeline reports, the stats sink's
 	// age and topic echo's latency read a capture time as the packet's
 	// age, and a recorded one would read hours old. Each loop repeats the
-	// recorded times, in a new epoch.
+	// recorded times, in a new epoch. The recorded times are kept
+	// whatever the Rate: at 2 they advance two seconds each second
+	// played, as ros2 bag play's header stamps do.
 	KeepTime bool
+
+	// clock, when set (PlayTogether), is the time line shared with the
+	// streams played together; otherwise the player has one of its own.
+	clock *playClock
 }
 
 var playSpec = pipeline.ElementSpec[PlayConfig]{
@@ -81,17 +87,30 @@ func DefaultPlayConfig() PlayConfig { return playSpec.Defaults() }
 func Play(cfg PlayConfig) (pipeline.Element, error) { return playSpec.Make(cfg) }
 
 func newPlay(cfg PlayConfig) (pipeline.Element, error) {
+	cfg, codec, err := resolvePlay(cfg)
+	if err != nil {
+		return pipeline.Element{}, err
+	}
+	return pipeline.SourceElement("play", pipeline.Packets(codec), func() (pipeline.Source[*media.Packet], error) {
+		return &player{cfg: cfg}, nil
+	}), nil
+}
+
+// resolvePlay checks a config whose fields have their defaults, names its
+// Stream (the only one, when empty) and says the stream's codec. It opens
+// the recording briefly, so a missing file or stream is an error here.
+func resolvePlay(cfg PlayConfig) (PlayConfig, media.Codec, error) {
 	if cfg.End != 0 && cfg.End <= cfg.Start {
-		return pipeline.Element{}, fmt.Errorf("play: end %v is not after start %v: give an end after the start, or none", cfg.End, cfg.Start)
+		return cfg, 0, fmt.Errorf("play: end %v is not after start %v: give an end after the start, or none", cfg.End, cfg.Start)
 	}
 	rec, err := storage.Open(cfg.Path, storage.WithReadOnly())
 	if err != nil {
-		return pipeline.Element{}, err
+		return cfg, 0, err
 	}
 	defer rec.Close()
 	streams, err := rec.Streams()
 	if err != nil {
-		return pipeline.Element{}, err
+		return cfg, 0, err
 	}
 	var info *storage.StreamInfo
 	for i := range streams {
@@ -104,13 +123,72 @@ func newPlay(cfg PlayConfig) (pipeline.Element, error) {
 		for i, s := range streams {
 			names[i] = s.Name
 		}
-		return pipeline.Element{}, fmt.Errorf("%s has no stream %s (it has %v)", cfg.Path, syntax.Quote(cfg.Stream), names)
+		return cfg, 0, fmt.Errorf("%s has no stream %s (it has %v)", cfg.Path, syntax.Quote(cfg.Stream), names)
 	}
 	cfg.Stream = info.Name
-	return pipeline.SourceElement("play", pipeline.Packets(info.Codec), func() (pipeline.Source[*media.Packet], error) {
-		return &player{cfg: cfg}, nil
-	}), nil
+	return cfg, info.Codec, nil
 }
+
+// PlayGroup is the play elements of streams played together
+// (PlayTogether), one time line for them all.
+type PlayGroup struct {
+	// Elements are the players, one for each config, in their order.
+	Elements []pipeline.Element
+	clock    *playClock
+}
+
+// PlayTogether makes play elements of cfgs, streams of one recording (or
+// set of files) played together, that keep the streams' recorded timing
+// relative to each other, as ros2 bag play keeps its topics': every packet
+// of every stream goes out at the play's start plus its recorded time after
+// Origin, divided by the rate, on every pass (Loop); and every stream's
+// next pass begins when the longest stream's pass is over. Each stream
+// still begins at its keyframe at or before its Start, so one whose
+// keyframe comes later goes out that much later. The configs take one
+// Rate. A stream that holds no packet plays (and fails) as it would alone.
+//
+// The play starts (Origin goes out) when the first of the elements
+// starts, unless Begin says when.
+func PlayTogether(cfgs []PlayConfig) (*PlayGroup, error) {
+	g := &PlayGroup{clock: &playClock{}}
+	var extents []playExtent
+	var rate float64
+	for i, cfg := range cfgs {
+		cfg, err := playSpec.Resolve(cfg)
+		if err != nil {
+			return nil, err
+		}
+		if cfg, _, err = resolvePlay(cfg); err != nil {
+			return nil, err
+		}
+		if i > 0 && cfg.Rate != rate {
+			return nil, fmt.Errorf("play: the streams played together take one rate, not %g and %g", rate, cfg.Rate)
+		}
+		rate = cfg.Rate
+		// One that would fail alone fails as it would when it starts.
+		if ext, err := playExtentOf(cfg); err == nil {
+			extents = append(extents, ext)
+		}
+		cfg.clock = g.clock
+		el, err := Play(cfg)
+		if err != nil {
+			return nil, err
+		}
+		g.Elements = append(g.Elements, el)
+	}
+	g.clock.timeline = alignPlay(extents, rate)
+	return g, nil
+}
+
+// Origin is the recorded time the play begins at: the earliest of the
+// streams' first packets, which goes out when the play starts (zero when
+// no stream holds a packet to play).
+func (g *PlayGroup) Origin() time.Time { return g.clock.timeline.origin }
+
+// Begin says when the play starts: Origin goes out at wall. Called before
+// the elements start, it lines the play up with a time the caller told
+// its user; otherwise the play starts when the first element does.
+func (g *PlayGroup) Begin(wall time.Time) { g.clock.begin(wall) }
 
 type player struct {
 	cfg     PlayConfig
@@ -118,11 +196,11 @@ type player struct {
 	rec     *storage.Recording // the file playing: Path, or one of Then
 	file    int                // its index in Path, Then...
 	cursor  *storage.Cursor
-	startAt time.Time // the stream time playback starts from
-	endAt   time.Time // the stream time playback stops before; zero: none
-	wall    time.Time // when the current pass began
-	base    time.Time // the capture time of the pass's first packet
-	last    time.Time // due time of the last packet handed out
+	startAt time.Time  // the stream time playback starts from
+	endAt   time.Time  // the stream time playback stops before; zero: none
+	clock   *playClock // when packets go out: shared with the streams played together, or the player's own
+	wall    time.Time  // when the first pass began
+	pass    int        // the current pass: 0, and 1 more each loop
 	epoch   uint64
 	seq     uint64
 	gop     uint64
@@ -132,6 +210,29 @@ type player struct {
 
 func (p *player) Start(env *pipeline.Env) error {
 	p.env = env
+	if err := p.open(); err != nil {
+		return err
+	}
+	if p.cfg.Live {
+		clock := p.cfg.clock
+		if clock == nil || clock.timeline.origin.IsZero() { // alone, or together with streams that hold no packet
+			ext, err := playExtentOf(p.cfg)
+			if errors.Is(err, io.EOF) { // no packet of the pass decodes: none will go out
+				ext, err = playExtent{begin: p.startAt, end: p.startAt.Add(loopGap)}, nil
+			}
+			if err != nil {
+				p.Stop()
+				return err
+			}
+			clock = &playClock{timeline: alignPlay([]playExtent{ext}, p.cfg.Rate)}
+		}
+		p.clock, p.wall = clock, clock.begin(env.Now())
+	}
+	return nil
+}
+
+// open opens Path and positions the first pass at its start.
+func (p *player) open() error {
 	var err error
 	if p.rec, err = storage.Open(p.cfg.Path, storage.WithReadOnly()); err != nil {
 		return err
@@ -145,7 +246,7 @@ func (p *player) Start(env *pipeline.Env) error {
 	if p.cfg.End != 0 {
 		p.endAt = first.Add(p.cfg.End)
 	}
-	if err := p.rewind(env.Now()); err != nil {
+	if err := p.rewind(); err != nil {
 		p.rec.Close()
 		return err
 	}
@@ -156,7 +257,7 @@ func (p *player) Start(env *pipeline.Env) error {
 // 0: to a receiver a loop is a restart (a new Epoch), and a restarted
 // publisher numbers its packets from 0 again, so a gate does not read the
 // Seq going on from the last pass as packets of the old epoch.
-func (p *player) rewind(wall time.Time) error {
+func (p *player) rewind() error {
 	if p.cursor != nil {
 		p.cursor.Close()
 		p.cursor = nil
@@ -169,7 +270,7 @@ func (p *player) rewind(wall time.Time) error {
 	if err := p.seekStart(); err != nil {
 		return err
 	}
-	p.epoch, p.seq, p.gop, p.wall, p.base, p.chain, p.played = media.NewEpoch(), 0, 0, wall, time.Time{}, media.Chain{}, 0
+	p.epoch, p.seq, p.gop, p.chain, p.played = media.NewEpoch(), 0, 0, media.Chain{}, 0
 	return nil
 }
 
@@ -198,21 +299,42 @@ func passOver(first, last, start, end time.Time) bool {
 	return last.Before(start) || !end.IsZero() && !first.Before(end)
 }
 
-func (p *player) Next() (*media.Packet, time.Time, error) {
+// read returns the pass's next recorded packet, through the files, and
+// whether it decodes after those before it (the pass's chain); io.EOF at
+// the pass's end. A damaged packet is storage.ErrCorruptRecord, and the
+// chain resumes at the next keyframe.
+func (p *player) read() (*media.Packet, bool, error) {
 	for {
 		pk, err := p.cursor.Next()
 		if errors.Is(err, io.EOF) {
 			if more, err := p.nextFile(); err != nil || more {
 				if err != nil {
-					return nil, time.Time{}, err
+					return nil, false, err
 				}
 				continue
 			}
+			return nil, false, io.EOF
+		}
+		if errors.Is(err, storage.ErrCorruptRecord) {
+			p.chain.Break()
+			return nil, false, err
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		return pk, p.chain.Take(pk).Decodes(), nil
+	}
+}
+
+func (p *player) Next() (*media.Packet, time.Time, error) {
+	for {
+		pk, decodes, err := p.read()
+		if errors.Is(err, io.EOF) {
 			if !p.cfg.Loop || p.played == 0 {
 				return nil, time.Time{}, io.EOF
 			}
-			// The next pass starts one frame interval after the last packet.
-			if err := p.rewind(p.last.Add(p.interval())); err != nil {
+			p.pass++
+			if err := p.rewind(); err != nil {
 				return nil, time.Time{}, err
 			}
 			continue
@@ -220,45 +342,94 @@ func (p *player) Next() (*media.Packet, time.Time, error) {
 		if errors.Is(err, storage.ErrCorruptRecord) {
 			p.env.Log.Warn().Err(err).Msg("skipping a damaged packet; resuming at the next keyframe")
 			p.env.Dropped(1)
-			p.chain.Break()
 			continue
 		}
 		if err != nil {
 			return nil, time.Time{}, err
 		}
-		if l := p.chain.Take(pk); !l.Decodes() {
+		if !decodes {
 			if p.played > 0 {
 				p.env.Dropped(1) // the pass's stream broke here (damage, a gap)
 			}
 			continue
 		}
-		if p.base.IsZero() {
-			p.base = pk.DecodeTime()
-		}
-		// Packets are due in decode order; a B-frame stream's pictures are
-		// presented their composition offset later.
-		due := p.wall.Add(time.Duration(float64(pk.DecodeTime().Sub(p.base)) / p.cfg.Rate))
 		if pk.Key {
 			p.gop = p.seq
 		}
 		pk.Seq, pk.GOP, pk.Epoch = p.seq, p.gop, p.epoch
 		p.seq++
 		p.played++
-		p.last = due
-		switch {
-		case p.cfg.KeepTime: // the recorded capture time and composition offset
-		case p.cfg.Live:
+		if !p.cfg.Live {
+			if !p.cfg.KeepTime {
+				pk.CompositionOffset = time.Duration(float64(pk.CompositionOffset) / p.cfg.Rate)
+				pk.CaptureTime = p.env.Now()
+			}
+			return pk, time.Time{}, nil
+		}
+		// Packets are due in decode order; a B-frame stream's pictures are
+		// presented their composition offset later.
+		due := p.clock.timeline.due(p.wall, p.pass, pk.DecodeTime())
+		if !p.cfg.KeepTime { // else the recorded capture time and composition offset
 			pk.CompositionOffset = time.Duration(float64(pk.CompositionOffset) / p.cfg.Rate)
 			pk.CaptureTime = due.Add(pk.CompositionOffset)
-		default:
-			pk.CompositionOffset = time.Duration(float64(pk.CompositionOffset) / p.cfg.Rate)
-			pk.CaptureTime = p.env.Now()
-		}
-		if !p.cfg.Live {
-			return pk, time.Time{}, nil
 		}
 		return pk, due, nil
 	}
+}
+
+// playExtentOf is the part of a pass that cfg plays (playExtent): from the
+// first packet that decodes at its start to its end, or a loop gap after
+// the stream's last packet, whichever is first.
+func playExtentOf(cfg PlayConfig) (playExtent, error) {
+	p := &player{cfg: cfg}
+	if err := p.open(); err != nil {
+		return playExtent{}, err
+	}
+	defer p.Stop()
+	var ext playExtent
+	for ext.begin.IsZero() {
+		pk, decodes, err := p.read()
+		switch {
+		case errors.Is(err, storage.ErrCorruptRecord):
+			continue
+		case err != nil:
+			return playExtent{}, err
+		case decodes:
+			ext.begin = pk.DecodeTime()
+		}
+	}
+	last, err := p.lastPacket()
+	if err != nil {
+		return playExtent{}, err
+	}
+	ext.end = last.Add(loopGap)
+	if !p.endAt.IsZero() && p.endAt.Before(ext.end) {
+		ext.end = p.endAt
+	}
+	return ext, nil
+}
+
+// lastPacket is the capture time of the stream's last packet in the last
+// of Path and Then that holds it.
+func (p *player) lastPacket() (time.Time, error) {
+	for i := len(p.cfg.Then); i > 0; i-- {
+		last, err := lastIn(p.cfg.Then[i-1], p.cfg.Stream)
+		if errors.Is(err, storage.ErrNoStream) || errors.Is(err, storage.ErrEmptyStream) {
+			continue
+		}
+		return last, err
+	}
+	return lastIn(p.cfg.Path, p.cfg.Stream)
+}
+
+// lastIn is the capture time of stream's last packet in the recording at path.
+func lastIn(path, stream string) (time.Time, error) {
+	rec, err := storage.Open(path, storage.WithReadOnly())
+	if err != nil {
+		return time.Time{}, err
+	}
+	defer rec.Close()
+	return rec.Last(stream)
 }
 
 // nextFile goes on to the next file of Then that holds the stream past
@@ -324,12 +495,6 @@ func (p *player) openFile(i int) error {
 	p.rec.Close()
 	p.rec, p.file = rec, i
 	return nil
-}
-
-// interval is the gap a loop leaves between passes: one frame at 30 fps,
-// scaled by the rate.
-func (p *player) interval() time.Duration {
-	return time.Duration(float64(time.Second/30) / p.cfg.Rate)
 }
 
 func (p *player) Stop() error {
