@@ -157,3 +157,44 @@ func reconnects(t *testing.T, p page) int {
 	}
 	return n
 }
+
+// A WebSocket view of a topic relayed from a node whose stream stalls says
+// so in the WebRTC view's words, "no packet for N s from TOPIC: its
+// publisher sends nothing", under its last picture, rather than the
+// stream stopped or the node went away; the next picture takes the word
+// back.
+func TestWebSocketViewOfAStalledRelaySaysSo(t *testing.T) {
+	n := newBusNode(t, Config{}, "127.0.0.1:0")
+	var stalled atomic.Bool
+	publishStalling(t, n, "/relay", &stalled)
+	p := chromiumPage{newTab(t)}
+	firstPicture(t, p, n.server.URL+"/view?topic=/relay&transport=websocket")
+	var st pictureState
+	waitFor(t, 20*time.Second, "the relayed picture", func() bool {
+		st = readPicture(t, p)
+		return st.FramesPainted > 10
+	})
+	if st.Transport != "websocket" {
+		t.Fatalf("the page plays over %q, want websocket", st.Transport)
+	}
+
+	stalled.Store(true)
+	waitFor(t, 30*time.Second, "the page's word of the stall", func() bool {
+		st = readPicture(t, p)
+		return st.Error != nil && strings.Contains(*st.Error, "no packet for") && strings.Contains(*st.Error, "from /relay") &&
+			strings.Contains(*st.Error, "its publisher sends nothing")
+	})
+	waitFor(t, 5*time.Second, "the stall under the picture", func() bool {
+		return strings.Contains(tileCaption(t, p), "/relay: no packet for")
+	})
+	painted := st.FramesPainted
+
+	stalled.Store(false)
+	waitFor(t, 60*time.Second, "the picture again, without an error", func() bool {
+		st = readPicture(t, p)
+		return st.Error == nil && st.FramesPainted > painted+30
+	})
+	waitFor(t, 5*time.Second, "the stall no longer under the picture", func() bool {
+		return !strings.Contains(tileCaption(t, p), "no packet")
+	})
+}

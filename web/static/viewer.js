@@ -324,8 +324,7 @@ const gopline = (() => {
           if (stalled(now)) {
             const since = stats.lastFrameAt !== null ? stats.lastFrameAt : stats.startedAt - performance.timeOrigin;
             const secs = ((performance.now() - since) / 1000).toFixed(0);
-            throw new Error("no packet for " + secs + " s from " + topic + ": its publisher sends nothing" +
-              " (a topic relayed from another node: that node's stream stalled)");
+            throw new Error(goplineWebSocket.noPacket(topic, secs));
           }
           expect(now);
           if (session !== s) return;
@@ -494,24 +493,8 @@ const gopline = (() => {
   }
 
   // describe returns what /api/topics/NAME says of one topic.
-  async function describe(name) {
-    const res = await fetch("/api/topics/" + name.replace(/^\//, "").split("/").map(encodeURIComponent).join("/"), { headers: headers() });
-    if (!res.ok) throw new Error(res.status + ": " + (await res.text()).trim());
-    return res.json();
-  }
-
-  // live says whether a topic, as /api/topics describes it, has a stream:
-  // a publisher, or packets arriving.
-  function live(info) {
-    return info.publishers > 0 || info.fps > 0;
-  }
-
-  // stalled says whether a topic, as /api/topics describes it, has a
-  // publisher that sends nothing: the node measures no packet rate (none
-  // for two seconds).
-  function stalled(info) {
-    return info.publishers > 0 && !(info.fps > 0);
-  }
+  const describe = (name) => goplineWebSocket.describe(name, token);
+  const { live, stalled } = goplineWebSocket;
 
   return { view, tile, retile, topics, topic: describe, live, human, token, choose, frameLatency };
 })();

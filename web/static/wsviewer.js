@@ -47,6 +47,36 @@ const goplineWebSocket = (() => {
   const stallGaps = 4;
   const joinWaitMs = 10000;
 
+  // describe returns what the node's /api/topics/NAME says of one topic;
+  // token is the node's, when it has one.
+  async function describe(name, token) {
+    const res = await fetch("/api/topics/" + name.replace(/^\//, "").split("/").map(encodeURIComponent).join("/"),
+      { headers: token ? { Authorization: "Bearer " + token } : {} });
+    if (!res.ok) throw new Error(res.status + ": " + (await res.text()).trim());
+    return res.json();
+  }
+
+  // live says whether a topic, as /api/topics describes it, has a stream:
+  // a publisher, or packets arriving.
+  function live(info) {
+    return info.publishers > 0 || info.fps > 0;
+  }
+
+  // stalled says whether a topic, as /api/topics describes it, has a
+  // publisher that sends nothing: the node measures no packet rate (none
+  // for two seconds).
+  function stalled(info) {
+    return info.publishers > 0 && !(info.fps > 0);
+  }
+
+  // noPacket is what a view of topic, over either transport, says when
+  // the node has had no packet of it for secs seconds from a publisher it
+  // still has.
+  function noPacket(topic, secs) {
+    return "no packet for " + secs + " s from " + topic + ": its publisher sends nothing" +
+      " (a topic relayed from another node: that node's stream stalled)";
+  }
+
   // newStats returns the stats a view keeps (viewer.js's view describes
   // them), with firstFrame, a promise settled at the first painted picture
   // or an error, and settleFirstFrame, which settles it.
@@ -246,6 +276,13 @@ const goplineWebSocket = (() => {
     let bytes = 0, bytesSince = started;
     let subscribedAt = 0, watchedSince = started, gap = 0; // for the stall note; gap: the mean time between pictures
     let imagesDecoding = 0, imageSeq = 0, imageShown = 0; // JPEG pictures being decoded, given, the newest shown
+    // What the node said of the topic when asked, while nothing of it
+    // arrived: "stalled" (its publisher sends nothing), "gone" (it has no
+    // publisher) or "" (packets arrive, or the node did not answer). round
+    // counts the pictures and subscriptions, so that an answer to a
+    // question asked before the last of them is not taken; asking is set
+    // while a question is under way.
+    let silence = "", round = 0, asking = false;
     const supported = new Map(); // codec -> Promise of VideoDecoder.isConfigSupported's answer
     let chain = Promise.resolve(); // access units, in order, across the asynchronous configure
 
@@ -288,6 +325,7 @@ const goplineWebSocket = (() => {
       painted.push(now);
       stats.fps = rate(painted, gap, now, now);
       arrived = 0; given = 0; skipped = false;
+      silence = ""; round++;
       errorsInARow = 0;
       unsay("decoder");
       unsay("node");
@@ -397,6 +435,7 @@ const goplineWebSocket = (() => {
       subscription = nextSubscription++;
       subscribedAt = performance.now();
       arrived = 0; given = 0; skipped = false; keyframes = 0;
+      silence = ""; round++;
       catchUp.reset();
       unsay("behind");
       ws.send(JSON.stringify({ op: "subscribe", subscriptions: [{ id: subscription, channelId: channel }] }));
@@ -506,8 +545,23 @@ const goplineWebSocket = (() => {
       const joined = stats.lastFrameAt !== null && stats.lastFrameAt > subscribedAt;
       const since = Math.max(joined ? stats.lastFrameAt : subscribedAt, watchedSince);
       if (now - since <= (joined ? Math.max(stallMs, stallGaps * gap) : joinWaitMs)) return;
-      const secs = ((now - since) / 1000).toFixed(0) + " s";
-      say("stall", (joined ? "no picture for " + secs : "no picture " + secs + " after subscribing") + ": " + whyNoPicture(joined));
+      const secs = ((now - since) / 1000).toFixed(0);
+      if (arrived === 0) askNode();
+      if (arrived === 0 && silence === "stalled") say("stall", noPacket(topic, secs));
+      else if (arrived === 0 && silence === "gone") say("stall", "no picture for " + secs + " s: the topic has no publisher");
+      else say("stall", (joined ? "no picture for " + secs + " s" : "no picture " + secs + " s after subscribing") + ": " + whyNoPicture(joined));
+    }
+
+    // askNode asks the node whether the topic's publisher sends nothing,
+    // or is gone, which the page cannot tell from the silence of its
+    // subscription; the answer holds until the next picture.
+    function askNode() {
+      if (asking) return;
+      asking = true;
+      const question = round;
+      describe(topic, token).then((info) => {
+        if (question === round) silence = stalled(info) ? "stalled" : live(info) ? "" : "gone";
+      }, () => {}).finally(() => { asking = false; });
     }
 
     // whyNoPicture says why the subscription paints nothing, from what
@@ -555,5 +609,5 @@ const goplineWebSocket = (() => {
     return Math.round(10000 / Math.max(meanGap, now - lastFrameAt)) / 10;
   }
 
-  return { available, view, codecOf, isKeyframe, newStats, rate, newCatchUp };
+  return { available, view, codecOf, isKeyframe, newStats, rate, newCatchUp, describe, live, stalled, noPacket };
 })();
