@@ -74,11 +74,22 @@ type RecoveredStream struct {
 	// UnreadableChunks counts the chunks whose pages were lost or hold
 	// nothing that decodes: their packets are among the Missing.
 	UnreadableChunks int64
+	// Uncommitted counts the packets written that the damaged file's last
+	// complete commit did not hold: a commit cut short (a full disk, a
+	// kill) wrote them to pages before it failed, and the recorder counted
+	// them lost. They are among Packets but not among what Counted counts;
+	// the records of such a commit that do not decode are counted nowhere,
+	// as the file never held them.
+	Uncommitted int64
 }
 
 // Lost is the number of packets the damaged file counted for the stream
 // that were not written, or 0 when it is not known.
-func (s RecoveredStream) Lost() int64 { return max(0, s.Counted-s.Packets) }
+func (s RecoveredStream) Lost() int64 { return max(0, s.Counted-s.Committed()) }
+
+// Committed is the number of packets written that the damaged file's last
+// complete commit held: Packets but the Uncommitted.
+func (s RecoveredStream) Committed() int64 { return s.Packets - s.Uncommitted }
 
 // Recover salvages what is intact of a damaged or truncated recording at
 // src into a new recording at dst. It reads src's pages directly, not
@@ -231,6 +242,11 @@ func writeStream(rec *Recording, ps plannedStream, cr *chunkReader) (RecoveredSt
 		}
 	}
 	w.rs.Codec = w.info.Codec
+	end, err := committedEnd(ps, cr)
+	if err != nil {
+		return w.rs, err
+	}
+	w.committedEnd = end
 	for i := 0; i < len(ps.chunks); {
 		j := i + 1
 		for j < len(ps.chunks) && ps.chunks[j].first == ps.chunks[i].first {
@@ -249,6 +265,28 @@ func writeStream(rec *Recording, ps plannedStream, cr *chunkReader) (RecoveredSt
 	return w.rs, nil
 }
 
+// committedEnd returns the index after the last packet that the damaged
+// file's last complete commit held for the stream, or 0 when it is not
+// known: the newest meta's tree was not found, or the copy of its last
+// chunk that the tree reaches is lost or broken. Records past it were
+// written by a commit cut short.
+func committedEnd(ps plannedStream, cr *chunkReader) (uint64, error) {
+	if !ps.committed {
+		return 0, nil
+	}
+	for _, c := range ps.chunks {
+		if c.first != ps.lastCommitted || c.rank != 2 {
+			continue
+		}
+		recs, broken, err := decodeCopy(cr, c)
+		if err != nil || broken {
+			return 0, err
+		}
+		return c.first + uint64(len(recs)), nil
+	}
+	return 0, nil
+}
+
 // countMissing makes Missing, when the damaged file's counters are found,
 // the packets they count that were neither written, damaged nor dropped:
 // those of chunks lost before the first chunk found or after the last, as
@@ -260,7 +298,7 @@ func (s *RecoveredStream) countMissing() {
 	if s.Counted == 0 {
 		return
 	}
-	s.Missing = max(0, s.Counted-s.Packets-s.Damaged-s.Dropped)
+	s.Missing = max(0, s.Counted-s.Committed()-s.Damaged-s.Dropped)
 }
 
 // streamWriter appends one stream's packets, in index order, and counts.
@@ -271,6 +309,15 @@ type streamWriter struct {
 	created bool
 	started bool   // a record was handled
 	next    uint64 // the index after the last record handled
+	// committedEnd is the index after the last packet of the damaged
+	// file's last complete commit, 0 when unknown.
+	committedEnd uint64
+}
+
+// uncommitted says whether the record of index idx was written by a commit
+// cut short, one the file never completed.
+func (w *streamWriter) uncommitted(idx uint64) bool {
+	return w.committedEnd > 0 && idx >= w.committedEnd
 }
 
 // chunk writes the chunk that copies hold, the best copy first, up to the
@@ -306,8 +353,13 @@ func (w *streamWriter) chunk(cr *chunkReader, copies []salvage, until uint64) er
 			}
 		}
 	}
-	if w.started && first > w.next {
-		w.rs.Missing += int64(first - w.next)
+	if end := first; w.started && !w.uncommitted(w.next) {
+		if w.committedEnd > 0 {
+			end = min(end, w.committedEnd)
+		}
+		if end > w.next {
+			w.rs.Missing += int64(end - w.next)
+		}
 	}
 	for k, p := range recs {
 		if err := w.packet(first+uint64(k), p); err != nil {
@@ -317,7 +369,9 @@ func (w *streamWriter) chunk(cr *chunkReader, copies []salvage, until uint64) er
 	if broken {
 		// The records after those found cannot be found: the next chunk's
 		// index says how many were lost.
-		w.rs.Damaged++
+		if !w.uncommitted(first + uint64(len(recs))) {
+			w.rs.Damaged++
+		}
 		if end := min(first+uint64(len(recs))+1, until); !w.started || end > w.next {
 			w.started, w.next = true, end
 		}
@@ -333,12 +387,17 @@ func (w *streamWriter) packet(idx uint64, p *media.Packet) error {
 		return nil // written from another chunk already
 	}
 	w.started, w.next = true, idx+1
+	uncommitted := w.uncommitted(idx)
 	switch {
 	case p == nil:
-		w.rs.Damaged++
+		if !uncommitted {
+			w.rs.Damaged++
+		}
 		return nil
 	case !w.created && !p.Key:
-		w.rs.Dropped++
+		if !uncommitted {
+			w.rs.Dropped++
+		}
 		return nil
 	case !w.created:
 		if err := w.rec.CreateStream(*w.info); err != nil {
@@ -356,12 +415,17 @@ func (w *streamWriter) packet(idx uint64, p *media.Packet) error {
 		// Nothing is lost.
 		return nil
 	case errors.Is(err, ErrNeedKeyframe), errors.Is(err, ErrBadPacket):
-		w.rs.Dropped++
+		if !uncommitted {
+			w.rs.Dropped++
+		}
 		return nil
 	default:
 		return err
 	}
 	w.rs.Packets++
+	if uncommitted {
+		w.rs.Uncommitted++
+	}
 	if p.Key {
 		w.rs.GOPs++
 	}

@@ -33,6 +33,9 @@ type recoveredStream struct {
 	// UnreadableChunks are chunks lost or undecodable; their packets are
 	// among Missing.
 	UnreadableChunks int64 `json:"unreadable_chunks"`
+	// Uncommitted are packets written that a commit cut short (a full
+	// disk) left in the file: among Packets, not among Counted.
+	Uncommitted int64 `json:"uncommitted"`
 }
 
 // recoverReport is `gopline recover --json`.
@@ -95,6 +98,7 @@ func recoverRecording(src, dst string, asJSON bool, w io.Writer) error {
 			Stream: s.Name, Renamed: s.Renamed, Codec: s.Codec.String(), Packets: s.Packets, GOPs: s.GOPs,
 			Start: s.First, End: s.Last, Span: s.Last.Sub(s.First), Counted: s.Counted, Lost: s.Lost(),
 			Damaged: s.Damaged, Dropped: s.Dropped, Missing: s.Missing, UnreadableChunks: s.UnreadableChunks,
+			Uncommitted: s.Uncommitted,
 		})
 	}
 	if report.Lost == nil {
@@ -165,7 +169,7 @@ func lostText(s recoveredStream) string {
 	text := "unknown (the file's counts are lost)"
 	switch {
 	case s.Counted > 0 && s.Lost == 0 && len(how) == 0:
-		return "none"
+		text = "none"
 	case s.Counted > 0:
 		text = fmt.Sprintf("%d of %d", max(s.Lost, found), s.Counted)
 	case len(how) > 0:
@@ -173,6 +177,11 @@ func lostText(s recoveredStream) string {
 	}
 	if len(how) > 0 {
 		text += " (" + strings.Join(how, ", ") + ")"
+	}
+	if s.Uncommitted > 0 {
+		// Packets the recorder counted lost, found in pages a commit cut
+		// short wrote: written, but not of what the file held.
+		text += fmt.Sprintf("; %d more from a commit cut short", s.Uncommitted)
 	}
 	return text
 }

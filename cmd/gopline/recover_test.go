@@ -125,8 +125,12 @@ func TestRecoverSaysOnlyWhatWasLost(t *testing.T) {
 		{recoveredStream{Packets: 1855, Counted: 1800, Damaged: 2}, "2 of 1800 (2 damaged)"},
 		{recoveredStream{Packets: 1800, Missing: 7}, "at least 7 (7 missing)"},
 		{recoveredStream{Packets: 1800}, "unknown (the file's counts are lost)"},
+		// A full disk cut a commit short: the file held 339 packets, the
+		// 4 more written were never committed and are not counted in.
+		{recoveredStream{Packets: 343, Counted: 339, Uncommitted: 4}, "none; 4 more from a commit cut short"},
+		{recoveredStream{Packets: 340, Counted: 339, Uncommitted: 4, Missing: 3}, "3 of 339 (3 missing); 4 more from a commit cut short"},
 	} {
-		tc.s.Lost = max(0, tc.s.Counted-tc.s.Packets)
+		tc.s.Lost = max(0, tc.s.Counted-tc.s.Packets+tc.s.Uncommitted)
 		if got := lostText(tc.s); got != tc.want {
 			t.Errorf("%+v: %q, want %q", tc.s, got, tc.want)
 		}
