@@ -76,7 +76,9 @@ type FinalError struct {
 	Err           error
 }
 
-func (e *FinalError) Error() string { return e.Node + " (" + e.Element + "): " + e.Err.Error() }
+func (e *FinalError) Error() string {
+	return e.Node + " (" + e.Element + ") ended its chain: " + e.Err.Error()
+}
 func (e *FinalError) Unwrap() error { return e.Err }
 
 // StartError is the error of a node whose stage could not start (a source
