@@ -9,6 +9,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/gopline/gopline/codecs"
 	"github.com/gopline/gopline/codecs/ffmpeg"
 	"github.com/gopline/gopline/internal/testlog"
 	"github.com/gopline/gopline/media"
@@ -163,5 +164,35 @@ func TestAnOddCameraLeavesTheOtherRecordedToItsEnd(t *testing.T) {
 		if _, err := dec.Decode(pk); err != nil {
 			t.Fatalf("recorded packet %d (seq %d) does not decode: %v", i, pk.Seq, err)
 		}
+	}
+}
+
+// hollowFrames is a source of frames that say 160x120 but carry no
+// pixels, as a broken capture driver might.
+type hollowFrames struct{}
+
+func (hollowFrames) Start(*pipeline.Env) error { return nil }
+func (hollowFrames) Stop() error               { return nil }
+func (hollowFrames) Next() (*media.Frame, time.Time, error) {
+	return &media.Frame{Width: 160, Height: 120, Format: media.YUV420P}, time.Time{}, nil
+}
+
+// A first frame the opened encoder cannot take ends its chain too.
+func TestH264EncFirstFrameThatDoesNotFitEndsItsChain(t *testing.T) {
+	p := pipeline.New()
+	src := pipeline.SourceElement("hollow", pipeline.Frames, func() (pipeline.Source[*media.Frame], error) { return hollowFrames{}, nil })
+	if err := p.Chain([]string{"cam", "enc", "sink"}, []pipeline.Element{src, H264Enc(DefaultH264EncConfig()), FakeSink()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	err := p.Wait()
+	var final *pipeline.FinalError
+	if !errors.As(err, &final) || final.Node != "enc" || !errors.Is(err, codecs.ErrFrameMismatch) {
+		t.Fatalf("frames without pixels: %v; want enc's chain ended with the frame refused", err)
+	}
+	if s := stat(t, p, "enc"); s.Errors != 1 {
+		t.Fatalf("enc %+v: want one error", s)
 	}
 }

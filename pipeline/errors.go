@@ -48,9 +48,9 @@ type lossSummary struct{ error }
 func (e lossSummary) Unwrap() error      { return e.error }
 func (lossSummary) Is(target error) bool { return target == ErrLossSummary }
 
-// Final marks err, returned by a stage's Process (or its timer's call),
-// as final for its stream: no later item can do better (an encoder that
-// can never take the pictures' size). The node then counts err once, logs
+// Final marks err, returned by a stage's Process (or Receive, or a call
+// set with Env.After), as final for its stream: no later item can do
+// better (an encoder that can never take the pictures' size). The node then counts err once, logs
 // it as an error, takes no more input (the items that still come are
 // dropped, counted, and credited back at once, so nothing upstream waits),
 // flushes the stage and sends end of stream downstream, so that a recorder
@@ -76,7 +76,9 @@ type FinalError struct {
 	Err           error
 }
 
-func (e *FinalError) Error() string { return e.Node + " (" + e.Element + "): " + e.Err.Error() }
+func (e *FinalError) Error() string {
+	return e.Node + " (" + e.Element + ") ended its chain: " + e.Err.Error()
+}
 func (e *FinalError) Unwrap() error { return e.Err }
 
 // StartError is the error of a node whose stage could not start (a source

@@ -176,3 +176,56 @@ type errorSink struct{}
 func (errorSink) Start(*Env) error           { return nil }
 func (errorSink) Stop() error                { return nil }
 func (errorSink) Process(*media.Frame) error { return errors.New("damaged") }
+
+// emitOnPoke is a push source that emits a frame for every poke it
+// receives, and ends its stream when halted.
+type emitOnPoke struct {
+	env    *Env
+	halted chan struct{}
+}
+
+type poke struct{}
+
+func (s *emitOnPoke) Start(env *Env) error { s.env = env; return nil }
+func (s *emitOnPoke) Stop() error          { return nil }
+func (s *emitOnPoke) Receive(msg any, emit func(*media.Frame)) (bool, error) {
+	if _, ok := msg.(poke); !ok {
+		return false, nil
+	}
+	emit(&media.Frame{})
+	return true, nil
+}
+func (s *emitOnPoke) Drained() {}
+func (s *emitOnPoke) Halt() {
+	close(s.halted)
+	s.env.End()
+}
+
+// A push source (a topic's subscriber) whose only consumer ended its
+// chain is halted: it leaves its topic instead of taking packets for
+// nobody.
+func TestAPushSourceWithNobodyToFeedIsHalted(t *testing.T) {
+	src := &emitOnPoke{halted: make(chan struct{})}
+	p := New()
+	err := p.Chain([]string{"sub", "enc", "sink"}, []Element{
+		PushSourceElement("poked", Frames, func() (PushSource[*media.Frame], error) { return src, nil }),
+		refuser(), (&collector{}).element()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	startOrFail(t, p)
+	p.system.Root.Send(p.nodes["sub"].pid, poke{})
+	select {
+	case <-src.halted:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the push source was not halted")
+	}
+	select {
+	case <-p.Done():
+	case <-time.After(20 * time.Second):
+		t.Fatal("the pipeline did not end")
+	}
+	if err := p.Stop(); !errors.Is(err, ErrStageFinal) {
+		t.Fatalf("Stop: %v; want the final error", err)
+	}
+}

@@ -16,7 +16,8 @@ type NodeStats struct {
 	In  uint64 `json:"in"`
 	Out uint64 `json:"out"`
 	// Dropped counts items dropped on purpose: a live source's frames that
-	// came while the pipeline was busy, a gate waiting for a keyframe.
+	// came while the pipeline was busy, a gate waiting for a keyframe, the
+	// items that came to a node after its chain ended (Final).
 	Dropped uint64 `json:"dropped"`
 	// Errors counts items a stage failed on (a damaged packet, say), and
 	// its failed Stop (a recording it could not close).

@@ -59,6 +59,8 @@ type judgeRules struct {
 func judge(stats []pipeline.NodeStats, end runEnd, rules judgeRules) runReport {
 	r := runReport{Nodes: make([]nodeReport, len(stats))}
 	var failed []string
+	var final *pipeline.FinalError
+	errors.As(end.err, &final)
 	for i, s := range stats {
 		r.Nodes[i].NodeStats = s
 		why := nodeFailure(s, end.ended, rules)
@@ -66,6 +68,9 @@ func judge(stats []pipeline.NodeStats, end runEnd, rules judgeRules) runReport {
 			continue
 		}
 		r.Nodes[i].Error = why
+		if final != nil && final.Node == s.Node && why == onlyError(final.Err) {
+			continue // end.err names the node that ended its chain, and why: once is enough
+		}
 		failed = append(failed, fmt.Sprintf("%s (%s) %s", s.Node, s.Element, why))
 	}
 	// A stage that could not start fails the run through end.err; its
@@ -85,6 +90,11 @@ func judge(stats []pipeline.NodeStats, end runEnd, rules judgeRules) runReport {
 	}
 	r.Err = errors.Join(end.err, nodes)
 	return r
+}
+
+// onlyError is nodeFailure's words for a node whose one failure is err.
+func onlyError(err error) string {
+	return "1 error (the last: " + clip(err.Error(), maxErrorInSummary) + ")"
 }
 
 // maxErrorInSummary bounds the bytes of a node's last error that the

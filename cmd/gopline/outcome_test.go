@@ -16,6 +16,7 @@ import (
 func TestJudgeDecidesTheExit(t *testing.T) {
 	sources := func(e string) bool { return e == "testsrc" || e == "play" }
 	stopErr := errors.New("a stage did not stop")
+	finalErr := &pipeline.FinalError{Node: "enc", Element: "h264enc", Err: errors.New("odd size; scale to 638x478")}
 	for _, c := range []struct {
 		name  string
 		stats []pipeline.NodeStats
@@ -43,6 +44,10 @@ func TestJudgeDecidesTheExit(t *testing.T) {
 		{"source damage", []pipeline.NodeStats{{Node: "src", Element: "videosrc", Out: 13, Skipped: map[string]uint64{"undecodable": 1, "damaged": 26}}}, runEnd{ended: true}, judgeRules{sources: sources}, "src (videosrc) skipped 27 packets of a damaged input (1 undecodable packet, 26 left out"},
 		{"source damage allowed", []pipeline.NodeStats{{Node: "src", Element: "videosrc", Out: 13, Skipped: map[string]uint64{"damaged": 26}}}, runEnd{ended: true}, judgeRules{sources: sources, allowDamage: true}, ""},
 		{"concealment is no failure", []pipeline.NodeStats{{Node: "src", Element: "videosrc", Out: 40, Skipped: map[string]uint64{"concealed": 26, "other_streams": 9}}}, runEnd{ended: true}, judgeRules{sources: sources}, ""},
+		{"a chain ended", []pipeline.NodeStats{{Node: "src", Element: "testsrc", Out: 1}, {Node: "enc", Element: "h264enc", In: 1, Errors: 1, LastError: "odd size; scale to 638x478"}},
+			runEnd{err: errors.Join(finalErr)}, judgeRules{sources: sources}, "enc (h264enc) ended its chain: odd size; scale to 638x478"},
+		{"a chain ended, and more errors", []pipeline.NodeStats{{Node: "enc", Element: "h264enc", In: 9, Errors: 3, LastError: "other"}},
+			runEnd{err: finalErr}, judgeRules{}, "enc (h264enc) 3 errors (the last: other)"},
 		{"run error", []pipeline.NodeStats{{Node: "src", Element: "testsrc", Out: 3}}, runEnd{err: stopErr}, judgeRules{}, "a stage did not stop"},
 	} {
 		r := judge(c.stats, c.end, c.rules)
@@ -54,6 +59,9 @@ func TestJudgeDecidesTheExit(t *testing.T) {
 		}
 		if c.end.err != nil && !errors.Is(r.Err, c.end.err) {
 			t.Errorf("%s: %v does not wrap the run's error", c.name, r.Err)
+		}
+		if r.Err != nil && strings.Count(r.Err.Error(), "scale to 638x478") > 1 {
+			t.Errorf("%s: %v says the same error twice", c.name, r.Err)
 		}
 	}
 }
@@ -102,5 +110,22 @@ func TestRecordOfATopicNobodyPublishesFails(t *testing.T) {
 		"testsrc size=160x120 num-frames=20 ! h264enc ! publish topic=/camera")
 	if code != 1 || !strings.Contains(stderr, "recorder (record) recorded nothing") {
 		t.Errorf("exit %d, %s", code, stderr)
+	}
+}
+
+// An encoder that can never take its camera's size ends the run by itself
+// (no --duration here), exit 1, with one error naming the node and the
+// size to scale to, said once in the summary.
+func TestRunOfAnOddSizeEndsAtOnceNamingTheEncoder(t *testing.T) {
+	code, _, stderr := runCmd("run", "-q", "testsrc is-live=true size=639x479 ! h264enc ! fakesink")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1: %s", code, stderr)
+	}
+	summary := stderr[strings.Index(stderr, "gopline run:"):]
+	if !strings.Contains(summary, "h264enc0 (h264enc) ended its chain") || strings.Count(summary, "scale the frames to 638x478") != 1 {
+		t.Fatalf("want the encoder named once with the size to scale to:\n%s", stderr)
+	}
+	if n := strings.Count(stderr, " ERR "); n != 1 {
+		t.Fatalf("%d error lines, want one:\n%s", n, stderr)
 	}
 }
