@@ -58,7 +58,7 @@ type PlayConfig struct {
 
 var playSpec = pipeline.ElementSpec[PlayConfig]{
 	Name: "play", Summary: "play a stream of a recording as packets", Out: "packets of the stream's codec",
-	Doc: "Plays a recorded stream at its recorded pace (is-live=true) times rate, or as fast as the pipeline takes it. Starts at the keyframe at or before start and stops before end. Each pass is a new encoder epoch with Seq from 0, so receivers treat it as a fresh stream. Packets are stamped with the playback's wall-clock time, as a live source's; keep-time=true keeps their recorded capture times, to line them up with other recorded sensors.",
+	Doc: "Plays a recorded stream at its recorded pace (is-live=true) times rate, or as fast as the pipeline takes it. Starts at the keyframe at or before start and stops before end. Each pass is a new encoder epoch with Seq from 0, so receivers treat it as a fresh stream. Packets are stamped with the playback's wall-clock time, as a live source's; keep-time=true keeps their recorded capture times, to line them up with other recorded sensors. Each play element paces from its own first keyframe; gopline play keeps a recording's streams in step as recorded.",
 	Fields: []pipeline.Field[PlayConfig]{
 		pipeline.StringField("path", "", func(c *PlayConfig) *string { return &c.Path }).Required().Doc("recording file"),
 		pipeline.StringField("stream", "", func(c *PlayConfig) *string { return &c.Stream }).

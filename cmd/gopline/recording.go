@@ -255,6 +255,9 @@ func playCommand() *cobra.Command {
 			"exclusive, and one as info prints it takes in its whole millisecond. Each stream begins at its\n" +
 			"keyframe at or before --start (a later file's Start: as info prints it, rounded up to the\n" +
 			"millisecond, at that file's first); one with no packet from --start to --end is not played.\n" +
+			"The streams keep their recorded timing relative to each other, as ros2 bag play's topics: play\n" +
+			"begins at the earliest of their keyframes, and every packet goes out at its recorded time after\n" +
+			"it (divided by --rate), on every --loop too.\n" +
 			"Several recordings (the files of a split recording, robot_*.gopline) play in the order given, each\n" +
 			"stream going on from one file to the next, their times counted from the earliest's start; a\n" +
 			"directory plays the one recording it holds (one of several is refused, naming them).\n" +
@@ -262,7 +265,8 @@ func playCommand() *cobra.Command {
 			"so that they find them by name (gopline topics; subscribe topic=NAME).\n" +
 			"Packets are stamped with the wall-clock time they are played at, as a live camera's; --keep-time\n" +
 			"keeps their recorded capture times, as ros2 bag play keeps header stamps, to line them up with\n" +
-			"other sensors recorded beside them. play says at the start which recorded time plays when.",
+			"other sensors recorded beside them (unscaled: at --rate 2 they run twice as fast as the wall\n" +
+			"clock). play says at the start which recorded time plays when, and at what pace.",
 		Example: "  gopline play cam.gopline --rate 2\n  gopline play cam.gopline --stream /camera --start 30s --loop --duration 1m\n" +
 			"  gopline play cam.gopline --start 10s --end 15s\n" +
 			"  gopline play cam.gopline --start '2024-05-01 12:00:02.000 UTC' --end '2024-05-01 12:00:02.966 UTC'\n" +
@@ -348,32 +352,40 @@ func (f *playFlags) playOn(n *gopline.Node, set playSet, plan playPlan, stdout, 
 	if err != nil {
 		return err
 	}
-	played, topics, publishers := 0, map[string]string{}, map[string]string{}
+	// The streams play together, keeping their recorded timing relative
+	// to each other, as ros2 bag play keeps its topics'.
+	var cfgs []elements.PlayConfig
 	for _, ps := range plan.streams {
-		i := ps.index
 		holders := set.holders[ps.name]
-		el, err := elements.Play(elements.PlayConfig{Path: holders[0], Then: holders[1:], Stream: ps.name,
+		cfgs = append(cfgs, elements.PlayConfig{Path: holders[0], Then: holders[1:], Stream: ps.name,
 			Rate: f.rate, Start: ps.start, End: ps.end, Loop: f.loop, Live: true, KeepTime: f.keepTime})
-		if err != nil {
-			return err
-		}
+	}
+	group, err := elements.PlayTogether(cfgs)
+	if err != nil {
+		return err
+	}
+	played, topics, publishers := 0, map[string]string{}, map[string]string{}
+	for j, ps := range plan.streams {
+		i := ps.index
 		topic := streamTopic(ps.name)
 		names := []string{fmt.Sprintf("play%d", i), fmt.Sprintf("publish%d", i)}
-		if err := p.Chain(names, []pipeline.Element{el, elements.Publish(topic)}); err != nil {
+		if err := p.Chain(names, []pipeline.Element{group.Elements[j], elements.Publish(topic)}); err != nil {
 			return err
 		}
 		topics[names[0]], topics[names[1]] = topic, topic
 		publishers[names[1]] = topic
 		played++
 	}
+	begin := time.Now()
+	group.Begin(begin)
 	if !f.asJSON && !f.quiet {
 		where := ""
 		if name := n.Name(); name != "" {
 			where = fmt.Sprintf(", served at %s as node %s", n.Addr(), name)
 		}
 		fmt.Fprintf(stderr, "playing %d stream(s) of %s on their topics%s\n", played, set.label(), where)
-		if from := plan.from(); !from.IsZero() {
-			fmt.Fprintln(stderr, timeLine(from, time.Now(), f.keepTime))
+		if origin := group.Origin(); !origin.IsZero() {
+			fmt.Fprintln(stderr, timeLine(origin, begin, f.rate, f.keepTime))
 		}
 	}
 	stats, end := runUntilDone(n, p, f.duration, liveOutput(stderr, f.quiet || f.asJSON), topics)

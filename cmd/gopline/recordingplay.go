@@ -115,29 +115,22 @@ type playPlan struct {
 	spans   map[string]streamSpan // of the streams that hold packets
 }
 
-// from is the earliest recorded time the streams play from (--start, or
-// a stream's first packet after it); zero when none holds a packet.
-func (p playPlan) from() time.Time {
-	var from time.Time
-	for _, ps := range p.streams {
-		if sp, ok := p.spans[ps.name]; ok {
-			if t := sp.first.Add(ps.start); from.IsZero() || t.Before(from) {
-				from = t
-			}
-		}
-	}
-	return from
-}
-
-// timeLine says, as play begins at wall, which recorded time plays then
-// and how the times packets carry relate, so that a user can line the
-// stream up with others: the recorded ones (keep) or the playback's. The
+// timeLine says, as play begins at wall, which recorded time plays then,
+// at what pace, and how the times packets carry relate, so that a user
+// can line the streams up with others: the recorded ones (keep), which
+// run rate times as fast as the wall clock, or the playback's. The
 // recorded time is as info prints a start (rounded up to the millisecond),
 // so that it reads as info's Start: when playing from there.
-func timeLine(recorded, wall time.Time, keep bool) string {
+func timeLine(recorded, wall time.Time, rate float64, keep bool) string {
 	line := fmt.Sprintf("recorded %s plays at %s, %v later", startTime(recorded).UTC().Format(infoTime), wall.UTC().Format(infoTime),
 		wall.Sub(recorded).Round(time.Millisecond))
-	if keep {
+	if rate != 1 {
+		line += fmt.Sprintf(", at %g times the recorded pace", rate)
+	}
+	switch {
+	case keep && rate != 1:
+		return line + fmt.Sprintf("; packets keep their recorded capture times (--keep-time), which run %g times as fast as the wall clock", rate)
+	case keep:
 		return line + "; packets keep their recorded capture times (--keep-time)"
 	}
 	return line + "; packets are stamped with the wall-clock time they are played at (--keep-time keeps the recorded ones)"

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/pipeline"
 	"github.com/gopline/gopline/storage"
 )
@@ -329,8 +330,8 @@ func TestPlaySaysWhichTimeItsPacketsCarry(t *testing.T) {
 		args []string
 		want string
 	}{
-		{nil, "; packets are stamped with the wall-clock time they are played at (--keep-time keeps the recorded ones)\n"},
-		{[]string{"--keep-time"}, "; packets keep their recorded capture times (--keep-time)\n"},
+		{nil, ", at 50 times the recorded pace; packets are stamped with the wall-clock time they are played at (--keep-time keeps the recorded ones)\n"},
+		{[]string{"--keep-time"}, ", at 50 times the recorded pace; packets keep their recorded capture times (--keep-time), which run 50 times as fast as the wall clock\n"},
 	} {
 		code, stdout, stderr := runCmd(append([]string{"play", path, "--rate", "50"}, c.args...)...)
 		if code != 0 || !strings.Contains(stderr, "\nrecorded "+start+" plays at ") || !strings.Contains(stderr, c.want) {
@@ -339,12 +340,68 @@ func TestPlaySaysWhichTimeItsPacketsCarry(t *testing.T) {
 	}
 }
 
-// The line lines recorded time up with the wall clock.
+// The line lines recorded time up with the wall clock, and says how fast
+// recorded time runs when it is not the wall clock's pace.
 func TestTimeLine(t *testing.T) {
 	rec := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
-	got := timeLine(rec, rec.Add(26*time.Hour+1500*time.Millisecond), true)
-	want := "recorded 2024-05-01 12:00:00.000 UTC plays at 2024-05-02 14:00:01.500 UTC, 26h0m1.5s later; packets keep their recorded capture times (--keep-time)"
-	if got != want {
-		t.Errorf("%q, want %q", got, want)
+	const at = "recorded 2024-05-01 12:00:00.000 UTC plays at 2024-05-02 14:00:01.500 UTC, 26h0m1.5s later"
+	for _, c := range []struct {
+		rate float64
+		keep bool
+		want string
+	}{
+		{1, true, at + "; packets keep their recorded capture times (--keep-time)"},
+		{1, false, at + "; packets are stamped with the wall-clock time they are played at (--keep-time keeps the recorded ones)"},
+		{2, true, at + ", at 2 times the recorded pace; packets keep their recorded capture times (--keep-time), which run 2 times as fast as the wall clock"},
+		{0.5, false, at + ", at 0.5 times the recorded pace; packets are stamped with the wall-clock time they are played at (--keep-time keeps the recorded ones)"},
+	} {
+		if got := timeLine(rec, rec.Add(26*time.Hour+1500*time.Millisecond), c.rate, c.keep); got != c.want {
+			t.Errorf("rate %g, keep %v: %q, want %q", c.rate, c.keep, got, c.want)
+		}
+	}
+}
+
+// twoCameras writes a recording of two H.264 streams at 30 fps with a
+// keyframe every 10 frames, /front from setEpoch and /rear from 5 frames
+// (half a GOP) later: two cameras recorded together.
+func twoCameras(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "two.gopline")
+	rec, err := storage.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	for i, name := range []string{"/front", "/rear"} {
+		if err := rec.CreateStream(storage.StreamInfo{Name: name, Codec: media.H264, Width: 16, Height: 16}); err != nil {
+			t.Fatal(err)
+		}
+		for n := range 40 {
+			p := &media.Packet{Codec: media.H264, Width: 16, Height: 16, Key: n%10 == 0, Seq: uint64(n), GOP: uint64(n / 10 * 10), Epoch: 1,
+				CaptureTime: setEpoch.Add(time.Duration(n+5*i) * time.Second / 30), Data: []byte{0, 0, 0, 1, 0x65, byte(n)}}
+			if err := rec.Append(name, p); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// The streams of a recording play together from the earliest keyframe
+// any of them begins at, each at or before --start: play says that this
+// recorded time plays first, not --start (the streams' timing relative to
+// each other is tested in elements/playtogether_test.go).
+func TestPlayBeginsAtTheEarliestKeyframeOfTheStreams(t *testing.T) {
+	path := twoCameras(t)
+	// From 12 frames in (400ms): /front begins at its keyframe 10
+	// (333ms), /rear at its keyframe 0 (167ms), its first: all 40 packets.
+	code, stdout, stderr := runCmd("play", path, "--rate", "50", "--start", "400ms")
+	want := "\nrecorded 2024-05-01 12:00:00.167 UTC plays at "
+	if code != 0 || !strings.Contains(stderr, want) || !strings.Contains(stderr, "published 40 packets on /rear\n") ||
+		!strings.Contains(stderr, "published 30 packets on /front\n") {
+		t.Errorf("play --start 400ms: exit %d: %s%s; want a line %q and every packet from each keyframe on", code, stdout, stderr, want)
 	}
 }
