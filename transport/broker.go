@@ -242,8 +242,8 @@ func (b *broker) subscribe(ctx actor.Context, m *Subscribe) {
 			ctx.Watch(pid)
 		}
 	}
-	s.request, s.incompatible, s.last = m.QoS, false, nil
-	b.log.Debug().Str("subscriber", ActorName(pid)).Int("window", s.window.Size()).Msg("subscribed")
+	s.request, s.incompatible, s.last, s.name = m.QoS, false, nil, m.Name
+	b.log.Debug().Str("subscriber", ActorName(pid)).Str("name", m.Name).Int("window", s.window.Size()).Msg("subscribed")
 	if ctx.Sender() != nil {
 		ctx.Respond(&Subscribed{Topic: b.topic, Window: s.window.Size()})
 	}
@@ -416,7 +416,7 @@ func (b *broker) snapshot() TopicStats {
 	st.Subscribers = make([]SubscriberStats, len(b.subs))
 	for i, s := range b.subs {
 		ws := s.window.Stats()
-		st.Subscribers[i] = SubscriberStats{Subscriber: s.pid, WindowStats: ws, Incompatible: s.incompatible}
+		st.Subscribers[i] = SubscriberStats{Subscriber: s.pid, Name: s.name, WindowStats: ws, Incompatible: s.incompatible}
 		if s.request != nil {
 			st.Subscribers[i].QoS = s.request.String()
 		}

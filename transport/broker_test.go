@@ -539,3 +539,36 @@ func TestFellBehindWarningIsRateLimited(t *testing.T) {
 		t.Fatalf("warnings %q, want a second, for 5 times (4 held back, and this one)", w)
 	}
 }
+
+// A topic's stats say, for each subscriber, who it is (the name it
+// subscribed with, or its actor's) and what the topic delivered and dropped
+// for it and its window, so that the slow one among several is found.
+func TestTopicStatsNameEachSubscriberWithItsOwnCounts(t *testing.T) {
+	f := newFixture(t)
+	fast, slow := f.newSink(true), f.newSink(false)
+	f.subscribe(fast, 64)
+	res, err := f.sys.Root.RequestFuture(f.topic, &Subscribe{Subscriber: slow.pid, Window: 2, Name: "webrtc viewer 127.0.0.1:5000"}, testTimeout).Result()
+	if _, ok := res.(*Subscribed); err != nil || !ok {
+		t.Fatalf("Subscribe answered %v, %v", res, err)
+	}
+	f.publish(20, 10)
+	st := f.flush(fast, slow)
+	if len(st.Subscribers) != 2 {
+		t.Fatalf("stats list %d subscribers, want 2", len(st.Subscribers))
+	}
+	a, b := st.Subscribers[0], st.Subscribers[1]
+	if a.Name != "" || a.Who() != ActorName(fast.pid) || b.Who() != "webrtc viewer 127.0.0.1:5000" {
+		t.Fatalf("subscribers named %q (%q) and %q, want %q and the slow one's name", a.Who(), a.Name, b.Who(), ActorName(fast.pid))
+	}
+	if a.Delivered != 20 || a.Dropped != 0 || a.Size != 64 {
+		t.Fatalf("the fast subscriber's stats %+v, want 20 delivered, none dropped, a window of 64", a.WindowStats)
+	}
+	// The slow one, which acknowledges nothing, took 2 (its window) and
+	// the topic dropped the rest for it alone.
+	if b.Delivered != 2 || b.Dropped != 18 || b.Size != 2 || b.InFlight != 2 {
+		t.Fatalf("the slow subscriber's stats %+v, want 2 delivered, 18 dropped, 2 in flight of a window of 2", b.WindowStats)
+	}
+	if st.Delivered != 22 || st.Dropped != 18 {
+		t.Fatalf("the topic's stats: %d delivered, %d dropped; want the sums of its subscribers', 22 and 18", st.Delivered, st.Dropped)
+	}
+}

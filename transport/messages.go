@@ -65,10 +65,15 @@ type PublisherLeft struct{ Publisher *actor.PID }
 // a gap nor a duplicate. Otherwise delivery starts at the next live keyframe.
 // Subscribing again starts over in the same way. A Subscribe sent with
 // Request is answered with Subscribed; a nil Subscriber means the sender.
+//
+// Name says who the subscriber is, for the topic's stats and logs
+// (SubscriberStats.Name): a browser viewer's address, another node's link;
+// empty names it after its actor (ActorName).
 type Subscribe struct {
 	Subscriber *actor.PID
 	Window     int
 	QoS        *qos.Profile
+	Name       string
 }
 
 // Subscribed answers a Subscribe sent with Request: from now on the

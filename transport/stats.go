@@ -61,14 +61,29 @@ type TopicStats struct {
 	Subscribers []SubscriberStats
 }
 
-// SubscriberStats is one subscriber's part of a TopicStats.
+// SubscriberStats is one subscriber's part of a TopicStats: who it is and
+// its window's counters, the one account of what the topic delivered and
+// dropped for it (what a node's listing, gopline topic info and the web
+// page's /api/topics show).
 type SubscriberStats struct {
 	Subscriber *actor.PID
+	// Name is who the subscriber said it is (Subscribe.Name); empty when
+	// it said nothing. Who names it either way.
+	Name string
 	// QoS is the subscriber's request; empty when it takes the topic's.
 	QoS string
 	// Incompatible is set while the topic's offer does not meet QoS.
 	Incompatible bool
 	WindowStats
+}
+
+// Who names the subscriber for people: its Name, or else its actor's
+// (ActorName).
+func (s SubscriberStats) Who() string {
+	if s.Name != "" {
+		return s.Name
+	}
+	return ActorName(s.Subscriber)
 }
 
 // localAddress is the address protoactor gives the actors of a system

@@ -20,9 +20,10 @@ type SubscriberConfig struct {
 	// Send sends a message from the subscribing actor (its
 	// actor.Context.Send), so that the broker sees who sent it.
 	Send func(to *actor.PID, msg any)
-	// Window and QoS are the subscription's (see Subscribe).
+	// Window, QoS and Name are the subscription's (see Subscribe).
 	Window int
 	QoS    *qos.Profile
+	Name   string
 	// Owner is what a farewell waits for: the topic answers Halt only after
 	// the last packet of the owner's own publishers on it (see
 	// Unsubscribe.AfterPublishersOf); the zero Owner waits for nobody.
@@ -93,7 +94,7 @@ func (s *Subscriber) Topic() string { return s.cfg.Topic }
 // Subscribe asks the topic for its packets. On a durable topic the cached
 // GOP comes first, marked, then the live packets with no gap.
 func (s *Subscriber) Subscribe() {
-	s.cfg.Send(s.cfg.Broker, &Subscribe{Subscriber: s.cfg.Self, Window: s.cfg.Window, QoS: s.cfg.QoS})
+	s.cfg.Send(s.cfg.Broker, &Subscribe{Subscriber: s.cfg.Self, Window: s.cfg.Window, QoS: s.cfg.QoS, Name: s.cfg.Name})
 }
 
 // Handle tells what msg means to the subscriber; it reports false for a

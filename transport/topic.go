@@ -18,7 +18,9 @@ func keyOf(pid *actor.PID) pidKey { return pidKey{pid.Address, pid.Id} }
 
 // subscriber is one subscriber of a topic and its window.
 type subscriber struct {
-	pid    *actor.PID
+	pid *actor.PID
+	// name is who the subscriber says it is (Subscribe.Name), or "".
+	name   string
 	window Window
 	// ended is set when the subscriber was sent EndOfStream and no stream
 	// has begun since.

@@ -24,6 +24,10 @@ type feedConfig struct {
 	// qos is the subscription's request; nil takes the topic's offer (on a
 	// durable topic: its cached GOP first).
 	qos *qos.Profile
+	// name says who the viewer is in the topic's stats (transport.Subscribe's
+	// Name): its kind, address and session, which /api/topics lists with
+	// what the topic dropped for it.
+	name string
 	// write sends one packet to the viewer. It runs on the feed's writer
 	// goroutine and may block: while it does, the packets behind it wait
 	// at the topic, which drops whole GOPs when the window is full. A feed
@@ -156,7 +160,7 @@ func (a *feedActor) Receive(ctx actor.Context) {
 
 func (a *feedActor) start(ctx actor.Context) {
 	sub, err := transport.NewSubscriber(transport.SubscriberConfig{Topic: a.cfg.topic, Broker: a.broker,
-		Self: ctx.Self(), Send: ctx.Send, QoS: a.cfg.qos})
+		Self: ctx.Self(), Send: ctx.Send, QoS: a.cfg.qos, Name: a.cfg.name})
 	if err != nil {
 		a.end(err)
 		return

@@ -62,7 +62,7 @@ func (h *Handler) serveFoxglove(w http.ResponseWriter, r *http.Request) {
 		return // Accept wrote the HTTP error
 	}
 	ws.SetReadLimit(maxClientMessage)
-	c := &foxgloveConn{h: h, ws: ws, addr: addr, slot: slot, subs: map[uint32]foxSub{}, channels: map[uint32]advertised{},
+	c := &foxgloveConn{h: h, ws: ws, addr: addr, peer: r.RemoteAddr, slot: slot, subs: map[uint32]foxSub{}, channels: map[uint32]advertised{},
 		markReplay: r.URL.Query().Get("replay") == "marked", read: make(chan struct{}), wrote: make(chan struct{}, 1),
 		gone: make(chan struct{})}
 	// An evicted client is told why, in the close handshake; one of a
@@ -185,6 +185,7 @@ type foxgloveConn struct {
 	h        *Handler
 	ws       *websocket.Conn
 	addr     netip.Addr
+	peer     string // the client's address and port, naming its subscriptions
 	slot     *viewerSlot
 	mu       sync.Mutex
 	subs     map[uint32]foxSub     // by the client's subscription id
@@ -332,7 +333,7 @@ func (c *foxgloveConn) subscribe(s subscription) string {
 			return fmt.Sprintf("subscription %d: channel %d is subscribed already", s.ID, s.ChannelID)
 		}
 	}
-	f, err := startFeed(c.h.cfg.System, feedConfig{bus: c.h.cfg.Bus, topic: topic, qos: c.h.cfg.ViewerQoS,
+	f, err := startFeed(c.h.cfg.System, feedConfig{bus: c.h.cfg.Bus, topic: topic, qos: c.h.cfg.ViewerQoS, name: webSocketClientName(c.peer, s.ID),
 		write: c.writer(s.ID, ch), log: c.h.cfg.Log, outlivesStream: true, observe: func(p *media.Packet) { _ = c.h.observed(topic, p) },
 		maxLag: maxViewerLag, caughtUp: func(step catchUpStep) { c.caughtUp(s.ID, topic, step) },
 		ended: func(err error) { // a failed write alone: the feed outlives the stream

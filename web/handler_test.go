@@ -193,6 +193,13 @@ func TestWHEPViewerGetsParameterSetsFirstAndItsPLIAnsweredFromTheCache(t *testin
 		t.Fatalf("first RTP packet carries NAL units %v, want SPS (7) and PPS (8) first", got)
 	}
 	keepReading(tr)
+	// /api/topics names the viewer's subscription after its address and
+	// session, the id it lists the viewer's link under.
+	session := loc[strings.LastIndex(loc, "/")+1:]
+	if subs := topicInfos(t, n, "/api/topics/cam")[0].SubscriberStats; len(subs) != 1 || subs[0].Name != "WebRTC viewer ::1 session "+session &&
+		subs[0].Name != "WebRTC viewer 127.0.0.1 session "+session {
+		t.Errorf("/api/topics/cam lists the subscribers %+v, want the viewer's, of session %s", subs, session)
+	}
 
 	// A picture loss report is answered from the topic's cache: no
 	// keyframe is asked of the encoder. The topic replays to a subscriber

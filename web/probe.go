@@ -101,7 +101,7 @@ func (h *Handler) runProbe(topic string, done chan struct{}) {
 	}()
 	known := make(chan struct{})
 	learnt := false // the feed's actor's alone
-	f, err := startFeed(h.cfg.System, feedConfig{bus: h.cfg.Bus, topic: topic, waitForKeyframe: true, log: h.cfg.Log,
+	f, err := startFeed(h.cfg.System, feedConfig{bus: h.cfg.Bus, topic: topic, name: probeName, waitForKeyframe: true, log: h.cfg.Log,
 		observe: func(p *media.Packet) {
 			if h.observed(topic, p) != orderUnknown && !learnt {
 				learnt = true

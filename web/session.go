@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -124,11 +125,13 @@ type JoinTrace struct {
 
 // sessionParams is what a new session needs from its handler.
 type sessionParams struct {
-	api       viewerAPI
-	system    *actor.ActorSystem
-	bus       *transport.Bus
-	topic     string
-	qos       *qos.Profile
+	api    viewerAPI
+	system *actor.ActorSystem
+	bus    *transport.Bus
+	topic  string
+	qos    *qos.Profile
+	// addr is the viewer's address, for the topic's stats.
+	addr      netip.Addr
 	ignorePLI bool
 	log       zerolog.Logger
 	forget    func(id string)
@@ -280,7 +283,8 @@ func (s *whepSession) stateChanged(p sessionParams, st webrtc.PeerConnectionStat
 			return
 		}
 		s.trace.Connected = time.Now()
-		f, err := startFeed(p.system, feedConfig{bus: p.bus, topic: p.topic, qos: p.qos, write: s.writePacket, waitForKeyframe: p.ignorePLI,
+		f, err := startFeed(p.system, feedConfig{bus: p.bus, topic: p.topic, qos: p.qos, name: whepViewerName(p.addr, s.id),
+			write: s.writePacket, waitForKeyframe: p.ignorePLI,
 			observe: s.observe, ended: func(error) { go s.Close() }, log: p.log})
 		if err != nil {
 			s.log.Warn().Err(err).Str("topic", p.topic).Msg("viewer: cannot subscribe")

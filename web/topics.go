@@ -23,8 +23,13 @@ type TopicInfo struct {
 	Publishers  int     `json:"publishers"`
 	Subscribers int     `json:"subscribers"`
 	// Dropped counts the packets the topic dropped for its subscribers,
-	// those of other nodes whose links could not carry them included.
+	// those of other nodes whose links could not carry them included, and
+	// those that have left; SubscriberStats says which subscriber each of
+	// the current ones was dropped for.
 	Dropped uint64 `json:"dropped"`
+	// SubscriberStats are the current subscribers, in the order they
+	// subscribed, each with what the topic delivered and dropped for it.
+	SubscriberStats []SubscriberInfo `json:"subscriber_stats"`
 	// CachedFrames is how many packets the topic's GOP cache holds: what a
 	// viewer that joins now is sent first.
 	CachedFrames int `json:"cached_frames"`
@@ -59,8 +64,9 @@ func (h *Handler) topicInfos(stats []transport.TopicStats) []TopicInfo {
 func (h *Handler) topicInfo(st transport.TopicStats) TopicInfo {
 	ti := TopicInfo{Name: st.Topic, Codec: st.Codec.String(), Width: st.Width, Height: st.Height, FPS: st.Rate,
 		Bitrate: st.ByteRate * 8, QoS: st.QoS, Publishers: st.Publishers, Subscribers: len(st.Subscribers), Dropped: st.Dropped,
-		Reordered:   h.order.order(st.Topic) == orderReordered,
-		Undecodable: h.formats.undecodable(st.Topic), Viewers: h.viewersOf(st.Topic)}
+		SubscriberStats: subscriberInfos(st.Subscribers),
+		Reordered:       h.order.order(st.Topic) == orderReordered,
+		Undecodable:     h.formats.undecodable(st.Topic), Viewers: h.viewersOf(st.Topic)}
 	if st.Published == 0 {
 		ti.Codec = ""
 	}

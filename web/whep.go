@@ -131,7 +131,7 @@ func (h *Handler) startSession(topic, offer string, addr netip.Addr) (*whepSessi
 		return nil, status, fmt.Errorf("%w: %w", errRefused, err)
 	}
 
-	s, err := newWHEPSession(sessionParams{api: h.api, system: h.cfg.System, bus: h.cfg.Bus, topic: topic,
+	s, err := newWHEPSession(sessionParams{api: h.api, system: h.cfg.System, bus: h.cfg.Bus, topic: topic, addr: addr,
 		qos: h.cfg.ViewerQoS, ignorePLI: h.cfg.IgnorePictureLoss, log: h.cfg.Log, trace: h.cfg.Trace, observed: h.observed,
 		forget: func(id string) { h.forget(id, slot) }, connected: func() { h.connected(slot) },
 		lossy: func(r lossReport) { h.warnClient(&h.lossy, addr, lossyViewer(topic, r), nil) }}, offer)

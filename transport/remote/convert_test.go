@@ -209,8 +209,8 @@ func TestTopicInfoRoundTrip(t *testing.T) {
 	proxy := actor.NewPID("10.0.0.5:7400", "gopline/gopline-sub-1")
 	st := transport.TopicStats{Publishers: 1, PublisherPIDs: []*actor.PID{pub}, QoS: "durable_video",
 		Codec: media.H264, Width: 640, Height: 480, Cache: &qos.CacheStats{GOPs: 1, Frames: 12},
-		Subscribers: []transport.SubscriberStats{{Subscriber: sub, QoS: "sensor_data"}, {Subscriber: proxy, WindowStats: transport.WindowStats{Dropped: 89}}}}
-	got := topicInfoFromWire("robot", topicInfoToWire("/cam", st, map[string]string{proxy.Id: "10.0.0.9:7400/gopline-link-1"}))
+		Subscribers: []transport.SubscriberStats{{Subscriber: sub, QoS: "sensor_data"}, {Subscriber: proxy, Name: "10.0.0.9:7400/gopline-link-1", WindowStats: transport.WindowStats{Dropped: 89}}}}
+	got := topicInfoFromWire("robot", topicInfoToWire("/cam", st))
 	want := TopicInfo{Name: "/cam", Node: "robot", QoS: "durable_video", Publishers: 1, Subscribers: 2, Codec: "h264", Width: 640, Height: 480,
 		CachedGOPs: 1, CachedPackets: 12, PublisherNames: []string{"10.0.0.5:7400/pipeline1/cam"},
 		SubscriberNames: []string{"10.0.0.5:7400/pipeline1/viewer", "10.0.0.9:7400/gopline-link-1"}, SubscriberQoS: []string{"sensor_data", ""},

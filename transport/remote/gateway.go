@@ -2,7 +2,6 @@ package remote
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -32,16 +31,13 @@ type gateway struct {
 	proxies atomic.Uint64
 	// waiting are the askers of the topic listing being gathered.
 	waiting []*actor.PID
-	// peers names the subscriber of each proxy (by the proxy's id): the
-	// peer's link, which a listing shows instead of the proxy.
-	peers map[string]string
 	// refusals and ignored rate-limit the gateway's warnings, which
 	// peers can cause at will.
 	refusals, ignored lograte.Limiter
 }
 
 func newGateway(n *Node) *gateway {
-	return &gateway{n: n, peers: map[string]string{},
+	return &gateway{n: n,
 		refusals: lograte.Limiter{Interval: time.Second}, ignored: lograte.Limiter{Interval: time.Second}}
 }
 
@@ -53,11 +49,7 @@ func (g *gateway) Receive(ctx actor.Context) {
 		g.topics(ctx)
 	case *listed:
 		g.answerListing(ctx, m.topics)
-	case *actor.Terminated:
-		if !aliveHere(ctx, m.Who) {
-			delete(g.peers, m.Who.Id) // a proxy stopped
-		}
-	case *actor.Started, *actor.Stopping, *actor.Stopped, *actor.Restarting, *actor.DeadLetterResponse:
+	case *actor.Started, *actor.Stopping, *actor.Terminated, *actor.Stopped, *actor.Restarting, *actor.DeadLetterResponse:
 	default:
 		if ok, count := g.ignored.Allow(time.Now()); ok {
 			g.n.log.Warn().Str("type", fmt.Sprintf("%T", m)).Uint64("count", count).Msg("remote: the gateway ignored a message")
@@ -89,12 +81,9 @@ func (g *gateway) subscribe(ctx actor.Context, m *wire.Subscribe) {
 	p := &proxy{ignored: lograte.Limiter{Interval: time.Second}, lagging: lograte.Limiter{Interval: transport.FellBehindLogEvery}, leaving: g.n.leaving.Load, topic: m.Topic, broker: broker, link: link, key: key, guard: g.n.guard, window: window,
 		send: newSendWindow(window), req: req, log: g.n.log.With().Str("topic", m.Topic).Str("subscriber", transport.ActorName(link)).Logger()}
 	// Proxies are the gateway's children: they stop with it.
-	pid, err := ctx.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return p }), name)
-	if err != nil {
+	if _, err := ctx.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return p }), name); err != nil {
 		ctx.Send(link, &wire.Refused{Topic: m.Topic, Reason: err.Error(), Key: m.Key})
-		return
 	}
-	g.peers[pid.Id] = transport.ActorName(link)
 }
 
 // subscribeRefusal is why a subscription is refused; again says that it is for a
@@ -166,9 +155,9 @@ func (g *gateway) topics(ctx actor.Context) {
 	if len(g.waiting) > 1 {
 		return // a gathering is under way
 	}
-	bus, log, self, system, peers, name := g.n.bus, g.n.log, ctx.Self(), ctx.ActorSystem(), maps.Clone(g.peers), g.n.name
+	bus, log, self, system, name := g.n.bus, g.n.log, ctx.Self(), ctx.ActorSystem(), g.n.name
 	g.n.goOwned(func() {
-		out := gatherTopics(bus, log, peers)
+		out := gatherTopics(bus, log)
 		out.Node = name
 		system.Root.Send(self, &listed{topics: out})
 	})
@@ -182,9 +171,8 @@ func (g *gateway) answerListing(ctx actor.Context, out *wire.Topics) {
 	g.waiting = nil
 }
 
-// gatherTopics lists bus's topics with their counters; peers names the
-// subscribers that are remote (see gateway.peers).
-func gatherTopics(bus *transport.Bus, log zerolog.Logger, peers map[string]string) *wire.Topics {
+// gatherTopics lists bus's topics with their counters.
+func gatherTopics(bus *transport.Bus, log zerolog.Logger) *wire.Topics {
 	out := &wire.Topics{}
 	for _, name := range bus.Topics() {
 		st, err := bus.Stats(name)
@@ -192,7 +180,7 @@ func gatherTopics(bus *transport.Bus, log zerolog.Logger, peers map[string]strin
 			log.Debug().Err(err).Str("topic", name).Msg("remote: topic listing")
 			continue
 		}
-		out.Topics = append(out.Topics, topicInfoToWire(name, st, peers))
+		out.Topics = append(out.Topics, topicInfoToWire(name, st))
 	}
 	return out
 }
@@ -458,7 +446,10 @@ func (p *proxy) fromLink(ctx actor.Context, key []byte, what string) bool {
 		p.check.heardFrom()
 		if !p.answered && !p.done {
 			p.answered = true
-			ctx.Send(p.broker, &transport.Subscribe{Subscriber: ctx.Self(), Window: p.send.topicWindow(), QoS: p.req})
+			// Named after the peer's link: the topic's stats and a listing
+			// show the subscriber of the other node, not this proxy.
+			ctx.Send(p.broker, &transport.Subscribe{Subscriber: ctx.Self(), Window: p.send.topicWindow(), QoS: p.req,
+				Name: transport.ActorName(p.link)})
 			p.log.Debug().Int("window", p.window).Msg("remote: subscribed for a peer")
 		}
 		return true

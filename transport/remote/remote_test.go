@@ -94,6 +94,11 @@ type report struct {
 	// TopicDropped: the packets the topic's stats count as dropped, in
 	// the same report as Subs.
 	TopicDropped *uint64 `json:"topic_dropped,omitempty"`
+	// SubNames and SubDropped: each subscriber of a "pub" child's topic,
+	// as its stats name it (SubscriberStats.Who), and what the topic
+	// dropped for it.
+	SubNames   []string `json:"sub_names,omitempty"`
+	SubDropped []uint64 `json:"sub_dropped,omitempty"`
 }
 
 func TestMain(m *testing.M) {
@@ -170,7 +175,11 @@ func runChild(role string, a childArgs) int {
 				sys.Root.Send(topic, &transport.Publish{Packet: src.next()})
 			case <-stats.C:
 				if st, err := bus.Stats("/cam"); err == nil {
-					say(report{Subs: &[]int{len(st.Subscribers)}[0], TopicDropped: &st.Dropped})
+					r := report{Subs: &[]int{len(st.Subscribers)}[0], TopicDropped: &st.Dropped}
+					for _, s := range st.Subscribers {
+						r.SubNames, r.SubDropped = append(r.SubNames, s.Who()), append(r.SubDropped, s.Dropped)
+					}
+					say(r)
 					subscribed = subscribed || len(st.Subscribers) > 0
 				}
 			case <-stop:
@@ -678,7 +687,18 @@ func TestSlowRemoteSubscriberStaysNearLive(t *testing.T) {
 
 // topicDropped returns what a "pub" child's next report of its topic's
 // stats with a subscriber says it dropped.
-func (n *node) topicDropped() uint64 {
+func (n *node) topicDropped() uint64 { return n.topicStats().TopicDropped }
+
+// pubStats is what a "pub" child reports of its topic.
+type pubStats struct {
+	TopicDropped uint64
+	SubNames     []string
+	SubDropped   []uint64
+}
+
+// topicStats returns the next stats a "pub" child reports of its topic
+// with a subscriber.
+func (n *node) topicStats() (st pubStats) {
 	n.t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
@@ -687,15 +707,17 @@ func (n *node) topicDropped() uint64 {
 			n.t.Fatal("the publisher reported no stats with a subscriber")
 		}
 		if r.Subs != nil && *r.Subs > 0 && r.TopicDropped != nil {
-			return *r.TopicDropped
+			st.TopicDropped, st.SubNames, st.SubDropped = *r.TopicDropped, r.SubNames, r.SubDropped
+			return st
 		}
 	}
 }
 
 // What a remote subscriber's link drops is dropped at the publishing node
 // (the node's end of the subscription), and that node's topic stats count
-// it, as they count a local subscriber's drops; its log names the topic
-// and the subscriber's node. A subscriber that keeps up shows none.
+// it, as they count a local subscriber's drops, for the subscriber named
+// after its node's link; its log names the topic and the subscriber's
+// node. A subscriber that keeps up shows none.
 func TestPublishersStatsCountARemoteSubscribersDrops(t *testing.T) {
 	pub := startChild(t, "pub", childArgs{})
 	slow := startChild(t, "sub", childArgs{Addr: pub.addr, Topic: "/cam", AckDelay: 40 * time.Millisecond})
@@ -705,11 +727,17 @@ func TestPublishersStatsCountARemoteSubscribersDrops(t *testing.T) {
 		t.Fatalf("no packet dropped for a subscriber that reads a quarter of them: seq %d to %d", got[0].Seq, got[len(got)-1].Seq)
 	}
 	var dropped uint64
+	var st pubStats
 	for deadline := time.Now().Add(10 * time.Second); dropped == 0 && time.Now().Before(deadline); {
-		dropped = pub.topicDropped()
+		st = pub.topicStats()
+		dropped = st.TopicDropped
 	}
 	if dropped == 0 {
 		t.Fatal("the publishing node's topic stats count no drop for a remote subscriber that lost packets")
+	}
+	if len(st.SubNames) != 1 || !strings.HasPrefix(st.SubNames[0], slow.addr+"/gopline-link-") || st.SubDropped[0] != dropped {
+		t.Fatalf("the publishing node's topic lists the subscribers %q with drops %v, want the one of %s's link, with the topic's %d",
+			st.SubNames, st.SubDropped, slow.addr, dropped)
 	}
 	// The warning came with the first drop; its line crosses a pipe.
 	warned := func() bool {

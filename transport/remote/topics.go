@@ -51,9 +51,10 @@ type TopicInfo struct {
 }
 
 // topicInfoToWire describes a topic of the node for a listing. A
-// subscriber that is the node's end of a remote subscription is named by
-// peers, after the peer's link (its node's address and the link's id).
-func topicInfoToWire(name string, st transport.TopicStats, peers map[string]string) *wire.TopicInfo {
+// subscriber is named as the topic's stats name it (SubscriberStats.Who):
+// the node's end of a remote subscription after the peer's link (its
+// node's address and the link's id).
+func topicInfoToWire(name string, st transport.TopicStats) *wire.TopicInfo {
 	info := &wire.TopicInfo{Name: name, Qos: st.QoS, Publishers: uint32(st.Publishers),
 		Published: st.Published, Subscribers: uint32(len(st.Subscribers)), Delivered: st.Delivered,
 		Dropped: st.Dropped, Replayed: st.Replayed, Rate: st.Rate, ByteRate: st.ByteRate,
@@ -65,11 +66,7 @@ func topicInfoToWire(name string, st transport.TopicStats, peers map[string]stri
 		info.CachedGops, info.CachedPackets = uint32(max(st.Cache.GOPs, 0)), uint32(max(st.Cache.Frames, 0))
 	}
 	for _, s := range st.Subscribers {
-		sub, remote := peers[s.Subscriber.Id]
-		if !remote {
-			sub = transport.ActorName(s.Subscriber)
-		}
-		info.SubscriberNames = append(info.SubscriberNames, sub)
+		info.SubscriberNames = append(info.SubscriberNames, s.Who())
 		info.SubscriberQos = append(info.SubscriberQos, s.QoS)
 		info.SubscriberDropped = append(info.SubscriberDropped, s.Dropped)
 	}
