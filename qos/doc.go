@@ -37,6 +37,12 @@
 // requests; the topic broker keeps one per topic, so that many subscribers
 // asking at once cost one keyframe, not one each.
 //
+// A Resume keeps a subscription session's place across its subscriptions (a
+// remote link that subscribes again after a stall): the replay a new
+// subscription brings passes nothing at or before the last packet the
+// session was passed, so its pictures never go back in time, and the packets
+// no subscription carried are counted as dropped.
+//
 // # Caveats
 //
 // None of the types is safe for concurrent use: one actor owns each.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gopline/gopline/internal/backoff"
 	"github.com/gopline/gopline/internal/lograte"
+	"github.com/gopline/gopline/qos"
 	"github.com/gopline/gopline/transport"
 	"github.com/gopline/gopline/transport/wire"
 )
@@ -84,8 +85,10 @@ type link struct {
 	// invalid counts packets dropped for not validating since the last
 	// delivery, reported with the next one.
 	invalid uint64
-	// gap counts what the subscriber missed between two subscriptions.
-	gap rejoinGap
+	// resume keeps the subscriber's place across subscriptions: no replay
+	// passes it what it had, or older, and the gap between two
+	// subscriptions is counted (see qos.Resume).
+	resume qos.Resume
 	// assembly gathers the parts of the current subscription's next
 	// packet.
 	assembly assembly
@@ -264,7 +267,7 @@ func (l *link) subscribed(ctx actor.Context) {
 	// its acks must not credit the new one.
 	l.stale = l.outstanding
 	l.assembly = assembly{}
-	l.gap.rejoin()
+	l.resume.Rejoined()
 	// The link's first keyed message lets the node's end begin (see
 	// proxy.answered). Should it be lost (a connection cut just then), the
 	// node's end gives up after confirmTimeout without a word: the first
@@ -408,7 +411,8 @@ func (l *link) ended(ctx actor.Context, why string) {
 // validate is acknowledged at once and dropped, counted in the next
 // delivery's Dropped: the subscriber's gate sees the hole and asks for a
 // keyframe. The packets missed across a resubscription are counted there
-// too (see rejoinGap).
+// too, and a replay of what the subscriber had is not passed on (see
+// qos.Resume).
 func (l *link) delivery(ctx actor.Context, m *wire.Delivery) {
 	if !l.fromNode(ctx, m.Key, "a delivery") {
 		return
@@ -437,10 +441,18 @@ func (l *link) delivery(ctx actor.Context, m *wire.Delivery) {
 		ctx.Request(l.proxy, &wire.Ack{Count: 1, Dropped: 1, Key: l.key})
 		return
 	}
+	pass, missed := l.resume.Next(p)
+	if !pass {
+		// A replay, after a resubscription, of a packet the subscriber
+		// had or of an older one: acknowledged at once, not passed on,
+		// so that the subscriber's pictures never go back in time.
+		ctx.Request(l.proxy, &wire.Ack{Count: 1, Key: l.key})
+		return
+	}
 	l.outstanding++
 	// The packets missed across a resubscription include those the new
 	// subscription counted and those that did not validate.
-	dropped := max(m.Dropped+l.invalid, l.gap.next(p))
+	dropped := max(m.Dropped+l.invalid, missed)
 	l.toSubscriber(ctx, &transport.Delivery{Topic: l.topic, Packet: p, Dropped: dropped})
 	l.invalid = 0
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/gopline/gopline/internal/backoff"
+	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/transport"
 	"github.com/gopline/gopline/transport/wire"
 )
@@ -156,4 +157,61 @@ func newTestLink(t *testing.T, n *Node, addr, topic string) *link {
 		t.Fatal(err)
 	}
 	return newLink(n, addr, topic, retry)
+}
+
+// A link whose subscription stalled subscribes again as its publisher goes
+// on in the middle of a GOP: the new subscription's replay of the cached
+// GOP, from its keyframe, holds what the subscriber had. The subscriber is
+// passed only what is newer, so its pictures never go back in time, and
+// the node's end gets its credit back for what was held back.
+func TestLinkPassesNoReplayedPacketTheSubscriberHadAfterAResubscription(t *testing.T) {
+	sys := quietSystem()
+	defer sys.Shutdown()
+	n := testNode(sys)
+	l := newTestLink(t, n, "127.0.0.1:1", "/cam")
+	key := l.key
+	link := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return l }))
+	sub, got := recorder(sys)
+	proxyA, _ := recorder(sys)
+	proxyB, toB := recorder(sys)
+	sys.Root.Send(link, &transport.Subscribe{Subscriber: sub})
+	sys.Root.RequestWithCustomSender(link, &wire.Subscribed{Topic: "/cam", Key: key}, proxyA)
+
+	src := &source{epoch: 1, gop: 10}
+	var gop []*media.Packet
+	for range 7 {
+		gop = append(gop, src.next())
+	}
+	for _, p := range gop[:5] { // the subscriber has 0..4; then the link stalls
+		sys.Root.RequestWithCustomSender(link, &wire.Delivery{Packet: packetToWire(p), Key: key}, proxyA)
+	}
+	sys.Root.RequestWithCustomSender(link, &wire.Subscribed{Topic: "/cam", Key: key}, proxyB)
+	for i, p := range gop { // the replay of the cached GOP 0..6
+		r := p.Replayed(media.Replay{Last: i == len(gop)-1})
+		sys.Root.RequestWithCustomSender(link, &wire.Delivery{Packet: packetToWire(r), Key: key}, proxyB)
+	}
+	sys.Root.RequestWithCustomSender(link, &wire.Delivery{Packet: packetToWire(src.next()), Key: key}, proxyB) // live 7
+
+	var seqs []uint64
+	for len(seqs) < 8 {
+		select {
+		case m := <-got:
+			if d, ok := m.(*transport.Delivery); ok {
+				if d.Dropped != 0 {
+					t.Errorf("seq %d: %d dropped, want none: nothing was missed", d.Packet.Seq, d.Dropped)
+				}
+				seqs = append(seqs, d.Packet.Seq)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("the subscriber got %v", seqs)
+		}
+	}
+	for i, seq := range seqs {
+		if seq != uint64(i) {
+			t.Fatalf("the subscriber got %v, want 0..7 once each, in order", seqs)
+		}
+	}
+	if n := acks(t, sys, link, toB); n != 5 {
+		t.Fatalf("the new subscription got %d acks for the 5 packets held back, want 5", n)
+	}
 }
