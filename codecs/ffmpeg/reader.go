@@ -136,6 +136,9 @@ type Reader struct {
 	// rtp is the session of an rtp:// location, nil for other inputs
 	// (rtpsession.go).
 	rtp *rtpSession
+	// join mends the H.264 pictures an RTP input's parser cut, nil for
+	// other inputs (reader_slices.go).
+	join *pictureJoin
 	// pipe reads a pipe or FIFO input for FFmpeg, nil for other inputs.
 	pipe *pipeInput
 
@@ -194,6 +197,7 @@ func (r *Reader) open() error {
 	}
 	par := r.stream.CodecParameters()
 	r.describe(par)
+	r.joinSlices(par)
 	r.pkt = astiav.AllocPacket()
 	if !r.readAsMade() { // a file's first picture is due once it is open
 		opening = r.cfg.now()
@@ -312,7 +316,12 @@ func (r *Reader) readVideoPacket() error {
 }
 
 // readFrame reads the input's next packet into r.pkt.
-func (r *Reader) readFrame() error { return r.fc.ReadFrame(r.pkt) }
+func (r *Reader) readFrame() error {
+	if r.join != nil {
+		return r.readJoined()
+	}
+	return r.fc.ReadFrame(r.pkt)
+}
 
 // ReadFrame returns the next decoded picture, or io.EOF at the end of the
 // stream.
