@@ -36,6 +36,7 @@ func (r *Reader) openInput() error {
 	if err != nil {
 		return err
 	}
+	options = liveProbeOptions(r.url, options, r.cfg.inputOptions)
 	path, named := pipePath(r.url, inFmt)
 	if path != "" && options["analyzeduration"] == "" {
 		options = maps.Clone(options)

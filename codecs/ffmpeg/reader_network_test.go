@@ -71,8 +71,10 @@ func TestReaderListensForATCPSender(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	if info := r.Info(); info.Codec != "h264" || info.Width != 160 || info.Height != 120 {
-		t.Fatalf("info %+v, want h264 160x120", info)
+	// The probe ends with the parameters (see liveProbeOptions); the rate
+	// is the one the SPS states.
+	if info := r.Info(); info.Codec != "h264" || info.Width != 160 || info.Height != 120 || info.FrameRate != 30 {
+		t.Fatalf("info %+v, want h264 160x120 at 30 frames/s", info)
 	}
 	readFrames(t, r, 20, 160, 120)
 }
