@@ -37,6 +37,7 @@ func (r *Reader) openInput() error {
 		return err
 	}
 	options = liveProbeOptions(r.url, options, r.cfg.inputOptions)
+	options = sessionFileOptions(r.url, r.cfg.inputFormat, options, r.cfg.inputOptions, r.cfg.ioTimeout)
 	path, named := pipePath(r.url, inFmt)
 	if path != "" && options["analyzeduration"] == "" {
 		options = maps.Clone(options)
