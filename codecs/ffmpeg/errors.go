@@ -24,8 +24,9 @@ var (
 	// ErrCodecNotFound means this FFmpeg build lacks a codec gopline needs.
 	ErrCodecNotFound = errors.New("ffmpeg: codec not available in this FFmpeg build")
 	// ErrBadOption means an encoder, decoder or reader option is out of
-	// range, or an input's options name an option or a format FFmpeg does
-	// not have: trying again cannot help.
+	// range, or an input's options or URL name an option, a format or a
+	// protocol the FFmpeg gopline runs with does not have: trying again
+	// cannot help.
 	ErrBadOption = errors.New("ffmpeg: bad option")
 	// ErrNothingArrived means nothing came to an rtp:// port within the
 	// Reader's I/O timeout: no sender, or one sending elsewhere. The error

@@ -1,6 +1,7 @@
 package ffmpeg
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"sort"
@@ -35,6 +36,8 @@ func (r *Reader) openInput() error {
 	if err != nil {
 		return err
 	}
+	options = liveProbeOptions(r.url, options, r.cfg.inputOptions)
+	options = sessionFileOptions(r.url, r.cfg.inputFormat, options, r.cfg.inputOptions, r.cfg.ioTimeout)
 	path, named := pipePath(r.url, inFmt)
 	if path != "" && options["analyzeduration"] == "" {
 		options = maps.Clone(options)
@@ -68,6 +71,9 @@ func (r *Reader) openInput() error {
 		r.fc.Free() // avformat_open_input frees the context on failure; Free on nil is safe
 		r.fc = nil
 		r.logs.unbind(r.fcAt)
+		if errors.Is(err, astiav.ErrProtocolNotFound) {
+			return missingProtocol(r.url, err)
+		}
 		if r.cfg.inputFormat == "rawvideo" && r.cfg.inputOptions["video_size"] == "" {
 			// A raw file says nothing of its pictures, and FFmpeg's error
 			// says nothing of what is missing.
@@ -81,6 +87,16 @@ func (r *Reader) openInput() error {
 			ErrOpen, r.url, ErrBadOption, r.fc.InputFormat().Name(), strings.Join(unknown, ", "))
 	}
 	return nil
+}
+
+// missingProtocol is the error of an input whose URL names a protocol the
+// FFmpeg gopline links does not have (err is FFmpeg's "Protocol not
+// found"): srt:// where FFmpeg was built without libsrt, or a misspelled
+// scheme. Opening it again cannot help, so it is an ErrBadOption.
+func missingProtocol(url string, err error) error {
+	scheme, _, _ := strings.Cut(url, ":")
+	return fmt.Errorf("%w %q: %w: %w: the FFmpeg %s gopline runs with has no %s protocol (ffmpeg -protocols lists those of an FFmpeg; gopline uses the libavformat it was built against: install one that has %s, or send the stream over another protocol such as rtp:// or tcp://)",
+		ErrOpen, url, ErrBadOption, err, Version(), scheme, scheme)
 }
 
 // unusedOptions returns the options of the caller's (given) that are left

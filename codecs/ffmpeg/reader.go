@@ -192,6 +192,9 @@ func (r *Reader) open() error {
 	if err := r.chooseStream(); err != nil {
 		return err
 	}
+	if err := r.probedSessionFile(); err != nil {
+		return err
+	}
 	if err := r.probedRTP(); err != nil {
 		return err
 	}

@@ -108,9 +108,11 @@ const DefaultIOTimeout = 3 * time.Second
 // tcp://, udp://, ...) may wait for data before it fails; 0 waits for ever.
 // This includes the open: a udp:// source whose sender has not started
 // within d fails too, and an rtp:// port that nothing is sent to fails
-// with ErrNothingArrived. Files and devices are not affected. An explicit
+// with ErrNothingArrived, as does an .sdp file's (see IsSessionFile).
+// Other files and devices are not affected. An explicit
 // FFmpeg option (timeout for RTSP, UDP and SRT, listen_timeout in seconds
-// for rtp://, rw_timeout for the others) in WithInputOptions wins.
+// for rtp:// and .sdp files, rw_timeout for the others) in
+// WithInputOptions wins.
 func WithIOTimeout(d time.Duration) ReaderOption {
 	return func(c *readerConfig) error {
 		if d < 0 {
