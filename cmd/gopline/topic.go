@@ -46,10 +46,12 @@ func topicCommand() *cobra.Command {
 		SuggestionsMinimumDistance: 2,
 	}
 	cmd.AddCommand(
-		topicVerb("hz", "the topic's rate: average, min/max and std dev of the interval between packets",
+		topicVerb("hz", "the topic's rate: average, min/max and std dev of the interval between packets, and drops",
 			"Subscribes to the topic and prints, once a second, its rate over the latest --window packets:\n"+
 				"the average, the shortest and longest interval between two packets and its standard deviation\n"+
-				"(packets the topic replays from its cache to a late joiner are left out).", hzWatcher),
+				"(packets the topic replays from its cache to a late joiner are left out), and the packets of the\n"+
+				"stream that did not arrive among them, with their share: the holes in the packets' sequence\n"+
+				"numbers, dropped by the topic for this subscriber, by a link or by a relay upstream.", hzWatcher),
 		topicVerb("bw", "the topic's data rate and packet sizes",
 			"Subscribes to the topic and prints, once a second, its data rate over the latest --window packets\n"+
 				"and their mean, smallest and largest size.", bwWatcher),
@@ -182,7 +184,7 @@ func echoWatcher(f *topicFlags, stdout io.Writer) func(*media.Packet, time.Time)
 
 func hzWatcher(f *topicFlags, stdout io.Writer) func(*media.Packet, time.Time) error {
 	hz := topictool.NewHz(f.window)
-	return everySecond(func(_ *media.Packet, at time.Time) { hz.Add(at) }, func() error { return hz.Stats().Write(stdout) })
+	return everySecond(hz.Add, func() error { return hz.Stats().Write(stdout) })
 }
 
 func bwWatcher(f *topicFlags, stdout io.Writer) func(*media.Packet, time.Time) error {

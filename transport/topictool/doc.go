@@ -1,5 +1,5 @@
 // Package topictool holds what gopline's topic commands do, for any
-// program: measure a topic's rate (Hz) and bandwidth (Bandwidth) over a
+// program: measure a topic's rate and drops (Hz, Missed) and bandwidth (Bandwidth) over a
 // window of its latest packets, print one line per packet (Echo), describe
 // a topic (WriteInfo) and list the topics of the nodes found (WriteTopics).
 // Each writes text for people, or JSON, to an io.Writer; Watch feeds a

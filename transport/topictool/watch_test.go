@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"github.com/gopline/gopline/discovery"
 	"github.com/gopline/gopline/elements"
 	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/transport"
 	"github.com/gopline/gopline/transport/remote"
 	"github.com/gopline/gopline/transport/topictool"
 )
@@ -61,7 +63,7 @@ func TestWatchMeasuresAKnownRate(t *testing.T) {
 	defer cancel()
 	err = topictool.Watch(ctx, p, elements.SubscribeConfig{Topic: "/cam"}, func(pkt *media.Packet, at time.Time) error {
 		if !pkt.Replay.Replayed {
-			hz.Add(at)
+			hz.Add(pkt, at)
 			bw.Add(at, len(pkt.Data))
 		}
 		return nil
@@ -131,4 +133,75 @@ func TestWriteTopicsAndInfo(t *testing.T) {
 			t.Fatalf("info lacks %q:\n%s", want, out.String())
 		}
 	}
+}
+
+// Hz fed by a watch counts the packets of the stream that did not reach
+// it: those missing at the source (a relay whose link dropped them) and
+// those the topic dropped for the watcher (its count of them, in the
+// topic's stats, is the rest).
+func TestWatchCountsTheDropsOfTheStream(t *testing.T) {
+	n, err := gopline.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	topic, err := n.Bus().Topic("/lossy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 0..58, every sixth (5, 11, ... 53) never published: 9 holes. The
+	// burst before the last packet fills the watcher's window, and the
+	// topic drops some for it; the last goes once the watcher took the
+	// rest.
+	const last, holes = 58, 9
+	publish := func(seq uint64) {
+		n.System().Root.Send(topic, &transport.Publish{Packet: &media.Packet{Codec: media.JPEG, Key: true, Epoch: 7, Seq: seq, GOP: seq,
+			Data: []byte{0xff, 0xd8}, Width: 8, Height: 8, CaptureTime: time.Now()}})
+	}
+	watching := func(done func(transport.SubscriberStats) bool) {
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			if st, err := n.Bus().Stats("/lossy"); err == nil && len(st.Subscribers) > 0 && done(st.Subscribers[0]) {
+				return
+			}
+		}
+	}
+	go func() {
+		watching(func(transport.SubscriberStats) bool { return true })
+		for seq := uint64(0); seq < last; seq++ {
+			if seq%6 != 5 {
+				publish(seq)
+			}
+		}
+		watching(func(s transport.SubscriberStats) bool { return s.InFlight == 0 && s.Delivered+s.Dropped == last-holes })
+		publish(last)
+	}()
+	hz := topictool.NewHz(0)
+	received, watcherDropped := 0, uint64(0)
+	p, err := n.NewPipeline()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	err = topictool.Watch(ctx, p, elements.SubscribeConfig{Topic: "/lossy"}, func(pkt *media.Packet, at time.Time) error {
+		received++
+		hz.Add(pkt, at)
+		if pkt.Seq < last {
+			return nil
+		}
+		st, err := n.Bus().Stats("/lossy")
+		if err != nil || len(st.Subscribers) != 1 {
+			return fmt.Errorf("the topic's stats: %+v, %v", st.Subscribers, err)
+		}
+		watcherDropped = st.Subscribers[0].Dropped
+		return topictool.ErrDone
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := hz.Stats(); received+int(st.Dropped) != last+1 || st.Dropped != holes+watcherDropped {
+		t.Fatalf("received %d of 0..%d; hz says %d dropped, want %d missing at the source and the %d the topic dropped for the watcher",
+			received, last, st.Dropped, holes, watcherDropped)
+	}
+	t.Logf("%d received, %d dropped by the topic for the watcher", received, watcherDropped)
 }

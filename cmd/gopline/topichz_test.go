@@ -1,0 +1,38 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gopline/gopline/media"
+)
+
+// gopline topic hz says, once a second, how many of the stream's packets
+// did not arrive among those of its window, besides the rate; packets
+// replayed from the topic's cache count in neither.
+func TestTopicHzSaysTheDropsOfItsWindow(t *testing.T) {
+	var out bytes.Buffer
+	each := hzWatcher(&topicFlags{window: 100}, &out)
+	at := time.Unix(100, 0)
+	for seq := uint64(0); seq < 3; seq++ { // the cache's replay, at once
+		if err := each(&media.Packet{Epoch: 1, Seq: seq, Replay: media.Replay{Replayed: true}}, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for seq := uint64(3); seq <= 30; seq++ { // 10 a second, 14..16 dropped
+		at = at.Add(100 * time.Millisecond)
+		if seq >= 14 && seq <= 16 {
+			continue
+		}
+		if err := each(&media.Packet{Epoch: 1, Seq: seq}, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	if len(lines) != 4 || !strings.HasPrefix(lines[0], "average rate: ") || !strings.HasSuffix(lines[1], " window: 11 dropped: 0 (0.0%)") ||
+		!strings.HasSuffix(lines[3], " window: 18 dropped: 3 (14.3%)") {
+		t.Fatalf("topic hz wrote %q; want two reports, the second (at seq 23) with 3 of 21 packets dropped", out.String())
+	}
+}
