@@ -106,11 +106,13 @@ func gstRTPSender(t *testing.T, port int, elements ...string) {
 }
 
 // What GStreamer's users send (x264enc ! rtph264pay config-interval=-1 !
-// udpsink) is received at its port, without a session file; JPEG too, with
-// encoding=JPEG.
+// udpsink) is received at its port, without a session file, with
+// x264enc tune=zerolatency too (keyframes in several slices, SPS and PPS in
+// front of each); JPEG too, with encoding=JPEG.
 func TestVideoSrcReceivesRTPFromGStreamerWithoutASessionFile(t *testing.T) {
 	for _, c := range []struct{ sender, props string }{
 		{"x264enc key-int-max=15 ! rtph264pay config-interval=-1", ""},
+		{"x264enc tune=zerolatency key-int-max=5 ! rtph264pay config-interval=-1", ""},
 		{"jpegenc ! rtpjpegpay", " encoding=JPEG"},
 	} {
 		port := freeUDPPortPair(t)

@@ -54,6 +54,14 @@
 // holding back as many as SPS.MaxReorderFrames says. AccessUnitOrder puts
 // the four together for a stream of access units.
 //
+// A picture coded in several slices is one access unit, but a sender that
+// repeats SPS and PPS in front of each slice of a keyframe (GStreamer's
+// rtph264pay config-interval=-1 behind x264enc tune=zerolatency) makes a
+// parser that follows the standard cut the picture at them.
+// ContinuesPicture tells such a cut from the start of the next access
+// unit by the slice headers, JoinPicture mends it, and
+// DropRepeatedParamSets keeps each parameter set once.
+//
 // # Caveats
 //
 // Slices returned by SplitAnnexB, SplitAVCC and ParseDecoderConfig alias
