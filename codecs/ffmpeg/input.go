@@ -95,7 +95,7 @@ func (r *Reader) openInput() error {
 // scheme. Opening it again cannot help, so it is an ErrBadOption.
 func missingProtocol(url string, err error) error {
 	scheme, _, _ := strings.Cut(url, ":")
-	return fmt.Errorf("%w %q: %w: %w: the FFmpeg %s gopline runs with has no %s protocol (ffmpeg -protocols lists those of an FFmpeg; gopline uses the libavformat it was built against: install one that has %s, or send the stream over another protocol such as rtp:// or tcp://)",
+	return fmt.Errorf("%w %q: %w: %w: the FFmpeg %s gopline runs with has no %s protocol (is it spelled right? ffmpeg -protocols lists those of an FFmpeg; gopline uses the libavformat it was built against: install one that has %s, or send the stream over another protocol such as rtp:// or tcp://)",
 		ErrOpen, url, ErrBadOption, err, Version(), scheme, scheme)
 }
 

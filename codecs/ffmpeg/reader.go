@@ -182,6 +182,9 @@ func (r *Reader) open() error {
 	if err := r.openInput(); err != nil {
 		return err
 	}
+	if listens(r.url) { // its wait for a sender is no part of its stream
+		opening = r.cfg.now()
+	}
 	// A raw input's options say all there is to know of it: probing it
 	// would only estimate its length from a bitrate, with a warning.
 	if !r.rawvideo() {

@@ -37,6 +37,12 @@ func freePort(t *testing.T, network string) int {
 // test; it calls again while the receiver is not listening yet.
 func ffmpegCaller(t *testing.T, url string) {
 	t.Helper()
+	ffmpegCallerAfter(t, url, 0)
+}
+
+// ffmpegCallerAfter is ffmpegCaller whose first call comes after delay.
+func ffmpegCallerAfter(t *testing.T, url string, delay time.Duration) {
+	t.Helper()
 	ff, err := exec.LookPath("ffmpeg")
 	if err != nil {
 		t.Skip("ffmpeg is not installed")
@@ -46,6 +52,10 @@ func ffmpegCaller(t *testing.T, url string) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
+		select {
+		case <-ctx.Done():
+		case <-time.After(delay):
+		}
 		for ctx.Err() == nil {
 			_ = exec.CommandContext(ctx, ff, "-hide_banner", "-loglevel", "quiet", "-re", "-f", "lavfi",
 				"-i", "testsrc=size=160x120:rate=30", "-c:v", "libx264", "-g", "15", "-tune", "zerolatency",
@@ -77,6 +87,30 @@ func TestReaderListensForATCPSender(t *testing.T) {
 		t.Fatalf("info %+v, want h264 160x120 at 30 frames/s", info)
 	}
 	readFrames(t, r, 20, 160, 120)
+}
+
+// A listener's wait for its sender is no part of its stream: the first
+// picture of a sender that connects a second late is not stamped from the
+// start of the wait.
+func TestReaderOfALateSenderIsTimedFromTheConnection(t *testing.T) {
+	port := strconv.Itoa(freePort(t, "tcp"))
+	stop := make(chan struct{})
+	defer close(stop)
+	began := time.Now()
+	ffmpegCallerAfter(t, "tcp://127.0.0.1:"+port, time.Second)
+	r, err := OpenReader("tcp://127.0.0.1:"+port+"?listen=1", WithStop(stop))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	f, err := r.ReadFrame()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Release()
+	if waited := f.CaptureTime.Sub(began); waited < time.Second {
+		t.Fatalf("the first picture is stamped %v after the wait began, before its sender connected (1s)", waited)
+	}
 }
 
 // An SRT listener (srt://...?mode=listener) opens when a caller sends to

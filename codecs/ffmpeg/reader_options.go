@@ -68,7 +68,8 @@ func WithStop(stop <-chan struct{}) ReaderOption {
 // WithClock sets the clock whose time at opening the stream's first
 // picture is stamped with (default time.Now): a file's once it is open;
 // that of an input read as it is made (a pipe, a network stream, a
-// camera) before FFmpeg's probe reads its first packets, and its pictures
+// camera) before FFmpeg's probe reads its first packets (a listening
+// URL's once its sender has connected: see listens), and its pictures
 // no later than the clock's time as each is read. Those of a live stream
 // without timestamps are stamped with that time (see Reader).
 func WithClock(now func() time.Time) ReaderOption {
