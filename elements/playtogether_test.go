@@ -6,40 +6,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gopline/gopline/internal/testclip"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/pipeline"
 	"github.com/gopline/gopline/storage"
 )
 
-// twoCameras writes a recording of two H.264-like streams at 30 fps with a
-// keyframe every 10 frames, /a from t0 and /b from 5 frames (half a GOP)
-// later, frames frames each: what a recording of two cameras started
-// apart holds. It returns the file and t0.
+// twoCameras writes a recording of /a and /b, /b's keyframes half a GOP
+// after /a's (testclip.TwoCameras), and returns its path and its start.
 func twoCameras(t *testing.T, frames int) (string, time.Time) {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "two.gopline")
-	rec, err := storage.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rec.Close()
 	t0 := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
-	for i, name := range []string{"/a", "/b"} {
-		if err := rec.CreateStream(storage.StreamInfo{Name: name, Codec: media.H264, Width: 16, Height: 16}); err != nil {
-			t.Fatal(err)
-		}
-		for n := range frames {
-			p := &media.Packet{Codec: media.H264, Width: 16, Height: 16, Key: n%10 == 0, Seq: uint64(n), GOP: uint64(n / 10 * 10), Epoch: 1,
-				CaptureTime: t0.Add(time.Duration(n+5*i) * time.Second / 30), Data: []byte{0, 0, 0, 1, 0x65, byte(n)}}
-			if err := rec.Append(name, p); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	if err := rec.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return path, t0
+	return testclip.TwoCameras(t, [2]string{"/a", "/b"}, t0, frames), t0
 }
 
 // playedTogether plays cfgs together, each into its own packets, until

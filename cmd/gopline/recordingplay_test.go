@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/internal/testclip"
 	"github.com/gopline/gopline/pipeline"
 	"github.com/gopline/gopline/storage"
 )
@@ -365,29 +365,7 @@ func TestTimeLine(t *testing.T) {
 // keyframe every 10 frames, /front from setEpoch and /rear from 5 frames
 // (half a GOP) later: two cameras recorded together.
 func twoCameras(t *testing.T) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "two.gopline")
-	rec, err := storage.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rec.Close()
-	for i, name := range []string{"/front", "/rear"} {
-		if err := rec.CreateStream(storage.StreamInfo{Name: name, Codec: media.H264, Width: 16, Height: 16}); err != nil {
-			t.Fatal(err)
-		}
-		for n := range 40 {
-			p := &media.Packet{Codec: media.H264, Width: 16, Height: 16, Key: n%10 == 0, Seq: uint64(n), GOP: uint64(n / 10 * 10), Epoch: 1,
-				CaptureTime: setEpoch.Add(time.Duration(n+5*i) * time.Second / 30), Data: []byte{0, 0, 0, 1, 0x65, byte(n)}}
-			if err := rec.Append(name, p); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	if err := rec.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return testclip.TwoCameras(t, [2]string{"/front", "/rear"}, setEpoch, 40)
 }
 
 // The streams of a recording play together from the earliest keyframe
