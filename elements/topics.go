@@ -260,6 +260,11 @@ func (s *subscriber) Halt() {
 	}
 }
 
+// Unneeded leaves the topic at once: nothing takes the subscriber's packets
+// any more (the chain it feeds ended), so it waits neither for the topic's
+// answer nor for its own pipeline's publishers, as Halt does at a stop.
+func (s *subscriber) Unneeded() { s.end() }
+
 // haltTimedOut ends a halted subscriber whose topic did not answer.
 func (s *subscriber) haltTimedOut() error {
 	s.end()

@@ -115,6 +115,14 @@ type PushSource[Out media.Item] interface {
 	Halt()
 }
 
+// Unneeded is implemented by push sources that can end at once when
+// nothing takes their items any more (their every consumer ended its chain:
+// see Final), rather than as at the pipeline's stop (Halt), which may wait
+// for what is on its way: a topic subscriber leaves its topic then, instead
+// of waiting for its own pipeline's publishers. Unneeded ends the stream
+// (Env.End), in the node's goroutine.
+type Unneeded interface{ Unneeded() }
+
 // Flusher is implemented by sinks that hold items back (a recorder's
 // batch): Flush is called at end of stream, before the end travels on.
 type Flusher interface{ Flush() error }

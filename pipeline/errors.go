@@ -56,8 +56,9 @@ func (lossSummary) Is(target error) bool { return target == ErrLossSummary }
 // flushes the stage and sends end of stream downstream, so that a recorder
 // there closes its file; a node upstream that feeds nothing else takes no
 // more input either, and a source whose every output has so ended stops
-// (a push source is halted). The rest of the pipeline goes on: another
-// camera's chain keeps recording. Wait and Stop return a *FinalError.
+// (a push source is halted, or ends at once if it can: a topic subscriber
+// leaves its topic). The rest of the pipeline goes on: another camera's
+// chain keeps recording. Wait and Stop return a *FinalError.
 // err's message should say what to do; Final's message is err's. An error
 // that a later item may not meet (a damaged packet) is not final: the node
 // counts it and goes on.

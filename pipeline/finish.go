@@ -25,8 +25,9 @@ import (
 //   - it tells its upstream (finishedMsg), which sends it nothing more. A
 //     node whose every output has so finished is unneeded: a processor
 //     takes no more input and tells its own upstream, a source stops
-//     making items, a push source is halted. A node that still feeds a
-//     live branch goes on.
+//     making items, a push source ends at once if it can (Unneeded: a
+//     topic subscriber leaves its topic), else is halted. A node that
+//     still feeds a live branch goes on.
 //
 // Which outputs are finished, and when a node is unneeded, is links'
 // (links.go); this file acts on it.
@@ -91,13 +92,18 @@ func (n *node) onFinished(ctx actor.Context, m *finishedMsg) {
 
 // unneeded stops the node's work once nothing takes what it gives: a
 // source ends its stream (nothing is made, drawn or decoded for nobody), a
-// push source is halted, a processor takes no more input.
+// push source ends at once (Unneeded) or is halted, a processor takes no
+// more input.
 func (n *node) unneeded(ctx actor.Context) {
 	switch {
 	case n.inputEnded:
 		return // its stream has ended anyway
 	case n.drv.push != nil:
 		n.env.Log.Info().Msg("nothing takes this source's items any more: halting it")
+		if u, ok := n.drv.stage.(Unneeded); ok {
+			u.Unneeded()
+			return
+		}
 		n.halt(ctx)
 	case n.isSource():
 		n.env.Log.Info().Msg("nothing takes this source's items any more: it stops")

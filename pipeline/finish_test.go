@@ -229,3 +229,44 @@ func TestAPushSourceWithNobodyToFeedIsHalted(t *testing.T) {
 		t.Fatalf("Stop: %v; want the final error", err)
 	}
 }
+
+// unneededPoke is a push source that can end at once when unneeded.
+type unneededPoke struct {
+	emitOnPoke
+	unneeded chan struct{}
+}
+
+func (s *unneededPoke) Unneeded() {
+	close(s.unneeded)
+	s.env.End()
+}
+
+// A push source that can end at once (Unneeded) is told so when its only
+// consumer ended its chain, not halted as at a stop.
+func TestAnUnneededPushSourceEndsAtOnceInsteadOfBeingHalted(t *testing.T) {
+	src := &unneededPoke{emitOnPoke: emitOnPoke{halted: make(chan struct{})}, unneeded: make(chan struct{})}
+	p := New()
+	err := p.Chain([]string{"sub", "enc", "sink"}, []Element{
+		PushSourceElement("poked", Frames, func() (PushSource[*media.Frame], error) { return src, nil }),
+		refuser(), (&collector{}).element()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	startOrFail(t, p)
+	p.system.Root.Send(p.nodes["sub"].pid, poke{})
+	select {
+	case <-src.unneeded:
+	case <-src.halted:
+		t.Fatal("the push source was halted, not told it is unneeded")
+	case <-time.After(20 * time.Second):
+		t.Fatal("the push source was not told it is unneeded")
+	}
+	select {
+	case <-p.Done():
+	case <-time.After(20 * time.Second):
+		t.Fatal("the pipeline did not end")
+	}
+	if err := p.Stop(); !errors.Is(err, ErrStageFinal) {
+		t.Fatalf("Stop: %v; want the final error", err)
+	}
+}
