@@ -201,11 +201,12 @@ func (s *emitOnPoke) Halt() {
 	s.env.End()
 }
 
-// A push source (a topic's subscriber) whose only consumer ended its
-// chain is halted: it leaves its topic instead of taking packets for
-// nobody.
-func TestAPushSourceWithNobodyToFeedIsHalted(t *testing.T) {
-	src := &emitOnPoke{halted: make(chan struct{})}
+// pokeIntoARefuser runs src into a stage that refuses its first item for
+// good, pokes src once, waits for wanted (closed by src as it is told to
+// end) while failing on unwanted, and checks that the pipeline ends with
+// the final error.
+func pokeIntoARefuser(t *testing.T, src PushSource[*media.Frame], wanted, unwanted <-chan struct{}, what string) {
+	t.Helper()
 	p := New()
 	err := p.Chain([]string{"sub", "enc", "sink"}, []Element{
 		PushSourceElement("poked", Frames, func() (PushSource[*media.Frame], error) { return src, nil }),
@@ -216,9 +217,11 @@ func TestAPushSourceWithNobodyToFeedIsHalted(t *testing.T) {
 	startOrFail(t, p)
 	p.system.Root.Send(p.nodes["sub"].pid, poke{})
 	select {
-	case <-src.halted:
+	case <-wanted:
+	case <-unwanted:
+		t.Fatalf("the push source was not %s, but told to end otherwise", what)
 	case <-time.After(20 * time.Second):
-		t.Fatal("the push source was not halted")
+		t.Fatalf("the push source was not %s", what)
 	}
 	select {
 	case <-p.Done():
@@ -228,6 +231,14 @@ func TestAPushSourceWithNobodyToFeedIsHalted(t *testing.T) {
 	if err := p.Stop(); !errors.Is(err, ErrStageFinal) {
 		t.Fatalf("Stop: %v; want the final error", err)
 	}
+}
+
+// A push source (a topic's subscriber) whose only consumer ended its
+// chain is halted: it leaves its topic instead of taking packets for
+// nobody.
+func TestAPushSourceWithNobodyToFeedIsHalted(t *testing.T) {
+	src := &emitOnPoke{halted: make(chan struct{})}
+	pokeIntoARefuser(t, src, src.halted, nil, "halted")
 }
 
 // unneededPoke is a push source that can end at once when unneeded.
@@ -245,28 +256,5 @@ func (s *unneededPoke) Unneeded() {
 // consumer ended its chain, not halted as at a stop.
 func TestAnUnneededPushSourceEndsAtOnceInsteadOfBeingHalted(t *testing.T) {
 	src := &unneededPoke{emitOnPoke: emitOnPoke{halted: make(chan struct{})}, unneeded: make(chan struct{})}
-	p := New()
-	err := p.Chain([]string{"sub", "enc", "sink"}, []Element{
-		PushSourceElement("poked", Frames, func() (PushSource[*media.Frame], error) { return src, nil }),
-		refuser(), (&collector{}).element()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	startOrFail(t, p)
-	p.system.Root.Send(p.nodes["sub"].pid, poke{})
-	select {
-	case <-src.unneeded:
-	case <-src.halted:
-		t.Fatal("the push source was halted, not told it is unneeded")
-	case <-time.After(20 * time.Second):
-		t.Fatal("the push source was not told it is unneeded")
-	}
-	select {
-	case <-p.Done():
-	case <-time.After(20 * time.Second):
-		t.Fatal("the pipeline did not end")
-	}
-	if err := p.Stop(); !errors.Is(err, ErrStageFinal) {
-		t.Fatalf("Stop: %v; want the final error", err)
-	}
+	pokeIntoARefuser(t, src, src.unneeded, src.halted, "told it is unneeded")
 }
