@@ -56,6 +56,9 @@ type pacer struct {
 	// took is set once an item has gone out or been dropped: the first
 	// item is never late, whatever the pipeline's start took.
 	took bool
+	// unpaced is set while the source's last item had no moment: its
+	// next is asked for only once the outputs can take it.
+	unpaced bool
 }
 
 // paced is an item and when it is due; late is set when the source gave it
@@ -98,6 +101,9 @@ func (p *pacer) step(now time.Time, drained, free bool) (pace, time.Time) {
 		if p.next.empty() {
 			if p.ended {
 				return paceEnd, time.Time{}
+			}
+			if p.unpaced && !free {
+				return paceWait, time.Time{}
 			}
 			return paceFetch, time.Time{}
 		}
@@ -176,6 +182,7 @@ func (p *pacer) addPlanned(due, now time.Time) {
 }
 
 func (p *pacer) put(it paced) {
+	p.unpaced = it.due.IsZero()
 	if p.held.empty() {
 		p.held = it
 	} else {

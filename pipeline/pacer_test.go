@@ -52,10 +52,47 @@ func TestPacerSendsUnpacedItemsAsTheOutputsDrain(t *testing.T) {
 	if do, _ := r.run(true, true); do != paceWait || len(r.emitted) != 1 || r.emitted[0] != a {
 		t.Fatalf("outputs drained once: %v, emitted %v", do, r.emitted)
 	}
-	// The last item out, the source has no more: the stream ends (its end
-	// travels after what the outputs still hold).
+	if do, _ := r.run(true, true); do != paceWait || len(r.emitted) != 2 {
+		t.Fatalf("drained again: %v, emitted %d", do, len(r.emitted))
+	}
+	// The last item out, the source is asked again once the outputs can
+	// take more, and has no more: the stream ends (its end travels after
+	// what the outputs still hold).
 	if do, _ := r.run(true, true); do != paceEnd || len(r.emitted) != 2 {
 		t.Fatalf("drained again at the end of the script: %v, emitted %d", do, len(r.emitted))
+	}
+}
+
+// An unpaced source (a file read as fast as it goes) is asked for its next
+// item only once the outputs can take it: an item read ahead would hold its
+// picture while the one before is still out, so a source whose chain runs
+// in its calls would read each picture into other memory than the last.
+func TestPacerAsksAnUnpacedSourceOnlyWhenTheOutputsCanTakeIt(t *testing.T) {
+	a, b := &media.Frame{Seq: 0}, &media.Frame{Seq: 1}
+	r := &pacerRun{t: t, script: []paced{{item: a}, {item: b}}}
+	if do, _ := r.run(true, true); do != paceWait || len(r.emitted) != 1 {
+		t.Fatalf("outputs free: %v, emitted %d", do, len(r.emitted))
+	}
+	// a is out and the outputs have no credit: b is not read yet.
+	if len(r.script) != 1 {
+		t.Fatalf("the source was asked for %d items ahead of credit", 1-len(r.script))
+	}
+	if do, _ := r.run(true, false); do != paceWait || len(r.script) != 1 {
+		t.Fatalf("outputs drained but without credit: %v, script left %d", do, len(r.script))
+	}
+	if do, _ := r.run(true, true); do != paceWait || len(r.emitted) != 2 || r.emitted[1] != b {
+		t.Fatalf("credit back: %v, emitted %v", do, r.emitted)
+	}
+	// A paced source's next frame is still read while the outputs are busy:
+	// its moment decides whether the held one is dropped.
+	start := time.Unix(100, 0)
+	c, d := &media.Frame{Seq: 2}, &media.Frame{Seq: 3}
+	r = &pacerRun{t: t, now: start, script: []paced{{item: c, due: start}, {item: d, due: start.Add(33 * time.Millisecond)}}}
+	if r.run(true, true); len(r.emitted) != 1 {
+		t.Fatalf("paced: emitted %d", len(r.emitted))
+	}
+	if r.run(false, false); len(r.script) != 0 {
+		t.Fatal("a paced source's next frame was not read while the outputs were busy")
 	}
 }
 
