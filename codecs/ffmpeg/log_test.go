@@ -11,7 +11,6 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/gopline/gopline/internal/testlog"
-	"github.com/gopline/gopline/media"
 )
 
 // An FFmpeg context's address, as gopline keys its log lines by it, is the
@@ -84,19 +83,27 @@ func TestAReaderLogsToItsOwnLogger(t *testing.T) {
 	}
 }
 
-// FFmpeg logs some lines in parts ("Packet corrupt (stream = 0, dts = 3)",
-// then "."): they reach the log as one line.
+// FFmpeg logs some lines in parts ("Packet corrupt (stream = 0, dts = 2)",
+// then "."): they reach the log as one line. An AVI file of raw pictures
+// cut inside its last one makes its demuxer say so.
 func TestALineFFmpegLogsInPartsIsOneLine(t *testing.T) {
-	path, _ := rawClip(t, media.YUV420P, 320, 240, 3, make([]byte, 1000))
+	avi := filepath.Join(t.TempDir(), "clip.avi")
+	ffmpegCLI(t, "-v", "error", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=30", "-frames:v", "3",
+		"-c:v", "rawvideo", "-pix_fmt", "yuv420p", avi)
+	whole, err := os.ReadFile(avi)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := writeFile(t, "cut.avi", whole[:len(whole)-1000])
 	var process, mine testlog.Buffer
 	SetLogger(zerolog.New(&process), zerolog.WarnLevel)
 	t.Cleanup(testFFmpegLog)
-	r := mustReader(t, path, WithInputFormat("rawvideo"), rawOptions("yuv420p", 320, 240), WithReaderLogger(zerolog.New(&mine)))
+	r := mustReader(t, path, WithReaderLogger(zerolog.New(&mine)))
 	if _, err := readAll(t, r); err != io.EOF {
 		t.Fatal(err)
 	}
 	log := mine.String()
-	if !strings.Contains(log, `dts = 3)."`) || strings.Contains(log, `"message":"."`) {
+	if !strings.Contains(log, `dts = 2)."`) || strings.Contains(log, `"message":"."`) {
 		t.Fatalf("the reader's log:\n%s", log)
 	}
 }

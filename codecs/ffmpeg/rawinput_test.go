@@ -9,9 +9,12 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/asticode/go-astiav"
 
 	"github.com/gopline/gopline/media"
 )
@@ -304,5 +307,104 @@ func TestReaderStampsALiveStreamWithoutTimestampsAsItArrives(t *testing.T) {
 				t.Errorf("passthrough=%v: picture %d stamped %v after the last, want the second it came later", passthrough, i, step)
 			}
 		}
+	}
+}
+
+// A raw input's pictures are read into buffers of the Reader's own pool:
+// a picture released before the next is read gives that one its memory
+// (the one still in the core's cache), and a picture still held is never
+// read over.
+func TestReaderReadsRawPicturesIntoTheMemoryReleasedLast(t *testing.T) {
+	path, want := rawClip(t, media.YUV420P, 320, 240, 4, nil)
+	r := mustReader(t, path, WithInputFormat("rawvideo"), rawOptions("yuv420p", 320, 240))
+	first, err := r.ReadFrame()
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := &first.Planes[0][0]
+	first.Release()
+	second, err := r.ReadFrame()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if &second.Planes[0][0] != at {
+		t.Error("a picture released before the next read did not give it its memory")
+	}
+	// second is held: the next two are read elsewhere, and second stays.
+	third, err := r.ReadFrame()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if &third.Planes[0][0] == &second.Planes[0][0] {
+		t.Fatal("a held picture's memory was read into")
+	}
+	third.Release()
+	fourth, err := r.ReadFrame()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range []*media.Frame{second, fourth} {
+		if !bytes.Equal(f.AppendPacked(nil), want[2*i+1].AppendPacked(nil)) {
+			t.Errorf("picture %d differs from the file's", 2*i+1)
+		}
+		if f.Seq != uint64(2*i+1) {
+			t.Errorf("picture %d has Seq %d", 2*i+1, f.Seq)
+		}
+	}
+	second.Release()
+	fourth.Release()
+	if _, err := r.ReadFrame(); err != io.EOF {
+		t.Fatalf("after the last picture: %v, want io.EOF", err)
+	}
+}
+
+// The packet the raw input's reading makes is the one go-astiav shows
+// (packetOf reaches into its Packet): its size, timestamps, position,
+// stream and key flag are what FFmpeg's rawvideo demuxer gives.
+func TestRawPacketsAreWhatFFmpegsDemuxerGives(t *testing.T) {
+	path, _ := rawClip(t, media.GRAY8, 64, 48, 3, make([]byte, 100))
+	r := mustReader(t, path, WithInputFormat("rawvideo"), rawOptions("gray", 64, 48))
+	if r.raw == nil {
+		t.Fatal("a raw input is not read by rawPictures")
+	}
+	pkt := astiav.AllocPacket()
+	defer pkt.Free()
+	for i, size := range []int{64 * 48, 64 * 48, 64 * 48, 100} {
+		if err := r.raw.read(r.fc, pkt); err != nil {
+			t.Fatalf("packet %d: %v", i, err)
+		}
+		if pkt.Size() != size || pkt.Pts() != int64(i) || pkt.Dts() != int64(i) || pkt.Pos() != int64(i*64*48) ||
+			pkt.StreamIndex() != 0 || !pkt.Flags().Has(astiav.PacketFlagKey) || pkt.Duration() != 1 {
+			t.Errorf("packet %d: size %d pts %d dts %d pos %d stream %d flags %v duration %d", i,
+				pkt.Size(), pkt.Pts(), pkt.Dts(), pkt.Pos(), pkt.StreamIndex(), pkt.Flags(), pkt.Duration())
+		}
+		if len(pkt.Data()) != size {
+			t.Errorf("packet %d: %d bytes of data", i, len(pkt.Data()))
+		}
+		pkt.Unref()
+	}
+	if err := r.raw.read(r.fc, pkt); !errors.Is(err, astiav.ErrEof) {
+		t.Fatalf("after the input's end: %v, want astiav.ErrEof", err)
+	}
+}
+
+// Raw pictures in a container (AVI, as ffmpeg -c:v rawvideo writes them)
+// cut inside the last: the whole ones come out, the cut one is counted
+// Truncated, and the stream ends as a file's does.
+func TestReaderCountsARawPictureCutShortInAContainer(t *testing.T) {
+	avi := filepath.Join(t.TempDir(), "clip.avi")
+	ffmpegCLI(t, "-v", "error", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=30", "-frames:v", "3",
+		"-c:v", "rawvideo", "-pix_fmt", "yuv420p", avi)
+	whole, err := os.ReadFile(avi)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := mustReader(t, writeFile(t, "cut.avi", whole[:len(whole)-1000]))
+	got, err := readAll(t, r)
+	if err != io.EOF || len(got) != 2 {
+		t.Fatalf("read %d pictures, then %v; want 2, then io.EOF", len(got), err)
+	}
+	if st := r.Stats(); st.Truncated != 1 {
+		t.Errorf("stats %+v, want the cut picture counted Truncated", st)
 	}
 }

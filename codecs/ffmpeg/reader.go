@@ -100,8 +100,12 @@ type Reader struct {
 	turns  int              // clockwise quarter turns of every picture
 	turned *media.FramePool // the turned pictures, when turns > 0
 	fed    bool             // the decoder was sent end of stream
-	// rawSize is the bytes of one picture of a rawvideo input, else 0.
-	rawSize int
+	// rawStream: the stream is of raw pictures (a raw input, or raw video
+	// in a container); rawSize is the bytes of one, once known, else 0.
+	// raw reads a raw input's pictures (rawinput.go).
+	rawStream bool
+	rawSize   int
+	raw       *rawPictures
 	// damage: strict, which packets' pictures are left out after damage.
 	damage damageSpans
 	// failing counts the decoder's errors in a row with neither a picture
@@ -205,6 +209,12 @@ func (r *Reader) open() error {
 	r.describe(par)
 	r.joinSlices(par)
 	r.pkt = astiav.AllocPacket()
+	if r.rawvideo() && r.rawSize > 0 {
+		var err error
+		if r.raw, err = newRawPictures(r.rawSize); err != nil {
+			return err
+		}
+	}
 	if !r.readAsMade() { // a file's first picture is due once it is open
 		opening = r.cfg.now()
 	}
@@ -251,6 +261,7 @@ func (r *Reader) describe(par *astiav.CodecParameters) {
 	} else if d := r.fc.Duration(); d > 0 {
 		r.info.Duration = time.Duration(d) * time.Microsecond // AV_TIME_BASE
 	}
+	r.rawStream = par.CodecID() == astiav.CodecIDRawvideo
 	if r.rawvideo() {
 		r.rawSize = rawPictureSize(par.PixelFormat(), par.Width(), par.Height())
 		r.info.Duration = rawDuration(r.fc, r.rawSize, r.info.FrameRate)
@@ -325,6 +336,9 @@ func (r *Reader) readVideoPacket() error {
 func (r *Reader) readFrame() error {
 	if r.join != nil {
 		return r.readJoined()
+	}
+	if r.raw != nil {
+		return r.raw.read(r.fc, r.pkt)
 	}
 	return r.fc.ReadFrame(r.pkt)
 }
@@ -444,6 +458,9 @@ func (r *Reader) feed() error {
 		return err
 	}
 	defer r.pkt.Unref()
+	if r.rawStream && r.rawSize == 0 {
+		r.rawSize = r.pkt.Size() // a container's raw pictures are all the size of its first
+	}
 	if r.pkt.Size() < r.rawSize {
 		r.stats.Truncated++ // the last, as the input ended inside it
 		return nil
@@ -539,6 +556,10 @@ func (r *Reader) Close() error {
 	if r.pkt != nil {
 		r.pkt.Free()
 		r.pkt = nil
+	}
+	if r.raw != nil {
+		r.raw.close()
+		r.raw = nil
 	}
 	if r.fc != nil {
 		r.fc.CloseInput()
