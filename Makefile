@@ -29,6 +29,10 @@ run: build
 # output of failed tests, and of tests still running when their package
 # failed) and closes with a count. -timeout: a package's tests take a few
 # minutes, more on a slow or busy machine than go test's 10-minute default.
+# go test runs as many packages at once as there are cores, in the order
+# given: the three that take minutes go first, so that the last of them
+# does not start when the others are done (it set the suite's end).
+LONG_TESTS = ./web ./cmd/gopline ./transport/remote
 # The viewer's tests need chromium, firefox-esr, WebKitGTK's WebDriver,
 # GStreamer's libav plugin and Xvfb (deps.sh --test) and the Foxglove
 # client for Node.js (viewer-deps.sh, into a cache outside the repository);
@@ -39,7 +43,7 @@ test:
 	@echo "go vet ./..."
 	@$(GO) vet ./...
 	@echo "building the test binaries with the race detector (a few minutes on 2 cores), then testing"
-	@GOPLINE_REQUIRE_BROWSER=1 bash -o pipefail -c '$(GO) test -race -count=1 -timeout 30m -json ./... | $(GO) run ./internal/testprogress'
+	@GOPLINE_REQUIRE_BROWSER=1 bash -o pipefail -c '$(GO) test -race -count=1 -timeout 30m -json $(LONG_TESTS) ./... | $(GO) run ./internal/testprogress'
 
 test-short: deps
 	$(GO) test -short ./...
