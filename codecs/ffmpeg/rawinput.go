@@ -93,28 +93,30 @@ func rawDuration(fc *astiav.FormatContext, pictureSize int, rate float64) time.D
 // turn").
 //
 // The pool is the rawPictures' own; buffers still held by Frames stay
-// valid after close and are freed as they are released.
+// valid after close and are freed as they are released. fc, the input's
+// AVFormatContext, is the Reader's, and outlives the rawPictures.
 type rawPictures struct {
+	fc   uintptr
 	pool *C.AVBufferPool
 	size int
 }
 
-func newRawPictures(size int) (*rawPictures, error) {
+func newRawPictures(fc *astiav.FormatContext, size int) (*rawPictures, error) {
+	at := classAddress(fc)
+	if at == 0 {
+		return nil, errors.New("ffmpeg: raw input has no format context")
+	}
 	pool := C.gp_raw_pool(C.int(size))
 	if pool == nil {
 		return nil, errors.New("ffmpeg: allocating the raw input's buffer pool failed")
 	}
-	return &rawPictures{pool: pool, size: size}, nil
+	return &rawPictures{fc: at, pool: pool, size: size}, nil
 }
 
-// read reads the next picture of fc's input into pkt, which must be blank;
+// read reads the next picture of the input into pkt, which must be blank;
 // astiav.ErrEof at the end.
-func (r *rawPictures) read(fc *astiav.FormatContext, pkt *astiav.Packet) error {
-	at := classAddress(fc)
-	if at == 0 {
-		return errors.New("ffmpeg: raw input has no format context")
-	}
-	if ret := C.gp_read_raw(C.uintptr_t(at), r.pool, C.int(r.size), packetOf(pkt)); ret < 0 {
+func (r *rawPictures) read(pkt *astiav.Packet) error {
+	if ret := C.gp_read_raw(C.uintptr_t(r.fc), r.pool, C.int(r.size), packetOf(pkt)); ret < 0 {
 		return astiav.Error(ret)
 	}
 	return nil
@@ -128,5 +130,5 @@ func (r *rawPictures) close() {
 
 // packetOf returns the AVPacket behind p, which go-astiav v0.16 keeps to
 // itself: its Packet is a struct of that one pointer
-// (TestPacketOfIsTheAstiavPacket holds it to that).
+// (TestRawPacketsAreWhatFFmpegsDemuxerGives holds it to that).
 func packetOf(p *astiav.Packet) *C.AVPacket { return *(**C.AVPacket)(unsafe.Pointer(p)) }

@@ -370,7 +370,7 @@ func TestRawPacketsAreWhatFFmpegsDemuxerGives(t *testing.T) {
 	pkt := astiav.AllocPacket()
 	defer pkt.Free()
 	for i, size := range []int{64 * 48, 64 * 48, 64 * 48, 100} {
-		if err := r.raw.read(r.fc, pkt); err != nil {
+		if err := r.raw.read(pkt); err != nil {
 			t.Fatalf("packet %d: %v", i, err)
 		}
 		if pkt.Size() != size || pkt.Pts() != int64(i) || pkt.Dts() != int64(i) || pkt.Pos() != int64(i*64*48) ||
@@ -383,7 +383,7 @@ func TestRawPacketsAreWhatFFmpegsDemuxerGives(t *testing.T) {
 		}
 		pkt.Unref()
 	}
-	if err := r.raw.read(r.fc, pkt); !errors.Is(err, astiav.ErrEof) {
+	if err := r.raw.read(pkt); !errors.Is(err, astiav.ErrEof) {
 		t.Fatalf("after the input's end: %v, want astiav.ErrEof", err)
 	}
 }

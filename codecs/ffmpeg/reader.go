@@ -211,7 +211,7 @@ func (r *Reader) open() error {
 	r.pkt = astiav.AllocPacket()
 	if r.rawvideo() && r.rawSize > 0 {
 		var err error
-		if r.raw, err = newRawPictures(r.rawSize); err != nil {
+		if r.raw, err = newRawPictures(r.fc, r.rawSize); err != nil {
 			return err
 		}
 	}
@@ -338,7 +338,7 @@ func (r *Reader) readFrame() error {
 		return r.readJoined()
 	}
 	if r.raw != nil {
-		return r.raw.read(r.fc, r.pkt)
+		return r.raw.read(r.pkt)
 	}
 	return r.fc.ReadFrame(r.pkt)
 }
