@@ -7,7 +7,10 @@ import (
 )
 
 // pacer decides when a source's items go out. An unpaced item (zero due
-// time) goes out as soon as the outputs have sent the one before. A paced
+// time) goes out as soon as the outputs have sent the one before, and the
+// source is asked for it only once the outputs can take it: an item read
+// ahead would only wait, holding its picture, and a chain in the source's
+// calls is then done with a picture before the next is read. A paced
 // item waits for its moment, then goes out when every output can take it;
 // if it still cannot when the next item's moment comes, it is dropped for
 // the newer one. So a live source of frames holds at most one frame back
