@@ -10,8 +10,13 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
 
 	"github.com/gopline/gopline/codecs/ffmpeg"
+	"github.com/gopline/gopline/internal/testlog"
+	"github.com/gopline/gopline/pipeline"
 )
 
 // rtpSender starts ffmpeg sending H.264 over RTP to a free port of the
@@ -19,24 +24,57 @@ import (
 // wrote, as ffmpeg -sdp_file does.
 func rtpSender(t *testing.T) string {
 	t.Helper()
+	return startRTPSender(t).sdp
+}
+
+// restartableRTPSender is an ffmpeg sending H.264 over RTP to a port of
+// the loopback, as a camera that may stop and start again sends it.
+type restartableRTPSender struct {
+	t    *testing.T
+	ff   string
+	port int
+	sdp  string // the session file it writes
+	stop func() // stops the running ffmpeg, and waits for it
+}
+
+// startRTPSender starts a restartableRTPSender on a free port for the
+// length of the test, once it wrote its session file, or skips the test
+// without ffmpeg.
+func startRTPSender(t *testing.T) *restartableRTPSender {
+	t.Helper()
 	ff, err := exec.LookPath("ffmpeg")
 	if err != nil {
 		t.Skip("ffmpeg is not installed")
 	}
-	port := freeUDPPortPair(t)
-	sdp := filepath.Join(t.TempDir(), "rtp.sdp")
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, ff, "-v", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25",
-		"-t", "120", "-c:v", "libx264", "-bf", "0", "-g", "10", "-f", "rtp", "-sdp_file", sdp, "rtp://127.0.0.1:"+strconv.Itoa(port))
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); _ = cmd.Wait() })
+	s := &restartableRTPSender{t: t, ff: ff, port: freeUDPPortPair(t), sdp: filepath.Join(t.TempDir(), "rtp.sdp")}
+	s.Start()
+	t.Cleanup(s.Stop)
 	awaitLong(t, "session file", func() bool {
-		st, err := os.Stat(sdp)
+		st, err := os.Stat(s.sdp)
 		return err == nil && st.Size() > 0
 	})
-	return sdp
+	return s
+}
+
+// Start starts ffmpeg sending again (it writes its session file again).
+func (s *restartableRTPSender) Start() {
+	s.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, s.ff, "-v", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25",
+		"-t", "120", "-c:v", "libx264", "-bf", "0", "-g", "10", "-f", "rtp", "-sdp_file", s.sdp, "rtp://127.0.0.1:"+strconv.Itoa(s.port))
+	if err := cmd.Start(); err != nil {
+		cancel()
+		s.t.Fatal(err)
+	}
+	s.stop = func() { cancel(); _ = cmd.Wait() }
+}
+
+// Stop stops ffmpeg, which sends nothing more.
+func (s *restartableRTPSender) Stop() {
+	if s.stop != nil {
+		s.stop()
+		s.stop = nil
+	}
 }
 
 // freeUDPPortPair returns an even port of the loopback free for UDP, with
@@ -187,5 +225,67 @@ func TestVideoSrcSilentRTPPortFailsNamingTheAddress(t *testing.T) {
 	}
 	if !errors.Is(err, ffmpeg.ErrNothingArrived) || !strings.Contains(err.Error(), addr) {
 		t.Fatalf("Start = %v, want ErrNothingArrived naming %s", err, addr)
+	}
+}
+
+// A source on an .sdp file whose sender stops and comes back is a network
+// camera that rebooted: the stream is lost after timeout=, opened again
+// while the sender is away, and goes on with the second session's
+// pictures, from a keyframe, in a new epoch, counted as a restart.
+func TestVideoSrcSessionFileWhoseSenderRestartsComesBack(t *testing.T) {
+	sender := startRTPSender(t)
+	seen, log := &packets{}, &testlog.Buffer{}
+	p := startLogged(t, "videosrc location="+sender.sdp+" passthrough=true timeout=500ms name=src", "src", seen, log)
+	awaitLong(t, "packets of the first session", func() bool { return len(seen.epochs()) == 1 && len(seen.epochs()[0]) >= 10 })
+
+	sender.Stop()
+	awaitLong(t, "the drop in the log", func() bool { return strings.Contains(log.String(), "stream lost; reconnecting") })
+	time.Sleep(time.Second) // a reopening or two meets a silent port
+	sender.Start()
+	awaitLong(t, "packets of the second session", func() bool {
+		e := seen.epochs()
+		return len(e) == 2 && len(e[1]) >= 10
+	})
+	if err := p.Stop(); err != nil {
+		t.Fatalf("Stop = %v", err)
+	}
+	e := seen.epochs()
+	if len(e) != 2 || !e[1][0].Key {
+		t.Fatalf("%d epochs, the second starting with a keyframe: %v; want 2 and true", len(e), e[len(e)-1][0].Key)
+	}
+	if !strings.Contains(log.String(), "stream is back") {
+		t.Fatalf("the log does not tell of the return:\n%s", log.String())
+	}
+	if got := stat(t, p, "src").Restarts; got != 1 {
+		t.Fatalf("the source's restarts: %d, want 1", got)
+	}
+}
+
+// A source on an .sdp file that is missing or no session description
+// fails at once naming the file, with retries for ever: the file is the
+// user's to fix, and no wait for the network would cure it.
+func TestVideoSrcBadSessionFileFailsAtOnce(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.sdp")
+	if err := os.WriteFile(bad, []byte("not a session description\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, sdp := range []string{filepath.Join(dir, "missing.sdp"), bad} {
+		log := &testlog.Buffer{}
+		p, err := pipeline.Parse("videosrc location="+sdp+" name=src ! fakesink", registry(t), pipeline.WithLogger(zerolog.New(log)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = p.Start(context.Background())
+		if err == nil {
+			p.Stop()
+			t.Fatalf("%s: the pipeline started", sdp)
+		}
+		if !errors.Is(err, ffmpeg.ErrSessionFile) || !strings.Contains(err.Error(), sdp) {
+			t.Fatalf("%s: Start = %v, want ErrSessionFile naming the file", sdp, err)
+		}
+		if strings.Contains(log.String(), "retrying") {
+			t.Fatalf("%s: retried:\n%s", sdp, log.String())
+		}
 	}
 }
