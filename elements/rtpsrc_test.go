@@ -289,3 +289,26 @@ func TestVideoSrcBadSessionFileFailsAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// An .sdp file is read through the protocols of its RTP stream unless the
+// caller listed their own; other locations, and a session description
+// fetched over HTTP, keep the caller's options.
+func TestVideoSrcGivesASessionFileTheProtocolsOfItsStream(t *testing.T) {
+	for _, c := range []struct {
+		location string
+		given    map[string]string
+		want     string
+	}{
+		{"cam.sdp", nil, sdpProtocols},
+		{"/tmp/CAM.SDP", map[string]string{"buffer_size": "65536"}, sdpProtocols},
+		{"cam.sdp", map[string]string{"protocol_whitelist": "file,udp,rtp"}, "file,udp,rtp"},
+		{"http://cam/stream.sdp", nil, ""},
+		{"clip.mp4", nil, ""},
+	} {
+		cfg := DefaultVideoSrcConfig()
+		cfg.Location, cfg.InputOptions = c.location, c.given
+		if got := cfg.inputOptions()["protocol_whitelist"]; got != c.want {
+			t.Errorf("%s %v: protocol_whitelist %q, want %q", c.location, c.given, got, c.want)
+		}
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"strings"
 	"time"
 
 	"github.com/gopline/gopline/codecs/ffmpeg"
@@ -186,9 +185,11 @@ func (cfg VideoSrcConfig) options() []ffmpeg.ReaderOption {
 const sdpProtocols = "file,udp,rtp,crypto,data"
 
 // inputOptions are the options the reader opens the input with: the
-// caller's, and sdpProtocols for an .sdp file whose caller gave none.
+// caller's, and sdpProtocols for an .sdp file (ffmpeg.IsSessionFile; not
+// one fetched over HTTP, whose protocol the list would leave out) whose
+// caller gave none.
 func (cfg VideoSrcConfig) inputOptions() map[string]string {
-	if !strings.HasSuffix(strings.ToLower(cfg.Location), ".sdp") || cfg.InputOptions["protocol_whitelist"] != "" {
+	if !ffmpeg.IsSessionFile(cfg.Location) || cfg.InputOptions["protocol_whitelist"] != "" {
 		return cfg.InputOptions
 	}
 	options := maps.Clone(cfg.InputOptions)
