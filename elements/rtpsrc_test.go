@@ -312,3 +312,23 @@ func TestVideoSrcGivesASessionFileTheProtocolsOfItsStream(t *testing.T) {
 		}
 	}
 }
+
+// A source on an .sdp file whose port nothing arrives at fails its start
+// with retries=0, as an rtp:// location's does, naming the file.
+func TestVideoSrcSilentSessionFileFailsNamingItWithoutRetries(t *testing.T) {
+	sdp := filepath.Join(t.TempDir(), "cam.sdp")
+	text := "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=cam\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=video " +
+		strconv.Itoa(freeUDPPortPair(t)) + " RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n"
+	if err := os.WriteFile(sdp, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := mustParse(t, "videosrc location="+sdp+" timeout=300ms retries=0 name=src", map[string]*frames{"src": {}})
+	err := p.Start(context.Background())
+	if err == nil {
+		p.Stop()
+		t.Fatal("the pipeline started on a silent port")
+	}
+	if !errors.Is(err, ffmpeg.ErrNothingArrived) || !errors.Is(err, ErrStreamLost) || !strings.Contains(err.Error(), sdp) {
+		t.Fatalf("Start = %v, want ErrNothingArrived and ErrStreamLost naming %s", err, sdp)
+	}
+}
