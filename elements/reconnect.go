@@ -223,9 +223,21 @@ func (s *reconnecting[T]) connect() error {
 // when its options are wrong (a misspelled option, an unknown format) or
 // ask what its codec cannot give (passthrough of HEVC), or its sender
 // leaves out what decoding needs (an RTP stream without parameter sets),
-// which the next attempt would meet again.
+// or its .sdp file cannot be read, which the next attempt would meet
+// again (but see reopenable).
 func retryable(err error) bool {
-	return !errors.Is(err, ffmpeg.ErrBadOption) && !errors.Is(err, ffmpeg.ErrNotH264) && !errors.Is(err, ffmpeg.ErrNoParameterSets)
+	return !errors.Is(err, ffmpeg.ErrBadOption) && !errors.Is(err, ffmpeg.ErrNotH264) &&
+		!errors.Is(err, ffmpeg.ErrNoParameterSets) && !errors.Is(err, ffmpeg.ErrSessionFile)
+}
+
+// reopenable reports whether an attempt to reopen the stream that failed
+// with err is worth another: when err is retryable, or an .sdp file that
+// could not be read once the stream opened before, since a sender that
+// restarts writes its file again (ffmpeg -sdp_file empties it first) and
+// the attempt may have come while it was missing or half written. At
+// start such a file fails at once: it is the user's to fix.
+func (s *reconnecting[T]) reopenable(err error) bool {
+	return retryable(err) || (s.opened > 0 && errors.Is(err, ffmpeg.ErrSessionFile))
 }
 
 // down notes that the stream went down because of err, and warns.
@@ -257,7 +269,7 @@ func (s *reconnecting[T]) reconnect() error {
 		if err != nil && s.stopping() {
 			return io.EOF
 		}
-		if err != nil && !retryable(err) {
+		if err != nil && !s.reopenable(err) {
 			return fmt.Errorf("%w: %q: %w", ErrStreamLost, s.location, err)
 		}
 		if err == nil {

@@ -46,10 +46,14 @@ type fakeCamera struct {
 	opened  int
 	stopped int
 	end     error // the streams' error after their frames, if not a reset
+	failure error // the openings' in down, if not a refusal
 }
 
 func (c *fakeCamera) open(<-chan struct{}) (pipeline.Source[*media.Frame], error) {
 	c.opened++
+	if c.down[c.opened] && c.failure != nil {
+		return nil, c.failure
+	}
 	if c.down[c.opened] {
 		return nil, errors.New("connection refused")
 	}
@@ -351,5 +355,32 @@ func TestReconnectingSourceDoesNotRetryPassthroughOfAnotherCodec(t *testing.T) {
 		if !errors.Is(err, ffmpeg.ErrNotH264) || opened != 1 || strings.Contains(err.Error(), "down at start") {
 			t.Errorf("retries=%d: Start: %v after %d opens; want the codec's error at the first, not \"down at start\"", retries, err, opened)
 		}
+	}
+}
+
+// An .sdp file that cannot be read fails the source at start, with
+// retries for ever; once its stream opened, it is tried again, as a sender
+// that restarts writes it again and may be caught in the middle.
+func TestReconnectingSourceRetriesASessionFileOnlyOnceItOpened(t *testing.T) {
+	missing := fmt.Errorf("%w %q: no such file or directory", ffmpeg.ErrSessionFile, "cam.sdp")
+	atStart := &fakeCamera{n: 1, down: map[int]bool{1: true}, failure: missing}
+	s, err := newReconnecting("cam.sdp", backoff.DefaultPolicy(), atStart.open)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(&pipeline.Env{Log: zerolog.Nop(), Now: time.Now}); !errors.Is(err, ffmpeg.ErrSessionFile) || atStart.opened != 1 {
+		t.Fatalf("Start = %v after %d openings, want the file's error at once", err, atStart.opened)
+	}
+
+	rewritten := &fakeCamera{n: 1, down: map[int]bool{2: true, 3: true}, failure: missing}
+	var log testlog.Buffer
+	s, _ = reconnectingTo(t, rewritten, backoff.Forever, &log)
+	for range 2 {
+		if _, _, err := s.Next(); err != nil {
+			t.Fatalf("%v after %d openings; log:\n%s", err, rewritten.opened, log.String())
+		}
+	}
+	if rewritten.opened != 4 {
+		t.Fatalf("opened %d times, want 4", rewritten.opened)
 	}
 }

@@ -10,8 +10,13 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
 
 	"github.com/gopline/gopline/codecs/ffmpeg"
+	"github.com/gopline/gopline/internal/testlog"
+	"github.com/gopline/gopline/pipeline"
 )
 
 // rtpSender starts ffmpeg sending H.264 over RTP to a free port of the
@@ -19,24 +24,57 @@ import (
 // wrote, as ffmpeg -sdp_file does.
 func rtpSender(t *testing.T) string {
 	t.Helper()
+	return startRTPSender(t).sdp
+}
+
+// restartableRTPSender is an ffmpeg sending H.264 over RTP to a port of
+// the loopback, as a camera that may stop and start again sends it.
+type restartableRTPSender struct {
+	t    *testing.T
+	ff   string
+	port int
+	sdp  string // the session file it writes
+	stop func() // stops the running ffmpeg, and waits for it
+}
+
+// startRTPSender starts a restartableRTPSender on a free port for the
+// length of the test, once it wrote its session file, or skips the test
+// without ffmpeg.
+func startRTPSender(t *testing.T) *restartableRTPSender {
+	t.Helper()
 	ff, err := exec.LookPath("ffmpeg")
 	if err != nil {
 		t.Skip("ffmpeg is not installed")
 	}
-	port := freeUDPPortPair(t)
-	sdp := filepath.Join(t.TempDir(), "rtp.sdp")
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, ff, "-v", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25",
-		"-t", "120", "-c:v", "libx264", "-bf", "0", "-g", "10", "-f", "rtp", "-sdp_file", sdp, "rtp://127.0.0.1:"+strconv.Itoa(port))
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); _ = cmd.Wait() })
+	s := &restartableRTPSender{t: t, ff: ff, port: freeUDPPortPair(t), sdp: filepath.Join(t.TempDir(), "rtp.sdp")}
+	s.Start()
+	t.Cleanup(s.Stop)
 	awaitLong(t, "session file", func() bool {
-		st, err := os.Stat(sdp)
+		st, err := os.Stat(s.sdp)
 		return err == nil && st.Size() > 0
 	})
-	return sdp
+	return s
+}
+
+// Start starts ffmpeg sending again (it writes its session file again).
+func (s *restartableRTPSender) Start() {
+	s.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, s.ff, "-v", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25",
+		"-t", "120", "-c:v", "libx264", "-bf", "0", "-g", "10", "-f", "rtp", "-sdp_file", s.sdp, "rtp://127.0.0.1:"+strconv.Itoa(s.port))
+	if err := cmd.Start(); err != nil {
+		cancel()
+		s.t.Fatal(err)
+	}
+	s.stop = func() { cancel(); _ = cmd.Wait() }
+}
+
+// Stop stops ffmpeg, which sends nothing more.
+func (s *restartableRTPSender) Stop() {
+	if s.stop != nil {
+		s.stop()
+		s.stop = nil
+	}
 }
 
 // freeUDPPortPair returns an even port of the loopback free for UDP, with
@@ -187,5 +225,110 @@ func TestVideoSrcSilentRTPPortFailsNamingTheAddress(t *testing.T) {
 	}
 	if !errors.Is(err, ffmpeg.ErrNothingArrived) || !strings.Contains(err.Error(), addr) {
 		t.Fatalf("Start = %v, want ErrNothingArrived naming %s", err, addr)
+	}
+}
+
+// A source on an .sdp file whose sender stops and comes back is a network
+// camera that rebooted: the stream is lost after timeout=, opened again
+// while the sender is away, and goes on with the second session's
+// pictures, from a keyframe, in a new epoch, counted as a restart.
+func TestVideoSrcSessionFileWhoseSenderRestartsComesBack(t *testing.T) {
+	sender := startRTPSender(t)
+	seen, log := &packets{}, &testlog.Buffer{}
+	p := startLogged(t, "videosrc location="+sender.sdp+" passthrough=true timeout=500ms name=src", "src", seen, log)
+	awaitLong(t, "packets of the first session", func() bool { return len(seen.epochs()) == 1 && len(seen.epochs()[0]) >= 10 })
+
+	sender.Stop()
+	awaitLong(t, "the drop in the log", func() bool { return strings.Contains(log.String(), "stream lost; reconnecting") })
+	time.Sleep(time.Second) // a reopening or two meets a silent port
+	sender.Start()
+	awaitLong(t, "packets of the second session", func() bool {
+		e := seen.epochs()
+		return len(e) == 2 && len(e[1]) >= 10
+	})
+	if err := p.Stop(); err != nil {
+		t.Fatalf("Stop = %v", err)
+	}
+	e := seen.epochs()
+	if len(e) != 2 || !e[1][0].Key {
+		t.Fatalf("%d epochs, the second starting with a keyframe: %v; want 2 and true", len(e), e[len(e)-1][0].Key)
+	}
+	if !strings.Contains(log.String(), "stream is back") {
+		t.Fatalf("the log does not tell of the return:\n%s", log.String())
+	}
+	if got := stat(t, p, "src").Restarts; got != 1 {
+		t.Fatalf("the source's restarts: %d, want 1", got)
+	}
+}
+
+// A source on an .sdp file that is missing or no session description
+// fails at once naming the file, with retries for ever: the file is the
+// user's to fix, and no wait for the network would cure it.
+func TestVideoSrcBadSessionFileFailsAtOnce(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.sdp")
+	if err := os.WriteFile(bad, []byte("not a session description\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, sdp := range []string{filepath.Join(dir, "missing.sdp"), bad} {
+		log := &testlog.Buffer{}
+		p, err := pipeline.Parse("videosrc location="+sdp+" name=src ! fakesink", registry(t), pipeline.WithLogger(zerolog.New(log)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = p.Start(context.Background())
+		if err == nil {
+			p.Stop()
+			t.Fatalf("%s: the pipeline started", sdp)
+		}
+		if !errors.Is(err, ffmpeg.ErrSessionFile) || !strings.Contains(err.Error(), sdp) {
+			t.Fatalf("%s: Start = %v, want ErrSessionFile naming the file", sdp, err)
+		}
+		if strings.Contains(log.String(), "retrying") {
+			t.Fatalf("%s: retried:\n%s", sdp, log.String())
+		}
+	}
+}
+
+// An .sdp file is read through the protocols of its RTP stream unless the
+// caller listed their own; other locations, and a session description
+// fetched over HTTP, keep the caller's options.
+func TestVideoSrcGivesASessionFileTheProtocolsOfItsStream(t *testing.T) {
+	for _, c := range []struct {
+		location string
+		given    map[string]string
+		want     string
+	}{
+		{"cam.sdp", nil, sdpProtocols},
+		{"/tmp/CAM.SDP", map[string]string{"buffer_size": "65536"}, sdpProtocols},
+		{"cam.sdp", map[string]string{"protocol_whitelist": "file,udp,rtp"}, "file,udp,rtp"},
+		{"http://cam/stream.sdp", nil, ""},
+		{"clip.mp4", nil, ""},
+	} {
+		cfg := DefaultVideoSrcConfig()
+		cfg.Location, cfg.InputOptions = c.location, c.given
+		if got := cfg.inputOptions()["protocol_whitelist"]; got != c.want {
+			t.Errorf("%s %v: protocol_whitelist %q, want %q", c.location, c.given, got, c.want)
+		}
+	}
+}
+
+// A source on an .sdp file whose port nothing arrives at fails its start
+// with retries=0, as an rtp:// location's does, naming the file.
+func TestVideoSrcSilentSessionFileFailsNamingItWithoutRetries(t *testing.T) {
+	sdp := filepath.Join(t.TempDir(), "cam.sdp")
+	text := "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=cam\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=video " +
+		strconv.Itoa(freeUDPPortPair(t)) + " RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n"
+	if err := os.WriteFile(sdp, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := mustParse(t, "videosrc location="+sdp+" timeout=300ms retries=0 name=src", map[string]*frames{"src": {}})
+	err := p.Start(context.Background())
+	if err == nil {
+		p.Stop()
+		t.Fatal("the pipeline started on a silent port")
+	}
+	if !errors.Is(err, ffmpeg.ErrNothingArrived) || !errors.Is(err, ErrStreamLost) || !strings.Contains(err.Error(), sdp) {
+		t.Fatalf("Start = %v, want ErrNothingArrived and ErrStreamLost naming %s", err, sdp)
 	}
 }

@@ -32,6 +32,7 @@ func TestFlatOutWarningNamesTheDropsAndTheAdvice(t *testing.T) {
 		{"a play at its pace (the default)", "play name=src path=a.gopline ! publish topic=/c  subscribe topic=/c ! fakesink", drops, ""},
 		{"a camera", "videosrc name=src location=/dev/video0 ! h264enc ! publish topic=/c  subscribe topic=/c ! fakesink", drops, ""},
 		{"a network stream", "videosrc name=src location=rtsp://cam/1 ! publish topic=/c  subscribe topic=/c ! fakesink", drops, ""},
+		{"an RTP stream an .sdp file describes", "videosrc name=src location=cam.sdp ! publish topic=/c  subscribe topic=/c ! fakesink", drops, ""},
 		{"another node's topic", "videosrc name=src location=a.mp4 ! h264enc ! publish topic=/c  subscribe topic=/c remote=10.0.0.5:7400 ! fakesink", drops, ""},
 		{"a topic the line does not publish", "videosrc name=src location=a.mp4 ! h264enc ! publish topic=/c  subscribe topic=/d ! fakesink", drops, ""},
 	} {

@@ -32,6 +32,12 @@ var (
 	// Reader's I/O timeout: no sender, or one sending elsewhere. The error
 	// names the address.
 	ErrNothingArrived = errors.New("ffmpeg: nothing arrived")
+	// ErrSessionFile means an .sdp file cannot be read (missing,
+	// unreadable) or is no session description FFmpeg can read (no
+	// m=video line, not SDP): what is wrong is the file, not the network,
+	// so a network source does not try it again at start. The error names
+	// the file.
+	ErrSessionFile = errors.New("ffmpeg: bad session file")
 	// ErrNoParameterSets means an H.264 or H.265 stream received over RTP
 	// has keyframes without the SPS and PPS to decode them, which only its
 	// sender can put in. The error says what to set on it.

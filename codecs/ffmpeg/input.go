@@ -20,6 +20,11 @@ func (r *Reader) openInput() error {
 			return fmt.Errorf("%w %q: %w: unknown input format %q", ErrOpen, r.url, ErrBadOption, r.cfg.inputFormat)
 		}
 	}
+	if readsSessionFile(r.url, r.cfg.inputFormat) {
+		if err := checkSessionFile(r.url); err != nil {
+			return err
+		}
+	}
 	options := r.cfg.inputOptions
 	if name := ioTimeoutOption(r.url); name != "" && r.cfg.ioTimeout > 0 && options[name] == "" {
 		options = maps.Clone(options)
@@ -73,6 +78,9 @@ func (r *Reader) openInput() error {
 		r.logs.unbind(r.fcAt)
 		if errors.Is(err, astiav.ErrProtocolNotFound) {
 			return missingProtocol(r.url, err)
+		}
+		if readsSessionFile(r.url, r.cfg.inputFormat) && errors.Is(err, astiav.ErrInvaliddata) {
+			return fmt.Errorf("%w %q: FFmpeg's sdp demuxer cannot read it: %w", ErrSessionFile, r.url, err)
 		}
 		if r.cfg.inputFormat == "rawvideo" && r.cfg.inputOptions["video_size"] == "" {
 			// A raw file says nothing of its pictures, and FFmpeg's error

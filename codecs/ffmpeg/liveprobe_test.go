@@ -18,6 +18,7 @@ func TestLiveProbeOptionsShortenTheProbeOfNetworkStreamsAlone(t *testing.T) {
 		{"udp://127.0.0.1:5000", map[string]string{"buffer_size": "65536"}, "0"},
 		{"rtsp://cam/1", map[string]string{"rtsp_transport": "tcp"}, "0"},
 		{"rtp://127.0.0.1:5000", nil, "0"},
+		{"/tmp/cam.sdp", map[string]string{"protocol_whitelist": "file,udp,rtp"}, "0"},
 		{"srt://127.0.0.1:9000?mode=listener", nil, "0"},
 		{"clip.mp4", nil, ""},
 		{"-", nil, ""},

@@ -125,8 +125,10 @@ func WithIOTimeout(d time.Duration) ReaderOption {
 }
 
 // IsNetwork reports whether url is read from the network (rtsp://,
-// http://, tcp://, udp://, ...), not from a file, a pipe or a device.
-func IsNetwork(url string) bool { return ioTimeoutOption(url) != "" }
+// http://, tcp://, udp://, ..., or the RTP stream an .sdp file describes:
+// see IsSessionFile), not from a file, a pipe or a device. A network
+// input is live: it is read as it comes, and a source over it reconnects.
+func IsNetwork(url string) bool { return ioTimeoutOption(url) != "" || IsSessionFile(url) }
 
 // ioTimeoutOption names the FFmpeg option that bounds a network read for
 // url, or "" when url is not read from the network. RTSP, RTP, UDP and SRT

@@ -147,8 +147,8 @@ const rtpProtocols = "data,udp,rtp"
 
 // input returns what FFmpeg opens for s: the description as a data: URL,
 // the sdp demuxer, and options with the protocols and the I/O timeout
-// (the sdp demuxer's listen_timeout, in seconds, which bounds every wait
-// for a packet) added, unless given. timeoutAdded is the option openInput
+// (the sdp demuxer's listen_timeout, as an .sdp file's: see
+// withListenTimeout) added, unless given. timeoutAdded is the option openInput
 // added for an rtp:// URL, which the sdp demuxer does not have.
 func (s *rtpSession) input(options, given map[string]string, timeout time.Duration, timeoutAdded string) (string, *astiav.InputFormat, map[string]string) {
 	opts := maps.Clone(options)
@@ -161,12 +161,7 @@ func (s *rtpSession) input(options, given map[string]string, timeout time.Durati
 	if opts["protocol_whitelist"] == "" {
 		opts["protocol_whitelist"] = rtpProtocols
 	}
-	if _, ok := given["listen_timeout"]; !ok {
-		opts["listen_timeout"] = "-1" // wait for ever
-		if timeout > 0 {
-			opts["listen_timeout"] = strconv.FormatFloat(timeout.Seconds(), 'f', -1, 64)
-		}
-	}
+	opts = withListenTimeout(opts, given, timeout)
 	data := "data:application/sdp;base64," + base64.StdEncoding.EncodeToString([]byte(s.description()))
 	return data, astiav.FindInputFormat("sdp"), opts
 }

@@ -1,8 +1,11 @@
 package ffmpeg
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"maps"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -12,21 +15,36 @@ import (
 
 // IsSessionFile reports whether url is a session description file (an
 // .sdp file, what ffmpeg -f rtp -sdp_file writes): the RTP stream it
-// describes is read from the network, though the file is not.
+// describes is read from the network, though the file is not, so IsNetwork
+// counts it as a network input.
 func IsSessionFile(url string) bool {
 	return !strings.Contains(url, "://") && strings.HasSuffix(strings.ToLower(url), ".sdp")
 }
 
+// readsSessionFile reports whether a Reader of url, whose caller forced
+// format (or none), reads it as a session file with the sdp demuxer: a
+// format forced other than sdp is the caller's choice.
+func readsSessionFile(url, format string) bool {
+	return IsSessionFile(url) && (format == "" || format == "sdp")
+}
+
 // sessionFileOptions returns options with the I/O timeout of the Reader
-// given to an .sdp file's sdp demuxer as its listen_timeout (in seconds;
-// -1 waits for ever), as an rtp:// URL's is, instead of FFmpeg's 10 s:
-// it bounds each wait for an RTP packet, at the open and while reading.
-// A listen_timeout the caller gave wins, and so does a format they forced
-// other than sdp.
+// given to an .sdp file's sdp demuxer (see withListenTimeout), as an
+// rtp:// URL's is, instead of FFmpeg's 10 s. A format the caller forced
+// other than sdp leaves options as they are.
 func sessionFileOptions(url, format string, options, given map[string]string, timeout time.Duration) map[string]string {
-	if !IsSessionFile(url) || (format != "" && format != "sdp") {
+	if !readsSessionFile(url, format) {
 		return options
 	}
+	return withListenTimeout(options, given, timeout)
+}
+
+// withListenTimeout returns options with the sdp demuxer's listen_timeout
+// (in seconds; -1 waits for ever) set to timeout, the Reader's I/O
+// timeout: it bounds each wait for an RTP packet, at the open and while
+// reading, of an .sdp file and of an rtp:// URL alike. A listen_timeout
+// the caller gave wins. options is not modified.
+func withListenTimeout(options, given map[string]string, timeout time.Duration) map[string]string {
 	if _, ok := given["listen_timeout"]; ok {
 		return options
 	}
@@ -39,6 +57,34 @@ func sessionFileOptions(url, format string, options, given map[string]string, ti
 		options["listen_timeout"] = strconv.FormatFloat(timeout.Seconds(), 'f', -1, 64)
 	}
 	return options
+}
+
+// maxSessionFile is as much of an .sdp file as FFmpeg's sdp demuxer reads
+// (its SDP_MAX_SIZE): a session description is a few hundred bytes.
+const maxSessionFile = 16 << 10
+
+// checkSessionFile returns an ErrSessionFile when the .sdp file at path
+// cannot be read, or describes no video stream (no m=video line): what is
+// wrong is the file, which reading it again would meet again, not the
+// network. Its RTP stream is not looked at.
+func checkSessionFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("%w %q: %w (write it with the sender, as ffmpeg -f rtp -sdp_file %s does, or give rtp://IP:PORT without a file)",
+			ErrSessionFile, path, err, path)
+	}
+	defer f.Close()
+	text, err := io.ReadAll(io.LimitReader(f, maxSessionFile))
+	if err != nil {
+		return fmt.Errorf("%w %q: %w", ErrSessionFile, path, err)
+	}
+	for line := range bytes.Lines(text) {
+		if bytes.HasPrefix(line, []byte("m=video ")) {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w %q: it describes no video stream (no m=video line in its first %d bytes): is it a session description, as ffmpeg -f rtp -sdp_file writes?",
+		ErrSessionFile, path, len(text))
 }
 
 // probedSessionFile returns the error of an .sdp file's stream that

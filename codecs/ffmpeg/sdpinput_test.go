@@ -79,3 +79,75 @@ func TestSessionFileFollowsTheIOTimeout(t *testing.T) {
 	defer r.Close()
 	readFrames(t, r, 10, 160, 120)
 }
+
+// An .sdp file's RTP stream is a network input, as an rtp:// URL is: a
+// source over it reconnects, and its timeline is a live stream's. The
+// file alone is not, nor a session file over HTTP taken for one.
+func TestASessionFilesStreamIsANetworkInput(t *testing.T) {
+	for url, want := range map[string]bool{
+		"cam.sdp": true, "/tmp/CAM.SDP": true, "rtp://127.0.0.1:5004": true, "http://cam/stream.sdp": true,
+		"clip.mp4": false, "/tmp/sdp": false, "file:///tmp/cam.sdp": false,
+	} {
+		if got := IsNetwork(url); got != want {
+			t.Errorf("IsNetwork(%q) = %v, want %v", url, got, want)
+		}
+	}
+}
+
+// An .sdp file that cannot be read, or is no session description with a
+// video stream, fails at once with ErrSessionFile naming it, without
+// waiting for RTP: what is wrong is the file, which no wait would cure.
+func TestABadSessionFileFailsAtOnceNamingIt(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	audioOnly := "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=mic\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 5002 RTP/AVP 0\r\n"
+	if err := os.Mkdir(filepath.Join(dir, "dir.sdp"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{
+		filepath.Join(dir, "missing.sdp"):          "no such file",
+		filepath.Join(dir, "dir.sdp"):              "is a directory",
+		write("empty.sdp", ""):                     "no m=video line",
+		write("text.sdp", "not a description\n"):   "no m=video line",
+		write("audio.sdp", audioOnly):              "no m=video line",
+		write("garbled.sdp", "m=video 5004 RTP\n"): "sdp demuxer cannot read it",
+	} {
+		_, err := OpenReader(path, WithInputOptions(map[string]string{"protocol_whitelist": "file,udp,rtp"}))
+		if !errors.Is(err, ErrSessionFile) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: err = %v, want ErrSessionFile naming it and saying %q", filepath.Base(path), err, want)
+		}
+	}
+}
+
+// An .sdp file's pictures are stamped as a live stream's: no later than
+// they are read, those FFmpeg's probe held back included, where a file's
+// timeline would start once it is open and stamp them ahead.
+func TestSessionFilesPicturesAreStampedNoLaterThanTheyAreRead(t *testing.T) {
+	port := freeRTPPort(t)
+	gstSender(t, port, "x264enc key-int-max=15", "rtph264pay config-interval=-1 pt=96")
+	stop := make(chan struct{})
+	defer close(stop)
+	r, err := openRTP(t, writeSessionFile(t, port), WithInputOptions(map[string]string{"protocol_whitelist": "file,udp,rtp"}),
+		WithIOTimeout(500*time.Millisecond), WithStop(stop))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for n := range 30 {
+		f, err := r.ReadFrame()
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := f.CaptureTime
+		f.Release()
+		if read := time.Now(); at.After(read) {
+			t.Fatalf("picture %d stamped %v after it was read", n, at.Sub(read))
+		}
+	}
+}
