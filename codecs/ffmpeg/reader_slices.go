@@ -29,44 +29,59 @@ func (r *Reader) joinSlices(par *astiav.CodecParameters) {
 // parts of a cut picture of the video stream joined into one packet.
 func (r *Reader) readJoined() error {
 	for {
-		if p, ok := r.join.pop(); ok {
-			return r.loadJoined(p)
+		if ok, err := r.join.load(r.pkt, r.stream.Index()); ok || err != nil {
+			return err
 		}
 		if err := r.fc.ReadFrame(r.pkt); err != nil {
 			if !errors.Is(err, astiav.ErrEof) {
 				return err
 			}
 			r.join.flush()
-			if p, ok := r.join.pop(); ok {
-				return r.loadJoined(p)
+			if ok, lerr := r.join.load(r.pkt, r.stream.Index()); ok || lerr != nil {
+				return lerr
 			}
 			return err
 		}
 		if r.pkt.StreamIndex() != r.stream.Index() {
 			return nil
 		}
-		r.join.push(joinPacket{
-			data: r.pkt.Data(), pts: r.pkt.Pts(), dts: r.pkt.Dts(),
-			duration: r.pkt.Duration(), pos: r.pkt.Pos(), flags: r.pkt.Flags(),
-		})
-		r.pkt.Unref()
+		if r.join.take(r.pkt) {
+			return nil
+		}
 	}
 }
 
-// loadJoined puts p into r.pkt, in a buffer with the padding FFmpeg's
-// decoders read past the end.
-func (r *Reader) loadJoined(p joinPacket) error {
+// take puts pkt, the stream's next packet as read, through j. It returns
+// true when pkt is to be handed on as it is; else j keeps what it needs
+// of pkt and pkt is blank, and the packets to hand on come from load.
+func (j *pictureJoin) take(pkt *astiav.Packet) bool {
+	j.push(joinPacket{
+		data: pkt.Data(), pts: pkt.Pts(), dts: pkt.Dts(),
+		duration: pkt.Duration(), pos: pkt.Pos(), flags: pkt.Flags(),
+	})
+	pkt.Unref()
+	return false
+}
+
+// load puts the oldest packet j hands on into pkt, which must be blank, as
+// a packet of stream, in a buffer with the padding FFmpeg's decoders read
+// past the end. It returns false when no packet waits.
+func (j *pictureJoin) load(pkt *astiav.Packet, stream int) (bool, error) {
+	p, ok := j.pop()
+	if !ok {
+		return false, nil
+	}
 	data := p.bytes()
 	buf := append(append(make([]byte, 0, len(data)+len(zeroPadding)), data...), zeroPadding[:]...)
-	if err := r.pkt.FromData(buf); err != nil {
-		return err
+	if err := pkt.FromData(buf); err != nil {
+		return false, err
 	}
-	r.pkt.SetSize(len(data))
-	r.pkt.SetPts(p.pts)
-	r.pkt.SetDts(p.dts)
-	r.pkt.SetDuration(p.duration)
-	r.pkt.SetPos(p.pos)
-	r.pkt.SetFlags(p.flags)
-	r.pkt.SetStreamIndex(r.stream.Index())
-	return nil
+	pkt.SetSize(len(data))
+	pkt.SetPts(p.pts)
+	pkt.SetDts(p.dts)
+	pkt.SetDuration(p.duration)
+	pkt.SetPos(p.pos)
+	pkt.SetFlags(p.flags)
+	pkt.SetStreamIndex(stream)
+	return true, nil
 }
