@@ -19,7 +19,7 @@ func (r *Reader) joinSlices(par *astiav.CodecParameters) {
 	if f == nil || !rtpFormats[f.Name()] || par.CodecID() != astiav.CodecIDH264 {
 		return
 	}
-	r.join = &pictureJoin{}
+	r.join = newPacketJoin()
 	if nalus, err := h264.SplitAnnexB(par.ExtraData()); err == nil {
 		_ = r.join.sets.Update(nalus)
 	}
@@ -51,32 +51,70 @@ func (r *Reader) readJoined() error {
 	}
 }
 
-// take puts pkt, the stream's next packet as read, through j. It returns
-// true when pkt is to be handed on as it is; else j keeps what it needs
-// of pkt and pkt is blank, and the packets to hand on come from load.
-func (j *pictureJoin) take(pkt *astiav.Packet) bool {
-	j.push(joinPacket{
-		data: pkt.Data(), pts: pkt.Pts(), dts: pkt.Dts(),
+// packetJoin is a pictureJoin of the packets a Reader reads into its
+// AVPacket. A packet that the join neither holds nor changes stays in
+// FFmpeg's buffer, not copied: at once in the Reader's packet, or, when
+// it goes on behind a keyframe let out, in behind. Held and changed
+// packets are copied out, and into a new buffer of FFmpeg's when they go
+// on (load).
+type packetJoin struct {
+	pictureJoin
+	// behind holds a packet as read that goes on after the pictureJoin's
+	// ready ones, when waits. It is the packetJoin's, freed by close.
+	behind *astiav.Packet
+	waits  bool
+}
+
+func newPacketJoin() *packetJoin { return &packetJoin{behind: astiav.AllocPacket()} }
+
+// close frees behind and what it holds.
+func (j *packetJoin) close() {
+	if j.behind != nil {
+		j.behind.Free()
+		j.behind = nil
+	}
+}
+
+// take puts pkt, the stream's next packet as read, through j, once load
+// has nothing more to hand on. It returns true when pkt is to be handed on
+// now as it is. Else pkt is blank, and the packets to hand on come from
+// load.
+func (j *packetJoin) take(pkt *astiav.Packet) bool {
+	v := j.offer(joinPacket{
+		data: packetData(pkt), pts: pkt.Pts(), dts: pkt.Dts(),
 		duration: pkt.Duration(), pos: pkt.Pos(), flags: pkt.Flags(),
 	})
+	switch v {
+	case asIs:
+		return true
+	case behind:
+		j.behind.MoveRef(pkt)
+		j.waits = true
+		return false
+	}
 	pkt.Unref()
 	return false
 }
 
-// load puts the oldest packet j hands on into pkt, which must be blank, as
-// a packet of stream, in a buffer with the padding FFmpeg's decoders read
-// past the end. It returns false when no packet waits.
-func (j *pictureJoin) load(pkt *astiav.Packet, stream int) (bool, error) {
+// load puts the next packet j hands on into pkt, which must be blank, as
+// a packet of stream: a packet of the pictureJoin's in a new buffer of
+// FFmpeg's, with the padding its decoders read past the end, else the one
+// behind them. It returns false when no packet waits.
+func (j *packetJoin) load(pkt *astiav.Packet, stream int) (bool, error) {
 	p, ok := j.pop()
 	if !ok {
-		return false, nil
+		if !j.waits {
+			return false, nil
+		}
+		pkt.MoveRef(j.behind)
+		j.waits = false
+		return true, nil
 	}
 	data := p.bytes()
-	buf := append(append(make([]byte, 0, len(data)+len(zeroPadding)), data...), zeroPadding[:]...)
-	if err := pkt.FromData(buf); err != nil {
+	if err := pkt.AllocPayload(len(data)); err != nil { // zeroes the padding
 		return false, err
 	}
-	pkt.SetSize(len(data))
+	copy(packetData(pkt), data)
 	pkt.SetPts(p.pts)
 	pkt.SetDts(p.dts)
 	pkt.SetDuration(p.duration)
