@@ -37,6 +37,8 @@ type pictureJoin struct {
 	// copied counts the packets offered whose bytes the pictureJoin
 	// copied: those it held or changed.
 	copied int
+	// split is where an offered packet is split, reused.
+	split [][]byte
 }
 
 // joinPacket is one demuxed packet of the stream, or several joined.
@@ -86,7 +88,15 @@ func (j *pictureJoin) offer(p joinPacket) verdict { return j.add(p, true) }
 // add takes the next packet of the stream, its data lent (offer) or not
 // (push, which always makes it taken).
 func (j *pictureJoin) add(p joinPacket, lent bool) verdict {
-	nalus, err := h264.SplitAnnexB(p.data)
+	var nalus [][]byte
+	var err error
+	if lent { // split into split, kept only by a copy (own)
+		nalus, err = h264.AppendSplitAnnexB(j.split[:0], p.data)
+		j.split = nalus[:0]
+		defer clear(nalus) // no view of the lent bytes outlives the call
+	} else {
+		nalus, err = h264.SplitAnnexB(p.data)
+	}
 	if err == nil {
 		_ = j.sets.Update(nalus) // a parameter set FFmpeg cannot read either fails there
 		p.nalus = nalus
@@ -105,8 +115,8 @@ func (j *pictureJoin) add(p joinPacket, lent bool) verdict {
 	}
 	j.letOut()
 	if p.nalus != nil && h264.IsIDR(p.nalus) && (j.cut || !j.first) {
-		p = j.own(p, lent)
-		j.held = &p
+		held := j.own(p, lent)
+		j.held = &held
 		return taken
 	}
 	if lent && passesUnchanged(p) {
