@@ -304,3 +304,77 @@ func TestRTPReaderCopiesNoPPictureOfAnUnslicedStream(t *testing.T) {
 		t.Fatalf("%d packets copied of 30 with %d keyframes; want the keyframes at most, and the first", r.join.copied, keyframes)
 	}
 }
+
+// FuzzJoinOfTheReadersPacketsMatchesPush: packets read into FFmpeg's
+// buffers come out of a packetJoin as the same packets pushed through a
+// pictureJoin of their own copies do, in the same order, whatever their
+// sequence. Each byte of the input picks a packet (a keyframe whole or in
+// parts, one repeating its parameter sets, a P picture, bytes that are not
+// Annex B) and its time.
+func FuzzJoinOfTheReadersPacketsMatchesPush(f *testing.F) {
+	f.Add([]byte{0, 1, 2, 3, 0, 1, 2})
+	f.Add([]byte{4, 2, 3, 4, 5, 0, 5, 1, 2})
+	f.Add([]byte{0, 0, 1, 1, 6, 2, 0x40, 0x41, 3})
+	data, err := os.ReadFile("../h264/testdata/x264_160x120_slices.h264")
+	if err != nil {
+		f.Fatal(err)
+	}
+	n, err := h264.SplitAnnexB(data)
+	if err != nil {
+		f.Fatal(err)
+	}
+	key := astiav.PacketFlags(astiav.PacketFlagKey)
+	kinds := []struct {
+		nalus [][]byte
+		flags astiav.PacketFlags
+	}{
+		{[][]byte{n[0], n[1], n[2], n[3], n[1], n[2], n[4]}, key}, // a cut keyframe's first part
+		{[][]byte{n[1], n[2], n[5]}, key},                         // and its second
+		{n[6:9], 0},
+		{n[9:12], 0},
+		{[][]byte{n[0], n[1], n[2], n[3], n[4], n[5]}, key},       // whole
+		{[][]byte{n[0], n[1], n[2], n[1], n[2], n[4], n[5]}, key}, // repeating SPS and PPS
+		{nil, 0}, // not Annex B
+	}
+	f.Fuzz(func(t *testing.T, picks []byte) {
+		if len(picks) > 64 {
+			return
+		}
+		var ps []joinPacket
+		for _, b := range picks {
+			k := kinds[int(b&0x3f)%len(kinds)]
+			p := joinPacket{data: []byte{1, 2, 3}, pts: int64(b>>6) * 3000, flags: k.flags}
+			if b>>6 == 3 {
+				p.pts = astiav.NoPtsValue
+			}
+			if k.nalus != nil {
+				p.data = h264.JoinAnnexB(k.nalus)
+			}
+			p.dts = p.pts
+			ps = append(ps, p)
+		}
+		var want []joined
+		var ref pictureJoin
+		for _, p := range append(ps, joinPacket{}) {
+			if p.data != nil {
+				ref.push(joinPacket{data: bytes.Clone(p.data), pts: p.pts, dts: p.dts, flags: p.flags})
+			} else {
+				ref.flush()
+			}
+			for q, ok := ref.pop(); ok; q, ok = ref.pop() {
+				want = append(want, joined{data: q.bytes(), pts: q.pts, key: q.flags.Has(astiav.PacketFlagKey)})
+			}
+		}
+		j := newPacketJoin()
+		defer j.close()
+		got := takeAll(t, j, demuxed(t, ps))
+		if len(got) != len(want) {
+			t.Fatalf("%d packets out, pushed %d", len(got), len(want))
+		}
+		for i := range got {
+			if !bytes.Equal(got[i].data, want[i].data) || got[i].pts != want[i].pts || got[i].key != want[i].key {
+				t.Fatalf("packet %d differs from the one pushed", i)
+			}
+		}
+	})
+}
