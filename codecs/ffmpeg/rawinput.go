@@ -132,3 +132,13 @@ func (r *rawPictures) close() {
 // itself: its Packet is a struct of that one pointer
 // (TestRawPacketsAreWhatFFmpegsDemuxerGives holds it to that).
 func packetOf(p *astiav.Packet) *C.AVPacket { return *(**C.AVPacket)(unsafe.Pointer(p)) }
+
+// packetData returns the bytes of pkt as a Go slice over FFmpeg's memory,
+// without copying them: valid until pkt is unreferenced or freed.
+func packetData(pkt *astiav.Packet) []byte {
+	c := packetOf(pkt)
+	if c.data == nil || c.size <= 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(c.data)), int(c.size))
+}

@@ -142,7 +142,7 @@ type Reader struct {
 	rtp *rtpSession
 	// join mends the H.264 pictures an RTP input's parser cut, nil for
 	// other inputs (reader_slices.go).
-	join *pictureJoin
+	join *packetJoin
 	// pipe reads a pipe or FIFO input for FFmpeg, nil for other inputs.
 	pipe *pipeInput
 
@@ -560,6 +560,10 @@ func (r *Reader) Close() error {
 	if r.raw != nil {
 		r.raw.close()
 		r.raw = nil
+	}
+	if r.join != nil {
+		r.join.close()
+		r.join = nil
 	}
 	if r.fc != nil {
 		r.fc.CloseInput()

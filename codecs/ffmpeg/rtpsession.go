@@ -240,5 +240,5 @@ func (r *Reader) watchRTP() error {
 	if r.rtp == nil || r.rtp.watch.done() {
 		return nil
 	}
-	return r.rtp.watch.check(r.pkt.Data(), r.rtp.addr)
+	return r.rtp.watch.check(packetData(r.pkt), r.rtp.addr) // read, not kept
 }

@@ -1,6 +1,8 @@
 package ffmpeg
 
 import (
+	"bytes"
+
 	"github.com/asticode/go-astiav"
 	"github.com/gopline/gopline/codecs/h264"
 )
@@ -21,6 +23,9 @@ import (
 // (h264.DropRepeatedParamSets): SPS and PPS once in front of the IDR.
 // Packets that are not Annex B pass as they are.
 //
+// A packet that is neither held nor changed, nearly every one, need not
+// be copied at all: offer tells its reader to hand on its own buffer.
+//
 // The zero value is ready to use; seed sets with the stream's parameter
 // sets out of band, if any. A pictureJoin is not safe for concurrent use.
 type pictureJoin struct {
@@ -29,6 +34,11 @@ type pictureJoin struct {
 	ready []joinPacket // to hand on, oldest first
 	// cut: a keyframe of the stream came cut; first: a keyframe passed.
 	cut, first bool
+	// copied counts the packets offered whose bytes the pictureJoin
+	// copied: those it held or changed.
+	copied int
+	// split is where an offered packet is split, reused.
+	split [][]byte
 }
 
 // joinPacket is one demuxed packet of the stream, or several joined.
@@ -51,34 +61,92 @@ func (p *joinPacket) bytes() []byte {
 	return p.data
 }
 
+// A verdict says what became of a packet offered to a pictureJoin.
+type verdict int
+
+const (
+	// taken: the pictureJoin holds or changed a copy of the packet, and
+	// what goes on comes from pop.
+	taken verdict = iota
+	// asIs: the packet goes on now, unchanged, in the caller's buffer.
+	asIs
+	// behind: the packet goes on unchanged, in the caller's buffer, after
+	// the packets that pop returns now.
+	behind
+)
+
 // push takes the next packet of the stream, whose data is the pictureJoin's
 // from now on.
-func (j *pictureJoin) push(p joinPacket) {
-	nalus, err := h264.SplitAnnexB(p.data)
-	if err != nil { // left to the decoder as it is
-		j.letOut()
-		j.ready = append(j.ready, p)
-		return
+func (j *pictureJoin) push(p joinPacket) { j.add(p, false) }
+
+// offer takes the next packet of the stream, whose data is only lent for
+// the call: a view of the reader's own buffer, of which the pictureJoin
+// keeps nothing. It copies the packet only to hold or change it. A packet
+// that goes on behind must be handed on before the next is offered.
+func (j *pictureJoin) offer(p joinPacket) verdict { return j.add(p, true) }
+
+// add takes the next packet of the stream, its data lent (offer) or not
+// (push, which always makes it taken).
+func (j *pictureJoin) add(p joinPacket, lent bool) verdict {
+	var nalus [][]byte
+	var err error
+	if lent { // split into split, kept only by a copy (own)
+		nalus, err = h264.AppendSplitAnnexB(j.split[:0], p.data)
+		j.split = nalus[:0]
+		defer clear(nalus) // no view of the lent bytes outlives the call
+	} else {
+		nalus, err = h264.SplitAnnexB(p.data)
 	}
-	_ = j.sets.Update(nalus) // a parameter set FFmpeg cannot read either fails there
-	p.nalus = nalus
-	if h := j.held; h != nil {
-		if sameTime(h.pts, p.pts) && h264.ContinuesPicture(h.nalus, nalus, &j.sets) {
-			h.nalus, h.data = h264.JoinPicture(h.nalus, nalus), nil
+	if err == nil {
+		_ = j.sets.Update(nalus) // a parameter set FFmpeg cannot read either fails there
+		p.nalus = nalus
+	}
+	if h := j.held; h != nil && p.nalus != nil {
+		if sameTime(h.pts, p.pts) && h264.ContinuesPicture(h.nalus, p.nalus, &j.sets) {
+			p = j.own(p, lent) // the joined picture keeps its slices
+			h.nalus, h.data = h264.JoinPicture(h.nalus, p.nalus), nil
 			if h.pts == astiav.NoPtsValue {
 				h.pts, h.dts = p.pts, p.dts
 			}
 			h.flags |= p.flags // a key or corrupt part makes the picture so
 			j.cut = true
-			return
+			return taken
 		}
-		j.letOut()
 	}
-	if h264.IsIDR(nalus) && (j.cut || !j.first) {
-		j.held = &p
-		return
+	j.letOut()
+	if p.nalus != nil && h264.IsIDR(p.nalus) && (j.cut || !j.first) {
+		held := j.own(p, lent)
+		j.held = &held
+		return taken
 	}
-	j.pass(p)
+	if lent && passesUnchanged(p) {
+		if len(j.ready) == 0 {
+			return asIs
+		}
+		return behind
+	}
+	j.pass(j.own(p, lent))
+	return taken
+}
+
+// passesUnchanged reports whether pass would hand p on as it is: it is not
+// Annex B, or repeats no parameter set.
+func passesUnchanged(p joinPacket) bool {
+	return p.nalus == nil || len(h264.DropRepeatedParamSets(p.nalus)) == len(p.nalus)
+}
+
+// own returns p with its data copied into a buffer of its own and split
+// anew when it is lent, else p.
+func (j *pictureJoin) own(p joinPacket, lent bool) joinPacket {
+	if !lent {
+		return p
+	}
+	j.copied++
+	p.data = bytes.Clone(p.data)
+	if p.nalus != nil {
+		p.nalus, _ = h264.SplitAnnexB(p.data) // as it split before
+	}
+	return p
 }
 
 // flush lets the held keyframe out: the stream ended.

@@ -31,18 +31,24 @@ var startCode4 = []byte{0, 0, 0, 1}
 // It returns ErrEmpty for an empty input or one without any NAL unit,
 // ErrNoStartCode when b does not begin with a start code, and ErrTooManyNALUs
 // beyond MaxNALUsPerAccessUnit NAL units.
-func SplitAnnexB(b []byte) ([][]byte, error) {
+func SplitAnnexB(b []byte) ([][]byte, error) { return AppendSplitAnnexB(nil, b) }
+
+// AppendSplitAnnexB is SplitAnnexB appending the NAL units of b to dst: it
+// returns the extended slice, or dst as it was and the error. A caller
+// that splits one access unit after another into the same dst[:0]
+// allocates nothing once dst has grown.
+func AppendSplitAnnexB(dst [][]byte, b []byte) ([][]byte, error) {
 	if len(b) == 0 {
-		return nil, ErrEmpty
+		return dst, ErrEmpty
 	}
 	zeros := 0
 	for zeros < len(b) && b[zeros] == 0 {
 		zeros++
 	}
 	if zeros < 2 || zeros == len(b) || b[zeros] != 1 {
-		return nil, fmt.Errorf("%w: stream begins with % x", ErrNoStartCode, b[:min(len(b), 4)])
+		return dst, fmt.Errorf("%w: stream begins with % x", ErrNoStartCode, b[:min(len(b), 4)])
 	}
-	var nalus [][]byte
+	nalus, first := dst, len(dst)
 	pos := zeros + 1
 	for {
 		end, next := len(b), -1
@@ -50,8 +56,8 @@ func SplitAnnexB(b []byte) ([][]byte, error) {
 			end, next = pos+i, pos+i+len(startCode3)
 		}
 		if nalu := trimTrailingZeros(b[pos:end]); len(nalu) > 0 {
-			if len(nalus) == MaxNALUsPerAccessUnit {
-				return nil, fmt.Errorf("%w: more than %d", ErrTooManyNALUs, MaxNALUsPerAccessUnit)
+			if len(nalus)-first == MaxNALUsPerAccessUnit {
+				return dst, fmt.Errorf("%w: more than %d", ErrTooManyNALUs, MaxNALUsPerAccessUnit)
 			}
 			nalus = append(nalus, nalu[:len(nalu):len(nalu)])
 		}
@@ -60,8 +66,8 @@ func SplitAnnexB(b []byte) ([][]byte, error) {
 		}
 		pos = next
 	}
-	if len(nalus) == 0 {
-		return nil, fmt.Errorf("%w: only start codes and zero bytes", ErrEmpty)
+	if len(nalus) == first {
+		return dst, fmt.Errorf("%w: only start codes and zero bytes", ErrEmpty)
 	}
 	return nalus, nil
 }

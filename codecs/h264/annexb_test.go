@@ -133,6 +133,24 @@ func TestSplitAnnexBFindsEachNALUnit(t *testing.T) {
 	}
 }
 
+func TestAppendSplitAnnexBKeepsWhatDstHolds(t *testing.T) {
+	held := []byte{0x09, 0xf0}
+	for _, tc := range annexBCases {
+		t.Run(tc.name, func(t *testing.T) {
+			dst := make([][]byte, 1, 8)
+			dst[0] = held
+			got, err := AppendSplitAnnexB(dst, tc.stream)
+			if !errors.Is(err, tc.err) {
+				t.Fatalf("error = %v, want %v", err, tc.err)
+			}
+			want := append([][]byte{held}, tc.nalus...)
+			if !equalNALUs(got, want) {
+				t.Errorf("NAL units = % x, want % x", got, want)
+			}
+		})
+	}
+}
+
 func TestJoinAnnexBRoundTripsThroughSplit(t *testing.T) {
 	for _, tc := range annexBCases {
 		if tc.err != nil {
