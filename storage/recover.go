@@ -55,9 +55,13 @@ type RecoveredStream struct {
 	// First and Last are the capture times of the first and the last
 	// packet written.
 	First, Last time.Time
-	// Counted is the number of packets the damaged file's newest readable
-	// counters held for the stream, or 0 when they were not found.
-	Counted int64
+	// Counted is the number of packets the damaged file's last complete
+	// commit held for the stream, or 0 when nothing in the file tells it.
+	// CountedBy says what told it; Uncounted, when it is 0, says what was
+	// lost that would have.
+	Counted   int64
+	CountedBy CountSource
+	Uncounted string
 	// Damaged counts the records that failed to decode (checksum, framing);
 	// Dropped counts packets that decoded but were left out: the rest of a
 	// GOP whose keyframe is lost, or a packet that does not follow the one
@@ -79,6 +83,33 @@ type RecoveredStream struct {
 	// the records of such a commit that do not decode are counted nowhere,
 	// as the file never held them.
 	Uncommitted int64
+}
+
+// CountSource says what in a damaged file told how many packets its last
+// complete commit held for a stream.
+type CountSource int
+
+const (
+	// CountedByNothing: the count is not known.
+	CountedByNothing CountSource = iota
+	// CountedByCounters: the stream's counters, as the tree of the newest
+	// valid meta page reaches them.
+	CountedByCounters
+	// CountedByIndexes: the counters are lost, and the indexes of the
+	// stream's first chunk and of the end of its last chunk in that tree
+	// tell it (a stream holds every index between).
+	CountedByIndexes
+)
+
+// String is "counters", "indexes", or "" for CountedByNothing.
+func (c CountSource) String() string {
+	switch c {
+	case CountedByCounters:
+		return "counters"
+	case CountedByIndexes:
+		return "indexes"
+	}
+	return ""
 }
 
 // Lost is the number of packets the damaged file counted for the stream

@@ -58,6 +58,7 @@ func writeStream(rec *Recording, ps plannedStream, cr *chunkReader) (RecoveredSt
 		return w.rs, err
 	}
 	w.committedEnd = end
+	w.rs.count(ps, end)
 	for i := 0; i < len(ps.chunks); {
 		j := i + 1
 		for j < len(ps.chunks) && ps.chunks[j].first == ps.chunks[i].first {
@@ -72,21 +73,41 @@ func writeStream(rec *Recording, ps plannedStream, cr *chunkReader) (RecoveredSt
 		}
 		i = j
 	}
-	w.rs.countMissing()
+	w.rs.countMissing(ps)
 	return w.rs, nil
+}
+
+// count says how many packets the damaged file held for the stream, and
+// what tells it: its counters as the newest meta's tree reaches them, else
+// the indexes of its first chunk and of the end of its last in that tree,
+// end being 0 when not known. Else Uncounted says what was lost.
+func (s *RecoveredStream) count(ps plannedStream, end uint64) {
+	e := ps.newest
+	switch {
+	case ps.counted > 0:
+		s.Counted, s.CountedBy = ps.counted, CountedByCounters
+	case e.firstKnown && e.lastKnown && end > e.first:
+		s.Counted, s.CountedBy = int64(end-e.first), CountedByIndexes
+	case ps.renamed:
+		s.Uncounted = "its name is lost, and with it what the file held of it"
+	case e.lost != "":
+		s.Uncounted = "its counters are lost, and " + e.lost
+	default:
+		s.Uncounted = "its counters are lost, and so is the last commit's copy of its last chunk"
+	}
 }
 
 // committedEnd returns the index after the last packet that the damaged
 // file's last complete commit held for the stream, or 0 when it is not
-// known: the newest meta's tree was not found, or the copy of its last
-// chunk that the tree reaches is lost or broken. Records past it were
+// known: the newest meta's tree, or its entry of the stream's last chunk,
+// was not found, or the copy of that chunk it reaches is lost or broken. Records past it were
 // written by a commit cut short.
 func committedEnd(ps plannedStream, cr *chunkReader) (uint64, error) {
-	if !ps.committed {
+	if !ps.newest.lastKnown {
 		return 0, nil
 	}
 	for _, c := range ps.chunks {
-		if c.first != ps.lastCommitted || c.rank != 2 {
+		if c.first != ps.newest.last || c.rank != 2 {
 			continue
 		}
 		recs, broken, err := decodeCopy(cr, c)
@@ -98,15 +119,19 @@ func committedEnd(ps plannedStream, cr *chunkReader) (uint64, error) {
 	return 0, nil
 }
 
-// countMissing makes Missing, when the damaged file's counters are found,
-// the packets they count that were neither written, damaged nor dropped:
-// those of chunks lost before the first chunk found or after the last, as
-// well as between. The indexes between the chunks found tell only when
-// the counters are lost, and may tell more than was lost: the Seq of a
-// chunk found without its key places it, and the Seq skips the packets
-// that the recorder missed.
-func (s *RecoveredStream) countMissing() {
+// countMissing makes Missing, when the damaged file's count is known, the
+// packets it counts that were neither written, damaged nor dropped: those
+// of chunks lost before the first chunk found or after the last, as well
+// as between. The indexes between the chunks found tell only when the
+// count is not known, and may tell more than was lost: the Seq of a chunk
+// found without its key places it, and the Seq skips the packets that the
+// recorder missed. Then the index of the newest tree's first chunk, when
+// known, tells those lost before the first chunk found.
+func (s *RecoveredStream) countMissing(ps plannedStream) {
 	if s.Counted == 0 {
+		if e := ps.newest; e.firstKnown && len(ps.chunks) > 0 && ps.chunks[0].first > e.first {
+			s.Missing += int64(ps.chunks[0].first - e.first)
+		}
 		return
 	}
 	s.Missing = max(0, s.Counted-s.Committed()-s.Damaged-s.Dropped)

@@ -62,13 +62,12 @@ type plannedStream struct {
 	info    *StreamInfo // nil when lost: made from the packets
 	renamed bool        // no name was found: name is recovered-N
 	counted int64       // the packets the file's newest counters held, 0 when unknown
-	// lastCommitted is the first index of the stream's last chunk in the
-	// newest valid meta's tree, when committed is set: the chunk that ends
-	// what the file's last complete commit held.
-	lastCommitted uint64
-	committed     bool
-	chunks        []salvage
-	damaged       int64 // chunks none of whose records decode, and lost chunk pages
+	// newest are the first and the last chunk of the stream's tree in the
+	// newest valid meta's: the last ends what the file's last complete
+	// commit held.
+	newest  treeEdges
+	chunks  []salvage
+	damaged int64 // chunks none of whose records decode, and lost chunk pages
 }
 
 // chunkReader reads chunks from the damaged file into one buffer.
@@ -106,7 +105,6 @@ func planSalvage(s *pageScan, cr *chunkReader) (*salvagePlan, error) {
 	lostPages := make(map[string]int64)
 	infos := make(map[string]StreamInfo)
 	counted := make(map[string][2]int64) // rank+1, packets
-	lastCommitted := make(map[string]uint64)
 	orphanCounters := make(map[uint64]int64)
 	known := make(map[string]bool)
 	for _, id := range sortedKeys(s.nodes) {
@@ -133,11 +131,6 @@ func planSalvage(s *pageScan, cr *chunkReader) (*salvagePlan, error) {
 			orphanCounters[id] = nd.counters.packets // its chunks may tell whose they are
 		}
 		for _, ref := range nd.chunks {
-			if rank == 2 && name != "" {
-				if last, ok := lastCommitted[name]; !ok || ref.first > last {
-					lastCommitted[name] = ref.first
-				}
-			}
 			loc := ref.loc
 			if ref.root != 0 {
 				v, ok := s.values[ref.root]
@@ -229,7 +222,7 @@ func planSalvage(s *pageScan, cr *chunkReader) (*salvagePlan, error) {
 	slices.Sort(names)
 	for _, name := range names {
 		ps := plannedStream{name: name, counted: counted[name][1], damaged: damaged[name] + lostPages[name], chunks: byIndex(byStream[name])}
-		ps.lastCommitted, ps.committed = lastCommitted[name], hasKey(lastCommitted, name)
+		ps.newest = newestEdges(s, o, name)
 		if info, ok := infos[name]; ok {
 			ps.info = &info
 		}

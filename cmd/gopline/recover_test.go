@@ -123,8 +123,14 @@ func TestRecoverSaysOnlyWhatWasLost(t *testing.T) {
 		{recoveredStream{Packets: 1800, Counted: 1855, Damaged: 3, Dropped: 52}, "55 of 1855 (3 damaged, 52 after a lost keyframe)"},
 		// Counters older than the chunks found: the scan's count stands.
 		{recoveredStream{Packets: 1855, Counted: 1800, Damaged: 2}, "2 of 1800 (2 damaged)"},
-		{recoveredStream{Packets: 1800, Missing: 7}, "at least 7 (7 missing)"},
-		{recoveredStream{Packets: 1800}, "unknown (the file's counts are lost)"},
+		{recoveredStream{Packets: 1800, Missing: 7}, "at least 7 (7 missing): the file's counts are lost"},
+		{recoveredStream{Packets: 1800}, "unknown: the file's counts are lost"},
+		// The counters are lost, and with them the entry of the last chunk:
+		// the report says so.
+		{recoveredStream{Packets: 591, Missing: 7, Dropped: 2, Uncounted: "its counters are lost, and so is the last commit's entry of its last chunk"},
+			"at least 9 (2 after a lost keyframe, 7 missing): its counters are lost, and so is the last commit's entry of its last chunk"},
+		// The counters are lost, and the chunks' indexes tell the count.
+		{recoveredStream{Packets: 591, Counted: 600, CountedBy: "indexes", Missing: 7, Dropped: 2}, "9 of 600 (2 after a lost keyframe, 7 missing)"},
 		// A full disk cut a commit short: the file held 339 packets, the
 		// 4 more written were never committed and are not counted in.
 		{recoveredStream{Packets: 343, Counted: 339, Uncommitted: 4}, "none; 4 more from a commit cut short"},
