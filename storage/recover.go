@@ -73,9 +73,17 @@ type RecoveredStream struct {
 	// a packet found twice (in two copies of a chunk) is written once and
 	// counted nowhere.
 	Damaged, Dropped, Missing int64
-	// UnreadableChunks counts the chunks whose pages were lost or hold
-	// nothing that decodes: their packets are among the Missing.
+	// UnreadableChunks counts the chunks of the damaged file's last
+	// complete commit whose pages were lost or hold nothing that decodes:
+	// their packets are among the Missing.
 	UnreadableChunks int64
+	// Overwritten counts the chunks of the commit before the last that a
+	// commit cut short (a full disk) wrote over: their pages, which the
+	// last complete commit had freed when it copied the chunks to new
+	// pages or deleted them, or the leaf that referred to them, past the
+	// last commit's last chunk. The last complete commit did not hold
+	// them: nothing the file held is lost with them.
+	Overwritten int64
 	// Uncommitted counts the packets written that the damaged file's last
 	// complete commit did not hold: a commit cut short (a full disk, a
 	// kill) wrote them to pages before it failed, and the recorder counted

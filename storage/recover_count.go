@@ -43,7 +43,7 @@ func writeSalvage(path string, plan *salvagePlan, cr *chunkReader, clock func() 
 // first keyframe, so that a stream of which nothing decodes from a
 // keyframe on is not written at all.
 func writeStream(rec *Recording, ps plannedStream, cr *chunkReader) (RecoveredStream, error) {
-	w := &streamWriter{rec: rec, rs: RecoveredStream{Name: ps.name, Renamed: ps.renamed, Counted: ps.counted, UnreadableChunks: ps.damaged}}
+	w := &streamWriter{rec: rec, rs: RecoveredStream{Name: ps.name, Renamed: ps.renamed, Counted: ps.counted, UnreadableChunks: ps.damaged, Overwritten: ps.overwritten}}
 	w.info = ps.info
 	if w.info == nil {
 		h := ps.chunks[0].head

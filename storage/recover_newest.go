@@ -88,3 +88,67 @@ func (s *pageScan) lastChunk(root uint64) (uint64, bool) {
 	}
 	return 0, false
 }
+
+// unreadCopy is a copy of a chunk that a tree of the file reaches and that
+// reads nothing: its page holds no chunk, or none of its records decode.
+type unreadCopy struct {
+	stream string
+	first  uint64 // the chunk's index
+	rank   int    // 2 when the newest tree reaches it, 1 the older only
+	page   uint64
+	// written says that the page holds what bbolt wrote there since, not
+	// bytes cut away or garbage.
+	written bool
+}
+
+// rewritten says whether the page id lies in the file and holds a node
+// that bbolt wrote there: a branch, a leaf or a freelist that names it.
+func (s *pageScan) rewritten(cr *chunkReader, id uint64) bool {
+	off := int64(id) * s.pageSize
+	if off+boltPageHeaderSize > s.size {
+		return false
+	}
+	head := make([]byte, boltPageHeaderSize)
+	if _, err := cr.r.ReadAt(head, off); err != nil {
+		return false
+	}
+	p, ok := readBoltPage(head)
+	return ok && p.id == id && (p.flags == boltBranchPage || p.flags == boltLeafPage || p.flags == boltFreelistPage)
+}
+
+// countUnread counts a stream's chunks that read nothing: those the file's
+// last complete commit held (damaged), and the entries of the older
+// commit's tree that a commit cut short wrote over (overwritten), which
+// were not of what the file held. The newest commit copied the chunks it
+// changed to new pages and freed the old ones, and those of its older
+// tree's leaves it changed: only a later commit, one cut short before it
+// wrote its meta page (a full disk), writes there. So an older copy is not
+// lost when the newest tree's entries say that it held the chunk elsewhere
+// (held are their indexes) or had deleted it, and it was written over when
+// its page now holds another node; an entry of the older tree past the
+// newest tree's last chunk is one that the commit cut short wrote, in a
+// leaf over a page the older tree reaches, for a chunk it never wrote.
+// Any other copy counts as lost.
+func countUnread(unread []unreadCopy, stream string, held map[uint64]bool, e treeEdges) (damaged, overwritten int64) {
+	type where struct{ page, first uint64 }
+	surest := make(map[where]unreadCopy) // a copy both trees reach is the newest's
+	for _, u := range unread {
+		k := where{u.page, u.first}
+		if prev, ok := surest[k]; u.stream == stream && (!ok || u.rank > prev.rank) {
+			surest[k] = u
+		}
+	}
+	for _, u := range surest {
+		older := u.rank < 2
+		replaced := older && (held[u.first] || e.firstKnown && u.first < e.first)
+		switch {
+		case older && e.lastKnown && u.first > e.last:
+			overwritten++
+		case replaced && u.written:
+			overwritten++
+		case !replaced:
+			damaged++
+		}
+	}
+	return damaged, overwritten
+}

@@ -41,6 +41,10 @@ type recoveredStream struct {
 	// Uncommitted are packets written that a commit cut short (a full
 	// disk) left in the file: among Packets, not among Counted.
 	Uncommitted int64 `json:"uncommitted"`
+	// OverwrittenChunks are chunks of the commit before the last that a
+	// commit cut short wrote over: the last complete commit did not hold
+	// them, and they are not among the lost.
+	OverwrittenChunks int64 `json:"overwritten_chunks"`
 }
 
 // recoverReport is `gopline recover --json`.
@@ -103,7 +107,7 @@ func recoverRecording(src, dst string, asJSON bool, w io.Writer) error {
 			Stream: s.Name, Renamed: s.Renamed, Codec: s.Codec.String(), Packets: s.Packets, GOPs: s.GOPs,
 			Start: s.First, End: s.Last, Span: s.Last.Sub(s.First), Counted: s.Counted, CountedBy: s.CountedBy.String(), Uncounted: s.Uncounted, Lost: s.Lost(),
 			Damaged: s.Damaged, Dropped: s.Dropped, Missing: s.Missing, UnreadableChunks: s.UnreadableChunks,
-			Uncommitted: s.Uncommitted,
+			Uncommitted: s.Uncommitted, OverwrittenChunks: s.Overwritten,
 		})
 	}
 	if report.Lost == nil {
@@ -191,10 +195,17 @@ func lostText(s recoveredStream) string {
 		}
 		text += ": " + why
 	}
-	if s.Uncommitted > 0 {
-		// Packets the recorder counted lost, found in pages a commit cut
-		// short wrote: written, but not of what the file held.
+	// Packets the recorder counted lost, found in pages a commit cut short
+	// wrote: written, but not of what the file held; and the older chunks
+	// it wrote over, which the file no longer held.
+	over := plural(uint64(s.OverwrittenChunks), "older chunk")
+	switch {
+	case s.Uncommitted > 0 && s.OverwrittenChunks > 0:
+		text += fmt.Sprintf("; %d more from a commit cut short, which wrote over %s the last commit did not hold", s.Uncommitted, over)
+	case s.Uncommitted > 0:
 		text += fmt.Sprintf("; %d more from a commit cut short", s.Uncommitted)
+	case s.OverwrittenChunks > 0:
+		text += fmt.Sprintf("; a commit cut short wrote over %s the last commit did not hold", over)
 	}
 	return text
 }

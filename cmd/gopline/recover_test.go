@@ -135,6 +135,12 @@ func TestRecoverSaysOnlyWhatWasLost(t *testing.T) {
 		// 4 more written were never committed and are not counted in.
 		{recoveredStream{Packets: 343, Counted: 339, Uncommitted: 4}, "none; 4 more from a commit cut short"},
 		{recoveredStream{Packets: 340, Counted: 339, Uncommitted: 4, Missing: 3}, "3 of 339 (3 missing); 4 more from a commit cut short"},
+		// The commit cut short wrote over older copies of chunks that the
+		// last complete commit held anew: nothing is lost, and the report
+		// says what was written over.
+		{recoveredStream{Packets: 210, Counted: 210, OverwrittenChunks: 1}, "none; a commit cut short wrote over 1 older chunk the last commit did not hold"},
+		{recoveredStream{Packets: 343, Counted: 339, Uncommitted: 4, OverwrittenChunks: 2},
+			"none; 4 more from a commit cut short, which wrote over 2 older chunks the last commit did not hold"},
 	} {
 		tc.s.Lost = max(0, tc.s.Counted-tc.s.Packets+tc.s.Uncommitted)
 		if got := lostText(tc.s); got != tc.want {
