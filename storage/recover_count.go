@@ -100,8 +100,8 @@ func (s *RecoveredStream) count(ps plannedStream, end uint64) {
 // committedEnd returns the index after the last packet that the damaged
 // file's last complete commit held for the stream, or 0 when it is not
 // known: the newest meta's tree, or its entry of the stream's last chunk,
-// was not found, or the copy of that chunk it reaches is lost or broken. Records past it were
-// written by a commit cut short.
+// was not found, or the copy of that chunk it reaches is lost or broken.
+// Records past it were written by a commit cut short.
 func committedEnd(ps plannedStream, cr *chunkReader) (uint64, error) {
 	if !ps.newest.lastKnown {
 		return 0, nil
