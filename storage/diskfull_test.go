@@ -449,7 +449,9 @@ func TestACreationAFullDiskCutsShortLeavesNothingInTheWay(t *testing.T) {
 // against what the file held, the packets the recorder said it kept: what
 // it salvages of the commit cut short is counted apart (Uncommitted) and
 // not as lost, and the counters that commit wrote never stand for the
-// file's, even in a copy of the file cut short.
+// file's, even in a copy of the file cut short. The older copies of chunks
+// that it wrote over are said apart too (Overwritten), not counted as
+// unreadable chunks: the last complete commit held newer copies.
 func TestRecoverCountsWhatTheFileHeldNotACommitAFullDiskCutShort(t *testing.T) {
 	dir := smallfs.Dir(t, "3m")
 	if dir == "" {
@@ -465,7 +467,7 @@ func TestRecoverCountsWhatTheFileHeldNotACommitAFullDiskCutShort(t *testing.T) {
 	for i := 40; i < 56; i++ {
 		cases = append(cases, sizes{ballast: i * 7919, batch: 1 + i%7, size: 3000 + 377*i, after: i%2 == 1})
 	}
-	uncommitted := int64(0)
+	uncommitted, overwritten := int64(0), int64(0)
 	for _, tc := range cases {
 		ballast := filepath.Join(dir, "ballast")
 		if err := os.WriteFile(ballast, make([]byte, tc.ballast), 0o644); err != nil {
@@ -496,6 +498,7 @@ func TestRecoverCountsWhatTheFileHeldNotACommitAFullDiskCutShort(t *testing.T) {
 			}
 			rs := res.Streams[0]
 			uncommitted += rs.Uncommitted
+			overwritten += rs.Overwritten
 			switch {
 			case rs.Counted != 0 && rs.Counted != kept:
 				t.Errorf("%+v, cut to %d%%: counted %d, but the recorder kept %d", tc, cut, rs.Counted, kept)
@@ -503,8 +506,8 @@ func TestRecoverCountsWhatTheFileHeldNotACommitAFullDiskCutShort(t *testing.T) {
 				t.Errorf("%+v, cut to %d%%: %d committed packets written, but the recorder kept %d", tc, cut, rs.Committed(), kept)
 			case rs.Counted != 0 && rs.Lost() != kept-rs.Committed():
 				t.Errorf("%+v, cut to %d%%: lost %d, want %d", tc, cut, rs.Lost(), kept-rs.Committed())
-			case cut == 100 && (rs.Committed() != kept || rs.Damaged+rs.Dropped+rs.Missing != 0):
-				t.Errorf("%+v, whole: want all %d kept packets written and nothing lost", tc, kept)
+			case cut == 100 && (rs.Counted != kept || rs.Committed() != kept || rs.Damaged+rs.Dropped+rs.Missing+rs.UnreadableChunks != 0):
+				t.Errorf("%+v, whole: %+v: want all %d kept packets written and nothing lost", tc, rs, kept)
 			}
 		}
 		if err := os.Remove(path); err != nil {
@@ -516,5 +519,8 @@ func TestRecoverCountsWhatTheFileHeldNotACommitAFullDiskCutShort(t *testing.T) {
 	}
 	if uncommitted == 0 {
 		t.Error("no packet of a commit cut short was salvaged: the test no longer tests that")
+	}
+	if overwritten == 0 {
+		t.Error("no commit cut short wrote over a chunk page: the test no longer tests that")
 	}
 }

@@ -389,3 +389,122 @@ func TestRecoverCountsTheChunksLostAtTheEndsAsMissing(t *testing.T) {
 		}
 	}
 }
+
+// newestCounters returns where the recording b's newest tree keeps the
+// counters of its only stream: the file offsets of their leaf page and of
+// their value in it.
+func newestCounters(t *testing.T, b []byte) (page, value int64) {
+	t.Helper()
+	scan, err := scanPages(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := newOwners(scan)
+	for id, nd := range scan.nodes {
+		if _, rank := o.ownerOf(id); nd.counters == nil || rank != 2 {
+			continue
+		}
+		page = int64(id) * scan.pageSize
+		p, _ := readBoltPage(b[page:])
+		for _, e := range leafElements(b[page:page+scan.pageSize], int(p.count)) {
+			if string(e.key) == keyCounters {
+				return page, page + int64(e.valueAt)
+			}
+		}
+	}
+	t.Fatal("the newest tree's counters are not found")
+	return 0, 0
+}
+
+// recoverBytes recovers the recording b and returns its only stream.
+func recoverBytes(t *testing.T, b []byte) RecoveredStream {
+	t.Helper()
+	src := filepath.Join(t.TempDir(), "src.gopline")
+	if err := os.WriteFile(src, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Recover(src, filepath.Join(t.TempDir(), "new.gopline"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Streams) != 1 {
+		t.Fatalf("%+v: want one stream", res)
+	}
+	return res.Streams[0]
+}
+
+// A stream's counters cut away from the end of their page (a torn write,
+// a bad sector) leave the entries of its chunks before them: the newest
+// tree's first chunk and the end of its last tell how many packets the
+// file held, exactly.
+func TestRecoverCountsAStreamWhoseCountersAreLostByItsChunks(t *testing.T) {
+	const packets = 600
+	b := jumpingRecording(t, packets, 0)
+	page, value := newestCounters(t, b)
+	clear(b[value : page+pageSize])
+	rs := recoverBytes(t, b)
+	want := RecoveredStream{Name: "/cam", Codec: media.H264, Packets: packets, GOPs: packets / 6, Counted: packets, CountedBy: CountedByIndexes,
+		First: rs.First, Last: rs.Last}
+	if rs != want {
+		t.Errorf("%+v\nwant %+v", rs, want)
+	}
+}
+
+// When the counters' page is lost whole, so are the entries of the last
+// chunks beside them: the count is not known, and the report says why.
+// The chunks themselves are found on their own pages, and none is taken
+// for a commit cut short. The newest tree's first chunk index still tells
+// the packets lost before the first chunk found.
+func TestRecoverSaysWhyItCannotCountAStreamWhoseLastLeafIsLost(t *testing.T) {
+	const packets = 600
+	const why = "its counters are lost, and so is the last commit's entry of its last chunk"
+	for _, firstLost := range []bool{false, true} {
+		b := jumpingRecording(t, packets, 0)
+		page, _ := newestCounters(t, b)
+		want := RecoveredStream{Name: "/cam", Codec: media.H264, Packets: packets, GOPs: packets / 6, Uncounted: why}
+		if firstLost {
+			damageChunk(t, b, 90) // jumpingRecording's Seq starts at 90
+			want.Packets, want.GOPs, want.Dropped, want.Missing, want.UnreadableChunks = packets-6, packets/6-1, 1, 5, 1
+		}
+		clear(b[page : page+pageSize])
+		rs := recoverBytes(t, b)
+		want.First, want.Last = rs.First, rs.Last
+		if rs != want {
+			t.Errorf("first chunk lost %v: %+v\nwant %+v", firstLost, rs, want)
+		}
+	}
+}
+
+// A copy of the file cut short inside the counters' value: the count is
+// exact when the newest tree's root, the stream's root and its last
+// chunk's page lie before the cut; otherwise the report says what was
+// lost that would have told it (bbolt places pages where its freelist
+// says, so which holds depends on the run). Either way nothing is taken
+// for a commit cut short.
+func TestRecoverCountsACopyCutInsideItsCountersWhereTheFileAllows(t *testing.T) {
+	const packets = 600
+	for range 8 {
+		b := jumpingRecording(t, packets, 0)
+		page, value := newestCounters(t, b)
+		scan, err := scanPages(bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := scan.nodes[uint64(page/pageSize)].chunks
+		loc, ok := scan.values[last[len(last)-1].root]
+		if !ok {
+			t.Fatal("the last chunk's page is not found")
+		}
+		before := func(id uint64) bool { return int64(id+1)*pageSize <= value }
+		exact := before(scan.metas[0].root) && before(newOwners(scan).newest["/cam"]) && loc.off+loc.n <= value
+		rs := recoverBytes(t, b[:value])
+		t.Logf("the count can be known: %v; %+v", exact, rs)
+		lost := rs.Damaged + rs.Dropped + rs.Missing
+		switch {
+		case exact && (rs.Counted != packets || rs.CountedBy != CountedByIndexes || rs.Uncounted != "" || rs.Packets+lost != packets || rs.Uncommitted != 0):
+			t.Errorf("%+v: want the %d packets counted by the chunks' indexes, and those written and lost to add up to them", rs, packets)
+		case !exact && (rs.Counted != 0 || rs.Uncounted == "" || rs.Packets >= packets || rs.Uncommitted != 0):
+			t.Errorf("%+v: the tree's pages are cut away: want the count unknown, and why", rs)
+		}
+	}
+}

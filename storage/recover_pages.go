@@ -31,9 +31,10 @@ const (
 	boltBucketSize     = 16
 	boltMetaSize       = 64
 
-	boltBranchPage = 0x01
-	boltLeafPage   = 0x02
-	boltMetaPage   = 0x04
+	boltBranchPage   = 0x01
+	boltLeafPage     = 0x02
+	boltMetaPage     = 0x04
+	boltFreelistPage = 0x10
 
 	boltBucketLeaf = 0x01
 

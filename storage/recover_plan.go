@@ -62,13 +62,15 @@ type plannedStream struct {
 	info    *StreamInfo // nil when lost: made from the packets
 	renamed bool        // no name was found: name is recovered-N
 	counted int64       // the packets the file's newest counters held, 0 when unknown
-	// lastCommitted is the first index of the stream's last chunk in the
-	// newest valid meta's tree, when committed is set: the chunk that ends
-	// what the file's last complete commit held.
-	lastCommitted uint64
-	committed     bool
-	chunks        []salvage
-	damaged       int64 // chunks none of whose records decode, and lost chunk pages
+	// newest are the first and the last chunk of the stream's tree in the
+	// newest valid meta's: the last ends what the file's last complete
+	// commit held.
+	newest  treeEdges
+	chunks  []salvage
+	damaged int64 // chunks none of whose records decode, and lost chunk pages
+	// overwritten are the chunks of the older commit that a commit cut
+	// short wrote over (countUnread): not of what the file held.
+	overwritten int64
 }
 
 // chunkReader reads chunks from the damaged file into one buffer.
@@ -102,11 +104,11 @@ func planSalvage(s *pageScan, cr *chunkReader) (*salvagePlan, error) {
 	}
 	var all []salvage
 	seen := make(map[refKey]int)
-	claim := make(map[int64]int) // chunk offset to the best rank of a reference to it
-	lostPages := make(map[string]int64)
+	claim := make(map[int64]int)             // chunk offset to the best rank of a reference to it
+	var unread []unreadCopy                  // copies of chunks the file's trees reach that read nothing
+	held := make(map[string]map[uint64]bool) // the chunk indexes of each stream's newest tree
 	infos := make(map[string]StreamInfo)
 	counted := make(map[string][2]int64) // rank+1, packets
-	lastCommitted := make(map[string]uint64)
 	orphanCounters := make(map[uint64]int64)
 	known := make(map[string]bool)
 	for _, id := range sortedKeys(s.nodes) {
@@ -133,17 +135,18 @@ func planSalvage(s *pageScan, cr *chunkReader) (*salvagePlan, error) {
 			orphanCounters[id] = nd.counters.packets // its chunks may tell whose they are
 		}
 		for _, ref := range nd.chunks {
-			if rank == 2 && name != "" {
-				if last, ok := lastCommitted[name]; !ok || ref.first > last {
-					lastCommitted[name] = ref.first
+			if rank == 2 {
+				if held[name] == nil {
+					held[name] = make(map[uint64]bool)
 				}
+				held[name][ref.first] = true
 			}
 			loc := ref.loc
 			if ref.root != 0 {
 				v, ok := s.values[ref.root]
 				if !ok {
 					if rank > 0 {
-						lostPages[name]++
+						unread = append(unread, unreadCopy{stream: name, first: ref.first, rank: rank, page: ref.root, written: s.rewritten(cr, ref.root)})
 					}
 					continue
 				}
@@ -170,7 +173,6 @@ func planSalvage(s *pageScan, cr *chunkReader) (*salvagePlan, error) {
 			all = append(all, salvage{loc: loc})
 		}
 	}
-	damaged := make(map[string]int64)
 	kept := all[:0]
 	for _, c := range all {
 		b, err := cr.read(c.loc)
@@ -179,8 +181,8 @@ func planSalvage(s *pageScan, cr *chunkReader) (*salvagePlan, error) {
 		}
 		c.valid, c.at, c.head = headOf(b)
 		if c.valid == 0 {
-			if c.rank > 0 {
-				damaged[c.stream]++ // an older copy that decodes may stand in
+			if c.rank > 0 { // an older copy that decodes may stand in
+				unread = append(unread, unreadCopy{stream: c.stream, first: c.first, rank: c.rank, page: uint64(c.loc.off / s.pageSize), written: !c.loc.cut})
 			}
 			continue
 		}
@@ -228,8 +230,9 @@ func planSalvage(s *pageScan, cr *chunkReader) (*salvagePlan, error) {
 	slices.Sort(plan.lost)
 	slices.Sort(names)
 	for _, name := range names {
-		ps := plannedStream{name: name, counted: counted[name][1], damaged: damaged[name] + lostPages[name], chunks: byIndex(byStream[name])}
-		ps.lastCommitted, ps.committed = lastCommitted[name], hasKey(lastCommitted, name)
+		ps := plannedStream{name: name, counted: counted[name][1], chunks: byIndex(byStream[name])}
+		ps.newest = newestEdges(s, o, name)
+		ps.damaged, ps.overwritten = countUnread(unread, name, held[name], ps.newest)
 		if info, ok := infos[name]; ok {
 			ps.info = &info
 		}

@@ -54,13 +54,23 @@ type branchChild struct {
 type scanNode struct {
 	branch   bool
 	children []branchChild
-	// first is the index of a leaf's first key when that is a chunk key.
-	first    uint64
-	isChunk  bool
-	streams  []streamRoot
-	chunks   []chunkRef
-	info     *StreamInfo
-	counters *streamCounters
+	// first is the index of a leaf's first key when that is a chunk key;
+	// last is that of its last chunk key (lastChunk), whether or not its
+	// bucket reads.
+	first     uint64
+	isChunk   bool
+	last      uint64
+	lastChunk bool
+	// cut says that elements of the node were lost: they lay past the end
+	// of the file or of the node's bytes. A leaf's chunk keys are whole
+	// (chunksWhole) when it is not, or when a key found lies after them: a
+	// leaf's elements lie in the order of their keys, chunk keys first.
+	cut         bool
+	chunksWhole bool
+	streams     []streamRoot
+	chunks      []chunkRef
+	info        *StreamInfo
+	counters    *streamCounters
 }
 
 // pageScan is what a scan of a file's pages found.
@@ -214,8 +224,9 @@ func (s *pageScan) scan(pr *pageReader) error {
 }
 
 func (s *pageScan) branch(id uint64, b []byte, count int) {
-	nd := &scanNode{branch: true}
-	for _, e := range branchElements(b, count) {
+	elems := branchElements(b, count)
+	nd := &scanNode{branch: true, cut: len(elems) < count}
+	for _, e := range elems {
 		if e.child < 2 || e.child == id {
 			continue
 		}
@@ -239,9 +250,14 @@ func (s *pageScan) leaf(id uint64, b []byte, off, end int64, count int) {
 		s.values[id] = s.locate(off, elems[0], end)
 		return
 	}
-	nd := &scanNode{}
+	nd := &scanNode{cut: len(elems) < count, chunksWhole: len(elems) == count}
 	nd.first, nd.isChunk = chunkKeyIndex(elems[0].key)
 	for _, e := range elems {
+		if idx, ok := chunkKeyIndex(e.key); ok {
+			nd.last, nd.lastChunk = idx, true
+		} else {
+			nd.chunksWhole = true
+		}
 		switch {
 		case e.bucket:
 			s.bucket(nd, off, end, e)
@@ -339,6 +355,9 @@ type owners struct {
 	parent map[uint64][]parentClaim // page to the branch pages that point to it
 	memo   map[uint64]*string       // scanOwner's answers
 	busy   map[uint64]bool          // pages scanOwner is finding the owner of
+	// newest are the roots of the streams' trees that the newest valid
+	// meta's tree reaches, by stream.
+	newest map[string]uint64
 }
 
 type parentClaim struct {
@@ -350,7 +369,7 @@ func newOwners(s *pageScan) *owners {
 	o := &owners{
 		s: s, name: make(map[uint64]string), rank: make(map[uint64]int),
 		roots: make(map[uint64][]string), parent: make(map[uint64][]parentClaim),
-		memo: make(map[uint64]*string), busy: make(map[uint64]bool),
+		memo: make(map[uint64]*string), busy: make(map[uint64]bool), newest: make(map[string]uint64),
 	}
 	for id, nd := range s.nodes {
 		for _, sr := range nd.streams {
@@ -381,6 +400,9 @@ func (o *owners) walkTop(root uint64, rank int) {
 			walk(c.page, depth+1)
 		}
 		for _, sr := range nd.streams {
+			if _, ok := o.newest[sr.name]; rank == 2 && !ok {
+				o.newest[sr.name] = sr.root
+			}
 			o.walkStream(sr.root, sr.name, rank, seen, 0)
 		}
 	}

@@ -26,16 +26,25 @@ type recoveredStream struct {
 	End     time.Time     `json:"end"`
 	Span    time.Duration `json:"span_ns"`
 	Counted int64         `json:"counted"`
-	Lost    int64         `json:"lost"`
-	Damaged int64         `json:"damaged"`
-	Dropped int64         `json:"dropped"`
-	Missing int64         `json:"missing"`
+	// CountedBy is what told Counted: "counters", "indexes" (the counters
+	// are lost; the last commit's first and last chunk tell it), or "".
+	// Uncounted says, when it is not known, what was lost that would have.
+	CountedBy string `json:"counted_by"`
+	Uncounted string `json:"uncounted,omitempty"`
+	Lost      int64  `json:"lost"`
+	Damaged   int64  `json:"damaged"`
+	Dropped   int64  `json:"dropped"`
+	Missing   int64  `json:"missing"`
 	// UnreadableChunks are chunks lost or undecodable; their packets are
 	// among Missing.
 	UnreadableChunks int64 `json:"unreadable_chunks"`
 	// Uncommitted are packets written that a commit cut short (a full
 	// disk) left in the file: among Packets, not among Counted.
 	Uncommitted int64 `json:"uncommitted"`
+	// OverwrittenChunks are chunks of the commit before the last that a
+	// commit cut short wrote over: the last complete commit did not hold
+	// them, and they are not among the lost.
+	OverwrittenChunks int64 `json:"overwritten_chunks"`
 }
 
 // recoverReport is `gopline recover --json`.
@@ -96,9 +105,9 @@ func recoverRecording(src, dst string, asJSON bool, w io.Writer) error {
 	for _, s := range res.Streams {
 		report.Streams = append(report.Streams, recoveredStream{
 			Stream: s.Name, Renamed: s.Renamed, Codec: s.Codec.String(), Packets: s.Packets, GOPs: s.GOPs,
-			Start: s.First, End: s.Last, Span: s.Last.Sub(s.First), Counted: s.Counted, Lost: s.Lost(),
+			Start: s.First, End: s.Last, Span: s.Last.Sub(s.First), Counted: s.Counted, CountedBy: s.CountedBy.String(), Uncounted: s.Uncounted, Lost: s.Lost(),
 			Damaged: s.Damaged, Dropped: s.Dropped, Missing: s.Missing, UnreadableChunks: s.UnreadableChunks,
-			Uncommitted: s.Uncommitted,
+			Uncommitted: s.Uncommitted, OverwrittenChunks: s.Overwritten,
 		})
 	}
 	if report.Lost == nil {
@@ -148,9 +157,10 @@ func writeRecovered(w io.Writer, r recoverReport) error {
 }
 
 // lostText says what a stream lost: against the packets the damaged file
-// counted when its counters were found, and how. The scan's counts are of
-// packets lost only, so when they come to more than the counters' shortfall
-// (counters older than the chunks found), they are what is said.
+// held when its count is known, and how. The scan's counts are of packets
+// lost only, so when they come to more than the count's shortfall
+// (counters older than the chunks found), they are what is said. Without
+// the count, it says why it is not known.
 func lostText(s recoveredStream) string {
 	var how []string
 	if s.Damaged > 0 {
@@ -166,7 +176,7 @@ func lostText(s recoveredStream) string {
 		how = append(how, fmt.Sprintf("%s unreadable", plural(uint64(s.UnreadableChunks), "chunk")))
 	}
 	found := s.Damaged + s.Dropped + s.Missing
-	text := "unknown (the file's counts are lost)"
+	text := "unknown"
 	switch {
 	case s.Counted > 0 && s.Lost == 0 && len(how) == 0:
 		text = "none"
@@ -178,10 +188,24 @@ func lostText(s recoveredStream) string {
 	if len(how) > 0 {
 		text += " (" + strings.Join(how, ", ") + ")"
 	}
-	if s.Uncommitted > 0 {
-		// Packets the recorder counted lost, found in pages a commit cut
-		// short wrote: written, but not of what the file held.
+	if s.Counted == 0 {
+		why := s.Uncounted
+		if why == "" {
+			why = "the file's counts are lost"
+		}
+		text += ": " + why
+	}
+	// Packets the recorder counted lost, found in pages a commit cut short
+	// wrote: written, but not of what the file held; and the older chunks
+	// it wrote over, which the file no longer held.
+	over := plural(uint64(s.OverwrittenChunks), "older chunk")
+	switch {
+	case s.Uncommitted > 0 && s.OverwrittenChunks > 0:
+		text += fmt.Sprintf("; %d more from a commit cut short, which wrote over %s the last commit did not hold", s.Uncommitted, over)
+	case s.Uncommitted > 0:
 		text += fmt.Sprintf("; %d more from a commit cut short", s.Uncommitted)
+	case s.OverwrittenChunks > 0:
+		text += fmt.Sprintf("; a commit cut short wrote over %s the last commit did not hold", over)
 	}
 	return text
 }

@@ -2,10 +2,18 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/gopline/gopline/codecs/ffmpeg"
+	"github.com/gopline/gopline/internal/smallfs"
+	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/media/testsrc"
+	"github.com/gopline/gopline/storage"
 )
 
 // truncatedRecording is exportRecording cut to 90% of its bytes, as an
@@ -123,16 +131,105 @@ func TestRecoverSaysOnlyWhatWasLost(t *testing.T) {
 		{recoveredStream{Packets: 1800, Counted: 1855, Damaged: 3, Dropped: 52}, "55 of 1855 (3 damaged, 52 after a lost keyframe)"},
 		// Counters older than the chunks found: the scan's count stands.
 		{recoveredStream{Packets: 1855, Counted: 1800, Damaged: 2}, "2 of 1800 (2 damaged)"},
-		{recoveredStream{Packets: 1800, Missing: 7}, "at least 7 (7 missing)"},
-		{recoveredStream{Packets: 1800}, "unknown (the file's counts are lost)"},
+		{recoveredStream{Packets: 1800, Missing: 7}, "at least 7 (7 missing): the file's counts are lost"},
+		{recoveredStream{Packets: 1800}, "unknown: the file's counts are lost"},
+		// The counters are lost, and with them the entry of the last chunk:
+		// the report says so.
+		{recoveredStream{Packets: 591, Missing: 7, Dropped: 2, Uncounted: "its counters are lost, and so is the last commit's entry of its last chunk"},
+			"at least 9 (2 after a lost keyframe, 7 missing): its counters are lost, and so is the last commit's entry of its last chunk"},
+		// The counters are lost, and the chunks' indexes tell the count.
+		{recoveredStream{Packets: 591, Counted: 600, CountedBy: "indexes", Missing: 7, Dropped: 2}, "9 of 600 (2 after a lost keyframe, 7 missing)"},
 		// A full disk cut a commit short: the file held 339 packets, the
 		// 4 more written were never committed and are not counted in.
 		{recoveredStream{Packets: 343, Counted: 339, Uncommitted: 4}, "none; 4 more from a commit cut short"},
 		{recoveredStream{Packets: 340, Counted: 339, Uncommitted: 4, Missing: 3}, "3 of 339 (3 missing); 4 more from a commit cut short"},
+		// The commit cut short wrote over older copies of chunks that the
+		// last complete commit held anew: nothing is lost, and the report
+		// says what was written over.
+		{recoveredStream{Packets: 210, Counted: 210, OverwrittenChunks: 1}, "none; a commit cut short wrote over 1 older chunk the last commit did not hold"},
+		{recoveredStream{Packets: 343, Counted: 339, Uncommitted: 4, OverwrittenChunks: 2},
+			"none; 4 more from a commit cut short, which wrote over 2 older chunks the last commit did not hold"},
 	} {
 		tc.s.Lost = max(0, tc.s.Counted-tc.s.Packets+tc.s.Uncommitted)
 		if got := lostText(tc.s); got != tc.want {
 			t.Errorf("%+v: %q, want %q", tc.s, got, tc.want)
+		}
+	}
+}
+
+// A recording that a full disk stopped is not damaged as far as its last
+// complete commit goes: recover writes every packet the recorder kept and
+// reports none lost, nor a chunk unreadable, whatever the commit that
+// failed wrote over; what it wrote is said apart.
+func TestRecoverReportsNothingLostOfARecordingAFullDiskStopped(t *testing.T) {
+	dir := smallfs.Dir(t, "1m")
+	if dir == "" {
+		return // the child ran the test
+	}
+	p, err := testsrc.New(160, 120)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 6 {
+		ballast := filepath.Join(dir, "ballast")
+		if err := os.WriteFile(ballast, make([]byte, 600<<10+i*37<<10), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, "cam.gopline")
+		rec, err := storage.Open(path, storage.WithBatch(1+i%3, 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := rec.CreateStream(storage.StreamInfo{Name: "/camera", Codec: media.H264, Width: 160, Height: 120}); err != nil {
+			t.Fatal(err)
+		}
+		enc, err := ffmpeg.NewH264Encoder(160, 120, ffmpeg.WithGOP(10))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var werr *storage.WriteError
+		start := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
+		for n := 0; werr == nil; n++ {
+			f := p.Frame(uint64(n))
+			f.CaptureTime = start.Add(time.Duration(n) * time.Second / 30)
+			pkt, err := enc.Encode(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := rec.Append("/camera", pkt); err != nil && !errors.As(err, &werr) {
+				t.Fatal(err)
+			}
+			if n > 100000 {
+				t.Fatal("the disk never filled")
+			}
+		}
+		enc.Close()
+		// The file as the recorder left it when the robot went down.
+		whole, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec.Close()
+		for _, f := range []string{path, ballast} {
+			if err := os.Remove(f); err != nil {
+				t.Fatal(err)
+			}
+		}
+		src := filepath.Join(t.TempDir(), "full.gopline")
+		if err := os.WriteFile(src, whole, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, stdout, stderr := runCmd("recover", src, "--out", filepath.Join(t.TempDir(), "new.gopline"), "--json")
+		var report recoverReport
+		if err := json.Unmarshal([]byte(stdout), &report); code != exitOK || err != nil || len(report.Streams) != 1 {
+			t.Fatalf("recover: exit %d, %v\n%s%s", code, err, stdout, stderr)
+		}
+		s := report.Streams[0]
+		text := lostText(s)
+		t.Logf("kept %d: %s", werr.Kept, text)
+		if s.Counted != werr.Kept || s.CountedBy != "counters" || s.Packets-s.Uncommitted != werr.Kept || s.Lost != 0 ||
+			s.Damaged+s.Dropped+s.Missing+s.UnreadableChunks != 0 || !strings.HasPrefix(text, "none") {
+			t.Errorf("the recorder kept %d packets; recover reports %+v: %q", werr.Kept, s, text)
 		}
 	}
 }
