@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -85,7 +87,34 @@ func TestHTTPServesTheNodesTopicsUntilClose(t *testing.T) {
 	}
 }
 
+// ownProcessEnv names the test that a test binary runs again in a process
+// of its own (inOwnProcess).
+const ownProcessEnv = "GOPLINE_TEST_OWN_PROCESS"
+
+// inOwnProcess runs the calling test again in a process of its own and
+// reports whether this is that process, where the test is to run: gopline
+// runs one node with a remote port per process (docs/remote.md, "Limits of
+// the pinned protoactor": its Start sets gRPC's process-wide logger while
+// another node's server may read it), and this package's ExampleWithListen
+// starts one too.
+func inOwnProcess(t *testing.T) bool {
+	t.Helper()
+	if os.Getenv(ownProcessEnv) == t.Name() {
+		return true
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^"+t.Name()+"$", "-test.count=1", "-test.v")
+	cmd.Env = append(os.Environ(), ownProcessEnv+"="+t.Name())
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "--- PASS: "+t.Name()) {
+		t.Fatalf("%s in a process of its own: %v\n%s", t.Name(), err, out)
+	}
+	return false
+}
+
 func TestHTTPTakesTheRemotePortsToken(t *testing.T) {
+	if !inOwnProcess(t) {
+		return
+	}
 	n, err := gopline.New(gopline.WithRemote(remote.Config{Token: "s3cret"}), gopline.WithHTTP("127.0.0.1:0"))
 	if err != nil {
 		t.Fatal(err)
