@@ -51,14 +51,7 @@ func smallRecording(t testing.TB) []byte {
 }
 
 func TestSmallRecordingRecoversWhole(t *testing.T) {
-	src := filepath.Join(t.TempDir(), "src.gopline")
-	if err := os.WriteFile(src, smallRecording(t), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	res, err := Recover(src, filepath.Join(t.TempDir(), "new.gopline"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := recoverFile(t, smallRecording(t))
 	if len(res.Streams) != 2 || res.Streams[0].Packets != 12 || res.Streams[1].Packets != 12 || res.PageSize != pageSize {
 		t.Errorf("%+v", res)
 	}
@@ -125,14 +118,7 @@ func TestRecoverTakesARecordTheBestCopyLostFromAnother(t *testing.T) {
 	if !damaged {
 		t.Fatal("no chunk of /b has two copies")
 	}
-	src := filepath.Join(t.TempDir(), "src.gopline")
-	if err := os.WriteFile(src, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	res, err := Recover(src, filepath.Join(t.TempDir(), "new.gopline"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := recoverFile(t, b)
 	for _, rs := range res.Streams {
 		if rs.Packets != 12 || rs.Damaged != 0 {
 			t.Errorf("%+v, want all 12 packets and no damage", rs)
@@ -216,18 +202,7 @@ func jumpingRecording(t testing.TB, packets int, jump uint64) []byte {
 
 func TestRecoverPlacesOlderCopiesOfChunksAfterASeqJumpWhereTheyBelong(t *testing.T) {
 	const packets = 60
-	src := filepath.Join(t.TempDir(), "src.gopline")
-	if err := os.WriteFile(src, jumpingRecording(t, packets, 1200), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	res, err := Recover(src, filepath.Join(t.TempDir(), "new.gopline"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(res.Streams) != 1 {
-		t.Fatalf("%+v", res)
-	}
-	rs := res.Streams[0]
+	rs := recoverBytes(t, jumpingRecording(t, packets, 1200))
 	if rs.Packets != packets || rs.Counted != packets || rs.Lost() != 0 || rs.Damaged != 0 || rs.Dropped != 0 || rs.Missing != 0 {
 		t.Fatalf("%+v: want all %d packets, and nothing counted damaged, dropped or missing", rs, packets)
 	}
@@ -326,18 +301,7 @@ func TestRecoverPlacesChunksAfterASeqJumpInALostLeafWhereTheyBelong(t *testing.T
 	if n := damageLeaves(t, b, packets/2-12, packets/2+24); n == 0 {
 		t.Fatal("no leaf damaged")
 	}
-	src := filepath.Join(t.TempDir(), "src.gopline")
-	if err := os.WriteFile(src, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	res, err := Recover(src, filepath.Join(t.TempDir(), "new.gopline"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(res.Streams) != 1 {
-		t.Fatalf("%+v", res)
-	}
-	rs := res.Streams[0]
+	rs := recoverBytes(t, b)
 	if rs.Packets != packets || rs.Counted != packets || rs.Damaged != 0 || rs.Dropped != 0 || rs.Missing != 0 {
 		t.Fatalf("%+v: want all %d packets, and nothing counted damaged, dropped or missing", rs, packets)
 	}
@@ -375,15 +339,7 @@ func TestRecoverCountsTheChunksLostAtTheEndsAsMissing(t *testing.T) {
 	for _, first := range []uint64{0, packets - 6} {
 		b := jumpingRecording(t, packets, 0)
 		damageChunk(t, b, 90+first) // jumpingRecording's Seq starts at 90
-		src := filepath.Join(t.TempDir(), "src.gopline")
-		if err := os.WriteFile(src, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		res, err := Recover(src, filepath.Join(t.TempDir(), "new.gopline"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		rs := res.Streams[0]
+		rs := recoverBytes(t, b)
 		if rs.Packets >= packets || rs.Counted != packets || rs.Missing == 0 || rs.Packets+rs.Damaged+rs.Dropped+rs.Missing != packets {
 			t.Errorf("chunk %d damaged: %+v: want the packets written, damaged, dropped and missing to add up to %d, some missing", first, rs, packets)
 		}
@@ -416,8 +372,8 @@ func newestCounters(t *testing.T, b []byte) (page, value int64) {
 	return 0, 0
 }
 
-// recoverBytes recovers the recording b and returns its only stream.
-func recoverBytes(t *testing.T, b []byte) RecoveredStream {
+// recoverFile writes the recording b to a file and recovers it.
+func recoverFile(t *testing.T, b []byte) RecoverResult {
 	t.Helper()
 	src := filepath.Join(t.TempDir(), "src.gopline")
 	if err := os.WriteFile(src, b, 0o644); err != nil {
@@ -427,6 +383,13 @@ func recoverBytes(t *testing.T, b []byte) RecoveredStream {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return res
+}
+
+// recoverBytes recovers the recording b and returns its only stream.
+func recoverBytes(t *testing.T, b []byte) RecoveredStream {
+	t.Helper()
+	res := recoverFile(t, b)
 	if len(res.Streams) != 1 {
 		t.Fatalf("%+v: want one stream", res)
 	}
