@@ -87,14 +87,7 @@ func TestAReaderLogsToItsOwnLogger(t *testing.T) {
 // then "."): they reach the log as one line. An AVI file of raw pictures
 // cut inside its last one makes its demuxer say so.
 func TestALineFFmpegLogsInPartsIsOneLine(t *testing.T) {
-	avi := filepath.Join(t.TempDir(), "clip.avi")
-	ffmpegCLI(t, "-v", "error", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=30", "-frames:v", "3",
-		"-c:v", "rawvideo", "-pix_fmt", "yuv420p", avi)
-	whole, err := os.ReadFile(avi)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := writeFile(t, "cut.avi", whole[:len(whole)-1000])
+	path := cutRawAVI(t)
 	var process, mine testlog.Buffer
 	SetLogger(zerolog.New(&process), zerolog.WarnLevel)
 	t.Cleanup(testFFmpegLog)

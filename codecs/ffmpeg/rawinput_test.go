@@ -392,14 +392,7 @@ func TestRawPacketsAreWhatFFmpegsDemuxerGives(t *testing.T) {
 // cut inside the last: the whole ones come out, the cut one is counted
 // Truncated, and the stream ends as a file's does.
 func TestReaderCountsARawPictureCutShortInAContainer(t *testing.T) {
-	avi := filepath.Join(t.TempDir(), "clip.avi")
-	ffmpegCLI(t, "-v", "error", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=30", "-frames:v", "3",
-		"-c:v", "rawvideo", "-pix_fmt", "yuv420p", avi)
-	whole, err := os.ReadFile(avi)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := mustReader(t, writeFile(t, "cut.avi", whole[:len(whole)-1000]))
+	r := mustReader(t, cutRawAVI(t))
 	got, err := readAll(t, r)
 	if err != io.EOF || len(got) != 2 {
 		t.Fatalf("read %d pictures, then %v; want 2, then io.EOF", len(got), err)
@@ -407,4 +400,19 @@ func TestReaderCountsARawPictureCutShortInAContainer(t *testing.T) {
 	if st := r.Stats(); st.Truncated != 1 {
 		t.Errorf("stats %+v, want the cut picture counted Truncated", st)
 	}
+}
+
+// cutRawAVI writes an AVI file of three 64x48 raw pictures, as ffmpeg
+// -c:v rawvideo writes it, cut 1,000 bytes short (inside its last
+// picture), and returns its path.
+func cutRawAVI(t *testing.T) string {
+	t.Helper()
+	avi := filepath.Join(t.TempDir(), "clip.avi")
+	ffmpegCLI(t, "-v", "error", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=30", "-frames:v", "3",
+		"-c:v", "rawvideo", "-pix_fmt", "yuv420p", avi)
+	whole, err := os.ReadFile(avi)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return writeFile(t, "cut.avi", whole[:len(whole)-1000])
 }
