@@ -177,7 +177,7 @@ func checkPaintedFrame(t *testing.T, n *liveNode, p page) uint64 {
 }
 
 // checkTopicList opens the node's page (with its token) in p and checks
-// that it lists /cam with its codec, size and QoS.
+// that it lists /cam with its codec, size, QoS and one publisher.
 func checkTopicList(t *testing.T, n *liveNode, p page, token string) {
 	t.Helper()
 	if err := p.navigate(n.server.URL + "/?token=" + token); err != nil {
@@ -190,6 +190,11 @@ func checkTopicList(t *testing.T, n *liveNode, p page, token string) {
 	})
 	if !strings.Contains(row, "h264") || !strings.Contains(row, "320×240") || !strings.Contains(row, "durable_video") {
 		t.Errorf("the row of /cam says %q, want its codec, size and QoS", row)
+	}
+	var publishers string
+	column := `[...document.querySelectorAll("thead th")].findIndex(th => th.textContent === "publishers")`
+	if err := p.eval(`(document.querySelector("#topics tr").cells[`+column+`] || {}).textContent || ""`, &publishers); err != nil || publishers != "1" {
+		t.Errorf("the publishers column of /cam: %q (%v), want 1", publishers, err)
 	}
 }
 

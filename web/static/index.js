@@ -47,6 +47,7 @@
       cell(row, t.fps.toFixed(1));
       cell(row, gopline.human(t.bitrate));
       cell(row, t.qos || "–");
+      cell(row, String(t.publishers));
       cell(row, String(t.subscribers));
       const shown = tiles.get(t.name);
       if (shown) {
