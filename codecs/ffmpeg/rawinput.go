@@ -142,3 +142,20 @@ func packetData(pkt *astiav.Packet) []byte {
 	}
 	return unsafe.Slice((*byte)(unsafe.Pointer(c.data)), int(c.size))
 }
+
+// countCutY4M counts, at the end of a YUV4MPEG file (ffmpeg -f
+// yuv4mpegpipe, GStreamer's y4menc), a last picture the file ends inside:
+// FFmpeg's demuxer ends the stream there without a word, as if the file
+// had ended after the picture before, where a raw file's or an AVI's cut
+// picture is counted Truncated. Bytes after the last picture read are
+// that picture's start, as nothing else follows a picture in the format.
+// A pipe's end cannot be told apart so: it has no size.
+func (r *Reader) countCutY4M() {
+	f := r.fc.InputFormat()
+	if f == nil || f.Name() != "yuv4mpegpipe" || r.dataEnd < 0 || r.stopped() {
+		return
+	}
+	if r.InputSize() > r.dataEnd {
+		r.stats.Truncated++
+	}
+}

@@ -443,6 +443,7 @@ func (r *Reader) feed() error {
 	err := r.readVideoPacket()
 	if err == io.EOF {
 		r.fed = true
+		r.countCutY4M()
 		// What the decoder holds still comes out after damage here (a
 		// last packet cut short); what it cannot decode is counted.
 		err := r.dec.SendPacket(nil)
