@@ -30,12 +30,18 @@ func (t *ParamSetTable) Update(nalus [][]byte) error {
 	for _, nalu := range nalus {
 		switch TypeOf(nalu) {
 		case NALUTypeSPS:
+			if kept(t.spsRaw[:], nalu) {
+				continue
+			}
 			if sps, err := ParseSPS(nalu); err != nil {
 				errs = append(errs, err)
 			} else if !bytes.Equal(t.spsRaw[sps.ID], nalu) {
 				t.sps[sps.ID], t.spsRaw[sps.ID] = sps, bytes.Clone(nalu)
 			}
 		case NALUTypePPS:
+			if kept(t.ppsRaw[:], nalu) {
+				continue
+			}
 			if pps, err := ParsePPS(nalu); err != nil {
 				errs = append(errs, err)
 			} else if !bytes.Equal(t.ppsRaw[pps.ID], nalu) {
@@ -44,6 +50,17 @@ func (t *ParamSetTable) Update(nalus [][]byte) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// kept reports whether nalu is the bytes of a parameter set in raw: the
+// one kept under its identifier, since the identifier is in the bytes.
+func kept(raw [][]byte, nalu []byte) bool {
+	for _, r := range raw {
+		if r != nil && bytes.Equal(r, nalu) {
+			return true
+		}
+	}
+	return false
 }
 
 // Lookup returns the PPS of identifier ppsID and the SPS it refers to. It

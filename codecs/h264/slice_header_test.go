@@ -455,6 +455,34 @@ func TestParamSetTableFindsTheSPSOfAPPS(t *testing.T) {
 	}
 }
 
+// A sender repeats its SPS and PPS before every keyframe (or every slice):
+// a repeat of the kept bytes is not parsed again, and keeps the parsed set
+// it repeats; a changed one under the same identifier replaces it.
+func TestParamSetTableDoesNotParseARepeatAgain(t *testing.T) {
+	sets := sliceTable(t)
+	sps := buildSPS(spsSpec{profile: 77, level: 30, id: 1, pocType: 1, offsetNonRef: -1, offsetTopToBottom: 1,
+		offsetRefFrames: []int32{2}, maxNumRefFrames: 2, widthMBsMinus1: 44, heightMapUnitsMinus1: 17, fieldsAllowed: true})
+	pps := buildPPSSpec(ppsSpec{id: 1, spsID: 1, bottomPOC: true, sliceGroupsMinus1: 2, mapType: 6, mapUnitsMinus1: 809})
+	before, beforePPS, _ := sets.Lookup(1)
+	if n := testing.AllocsPerRun(20, func() {
+		if err := sets.Update([][]byte{sps, pps}); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 0 {
+		t.Errorf("a repeat of the kept SPS and PPS took %.0f allocations: parsed again", n)
+	}
+	if after, afterPPS, _ := sets.Lookup(1); after != before || afterPPS != beforePPS {
+		t.Error("a repeat replaced the parameter sets it repeats")
+	}
+	changed := buildSPS(spsSpec{profile: 77, level: 31, id: 1, maxNumRefFrames: 2, widthMBsMinus1: 44, heightMapUnitsMinus1: 17})
+	if err := sets.Update([][]byte{changed}); err != nil {
+		t.Fatal(err)
+	}
+	if after, _, _ := sets.Lookup(1); after == before || after.LevelIDC != 31 {
+		t.Errorf("a changed SPS 1 did not replace the kept one: %+v", after)
+	}
+}
+
 func FuzzParseSliceHeader(f *testing.F) {
 	for _, tc := range sliceCases {
 		nalu := buildSlice(tc.spec)
