@@ -256,17 +256,24 @@ func nalTypes(t testing.TB, p *rtp.Packet) []int {
 	return types
 }
 
-// /api/topics counts what a topic dropped for its subscribers: here one
-// that takes a packet and never acknowledges it.
-func TestTopicsCountTheDropsOfAStalledSubscriber(t *testing.T) {
-	n := newLiveNode(t, Config{})
+// subscribeStalled subscribes to n's /cam, under name, a subscriber with a
+// window of one packet that never acknowledges it.
+func subscribeStalled(t *testing.T, n *liveNode, name string) {
+	t.Helper()
 	broker, err := n.bus.Topic("/cam")
 	if err != nil {
 		t.Fatal(err)
 	}
 	stalled := n.system.Root.Spawn(actor.PropsFromFunc(func(actor.Context) {}))
 	t.Cleanup(func() { n.system.Root.Stop(stalled) })
-	n.system.Root.Send(broker, &transport.Subscribe{Subscriber: stalled, Window: 1})
+	n.system.Root.Send(broker, &transport.Subscribe{Subscriber: stalled, Window: 1, Name: name})
+}
+
+// /api/topics counts what a topic dropped for its subscribers: here one
+// that takes a packet and never acknowledges it.
+func TestTopicsCountTheDropsOfAStalledSubscriber(t *testing.T) {
+	n := newLiveNode(t, Config{})
+	subscribeStalled(t, n, "")
 	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		_, body, _ := post(t, n, "GET", "/api/topics", "")
 		var topics []TopicInfo

@@ -16,14 +16,8 @@ import (
 // nothing, whose drops are its own.
 func TestTopicsSayWhichSubscriberDrops(t *testing.T) {
 	n := newLiveNode(t, Config{})
-	broker, err := n.bus.Topic("/cam")
-	if err != nil {
-		t.Fatal(err)
-	}
-	stalled := n.system.Root.Spawn(actor.PropsFromFunc(func(actor.Context) {}))
-	t.Cleanup(func() { n.system.Root.Stop(stalled) })
 	const slowName = "10.0.0.9:7400/gopline-link-1"
-	n.system.Root.Send(broker, &transport.Subscribe{Subscriber: stalled, Window: 1, Name: slowName})
+	subscribeStalled(t, n, slowName)
 
 	c := dialFoxglove(t, n, "")
 	chans := c.greeting()

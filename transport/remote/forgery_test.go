@@ -188,13 +188,9 @@ func TestLinkRefusesForgedMessages(t *testing.T) {
 	sys := quietSystem()
 	defer sys.Shutdown()
 	n := testNode(sys)
-	l := newTestLink(t, n, "127.0.0.1:1", "/cam")
-	key := l.key
-	link := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return l }))
 	sub, got := envelopes(sys)
 	proxy, toProxy := envelopes(sys)
-	sys.Root.Send(link, &transport.Subscribe{Subscriber: sub})
-	sys.Root.RequestWithCustomSender(link, &wire.Subscribed{Topic: "/cam", Key: key}, proxy)
+	link, key := subscribedTestLink(t, n, sub, proxy)
 
 	src := &source{epoch: 1, gop: 10}
 	evil := packetToWire((&source{epoch: 12345, seq: 1 << 40, gop: 10}).next())
@@ -256,12 +252,9 @@ func TestLinkLosesAnEndThatDoesNotAnswer(t *testing.T) {
 			sys := quietSystem()
 			defer sys.Shutdown()
 			n := testNode(sys)
-			l := newTestLink(t, n, "127.0.0.1:1", "/cam")
-			link := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return l }))
 			sub, got := envelopes(sys)
 			proxy, toProxy := envelopes(sys)
-			sys.Root.Send(link, &transport.Subscribe{Subscriber: sub})
-			sys.Root.RequestWithCustomSender(link, &wire.Subscribed{Topic: "/cam", Key: l.key}, proxy)
+			link, _ := subscribedTestLink(t, n, sub, proxy)
 			handled(t, sys, link, toProxy)
 			began := time.Now()
 			terminate(t, sys, link, proxy, why)

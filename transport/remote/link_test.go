@@ -56,15 +56,10 @@ func acks(t *testing.T, sys *actor.ActorSystem, link *actor.PID, ch chan any) in
 func TestLinkCountsInvalidPacketsAndKeepsOldAcksFromTheNewSubscription(t *testing.T) {
 	sys := quietSystem()
 	defer sys.Shutdown()
-	n := testNode(sys)
-	l := newTestLink(t, n, "127.0.0.1:1", "/cam")
-	key := l.key
-	link := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return l }))
 	sub, got := recorder(sys)
 	proxyA, toA := recorder(sys)
 	proxyB, toB := recorder(sys)
-	sys.Root.Send(link, &transport.Subscribe{Subscriber: sub})
-	sys.Root.RequestWithCustomSender(link, &wire.Subscribed{Topic: "/cam", Key: key}, proxyA)
+	link, key := subscribedTestLink(t, testNode(sys), sub, proxyA)
 
 	src := &source{epoch: 1, gop: 10}
 	bad := packetToWire(src.next())
@@ -159,6 +154,19 @@ func newTestLink(t *testing.T, n *Node, addr, topic string) *link {
 	return newLink(n, addr, topic, retry)
 }
 
+// subscribedTestLink spawns, in n's system, a link to /cam on a node that
+// is never dialled, subscribes sub through it, and confirms the
+// subscription as the node's end at proxy would: the tests then drive the
+// link by sending as that end. It returns the link and its key.
+func subscribedTestLink(t *testing.T, n *Node, sub, proxy *actor.PID) (*actor.PID, subscriptionKey) {
+	t.Helper()
+	l := newTestLink(t, n, "127.0.0.1:1", "/cam")
+	link := n.system.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return l }))
+	n.system.Root.Send(link, &transport.Subscribe{Subscriber: sub})
+	n.system.Root.RequestWithCustomSender(link, &wire.Subscribed{Topic: "/cam", Key: l.key}, proxy)
+	return link, l.key
+}
+
 // A link whose subscription stalled subscribes again as its publisher goes
 // on in the middle of a GOP: the new subscription's replay of the cached
 // GOP, from its keyframe, holds what the subscriber had. The subscriber is
@@ -167,15 +175,10 @@ func newTestLink(t *testing.T, n *Node, addr, topic string) *link {
 func TestLinkPassesNoReplayedPacketTheSubscriberHadAfterAResubscription(t *testing.T) {
 	sys := quietSystem()
 	defer sys.Shutdown()
-	n := testNode(sys)
-	l := newTestLink(t, n, "127.0.0.1:1", "/cam")
-	key := l.key
-	link := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return l }))
 	sub, got := recorder(sys)
 	proxyA, _ := recorder(sys)
 	proxyB, toB := recorder(sys)
-	sys.Root.Send(link, &transport.Subscribe{Subscriber: sub})
-	sys.Root.RequestWithCustomSender(link, &wire.Subscribed{Topic: "/cam", Key: key}, proxyA)
+	link, key := subscribedTestLink(t, testNode(sys), sub, proxyA)
 
 	src := &source{epoch: 1, gop: 10}
 	var gop []*media.Packet
