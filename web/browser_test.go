@@ -65,21 +65,26 @@ func readStats(t *testing.T, p page) pageStats {
 
 // paintedFrameNumber draws the tile's current picture (its video's, or
 // its canvas's over the WebSocket) on a canvas and reads the frame number
-// testsrc burned into it.
-func paintedFrameNumber(t *testing.T, p page) (uint64, bool) {
+// testsrc burned into it; it returns too the moment the page drew it, by
+// the page's clock (the machine's, as the test's).
+func paintedFrameNumber(t *testing.T, p page) (num uint64, drawn time.Time, ok bool) {
 	t.Helper()
-	var url string
+	var got struct {
+		URL string  `json:"url"`
+		At  float64 `json:"at"`
+	}
 	err := p.eval(`(() => {
 		const v = document.querySelector(".tile video, .tile canvas");
 		const c = document.createElement("canvas");
 		c.width = v.videoWidth || v.width; c.height = v.videoHeight || v.height;
+		const at = Date.now();
 		c.getContext("2d").drawImage(v, 0, 0);
-		return c.toDataURL("image/png");
-	})()`, &url)
+		return {url: c.toDataURL("image/png"), at};
+	})()`, &got)
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(url, "data:image/png;base64,"))
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(got.URL, "data:image/png;base64,"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +96,8 @@ func paintedFrameNumber(t *testing.T, p page) (uint64, bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return testsrc.ReadFrameNumber(f)
+	num, ok = testsrc.ReadFrameNumber(f)
+	return num, time.UnixMilli(int64(got.At)), ok
 }
 
 // firstPicture opens url in p and waits for its first painted picture,
@@ -156,22 +162,43 @@ func checkLivePicture(t *testing.T, n *liveNode, p page, query, transport string
 
 // checkPaintedFrame reads the frame number in the picture p paints and
 // checks that it is the camera's, at most a second (a GOP) behind it.
+//
+// The picture is judged against the camera's frame at the moment the page
+// drew it. A reading the page took late, its event loop held up by a
+// loaded machine (over a second, in CI beside other tests), says what a
+// stalled browser painted, not what the node sent: it is taken again,
+// and judged as it is only when the page answers late for 5 s.
 func checkPaintedFrame(t *testing.T, n *liveNode, p page) uint64 {
 	t.Helper()
+	const promptly = 250 * time.Millisecond
 	var num uint64
-	var madeBefore, madeAfter int64
-	waitFor(t, 5*time.Second, "readable frame number in the painted picture", func() bool {
+	var asked, drawn time.Time
+	deadline := time.Now().Add(5 * time.Second)
+	for {
 		var ok bool
-		madeBefore = n.frameDue(time.Now())
-		num, ok = paintedFrameNumber(t, p)
-		madeAfter = n.frameDue(time.Now())
-		return ok
-	})
+		asked = time.Now()
+		num, drawn, ok = paintedFrameNumber(t, p)
+		late := drawn.Sub(asked) > promptly
+		if ok && (!late || time.Now().After(deadline)) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no readable frame number in the painted picture within 5s")
+		}
+		if late {
+			t.Logf("the page drew its picture %v after it was asked: reading it again", drawn.Sub(asked).Round(time.Millisecond))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	// The camera may skip a frame under load, never run ahead of its clock
-	// (but for a stream with B-frames, whose pictures go early).
-	t.Logf("painted frame %d while the camera made frames %d to %d", num, madeBefore, madeAfter)
-	if int64(num) > madeAfter+n.lead || int64(num) < madeBefore-int64(n.rate) {
-		t.Errorf("painted frame %d, the camera was at %d..%d: want its picture within a second of it", num, madeBefore, madeAfter)
+	// (but for a stream with B-frames, whose pictures go early). The page's
+	// clock counts whole milliseconds: the camera's frame is taken at the
+	// end of the one it names.
+	made := n.frameDue(drawn.Add(time.Millisecond))
+	t.Logf("painted frame %d when the camera had made frame %d (drawn %v after it was asked)",
+		num, made, drawn.Sub(asked).Round(time.Millisecond))
+	if int64(num) > made+n.lead || int64(num) < n.frameDue(drawn)-int64(n.rate) {
+		t.Errorf("painted frame %d, the camera was at %d: want its picture within a second of it", num, made)
 	}
 	return num
 }

@@ -38,7 +38,7 @@ func TestWebSocketViewerDecodesTheWholeReplayedGOP(t *testing.T) {
 	p := chromiumPage{newTab(t)}
 	n := newLongGOPNode(t, Config{})
 	firstPicture(t, p, n.server.URL+"/view?topic=/long&transport=websocket")
-	if first, ok := paintedFrameNumber(t, p); !ok || first >= gopOf500 {
+	if first, _, ok := paintedFrameNumber(t, p); !ok || first >= gopOf500 {
 		t.Fatalf("the first picture painted is frame %d (read: %v), want one of the first GOP, decoded through its replay", first, ok)
 	}
 	var num uint64
@@ -47,9 +47,10 @@ func TestWebSocketViewerDecodesTheWholeReplayedGOP(t *testing.T) {
 		if st := readStats(t, p); st.Error != nil {
 			t.Fatalf("the page says: %s", *st.Error)
 		}
-		made = n.frameDue(time.Now())
 		var ok bool
-		num, ok = paintedFrameNumber(t, p)
+		var drawn time.Time
+		num, drawn, ok = paintedFrameNumber(t, p)
+		made = n.frameDue(drawn)
 		return ok && int64(num) >= made-int64(n.rate)
 	})
 	t.Logf("painted frame %d while the camera made frame %d", num, made)
