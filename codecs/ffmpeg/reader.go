@@ -179,95 +179,6 @@ func OpenReader(url string, opts ...ReaderOption) (*Reader, error) {
 	return r, nil
 }
 
-func (r *Reader) open() error {
-	// A live input's timeline starts before FFmpeg's probe, which reads
-	// its first packets: they were read from that moment on, not after.
-	opening := r.cfg.now()
-	if err := r.openInput(); err != nil {
-		return err
-	}
-	if listens(r.url) { // its wait for a sender is no part of its stream
-		opening = r.cfg.now()
-	}
-	// A raw input's options say all there is to know of it: probing it
-	// would only estimate its length from a bitrate, with a warning.
-	if !r.rawvideo() {
-		if err := r.demuxing(r.findStreamInfo); err != nil {
-			return fmt.Errorf("%w %q: reading stream info: %w", ErrOpen, r.url, err)
-		}
-	}
-	if err := r.chooseStream(); err != nil {
-		return err
-	}
-	if err := r.probedSessionFile(); err != nil {
-		return err
-	}
-	if err := r.probedRTP(); err != nil {
-		return err
-	}
-	par := r.stream.CodecParameters()
-	r.describe(par)
-	r.joinSlices(par)
-	r.pkt = astiav.AllocPacket()
-	if r.rawvideo() && r.rawSize > 0 {
-		var err error
-		if r.raw, err = newRawPictures(r.fc, r.rawSize); err != nil {
-			return err
-		}
-	}
-	if !r.readAsMade() { // a file's first picture is due once it is open
-		opening = r.cfg.now()
-	}
-	r.times = newTimeline(opening, r.timeBase.Num(), r.timeBase.Den(), r.info.FrameRate)
-	if f := r.fc.InputFormat(); f != nil && f.Flags().Has(astiav.IOFormatFlagTsDiscont) {
-		r.times.mayRestart() // its clock may restart (MPEG-TS, HLS)
-	}
-	if r.info.Duration == 0 { // a live input: an outage stays a gap
-		r.times.live(r.cfg.now)
-	}
-	if r.readAsMade() {
-		r.times.notAhead()
-	}
-	if f := r.fc.InputFormat(); r.info.Duration == 0 && f != nil && f.Flags().Has(astiav.IOFormatFlagNotimestamps) {
-		// A live stream without timestamps: FFmpeg's are made up.
-		r.times.arriving(r.cfg.now)
-		r.info.FrameRate = 0
-	}
-	if r.cfg.passthrough {
-		return r.openPassthrough(par)
-	}
-	return r.openDecoder(par)
-}
-
-// readAsMade reports whether the input is live and read as it is made: a
-// pipe or FIFO, a network stream or a V4L2 camera without a duration, not
-// a raw H.264 file (which has none either).
-func (r *Reader) readAsMade() bool {
-	if r.info.Duration > 0 {
-		return false
-	}
-	f := r.fc.InputFormat()
-	return r.pipe != nil || IsNetwork(r.url) || (f != nil && f.Name() == "video4linux2,v4l2")
-}
-
-// describe fills in r.timeBase and r.info from the stream's parameters.
-func (r *Reader) describe(par *astiav.CodecParameters) {
-	r.timeBase = r.stream.TimeBase()
-	r.info = StreamInfo{Codec: par.CodecID().Name(), Width: par.Width(), Height: par.Height()}
-	r.info.Rotation, _ = parseDisplayMatrix(r.stream.SideData(astiav.PacketSideDataTypeDisplaymatrix))
-	r.info.FrameRate = r.frameRate(par)
-	if d := r.stream.Duration(); d > 0 && r.timeBase.Den() > 0 {
-		r.info.Duration = time.Duration(float64(d) * r.timeBase.Float64() * float64(time.Second))
-	} else if d := r.fc.Duration(); d > 0 {
-		r.info.Duration = time.Duration(d) * time.Microsecond // AV_TIME_BASE
-	}
-	r.rawStream = par.CodecID() == astiav.CodecIDRawvideo
-	if r.rawvideo() {
-		r.rawSize = rawPictureSize(par.PixelFormat(), par.Width(), par.Height())
-		r.info.Duration = rawDuration(r.fc, r.rawSize, r.info.FrameRate)
-	}
-}
-
 // Info describes the stream being read.
 func (r *Reader) Info() StreamInfo { return r.info }
 
@@ -276,25 +187,6 @@ func (r *Reader) Stats() ReadStats {
 	st := r.stats
 	st.RepairedTimestamps = r.times.repaired
 	return st
-}
-
-// frameRate returns the stream's frame rate: for a raw H.264 stream, which
-// has no container to state it, the one its SPS's VUI timing gives, else
-// the configured one (WithAssumedFrameRate, AssumedFrameRate); for others the
-// container's average rate, else its base rate, else 0.
-func (r *Reader) frameRate(par *astiav.CodecParameters) float64 {
-	if r.rawH264() {
-		return rawFrameRate(par.ExtraData(), r.cfg.frameRate)
-	}
-	if r.rawvideo() && r.timeBase.Num() > 0 {
-		return 1 / r.timeBase.Float64() // its time base is a frame
-	}
-	for _, fr := range []astiav.Rational{r.stream.AvgFrameRate(), r.stream.RFrameRate()} {
-		if fr.Num() > 0 && fr.Den() > 0 {
-			return fr.Float64()
-		}
-	}
-	return 0
 }
 
 // readVideoPacket reads the next packet of the video stream into r.pkt,
