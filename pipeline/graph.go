@@ -41,7 +41,8 @@ func (p *Pipeline) Add(name string, el Element) error {
 	if el.invalid != nil {
 		return fmt.Errorf("node %q: %w", name, el.invalid)
 	}
-	p.nodes[name] = &node{name: name, element: el, pipe: p, failures: lograte.Limiter{Interval: failWarnInterval}}
+	p.nodes[name] = &node{name: name, element: el, pipe: p, failures: lograte.Limiter{Interval: failWarnInterval},
+		drops: lograte.Limiter{Interval: dropWarnInterval}}
 	p.order = append(p.order, name)
 	return nil
 }

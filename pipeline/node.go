@@ -25,6 +25,7 @@ type node struct {
 	outs     links
 	stats    nodeStats
 	failures lograte.Limiter // warnings of the stage's errors (failed)
+	drops    lograte.Limiter // warnings of a live source's dropped frames
 	graph    graphNode       // its place in the graph, fixed once the pipeline starts
 	progress progress        // what a stop that timed out reports (undrained.go)
 

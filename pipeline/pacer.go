@@ -203,6 +203,14 @@ func (p *pacer) end() {
 	}
 }
 
+// lateness is how long past its moment the held item is at now.
+func (p *pacer) lateness(now time.Time) time.Duration {
+	if p.held.due.IsZero() {
+		return 0
+	}
+	return now.Sub(p.held.due)
+}
+
 // take removes the held item, for paceEmit and paceDrop.
 func (p *pacer) take() media.Item {
 	it, _ := p.takePlanned()

@@ -288,10 +288,12 @@ func TestPacedSourceDropsWhenBusyInsteadOfFallingBehind(t *testing.T) {
 
 // A chain runs in its source's calls: a slow stage there holds up the
 // source, whose frames then come late, and the source drops them for the
-// newer ones instead of falling behind.
+// newer ones instead of falling behind, and says so in the log once, not
+// at every frame.
 func TestPacedSourceBehindASlowChainDropsInsteadOfFallingBehind(t *testing.T) {
 	c := &collector{release: make(chan struct{})}
-	p := New()
+	var log testlog.Buffer
+	p := New(WithLogger(zerolog.New(&log).Level(zerolog.InfoLevel)))
 	if err := p.Chain([]string{"src", "sink"}, []Element{counter(-1, time.Millisecond), c.element()}); err != nil {
 		t.Fatal(err)
 	}
@@ -314,6 +316,11 @@ func TestPacedSourceBehindASlowChainDropsInsteadOfFallingBehind(t *testing.T) {
 		if got[i] <= got[i-1] {
 			t.Fatalf("frames out of order: %v", got[:20])
 		}
+	}
+	warnings := strings.Count(log.String(), "fell behind its clock and dropped frames")
+	if warnings != 1 || !strings.Contains(log.String(), `"dropped_since_last_warning":1,`) || !strings.Contains(log.String(), `"node":"src"`) {
+		t.Errorf("%d drops in %d warnings, want the first said at once and the rest held back for %v; the log:\n%s",
+			src.Dropped, warnings, dropWarnInterval, log.String())
 	}
 }
 

@@ -31,6 +31,7 @@ func (n *node) pump(ctx actor.Context) {
 			n.emit(v)
 		case paceDrop:
 			n.stats.dropped.Add(1)
+			n.warnDropped(n.pace.lateness(n.pipe.now()))
 			v, planned := n.pace.takePlanned()
 			if planned {
 				n.drv.plan.Skip()
@@ -49,6 +50,20 @@ func (n *node) pump(ctx actor.Context) {
 		default: // paceWait: a credit pumps again
 			return
 		}
+	}
+}
+
+// dropWarnInterval is the shortest time between two warnings that a live
+// source dropped frames.
+const dropWarnInterval = 10 * time.Second
+
+// warnDropped says in the log, at most once per dropWarnInterval, that the
+// live source dropped a frame that had fallen late behind its moment: its
+// chain, or the machine, does not keep up. The count stays in the stats.
+func (n *node) warnDropped(late time.Duration) {
+	if ok, count := n.drops.Allow(n.pipe.now()); ok {
+		n.env.Log.Warn().Uint64("dropped_since_last_warning", count).Dur("late", late).
+			Msg("live source fell behind its clock and dropped frames: the stages after it are too slow or the machine too busy")
 	}
 }
 

@@ -43,10 +43,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "four-cameras:", err)
 		os.Exit(1)
 	}
-	// Warnings and errors only, FFmpeg's too: libx264 says a lot at its
-	// default level.
-	cfg.Log = zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr}).With().Timestamp().Logger().Level(zerolog.WarnLevel)
-	ffmpeg.SetLogger(cfg.Log, zerolog.WarnLevel)
+	cfg.Log = warnings()
 	cfg.Recording = filepath.Join(*out, fmt.Sprintf("robot-%s.gopline", time.Now().Format("20060102-150405")))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -60,4 +57,13 @@ func main() {
 		os.Exit(1)
 	}
 	fmt.Printf("\nrecorded to %s\n", cfg.Recording)
+}
+
+// warnings logs the robot's warnings and errors to stderr, FFmpeg's too
+// (libx264 says a lot at its default level): a source that drops frames
+// says when.
+func warnings() zerolog.Logger {
+	log := zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr}).With().Timestamp().Logger().Level(zerolog.WarnLevel)
+	ffmpeg.SetLogger(log, zerolog.WarnLevel)
+	return log
 }

@@ -107,6 +107,7 @@ func BenchmarkFourCameras(b *testing.B) {
 	cfg := defaultConfig()
 	cfg.Duration, cfg.RSSEvery, cfg.GCPercent = *benchDuration, *benchRSSEvery, *benchGOGC
 	cfg.Recording = filepath.Join(b.TempDir(), "robot.gopline")
+	cfg.Log = warnings()
 	for range b.N {
 		os.Remove(cfg.Recording)
 		rep, err := run(b.Context(), cfg)
