@@ -63,7 +63,7 @@ func main() {
 // (libx264 says a lot at its default level): a source that drops frames
 // says when.
 func warnings() zerolog.Logger {
-	log := zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr}).With().Timestamp().Logger().Level(zerolog.WarnLevel)
+	log := zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr, TimeFormat: "15:04:05.000"}).With().Timestamp().Logger().Level(zerolog.WarnLevel)
 	ffmpeg.SetLogger(log, zerolog.WarnLevel)
 	return log
 }
