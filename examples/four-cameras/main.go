@@ -63,6 +63,7 @@ func main() {
 // (libx264 says a lot at its default level): a source that drops frames
 // says when.
 func warnings() zerolog.Logger {
+	zerolog.TimeFieldFormat = time.RFC3339Nano // the program's own logs: to the millisecond
 	log := zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr, TimeFormat: "15:04:05.000"}).With().Timestamp().Logger().Level(zerolog.WarnLevel)
 	ffmpeg.SetLogger(log, zerolog.WarnLevel)
 	return log

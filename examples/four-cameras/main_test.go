@@ -58,11 +58,18 @@ func TestFourCamerasRunBriefly(t *testing.T) {
 	if rep.Steady.Frames == 0 || rep.Steady.Frames >= rep.encoded() || rep.Steady.CPU <= 0 || rep.Steady.CPU >= rep.CPU {
 		t.Errorf("steady window %+v of %d frames, %v CPU: want a part of the run, measured", rep.Steady, rep.encoded(), rep.CPU)
 	}
+	var dropped uint64
+	for _, c := range rep.Cameras {
+		dropped += c.SourceDropped
+	}
+	if rep.Steady.Dropped > dropped {
+		t.Errorf("%d frames dropped at the sources after the warm-up, of %d in all", rep.Steady.Dropped, dropped)
+	}
 	if want := max(rep.Steady.Frames/Cameras, 1) * Cameras; rep.Same.Frames != want || rep.Same.CPU <= 0 ||
 		rep.Same.Encode <= 0 || rep.Same.Decode <= 0 || rep.Same.Source <= 0 || rep.SameWorkRatio() <= 0 {
 		t.Errorf("same work %+v: want %d frames, every step measured", rep.Same, want)
 	}
-	for _, want := range []string{"dropped at source", "RSS (anonymous + file-backed; of anonymous, Go's) MB: ", "against the bare encoder", "machine: ", "steady, after the first", "robot against the same work: "} {
+	for _, want := range []string{"dropped at source", "RSS (anonymous + file-backed; of anonymous, Go's) MB: ", "against the bare encoder", "machine: ", "steady, after the first", "dropped at the sources; ", "robot against the same work: "} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("no %q in the report:\n%s", want, out.String())
 		}
@@ -127,6 +134,7 @@ func BenchmarkFourCameras(b *testing.B) {
 		b.ReportMetric(ratio(rep.CPUPerFrame(), rep.Bare.Encode), "x-bare-encoder")
 		b.ReportMetric(ratio(rep.CPUPerFrame(), rep.BareWork()), "x-bare-work")
 		b.ReportMetric(ms(rep.Steady.PerFrame()), "steady-cpu-ms/camera-frame")
+		b.ReportMetric(float64(rep.Steady.Dropped), "steady-dropped-at-source")
 		b.ReportMetric(rep.SameWorkRatio(), "x-same-work")
 		all, anon := rep.RSSGrowth()
 		b.ReportMetric(float64(all)/1e6, "rss-growth-MB")

@@ -112,8 +112,8 @@ func (r report) write(w io.Writer) error {
 	fmt.Fprintf(w, "machine: %d CPUs, %.2f of them busy on average: the robot %.2f, the rest %.2f; stolen by the hypervisor %.2f\n",
 		r.CPUs, r.Cores(r.MachineBusy), r.Cores(r.CPU), r.Cores(r.Others()), r.Cores(r.MachineSteal))
 	st := r.Steady
-	fmt.Fprintf(w, "steady, after the first %.1f s: %.2f ms per camera frame over %d frames, of it the Go collector %.3f ms; the rest of the machine %.2f cores\n",
-		r.cfg.warmup().Seconds(), ms(st.PerFrame()), st.Frames, ms(perFrame(st.GC, st.Frames)), st.Others())
+	fmt.Fprintf(w, "steady, after the first %.1f s: %.2f ms per camera frame over %d frames, of it the Go collector %.3f ms; %d dropped at the sources; the rest of the machine %.2f cores\n",
+		r.cfg.warmup().Seconds(), ms(st.PerFrame()), st.Frames, ms(perFrame(st.GC, st.Frames)), st.Dropped, st.Others())
 	if r.Bare.Frames == 0 {
 		return nil
 	}

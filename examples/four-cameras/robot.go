@@ -132,7 +132,7 @@ func readAfter(d time.Duration, quit <-chan struct{}, p *pipeline.Pipeline) <-ch
 		defer t.Stop()
 		select {
 		case <-t.C:
-			r, err := readCPU(encodedAll(p.Stats()))
+			r, err := readRobot(p)
 			out <- laterReading{r, err}
 		case <-quit:
 			out <- laterReading{}
@@ -143,13 +143,22 @@ func readAfter(d time.Duration, quit <-chan struct{}, p *pipeline.Pipeline) <-ch
 	return out
 }
 
-// encodedAll is the frames every camera's encoder has encoded.
-func encodedAll(stats []pipeline.NodeStats) uint64 {
+// readRobot reads the process's CPU with the frames every camera's encoder
+// has encoded and its source dropped so far.
+func readRobot(p *pipeline.Pipeline) (cpuReading, error) {
+	stats := p.Stats()
+	r, err := readCPU(camerasCount(stats, "enc", func(s pipeline.NodeStats) uint64 { return s.Out }))
+	r.Dropped = camerasCount(stats, "cam", func(s pipeline.NodeStats) uint64 { return s.Dropped })
+	return r, err
+}
+
+// camerasCount sums a counter of the cameras' nodes of a kind.
+func camerasCount(stats []pipeline.NodeStats, kind string, count func(pipeline.NodeStats) uint64) uint64 {
 	var n uint64
 	for _, s := range stats {
 		for c := range Cameras {
-			if s.Node == node("enc", c) {
-				n += s.Out
+			if s.Node == node(kind, c) {
+				n += count(s)
 			}
 		}
 	}
@@ -196,7 +205,7 @@ func run(ctx context.Context, cfg config) (report, error) {
 	warm := readAfter(cfg.warmup(), quit, p)
 	rep.RSS, err = sampleRSS(ctx, p.Done(), start, cfg.Duration, cfg.RSSEvery)
 	close(quit)
-	end, rerr := readCPU(encodedAll(p.Stats()))
+	end, rerr := readRobot(p)
 	w := <-warm
 	rep.Steady, rerr = between(w.cpuReading, end), errors.Join(rerr, w.err)
 	stopErr := p.Stop()

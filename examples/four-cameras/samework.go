@@ -23,12 +23,13 @@ type cpuReading struct {
 	At            time.Time
 	CPU, GC, Busy time.Duration // the process's, its collector's, every CPU's
 	Frames        uint64        // camera frames encoded, all cameras
+	Dropped       uint64        // frames the cameras' sources dropped, all cameras
 	ok            bool
 }
 
 // window is what the process spent between two readings.
 type window struct {
-	Frames           uint64
+	Frames, Dropped  uint64
 	Elapsed          time.Duration
 	CPU, GC, Machine time.Duration
 }
@@ -59,7 +60,7 @@ func between(a, b cpuReading) window {
 	if !a.ok || !b.ok {
 		return window{}
 	}
-	return window{Frames: b.Frames - a.Frames, Elapsed: b.At.Sub(a.At), CPU: b.CPU - a.CPU, GC: b.GC - a.GC, Machine: b.Busy - a.Busy}
+	return window{Frames: b.Frames - a.Frames, Dropped: b.Dropped - a.Dropped, Elapsed: b.At.Sub(a.At), CPU: b.CPU - a.CPU, GC: b.GC - a.GC, Machine: b.Busy - a.Busy}
 }
 
 // PerFrame is the process's CPU per camera frame over the window.
