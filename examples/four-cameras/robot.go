@@ -40,13 +40,25 @@ type config struct {
 	// GCPercent is the Go collector's GOGC for the run (0 leaves the
 	// runtime's own, the GOGC variable's or 100), restored after it.
 	GCPercent int
-	Log       zerolog.Logger
+	// CameraBuffers is how many frames a camera's source may fall behind
+	// its clock before it drops one, as a camera driver holds that many
+	// buffers for a reader that is late: the window of the link into
+	// the camera's encoder (0: pipeline.DefaultWindow).
+	CameraBuffers int
+	Log           zerolog.Logger
 }
 
 // defaultConfig is the robot of the example. Its encoders run one thread
 // each: four cameras on two cores keep both busy anyway, and libx264's
 // sliced threads cost 10 to 15% more CPU a frame here (11.7 against 10.3
 // ms a 1280x720 frame) for a latency the cameras do not need cutting.
+//
+// Its cameras hold 8 frames for their encoders (CameraBuffers), twice a
+// chain's default: when the robot starts, its four encoders and the
+// viewers' eight decoders open and code their first IDRs at once on the
+// two cores, and for half a second their calls take 60 to 200 ms; with 4
+// frames (133 ms) the cameras dropped a frame or a few there in most runs,
+// and none after (docs/benchmarks.md).
 //
 // It runs the Go collector at GOGC 25. The robot's live Go heap (38 MB at
 // 1280x720) is mostly its sources' frame pools, pixels the collector does
@@ -57,7 +69,7 @@ type config struct {
 // docs/benchmarks.md).
 func defaultConfig() config {
 	return config{Width: 1280, Height: 720, Rate: 30, GOP: 30, Viewers: 2, Duration: 10 * time.Second,
-		RSSEvery: 10 * time.Second, Compare: true, EncoderThreads: 1, GCPercent: 25, Log: zerolog.Nop()}
+		RSSEvery: 10 * time.Second, Compare: true, EncoderThreads: 1, GCPercent: 25, CameraBuffers: 8, Log: zerolog.Nop()}
 }
 
 func topic(cam int) string { return fmt.Sprintf("/robot/cam%d", cam) }
@@ -74,12 +86,14 @@ func build(p *pipeline.Pipeline, cfg config) error {
 	enc := elements.DefaultH264EncConfig()
 	enc.GOP, enc.Rate, enc.Threads = cfg.GOP, cfg.Rate, cfg.EncoderThreads
 	var topics []string
+	encoder := elements.H264Enc(enc)
+	encoder.Window = cfg.CameraBuffers
 	for c := range Cameras {
 		topics = append(topics, topic(c))
 		err := p.Chain([]string{node("cam", c), node("enc", c), node("pub", c)}, []pipeline.Element{
 			elements.TestSrc(elements.TestSrcConfig{Width: cfg.Width, Height: cfg.Height, Rate: float64(cfg.Rate), Frames: -1,
 				Live: true, Format: media.YUV420P}),
-			elements.H264Enc(enc),
+			encoder,
 			elements.PublishWith(elements.PublishConfig{Topic: topic(c), QoS: &offer}),
 		})
 		if err != nil {
@@ -109,6 +123,14 @@ func node(kind string, cam int) string { return fmt.Sprintf("%s%d", kind, cam) }
 // of a run shorter than eight GOPs.
 func (cfg config) warmup() time.Duration {
 	return min(2*time.Duration(cfg.GOP)*time.Second/time.Duration(cfg.Rate), cfg.Duration/4)
+}
+
+// cameraBuffers is how many frame periods a camera may fall behind.
+func (cfg config) cameraBuffers() int {
+	if cfg.CameraBuffers == 0 {
+		return pipeline.DefaultWindow
+	}
+	return cfg.CameraBuffers
 }
 
 // warmupFrames is warmup in a camera's frames.
@@ -170,7 +192,7 @@ func camerasCount(stats []pipeline.NodeStats, kind string, count func(pipeline.N
 // warm-up, then, with cfg.Compare, does the same work without gopline.
 func run(ctx context.Context, cfg config) (report, error) {
 	if cfg.Width < 16 || cfg.Height < 16 || cfg.Width%2 != 0 || cfg.Height%2 != 0 || cfg.Rate < 1 || cfg.Viewers < 0 ||
-		cfg.Duration <= 0 || cfg.RSSEvery <= 0 || cfg.Recording == "" || cfg.GCPercent < 0 {
+		cfg.Duration <= 0 || cfg.RSSEvery <= 0 || cfg.Recording == "" || cfg.GCPercent < 0 || cfg.CameraBuffers < 0 {
 		return report{}, fmt.Errorf("bad configuration %+v", cfg)
 	}
 	if cfg.GCPercent > 0 {

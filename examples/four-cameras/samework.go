@@ -13,7 +13,6 @@ import (
 	"github.com/gopline/gopline/codecs/ffmpeg"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/media/testsrc"
-	"github.com/gopline/gopline/pipeline"
 )
 
 // cpuReading is the process's CPU at a moment of a run, with what the rest
@@ -86,7 +85,7 @@ type sameWork struct {
 	window
 	Source, Encode, Decode time.Duration
 	// Dropped is the frames a camera skipped, as the robot's live sources
-	// drop a frame once it is pipeline.DefaultWindow frame periods late:
+	// drop a frame once it is their camera buffers of frame periods late:
 	// with the cores taken, the bare cameras fall behind too, and do as
 	// many frames as the robot's in the same way.
 	Dropped uint64
@@ -230,15 +229,15 @@ func (c *bareCamera) run(frames int, start time.Time) error {
 }
 
 // feed is the camera's source and encoder: on its own thread, each step
-// timed in that thread's CPU. A frame more than pipeline.DefaultWindow
-// periods late is skipped, not drawn, for the next.
+// timed in that thread's CPU. A frame more than the robot's camera
+// buffers of periods late is skipped, not drawn, for the next.
 func (c *bareCamera) feed(frames int, start time.Time, out []chan *media.Packet) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	for i, done := 0, 0; done < frames; i++ {
 		if wait := time.Until(start.Add(time.Duration(i) * c.period())); wait > 0 {
 			time.Sleep(wait)
-		} else if -wait > pipeline.DefaultWindow*c.period() {
+		} else if -wait > time.Duration(c.cfg.cameraBuffers())*c.period() {
 			c.dropped++
 			continue
 		}
