@@ -16,6 +16,7 @@ type pacerRun struct {
 	script  []paced
 	emitted []media.Item
 	dropped []media.Item
+	late    []time.Duration // how late each dropped item was
 }
 
 // run steps until the pacer waits, and returns what it waits for.
@@ -34,6 +35,7 @@ func (r *pacerRun) run(drained, free bool) (pace, time.Time) {
 			r.emitted = append(r.emitted, r.p.take())
 			free, drained = false, false // one item fills the outputs
 		case paceDrop:
+			r.late = append(r.late, r.p.lateness(r.now))
 			r.dropped = append(r.dropped, r.p.take())
 		default:
 			return do, at
@@ -125,8 +127,8 @@ func TestPacerDropsAFrameOnlyWhenTheNextIsDueAndAfterLookingAgain(t *testing.T) 
 	}
 	// Still busy after looking: the old frame goes, the newer waits.
 	r.run(false, false)
-	if len(r.dropped) != 1 || r.dropped[0] != old {
-		t.Fatalf("dropped %v, want the old frame", r.dropped)
+	if len(r.dropped) != 1 || r.dropped[0] != old || r.late[0] != 33*time.Millisecond {
+		t.Fatalf("dropped %v, %v late, want the old frame, 33ms late", r.dropped, r.late)
 	}
 	if r.run(true, true); len(r.emitted) != 1 || r.emitted[0] != newer {
 		t.Fatalf("emitted %v, want the newer frame", r.emitted)
