@@ -35,6 +35,8 @@ func main() {
 	flag.IntVar(&cfg.Viewers, "viewers", cfg.Viewers, "viewers that decode every camera")
 	flag.IntVar(&cfg.EncoderThreads, "encoder-threads", cfg.EncoderThreads, "each camera's libx264 threads (0: libx264's choice)")
 	flag.DurationVar(&cfg.RSSEvery, "rss-every", cfg.RSSEvery, "how often the RSS is read")
+	flag.IntVar(&cfg.Rounds, "rounds", cfg.Rounds, "with -compare, pairs of a shorter run and the same work after the main run, whose ratios' median stands against the machine's changes of speed")
+	flag.DurationVar(&cfg.RoundLength, "round-length", cfg.RoundLength, "how long each paired round's robot runs after its warm-up")
 	flag.IntVar(&cfg.CameraBuffers, "camera-buffers", cfg.CameraBuffers, "frames a camera's source may fall behind before it drops one (0: a chain's default, 4)")
 	flag.IntVar(&cfg.GCPercent, "gogc", cfg.GCPercent, "the Go collector's GOGC for the run (0: the runtime's own)")
 	flag.BoolVar(&cfg.Compare, "compare", cfg.Compare, "after the run, do the same work without gopline: the four cameras' codecs at once, and each step alone")

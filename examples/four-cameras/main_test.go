@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ var (
 	benchDuration = flag.Duration("four-cameras.duration", 10*time.Second, "how long BenchmarkFourCameras runs the robot (60s for the record)")
 	benchRSSEvery = flag.Duration("four-cameras.rss-every", 10*time.Second, "how often BenchmarkFourCameras reads the RSS")
 	benchGOGC     = flag.Int("four-cameras.gogc", defaultConfig().GCPercent, "the Go collector's GOGC for BenchmarkFourCameras (0: the runtime's own)")
+	benchRounds   = flag.Int("four-cameras.rounds", 3, "paired rounds of BenchmarkFourCameras after its main run")
 )
 
 // The robot runs at a small size: every camera's frames are encoded,
@@ -24,7 +26,9 @@ var (
 func TestFourCamerasRunBriefly(t *testing.T) {
 	cfg := defaultConfig()
 	cfg.Width, cfg.Height, cfg.Duration, cfg.RSSEvery = 160, 96, 2*time.Second, 500*time.Millisecond
-	cfg.Recording = filepath.Join(t.TempDir(), "robot.gopline")
+	cfg.Rounds, cfg.RoundLength = 2, 500*time.Millisecond
+	dir := t.TempDir()
+	cfg.Recording = filepath.Join(dir, "robot.gopline")
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
 	rep, err := run(ctx, cfg)
@@ -65,11 +69,17 @@ func TestFourCamerasRunBriefly(t *testing.T) {
 	if rep.Steady.Dropped > dropped {
 		t.Errorf("%d frames dropped at the sources after the warm-up, of %d in all", rep.Steady.Dropped, dropped)
 	}
+	if len(rep.Rounds) != cfg.Rounds || slices.Contains(rep.Rounds, 0) || rep.PairedRatio() <= 0 {
+		t.Errorf("paired rounds %v, median %v: want %d ratios, each measured", rep.Rounds, rep.PairedRatio(), cfg.Rounds)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "*.round*")); len(left) != 0 {
+		t.Errorf("the rounds left their recordings: %v", left)
+	}
 	if want := max(rep.Steady.Frames/Cameras, 1) * Cameras; rep.Same.Frames != want || rep.Same.CPU <= 0 ||
 		rep.Same.Encode <= 0 || rep.Same.Decode <= 0 || rep.Same.Source <= 0 || rep.SameWorkRatio() <= 0 {
 		t.Errorf("same work %+v: want %d frames, every step measured", rep.Same, want)
 	}
-	for _, want := range []string{"dropped at source", "RSS (anonymous + file-backed; of anonymous, Go's) MB: ", "against the bare encoder", "machine: ", "steady, after the first", "dropped at the sources; ", "robot against the same work: "} {
+	for _, want := range []string{"dropped at source", "RSS (anonymous + file-backed; of anonymous, Go's) MB: ", "against the bare encoder", "machine: ", "steady, after the first", "dropped at the sources; ", "robot against the same work: ", "paired rounds, 500ms of the robot"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("no %q in the report:\n%s", want, out.String())
 		}
@@ -112,7 +122,7 @@ func TestBadConfigurationIsRefused(t *testing.T) {
 //	go test -run '^$' -bench FourCameras -benchtime 1x ./examples/four-cameras/ -args -four-cameras.duration 60s
 func BenchmarkFourCameras(b *testing.B) {
 	cfg := defaultConfig()
-	cfg.Duration, cfg.RSSEvery, cfg.GCPercent = *benchDuration, *benchRSSEvery, *benchGOGC
+	cfg.Duration, cfg.RSSEvery, cfg.GCPercent, cfg.Rounds = *benchDuration, *benchRSSEvery, *benchGOGC, *benchRounds
 	cfg.Recording = filepath.Join(b.TempDir(), "robot.gopline")
 	cfg.Log = warnings()
 	for range b.N {
@@ -136,6 +146,7 @@ func BenchmarkFourCameras(b *testing.B) {
 		b.ReportMetric(ms(rep.Steady.PerFrame()), "steady-cpu-ms/camera-frame")
 		b.ReportMetric(float64(rep.Steady.Dropped), "steady-dropped-at-source")
 		b.ReportMetric(rep.SameWorkRatio(), "x-same-work")
+		b.ReportMetric(rep.PairedRatio(), "x-same-work-paired-median")
 		all, anon := rep.RSSGrowth()
 		b.ReportMetric(float64(all)/1e6, "rss-growth-MB")
 		b.ReportMetric(float64(anon)/1e6, "anon-rss-growth-MB")

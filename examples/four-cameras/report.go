@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -30,6 +31,24 @@ type report struct {
 	// without cfg.Compare.
 	Steady window
 	Same   sameWork
+	// Rounds is the ratio of each paired round after the main run
+	// (pairedRounds), robot against same work.
+	Rounds []float64
+}
+
+// PairedRatio is the median of the robot's ratios to the same work, the
+// main run's and the paired rounds'; 0 when the same work was not
+// measured.
+func (r report) PairedRatio() float64 {
+	if r.SameWorkRatio() == 0 {
+		return 0
+	}
+	all := append([]float64{r.SameWorkRatio()}, r.Rounds...)
+	slices.Sort(all)
+	if n := len(all); n%2 == 0 {
+		return (all[n/2-1] + all[n/2]) / 2
+	}
+	return all[len(all)/2]
 }
 
 // SameWorkRatio is the robot's steady CPU per camera frame against the same
@@ -146,6 +165,15 @@ func (r report) writeSame(w io.Writer) error {
 		"robot against the same work: %.2fx\n",
 		sw.Frames/Cameras, r.cfg.warmupFrames(), ms(sw.PerFrame()), ms(perFrame(sw.GC, sw.Frames)), ms(sw.Source), ms(sw.Encode), ms(sw.Decode),
 		sw.Dropped, sw.Others(), r.SameWorkRatio())
+	if err != nil || len(r.Rounds) == 0 {
+		return err
+	}
+	var each []string
+	for _, x := range r.Rounds {
+		each = append(each, fmt.Sprintf("%.2fx", x))
+	}
+	_, err = fmt.Fprintf(w, "paired rounds, %v of the robot after its warm-up and the same work on as many frames, in turns: %s; "+
+		"median with the run above: %.2fx\n", r.cfg.RoundLength, strings.Join(each, " "), r.PairedRatio())
 	return err
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"runtime/debug"
 	"time"
@@ -40,6 +41,13 @@ type config struct {
 	// GCPercent is the Go collector's GOGC for the run (0 leaves the
 	// runtime's own, the GOGC variable's or 100), restored after it.
 	GCPercent int
+	// Rounds is how many more pairs of runs the comparison makes after
+	// the main one, each RoundLength of the robot after its warm-up and
+	// the same work on as many frames, one right after the other: the
+	// machine's speed moves from one minute to the next, and a ratio of
+	// two runs minutes apart moves with it (pairedRounds).
+	Rounds      int
+	RoundLength time.Duration
 	// CameraBuffers is how many frames a camera's source may fall behind
 	// its clock before it drops one, as a camera driver holds that many
 	// buffers for a reader that is late: the window of the link into
@@ -69,7 +77,7 @@ type config struct {
 // docs/benchmarks.md).
 func defaultConfig() config {
 	return config{Width: 1280, Height: 720, Rate: 30, GOP: 30, Viewers: 2, Duration: 10 * time.Second,
-		RSSEvery: 10 * time.Second, Compare: true, EncoderThreads: 1, GCPercent: 25, CameraBuffers: 8, Log: zerolog.Nop()}
+		RSSEvery: 10 * time.Second, Compare: true, EncoderThreads: 1, GCPercent: 25, CameraBuffers: 8, RoundLength: 15 * time.Second, Log: zerolog.Nop()}
 }
 
 func topic(cam int) string { return fmt.Sprintf("/robot/cam%d", cam) }
@@ -192,7 +200,8 @@ func camerasCount(stats []pipeline.NodeStats, kind string, count func(pipeline.N
 // warm-up, then, with cfg.Compare, does the same work without gopline.
 func run(ctx context.Context, cfg config) (report, error) {
 	if cfg.Width < 16 || cfg.Height < 16 || cfg.Width%2 != 0 || cfg.Height%2 != 0 || cfg.Rate < 1 || cfg.Viewers < 0 ||
-		cfg.Duration <= 0 || cfg.RSSEvery <= 0 || cfg.Recording == "" || cfg.GCPercent < 0 || cfg.CameraBuffers < 0 {
+		cfg.Duration <= 0 || cfg.RSSEvery <= 0 || cfg.Recording == "" || cfg.GCPercent < 0 || cfg.CameraBuffers < 0 ||
+		cfg.Rounds < 0 || (cfg.Rounds > 0 && cfg.RoundLength <= 0) {
 		return report{}, fmt.Errorf("bad configuration %+v", cfg)
 	}
 	if cfg.GCPercent > 0 {
@@ -249,6 +258,44 @@ func run(ctx context.Context, cfg config) (report, error) {
 		if rep.Same, err = measureSameWork(cfg, cfg.warmupFrames(), perCamera); err != nil {
 			return rep, err
 		}
+		if rep.Rounds, err = pairedRounds(ctx, cfg); err != nil {
+			return rep, err
+		}
 	}
 	return rep, nil
+}
+
+// pairedRounds runs cfg.Rounds pairs of the robot, cfg.RoundLength after
+// its warm-up, and the same work on as many frames, and returns each
+// pair's ratio of their CPU per camera frame. The two runs of a pair
+// follow each other, in turns robot first and same work first, so that a
+// machine that speeds up or slows down over the rounds weighs on both.
+// The rounds come after the main run: nothing of them is in its RSS.
+func pairedRounds(ctx context.Context, cfg config) ([]float64, error) {
+	var ratios []float64
+	for i := range cfg.Rounds {
+		round := cfg
+		round.Duration, round.Compare, round.Rounds = cfg.warmup()+cfg.RoundLength, false, 0
+		round.Recording = fmt.Sprintf("%s.round%d", cfg.Recording, i+1)
+		frames := max(int(cfg.RoundLength*time.Duration(cfg.Rate)/time.Second), 1)
+		var robot report
+		var same sameWork
+		var err error
+		if i%2 == 1 {
+			same, err = measureSameWork(cfg, cfg.warmupFrames(), frames)
+		}
+		if err == nil {
+			_ = os.Remove(round.Recording) // a round's own, left by a run cut short
+			robot, err = run(ctx, round)
+			err = errors.Join(err, os.Remove(round.Recording))
+		}
+		if err == nil && i%2 == 0 {
+			same, err = measureSameWork(cfg, cfg.warmupFrames(), max(int(robot.Steady.Frames)/Cameras, 1))
+		}
+		if err != nil {
+			return ratios, fmt.Errorf("paired round %d: %w", i+1, err)
+		}
+		ratios = append(ratios, ratio(robot.Steady.PerFrame(), same.PerFrame()))
+	}
+	return ratios, nil
 }
