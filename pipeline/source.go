@@ -31,7 +31,7 @@ func (n *node) pump(ctx actor.Context) {
 			n.emit(v)
 		case paceDrop:
 			n.stats.dropped.Add(1)
-			n.warnDropped(n.pace.lateness(n.pipe.now()))
+			n.warnDropped(n.pipe.now())
 			v, planned := n.pace.takePlanned()
 			if planned {
 				n.drv.plan.Skip()
@@ -60,9 +60,10 @@ const dropWarnInterval = 10 * time.Second
 // warnDropped says in the log, at most once per dropWarnInterval, that the
 // live source dropped a frame that had fallen late behind its moment: its
 // chain, or the machine, does not keep up. The count stays in the stats.
-func (n *node) warnDropped(late time.Duration) {
-	if ok, count := n.drops.Allow(n.pipe.now()); ok {
-		n.env.Log.Warn().Uint64("dropped_since_last_warning", count).Dur("late", late).
+// It is called before the held frame is taken.
+func (n *node) warnDropped(now time.Time) {
+	if ok, count := n.drops.Allow(now); ok {
+		n.env.Log.Warn().Uint64("dropped_since_last_warning", count).Dur("late", n.pace.lateness(now)).
 			Msg("live source fell behind its clock and dropped frames: the stages after it are too slow or the machine too busy")
 	}
 }

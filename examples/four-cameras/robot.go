@@ -266,34 +266,39 @@ func run(ctx context.Context, cfg config) (report, error) {
 }
 
 // pairedRounds runs cfg.Rounds pairs of the robot, cfg.RoundLength after
-// its warm-up, and the same work on as many frames, and returns each
-// pair's ratio of their CPU per camera frame. The two runs of a pair
+// its warm-up, and the same work on as many frames (cfg.RoundLength of a
+// camera's), and returns each pair's ratio of their CPU per camera frame.
+// The two runs of a pair
 // follow each other, in turns robot first and same work first, so that a
 // machine that speeds up or slows down over the rounds weighs on both.
 // The rounds come after the main run: nothing of them is in its RSS.
 func pairedRounds(ctx context.Context, cfg config) ([]float64, error) {
 	var ratios []float64
+	frames := max(int(cfg.RoundLength*time.Duration(cfg.Rate)/time.Second), 1)
 	for i := range cfg.Rounds {
 		round := cfg
 		round.Duration, round.Compare, round.Rounds = cfg.warmup()+cfg.RoundLength, false, 0
 		round.Recording = fmt.Sprintf("%s.round%d", cfg.Recording, i+1)
-		frames := max(int(cfg.RoundLength*time.Duration(cfg.Rate)/time.Second), 1)
 		var robot report
 		var same sameWork
-		var err error
+		steps := []func() error{
+			func() (err error) {
+				_ = os.Remove(round.Recording) // a round's own, left by a run cut short
+				robot, err = run(ctx, round)
+				return errors.Join(err, os.Remove(round.Recording))
+			},
+			func() (err error) {
+				same, err = measureSameWork(cfg, cfg.warmupFrames(), frames)
+				return err
+			},
+		}
 		if i%2 == 1 {
-			same, err = measureSameWork(cfg, cfg.warmupFrames(), frames)
+			steps[0], steps[1] = steps[1], steps[0]
 		}
-		if err == nil {
-			_ = os.Remove(round.Recording) // a round's own, left by a run cut short
-			robot, err = run(ctx, round)
-			err = errors.Join(err, os.Remove(round.Recording))
-		}
-		if err == nil && i%2 == 0 {
-			same, err = measureSameWork(cfg, cfg.warmupFrames(), max(int(robot.Steady.Frames)/Cameras, 1))
-		}
-		if err != nil {
-			return ratios, fmt.Errorf("paired round %d: %w", i+1, err)
+		for _, step := range steps {
+			if err := step(); err != nil {
+				return ratios, fmt.Errorf("paired round %d: %w", i+1, err)
+			}
 		}
 		ratios = append(ratios, ratio(robot.Steady.PerFrame(), same.PerFrame()))
 	}
