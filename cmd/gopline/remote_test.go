@@ -136,11 +136,8 @@ func TestRemoteFlagsAreChecked(t *testing.T) {
 // waitLog waits until log holds want, or fails the test after a minute.
 func waitLog(t *testing.T, log *testlog.Buffer, want, who string) {
 	t.Helper()
-	for deadline := time.Now().Add(time.Minute); !strings.Contains(log.String(), want); {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s never logged %q:\n%s", who, want, log)
-		}
-		time.Sleep(50 * time.Millisecond)
+	if !log.Await(want, time.Minute) {
+		t.Fatalf("%s never logged %q:\n%s", who, want, log)
 	}
 }
 

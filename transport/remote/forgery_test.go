@@ -388,7 +388,7 @@ func TestPosersCannotEndOrFeedASubscription(t *testing.T) {
 	}
 	checkContinuous(t, ps)
 	for _, n := range []*node{pub, sub} {
-		if !strings.Contains(n.stderr.String(), "a forged message") {
+		if !n.stderr.Await("a forged message", logWait) {
 			t.Errorf("the node at %s does not log the forged messages:\n%s", n.addr, n.stderr.String())
 		}
 	}

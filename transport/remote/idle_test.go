@@ -301,7 +301,7 @@ func TestQuietSubscriptionOutlivesTheIdleTime(t *testing.T) {
 			got++
 		}
 	}
-	if !strings.Contains(pub.stderr.String(), "without a message the node acts on") {
+	if !pub.stderr.Await("without a message the node acts on", logWait) {
 		t.Errorf("the node did not log the idle connections it closed:\n%s", pub.stderr.String())
 	}
 }
@@ -347,7 +347,7 @@ func TestHeldStreamsGiveWayToANewPeer(t *testing.T) {
 	if r := lister.next(30 * time.Second); r == nil || r.Subs == nil || *r.Subs != 1 {
 		t.Fatalf("the listing with the node's places held: %+v", r)
 	}
-	if !strings.Contains(pub.stderr.String(), "to admit a connection from 127.0.0.1") {
+	if !pub.stderr.Await("to admit a connection from 127.0.0.1", logWait) {
 		t.Errorf("the node did not log the connections that gave way:\n%s", pub.stderr.String())
 	}
 }
@@ -376,7 +376,7 @@ func TestAtTheLimitThePeerIsToldWhy(t *testing.T) {
 		if err == nil || errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "the node is at its connection limit for 127.0.0.1") {
 			t.Fatalf("%s: the probe of a node at its limit: %v", c.name, err)
 		}
-		if !strings.Contains(pub.stderr.String(), "connection limit") {
+		if !pub.stderr.Await("connection limit", logWait) {
 			t.Errorf("%s: the node did not log the refusal:\n%s", c.name, pub.stderr.String())
 		}
 	}

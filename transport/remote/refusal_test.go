@@ -60,11 +60,11 @@ func TestRefusedPeersGetTheReason(t *testing.T) {
 	// The refusing nodes log the refusals with the peers, failed TLS
 	// handshakes too.
 	for _, n := range []*node{tlsNode, tokenNode} {
-		if !strings.Contains(n.stderr.String(), "refused a peer") {
+		if !n.stderr.Await("refused a peer", logWait) {
 			t.Errorf("a node does not log its refusals:\n%s", n.stderr.String())
 		}
 	}
-	if !strings.Contains(tlsNode.stderr.String(), `"refused":"handshake"`) {
+	if !tlsNode.stderr.Await(`"refused":"handshake"`, logWait) {
 		t.Errorf("the TLS node does not log a failed handshake:\n%s", tlsNode.stderr.String())
 	}
 }

@@ -273,6 +273,10 @@ func runChild(role string, a childArgs) int {
 	return 2
 }
 
+// logWait bounds the wait for a line a child logs after the deed the test
+// saw: the child writes its log on its own time.
+const logWait = 10 * time.Second
+
 // endOfStream is the event a "sub" child reports for its EndOfStream.
 const endOfStream = "end-of-stream"
 
@@ -601,7 +605,7 @@ func TestBadPeersLeaveTheNodeRunning(t *testing.T) {
 		t.Fatal("the node exited")
 	}
 	for _, want := range []string{"evil.Unknown", "actor.Stop"} {
-		if !strings.Contains(pub.stderr.String(), want) {
+		if !pub.stderr.Await(want, logWait) {
 			t.Errorf("the node's log does not name the refused %s", want)
 		}
 	}
@@ -619,7 +623,7 @@ func TestTokenIsRequired(t *testing.T) {
 		}
 		sub.kill()
 	}
-	if !strings.Contains(pub.stderr.String(), "refused a peer") {
+	if !pub.stderr.Await("refused a peer", logWait) {
 		t.Error("the node does not log the refused connections")
 	}
 	sub := startChild(t, "sub", childArgs{Addr: pub.addr, Topic: "/cam", Token: "s3cret"})

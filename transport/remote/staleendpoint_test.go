@@ -80,7 +80,7 @@ func TestSubscriptionOverASwallowingEndpointComesBack(t *testing.T) {
 			got++
 		}
 	}
-	if !strings.Contains(sub.stderr.String(), "connecting anew") {
+	if !sub.stderr.Await("connecting anew", logWait) {
 		t.Errorf("the subscriber's node did not say it connects anew:\n%s", sub.stderr.String())
 	}
 	t.Logf("20 packets %v after the endpoint began to swallow", time.Since(forgot).Round(time.Millisecond))
