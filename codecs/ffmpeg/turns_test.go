@@ -1,6 +1,8 @@
 package ffmpeg
 
 import (
+	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -24,5 +26,19 @@ func TestSchedTurnsAreDueFirstThenOnceASlice(t *testing.T) {
 		if got := turns.due(start.Add(c.after)); got != c.due {
 			t.Errorf("due %v after the start = %v, want %v", c.after, got, c.due)
 		}
+	}
+}
+
+// A turn lets a goroutine that waits for the processor run: with one
+// processor and the turn's goroutine never blocking, the other runs at the
+// turn and not after it.
+func TestATurnLetsAWaitingGoroutineRun(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	var ran atomic.Bool
+	go ran.Store(true)
+	var turns schedTurns
+	turns.take() // the first call: due
+	if !ran.Load() {
+		t.Fatal("the waiting goroutine did not run at the turn")
 	}
 }
