@@ -37,7 +37,10 @@ type pipeInput struct {
 	// named: a FIFO, whose first writer may come after it is opened; until
 	// a byte is read (began), its end is the writer not come yet.
 	named, began bool
-	io           *astiav.IOContext
+	// read is the bytes read from the pipe so far: at the writer's end,
+	// the size a file of the same bytes would have.
+	read int64
+	io   *astiav.IOContext
 }
 
 // pipePath returns the path to open to read url through Go, and whether
@@ -78,17 +81,17 @@ func openPipeInput(path string, named bool) (*pipeInput, error) {
 		return nil, err
 	}
 	p := &pipeInput{file: f, conn: conn, named: named}
-	if p.io, err = astiav.AllocIOContext(pipeBufferSize, false, p.read, nil, nil); err != nil {
+	if p.io, err = astiav.AllocIOContext(pipeBufferSize, false, p.readInto, nil, nil); err != nil {
 		f.Close()
 		return nil, err
 	}
 	return p, nil
 }
 
-// read reads what the pipe holds into b, waiting in Go's poller until it
+// readInto reads what the pipe holds into b, waiting in Go's poller until it
 // holds something. It returns FFmpeg's end of file when the writer has
 // gone, and AVERROR_EXIT once stop was called.
-func (p *pipeInput) read(b []byte) (int, error) {
+func (p *pipeInput) readInto(b []byte) (int, error) {
 	var n int
 	var rerr error
 	err := p.conn.Read(func(fd uintptr) bool {
@@ -117,6 +120,7 @@ func (p *pipeInput) read(b []byte) (int, error) {
 		return 0, astiav.ErrEof
 	}
 	p.began = true
+	p.read += int64(n)
 	return n, nil
 }
 

@@ -149,13 +149,18 @@ func packetData(pkt *astiav.Packet) []byte {
 // had ended after the picture before, where a raw file's or an AVI's cut
 // picture is counted Truncated. Bytes after the last picture read are
 // that picture's start, as nothing else follows a picture in the format.
-// A pipe's end cannot be told apart so: it has no size.
+// A pipe (location=-, a FIFO) has no size: its end is every byte its
+// writer wrote, all read by then.
 func (r *Reader) countCutY4M() {
 	f := r.fc.InputFormat()
 	if f == nil || f.Name() != "yuv4mpegpipe" || r.dataEnd < 0 || r.stopped() {
 		return
 	}
-	if r.InputSize() > r.dataEnd {
+	end := r.InputSize()
+	if r.pipe != nil {
+		end = r.pipe.read
+	}
+	if end > r.dataEnd {
 		r.stats.Truncated++
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/asticode/go-astiav"
 
+	"github.com/gopline/gopline/internal/testclip"
 	"github.com/gopline/gopline/media"
 )
 
@@ -419,7 +420,8 @@ func cutRawAVI(t *testing.T) string {
 
 // A YUV4MPEG file (ffmpeg -f yuv4mpegpipe, GStreamer's y4menc) cut inside
 // its last picture: the whole ones come out and the cut one is counted
-// Truncated, as a raw file's is; a whole file counts none.
+// Truncated, as a raw file's is; a whole file counts none. The same read
+// from a FIFO whose writer ended, which has no size.
 func TestReaderCountsAY4MPictureCutShort(t *testing.T) {
 	_, frames := rawClip(t, media.YUV420P, 64, 48, 3, nil)
 	y4m := []byte("YUV4MPEG2 W64 H48 F30:1 Ip A1:1 C420jpeg\n")
@@ -432,17 +434,23 @@ func TestReaderCountsAY4MPictureCutShort(t *testing.T) {
 		pictures  int
 		truncated int
 	}{{"whole", 0, 3, 0}, {"cut inside the last picture", 1000, 2, 1}, {"cut inside the last header", 64*48*3/2 + 3, 2, 1}} {
-		r := mustReader(t, writeFile(t, "clip.y4m", y4m[:len(y4m)-c.cut]))
-		got, err := readAll(t, r)
-		if err != io.EOF || len(got) != c.pictures {
-			t.Errorf("%s: read %d pictures, then %v; want %d, then io.EOF", c.name, len(got), err, c.pictures)
-		}
-		if st := r.Stats(); st.Truncated != c.truncated {
-			t.Errorf("%s: stats %+v, want %d counted Truncated", c.name, st, c.truncated)
-		}
-		for i, f := range got {
-			if !bytes.Equal(f.AppendPacked(nil), frames[i].AppendPacked(nil)) {
-				t.Errorf("%s: picture %d differs from the file's", c.name, i)
+		data := y4m[:len(y4m)-c.cut]
+		for _, in := range []struct{ kind, path string }{
+			{"file", writeFile(t, "clip.y4m", data)},
+			{"FIFO", testclip.EndingFIFO(t, data)},
+		} {
+			r := mustReader(t, in.path)
+			got, err := readAll(t, r)
+			if err != io.EOF || len(got) != c.pictures {
+				t.Errorf("%s, %s: read %d pictures, then %v; want %d, then io.EOF", in.kind, c.name, len(got), err, c.pictures)
+			}
+			if st := r.Stats(); st.Truncated != c.truncated {
+				t.Errorf("%s, %s: stats %+v, want %d counted Truncated", in.kind, c.name, st, c.truncated)
+			}
+			for i, f := range got {
+				if !bytes.Equal(f.AppendPacked(nil), frames[i].AppendPacked(nil)) {
+					t.Errorf("%s, %s: picture %d differs from the file's", in.kind, c.name, i)
+				}
 			}
 		}
 	}

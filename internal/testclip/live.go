@@ -40,3 +40,33 @@ func StallingFIFO(t testing.TB, data []byte) (path string, written <-chan struct
 	})
 	return path, done
 }
+
+// EndingFIFO makes a FIFO in a temporary directory whose writer writes
+// data once a reader has opened it, then closes it: a writer that ended
+// (ffmpeg ... -f yuv4mpegpipe - > fifo, done). It returns the FIFO's path.
+func EndingFIFO(t testing.TB, data []byte) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "pipe.fifo")
+	if err := syscall.Mkfifo(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		f, err := os.OpenFile(path, os.O_WRONLY, 0) // waits for the reader
+		if err != nil {
+			return
+		}
+		_, _ = f.Write(data)
+		_ = f.Close()
+	}()
+	t.Cleanup(func() {
+		// A reader that never came: this one lets the writer's open return.
+		if r, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0); err == nil {
+			defer r.Close()
+		}
+		wg.Wait()
+	})
+	return path
+}
