@@ -135,6 +135,11 @@ func (r *Reader) openInput() error {
 		if err := checkSessionFile(r.url); err != nil {
 			return err
 		}
+		// The sdp demuxer, not FFmpeg's probe: the probe takes a file for
+		// a session description only by a c=IN IP line at a line's start,
+		// which a description written by hand, indented, does not have,
+		// while the demuxer reads it.
+		inFmt = astiav.FindInputFormat("sdp")
 	}
 	options := r.cfg.inputOptions
 	if name := ioTimeoutOption(r.url); name != "" && r.cfg.ioTimeout > 0 && options[name] == "" {
@@ -190,7 +195,7 @@ func (r *Reader) openInput() error {
 		if errors.Is(err, astiav.ErrProtocolNotFound) {
 			return missingProtocol(r.url, err)
 		}
-		if readsSessionFile(r.url, r.cfg.inputFormat) && errors.Is(err, astiav.ErrInvaliddata) {
+		if readsSessionFile(r.url, r.cfg.inputFormat) && (errors.Is(err, astiav.ErrInvaliddata) || errors.Is(err, astiav.ErrEio)) {
 			return fmt.Errorf("%w %q: FFmpeg's sdp demuxer cannot read it: %w", ErrSessionFile, r.url, err)
 		}
 		if r.cfg.inputFormat == "rawvideo" && r.cfg.inputOptions["video_size"] == "" {

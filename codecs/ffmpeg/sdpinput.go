@@ -78,13 +78,25 @@ func checkSessionFile(path string) error {
 	if err != nil {
 		return fmt.Errorf("%w %q: %w", ErrSessionFile, path, err)
 	}
-	for line := range bytes.Lines(text) {
-		if bytes.HasPrefix(line, []byte("m=video ")) {
-			return nil
-		}
+	if describesVideo(text) {
+		return nil
 	}
 	return fmt.Errorf("%w %q: it describes no video stream (no m=video line in its first %d bytes): is it a session description, as ffmpeg -f rtp -sdp_file writes?",
 		ErrSessionFile, path, len(text))
+}
+
+// describesVideo reports whether the session description text has a video
+// stream: an m= line whose media is video. As FFmpeg's sdp demuxer reads
+// it, a line may start with spaces or tabs (a description written by hand,
+// indented), and a tab may part the media from the port.
+func describesVideo(text []byte) bool {
+	for line := range bytes.Lines(text) {
+		media, ok := bytes.CutPrefix(bytes.TrimLeft(line, " \t"), []byte("m=video"))
+		if ok && len(media) > 0 && (media[0] == ' ' || media[0] == '\t') {
+			return true
+		}
+	}
+	return false
 }
 
 // probedSessionFile returns the error of an .sdp file's stream that

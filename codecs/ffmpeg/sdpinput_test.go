@@ -151,3 +151,55 @@ func TestSessionFilesPicturesAreStampedNoLaterThanTheyAreRead(t *testing.T) {
 		}
 	}
 }
+
+// A session description has a video stream when one of its m= lines is
+// video's, read as FFmpeg's sdp demuxer reads it.
+func TestDescribesVideoReadsMLinesAsFFmpegDoes(t *testing.T) {
+	for text, want := range map[string]bool{
+		"v=0\r\nm=video 5004 RTP/AVP 96\r\n":       true,
+		"v=0\nm=video 5004 RTP/AVP 96":             true, // no line end at the file's end
+		"v=0\n  m=video 5004 RTP/AVP 96\n":         true, // indented by hand
+		"v=0\n\tm=video\t5004\tRTP/AVP\t96\n":      true,
+		"m=audio 5002 RTP/AVP 0\nm=video 5004 ...": true,
+		"":                                     false,
+		"m=audio 5002 RTP/AVP 0\n":             false,
+		"m=videos 5004 RTP/AVP 96\n":           false,
+		"m=video\n":                            false,
+		"a=x m=video 5004 RTP/AVP 96\n":        false,
+		"v=0 m=video 5004\n":                   false,
+		"m = video 5004 RTP/AVP 96\n":          false,
+		"\x00m=video 5004 RTP/AVP 96\n":        false,
+		"i=camera\r\n m=video 5004 RTP/AVP 96": true,
+	} {
+		if got := describesVideo([]byte(text)); got != want {
+			t.Errorf("describesVideo(%q) = %v, want %v", text, got, want)
+		}
+	}
+}
+
+// A session description written by hand, its lines indented and its m=
+// line's fields parted by tabs, is read as FFmpeg reads it: the stream's
+// pictures come.
+func TestAnIndentedSessionFileIsRead(t *testing.T) {
+	port := freeRTPPort(t)
+	gstSender(t, port, "x264enc key-int-max=15", "rtph264pay config-interval=-1 pt=96")
+	path := filepath.Join(t.TempDir(), "cam.sdp")
+	sdp := fmt.Sprintf("  v=0\n  o=- 0 0 IN IP4 127.0.0.1\n  s=cam\n  c=IN IP4 127.0.0.1\n  t=0 0\n\tm=video\t%d\tRTP/AVP\t96\n  a=rtpmap:96 H264/90000\n", port)
+	if err := os.WriteFile(path, []byte(sdp), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	defer close(stop)
+	r, err := openRTP(t, path, WithInputOptions(map[string]string{"protocol_whitelist": "file,udp,rtp"}), WithStop(stop))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for range 5 {
+		f, err := r.ReadFrame()
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Release()
+	}
+}
