@@ -437,7 +437,7 @@ func TestReaderCountsAY4MPictureCutShort(t *testing.T) {
 		data := y4m[:len(y4m)-c.cut]
 		for _, in := range []struct{ kind, path string }{
 			{"file", writeFile(t, "clip.y4m", data)},
-			{"FIFO", testclip.EndingFIFO(t, data)},
+			{"FIFO", testclip.EndingFIFO(t, "clip.y4m", data)},
 		} {
 			r := mustReader(t, in.path)
 			got, err := readAll(t, r)

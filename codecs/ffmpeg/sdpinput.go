@@ -67,7 +67,14 @@ const maxSessionFile = 16 << 10
 // cannot be read, or describes no video stream (no m=video line): what is
 // wrong is the file, which reading it again would meet again, not the
 // network. Its RTP stream is not looked at.
+//
+// A FIFO is not looked at: what this read took from it the demuxer would
+// not get, and its open would wait for a writer past the pipeline's stop.
+// The demuxer reads it through the Reader's pipe input (see pipeInput).
 func checkSessionFile(path string) error {
+	if st, err := os.Stat(path); err == nil && st.Mode()&os.ModeNamedPipe != 0 {
+		return nil
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("%w %q: %w (write it with the sender, as ffmpeg -f rtp -sdp_file %s does, or give rtp://IP:PORT without a file)",

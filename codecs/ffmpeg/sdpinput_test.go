@@ -7,8 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gopline/gopline/internal/testclip"
 )
 
 // An .sdp file's sdp demuxer waits for a packet as long as the Reader's
@@ -201,5 +204,70 @@ func TestAnIndentedSessionFileIsRead(t *testing.T) {
 			t.Fatal(err)
 		}
 		f.Release()
+	}
+}
+
+// An .sdp FIFO is read through the Reader's pipe input: the description
+// its writer writes reaches the sdp demuxer whole, and the stream's
+// pictures come; one whose writer never comes ends its open at the stop.
+func TestASessionFIFOIsRead(t *testing.T) {
+	port := freeRTPPort(t)
+	gstSender(t, port, "x264enc key-int-max=15", "rtph264pay config-interval=-1 pt=96")
+	sdp, err := os.ReadFile(writeSessionFile(t, port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	defer close(stop)
+	fifo := testclip.EndingFIFO(t, "cam.sdp", sdp)
+	read := make(chan error, 1)
+	go func() {
+		r, err := OpenReader(fifo, WithInputOptions(map[string]string{"protocol_whitelist": "file,udp,rtp"}), WithStop(stop))
+		if err != nil {
+			read <- err
+			return
+		}
+		defer r.Close()
+		for range 5 {
+			f, err := r.ReadFrame()
+			if err != nil {
+				read <- err
+				return
+			}
+			f.Release()
+		}
+		read <- nil
+	}()
+	select {
+	case err := <-read:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(hangGuard):
+		t.Fatal("no pictures of the stream the session FIFO describes")
+	}
+
+	silent := filepath.Join(t.TempDir(), "silent.sdp")
+	if err := syscall.Mkfifo(silent, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stopSilent := make(chan struct{})
+	opened := make(chan error, 1)
+	go func() {
+		r, err := OpenReader(silent, WithStop(stopSilent))
+		if err == nil {
+			r.Close()
+		}
+		opened <- err
+	}()
+	time.Sleep(100 * time.Millisecond)
+	close(stopSilent)
+	select {
+	case err := <-opened:
+		if err == nil {
+			t.Error("a session FIFO nothing was written to opened")
+		}
+	case <-time.After(hangGuard):
+		t.Fatal("the open of a session FIFO without a writer did not end at the stop")
 	}
 }

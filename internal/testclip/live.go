@@ -41,12 +41,13 @@ func StallingFIFO(t testing.TB, data []byte) (path string, written <-chan struct
 	return path, done
 }
 
-// EndingFIFO makes a FIFO in a temporary directory whose writer writes
-// data once a reader has opened it, then closes it: a writer that ended
-// (ffmpeg ... -f yuv4mpegpipe - > fifo, done). It returns the FIFO's path.
-func EndingFIFO(t testing.TB, data []byte) string {
+// EndingFIFO makes a FIFO called name in a temporary directory whose writer
+// writes data once a reader has opened it, then closes it: a writer that
+// ended (ffmpeg ... -f yuv4mpegpipe - > fifo, done). It returns the FIFO's
+// path.
+func EndingFIFO(t testing.TB, name string, data []byte) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "pipe.fifo")
+	path := filepath.Join(t.TempDir(), name)
 	if err := syscall.Mkfifo(path, 0o600); err != nil {
 		t.Fatal(err)
 	}
