@@ -33,10 +33,10 @@ const schedulerSlice = 5 * time.Millisecond
 // idle beside it, and another thread's spin on that core (which libx264's
 // threads want). goyield puts it at the back of its own processor's queue,
 // with no wake: whatever waits there runs first, then the goroutine goes on,
-// in 0.2 us. Either one counts as a new turn to the monitor. Between two
-// libx264 calls, where a turn lies on the job's critical path, the gap
-// shrank by 10 us a frame averaged (docs/benchmarks.md, "A turn without a
-// wake").
+// in 0.2 us. Either one counts as a new turn to the monitor. A turn lies
+// between two libx264 calls, on the encode job's critical path: the mean
+// gap between them went from 162 to 152 us (docs/benchmarks.md, "A turn
+// without a wake").
 //
 // A live source's chain, which waits for every frame, needs the turns as
 // well: a goroutine woken from a wait goes on in its processor's current
