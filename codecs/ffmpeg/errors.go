@@ -40,6 +40,7 @@ var (
 	ErrSessionFile = errors.New("ffmpeg: bad session file")
 	// ErrNoParameterSets means an H.264 or H.265 stream received over RTP
 	// has keyframes without the SPS and PPS to decode them, which only its
-	// sender can put in. The error says what to set on it.
+	// sender can put in (or its .sdp file, out of band). The error says
+	// what to set.
 	ErrNoParameterSets = errors.New("ffmpeg: no parameter sets in the stream")
 )

@@ -132,9 +132,11 @@ func (r *Reader) openInput() error {
 		}
 	}
 	if readsSessionFile(r.url, r.cfg.inputFormat) {
-		if err := checkSessionFile(r.url); err != nil {
+		text, err := checkSessionFile(r.url)
+		if err != nil {
 			return err
 		}
+		r.session = &sessionProbe{watch: sessionWatch(text)}
 		// The sdp demuxer, not FFmpeg's probe: the probe takes a file for
 		// a session description only by a c=IN IP line at a line's start,
 		// which a description written by hand, indented, does not have,
@@ -259,11 +261,11 @@ func (r *Reader) rawvideo() bool {
 }
 
 // interruptOnStop makes FFmpeg's blocking calls on r.fc, and reads of a
-// pipe, end once the stop of WithStop closes. An rtp:// input gets the
-// interrupter without a stop too: its probe is cut short by it (see
-// findStreamInfo).
+// pipe, end once the stop of WithStop closes. An rtp:// input or an .sdp
+// file gets the interrupter without a stop too: its probe is cut short by
+// it (see findStreamInfo).
 func (r *Reader) interruptOnStop() {
-	if r.cfg.stop == nil && r.rtp == nil {
+	if r.cfg.stop == nil && r.rtp == nil && r.session == nil {
 		return
 	}
 	interrupter := r.fc.SetInterruptCallback()

@@ -27,6 +27,7 @@ type parameterSetWatch struct {
 	haveSPS   bool // an SPS came
 	ended     bool // a keyframe came after it, or the error was said
 	keyframes int  // access units with a keyframe and no SPS before it
+	file      bool // the stream is an .sdp file's, which could carry them
 }
 
 // keyframesWithoutSPS is how many keyframes without parameter sets before
@@ -97,6 +98,15 @@ func hevcType(nalu []byte) int {
 // missing is the error of a keyframe without parameter sets, which says
 // what to set on the sender.
 func (w *parameterSetWatch) missing(addr string) error {
+	if w.file {
+		param := "sprop-parameter-sets="
+		if w.hevc {
+			param = "sprop-vps=, sprop-sps= and sprop-pps="
+		}
+		return fmt.Errorf("%w described by %s: keyframes came without them, and the file has none (%s on its a=fmtp line), so no picture can be decoded; "+
+			"make the sender repeat them in the stream (config-interval=-1 on GStreamer's rtph264pay or rtph265pay), or write the description with the sender (ffmpeg -f rtp -sdp_file FILE writes them)",
+			ErrNoParameterSets, addr, param)
+	}
 	if w.hevc {
 		return fmt.Errorf("%w at %s: an H.265 keyframe came without VPS, SPS and PPS, so no picture can be decoded; "+
 			"make the sender repeat them in the stream: config-interval=-1 on GStreamer's rtph265pay", ErrNoParameterSets, addr)

@@ -140,6 +140,9 @@ type Reader struct {
 	// rtp is the session of an rtp:// location, nil for other inputs
 	// (rtpsession.go).
 	rtp *rtpSession
+	// session is the probe of an .sdp file's RTP stream, nil for other
+	// inputs (sdpinput.go).
+	session *sessionProbe
 	// join mends the H.264 pictures an RTP input's parser cut, nil for
 	// other inputs (reader_slices.go).
 	join *packetJoin

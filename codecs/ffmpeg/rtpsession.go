@@ -183,11 +183,11 @@ func (r *Reader) rtpInput(url string, inFmt *astiav.InputFormat, options map[str
 }
 
 // findStreamInfo has FFmpeg look at the input's first packets to learn
-// its streams. An rtp:// stream is looked at for no longer than its I/O
-// timeout and rtpProbeMargin: the Reader then goes on with what FFmpeg
-// found (see probedRTP).
+// its streams. An rtp:// stream, or an .sdp file's, is looked at for no
+// longer than its I/O timeout and rtpProbeMargin: the Reader then goes on
+// with what FFmpeg found (see probedRTP, probedSessionFile).
 func (r *Reader) findStreamInfo() error {
-	if r.rtp == nil || r.interrupt == nil {
+	if (r.rtp == nil && r.session == nil) || r.interrupt == nil {
 		return r.fc.FindStreamInfo(nil)
 	}
 	limit := r.cfg.ioTimeout + rtpProbeMargin
@@ -198,7 +198,11 @@ func (r *Reader) findStreamInfo() error {
 		return err
 	}
 	<-cut
-	r.rtp.probeCut = true
+	if r.rtp != nil {
+		r.rtp.probeCut = true
+	} else {
+		r.session.probeCut = true
+	}
 	r.interrupt.Resume()
 	if r.stopped() { // the stop's interrupt may have come first
 		r.interrupt.Interrupt()
@@ -233,12 +237,15 @@ func (r *Reader) probedRTP() error {
 	return nil
 }
 
-// watchRTP fails an H.264 or H.265 rtp:// stream whose first keyframe,
-// just read into r.pkt, comes without parameter sets (see
+// watchRTP fails an H.264 or H.265 rtp:// stream, or .sdp file's, whose
+// first keyframe, just read into r.pkt, comes without parameter sets (see
 // parameterSetWatch). Other inputs pass.
 func (r *Reader) watchRTP() error {
-	if r.rtp == nil || r.rtp.watch.done() {
-		return nil
+	switch {
+	case r.rtp != nil && !r.rtp.watch.done():
+		return r.rtp.watch.check(packetData(r.pkt), r.rtp.addr) // read, not kept
+	case r.session != nil && !r.session.watch.done():
+		return r.session.watch.check(packetData(r.pkt), r.url)
 	}
-	return r.rtp.watch.check(packetData(r.pkt), r.rtp.addr) // read, not kept
+	return nil
 }

@@ -63,32 +63,33 @@ func withListenTimeout(options, given map[string]string, timeout time.Duration) 
 // (its SDP_MAX_SIZE): a session description is a few hundred bytes.
 const maxSessionFile = 16 << 10
 
-// checkSessionFile returns an ErrSessionFile when the .sdp file at path
-// cannot be read, or describes no video stream (no m=video line): what is
-// wrong is the file, which reading it again would meet again, not the
-// network. Its RTP stream is not looked at.
+// checkSessionFile returns the text of the .sdp file at path, or an
+// ErrSessionFile when it cannot be read, or describes no video stream (no
+// m=video line): what is wrong is the file, which reading it again would
+// meet again, not the network. Its RTP stream is not looked at.
 //
-// A FIFO is not looked at: what this read took from it the demuxer would
-// not get, and its open would wait for a writer past the pipeline's stop.
-// The demuxer reads it through the Reader's pipe input (see pipeInput).
-func checkSessionFile(path string) error {
+// A FIFO is not looked at (no text, no error): what this read took from it
+// the demuxer would not get, and its open would wait for a writer past the
+// pipeline's stop. The demuxer reads it through the Reader's pipe input
+// (see pipeInput).
+func checkSessionFile(path string) ([]byte, error) {
 	if st, err := os.Stat(path); err == nil && st.Mode()&os.ModeNamedPipe != 0 {
-		return nil
+		return nil, nil
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return fmt.Errorf("%w %q: %w (write it with the sender, as ffmpeg -f rtp -sdp_file %s does, or give rtp://IP:PORT without a file)",
+		return nil, fmt.Errorf("%w %q: %w (write it with the sender, as ffmpeg -f rtp -sdp_file %s does, or give rtp://IP:PORT without a file)",
 			ErrSessionFile, path, err, path)
 	}
 	defer f.Close()
 	text, err := io.ReadAll(io.LimitReader(f, maxSessionFile))
 	if err != nil {
-		return fmt.Errorf("%w %q: %w", ErrSessionFile, path, err)
+		return nil, fmt.Errorf("%w %q: %w", ErrSessionFile, path, err)
 	}
 	if describesVideo(text) {
-		return nil
+		return text, nil
 	}
-	return fmt.Errorf("%w %q: it describes no video stream (no m=video line in its first %d bytes): is it a session description, as ffmpeg -f rtp -sdp_file writes?",
+	return nil, fmt.Errorf("%w %q: it describes no video stream (no m=video line in its first %d bytes): is it a session description, as ffmpeg -f rtp -sdp_file writes?",
 		ErrSessionFile, path, len(text))
 }
 
@@ -106,6 +107,49 @@ func describesVideo(text []byte) bool {
 	return false
 }
 
+// sessionProbe is what the Reader knows of an .sdp file's RTP stream
+// while it opens it: as an rtp:// location's session (rtpSession), its
+// probe is cut at the I/O timeout and rtpProbeMargin, and its first
+// keyframes are watched for parameter sets.
+type sessionProbe struct {
+	watch parameterSetWatch
+	// probeCut: FFmpeg was still reading packets when its look at the
+	// stream was cut short, so packets came.
+	probeCut bool
+}
+
+// sessionWatch returns the parameter set watch of the video stream that
+// the session description text describes (its m=video line's first
+// payload type): H.264's or H.265's by its a=rtpmap line, and off for any
+// other encoding, or when the payload's a=fmtp line carries the parameter
+// sets (sprop-parameter-sets, sprop-sps: ffmpeg -sdp_file writes them), as
+// FFmpeg then has them from the description and the stream need not.
+func sessionWatch(text []byte) parameterSetWatch {
+	payload := ""
+	for line := range bytes.Lines(text) {
+		fields := strings.Fields(string(line))
+		if len(fields) >= 4 && fields[0] == "m=video" {
+			payload = fields[3]
+			break
+		}
+	}
+	if payload == "" {
+		return parameterSetWatch{off: true}
+	}
+	encoding, outOfBand := "", false
+	for line := range bytes.Lines(text) {
+		l := strings.TrimSpace(string(line))
+		if v, ok := strings.CutPrefix(l, "a=rtpmap:"+payload+" "); ok {
+			name, _, _ := strings.Cut(strings.TrimSpace(v), "/")
+			encoding = strings.ToUpper(name)
+		}
+		if v, ok := strings.CutPrefix(l, "a=fmtp:"+payload+" "); ok {
+			outOfBand = strings.Contains(v, "sprop-parameter-sets=") || strings.Contains(v, "sprop-sps=")
+		}
+	}
+	return parameterSetWatch{hevc: encoding == "H265", off: (encoding != "H264" && encoding != "H265") || outOfBand, file: true}
+}
+
 // probedSessionFile returns the error of an .sdp file's stream that
 // FFmpeg's probe found nothing in: no packet came before listen_timeout
 // (the Reader's I/O timeout) ended the wait, as probedRTP says of an
@@ -119,6 +163,12 @@ func (r *Reader) probedSessionFile() error {
 		return nil
 	}
 	if _, ok := r.cfg.inputOptions["listen_timeout"]; ok {
+		return nil
+	}
+	// A probe cut short was reading packets: they came, and their
+	// parameter sets may come with a keyframe still to come (a late
+	// joiner); the watch fails a stream whose keyframes come without them.
+	if r.session != nil && r.session.probeCut {
 		return nil
 	}
 	if r.stream.StartTime() == astiav.NoPtsValue && r.stream.CodecParameters().Width() == 0 {

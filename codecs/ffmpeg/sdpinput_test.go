@@ -1,11 +1,15 @@
 package ffmpeg
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -269,5 +273,91 @@ func TestASessionFIFOIsRead(t *testing.T) {
 		}
 	case <-time.After(hangGuard):
 		t.Fatal("the open of a session FIFO without a writer did not end at the stop")
+	}
+}
+
+// A session description's parameter set watch follows its video payload:
+// H.264's or H.265's, off when its a=fmtp line carries the parameter sets
+// or the encoding needs none.
+func TestSessionWatchFollowsTheDescription(t *testing.T) {
+	const head = "v=0\r\nc=IN IP4 127.0.0.1\r\nm=video 5004 RTP/AVP 96\r\n"
+	for text, want := range map[string]parameterSetWatch{
+		head + "a=rtpmap:96 H264/90000\r\n":                                                                 {file: true},
+		head + "a=rtpmap:96 h264/90000\r\na=fmtp:96 packetization-mode=1\r\n":                               {file: true},
+		head + "a=rtpmap:96 H265/90000\r\n":                                                                 {hevc: true, file: true},
+		head + "a=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1; sprop-parameter-sets=Z2Q,aOs\r\n": {off: true, file: true},
+		head + "a=rtpmap:96 H265/90000\r\na=fmtp:96 sprop-vps=QA; sprop-sps=QgE; sprop-pps=RAE\r\n":         {hevc: true, off: true, file: true},
+		head + "a=rtpmap:97 H264/90000\r\na=fmtp:97 sprop-parameter-sets=Z2Q,aOs\r\n":                       {off: true, file: true},
+		"v=0\r\nm=video 5004 RTP/AVP 26\r\n":                                                                {off: true, file: true},
+		"v=0\r\nm=audio 5002 RTP/AVP 0\r\n":                                                                 {off: true},
+		"":                                                                                                  {off: true},
+	} {
+		if got := sessionWatch([]byte(text)); got != want {
+			t.Errorf("sessionWatch(%q) = %+v, want %+v", text, got, want)
+		}
+	}
+}
+
+// An .sdp file's stream whose keyframes come without parameter sets (a
+// sender that keeps them out of band, ffmpeg's with a global header) is
+// read when the file carries them (sprop-parameter-sets, as the sender's
+// own -sdp_file writes it), and fails with ErrNoParameterSets, saying what
+// to set, when it does not: not a probe that reads for as long as packets
+// come, then says nothing arrived.
+func TestSessionFileOfAStreamWithoutParameterSets(t *testing.T) {
+	ff, err := exec.LookPath("ffmpeg")
+	if err != nil {
+		t.Skip("ffmpeg is not installed")
+	}
+	port := freeRTPPort(t)
+	dir := t.TempDir()
+	senders := filepath.Join(dir, "sender.sdp")
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, ff, "-v", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25", "-t", "120",
+		"-c:v", "libx264", "-bf", "0", "-g", "10", "-flags:v", "+global_header", "-f", "rtp", "-sdp_file", senders,
+		fmt.Sprintf("rtp://127.0.0.1:%d", port))
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); _ = cmd.Wait() })
+	var described []byte
+	for deadline := time.Now().Add(hangGuard); ; time.Sleep(20 * time.Millisecond) {
+		if described, err = os.ReadFile(senders); err == nil && bytes.Contains(described, []byte("sprop-parameter-sets=")) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the sender wrote no description with its parameter sets: %q, %v", described, err)
+		}
+	}
+	without := filepath.Join(dir, "bare.sdp")
+	bare := regexp.MustCompile(`(?m)^a=fmtp:.*\r?\n`).ReplaceAll(described, nil)
+	if err := os.WriteFile(without, bare, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	read := func(path string) (frames int, err error) {
+		stop := make(chan struct{})
+		guard := time.AfterFunc(hangGuard, func() { close(stop) })
+		defer guard.Stop()
+		r, err := OpenReader(path, WithInputOptions(map[string]string{"protocol_whitelist": "file,udp,rtp"}),
+			WithIOTimeout(time.Second), WithStop(stop))
+		if err != nil {
+			return 0, err
+		}
+		defer r.Close()
+		for ; frames < 10; frames++ {
+			f, err := r.ReadFrame()
+			if err != nil {
+				return frames, err
+			}
+			f.Release()
+		}
+		return frames, nil
+	}
+	if n, err := read(senders); err != nil {
+		t.Errorf("the sender's own description: %d pictures, then %v", n, err)
+	}
+	n, err := read(without)
+	if !errors.Is(err, ErrNoParameterSets) || !strings.Contains(err.Error(), without) || !strings.Contains(err.Error(), "sprop-parameter-sets=") {
+		t.Errorf("a description without the parameter sets: %d pictures, then %v; want ErrNoParameterSets naming the file and sprop-parameter-sets=", n, err)
 	}
 }
