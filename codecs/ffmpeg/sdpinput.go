@@ -94,17 +94,21 @@ func checkSessionFile(path string) ([]byte, error) {
 }
 
 // describesVideo reports whether the session description text has a video
-// stream: an m= line whose media is video. As FFmpeg's sdp demuxer reads
-// it, a line may start with spaces or tabs (a description written by hand,
-// indented), and a tab may part the media from the port.
+// stream: an m= line whose media is video.
 func describesVideo(text []byte) bool {
 	for line := range bytes.Lines(text) {
-		media, ok := bytes.CutPrefix(bytes.TrimLeft(line, " \t"), []byte("m=video"))
-		if ok && len(media) > 0 && (media[0] == ' ' || media[0] == '\t') {
+		if f := sdpFields(line); len(f) >= 2 && f[0] == "m=video" {
 			return true
 		}
 	}
 	return false
+}
+
+// sdpFields splits a line of a session description as FFmpeg's sdp
+// demuxer reads it: at spaces and tabs, those at its start left out (a
+// description written by hand, indented).
+func sdpFields(line []byte) []string {
+	return strings.FieldsFunc(string(line), func(r rune) bool { return r == ' ' || r == '\t' || r == '\r' || r == '\n' })
 }
 
 // sessionProbe is what the Reader knows of an .sdp file's RTP stream
@@ -127,9 +131,8 @@ type sessionProbe struct {
 func sessionWatch(text []byte) parameterSetWatch {
 	payload := ""
 	for line := range bytes.Lines(text) {
-		fields := strings.Fields(string(line))
-		if len(fields) >= 4 && fields[0] == "m=video" {
-			payload = fields[3]
+		if f := sdpFields(line); len(f) >= 4 && f[0] == "m=video" {
+			payload = f[3]
 			break
 		}
 	}
@@ -138,13 +141,14 @@ func sessionWatch(text []byte) parameterSetWatch {
 	}
 	encoding, outOfBand := "", false
 	for line := range bytes.Lines(text) {
-		l := strings.TrimSpace(string(line))
-		if v, ok := strings.CutPrefix(l, "a=rtpmap:"+payload+" "); ok {
-			name, _, _ := strings.Cut(strings.TrimSpace(v), "/")
+		f := sdpFields(line)
+		switch {
+		case len(f) >= 2 && f[0] == "a=rtpmap:"+payload:
+			name, _, _ := strings.Cut(f[1], "/")
 			encoding = strings.ToUpper(name)
-		}
-		if v, ok := strings.CutPrefix(l, "a=fmtp:"+payload+" "); ok {
-			outOfBand = strings.Contains(v, "sprop-parameter-sets=") || strings.Contains(v, "sprop-sps=")
+		case len(f) >= 2 && f[0] == "a=fmtp:"+payload:
+			params := strings.Join(f[1:], " ")
+			outOfBand = strings.Contains(params, "sprop-parameter-sets=") || strings.Contains(params, "sprop-sps=")
 		}
 	}
 	return parameterSetWatch{hevc: encoding == "H265", off: (encoding != "H264" && encoding != "H265") || outOfBand, file: true}

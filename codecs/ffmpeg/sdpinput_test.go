@@ -285,6 +285,7 @@ func TestSessionWatchFollowsTheDescription(t *testing.T) {
 		head + "a=rtpmap:96 H264/90000\r\n":                                                                 {file: true},
 		head + "a=rtpmap:96 h264/90000\r\na=fmtp:96 packetization-mode=1\r\n":                               {file: true},
 		head + "a=rtpmap:96 H265/90000\r\n":                                                                 {hevc: true, file: true},
+		head + "\ta=rtpmap:96\tH265/90000\r\n":                                                              {hevc: true, file: true},
 		head + "a=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1; sprop-parameter-sets=Z2Q,aOs\r\n": {off: true, file: true},
 		head + "a=rtpmap:96 H265/90000\r\na=fmtp:96 sprop-vps=QA; sprop-sps=QgE; sprop-pps=RAE\r\n":         {hevc: true, off: true, file: true},
 		head + "a=rtpmap:97 H264/90000\r\na=fmtp:97 sprop-parameter-sets=Z2Q,aOs\r\n":                       {off: true, file: true},
@@ -360,4 +361,18 @@ func TestSessionFileOfAStreamWithoutParameterSets(t *testing.T) {
 	if !errors.Is(err, ErrNoParameterSets) || !strings.Contains(err.Error(), without) || !strings.Contains(err.Error(), "sprop-parameter-sets=") {
 		t.Errorf("a description without the parameter sets: %d pictures, then %v; want ErrNoParameterSets naming the file and sprop-parameter-sets=", n, err)
 	}
+}
+
+// Any text read as a session description: neither reading panics, and a
+// stream whose parameter sets are watched is a video stream the check
+// lets through.
+func FuzzSessionDescription(f *testing.F) {
+	f.Add([]byte("v=0\r\nc=IN IP4 127.0.0.1\r\nm=video 5004 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n"))
+	f.Add([]byte("  m=video\t5004\tRTP/AVP\t96\n\ta=rtpmap:96\tH265/90000\na=fmtp:96 sprop-sps=QgE\n"))
+	f.Add([]byte("m=video 5004 RTP/AVP\na=rtpmap: H264/90000\n"))
+	f.Fuzz(func(t *testing.T, text []byte) {
+		if w := sessionWatch(text); !w.off && !describesVideo(text) {
+			t.Errorf("sessionWatch(%q) watches a stream describesVideo does not see", text)
+		}
+	})
 }
