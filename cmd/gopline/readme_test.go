@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -88,52 +89,112 @@ var longBenchmarks = []string{"gopline bench latejoin", "gopline bench remote", 
 var readmeAddrs = []string{"127.0.0.1:7400", "127.0.0.1:8080"}
 
 // TestReadmeCommandsWork runs every gopline command of README.md as
-// written, in a directory of its own with the clip it names, each as its
-// own process: 0 for each, and 0 after Ctrl-C for those that serve. Each
-// serve runs until the next starts, as a user stops one with Ctrl-C to run
-// the next; the README's addresses become free ports as the commands run,
-// and the nodes found on the host are the test's own.
+// written, each as its own process: 0 for each, and 0 after Ctrl-C for
+// those that serve. The commands run in chains (readmeChains), side by
+// side, each chain in order in a directory of its own with the clip it
+// names and a host directory of its own for its nodes: a command runs
+// after the one whose recording or node it uses, as a user runs them.
+// Each serve runs until the next of its chain starts, or its chain ends,
+// as a user stops one with Ctrl-C to run the next; the README's addresses
+// become free ports as the commands run, and the nodes found on the host
+// are the chain's own.
 func TestReadmeCommandsWork(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a minute of commands")
 	}
+	t.Parallel()
 	cmds := readmeCommands(t)
 	if len(cmds) < 15 {
 		t.Fatalf("found %d commands in README.md: %q", len(cmds), cmds)
 	}
 	addrs := readmePorts(t, strings.Join(cmds, "\n"))
-	dir := t.TempDir()
-	clip := testclip.Make(t, "clip.mp4", 150, 30, "-c:v", "libx264", "-g", "30", "-pix_fmt", "yuv420p")
-	if err := os.Rename(clip, filepath.Join(dir, "clip.mp4")); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
-	var serving *exec.Cmd
-	var servingOut *bytes.Buffer
+	var lines []string
 	for _, readme := range cmds {
-		line := addrs.Replace(readme)
-		switch {
-		case hasPrefix(line, longBenchmarks):
-			continue
-		case strings.HasPrefix(line, "gopline serve "):
-			stopServing(t, serving, servingOut)
-			serving, servingOut = startReadmeCommand(t, dir, serveListening(line, addrs))
-			time.Sleep(2 * time.Second) // it listens, its camera publishes
-			continue
-		}
-		cmd, out := startReadmeCommand(t, dir, line)
-		if hasPrefix(line, untilInterrupt) {
-			time.Sleep(3 * time.Second)
-			cmd.Process.Signal(syscall.SIGINT)
-		}
-		if err := waitReadmeCommand(cmd, readmeCommandBound); err != nil {
-			t.Errorf("%s: %v\n%s", readme, err, out)
+		if !hasPrefix(readme, longBenchmarks) {
+			lines = append(lines, readme)
 		}
 	}
-	if serving == nil {
+	if !slices.ContainsFunc(lines, isServe) {
 		t.Fatal("README.md serves nothing")
 	}
-	stopServing(t, serving, servingOut)
+	clip := testclip.Make(t, "clip.mp4", 150, 30, "-c:v", "libx264", "-g", "30", "-pix_fmt", "yuv420p")
+	for _, chain := range readmeChains(lines) {
+		t.Run(chain[0], func(t *testing.T) {
+			t.Parallel()
+			sh := readmeShell{dir: t.TempDir(), runtime: t.TempDir()}
+			if err := os.Link(clip, filepath.Join(sh.dir, "clip.mp4")); err != nil {
+				t.Fatal(err)
+			}
+			var serving *exec.Cmd
+			var servingOut *bytes.Buffer
+			for _, readme := range chain {
+				line := addrs.Replace(readme)
+				if isServe(line) {
+					stopServing(t, serving, servingOut)
+					serving, servingOut = sh.start(t, serveListening(line, addrs))
+					time.Sleep(2 * time.Second) // it listens, its camera publishes
+					continue
+				}
+				cmd, out := sh.start(t, line)
+				if hasPrefix(line, untilInterrupt) {
+					time.Sleep(3 * time.Second)
+					cmd.Process.Signal(syscall.SIGINT)
+				}
+				if err := waitReadmeCommand(cmd, readmeCommandBound); err != nil {
+					t.Errorf("%s: %v\n%s", readme, err, out)
+				}
+			}
+			stopServing(t, serving, servingOut)
+		})
+	}
+}
+
+func isServe(line string) bool { return strings.HasPrefix(line, "gopline serve ") }
+
+// readmeChains splits the README's commands into chains that may run side
+// by side. A command joins the chain of the last command before it that
+// it uses, and starts a chain of its own when it uses none: it uses a
+// record's when it names a file of the record's --out (cam.gopline for
+// --out cam.gopline, robot_0.gopline for -o robot.gopline), and the last
+// serve's when it asks a node (topics, topic) or its pipeline starts by
+// subscribing; a serve follows the serve before it, which it replaces.
+// A command that used an earlier one's output without being told so here
+// fails in a directory that lacks it, rather than passing by luck.
+func readmeChains(lines []string) [][]string {
+	var chains [][]string
+	chainOf := map[string]int{} // a record's output stem, or "serve": its chain
+	for _, line := range lines {
+		words := shellWords(line)
+		chain := -1
+		for _, w := range words[1:] {
+			for stem, c := range chainOf {
+				if stem != "serve" && (strings.HasPrefix(w, stem+".") || strings.HasPrefix(w, stem+"_")) {
+					chain = max(chain, c)
+				}
+			}
+		}
+		asksNode := len(words) > 1 && (words[1] == "topics" || words[1] == "topic" || words[1] == "serve") ||
+			strings.HasPrefix(words[len(words)-1], "subscribe ")
+		if c, ok := chainOf["serve"]; ok && asksNode {
+			chain = max(chain, c)
+		}
+		if chain < 0 {
+			chain = len(chains)
+			chains = append(chains, nil)
+		}
+		chains[chain] = append(chains[chain], line)
+		if isServe(line) {
+			chainOf["serve"] = chain
+		}
+		if len(words) > 1 && words[1] == "record" {
+			for i, w := range words[:len(words)-1] {
+				if w == "--out" || w == "-o" {
+					chainOf[strings.TrimSuffix(words[i+1], filepath.Ext(words[i+1]))] = chain
+				}
+			}
+		}
+	}
+	return chains
 }
 
 // readmePorts is a replacer of readmeAddrs, each of which cmds must name,
@@ -185,14 +246,18 @@ func hasPrefix(s string, prefixes []string) bool {
 	return false
 }
 
-// startGopline starts line as a gopline process (this test binary, see
-// TestMain) in dir.
-func startReadmeCommand(t *testing.T, dir, line string) (*exec.Cmd, *bytes.Buffer) {
+// readmeShell is where a chain of README commands runs: its working
+// directory, and its XDG_RUNTIME_DIR, where its nodes announce themselves.
+type readmeShell struct{ dir, runtime string }
+
+// start starts line as a gopline process (this test binary, see TestMain)
+// in the shell.
+func (sh readmeShell) start(t *testing.T, line string) (*exec.Cmd, *bytes.Buffer) {
 	t.Helper()
 	words := shellWords(line)
 	cmd := exec.Command(os.Args[0], words[1:]...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOPLINE_TEST_MAIN=1")
+	cmd.Dir = sh.dir
+	cmd.Env = append(os.Environ(), "GOPLINE_TEST_MAIN=1", "XDG_RUNTIME_DIR="+sh.runtime)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
@@ -221,5 +286,45 @@ func TestShellWords(t *testing.T) {
 	want := []string{"gopline", "run", "--duration", "5s", "testsrc ! publish topic=/cam  subscribe topic=/cam ! fakesink"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("got %q", got)
+	}
+}
+
+// A command that uses a recording or a node runs after the command that
+// made it, in its chain; the others run in chains of their own.
+func TestReadmeChainsKeepEachCommandAfterWhatItUses(t *testing.T) {
+	got := readmeChains([]string{
+		"gopline demo",
+		"gopline record --topic /camera --out cam.gopline --duration 10s 'testsrc ! h264enc ! publish topic=/camera'",
+		"gopline record --topic /camera -o robot.gopline -d 2 --duration 5s 'testsrc ! h264enc ! publish topic=/camera'",
+		"gopline info cam.gopline",
+		"gopline serve --listen 127.0.0.1:7400 'testsrc ! h264enc ! publish topic=/camera'",
+		"gopline export cam.gopline --stream /camera --out cam.mp4",
+		"gopline info robot_0.gopline robot_1.gopline",
+		"gopline topics",
+		"gopline topic info /camera",
+		"gopline run --duration 5s 'subscribe topic=/camera ! gate ! h264dec ! stats'",
+		"gopline run 'testsrc num-frames=300 ! h264enc gop=30 ! publish topic=/camera  subscribe topic=/camera ! fakesink'",
+		"gopline serve --listen 127.0.0.1:7401 'testsrc ! h264enc ! publish topic=/camera'",
+		"gopline run 'subscribe topic=/camera remote=127.0.0.1:7401 ! fakesink'",
+		"gopline elements",
+	})
+	want := [][]string{
+		{"gopline demo"},
+		{"gopline record --topic /camera --out cam.gopline --duration 10s 'testsrc ! h264enc ! publish topic=/camera'",
+			"gopline info cam.gopline",
+			"gopline export cam.gopline --stream /camera --out cam.mp4"},
+		{"gopline record --topic /camera -o robot.gopline -d 2 --duration 5s 'testsrc ! h264enc ! publish topic=/camera'",
+			"gopline info robot_0.gopline robot_1.gopline"},
+		{"gopline serve --listen 127.0.0.1:7400 'testsrc ! h264enc ! publish topic=/camera'",
+			"gopline topics",
+			"gopline topic info /camera",
+			"gopline run --duration 5s 'subscribe topic=/camera ! gate ! h264dec ! stats'",
+			"gopline serve --listen 127.0.0.1:7401 'testsrc ! h264enc ! publish topic=/camera'",
+			"gopline run 'subscribe topic=/camera remote=127.0.0.1:7401 ! fakesink'"},
+		{"gopline run 'testsrc num-frames=300 ! h264enc gop=30 ! publish topic=/camera  subscribe topic=/camera ! fakesink'"},
+		{"gopline elements"},
+	}
+	if !slices.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("chains:\n%q\nwant:\n%q", got, want)
 	}
 }
