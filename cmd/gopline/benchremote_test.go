@@ -15,6 +15,8 @@ import (
 // binary standing in for gopline), and starts its publishing node as
 // another; it prints one JSON object.
 func TestBenchRemoteMeasuresPacketsAndLateJoinersBetweenTwoProcesses(t *testing.T) {
+	t.Parallel()
+	isolateDiscovery(t)
 	// Keyframes of 200 KB, not 1.5 MB: under the race detector a window of
 	// 1.5 MB packets takes longer to cross than a short run lasts.
 	const joins, keyframe = 4, 200_000

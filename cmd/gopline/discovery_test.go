@@ -12,18 +12,44 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
-	"github.com/gopline/gopline/discovery"
 	"github.com/gopline/gopline/internal/testlog"
 )
 
-// isolateDiscovery gives the test's nodes a host directory of their own
-// (the children inherit it) and keeps them off multicast DNS: they find
-// each other, and nothing of other tests.
-func isolateDiscovery(t *testing.T) {
-	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+// isolateDiscovery gives the processes that t and its subtests start
+// (startGopline) an XDG_RUNTIME_DIR, and so a host directory, of their
+// own, which it returns: with --no-mdns they find each other, and nothing
+// of other tests, which may run beside t.
+func isolateDiscovery(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	runtimeDirs.Store(t.Name(), dir)
+	t.Cleanup(func() { runtimeDirs.Delete(t.Name()) })
+	return dir
+}
+
+// runtimeDirs holds the XDG_RUNTIME_DIR that isolateDiscovery gave each
+// test, by the test's name.
+var runtimeDirs sync.Map
+
+// goplineEnv is the environment of a gopline process that t starts: this
+// test binary's, as gopline (see TestMain), in the XDG_RUNTIME_DIR that
+// isolateDiscovery gave t or the test it is a subtest of, if any.
+func goplineEnv(t *testing.T) []string {
+	env := append(os.Environ(), "GOPLINE_TEST_MAIN=1")
+	for name := t.Name(); ; {
+		if dir, ok := runtimeDirs.Load(name); ok {
+			return append(env, "XDG_RUNTIME_DIR="+dir.(string))
+		}
+		i := strings.LastIndex(name, "/")
+		if i < 0 {
+			return env
+		}
+		name = name[:i]
+	}
 }
 
 // serveCamera starts a node that serves a test camera of 20 frames a
@@ -101,8 +127,8 @@ func publishedRate(t *testing.T, topic string) float64 {
 // that no longer serves) says why for each and fails; one node that
 // answers beside it is a listing.
 func TestTopicsFailsWhenNoNodeFoundAnswers(t *testing.T) {
-	isolateDiscovery(t)
-	dir := discovery.HostDir()
+	t.Parallel()
+	dir := filepath.Join(isolateDiscovery(t), "gopline", "nodes") // the HostDir of its processes
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -123,6 +149,7 @@ func TestTopicsFailsWhenNoNodeFoundAnswers(t *testing.T) {
 }
 
 func TestTopicsFoundByName(t *testing.T) {
+	t.Parallel()
 	isolateDiscovery(t)
 	addr := serveCamera(t, "robot", "/robot/camera")
 
@@ -228,6 +255,7 @@ func sinkIn(t *testing.T, stdout string) uint64 {
 // A recording played with --listen is served to another process, which
 // finds it by name.
 func TestPlayListenServesAnotherProcess(t *testing.T) {
+	t.Parallel()
 	isolateDiscovery(t)
 	rec := t.TempDir() + "/cam.gopline"
 	if code, _, stderr := goplineProcess(t, "record", "--topic", "/camera", "--out", rec, "--duration", "2s",
@@ -251,6 +279,7 @@ func TestPlayListenServesAnotherProcess(t *testing.T) {
 // first answer, when retrying cannot mend it (it never says it retries),
 // else when the link gives up (10 s).
 func TestLoudMistakes(t *testing.T) {
+	t.Parallel()
 	isolateDiscovery(t)
 	certs := t.TempDir()
 	robot := serveCamera(t, "robot", "/camera", "--token", "s3cret")
@@ -352,6 +381,7 @@ var announcedAddr = regexp.MustCompile(`announced the node address=(127\.0\.0\.1
 // A node that serves at a free port says which one it got and announces
 // it: other processes find it by name.
 func TestServeAtAFreePortAnnouncesThePortItGot(t *testing.T) {
+	t.Parallel()
 	isolateDiscovery(t)
 	srv, _, log := startGopline(t, "serve", "--listen", "127.0.0.1:0", "--no-mdns", "--name", "free", "--duration", "60s",
 		"testsrc size=64x48 rate=20 ! h264enc gop=10 ! publish topic=/free/camera")

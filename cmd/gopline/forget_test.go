@@ -12,6 +12,7 @@ import (
 // cached GOP), as ROS 2's graph forgets a topic: it does not stay in the
 // listings, nor count against the node's topics, for good.
 func TestAMistypedTopicIsForgottenWhenItsSubscriberLeaves(t *testing.T) {
+	t.Parallel()
 	isolateDiscovery(t)
 	robot := serveCamera(t, "robot", "/camera")
 	listed := func() []string {

@@ -183,7 +183,8 @@ func TestInfoDescribesARecordingAWriterHoldsOpen(t *testing.T) {
 // `gopline info` on the file that `gopline record` writes, in another
 // process, shows the stream recorded so far.
 func TestInfoDescribesARecordingThatRecordWrites(t *testing.T) {
-	t.Setenv("XDG_RUNTIME_DIR", t.TempDir()) // no other node of this host
+	t.Parallel()
+	isolateDiscovery(t) // no other node of this host
 	path := filepath.Join(t.TempDir(), "live.gopline")
 	recorder, _, recLog := startGopline(t, "record", "--no-mdns", "--topic", "/liveinfo", "--out", path, "--duration", "300s",
 		"testsrc size=160x120 rate=30 ! h264enc ! publish topic=/liveinfo")

@@ -76,6 +76,8 @@ func TestPassthroughOfHEVCFailsAtOnceSayingWhatToDo(t *testing.T) {
 // damage. It waits for the pictures rather than for a set time: a run
 // stopped before its camera's first picture fails (ErrNothingDelivered).
 func TestRunJoiningALiveUDPCameraExitsZero(t *testing.T) {
+	t.Parallel()
+	isolateDiscovery(t)
 	clip := testclip.Make(t, "camera.ts", 100, 25, "-c:v", "libx264", "-g", "50", "-pix_fmt", "yuv420p")
 	udp := testclip.SendUDP(t, clip)
 	for i := 0; i < 3; i++ {

@@ -15,6 +15,7 @@ import (
 // another, which lists its topics and subscribes to one by name. Each has
 // a host directory of its own: only multicast DNS joins them.
 func TestDiscoveryAcrossNamespaces(t *testing.T) {
+	t.Parallel()
 	pair := netnstest.New(t, "gopline-c", 215)
 	inNS := namespaceRunner(t)
 	addr := pair.AddrA + ":7400"
@@ -51,6 +52,7 @@ func TestDiscoveryAcrossNamespaces(t *testing.T) {
 // by its address without --listen: the answers come back to the address of
 // this host's route to it, not to loopback, where they would be lost.
 func TestRemoteOfAnotherHostWithoutListen(t *testing.T) {
+	t.Parallel()
 	pair := netnstest.New(t, "gopline-r", 216)
 	inNS := namespaceRunner(t)
 	addr := pair.AddrA + ":7400"

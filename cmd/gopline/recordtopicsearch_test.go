@@ -70,6 +70,7 @@ func TestPollingIntervalTakesMilliseconds(t *testing.T) {
 // the start, and its topic recorded from a keyframe and said; -x still
 // leaves out, and a topic two nodes publish is left out saying so.
 func TestRecordAllAddsTopicsThatAppear(t *testing.T) {
+	t.Parallel()
 	isolateDiscovery(t)
 	// Both publishers of /dup serve before the recording starts: one that
 	// began later would find the recording taking /dup from the first.
@@ -149,6 +150,7 @@ func waitText(t *testing.T, log *testlog.Buffer, text string) {
 // -a does: it says so once, naming where it looks, and records the first
 // topic that appears, until Ctrl-C.
 func TestRecordAllWaitsForTheFirstTopic(t *testing.T) {
+	t.Parallel()
 	isolateDiscovery(t)
 	out := filepath.Join(t.TempDir(), "robot.gopline")
 	rec, _, log := startGopline(t, "record", "-a", "--no-mdns", "-o", out, "--duration", "60s")
@@ -184,6 +186,7 @@ func TestRecordAllWaitsForTheFirstTopic(t *testing.T) {
 // that got no packet does, leaving no file. With --no-discovery nothing
 // would come later: it fails at once.
 func TestRecordRegexStoppedBeforeATopicAppearedFails(t *testing.T) {
+	t.Parallel()
 	isolateDiscovery(t)
 	serveCamera(t, "other", "/other/cam")
 	out := filepath.Join(t.TempDir(), "wanted.gopline")

@@ -9,6 +9,7 @@ import (
 // wrong one, says that the node refused it and how to pass the token,
 // never only that there is no publisher.
 func TestTopicCommandsSayANodeRefusedThemAndHowToPassTheToken(t *testing.T) {
+	t.Parallel()
 	isolateDiscovery(t)
 	robot := serveCamera(t, "robot", "/camera", "--token", "s3cret")
 	const required = "refused: token required: pass the node's token with --token SECRET"

@@ -19,7 +19,7 @@ import (
 func startGopline(t *testing.T, args ...string) (*exec.Cmd, *testlog.Buffer, *testlog.Buffer) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), "GOPLINE_TEST_MAIN=1")
+	cmd.Env = goplineEnv(t)
 	var stdout, stderr testlog.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
@@ -41,6 +41,8 @@ func freeAddr(t *testing.T) string {
 // A robot serves its camera; an operator in another process lists the
 // topics, joins late, decodes from its first packet on, and records.
 func TestServeTopicsAndRemoteSubscribe(t *testing.T) {
+	t.Parallel()
+	isolateDiscovery(t)
 	addr := freeAddr(t)
 	// The robot serves until the test kills it: on a loaded machine the
 	// three processes of the test may take seconds each to start.
@@ -146,6 +148,8 @@ func waitLog(t *testing.T, log *testlog.Buffer, want, who string) {
 // a recorder: they are told their publisher is lost, and resume when it is
 // back.
 func TestRemoteSubscribersOutliveARestartOfTheirNode(t *testing.T) {
+	t.Parallel()
+	isolateDiscovery(t)
 	addr := freeAddr(t)
 	line := "testsrc size=160x120 rate=30 ! h264enc gop=30 ! publish topic=/cam"
 	robot, _, robotLog := startGopline(t, "serve", "--listen", addr, "--no-mdns", line)

@@ -38,6 +38,7 @@ func TestTopicsTakesRos2TopicsWords(t *testing.T) {
 // resolves a relative name: camera is /camera, said in a note; a name
 // that is wrong either way is left for the topic's check.
 func TestARelativeTopicIsInTheRootNamespace(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ name, topic, note string }{
 		{"camera", "/camera", "note: topic camera is taken as /camera: a name without a leading slash is in the root namespace, as ros2 takes it"},
 		{"robot/camera", "/robot/camera", "taken as /robot/camera"},

@@ -10,6 +10,8 @@ import (
 // packet came in that time, so that a script that checks a camera learns it
 // from the exit status.
 func TestTopicWatchOfASilentPublisherExitsOne(t *testing.T) {
+	t.Parallel()
+	isolateDiscovery(t)
 	addr := freeAddr(t)
 	// The publisher of /quiet has joined its topic, and publishes what
 	// /in brings: nothing.
