@@ -2,12 +2,15 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -24,7 +27,28 @@ func TestMain(m *testing.M) {
 	if os.Getenv("GOPLINE_TEST_MAIN") == "1" {
 		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 	}
+	flag.Parse()
+	runWaitingTestsAtOnce()
 	os.Exit(m.Run())
+}
+
+// waitingTestsAtOnce is how many of the tests that call t.Parallel run at
+// once, unless go test's -parallel says otherwise. They wait on processes
+// of their own (nodes, README commands) and on real-time pacing far more
+// than they compute: as many as there are cores, go test's default, would
+// leave the cores idle most of the time.
+const waitingTestsAtOnce = 6
+
+// parallelGiven says whether the command line set -test.parallel.
+var parallelGiven bool
+
+// runWaitingTestsAtOnce sets -test.parallel to waitingTestsAtOnce, or to
+// the number of cores if more, when the command line did not set it.
+func runWaitingTestsAtOnce() {
+	flag.Visit(func(f *flag.Flag) { parallelGiven = parallelGiven || f.Name == "test.parallel" })
+	if !parallelGiven {
+		flag.Set("test.parallel", strconv.Itoa(max(waitingTestsAtOnce, runtime.GOMAXPROCS(0))))
+	}
 }
 
 // TestRunStopsCleanlyOnInterrupt sends Ctrl-C once the pipeline runs (its
@@ -315,4 +339,14 @@ func TestRunStoppedAfterItsCameraOpenedSucceeds(t *testing.T) {
 	if code := stopGopline(t, cmd, stderr, pictures, syscall.SIGINT); code != 0 || strings.Contains(stderr.String(), "never opened") {
 		t.Errorf("exit %d after Ctrl-C once pictures came, want 0:\n%s", code, stderr.String())
 	}
+}
+
+// Without -parallel, the tests that wait on processes of their own run
+// more at once than there are cores.
+func TestWaitingTestsRunMoreAtOnceThanCores(t *testing.T) {
+	got := flag.Lookup("test.parallel").Value.String()
+	if want := strconv.Itoa(max(waitingTestsAtOnce, runtime.GOMAXPROCS(0))); !parallelGiven && got != want {
+		t.Errorf("-test.parallel %s without -parallel; want %s", got, want)
+	}
+	t.Logf("-test.parallel %s (given: %v)", got, parallelGiven)
 }
