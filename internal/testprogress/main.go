@@ -1,7 +1,8 @@
 // Command testprogress reads `go test -json` on its standard input and says
 // what the suite is doing while it runs: each package as it starts, the
-// tests still running every half minute, the whole output of every failed
-// test, go test's own "ok"/"FAIL" line per package, and a closing count.
+// tests still running every half minute (not the parallel ones waiting
+// for their turn), the whole output of every failed test, go test's own
+// "ok"/"FAIL" line per package, and a closing count.
 // It exits 1 when any test or package failed or nothing ran, so `go test
 // -json ./... | testprogress` fails as go test would.
 //
@@ -87,8 +88,10 @@ func (p *progress) line(line string) {
 		p.pkgFail[e.ImportPath] = true
 	case "start":
 		fmt.Fprintf(p.out, "testing %s ...\n", e.Package)
-	case "run":
-		p.running[k] = time.Now()
+	case "run", "cont":
+		p.running[k] = time.Now() // since it runs (again)
+	case "pause": // a parallel test waiting for its turn
+		delete(p.running, k)
 	case "output":
 		p.output[k] = append(p.output[k], e.Output)
 	case "pass", "skip", "fail":

@@ -106,3 +106,30 @@ func TestARaceOutsideTheTestsIsShown(t *testing.T) {
 		t.Error("the failed package passed")
 	}
 }
+
+// A parallel test that waits for its turn is not among the tests still
+// running, until it runs again.
+func TestAPausedTestIsNotRunning(t *testing.T) {
+	var out strings.Builder
+	p := newProgress(&out)
+	const pkg = "github.com/gopline/gopline/cmd/gopline"
+	feed(t, p,
+		event{Action: "start", Package: pkg},
+		event{Action: "run", Package: pkg, Test: "TestWaiting"},
+		event{Action: "pause", Package: pkg, Test: "TestWaiting"},
+		event{Action: "run", Package: pkg, Test: "TestBusy"},
+	)
+	p.stillRunning()
+	if got := out.String(); !strings.Contains(got, "running cmd/gopline TestBusy (") || strings.Contains(got, "TestWaiting") {
+		t.Errorf("with TestWaiting paused: %q; want TestBusy alone running", got)
+	}
+	out.Reset()
+	feed(t, p,
+		event{Action: "pass", Package: pkg, Test: "TestBusy"},
+		event{Action: "cont", Package: pkg, Test: "TestWaiting"},
+	)
+	p.stillRunning()
+	if got := out.String(); !strings.Contains(got, "running cmd/gopline TestWaiting (") || strings.Contains(got, "TestBusy") {
+		t.Errorf("with TestWaiting going on: %q; want it alone running", got)
+	}
+}
