@@ -29,10 +29,15 @@ run: build
 # output of failed tests, and of tests still running when their package
 # failed) and closes with a count. -timeout: a package's tests take a few
 # minutes, more on a slow or busy machine than go test's 10-minute default.
-# go test runs as many packages at once as there are cores, in the order
-# given: the three that take minutes go first, so that the last of them
-# does not start when the others are done (it set the suite's end).
+# go test runs TEST_PACKAGES packages at once, in the order given: the
+# three that take minutes go first, so that the last of them does not start
+# when the others are done (it set the suite's end). Their tests wait on
+# processes, browsers and real-time pacing far more than they compute (a
+# core's 15 to 80%), and go test's default of one package per core would
+# leave the cores idle, the race-enabled test binaries of the other packages
+# waiting to be built: one more than the cores keeps them busy.
 LONG_TESTS = ./web ./cmd/gopline ./transport/remote
+TEST_PACKAGES ?= $(shell echo $$(( $$(nproc) + 1 )))
 # The viewer's tests need chromium, firefox-esr, WebKitGTK's WebDriver,
 # GStreamer's libav plugin and Xvfb (deps.sh --test) and the Foxglove
 # client for Node.js (viewer-deps.sh, into a cache outside the repository);
@@ -43,7 +48,7 @@ test:
 	@echo "go vet ./..."
 	@$(GO) vet ./...
 	@echo "building the test binaries with the race detector (a few minutes on 2 cores), then testing"
-	@GOPLINE_REQUIRE_BROWSER=1 bash -o pipefail -c '$(GO) test -race -count=1 -timeout 30m -json $(LONG_TESTS) ./... | $(GO) run ./internal/testprogress'
+	@GOPLINE_REQUIRE_BROWSER=1 bash -o pipefail -c '$(GO) test -race -count=1 -p $(TEST_PACKAGES) -timeout 30m -json $(LONG_TESTS) ./... | $(GO) run ./internal/testprogress'
 
 test-short: deps
 	$(GO) test -short ./...
