@@ -32,10 +32,12 @@ run: build
 # go test runs TEST_PACKAGES packages at once, in the order given: the
 # three that take minutes go first, so that the last of them does not start
 # when the others are done (it set the suite's end). Their tests wait on
-# processes, browsers and real-time pacing far more than they compute (a
-# core's 15 to 80%), and go test's default of one package per core would
-# leave the cores idle, the race-enabled test binaries of the other packages
-# waiting to be built: one more than the cores keeps them busy.
+# processes, browsers and real-time pacing far more than they compute (15
+# to 80% of a core each), and go test counts building a package's test
+# binary and running it against the same limit: at go test's default of
+# one package per core the rest of the suite would wait, unbuilt and
+# untested, while they wait; one more than the cores lets it go on beside
+# them.
 LONG_TESTS = ./web ./cmd/gopline ./transport/remote
 TEST_PACKAGES ?= $(shell echo $$(( $$(nproc) + 1 )))
 # The viewer's tests need chromium, firefox-esr, WebKitGTK's WebDriver,
