@@ -147,6 +147,10 @@ func (f *exportFlags) export(ctx context.Context, files []string, stdout, stderr
 		fmt.Fprintf(stderr, "note: %s has B-frames (pictures out of decode order), which Foxglove's CompressedVideo does not play; "+
 			"decode and re-encode it (videosrc ... ! h264enc, which makes none) for Foxglove\n", strings.Join(res.Reordered, ", "))
 	}
+	for _, u := range res.Undecodable {
+		fmt.Fprintf(stderr, "note: %s is H.264 in a format Foxglove does not decode (%s; it decodes 4:2:0 8-bit Baseline, Main and High): "+
+			"decode and re-encode it (videosrc ... ! h264enc) for Foxglove\n", u.Stream, u.Format)
+	}
 	if res.Skipped > 0 && !f.allowDamage {
 		return fmt.Errorf("%s: %d packets skipped, %d of them damaged records (--allow-damage accepts it)", req.file, res.Skipped, res.Damaged)
 	}

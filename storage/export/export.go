@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gopline/gopline/codecs/h264"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/storage"
 )
@@ -54,6 +55,19 @@ type Result struct {
 	// come out of decode order (B-frames), which Foxglove's CompressedVideo
 	// does not play: it decodes without lookahead.
 	Reordered []string
+	// Undecodable lists the H.264 streams of an MCAP export whose SPS
+	// names a picture format Foxglove does not decode (High 4:4:4, High
+	// 4:2:2, High 10: see h264.PictureFormat.BrowserDecodable), each with
+	// the first such format found: the file is whole, but Foxglove shows
+	// nothing of them.
+	Undecodable []UndecodableStream
+}
+
+// UndecodableStream is a stream of an export and the picture format of
+// its that players such as Foxglove do not decode.
+type UndecodableStream struct {
+	Stream string
+	Format h264.PictureFormat
 }
 
 // SizeChange is a keyframe at which a stream's picture size changes.
