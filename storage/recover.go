@@ -163,6 +163,9 @@ func Recover(src, dst string) (RecoverResult, error) {
 	if err := CheckName(dst); err != nil {
 		return res, err
 	}
+	if fi, err := os.Stat(src); err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
+		return res, fmt.Errorf("%w: %w", ErrNothingRecovered, checkFileType(src, fi.Mode(), false))
+	}
 	f, err := os.Open(src)
 	if err != nil {
 		return res, fmt.Errorf("storage: recover: %w", err)
