@@ -238,20 +238,9 @@ func CheckName(path string) error {
 // neither a regular file's nor a directory's. writing says whether a
 // recording was to be written there.
 func checkFileType(path string, mode fs.FileMode, writing bool) error {
-	var what string
-	switch {
-	case mode.IsRegular() || mode.IsDir():
+	what := NotAFile(mode)
+	if what == "" {
 		return nil
-	case mode&fs.ModeNamedPipe != 0:
-		what = "a named pipe (FIFO)"
-	case mode&fs.ModeCharDevice != 0:
-		what = "a character device"
-	case mode&fs.ModeDevice != 0:
-		what = "a block device"
-	case mode&fs.ModeSocket != 0:
-		what = "a socket"
-	default:
-		what = "not a regular file"
 	}
 	advice := "a recording is read by seeking in it (bbolt maps the file), which only a regular file allows"
 	if mode&fs.ModeNamedPipe != 0 {
@@ -265,4 +254,26 @@ func checkFileType(path string, mode fs.FileMode, writing bool) error {
 		}
 	}
 	return fmt.Errorf("%w: %s is %s: %s", ErrNotAFile, path, what, advice)
+}
+
+// NotAFile names what mode, a path's (followed through links), is when it
+// is neither a regular file nor a directory: "a named pipe (FIFO)", "a
+// character device" (/dev/null, /dev/stdout's terminal), "a block
+// device", "a socket"; "" for a file or a directory. gopline reads and
+// writes its files by seeking in them, or writes them through a temporary
+// file renamed into place, which would put a file where such a thing was.
+func NotAFile(mode fs.FileMode) string {
+	switch {
+	case mode.IsRegular() || mode.IsDir():
+		return ""
+	case mode&fs.ModeNamedPipe != 0:
+		return "a named pipe (FIFO)"
+	case mode&fs.ModeCharDevice != 0:
+		return "a character device"
+	case mode&fs.ModeDevice != 0:
+		return "a block device"
+	case mode&fs.ModeSocket != 0:
+		return "a socket"
+	}
+	return "not a regular file"
 }

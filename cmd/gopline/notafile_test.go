@@ -57,3 +57,32 @@ func TestARecordingThatIsAPipeOrADeviceIsRefusedAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// An export goes through a temporary file renamed into place: an --out
+// where a device is (a link to /dev/null, as /dev/stdout is to a terminal
+// or a pipe) would be replaced by the file, so it is refused, --overwrite
+// or not, and "-" is not taken for a file's name.
+func TestExportToADeviceOrToStandardOutputIsAUsageError(t *testing.T) {
+	rec := exportRecording(t)
+	link := filepath.Join(t.TempDir(), "null.mp4")
+	if err := os.Symlink(os.DevNull, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		says string
+	}{
+		{[]string{"export", rec, "--stream", "/camera", "--out", link, "-y"}, "is a character device"},
+		{[]string{"export", rec, "--stream", "/camera", "--format", "mp4", "--out", "-"}, "not standard output"},
+	} {
+		if code, _, stderr := runCmd(c.args...); code != exitUsage || !strings.Contains(stderr, c.says) {
+			t.Errorf("gopline %v: exit %d, stderr %q; want exit %d saying %q", c.args, code, stderr, exitUsage, c.says)
+		}
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("%s is no longer the link it was: %v, %v", link, fi, err)
+	}
+	if _, err := os.Lstat("-"); err == nil {
+		t.Error(`export made a file named "-"`)
+	}
+}

@@ -400,8 +400,16 @@ func commit(tmp, path string) (int64, error) {
 // so that the rename is within one file system: PATH.RANDOM.tmp, a name
 // no other file has, so that a PATH.tmp of the user's, or another export
 // to the same path, is never written over. It is made with the mode
-// os.Create gives, which the finished export keeps.
+// os.Create gives, which the finished export keeps. It refuses a path where
+// a named pipe, a device or a socket is (storage.ErrNotAFile), which the
+// rename would replace with the export.
 func createTemp(path string) (*os.File, error) {
+	if fi, err := os.Stat(path); err == nil {
+		if what := storage.NotAFile(fi.Mode()); what != "" {
+			return nil, fmt.Errorf("export: %w: %s is %s: an export is written to a file, through a temporary one renamed into place, "+
+				"which would put a file where it is", storage.ErrNotAFile, path, what)
+		}
+	}
 	var err error
 	for range tempAttempts {
 		name := fmt.Sprintf("%s.%08x.tmp", path, rand.Uint32())
