@@ -9,7 +9,6 @@ import (
 	"os/signal"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/gopline/gopline/storage"
@@ -74,7 +73,7 @@ func exportCommand() *cobra.Command {
 			if files, err = leaveOutEmpty(files, cmd.ErrOrStderr()); err != nil {
 				return err
 			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			ctx, stop := signal.NotifyContext(cmd.Context(), stopSignals...)
 			defer stop()
 			return f.export(ctx, files, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -314,5 +317,43 @@ func TestRunStoppedAfterItsCameraOpenedSucceeds(t *testing.T) {
 	}
 	if code := stopGopline(t, cmd, stderr, pictures, syscall.SIGINT); code != 0 || strings.Contains(stderr.String(), "never opened") {
 		t.Errorf("exit %d after Ctrl-C once pictures came, want 0:\n%s", code, stderr.String())
+	}
+}
+
+// SIGHUP, which a dropped ssh session or a closed terminal sends, stops a
+// recording as Ctrl-C does: the recorder writes out what it holds and
+// closes the file, and the process exits by itself rather than by the
+// signal, with every packet encoded recorded.
+func TestHangupStopsARecordingGracefully(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "hup.gopline")
+	cmd := exec.Command(os.Args[0], "record", "--no-mdns", "--verbose", "--json", "--topic", "/cam", "-o", out,
+		"testsrc size=160x120 is-live=true ! h264enc ! publish topic=/cam")
+	cmd.Env = append(os.Environ(), "GOPLINE_TEST_MAIN=1")
+	var stdout bytes.Buffer
+	var stderr testlog.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	recording := func() bool { return strings.Contains(stderr.String(), "publisher joined") }
+	if code := stopGopline(t, cmd, &stderr, recording, syscall.SIGHUP); code != 0 {
+		t.Fatalf("exit %d after SIGHUP, want 0 as after Ctrl-C:\n%s", code, stderr.String())
+	}
+	var encoded int64 = -1
+	var nodes []struct {
+		Element string `json:"element"`
+		Out     int64  `json:"out"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &nodes); err != nil {
+		t.Fatalf("no JSON summary after SIGHUP: %v\n%s", err, stdout.String())
+	}
+	for _, n := range nodes {
+		if n.Element == "h264enc" {
+			encoded = n.Out
+		}
+	}
+	code, info, stderrInfo := runCmd("info", "--json", out)
+	if code != 0 || encoded <= 0 || !strings.Contains(info, fmt.Sprintf(`"packets": %d,`, encoded)) {
+		t.Fatalf("info after SIGHUP: exit %d, want the %d packets encoded recorded:\n%s%s", code, encoded, info, stderrInfo)
 	}
 }
