@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/gopline/gopline/media"
@@ -221,6 +222,15 @@ func RecoverContext(ctx context.Context, src, dst string) (RecoverResult, error)
 	}
 	res.Streams, err = writeSalvage(tmp, plan, cr, clock)
 	res.Lost = plan.lost
+	if errors.Is(err, ErrDiskFull) {
+		// The writer's own words are for a recording that goes on.
+		cause := "full"
+		if errno := syscall.Errno(0); errors.As(err, &errno) {
+			cause = errno.Error()
+		}
+		err = fmt.Errorf("%w: storage: recover: no room to write %s (%s): free space there, or give --out on another disk",
+			ErrDiskFull, dst, cause)
+	}
 	if err == nil && res.Packets() == 0 {
 		err = fmt.Errorf("%w: %s: its chunks hold no keyframe that decodes", ErrNothingRecovered, src)
 	}
