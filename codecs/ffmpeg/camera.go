@@ -43,6 +43,23 @@ func cameraPath(location, inputFormat string) bool {
 		inputFormat == "v4l2" || inputFormat == "video4linux2"
 }
 
+// IsCamera reports whether location, read with inputFormat ("" to
+// probe), is a camera's device: a path cameraPath names, or any path of a
+// V4L2 device. A camera streams for as long as it is there, as a network
+// stream does.
+func IsCamera(location, inputFormat string) bool {
+	return cameraPath(location, inputFormat) || v4l2Device(location)
+}
+
+// cameraUnavailable is FFmpeg's error of a camera's device that did not
+// open for one of cameraHint's causes: it reads as that error, and is
+// ErrCameraUnavailable.
+type cameraUnavailable struct{ err error }
+
+func (e cameraUnavailable) Error() string        { return e.err.Error() }
+func (e cameraUnavailable) Unwrap() error        { return e.err }
+func (e cameraUnavailable) Is(target error) bool { return target == ErrCameraUnavailable }
+
 // cameraHint says why a camera's device did not open, from err, FFmpeg's
 // error, when it is one a user can act on, given devices, the /dev/video*
 // paths there are: none at that path (naming those there are, or none at

@@ -64,6 +64,9 @@ func TestCameraHintSaysWhyTheCameraDidNotOpen(t *testing.T) {
 			}
 		}
 	}
+	if !IsCamera("/dev/video5", "") || IsCamera(os.DevNull, "") || IsCamera("clip.mp4", "") {
+		t.Error("IsCamera takes a camera's path for none, or another for one")
+	}
 	if hint := cameraHint("/dev/video2", astiav.ErrInvaliddata, nil); hint != "" {
 		t.Errorf("another error has a hint: %q", hint)
 	}
@@ -88,11 +91,11 @@ func TestAMissingCameraIsNamed(t *testing.T) {
 		t.Skipf("%s exists here", missing)
 	}
 	_, err := OpenReader(missing, WithInputFormat("v4l2"))
-	if !errors.Is(err, ErrOpen) || !strings.Contains(err.Error(), "no camera at "+missing) {
+	if !errors.Is(err, ErrOpen) || !errors.Is(err, ErrCameraUnavailable) || !strings.Contains(err.Error(), "no camera at "+missing) {
 		t.Fatalf("open %s: %v, want ErrOpen saying there is no camera at it", missing, err)
 	}
 	_, err = OpenReader(missing)
-	if !errors.Is(err, ErrOpen) || !strings.Contains(err.Error(), "no camera at "+missing) {
+	if !errors.Is(err, ErrOpen) || !errors.Is(err, ErrCameraUnavailable) || !strings.Contains(err.Error(), "no camera at "+missing) {
 		t.Fatalf("open %s without input-format: %v, want ErrOpen saying there is no camera at it", missing, err)
 	}
 }

@@ -211,7 +211,7 @@ func (r *Reader) openInput() error {
 		}
 		if cameraPath(r.url, r.cfg.inputFormat) {
 			if hint := cameraHint(r.url, err, videoDevices()); hint != "" {
-				return fmt.Errorf("%w %q: %w (%s)", ErrOpen, r.url, err, hint)
+				return fmt.Errorf("%w %q: %w (%s)", ErrOpen, r.url, cameraUnavailable{err}, hint)
 			}
 		}
 		return fmt.Errorf("%w %q: %w", ErrOpen, r.url, err)
