@@ -209,6 +209,11 @@ func (r *Reader) openInput() error {
 			return fmt.Errorf("%w %q: %w (a raw input needs its pictures' size: options=video_size=WxH,pixel_format=yuv420p,framerate=30)",
 				ErrOpen, r.url, err)
 		}
+		if errors.Is(err, astiav.ErrInvaliddata) {
+			if why := missingIndex(r.url); why != nil {
+				return fmt.Errorf("%w %q: %w: %w", ErrOpen, r.url, err, why)
+			}
+		}
 		if cameraPath(r.url, r.cfg.inputFormat) {
 			if hint := cameraHint(r.url, err, videoDevices()); hint != "" {
 				return fmt.Errorf("%w %q: %w (%s)", ErrOpen, r.url, cameraUnavailable{err}, hint)
