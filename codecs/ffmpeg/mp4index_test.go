@@ -88,3 +88,36 @@ func FuzzScanTopBoxes(f *testing.F) {
 		}
 	})
 }
+
+// An MP4 whose index survives the cut (written first, or in fragments)
+// reads to the cut: the last packet, which the file's end cut short, is
+// counted truncated, not damage, as a raw file's cut picture is.
+func TestAnMP4CutShortCountsItsLastPacketTruncated(t *testing.T) {
+	for _, flags := range []string{"+faststart", "frag_keyframe+empty_moov"} {
+		clip := testclip.Make(t, "whole.mp4", 50, 25, "-c:v", "libx264", "-pix_fmt", "yuv420p", "-movflags", flags)
+		whole, err := os.ReadFile(clip)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cut := filepath.Join(t.TempDir(), "cut.mp4")
+		if err := os.WriteFile(cut, whole[:len(whole)/2], 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r := mustReader(t, cut)
+		frames := readAllFrames(t, r)
+		st := r.Stats()
+		if len(frames) < 10 || len(frames) >= 50 || st.Truncated != 1 || st.Undecodable != 0 {
+			t.Errorf("-movflags %s cut in half: %d pictures, %s; want those before the cut and 1 cut short by the end", flags, len(frames), st)
+		}
+		p := mustReader(t, cut, WithPassthrough())
+		n := 0
+		for ; ; n++ {
+			if _, err := p.ReadPacket(); err != nil {
+				break
+			}
+		}
+		if st := p.Stats(); st.Undecodable != 0 || n < 10 {
+			t.Errorf("-movflags %s cut in half, passthrough: %d packets, %s; want no undecodable packet", flags, n, st)
+		}
+	}
+}
