@@ -227,17 +227,20 @@ func (s *reconnecting[T]) connect() error {
 // again (but see reopenable).
 func retryable(err error) bool {
 	return !errors.Is(err, ffmpeg.ErrBadOption) && !errors.Is(err, ffmpeg.ErrNotH264) &&
-		!errors.Is(err, ffmpeg.ErrNoParameterSets) && !errors.Is(err, ffmpeg.ErrSessionFile)
+		!errors.Is(err, ffmpeg.ErrNoParameterSets) && !errors.Is(err, ffmpeg.ErrSessionFile) &&
+		!errors.Is(err, ffmpeg.ErrCameraUnavailable)
 }
 
 // reopenable reports whether an attempt to reopen the stream that failed
-// with err is worth another: when err is retryable, or an .sdp file that
-// could not be read once the stream opened before, since a sender that
+// with err is worth another: when err is retryable, or, once the stream
+// opened before, an .sdp file that could not be read, since a sender that
 // restarts writes its file again (ffmpeg -sdp_file empties it first) and
-// the attempt may have come while it was missing or half written. At
-// start such a file fails at once: it is the user's to fix.
+// the attempt may have come while it was missing or half written, or a
+// camera that is not there or busy, since a camera that was unplugged or
+// reset comes back at its path. At start either fails at once: it is the
+// user's to fix.
 func (s *reconnecting[T]) reopenable(err error) bool {
-	return retryable(err) || (s.opened > 0 && errors.Is(err, ffmpeg.ErrSessionFile))
+	return retryable(err) || (s.opened > 0 && (errors.Is(err, ffmpeg.ErrSessionFile) || errors.Is(err, ffmpeg.ErrCameraUnavailable)))
 }
 
 // down notes that the stream went down because of err, and warns.

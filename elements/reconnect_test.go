@@ -384,3 +384,35 @@ func TestReconnectingSourceRetriesASessionFileOnlyOnceItOpened(t *testing.T) {
 		t.Fatalf("opened %d times, want 4", rewritten.opened)
 	}
 }
+
+// A camera that is not there at start fails the source at once, with
+// retries for ever: it is the user's to fix. Once it streamed, a camera
+// that drops (unplugged, a USB reset) is waited for at its path, through
+// the openings that find it missing, and goes on.
+func TestReconnectingSourceWaitsForACameraOnlyOnceItStreamed(t *testing.T) {
+	missing := fmt.Errorf("%w %q: %w", ffmpeg.ErrOpen, "/dev/video0", ffmpeg.ErrCameraUnavailable)
+	atStart := &fakeCamera{n: 1, down: map[int]bool{1: true}, failure: missing}
+	s, err := newReconnecting("/dev/video0", backoff.DefaultPolicy(), atStart.open)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(&pipeline.Env{Log: zerolog.Nop(), Now: time.Now}); !errors.Is(err, ffmpeg.ErrCameraUnavailable) || atStart.opened != 1 {
+		t.Fatalf("Start = %v after %d openings, want the camera's error at once", err, atStart.opened)
+	}
+
+	unplugged := &fakeCamera{n: 2, down: map[int]bool{2: true, 3: true, 4: true}, failure: missing}
+	var log testlog.Buffer
+	s, _ = reconnectingTo(t, unplugged, backoff.Forever, &log)
+	for want := range uint64(4) {
+		f, _, err := s.Next()
+		if err != nil {
+			t.Fatalf("frame %d: %v after %d openings; log:\n%s", want, err, unplugged.opened, log.String())
+		}
+		if f.Seq != want {
+			t.Fatalf("frame %d has Seq %d", want, f.Seq)
+		}
+	}
+	if unplugged.opened != 5 {
+		t.Fatalf("opened %d times, want 5 (the camera was missing at the 2nd to 4th)", unplugged.opened)
+	}
+}

@@ -63,10 +63,13 @@ type VideoSrcConfig struct {
 	// ffmpeg.DefaultIOTimeout.
 	IOTimeout time.Duration
 	// Retries is how many times a network stream that dropped, ended or is
-	// down at start is opened again, with waits from 250 ms doubling up to
-	// 5 s (backoff.Forever, the default: for ever; 0: it fails at once).
-	// Each reopened stream has a new Epoch. Files and devices are not
-	// retried, nor a recording over the network (an input with a duration
+	// down at start, or a camera (V4L2) that dropped, is opened again, with
+	// waits from 250 ms doubling up to 5 s (backoff.Forever, the default:
+	// for ever; 0: it fails at once). Each reopened stream has a new Epoch.
+	// A camera that is not there, not this user's or busy at start fails at
+	// once (ffmpeg.ErrCameraUnavailable); once it streamed, it is waited
+	// for at its path. Files are not retried, nor a recording over the
+	// network (an input with a duration
 	// or a size, as an HTTP server's Content-Length) once open: its end
 	// ends the source, and a failure part-way is an error, since reopening
 	// would repeat it from its beginning.
@@ -93,7 +96,7 @@ type VideoSrcConfig struct {
 
 var videoSrcSpec = pipeline.ElementSpec[VideoSrcConfig]{
 	Name: "videosrc", Summary: "video file, V4L2 camera or network stream through FFmpeg", Out: "raw frames, or h264 or jpeg packets with passthrough=true",
-	Doc: "Reads anything FFmpeg opens: a file, a camera (location=/dev/video0 input-format=v4l2) or a URL (rtsp://...; rtp://IP:PORT is the port an RTP sender such as GStreamer's rtph264pay config-interval=-1 ! udpsink sends to, received without an SDP file as payload= and encoding= say; a silent port fails at timeout= saying nothing arrived, and an H.264 or H.265 stream whose keyframes come without SPS and PPS fails at its third keyframe saying to set config-interval=-1 on the sender). It decodes to frames, turned upright as the stream's display matrix asks (a phone's clip tagged rotate=90: 480x640 frames of a 640x480 stream; autorotate=false keeps them as coded; angles other than quarter turns, and mirrors, are warned of and left as coded), or with passthrough=true hands on the stream's own H.264 access units without re-encoding, SPS and PPS in front of every IDR (or an MJPEG stream's JPEG pictures; another codec, such as an HEVC camera's, fails at once: decode it instead), as coded: H.264 that browsers and Foxglove do not decode (High 4:4:4, High 4:2:2, High 10) is recorded and warned of once, naming its format, and a stream meant to be shown turned is warned of, since the packets and their recording do not keep the turn. A network stream (the RTP stream an .sdp file describes too: a file that is missing or not a session description fails at once) that drops or is down is opened again (retries=), as a new stream that resumes at its first keyframe, each reopening a restart in the node's stats; one that never opened before the pipeline stopped fails the source (stream never opened), and so does one that opened but delivered no frame (stream delivered nothing), as does a file or device that delivers none before its end or the stop, so that a run whose camera never answered, or never sent a picture, does not pass for one that ran; a live HLS playlist that stops growing fails after about timeout= plus 3 target durations, and is reopened after the last segment read, not replayed; a recording over the network (a known duration or size, as an HTTP server's Content-Length) is read once, and a failure part-way fails the source instead of reading it again from its beginning. Decoding starts at the stream's first keyframe: the packets before it (a live stream joined part-way) are counted (skipped: before_keyframe), not damage. Decoding is strict, as h264dec's: after damage it leaves pictures out until the next keyframe, counted in the node's stats (skipped: undecodable, damaged) and warned of; conceal=true hands on FFmpeg's concealed pictures instead, marked concealed and counted (skipped: concealed).",
+	Doc: "Reads anything FFmpeg opens: a file, a camera (location=/dev/video0 input-format=v4l2, which a V4L2 device implies; one that does not open says why: none there, naming those there are, no permission, or busy; one that drops while it streams, unplugged or reset, is opened again at its path as retries= says) or a URL (rtsp://...; rtp://IP:PORT is the port an RTP sender such as GStreamer's rtph264pay config-interval=-1 ! udpsink sends to, received without an SDP file as payload= and encoding= say; a silent port fails at timeout= saying nothing arrived, and an H.264 or H.265 stream whose keyframes come without SPS and PPS fails at its third keyframe saying to set config-interval=-1 on the sender). It decodes to frames, turned upright as the stream's display matrix asks (a phone's clip tagged rotate=90: 480x640 frames of a 640x480 stream; autorotate=false keeps them as coded; angles other than quarter turns, and mirrors, are warned of and left as coded), or with passthrough=true hands on the stream's own H.264 access units without re-encoding, SPS and PPS in front of every IDR (or an MJPEG stream's JPEG pictures; another codec, such as an HEVC camera's, fails at once: decode it instead), as coded: H.264 that browsers and Foxglove do not decode (High 4:4:4, High 4:2:2, High 10) is recorded and warned of once, naming its format, and a stream meant to be shown turned is warned of, since the packets and their recording do not keep the turn. A network stream (the RTP stream an .sdp file describes too: a file that is missing or not a session description fails at once) that drops or is down is opened again (retries=), as a new stream that resumes at its first keyframe, each reopening a restart in the node's stats; one that never opened before the pipeline stopped fails the source (stream never opened), and so does one that opened but delivered no frame (stream delivered nothing), as does a file or device that delivers none before its end or the stop, so that a run whose camera never answered, or never sent a picture, does not pass for one that ran; a live HLS playlist that stops growing fails after about timeout= plus 3 target durations, and is reopened after the last segment read, not replayed; a recording over the network (a known duration or size, as an HTTP server's Content-Length) is read once, and a failure part-way fails the source instead of reading it again from its beginning. Decoding starts at the stream's first keyframe: the packets before it (a live stream joined part-way) are counted (skipped: before_keyframe), not damage. Decoding is strict, as h264dec's: after damage it leaves pictures out until the next keyframe, counted in the node's stats (skipped: undecodable, damaged) and warned of; conceal=true hands on FFmpeg's concealed pictures instead, marked concealed and counted (skipped: concealed).",
 	Fields: []pipeline.Field[VideoSrcConfig]{
 		pipeline.StringField("location", "", func(c *VideoSrcConfig) *string { return &c.Location }).Required().
 			Doc("file path, device or URL"),
@@ -117,7 +120,7 @@ var videoSrcSpec = pipeline.ElementSpec[VideoSrcConfig]{
 		pipeline.DurationField("timeout", ffmpeg.DefaultIOTimeout, func(c *VideoSrcConfig) *time.Duration { return &c.IOTimeout }).
 			DurationRange(0, time.Hour).Doc("a network stream (or an .sdp file's RTP) that sends nothing for this long fails, a live HLS playlist that gets no new segment for this long plus 3 target durations too (0s: wait for ever)"),
 		pipeline.IntField("retries", backoff.Forever, func(c *VideoSrcConfig) *int { return &c.Retries }).Range(backoff.Forever, 1e9).
-			Doc("times to reopen a network stream that dropped or is down (-1: for ever, 0: fail at once); a recording (known duration or size) is only waited for at start"),
+			Doc("times to reopen a network stream that dropped or is down, or a camera that dropped (-1: for ever, 0: fail at once); a recording (known duration or size) is only waited for at start"),
 		pipeline.BoolField("conceal", false, func(c *VideoSrcConfig) *bool { return &c.Conceal }).
 			Doc("conceal damage (a smeared picture, marked concealed) instead of leaving pictures out until the next keyframe"),
 		pipeline.IntField("payload", 0, func(c *VideoSrcConfig) *int { return &c.RTPPayload }).Range(0, 127).
@@ -209,7 +212,8 @@ func DefaultVideoSrcConfig() VideoSrcConfig { return videoSrcSpec.Defaults() }
 func VideoSrc(cfg VideoSrcConfig) pipeline.Element { return videoSrcSpec.Element(cfg) }
 
 // openSource makes the source of a video source that reads with read: a
-// network stream reconnects (see reconnecting), the rest is read once. A
+// network stream or a camera reconnects (see reconnecting), the rest is
+// read once. A
 // live HLS playlist opened again resumes after the last segment read
 // before (see playlistResume).
 func openSource[T interface {
@@ -217,7 +221,7 @@ func openSource[T interface {
 	media.Item
 }](cfg VideoSrcConfig, read func(*ffmpeg.Reader) (T, error)) (pipeline.Source[T], error) {
 	formats := &browserFormat{}
-	if !ffmpeg.IsNetwork(cfg.Location) {
+	if !ffmpeg.IsNetwork(cfg.Location) && !ffmpeg.IsCamera(cfg.Location, cfg.InputFormat) {
 		return &delivered[T]{Source: newVideoSrc(cfg, read, nil, formats), location: cfg.Location}, nil
 	}
 	resume := &playlistResume{}

@@ -154,7 +154,8 @@
 // ErrOtherFormat too); a recording of a newer format version
 // (ErrNewerVersion) or of the older version 1, which stored each packet as a
 // value of its own (ErrOlderVersion); and a truncated file or damaged
-// metadata (ErrCorruptFile). It reads format versions 2 to 4 (the current
+// metadata (ErrCorruptFile); and, without opening it, a named pipe, a device
+// or a socket (ErrNotAFile: a pipe's open would wait for a writer). It reads format versions 2 to 4 (the current
 // one, whose records may carry a composition offset). Opening an older file
 // for writing raises its version to 4 first, so that a gopline that reads
 // only older versions refuses the file as newer rather than meeting records

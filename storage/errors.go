@@ -21,6 +21,14 @@ var (
 	// name with it.
 	ErrOtherFormat = errors.New("storage: another format's file")
 
+	// ErrNotAFile means a path names neither a regular file nor a
+	// directory: a named pipe (FIFO), a device such as /dev/null, a socket.
+	// A recording is a file that bbolt seeks in and maps, which none of
+	// these allows, and opening a pipe would wait for its other end for
+	// ever. Open, SniffFile, Recover and CheckName refuse such a path with
+	// it, saying what is there.
+	ErrNotAFile = errors.New("storage: not a regular file")
+
 	// ErrNeverWritten means a file opened WithReadOnly holds nothing: it is
 	// empty, or a bbolt file with no buckets, as a recording cut (killed,
 	// a power loss) before its first commit leaves. It comes wrapped with

@@ -87,6 +87,8 @@ func Open(path string, opts ...Option) (*Recording, error) {
 	switch {
 	case err == nil && fi.IsDir():
 		return nil, fmt.Errorf("%w: %s is a directory", ErrNotRecording, path)
+	case err == nil && !fi.Mode().IsRegular():
+		return nil, checkFileType(path, fi.Mode(), !cfg.readOnly)
 	case err == nil && fi.Size() == 0 && cfg.readOnly:
 		return nil, fmt.Errorf("%w: %w: %s is an empty file: nothing was ever recorded in it (a creation cut short, on a full disk say, leaves one; opening it for writing starts a recording in it)",
 			ErrNotRecording, ErrNeverWritten, path)

@@ -1,13 +1,16 @@
 package storage
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/gopline/gopline/media"
@@ -156,12 +159,22 @@ func (s RecoveredStream) Committed() int64 { return s.Packets - s.Uncommitted }
 // few dozen bytes per chunk found and one chunk's bytes at a time, not the
 // packets.
 func Recover(src, dst string) (RecoverResult, error) {
+	return RecoverContext(context.Background(), src, dst)
+}
+
+// RecoverContext is Recover, stopped when ctx is done: it then returns an
+// error wrapping ctx's, having removed the file it was writing, and dst is
+// not made.
+func RecoverContext(ctx context.Context, src, dst string) (RecoverResult, error) {
 	var res RecoverResult
 	if _, err := os.Lstat(dst); err == nil {
 		return res, fmt.Errorf("storage: recover into %s: %w", dst, fs.ErrExist)
 	}
 	if err := CheckName(dst); err != nil {
 		return res, err
+	}
+	if fi, err := os.Stat(src); err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
+		return res, fmt.Errorf("%w: %w", ErrNothingRecovered, checkFileType(src, fi.Mode(), false))
 	}
 	f, err := os.Open(src)
 	if err != nil {
@@ -180,12 +193,13 @@ func Recover(src, dst string) (RecoverResult, error) {
 	if kind, _, err := SniffFile(src); err == nil && kind.IsOther() {
 		return res, fmt.Errorf("%w: %w: %w: %s: this is %s, not a recording", ErrNothingRecovered, ErrNotRecording, ErrOtherFormat, src, kind)
 	}
-	scan, err := scanPages(f, fi.Size())
+	r := contextReaderAt{ctx: ctx, r: f} // every read of src is a point where ctx stops it
+	scan, err := scanPages(r, fi.Size())
 	if err != nil {
 		return res, fmt.Errorf("storage: recover: %s: %w", src, err)
 	}
 	res.PageSize, res.Pages = int(scan.pageSize), scan.pages
-	cr := &chunkReader{r: f}
+	cr := &chunkReader{r: r}
 	plan, err := planSalvage(scan, cr)
 	if err != nil {
 		return res, fmt.Errorf("storage: recover: %s: %w", src, err)
@@ -208,6 +222,15 @@ func Recover(src, dst string) (RecoverResult, error) {
 	}
 	res.Streams, err = writeSalvage(tmp, plan, cr, clock)
 	res.Lost = plan.lost
+	if errors.Is(err, ErrDiskFull) {
+		// The writer's own words are for a recording that goes on.
+		cause := "full"
+		if errno := syscall.Errno(0); errors.As(err, &errno) {
+			cause = errno.Error()
+		}
+		err = fmt.Errorf("%w: storage: recover: no room to write %s (%s): free space there, or give --out on another disk",
+			ErrDiskFull, dst, cause)
+	}
 	if err == nil && res.Packets() == 0 {
 		err = fmt.Errorf("%w: %s: its chunks hold no keyframe that decodes", ErrNothingRecovered, src)
 	}
@@ -222,6 +245,19 @@ func Recover(src, dst string) (RecoverResult, error) {
 		return res, err
 	}
 	return res, nil
+}
+
+// contextReaderAt reads r until ctx is done, then fails with ctx's error.
+type contextReaderAt struct {
+	ctx context.Context
+	r   io.ReaderAt
+}
+
+func (c contextReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, fmt.Errorf("storage: recover stopped: %w", err)
+	}
+	return c.r.ReadAt(p, off)
 }
 
 // recoverHint ends the error of a file that Open finds truncated or

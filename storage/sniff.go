@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -174,6 +175,11 @@ func isAnnexB(head []byte) bool {
 
 // SniffFile says what kind of file the one at path is (Sniff), and its size.
 func SniffFile(path string) (kind FileKind, size int64, err error) {
+	if fi, err := os.Stat(path); err == nil {
+		if err := checkFileType(path, fi.Mode(), false); err != nil {
+			return KindUnknown, 0, err // not opened: a pipe's open waits for a writer
+		}
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return KindUnknown, 0, err
@@ -203,8 +209,15 @@ var kindsByExtension = map[string]FileKind{
 // another format (.mp4, .mkv, .mcap, ...), with an error wrapping
 // ErrOtherFormat: a recording is a bbolt file, which a player or Foxglove
 // given that name would fail to open, and a user who wrote it likely meant
-// the export of one. Any other name is accepted.
+// the export of one. It refuses a path where a pipe, a device (/dev/null)
+// or a socket is, with an error wrapping ErrNotAFile. Any other name is
+// accepted.
 func CheckName(path string) error {
+	if fi, err := os.Stat(path); err == nil {
+		if err := checkFileType(path, fi.Mode(), true); err != nil {
+			return err
+		}
+	}
 	ext := strings.ToLower(filepath.Ext(path))
 	kind, ok := kindsByExtension[ext]
 	if !ok {
@@ -218,4 +231,49 @@ func CheckName(path string) error {
 	return fmt.Errorf("%w: %s: its name says %s, and a recording is a bbolt file of gopline's own: name it %s.gopline "+
 		"(gopline export writes MP4 and MCAP files from a recording: gopline export %s.gopline --out %s)",
 		ErrOtherFormat, path, kind, stem, stem, out)
+}
+
+// checkFileType returns an error wrapping ErrNotAFile, naming what is at
+// path and what to do, when mode (path's, followed through links) is
+// neither a regular file's nor a directory's. writing says whether a
+// recording was to be written there.
+func checkFileType(path string, mode fs.FileMode, writing bool) error {
+	what := NotAFile(mode)
+	if what == "" {
+		return nil
+	}
+	advice := "a recording is read by seeking in it (bbolt maps the file), which only a regular file allows"
+	if mode&fs.ModeNamedPipe != 0 {
+		advice += ": copy what the pipe carries into a file first"
+	}
+	if writing {
+		advice = "a recording is a file that gopline seeks in and maps (bbolt), which only a regular file allows: " +
+			"record into a file and copy it once it is closed"
+		if mode&fs.ModeCharDevice != 0 {
+			advice += "; a pipeline whose output is not to be kept ends in fakesink (gopline run)"
+		}
+	}
+	return fmt.Errorf("%w: %s is %s: %s", ErrNotAFile, path, what, advice)
+}
+
+// NotAFile names what mode, a path's (followed through links), is when it
+// is neither a regular file nor a directory: "a named pipe (FIFO)", "a
+// character device" (/dev/null, /dev/stdout's terminal), "a block
+// device", "a socket"; "" for a file or a directory. gopline reads and
+// writes its files by seeking in them, or writes them through a temporary
+// file renamed into place, which would put a file where such a thing was.
+func NotAFile(mode fs.FileMode) string {
+	switch {
+	case mode.IsRegular() || mode.IsDir():
+		return ""
+	case mode&fs.ModeNamedPipe != 0:
+		return "a named pipe (FIFO)"
+	case mode&fs.ModeCharDevice != 0:
+		return "a character device"
+	case mode&fs.ModeDevice != 0:
+		return "a block device"
+	case mode&fs.ModeSocket != 0:
+		return "a socket"
+	}
+	return "not a regular file"
 }

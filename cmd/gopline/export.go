@@ -9,7 +9,6 @@ import (
 	"os/signal"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/gopline/gopline/storage"
@@ -74,7 +73,7 @@ func exportCommand() *cobra.Command {
 			if files, err = leaveOutEmpty(files, cmd.ErrOrStderr()); err != nil {
 				return err
 			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			ctx, stop := signal.NotifyContext(cmd.Context(), stopSignals...)
 			defer stop()
 			return f.export(ctx, files, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
@@ -147,6 +146,10 @@ func (f *exportFlags) export(ctx context.Context, files []string, stdout, stderr
 		fmt.Fprintf(stderr, "note: %s has B-frames (pictures out of decode order), which Foxglove's CompressedVideo does not play; "+
 			"decode and re-encode it (videosrc ... ! h264enc, which makes none) for Foxglove\n", strings.Join(res.Reordered, ", "))
 	}
+	for _, u := range res.Undecodable {
+		fmt.Fprintf(stderr, "note: %s is H.264 in a format Foxglove does not decode (%s; it decodes 4:2:0 8-bit Baseline, Main and High): "+
+			"decode and re-encode it (videosrc ... ! h264enc) for Foxglove\n", u.Stream, u.Format)
+	}
 	if res.Skipped > 0 && !f.allowDamage {
 		return fmt.Errorf("%s: %d packets skipped, %d of them damaged records (--allow-damage accepts it)", req.file, res.Skipped, res.Damaged)
 	}
@@ -167,15 +170,25 @@ func checkFiles(files []string) error {
 // checkOutputs refuses the files an export would write, outputs, when one
 // is one of the recordings it reads, inputs (the same file by another
 // name, a link, or a recording found in a directory given), whatever
-// overwrite says; and when one exists, unless overwrite (--overwrite, -y,
+// overwrite says; "-" and an output that is not a file (a named pipe, a
+// device such as /dev/stdout's, a socket), which the rename into place
+// would replace; and when one exists, unless overwrite (--overwrite, -y,
 // as ffmpeg's -y). An export thus never destroys what it exports, nor,
 // unasked, what was there.
 func checkOutputs(inputs, outputs []string, overwrite bool) error {
 	var existing []string
 	for _, out := range outputs {
+		if out == "-" {
+			return usagef("--out -: export writes a file, not standard output (an MP4's index and an MCAP file's summary are " +
+				"written once its packets are): give a file's path, as --out cam.mp4")
+		}
 		fi, err := os.Stat(out)
 		if err != nil || slices.Contains(existing, out) { // times in one millisecond share a picture
 			continue
+		}
+		if what := storage.NotAFile(fi.Mode()); what != "" {
+			return usagef("--out %s is %s: export writes a file through a temporary one renamed into place, which would put "+
+				"a file where it is, --overwrite or not: give the path of a file", out, what)
 		}
 		for _, in := range inputs {
 			if ii, err := os.Stat(in); err == nil && os.SameFile(fi, ii) {

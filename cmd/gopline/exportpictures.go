@@ -45,6 +45,9 @@ func (r *exportRequest) pictures(ctx context.Context, recs []*storage.Recording,
 			return r.interrupted(len(paths), made)
 		case err != nil:
 			bar.clear()
+			if len(paths) == 0 && made {
+				_ = os.Remove(r.out) // only when empty: a full disk leaves no directory of nothing
+			}
 			return err
 		}
 		bar.update(i+1, len(r.times))

@@ -36,7 +36,7 @@ func TestCommandLineErrorsExitWithUsageCode(t *testing.T) {
 		{[]string{"bench", "codec"}, "unknown benchmark \"codec\" (did you mean codecs?)"},
 		{[]string{"topic", "lst"}, `unknown topic command "lst" (did you mean list?)`},
 		{[]string{"topic", "list", "extra"}, `unexpected argument "extra"`},
-		{[]string{"topic"}, "which topic command? gopline topic hz|bw|info|echo TOPIC"},
+		{[]string{"topic"}, "which topic command? gopline topic hz|bw|delay|info|echo TOPIC"},
 		{[]string{"topic", "infoo", "/camera"}, `unknown topic command "infoo" (did you mean info?)`},
 		{[]string{"demo", "extra"}, `unexpected argument "extra"`},
 		{[]string{"run"}, "no pipeline given"},

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"os/signal"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -94,10 +96,14 @@ func recoverRecording(src, dst string, asJSON bool, w io.Writer) error {
 	if err := storage.CheckName(dst); err != nil {
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
-	res, err := storage.Recover(src, dst)
+	ctx, stop := signal.NotifyContext(context.Background(), stopSignals...)
+	defer stop()
+	res, err := storage.RecoverContext(ctx, src, dst)
 	switch {
 	case errors.Is(err, fs.ErrExist):
 		return usagef("--out %s exists: recover writes a new file and never over one", dst)
+	case ctx.Err() != nil && err != nil:
+		return fmt.Errorf("interrupted: %s is not written (its unfinished file is removed)", dst)
 	case err != nil:
 		return err
 	}

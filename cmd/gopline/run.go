@@ -151,9 +151,15 @@ func runUntilDone(n *gopline.Node, p *pipeline.Pipeline, duration time.Duration,
 	return runUntil(ctx, p, live, topics)
 }
 
-// stopContext is done on Ctrl-C or SIGTERM, or after d when positive.
+// stopSignals stop a running command gracefully: Ctrl-C, SIGTERM (a
+// service's stop), and SIGHUP, which a closed terminal or a dropped ssh
+// session sends, and whose default would end the process at once, losing
+// what a recorder has not written yet.
+var stopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP}
+
+// stopContext is done on one of stopSignals, or after d when positive.
 func stopContext(d time.Duration) (context.Context, context.CancelFunc) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), stopSignals...)
 	if d <= 0 {
 		return ctx, stop
 	}

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -349,4 +352,42 @@ func TestWaitingTestsRunMoreAtOnceThanCores(t *testing.T) {
 		t.Errorf("-test.parallel %s without -parallel; want %s", got, want)
 	}
 	t.Logf("-test.parallel %s (given: %v)", got, parallelGiven)
+}
+
+// SIGHUP, which a dropped ssh session or a closed terminal sends, stops a
+// recording as Ctrl-C does: the recorder writes out what it holds and
+// closes the file, and the process exits by itself rather than by the
+// signal, with every packet encoded recorded.
+func TestHangupStopsARecordingGracefully(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "hup.gopline")
+	cmd := exec.Command(os.Args[0], "record", "--no-mdns", "--verbose", "--json", "--topic", "/cam", "-o", out,
+		"testsrc size=160x120 is-live=true ! h264enc ! publish topic=/cam")
+	cmd.Env = append(os.Environ(), "GOPLINE_TEST_MAIN=1")
+	var stdout bytes.Buffer
+	var stderr testlog.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	recording := func() bool { return strings.Contains(stderr.String(), "publisher joined") }
+	if code := stopGopline(t, cmd, &stderr, recording, syscall.SIGHUP); code != 0 {
+		t.Fatalf("exit %d after SIGHUP, want 0 as after Ctrl-C:\n%s", code, stderr.String())
+	}
+	var encoded int64 = -1
+	var nodes []struct {
+		Element string `json:"element"`
+		Out     int64  `json:"out"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &nodes); err != nil {
+		t.Fatalf("no JSON summary after SIGHUP: %v\n%s", err, stdout.String())
+	}
+	for _, n := range nodes {
+		if n.Element == "h264enc" {
+			encoded = n.Out
+		}
+	}
+	code, info, stderrInfo := runCmd("info", "--json", out)
+	if code != 0 || encoded <= 0 || !strings.Contains(info, fmt.Sprintf(`"packets": %d,`, encoded)) {
+		t.Fatalf("info after SIGHUP: exit %d, want the %d packets encoded recorded:\n%s%s", code, encoded, info, stderrInfo)
+	}
 }

@@ -33,8 +33,8 @@ type topicFlags struct {
 // packets.
 func topicCommand() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "topic hz|bw|info|echo TOPIC",
-		Short: "look at one topic: its rate, data rate, description or packets",
+		Use:   "topic hz|bw|delay|info|echo TOPIC",
+		Short: "look at one topic: its rate, data rate, delay, description or packets",
 		Long: "Looks at one topic of the nodes found on this host and the local network (see gopline topics),\n" +
 			"or of the node at --remote, as ros2 topic does; gopline topic list lists them, as gopline topics does.",
 		Example: "  gopline topic hz /robot/camera\n  gopline topic info /robot/camera\n  gopline topic echo --once --json /robot/camera",
@@ -55,6 +55,12 @@ func topicCommand() *cobra.Command {
 		topicVerb("bw", "the topic's data rate and packet sizes",
 			"Subscribes to the topic and prints, once a second, its data rate over the latest --window packets\n"+
 				"and their mean, smallest and largest size.", bwWatcher),
+		topicVerb("delay", "the time from each packet's capture to its arrival here: average, min/max and std dev",
+			"Subscribes to the topic and prints, once a second, the time its latest --window packets took from\n"+
+				"their capture to their arrival here, as ros2 topic delay does from a header's stamp: the encoder's,\n"+
+				"the topic's and the links' time together (packets the topic replays from its cache to a late joiner\n"+
+				"are left out). The capture time is the publisher's clock: across hosts the figure holds as far as\n"+
+				"their clocks agree (chrony, PTP).", delayWatcher),
 		topicVerb("echo", "one line per packet of the topic: seq, GOP, key, size, capture and receipt times",
 			"Subscribes to the topic and prints a line per packet: its sequence number, the GOP it belongs to,\n"+
 				"keyframe or delta, codec, picture size, bytes, when it was captured and received, the latency\n"+
@@ -77,7 +83,7 @@ func topicListCommand() *cobra.Command {
 }
 
 // topicVerbs are the commands of gopline topic, for its errors.
-const topicVerbs = "gopline topic hz|bw|info|echo TOPIC"
+const topicVerbs = "gopline topic hz|bw|delay|info|echo TOPIC"
 
 // unknownTopicVerb is the error of gopline topic without one of its
 // commands.
@@ -88,7 +94,7 @@ func unknownTopicVerb(args []string, suggest func(string) []string) error {
 	return usagef("unknown topic command %q%s: %s (gopline topics lists the topics)", args[0], didYouMean(suggest(args[0])), topicVerbs)
 }
 
-// topicVerb is one of hz, bw and echo: a subscription to the topic whose
+// topicVerb is one of hz, bw, delay and echo: a subscription to the topic whose
 // packets watch's function takes.
 func topicVerb(verb, short, long string, watch func(*topicFlags, io.Writer) func(*media.Packet, time.Time) error) *cobra.Command {
 	f := &topicFlags{}
@@ -185,6 +191,11 @@ func echoWatcher(f *topicFlags, stdout io.Writer) func(*media.Packet, time.Time)
 func hzWatcher(f *topicFlags, stdout io.Writer) func(*media.Packet, time.Time) error {
 	hz := topictool.NewHz(f.window)
 	return everySecond(hz.Add, func() error { return hz.Stats().Write(stdout) })
+}
+
+func delayWatcher(f *topicFlags, stdout io.Writer) func(*media.Packet, time.Time) error {
+	delay := topictool.NewDelay(f.window)
+	return everySecond(delay.Add, func() error { return delay.Stats().Write(stdout) })
 }
 
 func bwWatcher(f *topicFlags, stdout io.Writer) func(*media.Packet, time.Time) error {

@@ -36,3 +36,26 @@ func TestTopicHzSaysTheDropsOfItsWindow(t *testing.T) {
 		t.Fatalf("topic hz wrote %q; want two reports, the second (at seq 23) with 3 of 21 packets dropped", out.String())
 	}
 }
+
+// gopline topic delay says, once a second, the time from the packets'
+// capture to their arrival; packets replayed from the topic's cache,
+// captured long before, count in none.
+func TestTopicDelayLeavesTheCachesReplayOut(t *testing.T) {
+	var out bytes.Buffer
+	each := delayWatcher(&topicFlags{window: 100}, &out)
+	at := time.Unix(100, 0)
+	for seq := uint64(0); seq < 3; seq++ { // the cache's replay: a second old
+		if err := each(&media.Packet{Epoch: 1, Seq: seq, CaptureTime: at.Add(-time.Second), Replay: media.Replay{Replayed: true}}, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for seq := uint64(3); seq <= 13; seq++ { // 10 a second, each 40 ms after its capture
+		at = at.Add(100 * time.Millisecond)
+		if err := each(&media.Packet{Epoch: 1, Seq: seq, CaptureTime: at.Add(-40 * time.Millisecond)}, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if want := "average delay: 0.040\n\tmin: 0.040s max: 0.040s std dev: 0.00000s window: 11\n"; out.String() != want {
+		t.Fatalf("topic delay wrote %q; want %q", out.String(), want)
+	}
+}

@@ -65,8 +65,6 @@ func topicsArgs(_ *cobra.Command, args []string) error {
 		return fmt.Errorf("gopline topics has no pub: a pipeline publishes, as in gopline run 'testsrc ! h264enc ! publish topic=/camera'")
 	case "type", "find":
 		return fmt.Errorf("gopline topics has no %s: gopline topics lists each topic with its codec and picture size, and gopline topic info%s describes one", args[0], rest)
-	case "delay":
-		return fmt.Errorf("gopline topics has no delay: gopline topic echo%s prints each packet's latency", rest)
 	}
 	return fmt.Errorf("gopline topics lists the topics; one topic is looked at with gopline topic: run gopline topic %s%s", args[0], rest)
 }

@@ -38,6 +38,14 @@ var (
 	// so a network source does not try it again at start. The error names
 	// the file.
 	ErrSessionFile = errors.New("ffmpeg: bad session file")
+	// ErrCameraUnavailable means a camera's device did not open for a
+	// cause outside the input: it is not there (unplugged, numbered anew,
+	// not given to a container), this user may not open it, or another
+	// process has it. The error says which, and names the video devices
+	// there are. A camera source does not try it again at start, where it
+	// is the user's to fix, but does once the camera streamed: a camera
+	// that drops comes back at the same path, or not at all.
+	ErrCameraUnavailable = errors.New("ffmpeg: camera unavailable")
 	// ErrNoParameterSets means an H.264 or H.265 stream received over RTP
 	// has keyframes without the SPS and PPS to decode them, which only its
 	// sender can put in (or its .sdp file, out of band). The error says

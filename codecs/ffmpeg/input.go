@@ -126,6 +126,9 @@ func (r *Reader) frameRate(par *astiav.CodecParameters) float64 {
 // I/O timeout's), refusing those that FFmpeg leaves unused.
 func (r *Reader) openInput() error {
 	var inFmt *astiav.InputFormat
+	if r.cfg.inputFormat == "" && v4l2Device(r.url) {
+		r.cfg.inputFormat = "v4l2" // a camera opened as a file fails saying nothing of one
+	}
 	if r.cfg.inputFormat != "" {
 		if inFmt = astiav.FindInputFormat(r.cfg.inputFormat); inFmt == nil {
 			return fmt.Errorf("%w %q: %w: unknown input format %q", ErrOpen, r.url, ErrBadOption, r.cfg.inputFormat)
@@ -205,6 +208,16 @@ func (r *Reader) openInput() error {
 			// says nothing of what is missing.
 			return fmt.Errorf("%w %q: %w (a raw input needs its pictures' size: options=video_size=WxH,pixel_format=yuv420p,framerate=30)",
 				ErrOpen, r.url, err)
+		}
+		if errors.Is(err, astiav.ErrInvaliddata) {
+			if why := missingIndex(r.url); why != nil {
+				return fmt.Errorf("%w %q: %w: %w", ErrOpen, r.url, err, why)
+			}
+		}
+		if cameraPath(r.url, r.cfg.inputFormat) {
+			if hint := cameraHint(r.url, err, videoDevices()); hint != "" {
+				return fmt.Errorf("%w %q: %w (%s)", ErrOpen, r.url, cameraUnavailable{err}, hint)
+			}
 		}
 		return fmt.Errorf("%w %q: %w", ErrOpen, r.url, err)
 	}

@@ -74,13 +74,13 @@ func TestReaderEndsAMultipartJPEGFileAtItsClosingBoundary(t *testing.T) {
 }
 
 // A multipart JPEG file cut inside its last picture ends with the pictures
-// before, the cut one counted undecodable; one cut inside a part's headers
-// fails.
+// before, the cut one counted truncated, as a raw file's; one cut inside a
+// part's headers fails.
 func TestReaderReportsAMultipartJPEGFileCutShort(t *testing.T) {
 	path := multipartFile(t, "cut.mjpeg", func(b []byte) []byte { return b[:len(b)-500] })
 	r := mustReader(t, path)
-	if frames := readAllFrames(t, r); len(frames) != 9 || r.Stats().Undecodable != 1 {
-		t.Errorf("cut inside a picture: %d pictures, %s; want 9, 1 undecodable", len(frames), r.Stats())
+	if frames := readAllFrames(t, r); len(frames) != 9 || r.Stats().Truncated != 1 || r.Stats().Undecodable != 0 {
+		t.Errorf("cut inside a picture: %d pictures, %s; want 9, 1 cut short by the end", len(frames), r.Stats())
 	}
 	path = multipartFile(t, "headers.mjpeg", func(b []byte) []byte {
 		return b[:bytes.LastIndex(b, []byte("Content-type"))+5]

@@ -99,7 +99,7 @@ func (r *Reader) ReadPacket() (*media.Packet, error) {
 		var err error
 		if r.jpeg {
 			if corrupt { // a JPEG cut short: no decoder takes it
-				r.stats.Undecodable++
+				r.countUnusable()
 				continue
 			}
 			p = r.jpegPacket(data)
@@ -113,7 +113,7 @@ func (r *Reader) ReadPacket() (*media.Packet, error) {
 			r.stats.BeforeKeyframe++
 			continue
 		case err != nil:
-			r.stats.Undecodable++
+			r.countUnusable()
 			continue
 		case p == nil:
 			r.stats.BeforeKeyframe++
@@ -331,4 +331,15 @@ func (r *Reader) sayKeyframes(nalus [][]byte) {
 		"this camera uses intra refresh or open GOP. gopline starts its GOPs at the recovery points "+
 		"(the topic's cache and late joiners, subscribers that fall behind, recording and retention); "+
 		"a keyframe request cannot make it send an IDR, and browser viewers may wait for one", packets, d, keyframes)
+}
+
+// countUnusable counts the packet just read, which cannot be handed on:
+// cut short by the end of the file it ends (Truncated), as the decoding
+// Reader counts it, else damage (Undecodable).
+func (r *Reader) countUnusable() {
+	if r.endsTheFile(r.dataEnd) {
+		r.stats.Truncated++
+	} else {
+		r.stats.Undecodable++
+	}
 }

@@ -84,6 +84,11 @@ type Reader struct {
 	// dataEnd is the offset in the input of the end of the last video
 	// packet read, -1 when unknown.
 	dataEnd int64
+	// lastSent is the index of the last packet sent to the decoder, and
+	// lastSentEnd its dataEnd: a packet the decoder refuses that ends at
+	// the file's end was cut by it (see decodeFailed).
+	lastSent    uint64
+	lastSentEnd int64
 	// seenKey: a keyframe was read (decode mode: sent to the decoder;
 	// passthrough: an IDR handed out); the packets before it are skipped.
 	seenKey bool
@@ -370,6 +375,7 @@ func (r *Reader) feed() error {
 		return nil
 	}
 	at := r.damage.sent(key)
+	r.lastSent, r.lastSentEnd = at, r.dataEnd
 	r.stats.Damaged += r.damage.takeLost()
 	// The packet's position in the file is of no use to the decoder; its
 	// index names the packet of each picture that comes out (see picture).
@@ -407,11 +413,33 @@ func (r *Reader) decodeFailed(at uint64, cause error) error {
 	if r.failing++; r.failing > pendingLimit {
 		return fmt.Errorf("ffmpeg: decoding %q: %d errors in a row: %w", r.url, r.failing, cause)
 	}
-	r.stats.Undecodable++
+	if r.cutByTheEnd(at) {
+		r.stats.Truncated++ // a file cut short, as a raw file's last picture
+	} else {
+		r.stats.Undecodable++
+	}
 	if !r.cfg.conceal {
 		r.damage.refused(at)
 	}
 	return nil
+}
+
+// cutByTheEnd reports whether packet at, which the decoder refused, is the
+// last packet of a file that ends where it does: one the file's end cut
+// short (a recording stopped by a power loss, a copy cut), which is no
+// damage of what the file holds.
+func (r *Reader) cutByTheEnd(at uint64) bool {
+	return at == r.lastSent && r.endsTheFile(r.lastSentEnd)
+}
+
+// endsTheFile reports whether a packet whose data ends at end in the
+// input, a file, ends where the file does.
+func (r *Reader) endsTheFile(end int64) bool {
+	if end <= 0 || r.pipe != nil {
+		return false
+	}
+	size := r.InputSize()
+	return size > 0 && end >= size
 }
 
 // end returns the error that ends the stream: io.EOF, or ErrNoVideoFrames

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gopline/gopline/codecs/h264"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/storage"
 )
@@ -54,6 +55,19 @@ type Result struct {
 	// come out of decode order (B-frames), which Foxglove's CompressedVideo
 	// does not play: it decodes without lookahead.
 	Reordered []string
+	// Undecodable lists the H.264 streams of an MCAP export whose SPS
+	// names a picture format Foxglove does not decode (High 4:4:4, High
+	// 4:2:2, High 10: see h264.PictureFormat.BrowserDecodable), each with
+	// the first such format found: the file is whole, but Foxglove shows
+	// nothing of them.
+	Undecodable []UndecodableStream
+}
+
+// UndecodableStream is a stream of an export and the picture format of
+// its that players such as Foxglove do not decode.
+type UndecodableStream struct {
+	Stream string
+	Format h264.PictureFormat
 }
 
 // SizeChange is a keyframe at which a stream's picture size changes.
@@ -386,8 +400,16 @@ func commit(tmp, path string) (int64, error) {
 // so that the rename is within one file system: PATH.RANDOM.tmp, a name
 // no other file has, so that a PATH.tmp of the user's, or another export
 // to the same path, is never written over. It is made with the mode
-// os.Create gives, which the finished export keeps.
+// os.Create gives, which the finished export keeps. It refuses a path where
+// a named pipe, a device or a socket is (storage.ErrNotAFile), which the
+// rename would replace with the export.
 func createTemp(path string) (*os.File, error) {
+	if fi, err := os.Stat(path); err == nil {
+		if what := storage.NotAFile(fi.Mode()); what != "" {
+			return nil, fmt.Errorf("export: %w: %s is %s: an export is written to a file, through a temporary one renamed into place, "+
+				"which would put a file where it is", storage.ErrNotAFile, path, what)
+		}
+	}
 	var err error
 	for range tempAttempts {
 		name := fmt.Sprintf("%s.%08x.tmp", path, rand.Uint32())

@@ -14,6 +14,7 @@ import (
 
 	"github.com/foxglove/mcap/go/mcap"
 
+	"github.com/gopline/gopline/codecs/h264"
 	"github.com/gopline/gopline/internal/foxglove"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/storage"
@@ -126,7 +127,11 @@ type mcapChannel struct {
 	next           *media.Packet // read ahead; nil at the end
 	frames         int
 	reordered      bool // a packet came with a composition offset: B-frames
-	schemaID       uint16
+	// undecodable is the first picture format of the stream's keyframes
+	// that Foxglove does not decode, when one came (seen).
+	undecodable h264.PictureFormat
+	seen        bool
+	schemaID    uint16
 	// ids are the stream's MCAP channels, one a picture size (see
 	// channelOf).
 	ids map[pictureSize]uint16
@@ -258,6 +263,9 @@ func writeMCAP(out io.Writer, path string, channels []*mcapChannel) (Result, err
 		if c.reordered {
 			res.Reordered = append(res.Reordered, c.info.Name)
 		}
+		if c.seen {
+			res.Undecodable = append(res.Undecodable, UndecodableStream{Stream: c.info.Name, Format: c.undecodable})
+		}
 	}
 	return res, outputError(path, w.Close())
 }
@@ -345,7 +353,23 @@ func writeMessage(w *mcap.Writer, path string, id uint16, c *mcapChannel) error 
 	}
 	c.frames++
 	c.reordered = c.reordered || p.CompositionOffset != 0
+	c.watchFormat(p)
 	return nil
+}
+
+// watchFormat notes the picture format of p's SPS when p is the first
+// H.264 keyframe of c whose format Foxglove does not decode.
+func (c *mcapChannel) watchFormat(p *media.Packet) {
+	if c.seen || p.Codec != media.H264 || !p.Key {
+		return
+	}
+	nalus, err := h264.SplitAnnexB(p.Data)
+	if err != nil {
+		return
+	}
+	if format, ok := h264.FindPictureFormat(nalus); ok && !format.BrowserDecodable() {
+		c.undecodable, c.seen = format, true
+	}
 }
 
 // readAhead returns r's next packet, or nil at the end of its range.

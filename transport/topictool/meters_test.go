@@ -148,3 +148,32 @@ func TestEchoLines(t *testing.T) {
 		t.Fatalf("%v: %s", err, out.String())
 	}
 }
+
+// Delay is the time from capture to arrival, over the window's latest
+// packets; a packet without a capture time is left out.
+func TestDelayMeasuresCaptureToArrivalOverItsWindow(t *testing.T) {
+	d := NewDelay(3)
+	if st := d.Stats(); st.Window != 0 {
+		t.Fatalf("stats before any packet: %+v", st)
+	}
+	at := time.Unix(100, 0)
+	for i, delay := range []time.Duration{500 * time.Millisecond, 10 * time.Millisecond, 20 * time.Millisecond, 30 * time.Millisecond} {
+		arrived := at.Add(time.Duration(i) * time.Second)
+		d.Add(&media.Packet{CaptureTime: arrived.Add(-delay)}, arrived)
+	}
+	d.Add(&media.Packet{}, at.Add(9*time.Second)) // no capture time
+	st := d.Stats()
+	if st.Window != 3 || st.Mean != 20*time.Millisecond || st.Min != 10*time.Millisecond || st.Max != 30*time.Millisecond {
+		t.Fatalf("stats %+v, want the latest 3: mean 20ms, 10ms to 30ms", st)
+	}
+	if want := time.Duration(8164966); st.Std < want-1000 || st.Std > want+1000 { // sqrt(200/3) ms
+		t.Errorf("std dev %v, want about %v", st.Std, want)
+	}
+	var out bytes.Buffer
+	if err := st.Write(&out); err != nil {
+		t.Fatal(err)
+	}
+	if want := "average delay: 0.020\n\tmin: 0.010s max: 0.030s std dev: 0.00816s window: 3\n"; out.String() != want {
+		t.Errorf("wrote %q, want %q", out.String(), want)
+	}
+}

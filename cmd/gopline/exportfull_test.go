@@ -1,0 +1,42 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gopline/gopline/internal/smallfs"
+)
+
+// An export onto a full disk fails saying so, and leaves nothing of its
+// own there: no unfinished MP4, MCAP or picture, and no directory of
+// pictures it made and could put nothing in.
+func TestExportOntoAFullDiskLeavesNothing(t *testing.T) {
+	dir := smallfs.Dir(t, "64k")
+	if dir == "" {
+		return // the child ran the test
+	}
+	rec := exportRecording(t)
+	for _, args := range [][]string{
+		{"--out", filepath.Join(dir, "cam.mp4")},
+		{"--out", filepath.Join(dir, "cam.mcap")},
+		{"--every", "100ms", "--out", filepath.Join(dir, "pictures")},
+	} {
+		// A ballast that leaves the disk a few KB, less than any output.
+		ballast := filepath.Join(dir, "ballast")
+		if err := os.WriteFile(ballast, make([]byte, 60<<10), 0o644); err != nil && !strings.Contains(err.Error(), "no space") {
+			t.Fatal(err)
+		}
+		code, _, stderr := runCmd(append([]string{"export", rec, "--stream", "/camera"}, args...)...)
+		if code != 1 || !strings.Contains(strings.ToLower(stderr), "no space left on device") {
+			t.Errorf("export %v onto a full disk: exit %d, stderr %q; want exit 1 saying there is no space", args, code, stderr)
+		}
+		if err := os.Remove(ballast); err != nil {
+			t.Fatal(err)
+		}
+		if left, _ := os.ReadDir(dir); len(left) != 0 {
+			t.Errorf("export %v left %v on the full disk", args, left)
+		}
+	}
+}
