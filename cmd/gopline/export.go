@@ -170,18 +170,14 @@ func checkFiles(files []string) error {
 // checkOutputs refuses the files an export would write, outputs, when one
 // is one of the recordings it reads, inputs (the same file by another
 // name, a link, or a recording found in a directory given), whatever
-// overwrite says; "-" and an output that is not a file (a named pipe, a
-// device such as /dev/stdout's, a socket), which the rename into place
-// would replace; and when one exists, unless overwrite (--overwrite, -y,
+// overwrite says; an output that is not a file (a named pipe, a device
+// such as /dev/stdout's, a socket), which the rename into place would
+// replace; and when one exists, unless overwrite (--overwrite, -y,
 // as ffmpeg's -y). An export thus never destroys what it exports, nor,
 // unasked, what was there.
 func checkOutputs(inputs, outputs []string, overwrite bool) error {
 	var existing []string
 	for _, out := range outputs {
-		if out == "-" {
-			return usagef("--out -: export writes a file, not standard output (an MP4's index and an MCAP file's summary are " +
-				"written once its packets are): give a file's path, as --out cam.mp4")
-		}
 		fi, err := os.Stat(out)
 		if err != nil || slices.Contains(existing, out) { // times in one millisecond share a picture
 			continue

@@ -31,6 +31,10 @@ func (r *exportRequest) check(start, end, at string) error {
 	if r.out == "" {
 		return fmt.Errorf("%w: --out is required: the output file, or the pictures' directory for png", errUsage)
 	}
+	if r.out == "-" {
+		return fmt.Errorf("%w: --out -: export writes files, not standard output (an MP4's index and an MCAP file's summary "+
+			"are written once its packets are): give a file's path, as --out cam.mp4", errUsage)
+	}
 	if r.format == "" {
 		switch {
 		case at != "" || r.every != 0:

@@ -74,6 +74,8 @@ func TestExportToADeviceOrToStandardOutputIsAUsageError(t *testing.T) {
 	}{
 		{[]string{"export", rec, "--stream", "/camera", "--out", link, "-y"}, "is a character device"},
 		{[]string{"export", rec, "--stream", "/camera", "--format", "mp4", "--out", "-"}, "not standard output"},
+		{[]string{"export", rec, "--stream", "/camera", "--out", "-"}, "not standard output"},
+		{[]string{"export", rec, "--stream", "/camera", "--every", "1s", "--out", "-"}, "not standard output"},
 	} {
 		if code, _, stderr := runCmd(c.args...); code != exitUsage || !strings.Contains(stderr, c.says) {
 			t.Errorf("gopline %v: exit %d, stderr %q; want exit %d saying %q", c.args, code, stderr, exitUsage, c.says)
