@@ -75,7 +75,7 @@ func cameraHint(location string, err error, devices []string) string {
 		return fmt.Sprintf("no camera at %s; the video devices here: %s (v4l2-ctl --list-devices says which camera each is; "+
 			"/dev/v4l/by-id/ names them by model, which stays when they are numbered anew)", location, strings.Join(devices, ", "))
 	case errors.Is(err, astiav.Error(-int(syscall.EACCES))), errors.Is(err, astiav.ErrEperm):
-		return fmt.Sprintf("this user may not open %s: add it to the video group (sudo usermod -aG video $USER, then log in again)", location)
+		return fmt.Sprintf("this user may not open %s: add the user to the video group (sudo usermod -aG video $USER, then log in again)", location)
 	case errors.Is(err, astiav.Error(-int(syscall.EBUSY))):
 		return fmt.Sprintf("another process has %s open (fuser -v %s names it): a V4L2 camera streams to one process at a time", location, location)
 	}

@@ -424,24 +424,6 @@ func (r *Reader) decodeFailed(at uint64, cause error) error {
 	return nil
 }
 
-// cutByTheEnd reports whether packet at, which the decoder refused, is the
-// last packet of a file that ends where it does: one the file's end cut
-// short (a recording stopped by a power loss, a copy cut), which is no
-// damage of what the file holds.
-func (r *Reader) cutByTheEnd(at uint64) bool {
-	return at == r.lastSent && r.endsTheFile(r.lastSentEnd)
-}
-
-// endsTheFile reports whether a packet whose data ends at end in the
-// input, a file, ends where the file does.
-func (r *Reader) endsTheFile(end int64) bool {
-	if end <= 0 || r.pipe != nil {
-		return false
-	}
-	size := r.InputSize()
-	return size > 0 && end >= size
-}
-
 // end returns the error that ends the stream: io.EOF, or ErrNoVideoFrames
 // when not a single picture came out. The pictures that damage kept from
 // coming out are counted Damaged.
