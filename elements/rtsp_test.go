@@ -81,10 +81,12 @@ func (c *packets) epochs() [][]*media.Packet {
 	return out
 }
 
-// TestRTSPCameraThatRebootsComesBack takes the camera down for 3 s: the
-// source reconnects, the stream goes on with a new Epoch from its first
-// keyframe, a subscriber decodes on, and the recorder writes both streams
-// into one file, the gap between them in their capture times.
+// TestRTSPCameraThatRebootsComesBack takes the camera down for 3 s, in the
+// middle of a picture as a camera that loses power: the source reconnects,
+// the stream goes on with a new Epoch from its first keyframe, a
+// subscriber decodes on without an error (the cut picture is not handed
+// on), and the recorder writes both streams into one file, the gap between
+// them in their capture times.
 func TestRTSPCameraThatRebootsComesBack(t *testing.T) {
 	cam := rtspCamera(t)
 	path := filepath.Join(t.TempDir(), "cam.gopline")
@@ -95,7 +97,7 @@ func TestRTSPCameraThatRebootsComesBack(t *testing.T) {
 	awaitLong(t, "second of video", func() bool { return len(seen.epochs()) == 1 && len(seen.epochs()[0]) >= cameraRate })
 	decodedBefore := stat(t, p, "dec").Out
 
-	cam.Stop()
+	cam.StopInPicture()
 	downFor := 3 * time.Second
 	time.Sleep(downFor)
 	if err := cam.Restart(); err != nil {

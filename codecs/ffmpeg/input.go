@@ -43,6 +43,7 @@ func (r *Reader) open() error {
 	par := r.stream.CodecParameters()
 	r.describe(par)
 	r.joinSlices(par)
+	r.watchLoss()
 	r.pkt = astiav.AllocPacket()
 	if r.rawvideo() && r.rawSize > 0 {
 		var err error

@@ -70,9 +70,10 @@ func (r *Reader) openPassthrough(par *astiav.CodecParameters) error {
 // after a keyframe (a cut made without re-encoding) keeps the packets from
 // that keyframe on, which the pictures after the cut need: the first
 // picture the file shows is at the moment of opening, as for a decoding
-// Reader, and the packets before it have capture times before it. A packet
+// Reader, and the packets before it have capture times before it. A JPEG
 // FFmpeg flagged as corrupt (the end of a cut-short file) is left out,
-// counted Undecodable.
+// counted Truncated at the file's end, else Undecodable; so is the picture
+// an RTP stream was sending when it was lost, counted Truncated (rtpLoss).
 func (r *Reader) ReadPacket() (*media.Packet, error) {
 	if !r.cfg.passthrough {
 		return nil, errors.New("ffmpeg: ReadPacket on a decoding reader (open it WithPassthrough)")

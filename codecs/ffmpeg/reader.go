@@ -151,6 +151,8 @@ type Reader struct {
 	// join mends the H.264 pictures an RTP input's parser cut, nil for
 	// other inputs (reader_slices.go).
 	join *packetJoin
+	// loss notices the picture an RTP input's loss ended (rtploss.go).
+	loss rtpLoss
 	// pipe reads a pipe or FIFO input for FFmpeg, nil for other inputs.
 	pipe *pipeInput
 
@@ -217,6 +219,11 @@ func (r *Reader) readVideoPacket() error {
 			return fmt.Errorf("ffmpeg: reading %q: %w", r.url, err)
 		}
 		if r.pkt.StreamIndex() == r.stream.Index() {
+			if r.lostWith() {
+				r.stats.Truncated++ // what came of a picture when the stream was lost
+				r.pkt.Unref()
+				continue
+			}
 			if err := r.watchRTP(); err != nil {
 				r.pkt.Unref()
 				return err
@@ -240,7 +247,7 @@ func (r *Reader) readFrame() error {
 	if r.raw != nil {
 		return r.raw.read(r.pkt)
 	}
-	return r.fc.ReadFrame(r.pkt)
+	return r.readDemuxed()
 }
 
 // ReadFrame returns the next decoded picture, or io.EOF at the end of the

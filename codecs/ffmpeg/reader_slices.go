@@ -32,7 +32,7 @@ func (r *Reader) readJoined() error {
 		if ok, err := r.join.load(r.pkt, r.stream.Index()); ok || err != nil {
 			return err
 		}
-		if err := r.fc.ReadFrame(r.pkt); err != nil {
+		if err := r.readDemuxed(); err != nil {
 			if !errors.Is(err, astiav.ErrEof) {
 				return err
 			}

@@ -30,8 +30,11 @@ type ReadStats struct {
 	// damage until the next keyframe, whose pictures would be built on a
 	// broken reference.
 	Damaged int
-	// Truncated counts the pictures of a raw input (rawvideo) that its end
-	// cut short: a copy or a capture that stopped inside a picture.
+	// Truncated counts the pictures that the input's end cut short, left
+	// out: a raw input's (rawvideo) last, a copy or a capture that stopped
+	// inside a picture; a file's last packet that its end cut; and the
+	// picture an RTP stream was sending when it was lost, which may be cut
+	// (see rtpLoss).
 	Truncated int
 	// Concealed counts pictures a concealing Reader (WithDamageConcealed)
 	// handed out with FFmpeg's concealment of damage, marked Concealed.

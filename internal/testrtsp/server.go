@@ -31,6 +31,11 @@ type Server struct {
 	rate  int
 
 	frozen atomic.Bool // streams send nothing, connections stay open
+	// cut, while StopInPicture waits, is closed by the stream that sent
+	// part of a picture and sends nothing more.
+	cut     chan struct{}
+	cutOnce sync.Once
+	cutting atomic.Bool
 
 	mu    sync.Mutex
 	ln    net.Listener
@@ -104,6 +109,33 @@ func (s *Server) Stop() {
 	}
 	s.mu.Unlock()
 	s.wg.Wait()
+}
+
+// StopInPicture takes the server down as Stop does, once a stream has sent
+// all but the last RTP packet of a picture that takes more than one:
+// as a camera that loses power while sending a picture. It returns once the
+// server is down.
+func (s *Server) StopInPicture() {
+	s.mu.Lock()
+	s.cut, s.cutOnce = make(chan struct{}), sync.Once{}
+	cut := s.cut
+	s.mu.Unlock()
+	s.cutting.Store(true)
+	<-cut
+	s.Stop()
+	s.cutting.Store(false)
+}
+
+// cutHere reports whether a stream in the middle of a picture stops there
+// for StopInPicture, telling it so.
+func (s *Server) cutHere() bool {
+	if !s.cutting.Load() {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cutOnce.Do(func() { close(s.cut) })
+	return true
 }
 
 // Freeze makes the camera hang, as one whose encoder locked up: its

@@ -167,9 +167,14 @@ func (ss *session) stream() {
 	var seq uint16
 	for i := 0; ; i++ {
 		ts := uint32(int64(i) * 90000 / int64(ss.srv.rate))
-		for _, pkt := range packetize(ss.srv.units[i%len(ss.srv.units)]) {
+		pkts := packetize(ss.srv.units[i%len(ss.srv.units)])
+		for k, pkt := range pkts {
 			if ss.srv.frozen.Load() {
 				break
+			}
+			if k > 0 && k == len(pkts)-1 && ss.srv.cutHere() {
+				<-ss.down // the rest of the picture is never sent
+				return
 			}
 			if !ss.sendRTP(pkt, seq, ts) {
 				return

@@ -1,0 +1,69 @@
+package ffmpeg
+
+import (
+	"io"
+	"testing"
+
+	"github.com/gopline/gopline/internal/testrtsp"
+)
+
+// lossyCamera starts an RTSP camera (25 frames/s, an IDR every second)
+// and returns a Reader of it with opts, and a function that makes the
+// camera lose power while it sends a keyframe, the one picture of its
+// stream that takes more than one RTP packet.
+func lossyCamera(t *testing.T, opts ...ReaderOption) (*Reader, func()) {
+	t.Helper()
+	cam := testrtsp.Start(t, testrtsp.Clip(t, 50, 25), 25)
+	r := mustReader(t, cam.URL(), opts...)
+	return r, func() { go cam.StopInPicture() }
+}
+
+// An RTSP camera that loses power while sending a picture: what had come
+// of it is left out, counted Truncated, and every packet handed on
+// decodes, the last GOP's too, which a topic's cache would replay to late
+// joiners while the camera is away.
+func TestReaderLeavesOutThePictureAnRTSPStreamsLossCut(t *testing.T) {
+	r, lose := lossyCamera(t, WithPassthrough())
+	dec := mustDecoder(t)
+	var keys int
+	for n := 0; ; n++ {
+		if n == 30 {
+			lose()
+		}
+		p, err := r.ReadPacket()
+		if err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if p.Key {
+			keys++
+		}
+		if _, err := dec.Decode(p); err != nil {
+			t.Errorf("packet %d (key %v, %d bytes): %v", p.Seq, p.Key, len(p.Data), err)
+		}
+	}
+	if st := r.Stats(); st.Truncated != 1 || st.Undecodable != 0 || keys != 2 {
+		t.Fatalf("stats %+v, %d keyframes handed on; want the cut keyframe counted Truncated, not handed on: 2 keyframes before it", st, keys)
+	}
+}
+
+// A decoding Reader of the same camera counts the cut picture Truncated,
+// not as damage it could not decode.
+func TestDecodingReaderLeavesOutThePictureAnRTSPStreamsLossCut(t *testing.T) {
+	r, lose := lossyCamera(t)
+	for n := 0; ; n++ {
+		if n == 30 {
+			lose()
+		}
+		if _, err := r.ReadFrame(); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("stats %+v", r.Stats())
+	if st := r.Stats(); st.Truncated != 1 || st.Undecodable != 0 || st.Damaged != 0 {
+		t.Fatalf("stats %+v; want the cut keyframe counted Truncated and nothing else", st)
+	}
+}
