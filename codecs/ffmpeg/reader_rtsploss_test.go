@@ -43,8 +43,8 @@ func TestReaderLeavesOutThePictureAnRTSPStreamsLossCut(t *testing.T) {
 			t.Errorf("packet %d (key %v, %d bytes): %v", p.Seq, p.Key, len(p.Data), err)
 		}
 	}
-	if st := r.Stats(); st.Truncated != 1 || st.Undecodable != 0 || keys != 2 {
-		t.Fatalf("stats %+v, %d keyframes handed on; want the cut keyframe counted Truncated, not handed on: 2 keyframes before it", st, keys)
+	if st := r.Stats(); st != (ReadStats{Truncated: 1}) || keys != 2 {
+		t.Fatalf("stats %+v, %d keyframes handed on; want the cut keyframe counted Truncated and nothing else, not handed on: 2 keyframes before it", st, keys)
 	}
 }
 
@@ -62,8 +62,7 @@ func TestDecodingReaderLeavesOutThePictureAnRTSPStreamsLossCut(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	t.Logf("stats %+v", r.Stats())
-	if st := r.Stats(); st.Truncated != 1 || st.Undecodable != 0 || st.Damaged != 0 {
+	if st := r.Stats(); st != (ReadStats{Truncated: 1}) {
 		t.Fatalf("stats %+v; want the cut keyframe counted Truncated and nothing else", st)
 	}
 }

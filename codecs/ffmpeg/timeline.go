@@ -80,8 +80,11 @@ type timeline struct {
 	lastPicture, lastDecode int64
 	havePicture, haveDecode bool
 	// guessedDecode says the last decode time was made up: the stream
-	// gave none.
-	guessedDecode bool
+	// gave none; guessedPicture, the last picture's; guessedAll, every
+	// picture's so far.
+	guessedDecode, guessedPicture, guessedAll bool
+	// untimed says every packet so far had neither timestamp.
+	untimed bool
 	// repaired counts timestamps the stream gave that went back (a picture
 	// not after the last, a decode time not after the last, a packet
 	// presented before it is decoded) and were replaced.
@@ -218,12 +221,24 @@ func (t *timeline) picture(ts int64) time.Time {
 		return t.arrived()
 	}
 	t.reading()
+	guessed, all := t.guessedPicture, t.guessedAll || !t.havePicture
+	t.guessedPicture = ts == noTimestamp
+	t.guessedAll = all && t.guessedPicture
 	if ts != noTimestamp && t.havePicture {
 		t.settle(ts)
-		t.rebase(ts, t.lastPicture) // then ts follows the last
+		if !guessed {
+			t.rebase(ts, t.lastPicture) // then ts follows the last
+		}
 	}
 	ts = t.shifted(ts)
 	switch {
+	case ts != noTimestamp && t.havePicture && guessed && (all || ts <= t.lastPicture):
+		// The last picture's time was made up (the first at 0, another a
+		// frame after the one before): the stream's own go on a frame
+		// after it, not counted repaired. An RTP stream's parser gives the
+		// first picture none.
+		t.shift += t.lastPicture + t.frame - ts
+		ts = t.lastPicture + t.frame
 	case ts != noTimestamp && (!t.havePicture || ts > t.lastPicture):
 	case t.havePicture:
 		if ts != noTimestamp {
@@ -261,12 +276,19 @@ func (t *timeline) packetOf(pts, dts int64, discard bool) (capture time.Time, of
 	}
 	t.reading()
 	rebased := false
+	untimed := t.untimed || !t.haveDecode
+	t.untimed = untimed && pts == noTimestamp && dts == noTimestamp
 	if ref := dts; t.haveDecode {
 		if ref == noTimestamp {
 			ref = pts
 		}
 		switch {
 		case ref == noTimestamp:
+		case untimed:
+			// The packets before had no timestamps and went a frame apart
+			// from 0: the stream's own go on a frame after the last. An RTP
+			// stream's parser gives the first packet none.
+			t.shift, rebased = t.lastDecode+t.frame-ref, true
 		case discard && t.jumped(ref+t.shift-t.lastDecode):
 			t.suspect.pending = false
 			t.shift, rebased = t.lastDecode+t.frame-ref, true

@@ -23,6 +23,54 @@ func TestTimelineFillsAndOrdersPictureTimes(t *testing.T) {
 	}
 }
 
+// A picture without a timestamp is given one a frame after the last (the
+// first at 0): the stream's own timestamps go on from there, a frame
+// apart as they are, none counted repaired, whether they start at, below
+// or far above the made-up one. An RTP stream's parser gives the first
+// picture none.
+func TestTimelineGoesOnFromAMadeUpPictureTime(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		in   []int64
+		want []time.Duration
+	}{
+		{"first at the made-up time", []int64{noTimestamp, 0, 40, 80}, []time.Duration{0, 40, 80, 120}},
+		{"first far after it", []int64{noTimestamp, 9000, 9040, 9080}, []time.Duration{0, 40, 80, 120}},
+		{"first before it", []int64{noTimestamp, noTimestamp, -40, 0}, []time.Duration{0, 40, 80, 120}},
+		{"one inside the stream", []int64{0, 40, noTimestamp, 70, 110}, []time.Duration{0, 40, 80, 120, 160}},
+		{"one the stream skips", []int64{0, 40, noTimestamp, 200}, []time.Duration{0, 40, 80, 200}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tl := newTimeline(epoch0, 1, 1000, 25)
+			for i, ts := range tc.in {
+				if got := tl.picture(ts).Sub(epoch0); got != tc.want[i]*time.Millisecond {
+					t.Fatalf("picture %d (ts %d): +%v, want +%v", i, ts, got, tc.want[i]*time.Millisecond)
+				}
+			}
+			if tl.repaired != 0 {
+				t.Fatalf("%d repaired; want none", tl.repaired)
+			}
+		})
+	}
+}
+
+// Packets without either timestamp at the start of a stream go a frame
+// apart from 0, and the stream's own timestamps go on a frame after them,
+// none counted repaired.
+func TestTimelineGoesOnFromMadeUpPacketTimes(t *testing.T) {
+	tl := newTimeline(epoch0, 1, 1000, 25)
+	in := []int64{noTimestamp, noTimestamp, 5000, 5040}
+	for i, ts := range in {
+		capture, offset := tl.packet(ts, ts)
+		if got := capture.Sub(epoch0); got != time.Duration(i)*40*time.Millisecond || offset != 0 {
+			t.Fatalf("packet %d (ts %d): +%v, offset %v; want +%v, 0", i, ts, got, offset, time.Duration(i)*40*time.Millisecond)
+		}
+	}
+	if tl.repaired != 0 {
+		t.Fatalf("%d repaired; want none", tl.repaired)
+	}
+}
+
 func TestTimelineGivesPacketsGrowingDecodeTimes(t *testing.T) {
 	type pd struct{ pts, dts int64 }
 	for _, tc := range []struct {
