@@ -42,7 +42,9 @@
 // was there, such as a PATH.tmp of the user's), and renames it to PATH once
 // the file is complete and synced to disk; on error, or when its context
 // ends (Ctrl-C), it removes it. A file at PATH is thus always a complete
-// export (an earlier one, if the new export failed). An export writes over
+// export (an earlier one, if the new export failed). A PATH that is a
+// symbolic link is written through: the file it leads to is the one
+// replaced, beside which the temporary file is made. An export writes over
 // a file at PATH: a caller that must not (gopline export without
 // --overwrite) checks first. PNG does so for each picture: when its context
 // ends it stops before the next one, and the pictures it returns are whole.

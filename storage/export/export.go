@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -372,9 +373,11 @@ func sinceStart(t, origin time.Time) string {
 const tempAttempts = 100
 
 // commit syncs the finished temporary file to disk and renames it to path,
-// returning the file's size. The sync comes first so that, after a crash, a
-// file at path is never a renamed but empty one.
+// or to the file path links to (linkTarget), returning the file's size. The
+// sync comes first so that, after a crash, a file at path is never a
+// renamed but empty one.
 func commit(tmp, path string) (int64, error) {
+	path = linkTarget(path)
 	f, err := os.OpenFile(tmp, os.O_RDWR, 0)
 	if err != nil {
 		return 0, fmt.Errorf("export: %w", err)
@@ -404,6 +407,7 @@ func commit(tmp, path string) (int64, error) {
 // a named pipe, a device or a socket is (storage.ErrNotAFile), which the
 // rename would replace with the export.
 func createTemp(path string) (*os.File, error) {
+	path = linkTarget(path)
 	if fi, err := os.Stat(path); err == nil {
 		if what := storage.NotAFile(fi.Mode()); what != "" {
 			return nil, fmt.Errorf("export: %w: %s is %s: an export is written to a file, through a temporary one renamed into place, "+
@@ -423,6 +427,32 @@ func createTemp(path string) (*os.File, error) {
 		}
 	}
 	return nil, fmt.Errorf("export: %w", err)
+}
+
+// maxLinks bounds the symbolic links linkTarget follows, as the kernel's
+// ELOOP does.
+const maxLinks = 40
+
+// linkTarget returns the path an export to path writes: path itself, or,
+// when path is a symbolic link, the file it leads to (one that does not
+// exist yet for a dangling link), as ffmpeg -y and cp write through a link:
+// the link stays, and the file it names is replaced.
+func linkTarget(path string) string {
+	for range maxLinks {
+		fi, err := os.Lstat(path)
+		if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+			return path
+		}
+		to, err := os.Readlink(path)
+		if err != nil {
+			return path
+		}
+		if !filepath.IsAbs(to) {
+			to = filepath.Join(filepath.Dir(path), to)
+		}
+		path = to
+	}
+	return path
 }
 
 // reserveTemp creates the temporary file of an export to path

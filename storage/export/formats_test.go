@@ -96,3 +96,47 @@ func TestExportToADeviceOrAPipeIsRefused(t *testing.T) {
 		t.Errorf("temporary files left: %v", left)
 	}
 }
+
+// An export to a symbolic link writes through it, as ffmpeg -y and cp do:
+// the link stays, and the file it names, there or not yet, holds the
+// export.
+func TestAnExportToALinkWritesThroughIt(t *testing.T) {
+	rec := openRecording(t, makeRecording(t, 0))
+	dir := t.TempDir()
+	exports := filepath.Join(dir, "exports")
+	if err := os.Mkdir(exports, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(exports, "cam.mp4"), []byte("earlier export"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		link, to, magic string
+		export          func(path string) error
+	}{
+		{"latest.mp4", "exports/cam.mp4", "ftyp", func(path string) error {
+			_, err := export.MP4(t.Context(), rec, camera, time.Time{}, time.Time{}, path, nil)
+			return err
+		}},
+		{"latest.mcap", "exports/new.mcap", "\x89MCAP", func(path string) error { // dangling until now
+			_, err := export.MCAP(t.Context(), rec, camera, time.Time{}, time.Time{}, path, nil)
+			return err
+		}},
+	} {
+		link := filepath.Join(dir, c.link)
+		if err := os.Symlink(c.to, link); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.export(link); err != nil {
+			t.Fatalf("export to %s: %v", c.link, err)
+		}
+		if to, err := os.Readlink(link); err != nil || to != c.to {
+			t.Errorf("%s is no longer a link to %s: %q, %v", c.link, c.to, to, err)
+		}
+		if b, err := os.ReadFile(filepath.Join(dir, c.to)); err != nil || !strings.Contains(string(b[:min(len(b), 16)]), c.magic) {
+			t.Errorf("%s does not hold the export: %.16q, %v", c.to, b, err)
+		}
+	}
+	noTempFiles(t, dir)
+	noTempFiles(t, exports)
+}
