@@ -9,9 +9,10 @@ import (
 	"github.com/gopline/gopline/internal/smallfs"
 )
 
-// An export onto a full disk fails saying so, and leaves nothing of its
-// own there: no unfinished MP4, MCAP or picture, and no directory of
-// pictures it made and could put nothing in.
+// An export onto a full disk fails saying so, naming the file asked for
+// (not its temporary one) and what to do, and leaves nothing of its own
+// there: no unfinished MP4, MCAP or picture, and no directory of pictures
+// it made and could put nothing in.
 func TestExportOntoAFullDiskLeavesNothing(t *testing.T) {
 	dir := smallfs.Dir(t, "64k")
 	if dir == "" {
@@ -29,8 +30,9 @@ func TestExportOntoAFullDiskLeavesNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 		code, _, stderr := runCmd(append([]string{"export", rec, "--stream", "/camera"}, args...)...)
-		if code != 1 || !strings.Contains(strings.ToLower(stderr), "no space left on device") {
-			t.Errorf("export %v onto a full disk: exit %d, stderr %q; want exit 1 saying there is no space", args, code, stderr)
+		if code != 1 || !strings.Contains(stderr, "no room to write "+args[len(args)-1]) || !strings.Contains(stderr, "(no space left on device)") ||
+			!strings.Contains(stderr, "give --out on another disk") || strings.Contains(stderr, ".tmp") {
+			t.Errorf("export %v onto a full disk: exit %d, stderr %q; want exit 1 saying there is no room for --out, and what to do", args, code, stderr)
 		}
 		if err := os.Remove(ballast); err != nil {
 			t.Fatal(err)

@@ -1,6 +1,11 @@
 package ffmpeg
 
-import "errors"
+import (
+	"errors"
+	"syscall"
+
+	"github.com/asticode/go-astiav"
+)
 
 // Sentinel errors of this package. Errors that come from FFmpeg itself wrap
 // an astiav.Error, which errors.As finds.
@@ -52,3 +57,24 @@ var (
 	// what to set.
 	ErrNoParameterSets = errors.New("ffmpeg: no parameter sets in the stream")
 )
+
+// withErrno returns err, an error of FFmpeg's, so that errors.Is finds the
+// system's error number it stands for too (AVERROR(ENOSPC) as
+// syscall.ENOSPC): a writer's caller can tell a full disk from a bad
+// stream.
+func withErrno(err error) error {
+	var av astiav.Error
+	if !errors.As(err, &av) || av >= 0 || av < -4095 { // FFmpeg's own codes are tags far below
+		return err
+	}
+	return errnoError{err: err, errno: syscall.Errno(-av)}
+}
+
+// errnoError is an error of FFmpeg's that stands for a system error.
+type errnoError struct {
+	err   error
+	errno syscall.Errno
+}
+
+func (e errnoError) Error() string   { return e.err.Error() }
+func (e errnoError) Unwrap() []error { return []error{e.err, e.errno} }

@@ -129,7 +129,7 @@ func (w *MP4Writer) writeHeader(nalus [][]byte) error {
 	}
 	w.stream.SetTimeBase(astiav.NewRational(1, mp4TimeBase))
 	if err := w.fc.WriteHeader(nil); err != nil {
-		return fmt.Errorf("ffmpeg: mp4 %q: header: %w", w.path, err)
+		return fmt.Errorf("ffmpeg: mp4 %q: header: %w", w.path, withErrno(err))
 	}
 	w.headerDone = true
 	return nil
@@ -194,7 +194,7 @@ func (w *MP4Writer) WritePacket(p *media.Packet, pts time.Duration) error {
 	err = w.fc.WriteFrame(w.pkt)
 	w.pkt.Unref()
 	if err != nil {
-		return fmt.Errorf("ffmpeg: mp4 %q: writing packet %d: %w", w.path, p.Seq, err)
+		return fmt.Errorf("ffmpeg: mp4 %q: writing packet %d: %w", w.path, p.Seq, withErrno(err))
 	}
 	w.lastDTS, w.started = dts, true
 	w.frames++
@@ -219,7 +219,7 @@ func (w *MP4Writer) Close() error {
 	var err error
 	if w.fc != nil && w.headerDone {
 		if terr := w.fc.WriteTrailer(); terr != nil {
-			err = fmt.Errorf("ffmpeg: mp4 %q: trailer: %w", w.path, terr)
+			err = fmt.Errorf("ffmpeg: mp4 %q: trailer: %w", w.path, withErrno(terr))
 		}
 	}
 	if w.pkt != nil {
@@ -228,7 +228,7 @@ func (w *MP4Writer) Close() error {
 	}
 	if w.io != nil {
 		if cerr := w.io.Close(); cerr != nil && err == nil {
-			err = fmt.Errorf("ffmpeg: closing %q: %w", w.path, cerr)
+			err = fmt.Errorf("ffmpeg: closing %q: %w", w.path, withErrno(cerr))
 		}
 		w.io = nil
 	}

@@ -26,4 +26,10 @@ var (
 	// ErrNoPicture means no picture decodes at a requested time: the packets
 	// that lead to it are damaged.
 	ErrNoPicture = errors.New("export: no picture decodes at the time")
+
+	// ErrNoRoom means the export's file found no room: its file system is
+	// full (ENOSPC), the owner's quota is spent (EDQUOT), or the file
+	// reached the size limit of the process (EFBIG). The error names the
+	// file asked for, not the temporary one written, and says what to do.
+	ErrNoRoom = errors.New("export: no room on the disk")
 )

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/gopline/gopline/codecs/h264"
@@ -394,10 +395,51 @@ func commit(tmp, path string) (int64, error) {
 		err = os.Rename(tmp, path)
 	}
 	if err != nil {
-		return 0, fmt.Errorf("export: %s: %w", path, err)
+		return 0, outputError(path, err)
 	}
 	return fi.Size(), nil
 }
+
+// outputError names the output file in an error of writing it, in the
+// words of noRoom when the disk is full; nil stays nil.
+func outputError(path string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if full := noRoom(path, err); full != err {
+		return full
+	}
+	return fmt.Errorf("export: %s: %w", path, err)
+}
+
+// spaceErrors are the errors of a write that found no room: a full file
+// system, a spent quota, a file at the size limit of the process.
+var spaceErrors = []syscall.Errno{syscall.ENOSPC, syscall.EDQUOT, syscall.EFBIG}
+
+// noRoom returns err, an error of writing the export to path, as a
+// noRoomError (ErrNoRoom) when the write found no room, else err as it is.
+func noRoom(path string, err error) error {
+	for _, errno := range spaceErrors {
+		if errors.Is(err, errno) {
+			return &noRoomError{path: path, errno: errno, err: err}
+		}
+	}
+	return err
+}
+
+// noRoomError is an export to path that found no room, errno saying why.
+// It names path, not the temporary file that err, the write's, names.
+type noRoomError struct {
+	path  string
+	errno syscall.Errno
+	err   error
+}
+
+func (e *noRoomError) Error() string {
+	return fmt.Sprintf("export: no room to write %s (%v): free space there, or give --out on another disk", e.path, e.errno)
+}
+
+func (e *noRoomError) Unwrap() []error { return []error{ErrNoRoom, e.err} }
 
 // createTemp creates the temporary file of an export to path, beside it
 // so that the rename is within one file system: PATH.RANDOM.tmp, a name

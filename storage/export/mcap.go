@@ -412,12 +412,3 @@ func laterOf(a, b time.Time) time.Time {
 	}
 	return a
 }
-
-// outputError names the output file in an error of writing it; nil stays
-// nil.
-func outputError(path string, err error) error {
-	if err == nil {
-		return nil
-	}
-	return fmt.Errorf("export: %s: %w", path, err)
-}

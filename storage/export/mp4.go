@@ -82,11 +82,11 @@ func writeMP4(ctx context.Context, stream string, s span, path string, progress 
 	}
 	if err != nil {
 		discard(m.tmp)
-		return Result{}, err
+		return Result{}, noRoom(path, err)
 	}
 	if res.Bytes, err = commit(m.tmp, path); err != nil {
 		discard(m.tmp)
-		return Result{}, err
+		return Result{}, noRoom(path, err)
 	}
 	res.Streams = []string{stream}
 	res.ParameterSetsChange, res.SizeChanges = changes.paramSets, changes.sizes
