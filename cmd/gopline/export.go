@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"slices"
 	"strings"
 	"time"
@@ -73,7 +72,7 @@ func exportCommand() *cobra.Command {
 			if files, err = leaveOutEmpty(files, cmd.ErrOrStderr()); err != nil {
 				return err
 			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), stopSignals...)
+			ctx, stop := stopContext(0)
 			defer stop()
 			return f.export(ctx, files, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},

@@ -60,7 +60,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	root.SetFlagErrorFunc(flagErrorAsTyped(args))
-	root.SetArgs(longFlags(root, args))
+	args = longFlags(root, args)
+	root.SetArgs(args)
+	if c, _, err := root.Find(args); err == nil {
+		defer watchStops(c)()
+	}
 	cmd, err := root.ExecuteC()
 	return exitCode(cmd, err, stderr)
 }

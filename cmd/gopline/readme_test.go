@@ -2,12 +2,14 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -137,6 +139,9 @@ func TestReadmeCommandsWork(t *testing.T) {
 				}
 				cmd, out := sh.start(t, line)
 				if hasPrefix(line, untilInterrupt) {
+					// 3 s of running from its start: on a loaded machine
+					// loading its libraries alone can take seconds.
+					catching(cmd.Process.Pid, syscall.SIGINT, readmeCommandBound)
 					time.Sleep(3 * time.Second)
 					cmd.Process.Signal(syscall.SIGINT)
 				}
@@ -266,6 +271,25 @@ func (sh readmeShell) start(t *testing.T, line string) (*exec.Cmd, *bytes.Buffer
 	// A test that ends early leaves no process serving behind it.
 	t.Cleanup(func() { cmd.Process.Kill() })
 	return cmd, &out
+}
+
+// catching waits, at most timeout, until process pid catches sig: a Go
+// program does from the start of its runtime, once its shared libraries
+// are loaded. Until then the signal would end it.
+func catching(pid int, sig syscall.Signal, timeout time.Duration) {
+	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+		if err != nil {
+			return // gone
+		}
+		for _, l := range strings.Split(string(status), "\n") {
+			if mask, ok := strings.CutPrefix(l, "SigCgt:"); ok {
+				if m, err := strconv.ParseUint(strings.TrimSpace(mask), 16, 64); err == nil && m&(1<<(sig-1)) != 0 {
+					return
+				}
+			}
+		}
+	}
 }
 
 // waitGopline waits for cmd, at most timeout, and kills it then.

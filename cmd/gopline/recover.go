@@ -1,13 +1,11 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
-	"os/signal"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -96,7 +94,7 @@ func recoverRecording(src, dst string, asJSON bool, w io.Writer) error {
 	if err := storage.CheckName(dst); err != nil {
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), stopSignals...)
+	ctx, stop := stopContext(0)
 	defer stop()
 	res, err := storage.RecoverContext(ctx, src, dst)
 	switch {

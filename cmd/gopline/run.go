@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -157,9 +158,47 @@ func runUntilDone(n *gopline.Node, p *pipeline.Pipeline, duration time.Duration,
 // what a recorder has not written yet.
 var stopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP}
 
-// stopContext is done on one of stopSignals, or after d when positive.
-func stopContext(d time.Duration) (context.Context, context.CancelFunc) {
+// stopsGracefully is the annotation of a command that stops gracefully on
+// stopSignals. run watches for them from before it starts (watchStops).
+const stopsGracefully = "gopline/stops-gracefully"
+
+// gracefully marks cmd as one that stops gracefully on stopSignals.
+func gracefully(cmd *cobra.Command) *cobra.Command {
+	if cmd.Annotations == nil {
+		cmd.Annotations = map[string]string{}
+	}
+	cmd.Annotations[stopsGracefully] = "yes"
+	return cmd
+}
+
+// stopped is done once one of stopSignals came since the command started,
+// for a command that stops gracefully (set by watchStops), else nil.
+var stopped atomic.Pointer[context.Context]
+
+// watchStops watches for stopSignals while cmd runs, when it stops
+// gracefully, and returns the function that ends the watch. Watching from
+// the start, before the command opens its node (a --state file, a
+// listener), a Ctrl-C while it opens stops it as one while it runs does:
+// at once, with the recording and the state it has. Without the watch the
+// signal would end the process, or be lost where the shell that started it
+// in the background had it ignored.
+func watchStops(cmd *cobra.Command) (end func()) {
+	if cmd == nil || cmd.Annotations[stopsGracefully] == "" {
+		return func() {}
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), stopSignals...)
+	stopped.Store(&ctx)
+	return func() { stopped.Store(nil); stop() }
+}
+
+// stopContext is done on one of stopSignals (since the command started, see
+// watchStops), or after d when positive.
+func stopContext(d time.Duration) (context.Context, context.CancelFunc) {
+	parent := context.Background()
+	if ctx := stopped.Load(); ctx != nil {
+		parent = *ctx
+	}
+	ctx, stop := signal.NotifyContext(parent, stopSignals...)
 	if d <= 0 {
 		return ctx, stop
 	}

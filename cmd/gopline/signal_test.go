@@ -391,3 +391,46 @@ func TestHangupStopsARecordingGracefully(t *testing.T) {
 		t.Fatalf("info after SIGHUP: exit %d, want the %d packets encoded recorded:\n%s%s", code, encoded, info, stderrInfo)
 	}
 }
+
+// A command that stops gracefully watches for the stop signals from its
+// start: one that comes while it opens its node, before it runs, stops it
+// as one while it runs does, and does not end the process.
+func TestAStopWhileACommandOpensIsKept(t *testing.T) {
+	root := rootCommand(&bytes.Buffer{}, &bytes.Buffer{})
+	for _, c := range []struct {
+		args     []string
+		watching bool
+	}{
+		{[]string{"run", "testsrc ! fakesink"}, true},
+		{[]string{"record", "-o", "x.gopline"}, true},
+		{[]string{"topic", "hz", "/camera"}, true},
+		{[]string{"export", "x.gopline"}, true},
+		{[]string{"info", "x.gopline"}, false}, // Ctrl-C ends it at once
+		{[]string{"topics"}, false},
+	} {
+		cmd, _, err := root.Find(c.args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		end := watchStops(cmd)
+		if got := stopped.Load() != nil; got != c.watching {
+			end()
+			t.Fatalf("gopline %s watches for stop signals: %v, want %v", c.args[0], got, c.watching)
+		}
+		if !c.watching {
+			end()
+			continue
+		}
+		if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+			t.Fatal(err)
+		}
+		ctx, stop := stopContext(0)
+		select {
+		case <-ctx.Done():
+		case <-time.After(10 * time.Second):
+			t.Errorf("gopline %s: a stop signal before its stopContext did not stop it", c.args[0])
+		}
+		stop()
+		end()
+	}
+}

@@ -126,7 +126,7 @@ func topicVerb(verb, short, long string, watch func(*topicFlags, io.Writer) func
 	}
 	f.peer.add(fs)
 	f.peer.addReplyFlag(fs)
-	return cmd
+	return gracefully(cmd)
 }
 
 // oneTopic takes exactly one argument, a topic.
