@@ -66,6 +66,7 @@ func exportCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			noteLaterFiles(cmd.ErrOrStderr(), "export", args)
 			if err := checkKinds("export", files); err != nil {
 				return err
 			}

@@ -303,6 +303,7 @@ func infoCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			noteLaterFiles(cmd.ErrOrStderr(), "info", args)
 			if len(units) > 0 && !units[0].inDir { // the files given, not those a directory holds
 				if err := checkKinds("info", units[0].files); err != nil {
 					return err

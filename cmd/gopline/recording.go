@@ -278,6 +278,7 @@ func playCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			noteLaterFiles(cmd.ErrOrStderr(), "play", args)
 			if err := checkKinds("play", files); err != nil {
 				return err
 			}

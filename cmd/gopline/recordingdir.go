@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -98,4 +99,54 @@ func recordingFiles(cmd string, args []string) ([]string, error) {
 		files = append(files, groups[0].Files...)
 	}
 	return files, nil
+}
+
+// laterFiles are the files of args's recording that go on after it in its
+// directory, when args is one recording file: STEM_N.EXT after STEM.EXT (a
+// camera that changed its picture size goes on in CAM_1.gopline) or after
+// STEM_M.EXT with M < N (a split recording); else none.
+func laterFiles(args []string) []string {
+	if len(args) != 1 {
+		return nil
+	}
+	file := args[0]
+	if fi, err := os.Stat(file); err != nil || !fi.Mode().IsRegular() {
+		return nil
+	}
+	groups, err := recordingsIn(filepath.Dir(file))
+	if err != nil {
+		return nil
+	}
+	ext := filepath.Ext(file)
+	stem, _, _ := splitNumber(strings.TrimSuffix(file, ext))
+	for _, g := range groups {
+		if g.Name != stem+ext {
+			continue
+		}
+		for i, f := range g.Files {
+			if sameFile(f, file) {
+				return g.Files[i+1:]
+			}
+		}
+	}
+	return nil
+}
+
+// sameFile reports whether paths a and b name one file.
+func sameFile(a, b string) bool {
+	fa, errA := os.Stat(a)
+	fb, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(fa, fb)
+}
+
+// noteLaterFiles says on w that the recording file args names goes on in
+// later files (laterFiles) that gopline cmd leaves out, and how to take
+// them all.
+func noteLaterFiles(w io.Writer, cmd string, args []string) {
+	later := laterFiles(args)
+	if len(later) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "note: the recording goes on in %s, which gopline %s leaves out: give all its files to take it whole (gopline %s %s %s ...)\n",
+		strings.Join(later, ", "), cmd, cmd, args[0], strings.Join(later, " "))
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -84,5 +85,41 @@ func TestADirectoryMeansEachRecordingInIt(t *testing.T) {
 	}
 	if code, stdout, stderr := runCmd("play", one, "--rate", "100"); code != 0 || !strings.Contains(stdout+stderr, "published 10 packets") {
 		t.Errorf("play of a directory of one recording: exit %d: %s%s", code, stdout, stderr)
+	}
+}
+
+// A recording whose camera changed its picture size goes on in CAM_1.gopline:
+// info, export and play of CAM.gopline alone say so, naming the later file
+// and the command that takes the whole recording; given every file, or a
+// later one, they say nothing of it.
+func TestALaterFileOfTheRecordingLeftOutIsNamed(t *testing.T) {
+	first := exportRecording(t)
+	data, err := os.ReadFile(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	later := strings.TrimSuffix(first, ".gopline") + "_1.gopline"
+	if err := os.WriteFile(later, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "cam.mp4")
+	note := "note: the recording goes on in " + later + ", which gopline %s leaves out: give all its files to take it whole (gopline %s " +
+		first + " " + later + " ...)"
+	for _, c := range []struct {
+		args []string
+		note bool
+	}{
+		{[]string{"info", first}, true},
+		{[]string{"export", first, "--stream", "/camera", "--out", out, "-y"}, true},
+		{[]string{"play", first, "--rate", "50"}, true},
+		{[]string{"info", first, later}, false},
+		{[]string{"info", later}, false},
+		{[]string{"info", filepath.Dir(first)}, false},
+	} {
+		code, _, stderr := runCmd(c.args...)
+		want := fmt.Sprintf(note, c.args[0], c.args[0])
+		if code != 0 || strings.Contains(stderr, want) != c.note || strings.Contains(stderr, "note: the recording goes on") != c.note {
+			t.Errorf("gopline %v: exit %d, stderr:\n%s\nwant exit 0 and the note %q: %v", c.args, code, stderr, want, c.note)
+		}
 	}
 }
