@@ -52,12 +52,19 @@ func goplineEnv(t *testing.T) []string {
 	}
 }
 
+// helperLifetime bounds a node a test starts beside it, as --duration.
+const helperLifetime = "300s"
+
 // serveCamera starts a node that serves a test camera of 20 frames a
-// second on topic, named name, and waits until it listens.
+// second on topic, named name, and waits until it listens. The test's
+// cleanup ends it; its --duration only bounds one left behind by a test
+// binary that crashed, and is far longer than a test on a loaded machine
+// takes (TestTopicsFoundByName took 71 s on one, against 25 s on a quiet
+// one).
 func serveCamera(t *testing.T, name, topic string, extra ...string) string {
 	t.Helper()
 	addr := freeAddr(t)
-	args := append([]string{"serve", "--listen", addr, "--no-mdns", "--name", name, "--duration", "60s"}, extra...)
+	args := append([]string{"serve", "--listen", addr, "--no-mdns", "--name", name, "--duration", helperLifetime}, extra...)
 	srv, _, log := startGopline(t, append(args, "testsrc size=64x48 rate=20 ! h264enc gop=10 ! publish topic="+topic)...)
 	t.Cleanup(func() { srv.Process.Kill(); srv.Wait() })
 	waitListening(t, addr, log)
@@ -263,7 +270,7 @@ func TestPlayListenServesAnotherProcess(t *testing.T) {
 		t.Fatalf("record: exit %d: %s", code, stderr)
 	}
 	addr := freeAddr(t)
-	player, _, log := startGopline(t, "play", rec, "--listen", addr, "--no-mdns", "--name", "player", "--loop", "--duration", "60s")
+	player, _, log := startGopline(t, "play", rec, "--listen", addr, "--no-mdns", "--name", "player", "--loop", "--duration", helperLifetime)
 	t.Cleanup(func() { player.Process.Kill(); player.Wait() })
 	waitListening(t, addr, log)
 	code, stdout, stderr := goplineProcess(t, "run", "--no-mdns", "--duration", "3s", "--json", "subscribe topic=/camera ! gate ! h264dec ! fakesink name=sink")
@@ -383,7 +390,7 @@ var announcedAddr = regexp.MustCompile(`announced the node address=(127\.0\.0\.1
 func TestServeAtAFreePortAnnouncesThePortItGot(t *testing.T) {
 	t.Parallel()
 	isolateDiscovery(t)
-	srv, _, log := startGopline(t, "serve", "--listen", "127.0.0.1:0", "--no-mdns", "--name", "free", "--duration", "60s",
+	srv, _, log := startGopline(t, "serve", "--listen", "127.0.0.1:0", "--no-mdns", "--name", "free", "--duration", helperLifetime,
 		"testsrc size=64x48 rate=20 ! h264enc gop=10 ! publish topic=/free/camera")
 	t.Cleanup(func() { srv.Process.Kill(); srv.Wait() })
 	var addr string

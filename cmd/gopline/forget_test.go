@@ -30,7 +30,7 @@ func TestAMistypedTopicIsForgottenWhenItsSubscriberLeaves(t *testing.T) {
 		}
 		return names
 	}
-	typo, _, typoLog := startGopline(t, "run", "--no-mdns", "--duration", "60s", "subscribe topic=/typo123 remote="+robot+" ! fakesink")
+	typo, _, typoLog := startGopline(t, "run", "--no-mdns", "--duration", helperLifetime, "subscribe topic=/typo123 remote="+robot+" ! fakesink")
 	t.Cleanup(func() { typo.Process.Kill(); typo.Wait() })
 	for deadline := time.Now().Add(60 * time.Second); !slices.Contains(listed(), "/typo123"); time.Sleep(200 * time.Millisecond) {
 		if time.Now().After(deadline) {

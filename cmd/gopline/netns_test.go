@@ -19,7 +19,7 @@ func TestDiscoveryAcrossNamespaces(t *testing.T) {
 	pair := netnstest.New(t, "gopline-c", 215)
 	inNS := namespaceRunner(t)
 	addr := pair.AddrA + ":7400"
-	_, robotLog, _ := inNS(pair.A, "serve", "--listen", addr, "--name", "robot", "--duration", "60s",
+	_, robotLog, _ := inNS(pair.A, "serve", "--listen", addr, "--name", "robot", "--duration", helperLifetime,
 		"testsrc size=64x48 rate=20 ! h264enc gop=10 ! publish topic=/robot/camera")
 
 	deadline := time.Now().Add(30 * time.Second)

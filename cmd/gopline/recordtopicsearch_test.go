@@ -77,7 +77,7 @@ func TestRecordAllAddsTopicsThatAppear(t *testing.T) {
 	serveCamera(t, "a", "/dup")
 	serveCamera(t, "b", "/dup")
 	out := filepath.Join(t.TempDir(), "robot.gopline")
-	rec, _, log := startGopline(t, "record", "-a", "-x", "^/debug/", "--no-mdns", "-o", out, "--duration", "60s",
+	rec, _, log := startGopline(t, "record", "-a", "-x", "^/debug/", "--no-mdns", "-o", out, "--duration", helperLifetime,
 		"testsrc size=64x48 rate=20 ! h264enc gop=10 ! publish topic=/here")
 	t.Cleanup(func() { rec.Process.Kill(); rec.Wait() })
 	waitText(t, log, "recording /here to ")
@@ -153,7 +153,7 @@ func TestRecordAllWaitsForTheFirstTopic(t *testing.T) {
 	t.Parallel()
 	isolateDiscovery(t)
 	out := filepath.Join(t.TempDir(), "robot.gopline")
-	rec, _, log := startGopline(t, "record", "-a", "--no-mdns", "-o", out, "--duration", "60s")
+	rec, _, log := startGopline(t, "record", "-a", "--no-mdns", "-o", out, "--duration", helperLifetime)
 	t.Cleanup(func() { rec.Process.Kill(); rec.Wait() })
 	waitText(t, log, "no topic to record yet (the pipeline publishes none and no other node found publishes one")
 	waitText(t, log, "waiting for topics on this node and on the other nodes of this host, and recording each to "+out)

@@ -46,7 +46,7 @@ func TestServeTopicsAndRemoteSubscribe(t *testing.T) {
 	addr := freeAddr(t)
 	// The robot serves until the test kills it: on a loaded machine the
 	// three processes of the test may take seconds each to start.
-	robot, _, robotLog := startGopline(t, "serve", "--listen", addr, "--name", "robot", "--duration", "60s",
+	robot, _, robotLog := startGopline(t, "serve", "--listen", addr, "--name", "robot", "--duration", helperLifetime,
 		"testsrc size=160x120 rate=30 ! h264enc gop=30 ! publish topic=/robot/camera")
 	defer robot.Process.Kill()
 	deadline := time.Now().Add(60 * time.Second)

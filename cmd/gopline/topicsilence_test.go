@@ -15,7 +15,7 @@ func TestTopicWatchOfASilentPublisherExitsOne(t *testing.T) {
 	addr := freeAddr(t)
 	// The publisher of /quiet has joined its topic, and publishes what
 	// /in brings: nothing.
-	srv, _, log := startGopline(t, "serve", "--listen", addr, "--no-mdns", "--duration", "60s",
+	srv, _, log := startGopline(t, "serve", "--listen", addr, "--no-mdns", "--duration", helperLifetime,
 		"subscribe topic=/in ! publish topic=/quiet")
 	t.Cleanup(func() { srv.Process.Kill(); srv.Wait() })
 	waitListening(t, addr, log)
