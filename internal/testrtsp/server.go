@@ -30,7 +30,8 @@ type Server struct {
 	units [][][]byte // access units, each a list of NAL units without start codes
 	rate  int
 
-	frozen atomic.Bool // streams send nothing, connections stay open
+	frozen atomic.Bool  // streams send nothing, connections stay open
+	joinAt atomic.Int64 // the frame of the loop a new client's stream begins at
 	// cut, while StopInPicture waits, is closed by the stream that sent
 	// part of a picture and sends nothing more.
 	cut     chan struct{}
@@ -110,6 +111,11 @@ func (s *Server) Stop() {
 	s.mu.Unlock()
 	s.wg.Wait()
 }
+
+// JoinAt makes the streams of the clients that come from now on begin at
+// frame of the loop, not at its first keyframe: as a camera that has been
+// streaming for a while, which a client joins inside a GOP.
+func (s *Server) JoinAt(frame int) { s.joinAt.Store(int64(frame)) }
 
 // StopInPicture takes the server down as Stop does, once a stream has sent
 // all but the last RTP packet of a picture that takes more than one:

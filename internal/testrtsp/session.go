@@ -165,7 +165,7 @@ func (ss *session) stream() {
 	defer ss.wg.Done()
 	start := time.Now()
 	var seq uint16
-	for i := 0; ; i++ {
+	for i := int(ss.srv.joinAt.Load()); ; i++ {
 		ts := uint32(int64(i) * 90000 / int64(ss.srv.rate))
 		pkts := packetize(ss.srv.units[i%len(ss.srv.units)])
 		for k, pkt := range pkts {

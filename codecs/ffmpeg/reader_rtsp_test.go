@@ -66,3 +66,28 @@ func TestDecodingReaderLeavesOutThePictureAnRTSPStreamsLossCut(t *testing.T) {
 		t.Fatalf("stats %+v; want the cut keyframe counted Truncated and nothing else", st)
 	}
 }
+
+// A client that joins an RTSP camera inside a GOP starts at the next
+// keyframe, decoding or passing through: the packets before it are
+// counted BeforeKeyframe, not as damage.
+func TestReaderJoiningAnRTSPCameraInsideAGOPStartsAtItsKeyframe(t *testing.T) {
+	cam := testrtsp.Start(t, testrtsp.Clip(t, 50, 25), 25)
+	cam.JoinAt(7) // 18 frames before the keyframe of frame 25
+	for _, passthrough := range []bool{true, false} {
+		var opts []ReaderOption
+		if passthrough {
+			opts = append(opts, WithPassthrough())
+		}
+		r := mustReader(t, cam.URL(), opts...)
+		if passthrough {
+			if p, err := r.ReadPacket(); err != nil || !p.Key {
+				t.Fatalf("passthrough: first packet %+v, %v; want a keyframe", p, err)
+			}
+		} else if _, err := r.ReadFrame(); err != nil {
+			t.Fatal(err)
+		}
+		if st := r.Stats(); st != (ReadStats{BeforeKeyframe: 18}) {
+			t.Errorf("passthrough %v: stats %+v; want the 18 packets before the keyframe counted BeforeKeyframe, and nothing else", passthrough, st)
+		}
+	}
+}
