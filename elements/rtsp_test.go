@@ -17,6 +17,7 @@ import (
 	"github.com/gopline/gopline/internal/testrtsp"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/pipeline"
+	"github.com/gopline/gopline/transport"
 )
 
 // cameraRate is the test camera's frame rate.
@@ -308,5 +309,57 @@ func TestHTTPRecordingEndsAtItsEnd(t *testing.T) {
 	runToEnd(t, p)
 	if s := stat(t, p, "src"); s.Out != 30 || s.Errors != 0 {
 		t.Fatalf("source stats %+v; want the clip's 30 frames once", s)
+	}
+}
+
+// TestViewerJoiningWhileTheCameraIsAwaySeesItsLastPicture takes the
+// camera down in the middle of a keyframe, and a viewer joins the durable
+// topic while it is away: the topic replays the last GOP it has whole,
+// and the viewer decodes a picture at once, without an error. Were the
+// cut keyframe handed on, it would begin that GOP, and the viewer would
+// show nothing until the camera came back.
+func TestViewerJoiningWhileTheCameraIsAwaySeesItsLastPicture(t *testing.T) {
+	cam := rtspCamera(t)
+	system := pipeline.NewSystem(zerolog.Nop())
+	t.Cleanup(system.Shutdown)
+	bus := transport.NewBus(system)
+	t.Cleanup(func() { bus.Close() })
+	reg := registry(t)
+	pub, err := pipeline.Parse(rtspSource(cam.URL(), "name=cam")+" ! publish topic=/cam qos=durable_video", reg,
+		pipeline.WithSystem(system), pipeline.WithBus(bus))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pub.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = pub.Stop() })
+	awaitLong(t, "a second of video on the topic", func() bool {
+		st, err := bus.Stats("/cam")
+		return err == nil && st.Published >= cameraRate
+	})
+	cam.StopInPicture()
+	published := func() uint64 { st, _ := bus.Stats("/cam"); return st.Published }
+	time.Sleep(500 * time.Millisecond) // the source has noticed: nothing more comes
+	before := published()
+
+	out := &frames{}
+	sub, err := pipeline.Parse("subscribe topic=/cam ! gate ! h264dec name=dec", reg, pipeline.WithSystem(system), pipeline.WithBus(bus))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sub.Add("sink", out.element()); err != nil {
+		t.Fatal(err)
+	}
+	if err := sub.Link("dec", "sink"); err != nil {
+		t.Fatal(err)
+	}
+	if err := sub.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sub.Stop() })
+	awaitLong(t, "picture for the viewer who joined while the camera was away", func() bool { return len(out.all()) > 0 })
+	if got := stat(t, sub, "dec"); got.Errors != 0 || published() != before {
+		t.Fatalf("the viewer's decoder: %+v, %d packets published since the camera went; want no error, none", got, published()-before)
 	}
 }
