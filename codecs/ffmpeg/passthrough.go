@@ -73,7 +73,8 @@ func (r *Reader) openPassthrough(par *astiav.CodecParameters) error {
 // Reader, and the packets before it have capture times before it. A JPEG
 // FFmpeg flagged as corrupt (the end of a cut-short file) is left out,
 // counted Truncated at the file's end, else Undecodable; so is the picture
-// an RTP stream was sending when it was lost, counted Truncated (rtpLoss).
+// a live network stream was sending when it was lost, counted Truncated
+// (streamLoss).
 func (r *Reader) ReadPacket() (*media.Packet, error) {
 	if !r.cfg.passthrough {
 		return nil, errors.New("ffmpeg: ReadPacket on a decoding reader (open it WithPassthrough)")

@@ -151,8 +151,8 @@ type Reader struct {
 	// join mends the H.264 pictures an RTP input's parser cut, nil for
 	// other inputs (reader_slices.go).
 	join *packetJoin
-	// loss notices the picture an RTP input's loss ended (rtploss.go).
-	loss rtpLoss
+	// loss notices the picture a live stream's loss ended (streamloss.go).
+	loss streamLoss
 	// pipe reads a pipe or FIFO input for FFmpeg, nil for other inputs.
 	pipe *pipeInput
 

@@ -33,8 +33,8 @@ type ReadStats struct {
 	// Truncated counts the pictures that the input's end cut short, left
 	// out: a raw input's (rawvideo) last, a copy or a capture that stopped
 	// inside a picture; a file's last packet that its end cut; and the
-	// picture an RTP stream was sending when it was lost, which may be cut
-	// (see rtpLoss).
+	// picture a live network stream was sending when it was lost, which may
+	// be cut (see streamLoss).
 	Truncated int
 	// Concealed counts pictures a concealing Reader (WithDamageConcealed)
 	// handed out with FFmpeg's concealment of damage, marked Concealed.
