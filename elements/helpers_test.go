@@ -53,6 +53,27 @@ func (s *frameSink) Process(f *media.Frame) error {
 	return nil
 }
 
+// startCollecting parses line with opts, adds out after its node from,
+// and starts it; the test's cleanup stops it.
+func startCollecting(t *testing.T, line, from string, out *frames, opts ...pipeline.Option) *pipeline.Pipeline {
+	t.Helper()
+	p, err := pipeline.Parse(line, registry(t), opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Add("sink", out.element()); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Link(from, "sink"); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Stop() })
+	return p
+}
+
 func registry(t testing.TB) *pipeline.Registry {
 	t.Helper()
 	r, err := Registry()

@@ -268,21 +268,8 @@ func TestLateSubscriberPipelineOnASharedBusKeepsFlowing(t *testing.T) {
 		return err == nil && st.Published > 0
 	})
 	out := &frames{}
-	sub, err := pipeline.Parse("subscribe topic=/cam window=64 ! gate ! tee ! tee ! tee ! h264dec name=dec", reg,
+	startCollecting(t, "subscribe topic=/cam window=64 ! gate ! tee ! tee ! tee ! h264dec name=dec", "dec", out,
 		pipeline.WithSystem(system), pipeline.WithBus(bus))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sub.Add("sink", out.element()); err != nil {
-		t.Fatal(err)
-	}
-	if err := sub.Link("dec", "sink"); err != nil {
-		t.Fatal(err)
-	}
-	if err := sub.Start(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	defer sub.Stop()
 	waitFor(t, "the late subscriber to decode 50 frames (its stream stalled)", func() bool { return len(out.all()) >= 50 })
 }
 

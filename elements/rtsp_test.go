@@ -264,20 +264,7 @@ func TestStopWhileACameraHangsEndsPromptly(t *testing.T) {
 func TestRTSPCameraDecodedFramesGoOnAcrossAReboot(t *testing.T) {
 	cam := rtspCamera(t)
 	out := &frames{}
-	p, err := pipeline.Parse("videosrc location="+cam.URL()+" name=cam", registry(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Add("sink", out.element()); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Link("cam", "sink"); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Start(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	defer p.Stop()
+	startCollecting(t, "videosrc location="+cam.URL()+" name=cam", "cam", out)
 	awaitLong(t, "second of pictures", func() bool { return len(out.all()) >= cameraRate })
 	cam.Stop()
 	time.Sleep(time.Second)
@@ -324,8 +311,7 @@ func TestViewerJoiningWhileTheCameraIsAwaySeesItsLastPicture(t *testing.T) {
 	t.Cleanup(system.Shutdown)
 	bus := transport.NewBus(system)
 	t.Cleanup(func() { bus.Close() })
-	reg := registry(t)
-	pub, err := pipeline.Parse(rtspSource(cam.URL(), "name=cam")+" ! publish topic=/cam qos=durable_video", reg,
+	pub, err := pipeline.Parse(rtspSource(cam.URL(), "name=cam")+" ! publish topic=/cam qos=durable_video", registry(t),
 		pipeline.WithSystem(system), pipeline.WithBus(bus))
 	if err != nil {
 		t.Fatal(err)
@@ -344,20 +330,7 @@ func TestViewerJoiningWhileTheCameraIsAwaySeesItsLastPicture(t *testing.T) {
 	before := published()
 
 	out := &frames{}
-	sub, err := pipeline.Parse("subscribe topic=/cam ! gate ! h264dec name=dec", reg, pipeline.WithSystem(system), pipeline.WithBus(bus))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sub.Add("sink", out.element()); err != nil {
-		t.Fatal(err)
-	}
-	if err := sub.Link("dec", "sink"); err != nil {
-		t.Fatal(err)
-	}
-	if err := sub.Start(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sub.Stop() })
+	sub := startCollecting(t, "subscribe topic=/cam ! gate ! h264dec name=dec", "dec", out, pipeline.WithSystem(system), pipeline.WithBus(bus))
 	awaitLong(t, "picture for the viewer who joined while the camera was away", func() bool { return len(out.all()) > 0 })
 	if got := stat(t, sub, "dec"); got.Errors != 0 || published() != before {
 		t.Fatalf("the viewer's decoder: %+v, %d packets published since the camera went; want no error, none", got, published()-before)
