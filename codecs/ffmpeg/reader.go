@@ -86,9 +86,12 @@ type Reader struct {
 	dataEnd int64
 	// lastSent is the index of the last packet sent to the decoder, and
 	// lastSentEnd its dataEnd: a packet the decoder refuses that ends at
-	// the file's end was cut by it (see decodeFailed).
-	lastSent    uint64
-	lastSentEnd int64
+	// the file's end was cut by it (see decodeFailed). lostRead: the
+	// packet last read is the picture a live stream's loss ended
+	// (streamLoss); lostSent: the one last sent.
+	lastSent           uint64
+	lastSentEnd        int64
+	lostRead, lostSent bool
 	// seenKey: a keyframe was read (decode mode: sent to the decoder;
 	// passthrough: an IDR handed out); the packets before it are skipped.
 	seenKey bool
@@ -219,8 +222,7 @@ func (r *Reader) readVideoPacket() error {
 			return fmt.Errorf("ffmpeg: reading %q: %w", r.url, err)
 		}
 		if r.pkt.StreamIndex() == r.stream.Index() {
-			if r.lostWith() {
-				r.stats.Truncated++ // what came of a picture when the stream was lost
+			if r.leaveOutLost() {
 				r.pkt.Unref()
 				continue
 			}
@@ -315,7 +317,10 @@ func (r *Reader) picture() (*media.Frame, error) {
 		}
 		if !keep {
 			r.frame.Unref()
-			if count {
+			switch {
+			case count && corrupt && r.cutByTheEnd(at):
+				r.stats.Truncated++ // decoded, concealing what the input's end cut off
+			case count:
 				r.stats.Damaged++
 			}
 			return nil, nil
@@ -382,7 +387,7 @@ func (r *Reader) feed() error {
 		return nil
 	}
 	at := r.damage.sent(key)
-	r.lastSent, r.lastSentEnd = at, r.dataEnd
+	r.lastSent, r.lastSentEnd, r.lostSent = at, r.dataEnd, r.lostRead
 	r.stats.Damaged += r.damage.takeLost()
 	// The packet's position in the file is of no use to the decoder; its
 	// index names the packet of each picture that comes out (see picture).

@@ -27,11 +27,12 @@ import "github.com/asticode/go-astiav"
 // start of the next, then gives what it held of the picture being sent,
 // whole or cut short: nothing says which (FFmpeg's RTP demuxer does not
 // pass on the marker bit, and a video PES has no length). That packet is
-// flagged corrupt, and the Reader leaves it out, counted Truncated
-// (readVideoPacket): a cut picture handed on would fail every subscriber's
-// decoder, count as damage of the input, and end the GOP a topic replays to
-// late joiners while the camera is away. A stream that ends as it was meant
-// to loses its last picture.
+// flagged corrupt. Passing through, the Reader leaves it out, counted
+// Truncated (leaveOutLost): a cut picture handed on would fail every
+// subscriber's decoder and end the GOP a topic replays to late joiners
+// while the camera is away; a stream that ends as it was meant to loses
+// its last picture. Decoding, the decoder says whether it is whole: a cut
+// one is counted Truncated, not as damage of the input (cutByTheEnd).
 //
 // Files, pipes and devices, and playlists (HLS, DASH), whose segments are
 // whole files, are not watched.
@@ -75,9 +76,21 @@ func (r *Reader) readDemuxed() error {
 	return nil
 }
 
-// lostWith reports whether the packet of the video stream in r.pkt is the
-// picture a live stream's loss ended, which is left out. A picture joined
-// of parts (pictureJoin) is flagged when its last part is.
-func (r *Reader) lostWith() bool {
-	return r.loss.on && r.pkt.Flags().Has(astiav.PacketFlagCorrupt)
+// leaveOutLost notes whether the packet of the video stream in r.pkt is
+// the picture a live stream's loss ended, and reports whether the Reader
+// leaves it out: passing through, where nothing tells a cut picture from a
+// whole one, counted Truncated. Decoding, the decoder tells (cutByTheEnd),
+// and the packet goes to it unflagged. A picture joined of parts
+// (pictureJoin) is flagged when its last part is.
+func (r *Reader) leaveOutLost() bool {
+	r.lostRead = r.loss.on && r.pkt.Flags().Has(astiav.PacketFlagCorrupt)
+	switch {
+	case !r.lostRead:
+		return false
+	case r.cfg.passthrough:
+		r.stats.Truncated++
+		return true
+	}
+	r.pkt.SetFlags(r.pkt.Flags().Del(astiav.PacketFlagCorrupt))
+	return false
 }
