@@ -21,7 +21,7 @@ import "github.com/asticode/go-astiav"
 
 // streamLoss notices the picture FFmpeg gives when a live network stream is
 // lost: RTP (RTSP, rtp://, an .sdp) and the streams sent without a length
-// (MPEG-TS over TCP, UDP or SRT, a chunked HTTP stream, RTMP). Such a
+// (MPEG-TS over TCP, UDP or SRT, a chunked HTTP stream). Such a
 // stream has no end of its own: it ends when its connection closes or goes
 // quiet (the I/O timeout), and FFmpeg's parser, which ends a picture at the
 // start of the next, then gives what it held of the picture being sent,
