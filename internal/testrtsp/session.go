@@ -165,7 +165,8 @@ func (ss *session) stream() {
 	defer ss.wg.Done()
 	start := time.Now()
 	var seq uint16
-	for i := int(ss.srv.joinAt.Load()); ; i++ {
+	first := int(ss.srv.joinAt.Load())
+	for i := first; ; i++ {
 		ts := uint32(int64(i) * 90000 / int64(ss.srv.rate))
 		pkts := packetize(ss.srv.units[i%len(ss.srv.units)])
 		for k, pkt := range pkts {
@@ -184,7 +185,7 @@ func (ss *session) stream() {
 		select {
 		case <-ss.down:
 			return
-		case <-time.After(time.Until(start.Add(time.Duration(i+1) * time.Second / time.Duration(ss.srv.rate)))):
+		case <-time.After(time.Until(start.Add(time.Duration(i-first+1) * time.Second / time.Duration(ss.srv.rate)))):
 		}
 	}
 }
