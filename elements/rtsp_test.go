@@ -320,7 +320,7 @@ func TestViewerJoiningWhileTheCameraIsAwaySeesItsLastPicture(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = pub.Stop() })
-	awaitLong(t, "a second of video on the topic", func() bool {
+	awaitLong(t, "second of video on the topic", func() bool {
 		st, err := bus.Stats("/cam")
 		return err == nil && st.Published >= cameraRate
 	})
