@@ -56,11 +56,11 @@ func (r *Reader) formatAddress() uintptr {
 	return classAddress(r.fc)
 }
 
-// cutByTheEnd reports whether packet at, which the decoder refused or
-// decoded damaged, is the last packet of a file that ends where it does,
-// or the picture a live stream's loss ended (streamLoss): one the input's
-// end cut short (a recording stopped by a power loss, a copy cut, a camera
-// gone), which is no damage of what the input holds.
+// cutByTheEnd reports whether packet at, which the decoder refused, is the
+// last packet of a file that ends where it does, or the picture a live
+// stream's loss ended (streamLoss): one the input's end cut short (a
+// recording stopped by a power loss, a copy cut, a camera gone), which is
+// no damage of what the input holds.
 func (r *Reader) cutByTheEnd(at uint64) bool {
 	return at == r.lastSent && (r.lostSent || r.endsTheFile(r.lastSentEnd))
 }

@@ -317,10 +317,7 @@ func (r *Reader) picture() (*media.Frame, error) {
 		}
 		if !keep {
 			r.frame.Unref()
-			switch {
-			case count && corrupt && r.cutByTheEnd(at):
-				r.stats.Truncated++ // decoded, concealing what the input's end cut off
-			case count:
+			if count {
 				r.stats.Damaged++
 			}
 			return nil, nil

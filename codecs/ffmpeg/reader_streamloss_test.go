@@ -4,6 +4,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,26 +13,31 @@ import (
 )
 
 // tsClip returns the bytes of an MPEG-TS clip of 50 pictures, an IDR
-// every 25, and where its second keyframe lies in them.
-func tsClip(t *testing.T) (data []byte, keyPos, keySize int) {
+// every 25, and the position and size in them of each picture's packet.
+func tsClip(t *testing.T) (data []byte, pos, size []int) {
 	t.Helper()
 	path := testclip.Make(t, "camera.ts", 50, 25, "-c:v", "libx264", "-bf", "0", "-g", "25", "-pix_fmt", "yuv420p")
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var packets [][]string
+	var keys []int
 	for _, l := range testclip.Probe(t, path, "-show_entries", "packet=pos,size,flags") {
-		if f := strings.Split(l, ","); len(f) >= 3 {
-			packets = append(packets, f) // size, pos, flags
+		f := strings.Split(l, ",") // size, pos, flags
+		if len(f) < 3 {
+			continue
 		}
+		n, _ := strconv.Atoi(f[0])
+		at, _ := strconv.Atoi(f[1])
+		if strings.HasPrefix(f[2], "K") {
+			keys = append(keys, len(pos))
+		}
+		pos, size = append(pos, at), append(size, n)
 	}
-	if len(packets) != 50 || !strings.HasPrefix(packets[25][2], "K") {
-		t.Fatalf("ffprobe's packets of the clip: %v; want 50, the 26th a keyframe", packets)
+	if len(pos) != 50 || !slices.Equal(keys, []int{0, 25}) {
+		t.Fatalf("ffprobe: %d packets, keyframes %v; want 50, keyframes 0 and 25", len(pos), keys)
 	}
-	keySize, _ = strconv.Atoi(packets[25][0])
-	keyPos, _ = strconv.Atoi(packets[25][1])
-	return data, keyPos, keySize
+	return data, pos, size
 }
 
 // tcpCamera serves sent to the first client that connects over TCP, then
@@ -60,7 +66,8 @@ func tcpCamera(t *testing.T, sent []byte) string {
 // picture; passing through, where nothing tells a whole picture from a cut
 // one, the last is left out all the same.
 func TestReaderLeavesOutThePictureATCPStreamsLossCut(t *testing.T) {
-	data, keyPos, keySize := tsClip(t)
+	data, pos, size := tsClip(t)
+	cutIn := func(i int) []byte { return data[:pos[i]+size[i]/2] }
 	for _, c := range []struct {
 		name        string
 		sent        []byte
@@ -68,8 +75,10 @@ func TestReaderLeavesOutThePictureATCPStreamsLossCut(t *testing.T) {
 		want        int
 		stats       ReadStats
 	}{
-		{"cut, passing through", data[:keyPos+keySize/2], true, 25, ReadStats{Truncated: 1}},
-		{"cut, decoding", data[:keyPos+keySize/2], false, 25, ReadStats{Truncated: 1}},
+		{"cut in a keyframe, passing through", cutIn(25), true, 25, ReadStats{Truncated: 1}},
+		{"cut in a keyframe, decoding", cutIn(25), false, 25, ReadStats{Truncated: 1}},
+		{"cut in a delta, passing through", cutIn(30), true, 30, ReadStats{Truncated: 1}},
+		{"cut in a delta, decoding", cutIn(30), false, 30, ReadStats{Truncated: 1}},
 		{"whole, passing through", data, true, 49, ReadStats{Truncated: 1}},
 		{"whole, decoding", data, false, 50, ReadStats{}},
 	} {
