@@ -51,19 +51,26 @@ func TestScanTopBoxesFindsTheIndexOrItsLack(t *testing.T) {
 	}
 }
 
+// cutInHalf writes the first half of the file at path to a file of the
+// test's, as a copy or a recording cut short leaves it, and returns its path.
+func cutInHalf(t *testing.T, path string) string {
+	t.Helper()
+	whole, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := filepath.Join(t.TempDir(), "cut"+filepath.Ext(path))
+	if err := os.WriteFile(cut, whole[:len(whole)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return cut
+}
+
 // An MP4 cut before its muxer wrote the index fails to open saying so, and
 // why a fragmented one would not: FFmpeg alone says only "Invalid data".
 func TestAnMP4WithoutItsIndexSaysSo(t *testing.T) {
 	clip := testclip.Make(t, "whole.mp4", 50, 25, "-c:v", "libx264", "-pix_fmt", "yuv420p")
-	whole, err := os.ReadFile(clip)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cut := filepath.Join(t.TempDir(), "cut.mp4")
-	if err := os.WriteFile(cut, whole[:len(whole)/2], 0o644); err != nil {
-		t.Fatal(err)
-	}
-	_, err = OpenReader(cut)
+	_, err := OpenReader(cutInHalf(t, clip))
 	if !errors.Is(err, ErrOpen) || !strings.Contains(err.Error(), "without its index, the moov box") || !strings.Contains(err.Error(), "frag_keyframe") {
 		t.Fatalf("open of an MP4 cut before its index: %v, want ErrOpen saying its index is missing", err)
 	}
@@ -95,14 +102,7 @@ func FuzzScanTopBoxes(f *testing.F) {
 func TestAnMP4CutShortCountsItsLastPacketTruncated(t *testing.T) {
 	for _, flags := range []string{"+faststart", "frag_keyframe+empty_moov"} {
 		clip := testclip.Make(t, "whole.mp4", 50, 25, "-c:v", "libx264", "-pix_fmt", "yuv420p", "-movflags", flags)
-		whole, err := os.ReadFile(clip)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cut := filepath.Join(t.TempDir(), "cut.mp4")
-		if err := os.WriteFile(cut, whole[:len(whole)/2], 0o644); err != nil {
-			t.Fatal(err)
-		}
+		cut := cutInHalf(t, clip)
 		r := mustReader(t, cut)
 		frames := readAllFrames(t, r)
 		st := r.Stats()
