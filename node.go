@@ -48,7 +48,8 @@ type Node struct {
 // New starts a node: its state file, actor system, topics and, when asked,
 // its remote node, in that order. It fails when an option does not hold, the
 // state file cannot be opened, or the remote node cannot listen; what it had
-// started is stopped again.
+// started is stopped again. A damaged state file is set aside and a new one
+// started, with a warning (storage.OpenState).
 func New(opts ...Option) (*Node, error) {
 	cfg := defaultConfig()
 	for _, o := range opts {
@@ -59,9 +60,13 @@ func New(opts ...Option) (*Node, error) {
 	n := &Node{log: cfg.log, stopTimeout: cfg.stopTimeout}
 	busOpts := []transport.Option{transport.WithLogger(cfg.log), transport.WithDefaultQoS(cfg.defaultQoS)}
 	if cfg.stateFile != "" {
-		rec, err := storage.Open(cfg.stateFile)
+		rec, aside, err := storage.OpenState(cfg.stateFile)
 		if err != nil {
 			return nil, fmt.Errorf("gopline: state file: %w", err)
+		}
+		if aside != nil {
+			cfg.log.Warn().Str("state_file", cfg.stateFile).Str("set_aside", aside.Path).AnErr("damage", aside.Cause).
+				Msgf("the state file was damaged: it is set aside as %s and a new one started; persistent topics start without their stored GOPs", aside.Path)
 		}
 		n.state = rec
 		busOpts = append(busOpts, transport.WithRetainer(storage.Retainers(rec, cfg.log)))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/gopline/gopline"
 	"github.com/gopline/gopline/codecs/ffmpeg"
 	"github.com/gopline/gopline/elements"
+	"github.com/gopline/gopline/internal/testlog"
 	"github.com/gopline/gopline/pipeline"
 	"github.com/gopline/gopline/qos"
 	"github.com/gopline/gopline/transport/remote"
@@ -98,6 +100,64 @@ func TestCloseStopsEveryGoroutineItStarted(t *testing.T) {
 	}
 	if err := again.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A node whose state file a power cut left damaged starts all the same: the
+// file is set aside, said in the log, and the persistent topic is cached in
+// a new one that the next node replays from.
+func TestNodeWithADamagedStateFileStarts(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state.gopline")
+	first, err := gopline.New(gopline.WithStateFile(state), gopline.WithDefaultQoS(qos.PersistentVideo()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start(t, first, "testsrc size=160x96 is-live=true ! h264enc gop=5 ! publish topic=/camera")
+	waitPublished(t, first, "/camera", 8)
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(state, fi.Size()/2); err != nil {
+		t.Fatal(err)
+	}
+
+	var log testlog.Buffer
+	next, err := gopline.New(gopline.WithStateFile(state), gopline.WithDefaultQoS(qos.PersistentVideo()),
+		gopline.WithLogger(zerolog.New(&log)))
+	if err != nil {
+		t.Fatalf("a node with a damaged state file did not start: %v", err)
+	}
+	aside, _ := filepath.Glob(state + ".damaged-*")
+	if len(aside) != 1 || !strings.Contains(log.String(), "the state file was damaged: it is set aside as "+aside[0]) {
+		t.Errorf("set aside as %v; the log says: %s", aside, log.String())
+	}
+	start(t, next, "testsrc size=160x96 is-live=true ! h264enc gop=5 ! publish topic=/camera")
+	waitPublished(t, next, "/camera", 8)
+	if err := next.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	again, err := gopline.New(gopline.WithStateFile(state), gopline.WithDefaultQoS(qos.PersistentVideo()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	start(t, again, "subscribe topic=/camera ! fakesink")
+	start(t, again, "testsrc size=160x96 is-live=true ! h264enc gop=5 ! publish topic=/camera")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		st, err := again.Bus().Stats("/camera")
+		if err == nil && st.ReplayedStale > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("nothing stale replayed from the new state file: %+v, %v", st, err)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
