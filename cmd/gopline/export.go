@@ -141,6 +141,10 @@ func (f *exportFlags) export(ctx context.Context, files []string, stdout, stderr
 	}
 	fmt.Fprintf(stdout, "wrote %s: %d frames of %s, %.1f s, %s%s\n", req.out, res.Frames, strings.Join(res.Streams, ", "),
 		res.Duration.Seconds(), formatBytes(res.Bytes), skippedNote(res.Skipped, res.Damaged))
+	if res.Encoded != 0 {
+		fmt.Fprintf(stderr, "note: the %s pictures of %s are encoded as H.264 for the MP4 (libx264 CRF %d, %s), as ffmpeg does; "+
+			"--format mcap keeps them as they are\n", strings.ToUpper(res.Encoded.String()), req.stream, export.EncodedCRF, export.EncodedPreset)
+	}
 	req.noteChanges(res, stderr)
 	if len(res.Reordered) > 0 {
 		fmt.Fprintf(stderr, "note: %s has B-frames (pictures out of decode order), which Foxglove's CompressedVideo does not play; "+

@@ -29,8 +29,11 @@
 // the stream's first packet, a zero to means past its last. Like
 // storage.Recording.Range, an export starts at the keyframe at or before
 // from, so that its first picture decodes; it may therefore begin a little
-// before from. The packets are copied as they were recorded: nothing is
-// decoded or re-encoded. A stream with reordering (B-frames) keeps its decode
+// before from. H.264 packets are copied as they were recorded: nothing is
+// decoded or re-encoded. An MP4 of a stream of JPEG or raw pictures holds
+// them encoded as H.264 (EncodedCRF, EncodedPreset, EncodedGOP), each at
+// its capture time, as ffmpeg -i cam.avi cam.mp4 makes it; an MCAP keeps
+// JPEG pictures as they are. A stream with reordering (B-frames) keeps its decode
 // order: an MP4 gets the source's pts and dts back (from each packet's
 // composition offset), and an MCAP logs each message at its decode time,
 // stamped with its picture's capture time. PNG decodes the picture shown at

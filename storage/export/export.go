@@ -48,6 +48,10 @@ type Result struct {
 	// refused such a change within a stream). The track's size is its
 	// first picture's; the pictures decode at their own.
 	SizeChanges []SizeChange
+	// Encoded is the codec of an MP4 export's stream when its pictures were
+	// encoded as H.264 for the MP4 (JPEG, Raw; see EncodedCRF); zero when
+	// its H.264 packets were copied as recorded.
+	Encoded media.Codec
 	// Reordered names the H.264 streams of an MCAP export whose pictures
 	// come out of decode order (B-frames), which Foxglove's CompressedVideo
 	// does not play: it decodes without lookahead.

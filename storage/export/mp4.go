@@ -15,7 +15,8 @@ import (
 )
 
 // MP4 writes the H.264 packets of stream captured in [from, to) to an MP4
-// file at path, which any player plays. A zero from is the stream's start,
+// file at path, which any player plays; the pictures of a JPEG or raw
+// stream are encoded as H.264 for it (Result.Encoded says so). A zero from is the stream's start,
 // a zero to its end; the file starts at the keyframe at or before from, and
 // each picture's presentation time is its capture time minus the first
 // picture's, and its decode time that less its composition offset. The
@@ -51,11 +52,15 @@ func MP4Files(ctx context.Context, recs []*storage.Recording, stream string, fro
 
 // writeMP4 writes the MP4 of the resolved range s of stream.
 func writeMP4(ctx context.Context, stream string, s span, path string, progress Progress) (Result, error) {
-	if s.info.Codec != media.H264 {
-		return Result{}, fmt.Errorf("%w: MP4 takes H.264; stream %q of %s is %v", ErrUnsupportedCodec, stream, s.label, s.info.Codec)
-	}
 	if err := s.oneCodec(stream); err != nil {
 		return Result{}, err
+	}
+	switch s.info.Codec {
+	case media.H264:
+	case media.JPEG, media.Raw:
+		return writeEncodedMP4(ctx, stream, s, path, progress)
+	default:
+		return Result{}, fmt.Errorf("%w: MP4 takes H.264, JPEG or raw pictures; stream %q of %s is %v", ErrUnsupportedCodec, stream, s.label, s.info.Codec)
 	}
 	changes, err := scanKeyframes(ctx, stream, s, path, progress.of(ScanningKeyframes))
 	if err != nil {
