@@ -81,7 +81,7 @@ func exportCommand() *cobra.Command {
 	fs := cmd.Flags()
 	fs.StringVar(&f.stream, "stream", "", "stream to export (default: the recording's only stream); mcap: streams, comma-separated (default: all)")
 	fs.StringVar(&f.format, "format", "", "mp4, mcap or png (default: from --out's extension, or png with --at or --every)")
-	fs.StringVar(&f.out, "out", "", "output file; for png, the pictures' directory, or a .png file for one --at time")
+	fs.StringVarP(&f.out, "out", "o", "", "output file; for png, the pictures' directory, or a .png file for one --at time")
 	fs.StringVar(&f.start, "start", "", "export from this time: a duration from the recording's start (12.5s, 1m), an RFC 3339 time, one as gopline info prints it, or a time of day in UTC (12:00:03.500)")
 	fs.StringVar(&f.end, "end", "", "export up to this time, exclusive (same forms as --start; one as gopline info prints it takes in its whole millisecond)")
 	fs.StringVar(&f.at, "at", "", "png: the pictures' times, comma-separated (same forms as --start)")

@@ -295,6 +295,7 @@ func TestExportExitCodes(t *testing.T) {
 	}{
 		{[]string{"export", rec, "-stream", "/camera", "-out", out}, 0},
 		{[]string{"export", rec, "-stream", "/jpeg", "-out", out + ".mp4"}, 0},
+		{[]string{"export", rec, "-stream", "/camera", "-o", out + "-o.mp4"}, 0}, // -o as record takes it
 		{[]string{"export", rec + ".missing", "-stream", "/camera", "-out", out}, 1},
 		{[]string{"export", rec, "-stream", "/camera", "-out", out, "-start", "soon"}, exitUsage},
 		{[]string{"export", "-h"}, 0},

@@ -23,7 +23,7 @@ const (
 	ffmpegRunCopy  = "ffmpeg's -c:v copy is videosrc passthrough=true, which hands on the H.264 without re-encoding; to encode, h264enc is an element"
 	ffmpegRunSeek  = "gopline has no -ss: videosrc reads its input from the start (gopline play --start starts a recording later)"
 	playUntil      = " is --end, which takes a time as gopline info prints it, an RFC 3339 time, or a duration from the recording's start"
-	exportCopy     = "gopline export copies the recorded H.264 as it is (ffmpeg's -c:v copy): it does not re-encode"
+	exportCopy     = "gopline export copies the recorded H.264 as it is (ffmpeg's -c:v copy), and encodes JPEG or raw pictures as H.264 for an MP4: there is no codec to choose"
 	playRemap      = ": gopline play publishes each stream on the topic of its name; " +
 		"a pipeline plays one on another topic: gopline run 'play path=FILE stream=/camera ! publish topic=/other'"
 )
@@ -61,7 +61,6 @@ var foreignFlags = map[string]map[string]string{
 	},
 	"export": {
 		"i":       "the recording is export's argument: gopline export FILE --out OUT",
-		"o":       "the output is --out",
 		"ss":      "ffmpeg's -ss is --start (or --at for a picture at that time)",
 		"to":      "ffmpeg's -to is --end",
 		"t":       "ffmpeg's -t is a length; gopline export takes --end, a time from the recording's start (--start 10s --end 15s for 5s)",

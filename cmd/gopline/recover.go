@@ -78,7 +78,7 @@ func recoverCommand() *cobra.Command {
 			return recoverRecording(args[0], out, asJSON, cmd.OutOrStdout())
 		},
 	}
-	cmd.Flags().StringVar(&out, "out", "", "the new recording to write (must not exist)")
+	cmd.Flags().StringVarP(&out, "out", "o", "", "the new recording to write (must not exist)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print what was recovered as JSON")
 	cmd.MarkFlagFilename("out", recordingExtensions...)
 	return cmd

@@ -57,7 +57,7 @@ func TestRecoverSalvagesATruncatedRecording(t *testing.T) {
 		t.Errorf("gopline info of the recovered file: exit %d\n%s%s", code, stdout, stderr)
 	}
 	out2 := filepath.Join(t.TempDir(), "new.gopline")
-	code, stdout, stderr = runCmd("recover", cut, "--out", out2, "--json")
+	code, stdout, stderr = runCmd("recover", cut, "-o", out2, "--json") // -o as record takes it
 	var report recoverReport
 	if err := json.Unmarshal([]byte(stdout), &report); code != exitOK || err != nil || len(report.Streams) == 0 || report.Streams[0].Packets == 0 {
 		t.Errorf("gopline recover --json: exit %d, %v\n%s%s", code, err, stdout, stderr)
