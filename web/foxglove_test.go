@@ -251,6 +251,30 @@ func TestFoxgloveNeedsTokenAndSubprotocol(t *testing.T) {
 	if len(c.greeting()) != 1 {
 		t.Error("with the token: no channel")
 	}
+
+	// At the root too, where foxglove_bridge serves (ws://robot:8765).
+	root := "ws" + strings.TrimPrefix(n.server.URL, "http") + "/"
+	if _, res, err := websocket.Dial(ctx, root, &websocket.DialOptions{Subprotocols: []string{foxgloveSubprotocol}}); err == nil ||
+		res == nil || res.StatusCode != http.StatusUnauthorized {
+		t.Errorf("at the root without the token: %v, want 401", err)
+	}
+	ws, _, err := websocket.Dial(ctx, root+"?token=s3cret", &websocket.DialOptions{Subprotocols: []string{foxgloveSubprotocol}})
+	if err != nil {
+		t.Fatalf("at the root: %v", err)
+	}
+	ws.SetReadLimit(16 << 20)
+	defer ws.CloseNow()
+	if c := (&foxClient{t: t, ws: ws}); len(c.greeting()) != 1 {
+		t.Error("at the root: no channel")
+	}
+	page, err := http.Get(n.server.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page.Body.Close()
+	if page.StatusCode != http.StatusOK || !strings.HasPrefix(page.Header.Get("Content-Type"), "text/html") {
+		t.Errorf("the root's page: %s, %s", page.Status, page.Header.Get("Content-Type"))
+	}
 }
 
 // A publisher that stops and a new one on the same topic soon after (the

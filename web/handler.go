@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -147,7 +148,7 @@ func New(cfg Config) (*Handler, error) {
 		whepRefused: lograte.Limiter{Interval: clientWarnEvery}, foxRefused: lograte.Limiter{Interval: clientWarnEvery},
 		foxEvicted: lograte.Limiter{Interval: clientWarnEvery}, slow: lograte.Limiter{Interval: clientWarnEvery},
 		behind: lograte.Limiter{Interval: clientWarnEvery}, lossy: lograte.Limiter{Interval: clientWarnEvery}}
-	h.mux.HandleFunc("GET /{$}", h.page("index.html"))
+	h.mux.HandleFunc("GET /{$}", h.serveRoot)
 	h.mux.HandleFunc("GET /view", h.page("view.html"))
 	h.mux.Handle("GET /static/", http.StripPrefix("/static", h.files))
 	h.mux.HandleFunc("GET /api/topics", h.authorized(h.serveTopics))
@@ -162,6 +163,17 @@ func New(cfg Config) (*Handler, error) {
 // its preflights and carry CORS headers (cors.go).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.withCORS(h.mux).ServeHTTP(w, r)
+}
+
+// serveRoot serves the topics' page, and a Foxglove connection to the
+// root as foxglove_bridge takes it (ws://robot:8765): a WebSocket upgrade
+// that asks for Foxglove's subprotocol, which no browser sends for a page.
+func (h *Handler) serveRoot(w http.ResponseWriter, r *http.Request) {
+	if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") && asksFor(r, foxgloveSubprotocol) {
+		h.serveFoxglove(w, r)
+		return
+	}
+	h.page("index.html")(w, r)
 }
 
 // page serves one of the embedded pages. The pages hold no secret: the
