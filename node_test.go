@@ -108,15 +108,7 @@ func TestCloseStopsEveryGoroutineItStarted(t *testing.T) {
 // a new one that the next node replays from.
 func TestNodeWithADamagedStateFileStarts(t *testing.T) {
 	state := filepath.Join(t.TempDir(), "state.gopline")
-	first, err := gopline.New(gopline.WithStateFile(state), gopline.WithDefaultQoS(qos.PersistentVideo()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	start(t, first, "testsrc size=160x96 is-live=true ! h264enc gop=5 ! publish topic=/camera")
-	waitPublished(t, first, "/camera", 8)
-	if err := first.Close(); err != nil {
-		t.Fatal(err)
-	}
+	cacheCamera(t, state)
 	fi, err := os.Stat(state)
 	if err != nil {
 		t.Fatal(err)
@@ -126,36 +118,50 @@ func TestNodeWithADamagedStateFileStarts(t *testing.T) {
 	}
 
 	var log testlog.Buffer
-	next, err := gopline.New(gopline.WithStateFile(state), gopline.WithDefaultQoS(qos.PersistentVideo()),
-		gopline.WithLogger(zerolog.New(&log)))
-	if err != nil {
-		t.Fatalf("a node with a damaged state file did not start: %v", err)
-	}
+	cacheCamera(t, state, gopline.WithLogger(zerolog.New(&log)))
 	aside, _ := filepath.Glob(state + ".damaged-*")
 	if len(aside) != 1 || !strings.Contains(log.String(), "the state file was damaged: it is set aside as "+aside[0]) {
 		t.Errorf("set aside as %v; the log says: %s", aside, log.String())
 	}
-	start(t, next, "testsrc size=160x96 is-live=true ! h264enc gop=5 ! publish topic=/camera")
-	waitPublished(t, next, "/camera", 8)
-	if err := next.Close(); err != nil {
-		t.Fatal(err)
-	}
+	waitStaleReplay(t, state)
+}
 
-	again, err := gopline.New(gopline.WithStateFile(state), gopline.WithDefaultQoS(qos.PersistentVideo()))
+// cacheCamera runs a node on the state file whose camera publishes the
+// persistent topic /camera until it has published 8 packets, and closes
+// it, which writes the topic's GOP into the file.
+func cacheCamera(t *testing.T, state string, opts ...gopline.Option) {
+	t.Helper()
+	n, err := gopline.New(append([]gopline.Option{gopline.WithStateFile(state), gopline.WithDefaultQoS(qos.PersistentVideo())}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer again.Close()
-	start(t, again, "subscribe topic=/camera ! fakesink")
-	start(t, again, "testsrc size=160x96 is-live=true ! h264enc gop=5 ! publish topic=/camera")
+	start(t, n, "testsrc size=160x96 is-live=true ! h264enc gop=5 ! publish topic=/camera")
+	waitPublished(t, n, "/camera", 8)
+	if err := n.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitStaleReplay starts a node on the state file with a viewer and a
+// camera of /camera, and waits until the topic has replayed the GOP the
+// file held, marked stale.
+func waitStaleReplay(t *testing.T, state string) {
+	t.Helper()
+	n, err := gopline.New(gopline.WithStateFile(state), gopline.WithDefaultQoS(qos.PersistentVideo()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	start(t, n, "subscribe topic=/camera ! fakesink")
+	start(t, n, "testsrc size=160x96 is-live=true ! h264enc gop=5 ! publish topic=/camera")
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		st, err := again.Bus().Stats("/camera")
+		st, err := n.Bus().Stats("/camera")
 		if err == nil && st.ReplayedStale > 0 {
-			break
+			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("nothing stale replayed from the new state file: %+v, %v", st, err)
+			t.Fatalf("nothing stale replayed from the state file: %+v, %v", st, err)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -217,32 +223,6 @@ func TestPipelinesShareTheNodesTopics(t *testing.T) {
 // a publisher offers the topic again.
 func TestClosedNodesPersistentCacheServesTheNextNode(t *testing.T) {
 	state := filepath.Join(t.TempDir(), "state.gopline")
-	first, err := gopline.New(gopline.WithStateFile(state), gopline.WithDefaultQoS(qos.PersistentVideo()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	start(t, first, "testsrc size=160x96 is-live=true ! h264enc gop=5 ! publish topic=/camera")
-	waitPublished(t, first, "/camera", 8)
-	if err := first.Close(); err != nil {
-		t.Fatal(err)
-	}
-
-	next, err := gopline.New(gopline.WithStateFile(state), gopline.WithDefaultQoS(qos.PersistentVideo()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer next.Close()
-	start(t, next, "subscribe topic=/camera ! fakesink")
-	start(t, next, "testsrc size=160x96 is-live=true ! h264enc gop=5 ! publish topic=/camera")
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		st, err := next.Bus().Stats("/camera")
-		if err == nil && st.ReplayedStale > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("nothing stale replayed from the state file: %+v, %v", st, err)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	cacheCamera(t, state)
+	waitStaleReplay(t, state)
 }

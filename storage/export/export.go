@@ -352,6 +352,13 @@ func (r *packetReader) next() (*media.Packet, error) {
 	}
 }
 
+// skipDamaged counts a packet that next returned but that does not decode
+// (a picture its decoder refused) as a damaged record: skipped.
+func (r *packetReader) skipDamaged() {
+	r.corrupt++
+	r.skipped++
+}
+
 // finish reports the final progress and fills in the counts of res.
 func (r *packetReader) finish(res *Result) {
 	r.cur.Close()

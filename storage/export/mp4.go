@@ -66,6 +66,27 @@ func writeMP4(ctx context.Context, stream string, s span, path string, progress 
 	if err != nil {
 		return Result{}, err
 	}
+	res, err := writeTrack(ctx, stream, s, path, progress, func(tmp string) track {
+		return &mp4Export{path: path, tmp: tmp, inBand: changes.paramSets}
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	res.ParameterSetsChange, res.SizeChanges = changes.paramSets, changes.sizes
+	return res, nil
+}
+
+// track writes the packets of a range into an MP4's temporary file.
+type track interface {
+	// run writes the packets r reads, and counts what it wrote.
+	run(r *packetReader) (Result, error)
+	// close finishes the file.
+	close() error
+}
+
+// writeTrack writes the range s of stream into the track that open makes
+// in a temporary file beside path, and puts it at path once it is whole.
+func writeTrack(ctx context.Context, stream string, s span, path string, progress Progress, open func(tmp string) track) (Result, error) {
 	r, err := newPacketReader(ctx, stream, s, progress.of(Writing))
 	if err != nil {
 		return Result{}, err
@@ -76,25 +97,24 @@ func writeMP4(ctx context.Context, stream string, s span, path string, progress 
 		r.finish(&res)
 		return Result{}, err
 	}
-	m := &mp4Export{path: path, tmp: tmp, inBand: changes.paramSets}
-	res, err := m.run(r)
+	t := open(tmp)
+	res, err := t.run(r)
 	r.finish(&res)
-	if cerr := m.close(); err == nil {
+	if cerr := t.close(); err == nil {
 		err = cerr
 	}
 	if err == nil && res.Frames == 0 {
-		err = fmt.Errorf("%w: stream %q of %s: no packet in the range decodes", ErrEmptyRange, stream, s.label)
+		err = fmt.Errorf("%w: stream %q of %s: no picture in the range decodes", ErrEmptyRange, stream, s.label)
 	}
 	if err != nil {
-		discard(m.tmp)
+		discard(tmp)
 		return Result{}, noRoom(path, err)
 	}
-	if res.Bytes, err = commit(m.tmp, path); err != nil {
-		discard(m.tmp)
+	if res.Bytes, err = commit(tmp, path); err != nil {
+		discard(tmp)
 		return Result{}, noRoom(path, err)
 	}
 	res.Streams = []string{stream}
-	res.ParameterSetsChange, res.SizeChanges = changes.paramSets, changes.sizes
 	return res, nil
 }
 

@@ -38,36 +38,13 @@ func writeEncodedMP4(ctx context.Context, stream string, s span, path string, pr
 	if err != nil {
 		return Result{}, err
 	}
-	r, err := newPacketReader(ctx, stream, s, progress.of(Writing))
+	res, err := writeTrack(ctx, stream, s, path, progress, func(tmp string) track {
+		return &mp4Encode{mp4: mp4Export{path: path, tmp: tmp, inBand: len(sizes) > 0}, dec: dec, origin: s.origin}
+	})
 	if err != nil {
 		return Result{}, err
 	}
-	tmp, err := reserveTemp(path)
-	if err != nil {
-		var res Result
-		r.finish(&res)
-		return Result{}, err
-	}
-	e := &mp4Encode{mp4: mp4Export{path: path, tmp: tmp, inBand: len(sizes) > 0}, dec: dec, origin: s.origin}
-	res, err := e.run(r)
-	r.finish(&res)
-	res.Skipped += e.undecodable
-	res.Damaged += e.undecodable
-	if cerr := e.close(); err == nil {
-		err = cerr
-	}
-	if err == nil && res.Frames == 0 {
-		err = fmt.Errorf("%w: stream %q of %s: no picture in the range decodes", ErrEmptyRange, stream, s.label)
-	}
-	if err != nil {
-		discard(tmp)
-		return Result{}, noRoom(path, err)
-	}
-	if res.Bytes, err = commit(tmp, path); err != nil {
-		discard(tmp)
-		return Result{}, noRoom(path, err)
-	}
-	res.Streams, res.Encoded = []string{stream}, s.info.Codec
+	res.Encoded = s.info.Codec
 	res.ParameterSetsChange, res.SizeChanges = len(sizes) > 0, sizes
 	return res, nil
 }
@@ -109,13 +86,12 @@ func scanSizes(ctx context.Context, stream string, s span, progress func(done, t
 // mp4Encode decodes each picture and encodes it into the MP4's track with
 // an encoder opened for its size.
 type mp4Encode struct {
-	mp4         mp4Export
-	dec         codecs.Decoder
-	enc         *ffmpeg.H264Encoder
-	width       int // enc's picture size
-	height      int
-	origin      time.Time // the recording's start, which messages count from
-	undecodable int       // pictures that did not decode
+	mp4    mp4Export
+	dec    codecs.Decoder
+	enc    *ffmpeg.H264Encoder
+	width  int // enc's picture size
+	height int
+	origin time.Time // the recording's start, which messages count from
 }
 
 func (e *mp4Encode) run(r *packetReader) (Result, error) {
@@ -130,7 +106,7 @@ func (e *mp4Encode) run(r *packetReader) (Result, error) {
 		}
 		frames, err := e.dec.Decode(p)
 		if errors.Is(err, codecs.ErrCorrupt) {
-			e.undecodable++
+			r.skipDamaged()
 			continue
 		}
 		if err != nil {
