@@ -2,6 +2,7 @@ package storage
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -158,7 +159,9 @@ func (r *Recording) commitLocked() error {
 	now := r.cfg.clock()
 	var streams []*batchStream // in the order of their first packets
 	byState := make(map[*streamState]*batchStream)
+	newest := int64(math.MinInt64) // the batch's newest capture time
 	for _, pp := range batch {
+		newest = max(newest, pp.capture)
 		bs := byState[pp.st]
 		if bs == nil {
 			bs = &batchStream{st: pp.st}
@@ -175,7 +178,7 @@ func (r *Recording) commitLocked() error {
 					return err
 				}
 			}
-			if err := r.retain(tx, now); err != nil {
+			if err := r.retain(tx, ageEnd(now, newest)); err != nil {
 				return err
 			}
 			var err error

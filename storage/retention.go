@@ -45,6 +45,20 @@ func newestOf(sb streamBuckets, g gopBounds) int64 {
 	return g.nextTime
 }
 
+// ageEnd is the time a recording's ages count back from at a commit at now
+// of packets whose newest was captured at newest (Unix nanoseconds): now,
+// or newest when the clock is ahead of it. A camera's timeline keeps the
+// wall clock's time at its start, so a clock set forward after that (a
+// robot without a battery-backed clock, set by NTP after its cameras
+// started) would otherwise make every GOP old at once, and retention would
+// keep the newest GOP of each stream alone.
+func ageEnd(now time.Time, newest int64) time.Time {
+	if n := time.Unix(0, newest); newest != math.MinInt64 && n.Before(now) {
+		return n
+	}
+	return now
+}
+
 // retain applies the retention limits in the commit's transaction. By age it
 // deletes, per stream, every GOP whose last packet was captured at or before
 // now - maxAge: with capture times that do not go backwards, all of that

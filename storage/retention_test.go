@@ -137,6 +137,39 @@ func TestRetentionByAgeDeletesGOPsOlderThanMaxAge(t *testing.T) {
 	}
 }
 
+// A clock set forward after the camera started (NTP on a robot without a
+// battery-backed clock) leaves the camera's timeline where it was: ages
+// count back from its newest picture, so the recording keeps its last
+// maxAge instead of its newest GOP alone.
+func TestRetentionByAgeOutlivesAClockSetForward(t *testing.T) {
+	clk := newFakeClock()
+	const maxAge = 2 * time.Second
+	rec, _ := MustOpen(t, storage.WithClock(clk.Now), storage.WithBatch(3, 0), storage.WithRetention(0, maxAge))
+	createCamera(t, rec)
+	s := newSynth()
+	s.gop = 30 // one second at 30 fps
+	var set time.Duration
+	for i := range 150 {
+		p := s.packet(i)
+		if i == 60 {
+			set = 365 * 24 * time.Hour // the clock is set; the camera's timeline goes on
+		}
+		clk.Advance(p.CaptureTime.Add(set).Sub(clk.Now()))
+		if err := rec.Append("/camera", p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := rec.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	got := checkWholeGOPs(t, rec, "/camera", 149)
+	// Packets 90..149 lie within 2 s of the newest: GOPs 90 and 120 are
+	// kept whole, and GOP 60 too, whose last packet (89) is 2 s old.
+	if first := got[0].index; first != 60 {
+		t.Fatalf("kept from packet %d, want from 60 (the last %v of the camera's time)", first, maxAge)
+	}
+}
+
 func TestRetentionByBytesTakesTheOldestGOPOfAllStreams(t *testing.T) {
 	rec, _ := MustOpen(t, storage.WithBatch(1, 0), storage.WithRetention(20_000, 0))
 	createCamera(t, rec)
