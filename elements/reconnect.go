@@ -58,6 +58,7 @@ type finite interface{ Finite() bool }
 // delivered nothing with ErrNothingDelivered, so that a run whose camera
 // never answered, or never sent a picture, does not pass for one that ran.
 type reconnecting[T media.Item] struct {
+	// location is the stream's, as messages show it (ffmpeg.Redact).
 	location string
 	open     func(stop <-chan struct{}) (pipeline.Source[T], error) // opens the stream; a blocking call ends when stop closes
 	policy   backoff.Policy
@@ -223,12 +224,12 @@ func (s *reconnecting[T]) connect() error {
 // when its options are wrong (a misspelled option, an unknown format) or
 // ask what its codec cannot give (passthrough of HEVC), or its sender
 // leaves out what decoding needs (an RTP stream without parameter sets),
-// or its .sdp file cannot be read, which the next attempt would meet
-// again (but see reopenable).
+// or its .sdp file cannot be read, or the server refuses its credentials,
+// which the next attempt would meet again (but see reopenable).
 func retryable(err error) bool {
 	return !errors.Is(err, ffmpeg.ErrBadOption) && !errors.Is(err, ffmpeg.ErrNotH264) &&
 		!errors.Is(err, ffmpeg.ErrNoParameterSets) && !errors.Is(err, ffmpeg.ErrSessionFile) &&
-		!errors.Is(err, ffmpeg.ErrCameraUnavailable)
+		!errors.Is(err, ffmpeg.ErrCameraUnavailable) && !errors.Is(err, ffmpeg.ErrUnauthorized)
 }
 
 // reopenable reports whether an attempt to reopen the stream that failed
@@ -237,10 +238,13 @@ func retryable(err error) bool {
 // restarts writes its file again (ffmpeg -sdp_file empties it first) and
 // the attempt may have come while it was missing or half written, or a
 // camera that is not there or busy, since a camera that was unplugged or
-// reset comes back at its path. At start either fails at once: it is the
+// reset comes back at its path, or a server that refused access, since
+// the credentials worked before (a camera that reboots may refuse them
+// until its accounts are loaded). At start each fails at once: it is the
 // user's to fix.
 func (s *reconnecting[T]) reopenable(err error) bool {
-	return retryable(err) || (s.opened > 0 && (errors.Is(err, ffmpeg.ErrSessionFile) || errors.Is(err, ffmpeg.ErrCameraUnavailable)))
+	return retryable(err) || (s.opened > 0 && (errors.Is(err, ffmpeg.ErrSessionFile) || errors.Is(err, ffmpeg.ErrCameraUnavailable) ||
+		errors.Is(err, ffmpeg.ErrUnauthorized)))
 }
 
 // down notes that the stream went down because of err, and warns.

@@ -385,34 +385,40 @@ func TestReconnectingSourceRetriesASessionFileOnlyOnceItOpened(t *testing.T) {
 	}
 }
 
-// A camera that is not there at start fails the source at once, with
-// retries for ever: it is the user's to fix. Once it streamed, a camera
-// that drops (unplugged, a USB reset) is waited for at its path, through
-// the openings that find it missing, and goes on.
+// A camera that is not there at start, or a server that refuses the
+// URL's credentials, fails the source at once, with retries for ever: it
+// is the user's to fix. Once it streamed, a camera that drops (unplugged,
+// a USB reset, a network camera that reboots and refuses its accounts
+// until they are loaded) is waited for through the openings that fail so,
+// and goes on.
 func TestReconnectingSourceWaitsForACameraOnlyOnceItStreamed(t *testing.T) {
-	missing := fmt.Errorf("%w %q: %w", ffmpeg.ErrOpen, "/dev/video0", ffmpeg.ErrCameraUnavailable)
-	atStart := &fakeCamera{n: 1, down: map[int]bool{1: true}, failure: missing}
-	s, err := newReconnecting("/dev/video0", backoff.DefaultPolicy(), atStart.open)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start(&pipeline.Env{Log: zerolog.Nop(), Now: time.Now}); !errors.Is(err, ffmpeg.ErrCameraUnavailable) || atStart.opened != 1 {
-		t.Fatalf("Start = %v after %d openings, want the camera's error at once", err, atStart.opened)
-	}
-
-	unplugged := &fakeCamera{n: 2, down: map[int]bool{2: true, 3: true, 4: true}, failure: missing}
-	var log testlog.Buffer
-	s, _ = reconnectingTo(t, unplugged, backoff.Forever, &log)
-	for want := range uint64(4) {
-		f, _, err := s.Next()
+	for _, failure := range []error{
+		fmt.Errorf("%w %q: %w", ffmpeg.ErrOpen, "/dev/video0", ffmpeg.ErrCameraUnavailable),
+		fmt.Errorf("%w %q: %w", ffmpeg.ErrOpen, "rtsp://admin:***@cam/stream", ffmpeg.ErrUnauthorized),
+	} {
+		atStart := &fakeCamera{n: 1, down: map[int]bool{1: true}, failure: failure}
+		s, err := newReconnecting("/dev/video0", backoff.DefaultPolicy(), atStart.open)
 		if err != nil {
-			t.Fatalf("frame %d: %v after %d openings; log:\n%s", want, err, unplugged.opened, log.String())
+			t.Fatal(err)
 		}
-		if f.Seq != want {
-			t.Fatalf("frame %d has Seq %d", want, f.Seq)
+		if err := s.Start(&pipeline.Env{Log: zerolog.Nop(), Now: time.Now}); !errors.Is(err, failure) || atStart.opened != 1 {
+			t.Fatalf("Start = %v after %d openings, want %v at once", err, atStart.opened, failure)
 		}
-	}
-	if unplugged.opened != 5 {
-		t.Fatalf("opened %d times, want 5 (the camera was missing at the 2nd to 4th)", unplugged.opened)
+
+		dropped := &fakeCamera{n: 2, down: map[int]bool{2: true, 3: true, 4: true}, failure: failure}
+		var log testlog.Buffer
+		s, _ = reconnectingTo(t, dropped, backoff.Forever, &log)
+		for want := range uint64(4) {
+			f, _, err := s.Next()
+			if err != nil {
+				t.Fatalf("%v: frame %d: %v after %d openings; log:\n%s", failure, want, err, dropped.opened, log.String())
+			}
+			if f.Seq != want {
+				t.Fatalf("frame %d has Seq %d", want, f.Seq)
+			}
+		}
+		if dropped.opened != 5 {
+			t.Fatalf("%v: opened %d times, want 5 (the 2nd to 4th failed)", failure, dropped.opened)
+		}
 	}
 }

@@ -51,6 +51,12 @@ var (
 	// is the user's to fix, but does once the camera streamed: a camera
 	// that drops comes back at the same path, or not at all.
 	ErrCameraUnavailable = errors.New("ffmpeg: camera unavailable")
+	// ErrUnauthorized means a network camera or server refused the input
+	// (401 Unauthorized: no credentials, or the URL's are wrong; 403
+	// Forbidden: its user may not open that stream). The error says which,
+	// and what to give. A network source does not try it again at start,
+	// where it is the user's to fix, but does once the stream opened.
+	ErrUnauthorized = errors.New("ffmpeg: the server refused access")
 	// ErrNoParameterSets means an H.264 or H.265 stream received over RTP
 	// has keyframes without the SPS and PPS to decode them, which only its
 	// sender can put in (or its .sdp file, out of band). The error says

@@ -28,7 +28,7 @@ func (r *Reader) open() error {
 	// would only estimate its length from a bitrate, with a warning.
 	if !r.rawvideo() {
 		if err := r.demuxing(r.findStreamInfo); err != nil {
-			return fmt.Errorf("%w %q: reading stream info: %w", ErrOpen, r.url, err)
+			return fmt.Errorf("%w %q: reading stream info: %w", ErrOpen, r.shown, err)
 		}
 	}
 	if err := r.chooseStream(); err != nil {
@@ -132,7 +132,7 @@ func (r *Reader) openInput() error {
 	}
 	if r.cfg.inputFormat != "" {
 		if inFmt = astiav.FindInputFormat(r.cfg.inputFormat); inFmt == nil {
-			return fmt.Errorf("%w %q: %w: unknown input format %q", ErrOpen, r.url, ErrBadOption, r.cfg.inputFormat)
+			return fmt.Errorf("%w %q: %w: unknown input format %q", ErrOpen, r.shown, ErrBadOption, r.cfg.inputFormat)
 		}
 	}
 	if readsSessionFile(r.url, r.cfg.inputFormat) {
@@ -179,17 +179,17 @@ func (r *Reader) openInput() error {
 		defer dict.Free()
 		for k, v := range options {
 			if err := dict.Set(k, v, 0); err != nil {
-				return fmt.Errorf("%w %q: option %s=%s: %w", ErrOpen, r.url, k, v, err)
+				return fmt.Errorf("%w %q: option %s=%s: %w", ErrOpen, r.shown, k, v, err)
 			}
 		}
 	}
 	if r.fc = astiav.AllocFormatContext(); r.fc == nil {
-		return fmt.Errorf("%w %q: allocating format context failed", ErrOpen, r.url)
+		return fmt.Errorf("%w %q: allocating format context failed", ErrOpen, r.shown)
 	}
 	r.fcAt = r.logs.bind(r.fc)
 	if path != "" {
 		if r.pipe, err = openPipeInput(path, named); err != nil {
-			return fmt.Errorf("%w %q: %w", ErrOpen, r.url, err)
+			return fmt.Errorf("%w %q: %w", ErrOpen, r.shown, err)
 		}
 		r.fc.SetPb(r.pipe.io)
 	}
@@ -199,32 +199,36 @@ func (r *Reader) openInput() error {
 		r.fc = nil
 		r.logs.unbind(r.fcAt)
 		if errors.Is(err, astiav.ErrProtocolNotFound) {
-			return missingProtocol(r.url, err)
+			return missingProtocol(r.shown, err)
+		}
+		if errors.Is(err, astiav.ErrHttpUnauthorized) || errors.Is(err, astiav.ErrHttpForbidden) {
+			return fmt.Errorf("%w %q: %w: %w (%s)", ErrOpen, r.shown, ErrUnauthorized, err,
+				credentialsHint(r.url, errors.Is(err, astiav.ErrHttpForbidden)))
 		}
 		if readsSessionFile(r.url, r.cfg.inputFormat) && (errors.Is(err, astiav.ErrInvaliddata) || errors.Is(err, astiav.ErrEio)) {
-			return fmt.Errorf("%w %q: FFmpeg's sdp demuxer cannot read it: %w", ErrSessionFile, r.url, err)
+			return fmt.Errorf("%w %q: FFmpeg's sdp demuxer cannot read it: %w", ErrSessionFile, r.shown, err)
 		}
 		if r.cfg.inputFormat == "rawvideo" && r.cfg.inputOptions["video_size"] == "" {
 			// A raw file says nothing of its pictures, and FFmpeg's error
 			// says nothing of what is missing.
 			return fmt.Errorf("%w %q: %w (a raw input needs its pictures' size: options=video_size=WxH,pixel_format=yuv420p,framerate=30)",
-				ErrOpen, r.url, err)
+				ErrOpen, r.shown, err)
 		}
 		if errors.Is(err, astiav.ErrInvaliddata) {
 			if why := missingIndex(r.url); why != nil {
-				return fmt.Errorf("%w %q: %w: %w", ErrOpen, r.url, err, why)
+				return fmt.Errorf("%w %q: %w: %w", ErrOpen, r.shown, err, why)
 			}
 		}
 		if cameraPath(r.url, r.cfg.inputFormat) {
 			if hint := cameraHint(r.url, err, videoDevices()); hint != "" {
-				return fmt.Errorf("%w %q: %w (%s)", ErrOpen, r.url, cameraUnavailable{err}, hint)
+				return fmt.Errorf("%w %q: %w (%s)", ErrOpen, r.shown, cameraUnavailable{err}, hint)
 			}
 		}
-		return fmt.Errorf("%w %q: %w", ErrOpen, r.url, err)
+		return fmt.Errorf("%w %q: %w", ErrOpen, r.shown, err)
 	}
 	if unknown := unusedOptions(dict, r.cfg.inputOptions); len(unknown) > 0 {
 		return fmt.Errorf("%w %q: %w: the %s input has no option %s (ffmpeg -h demuxer=NAME and -h protocol=NAME list the options)",
-			ErrOpen, r.url, ErrBadOption, r.fc.InputFormat().Name(), strings.Join(unknown, ", "))
+			ErrOpen, r.shown, ErrBadOption, r.fc.InputFormat().Name(), strings.Join(unknown, ", "))
 	}
 	return nil
 }

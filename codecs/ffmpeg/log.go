@@ -248,7 +248,7 @@ const swscaleJPEGRange = "deprecated pixel format used, make sure you did set ra
 
 //export goplineFFmpegLog
 func goplineFFmpegLog(avcl unsafe.Pointer, level C.int, line *C.char) {
-	msg := strings.TrimRight(C.GoString(line), "\n")
+	msg := redactText(strings.TrimRight(C.GoString(line), "\n"))
 	if msg == "" || strings.HasSuffix(msg, swscaleJPEGRange) {
 		return
 	}

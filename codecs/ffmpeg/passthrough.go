@@ -23,14 +23,14 @@ func (r *Reader) openPassthrough(par *astiav.CodecParameters) error {
 	case astiav.CodecIDH264:
 	default:
 		return fmt.Errorf("%w: %q has %s video, which passthrough cannot hand on (it takes H.264 or MJPEG): decode it instead",
-			ErrNotH264, r.url, r.info.Codec)
+			ErrNotH264, r.shown, r.info.Codec)
 	}
 	extra := par.ExtraData()
 	switch {
 	case len(extra) > 0 && extra[0] == 1: // avcC: an MP4/MKV-style stream
 		cfg, err := h264.ParseDecoderConfig(extra)
 		if err != nil {
-			return fmt.Errorf("ffmpeg: %q: H.264 decoder configuration: %w", r.url, err)
+			return fmt.Errorf("ffmpeg: %q: H.264 decoder configuration: %w", r.shown, err)
 		}
 		r.avccLength = cfg.LengthSize
 		r.params.Update(append(append([][]byte{}, cfg.SPS...), cfg.PPS...))
@@ -136,7 +136,7 @@ func (r *Reader) time(p *media.Packet, pts, dts int64, discard bool) {
 	if !r.times.started {
 		if start := r.stream.StartTime(); r.times.presentsFrom(start, pts) {
 			if log := r.logger(); log != nil {
-				log.Info().Str("location", r.url).Msgf("the stream starts %v after its first keyframe (an edit list): "+
+				log.Info().Str("location", r.shown).Msgf("the stream starts %v after its first keyframe (an edit list): "+
 					"the packets before are kept for decoding, with capture times before the start",
 					r.times.duration(start-pts))
 			}
@@ -164,7 +164,7 @@ func (r *Reader) sayJump(before int, what string, seq uint64) {
 	if !ok {
 		return
 	}
-	ev := log.Warn().Str("location", r.url)
+	ev := log.Warn().Str("location", r.shown)
 	if n > 1 {
 		ev = ev.Uint64("jumps", n)
 	}
@@ -322,7 +322,7 @@ func (r *Reader) sayKeyframes(nalus [][]byte) {
 	}
 	d, packets, keyframes, intra := r.keyframes.wait(now)
 	d = d.Round(time.Second)
-	ev := log.Warn().Str("location", r.url).Int("packets", packets).Int("intra_pictures", intra)
+	ev := log.Warn().Str("location", r.shown).Int("packets", packets).Int("intra_pictures", intra)
 	if news == newsNoKeyframe {
 		ev.Msgf("no keyframe in the first %d packets (%v): nothing is published until one comes; "+
 			"the stream has no IDR and no recovery point (%d intra pictures without one); "+

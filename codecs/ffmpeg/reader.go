@@ -71,9 +71,10 @@ type StreamInfo struct {
 // package's Ownership). A Reader is not safe for concurrent use. Close frees
 // its FFmpeg objects.
 type Reader struct {
-	url  string
-	cfg  readerConfig
-	info StreamInfo
+	url   string
+	shown string // url as messages show it (Redact)
+	cfg   readerConfig
+	info  StreamInfo
 
 	fc       *astiav.FormatContext
 	stream   *astiav.Stream
@@ -180,7 +181,7 @@ func OpenReader(url string, opts ...ReaderOption) (*Reader, error) {
 		}
 	}
 	registerDevices.Do(astiav.RegisterAllDevices)
-	r := &Reader{url: url, cfg: cfg, epoch: media.NewEpoch(), dataEnd: -1}
+	r := &Reader{url: url, shown: Redact(url), cfg: cfg, epoch: media.NewEpoch(), dataEnd: -1}
 	if cfg.log != nil {
 		r.logs.set(*cfg.log)
 	}
@@ -219,7 +220,7 @@ func (r *Reader) readVideoPacket() error {
 			if errors.Is(err, astiav.ErrEof) || r.closedMultipart(err) {
 				return io.EOF
 			}
-			return fmt.Errorf("ffmpeg: reading %q: %w", r.url, err)
+			return fmt.Errorf("ffmpeg: reading %q: %w", r.shown, err)
 		}
 		if r.pkt.StreamIndex() == r.stream.Index() {
 			if r.leaveOutLost() {
@@ -289,7 +290,7 @@ func (r *Reader) ReadFrame() (*media.Frame, error) {
 			}
 			continue
 		case !errors.Is(err, astiav.ErrEagain):
-			return nil, fmt.Errorf("ffmpeg: decoding %q: %w", r.url, err)
+			return nil, fmt.Errorf("ffmpeg: decoding %q: %w", r.shown, err)
 		}
 		if r.fed {
 			return nil, r.end()
@@ -327,7 +328,7 @@ func (r *Reader) picture() (*media.Frame, error) {
 	f, err := r.scale.convert(r.frame)
 	r.frame.Unref()
 	if err != nil {
-		return nil, fmt.Errorf("ffmpeg: %q: %w", r.url, err)
+		return nil, fmt.Errorf("ffmpeg: %q: %w", r.shown, err)
 	}
 	if r.turns > 0 {
 		if f, err = r.turn(f); err != nil {
@@ -357,7 +358,7 @@ func (r *Reader) feed() error {
 		// last packet cut short); what it cannot decode is counted.
 		err := r.dec.SendPacket(nil)
 		if err != nil && !errors.Is(err, astiav.ErrEof) && !isDamage(err) {
-			return fmt.Errorf("ffmpeg: flushing decoder of %q: %w", r.url, err)
+			return fmt.Errorf("ffmpeg: flushing decoder of %q: %w", r.shown, err)
 		}
 		if isDamage(err) {
 			return r.decodeFailed(r.damage.last(), err)
@@ -394,7 +395,7 @@ func (r *Reader) feed() error {
 	if isDamage(err) {
 		return r.decodeFailed(at, err)
 	} else if err != nil {
-		return fmt.Errorf("ffmpeg: decoding %q: %w", r.url, err)
+		return fmt.Errorf("ffmpeg: decoding %q: %w", r.shown, err)
 	}
 	return nil
 }
@@ -420,7 +421,7 @@ func (r *Reader) waitingForKeyframe(key bool) bool {
 // out in between, which no damage explains.
 func (r *Reader) decodeFailed(at uint64, cause error) error {
 	if r.failing++; r.failing > pendingLimit {
-		return fmt.Errorf("ffmpeg: decoding %q: %d errors in a row: %w", r.url, r.failing, cause)
+		return fmt.Errorf("ffmpeg: decoding %q: %d errors in a row: %w", r.shown, r.failing, cause)
 	}
 	if r.cutByTheEnd(at) {
 		r.stats.Truncated++ // a file cut short, as a raw file's last picture
@@ -440,7 +441,7 @@ func (r *Reader) end() error {
 	r.damage.end()
 	r.stats.Damaged += r.damage.takeLost()
 	if r.seq == 0 {
-		return fmt.Errorf("%w in %q (%s)", ErrNoVideoFrames, r.url, r.stats)
+		return fmt.Errorf("%w in %q (%s)", ErrNoVideoFrames, r.shown, r.stats)
 	}
 	if r.hls != nil {
 		return r.stalled() // a live playlist has no end of its own

@@ -12,14 +12,14 @@ import (
 func (r *Reader) openDecoder(par *astiav.CodecParameters) error {
 	codec := astiav.FindDecoder(par.CodecID())
 	if codec == nil {
-		return fmt.Errorf("%w: %s decoder for %q", ErrCodecNotFound, r.info.Codec, r.url)
+		return fmt.Errorf("%w: %s decoder for %q", ErrCodecNotFound, r.info.Codec, r.shown)
 	}
 	if r.dec = astiav.AllocCodecContext(codec); r.dec == nil {
-		return fmt.Errorf("ffmpeg: allocating %s decoder for %q failed", r.info.Codec, r.url)
+		return fmt.Errorf("ffmpeg: allocating %s decoder for %q failed", r.info.Codec, r.shown)
 	}
 	r.decAt = r.logs.bind(r.dec)
 	if err := par.ToCodecContext(r.dec); err != nil {
-		return fmt.Errorf("ffmpeg: %s decoder parameters for %q: %w", r.info.Codec, r.url, err)
+		return fmt.Errorf("ffmpeg: %s decoder parameters for %q: %w", r.info.Codec, r.shown, err)
 	}
 	// Strict, the decoder runs on one thread unless told otherwise
 	// (WithReaderThreads): FFmpeg 5.1 conceals damage in a slice a worker
@@ -40,10 +40,10 @@ func (r *Reader) openDecoder(par *astiav.CodecParameters) error {
 	dict := astiav.NewDictionary()
 	defer dict.Free()
 	if err := dict.Set("err_detect", errDetect(r.cfg.conceal), 0); err != nil {
-		return fmt.Errorf("ffmpeg: %s decoder option for %q: %w", r.info.Codec, r.url, err)
+		return fmt.Errorf("ffmpeg: %s decoder option for %q: %w", r.info.Codec, r.shown, err)
 	}
 	if err := r.dec.Open(codec, dict); err != nil {
-		return fmt.Errorf("ffmpeg: opening %s decoder for %q: %w", r.info.Codec, r.url, err)
+		return fmt.Errorf("ffmpeg: opening %s decoder for %q: %w", r.info.Codec, r.shown, err)
 	}
 	r.frame = astiav.AllocFrame()
 	width, height := r.cfg.width, r.cfg.height
@@ -65,14 +65,14 @@ func (r *Reader) turn(f *media.Frame) (*media.Frame, error) {
 	if !r.turned.Fits(f.Format, w, h) {
 		pool, err := media.NewFramePool(f.Format, w, h, 0)
 		if err != nil {
-			return nil, fmt.Errorf("ffmpeg: %q: turned %dx%d %v pictures: %w", r.url, w, h, f.Format, err)
+			return nil, fmt.Errorf("ffmpeg: %q: turned %dx%d %v pictures: %w", r.shown, w, h, f.Format, err)
 		}
 		r.turned = pool
 	}
 	out := r.turned.Get()
 	if err := f.RotateInto(out, r.turns); err != nil {
 		out.Release()
-		return nil, fmt.Errorf("ffmpeg: %q: %w", r.url, err)
+		return nil, fmt.Errorf("ffmpeg: %q: %w", r.shown, err)
 	}
 	return out, nil
 }

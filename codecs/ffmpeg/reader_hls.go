@@ -88,7 +88,7 @@ func (r *Reader) hlsOptions(options map[string]string) (map[string]string, error
 	p, media, err := r.readPlaylist(r.url)
 	if err != nil {
 		if log := r.logger(); log != nil {
-			log.Info().Err(err).Str("location", r.url).Msg("cannot read the HLS playlist to watch it for a stop; FFmpeg's defaults apply")
+			log.Info().Err(err).Str("location", r.shown).Msg("cannot read the HLS playlist to watch it for a stop; FFmpeg's defaults apply")
 		}
 		return options, nil
 	}
@@ -102,7 +102,7 @@ func (r *Reader) hlsOptions(options map[string]string) (map[string]string, error
 	}
 	if r.cfg.resumeSet && p.LastSeq() == r.cfg.resume {
 		return nil, fmt.Errorf("%w %q: %w: its last segment is still #%d, the last one read",
-			ErrOpen, r.url, ErrPlaylistStalled, r.cfg.resume)
+			ErrOpen, r.shown, ErrPlaylistStalled, r.cfg.resume)
 	}
 	if r.cfg.resumeSet && p.LastSeq() > r.cfg.resume && options["live_start_index"] == "" {
 		options["live_start_index"] = strconv.FormatInt(max(r.cfg.resume+1-p.FirstSeq, 0), 10)
@@ -147,7 +147,7 @@ func (r *Reader) stalled() error {
 		target = hlsAssumedTarget
 	}
 	return fmt.Errorf("%w: %q has had no new segment after #%d for about %v (timeout %v + %d target durations of %v)",
-		ErrPlaylistStalled, r.url, r.hls.lastSeq, r.cfg.ioTimeout+hlsStallTargets*target, r.cfg.ioTimeout, hlsStallTargets, target)
+		ErrPlaylistStalled, r.shown, r.hls.lastSeq, r.cfg.ioTimeout+hlsStallTargets*target, r.cfg.ioTimeout, hlsStallTargets, target)
 }
 
 // readPlaylist reads the HLS playlist at location and, for a master

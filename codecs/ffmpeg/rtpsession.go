@@ -225,7 +225,7 @@ func (r *Reader) probedRTP() error {
 		return nil
 	}
 	if r.stopped() {
-		return fmt.Errorf("%w %q: stopped while waiting for its first packets", ErrOpen, r.url)
+		return fmt.Errorf("%w %q: stopped while waiting for its first packets", ErrOpen, r.shown)
 	}
 	if r.cfg.ioTimeout == 0 {
 		return nil
@@ -245,7 +245,7 @@ func (r *Reader) watchRTP() error {
 	case r.rtp != nil && !r.rtp.watch.done():
 		return r.rtp.watch.check(packetData(r.pkt), r.rtp.addr) // read, not kept
 	case r.session != nil && !r.session.watch.done():
-		return r.session.watch.check(packetData(r.pkt), r.url)
+		return r.session.watch.check(packetData(r.pkt), r.shown)
 	}
 	return nil
 }

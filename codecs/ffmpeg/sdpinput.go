@@ -177,7 +177,7 @@ func (r *Reader) probedSessionFile() error {
 	}
 	if r.stream.StartTime() == astiav.NoPtsValue && r.stream.CodecParameters().Width() == 0 {
 		return fmt.Errorf("%w at the address and port %s describes: no RTP packet came for %v (is the sender running, and sending there? timeout= waits longer, timeout=0s for ever)",
-			ErrNothingArrived, r.url, r.cfg.ioTimeout)
+			ErrNothingArrived, r.shown, r.cfg.ioTimeout)
 	}
 	return nil
 }

@@ -43,7 +43,7 @@ func (r *Reader) chooseStream() error {
 		}
 	}
 	if len(video) == 0 {
-		return fmt.Errorf("%w in %q", ErrNoVideoStream, r.url)
+		return fmt.Errorf("%w in %q", ErrNoVideoStream, r.shown)
 	}
 	switch {
 	case r.cfg.streamSet && r.cfg.stream < len(video):
@@ -54,7 +54,7 @@ func (r *Reader) chooseStream() error {
 			streams = fmt.Sprintf("%d video streams", len(video))
 		}
 		return fmt.Errorf("%w: video stream %d of %q: it has %s, numbered from 0",
-			ErrBadOption, r.cfg.stream, r.url, streams)
+			ErrBadOption, r.cfg.stream, r.shown, streams)
 	default:
 		r.stream = video[0]
 		for _, s := range video {
