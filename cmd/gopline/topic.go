@@ -257,6 +257,7 @@ func topicInfoCommand() *cobra.Command {
 	fs := cmd.Flags()
 	fs.StringVar(&f.remote, "remote", "", "host:port of the node whose topic it is (default: every node found)")
 	fs.BoolVar(&f.asJSON, "json", false, "print JSON")
+	addVerbose(fs)
 	f.peer.add(fs)
 	f.peer.addReplyFlag(fs)
 	return cmd

@@ -8,6 +8,7 @@ import (
 
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // topicsCommand lists the topics of every node found, or of another node.
@@ -41,9 +42,17 @@ func topicsCommand() *cobra.Command {
 	fs.StringVar(&addr, "remote", "", "host:port of the node whose topics to list (default: every node found)")
 	fs.BoolVar(&asJSON, "json", false, "print the topics as JSON")
 	fs.Var((*durationValue)(&timeout), "timeout", "how long to wait for the node's answer")
+	addVerbose(fs)
 	peer.add(fs)
 	peer.addReplyFlag(fs)
 	return cmd
+}
+
+// addVerbose takes ros2 topic's -v (--verbose), which a listing of
+// gopline's needs not: it names the publishers and subscribers, with
+// their QoS, always.
+func addVerbose(fs *pflag.FlagSet) {
+	fs.BoolP("verbose", "v", false, "as ros2 topic takes it; gopline always lists the publishers and subscribers, with their QoS")
 }
 
 // listTopics prints the topics of the node at addr.
