@@ -79,8 +79,26 @@ var foreignFlags = map[string]map[string]string{
 		"s":       "gopline describes its own recordings (.gopline, one bbolt file): there is no storage to choose",
 		"storage": "gopline describes its own recordings (.gopline, one bbolt file): there is no storage to choose",
 	},
-	"topics":     topicsForeignFlags,
-	"topic list": topicsForeignFlags,
+	"topics":      topicsForeignFlags,
+	"topic list":  topicsForeignFlags,
+	"topic echo":  topicWatchForeignFlags,
+	"topic hz":    topicWatchForeignFlags,
+	"topic bw":    topicWatchForeignFlags,
+	"topic delay": topicWatchForeignFlags,
+}
+
+// topicQoS answers ros2 topic's QoS flags: gopline's subscription takes the
+// topic's offer, as ros2 topic does when given none.
+const topicQoS = "gopline topic subscribes with the QoS the topic offers, as ros2 topic does when given none"
+
+var topicWatchForeignFlags = map[string]string{
+	"qos-profile":     topicQoS,
+	"qos-reliability": topicQoS,
+	"qos-durability":  topicQoS,
+	"qos-depth":       topicQoS,
+	"qos-history":     topicQoS,
+	"spin-time":       "gopline topic waits 10s for the node that publishes the topic, and --wait for as long as it takes",
+	"no-daemon":       "gopline has no daemon: it finds the nodes itself, on this host and by multicast DNS (--no-mdns: this host only)",
 }
 
 var topicsForeignFlags = map[string]string{

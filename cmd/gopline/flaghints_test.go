@@ -52,6 +52,8 @@ func TestUnknownFlagsSayWhatWasMeant(t *testing.T) {
 		{[]string{"topics", "-t"}, "gopline topics always shows each topic's codec and picture size"},
 		{[]string{"topic", "list", "-t"}, "gopline topics always shows each topic's codec and picture size"},
 		{[]string{"topic", "list", "--show-types"}, "gopline topics always shows each topic's codec and picture size"},
+		{[]string{"topic", "hz", "/camera", "--qos-profile", "sensor_data"}, "gopline topic subscribes with the QoS the topic offers"},
+		{[]string{"topic", "echo", "/camera", "--qos-reliability", "best_effort"}, "gopline topic subscribes with the QoS the topic offers"},
 		// ffmpeg, echoed as typed: pflag would say --ss and --c:v.
 		{[]string{"run", "-i", "clip.mp4"}, "ffmpeg's -i is an element of the pipeline: videosrc location=FILE"},
 		{[]string{"run", "-t", "10", "testsrc ! fakesink"}, "ffmpeg's -t is --duration"},
