@@ -166,10 +166,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // serveRoot serves the topics' page, and a Foxglove connection to the
-// root as foxglove_bridge takes it (ws://robot:8765): a WebSocket upgrade
-// that asks for Foxglove's subprotocol, which no browser sends for a page.
+// root as foxglove_bridge takes it (ws://robot:8765): a WebSocket upgrade,
+// which no browser sends for a page, is one (refused, saying why, when it
+// does not ask for Foxglove's subprotocol).
 func (h *Handler) serveRoot(w http.ResponseWriter, r *http.Request) {
-	if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") && asksFor(r, foxgloveSubprotocol) {
+	if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
 		h.serveFoxglove(w, r)
 		return
 	}
