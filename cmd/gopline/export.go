@@ -145,6 +145,9 @@ func (f *exportFlags) export(ctx context.Context, files []string, stdout, stderr
 		fmt.Fprintf(stderr, "note: the %s pictures of %s are encoded as H.264 for the MP4 (libx264 CRF %d, %s), as ffmpeg does; "+
 			"--format mcap keeps them as they are\n", strings.ToUpper(res.Encoded.String()), req.stream, export.EncodedCRF, export.EncodedPreset)
 	}
+	if res.Cropped {
+		fmt.Fprintf(stderr, "note: %s has pictures of an odd width or height, which H.264 cannot encode: they lost their last column or row\n", req.stream)
+	}
 	req.noteChanges(res, stderr)
 	if len(res.Reordered) > 0 {
 		fmt.Fprintf(stderr, "note: %s has B-frames (pictures out of decode order), which Foxglove's CompressedVideo does not play; "+

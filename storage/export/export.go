@@ -52,6 +52,10 @@ type Result struct {
 	// encoded as H.264 for the MP4 (JPEG, Raw; see EncodedCRF); zero when
 	// its H.264 packets were copied as recorded.
 	Encoded media.Codec
+	// Cropped tells that pictures of an odd width or height were encoded
+	// without their last column or row: H.264's 4:2:0 pictures have even
+	// sides.
+	Cropped bool
 	// Reordered names the H.264 streams of an MCAP export whose pictures
 	// come out of decode order (B-frames), which Foxglove's CompressedVideo
 	// does not play: it decodes without lookahead.

@@ -38,13 +38,15 @@ func writeEncodedMP4(ctx context.Context, stream string, s span, path string, pr
 	if err != nil {
 		return Result{}, err
 	}
+	var e *mp4Encode
 	res, err := writeTrack(ctx, stream, s, path, progress, func(tmp string) track {
-		return &mp4Encode{mp4: mp4Export{path: path, tmp: tmp, inBand: len(sizes) > 0}, dec: dec, origin: s.origin}
+		e = &mp4Encode{mp4: mp4Export{path: path, tmp: tmp, inBand: len(sizes) > 0}, dec: dec, origin: s.origin}
+		return e
 	})
 	if err != nil {
 		return Result{}, err
 	}
-	res.Encoded = s.info.Codec
+	res.Encoded, res.Cropped = s.info.Codec, e.cropped
 	res.ParameterSetsChange, res.SizeChanges = len(sizes) > 0, sizes
 	return res, nil
 }
@@ -92,6 +94,9 @@ type mp4Encode struct {
 	width  int // enc's picture size
 	height int
 	origin time.Time // the recording's start, which messages count from
+	// cropped tells that a picture of an odd width or height lost its
+	// last column or row.
+	cropped bool
 }
 
 func (e *mp4Encode) run(r *packetReader) (Result, error) {
@@ -127,6 +132,13 @@ func (e *mp4Encode) run(r *packetReader) (Result, error) {
 // encode encodes f, with a new encoder when its size is not the last one's,
 // and writes its packet.
 func (e *mp4Encode) encode(f *media.Frame) error {
+	if f.Width%2 == 1 || f.Height%2 == 1 {
+		// H.264's 4:2:0 pictures have even sides: the odd one loses its
+		// last column or row (f's pixels are shared, not copied).
+		even := *f
+		even.Width, even.Height = f.Width&^1, f.Height&^1
+		f, e.cropped = &even, true
+	}
 	if e.enc == nil || f.Width != e.width || f.Height != e.height {
 		if e.enc != nil {
 			e.enc.Close()

@@ -93,6 +93,40 @@ func TestMP4OfAJPEGStreamThatChangesSize(t *testing.T) {
 	}
 }
 
+// Pictures of an odd width or height, which H.264's 4:2:0 cannot encode,
+// lose their last column or row, and the result says so.
+func TestMP4OfOddSizedJPEGsCropsThemToEvenSides(t *testing.T) {
+	rec := openRecording(t, jpegRecording(t, 0, 5, 161, 121))
+	out := filepath.Join(t.TempDir(), "jpeg.mp4")
+	res, err := export.MP4(t.Context(), rec, jpegStream, time.Time{}, time.Time{}, out, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Frames != 5 || !res.Cropped {
+		t.Errorf("result %+v, want 5 pictures, cropped", res)
+	}
+	r, err := ffmpeg.OpenReader(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for n := 0; ; n++ {
+		f, err := r.ReadFrame()
+		if errors.Is(err, io.EOF) {
+			if n != 5 {
+				t.Errorf("%d pictures decode, want 5", n)
+			}
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Width != 160 || f.Height != 120 {
+			t.Fatalf("picture %d is %dx%d, want 160x120", n, f.Width, f.Height)
+		}
+	}
+}
+
 // A stream of raw pictures is encoded as a JPEG one is.
 func TestMP4OfARawStreamEncodesItsPictures(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "cam.gopline")
