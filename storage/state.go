@@ -36,14 +36,21 @@ type SetAside struct {
 // pages that are not what the tree says, both meta pages unreadable) is
 // renamed aside and a new state file made at path; the SetAside says where
 // the old one went and why. It returns the error of Open for anything
-// else, and when the damaged file cannot be moved.
+// else, the damage of a recording (a file with streams) given as the state
+// file, and an error when the damaged file cannot be moved.
 func OpenState(path string, opts ...Option) (*Recording, *SetAside, error) {
 	rec, err := Open(path, opts...)
 	if err == nil {
 		if err = rec.walk(); err == nil {
 			return rec, nil, nil
 		}
+		recording := len(rec.streams) > 0
 		rec.abandon()
+		if recording {
+			// Someone's recording given as the state file: its damage is
+			// gopline recover's to salvage, not a cache to start anew.
+			return nil, nil, fmt.Errorf("%w (a recording, with streams, not a state file)", err)
+		}
 	}
 	if !damagedState(path, err) {
 		return nil, nil, err

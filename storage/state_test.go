@@ -182,6 +182,14 @@ func TestAStateFileThatIsSomethingElseIsRefusedAndLeft(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	recording := stateWithGOP(t) // and a stream recorded in it, then a page of its tree overwritten
+	rec := mustOpenPath(t, recording)
+	createCamera(t, rec)
+	appendAll(t, rec, "/camera", newSynth(), 0, 30)
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	damageCachePage(t, recording)
 	held := stateWithGOP(t)
 	holder, err := storage.Open(held)
 	if err != nil {
@@ -193,6 +201,7 @@ func TestAStateFileThatIsSomethingElseIsRefusedAndLeft(t *testing.T) {
 		"a text file":                filepath.Join(dir, "notes.db"),
 		"another program's database": other,
 		"a state file in use":        held,
+		"a damaged recording":        recording,
 	}
 	if err := os.WriteFile(files["a video"], append([]byte("\x00\x00\x00\x18ftypisom"), make([]byte, 8192)...), 0o644); err != nil {
 		t.Fatal(err)
