@@ -13,13 +13,15 @@ func TestTopicsTakesRos2TopicsWords(t *testing.T) {
 	if code == exitUsage || strings.Contains(stderr, "usage") {
 		t.Errorf("gopline topics list: exit %d, %q; want it taken as gopline topics", code, stderr)
 	}
-	// ros2's -v, which gopline's listings need not, is taken.
+	// ros2's -v, which gopline's listings need not, is taken (each in a
+	// process of its own, as the node these start would race with another
+	// node's gRPC logger in this one).
 	for _, args := range [][]string{
 		{"topics", "-v", "--timeout", "1ms", "--remote", "127.0.0.1:1"},
 		{"topic", "list", "--verbose", "--timeout", "1ms", "--remote", "127.0.0.1:1"},
 		{"topic", "info", "-v", "/camera", "--remote", "127.0.0.1:1"},
 	} {
-		if code, _, stderr := runCmd(args...); code == exitUsage || strings.Contains(stderr, "usage") {
+		if code, _, stderr := goplineProcess(t, args...); code == exitUsage || strings.Contains(stderr, "usage") {
 			t.Errorf("gopline %s: exit %d, %q; want -v taken", strings.Join(args, " "), code, stderr)
 		}
 	}
