@@ -135,7 +135,7 @@ func recordCommand() *cobra.Command {
 	fs.BoolVar(&f.noDiscovery, "no-discovery", false, "with --all or --regex, record only the topics published when the recording starts, as ros2 bag record --no-discovery")
 	fs.StringVarP(&f.exclude, "exclude", "x", "", "leave out of --all or --regex the topics whose names this regular expression finds a match in (never those named with --topic)")
 	fs.StringVarP(&f.out, "out", "o", "", "recording file to create or append to")
-	fs.Var((*durationValue)(&f.duration), "duration", "stop after this long (default: when the sources end, or on Ctrl-C)")
+	fs.Var((*durationValue)(&f.duration), "duration", "record this long from the first packet, as ffmpeg's -t (and fail when none came in that long from the start) (default: until the sources end, or Ctrl-C)")
 	fs.BoolVar(&f.asJSON, "json", false, "print the per-node stats as JSON on stdout")
 	fs.BoolVar(&f.allowDamage, "allow-damage", false, "exit 0 even when a source skipped damaged packets (they are still counted)")
 	fs.Var((*byteSizeValue)(&f.maxBytes), "max-bytes", "retention: payload bytes to keep, e.g. 1GB or 500MiB, oldest whole GOPs deleted first (0: all)")
@@ -213,7 +213,7 @@ func (f *recordFlags) record(line string, stdout, stderr io.Writer) error {
 	topics := lineTopics(line)
 	topics["recorder"] = strings.Join(f.topics, ",")
 	started := time.Now()
-	stats, end := runUntilDone(n, p, f.duration, liveOutput(stderr, f.quiet || f.asJSON), topics)
+	stats, end := runRecordingUntilDone(n, p, f.duration, liveOutput(stderr, f.quiet || f.asJSON), topics)
 	end.err = closeNode(n, end.err)
 	err = finish(judge(stats, end, judgeRules{sources: isSource, files: nodeFiles(line), allowDamage: f.allowDamage,
 		losses: recordingLosses(line, stats), unpublished: f.nothingAppeared(time.Since(started))}), f.asJSON, stdout, stderr)
