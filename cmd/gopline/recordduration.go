@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/gopline/gopline"
@@ -18,12 +19,22 @@ const firstPacketPoll = 20 * time.Millisecond
 // of a remote topic is not short by the time its node took to be found and
 // its subscription to reach a keyframe. When nothing was recorded duration
 // after the start, it ends then, which a run that recorded nothing fails.
-func fromFirstPacket(ctx context.Context, duration time.Duration, recorded func() bool) (context.Context, context.CancelFunc) {
-	ctx, cancel := context.WithCancel(ctx)
+// recorded is asked only once begin was called (the pipeline whose
+// counters it reads has started).
+func fromFirstPacket(ctx context.Context, duration time.Duration, recorded func() bool) (_ context.Context, cancel context.CancelFunc, begin func()) {
+	ctx, cancel = context.WithCancel(ctx)
+	begun := make(chan struct{})
 	go func() {
 		defer cancel()
 		limit := time.NewTimer(duration)
 		defer limit.Stop()
+		select {
+		case <-ctx.Done():
+			return
+		case <-limit.C:
+			return
+		case <-begun:
+		}
 		poll := time.NewTicker(firstPacketPoll)
 		defer poll.Stop()
 		for {
@@ -40,7 +51,8 @@ func fromFirstPacket(ctx context.Context, duration time.Duration, recorded func(
 			}
 		}
 	}()
-	return ctx, cancel
+	var once sync.Once
+	return ctx, cancel, func() { once.Do(func() { close(begun) }) }
 }
 
 // recorderStarted reports whether the node named recorder of p has taken
@@ -64,9 +76,9 @@ func runRecordingUntilDone(n *gopline.Node, p *pipeline.Pipeline, duration time.
 	}
 	ctx, stop := stopContext(0)
 	defer stop()
-	ctx, cancel := fromFirstPacket(ctx, duration, recorderStarted(p, "recorder"))
+	ctx, cancel, begin := fromFirstPacket(ctx, duration, recorderStarted(p, "recorder"))
 	defer cancel()
 	ctx, leave := leavingOnStop(ctx, n)
 	defer leave()
-	return runUntil(ctx, p, live, topics)
+	return runUntilStarted(ctx, p, live, topics, begin)
 }

@@ -20,7 +20,8 @@ func TestFromFirstPacketCountsTheDurationFromTheFirstPacket(t *testing.T) {
 		if firstAfter >= 0 {
 			time.AfterFunc(firstAfter, func() { recorded.Store(true) })
 		}
-		ctx, cancel := fromFirstPacket(context.Background(), d, recorded.Load)
+		ctx, cancel, begin := fromFirstPacket(context.Background(), d, recorded.Load)
+		begin()
 		<-ctx.Done()
 		cancel()
 		took, want := time.Since(start), d

@@ -211,8 +211,17 @@ func stopContext(d time.Duration) (context.Context, context.CancelFunc) {
 // live status line is drawn on live, unless it is nil, naming the nodes'
 // topics (by node).
 func runUntil(ctx context.Context, p *pipeline.Pipeline, live io.Writer, topics map[string]string) ([]pipeline.NodeStats, runEnd) {
+	return runUntilStarted(ctx, p, live, topics, nil)
+}
+
+// runUntilStarted is runUntil, calling started (when not nil) once p has
+// started: from then on p's counters may be read.
+func runUntilStarted(ctx context.Context, p *pipeline.Pipeline, live io.Writer, topics map[string]string, started func()) ([]pipeline.NodeStats, runEnd) {
 	if err := p.Start(ctx); err != nil {
 		return p.Stats(), runEnd{err: err}
+	}
+	if started != nil {
+		started()
 	}
 	status := startStatus(live, p.Stats, topics, statusInterval)
 	ended := false
