@@ -106,3 +106,24 @@ func TestReaderOfACameraThatRefusesAccessSaysWhatToGive(t *testing.T) {
 		}
 	}
 }
+
+// Redact and redactText take any text (a location as typed, FFmpeg's lines
+// with what a server sent in them) without failing, redact what they
+// redacted already to the same, and leave no password of a URL they find.
+func FuzzRedact(f *testing.F) {
+	for _, s := range []string{"rtsp://admin:s3cret@cam:554/x", "rtsp://a:b@c@d/e", "http://u@h", "/dev/video0", "x://:@", "a://b:c@"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		r := Redact(s)
+		if Redact(r) != r {
+			t.Fatalf("Redact(%q) = %q, which it redacts again to %q", s, r, Redact(r))
+		}
+		if _, _, password, _ := userinfo(r); password && !strings.Contains(r, ":***@") {
+			t.Fatalf("Redact(%q) = %q keeps a password", s, r)
+		}
+		if text := redactText(s); redactText(text) != text {
+			t.Fatalf("redactText(%q) = %q, which it redacts again to %q", s, text, redactText(text))
+		}
+	})
+}
