@@ -59,6 +59,7 @@ func (e *Error) Caret() string {
 	pos := clampPos(e.Line, e.Pos)
 	var cells []rune
 	start, end := -1, -1
+	secret := passwordSpans(e.Line)
 	for i, r := range e.Line {
 		if start < 0 && i >= pos.Offset {
 			start = len(cells)
@@ -66,7 +67,12 @@ func (e *Error) Caret() string {
 		if end < 0 && i >= pos.End() {
 			end = len(cells)
 		}
+		for len(secret) > 0 && i >= secret[0][1] {
+			secret = secret[1:]
+		}
 		switch {
+		case len(secret) > 0 && i >= secret[0][0]:
+			r = '*'
 		case unicode.IsSpace(r):
 			r = ' '
 		case unicode.IsControl(r):
@@ -112,6 +118,34 @@ func (e *Error) Caret() string {
 	}
 	b.WriteString(strings.Repeat("~", end-start-1))
 	return b.String()
+}
+
+// passwordSpans returns the byte ranges, in order, of the passwords of the
+// URLs in line (rtsp://admin:PASSWORD@cam/stream): Caret shows each of
+// their characters as "*", so that an error under a line that names a
+// camera with its credentials (a service's unit file, say) does not put
+// them in a log, and the caret stays where it was.
+func passwordSpans(line string) [][2]int {
+	var spans [][2]int
+	for at := 0; ; {
+		i := strings.Index(line[at:], "://")
+		if i < 0 {
+			return spans
+		}
+		authority := at + i + 3
+		stop := authority + strings.IndexFunc(line[authority:], func(r rune) bool {
+			return r == '/' || r == '\'' || r == '"' || unicode.IsSpace(r)
+		})
+		if stop < authority {
+			stop = len(line)
+		}
+		if userinfo := strings.LastIndexByte(line[authority:stop], '@'); userinfo >= 0 {
+			if colon := strings.IndexByte(line[authority:authority+userinfo], ':'); colon >= 0 {
+				spans = append(spans, [2]int{authority + colon + 1, authority + userinfo})
+			}
+		}
+		at = stop
+	}
 }
 
 // clampPos returns pos moved inside line: 0 <= Offset, 0 <= Len and

@@ -34,6 +34,11 @@ func TestCaret(t *testing.T) {
 			"..." + long[len(long)-72:] + "\n" + strings.Repeat(" ", 75) + "^"},
 		{"long span cut", long, Pos{gop, len(long) - gop},
 			"..." + long[gop-24:gop+48] + "...\n" + strings.Repeat(" ", 27) + "^" + strings.Repeat("~", 47)},
+		// A URL's password is shown as stars, one a character.
+		{"password", "videosrc location=rtsp://admin:s3cré@cam/x ! bogus", Pos{46, 5},
+			"videosrc location=rtsp://admin:*****@cam/x ! bogus\n" + strings.Repeat(" ", 45) + "^~~~~"},
+		{"passwords", `a l="http://u:p@w@h" m='srt://:k@h:1' n=rtsp://v@h`, Pos{0, 1},
+			`a l="http://u:***@h" m='srt://:*@h:1' n=rtsp://v@h` + "\n^"},
 	} {
 		e := &Error{Line: c.line, Pos: c.pos, Msg: "m"}
 		if got := e.Caret(); got != c.want {
