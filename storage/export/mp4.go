@@ -16,13 +16,13 @@ import (
 
 // MP4 writes the H.264 packets of stream captured in [from, to) to an MP4
 // file at path, which any player plays; the pictures of a JPEG or raw
-// stream are encoded as H.264 for it (Result.Encoded says so). A zero from is the stream's start,
-// a zero to its end; the file starts at the keyframe at or before from, and
-// each picture's presentation time is its capture time minus the first
-// picture's, and its decode time that less its composition offset. The
-// range is read twice: its keyframes first, before anything is written
-// (progress is told ScanningKeyframes), then every packet as it is written
-// (Writing).
+// stream are encoded as H.264 for it (Result.Encoded says so). A zero from
+// is the stream's start, a zero to its end; the file starts at the keyframe
+// at or before from, and each picture's presentation time is its capture
+// time minus the first picture's, and its decode time that less its
+// composition offset. The range is read twice: its keyframes (or sizes)
+// first, before anything is written (progress is told ScanningKeyframes),
+// then every packet as it is written (Writing).
 //
 // A stream of another codec returns ErrUnsupportedCodec; see the package
 // documentation for the files it writes and the damage it skips.
