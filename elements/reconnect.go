@@ -58,7 +58,7 @@ type finite interface{ Finite() bool }
 // delivered nothing with ErrNothingDelivered, so that a run whose camera
 // never answered, or never sent a picture, does not pass for one that ran.
 type reconnecting[T media.Item] struct {
-	// location is the stream's, as messages show it (ffmpeg.Redact).
+	// location is the stream's, as messages show it (credentials.Redact).
 	location string
 	open     func(stop <-chan struct{}) (pipeline.Source[T], error) // opens the stream; a blocking call ends when stop closes
 	policy   backoff.Policy

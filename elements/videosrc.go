@@ -8,6 +8,7 @@ import (
 
 	"github.com/gopline/gopline/codecs/ffmpeg"
 	"github.com/gopline/gopline/internal/backoff"
+	"github.com/gopline/gopline/internal/credentials"
 	"github.com/gopline/gopline/internal/lograte"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/pipeline"
@@ -222,7 +223,7 @@ func openSource[T interface {
 }](cfg VideoSrcConfig, read func(*ffmpeg.Reader) (T, error)) (pipeline.Source[T], error) {
 	formats := &browserFormat{}
 	if !ffmpeg.IsNetwork(cfg.Location) && !ffmpeg.IsCamera(cfg.Location, cfg.InputFormat) {
-		return &delivered[T]{Source: newVideoSrc(cfg, read, nil, formats), location: ffmpeg.Redact(cfg.Location)}, nil
+		return &delivered[T]{Source: newVideoSrc(cfg, read, nil, formats), location: credentials.Redact(cfg.Location)}, nil
 	}
 	resume := &playlistResume{}
 	open := func(stop <-chan struct{}) (pipeline.Source[T], error) {
@@ -234,7 +235,7 @@ func openSource[T interface {
 	}
 	policy := backoff.DefaultPolicy()
 	policy.Retries = cfg.Retries
-	return newReconnecting(ffmpeg.Redact(cfg.Location), policy, open)
+	return newReconnecting(credentials.Redact(cfg.Location), policy, open)
 }
 
 // playlistResume carries the last segment read of a live HLS playlist
@@ -305,7 +306,7 @@ func (s *videoSrc[T]) reportRotation(rot ffmpeg.DisplayRotation) {
 	if rot.IsZero() {
 		return
 	}
-	log := s.env.Log.With().Str("location", ffmpeg.Redact(s.cfg.Location)).Logger()
+	log := s.env.Log.With().Str("location", credentials.Redact(s.cfg.Location)).Logger()
 	turns, turnable := rot.QuarterTurns()
 	switch {
 	case s.cfg.Passthrough:
@@ -329,7 +330,7 @@ func (s *videoSrc[T]) reportFormat(p *media.Packet) {
 	if !warn {
 		return
 	}
-	s.env.Log.Warn().Str("location", ffmpeg.Redact(s.cfg.Location)).Str("profile", format.ProfileName()).
+	s.env.Log.Warn().Str("location", credentials.Redact(s.cfg.Location)).Str("profile", format.ProfileName()).
 		Msgf("the stream is %s: browsers and Foxglove do not decode it, though it records; "+
 			"re-encode with `! h264enc` (drop passthrough=true) to view it", format)
 }
@@ -385,14 +386,14 @@ func (s *videoSrc[T]) reportSkipped(ended bool) {
 	if st.Damage() > 0 || st.Concealed > 0 {
 		ev = s.env.Log.Warn()
 	}
-	ev.Str("location", ffmpeg.Redact(s.cfg.Location)).Str("skipped", st.String()).Msg("input ended")
+	ev.Str("location", credentials.Redact(s.cfg.Location)).Str("skipped", st.String()).Msg("input ended")
 }
 
 // warnDamage warns that the input is damaged, with what the reader did of
 // it so far: the first time, then at most once per damageWarnInterval.
 func (s *videoSrc[T]) warnDamage(st ffmpeg.ReadStats) {
 	if ok, count := s.warnings.Allow(s.env.Now()); ok {
-		s.env.Log.Warn().Str("location", ffmpeg.Redact(s.cfg.Location)).Uint64("since_last_warning", count).
+		s.env.Log.Warn().Str("location", credentials.Redact(s.cfg.Location)).Uint64("since_last_warning", count).
 			Str("skipped", st.String()).Msg("damaged input")
 	}
 }

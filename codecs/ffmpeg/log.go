@@ -87,6 +87,8 @@ import (
 
 	"github.com/asticode/go-astiav"
 	"github.com/rs/zerolog"
+
+	"github.com/gopline/gopline/internal/credentials"
 )
 
 // ffmpegLogger is SetLogger's logger: the lines of contexts no gopline
@@ -248,7 +250,7 @@ const swscaleJPEGRange = "deprecated pixel format used, make sure you did set ra
 
 //export goplineFFmpegLog
 func goplineFFmpegLog(avcl unsafe.Pointer, level C.int, line *C.char) {
-	msg := redactText(strings.TrimRight(C.GoString(line), "\n"))
+	msg := credentials.Redact(strings.TrimRight(C.GoString(line), "\n"))
 	if msg == "" || strings.HasSuffix(msg, swscaleJPEGRange) {
 		return
 	}

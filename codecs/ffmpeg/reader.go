@@ -10,6 +10,7 @@ import (
 
 	"github.com/asticode/go-astiav"
 	"github.com/gopline/gopline/codecs/h264"
+	"github.com/gopline/gopline/internal/credentials"
 	"github.com/gopline/gopline/media"
 )
 
@@ -72,7 +73,7 @@ type StreamInfo struct {
 // its FFmpeg objects.
 type Reader struct {
 	url   string
-	shown string // url as messages show it (Redact)
+	shown string // url as messages show it (credentials.Redact)
 	cfg   readerConfig
 	info  StreamInfo
 
@@ -181,7 +182,7 @@ func OpenReader(url string, opts ...ReaderOption) (*Reader, error) {
 		}
 	}
 	registerDevices.Do(astiav.RegisterAllDevices)
-	r := &Reader{url: url, shown: Redact(url), cfg: cfg, epoch: media.NewEpoch(), dataEnd: -1}
+	r := &Reader{url: url, shown: credentials.Redact(url), cfg: cfg, epoch: media.NewEpoch(), dataEnd: -1}
 	if cfg.log != nil {
 		r.logs.set(*cfg.log)
 	}

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/gopline/gopline/internal/credentials"
 )
 
 // Error is every error that Parse returns. It points at the place in the line
@@ -54,12 +56,15 @@ const caretWidth = 72
 // rest). A line longer than a terminal is shown as a window around the error,
 // with "..." where it is cut. Tabs and other spaces are shown as one space and
 // control characters as "?", so that the caret stays aligned; characters
-// that a terminal draws two columns wide (such as CJK) still shift it.
+// that a terminal draws two columns wide (such as CJK) still shift it. A
+// URL's password is shown as a "*" a character, so that an error under a
+// line that names a camera with its credentials (a service's unit file,
+// say) does not put them in a log.
 func (e *Error) Caret() string {
 	pos := clampPos(e.Line, e.Pos)
 	var cells []rune
 	start, end := -1, -1
-	secret := passwordSpans(e.Line)
+	secret := credentials.PasswordSpans(e.Line)
 	for i, r := range e.Line {
 		if start < 0 && i >= pos.Offset {
 			start = len(cells)
@@ -118,34 +123,6 @@ func (e *Error) Caret() string {
 	}
 	b.WriteString(strings.Repeat("~", end-start-1))
 	return b.String()
-}
-
-// passwordSpans returns the byte ranges, in order, of the passwords of the
-// URLs in line (rtsp://admin:PASSWORD@cam/stream): Caret shows each of
-// their characters as "*", so that an error under a line that names a
-// camera with its credentials (a service's unit file, say) does not put
-// them in a log, and the caret stays where it was.
-func passwordSpans(line string) [][2]int {
-	var spans [][2]int
-	for at := 0; ; {
-		i := strings.Index(line[at:], "://")
-		if i < 0 {
-			return spans
-		}
-		authority := at + i + 3
-		stop := authority + strings.IndexFunc(line[authority:], func(r rune) bool {
-			return r == '/' || r == '\'' || r == '"' || unicode.IsSpace(r)
-		})
-		if stop < authority {
-			stop = len(line)
-		}
-		if userinfo := strings.LastIndexByte(line[authority:stop], '@'); userinfo >= 0 {
-			if colon := strings.IndexByte(line[authority:authority+userinfo], ':'); colon >= 0 {
-				spans = append(spans, [2]int{authority + colon + 1, authority + userinfo})
-			}
-		}
-		at = stop
-	}
 }
 
 // clampPos returns pos moved inside line: 0 <= Offset, 0 <= Len and

@@ -1,36 +1,6 @@
 package ffmpeg
 
-import (
-	"regexp"
-	"strings"
-)
-
-// Redact returns location as logs and errors show it: a URL's password
-// (rtsp://admin:secret@cam/stream) replaced by "***", so that a camera's
-// credentials do not reach a robot's logs, its terminal's scrollback or an
-// issue's paste. The user name stays, to tell which account was used.
-// Anything else (a file, a device, a URL without a password) is returned
-// as it is.
-func Redact(location string) string {
-	scheme, user, password, after := userinfo(location)
-	if !password {
-		return location
-	}
-	return scheme + "://" + user + ":***@" + after
-}
-
-// passwordInText finds a URL's scheme, user and password in a line of text
-// (FFmpeg's "Opening 'http://u:pw@cam/seg.ts' for reading").
-var passwordInText = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://[^/\s:@'"]*):[^/\s'"]*@`)
-
-// redactText is text with the password of every URL in it redacted as
-// Redact redacts one.
-func redactText(text string) string {
-	if !strings.Contains(text, "://") {
-		return text
-	}
-	return passwordInText.ReplaceAllString(text, "$1:***@")
-}
+import "strings"
 
 // userinfo splits url at the userinfo of its authority: its scheme, the
 // user name, whether a password follows it, and what follows the
