@@ -201,8 +201,8 @@ const mcapMagic = "\x89MCAP0\r\n"
 func (r *Recording) sniffedError(kind FileKind, size int64, failed error) error {
 	switch {
 	case kind == KindMCAP:
-		return fmt.Errorf("%w: %w: %s: this is %s (gopline export writes them; open it in Foxglove): gopline reads its own .gopline recordings",
-			ErrNotRecording, ErrOtherFormat, r.path, kind)
+		return fmt.Errorf("%w: %w: %s: this is %s: gopline reads its own .gopline recordings (gopline import %s --out %s makes one of its pictures)",
+			ErrNotRecording, ErrOtherFormat, r.path, kind, r.path, strings.TrimSuffix(r.path, filepath.Ext(r.path))+".gopline")
 	case kind.IsVideo():
 		return fmt.Errorf("%w: %w: %s: this is %s, which gopline reads with videosrc location=%s, not a recording",
 			ErrNotRecording, ErrOtherFormat, r.path, kind, r.path)

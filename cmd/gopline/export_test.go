@@ -321,15 +321,16 @@ func TestExportOfBFramesToMCAPSaysFoxgloveCannotPlayThem(t *testing.T) {
 	}
 }
 
-// An MCAP file given to info, play or export is named as one: gopline
-// writes them for Foxglove and reads only its own recordings.
+// An MCAP file given to info, play or export is named as one, with the
+// import that makes a recording of it.
 func TestAnMCAPFileIsNamedAsOne(t *testing.T) {
 	rec := exportRecording(t)
 	out := filepath.Join(t.TempDir(), "robot.mcap")
 	if code, _, stderr := runCmd("export", rec, "--out", out); code != 0 {
 		t.Fatalf("export: exit %d: %s", code, stderr)
 	}
-	const want = "this is an MCAP file (gopline export writes them; open it in Foxglove): gopline reads its own .gopline recordings"
+	want := "this is an MCAP file: gopline reads its own .gopline recordings (gopline import " + out + " --out " +
+		strings.TrimSuffix(out, ".mcap") + ".gopline makes one of its pictures)"
 	for _, args := range [][]string{{"info", out}, {"play", out}, {"export", out, "--out", out + ".mp4"}} {
 		if code, _, stderr := runCmd(args...); code != exitFailure || !strings.Contains(stderr, want) || strings.Contains(stderr, "bbolt") {
 			t.Errorf("gopline %v: exit %d, %q; want %q", args, code, stderr, want)

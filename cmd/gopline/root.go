@@ -46,6 +46,7 @@ func rootCommand(stdout, stderr io.Writer) *cobra.Command {
 		infoCommand(),
 		gracefully(exportCommand()),
 		gracefully(recoverCommand()),
+		gracefully(importCommand()),
 		benchCommand(),
 		versionCommand(),
 		bagCommand(),
@@ -89,7 +90,7 @@ func bagCommand() *cobra.Command {
 		Args:               cobra.ArbitraryArgs,
 		DisableFlagParsing: true,
 		RunE: func(_ *cobra.Command, args []string) error {
-			const commands = "ros2 bag's record, play and info are gopline's own commands; gopline export writes MCAP from a recording"
+			const commands = "ros2 bag's record, play and info are gopline's own commands; gopline import makes a recording of an MCAP bag's pictures, gopline export writes MCAP from a recording"
 			if len(args) == 0 || !slices.Contains([]string{"record", "play", "info"}, args[0]) {
 				return usagef("gopline has no bag command: %s", commands)
 			}

@@ -1,0 +1,230 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/storage/mcapimport"
+)
+
+// importedTopic is one topic of `gopline import --json`.
+type importedTopic struct {
+	Topic          string        `json:"topic"`
+	Schema         string        `json:"schema"`
+	Skipped        string        `json:"skipped,omitempty"`
+	Stream         string        `json:"stream,omitempty"`
+	Codec          string        `json:"codec,omitempty"`
+	Format         string        `json:"pixel_format,omitempty"`
+	Width          int           `json:"width,omitempty"`
+	Height         int           `json:"height,omitempty"`
+	Messages       int64         `json:"messages"`
+	Packets        int64         `json:"packets"`
+	Start          time.Time     `json:"start"`
+	End            time.Time     `json:"end"`
+	Span           time.Duration `json:"span_ns"`
+	BeforeKeyframe int64         `json:"before_keyframe"`
+	Damaged        int64         `json:"damaged"`
+	Resized        int64         `json:"resized"`
+	OtherFormat    int64         `json:"other_format"`
+	Retimed        int64         `json:"retimed"`
+}
+
+// importReport is `gopline import --json`.
+type importReport struct {
+	From          string          `json:"from"`
+	To            string          `json:"to"`
+	Topics        []importedTopic `json:"topics"`
+	Truncated     bool            `json:"truncated"`
+	DamagedChunks int64           `json:"damaged_chunks"`
+	Stopped       string          `json:"stopped,omitempty"`
+}
+
+// importCommand makes a recording of an MCAP file's pictures.
+func importCommand() *cobra.Command {
+	var out string
+	var topics []string
+	var asJSON, quiet bool
+	cmd := &cobra.Command{
+		Use:   "import BAG.mcap --out NEW.gopline [--topic TOPIC]... [flags]",
+		Short: "make a recording of the pictures in an MCAP file (a ROS 2 bag, a Foxglove recording)",
+		Long: "Reads an MCAP file (a ROS 2 bag, a ROS 1 bag converted to MCAP, a Foxglove recording, what gopline\n" +
+			"export wrote) and writes its topics of pictures into a new recording, a stream a topic named as the\n" +
+			"topic, which gopline play, info, export and the viewers then take. Compressed pictures\n" +
+			"(sensor_msgs/CompressedImage, foxglove CompressedImage) keep their JPEG, PNG becomes raw; compressed\n" +
+			"video (foxglove CompressedVideo, ffmpeg_image_transport) keeps its H.264 from its first keyframe; raw\n" +
+			"pictures (sensor_msgs/Image, foxglove RawImage: rgb8, bgr8, rgba8, bgra8, mono8, yuv422, yuyv) stay\n" +
+			"raw. A packet's time is its message's header stamp, or its log time when the stamp is zero. ROS 2\n" +
+			"(CDR), ROS 1, JSON and protobuf messages are read. Other topics (IMU, transforms, point clouds) are\n" +
+			"listed with why they were left. A bag its recorder left without its footer imports up to its cut; a\n" +
+			"damaged chunk loses its own messages only. Exits 0 when pictures were imported, 1 when none were,\n" +
+			"and 2 when NEW exists: BAG is only read.",
+		Example: "  gopline import robot.mcap --out robot.gopline\n" +
+			"  gopline import robot.mcap -o front.gopline --topic /front/image_raw/compressed\n" +
+			"  gopline play robot.gopline",
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return fmt.Errorf("takes one MCAP file, got %d", len(args))
+			}
+			return nil
+		},
+		ValidArgsFunction: func(_ *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+			if len(args) > 0 {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			return []string{"mcap"}, cobra.ShellCompDirectiveFilterFileExt
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return importMCAP(args[0], out, topics, asJSON, quiet, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	cmd.Flags().StringVarP(&out, "out", "o", "", "the new recording to write (must not exist)")
+	cmd.Flags().StringSliceVarP(&topics, "topic", "t", nil, "a topic to import (repeat or separate with commas; default every topic of pictures)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print what was imported as JSON")
+	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "no progress bar on a terminal (the summary stays)")
+	cmd.MarkFlagFilename("out", recordingExtensions...)
+	return cmd
+}
+
+func importMCAP(src, dst string, topics []string, asJSON, quiet bool, w, stderr io.Writer) error {
+	if dst == "" {
+		return usagef("give --out, the new recording to write (gopline import --help)")
+	}
+	ctx, stop := stopContext(0)
+	defer stop()
+	bar := newProgressBar(stderr, quiet || asJSON, "importing "+src, "MB")
+	res, err := mcapimport.ImportFile(ctx, src, dst, mcapimport.Options{Topics: topics, Progress: func(done, total int64) {
+		bar.update(int(done>>20), int(max(total>>20, 1)))
+	}})
+	bar.clear()
+	switch {
+	case errors.Is(err, fs.ErrExist):
+		return usagef("--out %s exists: import writes a new file and never over one", dst)
+	case ctx.Err() != nil && err != nil:
+		return fmt.Errorf("interrupted: %s is not written (its unfinished file is removed)", dst)
+	case errors.Is(err, mcapimport.ErrNoTopic):
+		return fmt.Errorf("%w in %s (its topics: %s)", err, src, topicList(res, false))
+	case errors.Is(err, mcapimport.ErrNoPictures):
+		return fmt.Errorf("%s holds no pictures gopline takes, so %s is not written; its topics: %s", src, dst, topicList(res, true))
+	case err != nil:
+		return err
+	}
+	report := importReport{From: src, To: dst, Truncated: res.Truncated, DamagedChunks: res.DamagedChunks, Stopped: res.Stopped}
+	for _, t := range res.Topics {
+		it := importedTopic{Topic: t.Topic, Schema: t.Schema, Skipped: t.Skipped, Stream: t.Stream, Messages: t.Messages, Packets: t.Packets,
+			BeforeKeyframe: t.BeforeKeyframe, Damaged: t.Damaged, Resized: t.Resized, OtherFormat: t.OtherFormat, Retimed: t.Retimed}
+		if t.Stream != "" {
+			it.Codec, it.Width, it.Height, it.Start, it.End, it.Span = t.Codec.String(), t.Width, t.Height, t.First, t.Last, t.Last.Sub(t.First)
+			if t.Codec == media.Raw {
+				it.Format = t.Format.String()
+			}
+		}
+		report.Topics = append(report.Topics, it)
+	}
+	if asJSON {
+		return writeJSON(w, report)
+	}
+	return writeImported(w, report)
+}
+
+// topicList names a file's topics with their schemas and, when why, why
+// each was not imported.
+func topicList(res mcapimport.Result, why bool) string {
+	if len(res.Topics) == 0 {
+		return "none"
+	}
+	var parts []string
+	for _, t := range res.Topics {
+		s := t.Topic + " (" + t.Schema
+		if why && t.Skipped != "" {
+			s += ": " + t.Skipped
+		} else if why && t.Messages > 0 {
+			s += fmt.Sprintf(": %s, none stored", plural(uint64(t.Messages), "message"))
+		}
+		parts = append(parts, s+")")
+	}
+	return strings.Join(parts, ", ")
+}
+
+// writeImported describes what import made: a line a stream, the topics
+// left, then what the file lost.
+func writeImported(w io.Writer, r importReport) error {
+	var packets int64
+	for _, t := range r.Topics {
+		packets += t.Packets
+	}
+	fmt.Fprintf(w, "Imported %s of %s into %s\n", plural(uint64(packets), "packet"), r.From, r.To)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "Stream\tSchema\tCodec\tSize\tPackets\tStart\tSpan\tLeft out")
+	var left []string
+	for _, t := range r.Topics {
+		if t.Stream == "" {
+			if t.Skipped != "not asked for" {
+				left = append(left, t.Topic+" ("+t.Schema+": "+orText(t.Skipped, "no picture stored")+")")
+			}
+			continue
+		}
+		codec := t.Codec
+		if t.Format != "" {
+			codec += " " + t.Format
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%dx%d\t%d\t%s\t%s\t%s\n", t.Stream, t.Schema, codec, t.Width, t.Height, t.Packets,
+			t.Start.UTC().Format("2006-01-02 15:04:05.000"), t.Span.Round(time.Millisecond), notStored(t))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(left) > 0 {
+		fmt.Fprintf(w, "Not imported: %s\n", strings.Join(left, ", "))
+	}
+	if r.Truncated {
+		fmt.Fprintf(w, "%s ends before its footer (a recorder stopped by a kill or a power cut): imported up to its cut\n", r.From)
+	}
+	if r.DamagedChunks > 0 {
+		fmt.Fprintf(w, "%s of %s damaged: their messages are lost\n", plural(uint64(r.DamagedChunks), "chunk"), r.From)
+	}
+	if r.Stopped != "" {
+		fmt.Fprintf(w, "Reading %s stopped: %s: imported what came before\n", r.From, r.Stopped)
+	}
+	return nil
+}
+
+// notStored says which of a topic's messages were not stored, and why.
+func notStored(t importedTopic) string {
+	var why []string
+	for _, c := range []struct {
+		n    int64
+		what string
+	}{
+		{t.BeforeKeyframe, "before the first keyframe"},
+		{t.Damaged, "damaged"},
+		{t.Resized, "of another size"},
+		{t.OtherFormat, "of another format"},
+	} {
+		if c.n > 0 {
+			why = append(why, fmt.Sprintf("%d %s", c.n, c.what))
+		}
+	}
+	text := "none"
+	if len(why) > 0 {
+		text = strings.Join(why, ", ")
+	}
+	if t.Retimed > 0 {
+		text += fmt.Sprintf("; %d not after the one before, stored 1 µs after it", t.Retimed)
+	}
+	return text
+}
+
+func orText(s, otherwise string) string {
+	if s == "" {
+		return otherwise
+	}
+	return s
+}

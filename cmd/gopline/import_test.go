@@ -1,0 +1,75 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/foxglove/mcap/go/mcap"
+)
+
+// An MCAP file exported from a recording imports back into one, which
+// info then describes; the import's report names each stream.
+func TestImportMakesARecordingOfAnMCAPFile(t *testing.T) {
+	dir := t.TempDir()
+	bag := filepath.Join(dir, "robot.mcap")
+	if code, _, stderr := runCmd("export", exportRecording(t), "--out", bag); code != 0 {
+		t.Fatalf("export: exit %d: %s", code, stderr)
+	}
+	out := filepath.Join(dir, "robot.gopline")
+	code, stdout, stderr := runCmd("import", bag, "-o", out, "--json")
+	if code != 0 {
+		t.Fatalf("import: exit %d: %s", code, stderr)
+	}
+	var report importReport
+	if err := json.Unmarshal([]byte(stdout), &report); err != nil {
+		t.Fatal(err)
+	}
+	if len(report.Topics) == 0 || report.Truncated {
+		t.Fatalf("%+v", report)
+	}
+	for _, tp := range report.Topics {
+		if tp.Stream != tp.Topic || tp.Packets == 0 || tp.Packets != tp.Messages {
+			t.Errorf("topic %+v", tp)
+		}
+	}
+	if code, stdout, stderr := runCmd("info", out); code != 0 || !strings.Contains(stdout, report.Topics[0].Stream) {
+		t.Fatalf("info: exit %d: %s %s", code, stdout, stderr)
+	}
+	if code, _, stderr := runCmd("import", bag, "-o", out); code != exitUsage || !strings.Contains(stderr, "exists") {
+		t.Fatalf("import over a file: exit %d: %s", code, stderr)
+	}
+}
+
+// A bag with no pictures is said to be one, naming its topics, and leaves
+// no file.
+func TestImportOfABagWithoutPictures(t *testing.T) {
+	dir := t.TempDir()
+	bag := filepath.Join(dir, "imu.mcap")
+	f, err := os.Create(bag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := mcap.NewWriter(f, &mcap.WriterOptions{Chunked: true, Compression: mcap.CompressionZSTD})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = w.WriteHeader(&mcap.Header{Profile: "ros2"})
+	_ = w.WriteSchema(&mcap.Schema{ID: 1, Name: "sensor_msgs/msg/Imu", Encoding: "ros2msg", Data: []byte("float64[9] orientation_covariance\n")})
+	_ = w.WriteChannel(&mcap.Channel{ID: 1, SchemaID: 1, Topic: "/imu", MessageEncoding: "cdr"})
+	_ = w.WriteMessage(&mcap.Message{ChannelID: 1, LogTime: 1, Data: make([]byte, 4+72)})
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	out := filepath.Join(dir, "imu.gopline")
+	code, _, stderr := runCmd("import", bag, "--out", out)
+	if code != exitFailure || !strings.Contains(stderr, "holds no pictures") || !strings.Contains(stderr, "/imu (sensor_msgs/msg/Imu: not pictures)") {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Fatalf("%s written", out)
+	}
+}

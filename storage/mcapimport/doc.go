@@ -1,0 +1,24 @@
+// Package mcapimport makes a gopline recording of the pictures in an MCAP
+// file: a ROS 2 bag (rosbag2's default storage since Iron), a ROS 1 bag
+// converted to MCAP, a Foxglove recording, or what gopline export wrote.
+// Once imported, the pictures play (gopline play), export to MP4, and reach
+// viewers and late joiners as a recording's do.
+//
+//	res, err := mcapimport.ImportFile(ctx, "robot.mcap", "robot.gopline", mcapimport.Options{})
+//
+// Each topic of pictures becomes a stream named as the topic: compressed
+// pictures (sensor_msgs/CompressedImage, foxglove CompressedImage: JPEG as
+// it is, PNG decoded to raw), compressed video (foxglove CompressedVideo
+// and ffmpeg_image_transport's packets: H.264 as it is, from its first
+// keyframe) and raw pictures (sensor_msgs/Image, foxglove RawImage: 8-bit
+// RGB, BGR, grey and YUV 4:2:2). ROS 2 (CDR), ROS 1, JSON and protobuf
+// messages are read by their schema's fields, not by a list of types.
+// Topics of anything else are listed in the Result with why they were not
+// taken. See Import for the rules.
+//
+// An MCAP file is read in its order, record by record, without its index:
+// a bag a recorder left without its footer (killed, a power cut) imports
+// up to its cut, and a damaged chunk loses only its own messages. Records
+// and chunks are bounded (256 MiB); schemas and messages are parsed
+// without trusting their lengths.
+package mcapimport

@@ -1,0 +1,316 @@
+package mcapimport_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/foxglove/mcap/go/mcap"
+
+	"github.com/gopline/gopline/codecs/h264"
+	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/storage/mcapimport"
+)
+
+func importBag(t testing.TB, bag string, opts mcapimport.Options) (string, mcapimport.Result) {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "robot.gopline")
+	res, err := mcapimport.ImportFile(context.Background(), bag, out, opts)
+	if err != nil {
+		t.Fatalf("import: %v (%+v)", err, res)
+	}
+	return out, res
+}
+
+func topicOf(t testing.TB, res mcapimport.Result, name string) mcapimport.Topic {
+	t.Helper()
+	for _, tp := range res.Topics {
+		if tp.Topic == name {
+			return tp
+		}
+	}
+	t.Fatalf("no topic %s in %+v", name, res.Topics)
+	return mcapimport.Topic{}
+}
+
+// A ROS 2 bag of sensor_msgs/msg/CompressedImage (image_transport's
+// compressed JPEG): every picture as it was, at its header's stamp.
+func TestImportsROS2CompressedImages(t *testing.T) {
+	pics := jpegs(t, 20)
+	ch := bagChannel{topic: "/camera/image_raw/compressed", schema: "sensor_msgs/msg/CompressedImage",
+		schemaEncoding: "ros2msg", schemaText: ros2CompressedImage, encoding: "cdr"}
+	for i, p := range pics {
+		ch.messages = append(ch.messages, newCDR().time(stamp(i)).str("camera_optical_frame").str("rgb8; jpeg compressed bgr8").bytes(p).b)
+	}
+	for _, comp := range []mcap.CompressionFormat{mcap.CompressionZSTD, mcap.CompressionLZ4, mcap.CompressionNone} {
+		t.Run(string(comp)+"-", func(t *testing.T) {
+			out, res := importBag(t, writeBag(t, comp, ch), mcapimport.Options{})
+			tp := topicOf(t, res, ch.topic)
+			if tp.Packets != 20 || tp.Codec != media.JPEG || tp.Width != width || tp.Height != height || res.Truncated || res.DamagedChunks != 0 {
+				t.Fatalf("%+v, result %+v", tp, res)
+			}
+			info, pkts := readStream(t, out, ch.topic)
+			if info.Codec != media.JPEG || len(pkts) != 20 {
+				t.Fatalf("stream %+v with %d packets", info, len(pkts))
+			}
+			for i, p := range pkts {
+				if !bytes.Equal(p.Data, pics[i]) || !p.CaptureTime.Equal(stamp(i)) || !p.Key {
+					t.Fatalf("packet %d: %d bytes at %v, key %v; want picture %d at %v", i, len(p.Data), p.CaptureTime, p.Key, i, stamp(i))
+				}
+			}
+		})
+	}
+}
+
+// Foxglove's CompressedVideo in a ROS 2 bag, as a robot's H.264 camera
+// records it: joined mid-GOP, parameter sets on the first keyframe only.
+// The import starts at the keyframe and puts the parameter sets in front of
+// every later one, so that every GOP decodes on its own.
+func TestImportsH264FromTheFirstKeyframe(t *testing.T) {
+	aus := h264AUs(t, 75, 30)[25:] // from frame 25: keyframes at 30 and 60
+	ch := bagChannel{topic: "/camera/h264", schema: "foxglove_msgs/msg/CompressedVideo", schemaEncoding: "ros2msg",
+		schemaText: ros2CompressedVideo, encoding: "cdr"}
+	seenKey := false
+	for i, au := range aus {
+		data := au.Data
+		if au.Key && seenKey { // a camera that sends its parameter sets once
+			nalus, err := h264.SplitAnnexB(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var slices [][]byte
+			for _, n := range nalus {
+				if typ := h264.TypeOf(n); typ != h264.NALUTypeSPS && typ != h264.NALUTypePPS {
+					slices = append(slices, n)
+				}
+			}
+			data = h264.JoinAnnexB(slices)
+		}
+		seenKey = seenKey || au.Key
+		ch.messages = append(ch.messages, newCDR().time(stamp(25+i)).str("camera").bytes(data).str("h264").b)
+	}
+	out, res := importBag(t, writeBag(t, mcap.CompressionZSTD, ch), mcapimport.Options{})
+	tp := topicOf(t, res, ch.topic)
+	if tp.Packets != 45 || tp.BeforeKeyframe != 5 || tp.Codec != media.H264 || tp.Width != width || tp.Height != height {
+		t.Fatalf("%+v", tp)
+	}
+	_, pkts := readStream(t, out, ch.topic)
+	for i, p := range pkts {
+		nalus, err := h264.SplitAnnexB(p.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hasSPS := false
+		for _, n := range nalus {
+			hasSPS = hasSPS || h264.TypeOf(n) == h264.NALUTypeSPS
+		}
+		if p.Key != (i%30 == 0) || p.Key != hasSPS || !p.CaptureTime.Equal(stamp(30+i)) || p.GOP != uint64(i/30*30) {
+			t.Fatalf("packet %d: key %v, SPS %v, GOP %d at %v", i, p.Key, hasSPS, p.GOP, p.CaptureTime)
+		}
+	}
+}
+
+// sensor_msgs/msg/Image in the 8-bit encodings cameras publish, rows
+// padded: each becomes a raw picture of the same pixels.
+func TestImportsRawImages(t *testing.T) {
+	const w, h, pad = 4, 2, 3
+	// pixel (x, y) has red 10x+y, green 100+y, blue 200+x.
+	px := func(x, y int) (r, g, b byte) { return byte(10*x + y), byte(100 + y), byte(200 + x) }
+	layouts := map[string]func(x, y int) []byte{
+		"rgb8":  func(x, y int) []byte { r, g, b := px(x, y); return []byte{r, g, b} },
+		"bgr8":  func(x, y int) []byte { r, g, b := px(x, y); return []byte{b, g, r} },
+		"bgra8": func(x, y int) []byte { r, g, b := px(x, y); return []byte{b, g, r, 255} },
+		"mono8": func(x, y int) []byte { r, _, _ := px(x, y); return []byte{r} },
+	}
+	var channels []bagChannel
+	for enc, pixel := range layouts {
+		bpp := len(pixel(0, 0))
+		var data []byte
+		for y := range h {
+			for x := range w {
+				data = append(data, pixel(x, y)...)
+			}
+			data = append(data, make([]byte, pad)...)
+		}
+		msg := newCDR().time(stamp(0)).str("cam").u32(h).u32(w).str(enc).u8(0).u32(uint32(w*bpp + pad)).bytes(data).b
+		channels = append(channels, bagChannel{topic: "/" + enc, schema: "sensor_msgs/msg/Image", schemaEncoding: "ros2msg",
+			schemaText: ros2Image, encoding: "cdr", messages: [][]byte{msg}})
+	}
+	// yuyv: Y0 U Y1 V, luma 16+x+8y, chroma U 60+y, V 90+y.
+	var yuyv []byte
+	for y := range h {
+		for x := 0; x < w; x += 2 {
+			yuyv = append(yuyv, byte(16+x+8*y), byte(60+y), byte(17+x+8*y), byte(90+y))
+		}
+	}
+	channels = append(channels, bagChannel{topic: "/yuyv", schema: "sensor_msgs/msg/Image", schemaEncoding: "ros2msg", schemaText: ros2Image,
+		encoding: "cdr", messages: [][]byte{newCDR().time(stamp(0)).str("cam").u32(h).u32(w).str("yuv422_yuy2").u8(0).u32(2 * w).bytes(yuyv).b}})
+	out, _ := importBag(t, writeBag(t, mcap.CompressionZSTD, channels...), mcapimport.Options{})
+	for enc := range layouts {
+		info, pkts := readStream(t, out, "/"+enc)
+		var want []byte
+		for y := range h {
+			for x := range w {
+				r, g, b := px(x, y)
+				if enc == "mono8" {
+					want = append(want, r)
+				} else {
+					want = append(want, r, g, b)
+				}
+			}
+		}
+		if len(pkts) != 1 || !bytes.Equal(pkts[0].Data, want) || info.Codec != media.Raw || pkts[0].Width != w || pkts[0].Height != h {
+			t.Fatalf("%s: %+v, %d packets, data %v; want %v", enc, info, len(pkts), pkts[0].Data, want)
+		}
+	}
+	info, pkts := readStream(t, out, "/yuyv")
+	want := []byte{16, 17, 18, 19, 24, 25, 26, 27, 61, 61, 91, 91} // Y rows, then U and V of the two rows averaged
+	if info.Format != media.YUV420P || len(pkts) != 1 || !bytes.Equal(pkts[0].Data, want) {
+		t.Fatalf("yuyv: %+v, data %v; want %v", info, pkts[0].Data, want)
+	}
+}
+
+// A ROS 1 bag converted to MCAP (ros1msg schemas: Header with seq, the
+// time primitive, strings without NUL).
+func TestImportsROS1CompressedImages(t *testing.T) {
+	pics := jpegs(t, 3)
+	ch := bagChannel{topic: "/usb_cam/image_raw/compressed", schema: "sensor_msgs/CompressedImage", schemaEncoding: "ros1msg",
+		schemaText: ros1CompressedImage, encoding: "ros1"}
+	for i, p := range pics {
+		var b []byte
+		u32 := func(v uint32) { b = append(b, byte(v), byte(v>>8), byte(v>>16), byte(v>>24)) }
+		str := func(s string) { u32(uint32(len(s))); b = append(b, s...) }
+		u32(uint32(i))
+		u32(uint32(stamp(i).Unix()))
+		u32(uint32(stamp(i).Nanosecond()))
+		str("usb_cam")
+		str("jpeg")
+		u32(uint32(len(p)))
+		b = append(b, p...)
+		ch.messages = append(ch.messages, b)
+	}
+	out, _ := importBag(t, writeBag(t, mcap.CompressionLZ4, ch), mcapimport.Options{})
+	_, pkts := readStream(t, out, ch.topic)
+	if len(pkts) != 3 || !bytes.Equal(pkts[2].Data, pics[2]) || !pkts[2].CaptureTime.Equal(stamp(2)) {
+		t.Fatalf("%d packets", len(pkts))
+	}
+}
+
+// A bag with more than cameras: the other topics are listed with why they
+// were not taken, and so are pictures gopline does not carry.
+func TestImportListsWhatItLeavesOut(t *testing.T) {
+	pic := jpegs(t, 1)[0]
+	channels := []bagChannel{
+		{topic: "/imu", schema: "sensor_msgs/msg/Imu", schemaEncoding: "ros2msg", schemaText: ros2Imu, encoding: "cdr",
+			messages: [][]byte{newCDR().time(stamp(0)).str("imu").b}},
+		{topic: "/depth/compressedDepth", schema: "sensor_msgs/msg/CompressedImage", schemaEncoding: "ros2msg", schemaText: ros2CompressedImage,
+			encoding: "cdr", messages: [][]byte{newCDR().time(stamp(0)).str("d").str("16UC1; compressedDepth png").bytes([]byte{1, 2, 3}).b}},
+		{topic: "/h265", schema: "foxglove_msgs/msg/CompressedVideo", schemaEncoding: "ros2msg", schemaText: ros2CompressedVideo,
+			encoding: "cdr", messages: [][]byte{newCDR().time(stamp(0)).str("c").bytes([]byte{0, 0, 1, 0x40}).str("h265").b}},
+		{topic: "/camera", schema: "sensor_msgs/msg/CompressedImage", schemaEncoding: "ros2msg", schemaText: ros2CompressedImage,
+			encoding: "cdr", messages: [][]byte{newCDR().time(stamp(0)).str("c").str("jpeg").bytes(pic).b}},
+	}
+	_, res := importBag(t, writeBag(t, mcap.CompressionZSTD, channels...), mcapimport.Options{})
+	if tp := topicOf(t, res, "/imu"); !tp.NotPictures || tp.Schema != "sensor_msgs/msg/Imu" {
+		t.Errorf("imu: %+v", tp)
+	}
+	if tp := topicOf(t, res, "/depth/compressedDepth"); !strings.Contains(tp.Skipped, "depth") {
+		t.Errorf("depth: %+v", tp)
+	}
+	if tp := topicOf(t, res, "/h265"); !strings.Contains(tp.Skipped, `"h265"`) || tp.NotPictures {
+		t.Errorf("h265: %+v", tp)
+	}
+	if tp := topicOf(t, res, "/camera"); tp.Packets != 1 || tp.Skipped != "" {
+		t.Errorf("camera: %+v", tp)
+	}
+
+	// Without the camera, nothing is imported: an error, and no file.
+	out := filepath.Join(t.TempDir(), "none.gopline")
+	res, err := mcapimport.ImportFile(context.Background(), writeBag(t, mcap.CompressionZSTD, channels[:3]...), out, mcapimport.Options{})
+	if !errors.Is(err, mcapimport.ErrNoPictures) || len(res.Topics) != 3 {
+		t.Fatalf("%v, %+v", err, res)
+	}
+	if _, err := os.Stat(out); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("%s left: %v", out, err)
+	}
+}
+
+// A recorder killed mid-write leaves a bag without its footer, cut inside
+// a chunk: what it holds before the cut is imported, said truncated. A
+// chunk whose bytes were damaged loses its own messages only.
+func TestImportsACutOrDamagedBag(t *testing.T) {
+	pics := jpegs(t, 60)
+	ch := bagChannel{topic: "/camera", schema: "sensor_msgs/msg/CompressedImage", schemaEncoding: "ros2msg", schemaText: ros2CompressedImage, encoding: "cdr"}
+	for i, p := range pics {
+		ch.messages = append(ch.messages, newCDR().time(stamp(i)).str("c").str("jpeg").bytes(p).b)
+	}
+	bag := writeBag(t, mcap.CompressionNone, ch)
+	whole, err := os.ReadFile(bag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := filepath.Join(t.TempDir(), "cut.mcap")
+	if err := os.WriteFile(cut, whole[:len(whole)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, res := importBag(t, cut, mcapimport.Options{})
+	if tp := topicOf(t, res, "/camera"); !res.Truncated || tp.Packets < 10 || tp.Packets >= 60 {
+		t.Fatalf("cut: %+v", res)
+	}
+
+	damaged := bytes.Clone(whole)
+	damaged[len(damaged)/2] ^= 0xff // inside a chunk of the middle
+	bad := filepath.Join(t.TempDir(), "bad.mcap")
+	if err := os.WriteFile(bad, damaged, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, res := importBag(t, bad, mcapimport.Options{})
+	tp := topicOf(t, res, "/camera")
+	if res.DamagedChunks != 1 || res.Truncated || tp.Packets >= 60 || tp.Packets < 40 {
+		t.Fatalf("damaged: %+v", res)
+	}
+	_, pkts := readStream(t, out, "/camera")
+	if !pkts[len(pkts)-1].CaptureTime.Equal(stamp(59)) {
+		t.Fatalf("the last picture is at %v, want %v", pkts[len(pkts)-1].CaptureTime, stamp(59))
+	}
+}
+
+// What ImportFile refuses: a file that is not MCAP, an --out that exists,
+// a topic the file does not have.
+func TestImportFileRefuses(t *testing.T) {
+	dir := t.TempDir()
+	video := filepath.Join(dir, "clip.mp4")
+	if err := os.WriteFile(video, append([]byte{0, 0, 0, 24}, "ftypisom\x00\x00\x02\x00isomiso2"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := mcapimport.ImportFile(context.Background(), video, filepath.Join(dir, "a.gopline"), mcapimport.Options{})
+	if !errors.Is(err, mcapimport.ErrNotMCAP) || !strings.Contains(err.Error(), "MP4") {
+		t.Errorf("video: %v", err)
+	}
+	ch := bagChannel{topic: "/camera", schema: "sensor_msgs/msg/CompressedImage", schemaEncoding: "ros2msg", schemaText: ros2CompressedImage,
+		encoding: "cdr", messages: [][]byte{newCDR().time(stamp(0)).str("c").str("jpeg").bytes(jpegs(t, 1)[0]).b}}
+	bag := writeBag(t, mcap.CompressionZSTD, ch)
+	if _, err := mcapimport.ImportFile(context.Background(), bag, video, mcapimport.Options{}); !errors.Is(err, fs.ErrExist) {
+		t.Errorf("existing out: %v", err)
+	}
+	out := filepath.Join(dir, "b.gopline")
+	if _, err := mcapimport.ImportFile(context.Background(), bag, out, mcapimport.Options{Topics: []string{"/front"}}); !errors.Is(err, mcapimport.ErrNoTopic) {
+		t.Errorf("unknown topic: %v", err)
+	}
+	if _, err := os.Stat(out); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("%s left: %v", out, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := mcapimport.ImportFile(ctx, bag, out, mcapimport.Options{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("interrupted: %v", err)
+	}
+	if _, err := os.Stat(out); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("%s left after an interruption: %v", out, err)
+	}
+}

@@ -1,0 +1,211 @@
+package mcapimport
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/foxglove/mcap/go/mcap"
+)
+
+// picture is what an image message holds, whatever its schema.
+type picture struct {
+	stamp    time.Time // the message's own time; zero when it has none
+	format   string    // a compressed picture's ("jpeg", "png", "h264", ...)
+	encoding string    // a raw picture's ("rgb8", "mono8", ...) or a codec's
+	width    int
+	height   int
+	step     int // bytes per row of a raw picture
+	data     []byte
+}
+
+// messageReader turns a channel's messages into pictures.
+type messageReader func(data []byte) (picture, error)
+
+// errNotPictures is wrapped by newMessageReader for a channel whose
+// messages hold no picture.
+var errNotPictures = errors.New("not pictures")
+
+// newMessageReader returns the reader of a channel's messages, or an error
+// saying why the channel is not read: messages that are not pictures
+// (wrapping errNotPictures), or an encoding gopline does not read.
+//
+// A picture message is one with data and format fields (a compressed
+// picture: sensor_msgs/CompressedImage, foxglove CompressedImage and
+// CompressedVideo) or with data, encoding, width and height (a raw one:
+// sensor_msgs/Image, foxglove RawImage, ffmpeg_image_transport's packets).
+// It reads ROS 2 (ros2msg schemas, CDR messages), ROS 1 (ros1msg, ros1),
+// JSON (jsonschema, json) and protobuf messages.
+func newMessageReader(schema *mcap.Schema, messageEncoding string) (messageReader, error) {
+	if schema == nil {
+		return nil, fmt.Errorf("%w: a channel without a schema", errNotPictures)
+	}
+	switch {
+	case schema.Encoding == "ros2msg" && messageEncoding == "cdr",
+		schema.Encoding == "ros1msg" && messageEncoding == "ros1":
+		defs, err := parseROSDefinitions(string(schema.Data))
+		if err != nil {
+			return nil, fmt.Errorf("schema %s: %w", schema.Name, err)
+		}
+		if err := isPicture(schema.Name, func(yield func(string) bool) {
+			for _, f := range defs.top {
+				if !yield(f.name) {
+					return
+				}
+			}
+		}); err != nil {
+			return nil, err
+		}
+		return func(data []byte) (picture, error) {
+			m, err := decodeROS(defs, messageEncoding, data)
+			if err != nil {
+				return picture{}, err
+			}
+			return pictureOf(m)
+		}, nil
+	case schema.Encoding == "protobuf" && messageEncoding == "protobuf":
+		desc, err := protoMessageOf(schema)
+		if err != nil {
+			return nil, fmt.Errorf("schema %s: %w", schema.Name, err)
+		}
+		fields := desc.Fields()
+		if err := isPicture(schema.Name, func(yield func(string) bool) {
+			for i := 0; i < fields.Len(); i++ {
+				if !yield(string(fields.Get(i).Name())) {
+					return
+				}
+			}
+		}); err != nil {
+			return nil, err
+		}
+		return func(data []byte) (picture, error) {
+			m, err := decodeProto(desc, data, 0)
+			if err != nil {
+				return picture{}, err
+			}
+			return pictureOf(m)
+		}, nil
+	case messageEncoding == "json":
+		var s struct {
+			Properties map[string]json.RawMessage `json:"properties"`
+		}
+		if schema.Encoding == "jsonschema" && json.Unmarshal(schema.Data, &s) == nil && len(s.Properties) > 0 {
+			if err := isPicture(schema.Name, func(yield func(string) bool) {
+				for name := range s.Properties {
+					if !yield(name) {
+						return
+					}
+				}
+			}); err != nil {
+				return nil, err
+			}
+		} else if !strings.Contains(schema.Name, "Image") && !strings.Contains(schema.Name, "Video") {
+			return nil, fmt.Errorf("%w: %s", errNotPictures, schema.Name)
+		}
+		return func(data []byte) (picture, error) {
+			var m map[string]any
+			if err := json.Unmarshal(data, &m); err != nil {
+				return picture{}, err
+			}
+			return pictureOf(m)
+		}, nil
+	}
+	return nil, fmt.Errorf("schema %s: %s schemas with %s messages are not read (gopline reads ROS 1 and 2, JSON and protobuf messages)",
+		schema.Name, orNone(schema.Encoding), orNone(messageEncoding))
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "no encoding"
+	}
+	return s
+}
+
+// isPicture returns nil when a schema with these top-level fields holds a
+// picture, else an error wrapping errNotPictures.
+func isPicture(name string, fields func(yield func(string) bool)) error {
+	has := map[string]bool{}
+	for f := range fields {
+		has[f] = true
+	}
+	if has["data"] && (has["format"] || has["encoding"] && has["width"] && has["height"]) {
+		return nil
+	}
+	return fmt.Errorf("%w: %s", errNotPictures, name)
+}
+
+// pictureOf reads a decoded message's fields: ROS's header.stamp or
+// Foxglove's timestamp, format or encoding, width, height, step and data.
+func pictureOf(m map[string]any) (picture, error) {
+	var p picture
+	if h := asMap(m["header"]); h != nil {
+		p.stamp = stampOf(h["stamp"])
+	}
+	if p.stamp.IsZero() {
+		p.stamp = stampOf(m["timestamp"])
+	}
+	p.format, _ = m["format"].(string)
+	p.encoding, _ = m["encoding"].(string)
+	p.width, p.height, p.step = intOf(m["width"]), intOf(m["height"]), intOf(m["step"])
+	switch d := m["data"].(type) {
+	case []byte:
+		p.data = d
+	case string: // JSON's bytes are base64
+		b, err := base64.StdEncoding.DecodeString(d)
+		if err != nil {
+			return p, fmt.Errorf("data: %w", err)
+		}
+		p.data = b
+	case nil:
+	default:
+		return p, fmt.Errorf("data is a %T, not bytes", d)
+	}
+	return p, nil
+}
+
+// stampOf reads a time as ROS 2 (sec, nanosec), ROS 1 and Foxglove's JSON
+// (sec, nsec) and protobuf (seconds, nanos) write it; zero when v is none.
+func stampOf(v any) time.Time {
+	m := asMap(v)
+	sec, nsec := intOf(m["sec"]), intOf(m["nanosec"])
+	if _, ok := m["seconds"]; ok {
+		sec, nsec = intOf(m["seconds"]), intOf(m["nanos"])
+	} else if _, ok := m["nsec"]; ok {
+		nsec = intOf(m["nsec"])
+	}
+	if sec == 0 && nsec == 0 {
+		return time.Time{}
+	}
+	return time.Unix(int64(sec), int64(nsec))
+}
+
+// asMap returns a nested message's fields, or nil when v is not one.
+func asMap(v any) map[string]any {
+	switch t := v.(type) {
+	case rosMessage:
+		return t
+	case map[string]any:
+		return t
+	}
+	return nil
+}
+
+// intOf returns an integer field's value; 0 when it is none or out of
+// range.
+func intOf(v any) int {
+	switch n := v.(type) {
+	case int64:
+		if n >= math.MinInt32 && n <= math.MaxInt32 {
+			return int(n)
+		}
+	case float64: // JSON
+		if n >= math.MinInt32 && n <= math.MaxInt32 {
+			return int(n)
+		}
+	}
+	return 0
+}

@@ -1,0 +1,209 @@
+package mcapimport
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/jpeg"
+	"image/png"
+	"strings"
+	"time"
+
+	"github.com/gopline/gopline/codecs/h264"
+	"github.com/gopline/gopline/media"
+)
+
+// source is how a topic's pictures are coded, and what gopline makes of
+// them.
+type source int
+
+const (
+	fromJPEG source = iota + 1 // kept as JPEG
+	fromH264                   // kept as H.264
+	fromPNG                    // decoded to raw RGB24 or GRAY8
+	fromRaw                    // raw, converted to RGB24, GRAY8 or YUV420P
+)
+
+// sourceOf says how a picture is coded: by its format (compressed) or its
+// encoding (raw, or a codec's packets as ffmpeg_image_transport names
+// them), or why gopline cannot take it.
+func sourceOf(p picture) (source, error) {
+	if f := strings.ToLower(p.format); f != "" {
+		switch {
+		case strings.Contains(f, "compresseddepth"):
+			return 0, fmt.Errorf("format %q: depth pictures are not taken (gopline carries 8-bit pictures)", p.format)
+		case strings.Contains(f, "jpeg"), strings.Contains(f, "jpg"):
+			return fromJPEG, nil
+		case strings.Contains(f, "png"):
+			return fromPNG, nil
+		case f == "h264", f == "avc", f == "avc1":
+			return fromH264, nil
+		}
+		return 0, fmt.Errorf("format %q: gopline takes JPEG, PNG and H.264 (Annex B) pictures", p.format)
+	}
+	e := strings.ToLower(p.encoding)
+	switch {
+	case rawLayouts[e].bytes > 0:
+		return fromRaw, nil
+	case strings.Contains(e, "264"):
+		return fromH264, nil
+	case e == "":
+		return 0, fmt.Errorf("a picture without a format or an encoding")
+	}
+	return 0, fmt.Errorf("encoding %q: gopline takes rgb8, bgr8, rgba8, bgra8, mono8, yuv422 and yuyv raw pictures (8 bits, no Bayer, no depth)", p.encoding)
+}
+
+// topicStream turns one topic's pictures into the packets of one stream:
+// it numbers them, starts at the first keyframe, keeps H.264's parameter
+// sets in front of every keyframe and holds the stream to one format.
+type topicStream struct {
+	source        source
+	codec         media.Codec
+	format        media.PixelFormat
+	width, height int // 0 until the first packet
+	params        h264.ParamSets
+	seq, gop      uint64
+	epoch         uint64
+	seenKey       bool
+	last          time.Time
+	counts        Topic
+}
+
+// packet returns the packet of one picture, logged at logTime, or nil and
+// the count it went to: before the first keyframe, undecodable, or of
+// another size or format than the stream's.
+func (s *topicStream) packet(p picture, logTime time.Time) *media.Packet {
+	src, err := sourceOf(p)
+	if err != nil || src != s.source {
+		s.counts.OtherFormat++
+		return nil
+	}
+	var pkt *media.Packet
+	switch src {
+	case fromJPEG:
+		pkt, err = jpegPacket(p.data)
+	case fromPNG:
+		pkt, err = pngPacket(p.data, s.format)
+	case fromRaw:
+		pkt, err = rawPacket(p)
+	case fromH264:
+		pkt, err = s.h264Packet(p.data)
+	}
+	switch {
+	case err != nil:
+		s.counts.Damaged++
+		return nil
+	case pkt == nil:
+		s.counts.BeforeKeyframe++
+		return nil
+	case s.width != 0 && (pkt.Width != s.width || pkt.Height != s.height):
+		s.counts.Resized++
+		return nil
+	}
+	if s.width == 0 {
+		s.width, s.height, s.codec, s.format = pkt.Width, pkt.Height, pkt.Codec, pkt.Format
+	}
+	if s.epoch == 0 {
+		s.epoch = media.NewEpoch()
+	}
+	pkt.Seq, pkt.Epoch = s.seq, s.epoch
+	if pkt.Key {
+		s.gop = s.seq
+	}
+	pkt.GOP = s.gop
+	s.seq++
+	pkt.CaptureTime = p.stamp
+	if pkt.CaptureTime.IsZero() {
+		pkt.CaptureTime = logTime
+	}
+	if !s.last.IsZero() && !pkt.CaptureTime.After(s.last) {
+		pkt.CaptureTime = s.last.Add(time.Microsecond)
+		s.counts.Retimed++
+	}
+	s.last = pkt.CaptureTime
+	return pkt
+}
+
+// h264Packet returns an access unit in Annex B form as a packet, with the
+// kept parameter sets in front of a keyframe that lacks them; nil before
+// the first keyframe.
+func (s *topicStream) h264Packet(data []byte) (*media.Packet, error) {
+	nalus, err := h264.SplitAnnexB(data)
+	if err != nil {
+		return nil, err
+	}
+	s.params.Update(nalus)
+	key := h264.IsRandomAccess(nalus)
+	if !key && !s.seenKey {
+		return nil, nil
+	}
+	fixed, err := s.params.Prepend(nalus)
+	if err != nil {
+		return nil, nil // a keyframe whose parameter sets never came
+	}
+	if len(fixed) != len(nalus) {
+		data = h264.JoinAnnexB(fixed)
+	}
+	width, height := s.width, s.height
+	if key {
+		s.seenKey = true
+		for i := len(fixed) - 1; i >= 0; i-- {
+			if h264.TypeOf(fixed[i]) == h264.NALUTypeSPS {
+				sps, err := h264.ParseSPS(fixed[i])
+				if err != nil {
+					return nil, err
+				}
+				width, height = sps.Width(), sps.Height()
+				break
+			}
+		}
+	}
+	return &media.Packet{Codec: media.H264, Data: data, Key: key, Width: width, Height: height}, nil
+}
+
+func jpegPacket(data []byte) (*media.Packet, error) {
+	cfg, err := jpeg.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	return &media.Packet{Codec: media.JPEG, Data: data, Key: true, Width: cfg.Width, Height: cfg.Height}, nil
+}
+
+// maxPixels bounds the pictures decoded from PNG.
+const maxPixels = 8192 * 8192
+
+// pngPacket decodes a PNG picture to a raw one: GRAY8 for a grey picture,
+// else RGB24 (the alpha left out), or format once the stream has one.
+func pngPacket(data []byte, format media.PixelFormat) (*media.Packet, error) {
+	cfg, err := png.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > media.MaxDimension || cfg.Height > media.MaxDimension || cfg.Width*cfg.Height > maxPixels {
+		return nil, fmt.Errorf("a PNG of %dx%d", cfg.Width, cfg.Height)
+	}
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	if format == media.PixelFormatUnknown {
+		format = media.RGB24
+		switch img.(type) {
+		case *image.Gray, *image.Gray16:
+			format = media.GRAY8
+		}
+	}
+	b := img.Bounds()
+	out := make([]byte, 0, format.PictureSize(b.Dx(), b.Dy()))
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			if format == media.GRAY8 {
+				out = append(out, byte((19595*r+38470*g+7471*bl+1<<15)>>24))
+			} else {
+				out = append(out, byte(r>>8), byte(g>>8), byte(bl>>8))
+			}
+		}
+	}
+	return &media.Packet{Codec: media.Raw, Format: format, Data: out, Key: true, Width: b.Dx(), Height: b.Dy()}, nil
+}
