@@ -42,7 +42,7 @@ type importReport struct {
 	From          string          `json:"from"`
 	To            string          `json:"to"`
 	Topics        []importedTopic `json:"topics"`
-	Truncated     bool            `json:"truncated"`
+	Truncated     []string        `json:"truncated"`
 	DamagedChunks int64           `json:"damaged_chunks"`
 	Stopped       string          `json:"stopped,omitempty"`
 }
@@ -116,7 +116,7 @@ func importMCAP(src, dst string, topics []string, asJSON, quiet bool, w, stderr 
 	case err != nil:
 		return err
 	}
-	report := importReport{From: src, To: dst, Truncated: res.Truncated, DamagedChunks: res.DamagedChunks, Stopped: res.Stopped}
+	report := importReport{From: src, To: dst, Truncated: append([]string{}, res.Truncated...), DamagedChunks: res.DamagedChunks, Stopped: res.Stopped}
 	for _, t := range res.Topics {
 		it := importedTopic{Topic: t.Topic, Schema: t.Schema, Skipped: t.Skipped, Stream: t.Stream, Messages: t.Messages, Packets: t.Packets,
 			BeforeKeyframe: t.BeforeKeyframe, Damaged: t.Damaged, Resized: t.Resized, OtherFormat: t.OtherFormat, Retimed: t.Retimed}
@@ -184,8 +184,8 @@ func writeImported(w io.Writer, r importReport) error {
 	if len(left) > 0 {
 		fmt.Fprintf(w, "Not imported: %s\n", strings.Join(left, ", "))
 	}
-	if r.Truncated {
-		fmt.Fprintf(w, "%s ends before its footer (a recorder stopped by a kill or a power cut): imported up to its cut\n", r.From)
+	for _, f := range r.Truncated {
+		fmt.Fprintf(w, "%s ends before its footer (a recorder stopped by a kill or a power cut): imported up to its cut\n", f)
 	}
 	if r.DamagedChunks > 0 {
 		fmt.Fprintf(w, "%s of %s damaged: their messages are lost\n", plural(uint64(r.DamagedChunks), "chunk"), r.From)

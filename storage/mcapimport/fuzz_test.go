@@ -84,7 +84,7 @@ func FuzzImport(f *testing.F) {
 	binary.LittleEndian.PutUint64(big[len(mcap.Magic)+1:], 1<<62) // a header record of 4 EiB
 	f.Add(big)
 	f.Fuzz(func(t *testing.T, file []byte) {
-		res, err := importStreams(context.Background(), bytes.NewReader(file), int64(len(file)), "fuzz.mcap", &memoryStreams{}, Options{})
+		res, err := importStreams(context.Background(), []bagFile{{r: bytes.NewReader(file), size: int64(len(file)), name: "fuzz.mcap"}}, &memoryStreams{}, Options{})
 		if err == nil && res.Packets() == 0 {
 			t.Fatalf("no error with nothing imported: %+v", res)
 		}

@@ -1,17 +1,14 @@
 package mcapimport
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
 
-	"github.com/foxglove/mcap/go/mcap"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/storage"
 )
@@ -49,9 +46,9 @@ type Topic struct {
 // Result is what Import read and stored.
 type Result struct {
 	Topics []Topic // in the order the file gives their channels
-	// Truncated is set when the file ends before its footer (a recorder
-	// stopped by a power cut or a kill): what it held is imported.
-	Truncated bool
+	// Truncated names the files that end before their footer (a recorder
+	// stopped by a power cut or a kill): what they held is imported.
+	Truncated []string
 	// DamagedChunks counts chunks that do not decompress or fail their
 	// checksum: their messages are lost, the rest is imported.
 	DamagedChunks int64
@@ -79,6 +76,9 @@ var (
 	ErrNoPictures = errors.New("mcapimport: no pictures imported")
 	// ErrNoTopic: a topic asked for is not in the file.
 	ErrNoTopic = errors.New("mcapimport: no such topic")
+	// ErrSQLiteBag: a rosbag2 bag stored in SQLite (.db3), ROS 2 Humble's
+	// default storage, which gopline does not read.
+	ErrSQLiteBag = errors.New("mcapimport: a bag stored in SQLite")
 )
 
 // Options say what Import takes.
@@ -91,13 +91,16 @@ type Options struct {
 }
 
 // ImportFile reads the MCAP file src (a ROS 2 bag, a Foxglove recording,
-// what gopline export wrote) and writes its topics of pictures into a new
+// what gopline export wrote), or the MCAP files of a rosbag2 directory
+// (its metadata.yaml's files in order, else its .mcap files by their
+// split number) as one, and writes their topics of pictures into a new
 // recording dst, a stream a topic named as the topic: JPEG and H.264 as
 // they were, PNG and raw pictures as raw ones (see Import).
 //
-// dst must not exist (an error wrapping fs.ErrExist). When nothing is
-// imported (ErrNoPictures), on an error, and when ctx is done, dst is
-// removed: a file is only left when it holds what was read.
+// dst must not exist (an error wrapping fs.ErrExist). A bag stored in
+// SQLite is refused with ErrSQLiteBag. When nothing is imported
+// (ErrNoPictures), on an error, and when ctx is done, dst is removed: a
+// file is only left when it holds what was read.
 func ImportFile(ctx context.Context, src, dst string, opts Options) (Result, error) {
 	if _, err := os.Lstat(dst); err == nil {
 		return Result{}, fmt.Errorf("mcapimport: %s: %w", dst, fs.ErrExist)
@@ -105,38 +108,28 @@ func ImportFile(ctx context.Context, src, dst string, opts Options) (Result, err
 	if err := storage.CheckName(dst); err != nil {
 		return Result{}, err
 	}
-	f, err := os.Open(src)
+	paths, err := bagFiles(src)
 	if err != nil {
-		return Result{}, fmt.Errorf("mcapimport: %w", err)
+		return Result{}, err
 	}
-	defer f.Close()
-	fi, err := f.Stat()
-	switch {
-	case err != nil:
-		return Result{}, fmt.Errorf("mcapimport: %w", err)
-	case !fi.Mode().IsRegular():
-		return Result{}, fmt.Errorf("%w: %s is not a regular file", ErrNotMCAP, src)
-	}
-	var head [8]byte
-	if n, _ := io.ReadFull(f, head[:]); !bytes.Equal(head[:n], mcap.Magic) {
-		kind, _, _ := storage.SniffFile(src)
-		what := "not an MCAP file"
-		switch {
-		case kind == storage.KindBolt:
-			what = "it is a gopline recording already (or another bbolt file): gopline play, info and export take recordings"
-		case kind != storage.KindUnknown:
-			what = "it is " + kind.String()
+	var files []bagFile
+	for _, path := range paths {
+		f, err := os.Open(path)
+		if err != nil {
+			return Result{}, fmt.Errorf("mcapimport: %w", err)
 		}
-		return Result{}, fmt.Errorf("%w: %s: %s", ErrNotMCAP, src, what)
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return Result{}, fmt.Errorf("mcapimport: %w", err)
+		defer f.Close()
+		fi, err := f.Stat()
+		if err != nil {
+			return Result{}, fmt.Errorf("mcapimport: %w", err)
+		}
+		files = append(files, bagFile{r: f, size: fi.Size(), name: filepath.Base(path)})
 	}
 	rec, err := storage.Open(dst)
 	if err != nil {
 		return Result{}, err
 	}
-	res, err := Import(ctx, f, fi.Size(), filepath.Base(src), rec, opts)
+	res, err := importStreams(ctx, files, rec, opts)
 	if cerr := rec.Close(); err == nil && cerr != nil {
 		err = cerr
 	}

@@ -51,7 +51,7 @@ func TestImportsROS2CompressedImages(t *testing.T) {
 		t.Run(string(comp)+"-", func(t *testing.T) {
 			out, res := importBag(t, writeBag(t, comp, ch), mcapimport.Options{})
 			tp := topicOf(t, res, ch.topic)
-			if tp.Packets != 20 || tp.Codec != media.JPEG || tp.Width != width || tp.Height != height || res.Truncated || res.DamagedChunks != 0 {
+			if tp.Packets != 20 || tp.Codec != media.JPEG || tp.Width != width || tp.Height != height || len(res.Truncated) > 0 || res.DamagedChunks != 0 {
 				t.Fatalf("%+v, result %+v", tp, res)
 			}
 			info, pkts := readStream(t, out, ch.topic)
@@ -259,7 +259,7 @@ func TestImportsACutOrDamagedBag(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, res := importBag(t, cut, mcapimport.Options{})
-	if tp := topicOf(t, res, "/camera"); !res.Truncated || tp.Packets < 10 || tp.Packets >= 60 {
+	if tp := topicOf(t, res, "/camera"); len(res.Truncated) != 1 || tp.Packets < 10 || tp.Packets >= 60 {
 		t.Fatalf("cut: %+v", res)
 	}
 
@@ -271,7 +271,7 @@ func TestImportsACutOrDamagedBag(t *testing.T) {
 	}
 	out, res := importBag(t, bad, mcapimport.Options{})
 	tp := topicOf(t, res, "/camera")
-	if res.DamagedChunks != 1 || res.Truncated || tp.Packets >= 60 || tp.Packets < 40 {
+	if res.DamagedChunks != 1 || len(res.Truncated) > 0 || tp.Packets >= 60 || tp.Packets < 40 {
 		t.Fatalf("damaged: %+v", res)
 	}
 	_, pkts := readStream(t, out, "/camera")
@@ -291,6 +291,20 @@ func TestImportFileRefuses(t *testing.T) {
 	_, err := mcapimport.ImportFile(context.Background(), video, filepath.Join(dir, "a.gopline"), mcapimport.Options{})
 	if !errors.Is(err, mcapimport.ErrNotMCAP) || !strings.Contains(err.Error(), "MP4") {
 		t.Errorf("video: %v", err)
+	}
+	// ROS 2 Humble's default storage, a SQLite file: its .db3 or its directory.
+	db3 := filepath.Join(dir, "humble", "humble_0.db3")
+	if err := os.MkdirAll(filepath.Dir(db3), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(db3, []byte("SQLite format 3\x00\x10\x00"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, src := range []string{db3, filepath.Dir(db3)} {
+		_, err := mcapimport.ImportFile(context.Background(), src, filepath.Join(dir, "h.gopline"), mcapimport.Options{})
+		if !errors.Is(err, mcapimport.ErrSQLiteBag) || !strings.Contains(err.Error(), "ros2 bag convert") {
+			t.Errorf("%s: %v", src, err)
+		}
 	}
 	ch := bagChannel{topic: "/camera", schema: "sensor_msgs/msg/CompressedImage", schemaEncoding: "ros2msg", schemaText: ros2CompressedImage,
 		encoding: "cdr", messages: [][]byte{newCDR().time(stamp(0)).str("c").str("jpeg").bytes(jpegs(t, 1)[0]).b}}

@@ -28,23 +28,31 @@ const (
 	maxChunk = 256 << 20
 )
 
-// importer reads one MCAP file into one recording.
+// importer reads the MCAP files of one bag into one recording.
 type importer struct {
-	ctx      context.Context
-	rec      streams
-	name     string // the file's, for the streams' Source
-	opts     Options
+	ctx    context.Context
+	rec    streams
+	opts   Options
+	topics map[string]*topicState // by name, over all files
+	order  []*topicState
+	res    Result
+	// The file being read: its name, for the streams' Source, and its
+	// schemas and channels, whose ids are the file's own.
+	name     string
 	schemas  map[uint16]*mcap.Schema
 	channels map[uint16]*channel
-	order    []*channel
-	res      Result
 }
 
-// channel is one channel of the file and what becomes of its messages.
-type channel struct {
+// topicState is a topic and what became of its messages so far.
+type topicState struct {
 	topic  *Topic
-	read   messageReader // nil when the topic is skipped
-	stream *topicStream
+	stream *topicStream // nil until its first picture
+}
+
+// channel is one channel of the file being read.
+type channel struct {
+	*topicState
+	read messageReader // nil when the channel is not read
 }
 
 // Import reads an MCAP file of size bytes from r and appends its topics
@@ -71,7 +79,7 @@ type channel struct {
 // topic of opts.Topics is not in the file, and the recording's errors (a
 // full disk) as they are.
 func Import(ctx context.Context, r io.Reader, size int64, name string, rec *storage.Recording, opts Options) (Result, error) {
-	return importStreams(ctx, r, size, name, rec, opts)
+	return importStreams(ctx, []bagFile{{r: r, size: size, name: name}}, rec, opts)
 }
 
 // streams is what Import writes to: a storage.Recording.
@@ -80,57 +88,71 @@ type streams interface {
 	Append(stream string, p *media.Packet) error
 }
 
-func importStreams(ctx context.Context, r io.Reader, size int64, name string, rec streams, opts Options) (res Result, err error) {
-	im := &importer{ctx: ctx, rec: rec, name: name, opts: opts, schemas: map[uint16]*mcap.Schema{}, channels: map[uint16]*channel{}}
-	counted := &countingReader{r: r}
-	lexer, err := mcap.NewLexer(counted, &mcap.LexerOptions{EmitChunks: true, MaxRecordSize: int(min(maxRecord, max(size, 1)))})
+// bagFile is one MCAP file of a bag.
+type bagFile struct {
+	r    io.Reader
+	size int64
+	name string
+}
+
+// importStreams reads files, the parts of one bag in their order, into rec.
+func importStreams(ctx context.Context, files []bagFile, rec streams, opts Options) (Result, error) {
+	im := &importer{ctx: ctx, rec: rec, opts: opts, topics: map[string]*topicState{}}
+	for _, f := range files {
+		if err := im.readFile(f); err != nil {
+			return im.finish(), err
+		}
+	}
+	res := im.finish()
+	return res, im.check()
+}
+
+// readFile reads one file of the bag.
+func (im *importer) readFile(f bagFile) (err error) {
+	im.name, im.schemas, im.channels = f.name, map[uint16]*mcap.Schema{}, map[uint16]*channel{}
+	counted := &countingReader{r: f.r}
+	lexer, err := mcap.NewLexer(counted, &mcap.LexerOptions{EmitChunks: true, MaxRecordSize: int(min(maxRecord, max(f.size, 1)))})
 	if err != nil {
-		return res, fmt.Errorf("%w: %s: %w", ErrNotMCAP, name, err)
+		return fmt.Errorf("%w: %s: %w", ErrNotMCAP, f.name, err)
 	}
 	defer lexer.Close()
 	defer func() {
 		if p := recover(); p != nil { // the lexer trusts some lengths
-			im.res.Stopped = fmt.Sprintf("damaged near byte %d (%v)", counted.n, p)
-		}
-		res = im.finish()
-		if err == nil {
-			err = im.check()
+			im.res.Stopped = fmt.Sprintf("%s is damaged near byte %d (%v)", f.name, counted.n, p)
 		}
 	}()
 	var buf []byte
 	for {
-		if err := ctx.Err(); err != nil {
-			return res, err
+		if err := im.ctx.Err(); err != nil {
+			return err
 		}
 		tok, record, lerr := lexer.Next(buf)
 		var truncated *mcap.ErrTruncatedRecord
 		switch {
-		case lerr == io.EOF:
-			im.res.Truncated = true // the footer is the last record, and its magic follows
-			return res, nil
-		case errors.As(lerr, &truncated), errors.Is(lerr, io.ErrUnexpectedEOF):
-			im.res.Truncated = true
-			return res, nil
+		case lerr == io.EOF, errors.As(lerr, &truncated), errors.Is(lerr, io.ErrUnexpectedEOF):
+			// The footer is the last record, and its magic follows.
+			im.res.Truncated = append(im.res.Truncated, f.name)
+			return nil
 		case lerr != nil:
-			im.res.Stopped = fmt.Sprintf("damaged near byte %d: %v", counted.n, lerr)
-			return res, nil
+			im.res.Stopped = fmt.Sprintf("%s is damaged near byte %d: %v", f.name, counted.n, lerr)
+			return nil
 		}
 		if cap(record) > cap(buf) {
 			buf = record
 		}
 		switch tok {
 		case mcap.TokenFooter:
-			return res, nil
+			return nil
 		case mcap.TokenChunk:
 			if err := im.chunk(record); err != nil {
-				return res, err
+				return err
 			}
-			if opts.Progress != nil {
-				opts.Progress(counted.n, size)
+			if im.opts.Progress != nil {
+				im.opts.Progress(counted.n, f.size)
 			}
 		default:
 			if err := im.record(tok, record); err != nil {
-				return res, err
+				return err
 			}
 		}
 	}
@@ -241,29 +263,40 @@ func (im *importer) record(tok mcap.TokenType, body []byte) error {
 	return nil
 }
 
-// addChannel decides what becomes of a channel's messages.
+// addChannel decides what becomes of a channel's messages: a topic seen
+// in an earlier file of the bag goes on in its stream.
 func (im *importer) addChannel(c *mcap.Channel) {
-	t := &Topic{Topic: c.Topic, MessageEncoding: c.MessageEncoding}
-	schema := im.schemas[c.SchemaID]
-	if schema != nil {
-		t.Schema = schema.Name
+	st := im.topics[c.Topic]
+	if st == nil {
+		st = &topicState{topic: &Topic{Topic: c.Topic, MessageEncoding: c.MessageEncoding}}
+		if schema := im.schemas[c.SchemaID]; schema != nil {
+			st.topic.Schema = schema.Name
+		}
+		im.topics[c.Topic] = st
+		im.order = append(im.order, st)
 	}
-	ch := &channel{topic: t}
+	ch := &channel{topicState: st}
 	im.channels[c.ID] = ch
-	im.order = append(im.order, ch)
+	t := st.topic
 	switch {
 	case len(im.opts.Topics) > 0 && !slices.Contains(im.opts.Topics, c.Topic):
 		t.Skipped = "not asked for"
 		return
-	case slices.ContainsFunc(im.order[:len(im.order)-1], func(o *channel) bool { return o.topic.Topic == c.Topic && o.read != nil }):
-		t.Skipped = "another channel of the topic is imported"
-		return
+	case t.Skipped != "" && t.Skipped != "not asked for" && st.stream == nil:
+		return // not pictures, or pictures gopline does not take
 	}
-	read, err := newMessageReader(schema, c.MessageEncoding)
+	for id, other := range im.channels {
+		if id != c.ID && other.topicState == st && other.read != nil {
+			return // another channel of the topic is read
+		}
+	}
+	read, err := newMessageReader(im.schemas[c.SchemaID], c.MessageEncoding)
 	if err != nil {
-		t.Skipped, t.NotPictures = err.Error(), errors.Is(err, errNotPictures)
-		if t.NotPictures {
-			t.Skipped = "not pictures"
+		if st.stream == nil {
+			t.Skipped, t.NotPictures = err.Error(), errors.Is(err, errNotPictures)
+			if t.NotPictures {
+				t.Skipped = "not pictures"
+			}
 		}
 		return
 	}
@@ -280,11 +313,7 @@ func (im *importer) message(m *mcap.Message) error {
 	t.Messages++
 	p, err := ch.read(m.Data)
 	if err != nil {
-		if ch.stream == nil {
-			t.Damaged++
-		} else {
-			ch.stream.counts.Damaged++
-		}
+		t.Damaged++
 		return nil
 	}
 	if ch.stream == nil {
@@ -318,9 +347,9 @@ func (im *importer) message(m *mcap.Message) error {
 // finish gathers the topics' counts.
 func (im *importer) finish() Result {
 	im.res.Topics = im.res.Topics[:0]
-	for _, ch := range im.order {
-		t := *ch.topic
-		if s := ch.stream; s != nil {
+	for _, st := range im.order {
+		t := *st.topic
+		if s := st.stream; s != nil {
 			t.BeforeKeyframe, t.Resized, t.OtherFormat, t.Retimed = s.counts.BeforeKeyframe, s.counts.Resized, s.counts.OtherFormat, s.counts.Retimed
 			t.Damaged += s.counts.Damaged
 		}

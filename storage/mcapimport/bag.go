@@ -1,0 +1,153 @@
+package mcapimport
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/foxglove/mcap/go/mcap"
+
+	"github.com/gopline/gopline/storage"
+)
+
+// sqliteMagic opens every SQLite file, a rosbag2 .db3 among them.
+const sqliteMagic = "SQLite format 3\x00"
+
+// bagFiles returns the MCAP files src stands for: src itself, or the files
+// of a rosbag2 directory in their order.
+func bagFiles(src string) ([]string, error) {
+	fi, err := os.Stat(src)
+	if err != nil {
+		return nil, fmt.Errorf("mcapimport: %w", err)
+	}
+	var paths []string
+	switch {
+	case fi.IsDir():
+		if paths, err = directoryFiles(src); err != nil {
+			return nil, err
+		}
+	case !fi.Mode().IsRegular():
+		return nil, fmt.Errorf("%w: %s is not a regular file", ErrNotMCAP, src)
+	default:
+		paths = []string{src}
+	}
+	for _, path := range paths {
+		if err := checkMCAP(path); err != nil {
+			return nil, err
+		}
+	}
+	return paths, nil
+}
+
+// directoryFiles returns a rosbag2 directory's MCAP files: those its
+// metadata.yaml lists, in its order, or without one its .mcap files in the
+// order of the number that ends their names (robot_0, robot_1, ...).
+func directoryFiles(dir string) ([]string, error) {
+	storageID, listed, err := readMetadata(filepath.Join(dir, "metadata.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	if storageID == "sqlite3" {
+		return nil, sqliteError(dir)
+	}
+	if len(listed) > 0 {
+		paths := make([]string, len(listed))
+		for i, name := range listed {
+			paths[i] = filepath.Join(dir, filepath.FromSlash(name))
+		}
+		return paths, nil
+	}
+	paths, _ := filepath.Glob(filepath.Join(dir, "*.mcap"))
+	if len(paths) == 0 {
+		if db3, _ := filepath.Glob(filepath.Join(dir, "*.db3")); len(db3) > 0 {
+			return nil, sqliteError(dir)
+		}
+		return nil, fmt.Errorf("%w: %s is a directory without MCAP files (a rosbag2 directory holds metadata.yaml and NAME_0.mcap)", ErrNotMCAP, dir)
+	}
+	slices.SortFunc(paths, func(a, b string) int {
+		if na, nb := splitNumber(a), splitNumber(b); na != nb {
+			return na - nb
+		}
+		return strings.Compare(a, b)
+	})
+	return paths, nil
+}
+
+// splitNumber returns the number that ends a file's name, before its
+// extension (7 for robot_7.mcap), or -1.
+func splitNumber(path string) int {
+	name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	i := strings.LastIndexFunc(name, func(r rune) bool { return r < '0' || r > '9' })
+	n, err := strconv.Atoi(name[i+1:])
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+// readMetadata reads what a rosbag2 metadata.yaml says of its storage: its
+// storage_identifier and its relative_file_paths. A missing file says
+// nothing.
+func readMetadata(path string) (storageID string, files []string, err error) {
+	f, err := os.Open(path)
+	if os.IsNotExist(err) {
+		return "", nil, nil
+	}
+	if err != nil {
+		return "", nil, fmt.Errorf("mcapimport: %w", err)
+	}
+	defer f.Close()
+	inList := false
+	sc := bufio.NewScanner(io.LimitReader(f, 16<<20))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		switch {
+		case inList && strings.HasPrefix(line, "- "):
+			files = append(files, strings.Trim(strings.TrimSpace(line[2:]), `"'`))
+			continue
+		case strings.HasPrefix(line, "storage_identifier:"):
+			storageID = strings.Trim(strings.TrimSpace(strings.TrimPrefix(line, "storage_identifier:")), `"'`)
+		}
+		inList = line == "relative_file_paths:"
+	}
+	return storageID, files, sc.Err()
+}
+
+// checkMCAP returns nil when path begins as an MCAP file, and otherwise
+// says what it is.
+func checkMCAP(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("mcapimport: %w", err)
+	}
+	defer f.Close()
+	head := make([]byte, len(sqliteMagic))
+	n, _ := io.ReadFull(f, head)
+	head = head[:n]
+	switch {
+	case bytes.HasPrefix(head, mcap.Magic):
+		return nil
+	case bytes.HasPrefix(head, []byte(sqliteMagic)):
+		return sqliteError(path)
+	}
+	kind, _, _ := storage.SniffFile(path)
+	what := "not an MCAP file"
+	switch {
+	case kind == storage.KindBolt:
+		what = "it is a gopline recording already (or another bbolt file): gopline play, info and export take recordings"
+	case kind != storage.KindUnknown:
+		what = "it is " + kind.String()
+	}
+	return fmt.Errorf("%w: %s: %s", ErrNotMCAP, path, what)
+}
+
+func sqliteError(path string) error {
+	return fmt.Errorf("%w: %s: gopline imports bags stored in MCAP (rosbag2's default since ROS 2 Iron); convert this one first "+
+		"(ros2 bag convert, with storage_id: mcap in its output options) or record with ros2 bag record -s mcap", ErrSQLiteBag, path)
+}

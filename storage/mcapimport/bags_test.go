@@ -1,0 +1,92 @@
+package mcapimport_test
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"strconv"
+	"testing"
+
+	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/storage/mcapimport"
+)
+
+// bagTopic is what testdata/bags.json expects of a topic of the bags that
+// testdata/make-bags.mjs wrote with Foxglove's ROS serializers.
+type bagTopic struct {
+	Type          string   `json:"type"`
+	Count         int      `json:"count"`
+	Stamps        []string `json:"stamps"`
+	SHA256        []string `json:"sha256"`
+	Width, Height int
+	Keyframes     []bool `json:"keyframes"`
+}
+
+func expectedBags(t *testing.T) map[string]bagTopic {
+	t.Helper()
+	b, err := os.ReadFile("testdata/bags.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want map[string]bagTopic
+	if err := json.Unmarshal(b, &want); err != nil {
+		t.Fatal(err)
+	}
+	return want
+}
+
+// checkTopic compares a stream to what bags.json says of its topic.
+func checkTopic(t *testing.T, path, topic string, want bagTopic) []*media.Packet {
+	t.Helper()
+	_, pkts := readStream(t, path, topic)
+	if len(pkts) != want.Count {
+		t.Fatalf("%s: %d packets, want %d", topic, len(pkts), want.Count)
+	}
+	for i, p := range pkts {
+		ns, _ := strconv.ParseInt(want.Stamps[i], 10, 64)
+		if p.CaptureTime.UnixNano() != ns || p.Width != want.Width || p.Height != want.Height {
+			t.Errorf("%s packet %d: %dx%d at %d, want %dx%d at %d", topic, i, p.Width, p.Height, p.CaptureTime.UnixNano(), want.Width, want.Height, ns)
+		}
+		if want.SHA256 != nil {
+			if sum := sha256.Sum256(p.Data); hex.EncodeToString(sum[:]) != want.SHA256[i] {
+				t.Errorf("%s packet %d: not the picture the bag holds", topic, i)
+			}
+		}
+		if want.Keyframes != nil && p.Key != want.Keyframes[i] {
+			t.Errorf("%s packet %d: key %v", topic, i, p.Key)
+		}
+	}
+	return pkts
+}
+
+// A rosbag2 directory split in two files (ros2 bag record -s mcap -b):
+// each topic of pictures goes on over both as one stream, as the bag's
+// serializer wrote it; the IMU is listed as not pictures.
+func TestImportsARosbag2Directory(t *testing.T) {
+	want := expectedBags(t)
+	out, res := importBag(t, "testdata/rosbag2_split", mcapimport.Options{})
+	for _, topic := range []string{"/camera/image_raw/compressed", "/camera/h264", "/camera/image_raw"} {
+		checkTopic(t, out, topic, want[topic])
+	}
+	if tp := topicOf(t, res, "/imu"); !tp.NotPictures || tp.Schema != want["/imu"].Type {
+		t.Errorf("imu: %+v", tp)
+	}
+	_, raw := readStream(t, out, "/camera/image_raw")
+	var rgb []byte
+	for y := range 4 {
+		for x := range 6 {
+			rgb = append(rgb, byte(x+y), byte(20*y), byte(10*x)) // bgr8 (10x, 20y, x+y) as RGB
+		}
+	}
+	if raw[0].Format != media.RGB24 || string(raw[1].Data) != string(rgb) {
+		t.Errorf("raw picture %v %v, want %v", raw[1].Format, raw[1].Data, rgb)
+	}
+}
+
+// A ROS 1 bag converted to MCAP, written by ROS 1's serializer.
+func TestImportsAROS1Bag(t *testing.T) {
+	const topic = "/usb_cam/image_raw/compressed"
+	out, _ := importBag(t, "testdata/ros1_compressed.mcap", mcapimport.Options{})
+	checkTopic(t, out, topic, expectedBags(t)[topic])
+}
