@@ -73,3 +73,21 @@ func TestImportOfABagWithoutPictures(t *testing.T) {
 		t.Fatalf("%s written", out)
 	}
 }
+
+// A rosbag2 directory given to play or info, as to ros2 bag play, is said
+// to be one, with the import that makes a recording of it.
+func TestABagDirectoryIsNamedAsOne(t *testing.T) {
+	bag := filepath.Join(t.TempDir(), "robot_bag")
+	if err := os.Mkdir(bag, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(bag, "metadata.yaml"), []byte("rosbag2_bagfile_information:\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := "is a ROS 2 bag (metadata.yaml, robot_bag_0.mcap), not a recording: gopline import " + bag + " --out robot_bag.gopline"
+	for _, cmd := range []string{"play", "info"} {
+		if code, _, stderr := runCmd(cmd, bag); code != exitFailure || !strings.Contains(stderr, want) {
+			t.Errorf("%s: exit %d: %s", cmd, code, stderr)
+		}
+	}
+}

@@ -55,13 +55,20 @@ func recordingsIn(dir string) ([]recordingGroup, error) {
 		return nil, err
 	}
 	var files []string
+	bag := false
 	for _, e := range entries {
 		ext := strings.TrimPrefix(filepath.Ext(e.Name()), ".")
 		if !e.IsDir() && slices.Contains(recordingExtensions, ext) {
 			files = append(files, filepath.Join(dir, e.Name()))
 		}
+		bag = bag || e.Name() == "metadata.yaml" || ext == "mcap" || ext == "db3"
 	}
-	if len(files) == 0 {
+	switch {
+	case len(files) == 0 && bag:
+		name := filepath.Base(filepath.Clean(dir))
+		return nil, fmt.Errorf("%s is a ROS 2 bag (metadata.yaml, %s_0.mcap), not a recording: gopline import %s --out %s.gopline makes one of its pictures",
+			dir, name, dir, name)
+	case len(files) == 0:
 		return nil, fmt.Errorf("%s holds no recording (a .gopline or .db file)", dir)
 	}
 	return groupRecordings(files), nil
