@@ -214,6 +214,8 @@ func TestImportListsWhatItLeavesOut(t *testing.T) {
 			encoding: "cdr", messages: [][]byte{newCDR().time(stamp(0)).str("c").bytes([]byte{0, 0, 1, 0x40}).str("h265").b}},
 		{topic: "/camera", schema: "sensor_msgs/msg/CompressedImage", schemaEncoding: "ros2msg", schemaText: ros2CompressedImage,
 			encoding: "cdr", messages: [][]byte{newCDR().time(stamp(0)).str("c").str("jpeg").bytes(pic).b}},
+		{topic: "/unformatted", schema: "sensor_msgs/msg/CompressedImage", schemaEncoding: "ros2msg", schemaText: ros2CompressedImage,
+			encoding: "cdr", messages: [][]byte{newCDR().time(stamp(0)).str("c").str("").bytes(pic).b}},
 	}
 	_, res := importBag(t, writeBag(t, mcap.CompressionZSTD, channels...), mcapimport.Options{})
 	if tp := topicOf(t, res, "/imu"); !tp.NotPictures || tp.Schema != "sensor_msgs/msg/Imu" {
@@ -225,8 +227,10 @@ func TestImportListsWhatItLeavesOut(t *testing.T) {
 	if tp := topicOf(t, res, "/h265"); !strings.Contains(tp.Skipped, `"h265"`) || tp.NotPictures {
 		t.Errorf("h265: %+v", tp)
 	}
-	if tp := topicOf(t, res, "/camera"); tp.Packets != 1 || tp.Skipped != "" {
-		t.Errorf("camera: %+v", tp)
+	for _, name := range []string{"/camera", "/unformatted"} { // a driver that leaves format empty
+		if tp := topicOf(t, res, name); tp.Packets != 1 || tp.Skipped != "" || tp.Codec != media.JPEG {
+			t.Errorf("%s: %+v", name, tp)
+		}
 	}
 
 	// Without the camera, nothing is imported: an error, and no file.

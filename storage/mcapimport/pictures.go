@@ -26,7 +26,8 @@ const (
 
 // sourceOf says how a picture is coded: by its format (compressed) or its
 // encoding (raw, or a codec's packets as ffmpeg_image_transport names
-// them), or why gopline cannot take it.
+// them), by what its data begins with when it has neither, or why gopline
+// cannot take it.
 func sourceOf(p picture) (source, error) {
 	if f := strings.ToLower(p.format); f != "" {
 		switch {
@@ -43,6 +44,15 @@ func sourceOf(p picture) (source, error) {
 	}
 	e := strings.ToLower(p.encoding)
 	switch {
+	case e == "" && len(p.data) > 0: // a driver that leaves format empty: what the data begins with
+		switch {
+		case bytes.HasPrefix(p.data, []byte{0xff, 0xd8, 0xff}):
+			return fromJPEG, nil
+		case bytes.HasPrefix(p.data, []byte("\x89PNG\r\n\x1a\n")):
+			return fromPNG, nil
+		case bytes.HasPrefix(p.data, []byte{0, 0, 0, 1}), bytes.HasPrefix(p.data, []byte{0, 0, 1}):
+			return fromH264, nil
+		}
 	case rawLayouts[e].bytes > 0:
 		return fromRaw, nil
 	case strings.Contains(e, "264"):
