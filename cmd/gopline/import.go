@@ -44,7 +44,7 @@ type importReport struct {
 	Topics        []importedTopic `json:"topics"`
 	Truncated     []string        `json:"truncated"`
 	DamagedChunks int64           `json:"damaged_chunks"`
-	Stopped       string          `json:"stopped,omitempty"`
+	Stopped       []string        `json:"stopped,omitempty"`
 }
 
 // importCommand makes a recording of an MCAP file's pictures.
@@ -190,8 +190,8 @@ func writeImported(w io.Writer, r importReport) error {
 	if r.DamagedChunks > 0 {
 		fmt.Fprintf(w, "%s of %s damaged: their messages are lost\n", plural(uint64(r.DamagedChunks), "chunk"), r.From)
 	}
-	if r.Stopped != "" {
-		fmt.Fprintf(w, "Reading %s stopped: %s: imported what came before\n", r.From, r.Stopped)
+	for _, s := range r.Stopped {
+		fmt.Fprintf(w, "%s: imported what came before\n", s)
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/foxglove/mcap/go/mcap"
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/gopline/gopline/storage"
 )
@@ -46,8 +47,9 @@ func bagFiles(src string) ([]string, error) {
 }
 
 // directoryFiles returns a rosbag2 directory's MCAP files: those its
-// metadata.yaml lists, in its order, or without one its .mcap files in the
-// order of the number that ends their names (robot_0, robot_1, ...).
+// metadata.yaml lists, in its order, or without one its .mcap (and
+// .mcap.zstd) files in the order of the number that ends their names
+// (robot_0, robot_1, ...).
 func directoryFiles(dir string) ([]string, error) {
 	storageID, listed, err := readMetadata(filepath.Join(dir, "metadata.yaml"))
 	if err != nil {
@@ -64,6 +66,8 @@ func directoryFiles(dir string) ([]string, error) {
 		return paths, nil
 	}
 	paths, _ := filepath.Glob(filepath.Join(dir, "*.mcap"))
+	zstdPaths, _ := filepath.Glob(filepath.Join(dir, "*.mcap.zstd"))
+	paths = append(paths, zstdPaths...)
 	if len(paths) == 0 {
 		if db3, _ := filepath.Glob(filepath.Join(dir, "*.db3")); len(db3) > 0 {
 			return nil, sqliteError(dir)
@@ -80,9 +84,10 @@ func directoryFiles(dir string) ([]string, error) {
 }
 
 // splitNumber returns the number that ends a file's name, before its
-// extension (7 for robot_7.mcap), or -1.
+// extensions (7 for robot_7.mcap and robot_7.mcap.zstd), or -1.
 func splitNumber(path string) int {
-	name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	name := strings.TrimSuffix(filepath.Base(path), ".zstd")
+	name = strings.TrimSuffix(name, filepath.Ext(name))
 	i := strings.LastIndexFunc(name, func(r rune) bool { return r < '0' || r > '9' })
 	n, err := strconv.Atoi(name[i+1:])
 	if err != nil {
@@ -135,6 +140,20 @@ func checkMCAP(path string) error {
 		return nil
 	case bytes.HasPrefix(head, []byte(sqliteMagic)):
 		return sqliteError(path)
+	case bytes.HasPrefix(head, zstdMagic): // rosbag2's compression mode "file": NAME_0.mcap.zstd
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return fmt.Errorf("mcapimport: %w", err)
+		}
+		d, err := zstd.NewReader(f, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(maxChunk))
+		if err != nil {
+			return fmt.Errorf("mcapimport: %s: %w", path, err)
+		}
+		defer d.Close()
+		inner := make([]byte, len(mcap.Magic))
+		if _, err := io.ReadFull(d, inner); err != nil || !bytes.Equal(inner, mcap.Magic) {
+			return fmt.Errorf("%w: %s: a zstd file that does not hold an MCAP file", ErrNotMCAP, path)
+		}
+		return nil
 	}
 	kind, _, _ := storage.SniffFile(path)
 	what := "not an MCAP file"
@@ -145,6 +164,19 @@ func checkMCAP(path string) error {
 		what = "it is " + kind.String()
 	}
 	return fmt.Errorf("%w: %s: %s", ErrNotMCAP, path, what)
+}
+
+// compressedFile reports whether the file at path is compressed whole with
+// zstd, as rosbag2's compression mode "file" writes them.
+func compressedFile(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, len(zstdMagic))
+	_, err = io.ReadFull(f, head)
+	return err == nil && bytes.Equal(head, zstdMagic)
 }
 
 func sqliteError(path string) error {

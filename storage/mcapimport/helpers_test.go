@@ -101,6 +101,9 @@ type bagChannel struct {
 	logTimes                                            []time.Time
 }
 
+// unchunked, given to writeBag, writes messages outside chunks.
+const unchunked mcap.CompressionFormat = "unchunked"
+
 // writeBag writes an MCAP file as rosbag2 does (chunked, zstd unless
 // compression says otherwise), the channels' messages interleaved.
 func writeBag(t testing.TB, compression mcap.CompressionFormat, channels ...bagChannel) string {
@@ -111,7 +114,11 @@ func writeBag(t testing.TB, compression mcap.CompressionFormat, channels ...bagC
 		t.Fatal(err)
 	}
 	defer f.Close()
-	w, err := mcap.NewWriter(f, &mcap.WriterOptions{Chunked: true, ChunkSize: 16 << 10, Compression: compression, IncludeCRC: true})
+	chunked := compression != unchunked
+	if !chunked {
+		compression = mcap.CompressionNone
+	}
+	w, err := mcap.NewWriter(f, &mcap.WriterOptions{Chunked: chunked, ChunkSize: 16 << 10, Compression: compression, IncludeCRC: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -52,10 +52,9 @@ type Result struct {
 	// DamagedChunks counts chunks that do not decompress or fail their
 	// checksum: their messages are lost, the rest is imported.
 	DamagedChunks int64
-	// Stopped says what ended the reading before the file's end, when the
-	// file is damaged past what can be read on from: what came before is
-	// imported.
-	Stopped string
+	// Stopped says, for each file damaged past what can be read on from,
+	// where its reading ended: what came before is imported.
+	Stopped []string
 }
 
 // Packets returns the packets stored, all topics together.
@@ -85,8 +84,8 @@ var (
 type Options struct {
 	// Topics are the topics to import; every topic of pictures when empty.
 	Topics []string
-	// Progress, when set, is called with the bytes of the file read so far
-	// and its size, at most once a chunk.
+	// Progress, when set, is called with the bytes of the bag's files
+	// read so far and their size, at most once a chunk.
 	Progress func(done, total int64)
 }
 
@@ -123,7 +122,14 @@ func ImportFile(ctx context.Context, src, dst string, opts Options) (Result, err
 		if err != nil {
 			return Result{}, fmt.Errorf("mcapimport: %w", err)
 		}
-		files = append(files, bagFile{r: f, size: fi.Size(), name: filepath.Base(path)})
+		file := bagFile{r: f, size: fi.Size(), name: filepath.Base(path)}
+		if compressedFile(path) {
+			if file, err = decompressing(file); err != nil {
+				return Result{}, err
+			}
+			defer file.close()
+		}
+		files = append(files, file)
 	}
 	rec, err := storage.Open(dst)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/foxglove/mcap/go/mcap"
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/gopline/gopline/codecs/h264"
 	"github.com/gopline/gopline/media"
@@ -47,7 +48,7 @@ func TestImportsROS2CompressedImages(t *testing.T) {
 	for i, p := range pics {
 		ch.messages = append(ch.messages, newCDR().time(stamp(i)).str("camera_optical_frame").str("rgb8; jpeg compressed bgr8").bytes(p).b)
 	}
-	for _, comp := range []mcap.CompressionFormat{mcap.CompressionZSTD, mcap.CompressionLZ4, mcap.CompressionNone} {
+	for _, comp := range []mcap.CompressionFormat{mcap.CompressionZSTD, mcap.CompressionLZ4, mcap.CompressionNone, unchunked} {
 		t.Run(string(comp)+"-", func(t *testing.T) {
 			out, res := importBag(t, writeBag(t, comp, ch), mcapimport.Options{})
 			tp := topicOf(t, res, ch.topic)
@@ -330,5 +331,55 @@ func TestImportFileRefuses(t *testing.T) {
 	}
 	if _, err := os.Stat(out); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("%s left after an interruption: %v", out, err)
+	}
+}
+
+// rosbag2's compressions: each message compressed with zstd (compression
+// mode "message"), and each file compressed whole (mode "file": a
+// directory of NAME_0.mcap.zstd, with or without its metadata.yaml).
+func TestImportsCompressedBags(t *testing.T) {
+	pics := jpegs(t, 4)
+	enc, err := zstd.NewWriter(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := bagChannel{topic: "/camera", schema: "sensor_msgs/msg/CompressedImage", schemaEncoding: "ros2msg", schemaText: ros2CompressedImage, encoding: "cdr"}
+	for i, p := range pics {
+		ch.messages = append(ch.messages, enc.EncodeAll(newCDR().time(stamp(i)).str("c").str("jpeg").bytes(p).b, nil))
+	}
+	_, res := importBag(t, writeBag(t, mcap.CompressionNone, ch), mcapimport.Options{})
+	if tp := topicOf(t, res, "/camera"); tp.Packets != 4 {
+		t.Fatalf("message mode: %+v", tp)
+	}
+
+	for i := range ch.messages {
+		ch.messages[i] = newCDR().time(stamp(i)).str("c").str("jpeg").bytes(pics[i]).b
+	}
+	plain, err := os.ReadFile(writeBag(t, mcap.CompressionNone, ch))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, metadata := range []bool{true, false} {
+		dir := filepath.Join(t.TempDir(), "robot_bag")
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "robot_bag_0.mcap.zstd"), enc.EncodeAll(plain, nil), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if metadata {
+			yaml := "rosbag2_bagfile_information:\n  storage_identifier: mcap\n  compression_format: zstd\n  compression_mode: FILE\n" +
+				"  relative_file_paths:\n    - robot_bag_0.mcap.zstd\n  files:\n    - path: robot_bag_0.mcap.zstd\n"
+			if err := os.WriteFile(filepath.Join(dir, "metadata.yaml"), []byte(yaml), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		out, res := importBag(t, dir, mcapimport.Options{})
+		if tp := topicOf(t, res, "/camera"); tp.Packets != 4 || len(res.Truncated) > 0 {
+			t.Fatalf("file mode, metadata %v: %+v", metadata, res)
+		}
+		if _, pkts := readStream(t, out, "/camera"); !bytes.Equal(pkts[3].Data, pics[3]) {
+			t.Fatalf("file mode: not the pictures")
+		}
 	}
 }

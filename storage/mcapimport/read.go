@@ -36,6 +36,9 @@ type importer struct {
 	topics map[string]*topicState // by name, over all files
 	order  []*topicState
 	res    Result
+	// done and total are the bytes of the files read before this one, and
+	// of them all.
+	done, total int64
 	// The file being read: its name, for the streams' Source, and its
 	// schemas and channels, whose ids are the file's own.
 	name     string
@@ -93,11 +96,29 @@ type bagFile struct {
 	r    io.Reader
 	size int64
 	name string
+	// A file compressed whole (rosbag2's compression mode "file") is read
+	// through a decompressor: r gives the MCAP file, read counts the bytes
+	// of the file, and close frees the decompressor.
+	read  *countingReader
+	close func()
+}
+
+// decompressing returns f read through a zstd decompressor.
+func decompressing(f bagFile) (bagFile, error) {
+	read := &countingReader{r: f.r}
+	d, err := zstd.NewReader(read, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(maxChunk))
+	if err != nil {
+		return f, fmt.Errorf("mcapimport: %s: %w", f.name, err)
+	}
+	return bagFile{r: d, size: f.size, name: f.name, read: read, close: d.Close}, nil
 }
 
 // importStreams reads files, the parts of one bag in their order, into rec.
 func importStreams(ctx context.Context, files []bagFile, rec streams, opts Options) (Result, error) {
 	im := &importer{ctx: ctx, rec: rec, opts: opts, topics: map[string]*topicState{}}
+	for _, f := range files {
+		im.total += f.size
+	}
 	for _, f := range files {
 		if err := im.readFile(f); err != nil {
 			return im.finish(), err
@@ -108,25 +129,25 @@ func importStreams(ctx context.Context, files []bagFile, rec streams, opts Optio
 }
 
 // readFile reads one file of the bag.
-func (im *importer) readFile(f bagFile) (err error) {
+func (im *importer) readFile(f bagFile) error {
 	im.name, im.schemas, im.channels = f.name, map[uint16]*mcap.Schema{}, map[uint16]*channel{}
 	counted := &countingReader{r: f.r}
-	lexer, err := mcap.NewLexer(counted, &mcap.LexerOptions{EmitChunks: true, MaxRecordSize: int(min(maxRecord, max(f.size, 1)))})
+	in, bound := io.Reader(counted), min(maxRecord, max(f.size, 1)) // no record is larger than its file
+	if f.read != nil {
+		in, counted, bound = f.r, f.read, maxRecord
+	}
+	lexer, err := mcap.NewLexer(in, &mcap.LexerOptions{EmitChunks: true, MaxRecordSize: int(bound)})
 	if err != nil {
 		return fmt.Errorf("%w: %s: %w", ErrNotMCAP, f.name, err)
 	}
 	defer lexer.Close()
-	defer func() {
-		if p := recover(); p != nil { // the lexer trusts some lengths
-			im.res.Stopped = fmt.Sprintf("%s is damaged near byte %d (%v)", f.name, counted.n, p)
-		}
-	}()
+	defer func() { im.done += f.size }()
 	var buf []byte
 	for {
 		if err := im.ctx.Err(); err != nil {
 			return err
 		}
-		tok, record, lerr := lexer.Next(buf)
+		tok, record, lerr := next(lexer, buf)
 		var truncated *mcap.ErrTruncatedRecord
 		switch {
 		case lerr == io.EOF, errors.As(lerr, &truncated), errors.Is(lerr, io.ErrUnexpectedEOF):
@@ -134,7 +155,7 @@ func (im *importer) readFile(f bagFile) (err error) {
 			im.res.Truncated = append(im.res.Truncated, f.name)
 			return nil
 		case lerr != nil:
-			im.res.Stopped = fmt.Sprintf("%s is damaged near byte %d: %v", f.name, counted.n, lerr)
+			im.res.Stopped = append(im.res.Stopped, fmt.Sprintf("%s is damaged near byte %d: %v", f.name, counted.n, lerr))
 			return nil
 		}
 		if cap(record) > cap(buf) {
@@ -148,7 +169,7 @@ func (im *importer) readFile(f bagFile) (err error) {
 				return err
 			}
 			if im.opts.Progress != nil {
-				im.opts.Progress(counted.n, f.size)
+				im.opts.Progress(im.done+counted.n, im.total)
 			}
 		default:
 			if err := im.record(tok, record); err != nil {
@@ -156,6 +177,17 @@ func (im *importer) readFile(f bagFile) (err error) {
 			}
 		}
 	}
+}
+
+// next returns the lexer's next record, and a panic of the lexer (it
+// trusts some of the lengths a file gives) as an error.
+func next(lexer *mcap.Lexer, buf []byte) (tok mcap.TokenType, record []byte, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("a record the MCAP reader cannot take (%v)", p)
+		}
+	}()
+	return lexer.Next(buf)
 }
 
 // chunk reads the records of a chunk; a chunk that does not decompress or
@@ -201,7 +233,11 @@ func (im *importer) chunk(record []byte) error {
 	return nil
 }
 
-// zstdDecoder decompresses the zstd chunks; it is safe for concurrent use.
+// zstdMagic begins every zstd frame.
+var zstdMagic = []byte{0x28, 0xb5, 0x2f, 0xfd}
+
+// zstdDecoder decompresses zstd chunks and messages; it is safe for
+// concurrent use.
 var zstdDecoder, _ = zstd.NewReader(nil, zstd.WithDecoderMaxMemory(maxChunk), zstd.WithDecoderConcurrency(1))
 
 // decompress returns a chunk's records, checked against its size and
@@ -311,7 +347,15 @@ func (im *importer) message(m *mcap.Message) error {
 	}
 	t := ch.topic
 	t.Messages++
-	p, err := ch.read(m.Data)
+	data := m.Data
+	if bytes.HasPrefix(data, zstdMagic) { // rosbag2's compression mode "message"
+		var err error
+		if data, err = zstdDecoder.DecodeAll(data, nil); err != nil {
+			t.Damaged++
+			return nil
+		}
+	}
+	p, err := ch.read(data)
 	if err != nil {
 		t.Damaged++
 		return nil
