@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -51,13 +53,11 @@ func newMessageReader(schema *mcap.Schema, messageEncoding string) (messageReade
 		if err != nil {
 			return nil, fmt.Errorf("schema %s: %w", schema.Name, err)
 		}
-		if err := isPicture(schema.Name, func(yield func(string) bool) {
-			for _, f := range defs.top {
-				if !yield(f.name) {
-					return
-				}
-			}
-		}); err != nil {
+		var names []string
+		for _, f := range defs.top {
+			names = append(names, f.name)
+		}
+		if err := isPicture(schema.Name, names); err != nil {
 			return nil, err
 		}
 		return func(data []byte) (picture, error) {
@@ -72,14 +72,11 @@ func newMessageReader(schema *mcap.Schema, messageEncoding string) (messageReade
 		if err != nil {
 			return nil, fmt.Errorf("schema %s: %w", schema.Name, err)
 		}
-		fields := desc.Fields()
-		if err := isPicture(schema.Name, func(yield func(string) bool) {
-			for i := 0; i < fields.Len(); i++ {
-				if !yield(string(fields.Get(i).Name())) {
-					return
-				}
-			}
-		}); err != nil {
+		var names []string
+		for i := range desc.Fields().Len() {
+			names = append(names, string(desc.Fields().Get(i).Name()))
+		}
+		if err := isPicture(schema.Name, names); err != nil {
 			return nil, err
 		}
 		return func(data []byte) (picture, error) {
@@ -94,13 +91,7 @@ func newMessageReader(schema *mcap.Schema, messageEncoding string) (messageReade
 			Properties map[string]json.RawMessage `json:"properties"`
 		}
 		if schema.Encoding == "jsonschema" && json.Unmarshal(schema.Data, &s) == nil && len(s.Properties) > 0 {
-			if err := isPicture(schema.Name, func(yield func(string) bool) {
-				for name := range s.Properties {
-					if !yield(name) {
-						return
-					}
-				}
-			}); err != nil {
+			if err := isPicture(schema.Name, slices.Collect(maps.Keys(s.Properties))); err != nil {
 				return nil, err
 			}
 		} else if !strings.Contains(schema.Name, "Image") && !strings.Contains(schema.Name, "Video") {
@@ -127,9 +118,9 @@ func orNone(s string) string {
 
 // isPicture returns nil when a schema with these top-level fields holds a
 // picture, else an error wrapping errNotPictures.
-func isPicture(name string, fields func(yield func(string) bool)) error {
+func isPicture(name string, fields []string) error {
 	has := map[string]bool{}
-	for f := range fields {
+	for _, f := range fields {
 		has[f] = true
 	}
 	if has["data"] && (has["format"] || has["encoding"] && has["width"] && has["height"]) {
