@@ -402,8 +402,8 @@ func TestOpenNamesAnMCAPFile(t *testing.T) {
 		}
 		for _, opts := range [][]storage.Option{{storage.WithReadOnly()}, nil} {
 			_, err := storage.Open(path, opts...)
-			if !errors.Is(err, storage.ErrNotRecording) || !strings.Contains(err.Error(), "this is an MCAP file (gopline export writes them; open it in Foxglove)") {
-				t.Errorf("%d bytes, options %v: %v; want ErrNotRecording naming an MCAP file", size, opts, err)
+			if !errors.Is(err, storage.ErrNotRecording) || !strings.Contains(err.Error(), "this is an MCAP file: gopline reads its own .gopline recordings (gopline import "+path+" --out "+strings.TrimSuffix(path, ".mcap")+".gopline makes one of its pictures)") {
+				t.Errorf("%d bytes, options %v: %v; want ErrNotRecording naming an MCAP file and its import", size, opts, err)
 			}
 		}
 	}
