@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"os"
 	"testing"
 
 	"github.com/foxglove/mcap/go/mcap"
@@ -83,6 +84,13 @@ func FuzzImport(f *testing.F) {
 	big := bytes.Clone(b.Bytes())
 	binary.LittleEndian.PutUint64(big[len(mcap.Magic)+1:], 1<<62) // a header record of 4 EiB
 	f.Add(big)
+	for _, bag := range []string{"testdata/rosbag2_split/rosbag2_split_0.mcap", "testdata/ros1_compressed.mcap"} {
+		b, err := os.ReadFile(bag)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
 	f.Fuzz(func(t *testing.T, file []byte) {
 		res, err := importStreams(context.Background(), []bagFile{{r: bytes.NewReader(file), size: int64(len(file)), name: "fuzz.mcap"}}, &memoryStreams{}, Options{})
 		if err == nil && res.Packets() == 0 {

@@ -190,10 +190,21 @@ func next(lexer *mcap.Lexer, buf []byte) (tok mcap.TokenType, record []byte, err
 	return lexer.Next(buf)
 }
 
+// parse calls one of the mcap library's parsers, whose panics on lengths
+// a damaged record gives become errors.
+func parse[T any](parser func([]byte) (T, error), b []byte) (v T, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("a damaged record (%v)", p)
+		}
+	}()
+	return parser(b)
+}
+
 // chunk reads the records of a chunk; a chunk that does not decompress or
 // fails its checksum is counted and left out.
 func (im *importer) chunk(record []byte) error {
-	c, err := mcap.ParseChunk(record)
+	c, err := parse(mcap.ParseChunk, record)
 	if err != nil {
 		im.res.DamagedChunks++
 		return nil
@@ -278,19 +289,19 @@ func decompress(c *mcap.Chunk) ([]byte, error) {
 func (im *importer) record(tok mcap.TokenType, body []byte) error {
 	switch tok {
 	case mcap.TokenSchema:
-		if s, err := mcap.ParseSchema(body); err == nil {
+		if s, err := parse(mcap.ParseSchema, body); err == nil {
 			if _, ok := im.schemas[s.ID]; !ok {
 				im.schemas[s.ID] = s
 			}
 		}
 	case mcap.TokenChannel:
-		if c, err := mcap.ParseChannel(body); err == nil {
+		if c, err := parse(mcap.ParseChannel, body); err == nil {
 			if _, ok := im.channels[c.ID]; !ok {
 				im.addChannel(c)
 			}
 		}
 	case mcap.TokenMessage:
-		m, err := mcap.ParseMessage(body)
+		m, err := parse(mcap.ParseMessage, body)
 		if err != nil {
 			return nil
 		}
