@@ -154,7 +154,10 @@ func writeBag(t testing.TB, compression mcap.CompressionFormat, channels ...bagC
 }
 
 // jpegs returns n JPEG pictures of the test pattern.
-func jpegs(t testing.TB, n int) [][]byte {
+func jpegs(t testing.TB, n int) [][]byte { return jpegsOf(t, n, width, height) }
+
+// jpegsOf returns n JPEG pictures of the test pattern at w x h.
+func jpegsOf(t testing.TB, n, width, height int) [][]byte {
 	t.Helper()
 	p, err := testsrc.New(width, height)
 	if err != nil {

@@ -131,13 +131,18 @@ func ImportFile(ctx context.Context, src, dst string, opts Options) (Result, err
 		}
 		files = append(files, file)
 	}
-	rec, err := storage.Open(dst)
+	// Commits of 32 packets, unsynced, and one fsync of the whole file at
+	// the end: a file cut short by a crash is not kept anyway.
+	rec, err := storage.Open(dst, storage.WithBatch(32, 0), storage.WithSync(storage.SyncNone))
 	if err != nil {
 		return Result{}, err
 	}
 	res, err := importStreams(ctx, files, rec, opts)
 	if cerr := rec.Close(); err == nil && cerr != nil {
 		err = cerr
+	}
+	if err == nil {
+		err = syncFile(dst)
 	}
 	if err == nil && ctx.Err() != nil {
 		err = ctx.Err()
@@ -147,4 +152,20 @@ func ImportFile(ctx context.Context, src, dst string, opts Options) (Result, err
 		return res, err
 	}
 	return res, nil
+}
+
+// syncFile makes the file at path durable.
+func syncFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return fmt.Errorf("mcapimport: %w", err)
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("mcapimport: %s: %w", path, err)
+	}
+	return nil
 }
