@@ -27,6 +27,8 @@ require (
 	google.golang.org/protobuf v1.34.2
 )
 
+require github.com/alicebob/sqlittle v1.5.0
+
 require (
 	github.com/Workiva/go-datastructures v1.1.3 // indirect
 	github.com/asticode/go-astikit v0.42.0 // indirect

@@ -53,25 +53,26 @@ func importCommand() *cobra.Command {
 	var topics []string
 	var asJSON, quiet bool
 	cmd := &cobra.Command{
-		Use:   "import BAG.mcap --out NEW.gopline [--topic TOPIC]... [flags]",
-		Short: "make a recording of the pictures in an MCAP file (a ROS 2 bag, a Foxglove recording)",
-		Long: "Reads an MCAP file (a ROS 2 bag, a ROS 1 bag converted to MCAP, a Foxglove recording, what gopline\n" +
-			"export wrote) and writes its topics of pictures into a new recording, a stream a topic named as the\n" +
-			"topic, which gopline play, info, export and the viewers then take. Compressed pictures\n" +
-			"(sensor_msgs/CompressedImage, foxglove CompressedImage) keep their JPEG, PNG becomes raw; compressed\n" +
-			"video (foxglove CompressedVideo, ffmpeg_image_transport) keeps its H.264 from its first keyframe; raw\n" +
-			"pictures (sensor_msgs/Image, foxglove RawImage: rgb8, bgr8, rgba8, bgra8, mono8, yuv422, yuyv) stay\n" +
-			"raw. A packet's time is its message's header stamp, or its log time when the stamp is zero. ROS 2\n" +
-			"(CDR), ROS 1, JSON and protobuf messages are read. Other topics (IMU, transforms, point clouds) are\n" +
-			"listed with why they were left. A bag its recorder left without its footer imports up to its cut; a\n" +
-			"damaged chunk loses its own messages only. Exits 0 when pictures were imported, 1 when none were,\n" +
-			"and 2 when NEW exists: BAG is only read.",
+		Use:   "import BAG --out NEW.gopline [--topic TOPIC]... [flags]",
+		Short: "make a recording of the pictures in a ROS bag or another MCAP file (a Foxglove recording)",
+		Long: "Reads a ROS 2 bag (its directory, or one of its .mcap or .db3 files), a ROS 1 bag converted to\n" +
+			"MCAP, a Foxglove recording or what gopline export wrote, and writes its topics of pictures into a\n" +
+			"new recording, a stream a topic named as the topic, which gopline play, info, export and the\n" +
+			"viewers then take. Compressed pictures (sensor_msgs/CompressedImage, foxglove CompressedImage) keep\n" +
+			"their JPEG, PNG becomes raw; compressed video (foxglove CompressedVideo, ffmpeg_image_transport)\n" +
+			"keeps its H.264 from its first keyframe; raw pictures (sensor_msgs/Image, foxglove RawImage: rgb8,\n" +
+			"bgr8, rgba8, bgra8, mono8, yuv422, yuyv) stay raw. A packet's time is its message's header stamp,\n" +
+			"or its log time when the stamp is zero. ROS 2 (CDR), ROS 1, JSON and protobuf messages are read.\n" +
+			"Other topics (IMU, transforms, point clouds) are listed with why they were left. A bag its recorder\n" +
+			"left without its footer imports up to its cut; a damaged chunk loses its own messages only. Exits 0\n" +
+			"when pictures were imported, 1 when none were, and 2 when NEW exists: BAG is only read.",
 		Example: "  gopline import robot.mcap --out robot.gopline\n" +
+			"  gopline import robot_bag --out robot.gopline     # a rosbag2 directory\n" +
 			"  gopline import robot.mcap -o front.gopline --topic /front/image_raw/compressed\n" +
 			"  gopline play robot.gopline",
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return fmt.Errorf("takes one MCAP file, got %d", len(args))
+				return fmt.Errorf("takes one bag (a rosbag2 directory, an .mcap or .db3 file), got %d", len(args))
 			}
 			return nil
 		},
@@ -79,7 +80,7 @@ func importCommand() *cobra.Command {
 			if len(args) > 0 {
 				return nil, cobra.ShellCompDirectiveNoFileComp
 			}
-			return []string{"mcap"}, cobra.ShellCompDirectiveFilterFileExt
+			return []string{"mcap", "db3", "zstd"}, cobra.ShellCompDirectiveFilterFileExt
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return importMCAP(args[0], out, topics, asJSON, quiet, cmd.OutOrStdout(), cmd.ErrOrStderr())

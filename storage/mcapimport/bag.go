@@ -20,8 +20,9 @@ import (
 // sqliteMagic opens every SQLite file, a rosbag2 .db3 among them.
 const sqliteMagic = "SQLite format 3\x00"
 
-// bagFiles returns the MCAP files src stands for: src itself, or the files
-// of a rosbag2 directory in their order.
+// bagFiles returns the files src stands for: src itself, or the files of a
+// rosbag2 directory in their order; each an MCAP file (perhaps compressed
+// whole) or a SQLite one.
 func bagFiles(src string) ([]string, error) {
 	fi, err := os.Stat(src)
 	if err != nil {
@@ -55,9 +56,6 @@ func directoryFiles(dir string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	if storageID == "sqlite3" {
-		return nil, sqliteError(dir)
-	}
 	if len(listed) > 0 {
 		paths := make([]string, len(listed))
 		for i, name := range listed {
@@ -68,11 +66,11 @@ func directoryFiles(dir string) ([]string, error) {
 	paths, _ := filepath.Glob(filepath.Join(dir, "*.mcap"))
 	zstdPaths, _ := filepath.Glob(filepath.Join(dir, "*.mcap.zstd"))
 	paths = append(paths, zstdPaths...)
+	if db3, _ := filepath.Glob(filepath.Join(dir, "*.db3")); len(paths) == 0 || storageID == "sqlite3" {
+		paths = db3
+	}
 	if len(paths) == 0 {
-		if db3, _ := filepath.Glob(filepath.Join(dir, "*.db3")); len(db3) > 0 {
-			return nil, sqliteError(dir)
-		}
-		return nil, fmt.Errorf("%w: %s is a directory without MCAP files (a rosbag2 directory holds metadata.yaml and NAME_0.mcap)", ErrNotMCAP, dir)
+		return nil, fmt.Errorf("%w: %s is a directory without a bag's files (a rosbag2 directory holds metadata.yaml and NAME_0.mcap or NAME_0.db3)", ErrNotMCAP, dir)
 	}
 	slices.SortFunc(paths, func(a, b string) int {
 		if na, nb := splitNumber(a), splitNumber(b); na != nb {
@@ -124,8 +122,9 @@ func readMetadata(path string) (storageID string, files []string, err error) {
 	return storageID, files, sc.Err()
 }
 
-// checkMCAP returns nil when path begins as an MCAP file, and otherwise
-// says what it is.
+// checkMCAP returns nil when path begins as an MCAP file (perhaps
+// compressed whole with zstd) or a SQLite one, and otherwise says what it
+// is.
 func checkMCAP(path string) error {
 	f, err := os.Open(path)
 	if err != nil {
@@ -139,7 +138,7 @@ func checkMCAP(path string) error {
 	case bytes.HasPrefix(head, mcap.Magic):
 		return nil
 	case bytes.HasPrefix(head, []byte(sqliteMagic)):
-		return sqliteError(path)
+		return nil
 	case bytes.HasPrefix(head, zstdMagic): // rosbag2's compression mode "file": NAME_0.mcap.zstd
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
 			return fmt.Errorf("mcapimport: %w", err)
@@ -151,7 +150,7 @@ func checkMCAP(path string) error {
 		defer d.Close()
 		inner := make([]byte, len(mcap.Magic))
 		if _, err := io.ReadFull(d, inner); err != nil || !bytes.Equal(inner, mcap.Magic) {
-			return fmt.Errorf("%w: %s: a zstd file that does not hold an MCAP file", ErrNotMCAP, path)
+			return fmt.Errorf("%w: %s: a zstd file that does not hold an MCAP file (decompress a bag in SQLite first: zstd -d %s)", ErrNotMCAP, path, path)
 		}
 		return nil
 	}
@@ -166,20 +165,14 @@ func checkMCAP(path string) error {
 	return fmt.Errorf("%w: %s: %s", ErrNotMCAP, path, what)
 }
 
-// compressedFile reports whether the file at path is compressed whole with
-// zstd, as rosbag2's compression mode "file" writes them.
-func compressedFile(path string) bool {
+// fileBegins reports whether the file at path begins with magic.
+func fileBegins(path string, magic []byte) bool {
 	f, err := os.Open(path)
 	if err != nil {
 		return false
 	}
 	defer f.Close()
-	head := make([]byte, len(zstdMagic))
+	head := make([]byte, len(magic))
 	_, err = io.ReadFull(f, head)
-	return err == nil && bytes.Equal(head, zstdMagic)
-}
-
-func sqliteError(path string) error {
-	return fmt.Errorf("%w: %s: gopline imports bags stored in MCAP (rosbag2's default since ROS 2 Iron); convert this one first "+
-		"(ros2 bag convert, with storage_id: mcap in its output options) or record with ros2 bag record -s mcap", ErrSQLiteBag, path)
+	return err == nil && bytes.Equal(head, magic)
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/gopline/gopline/media"
@@ -89,4 +90,28 @@ func TestImportsAROS1Bag(t *testing.T) {
 	const topic = "/usb_cam/image_raw/compressed"
 	out, _ := importBag(t, "testdata/ros1_compressed.mcap", mcapimport.Options{})
 	checkTopic(t, out, topic, expectedBags(t)[topic])
+}
+
+// A rosbag2 file in SQLite as ROS 2 Humble writes it: types named without
+// their definitions, pictures in overflow pages; its IMU is listed.
+func TestImportsAHumbleBagInSQLite(t *testing.T) {
+	want := expectedBags(t)
+	out, res := importBag(t, "testdata/humble", mcapimport.Options{})
+	checkTopic(t, out, "/camera/rgb", want["/camera/rgb"])
+	if tp := topicOf(t, res, "/camera/image_raw/compressed"); tp.Packets != 3 {
+		t.Errorf("%+v", tp)
+	}
+	if tp := topicOf(t, res, "/camera/image_raw"); tp.Packets != 1 {
+		t.Errorf("%+v", tp)
+	}
+	if tp := topicOf(t, res, "/imu"); !tp.NotPictures || !strings.Contains(tp.Skipped, "not a picture type gopline knows") {
+		t.Errorf("imu: %+v", tp)
+	}
+}
+
+// The same as Jazzy writes it, with its types' definitions: a camera of a
+// type only the file defines is read by its definition.
+func TestImportsAJazzyBagInSQLite(t *testing.T) {
+	out, _ := importBag(t, "testdata/jazzy/jazzy_0.db3", mcapimport.Options{})
+	checkTopic(t, out, "/camera/frame", expectedBags(t)["/camera/frame"])
 }

@@ -1,10 +1,11 @@
-// Package mcapimport makes a gopline recording of the pictures in an MCAP
-// file: a ROS 2 bag (rosbag2's default storage since Iron), a ROS 1 bag
-// converted to MCAP, a Foxglove recording, or what gopline export wrote.
+// Package mcapimport makes a gopline recording of the pictures in a ROS 2
+// bag (its rosbag2 directory, or one of its files: MCAP, the default since
+// Iron, or SQLite before it) or another MCAP file: a ROS 1 bag converted
+// to MCAP, a Foxglove recording, or what gopline export wrote.
 // Once imported, the pictures play (gopline play), export to MP4, and reach
 // viewers and late joiners as a recording's do.
 //
-//	res, err := mcapimport.ImportFile(ctx, "robot.mcap", "robot.gopline", mcapimport.Options{})
+//	res, err := mcapimport.ImportFile(ctx, "robot_bag", "robot.gopline", mcapimport.Options{})
 //
 // Each topic of pictures becomes a stream named as the topic: compressed
 // pictures (sensor_msgs/CompressedImage, foxglove CompressedImage: JPEG as
@@ -20,5 +21,7 @@
 // a bag a recorder left without its footer (killed, a power cut) imports
 // up to its cut, and a damaged chunk loses only its own messages. Records
 // and chunks are bounded (256 MiB); schemas and messages are parsed
-// without trusting their lengths.
+// without trusting their lengths. A SQLite file is read in the order its
+// messages were written, with github.com/alicebob/sqlittle (pure Go,
+// read-only).
 package mcapimport

@@ -75,9 +75,6 @@ var (
 	ErrNoPictures = errors.New("mcapimport: no pictures imported")
 	// ErrNoTopic: a topic asked for is not in the file.
 	ErrNoTopic = errors.New("mcapimport: no such topic")
-	// ErrSQLiteBag: a rosbag2 bag stored in SQLite (.db3), ROS 2 Humble's
-	// default storage, which gopline does not read.
-	ErrSQLiteBag = errors.New("mcapimport: a bag stored in SQLite")
 )
 
 // Options say what Import takes.
@@ -90,14 +87,13 @@ type Options struct {
 }
 
 // ImportFile reads the MCAP file src (a ROS 2 bag, a Foxglove recording,
-// what gopline export wrote), or the MCAP files of a rosbag2 directory
-// (its metadata.yaml's files in order, else its .mcap files by their
-// split number) as one, and writes their topics of pictures into a new
+// what gopline export wrote), a rosbag2 file in SQLite (.db3), or the files
+// of a rosbag2 directory (its metadata.yaml's files in order, else its
+// .mcap or .db3 files by their split number) as one, and writes their topics of pictures into a new
 // recording dst, a stream a topic named as the topic: JPEG and H.264 as
 // they were, PNG and raw pictures as raw ones (see Import).
 //
-// dst must not exist (an error wrapping fs.ErrExist). A bag stored in
-// SQLite is refused with ErrSQLiteBag. When nothing is imported
+// dst must not exist (an error wrapping fs.ErrExist). When nothing is imported
 // (ErrNoPictures), on an error, and when ctx is done, dst is removed: a
 // file is only left when it holds what was read.
 func ImportFile(ctx context.Context, src, dst string, opts Options) (Result, error) {
@@ -113,6 +109,10 @@ func ImportFile(ctx context.Context, src, dst string, opts Options) (Result, err
 	}
 	var files []bagFile
 	for _, path := range paths {
+		if fileBegins(path, []byte(sqliteMagic)) {
+			files = append(files, bagFile{name: filepath.Base(path), sqlite: path})
+			continue
+		}
 		f, err := os.Open(path)
 		if err != nil {
 			return Result{}, fmt.Errorf("mcapimport: %w", err)
@@ -123,7 +123,7 @@ func ImportFile(ctx context.Context, src, dst string, opts Options) (Result, err
 			return Result{}, fmt.Errorf("mcapimport: %w", err)
 		}
 		file := bagFile{r: f, size: fi.Size(), name: filepath.Base(path)}
-		if compressedFile(path) {
+		if fileBegins(path, zstdMagic) {
 			if file, err = decompressing(file); err != nil {
 				return Result{}, err
 			}

@@ -297,19 +297,14 @@ func TestImportFileRefuses(t *testing.T) {
 	if !errors.Is(err, mcapimport.ErrNotMCAP) || !strings.Contains(err.Error(), "MP4") {
 		t.Errorf("video: %v", err)
 	}
-	// ROS 2 Humble's default storage, a SQLite file: its .db3 or its directory.
-	db3 := filepath.Join(dir, "humble", "humble_0.db3")
-	if err := os.MkdirAll(filepath.Dir(db3), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	// A .db3 that is not SQLite past its first bytes: said damaged, nothing imported.
+	db3 := filepath.Join(dir, "humble_0.db3")
 	if err := os.WriteFile(db3, []byte("SQLite format 3\x00\x10\x00"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, src := range []string{db3, filepath.Dir(db3)} {
-		_, err := mcapimport.ImportFile(context.Background(), src, filepath.Join(dir, "h.gopline"), mcapimport.Options{})
-		if !errors.Is(err, mcapimport.ErrSQLiteBag) || !strings.Contains(err.Error(), "ros2 bag convert") {
-			t.Errorf("%s: %v", src, err)
-		}
+	res, err := mcapimport.ImportFile(context.Background(), db3, filepath.Join(dir, "h.gopline"), mcapimport.Options{})
+	if !errors.Is(err, mcapimport.ErrNoPictures) || len(res.Stopped) != 1 || !strings.Contains(res.Stopped[0], "humble_0.db3") {
+		t.Errorf("damaged db3: %v, %+v", err, res)
 	}
 	ch := bagChannel{topic: "/camera", schema: "sensor_msgs/msg/CompressedImage", schemaEncoding: "ros2msg", schemaText: ros2CompressedImage,
 		encoding: "cdr", messages: [][]byte{newCDR().time(stamp(0)).str("c").str("jpeg").bytes(jpegs(t, 1)[0]).b}}

@@ -101,6 +101,9 @@ type bagFile struct {
 	// of the file, and close frees the decompressor.
 	read  *countingReader
 	close func()
+	// sqlite is the path of a file of a bag in SQLite, read by its path
+	// instead of r.
+	sqlite string
 }
 
 // decompressing returns f read through a zstd decompressor.
@@ -120,7 +123,11 @@ func importStreams(ctx context.Context, files []bagFile, rec streams, opts Optio
 		im.total += f.size
 	}
 	for _, f := range files {
-		if err := im.readFile(f); err != nil {
+		read := im.readFile
+		if f.sqlite != "" {
+			read = func(f bagFile) error { return im.readDB3(f.sqlite) }
+		}
+		if err := read(f); err != nil {
 			return im.finish(), err
 		}
 	}

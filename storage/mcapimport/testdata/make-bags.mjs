@@ -5,6 +5,10 @@
 //	rosbag2_split/        a rosbag2 directory, split in two files, as
 //	                      ros2 bag record --storage mcap -b leaves it
 //	ros1_compressed.mcap  a ROS 1 bag converted to MCAP
+//	humble/humble_0.db3   a rosbag2 file in SQLite as Humble writes it (no
+//	                      definitions), written by the sqlite3 tool
+//	jazzy/jazzy_0.db3     the same as Jazzy writes it, with a table of
+//	                      definitions and a type only it defines
 //	bags.json             what the tests expect of them
 //
 // Run from a directory with @foxglove/rosmsg, @foxglove/rosmsg2-serialization,
@@ -17,6 +21,7 @@
 //	node make-bags.mjs OUTDIR
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { parse } from "@foxglove/rosmsg";
 import { MessageWriter as Ros2Writer } from "@foxglove/rosmsg2-serialization";
@@ -140,4 +145,57 @@ writeFileSync(join(out, "ros1_compressed.mcap"), await bag("ros1", "ros1", "ros1
   [{ topic: "/usb_cam/image_raw/compressed", type: "sensor_msgs/CompressedImage", schema: ros1Schema, messages: ros1 }]));
 expect["/usb_cam/image_raw/compressed"] = { type: "sensor_msgs/CompressedImage", count: 3, stamps: ros1.map((m) => nanos(m.stamp).toString()),
   sha256: jpegs.slice(0, 3).map(sha), width: 64, height: 48 };
+writeFileSync(join(out, "bags.json"), JSON.stringify(expect, null, 1) + "\n");
+
+// rosbag2 in SQLite: Humble's tables, and Jazzy's with message_definitions.
+function db3(path, jazzy, topics) {
+  const hex = (b) => "X'" + Buffer.from(b).toString("hex") + "'";
+  const q = (s) => "'" + s.replaceAll("'", "''") + "'";
+  let sql = "CREATE TABLE schema(schema_version INTEGER PRIMARY KEY,ros_distro TEXT NOT NULL);\n" +
+    `INSERT INTO schema VALUES(${jazzy ? 4 : 3},${q(jazzy ? "jazzy" : "humble")});\n` +
+    "CREATE TABLE metadata(id INTEGER PRIMARY KEY,metadata_version INTEGER NOT NULL,metadata TEXT NOT NULL);\n" +
+    "CREATE TABLE topics(id INTEGER PRIMARY KEY,name TEXT NOT NULL,type TEXT NOT NULL,serialization_format TEXT NOT NULL," +
+    "offered_qos_profiles TEXT NOT NULL" + (jazzy ? ",type_description_hash TEXT NOT NULL" : "") + ");\n" +
+    "CREATE TABLE messages(id INTEGER PRIMARY KEY,topic_id INTEGER NOT NULL,timestamp INTEGER NOT NULL,data BLOB NOT NULL);\n" +
+    "CREATE INDEX timestamp_idx ON messages (timestamp ASC);\n";
+  if (jazzy) {
+    sql += "CREATE TABLE message_definitions(id INTEGER PRIMARY KEY,topic_type TEXT NOT NULL,encoding TEXT NOT NULL," +
+      "encoded_message_definition TEXT NOT NULL,type_description_hash TEXT NOT NULL);\n";
+  }
+  topics.forEach((t, i) => {
+    sql += `INSERT INTO topics VALUES(${i + 1},${q(t.topic)},${q(t.type)},'cdr',''${jazzy ? ",'RIHS01_00'" : ""});\n`;
+    if (jazzy) sql += `INSERT INTO message_definitions VALUES(${i + 1},${q(t.type)},'ros2msg',${q(t.schema)},'RIHS01_00');\n`;
+  });
+  let id = 1;
+  const most = Math.max(...topics.map((t) => t.messages.length));
+  for (let n = 0; n < most; n++) {
+    topics.forEach((t, i) => {
+      if (n < t.messages.length) {
+        sql += `INSERT INTO messages VALUES(${id++},${i + 1},${nanos(t.messages[n].stamp) + 5_000_000n},${hex(t.messages[n].data)});\n`;
+      }
+    });
+  }
+  execFileSync("sqlite3", [path], { input: sql });
+}
+
+mkdirSync(join(out, "humble"), { recursive: true });
+mkdirSync(join(out, "jazzy"), { recursive: true });
+// A 64x48 rgb8 picture of 9,216 bytes: more than a SQLite page, so its row goes on in overflow pages.
+const rgb = Buffer.alloc(64 * 48 * 3);
+for (let i = 0; i < rgb.length; i++) rgb[i] = (i * 7) % 251;
+const rgbMessages = [0, 1, 2].map((n) => ({ stamp: stampOf(n), data: ros2("sensor_msgs/msg/Image",
+  { header: { stamp: stampOf(n), frame_id: "camera" }, height: 48, width: 64, encoding: "rgb8", is_bigendian: 0, step: 192, data: rgb }) }));
+const humbleTopics = [parts[0][0], parts[0][2], parts[0][3], // compressed, raw, imu
+  { topic: "/camera/rgb", type: "sensor_msgs/msg/Image", schema: schemas["sensor_msgs/msg/Image"], messages: rgbMessages }];
+db3(join(out, "humble", "humble_0.db3"), false, humbleTopics);
+expect["/camera/rgb"] = { type: "sensor_msgs/msg/Image", count: 3, stamps: rgbMessages.map((m) => nanos(m.stamp).toString()),
+  sha256: [rgb, rgb, rgb].map(sha), width: 64, height: 48 };
+// Jazzy: a camera of a type only the file defines (an exposure after the data).
+const frameType = "camera_msgs/msg/Frame";
+const frameSchema = "std_msgs/Header header\nstring format\nuint8[] data\nfloat32 exposure\n" + header2;
+const frames = jpegs.slice(0, 4).map((j, n) => ({ stamp: stampOf(n), data: new Ros2Writer(parse(frameSchema, { ros2: true })).writeMessage(
+  { header: { stamp: stampOf(n), frame_id: "camera" }, format: "jpeg", data: j, exposure: 0.01 }) }));
+db3(join(out, "jazzy", "jazzy_0.db3"), true, [{ topic: "/camera/frame", type: frameType, schema: frameSchema, messages: frames }]);
+expect["/camera/frame"] = { type: frameType, count: 4, stamps: frames.map((m) => nanos(m.stamp).toString()),
+  sha256: jpegs.slice(0, 4).map(sha), width: 64, height: 48 };
 writeFileSync(join(out, "bags.json"), JSON.stringify(expect, null, 1) + "\n");
