@@ -3,6 +3,7 @@ module github.com/gopline/gopline
 go 1.25
 
 require (
+	github.com/alicebob/sqlittle v1.5.0
 	github.com/asticode/go-astiav v0.16.0
 	github.com/asynkron/protoactor-go v0.0.0-20240822202345-3c0e61ca19c9
 	github.com/chromedp/chromedp v0.23.1
@@ -26,8 +27,6 @@ require (
 	google.golang.org/grpc v1.67.3
 	google.golang.org/protobuf v1.34.2
 )
-
-require github.com/alicebob/sqlittle v1.5.0
 
 require (
 	github.com/Workiva/go-datastructures v1.1.3 // indirect
