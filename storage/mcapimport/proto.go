@@ -34,8 +34,9 @@ func protoMessageOf(schema *mcap.Schema) (protoreflect.MessageDescriptor, error)
 }
 
 // decodeProto decodes a protobuf message's singular fields by name: bytes
-// (sharing data), strings, integers as int64 and messages as rosMessage;
-// repeated fields, maps and floats are read past.
+// (sharing data), strings, integers (varint and 32-bit fixed) as int64 and
+// messages as rosMessage; repeated fields, maps, floats and 64-bit fixed
+// values are read past.
 func decodeProto(desc protoreflect.MessageDescriptor, data []byte, depth int) (rosMessage, error) {
 	if depth > maxNesting {
 		return nil, fmt.Errorf("messages nest more than %d deep", maxNesting)
@@ -78,6 +79,18 @@ func decodeProto(desc protoreflect.MessageDescriptor, data []byte, depth int) (r
 					return nil, fmt.Errorf("%s: %w", f.Name(), err)
 				}
 				v = sub
+			}
+		case protowire.Fixed32Type: // fixed32 sizes (foxglove.RawImage's width, height and step)
+			x, n := protowire.ConsumeFixed32(data)
+			if n < 0 {
+				return nil, protowire.ParseError(n)
+			}
+			data, v = data[n:], int64(x)
+			if f != nil && f.Kind() == protoreflect.Sfixed32Kind {
+				v = int64(int32(x))
+			}
+			if f != nil && f.Kind() == protoreflect.FloatKind {
+				v = nil
 			}
 		default:
 			n := protowire.ConsumeFieldValue(num, typ, data)
