@@ -170,6 +170,7 @@ func TestExportCommandLineErrors(t *testing.T) {
 		{[]string{rec, "-stream", "/camera", "-out", out, "-start", "-1s"}, true, "cannot be negative"},
 		{[]string{rec, "-stream", "/camera", "-out", out, "-start", "2s", "-end", "1s"}, true, "is not after --start"},
 		{[]string{rec, "-stream", "/camera", "-out", out, "-start", "10s"}, true, "-start 10s is outside stream"},
+		{[]string{rec, "-stream", "/camera", "-out", out, "-end", "0s"}, true, `--end 0s ends the range where stream "/camera" begins, so it holds nothing`},
 		{[]string{rec, "-stream", "/jpeg", "-out", "d", "-at", "0.5s,2s"}, true, "-at 2s is outside stream \"/jpeg\""},
 		// The stream's 90 packets at 30 fps span 2.9666...s, shown to the
 		// millisecond, rounded inward.

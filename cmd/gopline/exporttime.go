@@ -136,6 +136,14 @@ func (r timeRange) outside(streams []string, first, last time.Time) error {
 	if r.from.After(last) {
 		return outsideError("--start", r.start, streams, r.base, first, last)
 	}
+	if r.to.Equal(first) { // the range ends where the streams begin: empty, not outside
+		verb := "begins"
+		if len(streams) > 1 {
+			verb = "begin"
+		}
+		return fmt.Errorf("%w: --end %s ends the range where %s %s, so it holds nothing (--end is the first instant left out); the span is %s",
+			errUsage, r.end, export.StreamNames(streams), verb, describeSpan(r.base, first, last))
+	}
 	return outsideError("--end", r.end, streams, r.base, first, last)
 }
 
