@@ -235,7 +235,7 @@ func RecoverContext(ctx context.Context, src, dst string) (RecoverResult, error)
 		err = fmt.Errorf("%w: %s: its chunks hold no keyframe that decodes", ErrNothingRecovered, src)
 	}
 	if err == nil {
-		err = syncFile(tmp)
+		err = SyncFile(tmp)
 	}
 	if err == nil {
 		err = publish(tmp, dst)
@@ -290,17 +290,20 @@ func reserveTemp(dst string) (string, error) {
 	return name, nil
 }
 
-func syncFile(path string) error {
+// SyncFile makes the file at path durable: a recording written
+// WithSync(SyncNone) (a batch job such as recover or an import, whose file
+// is not kept when the job does not end) calls it once it is whole.
+func SyncFile(path string) error {
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
-		return fmt.Errorf("storage: recover: %w", err)
+		return fmt.Errorf("storage: sync: %w", err)
 	}
 	err = f.Sync()
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("storage: recover: %s: %w", path, err)
+		return fmt.Errorf("storage: sync %s: %w", path, err)
 	}
 	return nil
 }

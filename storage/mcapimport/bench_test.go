@@ -62,12 +62,9 @@ func BenchmarkImport(b *testing.B) {
 			if err := rec.Close(); err != nil {
 				b.Fatal(err)
 			}
-			f, err := os.OpenFile(path, os.O_RDWR, 0)
-			if err != nil {
+			if err := storage.SyncFile(path); err != nil {
 				b.Fatal(err)
 			}
-			_ = f.Sync()
-			f.Close()
 			_ = os.Remove(path)
 		}
 	})

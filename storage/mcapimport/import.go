@@ -142,7 +142,7 @@ func ImportFile(ctx context.Context, src, dst string, opts Options) (Result, err
 		err = cerr
 	}
 	if err == nil {
-		err = syncFile(dst)
+		err = storage.SyncFile(dst)
 	}
 	if err == nil && ctx.Err() != nil {
 		err = ctx.Err()
@@ -152,20 +152,4 @@ func ImportFile(ctx context.Context, src, dst string, opts Options) (Result, err
 		return res, err
 	}
 	return res, nil
-}
-
-// syncFile makes the file at path durable.
-func syncFile(path string) error {
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
-		return fmt.Errorf("mcapimport: %w", err)
-	}
-	err = f.Sync()
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("mcapimport: %s: %w", path, err)
-	}
-	return nil
 }
