@@ -34,6 +34,7 @@ type importedTopic struct {
 	Damaged        int64         `json:"damaged"`
 	Resized        int64         `json:"resized"`
 	OtherFormat    int64         `json:"other_format"`
+	Dropped        int64         `json:"dropped"`
 	Retimed        int64         `json:"retimed"`
 }
 
@@ -120,7 +121,7 @@ func importMCAP(src, dst string, topics []string, asJSON, quiet bool, w, stderr 
 	report := importReport{From: src, To: dst, Truncated: append([]string{}, res.Truncated...), DamagedChunks: res.DamagedChunks, Stopped: res.Stopped}
 	for _, t := range res.Topics {
 		it := importedTopic{Topic: t.Topic, Schema: t.Schema, Skipped: t.Skipped, Stream: t.Stream, Messages: t.Messages, Packets: t.Packets,
-			BeforeKeyframe: t.BeforeKeyframe, Damaged: t.Damaged, Resized: t.Resized, OtherFormat: t.OtherFormat, Retimed: t.Retimed}
+			BeforeKeyframe: t.BeforeKeyframe, Damaged: t.Damaged, Resized: t.Resized, OtherFormat: t.OtherFormat, Dropped: t.Dropped, Retimed: t.Retimed}
 		if t.Stream != "" {
 			it.Codec, it.Width, it.Height, it.Start, it.End, it.Span = t.Codec.String(), t.Width, t.Height, t.First, t.Last, t.Last.Sub(t.First)
 			if t.Codec == media.Raw {
@@ -208,6 +209,7 @@ func notStored(t importedTopic) string {
 		{t.Damaged, "damaged"},
 		{t.Resized, "of another size"},
 		{t.OtherFormat, "of another format"},
+		{t.Dropped, "after one left out, to the next keyframe"},
 	} {
 		if c.n > 0 {
 			why = append(why, fmt.Sprintf("%d %s", c.n, c.what))

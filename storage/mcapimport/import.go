@@ -38,6 +38,9 @@ type Topic struct {
 	// schema), of another picture size than the stream's first (gopline
 	// keeps one size a stream), or coded otherwise than the first.
 	BeforeKeyframe, Damaged, Resized, OtherFormat int64
+	// Dropped counts H.264 pictures after one left out, up to the next
+	// keyframe: they need the one left out to decode.
+	Dropped int64
 	// Retimed counts packets whose time was not after the one before: each
 	// is stored a microsecond after it.
 	Retimed int64

@@ -13,8 +13,10 @@ import (
 	"github.com/foxglove/mcap/go/mcap"
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/gopline/gopline/codecs/ffmpeg"
 	"github.com/gopline/gopline/codecs/h264"
 	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/media/testsrc"
 	"github.com/gopline/gopline/storage/mcapimport"
 )
 
@@ -376,5 +378,57 @@ func TestImportsCompressedBags(t *testing.T) {
 		if _, pkts := readStream(t, out, "/camera"); !bytes.Equal(pkts[3].Data, pics[3]) {
 			t.Fatalf("file mode: not the pictures")
 		}
+	}
+}
+
+// An H.264 picture left out (damaged, or of another size: a camera that
+// changed its resolution) takes the rest of its GOP with it, which needs
+// it; the next keyframe of the stream's size starts again. A raw topic
+// whose encoding changes keeps its first.
+func TestImportLeavesOutTheRestOfAGOP(t *testing.T) {
+	video := bagChannel{topic: "/camera/h264", schema: "foxglove_msgs/msg/CompressedVideo", schemaEncoding: "ros2msg",
+		schemaText: ros2CompressedVideo, encoding: "cdr"}
+	add := func(n int, data []byte) {
+		video.messages = append(video.messages, newCDR().time(stamp(n)).str("camera").bytes(data).str("h264").b)
+	}
+	for i, au := range h264AUs(t, 60, 30) {
+		if i == 10 {
+			add(i, []byte("not H.264"))
+			continue
+		}
+		add(i, au.Data)
+	}
+	p, err := testsrc.New(2*width, 2*height) // the camera goes on at twice the size
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := ffmpeg.NewH264Encoder(2*width, 2*height, ffmpeg.WithGOP(30), ffmpeg.WithFrameRate(fps))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer enc.Close()
+	for i := 60; i < 75; i++ {
+		pkt, err := enc.Encode(p.Frame(uint64(i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		add(i, pkt.Data)
+	}
+	raw := bagChannel{topic: "/camera/raw", schema: "sensor_msgs/msg/Image", schemaEncoding: "ros2msg", schemaText: ros2Image, encoding: "cdr"}
+	for i, enc := range []string{"rgb8", "mono8", "rgb8"} {
+		size := map[string]int{"rgb8": 3, "mono8": 1}[enc]
+		raw.messages = append(raw.messages, newCDR().time(stamp(i)).str("c").u32(2).u32(2).str(enc).u8(0).u32(uint32(2*size)).bytes(make([]byte, 4*size)).b)
+	}
+	out, res := importBag(t, writeBag(t, mcap.CompressionZSTD, video, raw), mcapimport.Options{})
+	tp := topicOf(t, res, video.topic)
+	if tp.Packets != 40 || tp.Damaged != 1 || tp.Dropped != 19+14 || tp.Resized != 1 {
+		t.Fatalf("%+v", tp)
+	}
+	_, pkts := readStream(t, out, video.topic)
+	if pkts[10].Seq != 10 || !pkts[10].Key || !pkts[10].CaptureTime.Equal(stamp(30)) {
+		t.Fatalf("packet 10: seq %d, key %v at %v; want the keyframe of frame 30", pkts[10].Seq, pkts[10].Key, pkts[10].CaptureTime)
+	}
+	if tp := topicOf(t, res, raw.topic); tp.Packets != 2 || tp.OtherFormat != 1 {
+		t.Fatalf("raw: %+v", tp)
 	}
 }

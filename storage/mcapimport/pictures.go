@@ -65,27 +65,29 @@ func sourceOf(p picture) (source, error) {
 
 // topicStream turns one topic's pictures into the packets of one stream:
 // it numbers them, starts at the first keyframe, keeps H.264's parameter
-// sets in front of every keyframe and holds the stream to one format.
+// sets in front of every keyframe and holds the stream to one format. After
+// an H.264 picture is left out, the rest of its GOP is too: the pictures
+// after it need it.
 type topicStream struct {
 	source        source
-	codec         media.Codec
 	format        media.PixelFormat
 	width, height int // 0 until the first packet
 	params        h264.ParamSets
 	seq, gop      uint64
 	epoch         uint64
 	seenKey       bool
+	waitKey       bool // an H.264 picture was left out: the next keyframe starts again
 	last          time.Time
 	counts        Topic
 }
 
 // packet returns the packet of one picture, logged at logTime, or nil and
-// the count it went to: before the first keyframe, undecodable, or of
-// another size or format than the stream's.
+// the count it went to: before the first keyframe, undecodable, of another
+// size or format than the stream's, or the rest of a GOP after one of those.
 func (s *topicStream) packet(p picture, logTime time.Time) *media.Packet {
 	src, err := sourceOf(p)
 	if err != nil || src != s.source {
-		s.counts.OtherFormat++
+		s.leftOut(&s.counts.OtherFormat)
 		return nil
 	}
 	var pkt *media.Packet
@@ -101,17 +103,24 @@ func (s *topicStream) packet(p picture, logTime time.Time) *media.Packet {
 	}
 	switch {
 	case err != nil:
-		s.counts.Damaged++
+		s.leftOut(&s.counts.Damaged)
 		return nil
 	case pkt == nil:
 		s.counts.BeforeKeyframe++
 		return nil
 	case s.width != 0 && (pkt.Width != s.width || pkt.Height != s.height):
-		s.counts.Resized++
+		s.leftOut(&s.counts.Resized)
+		return nil
+	case s.width != 0 && pkt.Format != s.format: // a raw stream whose encoding changed
+		s.leftOut(&s.counts.OtherFormat)
+		return nil
+	case s.waitKey && !pkt.Key:
+		s.counts.Dropped++
 		return nil
 	}
+	s.waitKey = false
 	if s.width == 0 {
-		s.width, s.height, s.codec, s.format = pkt.Width, pkt.Height, pkt.Codec, pkt.Format
+		s.width, s.height, s.format = pkt.Width, pkt.Height, pkt.Format
 	}
 	if s.epoch == 0 {
 		s.epoch = media.NewEpoch()
@@ -132,6 +141,15 @@ func (s *topicStream) packet(p picture, logTime time.Time) *media.Packet {
 	}
 	s.last = pkt.CaptureTime
 	return pkt
+}
+
+// leftOut counts a picture left out in count; in an H.264 stream under way,
+// the pictures after it wait for the next keyframe.
+func (s *topicStream) leftOut(count *int64) {
+	*count++
+	if s.source == fromH264 && s.seenKey {
+		s.waitKey = true
+	}
 }
 
 // h264Packet returns an access unit in Annex B form as a packet, with the

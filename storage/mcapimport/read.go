@@ -375,7 +375,11 @@ func (im *importer) message(m *mcap.Message) error {
 	}
 	p, err := ch.read(data)
 	if err != nil {
-		t.Damaged++
+		if ch.stream != nil {
+			ch.stream.leftOut(&ch.stream.counts.Damaged)
+		} else {
+			t.Damaged++
+		}
 		return nil
 	}
 	if ch.stream == nil {
@@ -412,7 +416,7 @@ func (im *importer) finish() Result {
 	for _, st := range im.order {
 		t := *st.topic
 		if s := st.stream; s != nil {
-			t.BeforeKeyframe, t.Resized, t.OtherFormat, t.Retimed = s.counts.BeforeKeyframe, s.counts.Resized, s.counts.OtherFormat, s.counts.Retimed
+			t.BeforeKeyframe, t.Resized, t.OtherFormat, t.Dropped, t.Retimed = s.counts.BeforeKeyframe, s.counts.Resized, s.counts.OtherFormat, s.counts.Dropped, s.counts.Retimed
 			t.Damaged += s.counts.Damaged
 		}
 		im.res.Topics = append(im.res.Topics, t)
