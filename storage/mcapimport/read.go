@@ -365,15 +365,14 @@ func (im *importer) message(m *mcap.Message) error {
 	}
 	t := ch.topic
 	t.Messages++
-	data := m.Data
-	if bytes.HasPrefix(data, zstdMagic) { // rosbag2's compression mode "message"
-		var err error
-		if data, err = zstdDecoder.DecodeAll(data, nil); err != nil {
-			t.Damaged++
-			return nil
-		}
+	data, err := m.Data, error(nil)
+	if t.MessageEncoding == "cdr" && bytes.HasPrefix(data, zstdMagic) { // rosbag2's compression mode "message"
+		data, err = zstdDecoder.DecodeAll(data, nil)
 	}
-	p, err := ch.read(data)
+	var p picture
+	if err == nil {
+		p, err = ch.read(data)
+	}
 	if err != nil {
 		if ch.stream != nil {
 			ch.stream.leftOut(&ch.stream.counts.Damaged)
