@@ -114,7 +114,14 @@ func importMCAP(src, dst string, topics []string, asJSON, quiet bool, w, stderr 
 	case errors.Is(err, mcapimport.ErrNoTopic):
 		return fmt.Errorf("%w in %s (its topics: %s)", err, src, topicList(res, false))
 	case errors.Is(err, mcapimport.ErrNoPictures):
-		return fmt.Errorf("%s holds no pictures gopline takes, so %s is not written; its topics: %s", src, dst, topicList(res, true))
+		why := ""
+		for _, s := range res.Stopped {
+			why += "; " + s
+		}
+		for _, f := range res.Truncated {
+			why += "; " + f + " ends before its footer"
+		}
+		return fmt.Errorf("%s holds no pictures gopline takes, so %s is not written; its topics: %s%s", src, dst, topicList(res, true), why)
 	case err != nil:
 		return err
 	}

@@ -270,6 +270,16 @@ func TestImportsACutOrDamagedBag(t *testing.T) {
 		t.Fatalf("cut: %+v", res)
 	}
 
+	// Cut in its first chunk, which says it is longer than the whole file:
+	// cut too, not damaged.
+	if err := os.WriteFile(cut, whole[:1000], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err = mcapimport.ImportFile(context.Background(), cut, filepath.Join(t.TempDir(), "c.gopline"), mcapimport.Options{})
+	if !errors.Is(err, mcapimport.ErrNoPictures) || len(res.Truncated) != 1 || len(res.Stopped) != 0 {
+		t.Fatalf("cut in the first chunk: %v, %+v", err, res)
+	}
+
 	damaged := bytes.Clone(whole)
 	damaged[len(damaged)/2] ^= 0xff // inside a chunk of the middle
 	bad := filepath.Join(t.TempDir(), "bad.mcap")

@@ -157,7 +157,8 @@ func (im *importer) readFile(f bagFile) error {
 		tok, record, lerr := next(lexer, buf)
 		var truncated *mcap.ErrTruncatedRecord
 		switch {
-		case lerr == io.EOF, errors.As(lerr, &truncated), errors.Is(lerr, io.ErrUnexpectedEOF):
+		case lerr == io.EOF, errors.As(lerr, &truncated), errors.Is(lerr, io.ErrUnexpectedEOF),
+			errors.Is(lerr, mcap.ErrRecordTooLarge) && bound < maxRecord: // a record longer than what is left of the file
 			// The footer is the last record, and its magic follows.
 			im.res.Truncated = append(im.res.Truncated, f.name)
 			return nil
