@@ -2,7 +2,6 @@ package elements
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -28,14 +27,9 @@ type RecordSplit struct {
 // enabled reports whether the recording is split.
 func (s RecordSplit) enabled() bool { return s.MaxBytes > 0 || s.MaxDuration > 0 }
 
-// SplitPath is the path of file i of a recording split from path, as
-// ros2 bag names its split files: the name's stem, an underscore and the
-// file's number, then its extension (robot.gopline: robot_0.gopline,
-// robot_1.gopline, ...).
-func SplitPath(path string, i int) string {
-	ext := filepath.Ext(path)
-	return fmt.Sprintf("%s_%d%s", strings.TrimSuffix(path, ext), i, ext)
-}
+// SplitPath is storage.SplitPath: the path of file i of a recording split
+// from path (robot.gopline: robot_0.gopline, robot_1.gopline, ...).
+func SplitPath(path string, i int) string { return storage.SplitPath(path, i) }
 
 // FirstSplitIndex is the number of the first file a split recording to
 // path writes: one past the highest that exists already, so that a second

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -25,6 +26,8 @@ type importedTopic struct {
 	Format         string        `json:"pixel_format,omitempty"`
 	Width          int           `json:"width,omitempty"`
 	Height         int           `json:"height,omitempty"`
+	Sizes          []string      `json:"sizes,omitempty"`
+	Files          []string      `json:"files,omitempty"`
 	Messages       int64         `json:"messages"`
 	Packets        int64         `json:"packets"`
 	Start          time.Time     `json:"start"`
@@ -32,7 +35,6 @@ type importedTopic struct {
 	Span           time.Duration `json:"span_ns"`
 	BeforeKeyframe int64         `json:"before_keyframe"`
 	Damaged        int64         `json:"damaged"`
-	Resized        int64         `json:"resized"`
 	OtherFormat    int64         `json:"other_format"`
 	Dropped        int64         `json:"dropped"`
 	Retimed        int64         `json:"retimed"`
@@ -42,6 +44,7 @@ type importedTopic struct {
 type importReport struct {
 	From          string          `json:"from"`
 	To            string          `json:"to"`
+	Files         []string        `json:"files"`
 	Topics        []importedTopic `json:"topics"`
 	Truncated     []string        `json:"truncated"`
 	DamagedChunks int64           `json:"damaged_chunks"`
@@ -102,13 +105,16 @@ func importMCAP(src, dst string, topics []string, asJSON, quiet bool, w, stderr 
 	ctx, stop := stopContext(0)
 	defer stop()
 	bar := newProgressBar(stderr, quiet || asJSON, "importing "+src, "MB")
+	_, statErr := os.Lstat(dst)
 	res, err := mcapimport.ImportFile(ctx, src, dst, mcapimport.Options{Topics: topics, Progress: func(done, total int64) {
 		bar.update(int(done>>20), int(max(total>>20, 1)))
 	}})
 	bar.clear()
 	switch {
-	case errors.Is(err, fs.ErrExist):
+	case errors.Is(err, fs.ErrExist) && statErr == nil:
 		return usagef("--out %s exists: import writes a new file and never over one", dst)
+	case errors.Is(err, fs.ErrExist): // a next file, where a stream changed its size
+		return usagef("%v (import writes new files and never over one: move it, or give another --out)", err)
 	case ctx.Err() != nil && err != nil:
 		return fmt.Errorf("interrupted: %s is not written (its unfinished file is removed)", dst)
 	case errors.Is(err, mcapimport.ErrNoTopic):
@@ -125,12 +131,13 @@ func importMCAP(src, dst string, topics []string, asJSON, quiet bool, w, stderr 
 	case err != nil:
 		return err
 	}
-	report := importReport{From: src, To: dst, Truncated: append([]string{}, res.Truncated...), DamagedChunks: res.DamagedChunks, Stopped: res.Stopped}
+	report := importReport{From: src, To: dst, Files: res.Files, Truncated: append([]string{}, res.Truncated...), DamagedChunks: res.DamagedChunks, Stopped: res.Stopped}
 	for _, t := range res.Topics {
 		it := importedTopic{Topic: t.Topic, Schema: t.Schema, Skipped: t.Skipped, Stream: t.Stream, Messages: t.Messages, Packets: t.Packets,
-			BeforeKeyframe: t.BeforeKeyframe, Damaged: t.Damaged, Resized: t.Resized, OtherFormat: t.OtherFormat, Dropped: t.Dropped, Retimed: t.Retimed}
+			BeforeKeyframe: t.BeforeKeyframe, Damaged: t.Damaged, OtherFormat: t.OtherFormat, Dropped: t.Dropped, Retimed: t.Retimed}
 		if t.Stream != "" {
 			it.Codec, it.Width, it.Height, it.Start, it.End, it.Span = t.Codec.String(), t.Width, t.Height, t.First, t.Last, t.Last.Sub(t.First)
+			it.Sizes, it.Files = t.Sizes, t.Files
 			if t.Codec == media.Raw {
 				it.Format = t.Format.String()
 			}
@@ -169,7 +176,7 @@ func writeImported(w io.Writer, r importReport) error {
 	for _, t := range r.Topics {
 		packets += t.Packets
 	}
-	fmt.Fprintf(w, "Imported %s of %s into %s\n", plural(uint64(packets), "packet"), r.From, r.To)
+	fmt.Fprintf(w, "Imported %s of %s into %s\n", plural(uint64(packets), "packet"), r.From, strings.Join(r.Files, ", "))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "Stream\tSchema\tCodec\tSize\tPackets\tStart\tSpan\tLeft out")
 	var left []string
@@ -184,7 +191,7 @@ func writeImported(w io.Writer, r importReport) error {
 		if t.Format != "" {
 			codec += " " + t.Format
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%dx%d\t%d\t%s\t%s\t%s\n", t.Stream, t.Schema, codec, t.Width, t.Height, t.Packets,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", t.Stream, t.Schema, codec, strings.Join(t.Sizes, ", "), t.Packets,
 			t.Start.UTC().Format("2006-01-02 15:04:05.000"), t.Span.Round(time.Millisecond), notStored(t))
 	}
 	if err := tw.Flush(); err != nil {
@@ -192,6 +199,16 @@ func writeImported(w io.Writer, r importReport) error {
 	}
 	if len(left) > 0 {
 		fmt.Fprintf(w, "Not imported: %s\n", strings.Join(left, ", "))
+	}
+	if len(r.Files) > 1 {
+		var changed []string
+		for _, t := range r.Topics {
+			if len(t.Sizes) > 1 {
+				changed = append(changed, t.Stream+" ("+strings.Join(t.Sizes, ", ")+")")
+			}
+		}
+		fmt.Fprintf(w, "The recording goes on in a new file where a stream changed its size or format, as gopline record splits one: %s; "+
+			"gopline info, play and export take the files as one\n", orText(strings.Join(changed, ", "), "a raw stream's pixel format"))
 	}
 	for _, f := range r.Truncated {
 		fmt.Fprintf(w, "%s ends before its footer (a recorder stopped by a kill or a power cut): imported up to its cut\n", f)
@@ -214,7 +231,6 @@ func notStored(t importedTopic) string {
 	}{
 		{t.BeforeKeyframe, "before the first keyframe"},
 		{t.Damaged, "damaged"},
-		{t.Resized, "of another size"},
 		{t.OtherFormat, "of another format"},
 		{t.Dropped, "after one left out, to the next keyframe"},
 	} {

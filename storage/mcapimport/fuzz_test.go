@@ -15,6 +15,11 @@ import (
 	"github.com/gopline/gopline/storage"
 )
 
+// inMemory opens files of memoryStreams.
+func inMemory(i int) (*output, error) {
+	return &output{path: fmt.Sprint(i), rec: &memoryStreams{}, streams: map[string]bool{}}, nil
+}
+
 // memoryStreams checks packets as a recording would, and keeps none.
 type memoryStreams struct{ names map[string]bool }
 
@@ -93,7 +98,7 @@ func FuzzImport(f *testing.F) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, file []byte) {
-		res, err := importStreams(context.Background(), []bagFile{{r: bytes.NewReader(file), size: int64(len(file)), name: "fuzz.mcap"}}, &memoryStreams{}, Options{})
+		res, err := importStreams(context.Background(), []bagFile{{r: bytes.NewReader(file), size: int64(len(file)), name: "fuzz.mcap"}}, inMemory, Options{})
 		if err == nil && res.Packets() == 0 {
 			t.Fatalf("no error with nothing imported: %+v", res)
 		}
@@ -115,7 +120,7 @@ func FuzzImportSQLite(f *testing.F) {
 		if err := os.WriteFile(path, file, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		res, err := importStreams(context.Background(), []bagFile{{name: "fuzz.db3", sqlite: path}}, &memoryStreams{}, Options{})
+		res, err := importStreams(context.Background(), []bagFile{{name: "fuzz.db3", sqlite: path}}, inMemory, Options{})
 		if err == nil && res.Packets() == 0 {
 			t.Fatalf("no error with nothing imported: %+v", res)
 		}

@@ -25,19 +25,22 @@ type Topic struct {
 	// (an IMU, a transform, a point cloud).
 	NotPictures bool
 	// Stream is the recording's stream the topic went to, with its codec,
-	// pixel format (raw) and picture size.
+	// pixel format (raw) and picture size, those of its first packet.
 	Stream        string
 	Codec         media.Codec
 	Format        media.PixelFormat
 	Width, Height int
+	// Sizes are the stream's picture sizes in order ("640x480"), and Files
+	// the files it is in: a change of size or raw format goes on in the
+	// next file of the recording, as the recorder splits one.
+	Sizes, Files []string
 	// Messages counts the topic's messages read; Packets those stored.
 	Messages, Packets int64
 	First, Last       time.Time // capture times of the first and last packet stored
 	// The messages not stored: before the stream's first keyframe, that
 	// do not decode (a damaged picture, a message that does not match its
-	// schema), of another picture size than the stream's first (gopline
-	// keeps one size a stream), or coded otherwise than the first.
-	BeforeKeyframe, Damaged, Resized, OtherFormat int64
+	// schema), or coded otherwise than the first (JPEG, then H.264).
+	BeforeKeyframe, Damaged, OtherFormat int64
 	// Dropped counts H.264 pictures after one left out, up to the next
 	// keyframe: they need the one left out to decode.
 	Dropped int64
@@ -46,8 +49,11 @@ type Topic struct {
 	Retimed int64
 }
 
-// Result is what Import read and stored.
+// Result is what an import read and stored.
 type Result struct {
+	// Files are the recording's files: the one asked for, then one more
+	// from each change of a topic's picture size or raw format.
+	Files []string
 	Topics []Topic // in the order the file gives their channels
 	// Truncated names the files that end before their footer (a recorder
 	// stopped by a power cut or a kill): what they held is imported.
@@ -92,13 +98,36 @@ type Options struct {
 // ImportFile reads the MCAP file src (a ROS 2 bag, a Foxglove recording,
 // what gopline export wrote), a rosbag2 file in SQLite (.db3), or the files
 // of a rosbag2 directory (its metadata.yaml's files in order, else its
-// .mcap or .db3 files by their split number) as one, and writes their topics of pictures into a new
-// recording dst, a stream a topic named as the topic: JPEG and H.264 as
-// they were, PNG and raw pictures as raw ones (see Import).
+// .mcap or .db3 files by their split number) as one, and writes their
+// topics of pictures into a new recording dst, a stream a topic named as
+// the topic, in the order of the files, each from its first keyframe.
 //
-// dst must not exist (an error wrapping fs.ErrExist). When nothing is imported
-// (ErrNoPictures), on an error, and when ctx is done, dst is removed: a
-// file is only left when it holds what was read.
+// A topic of pictures is one whose schema has data and format fields
+// (sensor_msgs/CompressedImage, foxglove CompressedImage and
+// CompressedVideo) or data, encoding, width and height (sensor_msgs/Image,
+// foxglove RawImage, ffmpeg_image_transport's packets), in ROS 2 (CDR),
+// ROS 1, JSON or protobuf messages. JPEG and H.264 (Annex B; its
+// parameter sets put in front of every keyframe that lacks them) are
+// stored as they are; PNG and 8-bit raw pictures (rgb8, bgr8, rgba8,
+// bgra8, mono8, yuv422, yuyv) as raw RGB24, GRAY8 or YUV420P. A packet's
+// capture time is its message's header stamp (ROS) or timestamp (Foxglove),
+// or its log time when that is zero. Other topics are listed in the Result,
+// with why they were not imported. Where a topic's picture size or raw
+// format changes, the recording goes on in a next file (dst's name with
+// _1, _2, ...: storage.SplitPath), as the recorder splits one: that topic
+// from its change, the others from their next keyframe.
+//
+// A file cut short (no footer: a recorder that was killed) is imported up
+// to its cut and named in Result.Truncated; a damaged chunk is left out and
+// counted; damage the reading cannot go on from ends that file's reading,
+// said in Result.Stopped.
+//
+// dst and the files after it must not exist (an error wrapping
+// fs.ErrExist). It returns ErrNoPictures when no packet was stored,
+// ErrNoTopic when a topic of opts.Topics is not in the bag, and the
+// recording's errors (a full disk) as they are. On any error, and when ctx
+// is done, the files it wrote are removed: they are only left when they
+// hold what was read.
 func ImportFile(ctx context.Context, src, dst string, opts Options) (Result, error) {
 	if _, err := os.Lstat(dst); err == nil {
 		return Result{}, fmt.Errorf("mcapimport: %s: %w", dst, fs.ErrExist)
@@ -134,24 +163,40 @@ func ImportFile(ctx context.Context, src, dst string, opts Options) (Result, err
 		}
 		files = append(files, file)
 	}
-	// Commits of 32 packets, unsynced, and one fsync of the whole file at
-	// the end: a file cut short by a crash is not kept anyway.
-	rec, err := storage.Open(dst, storage.WithBatch(32, 0), storage.WithSync(storage.SyncNone))
-	if err != nil {
-		return Result{}, err
+	// Commits of 32 packets, unsynced, and one fsync of each file at the
+	// end: files cut short by a crash are not kept anyway.
+	var recs []*storage.Recording
+	open := func(i int) (*output, error) {
+		path := dst
+		if i > 0 {
+			path = storage.SplitPath(dst, i)
+			if _, err := os.Lstat(path); err == nil {
+				return nil, fmt.Errorf("mcapimport: %s, the recording's next file: %w", path, fs.ErrExist)
+			}
+		}
+		rec, err := storage.Open(path, storage.WithBatch(32, 0), storage.WithSync(storage.SyncNone))
+		if err != nil {
+			return nil, err
+		}
+		recs = append(recs, rec)
+		return &output{path: path, rec: rec, streams: map[string]bool{}}, nil
 	}
-	res, err := importStreams(ctx, files, rec, opts)
-	if cerr := rec.Close(); err == nil && cerr != nil {
-		err = cerr
-	}
-	if err == nil {
-		err = storage.SyncFile(dst)
+	res, err := importStreams(ctx, files, open, opts)
+	for _, rec := range recs {
+		if cerr := rec.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
+		if err == nil {
+			err = storage.SyncFile(rec.Path())
+		}
 	}
 	if err == nil && ctx.Err() != nil {
 		err = ctx.Err()
 	}
 	if err != nil {
-		_ = os.Remove(dst)
+		for _, rec := range recs {
+			_ = os.Remove(rec.Path())
+		}
 		return res, err
 	}
 	return res, nil

@@ -65,9 +65,9 @@ func sourceOf(p picture) (source, error) {
 
 // topicStream turns one topic's pictures into the packets of one stream:
 // it numbers them, starts at the first keyframe, keeps H.264's parameter
-// sets in front of every keyframe and holds the stream to one format. After
-// an H.264 picture is left out, the rest of its GOP is too: the pictures
-// after it need it.
+// sets in front of every keyframe and says where the picture size or raw
+// format changes. After an H.264 picture is left out, the rest of its GOP
+// is too: the pictures after it need it.
 type topicStream struct {
 	source        source
 	format        media.PixelFormat
@@ -81,16 +81,17 @@ type topicStream struct {
 	counts        Topic
 }
 
-// packet returns the packet of one picture, logged at logTime, or nil and
-// the count it went to: before the first keyframe, undecodable, of another
-// size or format than the stream's, or the rest of a GOP after one of those.
-func (s *topicStream) packet(p picture, logTime time.Time) *media.Packet {
+// packet returns the packet of one picture, logged at logTime, and
+// whether it changes the stream's picture size or raw format (a keyframe:
+// the stream goes on in another file from it); or nil and the count it
+// went to: before the first keyframe, undecodable, coded otherwise than the
+// stream, or the rest of a GOP after one of those.
+func (s *topicStream) packet(p picture, logTime time.Time) (pkt *media.Packet, changed bool) {
 	src, err := sourceOf(p)
 	if err != nil || src != s.source {
 		s.leftOut(&s.counts.OtherFormat)
-		return nil
+		return nil, false
 	}
-	var pkt *media.Packet
 	switch src {
 	case fromJPEG:
 		pkt, err = jpegPacket(p.data)
@@ -104,24 +105,17 @@ func (s *topicStream) packet(p picture, logTime time.Time) *media.Packet {
 	switch {
 	case err != nil:
 		s.leftOut(&s.counts.Damaged)
-		return nil
+		return nil, false
 	case pkt == nil:
 		s.counts.BeforeKeyframe++
-		return nil
-	case s.width != 0 && (pkt.Width != s.width || pkt.Height != s.height):
-		s.leftOut(&s.counts.Resized)
-		return nil
-	case s.width != 0 && pkt.Format != s.format: // a raw stream whose encoding changed
-		s.leftOut(&s.counts.OtherFormat)
-		return nil
+		return nil, false
 	case s.waitKey && !pkt.Key:
 		s.counts.Dropped++
-		return nil
+		return nil, false
 	}
 	s.waitKey = false
-	if s.width == 0 {
-		s.width, s.height, s.format = pkt.Width, pkt.Height, pkt.Format
-	}
+	changed = s.width != 0 && (pkt.Width != s.width || pkt.Height != s.height || pkt.Format != s.format)
+	s.width, s.height, s.format = pkt.Width, pkt.Height, pkt.Format
 	if s.epoch == 0 {
 		s.epoch = media.NewEpoch()
 	}
@@ -140,7 +134,7 @@ func (s *topicStream) packet(p picture, logTime time.Time) *media.Packet {
 		s.counts.Retimed++
 	}
 	s.last = pkt.CaptureTime
-	return pkt
+	return pkt, changed
 }
 
 // leftOut counts a picture left out in count; in an H.264 stream under way,

@@ -28,10 +28,11 @@ const (
 	maxChunk = 256 << 20
 )
 
-// importer reads the MCAP files of one bag into one recording.
+// importer reads the files of one bag into a recording (split into more
+// files where a topic's pictures change size or format).
 type importer struct {
 	ctx    context.Context
-	rec    streams
+	outs   outputs
 	opts   Options
 	topics map[string]*topicState // by name, over all files
 	order  []*topicState
@@ -50,6 +51,7 @@ type importer struct {
 type topicState struct {
 	topic  *Topic
 	stream *topicStream // nil until its first picture
+	out    *output      // the file its stream goes to; nil until its first packet
 }
 
 // channel is one channel of the file being read.
@@ -58,37 +60,43 @@ type channel struct {
 	read messageReader // nil when the channel is not read
 }
 
-// Import reads an MCAP file of size bytes from r and appends its topics
-// of pictures to rec, a stream a topic (named as the topic, which must not
-// be in rec yet), in the order of the file, each from its first keyframe.
-// name is the file's name, which the streams' Source gives.
-//
-// A topic of pictures is one whose schema has data and format fields
-// (sensor_msgs/CompressedImage, foxglove CompressedImage and
-// CompressedVideo) or data, encoding, width and height (sensor_msgs/Image,
-// foxglove RawImage, ffmpeg_image_transport's packets), in ROS 2 (CDR),
-// ROS 1, JSON or protobuf messages. JPEG and H.264 (Annex B; its
-// parameter sets put in front of every keyframe that lacks them) are
-// stored as they are; PNG and 8-bit raw pictures (rgb8, bgr8, rgba8,
-// bgra8, mono8, yuv422, yuyv) as raw RGB24, GRAY8 or YUV420P. A packet's
-// capture time is its message's header stamp (ROS) or timestamp (Foxglove),
-// or its log time when that is zero. Other topics are listed in the Result,
-// with why they were not imported.
-//
-// A file cut short (no footer: a recorder that was killed) is imported up
-// to its cut and said Truncated; a damaged chunk is left out and counted;
-// damage the reading cannot go on from ends it, said in Result.Stopped.
-// It returns ErrNoPictures when no packet was stored, ErrNoTopic when a
-// topic of opts.Topics is not in the file, and the recording's errors (a
-// full disk) as they are.
-func Import(ctx context.Context, r io.Reader, size int64, name string, rec *storage.Recording, opts Options) (Result, error) {
-	return importStreams(ctx, []bagFile{{r: r, size: size, name: name}}, rec, opts)
-}
-
-// streams is what Import writes to: a storage.Recording.
+// streams is what an import writes to: a storage.Recording.
 type streams interface {
 	CreateStream(info storage.StreamInfo) error
 	Append(stream string, p *media.Packet) error
+}
+
+// output is one file an import writes.
+type output struct {
+	path    string
+	rec     streams
+	streams map[string]bool // the topics it has a stream of
+}
+
+// outputs are the files an import writes: the first, then one more from
+// each change of a topic's picture size or format, as the recorder splits
+// a recording there. open makes file i (0 the first).
+type outputs struct {
+	open  func(i int) (*output, error)
+	files []*output
+}
+
+// newest returns the file opened last, or nil.
+func (o *outputs) newest() *output {
+	if len(o.files) == 0 {
+		return nil
+	}
+	return o.files[len(o.files)-1]
+}
+
+// next opens the next file.
+func (o *outputs) next() (*output, error) {
+	out, err := o.open(len(o.files))
+	if err != nil {
+		return nil, err
+	}
+	o.files = append(o.files, out)
+	return out, nil
 }
 
 // bagFile is one MCAP file of a bag.
@@ -116,9 +124,10 @@ func decompressing(f bagFile) (bagFile, error) {
 	return bagFile{r: d, size: f.size, name: f.name, read: read, close: d.Close}, nil
 }
 
-// importStreams reads files, the parts of one bag in their order, into rec.
-func importStreams(ctx context.Context, files []bagFile, rec streams, opts Options) (Result, error) {
-	im := &importer{ctx: ctx, rec: rec, opts: opts, topics: map[string]*topicState{}}
+// importStreams reads files, the parts of one bag in their order, into
+// the files open makes, each opened at its first packet (see ImportFile).
+func importStreams(ctx context.Context, files []bagFile, open func(i int) (*output, error), opts Options) (Result, error) {
+	im := &importer{ctx: ctx, outs: outputs{open: open}, opts: opts, topics: map[string]*topicState{}}
 	for _, f := range files {
 		im.total += f.size
 	}
@@ -133,6 +142,21 @@ func importStreams(ctx context.Context, files []bagFile, rec streams, opts Optio
 	}
 	res := im.finish()
 	return res, im.check()
+}
+
+// outputFor returns the file a topic's packet goes to: the newest file for
+// a topic's first packet; a new file for a change of its size or format
+// (or the newest, when another topic's change opened it); and the newest
+// at a keyframe, when another topic's change opened one since.
+func (im *importer) outputFor(st *topicState, key, changed bool) (*output, error) {
+	newest := im.outs.newest()
+	switch {
+	case newest == nil, changed && st.out == newest:
+		return im.outs.next()
+	case st.out == nil, changed, key:
+		return newest, nil
+	}
+	return st.out, nil
 }
 
 // readFile reads one file of the bag.
@@ -390,19 +414,35 @@ func (im *importer) message(m *mcap.Message) error {
 		}
 		ch.stream = &topicStream{source: src}
 	}
-	pkt := ch.stream.packet(p, time.Unix(0, int64(min(m.LogTime, 1<<63-1))))
+	pkt, changed := ch.stream.packet(p, time.Unix(0, int64(min(m.LogTime, 1<<63-1))))
 	if pkt == nil {
 		return nil
 	}
-	if t.Stream == "" {
+	out, err := im.outputFor(ch.topicState, pkt.Key, changed)
+	if err != nil {
+		return err
+	}
+	ch.out = out
+	if !out.streams[t.Topic] {
 		info := storage.StreamInfo{Name: t.Topic, Codec: pkt.Codec, Width: pkt.Width, Height: pkt.Height, Format: pkt.Format,
 			Created: pkt.CaptureTime, Source: t.Topic + " (" + t.Schema + ") of " + im.name}
-		if err := im.rec.CreateStream(info); err != nil {
+		if err := out.rec.CreateStream(info); err != nil {
 			return err
 		}
-		t.Stream, t.Codec, t.Format, t.Width, t.Height, t.First = t.Topic, pkt.Codec, pkt.Format, pkt.Width, pkt.Height, pkt.CaptureTime
+		out.streams[t.Topic] = true
+		if t.Stream == "" {
+			t.Stream, t.Codec, t.Format, t.Width, t.Height, t.First = t.Topic, pkt.Codec, pkt.Format, pkt.Width, pkt.Height, pkt.CaptureTime
+		}
+		if changed || len(t.Sizes) == 0 {
+			size := fmt.Sprintf("%dx%d", pkt.Width, pkt.Height)
+			if pkt.Codec == media.Raw {
+				size += " " + pkt.Format.String()
+			}
+			t.Sizes = append(t.Sizes, size)
+		}
+		t.Files = append(t.Files, out.path)
 	}
-	if err := im.rec.Append(t.Stream, pkt); err != nil {
+	if err := out.rec.Append(t.Topic, pkt); err != nil {
 		return err
 	}
 	t.Packets++
@@ -412,11 +452,14 @@ func (im *importer) message(m *mcap.Message) error {
 
 // finish gathers the topics' counts.
 func (im *importer) finish() Result {
-	im.res.Topics = im.res.Topics[:0]
+	im.res.Topics, im.res.Files = im.res.Topics[:0], im.res.Files[:0]
+	for _, out := range im.outs.files {
+		im.res.Files = append(im.res.Files, out.path)
+	}
 	for _, st := range im.order {
 		t := *st.topic
 		if s := st.stream; s != nil {
-			t.BeforeKeyframe, t.Resized, t.OtherFormat, t.Dropped, t.Retimed = s.counts.BeforeKeyframe, s.counts.Resized, s.counts.OtherFormat, s.counts.Dropped, s.counts.Retimed
+			t.BeforeKeyframe, t.OtherFormat, t.Dropped, t.Retimed = s.counts.BeforeKeyframe, s.counts.OtherFormat, s.counts.Dropped, s.counts.Retimed
 			t.Damaged += s.counts.Damaged
 		}
 		im.res.Topics = append(im.res.Topics, t)
