@@ -53,7 +53,7 @@ type Topic struct {
 type Result struct {
 	// Files are the recording's files: the one asked for, then one more
 	// from each change of a topic's picture size or raw format.
-	Files []string
+	Files  []string
 	Topics []Topic // in the order the file gives their channels
 	// Truncated names the files that end before their footer (a recorder
 	// stopped by a power cut or a kill): what they held is imported.
