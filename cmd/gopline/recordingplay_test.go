@@ -215,7 +215,8 @@ func TestChoosePlayPlaysEachStreamsPartOfTheRange(t *testing.T) {
 		{"", "", "", []playStream{{"/front", 0, 0, 0}, {"/empty", 1, 0, 0}, {"/rear", 2, 0, 0}}, nil, ""},
 		{"", "1s", "6s", []playStream{{"/front", 0, time.Second, 6 * time.Second}, {"/empty", 1, 0, 0}, {"/rear", 2, 0, time.Second}}, nil, ""},
 		{"", "2024-05-01 12:00:06.000 UTC", "", []playStream{{"/empty", 1, 0, 0}, {"/rear", 2, time.Second, 0}}, []string{"/front"}, ""},
-		{"/rear", "", "5s", nil, nil, `--end 5s is outside stream "/rear", which spans 5s to 8s`},
+		{"/rear", "", "5s", nil, nil, `--end 5s ends the range where stream "/rear" begins, so it holds nothing`},
+		{"/rear", "", "4s", nil, nil, `--end 4s is outside stream "/rear", which spans 5s to 8s`},
 		// A time as info prints it takes in its millisecond: /rear's first packet.
 		{"/rear", "", "2024-05-01 12:00:05.000 UTC", []playStream{{"/rear", 2, 0, time.Millisecond}}, nil, ""},
 		{"", "9s", "", nil, nil, `--start 9s is outside streams "/front", "/rear", which span 0s to 8s`},
