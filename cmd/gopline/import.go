@@ -208,7 +208,7 @@ func writeImported(w io.Writer, r importReport) error {
 			}
 		}
 		fmt.Fprintf(w, "The recording goes on in a new file where a stream changed its size or format, as gopline record splits one: %s; "+
-			"gopline info, play and export take the files as one\n", orText(strings.Join(changed, ", "), "a raw stream's pixel format"))
+			"gopline info, play and export take the files as one\n", strings.Join(changed, ", "))
 	}
 	for _, f := range r.Truncated {
 		fmt.Fprintf(w, "%s ends before its footer (a recorder stopped by a kill or a power cut): imported up to its cut\n", f)
