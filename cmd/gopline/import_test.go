@@ -27,7 +27,7 @@ func TestImportMakesARecordingOfAnMCAPFile(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &report); err != nil {
 		t.Fatal(err)
 	}
-	if len(report.Topics) == 0 || len(report.Truncated) > 0 {
+	if len(report.Topics) == 0 || len(report.Truncated) > 0 || len(report.Files) != 1 || report.Files[0] != out {
 		t.Fatalf("%+v", report)
 	}
 	for _, tp := range report.Topics {
