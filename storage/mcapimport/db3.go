@@ -33,7 +33,7 @@ func (im *importer) readDB3(path string) (err error) {
 	}
 	defer db.Close()
 	definitions := map[string]*mcap.Schema{}
-	if tables, _ := db.Columns("message_definitions"); len(tables) > 0 {
+	if columns, _ := db.Columns("message_definitions"); len(columns) > 0 {
 		_ = db.Select("message_definitions", func(r sqlittle.Row) {
 			var typ, encoding, text string
 			if r.Scan(&typ, &encoding, &text) == nil {
