@@ -90,7 +90,7 @@ func bagCommand() *cobra.Command {
 		Args:               cobra.ArbitraryArgs,
 		DisableFlagParsing: true,
 		RunE: func(_ *cobra.Command, args []string) error {
-			const commands = "ros2 bag's record, play and info are gopline's own commands; gopline import makes a recording of an MCAP bag's pictures, gopline export writes MCAP from a recording"
+			const commands = "ros2 bag's record, play and info are gopline's own commands; gopline import makes a recording of a bag's pictures (MCAP or SQLite), gopline export writes MCAP from a recording"
 			if len(args) == 0 || !slices.Contains([]string{"record", "play", "info"}, args[0]) {
 				return usagef("gopline has no bag command: %s", commands)
 			}
