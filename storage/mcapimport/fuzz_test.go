@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/foxglove/mcap/go/mcap"
 
+	"github.com/gopline/gopline/internal/foxglove"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/storage"
 )
@@ -90,6 +92,27 @@ func FuzzImport(f *testing.F) {
 	big := bytes.Clone(b.Bytes())
 	binary.LittleEndian.PutUint64(big[len(mcap.Magic)+1:], 1<<62) // a header record of 4 EiB
 	f.Add(big)
+	// Foxglove's schemas in protobuf and JSON, unchunked.
+	for _, enc := range []string{foxglove.ProtoMessageEncoding, foxglove.MessageEncoding} {
+		var b bytes.Buffer
+		w, err := mcap.NewWriter(&b, &mcap.WriterOptions{})
+		if err != nil {
+			f.Fatal(err)
+		}
+		schema := &mcap.Schema{ID: 1, Name: foxglove.CompressedImage, Encoding: foxglove.SchemaEncoding, Data: foxglove.Schema(foxglove.CompressedImage)}
+		m := foxglove.Message{Timestamp: foxglove.Time{Sec: 5}, FrameID: "c", Data: []byte{0xff, 0xd8, 0xff, 0xe0}, Format: "jpeg"}
+		data, _ := json.Marshal(m)
+		if enc == foxglove.ProtoMessageEncoding {
+			schema.Encoding, schema.Data = foxglove.ProtoSchemaEncoding, foxglove.ProtoSchema(foxglove.CompressedImage)
+			data = m.AppendProto(nil, foxglove.CompressedImage)
+		}
+		_ = w.WriteHeader(&mcap.Header{})
+		_ = w.WriteSchema(schema)
+		_ = w.WriteChannel(&mcap.Channel{ID: 1, SchemaID: 1, Topic: "/camera", MessageEncoding: enc})
+		_ = w.WriteMessage(&mcap.Message{ChannelID: 1, LogTime: 1, Data: data})
+		_ = w.Close()
+		f.Add(b.Bytes())
+	}
 	for _, bag := range []string{"testdata/rosbag2_split/rosbag2_split_0.mcap", "testdata/ros1_compressed.mcap"} {
 		b, err := os.ReadFile(bag)
 		if err != nil {
