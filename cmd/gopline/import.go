@@ -30,8 +30,8 @@ type importedTopic struct {
 	Files          []string      `json:"files,omitempty"`
 	Messages       int64         `json:"messages"`
 	Packets        int64         `json:"packets"`
-	Start          time.Time     `json:"start"`
-	End            time.Time     `json:"end"`
+	Start          *time.Time    `json:"start,omitempty"` // none for a topic not imported
+	End            *time.Time    `json:"end,omitempty"`
 	Span           time.Duration `json:"span_ns"`
 	BeforeKeyframe int64         `json:"before_keyframe"`
 	Damaged        int64         `json:"damaged"`
@@ -136,7 +136,7 @@ func importMCAP(src, dst string, topics []string, asJSON, quiet bool, w, stderr 
 		it := importedTopic{Topic: t.Topic, Schema: t.Schema, Skipped: t.Skipped, Stream: t.Stream, Messages: t.Messages, Packets: t.Packets,
 			BeforeKeyframe: t.BeforeKeyframe, Damaged: t.Damaged, OtherFormat: t.OtherFormat, Dropped: t.Dropped, Retimed: t.Retimed}
 		if t.Stream != "" {
-			it.Codec, it.Width, it.Height, it.Start, it.End, it.Span = t.Codec.String(), t.Width, t.Height, t.First, t.Last, t.Last.Sub(t.First)
+			it.Codec, it.Width, it.Height, it.Start, it.End, it.Span = t.Codec.String(), t.Width, t.Height, &t.First, &t.Last, t.Last.Sub(t.First)
 			it.Sizes, it.Files = t.Sizes, t.Files
 			if t.Codec == media.Raw {
 				it.Format = t.Format.String()

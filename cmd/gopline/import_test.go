@@ -31,7 +31,7 @@ func TestImportMakesARecordingOfAnMCAPFile(t *testing.T) {
 		t.Fatalf("%+v", report)
 	}
 	for _, tp := range report.Topics {
-		if tp.Stream != tp.Topic || tp.Packets == 0 || tp.Packets != tp.Messages {
+		if tp.Stream != tp.Topic || tp.Packets == 0 || tp.Packets != tp.Messages || tp.Start == nil || tp.End.Before(*tp.Start) {
 			t.Errorf("topic %+v", tp)
 		}
 	}
