@@ -278,6 +278,19 @@ func TestImportsACutOrDamagedBag(t *testing.T) {
 		t.Fatalf("cut in the first chunk: %v, %+v", err, res)
 	}
 
+	// The first chunk holds the channel: damaged, it is lost with its own
+	// messages, and the file's summary gives the channel of the rest.
+	first := bytes.Clone(whole)
+	first[bytes.Index(first, []byte("sensor_msgs/msg/CompressedImage"))+200] ^= 0xff // past the schema, in the first pictures
+	firstBad := filepath.Join(t.TempDir(), "first.mcap")
+	if err := os.WriteFile(firstBad, first, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, res = importBag(t, firstBad, mcapimport.Options{})
+	if tp := topicOf(t, res, "/camera"); res.DamagedChunks != 1 || tp.Packets < 40 || tp.Packets >= 60 {
+		t.Fatalf("first chunk damaged: %+v", res)
+	}
+
 	damaged := bytes.Clone(whole)
 	damaged[len(damaged)/2] ^= 0xff // inside a chunk of the middle
 	bad := filepath.Join(t.TempDir(), "bad.mcap")

@@ -45,6 +45,7 @@ type importer struct {
 	name     string
 	schemas  map[uint16]*mcap.Schema
 	channels map[uint16]*channel
+	summary  summary // the file's schemas and channels as its summary repeats them
 }
 
 // topicState is a topic and what became of its messages so far.
@@ -114,6 +115,11 @@ func importStreams(ctx context.Context, files []bagFile, open func(i int) (*outp
 // readFile reads one file of the bag.
 func (im *importer) readFile(f bagFile) error {
 	im.name, im.schemas, im.channels = f.name, map[uint16]*mcap.Schema{}, map[uint16]*channel{}
+	at, _ := f.r.(io.ReaderAt)
+	if f.read != nil {
+		at = nil // compressed whole: no summary at hand
+	}
+	im.summary = readSummary(at, f.size)
 	counted := &countingReader{r: f.r}
 	in, bound := io.Reader(counted), min(maxRecord, max(f.size, 1)) // no record is larger than its file
 	if f.read != nil {
@@ -288,6 +294,13 @@ func (im *importer) record(tok mcap.TokenType, body []byte) error {
 		m, err := parse(mcap.ParseMessage, body)
 		if err != nil {
 			return nil
+		}
+		if c, ok := im.summary.channels[m.ChannelID]; ok && im.channels[m.ChannelID] == nil {
+			// Its channel was in a chunk that is lost: the summary has it.
+			if schema, ok := im.summary.schemas[c.SchemaID]; ok && im.schemas[c.SchemaID] == nil {
+				im.schemas[c.SchemaID] = schema
+			}
+			im.addChannel(c)
 		}
 		return im.message(m)
 	}

@@ -1,0 +1,66 @@
+package mcapimport
+
+import (
+	"encoding/binary"
+	"io"
+
+	"github.com/foxglove/mcap/go/mcap"
+)
+
+// A whole MCAP file repeats its schemas and channels in its summary, after
+// its messages. rosbag2 writes them once in the data too, inside the first
+// chunk that needs them: a damaged chunk would lose every message of its
+// channels. The summary gives them back.
+
+// footerLen is the footer record (opcode, length, summary start, summary
+// offset start, summary CRC) and the closing magic.
+const footerLen = 1 + 8 + 8 + 8 + 4 + 8
+
+// summary is the schemas and channels of a file's summary section.
+type summary struct {
+	schemas  map[uint16]*mcap.Schema
+	channels map[uint16]*mcap.Channel
+}
+
+// readSummary reads the summary section of the MCAP file of size bytes in
+// r, or returns an empty summary when the file has none it can read: one
+// cut short, compressed whole, or damaged there.
+func readSummary(r io.ReaderAt, size int64) summary {
+	s := summary{schemas: map[uint16]*mcap.Schema{}, channels: map[uint16]*mcap.Channel{}}
+	if r == nil || size < int64(len(mcap.Magic))+footerLen {
+		return s
+	}
+	tail := make([]byte, footerLen)
+	if _, err := r.ReadAt(tail, size-footerLen); err != nil || string(tail[footerLen-8:]) != string(mcap.Magic) ||
+		mcap.OpCode(tail[0]) != mcap.OpFooter {
+		return s
+	}
+	start := binary.LittleEndian.Uint64(tail[9:17])
+	end := uint64(size - footerLen)
+	if start == 0 || start >= end || end-start > maxRecord {
+		return s
+	}
+	records := make([]byte, end-start)
+	if _, err := r.ReadAt(records, int64(start)); err != nil {
+		return s
+	}
+	for len(records) >= 9 {
+		op, n := mcap.OpCode(records[0]), binary.LittleEndian.Uint64(records[1:9])
+		if n > uint64(len(records)-9) {
+			break
+		}
+		body := records[9 : 9+n]
+		records = records[9+n:]
+		switch op {
+		case mcap.OpSchema:
+			if schema, err := parse(mcap.ParseSchema, body); err == nil {
+				s.schemas[schema.ID] = schema
+			}
+		case mcap.OpChannel:
+			if c, err := parse(mcap.ParseChannel, body); err == nil {
+				s.channels[c.ID] = c
+			}
+		}
+	}
+	return s
+}
