@@ -54,7 +54,7 @@ func FuzzDecodeROS(f *testing.F) {
 	f.Add("time t\nduration d\nstring s\nuint8[3] b\nA[] as\n====\nMSG: pkg/A\nA a\n", []byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}, false)
 	f.Add("int64[<=4] x\nstring<=3 y\nbool CONST=1\nint8 z 5\n", bytes.Repeat([]byte{0xff}, 40), true)
 	f.Fuzz(func(t *testing.T, schema string, data []byte, cdr bool) {
-		defs, err := parseROSDefinitions(schema)
+		defs, err := parseROSDefinitions("pkg/msg/Fuzz", schema)
 		if err != nil {
 			return
 		}

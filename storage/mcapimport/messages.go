@@ -49,7 +49,7 @@ func newMessageReader(schema *mcap.Schema, messageEncoding string) (messageReade
 	switch {
 	case schema.Encoding == "ros2msg" && messageEncoding == "cdr",
 		schema.Encoding == "ros1msg" && messageEncoding == "ros1":
-		defs, err := parseROSDefinitions(string(schema.Data))
+		defs, err := parseROSDefinitions(schema.Name, string(schema.Data))
 		if err != nil {
 			return nil, fmt.Errorf("schema %s: %w", schema.Name, err)
 		}

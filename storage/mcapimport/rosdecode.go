@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strings"
 )
 
 // rosMessage is a decoded ROS message: its fields by name. A value is an
@@ -52,16 +51,16 @@ func decodeROS(defs *rosDefinitions, encoding string, data []byte) (rosMessage, 
 		}
 		w.data, w.cdr = data[4:], true
 	}
-	return w.message(defs.top, "", 0)
+	return w.message(defs.top, 0)
 }
 
-func (w *rosWire) message(fields []rosField, typ string, depth int) (rosMessage, error) {
+func (w *rosWire) message(fields []rosField, depth int) (rosMessage, error) {
 	if depth > maxNesting {
 		return nil, fmt.Errorf("messages nest more than %d deep", maxNesting)
 	}
 	m := rosMessage{}
 	for _, f := range fields {
-		v, err := w.field(f, typ, depth)
+		v, err := w.field(f, depth)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", f.name, err)
 		}
@@ -73,9 +72,9 @@ func (w *rosWire) message(fields []rosField, typ string, depth int) (rosMessage,
 }
 
 // field reads one field; it returns nil for an array it read past.
-func (w *rosWire) field(f rosField, from string, depth int) (any, error) {
+func (w *rosWire) field(f rosField, depth int) (any, error) {
 	if f.array < 0 {
-		return w.value(f.typ, from, depth)
+		return w.value(f.typ, depth)
 	}
 	n := f.array
 	if n == 0 {
@@ -104,7 +103,7 @@ func (w *rosWire) field(f rosField, from string, depth int) (any, error) {
 		return nil, nil
 	}
 	for i := 0; i < n; i++ {
-		if _, err := w.value(f.typ, from, depth); err != nil {
+		if _, err := w.value(f.typ, depth); err != nil {
 			return nil, fmt.Errorf("[%d]: %w", i, err)
 		}
 	}
@@ -112,7 +111,7 @@ func (w *rosWire) field(f rosField, from string, depth int) (any, error) {
 }
 
 // value reads one value of type typ.
-func (w *rosWire) value(typ, from string, depth int) (any, error) {
+func (w *rosWire) value(typ string, depth int) (any, error) {
 	if w.budget--; w.budget < 0 {
 		return nil, errors.New("more fields than the message's bytes could hold")
 	}
@@ -142,17 +141,11 @@ func (w *rosWire) value(typ, from string, depth int) (any, error) {
 	case "wstring":
 		return nil, errors.New("wstring fields are not read")
 	}
-	fields, ok := w.defs.lookup(typ, from)
+	fields, ok := w.defs.types[typ]
 	if !ok {
 		return nil, fmt.Errorf("type %s is not defined in the schema", typ)
 	}
-	name := typ
-	if !strings.Contains(name, "/") {
-		if pkg, _, ok := strings.Cut(from, "/"); ok {
-			name = pkg + "/" + typ
-		}
-	}
-	return w.message(fields, name, depth+1)
+	return w.message(fields, depth+1)
 }
 
 // primitiveSize returns the bytes of a primitive type, 0 for strings and

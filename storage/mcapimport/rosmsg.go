@@ -21,7 +21,8 @@ type rosField struct {
 }
 
 // rosDefinitions holds a message type's definition and those of the types
-// it uses, each by the name its MSG line gives.
+// it uses, each by the name its MSG line gives without /msg/; every
+// field's message type names its key here (resolve).
 type rosDefinitions struct {
 	top   []rosField
 	types map[string][]rosField
@@ -30,8 +31,9 @@ type rosDefinitions struct {
 // maxFieldsPerDefinition bounds a schema's fields, all types together.
 const maxFieldsPerDefinition = 10000
 
-// parseROSDefinitions reads the text of a ros1msg or ros2msg schema.
-func parseROSDefinitions(text string) (*rosDefinitions, error) {
+// parseROSDefinitions reads the text of the ros1msg or ros2msg schema of
+// the type called name.
+func parseROSDefinitions(name, text string) (*rosDefinitions, error) {
 	defs := &rosDefinitions{types: map[string][]rosField{}}
 	current, top, open := "", true, true // the type whose fields follow
 	fields := 0
@@ -73,6 +75,7 @@ func parseROSDefinitions(text string) (*rosDefinitions, error) {
 			defs.types[current] = append(defs.types[current], f)
 		}
 	}
+	defs.resolve(name)
 	return defs, nil
 }
 
@@ -116,33 +119,60 @@ func parseROSField(line string) (f rosField, constant bool, err error) {
 // maxFixedArray bounds a fixed array's declared length.
 const maxFixedArray = 1 << 20
 
-// lookup returns the fields of the message type name as used inside the
-// definition of the type called from (a field's type may leave out its
-// package when it is from's own, and ROS 2 names may or may not have /msg/).
-func (d *rosDefinitions) lookup(name, from string) ([]rosField, bool) {
-	candidates := []string{name, strings.Replace(name, "/msg/", "/", 1)}
-	if !strings.Contains(name, "/") {
-		if pkg, _, ok := strings.Cut(from, "/"); ok {
-			candidates = append(candidates, pkg+"/"+name, pkg+"/msg/"+name)
-		}
-		if name == "Header" {
-			candidates = append(candidates, "std_msgs/Header", "std_msgs/msg/Header")
-		}
+// resolve names every field's message type by the key its definition
+// has in d.types, once, so that decoding looks types up by key alone: a
+// type may leave out its package when it is its user's own (and ROS 1's
+// Header is std_msgs/Header), ROS 2 names may or may not have /msg/ (keys
+// have none), and builtin_interfaces' Time and Duration need no
+// definition. A type with no definition keeps its name, and decoding a
+// message that holds it fails saying so.
+func (d *rosDefinitions) resolve(top string) {
+	keyed := make(map[string][]rosField, len(d.types))
+	for name, fields := range d.types {
+		keyed[strings.Replace(name, "/msg/", "/", 1)] = fields
 	}
-	for _, c := range candidates {
-		if fields, ok := d.types[c]; ok {
-			return fields, true
-		}
-		for typ, fields := range d.types {
-			if strings.Replace(typ, "/msg/", "/", 1) == c {
-				return fields, true
+	d.types = keyed
+	fix := func(fields []rosField, owner string) {
+		for i, f := range fields {
+			if f.typ == "string" || f.typ == "wstring" || primitiveSize(f.typ) > 0 {
+				continue
+			}
+			if key, ok := d.key(f.typ, owner); ok {
+				fields[i].typ = key
 			}
 		}
 	}
-	if fields, ok := wellKnownTypes[strings.Replace(name, "/msg/", "/", 1)]; ok {
-		return fields, true
+	fix(d.top, top)
+	for name, fields := range d.types {
+		fix(fields, name)
 	}
-	return nil, false
+}
+
+// key returns the key in d.types of the type name as the type owner uses
+// it, adding a well-known type's definition when the schema has none.
+func (d *rosDefinitions) key(name, owner string) (string, bool) {
+	name = strings.Replace(name, "/msg/", "/", 1)
+	candidates := []string{name}
+	if !strings.Contains(name, "/") {
+		candidates = nil
+		if pkg, _, ok := strings.Cut(owner, "/"); ok {
+			candidates = append(candidates, pkg+"/"+name)
+		}
+		if name == "Header" {
+			candidates = append(candidates, "std_msgs/Header")
+		}
+		candidates = append(candidates, name)
+	}
+	for _, c := range candidates {
+		if _, ok := d.types[c]; ok {
+			return c, true
+		}
+	}
+	if fields, ok := wellKnownTypes[name]; ok {
+		d.types[name] = fields
+		return name, true
+	}
+	return "", false
 }
 
 // wellKnownTypes are the types a schema may use without defining them.
