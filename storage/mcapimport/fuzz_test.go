@@ -143,7 +143,7 @@ func FuzzImportSQLite(f *testing.F) {
 		if err := os.WriteFile(path, file, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		res, err := importStreams(context.Background(), []bagFile{{name: "fuzz.db3", sqlite: path}}, inMemory, Options{})
+		res, err := importStreams(context.Background(), []bagFile{{name: "fuzz.db3", path: path, size: int64(len(file))}}, inMemory, Options{})
 		if err == nil && res.Packets() == 0 {
 			t.Fatalf("no error with nothing imported: %+v", res)
 		}

@@ -141,27 +141,11 @@ func ImportFile(ctx context.Context, src, dst string, opts Options) (Result, err
 	}
 	var files []bagFile
 	for _, path := range paths {
-		if fileBegins(path, []byte(sqliteMagic)) {
-			files = append(files, bagFile{name: filepath.Base(path), sqlite: path})
-			continue
-		}
-		f, err := os.Open(path)
+		fi, err := os.Stat(path)
 		if err != nil {
 			return Result{}, fmt.Errorf("mcapimport: %w", err)
 		}
-		defer f.Close()
-		fi, err := f.Stat()
-		if err != nil {
-			return Result{}, fmt.Errorf("mcapimport: %w", err)
-		}
-		file := bagFile{r: f, size: fi.Size(), name: filepath.Base(path)}
-		if fileBegins(path, zstdMagic) {
-			if file, err = decompressing(file); err != nil {
-				return Result{}, err
-			}
-			defer file.close()
-		}
-		files = append(files, file)
+		files = append(files, bagFile{name: filepath.Base(path), path: path, size: fi.Size()})
 	}
 	// Commits of 32 packets, unsynced, and one fsync of each file at the
 	// end: files cut short by a crash are not kept anyway.

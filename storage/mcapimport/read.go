@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"os"
 	"slices"
 	"time"
 
@@ -67,29 +68,17 @@ type streams interface {
 	Append(stream string, p *media.Packet) error
 }
 
-// bagFile is one MCAP file of a bag.
+// bagFile is one file of a bag: a path, opened as its turn comes (so that
+// a bag of many split files holds one open at a time), or a reader.
 type bagFile struct {
+	name string
+	path string
 	r    io.Reader
 	size int64
-	name string
 	// A file compressed whole (rosbag2's compression mode "file") is read
 	// through a decompressor: r gives the MCAP file, read counts the bytes
-	// of the file, and close frees the decompressor.
-	read  *countingReader
-	close func()
-	// sqlite is the path of a file of a bag in SQLite, read by its path
-	// instead of r.
-	sqlite string
-}
-
-// decompressing returns f read through a zstd decompressor.
-func decompressing(f bagFile) (bagFile, error) {
-	read := &countingReader{r: f.r}
-	d, err := zstd.NewReader(read, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(maxChunk))
-	if err != nil {
-		return f, fmt.Errorf("mcapimport: %s: %w", f.name, err)
-	}
-	return bagFile{r: d, size: f.size, name: f.name, read: read, close: d.Close}, nil
+	// of the file.
+	read *countingReader
 }
 
 // importStreams reads files, the parts of one bag in their order, into
@@ -100,16 +89,40 @@ func importStreams(ctx context.Context, files []bagFile, open func(i int) (*outp
 		im.total += f.size
 	}
 	for _, f := range files {
-		read := im.readFile
-		if f.sqlite != "" {
-			read = func(f bagFile) error { return im.readDB3(f.sqlite) }
-		}
-		if err := read(f); err != nil {
+		if err := im.readPart(f); err != nil {
 			return im.finish(), err
 		}
 	}
 	res := im.finish()
 	return res, im.check()
+}
+
+// readPart opens a file of the bag given by its path, as SQLite, MCAP, or
+// MCAP compressed whole, and reads it.
+func (im *importer) readPart(f bagFile) error {
+	switch {
+	case f.path == "":
+		return im.readFile(f)
+	case fileBegins(f.path, []byte(sqliteMagic)):
+		defer func() { im.done += f.size }()
+		return im.readDB3(f.path)
+	}
+	file, err := os.Open(f.path)
+	if err != nil {
+		return fmt.Errorf("mcapimport: %w", err)
+	}
+	defer file.Close()
+	f.r = file
+	if fileBegins(f.path, zstdMagic) {
+		f.read = &countingReader{r: file}
+		d, err := zstd.NewReader(f.read, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(maxChunk))
+		if err != nil {
+			return fmt.Errorf("mcapimport: %s: %w", f.name, err)
+		}
+		defer d.Close()
+		f.r = d
+	}
+	return im.readFile(f)
 }
 
 // readFile reads one file of the bag.
