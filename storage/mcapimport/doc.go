@@ -15,7 +15,7 @@
 // RGB, BGR, grey and YUV 4:2:2). ROS 2 (CDR), ROS 1, JSON and protobuf
 // messages are read by their schema's fields, not by a list of types.
 // Topics of anything else are listed in the Result with why they were not
-// taken. See Import for the rules.
+// taken. See ImportFile for the rules.
 //
 // An MCAP file is read in its order, record by record, without its index:
 // a bag a recorder left without its footer (killed, a power cut) imports

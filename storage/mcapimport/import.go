@@ -13,7 +13,7 @@ import (
 	"github.com/gopline/gopline/storage"
 )
 
-// Topic is what Import made of one channel of the MCAP file.
+// Topic is what ImportFile made of one topic of the bag.
 type Topic struct {
 	Topic           string
 	Schema          string
@@ -75,7 +75,7 @@ func (r Result) Packets() int64 {
 	return n
 }
 
-// Errors of Import.
+// Errors of ImportFile.
 var (
 	// ErrNotMCAP: the file is not an MCAP file.
 	ErrNotMCAP = errors.New("mcapimport: not an MCAP file")
@@ -86,7 +86,7 @@ var (
 	ErrNoTopic = errors.New("mcapimport: no such topic")
 )
 
-// Options say what Import takes.
+// Options say what ImportFile takes.
 type Options struct {
 	// Topics are the topics to import; every topic of pictures when empty.
 	Topics []string
