@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/asticode/go-astiav"
+	"github.com/gopline/gopline/internal/credentials"
 )
 
 // open opens the input, finds its video stream and readies the timeline
@@ -203,7 +204,7 @@ func (r *Reader) openInput() error {
 		}
 		if errors.Is(err, astiav.ErrHttpUnauthorized) || errors.Is(err, astiav.ErrHttpForbidden) {
 			return fmt.Errorf("%w %q: %w: %w (%s)", ErrOpen, r.shown, ErrUnauthorized, err,
-				credentialsHint(r.url, errors.Is(err, astiav.ErrHttpForbidden)))
+				credentials.Hint(r.url, errors.Is(err, astiav.ErrHttpForbidden)))
 		}
 		if readsSessionFile(r.url, r.cfg.inputFormat) && (errors.Is(err, astiav.ErrInvaliddata) || errors.Is(err, astiav.ErrEio)) {
 			return fmt.Errorf("%w %q: FFmpeg's sdp demuxer cannot read it: %w", ErrSessionFile, r.shown, err)
