@@ -32,6 +32,15 @@ type Server struct {
 
 	frozen atomic.Bool  // streams send nothing, connections stay open
 	joinAt atomic.Int64 // the frame of the loop a new client's stream begins at
+	// pictures, when above 0, is how many pictures a stream sends before
+	// it freezes (SendOnly).
+	pictures atomic.Int64
+	// login, when not empty, is the "USER:PASSWORD" a client must give
+	// (RequireLogin).
+	login atomic.Value
+	// description, when not empty, is the session description DESCRIBE
+	// answers with instead of the stream's (Describe).
+	description atomic.Value
 	// cut, while StopInPicture waits, is closed by the stream that sent
 	// part of a picture and sends nothing more.
 	cut     chan struct{}
@@ -148,6 +157,21 @@ func (s *Server) cutHere() bool {
 // connections stay open and it answers requests, but it sends no pictures
 // until Thaw.
 func (s *Server) Freeze() { s.frozen.Store(true) }
+
+// SendOnly makes the streams of the clients that come from now on send n
+// pictures and then nothing, their connections open, as Freeze: a test
+// can tell whether a client hands on a picture as it came or only once the
+// next one begins.
+func (s *Server) SendOnly(n int) { s.pictures.Store(int64(n)) }
+
+// RequireLogin makes the server answer every request that does not give
+// user and password (HTTP Basic authentication, RFC 2617) with 401
+// Unauthorized, as a camera with accounts does.
+func (s *Server) RequireLogin(user, password string) { s.login.Store(user + ":" + password) }
+
+// Describe makes DESCRIBE answer with sdp, a session description of the
+// test's, instead of the H.264 stream's: a camera of another codec.
+func (s *Server) Describe(sdp string) { s.description.Store(sdp) }
 
 // Thaw makes a frozen camera send pictures again.
 func (s *Server) Thaw() { s.frozen.Store(false) }

@@ -100,6 +100,10 @@ func (ss *session) read() (*request, error) {
 
 // answer replies to req; false ends the session.
 func (ss *session) answer(req *request) bool {
+	if login, _ := ss.srv.login.Load().(string); login != "" && req.method != "OPTIONS" &&
+		req.headers["authorization"] != "Basic "+base64.StdEncoding.EncodeToString([]byte(login)) {
+		return ss.reply(req, "401 Unauthorized", "WWW-Authenticate: Basic realm=\"testrtsp\"\r\n", "")
+	}
 	switch req.method {
 	case "OPTIONS", "GET_PARAMETER", "SET_PARAMETER":
 		return ss.reply(req, "200 OK", "Public: OPTIONS, DESCRIBE, SETUP, PLAY, TEARDOWN, GET_PARAMETER\r\n", "")
@@ -141,6 +145,9 @@ func (ss *session) reply(req *request, status, headers, body string) bool {
 // sdp describes the stream, with the parameter sets of its first access
 // unit.
 func (ss *session) sdp() string {
+	if sdp, _ := ss.srv.description.Load().(string); sdp != "" {
+		return sdp
+	}
 	var sps, pps []byte
 	for _, n := range ss.srv.units[0] {
 		switch h264.TypeOf(n) {
@@ -166,7 +173,12 @@ func (ss *session) stream() {
 	start := time.Now()
 	var seq uint16
 	first := int(ss.srv.joinAt.Load())
+	limit := int(ss.srv.pictures.Load())
 	for i := first; ; i++ {
+		if limit > 0 && i-first == limit {
+			<-ss.down // frozen for good, the connection open
+			return
+		}
 		ts := uint32(int64(i) * 90000 / int64(ss.srv.rate))
 		pkts := packetize(ss.srv.units[i%len(ss.srv.units)])
 		for k, pkt := range pkts {

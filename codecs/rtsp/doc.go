@@ -1,0 +1,17 @@
+// Package rtsp reads the H.264 video of RTSP cameras and servers in Go,
+// through gortsplib's RTSP client and gopline's own reading of RFC 6184's
+// RTP payloads.
+//
+// A camera's access unit is handed on at its last RTP packet, the one with
+// the marker bit: FFmpeg's RTSP demuxer drops that bit, and its H.264
+// parser knows a unit ended only when the next one begins, a frame
+// interval later (a fifth of a second at 5 frames/s). Loss is known from
+// the RTP sequence numbers, so a picture that lost packets is left out
+// before any decoder sees it, and a stream that drops inside a picture
+// loses that picture alone, never one that came whole.
+//
+// The Reader hands on Packets (H.264 in Annex B, SPS and PPS in front of
+// every keyframe); decoding them is a decoder's (codecs/ffmpeg.Decoder).
+// Streams of other codecs are refused with ErrNotH264 for the caller to
+// read another way.
+package rtsp

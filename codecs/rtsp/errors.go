@@ -1,0 +1,23 @@
+package rtsp
+
+import "errors"
+
+var (
+	// ErrOpen means the stream could not be opened: the server did not
+	// answer, refused the request, or the URL is not one of RTSP. The
+	// error names the stream and the cause.
+	ErrOpen = errors.New("rtsp: cannot open")
+	// ErrNotH264 means the server's session has no H.264 video the Reader
+	// takes (it offers another codec, or H.264 in RTP's interleaved mode):
+	// the stream is for another reader. The error names what it offers.
+	ErrNotH264 = errors.New("rtsp: no H.264 video")
+	// ErrUnauthorized means the server refused the credentials (401: none
+	// given, or wrong ones; 403: the user may not open that stream). The
+	// error says which, and what to give.
+	ErrUnauthorized = errors.New("rtsp: the server refused access")
+	// ErrStreamLost means a stream that played ended: the server closed
+	// the connection, or sent nothing for the timeout.
+	ErrStreamLost = errors.New("rtsp: stream lost")
+	// ErrBadOption means an Option's value is out of its range.
+	ErrBadOption = errors.New("rtsp: bad option")
+)

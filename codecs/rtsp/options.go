@@ -1,0 +1,83 @@
+package rtsp
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/bluenviron/gortsplib/v4"
+	"github.com/rs/zerolog"
+)
+
+// DefaultTimeout is how long a stream may send nothing before the Reader
+// takes it for lost, as gopline's other network inputs wait.
+const DefaultTimeout = 3 * time.Second
+
+type config struct {
+	timeout   time.Duration
+	transport *gortsplib.Transport
+	stop      <-chan struct{}
+	log       zerolog.Logger
+	now       func() time.Time
+}
+
+func defaultConfig() config {
+	return config{timeout: DefaultTimeout, log: zerolog.Nop(), now: time.Now}
+}
+
+// Option configures a Reader.
+type Option func(*config) error
+
+// WithTimeout sets how long the server may answer nothing, or the stream
+// send nothing, before the open fails or the stream is taken for lost
+// (DefaultTimeout; 0 waits for ever).
+func WithTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		if d < 0 {
+			return fmt.Errorf("%w: timeout %v", ErrBadOption, d)
+		}
+		c.timeout = d
+		return nil
+	}
+}
+
+// WithTransport sets how RTP comes, by the names of FFmpeg's rtsp_transport:
+// "udp", "tcp" (interleaved in the RTSP connection) or "udp_multicast".
+// By default UDP is tried first and TCP when no packet comes over it, or
+// the server refuses it.
+func WithTransport(name string) Option {
+	return func(c *config) error {
+		var t gortsplib.Transport
+		switch strings.ToLower(name) {
+		case "":
+			c.transport = nil
+			return nil
+		case "udp":
+			t = gortsplib.TransportUDP
+		case "tcp":
+			t = gortsplib.TransportTCP
+		case "udp_multicast":
+			t = gortsplib.TransportUDPMulticast
+		default:
+			return fmt.Errorf("%w: transport %q (want udp, tcp or udp_multicast)", ErrBadOption, name)
+		}
+		c.transport = &t
+		return nil
+	}
+}
+
+// WithStop makes an open that waits, and ReadPacket, end when stop closes
+// (ReadPacket with io.EOF).
+func WithStop(stop <-chan struct{}) Option {
+	return func(c *config) error { c.stop = stop; return nil }
+}
+
+// WithLogger sends the Reader's lines (a switch from UDP to TCP) to log.
+func WithLogger(log zerolog.Logger) Option {
+	return func(c *config) error { c.log = log; return nil }
+}
+
+// WithClock sets the clock that says when each packet came (time.Now).
+func WithClock(now func() time.Time) Option {
+	return func(c *config) error { c.now = now; return nil }
+}

@@ -1,0 +1,65 @@
+package rtsp
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/gopline/gopline/codecs/h264"
+)
+
+// The made-up stream of depacketize_test as whole units: a keyframe
+// without its parameter sets, which the session description gave, then
+// deltas.
+func TestPacketMakerWaitsForAKeyframeAfterAUnitLeftOut(t *testing.T) {
+	var st Stats
+	m := newPacketMaker(&st, sps, pps)
+	units := []struct {
+		au   accessUnit
+		want string // "key", "delta" or "" (left out)
+	}{
+		{accessUnit{nalus: [][]byte{pFirst}, whole: true}, ""}, // before the first keyframe
+		{accessUnit{nalus: [][]byte{idrFirst}, whole: true}, "key"},
+		{accessUnit{nalus: [][]byte{pFirst}, whole: true}, "delta"},
+		{accessUnit{nalus: [][]byte{pFirst}, whole: false}, ""}, // lost packets
+		{accessUnit{nalus: [][]byte{pFirst}, whole: true}, ""},  // built on the one left out
+		{accessUnit{nalus: [][]byte{sps, pps, idrFirst}, whole: true}, "key"},
+		{accessUnit{nalus: [][]byte{pFirst}, whole: true}, "delta"},
+	}
+	var seqs []uint64
+	for i, u := range units {
+		p, _ := m.packet(u.au, int64(i)*3000)
+		got := ""
+		if p != nil {
+			got = map[bool]string{true: "key", false: "delta"}[p.Key]
+			seqs = append(seqs, p.Seq)
+		}
+		if got != u.want {
+			t.Fatalf("unit %d: %q, want %q", i, got, u.want)
+		}
+		if p != nil && p.Key {
+			nalus, err := h264.SplitAnnexB(p.Data)
+			if err != nil || len(nalus) != 3 || !bytes.Equal(nalus[0], sps) || !bytes.Equal(nalus[1], pps) {
+				t.Fatalf("keyframe %d: % x (%v); want SPS and PPS in front", i, nalus, err)
+			}
+		}
+	}
+	if st != (Stats{BeforeKeyframe: 1, Damaged: 2}) {
+		t.Fatalf("stats %+v; want 1 before the keyframe, 2 damaged", st)
+	}
+	if len(seqs) != 4 || seqs[3] != 3 {
+		t.Fatalf("seqs %v: want 0 to 3, no hole", seqs)
+	}
+}
+
+// A keyframe whose parameter sets never came (none in band, none in the
+// session description) decodes nowhere: it is left out, not handed on.
+func TestPacketMakerLeavesOutAKeyframeWithoutParameterSets(t *testing.T) {
+	var st Stats
+	m := newPacketMaker(&st, nil, nil)
+	if p, _ := m.packet(accessUnit{nalus: [][]byte{idrFirst}, whole: true}, 0); p != nil {
+		t.Fatal("handed on a keyframe without parameter sets")
+	}
+	if st.BeforeKeyframe != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+}

@@ -1,0 +1,287 @@
+package rtsp
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/bluenviron/gortsplib/v4"
+	"github.com/bluenviron/gortsplib/v4/pkg/base"
+	"github.com/bluenviron/gortsplib/v4/pkg/description"
+	"github.com/bluenviron/gortsplib/v4/pkg/format"
+	"github.com/bluenviron/gortsplib/v4/pkg/liberrors"
+	"github.com/gopline/gopline/internal/credentials"
+	"github.com/gopline/gopline/media"
+	"github.com/pion/rtp"
+	"github.com/rs/zerolog"
+)
+
+// queuedPackets bounds the RTP packets that wait between the connection's
+// goroutine and ReadPacket: a 4K keyframe of a few MB is a few thousand
+// packets. When the reader falls further behind, the connection waits, as
+// a reader of a TCP stream makes its sender wait.
+const queuedPackets = 4096
+
+// received is one RTP packet and the moment it came.
+type received struct {
+	pkt *rtp.Packet
+	at  time.Time
+}
+
+// Reader reads the H.264 video of an RTSP camera or server as Packets.
+// Each access unit is handed on as soon as its last RTP packet came (the
+// one with the marker bit), a frame sooner than a reader that waits for
+// the next unit to know the last one ended. Packets before the first
+// keyframe are left out; a picture that lost packets (RTP over UDP) or
+// that the stream's loss cut short is left out, with the pictures after it
+// until the next keyframe, and counted in Stats.
+//
+// Capture times are the stream's own: the moment of its first packet plus
+// each picture's RTP time since (see liveClock). Passed-through B-frames
+// keep decode order and carry their composition offset.
+//
+// A Reader is not safe for concurrent use; Close may be called from any
+// goroutine, and ends a ReadPacket that waits.
+type Reader struct {
+	url    string
+	shown  string // the URL as messages show it (credentials.Redact)
+	cfg    config
+	client *gortsplib.Client
+	info   Info
+
+	pkts  chan received
+	done  chan struct{} // closed by Close
+	ended chan struct{} // closed when the connection ended; err says why
+	err   error
+
+	units  depacketizer
+	times  rtpTime
+	maker  *packetMaker
+	ready  []*media.Packet // Packets of units that ended together, the oldest first
+	clock  liveClock
+	stats  Stats
+	closed sync.Once
+}
+
+// Info describes the stream a Reader reads.
+type Info struct {
+	// Width and Height are the pictures' size as the session description's
+	// parameter sets give it, 0 when it gives none (the first keyframe's
+	// Packet then says).
+	Width, Height int
+}
+
+// Open connects to the RTSP server at url (rtsp://[USER:PASSWORD@]HOST[:PORT]/PATH),
+// asks for its first H.264 video stream and starts it. A session without
+// H.264 video gives an error wrapping ErrNotH264, which a caller may take
+// to read the stream another way; a server that refuses the credentials,
+// one wrapping ErrUnauthorized.
+func Open(url string, opts ...Option) (*Reader, error) {
+	cfg := defaultConfig()
+	for _, o := range opts {
+		if err := o(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	r := &Reader{url: url, shown: credentials.Redact(url), cfg: cfg, pkts: make(chan received, queuedPackets),
+		done: make(chan struct{}), ended: make(chan struct{})}
+	u, err := base.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("%w %q: %w", ErrOpen, r.shown, err)
+	}
+	if u.Scheme != "rtsp" {
+		return nil, fmt.Errorf("%w %q: not an rtsp:// URL", ErrOpen, r.shown)
+	}
+	r.client = &gortsplib.Client{
+		Scheme: u.Scheme, Host: u.Host, Transport: cfg.transport,
+		ReadTimeout: cfg.timeout, WriteTimeout: cfg.timeout, UserAgent: "gopline",
+		OnTransportSwitch: func(err error) { r.log().Info().Str("location", r.shown).Msg(err.Error()) },
+		OnPacketsLost:     func(uint64) {}, // counted from the sequence numbers, where the pictures they hit are known
+		OnDecodeError:     func(err error) { r.log().Debug().Str("location", r.shown).Err(err).Msg("RTSP") },
+	}
+	if cfg.timeout == 0 {
+		r.client.ReadTimeout = 24 * time.Hour
+	}
+	if err := r.client.Start2(); err != nil {
+		return nil, fmt.Errorf("%w %q: %w", ErrOpen, r.shown, err)
+	}
+	if err := r.start(u); err != nil {
+		r.client.Close()
+		return nil, err
+	}
+	go r.watch()
+	return r, nil
+}
+
+// start connects, describes, sets up and plays the session's H.264 stream,
+// giving up when the stop channel closes.
+func (r *Reader) start(u *base.URL) error {
+	steps := make(chan error, 1)
+	go func() { steps <- r.setUp(u) }()
+	select {
+	case err := <-steps:
+		return err
+	case <-r.cfg.stop:
+		r.client.Close() // the step under way fails at once
+		<-steps
+		return fmt.Errorf("%w %q: stopped while opening it", ErrOpen, r.shown)
+	}
+}
+
+func (r *Reader) setUp(u *base.URL) error {
+	desc, _, err := r.client.Describe(u)
+	if err != nil {
+		return r.refused(err)
+	}
+	var h264 *format.H264
+	medi := desc.FindFormat(&h264)
+	if medi == nil {
+		return fmt.Errorf("%w: %q offers %s", ErrNotH264, r.shown, offered(desc))
+	}
+	if h264.PacketizationMode > 1 {
+		return fmt.Errorf("%w: %q sends H.264 in RTP's interleaved mode", ErrNotH264, r.shown)
+	}
+	r.maker = newPacketMaker(&r.stats, h264.SPS, h264.PPS)
+	r.maker.width, r.maker.height = spsSize([][]byte{h264.SPS}, 0, 0)
+	if _, err := r.client.Setup(desc.BaseURL, medi, 0, 0); err != nil {
+		return r.refused(err)
+	}
+	r.client.OnPacketRTP(medi, h264, func(pkt *rtp.Packet) {
+		c := pkt.Clone()
+		select {
+		case r.pkts <- received{pkt: c, at: r.cfg.now()}:
+		case <-r.done:
+		}
+	})
+	if _, err := r.client.Play(nil); err != nil {
+		return r.refused(err)
+	}
+	r.info = Info{Width: r.maker.width, Height: r.maker.height}
+	return nil
+}
+
+// refused wraps an error of the RTSP exchange, naming what the server
+// asks for when it refused the credentials.
+func (r *Reader) refused(err error) error {
+	var status liberrors.ErrClientBadStatusCode
+	if errors.As(err, &status) && (status.Code == base.StatusUnauthorized || status.Code == base.StatusForbidden) {
+		return fmt.Errorf("%w %q: %w: %w (%s)", ErrOpen, r.shown, ErrUnauthorized, err,
+			credentials.Hint(r.url, status.Code == base.StatusForbidden))
+	}
+	return fmt.Errorf("%w %q: %w", ErrOpen, r.shown, err)
+}
+
+// offered names the formats of a session's media, for the error of one
+// without H.264 video.
+func offered(desc *description.Session) string {
+	var names []string
+	for _, m := range desc.Medias {
+		for _, f := range m.Formats {
+			names = append(names, f.Codec())
+		}
+	}
+	if len(names) == 0 {
+		return "no media"
+	}
+	return strings.Join(names, ", ")
+}
+
+// watch notes why the connection ended.
+func (r *Reader) watch() {
+	err := r.client.Wait()
+	r.err = err
+	close(r.ended)
+}
+
+// Info describes the stream.
+func (r *Reader) Info() Info { return r.info }
+
+// Stats returns what the Reader left out so far.
+func (r *Reader) Stats() Stats {
+	st := r.stats
+	st.Restarts = r.clock.jumps
+	return st
+}
+
+// ReadPacket returns the next access unit, or io.EOF once the stop channel
+// closed or Close was called. A connection that drops or goes silent
+// for the timeout gives an error wrapping ErrStreamLost, after the
+// pictures that came whole before it.
+func (r *Reader) ReadPacket() (*media.Packet, error) {
+	for {
+		if len(r.ready) > 0 {
+			p := r.ready[0]
+			r.ready[0] = nil
+			r.ready = r.ready[1:]
+			return p, nil
+		}
+		var in received
+		select {
+		case in = <-r.pkts:
+		case <-r.done:
+			return nil, io.EOF
+		case <-r.cfg.stop:
+			return nil, io.EOF
+		case <-r.ended:
+			select {
+			case in = <-r.pkts: // what came before the end first
+			default:
+				return nil, r.lost()
+			}
+		}
+		r.take(in)
+	}
+}
+
+// take puts one RTP packet into the unit under way, and the Packets of the
+// units it ends in ready.
+func (r *Reader) take(in received) {
+	if r.units.started && in.pkt.SequenceNumber != r.units.next {
+		r.stats.LostPackets += int(in.pkt.SequenceNumber - r.units.next)
+	}
+	at := r.times.unwrap(in.pkt.Timestamp)
+	units, err := r.units.push(in.pkt)
+	if err != nil {
+		r.log().Debug().Str("location", r.shown).Err(err).Uint16("rtp_seq", in.pkt.SequenceNumber).Msg("RTP packet refused")
+	}
+	for _, au := range units {
+		// A unit that a new timestamp ended is before the packet's own.
+		pts := at - int64(int32(in.pkt.Timestamp-au.timestamp))
+		p, offset := r.maker.packet(au, pts)
+		if p == nil {
+			continue
+		}
+		p.CaptureTime = r.clock.at(pts, in.at)
+		p.CompositionOffset = offset
+		r.ready = append(r.ready, p)
+	}
+}
+
+// lost is the error of a connection that ended: the unit it was sending is
+// counted Truncated.
+func (r *Reader) lost() error {
+	if r.units.open {
+		r.units.end()
+		r.stats.Truncated++
+	}
+	err := r.err
+	if errors.As(err, new(liberrors.ErrClientTCPTimeout)) || errors.As(err, new(liberrors.ErrClientUDPTimeout)) {
+		return fmt.Errorf("%w: %q sent nothing for %v (timeout=): %w", ErrStreamLost, r.shown, r.cfg.timeout, err)
+	}
+	return fmt.Errorf("%w: %q: %w", ErrStreamLost, r.shown, err)
+}
+
+// Close ends the session and frees what the Reader holds.
+func (r *Reader) Close() error {
+	r.closed.Do(func() {
+		close(r.done)
+		r.client.Close()
+		<-r.ended
+	})
+	return nil
+}
+
+func (r *Reader) log() *zerolog.Logger { return &r.cfg.log }
