@@ -39,6 +39,9 @@ type accessUnit struct {
 	// picture's first slice; a unit that is not whole must not be decoded,
 	// nor anything that refers to it.
 	whole bool
+	// afterLoss: packets were lost since the unit before ended, whole
+	// pictures perhaps, which the ones after may refer to.
+	afterLoss bool
 }
 
 // depacketizer puts H.264 access units together from RTP packets in
@@ -51,7 +54,9 @@ type accessUnit struct {
 // the unit it falls in not whole. A gap between two units leaves the next
 // one whole only if it begins with its picture's first slice: what the gap
 // may have taken of it are NAL units in front of its slices (a delimiter,
-// SEI, parameter sets, which the stream's earlier ones stand in for).
+// SEI, parameter sets, which the stream's earlier ones stand in for). A
+// unit after a gap says so (afterLoss): whole pictures may have been lost,
+// which it may refer to.
 //
 // The zero value is ready to use. A depacketizer is not safe for
 // concurrent use; the NAL units it returns are its own copies.
@@ -66,6 +71,7 @@ type depacketizer struct {
 	open      bool // cur has a packet
 	frag      []byte
 	inFrag    bool // a FU-A fragment began and has not ended
+	lost      bool // packets were lost since the last unit ended
 }
 
 // push takes the next RTP packet and returns the access units it ends: none
@@ -102,12 +108,14 @@ func (d *depacketizer) gap() {
 	if d.open {
 		d.curBroken = true
 	}
+	d.lost = true
 	d.inFrag, d.frag = false, d.frag[:0]
 }
 
 // end returns the unit under way and starts the next.
 func (d *depacketizer) end() accessUnit {
-	au := accessUnit{nalus: d.cur, timestamp: d.curTS, whole: !d.curBroken && !d.inFrag && startsPicture(d.cur)}
+	au := accessUnit{nalus: d.cur, timestamp: d.curTS, whole: !d.curBroken && !d.inFrag && startsPicture(d.cur), afterLoss: d.lost}
+	d.lost = false
 	if d.inFrag {
 		d.inFrag, d.frag = false, d.frag[:0]
 	}

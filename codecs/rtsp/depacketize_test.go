@@ -85,43 +85,45 @@ func TestDepacketizerPutsAccessUnitsTogether(t *testing.T) {
 		units [][][]byte
 		whole []bool
 		errs  int
+		// afterLoss are the units packets were lost before (or in).
+		afterLoss []int
 	}{
 		{"single NAL units, the last marked",
 			packetsOf(0, 100, sps, pps, idrFirst),
-			[][][]byte{{sps, pps, idrFirst}}, []bool{true}, 0},
+			[][][]byte{{sps, pps, idrFirst}}, []bool{true}, 0, nil},
 		{"STAP-A then a slice",
 			packetsOf(7, 100, stapAOf(sps, pps), idrFirst),
-			[][][]byte{{sps, pps, idrFirst}}, []bool{true}, 0},
+			[][][]byte{{sps, pps, idrFirst}}, []bool{true}, 0, nil},
 		{"a slice in FU-A fragments",
 			packetsOf(65530, 100, fragmentsOf(big, 1000)...),
-			[][][]byte{{big}}, []bool{true}, 0},
+			[][][]byte{{big}}, []bool{true}, 0, nil},
 		{"two slices of one picture",
 			packetsOf(0, 100, idrFirst, idrLater),
-			[][][]byte{{idrFirst, idrLater}}, []bool{true}, 0},
+			[][][]byte{{idrFirst, idrLater}}, []bool{true}, 0, nil},
 		{"a sender without markers: a unit ends where the timestamp changes",
 			append(unmarked(packetsOf(0, 100, idrFirst)), unmarked(packetsOf(1, 3100, pFirst))...),
-			[][][]byte{{idrFirst}}, []bool{true}, 0},
+			[][][]byte{{idrFirst}}, []bool{true}, 0, nil},
 		{"start codes inside a payload",
 			packetsOf(0, 100, append(append([]byte{0, 0, 0, 1}, sps...), append([]byte{0, 0, 1}, pps...)...), idrFirst),
-			[][][]byte{{sps, pps, idrFirst}}, []bool{true}, 0},
+			[][][]byte{{sps, pps, idrFirst}}, []bool{true}, 0, nil},
 		{"a packet lost inside a unit",
 			slices.Delete(packetsOf(0, 100, fragmentsOf(big, 1000)...), 1, 2),
-			[][][]byte{nil}, []bool{false}, 2}, // the fragments after the gap
+			[][][]byte{nil}, []bool{false}, 2, []int{0}}, // 2 errors: the fragments after the gap
 		{"a unit without its first slice",
 			packetsOf(0, 100, idrLater),
-			[][][]byte{{idrLater}}, []bool{false}, 0},
+			[][][]byte{{idrLater}}, []bool{false}, 0, nil},
 		{"a unit whose marked packet was lost, then the next",
 			append(slices.Delete(packetsOf(0, 100, idrFirst, idrLater), 1, 2), packetsOf(2, 3100, pFirst)...),
-			[][][]byte{{idrFirst}, {pFirst}}, []bool{false, true}, 0},
+			[][][]byte{{idrFirst}, {pFirst}}, []bool{false, true}, 0, []int{0}},
 		{"loss between two units leaves the next whole when it begins with its first slice",
 			append(packetsOf(0, 100, idrFirst), packetsOf(5, 3100, pFirst)...),
-			[][][]byte{{idrFirst}, {pFirst}}, []bool{true, true}, 0},
+			[][][]byte{{idrFirst}, {pFirst}}, []bool{true, true}, 0, []int{1}},
 		{"an interleaved-mode packet",
 			packetsOf(0, 100, []byte{25, 0, 1, 2}, idrFirst),
-			[][][]byte{{idrFirst}}, []bool{false}, 1},
+			[][][]byte{{idrFirst}}, []bool{false}, 1, nil},
 		{"an empty payload",
 			packetsOf(0, 100, []byte{}, idrFirst),
-			[][][]byte{{idrFirst}}, []bool{false}, 1},
+			[][][]byte{{idrFirst}}, []bool{false}, 1, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -135,6 +137,9 @@ func TestDepacketizerPutsAccessUnitsTogether(t *testing.T) {
 				t.Fatalf("%d units, want %d", len(got.units), len(c.units))
 			}
 			for i, u := range got.units {
+				if want := slices.Contains(c.afterLoss, i); u.afterLoss != want {
+					t.Errorf("unit %d afterLoss %v, want %v", i, u.afterLoss, want)
+				}
 				if u.whole != c.whole[i] {
 					t.Errorf("unit %d whole %v, want %v", i, u.whole, c.whole[i])
 				}

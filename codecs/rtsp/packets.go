@@ -15,6 +15,9 @@ import (
 // unit after it until the next keyframe, whose picture would be built on
 // the one missing: a decoder downstream never gets a broken reference.
 //
+// Packets lost before a unit (accessUnit.afterLoss) break the chain as
+// well: they may have been whole pictures.
+//
 // A packetMaker is not safe for concurrent use.
 type packetMaker struct {
 	params        h264.ParamSets
@@ -42,6 +45,9 @@ func newPacketMaker(stats *Stats, sps, pps []byte) *packetMaker {
 // counted in the stats.
 func (m *packetMaker) packet(au accessUnit, pts int64) (*media.Packet, time.Duration) {
 	nalus := h264.DropRepeatedParamSets(au.nalus)
+	if au.afterLoss && m.seenKey {
+		m.broken = true
+	}
 	if !au.whole {
 		m.leaveOut()
 		return nil, 0

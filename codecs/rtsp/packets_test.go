@@ -24,6 +24,8 @@ func TestPacketMakerWaitsForAKeyframeAfterAUnitLeftOut(t *testing.T) {
 		{accessUnit{nalus: [][]byte{pFirst}, whole: true}, ""},  // built on the one left out
 		{accessUnit{nalus: [][]byte{sps, pps, idrFirst}, whole: true}, "key"},
 		{accessUnit{nalus: [][]byte{pFirst}, whole: true}, "delta"},
+		{accessUnit{nalus: [][]byte{pFirst}, whole: true, afterLoss: true}, ""}, // whole, but after pictures lost
+		{accessUnit{nalus: [][]byte{idrFirst}, whole: true, afterLoss: true}, "key"},
 	}
 	var seqs []uint64
 	for i, u := range units {
@@ -43,11 +45,11 @@ func TestPacketMakerWaitsForAKeyframeAfterAUnitLeftOut(t *testing.T) {
 			}
 		}
 	}
-	if st != (Stats{BeforeKeyframe: 1, Damaged: 2}) {
-		t.Fatalf("stats %+v; want 1 before the keyframe, 2 damaged", st)
+	if st != (Stats{BeforeKeyframe: 1, Damaged: 3}) {
+		t.Fatalf("stats %+v; want 1 before the keyframe, 3 damaged", st)
 	}
-	if len(seqs) != 4 || seqs[3] != 3 {
-		t.Fatalf("seqs %v: want 0 to 3, no hole", seqs)
+	if len(seqs) != 5 || seqs[4] != 4 {
+		t.Fatalf("seqs %v: want 0 to 4, no hole", seqs)
 	}
 }
 
