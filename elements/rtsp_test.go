@@ -336,3 +336,35 @@ func TestViewerJoiningWhileTheCameraIsAwaySeesItsLastPicture(t *testing.T) {
 		t.Fatalf("the viewer's decoder: %+v, %d packets published since the camera went; want no error, none", got, published()-before)
 	}
 }
+
+// A decoding source of an RTSP camera (read by codecs/rtsp, decoded by
+// FFmpeg) hands on frames at the size and in the format asked, and the
+// camera's last picture before it froze, which a reader that waits for the
+// next picture to begin would hold.
+func TestRTSPCameraDecodedAtTheSizeAndFormatAsked(t *testing.T) {
+	cam := rtspCamera(t)
+	cam.SendOnly(10)
+	out := &frames{}
+	startCollecting(t, "videosrc location="+cam.URL()+" name=cam size=80x60 format=rgb24 timeout=0s", "cam", out)
+	awaitLong(t, "frame of each of the 10 pictures sent", func() bool { return len(out.all()) == 10 })
+	for i, f := range out.all() {
+		if f.Width != 80 || f.Height != 60 || f.Format != media.RGB24 || f.Seq != uint64(i) {
+			t.Fatalf("frame %d: %dx%d %v seq %d; want 80x60 RGB24, seq %d", i, f.Width, f.Height, f.Format, f.Seq, i)
+		}
+	}
+}
+
+// An H.265 camera, which gopline's RTSP client does not take, is read and
+// decoded through FFmpeg's, saying so in the log.
+func TestRTSPCameraOfAnotherCodecIsReadThroughFFmpeg(t *testing.T) {
+	cam := testrtsp.StartH265(t, testrtsp.ClipH265(t, 2*cameraRate, cameraRate), cameraRate)
+	out, log := &frames{}, &testlog.Buffer{}
+	startCollecting(t, "videosrc location="+cam.URL()+" name=cam", "cam", out, pipeline.WithLogger(zerolog.New(log)))
+	awaitLong(t, "10 frames", func() bool { return len(out.all()) >= 10 })
+	if f := out.all()[0]; f.Width != 160 || f.Height != 120 {
+		t.Fatalf("frame %dx%d, want 160x120", f.Width, f.Height)
+	}
+	if !strings.Contains(log.String(), "H265: reading it through FFmpeg") {
+		t.Fatalf("the log does not say the stream is read through FFmpeg:\n%s", log)
+	}
+}

@@ -97,7 +97,7 @@ type VideoSrcConfig struct {
 
 var videoSrcSpec = pipeline.ElementSpec[VideoSrcConfig]{
 	Name: "videosrc", Summary: "video file, V4L2 camera or network stream through FFmpeg", Out: "raw frames, or h264 or jpeg packets with passthrough=true",
-	Doc: "Reads anything FFmpeg opens: a file, a camera (location=/dev/video0 input-format=v4l2, which a V4L2 device implies; one that does not open says why: none there, naming those there are, no permission, or busy; one that drops while it streams, unplugged or reset, is opened again at its path as retries= says) or a URL (rtsp://...; rtp://IP:PORT is the port an RTP sender such as GStreamer's rtph264pay config-interval=-1 ! udpsink sends to, received without an SDP file as payload= and encoding= say; a silent port fails at timeout= saying nothing arrived, and an H.264 or H.265 stream whose keyframes come without SPS and PPS fails at its third keyframe saying to set config-interval=-1 on the sender). It decodes to frames, turned upright as the stream's display matrix asks (a phone's clip tagged rotate=90: 480x640 frames of a 640x480 stream; autorotate=false keeps them as coded; angles other than quarter turns, and mirrors, are warned of and left as coded), or with passthrough=true hands on the stream's own H.264 access units without re-encoding, SPS and PPS in front of every IDR (or an MJPEG stream's JPEG pictures; another codec, such as an HEVC camera's, fails at once: decode it instead), as coded: H.264 that browsers and Foxglove do not decode (High 4:4:4, High 4:2:2, High 10) is recorded and warned of once, naming its format, and a stream meant to be shown turned is warned of, since the packets and their recording do not keep the turn. A network stream (the RTP stream an .sdp file describes too: a file that is missing or not a session description fails at once) that drops or is down is opened again (retries=), as a new stream that resumes at its first keyframe, each reopening a restart in the node's stats; one that never opened before the pipeline stopped fails the source (stream never opened), and so does one that opened but delivered no frame (stream delivered nothing), as does a file or device that delivers none before its end or the stop, so that a run whose camera never answered, or never sent a picture, does not pass for one that ran; a live HLS playlist that stops growing fails after about timeout= plus 3 target durations, and is reopened after the last segment read, not replayed; a recording over the network (a known duration or size, as an HTTP server's Content-Length) is read once, and a failure part-way fails the source instead of reading it again from its beginning. Decoding starts at the stream's first keyframe: the packets before it (a live stream joined part-way) are counted (skipped: before_keyframe), not damage. Decoding is strict, as h264dec's: after damage it leaves pictures out until the next keyframe, counted in the node's stats (skipped: undecodable, damaged) and warned of; conceal=true hands on FFmpeg's concealed pictures instead, marked concealed and counted (skipped: concealed).",
+	Doc: "Reads anything FFmpeg opens: a file, a camera (location=/dev/video0 input-format=v4l2, which a V4L2 device implies; one that does not open says why: none there, naming those there are, no permission, or busy; one that drops while it streams, unplugged or reset, is opened again at its path as retries= says) or a URL (rtsp://...: a camera's H.264 is received by gopline's own RTSP client, each picture handed on at its last RTP packet, not a frame later when the next begins, and pictures that lost packets over UDP left out until the next keyframe; another codec, input-format=rtsp, conceal=true, stream= or options other than rtsp_transport read it through FFmpeg's; rtp://IP:PORT is the port an RTP sender such as GStreamer's rtph264pay config-interval=-1 ! udpsink sends to, received without an SDP file as payload= and encoding= say; a silent port fails at timeout= saying nothing arrived, and an H.264 or H.265 stream whose keyframes come without SPS and PPS fails at its third keyframe saying to set config-interval=-1 on the sender). It decodes to frames, turned upright as the stream's display matrix asks (a phone's clip tagged rotate=90: 480x640 frames of a 640x480 stream; autorotate=false keeps them as coded; angles other than quarter turns, and mirrors, are warned of and left as coded), or with passthrough=true hands on the stream's own H.264 access units without re-encoding, SPS and PPS in front of every IDR (or an MJPEG stream's JPEG pictures; another codec, such as an HEVC camera's, fails at once: decode it instead), as coded: H.264 that browsers and Foxglove do not decode (High 4:4:4, High 4:2:2, High 10) is recorded and warned of once, naming its format, and a stream meant to be shown turned is warned of, since the packets and their recording do not keep the turn. A network stream (the RTP stream an .sdp file describes too: a file that is missing or not a session description fails at once) that drops or is down is opened again (retries=), as a new stream that resumes at its first keyframe, each reopening a restart in the node's stats; one that never opened before the pipeline stopped fails the source (stream never opened), and so does one that opened but delivered no frame (stream delivered nothing), as does a file or device that delivers none before its end or the stop, so that a run whose camera never answered, or never sent a picture, does not pass for one that ran; a live HLS playlist that stops growing fails after about timeout= plus 3 target durations, and is reopened after the last segment read, not replayed; a recording over the network (a known duration or size, as an HTTP server's Content-Length) is read once, and a failure part-way fails the source instead of reading it again from its beginning. Decoding starts at the stream's first keyframe: the packets before it (a live stream joined part-way) are counted (skipped: before_keyframe), not damage. Decoding is strict, as h264dec's: after damage it leaves pictures out until the next keyframe, counted in the node's stats (skipped: undecodable, damaged) and warned of; conceal=true hands on FFmpeg's concealed pictures instead, marked concealed and counted (skipped: concealed).",
 	Fields: []pipeline.Field[VideoSrcConfig]{
 		pipeline.StringField("location", "", func(c *VideoSrcConfig) *string { return &c.Location }).Required().
 			Doc("file path, device or URL"),
@@ -225,6 +225,13 @@ func openSource[T interface {
 	if !ffmpeg.IsNetwork(cfg.Location) && !ffmpeg.IsCamera(cfg.Location, cfg.InputFormat) {
 		return &delivered[T]{Source: newVideoSrc(cfg, read, nil, formats), location: credentials.Redact(cfg.Location)}, nil
 	}
+	policy := backoff.DefaultPolicy()
+	policy.Retries = cfg.Retries
+	if readsRTSPInGo(cfg) {
+		return newReconnecting(credentials.Redact(cfg.Location), policy, func(<-chan struct{}) (pipeline.Source[T], error) {
+			return newRTSPSrc(cfg, read, formats), nil
+		})
+	}
 	resume := &playlistResume{}
 	open := func(stop <-chan struct{}) (pipeline.Source[T], error) {
 		opts := []ffmpeg.ReaderOption{ffmpeg.WithStop(stop)}
@@ -233,8 +240,6 @@ func openSource[T interface {
 		}
 		return newVideoSrc(cfg, read, resume, formats, opts...), nil
 	}
-	policy := backoff.DefaultPolicy()
-	policy.Retries = cfg.Retries
 	return newReconnecting(credentials.Redact(cfg.Location), policy, open)
 }
 
@@ -256,7 +261,7 @@ func newVideoSrc[T interface {
 	*media.Frame | *media.Packet
 	media.Item
 }](cfg VideoSrcConfig, read func(*ffmpeg.Reader) (T, error), resume *playlistResume, formats *browserFormat, opts ...ffmpeg.ReaderOption) *videoSrc[T] {
-	return &videoSrc[T]{cfg: cfg, opts: opts, read: read, resume: resume, formats: formats, warnings: lograte.Limiter{Interval: damageWarnInterval}}
+	return &videoSrc[T]{cfg: cfg, opts: opts, read: read, resume: resume, formats: formats, skips: newSkipReport(cfg.Location)}
 }
 
 // videoSrc reads frames or, in passthrough mode, packets.
@@ -264,15 +269,14 @@ type videoSrc[T interface {
 	*media.Frame | *media.Packet
 	media.Item
 }] struct {
-	cfg      VideoSrcConfig
-	opts     []ffmpeg.ReaderOption // besides cfg's
-	r        *ffmpeg.Reader
-	read     func(*ffmpeg.Reader) (T, error)
-	resume   *playlistResume // nil: not carried to a next opening
-	formats  *browserFormat  // of passed-through H.264
-	env      *pipeline.Env
-	reported ffmpeg.ReadStats // what the node's stats have of the reader's
-	warnings lograte.Limiter  // of damage
+	cfg     VideoSrcConfig
+	opts    []ffmpeg.ReaderOption // besides cfg's
+	r       *ffmpeg.Reader
+	read    func(*ffmpeg.Reader) (T, error)
+	resume  *playlistResume // nil: not carried to a next opening
+	formats *browserFormat  // of passed-through H.264
+	env     *pipeline.Env
+	skips   skipReport
 }
 
 // Start opens the reader; FFmpeg's lines about it go to the node's log,
@@ -325,12 +329,16 @@ func (s *videoSrc[T]) reportRotation(rot ffmpeg.DisplayRotation) {
 // reportFormat warns, once per format, of passed-through H.264 that
 // browsers and Foxglove do not decode: it records, but a viewer shows
 // nothing.
-func (s *videoSrc[T]) reportFormat(p *media.Packet) {
-	format, warn := s.formats.check(p)
+func (s *videoSrc[T]) reportFormat(p *media.Packet) { warnFormat(s.env, s.formats, s.cfg.Location, p) }
+
+// warnFormat is reportFormat for a source of location whose formats are
+// checked by formats.
+func warnFormat(env *pipeline.Env, formats *browserFormat, location string, p *media.Packet) {
+	format, warn := formats.check(p)
 	if !warn {
 		return
 	}
-	s.env.Log.Warn().Str("location", credentials.Redact(s.cfg.Location)).Str("profile", format.ProfileName()).
+	env.Log.Warn().Str("location", credentials.Redact(location)).Str("profile", format.ProfileName()).
 		Msgf("the stream is %s: browsers and Foxglove do not decode it, though it records; "+
 			"re-encode with `! h264enc` (drop passthrough=true) to view it", format)
 }
@@ -364,38 +372,46 @@ func (s *videoSrc[T]) Next() (T, time.Time, error) {
 func (s *videoSrc[T]) Finite() bool { return s.r.Info().Duration > 0 || s.r.InputSize() > 0 }
 
 // reportSkipped counts in the node's stats what the reader skipped since
-// the last call, warns of new damage (at most once per
-// damageWarnInterval), and at the end of the input says in the log what it
-// skipped in all: a warning when there was damage.
-func (s *videoSrc[T]) reportSkipped(ended bool) {
-	st := s.r.Stats()
-	if st != s.reported {
-		before := s.reported.Reasons()
+// the last call (see skipReport).
+func (s *videoSrc[T]) reportSkipped(ended bool) { s.skips.report(s.env, s.r.Stats(), ended) }
+
+// skipReport counts in a node's stats what a source's reader skipped, warns
+// of new damage (at most once per damageWarnInterval), and at the end of
+// the input says in the log what it skipped in all: a warning when there
+// was damage.
+type skipReport struct {
+	location string           // as messages show it (credentials.Redact)
+	reported ffmpeg.ReadStats // what the node's stats have of the reader's
+	warnings lograte.Limiter  // of damage
+}
+
+func newSkipReport(location string) skipReport {
+	return skipReport{location: credentials.Redact(location), warnings: lograte.Limiter{Interval: damageWarnInterval}}
+}
+
+// report takes the reader's counts st; ended says the input ended.
+func (k *skipReport) report(env *pipeline.Env, st ffmpeg.ReadStats, ended bool) {
+	if st != k.reported {
+		before := k.reported.Reasons()
 		for reason, n := range st.Reasons() {
-			s.env.Skipped(reason, n-before[reason])
+			env.Skipped(reason, n-before[reason])
 		}
-		if st.Damage() > s.reported.Damage() || st.Concealed > s.reported.Concealed {
-			s.warnDamage(st)
+		if st.Damage() > k.reported.Damage() || st.Concealed > k.reported.Concealed {
+			if ok, count := k.warnings.Allow(env.Now()); ok {
+				env.Log.Warn().Str("location", k.location).Uint64("since_last_warning", count).
+					Str("skipped", st.String()).Msg("damaged input")
+			}
 		}
-		s.reported = st
+		k.reported = st
 	}
 	if !ended || st == (ffmpeg.ReadStats{}) {
 		return
 	}
-	ev := s.env.Log.Info()
+	ev := env.Log.Info()
 	if st.Damage() > 0 || st.Concealed > 0 {
-		ev = s.env.Log.Warn()
+		ev = env.Log.Warn()
 	}
-	ev.Str("location", credentials.Redact(s.cfg.Location)).Str("skipped", st.String()).Msg("input ended")
-}
-
-// warnDamage warns that the input is damaged, with what the reader did of
-// it so far: the first time, then at most once per damageWarnInterval.
-func (s *videoSrc[T]) warnDamage(st ffmpeg.ReadStats) {
-	if ok, count := s.warnings.Allow(s.env.Now()); ok {
-		s.env.Log.Warn().Str("location", credentials.Redact(s.cfg.Location)).Uint64("since_last_warning", count).
-			Str("skipped", st.String()).Msg("damaged input")
-	}
+	ev.Str("location", k.location).Str("skipped", st.String()).Msg("input ended")
 }
 
 // captureTime is when an item is due: a frame at its capture time, a

@@ -18,11 +18,13 @@ import (
 const pendingLimit = 64
 
 type decoderConfig struct {
-	format  media.PixelFormat
-	threads int
-	frame   bool // frame threads instead of slice threads
-	conceal bool
-	log     *zerolog.Logger
+	format media.PixelFormat
+	// width, height: the size Frames are scaled to; 0: as decoded.
+	width, height int
+	threads       int
+	frame         bool // frame threads instead of slice threads
+	conceal       bool
+	log           *zerolog.Logger
 }
 
 // WithDecoderLogger sends the decoder's FFmpeg log lines (what it says of
@@ -42,6 +44,18 @@ func WithOutputFormat(p media.PixelFormat) DecoderOption {
 			return fmt.Errorf("%w: output format %v", ErrBadOption, p)
 		}
 		c.format = p
+		return nil
+	}
+}
+
+// WithOutputSize scales decoded Frames to width x height (both 0, the
+// default: the pictures' own size).
+func WithOutputSize(width, height int) DecoderOption {
+	return func(c *decoderConfig) error {
+		if width < 0 || height < 0 || (width == 0) != (height == 0) || width > media.MaxDimension || height > media.MaxDimension {
+			return fmt.Errorf("%w: output size %dx%d", ErrBadOption, width, height)
+		}
+		c.width, c.height = width, height
 		return nil
 	}
 }
@@ -161,7 +175,7 @@ func NewH264Decoder(opts ...DecoderOption) (*Decoder, error) {
 		d.logs.set(*cfg.log)
 	}
 	var err error
-	if d.scale, err = newScaler(0, 0, cfg.format); err != nil {
+	if d.scale, err = newScaler(cfg.width, cfg.height, cfg.format); err != nil {
 		return nil, err
 	}
 	if err := d.open(); err != nil {

@@ -57,3 +57,47 @@ func AccessUnits(nalus [][]byte) [][][]byte {
 	}
 	return units
 }
+
+// ClipH265 makes n frames of H.265 (160x120, no B-frames, an IRAP with its
+// VPS, SPS and PPS every second) at rate frames/s with the ffmpeg command
+// and returns its access units, for StartH265.
+func ClipH265(t testing.TB, n, rate int) [][][]byte {
+	t.Helper()
+	path := testclip.Make(t, "camera.h265", n, rate, "-c:v", "libx265", "-pix_fmt", "yuv420p",
+		"-x265-params", "log-level=error:bframes=0:repeat-headers=1:keyint="+strconv.Itoa(rate)+":min-keyint="+strconv.Itoa(rate))
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nalus, err := h264.SplitAnnexB(data) // the same start codes
+	if err != nil {
+		t.Fatal(err)
+	}
+	var units [][][]byte
+	var cur [][]byte
+	havePicture := false
+	for _, n := range nalus {
+		if len(n) < 3 {
+			continue
+		}
+		typ := h265Type(n)
+		vcl := typ < 32
+		firstSlice := vcl && n[2]&0x80 != 0 // first_slice_segment_in_pic_flag
+		prefix := typ >= 32 && typ <= 35 || typ == 39 // VPS, SPS, PPS, AUD, prefix SEI
+		if havePicture && (firstSlice || prefix) {
+			units, cur, havePicture = append(units, cur), nil, false
+		}
+		cur = append(cur, n)
+		havePicture = havePicture || vcl
+	}
+	if len(cur) > 0 {
+		units = append(units, cur)
+	}
+	if len(units) != n {
+		t.Fatalf("testrtsp: %d access units in an H.265 clip of %d frames", len(units), n)
+	}
+	return units
+}
+
+// h265Type is an H.265 NAL unit's type (ITU-T H.265 7.3.1.2).
+func h265Type(nalu []byte) int { return int(nalu[0]>>1) & 0x3f }

@@ -29,6 +29,7 @@ type Server struct {
 	addr  string
 	units [][][]byte // access units, each a list of NAL units without start codes
 	rate  int
+	h265  bool // the units are H.265 (RFC 7798), not H.264
 
 	frozen atomic.Bool  // streams send nothing, connections stay open
 	joinAt atomic.Int64 // the frame of the loop a new client's stream begins at
@@ -59,10 +60,21 @@ type Server struct {
 // test's cleanup stops it.
 func Start(t testing.TB, units [][][]byte, rate int) *Server {
 	t.Helper()
+	return start(t, units, rate, false)
+}
+
+// StartH265 serves units of H.265 (ClipH265) as Start serves H.264.
+func StartH265(t testing.TB, units [][][]byte, rate int) *Server {
+	t.Helper()
+	return start(t, units, rate, true)
+}
+
+func start(t testing.TB, units [][][]byte, rate int, h265 bool) *Server {
+	t.Helper()
 	if len(units) == 0 || rate <= 0 {
 		t.Fatalf("testrtsp: %d access units at %d frames/s", len(units), rate)
 	}
-	s := &Server{addr: "127.0.0.1:0", units: units, rate: rate}
+	s := &Server{addr: "127.0.0.1:0", units: units, rate: rate, h265: h265}
 	if err := s.listen(); err != nil {
 		t.Fatal(err)
 	}

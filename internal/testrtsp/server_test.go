@@ -2,6 +2,7 @@ package testrtsp
 
 import (
 	"os/exec"
+	"strings"
 	"testing"
 )
 
@@ -53,5 +54,18 @@ func TestAccessUnitsStartAtEachPicture(t *testing.T) {
 		if len(u) != want[i] {
 			t.Fatalf("access unit %d has %d NAL units, want %d", i, len(u), want[i])
 		}
+	}
+}
+
+// FFmpeg decodes the test camera's H.265 as it decodes its H.264.
+func TestServerPlaysH265ToFFmpeg(t *testing.T) {
+	srv := StartH265(t, ClipH265(t, 25, 25), 25)
+	out, err := exec.Command("ffprobe", "-v", "error", "-rtsp_transport", "tcp", "-count_frames", "-read_intervals", "%+#20",
+		"-select_streams", "v:0", "-show_entries", "stream=codec_name,width,height,nb_read_frames", "-of", "csv=p=0", srv.URL()).CombinedOutput()
+	if err != nil {
+		t.Fatalf("ffprobe: %v: %s", err, out)
+	}
+	if got := strings.TrimSpace(string(out)); !strings.HasPrefix(got, "hevc,160,120,") {
+		t.Fatalf("ffprobe says %q; want hevc 160x120", got)
 	}
 }

@@ -148,6 +148,9 @@ func (ss *session) sdp() string {
 	if sdp, _ := ss.srv.description.Load().(string); sdp != "" {
 		return sdp
 	}
+	if ss.srv.h265 {
+		return ss.sdpH265()
+	}
 	var sps, pps []byte
 	for _, n := range ss.srv.units[0] {
 		switch h264.TypeOf(n) {
@@ -180,7 +183,7 @@ func (ss *session) stream() {
 			return
 		}
 		ts := uint32(int64(i) * 90000 / int64(ss.srv.rate))
-		pkts := packetize(ss.srv.units[i%len(ss.srv.units)])
+		pkts := packetize(ss.srv.units[i%len(ss.srv.units)], ss.srv.h265)
 		for k, pkt := range pkts {
 			if ss.srv.frozen.Load() {
 				break
@@ -209,13 +212,17 @@ type rtpPacket struct {
 }
 
 // packetize splits an access unit into RTP payloads: a NAL unit that fits
-// goes whole, a larger one in FU-A fragments.
-func packetize(au [][]byte) []rtpPacket {
+// goes whole, a larger one in fragments (H.264's FU-A, H.265's FU).
+func packetize(au [][]byte, h265 bool) []rtpPacket {
 	var out []rtpPacket
 	for i, n := range au {
 		lastNAL := i == len(au)-1
 		if len(n) <= maxPayload {
 			out = append(out, rtpPacket{payload: n, last: lastNAL})
+			continue
+		}
+		if h265 {
+			out = append(out, fragmentH265(n, lastNAL)...)
 			continue
 		}
 		indicator, typ := n[0]&0xe0|28, n[0]&0x1f
@@ -253,4 +260,39 @@ func (ss *session) sendRTP(p rtpPacket, seq uint16, ts uint32) bool {
 	defer ss.wmu.Unlock()
 	_, err := ss.conn.Write(buf)
 	return err == nil
+}
+
+// fragmentH265 splits an H.265 NAL unit into FU packets (RFC 7798 4.4.3):
+// a payload header of type 49, then an FU header with the start and end
+// bits and the unit's type, then a part of its body.
+func fragmentH265(n []byte, lastNAL bool) []rtpPacket {
+	var out []rtpPacket
+	typ := n[0] >> 1 & 0x3f
+	for off := 2; off < len(n); off += maxPayload {
+		end := min(off+maxPayload, len(n))
+		fu := typ
+		if off == 2 {
+			fu |= 0x80
+		}
+		if end == len(n) {
+			fu |= 0x40
+		}
+		frag := append([]byte{n[0]&0x81 | 49<<1, n[1], fu}, n[off:end]...)
+		out = append(out, rtpPacket{payload: frag, last: lastNAL && end == len(n)})
+	}
+	return out
+}
+
+// sdpH265 describes an H.265 stream, with the parameter sets of its first
+// access unit.
+func (ss *session) sdpH265() string {
+	sets := map[int]string{}
+	for _, n := range ss.srv.units[0] {
+		if t := h265Type(n); t >= 32 && t <= 34 {
+			sets[t] = base64.StdEncoding.EncodeToString(n)
+		}
+	}
+	return "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=testrtsp\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\n" +
+		"m=video 0 RTP/AVP 96\r\na=rtpmap:96 H265/90000\r\na=fmtp:96 sprop-vps=" + sets[32] +
+		";sprop-sps=" + sets[33] + ";sprop-pps=" + sets[34] + "\r\na=control:trackID=0\r\n"
 }

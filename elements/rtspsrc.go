@@ -1,0 +1,210 @@
+package elements
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gopline/gopline/codecs"
+	"github.com/gopline/gopline/codecs/ffmpeg"
+	"github.com/gopline/gopline/codecs/rtsp"
+	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/pipeline"
+)
+
+// readsRTSPInGo reports whether a video source reads its location with
+// codecs/rtsp, which hands each H.264 picture on at its last RTP packet, a
+// frame sooner than FFmpeg's RTSP demuxer: an rtsp:// URL read without
+// FFmpeg's own choices (input-format=rtsp, options other than
+// rtsp_transport, a stream other than the first, concealment, which needs
+// the damaged pictures FFmpeg's reader keeps).
+func readsRTSPInGo(cfg VideoSrcConfig) bool {
+	if !strings.HasPrefix(strings.ToLower(cfg.Location), "rtsp://") || cfg.InputFormat != "" || cfg.Stream != 0 || cfg.Conceal {
+		return false
+	}
+	for k, v := range cfg.InputOptions {
+		if k != "rtsp_transport" || !goTransports[strings.ToLower(v)] {
+			return false
+		}
+	}
+	return true
+}
+
+// goTransports are the values of FFmpeg's rtsp_transport that codecs/rtsp
+// takes (rtsp.WithTransport); others (http, combinations) are FFmpeg's.
+var goTransports = map[string]bool{"udp": true, "tcp": true, "udp_multicast": true}
+
+// rtspSrc reads an RTSP camera's H.264 with codecs/rtsp: its packets as
+// they come in passthrough, else decoded (ffmpeg.Decoder, scaled to size=
+// in format=). A camera of another codec (MJPEG, H.265) is read through
+// FFmpeg instead, by a videoSrc it hands everything to.
+type rtspSrc[T interface {
+	*media.Frame | *media.Packet
+	media.Item
+}] struct {
+	cfg     VideoSrcConfig
+	formats *browserFormat
+	// viaFFmpeg reads the stream when it is not H.264; read is its read.
+	read      func(*ffmpeg.Reader) (T, error)
+	viaFFmpeg *videoSrc[T]
+
+	env    *pipeline.Env
+	r      *rtsp.Reader
+	dec    *ffmpeg.Decoder // decoding only
+	frames []*media.Frame  // decoded, not yet handed on
+	skips  skipReport
+	// decodeDamage counts the packets the decoder refused as damaged, and
+	// those after them until a keyframe.
+	decodeDamage int
+}
+
+func newRTSPSrc[T interface {
+	*media.Frame | *media.Packet
+	media.Item
+}](cfg VideoSrcConfig, read func(*ffmpeg.Reader) (T, error), formats *browserFormat) *rtspSrc[T] {
+	return &rtspSrc[T]{cfg: cfg, read: read, formats: formats, skips: newSkipReport(cfg.Location)}
+}
+
+func (s *rtspSrc[T]) Start(env *pipeline.Env) error {
+	s.env = env
+	opts := []rtsp.Option{rtsp.WithTimeout(s.cfg.IOTimeout), rtsp.WithStop(env.Stopping), rtsp.WithLogger(env.Log), rtsp.WithClock(env.Now)}
+	if t := s.cfg.InputOptions["rtsp_transport"]; t != "" {
+		opts = append(opts, rtsp.WithTransport(t))
+	}
+	r, err := rtsp.Open(s.cfg.Location, opts...)
+	if errors.Is(err, rtsp.ErrNotH264) {
+		env.Log.Info().Str("location", s.skips.location).Msgf("%v: reading it through FFmpeg", err)
+		s.viaFFmpeg = newVideoSrc(s.cfg, s.read, nil, s.formats)
+		return s.viaFFmpeg.Start(env)
+	}
+	if err != nil {
+		return asFFmpegs(err)
+	}
+	s.r = r
+	var zero T
+	if _, frames := any(zero).(*media.Frame); !frames {
+		return nil
+	}
+	decOpts := []ffmpeg.DecoderOption{ffmpeg.WithOutputFormat(s.cfg.Format), ffmpeg.WithDecoderLogger(env.Log)}
+	if s.cfg.Width > 0 && s.cfg.Height > 0 {
+		decOpts = append(decOpts, ffmpeg.WithOutputSize(s.cfg.Width, s.cfg.Height))
+	}
+	switch {
+	case s.cfg.Threads > 1:
+		decOpts = append(decOpts, ffmpeg.WithDecoderThreads(s.cfg.Threads))
+	case s.cfg.Threads < 0:
+		decOpts = append(decOpts, ffmpeg.WithDecoderThreads(0))
+	}
+	if s.dec, err = ffmpeg.NewH264Decoder(decOpts...); err != nil {
+		_ = r.Close()
+		s.r = nil
+		return err
+	}
+	return nil
+}
+
+func (s *rtspSrc[T]) Stop() error {
+	if s.viaFFmpeg != nil {
+		return s.viaFFmpeg.Stop()
+	}
+	for _, f := range s.frames {
+		f.Release()
+	}
+	s.frames = nil
+	if s.dec != nil {
+		s.dec.Close()
+		s.dec = nil
+	}
+	if s.r == nil {
+		return nil
+	}
+	err := s.r.Close()
+	s.r = nil
+	return err
+}
+
+// Finite: a camera's stream has no end of its own.
+func (s *rtspSrc[T]) Finite() bool { return s.viaFFmpeg != nil && s.viaFFmpeg.Finite() }
+
+func (s *rtspSrc[T]) Next() (T, time.Time, error) {
+	if s.viaFFmpeg != nil {
+		return s.viaFFmpeg.Next()
+	}
+	var item T
+	var err error
+	switch any(item).(type) {
+	case *media.Packet:
+		var p *media.Packet
+		if p, err = s.r.ReadPacket(); err == nil {
+			warnFormat(s.env, s.formats, s.cfg.Location, p)
+		}
+		item = any(p).(T)
+	default:
+		var f *media.Frame
+		f, err = s.nextFrame()
+		item = any(f).(T)
+	}
+	s.skips.report(s.env, s.readStats(), err != nil)
+	if err != nil || !s.cfg.Live {
+		// A camera paces itself: its pictures go out as they come (a
+		// frame given a moment already past would wait for the next).
+		return item, time.Time{}, err
+	}
+	return item, captureTime(item), nil
+}
+
+// nextFrame decodes packets until a picture comes out; at the stream's end,
+// the pictures the decoder held back come first.
+func (s *rtspSrc[T]) nextFrame() (*media.Frame, error) {
+	for len(s.frames) == 0 {
+		p, err := s.r.ReadPacket()
+		if err != nil {
+			if frames, ferr := s.dec.Flush(); ferr == nil && len(frames) > 0 {
+				s.frames = frames
+				break
+			}
+			return nil, err
+		}
+		frames, err := s.dec.Decode(p)
+		switch {
+		case errors.Is(err, codecs.ErrCorrupt), errors.Is(err, codecs.ErrNeedKeyframe):
+			s.decodeDamage++
+		case err != nil:
+			return nil, fmt.Errorf("decoding %q: %w", s.skips.location, err)
+		}
+		s.frames = frames
+	}
+	f := s.frames[0]
+	s.frames[0] = nil
+	s.frames = s.frames[1:]
+	return f, nil
+}
+
+// readStats is what the reader (and the decoder) skipped, in the counts
+// of FFmpeg's reader, which the node's stats and the log take.
+func (s *rtspSrc[T]) readStats() ffmpeg.ReadStats {
+	st := s.r.Stats()
+	return ffmpeg.ReadStats{BeforeKeyframe: st.BeforeKeyframe, Damaged: st.Damaged + s.decodeDamage,
+		Truncated: st.Truncated, RepairedTimestamps: st.Restarts}
+}
+
+// asFFmpegs returns err, an error of rtsp.Open, as one that also wraps the
+// error FFmpeg's reader gives for the same failure, its message unchanged:
+// a video source's callers, and its retries, know one set of errors
+// whichever reader read the stream.
+func asFFmpegs(err error) error {
+	switch {
+	case errors.Is(err, rtsp.ErrUnauthorized):
+		return alsoIs{err, ffmpeg.ErrUnauthorized}
+	case errors.Is(err, rtsp.ErrOpen):
+		return alsoIs{err, ffmpeg.ErrOpen}
+	}
+	return err
+}
+
+// alsoIs is an error that is also another (errors.Is), with its message.
+type alsoIs struct{ err, also error }
+
+func (e alsoIs) Error() string   { return e.err.Error() }
+func (e alsoIs) Unwrap() []error { return []error{e.err, e.also} }
