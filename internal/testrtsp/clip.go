@@ -82,7 +82,7 @@ func ClipH265(t testing.TB, n, rate int) [][][]byte {
 		}
 		typ := h265Type(n)
 		vcl := typ < 32
-		firstSlice := vcl && n[2]&0x80 != 0 // first_slice_segment_in_pic_flag
+		firstSlice := vcl && n[2]&0x80 != 0           // first_slice_segment_in_pic_flag
 		prefix := typ >= 32 && typ <= 35 || typ == 39 // VPS, SPS, PPS, AUD, prefix SEI
 		if havePicture && (firstSlice || prefix) {
 			units, cur, havePicture = append(units, cur), nil, false
