@@ -368,3 +368,22 @@ func TestRTSPCameraOfAnotherCodecIsReadThroughFFmpeg(t *testing.T) {
 		t.Fatalf("the log does not say the stream is read through FFmpeg:\n%s", log)
 	}
 }
+
+// A camera that refuses the credentials fails the source at once, whatever
+// retries= says, with FFmpeg's reader's error and the hint of what to give.
+func TestRTSPCameraThatRefusesTheCredentialsFailsStart(t *testing.T) {
+	cam := rtspCamera(t)
+	cam.RequireLogin("admin", "s3cret")
+	url := strings.Replace(cam.URL(), "rtsp://", "rtsp://admin:wrong@", 1)
+	p, err := pipeline.Parse(rtspSource(url, "name=cam")+" ! fakesink", registry(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err = p.Start(t.Context()); err == nil {
+		p.Stop()
+		t.Fatal("started with the wrong password")
+	}
+	if !errors.Is(err, ffmpeg.ErrUnauthorized) || !strings.Contains(err.Error(), `refused the user "admin"`) || strings.Contains(err.Error(), "wrong") {
+		t.Fatalf("%v; want ffmpeg.ErrUnauthorized saying the user was refused, without the password", err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -11,12 +12,17 @@ import (
 	"github.com/gopline/gopline/codecs/ffmpeg"
 	"github.com/gopline/gopline/internal/testrtsp"
 	"github.com/gopline/gopline/media"
+	"github.com/rs/zerolog"
 	"go.uber.org/goleak"
 )
 
 // TestMain fails the package's tests when a goroutine outlives them: Close
-// ends the session's.
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// ends the session's. FFmpeg's reader, which the benchmark sets against
+// this package's, says only its errors.
+func TestMain(m *testing.M) {
+	ffmpeg.SetLogger(zerolog.New(os.Stderr).Level(zerolog.ErrorLevel), zerolog.ErrorLevel)
+	goleak.VerifyTestMain(m)
+}
 
 // camera starts a test camera: 160x120 at rate frames/s, an IDR every
 // second.
