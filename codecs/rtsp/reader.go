@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bluenviron/gortsplib/v4"
@@ -19,11 +20,17 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// queuedPackets bounds the RTP packets that wait between the connection's
-// goroutine and ReadPacket: a 4K keyframe of a few MB is a few thousand
-// packets. When the reader falls further behind, the connection waits, as
-// a reader of a TCP stream makes its sender wait.
-const queuedPackets = 4096
+// queuedPackets and queuedBytes bound the RTP packets that wait between the
+// connection's goroutine and ReadPacket: a 4K keyframe of a few MB is a few
+// thousand packets of 1.4 kB, and a server may send interleaved packets of
+// up to 64 kB, so the bytes are bounded as well. When the reader falls
+// further behind, the connection waits, as a reader of a TCP stream makes
+// its sender wait (over UDP, the system drops what does not fit in the
+// socket's buffer, and the gap is a loss).
+const (
+	queuedPackets = 4096
+	queuedBytes   = 8 << 20
+)
 
 // received is one RTP packet and the moment it came.
 type received struct {
@@ -52,10 +59,12 @@ type Reader struct {
 	client *gortsplib.Client
 	info   Info
 
-	pkts  chan received
-	done  chan struct{} // closed by Close
-	ended chan struct{} // closed when the connection ended; err says why
-	err   error
+	pkts    chan received
+	queued  atomic.Int64  // bytes of the payloads in pkts
+	drained chan struct{} // a token after ReadPacket took a packet
+	done    chan struct{} // closed by Close
+	ended   chan struct{} // closed when the connection ended; err says why
+	err     error
 
 	units  depacketizer
 	times  rtpTime
@@ -87,7 +96,7 @@ func Open(url string, opts ...Option) (*Reader, error) {
 		}
 	}
 	r := &Reader{url: url, shown: credentials.Redact(url), cfg: cfg, pkts: make(chan received, queuedPackets),
-		done: make(chan struct{}), ended: make(chan struct{})}
+		drained: make(chan struct{}, 1), done: make(chan struct{}), ended: make(chan struct{})}
 	u, err := base.ParseURL(url)
 	if err != nil {
 		return nil, fmt.Errorf("%w %q: %w", ErrOpen, r.shown, err)
@@ -149,18 +158,32 @@ func (r *Reader) setUp(u *base.URL) error {
 	if _, err := r.client.Setup(desc.BaseURL, medi, 0, 0); err != nil {
 		return r.refused(err)
 	}
-	r.client.OnPacketRTP(medi, h264, func(pkt *rtp.Packet) {
-		c := pkt.Clone()
-		select {
-		case r.pkts <- received{pkt: c, at: r.cfg.now()}:
-		case <-r.done:
-		}
-	})
+	r.client.OnPacketRTP(medi, h264, func(pkt *rtp.Packet) { r.queue(pkt) })
 	if _, err := r.client.Play(nil); err != nil {
 		return r.refused(err)
 	}
 	r.info = Info{Width: r.maker.width, Height: r.maker.height}
 	return nil
+}
+
+// queue hands a copy of pkt, whose buffer the connection reuses, to
+// ReadPacket, waiting while queuedBytes wait already.
+func (r *Reader) queue(pkt *rtp.Packet) {
+	at := r.cfg.now()
+	c := pkt.Clone()
+	n := int64(len(c.Payload))
+	for r.queued.Load() > 0 && r.queued.Load()+n > queuedBytes {
+		select {
+		case <-r.drained:
+		case <-r.done:
+			return
+		}
+	}
+	r.queued.Add(n)
+	select {
+	case r.pkts <- received{pkt: c, at: at}:
+	case <-r.done:
+	}
 }
 
 // refused wraps an error of the RTSP exchange, naming what the server
@@ -231,6 +254,11 @@ func (r *Reader) ReadPacket() (*media.Packet, error) {
 			default:
 				return nil, r.lost()
 			}
+		}
+		r.queued.Add(-int64(len(in.pkt.Payload)))
+		select {
+		case r.drained <- struct{}{}:
+		default:
 		}
 		r.take(in)
 	}
