@@ -215,12 +215,17 @@ func TestDepacketizerBoundsAUnit(t *testing.T) {
 	}
 }
 
+// FuzzDepacketize feeds RTP packets of any bytes to a depacketizer and
+// the units it ends to a packetMaker, as a Reader does with a server's.
 func FuzzDepacketize(f *testing.F) {
 	f.Add([]byte{0x80, 0x60, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0x65, 0x88, 0x84})
 	f.Add(append([]byte{0x80, 0xe0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 1}, stapAOf(sps, pps)...))
 	f.Add(append([]byte{0x80, 0x60, 0, 3, 0, 0, 0, 1, 0, 0, 0, 1}, fragmentsOf(idrFirst, 2)[0]...))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var d depacketizer
+		var st Stats
+		var times rtpTime
+		m := newPacketMaker(&st, sps, pps)
 		// The input is a run of RTP packets, each behind its 16-bit length.
 		for len(data) >= 2 {
 			n := int(data[0])<<8 | int(data[1])
@@ -231,7 +236,11 @@ func FuzzDepacketize(f *testing.F) {
 			var pkt rtp.Packet
 			if pkt.Unmarshal(data[:n]) == nil {
 				units, _ := d.push(&pkt)
+				at := times.unwrap(pkt.Timestamp)
 				for _, u := range units {
+					if p, offset := m.packet(u, at-int64(int32(pkt.Timestamp-u.timestamp))); p != nil && offset < 0 {
+						t.Fatalf("composition offset %v", offset)
+					}
 					size := 0
 					for _, n := range u.nalus {
 						size += len(n)
