@@ -37,8 +37,9 @@ var goTransports = map[string]bool{"udp": true, "tcp": true, "udp_multicast": tr
 
 // rtspSrc reads an RTSP camera's H.264 with codecs/rtsp: its packets as
 // they come in passthrough, else decoded (ffmpeg.Decoder, scaled to size=
-// in format=). A camera of another codec (MJPEG, H.265) is read through
-// FFmpeg instead, by a videoSrc it hands everything to.
+// in format=). A camera of another codec (MJPEG, H.265), and a recording
+// served over RTSP, which ends at its end, are read through FFmpeg
+// instead, by a videoSrc it hands everything to.
 type rtspSrc[T interface {
 	*media.Frame | *media.Packet
 	media.Item
@@ -73,7 +74,7 @@ func (s *rtspSrc[T]) Start(env *pipeline.Env) error {
 		opts = append(opts, rtsp.WithTransport(t))
 	}
 	r, err := rtsp.Open(s.cfg.Location, opts...)
-	if errors.Is(err, rtsp.ErrNotH264) {
+	if errors.Is(err, rtsp.ErrNotH264) || errors.Is(err, rtsp.ErrRecorded) {
 		env.Log.Info().Str("location", s.skips.location).Msgf("%v: reading it through FFmpeg", err)
 		s.viaFFmpeg = newVideoSrc(s.cfg, s.read, nil, s.formats)
 		return s.viaFFmpeg.Start(env)

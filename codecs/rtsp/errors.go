@@ -11,6 +11,11 @@ var (
 	// takes (it offers another codec, or H.264 in RTP's interleaved mode):
 	// the stream is for another reader. The error names what it offers.
 	ErrNotH264 = errors.New("rtsp: no H.264 video")
+	// ErrRecorded means the server's session is a recording of a known
+	// length (its description's range has an end), not a live camera: the
+	// stream is for a reader that ends at its end. The error says the
+	// range.
+	ErrRecorded = errors.New("rtsp: a recording, not a live stream")
 	// ErrUnauthorized means the server refused the credentials (401: none
 	// given, or wrong ones; 403: the user may not open that stream). The
 	// error says which, and what to give.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -85,9 +86,10 @@ type Info struct {
 
 // Open connects to the RTSP server at url (rtsp://[USER:PASSWORD@]HOST[:PORT]/PATH),
 // asks for its first H.264 video stream and starts it. A session without
-// H.264 video gives an error wrapping ErrNotH264, which a caller may take
-// to read the stream another way; a server that refuses the credentials,
-// one wrapping ErrUnauthorized.
+// H.264 video gives an error wrapping ErrNotH264, and a recording of a
+// known length one wrapping ErrRecorded, which a caller may take to read
+// the stream another way; a server that refuses the credentials, one
+// wrapping ErrUnauthorized.
 func Open(url string, opts ...Option) (*Reader, error) {
 	cfg := defaultConfig()
 	for _, o := range opts {
@@ -141,9 +143,12 @@ func (r *Reader) start(u *base.URL) error {
 }
 
 func (r *Reader) setUp(u *base.URL) error {
-	desc, _, err := r.client.Describe(u)
+	desc, res, err := r.client.Describe(u)
 	if err != nil {
 		return r.refused(err)
+	}
+	if end, ok := recordingEnd(res.Body); ok {
+		return fmt.Errorf("%w: %q is %s long (its range)", ErrRecorded, r.shown, end)
 	}
 	var h264 *format.H264
 	medi := desc.FindFormat(&h264)
@@ -195,6 +200,25 @@ func (r *Reader) refused(err error) error {
 			credentials.Hint(r.url, status.Code == base.StatusForbidden))
 	}
 	return fmt.Errorf("%w %q: %w", ErrOpen, r.shown, err)
+}
+
+// recordingEnd returns the end of a session description's range
+// (a=range:npt=START-END, RFC 2326 C.1.5) when it has one: the session is
+// a recording that ends there, where a live one's range is open
+// ("npt=0-", "npt=now-").
+func recordingEnd(sdp []byte) (string, bool) {
+	for _, line := range strings.Split(string(sdp), "\n") {
+		v, ok := strings.CutPrefix(strings.TrimSpace(line), "a=range:npt=")
+		if !ok {
+			continue
+		}
+		if _, end, _ := strings.Cut(v, "-"); end != "" {
+			if d, err := strconv.ParseFloat(end, 64); err == nil && d > 0 {
+				return (time.Duration(d * float64(time.Second))).String(), true
+			}
+		}
+	}
+	return "", false
 }
 
 // offered names the formats of a session's media, for the error of one

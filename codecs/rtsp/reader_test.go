@@ -280,3 +280,21 @@ func TestReaderBoundsTheBytesItHolds(t *testing.T) {
 		t.Fatal("the connection never waited")
 	}
 }
+
+// A server's recording of a known length is refused with ErrRecorded, for
+// a reader that ends at its end: a live reader would take its end for a
+// camera that went away, and open it again from its beginning.
+func TestOpenOfARecordingSaysItIsOne(t *testing.T) {
+	cam := camera(t, 25)
+	cam.Describe("v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=clip\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\na=range:npt=0-12.5\r\n" +
+		"m=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1\r\na=control:trackID=0\r\n")
+	_, err := Open(cam.URL())
+	if !errors.Is(err, ErrRecorded) || !strings.Contains(err.Error(), "12.5s") {
+		t.Fatalf("%v; want ErrRecorded saying it is 12.5s long", err)
+	}
+	for _, live := range []string{"a=range:npt=0-", "a=range:npt=now-", "a=range:npt=0.000-"} {
+		if end, ok := recordingEnd([]byte("v=0\r\n" + live + "\r\n")); ok {
+			t.Errorf("%s taken for a recording ending at %s", live, end)
+		}
+	}
+}
