@@ -117,7 +117,7 @@ func Open(url string, opts ...Option) (*Reader, error) {
 		r.client.ReadTimeout = 24 * time.Hour
 	}
 	if err := r.client.Start2(); err != nil {
-		return nil, fmt.Errorf("%w %q: %w", ErrOpen, r.shown, err)
+		return nil, fmt.Errorf("%w %q: %w", ErrOpen, r.shown, redacted{err})
 	}
 	if err := r.start(u); err != nil {
 		r.client.Close()
@@ -194,6 +194,7 @@ func (r *Reader) queue(pkt *rtp.Packet) {
 // refused wraps an error of the RTSP exchange, naming what the server
 // asks for when it refused the credentials.
 func (r *Reader) refused(err error) error {
+	err = redacted{err}
 	var status liberrors.ErrClientBadStatusCode
 	if errors.As(err, &status) && (status.Code == base.StatusUnauthorized || status.Code == base.StatusForbidden) {
 		return fmt.Errorf("%w %q: %w: %w (%s)", ErrOpen, r.shown, ErrUnauthorized, err,
@@ -201,6 +202,14 @@ func (r *Reader) refused(err error) error {
 	}
 	return fmt.Errorf("%w %q: %w", ErrOpen, r.shown, err)
 }
+
+// redacted is an error of the RTSP client whose text shows URLs without
+// their passwords (credentials.Redact): a server's redirect, say, may
+// name one.
+type redacted struct{ err error }
+
+func (e redacted) Error() string { return credentials.Redact(e.err.Error()) }
+func (e redacted) Unwrap() error { return e.err }
 
 // recordingEnd returns the end of a session description's range
 // (a=range:npt=START-END, RFC 2326 C.1.5) when it has one: the session is
@@ -323,7 +332,7 @@ func (r *Reader) lost() error {
 	if errors.As(err, new(liberrors.ErrClientTCPTimeout)) || errors.As(err, new(liberrors.ErrClientUDPTimeout)) {
 		return fmt.Errorf("%w: %q sent nothing for %v (timeout=): %w", ErrStreamLost, r.shown, r.cfg.timeout, err)
 	}
-	return fmt.Errorf("%w: %q: %w", ErrStreamLost, r.shown, err)
+	return fmt.Errorf("%w: %q: %w", ErrStreamLost, r.shown, redacted{err})
 }
 
 // Close ends the session and frees what the Reader holds.

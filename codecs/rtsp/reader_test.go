@@ -298,3 +298,11 @@ func TestOpenOfARecordingSaysItIsOne(t *testing.T) {
 		}
 	}
 }
+
+func TestRedactedErrorsHideThePasswordAndKeepTheirCause(t *testing.T) {
+	cause := errors.New(`redirect to "rtsp://admin:s3cret@10.0.0.2/live" failed`)
+	err := redacted{cause}
+	if strings.Contains(err.Error(), "s3cret") || !strings.Contains(err.Error(), "rtsp://admin:") || !errors.Is(err, cause) {
+		t.Fatalf("%q (is its cause: %v)", err, errors.Is(err, cause))
+	}
+}
