@@ -2,6 +2,7 @@ package ffmpeg
 
 import (
 	"errors"
+	"github.com/gopline/gopline/internal/paramsetwatch"
 	"syscall"
 
 	"github.com/asticode/go-astiav"
@@ -60,8 +61,9 @@ var (
 	// ErrNoParameterSets means an H.264 or H.265 stream received over RTP
 	// has keyframes without the SPS and PPS to decode them, which only its
 	// sender can put in (or its .sdp file, out of band). The error says
-	// what to set.
-	ErrNoParameterSets = errors.New("ffmpeg: no parameter sets in the stream")
+	// what to set. It is paramsetwatch's, which gopline's own RTP reader
+	// gives too.
+	ErrNoParameterSets = paramsetwatch.ErrNoParameterSets
 )
 
 // withErrno returns err, an error of FFmpeg's, so that errors.Is finds the

@@ -3,6 +3,7 @@ package ffmpeg
 import (
 	"encoding/base64"
 	"fmt"
+	"github.com/gopline/gopline/internal/paramsetwatch"
 	"maps"
 	"net"
 	"strconv"
@@ -36,7 +37,7 @@ const jpegRTPPayload = 26
 // size, and FFmpeg would look at it for as long as it lasts; a healthy
 // stream is known at its first keyframe with its parameter sets, and a
 // late joiner whose sender's GOP is longer than this still starts, at that
-// keyframe (see parameterSetWatch).
+// keyframe (see paramsetwatch.Watch).
 const rtpProbeMargin = 2 * time.Second
 
 // rtpEncodings are the encodings an rtp:// stream may carry, by the name
@@ -79,7 +80,7 @@ type rtpSession struct {
 	port     int
 	payload  int
 	encoding string // H264, H265 or JPEG
-	watch    parameterSetWatch
+	watch    paramsetwatch.Watch
 	// probeCut: FFmpeg was still reading packets when its look at the
 	// stream was cut short, so packets came.
 	probeCut bool
@@ -120,7 +121,7 @@ func newRTPSession(location string, payload int, encoding string) (*rtpSession, 
 		}
 	}
 	s := &rtpSession{addr: location, host: h, port: port, payload: payload, encoding: encoding}
-	s.watch = parameterSetWatch{hevc: encoding == "H265", off: encoding == "JPEG"}
+	s.watch = paramsetwatch.Watch{HEVC: encoding == "H265", Off: encoding == "JPEG"}
 	return s, nil
 }
 
@@ -217,7 +218,7 @@ func (r *Reader) findStreamInfo() error {
 // with no picture size and no timestamp. A stream without a picture size
 // that was cut short is let through: packets came, and their parameter
 // sets may come with a keyframe still to come (a late joiner);
-// parameterSetWatch fails it at a keyframe without them.
+// paramsetwatch.Watch fails it at a keyframe without them.
 // A stop that came during the look ends the opening as it ends that of
 // any input: the stream did not open.
 func (r *Reader) probedRTP() error {
@@ -239,13 +240,13 @@ func (r *Reader) probedRTP() error {
 
 // watchRTP fails an H.264 or H.265 rtp:// stream, or .sdp file's, whose
 // first keyframe, just read into r.pkt, comes without parameter sets (see
-// parameterSetWatch). Other inputs pass.
+// paramsetwatch.Watch). Other inputs pass.
 func (r *Reader) watchRTP() error {
 	switch {
-	case r.rtp != nil && !r.rtp.watch.done():
-		return r.rtp.watch.check(packetData(r.pkt), r.rtp.addr) // read, not kept
-	case r.session != nil && !r.session.watch.done():
-		return r.session.watch.check(packetData(r.pkt), r.shown)
+	case r.rtp != nil && !r.rtp.watch.Done():
+		return r.rtp.watch.Check(packetData(r.pkt), r.rtp.addr) // read, not kept
+	case r.session != nil && !r.session.watch.Done():
+		return r.session.watch.Check(packetData(r.pkt), r.shown)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package ffmpeg
 import (
 	"bytes"
 	"fmt"
+	"github.com/gopline/gopline/internal/paramsetwatch"
 	"io"
 	"maps"
 	"os"
@@ -116,7 +117,7 @@ func sdpFields(line []byte) []string {
 // probe is cut at the I/O timeout and rtpProbeMargin, and its first
 // keyframes are watched for parameter sets.
 type sessionProbe struct {
-	watch parameterSetWatch
+	watch paramsetwatch.Watch
 	// probeCut: FFmpeg was still reading packets when its look at the
 	// stream was cut short, so packets came.
 	probeCut bool
@@ -128,7 +129,7 @@ type sessionProbe struct {
 // other encoding, or when the payload's a=fmtp line carries the parameter
 // sets (sprop-parameter-sets, sprop-sps: ffmpeg -sdp_file writes them), as
 // FFmpeg then has them from the description and the stream need not.
-func sessionWatch(text []byte) parameterSetWatch {
+func sessionWatch(text []byte) paramsetwatch.Watch {
 	payload := ""
 	for line := range bytes.Lines(text) {
 		if f := sdpFields(line); len(f) >= 4 && f[0] == "m=video" {
@@ -137,7 +138,7 @@ func sessionWatch(text []byte) parameterSetWatch {
 		}
 	}
 	if payload == "" {
-		return parameterSetWatch{off: true}
+		return paramsetwatch.Watch{Off: true}
 	}
 	encoding, outOfBand := "", false
 	for line := range bytes.Lines(text) {
@@ -151,7 +152,7 @@ func sessionWatch(text []byte) parameterSetWatch {
 			outOfBand = strings.Contains(params, "sprop-parameter-sets=") || strings.Contains(params, "sprop-sps=")
 		}
 	}
-	return parameterSetWatch{hevc: encoding == "H265", off: (encoding != "H264" && encoding != "H265") || outOfBand, file: true}
+	return paramsetwatch.Watch{HEVC: encoding == "H265", Off: (encoding != "H264" && encoding != "H265") || outOfBand, File: true}
 }
 
 // probedSessionFile returns the error of an .sdp file's stream that

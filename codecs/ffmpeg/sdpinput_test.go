@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/gopline/gopline/internal/paramsetwatch"
 	"maps"
 	"os"
 	"os/exec"
@@ -281,17 +282,17 @@ func TestASessionFIFOIsRead(t *testing.T) {
 // or the encoding needs none.
 func TestSessionWatchFollowsTheDescription(t *testing.T) {
 	const head = "v=0\r\nc=IN IP4 127.0.0.1\r\nm=video 5004 RTP/AVP 96\r\n"
-	for text, want := range map[string]parameterSetWatch{
-		head + "a=rtpmap:96 H264/90000\r\n":                                                                 {file: true},
-		head + "a=rtpmap:96 h264/90000\r\na=fmtp:96 packetization-mode=1\r\n":                               {file: true},
-		head + "a=rtpmap:96 H265/90000\r\n":                                                                 {hevc: true, file: true},
-		head + "\ta=rtpmap:96\tH265/90000\r\n":                                                              {hevc: true, file: true},
-		head + "a=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1; sprop-parameter-sets=Z2Q,aOs\r\n": {off: true, file: true},
-		head + "a=rtpmap:96 H265/90000\r\na=fmtp:96 sprop-vps=QA; sprop-sps=QgE; sprop-pps=RAE\r\n":         {hevc: true, off: true, file: true},
-		head + "a=rtpmap:97 H264/90000\r\na=fmtp:97 sprop-parameter-sets=Z2Q,aOs\r\n":                       {off: true, file: true},
-		"v=0\r\nm=video 5004 RTP/AVP 26\r\n":                                                                {off: true, file: true},
-		"v=0\r\nm=audio 5002 RTP/AVP 0\r\n":                                                                 {off: true},
-		"":                                                                                                  {off: true},
+	for text, want := range map[string]paramsetwatch.Watch{
+		head + "a=rtpmap:96 H264/90000\r\n":                                                                 {File: true},
+		head + "a=rtpmap:96 h264/90000\r\na=fmtp:96 packetization-mode=1\r\n":                               {File: true},
+		head + "a=rtpmap:96 H265/90000\r\n":                                                                 {HEVC: true, File: true},
+		head + "\ta=rtpmap:96\tH265/90000\r\n":                                                              {HEVC: true, File: true},
+		head + "a=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1; sprop-parameter-sets=Z2Q,aOs\r\n": {Off: true, File: true},
+		head + "a=rtpmap:96 H265/90000\r\na=fmtp:96 sprop-vps=QA; sprop-sps=QgE; sprop-pps=RAE\r\n":         {HEVC: true, Off: true, File: true},
+		head + "a=rtpmap:97 H264/90000\r\na=fmtp:97 sprop-parameter-sets=Z2Q,aOs\r\n":                       {Off: true, File: true},
+		"v=0\r\nm=video 5004 RTP/AVP 26\r\n":                                                                {Off: true, File: true},
+		"v=0\r\nm=audio 5002 RTP/AVP 0\r\n":                                                                 {Off: true},
+		"":                                                                                                  {Off: true},
 	} {
 		if got := sessionWatch([]byte(text)); got != want {
 			t.Errorf("sessionWatch(%q) = %+v, want %+v", text, got, want)
@@ -371,7 +372,7 @@ func FuzzSessionDescription(f *testing.F) {
 	f.Add([]byte("  m=video\t5004\tRTP/AVP\t96\n\ta=rtpmap:96\tH265/90000\na=fmtp:96 sprop-sps=QgE\n"))
 	f.Add([]byte("m=video 5004 RTP/AVP\na=rtpmap: H264/90000\n"))
 	f.Fuzz(func(t *testing.T, text []byte) {
-		if w := sessionWatch(text); !w.off && !describesVideo(text) {
+		if w := sessionWatch(text); !w.Off && !describesVideo(text) {
 			t.Errorf("sessionWatch(%q) watches a stream describesVideo does not see", text)
 		}
 	})

@@ -1,12 +1,23 @@
-package ffmpeg
+// Package paramsetwatch says when an H.264 or H.265 stream received over
+// RTP has keyframes without the parameter sets to decode them: a sender
+// that keeps SPS and PPS in its session description alone, which a
+// receiver of its port never sees. FFmpeg's reader and gopline's own
+// (codecs/rtsp) ask it the same way.
+package paramsetwatch
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/gopline/gopline/codecs/h264"
 )
 
-// parameterSetWatch says when an H.264 or H.265 stream received over RTP
+// ErrNoParameterSets means an H.264 or H.265 stream received over RTP has
+// keyframes without the SPS and PPS to decode them, which only its sender
+// can put in (or its .sdp file, out of band). The error says what to set.
+var ErrNoParameterSets = errors.New("no parameter sets in the stream")
+
+// Watch says when an H.264 or H.265 stream received over RTP
 // has a keyframe without the parameter sets to decode it. RTP senders put
 // them in the stream only when told to (GStreamer's rtph264pay
 // config-interval=-1; a hardware encoder seldom repeats them itself),
@@ -21,13 +32,16 @@ import (
 // of several seconds) leaves a late joiner's first keyframes without
 // them: the error waits for keyframesWithoutSPS of those. Access units
 // before any keyframe say nothing either way.
-type parameterSetWatch struct {
-	hevc      bool // H.265's NAL unit types, else H.264's
-	off       bool // a stream that needs none (JPEG)
+//
+// The zero value watches H.264 received at a port. A Watch is not safe for
+// concurrent use.
+type Watch struct {
+	HEVC      bool // H.265's NAL unit types, else H.264's
+	Off       bool // a stream that needs none (JPEG), or has them out of band
+	File      bool // the stream is an .sdp file's, which could carry them
 	haveSPS   bool // an SPS came
 	ended     bool // a keyframe came after it, or the error was said
 	keyframes int  // access units with a keyframe and no SPS before it
-	file      bool // the stream is an .sdp file's, which could carry them
 }
 
 // keyframesWithoutSPS is how many keyframes without parameter sets before
@@ -35,19 +49,27 @@ type parameterSetWatch struct {
 // every few keyframes; few, as each is a GOP the viewer sees nothing of.
 const keyframesWithoutSPS = 3
 
-// done reports whether the watch is over: nothing more is looked at.
-func (w *parameterSetWatch) done() bool { return w.off || w.ended }
+// Done reports whether the watch is over: nothing more is looked at.
+func (w *Watch) Done() bool { return w.Off || w.ended }
 
-// check looks at one access unit of the stream at addr and returns
-// ErrNoParameterSets when it is the keyframesWithoutSPS-th keyframe that
-// no SPS came before. Bytes
-// that are not Annex B are left to the decoder.
-func (w *parameterSetWatch) check(au []byte, addr string) error {
-	if w.done() {
+// Check looks at one access unit of the stream at addr, in Annex B, and
+// returns ErrNoParameterSets when it is the keyframesWithoutSPS-th
+// keyframe that no SPS came before. Bytes that are not Annex B are left to
+// the decoder.
+func (w *Watch) Check(au []byte, addr string) error {
+	if w.Done() {
 		return nil
 	}
 	nalus, err := h264.SplitAnnexB(au)
 	if err != nil {
+		return nil
+	}
+	return w.CheckUnits(nalus, addr)
+}
+
+// CheckUnits is Check of an access unit's NAL units.
+func (w *Watch) CheckUnits(nalus [][]byte, addr string) error {
+	if w.Done() {
 		return nil
 	}
 	for _, n := range nalus {
@@ -70,8 +92,8 @@ func (w *parameterSetWatch) check(au []byte, addr string) error {
 }
 
 // isSPS reports whether nalu is a sequence parameter set.
-func (w *parameterSetWatch) isSPS(nalu []byte) bool {
-	if w.hevc {
+func (w *Watch) isSPS(nalu []byte) bool {
+	if w.HEVC {
 		return hevcType(nalu) == 33
 	}
 	return h264.TypeOf(nalu) == h264.NALUTypeSPS
@@ -79,8 +101,8 @@ func (w *parameterSetWatch) isSPS(nalu []byte) bool {
 
 // isKeyframe reports whether nalu is a slice of a picture that starts
 // decoding: an H.264 IDR, an H.265 IRAP picture (types 16 to 23).
-func (w *parameterSetWatch) isKeyframe(nalu []byte) bool {
-	if w.hevc {
+func (w *Watch) isKeyframe(nalu []byte) bool {
+	if w.HEVC {
 		t := hevcType(nalu)
 		return t >= 16 && t <= 23
 	}
@@ -97,17 +119,17 @@ func hevcType(nalu []byte) int {
 
 // missing is the error of a keyframe without parameter sets, which says
 // what to set on the sender.
-func (w *parameterSetWatch) missing(addr string) error {
-	if w.file {
+func (w *Watch) missing(addr string) error {
+	if w.File {
 		param := "sprop-parameter-sets="
-		if w.hevc {
+		if w.HEVC {
 			param = "sprop-vps=, sprop-sps= and sprop-pps="
 		}
 		return fmt.Errorf("%w described by %s: keyframes came without them, and the file has none (%s on its a=fmtp line), so no picture can be decoded; "+
 			"make the sender repeat them in the stream (config-interval=-1 on GStreamer's rtph264pay or rtph265pay), or write the description with the sender (ffmpeg -f rtp -sdp_file FILE writes them)",
 			ErrNoParameterSets, addr, param)
 	}
-	if w.hevc {
+	if w.HEVC {
 		return fmt.Errorf("%w at %s: an H.265 keyframe came without VPS, SPS and PPS, so no picture can be decoded; "+
 			"make the sender repeat them in the stream: config-interval=-1 on GStreamer's rtph265pay", ErrNoParameterSets, addr)
 	}
