@@ -31,11 +31,22 @@ func readsRTSPInGo(cfg VideoSrcConfig) bool {
 	return true
 }
 
+// readsRTPInGo reports whether a video source receives its rtp:// port
+// with codecs/rtsp (rtsp.ListenRTP), which hands each H.264 picture on at
+// its last RTP packet: H.264 sent to rtp://IP:PORT, without FFmpeg's own
+// choices (its sdp demuxer's options, input-format=, stream=,
+// conceal=true). H.265 and JPEG are FFmpeg's.
+func readsRTPInGo(cfg VideoSrcConfig) bool {
+	return ffmpeg.IsRTP(cfg.Location) && (cfg.RTPEncoding == "" || strings.EqualFold(cfg.RTPEncoding, "H264")) &&
+		cfg.InputFormat == "" && len(cfg.InputOptions) == 0 && cfg.Stream == 0 && !cfg.Conceal
+}
+
 // goTransports are the values of FFmpeg's rtsp_transport that codecs/rtsp
 // takes (rtsp.WithTransport); others (http, combinations) are FFmpeg's.
 var goTransports = map[string]bool{"udp": true, "tcp": true, "udp_multicast": true}
 
-// rtspSrc reads an RTSP camera's H.264 with codecs/rtsp: its packets as
+// rtspSrc reads an RTSP camera's H.264, or the H.264 an RTP sender sends
+// to an rtp:// port, with codecs/rtsp: its packets as
 // they come in passthrough, else decoded (ffmpeg.Decoder, scaled to size=
 // in format=). A camera of another codec (MJPEG, H.265), and a recording
 // served over RTSP, which ends at its end, are read through FFmpeg
@@ -73,7 +84,13 @@ func (s *rtspSrc[T]) Start(env *pipeline.Env) error {
 	if t := s.cfg.InputOptions["rtsp_transport"]; t != "" {
 		opts = append(opts, rtsp.WithTransport(t))
 	}
-	r, err := rtsp.Open(s.cfg.Location, opts...)
+	var r *rtsp.Reader
+	var err error
+	if ffmpeg.IsRTP(s.cfg.Location) {
+		r, err = rtsp.ListenRTP(s.cfg.Location, s.cfg.RTPPayload, opts...)
+	} else {
+		r, err = rtsp.Open(s.cfg.Location, opts...)
+	}
 	if errors.Is(err, rtsp.ErrNotH264) || errors.Is(err, rtsp.ErrRecorded) {
 		env.Log.Info().Str("location", s.skips.location).Msgf("%v: reading it through FFmpeg", err)
 		s.viaFFmpeg = newVideoSrc(s.cfg, s.read, nil, s.formats)
@@ -196,6 +213,10 @@ func (s *rtspSrc[T]) readStats() ffmpeg.ReadStats {
 // whichever reader read the stream.
 func asFFmpegs(err error) error {
 	switch {
+	case errors.Is(err, rtsp.ErrBadOption):
+		return alsoIs{err, ffmpeg.ErrBadOption}
+	case errors.Is(err, rtsp.ErrNothingArrived):
+		return alsoIs{err, ffmpeg.ErrNothingArrived}
 	case errors.Is(err, rtsp.ErrUnauthorized):
 		return alsoIs{err, ffmpeg.ErrUnauthorized}
 	case errors.Is(err, rtsp.ErrOpen):

@@ -1,7 +1,10 @@
 package rtsp
 
 import (
+	"net"
+	"os/exec"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -16,11 +19,12 @@ import (
 // moment it is handed on less its capture time, which both readers take
 // from the moment its first packets came): gopline's reader against
 // FFmpeg's RTSP demuxer (codecs/ffmpeg.Reader in passthrough), in the same
-// run. Each round reads 20 pictures.
+// run. Each round reads 40 pictures; the ages are those of the last 20,
+// past anything the open held back.
 //
 //	go test -run XXX -bench BenchmarkRTSPHandOn -benchtime 5x ./codecs/rtsp/
 func BenchmarkRTSPHandOn(b *testing.B) {
-	const rate, pictures = 10, 20
+	const rate, pictures = 10, 40
 	units := testrtsp.Clip(b, 2*rate, rate)
 	readers := []struct {
 		name string
@@ -60,7 +64,9 @@ func BenchmarkRTSPHandOn(b *testing.B) {
 					if n == 0 {
 						firsts = append(firsts, now.Sub(start))
 					}
-					ages = append(ages, now.Sub(p.CaptureTime))
+					if n >= pictures/2 { // the steady state, past what the open held
+						ages = append(ages, now.Sub(p.CaptureTime))
+					}
 				}
 				closeReader()
 				cam.Stop()
@@ -70,6 +76,88 @@ func BenchmarkRTSPHandOn(b *testing.B) {
 			b.ReportMetric(float64(slices.Max(ages))/1e6, "max-age-ms")
 		})
 	}
+}
+
+// BenchmarkRTPHandOn is BenchmarkRTSPHandOn for H.264 that GStreamer
+// sends to an rtp:// port (gst-launch-1.0 videotestsrc is-live=true !
+// 320x240 at 10 frames/s ! x264enc tune=zerolatency key-int-max=10 !
+// rtph264pay config-interval=-1 ! udpsink): gopline's ListenRTP against
+// FFmpeg's reader of the port, in the same run. The sender starts just
+// before the reader opens.
+//
+//	go test -run XXX -bench BenchmarkRTPHandOn -benchtime 5x ./codecs/rtsp/
+func BenchmarkRTPHandOn(b *testing.B) {
+	gst, err := exec.LookPath("gst-launch-1.0")
+	if err != nil {
+		b.Skip("gst-launch-1.0 is not installed")
+	}
+	const pictures = 40
+	readers := []struct {
+		name string
+		open func(url string) (func() (*media.Packet, error), func(), error)
+	}{
+		{"gopline", func(url string) (func() (*media.Packet, error), func(), error) {
+			r, err := ListenRTP(url, 0)
+			if err != nil {
+				return nil, nil, err
+			}
+			return r.ReadPacket, func() { r.Close() }, nil
+		}},
+		{"ffmpeg", func(url string) (func() (*media.Packet, error), func(), error) {
+			r, err := ffmpeg.OpenReader(url, ffmpeg.WithPassthrough())
+			if err != nil {
+				return nil, nil, err
+			}
+			return r.ReadPacket, func() { r.Close() }, nil
+		}},
+	}
+	for _, rd := range readers {
+		b.Run(rd.name, func(b *testing.B) {
+			var firsts, ages []time.Duration
+			for b.Loop() {
+				port := freePortOf(b)
+				sender := exec.Command(gst, "-q", "videotestsrc", "is-live=true", "!", "video/x-raw,width=320,height=240,framerate=10/1",
+					"!", "x264enc", "tune=zerolatency", "key-int-max=10", "!", "rtph264pay", "config-interval=-1",
+					"!", "udpsink", "host=127.0.0.1", "port="+strconv.Itoa(port))
+				if err := sender.Start(); err != nil {
+					b.Fatal(err)
+				}
+				start := time.Now()
+				read, closeReader, err := rd.open("rtp://127.0.0.1:" + strconv.Itoa(port))
+				if err != nil {
+					b.Fatal(err)
+				}
+				for n := range pictures {
+					p, err := read()
+					if err != nil {
+						b.Fatal(err)
+					}
+					now := time.Now()
+					if n == 0 {
+						firsts = append(firsts, now.Sub(start))
+					}
+					if n >= pictures/2 {
+						ages = append(ages, now.Sub(p.CaptureTime))
+					}
+				}
+				closeReader()
+				_ = sender.Process.Kill()
+				_ = sender.Wait()
+			}
+			b.ReportMetric(float64(median(firsts))/1e6, "first-ms")
+			b.ReportMetric(float64(median(ages))/1e6, "age-ms")
+		})
+	}
+}
+
+// freePortOf returns a port of the loopback free for UDP.
+func freePortOf(b *testing.B) int {
+	c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).Port
 }
 
 func median(d []time.Duration) time.Duration {

@@ -23,6 +23,11 @@ var (
 	// ErrStreamLost means a stream that played ended: the server closed
 	// the connection, or sent nothing for the timeout.
 	ErrStreamLost = errors.New("rtsp: stream lost")
+	// ErrNothingArrived means no RTP packet of the stream's payload type
+	// came to an rtp:// port (ListenRTP) within the timeout: no sender,
+	// one sending elsewhere, or with another payload type, which the
+	// error names.
+	ErrNothingArrived = errors.New("rtp: nothing arrived")
 	// ErrBadOption means an Option's value is out of its range.
 	ErrBadOption = errors.New("rtsp: bad option")
 )

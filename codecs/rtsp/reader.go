@@ -16,6 +16,7 @@ import (
 	"github.com/bluenviron/gortsplib/v4/pkg/format"
 	"github.com/bluenviron/gortsplib/v4/pkg/liberrors"
 	"github.com/gopline/gopline/internal/credentials"
+	"github.com/gopline/gopline/internal/paramsetwatch"
 	"github.com/gopline/gopline/media"
 	"github.com/pion/rtp"
 	"github.com/rs/zerolog"
@@ -57,8 +58,11 @@ type Reader struct {
 	url    string
 	shown  string // the URL as messages show it (credentials.Redact)
 	cfg    config
-	client *gortsplib.Client
+	client *gortsplib.Client // an RTSP session's; nil for a port (ListenRTP)
+	port   *port             // a port's; nil for an RTSP session
 	info   Info
+	// closeConn ends the connection, which ends its wait (watch).
+	closeConn func()
 
 	pkts    chan received
 	queued  atomic.Int64  // bytes of the payloads in pkts
@@ -69,6 +73,10 @@ type Reader struct {
 
 	units  depacketizer
 	times  rtpTime
+	ssrc   uint32 // the sender's, which a restarted sender changes
+	fresh  bool   // no packet taken yet
+	sets   paramsetwatch.Watch
+	failed error // the stream's own failure (its keyframes lack parameter sets)
 	maker  *packetMaker
 	ready  []*media.Packet // Packets of units that ended together, the oldest first
 	clock  liveClock
@@ -97,8 +105,7 @@ func Open(url string, opts ...Option) (*Reader, error) {
 			return nil, err
 		}
 	}
-	r := &Reader{url: url, shown: credentials.Redact(url), cfg: cfg, pkts: make(chan received, queuedPackets),
-		drained: make(chan struct{}, 1), done: make(chan struct{}), ended: make(chan struct{})}
+	r := newReader(url, cfg)
 	u, err := base.ParseURL(url)
 	if err != nil {
 		return nil, fmt.Errorf("%w %q: %w", ErrOpen, r.shown, err)
@@ -123,8 +130,15 @@ func Open(url string, opts ...Option) (*Reader, error) {
 		r.client.Close()
 		return nil, err
 	}
-	go r.watch()
+	r.closeConn = r.client.Close
+	go r.watch(r.client.Wait)
 	return r, nil
+}
+
+// newReader returns a Reader of url yet to be connected.
+func newReader(url string, cfg config) *Reader {
+	return &Reader{url: url, shown: credentials.Redact(url), cfg: cfg, pkts: make(chan received, queuedPackets),
+		drained: make(chan struct{}, 1), done: make(chan struct{}), ended: make(chan struct{}), fresh: true}
 }
 
 // start connects, describes, sets up and plays the session's H.264 stream,
@@ -159,6 +173,7 @@ func (r *Reader) setUp(u *base.URL) error {
 		return fmt.Errorf("%w: %q sends H.264 in RTP's interleaved mode", ErrNotH264, r.shown)
 	}
 	r.maker = newPacketMaker(&r.stats, h264.SPS, h264.PPS)
+	r.sets.Off = len(h264.SPS) > 0 && len(h264.PPS) > 0 // out of band
 	r.maker.width, r.maker.height = spsSize([][]byte{h264.SPS}, 0, 0)
 	if _, err := r.client.Setup(desc.BaseURL, medi, 0, 0); err != nil {
 		return r.refused(err)
@@ -245,10 +260,9 @@ func offered(desc *description.Session) string {
 	return strings.Join(names, ", ")
 }
 
-// watch notes why the connection ended.
-func (r *Reader) watch() {
-	err := r.client.Wait()
-	r.err = err
+// watch notes why the connection ended, once wait returns.
+func (r *Reader) watch(wait func() error) {
+	r.err = wait()
 	close(r.ended)
 }
 
@@ -258,7 +272,7 @@ func (r *Reader) Info() Info { return r.info }
 // Stats returns what the Reader left out so far.
 func (r *Reader) Stats() Stats {
 	st := r.stats
-	st.Restarts = r.clock.jumps
+	st.Restarts += r.clock.jumps
 	return st
 }
 
@@ -274,6 +288,9 @@ func (r *Reader) ReadPacket() (*media.Packet, error) {
 			r.ready = r.ready[1:]
 			return p, nil
 		}
+		if r.failed != nil {
+			return nil, r.failed
+		}
 		var in received
 		select {
 		case in = <-r.pkts:
@@ -284,6 +301,8 @@ func (r *Reader) ReadPacket() (*media.Packet, error) {
 		case <-r.ended:
 			select {
 			case in = <-r.pkts: // what came before the end first
+			case <-r.done: // closed: the end is Close's
+				return nil, io.EOF
 			default:
 				return nil, r.lost()
 			}
@@ -300,6 +319,10 @@ func (r *Reader) ReadPacket() (*media.Packet, error) {
 // take puts one RTP packet into the unit under way, and the Packets of the
 // units it ends in ready.
 func (r *Reader) take(in received) {
+	if !r.fresh && in.pkt.SSRC != r.ssrc {
+		r.restart()
+	}
+	r.fresh, r.ssrc = false, in.pkt.SSRC
 	if r.units.started && in.pkt.SequenceNumber != r.units.next {
 		r.stats.LostPackets += int(in.pkt.SequenceNumber - r.units.next)
 	}
@@ -309,6 +332,10 @@ func (r *Reader) take(in received) {
 		r.log().Debug().Str("location", r.shown).Err(err).Uint16("rtp_seq", in.pkt.SequenceNumber).Msg("RTP packet refused")
 	}
 	for _, au := range units {
+		if err := r.sets.CheckUnits(au.nalus, r.shown); err != nil && au.whole {
+			r.failed = err
+			return
+		}
 		// A unit that a new timestamp ended is before the packet's own.
 		pts := at - int64(int32(in.pkt.Timestamp-au.timestamp))
 		p, offset := r.maker.packet(au, pts)
@@ -321,6 +348,18 @@ func (r *Reader) take(in received) {
 	}
 }
 
+// restart begins the stream anew for a sender that restarted (its
+// synchronization source changed): its first packets start a new Epoch at
+// its first keyframe, timed from the moment they came.
+func (r *Reader) restart() {
+	sets := r.maker.params // the sender's, until its keyframes bring new ones
+	r.units, r.times = depacketizer{}, rtpTime{}
+	r.maker = newPacketMaker(&r.stats, nil, nil)
+	r.maker.params = sets
+	r.clock.started = false
+	r.stats.Restarts++
+}
+
 // lost is the error of a connection that ended: the unit it was sending is
 // counted Truncated.
 func (r *Reader) lost() error {
@@ -329,7 +368,7 @@ func (r *Reader) lost() error {
 		r.stats.Truncated++
 	}
 	err := r.err
-	if errors.As(err, new(liberrors.ErrClientTCPTimeout)) || errors.As(err, new(liberrors.ErrClientUDPTimeout)) {
+	if errors.As(err, new(liberrors.ErrClientTCPTimeout)) || errors.As(err, new(liberrors.ErrClientUDPTimeout)) || errors.Is(err, errPortTimeout) {
 		return fmt.Errorf("%w: %q sent nothing for %v (timeout=): %w", ErrStreamLost, r.shown, r.cfg.timeout, err)
 	}
 	return fmt.Errorf("%w: %q: %w", ErrStreamLost, r.shown, redacted{err})
@@ -339,7 +378,7 @@ func (r *Reader) lost() error {
 func (r *Reader) Close() error {
 	r.closed.Do(func() {
 		close(r.done)
-		r.client.Close()
+		r.closeConn()
 		<-r.ended
 	})
 	return nil

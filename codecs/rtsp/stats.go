@@ -18,6 +18,8 @@ type Stats struct {
 	// sequence numbers).
 	LostPackets int
 	// Restarts counts the times the stream's timestamps jumped and its
-	// capture times went on from the moment of the jump.
+	// capture times went on from the moment of the jump, and the times its
+	// sender restarted (a new RTP synchronization source), whose stream
+	// went on from its next keyframe in a new Epoch.
 	Restarts int
 }

@@ -1,0 +1,169 @@
+package rtsp
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/rtp"
+)
+
+// portReadBuffer is the socket buffer asked for a port: a 1080p keyframe
+// comes as a burst of a few hundred packets, more than the system's
+// default holds while the reader is busy (the system may grant less).
+const portReadBuffer = 4 << 20
+
+// maxDatagram is the largest UDP payload, which one read takes whole.
+const maxDatagram = 65535
+
+// port is an rtp:// location's socket and what came to it.
+type port struct {
+	conn    *net.UDPConn
+	payload uint8
+	other   atomic.Int64 // packets of another payload type
+	otherPT atomic.Int32 // the last such type
+}
+
+// ListenRTP receives the H.264 an RTP sender sends to location,
+// rtp://IP:PORT (0.0.0.0, or none as in rtp://:5000 or rtp://@:5000, for
+// every interface; a multicast group is joined), as GStreamer's
+// `rtph264pay config-interval=-1 ! udpsink host=IP port=PORT` sends it,
+// without a session description. payload is the sender's payload type
+// (0: 96, rtph264pay's): packets of another are left out, and named when
+// nothing else came. It returns once the first packet came, an error
+// wrapping ErrNothingArrived when none came within the timeout.
+//
+// The stream's keyframes must carry their SPS and PPS (nothing else can
+// tell them): the third keyframe without them fails ReadPacket with
+// paramsetwatch.ErrNoParameterSets, saying to set config-interval=-1. A
+// sender that restarts (a new synchronization source) goes on as a new
+// Epoch from its first keyframe.
+func ListenRTP(location string, payload int, opts ...Option) (*Reader, error) {
+	cfg := defaultConfig()
+	for _, o := range opts {
+		if err := o(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	if payload == 0 {
+		payload = 96
+	}
+	if payload < 0 || payload > 127 {
+		return nil, fmt.Errorf("%w: RTP payload type %d (want 1..127)", ErrBadOption, payload)
+	}
+	addr, err := portAddress(location)
+	if err != nil {
+		return nil, fmt.Errorf("%w %q: %w", ErrOpen, location, err)
+	}
+	var conn *net.UDPConn
+	if addr.IP.IsMulticast() {
+		conn, err = net.ListenMulticastUDP("udp", nil, addr)
+	} else {
+		conn, err = net.ListenUDP("udp", addr)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w %q: %w", ErrOpen, location, err)
+	}
+	_ = conn.SetReadBuffer(portReadBuffer)
+	r := newReader(location, cfg)
+	r.port = &port{conn: conn, payload: uint8(payload)}
+	r.maker = newPacketMaker(&r.stats, nil, nil)
+	r.closeConn = func() { conn.Close() }
+	first := make(chan struct{})
+	go r.watch(func() error { return r.receive(first) })
+	if err := r.awaitFirst(first); err != nil {
+		r.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+// portAddress is the address an rtp:// location receives at.
+func portAddress(location string) (*net.UDPAddr, error) {
+	scheme, rest, _ := strings.Cut(location, "://")
+	if !strings.EqualFold(scheme, "rtp") || strings.ContainsAny(rest, "?/") {
+		return nil, fmt.Errorf("%w: an RTP location is rtp://IP:PORT alone", ErrBadOption)
+	}
+	host, p, err := net.SplitHostPort(strings.TrimPrefix(rest, "@"))
+	n, perr := strconv.Atoi(p)
+	if err != nil || perr != nil || n <= 0 || n > 65535 {
+		return nil, fmt.Errorf("%w: an RTP location is rtp://IP:PORT, the address and port the sender sends to", ErrBadOption)
+	}
+	if host == "" {
+		host = "0.0.0.0"
+	}
+	ip := net.ParseIP(host)
+	if ip == nil {
+		return nil, fmt.Errorf("%w: %q is not an IP address; an RTP location is rtp://IP:PORT (0.0.0.0 for every interface)", ErrBadOption, host)
+	}
+	return &net.UDPAddr{IP: ip, Port: n}, nil
+}
+
+// awaitFirst waits for the first packet of the payload type, the timeout
+// or the stop.
+func (r *Reader) awaitFirst(first <-chan struct{}) error {
+	var timeout <-chan time.Time
+	if r.cfg.timeout > 0 {
+		t := time.NewTimer(r.cfg.timeout)
+		defer t.Stop()
+		timeout = t.C
+	}
+	select {
+	case <-first:
+		return nil
+	case <-r.ended:
+		return fmt.Errorf("%w %q: %w", ErrOpen, r.shown, r.err)
+	case <-r.cfg.stop:
+		return fmt.Errorf("%w %q: stopped while waiting for its first packet", ErrOpen, r.shown)
+	case <-timeout:
+	}
+	if n := r.port.other.Load(); n > 0 {
+		pt := r.port.otherPT.Load()
+		return fmt.Errorf("%w at %s: no RTP packet of payload type %d came for %v, but %d of payload type %d: "+
+			"the sender's pt= is %d (payload=%d)", ErrNothingArrived, r.shown, r.port.payload, r.cfg.timeout, n, pt, pt, pt)
+	}
+	return fmt.Errorf("%w at %s: no RTP packet came for %v", ErrNothingArrived, r.shown, r.cfg.timeout)
+}
+
+// errPortTimeout is a port's stream that sent nothing for the timeout.
+var errPortTimeout = errors.New("RTP timeout")
+
+// receive reads the port's datagrams until it is closed or sends nothing
+// for the timeout, closing first at the first packet of the payload type.
+func (r *Reader) receive(first chan<- struct{}) error {
+	buf := make([]byte, maxDatagram)
+	began := false
+	for {
+		if r.cfg.timeout > 0 && began {
+			_ = r.port.conn.SetReadDeadline(time.Now().Add(r.cfg.timeout))
+		}
+		n, _, err := r.port.conn.ReadFromUDP(buf)
+		switch {
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			return errPortTimeout
+		case errors.Is(err, net.ErrClosed):
+			return nil
+		case err != nil:
+			return err
+		}
+		var pkt rtp.Packet
+		if pkt.Unmarshal(buf[:n]) != nil {
+			continue // not RTP: nothing of the stream
+		}
+		if pkt.PayloadType != r.port.payload {
+			r.port.other.Add(1)
+			r.port.otherPT.Store(int32(pkt.PayloadType))
+			continue
+		}
+		if !began {
+			began = true
+			close(first)
+		}
+		r.queue(&pkt)
+	}
+}

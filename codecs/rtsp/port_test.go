@@ -1,0 +1,217 @@
+package rtsp
+
+import (
+	"bytes"
+	"errors"
+	"net"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bluenviron/gortsplib/v4/pkg/format"
+	"github.com/gopline/gopline/codecs/h264"
+	"github.com/gopline/gopline/internal/paramsetwatch"
+	"github.com/gopline/gopline/internal/testrtsp"
+)
+
+// sender sends access units as RTP to a port of the loopback, as
+// rtph264pay ! udpsink does.
+type sender struct {
+	t    *testing.T
+	conn net.Conn
+	pt   uint8
+	ssrc uint32
+	seq  uint16
+}
+
+// freePort returns a port of the loopback free for UDP.
+func freePort(t *testing.T) int {
+	t.Helper()
+	c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).Port
+}
+
+func newSender(t *testing.T, port int) *sender {
+	t.Helper()
+	c, err := net.Dial("udp", "127.0.0.1:"+strconv.Itoa(port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return &sender{t: t, conn: c, pt: 96, ssrc: 0x1234}
+}
+
+// send sends unit i of a stream at 25 frames/s.
+func (s *sender) send(i int, au [][]byte) {
+	s.t.Helper()
+	enc, err := (&format.H264{PayloadTyp: s.pt, PacketizationMode: 1}).CreateEncoder()
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	pkts, err := enc.Encode(au)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	for _, p := range pkts {
+		p.SequenceNumber, p.Timestamp, p.SSRC = s.seq, uint32(i*3600), s.ssrc
+		s.seq++
+		b, err := p.Marshal()
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		if _, err := s.conn.Write(b); err != nil {
+			s.t.Fatal(err)
+		}
+	}
+}
+
+// listen opens a port and sends it unit 0 of units, which ListenRTP waits
+// for, from s.
+func listen(t *testing.T, s *sender, port int, units [][][]byte, opts ...Option) *Reader {
+	t.Helper()
+	got := make(chan *Reader, 1)
+	go func() {
+		r, err := ListenRTP("rtp://127.0.0.1:"+strconv.Itoa(port), 0, opts...)
+		if err != nil {
+			t.Error(err)
+		}
+		got <- r
+	}()
+	var r *Reader
+	for r == nil {
+		select {
+		case r = <-got:
+			if r == nil {
+				t.FailNow()
+			}
+		case <-time.After(50 * time.Millisecond):
+			s.send(0, units[0]) // until the port listens
+		}
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
+// A picture sent to a port is handed on as its last packet comes, the
+// first keyframe's parameter sets kept for the keyframes without them.
+func TestListenRTPHandsOnEachPictureAsItCame(t *testing.T) {
+	units := testrtsp.Clip(t, 10, 5) // keyframes at 0 and 5
+	port := freePort(t)
+	s := newSender(t, port)
+	r := listen(t, s, port, units, WithTimeout(0))
+	s.send(1, units[1])
+	p, err := readWithin(t, r, 5*time.Second)
+	for err == nil && p.Key { // unit 0, as often as listen sent it
+		p, err = readWithin(t, r, 5*time.Second)
+	}
+	for i := 2; i < len(units) && err == nil; i++ {
+		s.send(i, units[i]) // the one before was handed on: nothing waits for this one
+		if p, err = readWithin(t, r, 5*time.Second); err == nil && p.Key != (i == 5) {
+			t.Fatalf("unit %d: key %v", i, p.Key)
+		}
+		if nalus, _ := h264.SplitAnnexB(p.Data); p.Key && h264.TypeOf(nalus[0]) != h264.NALUTypeSPS {
+			t.Fatalf("keyframe %d without its SPS in front", i)
+		}
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestListenRTPOfASilentPortNamesItAndWhatCame(t *testing.T) {
+	port := freePort(t)
+	addr := "rtp://127.0.0.1:" + strconv.Itoa(port)
+	_, err := ListenRTP(addr, 0, WithTimeout(300*time.Millisecond))
+	if !errors.Is(err, ErrNothingArrived) || !strings.Contains(err.Error(), addr) {
+		t.Fatalf("%v; want ErrNothingArrived naming %s", err, addr)
+	}
+
+	units := testrtsp.Clip(t, 2, 5)
+	s := newSender(t, port)
+	s.pt = 97
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+				s.send(i, units[i%2])
+			}
+		}
+	}()
+	_, err = ListenRTP(addr, 0, WithTimeout(500*time.Millisecond))
+	if !errors.Is(err, ErrNothingArrived) || !strings.Contains(err.Error(), "payload=97") {
+		t.Fatalf("%v; want ErrNothingArrived saying payload=97", err)
+	}
+}
+
+// A sender that keeps SPS and PPS out of the stream fails the read at its
+// third keyframe, saying what to set.
+func TestListenRTPWithoutParameterSetsSaysWhatToSet(t *testing.T) {
+	units := testrtsp.Clip(t, 15, 5) // keyframes at 0, 5 and 10
+	for i, au := range units {
+		units[i] = slicesOnly(au)
+	}
+	port := freePort(t)
+	s := newSender(t, port)
+	r := listen(t, s, port, units, WithTimeout(0))
+	for i := 1; i < len(units); i++ {
+		s.send(i, units[i])
+	}
+	_, err := readWithin(t, r, 5*time.Second)
+	if !errors.Is(err, paramsetwatch.ErrNoParameterSets) || !strings.Contains(err.Error(), "config-interval=-1") {
+		t.Fatalf("%v; want ErrNoParameterSets saying to set config-interval=-1", err)
+	}
+}
+
+// slicesOnly returns au without its parameter sets.
+func slicesOnly(au [][]byte) [][]byte {
+	var out [][]byte
+	for _, n := range au {
+		if t := h264.TypeOf(n); t != h264.NALUTypeSPS && t != h264.NALUTypePPS {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// A sender that restarts (a new synchronization source, its sequence
+// numbers and timestamps from anew) goes on in a new Epoch from its first
+// keyframe, and a port that then gets nothing for the timeout is lost.
+func TestListenRTPTakesARestartedSenderAsANewStream(t *testing.T) {
+	units := testrtsp.Clip(t, 10, 5)
+	port := freePort(t)
+	s := newSender(t, port)
+	r := listen(t, s, port, units, WithTimeout(time.Second))
+	first, err := readWithin(t, r, 5*time.Second)
+	if err != nil || !first.Key {
+		t.Fatalf("%v, first packet %+v", err, first)
+	}
+	s.ssrc, s.seq = 0x9999, 7
+	for i := 3; i < 10; i++ { // from inside a GOP: 3 and 4 are before its keyframe
+		s.send(i-3, units[i])
+	}
+	p, err := readWithin(t, r, 5*time.Second)
+	for err == nil && p.Epoch == first.Epoch { // the first unit may have come more than once
+		p, err = readWithin(t, r, 5*time.Second)
+	}
+	if err != nil || !p.Key || p.Seq != 0 || !bytes.Equal(p.Data[:4], []byte{0, 0, 0, 1}) {
+		t.Fatalf("%v; after the restart: key %v seq %d", err, p.Key, p.Seq)
+	}
+	if st := r.Stats(); st.Restarts != 1 || st.BeforeKeyframe != 2 {
+		t.Fatalf("stats %+v; want 1 restart, 2 pictures before its keyframe", st)
+	}
+	for err == nil {
+		_, err = readWithin(t, r, 5*time.Second)
+	}
+	if !errors.Is(err, ErrStreamLost) || !strings.Contains(err.Error(), "sent nothing for 1s") {
+		t.Fatalf("%v; want ErrStreamLost after the timeout", err)
+	}
+}
