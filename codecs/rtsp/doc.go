@@ -1,9 +1,10 @@
-// Package rtsp reads the H.264 video of RTSP cameras and servers in Go,
-// through gortsplib's RTSP client and gopline's own reading of RFC 6184's
+// Package rtsp reads H.264 over RTP in Go: the video of RTSP cameras and
+// servers (Open, through gortsplib's RTSP client) and what an RTP sender
+// sends to a port (ListenRTP), with gopline's own reading of RFC 6184's
 // RTP payloads.
 //
 // A camera's access unit is handed on at its last RTP packet, the one with
-// the marker bit: FFmpeg's RTSP demuxer drops that bit, and its H.264
+// the marker bit: FFmpeg's RTP demuxers drop that bit, and its H.264
 // parser knows a unit ended only when the next one begins, a frame
 // interval later (a fifth of a second at 5 frames/s). Loss is known from
 // the RTP sequence numbers, so a picture that lost packets is left out
