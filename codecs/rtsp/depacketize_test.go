@@ -238,8 +238,9 @@ func FuzzDepacketize(f *testing.F) {
 				units, _ := d.push(&pkt)
 				at := times.unwrap(pkt.Timestamp)
 				for _, u := range units {
-					if p, offset := m.packet(u, at-int64(int32(pkt.Timestamp-u.timestamp))); p != nil && offset < 0 {
-						t.Fatalf("composition offset %v", offset)
+					pts := at - int64(int32(pkt.Timestamp-u.timestamp))
+					if p, dts := m.packet(u, pts); p != nil && dts > pts {
+						t.Fatalf("decode time %d after presentation %d", dts, pts)
 					}
 					size := 0
 					for _, n := range u.nalus {

@@ -41,31 +41,31 @@ func newPacketMaker(stats *Stats, sps, pps []byte) *packetMaker {
 
 // packet returns the Packet of au, whose presentation time is pts (in the
 // 90 kHz clock of H.264 over RTP, from the stream's first packet), with its
-// decode time's distance before it; or nil when the unit is left out,
+// decode time in the same clock; or nil when the unit is left out,
 // counted in the stats.
-func (m *packetMaker) packet(au accessUnit, pts int64) (*media.Packet, time.Duration) {
+func (m *packetMaker) packet(au accessUnit, pts int64) (*media.Packet, int64) {
 	nalus := h264.DropRepeatedParamSets(au.nalus)
 	if au.afterLoss && m.seenKey {
 		m.broken = true
 	}
 	if !au.whole {
 		m.leaveOut()
-		return nil, 0
+		return nil, pts
 	}
 	m.params.Update(nalus)
 	key := h264.IsRandomAccess(nalus)
 	switch {
 	case !key && !m.seenKey:
 		m.stats.BeforeKeyframe++
-		return nil, 0
+		return nil, pts
 	case !key && m.broken:
 		m.stats.Damaged++
-		return nil, 0
+		return nil, pts
 	}
 	fixed, err := m.params.Prepend(nalus)
 	if err != nil { // a keyframe whose parameter sets never came
 		m.leaveOut()
-		return nil, 0
+		return nil, pts
 	}
 	if key {
 		m.seenKey, m.broken, m.gop = true, false, m.seq
@@ -76,7 +76,7 @@ func (m *packetMaker) packet(au accessUnit, pts int64) (*media.Packet, time.Dura
 		Seq: m.seq, GOP: m.gop, Epoch: m.epoch, Width: m.width, Height: m.height,
 	}
 	m.seq++
-	return p, m.compositionOffset(fixed, pts)
+	return p, m.decodeTime(fixed, pts)
 }
 
 // leaveOut counts a unit left out and breaks the chain until a keyframe.
@@ -89,11 +89,11 @@ func (m *packetMaker) leaveOut() {
 	m.broken = true
 }
 
-// compositionOffset is how long after its decode time the unit nalus,
-// presented at pts, is shown: zero but for a camera that sends B-frames,
-// whose decode times the pictures' order counts give (RTP carries only
-// presentation times). Decode times never go back.
-func (m *packetMaker) compositionOffset(nalus [][]byte, pts int64) time.Duration {
+// decodeTime is when the unit nalus, presented at pts, is decoded: pts but
+// for a camera that sends B-frames, whose decode times the pictures' order
+// counts give (RTP carries only presentation times). Decode times never go
+// back, nor come after their presentation.
+func (m *packetMaker) decodeTime(nalus [][]byte, pts int64) int64 {
 	dts, err := m.dts.Extract(nalus, pts)
 	if err != nil || dts > pts {
 		dts = pts
@@ -102,7 +102,7 @@ func (m *packetMaker) compositionOffset(nalus [][]byte, pts int64) time.Duration
 		dts = min(m.lastDTS, pts)
 	}
 	m.lastDTS = dts
-	return ticks(pts - dts)
+	return dts
 }
 
 // clockRate is the RTP clock of H.264 (RFC 6184 8.2.1).

@@ -4,14 +4,17 @@ import (
 	"bytes"
 	"errors"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/bluenviron/gortsplib/v4/pkg/format"
+	"github.com/gopline/gopline/codecs/ffmpeg"
 	"github.com/gopline/gopline/codecs/h264"
 	"github.com/gopline/gopline/internal/paramsetwatch"
+	"github.com/gopline/gopline/internal/testclip"
 	"github.com/gopline/gopline/internal/testrtsp"
 )
 
@@ -23,6 +26,8 @@ type sender struct {
 	pt   uint8
 	ssrc uint32
 	seq  uint16
+	// at is unit i's RTP timestamp; nil: i at 25 frames/s.
+	at func(i int) uint32
 }
 
 // freePort returns a port of the loopback free for UDP.
@@ -59,6 +64,9 @@ func (s *sender) send(i int, au [][]byte) {
 	}
 	for _, p := range pkts {
 		p.SequenceNumber, p.Timestamp, p.SSRC = s.seq, uint32(i*3600), s.ssrc
+		if s.at != nil {
+			p.Timestamp = s.at(i)
+		}
 		s.seq++
 		b, err := p.Marshal()
 		if err != nil {
@@ -213,5 +221,73 @@ func TestListenRTPTakesARestartedSenderAsANewStream(t *testing.T) {
 	}
 	if !errors.Is(err, ErrStreamLost) || !strings.Contains(err.Error(), "sent nothing for 1s") {
 		t.Fatalf("%v; want ErrStreamLost after the timeout", err)
+	}
+}
+
+// A sender of B-frames sends its pictures in decode order with their
+// presentation times: each packet keeps decode order and carries its
+// composition offset, its decode times never going back, and every packet
+// decodes.
+func TestListenRTPGivesBFramesTheirDecodeTimes(t *testing.T) {
+	path := testclip.Make(t, "bframes.h264", 20, 10, "-c:v", "libx264", "-bf", "2", "-g", "10", "-pix_fmt", "yuv420p")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nalus, err := h264.SplitAnnexB(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	units := testrtsp.AccessUnits(nalus)
+	// Each unit's presentation time, from its slice header.
+	var order h264.AccessUnitOrder
+	display := make([]uint64, len(units))
+	for _, au := range units {
+		if err := order.Push(au); err != nil {
+			t.Fatal(err)
+		}
+		for p, ok := order.Pop(); ok; p, ok = order.Pop() {
+			display[p.Decode] = p.Display
+		}
+	}
+	order.Flush()
+	for p, ok := order.Pop(); ok; p, ok = order.Pop() {
+		display[p.Decode] = p.Display
+	}
+	port := freePort(t)
+	s := newSender(t, port)
+	s.at = func(i int) uint32 { return uint32(display[i]+2) * 9000 } // 10 frames/s, two frames of reorder delay
+	r := listen(t, s, port, units, WithTimeout(0))
+	dec, err := ffmpeg.NewH264Decoder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dec.Close()
+	for i := 1; i < len(units); i++ {
+		s.send(i, units[i])
+	}
+	var last time.Time
+	reordered := 0
+	for n := 0; n < len(units)-1; n++ {
+		p, err := readWithin(t, r, 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 && p.DecodeTime().Before(last) {
+			t.Fatalf("packet %d: decode time %v before the one before", n, p.DecodeTime().Sub(last))
+		}
+		if p.CompositionOffset < 0 {
+			t.Fatalf("packet %d: composition offset %v", n, p.CompositionOffset)
+		}
+		if p.CompositionOffset > 0 {
+			reordered++
+		}
+		last = p.DecodeTime()
+		if _, err := dec.Decode(p); err != nil {
+			t.Fatalf("packet %d: %v", n, err)
+		}
+	}
+	if reordered == 0 {
+		t.Fatal("no packet carries a composition offset")
 	}
 }

@@ -338,12 +338,14 @@ func (r *Reader) take(in received) {
 		}
 		// A unit that a new timestamp ended is before the packet's own.
 		pts := at - int64(int32(in.pkt.Timestamp-au.timestamp))
-		p, offset := r.maker.packet(au, pts)
+		p, dts := r.maker.packet(au, pts)
 		if p == nil {
 			continue
 		}
-		p.CaptureTime = r.clock.at(pts, in.at)
-		p.CompositionOffset = offset
+		// The clock follows decode times, which come in order; a B-frame
+		// camera's pictures are presented later by their offsets.
+		p.CompositionOffset = ticks(pts - dts)
+		p.CaptureTime = r.clock.at(dts, in.at).Add(p.CompositionOffset)
 		r.ready = append(r.ready, p)
 	}
 }
