@@ -9,12 +9,13 @@ import "time"
 // for a while and then lets them through at once stays under it.
 const maxLag = 2 * time.Second
 
-// liveClock gives a live stream's pictures capture times: the moment of
-// the stream's first packet plus each picture's RTP time since, so that
-// the pictures keep their camera's spacing whatever the network's jitter.
-// No capture time is later than the moment its packet came: a packet that
-// comes earlier than its time (the first one came late) moves the start
-// earlier. A time more than maxLag behind its packet's coming, or ahead of
+// liveClock gives a live stream's pictures their times: the moment of the
+// stream's first packet plus each picture's RTP time since, so that the
+// pictures keep their camera's spacing whatever the network's jitter. It
+// is given decode times, which packets come in the order of (a B-frame's
+// presentation is its offset later). No time is later than the moment its
+// packet came: a packet that comes earlier than its time (the first one
+// came late) moves the start earlier. A time more than maxLag behind its packet's coming, or ahead of
 // it, starts the clock over from that moment, so an outage stays a gap.
 //
 // The zero value is ready to use.

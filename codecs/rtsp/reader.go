@@ -49,8 +49,9 @@ type received struct {
 // until the next keyframe, and counted in Stats.
 //
 // Capture times are the stream's own: the moment of its first packet plus
-// each picture's RTP time since (see liveClock). Passed-through B-frames
-// keep decode order and carry their composition offset.
+// each picture's RTP time since (see liveClock). A B-frame camera's
+// Packets keep decode order and carry their composition offsets, their
+// decode times read from their RTP times and the pictures' order counts.
 //
 // A Reader is not safe for concurrent use; Close may be called from any
 // goroutine, and ends a ReadPacket that waits.
