@@ -260,7 +260,9 @@ func (r *Reader) accessUnit(data []byte) (*media.Packet, error) {
 			r.rateFromFirstSPS(fixed)
 		}
 		r.seenKey, r.gopStart = true, r.seq
-		r.width, r.height = spsSize(fixed, r.width, r.height)
+		if w, h, ok := h264.PictureSize(fixed); ok {
+			r.width, r.height = w, h
+		}
 	}
 	p := &media.Packet{
 		Codec: media.H264, Data: data, Key: key,
@@ -276,23 +278,6 @@ func (r *Reader) accessUnit(data []byte) (*media.Packet, error) {
 
 // annexBStart is the start code in front of every Annex B NAL unit.
 var annexBStart = []byte{0, 0, 1}
-
-// spsSize returns the picture size, after cropping, of the last SPS among
-// an IDR access unit's NAL units: the size of its GOP, which may differ from
-// the stream's first (a camera that changed resolution, files joined). It
-// returns width and height when there is no SPS it can read.
-func spsSize(nalus [][]byte, width, height int) (int, int) {
-	for i := len(nalus) - 1; i >= 0; i-- {
-		if h264.TypeOf(nalus[i]) != h264.NALUTypeSPS {
-			continue
-		}
-		if sps, err := h264.ParseSPS(nalus[i]); err == nil {
-			return sps.Width(), sps.Height()
-		}
-		break
-	}
-	return width, height
-}
 
 // jpegPacket turns one demuxed MJPEG packet, which it keeps, into a JPEG
 // Packet: every one is a keyframe.

@@ -123,3 +123,22 @@ func croppedSize(coded, crop int64) int {
 	}
 	return int(coded - crop)
 }
+
+// PictureSize returns the picture size, after cropping, that the last SPS
+// among an access unit's NAL units gives: the size of the GOP a keyframe
+// begins, which may differ from the stream's first (a camera that changed
+// resolution, files joined). ok is false when the last SPS cannot be read,
+// or there is none.
+func PictureSize(nalus [][]byte) (width, height int, ok bool) {
+	for i := len(nalus) - 1; i >= 0; i-- {
+		if TypeOf(nalus[i]) != NALUTypeSPS {
+			continue
+		}
+		sps, err := ParseSPS(nalus[i])
+		if err != nil {
+			return 0, 0, false
+		}
+		return sps.Width(), sps.Height(), true
+	}
+	return 0, 0, false
+}

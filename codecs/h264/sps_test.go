@@ -375,3 +375,27 @@ func BenchmarkParseSPS(b *testing.B) {
 		}
 	}
 }
+
+// PictureSize reads the last SPS of an access unit, as a keyframe that
+// repeats a changed one carries it last.
+func TestPictureSizeIsTheLastSPSs(t *testing.T) {
+	small := buildSPS(validSPS) // 22x18 macroblocks
+	big := validSPS
+	big.widthMBsMinus1, big.heightMapUnitsMinus1 = 39, 29
+	for _, c := range []struct {
+		name          string
+		nalus         [][]byte
+		width, height int
+		ok            bool
+	}{
+		{"one", [][]byte{small, {0x68, 0xce}, {0x65, 0x88}}, 352, 288, true},
+		{"the last of two", [][]byte{small, buildSPS(big), {0x65, 0x88}}, 640, 480, true},
+		{"none", [][]byte{{0x65, 0x88}}, 0, 0, false},
+		{"the last unreadable", [][]byte{small, {0x67, 0x4d}}, 0, 0, false},
+	} {
+		w, h, ok := PictureSize(c.nalus)
+		if w != c.width || h != c.height || ok != c.ok {
+			t.Errorf("%s: %dx%d %v, want %dx%d %v", c.name, w, h, ok, c.width, c.height, c.ok)
+		}
+	}
+}

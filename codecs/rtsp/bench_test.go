@@ -26,26 +26,7 @@ import (
 func BenchmarkRTSPHandOn(b *testing.B) {
 	const rate, pictures = 10, 40
 	units := testrtsp.Clip(b, 2*rate, rate)
-	readers := []struct {
-		name string
-		open func(url string) (func() (*media.Packet, error), func(), error)
-	}{
-		{"gopline", func(url string) (func() (*media.Packet, error), func(), error) {
-			r, err := Open(url)
-			if err != nil {
-				return nil, nil, err
-			}
-			return r.ReadPacket, func() { r.Close() }, nil
-		}},
-		{"ffmpeg", func(url string) (func() (*media.Packet, error), func(), error) {
-			r, err := ffmpeg.OpenReader(url, ffmpeg.WithPassthrough())
-			if err != nil {
-				return nil, nil, err
-			}
-			return r.ReadPacket, func() { r.Close() }, nil
-		}},
-	}
-	for _, rd := range readers {
+	for _, rd := range handOnReaders(func(url string) (*Reader, error) { return Open(url) }) {
 		b.Run(rd.name, func(b *testing.B) {
 			var firsts, ages []time.Duration
 			for b.Loop() {
@@ -92,26 +73,7 @@ func BenchmarkRTPHandOn(b *testing.B) {
 		b.Skip("gst-launch-1.0 is not installed")
 	}
 	const pictures = 40
-	readers := []struct {
-		name string
-		open func(url string) (func() (*media.Packet, error), func(), error)
-	}{
-		{"gopline", func(url string) (func() (*media.Packet, error), func(), error) {
-			r, err := ListenRTP(url, 0)
-			if err != nil {
-				return nil, nil, err
-			}
-			return r.ReadPacket, func() { r.Close() }, nil
-		}},
-		{"ffmpeg", func(url string) (func() (*media.Packet, error), func(), error) {
-			r, err := ffmpeg.OpenReader(url, ffmpeg.WithPassthrough())
-			if err != nil {
-				return nil, nil, err
-			}
-			return r.ReadPacket, func() { r.Close() }, nil
-		}},
-	}
-	for _, rd := range readers {
+	for _, rd := range handOnReaders(func(url string) (*Reader, error) { return ListenRTP(url, 0) }) {
 		b.Run(rd.name, func(b *testing.B) {
 			var firsts, ages []time.Duration
 			for b.Loop() {
@@ -158,6 +120,32 @@ func freePortOf(b *testing.B) int {
 	}
 	defer c.Close()
 	return c.LocalAddr().(*net.UDPAddr).Port
+}
+
+// handOnReader opens a reader of a URL, giving its read and its close.
+type handOnReader struct {
+	name string
+	open func(url string) (func() (*media.Packet, error), func(), error)
+}
+
+// handOnReaders are gopline's reader, opened by open, and FFmpeg's.
+func handOnReaders(open func(url string) (*Reader, error)) []handOnReader {
+	return []handOnReader{
+		{"gopline", func(url string) (func() (*media.Packet, error), func(), error) {
+			r, err := open(url)
+			if err != nil {
+				return nil, nil, err
+			}
+			return r.ReadPacket, func() { r.Close() }, nil
+		}},
+		{"ffmpeg", func(url string) (func() (*media.Packet, error), func(), error) {
+			r, err := ffmpeg.OpenReader(url, ffmpeg.WithPassthrough())
+			if err != nil {
+				return nil, nil, err
+			}
+			return r.ReadPacket, func() { r.Close() }, nil
+		}},
+	}
 }
 
 func median(d []time.Duration) time.Duration {

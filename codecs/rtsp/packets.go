@@ -69,7 +69,9 @@ func (m *packetMaker) packet(au accessUnit, pts int64) (*media.Packet, int64) {
 	}
 	if key {
 		m.seenKey, m.broken, m.gop = true, false, m.seq
-		m.width, m.height = spsSize(fixed, m.width, m.height)
+		if w, h, ok := h264.PictureSize(fixed); ok {
+			m.width, m.height = w, h
+		}
 	}
 	p := &media.Packet{
 		Codec: media.H264, Data: h264.JoinAnnexB(fixed), Key: key,
@@ -111,19 +113,4 @@ const clockRate = 90000
 // ticks returns n ticks of the 90 kHz clock as a duration.
 func ticks(n int64) time.Duration {
 	return time.Duration(n/clockRate)*time.Second + time.Duration(n%clockRate)*time.Second/clockRate
-}
-
-// spsSize returns the picture size, after cropping, of the last SPS among
-// a keyframe's NAL units, else width and height.
-func spsSize(nalus [][]byte, width, height int) (int, int) {
-	for i := len(nalus) - 1; i >= 0; i-- {
-		if h264.TypeOf(nalus[i]) != h264.NALUTypeSPS {
-			continue
-		}
-		if sps, err := h264.ParseSPS(nalus[i]); err == nil {
-			return sps.Width(), sps.Height()
-		}
-		break
-	}
-	return width, height
 }

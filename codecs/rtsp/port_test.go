@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"net"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,7 +13,6 @@ import (
 	"github.com/gopline/gopline/codecs/ffmpeg"
 	"github.com/gopline/gopline/codecs/h264"
 	"github.com/gopline/gopline/internal/paramsetwatch"
-	"github.com/gopline/gopline/internal/testclip"
 	"github.com/gopline/gopline/internal/testrtsp"
 )
 
@@ -229,16 +227,7 @@ func TestListenRTPTakesARestartedSenderAsANewStream(t *testing.T) {
 // composition offset, its decode times never going back, and every packet
 // decodes.
 func TestListenRTPGivesBFramesTheirDecodeTimes(t *testing.T) {
-	path := testclip.Make(t, "bframes.h264", 20, 10, "-c:v", "libx264", "-bf", "2", "-g", "10", "-pix_fmt", "yuv420p")
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	nalus, err := h264.SplitAnnexB(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	units := testrtsp.AccessUnits(nalus)
+	units := testrtsp.ClipOf(t, "bframes.h264", 20, 10, "-c:v", "libx264", "-bf", "2", "-g", "10", "-pix_fmt", "yuv420p")
 	// Each unit's presentation time, from its slice header.
 	var order h264.AccessUnitOrder
 	display := make([]uint64, len(units))

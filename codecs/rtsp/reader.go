@@ -15,6 +15,7 @@ import (
 	"github.com/bluenviron/gortsplib/v4/pkg/description"
 	"github.com/bluenviron/gortsplib/v4/pkg/format"
 	"github.com/bluenviron/gortsplib/v4/pkg/liberrors"
+	"github.com/gopline/gopline/codecs/h264"
 	"github.com/gopline/gopline/internal/credentials"
 	"github.com/gopline/gopline/internal/paramsetwatch"
 	"github.com/gopline/gopline/media"
@@ -165,21 +166,21 @@ func (r *Reader) setUp(u *base.URL) error {
 	if end, ok := recordingEnd(res.Body); ok {
 		return fmt.Errorf("%w: %q is %s long (its range)", ErrRecorded, r.shown, end)
 	}
-	var h264 *format.H264
-	medi := desc.FindFormat(&h264)
+	var forma *format.H264
+	medi := desc.FindFormat(&forma)
 	if medi == nil {
 		return fmt.Errorf("%w: %q offers %s", ErrNotH264, r.shown, offered(desc))
 	}
-	if h264.PacketizationMode > 1 {
+	if forma.PacketizationMode > 1 {
 		return fmt.Errorf("%w: %q sends H.264 in RTP's interleaved mode", ErrNotH264, r.shown)
 	}
-	r.maker = newPacketMaker(&r.stats, h264.SPS, h264.PPS)
-	r.sets.Off = len(h264.SPS) > 0 && len(h264.PPS) > 0 // out of band
-	r.maker.width, r.maker.height = spsSize([][]byte{h264.SPS}, 0, 0)
+	r.maker = newPacketMaker(&r.stats, forma.SPS, forma.PPS)
+	r.sets.Off = len(forma.SPS) > 0 && len(forma.PPS) > 0 // out of band
+	r.maker.width, r.maker.height, _ = h264.PictureSize([][]byte{forma.SPS})
 	if _, err := r.client.Setup(desc.BaseURL, medi, 0, 0); err != nil {
 		return r.refused(err)
 	}
-	r.client.OnPacketRTP(medi, h264, func(pkt *rtp.Packet) { r.queue(pkt) })
+	r.client.OnPacketRTP(medi, forma, func(pkt *rtp.Packet) { r.queue(pkt) })
 	if _, err := r.client.Play(nil); err != nil {
 		return r.refused(err)
 	}

@@ -14,8 +14,15 @@ import (
 // for Start.
 func Clip(t testing.TB, n, rate int) [][][]byte {
 	t.Helper()
-	path := testclip.Make(t, "camera.h264", n, rate, "-c:v", "libx264", "-bf", "0",
-		"-g", strconv.Itoa(rate), "-pix_fmt", "yuv420p")
+	return ClipOf(t, "camera.h264", n, rate, "-c:v", "libx264", "-bf", "0", "-g", strconv.Itoa(rate), "-pix_fmt", "yuv420p")
+}
+
+// ClipOf makes n frames of raw H.264 at rate frames/s, with the ffmpeg
+// command's output options args (testclip.Make), and returns its access
+// units.
+func ClipOf(t testing.TB, name string, n, rate int, args ...string) [][][]byte {
+	t.Helper()
+	path := testclip.Make(t, name, n, rate, args...)
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
