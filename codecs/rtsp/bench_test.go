@@ -24,32 +24,14 @@ import (
 //
 //	go test -run XXX -bench BenchmarkRTSPHandOn -benchtime 5x ./codecs/rtsp/
 func BenchmarkRTSPHandOn(b *testing.B) {
-	const rate, pictures = 10, 40
+	const rate = 10
 	units := testrtsp.Clip(b, 2*rate, rate)
 	for _, rd := range handOnReaders(func(url string) (*Reader, error) { return Open(url) }) {
 		b.Run(rd.name, func(b *testing.B) {
 			var firsts, ages []time.Duration
 			for b.Loop() {
 				cam := testrtsp.Start(b, units, rate)
-				start := time.Now()
-				read, closeReader, err := rd.open(cam.URL())
-				if err != nil {
-					b.Fatal(err)
-				}
-				for n := range pictures {
-					p, err := read()
-					if err != nil {
-						b.Fatal(err)
-					}
-					now := time.Now()
-					if n == 0 {
-						firsts = append(firsts, now.Sub(start))
-					}
-					if n >= pictures/2 { // the steady state, past what the open held
-						ages = append(ages, now.Sub(p.CaptureTime))
-					}
-				}
-				closeReader()
+				rd.measure(b, cam.URL(), &firsts, &ages)
 				cam.Stop()
 			}
 			b.ReportMetric(float64(median(firsts))/1e6, "first-ms")
@@ -72,7 +54,6 @@ func BenchmarkRTPHandOn(b *testing.B) {
 	if err != nil {
 		b.Skip("gst-launch-1.0 is not installed")
 	}
-	const pictures = 40
 	for _, rd := range handOnReaders(func(url string) (*Reader, error) { return ListenRTP(url, 0) }) {
 		b.Run(rd.name, func(b *testing.B) {
 			var firsts, ages []time.Duration
@@ -84,25 +65,7 @@ func BenchmarkRTPHandOn(b *testing.B) {
 				if err := sender.Start(); err != nil {
 					b.Fatal(err)
 				}
-				start := time.Now()
-				read, closeReader, err := rd.open("rtp://127.0.0.1:" + strconv.Itoa(port))
-				if err != nil {
-					b.Fatal(err)
-				}
-				for n := range pictures {
-					p, err := read()
-					if err != nil {
-						b.Fatal(err)
-					}
-					now := time.Now()
-					if n == 0 {
-						firsts = append(firsts, now.Sub(start))
-					}
-					if n >= pictures/2 {
-						ages = append(ages, now.Sub(p.CaptureTime))
-					}
-				}
-				closeReader()
+				rd.measure(b, "rtp://127.0.0.1:"+strconv.Itoa(port), &firsts, &ages)
 				_ = sender.Process.Kill()
 				_ = sender.Wait()
 			}
@@ -126,6 +89,35 @@ func freePortOf(b *testing.B) int {
 type handOnReader struct {
 	name string
 	open func(url string) (func() (*media.Packet, error), func(), error)
+}
+
+// handOnPictures are the pictures a round reads: the ages are those of
+// the last half, past anything the open held back.
+const handOnPictures = 40
+
+// measure opens the reader of url, reads handOnPictures, and adds to
+// firsts how long after the open began the first came, and to ages how
+// old each of the last half was when it came.
+func (rd handOnReader) measure(b *testing.B, url string, firsts, ages *[]time.Duration) {
+	start := time.Now()
+	read, closeReader, err := rd.open(url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer closeReader()
+	for n := range handOnPictures {
+		p, err := read()
+		if err != nil {
+			b.Fatal(err)
+		}
+		now := time.Now()
+		if n == 0 {
+			*firsts = append(*firsts, now.Sub(start))
+		}
+		if n >= handOnPictures/2 {
+			*ages = append(*ages, now.Sub(p.CaptureTime))
+		}
+	}
 }
 
 // handOnReaders are gopline's reader, opened by open, and FFmpeg's.
