@@ -41,7 +41,8 @@ type received struct {
 	at  time.Time
 }
 
-// Reader reads the H.264 video of an RTSP camera or server as Packets.
+// Reader reads the H.264 video of an RTSP camera or server (Open), or what
+// an RTP sender sends to a port (ListenRTP), as Packets.
 // Each access unit is handed on as soon as its last RTP packet came (the
 // one with the marker bit), a frame sooner than a reader that waits for
 // the next unit to know the last one ended. Packets before the first
@@ -62,7 +63,6 @@ type Reader struct {
 	cfg    config
 	client *gortsplib.Client // an RTSP session's; nil for a port (ListenRTP)
 	port   *port             // a port's; nil for an RTSP session
-	info   Info
 	// closeConn ends the connection, which ends its wait (watch).
 	closeConn func()
 
@@ -84,14 +84,6 @@ type Reader struct {
 	clock  liveClock
 	stats  Stats
 	closed sync.Once
-}
-
-// Info describes the stream a Reader reads.
-type Info struct {
-	// Width and Height are the pictures' size as the session description's
-	// parameter sets give it, 0 when it gives none (the first keyframe's
-	// Packet then says).
-	Width, Height int
 }
 
 // Open connects to the RTSP server at url (rtsp://[USER:PASSWORD@]HOST[:PORT]/PATH),
@@ -184,7 +176,6 @@ func (r *Reader) setUp(u *base.URL) error {
 	if _, err := r.client.Play(nil); err != nil {
 		return r.refused(err)
 	}
-	r.info = Info{Width: r.maker.width, Height: r.maker.height}
 	return nil
 }
 
@@ -267,9 +258,6 @@ func (r *Reader) watch(wait func() error) {
 	r.err = wait()
 	close(r.ended)
 }
-
-// Info describes the stream.
-func (r *Reader) Info() Info { return r.info }
 
 // Stats returns what the Reader left out so far.
 func (r *Reader) Stats() Stats {
