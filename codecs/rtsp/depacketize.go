@@ -26,6 +26,15 @@ const (
 	fuB    = 29
 )
 
+// lateWindow is how far behind the next expected sequence number a packet
+// is taken for a duplicate, or for one that came after its gap was taken
+// for a loss, and dropped; further back, it is a sender that restarted
+// its numbering, a gap like any other.
+const lateWindow = 64
+
+// errLate is a packet push dropped: see lateWindow.
+var errLate = errors.New("RTP packet behind the stream (a duplicate, or late)")
+
 // errPayload is an RTP payload that is not H.264 in RFC 6184's
 // non-interleaved modes.
 var errPayload = errors.New("not an RFC 6184 H.264 payload")
@@ -78,10 +87,14 @@ type depacketizer struct {
 // while a unit is under way, one at its last packet, or two when a sender
 // without marker bits begins a unit that is itself complete at once. An
 // error says what was wrong with the packet; its unit is not whole, and
-// the depacketizer goes on with the next packet.
+// the depacketizer goes on with the next packet. A packet a little behind
+// the stream (errLate) is dropped and changes nothing.
 func (d *depacketizer) push(pkt *rtp.Packet) ([]accessUnit, error) {
 	var out []accessUnit
 	if d.started && pkt.SequenceNumber != d.next {
+		if behind := int16(d.next - pkt.SequenceNumber); behind > 0 && behind <= lateWindow {
+			return nil, errLate
+		}
 		d.gap()
 	}
 	d.started, d.next = true, pkt.SequenceNumber+1

@@ -3,8 +3,10 @@ package rtsp
 import (
 	"bytes"
 	"testing"
+	"time"
 
 	"github.com/gopline/gopline/codecs/h264"
+	"github.com/pion/rtp"
 )
 
 // The made-up stream of depacketize_test as whole units: a keyframe
@@ -63,5 +65,20 @@ func TestPacketMakerLeavesOutAKeyframeWithoutParameterSets(t *testing.T) {
 	}
 	if st.BeforeKeyframe != 1 {
 		t.Fatalf("stats %+v", st)
+	}
+}
+
+// The watch for parameter sets counts whole keyframes only: one the
+// network broke says nothing of the sender, and must not spend the watch's
+// one error.
+func TestReaderWatchesWholeKeyframesForParameterSets(t *testing.T) {
+	r := newReader("rtp://127.0.0.1:5000", defaultConfig())
+	r.maker = newPacketMaker(&r.stats, nil, nil)
+	for i, unit := range [][]byte{idrFirst, idrFirst, idrLater, idrFirst} {
+		r.take(received{pkt: &rtp.Packet{Header: rtp.Header{SequenceNumber: uint16(i), Timestamp: uint32(i * 3600), Marker: true},
+			Payload: unit}, at: time.Now()})
+		if failed := r.failed != nil; failed != (i == 3) {
+			t.Fatalf("after unit %d: failed %v (%v)", i, failed, r.failed)
+		}
 	}
 }

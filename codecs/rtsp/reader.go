@@ -313,16 +313,19 @@ func (r *Reader) take(in received) {
 		r.restart()
 	}
 	r.fresh, r.ssrc = false, in.pkt.SSRC
-	if r.units.started && in.pkt.SequenceNumber != r.units.next {
-		r.stats.LostPackets += int(in.pkt.SequenceNumber - r.units.next)
+	if gap := int16(in.pkt.SequenceNumber - r.units.next); r.units.started && gap > 0 {
+		r.stats.LostPackets += int(gap)
 	}
-	at := r.times.unwrap(in.pkt.Timestamp)
 	units, err := r.units.push(in.pkt)
+	if errors.Is(err, errLate) {
+		return // a duplicate, or one that came after its gap was taken for a loss
+	}
 	if err != nil {
 		r.log().Debug().Str("location", r.shown).Err(err).Uint16("rtp_seq", in.pkt.SequenceNumber).Msg("RTP packet refused")
 	}
+	at := r.times.unwrap(in.pkt.Timestamp)
 	for _, au := range units {
-		if err := r.sets.CheckUnits(au.nalus, r.shown); err != nil && au.whole {
+		if err := r.checkSets(au); err != nil {
 			r.failed = err
 			return
 		}
@@ -338,6 +341,16 @@ func (r *Reader) take(in received) {
 		p.CaptureTime = r.clock.at(dts, in.at).Add(p.CompositionOffset)
 		r.ready = append(r.ready, p)
 	}
+}
+
+// checkSets watches au, when whole (a broken one says nothing of the
+// sender), for keyframes that come without their parameter sets
+// (paramsetwatch).
+func (r *Reader) checkSets(au accessUnit) error {
+	if !au.whole {
+		return nil
+	}
+	return r.sets.CheckUnits(au.nalus, r.shown)
 }
 
 // restart begins the stream anew for a sender that restarted (its
