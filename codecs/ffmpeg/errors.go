@@ -2,10 +2,10 @@ package ffmpeg
 
 import (
 	"errors"
-	"github.com/gopline/gopline/internal/paramsetwatch"
 	"syscall"
 
 	"github.com/asticode/go-astiav"
+	"github.com/gopline/gopline/internal/paramsetwatch"
 )
 
 // Sentinel errors of this package. Errors that come from FFmpeg itself wrap

@@ -3,7 +3,6 @@ package ffmpeg
 import (
 	"encoding/base64"
 	"fmt"
-	"github.com/gopline/gopline/internal/paramsetwatch"
 	"maps"
 	"net"
 	"strconv"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/asticode/go-astiav"
+	"github.com/gopline/gopline/internal/paramsetwatch"
 )
 
 // An rtp:// location is a port that RTP packets are sent to, as

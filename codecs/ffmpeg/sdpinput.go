@@ -3,7 +3,6 @@ package ffmpeg
 import (
 	"bytes"
 	"fmt"
-	"github.com/gopline/gopline/internal/paramsetwatch"
 	"io"
 	"maps"
 	"os"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/asticode/go-astiav"
+	"github.com/gopline/gopline/internal/paramsetwatch"
 )
 
 // IsSessionFile reports whether url is a session description file (an

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/gopline/gopline/internal/paramsetwatch"
 	"maps"
 	"os"
 	"os/exec"
@@ -16,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gopline/gopline/internal/paramsetwatch"
 	"github.com/gopline/gopline/internal/testclip"
 )
 
