@@ -41,6 +41,15 @@ func readsRTPInGo(cfg VideoSrcConfig) bool {
 		cfg.InputFormat == "" && len(cfg.InputOptions) == 0 && cfg.Stream == 0 && !cfg.Conceal
 }
 
+// readsSessionInGo reports whether a video source receives the RTP stream
+// its .sdp file describes with codecs/rtsp (rtsp.ListenSession), which
+// hands each H.264 picture on at its last RTP packet: an .sdp file given
+// none of FFmpeg's own choices (options=, input-format=, stream=,
+// conceal=true). A description of another codec is FFmpeg's.
+func readsSessionInGo(cfg VideoSrcConfig) bool {
+	return ffmpeg.IsSessionFile(cfg.Location) && cfg.InputFormat == "" && len(cfg.InputOptions) == 0 && cfg.Stream == 0 && !cfg.Conceal
+}
+
 // goTransports are the values of FFmpeg's rtsp_transport that codecs/rtsp
 // takes (rtsp.WithTransport); others (http, combinations) are FFmpeg's.
 var goTransports = map[string]bool{"udp": true, "tcp": true, "udp_multicast": true}
@@ -84,14 +93,8 @@ func (s *rtspSrc[T]) Start(env *pipeline.Env) error {
 	if t := s.cfg.InputOptions["rtsp_transport"]; t != "" {
 		opts = append(opts, rtsp.WithTransport(t))
 	}
-	var r *rtsp.Reader
-	var err error
-	if ffmpeg.IsRTP(s.cfg.Location) {
-		r, err = rtsp.ListenRTP(s.cfg.Location, s.cfg.RTPPayload, opts...)
-	} else {
-		r, err = rtsp.Open(s.cfg.Location, opts...)
-	}
-	if errors.Is(err, rtsp.ErrNotH264) || errors.Is(err, rtsp.ErrRecorded) {
+	r, err := s.open(opts)
+	if errors.Is(err, rtsp.ErrNotH264) || errors.Is(err, rtsp.ErrRecorded) || errors.Is(err, errSessionFIFO) {
 		env.Log.Info().Str("location", s.skips.location).Msgf("%v: reading it through FFmpeg", err)
 		s.viaFFmpeg = newVideoSrc(s.cfg, s.read, nil, s.formats)
 		return s.viaFFmpeg.Start(env)
@@ -120,6 +123,31 @@ func (s *rtspSrc[T]) Start(env *pipeline.Env) error {
 		return err
 	}
 	return nil
+}
+
+// errSessionFIFO is an .sdp location that is a FIFO, whose description
+// FFmpeg's sdp demuxer reads as it comes.
+var errSessionFIFO = errors.New("the session description is a FIFO")
+
+// open opens the reader of the source's location: an RTSP session, an
+// rtp:// port, or the stream an .sdp file describes, read anew at each
+// opening (a sender that restarts writes it again). A FIFO is FFmpeg's
+// (ffmpeg.ReadSessionFile does not read it).
+func (s *rtspSrc[T]) open(opts []rtsp.Option) (*rtsp.Reader, error) {
+	switch {
+	case ffmpeg.IsRTP(s.cfg.Location):
+		return rtsp.ListenRTP(s.cfg.Location, s.cfg.RTPPayload, opts...)
+	case ffmpeg.IsSessionFile(s.cfg.Location):
+		text, err := ffmpeg.ReadSessionFile(s.cfg.Location)
+		if err != nil {
+			return nil, err
+		}
+		if text == nil {
+			return nil, errSessionFIFO
+		}
+		return rtsp.ListenSession(s.cfg.Location, text, opts...)
+	}
+	return rtsp.Open(s.cfg.Location, opts...)
 }
 
 func (s *rtspSrc[T]) Stop() error {

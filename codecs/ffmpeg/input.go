@@ -137,7 +137,7 @@ func (r *Reader) openInput() error {
 		}
 	}
 	if readsSessionFile(r.url, r.cfg.inputFormat) {
-		text, err := checkSessionFile(r.url)
+		text, err := ReadSessionFile(r.url)
 		if err != nil {
 			return err
 		}

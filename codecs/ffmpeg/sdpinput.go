@@ -64,7 +64,7 @@ func withListenTimeout(options, given map[string]string, timeout time.Duration) 
 // (its SDP_MAX_SIZE): a session description is a few hundred bytes.
 const maxSessionFile = 16 << 10
 
-// checkSessionFile returns the text of the .sdp file at path, or an
+// ReadSessionFile returns the text of the .sdp file at path, or an
 // ErrSessionFile when it cannot be read, or describes no video stream (no
 // m=video line): what is wrong is the file, which reading it again would
 // meet again, not the network. Its RTP stream is not looked at.
@@ -73,7 +73,7 @@ const maxSessionFile = 16 << 10
 // the demuxer would not get, and its open would wait for a writer past the
 // pipeline's stop. The demuxer reads it through the Reader's pipe input
 // (see pipeInput).
-func checkSessionFile(path string) ([]byte, error) {
+func ReadSessionFile(path string) ([]byte, error) {
 	if st, err := os.Stat(path); err == nil && st.Mode()&os.ModeNamedPipe != 0 {
 		return nil, nil
 	}

@@ -44,12 +44,6 @@ type port struct {
 // sender that restarts (a new synchronization source) goes on as a new
 // Epoch from its first keyframe.
 func ListenRTP(location string, payload int, opts ...Option) (*Reader, error) {
-	cfg := defaultConfig()
-	for _, o := range opts {
-		if err := o(&cfg); err != nil {
-			return nil, err
-		}
-	}
 	if payload == 0 {
 		payload = 96
 	}
@@ -60,19 +54,34 @@ func ListenRTP(location string, payload int, opts ...Option) (*Reader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w %q: %w", ErrOpen, location, err)
 	}
+	return listen(location, addr, uint8(payload), nil, nil, opts)
+}
+
+// listen receives at addr the RTP stream of H.264 on payload, whose
+// parameter sets sps and pps are known out of band (or nil), calling it
+// name in errors.
+func listen(name string, addr *net.UDPAddr, payload uint8, sps, pps []byte, opts []Option) (*Reader, error) {
+	cfg := defaultConfig()
+	for _, o := range opts {
+		if err := o(&cfg); err != nil {
+			return nil, err
+		}
+	}
 	var conn *net.UDPConn
+	var err error
 	if addr.IP.IsMulticast() {
 		conn, err = net.ListenMulticastUDP("udp", nil, addr)
 	} else {
 		conn, err = net.ListenUDP("udp", addr)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w %q: %w", ErrOpen, location, err)
+		return nil, fmt.Errorf("%w %q: %w", ErrOpen, name, err)
 	}
 	_ = conn.SetReadBuffer(portReadBuffer)
-	r := newReader(location, cfg)
-	r.port = &port{conn: conn, payload: uint8(payload)}
-	r.maker = newPacketMaker(&r.stats, nil, nil)
+	r := newReader(name, cfg)
+	r.port = &port{conn: conn, payload: payload}
+	r.maker = newPacketMaker(&r.stats, sps, pps)
+	r.sets.Off = len(sps) > 0 && len(pps) > 0 // out of band
 	r.closeConn = func() { conn.Close() }
 	first := make(chan struct{})
 	go r.watch(func() error { return r.receive(first) })

@@ -76,9 +76,9 @@ func (s *sender) send(i int, au [][]byte) {
 	}
 }
 
-// listen opens a port and sends it unit 0 of units, which ListenRTP waits
+// listenSent opens a port and sends it unit 0 of units, which ListenRTP waits
 // for, from s.
-func listen(t *testing.T, s *sender, port int, units [][][]byte, opts ...Option) *Reader {
+func listenSent(t *testing.T, s *sender, port int, units [][][]byte, opts ...Option) *Reader {
 	t.Helper()
 	got := make(chan *Reader, 1)
 	go func() {
@@ -109,7 +109,7 @@ func TestListenRTPHandsOnEachPictureAsItCame(t *testing.T) {
 	units := testrtsp.Clip(t, 10, 5) // keyframes at 0 and 5
 	port := freePort(t)
 	s := newSender(t, port)
-	r := listen(t, s, port, units, WithTimeout(0))
+	r := listenSent(t, s, port, units, WithTimeout(0))
 	s.send(1, units[1])
 	p, err := readWithin(t, r, 5*time.Second)
 	for err == nil && p.Key { // unit 0, as often as listen sent it
@@ -167,7 +167,7 @@ func TestListenRTPWithoutParameterSetsSaysWhatToSet(t *testing.T) {
 	}
 	port := freePort(t)
 	s := newSender(t, port)
-	r := listen(t, s, port, units, WithTimeout(0))
+	r := listenSent(t, s, port, units, WithTimeout(0))
 	for i := 1; i < len(units); i++ {
 		s.send(i, units[i])
 	}
@@ -195,7 +195,7 @@ func TestListenRTPTakesARestartedSenderAsANewStream(t *testing.T) {
 	units := testrtsp.Clip(t, 10, 5)
 	port := freePort(t)
 	s := newSender(t, port)
-	r := listen(t, s, port, units, WithTimeout(time.Second))
+	r := listenSent(t, s, port, units, WithTimeout(time.Second))
 	first, err := readWithin(t, r, 5*time.Second)
 	if err != nil || !first.Key {
 		t.Fatalf("%v, first packet %+v", err, first)
@@ -246,7 +246,7 @@ func TestListenRTPGivesBFramesTheirDecodeTimes(t *testing.T) {
 	port := freePort(t)
 	s := newSender(t, port)
 	s.at = func(i int) uint32 { return uint32(display[i]+2) * 9000 } // 10 frames/s, two frames of reorder delay
-	r := listen(t, s, port, units, WithTimeout(0))
+	r := listenSent(t, s, port, units, WithTimeout(0))
 	dec, err := ffmpeg.NewH264Decoder()
 	if err != nil {
 		t.Fatal(err)
