@@ -15,7 +15,7 @@ import (
 // write), describes: its first video stream's port (on every interface;
 // a multicast group is joined), payload type, and the parameter sets of its
 // sprop-parameter-sets, which the stream's keyframes then need not carry.
-// name names the description in errors (its file). A description this
+// name names the description in errors (its file), beside its port. A description this
 // reader does not take (no H.264 video, H.264 in RTP's interleaved mode,
 // text it cannot read) gives an error wrapping ErrNotH264, for the caller
 // to read it another way; otherwise it is ListenRTP.
@@ -24,7 +24,12 @@ func ListenSession(name string, text []byte, opts ...Option) (*Reader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %q: %w", ErrNotH264, name, err)
 	}
-	return listen(name, addr, forma.PayloadTyp, forma.SPS, forma.PPS, opts)
+	r, err := listen(fmt.Sprintf("%s (UDP port %d)", name, addr.Port), addr, forma.PayloadTyp, forma.SPS, forma.PPS, opts)
+	if err != nil {
+		return nil, err
+	}
+	r.sets.File = true // its error says what the file could carry
+	return r, nil
 }
 
 // describedStream returns where text's first video stream is sent, and
