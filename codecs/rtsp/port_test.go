@@ -195,7 +195,7 @@ func TestListenRTPTakesARestartedSenderAsANewStream(t *testing.T) {
 	units := testrtsp.Clip(t, 10, 5)
 	port := freePort(t)
 	s := newSender(t, port)
-	r := listenSent(t, s, port, units, WithTimeout(time.Second))
+	r := listenSent(t, s, port, units, WithTimeout(2*time.Second))
 	first, err := readWithin(t, r, 5*time.Second)
 	if err != nil || !first.Key {
 		t.Fatalf("%v, first packet %+v", err, first)
@@ -217,7 +217,7 @@ func TestListenRTPTakesARestartedSenderAsANewStream(t *testing.T) {
 	for err == nil {
 		_, err = readWithin(t, r, 5*time.Second)
 	}
-	if !errors.Is(err, ErrStreamLost) || !strings.Contains(err.Error(), "sent nothing for 1s") {
+	if !errors.Is(err, ErrStreamLost) || !strings.Contains(err.Error(), "sent nothing for 2s") {
 		t.Fatalf("%v; want ErrStreamLost after the timeout", err)
 	}
 }
