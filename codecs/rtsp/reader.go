@@ -75,7 +75,7 @@ type Reader struct {
 
 	units  depacketizer
 	times  rtpTime
-	ssrc   uint32 // the sender's, which a restarted sender changes
+	ssrc   uint32 // a port's sender's, which a restarted sender changes
 	fresh  bool   // no packet taken yet
 	sets   paramsetwatch.Watch
 	failed error // the stream's own failure (its keyframes lack parameter sets)
@@ -309,7 +309,10 @@ func (r *Reader) ReadPacket() (*media.Packet, error) {
 // take puts one RTP packet into the unit under way, and the Packets of the
 // units it ends in ready.
 func (r *Reader) take(in received) {
-	if !r.fresh && in.pkt.SSRC != r.ssrc {
+	if r.port != nil && !r.fresh && in.pkt.SSRC != r.ssrc {
+		// Only a port's: an RTSP session is one sender's, and a new one
+		// is a new session; its packets' numbers and times speak for
+		// themselves.
 		r.restart()
 	}
 	r.fresh, r.ssrc = false, in.pkt.SSRC
