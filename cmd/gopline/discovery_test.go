@@ -68,7 +68,24 @@ func serveCamera(t *testing.T, name, topic string, extra ...string) string {
 	srv, _, log := startGopline(t, append(args, "testsrc size=64x48 rate=20 ! h264enc gop=10 ! publish topic="+topic)...)
 	t.Cleanup(func() { srv.Process.Kill(); srv.Wait() })
 	waitListening(t, addr, log)
+	waitPublishing(t, addr, topic, log)
 	return addr
+}
+
+// waitPublishing waits until the node at addr lists topic: it listens, and
+// is announced, before its pipeline starts, and a test that finds its
+// topics by name must not look before they are there.
+func waitPublishing(t *testing.T, addr, topic string, log *testlog.Buffer) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		_, stdout, _ := goplineProcess(t, "topics", "--remote", addr, "--json")
+		if strings.Contains(stdout, `"topic": "`+topic+`"`) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the node at %s does not list %s:\n%s\n%s", addr, topic, stdout, log)
+		}
+	}
 }
 
 func waitListening(t *testing.T, addr string, log *testlog.Buffer) {
