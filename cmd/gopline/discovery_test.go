@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -68,17 +69,25 @@ func serveCamera(t *testing.T, name, topic string, extra ...string) string {
 	srv, _, log := startGopline(t, append(args, "testsrc size=64x48 rate=20 ! h264enc gop=10 ! publish topic="+topic)...)
 	t.Cleanup(func() { srv.Process.Kill(); srv.Wait() })
 	waitListening(t, addr, log)
-	waitPublishing(t, addr, topic, log)
+	if slices.Contains(extra, "--tls-make") {
+		return addr // a client needs the certificates the node makes
+	}
+	var creds []string
+	if i := slices.Index(extra, "--token"); i >= 0 && i+1 < len(extra) {
+		creds = extra[i : i+2]
+	}
+	waitPublishing(t, addr, topic, log, creds...)
 	return addr
 }
 
-// waitPublishing waits until the node at addr lists topic: it listens, and
-// is announced, before its pipeline starts, and a test that finds its
-// topics by name must not look before they are there.
-func waitPublishing(t *testing.T, addr, topic string, log *testlog.Buffer) {
+// waitPublishing waits until the node at addr lists topic, asked with
+// creds (--token T): it listens, and is announced, before its pipeline
+// starts, and a test that finds its topics by name must not look before
+// they are there.
+func waitPublishing(t *testing.T, addr, topic string, log *testlog.Buffer, creds ...string) {
 	t.Helper()
 	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		_, stdout, _ := goplineProcess(t, "topics", "--remote", addr, "--json")
+		_, stdout, _ := goplineProcess(t, append([]string{"topics", "--remote", addr, "--json"}, creds...)...)
 		if strings.Contains(stdout, `"topic": "`+topic+`"`) {
 			return
 		}
