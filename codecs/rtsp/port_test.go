@@ -80,9 +80,18 @@ func (s *sender) send(i int, au [][]byte) {
 // for, from s.
 func listenSent(t *testing.T, s *sender, port int, units [][][]byte, opts ...Option) *Reader {
 	t.Helper()
+	return openSending(t, s, units[0], func() (*Reader, error) {
+		return ListenRTP("rtp://127.0.0.1:"+strconv.Itoa(port), 0, opts...)
+	})
+}
+
+// openSending opens a Reader of a port with open, which returns once the
+// first packet came, while s sends unit to the port until it does.
+func openSending(t *testing.T, s *sender, unit [][]byte, open func() (*Reader, error)) *Reader {
+	t.Helper()
 	got := make(chan *Reader, 1)
 	go func() {
-		r, err := ListenRTP("rtp://127.0.0.1:"+strconv.Itoa(port), 0, opts...)
+		r, err := open()
 		if err != nil {
 			t.Error(err)
 		}
@@ -96,7 +105,7 @@ func listenSent(t *testing.T, s *sender, port int, units [][][]byte, opts ...Opt
 				t.FailNow()
 			}
 		case <-time.After(50 * time.Millisecond):
-			s.send(0, units[0]) // until the port listens
+			s.send(0, unit) // until the port listens
 		}
 	}
 	t.Cleanup(func() { r.Close() })

@@ -36,26 +36,7 @@ func TestListenSessionTakesTheParameterSetsOfTheDescription(t *testing.T) {
 	port := freePort(t)
 	text := sessionText("10.99.0.1", port, "H264", sps, pps) // the sender's address, not the receiver's
 	s := newSender(t, port)
-	got := make(chan *Reader, 1)
-	go func() {
-		r, err := ListenSession("cam.sdp", text, WithTimeout(0))
-		if err != nil {
-			t.Error(err)
-		}
-		got <- r
-	}()
-	var r *Reader
-	for r == nil {
-		select {
-		case r = <-got:
-			if r == nil {
-				t.FailNow()
-			}
-		case <-time.After(50 * time.Millisecond):
-			s.send(0, units[0])
-		}
-	}
-	defer r.Close()
+	r := openSending(t, s, units[0], func() (*Reader, error) { return ListenSession("cam.sdp", text, WithTimeout(0)) })
 	p, err := readWithin(t, r, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
