@@ -387,3 +387,39 @@ func TestRTSPCameraThatRefusesTheCredentialsFailsStart(t *testing.T) {
 		t.Fatalf("%v; want ffmpeg.ErrUnauthorized saying the user was refused, without the password", err)
 	}
 }
+
+// Which locations gopline's RTP reader takes, and which it leaves to
+// FFmpeg's for the choices given.
+func TestReadsInGoLeavesFFmpegsChoicesToFFmpeg(t *testing.T) {
+	opts := func(k, v string) func(*VideoSrcConfig) {
+		return func(c *VideoSrcConfig) { c.InputOptions = map[string]string{k: v} }
+	}
+	for _, c := range []struct {
+		location string
+		set      func(*VideoSrcConfig)
+		want     bool
+	}{
+		{"rtsp://cam/1", nil, true},
+		{"rtsp://cam/1", opts("rtsp_transport", "tcp"), true},
+		{"rtsp://cam/1", opts("rtsp_transport", "http"), false},
+		{"rtsp://cam/1", opts("stimeout", "5000000"), false},
+		{"rtsp://cam/1", func(c *VideoSrcConfig) { c.InputFormat = "rtsp" }, false},
+		{"rtsp://cam/1", func(c *VideoSrcConfig) { c.Conceal = true }, false},
+		{"rtsps://cam/1", nil, false},
+		{"rtp://0.0.0.0:5000", nil, true},
+		{"rtp://0.0.0.0:5000", func(c *VideoSrcConfig) { c.RTPEncoding = "H265" }, false},
+		{"rtp://0.0.0.0:5000", opts("localaddr", "10.0.0.2"), false},
+		{"cam.sdp", nil, true},
+		{"cam.sdp", func(c *VideoSrcConfig) { c.Stream = 1 }, false},
+		{"clip.mp4", nil, false},
+	} {
+		cfg := DefaultVideoSrcConfig()
+		cfg.Location = c.location
+		if c.set != nil {
+			c.set(&cfg)
+		}
+		if got := readsInGo(cfg); got != c.want {
+			t.Errorf("%s %+v: read in Go %v, want %v", c.location, cfg.InputOptions, got, c.want)
+		}
+	}
+}

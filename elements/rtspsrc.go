@@ -13,46 +13,34 @@ import (
 	"github.com/gopline/gopline/pipeline"
 )
 
-// readsRTSPInGo reports whether a video source reads its location with
+// readsInGo reports whether a video source reads its location with
 // codecs/rtsp, which hands each H.264 picture on at its last RTP packet, a
-// frame sooner than FFmpeg's RTSP demuxer: an rtsp:// URL read without
-// FFmpeg's own choices (input-format=rtsp, options other than
-// rtsp_transport, a stream other than the first, concealment, which needs
-// the damaged pictures FFmpeg's reader keeps).
-func readsRTSPInGo(cfg VideoSrcConfig) bool {
-	if !strings.HasPrefix(strings.ToLower(cfg.Location), "rtsp://") || cfg.InputFormat != "" || cfg.Stream != 0 || cfg.Conceal {
+// frame sooner than FFmpeg's readers: an rtsp:// URL (its only option
+// rtsp_transport, if any), H.264 sent to an rtp://IP:PORT port, or the
+// stream an .sdp file describes, each given none of FFmpeg's own choices
+// (input-format=, stream=, conceal=true, which needs the damaged pictures
+// FFmpeg's reader keeps, or options FFmpeg's demuxers take). H.265 and
+// JPEG ports are FFmpeg's; so is a session or camera of another codec,
+// which the source learns only as it opens (rtspSrc).
+func readsInGo(cfg VideoSrcConfig) bool {
+	if cfg.InputFormat != "" || cfg.Stream != 0 || cfg.Conceal {
 		return false
 	}
-	for k, v := range cfg.InputOptions {
-		if k != "rtsp_transport" || !goTransports[strings.ToLower(v)] {
-			return false
+	switch {
+	case strings.HasPrefix(strings.ToLower(cfg.Location), "rtsp://"):
+		for k, v := range cfg.InputOptions {
+			if k != "rtsp_transport" || !rtsp.TakesTransport(v) {
+				return false
+			}
 		}
+		return true
+	case ffmpeg.IsRTP(cfg.Location):
+		return len(cfg.InputOptions) == 0 && (cfg.RTPEncoding == "" || strings.EqualFold(cfg.RTPEncoding, "H264"))
+	case ffmpeg.IsSessionFile(cfg.Location):
+		return len(cfg.InputOptions) == 0
 	}
-	return true
+	return false
 }
-
-// readsRTPInGo reports whether a video source receives its rtp:// port
-// with codecs/rtsp (rtsp.ListenRTP), which hands each H.264 picture on at
-// its last RTP packet: H.264 sent to rtp://IP:PORT, without FFmpeg's own
-// choices (its sdp demuxer's options, input-format=, stream=,
-// conceal=true). H.265 and JPEG are FFmpeg's.
-func readsRTPInGo(cfg VideoSrcConfig) bool {
-	return ffmpeg.IsRTP(cfg.Location) && (cfg.RTPEncoding == "" || strings.EqualFold(cfg.RTPEncoding, "H264")) &&
-		cfg.InputFormat == "" && len(cfg.InputOptions) == 0 && cfg.Stream == 0 && !cfg.Conceal
-}
-
-// readsSessionInGo reports whether a video source receives the RTP stream
-// its .sdp file describes with codecs/rtsp (rtsp.ListenSession), which
-// hands each H.264 picture on at its last RTP packet: an .sdp file given
-// none of FFmpeg's own choices (options=, input-format=, stream=,
-// conceal=true). A description of another codec is FFmpeg's.
-func readsSessionInGo(cfg VideoSrcConfig) bool {
-	return ffmpeg.IsSessionFile(cfg.Location) && cfg.InputFormat == "" && len(cfg.InputOptions) == 0 && cfg.Stream == 0 && !cfg.Conceal
-}
-
-// goTransports are the values of FFmpeg's rtsp_transport that codecs/rtsp
-// takes (rtsp.WithTransport); others (http, combinations) are FFmpeg's.
-var goTransports = map[string]bool{"udp": true, "tcp": true, "udp_multicast": true}
 
 // rtspSrc reads an RTSP camera's H.264, or the H.264 an RTP sender sends
 // to an rtp:// port, with codecs/rtsp: its packets as

@@ -227,7 +227,7 @@ func openSource[T interface {
 	}
 	policy := backoff.DefaultPolicy()
 	policy.Retries = cfg.Retries
-	if readsRTSPInGo(cfg) || readsRTPInGo(cfg) || readsSessionInGo(cfg) {
+	if readsInGo(cfg) {
 		return newReconnecting(credentials.Redact(cfg.Location), policy, func(<-chan struct{}) (pipeline.Source[T], error) {
 			return newRTSPSrc(cfg, read, formats), nil
 		})

@@ -41,24 +41,31 @@ func WithTimeout(d time.Duration) Option {
 	}
 }
 
+// transports are the names of FFmpeg's rtsp_transport that WithTransport
+// takes.
+var transports = map[string]gortsplib.Transport{
+	"udp": gortsplib.TransportUDP, "tcp": gortsplib.TransportTCP, "udp_multicast": gortsplib.TransportUDPMulticast,
+}
+
+// TakesTransport reports whether WithTransport takes name (others, as
+// FFmpeg's "http" or combinations, are FFmpeg's RTSP demuxer's).
+func TakesTransport(name string) bool {
+	_, ok := transports[strings.ToLower(name)]
+	return ok
+}
+
 // WithTransport sets how RTP comes, by the names of FFmpeg's rtsp_transport:
 // "udp", "tcp" (interleaved in the RTSP connection) or "udp_multicast".
-// By default UDP is tried first and TCP when no packet comes over it, or
-// the server refuses it.
+// By default ("") UDP is tried first and TCP when no packet comes over it,
+// or the server refuses it.
 func WithTransport(name string) Option {
 	return func(c *config) error {
-		var t gortsplib.Transport
-		switch strings.ToLower(name) {
-		case "":
+		if name == "" {
 			c.transport = nil
 			return nil
-		case "udp":
-			t = gortsplib.TransportUDP
-		case "tcp":
-			t = gortsplib.TransportTCP
-		case "udp_multicast":
-			t = gortsplib.TransportUDPMulticast
-		default:
+		}
+		t, ok := transports[strings.ToLower(name)]
+		if !ok {
 			return fmt.Errorf("%w: transport %q (want udp, tcp or udp_multicast)", ErrBadOption, name)
 		}
 		c.transport = &t
