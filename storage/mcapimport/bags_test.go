@@ -93,11 +93,13 @@ func TestImportsAROS1Bag(t *testing.T) {
 }
 
 // A rosbag2 file in SQLite as ROS 2 Humble writes it: types named without
-// their definitions, pictures in overflow pages; its IMU is listed.
+// their definitions, pictures in overflow pages, ffmpeg_image_transport's
+// packets; its IMU is listed.
 func TestImportsAHumbleBagInSQLite(t *testing.T) {
 	want := expectedBags(t)
 	out, res := importBag(t, "testdata/humble", mcapimport.Options{})
 	checkTopic(t, out, "/camera/rgb", want["/camera/rgb"])
+	checkTopic(t, out, "/camera/image_raw/ffmpeg", want["/camera/image_raw/ffmpeg"])
 	if tp := topicOf(t, res, "/camera/image_raw/compressed"); tp.Packets != 3 {
 		t.Errorf("%+v", tp)
 	}

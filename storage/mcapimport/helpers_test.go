@@ -58,6 +58,8 @@ uint32 nanosec
 		"uint8 is_bigendian\nuint32 step\nuint8[] data\n" + ros2Header
 	ros2CompressedVideo = "builtin_interfaces/Time timestamp\nstring frame_id\nuint8[] data\nstring format\n"
 	ros2Imu             = "std_msgs/Header header\nfloat64[9] orientation_covariance\n" + ros2Header
+	ros2FFMPEGPacket    = "std_msgs/Header header\nint32 width\nint32 height\nstring encoding\nuint64 pts\nuint8 flags\n" +
+		"bool is_bigendian\nuint8[] data\n" + ros2Header
 	ros1CompressedImage = "Header header\nstring format\nuint8[] data\n" +
 		"================================================================================\n" +
 		"MSG: std_msgs/Header\nuint32 seq\ntime stamp\nstring frame_id\n"
@@ -78,6 +80,11 @@ func (c *cdr) u8(v uint8) *cdr { c.b = append(c.b, v); return c }
 func (c *cdr) u32(v uint32) *cdr {
 	c.align(4)
 	c.b = binary.LittleEndian.AppendUint32(c.b, v)
+	return c
+}
+func (c *cdr) u64(v uint64) *cdr {
+	c.align(8)
+	c.b = binary.LittleEndian.AppendUint64(c.b, v)
 	return c
 }
 func (c *cdr) str(s string) *cdr {

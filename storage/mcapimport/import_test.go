@@ -215,6 +215,9 @@ func TestImportListsWhatItLeavesOut(t *testing.T) {
 			encoding: "cdr", messages: [][]byte{newCDR().time(stamp(0)).str("c").bytes([]byte{0, 0, 1, 0x40}).str("h265").b}},
 		{topic: "/camera", schema: "sensor_msgs/msg/CompressedImage", schemaEncoding: "ros2msg", schemaText: ros2CompressedImage,
 			encoding: "cdr", messages: [][]byte{newCDR().time(stamp(0)).str("c").str("jpeg").bytes(pic).b}},
+		{topic: "/ffmpeg_hevc", schema: "ffmpeg_image_transport_msgs/msg/FFMPEGPacket", schemaEncoding: "ros2msg", schemaText: ros2FFMPEGPacket,
+			encoding: "cdr", messages: [][]byte{newCDR().time(stamp(0)).str("c").u32(64).u32(48).str("hevc;yuv420p;bgr8;bgr8").u64(0).u8(1).u8(0).
+					bytes([]byte{0, 0, 1, 0x40}).b}},
 		{topic: "/unformatted", schema: "sensor_msgs/msg/CompressedImage", schemaEncoding: "ros2msg", schemaText: ros2CompressedImage,
 			encoding: "cdr", messages: [][]byte{newCDR().time(stamp(0)).str("c").str("").bytes(pic).b}},
 	}
@@ -227,6 +230,9 @@ func TestImportListsWhatItLeavesOut(t *testing.T) {
 	}
 	if tp := topicOf(t, res, "/h265"); !strings.Contains(tp.Skipped, `"h265"`) || tp.NotPictures {
 		t.Errorf("h265: %+v", tp)
+	}
+	if tp := topicOf(t, res, "/ffmpeg_hevc"); !strings.Contains(tp.Skipped, `codec "hevc"`) || !strings.Contains(tp.Skipped, "H.264") {
+		t.Errorf("ffmpeg_image_transport's H.265: %+v", tp)
 	}
 	for _, name := range []string{"/camera", "/unformatted"} { // a driver that leaves format empty
 		if tp := topicOf(t, res, name); tp.Packets != 1 || tp.Skipped != "" || tp.Codec != media.JPEG {

@@ -60,7 +60,26 @@ func sourceOf(p picture) (source, error) {
 	case e == "":
 		return 0, fmt.Errorf("a picture without a format or an encoding")
 	}
+	if codec := codecOf(e); codec != "" {
+		return 0, fmt.Errorf("encoding %q: codec %q's packets are not taken (gopline takes H.264 ones)", p.encoding, codec)
+	}
 	return 0, fmt.Errorf("encoding %q: gopline takes rgb8, bgr8, rgba8, bgra8, mono8, yuv422 and yuyv raw pictures (8 bits, no Bayer, no depth)", p.encoding)
+}
+
+// codecOf returns the codec an encoding names as ffmpeg_image_transport
+// names them (the codec first, as in "hevc;yuv420p;bgr8;bgr8", in its newer
+// releases; the encoder's name in older ones: "libx265", "hevc_nvenc"), or
+// "".
+func codecOf(encoding string) string {
+	if codec, _, ok := strings.Cut(encoding, ";"); ok {
+		return codec
+	}
+	for _, c := range []string{"265", "hevc", "av1", "vp8", "vp9", "mpeg"} {
+		if strings.Contains(encoding, c) {
+			return encoding
+		}
+	}
+	return ""
 }
 
 // topicStream turns one topic's pictures into the packets of one stream:

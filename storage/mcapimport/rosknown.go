@@ -12,6 +12,9 @@ var rosDefinitionsKnown = map[string]string{
 	"foxglove_msgs/msg/CompressedImage": "builtin_interfaces/Time timestamp\nstring frame_id\nuint8[] data\nstring format\n",
 	"foxglove_msgs/msg/RawImage": "builtin_interfaces/Time timestamp\nstring frame_id\nuint32 width\nuint32 height\n" +
 		"string encoding\nuint32 step\nuint8[] data\n",
+	// ffmpeg_image_transport's packets (its encoding names the codec).
+	"ffmpeg_image_transport_msgs/msg/FFMPEGPacket": "std_msgs/Header header\nint32 width\nint32 height\nstring encoding\n" +
+		"uint64 pts\nuint8 flags\nbool is_bigendian\nuint8[] data\n" + rosHeader,
 }
 
 // rosHeader defines std_msgs/Header; builtin_interfaces/Time is known

@@ -6,7 +6,8 @@
 //	                      ros2 bag record --storage mcap -b leaves it
 //	ros1_compressed.mcap  a ROS 1 bag converted to MCAP
 //	humble/humble_0.db3   a rosbag2 file in SQLite as Humble writes it (no
-//	                      definitions), written by the sqlite3 tool
+//	                      definitions; ffmpeg_image_transport packets among
+//	                      its topics), written by the sqlite3 tool
 //	jazzy/jazzy_0.db3     the same as Jazzy writes it, with a table of
 //	                      definitions and a type only it defines
 //	bags.json             what the tests expect of them
@@ -37,6 +38,8 @@ const schemas = {
   "sensor_msgs/msg/Image": "std_msgs/Header header\nuint32 height\nuint32 width\nstring encoding\nuint8 is_bigendian\nuint32 step\nuint8[] data\n" + header2,
   "foxglove_msgs/msg/CompressedVideo": "builtin_interfaces/Time timestamp\nstring frame_id\nuint8[] data\nstring format\n" +
     sep + "MSG: builtin_interfaces/Time\nint32 sec\nuint32 nanosec\n",
+  "ffmpeg_image_transport_msgs/msg/FFMPEGPacket": "std_msgs/Header header\nint32 width\nint32 height\nstring encoding\nuint64 pts\n" +
+    "uint8 flags\nbool is_bigendian\nuint8[] data\n" + header2,
   "sensor_msgs/msg/Imu": "std_msgs/Header header\nfloat64[9] orientation_covariance\nfloat64 x\n" + header2,
 };
 const t0 = 1740821400n; // 2025-03-01 09:30:00 UTC
@@ -185,11 +188,19 @@ const rgb = Buffer.alloc(64 * 48 * 3);
 for (let i = 0; i < rgb.length; i++) rgb[i] = (i * 7) % 251;
 const rgbMessages = [0, 1, 2].map((n) => ({ stamp: stampOf(n), data: ros2("sensor_msgs/msg/Image",
   { header: { stamp: stampOf(n), frame_id: "camera" }, height: 48, width: 64, encoding: "rgb8", is_bigendian: 0, step: 192, data: rgb }) }));
+// ffmpeg_image_transport's packets, named by the encoder as its Humble release names them.
+const ffmpegType = "ffmpeg_image_transport_msgs/msg/FFMPEGPacket";
+const ffmpegMessages = aus.map((au, n) => ({ stamp: stampOf(n), data: ros2(ffmpegType,
+  { header: { stamp: stampOf(n), frame_id: "camera" }, width: 64, height: 48, encoding: "libx264", pts: BigInt(n),
+    flags: n % 5 === 0 ? 1 : 0, is_bigendian: false, data: au }) }));
 const humbleTopics = [parts[0][0], parts[0][2], parts[0][3], // compressed, raw, imu
-  { topic: "/camera/rgb", type: "sensor_msgs/msg/Image", schema: schemas["sensor_msgs/msg/Image"], messages: rgbMessages }];
+  { topic: "/camera/rgb", type: "sensor_msgs/msg/Image", schema: schemas["sensor_msgs/msg/Image"], messages: rgbMessages },
+  { topic: "/camera/image_raw/ffmpeg", type: ffmpegType, schema: schemas[ffmpegType], messages: ffmpegMessages }];
 db3(join(out, "humble", "humble_0.db3"), false, humbleTopics);
 expect["/camera/rgb"] = { type: "sensor_msgs/msg/Image", count: 3, stamps: rgbMessages.map((m) => nanos(m.stamp).toString()),
   sha256: [rgb, rgb, rgb].map(sha), width: 64, height: 48 };
+expect["/camera/image_raw/ffmpeg"] = { type: ffmpegType, count: aus.length, stamps: ffmpegMessages.map((m) => nanos(m.stamp).toString()),
+  width: 64, height: 48, keyframes: aus.map((_, n) => n % 5 === 0) };
 // Jazzy: a camera of a type only the file defines (an exposure after the data).
 const frameType = "camera_msgs/msg/Frame";
 const frameSchema = "std_msgs/Header header\nstring format\nuint8[] data\nfloat32 exposure\n" + header2;
