@@ -59,17 +59,18 @@ func importCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "import BAG --out NEW.gopline [--topic TOPIC]... [flags]",
 		Short: "make a recording of the pictures in a ROS bag or another MCAP file (a Foxglove recording)",
-		Long: "Reads a ROS 2 bag (its directory, or one of its .mcap or .db3 files), a ROS 1 bag converted to\n" +
-			"MCAP, a Foxglove recording or what gopline export wrote, and writes its topics of pictures into a\n" +
-			"new recording, a stream a topic named as the topic, which gopline play, info, export and the\n" +
-			"viewers then take. Compressed pictures (sensor_msgs/CompressedImage, foxglove CompressedImage) keep\n" +
-			"their JPEG, PNG becomes raw; compressed video (foxglove CompressedVideo, ffmpeg_image_transport)\n" +
-			"keeps its H.264 from its first keyframe; raw pictures (sensor_msgs/Image, foxglove RawImage: rgb8,\n" +
-			"bgr8, rgba8, bgra8, mono8, yuv422, yuyv) stay raw. A packet's time is its message's header stamp,\n" +
-			"or its log time when the stamp is zero. ROS 2 (CDR), ROS 1, JSON and protobuf messages are read.\n" +
-			"Other topics (IMU, transforms, point clouds) are listed with why they were left. A bag its recorder\n" +
-			"left without its footer imports up to its cut; a damaged chunk loses its own messages only. Exits 0\n" +
-			"when pictures were imported, 1 when none were, and 2 when NEW exists: BAG is only read.",
+		Long: "Reads a ROS 2 bag (its directory, or one of its .mcap or .db3 files, each perhaps compressed with\n" +
+			"zstd), a ROS 1 bag converted to MCAP, a Foxglove recording or what gopline export wrote, and writes\n" +
+			"its topics of pictures into a new recording, a stream a topic named as the topic, which gopline\n" +
+			"play, info, export and the viewers then take. Compressed pictures (sensor_msgs/CompressedImage,\n" +
+			"foxglove CompressedImage) keep their JPEG, PNG becomes raw; compressed video (foxglove\n" +
+			"CompressedVideo, ffmpeg_image_transport) keeps its H.264 from its first keyframe; raw pictures\n" +
+			"(sensor_msgs/Image, foxglove RawImage: rgb8, bgr8, rgba8, bgra8, mono8, yuv422, yuyv) stay raw. A\n" +
+			"packet's time is its message's header stamp, or its log time when the stamp is zero. ROS 2 (CDR),\n" +
+			"ROS 1, JSON and protobuf messages are read. Other topics (IMU, transforms, point clouds) are listed\n" +
+			"with why they were left. A bag its recorder left without its footer imports up to its cut; a\n" +
+			"damaged chunk loses its own messages only. Exits 0 when pictures were imported, 1 when none were,\n" +
+			"and 2 when NEW exists: BAG is only read.",
 		Example: "  gopline import robot.mcap --out robot.gopline\n" +
 			"  gopline import robot_bag --out robot.gopline     # a rosbag2 directory\n" +
 			"  gopline import robot.mcap -o front.gopline --topic /front/image_raw/compressed\n" +

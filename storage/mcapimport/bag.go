@@ -3,6 +3,7 @@ package mcapimport
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -21,8 +22,8 @@ import (
 const sqliteMagic = "SQLite format 3\x00"
 
 // bagFiles returns the files src stands for: src itself, or the files of a
-// rosbag2 directory in their order; each an MCAP file (perhaps compressed
-// whole) or a SQLite one.
+// rosbag2 directory in their order; each an MCAP file or a SQLite one,
+// perhaps compressed whole.
 func bagFiles(src string) ([]string, error) {
 	fi, err := os.Stat(src)
 	if err != nil {
@@ -47,10 +48,11 @@ func bagFiles(src string) ([]string, error) {
 	return paths, nil
 }
 
-// directoryFiles returns a rosbag2 directory's MCAP files: those its
+// directoryFiles returns a rosbag2 directory's files: those its
 // metadata.yaml lists, in its order, or without one its .mcap (and
-// .mcap.zstd) files in the order of the number that ends their names
-// (robot_0, robot_1, ...).
+// .mcap.zstd) files, else its .db3 (and .db3.zstd) ones, in the order of
+// the number that ends their names (robot_0, robot_1, ...). The zstd
+// tool's .zst counts as rosbag2's .zstd.
 func directoryFiles(dir string) ([]string, error) {
 	storageID, listed, err := readMetadata(filepath.Join(dir, "metadata.yaml"))
 	if err != nil {
@@ -63,11 +65,9 @@ func directoryFiles(dir string) ([]string, error) {
 		}
 		return paths, nil
 	}
-	paths, _ := filepath.Glob(filepath.Join(dir, "*.mcap"))
-	zstdPaths, _ := filepath.Glob(filepath.Join(dir, "*.mcap.zstd"))
-	paths = append(paths, zstdPaths...)
-	if db3, _ := filepath.Glob(filepath.Join(dir, "*.db3")); len(paths) == 0 || storageID == "sqlite3" {
-		paths = db3
+	paths := glob(dir, "*.mcap", "*.mcap.zstd", "*.mcap.zst")
+	if len(paths) == 0 || storageID == "sqlite3" {
+		paths = glob(dir, "*.db3", "*.db3.zstd", "*.db3.zst")
 	}
 	if len(paths) == 0 {
 		return nil, fmt.Errorf("%w: %s is a directory without a bag's files (a rosbag2 directory holds metadata.yaml and NAME_0.mcap or NAME_0.db3)", ErrNotMCAP, dir)
@@ -81,10 +81,20 @@ func directoryFiles(dir string) ([]string, error) {
 	return paths, nil
 }
 
+// glob returns the files in dir that match any of patterns.
+func glob(dir string, patterns ...string) []string {
+	var paths []string
+	for _, p := range patterns {
+		found, _ := filepath.Glob(filepath.Join(dir, p))
+		paths = append(paths, found...)
+	}
+	return paths
+}
+
 // splitNumber returns the number that ends a file's name, before its
 // extensions (7 for robot_7.mcap and robot_7.mcap.zstd), or -1.
 func splitNumber(path string) int {
-	name := strings.TrimSuffix(filepath.Base(path), ".zstd")
+	name := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(path), ".zstd"), ".zst")
 	name = strings.TrimSuffix(name, filepath.Ext(name))
 	i := strings.LastIndexFunc(name, func(r rune) bool { return r < '0' || r > '9' })
 	n, err := strconv.Atoi(name[i+1:])
@@ -122,9 +132,8 @@ func readMetadata(path string) (storageID string, files []string, err error) {
 	return storageID, files, sc.Err()
 }
 
-// checkMCAP returns nil when path begins as an MCAP file (perhaps
-// compressed whole with zstd) or a SQLite one, and otherwise says what it
-// is.
+// checkMCAP returns nil when path begins as an MCAP file or a SQLite one
+// (perhaps compressed whole with zstd), and otherwise says what it is.
 func checkMCAP(path string) error {
 	f, err := os.Open(path)
 	if err != nil {
@@ -139,20 +148,17 @@ func checkMCAP(path string) error {
 		return nil
 	case bytes.HasPrefix(head, []byte(sqliteMagic)):
 		return nil
-	case bytes.HasPrefix(head, zstdMagic): // rosbag2's compression mode "file": NAME_0.mcap.zstd
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return fmt.Errorf("mcapimport: %w", err)
+	case bytes.HasPrefix(head, zstdMagic): // rosbag2's compression mode "file": NAME_0.mcap.zstd, NAME_0.db3.zstd
+		inner, err := zstdHead(path, len(sqliteMagic))
+		switch {
+		case bytes.HasPrefix(inner, mcap.Magic), bytes.HasPrefix(inner, []byte(sqliteMagic)):
+			return nil
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return fmt.Errorf("%w: %s: a zstd file cut short before its first bytes decompress", ErrNotMCAP, path)
+		case err != nil:
+			return fmt.Errorf("%w: %s: a zstd file that does not decompress (%v)", ErrNotMCAP, path, err)
 		}
-		d, err := zstd.NewReader(f, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(maxChunk))
-		if err != nil {
-			return fmt.Errorf("mcapimport: %s: %w", path, err)
-		}
-		defer d.Close()
-		inner := make([]byte, len(mcap.Magic))
-		if _, err := io.ReadFull(d, inner); err != nil || !bytes.Equal(inner, mcap.Magic) {
-			return fmt.Errorf("%w: %s: a zstd file that does not hold an MCAP file (decompress a bag in SQLite first: zstd -d %s)", ErrNotMCAP, path, path)
-		}
-		return nil
+		return fmt.Errorf("%w: %s: a zstd file that holds neither an MCAP file nor a SQLite one", ErrNotMCAP, path)
 	}
 	kind, _, _ := storage.SniffFile(path)
 	what := "not an MCAP file"
@@ -175,4 +181,29 @@ func fileBegins(path string, magic []byte) bool {
 	head := make([]byte, len(magic))
 	_, err = io.ReadFull(f, head)
 	return err == nil && bytes.Equal(head, magic)
+}
+
+// zstdHead returns the first n bytes of the file at path, compressed with
+// zstd, once decompressed, or fewer and why.
+func zstdHead(path string, n int) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	d, err := zstd.NewReader(f, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(maxChunk))
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	head := make([]byte, n)
+	n, err = io.ReadFull(d, head)
+	return head[:n], err
+}
+
+// zstdBegins reports whether the file at path, compressed with zstd,
+// begins with magic once decompressed.
+func zstdBegins(path string, magic []byte) bool {
+	head, _ := zstdHead(path, len(magic))
+	return bytes.Equal(head, magic)
 }

@@ -1,13 +1,19 @@
 package mcapimport_test
 
 import (
+	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/storage/mcapimport"
@@ -116,4 +122,67 @@ func TestImportsAHumbleBagInSQLite(t *testing.T) {
 func TestImportsAJazzyBagInSQLite(t *testing.T) {
 	out, _ := importBag(t, "testdata/jazzy/jazzy_0.db3", mcapimport.Options{})
 	checkTopic(t, out, "/camera/frame", expectedBags(t)["/camera/frame"])
+}
+
+// A Humble bag recorded with rosbag2's compression mode "file"
+// (NAME_0.db3.zstd): read as the SQLite file it holds, decompressed beside
+// the recording and removed after; a directory with or without its
+// metadata.yaml, or the file alone. A file cut short is read up to its cut,
+// and said.
+func TestImportsAHumbleBagCompressedWhole(t *testing.T) {
+	want := expectedBags(t)
+	plain, err := os.ReadFile("testdata/humble/humble_0.db3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var packed bytes.Buffer
+	// A stream, its size not declared, in blocks of 16 KiB: a cut keeps some.
+	enc, err := zstd.NewWriter(&packed, zstd.WithWindowSize(16<<10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := enc.Write(plain); err != nil || enc.Close() != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "humble")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "humble_0.db3.zstd")
+	if err := os.WriteFile(file, packed.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	imports := func(bag string) (string, mcapimport.Result) {
+		t.Helper()
+		out, res := importBag(t, bag, mcapimport.Options{})
+		checkTopic(t, out, "/camera/rgb", want["/camera/rgb"])
+		checkTopic(t, out, "/camera/image_raw/ffmpeg", want["/camera/image_raw/ffmpeg"])
+		if left, _ := os.ReadDir(filepath.Dir(out)); len(left) != 1 {
+			t.Errorf("beside the recording: %v", left)
+		}
+		return out, res
+	}
+	imports(dir)
+	imports(file)
+	yaml := "rosbag2_bagfile_information:\n  version: 5\n  storage_identifier: sqlite3\n  compression_format: zstd\n" +
+		"  compression_mode: FILE\n  relative_file_paths:\n    - humble_0.db3.zstd\n"
+	if err := os.WriteFile(filepath.Join(dir, "metadata.yaml"), []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	imports(dir)
+
+	if err := os.WriteFile(file, packed.Bytes()[:packed.Len()/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "cut.gopline")
+	res, err := mcapimport.ImportFile(context.Background(), dir, out, mcapimport.Options{})
+	if err != nil && !errors.Is(err, mcapimport.ErrNoPictures) {
+		t.Fatal(err)
+	}
+	if len(res.Stopped) == 0 || !strings.Contains(res.Stopped[0], "humble_0.db3.zstd does not decompress past byte") {
+		t.Errorf("cut short: %v, %+v", err, res)
+	}
+	if left, _ := os.ReadDir(filepath.Dir(out)); len(left) > 1 || (len(left) == 1) != (err == nil) {
+		t.Errorf("beside the recording: %v (%v)", left, err)
+	}
 }

@@ -2,10 +2,12 @@ package mcapimport
 
 import (
 	"fmt"
-	"path/filepath"
+	"io"
+	"os"
 
 	"github.com/alicebob/sqlittle"
 	"github.com/foxglove/mcap/go/mcap"
+	"github.com/klauspost/compress/zstd"
 )
 
 // A rosbag2 file in SQLite (.db3), the default storage of ROS 2 before
@@ -15,10 +17,9 @@ import (
 // before, the file names types only, and the definitions of the picture
 // types are gopline's own (rosDefinitionsKnown).
 
-// readDB3 reads one SQLite file of a bag as readFile reads an MCAP one: its
-// topics become channels, its messages go through message.
-func (im *importer) readDB3(path string) (err error) {
-	name := filepath.Base(path)
+// readDB3 reads one SQLite file of a bag, named name, as readFile reads an
+// MCAP one: its topics become channels, its messages go through message.
+func (im *importer) readDB3(path, name string) (err error) {
 	im.name, im.schemas, im.channels = name, map[uint16]*mcap.Schema{}, map[uint16]*channel{}
 	defer func() {
 		if p := recover(); p != nil {
@@ -88,4 +89,56 @@ func (im *importer) readDB3(path string) (err error) {
 		im.res.Stopped = append(im.res.Stopped, fmt.Sprintf("%s: its messages: %v", name, err))
 	}
 	return nil
+}
+
+// readDB3Compressed reads a SQLite file of a bag compressed whole with zstd
+// (rosbag2's compression mode "file": NAME_0.db3.zstd). SQLite is read in
+// place, not as a stream, so the file is decompressed first into a hidden
+// file in f.scratch (the recording's directory), as rosbag2 does beside the
+// bag, and that file is removed once read. Damage in the compressed bytes
+// ends the decompression: what came before it is read, and the damage is
+// said in Result.Stopped. Failing to write the file (a full disk) is an
+// error.
+func (im *importer) readDB3Compressed(f bagFile) error {
+	in, err := os.Open(f.path)
+	if err != nil {
+		return fmt.Errorf("mcapimport: %w", err)
+	}
+	defer in.Close()
+	counted := &countingReader{r: in}
+	d, err := zstd.NewReader(counted, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(maxChunk))
+	if err != nil {
+		return fmt.Errorf("mcapimport: %s: %w", f.name, err)
+	}
+	defer d.Close()
+	out, err := os.CreateTemp(f.scratch, "."+f.name+".*.decompressing")
+	if err != nil {
+		return fmt.Errorf("mcapimport: decompressing %s: %w", f.name, err)
+	}
+	defer os.Remove(out.Name())
+	defer out.Close()
+	buf := make([]byte, 1<<20)
+	for {
+		if err := im.ctx.Err(); err != nil {
+			return err
+		}
+		n, rerr := d.Read(buf)
+		if _, err := out.Write(buf[:n]); err != nil {
+			return fmt.Errorf("mcapimport: decompressing %s into %s: %w", f.name, f.scratch, err)
+		}
+		if im.opts.Progress != nil {
+			im.opts.Progress(im.done+counted.n, im.total)
+		}
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil { // io.ErrUnexpectedEOF: cut short
+			im.res.Stopped = append(im.res.Stopped, fmt.Sprintf("%s does not decompress past byte %d of its compressed bytes: %v", f.name, counted.n, rerr))
+			break
+		}
+	}
+	if err := out.Close(); err != nil {
+		return fmt.Errorf("mcapimport: decompressing %s into %s: %w", f.name, f.scratch, err)
+	}
+	return im.readDB3(out.Name(), f.name)
 }

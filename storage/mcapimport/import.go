@@ -145,7 +145,7 @@ func ImportFile(ctx context.Context, src, dst string, opts Options) (Result, err
 		if err != nil {
 			return Result{}, fmt.Errorf("mcapimport: %w", err)
 		}
-		files = append(files, bagFile{name: filepath.Base(path), path: path, size: fi.Size()})
+		files = append(files, bagFile{name: filepath.Base(path), path: path, size: fi.Size(), scratch: filepath.Dir(dst)})
 	}
 	// Commits of 32 packets, unsynced, and one fsync of each file at the
 	// end: files cut short by a crash are not kept anyway.

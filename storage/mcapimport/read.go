@@ -79,6 +79,9 @@ type bagFile struct {
 	// through a decompressor: r gives the MCAP file, read counts the bytes
 	// of the file.
 	read *countingReader
+	// scratch is the directory a SQLite file compressed whole is
+	// decompressed into, to be read in place.
+	scratch string
 }
 
 // importStreams reads files, the parts of one bag in their order, into
@@ -98,14 +101,17 @@ func importStreams(ctx context.Context, files []bagFile, open func(i int) (*outp
 }
 
 // readPart opens a file of the bag given by its path, as SQLite, MCAP, or
-// MCAP compressed whole, and reads it.
+// either compressed whole, and reads it.
 func (im *importer) readPart(f bagFile) error {
 	switch {
 	case f.path == "":
 		return im.readFile(f)
 	case fileBegins(f.path, []byte(sqliteMagic)):
 		defer func() { im.done += f.size }()
-		return im.readDB3(f.path)
+		return im.readDB3(f.path, f.name)
+	case fileBegins(f.path, zstdMagic) && zstdBegins(f.path, []byte(sqliteMagic)):
+		defer func() { im.done += f.size }()
+		return im.readDB3Compressed(f)
 	}
 	file, err := os.Open(f.path)
 	if err != nil {
