@@ -65,12 +65,12 @@ func importCommand() *cobra.Command {
 			"play, info, export and the viewers then take. Compressed pictures (sensor_msgs/CompressedImage,\n" +
 			"foxglove CompressedImage) keep their JPEG, PNG becomes raw; compressed video (foxglove\n" +
 			"CompressedVideo, ffmpeg_image_transport) keeps its H.264 from its first keyframe; raw pictures\n" +
-			"(sensor_msgs/Image, foxglove RawImage: rgb8, bgr8, rgba8, bgra8, mono8, yuv422, yuyv) stay raw. A\n" +
-			"packet's time is its message's header stamp, or its log time when the stamp is zero. ROS 2 (CDR),\n" +
-			"ROS 1, JSON and protobuf messages are read. Other topics (IMU, transforms, point clouds) are listed\n" +
-			"with why they were left. A bag its recorder left without its footer imports up to its cut; a\n" +
-			"damaged chunk loses its own messages only. Exits 0 when pictures were imported, 1 when none were,\n" +
-			"and 2 when NEW exists: BAG is only read.",
+			"(sensor_msgs/Image, foxglove RawImage: rgb8, bgr8, rgba8, bgra8, mono8, yuv422, yuyv, bayer_*8\n" +
+			"demosaiced) stay raw. A packet's time is its message's header stamp, or its log time when the stamp\n" +
+			"is zero. ROS 2 (CDR), ROS 1, JSON and protobuf messages are read. Other topics (IMU, transforms,\n" +
+			"point clouds) are listed with why they were left. A bag its recorder left without its footer\n" +
+			"imports up to its cut; a damaged chunk loses its own messages only. Exits 0 when pictures were\n" +
+			"imported, 1 when none were, and 2 when NEW exists: BAG is only read.",
 		Example: "  gopline import robot.mcap --out robot.gopline\n" +
 			"  gopline import robot_bag --out robot.gopline     # a rosbag2 directory\n" +
 			"  gopline import robot.mcap -o front.gopline --topic /front/image_raw/compressed\n" +

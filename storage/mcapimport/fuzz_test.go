@@ -86,6 +86,12 @@ func FuzzImport(f *testing.F) {
 			6, 0, 0, 0, 'm', 'o', 'n', 'o', '8', 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, byte(i), byte(i)}
 		_ = w.WriteMessage(&mcap.Message{ChannelID: 1, LogTime: uint64(i + 1), Data: msg})
 	}
+	// A 2x2 Bayer mosaic, on a channel of its own.
+	_ = w.WriteChannel(&mcap.Channel{ID: 2, SchemaID: 1, Topic: "/bayer", MessageEncoding: "cdr"})
+	bayer := []byte{0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 12, 0, 0, 0}
+	bayer = append(bayer, "bayer_grbg8\x00"...)
+	bayer = append(bayer, 0, 0, 0, 0, 2, 0, 0, 0, 4, 0, 0, 0, 10, 20, 30, 40, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+	_ = w.WriteMessage(&mcap.Message{ChannelID: 2, LogTime: 5, Data: bayer})
 	_ = w.Close()
 	f.Add(b.Bytes())
 	f.Add(b.Bytes()[:b.Len()/2])

@@ -109,7 +109,8 @@ type Options struct {
 // ROS 1, JSON or protobuf messages. JPEG and H.264 (Annex B; its
 // parameter sets put in front of every keyframe that lacks them) are
 // stored as they are; PNG and 8-bit raw pictures (rgb8, bgr8, rgba8,
-// bgra8, mono8, yuv422, yuyv) as raw RGB24, GRAY8 or YUV420P. A packet's
+// bgra8, mono8, yuv422, yuyv, Bayer mosaics demosaiced) as raw RGB24,
+// GRAY8 or YUV420P. A packet's
 // capture time is its message's header stamp (ROS) or timestamp (Foxglove),
 // or its log time when that is zero. Other topics are listed in the Result,
 // with why they were not imported. Where a topic's picture size or raw

@@ -176,6 +176,61 @@ func TestImportsRawImages(t *testing.T) {
 	}
 }
 
+// Bayer mosaics (a machine-vision camera's raw output, as spinnaker and
+// other drivers publish it) are demosaiced to RGB24: for each of the four
+// tiles, a picture whose colours rise linearly with x and y comes out with
+// every colour exact inside its border (bilinear interpolation is exact on
+// a linear picture), and a picture of one colour exact everywhere; a tile
+// taken for another would swap red and blue.
+func TestImportsBayerPictures(t *testing.T) {
+	const w, h, pad = 10, 8, 6
+	ramp := func(x, y int) [3]int { return [3]int{40 + 4*x + 2*y, 20 + 3*x + 5*y, 30 + 2*x + 6*y} }
+	flat := func(x, y int) [3]int { return [3]int{200, 100, 50} }
+	tiles := map[string]string{"bayer_rggb8": "rggb", "bayer_bggr8": "bggr", "bayer_gbrg8": "gbrg", "bayer_grbg8": "grbg"}
+	var channels []bagChannel
+	for enc, tile := range tiles {
+		for name, pic := range map[string]func(x, y int) [3]int{"ramp": ramp, "flat": flat} {
+			var data []byte
+			for y := range h {
+				for x := range w {
+					data = append(data, byte(pic(x, y)[strings.IndexByte("rgb", tile[2*(y%2)+x%2])]))
+				}
+				data = append(data, make([]byte, pad)...)
+			}
+			msg := newCDR().time(stamp(0)).str("cam").u32(h).u32(w).str(enc).u8(0).u32(w + pad).bytes(data).b
+			channels = append(channels, bagChannel{topic: "/" + enc + "/" + name, schema: "sensor_msgs/msg/Image", schemaEncoding: "ros2msg",
+				schemaText: ros2Image, encoding: "cdr", messages: [][]byte{msg}})
+		}
+	}
+	tiny := newCDR().time(stamp(0)).str("cam").u32(1).u32(4).str("bayer_rggb8").u8(0).u32(4).bytes([]byte{1, 2, 3, 4}).b
+	channels = append(channels, bagChannel{topic: "/tiny", schema: "sensor_msgs/msg/Image", schemaEncoding: "ros2msg",
+		schemaText: ros2Image, encoding: "cdr", messages: [][]byte{tiny}})
+	out, res := importBag(t, writeBag(t, mcap.CompressionZSTD, channels...), mcapimport.Options{})
+	for enc := range tiles {
+		for name, pic := range map[string]func(x, y int) [3]int{"ramp": ramp, "flat": flat} {
+			info, pkts := readStream(t, out, "/"+enc+"/"+name)
+			if info.Format != media.RGB24 || len(pkts) != 1 || len(pkts[0].Data) != 3*w*h {
+				t.Fatalf("%s %s: %+v, %d packets", enc, name, info, len(pkts))
+			}
+			for y := range h {
+				for x := range w {
+					inside := x > 0 && y > 0 && x < w-1 && y < h-1
+					if name == "ramp" && !inside {
+						continue
+					}
+					want, got := pic(x, y), pkts[0].Data[3*(y*w+x):3*(y*w+x)+3]
+					if int(got[0]) != want[0] || int(got[1]) != want[1] || int(got[2]) != want[2] {
+						t.Fatalf("%s %s at (%d, %d): %v, want %v", enc, name, x, y, got, want)
+					}
+				}
+			}
+		}
+	}
+	if tp := topicOf(t, res, "/tiny"); tp.Damaged != 1 {
+		t.Errorf("a mosaic of one row: %+v", tp)
+	}
+}
+
 // A ROS 1 bag converted to MCAP (ros1msg schemas: Header with seq, the
 // time primitive, strings without NUL).
 func TestImportsROS1CompressedImages(t *testing.T) {

@@ -63,7 +63,7 @@ func sourceOf(p picture) (source, error) {
 	if codec := codecOf(e); codec != "" {
 		return 0, fmt.Errorf("encoding %q: codec %q's packets are not taken (gopline takes H.264 ones)", p.encoding, codec)
 	}
-	return 0, fmt.Errorf("encoding %q: gopline takes rgb8, bgr8, rgba8, bgra8, mono8, yuv422 and yuyv raw pictures (8 bits, no Bayer, no depth)", p.encoding)
+	return 0, fmt.Errorf("encoding %q: gopline takes rgb8, bgr8, rgba8, bgra8, mono8, yuv422, yuyv and bayer_*8 raw pictures (8 bits, no depth)", p.encoding)
 }
 
 // codecOf returns the codec an encoding names as ffmpeg_image_transport

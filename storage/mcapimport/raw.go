@@ -14,7 +14,10 @@ type rawLayout struct {
 	bytes   int
 	r, g, b int
 	yuyv    bool // Y0 U Y1 V; else UYVY (U Y0 V Y1) when format is YUV420P
-	format  media.PixelFormat
+	// bayer is a colour filter mosaic's 2x2 tile, row by row ("rggb": red
+	// at even rows and columns), demosaiced to RGB24.
+	bayer  string
+	format media.PixelFormat
 }
 
 // rawLayouts are the 8-bit encodings of sensor_msgs/Image (and Foxglove's
@@ -32,6 +35,10 @@ var rawLayouts = map[string]rawLayout{
 	"uyvy":        {bytes: 2, format: media.YUV420P},
 	"yuv422_yuy2": {bytes: 2, yuyv: true, format: media.YUV420P},
 	"yuyv":        {bytes: 2, yuyv: true, format: media.YUV420P},
+	"bayer_rggb8": {bytes: 1, bayer: "rggb", format: media.RGB24},
+	"bayer_bggr8": {bytes: 1, bayer: "bggr", format: media.RGB24},
+	"bayer_gbrg8": {bytes: 1, bayer: "gbrg", format: media.RGB24},
+	"bayer_grbg8": {bytes: 1, bayer: "grbg", format: media.RGB24},
 }
 
 // rawPacket converts a raw picture to a packet of its layout's format,
@@ -44,6 +51,8 @@ func rawPacket(p picture) (*media.Packet, error) {
 		return nil, fmt.Errorf("a picture of %dx%d", w, h)
 	case l.format == media.YUV420P && w%2 != 0:
 		return nil, fmt.Errorf("a %s picture of odd width %d", p.encoding, w)
+	case l.bayer != "" && (w < 2 || h < 2):
+		return nil, fmt.Errorf("a %s picture of %dx%d, smaller than its 2x2 tile", p.encoding, w, h)
 	}
 	step := p.step
 	if step == 0 {
@@ -60,6 +69,10 @@ func rawPacket(p picture) (*media.Packet, error) {
 			out = append(out, row(y)...)
 		}
 	case media.RGB24:
+		if l.bayer != "" {
+			out = demosaic(out, w, h, row, l.bayer)
+			break
+		}
 		for y := 0; y < h; y++ {
 			r := row(y)
 			for x := 0; x < len(r); x += l.bytes {
@@ -92,6 +105,49 @@ func yuv422To420(out []byte, w, h int, row func(y int) []byte, yuyv bool) []byte
 			for x := 0; x < w; x += 2 {
 				out = append(out, byte((int(a[2*x+at])+int(b[2*x+at])+1)/2))
 			}
+		}
+	}
+	return out
+}
+
+// demosaic appends the RGB24 picture of a Bayer mosaic whose 2x2 tile is
+// tile, by bilinear interpolation (as ROS image_proc's default debayer): a
+// colour a pixel lacks is the mean of its nearest neighbours that have it,
+// the two beside it or the two above and below it for red and blue at a
+// green pixel, the four beside it for green and the four diagonal ones for
+// the other colour at a red or blue pixel. Past the picture's edges its
+// rows and columns are mirrored (row -1 is row 1), which keeps the tile. w
+// and h are at least 2.
+func demosaic(out []byte, w, h int, row func(y int) []byte, tile string) []byte {
+	channel := map[byte]int{'r': 0, 'g': 1, 'b': 2}
+	var colour [4]int // of the pixel at (x, y): colour[2*(y%2)+x%2]
+	for i := range colour {
+		colour[i] = channel[tile[i]]
+	}
+	mirror := func(i, n int) int {
+		switch {
+		case i < 0:
+			return 1
+		case i >= n:
+			return n - 2
+		}
+		return i
+	}
+	var px [3]int
+	for y := 0; y < h; y++ {
+		up, here, down := row(mirror(y-1, h)), row(y), row(mirror(y+1, h))
+		for x := 0; x < w; x++ {
+			l, r := mirror(x-1, w), mirror(x+1, w)
+			c := colour[2*(y%2)+x%2]
+			px[c] = int(here[x])
+			if c == 1 { // green: the row's other colour beside it, the column's above and below
+				px[colour[2*(y%2)+(x+1)%2]] = (int(here[l]) + int(here[r]) + 1) / 2
+				px[colour[2*((y+1)%2)+x%2]] = (int(up[x]) + int(down[x]) + 1) / 2
+			} else {
+				px[1] = (int(here[l]) + int(here[r]) + int(up[x]) + int(down[x]) + 2) / 4
+				px[2-c] = (int(up[l]) + int(up[r]) + int(down[l]) + int(down[r]) + 2) / 4
+			}
+			out = append(out, byte(px[0]), byte(px[1]), byte(px[2]))
 		}
 	}
 	return out
