@@ -408,3 +408,25 @@ func TestOpenNamesAnMCAPFile(t *testing.T) {
 		}
 	}
 }
+
+// A ROS 2 bag's other files, given where a recording goes: its SQLite
+// file, and either of its files compressed whole, are named with the
+// import that reads them.
+func TestOpenNamesABagsFiles(t *testing.T) {
+	for name, c := range map[string]struct{ head, kind string }{
+		"robot_0.db3":       {"SQLite format 3\x00", "a SQLite file (a ROS 2 bag's .db3)"},
+		"robot_0.db3.zstd":  {"\x28\xb5\x2f\xfd", "a zstd-compressed file"},
+		"robot_0.mcap.zstd": {"\x28\xb5\x2f\xfd", "a zstd-compressed file"},
+	} {
+		path := filepath.Join(t.TempDir(), name)
+		if err := os.WriteFile(path, append([]byte(c.head), randomBytes(64<<10, 3)...), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := storage.Open(path, storage.WithReadOnly())
+		want := "this is " + c.kind + ": gopline reads its own .gopline recordings (gopline import " + path + " --out " +
+			filepath.Join(filepath.Dir(path), "robot_0.gopline") + " makes one of its pictures)"
+		if !errors.Is(err, storage.ErrNotRecording) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v; want ErrNotRecording saying %q", name, err, want)
+		}
+	}
+}

@@ -34,6 +34,8 @@ const (
 	KindMCAP     // MCAP, which gopline export writes
 	KindPNG      // a PNG picture
 	KindJPEG     // a JPEG picture
+	KindSQLite   // SQLite: a ROS 2 bag's .db3
+	KindZstd     // compressed with zstd: a ROS 2 bag's NAME_0.mcap.zstd or NAME_0.db3.zstd
 )
 
 var kindNames = map[FileKind]string{
@@ -49,6 +51,8 @@ var kindNames = map[FileKind]string{
 	KindMCAP:     "an MCAP file",
 	KindPNG:      "a PNG picture",
 	KindJPEG:     "a JPEG picture",
+	KindSQLite:   "a SQLite file (a ROS 2 bag's .db3)",
+	KindZstd:     "a zstd-compressed file",
 }
 
 // String says what the kind is, as a phrase: "an MP4 (or QuickTime MOV)
@@ -71,8 +75,13 @@ func (k FileKind) IsVideo() bool {
 }
 
 // IsOther reports whether k is a known kind of file that is not a
-// recording: a video, an MCAP file or a picture.
+// recording: a video, a bag, a picture.
 func (k FileKind) IsOther() bool { return k != KindUnknown && k != KindBolt }
+
+// IsBag reports whether k is a kind of file that gopline import reads: an
+// MCAP file (a ROS 2 bag's, Foxglove's, gopline export's), a ROS 2 bag's
+// SQLite file, or either compressed with zstd.
+func (k FileKind) IsBag() bool { return k == KindMCAP || k == KindSQLite || k == KindZstd }
 
 // SniffLen is how many of a file's first bytes Sniff looks at: enough for
 // three MPEG-TS packets.
@@ -94,6 +103,10 @@ func Sniff(head []byte) FileKind {
 		return KindBolt
 	case bytes.HasPrefix(head, []byte(mcapMagic)):
 		return KindMCAP
+	case bytes.HasPrefix(head, []byte("SQLite format 3\x00")):
+		return KindSQLite
+	case bytes.HasPrefix(head, []byte{0x28, 0xb5, 0x2f, 0xfd}):
+		return KindZstd
 	case len(head) >= 8 && isMP4Box(string(head[4:8])):
 		return KindMP4
 	case bytes.HasPrefix(head, []byte{0x1A, 0x45, 0xDF, 0xA3}):
@@ -202,7 +215,7 @@ func SniffFile(path string) (kind FileKind, size int64, err error) {
 // videos FFmpeg reads.
 var kindsByExtension = map[string]FileKind{
 	".mp4": KindMP4, ".mov": KindMP4, ".mkv": KindMatroska, ".webm": KindWebM, ".mcap": KindMCAP,
-	".ts": KindMPEGTS, ".avi": KindAVI, ".flv": KindFLV, ".h264": KindH264, ".264": KindH264,
+	".ts": KindMPEGTS, ".avi": KindAVI, ".flv": KindFLV, ".h264": KindH264, ".264": KindH264, ".db3": KindSQLite,
 }
 
 // CheckName refuses a path for a new recording whose extension names

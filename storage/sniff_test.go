@@ -44,6 +44,8 @@ var sniffCases = []struct {
 	{"h265 vps", []byte("\x00\x00\x00\x01\x40\x01\x0c\x01"), storage.KindUnknown},
 	{"h265 aud", []byte("\x00\x00\x00\x01\x46\x01\x50"), storage.KindUnknown},
 	{"mcap", []byte("\x89MCAP0\r\n\x01"), storage.KindMCAP},
+	{"sqlite", []byte("SQLite format 3\x00\x10\x00\x01\x01"), storage.KindSQLite},
+	{"zstd", []byte("\x28\xb5\x2f\xfd\x04\x58"), storage.KindZstd},
 	{"png", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR"), storage.KindPNG},
 	{"jpeg", []byte("\xff\xd8\xff\xe0\x00\x10JFIF"), storage.KindJPEG},
 	{"bbolt", append(make([]byte, 16), 0xed, 0xda, 0x0c, 0xed), storage.KindBolt},
@@ -107,6 +109,7 @@ func TestCheckNameRefusesAVideosName(t *testing.T) {
 		{"x.flv", "an FLV video"},
 		{"x.h264", "a raw H.264 stream"},
 		{"x.264", "a raw H.264 stream"},
+		{"robot_0.db3", "its name says a SQLite file (a ROS 2 bag's .db3)"},
 	} {
 		err := storage.CheckName(c.path)
 		if !errors.Is(err, storage.ErrOtherFormat) || !strings.Contains(err.Error(), c.phrase) {

@@ -81,10 +81,12 @@ func TestABagDirectoryIsNamedAsOne(t *testing.T) {
 	if err := os.Mkdir(bag, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(bag, "metadata.yaml"), []byte("rosbag2_bagfile_information:\n"), 0o644); err != nil {
-		t.Fatal(err)
+	for _, name := range []string{"robot_bag_0.db3.zstd", "metadata.yaml"} {
+		if err := os.WriteFile(filepath.Join(bag, name), []byte("rosbag2_bagfile_information:\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
-	want := "is a ROS 2 bag (metadata.yaml, robot_bag_0.mcap), not a recording: gopline import " + bag + " --out robot_bag.gopline"
+	want := "is a ROS 2 bag (metadata.yaml, robot_bag_0.db3.zstd), not a recording: gopline import " + bag + " --out robot_bag.gopline"
 	for _, cmd := range []string{"play", "info"} {
 		if code, _, stderr := runCmd(cmd, bag); code != exitFailure || !strings.Contains(stderr, want) {
 			t.Errorf("%s: exit %d: %s", cmd, code, stderr)

@@ -10,11 +10,12 @@ import (
 // FFmpeg and GStreamer give gopline's info, play and export (cmd) the clip
 // itself. The error says what the file is and what to run instead. Any
 // other file is left for opening to judge, which names what is wrong with
-// it: an MCAP file, gopline's own export, is named so there (exit 1).
+// it: an MCAP file (gopline's own export) or another bag is named so
+// there, with the import that reads it (exit 1).
 func checkKinds(cmd string, files []string) error {
 	for _, file := range files {
 		kind, _, err := storage.SniffFile(file)
-		if err != nil || !kind.IsOther() || kind == storage.KindMCAP {
+		if err != nil || !kind.IsOther() || kind.IsBag() {
 			continue
 		}
 		return usagef("%s is %s, not a gopline recording: %s", file, kind, otherKindAdvice(cmd, file, kind))

@@ -54,20 +54,24 @@ func recordingsIn(dir string) ([]recordingGroup, error) {
 	if err != nil {
 		return nil, err
 	}
-	var files []string
-	bag := false
+	var files, bag []string // bag: the names of a ROS 2 bag's files, metadata.yaml first
 	for _, e := range entries {
-		ext := strings.TrimPrefix(filepath.Ext(e.Name()), ".")
+		ext := strings.TrimPrefix(filepath.Ext(strings.TrimSuffix(strings.TrimSuffix(e.Name(), ".zstd"), ".zst")), ".")
 		if !e.IsDir() && slices.Contains(recordingExtensions, ext) {
 			files = append(files, filepath.Join(dir, e.Name()))
 		}
-		bag = bag || e.Name() == "metadata.yaml" || ext == "mcap" || ext == "db3"
+		switch {
+		case e.Name() == "metadata.yaml":
+			bag = append([]string{e.Name()}, bag...)
+		case ext == "mcap" || ext == "db3":
+			bag = append(bag, e.Name())
+		}
 	}
 	switch {
-	case len(files) == 0 && bag:
+	case len(files) == 0 && len(bag) > 0:
 		name := filepath.Base(filepath.Clean(dir))
-		return nil, fmt.Errorf("%s is a ROS 2 bag (metadata.yaml, %s_0.mcap), not a recording: gopline import %s --out %s.gopline makes one of its pictures",
-			dir, name, dir, name)
+		return nil, fmt.Errorf("%s is a ROS 2 bag (%s), not a recording: gopline import %s --out %s.gopline makes one of its pictures",
+			dir, strings.Join(bag[:min(len(bag), 2)], ", "), dir, name)
 	case len(files) == 0:
 		return nil, fmt.Errorf("%s holds no recording (a .gopline or .db file)", dir)
 	}
