@@ -12,6 +12,7 @@ import (
 	"github.com/gopline/gopline/internal/lograte"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/pipeline"
+	"github.com/gopline/gopline/storage"
 )
 
 // VideoSrcConfig configures a video source. DefaultVideoSrcConfig has the
@@ -289,6 +290,9 @@ func (s *videoSrc[T]) Start(env *pipeline.Env) error {
 	// The pipeline's stop ends a read that waits (a pipe whose writer
 	// stalled); a network source's own stop, in s.opts, comes after it
 	// and wins.
+	if err := notAVideo(s.cfg); err != nil {
+		return err
+	}
 	opts := append(append(s.cfg.options(), ffmpeg.WithStop(env.Stopping)), s.opts...)
 	opts = append(opts, ffmpeg.WithReaderLogger(env.Log), ffmpeg.WithReaderLogRepeats(env))
 	r, err := ffmpeg.OpenReader(s.cfg.Location, opts...)
@@ -300,6 +304,30 @@ func (s *videoSrc[T]) Start(env *pipeline.Env) error {
 	}
 	s.r = r
 	s.reportRotation(r.Info().Rotation)
+	return nil
+}
+
+// notAVideo returns an error wrapping storage.ErrOtherFormat, naming what
+// to use instead, when the file at cfg's location is one of gopline's
+// recordings or a bag (MCAP, a ROS 2 bag's SQLite file, either compressed):
+// FFmpeg takes an MCAP file of JPEG pictures for a bare MJPEG stream, every
+// camera of the bag in one stream at a guessed pace, and refuses the rest
+// with "Invalid data". An input-format= given is taken as meant.
+func notAVideo(cfg VideoSrcConfig) error {
+	if cfg.InputFormat != "" {
+		return nil
+	}
+	kind, _, err := storage.SniffFile(cfg.Location)
+	switch {
+	case err != nil:
+		return nil // not a file gopline can look into: FFmpeg says what it is
+	case kind == storage.KindBolt:
+		return fmt.Errorf("%w: %s is a gopline recording (or another bbolt file), not a video: the play element reads a recording's streams "+
+			"(play path=%s), and gopline play publishes them", storage.ErrOtherFormat, cfg.Location, cfg.Location)
+	case kind.IsBag():
+		return fmt.Errorf("%w: %s is %s, which gopline import reads, not a video: gopline import %s --out NAME.gopline makes a recording of "+
+			"its pictures, which the play element reads", storage.ErrOtherFormat, cfg.Location, kind, cfg.Location)
+	}
 	return nil
 }
 

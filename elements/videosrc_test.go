@@ -14,6 +14,7 @@ import (
 	"github.com/gopline/gopline/internal/testclip"
 	"github.com/gopline/gopline/internal/testlog"
 	"github.com/gopline/gopline/pipeline"
+	"github.com/gopline/gopline/storage"
 )
 
 // A B-frame stream passed through and decoded gives every picture, the
@@ -164,6 +165,55 @@ func TestEmptyRawH264FailsNamingTheFile(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "no video frames") || !strings.Contains(err.Error(), path) {
 		t.Fatalf("an empty .h264: %v; want an error naming the file", err)
+	}
+}
+
+// A recording or a bag given to videosrc, as to gst-launch's filesrc, fails
+// its source naming what the file is and what reads it; FFmpeg would read
+// a bag of JPEG pictures as one MJPEG stream of all its cameras.
+func TestVideoSrcNamesARecordingOrABag(t *testing.T) {
+	dir := t.TempDir()
+	recording := filepath.Join(dir, "cam.gopline")
+	rec, err := storage.Open(recording)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	bag := filepath.Join(dir, "robot.mcap")
+	jpeg := testclip.Make(t, "one.jpg", 1, 25)
+	pic, err := os.ReadFile(jpeg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bag, append([]byte("\x89MCAP0\r\n"), pic...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{
+		recording: "is a gopline recording (or another bbolt file), not a video: the play element reads a recording's streams (play path=" + recording + ")",
+		bag:       "is an MCAP file, which gopline import reads, not a video: gopline import " + bag + " --out NAME.gopline",
+	} {
+		var log testlog.Buffer
+		p, err := pipeline.Parse("videosrc location="+path+" name=src ! fakesink", registry(t), pipeline.WithLogger(zerolog.New(&log)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err = p.Start(t.Context()); err == nil {
+			select {
+			case <-p.Done():
+			case <-time.After(time.Minute):
+				t.Fatal("the pipeline did not end")
+			}
+			_ = p.Stop()
+			if s := stat(t, p, "src"); s.Errors != 1 || s.Out != 0 {
+				t.Fatalf("%s: source stats %+v; want the failure counted, nothing read", path, s)
+			}
+			err = errors.New(log.String())
+		}
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v; want %q", path, err, want)
+		}
 	}
 }
 
