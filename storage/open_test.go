@@ -417,6 +417,7 @@ func TestOpenNamesABagsFiles(t *testing.T) {
 		"robot_0.db3":       {"SQLite format 3\x00", "a SQLite file (a ROS 2 bag's .db3)"},
 		"robot_0.db3.zstd":  {"\x28\xb5\x2f\xfd", "a zstd-compressed file"},
 		"robot_0.mcap.zstd": {"\x28\xb5\x2f\xfd", "a zstd-compressed file"},
+		"robot_0.bag":       {"#ROSBAG V2.0\n", "a ROS 1 bag"},
 	} {
 		path := filepath.Join(t.TempDir(), name)
 		if err := os.WriteFile(path, append([]byte(c.head), randomBytes(64<<10, 3)...), 0o644); err != nil {

@@ -36,6 +36,7 @@ const (
 	KindJPEG     // a JPEG picture
 	KindSQLite   // SQLite: a ROS 2 bag's .db3
 	KindZstd     // compressed with zstd: a ROS 2 bag's NAME_0.mcap.zstd or NAME_0.db3.zstd
+	KindROS1Bag  // a ROS 1 bag (format 2.0)
 )
 
 var kindNames = map[FileKind]string{
@@ -53,6 +54,7 @@ var kindNames = map[FileKind]string{
 	KindJPEG:     "a JPEG picture",
 	KindSQLite:   "a SQLite file (a ROS 2 bag's .db3)",
 	KindZstd:     "a zstd-compressed file",
+	KindROS1Bag:  "a ROS 1 bag",
 }
 
 // String says what the kind is, as a phrase: "an MP4 (or QuickTime MOV)
@@ -80,8 +82,10 @@ func (k FileKind) IsOther() bool { return k != KindUnknown && k != KindBolt }
 
 // IsBag reports whether k is a kind of file that gopline import reads: an
 // MCAP file (a ROS 2 bag's, Foxglove's, gopline export's), a ROS 2 bag's
-// SQLite file, or either compressed with zstd.
-func (k FileKind) IsBag() bool { return k == KindMCAP || k == KindSQLite || k == KindZstd }
+// SQLite file, either compressed with zstd, or a ROS 1 bag.
+func (k FileKind) IsBag() bool {
+	return k == KindMCAP || k == KindSQLite || k == KindZstd || k == KindROS1Bag
+}
 
 // SniffLen is how many of a file's first bytes Sniff looks at: enough for
 // three MPEG-TS packets.
@@ -107,6 +111,8 @@ func Sniff(head []byte) FileKind {
 		return KindSQLite
 	case bytes.HasPrefix(head, []byte{0x28, 0xb5, 0x2f, 0xfd}):
 		return KindZstd
+	case bytes.HasPrefix(head, []byte("#ROSBAG V2.0\n")):
+		return KindROS1Bag
 	case len(head) >= 8 && isMP4Box(string(head[4:8])):
 		return KindMP4
 	case bytes.HasPrefix(head, []byte{0x1A, 0x45, 0xDF, 0xA3}):

@@ -46,6 +46,7 @@ var sniffCases = []struct {
 	{"mcap", []byte("\x89MCAP0\r\n\x01"), storage.KindMCAP},
 	{"sqlite", []byte("SQLite format 3\x00\x10\x00\x01\x01"), storage.KindSQLite},
 	{"zstd", []byte("\x28\xb5\x2f\xfd\x04\x58"), storage.KindZstd},
+	{"ros1 bag", []byte("#ROSBAG V2.0\nE\x00\x00\x00"), storage.KindROS1Bag},
 	{"png", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR"), storage.KindPNG},
 	{"jpeg", []byte("\xff\xd8\xff\xe0\x00\x10JFIF"), storage.KindJPEG},
 	{"bbolt", append(make([]byte, 16), 0xed, 0xda, 0x0c, 0xed), storage.KindBolt},

@@ -60,24 +60,25 @@ func importCommand() *cobra.Command {
 		Use:   "import BAG --out NEW.gopline [--topic TOPIC]... [flags]",
 		Short: "make a recording of the pictures in a ROS bag or another MCAP file (a Foxglove recording)",
 		Long: "Reads a ROS 2 bag (its directory, or one of its .mcap or .db3 files, each perhaps compressed with\n" +
-			"zstd), a ROS 1 bag converted to MCAP, a Foxglove recording or what gopline export wrote, and writes\n" +
-			"its topics of pictures into a new recording, a stream a topic named as the topic, which gopline\n" +
-			"play, info, export and the viewers then take. Compressed pictures (sensor_msgs/CompressedImage,\n" +
-			"foxglove CompressedImage) keep their JPEG, PNG becomes raw; compressed video (foxglove\n" +
-			"CompressedVideo, ffmpeg_image_transport) keeps its H.264 from its first keyframe; raw pictures\n" +
-			"(sensor_msgs/Image, foxglove RawImage: rgb8, bgr8, rgba8, bgra8, mono8, yuv422, yuyv, bayer_*8\n" +
-			"demosaiced) stay raw. A packet's time is its message's header stamp, or its log time when the stamp\n" +
-			"is zero. ROS 2 (CDR), ROS 1, JSON and protobuf messages are read. Other topics (IMU, transforms,\n" +
-			"point clouds) are listed with why they were left. A bag its recorder left without its footer\n" +
-			"imports up to its cut; a damaged chunk loses its own messages only. Exits 0 when pictures were\n" +
-			"imported, 1 when none were, and 2 when NEW exists: BAG is only read.",
+			"zstd), a ROS 1 bag (.bag, or converted to MCAP), a Foxglove recording or what gopline export wrote,\n" +
+			"and writes its topics of pictures into a new recording, a stream a topic named as the topic, which\n" +
+			"gopline play, info, export and the viewers then take. Compressed pictures\n" +
+			"(sensor_msgs/CompressedImage, foxglove CompressedImage) keep their JPEG, PNG becomes raw;\n" +
+			"compressed video (foxglove CompressedVideo, ffmpeg_image_transport) keeps its H.264 from its first\n" +
+			"keyframe; raw pictures (sensor_msgs/Image, foxglove RawImage: rgb8, bgr8, rgba8, bgra8, mono8,\n" +
+			"yuv422, yuyv, bayer_*8 demosaiced) stay raw. A packet's time is its message's header stamp, or its\n" +
+			"log time when the stamp is zero. ROS 2 (CDR), ROS 1, JSON and protobuf messages are read. Other\n" +
+			"topics (IMU, transforms, point clouds) are listed with why they were left. A bag its recorder left\n" +
+			"without its footer imports up to its cut; a damaged chunk loses its own messages only. Exits 0 when\n" +
+			"pictures were imported, 1 when none were, and 2 when NEW exists: BAG is only read.",
 		Example: "  gopline import robot.mcap --out robot.gopline\n" +
 			"  gopline import robot_bag --out robot.gopline     # a rosbag2 directory\n" +
+			"  gopline import dataset.bag --out dataset.gopline # a ROS 1 bag\n" +
 			"  gopline import robot.mcap -o front.gopline --topic /front/image_raw/compressed\n" +
 			"  gopline play robot.gopline",
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return fmt.Errorf("takes one bag (a rosbag2 directory, an .mcap or .db3 file), got %d", len(args))
+				return fmt.Errorf("takes one bag (a rosbag2 directory, an .mcap, .db3 or ROS 1 .bag file), got %d", len(args))
 			}
 			return nil
 		},
@@ -85,7 +86,7 @@ func importCommand() *cobra.Command {
 			if len(args) > 0 {
 				return nil, cobra.ShellCompDirectiveNoFileComp
 			}
-			return []string{"mcap", "db3", "zstd"}, cobra.ShellCompDirectiveFilterFileExt
+			return []string{"mcap", "db3", "zstd", "bag"}, cobra.ShellCompDirectiveFilterFileExt
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return importMCAP(args[0], out, topics, asJSON, quiet, cmd.OutOrStdout(), cmd.ErrOrStderr())

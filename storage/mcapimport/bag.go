@@ -133,7 +133,8 @@ func readMetadata(path string) (storageID string, files []string, err error) {
 }
 
 // checkMCAP returns nil when path begins as an MCAP file or a SQLite one
-// (perhaps compressed whole with zstd), and otherwise says what it is.
+// (perhaps compressed whole with zstd), or a ROS 1 bag, and otherwise says
+// what it is.
 func checkMCAP(path string) error {
 	f, err := os.Open(path)
 	if err != nil {
@@ -146,7 +147,7 @@ func checkMCAP(path string) error {
 	switch {
 	case bytes.HasPrefix(head, mcap.Magic):
 		return nil
-	case bytes.HasPrefix(head, []byte(sqliteMagic)):
+	case bytes.HasPrefix(head, []byte(sqliteMagic)), bytes.HasPrefix(head, []byte(ros1Magic)):
 		return nil
 	case bytes.HasPrefix(head, zstdMagic): // rosbag2's compression mode "file": NAME_0.mcap.zstd, NAME_0.db3.zstd
 		inner, err := zstdHead(path, len(sqliteMagic))
@@ -181,6 +182,18 @@ func fileBegins(path string, magic []byte) bool {
 	head := make([]byte, len(magic))
 	_, err = io.ReadFull(f, head)
 	return err == nil && bytes.Equal(head, magic)
+}
+
+// readerBegins reports whether r, when it reads at offsets, begins with
+// magic.
+func readerBegins(r io.Reader, magic []byte) bool {
+	at, ok := r.(io.ReaderAt)
+	if !ok {
+		return false
+	}
+	head := make([]byte, len(magic))
+	n, _ := at.ReadAt(head, 0)
+	return n == len(magic) && bytes.Equal(head, magic)
 }
 
 // zstdHead returns the first n bytes of the file at path, compressed with

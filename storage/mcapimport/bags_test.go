@@ -19,8 +19,10 @@ import (
 	"github.com/gopline/gopline/storage/mcapimport"
 )
 
-// bagTopic is what testdata/bags.json expects of a topic of the bags that
-// testdata/make-bags.mjs wrote with Foxglove's ROS serializers.
+// bagTopic is what a bags.json expects of a topic of the bags beside it:
+// testdata/bags.json of those testdata/make-bags.mjs wrote with Foxglove's
+// ROS serializers, testdata/ros1/bags.json of those
+// testdata/make-ros1-bags.py wrote with ROS 1's rosbag.
 type bagTopic struct {
 	Type          string   `json:"type"`
 	Count         int      `json:"count"`
@@ -30,9 +32,10 @@ type bagTopic struct {
 	Keyframes     []bool `json:"keyframes"`
 }
 
-func expectedBags(t *testing.T) map[string]bagTopic {
+// expectedBags reads what a bags.json at path expects.
+func expectedBags(t *testing.T, path string) map[string]bagTopic {
 	t.Helper()
-	b, err := os.ReadFile("testdata/bags.json")
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +74,7 @@ func checkTopic(t *testing.T, path, topic string, want bagTopic) []*media.Packet
 // each topic of pictures goes on over both as one stream, as the bag's
 // serializer wrote it; the IMU is listed as not pictures.
 func TestImportsARosbag2Directory(t *testing.T) {
-	want := expectedBags(t)
+	want := expectedBags(t, "testdata/bags.json")
 	out, res := importBag(t, "testdata/rosbag2_split", mcapimport.Options{})
 	for _, topic := range []string{"/camera/image_raw/compressed", "/camera/h264", "/camera/image_raw"} {
 		checkTopic(t, out, topic, want[topic])
@@ -95,14 +98,14 @@ func TestImportsARosbag2Directory(t *testing.T) {
 func TestImportsAROS1Bag(t *testing.T) {
 	const topic = "/usb_cam/image_raw/compressed"
 	out, _ := importBag(t, "testdata/ros1_compressed.mcap", mcapimport.Options{})
-	checkTopic(t, out, topic, expectedBags(t)[topic])
+	checkTopic(t, out, topic, expectedBags(t, "testdata/bags.json")[topic])
 }
 
 // A rosbag2 file in SQLite as ROS 2 Humble writes it: types named without
 // their definitions, pictures in overflow pages, ffmpeg_image_transport's
 // packets; its IMU is listed.
 func TestImportsAHumbleBagInSQLite(t *testing.T) {
-	want := expectedBags(t)
+	want := expectedBags(t, "testdata/bags.json")
 	out, res := importBag(t, "testdata/humble", mcapimport.Options{})
 	checkTopic(t, out, "/camera/rgb", want["/camera/rgb"])
 	checkTopic(t, out, "/camera/image_raw/ffmpeg", want["/camera/image_raw/ffmpeg"])
@@ -121,7 +124,7 @@ func TestImportsAHumbleBagInSQLite(t *testing.T) {
 // type only the file defines is read by its definition.
 func TestImportsAJazzyBagInSQLite(t *testing.T) {
 	out, _ := importBag(t, "testdata/jazzy/jazzy_0.db3", mcapimport.Options{})
-	checkTopic(t, out, "/camera/frame", expectedBags(t)["/camera/frame"])
+	checkTopic(t, out, "/camera/frame", expectedBags(t, "testdata/bags.json")["/camera/frame"])
 }
 
 // A Humble bag recorded with rosbag2's compression mode "file"
@@ -130,7 +133,7 @@ func TestImportsAJazzyBagInSQLite(t *testing.T) {
 // metadata.yaml, or the file alone. A file cut short is read up to its cut,
 // and said.
 func TestImportsAHumbleBagCompressedWhole(t *testing.T) {
-	want := expectedBags(t)
+	want := expectedBags(t, "testdata/bags.json")
 	plain, err := os.ReadFile("testdata/humble/humble_0.db3")
 	if err != nil {
 		t.Fatal(err)
@@ -184,5 +187,73 @@ func TestImportsAHumbleBagCompressedWhole(t *testing.T) {
 	}
 	if left, _ := os.ReadDir(filepath.Dir(out)); len(left) > 1 || (len(left) == 1) != (err == nil) {
 		t.Errorf("beside the recording: %v (%v)", left, err)
+	}
+}
+
+// ROS 1 bags as rosbag record writes them, by ROS 1's own rosbag library
+// (testdata/make-ros1-bags.py), with each of its chunk compressions: every
+// picture as the bag holds it, at its header's stamp; the IMU is listed.
+func TestImportsROS1Bags(t *testing.T) {
+	want := expectedBags(t, "testdata/ros1/bags.json")
+	for _, name := range []string{"noetic.bag", "noetic_bz2.bag", "noetic_lz4.bag"} {
+		out, res := importBag(t, filepath.Join("testdata", "ros1", name), mcapimport.Options{})
+		for topic, w := range want {
+			checkTopic(t, out, topic, w)
+		}
+		_, raw := readStream(t, out, "/camera/image_raw")
+		var rgb []byte
+		for y := range 4 {
+			for x := range 6 {
+				rgb = append(rgb, byte(x+y), byte(20*y), byte(10*x)) // bgr8 (10x, 20y, x+y) as RGB
+			}
+		}
+		if !bytes.Equal(raw[2].Data, rgb) {
+			t.Errorf("%s: raw picture %v, want %v", name, raw[2].Data, rgb)
+		}
+		if tp := topicOf(t, res, "/imu"); !tp.NotPictures || tp.Schema != "sensor_msgs/Imu" {
+			t.Errorf("%s: imu %+v", name, tp)
+		}
+		if res.DamagedChunks != 0 || len(res.Truncated) != 0 || len(res.Stopped) != 0 {
+			t.Errorf("%s: %+v", name, res)
+		}
+	}
+}
+
+// A ROS 1 bag cut short (its recorder killed: NAME.bag.active, without the
+// index that follows the chunks) imports up to its cut and says so; a chunk
+// whose compressed bytes are damaged loses its own messages only, even the
+// first, which holds the connections (the index repeats them).
+func TestImportsADamagedROS1Bag(t *testing.T) {
+	bag, err := os.ReadFile("testdata/ros1/noetic_bz2.bag")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := filepath.Join(t.TempDir(), "cut.bag.active")
+	if err := os.WriteFile(cut, bag[:len(bag)*3/5], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, res := importBag(t, cut, mcapimport.Options{})
+	tp := topicOf(t, res, "/usb_cam/image_raw/compressed")
+	if len(res.Truncated) != 1 || tp.Packets == 0 || tp.Packets >= 6 {
+		t.Errorf("cut: %+v, %+v", res, tp)
+	}
+
+	// The first bytes of a chunk's bz2 stream ("BZh9" and on) changed.
+	first := bytes.Index(bag, []byte("BZh"))
+	second := first + 1 + bytes.Index(bag[first+1:], []byte("BZh"))
+	for _, chunk := range []int{first, second} {
+		damaged := bytes.Clone(bag)
+		for i := chunk + 4; i < chunk+40; i++ {
+			damaged[i] ^= 0x5a
+		}
+		path := filepath.Join(t.TempDir(), "damaged.bag")
+		if err := os.WriteFile(path, damaged, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, res = importBag(t, path, mcapimport.Options{})
+		tp = topicOf(t, res, "/usb_cam/image_raw/compressed")
+		if res.DamagedChunks != 1 || tp.Packets == 0 || tp.Packets >= 6 || len(res.Truncated) != 0 {
+			t.Errorf("chunk at byte %d damaged: %+v, %+v", chunk, res, tp)
+		}
 	}
 }

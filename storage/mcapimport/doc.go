@@ -1,7 +1,8 @@
 // Package mcapimport makes a gopline recording of the pictures in a ROS 2
 // bag (its rosbag2 directory, or one of its files: MCAP, the default since
-// Iron, or SQLite before it) or another MCAP file: a ROS 1 bag converted
-// to MCAP, a Foxglove recording, or what gopline export wrote.
+// Iron, or SQLite before it), a ROS 1 bag, or another MCAP file: a ROS 1
+// bag converted to MCAP, a Foxglove recording, or what gopline export
+// wrote.
 // Once imported, the pictures play (gopline play), export to MP4, and reach
 // viewers and late joiners as a recording's do.
 //
@@ -23,5 +24,6 @@
 // and chunks are bounded (256 MiB); schemas and messages are parsed
 // without trusting their lengths. A SQLite file is read in the order its
 // messages were written, with github.com/alicebob/sqlittle (pure Go,
-// read-only).
+// read-only). A ROS 1 bag is read as an MCAP file is, chunk by chunk
+// without its index (ros1bag.go).
 package mcapimport

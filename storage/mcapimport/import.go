@@ -96,7 +96,8 @@ type Options struct {
 }
 
 // ImportFile reads the MCAP file src (a ROS 2 bag, a Foxglove recording,
-// what gopline export wrote), a rosbag2 file in SQLite (.db3), or the files
+// what gopline export wrote), a rosbag2 file in SQLite (.db3), a ROS 1 bag
+// (.bag), or the files
 // of a rosbag2 directory (its metadata.yaml's files in order, else its
 // .mcap or .db3 files by their split number) as one, and writes their
 // topics of pictures into a new recording dst, a stream a topic named as

@@ -47,6 +47,8 @@ type importer struct {
 	schemas  map[uint16]*mcap.Schema
 	channels map[uint16]*channel
 	summary  summary // the file's schemas and channels as its summary repeats them
+	// ros1Index is a ROS 1 bag's connections as its index repeats them.
+	ros1Index map[uint32]ros1Connection
 }
 
 // topicState is a topic and what became of its messages so far.
@@ -100,10 +102,12 @@ func importStreams(ctx context.Context, files []bagFile, open func(i int) (*outp
 	return res, im.check()
 }
 
-// readPart opens a file of the bag given by its path, as SQLite, MCAP, or
-// either compressed whole, and reads it.
+// readPart opens a file of the bag given by its path, as SQLite, MCAP,
+// either compressed whole, or a ROS 1 bag, and reads it.
 func (im *importer) readPart(f bagFile) error {
 	switch {
+	case f.path == "" && readerBegins(f.r, []byte(ros1Magic)):
+		return im.readROS1(f)
 	case f.path == "":
 		return im.readFile(f)
 	case fileBegins(f.path, []byte(sqliteMagic)):
@@ -119,6 +123,10 @@ func (im *importer) readPart(f bagFile) error {
 	}
 	defer file.Close()
 	f.r = file
+	if fileBegins(f.path, []byte(ros1Magic)) {
+		defer func() { im.done += f.size }()
+		return im.readROS1(f)
+	}
 	if fileBegins(f.path, zstdMagic) {
 		f.read = &countingReader{r: file}
 		d, err := zstd.NewReader(f.read, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(maxChunk))
