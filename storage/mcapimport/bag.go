@@ -172,18 +172,6 @@ func checkMCAP(path string) error {
 	return fmt.Errorf("%w: %s: %s", ErrNotMCAP, path, what)
 }
 
-// fileBegins reports whether the file at path begins with magic.
-func fileBegins(path string, magic []byte) bool {
-	f, err := os.Open(path)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	head := make([]byte, len(magic))
-	_, err = io.ReadFull(f, head)
-	return err == nil && bytes.Equal(head, magic)
-}
-
 // readerBegins reports whether r, when it reads at offsets, begins with
 // magic.
 func readerBegins(r io.Reader, magic []byte) bool {

@@ -105,30 +105,26 @@ func importStreams(ctx context.Context, files []bagFile, open func(i int) (*outp
 // readPart opens a file of the bag given by its path, as SQLite, MCAP,
 // either compressed whole, or a ROS 1 bag, and reads it.
 func (im *importer) readPart(f bagFile) error {
+	if f.path != "" {
+		file, err := os.Open(f.path)
+		if err != nil {
+			return fmt.Errorf("mcapimport: %w", err)
+		}
+		defer file.Close()
+		f.r = file
+	}
 	switch {
-	case f.path == "" && readerBegins(f.r, []byte(ros1Magic)):
-		return im.readROS1(f)
-	case f.path == "":
-		return im.readFile(f)
-	case fileBegins(f.path, []byte(sqliteMagic)):
+	case f.path != "" && readerBegins(f.r, []byte(sqliteMagic)):
 		defer func() { im.done += f.size }()
 		return im.readDB3(f.path, f.name)
-	case fileBegins(f.path, zstdMagic) && zstdBegins(f.path, []byte(sqliteMagic)):
+	case f.path != "" && readerBegins(f.r, zstdMagic) && zstdBegins(f.path, []byte(sqliteMagic)):
 		defer func() { im.done += f.size }()
 		return im.readDB3Compressed(f)
-	}
-	file, err := os.Open(f.path)
-	if err != nil {
-		return fmt.Errorf("mcapimport: %w", err)
-	}
-	defer file.Close()
-	f.r = file
-	if fileBegins(f.path, []byte(ros1Magic)) {
+	case readerBegins(f.r, []byte(ros1Magic)):
 		defer func() { im.done += f.size }()
 		return im.readROS1(f)
-	}
-	if fileBegins(f.path, zstdMagic) {
-		f.read = &countingReader{r: file}
+	case readerBegins(f.r, zstdMagic):
+		f.read = &countingReader{r: f.r}
 		d, err := zstd.NewReader(f.read, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(maxChunk))
 		if err != nil {
 			return fmt.Errorf("mcapimport: %s: %w", f.name, err)
