@@ -92,4 +92,18 @@ func TestABagDirectoryIsNamedAsOne(t *testing.T) {
 			t.Errorf("%s: exit %d: %s", cmd, code, stderr)
 		}
 	}
+	// A ROS 1 bag split by rosbag record --split.
+	split := filepath.Join(t.TempDir(), "run")
+	if err := os.Mkdir(split, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"run_0.bag", "run_1.bag"} {
+		if err := os.WriteFile(filepath.Join(split, name), []byte("#ROSBAG V2.0\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want = "holds ROS 1 bags (run_0.bag, run_1.bag), not a recording: gopline import " + split + " --out run.gopline"
+	if code, _, stderr := runCmd("info", split); code != exitFailure || !strings.Contains(stderr, want) {
+		t.Errorf("ROS 1: exit %d: %s", code, stderr)
+	}
 }

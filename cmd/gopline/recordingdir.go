@@ -54,7 +54,7 @@ func recordingsIn(dir string) ([]recordingGroup, error) {
 	if err != nil {
 		return nil, err
 	}
-	var files, bag []string // bag: the names of a ROS 2 bag's files, metadata.yaml first
+	var files, bag, ros1 []string // bag: the names of a ROS 2 bag's files, metadata.yaml first; ros1: ROS 1 bags
 	for _, e := range entries {
 		ext := strings.TrimPrefix(filepath.Ext(strings.TrimSuffix(strings.TrimSuffix(e.Name(), ".zstd"), ".zst")), ".")
 		if !e.IsDir() && slices.Contains(recordingExtensions, ext) {
@@ -65,13 +65,18 @@ func recordingsIn(dir string) ([]recordingGroup, error) {
 			bag = append([]string{e.Name()}, bag...)
 		case ext == "mcap" || ext == "db3":
 			bag = append(bag, e.Name())
+		case ext == "bag":
+			ros1 = append(ros1, e.Name())
 		}
 	}
+	name := filepath.Base(filepath.Clean(dir))
 	switch {
 	case len(files) == 0 && len(bag) > 0:
-		name := filepath.Base(filepath.Clean(dir))
 		return nil, fmt.Errorf("%s is a ROS 2 bag (%s), not a recording: gopline import %s --out %s.gopline makes one of its pictures",
 			dir, strings.Join(bag[:min(len(bag), 2)], ", "), dir, name)
+	case len(files) == 0 && len(ros1) > 0:
+		return nil, fmt.Errorf("%s holds ROS 1 bags (%s), not a recording: gopline import %s --out %s.gopline makes one of their pictures, "+
+			"the files of a split bag as one", dir, strings.Join(ros1[:min(len(ros1), 2)], ", "), dir, name)
 	case len(files) == 0:
 		return nil, fmt.Errorf("%s holds no recording (a .gopline or .db file)", dir)
 	}

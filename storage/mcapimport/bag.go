@@ -50,9 +50,10 @@ func bagFiles(src string) ([]string, error) {
 
 // directoryFiles returns a rosbag2 directory's files: those its
 // metadata.yaml lists, in its order, or without one its .mcap (and
-// .mcap.zstd) files, else its .db3 (and .db3.zstd) ones, in the order of
-// the number that ends their names (robot_0, robot_1, ...). The zstd
-// tool's .zst counts as rosbag2's .zstd.
+// .mcap.zstd) files, else its .db3 (and .db3.zstd) ones, else its ROS 1
+// .bag files (rosbag record --split's), in the order of the number that
+// ends their names (robot_0, robot_1, ...). The zstd tool's .zst counts as
+// rosbag2's .zstd.
 func directoryFiles(dir string) ([]string, error) {
 	storageID, listed, err := readMetadata(filepath.Join(dir, "metadata.yaml"))
 	if err != nil {
@@ -70,7 +71,11 @@ func directoryFiles(dir string) ([]string, error) {
 		paths = glob(dir, "*.db3", "*.db3.zstd", "*.db3.zst")
 	}
 	if len(paths) == 0 {
-		return nil, fmt.Errorf("%w: %s is a directory without a bag's files (a rosbag2 directory holds metadata.yaml and NAME_0.mcap or NAME_0.db3)", ErrNotMCAP, dir)
+		paths = glob(dir, "*.bag", "*.bag.active") // ROS 1: rosbag record --split's NAME_0.bag, NAME_1.bag, ...
+	}
+	if len(paths) == 0 {
+		return nil, fmt.Errorf("%w: %s is a directory without a bag's files (a rosbag2 directory holds metadata.yaml and NAME_0.mcap or NAME_0.db3; "+
+			"a directory of ROS 1 bags NAME_0.bag, ...)", ErrNotMCAP, dir)
 	}
 	slices.SortFunc(paths, func(a, b string) int {
 		if na, nb := splitNumber(a), splitNumber(b); na != nb {
@@ -94,7 +99,10 @@ func glob(dir string, patterns ...string) []string {
 // splitNumber returns the number that ends a file's name, before its
 // extensions (7 for robot_7.mcap and robot_7.mcap.zstd), or -1.
 func splitNumber(path string) int {
-	name := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(path), ".zstd"), ".zst")
+	name := filepath.Base(path)
+	for _, ext := range []string{".zstd", ".zst", ".active"} {
+		name = strings.TrimSuffix(name, ext)
+	}
 	name = strings.TrimSuffix(name, filepath.Ext(name))
 	i := strings.LastIndexFunc(name, func(r rune) bool { return r < '0' || r > '9' })
 	n, err := strconv.Atoi(name[i+1:])

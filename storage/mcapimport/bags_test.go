@@ -191,11 +191,12 @@ func TestImportsAHumbleBagCompressedWhole(t *testing.T) {
 }
 
 // ROS 1 bags as rosbag record writes them, by ROS 1's own rosbag library
-// (testdata/make-ros1-bags.py), with each of its chunk compressions: every
-// picture as the bag holds it, at its header's stamp; the IMU is listed.
+// (testdata/make-ros1-bags.py), with each of its chunk compressions, and a
+// directory of one split in two: every picture as the bag holds it, at its
+// header's stamp; the IMU is listed.
 func TestImportsROS1Bags(t *testing.T) {
 	want := expectedBags(t, "testdata/ros1/bags.json")
-	for _, name := range []string{"noetic.bag", "noetic_bz2.bag", "noetic_lz4.bag"} {
+	for _, name := range []string{"noetic.bag", "noetic_bz2.bag", "noetic_lz4.bag", "split"} {
 		out, res := importBag(t, filepath.Join("testdata", "ros1", name), mcapimport.Options{})
 		for topic, w := range want {
 			checkTopic(t, out, topic, w)

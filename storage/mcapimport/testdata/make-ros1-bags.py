@@ -6,6 +6,8 @@
 #	ros1/noetic.bag       chunks as rosbag record leaves them (uncompressed)
 #	ros1/noetic_bz2.bag   the same compressed with bz2 (rosbag record -j)
 #	ros1/noetic_lz4.bag   and with lz4 (rosbag record --lz4)
+#	ros1/split/           the same split in two, as rosbag record --split
+#	                      leaves it: noetic_0.bag, noetic_1.bag
 #	ros1/bags.json        what the tests expect of them
 #
 # Each holds a JPEG camera (/usb_cam/image_raw/compressed), a raw bgr8 one
@@ -50,10 +52,12 @@ expect = {
         "stamps": [str(stamp(n).to_nsec()) for n in range(3)], "width": 6, "height": 4,
     },
 }
-for name, compression in [("noetic", "none"), ("noetic_bz2", "bz2"), ("noetic_lz4", "lz4")]:
+os.makedirs(os.path.join(out, "split"), exist_ok=True)
+for name, compression, frames in [("noetic", "none", range(6)), ("noetic_bz2", "bz2", range(6)), ("noetic_lz4", "lz4", range(6)),
+                                  ("split/noetic_0", "none", range(3)), ("split/noetic_1", "none", range(3, 6))]:
     # Small chunks: a bag of several, as a long recording is.
     with rosbag.Bag(os.path.join(out, name + ".bag"), "w", compression=compression, chunk_threshold=4096) as bag:
-        for n in range(6):
+        for n in frames:
             when = stamp(n) + genpy.Duration(0, 5_000_000)  # received 5 ms after the stamp
             m = CompressedImage()
             m.header.seq, m.header.stamp, m.header.frame_id = n, stamp(n), "usb_cam"
