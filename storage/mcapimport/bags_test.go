@@ -11,10 +11,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/gopline/gopline/internal/smallfs"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/storage/mcapimport"
 )
@@ -187,6 +189,34 @@ func TestImportsAHumbleBagCompressedWhole(t *testing.T) {
 	}
 	if left, _ := os.ReadDir(filepath.Dir(out)); len(left) > 1 || (len(left) == 1) != (err == nil) {
 		t.Errorf("beside the recording: %v (%v)", left, err)
+	}
+}
+
+// A disk too small for the SQLite file decompressed: the import fails with
+// the disk's error, naming the file, and leaves nothing there.
+func TestImportOfACompressedHumbleBagOnAFullDisk(t *testing.T) {
+	dir := smallfs.Dir(t, "32k") // humble_0.db3 is 64 KiB
+	if dir == "" {
+		return
+	}
+	plain, err := os.ReadFile("testdata/humble/humble_0.db3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := zstd.NewWriter(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bag := filepath.Join(t.TempDir(), "humble_0.db3.zstd")
+	if err := os.WriteFile(bag, enc.EncodeAll(plain, nil), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = mcapimport.ImportFile(context.Background(), bag, filepath.Join(dir, "robot.gopline"), mcapimport.Options{})
+	if !errors.Is(err, syscall.ENOSPC) || !strings.Contains(err.Error(), "decompressing humble_0.db3.zstd into "+dir) {
+		t.Errorf("import: %v; want ENOSPC, naming the file", err)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("left on the disk: %v", left)
 	}
 }
 
