@@ -49,6 +49,7 @@ type importReport struct {
 	Truncated     []string        `json:"truncated"`
 	DamagedChunks int64           `json:"damaged_chunks"`
 	Stopped       []string        `json:"stopped,omitempty"`
+	Missing       []string        `json:"missing,omitempty"`
 }
 
 // importCommand makes a recording of an MCAP file's pictures.
@@ -129,11 +130,15 @@ func importMCAP(src, dst string, topics []string, asJSON, quiet bool, w, stderr 
 		for _, f := range res.Truncated {
 			why += "; " + f + " ends before its footer"
 		}
+		for _, f := range res.Missing {
+			why += "; " + f + ", which its metadata.yaml lists, is not there"
+		}
 		return fmt.Errorf("%s holds no pictures gopline takes, so %s is not written; its topics: %s%s", src, dst, topicList(res, true), why)
 	case err != nil:
 		return err
 	}
-	report := importReport{From: src, To: dst, Files: res.Files, Truncated: append([]string{}, res.Truncated...), DamagedChunks: res.DamagedChunks, Stopped: res.Stopped}
+	report := importReport{From: src, To: dst, Files: res.Files, Truncated: append([]string{}, res.Truncated...), DamagedChunks: res.DamagedChunks, Stopped: res.Stopped,
+		Missing: res.Missing}
 	for _, t := range res.Topics {
 		it := importedTopic{Topic: t.Topic, Schema: t.Schema, Skipped: t.Skipped, Stream: t.Stream, Messages: t.Messages, Packets: t.Packets,
 			BeforeKeyframe: t.BeforeKeyframe, Damaged: t.Damaged, OtherFormat: t.OtherFormat, Dropped: t.Dropped, Retimed: t.Retimed}
@@ -220,6 +225,9 @@ func writeImported(w io.Writer, r importReport) error {
 	}
 	for _, s := range r.Stopped {
 		fmt.Fprintf(w, "%s: imported what came before\n", s)
+	}
+	for _, f := range r.Missing {
+		fmt.Fprintf(w, "%s, which the bag's metadata.yaml lists, is not there: its messages are missing (a bag copied in part?)\n", f)
 	}
 	return nil
 }

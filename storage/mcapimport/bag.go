@@ -23,29 +23,29 @@ const sqliteMagic = "SQLite format 3\x00"
 
 // bagFiles returns the files src stands for: src itself, or the files of a
 // rosbag2 directory in their order; each an MCAP file or a SQLite one,
-// perhaps compressed whole.
-func bagFiles(src string) ([]string, error) {
+// perhaps compressed whole, or a ROS 1 bag. missing are the files its
+// metadata.yaml lists that are not there.
+func bagFiles(src string) (paths, missing []string, err error) {
 	fi, err := os.Stat(src)
 	if err != nil {
-		return nil, fmt.Errorf("mcapimport: %w", err)
+		return nil, nil, fmt.Errorf("mcapimport: %w", err)
 	}
-	var paths []string
 	switch {
 	case fi.IsDir():
-		if paths, err = directoryFiles(src); err != nil {
-			return nil, err
+		if paths, missing, err = directoryFiles(src); err != nil {
+			return nil, nil, err
 		}
 	case !fi.Mode().IsRegular():
-		return nil, fmt.Errorf("%w: %s is not a regular file", ErrNotMCAP, src)
+		return nil, nil, fmt.Errorf("%w: %s is not a regular file", ErrNotMCAP, src)
 	default:
 		paths = []string{src}
 	}
 	for _, path := range paths {
 		if err := checkMCAP(path); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return paths, nil
+	return paths, missing, nil
 }
 
 // directoryFiles returns a rosbag2 directory's files: those its
@@ -53,28 +53,39 @@ func bagFiles(src string) ([]string, error) {
 // .mcap.zstd) files, else its .db3 (and .db3.zstd) ones, else its ROS 1
 // .bag files (rosbag record --split's), in the order of the number that
 // ends their names (robot_0, robot_1, ...). The zstd tool's .zst counts as
-// rosbag2's .zstd.
-func directoryFiles(dir string) ([]string, error) {
+// rosbag2's .zstd. A bag copied in part, whose metadata.yaml lists files
+// that are not there, is read from the files that are (missing names the
+// others); one none of whose listed files are there (renamed) is read as a
+// directory without metadata.yaml.
+func directoryFiles(dir string) (paths, missing []string, err error) {
 	storageID, listed, err := readMetadata(filepath.Join(dir, "metadata.yaml"))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if len(listed) > 0 {
-		paths := make([]string, len(listed))
-		for i, name := range listed {
-			paths[i] = filepath.Join(dir, filepath.FromSlash(name))
+	var absent []string
+	for _, name := range listed {
+		path := filepath.Join(dir, filepath.FromSlash(name))
+		if _, err := os.Stat(path); err != nil {
+			absent = append(absent, name)
+			continue
 		}
-		return paths, nil
+		paths = append(paths, path)
 	}
-	paths := glob(dir, "*.mcap", "*.mcap.zstd", "*.mcap.zst")
+	if len(paths) > 0 {
+		return paths, absent, nil
+	}
+	paths = glob(dir, "*.mcap", "*.mcap.zstd", "*.mcap.zst")
 	if len(paths) == 0 || storageID == "sqlite3" {
 		paths = glob(dir, "*.db3", "*.db3.zstd", "*.db3.zst")
 	}
 	if len(paths) == 0 {
 		paths = glob(dir, "*.bag", "*.bag.active") // ROS 1: rosbag record --split's NAME_0.bag, NAME_1.bag, ...
 	}
-	if len(paths) == 0 {
-		return nil, fmt.Errorf("%w: %s is a directory without a bag's files (a rosbag2 directory holds metadata.yaml and NAME_0.mcap or NAME_0.db3; "+
+	switch {
+	case len(paths) == 0 && len(absent) > 0:
+		return nil, nil, fmt.Errorf("%w: %s: its metadata.yaml lists %s, and none of them is there", ErrNotMCAP, dir, strings.Join(absent, ", "))
+	case len(paths) == 0:
+		return nil, nil, fmt.Errorf("%w: %s is a directory without a bag's files (a rosbag2 directory holds metadata.yaml and NAME_0.mcap or NAME_0.db3; "+
 			"a directory of ROS 1 bags NAME_0.bag, ...)", ErrNotMCAP, dir)
 	}
 	slices.SortFunc(paths, func(a, b string) int {
@@ -83,7 +94,7 @@ func directoryFiles(dir string) ([]string, error) {
 		}
 		return strings.Compare(a, b)
 	})
-	return paths, nil
+	return paths, nil, nil
 }
 
 // glob returns the files in dir that match any of patterns.

@@ -96,6 +96,57 @@ func TestImportsARosbag2Directory(t *testing.T) {
 	}
 }
 
+// A rosbag2 directory copied in part (its second file lost) imports its
+// first file and names the other missing; one whose files were renamed is
+// read by the files it holds; one without any of them is refused, naming
+// them.
+func TestImportsABagCopiedInPart(t *testing.T) {
+	copyBag := func(skip string, rename bool) string {
+		dir := filepath.Join(t.TempDir(), "rosbag2_split")
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		entries, err := os.ReadDir("testdata/rosbag2_split")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			b, err := os.ReadFile(filepath.Join("testdata/rosbag2_split", e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			name := e.Name()
+			if rename && name != "metadata.yaml" {
+				name = "renamed" + strings.TrimPrefix(name, "rosbag2_split")
+			}
+			if e.Name() != skip {
+				if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		return dir
+	}
+	_, res := importBag(t, copyBag("rosbag2_split_1.mcap", false), mcapimport.Options{})
+	if tp := topicOf(t, res, "/camera/image_raw/compressed"); tp.Packets != 3 || len(res.Missing) != 1 || res.Missing[0] != "rosbag2_split_1.mcap" {
+		t.Errorf("second file lost: %+v, %+v", res.Missing, tp)
+	}
+	_, res = importBag(t, copyBag("", true), mcapimport.Options{})
+	if tp := topicOf(t, res, "/camera/image_raw/compressed"); tp.Packets != 6 || len(res.Missing) != 0 {
+		t.Errorf("renamed: %+v, %+v", res.Missing, tp)
+	}
+	dir := copyBag("", false)
+	for _, name := range []string{"rosbag2_split_0.mcap", "rosbag2_split_1.mcap"} {
+		if err := os.Rename(filepath.Join(dir, name), filepath.Join(dir, name+".bak")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := mcapimport.ImportFile(context.Background(), dir, filepath.Join(t.TempDir(), "none.gopline"), mcapimport.Options{})
+	if !errors.Is(err, mcapimport.ErrNotMCAP) || !strings.Contains(err.Error(), "its metadata.yaml lists rosbag2_split_0.mcap, rosbag2_split_1.mcap, and none of them is there") {
+		t.Errorf("none there: %v", err)
+	}
+}
+
 // A ROS 1 bag converted to MCAP, written by ROS 1's serializer.
 func TestImportsAROS1Bag(t *testing.T) {
 	const topic = "/usb_cam/image_raw/compressed"

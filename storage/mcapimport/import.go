@@ -64,6 +64,9 @@ type Result struct {
 	// Stopped says, for each file damaged past what can be read on from,
 	// where its reading ended: what came before is imported.
 	Stopped []string
+	// Missing names the files a rosbag2 directory's metadata.yaml lists
+	// that are not in it (a bag copied in part): the others are imported.
+	Missing []string
 }
 
 // Packets returns the packets stored, all topics together.
@@ -137,7 +140,7 @@ func ImportFile(ctx context.Context, src, dst string, opts Options) (Result, err
 	if err := storage.CheckName(dst); err != nil {
 		return Result{}, err
 	}
-	paths, err := bagFiles(src)
+	paths, missing, err := bagFiles(src)
 	if err != nil {
 		return Result{}, err
 	}
@@ -168,6 +171,7 @@ func ImportFile(ctx context.Context, src, dst string, opts Options) (Result, err
 		return &output{path: path, rec: rec, streams: map[string]bool{}}, nil
 	}
 	res, err := importStreams(ctx, files, open, opts)
+	res.Missing = missing
 	for _, rec := range recs {
 		if cerr := rec.Close(); err == nil && cerr != nil {
 			err = cerr
