@@ -168,9 +168,10 @@ func TestEmptyRawH264FailsNamingTheFile(t *testing.T) {
 	}
 }
 
-// A recording or a bag given to videosrc, as to gst-launch's filesrc, fails
-// its source naming what the file is and what reads it; FFmpeg would read
-// a bag of JPEG pictures as one MJPEG stream of all its cameras.
+// A recording, a bag or a bag's directory given to videosrc, as to
+// gst-launch's filesrc, fails its source naming what it is and what reads
+// it; FFmpeg would read a bag of JPEG pictures as one MJPEG stream of all
+// its cameras.
 func TestVideoSrcNamesARecordingOrABag(t *testing.T) {
 	dir := t.TempDir()
 	recording := filepath.Join(dir, "cam.gopline")
@@ -193,6 +194,7 @@ func TestVideoSrcNamesARecordingOrABag(t *testing.T) {
 	for path, want := range map[string]string{
 		recording: "is a gopline recording (or another bbolt file), not a video: the play element reads a recording's streams (play path=" + recording + ")",
 		bag:       "is an MCAP file, which gopline import reads, not a video: gopline import " + bag + " --out NAME.gopline",
+		dir:       "is a bag's directory, which gopline import reads, not a video: gopline import " + dir + " --out NAME.gopline",
 	} {
 		var log testlog.Buffer
 		p, err := pipeline.Parse("videosrc location="+path+" name=src ! fakesink", registry(t), pipeline.WithLogger(zerolog.New(&log)))
