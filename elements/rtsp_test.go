@@ -401,6 +401,8 @@ func TestReadsInGoLeavesFFmpegsChoicesToFFmpeg(t *testing.T) {
 	}{
 		{"rtsp://cam/1", nil, true},
 		{"rtsp://cam/1", opts("rtsp_transport", "tcp"), true},
+		{"rtsp://cam/1", opts("rtsp_transport", "udp"), false},
+		{"rtsp://cam/1", opts("rtsp_transport", "udp_multicast"), false},
 		{"rtsp://cam/1", opts("rtsp_transport", "http"), false},
 		{"rtsp://cam/1", opts("stimeout", "5000000"), false},
 		{"rtsp://cam/1", func(c *VideoSrcConfig) { c.InputFormat = "rtsp" }, false},

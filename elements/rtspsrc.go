@@ -16,7 +16,10 @@ import (
 // readsInGo reports whether a video source reads its location with
 // codecs/rtsp, which hands each H.264 picture on at its last RTP packet, a
 // frame sooner than FFmpeg's readers: an rtsp:// URL (its only option
-// rtsp_transport, if any), H.264 sent to an rtp://IP:PORT port, or the
+// rtsp_transport=tcp, if any: over UDP, asked for by rtsp_transport=udp or
+// udp_multicast, codecs/rtsp's RTSP client holds back what follows a lost
+// packet until 64 more came, where FFmpeg's waits at most 100 ms for a
+// packet out of order), H.264 sent to an rtp://IP:PORT port, or the
 // stream an .sdp file describes, each given none of FFmpeg's own choices
 // (input-format=, stream=, conceal=true, which needs the damaged pictures
 // FFmpeg's reader keeps, or options FFmpeg's demuxers take). H.265 and
@@ -29,7 +32,7 @@ func readsInGo(cfg VideoSrcConfig) bool {
 	switch {
 	case strings.HasPrefix(strings.ToLower(cfg.Location), "rtsp://"):
 		for k, v := range cfg.InputOptions {
-			if k != "rtsp_transport" || !rtsp.TakesTransport(v) {
+			if k != "rtsp_transport" || !strings.EqualFold(v, "tcp") {
 				return false
 			}
 		}

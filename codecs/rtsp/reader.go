@@ -87,7 +87,9 @@ type Reader struct {
 }
 
 // Open connects to the RTSP server at url (rtsp://[USER:PASSWORD@]HOST[:PORT]/PATH),
-// asks for its first H.264 video stream and starts it. A session without
+// asks for its first H.264 video stream and starts it, its RTP over the
+// RTSP connection unless WithTransport says otherwise or the server refuses
+// it (then over UDP; see WithTransport). A session without
 // H.264 video gives an error wrapping ErrNotH264, and a recording of a
 // known length one wrapping ErrRecorded, which a caller may take to read
 // the stream another way; a server that refuses the credentials, one
@@ -99,6 +101,26 @@ func Open(url string, opts ...Option) (*Reader, error) {
 			return nil, err
 		}
 	}
+	if cfg.transport != nil {
+		return open(url, cfg)
+	}
+	// RTP over the RTSP connection unless the camera refuses it: see
+	// WithTransport for what UDP costs.
+	tcp := gortsplib.TransportTCP
+	overTCP := cfg
+	overTCP.transport = &tcp
+	r, err := open(url, overTCP)
+	var status liberrors.ErrClientBadStatusCode
+	if !errors.As(err, &status) || status.Code != base.StatusUnsupportedTransport {
+		return r, err
+	}
+	cfg.log.Info().Str("location", credentials.Redact(url)).
+		Msg("the camera refuses RTP over its RTSP connection (TCP): over UDP, where a lost packet holds back those after it until 64 more came")
+	return open(url, cfg)
+}
+
+// open opens url with cfg's transport, or UDP then TCP when it has none.
+func open(url string, cfg config) (*Reader, error) {
 	r := newReader(url, cfg)
 	u, err := base.ParseURL(url)
 	if err != nil {

@@ -17,16 +17,22 @@ import (
 // udpCamera is an RTSP server that sends RTP over UDP (gortsplib's): the
 // test decides which packets never arrive.
 type udpCamera struct {
-	server  *gortsplib.Server
-	stream  *gortsplib.ServerStream
-	playing chan struct{}
+	server    *gortsplib.Server
+	stream    *gortsplib.ServerStream
+	playing   chan struct{}
+	refuseTCP bool
+	setups    chan gortsplib.Transport // each SETUP's transport
 }
 
 func (c *udpCamera) OnDescribe(*gortsplib.ServerHandlerOnDescribeCtx) (*base.Response, *gortsplib.ServerStream, error) {
 	return &base.Response{StatusCode: base.StatusOK}, c.stream, nil
 }
 
-func (c *udpCamera) OnSetup(*gortsplib.ServerHandlerOnSetupCtx) (*base.Response, *gortsplib.ServerStream, error) {
+func (c *udpCamera) OnSetup(ctx *gortsplib.ServerHandlerOnSetupCtx) (*base.Response, *gortsplib.ServerStream, error) {
+	c.setups <- ctx.Transport
+	if c.refuseTCP && ctx.Transport == gortsplib.TransportTCP {
+		return &base.Response{StatusCode: base.StatusUnsupportedTransport}, nil, nil
+	}
 	return &base.Response{StatusCode: base.StatusOK}, c.stream, nil
 }
 
@@ -39,7 +45,7 @@ func (c *udpCamera) OnPlay(*gortsplib.ServerHandlerOnPlayCtx) (*base.Response, e
 // from a pair of free ports, and returns its URL.
 func startUDPCamera(t *testing.T, forma *format.H264) (*udpCamera, string) {
 	t.Helper()
-	c := &udpCamera{playing: make(chan struct{})}
+	c := &udpCamera{playing: make(chan struct{}), setups: make(chan gortsplib.Transport, 8)}
 	for try := 0; ; try++ {
 		port := 20000 + 2*rand.IntN(20000)
 		c.server = &gortsplib.Server{Handler: c, RTSPAddress: fmt.Sprintf("127.0.0.1:%d", port+2),
@@ -128,5 +134,52 @@ func TestReaderLeavesOutWhatUDPLost(t *testing.T) {
 	// picture 7, which never came.
 	if st := r.Stats(); st.Damaged != 75-32-1 || st.LostPackets != 2 || st.BeforeKeyframe != 0 {
 		t.Fatalf("stats %+v; want %d pictures left out, 2 packets lost", st, 75-32-1)
+	}
+}
+
+// Unless told otherwise, RTP comes over the RTSP connection: over UDP, the
+// RTSP client holds back what follows a lost packet until 64 more came. A
+// camera that refuses TCP is read over UDP.
+func TestReaderTakesRTPOverTCPUnlessTheCameraRefusesIt(t *testing.T) {
+	units := testrtsp.Clip(t, 10, 25)
+	forma := &format.H264{PayloadTyp: 96, PacketizationMode: 1}
+	for _, refuseTCP := range []bool{false, true} {
+		cam, url := startUDPCamera(t, forma)
+		cam.refuseTCP = refuseTCP
+		r := mustOpen(t, url)
+		<-cam.playing
+		var setups []gortsplib.Transport
+		for len(cam.setups) > 0 {
+			setups = append(setups, <-cam.setups)
+		}
+		want := []gortsplib.Transport{gortsplib.TransportTCP}
+		if refuseTCP {
+			want = []gortsplib.Transport{gortsplib.TransportTCP, gortsplib.TransportUDP}
+		}
+		if fmt.Sprint(setups) != fmt.Sprint(want) {
+			t.Errorf("camera refusing TCP %v: SETUPs over %v, want %v", refuseTCP, setups, want)
+		}
+		enc, err := forma.CreateEncoder()
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			for i, au := range units {
+				pkts, err := enc.Encode(au)
+				if err != nil {
+					return
+				}
+				for _, p := range pkts {
+					p.Timestamp = uint32(i * 3600)
+					if cam.stream.WritePacketRTP(cam.stream.Desc.Medias[0], p) != nil {
+						return
+					}
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+		}()
+		if p, err := readWithin(t, r, 10*time.Second); err != nil || !p.Key {
+			t.Fatalf("camera refusing TCP %v: %v, %v", refuseTCP, p, err)
+		}
 	}
 }
