@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bluenviron/gortsplib/v4/pkg/format"
 	"github.com/rs/zerolog"
 
 	"github.com/gopline/gopline/codecs/ffmpeg"
@@ -366,6 +367,47 @@ func TestRTSPCameraOfAnotherCodecIsReadThroughFFmpeg(t *testing.T) {
 	}
 	if !strings.Contains(log.String(), "H265: reading it through FFmpeg") {
 		t.Fatalf("the log does not say the stream is read through FFmpeg:\n%s", log)
+	}
+}
+
+// A camera that refuses RTP over its RTSP connection is read through
+// FFmpeg, over UDP: gopline's RTSP client takes TCP only (codecs/rtsp's
+// WithTransport says what UDP costs it).
+func TestRTSPCameraThatRefusesTCPIsReadThroughFFmpeg(t *testing.T) {
+	forma := &format.H264{PayloadTyp: 96, PacketizationMode: 1}
+	cam := testrtsp.StartUDPCamera(t, forma)
+	cam.RefuseTCP()
+	units := testrtsp.Clip(t, 2*cameraRate, cameraRate)
+	enc, err := forma.CreateEncoder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	sent := make(chan struct{})
+	t.Cleanup(func() { close(stop); <-sent })
+	go func() {
+		defer close(sent)
+		for i := 0; ; i++ {
+			pkts, err := enc.Encode(units[i%len(units)])
+			if err != nil {
+				return
+			}
+			for _, p := range pkts {
+				p.Timestamp = uint32(i * 90000 / cameraRate)
+				_ = cam.Send(p)
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(time.Second / cameraRate):
+			}
+		}
+	}()
+	out, log := &frames{}, &testlog.Buffer{}
+	startCollecting(t, "videosrc location="+cam.URL()+" name=cam", "cam", out, pipeline.WithLogger(zerolog.New(log)))
+	awaitLong(t, "10 frames", func() bool { return len(out.all()) >= 10 })
+	if !strings.Contains(log.String(), "refuses RTP over its RTSP connection (TCP)") || !strings.Contains(log.String(), "reading it through FFmpeg") {
+		t.Fatalf("the log does not say the camera refused TCP and is read through FFmpeg:\n%s", log)
 	}
 }
 

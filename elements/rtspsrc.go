@@ -48,9 +48,9 @@ func readsInGo(cfg VideoSrcConfig) bool {
 // rtspSrc reads an RTSP camera's H.264, or the H.264 an RTP sender sends
 // to an rtp:// port, with codecs/rtsp: its packets as
 // they come in passthrough, else decoded (ffmpeg.Decoder, scaled to size=
-// in format=). A camera of another codec (MJPEG, H.265), and a recording
-// served over RTSP, which ends at its end, are read through FFmpeg
-// instead, by a videoSrc it hands everything to.
+// in format=). A camera of another codec (MJPEG, H.265), one that refuses
+// RTP over TCP, and a recording served over RTSP, which ends at its end,
+// are read through FFmpeg instead, by a videoSrc it hands everything to.
 type rtspSrc[T interface {
 	*media.Frame | *media.Packet
 	media.Item
@@ -80,12 +80,12 @@ func newRTSPSrc[T interface {
 
 func (s *rtspSrc[T]) Start(env *pipeline.Env) error {
 	s.env = env
-	opts := []rtsp.Option{rtsp.WithTimeout(s.cfg.IOTimeout), rtsp.WithStop(env.Stopping), rtsp.WithLogger(env.Log), rtsp.WithClock(env.Now)}
-	if t := s.cfg.InputOptions["rtsp_transport"]; t != "" {
-		opts = append(opts, rtsp.WithTransport(t))
-	}
+	opts := []rtsp.Option{rtsp.WithTimeout(s.cfg.IOTimeout), rtsp.WithStop(env.Stopping), rtsp.WithLogger(env.Log), rtsp.WithClock(env.Now),
+		rtsp.WithTransport("tcp")} // readsInGo: a camera's RTP over TCP; for UDP, FFmpeg's reader
+	_, tcpAsked := s.cfg.InputOptions["rtsp_transport"]
 	r, err := s.open(opts)
-	if errors.Is(err, rtsp.ErrNotH264) || errors.Is(err, rtsp.ErrRecorded) || errors.Is(err, errSessionFIFO) {
+	if errors.Is(err, rtsp.ErrNotH264) || errors.Is(err, rtsp.ErrRecorded) || errors.Is(err, errSessionFIFO) ||
+		(errors.Is(err, rtsp.ErrRefusesTCP) && !tcpAsked) {
 		env.Log.Info().Str("location", s.skips.location).Msgf("%v: reading it through FFmpeg", err)
 		s.viaFFmpeg = newVideoSrc(s.cfg, s.read, nil, s.formats)
 		return s.viaFFmpeg.Start(env)

@@ -20,6 +20,11 @@ var (
 	// given, or wrong ones; 403: the user may not open that stream). The
 	// error says which, and what to give.
 	ErrUnauthorized = errors.New("rtsp: the server refused access")
+	// ErrRefusesTCP means the server refused RTP over its RTSP connection
+	// (461 Unsupported Transport), asked for by WithTransport("tcp"): the
+	// stream comes over UDP or not at all. Open without a transport then
+	// takes UDP.
+	ErrRefusesTCP = errors.New("rtsp: the server refuses RTP over its RTSP connection (TCP)")
 	// ErrStreamLost means a stream that played ended: the server closed
 	// the connection, or sent nothing for the timeout.
 	ErrStreamLost = errors.New("rtsp: stream lost")

@@ -110,8 +110,7 @@ func Open(url string, opts ...Option) (*Reader, error) {
 	overTCP := cfg
 	overTCP.transport = &tcp
 	r, err := open(url, overTCP)
-	var status liberrors.ErrClientBadStatusCode
-	if !errors.As(err, &status) || status.Code != base.StatusUnsupportedTransport {
+	if !errors.Is(err, ErrRefusesTCP) {
 		return r, err
 	}
 	cfg.log.Info().Str("location", credentials.Redact(url)).
@@ -226,9 +225,13 @@ func (r *Reader) queue(pkt *rtp.Packet) {
 func (r *Reader) refused(err error) error {
 	err = redacted{err}
 	var status liberrors.ErrClientBadStatusCode
-	if errors.As(err, &status) && (status.Code == base.StatusUnauthorized || status.Code == base.StatusForbidden) {
+	switch {
+	case errors.As(err, &status) && (status.Code == base.StatusUnauthorized || status.Code == base.StatusForbidden):
 		return fmt.Errorf("%w %q: %w: %w (%s)", ErrOpen, r.shown, ErrUnauthorized, err,
 			credentials.Hint(r.url, status.Code == base.StatusForbidden))
+	case errors.As(err, &status) && status.Code == base.StatusUnsupportedTransport &&
+		r.cfg.transport != nil && *r.cfg.transport == gortsplib.TransportTCP:
+		return fmt.Errorf("%w %q: %w: %w", ErrOpen, r.shown, ErrRefusesTCP, err)
 	}
 	return fmt.Errorf("%w %q: %w", ErrOpen, r.shown, err)
 }

@@ -2,71 +2,14 @@ package rtsp
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"testing"
 	"time"
 
 	"github.com/bluenviron/gortsplib/v4"
-	"github.com/bluenviron/gortsplib/v4/pkg/base"
-	"github.com/bluenviron/gortsplib/v4/pkg/description"
 	"github.com/bluenviron/gortsplib/v4/pkg/format"
 	"github.com/gopline/gopline/codecs/ffmpeg"
 	"github.com/gopline/gopline/internal/testrtsp"
 )
-
-// udpCamera is an RTSP server that sends RTP over UDP (gortsplib's): the
-// test decides which packets never arrive.
-type udpCamera struct {
-	server    *gortsplib.Server
-	stream    *gortsplib.ServerStream
-	playing   chan struct{}
-	refuseTCP bool
-	setups    chan gortsplib.Transport // each SETUP's transport
-}
-
-func (c *udpCamera) OnDescribe(*gortsplib.ServerHandlerOnDescribeCtx) (*base.Response, *gortsplib.ServerStream, error) {
-	return &base.Response{StatusCode: base.StatusOK}, c.stream, nil
-}
-
-func (c *udpCamera) OnSetup(ctx *gortsplib.ServerHandlerOnSetupCtx) (*base.Response, *gortsplib.ServerStream, error) {
-	c.setups <- ctx.Transport
-	if c.refuseTCP && ctx.Transport == gortsplib.TransportTCP {
-		return &base.Response{StatusCode: base.StatusUnsupportedTransport}, nil, nil
-	}
-	return &base.Response{StatusCode: base.StatusOK}, c.stream, nil
-}
-
-func (c *udpCamera) OnPlay(*gortsplib.ServerHandlerOnPlayCtx) (*base.Response, error) {
-	close(c.playing)
-	return &base.Response{StatusCode: base.StatusOK}, nil
-}
-
-// startUDPCamera serves a stream of H.264 on loopback, its RTP over UDP
-// from a pair of free ports, and returns its URL.
-func startUDPCamera(t *testing.T, forma *format.H264) (*udpCamera, string) {
-	t.Helper()
-	c := &udpCamera{playing: make(chan struct{}), setups: make(chan gortsplib.Transport, 8)}
-	for try := 0; ; try++ {
-		port := 20000 + 2*rand.IntN(20000)
-		c.server = &gortsplib.Server{Handler: c, RTSPAddress: fmt.Sprintf("127.0.0.1:%d", port+2),
-			UDPRTPAddress: fmt.Sprintf("127.0.0.1:%d", port), UDPRTCPAddress: fmt.Sprintf("127.0.0.1:%d", port+1)}
-		err := c.server.Start()
-		if err == nil {
-			break
-		}
-		if try == 20 {
-			t.Fatal(err)
-		}
-	}
-	t.Cleanup(c.server.Close)
-	medi := &description.Media{Type: description.MediaTypeVideo, Formats: []format.Format{forma}}
-	c.stream = &gortsplib.ServerStream{Server: c.server, Desc: &description.Session{Medias: []*description.Media{medi}}}
-	if err := c.stream.Initialize(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.stream.Close)
-	return c, "rtsp://" + c.server.RTSPAddress + "/cam"
-}
 
 // Over UDP, a delta that never arrives and a keyframe that lost one of its
 // packets: nothing is handed on from the loss to the next whole keyframe,
@@ -74,9 +17,9 @@ func startUDPCamera(t *testing.T, forma *format.H264) (*udpCamera, string) {
 func TestReaderLeavesOutWhatUDPLost(t *testing.T) {
 	units := testrtsp.Clip(t, 75, 25) // keyframes at 0, 25, 50
 	forma := &format.H264{PayloadTyp: 96, PacketizationMode: 1}
-	cam, url := startUDPCamera(t, forma)
-	r := mustOpen(t, url, WithTransport("udp"))
-	<-cam.playing
+	cam := testrtsp.StartUDPCamera(t, forma)
+	r := mustOpen(t, cam.URL(), WithTransport("udp"))
+	<-cam.Playing
 
 	enc, err := forma.CreateEncoder()
 	if err != nil {
@@ -98,7 +41,7 @@ func TestReaderLeavesOutWhatUDPLost(t *testing.T) {
 				if i == 7 || (i == 25 && k == len(pkts)/2) {
 					continue // lost
 				}
-				if err := cam.stream.WritePacketRTP(cam.stream.Desc.Medias[0], p); err != nil {
+				if err := cam.Send(p); err != nil {
 					return
 				}
 			}
@@ -144,13 +87,15 @@ func TestReaderTakesRTPOverTCPUnlessTheCameraRefusesIt(t *testing.T) {
 	units := testrtsp.Clip(t, 10, 25)
 	forma := &format.H264{PayloadTyp: 96, PacketizationMode: 1}
 	for _, refuseTCP := range []bool{false, true} {
-		cam, url := startUDPCamera(t, forma)
-		cam.refuseTCP = refuseTCP
-		r := mustOpen(t, url)
-		<-cam.playing
+		cam := testrtsp.StartUDPCamera(t, forma)
+		if refuseTCP {
+			cam.RefuseTCP()
+		}
+		r := mustOpen(t, cam.URL())
+		<-cam.Playing
 		var setups []gortsplib.Transport
-		for len(cam.setups) > 0 {
-			setups = append(setups, <-cam.setups)
+		for len(cam.Setups) > 0 {
+			setups = append(setups, <-cam.Setups)
 		}
 		want := []gortsplib.Transport{gortsplib.TransportTCP}
 		if refuseTCP {
@@ -171,7 +116,7 @@ func TestReaderTakesRTPOverTCPUnlessTheCameraRefusesIt(t *testing.T) {
 				}
 				for _, p := range pkts {
 					p.Timestamp = uint32(i * 3600)
-					if cam.stream.WritePacketRTP(cam.stream.Desc.Medias[0], p) != nil {
+					if cam.Send(p) != nil {
 						return
 					}
 				}
