@@ -146,26 +146,36 @@ func TestEmptyRawH264FailsNamingTheFile(t *testing.T) {
 	if err := os.WriteFile(path, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	var log testlog.Buffer
-	p, err := pipeline.Parse("videosrc location="+path+" name=src ! fakesink", registry(t), pipeline.WithLogger(zerolog.New(&log)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err = p.Start(t.Context()); err == nil {
-		select {
-		case <-p.Done():
-		case <-time.After(time.Minute):
-			t.Fatal("the pipeline did not end")
-		}
-		_ = p.Stop()
-		if s := stat(t, p, "src"); s.Errors != 1 {
-			t.Fatalf("source stats %+v; want the failure counted", s)
-		}
-		err = errors.New(log.String())
+	s, err := failedSource(t, path)
+	if s != nil && s.Errors != 1 {
+		t.Fatalf("source stats %+v; want the failure counted", s)
 	}
 	if !strings.Contains(err.Error(), "no video frames") || !strings.Contains(err.Error(), path) {
 		t.Fatalf("an empty .h264: %v; want an error naming the file", err)
 	}
+}
+
+// failedSource runs "videosrc location=LOCATION ! fakesink", which is to
+// fail, and returns how: Start's error, or the log of a pipeline that
+// started and ended, with its source's stats.
+func failedSource(t *testing.T, location string) (*pipeline.NodeStats, error) {
+	t.Helper()
+	var log testlog.Buffer
+	p, err := pipeline.Parse("videosrc location="+location+" name=src ! fakesink", registry(t), pipeline.WithLogger(zerolog.New(&log)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(t.Context()); err != nil {
+		return nil, err
+	}
+	select {
+	case <-p.Done():
+	case <-time.After(time.Minute):
+		t.Fatal("the pipeline did not end")
+	}
+	_ = p.Stop()
+	s := stat(t, p, "src")
+	return &s, errors.New(log.String())
 }
 
 // A recording, a bag or a bag's directory given to videosrc, as to
@@ -196,22 +206,9 @@ func TestVideoSrcNamesARecordingOrABag(t *testing.T) {
 		bag:       "is an MCAP file, which gopline import reads, not a video: gopline import " + bag + " --out NAME.gopline",
 		dir:       "is a bag's directory, which gopline import reads, not a video: gopline import " + dir + " --out NAME.gopline",
 	} {
-		var log testlog.Buffer
-		p, err := pipeline.Parse("videosrc location="+path+" name=src ! fakesink", registry(t), pipeline.WithLogger(zerolog.New(&log)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err = p.Start(t.Context()); err == nil {
-			select {
-			case <-p.Done():
-			case <-time.After(time.Minute):
-				t.Fatal("the pipeline did not end")
-			}
-			_ = p.Stop()
-			if s := stat(t, p, "src"); s.Errors != 1 || s.Out != 0 {
-				t.Fatalf("%s: source stats %+v; want the failure counted, nothing read", path, s)
-			}
-			err = errors.New(log.String())
+		s, err := failedSource(t, path)
+		if s != nil && (s.Errors != 1 || s.Out != 0) {
+			t.Fatalf("%s: source stats %+v; want the failure counted, nothing read", path, s)
 		}
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v; want %q", path, err, want)

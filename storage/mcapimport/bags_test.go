@@ -48,6 +48,18 @@ func expectedBags(t *testing.T, path string) map[string]bagTopic {
 	return want
 }
 
+// rawCameraRGB is the picture of the test bags' /camera/image_raw, 6x4
+// bgr8 with pixel (x, y) = (b 10x, g 20y, r x+y), as gopline's RGB24.
+func rawCameraRGB() []byte {
+	var rgb []byte
+	for y := range 4 {
+		for x := range 6 {
+			rgb = append(rgb, byte(x+y), byte(20*y), byte(10*x))
+		}
+	}
+	return rgb
+}
+
 // checkTopic compares a stream to what bags.json says of its topic.
 func checkTopic(t *testing.T, path, topic string, want bagTopic) []*media.Packet {
 	t.Helper()
@@ -85,12 +97,7 @@ func TestImportsARosbag2Directory(t *testing.T) {
 		t.Errorf("imu: %+v", tp)
 	}
 	_, raw := readStream(t, out, "/camera/image_raw")
-	var rgb []byte
-	for y := range 4 {
-		for x := range 6 {
-			rgb = append(rgb, byte(x+y), byte(20*y), byte(10*x)) // bgr8 (10x, 20y, x+y) as RGB
-		}
-	}
+	rgb := rawCameraRGB()
 	if raw[0].Format != media.RGB24 || string(raw[1].Data) != string(rgb) {
 		t.Errorf("raw picture %v %v, want %v", raw[1].Format, raw[1].Data, rgb)
 	}
@@ -283,13 +290,7 @@ func TestImportsROS1Bags(t *testing.T) {
 			checkTopic(t, out, topic, w)
 		}
 		_, raw := readStream(t, out, "/camera/image_raw")
-		var rgb []byte
-		for y := range 4 {
-			for x := range 6 {
-				rgb = append(rgb, byte(x+y), byte(20*y), byte(10*x)) // bgr8 (10x, 20y, x+y) as RGB
-			}
-		}
-		if !bytes.Equal(raw[2].Data, rgb) {
+		if rgb := rawCameraRGB(); !bytes.Equal(raw[2].Data, rgb) {
 			t.Errorf("%s: raw picture %v, want %v", name, raw[2].Data, rgb)
 		}
 		if tp := topicOf(t, res, "/imu"); !tp.NotPictures || tp.Schema != "sensor_msgs/Imu" {
