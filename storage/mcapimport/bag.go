@@ -180,6 +180,12 @@ func checkMCAP(path string) error {
 		}
 		return fmt.Errorf("%w: %s: a zstd file that holds neither an MCAP file nor a SQLite one", ErrNotMCAP, path)
 	}
+	for _, c := range archives {
+		if bytes.HasPrefix(head, c.magic) {
+			return fmt.Errorf("%w: %s: a file compressed with %s: decompress it first (%s %s), then import what it holds",
+				ErrNotMCAP, path, c.name, c.tool, path)
+		}
+	}
 	kind, _, _ := storage.SniffFile(path)
 	what := "not an MCAP file"
 	switch {
@@ -189,6 +195,19 @@ func checkMCAP(path string) error {
 		what = "it is " + kind.String()
 	}
 	return fmt.Errorf("%w: %s: %s", ErrNotMCAP, path, what)
+}
+
+// archives are the compressions a bag is downloaded in (a dataset's
+// robot.bag.bz2), by their magic, with the tool that undoes each.
+var archives = []struct {
+	magic      []byte
+	name, tool string
+}{
+	{[]byte("BZh"), "bzip2", "bunzip2 -k"},
+	{[]byte{0x1f, 0x8b}, "gzip", "gunzip -k"},
+	{[]byte{0xfd, '7', 'z', 'X', 'Z', 0}, "xz", "unxz -k"},
+	{[]byte{0x04, 0x22, 0x4d, 0x18}, "lz4", "unlz4"},
+	{[]byte("PK\x03\x04"), "zip", "unzip"},
 }
 
 // readerBegins reports whether r, when it reads at offsets, begins with

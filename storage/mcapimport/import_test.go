@@ -381,6 +381,20 @@ func TestImportFileRefuses(t *testing.T) {
 	if !errors.Is(err, mcapimport.ErrNotMCAP) || !strings.Contains(err.Error(), "MP4") {
 		t.Errorf("video: %v", err)
 	}
+	// A bag as a dataset is downloaded, compressed whole: what to run first.
+	for _, c := range []struct{ name, magic, want string }{
+		{"robot.bag.bz2", "BZh91AY&SY", "compressed with bzip2: decompress it first (bunzip2 -k "},
+		{"robot.bag.gz", "\x1f\x8b\x08\x00", "compressed with gzip: decompress it first (gunzip -k "},
+	} {
+		packed := filepath.Join(dir, c.name)
+		if err := os.WriteFile(packed, []byte(c.magic), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := mcapimport.ImportFile(context.Background(), packed, filepath.Join(dir, "p.gopline"), mcapimport.Options{})
+		if !errors.Is(err, mcapimport.ErrNotMCAP) || !strings.Contains(err.Error(), c.want+packed+")") {
+			t.Errorf("%s: %v", c.name, err)
+		}
+	}
 	// A .db3 that is not SQLite past its first bytes: said damaged, nothing imported.
 	db3 := filepath.Join(dir, "humble_0.db3")
 	if err := os.WriteFile(db3, []byte("SQLite format 3\x00\x10\x00"), 0o644); err != nil {
