@@ -9,7 +9,9 @@
 // interval later (a fifth of a second at 5 frames/s). Loss is known from
 // the RTP sequence numbers, so a picture that lost packets is left out
 // before any decoder sees it, and a stream that drops inside a picture
-// loses that picture alone, never one that came whole.
+// loses that picture alone, never one that came whole. A port's packets
+// that overtook others are put back in order first, for a bounded time
+// (reorder.go).
 //
 // The Reader hands on Packets (H.264 in Annex B, SPS and PPS in front of
 // every keyframe); decoding them is a decoder's (codecs/ffmpeg.Decoder).

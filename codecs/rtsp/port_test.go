@@ -3,6 +3,7 @@ package rtsp
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"net"
 	"strconv"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/gopline/gopline/codecs/h264"
 	"github.com/gopline/gopline/internal/paramsetwatch"
 	"github.com/gopline/gopline/internal/testrtsp"
+	"github.com/pion/rtp"
 )
 
 // sender sends access units as RTP to a port of the loopback, as
@@ -52,6 +54,12 @@ func newSender(t *testing.T, port int) *sender {
 // send sends unit i of a stream at 25 frames/s.
 func (s *sender) send(i int, au [][]byte) {
 	s.t.Helper()
+	s.write(s.packets(i, au)...)
+}
+
+// packets returns the RTP packets of unit i, numbered on from the last.
+func (s *sender) packets(i int, au [][]byte) []*rtp.Packet {
+	s.t.Helper()
 	enc, err := (&format.H264{PayloadTyp: s.pt, PacketizationMode: 1}).CreateEncoder()
 	if err != nil {
 		s.t.Fatal(err)
@@ -66,6 +74,14 @@ func (s *sender) send(i int, au [][]byte) {
 			p.Timestamp = s.at(i)
 		}
 		s.seq++
+	}
+	return pkts
+}
+
+// write sends packets in the order given.
+func (s *sender) write(pkts ...*rtp.Packet) {
+	s.t.Helper()
+	for _, p := range pkts {
 		b, err := p.Marshal()
 		if err != nil {
 			s.t.Fatal(err)
@@ -110,6 +126,67 @@ func openSending(t *testing.T, s *sender, unit [][]byte, open func() (*Reader, e
 	}
 	t.Cleanup(func() { r.Close() })
 	return r
+}
+
+// Packets that overtook others on the way are put back in order: the
+// pictures they belong to are handed on whole, none counted lost. A packet
+// that never comes is a loss once the packets after it waited reorderWait:
+// its picture and those after it until the next keyframe are left out, and
+// the stream goes on at that keyframe.
+func TestListenRTPPutsPacketsThatOvertookOthersBackInOrder(t *testing.T) {
+	units := testrtsp.Clip(t, 15, 5) // keyframes at 0, 5 and 10
+	port := freePort(t)
+	s := newSender(t, port)
+	r := listenSent(t, s, port, units, WithTimeout(0))
+	var pkts [][]*rtp.Packet
+	for i := 1; i < len(units); i++ {
+		pkts = append(pkts, s.packets(i, units[i]))
+	}
+	unit := func(i int) []*rtp.Packet { return pkts[i-1] }
+	if len(unit(5)) < 3 {
+		t.Fatalf("keyframe 5 in %d packets; the test swaps two in its middle", len(unit(5)))
+	}
+	// Unit 3's last packet after unit 4's first; keyframe 5's second after its third.
+	u3, u4 := unit(3), unit(4)
+	u3, u4 = append(u3[:len(u3)-1:len(u3)-1], u4[0]), append([]*rtp.Packet{u3[len(u3)-1]}, u4[1:]...)
+	k5 := unit(5)
+	k5[1], k5[2] = k5[2], k5[1]
+	go func() {
+		for i := 1; i < len(units); i++ {
+			switch i {
+			case 3:
+				s.write(u3...)
+			case 4:
+				s.write(u4...)
+			case 7:
+				s.write(unit(7)[1:]...) // its first packet never comes
+			default:
+				s.write(unit(i)...)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+	var keys []bool      // of what is handed on from unit 1 (unit 0 came as often as listen sent it)
+	for len(keys) < 11 { // 1 to 6, then 10 to 14
+		p, err := readWithin(t, r, 5*time.Second)
+		if err != nil {
+			t.Fatalf("after %v: %v", keys, err)
+		}
+		if len(keys) > 0 || !p.Key {
+			keys = append(keys, p.Key)
+		}
+	}
+	want := []bool{false, false, false, false, true, false, true, false, false, false, false}
+	if fmt.Sprint(keys) != fmt.Sprint(want) {
+		t.Errorf("handed on %v (keyframes), want %v: units 1 to 6 and 10 to 14", keys, want)
+	}
+	left := 2 // 8 and 9, and 7 if what came of it was a part
+	if len(unit(7)) > 1 {
+		left++
+	}
+	if st := r.Stats(); st.LostPackets != 1 || st.Damaged != left {
+		t.Errorf("stats %+v; want the first packet of unit 7 lost, %d pictures left out", st, left)
+	}
 }
 
 // A picture sent to a port is handed on as its last packet comes, the

@@ -63,6 +63,7 @@ type Reader struct {
 	cfg    config
 	client *gortsplib.Client // an RTSP session's; nil for a port (ListenRTP)
 	port   *port             // a port's; nil for an RTSP session
+	order  reorder           // a port's packets, put back in order
 	// closeConn ends the connection, which ends its wait (watch).
 	closeConn func()
 
@@ -307,8 +308,15 @@ func (r *Reader) ReadPacket() (*media.Packet, error) {
 			return nil, r.failed
 		}
 		var in received
+		var giveUp <-chan time.Time // on packets held after a gap (a timer left running is collected)
+		if due, ok := r.order.due(); ok {
+			giveUp = time.After(max(due.Sub(r.cfg.now()), 0))
+		}
 		select {
 		case in = <-r.pkts:
+		case <-giveUp:
+			r.takeAll(r.order.flush())
+			continue
 		case <-r.done:
 			return nil, io.EOF
 		case <-r.cfg.stop:
@@ -319,6 +327,10 @@ func (r *Reader) ReadPacket() (*media.Packet, error) {
 			case <-r.done: // closed: the end is Close's
 				return nil, io.EOF
 			default:
+				if held := r.order.flush(); len(held) > 0 {
+					r.takeAll(held)
+					continue
+				}
 				return nil, r.lost()
 			}
 		}
@@ -327,6 +339,17 @@ func (r *Reader) ReadPacket() (*media.Packet, error) {
 		case r.drained <- struct{}{}:
 		default:
 		}
+		if r.port == nil {
+			r.take(in) // an RTSP session's: in order (TCP, or the RTSP client's reordering over UDP)
+			continue
+		}
+		r.takeAll(r.order.push(in))
+	}
+}
+
+// takeAll takes packets in turn.
+func (r *Reader) takeAll(ins []received) {
+	for _, in := range ins {
 		r.take(in)
 	}
 }
