@@ -58,7 +58,7 @@ func importCommand() *cobra.Command {
 	var topics []string
 	var asJSON, quiet bool
 	cmd := &cobra.Command{
-		Use:   "import BAG --out NEW.gopline [--topic TOPIC]... [flags]",
+		Use:   "import BAG... --out NEW.gopline [--topic TOPIC]... [flags]",
 		Short: "make a recording of the pictures in a ROS bag or another MCAP file (a Foxglove recording)",
 		Long: "Reads a ROS 2 bag (its directory, or one of its .mcap or .db3 files, each perhaps compressed with\n" +
 			"zstd), a ROS 1 bag (.bag, or converted to MCAP), a Foxglove recording or what gopline export wrote,\n" +
@@ -70,27 +70,26 @@ func importCommand() *cobra.Command {
 			"yuv422, yuyv, bayer_*8 demosaiced) stay raw. A packet's time is its message's header stamp, or its\n" +
 			"log time when the stamp is zero. ROS 2 (CDR), ROS 1, JSON and protobuf messages are read. Other\n" +
 			"topics (IMU, transforms, point clouds) are listed with why they were left. A bag its recorder left\n" +
-			"without its footer imports up to its cut; a damaged chunk loses its own messages only. Exits 0 when\n" +
-			"pictures were imported, 1 when none were, and 2 when NEW exists: BAG is only read.",
+			"without its footer imports up to its cut; a damaged chunk loses its own messages only. Several bags\n" +
+			"(the files of one split by rosbag record --split, say) are read as one, in the order given. Exits 0\n" +
+			"when pictures were imported, 1 when none were, and 2 when NEW exists: BAG is only read.",
 		Example: "  gopline import robot.mcap --out robot.gopline\n" +
 			"  gopline import robot_bag --out robot.gopline     # a rosbag2 directory\n" +
 			"  gopline import dataset.bag --out dataset.gopline # a ROS 1 bag\n" +
+			"  gopline import run_0.bag run_1.bag -o run.gopline # several, read as one in the order given\n" +
 			"  gopline import robot.mcap -o front.gopline --topic /front/image_raw/compressed\n" +
 			"  gopline play robot.gopline",
 		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return fmt.Errorf("takes one bag (a rosbag2 directory, an .mcap, .db3 or ROS 1 .bag file), got %d", len(args))
+			if len(args) == 0 {
+				return fmt.Errorf("takes a bag (a rosbag2 directory, an .mcap, .db3 or ROS 1 .bag file), or the files of one, in order")
 			}
 			return nil
 		},
-		ValidArgsFunction: func(_ *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
-			if len(args) > 0 {
-				return nil, cobra.ShellCompDirectiveNoFileComp
-			}
+		ValidArgsFunction: func(_ *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
 			return []string{"mcap", "db3", "zstd", "bag"}, cobra.ShellCompDirectiveFilterFileExt
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return importMCAP(args[0], out, topics, asJSON, quiet, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return importMCAP(args, out, topics, asJSON, quiet, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	cmd.Flags().StringVarP(&out, "out", "o", "", "the new recording to write (must not exist)")
@@ -101,15 +100,16 @@ func importCommand() *cobra.Command {
 	return cmd
 }
 
-func importMCAP(src, dst string, topics []string, asJSON, quiet bool, w, stderr io.Writer) error {
+func importMCAP(srcs []string, dst string, topics []string, asJSON, quiet bool, w, stderr io.Writer) error {
 	if dst == "" {
 		return usagef("give --out, the new recording to write (gopline import --help)")
 	}
+	src := strings.Join(srcs, ", ")
 	ctx, stop := stopContext(0)
 	defer stop()
 	bar := newProgressBar(stderr, quiet || asJSON, "importing "+src, "MB")
 	_, statErr := os.Lstat(dst)
-	res, err := mcapimport.ImportFile(ctx, src, dst, mcapimport.Options{Topics: topics, Progress: func(done, total int64) {
+	res, err := mcapimport.ImportFiles(ctx, srcs, dst, mcapimport.Options{Topics: topics, Progress: func(done, total int64) {
 		bar.update(int(done>>20), int(max(total>>20, 1)))
 	}})
 	bar.clear()

@@ -43,6 +43,29 @@ func TestImportMakesARecordingOfAnMCAPFile(t *testing.T) {
 	}
 }
 
+// The files of a ROS 1 bag split by rosbag record --split, given in their
+// order, import as one bag: each topic one stream over both.
+func TestImportTakesTheFilesOfASplitBag(t *testing.T) {
+	split := filepath.Join("..", "..", "storage", "mcapimport", "testdata", "ros1", "split")
+	out := filepath.Join(t.TempDir(), "run.gopline")
+	code, stdout, stderr := runCmd("import", filepath.Join(split, "noetic_0.bag"), filepath.Join(split, "noetic_1.bag"), "-o", out, "--json")
+	if code != 0 {
+		t.Fatalf("import: exit %d: %s", code, stderr)
+	}
+	var report importReport
+	if err := json.Unmarshal([]byte(stdout), &report); err != nil {
+		t.Fatal(err)
+	}
+	for _, tp := range report.Topics {
+		if tp.Topic == "/usb_cam/image_raw/compressed" && tp.Packets != 6 {
+			t.Errorf("%+v: want the 6 pictures of both files", tp)
+		}
+	}
+	if code, _, stderr := runCmd("import", "-o", filepath.Join(t.TempDir(), "none.gopline")); code != exitUsage || !strings.Contains(stderr, "takes a bag") {
+		t.Errorf("no bag: exit %d: %s", code, stderr)
+	}
+}
+
 // A bag with no pictures is said to be one, naming its topics, and leaves
 // no file.
 func TestImportOfABagWithoutPictures(t *testing.T) {

@@ -134,15 +134,26 @@ type Options struct {
 // is done, the files it wrote are removed: they are only left when they
 // hold what was read.
 func ImportFile(ctx context.Context, src, dst string, opts Options) (Result, error) {
+	return ImportFiles(ctx, []string{src}, dst, opts)
+}
+
+// ImportFiles is ImportFile of several bags (or the files of one split
+// bag, as rosbag record --split leaves them) read as one, in the order
+// given: a topic goes on over them as one stream.
+func ImportFiles(ctx context.Context, srcs []string, dst string, opts Options) (Result, error) {
 	if _, err := os.Lstat(dst); err == nil {
 		return Result{}, fmt.Errorf("mcapimport: %s: %w", dst, fs.ErrExist)
 	}
 	if err := storage.CheckName(dst); err != nil {
 		return Result{}, err
 	}
-	paths, missing, err := bagFiles(src)
-	if err != nil {
-		return Result{}, err
+	var paths, missing []string
+	for _, src := range srcs {
+		found, absent, err := bagFiles(src)
+		if err != nil {
+			return Result{}, err
+		}
+		paths, missing = append(paths, found...), append(missing, absent...)
 	}
 	var files []bagFile
 	for _, path := range paths {
