@@ -128,7 +128,7 @@ func importMCAP(srcs []string, dst string, topics []string, asJSON, quiet bool, 
 			why += "; " + s
 		}
 		for _, f := range res.Truncated {
-			why += "; " + f + " ends before its footer"
+			why += "; " + f + " was cut short before its footer or index"
 		}
 		for _, f := range res.Missing {
 			why += "; " + f + ", which its metadata.yaml lists, is not there"
@@ -218,7 +218,7 @@ func writeImported(w io.Writer, r importReport) error {
 			"gopline info, play and export take the files as one\n", strings.Join(changed, ", "))
 	}
 	for _, f := range r.Truncated {
-		fmt.Fprintf(w, "%s ends before its footer (a recorder stopped by a kill or a power cut): imported up to its cut\n", f)
+		fmt.Fprintf(w, "%s was cut short before its footer or index (a recorder stopped by a kill or a power cut): imported up to its cut\n", f)
 	}
 	if r.DamagedChunks > 0 {
 		fmt.Fprintf(w, "%s of %s damaged: their messages are lost\n", plural(uint64(r.DamagedChunks), "chunk"), r.From)

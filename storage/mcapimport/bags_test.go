@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -311,11 +312,34 @@ func TestImportsADamagedROS1Bag(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// As rosbag leaves a bag whose recorder was killed between two chunks:
+	// its chunks, no index, the place of the index in its header still 0,
+	// and the chunk it had begun empty (its messages were in the
+	// compressor): every picture of the chunks, and the cut said.
+	at := bytes.Index(bag, []byte("index_pos=")) + len("index_pos=")
+	killed := bytes.Clone(bag[:binary.LittleEndian.Uint64(bag[at:])])
+	binary.LittleEndian.PutUint64(killed[at:], 0)
+	var begun []byte
+	for _, field := range []string{"op=\x05", "compression=bz2", "size=\x00\x00\x00\x00"} {
+		begun = append(binary.LittleEndian.AppendUint32(begun, uint32(len(field))), field...)
+	}
+	killed = append(binary.LittleEndian.AppendUint32(killed, uint32(len(begun))), begun...)
+	killed = binary.LittleEndian.AppendUint32(killed, 0)
+	active := filepath.Join(t.TempDir(), "killed.bag.active")
+	if err := os.WriteFile(active, killed, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, res := importBag(t, active, mcapimport.Options{})
+	if tp := topicOf(t, res, "/usb_cam/image_raw/compressed"); tp.Packets != 6 || res.DamagedChunks != 0 ||
+		len(res.Truncated) != 1 || res.Truncated[0] != "killed.bag.active" {
+		t.Errorf("killed: %+v, %+v", res, tp)
+	}
+
 	cut := filepath.Join(t.TempDir(), "cut.bag.active")
 	if err := os.WriteFile(cut, bag[:len(bag)*3/5], 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, res := importBag(t, cut, mcapimport.Options{})
+	_, res = importBag(t, cut, mcapimport.Options{})
 	tp := topicOf(t, res, "/usb_cam/image_raw/compressed")
 	if len(res.Truncated) != 1 || tp.Packets == 0 || tp.Packets >= 6 {
 		t.Errorf("cut: %+v, %+v", res, tp)

@@ -55,8 +55,9 @@ type Result struct {
 	// from each change of a topic's picture size or raw format.
 	Files  []string
 	Topics []Topic // in the order the file gives their channels
-	// Truncated names the files that end before their footer (a recorder
-	// stopped by a power cut or a kill): what they held is imported.
+	// Truncated names the files that end before their footer (MCAP) or
+	// without their index (a ROS 1 bag): a recorder stopped by a power cut
+	// or a kill. What they held is imported.
 	Truncated []string
 	// DamagedChunks counts chunks that do not decompress or fail their
 	// checksum: their messages are lost, the rest is imported.

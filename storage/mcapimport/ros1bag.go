@@ -41,7 +41,8 @@ const maxROS1Header = 1 << 20
 // the schema its definition gives, and its messages go through message.
 func (im *importer) readROS1(f bagFile) error {
 	im.name, im.schemas, im.channels = f.name, map[uint16]*mcap.Schema{}, map[uint16]*channel{}
-	im.ros1Index = ros1IndexConnections(f.r, f.size)
+	var unindexed bool
+	im.ros1Index, unindexed = ros1IndexConnections(f.r, f.size)
 	counted := &countingReader{r: f.r}
 	in := bufio.NewReaderSize(counted, 1<<16)
 	if _, err := in.Discard(len(ros1Magic)); err != nil {
@@ -56,6 +57,9 @@ func (im *importer) readROS1(f bagFile) error {
 		at := f.size - left()
 		header, data, err := readROS1Record(in, left())
 		switch {
+		case err == io.EOF && unindexed: // its recorder was stopped before it wrote the index
+			im.res.Truncated = append(im.res.Truncated, f.name)
+			return nil
 		case err == io.EOF:
 			return nil
 		case errors.Is(err, io.ErrUnexpectedEOF):
@@ -158,32 +162,33 @@ type ros1Connection struct {
 // ros1IndexConnections returns the connections a ROS 1 bag's index
 // repeats after its chunks, where its bag header (the first record) says
 // the index is, by id; none when r does not read at offsets, or the bag has
-// no index (its recorder was killed) or a damaged one.
-func ros1IndexConnections(r io.Reader, size int64) map[uint32]ros1Connection {
+// no index or a damaged one. unindexed says that its header says it has
+// none, or one past its end: its recorder was stopped before it wrote it.
+func ros1IndexConnections(r io.Reader, size int64) (conns map[uint32]ros1Connection, unindexed bool) {
 	at, ok := r.(io.ReaderAt)
 	if !ok {
-		return nil
+		return nil, false
 	}
 	start := int64(len(ros1Magic))
 	header, _, err := readROS1Record(io.NewSectionReader(at, start, size-start), size-start)
 	if err != nil || len(header["op"]) != 1 || header["op"][0] != ros1BagHeader {
-		return nil
+		return nil, false
 	}
 	pos, ok := header["index_pos"]
 	if !ok || len(pos) != 8 {
-		return nil
+		return nil, false
 	}
 	index := int64(binary.LittleEndian.Uint64(pos))
 	if index <= start || index >= size {
-		return nil
+		return nil, true
 	}
 	counted := &countingReader{r: io.NewSectionReader(at, index, size-index)}
 	in := bufio.NewReader(counted)
-	conns := map[uint32]ros1Connection{}
+	conns = map[uint32]ros1Connection{}
 	for {
 		header, data, err := readROS1Record(in, size-index-counted.n+int64(in.Buffered()))
 		if err != nil {
-			return conns
+			return conns, false
 		}
 		conn, ok := ros1Uint32(header["conn"])
 		if op := header["op"]; ok && len(op) == 1 && op[0] == ros1Conn {
@@ -193,11 +198,14 @@ func ros1IndexConnections(r io.Reader, size int64) map[uint32]ros1Connection {
 }
 
 // ros1Chunked returns a chunk's records, decompressed (none, bz2 or lz4)
-// and checked against the size its header gives.
+// and checked against the size its header gives; none of an empty chunk.
 func ros1Chunked(header map[string][]byte, data []byte) ([]byte, error) {
 	size, ok := ros1Uint32(header["size"])
-	if !ok || size > maxChunk {
+	switch {
+	case !ok || size > maxChunk:
 		return nil, fmt.Errorf("a chunk of size %d", size)
+	case size == 0 && len(data) == 0: // the chunk a killed recorder had begun, its messages still in its compressor
+		return nil, nil
 	}
 	var r io.Reader
 	switch c := string(header["compression"]); c {
