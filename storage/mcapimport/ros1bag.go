@@ -191,7 +191,7 @@ func ros1IndexConnections(r io.Reader, size int64) (conns map[uint32]ros1Connect
 			return conns, false
 		}
 		conn, ok := ros1Uint32(header["conn"])
-		if op := header["op"]; ok && len(op) == 1 && op[0] == ros1Conn {
+		if op := header["op"]; ok && conn < 0xffff && len(op) == 1 && op[0] == ros1Conn { // as ros1Record takes them
 			conns[conn] = ros1Connection{header: header, data: data}
 		}
 	}
