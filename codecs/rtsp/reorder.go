@@ -39,9 +39,11 @@ type reorder struct {
 	ssrc    uint32
 	next    uint16     // the sequence number due
 	held    []received // after a gap, in sequence order
+	out     []received // what push returned last: its array serves the next (a push a packet)
 }
 
-// push takes a packet and returns those that go on, in order.
+// push takes a packet and returns those that go on, in order, in a slice
+// that the next push reuses.
 func (o *reorder) push(in received) []received {
 	seq := in.pkt.SequenceNumber
 	if !o.started || in.pkt.SSRC != o.ssrc {
@@ -51,7 +53,8 @@ func (o *reorder) push(in received) []received {
 	}
 	switch gap := int16(seq - o.next); {
 	case gap < 0:
-		return []received{in}
+		o.out = append(o.out[:0], in)
+		return o.out
 	case gap > 0:
 		i, found := slices.BinarySearchFunc(o.held, seq, func(h received, seq uint16) int { return int(int16(h.pkt.SequenceNumber - seq)) })
 		if !found {
@@ -63,7 +66,8 @@ func (o *reorder) push(in received) []received {
 		return nil
 	}
 	o.next = seq + 1
-	return o.release([]received{in})
+	o.out = o.release(append(o.out[:0], in))
+	return o.out
 }
 
 // release appends to out the held packets that now follow in sequence.
