@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -54,7 +55,7 @@ type importReport struct {
 
 // importCommand makes a recording of an MCAP file's pictures.
 func importCommand() *cobra.Command {
-	var out string
+	var out, values string
 	var topics []string
 	var asJSON, quiet bool
 	cmd := &cobra.Command{
@@ -67,12 +68,15 @@ func importCommand() *cobra.Command {
 			"(sensor_msgs/CompressedImage, foxglove CompressedImage) keep their JPEG, PNG becomes raw;\n" +
 			"compressed video (foxglove CompressedVideo, ffmpeg_image_transport) keeps its H.264 from its first\n" +
 			"keyframe; raw pictures (sensor_msgs/Image, foxglove RawImage: rgb8, bgr8, rgba8, bgra8, mono8,\n" +
-			"yuv422, yuyv, bayer_*8 demosaiced) stay raw. A packet's time is its message's header stamp, or its\n" +
-			"log time when the stamp is zero. ROS 2 (CDR), ROS 1, JSON and protobuf messages are read. Other\n" +
-			"topics (IMU, transforms, point clouds) are listed with why they were left. A bag its recorder left\n" +
-			"without its footer imports up to its cut; a damaged chunk loses its own messages only. Several bags\n" +
-			"(the files of one split by rosbag record --split, say) are read as one, in the order given. Exits 0\n" +
-			"when pictures were imported, 1 when none were, and 2 when NEW exists: BAG is only read.",
+			"yuv422, yuyv, bayer_* demosaiced; 16-bit ones by their top bits) stay raw. Depth and thermal\n" +
+			"pictures (16UC1 millimetres, 32FC1 metres, compressedDepth, mono16) become grey, 0 black to 10 m\n" +
+			"white, as ROS image_view and Foxglove show them (--value-range sets another). A packet's time is its\n" +
+			"message's header stamp, or its log time when the stamp is zero. ROS 2 (CDR), ROS 1, JSON and\n" +
+			"protobuf messages are read. Other topics (IMU, transforms, point clouds) are listed with why they\n" +
+			"were left. A bag its recorder left without its footer imports up to its cut; a damaged chunk loses\n" +
+			"its own messages only. Several bags (the files of one split by rosbag record --split, say) are read\n" +
+			"as one, in the order given. Exits 0 when pictures were imported, 1 when none were, and 2 when NEW\n" +
+			"exists: BAG is only read.",
 		Example: "  gopline import robot.mcap --out robot.gopline\n" +
 			"  gopline import robot_bag --out robot.gopline     # a rosbag2 directory\n" +
 			"  gopline import dataset.bag --out dataset.gopline # a ROS 1 bag\n" +
@@ -89,27 +93,33 @@ func importCommand() *cobra.Command {
 			return []string{"mcap", "db3", "zstd", "bag"}, cobra.ShellCompDirectiveFilterFileExt
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return importMCAP(args, out, topics, asJSON, quiet, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return importMCAP(args, out, topics, values, asJSON, quiet, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	cmd.Flags().StringVarP(&out, "out", "o", "", "the new recording to write (must not exist)")
 	cmd.Flags().StringSliceVarP(&topics, "topic", "t", nil, "a topic to import (repeat or separate with commas; default every topic of pictures)")
+	cmd.Flags().StringVar(&values, "value-range", "", "MIN:MAX, the values of depth and thermal pictures shown from black to white\n"+
+		"(default 0:10000 for 16-bit ones, millimetres; 0:10 for 32FC1, metres)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print what was imported as JSON")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "no progress bar on a terminal (the summary stays)")
 	cmd.MarkFlagFilename("out", recordingExtensions...)
 	return cmd
 }
 
-func importMCAP(srcs []string, dst string, topics []string, asJSON, quiet bool, w, stderr io.Writer) error {
+func importMCAP(srcs []string, dst string, topics []string, values string, asJSON, quiet bool, w, stderr io.Writer) error {
 	if dst == "" {
 		return usagef("give --out, the new recording to write (gopline import --help)")
+	}
+	valueRange, err := parseValueRange(values)
+	if err != nil {
+		return err
 	}
 	src := strings.Join(srcs, ", ")
 	ctx, stop := stopContext(0)
 	defer stop()
 	bar := newProgressBar(stderr, quiet || asJSON, "importing "+src, "MB")
 	_, statErr := os.Lstat(dst)
-	res, err := mcapimport.ImportFiles(ctx, srcs, dst, mcapimport.Options{Topics: topics, Progress: func(done, total int64) {
+	res, err := mcapimport.ImportFiles(ctx, srcs, dst, mcapimport.Options{Topics: topics, Range: valueRange, Progress: func(done, total int64) {
 		bar.update(int(done>>20), int(max(total>>20, 1)))
 	}})
 	bar.clear()
@@ -263,4 +273,19 @@ func orText(s, otherwise string) string {
 		return otherwise
 	}
 	return s
+}
+
+// parseValueRange reads --value-range's MIN:MAX; "" is the default range.
+func parseValueRange(s string) (mcapimport.ValueRange, error) {
+	if s == "" {
+		return mcapimport.ValueRange{}, nil
+	}
+	lo, hi, ok := strings.Cut(s, ":")
+	low, errLow := strconv.ParseFloat(strings.TrimSpace(lo), 64)
+	high, errHigh := strconv.ParseFloat(strings.TrimSpace(hi), 64)
+	r := mcapimport.ValueRange{Min: low, Max: high}
+	if !ok || errLow != nil || errHigh != nil || r.Valid() != nil {
+		return r, usagef("--value-range %q: want MIN:MAX, numbers with MIN below MAX (as 500:4000, millimetres of depth)", s)
+	}
+	return r, nil
 }

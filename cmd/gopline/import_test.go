@@ -1,13 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/foxglove/mcap/go/mcap"
+
+	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/storage"
 )
 
 // An MCAP file exported from a recording imports back into one, which
@@ -128,5 +133,70 @@ func TestABagDirectoryIsNamedAsOne(t *testing.T) {
 	want = "holds ROS 1 bags (run_0.bag, run_1.bag), not a recording: gopline import " + split + " --out run.gopline"
 	if code, _, stderr := runCmd("info", split); code != exitFailure || !strings.Contains(stderr, want) {
 		t.Errorf("ROS 1: exit %d: %s", code, stderr)
+	}
+}
+
+// A depth camera's 16UC1 pictures import as grey, 0 to 10 m by default,
+// and in the range --value-range gives; a range that is not one is a
+// usage error before anything is read.
+func TestImportShowsDepthInItsValueRange(t *testing.T) {
+	dir := t.TempDir()
+	bag := filepath.Join(dir, "depth.mcap")
+	f, err := os.Create(bag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := mcap.NewWriter(f, &mcap.WriterOptions{Chunked: true, Compression: mcap.CompressionZSTD})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = w.WriteHeader(&mcap.Header{Profile: "ros2"})
+	_ = w.WriteSchema(&mcap.Schema{ID: 1, Name: "sensor_msgs/msg/Image", Encoding: "ros2msg", Data: []byte(
+		"std_msgs/Header header\nuint32 height\nuint32 width\nstring encoding\nuint8 is_bigendian\nuint32 step\nuint8[] data\n" +
+			"================================================================================\nMSG: std_msgs/Header\n" +
+			"builtin_interfaces/Time stamp\nstring frame_id\n" +
+			"================================================================================\nMSG: builtin_interfaces/Time\n" +
+			"int32 sec\nuint32 nanosec\n")})
+	_ = w.WriteChannel(&mcap.Channel{ID: 1, SchemaID: 1, Topic: "/depth", MessageEncoding: "cdr"})
+	// CDR: stamp 5 s, frame "d", 1 row of 2 pixels, "16UC1", little-endian,
+	// rows of 4 bytes: 2000 and 5000 millimetres.
+	msg := []byte{0, 1, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 'd', 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0,
+		6, 0, 0, 0, '1', '6', 'U', 'C', '1', 0, 0, 0, 4, 0, 0, 0, 4, 0, 0, 0, 0xd0, 0x07, 0x88, 0x13}
+	_ = w.WriteMessage(&mcap.Message{ChannelID: 1, LogTime: 5e9, Data: msg})
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	for _, run := range []struct {
+		args []string
+		want []byte
+	}{
+		{nil, []byte{51, 128}}, // 2 m and 5 m of 10
+		{[]string{"--value-range", "1000:5000"}, []byte{64, 255}}, // 1 m of 4, and the top
+	} {
+		out := filepath.Join(t.TempDir(), "depth.gopline")
+		if code, _, stderr := runCmd(append([]string{"import", bag, "-o", out}, run.args...)...); code != 0 {
+			t.Fatalf("%v: exit %d: %s", run.args, code, stderr)
+		}
+		rec, err := storage.Open(out, storage.WithReadOnly())
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := rec.Range("/depth", time.Unix(5, 0), time.Unix(6, 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := c.Next()
+		c.Close()
+		rec.Close()
+		if err != nil || p.Format != media.GRAY8 || !bytes.Equal(p.Data, run.want) {
+			t.Errorf("%v: %v %+v; want grey %v", run.args, err, p, run.want)
+		}
+	}
+	for _, bad := range []string{"5", "3:1", "a:b", "0:inf", ":"} {
+		code, _, stderr := runCmd("import", bag, "-o", filepath.Join(dir, "x.gopline"), "--value-range", bad)
+		if code != exitUsage || !strings.Contains(stderr, "--value-range") {
+			t.Errorf("--value-range %s: exit %d: %s", bad, code, stderr)
+		}
 	}
 }

@@ -12,8 +12,9 @@
 // pictures (sensor_msgs/CompressedImage, foxglove CompressedImage: JPEG as
 // it is, PNG decoded to raw), compressed video (foxglove CompressedVideo
 // and ffmpeg_image_transport's packets: H.264 as it is, from its first
-// keyframe) and raw pictures (sensor_msgs/Image, foxglove RawImage: 8-bit
-// RGB, BGR, grey and YUV 4:2:2). ROS 2 (CDR), ROS 1, JSON and protobuf
+// keyframe) and raw pictures (sensor_msgs/Image, foxglove RawImage: RGB,
+// BGR and Bayer of 8 or 16 bits, grey, YUV 4:2:2), with depth and thermal
+// pictures (16UC1, 32FC1, mono16, compressedDepth) shown in grey. ROS 2 (CDR), ROS 1, JSON and protobuf
 // messages are read by their schema's fields, not by a list of types.
 // Topics of anything else are listed in the Result with why they were not
 // taken. See ImportFile for the rules.

@@ -92,6 +92,12 @@ func FuzzImport(f *testing.F) {
 	bayer = append(bayer, "bayer_grbg8\x00"...)
 	bayer = append(bayer, 0, 0, 0, 0, 2, 0, 0, 0, 4, 0, 0, 0, 10, 20, 30, 40, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 	_ = w.WriteMessage(&mcap.Message{ChannelID: 2, LogTime: 5, Data: bayer})
+	// 2x1 of depth in metres, big-endian floats: 1.5 and NaN.
+	_ = w.WriteChannel(&mcap.Channel{ID: 3, SchemaID: 1, Topic: "/depth", MessageEncoding: "cdr"})
+	depth := []byte{0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 6, 0, 0, 0}
+	depth = append(depth, "32FC1\x00"...)
+	depth = append(depth, 1, 0, 8, 0, 0, 0, 8, 0, 0, 0, 0x3f, 0xc0, 0, 0, 0x7f, 0xc0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+	_ = w.WriteMessage(&mcap.Message{ChannelID: 3, LogTime: 6, Data: depth})
 	_ = w.Close()
 	f.Add(b.Bytes())
 	f.Add(b.Bytes()[:b.Len()/2])

@@ -94,6 +94,11 @@ var (
 type Options struct {
 	// Topics are the topics to import; every topic of pictures when empty.
 	Topics []string
+	// Range is the values pictures of measurements (depth: 16UC1 in
+	// millimetres, 32FC1 in metres, compressedDepth; mono16) are shown in,
+	// from black to white; when zero, Range16 for 16-bit samples and
+	// RangeFloat for floats.
+	Range ValueRange
 	// Progress, when set, is called with the bytes of the bag's files
 	// read so far and their size, at most once a chunk.
 	Progress func(done, total int64)
@@ -113,9 +118,10 @@ type Options struct {
 // foxglove RawImage, ffmpeg_image_transport's packets), in ROS 2 (CDR),
 // ROS 1, JSON or protobuf messages. JPEG and H.264 (Annex B; its
 // parameter sets put in front of every keyframe that lacks them) are
-// stored as they are; PNG and 8-bit raw pictures (rgb8, bgr8, rgba8,
-// bgra8, mono8, yuv422, yuyv, Bayer mosaics demosaiced) as raw RGB24,
-// GRAY8 or YUV420P. A packet's
+// stored as they are; PNG and raw pictures (rgb, bgr, rgba, bgra of 8 or
+// 16 bits, mono8, yuv422, yuyv, Bayer mosaics demosaiced) as raw RGB24,
+// GRAY8 or YUV420P; pictures of measurements (depth: 16UC1, 32FC1,
+// compressedDepth; mono16) as GRAY8, in opts.Range. A packet's
 // capture time is its message's header stamp (ROS) or timestamp (Foxglove),
 // or its log time when that is zero. Other topics are listed in the Result,
 // with why they were not imported. Where a topic's picture size or raw
@@ -147,6 +153,11 @@ func ImportFiles(ctx context.Context, srcs []string, dst string, opts Options) (
 	}
 	if err := storage.CheckName(dst); err != nil {
 		return Result{}, err
+	}
+	if opts.Range != (ValueRange{}) {
+		if err := opts.Range.Valid(); err != nil {
+			return Result{}, fmt.Errorf("mcapimport: %w", err)
+		}
 	}
 	var paths, missing []string
 	for _, src := range srcs {

@@ -22,7 +22,9 @@ type picture struct {
 	width    int
 	height   int
 	step     int // bytes per row of a raw picture
-	data     []byte
+	// bigEndian: a raw picture's samples wider than a byte are big-endian.
+	bigEndian bool
+	data      []byte
 }
 
 // messageReader turns a channel's messages into pictures.
@@ -142,6 +144,7 @@ func pictureOf(m map[string]any) (picture, error) {
 	p.format, _ = m["format"].(string)
 	p.encoding, _ = m["encoding"].(string)
 	p.width, p.height, p.step = intOf(m["width"]), intOf(m["height"]), intOf(m["step"])
+	p.bigEndian = intOf(m["is_bigendian"]) != 0 || m["is_bigendian"] == true
 	switch d := m["data"].(type) {
 	case []byte:
 		p.data = d

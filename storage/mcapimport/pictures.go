@@ -18,10 +18,11 @@ import (
 type source int
 
 const (
-	fromJPEG source = iota + 1 // kept as JPEG
-	fromH264                   // kept as H.264
-	fromPNG                    // decoded to raw RGB24 or GRAY8
-	fromRaw                    // raw, converted to RGB24, GRAY8 or YUV420P
+	fromJPEG  source = iota + 1 // kept as JPEG
+	fromH264                    // kept as H.264
+	fromPNG                     // decoded to raw RGB24 or GRAY8
+	fromRaw                     // raw, converted to RGB24, GRAY8 or YUV420P
+	fromDepth                   // compressedDepth, decoded to GRAY8
 )
 
 // sourceOf says how a picture is coded: by its format (compressed) or its
@@ -32,7 +33,10 @@ func sourceOf(p picture) (source, error) {
 	if f := strings.ToLower(p.format); f != "" {
 		switch {
 		case strings.Contains(f, "compresseddepth"):
-			return 0, fmt.Errorf("format %q: depth pictures are not taken (gopline carries 8-bit pictures)", p.format)
+			if _, _, err := depthFormat(p.format); err != nil {
+				return 0, err
+			}
+			return fromDepth, nil
 		case strings.Contains(f, "jpeg"), strings.Contains(f, "jpg"):
 			return fromJPEG, nil
 		case strings.Contains(f, "png"):
@@ -63,7 +67,7 @@ func sourceOf(p picture) (source, error) {
 	if codec := codecOf(e); codec != "" {
 		return 0, fmt.Errorf("encoding %q: codec %q's packets are not taken (gopline takes H.264 ones)", p.encoding, codec)
 	}
-	return 0, fmt.Errorf("encoding %q: gopline takes rgb8, bgr8, rgba8, bgra8, mono8, yuv422, yuyv and bayer_*8 raw pictures (8 bits, no depth)", p.encoding)
+	return 0, fmt.Errorf("encoding %q: gopline takes rgb, bgr, rgba, bgra and bayer_* raw pictures of 8 or 16 bits, mono8, mono16, 16UC1, 32FC1, yuv422 and yuyv", p.encoding)
 }
 
 // codecOf returns the codec an encoding names as ffmpeg_image_transport
@@ -89,6 +93,7 @@ func codecOf(encoding string) string {
 // is too: the pictures after it need it.
 type topicStream struct {
 	source        source
+	values        ValueRange // measurements are shown in; zero: their default
 	format        media.PixelFormat
 	width, height int // 0 until the first packet
 	params        h264.ParamSets
@@ -115,9 +120,11 @@ func (s *topicStream) packet(p picture, logTime time.Time) (pkt *media.Packet, c
 	case fromJPEG:
 		pkt, err = jpegPacket(p.data)
 	case fromPNG:
-		pkt, err = pngPacket(p.data, s.format)
+		pkt, err = pngPacket(p.data, s.format, s.measured(p.format))
 	case fromRaw:
-		pkt, err = rawPacket(p)
+		pkt, err = rawPacket(p, s.values)
+	case fromDepth:
+		pkt, err = depthPacket(p, s.values)
 	case fromH264:
 		pkt, err = s.h264Packet(p.data)
 	}
@@ -154,6 +161,20 @@ func (s *topicStream) packet(p picture, logTime time.Time) (pkt *media.Packet, c
 	}
 	s.last = pkt.CaptureTime
 	return pkt, changed
+}
+
+// measured returns the range a PNG picture of measurements is shown in:
+// one its format names 16UC1 or mono16 ("16UC1; png compressed", as
+// compressed_image_transport names it); zero for other pictures.
+func (s *topicStream) measured(format string) ValueRange {
+	encoding, _, _ := strings.Cut(strings.ToLower(format), ";")
+	if !rawLayouts[strings.TrimSpace(encoding)].measured {
+		return ValueRange{}
+	}
+	if s.values != (ValueRange{}) {
+		return s.values
+	}
+	return Range16
 }
 
 // leftOut counts a picture left out in count; in an H.264 stream under way,
@@ -214,14 +235,15 @@ func jpegPacket(data []byte) (*media.Packet, error) {
 const maxPixels = 8192 * 8192
 
 // pngPacket decodes a PNG picture to a raw one: GRAY8 for a grey picture,
-// else RGB24 (the alpha left out), or format once the stream has one.
-func pngPacket(data []byte, format media.PixelFormat) (*media.Packet, error) {
+// else RGB24 (the alpha left out), or format once the stream has one. A
+// 16-bit grey picture is shown in values unless they are zero.
+func pngPacket(data []byte, format media.PixelFormat, values ValueRange) (*media.Packet, error) {
 	cfg, err := png.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > media.MaxDimension || cfg.Height > media.MaxDimension || cfg.Width*cfg.Height > maxPixels {
-		return nil, fmt.Errorf("a PNG of %dx%d", cfg.Width, cfg.Height)
+	if err := checkPictureSize(cfg.Width, cfg.Height); err != nil {
+		return nil, err
 	}
 	img, err := png.Decode(bytes.NewReader(data))
 	if err != nil {
@@ -236,12 +258,17 @@ func pngPacket(data []byte, format media.PixelFormat) (*media.Packet, error) {
 	}
 	b := img.Bounds()
 	out := make([]byte, 0, format.PictureSize(b.Dx(), b.Dy()))
+	grey16, measured := img.(*image.Gray16)
+	measured = measured && values != (ValueRange{})
 	for y := b.Min.Y; y < b.Max.Y; y++ {
 		for x := b.Min.X; x < b.Max.X; x++ {
 			r, g, bl, _ := img.At(x, y).RGBA()
-			if format == media.GRAY8 {
+			switch {
+			case measured && format == media.GRAY8:
+				out = append(out, values.grey(float64(grey16.Gray16At(x, y).Y)))
+			case format == media.GRAY8:
 				out = append(out, byte((19595*r+38470*g+7471*bl+1<<15)>>24))
-			} else {
+			default:
 				out = append(out, byte(r>>8), byte(g>>8), byte(bl>>8))
 			}
 		}

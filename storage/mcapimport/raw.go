@@ -1,7 +1,9 @@
 package mcapimport
 
 import (
+	"encoding/binary"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/gopline/gopline/media"
@@ -11,16 +13,23 @@ import (
 // red, green and blue are among them (grey: one byte; YUV 4:2:2: two bytes
 // a pixel, chroma shared by two), and the pixel format gopline keeps.
 type rawLayout struct {
-	bytes   int
+	bytes   int // a pixel's, once its samples are 8-bit
 	r, g, b int
 	yuyv    bool // Y0 U Y1 V; else UYVY (U Y0 V Y1) when format is YUV420P
 	// bayer is a colour filter mosaic's 2x2 tile, row by row ("rggb": red
 	// at even rows and columns), demosaiced to RGB24.
-	bayer  string
-	format media.PixelFormat
+	bayer string
+	// sample is the bytes of a sample wider than 8 bits: 2 (16-bit), or 4
+	// (a 32-bit float); 0 for 8-bit samples.
+	sample int
+	// measured: the samples are measurements (a depth camera's distances,
+	// a thermal camera's counts), shown in grey by a ValueRange; else
+	// 16-bit samples keep their top 8 bits' worth, as cv_bridge scales them.
+	measured bool
+	format   media.PixelFormat
 }
 
-// rawLayouts are the 8-bit encodings of sensor_msgs/Image (and Foxglove's
+// rawLayouts are the encodings of sensor_msgs/Image (and Foxglove's
 // RawImage) that gopline takes.
 var rawLayouts = map[string]rawLayout{
 	"rgb8":        {bytes: 3, r: 0, g: 1, b: 2, format: media.RGB24},
@@ -39,11 +48,62 @@ var rawLayouts = map[string]rawLayout{
 	"bayer_bggr8": {bytes: 1, bayer: "bggr", format: media.RGB24},
 	"bayer_gbrg8": {bytes: 1, bayer: "gbrg", format: media.RGB24},
 	"bayer_grbg8": {bytes: 1, bayer: "grbg", format: media.RGB24},
+
+	"rgb16":        {bytes: 3, r: 0, g: 1, b: 2, sample: 2, format: media.RGB24},
+	"bgr16":        {bytes: 3, r: 2, g: 1, b: 0, sample: 2, format: media.RGB24},
+	"16uc3":        {bytes: 3, r: 2, g: 1, b: 0, sample: 2, format: media.RGB24},
+	"rgba16":       {bytes: 4, r: 0, g: 1, b: 2, sample: 2, format: media.RGB24},
+	"bgra16":       {bytes: 4, r: 2, g: 1, b: 0, sample: 2, format: media.RGB24},
+	"16uc4":        {bytes: 4, r: 2, g: 1, b: 0, sample: 2, format: media.RGB24},
+	"bayer_rggb16": {bytes: 1, bayer: "rggb", sample: 2, format: media.RGB24},
+	"bayer_bggr16": {bytes: 1, bayer: "bggr", sample: 2, format: media.RGB24},
+	"bayer_gbrg16": {bytes: 1, bayer: "gbrg", sample: 2, format: media.RGB24},
+	"bayer_grbg16": {bytes: 1, bayer: "grbg", sample: 2, format: media.RGB24},
+	// Depth in millimetres, a thermal camera's counts, depth in metres.
+	"16uc1":  {bytes: 1, sample: 2, measured: true, format: media.GRAY8},
+	"mono16": {bytes: 1, sample: 2, measured: true, format: media.GRAY8},
+	"32fc1":  {bytes: 1, sample: 4, measured: true, format: media.GRAY8},
+}
+
+// ValueRange is the values of a picture of measurements (a depth camera's
+// 16UC1 millimetres or 32FC1 metres, a thermal camera's mono16 counts)
+// shown from black (Min) to white (Max), as ROS image_view and Foxglove
+// show them; values outside it are black or white, and NaN (no
+// measurement) black.
+type ValueRange struct{ Min, Max float64 }
+
+// The ranges a picture of measurements is shown in unless told: 0 to 10 m
+// of depth, in millimetres for 16-bit samples and in metres for floats,
+// as ROS image_view, rqt_image_view and Foxglove default to.
+var (
+	Range16    = ValueRange{0, 10000}
+	RangeFloat = ValueRange{0, 10}
+)
+
+// Valid says whether r is a range pictures can be shown in.
+func (r ValueRange) Valid() error {
+	if math.IsNaN(r.Min) || math.IsInf(r.Min, 0) || math.IsNaN(r.Max) || math.IsInf(r.Max, 0) || r.Max <= r.Min {
+		return fmt.Errorf("value range %g:%g: want finite MIN:MAX with MIN below MAX", r.Min, r.Max)
+	}
+	return nil
+}
+
+// grey returns v's grey level in r.
+func (r ValueRange) grey(v float64) byte {
+	g := (v - r.Min) * 255 / (r.Max - r.Min)
+	switch {
+	case math.IsNaN(g) || g <= 0:
+		return 0
+	case g >= 255:
+		return 255
+	}
+	return byte(math.Round(g))
 }
 
 // rawPacket converts a raw picture to a packet of its layout's format,
-// rows packed (a row of step bytes may be padded).
-func rawPacket(p picture) (*media.Packet, error) {
+// rows packed (a row of step bytes may be padded); a picture of
+// measurements is shown in values (its sample's default range when zero).
+func rawPacket(p picture, values ValueRange) (*media.Packet, error) {
 	l := rawLayouts[strings.ToLower(p.encoding)]
 	w, h := p.width, p.height
 	switch {
@@ -54,14 +114,22 @@ func rawPacket(p picture) (*media.Packet, error) {
 	case l.bayer != "" && (w < 2 || h < 2):
 		return nil, fmt.Errorf("a %s picture of %dx%d, smaller than its 2x2 tile", p.encoding, w, h)
 	}
+	rowBytes := w * l.bytes * max(l.sample, 1)
 	step := p.step
 	if step == 0 {
-		step = w * l.bytes
+		step = rowBytes
 	}
-	if step < w*l.bytes || len(p.data)/step < h-1 || len(p.data)-(h-1)*step < w*l.bytes {
+	if step < rowBytes || len(p.data)/step < h-1 || len(p.data)-(h-1)*step < rowBytes {
 		return nil, fmt.Errorf("%d bytes for %dx%d %s with rows of %d", len(p.data), w, h, p.encoding, step)
 	}
-	row := func(y int) []byte { return p.data[y*step : y*step+w*l.bytes] }
+	data := p.data
+	if l.sample > 0 {
+		if values == (ValueRange{}) {
+			values = defaultRange(l.sample)
+		}
+		data, step = narrow(p.data, w*l.bytes, h, step, l, p.bigEndian, values), w*l.bytes
+	}
+	row := func(y int) []byte { return data[y*step : y*step+w*l.bytes] }
 	out := make([]byte, 0, l.format.PictureSize(w, h))
 	switch l.format {
 	case media.GRAY8:
@@ -83,6 +151,40 @@ func rawPacket(p picture) (*media.Packet, error) {
 		out = yuv422To420(out, w, h, row, l.yuyv)
 	}
 	return &media.Packet{Codec: media.Raw, Format: l.format, Data: out, Key: true, Width: w, Height: h}, nil
+}
+
+// defaultRange is the range measurements of sample bytes are shown in.
+func defaultRange(sample int) ValueRange {
+	if sample == 4 {
+		return RangeFloat
+	}
+	return Range16
+}
+
+// narrow returns h rows of n samples of l.sample bytes each, every step
+// bytes in data, as rows of n 8-bit samples, packed: measurements by their
+// grey in values, other 16-bit samples scaled by 255/65535 (cv_bridge's
+// conversion to 8 bits).
+func narrow(data []byte, n, h, step int, l rawLayout, bigEndian bool, values ValueRange) []byte {
+	var order binary.ByteOrder = binary.LittleEndian
+	if bigEndian {
+		order = binary.BigEndian
+	}
+	out := make([]byte, 0, n*h)
+	for y := 0; y < h; y++ {
+		row := data[y*step : y*step+n*l.sample]
+		for i := 0; i < len(row); i += l.sample {
+			switch {
+			case l.sample == 4:
+				out = append(out, values.grey(float64(math.Float32frombits(order.Uint32(row[i:])))))
+			case l.measured:
+				out = append(out, values.grey(float64(order.Uint16(row[i:]))))
+			default:
+				out = append(out, byte((uint32(order.Uint16(row[i:]))*255+32767)/65535))
+			}
+		}
+	}
+	return out
 }
 
 // yuv422To420 appends the planes of a packed 4:2:2 picture as 4:2:0: the

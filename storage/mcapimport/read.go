@@ -400,7 +400,7 @@ func (im *importer) message(m *mcap.Message) error {
 			ch.read, t.Skipped = nil, err.Error()
 			return nil
 		}
-		ch.stream = &topicStream{source: src}
+		ch.stream = &topicStream{source: src, values: im.opts.Range}
 	}
 	pkt, changed := ch.stream.packet(p, time.Unix(0, int64(min(m.LogTime, 1<<63-1))))
 	if pkt == nil {
