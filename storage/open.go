@@ -190,15 +190,6 @@ func (r *Recording) boltOpenError(err error) error {
 	return r.errorf(ErrCorruptFile, "%v; %s", err, recoverHint(r.path))
 }
 
-// bagStem is a bag's file name without its extensions: robot_0 for
-// robot_0.mcap and robot_0.db3.zstd.
-func bagStem(path string) string {
-	for _, ext := range []string{".zstd", ".zst"} {
-		path = strings.TrimSuffix(path, ext)
-	}
-	return strings.TrimSuffix(path, filepath.Ext(path))
-}
-
 // mcapMagic opens every MCAP file.
 const mcapMagic = "\x89MCAP0\r\n"
 
@@ -210,8 +201,9 @@ const mcapMagic = "\x89MCAP0\r\n"
 func (r *Recording) sniffedError(kind FileKind, size int64, failed error) error {
 	switch {
 	case kind.IsBag():
+		stem, _ := SplitBagName(r.path)
 		return fmt.Errorf("%w: %w: %s: this is %s: gopline reads its own .gopline recordings (gopline import %s --out %s makes one of its pictures)",
-			ErrNotRecording, ErrOtherFormat, r.path, kind, r.path, bagStem(r.path)+".gopline")
+			ErrNotRecording, ErrOtherFormat, r.path, kind, r.path, stem+".gopline")
 	case kind.IsVideo():
 		return fmt.Errorf("%w: %w: %s: this is %s, which gopline reads with videosrc location=%s, not a recording",
 			ErrNotRecording, ErrOtherFormat, r.path, kind, r.path)

@@ -216,6 +216,20 @@ func SniffFile(path string) (kind FileKind, size int64, err error) {
 	return Sniff(head[:n]), fi.Size(), nil
 }
 
+// SplitBagName splits a bag's file name (or path) into its stem and its
+// extension, a compression with zstd left out (rosbag2's .zstd, the zstd
+// tool's .zst): "robot_0" and ".db3" for robot_0.db3.zstd, "robot_0" and
+// ".mcap" for robot_0.mcap.
+func SplitBagName(name string) (stem, ext string) {
+	if cut, ok := strings.CutSuffix(name, ".zstd"); ok {
+		name = cut
+	} else {
+		name = strings.TrimSuffix(name, ".zst")
+	}
+	ext = filepath.Ext(name)
+	return strings.TrimSuffix(name, ext), ext
+}
+
 // kindsByExtension are the extensions of the files a recording's name
 // must not end in: those of the formats gopline export writes and of the
 // videos FFmpeg reads.

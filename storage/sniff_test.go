@@ -235,3 +235,22 @@ func TestRecoverRefusesVideos(t *testing.T) {
 		t.Errorf("left %v", entries)
 	}
 }
+
+// A bag's file names lose a compression with zstd before their extension.
+func TestSplitBagName(t *testing.T) {
+	for name, want := range map[string][2]string{
+		"robot_0.mcap":            {"robot_0", ".mcap"},
+		"robot_0.db3.zstd":        {"robot_0", ".db3"},
+		"robot_0.mcap.zst":        {"robot_0", ".mcap"},
+		"runs/cam_bag/cam_3.db3":  {"runs/cam_bag/cam_3", ".db3"},
+		"dataset.bag":             {"dataset", ".bag"},
+		"metadata.yaml":           {"metadata", ".yaml"},
+		"robot.zstd":              {"robot", ""},
+		"runs.d/robot":            {"runs.d/robot", ""},
+		"robot_0.db3.zstd.backup": {"robot_0.db3.zstd", ".backup"},
+	} {
+		if stem, ext := storage.SplitBagName(name); stem != want[0] || ext != want[1] {
+			t.Errorf("%s: %q %q, want %q %q", name, stem, ext, want[0], want[1])
+		}
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/gopline/gopline/storage"
 )
 
 // recordingGroup is one recording among the files of a directory: STEM.EXT
@@ -56,7 +58,8 @@ func recordingsIn(dir string) ([]recordingGroup, error) {
 	}
 	var files, bag, ros1 []string // bag: the names of a ROS 2 bag's files, metadata.yaml first; ros1: ROS 1 bags
 	for _, e := range entries {
-		ext := strings.TrimPrefix(filepath.Ext(strings.TrimSuffix(strings.TrimSuffix(e.Name(), ".zstd"), ".zst")), ".")
+		_, ext := storage.SplitBagName(e.Name())
+		ext = strings.TrimPrefix(ext, ".")
 		if !e.IsDir() && slices.Contains(recordingExtensions, ext) {
 			files = append(files, filepath.Join(dir, e.Name()))
 		}

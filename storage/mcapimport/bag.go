@@ -110,11 +110,7 @@ func glob(dir string, patterns ...string) []string {
 // splitNumber returns the number that ends a file's name, before its
 // extensions (7 for robot_7.mcap and robot_7.mcap.zstd), or -1.
 func splitNumber(path string) int {
-	name := filepath.Base(path)
-	for _, ext := range []string{".zstd", ".zst", ".active"} {
-		name = strings.TrimSuffix(name, ext)
-	}
-	name = strings.TrimSuffix(name, filepath.Ext(name))
+	name, _ := storage.SplitBagName(strings.TrimSuffix(filepath.Base(path), ".active"))
 	i := strings.LastIndexFunc(name, func(r rune) bool { return r < '0' || r > '9' })
 	n, err := strconv.Atoi(name[i+1:])
 	if err != nil {
