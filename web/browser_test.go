@@ -69,6 +69,15 @@ func readStats(t *testing.T, p page) pageStats {
 // the page's clock (the machine's, as the test's).
 func paintedFrameNumber(t *testing.T, p page) (num uint64, drawn time.Time, ok bool) {
 	t.Helper()
+	f, drawn := paintedPicture(t, p)
+	num, ok = testsrc.ReadFrameNumber(f)
+	return num, drawn, ok
+}
+
+// paintedPicture returns the picture the page's first tile shows, as
+// RGB24 at its own size, and when it was read.
+func paintedPicture(t *testing.T, p page) (*media.Frame, time.Time) {
+	t.Helper()
 	var got struct {
 		URL string  `json:"url"`
 		At  float64 `json:"at"`
@@ -96,8 +105,7 @@ func paintedFrameNumber(t *testing.T, p page) (num uint64, drawn time.Time, ok b
 	if err != nil {
 		t.Fatal(err)
 	}
-	num, ok = testsrc.ReadFrameNumber(f)
-	return num, time.UnixMilli(int64(got.At)), ok
+	return f, time.UnixMilli(int64(got.At))
 }
 
 // firstPicture opens url in p and waits for its first painted picture,

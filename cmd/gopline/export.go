@@ -30,8 +30,8 @@ func exportCommand() *cobra.Command {
 		Use:   "export RECORDING... --out PATH [flags]",
 		Short: "export a recording's streams as MP4, MCAP or PNG pictures",
 		Long: "Exports a recording's streams: one as an MP4 file any player plays (H.264 streams), all of them\n" +
-			"(or those --stream names, comma-separated) as one MCAP file Foxglove opens (H.264 and JPEG, a\n" +
-			"channel each), or one as PNG pictures of the moments given by --at or --every.\n" +
+			"(or those --stream names, comma-separated) as one MCAP file Foxglove opens (H.264, JPEG and raw\n" +
+			"pictures, a channel each), or one as PNG pictures of the moments given by --at or --every.\n" +
 			"Every format takes the files of one recording as one (robot_*.gopline, or cam.gopline and the\n" +
 			"cam_1.gopline it went on in where the camera changed its size), in the order of their numbers, with\n" +
 			"times counted from the earliest packet of them all; a directory, the one recording it holds (one of\n" +

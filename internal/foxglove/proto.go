@@ -10,7 +10,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
-// The protobuf form of the two schemas, which the live WebSocket endpoint
+// The protobuf form of the schemas, which the live WebSocket endpoint
 // serves: a message is the picture's bytes as they are, where JSON takes a
 // third more for its base64. Foxglove reads a schema as a binary
 // FileDescriptorSet (base64 on the WebSocket) that holds the schema's file
@@ -39,45 +39,70 @@ func fieldsOf(name string) protoFields {
 }
 
 // ProtoSchema returns the FileDescriptorSet of the schema called name
-// (CompressedVideo or CompressedImage): google/protobuf/timestamp.proto and
-// a foxglove/NAME.proto with its one message.
+// (CompressedVideo, CompressedImage or RawImage):
+// google/protobuf/timestamp.proto and a foxglove/NAME.proto with its one
+// message.
 func ProtoSchema(name string) []byte {
-	if name == CompressedImage {
+	switch name {
+	case CompressedImage:
 		return imageSet()
+	case RawImage:
+		return rawSet()
 	}
 	return videoSet()
 }
 
 var (
-	videoSet = sync.OnceValue(func() []byte { return descriptorSet(CompressedVideo) })
-	imageSet = sync.OnceValue(func() []byte { return descriptorSet(CompressedImage) })
+	videoSet = sync.OnceValue(func() []byte { return compressedSet(CompressedVideo) })
+	imageSet = sync.OnceValue(func() []byte { return compressedSet(CompressedImage) })
+	rawSet   = sync.OnceValue(func() []byte {
+		return descriptorSet(RawImage, []protoField{
+			{"timestamp", 1, descriptorpb.FieldDescriptorProto_TYPE_MESSAGE},
+			{"frame_id", 7, descriptorpb.FieldDescriptorProto_TYPE_STRING},
+			{"width", 2, descriptorpb.FieldDescriptorProto_TYPE_FIXED32},
+			{"height", 3, descriptorpb.FieldDescriptorProto_TYPE_FIXED32},
+			{"encoding", 4, descriptorpb.FieldDescriptorProto_TYPE_STRING},
+			{"step", 5, descriptorpb.FieldDescriptorProto_TYPE_FIXED32},
+			{"data", 6, descriptorpb.FieldDescriptorProto_TYPE_BYTES},
+		})
+	})
 )
 
-func descriptorSet(name string) []byte {
-	short := name[len("foxglove."):]
+// protoField is a field of a schema's message: a timestamp field (a
+// message) is a google.protobuf.Timestamp.
+type protoField struct {
+	name   string
+	number protowire.Number
+	typ    descriptorpb.FieldDescriptorProto_Type
+}
+
+func compressedSet(name string) []byte {
 	f := fieldsOf(name)
-	field := func(fieldName string, n protowire.Number, typ descriptorpb.FieldDescriptorProto_Type, typeName string) *descriptorpb.FieldDescriptorProto {
-		d := &descriptorpb.FieldDescriptorProto{Name: proto.String(fieldName), JsonName: proto.String(jsonName(fieldName)),
-			Number: proto.Int32(int32(n)), Label: descriptorpb.FieldDescriptorProto_LABEL_OPTIONAL.Enum(), Type: typ.Enum()}
-		if typeName != "" {
-			d.TypeName = proto.String(typeName)
+	return descriptorSet(name, []protoField{
+		{"timestamp", f.timestamp, descriptorpb.FieldDescriptorProto_TYPE_MESSAGE},
+		{"frame_id", f.frameID, descriptorpb.FieldDescriptorProto_TYPE_STRING},
+		{"data", f.data, descriptorpb.FieldDescriptorProto_TYPE_BYTES},
+		{"format", f.format, descriptorpb.FieldDescriptorProto_TYPE_STRING},
+	})
+}
+
+func descriptorSet(name string, fields []protoField) []byte {
+	short := name[len("foxglove."):]
+	message := &descriptorpb.DescriptorProto{Name: proto.String(short)}
+	for _, f := range fields {
+		d := &descriptorpb.FieldDescriptorProto{Name: proto.String(f.name), JsonName: proto.String(jsonName(f.name)),
+			Number: proto.Int32(int32(f.number)), Label: descriptorpb.FieldDescriptorProto_LABEL_OPTIONAL.Enum(), Type: f.typ.Enum()}
+		if f.typ == descriptorpb.FieldDescriptorProto_TYPE_MESSAGE {
+			d.TypeName = proto.String(".google.protobuf.Timestamp")
 		}
-		return d
+		message.Field = append(message.Field, d)
 	}
 	file := &descriptorpb.FileDescriptorProto{
-		Name:       proto.String("foxglove/" + short + ".proto"),
-		Package:    proto.String("foxglove"),
-		Dependency: []string{"google/protobuf/timestamp.proto"},
-		Syntax:     proto.String("proto3"),
-		MessageType: []*descriptorpb.DescriptorProto{{
-			Name: proto.String(short),
-			Field: []*descriptorpb.FieldDescriptorProto{
-				field("timestamp", f.timestamp, descriptorpb.FieldDescriptorProto_TYPE_MESSAGE, ".google.protobuf.Timestamp"),
-				field("frame_id", f.frameID, descriptorpb.FieldDescriptorProto_TYPE_STRING, ""),
-				field("data", f.data, descriptorpb.FieldDescriptorProto_TYPE_BYTES, ""),
-				field("format", f.format, descriptorpb.FieldDescriptorProto_TYPE_STRING, ""),
-			},
-		}},
+		Name:        proto.String("foxglove/" + short + ".proto"),
+		Package:     proto.String("foxglove"),
+		Dependency:  []string{"google/protobuf/timestamp.proto"},
+		Syntax:      proto.String("proto3"),
+		MessageType: []*descriptorpb.DescriptorProto{message},
 	}
 	set := &descriptorpb.FileDescriptorSet{File: []*descriptorpb.FileDescriptorProto{
 		protodesc.ToFileDescriptorProto(timestamppb.File_google_protobuf_timestamp_proto), file}}
@@ -111,15 +136,7 @@ func jsonName(field string) string {
 // writes them.
 func (m *Message) AppendProto(dst []byte, name string) []byte {
 	f := fieldsOf(name)
-	var ts []byte
-	if m.Timestamp.Sec != 0 {
-		ts = protowire.AppendTag(ts, 1, protowire.VarintType)
-		ts = protowire.AppendVarint(ts, uint64(m.Timestamp.Sec))
-	}
-	if m.Timestamp.Nsec != 0 {
-		ts = protowire.AppendTag(ts, 2, protowire.VarintType)
-		ts = protowire.AppendVarint(ts, uint64(m.Timestamp.Nsec))
-	}
+	ts := m.Timestamp.appendProto(nil)
 	// Fields in the order of their numbers, as protoc's encoders write them.
 	type part struct {
 		n     protowire.Number
@@ -134,6 +151,19 @@ func (m *Message) AppendProto(dst []byte, name string) []byte {
 			dst = protowire.AppendTag(dst, p.n, protowire.BytesType)
 			dst = protowire.AppendBytes(dst, p.bytes)
 		}
+	}
+	return dst
+}
+
+// appendProto appends t as a google.protobuf.Timestamp's fields.
+func (t Time) appendProto(dst []byte) []byte {
+	if t.Sec != 0 {
+		dst = protowire.AppendTag(dst, 1, protowire.VarintType)
+		dst = protowire.AppendVarint(dst, uint64(t.Sec))
+	}
+	if t.Nsec != 0 {
+		dst = protowire.AppendTag(dst, 2, protowire.VarintType)
+		dst = protowire.AppendVarint(dst, uint64(t.Nsec))
 	}
 	return dst
 }

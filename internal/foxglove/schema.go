@@ -1,6 +1,7 @@
 // Package foxglove holds what gopline writes for Foxglove, in one place for
 // the MCAP export and the live WebSocket endpoint: the schemas of
-// foxglove.CompressedVideo and foxglove.CompressedImage and their messages,
+// foxglove.CompressedVideo, foxglove.CompressedImage and foxglove.RawImage
+// and their messages,
 // in JSON (JSON Schema; the MCAP export, whose chunks are compressed) and
 // in protobuf (a FileDescriptorSet; the WebSocket, where a picture's bytes
 // go as they are).
@@ -26,10 +27,14 @@ const (
 	MessageEncoding = "json"
 )
 
-// Schema returns the JSON Schema of the schema called name (CompressedVideo
-// or CompressedImage), which have the same fields: a timestamp, a frame of
-// reference, the encoded picture and its format.
+// Schema returns the JSON Schema of the schema called name: RawImage's,
+// or that of CompressedVideo and CompressedImage, which have the same
+// fields: a timestamp, a frame of reference, the encoded picture and its
+// format.
 func Schema(name string) []byte {
+	if name == RawImage {
+		return rawSchema()
+	}
 	what := "compressed video frame"
 	if name == CompressedImage {
 		what = "compressed image"
@@ -39,18 +44,10 @@ func Schema(name string) []byte {
 		"description": "A single " + what,
 		"type":        "object",
 		"properties": map[string]any{
-			"timestamp": map[string]any{
-				"type":        "object",
-				"title":       "time",
-				"description": "Capture time of the " + what,
-				"properties": map[string]any{
-					"sec":  map[string]any{"type": "integer", "minimum": 0},
-					"nsec": map[string]any{"type": "integer", "minimum": 0, "maximum": 999999999},
-				},
-			},
-			"frame_id": map[string]any{"type": "string", "description": "Frame of reference of the camera"},
-			"data":     map[string]any{"type": "string", "contentEncoding": "base64", "description": "Encoded " + what},
-			"format":   map[string]any{"type": "string", "description": "Encoding of data"},
+			"timestamp": timeSchema("Capture time of the " + what),
+			"frame_id":  map[string]any{"type": "string", "description": "Frame of reference of the camera"},
+			"data":      map[string]any{"type": "string", "contentEncoding": "base64", "description": "Encoded " + what},
+			"format":    map[string]any{"type": "string", "description": "Encoding of data"},
 		},
 	}
 	b, err := json.MarshalIndent(schema, "", "  ")
@@ -58,6 +55,19 @@ func Schema(name string) []byte {
 		panic(err) // a constant map of strings and numbers always marshals
 	}
 	return b
+}
+
+// timeSchema is the JSON Schema of a Time.
+func timeSchema(description string) map[string]any {
+	return map[string]any{
+		"type":        "object",
+		"title":       "time",
+		"description": description,
+		"properties": map[string]any{
+			"sec":  map[string]any{"type": "integer", "minimum": 0},
+			"nsec": map[string]any{"type": "integer", "minimum": 0, "maximum": 999999999},
+		},
+	}
 }
 
 // Message is a CompressedVideo or CompressedImage message in JSON. Data is

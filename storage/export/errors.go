@@ -8,7 +8,7 @@ import "errors"
 var (
 	// ErrUnsupportedCodec means the output format cannot hold the stream's
 	// codec: MP4 takes H.264, JPEG and raw pictures (the latter two
-	// encoded as H.264), MCAP takes H.264 and JPEG.
+	// encoded as H.264), MCAP takes H.264, JPEG and raw pictures.
 	ErrUnsupportedCodec = errors.New("export: format does not take the stream's codec")
 
 	// ErrEmptyRange means an export's range holds no packet: the stream is

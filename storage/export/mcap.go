@@ -30,13 +30,13 @@ const mcapChunkSize = 4 << 20
 // topic is the stream's name, with log and publish times set to the capture
 // time. H.264 streams use the foxglove.CompressedVideo schema (format
 // "h264", Annex B, one access unit per message, SPS and PPS in front of each
-// IDR, as recorded); JPEG streams foxglove.CompressedImage (format "jpeg").
-// The frame_id is the stream's name without its leading slashes. Chunks are
-// compressed with zstd.
+// IDR, as recorded); JPEG streams foxglove.CompressedImage (format "jpeg");
+// Raw streams foxglove.RawImage (rgb8, mono8, and YUV420P as uyvy: see
+// foxglove.RawOf). The frame_id is the stream's name without its leading
+// slashes. Chunks are compressed with zstd.
 //
-// from, to and progress work as for MP4. A Raw stream returns
-// ErrUnsupportedCodec; see the package documentation for the files it
-// writes and the damage it skips.
+// from, to and progress work as for MP4; see the package documentation
+// for the files it writes and the damage it skips.
 func MCAP(ctx context.Context, rec *storage.Recording, stream string, from, to time.Time, path string, progress Progress) (Result, error) {
 	return MCAPStreams(ctx, rec, []string{stream}, from, to, path, progress)
 }
@@ -165,8 +165,10 @@ func openChannels(ctx context.Context, recs []*storage.Recording, streams []stri
 			c.schema, c.format = foxglove.CompressedVideo, "h264"
 		case media.JPEG:
 			c.schema, c.format = foxglove.CompressedImage, "jpeg"
+		case media.Raw:
+			c.schema = foxglove.RawImage
 		default:
-			return channels, fmt.Errorf("%w: MCAP takes H.264 and JPEG; stream %q of %s is %v", ErrUnsupportedCodec, stream, s.label, s.info.Codec)
+			return channels, fmt.Errorf("%w: MCAP takes H.264, JPEG and raw pictures; stream %q of %s is %v", ErrUnsupportedCodec, stream, s.label, s.info.Codec)
 		}
 		if c.r, err = newPacketReader(ctx, stream, s, sum.add()); err != nil {
 			return channels, err
@@ -339,8 +341,16 @@ func writeMessage(w *mcap.Writer, path string, id uint16, c *mcapChannel) error 
 	if p.CaptureTime.UnixNano() < 0 {
 		return fmt.Errorf("export: %s: packet captured %s, before 1970, which an MCAP log time cannot hold", path, sinceStart(p.CaptureTime, c.origin))
 	}
-	msg := foxglove.Message{FrameID: foxglove.FrameID(c.info.Name), Format: c.format, Timestamp: foxglove.TimeOf(p.CaptureTime), Data: p.Data}
-	data, err := json.Marshal(&msg)
+	var msg any = &foxglove.Message{FrameID: foxglove.FrameID(c.info.Name), Format: c.format, Timestamp: foxglove.TimeOf(p.CaptureTime), Data: p.Data}
+	if c.schema == foxglove.RawImage {
+		raw, err := foxglove.RawOf(p)
+		if err != nil {
+			return fmt.Errorf("export: %s: %w", c.info.Name, err)
+		}
+		raw.FrameID, raw.Timestamp = foxglove.FrameID(c.info.Name), foxglove.TimeOf(p.CaptureTime)
+		msg = &raw
+	}
+	data, err := json.Marshal(msg)
 	if err != nil {
 		return outputError(path, err)
 	}

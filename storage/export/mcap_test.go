@@ -1,6 +1,7 @@
 package export_test
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -17,8 +18,11 @@ import (
 	"github.com/gopline/gopline/codecs/ffmpeg"
 	"github.com/gopline/gopline/codecs/h264"
 	"github.com/gopline/gopline/codecs/jpeg"
+	"github.com/gopline/gopline/internal/foxglove"
 	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/storage"
 	"github.com/gopline/gopline/storage/export"
+	"github.com/gopline/gopline/storage/mcapimport"
 )
 
 // mcapMessage is a message as a JSON reader sees it, data still in base64.
@@ -393,5 +397,72 @@ func TestMCAPGivesEachPictureSizeItsOwnChannel(t *testing.T) {
 	}
 	if len(sizes) != 2 || sizes[0] != "160x120" || sizes[1] != "320x240" {
 		t.Fatalf("channels of %v, want one of 160x120 and one of 320x240", sizes)
+	}
+}
+
+// Raw streams (an imported bag's cameras) export as foxglove.RawImage
+// channels, which Foxglove's Image panel draws: RGB24 as rgb8, GRAY8 as
+// mono8, YUV420P as uyvy. Imported back, each picture is the one recorded.
+func TestMCAPOfRawStreamsHoldsRawImages(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "raw.gopline")
+	rec, err := storage.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pattern := testPattern(t)
+	recorded := map[string][][]byte{}
+	for _, format := range []media.PixelFormat{media.YUV420P, media.RGB24, media.GRAY8} {
+		stream := "/" + format.String()
+		if err := rec.CreateStream(storage.StreamInfo{Name: stream, Codec: media.Raw, Format: format, Width: testWidth, Height: testHeight}); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 5 {
+			f, err := pattern.Frame(uint64(i)).Convert(format)
+			if err != nil {
+				t.Fatal(err)
+			}
+			data := f.AppendPacked(nil)
+			recorded[stream] = append(recorded[stream], data)
+			p := &media.Packet{Codec: media.Raw, Format: format, Data: data, Key: true, Seq: uint64(i), GOP: uint64(i),
+				CaptureTime: frameTime(i), Width: testWidth, Height: testHeight}
+			if err := rec.Append(stream, p); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "raw.mcap")
+	streams := []string{"/yuv420p", "/rgb24", "/gray8"}
+	if _, err := export.MCAPStreams(t.Context(), openRecording(t, path), streams, time.Time{}, time.Time{}, out, nil); err != nil {
+		t.Fatal(err)
+	}
+	info := readMCAP(t, out).info
+	for _, s := range info.Schemas {
+		if s.Name != foxglove.RawImage {
+			t.Errorf("schema %s, want %s", s.Name, foxglove.RawImage)
+		}
+	}
+	back := filepath.Join(t.TempDir(), "back.gopline")
+	if _, err := mcapimport.ImportFile(t.Context(), out, back, mcapimport.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	imported := openRecording(t, back)
+	for _, stream := range streams {
+		c, err := imported.Range(stream, frameTime(0), frameTime(5))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 5 {
+			p, err := c.Next()
+			if err != nil {
+				t.Fatalf("%s picture %d: %v", stream, i, err)
+			}
+			if !bytes.Equal(p.Data, recorded[stream][i]) || p.Width != testWidth || p.Height != testHeight {
+				t.Errorf("%s picture %d: %v %dx%d, not the one recorded", stream, i, p.Format, p.Width, p.Height)
+			}
+		}
+		c.Close()
 	}
 }

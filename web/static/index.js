@@ -1,5 +1,5 @@
-// The node's page: its topics, refreshed live, and a tile for each H.264
-// or JPEG topic (a robot has several cameras), up to maxTiles. A tile
+// The node's page: its topics, refreshed live, and a tile for each H.264,
+// JPEG or raw topic (a robot has several cameras), up to maxTiles. A tile
 // playing over WebRTC a topic found to have B-frames is replaced by one
 // over the WebSocket; the tile of a topic gone from the node is removed,
 // and its place goes to the next topic without one.
@@ -56,7 +56,7 @@
           tiles.set(t.name, now);
           if (window.goplineStats === shown) window.goplineStats = now;
         }
-      } else if ((t.codec === "h264" || t.codec === "jpeg") && gopline.live(t) && tiles.size < maxTiles) {
+      } else if ((t.codec === "h264" || t.codec === "jpeg" || t.codec === "raw") && gopline.live(t) && tiles.size < maxTiles) {
         const stats = gopline.tile(document.getElementById("grid"), t.name, t);
         tiles.set(t.name, stats);
         if (!window.goplineStats) window.goplineStats = stats;

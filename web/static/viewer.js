@@ -28,6 +28,7 @@ const gopline = (() => {
 
   const bFrames = "B-frames: WebRTC cannot carry them; playing over the WebSocket";
   const jpeg = "JPEG: WebRTC carries H.264 only; drawn from the WebSocket";
+  const raw = "raw pictures: WebRTC carries H.264 only; drawn from the WebSocket";
 
   // webrtcMaxMacroblocks is the largest picture, in 16x16 macroblocks,
   // that Chromium's WebRTC was seen to decode: 4096x2304 (H.264 level
@@ -42,8 +43,8 @@ const gopline = (() => {
   // choose says how the page plays a topic, given what /api/topics says of
   // it (info: codec, reordered, width, height), as { transport, note,
   // forced }, note saying why when it is not the browser's choice, forced
-  // when ?transport= in the page's URL chose (either transport). A JPEG
-  // topic, an H.264 topic with B-frames and one larger than WebRTC decodes
+  // when ?transport= in the page's URL chose (either transport). A JPEG or
+  // raw topic, an H.264 topic with B-frames and one larger than WebRTC decodes
   // play over the WebSocket: WebRTC carries no JPEG, browsers play H.264
   // with B-frames over WebRTC at a few frames a second (the node refuses it
   // WHEP), and paint nothing of a picture too large. Any other H.264 topic
@@ -55,6 +56,7 @@ const gopline = (() => {
     const asked = params.get("transport");
     if (asked === "webrtc" || asked === "websocket") return { transport: asked, note: null, forced: true };
     if (info.codec === "jpeg") return { transport: "websocket", note: jpeg };
+    if (info.codec === "raw") return { transport: "websocket", note: raw };
     if (info.reordered) return { transport: "websocket", note: bFrames };
     const webSocket = goplineWebSocket.available("h264");
     if (webSocket && info.width > 0 && info.height > 0 && macroblocks(info.width, info.height) > webrtcMaxMacroblocks) {
@@ -449,7 +451,7 @@ const gopline = (() => {
         picture.muted = true; picture.autoplay = true; picture.playsInline = true;
       }
       box.prepend(picture);
-      if (how.transport === "websocket") goplineWebSocket.view(picture, topic, token, ti.codec === "jpeg" ? "jpeg" : "h264", stats);
+      if (how.transport === "websocket") goplineWebSocket.view(picture, topic, token, ti.codec === "jpeg" || ti.codec === "raw" ? ti.codec : "h264", stats);
       else view(picture, topic, stats, ti, how.forced || !goplineWebSocket.available("h264") ? null : overWebSocket);
       stopView = stats.close;
       stats.close = close;

@@ -1,8 +1,9 @@
 // gopline's WebSocket viewer, for what WebRTC does not carry to this
-// browser: H.264 when its WebRTC receives none, H.264 with B-frames, JPEG.
-// It subscribes to the topic over the node's Foxglove WebSocket
-// (/foxglove), decodes each H.264 access unit with WebCodecs' VideoDecoder
-// or each JPEG with createImageBitmap, and paints the newest picture on a
+// browser: H.264 when its WebRTC receives none, H.264 with B-frames, JPEG,
+// raw pictures. It subscribes to the topic over the node's Foxglove
+// WebSocket (/foxglove), decodes each H.264 access unit with WebCodecs'
+// VideoDecoder, each JPEG with createImageBitmap, turns each raw picture
+// (rgb8, mono8, uyvy) into RGBA, and paints the newest picture on a
 // <canvas>. Plain JavaScript, no build step; viewer.js chooses it.
 "use strict";
 
@@ -36,8 +37,8 @@ const goplineWebSocket = (() => {
   // How long after the node's greeting a topic it has not advertised is
   // said to be missing (the node advertises new topics every 2 s).
   const topicWaitMs = 3000;
-  // JPEG pictures being decoded at once: beyond it a picture is skipped
-  // (each JPEG stands alone), so that a slow page paints the newest.
+  // JPEG or raw pictures being decoded at once: beyond it a picture is
+  // skipped (each stands alone), so that a slow page paints the newest.
   const maxImageDecodes = 2;
   // A subscription that paints no picture for stallMs (or stallGaps times
   // its mean time between pictures, for a slow stream), or none
@@ -116,11 +117,11 @@ const goplineWebSocket = (() => {
   }
 
   // available says whether the browser has what the viewer needs for a
-  // codec ("h264", the default, or "jpeg"): a WebSocket, and WebCodecs'
-  // VideoDecoder for H.264 or createImageBitmap for JPEG.
+  // codec ("h264", the default, "jpeg" or "raw"): a WebSocket, and
+  // WebCodecs' VideoDecoder for H.264 or createImageBitmap for the others.
   function available(codec) {
     if (typeof WebSocket !== "function") return false;
-    if (codec === "jpeg") return typeof createImageBitmap === "function";
+    if (codec === "jpeg" || codec === "raw") return typeof createImageBitmap === "function";
     return typeof VideoDecoder === "function" && typeof VideoDecoder.isConfigSupported === "function" &&
       typeof EncodedVideoChunk === "function";
   }
@@ -169,10 +170,12 @@ const goplineWebSocket = (() => {
   // picture replayed from its cache (web.replayedField).
   const replayedField = 16;
 
-  // The field numbers of the two schemas the node serves, in protobuf.
+  // The field numbers of the schemas the node serves, in protobuf; a
+  // RawImage's encoding is read as its format.
   const pictureFields = {
     "foxglove.CompressedVideo": { timestamp: 1, frameId: 2, data: 3, format: 4 },
     "foxglove.CompressedImage": { timestamp: 1, data: 2, format: 3, frameId: 4 },
+    "foxglove.RawImage": { timestamp: 1, width: 2, height: 3, format: 4, step: 5, data: 6, frameId: 7 },
   };
 
   // readVarint returns the varint at pos of b and the position after it.
@@ -187,8 +190,8 @@ const goplineWebSocket = (() => {
   }
 
   // protoFields calls field(number, wireType, value) for each field of a
-  // protobuf message: value is a number (varint) or a view of the bytes
-  // (length-delimited); other wire types are skipped.
+  // protobuf message: value is a number (varint, fixed32) or a view of the
+  // bytes (length-delimited); fixed64 is skipped.
   function protoFields(b, field) {
     for (let pos = 0; pos < b.length;) {
       let key, n;
@@ -203,20 +206,28 @@ const goplineWebSocket = (() => {
           field(number, type, b.subarray(pos, pos + n));
           pos += n;
           break;
-        case 5: pos += 4; break;
+        case 5:
+          if (pos + 4 > b.length) throw new Error("a field runs past the message");
+          field(number, type, (b[pos] | b[pos + 1] << 8 | b[pos + 2] << 16 | b[pos + 3] << 24) >>> 0);
+          pos += 4;
+          break;
         default: throw new Error("wire type " + type);
       }
     }
   }
 
-  // decodePicture reads a CompressedVideo or CompressedImage message: its
-  // format, data (a view of b) and capture time in microseconds.
+  // decodePicture reads a CompressedVideo, CompressedImage or RawImage
+  // message: its format (a RawImage's encoding), data (a view of b),
+  // capture time in microseconds, and a RawImage's width, height and step.
   const utf8 = new TextDecoder();
   function decodePicture(b, schema) {
     const f = pictureFields[schema];
-    const m = { format: "", data: new Uint8Array(0), capturedUs: 0, replayed: false };
+    const m = { format: "", data: new Uint8Array(0), capturedUs: 0, replayed: false, width: 0, height: 0, step: 0 };
     protoFields(b, (number, type, value) => {
       if (type === 0 && number === replayedField) m.replayed = value === 1;
+      if (type === 5 && number === f.width) m.width = value;
+      else if (type === 5 && number === f.height) m.height = value;
+      else if (type === 5 && number === f.step) m.step = value;
       if (type !== 2) return;
       if (number === f.format) m.format = utf8.decode(value);
       else if (number === f.data) m.data = value;
@@ -232,17 +243,54 @@ const goplineWebSocket = (() => {
     return m;
   }
 
+  // rawToImageData returns a RawImage message's picture (m: decodePicture's)
+  // as ImageData, or null when its encoding is not one the node sends
+  // (rgb8, mono8, uyvy: 4:2:2, BT.601 limited range) or its data is too
+  // short for its size.
+  function rawToImageData(m) {
+    const w = m.width, h = m.height, bytes = { rgb8: 3, mono8: 1, uyvy: 2, yuv422: 2 }[m.format];
+    if (!bytes || w === 0 || h === 0 || (m.format !== "rgb8" && m.format !== "mono8" && w % 2 !== 0)) return null;
+    const step = m.step || w * bytes, d = m.data;
+    if (step < w * bytes || d.length < step * (h - 1) + w * bytes) return null;
+    const out = new ImageData(w, h), px = out.data;
+    const clamp = (v) => (v < 0 ? 0 : v > 255 ? 255 : v);
+    for (let y = 0; y < h; y++) {
+      let i = y * step, o = y * w * 4;
+      for (let x = 0; x < w;) {
+        if (bytes === 3) {
+          px[o] = d[i]; px[o + 1] = d[i + 1]; px[o + 2] = d[i + 2]; px[o + 3] = 255;
+          i += 3; o += 4; x++;
+        } else if (bytes === 1) {
+          px[o] = px[o + 1] = px[o + 2] = d[i]; px[o + 3] = 255;
+          i += 1; o += 4; x++;
+        } else {
+          const u = d[i] - 128, v = d[i + 2] - 128;
+          for (const luma of [d[i + 1], d[i + 3]]) {
+            const c = 298 * (luma - 16);
+            px[o] = clamp((c + 409 * v + 128) >> 8);
+            px[o + 1] = clamp((c - 100 * u - 208 * v + 128) >> 8);
+            px[o + 2] = clamp((c + 516 * u + 128) >> 8);
+            px[o + 3] = 255;
+            o += 4;
+          }
+          i += 4; x += 2;
+        }
+      }
+    }
+    return out;
+  }
+
   // view plays topic on canvas and keeps stats (newStats's, or a new one),
   // the object it returns, as viewer.js's view does (transport
   // "websocket"); token is the node's, when it has one, and kind the
-  // topic's codec ("h264" or "jpeg") as far as the page knows. It paints only the
+  // topic's codec ("h264", "jpeg" or "raw") as far as the page knows. It paints only the
   // newest decoded picture, on the next animation frame: the cached GOP a
   // subscription starts with decodes in a burst, and the newest of it shows
   // at once.
   function view(canvas, topic, token, kind, stats) {
     stats = Object.assign(stats || newStats(topic), { transport: "websocket", connectedMs: null });
     if (!available(kind)) {
-      stats.error = kind === "jpeg" ? "this browser has no createImageBitmap, which the viewer draws JPEG pictures with"
+      stats.error = kind === "jpeg" || kind === "raw" ? "this browser has no createImageBitmap, which the viewer draws " + kind.toUpperCase() + " pictures with"
         : "this browser has no WebCodecs (VideoDecoder), which the WebSocket viewer needs";
       stats.close = () => {};
       stats.settleFirstFrame();
@@ -275,7 +323,7 @@ const goplineWebSocket = (() => {
     const painted = [];
     let bytes = 0, bytesSince = started;
     let subscribedAt = 0, watchedSince = started, gap = 0; // for the stall note; gap: the mean time between pictures
-    let imagesDecoding = 0, imageSeq = 0, imageShown = 0; // JPEG pictures being decoded, given, the newest shown
+    let imagesDecoding = 0, imageSeq = 0, imageShown = 0; // JPEG or raw pictures being decoded, given, the newest shown
     // What the node said of the topic when asked, while nothing of it
     // arrived: "stalled" (its publisher sends nothing), "gone" (it has no
     // publisher) or "" (packets arrive, or the node did not answer). round
@@ -344,13 +392,14 @@ const goplineWebSocket = (() => {
       if (!drawing) { drawing = true; requestAnimationFrame(draw); }
     }
 
-    // showJPEG decodes one JPEG picture and shows it unless a newer one was
-    // shown first.
-    function showJPEG(data, received) {
+    // showImage makes a bitmap of one picture that stands alone (a JPEG,
+    // from its bytes; a raw one, from its ImageData) and shows it unless a
+    // newer one was shown first.
+    function showImage(source, what, received) {
       if (imagesDecoding >= maxImageDecodes) return; // the page falls behind: skip, the next one stands alone
       const seq = ++imageSeq;
       imagesDecoding++;
-      createImageBitmap(new Blob([data], { type: "image/jpeg" })).then((bitmap) => {
+      createImageBitmap(source).then((bitmap) => {
         imagesDecoding--;
         if (seq < imageShown) { bitmap.close(); return; }
         imageShown = seq;
@@ -358,7 +407,7 @@ const goplineWebSocket = (() => {
         show(bitmap, received);
       }, (err) => {
         imagesDecoding--;
-        if (++errorsInARow >= errorsToTell) say("decoder", "this browser could not decode the topic's JPEG pictures: " + (err.message || err));
+        if (++errorsInARow >= errorsToTell) say("decoder", "this browser could not decode the topic's " + what + " pictures: " + (err.message || err));
       });
     }
 
@@ -447,7 +496,7 @@ const goplineWebSocket = (() => {
           stats.connectedMs = performance.now() - started;
           clearTimeout(topicTimer);
           topicTimer = setTimeout(() => {
-            if (channel === null) say("topic", "the node has no H.264 or JPEG topic " + topic);
+            if (channel === null) say("topic", "the node has no H.264, JPEG or raw topic " + topic);
           }, topicWaitMs);
           break;
         case "advertise":
@@ -466,7 +515,7 @@ const goplineWebSocket = (() => {
             ws.send(JSON.stringify({ op: "unsubscribe", subscriptionIds: [subscription] }));
             channel = null;
             needKeyframe = true;
-            say("topic", "the node has no H.264 or JPEG topic " + topic + " any more");
+            say("topic", "the node has no H.264, JPEG or raw topic " + topic + " any more");
           }
           break;
         case "status":
@@ -489,7 +538,13 @@ const goplineWebSocket = (() => {
         return;
       }
       if (m.format === "jpeg") {
-        showJPEG(m.data, performance.now());
+        showImage(new Blob([m.data], { type: "image/jpeg" }), "JPEG", performance.now());
+        return;
+      }
+      if (schema === "foxglove.RawImage") {
+        const rgba = rawToImageData(m);
+        if (rgba) showImage(rgba, "raw", performance.now());
+        else say("codec", "a raw picture the page cannot draw: " + m.width + "×" + m.height + " " + m.format + " in " + m.data.length + " bytes");
         return;
       }
       if (m.format !== "h264") return;
@@ -570,7 +625,7 @@ const goplineWebSocket = (() => {
     function whyNoPicture(joined) {
       const pictures = arrived + (arrived === 1 ? " picture" : " pictures");
       if (arrived === 0) return joined ? "the stream stopped or the node went away" : "nothing arrived";
-      if (kind === "jpeg") return pictures + " arrived, and none was drawn";
+      if (kind === "jpeg" || kind === "raw") return pictures + " arrived, and none was drawn";
       if (needKeyframe && skipped) {
         return "this page fell behind decoding the stream, and waits for its next keyframe (IDR) to catch up (" + pictures + " arrived meanwhile)";
       }

@@ -1,0 +1,194 @@
+package web
+
+import (
+	"bytes"
+	"encoding/base64"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protodesc"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/descriptorpb"
+	"google.golang.org/protobuf/types/dynamicpb"
+
+	"github.com/gopline/gopline/internal/foxglove"
+	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/media/testsrc"
+	"github.com/gopline/gopline/storage"
+)
+
+// rawFrames is how many pictures newRawNode's recording holds.
+const rawFrames = 30
+
+// newRawNode plays on /raw, in a loop, a recording of raw YUV420P
+// pictures of testsrc's 320x240 pattern (frames 0 to rawFrames-1, 30 a
+// second), as gopline play publishes an imported bag's raw camera, and
+// serves cfg's handler of it. It returns the pictures' luma planes.
+func newRawNode(t *testing.T, cfg Config) (*liveNode, [][]byte) {
+	t.Helper()
+	pattern, err := testsrc.New(320, 240)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "raw.gopline")
+	rec, err := storage.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rec.CreateStream(storage.StreamInfo{Name: "/raw", Codec: media.Raw, Format: media.YUV420P, Width: 320, Height: 240}); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now().Add(-time.Minute)
+	var lumas [][]byte
+	for i := range rawFrames {
+		f := pattern.Frame(uint64(i))
+		data := f.AppendPacked(nil)
+		lumas = append(lumas, data[:320*240])
+		p := &media.Packet{Codec: media.Raw, Format: media.YUV420P, Width: 320, Height: 240, Key: true, Seq: uint64(i), GOP: uint64(i),
+			Epoch: 1, CaptureTime: at.Add(time.Duration(i) * time.Second / 30), Data: data}
+		if err := rec.Append("/raw", p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return newNode(t, cfg, "play path="+path+" stream=/raw loop=true ! publish topic=/raw", "/raw"), lumas
+}
+
+// decodeRawImage reads a Message Data of channel ch as a player does, with
+// the RawImage schema ch advertised.
+func decodeRawImage(t *testing.T, ch channel, data []byte) (width, height, step uint32, encoding string, pixels []byte) {
+	t.Helper()
+	set, err := base64.StdEncoding.DecodeString(ch.Schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fds descriptorpb.FileDescriptorSet
+	if err := proto.Unmarshal(set, &fds); err != nil {
+		t.Fatal(err)
+	}
+	files, err := protodesc.NewFiles(&fds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := files.FindDescriptorByName(protoreflect.FullName(ch.SchemaName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := d.(protoreflect.MessageDescriptor)
+	msg := dynamicpb.NewMessage(md)
+	if err := proto.Unmarshal(data[messageDataHeader:], msg); err != nil {
+		t.Fatal(err)
+	}
+	get := func(name string) protoreflect.Value { return msg.Get(md.Fields().ByName(protoreflect.Name(name))) }
+	return uint32(get("width").Uint()), uint32(get("height").Uint()), uint32(get("step").Uint()), get("encoding").String(), get("data").Bytes()
+}
+
+// A raw topic (an imported bag's camera, played) is a RawImage channel
+// for Foxglove, whose Image panel draws it: its YUV420P pictures go as
+// uyvy, an encoding Foxglove draws, each picture whole and one of the
+// recording's.
+func TestFoxgloveServesARawTopicAsRawImages(t *testing.T) {
+	n, lumas := newRawNode(t, Config{})
+	c := dialFoxglove(t, n, "")
+	chans := c.greeting()
+	if len(chans) != 1 || chans[0].Topic != "/raw" || chans[0].SchemaName != foxglove.RawImage || chans[0].Encoding != "protobuf" {
+		t.Fatalf("channels %+v, want /raw as a RawImage in protobuf", chans)
+	}
+	c.send(`{"op":"subscribe","subscriptions":[{"id":3,"channelId":` + jsonNumber(chans[0].ID) + `}]}`)
+	for i := range 5 {
+		op, data := c.next()
+		if op != "binary" {
+			t.Fatalf("message %d: %s, want message data", i, op)
+		}
+		w, h, step, enc, pixels := decodeRawImage(t, chans[0], data)
+		if w != 320 || h != 240 || step != 640 || enc != "uyvy" || len(pixels) != 640*240 {
+			t.Fatalf("message %d: %dx%d, step %d, %q, %d bytes", i, w, h, step, enc, len(pixels))
+		}
+		luma := make([]byte, 0, 320*240)
+		for j := 1; j < len(pixels); j += 2 {
+			luma = append(luma, pixels[j])
+		}
+		found := -1
+		for k, l := range lumas {
+			if bytes.Equal(l, luma) {
+				found = k
+			}
+		}
+		if found < 0 {
+			t.Fatalf("message %d: its luma is none of the recording's pictures", i)
+		}
+		t.Logf("message %d: picture %d", i, found)
+	}
+}
+
+// The page gives a raw topic a tile, drawn from the WebSocket (WebRTC
+// carries H.264 alone), and it paints the recording's pictures, their
+// burned-in frame numbers read back from the screen, as the loop plays
+// them.
+func TestTopicPageShowsARawTopic(t *testing.T) {
+	n, _ := newRawNode(t, Config{})
+	p := chromiumPage{newTab(t)}
+	if err := p.navigate(n.server.URL + "/"); err != nil {
+		t.Fatal(err)
+	}
+	var st pageStats
+	waitFor(t, 20*time.Second, "painted tile", func() bool {
+		st = readStats(t, p)
+		if st.Error != nil {
+			t.Fatalf("the tile says: %s", *st.Error)
+		}
+		return st.FramesPainted > 0
+	})
+	if st.Transport != "websocket" {
+		t.Errorf("the tile of /raw plays over %q, want the WebSocket", st.Transport)
+	}
+	waitFor(t, 10*time.Second, "the tile's word of its raw topic", func() bool {
+		caption := tileCaption(t, p)
+		return strings.Contains(caption, "/raw") && strings.Contains(caption, "raw pictures") && strings.Contains(caption, "fps")
+	})
+	pattern, err := testsrc.New(320, 240)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[uint64]bool{}
+	waitFor(t, 20*time.Second, "three pictures of the recording painted", func() bool {
+		shown, _ := paintedPicture(t, p)
+		num, ok := testsrc.ReadFrameNumber(shown)
+		if !ok {
+			return false
+		}
+		if num >= rawFrames {
+			t.Fatalf("painted frame number %d: the recording holds %d", num, rawFrames)
+		}
+		// Its colours are the picture's: 4:2:2 of the 4:2:0 recorded,
+		// turned to RGB as gopline turns YUV420P.
+		want, err := pattern.Frame(num).Convert(media.RGB24)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := meanDifference(shown.Planes[0], want.Planes[0]); shown.Width != 320 || shown.Height != 240 || d > 2 {
+			t.Fatalf("painted frame %d: %dx%d, its colours %.1f from the picture's on average", num, shown.Width, shown.Height, d)
+		}
+		seen[num] = true
+		return len(seen) >= 3
+	})
+}
+
+// meanDifference is the mean absolute difference of a's and b's bytes
+// (255 when their lengths differ).
+func meanDifference(a, b []byte) float64 {
+	if len(a) != len(b) || len(a) == 0 {
+		return 255
+	}
+	var sum int
+	for i := range a {
+		d := int(a[i]) - int(b[i])
+		sum += max(d, -d)
+	}
+	return float64(sum) / float64(len(a))
+}
