@@ -348,53 +348,6 @@ func (c *foxgloveConn) subscribe(s subscription) string {
 	return ""
 }
 
-// writer sends each packet of a subscription to channel ch as a
-// CompressedVideo (H.264), CompressedImage (JPEG) or RawImage (raw)
-// message in protobuf: the picture's bytes as they are (YUV420P as uyvy,
-// see foxglove.RawOf; the MCAP export writes the same messages in JSON),
-// marked when replayed if the client asked. A packet of another schema
-// than the channel's (the topic changed codec: the channel ends at the
-// next advertise) is not sent.
-func (c *foxgloveConn) writer(subID uint32, ch advertised) func(*media.Packet) error {
-	msg := foxglove.Message{FrameID: foxglove.FrameID(ch.topic)}
-	return func(p *media.Packet) error {
-		schema, format := schemaOf(p.Codec)
-		if schema != ch.schema {
-			return nil
-		}
-		var b []byte
-		if schema == foxglove.RawImage {
-			raw, err := foxglove.RawOf(p)
-			if err != nil {
-				return nil // not a picture a viewer could draw: the next one may be
-			}
-			raw.FrameID, raw.Timestamp = msg.FrameID, foxglove.TimeOf(p.CaptureTime)
-			b = raw.AppendProto(make([]byte, messageDataHeader, messageDataHeader+len(raw.Data)+len(raw.FrameID)+len(raw.Encoding)+maxProtoFraming))
-		} else {
-			msg.Format, msg.Data, msg.Timestamp = format, p.Data, foxglove.TimeOf(p.CaptureTime)
-			b = msg.AppendProto(make([]byte, messageDataHeader, messageDataHeader+len(p.Data)+len(msg.FrameID)+maxProtoFraming), schema)
-		}
-		if c.markReplay && p.Replay.Replayed {
-			b = appendReplayed(b)
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), foxgloveWriteTimeout)
-		defer cancel()
-		if err := c.waitForReader(ctx); err != nil {
-			return err
-		}
-		if err := c.ws.Write(ctx, websocket.MessageBinary, messageData(b, subID, uint64(time.Now().UnixNano()))); err != nil {
-			return err
-		}
-		c.wroteOne()
-		return nil
-	}
-}
-
-// maxProtoFraming bounds what a picture's protobuf message holds beside its
-// data, frame id and encoding: tags, lengths, the time, the format and
-// the sizes.
-const maxProtoFraming = 64
-
 // unsubscribe ends a subscription; it reports whether there was one.
 func (c *foxgloveConn) unsubscribe(id uint32) bool {
 	c.mu.Lock()
@@ -437,21 +390,6 @@ func (c *foxgloveConn) sendJSON(ctx context.Context, v any) error {
 	ctx, cancel := context.WithTimeout(ctx, foxgloveWriteTimeout)
 	defer cancel()
 	return c.ws.Write(ctx, websocket.MessageText, b)
-}
-
-// schemaOf returns the Foxglove schema and format of a codec's packets
-// (no format for raw pictures: each message says its encoding), "" for a
-// codec Foxglove shows no picture of.
-func schemaOf(c media.Codec) (schema, format string) {
-	switch c {
-	case media.H264:
-		return foxglove.CompressedVideo, "h264"
-	case media.JPEG:
-		return foxglove.CompressedImage, "jpeg"
-	case media.Raw:
-		return foxglove.RawImage, ""
-	}
-	return "", ""
 }
 
 // advertise tells the client of the channels it has not been told of, and
