@@ -68,7 +68,7 @@ func importCommand() *cobra.Command {
 			"(sensor_msgs/CompressedImage, foxglove CompressedImage) keep their JPEG, PNG becomes raw;\n" +
 			"compressed video (foxglove CompressedVideo, ffmpeg_image_transport) keeps its H.264 from its first\n" +
 			"keyframe; raw pictures (sensor_msgs/Image, foxglove RawImage: rgb8, bgr8, rgba8, bgra8, mono8,\n" +
-			"yuv422, yuyv, bayer_* demosaiced; 16-bit ones by their top bits) stay raw. Depth and thermal\n" +
+			"yuv422, yuyv, nv12, bayer_* demosaiced; 16-bit ones by their top bits) stay raw. Depth and thermal\n" +
 			"pictures (16UC1 millimetres, 32FC1 metres, compressedDepth, mono16) become grey, 0 black to 10 m\n" +
 			"white, as ROS image_view and Foxglove show them (--value-range sets another). A packet's time is its\n" +
 			"message's header stamp, or its log time when the stamp is zero. ROS 2 (CDR), ROS 1, JSON and\n" +

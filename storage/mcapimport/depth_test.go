@@ -249,3 +249,28 @@ func encodeRVL(samples []uint16) []byte {
 	}
 	return out
 }
+
+// A 4:2:0 camera's semi-planar pictures (nv21, a ROS 2 encoding; nv12, as
+// Jetson and Rockchip drivers publish them) become YUV420P: luma as it
+// is, then the interleaved chroma rows pulled apart; an odd size keeps
+// its last half pair, and rows may be padded.
+func TestImportsSemiPlanarPictures(t *testing.T) {
+	// 3x3: luma 10..18; chroma rows (2 of them) of 2 pairs each, U 100+i
+	// and V 200+i; rows padded to 5 bytes.
+	luma := []byte{10, 11, 12, 0, 0, 13, 14, 15, 0, 0, 16, 17, 18, 0, 0}
+	nv12 := append(bytes.Clone(luma), 100, 200, 101, 201, 0, 102, 202, 103, 203, 0)
+	nv21 := append(bytes.Clone(luma), 200, 100, 201, 101, 0, 202, 102, 203, 103, 0)
+	image := func(topic, encoding string, data []byte) bagChannel {
+		msg := newCDR().time(stamp(0)).str("cam").u32(3).u32(3).str(encoding).u8(0).u32(5).bytes(data).b
+		return bagChannel{topic: topic, schema: "sensor_msgs/msg/Image", schemaEncoding: "ros2msg", schemaText: ros2Image,
+			encoding: "cdr", messages: [][]byte{msg}}
+	}
+	short := image("/short", "nv12", nv12[:len(nv12)-6]) // the last chroma row cut
+	out, res := importBag(t, writeBag(t, mcap.CompressionZSTD, image("/nv12", "nv12", nv12), image("/nv21", "NV21", nv21), short), mcapimport.Options{})
+	want := []byte{10, 11, 12, 13, 14, 15, 16, 17, 18, 100, 101, 102, 103, 200, 201, 202, 203}
+	checkPicture(t, out, "/nv12", media.YUV420P, 3, 3, want)
+	checkPicture(t, out, "/nv21", media.YUV420P, 3, 3, want)
+	if tp := topicOf(t, res, "/short"); tp.Damaged != 1 {
+		t.Errorf("a picture without its last chroma row: %+v", tp)
+	}
+}

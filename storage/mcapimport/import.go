@@ -119,9 +119,9 @@ type Options struct {
 // ROS 1, JSON or protobuf messages. JPEG and H.264 (Annex B; its
 // parameter sets put in front of every keyframe that lacks them) are
 // stored as they are; PNG and raw pictures (rgb, bgr, rgba, bgra of 8 or
-// 16 bits, mono8, yuv422, yuyv, Bayer mosaics demosaiced) as raw RGB24,
-// GRAY8 or YUV420P; pictures of measurements (depth: 16UC1, 32FC1,
-// compressedDepth; mono16) as GRAY8, in opts.Range. A packet's
+// 16 bits, mono8, yuv422, yuyv, nv12, nv21, Bayer mosaics demosaiced) as
+// raw RGB24, GRAY8 or YUV420P; pictures of measurements (depth: 16UC1,
+// 32FC1, compressedDepth; mono16) as GRAY8, in opts.Range. A packet's
 // capture time is its message's header stamp (ROS) or timestamp (Foxglove),
 // or its log time when that is zero. Other topics are listed in the Result,
 // with why they were not imported. Where a topic's picture size or raw

@@ -67,7 +67,7 @@ func sourceOf(p picture) (source, error) {
 	if codec := codecOf(e); codec != "" {
 		return 0, fmt.Errorf("encoding %q: codec %q's packets are not taken (gopline takes H.264 ones)", p.encoding, codec)
 	}
-	return 0, fmt.Errorf("encoding %q: gopline takes rgb, bgr, rgba, bgra and bayer_* raw pictures of 8 or 16 bits, mono8, mono16, 16UC1, 32FC1, yuv422 and yuyv", p.encoding)
+	return 0, fmt.Errorf("encoding %q: gopline takes rgb, bgr, rgba, bgra and bayer_* raw pictures of 8 or 16 bits, mono8, mono16, 16UC1, 32FC1, yuv422, yuyv, nv21 and nv12", p.encoding)
 }
 
 // codecOf returns the codec an encoding names as ffmpeg_image_transport

@@ -22,6 +22,9 @@ type rawLayout struct {
 	// sample is the bytes of a sample wider than 8 bits: 2 (16-bit), or 4
 	// (a 32-bit float); 0 for 8-bit samples.
 	sample int
+	// chroma is a 4:2:0 picture's chroma row order after its luma plane,
+	// the two interleaved a row at a time: "uv" (NV12) or "vu" (NV21).
+	chroma string
 	// measured: the samples are measurements (a depth camera's distances,
 	// a thermal camera's counts), shown in grey by a ValueRange; else
 	// 16-bit samples keep their top 8 bits' worth, as cv_bridge scales them.
@@ -44,6 +47,8 @@ var rawLayouts = map[string]rawLayout{
 	"uyvy":        {bytes: 2, format: media.YUV420P},
 	"yuv422_yuy2": {bytes: 2, yuyv: true, format: media.YUV420P},
 	"yuyv":        {bytes: 2, yuyv: true, format: media.YUV420P},
+	"nv21":        {bytes: 1, chroma: "vu", format: media.YUV420P},
+	"nv12":        {bytes: 1, chroma: "uv", format: media.YUV420P},
 	"bayer_rggb8": {bytes: 1, bayer: "rggb", format: media.RGB24},
 	"bayer_bggr8": {bytes: 1, bayer: "bggr", format: media.RGB24},
 	"bayer_gbrg8": {bytes: 1, bayer: "gbrg", format: media.RGB24},
@@ -109,17 +114,21 @@ func rawPacket(p picture, values ValueRange) (*media.Packet, error) {
 	switch {
 	case w <= 0 || h <= 0 || w > media.MaxDimension || h > media.MaxDimension:
 		return nil, fmt.Errorf("a picture of %dx%d", w, h)
-	case l.format == media.YUV420P && w%2 != 0:
+	case l.format == media.YUV420P && l.chroma == "" && w%2 != 0:
 		return nil, fmt.Errorf("a %s picture of odd width %d", p.encoding, w)
 	case l.bayer != "" && (w < 2 || h < 2):
 		return nil, fmt.Errorf("a %s picture of %dx%d, smaller than its 2x2 tile", p.encoding, w, h)
 	}
 	rowBytes := w * l.bytes * max(l.sample, 1)
+	rows := h
+	if l.chroma != "" { // the chroma rows after the luma's, as wide: pairs of samples
+		rowBytes, rows = 2*((w+1)/2), h+(h+1)/2
+	}
 	step := p.step
 	if step == 0 {
 		step = rowBytes
 	}
-	if step < rowBytes || len(p.data)/step < h-1 || len(p.data)-(h-1)*step < rowBytes {
+	if step < rowBytes || len(p.data)/step < rows-1 || len(p.data)-(rows-1)*step < rowBytes {
 		return nil, fmt.Errorf("%d bytes for %dx%d %s with rows of %d", len(p.data), w, h, p.encoding, step)
 	}
 	data := p.data
@@ -148,9 +157,35 @@ func rawPacket(p picture, values ValueRange) (*media.Packet, error) {
 			}
 		}
 	case media.YUV420P:
+		if l.chroma != "" {
+			out = semiPlanarTo420(out, w, h, func(y int) []byte { return data[y*step : y*step+rowBytes] }, l.chroma)
+			break
+		}
 		out = yuv422To420(out, w, h, row, l.yuyv)
 	}
 	return &media.Packet{Codec: media.Raw, Format: l.format, Data: out, Key: true, Width: w, Height: h}, nil
+}
+
+// semiPlanarTo420 appends the planes of a 4:2:0 picture whose chroma
+// rows (row(h) on) interleave its two chroma samples in the order chroma
+// says ("uv", NV12; "vu", NV21): the luma as it is, then U, then V.
+func semiPlanarTo420(out []byte, w, h int, row func(y int) []byte, chroma string) []byte {
+	for y := 0; y < h; y++ {
+		out = append(out, row(y)[:w]...)
+	}
+	first := 0 // U's place in a pair
+	if chroma == "vu" {
+		first = 1
+	}
+	for _, at := range []int{first, 1 - first} {
+		for y := h; y < h+(h+1)/2; y++ {
+			r := row(y)
+			for x := at; x < len(r); x += 2 {
+				out = append(out, r[x])
+			}
+		}
+	}
+	return out
 }
 
 // defaultRange is the range measurements of sample bytes are shown in.
