@@ -136,6 +136,33 @@ func TestTopicPageShowsARawTopic(t *testing.T) {
 	if err := p.navigate(n.server.URL + "/"); err != nil {
 		t.Fatal(err)
 	}
+	checkRawPictures(t, p)
+}
+
+// Firefox and WebKit (Safari's engine) draw a raw topic as Chromium does.
+func TestFirefoxShowsARawTopic(t *testing.T) {
+	n, _ := newRawNode(t, Config{})
+	p := newFirefoxPage(t)
+	if err := p.navigate(n.server.URL + "/view?topic=/raw"); err != nil {
+		t.Fatal(err)
+	}
+	checkRawPictures(t, p)
+}
+
+func TestWebKitShowsARawTopic(t *testing.T) {
+	n, _ := newRawNode(t, Config{})
+	p := newWebKitPage(t)
+	if err := p.navigate(n.server.URL + "/view?topic=/raw"); err != nil {
+		t.Fatal(err)
+	}
+	checkRawPictures(t, p)
+}
+
+// checkRawPictures checks that p, open on newRawNode's topic, paints it
+// over the WebSocket, says so under its tile, and shows three of the
+// recording's pictures in their own colours.
+func checkRawPictures(t *testing.T, p page) {
+	t.Helper()
 	var st pageStats
 	waitFor(t, 20*time.Second, "painted tile", func() bool {
 		st = readStats(t, p)
