@@ -110,6 +110,11 @@ type histogram struct {
 
 const histBuckets = 4 * 32
 
+// LatencyMaxMs is the largest latency, in milliseconds, NodeStats tells
+// apart (about an hour): an item older than it (a recorded capture time,
+// played with keep-time) counts as this old.
+var LatencyMaxMs = math.Exp2(float64(histBuckets-1)/4) / 1000
+
 func (h *histogram) add(d time.Duration) {
 	us := float64(d) / float64(time.Microsecond)
 	i := 0

@@ -285,13 +285,23 @@ func printStats(w io.Writer, nodes []nodeReport) {
 		if skipped > 0 {
 			reasons = append(reasons, fmt.Sprintf("%s skipped %s", s.Node, skipReasons(s.Skipped)))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.1f\t%s\t%.0f\t%d\t%d\t%d\t%d\t%.1f\t%.1f\t\n", s.Node, s.Element, s.In, s.Out, s.FPS(),
-			byteSize(s.Bytes), kbps, s.Dropped, skipped, s.Errors, s.Restarts, s.LatencyP50, s.LatencyP99)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.1f\t%s\t%.0f\t%d\t%d\t%d\t%d\t%s\t%s\t\n", s.Node, s.Element, s.In, s.Out, s.FPS(),
+			byteSize(s.Bytes), kbps, s.Dropped, skipped, s.Errors, s.Restarts, latencyCell(s.LatencyP50), latencyCell(s.LatencyP99))
 	}
 	tw.Flush()
 	for _, r := range reasons {
 		fmt.Fprintln(w, r)
 	}
+}
+
+// latencyCell is a latency in the table: milliseconds, or "> 1h" for
+// items older than the stats tell apart (a recording played with its
+// recorded capture times, --keep-time).
+func latencyCell(ms float64) string {
+	if ms >= pipeline.LatencyMaxMs {
+		return "> 1h"
+	}
+	return fmt.Sprintf("%.1f", ms)
 }
 
 // skipReasons writes a node's skip counts by reason, the most first:
