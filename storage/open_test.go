@@ -411,13 +411,16 @@ func TestOpenNamesAnMCAPFile(t *testing.T) {
 
 // A ROS 2 bag's other files, given where a recording goes: its SQLite
 // file, and either of its files compressed whole, are named with the
-// import that reads them.
+// import that reads them; so are a ROS 1 bag and one compressed whole.
 func TestOpenNamesABagsFiles(t *testing.T) {
 	for name, c := range map[string]struct{ head, kind string }{
 		"robot_0.db3":       {"SQLite format 3\x00", "a SQLite file (a ROS 2 bag's .db3)"},
 		"robot_0.db3.zstd":  {"\x28\xb5\x2f\xfd", "a zstd-compressed file"},
 		"robot_0.mcap.zstd": {"\x28\xb5\x2f\xfd", "a zstd-compressed file"},
 		"robot_0.bag":       {"#ROSBAG V2.0\n", "a ROS 1 bag"},
+		"robot_0.bag.gz":    {"\x1f\x8b\x08\x00", "a gzip-compressed file"},
+		"robot_0.bag.bz2":   {"BZh9", "a bzip2-compressed file"},
+		"robot_0.bag.lz4":   {"\x04\x22\x4d\x18", "an lz4-compressed file"},
 	} {
 		path := filepath.Join(t.TempDir(), name)
 		if err := os.WriteFile(path, append([]byte(c.head), randomBytes(64<<10, 3)...), 0o644); err != nil {

@@ -37,6 +37,9 @@ const (
 	KindSQLite   // SQLite: a ROS 2 bag's .db3
 	KindZstd     // compressed with zstd: a ROS 2 bag's NAME_0.mcap.zstd or NAME_0.db3.zstd
 	KindROS1Bag  // a ROS 1 bag (format 2.0)
+	KindGzip     // compressed with gzip: a dataset's robot.bag.gz
+	KindBzip2    // compressed with bzip2: a dataset's robot.bag.bz2
+	KindLZ4      // compressed with lz4 (its frame format)
 )
 
 var kindNames = map[FileKind]string{
@@ -55,6 +58,9 @@ var kindNames = map[FileKind]string{
 	KindSQLite:   "a SQLite file (a ROS 2 bag's .db3)",
 	KindZstd:     "a zstd-compressed file",
 	KindROS1Bag:  "a ROS 1 bag",
+	KindGzip:     "a gzip-compressed file",
+	KindBzip2:    "a bzip2-compressed file",
+	KindLZ4:      "an lz4-compressed file",
 }
 
 // String says what the kind is, as a phrase: "an MP4 (or QuickTime MOV)
@@ -82,9 +88,14 @@ func (k FileKind) IsOther() bool { return k != KindUnknown && k != KindBolt }
 
 // IsBag reports whether k is a kind of file that gopline import reads: an
 // MCAP file (a ROS 2 bag's, Foxglove's, gopline export's), a ROS 2 bag's
-// SQLite file, either compressed with zstd, or a ROS 1 bag.
+// SQLite file or a ROS 1 bag, or a file compressed whole as one of those
+// is (zstd, gzip, bzip2, lz4).
 func (k FileKind) IsBag() bool {
-	return k == KindMCAP || k == KindSQLite || k == KindZstd || k == KindROS1Bag
+	switch k {
+	case KindMCAP, KindSQLite, KindROS1Bag, KindZstd, KindGzip, KindBzip2, KindLZ4:
+		return true
+	}
+	return false
 }
 
 // SniffLen is how many of a file's first bytes Sniff looks at: enough for
@@ -113,6 +124,12 @@ func Sniff(head []byte) FileKind {
 		return KindZstd
 	case bytes.HasPrefix(head, []byte("#ROSBAG V2.0\n")):
 		return KindROS1Bag
+	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
+		return KindGzip
+	case len(head) >= 4 && bytes.HasPrefix(head, []byte("BZh")) && head[3] >= '1' && head[3] <= '9':
+		return KindBzip2
+	case bytes.HasPrefix(head, []byte{0x04, 0x22, 0x4d, 0x18}):
+		return KindLZ4
 	case len(head) >= 8 && isMP4Box(string(head[4:8])):
 		return KindMP4
 	case bytes.HasPrefix(head, []byte{0x1A, 0x45, 0xDF, 0xA3}):
@@ -217,14 +234,15 @@ func SniffFile(path string) (kind FileKind, size int64, err error) {
 }
 
 // SplitBagName splits a bag's file name (or path) into its stem and its
-// extension, a compression with zstd left out (rosbag2's .zstd, the zstd
-// tool's .zst): "robot_0" and ".db3" for robot_0.db3.zstd, "robot_0" and
-// ".mcap" for robot_0.mcap.
+// extension, a compression of the whole file left out (rosbag2's .zstd,
+// the tools' .zst, .gz, .bz2, .lz4): "robot_0" and ".db3" for
+// robot_0.db3.zstd, "robot_0" and ".mcap" for robot_0.mcap.
 func SplitBagName(name string) (stem, ext string) {
-	if cut, ok := strings.CutSuffix(name, ".zstd"); ok {
-		name = cut
-	} else {
-		name = strings.TrimSuffix(name, ".zst")
+	for _, compressed := range []string{".zstd", ".zst", ".gz", ".bz2", ".lz4"} {
+		if cut, ok := strings.CutSuffix(name, compressed); ok {
+			name = cut
+			break
+		}
 	}
 	ext = filepath.Ext(name)
 	return strings.TrimSuffix(name, ext), ext

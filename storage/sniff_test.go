@@ -47,6 +47,10 @@ var sniffCases = []struct {
 	{"sqlite", []byte("SQLite format 3\x00\x10\x00\x01\x01"), storage.KindSQLite},
 	{"zstd", []byte("\x28\xb5\x2f\xfd\x04\x58"), storage.KindZstd},
 	{"ros1 bag", []byte("#ROSBAG V2.0\nE\x00\x00\x00"), storage.KindROS1Bag},
+	{"gzip", []byte("\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\x03"), storage.KindGzip},
+	{"bzip2", []byte("BZh91AY&SY"), storage.KindBzip2},
+	{"a text that begins BZh", []byte("BZh is not enough"), storage.KindUnknown},
+	{"lz4", []byte("\x04\x22\x4d\x18\x64\x40\xa7"), storage.KindLZ4},
 	{"png", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR"), storage.KindPNG},
 	{"jpeg", []byte("\xff\xd8\xff\xe0\x00\x10JFIF"), storage.KindJPEG},
 	{"bbolt", append(make([]byte, 16), 0xed, 0xda, 0x0c, 0xed), storage.KindBolt},
@@ -248,6 +252,8 @@ func TestSplitBagName(t *testing.T) {
 		"robot.zstd":              {"robot", ""},
 		"runs.d/robot":            {"runs.d/robot", ""},
 		"robot_0.db3.zstd.backup": {"robot_0.db3.zstd", ".backup"},
+		"dataset.bag.bz2":         {"dataset", ".bag"},
+		"dataset.bag.gz":          {"dataset", ".bag"},
 	} {
 		if stem, ext := storage.SplitBagName(name); stem != want[0] || ext != want[1] {
 			t.Errorf("%s: %q %q, want %q %q", name, stem, ext, want[0], want[1])

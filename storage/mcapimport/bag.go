@@ -13,7 +13,6 @@ import (
 	"strings"
 
 	"github.com/foxglove/mcap/go/mcap"
-	"github.com/klauspost/compress/zstd"
 
 	"github.com/gopline/gopline/storage"
 )
@@ -147,8 +146,8 @@ func readMetadata(path string) (storageID string, files []string, err error) {
 	return storageID, files, sc.Err()
 }
 
-// checkMCAP returns nil when path begins as an MCAP file or a SQLite one
-// (perhaps compressed whole with zstd), or a ROS 1 bag, and otherwise says
+// checkMCAP returns nil when path begins as an MCAP file, a SQLite one or
+// a ROS 1 bag, perhaps compressed whole (compressions), and otherwise says
 // what it is.
 func checkMCAP(path string) error {
 	f, err := os.Open(path)
@@ -159,22 +158,24 @@ func checkMCAP(path string) error {
 	head := make([]byte, len(sqliteMagic))
 	n, _ := io.ReadFull(f, head)
 	head = head[:n]
-	switch {
-	case bytes.HasPrefix(head, mcap.Magic):
+	if isBag(head) {
 		return nil
-	case bytes.HasPrefix(head, []byte(sqliteMagic)), bytes.HasPrefix(head, []byte(ros1Magic)):
-		return nil
-	case bytes.HasPrefix(head, zstdMagic): // rosbag2's compression mode "file": NAME_0.mcap.zstd, NAME_0.db3.zstd
-		inner, err := zstdHead(path, len(sqliteMagic))
-		switch {
-		case bytes.HasPrefix(inner, mcap.Magic), bytes.HasPrefix(inner, []byte(sqliteMagic)):
-			return nil
-		case errors.Is(err, io.ErrUnexpectedEOF):
-			return fmt.Errorf("%w: %s: a zstd file cut short before its first bytes decompress", ErrNotMCAP, path)
-		case err != nil:
-			return fmt.Errorf("%w: %s: a zstd file that does not decompress (%v)", ErrNotMCAP, path, err)
+	}
+	if c := compressionOf(head); c != nil {
+		fi, err := f.Stat()
+		if err != nil {
+			return fmt.Errorf("mcapimport: %w", err)
 		}
-		return fmt.Errorf("%w: %s: a zstd file that holds neither an MCAP file nor a SQLite one", ErrNotMCAP, path)
+		inner, err := decompressedHead(f, fi.Size(), c, len(sqliteMagic))
+		switch {
+		case isBag(inner):
+			return nil
+		case err == nil:
+			return fmt.Errorf("%w: %s: a %s file that holds no bag (an MCAP file, a SQLite one or a ROS 1 bag)", ErrNotMCAP, path, c.name)
+		case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+			return fmt.Errorf("%w: %s: a %s file cut short before its first bytes decompress", ErrNotMCAP, path, c.name)
+		}
+		return fmt.Errorf("%w: %s: a %s file that does not decompress (%v)", ErrNotMCAP, path, c.name, err)
 	}
 	for _, c := range archives {
 		if bytes.HasPrefix(head, c.magic) {
@@ -193,17 +194,10 @@ func checkMCAP(path string) error {
 	return fmt.Errorf("%w: %s: %s", ErrNotMCAP, path, what)
 }
 
-// archives are the compressions a bag is downloaded in (a dataset's
-// robot.bag.bz2), by their magic, with the tool that undoes each.
-var archives = []struct {
-	magic      []byte
-	name, tool string
-}{
-	{[]byte("BZh"), "bzip2", "bunzip2 -k"},
-	{[]byte{0x1f, 0x8b}, "gzip", "gunzip -k"},
-	{[]byte{0xfd, '7', 'z', 'X', 'Z', 0}, "xz", "unxz -k"},
-	{[]byte{0x04, 0x22, 0x4d, 0x18}, "lz4", "unlz4"},
-	{[]byte("PK\x03\x04"), "zip", "unzip"},
+// isBag reports whether a file beginning with head is a bag's file: MCAP,
+// SQLite or a ROS 1 bag.
+func isBag(head []byte) bool {
+	return bytes.HasPrefix(head, mcap.Magic) || bytes.HasPrefix(head, []byte(sqliteMagic)) || bytes.HasPrefix(head, []byte(ros1Magic))
 }
 
 // readerBegins reports whether r, when it reads at offsets, begins with
@@ -216,29 +210,4 @@ func readerBegins(r io.Reader, magic []byte) bool {
 	head := make([]byte, len(magic))
 	n, _ := at.ReadAt(head, 0)
 	return n == len(magic) && bytes.Equal(head, magic)
-}
-
-// zstdHead returns the first n bytes of the file at path, compressed with
-// zstd, once decompressed, or fewer and why.
-func zstdHead(path string, n int) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	d, err := zstd.NewReader(f, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(maxChunk))
-	if err != nil {
-		return nil, err
-	}
-	defer d.Close()
-	head := make([]byte, n)
-	n, err = io.ReadFull(d, head)
-	return head[:n], err
-}
-
-// zstdBegins reports whether the file at path, compressed with zstd,
-// begins with magic once decompressed.
-func zstdBegins(path string, magic []byte) bool {
-	head, _ := zstdHead(path, len(magic))
-	return bytes.Equal(head, magic)
 }

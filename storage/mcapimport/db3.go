@@ -7,7 +7,6 @@ import (
 
 	"github.com/alicebob/sqlittle"
 	"github.com/foxglove/mcap/go/mcap"
-	"github.com/klauspost/compress/zstd"
 )
 
 // A rosbag2 file in SQLite (.db3), the default storage of ROS 2 before
@@ -91,7 +90,7 @@ func (im *importer) readDB3(path, name string) (err error) {
 	return nil
 }
 
-// readDB3Compressed reads a SQLite file of a bag compressed whole with zstd
+// readDB3Compressed reads a SQLite file of a bag compressed whole with c
 // (rosbag2's compression mode "file": NAME_0.db3.zstd). SQLite is read in
 // place, not as a stream, so the file is decompressed first into a hidden
 // file in f.scratch (the recording's directory), as rosbag2 does beside the
@@ -99,14 +98,14 @@ func (im *importer) readDB3(path, name string) (err error) {
 // ends the decompression: what came before it is read, and the damage is
 // said in Result.Stopped. Failing to write the file (a full disk) is an
 // error.
-func (im *importer) readDB3Compressed(f bagFile) error {
+func (im *importer) readDB3Compressed(f bagFile, c *compression) error {
 	in, err := os.Open(f.path)
 	if err != nil {
 		return fmt.Errorf("mcapimport: %w", err)
 	}
 	defer in.Close()
 	counted := &countingReader{r: in}
-	d, err := zstd.NewReader(counted, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(maxChunk))
+	d, err := c.open(counted)
 	if err != nil {
 		return fmt.Errorf("mcapimport: %s: %w", f.name, err)
 	}

@@ -13,9 +13,10 @@
 // it is, PNG decoded to raw), compressed video (foxglove CompressedVideo
 // and ffmpeg_image_transport's packets: H.264 as it is, from its first
 // keyframe) and raw pictures (sensor_msgs/Image, foxglove RawImage: RGB,
-// BGR and Bayer of 8 or 16 bits, grey, YUV 4:2:2), with depth and thermal
-// pictures (16UC1, 32FC1, mono16, compressedDepth) shown in grey. ROS 2 (CDR), ROS 1, JSON and protobuf
-// messages are read by their schema's fields, not by a list of types.
+// BGR and Bayer of 8 or 16 bits, grey, YUV 4:2:2 and 4:2:0), with depth
+// and thermal pictures (16UC1, 32FC1, mono16, compressedDepth) shown in
+// grey. ROS 2 (CDR), ROS 1, JSON and protobuf messages are read by their
+// schema's fields, not by a list of types.
 // Topics of anything else are listed in the Result with why they were not
 // taken. See ImportFile for the rules.
 //
@@ -26,5 +27,6 @@
 // without trusting their lengths. A SQLite file is read in the order its
 // messages were written, with github.com/alicebob/sqlittle (pure Go,
 // read-only). A ROS 1 bag is read as an MCAP file is, chunk by chunk
-// without its index (ros1bag.go).
+// without its index (ros1bag.go). A file compressed whole (zstd, gzip,
+// bzip2, lz4: compressed.go) is read through its decompressor.
 package mcapimport

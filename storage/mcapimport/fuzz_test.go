@@ -125,7 +125,8 @@ func FuzzImport(f *testing.F) {
 		_ = w.Close()
 		f.Add(b.Bytes())
 	}
-	for _, bag := range []string{"testdata/rosbag2_split/rosbag2_split_0.mcap", "testdata/ros1_compressed.mcap"} {
+	for _, bag := range []string{"testdata/rosbag2_split/rosbag2_split_0.mcap", "testdata/ros1_compressed.mcap",
+		"testdata/compressed/noetic.bag.gz", "testdata/compressed/noetic_bz2.bag.lz4"} {
 		b, err := os.ReadFile(bag)
 		if err != nil {
 			f.Fatal(err)

@@ -2,6 +2,7 @@ package mcapimport_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"io/fs"
@@ -381,17 +382,26 @@ func TestImportFileRefuses(t *testing.T) {
 	if !errors.Is(err, mcapimport.ErrNotMCAP) || !strings.Contains(err.Error(), "MP4") {
 		t.Errorf("video: %v", err)
 	}
-	// A bag as a dataset is downloaded, compressed whole: what to run first.
-	for _, c := range []struct{ name, magic, want string }{
-		{"robot.bag.bz2", "BZh91AY&SY", "compressed with bzip2: decompress it first (bunzip2 -k "},
-		{"robot.bag.gz", "\x1f\x8b\x08\x00", "compressed with gzip: decompress it first (gunzip -k "},
+	// A bag as a dataset is downloaded, in an archive the import does not
+	// read through: what to run first. One compressed whole that holds no
+	// bag, or is cut before it says what it holds: what it is.
+	var text bytes.Buffer
+	zw := gzip.NewWriter(&text)
+	_, _ = zw.Write([]byte("not a bag, but a long enough line of text"))
+	_ = zw.Close()
+	for _, c := range []struct{ name, content, want string }{
+		{"robot.bag.xz", "\xfd7zXZ\x00\x00", "compressed with xz: decompress it first (unxz -k " + filepath.Join(dir, "robot.bag.xz") + ")"},
+		{"robot.zip", "PK\x03\x04", "compressed with zip: decompress it first (unzip " + filepath.Join(dir, "robot.zip") + ")"},
+		{"notes.txt.gz", text.String(), "a gzip file that holds no bag"},
+		{"robot.bag.bz2", "BZh91AY&SY", "a bzip2 file cut short before its first bytes decompress"},
+		{"robot.bag.gz", "\x1f\x8b\x08\x00", "a gzip file cut short before its first bytes decompress"},
 	} {
 		packed := filepath.Join(dir, c.name)
-		if err := os.WriteFile(packed, []byte(c.magic), 0o644); err != nil {
+		if err := os.WriteFile(packed, []byte(c.content), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		_, err := mcapimport.ImportFile(context.Background(), packed, filepath.Join(dir, "p.gopline"), mcapimport.Options{})
-		if !errors.Is(err, mcapimport.ErrNotMCAP) || !strings.Contains(err.Error(), c.want+packed+")") {
+		if !errors.Is(err, mcapimport.ErrNotMCAP) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v", c.name, err)
 		}
 	}

@@ -77,9 +77,9 @@ type bagFile struct {
 	path string
 	r    io.Reader
 	size int64
-	// A file compressed whole (rosbag2's compression mode "file") is read
-	// through a decompressor: r gives the MCAP file, read counts the bytes
-	// of the file.
+	// A file compressed whole (rosbag2's compression mode "file", a
+	// dataset's robot.bag.bz2) is read through a decompressor: r gives the
+	// MCAP file or ROS 1 bag, read counts the bytes of the file.
 	read *countingReader
 	// scratch is the directory a SQLite file compressed whole is
 	// decompressed into, to be read in place.
@@ -102,8 +102,8 @@ func importStreams(ctx context.Context, files []bagFile, open func(i int) (*outp
 	return res, im.check()
 }
 
-// readPart opens a file of the bag given by its path, as SQLite, MCAP,
-// either compressed whole, or a ROS 1 bag, and reads it.
+// readPart opens a file of the bag given by its path, as SQLite, MCAP or
+// a ROS 1 bag, perhaps compressed whole (compressions), and reads it.
 func (im *importer) readPart(f bagFile) error {
 	if f.path != "" {
 		file, err := os.Open(f.path)
@@ -113,24 +113,38 @@ func (im *importer) readPart(f bagFile) error {
 		defer file.Close()
 		f.r = file
 	}
-	switch {
-	case f.path != "" && readerBegins(f.r, []byte(sqliteMagic)):
-		defer func() { im.done += f.size }()
-		return im.readDB3(f.path, f.name)
-	case f.path != "" && readerBegins(f.r, zstdMagic) && zstdBegins(f.path, []byte(sqliteMagic)):
-		defer func() { im.done += f.size }()
-		return im.readDB3Compressed(f)
-	case readerBegins(f.r, []byte(ros1Magic)):
-		defer func() { im.done += f.size }()
-		return im.readROS1(f)
-	case readerBegins(f.r, zstdMagic):
-		f.read = &countingReader{r: f.r}
-		d, err := zstd.NewReader(f.read, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(maxChunk))
-		if err != nil {
-			return fmt.Errorf("mcapimport: %s: %w", f.name, err)
+	var c *compression
+	if at, ok := f.r.(io.ReaderAt); ok {
+		head := make([]byte, len(sqliteMagic))
+		n, _ := at.ReadAt(head, 0)
+		head = head[:n]
+		if c = compressionOf(head); c != nil {
+			head, _ = decompressedHead(at, f.size, c, len(sqliteMagic))
 		}
-		defer d.Close()
-		f.r = d
+		switch {
+		case f.path != "" && bytes.HasPrefix(head, []byte(sqliteMagic)):
+			defer func() { im.done += f.size }()
+			if c != nil {
+				return im.readDB3Compressed(f, c)
+			}
+			return im.readDB3(f.path, f.name)
+		case c == nil && bytes.HasPrefix(head, []byte(ros1Magic)):
+			defer func() { im.done += f.size }()
+			return im.readROS1(f)
+		}
+		if c != nil {
+			f.read = &countingReader{r: f.r}
+			d, err := c.open(f.read)
+			if err != nil {
+				return fmt.Errorf("mcapimport: %s: %w", f.name, err)
+			}
+			defer d.Close()
+			f.r = d
+			if bytes.HasPrefix(head, []byte(ros1Magic)) {
+				defer func() { im.done += f.size }()
+				return im.readROS1(f)
+			}
+		}
 	}
 	return im.readFile(f)
 }

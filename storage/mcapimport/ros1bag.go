@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 
 	"github.com/foxglove/mcap/go/mcap"
 	"github.com/pierrec/lz4/v4"
@@ -39,22 +40,36 @@ const maxROS1Header = 1 << 20
 // readROS1 reads a ROS 1 bag, f.r of f.size bytes, as readFile reads an
 // MCAP file: its connections become channels of ROS 1 messages, each with
 // the schema its definition gives, and its messages go through message.
+//
+// A bag read through a decompressor (f.read set) has no size to bound its
+// records by but theirs, and no index at hand: whether its recorder wrote
+// one is read from its bag header.
 func (im *importer) readROS1(f bagFile) error {
 	im.name, im.schemas, im.channels = f.name, map[uint16]*mcap.Schema{}, map[uint16]*channel{}
 	var unindexed bool
 	im.ros1Index, unindexed = ros1IndexConnections(f.r, f.size)
+	size, compressed := f.size, f.read
+	if compressed != nil {
+		size = math.MaxInt64 / 2
+	}
 	counted := &countingReader{r: f.r}
 	in := bufio.NewReaderSize(counted, 1<<16)
 	if _, err := in.Discard(len(ros1Magic)); err != nil {
 		im.res.Truncated = append(im.res.Truncated, f.name)
 		return nil
 	}
-	left := func() int64 { return f.size - counted.n + int64(in.Buffered()) }
+	left := func() int64 { return size - counted.n + int64(in.Buffered()) }
+	done := func() int64 {
+		if compressed != nil {
+			return compressed.n
+		}
+		return f.size - left()
+	}
 	for {
 		if err := im.ctx.Err(); err != nil {
 			return err
 		}
-		at := f.size - left()
+		at := size - left()
 		header, data, err := readROS1Record(in, left())
 		switch {
 		case err == io.EOF && unindexed: // its recorder was stopped before it wrote the index
@@ -83,8 +98,11 @@ func (im *importer) readROS1(f bagFile) error {
 				return err
 			}
 			if im.opts.Progress != nil {
-				im.opts.Progress(im.done+f.size-left(), im.total)
+				im.opts.Progress(im.done+done(), im.total)
 			}
+		case op[0] == ros1BagHeader && compressed != nil:
+			pos := header["index_pos"]
+			unindexed = len(pos) == 8 && binary.LittleEndian.Uint64(pos) == 0
 		case op[0] == ros1Conn, op[0] == ros1Message: // the index's connections, or a message outside chunks
 			if err := im.ros1Record(header, data); err != nil {
 				return err
