@@ -40,6 +40,7 @@ const (
 	KindGzip     // compressed with gzip: a dataset's robot.bag.gz
 	KindBzip2    // compressed with bzip2: a dataset's robot.bag.bz2
 	KindLZ4      // compressed with lz4 (its frame format)
+	KindZip      // a zip archive: a rosbag2 directory zipped to be shared
 )
 
 var kindNames = map[FileKind]string{
@@ -61,6 +62,7 @@ var kindNames = map[FileKind]string{
 	KindGzip:     "a gzip-compressed file",
 	KindBzip2:    "a bzip2-compressed file",
 	KindLZ4:      "an lz4-compressed file",
+	KindZip:      "a zip archive",
 }
 
 // String says what the kind is, as a phrase: "an MP4 (or QuickTime MOV)
@@ -88,11 +90,11 @@ func (k FileKind) IsOther() bool { return k != KindUnknown && k != KindBolt }
 
 // IsBag reports whether k is a kind of file that gopline import reads: an
 // MCAP file (a ROS 2 bag's, Foxglove's, gopline export's), a ROS 2 bag's
-// SQLite file or a ROS 1 bag, or a file compressed whole as one of those
-// is (zstd, gzip, bzip2, lz4).
+// SQLite file or a ROS 1 bag, a file compressed whole as one of those is
+// (zstd, gzip, bzip2, lz4), or a zip archive of a bag.
 func (k FileKind) IsBag() bool {
 	switch k {
-	case KindMCAP, KindSQLite, KindROS1Bag, KindZstd, KindGzip, KindBzip2, KindLZ4:
+	case KindMCAP, KindSQLite, KindROS1Bag, KindZstd, KindGzip, KindBzip2, KindLZ4, KindZip:
 		return true
 	}
 	return false
@@ -130,6 +132,8 @@ func Sniff(head []byte) FileKind {
 		return KindBzip2
 	case bytes.HasPrefix(head, []byte{0x04, 0x22, 0x4d, 0x18}):
 		return KindLZ4
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
+		return KindZip
 	case len(head) >= 8 && isMP4Box(string(head[4:8])):
 		return KindMP4
 	case bytes.HasPrefix(head, []byte{0x1A, 0x45, 0xDF, 0xA3}):

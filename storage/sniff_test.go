@@ -51,6 +51,7 @@ var sniffCases = []struct {
 	{"bzip2", []byte("BZh91AY&SY"), storage.KindBzip2},
 	{"a text that begins BZh", []byte("BZh is not enough"), storage.KindUnknown},
 	{"lz4", []byte("\x04\x22\x4d\x18\x64\x40\xa7"), storage.KindLZ4},
+	{"zip", []byte("PK\x03\x04\x14\x00\x08\x00"), storage.KindZip},
 	{"png", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR"), storage.KindPNG},
 	{"jpeg", []byte("\xff\xd8\xff\xe0\x00\x10JFIF"), storage.KindJPEG},
 	{"bbolt", append(make([]byte, 16), 0xed, 0xda, 0x0c, 0xed), storage.KindBolt},

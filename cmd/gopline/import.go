@@ -63,10 +63,10 @@ func importCommand() *cobra.Command {
 		Short: "make a recording of the pictures in a ROS bag or another MCAP file (a Foxglove recording)",
 		Long: "Reads a ROS 2 bag (its directory, or one of its .mcap or .db3 files), a ROS 1 bag (.bag, or\n" +
 			"converted to MCAP), a Foxglove recording or what gopline export wrote, each file perhaps compressed\n" +
-			"whole (zstd, gzip, bzip2 or lz4: robot_0.db3.zstd, dataset.bag.bz2), and writes its topics of\n" +
-			"pictures into a new recording, a stream a topic named as the topic, which gopline play, info, export\n" +
-			"and the viewers then take. Compressed pictures (sensor_msgs/CompressedImage, foxglove\n" +
-			"CompressedImage) keep their JPEG, PNG becomes raw;\n" +
+			"whole (zstd, gzip, bzip2 or lz4: robot_0.db3.zstd, dataset.bag.bz2) or a bag zipped (robot_bag.zip),\n" +
+			"and writes its topics of pictures into a new recording, a stream a topic named as the topic, which\n" +
+			"gopline play, info, export and the viewers then take. Compressed pictures\n" +
+			"(sensor_msgs/CompressedImage, foxglove CompressedImage) keep their JPEG, PNG becomes raw;\n" +
 			"compressed video (foxglove CompressedVideo, ffmpeg_image_transport) keeps its H.264 from its first\n" +
 			"keyframe; raw pictures (sensor_msgs/Image, foxglove RawImage: rgb8, bgr8, rgba8, bgra8, mono8,\n" +
 			"yuv422, yuyv, nv12, bayer_* demosaiced; 16-bit ones by their top bits) stay raw. Depth and thermal\n" +
@@ -81,6 +81,7 @@ func importCommand() *cobra.Command {
 		Example: "  gopline import robot.mcap --out robot.gopline\n" +
 			"  gopline import robot_bag --out robot.gopline     # a rosbag2 directory\n" +
 			"  gopline import dataset.bag --out dataset.gopline # a ROS 1 bag\n" +
+			"  gopline import robot_bag.zip -o robot.gopline    # a rosbag2 directory, zipped\n" +
 			"  gopline import run_0.bag run_1.bag -o run.gopline # several, read as one in the order given\n" +
 			"  gopline import robot.mcap -o front.gopline --topic /front/image_raw/compressed\n" +
 			"  gopline play robot.gopline",
@@ -91,7 +92,7 @@ func importCommand() *cobra.Command {
 			return nil
 		},
 		ValidArgsFunction: func(_ *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
-			return []string{"mcap", "db3", "zstd", "zst", "bag", "gz", "bz2", "lz4"}, cobra.ShellCompDirectiveFilterFileExt
+			return []string{"mcap", "db3", "zstd", "zst", "bag", "gz", "bz2", "lz4", "zip"}, cobra.ShellCompDirectiveFilterFileExt
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return importMCAP(args, out, topics, values, asJSON, quiet, cmd.OutOrStdout(), cmd.ErrOrStderr())

@@ -35,14 +35,13 @@ var compressions = []compression{
 }
 
 // archives are the compressions a bag is downloaded in that the import
-// does not read through, with the tool that undoes each: xz, and a zip,
-// which may hold several files.
+// does not read through, with the tool that undoes each: xz. (A zip
+// archive is unzipped: zip.go.)
 var archives = []struct {
 	magic      []byte
 	name, tool string
 }{
 	{[]byte{0xfd, '7', 'z', 'X', 'Z', 0}, "xz", "unxz -k"},
-	{[]byte("PK\x03\x04"), "zip", "unzip"},
 }
 
 // compressionOf returns the compression a file beginning with head is in,

@@ -159,9 +159,21 @@ func ImportFiles(ctx context.Context, srcs []string, dst string, opts Options) (
 			return Result{}, fmt.Errorf("mcapimport: %w", err)
 		}
 	}
-	var paths, missing []string
+	var paths, missing, damaged []string
 	for _, src := range srcs {
+		archive, dir := "", ""
+		if isZip(src) {
+			inner, unzipped, broken, err := unzipBag(ctx, src, filepath.Dir(dst))
+			if err != nil {
+				return Result{}, err
+			}
+			defer os.RemoveAll(unzipped)
+			archive, dir, src, damaged = src, unzipped, inner, append(damaged, broken...)
+		}
 		found, absent, err := bagFiles(src)
+		if err != nil && archive != "" {
+			err = inArchive(err, dir, archive, damaged)
+		}
 		if err != nil {
 			return Result{}, err
 		}
@@ -195,6 +207,7 @@ func ImportFiles(ctx context.Context, srcs []string, dst string, opts Options) (
 	}
 	res, err := importStreams(ctx, files, open, opts)
 	res.Missing = missing
+	res.Stopped = append(damaged, res.Stopped...)
 	for _, rec := range recs {
 		if cerr := rec.Close(); err == nil && cerr != nil {
 			err = cerr
