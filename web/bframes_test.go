@@ -183,6 +183,20 @@ func TestTopicPageShowsAJPEGTopic(t *testing.T) {
 	if err := p.navigate(n.server.URL + "/"); err != nil {
 		t.Fatal(err)
 	}
+	paintsOverWebSocket(t, p, "/mj", "JPEG")
+	first := checkPaintedFrame(t, n, p)
+	before := readStats(t, p).FramesPainted
+	waitFor(t, 30*time.Second, "30 more painted frames", func() bool { return readStats(t, p).FramesPainted >= before+30 })
+	if then := checkPaintedFrame(t, n, p); then <= first {
+		t.Errorf("the painted picture was frame %d, then %d: want the live picture", first, then)
+	}
+}
+
+// paintsOverWebSocket waits for p's tile of topic to paint, and checks
+// that it plays over the WebSocket and says why under the tile, in words
+// holding word.
+func paintsOverWebSocket(t *testing.T, p page, topic, word string) {
+	t.Helper()
 	var st pageStats
 	waitFor(t, 20*time.Second, "painted tile", func() bool {
 		st = readStats(t, p)
@@ -192,16 +206,10 @@ func TestTopicPageShowsAJPEGTopic(t *testing.T) {
 		return st.FramesPainted > 0
 	})
 	if st.Transport != "websocket" {
-		t.Errorf("the tile of /mj plays over %q, want the WebSocket", st.Transport)
+		t.Errorf("the tile of %s plays over %q, want the WebSocket", topic, st.Transport)
 	}
-	waitFor(t, 10*time.Second, "the tile's word of its JPEG topic", func() bool {
+	waitFor(t, 10*time.Second, "the tile's word of its topic", func() bool {
 		caption := tileCaption(t, p)
-		return strings.Contains(caption, "/mj") && strings.Contains(caption, "JPEG") && strings.Contains(caption, "fps")
+		return strings.Contains(caption, topic) && strings.Contains(caption, word) && strings.Contains(caption, "fps")
 	})
-	first := checkPaintedFrame(t, n, p)
-	before := readStats(t, p).FramesPainted
-	waitFor(t, 30*time.Second, "30 more painted frames", func() bool { return readStats(t, p).FramesPainted >= before+30 })
-	if then := checkPaintedFrame(t, n, p); then <= first {
-		t.Errorf("the painted picture was frame %d, then %d: want the live picture", first, then)
-	}
 }

@@ -101,9 +101,22 @@ func (c *foxClient) greeting() []channel {
 }
 
 // decodeMessage reads a Message Data into the subscription id and its
-// message, decoded as a player does: with the schema the channel ch
-// advertised, a base64 FileDescriptorSet, and its message found by name.
+// CompressedVideo or CompressedImage message (see decodeFields).
 func decodeMessage(t *testing.T, ch channel, data []byte) (uint32, foxglove.Message) {
+	t.Helper()
+	sub, get := decodeFields(t, ch, data)
+	ts := get("timestamp").Message()
+	tsf := ts.Descriptor().Fields()
+	m := foxglove.Message{FrameID: get("frame_id").String(), Data: get("data").Bytes(), Format: get("format").String(),
+		Timestamp: foxglove.Time{Sec: ts.Get(tsf.ByName("seconds")).Int(), Nsec: ts.Get(tsf.ByName("nanos")).Int()}}
+	return sub, m
+}
+
+// decodeFields reads a Message Data into the subscription id and its
+// message's fields by name, decoded as a player does: with the schema the
+// channel ch advertised, a base64 FileDescriptorSet, and its message found
+// by name.
+func decodeFields(t *testing.T, ch channel, data []byte) (uint32, func(name string) protoreflect.Value) {
 	t.Helper()
 	if len(data) < messageDataHeader || data[0] != opMessageData {
 		t.Fatalf("binary message of %d bytes, opcode %#x", len(data), data[0])
@@ -130,11 +143,7 @@ func decodeMessage(t *testing.T, ch channel, data []byte) (uint32, foxglove.Mess
 		t.Fatal(err)
 	}
 	get := func(name string) protoreflect.Value { return msg.Get(md.Fields().ByName(protoreflect.Name(name))) }
-	ts := get("timestamp").Message()
-	tsf := ts.Descriptor().Fields()
-	m := foxglove.Message{FrameID: get("frame_id").String(), Data: get("data").Bytes(), Format: get("format").String(),
-		Timestamp: foxglove.Time{Sec: ts.Get(tsf.ByName("seconds")).Int(), Nsec: ts.Get(tsf.ByName("nanos")).Int()}}
-	return binary.LittleEndian.Uint32(data[1:]), m
+	return binary.LittleEndian.Uint32(data[1:]), get
 }
 
 func TestFoxgloveSendsTheCachedKeyframeFirstAndEveryMessageDecodes(t *testing.T) {

@@ -2,17 +2,9 @@ package web
 
 import (
 	"bytes"
-	"encoding/base64"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
-
-	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protodesc"
-	"google.golang.org/protobuf/reflect/protoreflect"
-	"google.golang.org/protobuf/types/descriptorpb"
-	"google.golang.org/protobuf/types/dynamicpb"
 
 	"github.com/gopline/gopline/internal/foxglove"
 	"github.com/gopline/gopline/media"
@@ -72,28 +64,7 @@ func newRawNode(t *testing.T, cfg Config, format media.PixelFormat) (*liveNode, 
 // the RawImage schema ch advertised.
 func decodeRawImage(t *testing.T, ch channel, data []byte) (width, height, step uint32, encoding string, pixels []byte) {
 	t.Helper()
-	set, err := base64.StdEncoding.DecodeString(ch.Schema)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var fds descriptorpb.FileDescriptorSet
-	if err := proto.Unmarshal(set, &fds); err != nil {
-		t.Fatal(err)
-	}
-	files, err := protodesc.NewFiles(&fds)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := files.FindDescriptorByName(protoreflect.FullName(ch.SchemaName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	md := d.(protoreflect.MessageDescriptor)
-	msg := dynamicpb.NewMessage(md)
-	if err := proto.Unmarshal(data[messageDataHeader:], msg); err != nil {
-		t.Fatal(err)
-	}
-	get := func(name string) protoreflect.Value { return msg.Get(md.Fields().ByName(protoreflect.Name(name))) }
+	_, get := decodeFields(t, ch, data)
 	return uint32(get("width").Uint()), uint32(get("height").Uint()), uint32(get("step").Uint()), get("encoding").String(), get("data").Bytes()
 }
 
@@ -176,21 +147,7 @@ func TestWebKitShowsARawTopic(t *testing.T) {
 // shows three of the recording's pictures in their own colours.
 func checkRawPictures(t *testing.T, p page, format media.PixelFormat) {
 	t.Helper()
-	var st pageStats
-	waitFor(t, 20*time.Second, "painted tile", func() bool {
-		st = readStats(t, p)
-		if st.Error != nil {
-			t.Fatalf("the tile says: %s", *st.Error)
-		}
-		return st.FramesPainted > 0
-	})
-	if st.Transport != "websocket" {
-		t.Errorf("the tile of /raw plays over %q, want the WebSocket", st.Transport)
-	}
-	waitFor(t, 10*time.Second, "the tile's word of its raw topic", func() bool {
-		caption := tileCaption(t, p)
-		return strings.Contains(caption, "/raw") && strings.Contains(caption, "raw pictures") && strings.Contains(caption, "fps")
-	})
+	paintsOverWebSocket(t, p, "/raw", "raw pictures")
 	// One picture's colours are the recorded one's, turned to RGB as
 	// gopline turns it (YUV420P's chroma as 4:2:2 by its rows); then the
 	// loop plays on: three of its pictures painted. (Each look is costly

@@ -76,22 +76,7 @@ func TestImportTakesTheFilesOfASplitBag(t *testing.T) {
 func TestImportOfABagWithoutPictures(t *testing.T) {
 	dir := t.TempDir()
 	bag := filepath.Join(dir, "imu.mcap")
-	f, err := os.Create(bag)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := mcap.NewWriter(f, &mcap.WriterOptions{Chunked: true, Compression: mcap.CompressionZSTD})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = w.WriteHeader(&mcap.Header{Profile: "ros2"})
-	_ = w.WriteSchema(&mcap.Schema{ID: 1, Name: "sensor_msgs/msg/Imu", Encoding: "ros2msg", Data: []byte("float64[9] orientation_covariance\n")})
-	_ = w.WriteChannel(&mcap.Channel{ID: 1, SchemaID: 1, Topic: "/imu", MessageEncoding: "cdr"})
-	_ = w.WriteMessage(&mcap.Message{ChannelID: 1, LogTime: 1, Data: make([]byte, 4+72)})
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
+	writeOneMessageBag(t, bag, "/imu", "sensor_msgs/msg/Imu", "float64[9] orientation_covariance\n", 1, make([]byte, 4+72))
 	out := filepath.Join(dir, "imu.gopline")
 	code, _, stderr := runCmd("import", bag, "--out", out)
 	if code != exitFailure || !strings.Contains(stderr, "holds no pictures") || !strings.Contains(stderr, "/imu (sensor_msgs/msg/Imu: not pictures)") {
@@ -142,31 +127,16 @@ func TestABagDirectoryIsNamedAsOne(t *testing.T) {
 func TestImportShowsDepthInItsValueRange(t *testing.T) {
 	dir := t.TempDir()
 	bag := filepath.Join(dir, "depth.mcap")
-	f, err := os.Create(bag)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := mcap.NewWriter(f, &mcap.WriterOptions{Chunked: true, Compression: mcap.CompressionZSTD})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = w.WriteHeader(&mcap.Header{Profile: "ros2"})
-	_ = w.WriteSchema(&mcap.Schema{ID: 1, Name: "sensor_msgs/msg/Image", Encoding: "ros2msg", Data: []byte(
-		"std_msgs/Header header\nuint32 height\nuint32 width\nstring encoding\nuint8 is_bigendian\nuint32 step\nuint8[] data\n" +
-			"================================================================================\nMSG: std_msgs/Header\n" +
-			"builtin_interfaces/Time stamp\nstring frame_id\n" +
-			"================================================================================\nMSG: builtin_interfaces/Time\n" +
-			"int32 sec\nuint32 nanosec\n")})
-	_ = w.WriteChannel(&mcap.Channel{ID: 1, SchemaID: 1, Topic: "/depth", MessageEncoding: "cdr"})
 	// CDR: stamp 5 s, frame "d", 1 row of 2 pixels, "16UC1", little-endian,
 	// rows of 4 bytes: 2000 and 5000 millimetres.
 	msg := []byte{0, 1, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 'd', 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0,
 		6, 0, 0, 0, '1', '6', 'U', 'C', '1', 0, 0, 0, 4, 0, 0, 0, 4, 0, 0, 0, 0xd0, 0x07, 0x88, 0x13}
-	_ = w.WriteMessage(&mcap.Message{ChannelID: 1, LogTime: 5e9, Data: msg})
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
+	writeOneMessageBag(t, bag, "/depth", "sensor_msgs/msg/Image",
+		"std_msgs/Header header\nuint32 height\nuint32 width\nstring encoding\nuint8 is_bigendian\nuint32 step\nuint8[] data\n"+
+			"================================================================================\nMSG: std_msgs/Header\n"+
+			"builtin_interfaces/Time stamp\nstring frame_id\n"+
+			"================================================================================\nMSG: builtin_interfaces/Time\n"+
+			"int32 sec\nuint32 nanosec\n", 5e9, msg)
 	for _, run := range []struct {
 		args []string
 		want []byte
@@ -198,5 +168,28 @@ func TestImportShowsDepthInItsValueRange(t *testing.T) {
 		if code != exitUsage || !strings.Contains(stderr, "--value-range") {
 			t.Errorf("--value-range %s: exit %d: %s", bad, code, stderr)
 		}
+	}
+}
+
+// writeOneMessageBag writes at path a ROS 2 bag in MCAP of one message,
+// data (CDR), logged at logTime on topic, of the type called schema
+// defined by definition.
+func writeOneMessageBag(t *testing.T, path, topic, schema, definition string, logTime uint64, data []byte) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	w, err := mcap.NewWriter(f, &mcap.WriterOptions{Chunked: true, Compression: mcap.CompressionZSTD})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = w.WriteHeader(&mcap.Header{Profile: "ros2"})
+	_ = w.WriteSchema(&mcap.Schema{ID: 1, Name: schema, Encoding: "ros2msg", Data: []byte(definition)})
+	_ = w.WriteChannel(&mcap.Channel{ID: 1, SchemaID: 1, Topic: topic, MessageEncoding: "cdr"})
+	_ = w.WriteMessage(&mcap.Message{ChannelID: 1, LogTime: logTime, Data: data})
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
 	}
 }

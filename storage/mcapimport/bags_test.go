@@ -316,9 +316,7 @@ func TestImportsADamagedROS1Bag(t *testing.T) {
 	// its chunks, no index, the place of the index in its header still 0,
 	// and the chunk it had begun empty (its messages were in the
 	// compressor): every picture of the chunks, and the cut said.
-	at := bytes.Index(bag, []byte("index_pos=")) + len("index_pos=")
-	killed := bytes.Clone(bag[:binary.LittleEndian.Uint64(bag[at:])])
-	binary.LittleEndian.PutUint64(killed[at:], 0)
+	killed := withoutIndex(bag)
 	var begun []byte
 	for _, field := range []string{"op=\x05", "compression=bz2", "size=\x00\x00\x00\x00"} {
 		begun = append(binary.LittleEndian.AppendUint32(begun, uint32(len(field))), field...)
@@ -363,4 +361,14 @@ func TestImportsADamagedROS1Bag(t *testing.T) {
 			t.Errorf("chunk at byte %d damaged: %+v, %+v", chunk, res, tp)
 		}
 	}
+}
+
+// withoutIndex returns a ROS 1 bag as its recorder leaves it when killed
+// between two chunks: its chunks, no index, the place of the index in its
+// header still 0.
+func withoutIndex(bag []byte) []byte {
+	at := bytes.Index(bag, []byte("index_pos=")) + len("index_pos=")
+	killed := bytes.Clone(bag[:binary.LittleEndian.Uint64(bag[at:])])
+	binary.LittleEndian.PutUint64(killed[at:], 0)
+	return killed
 }
