@@ -467,3 +467,47 @@ func TestReadsInGoLeavesFFmpegsChoicesToFFmpeg(t *testing.T) {
 		}
 	}
 }
+
+// clock=camera gives a camera's pictures the times its RTCP sender
+// reports say (here an hour ahead of this machine's), from the first
+// keyframe after its first report; an H.265 camera, which only FFmpeg's
+// reader reads and which gives no camera times, fails the source at once
+// saying why, as does clock=camera on anything but an rtsp:// camera.
+func TestRTSPCameraOfItsOwnClock(t *testing.T) {
+	cam := rtspCamera(t)
+	cam.SenderReports(time.Hour)
+	got := &packets{}
+	startLogged(t, rtspSource(cam.URL(), "clock=camera name=cam")+" ! fakesink", "cam", got, &testlog.Buffer{})
+	awaitLong(t, "10 packets", func() bool { return len(got.epochs()) > 0 && len(got.epochs()[0]) >= 10 })
+	first := got.epochs()[0]
+	if !first[0].Key {
+		t.Errorf("the first packet is no keyframe")
+	}
+	for i, p := range first[:10] {
+		if ahead := time.Until(p.CaptureTime); ahead < time.Hour-5*time.Second || ahead > time.Hour {
+			t.Fatalf("packet %d is %v ahead of this machine, want the camera's hour", i, ahead)
+		}
+	}
+
+	h265 := testrtsp.StartH265(t, testrtsp.ClipH265(t, 2*cameraRate, cameraRate), cameraRate)
+	p, err := pipeline.Parse("videosrc location="+h265.URL()+" clock=camera name=cam ! fakesink", registry(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = p.Start(t.Context())
+	if err == nil {
+		err = p.Wait()
+	}
+	if err == nil || !strings.Contains(err.Error(), "clock=camera") || !strings.Contains(err.Error(), "FFmpeg's reader") {
+		t.Errorf("an H.265 camera of clock=camera: %v", err)
+	}
+	for _, line := range []string{
+		"videosrc location=cam.mp4 clock=camera ! fakesink",
+		"videosrc location=" + cam.URL() + " options=rtsp_transport=udp clock=camera ! fakesink",
+		"videosrc location=rtp://127.0.0.1:5004 clock=camera ! fakesink",
+	} {
+		if _, err := pipeline.Parse(line, registry(t)); err == nil || !strings.Contains(err.Error(), "videosrc clock: the camera's clock comes from an rtsp:// camera") {
+			t.Errorf("%s: %v, want an error of clock", line, err)
+		}
+	}
+}

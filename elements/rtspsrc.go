@@ -82,6 +82,9 @@ func (s *rtspSrc[T]) Start(env *pipeline.Env) error {
 	s.env = env
 	opts := []rtsp.Option{rtsp.WithTimeout(s.cfg.IOTimeout), rtsp.WithStop(env.Stopping), rtsp.WithLogger(env.Log), rtsp.WithClock(env.Now),
 		rtsp.WithTransport("tcp")} // readsInGo: a camera's RTP over TCP; for UDP, FFmpeg's reader
+	if s.cfg.Clock == "camera" {
+		opts = append(opts, rtsp.WithCameraClock())
+	}
 	_, tcpAsked := s.cfg.InputOptions["rtsp_transport"]
 	r, err := s.open(opts)
 	if errors.Is(err, rtsp.ErrNotH264) || errors.Is(err, rtsp.ErrRecorded) || errors.Is(err, errSessionFIFO) ||

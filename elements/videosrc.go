@@ -6,6 +6,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/gopline/gopline/codecs/ffmpeg"
@@ -96,6 +97,12 @@ type VideoSrcConfig struct {
 	// for FFmpeg's choice, decode a heavy stream faster, a picture of
 	// latency a thread, damage found later. Passthrough ignores it.
 	Threads int
+	// Clock is where a network camera's capture times come from: "arrival"
+	// ("", the default), this machine's clock when its pictures come,
+	// spaced by their RTP times; "camera", the camera's own clock as its
+	// RTCP sender reports give it (rtsp.WithCameraClock), for an rtsp://
+	// camera read by gopline's RTSP reader.
+	Clock string
 }
 
 var videoSrcSpec = pipeline.ElementSpec[VideoSrcConfig]{
@@ -133,8 +140,15 @@ var videoSrcSpec = pipeline.ElementSpec[VideoSrcConfig]{
 			Doc("what an rtp://IP:PORT location carries (rtph264pay, rtph265pay, rtpjpegpay): received without an SDP file"),
 		pipeline.IntField("threads", 1, func(c *VideoSrcConfig) *int { return &c.Threads }).Range(-1, 64).
 			Doc("decoder threads: 1 finds all damage; more, or -1 for FFmpeg's choice, decode heavy streams (4K) faster, a picture of latency a thread, damage found later"),
+		pipeline.EnumField("clock", "arrival", []string{"arrival", "camera"}, func(c *VideoSrcConfig) *string { return &c.Clock }).
+			Doc("an rtsp:// camera's capture times: arrival (when its pictures come, spaced as the camera spaced them) or camera (the camera's own clock, from its RTCP sender reports: cameras kept in step by NTP or PTP line up with each other and other sensors; the stream begins at the first keyframe after the first report)"),
 	},
 	New: func(cfg VideoSrcConfig) (pipeline.Element, error) {
+		if cfg.Clock == "camera" && !(readsInGo(cfg) && strings.HasPrefix(strings.ToLower(cfg.Location), "rtsp://")) {
+			return pipeline.Element{}, &pipeline.PropError{Element: "videosrc", Prop: "clock",
+				Msg: fmt.Sprintf("the camera's clock comes from an rtsp:// camera's RTCP sender reports, read by gopline's RTSP reader "+
+					"(over TCP, without FFmpeg's options); %s is not one", credentials.Redact(cfg.Location))}
+		}
 		if cfg.Passthrough { // H.264, or JPEG of an MJPEG stream
 			return pipeline.SourceElement("videosrc", pipeline.Packets(media.CodecUnknown), func() (pipeline.Source[*media.Packet], error) {
 				return openSource(cfg, (*ffmpeg.Reader).ReadPacket)
@@ -294,6 +308,10 @@ func (s *videoSrc[T]) Start(env *pipeline.Env) error {
 	// and wins.
 	if err := notAVideo(s.cfg); err != nil {
 		return err
+	}
+	if s.cfg.Clock == "camera" { // a camera gopline's RTSP reader handed to FFmpeg's (not H.264, no TCP)
+		return fmt.Errorf("%w: clock=camera: %s is read by FFmpeg's reader, which gives no camera times "+
+			"(the camera's clock is read from an H.264 camera over TCP by gopline's)", ffmpeg.ErrBadOption, credentials.Redact(s.cfg.Location))
 	}
 	opts := append(append(s.cfg.options(), ffmpeg.WithStop(env.Stopping)), s.opts...)
 	opts = append(opts, ffmpeg.WithReaderLogger(env.Log), ffmpeg.WithReaderLogRepeats(env))

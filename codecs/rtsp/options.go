@@ -19,6 +19,7 @@ type config struct {
 	stop      <-chan struct{}
 	log       zerolog.Logger
 	now       func() time.Time
+	camera    bool // capture times by the camera's clock (WithCameraClock)
 }
 
 func defaultConfig() config {
@@ -80,6 +81,21 @@ func WithStop(stop <-chan struct{}) Option {
 // WithLogger sends the Reader's lines (a switch from UDP to TCP) to log.
 func WithLogger(log zerolog.Logger) Option {
 	return func(c *config) error { c.log = log; return nil }
+}
+
+// WithCameraClock gives pictures the capture times the camera's own clock
+// says, from its RTCP sender reports (each maps an RTP time to the
+// camera's wall-clock time, NTP), where by default a picture's time is
+// when it came, spaced by its RTP times: cameras kept in step by NTP or
+// PTP then line up with each other and with other sensors, whatever the
+// network's delay. The stream begins at the first keyframe after the
+// camera's first sender report (cameras send one every few seconds); the
+// pictures before it count as before the first keyframe. A camera whose
+// clock is more than a few seconds off this machine's is said once in
+// the log. It takes an RTSP session (Open): a port's sender (ListenRTP,
+// ListenSession) is refused with ErrBadOption.
+func WithCameraClock() Option {
+	return func(c *config) error { c.camera = true; return nil }
 }
 
 // WithClock sets the clock that says when each packet came (time.Now).

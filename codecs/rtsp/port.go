@@ -67,6 +67,9 @@ func listen(name string, addr *net.UDPAddr, payload uint8, sps, pps []byte, opts
 			return nil, err
 		}
 	}
+	if cfg.camera {
+		return nil, fmt.Errorf("%w: the camera's clock is read from an RTSP session's sender reports, and %s is an RTP port", ErrBadOption, name)
+	}
 	var conn *net.UDPConn
 	var err error
 	if addr.IP.IsMulticast() {

@@ -19,6 +19,7 @@ import (
 	"github.com/gopline/gopline/internal/credentials"
 	"github.com/gopline/gopline/internal/paramsetwatch"
 	"github.com/gopline/gopline/media"
+	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/rs/zerolog"
 )
@@ -35,10 +36,13 @@ const (
 	queuedBytes   = 8 << 20
 )
 
-// received is one RTP packet and the moment it came.
+// received is one RTP packet and the moment it came; with the camera's
+// clock (WithCameraClock), the camera's time of its RTP time, zero until
+// the camera's first sender report.
 type received struct {
-	pkt *rtp.Packet
-	at  time.Time
+	pkt    *rtp.Packet
+	at     time.Time
+	camera time.Time
 }
 
 // Reader reads the H.264 video of an RTSP camera or server (Open), or what
@@ -83,6 +87,8 @@ type Reader struct {
 	maker  *packetMaker
 	ready  []*media.Packet // Packets of units that ended together, the oldest first
 	clock  liveClock
+	camera cameraClock   // WithCameraClock's
+	sender senderReports // the camera's clock, as its sender reports give it
 	stats  Stats
 	closed sync.Once
 }
@@ -194,6 +200,13 @@ func (r *Reader) setUp(u *base.URL) error {
 	if _, err := r.client.Setup(desc.BaseURL, medi, 0, 0); err != nil {
 		return r.refused(err)
 	}
+	if r.cfg.camera {
+		r.client.OnPacketRTCP(medi, func(pkt rtcp.Packet) {
+			if sr, ok := pkt.(*rtcp.SenderReport); ok {
+				r.sender.add(sr.NTPTime, sr.RTPTime)
+			}
+		})
+	}
 	r.client.OnPacketRTP(medi, forma, func(pkt *rtp.Packet) { r.queue(pkt) })
 	if _, err := r.client.Play(nil); err != nil {
 		return r.refused(err)
@@ -205,6 +218,10 @@ func (r *Reader) setUp(u *base.URL) error {
 // ReadPacket, waiting while queuedBytes wait already.
 func (r *Reader) queue(pkt *rtp.Packet) {
 	at := r.cfg.now()
+	var camera time.Time
+	if r.cfg.camera {
+		camera = r.sender.at(pkt.Timestamp)
+	}
 	c := pkt.Clone()
 	n := int64(len(c.Payload))
 	for r.queued.Load() > 0 && r.queued.Load()+n > queuedBytes {
@@ -216,7 +233,7 @@ func (r *Reader) queue(pkt *rtp.Packet) {
 	}
 	r.queued.Add(n)
 	select {
-	case r.pkts <- received{pkt: c, at: at}:
+	case r.pkts <- received{pkt: c, at: at, camera: camera}:
 	case <-r.done:
 	}
 }
@@ -390,6 +407,15 @@ func (r *Reader) take(in received) {
 		// camera's pictures are presented later by their offsets.
 		p.CompositionOffset = ticks(pts - dts)
 		p.CaptureTime = r.clock.at(dts, in.at).Add(p.CompositionOffset)
+		if r.cfg.camera {
+			// The camera's time of the picture's RTP time (its
+			// presentation), from that of the packet that ended it.
+			var ok bool
+			if p.CaptureTime, ok = r.camera.at(p, in, au.timestamp, r.shown, r.log()); !ok {
+				r.stats.BeforeKeyframe++
+				continue
+			}
+		}
 		r.ready = append(r.ready, p)
 	}
 }

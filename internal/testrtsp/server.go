@@ -42,6 +42,10 @@ type Server struct {
 	// description, when not empty, is the session description DESCRIBE
 	// answers with instead of the stream's (Describe).
 	description atomic.Value
+	// reports, when set, makes streams send RTCP sender reports, their
+	// clock this far off the machine's (SenderReports).
+	reports   atomic.Bool
+	reportsAt atomic.Int64
 	// cut, while StopInPicture waits, is closed by the stream that sent
 	// part of a picture and sends nothing more.
 	cut     chan struct{}
@@ -184,6 +188,18 @@ func (s *Server) RequireLogin(user, password string) { s.login.Store(user + ":" 
 // Describe makes DESCRIBE answer with sdp, a session description of the
 // test's, instead of the H.264 stream's: a camera of another codec.
 func (s *Server) Describe(sdp string) { s.description.Store(sdp) }
+
+// SenderReports makes the streams of the clients that come from now on
+// send an RTCP sender report (RFC 3550 6.4.1) after their fifth picture
+// and every tenth after it, as cameras do every few seconds: the wall-clock
+// time of a picture's RTP time by the camera's clock, which is offset
+// from this machine's (a camera's NTP time is often off). A picture's
+// time is the moment its stream began (by that clock) plus its place in
+// the stream at the frame rate.
+func (s *Server) SenderReports(offset time.Duration) {
+	s.reportsAt.Store(int64(offset))
+	s.reports.Store(true)
+}
 
 // Thaw makes a frozen camera send pictures again.
 func (s *Server) Thaw() { s.frozen.Store(false) }

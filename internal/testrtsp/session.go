@@ -177,6 +177,7 @@ func (ss *session) stream() {
 	var seq uint16
 	first := int(ss.srv.joinAt.Load())
 	limit := int(ss.srv.pictures.Load())
+	reports, offset := ss.srv.reports.Load(), time.Duration(ss.srv.reportsAt.Load())
 	for i := first; ; i++ {
 		if limit > 0 && i-first == limit {
 			<-ss.down // frozen for good, the connection open
@@ -196,6 +197,12 @@ func (ss *session) stream() {
 				return
 			}
 			seq++
+		}
+		if n := i - first; reports && n >= 5 && (n-5)%10 == 0 {
+			at := start.Add(offset + time.Duration(n)*time.Second/time.Duration(ss.srv.rate))
+			if !ss.sendReport(at, ts) {
+				return
+			}
 		}
 		select {
 		case <-ss.down:
@@ -256,6 +263,27 @@ func (ss *session) sendRTP(p rtpPacket, seq uint16, ts uint32) bool {
 	binary.BigEndian.PutUint32(rtp[4:], ts)
 	binary.BigEndian.PutUint32(rtp[8:], 0x67706c6e)
 	copy(rtp[12:], p.payload)
+	ss.wmu.Lock()
+	defer ss.wmu.Unlock()
+	_, err := ss.conn.Write(buf)
+	return err == nil
+}
+
+// sendReport sends an RTCP sender report on the interleaved channel after
+// RTP's: the picture of RTP time ts was taken at the wall-clock time at.
+func (ss *session) sendReport(at time.Time, ts uint32) bool {
+	buf := make([]byte, 4+28)
+	buf[0], buf[1] = '$', 1
+	binary.BigEndian.PutUint16(buf[2:], 28)
+	sr := buf[4:]
+	sr[0], sr[1] = 0x80, 200                   // version 2, no report blocks; SR
+	binary.BigEndian.PutUint16(sr[2:], 28/4-1) // length in 32-bit words, less one
+	binary.BigEndian.PutUint32(sr[4:], 0x67706c6e)
+	// NTP time: seconds since 1900, and the fraction of a second in 2^-32.
+	ns := at.UnixNano()
+	binary.BigEndian.PutUint32(sr[8:], uint32(ns/1e9+2208988800))
+	binary.BigEndian.PutUint32(sr[12:], uint32((ns%1e9)<<32/1e9))
+	binary.BigEndian.PutUint32(sr[16:], ts)
 	ss.wmu.Lock()
 	defer ss.wmu.Unlock()
 	_, err := ss.conn.Write(buf)
