@@ -42,3 +42,16 @@ func FuzzDecodeDepth(f *testing.F) {
 		}
 	})
 }
+
+// FuzzZstdTransport reads zstd_image_transport pictures: an error, or a
+// picture of as many bytes as its rows; never a panic or a hang.
+func FuzzZstdTransport(f *testing.F) {
+	f.Add([]byte("\x02\x00\x00\x00\x02\x00\x00\x00\x00\x08\x00\x00\x00\x04\x00\x00\x00rgb8\x28\xb5\x2f\xfd\x20\x10\x81\x00\x00\x01\x02\x03\x04\x05\x06\x00\x00\x07\x08\x09\x0a\x0b\x0c\x00\x00"))
+	f.Add([]byte("\x01\x00\x00\x00\x01\x00\x00\x00\x00\x01\x00\x00\x00\x05\x00\x00\x00mono8\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff\x62\x04\x04\x00\x00\xff\xff"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := zstdTransportPicture(picture{format: "zstd", data: data})
+		if err == nil && len(p.data) != p.step*p.height {
+			t.Fatalf("%d bytes for %d rows of %d", len(p.data), p.height, p.step)
+		}
+	})
+}

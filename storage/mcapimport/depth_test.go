@@ -2,14 +2,17 @@ package mcapimport_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/binary"
 	"image"
 	"image/color"
 	"image/png"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/foxglove/mcap/go/mcap"
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/storage/mcapimport"
@@ -272,5 +275,67 @@ func TestImportsSemiPlanarPictures(t *testing.T) {
 	checkPicture(t, out, "/nv21", media.YUV420P, 3, 3, want)
 	if tp := topicOf(t, res, "/short"); tp.Damaged != 1 {
 		t.Errorf("a picture without its last chroma row: %+v", tp)
+	}
+}
+
+// zstdTransport is the data of a zstd_image_transport picture: the raw
+// picture's header and its data compressed with zstd, or with gzip as the
+// plugin's first releases did.
+func zstdTransport(t *testing.T, encoding string, w, h, step int, bigEndian bool, data []byte, useGzip bool) []byte {
+	t.Helper()
+	out := binary.LittleEndian.AppendUint32(nil, uint32(h))
+	out = binary.LittleEndian.AppendUint32(out, uint32(w))
+	if bigEndian {
+		out = append(out, 1)
+	} else {
+		out = append(out, 0)
+	}
+	out = binary.LittleEndian.AppendUint32(out, uint32(step))
+	out = binary.LittleEndian.AppendUint32(out, uint32(len(encoding)))
+	out = append(out, encoding...)
+	var b bytes.Buffer
+	if useGzip {
+		zw := gzip.NewWriter(&b)
+		_, _ = zw.Write(data)
+		_ = zw.Close()
+	} else {
+		enc, err := zstd.NewWriter(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Write(enc.EncodeAll(data, nil))
+	}
+	return append(out, b.Bytes()...)
+}
+
+// zstd_image_transport's pictures (format "zstd": a raw picture compressed
+// whole) are imported as the raw pictures they hold, whichever of zstd and
+// gzip compressed them; one of an encoding gopline does not take is named,
+// and a damaged one counted.
+func TestImportsZstdTransportPictures(t *testing.T) {
+	// 2x2 rgb8, rows padded to 8 bytes; 2x1 mono16, big-endian.
+	rgb := []byte{1, 2, 3, 4, 5, 6, 0, 0, 7, 8, 9, 10, 11, 12, 0, 0}
+	mono := []byte{0x13, 0x88, 0x07, 0xd0} // 5000 and 2000 millimetres' worth
+	packed := zstdTransport(t, "rgb8", 2, 2, 8, false, rgb, false)
+	damaged := bytes.Clone(packed)
+	damaged[len(damaged)-3] ^= 0xff
+	channels := []bagChannel{
+		compressedImage("/zstd", "zstd", packed),
+		compressedImage("/gzip", "zstd", zstdTransport(t, "rgb8", 2, 2, 8, false, rgb, true)),
+		compressedImage("/mono16", "zstd", zstdTransport(t, "mono16", 2, 1, 4, true, mono, false)),
+		compressedImage("/signed", "zstd", zstdTransport(t, "16SC1", 1, 1, 2, false, []byte{1, 2}, false)),
+		compressedImage("/damaged", "zstd", damaged),
+	}
+	channels[4].messages = append([][]byte{channels[0].messages[0]}, channels[4].messages...)
+	out, res := importBag(t, writeBag(t, mcap.CompressionZSTD, channels...), mcapimport.Options{})
+	want := []byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}
+	checkPicture(t, out, "/zstd", media.RGB24, 2, 2, want)
+	checkPicture(t, out, "/gzip", media.RGB24, 2, 2, want)
+	checkPicture(t, out, "/mono16", media.GRAY8, 2, 1, []byte{128, 51})
+	if tp := topicOf(t, res, "/signed"); !strings.Contains(tp.Skipped, `encoding "16SC1"`) {
+		t.Errorf("16SC1: %+v", tp)
+	}
+	if tp := topicOf(t, res, "/damaged"); tp.Packets != 1 || tp.Damaged != 1 {
+		t.Errorf("a damaged picture after a whole one: %+v", tp)
 	}
 }

@@ -2,6 +2,7 @@ package mcapimport
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"image"
 	"image/jpeg"
@@ -23,6 +24,7 @@ const (
 	fromPNG                     // decoded to raw RGB24 or GRAY8
 	fromRaw                     // raw, converted to RGB24, GRAY8 or YUV420P
 	fromDepth                   // compressedDepth, decoded to GRAY8
+	fromZstd                    // zstd_image_transport's raw pictures, decompressed
 )
 
 // sourceOf says how a picture is coded: by its format (compressed) or its
@@ -43,8 +45,15 @@ func sourceOf(p picture) (source, error) {
 			return fromPNG, nil
 		case f == "h264", f == "avc", f == "avc1":
 			return fromH264, nil
+		case f == "zstd":
+			// The encoding its header names must be one gopline takes; a
+			// picture too damaged to say is counted as the stream's.
+			if e, ok := zstdTransportEncoding(p.data); ok && rawLayouts[strings.ToLower(e)].bytes == 0 {
+				return 0, fmt.Errorf("format %q: zstd_image_transport's pictures of encoding %q: %w", p.format, e, errRawEncoding)
+			}
+			return fromZstd, nil
 		}
-		return 0, fmt.Errorf("format %q: gopline takes JPEG, PNG and H.264 (Annex B) pictures", p.format)
+		return 0, fmt.Errorf("format %q: gopline takes JPEG, PNG, H.264 (Annex B), compressedDepth and zstd_image_transport's pictures", p.format)
 	}
 	e := strings.ToLower(p.encoding)
 	switch {
@@ -67,8 +76,11 @@ func sourceOf(p picture) (source, error) {
 	if codec := codecOf(e); codec != "" {
 		return 0, fmt.Errorf("encoding %q: codec %q's packets are not taken (gopline takes H.264 ones)", p.encoding, codec)
 	}
-	return 0, fmt.Errorf("encoding %q: gopline takes rgb, bgr, rgba, bgra and bayer_* raw pictures of 8 or 16 bits, mono8, mono16, 16UC1, 32FC1, yuv422, yuyv, nv21 and nv12", p.encoding)
+	return 0, fmt.Errorf("encoding %q: %w", p.encoding, errRawEncoding)
 }
+
+// errRawEncoding says which raw pictures gopline takes.
+var errRawEncoding = errors.New("gopline takes rgb, bgr, rgba, bgra and bayer_* raw pictures of 8 or 16 bits, mono8, mono16, 16UC1, 32FC1, yuv422, yuyv, nv21 and nv12")
 
 // codecOf returns the codec an encoding names as ffmpeg_image_transport
 // names them (the codec first, as in "hevc;yuv420p;bgr8;bgr8", in its newer
@@ -125,6 +137,11 @@ func (s *topicStream) packet(p picture, logTime time.Time) (pkt *media.Packet, c
 		pkt, err = rawPacket(p, s.values)
 	case fromDepth:
 		pkt, err = depthPacket(p, s.values)
+	case fromZstd:
+		var inner picture
+		if inner, err = zstdTransportPicture(p); err == nil {
+			pkt, err = rawPacket(inner, s.values)
+		}
 	case fromH264:
 		pkt, err = s.h264Packet(p.data)
 	}
