@@ -75,11 +75,13 @@ func unzipBag(ctx context.Context, archive, scratch string) (src, dir string, da
 			return "", "", nil, err
 		}
 		to := filepath.Join(dir, filepath.FromSlash(e.Name))
-		n, err := unzipEntry(e, to)
+		n, err := unzipEntry(ctx, e, to)
 		var broken entryDamage
 		switch {
 		case errors.As(err, &broken):
 			damaged = append(damaged, fmt.Sprintf("%s in %s is damaged past byte %d of its %d: %v", e.Name, filepath.Base(archive), n, e.UncompressedSize64, broken.err))
+		case ctx.Err() != nil:
+			return "", "", nil, ctx.Err()
 		case err != nil:
 			return "", "", nil, fmt.Errorf("mcapimport: unzipping %s into %s: %w", archive, scratch, err)
 		}
@@ -114,8 +116,8 @@ func (d entryDamage) Error() string { return d.err.Error() }
 
 // unzipEntry writes the file of e at to, and returns its bytes written: an
 // entryDamage when the entry's own bytes are damaged, past what was
-// written; any other error is the disk's.
-func unzipEntry(e *zip.File, to string) (int64, error) {
+// written; any other error is the disk's, or ctx's when it is done.
+func unzipEntry(ctx context.Context, e *zip.File, to string) (int64, error) {
 	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
 		return 0, err
 	}
@@ -129,7 +131,7 @@ func unzipEntry(e *zip.File, to string) (int64, error) {
 		return 0, entryDamage{err}
 	}
 	defer in.Close()
-	w := &countingWriter{w: out}
+	w := &countingWriter{w: out, ctx: ctx}
 	_, err = io.Copy(w, in)
 	if cerr := out.Close(); err == nil && cerr != nil {
 		return w.n, cerr
@@ -141,14 +143,20 @@ func unzipEntry(e *zip.File, to string) (int64, error) {
 }
 
 // countingWriter counts the bytes written through it, and says whether
-// the writer failed (not the reader io.Copy read from).
+// the writer failed (not the reader io.Copy read from); it fails once ctx
+// is done.
 type countingWriter struct {
 	w      io.Writer
+	ctx    context.Context
 	n      int64
 	failed bool
 }
 
 func (c *countingWriter) Write(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		c.failed = true
+		return 0, err
+	}
 	n, err := c.w.Write(p)
 	c.n += int64(n)
 	c.failed = c.failed || err != nil

@@ -3,6 +3,7 @@ package mcapimport_test
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -74,6 +75,20 @@ func TestImportsAZippedBag(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(out), ".*")); len(left) != 0 {
 		t.Errorf("left beside the recording: %v", left)
+	}
+
+	// Interrupted (Ctrl-C): nothing is left beside the recording.
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	out = filepath.Join(t.TempDir(), "interrupted.gopline")
+	if _, err := mcapimport.ImportFile(ctx, rosbag2, out, mcapimport.Options{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("interrupted: %v", err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(out), "*")); len(left) != 0 {
+		t.Errorf("left after an interruption: %v", left)
+	}
+	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(out), ".*")); len(left) != 0 {
+		t.Errorf("left after an interruption: %v", left)
 	}
 
 	ros1 := filepath.Join(dir, "noetic.zip")
