@@ -48,6 +48,7 @@ func unzipBag(ctx context.Context, archive, scratch string) (src, dir string, da
 	defer r.Close()
 	var entries []*zip.File
 	for _, e := range r.File {
+		e.Name = strings.ReplaceAll(e.Name, `\`, "/") // as some Windows tools write them
 		if e.FileInfo().IsDir() || !isBagFileName(path.Base(e.Name)) {
 			continue
 		}

@@ -76,6 +76,17 @@ func TestImportsAZippedBag(t *testing.T) {
 	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(out), ".*")); len(left) != 0 {
 		t.Errorf("left beside the recording: %v", left)
 	}
+	// Zipped by a Windows tool, which writes its paths with backslashes,
+	// and without its second file: its metadata.yaml is still read, and
+	// names the file missing.
+	windows := filepath.Join(dir, "windows.zip")
+	zipOf(t, windows, [][2]string{
+		{`rosbag2_split\metadata.yaml`, readTestdata(t, "rosbag2_split/metadata.yaml")},
+		{`rosbag2_split\rosbag2_split_0.mcap`, readTestdata(t, "rosbag2_split/rosbag2_split_0.mcap")},
+	})
+	if _, res := importBag(t, windows, mcapimport.Options{}); len(res.Missing) != 1 || res.Missing[0] != "rosbag2_split_1.mcap" {
+		t.Errorf("a bag zipped on Windows, in part: missing %v", res.Missing)
+	}
 
 	// Interrupted (Ctrl-C): nothing is left beside the recording.
 	ctx, cancel := context.WithCancel(t.Context())
