@@ -449,7 +449,8 @@ func TestReadsInGoLeavesFFmpegsChoicesToFFmpeg(t *testing.T) {
 		{"rtsp://cam/1", opts("stimeout", "5000000"), false},
 		{"rtsp://cam/1", func(c *VideoSrcConfig) { c.InputFormat = "rtsp" }, false},
 		{"rtsp://cam/1", func(c *VideoSrcConfig) { c.Conceal = true }, false},
-		{"rtsps://cam/1", nil, false},
+		{"rtsps://cam/1", nil, true},
+		{"RTSPS://cam/1", opts("rtsp_transport", "udp"), false},
 		{"rtp://0.0.0.0:5000", nil, true},
 		{"rtp://0.0.0.0:5000", func(c *VideoSrcConfig) { c.RTPEncoding = "H265" }, false},
 		{"rtp://0.0.0.0:5000", opts("localaddr", "10.0.0.2"), false},
@@ -509,5 +510,20 @@ func TestRTSPCameraOfItsOwnClock(t *testing.T) {
 		if _, err := pipeline.Parse(line, registry(t)); err == nil || !strings.Contains(err.Error(), "videosrc clock: the camera's clock comes from an rtsp:// camera") {
 			t.Errorf("%s: %v, want an error of clock", line, err)
 		}
+	}
+}
+
+// An rtsps:// camera (RTSP over TLS, as UniFi Protect's streams, its
+// certificate its own) is read by gopline's RTSP reader, not FFmpeg's.
+func TestRTSPSCameraIsRead(t *testing.T) {
+	cam := testrtsp.StartTLS(t, testrtsp.Clip(t, 2*cameraRate, cameraRate), cameraRate)
+	got, log := &packets{}, &testlog.Buffer{}
+	startLogged(t, rtspSource(cam.URL(), "name=cam")+" ! fakesink", "cam", got, log)
+	awaitLong(t, "10 packets", func() bool { return len(got.epochs()) > 0 && len(got.epochs()[0]) >= 10 })
+	if first := got.epochs()[0][0]; !first.Key || first.Width != 160 || first.Height != 120 {
+		t.Errorf("first packet: key %v, %dx%d", first.Key, first.Width, first.Height)
+	}
+	if strings.Contains(log.String(), "through FFmpeg") {
+		t.Errorf("read through FFmpeg:\n%s", log)
 	}
 }

@@ -15,7 +15,7 @@ import (
 
 // readsInGo reports whether a video source reads its location with
 // codecs/rtsp, which hands each H.264 picture on at its last RTP packet, a
-// frame sooner than FFmpeg's readers: an rtsp:// URL (its only option
+// frame sooner than FFmpeg's readers: an rtsp:// or rtsps:// URL (its only option
 // rtsp_transport=tcp, if any: over UDP, asked for by rtsp_transport=udp or
 // udp_multicast, codecs/rtsp's RTSP client holds back what follows a lost
 // packet until 64 more came, where FFmpeg's waits at most 100 ms for a
@@ -30,7 +30,7 @@ func readsInGo(cfg VideoSrcConfig) bool {
 		return false
 	}
 	switch {
-	case strings.HasPrefix(strings.ToLower(cfg.Location), "rtsp://"):
+	case isRTSP(cfg.Location):
 		for k, v := range cfg.InputOptions {
 			if k != "rtsp_transport" || !strings.EqualFold(v, "tcp") {
 				return false
@@ -43,6 +43,13 @@ func readsInGo(cfg VideoSrcConfig) bool {
 		return len(cfg.InputOptions) == 0
 	}
 	return false
+}
+
+// isRTSP reports whether location is an RTSP camera's URL: rtsp://, or
+// rtsps:// (RTSP over TLS).
+func isRTSP(location string) bool {
+	l := strings.ToLower(location)
+	return strings.HasPrefix(l, "rtsp://") || strings.HasPrefix(l, "rtsps://")
 }
 
 // rtspSrc reads an RTSP camera's H.264, or the H.264 an RTP sender sends

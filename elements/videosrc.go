@@ -6,7 +6,6 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/gopline/gopline/codecs/ffmpeg"
@@ -144,7 +143,7 @@ var videoSrcSpec = pipeline.ElementSpec[VideoSrcConfig]{
 			Doc("an rtsp:// camera's capture times: arrival (when its pictures come, spaced as the camera spaced them) or camera (the camera's own clock, from its RTCP sender reports: cameras kept in step by NTP or PTP line up with each other and other sensors; the stream begins at the first keyframe after the first report)"),
 	},
 	New: func(cfg VideoSrcConfig) (pipeline.Element, error) {
-		if cfg.Clock == "camera" && !(readsInGo(cfg) && strings.HasPrefix(strings.ToLower(cfg.Location), "rtsp://")) {
+		if cfg.Clock == "camera" && !(readsInGo(cfg) && isRTSP(cfg.Location)) {
 			return pipeline.Element{}, &pipeline.PropError{Element: "videosrc", Prop: "clock",
 				Msg: fmt.Sprintf("the camera's clock comes from an rtsp:// camera's RTCP sender reports, read by gopline's RTSP reader "+
 					"(over TCP, without FFmpeg's options); %s is not one", credentials.Redact(cfg.Location))}

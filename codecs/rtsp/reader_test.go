@@ -304,3 +304,22 @@ func TestRedactedErrorsHideThePasswordAndKeepTheirCause(t *testing.T) {
 		t.Fatalf("%q (is its cause: %v)", err, errors.Is(err, cause))
 	}
 }
+
+// An rtsps:// camera, its certificate signed by no one (as cameras make
+// their own), is read as an rtsp:// one.
+func TestReaderOfAnRTSPSCamera(t *testing.T) {
+	cam := testrtsp.StartTLS(t, testrtsp.Clip(t, 20, 10), 10)
+	if !strings.HasPrefix(cam.URL(), "rtsps://") {
+		t.Fatalf("camera at %s", cam.URL())
+	}
+	r := mustOpen(t, cam.URL())
+	for n := range 5 {
+		p, err := readWithin(t, r, 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Seq != uint64(n) || p.Key != (n == 0) {
+			t.Fatalf("packet %d: seq %d key %v", n, p.Seq, p.Key)
+		}
+	}
+}

@@ -11,9 +11,11 @@ package testrtsp
 
 import (
 	"bufio"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
+	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -30,6 +32,7 @@ type Server struct {
 	units [][][]byte // access units, each a list of NAL units without start codes
 	rate  int
 	h265  bool // the units are H.265 (RFC 7798), not H.264
+	tls   *tls.Config
 
 	frozen atomic.Bool  // streams send nothing, connections stay open
 	joinAt atomic.Int64 // the frame of the loop a new client's stream begins at
@@ -90,7 +93,26 @@ func start(t testing.TB, units [][][]byte, rate int, h265 bool) *Server {
 func (s *Server) URL() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.tls != nil {
+		return "rtsps://" + s.addr + Path
+	}
 	return "rtsp://" + s.addr + Path
+}
+
+// StartTLS serves units as Start does, over TLS (rtsps://) with a
+// certificate no one signed, as cameras have.
+func StartTLS(t testing.TB, units [][][]byte, rate int) *Server {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(nil)
+	srv.StartTLS()
+	cert := srv.TLS.Certificates
+	srv.Close()
+	s := &Server{addr: "127.0.0.1:0", units: units, rate: rate, tls: &tls.Config{Certificates: cert}}
+	if err := s.listen(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Stop)
+	return s
 }
 
 // Restart brings a stopped server back on its address.
@@ -114,6 +136,9 @@ func (s *Server) listen() error {
 	ln, err := net.Listen("tcp", s.addr)
 	if err != nil {
 		return fmt.Errorf("testrtsp: %w", err)
+	}
+	if s.tls != nil {
+		ln = tls.NewListener(ln, s.tls)
 	}
 	s.ln, s.addr, s.conns, s.down = ln, ln.Addr().String(), map[net.Conn]struct{}{}, make(chan struct{})
 	s.wg.Add(1)
