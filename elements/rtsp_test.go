@@ -527,3 +527,30 @@ func TestRTSPSCameraIsRead(t *testing.T) {
 		t.Errorf("read through FFmpeg:\n%s", log)
 	}
 }
+
+// fingerprint= pins an rtsps:// camera's certificate: the camera's own is
+// read; another fails the source at once, naming both; a fingerprint on
+// anything but an rtsps:// camera is a usage error.
+func TestRTSPSCameraPinned(t *testing.T) {
+	cam := testrtsp.StartTLS(t, testrtsp.Clip(t, 2*cameraRate, cameraRate), cameraRate)
+	got := &packets{}
+	startLogged(t, rtspSource(cam.URL(), "fingerprint="+cam.Fingerprint()+" name=cam")+" ! fakesink", "cam", got, &testlog.Buffer{})
+	awaitLong(t, "10 packets", func() bool { return len(got.epochs()) > 0 && len(got.epochs()[0]) >= 10 })
+
+	other := strings.Repeat("0f", 32)
+	p, err := pipeline.Parse(rtspSource(cam.URL(), "fingerprint="+other+" name=cam")+" ! fakesink", registry(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = p.Start(t.Context())
+	if err == nil {
+		err = p.Wait()
+	}
+	if err == nil || !strings.Contains(err.Error(), cam.Fingerprint()) || !strings.Contains(err.Error(), other) {
+		t.Errorf("another certificate: %v", err)
+	}
+	if _, err := pipeline.Parse("videosrc location=rtsp://cam/1 fingerprint="+other+" ! fakesink", registry(t)); err == nil ||
+		!strings.Contains(err.Error(), "videosrc fingerprint") {
+		t.Errorf("a fingerprint for an rtsp:// camera: %v", err)
+	}
+}

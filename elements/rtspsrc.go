@@ -92,6 +92,9 @@ func (s *rtspSrc[T]) Start(env *pipeline.Env) error {
 	if s.cfg.Clock == "camera" {
 		opts = append(opts, rtsp.WithCameraClock())
 	}
+	if s.cfg.Fingerprint != "" {
+		opts = append(opts, rtsp.WithFingerprint(s.cfg.Fingerprint))
+	}
 	_, tcpAsked := s.cfg.InputOptions["rtsp_transport"]
 	r, err := s.open(opts)
 	if errors.Is(err, rtsp.ErrNotH264) || errors.Is(err, rtsp.ErrRecorded) || errors.Is(err, errSessionFIFO) ||

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/gopline/gopline/codecs/ffmpeg"
@@ -102,6 +103,9 @@ type VideoSrcConfig struct {
 	// RTCP sender reports give it (rtsp.WithCameraClock), for an rtsp://
 	// camera read by gopline's RTSP reader.
 	Clock string
+	// Fingerprint pins an rtsps:// camera's certificate by its SHA-256, in
+	// hex (rtsp.WithFingerprint); "" takes any, as cameras make their own.
+	Fingerprint string
 }
 
 var videoSrcSpec = pipeline.ElementSpec[VideoSrcConfig]{
@@ -139,10 +143,17 @@ var videoSrcSpec = pipeline.ElementSpec[VideoSrcConfig]{
 			Doc("what an rtp://IP:PORT location carries (rtph264pay, rtph265pay, rtpjpegpay): received without an SDP file"),
 		pipeline.IntField("threads", 1, func(c *VideoSrcConfig) *int { return &c.Threads }).Range(-1, 64).
 			Doc("decoder threads: 1 finds all damage; more, or -1 for FFmpeg's choice, decode heavy streams (4K) faster, a picture of latency a thread, damage found later"),
+		pipeline.StringField("fingerprint", "", func(c *VideoSrcConfig) *string { return &c.Fingerprint }).
+			Doc("an rtsps:// camera's certificate, pinned: its SHA-256 in hex (64 digits, colons taken), as mediamtx's sourceFingerprint; another certificate is refused (default: any, as cameras make their own)"),
 		pipeline.EnumField("clock", "arrival", []string{"arrival", "camera"}, func(c *VideoSrcConfig) *string { return &c.Clock }).
 			Doc("an rtsp:// camera's capture times: arrival (when its pictures come, spaced as the camera spaced them) or camera (the camera's own clock, from its RTCP sender reports: cameras kept in step by NTP or PTP line up with each other and other sensors; the stream begins at the first keyframe after the first report)"),
 	},
 	New: func(cfg VideoSrcConfig) (pipeline.Element, error) {
+		if cfg.Fingerprint != "" && !(readsInGo(cfg) && strings.HasPrefix(strings.ToLower(cfg.Location), "rtsps://")) {
+			return pipeline.Element{}, &pipeline.PropError{Element: "videosrc", Prop: "fingerprint",
+				Msg: fmt.Sprintf("a certificate is pinned for an rtsps:// camera read by gopline's RTSP reader (without FFmpeg's options); %s is not one",
+					credentials.Redact(cfg.Location))}
+		}
 		if cfg.Clock == "camera" && !(readsInGo(cfg) && isRTSP(cfg.Location)) {
 			return pipeline.Element{}, &pipeline.PropError{Element: "videosrc", Prop: "clock",
 				Msg: fmt.Sprintf("the camera's clock comes from an rtsp:// camera's RTCP sender reports, read by gopline's RTSP reader "+

@@ -1,6 +1,8 @@
 package rtsp
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
@@ -19,7 +21,8 @@ type config struct {
 	stop      <-chan struct{}
 	log       zerolog.Logger
 	now       func() time.Time
-	camera    bool // capture times by the camera's clock (WithCameraClock)
+	camera    bool   // capture times by the camera's clock (WithCameraClock)
+	pinned    []byte // the rtsps:// camera's certificate's SHA-256 (WithFingerprint)
 }
 
 func defaultConfig() config {
@@ -96,6 +99,23 @@ func WithLogger(log zerolog.Logger) Option {
 // ListenSession) is refused with ErrBadOption.
 func WithCameraClock() Option {
 	return func(c *config) error { c.camera = true; return nil }
+}
+
+// WithFingerprint pins an rtsps:// camera's certificate: its SHA-256, in
+// hex (64 digits; colons between bytes, as browsers show it, are taken).
+// A camera whose certificate is another (a device taking its place, or the
+// camera's own new one) is refused with ErrUnauthorized, saying both.
+// Without it, an rtsps:// camera's certificate is taken as it is:
+// cameras make their own, which nothing could check.
+func WithFingerprint(sha256Hex string) Option {
+	return func(c *config) error {
+		b, err := hex.DecodeString(strings.ReplaceAll(sha256Hex, ":", ""))
+		if err != nil || len(b) != sha256.Size {
+			return fmt.Errorf("%w: fingerprint %q: want a SHA-256 in hex, 64 digits", ErrBadOption, sha256Hex)
+		}
+		c.pinned = b
+		return nil
+	}
 }
 
 // WithClock sets the clock that says when each packet came (time.Now).

@@ -1,6 +1,8 @@
 package rtsp
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -90,8 +92,10 @@ type Reader struct {
 	clock  liveClock
 	camera cameraClock   // WithCameraClock's
 	sender senderReports // the camera's clock, as its sender reports give it
-	stats  Stats
-	closed sync.Once
+	// pinFailed is why the camera's certificate was refused (WithFingerprint).
+	pinFailed atomic.Pointer[error]
+	stats     Stats
+	closed    sync.Once
 }
 
 // Open connects to the RTSP server at url (rtsp://[USER:PASSWORD@]HOST[:PORT]/PATH),
@@ -140,8 +144,9 @@ func open(url string, cfg config) (*Reader, error) {
 		Scheme: u.Scheme, Host: u.Host, Transport: cfg.transport,
 		// rtsps://: RTSP, and the RTP in it, over TLS, the camera's
 		// certificate taken as it is, as FFmpeg (tls_verify=0) and VLC take
-		// it: cameras make their own, which nothing could check.
-		TLSConfig:   &tls.Config{InsecureSkipVerify: true},
+		// it: cameras make their own, which nothing could check; unless it
+		// is pinned (WithFingerprint).
+		TLSConfig:   &tls.Config{InsecureSkipVerify: true, VerifyConnection: r.checkFingerprint},
 		ReadTimeout: cfg.timeout, WriteTimeout: cfg.timeout, UserAgent: "gopline",
 		OnTransportSwitch: func(err error) { r.log().Info().Str("location", r.shown).Msg(err.Error()) },
 		OnPacketsLost:     func(uint64) {}, // counted from the sequence numbers, where the pictures they hit are known
@@ -243,9 +248,31 @@ func (r *Reader) queue(pkt *rtp.Packet) {
 	}
 }
 
+// checkFingerprint refuses a camera whose certificate is not the one
+// pinned (WithFingerprint), and keeps why for refused to say.
+func (r *Reader) checkFingerprint(cs tls.ConnectionState) error {
+	if r.cfg.pinned == nil {
+		return nil
+	}
+	var got [sha256.Size]byte
+	if len(cs.PeerCertificates) > 0 {
+		got = sha256.Sum256(cs.PeerCertificates[0].Raw)
+	}
+	if !bytes.Equal(got[:], r.cfg.pinned) {
+		err := fmt.Errorf("%w: its certificate's SHA-256 is %x, not the %x pinned (fingerprint=)", ErrUnauthorized, got, r.cfg.pinned)
+		r.pinFailed.Store(&err)
+		return err
+	}
+	return nil
+}
+
 // refused wraps an error of the RTSP exchange, naming what the server
-// asks for when it refused the credentials.
+// asks for when it refused the credentials, or the certificate that was
+// not the one pinned.
 func (r *Reader) refused(err error) error {
+	if pinned := r.pinFailed.Load(); pinned != nil {
+		return fmt.Errorf("%w %q: %w", ErrOpen, r.shown, *pinned)
+	}
 	err = redacted{err}
 	var status liberrors.ErrClientBadStatusCode
 	switch {

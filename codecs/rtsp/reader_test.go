@@ -323,3 +323,28 @@ func TestReaderOfAnRTSPSCamera(t *testing.T) {
 		}
 	}
 }
+
+// An rtsps:// camera whose certificate is pinned is read when it is that
+// one (its fingerprint with colons and in capitals, as browsers show it),
+// and refused, naming both, when it is another; a fingerprint that is
+// not a SHA-256 is refused as an option.
+func TestReaderOfAnRTSPSCameraPinned(t *testing.T) {
+	cam := testrtsp.StartTLS(t, testrtsp.Clip(t, 20, 10), 10)
+	fp := cam.Fingerprint()
+	var shown []string
+	for i := 0; i < len(fp); i += 2 {
+		shown = append(shown, strings.ToUpper(fp[i:i+2]))
+	}
+	r := mustOpen(t, cam.URL(), WithFingerprint(strings.Join(shown, ":")))
+	if _, err := readWithin(t, r, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	other := strings.Repeat("ab", 32)
+	_, err := Open(cam.URL(), WithFingerprint(other), WithTimeout(2*time.Second))
+	if !errors.Is(err, ErrUnauthorized) || !strings.Contains(err.Error(), fp) || !strings.Contains(err.Error(), other) {
+		t.Errorf("another certificate: %v", err)
+	}
+	if _, err := Open(cam.URL(), WithFingerprint("ab:cd")); !errors.Is(err, ErrBadOption) {
+		t.Errorf("a fingerprint of 2 bytes: %v", err)
+	}
+}

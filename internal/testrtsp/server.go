@@ -11,7 +11,9 @@ package testrtsp
 
 import (
 	"bufio"
+	"crypto/sha256"
 	"crypto/tls"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -33,6 +35,7 @@ type Server struct {
 	rate  int
 	h265  bool // the units are H.265 (RFC 7798), not H.264
 	tls   *tls.Config
+	cert  []byte // the TLS certificate, DER
 
 	frozen atomic.Bool  // streams send nothing, connections stay open
 	joinAt atomic.Int64 // the frame of the loop a new client's stream begins at
@@ -89,6 +92,13 @@ func start(t testing.TB, units [][][]byte, rate int, h265 bool) *Server {
 	return s
 }
 
+// Fingerprint is the SHA-256 of a TLS camera's certificate, in hex, as
+// browsers and mediamtx's sourceFingerprint show it.
+func (s *Server) Fingerprint() string {
+	sum := sha256.Sum256(s.cert)
+	return hex.EncodeToString(sum[:])
+}
+
 // URL is the stream's address, the same across restarts.
 func (s *Server) URL() string {
 	s.mu.Lock()
@@ -100,14 +110,14 @@ func (s *Server) URL() string {
 }
 
 // StartTLS serves units as Start does, over TLS (rtsps://) with a
-// certificate no one signed, as cameras have.
+// certificate no one signed, as cameras have (Fingerprint).
 func StartTLS(t testing.TB, units [][][]byte, rate int) *Server {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
 	srv.StartTLS()
 	cert := srv.TLS.Certificates
 	srv.Close()
-	s := &Server{addr: "127.0.0.1:0", units: units, rate: rate, tls: &tls.Config{Certificates: cert}}
+	s := &Server{addr: "127.0.0.1:0", units: units, rate: rate, tls: &tls.Config{Certificates: cert}, cert: cert[0].Certificate[0]}
 	if err := s.listen(); err != nil {
 		t.Fatal(err)
 	}
