@@ -553,4 +553,19 @@ func TestRTSPSCameraPinned(t *testing.T) {
 		!strings.Contains(err.Error(), "videosrc fingerprint") {
 		t.Errorf("a fingerprint for an rtsp:// camera: %v", err)
 	}
+
+	// An H.265 camera over TLS, which FFmpeg's reader would read taking
+	// any certificate, fails at once instead.
+	tlsH265 := testrtsp.StartTLSH265(t, testrtsp.ClipH265(t, 2*cameraRate, cameraRate), cameraRate)
+	p, err = pipeline.Parse("videosrc location="+tlsH265.URL()+" fingerprint="+tlsH265.Fingerprint()+" name=cam ! fakesink", registry(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = p.Start(t.Context())
+	if err == nil {
+		err = p.Wait()
+	}
+	if err == nil || !strings.Contains(err.Error(), "pins no certificate") {
+		t.Errorf("an H.265 camera over TLS, pinned: %v", err)
+	}
 }

@@ -323,6 +323,10 @@ func (s *videoSrc[T]) Start(env *pipeline.Env) error {
 		return fmt.Errorf("%w: clock=camera: %s is read by FFmpeg's reader, which gives no camera times "+
 			"(the camera's clock is read from an H.264 camera over TCP by gopline's)", ffmpeg.ErrBadOption, credentials.Redact(s.cfg.Location))
 	}
+	if s.cfg.Fingerprint != "" { // the same: FFmpeg's TLS would take any certificate
+		return fmt.Errorf("%w: fingerprint=: %s is read by FFmpeg's reader, which pins no certificate "+
+			"(gopline's reads an H.264 camera over TCP)", ffmpeg.ErrBadOption, credentials.Redact(s.cfg.Location))
+	}
 	opts := append(append(s.cfg.options(), ffmpeg.WithStop(env.Stopping)), s.opts...)
 	opts = append(opts, ffmpeg.WithReaderLogger(env.Log), ffmpeg.WithReaderLogRepeats(env))
 	r, err := ffmpeg.OpenReader(s.cfg.Location, opts...)

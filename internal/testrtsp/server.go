@@ -70,21 +70,28 @@ type Server struct {
 // test's cleanup stops it.
 func Start(t testing.TB, units [][][]byte, rate int) *Server {
 	t.Helper()
-	return start(t, units, rate, false)
+	return start(t, units, rate, false, false)
 }
 
 // StartH265 serves units of H.265 (ClipH265) as Start serves H.264.
 func StartH265(t testing.TB, units [][][]byte, rate int) *Server {
 	t.Helper()
-	return start(t, units, rate, true)
+	return start(t, units, rate, true, false)
 }
 
-func start(t testing.TB, units [][][]byte, rate int, h265 bool) *Server {
+func start(t testing.TB, units [][][]byte, rate int, h265, overTLS bool) *Server {
 	t.Helper()
 	if len(units) == 0 || rate <= 0 {
 		t.Fatalf("testrtsp: %d access units at %d frames/s", len(units), rate)
 	}
 	s := &Server{addr: "127.0.0.1:0", units: units, rate: rate, h265: h265}
+	if overTLS {
+		srv := httptest.NewUnstartedServer(nil)
+		srv.StartTLS()
+		cert := srv.TLS.Certificates
+		srv.Close()
+		s.tls, s.cert = &tls.Config{Certificates: cert}, cert[0].Certificate[0]
+	}
 	if err := s.listen(); err != nil {
 		t.Fatal(err)
 	}
@@ -113,16 +120,13 @@ func (s *Server) URL() string {
 // certificate no one signed, as cameras have (Fingerprint).
 func StartTLS(t testing.TB, units [][][]byte, rate int) *Server {
 	t.Helper()
-	srv := httptest.NewUnstartedServer(nil)
-	srv.StartTLS()
-	cert := srv.TLS.Certificates
-	srv.Close()
-	s := &Server{addr: "127.0.0.1:0", units: units, rate: rate, tls: &tls.Config{Certificates: cert}, cert: cert[0].Certificate[0]}
-	if err := s.listen(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Stop)
-	return s
+	return start(t, units, rate, false, true)
+}
+
+// StartTLSH265 serves units of H.265 as StartTLS serves H.264.
+func StartTLSH265(t testing.TB, units [][][]byte, rate int) *Server {
+	t.Helper()
+	return start(t, units, rate, true, true)
 }
 
 // Restart brings a stopped server back on its address.
