@@ -265,11 +265,12 @@ const goplineWebSocket = (() => {
           i += 1; o += 4; x++;
         } else {
           const u = d[i] - 128, v = d[i + 2] - 128;
-          for (const luma of [d[i + 1], d[i + 3]]) {
-            const c = 298 * (luma - 16);
-            px[o] = clamp((c + 409 * v + 128) >> 8);
-            px[o + 1] = clamp((c - 100 * u - 208 * v + 128) >> 8);
-            px[o + 2] = clamp((c + 516 * u + 128) >> 8);
+          const r = 409 * v + 128, g = -100 * u - 208 * v + 128, b = 516 * u + 128;
+          for (let k = 1; k <= 3; k += 2) { // the pair's two lumas, at i+1 and i+3
+            const c = 298 * (d[i + k] - 16);
+            px[o] = clamp((c + r) >> 8);
+            px[o + 1] = clamp((c + g) >> 8);
+            px[o + 2] = clamp((c + b) >> 8);
             px[o + 3] = 255;
             o += 4;
           }
