@@ -172,14 +172,23 @@ type H264Encoder struct {
 
 var _ codecs.Encoder = (*H264Encoder)(nil)
 
-// NewH264Encoder opens a libx264 encoder for width x height pictures. Both
-// must be even (4:2:0 chroma) and at most media.MaxDimension.
-func NewH264Encoder(width, height int, opts ...EncoderOption) (*H264Encoder, error) {
+// encoderConfigOf returns the defaults with opts applied.
+func encoderConfigOf(opts []EncoderOption) (encoderConfig, error) {
 	cfg := encoderConfig{preset: DefaultPreset, crf: DefaultCRF, gop: DefaultGOP, fps: DefaultFrameRate}
 	for _, o := range opts {
 		if err := o(&cfg); err != nil {
-			return nil, err
+			return cfg, err
 		}
+	}
+	return cfg, nil
+}
+
+// NewH264Encoder opens a libx264 encoder for width x height pictures. Both
+// must be even (4:2:0 chroma) and at most media.MaxDimension.
+func NewH264Encoder(width, height int, opts ...EncoderOption) (*H264Encoder, error) {
+	cfg, err := encoderConfigOf(opts)
+	if err != nil {
+		return nil, err
 	}
 	if width <= 0 || height <= 0 || width > media.MaxDimension || height > media.MaxDimension || width%2 != 0 || height%2 != 0 {
 		return nil, fmt.Errorf("%w: H.264 4:2:0 needs even sizes from 2 to %d, got %dx%d", media.ErrInvalidSize, media.MaxDimension, width, height)

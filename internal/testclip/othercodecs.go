@@ -1,0 +1,118 @@
+package testclip
+
+import (
+	"bytes"
+	"encoding/binary"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// OtherCodec returns n pictures of FFmpeg's testsrc2 pattern (160x120, 30
+// frames/s) coded in codec, a keyframe every gop pictures, one packet a
+// picture in decode order, as a robot's bag holds them (ffmpeg_image_transport's
+// packets, Foxglove's CompressedVideo): "hevc" in Annex B by libx265, with
+// its B-frames, each picture behind an access unit delimiter; "vp9" by
+// libvpx; "av1" (temporal units of OBUs) by libaom. shown[i] is picture
+// i's place in presentation order.
+func OtherCodec(t testing.TB, codec string, n, gop int) (pictures [][]byte, shown []int) {
+	t.Helper()
+	g := strconv.Itoa(gop)
+	var path string
+	switch codec {
+	case "hevc":
+		path = Make(t, "clip.h265", n, 30, "-pix_fmt", "yuv420p", "-c:v", "libx265",
+			"-x265-params", "keyint="+g+":min-keyint="+g+":aud=1:log-level=error", "-f", "hevc")
+	case "vp9":
+		path = Make(t, "clip.ivf", n, 30, "-pix_fmt", "yuv420p", "-c:v", "libvpx-vp9", "-g", g, "-deadline", "realtime", "-cpu-used", "8", "-f", "ivf")
+	case "av1":
+		path = Make(t, "clip.ivf", n, 30, "-pix_fmt", "yuv420p", "-c:v", "libaom-av1", "-g", g, "-usage", "realtime", "-cpu-used", "8", "-f", "ivf")
+	default:
+		t.Fatalf("testclip: no %q clips", codec)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if codec != "hevc" {
+		pictures = ivfFrames(t, data)
+		for i := range pictures {
+			shown = append(shown, i) // no reordering
+		}
+	} else {
+		var starts []int
+		pictures, starts = splitAtDelimiters(data)
+		// ffprobe names each picture it shows by its packet's place in the
+		// file.
+		shown = make([]int, len(pictures))
+		k := 0
+		for _, pos := range Probe(t, path, "-show_entries", "frame=pkt_pos") {
+			if pos = strings.Trim(pos, ","); pos == "" {
+				continue // a keyframe's side data
+			}
+			at := atoi(t, pos) // its start code's three bytes
+			i := slices.IndexFunc(starts, func(s int) bool { return s == at || s+1 == at })
+			if i < 0 {
+				t.Fatalf("testclip: ffprobe shows a picture of a packet at %s, not a picture's start", pos)
+			}
+			shown[i] = k
+			k++
+		}
+	}
+	if len(pictures) != n {
+		t.Fatalf("testclip: %s clip of %d pictures, want %d", codec, len(pictures), n)
+	}
+	return pictures, shown
+}
+
+func atoi(t testing.TB, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// splitAtDelimiters splits an H.265 stream in Annex B at its access unit
+// delimiters (NAL type 35), and returns where each access unit starts.
+func splitAtDelimiters(data []byte) (units [][]byte, starts []int) {
+	for i := 0; i+4 < len(data); i++ {
+		if data[i] == 0 && data[i+1] == 0 && data[i+2] == 1 && data[i+3]>>1&0x3f == 35 {
+			start := i
+			if i > 0 && data[i-1] == 0 {
+				start-- // a four-byte start code
+			}
+			starts = append(starts, start)
+		}
+	}
+	for k, s := range starts {
+		end := len(data)
+		if k+1 < len(starts) {
+			end = starts[k+1]
+		}
+		units = append(units, bytes.Clone(data[s:end]))
+	}
+	return units, starts
+}
+
+// ivfFrames returns the frames of an IVF file.
+func ivfFrames(t testing.TB, data []byte) [][]byte {
+	t.Helper()
+	if len(data) < 32 || string(data[:4]) != "DKIF" {
+		t.Fatal("testclip: not an IVF file")
+	}
+	data = data[binary.LittleEndian.Uint16(data[6:]):]
+	var out [][]byte
+	for len(data) >= 12 {
+		size := int(binary.LittleEndian.Uint32(data))
+		if 12+size > len(data) {
+			t.Fatal("testclip: IVF frame past the file's end")
+		}
+		out = append(out, bytes.Clone(data[12:12+size]))
+		data = data[12+size:]
+	}
+	return out
+}
