@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gopline/gopline/codecs/ffmpeg"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/storage/mcapimport"
 )
@@ -39,6 +40,8 @@ type importedTopic struct {
 	OtherFormat    int64         `json:"other_format"`
 	Dropped        int64         `json:"dropped"`
 	Retimed        int64         `json:"retimed"`
+	// Transcoded is the codec the pictures were in, transcoded to H.264.
+	Transcoded string `json:"transcoded_from,omitempty"`
 }
 
 // importReport is `gopline import --json`.
@@ -68,7 +71,7 @@ func importCommand() *cobra.Command {
 			"gopline play, info, export and the viewers then take. Compressed pictures\n" +
 			"(sensor_msgs/CompressedImage, foxglove CompressedImage) keep their JPEG, PNG becomes raw;\n" +
 			"compressed video (foxglove CompressedVideo, ffmpeg_image_transport) keeps its H.264 from its first\n" +
-			"keyframe; raw pictures (sensor_msgs/Image, foxglove RawImage: rgb8, bgr8, rgba8, bgra8, mono8,\n" +
+			"keyframe, and H.265, VP9, AV1 or VP8 is transcoded to H.264 (libx264, CRF 20); raw pictures (sensor_msgs/Image, foxglove RawImage: rgb8, bgr8, rgba8, bgra8, mono8,\n" +
 			"yuv422, yuyv, nv12, bayer_* demosaiced; 16-bit ones by their top bits) stay raw. Depth and thermal\n" +
 			"pictures (16UC1 millimetres, 32FC1 metres, compressedDepth, mono16) become grey, 0 black to 10 m\n" +
 			"white, as ROS image_view and Foxglove show them (--value-range sets another). A packet's time is its\n" +
@@ -121,9 +124,10 @@ func importMCAP(srcs []string, dst string, topics []string, values string, asJSO
 	defer stop()
 	bar := newProgressBar(stderr, quiet || asJSON, "importing "+src, "MB")
 	_, statErr := os.Lstat(dst)
-	res, err := mcapimport.ImportFiles(ctx, srcs, dst, mcapimport.Options{Topics: topics, Range: valueRange, Progress: func(done, total int64) {
-		bar.update(int(done>>20), int(max(total>>20, 1)))
-	}})
+	res, err := mcapimport.ImportFiles(ctx, srcs, dst, mcapimport.Options{Topics: topics, Range: valueRange, Transcode: transcoder,
+		Progress: func(done, total int64) {
+			bar.update(int(done>>20), int(max(total>>20, 1)))
+		}})
 	bar.clear()
 	switch {
 	case errors.Is(err, fs.ErrExist) && statErr == nil:
@@ -153,7 +157,8 @@ func importMCAP(srcs []string, dst string, topics []string, values string, asJSO
 		Missing: res.Missing}
 	for _, t := range res.Topics {
 		it := importedTopic{Topic: t.Topic, Schema: t.Schema, Skipped: t.Skipped, Stream: t.Stream, Messages: t.Messages, Packets: t.Packets,
-			BeforeKeyframe: t.BeforeKeyframe, Damaged: t.Damaged, OtherFormat: t.OtherFormat, Dropped: t.Dropped, Retimed: t.Retimed}
+			BeforeKeyframe: t.BeforeKeyframe, Damaged: t.Damaged, OtherFormat: t.OtherFormat, Dropped: t.Dropped, Retimed: t.Retimed,
+			Transcoded: t.Transcoded}
 		if t.Stream != "" {
 			it.Codec, it.Width, it.Height, it.Start, it.End, it.Span = t.Codec.String(), t.Width, t.Height, &t.First, &t.Last, t.Last.Sub(t.First)
 			it.Sizes, it.Files = t.Sizes, t.Files
@@ -167,6 +172,16 @@ func importMCAP(srcs []string, dst string, topics []string, values string, asJSO
 		return writeJSON(w, report)
 	}
 	return writeImported(w, report)
+}
+
+// transcodeCRF is the quality H.265, VP9 and AV1 pictures are transcoded
+// to H.264 at on import: a little finer than gopline's live default (23),
+// the pictures having been coded once already.
+const transcodeCRF = 20
+
+// transcoder opens the Transcoder of a bag's topic in codec.
+func transcoder(codec string) (mcapimport.Transcoder, error) {
+	return ffmpeg.NewTranscoder(codec, ffmpeg.WithCRF(transcodeCRF))
 }
 
 // topicList names a file's topics with their schemas and, when why, why
@@ -209,6 +224,9 @@ func writeImported(w io.Writer, r importReport) error {
 		codec := t.Codec
 		if t.Format != "" {
 			codec += " " + t.Format
+		}
+		if t.Transcoded != "" {
+			codec += " (from " + t.Transcoded + ")"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", t.Stream, t.Schema, codec, strings.Join(t.Sizes, ", "), t.Packets,
 			t.Start.UTC().Format("2006-01-02 15:04:05.000"), t.Span.Round(time.Millisecond), notStored(t))

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/foxglove/mcap/go/mcap"
 
+	"github.com/gopline/gopline/internal/testclip"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/storage"
 )
@@ -191,5 +193,59 @@ func writeOneMessageBag(t *testing.T, path, topic, schema, definition string, lo
 	_ = w.WriteMessage(&mcap.Message{ChannelID: 1, LogTime: logTime, Data: data})
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A robot's H.265 camera topic (Foxglove's CompressedVideo, as a Jetson's
+// hevc_nvenc fills it) is transcoded to H.264 on import, and the report
+// says so; the recording then plays as any other.
+func TestImportTranscodesAnH265Topic(t *testing.T) {
+	pictures, shown := testclip.OtherCodec(t, "hevc", 30, 15)
+	dir := t.TempDir()
+	bag := filepath.Join(dir, "jetson.mcap")
+	f, err := os.Create(bag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := mcap.NewWriter(f, &mcap.WriterOptions{Chunked: true, Compression: mcap.CompressionZSTD})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = w.WriteHeader(&mcap.Header{Profile: "ros2"})
+	_ = w.WriteSchema(&mcap.Schema{ID: 1, Name: "foxglove_msgs/msg/CompressedVideo", Encoding: "ros2msg",
+		Data: []byte("builtin_interfaces/Time timestamp\nstring frame_id\nuint8[] data\nstring format\n")})
+	_ = w.WriteChannel(&mcap.Channel{ID: 1, SchemaID: 1, Topic: "/front/h265", MessageEncoding: "cdr"})
+	start := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	for i, p := range pictures {
+		at := start.Add(time.Duration(shown[i]) * time.Second / 30)
+		msg := binary.LittleEndian.AppendUint32([]byte{0, 1, 0, 0}, uint32(at.Unix()))
+		msg = binary.LittleEndian.AppendUint32(msg, uint32(at.Nanosecond()))
+		msg = append(binary.LittleEndian.AppendUint32(msg, 6), "front\x00"...)
+		msg = append(msg, 0, 0) // aligned to 4
+		msg = append(binary.LittleEndian.AppendUint32(msg, uint32(len(p))), p...)
+		for len(msg)%4 != 0 {
+			msg = append(msg, 0)
+		}
+		msg = append(binary.LittleEndian.AppendUint32(msg, 5), "h265\x00"...)
+		_ = w.WriteMessage(&mcap.Message{ChannelID: 1, LogTime: uint64(at.UnixNano()), Data: msg})
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
+	out := filepath.Join(dir, "jetson.gopline")
+	code, stdout, stderr := runCmd("import", bag, "-o", out)
+	if code != 0 || !strings.Contains(stdout, "h264 (from h265)") || !strings.Contains(stdout, "Imported 30 packets") {
+		t.Fatalf("import: exit %d: %s%s", code, stdout, stderr)
+	}
+	rec, err := storage.Open(out, storage.WithReadOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	infos, err := rec.Streams()
+	if err != nil || len(infos) != 1 || infos[0].Codec != media.H264 || infos[0].Width != 160 || !strings.Contains(infos[0].Source, "transcoded from h265") {
+		t.Fatalf("streams %+v, %v", infos, err)
 	}
 }

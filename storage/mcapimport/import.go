@@ -44,6 +44,10 @@ type Topic struct {
 	// Dropped counts H.264 pictures after one left out, up to the next
 	// keyframe: they need the one left out to decode.
 	Dropped int64
+	// Transcoded names the codec the topic's pictures were transcoded
+	// from into H.264 (Options.Transcode): "h265", "hevc_nvenc", "vp9";
+	// "" when they were stored as they came.
+	Transcoded string
 	// Retimed counts packets whose time was not after the one before: each
 	// is stored a microsecond after it.
 	Retimed int64
@@ -99,6 +103,13 @@ type Options struct {
 	// from black to white; when zero, Range16 for 16-bit samples and
 	// RangeFloat for floats.
 	Range ValueRange
+	// Transcode, when set, opens a Transcoder for a topic whose pictures
+	// are coded in a codec gopline does not carry (H.265, VP9, AV1, VP8:
+	// Foxglove's CompressedVideo, ffmpeg_image_transport's packets), named
+	// as the bag names it ("h265", "hevc_nvenc", "hevc;yuv420p;bgr8;bgr8"'s
+	// "hevc"); the topic is stored as the H.264 it makes. Without it such
+	// topics are left out, said in Topic.Skipped.
+	Transcode func(codec string) (Transcoder, error)
 	// Progress, when set, is called with the bytes of the bag's files
 	// read so far and their size, at most once a chunk.
 	Progress func(done, total int64)

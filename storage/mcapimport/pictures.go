@@ -115,6 +115,9 @@ type topicStream struct {
 	waitKey       bool // an H.264 picture was left out: the next keyframe starts again
 	last          time.Time
 	counts        Topic
+	// transcoding, when not nil, turns the topic's pictures into the H.264
+	// ones the stream is made of.
+	transcoding *transcoding
 }
 
 // packet returns the packet of one picture, logged at logTime, and
@@ -198,7 +201,7 @@ func (s *topicStream) measured(format string) ValueRange {
 // the pictures after it wait for the next keyframe.
 func (s *topicStream) leftOut(count *int64) {
 	*count++
-	if s.source == fromH264 && s.seenKey {
+	if s.source == fromH264 && s.seenKey && s.transcoding == nil {
 		s.waitKey = true
 	}
 }

@@ -93,13 +93,41 @@ func importStreams(ctx context.Context, files []bagFile, open func(i int) (*outp
 	for _, f := range files {
 		im.total += f.size
 	}
+	defer im.closeTranscoders()
 	for _, f := range files {
 		if err := im.readPart(f); err != nil {
 			return im.finish(), err
 		}
 	}
+	if err := im.flushTranscoders(); err != nil {
+		return im.finish(), err
+	}
 	res := im.finish()
 	return res, im.check()
+}
+
+// flushTranscoders stores the pictures the topics' Transcoders held back.
+func (im *importer) flushTranscoders() error {
+	for _, st := range im.order {
+		if st.stream == nil || st.stream.transcoding == nil {
+			continue
+		}
+		for _, p := range st.stream.flushTranscoded() {
+			if err := im.store(st, p, p.stamp); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// closeTranscoders closes the topics' Transcoders.
+func (im *importer) closeTranscoders() {
+	for _, st := range im.order {
+		if st.stream != nil && st.stream.transcoding != nil {
+			st.stream.transcoding.tr.Close()
+		}
+	}
 }
 
 // readPart opens a file of the bag given by its path, as SQLite, MCAP or
@@ -409,31 +437,70 @@ func (im *importer) message(m *mcap.Message) error {
 		return nil
 	}
 	if ch.stream == nil {
-		src, err := sourceOf(p)
-		if err != nil {
+		if ch.stream, err = im.newStream(p); err != nil {
 			ch.read, t.Skipped = nil, err.Error()
 			return nil
 		}
-		ch.stream = &topicStream{source: src, values: im.opts.Range}
 	}
-	pkt, changed := ch.stream.packet(p, time.Unix(0, int64(min(m.LogTime, 1<<63-1))))
+	logTime := time.Unix(0, int64(min(m.LogTime, 1<<63-1)))
+	pictures := []picture{p}
+	if ch.stream.transcoding != nil {
+		pictures = ch.stream.transcoded(p, logTime)
+	}
+	for _, p := range pictures {
+		if err := im.store(ch.topicState, p, logTime); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// newStream returns the stream of a topic whose first picture is p: its
+// pictures as they come, or transcoded to H.264 when they are coded in a
+// codec gopline does not carry and the import has a Transcoder of it.
+func (im *importer) newStream(p picture) (*topicStream, error) {
+	src, err := sourceOf(p)
+	if err == nil {
+		return &topicStream{source: src, values: im.opts.Range}, nil
+	}
+	codec := otherCodec(p)
+	if codec == "" || im.opts.Transcode == nil {
+		return nil, err
+	}
+	tr, err := im.opts.Transcode(codec)
+	if err != nil {
+		return nil, err
+	}
+	return &topicStream{source: fromH264, transcoding: &transcoding{codec: codec, tr: tr}}, nil
+}
+
+// store stores the packet of one picture of a topic, logged at logTime.
+func (im *importer) store(st *topicState, p picture, logTime time.Time) error {
+	t := st.topic
+	pkt, changed := st.stream.packet(p, logTime)
 	if pkt == nil {
 		return nil
 	}
-	out, err := im.outputFor(ch.topicState, pkt.Key, changed)
+	out, err := im.outputFor(st, pkt.Key, changed)
 	if err != nil {
 		return err
 	}
-	ch.out = out
+	st.out = out
 	if !out.streams[t.Topic] {
 		info := storage.StreamInfo{Name: t.Topic, Codec: pkt.Codec, Width: pkt.Width, Height: pkt.Height, Format: pkt.Format,
 			Created: pkt.CaptureTime, Source: t.Topic + " (" + t.Schema + ") of " + im.name}
+		if x := st.stream.transcoding; x != nil {
+			info.Source += ", transcoded from " + x.codec
+		}
 		if err := out.rec.CreateStream(info); err != nil {
 			return err
 		}
 		out.streams[t.Topic] = true
 		if t.Stream == "" {
 			t.Stream, t.Codec, t.Format, t.Width, t.Height, t.First = t.Topic, pkt.Codec, pkt.Format, pkt.Width, pkt.Height, pkt.CaptureTime
+			if x := st.stream.transcoding; x != nil {
+				t.Transcoded = x.codec
+			}
 		}
 		if changed || len(t.Sizes) == 0 {
 			size := fmt.Sprintf("%dx%d", pkt.Width, pkt.Height)

@@ -1,0 +1,135 @@
+package mcapimport
+
+import (
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/gopline/gopline/codecs"
+	"github.com/gopline/gopline/media"
+)
+
+// Transcoder turns one topic's pictures, coded in a codec gopline does not
+// carry, into H.264 (codecs/ffmpeg's Transcoder is one).
+type Transcoder interface {
+	// Transcode takes one picture's packet, in decode order, captured at
+	// capture, and returns the H.264 pictures (access units in Annex B)
+	// ready, in presentation order, each with the capture time of the
+	// picture it comes from. An error wrapping codecs.ErrNeedKeyframe
+	// says the picture was left out waiting for a keyframe; any other,
+	// that it was damaged.
+	Transcode(data []byte, capture time.Time) ([]*media.Packet, error)
+	// Flush returns the pictures held back at the end of the topic.
+	Flush() ([]*media.Packet, error)
+	Close() error
+}
+
+// otherCodec returns the codec a picture is coded in when it is one a
+// Transcoder may take: Foxglove's CompressedVideo formats h265, vp9 and
+// av1 (and vp8), ffmpeg_image_transport's encodings of those; or "".
+func otherCodec(p picture) string {
+	switch f := strings.ToLower(p.format); f {
+	case "h265", "hevc", "vp9", "vp8", "av1":
+		return f
+	case "":
+		if codec := codecOf(strings.ToLower(p.encoding)); codec != "" && !strings.Contains(codec, "264") {
+			return codec
+		}
+	}
+	return ""
+}
+
+// transcoding is a topic's pictures on their way through a Transcoder,
+// and the counts that say what became of them.
+type transcoding struct {
+	codec string
+	tr    Transcoder
+	// fed counts the pictures given, out those that came out, failed
+	// those that gave an error, and early those left out without one
+	// as before the first keyframe: captured before the first picture
+	// that came out (first).
+	fed, out, failed, early int64
+	first                   time.Time
+	// waiting are the capture times of the pictures given, without an
+	// error, before the first came out.
+	waiting []time.Time
+}
+
+// maxWaiting bounds transcoding.waiting: pictures past it, in a stream
+// without a keyframe so far, are counted as before it at once.
+const maxWaiting = 4096
+
+// transcoded transcodes p and returns the H.264 pictures ready, as
+// pictures of the topic; s counts what was left out.
+func (s *topicStream) transcoded(p picture, logTime time.Time) []picture {
+	x := s.transcoding
+	if otherCodec(p) != x.codec {
+		s.counts.OtherFormat++
+		return nil
+	}
+	capture := p.stamp
+	if capture.IsZero() {
+		capture = logTime
+	}
+	x.fed++
+	pkts, err := x.tr.Transcode(p.data, capture)
+	switch {
+	case err != nil:
+		x.failed++
+		switch {
+		case !errors.Is(err, codecs.ErrNeedKeyframe):
+			s.counts.Damaged++
+		case x.out == 0:
+			s.counts.BeforeKeyframe++
+		default:
+			s.counts.Dropped++
+		}
+	case x.out == 0 && len(x.waiting) < maxWaiting:
+		x.waiting = append(x.waiting, capture)
+	case x.out == 0, capture.Before(x.first):
+		// A picture decoded after the first keyframe and shown before it
+		// (H.265's RASL pictures) is not shown either.
+		x.early++
+		s.counts.BeforeKeyframe++
+	}
+	return s.took(pkts)
+}
+
+// took returns the Transcoder's pictures as pictures of the topic. The
+// pictures that waited for the first one and were captured before it are
+// counted as left out before the first keyframe.
+func (s *topicStream) took(pkts []*media.Packet) []picture {
+	x := s.transcoding
+	if x.out == 0 && len(pkts) > 0 {
+		x.first = pkts[0].CaptureTime
+		for _, t := range x.waiting {
+			if t.Before(x.first) {
+				x.early++
+				s.counts.BeforeKeyframe++
+			}
+		}
+		x.waiting = nil
+	}
+	out := make([]picture, 0, len(pkts))
+	for _, p := range pkts {
+		out = append(out, picture{format: "h264", data: p.Data, stamp: p.CaptureTime})
+	}
+	x.out += int64(len(pkts))
+	return out
+}
+
+// flushTranscoded returns the pictures the Transcoder held back at the
+// end of the topic, and counts those that never came out.
+func (s *topicStream) flushTranscoded() []picture {
+	x := s.transcoding
+	pkts, _ := x.tr.Flush() // the pictures it lost are counted below
+	out := s.took(pkts)
+	if lost := x.fed - x.out - x.failed - x.early; lost > 0 {
+		if x.out == 0 {
+			s.counts.BeforeKeyframe += lost
+		} else {
+			s.counts.Dropped += lost
+		}
+	}
+	return out
+}
