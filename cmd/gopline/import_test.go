@@ -200,7 +200,7 @@ func writeOneMessageBag(t *testing.T, path, topic, schema, definition string, lo
 // hevc_nvenc fills it) is transcoded to H.264 on import, and the report
 // says so; the recording then plays as any other.
 func TestImportTranscodesAnH265Topic(t *testing.T) {
-	pictures, shown := testclip.OtherCodec(t, "hevc", 30, 15)
+	pictures, shown := testclip.CodedPictures(t, "hevc", 30, 15)
 	dir := t.TempDir()
 	bag := filepath.Join(dir, "jetson.mcap")
 	f, err := os.Create(bag)

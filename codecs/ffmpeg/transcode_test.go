@@ -49,7 +49,7 @@ func TestTranscoderTurnsOtherCodecsIntoH264(t *testing.T) {
 	for _, codec := range []string{"hevc", "vp9", "av1"} {
 		t.Run(codec, func(t *testing.T) {
 			const n, gop = 45, 15
-			pictures, shown := testclip.OtherCodec(t, codec, n, gop)
+			pictures, shown := testclip.CodedPictures(t, codec, n, gop)
 			tr, err := NewTranscoder(codec)
 			if err != nil {
 				t.Fatal(err)
@@ -174,7 +174,7 @@ func comparePictures(t *testing.T, out []*media.Packet, want []*media.Frame) {
 // keyframe are left out, not shown smeared; the stream goes on from there.
 func TestTranscoderLeavesOutWhatCannotBeShown(t *testing.T) {
 	const n, gop = 45, 15
-	pictures, shown := testclip.OtherCodec(t, "vp9", n, gop)
+	pictures, shown := testclip.CodedPictures(t, "vp9", n, gop)
 	tr, err := NewTranscoder("vp9")
 	if err != nil {
 		t.Fatal(err)
@@ -226,7 +226,7 @@ func TestTranscoderOfAnUnknownCodec(t *testing.T) {
 // references missing): nothing before the keyframe is shown.
 func TestTranscoderJoinsH265AtAKeyframe(t *testing.T) {
 	const n, gop = 45, 15
-	pictures, shown := testclip.OtherCodec(t, "hevc", n, gop)
+	pictures, shown := testclip.CodedPictures(t, "hevc", n, gop)
 	params := h265ParameterSets(pictures[0])
 	for i, p := range pictures {
 		pictures[i] = append(slices.Clone(params), p...)
@@ -268,7 +268,7 @@ func h265ParameterSets(au []byte) []byte {
 func FuzzTranscoder(f *testing.F) {
 	codecs := []string{"hevc", "vp9", "av1"}
 	for i, codec := range codecs {
-		pictures, _ := testclip.OtherCodec(f, codec, 4, 2)
+		pictures, _ := testclip.CodedPictures(f, codec, 4, 2)
 		seed := []byte{byte(i)}
 		for _, p := range pictures {
 			seed = append(append(seed, byte(len(p)>>8), byte(len(p))), p...)

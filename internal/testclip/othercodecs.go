@@ -10,14 +10,14 @@ import (
 	"testing"
 )
 
-// OtherCodec returns n pictures of FFmpeg's testsrc2 pattern (160x120, 30
-// frames/s) coded in codec, a keyframe every gop pictures, one packet a
+// CodedPictures returns n pictures of FFmpeg's testsrc2 pattern (160x120,
+// 30 frames/s) coded in codec, a keyframe every gop pictures, one packet a
 // picture in decode order, as a robot's bag holds them (ffmpeg_image_transport's
-// packets, Foxglove's CompressedVideo): "hevc" in Annex B by libx265, with
-// its B-frames, each picture behind an access unit delimiter; "vp9" by
-// libvpx; "av1" (temporal units of OBUs) by libaom. shown[i] is picture
-// i's place in presentation order.
-func OtherCodec(t testing.TB, codec string, n, gop int) (pictures [][]byte, shown []int) {
+// packets, Foxglove's CompressedVideo): "hevc" in Annex B by libx265, and
+// "h264" by libx264, with their B-frames, each picture behind an access
+// unit delimiter; "vp9" by libvpx; "av1" (temporal units of OBUs) by
+// libaom. shown[i] is picture i's place in presentation order.
+func CodedPictures(t testing.TB, codec string, n, gop int) (pictures [][]byte, shown []int) {
 	t.Helper()
 	g := strconv.Itoa(gop)
 	var path string
@@ -25,6 +25,9 @@ func OtherCodec(t testing.TB, codec string, n, gop int) (pictures [][]byte, show
 	case "hevc":
 		path = Make(t, "clip.h265", n, 30, "-pix_fmt", "yuv420p", "-c:v", "libx265",
 			"-x265-params", "keyint="+g+":min-keyint="+g+":aud=1:log-level=error", "-f", "hevc")
+	case "h264":
+		path = Make(t, "clip.h264", n, 30, "-pix_fmt", "yuv420p", "-c:v", "libx264", "-bf", "2", "-g", g, "-keyint_min", g,
+			"-x264-params", "aud=1:scenecut=0", "-f", "h264")
 	case "vp9":
 		path = Make(t, "clip.ivf", n, 30, "-pix_fmt", "yuv420p", "-c:v", "libvpx-vp9", "-g", g, "-deadline", "realtime", "-cpu-used", "8", "-f", "ivf")
 	case "av1":
@@ -36,14 +39,18 @@ func OtherCodec(t testing.TB, codec string, n, gop int) (pictures [][]byte, show
 	if err != nil {
 		t.Fatal(err)
 	}
-	if codec != "hevc" {
+	if codec != "hevc" && codec != "h264" {
 		pictures = ivfFrames(t, data)
 		for i := range pictures {
 			shown = append(shown, i) // no reordering
 		}
 	} else {
 		var starts []int
-		pictures, starts = splitAtDelimiters(data)
+		aud := func(header byte) bool { return header>>1&0x3f == 35 } // H.265's NAL type 35
+		if codec == "h264" {
+			aud = func(header byte) bool { return header&0x1f == 9 }
+		}
+		pictures, starts = splitAtDelimiters(data, aud)
 		// ffprobe names each picture it shows by its packet's place in the
 		// file.
 		shown = make([]int, len(pictures))
@@ -76,11 +83,12 @@ func atoi(t testing.TB, s string) int {
 	return n
 }
 
-// splitAtDelimiters splits an H.265 stream in Annex B at its access unit
-// delimiters (NAL type 35), and returns where each access unit starts.
-func splitAtDelimiters(data []byte) (units [][]byte, starts []int) {
+// splitAtDelimiters splits an H.264 or H.265 stream in Annex B at its
+// access unit delimiters, the NAL units whose header's first byte aud
+// accepts, and returns where each access unit starts.
+func splitAtDelimiters(data []byte, aud func(header byte) bool) (units [][]byte, starts []int) {
 	for i := 0; i+4 < len(data); i++ {
-		if data[i] == 0 && data[i+1] == 0 && data[i+2] == 1 && data[i+3]>>1&0x3f == 35 {
+		if data[i] == 0 && data[i+1] == 0 && data[i+2] == 1 && aud(data[i+3]) {
 			start := i
 			if i > 0 && data[i-1] == 0 {
 				start-- // a four-byte start code

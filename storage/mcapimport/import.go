@@ -36,7 +36,7 @@ type Topic struct {
 	Sizes, Files []string
 	// Messages counts the topic's messages read; Packets those stored.
 	Messages, Packets int64
-	First, Last       time.Time // capture times of the first and last packet stored
+	First, Last       time.Time // capture times of the first packet stored and of the latest
 	// The messages not stored: before the stream's first keyframe, that
 	// do not decode (a damaged picture, a message that does not match its
 	// schema), or coded otherwise than the first (JPEG, then H.264).

@@ -112,8 +112,9 @@ type topicStream struct {
 	seq, gop      uint64
 	epoch         uint64
 	seenKey       bool
-	waitKey       bool // an H.264 picture was left out: the next keyframe starts again
-	last          time.Time
+	waitKey       bool        // an H.264 picture was left out: the next keyframe starts again
+	last          time.Time   // the last capture time, but in H.264 streams
+	order         decodeTimes // H.264 streams' decode times
 	counts        Topic
 	// transcoding, when not nil, turns the topic's pictures into the H.264
 	// ones the stream is made of.
@@ -124,7 +125,8 @@ type topicStream struct {
 // whether it changes the stream's picture size or raw format (a keyframe:
 // the stream goes on in another file from it); or nil and the count it
 // went to: before the first keyframe, undecodable, coded otherwise than the
-// stream, or the rest of a GOP after one of those.
+// stream, or the rest of a GOP after one of those. An H.264 packet's
+// times are set by timed.
 func (s *topicStream) packet(p picture, logTime time.Time) (pkt *media.Packet, changed bool) {
 	src, err := sourceOf(p)
 	if err != nil || src != s.source {
@@ -175,12 +177,25 @@ func (s *topicStream) packet(p picture, logTime time.Time) (pkt *media.Packet, c
 	if pkt.CaptureTime.IsZero() {
 		pkt.CaptureTime = logTime
 	}
+	if s.source == fromH264 {
+		return pkt, changed // timed by s.order
+	}
 	if !s.last.IsZero() && !pkt.CaptureTime.After(s.last) {
 		pkt.CaptureTime = s.last.Add(time.Microsecond)
 		s.counts.Retimed++
 	}
 	s.last = pkt.CaptureTime
 	return pkt, changed
+}
+
+// timed returns the packets of the topic ready to be stored, in order: an
+// H.264 packet once its decode time is known (decodeTimes), any other at
+// once.
+func (s *topicStream) timed(pkt *media.Packet, changed bool) []timedPacket {
+	if s.source != fromH264 {
+		return []timedPacket{{pkt, changed}}
+	}
+	return s.order.push(timedPacket{pkt, changed})
 }
 
 // measured returns the range a PNG picture of measurements is shown in:

@@ -99,23 +99,29 @@ func importStreams(ctx context.Context, files []bagFile, open func(i int) (*outp
 			return im.finish(), err
 		}
 	}
-	if err := im.flushTranscoders(); err != nil {
+	if err := im.flushStreams(); err != nil {
 		return im.finish(), err
 	}
 	res := im.finish()
 	return res, im.check()
 }
 
-// flushTranscoders stores the pictures the topics' Transcoders held back.
-func (im *importer) flushTranscoders() error {
+// flushStreams stores the pictures the topics' Transcoders held back, and
+// the packets held back to be timed.
+func (im *importer) flushStreams() error {
 	for _, st := range im.order {
-		if st.stream == nil || st.stream.transcoding == nil {
+		if st.stream == nil {
 			continue
 		}
-		for _, p := range st.stream.flushTranscoded() {
-			if err := im.store(st, p, p.stamp); err != nil {
-				return err
+		if st.stream.transcoding != nil {
+			for _, p := range st.stream.flushTranscoded() {
+				if err := im.store(st, p, p.stamp); err != nil {
+					return err
+				}
 			}
+		}
+		if err := im.write(st, st.stream.order.flush()); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -474,13 +480,30 @@ func (im *importer) newStream(p picture) (*topicStream, error) {
 	return &topicStream{source: fromH264, transcoding: &transcoding{codec: codec, tr: tr}}, nil
 }
 
-// store stores the packet of one picture of a topic, logged at logTime.
+// store stores the packet of one picture of a topic, logged at logTime,
+// once it is timed.
 func (im *importer) store(st *topicState, p picture, logTime time.Time) error {
-	t := st.topic
 	pkt, changed := st.stream.packet(p, logTime)
 	if pkt == nil {
 		return nil
 	}
+	return im.write(st, st.stream.timed(pkt, changed))
+}
+
+// write writes a topic's timed packets.
+func (im *importer) write(st *topicState, pkts []timedPacket) error {
+	for _, p := range pkts {
+		if err := im.writePacket(st, p.Packet, p.changed); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writePacket writes one packet of a topic; changed says it changes the
+// stream's picture size or raw format.
+func (im *importer) writePacket(st *topicState, pkt *media.Packet, changed bool) error {
+	t := st.topic
 	out, err := im.outputFor(st, pkt.Key, changed)
 	if err != nil {
 		return err
@@ -515,7 +538,9 @@ func (im *importer) store(st *topicState, p picture, logTime time.Time) error {
 		return err
 	}
 	t.Packets++
-	t.Last = pkt.CaptureTime
+	if pkt.CaptureTime.After(t.Last) { // B-frames: decode order is not capture order
+		t.Last = pkt.CaptureTime
+	}
 	return nil
 }
 
@@ -528,7 +553,7 @@ func (im *importer) finish() Result {
 	for _, st := range im.order {
 		t := *st.topic
 		if s := st.stream; s != nil {
-			t.BeforeKeyframe, t.OtherFormat, t.Dropped, t.Retimed = s.counts.BeforeKeyframe, s.counts.OtherFormat, s.counts.Dropped, s.counts.Retimed
+			t.BeforeKeyframe, t.OtherFormat, t.Dropped, t.Retimed = s.counts.BeforeKeyframe, s.counts.OtherFormat, s.counts.Dropped, s.counts.Retimed+s.order.retimed
 			t.Damaged += s.counts.Damaged
 		}
 		im.res.Topics = append(im.res.Topics, t)

@@ -27,7 +27,7 @@ func ffmpegTranscoder(codec string) (mcapimport.Transcoder, error) {
 func TestImportTranscodesOtherCodecs(t *testing.T) {
 	const n, gop = 45, 15
 	video := func(topic, codec, format string, from int) bagChannel {
-		pictures, shown := testclip.OtherCodec(t, codec, n, gop)
+		pictures, shown := testclip.CodedPictures(t, codec, n, gop)
 		ch := bagChannel{topic: topic, schema: "foxglove_msgs/msg/CompressedVideo", schemaEncoding: "ros2msg",
 			schemaText: ros2CompressedVideo, encoding: "cdr"}
 		for i := from; i < n; i++ {
@@ -35,7 +35,7 @@ func TestImportTranscodesOtherCodecs(t *testing.T) {
 		}
 		return ch
 	}
-	pictures, shown := testclip.OtherCodec(t, "hevc", n, gop)
+	pictures, shown := testclip.CodedPictures(t, "hevc", n, gop)
 	nvenc := bagChannel{topic: "/rear", schema: "ffmpeg_image_transport_msgs/msg/FFMPEGPacket", schemaEncoding: "ros2msg",
 		schemaText: ros2FFMPEGPacket, encoding: "cdr"}
 	for i, p := range pictures {
