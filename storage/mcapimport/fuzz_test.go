@@ -12,7 +12,9 @@ import (
 
 	"github.com/foxglove/mcap/go/mcap"
 
+	"github.com/gopline/gopline/codecs/ffmpeg"
 	"github.com/gopline/gopline/internal/foxglove"
+	"github.com/gopline/gopline/internal/testclip"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/storage"
 )
@@ -125,6 +127,9 @@ func FuzzImport(f *testing.F) {
 		_ = w.Close()
 		f.Add(b.Bytes())
 	}
+	// Foxglove's CompressedVideo: H.264 with B-frames, and H.265 to be
+	// transcoded, unchunked so that the fuzzer reaches their pictures.
+	f.Add(codedVideoBag(f))
 	for _, bag := range []string{"testdata/rosbag2_split/rosbag2_split_0.mcap", "testdata/ros1_compressed.mcap",
 		"testdata/compressed/noetic.bag.gz", "testdata/compressed/noetic_bz2.bag.lz4"} {
 		b, err := os.ReadFile(bag)
@@ -134,11 +139,40 @@ func FuzzImport(f *testing.F) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, file []byte) {
-		res, err := importStreams(context.Background(), []bagFile{{r: bytes.NewReader(file), size: int64(len(file)), name: "fuzz.mcap"}}, inMemory, Options{})
+		res, err := importStreams(context.Background(), []bagFile{{r: bytes.NewReader(file), size: int64(len(file)), name: "fuzz.mcap"}}, inMemory,
+			Options{Transcode: func(codec string) (Transcoder, error) { return ffmpeg.NewTranscoder(codec) }})
 		if err == nil && res.Packets() == 0 {
 			t.Fatalf("no error with nothing imported: %+v", res)
 		}
 	})
+}
+
+// codedVideoBag returns an MCAP file of two topics of Foxglove's
+// CompressedVideo in CDR, 6 pictures each: H.264 with B-frames and H.265.
+func codedVideoBag(f *testing.F) []byte {
+	var b bytes.Buffer
+	w, err := mcap.NewWriter(&b, &mcap.WriterOptions{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	_ = w.WriteHeader(&mcap.Header{Profile: "ros2"})
+	_ = w.WriteSchema(&mcap.Schema{ID: 1, Name: "foxglove_msgs/msg/CompressedVideo", Encoding: "ros2msg",
+		Data: []byte("builtin_interfaces/Time timestamp\nstring frame_id\nuint8[] data\nstring format\n")})
+	for id, codec := range []string{"h264", "hevc"} {
+		_ = w.WriteChannel(&mcap.Channel{ID: uint16(id + 1), SchemaID: 1, Topic: "/" + codec, MessageEncoding: "cdr"})
+		pictures, shown := testclip.CodedPictures(f, codec, 6, 3)
+		for i, p := range pictures {
+			msg := binary.LittleEndian.AppendUint32([]byte{0, 1, 0, 0}, 1) // stamp: 1 s, then nanoseconds
+			msg = binary.LittleEndian.AppendUint32(msg, uint32(shown[i])*33_333_333)
+			msg = binary.LittleEndian.AppendUint32(append(binary.LittleEndian.AppendUint32(msg, 1), 0, 0, 0, 0), uint32(len(p)))
+			msg = append(msg, p...)
+			msg = append(msg, make([]byte, (4-len(msg)%4)%4)...)
+			msg = append(binary.LittleEndian.AppendUint32(msg, 5), codec+"\x00"...)
+			_ = w.WriteMessage(&mcap.Message{ChannelID: uint16(id + 1), LogTime: uint64(i + 1), Data: msg})
+		}
+	}
+	_ = w.Close()
+	return b.Bytes()
 }
 
 // FuzzImportSQLite imports a rosbag2 SQLite file's bytes: whatever they
