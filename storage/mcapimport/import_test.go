@@ -265,6 +265,9 @@ func TestImportListsWhatItLeavesOut(t *testing.T) {
 	channels := []bagChannel{
 		{topic: "/imu", schema: "sensor_msgs/msg/Imu", schemaEncoding: "ros2msg", schemaText: ros2Imu, encoding: "cdr",
 			messages: [][]byte{newCDR().time(stamp(0)).str("imu").b}},
+		{topic: "/camera/theora", schema: "theora_image_transport/msg/Packet", schemaEncoding: "ros2msg", encoding: "cdr",
+			schemaText: "std_msgs/Header header\nuint8[] data\nint32 b_o_s\nint32 e_o_s\nint64 granulepos\nint64 packetno\n" + ros2Header,
+			messages: [][]byte{newCDR().time(stamp(0)).str("c").bytes([]byte{0x80, 't', 'h', 'e', 'o', 'r', 'a'}).u32(1).u32(0).u64(0).u64(0).b}},
 		{topic: "/depth/compressedDepth", schema: "sensor_msgs/msg/CompressedImage", schemaEncoding: "ros2msg", schemaText: ros2CompressedImage,
 			encoding: "cdr", messages: [][]byte{newCDR().time(stamp(0)).str("d").str("16UC1; compressedDepth png").bytes([]byte{1, 2, 3}).b}},
 		{topic: "/h265", schema: "foxglove_msgs/msg/CompressedVideo", schemaEncoding: "ros2msg", schemaText: ros2CompressedVideo,
@@ -280,6 +283,9 @@ func TestImportListsWhatItLeavesOut(t *testing.T) {
 	_, res := importBag(t, writeBag(t, mcap.CompressionZSTD, channels...), mcapimport.Options{})
 	if tp := topicOf(t, res, "/imu"); !tp.NotPictures || tp.Schema != "sensor_msgs/msg/Imu" {
 		t.Errorf("imu: %+v", tp)
+	}
+	if tp := topicOf(t, res, "/camera/theora"); tp.NotPictures || !strings.Contains(tp.Skipped, "Theora") {
+		t.Errorf("theora: %+v", tp)
 	}
 	if tp := topicOf(t, res, "/depth/compressedDepth"); tp.Skipped != "" || tp.Damaged != 1 { // 3 bytes: not even its header
 		t.Errorf("depth: %+v", tp)

@@ -128,6 +128,12 @@ func isPicture(name string, fields []string) error {
 	if has["data"] && (has["format"] || has["encoding"] && has["width"] && has["height"]) {
 		return nil
 	}
+	if strings.Contains(strings.ToLower(name), "theora") {
+		// image_transport's theora plugin publishes one beside every
+		// camera's raw and compressed topics, which ros2 bag record -a
+		// takes too.
+		return fmt.Errorf("%s: Theora packets are not taken (the camera's raw or compressed topic is)", name)
+	}
 	return fmt.Errorf("%w: %s", errNotPictures, name)
 }
 
