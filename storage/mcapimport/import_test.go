@@ -267,7 +267,7 @@ func TestImportListsWhatItLeavesOut(t *testing.T) {
 			messages: [][]byte{newCDR().time(stamp(0)).str("imu").b}},
 		{topic: "/camera/theora", schema: "theora_image_transport/msg/Packet", schemaEncoding: "ros2msg", encoding: "cdr",
 			schemaText: "std_msgs/Header header\nuint8[] data\nint32 b_o_s\nint32 e_o_s\nint64 granulepos\nint64 packetno\n" + ros2Header,
-			messages: [][]byte{newCDR().time(stamp(0)).str("c").bytes([]byte{0x80, 't', 'h', 'e', 'o', 'r', 'a'}).u32(1).u32(0).u64(0).u64(0).b}},
+			messages:   [][]byte{newCDR().time(stamp(0)).str("c").bytes([]byte{0x80, 't', 'h', 'e', 'o', 'r', 'a'}).u32(1).u32(0).u64(0).u64(0).b}},
 		{topic: "/depth/compressedDepth", schema: "sensor_msgs/msg/CompressedImage", schemaEncoding: "ros2msg", schemaText: ros2CompressedImage,
 			encoding: "cdr", messages: [][]byte{newCDR().time(stamp(0)).str("d").str("16UC1; compressedDepth png").bytes([]byte{1, 2, 3}).b}},
 		{topic: "/h265", schema: "foxglove_msgs/msg/CompressedVideo", schemaEncoding: "ros2msg", schemaText: ros2CompressedVideo,
