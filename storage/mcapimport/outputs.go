@@ -1,5 +1,13 @@
 package mcapimport
 
+import (
+	"fmt"
+	"time"
+
+	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/storage"
+)
+
 // output is one file an import writes.
 type output struct {
 	path    string
@@ -46,4 +54,89 @@ func (im *importer) outputFor(st *topicState, key, changed bool) (*output, error
 		return newest, nil
 	}
 	return st.out, nil
+}
+
+// store stores the packet of one picture of a topic, logged at logTime,
+// once it is timed.
+func (im *importer) store(st *topicState, p picture, logTime time.Time) error {
+	pkt, changed := st.stream.packet(p, logTime)
+	if pkt == nil {
+		return nil
+	}
+	return im.write(st, st.stream.timed(pkt, changed))
+}
+
+// write writes a topic's timed packets.
+func (im *importer) write(st *topicState, pkts []timedPacket) error {
+	for _, p := range pkts {
+		if err := im.writePacket(st, p.Packet, p.changed); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writePacket writes one packet of a topic; changed says it changes the
+// stream's picture size or raw format.
+func (im *importer) writePacket(st *topicState, pkt *media.Packet, changed bool) error {
+	t := st.topic
+	out, err := im.outputFor(st, pkt.Key, changed)
+	if err != nil {
+		return err
+	}
+	st.out = out
+	if !out.streams[t.Topic] {
+		info := storage.StreamInfo{Name: t.Topic, Codec: pkt.Codec, Width: pkt.Width, Height: pkt.Height, Format: pkt.Format,
+			Created: pkt.CaptureTime, Source: t.Topic + " (" + t.Schema + ") of " + im.name}
+		if x := st.stream.transcoding; x != nil {
+			info.Source += ", transcoded from " + x.codec
+		}
+		if err := out.rec.CreateStream(info); err != nil {
+			return err
+		}
+		out.streams[t.Topic] = true
+		if t.Stream == "" {
+			t.Stream, t.Codec, t.Format, t.Width, t.Height, t.First = t.Topic, pkt.Codec, pkt.Format, pkt.Width, pkt.Height, pkt.CaptureTime
+			if x := st.stream.transcoding; x != nil {
+				t.Transcoded = x.codec
+			}
+		}
+		if changed || len(t.Sizes) == 0 {
+			size := fmt.Sprintf("%dx%d", pkt.Width, pkt.Height)
+			if pkt.Codec == media.Raw {
+				size += " " + pkt.Format.String()
+			}
+			t.Sizes = append(t.Sizes, size)
+		}
+		t.Files = append(t.Files, out.path)
+	}
+	if err := out.rec.Append(t.Topic, pkt); err != nil {
+		return err
+	}
+	t.Packets++
+	if pkt.CaptureTime.After(t.Last) { // B-frames: decode order is not capture order
+		t.Last = pkt.CaptureTime
+	}
+	return nil
+}
+
+// flushStreams stores the pictures the topics' Transcoders held back, and
+// the packets held back to be timed.
+func (im *importer) flushStreams() error {
+	for _, st := range im.order {
+		if st.stream == nil {
+			continue
+		}
+		if st.stream.transcoding != nil {
+			for _, p := range st.stream.flushTranscoded() {
+				if err := im.store(st, p, p.stamp); err != nil {
+					return err
+				}
+			}
+		}
+		if err := im.write(st, st.stream.order.flush()); err != nil {
+			return err
+		}
+	}
+	return nil
 }

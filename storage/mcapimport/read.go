@@ -106,36 +106,6 @@ func importStreams(ctx context.Context, files []bagFile, open func(i int) (*outp
 	return res, im.check()
 }
 
-// flushStreams stores the pictures the topics' Transcoders held back, and
-// the packets held back to be timed.
-func (im *importer) flushStreams() error {
-	for _, st := range im.order {
-		if st.stream == nil {
-			continue
-		}
-		if st.stream.transcoding != nil {
-			for _, p := range st.stream.flushTranscoded() {
-				if err := im.store(st, p, p.stamp); err != nil {
-					return err
-				}
-			}
-		}
-		if err := im.write(st, st.stream.order.flush()); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// closeTranscoders closes the topics' Transcoders.
-func (im *importer) closeTranscoders() {
-	for _, st := range im.order {
-		if st.stream != nil && st.stream.transcoding != nil {
-			st.stream.transcoding.tr.Close()
-		}
-	}
-}
-
 // readPart opens a file of the bag given by its path, as SQLite, MCAP or
 // a ROS 1 bag, perhaps compressed whole (compressions), and reads it.
 func (im *importer) readPart(f bagFile) error {
@@ -457,89 +427,6 @@ func (im *importer) message(m *mcap.Message) error {
 		if err := im.store(ch.topicState, p, logTime); err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-// newStream returns the stream of a topic whose first picture is p: its
-// pictures as they come, or transcoded to H.264 when they are coded in a
-// codec gopline does not carry and the import has a Transcoder of it.
-func (im *importer) newStream(p picture) (*topicStream, error) {
-	src, err := sourceOf(p)
-	if err == nil {
-		return &topicStream{source: src, values: im.opts.Range}, nil
-	}
-	codec := otherCodec(p)
-	if codec == "" || im.opts.Transcode == nil {
-		return nil, err
-	}
-	tr, err := im.opts.Transcode(codec)
-	if err != nil {
-		return nil, err
-	}
-	return &topicStream{source: fromH264, transcoding: &transcoding{codec: codec, tr: tr}}, nil
-}
-
-// store stores the packet of one picture of a topic, logged at logTime,
-// once it is timed.
-func (im *importer) store(st *topicState, p picture, logTime time.Time) error {
-	pkt, changed := st.stream.packet(p, logTime)
-	if pkt == nil {
-		return nil
-	}
-	return im.write(st, st.stream.timed(pkt, changed))
-}
-
-// write writes a topic's timed packets.
-func (im *importer) write(st *topicState, pkts []timedPacket) error {
-	for _, p := range pkts {
-		if err := im.writePacket(st, p.Packet, p.changed); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// writePacket writes one packet of a topic; changed says it changes the
-// stream's picture size or raw format.
-func (im *importer) writePacket(st *topicState, pkt *media.Packet, changed bool) error {
-	t := st.topic
-	out, err := im.outputFor(st, pkt.Key, changed)
-	if err != nil {
-		return err
-	}
-	st.out = out
-	if !out.streams[t.Topic] {
-		info := storage.StreamInfo{Name: t.Topic, Codec: pkt.Codec, Width: pkt.Width, Height: pkt.Height, Format: pkt.Format,
-			Created: pkt.CaptureTime, Source: t.Topic + " (" + t.Schema + ") of " + im.name}
-		if x := st.stream.transcoding; x != nil {
-			info.Source += ", transcoded from " + x.codec
-		}
-		if err := out.rec.CreateStream(info); err != nil {
-			return err
-		}
-		out.streams[t.Topic] = true
-		if t.Stream == "" {
-			t.Stream, t.Codec, t.Format, t.Width, t.Height, t.First = t.Topic, pkt.Codec, pkt.Format, pkt.Width, pkt.Height, pkt.CaptureTime
-			if x := st.stream.transcoding; x != nil {
-				t.Transcoded = x.codec
-			}
-		}
-		if changed || len(t.Sizes) == 0 {
-			size := fmt.Sprintf("%dx%d", pkt.Width, pkt.Height)
-			if pkt.Codec == media.Raw {
-				size += " " + pkt.Format.String()
-			}
-			t.Sizes = append(t.Sizes, size)
-		}
-		t.Files = append(t.Files, out.path)
-	}
-	if err := out.rec.Append(t.Topic, pkt); err != nil {
-		return err
-	}
-	t.Packets++
-	if pkt.CaptureTime.After(t.Last) { // B-frames: decode order is not capture order
-		t.Last = pkt.CaptureTime
 	}
 	return nil
 }

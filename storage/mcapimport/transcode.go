@@ -133,3 +133,31 @@ func (s *topicStream) flushTranscoded() []picture {
 	}
 	return out
 }
+
+// newStream returns the stream of a topic whose first picture is p: its
+// pictures as they come, or transcoded to H.264 when they are coded in a
+// codec gopline does not carry and the import has a Transcoder of it.
+func (im *importer) newStream(p picture) (*topicStream, error) {
+	src, err := sourceOf(p)
+	if err == nil {
+		return &topicStream{source: src, values: im.opts.Range}, nil
+	}
+	codec := otherCodec(p)
+	if codec == "" || im.opts.Transcode == nil {
+		return nil, err
+	}
+	tr, err := im.opts.Transcode(codec)
+	if err != nil {
+		return nil, err
+	}
+	return &topicStream{source: fromH264, transcoding: &transcoding{codec: codec, tr: tr}}, nil
+}
+
+// closeTranscoders closes the topics' Transcoders.
+func (im *importer) closeTranscoders() {
+	for _, st := range im.order {
+		if st.stream != nil && st.stream.transcoding != nil {
+			st.stream.transcoding.tr.Close()
+		}
+	}
+}
