@@ -89,8 +89,9 @@ func TestImportOfABagWithoutPictures(t *testing.T) {
 	}
 }
 
-// A rosbag2 directory given to play or info, as to ros2 bag play, is said
-// to be one, with the import that makes a recording of it.
+// A rosbag2 directory given to play, as to ros2 bag play, is said to be
+// one, with the import that makes a recording of it; info reads it, as
+// ros2 bag info does, and says what it cannot read.
 func TestABagDirectoryIsNamedAsOne(t *testing.T) {
 	bag := filepath.Join(t.TempDir(), "robot_bag")
 	if err := os.Mkdir(bag, 0o755); err != nil {
@@ -102,10 +103,11 @@ func TestABagDirectoryIsNamedAsOne(t *testing.T) {
 		}
 	}
 	want := "is a ROS 2 bag (metadata.yaml, robot_bag_0.db3.zstd), not a recording: gopline import " + bag + " --out robot_bag.gopline"
-	for _, cmd := range []string{"play", "info"} {
-		if code, _, stderr := runCmd(cmd, bag); code != exitFailure || !strings.Contains(stderr, want) {
-			t.Errorf("%s: exit %d: %s", cmd, code, stderr)
-		}
+	if code, _, stderr := runCmd("play", bag); code != exitFailure || !strings.Contains(stderr, want) {
+		t.Errorf("play: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := runCmd("info", bag); code != exitFailure || !strings.Contains(stderr, "robot_bag_0.db3.zstd") {
+		t.Errorf("info of a bag whose file is not one: exit %d: %s", code, stderr)
 	}
 	// A ROS 1 bag split by rosbag record --split.
 	split := filepath.Join(t.TempDir(), "run")
@@ -118,8 +120,12 @@ func TestABagDirectoryIsNamedAsOne(t *testing.T) {
 		}
 	}
 	want = "holds ROS 1 bags (run_0.bag, run_1.bag), not a recording: gopline import " + split + " --out run.gopline"
-	if code, _, stderr := runCmd("info", split); code != exitFailure || !strings.Contains(stderr, want) {
+	if code, _, stderr := runCmd("play", split); code != exitFailure || !strings.Contains(stderr, want) {
 		t.Errorf("ROS 1: exit %d: %s", code, stderr)
+	}
+	if code, stdout, stderr := runCmd("info", split); code != 0 || !strings.Contains(stdout, "run_0.bag, run_1.bag") ||
+		!strings.Contains(stdout, "without pictures") {
+		t.Errorf("info of ROS 1 bags of nothing: exit %d: %s%s", code, stdout, stderr)
 	}
 }
 

@@ -277,8 +277,8 @@ func summarizeWriting(path string) (summary, error) {
 func infoCommand() *cobra.Command {
 	var asJSON, allowDamage bool
 	cmd := &cobra.Command{
-		Use:   "info RECORDING... [flags]",
-		Short: "describe a recording, or the files of a split recording as one",
+		Use:   "info RECORDING...|BAG... [flags]",
+		Short: "describe a recording, or the files of a split recording as one; or a ROS bag, and what import makes of it",
 		Long: "Describes a recording as ros2 bag info does: its start and end time and duration, and per\n" +
 			"stream the codec, picture size, packets, keyframes, mean GOP length, frame rate, payload bytes,\n" +
 			"gaps (pauses of a second and more) and damaged records. An empty recording, or one with damaged\n" +
@@ -294,11 +294,18 @@ func infoCommand() *cobra.Command {
 			"before is warned of (Overlap:): such files are likely not one recording's.\n\n" +
 			"A directory means the recordings in it: its .gopline and .db files, STEM.gopline and STEM_N.gopline\n" +
 			"one recording, other stems others; each is described on its own. A file there that does not open\n" +
-			"is warned of and left out.",
-		Example:           "  gopline info cam.gopline\n  gopline info --json cam.gopline\n  gopline info robot_*.gopline\n  gopline info runs/",
+			"is warned of and left out.\n\n" +
+			"A ROS bag (a rosbag2 directory, its .mcap or .db3 files, a ROS 1 .bag, perhaps compressed whole or\n" +
+			"zipped) or a Foxglove recording is described as ros2 bag info does, each topic with its type,\n" +
+			"messages and rate, and with the stream gopline import would make of it (codec, size; H.265, VP9\n" +
+			"and AV1 transcoded to H.264) or why it would leave it out. The bag is read through, nothing written.",
+		Example:           "  gopline info cam.gopline\n  gopline info --json cam.gopline\n  gopline info robot_*.gopline\n  gopline info runs/\n  gopline info robot_bag/  # a ROS 2 bag: its topics, and what gopline import makes of them",
 		Args:              someRecordings,
 		ValidArgsFunction: completeRecordings,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if areBags(args) {
+				return bagInfo(cmd.OutOrStdout(), cmd.ErrOrStderr(), args, asJSON)
+			}
 			units, err := infoUnits(args)
 			if err != nil {
 				return err

@@ -217,3 +217,43 @@ func TestInfoDescribesARecordingThatRecordWrites(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// info on a bag describes it as ros2 bag info does, and says what gopline
+// import would make of each topic; a rosbag2 directory too; nothing is
+// written, and the exit is 0.
+func TestInfoDescribesABag(t *testing.T) {
+	dir := t.TempDir()
+	bag := filepath.Join(dir, "robot.mcap")
+	if code, _, stderr := runCmd("export", exportRecording(t), "--out", bag); code != 0 {
+		t.Fatalf("export: exit %d: %s", code, stderr)
+	}
+	code, stdout, stderr := runCmd("info", bag, "--json")
+	if code != 0 {
+		t.Fatalf("info: exit %d: %s", code, stderr)
+	}
+	var r bagReport
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Files) != 1 || len(r.Topics) == 0 || r.Start == nil || r.End.Before(*r.Start) {
+		t.Fatalf("%+v", r)
+	}
+	for _, tp := range r.Topics {
+		if (tp.Type == "foxglove.CompressedVideo") != (tp.Codec == "h264") || tp.Codec == "" || tp.Width == 0 || tp.Messages == 0 || tp.Rate <= 0 {
+			t.Errorf("%+v", tp)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("info wrote into the bag's directory: %v", entries)
+	}
+
+	split := filepath.Join("..", "..", "storage", "mcapimport", "testdata", "rosbag2_split")
+	code, stdout, stderr = runCmd("info", split)
+	for _, want := range []string{"rosbag2_split_0.mcap, rosbag2_split_1.mcap", "Messages:  20 in 4 topics",
+		"/camera/image_raw/compressed", "jpeg 64x48", "raw rgb24 6x4", "Left out by an import: /imu (not pictures)",
+		"gopline import " + split + " --out rosbag2_split.gopline"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("info %s does not say %q: exit %d\n%s%s", split, want, code, stdout, stderr)
+		}
+	}
+}

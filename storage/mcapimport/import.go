@@ -170,33 +170,10 @@ func ImportFiles(ctx context.Context, srcs []string, dst string, opts Options) (
 			return Result{}, fmt.Errorf("mcapimport: %w", err)
 		}
 	}
-	var paths, missing, damaged []string
-	for _, src := range srcs {
-		archive, dir := "", ""
-		if isZip(src) {
-			inner, unzipped, broken, err := unzipBag(ctx, src, filepath.Dir(dst))
-			if err != nil {
-				return Result{}, err
-			}
-			defer os.RemoveAll(unzipped)
-			archive, dir, src, damaged = src, unzipped, inner, append(damaged, broken...)
-		}
-		found, absent, err := bagFiles(src)
-		if err != nil && archive != "" {
-			err = inArchive(err, dir, archive, damaged)
-		}
-		if err != nil {
-			return Result{}, err
-		}
-		paths, missing = append(paths, found...), append(missing, absent...)
-	}
-	var files []bagFile
-	for _, path := range paths {
-		fi, err := os.Stat(path)
-		if err != nil {
-			return Result{}, fmt.Errorf("mcapimport: %w", err)
-		}
-		files = append(files, bagFile{name: filepath.Base(path), path: path, size: fi.Size(), scratch: filepath.Dir(dst)})
+	files, missing, damaged, cleanup, err := bagFilesOf(ctx, srcs, filepath.Dir(dst))
+	defer cleanup()
+	if err != nil {
+		return Result{}, err
 	}
 	// Commits of 32 packets, unsynced, and one fsync of each file at the
 	// end: files cut short by a crash are not kept anyway.
@@ -237,4 +214,46 @@ func ImportFiles(ctx context.Context, srcs []string, dst string, opts Options) (
 		return res, err
 	}
 	return res, nil
+}
+
+// bagFilesOf returns the files of the bags srcs, in order, a zipped one
+// taken out into a hidden directory in scratch (which cleanup removes),
+// where a SQLite file compressed whole is decompressed too; the files a
+// rosbag2 directory's metadata.yaml lists that are missing; and the
+// entries of a zip that were damaged.
+func bagFilesOf(ctx context.Context, srcs []string, scratch string) (files []bagFile, missing, damaged []string, cleanup func(), err error) {
+	var dirs []string
+	cleanup = func() {
+		for _, d := range dirs {
+			_ = os.RemoveAll(d)
+		}
+	}
+	var paths []string
+	for _, src := range srcs {
+		archive, dir := "", ""
+		if isZip(src) {
+			inner, unzipped, broken, err := unzipBag(ctx, src, scratch)
+			if err != nil {
+				return nil, nil, nil, cleanup, err
+			}
+			dirs = append(dirs, unzipped)
+			archive, dir, src, damaged = src, unzipped, inner, append(damaged, broken...)
+		}
+		found, absent, err := bagFiles(src)
+		if err != nil && archive != "" {
+			err = inArchive(err, dir, archive, damaged)
+		}
+		if err != nil {
+			return nil, nil, nil, cleanup, err
+		}
+		paths, missing = append(paths, found...), append(missing, absent...)
+	}
+	for _, path := range paths {
+		fi, err := os.Stat(path)
+		if err != nil {
+			return nil, nil, nil, cleanup, fmt.Errorf("mcapimport: %w", err)
+		}
+		files = append(files, bagFile{name: filepath.Base(path), path: path, size: fi.Size(), scratch: scratch})
+	}
+	return files, missing, damaged, cleanup, nil
 }

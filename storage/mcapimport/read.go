@@ -49,6 +49,9 @@ type importer struct {
 	summary  summary // the file's schemas and channels as its summary repeats them
 	// ros1Index is a ROS 1 bag's connections as its index repeats them.
 	ros1Index map[uint32]ros1Connection
+	// inspect: the messages are counted and their topics' streams learnt
+	// (Inspect), nothing written.
+	inspect bool
 }
 
 // topicState is a topic and what became of its messages so far.
@@ -56,6 +59,7 @@ type topicState struct {
 	topic  *Topic
 	stream *topicStream // nil until its first picture
 	out    *output      // the file its stream goes to; nil until its first packet
+	known  bool         // Inspect has learnt what the import makes of it
 }
 
 // channel is one channel of the file being read.
@@ -89,15 +93,27 @@ type bagFile struct {
 // importStreams reads files, the parts of one bag in their order, into
 // the files open makes, each opened at its first packet (see ImportFile).
 func importStreams(ctx context.Context, files []bagFile, open func(i int) (*output, error), opts Options) (Result, error) {
+	return newImporter(ctx, files, open, opts).run(files)
+}
+
+func newImporter(ctx context.Context, files []bagFile, open func(i int) (*output, error), opts Options) *importer {
 	im := &importer{ctx: ctx, outs: outputs{open: open}, opts: opts, topics: map[string]*topicState{}}
 	for _, f := range files {
 		im.total += f.size
 	}
+	return im
+}
+
+// run reads files in order.
+func (im *importer) run(files []bagFile) (Result, error) {
 	defer im.closeTranscoders()
 	for _, f := range files {
 		if err := im.readPart(f); err != nil {
 			return im.finish(), err
 		}
+	}
+	if im.inspect {
+		return im.finish(), nil
 	}
 	if err := im.flushStreams(); err != nil {
 		return im.finish(), err
@@ -391,6 +407,10 @@ func (im *importer) addChannel(c *mcap.Channel) {
 // message stores one message's picture.
 func (im *importer) message(m *mcap.Message) error {
 	ch := im.channels[m.ChannelID]
+	if ch != nil && im.inspect {
+		im.inspectMessage(ch, m)
+		return nil
+	}
 	if ch == nil || ch.read == nil {
 		return nil
 	}
@@ -439,7 +459,7 @@ func (im *importer) finish() Result {
 	}
 	for _, st := range im.order {
 		t := *st.topic
-		if s := st.stream; s != nil {
+		if s := st.stream; s != nil && !im.inspect {
 			t.BeforeKeyframe, t.OtherFormat, t.Dropped, t.Retimed = s.counts.BeforeKeyframe, s.counts.OtherFormat, s.counts.Dropped, s.counts.Retimed+s.order.retimed
 			t.Damaged += s.counts.Damaged
 		}
