@@ -144,6 +144,13 @@ func FuzzImport(f *testing.F) {
 		if err == nil && res.Packets() == 0 {
 			t.Fatalf("no error with nothing imported: %+v", res)
 		}
+		// Inspect reads the same bytes as the import.
+		files := []bagFile{{r: bytes.NewReader(file), size: int64(len(file)), name: "fuzz.mcap"}}
+		im := newImporter(context.Background(), files, nil, Options{Transcode: func(string) (Transcoder, error) { return nil, nil }})
+		im.inspect = true
+		if seen, _ := im.run(files); seen.Packets() != 0 {
+			t.Fatalf("inspecting stored packets: %+v", seen)
+		}
 	})
 }
 
