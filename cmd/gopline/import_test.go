@@ -89,9 +89,9 @@ func TestImportOfABagWithoutPictures(t *testing.T) {
 	}
 }
 
-// A rosbag2 directory given to play, as to ros2 bag play, is said to be
-// one, with the import that makes a recording of it; info reads it, as
-// ros2 bag info does, and says what it cannot read.
+// A rosbag2 directory given to export is said to be one, with the import
+// that makes a recording of it; info and play read it, as ros2 bag info
+// and play do, and say what they cannot read.
 func TestABagDirectoryIsNamedAsOne(t *testing.T) {
 	bag := filepath.Join(t.TempDir(), "robot_bag")
 	if err := os.Mkdir(bag, 0o755); err != nil {
@@ -103,11 +103,13 @@ func TestABagDirectoryIsNamedAsOne(t *testing.T) {
 		}
 	}
 	want := "is a ROS 2 bag (metadata.yaml, robot_bag_0.db3.zstd), not a recording: gopline import " + bag + " --out robot_bag.gopline"
-	if code, _, stderr := runCmd("play", bag); code != exitFailure || !strings.Contains(stderr, want) {
-		t.Errorf("play: exit %d: %s", code, stderr)
+	if code, _, stderr := runCmd("export", bag, "--out", bag+".mp4"); code != exitFailure || !strings.Contains(stderr, want) {
+		t.Errorf("export: exit %d: %s", code, stderr)
 	}
-	if code, _, stderr := runCmd("info", bag); code != exitFailure || !strings.Contains(stderr, "robot_bag_0.db3.zstd") {
-		t.Errorf("info of a bag whose file is not one: exit %d: %s", code, stderr)
+	for _, cmd := range []string{"info", "play"} {
+		if code, _, stderr := runCmd(cmd, bag); code != exitFailure || !strings.Contains(stderr, "robot_bag_0.db3.zstd") {
+			t.Errorf("%s of a bag whose file is not one: exit %d: %s", cmd, code, stderr)
+		}
 	}
 	// A ROS 1 bag split by rosbag record --split.
 	split := filepath.Join(t.TempDir(), "run")
@@ -120,8 +122,11 @@ func TestABagDirectoryIsNamedAsOne(t *testing.T) {
 		}
 	}
 	want = "holds ROS 1 bags (run_0.bag, run_1.bag), not a recording: gopline import " + split + " --out run.gopline"
-	if code, _, stderr := runCmd("play", split); code != exitFailure || !strings.Contains(stderr, want) {
+	if code, _, stderr := runCmd("export", split, "--out", split+".mp4"); code != exitFailure || !strings.Contains(stderr, want) {
 		t.Errorf("ROS 1: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := runCmd("play", split); code != exitFailure || !strings.Contains(stderr, "nothing to play") {
+		t.Errorf("play of ROS 1 bags of nothing: exit %d: %s", code, stderr)
 	}
 	if code, stdout, stderr := runCmd("info", split); code != 0 || !strings.Contains(stdout, "run_0.bag, run_1.bag") ||
 		!strings.Contains(stdout, "without pictures") {

@@ -246,7 +246,7 @@ type playFlags struct {
 func playCommand() *cobra.Command {
 	f := &playFlags{rate: 1}
 	cmd := &cobra.Command{
-		Use:   "play RECORDING... [flags]",
+		Use:   "play RECORDING...|BAG... [flags]",
 		Short: "publish a recording's streams at the recorded pace",
 		Long: "Publishes each stream of the recording on its topic at the recorded pace (or --rate times it),\n" +
 			"until the end (or --end), Ctrl-C or --duration, and says how many packets it published on each topic.\n" +
@@ -266,14 +266,26 @@ func playCommand() *cobra.Command {
 			"Packets are stamped with the wall-clock time they are played at, as a live camera's; --keep-time\n" +
 			"keeps their recorded capture times, as ros2 bag play keeps header stamps, to line them up with\n" +
 			"other sensors recorded beside them (unscaled: at --rate 2 they run twice as fast as the wall\n" +
-			"clock). play says at the start which recorded time plays when, and at what pace.",
+			"clock). play says at the start which recorded time plays when, and at what pace.\n" +
+			"A ROS bag (a rosbag2 directory, an .mcap, .db3 or ROS 1 .bag file, as ros2 bag play takes one) is\n" +
+			"imported first into a temporary recording (as gopline import makes one; in $TMPDIR, removed at the\n" +
+			"end), its topics of pictures played as streams of their names.",
 		Example: "  gopline play cam.gopline --rate 2\n  gopline play cam.gopline --stream /camera --start 30s --loop --duration 1m\n" +
 			"  gopline play cam.gopline --start 10s --end 15s\n" +
 			"  gopline play cam.gopline --start '2024-05-01 12:00:02.000 UTC' --end '2024-05-01 12:00:02.966 UTC'\n" +
-			"  gopline play cam.gopline --listen 127.0.0.1:7401 --loop",
+			"  gopline play cam.gopline --listen 127.0.0.1:7401 --loop\n" +
+			"  gopline play robot_bag --keep-time   # a ROS 2 bag, its header stamps kept",
 		Args:              someRecordings,
 		ValidArgsFunction: completeRecordings,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if areBags(args) {
+				files, cleanup, err := importToPlay(args, cmd.ErrOrStderr(), f.quiet || f.asJSON)
+				defer cleanup()
+				if err != nil {
+					return err
+				}
+				return f.play(files, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			}
 			files, err := recordingFiles("play", args)
 			if err != nil {
 				return err

@@ -1,0 +1,43 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// play takes a bag as ros2 bag play does: it imports it into a temporary
+// recording, says so, plays every topic of pictures on its name, and
+// removes the recording at the end; a bag without pictures is an error
+// naming its topics.
+func TestPlayTakesABag(t *testing.T) {
+	dir := t.TempDir()
+	bag := filepath.Join(dir, "robot.mcap")
+	if code, _, stderr := runCmd("export", exportRecording(t), "--out", bag); code != 0 {
+		t.Fatalf("export: exit %d: %s", code, stderr)
+	}
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	code, stdout, stderr := runCmd("play", bag, "--rate", "4")
+	if code != 0 || !strings.Contains(stderr, "robot.mcap is a bag") || !strings.Contains(stderr, "gopline import "+bag+" --out robot.gopline keeps one") {
+		t.Fatalf("play: exit %d: %s%s", code, stdout, stderr)
+	}
+	for _, stream := range []string{"/camera", "/jpeg"} {
+		if !strings.Contains(stderr, "packets on "+stream+"\n") {
+			t.Errorf("play did not publish %s: %s", stream, stderr)
+		}
+	}
+	if entries, _ := os.ReadDir(tmp); len(entries) != 0 {
+		t.Errorf("the temporary recording was left: %v", entries)
+	}
+
+	empty := filepath.Join(dir, "imu.mcap")
+	writeOneMessageBag(t, empty, "/imu", "sensor_msgs/msg/Imu", "float64 x\n", 1, []byte{0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
+	if code, _, stderr := runCmd("play", empty); code != exitFailure || !strings.Contains(stderr, "nothing to play") || !strings.Contains(stderr, "/imu") {
+		t.Errorf("a bag without pictures: exit %d: %s", code, stderr)
+	}
+	if entries, _ := os.ReadDir(tmp); len(entries) != 0 {
+		t.Errorf("the temporary directory was left: %v", entries)
+	}
+}
