@@ -27,7 +27,7 @@ type exportFlags struct {
 func exportCommand() *cobra.Command {
 	f := &exportFlags{}
 	cmd := &cobra.Command{
-		Use:   "export RECORDING... --out PATH [flags]",
+		Use:   "export RECORDING...|BAG... --out PATH [flags]",
 		Short: "export a recording's streams as MP4, MCAP or PNG pictures",
 		Long: "Exports a recording's streams: one as an MP4 file any player plays (H.264 streams), all of them\n" +
 			"(or those --stream names, comma-separated) as one MCAP file Foxglove opens (H.264, JPEG and raw\n" +
@@ -47,7 +47,10 @@ func exportCommand() *cobra.Command {
 			"A file at --out, or a picture of a name it writes, is written over only with --overwrite (-y, as\n" +
 			"ffmpeg's); a recording the export reads never is, by any name.\n" +
 			"On a terminal a progress bar shows how far it came (--quiet: none); an MP4 export first scans the\n" +
-			"range's keyframes, with a bar of its own, and then writes.",
+			"range's keyframes, with a bar of its own, and then writes.\n" +
+			"A ROS bag (a rosbag2 directory, an .mcap, .db3 or ROS 1 .bag file) is imported first into a temporary\n" +
+			"recording (as gopline import makes one, only its --stream topics; in $TMPDIR, removed at the end),\n" +
+			"which is then exported: a bag's camera becomes an MP4 in one command.",
 		Example: "  gopline export cam.gopline --stream /camera --out camera.mp4 --start 10s --end 1m\n" +
 			"  gopline export robot.gopline --out robot.mcap\n" +
 			"  gopline export robot.gopline --stream /front,/rear --out cameras.mcap\n" +
@@ -55,13 +58,28 @@ func exportCommand() *cobra.Command {
 			"  gopline export cam.gopline --stream /camera --out still.png --at 2.5s\n" +
 			"  gopline export cam.gopline cam_1.gopline --stream /camera --out camera.mp4\n" +
 			"  gopline export robot_*.gopline --out robot.mcap\n" +
-			"  gopline export cam.gopline --stream /camera --out camera.mp4 -y   # write over camera.mp4",
+			"  gopline export cam.gopline --stream /camera --out camera.mp4 -y   # write over camera.mp4\n" +
+			"  gopline export robot_bag --stream /camera/image_raw/ffmpeg --out camera.mp4   # a ROS 2 bag's camera",
 		Args:              exportArgs,
 		ValidArgsFunction: completeRecordings,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// Ctrl-C (or SIGTERM) ends the export: an MP4 or MCAP export
 			// removes its unfinished file, a PNG export keeps the whole
 			// pictures it wrote and leaves no partial one.
+			if areBags(args) {
+				var topics []string
+				if f.stream != "" {
+					topics = strings.Split(f.stream, ",")
+				}
+				files, cleanup, err := importToUse("export", args, topics, cmd.ErrOrStderr(), f.quiet, false)
+				defer cleanup()
+				if err != nil {
+					return err
+				}
+				ctx, stop := stopContext(0)
+				defer stop()
+				return f.export(ctx, files, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			}
 			files, err := recordingFiles("export", args)
 			if err != nil {
 				return err

@@ -322,21 +322,18 @@ func TestExportOfBFramesToMCAPSaysFoxgloveCannotPlayThem(t *testing.T) {
 	}
 }
 
-// An MCAP file given to export is named as one, with the import that
-// makes a recording of it.
+// An MCAP file given to recover is named as one; info, play and export
+// take it as a bag (TestInfoDescribesABag, TestBagsArePlayedAndExported).
 func TestAnMCAPFileIsNamedAsOne(t *testing.T) {
 	rec := exportRecording(t)
 	out := filepath.Join(t.TempDir(), "robot.mcap")
 	if code, _, stderr := runCmd("export", rec, "--out", out); code != 0 {
 		t.Fatalf("export: exit %d: %s", code, stderr)
 	}
-	want := "this is an MCAP file: gopline reads its own .gopline recordings (gopline import " + out + " --out " +
-		strings.TrimSuffix(out, ".mcap") + ".gopline makes one of its pictures)"
-	if code, _, stderr := runCmd("export", out, "--out", out+".mp4"); code != exitFailure || !strings.Contains(stderr, want) || strings.Contains(stderr, "bbolt") {
-		t.Errorf("gopline export: exit %d, %q; want %q", code, stderr, want)
+	want := out + ": this is an MCAP file, not a recording"
+	if code, _, stderr := runCmd("recover", out, "--out", out+".gopline"); code != exitFailure || !strings.Contains(stderr, want) || strings.Contains(stderr, "bbolt") {
+		t.Errorf("gopline recover: exit %d, %q; want %q", code, stderr, want)
 	}
-	// info describes it as a bag (TestInfoDescribesABag), naming the
-	// import; play imports it to play it (TestPlayTakesABag).
 	want = "gopline import " + out + " --out robot.gopline makes a recording of its pictures"
 	if code, stdout, stderr := runCmd("info", out); code != 0 || !strings.Contains(stdout, want) {
 		t.Errorf("gopline info: exit %d, %q %q; want %q", code, stdout, stderr, want)

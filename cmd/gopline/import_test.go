@@ -89,9 +89,10 @@ func TestImportOfABagWithoutPictures(t *testing.T) {
 	}
 }
 
-// A rosbag2 directory given to export is said to be one, with the import
-// that makes a recording of it; info and play read it, as ros2 bag info
-// and play do, and say what they cannot read.
+// A rosbag2 directory given to info, play or export is read as a bag, as
+// ros2 bag info and play read one; a file in it that is not one is named,
+// and bags without pictures leave nothing to play. A command that takes
+// no bag (recover) names the import.
 func TestABagDirectoryIsNamedAsOne(t *testing.T) {
 	bag := filepath.Join(t.TempDir(), "robot_bag")
 	if err := os.Mkdir(bag, 0o755); err != nil {
@@ -103,12 +104,12 @@ func TestABagDirectoryIsNamedAsOne(t *testing.T) {
 		}
 	}
 	want := "is a ROS 2 bag (metadata.yaml, robot_bag_0.db3.zstd), not a recording: gopline import " + bag + " --out robot_bag.gopline"
-	if code, _, stderr := runCmd("export", bag, "--out", bag+".mp4"); code != exitFailure || !strings.Contains(stderr, want) {
-		t.Errorf("export: exit %d: %s", code, stderr)
+	if code, _, stderr := runCmd("recover", bag, "--out", bag+".gopline"); code != exitFailure || !strings.Contains(stderr, want) {
+		t.Errorf("recover: exit %d: %s", code, stderr)
 	}
-	for _, cmd := range []string{"info", "play"} {
-		if code, _, stderr := runCmd(cmd, bag); code != exitFailure || !strings.Contains(stderr, "robot_bag_0.db3.zstd") {
-			t.Errorf("%s of a bag whose file is not one: exit %d: %s", cmd, code, stderr)
+	for _, args := range [][]string{{"info", bag}, {"play", bag}, {"export", bag, "--out", bag + ".mp4"}} {
+		if code, _, stderr := runCmd(args...); code != exitFailure || !strings.Contains(stderr, "robot_bag_0.db3.zstd") {
+			t.Errorf("%s of a bag whose file is not one: exit %d: %s", args[0], code, stderr)
 		}
 	}
 	// A ROS 1 bag split by rosbag record --split.
@@ -122,7 +123,7 @@ func TestABagDirectoryIsNamedAsOne(t *testing.T) {
 		}
 	}
 	want = "holds ROS 1 bags (run_0.bag, run_1.bag), not a recording: gopline import " + split + " --out run.gopline"
-	if code, _, stderr := runCmd("export", split, "--out", split+".mp4"); code != exitFailure || !strings.Contains(stderr, want) {
+	if code, _, stderr := runCmd("recover", split, "--out", split+".gopline"); code != exitFailure || !strings.Contains(stderr, want) {
 		t.Errorf("ROS 1: exit %d: %s", code, stderr)
 	}
 	if code, _, stderr := runCmd("play", split); code != exitFailure || !strings.Contains(stderr, "nothing to play") {

@@ -279,7 +279,11 @@ func playCommand() *cobra.Command {
 		ValidArgsFunction: completeRecordings,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if areBags(args) {
-				files, cleanup, err := importToPlay(args, cmd.ErrOrStderr(), f.quiet || f.asJSON)
+				var topics []string
+				if f.stream != "" {
+					topics = []string{f.stream}
+				}
+				files, cleanup, err := importToUse("play", args, topics, cmd.ErrOrStderr(), f.quiet || f.asJSON, f.asJSON)
 				defer cleanup()
 				if err != nil {
 					return err

@@ -94,6 +94,12 @@ func recoverRecording(src, dst string, asJSON bool, w io.Writer) error {
 	if err := storage.CheckName(dst); err != nil {
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
+	if fi, err := os.Stat(src); err == nil && fi.IsDir() {
+		if _, err := recordingsIn(src); err != nil {
+			return err // a bag's directory is named as one, with its import
+		}
+		return usagef("%s is a directory: recover takes one recording file", src)
+	}
 	ctx, stop := stopContext(0)
 	defer stop()
 	res, err := storage.RecoverContext(ctx, src, dst)

@@ -9,9 +9,10 @@ import (
 
 // play takes a bag as ros2 bag play does: it imports it into a temporary
 // recording, says so, plays every topic of pictures on its name, and
-// removes the recording at the end; a bag without pictures is an error
-// naming its topics.
-func TestPlayTakesABag(t *testing.T) {
+// removes the recording at the end; export does the same to write one
+// topic's MP4 (a bag's camera as a video). A bag without pictures is an
+// error naming its topics.
+func TestBagsArePlayedAndExported(t *testing.T) {
 	dir := t.TempDir()
 	bag := filepath.Join(dir, "robot.mcap")
 	if code, _, stderr := runCmd("export", exportRecording(t), "--out", bag); code != 0 {
@@ -27,6 +28,15 @@ func TestPlayTakesABag(t *testing.T) {
 		if !strings.Contains(stderr, "packets on "+stream+"\n") {
 			t.Errorf("play did not publish %s: %s", stream, stderr)
 		}
+	}
+	if entries, _ := os.ReadDir(tmp); len(entries) != 0 {
+		t.Errorf("the temporary recording was left: %v", entries)
+	}
+
+	mp4 := filepath.Join(dir, "jpeg.mp4")
+	code, stdout, stderr = runCmd("export", bag, "--stream", "/jpeg", "--out", mp4)
+	if code != 0 || !strings.Contains(stdout, "wrote "+mp4+": 30 frames of /jpeg") || !strings.Contains(stderr, "(30 packets of /jpeg) were imported") {
+		t.Fatalf("export: exit %d: %s%s", code, stdout, stderr)
 	}
 	if entries, _ := os.ReadDir(tmp); len(entries) != 0 {
 		t.Errorf("the temporary recording was left: %v", entries)

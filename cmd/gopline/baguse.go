@@ -1,0 +1,68 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/gopline/gopline/storage"
+	"github.com/gopline/gopline/storage/mcapimport"
+)
+
+// importToUse imports the bags given to play (as ros2 bag play takes
+// them) or export (a bag's camera to an MP4) into a recording in a
+// temporary directory, which cleanup removes, and returns its files: the
+// command (verb: "play", "export") then takes it as any recording. topics,
+// when given, are the only ones imported. What it made is said on warn,
+// with the import that keeps one, unless silent; quiet leaves out the
+// progress bar.
+func importToUse(verb string, bags, topics []string, warn io.Writer, quiet, silent bool) (files []string, cleanup func(), err error) {
+	cleanup = func() {}
+	dir, err := os.MkdirTemp("", "gopline-"+verb+"-")
+	if err != nil {
+		return nil, cleanup, fmt.Errorf("a temporary directory to import %s into: %w", strings.Join(bags, ", "), err)
+	}
+	cleanup = func() { _ = os.RemoveAll(dir) }
+	stem := "bag"
+	if len(bags) == 1 {
+		stem, _ = storage.SplitBagName(filepath.Base(filepath.Clean(bags[0])))
+	}
+	dst := filepath.Join(dir, stem+".gopline")
+	ctx, stop := stopContext(0)
+	defer stop()
+	src := strings.Join(bags, ", ")
+	bar := newProgressBar(warn, quiet, "importing "+src+" to "+verb, "MB")
+	res, err := mcapimport.ImportFiles(ctx, bags, dst, mcapimport.Options{Topics: topics, Transcode: transcoder, Progress: func(done, total int64) {
+		bar.update(int(done>>20), int(max(total>>20, 1)))
+	}})
+	bar.clear()
+	keep := "gopline import " + shellLine(bags) + " --out " + stem + ".gopline"
+	switch {
+	case ctx.Err() != nil && err != nil:
+		return nil, cleanup, fmt.Errorf("interrupted while importing %s to %s it", src, verb)
+	case errors.Is(err, mcapimport.ErrNoTopic):
+		return nil, cleanup, fmt.Errorf("%w in %s (its topics: %s)", err, src, topicList(res, false))
+	case errors.Is(err, mcapimport.ErrNoPictures):
+		return nil, cleanup, fmt.Errorf("%s holds no pictures gopline takes: nothing to %s (its topics: %s)", src, verb, topicList(res, true))
+	case errors.Is(err, syscall.ENOSPC):
+		return nil, cleanup, fmt.Errorf("no room in %s for the recording %s imports %s into (%w): "+
+			"%s somewhere with room, then %s that (or set TMPDIR)", os.TempDir(), verb, src, err, keep, verb)
+	case err != nil:
+		return nil, cleanup, err
+	}
+	if !silent {
+		var streams []string
+		for _, t := range res.Topics {
+			if t.Stream != "" {
+				streams = append(streams, t.Stream)
+			}
+		}
+		fmt.Fprintf(warn, "note: %s is a bag: its pictures (%s of %s) were imported into a temporary recording to %s, "+
+			"removed at the end (%s keeps one)\n", src, plural(uint64(res.Packets()), "packet"), strings.Join(streams, ", "), verb, keep)
+	}
+	return res.Files, cleanup, nil
+}
