@@ -60,7 +60,7 @@ type importReport struct {
 func importCommand() *cobra.Command {
 	var out, values string
 	var topics []string
-	var asJSON, quiet bool
+	var asJSON, quiet, encode bool
 	cmd := &cobra.Command{
 		Use:   "import BAG... --out NEW.gopline [--topic TOPIC]... [flags]",
 		Short: "make a recording of the pictures in a ROS bag or another MCAP file (a Foxglove recording)",
@@ -71,10 +71,12 @@ func importCommand() *cobra.Command {
 			"gopline play, info, export and the viewers then take. Compressed pictures\n" +
 			"(sensor_msgs/CompressedImage, foxglove CompressedImage) keep their JPEG, PNG becomes raw;\n" +
 			"compressed video (foxglove CompressedVideo, ffmpeg_image_transport) keeps its H.264 from its first\n" +
-			"keyframe, and H.265, VP9, AV1 or VP8 is transcoded to H.264 (libx264, CRF 20); raw pictures (sensor_msgs/Image, foxglove RawImage: rgb8, bgr8, rgba8, bgra8, mono8,\n" +
-			"yuv422, yuyv, nv12, bayer_* demosaiced; 16-bit ones by their top bits) stay raw. Depth and thermal\n" +
-			"pictures (16UC1 millimetres, 32FC1 metres, compressedDepth, mono16) become grey, 0 black to 10 m\n" +
-			"white, as ROS image_view and Foxglove show them (--value-range sets another). A packet's time is its\n" +
+			"keyframe, and H.265, VP9, AV1 or VP8 is transcoded to H.264 (libx264, CRF 20); raw pictures\n" +
+			"(sensor_msgs/Image, foxglove RawImage: rgb8, bgr8, rgba8, bgra8, mono8, yuv422, yuyv, nv12,\n" +
+			"bayer_* demosaiced; 16-bit ones by their top bits) stay raw. Depth and thermal pictures (16UC1\n" +
+			"millimetres, 32FC1 metres, compressedDepth, mono16) become grey, 0 black to 10 m white, as ROS\n" +
+			"image_view and Foxglove show them (--value-range sets another). --encode stores JPEG, PNG, raw and\n" +
+			"depth pictures as H.264 too (tens of times smaller than raw). A packet's time is its\n" +
 			"message's header stamp, or its log time when the stamp is zero. ROS 2 (CDR), ROS 1, JSON and\n" +
 			"protobuf messages are read. Other topics (IMU, transforms, point clouds) are listed with why they\n" +
 			"were left. A bag its recorder left without its footer imports up to its cut; a damaged chunk loses\n" +
@@ -87,6 +89,7 @@ func importCommand() *cobra.Command {
 			"  gopline import robot_bag.zip -o robot.gopline    # a rosbag2 directory, zipped\n" +
 			"  gopline import run_0.bag run_1.bag -o run.gopline # several, read as one in the order given\n" +
 			"  gopline import robot.mcap -o front.gopline --topic /front/image_raw/compressed\n" +
+			"  gopline import dataset.bag -o dataset.gopline --encode   # its raw cameras as H.264\n" +
 			"  gopline play robot.gopline",
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
@@ -98,20 +101,22 @@ func importCommand() *cobra.Command {
 			return []string{"mcap", "db3", "zstd", "zst", "bag", "gz", "bz2", "lz4", "zip"}, cobra.ShellCompDirectiveFilterFileExt
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return importMCAP(args, out, topics, values, asJSON, quiet, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return importMCAP(args, out, topics, values, encode, asJSON, quiet, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	cmd.Flags().StringVarP(&out, "out", "o", "", "the new recording to write (must not exist)")
 	cmd.Flags().StringSliceVarP(&topics, "topic", "t", nil, "a topic to import (repeat or separate with commas; default every topic of pictures)")
 	cmd.Flags().StringVar(&values, "value-range", "", "MIN:MAX, the values of depth and thermal pictures shown from black to white\n"+
 		"(default 0:10000 for 16-bit ones, millimetres; 0:10 for 32FC1, metres)")
+	cmd.Flags().BoolVar(&encode, "encode", false, "store JPEG, PNG, raw and depth pictures as H.264 (libx264, CRF 20): a raw camera's\n"+
+		"pictures take tens of times less room, and the viewers play them over WebRTC")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print what was imported as JSON")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "no progress bar on a terminal (the summary stays)")
 	cmd.MarkFlagFilename("out", recordingExtensions...)
 	return cmd
 }
 
-func importMCAP(srcs []string, dst string, topics []string, values string, asJSON, quiet bool, w, stderr io.Writer) error {
+func importMCAP(srcs []string, dst string, topics []string, values string, encode, asJSON, quiet bool, w, stderr io.Writer) error {
 	if dst == "" {
 		return usagef("give --out, the new recording to write (gopline import --help)")
 	}
@@ -124,10 +129,13 @@ func importMCAP(srcs []string, dst string, topics []string, values string, asJSO
 	defer stop()
 	bar := newProgressBar(stderr, quiet || asJSON, "importing "+src, "MB")
 	_, statErr := os.Lstat(dst)
-	res, err := mcapimport.ImportFiles(ctx, srcs, dst, mcapimport.Options{Topics: topics, Range: valueRange, Transcode: transcoder,
-		Progress: func(done, total int64) {
-			bar.update(int(done>>20), int(max(total>>20, 1)))
-		}})
+	opts := mcapimport.Options{Topics: topics, Range: valueRange, Transcode: transcoder, Progress: func(done, total int64) {
+		bar.update(int(done>>20), int(max(total>>20, 1)))
+	}}
+	if encode {
+		opts.Encode = encoder
+	}
+	res, err := mcapimport.ImportFiles(ctx, srcs, dst, opts)
 	bar.clear()
 	switch {
 	case errors.Is(err, fs.ErrExist) && statErr == nil:
@@ -184,6 +192,12 @@ func transcoder(codec string) (mcapimport.Transcoder, error) {
 	return ffmpeg.NewTranscoder(codec, ffmpeg.WithCRF(transcodeCRF))
 }
 
+// encoder opens the Encoder of a bag's topic of JPEG or raw pictures
+// (import --encode).
+func encoder(width, height int) (mcapimport.Encoder, error) {
+	return ffmpeg.NewH264Encoder(width, height, ffmpeg.WithCRF(transcodeCRF))
+}
+
 // topicList names a file's topics with their schemas and, when why, why
 // each was not imported.
 func topicList(res mcapimport.Result, why bool) string {
@@ -236,6 +250,16 @@ func writeImported(w io.Writer, r importReport) error {
 	}
 	if len(left) > 0 {
 		fmt.Fprintf(w, "Not imported: %s\n", strings.Join(left, ", "))
+	}
+	var raw []string
+	for _, t := range r.Topics {
+		if t.Stream != "" && t.Codec == media.Raw.String() {
+			raw = append(raw, t.Stream)
+		}
+	}
+	if len(raw) > 0 {
+		fmt.Fprintf(w, "Raw pictures are stored as they came (%s): --encode stores them as H.264, tens of times smaller, "+
+			"which the viewers play over WebRTC\n", strings.Join(raw, ", "))
 	}
 	if len(r.Files) > 1 {
 		var changed []string

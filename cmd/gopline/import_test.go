@@ -261,3 +261,33 @@ func TestImportTranscodesAnH265Topic(t *testing.T) {
 		t.Fatalf("streams %+v, %v", infos, err)
 	}
 }
+
+// import says that raw pictures are stored as they came, and --encode
+// stores them (and JPEG ones) as H.264.
+func TestImportEncodesRawPicturesWhenAsked(t *testing.T) {
+	split := filepath.Join("..", "..", "storage", "mcapimport", "testdata", "rosbag2_split")
+	out := filepath.Join(t.TempDir(), "raw.gopline")
+	code, stdout, stderr := runCmd("import", split, "-o", out)
+	if code != 0 || !strings.Contains(stdout, "Raw pictures are stored as they came (/camera/image_raw): --encode stores them as H.264") {
+		t.Fatalf("import: exit %d: %s%s", code, stdout, stderr)
+	}
+	out = filepath.Join(t.TempDir(), "encoded.gopline")
+	code, stdout, stderr = runCmd("import", split, "-o", out, "--encode", "--json")
+	if code != 0 {
+		t.Fatalf("import --encode: exit %d: %s", code, stderr)
+	}
+	var report importReport
+	if err := json.Unmarshal([]byte(stdout), &report); err != nil {
+		t.Fatal(err)
+	}
+	from := map[string]string{}
+	for _, tp := range report.Topics {
+		if tp.Stream != "" && tp.Codec != "h264" {
+			t.Errorf("%s stored as %s", tp.Topic, tp.Codec)
+		}
+		from[tp.Topic] = tp.Transcoded
+	}
+	if from["/camera/image_raw"] != "raw rgb24" || from["/camera/image_raw/compressed"] != "jpeg" || from["/camera/h264"] != "" {
+		t.Errorf("transcoded from %v", from)
+	}
+}

@@ -44,9 +44,11 @@ type Topic struct {
 	// Dropped counts H.264 pictures after one left out, up to the next
 	// keyframe: they need the one left out to decode.
 	Dropped int64
-	// Transcoded names the codec the topic's pictures were transcoded
-	// from into H.264 (Options.Transcode): "h265", "hevc_nvenc", "vp9";
-	// "" when they were stored as they came.
+	// Transcoded names what the topic's pictures were before they became
+	// H.264: the codec they were transcoded from (Options.Transcode):
+	// "h265", "hevc_nvenc", "vp9"; or the JPEG or raw pictures encoded
+	// (Options.Encode): "jpeg", "raw rgb24"; "" when they were stored as
+	// they came.
 	Transcoded string
 	// Retimed counts packets whose time was not after the one before: each
 	// is stored a microsecond after it.
@@ -110,6 +112,12 @@ type Options struct {
 	// "hevc"); the topic is stored as the H.264 it makes. Without it such
 	// topics are left out, said in Topic.Skipped.
 	Transcode func(codec string) (Transcoder, error)
+	// Encode, when set, opens an Encoder for each topic of JPEG, PNG, raw
+	// or depth pictures, at its first picture's size (and again at each
+	// change of it): the topic is stored as the H.264 it makes, far
+	// smaller than raw pictures, and played over WebRTC. Without it they
+	// are stored as JPEG or raw.
+	Encode func(width, height int) (Encoder, error)
 	// Progress, when set, is called with the bytes of the bag's files
 	// read so far and their size, at most once a chunk.
 	Progress func(done, total int64)

@@ -88,8 +88,8 @@ func (im *importer) writePacket(st *topicState, pkt *media.Packet, changed bool)
 	if !out.streams[t.Topic] {
 		info := storage.StreamInfo{Name: t.Topic, Codec: pkt.Codec, Width: pkt.Width, Height: pkt.Height, Format: pkt.Format,
 			Created: pkt.CaptureTime, Source: t.Topic + " (" + t.Schema + ") of " + im.name}
-		if x := st.stream.transcoding; x != nil {
-			info.Source += ", transcoded from " + x.codec
+		if from := st.stream.transcodedFrom(); from != "" {
+			info.Source += ", transcoded from " + from
 		}
 		if err := out.rec.CreateStream(info); err != nil {
 			return err
@@ -97,9 +97,7 @@ func (im *importer) writePacket(st *topicState, pkt *media.Packet, changed bool)
 		out.streams[t.Topic] = true
 		if t.Stream == "" {
 			t.Stream, t.Codec, t.Format, t.Width, t.Height, t.First = t.Topic, pkt.Codec, pkt.Format, pkt.Width, pkt.Height, pkt.CaptureTime
-			if x := st.stream.transcoding; x != nil {
-				t.Transcoded = x.codec
-			}
+			t.Transcoded = st.stream.transcodedFrom()
 		}
 		if changed || len(t.Sizes) == 0 {
 			size := fmt.Sprintf("%dx%d", pkt.Width, pkt.Height)

@@ -117,8 +117,9 @@ type topicStream struct {
 	order         decodeTimes // H.264 streams' decode times
 	counts        Topic
 	// transcoding, when not nil, turns the topic's pictures into the H.264
-	// ones the stream is made of.
+	// ones the stream is made of; encoding, its JPEG and raw pictures.
 	transcoding *transcoding
+	encoding    *encoding
 }
 
 // packet returns the packet of one picture, logged at logTime, and
@@ -149,6 +150,9 @@ func (s *topicStream) packet(p picture, logTime time.Time) (pkt *media.Packet, c
 		}
 	case fromH264:
 		pkt, err = s.h264Packet(p.data)
+	}
+	if s.encoding != nil && err == nil && pkt != nil {
+		pkt, err = s.encoding.encoded(pkt)
 	}
 	switch {
 	case err != nil:

@@ -106,7 +106,7 @@ func newImporter(ctx context.Context, files []bagFile, open func(i int) (*output
 
 // run reads files in order.
 func (im *importer) run(files []bagFile) (Result, error) {
-	defer im.closeTranscoders()
+	defer im.closeCoders()
 	for _, f := range files {
 		if err := im.readPart(f); err != nil {
 			return im.finish(), err

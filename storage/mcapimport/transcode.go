@@ -140,7 +140,11 @@ func (s *topicStream) flushTranscoded() []picture {
 func (im *importer) newStream(p picture) (*topicStream, error) {
 	src, err := sourceOf(p)
 	if err == nil {
-		return &topicStream{source: src, values: im.opts.Range}, nil
+		s := &topicStream{source: src, values: im.opts.Range}
+		if src != fromH264 && im.opts.Encode != nil {
+			s.encoding = &encoding{open: im.opts.Encode}
+		}
+		return s, nil
 	}
 	codec := otherCodec(p)
 	if codec == "" || im.opts.Transcode == nil {
@@ -153,11 +157,28 @@ func (im *importer) newStream(p picture) (*topicStream, error) {
 	return &topicStream{source: fromH264, transcoding: &transcoding{codec: codec, tr: tr}}, nil
 }
 
-// closeTranscoders closes the topics' Transcoders.
-func (im *importer) closeTranscoders() {
+// closeCoders closes the topics' Transcoders and Encoders.
+func (im *importer) closeCoders() {
 	for _, st := range im.order {
-		if st.stream != nil && st.stream.transcoding != nil {
-			st.stream.transcoding.tr.Close()
+		switch s := st.stream; {
+		case s == nil:
+		case s.transcoding != nil:
+			s.transcoding.tr.Close()
+		case s.encoding != nil:
+			s.encoding.close()
 		}
 	}
+}
+
+// transcodedFrom says what a stream's pictures were before they became
+// H.264: a codec ("h265"), or JPEG or raw pictures encoded ("jpeg", "raw
+// rgb24"); "" for pictures stored as they came.
+func (s *topicStream) transcodedFrom() string {
+	switch {
+	case s.transcoding != nil:
+		return s.transcoding.codec
+	case s.encoding != nil:
+		return s.encoding.from
+	}
+	return ""
 }
