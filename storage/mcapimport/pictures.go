@@ -115,7 +115,10 @@ type topicStream struct {
 	waitKey       bool        // an H.264 picture was left out: the next keyframe starts again
 	last          time.Time   // the last capture time, but in H.264 streams
 	order         decodeTimes // H.264 streams' decode times
-	counts        Topic
+	// lengthPrefixed: the topic's access units have come as NAL units
+	// behind four-byte lengths (see split).
+	lengthPrefixed bool
+	counts         Topic
 	// transcoding, when not nil, turns the topic's pictures into the H.264
 	// ones the stream is made of; encoding, its JPEG and raw pictures.
 	transcoding *transcoding
@@ -225,13 +228,37 @@ func (s *topicStream) leftOut(count *int64) {
 	}
 }
 
+// split returns the NAL units of an access unit in Annex B, or behind
+// four-byte lengths (MP4's form), as some producers fill Foxglove's
+// CompressedVideo, which asks for Annex B: from the first access unit that
+// cannot be Annex B, the topic's are read as length-prefixed first (one
+// whose first NAL unit is 256 to 511 bytes long begins as a start code).
+func (s *topicStream) split(data []byte) ([][]byte, error) {
+	if s.lengthPrefixed {
+		if nalus, err := h264.SplitAVCC(data, 4); err == nil {
+			return nalus, nil
+		}
+	}
+	nalus, err := h264.SplitAnnexB(data)
+	if errors.Is(err, h264.ErrNoStartCode) {
+		if avcc, aerr := h264.SplitAVCC(data, 4); aerr == nil {
+			s.lengthPrefixed = true
+			return avcc, nil
+		}
+	}
+	return nalus, err
+}
+
 // h264Packet returns an access unit in Annex B form as a packet, with the
 // kept parameter sets in front of a keyframe that lacks them; nil before
 // the first keyframe.
 func (s *topicStream) h264Packet(data []byte) (*media.Packet, error) {
-	nalus, err := h264.SplitAnnexB(data)
+	nalus, err := s.split(data)
 	if err != nil {
 		return nil, err
+	}
+	if s.lengthPrefixed {
+		data = h264.JoinAnnexB(nalus)
 	}
 	s.params.Update(nalus)
 	key := h264.IsRandomAccess(nalus)

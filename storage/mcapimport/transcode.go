@@ -1,11 +1,13 @@
 package mcapimport
 
 import (
+	"bytes"
 	"errors"
 	"strings"
 	"time"
 
 	"github.com/gopline/gopline/codecs"
+	"github.com/gopline/gopline/codecs/h264"
 	"github.com/gopline/gopline/media"
 )
 
@@ -50,9 +52,30 @@ type transcoding struct {
 	// that came out (first).
 	fed, out, failed, early int64
 	first                   time.Time
+	// lengthPrefixed: H.265 pictures have come behind lengths (annexB).
+	lengthPrefixed bool
 	// waiting are the capture times of the pictures given, without an
 	// error, before the first came out.
 	waiting []time.Time
+}
+
+// annexB returns an H.265 picture whose NAL units come behind four-byte
+// lengths (MP4's form, where Foxglove's CompressedVideo asks for Annex B)
+// in Annex B, as topicStream.split does H.264's; any other as it is.
+func (x *transcoding) annexB(data []byte) []byte {
+	c := strings.ToLower(x.codec)
+	if !strings.Contains(c, "265") && !strings.Contains(c, "hevc") {
+		return data
+	}
+	if !x.lengthPrefixed && (bytes.HasPrefix(data, []byte{0, 0, 1}) || bytes.HasPrefix(data, []byte{0, 0, 0, 1})) {
+		return data
+	}
+	nalus, err := h264.SplitAVCC(data, 4)
+	if err != nil {
+		return data
+	}
+	x.lengthPrefixed = true
+	return h264.JoinAnnexB(nalus)
 }
 
 // maxWaiting bounds transcoding.waiting: pictures past it, in a stream
@@ -72,7 +95,7 @@ func (s *topicStream) transcoded(p picture, logTime time.Time) []picture {
 		capture = logTime
 	}
 	x.fed++
-	pkts, err := x.tr.Transcode(p.data, capture)
+	pkts, err := x.tr.Transcode(x.annexB(p.data), capture)
 	switch {
 	case err != nil:
 		x.failed++

@@ -1,6 +1,7 @@
 package mcapimport_test
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/gopline/gopline/codecs"
 	"github.com/gopline/gopline/codecs/ffmpeg"
+	"github.com/gopline/gopline/codecs/h264"
 	"github.com/gopline/gopline/internal/testclip"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/storage/mcapimport"
@@ -161,5 +163,52 @@ func TestImportCountsWhatATranscoderLeftOut(t *testing.T) {
 	}
 	if !tp.First.Equal(stamp(7)) || !tp.Last.Equal(stamp(15)) {
 		t.Errorf("stored from %v to %v, want %v to %v", tp.First, tp.Last, stamp(7), stamp(15))
+	}
+}
+
+// Pictures whose NAL units come behind four-byte lengths (MP4's form),
+// which some producers put in Foxglove's CompressedVideo where it asks for
+// Annex B, are taken as their Annex B selves: H.264 stored, H.265
+// transcoded.
+func TestImportTakesLengthPrefixedNALUnits(t *testing.T) {
+	avcc := func(annexB []byte) []byte {
+		nalus, err := h264.SplitAnnexB(annexB)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := h264.JoinAVCC(nalus, 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	aus := h264AUs(t, 30, 15)
+	avc := bagChannel{topic: "/h264", schema: "foxglove_msgs/msg/CompressedVideo", schemaEncoding: "ros2msg", schemaText: ros2CompressedVideo, encoding: "cdr"}
+	for i, au := range aus {
+		avc.messages = append(avc.messages, newCDR().time(stamp(i)).str("c").bytes(avcc(au.Data)).str("h264").b)
+	}
+	pictures, shown := testclip.CodedPictures(t, "hevc", 30, 15)
+	hvc := bagChannel{topic: "/h265", schema: "foxglove_msgs/msg/CompressedVideo", schemaEncoding: "ros2msg", schemaText: ros2CompressedVideo, encoding: "cdr"}
+	for i, p := range pictures {
+		hvc.messages = append(hvc.messages, newCDR().time(stamp(shown[i])).str("c").bytes(avcc(p)).str("h265").b)
+	}
+	out, res := importBag(t, writeBag(t, mcap.CompressionZSTD, avc, hvc), mcapimport.Options{Transcode: ffmpegTranscoder})
+	for _, topic := range []string{"/h264", "/h265"} {
+		if tp := topicOf(t, res, topic); tp.Packets != 30 || tp.Damaged != 0 {
+			t.Errorf("%s: %+v", topic, tp)
+		}
+	}
+	_, pkts := readStream(t, out, "/h264")
+	for i, p := range pkts {
+		got, err := h264.SplitAnnexB(p.Data)
+		want, _ := h264.SplitAnnexB(aus[i].Data)
+		if err != nil || len(got) != len(want) {
+			t.Fatalf("packet %d: %d NAL units (%v), want %d", i, len(got), err, len(want))
+		}
+		for k := range got {
+			if !bytes.Equal(got[k], want[k]) {
+				t.Fatalf("packet %d: NAL unit %d differs", i, k)
+			}
+		}
 	}
 }
