@@ -40,6 +40,8 @@ type importedTopic struct {
 	OtherFormat    int64         `json:"other_format"`
 	Dropped        int64         `json:"dropped"`
 	Retimed        int64         `json:"retimed"`
+	// NoParameterSets counts keyframes left out for want of SPS and PPS.
+	NoParameterSets int64 `json:"no_parameter_sets"`
 	// Transcoded is the codec the pictures were in, transcoded to H.264.
 	Transcoded string `json:"transcoded_from,omitempty"`
 }
@@ -166,7 +168,7 @@ func importMCAP(srcs []string, dst string, topics []string, values string, encod
 	for _, t := range res.Topics {
 		it := importedTopic{Topic: t.Topic, Schema: t.Schema, Skipped: t.Skipped, Stream: t.Stream, Messages: t.Messages, Packets: t.Packets,
 			BeforeKeyframe: t.BeforeKeyframe, Damaged: t.Damaged, OtherFormat: t.OtherFormat, Dropped: t.Dropped, Retimed: t.Retimed,
-			Transcoded: t.Transcoded}
+			Transcoded: t.Transcoded, NoParameterSets: t.NoParameterSets}
 		if t.Stream != "" {
 			it.Codec, it.Width, it.Height, it.Start, it.End, it.Span = t.Codec.String(), t.Width, t.Height, &t.First, &t.Last, t.Last.Sub(t.First)
 			it.Sizes, it.Files = t.Sizes, t.Files
@@ -211,6 +213,10 @@ func topicList(res mcapimport.Result, why bool) string {
 			s += ": " + t.Skipped
 		} else if why && t.Messages > 0 {
 			s += fmt.Sprintf(": %s, none stored", plural(uint64(t.Messages), "message"))
+			if left := notStored(importedTopic{BeforeKeyframe: t.BeforeKeyframe, Damaged: t.Damaged, OtherFormat: t.OtherFormat,
+				Dropped: t.Dropped, NoParameterSets: t.NoParameterSets}); left != "none" {
+				s += ": " + left
+			}
 		}
 		parts = append(parts, s+")")
 	}
@@ -293,6 +299,7 @@ func notStored(t importedTopic) string {
 		n    int64
 		what string
 	}{
+		{t.NoParameterSets, "keyframes without their SPS and PPS (sent before the bag began?)"},
 		{t.BeforeKeyframe, "before the first keyframe"},
 		{t.Damaged, "damaged"},
 		{t.OtherFormat, "of another format"},

@@ -44,6 +44,12 @@ type Topic struct {
 	// Dropped counts H.264 pictures after one left out, up to the next
 	// keyframe: they need the one left out to decode.
 	Dropped int64
+	// NoParameterSets counts H.264 keyframes left out for want of their
+	// SPS and PPS, which neither they nor a picture before them carried:
+	// a camera that sent them once, before the bag began (or out of band,
+	// as an MP4's avcC); the pictures after such a keyframe count as
+	// before the first keyframe.
+	NoParameterSets int64
 	// Transcoded names what the topic's pictures were before they became
 	// H.264: the codec they were transcoded from (Options.Transcode):
 	// "h265", "hevc_nvenc", "vp9"; or the JPEG or raw pictures encoded

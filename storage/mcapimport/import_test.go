@@ -493,3 +493,39 @@ func TestImportsCompressedBags(t *testing.T) {
 		}
 	}
 }
+
+// A camera that sent its SPS and PPS once, before the bag began: its
+// keyframes are counted as left out for want of them, not as pictures
+// before the first keyframe, and nothing is imported.
+func TestImportCountsKeyframesWithoutParameterSets(t *testing.T) {
+	bag := writeBag(t, mcap.CompressionZSTD, withoutParameterSets(t))
+	res, err := mcapimport.ImportFile(context.Background(), bag, filepath.Join(t.TempDir(), "x.gopline"), mcapimport.Options{})
+	if tp := topicOf(t, res, "/cam"); !errors.Is(err, mcapimport.ErrNoPictures) || tp.NoParameterSets != 2 || tp.BeforeKeyframe != 58 {
+		t.Fatalf("%v: %+v", err, tp)
+	}
+	// Inspect says why.
+	res, err = mcapimport.Inspect(context.Background(), []string{bag}, mcapimport.Options{})
+	if tp := topicOf(t, res, "/cam"); err != nil || !strings.Contains(tp.Skipped, "2 keyframes without their SPS and PPS") {
+		t.Fatalf("inspect: %v: %+v", err, tp)
+	}
+}
+
+// withoutParameterSets is a topic of 60 H.264 pictures, a keyframe every
+// 30, without SPS and PPS.
+func withoutParameterSets(t *testing.T) bagChannel {
+	ch := bagChannel{topic: "/cam", schema: "foxglove_msgs/msg/CompressedVideo", schemaEncoding: "ros2msg", schemaText: ros2CompressedVideo, encoding: "cdr"}
+	for i, au := range h264AUs(t, 60, 30) {
+		nalus, err := h264.SplitAnnexB(au.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var slices [][]byte
+		for _, n := range nalus {
+			if typ := h264.TypeOf(n); typ != h264.NALUTypeSPS && typ != h264.NALUTypePPS {
+				slices = append(slices, n)
+			}
+		}
+		ch.messages = append(ch.messages, newCDR().time(stamp(i)).str("c").bytes(h264.JoinAnnexB(slices)).str("h264").b)
+	}
+	return ch
+}

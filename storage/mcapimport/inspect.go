@@ -3,7 +3,9 @@ package mcapimport
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/foxglove/mcap/go/mcap"
@@ -87,4 +89,26 @@ func (im *importer) inspectMessage(ch *channel, m *mcap.Message) {
 	if pkt, _ := ch.stream.packet(p, at); pkt != nil {
 		t.Codec, t.Format, t.Width, t.Height, ch.known = pkt.Codec, pkt.Format, pkt.Width, pkt.Height, true
 	}
+}
+
+// noPictureWhy says why a topic of pictures gave none, by its counts.
+func noPictureWhy(c Topic) string {
+	var why []string
+	for _, n := range []struct {
+		n    int64
+		what string
+	}{
+		{c.NoParameterSets, "keyframes without their SPS and PPS (sent before the bag began?)"},
+		{c.BeforeKeyframe, "pictures before any keyframe"},
+		{c.Damaged, "damaged pictures"},
+		{c.OtherFormat, "pictures of another format"},
+	} {
+		if n.n > 0 {
+			why = append(why, fmt.Sprintf("%d %s", n.n, n.what))
+		}
+	}
+	if len(why) == 0 {
+		return "no picture read"
+	}
+	return strings.Join(why, ", ")
 }

@@ -158,6 +158,9 @@ func (s *topicStream) packet(p picture, logTime time.Time) (pkt *media.Packet, c
 		pkt, err = s.encoding.encoded(pkt)
 	}
 	switch {
+	case errors.Is(err, errNoParameterSets):
+		s.counts.NoParameterSets++
+		return nil, false
 	case err != nil:
 		s.leftOut(&s.counts.Damaged)
 		return nil, false
@@ -249,9 +252,14 @@ func (s *topicStream) split(data []byte) ([][]byte, error) {
 	return nalus, err
 }
 
+// errNoParameterSets: a keyframe came without its SPS and PPS, and none
+// came before it.
+var errNoParameterSets = errors.New("a keyframe without its parameter sets")
+
 // h264Packet returns an access unit in Annex B form as a packet, with the
 // kept parameter sets in front of a keyframe that lacks them; nil before
-// the first keyframe.
+// the first keyframe; errNoParameterSets for a keyframe whose parameter
+// sets never came.
 func (s *topicStream) h264Packet(data []byte) (*media.Packet, error) {
 	nalus, err := s.split(data)
 	if err != nil {
@@ -267,7 +275,7 @@ func (s *topicStream) h264Packet(data []byte) (*media.Packet, error) {
 	}
 	fixed, err := s.params.Prepend(nalus)
 	if err != nil {
-		return nil, nil // a keyframe whose parameter sets never came
+		return nil, errNoParameterSets
 	}
 	if len(fixed) != len(nalus) {
 		data = h264.JoinAnnexB(fixed)

@@ -459,8 +459,12 @@ func (im *importer) finish() Result {
 	}
 	for _, st := range im.order {
 		t := *st.topic
+		if s := st.stream; s != nil && im.inspect && !st.known && t.Skipped == "" {
+			t.Skipped = noPictureWhy(s.counts)
+		}
 		if s := st.stream; s != nil && !im.inspect {
 			t.BeforeKeyframe, t.OtherFormat, t.Dropped, t.Retimed = s.counts.BeforeKeyframe, s.counts.OtherFormat, s.counts.Dropped, s.counts.Retimed+s.order.retimed
+			t.NoParameterSets = s.counts.NoParameterSets
 			t.Damaged += s.counts.Damaged
 		}
 		im.res.Topics = append(im.res.Topics, t)
