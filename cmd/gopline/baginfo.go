@@ -106,7 +106,7 @@ func bagInfo(w, stderr io.Writer, bags []string, asJSON bool) error {
 	bar.clear()
 	switch {
 	case ctx.Err() != nil && err != nil:
-		return fmt.Errorf("interrupted")
+		return fmt.Errorf("interrupted while reading %s", src)
 	case err != nil:
 		return err
 	}
@@ -115,6 +115,14 @@ func bagInfo(w, stderr io.Writer, bags []string, asJSON bool) error {
 	for _, f := range res.Files {
 		if fi, err := os.Stat(f); err == nil {
 			r.Bytes += fi.Size()
+		} else { // a zipped bag's files, taken out and removed: the zip's size
+			r.Bytes = 0
+			for _, b := range bags {
+				if fi, err := os.Stat(b); err == nil && fi.Mode().IsRegular() {
+					r.Bytes += fi.Size()
+				}
+			}
+			break
 		}
 	}
 	for _, t := range res.Topics {
