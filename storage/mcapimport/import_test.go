@@ -529,3 +529,25 @@ func withoutParameterSets(t *testing.T) bagChannel {
 	}
 	return ch
 }
+
+// h264_image_transport's h264_msgs/msg/Packet (a Raspberry Pi camera's
+// H.264 in ROS 2), which names its codec by its type alone, imports as
+// H.264.
+func TestImportsH264ImageTransportPackets(t *testing.T) {
+	ch := bagChannel{topic: "/image_raw/h264", schema: "h264_msgs/msg/Packet", schemaEncoding: "ros2msg", encoding: "cdr",
+		schemaText: "std_msgs/Header header\nint64 seq\nuint8[] data\n" + ros2Header}
+	aus := h264AUs(t, 40, 20)
+	for i, au := range aus {
+		ch.messages = append(ch.messages, newCDR().time(stamp(i)).str("camera").u64(uint64(i)).bytes(au.Data).b)
+	}
+	out, res := importBag(t, writeBag(t, mcap.CompressionZSTD, ch), mcapimport.Options{})
+	if tp := topicOf(t, res, ch.topic); tp.Packets != 40 || tp.Codec != media.H264 || tp.Width != width {
+		t.Fatalf("%+v", tp)
+	}
+	_, pkts := readStream(t, out, ch.topic)
+	for i, p := range pkts {
+		if !bytes.Equal(p.Data, aus[i].Data) || !p.CaptureTime.Equal(stamp(i)) {
+			t.Fatalf("packet %d differs", i)
+		}
+	}
+}

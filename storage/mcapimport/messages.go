@@ -62,13 +62,13 @@ func newMessageReader(schema *mcap.Schema, messageEncoding string) (messageReade
 		if err := isPicture(schema.Name, names); err != nil {
 			return nil, err
 		}
-		return func(data []byte) (picture, error) {
+		return implyFormat(schema.Name, func(data []byte) (picture, error) {
 			m, err := decodeROS(defs, messageEncoding, data)
 			if err != nil {
 				return picture{}, err
 			}
 			return pictureOf(m)
-		}, nil
+		}), nil
 	case schema.Encoding == "protobuf" && messageEncoding == "protobuf":
 		desc, err := protoMessageOf(schema)
 		if err != nil {
@@ -81,13 +81,13 @@ func newMessageReader(schema *mcap.Schema, messageEncoding string) (messageReade
 		if err := isPicture(schema.Name, names); err != nil {
 			return nil, err
 		}
-		return func(data []byte) (picture, error) {
+		return implyFormat(schema.Name, func(data []byte) (picture, error) {
 			m, err := decodeProto(desc, data, 0)
 			if err != nil {
 				return picture{}, err
 			}
 			return pictureOf(m)
-		}, nil
+		}), nil
 	case messageEncoding == "json":
 		var s struct {
 			Properties map[string]json.RawMessage `json:"properties"`
@@ -99,13 +99,13 @@ func newMessageReader(schema *mcap.Schema, messageEncoding string) (messageReade
 		} else if !strings.Contains(schema.Name, "Image") && !strings.Contains(schema.Name, "Video") {
 			return nil, fmt.Errorf("%w: %s", errNotPictures, schema.Name)
 		}
-		return func(data []byte) (picture, error) {
+		return implyFormat(schema.Name, func(data []byte) (picture, error) {
 			var m map[string]any
 			if err := json.Unmarshal(data, &m); err != nil {
 				return picture{}, err
 			}
 			return pictureOf(m)
-		}, nil
+		}), nil
 	}
 	return nil, fmt.Errorf("schema %s: %s schemas with %s messages are not read (gopline reads ROS 1 and 2, JSON and protobuf messages)",
 		schema.Name, orNone(schema.Encoding), orNone(messageEncoding))
@@ -118,6 +118,31 @@ func orNone(s string) string {
 	return s
 }
 
+// impliedFormats are the formats of the packet messages that say theirs by
+// their type alone: h264_image_transport's (a Raspberry Pi camera's
+// H.264, ROS 2), whose messages hold a header, a sequence number and the
+// access unit in Annex B.
+var impliedFormats = map[string]string{
+	"h264_msgs/msg/Packet": "h264",
+	"h264_msgs/Packet":     "h264",
+}
+
+// implyFormat returns read, the pictures of a schema so named given its
+// implied format when they have none.
+func implyFormat(schema string, read messageReader) messageReader {
+	format := impliedFormats[schema]
+	if format == "" {
+		return read
+	}
+	return func(data []byte) (picture, error) {
+		p, err := read(data)
+		if err == nil && p.format == "" {
+			p.format = format
+		}
+		return p, err
+	}
+}
+
 // isPicture returns nil when a schema with these top-level fields holds a
 // picture, else an error wrapping errNotPictures.
 func isPicture(name string, fields []string) error {
@@ -125,7 +150,7 @@ func isPicture(name string, fields []string) error {
 	for _, f := range fields {
 		has[f] = true
 	}
-	if has["data"] && (has["format"] || has["encoding"] && has["width"] && has["height"]) {
+	if has["data"] && (has["format"] || has["encoding"] && has["width"] && has["height"] || impliedFormats[name] != "") {
 		return nil
 	}
 	if strings.Contains(strings.ToLower(name), "theora") {
