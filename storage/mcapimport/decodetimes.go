@@ -18,8 +18,9 @@ import (
 // from presentation times alone.
 const (
 	// firstWindow bounds the packets held back to learn how far a stream
-	// reorders: up to its second keyframe, or as many as this.
-	firstWindow = 64
+	// reorders: up to its second keyframe, or as many as this (twice the
+	// deepest reordering H.264 allows, 16 frames).
+	firstWindow = 32
 	// defaultSpacing spaces the first packets' decode times when the
 	// window's pictures do not say how far apart they are.
 	defaultSpacing = time.Second / 30
