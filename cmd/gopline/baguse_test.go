@@ -21,7 +21,8 @@ func TestBagsArePlayedAndExported(t *testing.T) {
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
 	code, stdout, stderr := runCmd("play", bag, "--rate", "4")
-	if code != 0 || !strings.Contains(stderr, "robot.mcap is a bag") || !strings.Contains(stderr, "gopline import "+bag+" --out robot.gopline keeps one") {
+	if code != 0 || !strings.Contains(stderr, "robot.mcap is a bag") || !strings.Contains(stderr, "gopline import "+bag+" --out robot.gopline keeps one") ||
+		!strings.Contains(stderr, "playing 2 stream(s) of "+bag+" on their topics") {
 		t.Fatalf("play: exit %d: %s%s", code, stdout, stderr)
 	}
 	for _, stream := range []string{"/camera", "/jpeg"} {
@@ -33,6 +34,11 @@ func TestBagsArePlayedAndExported(t *testing.T) {
 		t.Errorf("the temporary recording was left: %v", entries)
 	}
 
+	// What they say names the bag, not the temporary recording.
+	if code, _, stderr := runCmd("export", bag, "--out", filepath.Join(dir, "all.mp4")); code != exitUsage ||
+		!strings.Contains(stderr, "--stream is required: "+bag+" has streams") {
+		t.Errorf("export of several streams to an MP4: exit %d: %s", code, stderr)
+	}
 	mp4 := filepath.Join(dir, "jpeg.mp4")
 	code, stdout, stderr = runCmd("export", bag, "--stream", "/jpeg", "--out", mp4)
 	if code != 0 || !strings.Contains(stdout, "wrote "+mp4+": 30 frames of /jpeg") || !strings.Contains(stderr, "(30 packets of /jpeg) were imported") {

@@ -22,6 +22,9 @@ type exportFlags struct {
 	every               time.Duration
 	allowDamage, quiet  bool
 	overwrite           bool
+	// source names what is exported when it is not the files: a bag,
+	// imported into a temporary recording.
+	source string
 }
 
 func exportCommand() *cobra.Command {
@@ -67,6 +70,11 @@ func exportCommand() *cobra.Command {
 			// removes its unfinished file, a PNG export keeps the whole
 			// pictures it wrote and leaves no partial one.
 			if areBags(args) {
+				f.source = strings.Join(args, ", ")
+				req := f.request(args)
+				if err := req.check(f.start, f.end, f.at); err != nil {
+					return err
+				}
 				var topics []string
 				if f.stream != "" {
 					topics = strings.Split(f.stream, ",")
@@ -121,9 +129,18 @@ func exportArgs(_ *cobra.Command, args []string) error {
 // export runs the export the flags ask for, until ctx ends. Each format
 // takes the files of one recording as one, in the order of their numbers
 // (splitOrder).
+// request is the export f asks of files.
+func (f *exportFlags) request(files []string) exportRequest {
+	label := strings.Join(files, ", ")
+	if f.source != "" {
+		label = f.source
+	}
+	return exportRequest{file: label, stream: f.stream, format: f.format, out: f.out, every: f.every, allowDamage: f.allowDamage}
+}
+
 func (f *exportFlags) export(ctx context.Context, files []string, stdout, stderr io.Writer) error {
 	files = splitOrder(files)
-	req := exportRequest{file: strings.Join(files, ", "), stream: f.stream, format: f.format, out: f.out, every: f.every, allowDamage: f.allowDamage}
+	req := f.request(files)
 	if err := req.check(f.start, f.end, f.at); err != nil {
 		return err
 	}

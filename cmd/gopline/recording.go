@@ -239,6 +239,9 @@ type playFlags struct {
 	allowDamage  bool
 	node         *nodeFlags
 	quiet        bool
+	// source names what is played when it is not the files: a bag,
+	// imported into a temporary recording.
+	source string
 }
 
 // playCommand publishes a recording's streams on their topics at the
@@ -279,11 +282,15 @@ func playCommand() *cobra.Command {
 		ValidArgsFunction: completeRecordings,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if areBags(args) {
+				if err := f.check(); err != nil {
+					return err
+				}
 				var topics []string
 				if f.stream != "" {
 					topics = []string{f.stream}
 				}
 				files, cleanup, err := importToUse("play", args, topics, cmd.ErrOrStderr(), f.quiet || f.asJSON, f.asJSON)
+				f.source = strings.Join(args, ", ")
 				defer cleanup()
 				if err != nil {
 					return err
@@ -321,15 +328,32 @@ func playCommand() *cobra.Command {
 	return cmd
 }
 
-func (f *playFlags) play(files []string, stdout, stderr io.Writer) error {
+// label names what set plays: its files, or the bag they were imported
+// from.
+func (f *playFlags) label(set playSet) string {
+	if f.source != "" {
+		return f.source
+	}
+	return set.label()
+}
+
+// check checks the flags that need no recording.
+func (f *playFlags) check() error {
 	if f.rate <= 0 {
 		return usagef("--rate %g must be positive", f.rate)
+	}
+	return nil
+}
+
+func (f *playFlags) play(files []string, stdout, stderr io.Writer) error {
+	if err := f.check(); err != nil {
+		return err
 	}
 	set, err := openPlaySet(files)
 	if err != nil {
 		return err
 	}
-	if err := f.checkStream(set.label(), set.streams); err != nil {
+	if err := f.checkStream(f.label(set), set.streams); err != nil {
 		return err
 	}
 	plan, err := f.plan(set)
@@ -400,7 +424,7 @@ func (f *playFlags) playOn(n *gopline.Node, set playSet, plan playPlan, stdout, 
 		if name := n.Name(); name != "" {
 			where = fmt.Sprintf(", served at %s as node %s", n.Addr(), name)
 		}
-		fmt.Fprintf(stderr, "playing %d stream(s) of %s on their topics%s\n", played, set.label(), where)
+		fmt.Fprintf(stderr, "playing %d stream(s) of %s on their topics%s\n", played, f.label(set), where)
 		if origin := group.Origin(); !origin.IsZero() {
 			fmt.Fprintln(stderr, timeLine(origin, begin, f.rate, f.keepTime))
 		}
