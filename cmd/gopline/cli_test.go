@@ -220,4 +220,12 @@ func TestCompletionOfPipelines(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "h264enc\n") || !strings.Contains(stdout, "h264dec\n") {
 		t.Errorf("exit %d: %q", code, stdout)
 	}
+	// info, play and export take bags too, and several files: they offer
+	// both kinds of file, filtered by extension (:8), after a first file too.
+	for _, cmd := range []string{"info", "play", "export"} {
+		code, stdout, _ = runCmd("__complete", cmd, "robot_0.gopline", "")
+		if code != 0 || !strings.Contains(stdout, "gopline\n") || !strings.Contains(stdout, "mcap\n") || !strings.Contains(stdout, ":8\n") {
+			t.Errorf("%s: exit %d: %q", cmd, code, stdout)
+		}
+	}
 }

@@ -64,7 +64,7 @@ func exportCommand() *cobra.Command {
 			"  gopline export cam.gopline --stream /camera --out camera.mp4 -y   # write over camera.mp4\n" +
 			"  gopline export robot_bag --stream /camera/image_raw/ffmpeg --out camera.mp4   # a ROS 2 bag's camera",
 		Args:              exportArgs,
-		ValidArgsFunction: completeRecordings,
+		ValidArgsFunction: completeRecordingsOrBags,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// Ctrl-C (or SIGTERM) ends the export: an MP4 or MCAP export
 			// removes its unfinished file, a PNG export keeps the whole

@@ -100,7 +100,7 @@ func importCommand() *cobra.Command {
 			return nil
 		},
 		ValidArgsFunction: func(_ *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
-			return []string{"mcap", "db3", "zstd", "zst", "bag", "gz", "bz2", "lz4", "zip"}, cobra.ShellCompDirectiveFilterFileExt
+			return bagExtensions, cobra.ShellCompDirectiveFilterFileExt
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return importMCAP(args, out, topics, values, encode, asJSON, quiet, cmd.OutOrStdout(), cmd.ErrOrStderr())

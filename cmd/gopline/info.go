@@ -301,7 +301,7 @@ func infoCommand() *cobra.Command {
 			"and AV1 transcoded to H.264) or why it would leave it out. The bag is read through, nothing written.",
 		Example:           "  gopline info cam.gopline\n  gopline info --json cam.gopline\n  gopline info robot_*.gopline\n  gopline info runs/\n  gopline info robot_bag/  # a ROS 2 bag: its topics, and what gopline import makes of them",
 		Args:              someRecordings,
-		ValidArgsFunction: completeRecordings,
+		ValidArgsFunction: completeRecordingsOrBags,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if areBags(args) {
 				return bagInfo(cmd.OutOrStdout(), cmd.ErrOrStderr(), args, asJSON)

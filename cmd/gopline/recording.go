@@ -279,7 +279,7 @@ func playCommand() *cobra.Command {
 			"  gopline play cam.gopline --listen 127.0.0.1:7401 --loop\n" +
 			"  gopline play robot_bag --keep-time   # a ROS 2 bag, its header stamps kept",
 		Args:              someRecordings,
-		ValidArgsFunction: completeRecordings,
+		ValidArgsFunction: completeRecordingsOrBags,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if areBags(args) {
 				if err := f.check(); err != nil {

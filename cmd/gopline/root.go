@@ -225,3 +225,13 @@ func completeRecordings(_ *cobra.Command, args []string, _ string) ([]string, co
 // recordings: .gopline, the one the docs use, and .db, which older docs
 // used (gopline reads a recording whatever its name).
 var recordingExtensions = []string{"gopline", "db"}
+
+// bagExtensions are those it offers for bags: MCAP, SQLite and ROS 1
+// files, perhaps compressed whole or zipped.
+var bagExtensions = []string{"mcap", "db3", "bag", "zstd", "zst", "gz", "bz2", "lz4", "zip"}
+
+// completeRecordingsOrBags offers recordings and bags, for the commands
+// that take both (info, play, export).
+func completeRecordingsOrBags(_ *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
+	return append(slices.Clone(recordingExtensions), bagExtensions...), cobra.ShellCompDirectiveFilterFileExt
+}
