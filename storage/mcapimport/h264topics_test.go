@@ -36,17 +36,7 @@ func TestImportCountsKeyframesWithoutParameterSets(t *testing.T) {
 func withoutParameterSets(t *testing.T) bagChannel {
 	ch := bagChannel{topic: "/cam", schema: "foxglove_msgs/msg/CompressedVideo", schemaEncoding: "ros2msg", schemaText: ros2CompressedVideo, encoding: "cdr"}
 	for i, au := range h264AUs(t, 60, 30) {
-		nalus, err := h264.SplitAnnexB(au.Data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var slices [][]byte
-		for _, n := range nalus {
-			if typ := h264.TypeOf(n); typ != h264.NALUTypeSPS && typ != h264.NALUTypePPS {
-				slices = append(slices, n)
-			}
-		}
-		ch.messages = append(ch.messages, newCDR().time(stamp(i)).str("c").bytes(h264.JoinAnnexB(slices)).str("h264").b)
+		ch.messages = append(ch.messages, newCDR().time(stamp(i)).str("c").bytes(stripParameterSets(t, au.Data)).str("h264").b)
 	}
 	return ch
 }
@@ -71,4 +61,21 @@ func TestImportsH264ImageTransportPackets(t *testing.T) {
 			t.Fatalf("packet %d differs", i)
 		}
 	}
+}
+
+// stripParameterSets returns an access unit in Annex B without its SPS and
+// PPS.
+func stripParameterSets(t *testing.T, au []byte) []byte {
+	t.Helper()
+	nalus, err := h264.SplitAnnexB(au)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rest [][]byte
+	for _, n := range nalus {
+		if typ := h264.TypeOf(n); typ != h264.NALUTypeSPS && typ != h264.NALUTypePPS {
+			rest = append(rest, n)
+		}
+	}
+	return h264.JoinAnnexB(rest)
 }

@@ -81,17 +81,7 @@ func TestImportsH264FromTheFirstKeyframe(t *testing.T) {
 	for i, au := range aus {
 		data := au.Data
 		if au.Key && seenKey { // a camera that sends its parameter sets once
-			nalus, err := h264.SplitAnnexB(data)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var slices [][]byte
-			for _, n := range nalus {
-				if typ := h264.TypeOf(n); typ != h264.NALUTypeSPS && typ != h264.NALUTypePPS {
-					slices = append(slices, n)
-				}
-			}
-			data = h264.JoinAnnexB(slices)
+			data = stripParameterSets(t, data)
 		}
 		seenKey = seenKey || au.Key
 		ch.messages = append(ch.messages, newCDR().time(stamp(25+i)).str("camera").bytes(data).str("h264").b)
