@@ -12,6 +12,9 @@
 // smeared picture. Reader opens anything FFmpeg can read (files, V4L2 cameras
 // through libavdevice, network URLs) and yields decoded Frames, or, in
 // passthrough mode, the stream's own H.264 access units as Packets.
+// Transcoder turns the pictures of a codec gopline does not carry (H.265,
+// VP9, AV1) into H.264, one picture in, its H.264 out in presentation
+// order: what an import of a robot's H.265 bag uses.
 //
 // # Ownership
 //
