@@ -100,6 +100,10 @@ var (
 	ErrNoPictures = errors.New("mcapimport: no pictures imported")
 	// ErrNoTopic: a topic asked for is not in the file.
 	ErrNoTopic = errors.New("mcapimport: no such topic")
+	// ErrTooManySizes: the pictures change size or raw format more often
+	// than an import writes files for (a crafted bag: a camera changes
+	// its size a few times); nothing is kept.
+	ErrTooManySizes = fmt.Errorf("mcapimport: pictures that change size or raw format more than %d times", maxFiles-1)
 )
 
 // Options say what ImportFile takes.
@@ -161,7 +165,8 @@ type Options struct {
 //
 // dst and the files after it must not exist (an error wrapping
 // fs.ErrExist). It returns ErrNoPictures when no packet was stored,
-// ErrNoTopic when a topic of opts.Topics is not in the bag, and the
+// ErrNoTopic when a topic of opts.Topics is not in the bag,
+// ErrTooManySizes for pictures that change size at every turn, and the
 // recording's errors (a full disk) as they are. On any error, and when ctx
 // is done, the files it wrote are removed: they are only left when they
 // hold what was read.

@@ -31,8 +31,15 @@ func (o *outputs) newest() *output {
 	return o.files[len(o.files)-1]
 }
 
+// maxFiles bounds the files an import writes: a camera changes its picture
+// size a few times, a crafted bag at every message.
+const maxFiles = 256
+
 // next opens the next file.
 func (o *outputs) next() (*output, error) {
+	if len(o.files) == maxFiles {
+		return nil, ErrTooManySizes
+	}
 	out, err := o.open(len(o.files))
 	if err != nil {
 		return nil, err

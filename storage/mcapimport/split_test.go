@@ -129,3 +129,22 @@ func TestImportSplitsWhereAStreamChanges(t *testing.T) {
 		}
 	})
 }
+
+// A crafted bag whose raw pictures change size at every message would make
+// a file a message: the import stops at ErrTooManySizes, keeping nothing.
+func TestImportBoundsTheFilesOfChangingSizes(t *testing.T) {
+	ch := bagChannel{topic: "/raw", schema: "sensor_msgs/msg/Image", schemaEncoding: "ros2msg", schemaText: ros2Image, encoding: "cdr"}
+	for i := range 300 {
+		w := 2 + i%2*2 // 2, 4, 2, 4, ...
+		ch.messages = append(ch.messages, newCDR().time(stamp(i)).str("c").u32(2).u32(uint32(w)).str("mono8").u8(0).u32(uint32(w)).
+			bytes(make([]byte, 2*w)).b)
+	}
+	dir := t.TempDir()
+	_, err := mcapimport.ImportFile(context.Background(), writeBag(t, mcap.CompressionZSTD, ch), filepath.Join(dir, "raw.gopline"), mcapimport.Options{})
+	if !errors.Is(err, mcapimport.ErrTooManySizes) {
+		t.Fatalf("err = %v, want ErrTooManySizes", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("files left: %d", len(entries))
+	}
+}
