@@ -77,7 +77,9 @@ func exportCommand() *cobra.Command {
 				}
 				var topics []string
 				if f.stream != "" {
-					topics = strings.Split(f.stream, ",")
+					for _, t := range strings.Split(f.stream, ",") {
+						topics = append(topics, strings.TrimSpace(t))
+					}
 				}
 				files, cleanup, err := importToUse("export", args, topics, cmd.ErrOrStderr(), f.quiet, false)
 				defer cleanup()
