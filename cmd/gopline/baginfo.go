@@ -74,23 +74,8 @@ func areBags(paths []string) bool {
 // isBagDir reports whether dir holds a bag's files (metadata.yaml, .mcap,
 // .db3 or .bag files) and no recording.
 func isBagDir(dir string) bool {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return false
-	}
-	bag := false
-	for _, e := range entries {
-		_, ext := storage.SplitBagName(e.Name())
-		ext = strings.TrimPrefix(ext, ".")
-		switch {
-		case e.IsDir():
-		case slices.Contains(recordingExtensions, ext):
-			return false
-		case e.Name() == "metadata.yaml", ext == "mcap", ext == "db3", ext == "bag":
-			bag = true
-		}
-	}
-	return bag
+	files, bag, ros1, err := scanDir(dir)
+	return err == nil && len(files) == 0 && len(bag)+len(ros1) > 0
 }
 
 // bagInfo describes bags as ros2 bag info does, and what gopline import

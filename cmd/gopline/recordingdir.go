@@ -49,14 +49,14 @@ func groupRecordings(files []string) []recordingGroup {
 	return groups
 }
 
-// recordingsIn are the recordings in dir: its .gopline and .db files,
-// grouped by recording (groupRecordings).
-func recordingsIn(dir string) ([]recordingGroup, error) {
+// scanDir returns what dir holds: its recordings' paths (.gopline and
+// .db files), the names of a ROS 2 bag's files (metadata.yaml first, its
+// .mcap and .db3 files, perhaps compressed) and of ROS 1 bags.
+func scanDir(dir string) (files, bag, ros1 []string, err error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
-	var files, bag, ros1 []string // bag: the names of a ROS 2 bag's files, metadata.yaml first; ros1: ROS 1 bags
 	for _, e := range entries {
 		_, ext := storage.SplitBagName(e.Name())
 		ext = strings.TrimPrefix(ext, ".")
@@ -71,6 +71,16 @@ func recordingsIn(dir string) ([]recordingGroup, error) {
 		case ext == "bag":
 			ros1 = append(ros1, e.Name())
 		}
+	}
+	return files, bag, ros1, nil
+}
+
+// recordingsIn are the recordings in dir: its .gopline and .db files,
+// grouped by recording (groupRecordings).
+func recordingsIn(dir string) ([]recordingGroup, error) {
+	files, bag, ros1, err := scanDir(dir)
+	if err != nil {
+		return nil, err
 	}
 	name := filepath.Base(filepath.Clean(dir))
 	switch {

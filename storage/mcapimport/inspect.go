@@ -39,10 +39,7 @@ func Inspect(ctx context.Context, srcs []string, opts Options) (Result, error) {
 	if err == nil {
 		err = ctx.Err()
 	}
-	if err != nil {
-		return res, err
-	}
-	return res, nil
+	return res, err
 }
 
 // inspectMessage counts one message of a topic and, until the topic's
