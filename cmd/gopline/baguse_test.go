@@ -48,6 +48,18 @@ func TestBagsArePlayedAndExported(t *testing.T) {
 		t.Errorf("the temporary recording was left: %v", entries)
 	}
 
+	// A time that no form reads is refused before the bag is imported.
+	for _, args := range [][]string{
+		{"export", bag, "--stream", "/jpeg", "--out", mp4, "-y", "--start", "ten seconds"},
+		{"export", bag, "--stream", "/jpeg", "--out", filepath.Join(dir, "pictures"), "--at", "0.5s,2x"},
+		{"play", bag, "--end", "-3s"},
+	} {
+		code, _, stderr := runCmd(args...)
+		if code != exitUsage || strings.Contains(stderr, "is a bag") || strings.Contains(stderr, "importing") {
+			t.Errorf("%s: exit %d: %s", strings.Join(args, " "), code, stderr)
+		}
+	}
+
 	empty := filepath.Join(dir, "imu.mcap")
 	writeOneMessageBag(t, empty, "/imu", "sensor_msgs/msg/Imu", "float64 x\n", 1, []byte{0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
 	if code, _, stderr := runCmd("play", empty); code != exitFailure || !strings.Contains(stderr, "nothing to play") || !strings.Contains(stderr, "/imu") {

@@ -35,6 +35,9 @@ func (r *exportRequest) check(start, end, at string) error {
 		return fmt.Errorf("%w: --out -: export writes files, not standard output (an MP4's index and an MCAP file's summary "+
 			"are written once its packets are): give a file's path, as --out cam.mp4", errUsage)
 	}
+	if err := checkTimeForms(start, end, at); err != nil {
+		return err
+	}
 	if r.format == "" {
 		switch {
 		case at != "" || r.every != 0:

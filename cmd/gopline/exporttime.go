@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gopline/gopline/storage/export"
@@ -92,6 +93,26 @@ func timeOfDay(s string, base time.Time) (time.Time, bool) {
 type timeRange struct {
 	start, end     string
 	base, from, to time.Time
+}
+
+// checkTimeForms refuses a --start, --end or --at time that none of
+// parseExportTime's forms reads, before anything is opened: what a time
+// means waits for the recording's start, its form does not (a bag's
+// export imports it first).
+func checkTimeForms(start, end, at string) error {
+	base := time.Now()
+	if _, err := parseExportTime("--start", start, base); err != nil {
+		return err
+	}
+	if _, err := parseEndTime(end, base); err != nil {
+		return err
+	}
+	for _, s := range strings.Split(at, ",") {
+		if _, err := parseExportTime("--at", strings.TrimSpace(s), base); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // parseTimeRange parses --start and --end from base (parseExportTime,

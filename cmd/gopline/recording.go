@@ -342,7 +342,7 @@ func (f *playFlags) check() error {
 	if f.rate <= 0 {
 		return usagef("--rate %g must be positive", f.rate)
 	}
-	return nil
+	return checkTimeForms(f.start, f.end, "")
 }
 
 func (f *playFlags) play(files []string, stdout, stderr io.Writer) error {
