@@ -78,7 +78,8 @@ func importCommand() *cobra.Command {
 			"bayer_* demosaiced; 16-bit ones by their top bits) stay raw. Depth and thermal pictures (16UC1\n" +
 			"millimetres, 32FC1 metres, compressedDepth, mono16) become grey, 0 black to 10 m white, as ROS\n" +
 			"image_view and Foxglove show them (--value-range sets another). --encode stores JPEG, PNG, raw and\n" +
-			"depth pictures as H.264 too (tens of times smaller than raw). A packet's time is its\n" +
+			"depth pictures as H.264 too (tens of times smaller than raw), and re-encodes H.264 with B-frames\n" +
+			"without them (WebRTC and Foxglove play none). A packet's time is its\n" +
 			"message's header stamp, or its log time when the stamp is zero. ROS 2 (CDR), ROS 1, JSON and\n" +
 			"protobuf messages are read. Other topics (IMU, transforms, point clouds) are listed with why they\n" +
 			"were left. A bag its recorder left without its footer imports up to its cut; a damaged chunk loses\n" +
@@ -111,7 +112,8 @@ func importCommand() *cobra.Command {
 	cmd.Flags().StringVar(&values, "value-range", "", "MIN:MAX, the values of depth and thermal pictures shown from black to white\n"+
 		"(default 0:10000 for 16-bit ones, millimetres; 0:10 for 32FC1, metres)")
 	cmd.Flags().BoolVar(&encode, "encode", false, "store JPEG, PNG, raw and depth pictures as H.264 (libx264, CRF 20): a raw camera's\n"+
-		"pictures take tens of times less room, and the viewers play them over WebRTC")
+		"pictures take tens of times less room, and the viewers play them over WebRTC; H.264 with B-frames\n"+
+		"is re-encoded without them")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print what was imported as JSON")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "no progress bar on a terminal (the summary stays)")
 	cmd.MarkFlagFilename("out", recordingExtensions...)

@@ -91,3 +91,62 @@ func times(frames []*media.Frame) []time.Time {
 	}
 	return out
 }
+
+// With Encode, an H.264 stream with B-frames (which WebRTC and Foxglove do
+// not play) is re-encoded without them, every picture at its own stamp, in
+// the order captured: a long one from its first GOP on, a short one (one
+// keyframe, fewer packets than the window) at the end of the topic. A
+// stream without B-frames is stored as it came.
+func TestImportWithEncodeTakesBFramesOut(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		n, gop  int
+		bframes bool
+		lengths bool // NAL units behind four-byte lengths
+	}{
+		{"long", 45, 15, true, false},
+		{"short", 20, 30, true, false},
+		{"behind lengths", 45, 15, true, true},
+		{"without B-frames", 45, 15, false, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var pictures [][]byte
+			var shown []int
+			if c.bframes {
+				pictures, shown = testclip.CodedPictures(t, "h264", c.n, c.gop)
+			} else {
+				for i, p := range h264AUs(t, c.n, c.gop) {
+					pictures, shown = append(pictures, p.Data), append(shown, i)
+				}
+			}
+			ch := bagChannel{topic: "/front", schema: "ffmpeg_image_transport_msgs/msg/FFMPEGPacket", schemaEncoding: "ros2msg",
+				schemaText: ros2FFMPEGPacket, encoding: "cdr"}
+			for i, p := range pictures {
+				if c.lengths {
+					p = lengthPrefixed(t, p)
+				}
+				ch.messages = append(ch.messages, newCDR().time(stamp(shown[i])).str("front").u32(160).u32(120).str("libx264").
+					u64(uint64(i)).u8(0).u8(0).bytes(p).b)
+			}
+			out, res := importBag(t, writeBag(t, mcap.CompressionZSTD, ch),
+				mcapimport.Options{Encode: ffmpegEncoder, Transcode: ffmpegTranscoder})
+			tp := topicOf(t, res, "/front")
+			want := "h264 with B-frames"
+			if !c.bframes {
+				want = ""
+			}
+			if tp.Packets != int64(c.n) || tp.Transcoded != want || tp.Retimed != 0 || tp.Dropped != 0 || tp.Damaged != 0 {
+				t.Fatalf("%+v", tp)
+			}
+			_, pkts := readStream(t, out, "/front")
+			for i, p := range pkts {
+				if !p.CaptureTime.Equal(stamp(i)) || p.CompositionOffset != 0 {
+					t.Fatalf("packet %d at %v, offset %v; want at %v, no offset", i, p.CaptureTime, p.CompositionOffset, stamp(i))
+				}
+			}
+			if !pkts[0].Key {
+				t.Fatal("the stream does not begin at a keyframe")
+			}
+		})
+	}
+}

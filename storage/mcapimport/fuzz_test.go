@@ -139,10 +139,14 @@ func FuzzImport(f *testing.F) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, file []byte) {
-		res, err := importStreams(context.Background(), []bagFile{{r: bytes.NewReader(file), size: int64(len(file)), name: "fuzz.mcap"}}, inMemory,
-			Options{Transcode: func(codec string) (Transcoder, error) { return ffmpeg.NewTranscoder(codec) }})
-		if err == nil && res.Packets() == 0 {
-			t.Fatalf("no error with nothing imported: %+v", res)
+		opts := Options{Transcode: func(codec string) (Transcoder, error) { return ffmpeg.NewTranscoder(codec) }}
+		encode := opts
+		encode.Encode = func(width, height int) (Encoder, error) { return ffmpeg.NewH264Encoder(width, height) }
+		for _, opts := range []Options{opts, encode} { // as import and import --encode take it
+			res, err := importStreams(context.Background(), []bagFile{{r: bytes.NewReader(file), size: int64(len(file)), name: "fuzz.mcap"}}, inMemory, opts)
+			if err == nil && res.Packets() == 0 {
+				t.Fatalf("no error with nothing imported: %+v", res)
+			}
 		}
 		// Inspect reads the same bytes as the import.
 		files := []bagFile{{r: bytes.NewReader(file), size: int64(len(file)), name: "fuzz.mcap"}}

@@ -70,7 +70,17 @@ func (im *importer) store(st *topicState, p picture, logTime time.Time) error {
 	if pkt == nil {
 		return nil
 	}
-	return im.write(st, st.stream.timed(pkt, changed))
+	return im.writeTimed(st, st.stream.timed(pkt, changed))
+}
+
+// writeTimed writes a topic's timed packets, or re-encodes them when they
+// are the first of an H.264 stream with B-frames and the import encodes
+// (reencodeReordered).
+func (im *importer) writeTimed(st *topicState, pkts []timedPacket) error {
+	if len(pkts) > 0 && im.reencodes(st.stream) {
+		return im.reencodeReordered(st, pkts)
+	}
+	return im.write(st, pkts)
 }
 
 // write writes a topic's timed packets.
@@ -129,18 +139,26 @@ func (im *importer) writePacket(st *topicState, pkt *media.Packet, changed bool)
 // the packets held back to be timed.
 func (im *importer) flushStreams() error {
 	for _, st := range im.order {
-		if st.stream == nil {
+		s := st.stream
+		if s == nil {
 			continue
 		}
-		if st.stream.transcoding != nil {
-			for _, p := range st.stream.flushTranscoded() {
+		if s.transcoding == nil {
+			// A short stream is timed only now, and may turn out to
+			// need re-encoding: its Transcoder is flushed next.
+			if err := im.writeTimed(st, s.order.flush()); err != nil {
+				return err
+			}
+		}
+		if s.transcoding != nil {
+			for _, p := range s.flushTranscoded() {
 				if err := im.store(st, p, p.stamp); err != nil {
 					return err
 				}
 			}
-		}
-		if err := im.write(st, st.stream.order.flush()); err != nil {
-			return err
+			if err := im.write(st, s.order.flush()); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

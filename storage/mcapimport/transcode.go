@@ -59,12 +59,13 @@ type transcoding struct {
 	waiting []time.Time
 }
 
-// annexB returns an H.265 picture whose NAL units come behind four-byte
-// lengths (MP4's form, where Foxglove's CompressedVideo asks for Annex B)
-// in Annex B, as topicStream.split does H.264's; any other as it is.
+// annexB returns an H.265 or H.264 picture whose NAL units come behind
+// four-byte lengths (MP4's form, where Foxglove's CompressedVideo asks for
+// Annex B) in Annex B, as topicStream.split does H.264's; any other as it
+// is.
 func (x *transcoding) annexB(data []byte) []byte {
 	c := strings.ToLower(x.codec)
-	if !strings.Contains(c, "265") && !strings.Contains(c, "hevc") {
+	if !strings.Contains(c, "265") && !strings.Contains(c, "hevc") && x.codec != reorderedH264 {
 		return data
 	}
 	if !x.lengthPrefixed && (bytes.HasPrefix(data, []byte{0, 0, 1}) || bytes.HasPrefix(data, []byte{0, 0, 0, 1})) {
@@ -86,7 +87,7 @@ const maxWaiting = 4096
 // pictures of the topic; s counts what was left out.
 func (s *topicStream) transcoded(p picture, logTime time.Time) []picture {
 	x := s.transcoding
-	if otherCodec(p) != x.codec {
+	if codec := otherCodec(p); codec != x.codec && (x.codec != reorderedH264 || codec != "" || !isH264(p)) {
 		s.counts.OtherFormat++
 		return nil
 	}
@@ -178,6 +179,48 @@ func (im *importer) newStream(p picture) (*topicStream, error) {
 		return nil, err
 	}
 	return &topicStream{source: fromH264, transcoding: &transcoding{codec: codec, tr: tr}}, nil
+}
+
+// reorderedH264 is the codec of a transcoding that re-encodes an H.264
+// stream with B-frames (reencodeReordered).
+const reorderedH264 = "h264 with B-frames"
+
+// isH264 reports whether p is an H.264 picture.
+func isH264(p picture) bool {
+	src, err := sourceOf(p)
+	return err == nil && src == fromH264
+}
+
+// reencodes reports whether s, an H.264 stream just timed (its first
+// packets), has B-frames that the import is to take out: with
+// Options.Encode (every topic made H.264 that WebRTC and Foxglove play)
+// and a Transcoder at hand.
+func (im *importer) reencodes(s *topicStream) bool {
+	return s.source == fromH264 && s.transcoding == nil && s.order.delay > 0 &&
+		im.opts.Encode != nil && im.opts.Transcode != nil
+}
+
+// reencodeReordered turns st's stream, whose first packets held (timed,
+// none written yet) show it has B-frames, into one transcoded to H.264
+// without: they and the topic's pictures after them go through a
+// Transcoder of H.264, as a topic in another codec does. What was counted
+// of the pictures so far stays.
+func (im *importer) reencodeReordered(st *topicState, held []timedPacket) error {
+	tr, err := im.opts.Transcode("h264")
+	if err != nil {
+		return err
+	}
+	s := st.stream
+	x := &transcoding{codec: reorderedH264, tr: tr, lengthPrefixed: s.lengthPrefixed}
+	*s = topicStream{source: fromH264, values: s.values, counts: s.counts, transcoding: x}
+	for _, p := range held {
+		for _, q := range s.transcoded(picture{format: "h264", data: p.Data, stamp: p.CaptureTime}, p.CaptureTime) {
+			if err := im.store(st, q, q.stamp); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // closeCoders closes the topics' Transcoders and Encoders.

@@ -171,17 +171,7 @@ func TestImportCountsWhatATranscoderLeftOut(t *testing.T) {
 // Annex B, are taken as their Annex B selves: H.264 stored, H.265
 // transcoded.
 func TestImportTakesLengthPrefixedNALUnits(t *testing.T) {
-	avcc := func(annexB []byte) []byte {
-		nalus, err := h264.SplitAnnexB(annexB)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out, err := h264.JoinAVCC(nalus, 4)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return out
-	}
+	avcc := func(annexB []byte) []byte { return lengthPrefixed(t, annexB) }
 	aus := h264AUs(t, 30, 15)
 	avc := bagChannel{topic: "/h264", schema: "foxglove_msgs/msg/CompressedVideo", schemaEncoding: "ros2msg", schemaText: ros2CompressedVideo, encoding: "cdr"}
 	for i, au := range aus {
@@ -211,4 +201,18 @@ func TestImportTakesLengthPrefixedNALUnits(t *testing.T) {
 			}
 		}
 	}
+}
+
+// lengthPrefixed returns an access unit in Annex B with its NAL units
+// behind four-byte lengths instead.
+func lengthPrefixed(t testing.TB, annexB []byte) []byte {
+	nalus, err := h264.SplitAnnexB(annexB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := h264.JoinAVCC(nalus, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
