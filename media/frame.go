@@ -39,6 +39,19 @@ type Frame struct {
 	buf *pixels // the pixels' holders and owner; nil for frames of plain Go memory
 }
 
+// EvenSides returns f less its last column when its width is odd and less
+// its last row when its height is odd, as a copy of its header (the pixels
+// and their holders shared), and whether it cut: H.264's 4:2:0 pictures
+// have even sides. A Frame whose sides are even is returned as it is.
+func (f *Frame) EvenSides() (*Frame, bool) {
+	if f.Width%2 == 0 && f.Height%2 == 0 {
+		return f, false
+	}
+	even := *f
+	even.Width, even.Height = f.Width&^1, f.Height&^1
+	return &even, true
+}
+
 // NewFrame allocates a zeroed width x height Frame with packed planes.
 func NewFrame(format PixelFormat, width, height int) (*Frame, error) {
 	if err := checkSize(format, width, height); err != nil {

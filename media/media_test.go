@@ -281,3 +281,19 @@ func TestNamesRoundTrip(t *testing.T) {
 		t.Errorf("epochs %d %d", e1, e2)
 	}
 }
+
+// EvenSides takes an odd side's last column or row off a copy of the
+// Frame's header, sharing its pixels; even sides leave the Frame as it is.
+func TestEvenSides(t *testing.T) {
+	f, err := media.NewFrame(media.YUV420P, 5, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	even, cut := f.EvenSides()
+	if !cut || even == f || even.Width != 4 || even.Height != 2 || f.Width != 5 || f.Height != 3 || &even.Planes[0][0] != &f.Planes[0][0] {
+		t.Fatalf("5x3: %dx%d, cut %v (the Frame now %dx%d)", even.Width, even.Height, cut, f.Width, f.Height)
+	}
+	if same, cut := even.EvenSides(); same != even || cut {
+		t.Fatalf("4x2: %p against %p, cut %v", same, even, cut)
+	}
+}

@@ -132,13 +132,8 @@ func (e *mp4Encode) run(r *packetReader) (Result, error) {
 // encode encodes f, with a new encoder when its size is not the last one's,
 // and writes its packet.
 func (e *mp4Encode) encode(f *media.Frame) error {
-	if f.Width%2 == 1 || f.Height%2 == 1 {
-		// H.264's 4:2:0 pictures have even sides: the odd one loses its
-		// last column or row (f's pixels are shared, not copied).
-		even := *f
-		even.Width, even.Height = f.Width&^1, f.Height&^1
-		f, e.cropped = &even, true
-	}
+	f, cut := f.EvenSides()
+	e.cropped = e.cropped || cut
 	if e.enc == nil || f.Width != e.width || f.Height != e.height {
 		if e.enc != nil {
 			e.enc.Close()

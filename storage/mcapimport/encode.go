@@ -63,8 +63,7 @@ func (e *encoding) encoded(pkt *media.Packet) (*media.Packet, error) {
 			e.from += " " + pkt.Format.String()
 		}
 	}
-	even := *f
-	even.Width, even.Height = f.Width&^1, f.Height&^1
+	even, _ := f.EvenSides()
 	if e.enc == nil || even.Width != e.width || even.Height != e.height {
 		if e.enc != nil {
 			e.enc.Close()
@@ -76,7 +75,7 @@ func (e *encoding) encoded(pkt *media.Packet) (*media.Packet, error) {
 		}
 		e.enc, e.width, e.height = enc, even.Width, even.Height
 	}
-	return e.enc.Encode(&even)
+	return e.enc.Encode(even)
 }
 
 // close closes the Encoder.
