@@ -235,7 +235,7 @@ func TestInfoDescribesABag(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
 		t.Fatal(err)
 	}
-	if len(r.Files) != 1 || len(r.Topics) == 0 || r.Start == nil || r.End.Before(*r.Start) {
+	if len(r.Files) != 1 || len(r.Topics) == 0 || r.Start == nil || r.End.Before(*r.Start) || len(r.Indexed) != 1 {
 		t.Fatalf("%+v", r)
 	}
 	for _, tp := range r.Topics {
@@ -251,7 +251,8 @@ func TestInfoDescribesABag(t *testing.T) {
 	code, stdout, stderr = runCmd("info", split)
 	for _, want := range []string{"rosbag2_split_0.mcap, rosbag2_split_1.mcap", "Messages:  20 in 4 topics",
 		"/camera/image_raw/compressed", "jpeg 64x48", "raw rgb24 6x4", "Left out by an import: /imu (not pictures)",
-		"gopline import " + split + " --out rosbag2_split.gopline"} {
+		"gopline import " + split + " --out rosbag2_split.gopline",
+		"Counted from the index of rosbag2_split_0.mcap, rosbag2_split_1.mcap, as ros2 bag info counts"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("info %s does not say %q: exit %d\n%s%s", split, want, code, stdout, stderr)
 		}

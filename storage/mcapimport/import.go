@@ -80,6 +80,10 @@ type Result struct {
 	// Missing names the files a rosbag2 directory's metadata.yaml lists
 	// that are not in it (a bag copied in part): the others are imported.
 	Missing []string
+	// Indexed names the files Inspect described from their summary and
+	// message indexes, without reading their messages through: damage in
+	// the chunks it did not read is not seen.
+	Indexed []string
 }
 
 // Packets returns the packets stored, all topics together.

@@ -20,7 +20,9 @@ import (
 // with the codec, pixel format and picture size of the stream it would
 // become (the size of a transcoded one is not read: Transcoded names its
 // codec when opts.Transcode is set), any other with why it would be left
-// (Skipped). Packets stay 0. Damage is said as by ImportFiles.
+// (Skipped). Packets stay 0. Damage is said as by ImportFiles, in what
+// was read: an MCAP file with a whole summary is described from its index
+// (inspectIndexed, Result.Indexed), its chunks read only as far as needed.
 func Inspect(ctx context.Context, srcs []string, opts Options) (Result, error) {
 	files, missing, damaged, cleanup, err := bagFilesOf(ctx, srcs, os.TempDir())
 	defer cleanup()
@@ -46,13 +48,15 @@ func Inspect(ctx context.Context, srcs []string, opts Options) (Result, error) {
 // stream is known, reads it to learn what the import would make of it.
 func (im *importer) inspectMessage(ch *channel, m *mcap.Message) {
 	t := ch.topic
-	t.Messages++
 	at := time.Unix(0, int64(min(m.LogTime, 1<<63-1)))
-	if t.First.IsZero() || at.Before(t.First) {
-		t.First = at
-	}
-	if at.After(t.Last) {
-		t.Last = at
+	if !im.indexed {
+		t.Messages++
+		if t.First.IsZero() || at.Before(t.First) {
+			t.First = at
+		}
+		if at.After(t.Last) {
+			t.Last = at
+		}
 	}
 	if ch.read == nil || ch.known {
 		return

@@ -1,9 +1,14 @@
 package mcapimport_test
 
 import (
+	"bytes"
 	"context"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/foxglove/mcap/go/mcap"
 
@@ -71,4 +76,100 @@ func TestInspectSaysWhatAnImportWouldMake(t *testing.T) {
 	if tp := topicOf(t, res, "/front"); err != nil || !strings.Contains(tp.Skipped, "h265") || tp.Messages != n {
 		t.Errorf("without a Transcoder: %+v, %v", tp, err)
 	}
+}
+
+// A whole MCAP file is described from its summary and message indexes, as
+// ros2 bag info counts, its chunks read only until every topic's stream
+// is known: the counts and times are those of a reading through, and a
+// damaged chunk past the first is not read (an import finds it). A file
+// without its summary (cut short), or with messages outside chunks, which
+// the indexes do not count, is read through.
+func TestInspectCountsFromTheIndex(t *testing.T) {
+	const n = 90
+	cam := bagChannel{topic: "/camera", schema: "sensor_msgs/msg/CompressedImage", schemaEncoding: "ros2msg", schemaText: ros2CompressedImage, encoding: "cdr"}
+	for i, p := range jpegs(t, n) {
+		cam.messages = append(cam.messages, newCDR().time(stamp(i)).str("c").str("jpeg").bytes(p).b)
+	}
+	imu := bagChannel{topic: "/imu", schema: "sensor_msgs/msg/Imu", schemaEncoding: "ros2msg", schemaText: ros2Imu, encoding: "cdr"}
+	for i := range 2 * n {
+		imu.messages = append(imu.messages, newCDR().time(stamp(i)).str("imu").b)
+	}
+	imu.logTimes = make([]time.Time, len(imu.messages))
+	for i := range imu.logTimes {
+		imu.logTimes[i] = logTime(0).Add(time.Duration(i) * time.Second / (2 * fps))
+	}
+	bag := writeBag(t, mcap.CompressionZSTD, cam, imu)
+	inspect := func(path string) mcapimport.Result {
+		t.Helper()
+		res, err := mcapimport.Inspect(context.Background(), []string{path}, mcapimport.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	check := func(name string, res mcapimport.Result) {
+		t.Helper()
+		c, i := topicOf(t, res, "/camera"), topicOf(t, res, "/imu")
+		if c.Messages != n || c.Codec != media.JPEG || c.Width != width || !c.First.Equal(logTime(0)) || !c.Last.Equal(logTime(n-1)) {
+			t.Errorf("%s: camera %+v", name, c)
+		}
+		if i.Messages != 2*n || !i.NotPictures || !i.First.Equal(imu.logTimes[0]) || !i.Last.Equal(imu.logTimes[2*n-1]) {
+			t.Errorf("%s: imu %+v", name, i)
+		}
+	}
+	res := inspect(bag)
+	check("indexed", res)
+	if len(res.Indexed) != 1 || res.DamagedChunks != 0 {
+		t.Fatalf("not described from its index: %+v", res)
+	}
+
+	// The last chunk damaged: not read, so not seen.
+	file, err := os.ReadFile(bag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reader, err := mcap.NewReader(bytes.NewReader(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := reader.Info()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(info.ChunkIndexes) < 3 {
+		t.Fatalf("%d chunks: the test wants several", len(info.ChunkIndexes))
+	}
+	last := info.ChunkIndexes[len(info.ChunkIndexes)-1]
+	damaged := slices.Clone(file)
+	for i := range 64 {
+		damaged[last.ChunkStartOffset+last.ChunkLength-100+uint64(i)] ^= 0xff
+	}
+	res = inspect(writeFile(t, "damaged.mcap", damaged))
+	check("a later chunk damaged", res)
+	if len(res.Indexed) != 1 || res.DamagedChunks != 0 {
+		t.Errorf("a later chunk damaged: %+v", res)
+	}
+
+	// Cut inside its summary: read through, what it holds counted.
+	res = inspect(writeFile(t, "cut.mcap", file[:info.Footer.SummaryStart+20]))
+	if len(res.Indexed) != 0 || len(res.Truncated) != 1 {
+		t.Errorf("cut short: %+v", res)
+	}
+	check("cut short", res)
+
+	// Messages outside chunks.
+	res = inspect(writeBag(t, unchunked, cam, imu))
+	if len(res.Indexed) != 0 {
+		t.Errorf("unchunked: %+v", res)
+	}
+	check("unchunked", res)
+}
+
+func writeFile(t *testing.T, name string, b []byte) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

@@ -50,8 +50,9 @@ type importer struct {
 	// ros1Index is a ROS 1 bag's connections as its index repeats them.
 	ros1Index map[uint32]ros1Connection
 	// inspect: the messages are counted and their topics' streams learnt
-	// (Inspect), nothing written.
-	inspect bool
+	// (Inspect), nothing written; indexed: the file's messages were
+	// counted from its index (inspectIndexed), those read are not again.
+	inspect, indexed bool
 }
 
 // topicState is a topic and what became of its messages so far.
@@ -177,6 +178,13 @@ func (im *importer) readFile(f bagFile) error {
 		at = nil // compressed whole: no summary at hand
 	}
 	im.summary = readSummary(at, f.size)
+	if im.inspect && at != nil {
+		if ok, err := im.inspectIndexed(at, f.size); ok {
+			im.res.Indexed = append(im.res.Indexed, f.name)
+			im.done += f.size
+			return err
+		}
+	}
 	counted := &countingReader{r: f.r}
 	in, bound := io.Reader(counted), min(maxRecord, max(f.size, 1)) // no record is larger than its file
 	if f.read != nil {

@@ -16,10 +16,15 @@ import (
 // offset start, summary CRC) and the closing magic.
 const footerLen = 1 + 8 + 8 + 8 + 4 + 8
 
-// summary is the schemas and channels of a file's summary section.
+// summary is the schemas and channels of a file's summary section, and
+// its statistics and chunk indexes (see inspectIndexed).
 type summary struct {
 	schemas  map[uint16]*mcap.Schema
 	channels map[uint16]*mcap.Channel
+	stats    *mcap.Statistics
+	chunks   []*mcap.ChunkIndex
+	// whole: every record of the section was read.
+	whole bool
 }
 
 // readSummary reads the summary section of the MCAP file of size bytes in
@@ -44,23 +49,40 @@ func readSummary(r io.ReaderAt, size int64) summary {
 	if _, err := r.ReadAt(records, int64(start)); err != nil {
 		return s
 	}
-	for len(records) >= 9 {
+	s.whole = true
+	for len(records) > 0 {
+		if len(records) < 9 {
+			s.whole = false
+			break
+		}
 		op, n := mcap.OpCode(records[0]), binary.LittleEndian.Uint64(records[1:9])
 		if n > uint64(len(records)-9) {
+			s.whole = false
 			break
 		}
 		body := records[9 : 9+n]
 		records = records[9+n:]
+		var err error
 		switch op {
 		case mcap.OpSchema:
-			if schema, err := parse(mcap.ParseSchema, body); err == nil {
+			var schema *mcap.Schema
+			if schema, err = parse(mcap.ParseSchema, body); err == nil {
 				s.schemas[schema.ID] = schema
 			}
 		case mcap.OpChannel:
-			if c, err := parse(mcap.ParseChannel, body); err == nil {
+			var c *mcap.Channel
+			if c, err = parse(mcap.ParseChannel, body); err == nil {
 				s.channels[c.ID] = c
 			}
+		case mcap.OpStatistics:
+			s.stats, err = parse(mcap.ParseStatistics, body)
+		case mcap.OpChunkIndex:
+			var c *mcap.ChunkIndex
+			if c, err = parse(mcap.ParseChunkIndex, body); err == nil {
+				s.chunks = append(s.chunks, c)
+			}
 		}
+		s.whole = s.whole && err == nil
 	}
 	return s
 }

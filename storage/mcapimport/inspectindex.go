@@ -1,0 +1,163 @@
+package mcapimport
+
+import (
+	"cmp"
+	"encoding/binary"
+	"io"
+	"slices"
+	"time"
+
+	"github.com/foxglove/mcap/go/mcap"
+)
+
+// An MCAP file that a recorder closed (rosbag2's, Foxglove's) ends with a
+// summary: its statistics count the messages, and an index of each chunk
+// points at the chunk and at its message indexes, one per channel in it,
+// which give each message's log time. Inspect counts a topic's messages
+// and its first and last log times from those, as ros2 bag info counts
+// from the summary, and reads chunks from the start only until it knows
+// what the import makes of every topic: a bag of gigabytes is described
+// in a moment instead of read through.
+
+// channelSpan is what a file's message indexes say of one channel.
+type channelSpan struct {
+	messages    int64
+	first, last uint64 // log times, ns
+}
+
+// inspectIndexed describes the MCAP file in r, of size bytes, whose
+// summary im.summary holds, from its index (see above), and reports
+// whether it could: not when the summary is not whole, has no statistics,
+// or its message indexes do not count the messages the statistics count
+// (messages outside chunks, an index left out), and then nothing is
+// taken from it.
+func (im *importer) inspectIndexed(r io.ReaderAt, size int64) (bool, error) {
+	sum := im.summary
+	if !sum.whole || sum.stats == nil {
+		return false, nil
+	}
+	spans, ok := messageIndexes(r, size, sum.chunks)
+	if !ok {
+		return false, nil
+	}
+	var counted uint64
+	for _, s := range spans {
+		counted += uint64(s.messages)
+	}
+	if counted != sum.stats.MessageCount {
+		return false, nil
+	}
+
+	im.schemas = sum.schemas
+	ids := make([]uint16, 0, len(sum.channels))
+	for id := range sum.channels {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		im.addChannel(sum.channels[id])
+		s, ok := spans[id]
+		if !ok {
+			continue
+		}
+		t := im.channels[id].topic
+		t.Messages += s.messages
+		first, last := time.Unix(0, int64(min(s.first, 1<<63-1))), time.Unix(0, int64(min(s.last, 1<<63-1)))
+		if t.First.IsZero() || first.Before(t.First) {
+			t.First = first
+		}
+		if last.After(t.Last) {
+			t.Last = last
+		}
+	}
+
+	// The chunks in the order they lie, up to the one that tells the last
+	// topic's stream.
+	im.indexed = true
+	defer func() { im.indexed = false }()
+	chunks := slices.Clone(sum.chunks)
+	slices.SortFunc(chunks, func(a, b *mcap.ChunkIndex) int { return cmp.Compare(a.ChunkStartOffset, b.ChunkStartOffset) })
+	var buf []byte
+	for _, c := range chunks {
+		if im.allKnown() {
+			break
+		}
+		if err := im.ctx.Err(); err != nil {
+			return true, err
+		}
+		if c.ChunkLength < 9 || c.ChunkLength > maxRecord || c.ChunkStartOffset > uint64(size) || c.ChunkLength > uint64(size)-c.ChunkStartOffset {
+			im.res.DamagedChunks++
+			continue
+		}
+		buf = slices.Grow(buf[:0], int(c.ChunkLength))[:c.ChunkLength]
+		if _, err := r.ReadAt(buf, int64(c.ChunkStartOffset)); err != nil || mcap.OpCode(buf[0]) != mcap.OpChunk ||
+			binary.LittleEndian.Uint64(buf[1:9]) != c.ChunkLength-9 {
+			im.res.DamagedChunks++
+			continue
+		}
+		if err := im.chunk(buf[9:]); err != nil {
+			return true, err
+		}
+	}
+	return true, nil
+}
+
+// allKnown reports whether Inspect knows what the import makes of every
+// channel of the file it reads.
+func (im *importer) allKnown() bool {
+	for _, ch := range im.channels {
+		if ch.read != nil && !ch.known {
+			return false
+		}
+	}
+	return true
+}
+
+// messageIndexes reads the message indexes of chunks, the chunk indexes of
+// a file of size bytes in r: each channel's messages and first and last
+// log times. It reports false for an index that does not lie in the file
+// or does not read, or indexes longer together than the file.
+func messageIndexes(r io.ReaderAt, size int64, chunks []*mcap.ChunkIndex) (map[uint16]channelSpan, bool) {
+	spans := map[uint16]channelSpan{}
+	var total uint64
+	var buf []byte
+	for _, c := range chunks {
+		at, n := c.ChunkStartOffset+c.ChunkLength, c.MessageIndexLength
+		total += n
+		if c.ChunkStartOffset > uint64(size) || c.ChunkLength > uint64(size) || at > uint64(size) || n > uint64(size)-at ||
+			total > uint64(size) || n > maxRecord {
+			return nil, false
+		}
+		buf = slices.Grow(buf[:0], int(n))[:n]
+		if _, err := r.ReadAt(buf, int64(at)); err != nil {
+			return nil, false
+		}
+		for b := buf; len(b) > 0; {
+			if len(b) < 9 || mcap.OpCode(b[0]) != mcap.OpMessageIndex {
+				return nil, false
+			}
+			body := binary.LittleEndian.Uint64(b[1:9])
+			if body > uint64(len(b)-9) || body < 6 {
+				return nil, false
+			}
+			rec := b[9 : 9+body]
+			b = b[9+body:]
+			id, entries := binary.LittleEndian.Uint16(rec), binary.LittleEndian.Uint32(rec[2:6])
+			rec = rec[6:]
+			if uint64(entries) != uint64(len(rec)) || entries%16 != 0 {
+				return nil, false
+			}
+			s := spans[id]
+			for ; len(rec) > 0; rec = rec[16:] {
+				at := binary.LittleEndian.Uint64(rec)
+				if s.messages == 0 || at < s.first {
+					s.first = at
+				}
+				s.last = max(s.last, at)
+				s.messages++
+			}
+			spans[id] = s
+		}
+	}
+	return spans, true
+}
