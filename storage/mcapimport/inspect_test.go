@@ -163,6 +163,27 @@ func TestInspectCountsFromTheIndex(t *testing.T) {
 		t.Errorf("unchunked: %+v", res)
 	}
 	check("unchunked", res)
+
+	// A summary without its channels: they are in the chunks.
+	var b bytes.Buffer
+	w, err := mcap.NewWriter(&b, &mcap.WriterOptions{Chunked: true, ChunkSize: 16 << 10, Compression: mcap.CompressionZSTD,
+		SkipRepeatedChannelInfos: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = w.WriteHeader(&mcap.Header{Profile: "ros2"})
+	_ = w.WriteSchema(&mcap.Schema{ID: 1, Name: cam.schema, Encoding: cam.schemaEncoding, Data: []byte(cam.schemaText)})
+	_ = w.WriteChannel(&mcap.Channel{ID: 1, SchemaID: 1, Topic: cam.topic, MessageEncoding: cam.encoding})
+	for i, m := range cam.messages {
+		_ = w.WriteMessage(&mcap.Message{ChannelID: 1, LogTime: uint64(logTime(i).UnixNano()), Data: m})
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	res = inspect(writeFile(t, "bare.mcap", b.Bytes()))
+	if c := topicOf(t, res, "/camera"); len(res.Indexed) != 0 || c.Messages != n || c.Codec != media.JPEG {
+		t.Errorf("a summary without channels: %+v", res)
+	}
 }
 
 func writeFile(t *testing.T, name string, b []byte) string {

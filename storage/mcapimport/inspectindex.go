@@ -28,6 +28,7 @@ type channelSpan struct {
 // inspectIndexed describes the MCAP file in r, of size bytes, whose
 // summary im.summary holds, from its index (see above), and reports
 // whether it could: not when the summary is not whole, has no statistics,
+// lacks a channel the indexes name (a writer that leaves them out of it),
 // or its message indexes do not count the messages the statistics count
 // (messages outside chunks, an index left out), and then nothing is
 // taken from it.
@@ -41,7 +42,10 @@ func (im *importer) inspectIndexed(r io.ReaderAt, size int64) (bool, error) {
 		return false, nil
 	}
 	var counted uint64
-	for _, s := range spans {
+	for id, s := range spans {
+		if sum.channels[id] == nil {
+			return false, nil // a summary without its channels: read their records
+		}
 		counted += uint64(s.messages)
 	}
 	if counted != sum.stats.MessageCount {
