@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -22,6 +24,7 @@ import (
 // progress bar.
 func importToUse(verb string, bags, topics []string, warn io.Writer, quiet, silent bool) (files []string, cleanup func(), err error) {
 	cleanup = func() {}
+	src := strings.Join(bags, ", ")
 	dir, err := os.MkdirTemp("", "gopline-"+verb+"-")
 	if err != nil {
 		return nil, cleanup, fmt.Errorf("a temporary directory to import %s into: %w", strings.Join(bags, ", "), err)
@@ -34,7 +37,6 @@ func importToUse(verb string, bags, topics []string, warn io.Writer, quiet, sile
 	dst := filepath.Join(dir, stem+".gopline")
 	ctx, stop := stopContext(0)
 	defer stop()
-	src := strings.Join(bags, ", ")
 	bar := newProgressBar(warn, quiet, "importing "+src+" to "+verb, "MB")
 	res, err := mcapimport.ImportFiles(ctx, bags, dst, mcapimport.Options{Topics: topics, Transcode: transcoder, Progress: func(done, total int64) {
 		bar.update(int(done>>20), int(max(total>>20, 1)))
@@ -65,4 +67,34 @@ func importToUse(verb string, bags, topics []string, warn io.Writer, quiet, sile
 			"removed at the end (%s keeps one)\n", src, plural(uint64(res.Packets()), "packet"), strings.Join(streams, ", "), verb, keep)
 	}
 	return res.Files, cleanup, nil
+}
+
+// checkBagTopics checks, from the bags' summaries when they all have one
+// (mcapimport.Topics, which reads nothing else), what an import would find
+// out only once it had read them through: that each topic asked for is
+// in them, and, for a command that takes one stream (oneStream), that it
+// is given one when they hold several topics of pictures. Bags without
+// summaries are left to the import.
+func checkBagTopics(bags, topics []string, oneStream bool) error {
+	res, err := mcapimport.Topics(context.Background(), bags)
+	if err != nil {
+		return nil
+	}
+	var all, pictures []string
+	for _, t := range res.Topics {
+		all = append(all, t.Topic)
+		if t.Skipped == "" {
+			pictures = append(pictures, t.Topic)
+		}
+	}
+	src := strings.Join(bags, ", ")
+	for _, want := range topics {
+		if !slices.Contains(all, want) {
+			return unknownStream(src, want, pictures)
+		}
+	}
+	if oneStream && len(topics) == 0 && len(pictures) > 1 {
+		return streamRequired(src, pictures)
+	}
+	return nil
 }

@@ -34,10 +34,20 @@ func TestBagsArePlayedAndExported(t *testing.T) {
 		t.Errorf("the temporary recording was left: %v", entries)
 	}
 
-	// What they say names the bag, not the temporary recording.
+	// What they say names the bag, not the temporary recording; a bag
+	// with a summary is checked from it, before anything is imported.
 	if code, _, stderr := runCmd("export", bag, "--out", filepath.Join(dir, "all.mp4")); code != exitUsage ||
-		!strings.Contains(stderr, "--stream is required: "+bag+" has streams") {
+		!strings.Contains(stderr, "--stream is required: "+bag+" has streams /camera, /jpeg") || strings.Contains(stderr, "is a bag") {
 		t.Errorf("export of several streams to an MP4: exit %d: %s", code, stderr)
+	}
+	for _, args := range [][]string{
+		{"play", bag, "--stream", "camera"},
+		{"export", bag, "--stream", "camera", "--out", filepath.Join(dir, "camera.mp4")},
+	} {
+		if code, _, stderr := runCmd(args...); code != exitUsage || !strings.Contains(stderr, `--stream "camera": `+bag+" has streams /camera, /jpeg (did you mean /camera?") ||
+			strings.Contains(stderr, "is a bag") {
+			t.Errorf("%s: exit %d: %s", strings.Join(args, " "), code, stderr)
+		}
 	}
 	mp4 := filepath.Join(dir, "jpeg.mp4")
 	code, stdout, stderr = runCmd("export", bag, "--stream", "/jpeg", "--out", mp4)

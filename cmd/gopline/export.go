@@ -81,6 +81,9 @@ func exportCommand() *cobra.Command {
 						topics = append(topics, strings.TrimSpace(t))
 					}
 				}
+				if err := checkBagTopics(args, topics, req.format != "mcap"); err != nil {
+					return err
+				}
 				files, cleanup, err := importToUse("export", args, topics, cmd.ErrOrStderr(), f.quiet, false)
 				defer cleanup()
 				if err != nil {

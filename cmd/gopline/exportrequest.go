@@ -167,6 +167,12 @@ func (r *exportRequest) atTimes(at string, base, first, last time.Time) error {
 	return nil
 }
 
+// streamRequired is the error of an export of one stream given none, of
+// file, which has streams names.
+func streamRequired(file string, names []string) error {
+	return usagef("--stream is required: %s has streams %s (an MCAP file takes them all)", file, strings.Join(names, ", "))
+}
+
 // pickStreams picks the streams to export: --stream's, or the recording's
 // only stream; an MCAP file takes several (--stream /a,/b), and every
 // stream when --stream is not given, as a bag holds every topic.
@@ -189,7 +195,7 @@ func (r *exportRequest) pickStreams(recs []*storage.Recording) error {
 	case r.stream == "" && (len(names) == 1 || r.format == "mcap"):
 		r.streams = names
 	case r.stream == "":
-		return fmt.Errorf("%w: --stream is required: %s has streams %s (an MCAP file takes them all)", errUsage, r.file, strings.Join(names, ", "))
+		return streamRequired(r.file, names)
 	default:
 		for _, s := range strings.Split(r.stream, ",") {
 			s = strings.TrimSpace(s)

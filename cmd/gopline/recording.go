@@ -289,6 +289,9 @@ func playCommand() *cobra.Command {
 				if f.stream != "" {
 					topics = []string{f.stream}
 				}
+				if err := checkBagTopics(args, topics, false); err != nil {
+					return err
+				}
 				files, cleanup, err := importToUse("play", args, topics, cmd.ErrOrStderr(), f.quiet || f.asJSON, f.asJSON)
 				f.source = strings.Join(args, ", ")
 				defer cleanup()

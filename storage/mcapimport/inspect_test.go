@@ -3,6 +3,7 @@ package mcapimport_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -193,4 +194,36 @@ func writeFile(t *testing.T, name string, b []byte) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// Topics reads a bag's topics from its files' summaries alone, each with
+// whether an import takes it by its type; a file without a summary to read
+// them from (cut short, SQLite, ROS 1) is ErrNoSummary.
+func TestTopicsFromTheSummary(t *testing.T) {
+	split := filepath.Join("testdata", "rosbag2_split")
+	res, err := mcapimport.Topics(context.Background(), []string{split})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, tp := range res.Topics {
+		names = append(names, tp.Topic)
+		if (tp.Topic == "/imu") != tp.NotPictures || (tp.Skipped == "") == tp.NotPictures || tp.Messages != 0 || tp.Schema == "" {
+			t.Errorf("%+v", tp)
+		}
+	}
+	if strings.Join(names, " ") != "/camera/image_raw/compressed /camera/h264 /camera/image_raw /imu" {
+		t.Errorf("topics %v", names)
+	}
+
+	file, err := os.ReadFile(filepath.Join(split, "rosbag2_split_0.mcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bag := range []string{writeFile(t, "cut.mcap", file[:len(file)-40]), filepath.Join("testdata", "humble", "humble_0.db3"),
+		filepath.Join("testdata", "ros1", "noetic.bag")} {
+		if _, err := mcapimport.Topics(context.Background(), []string{bag}); !errors.Is(err, mcapimport.ErrNoSummary) {
+			t.Errorf("%s: %v, want ErrNoSummary", bag, err)
+		}
+	}
 }

@@ -1,9 +1,15 @@
 package mcapimport
 
 import (
+	"bytes"
 	"cmp"
+	"context"
 	"encoding/binary"
+	"errors"
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -53,12 +59,7 @@ func (im *importer) inspectIndexed(r io.ReaderAt, size int64) (bool, error) {
 	}
 
 	im.schemas = sum.schemas
-	ids := make([]uint16, 0, len(sum.channels))
-	for id := range sum.channels {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	for _, id := range ids {
+	for _, id := range sum.channelIDs() {
 		im.addChannel(sum.channels[id])
 		s, ok := spans[id]
 		if !ok {
@@ -164,4 +165,65 @@ func messageIndexes(r io.ReaderAt, size int64, chunks []*mcap.ChunkIndex) (map[u
 		}
 	}
 	return spans, true
+}
+
+// ErrNoSummary: a file of the bag has no summary that Topics can read (it
+// is not MCAP, is compressed or zipped whole, was cut short, or its
+// summary leaves out its channels).
+var ErrNoSummary = errors.New("mcapimport: a file without a whole summary")
+
+// Topics returns the topics of the bags srcs from their MCAP files'
+// summaries alone, reading no message: each topic's type and, by its type,
+// whether an import would take it (Skipped, NotPictures); what a topic's
+// pictures are is not read (see Inspect). It returns ErrNoSummary when a
+// file has no summary to read them from: a command that wants to check
+// the topics an import is asked for before the import reads the bag.
+func Topics(ctx context.Context, srcs []string) (Result, error) {
+	var files []bagFile
+	for _, src := range srcs {
+		if isZip(src) {
+			return Result{}, ErrNoSummary
+		}
+		paths, _, err := bagFiles(src)
+		if err != nil {
+			return Result{}, err
+		}
+		for _, p := range paths {
+			files = append(files, bagFile{name: filepath.Base(p), path: p})
+		}
+	}
+	im := newImporter(ctx, files, nil, Options{})
+	im.inspect = true
+	for _, f := range files {
+		if err := im.summaryTopics(f); err != nil {
+			return Result{}, err
+		}
+	}
+	return im.finish(), nil
+}
+
+// summaryTopics takes the channels of f's summary as its topics.
+func (im *importer) summaryTopics(f bagFile) error {
+	file, err := os.Open(f.path)
+	if err != nil {
+		return fmt.Errorf("mcapimport: %w", err)
+	}
+	defer file.Close()
+	head := make([]byte, len(mcap.Magic))
+	fi, err := file.Stat()
+	if err != nil {
+		return fmt.Errorf("mcapimport: %w", err)
+	}
+	if _, err := file.ReadAt(head, 0); err != nil || !bytes.Equal(head, mcap.Magic) {
+		return ErrNoSummary
+	}
+	sum := readSummary(file, fi.Size())
+	if !sum.whole || sum.stats == nil || uint32(len(sum.channels)) != sum.stats.ChannelCount {
+		return ErrNoSummary
+	}
+	im.name, im.schemas, im.channels = f.name, sum.schemas, map[uint16]*channel{}
+	for _, id := range sum.channelIDs() {
+		im.addChannel(sum.channels[id])
+	}
+	return nil
 }

@@ -3,6 +3,7 @@ package mcapimport
 import (
 	"encoding/binary"
 	"io"
+	"slices"
 
 	"github.com/foxglove/mcap/go/mcap"
 )
@@ -85,4 +86,15 @@ func readSummary(r io.ReaderAt, size int64) summary {
 		s.whole = s.whole && err == nil
 	}
 	return s
+}
+
+// channelIDs returns the ids of the summary's channels, in order: the
+// order of their topics in what Inspect and Topics return.
+func (s summary) channelIDs() []uint16 {
+	ids := make([]uint16, 0, len(s.channels))
+	for id := range s.channels {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
 }
