@@ -421,6 +421,28 @@ func TestImportFileRefuses(t *testing.T) {
 	if _, err := mcapimport.ImportFile(context.Background(), bag, out, mcapimport.Options{Topics: []string{"/front"}}); !errors.Is(err, mcapimport.ErrNoTopic) {
 		t.Errorf("unknown topic: %v", err)
 	}
+	// Known from the summary, before the bag is read: its damaged chunk
+	// is not seen, and its topics are named.
+	whole, err := os.ReadFile(bag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := bytes.Index(whole, []byte{byte(mcap.OpChunk)}) // the first record after the header (and its magic)
+	for i := at + 40; i < at+80; i++ {
+		whole[i] ^= 0xff
+	}
+	damagedBag := filepath.Join(dir, "damaged.mcap")
+	if err := os.WriteFile(damagedBag, whole, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err = mcapimport.ImportFile(context.Background(), damagedBag, out, mcapimport.Options{Topics: []string{"/front"}})
+	if !errors.Is(err, mcapimport.ErrNoTopic) || res.DamagedChunks != 0 || len(res.Topics) != 1 || res.Topics[0].Topic != "/camera" {
+		t.Errorf("unknown topic, known from the summary: %v, %+v", err, res)
+	}
+	if res, err := mcapimport.ImportFile(context.Background(), damagedBag, out, mcapimport.Options{}); !errors.Is(err, mcapimport.ErrNoPictures) ||
+		res.DamagedChunks != 1 {
+		t.Errorf("the damaged chunk read: %v, %+v", err, res)
+	}
 	if _, err := os.Stat(out); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("%s left: %v", out, err)
 	}

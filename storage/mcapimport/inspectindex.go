@@ -227,3 +227,19 @@ func (im *importer) summaryTopics(f bagFile) error {
 	}
 	return nil
 }
+
+// summaryHasTopics returns ErrNoTopic, and the bags' topics, when the
+// summaries of srcs' files (Topics) lack a topic of want; nil when they
+// have them all, or when a file has no summary (the import finds out).
+func summaryHasTopics(ctx context.Context, srcs, want []string) (Result, error) {
+	sum, err := Topics(ctx, srcs)
+	if err != nil {
+		return Result{}, nil
+	}
+	for _, w := range want {
+		if !slices.ContainsFunc(sum.Topics, func(t Topic) bool { return t.Topic == w }) {
+			return sum, fmt.Errorf("%w: %s", ErrNoTopic, w)
+		}
+	}
+	return Result{}, nil
+}
