@@ -27,7 +27,7 @@ func importToUse(verb string, bags, topics []string, warn io.Writer, quiet, sile
 	src := strings.Join(bags, ", ")
 	dir, err := os.MkdirTemp("", "gopline-"+verb+"-")
 	if err != nil {
-		return nil, cleanup, fmt.Errorf("a temporary directory to import %s into: %w", strings.Join(bags, ", "), err)
+		return nil, cleanup, fmt.Errorf("a temporary directory to import %s into: %w", src, err)
 	}
 	cleanup = func() { _ = os.RemoveAll(dir) }
 	stem := "bag"
