@@ -169,8 +169,8 @@ type Options struct {
 //
 // dst and the files after it must not exist (an error wrapping
 // fs.ErrExist). It returns ErrNoPictures when no packet was stored,
-// ErrNoTopic when a topic of opts.Topics is not in the bag (before
-// anything is read when the bag's summaries say so),
+// ErrNoTopic when a topic of opts.Topics is not in the bag (both before
+// anything is read when the bag's summaries say so: refusedBySummary),
 // ErrTooManySizes for pictures that change size at every turn, and the
 // recording's errors (a full disk) as they are. On any error, and when ctx
 // is done, the files it wrote are removed: they are only left when they
@@ -194,10 +194,8 @@ func ImportFiles(ctx context.Context, srcs []string, dst string, opts Options) (
 			return Result{}, fmt.Errorf("mcapimport: %w", err)
 		}
 	}
-	if len(opts.Topics) > 0 {
-		if sum, err := summaryHasTopics(ctx, srcs, opts.Topics); err != nil {
-			return sum, err
-		}
+	if sum, err := refusedBySummary(ctx, srcs, opts.Topics); err != nil {
+		return sum, err
 	}
 	files, missing, damaged, cleanup, err := bagFilesOf(ctx, srcs, filepath.Dir(dst))
 	defer cleanup()

@@ -228,10 +228,13 @@ func (im *importer) summaryTopics(f bagFile) error {
 	return nil
 }
 
-// summaryHasTopics returns ErrNoTopic, and the bags' topics, when the
-// summaries of srcs' files (Topics) lack a topic of want; nil when they
-// have them all, or when a file has no summary (the import finds out).
-func summaryHasTopics(ctx context.Context, srcs, want []string) (Result, error) {
+// refusedBySummary returns, with the bags' topics, what an import of
+// srcs would end in that the summaries of their files (Topics) already
+// say: ErrNoTopic for a topic of want they lack, ErrNoPictures when none
+// of the topics to import (want's, or all) is of a type that holds
+// pictures. It returns nil when a file has no summary: the import finds
+// out.
+func refusedBySummary(ctx context.Context, srcs, want []string) (Result, error) {
 	sum, err := Topics(ctx, srcs)
 	if err != nil {
 		return Result{}, nil
@@ -240,6 +243,9 @@ func summaryHasTopics(ctx context.Context, srcs, want []string) (Result, error) 
 		if !slices.ContainsFunc(sum.Topics, func(t Topic) bool { return t.Topic == w }) {
 			return sum, fmt.Errorf("%w: %s", ErrNoTopic, w)
 		}
+	}
+	if !slices.ContainsFunc(sum.Topics, func(t Topic) bool { return t.Skipped == "" && (len(want) == 0 || slices.Contains(want, t.Topic)) }) {
+		return sum, ErrNoPictures
 	}
 	return Result{}, nil
 }
