@@ -189,7 +189,7 @@ func writeBagInfo(w io.Writer, bags []string, r bagReport) error {
 		for i, f := range r.Indexed {
 			names[i] = filepath.Base(f)
 		}
-		fmt.Fprintf(w, "Counted from the index of %s, as ros2 bag info counts: gopline import reads every message, "+
+		fmt.Fprintf(w, "Counted from the index of %s, as ros2 bag info and rosbag info count: gopline import reads every message, "+
 			"and says what is damaged\n", strings.Join(names, ", "))
 	}
 	return nil

@@ -252,7 +252,7 @@ func TestInfoDescribesABag(t *testing.T) {
 	for _, want := range []string{"rosbag2_split_0.mcap, rosbag2_split_1.mcap", "Messages:  20 in 4 topics",
 		"/camera/image_raw/compressed", "jpeg 64x48", "raw rgb24 6x4", "Left out by an import: /imu (not pictures)",
 		"gopline import " + split + " --out rosbag2_split.gopline",
-		"Counted from the index of rosbag2_split_0.mcap, rosbag2_split_1.mcap, as ros2 bag info counts"} {
+		"Counted from the index of rosbag2_split_0.mcap, rosbag2_split_1.mcap, as ros2 bag info and rosbag info count"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("info %s does not say %q: exit %d\n%s%s", split, want, code, stdout, stderr)
 		}

@@ -219,6 +219,9 @@ func FuzzImportROS1(f *testing.F) {
 		// Their first chunk or two: the fuzzer's inputs stay small, and so
 		// does its minimizing of them.
 		f.Add(b[:min(len(b), 10000)])
+		if bag == "testdata/ros1/noetic_lz4.bag" {
+			f.Add(b) // and one whole, with its index
+		}
 	}
 	f.Fuzz(func(t *testing.T, file []byte) {
 		if !bytes.HasPrefix(file, []byte(ros1Magic)) {
@@ -227,6 +230,13 @@ func FuzzImportROS1(f *testing.F) {
 		res, err := importStreams(context.Background(), []bagFile{{name: "fuzz.bag", r: bytes.NewReader(file), size: int64(len(file))}}, inMemory, Options{})
 		if err == nil && res.Packets() == 0 {
 			t.Fatalf("no error with nothing imported: %+v", res)
+		}
+		// Inspect reads its index, when it has one.
+		files := []bagFile{{name: "fuzz.bag", r: bytes.NewReader(file), size: int64(len(file))}}
+		im := newImporter(context.Background(), files, nil, Options{})
+		im.inspect = true
+		if seen, _ := im.run(files); seen.Packets() != 0 {
+			t.Fatalf("inspecting stored packets: %+v", seen)
 		}
 	})
 }

@@ -80,8 +80,9 @@ type Result struct {
 	// Missing names the files a rosbag2 directory's metadata.yaml lists
 	// that are not in it (a bag copied in part): the others are imported.
 	Missing []string
-	// Indexed names the files Inspect described from their summary and
-	// message indexes, without reading their messages through: damage in
+	// Indexed names the files Inspect described from their index (an
+	// MCAP file's summary and message indexes, a ROS 1 bag's chunk infos
+	// and index data), without reading their messages through: damage in
 	// the chunks it did not read is not seen.
 	Indexed []string
 }

@@ -21,8 +21,10 @@ import (
 // become (the size of a transcoded one is not read: Transcoded names its
 // codec when opts.Transcode is set), any other with why it would be left
 // (Skipped). Packets stay 0. Damage is said as by ImportFiles, in what
-// was read: an MCAP file with a whole summary is described from its index
-// (inspectIndexed, Result.Indexed), its chunks read only as far as needed.
+// was read: an MCAP file with a whole summary, and a ROS 1 bag with its
+// index, are described from their indexes (inspectIndexed,
+// inspectROS1Indexed; Result.Indexed), their chunks read only as far as
+// needed.
 func Inspect(ctx context.Context, srcs []string, opts Options) (Result, error) {
 	files, missing, damaged, cleanup, err := bagFilesOf(ctx, srcs, os.TempDir())
 	defer cleanup()

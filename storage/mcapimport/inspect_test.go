@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -225,5 +226,38 @@ func TestTopicsFromTheSummary(t *testing.T) {
 		if _, err := mcapimport.Topics(context.Background(), []string{bag}); !errors.Is(err, mcapimport.ErrNoSummary) {
 			t.Errorf("%s: %v, want ErrNoSummary", bag, err)
 		}
+	}
+}
+
+// A ROS 1 bag that rosbag closed is counted from its index (chunk infos,
+// and the index data after each chunk), as rosbag info counts: what the
+// same bag gives read through (compressed whole, so without its index at
+// hand), but for the Indexed. A bag cut before its index is read through.
+func TestInspectCountsROS1FromTheIndex(t *testing.T) {
+	for _, c := range []struct{ bag, whole string }{
+		{"noetic.bag", "noetic.bag.gz"},
+		{"noetic_bz2.bag", "noetic_bz2.bag.lz4"},
+		{"noetic_lz4.bag", "noetic_lz4.bag.bz2"},
+	} {
+		bag := filepath.Join("testdata", "ros1", c.bag)
+		indexed, err := mcapimport.Inspect(context.Background(), []string{bag}, mcapimport.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		through, err := mcapimport.Inspect(context.Background(), []string{filepath.Join("testdata", "compressed", c.whole)}, mcapimport.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(indexed.Indexed) != 1 || len(through.Indexed) != 0 || len(indexed.Topics) != 3 || !reflect.DeepEqual(indexed.Topics, through.Topics) {
+			t.Errorf("%s:\nindexed %+v\nthrough %+v", c.bag, indexed, through)
+		}
+	}
+	file, err := os.ReadFile(filepath.Join("testdata", "ros1", "noetic.bag"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := mcapimport.Inspect(context.Background(), []string{writeFile(t, "cut.bag", file[:len(file)*3/4])}, mcapimport.Options{})
+	if err != nil || len(res.Indexed) != 0 || len(res.Truncated) != 1 || len(res.Topics) != 3 {
+		t.Errorf("cut before its index: %v, %+v", err, res)
 	}
 }

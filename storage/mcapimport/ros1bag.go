@@ -48,6 +48,12 @@ func (im *importer) readROS1(f bagFile) error {
 	im.name, im.schemas, im.channels = f.name, map[uint16]*mcap.Schema{}, map[uint16]*channel{}
 	var unindexed bool
 	im.ros1Index, unindexed = ros1IndexConnections(f.r, f.size)
+	if at, ok := f.r.(io.ReaderAt); ok && im.inspect && f.read == nil {
+		if ok, err := im.inspectROS1Indexed(at, f.size); ok {
+			im.res.Indexed = append(im.res.Indexed, f.name)
+			return err
+		}
+	}
 	size, compressed := f.size, f.read
 	if compressed != nil {
 		size = math.MaxInt64 / 2
