@@ -221,11 +221,25 @@ func TestTopicsFromTheSummary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ros1, err := os.ReadFile(filepath.Join("testdata", "ros1", "noetic.bag"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, bag := range []string{writeFile(t, "cut.mcap", file[:len(file)-40]), filepath.Join("testdata", "humble", "humble_0.db3"),
-		filepath.Join("testdata", "ros1", "noetic.bag")} {
+		writeFile(t, "cut.bag", ros1[:len(ros1)*3/4])} {
 		if _, err := mcapimport.Topics(context.Background(), []string{bag}); !errors.Is(err, mcapimport.ErrNoSummary) {
 			t.Errorf("%s: %v, want ErrNoSummary", bag, err)
 		}
+	}
+
+	// A ROS 1 bag's from its index.
+	res, err = mcapimport.Topics(context.Background(), []string{filepath.Join("testdata", "ros1", "noetic.bag")})
+	names = names[:0]
+	for _, tp := range res.Topics {
+		names = append(names, tp.Topic+" "+tp.Schema)
+	}
+	if err != nil || strings.Join(names, ", ") != "/usb_cam/image_raw/compressed sensor_msgs/CompressedImage, /camera/image_raw sensor_msgs/Image, /imu sensor_msgs/Imu" {
+		t.Errorf("ROS 1: %v, %v", err, names)
 	}
 }
 

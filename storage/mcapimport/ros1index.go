@@ -6,6 +6,8 @@ import (
 	"io"
 	"slices"
 	"time"
+
+	"github.com/foxglove/mcap/go/mcap"
 )
 
 // A ROS 1 bag that rosbag closed has, after each chunk, an index data
@@ -141,16 +143,11 @@ func (im *importer) inspectROS1Indexed(r io.ReaderAt, size int64) (bool, error) 
 			return false, nil
 		}
 	}
-	conns := make([]uint32, 0, len(im.ros1Index))
-	for conn := range im.ros1Index {
-		conns = append(conns, conn)
+	conns, err := im.takeROS1Connections()
+	if err != nil {
+		return true, err
 	}
-	slices.Sort(conns)
 	for _, conn := range conns {
-		c := im.ros1Index[conn]
-		if err := im.ros1Record(c.header, c.data); err != nil {
-			return true, err
-		}
 		ch, s := im.channels[uint16(conn)], idx.spans[conn]
 		if ch == nil || s.messages == 0 {
 			continue
@@ -225,4 +222,39 @@ func ros1RecordAt(r io.ReaderAt, at, size int64) (header map[string][]byte, data
 func ros1Op(header map[string][]byte, op byte) bool {
 	o := header["op"]
 	return len(o) == 1 && o[0] == op
+}
+
+// ros1IndexTopics takes the connections of the index of the ROS 1 bag in
+// r, of size bytes, named name, as its topics (see Topics): ErrNoSummary
+// when it has no index, or one without every connection its bag header
+// counts.
+func (im *importer) ros1IndexTopics(name string, r io.ReaderAt, size int64) error {
+	header, _, _, err := ros1RecordAt(r, int64(len(ros1Magic)), size)
+	if err != nil || !ros1Op(header, ros1BagHeader) {
+		return ErrNoSummary
+	}
+	count, ok := ros1Uint32(header["conn_count"])
+	conns, _ := ros1IndexConnections(io.NewSectionReader(r, 0, size), size)
+	if !ok || len(conns) == 0 || len(conns) != int(count) {
+		return ErrNoSummary
+	}
+	im.name, im.schemas, im.channels, im.ros1Index = name, map[uint16]*mcap.Schema{}, map[uint16]*channel{}, conns
+	_, err = im.takeROS1Connections()
+	return err
+}
+
+// takeROS1Connections takes the connections of im.ros1Index, in the order
+// of their ids, and returns the ids.
+func (im *importer) takeROS1Connections() ([]uint32, error) {
+	ids := make([]uint32, 0, len(im.ros1Index))
+	for conn := range im.ros1Index {
+		ids = append(ids, conn)
+	}
+	slices.Sort(ids)
+	for _, conn := range ids {
+		if err := im.ros1Record(im.ros1Index[conn].header, im.ros1Index[conn].data); err != nil {
+			return ids, err
+		}
+	}
+	return ids, nil
 }
