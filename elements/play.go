@@ -129,67 +129,6 @@ func resolvePlay(cfg PlayConfig) (PlayConfig, media.Codec, error) {
 	return cfg, info.Codec, nil
 }
 
-// PlayGroup is the play elements of streams played together
-// (PlayTogether), one time line for them all.
-type PlayGroup struct {
-	// Elements are the players, one for each config, in their order.
-	Elements []pipeline.Element
-	clock    *playClock
-}
-
-// PlayTogether makes play elements of cfgs, streams of one recording (or
-// set of files) played together, that keep the streams' recorded timing
-// relative to each other, as ros2 bag play keeps its topics': every packet
-// of every stream goes out at the play's start plus its recorded time after
-// Origin, divided by the rate, on every pass (Loop); and every stream's
-// next pass begins when the longest stream's pass is over. Each stream
-// still begins at its keyframe at or before its Start, so one whose
-// keyframe comes later goes out that much later. The configs take one
-// Rate. A stream that holds no packet plays (and fails) as it would alone.
-//
-// The play starts (Origin goes out) when the first of the elements
-// starts, unless Begin says when.
-func PlayTogether(cfgs []PlayConfig) (*PlayGroup, error) {
-	g := &PlayGroup{clock: &playClock{}}
-	var extents []playExtent
-	var rate float64
-	for i, cfg := range cfgs {
-		cfg, err := playSpec.Resolve(cfg)
-		if err != nil {
-			return nil, err
-		}
-		if cfg, _, err = resolvePlay(cfg); err != nil {
-			return nil, err
-		}
-		if i > 0 && cfg.Rate != rate {
-			return nil, fmt.Errorf("play: the streams played together take one rate, not %g and %g", rate, cfg.Rate)
-		}
-		rate = cfg.Rate
-		// One that would fail alone fails as it would when it starts.
-		if ext, err := playExtentOf(cfg); err == nil {
-			extents = append(extents, ext)
-		}
-		cfg.clock = g.clock
-		el, err := Play(cfg)
-		if err != nil {
-			return nil, err
-		}
-		g.Elements = append(g.Elements, el)
-	}
-	g.clock.timeline = alignPlay(extents, rate)
-	return g, nil
-}
-
-// Origin is the recorded time the play begins at: the earliest of the
-// streams' first packets, which goes out when the play starts (zero when
-// no stream holds a packet to play).
-func (g *PlayGroup) Origin() time.Time { return g.clock.timeline.origin }
-
-// Begin says when the play starts: Origin goes out at wall. Called before
-// the elements start, it lines the play up with a time the caller told
-// its user; otherwise the play starts when the first element does.
-func (g *PlayGroup) Begin(wall time.Time) { g.clock.begin(wall) }
-
 type player struct {
 	cfg     PlayConfig
 	env     *pipeline.Env
