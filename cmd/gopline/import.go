@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -60,8 +61,8 @@ type importReport struct {
 
 // importCommand makes a recording of an MCAP file's pictures.
 func importCommand() *cobra.Command {
-	var out, values string
-	var topics []string
+	var out string
+	var topics, values []string
 	var asJSON, quiet, encode bool
 	cmd := &cobra.Command{
 		Use:   "import BAG... --out NEW.gopline [--topic TOPIC]... [flags]",
@@ -109,8 +110,9 @@ func importCommand() *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&out, "out", "o", "", "the new recording to write (must not exist)")
 	cmd.Flags().StringSliceVarP(&topics, "topic", "t", nil, "a topic to import (repeat or separate with commas; default every topic of pictures)")
-	cmd.Flags().StringVar(&values, "value-range", "", "MIN:MAX, the values of depth and thermal pictures shown from black to white\n"+
-		"(default 0:10000 for 16-bit ones, millimetres; 0:10 for 32FC1, metres)")
+	cmd.Flags().StringSliceVar(&values, "value-range", nil, "MIN:MAX, the values of depth and thermal pictures shown from black to white\n"+
+		"(default 0:10000 for 16-bit ones, millimetres; 0:10 for 32FC1, metres); TOPIC=MIN:MAX gives one topic\n"+
+		"its own (repeat, or separate with commas: --value-range /thermal=7000:9000,/depth=0:5000)")
 	cmd.Flags().BoolVar(&encode, "encode", false, "store JPEG, PNG, raw and depth pictures as H.264 (libx264, CRF 20): a raw camera's\n"+
 		"pictures take tens of times less room, and the viewers play them over WebRTC; H.264 with B-frames\n"+
 		"is re-encoded without them")
@@ -120,11 +122,11 @@ func importCommand() *cobra.Command {
 	return cmd
 }
 
-func importMCAP(srcs []string, dst string, topics []string, values string, encode, asJSON, quiet bool, w, stderr io.Writer) error {
+func importMCAP(srcs []string, dst string, topics, values []string, encode, asJSON, quiet bool, w, stderr io.Writer) error {
 	if dst == "" {
 		return usagef("give --out, the new recording to write (gopline import --help)")
 	}
-	valueRange, err := parseValueRange(values)
+	valueRange, ranges, err := parseValueRanges(values)
 	if err != nil {
 		return err
 	}
@@ -133,7 +135,7 @@ func importMCAP(srcs []string, dst string, topics []string, values string, encod
 	defer stop()
 	bar := newProgressBar(stderr, quiet || asJSON, "importing "+src, "MB")
 	_, statErr := os.Lstat(dst)
-	opts := mcapimport.Options{Topics: topics, Range: valueRange, Transcode: transcoder, Progress: func(done, total int64) {
+	opts := mcapimport.Options{Topics: topics, Range: valueRange, Ranges: ranges, Transcode: transcoder, Progress: func(done, total int64) {
 		bar.update(int(done>>20), int(max(total>>20, 1)))
 	}}
 	if encode {
@@ -164,6 +166,11 @@ func importMCAP(srcs []string, dst string, topics []string, values string, encod
 		return fmt.Errorf("%s holds no pictures gopline takes, so %s is not written; its topics: %s%s", src, dst, topicList(res, true), why)
 	case err != nil:
 		return err
+	}
+	for topic := range ranges {
+		if !slices.ContainsFunc(res.Topics, func(t mcapimport.Topic) bool { return t.Topic == topic }) {
+			fmt.Fprintf(stderr, "note: --value-range %s: %s has no such topic\n", topic, src)
+		}
 	}
 	report := importReport{From: src, To: dst, Files: res.Files, Truncated: append([]string{}, res.Truncated...), DamagedChunks: res.DamagedChunks, Stopped: res.Stopped,
 		Missing: res.Missing}
@@ -326,6 +333,43 @@ func orText(s, otherwise string) string {
 		return otherwise
 	}
 	return s
+}
+
+// parseValueRanges reads --value-range's values: MIN:MAX, the range of
+// every topic (at most one), and TOPIC=MIN:MAX, one topic's own.
+func parseValueRanges(values []string) (mcapimport.ValueRange, map[string]mcapimport.ValueRange, error) {
+	var all mcapimport.ValueRange
+	var ranges map[string]mcapimport.ValueRange
+	allText := ""
+	for _, v := range values {
+		topic, r, own := strings.Cut(v, "=")
+		if !own {
+			if allText != "" {
+				return all, nil, usagef("--value-range %s and %s: one range for every topic, and TOPIC=MIN:MAX for a topic's own", allText, v)
+			}
+			allText = v
+			var err error
+			if all, err = parseValueRange(v); err != nil {
+				return all, nil, err
+			}
+			continue
+		}
+		topic = strings.TrimSpace(topic)
+		rng, err := parseValueRange(r)
+		switch {
+		case err != nil:
+			return all, nil, usagef("--value-range %q: want TOPIC=MIN:MAX, numbers with MIN below MAX (as /thermal=7000:9000)", v)
+		case topic == "":
+			return all, nil, usagef("--value-range %q: want TOPIC=MIN:MAX, a topic before the '='", v)
+		case ranges[topic] != (mcapimport.ValueRange{}):
+			return all, nil, usagef("--value-range gives %s two ranges", topic)
+		}
+		if ranges == nil {
+			ranges = map[string]mcapimport.ValueRange{}
+		}
+		ranges[topic] = rng
+	}
+	return all, ranges, nil
 }
 
 // parseValueRange reads --value-range's MIN:MAX; "" is the default range.

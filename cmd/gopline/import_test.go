@@ -157,10 +157,19 @@ func TestImportShowsDepthInItsValueRange(t *testing.T) {
 	}{
 		{nil, []byte{51, 128}}, // 2 m and 5 m of 10
 		{[]string{"--value-range", "1000:5000"}, []byte{64, 255}}, // 1 m of 4, and the top
+		{[]string{"--value-range", "/depth=1000:5000,/thermal=0:1"}, []byte{64, 255}},
+		{[]string{"--value-range", "0:2000", "--value-range", "/depth=1000:5000"}, []byte{64, 255}},
+		{[]string{"--value-range", "/other=1000:5000"}, []byte{51, 128}},
 	} {
 		out := filepath.Join(t.TempDir(), "depth.gopline")
-		if code, _, stderr := runCmd(append([]string{"import", bag, "-o", out}, run.args...)...); code != 0 {
+		code, _, stderr := runCmd(append([]string{"import", bag, "-o", out}, run.args...)...)
+		if code != 0 {
 			t.Fatalf("%v: exit %d: %s", run.args, code, stderr)
+		}
+		for _, missing := range []string{"/other", "/thermal"} {
+			if strings.Contains(strings.Join(run.args, " "), missing+"=") != strings.Contains(stderr, "--value-range "+missing+": "+bag+" has no such topic") {
+				t.Errorf("%v: %s", run.args, stderr)
+			}
 		}
 		rec, err := storage.Open(out, storage.WithReadOnly())
 		if err != nil {
@@ -177,7 +186,7 @@ func TestImportShowsDepthInItsValueRange(t *testing.T) {
 			t.Errorf("%v: %v %+v; want grey %v", run.args, err, p, run.want)
 		}
 	}
-	for _, bad := range []string{"5", "3:1", "a:b", "0:inf", ":"} {
+	for _, bad := range []string{"5", "3:1", "a:b", "0:inf", ":", "/depth=3:1", "=0:1", "0:1,0:2", "/depth=0:1,/depth=0:2"} {
 		code, _, stderr := runCmd("import", bag, "-o", filepath.Join(dir, "x.gopline"), "--value-range", bad)
 		if code != exitUsage || !strings.Contains(stderr, "--value-range") {
 			t.Errorf("--value-range %s: exit %d: %s", bad, code, stderr)

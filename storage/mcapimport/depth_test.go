@@ -124,10 +124,23 @@ func TestImportsPicturesOfMoreThan8Bits(t *testing.T) {
 	checkPicture(t, out, "/depth", media.GRAY8, 2, 2, []byte{0, 0, 128, 255})
 	checkPicture(t, out, "/metres", media.GRAY8, 2, 1, []byte{64, 128})
 
+	// A topic's own range (a thermal camera's counts beside a depth
+	// camera in millimetres), the others in Range or the default.
+	own := mcapimport.Options{Ranges: map[string]mcapimport.ValueRange{"/thermal": {Min: 7000, Max: 9000}}}
+	out, _ = importBag(t, writeBag(t, mcap.CompressionZSTD,
+		rawImage("/depth", "16UC1", 2, 2, 2, false, []uint32{500, 1000, 2000, 3500}),
+		rawImage("/thermal", "mono16", 2, 2, 2, false, []uint32{6000, 7000, 8000, 9500})), own)
+	checkPicture(t, out, "/depth", media.GRAY8, 2, 2, []byte{13, 26, 51, 89})
+	checkPicture(t, out, "/thermal", media.GRAY8, 2, 2, []byte{0, 0, 128, 255})
+
 	for _, r := range []mcapimport.ValueRange{{Min: 5, Max: 5}, {Min: 0, Max: math.Inf(1)}, {Min: math.NaN(), Max: 1}} {
 		if _, err := mcapimport.ImportFile(t.Context(), writeBag(t, mcap.CompressionZSTD, channels[0]), t.TempDir()+"/x.gopline",
 			mcapimport.Options{Range: r}); err == nil {
 			t.Errorf("range %v taken", r)
+		}
+		if _, err := mcapimport.ImportFile(t.Context(), writeBag(t, mcap.CompressionZSTD, channels[0]), t.TempDir()+"/x.gopline",
+			mcapimport.Options{Ranges: map[string]mcapimport.ValueRange{"/depth": r}}); err == nil {
+			t.Errorf("range %v of /depth taken", r)
 		}
 	}
 }

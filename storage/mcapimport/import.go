@@ -87,6 +87,15 @@ type Result struct {
 	Indexed []string
 }
 
+// rangeOf returns the range a topic's measurements are shown in: its
+// own (Ranges), else Range.
+func (o Options) rangeOf(topic string) ValueRange {
+	if r, ok := o.Ranges[topic]; ok {
+		return r
+	}
+	return o.Range
+}
+
 // Packets returns the packets stored, all topics together.
 func (r Result) Packets() int64 {
 	var n int64
@@ -120,6 +129,9 @@ type Options struct {
 	// from black to white; when zero, Range16 for 16-bit samples and
 	// RangeFloat for floats.
 	Range ValueRange
+	// Ranges are the ranges of topics shown in another range than Range
+	// (a thermal camera's counts beside a depth camera), by topic.
+	Ranges map[string]ValueRange
 	// Transcode, when set, opens a Transcoder for a topic whose pictures
 	// are coded in a codec gopline does not carry (H.265, VP9, AV1, VP8:
 	// Foxglove's CompressedVideo, ffmpeg_image_transport's packets), named
@@ -193,6 +205,11 @@ func ImportFiles(ctx context.Context, srcs []string, dst string, opts Options) (
 	if opts.Range != (ValueRange{}) {
 		if err := opts.Range.Valid(); err != nil {
 			return Result{}, fmt.Errorf("mcapimport: %w", err)
+		}
+	}
+	for topic, r := range opts.Ranges {
+		if err := r.Valid(); err != nil {
+			return Result{}, fmt.Errorf("mcapimport: %s: %w", topic, err)
 		}
 	}
 	if sum, err := refusedBySummary(ctx, srcs, opts.Topics); err != nil {

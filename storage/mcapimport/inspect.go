@@ -85,7 +85,7 @@ func (im *importer) inspectMessage(ch *channel, m *mcap.Message) {
 			ch.read, t.Skipped, ch.known = nil, err.Error(), true
 			return
 		}
-		ch.stream = &topicStream{source: src, values: im.opts.Range}
+		ch.stream = &topicStream{source: src, values: im.opts.rangeOf(t.Topic)}
 	}
 	// The first packet the stream would store (an H.264 stream's first
 	// keyframe) says its codec, format and size.

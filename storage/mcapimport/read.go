@@ -353,7 +353,7 @@ func (im *importer) message(m *mcap.Message) error {
 		return nil
 	}
 	if ch.stream == nil {
-		if ch.stream, err = im.newStream(p); err != nil {
+		if ch.stream, err = im.newStream(t.Topic, p); err != nil {
 			ch.read, t.Skipped = nil, err.Error()
 			return nil
 		}

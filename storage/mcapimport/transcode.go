@@ -161,10 +161,10 @@ func (s *topicStream) flushTranscoded() []picture {
 // newStream returns the stream of a topic whose first picture is p: its
 // pictures as they come, or transcoded to H.264 when they are coded in a
 // codec gopline does not carry and the import has a Transcoder of it.
-func (im *importer) newStream(p picture) (*topicStream, error) {
+func (im *importer) newStream(topic string, p picture) (*topicStream, error) {
 	src, err := sourceOf(p)
 	if err == nil {
-		s := &topicStream{source: src, values: im.opts.Range}
+		s := &topicStream{source: src, values: im.opts.rangeOf(topic)}
 		if src != fromH264 && im.opts.Encode != nil {
 			s.encoding = &encoding{open: im.opts.Encode}
 		}
