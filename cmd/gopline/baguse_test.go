@@ -33,6 +33,15 @@ func TestBagsArePlayedAndExported(t *testing.T) {
 	if entries, _ := os.ReadDir(tmp); len(entries) != 0 {
 		t.Errorf("the temporary recording was left: %v", entries)
 	}
+	// Some of its topics, as ros2 bag play --topics takes them.
+	code, stdout, stderr = runCmd("play", bag, "--rate", "4", "--stream", "/jpeg", "--stream", "/camera")
+	if code != 0 || !strings.Contains(stderr, "playing 2 stream(s) of "+bag) || !strings.Contains(stderr, "(120 packets of /camera, /jpeg)") {
+		t.Errorf("play of two topics: exit %d: %s%s", code, stdout, stderr)
+	}
+	code, stdout, stderr = runCmd("play", bag, "--rate", "4", "--stream", "/jpeg")
+	if code != 0 || !strings.Contains(stderr, "playing 1 stream(s) of "+bag) || !strings.Contains(stderr, "(30 packets of /jpeg)") {
+		t.Errorf("play of one topic: exit %d: %s%s", code, stdout, stderr)
+	}
 
 	// What they say names the bag, not the temporary recording; a bag
 	// with a summary is checked from it, before anything is imported.

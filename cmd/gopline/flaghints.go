@@ -46,7 +46,7 @@ var foreignFlags = map[string]map[string]string{
 		"playback-until-timestamp": "ros2 bag play's --playback-until-timestamp" + playUntil,
 		"playback-duration": "ros2 bag play's --playback-duration is --end as a duration from the recording's start " +
 			"(--start 10s --end 15s plays 5s of it); --duration stops after this long on the wall clock",
-		"topics":  "ros2 bag play's --topics is --stream (one stream; every stream when not given)",
+		"topics":  "ros2 bag play's --topics is --stream (repeat or separate with commas; every stream when not given)",
 		"topic":   "a recording's topics are its streams: --stream (one stream; every stream when not given)",
 		"s":       "gopline plays its own recordings (.gopline, one bbolt file): there is no storage to choose",
 		"storage": "gopline plays its own recordings (.gopline, one bbolt file): there is no storage to choose",

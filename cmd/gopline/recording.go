@@ -230,7 +230,7 @@ func (f *recordFlags) record(line string, stdout, stderr io.Writer) error {
 
 // playFlags are the flags of `gopline play`.
 type playFlags struct {
-	stream       string
+	streams      []string
 	rate         float64
 	start, end   string // as export takes them (parseTimeRange)
 	duration     time.Duration
@@ -285,10 +285,7 @@ func playCommand() *cobra.Command {
 				if err := f.check(); err != nil {
 					return err
 				}
-				var topics []string
-				if f.stream != "" {
-					topics = []string{f.stream}
-				}
+				topics := f.streams
 				if err := checkBagTopics(args, topics, false); err != nil {
 					return err
 				}
@@ -315,7 +312,7 @@ func playCommand() *cobra.Command {
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringVar(&f.stream, "stream", "", "stream to play (default: all)")
+	fs.StringSliceVar(&f.streams, "stream", nil, "a stream to play (repeat or separate with commas; default: all)")
 	fs.Var((*finiteValue)(&f.rate), "rate", "speed factor")
 	fs.StringVar(&f.start, "start", "", "play from this time: a duration from the recording's start (12.5s, 1m), an RFC 3339 time, one as gopline info prints it, or a time of day in UTC (each stream begins at its keyframe at or before it)")
 	fs.StringVar(&f.end, "end", "", "play up to this time, exclusive (same forms as --start; one as gopline info prints it takes in its whole millisecond)")
@@ -450,10 +447,12 @@ func (f *playFlags) checkStream(file string, infos []storage.StreamInfo) error {
 	for i, info := range infos {
 		names[i] = info.Name
 	}
-	switch {
-	case f.stream != "" && !slices.Contains(names, f.stream):
-		return unknownStream(file, f.stream, names)
-	case len(infos) == 0:
+	for _, s := range f.streams {
+		if !slices.Contains(names, s) {
+			return unknownStream(file, s, names)
+		}
+	}
+	if len(infos) == 0 {
 		return fmt.Errorf("%s holds no streams: nothing to play", file)
 	}
 	return nil

@@ -148,17 +148,17 @@ func (f *playFlags) plan(set playSet) (playPlan, error) {
 	if err != nil {
 		return playPlan{}, err
 	}
-	return choosePlay(set.streams, f.stream, spans, rng)
+	return choosePlay(set.streams, f.streams, spans, rng)
 }
 
-// choosePlay plans the streams (only that one when only is not empty)
+// choosePlay plans the streams (only those of only, when it has any)
 // over rng, whose base is the set's start; spans are those of the
 // streams that hold packets.
-func choosePlay(streams []storage.StreamInfo, only string, spans map[string]streamSpan, rng timeRange) (playPlan, error) {
+func choosePlay(streams []storage.StreamInfo, only []string, spans map[string]streamSpan, rng timeRange) (playPlan, error) {
 	plan := playPlan{base: rng.base, spans: spans}
 	var chosen []string
 	for i, info := range streams {
-		if only != "" && info.Name != only {
+		if len(only) > 0 && !slices.Contains(only, info.Name) {
 			continue
 		}
 		sp, ok := spans[info.Name]

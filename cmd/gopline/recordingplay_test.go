@@ -221,12 +221,17 @@ func TestChoosePlayPlaysEachStreamsPartOfTheRange(t *testing.T) {
 		{"/rear", "", "2024-05-01 12:00:05.000 UTC", []playStream{{"/rear", 2, 0, time.Millisecond}}, nil, ""},
 		{"", "9s", "", nil, nil, `--start 9s is outside streams "/front", "/rear", which span 0s to 8s`},
 		{"", "3s", "4s", nil, nil, `no stream has a packet from --start 3s to --end 4s: "/front" 0s to 2s`},
+		{"/rear,/front", "1s", "", []playStream{{"/front", 0, time.Second, 0}, {"/rear", 2, 0, 0}}, nil, ""},
 	} {
 		rng, err := parseTimeRange(c.start, c.end, base)
 		if err != nil {
 			t.Fatal(err)
 		}
-		plan, err := choosePlay(streams, c.only, spans, rng)
+		var only []string
+		if c.only != "" {
+			only = strings.Split(c.only, ",")
+		}
+		plan, err := choosePlay(streams, only, spans, rng)
 		if c.err != "" {
 			if err == nil || !errors.Is(err, errUsage) || !strings.Contains(err.Error(), c.err) {
 				t.Errorf("--stream %q --start %q --end %q: %v, want a usage error %q", c.only, c.start, c.end, err, c.err)
