@@ -1,0 +1,78 @@
+package mcapimport_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/foxglove/mcap/go/mcap"
+
+	"github.com/gopline/gopline/storage/mcapimport"
+)
+
+// What an import would end in that a bag's summary already says is said
+// before the bag is read: a topic asked for that it lacks (naming its
+// topics), and no topic of a type of pictures (or none of those asked
+// for). The bags' first chunk is damaged: a read would count it.
+func TestImportRefusesFromTheSummary(t *testing.T) {
+	cam := jpegChannel(t)
+	imu := bagChannel{topic: "/imu", schema: "sensor_msgs/msg/Imu", schemaEncoding: "ros2msg", schemaText: ros2Imu, encoding: "cdr"}
+	for i := range 3 {
+		imu.messages = append(imu.messages, newCDR().time(stamp(i)).str("imu").b)
+	}
+	out := filepath.Join(t.TempDir(), "out.gopline")
+	for _, c := range []struct {
+		name     string
+		channels []bagChannel
+		topics   []string
+		want     error
+	}{
+		{"a topic it lacks", []bagChannel{cam}, []string{"/front"}, mcapimport.ErrNoTopic},
+		{"no pictures", []bagChannel{imu}, nil, mcapimport.ErrNoPictures},
+		{"no pictures asked for", []bagChannel{imu, cam}, []string{"/imu"}, mcapimport.ErrNoPictures},
+	} {
+		bag := damageFirstChunk(t, writeBag(t, mcap.CompressionZSTD, c.channels...))
+		res, err := mcapimport.ImportFile(context.Background(), bag, out, mcapimport.Options{Topics: c.topics})
+		if !errors.Is(err, c.want) || res.DamagedChunks != 0 || len(res.Topics) != len(c.channels) || res.Topics[0].Topic != c.channels[0].topic {
+			t.Errorf("%s: %v, %+v", c.name, err, res)
+		}
+	}
+	// Read, the damaged chunk is counted.
+	bag := damageFirstChunk(t, writeBag(t, mcap.CompressionZSTD, cam))
+	if res, err := mcapimport.ImportFile(context.Background(), bag, out, mcapimport.Options{}); !errors.Is(err, mcapimport.ErrNoPictures) ||
+		res.DamagedChunks != 1 {
+		t.Errorf("the damaged chunk read: %v, %+v", err, res)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("%s written", out)
+	}
+}
+
+// damageFirstChunk damages the first chunk of the MCAP file at path, in
+// place, and returns path.
+func damageFirstChunk(t *testing.T, path string) string {
+	t.Helper()
+	whole, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reader, err := mcap.NewReader(bytes.NewReader(whole))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := reader.Info()
+	if err != nil || len(info.ChunkIndexes) == 0 {
+		t.Fatalf("no chunk index: %v", err)
+	}
+	chunk := info.ChunkIndexes[0]
+	for i := chunk.ChunkStartOffset + chunk.ChunkLength - 30; i < chunk.ChunkStartOffset+chunk.ChunkLength-10; i++ {
+		whole[i] ^= 0xff
+	}
+	if err := os.WriteFile(path, whole, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
