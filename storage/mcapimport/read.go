@@ -285,7 +285,8 @@ func (im *importer) record(tok mcap.TokenType, body []byte) error {
 }
 
 // addChannel decides what becomes of a channel's messages: a topic seen
-// in an earlier file of the bag goes on in its stream.
+// in an earlier file of the bag, or on another channel of this one, goes
+// on in its stream.
 func (im *importer) addChannel(c *mcap.Channel) {
 	st := im.topics[c.Topic]
 	if st == nil {
@@ -305,11 +306,6 @@ func (im *importer) addChannel(c *mcap.Channel) {
 		return
 	case t.Skipped != "" && t.Skipped != "not asked for" && st.stream == nil:
 		return // not pictures, or pictures gopline does not take
-	}
-	for id, other := range im.channels {
-		if id != c.ID && other.topicState == st && other.read != nil {
-			return // another channel of the topic is read
-		}
 	}
 	read, err := newMessageReader(im.schemas[c.SchemaID], c.MessageEncoding)
 	if err != nil {
