@@ -32,39 +32,7 @@ func (im *importer) readDB3(path, name string) (err error) {
 		return nil
 	}
 	defer db.Close()
-	definitions := map[string]*mcap.Schema{}
-	if columns, _ := db.Columns("message_definitions"); len(columns) > 0 {
-		_ = db.Select("message_definitions", func(r sqlittle.Row) {
-			var typ, encoding, text string
-			if r.Scan(&typ, &encoding, &text) == nil {
-				definitions[typ] = &mcap.Schema{Name: typ, Encoding: encoding, Data: []byte(text)}
-			}
-		}, "topic_type", "encoding", "encoded_message_definition")
-	}
-	var topicErr error
-	err = db.Select("topics", func(r sqlittle.Row) {
-		var id int64
-		var topic, typ, format string
-		if err := r.Scan(&id, &topic, &typ, &format); err != nil || id < 0 || id > 0xffff {
-			topicErr = fmt.Errorf("a topic of id %d", id)
-			return
-		}
-		schema := definitions[typ]
-		known, ok := rosDefinitionsKnown[typ]
-		if schema == nil || len(schema.Data) == 0 {
-			schema = &mcap.Schema{Name: typ, Encoding: "ros2msg", Data: []byte(known)}
-		}
-		schema.ID = uint16(id)
-		im.schemas[schema.ID] = schema
-		im.addChannel(&mcap.Channel{ID: uint16(id), SchemaID: schema.ID, Topic: topic, MessageEncoding: format})
-		if t := im.topics[topic].topic; t.NotPictures && definitions[typ] == nil && !ok {
-			t.Skipped = "not a picture type gopline knows (the file defines no types)"
-		}
-	}, "id", "name", "type", "serialization_format")
-	if err == nil {
-		err = topicErr
-	}
-	if err != nil {
+	if err := im.db3Topics(db); err != nil {
 		im.res.Stopped = append(im.res.Stopped, fmt.Sprintf("%s: its topics: %v", name, err))
 		return nil
 	}
@@ -86,6 +54,65 @@ func (im *importer) readDB3(path, name string) (err error) {
 	}
 	if err != nil {
 		im.res.Stopped = append(im.res.Stopped, fmt.Sprintf("%s: its messages: %v", name, err))
+	}
+	return nil
+}
+
+// db3Topics takes the topics of a rosbag2 SQLite file as channels, each
+// with the schema of its type: the file's definition (Jazzy and later),
+// else gopline's own of a picture type it knows.
+func (im *importer) db3Topics(db *sqlittle.DB) error {
+	definitions := map[string]*mcap.Schema{}
+	if columns, _ := db.Columns("message_definitions"); len(columns) > 0 {
+		_ = db.Select("message_definitions", func(r sqlittle.Row) {
+			var typ, encoding, text string
+			if r.Scan(&typ, &encoding, &text) == nil {
+				definitions[typ] = &mcap.Schema{Name: typ, Encoding: encoding, Data: []byte(text)}
+			}
+		}, "topic_type", "encoding", "encoded_message_definition")
+	}
+	var topicErr error
+	err := db.Select("topics", func(r sqlittle.Row) {
+		var id int64
+		var topic, typ, format string
+		if err := r.Scan(&id, &topic, &typ, &format); err != nil || id < 0 || id > 0xffff {
+			topicErr = fmt.Errorf("a topic of id %d", id)
+			return
+		}
+		schema := definitions[typ]
+		known, ok := rosDefinitionsKnown[typ]
+		if schema == nil || len(schema.Data) == 0 {
+			schema = &mcap.Schema{Name: typ, Encoding: "ros2msg", Data: []byte(known)}
+		}
+		schema.ID = uint16(id)
+		im.schemas[schema.ID] = schema
+		im.addChannel(&mcap.Channel{ID: uint16(id), SchemaID: schema.ID, Topic: topic, MessageEncoding: format})
+		if t := im.topics[topic].topic; t.NotPictures && definitions[typ] == nil && !ok {
+			t.Skipped = "not a picture type gopline knows (the file defines no types)"
+		}
+	}, "id", "name", "type", "serialization_format")
+	if err == nil {
+		err = topicErr
+	}
+	return err
+}
+
+// sqliteTopics takes the topics of f, a rosbag2 SQLite file, from its
+// table of topics (see Topics): ErrNoSummary when it does not read.
+func (im *importer) sqliteTopics(f bagFile) (err error) {
+	im.name, im.schemas, im.channels = f.name, map[uint16]*mcap.Schema{}, map[uint16]*channel{}
+	defer func() {
+		if p := recover(); p != nil {
+			err = ErrNoSummary
+		}
+	}()
+	db, err := sqlittle.Open(f.path)
+	if err != nil {
+		return ErrNoSummary
+	}
+	defer db.Close()
+	if err := im.db3Topics(db); err != nil {
+		return ErrNoSummary
 	}
 	return nil
 }

@@ -197,9 +197,10 @@ func writeFile(t *testing.T, name string, b []byte) string {
 	return path
 }
 
-// Topics reads a bag's topics from its files' summaries alone, each with
-// whether an import takes it by its type; a file without a summary to read
-// them from (cut short, SQLite, ROS 1) is ErrNoSummary.
+// Topics reads a bag's topics from its files' summaries alone (a ROS 1
+// bag's index, a SQLite file's table of topics), each with whether an
+// import takes it by its type; a file without one to read them from (cut
+// short, damaged) is ErrNoSummary.
 func TestTopicsFromTheSummary(t *testing.T) {
 	split := filepath.Join("testdata", "rosbag2_split")
 	res, err := mcapimport.Topics(context.Background(), []string{split})
@@ -225,21 +226,30 @@ func TestTopicsFromTheSummary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, bag := range []string{writeFile(t, "cut.mcap", file[:len(file)-40]), filepath.Join("testdata", "humble", "humble_0.db3"),
+	for _, bag := range []string{writeFile(t, "cut.mcap", file[:len(file)-40]), writeFile(t, "bad.db3", []byte("SQLite format 3\x00\x10\x00")),
 		writeFile(t, "cut.bag", ros1[:len(ros1)*3/4])} {
 		if _, err := mcapimport.Topics(context.Background(), []string{bag}); !errors.Is(err, mcapimport.ErrNoSummary) {
 			t.Errorf("%s: %v, want ErrNoSummary", bag, err)
 		}
 	}
 
-	// A ROS 1 bag's from its index.
-	res, err = mcapimport.Topics(context.Background(), []string{filepath.Join("testdata", "ros1", "noetic.bag")})
-	names = names[:0]
-	for _, tp := range res.Topics {
-		names = append(names, tp.Topic+" "+tp.Schema)
-	}
-	if err != nil || strings.Join(names, ", ") != "/usb_cam/image_raw/compressed sensor_msgs/CompressedImage, /camera/image_raw sensor_msgs/Image, /imu sensor_msgs/Imu" {
-		t.Errorf("ROS 1: %v, %v", err, names)
+	// A ROS 1 bag's from its index, a SQLite file's from its table of
+	// topics.
+	for _, c := range []struct{ bag, want string }{
+		{filepath.Join("testdata", "ros1", "noetic.bag"),
+			"/usb_cam/image_raw/compressed sensor_msgs/CompressedImage, /camera/image_raw sensor_msgs/Image, /imu sensor_msgs/Imu"},
+		{filepath.Join("testdata", "humble", "humble_0.db3"), "/camera/image_raw/compressed sensor_msgs/msg/CompressedImage, " +
+			"/camera/image_raw sensor_msgs/msg/Image, /imu sensor_msgs/msg/Imu, /camera/rgb sensor_msgs/msg/Image, " +
+			"/camera/image_raw/ffmpeg ffmpeg_image_transport_msgs/msg/FFMPEGPacket"},
+	} {
+		res, err = mcapimport.Topics(context.Background(), []string{c.bag})
+		names = names[:0]
+		for _, tp := range res.Topics {
+			names = append(names, tp.Topic+" "+tp.Schema)
+		}
+		if err != nil || strings.Join(names, ", ") != c.want {
+			t.Errorf("%s: %v, %v", c.bag, err, names)
+		}
 	}
 }
 

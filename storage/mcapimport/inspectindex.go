@@ -168,12 +168,13 @@ func messageIndexes(r io.ReaderAt, size int64, chunks []*mcap.ChunkIndex) (map[u
 }
 
 // ErrNoSummary: a file of the bag has no summary that Topics can read (it
-// is SQLite, is compressed or zipped whole, was cut short, or its summary
-// or index leaves out its channels).
+// is compressed or zipped whole, was cut short, or its summary or index
+// leaves out its channels).
 var ErrNoSummary = errors.New("mcapimport: a file without a whole summary")
 
 // Topics returns the topics of the bags srcs from their MCAP files'
-// summaries (a ROS 1 bag's index) alone, reading no message: each topic's type and, by its type,
+// summaries (a ROS 1 bag's index, a SQLite file's table of topics) alone,
+// reading no message: each topic's type and, by its type,
 // whether an import would take it (Skipped, NotPictures); what a topic's
 // pictures are is not read (see Inspect). It returns ErrNoSummary when a
 // file has no summary to read them from: a command that wants to check
@@ -217,8 +218,11 @@ func (im *importer) summaryTopics(f bagFile) error {
 	if _, err := file.ReadAt(head, 0); err != nil {
 		return ErrNoSummary
 	}
-	if bytes.HasPrefix(head, []byte(ros1Magic)[:len(head)]) {
+	switch {
+	case bytes.HasPrefix(head, []byte(ros1Magic)[:len(head)]):
 		return im.ros1IndexTopics(f.name, file, fi.Size())
+	case bytes.HasPrefix(head, []byte(sqliteMagic)[:len(head)]):
+		return im.sqliteTopics(f)
 	}
 	if !bytes.Equal(head, mcap.Magic) {
 		return ErrNoSummary
