@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/foxglove/mcap/go/mcap"
 
@@ -50,15 +49,9 @@ func Inspect(ctx context.Context, srcs []string, opts Options) (Result, error) {
 // stream is known, reads it to learn what the import would make of it.
 func (im *importer) inspectMessage(ch *channel, m *mcap.Message) {
 	t := ch.topic
-	at := time.Unix(0, int64(min(m.LogTime, 1<<63-1)))
+	at := logTimeOf(m.LogTime)
 	if !im.indexed {
-		t.Messages++
-		if t.First.IsZero() || at.Before(t.First) {
-			t.First = at
-		}
-		if at.After(t.Last) {
-			t.Last = at
-		}
+		t.logged(1, at, at)
 	}
 	if ch.read == nil || ch.known {
 		return

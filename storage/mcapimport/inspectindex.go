@@ -31,6 +31,25 @@ type channelSpan struct {
 	first, last uint64 // log times, ns
 }
 
+// addTo counts the span's messages in t, as Inspect counts those it reads.
+func (s channelSpan) addTo(t *Topic) {
+	t.logged(s.messages, logTimeOf(s.first), logTimeOf(s.last))
+}
+
+// logTimeOf returns a log time in ns as a time.
+func logTimeOf(ns uint64) time.Time { return time.Unix(0, int64(min(ns, 1<<63-1))) }
+
+// logged counts n messages of t logged from first to last.
+func (t *Topic) logged(n int64, first, last time.Time) {
+	t.Messages += n
+	if t.First.IsZero() || first.Before(t.First) {
+		t.First = first
+	}
+	if last.After(t.Last) {
+		t.Last = last
+	}
+}
+
 // inspectIndexed describes the MCAP file in r, of size bytes, whose
 // summary im.summary holds, from its index (see above), and reports
 // whether it could: not when the summary is not whole, has no statistics,
@@ -65,15 +84,7 @@ func (im *importer) inspectIndexed(r io.ReaderAt, size int64) (bool, error) {
 		if !ok {
 			continue
 		}
-		t := im.channels[id].topic
-		t.Messages += s.messages
-		first, last := time.Unix(0, int64(min(s.first, 1<<63-1))), time.Unix(0, int64(min(s.last, 1<<63-1)))
-		if t.First.IsZero() || first.Before(t.First) {
-			t.First = first
-		}
-		if last.After(t.Last) {
-			t.Last = last
-		}
+		s.addTo(im.channels[id].topic)
 	}
 
 	// The chunks in the order they lie, up to the one that tells the last

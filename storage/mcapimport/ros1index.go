@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"io"
 	"slices"
-	"time"
 
 	"github.com/foxglove/mcap/go/mcap"
 )
@@ -152,15 +151,7 @@ func (im *importer) inspectROS1Indexed(r io.ReaderAt, size int64) (bool, error) 
 		if ch == nil || s.messages == 0 {
 			continue
 		}
-		t := ch.topic
-		t.Messages += s.messages
-		first, last := time.Unix(0, int64(min(s.first, 1<<63-1))), time.Unix(0, int64(min(s.last, 1<<63-1)))
-		if t.First.IsZero() || first.Before(t.First) {
-			t.First = first
-		}
-		if last.After(t.Last) {
-			t.Last = last
-		}
+		s.addTo(ch.topic)
 	}
 	im.indexed = true
 	defer func() { im.indexed = false }()
