@@ -69,12 +69,13 @@ func importToUse(verb string, bags, topics []string, warn io.Writer, quiet, sile
 	return res.Files, cleanup, nil
 }
 
-// checkBagTopics checks, from the bags' summaries when they all have one
-// (mcapimport.Topics, which reads nothing else), what an import would find
+// checkBagTopics checks, from what lists the bags' topics when each has
+// it (an MCAP summary, a ROS 1 index, a SQLite table of topics:
+// mcapimport.Topics, which reads nothing else), what an import would find
 // out only once it had read them through: that each topic asked for is
 // in them, and, for a command that takes one stream (oneStream), that it
 // is given one when they hold several topics of pictures. Bags without
-// summaries are left to the import.
+// such a list are left to the import.
 func checkBagTopics(bags, topics []string, oneStream bool) error {
 	res, err := mcapimport.Topics(context.Background(), bags)
 	if err != nil {

@@ -43,8 +43,8 @@ func TestBagsArePlayedAndExported(t *testing.T) {
 		t.Errorf("play of one topic: exit %d: %s%s", code, stdout, stderr)
 	}
 
-	// What they say names the bag, not the temporary recording; a bag
-	// with a summary is checked from it, before anything is imported.
+	// What they say names the bag, not the temporary recording; a bag's
+	// topics are checked from its summary, before anything is imported.
 	if code, _, stderr := runCmd("export", bag, "--out", filepath.Join(dir, "all.mp4")); code != exitUsage ||
 		!strings.Contains(stderr, "--stream is required: "+bag+" has streams /camera, /jpeg") || strings.Contains(stderr, "is a bag") {
 		t.Errorf("export of several streams to an MP4: exit %d: %s", code, stderr)

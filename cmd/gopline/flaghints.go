@@ -47,7 +47,7 @@ var foreignFlags = map[string]map[string]string{
 		"playback-duration": "ros2 bag play's --playback-duration is --end as a duration from the recording's start " +
 			"(--start 10s --end 15s plays 5s of it); --duration stops after this long on the wall clock",
 		"topics":  "ros2 bag play's --topics is --stream (repeat or separate with commas; every stream when not given)",
-		"topic":   "a recording's topics are its streams: --stream (one stream; every stream when not given)",
+		"topic":   "a recording's topics are its streams: --stream (repeat or separate with commas; every stream when not given)",
 		"s":       "gopline plays its own recordings (.gopline, one bbolt file): there is no storage to choose",
 		"storage": "gopline plays its own recordings (.gopline, one bbolt file): there is no storage to choose",
 		"ss":      "ffmpeg's -ss is --start",

@@ -357,7 +357,7 @@ func parseValueRanges(values []string) (mcapimport.ValueRange, map[string]mcapim
 		topic = strings.TrimSpace(topic)
 		rng, err := parseValueRange(r)
 		switch {
-		case err != nil:
+		case err != nil, strings.TrimSpace(r) == "":
 			return all, nil, usagef("--value-range %q: want TOPIC=MIN:MAX, numbers with MIN below MAX (as /thermal=7000:9000)", v)
 		case topic == "":
 			return all, nil, usagef("--value-range %q: want TOPIC=MIN:MAX, a topic before the '='", v)

@@ -186,7 +186,7 @@ func TestImportShowsDepthInItsValueRange(t *testing.T) {
 			t.Errorf("%v: %v %+v; want grey %v", run.args, err, p, run.want)
 		}
 	}
-	for _, bad := range []string{"5", "3:1", "a:b", "0:inf", ":", "/depth=3:1", "=0:1", "0:1,0:2", "/depth=0:1,/depth=0:2"} {
+	for _, bad := range []string{"5", "3:1", "a:b", "0:inf", ":", "/depth=3:1", "/depth=", "=0:1", "0:1,0:2", "/depth=0:1,/depth=0:2"} {
 		code, _, stderr := runCmd("import", bag, "-o", filepath.Join(dir, "x.gopline"), "--value-range", bad)
 		if code != exitUsage || !strings.Contains(stderr, "--value-range") {
 			t.Errorf("--value-range %s: exit %d: %s", bad, code, stderr)
