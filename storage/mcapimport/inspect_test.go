@@ -285,3 +285,26 @@ func TestInspectCountsROS1FromTheIndex(t *testing.T) {
 		t.Errorf("cut before its index: %v, %+v", err, res)
 	}
 }
+
+// A topic whose stream is never learnt (H.264 that never reaches a
+// keyframe) has Inspect read every chunk of an indexed file: it says how
+// far it is, as it does reading one through.
+func TestInspectFromTheIndexSaysHowFarItReads(t *testing.T) {
+	ch := bagChannel{topic: "/h264", schema: "foxglove_msgs/msg/CompressedVideo", schemaEncoding: "ros2msg", schemaText: ros2CompressedVideo, encoding: "cdr"}
+	for i, au := range h264AUs(t, 60, 60)[1:] {
+		ch.messages = append(ch.messages, newCDR().time(stamp(i)).str("c").bytes(append(au.Data, make([]byte, 1000)...)).str("h264").b)
+	}
+	var done []int64
+	res, err := mcapimport.Inspect(context.Background(), []string{writeBag(t, mcap.CompressionNone, ch)}, mcapimport.Options{Progress: func(d, total int64) {
+		if d > total {
+			t.Errorf("%d of %d", d, total)
+		}
+		done = append(done, d)
+	}})
+	if err != nil || len(res.Indexed) != 1 || topicOf(t, res, "/h264").Messages != 59 {
+		t.Fatalf("%v, %+v", err, res)
+	}
+	if len(done) < 2 || !slices.IsSorted(done) {
+		t.Errorf("progress %v", done)
+	}
+}

@@ -114,6 +114,9 @@ func (im *importer) inspectIndexed(r io.ReaderAt, size int64) (bool, error) {
 		if err := im.chunk(buf[9:]); err != nil {
 			return true, err
 		}
+		if im.opts.Progress != nil { // a topic whose stream is learnt late has chunks read up to it
+			im.opts.Progress(im.done+int64(c.ChunkStartOffset+c.ChunkLength), im.total)
+		}
 	}
 	return true, nil
 }

@@ -175,6 +175,9 @@ func (im *importer) inspectROS1Indexed(r io.ReaderAt, size int64) (bool, error) 
 		if err := im.ros1Records(records); err != nil {
 			return true, err
 		}
+		if im.opts.Progress != nil {
+			im.opts.Progress(im.done+chunk+int64(len(data)), im.total)
+		}
 	}
 	return true, nil
 }
