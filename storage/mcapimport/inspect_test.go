@@ -308,3 +308,14 @@ func TestInspectFromTheIndexSaysHowFarItReads(t *testing.T) {
 		t.Errorf("progress %v", done)
 	}
 }
+
+// A topic of a picture type whose messages do not read as one (a type of
+// that name with another layout) is said to be left out for that.
+func TestInspectSaysWhyATopicOfUnreadableMessagesGivesNothing(t *testing.T) {
+	bad := bagChannel{topic: "/camera", schema: "sensor_msgs/msg/CompressedImage", schemaEncoding: "ros2msg", schemaText: ros2CompressedImage,
+		encoding: "cdr", messages: [][]byte{{1, 2, 3}, {4, 5, 6}, {7, 8, 9}}}
+	res, err := mcapimport.Inspect(context.Background(), []string{writeBag(t, mcap.CompressionZSTD, bad)}, mcapimport.Options{})
+	if tp := topicOf(t, res, "/camera"); err != nil || tp.Messages != 3 || tp.Skipped != "3 damaged pictures" {
+		t.Errorf("%v, %+v", err, tp)
+	}
+}

@@ -375,8 +375,13 @@ func (im *importer) finish() Result {
 	}
 	for _, st := range im.order {
 		t := *st.topic
-		if s := st.stream; s != nil && im.inspect && !st.known && t.Skipped == "" {
-			t.Skipped = noPictureWhy(s.counts)
+		if im.inspect && !st.known && t.Skipped == "" && (st.stream != nil || t.Damaged > 0) {
+			var counts Topic // the messages that did not read as pictures, and what the stream left out
+			if st.stream != nil {
+				counts = st.stream.counts
+			}
+			counts.Damaged += t.Damaged
+			t.Skipped = noPictureWhy(counts)
 		}
 		if s := st.stream; s != nil && !im.inspect {
 			t.BeforeKeyframe, t.OtherFormat, t.Dropped, t.Retimed = s.counts.BeforeKeyframe, s.counts.OtherFormat, s.counts.Dropped, s.counts.Retimed+s.order.retimed
