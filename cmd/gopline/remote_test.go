@@ -2,9 +2,12 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -28,8 +31,30 @@ func startGopline(t *testing.T, args ...string) (*exec.Cmd, *testlog.Buffer, *te
 	return cmd, &stdout, &stderr
 }
 
+// freeAddr returns a loopback address that nothing listens on, for a
+// gopline process to listen on once it has started. Its port is below the
+// kernel's ephemeral range, so that neither a socket bound to port 0 nor
+// an outgoing connection of the tests running meanwhile takes it in the
+// time the process takes to start (a port of that range did, and the
+// process failed with "address already in use").
 func freeAddr(t *testing.T) string {
 	t.Helper()
+	low := 32768
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			if n, err := strconv.Atoi(f[0]); err == nil && n > 11000 {
+				low = n
+			}
+		}
+	}
+	for range 100 {
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", 10000+rand.IntN(low-10000)))
+		if err == nil {
+			addr := l.Addr().String()
+			l.Close()
+			return addr
+		}
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
