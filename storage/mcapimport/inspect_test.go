@@ -130,22 +130,12 @@ func TestInspectCountsFromTheIndex(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reader, err := mcap.NewReader(bytes.NewReader(file))
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := reader.Info()
-	if err != nil {
-		t.Fatal(err)
-	}
+	info := mcapInfo(t, file)
 	if len(info.ChunkIndexes) < 3 {
 		t.Fatalf("%d chunks: the test wants several", len(info.ChunkIndexes))
 	}
-	last := info.ChunkIndexes[len(info.ChunkIndexes)-1]
 	damaged := slices.Clone(file)
-	for i := range 64 {
-		damaged[last.ChunkStartOffset+last.ChunkLength-100+uint64(i)] ^= 0xff
-	}
+	damageChunk(damaged, info.ChunkIndexes[len(info.ChunkIndexes)-1])
 	res = inspect(writeFile(t, "damaged.mcap", damaged))
 	check("a later chunk damaged", res)
 	if len(res.Indexed) != 1 || res.DamagedChunks != 0 {

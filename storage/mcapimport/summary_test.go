@@ -59,20 +59,36 @@ func damageFirstChunk(t *testing.T, path string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reader, err := mcap.NewReader(bytes.NewReader(whole))
-	if err != nil {
-		t.Fatal(err)
+	info := mcapInfo(t, whole)
+	if len(info.ChunkIndexes) == 0 {
+		t.Fatal("no chunk index")
 	}
-	info, err := reader.Info()
-	if err != nil || len(info.ChunkIndexes) == 0 {
-		t.Fatalf("no chunk index: %v", err)
-	}
-	chunk := info.ChunkIndexes[0]
-	for i := chunk.ChunkStartOffset + chunk.ChunkLength - 30; i < chunk.ChunkStartOffset+chunk.ChunkLength-10; i++ {
-		whole[i] ^= 0xff
-	}
+	damageChunk(whole, info.ChunkIndexes[0])
 	if err := os.WriteFile(path, whole, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// mcapInfo returns what the summary of the MCAP file in b says.
+func mcapInfo(t *testing.T, b []byte) *mcap.Info {
+	t.Helper()
+	reader, err := mcap.NewReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := reader.Info()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info
+}
+
+// damageChunk turns over 20 bytes of the chunk c of the MCAP file in b,
+// near its end: its compressed bytes, or its records, no longer read.
+func damageChunk(b []byte, c *mcap.ChunkIndex) {
+	end := c.ChunkStartOffset + c.ChunkLength
+	for i := end - 30; i < end-10; i++ {
+		b[i] ^= 0xff
+	}
 }
