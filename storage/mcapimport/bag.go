@@ -96,6 +96,46 @@ func directoryFiles(dir string) (paths, missing []string, err error) {
 	return paths, nil, nil
 }
 
+// inSplitOrder returns srcs with the files of one split bag given one by
+// one (robot_0.mcap robot_1.mcap ... robot_10.mcap, as a shell's glob
+// lists them: robot_10 before robot_2) in the order of their numbers, as
+// the bag's directory is read; each file keeps the place of one of its
+// bag's, and every other source its own.
+func inSplitOrder(srcs []string) []string {
+	type split struct{ places, files []string }
+	bags := map[string]*split{}
+	var stems []string
+	for _, src := range srcs {
+		stem, ext := storage.SplitBagName(filepath.Base(src))
+		if splitNumber(src) < 0 {
+			continue
+		}
+		key := filepath.Join(filepath.Dir(src), strings.TrimRight(stem, "0123456789")) + ext
+		if bags[key] == nil {
+			bags[key] = &split{}
+			stems = append(stems, key)
+		}
+		bags[key].files = append(bags[key].files, src)
+	}
+	ordered := slices.Clone(srcs)
+	for _, key := range stems {
+		b := bags[key]
+		if len(b.files) < 2 {
+			continue
+		}
+		sorted := slices.Clone(b.files)
+		slices.SortStableFunc(sorted, func(a, b string) int { return splitNumber(a) - splitNumber(b) })
+		next := 0
+		for i, src := range ordered {
+			if slices.Contains(b.files, src) {
+				ordered[i] = sorted[next]
+				next++
+			}
+		}
+	}
+	return ordered
+}
+
 // glob returns the files in dir that match any of patterns.
 func glob(dir string, patterns ...string) []string {
 	var paths []string

@@ -372,3 +372,39 @@ func withoutIndex(bag []byte) []byte {
 	binary.LittleEndian.PutUint64(killed[at:], 0)
 	return killed
 }
+
+// The files of a split bag given one by one in a shell's glob order
+// (robot_10 before robot_2) are read in the order of their numbers, as the
+// bag's directory is: no picture is out of its time.
+func TestImportsASplitBagsFilesInTheirOrder(t *testing.T) {
+	dir := t.TempDir()
+	var files []string
+	for _, name := range []string{"rosbag2_split_0.mcap", "rosbag2_split_1.mcap"} {
+		b, err := os.ReadFile(filepath.Join("testdata/rosbag2_split", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, strings.Replace(name, "_1.", "_10.", 1))
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, path)
+	}
+	whole, _ := importBag(t, "testdata/rosbag2_split", mcapimport.Options{})
+	globbed := filepath.Join(t.TempDir(), "globbed.gopline")
+	res, err := mcapimport.ImportFiles(context.Background(), []string{files[1], files[0]}, globbed, mcapimport.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const topic = "/camera/image_raw/compressed"
+	if tp := topicOf(t, res, topic); tp.Packets != 6 || tp.Retimed != 0 {
+		t.Errorf("%+v", tp)
+	}
+	_, want := readStream(t, whole, topic)
+	_, got := readStream(t, globbed, topic)
+	for i := range want {
+		if !got[i].CaptureTime.Equal(want[i].CaptureTime) {
+			t.Fatalf("packet %d at %v, want %v", i, got[i].CaptureTime, want[i].CaptureTime)
+		}
+	}
+}

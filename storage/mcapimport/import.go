@@ -274,7 +274,7 @@ func bagFilesOf(ctx context.Context, srcs []string, scratch string) (files []bag
 		}
 	}
 	var paths []string
-	for _, src := range srcs {
+	for _, src := range inSplitOrder(srcs) {
 		archive, dir := "", ""
 		if isZip(src) {
 			inner, unzipped, broken, err := unzipBag(ctx, src, scratch)
