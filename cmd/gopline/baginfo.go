@@ -139,9 +139,14 @@ func bagInfo(w, stderr io.Writer, bags []string, asJSON bool) error {
 		r.Topics = append(r.Topics, bt)
 	}
 	if asJSON {
-		return writeJSON(w, r)
+		err = writeJSON(w, r)
+	} else {
+		err = writeBagInfo(w, bags, r)
 	}
-	return writeBagInfo(w, bags, r)
+	if err == nil && r.Messages == 0 && (len(r.Stopped) > 0 || len(r.Truncated) > 0 || r.DamagedChunks > 0) {
+		err = fmt.Errorf("no message of %s could be read: it is damaged, as said above", src)
+	}
+	return err
 }
 
 // writeBagInfo writes a bag's description: the whole, then a line a topic,

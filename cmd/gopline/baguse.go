@@ -49,7 +49,8 @@ func importToUse(verb string, bags, topics []string, warn io.Writer, quiet, sile
 	case errors.Is(err, mcapimport.ErrNoTopic):
 		return nil, cleanup, fmt.Errorf("%w in %s (its topics: %s)", err, src, topicList(res, false))
 	case errors.Is(err, mcapimport.ErrNoPictures):
-		return nil, cleanup, fmt.Errorf("%s holds no pictures gopline takes: nothing to %s (its topics: %s)", src, verb, topicList(res, true))
+		what, why := noPictures(src, res)
+		return nil, cleanup, fmt.Errorf("%s: nothing to %s (its topics: %s)%s", what, verb, topicList(res, true), why)
 	case errors.Is(err, syscall.ENOSPC):
 		return nil, cleanup, fmt.Errorf("no room in %s for the recording %s imports %s into (%w): "+
 			"%s somewhere with room, then %s that (or set TMPDIR)", os.TempDir(), verb, src, err, keep, verb)
@@ -98,4 +99,23 @@ func checkBagTopics(bags, topics []string, oneStream bool) error {
 		return streamRequired(src, pictures)
 	}
 	return nil
+}
+
+// noPictures says why an import of src made no recording: what (src holds
+// no pictures gopline takes, or none of them could be read) and why (the
+// damage and missing files res names, each after "; ").
+func noPictures(src string, res mcapimport.Result) (what, why string) {
+	for _, s := range res.Stopped {
+		why += "; " + s
+	}
+	for _, f := range res.Truncated {
+		why += "; " + f + " was cut short before its footer or index"
+	}
+	for _, f := range res.Missing {
+		why += "; " + f + ", which its metadata.yaml lists, is not there"
+	}
+	if why != "" && slices.ContainsFunc(res.Topics, func(t mcapimport.Topic) bool { return !t.NotPictures && t.Skipped == "" || t.Damaged > 0 }) {
+		return "no picture of " + src + " could be read", why
+	}
+	return src + " holds no pictures gopline takes", why
 }

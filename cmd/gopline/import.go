@@ -154,17 +154,8 @@ func importMCAP(srcs []string, dst string, topics, values []string, encode, asJS
 	case errors.Is(err, mcapimport.ErrNoTopic):
 		return fmt.Errorf("%w in %s (its topics: %s)", err, src, topicList(res, false))
 	case errors.Is(err, mcapimport.ErrNoPictures):
-		why := ""
-		for _, s := range res.Stopped {
-			why += "; " + s
-		}
-		for _, f := range res.Truncated {
-			why += "; " + f + " was cut short before its footer or index"
-		}
-		for _, f := range res.Missing {
-			why += "; " + f + ", which its metadata.yaml lists, is not there"
-		}
-		return fmt.Errorf("%s holds no pictures gopline takes, so %s is not written; its topics: %s%s", src, dst, topicList(res, true), why)
+		what, why := noPictures(src, res)
+		return fmt.Errorf("%s, so %s is not written; its topics: %s%s", what, dst, topicList(res, true), why)
 	case err != nil:
 		return err
 	}

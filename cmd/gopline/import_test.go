@@ -300,3 +300,28 @@ func TestImportEncodesRawPicturesWhenAsked(t *testing.T) {
 		t.Errorf("transcoded from %v", from)
 	}
 }
+
+// A bag none of whose messages can be read (a SQLite file whose copy was
+// cut short) is said to be damaged, not to hold no pictures: info
+// describes what it can and exits 1, import and play name the cut.
+func TestABagNothingOfWhichReads(t *testing.T) {
+	whole, err := os.ReadFile(filepath.Join("..", "..", "storage", "mcapimport", "testdata", "humble", "humble_0.db3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bag := filepath.Join(t.TempDir(), "robot_0.db3")
+	if err := os.WriteFile(bag, whole[:16384], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const cut = "robot_0.db3 is cut short: 16384 of the 65536 bytes its header counts are there"
+	code, stdout, stderr := runCmd("info", bag)
+	if code != exitFailure || !strings.Contains(stdout, cut) || !strings.Contains(stderr, "no message of "+bag+" could be read") {
+		t.Errorf("info: exit %d: %s%s", code, stdout, stderr)
+	}
+	for _, args := range [][]string{{"import", bag, "-o", filepath.Join(t.TempDir(), "robot.gopline")}, {"play", bag}} {
+		code, _, stderr := runCmd(args...)
+		if code != exitFailure || !strings.Contains(stderr, "no picture of "+bag+" could be read") || !strings.Contains(stderr, cut) {
+			t.Errorf("%s: exit %d: %s", args[0], code, stderr)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package mcapimport
 
 import (
+	"encoding/binary"
 	"fmt"
 	"io"
 	"os"
@@ -18,7 +19,9 @@ import (
 
 // readDB3 reads one SQLite file of a bag, named name, as readFile reads an
 // MCAP one: its topics become channels, its messages go through message.
-func (im *importer) readDB3(path, name string) (err error) {
+// A file in WAL journal mode is read from a copy in scratch with its
+// write-ahead log's transactions in it (checkpointedCopy).
+func (im *importer) readDB3(path, name, scratch string) (err error) {
 	im.name, im.schemas, im.channels = name, map[uint16]*mcap.Schema{}, map[uint16]*channel{}
 	defer func() {
 		if p := recover(); p != nil {
@@ -26,14 +29,33 @@ func (im *importer) readDB3(path, name string) (err error) {
 			err = nil
 		}
 	}()
+	if header, _ := readHead(path, 20); inWALMode(header) {
+		copied, leftOut, err := checkpointedCopy(im.ctx, path, scratch)
+		if err != nil {
+			return err
+		}
+		defer os.Remove(copied)
+		if leftOut != "" {
+			im.res.Stopped = append(im.res.Stopped, name+": "+leftOut)
+		}
+		path = copied
+	}
+	cut := sqliteCutShort(path, name)
+	failed := func(what string, err error) {
+		if cut != "" {
+			im.res.Stopped = append(im.res.Stopped, cut)
+			return
+		}
+		im.res.Stopped = append(im.res.Stopped, fmt.Sprintf("%s: %v", what, err))
+	}
 	db, err := sqlittle.Open(path)
 	if err != nil {
-		im.res.Stopped = append(im.res.Stopped, fmt.Sprintf("%s does not open as SQLite: %v", name, err))
+		failed(name+" does not open as SQLite", err)
 		return nil
 	}
 	defer db.Close()
 	if err := im.db3Topics(db); err != nil {
-		im.res.Stopped = append(im.res.Stopped, fmt.Sprintf("%s: its topics: %v", name, err))
+		failed(name+": its topics", err)
 		return nil
 	}
 	var stored error
@@ -53,9 +75,29 @@ func (im *importer) readDB3(path, name string) (err error) {
 		return stored
 	}
 	if err != nil {
-		im.res.Stopped = append(im.res.Stopped, fmt.Sprintf("%s: its messages: %v", name, err))
+		failed(name+": its messages", err)
 	}
 	return nil
+}
+
+// sqliteCutShort says how the SQLite file at path, named name, is cut
+// short, when its header counts more pages than it holds (a copy or a
+// download not finished), or "".
+func sqliteCutShort(path, name string) string {
+	head, err := readHead(path, 100)
+	fi, serr := os.Stat(path)
+	if err != nil || serr != nil || len(head) < 100 {
+		return ""
+	}
+	pageSize := int64(binary.BigEndian.Uint16(head[16:]))
+	if pageSize == 1 {
+		pageSize = 1 << 16
+	}
+	pages := int64(binary.BigEndian.Uint32(head[28:]))
+	if binary.BigEndian.Uint32(head[24:]) != binary.BigEndian.Uint32(head[92:]) || fi.Size() >= pages*pageSize {
+		return "" // the count is not kept up to date by whatever wrote it last, or the pages are there
+	}
+	return fmt.Sprintf("%s is cut short: %d of the %d bytes its header counts are there (a copy or a download not finished?)", name, fi.Size(), pages*pageSize)
 }
 
 // db3Topics takes the topics of a rosbag2 SQLite file as channels, each
@@ -166,5 +208,5 @@ func (im *importer) readDB3Compressed(f bagFile, c *compression) error {
 	if err := out.Close(); err != nil {
 		return fmt.Errorf("mcapimport: decompressing %s into %s: %w", f.name, f.scratch, err)
 	}
-	return im.readDB3(out.Name(), f.name)
+	return im.readDB3(out.Name(), f.name, f.scratch)
 }

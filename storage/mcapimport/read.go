@@ -144,7 +144,7 @@ func (im *importer) readPart(f bagFile) error {
 			if c != nil {
 				return im.readDB3Compressed(f, c)
 			}
-			return im.readDB3(f.path, f.name)
+			return im.readDB3(f.path, f.name, f.scratch)
 		case c == nil && bytes.HasPrefix(head, []byte(ros1Magic)):
 			defer func() { im.done += f.size }()
 			return im.readROS1(f)
