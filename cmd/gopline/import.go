@@ -38,6 +38,7 @@ type importedTopic struct {
 	Span           time.Duration `json:"span_ns"`
 	BeforeKeyframe int64         `json:"before_keyframe"`
 	Damaged        int64         `json:"damaged"`
+	DamageWhy      string        `json:"damage,omitempty"` // why the first damaged one was left out
 	OtherFormat    int64         `json:"other_format"`
 	Dropped        int64         `json:"dropped"`
 	Retimed        int64         `json:"retimed"`
@@ -168,8 +169,8 @@ func importMCAP(srcs []string, dst string, topics, values []string, encode, asJS
 		Missing: res.Missing}
 	for _, t := range res.Topics {
 		it := importedTopic{Topic: t.Topic, Schema: t.Schema, Skipped: t.Skipped, Stream: t.Stream, Messages: t.Messages, Packets: t.Packets,
-			BeforeKeyframe: t.BeforeKeyframe, Damaged: t.Damaged, OtherFormat: t.OtherFormat, Dropped: t.Dropped, Retimed: t.Retimed,
-			Transcoded: t.Transcoded, NoParameterSets: t.NoParameterSets}
+			BeforeKeyframe: t.BeforeKeyframe, Damaged: t.Damaged, DamageWhy: t.DamageWhy, OtherFormat: t.OtherFormat, Dropped: t.Dropped,
+			Retimed: t.Retimed, Transcoded: t.Transcoded, NoParameterSets: t.NoParameterSets}
 		if t.Stream != "" {
 			it.Codec, it.Width, it.Height, it.Start, it.End, it.Span = t.Codec.String(), t.Width, t.Height, &t.First, &t.Last, t.Last.Sub(t.First)
 			it.Sizes, it.Files = t.Sizes, t.Files
@@ -214,8 +215,8 @@ func topicList(res mcapimport.Result, why bool) string {
 			s += ": " + t.Skipped
 		} else if why && t.Messages > 0 {
 			s += fmt.Sprintf(": %s, none stored", plural(uint64(t.Messages), "message"))
-			if left := notStored(importedTopic{BeforeKeyframe: t.BeforeKeyframe, Damaged: t.Damaged, OtherFormat: t.OtherFormat,
-				Dropped: t.Dropped, NoParameterSets: t.NoParameterSets}); left != "none" {
+			if left := notStored(importedTopic{BeforeKeyframe: t.BeforeKeyframe, Damaged: t.Damaged, DamageWhy: t.DamageWhy,
+				OtherFormat: t.OtherFormat, Dropped: t.Dropped, NoParameterSets: t.NoParameterSets}); left != "none" {
 				s += ": " + left
 			}
 		}
@@ -238,7 +239,14 @@ func writeImported(w io.Writer, r importReport) error {
 	for _, t := range r.Topics {
 		if t.Stream == "" {
 			if t.Skipped != "not asked for" {
-				left = append(left, t.Topic+" ("+t.Schema+": "+orText(t.Skipped, "no picture stored")+")")
+				why := t.Skipped
+				if why == "" {
+					why = "no picture stored"
+					if n := notStored(t); n != "none" {
+						why += ": " + n
+					}
+				}
+				left = append(left, t.Topic+" ("+t.Schema+": "+why+")")
 			}
 			continue
 		}
@@ -265,7 +273,7 @@ func writeImported(w io.Writer, r importReport) error {
 		}
 	}
 	if len(raw) > 0 {
-		fmt.Fprintf(w, "Raw pictures are stored as they came (%s): --encode stores them as H.264, tens of times smaller, "+
+		fmt.Fprintf(w, "Raw pictures are stored uncompressed (%s): --encode stores them as H.264, tens of times smaller, "+
 			"which the viewers play over WebRTC\n", strings.Join(raw, ", "))
 	}
 	if len(r.Files) > 1 {
@@ -295,6 +303,10 @@ func writeImported(w io.Writer, r importReport) error {
 
 // notStored says which of a topic's messages were not stored, and why.
 func notStored(t importedTopic) string {
+	damaged := ""
+	if t.DamageWhy != "" {
+		damaged = " (the first: " + t.DamageWhy + ")"
+	}
 	var why []string
 	for _, c := range []struct {
 		n    int64
@@ -302,7 +314,7 @@ func notStored(t importedTopic) string {
 	}{
 		{t.NoParameterSets, "keyframes without their SPS and PPS (sent before the bag began?)"},
 		{t.BeforeKeyframe, "before the first keyframe"},
-		{t.Damaged, "damaged"},
+		{t.Damaged, "damaged" + damaged},
 		{t.OtherFormat, "of another format"},
 		{t.Dropped, "after one left out, to the next keyframe"},
 	} {

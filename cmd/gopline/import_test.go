@@ -271,13 +271,13 @@ func TestImportTranscodesAnH265Topic(t *testing.T) {
 	}
 }
 
-// import says that raw pictures are stored as they came, and --encode
+// import says that raw pictures are stored uncompressed, and --encode
 // stores them (and JPEG ones) as H.264.
 func TestImportEncodesRawPicturesWhenAsked(t *testing.T) {
 	split := filepath.Join("..", "..", "storage", "mcapimport", "testdata", "rosbag2_split")
 	out := filepath.Join(t.TempDir(), "raw.gopline")
 	code, stdout, stderr := runCmd("import", split, "-o", out)
-	if code != 0 || !strings.Contains(stdout, "Raw pictures are stored as they came (/camera/image_raw): --encode stores them as H.264") {
+	if code != 0 || !strings.Contains(stdout, "Raw pictures are stored uncompressed (/camera/image_raw): --encode stores them as H.264") {
 		t.Fatalf("import: exit %d: %s%s", code, stdout, stderr)
 	}
 	out = filepath.Join(t.TempDir(), "encoded.gopline")

@@ -123,8 +123,11 @@ func decodeGrey16PNG(data []byte) (w, h int, samples []uint16, err error) {
 
 // checkPictureSize refuses a picture too large to decode.
 func checkPictureSize(w, h int) error {
-	if w <= 0 || h <= 0 || w > media.MaxDimension || h > media.MaxDimension || w*h > maxPixels {
-		return fmt.Errorf("a picture of %dx%d", w, h)
+	if err := checkSize(w, h); err != nil {
+		return err
+	}
+	if w*h > maxPixels {
+		return fmt.Errorf("a picture of %dx%d, more pixels than gopline decodes (%d)", w, h, maxPixels)
 	}
 	return nil
 }

@@ -41,6 +41,9 @@ type Topic struct {
 	// do not decode (a damaged picture, a message that does not match its
 	// schema), or coded otherwise than the first (JPEG, then H.264).
 	BeforeKeyframe, Damaged, OtherFormat int64
+	// DamageWhy says why the first message counted in Damaged was left
+	// out ("3 bytes for 640x480 rgb8 with rows of 1920").
+	DamageWhy string
 	// Dropped counts H.264 pictures after one left out, up to the next
 	// keyframe: they need the one left out to decode.
 	Dropped int64

@@ -65,7 +65,7 @@ func (im *importer) inspectMessage(ch *channel, m *mcap.Message) {
 		p, err = ch.read(data)
 	}
 	if err != nil {
-		t.Damaged++
+		t.damaged(err)
 		return
 	}
 	if ch.stream == nil {
@@ -91,16 +91,19 @@ func (im *importer) inspectMessage(ch *channel, m *mcap.Message) {
 func noPictureWhy(c Topic) string {
 	var why []string
 	for _, n := range []struct {
-		n    int64
-		what string
+		n         int64
+		one, many string
 	}{
-		{c.NoParameterSets, "keyframes without their SPS and PPS (sent before the bag began?)"},
-		{c.BeforeKeyframe, "pictures before any keyframe"},
-		{c.Damaged, "damaged pictures"},
-		{c.OtherFormat, "pictures of another format"},
+		{c.NoParameterSets, "keyframe without its SPS and PPS (sent before the bag began?)", "keyframes without their SPS and PPS (sent before the bag began?)"},
+		{c.BeforeKeyframe, "picture before any keyframe", "pictures before any keyframe"},
+		{c.Damaged, "damaged picture" + damageWhy(c), "damaged pictures" + damageWhy(c)},
+		{c.OtherFormat, "picture of another format", "pictures of another format"},
 	} {
-		if n.n > 0 {
-			why = append(why, fmt.Sprintf("%d %s", n.n, n.what))
+		switch {
+		case n.n == 1:
+			why = append(why, "1 "+n.one)
+		case n.n > 1:
+			why = append(why, fmt.Sprintf("%d %s", n.n, n.many))
 		}
 	}
 	if len(why) == 0 {

@@ -157,7 +157,7 @@ func isPicture(name string, fields []string) error {
 		// image_transport's theora plugin publishes one beside every
 		// camera's raw and compressed topics, which ros2 bag record -a
 		// takes too.
-		return fmt.Errorf("%s: Theora packets are not taken (the camera's raw or compressed topic is)", name)
+		return errors.New("Theora packets are not taken (the camera's raw or compressed topic is)")
 	}
 	return fmt.Errorf("%w: %s", errNotPictures, name)
 }

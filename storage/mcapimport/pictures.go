@@ -2,6 +2,7 @@ package mcapimport
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"image"
@@ -154,6 +155,9 @@ func (s *topicStream) packet(p picture, logTime time.Time) (pkt *media.Packet, c
 	case fromH264:
 		pkt, err = s.h264Packet(p.data)
 	}
+	if err == nil && pkt != nil {
+		err = checkSize(pkt.Width, pkt.Height)
+	}
 	if s.encoding != nil && err == nil && pkt != nil {
 		pkt, err = s.encoding.encoded(pkt)
 	}
@@ -162,7 +166,7 @@ func (s *topicStream) packet(p picture, logTime time.Time) (pkt *media.Packet, c
 		s.counts.NoParameterSets++
 		return nil, false
 	case err != nil:
-		s.leftOut(&s.counts.Damaged)
+		s.damaged(err)
 		return nil, false
 	case pkt == nil:
 		s.counts.BeforeKeyframe++
@@ -220,6 +224,38 @@ func (s *topicStream) measured(format string) ValueRange {
 		return s.values
 	}
 	return Range16
+}
+
+// damaged counts a picture left out as damaged, for the reason err.
+func (s *topicStream) damaged(err error) {
+	s.leftOut(&s.counts.Damaged)
+	s.counts.DamageWhy = cmp.Or(s.counts.DamageWhy, err.Error())
+}
+
+// damaged counts a message of a topic without a stream yet that does not
+// read as a picture, for the reason err.
+func (t *Topic) damaged(err error) {
+	t.Damaged++
+	t.DamageWhy = cmp.Or(t.DamageWhy, err.Error())
+}
+
+// damageWhy is ": the first ..." of c's damaged pictures, or "".
+func damageWhy(c Topic) string {
+	if c.DamageWhy == "" {
+		return ""
+	}
+	return " (the first: " + c.DamageWhy + ")"
+}
+
+// checkSize refuses a picture of w by h that gopline does not store.
+func checkSize(w, h int) error {
+	switch {
+	case w <= 0 || h <= 0:
+		return fmt.Errorf("a picture of %dx%d", w, h)
+	case w > media.MaxDimension || h > media.MaxDimension:
+		return fmt.Errorf("a picture of %dx%d, larger than gopline stores (%d on a side at most)", w, h, media.MaxDimension)
+	}
+	return nil
 }
 
 // leftOut counts a picture left out in count; in an H.264 stream under way,

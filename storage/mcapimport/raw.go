@@ -112,8 +112,8 @@ func rawPacket(p picture, values ValueRange) (*media.Packet, error) {
 	l := rawLayouts[strings.ToLower(p.encoding)]
 	w, h := p.width, p.height
 	switch {
-	case w <= 0 || h <= 0 || w > media.MaxDimension || h > media.MaxDimension:
-		return nil, fmt.Errorf("a picture of %dx%d", w, h)
+	case checkSize(w, h) != nil:
+		return nil, checkSize(w, h)
 	case l.format == media.YUV420P && l.chroma == "" && w%2 != 0:
 		return nil, fmt.Errorf("a %s picture of odd width %d", p.encoding, w)
 	case l.bayer != "" && (w < 2 || h < 2):

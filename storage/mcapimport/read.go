@@ -2,6 +2,7 @@ package mcapimport
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -342,9 +343,9 @@ func (im *importer) message(m *mcap.Message) error {
 	}
 	if err != nil {
 		if ch.stream != nil {
-			ch.stream.leftOut(&ch.stream.counts.Damaged)
+			ch.stream.damaged(err)
 		} else {
-			t.Damaged++
+			t.damaged(err)
 		}
 		return nil
 	}
@@ -381,12 +382,14 @@ func (im *importer) finish() Result {
 				counts = st.stream.counts
 			}
 			counts.Damaged += t.Damaged
+			counts.DamageWhy = cmp.Or(t.DamageWhy, counts.DamageWhy)
 			t.Skipped = noPictureWhy(counts)
 		}
 		if s := st.stream; s != nil && !im.inspect {
 			t.BeforeKeyframe, t.OtherFormat, t.Dropped, t.Retimed = s.counts.BeforeKeyframe, s.counts.OtherFormat, s.counts.Dropped, s.counts.Retimed+s.order.retimed
 			t.NoParameterSets = s.counts.NoParameterSets
 			t.Damaged += s.counts.Damaged
+			t.DamageWhy = cmp.Or(t.DamageWhy, s.counts.DamageWhy)
 		}
 		im.res.Topics = append(im.res.Topics, t)
 	}
