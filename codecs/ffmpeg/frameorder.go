@@ -22,11 +22,17 @@ import (
 // Each picture is timed with the earliest capture time pending: its own
 // packet's when the stream's times are right, and a time that still grows
 // when they are not (a raw stream with reordering, stamped in decode order).
+// A picture's time is never before the one before it, nor zero once a
+// packet was timed: where the times do not follow the pictures (an RTP
+// sender's burst, its times squeezed together on arrival, left a keyframe
+// to clear a time a picture before it should have taken), a picture
+// without a time pending takes the time before.
 //
 // It remembers at most pendingLimit packets, forgetting the oldest.
 type frameOrder struct {
 	seqs  []pendingSeq  // not yet given to a picture
 	times []pendingTime // not yet given to a picture
+	last  time.Time     // the time of the picture before
 }
 
 type pendingSeq struct {
@@ -64,17 +70,21 @@ func (o *frameOrder) picture(pts int64) (uint64, time.Time) {
 		seq = o.seqs[i].seq
 		o.seqs = slices.Delete(o.seqs, i, i+1)
 	}
-	var at time.Time
+	at := o.last
 	if i := o.earliestTime(); i >= 0 {
 		at = o.times[i].at
 		o.times = slices.Delete(o.times, i, i+1)
 	}
+	if at.Before(o.last) {
+		at = o.last
+	}
+	o.last = at
 	return seq, at
 }
 
 // reset forgets every pending packet: the decoder starts afresh.
 func (o *frameOrder) reset() {
-	o.seqs, o.times = o.seqs[:0], o.times[:0]
+	o.seqs, o.times, o.last = o.seqs[:0], o.times[:0], time.Time{}
 }
 
 // clearBefore forgets the packets fed before Seq key: they gave no picture.

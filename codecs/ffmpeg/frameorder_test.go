@@ -90,6 +90,14 @@ func TestFrameOrderTimesPictures(t *testing.T) {
 	if _, ms := runFrameOrder(t, "k0 o0 d1 k2 o2", inDecodeOrder); !reflect.DeepEqual(ms, []int{0, 2}) {
 		t.Errorf("after a dropped picture: pictures at %v ms", ms)
 	}
+	// Times that do not follow the pictures (an RTP sender's burst
+	// squeezed them on arrival): picture 1 takes keyframe 2's earlier
+	// time, the keyframe's picture clears picture 1's, and the keyframe's
+	// picture takes the time before it, not none, nor one going back.
+	squeezed := map[uint64]int{0: 0, 1: 50, 2: 10, 3: 5}
+	if _, ms := runFrameOrder(t, "k0 o0 d1 k2 o1 o2 d3 o3", func(seq uint64) int { return squeezed[seq] }); !reflect.DeepEqual(ms, []int{0, 10, 10, 10}) {
+		t.Errorf("squeezed times: pictures at %v ms", ms)
+	}
 }
 
 // A decoder that keeps taking packets without giving pictures does not make
