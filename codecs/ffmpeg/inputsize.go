@@ -65,6 +65,21 @@ func (r *Reader) cutByTheEnd(at uint64) bool {
 	return at == r.lastSent && (r.lostSent || r.endsTheFile(r.lastSentEnd))
 }
 
+// mayBeCut reports whether a packet the decoder refused, the last sent,
+// may be one the file's end cut short, to be told by whether another video
+// packet follows (Reader.cutPending): in an MPEG-TS (or MPEG program
+// stream) file, which does not say where a picture's data ends (a video
+// PES has no length, and its bytes are spread over 188-byte packets), and
+// whose demuxer gives what it held of the last picture at the end, whole
+// or not, as a recorder's power loss or a copy stopped leaves it.
+func (r *Reader) mayBeCut() bool {
+	if r.pipe != nil || r.InputSize() <= 0 {
+		return false
+	}
+	f := r.fc.InputFormat()
+	return f != nil && (f.Name() == "mpegts" || f.Name() == "mpeg")
+}
+
 // endsTheFile reports whether a packet whose data ends at end in the
 // input, a file, ends where the file does.
 func (r *Reader) endsTheFile(end int64) bool {

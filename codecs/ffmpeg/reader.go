@@ -94,6 +94,10 @@ type Reader struct {
 	lastSent           uint64
 	lastSentEnd        int64
 	lostRead, lostSent bool
+	// cutPending: the decoder refused the packet last sent of an MPEG-TS
+	// file (see mayBeCut), not counted yet: Truncated when no video
+	// packet comes after it, else Undecodable.
+	cutPending bool
 	// seenKey: a keyframe was read (decode mode: sent to the decoder;
 	// passthrough: an IDR handed out); the packets before it are skipped.
 	seenKey bool
@@ -231,6 +235,10 @@ func (r *Reader) readVideoPacket() error {
 			if err := r.watchRTP(); err != nil {
 				r.pkt.Unref()
 				return err
+			}
+			if r.cutPending { // the refused packet was not the file's last
+				r.stats.Undecodable++
+				r.cutPending = false
 			}
 			r.dataEnd = -1
 			if pos := r.pkt.Pos(); pos >= 0 {
@@ -424,9 +432,12 @@ func (r *Reader) decodeFailed(at uint64, cause error) error {
 	if r.failing++; r.failing > pendingLimit {
 		return fmt.Errorf("ffmpeg: decoding %q: %d errors in a row: %w", r.shown, r.failing, cause)
 	}
-	if r.cutByTheEnd(at) {
+	switch {
+	case r.cutByTheEnd(at):
 		r.stats.Truncated++ // a file cut short, as a raw file's last picture
-	} else {
+	case at == r.lastSent && r.mayBeCut():
+		r.cutPending = true
+	default:
 		r.stats.Undecodable++
 	}
 	if !r.cfg.conceal {
@@ -440,7 +451,13 @@ func (r *Reader) decodeFailed(at uint64, cause error) error {
 // coming out are counted Damaged.
 func (r *Reader) end() error {
 	r.damage.end()
-	r.stats.Damaged += r.damage.takeLost()
+	if lost := r.damage.takeLost(); r.cutPending {
+		// The pictures the decoder dropped for the cut one went with it.
+		r.stats.Truncated += 1 + lost
+		r.cutPending = false
+	} else {
+		r.stats.Damaged += lost
+	}
 	if r.seq == 0 {
 		return fmt.Errorf("%w in %q (%s)", ErrNoVideoFrames, r.shown, r.stats)
 	}
