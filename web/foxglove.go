@@ -203,11 +203,18 @@ type foxgloveConn struct {
 	gone  chan struct{}
 }
 
-// foxSub is one of a client's subscriptions: a feed of its channel's topic.
+// foxSub is one of a client's subscriptions: a feed of its channel's
+// topic. stopping is closed when it ends, which ends its writer's wait for
+// the client: the connection's reader, which reads the client's answer,
+// is the one that ends it, and must not wait for the writer.
 type foxSub struct {
-	feed    *feed
-	channel uint32
+	feed     *feed
+	channel  uint32
+	stopping chan struct{}
 }
+
+// errUnsubscribed ends the write of a subscription that ended.
+var errUnsubscribed = errors.New("unsubscribed")
 
 // run greets the client, then serves its messages and advertises topics
 // as they come and go, until the client leaves or ctx ends.
@@ -333,17 +340,21 @@ func (c *foxgloveConn) subscribe(s subscription) string {
 			return fmt.Sprintf("subscription %d: channel %d is subscribed already", s.ID, s.ChannelID)
 		}
 	}
+	stopping := make(chan struct{})
 	f, err := startFeed(c.h.cfg.System, feedConfig{bus: c.h.cfg.Bus, topic: topic, qos: c.h.cfg.ViewerQoS, name: webSocketClientName(c.peer, s.ID),
-		write: c.writer(s.ID, ch), log: c.h.cfg.Log, outlivesStream: true, observe: func(p *media.Packet) { _ = c.h.observed(topic, p) },
+		write: c.writer(s.ID, ch, stopping), log: c.h.cfg.Log, outlivesStream: true, observe: func(p *media.Packet) { _ = c.h.observed(topic, p) },
 		maxLag: maxViewerLag, caughtUp: func(step catchUpStep) { c.caughtUp(s.ID, topic, step) },
 		ended: func(err error) { // a failed write alone: the feed outlives the stream
+			if errors.Is(err, errUnsubscribed) || isClosed(c.gone) {
+				return // the subscription or the connection ended first
+			}
 			c.h.warnClient(&c.h.slow, c.addr, "Foxglove client cut off: it read nothing for "+foxgloveWriteTimeout.String(), err)
 			go c.ws.CloseNow()
 		}})
 	if err != nil {
 		return fmt.Sprintf("subscription %d: %v", s.ID, err)
 	}
-	c.subs[s.ID] = foxSub{feed: f, channel: s.ChannelID}
+	c.subs[s.ID] = foxSub{feed: f, channel: s.ChannelID, stopping: stopping}
 	c.h.holding(c.slot, true)
 	return ""
 }
@@ -356,9 +367,20 @@ func (c *foxgloveConn) unsubscribe(id uint32) bool {
 	c.h.holding(c.slot, len(c.subs) > 0)
 	c.mu.Unlock()
 	if ok {
+		close(sub.stopping)
 		sub.feed.Stop()
 	}
 	return ok
+}
+
+// isClosed reports whether ch is closed.
+func isClosed(ch chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
 }
 
 // stopFeeds ends every subscription.
@@ -368,6 +390,7 @@ func (c *foxgloveConn) stopFeeds() {
 	c.subs = map[uint32]foxSub{}
 	c.mu.Unlock()
 	for _, sub := range subs {
+		close(sub.stopping)
 		sub.feed.Stop()
 	}
 }

@@ -58,16 +58,22 @@ func (c *foxgloveConn) wroteOne() {
 }
 
 // waitForReader returns once the client is not behind (readPace.behind),
-// or with an error when the connection ends or ctx does.
-func (c *foxgloveConn) waitForReader(ctx context.Context) error {
+// or with an error when the connection ends, ctx does or stopping is
+// closed (errUnsubscribed: the subscription ended).
+func (c *foxgloveConn) waitForReader(ctx context.Context, stopping chan struct{}) error {
 	for {
 		c.mu.Lock()
 		behind, read := c.pace.behind(time.Now(), maxUnread), c.read
 		c.mu.Unlock()
+		if isClosed(stopping) {
+			return errUnsubscribed
+		}
 		if !behind {
 			return nil
 		}
 		select {
+		case <-stopping:
+			return errUnsubscribed
 		case <-read:
 		case <-c.gone:
 			return errors.New("the connection ended")

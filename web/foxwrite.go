@@ -17,7 +17,7 @@ import (
 // marked when replayed if the client asked. A packet of another schema
 // than the channel's (the topic changed codec: the channel ends at the
 // next advertise) is not sent.
-func (c *foxgloveConn) writer(subID uint32, ch advertised) func(*media.Packet) error {
+func (c *foxgloveConn) writer(subID uint32, ch advertised, stopping chan struct{}) func(*media.Packet) error {
 	msg := foxglove.Message{FrameID: foxglove.FrameID(ch.topic)}
 	return func(p *media.Packet) error {
 		schema, format := schemaOf(p.Codec)
@@ -41,7 +41,7 @@ func (c *foxgloveConn) writer(subID uint32, ch advertised) func(*media.Packet) e
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), foxgloveWriteTimeout)
 		defer cancel()
-		if err := c.waitForReader(ctx); err != nil {
+		if err := c.waitForReader(ctx, stopping); err != nil {
 			return err
 		}
 		if err := c.ws.Write(ctx, websocket.MessageBinary, messageData(b, subID, uint64(time.Now().UnixNano()))); err != nil {
