@@ -2,6 +2,8 @@ package main
 
 import (
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -227,5 +229,34 @@ func TestCompletionOfPipelines(t *testing.T) {
 		if code != 0 || !strings.Contains(stdout, "gopline\n") || !strings.Contains(stdout, "mcap\n") || !strings.Contains(stdout, ":8\n") {
 			t.Errorf("%s: exit %d: %q", cmd, code, stdout)
 		}
+	}
+}
+
+// A pipeline given as several arguments takes each as one word, as
+// gst-launch does: a property whose value the shell kept whole, spaces,
+// "!" and quotes in it, stays whole; a pipeline in one argument, and a
+// value quoted already, are taken as written.
+func TestAPipelineOfSeveralArgumentsKeepsEachWhole(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"videosrc", "location=my clip.mp4", "!", "fakesink"}, `videosrc location="my clip.mp4" ! fakesink`},
+		{[]string{"videosrc", `location=a!b "c" \d.mp4`, "!", "fakesink"}, `videosrc location="a!b \"c\" \\d.mp4" ! fakesink`},
+		{[]string{"videosrc", `location="my clip.mp4"`, "!", "fakesink"}, `videosrc location="my clip.mp4" ! fakesink`},
+		{[]string{"testsrc ! h264enc bitrate=1000000", "!", "fakesink"}, "testsrc ! h264enc bitrate=1000000 ! fakesink"},
+		{[]string{" videosrc location=a b.mp4 ! fakesink "}, "videosrc location=a b.mp4 ! fakesink"},
+	} {
+		if got := pipelineLine(c.args); got != c.want {
+			t.Errorf("%q: %s, want %s", c.args, got, c.want)
+		}
+	}
+
+	dir := filepath.Join(t.TempDir(), "snap shots")
+	if code, _, stderr := runCmd("run", "-q", "--no-mdns", "testsrc", "size=64x48", "num-frames=2", "!", "snapshot", "dir="+dir, "every=1"); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if entries, err := os.ReadDir(dir); err != nil || len(entries) != 2 {
+		t.Errorf("%s: %v, %v; want the two pictures", dir, entries, err)
 	}
 }

@@ -122,7 +122,7 @@ func recordCommand() *cobra.Command {
 			"  gopline record -a -o robot.gopline -b 1GB   # robot_0.gopline, robot_1.gopline, ... split at keyframes",
 		ValidArgsFunction: completePipeline,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return f.record(strings.TrimSpace(strings.Join(args, " ")), cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return f.record(pipelineLine(args), cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	fs := cmd.Flags()

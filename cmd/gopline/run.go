@@ -91,7 +91,7 @@ func serveCommand() *cobra.Command {
 
 // runPipeline runs the pipeline of the words args (serving with serve).
 func (f *pipelineFlags) runPipeline(serve bool, args []string, stdout, stderr io.Writer) error {
-	line := strings.TrimSpace(strings.Join(args, " "))
+	line := pipelineLine(args)
 	if line == "" && !serve {
 		return usagef("no pipeline given: gopline run 'testsrc ! h264enc ! fakesink'")
 	}
@@ -334,4 +334,37 @@ func byteSize(n uint64) string {
 		return fmt.Sprintf("%.2f MB", float64(n)/1e6)
 	}
 	return fmt.Sprintf("%.2f GB", float64(n)/1e9)
+}
+
+// pipelineLine joins the words of a pipeline given as several arguments,
+// as gst-launch does: each argument is one word, so that a property whose
+// value the shell kept whole ("location=my clip.mp4", "location=a!b.mp4")
+// stays whole; it is quoted, its quotes and backslashes escaped. A value
+// that is quoted already, and a pipeline given as one argument, are taken
+// as written.
+func pipelineLine(args []string) string {
+	if len(args) == 1 {
+		return strings.TrimSpace(args[0])
+	}
+	words := make([]string, len(args))
+	for i, arg := range args {
+		words[i] = arg
+		key, value, ok := strings.Cut(arg, "=")
+		if !ok || value == "" || strings.ContainsAny(value[:1], `"'`) || !isPropertyKey(key) || !strings.ContainsAny(value, " \t\n!\"'") {
+			continue
+		}
+			words[i] = key + `="` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(value) + `"`
+	}
+	return strings.TrimSpace(strings.Join(words, " "))
+}
+
+// isPropertyKey reports whether key is a property's name: a letter, then
+// letters, digits, "-" and "_".
+func isPropertyKey(key string) bool {
+	for i, r := range key {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && (r >= '0' && r <= '9' || r == '-' || r == '_')) {
+			return false
+		}
+	}
+	return key != ""
 }
