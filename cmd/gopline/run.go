@@ -353,7 +353,7 @@ func pipelineLine(args []string) string {
 		if !ok || value == "" || strings.ContainsAny(value[:1], `"'`) || !isPropertyKey(key) || !strings.ContainsAny(value, " \t\n!\"'") {
 			continue
 		}
-			words[i] = key + `="` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(value) + `"`
+		words[i] = key + `="` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(value) + `"`
 	}
 	return strings.TrimSpace(strings.Join(words, " "))
 }
