@@ -143,8 +143,15 @@ func importMCAP(srcs []string, dst string, topics, values []string, encode, asJS
 	if encode {
 		opts.Encode = encoder
 	}
+	made, err := makeDirsOf(dst)
+	if err != nil {
+		return fmt.Errorf("cannot import into %s: %w", dst, err)
+	}
 	res, err := mcapimport.ImportFiles(ctx, srcs, dst, opts)
 	bar.clear()
+	if err != nil {
+		removeDirs(made)
+	}
 	switch {
 	case errors.Is(err, fs.ErrExist) && statErr == nil:
 		return usagef("--out %s exists: import writes a new file and never over one", dst)
@@ -153,7 +160,20 @@ func importMCAP(srcs []string, dst string, topics, values []string, encode, asJS
 	case ctx.Err() != nil && err != nil:
 		return fmt.Errorf("interrupted: %s is not written (its unfinished file is removed)", dst)
 	case errors.Is(err, mcapimport.ErrNoTopic):
+		var names []string
+		for _, t := range res.Topics {
+			names = append(names, t.Topic)
+		}
+		for _, want := range topics {
+			if !slices.Contains(names, want) {
+				return unknownName("--topic", "topic", "a ROS topic's name begins with a slash", src, want, names)
+			}
+		}
 		return fmt.Errorf("%w in %s (its topics: %s)", err, src, topicList(res, false))
+	case errors.Is(err, mcapimport.ErrNoPictures) && len(topics) > 0:
+		_, why := noPictures(src, res)
+		return fmt.Errorf("--topic %s: no topic of pictures gopline takes, so %s is not written: %s%s (gopline info %s lists the bag's topics, and what import makes of each)",
+			strings.Join(topics, ","), dst, askedTopics(res, topics), why, shellLine(srcs))
 	case errors.Is(err, mcapimport.ErrNoPictures):
 		what, why := noPictures(src, res)
 		return fmt.Errorf("%s, so %s is not written; its topics: %s%s", what, dst, topicList(res, true), why)
@@ -200,6 +220,18 @@ func transcoder(codec string) (mcapimport.Transcoder, error) {
 // (import --encode).
 func encoder(width, height int) (mcapimport.Encoder, error) {
 	return ffmpeg.NewH264Encoder(width, height, ffmpeg.WithCRF(transcodeCRF))
+}
+
+// askedTopics names the topics of res an import was asked for, each with
+// its type and why it was not imported.
+func askedTopics(res mcapimport.Result, topics []string) string {
+	var asked mcapimport.Result
+	for _, t := range res.Topics {
+		if slices.Contains(topics, t.Topic) {
+			asked.Topics = append(asked.Topics, t)
+		}
+	}
+	return topicList(asked, true)
 }
 
 // topicList names a file's topics with their schemas and, when why, why

@@ -37,3 +37,30 @@ func (f *recordFlags) checkOut() error {
 	}
 	return nil
 }
+
+// makeDirsOf creates the missing directories of path's directory, as ros2
+// bag record -o creates its bag's, and returns them, the deepest first,
+// for removeDirs to take away again when nothing was written into them.
+func makeDirsOf(path string) ([]string, error) {
+	var missing []string
+	for dir := filepath.Dir(path); ; dir = filepath.Dir(dir) {
+		if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) || dir == filepath.Dir(dir) {
+			break
+		}
+		missing = append(missing, dir)
+	}
+	if len(missing) == 0 {
+		return nil, nil
+	}
+	return missing, os.MkdirAll(missing[0], 0o755)
+}
+
+// removeDirs removes the directories makeDirsOf made, the deepest first,
+// as long as they are empty.
+func removeDirs(dirs []string) {
+	for _, dir := range dirs {
+		if os.Remove(dir) != nil {
+			return
+		}
+	}
+}

@@ -12,17 +12,24 @@ import (
 // file does not hold: it lists the streams it holds, and names the one
 // meant when name lacks only its leading slash or is a near miss.
 func unknownStream(file, name string, streams []string) error {
-	if len(streams) == 0 {
-		return usagef("--stream %q: %s holds no streams", name, file)
+	return unknownName("--stream", "stream", "a stream is named as its topic, with a leading slash", file, name, streams)
+}
+
+// unknownName is the usage error for flag's name of a what ("stream",
+// "topic") that file does not hold, as unknownStream's; slash says why
+// the name wants its leading slash.
+func unknownName(flag, what, slash, file, name string, names []string) error {
+	if len(names) == 0 {
+		return usagef("%s %q: %s holds no %ss", flag, name, file, what)
 	}
 	hint := ""
 	switch slashed := "/" + strings.TrimLeft(name, "/"); {
-	case !strings.HasPrefix(name, "/") && slices.Contains(streams, slashed):
-		hint = fmt.Sprintf(" (did you mean %s? a stream is named as its topic, with a leading slash)", slashed)
+	case !strings.HasPrefix(name, "/") && slices.Contains(names, slashed):
+		hint = fmt.Sprintf(" (did you mean %s? %s)", slashed, slash)
 	default:
-		hint = didYouMean(nearest(name, streams))
+		hint = didYouMean(nearest(name, names))
 	}
-	return usagef("--stream %q: %s has streams %s%s", name, file, strings.Join(streams, ", "), hint)
+	return usagef("%s %q: %s has %ss %s%s", flag, name, file, what, strings.Join(names, ", "), hint)
 }
 
 // nearest is the name among names a mistyped one meant, if any, as a list
