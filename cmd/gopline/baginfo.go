@@ -66,12 +66,21 @@ func areBags(paths []string) bool {
 			}
 		default:
 			kind, _, err := storage.SniffFile(p)
-			if err != nil || !kind.IsBag() {
+			if err != nil || !kind.IsBag() && (kind != storage.KindUnknown || !hasBagExtension(p)) {
 				return false
 			}
 		}
 	}
 	return len(paths) > 0
+}
+
+// hasBagExtension reports whether path is named as a bag's file
+// (.mcap, .db3, .bag, perhaps compressed whole or .active): one whose
+// bytes say nothing (empty, or cut inside its first record) is read as a
+// bag, which says so in a bag's terms.
+func hasBagExtension(path string) bool {
+	_, ext := storage.SplitBagName(strings.TrimSuffix(filepath.Base(path), ".active"))
+	return ext == ".mcap" || ext == ".db3" || ext == ".bag"
 }
 
 // isBagDir reports whether dir holds a bag's files (metadata.yaml, .mcap,

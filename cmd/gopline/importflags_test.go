@@ -40,3 +40,30 @@ func TestImportTopicsAndOutAsRos2BagUsersWriteThem(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// A bag's file that holds nothing yet (a recorder stopped at once: empty,
+// or cut inside its first record) is said to be that by info, import and
+// play, in a bag's terms, not taken for a gopline recording.
+func TestABagFileWithNothingInItIsSaidToBeOne(t *testing.T) {
+	dir := t.TempDir()
+	whole, err := os.ReadFile(filepath.Join("..", "..", "storage", "mcapimport", "testdata", "rosbag2_split", "rosbag2_split_0.mcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string][]byte{"empty.mcap": nil, "cut_0.mcap": whole[:5], "robot.db3": nil, "robot.bag": []byte("#ROSBAG")} {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		want := "an empty file: nothing was written in it"
+		if len(data) > 0 {
+			want = "cut short inside its first record"
+		}
+		for _, args := range [][]string{{"info", path}, {"import", path, "-o", filepath.Join(dir, "x.gopline")}, {"play", path}} {
+			code, _, stderr := runCmd(args...)
+			if code == 0 || !strings.Contains(stderr, "not a bag: "+path+": ") || !strings.Contains(stderr, want) || strings.Contains(stderr, "recording") {
+				t.Errorf("%s %s: exit %d: %s", args[0], name, code, stderr)
+			}
+		}
+	}
+}

@@ -223,15 +223,30 @@ func checkMCAP(path string) error {
 				ErrNotMCAP, path, c.name, c.tool, path)
 		}
 	}
-	kind, _, _ := storage.SniffFile(path)
-	what := "not an MCAP file"
+	kind, size, _ := storage.SniffFile(path)
+	what := "neither MCAP, SQLite nor a ROS 1 bag"
 	switch {
+	case size == 0:
+		what = "an empty file: nothing was written in it (a recorder stopped before its first write, or a copy not begun)"
+	case isBagStart(head):
+		what = fmt.Sprintf("%d bytes, cut short inside its first record (a recorder stopped at once, or a copy not finished)", size)
 	case kind == storage.KindBolt:
 		what = "it is a gopline recording already (or another bbolt file): gopline play, info and export take recordings"
 	case kind != storage.KindUnknown:
 		what = "it is " + kind.String()
 	}
 	return fmt.Errorf("%w: %s: %s", ErrNotMCAP, path, what)
+}
+
+// isBagStart reports whether head, shorter than a bag's magic, is its
+// start.
+func isBagStart(head []byte) bool {
+	for _, magic := range [][]byte{mcap.Magic, []byte(sqliteMagic), []byte(ros1Magic)} {
+		if len(head) > 0 && len(head) < len(magic) && bytes.HasPrefix(magic, head) {
+			return true
+		}
+	}
+	return false
 }
 
 // isBag reports whether a file beginning with head is a bag's file: MCAP,

@@ -110,8 +110,8 @@ func (r Result) Packets() int64 {
 
 // Errors of ImportFile.
 var (
-	// ErrNotMCAP: the file is not an MCAP file.
-	ErrNotMCAP = errors.New("mcapimport: not an MCAP file")
+	// ErrNotMCAP: the file is not a bag's (MCAP, SQLite, ROS 1).
+	ErrNotMCAP = errors.New("mcapimport: not a bag")
 	// ErrNoPictures: no topic the import was to take held pictures gopline
 	// takes; nothing was written.
 	ErrNoPictures = errors.New("mcapimport: no pictures imported")
