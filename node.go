@@ -148,8 +148,13 @@ func (n *Node) serveHTTP(hc HTTPConfig, cfg config) error {
 	if err != nil {
 		return err
 	}
-	n.http, err = web.Listen(h, hc.Listen, hc.TLS)
-	return err
+	if n.http, err = web.Listen(h, hc.Listen, hc.TLS); err != nil {
+		return err
+	}
+	if warning := web.Exposure(n.http.Addr(), hc.Token != "", hc.TLS != nil); warning != "" {
+		cfg.log.Warn().Str("address", n.http.Addr()).Msg("web: INSECURE: " + warning)
+	}
+	return nil
 }
 
 // HTTPURL returns the base URL of the node's HTTP endpoint (its page of

@@ -76,12 +76,40 @@ func (w debugWriter) Write(p []byte) (int, error) {
 // Addr is the address the server listens on.
 func (s *Server) Addr() string { return s.ln.Addr().String() }
 
-// URL is the server's base URL, http:// or https://.
+// URL is the server's base URL, http:// or https://: of localhost when it
+// listens on every interface (0.0.0.0, ::), whose address no browser
+// opens.
 func (s *Server) URL() string {
-	if s.tls {
-		return "https://" + s.Addr()
+	addr := s.Addr()
+	if host, port, err := net.SplitHostPort(addr); err == nil {
+		if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+			addr = net.JoinHostPort("localhost", port)
+		}
 	}
-	return "http://" + s.Addr()
+	if s.tls {
+		return "https://" + addr
+	}
+	return "http://" + addr
+}
+
+// Exposure says what a viewer port listening at addr (host:port) exposes,
+// "" for a loopback one: beyond loopback without a token, every topic to
+// any host that reaches it; with a token but without TLS, the token, in
+// clear text. As the remote port's, it is a warning, not a refusal.
+func Exposure(addr string, token, tls bool) string {
+	host, _, err := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); err != nil || host == "localhost" || ip != nil && ip.IsLoopback() {
+		return ""
+	}
+	switch {
+	case !token:
+		return "the viewer port listens beyond loopback without a token: any host that reaches it can watch every topic. " +
+			"Set a token (--token); see docs/viewer.md"
+	case !tls:
+		return "the viewer port's token travels in clear text: anyone on the network path can read it and the streams. " +
+			"Use HTTPS (--tls-cert, --tls-key); see docs/viewer.md"
+	}
+	return ""
 }
 
 // Close stops listening, waits a little for requests in progress, closes

@@ -115,3 +115,32 @@ func TestSlowHeadersAreCutOff(t *testing.T) {
 	}
 	t.Logf("stalled connection closed after %v", time.Since(start).Round(time.Millisecond))
 }
+
+// A viewer port beyond loopback says what it exposes, as the remote port
+// does; its URL is one a browser opens, localhost for every interface.
+func TestAViewerPortSaysWhatItExposes(t *testing.T) {
+	for _, c := range []struct {
+		addr       string
+		token, tls bool
+		want       string
+	}{
+		{"127.0.0.1:8080", false, false, ""},
+		{"[::1]:8080", false, false, ""},
+		{"0.0.0.0:8080", false, false, "without a token"},
+		{"[::]:8080", true, false, "token travels in clear text"},
+		{"10.0.0.5:8080", true, true, ""},
+	} {
+		if got := Exposure(c.addr, c.token, c.tls); (c.want == "") != (got == "") || !strings.Contains(got, c.want) {
+			t.Errorf("%s token %v tls %v: %q, want %q", c.addr, c.token, c.tls, got, c.want)
+		}
+	}
+	n := newLiveNode(t, Config{})
+	s, err := Listen(n.handler, "0.0.0.0:0", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, port, _ := net.SplitHostPort(s.Addr()); s.URL() != "http://localhost:"+port {
+		t.Errorf("URL %s of %s", s.URL(), s.Addr())
+	}
+}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -74,7 +76,15 @@ func addNodeFlags(fs *pflag.FlagSet, defaultListen string) *nodeFlags {
 }
 
 func (n *peerFlags) add(fs *pflag.FlagSet) {
-	n.token = fs.String("token", "", "a shared secret: required from every peer, and sent to the nodes this one subscribes to")
+	token := os.Getenv(tokenEnv)
+	n.token = &token
+	fs.Var(secretValue{n.token}, "token", "a shared secret: required from every peer, and sent to the nodes this one subscribes to "+
+		"(default: $"+tokenEnv+"; any user of the host can read a command line: prefer $"+tokenEnv+" or --token-file)")
+	fs.Func("token-file", "read --token from the first line of `FILE`, so that it is not on the command line", func(path string) error {
+		secret, err := readSecret(path)
+		*n.token = secret
+		return err
+	})
 	fs.StringVar(&n.tls.Cert, "tls-cert", "", "TLS on the node's port: its certificate (PEM); needs --tls-key and --tls-ca (with --http alone, --tls-key: HTTPS)")
 	fs.StringVar(&n.tls.Key, "tls-key", "", "the certificate's private key (PEM)")
 	fs.StringVar(&n.tls.CA, "tls-ca", "", "the CA that signs the peers' certificates (PEM)")
@@ -305,3 +315,28 @@ func leavingOnStop(ctx context.Context, n *gopline.Node) (context.Context, conte
 
 // closeNode closes n after its pipelines stopped, adding its errors to err.
 func closeNode(n *gopline.Node, err error) error { return errors.Join(err, n.Close()) }
+
+// tokenEnv names the environment variable a node's token is taken from
+// when --token and --token-file give none.
+const tokenEnv = "GOPLINE_TOKEN"
+
+// secretValue is a flag of a secret: its value is never shown (as the
+// default in --help, where the environment's would be).
+type secretValue struct{ v *string }
+
+func (s secretValue) Set(v string) error { *s.v = v; return nil }
+func (s secretValue) String() string     { return "" }
+func (s secretValue) Type() string       { return "string" }
+
+// readSecret reads the secret in the first line of the file at path.
+func readSecret(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	if line = strings.TrimSpace(line); line == "" {
+		return "", fmt.Errorf("%s holds no token (its first line is empty)", path)
+	}
+	return line, nil
+}

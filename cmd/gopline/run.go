@@ -103,7 +103,9 @@ func (f *pipelineFlags) runPipeline(serve bool, args []string, stdout, stderr io
 	if err != nil {
 		return err
 	}
-	if url := n.HTTPURL(); url != "" {
+	if url := n.HTTPURL(); url != "" && *f.node.token != "" {
+		fmt.Fprintf(stderr, "viewer: %s/?token=TOKEN (the node's token)\n", url)
+	} else if url != "" {
 		fmt.Fprintf(stderr, "viewer: %s\n", url)
 	}
 	// One deadline and one Ctrl-C for the pipeline and the serving after it.
