@@ -63,7 +63,7 @@ var playSpec = pipeline.ElementSpec[PlayConfig]{
 		pipeline.StringField("path", "", func(c *PlayConfig) *string { return &c.Path }).Required().Doc("recording file"),
 		pipeline.StringField("stream", "", func(c *PlayConfig) *string { return &c.Stream }).
 			Doc("stream to play (default: the only one)"),
-		pipeline.FloatField("rate", 1, func(c *PlayConfig) *float64 { return &c.Rate }).Range(0.01, 1000).Doc("speed factor"),
+		pipeline.FloatField("rate", 1, func(c *PlayConfig) *float64 { return &c.Rate }).Range(MinPlayRate, MaxPlayRate).Doc("speed factor"),
 		pipeline.DurationField("start", 0, func(c *PlayConfig) *time.Duration { return &c.Start }).
 			DurationRange(0, 100*365*24*time.Hour).Doc("offset from the stream's start"),
 		pipeline.DurationField("end", 0, func(c *PlayConfig) *time.Duration { return &c.End }).
@@ -75,6 +75,12 @@ var playSpec = pipeline.ElementSpec[PlayConfig]{
 	},
 	New: newPlay,
 }
+
+// MinPlayRate and MaxPlayRate bound a player's speed factor.
+const (
+	MinPlayRate = 0.01
+	MaxPlayRate = 1000.0
+)
 
 // DefaultPlayConfig returns the player's defaults (Path is for the caller).
 func DefaultPlayConfig() PlayConfig { return playSpec.Defaults() }

@@ -260,3 +260,23 @@ func TestAPipelineOfSeveralArgumentsKeepsEachWhole(t *testing.T) {
 		t.Errorf("%s: %v, %v; want the two pictures", dir, entries, err)
 	}
 }
+
+// Values a command cannot take are usage errors (exit 2) that say what it
+// takes, whichever layer would refuse them: help of an unknown command, a
+// player's speed out of its range, a rate measured over fewer than two
+// packets (ros2 topic hz's -w taken too).
+func TestValuesOutOfRangeAreUsageErrors(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"help", "recrod"}, `gopline help: unknown command "recrod" (did you mean record?)`},
+		{[]string{"play", "x.gopline", "--rate", "1e6"}, "--rate 1e+06: a speed factor from 0.01 to 1000"},
+		{[]string{"topic", "hz", "/camera", "--window", "1"}, "--window 1: a rate is measured over at least 2 packets"},
+		{[]string{"topic", "bw", "/camera", "-w", "0"}, "--window 0: a rate is measured over at least 2 packets"},
+	} {
+		if code, _, stderr := runCmd(c.args...); code != exitUsage || !strings.Contains(stderr, c.want) {
+			t.Errorf("%s: exit %d: %s", strings.Join(c.args, " "), code, stderr)
+		}
+	}
+}

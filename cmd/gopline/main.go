@@ -59,6 +59,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gopline: unknown command %s%s (see gopline --help)\n", gopline.Shorten(args[0]), didYouMean(root.SuggestionsFor(args[0])))
 		return exitUsage
 	}
+	if len(args) > 1 && args[0] == "help" {
+		if c, rest, err := root.Find(args[1:]); err != nil || c == root || len(rest) > 0 {
+			fmt.Fprintf(stderr, "gopline help: unknown command %s%s (see gopline --help)\n", gopline.Shorten(strings.Join(args[1:], " ")),
+				didYouMean(root.SuggestionsFor(args[1])))
+			return exitUsage
+		}
+	}
 	root.SetFlagErrorFunc(flagErrorAsTyped(args))
 	args = longFlags(root, args)
 	root.SetArgs(args)

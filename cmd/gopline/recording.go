@@ -339,8 +339,8 @@ func (f *playFlags) label(set playSet) string {
 
 // check checks the flags that need no recording.
 func (f *playFlags) check() error {
-	if f.rate <= 0 {
-		return usagef("--rate %g must be positive", f.rate)
+	if f.rate < elements.MinPlayRate || f.rate > elements.MaxPlayRate {
+		return usagef("--rate %g: a speed factor from %g to %g", f.rate, elements.MinPlayRate, elements.MaxPlayRate)
 	}
 	return checkTimeForms(f.start, f.end, "")
 }

@@ -107,6 +107,9 @@ func topicVerb(verb, short, long string, watch func(*topicFlags, io.Writer) func
 		Args:              oneTopic,
 		ValidArgsFunction: completeTopics,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if verb != "echo" && f.window < 2 {
+				return usagef("--window %d: a rate is measured over at least 2 packets", f.window)
+			}
 			topic := rootTopics(args, cmd.ErrOrStderr())[0]
 			n, err := f.peer.client(logger(cmd.ErrOrStderr(), false).Level(zerolog.WarnLevel), f.remote)
 			if err != nil {
@@ -122,7 +125,7 @@ func topicVerb(verb, short, long string, watch func(*topicFlags, io.Writer) func
 		fs.BoolVar(&f.once, "once", false, "stop after the first packet")
 		fs.BoolVar(&f.asJSON, "json", false, "print a JSON object a line")
 	} else {
-		fs.IntVar(&f.window, "window", topictool.DefaultWindow, "measure over the latest this many packets")
+		fs.IntVarP(&f.window, "window", "w", topictool.DefaultWindow, "measure over the latest this many packets (at least 2), as ros2 topic "+verb+" -w")
 	}
 	f.peer.add(fs)
 	f.peer.addReplyFlag(fs)
