@@ -42,3 +42,13 @@ func TestRecordRefusesAnOutputItCannotUseBeforeItStarts(t *testing.T) {
 		t.Errorf("%s holds no packet: %v", nested, err)
 	}
 }
+
+// A recording of a mistyped topic says that the pipeline publishes
+// another, and which one was meant, instead of a bare "recorded nothing".
+func TestRecordOfAMistypedTopicSaysWhatThePipelinePublishes(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "c.gopline")
+	code, _, stderr := runCmd("record", "--no-mdns", "--topic", "/cam", "-o", out, "--duration", "3s", "testsrc size=64x48 num-frames=3 ! h264enc ! publish topic=/camera")
+	if code != exitFailure || !strings.Contains(stderr, "recorded nothing: the pipeline publishes /camera, not /cam, and no other node offered /cam (did you mean /camera?)") {
+		t.Errorf("exit %d: %s", code, stderr)
+	}
+}

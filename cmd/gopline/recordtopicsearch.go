@@ -16,6 +16,7 @@ import (
 	"github.com/gopline/gopline"
 	"github.com/gopline/gopline/discovery"
 	"github.com/gopline/gopline/elements"
+	"github.com/gopline/gopline/pipeline"
 	"github.com/gopline/gopline/transport"
 )
 
@@ -207,6 +208,32 @@ func (f *recordFlags) startLine() string {
 	}
 	return fmt.Sprintf("no topic to record yet (%s): waiting for topics %s, and recording each to %s as it appears, "+
 		"until Ctrl-C or --duration", f.waiting, where, f.describeOut())
+}
+
+// nothingPublished is, by record node, why a recording got nothing: no
+// topic appeared (nothingAppeared), or the topics named by --topic are not
+// among those the line publishes, nor did another node offer them (a
+// mistyped name).
+func (f *recordFlags) nothingPublished(line string, stats []pipeline.NodeStats, waited time.Duration) map[string]string {
+	if why := f.nothingAppeared(waited); why != nil {
+		return why
+	}
+	i := slices.IndexFunc(stats, func(s pipeline.NodeStats) bool { return s.Node == "recorder" })
+	published := linePublished(line)
+	if len(f.topics) == 0 || i < 0 || stats[i].In > 0 || len(published) == 0 {
+		return nil
+	}
+	var missing []string
+	for _, t := range f.topics {
+		if !slices.Contains(published, t) {
+			missing = append(missing, t)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return map[string]string{"recorder": fmt.Sprintf("recorded nothing: the pipeline publishes %s, not %s, and no other node offered %s%s",
+		strings.Join(published, ", "), strings.Join(missing, ", "), strings.Join(missing, ", "), didYouMean(nearest(missing[0], published)))}
 }
 
 // nothingAppeared is, by record node, why a recording that waited for
