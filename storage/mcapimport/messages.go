@@ -51,7 +51,18 @@ func newMessageReader(schema *mcap.Schema, messageEncoding string) (messageReade
 	switch {
 	case schema.Encoding == "ros2msg" && messageEncoding == "cdr",
 		schema.Encoding == "ros1msg" && messageEncoding == "ros1":
-		defs, err := parseROSDefinitions(schema.Name, string(schema.Data))
+		text := string(schema.Data)
+		if strings.TrimSpace(text) == "" && schema.Encoding == "ros2msg" {
+			// A writer that named the type without its definition, as
+			// Humble's SQLite bags do: the ROS 2 picture types are read
+			// by their known fields.
+			known, ok := rosDefinitionsKnown[schema.Name]
+			if !ok {
+				return nil, fmt.Errorf("schema %s: the bag holds no definition of it, and it is not a picture type gopline knows", schema.Name)
+			}
+			text = known
+		}
+		defs, err := parseROSDefinitions(schema.Name, text)
 		if err != nil {
 			return nil, fmt.Errorf("schema %s: %w", schema.Name, err)
 		}
