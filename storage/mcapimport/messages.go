@@ -34,6 +34,11 @@ type messageReader func(data []byte) (picture, error)
 // messages hold no picture.
 var errNotPictures = errors.New("not pictures")
 
+// errUndefinedType is newMessageReader's error for a ROS 2 type the file
+// names without its definition, and that is not a picture type gopline
+// knows the fields of.
+var errUndefinedType = fmt.Errorf("%w: not a picture type gopline knows (the file does not define it)", errNotPictures)
+
 // newMessageReader returns the reader of a channel's messages, or an error
 // saying why the channel is not read: messages that are not pictures
 // (wrapping errNotPictures), or an encoding gopline does not read.
@@ -58,7 +63,7 @@ func newMessageReader(schema *mcap.Schema, messageEncoding string) (messageReade
 			// by their known fields.
 			known, ok := rosDefinitionsKnown[schema.Name]
 			if !ok {
-				return nil, fmt.Errorf("schema %s: the bag holds no definition of it, and it is not a picture type gopline knows", schema.Name)
+				return nil, errUndefinedType
 			}
 			text = known
 		}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/foxglove/mcap/go/mcap"
@@ -312,7 +313,10 @@ func (im *importer) addChannel(c *mcap.Channel) {
 	if err != nil {
 		if st.stream == nil {
 			t.Skipped, t.NotPictures = err.Error(), errors.Is(err, errNotPictures)
-			if t.NotPictures {
+			switch {
+			case errors.Is(err, errUndefinedType):
+				t.Skipped = strings.TrimPrefix(err.Error(), errNotPictures.Error()+": ")
+			case t.NotPictures:
 				t.Skipped = "not pictures"
 			}
 		}
