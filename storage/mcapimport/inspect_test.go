@@ -149,6 +149,21 @@ func TestInspectCountsFromTheIndex(t *testing.T) {
 	}
 	check("cut short", res)
 
+	// A byte of its summary damaged (a schema's name): its CRC does not
+	// hold, so it is not believed; read through, the names are the
+	// chunks'.
+	damaged = slices.Clone(file)
+	at := bytes.Index(damaged[info.Footer.SummaryStart:], []byte(cam.schema))
+	if at < 0 || info.Footer.SummaryCRC == 0 {
+		t.Fatalf("the summary names no %s, or has no CRC", cam.schema)
+	}
+	damaged[int(info.Footer.SummaryStart)+at+11] ^= 0x40
+	res = inspect(writeFile(t, "summary.mcap", damaged))
+	if c := topicOf(t, res, "/camera"); len(res.Indexed) != 0 || c.Schema != cam.schema {
+		t.Errorf("a summary damaged: %+v", res)
+	}
+	check("a summary damaged", res)
+
 	// Messages outside chunks.
 	res = inspect(writeBag(t, unchunked, cam, imu))
 	if len(res.Indexed) != 0 {

@@ -2,6 +2,7 @@ package mcapimport
 
 import (
 	"encoding/binary"
+	"hash/crc32"
 	"io"
 	"slices"
 
@@ -30,7 +31,8 @@ type summary struct {
 
 // readSummary reads the summary section of the MCAP file of size bytes in
 // r, or returns an empty summary when the file has none it can read: one
-// cut short, compressed whole, or damaged there.
+// cut short, compressed whole, or damaged there (its CRC, when the footer
+// gives one, does not hold).
 func readSummary(r io.ReaderAt, size int64) summary {
 	s := summary{schemas: map[uint16]*mcap.Schema{}, channels: map[uint16]*mcap.Channel{}}
 	if r == nil || size < int64(len(mcap.Magic))+footerLen {
@@ -48,6 +50,11 @@ func readSummary(r io.ReaderAt, size int64) summary {
 	}
 	records := make([]byte, end-start)
 	if _, err := r.ReadAt(records, int64(start)); err != nil {
+		return s
+	}
+	// The CRC covers the summary and summary offset sections and the
+	// footer up to the CRC itself; 0 is none.
+	if want := binary.LittleEndian.Uint32(tail[25:29]); want != 0 && crc32.Update(crc32.ChecksumIEEE(records), crc32.IEEETable, tail[:25]) != want {
 		return s
 	}
 	s.whole = true
