@@ -45,6 +45,7 @@ type bagReport struct {
 	Truncated     []string   `json:"truncated"`
 	DamagedChunks int64      `json:"damaged_chunks"`
 	Stopped       []string   `json:"stopped,omitempty"`
+	ReadPast      []string   `json:"read_past,omitempty"` // damage the reading went on after
 	Missing       []string   `json:"missing,omitempty"`
 	// Indexed: the files counted from their summary and message indexes,
 	// their messages not read through.
@@ -107,7 +108,7 @@ func bagInfo(w, stderr io.Writer, bags []string, asJSON bool) error {
 	case err != nil:
 		return err
 	}
-	r := bagReport{Files: res.Files, Truncated: append([]string{}, res.Truncated...), DamagedChunks: res.DamagedChunks, Stopped: res.Stopped,
+	r := bagReport{Files: res.Files, Truncated: append([]string{}, res.Truncated...), DamagedChunks: res.DamagedChunks, Stopped: res.Stopped, ReadPast: res.ReadPast,
 		Missing: res.Missing, Indexed: res.Indexed, Topics: []bagTopic{}}
 	for _, f := range res.Files {
 		if fi, err := os.Stat(f); err == nil {
@@ -152,7 +153,7 @@ func bagInfo(w, stderr io.Writer, bags []string, asJSON bool) error {
 	} else {
 		err = writeBagInfo(w, bags, r)
 	}
-	if err == nil && r.Messages == 0 && (len(r.Stopped) > 0 || len(r.Truncated) > 0 || r.DamagedChunks > 0) {
+	if err == nil && r.Messages == 0 && (len(r.Stopped) > 0 || len(r.ReadPast) > 0 || len(r.Truncated) > 0 || r.DamagedChunks > 0) {
 		err = fmt.Errorf("no message of %s could be read: it is damaged, as said above", src)
 	}
 	return err
@@ -191,6 +192,9 @@ func writeBagInfo(w io.Writer, bags []string, r bagReport) error {
 	}
 	if r.DamagedChunks > 0 {
 		fmt.Fprintf(w, "%s damaged: their messages are lost\n", plural(uint64(r.DamagedChunks), "chunk"))
+	}
+	for _, s := range r.ReadPast {
+		fmt.Fprintln(w, s)
 	}
 	for _, s := range r.Stopped {
 		fmt.Fprintf(w, "%s: read what came before\n", s)

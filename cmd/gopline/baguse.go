@@ -105,7 +105,7 @@ func checkBagTopics(bags, topics []string, oneStream bool) error {
 // no pictures gopline takes, or none of them could be read) and why (the
 // damage and missing files res names, each after "; ").
 func noPictures(src string, res mcapimport.Result) (what, why string) {
-	for _, s := range res.Stopped {
+	for _, s := range append(res.ReadPast, res.Stopped...) {
 		why += "; " + s
 	}
 	for _, f := range res.Truncated {

@@ -57,6 +57,7 @@ type importReport struct {
 	Truncated     []string        `json:"truncated"`
 	DamagedChunks int64           `json:"damaged_chunks"`
 	Stopped       []string        `json:"stopped,omitempty"`
+	ReadPast      []string        `json:"read_past,omitempty"` // damage the reading went on after
 	Missing       []string        `json:"missing,omitempty"`
 }
 
@@ -185,7 +186,7 @@ func importMCAP(srcs []string, dst string, topics, values []string, encode, asJS
 			fmt.Fprintf(stderr, "note: --value-range %s: %s has no such topic\n", topic, src)
 		}
 	}
-	report := importReport{From: src, To: dst, Files: res.Files, Truncated: append([]string{}, res.Truncated...), DamagedChunks: res.DamagedChunks, Stopped: res.Stopped,
+	report := importReport{From: src, To: dst, Files: res.Files, Truncated: append([]string{}, res.Truncated...), DamagedChunks: res.DamagedChunks, Stopped: res.Stopped, ReadPast: res.ReadPast,
 		Missing: res.Missing}
 	for _, t := range res.Topics {
 		it := importedTopic{Topic: t.Topic, Schema: t.Schema, Skipped: t.Skipped, Stream: t.Stream, Messages: t.Messages, Packets: t.Packets,
@@ -323,6 +324,9 @@ func writeImported(w io.Writer, r importReport) error {
 	}
 	if r.DamagedChunks > 0 {
 		fmt.Fprintf(w, "%s of %s damaged: their messages are lost\n", plural(uint64(r.DamagedChunks), "chunk"), r.From)
+	}
+	for _, s := range r.ReadPast {
+		fmt.Fprintln(w, s)
 	}
 	for _, s := range r.Stopped {
 		fmt.Fprintf(w, "%s: imported what came before\n", s)

@@ -80,6 +80,11 @@ type Result struct {
 	// Stopped says, for each file damaged past what can be read on from,
 	// where its reading ended: what came before is imported.
 	Stopped []string
+	// ReadPast says, for each stretch of an MCAP file damaged where its
+	// summary's chunk index says where the next chunk begins, where the
+	// damage is and where the reading went on: what came before and after
+	// is imported.
+	ReadPast []string
 	// Missing names the files a rosbag2 directory's metadata.yaml lists
 	// that are not in it (a bag copied in part): the others are imported.
 	Missing []string

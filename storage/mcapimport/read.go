@@ -192,25 +192,62 @@ func (im *importer) readFile(f bagFile) error {
 	if err != nil {
 		return fmt.Errorf("%w: %s: %w", ErrNotMCAP, f.name, err)
 	}
-	defer lexer.Close()
+	defer func() { lexer.Close() }()
 	defer func() { im.done += f.size }()
 	var buf []byte
+	// base is where the lexer's reader starts in the file, good the end
+	// of its last whole record; lastChunk where the last chunk read
+	// began, resumed where the reading last went on after damage.
+	base, good, lastChunk, resumed := int64(0), int64(0), int64(-1), int64(-1)
 	for {
 		if err := im.ctx.Err(); err != nil {
 			return err
 		}
 		tok, record, lerr := next(lexer, buf)
 		var truncated *mcap.ErrTruncatedRecord
+		cut := lerr == io.EOF || errors.As(lerr, &truncated) || errors.Is(lerr, io.ErrUnexpectedEOF) ||
+			errors.Is(lerr, mcap.ErrRecordTooLarge) && bound < maxRecord // a record longer than what is left of the file
+		if lerr != nil && at != nil && im.summary.whole {
+			// A file whose footer and summary hold is not cut short: a
+			// damaged length made it look so, and may have taken the
+			// start of the next chunk into its record. The chunk index
+			// says where the chunk after the last one read begins; one
+			// that fails where the reading went on is damaged itself.
+			failed := base + good
+			if failed == resumed {
+				im.res.DamagedChunks++
+			}
+			from := im.summary.chunkAfter(max(lastChunk, resumed))
+			if from == failed { // the chunk it would go on from is the one that failed
+				im.res.DamagedChunks++
+				from = im.summary.chunkAfter(from)
+			}
+			if from > 0 {
+				im.res.ReadPast = append(im.res.ReadPast, fmt.Sprintf("%s is damaged near byte %d (%v): read on from its next chunk, at byte %d, as its summary's chunk index says",
+					f.name, failed, lerr, from))
+				lexer.Close()
+				base, good, resumed, counted = from, 0, from, &countingReader{r: io.NewSectionReader(at, from, f.size-from)}
+				if lexer, err = mcap.NewLexer(counted, &mcap.LexerOptions{EmitChunks: true, MaxRecordSize: int(bound), SkipMagic: true}); err != nil {
+					return fmt.Errorf("mcapimport: %s: %w", f.name, err)
+				}
+				continue
+			}
+			im.res.ReadPast = append(im.res.ReadPast, fmt.Sprintf("%s is damaged near byte %d (%v), after its last chunk", f.name, failed, lerr))
+			return nil
+		}
 		switch {
-		case lerr == io.EOF, errors.As(lerr, &truncated), errors.Is(lerr, io.ErrUnexpectedEOF),
-			errors.Is(lerr, mcap.ErrRecordTooLarge) && bound < maxRecord: // a record longer than what is left of the file
+		case cut:
 			// The footer is the last record, and its magic follows.
 			im.res.Truncated = append(im.res.Truncated, f.name)
 			return nil
 		case lerr != nil:
-			im.res.Stopped = append(im.res.Stopped, fmt.Sprintf("%s is damaged near byte %d: %v", f.name, counted.n, lerr))
+			im.res.Stopped = append(im.res.Stopped, fmt.Sprintf("%s is damaged near byte %d: %v", f.name, base+counted.n, lerr))
 			return nil
 		}
+		if tok == mcap.TokenChunk {
+			lastChunk = base + good
+		}
+		good = counted.n
 		if cap(record) > cap(buf) {
 			buf = record
 		}
@@ -222,7 +259,7 @@ func (im *importer) readFile(f bagFile) error {
 				return err
 			}
 			if im.opts.Progress != nil {
-				im.opts.Progress(im.done+counted.n, im.total)
+				im.opts.Progress(im.done+base+counted.n, im.total)
 			}
 		default:
 			if err := im.record(tok, record); err != nil {

@@ -105,3 +105,15 @@ func (s summary) channelIDs() []uint16 {
 	slices.Sort(ids)
 	return ids
 }
+
+// chunkAfter returns where the first chunk the summary indexes that begins
+// after offset begins, or 0.
+func (s summary) chunkAfter(offset int64) int64 {
+	next := int64(0)
+	for _, c := range s.chunks {
+		if at := int64(c.ChunkStartOffset); at > offset && (next == 0 || at < next) {
+			next = at
+		}
+	}
+	return next
+}

@@ -3,9 +3,11 @@ package mcapimport_test
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/foxglove/mcap/go/mcap"
@@ -90,5 +92,55 @@ func damageChunk(b []byte, c *mcap.ChunkIndex) {
 	end := c.ChunkStartOffset + c.ChunkLength
 	for i := end - 30; i < end-10; i++ {
 		b[i] ^= 0xff
+	}
+}
+
+// A damaged length in an MCAP file whose footer and summary hold (a
+// message index's, which took the start of the next chunk into its record;
+// a chunk's own, past the file's end) does not end the reading as if the
+// file were cut short:
+// the summary's chunk index says where the next chunk begins, and the
+// reading goes on from there. Only a damaged chunk's messages are lost.
+func TestImportReadsOnPastDamageTheChunkIndexLocates(t *testing.T) {
+	const n = 60
+	cam := bagChannel{topic: "/camera", schema: "sensor_msgs/msg/CompressedImage", schemaEncoding: "ros2msg", schemaText: ros2CompressedImage, encoding: "cdr"}
+	for i, p := range jpegs(t, n) {
+		cam.messages = append(cam.messages, newCDR().time(stamp(i)).str("c").str("jpeg").bytes(p).b)
+	}
+	file, err := os.ReadFile(writeBag(t, mcap.CompressionZSTD, cam))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := mcapInfo(t, file)
+	if len(info.ChunkIndexes) < 3 {
+		t.Fatalf("%d chunks: the test wants several", len(info.ChunkIndexes))
+	}
+	first, second := info.ChunkIndexes[0], info.ChunkIndexes[1]
+	inSecond := 0
+	for i := range n {
+		if at := uint64(logTime(i).UnixNano()); at >= second.MessageStartTime && at <= second.MessageEndTime {
+			inSecond++
+		}
+	}
+	for _, c := range []struct {
+		name    string
+		at      uint64 // the length field damaged
+		length  uint64
+		packets int64
+		chunks  int64
+	}{
+		{"a message index's length", first.ChunkStartOffset + first.ChunkLength + 1, 100, n, 0},
+		{"a chunk's length", second.ChunkStartOffset + 1, 1 << 40, int64(n - inSecond), 1},
+	} {
+		damaged := slices.Clone(file)
+		if mcap.OpCode(damaged[c.at-1]) != mcap.OpMessageIndex && mcap.OpCode(damaged[c.at-1]) != mcap.OpChunk {
+			t.Fatalf("%s: byte %d is no record's start", c.name, c.at-1)
+		}
+		binary.LittleEndian.PutUint64(damaged[c.at:], binary.LittleEndian.Uint64(damaged[c.at:])+c.length)
+		_, res := importBag(t, writeFile(t, "damaged.mcap", damaged), mcapimport.Options{})
+		if tp := topicOf(t, res, "/camera"); tp.Packets != c.packets || res.DamagedChunks != c.chunks || len(res.ReadPast) != 1 ||
+			len(res.Truncated) != 0 || len(res.Stopped) != 0 {
+			t.Errorf("%s: %d packets, want %d; %+v", c.name, tp.Packets, c.packets, res)
+		}
 	}
 }
