@@ -179,7 +179,7 @@ func (f *exportFlags) export(ctx context.Context, files []string, stdout, stderr
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s: %d frames of %s, %.1f s, %s%s\n", req.out, res.Frames, strings.Join(res.Streams, ", "),
+	fmt.Fprintf(stdout, "wrote %s: %s of %s, %.1f s, %s%s\n", req.out, plural(uint64(res.Frames), "frame"), strings.Join(res.Streams, ", "),
 		res.Duration.Seconds(), formatBytes(res.Bytes), skippedNote(res.Skipped, res.Damaged))
 	if res.Encoded != 0 {
 		fmt.Fprintf(stderr, "note: the %s pictures of %s are encoded as H.264 for the MP4 (libx264 CRF %d, %s), as ffmpeg does; "+

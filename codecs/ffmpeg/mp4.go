@@ -14,6 +14,12 @@ import (
 // enough for any frame rate.
 const mp4TimeBase = 90000
 
+// soleFrameTicks is the duration of a packet before a second one says the
+// stream's frame interval: the only one of a stream of one picture (a
+// snapshot recorded), shown for a frame at 30 frames/s rather than for a
+// tick, which players skip.
+const soleFrameTicks = mp4TimeBase / 30
+
 // ErrNotKeyframe means an MP4 file must begin with a keyframe carrying its
 // SPS and PPS.
 var ErrNotKeyframe = errors.New("ffmpeg: an MP4 track must start with an H.264 keyframe")
@@ -187,7 +193,11 @@ func (w *MP4Writer) WritePacket(p *media.Packet, pts time.Duration) error {
 	w.pkt.SetStreamIndex(w.stream.Index())
 	w.pkt.SetPts(ts)
 	w.pkt.SetDts(dts)
-	w.pkt.SetDuration(max(w.steps.interval(), 1))
+	duration := w.steps.interval()
+	if duration <= 0 {
+		duration = soleFrameTicks
+	}
+	w.pkt.SetDuration(duration)
 	if p.Key {
 		w.pkt.SetFlags(w.pkt.Flags().Add(astiav.PacketFlagKey))
 	}

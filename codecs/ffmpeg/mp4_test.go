@@ -151,3 +151,29 @@ func TestMP4WriterKeepingParameterSetsHoldsTwoSizes(t *testing.T) {
 		}
 	}
 }
+
+// An MP4 of one picture (a snapshot recorded, then exported) shows it for a
+// frame at 30 frames/s, as ffmpeg's would, not for one tick of its clock,
+// which players skip.
+func TestMP4OfOnePictureLastsAFrame(t *testing.T) {
+	probe, err := exec.LookPath("ffprobe")
+	if err != nil {
+		t.Skip("ffprobe not installed (make deps installs it)")
+	}
+	pkts := encodeClip(t, pattern(t, 64, 48), 1)
+	path := filepath.Join(t.TempDir(), "one.mp4")
+	w, err := CreateMP4(path, 64, 48)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.WritePacket(pkts[0], 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(probe, "-v", "error", "-show_entries", "stream=duration,nb_frames", "-of", "csv=p=0", path).CombinedOutput()
+	if got := strings.TrimSpace(string(out)); err != nil || got != "0.033333,1" {
+		t.Errorf("ffprobe says %q (%v), want 0.033333,1", got, err)
+	}
+}
