@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -218,6 +219,12 @@ func (r *Reader) openInput() error {
 		if errors.Is(err, astiav.ErrInvaliddata) {
 			if why := missingIndex(r.url); why != nil {
 				return fmt.Errorf("%w %q: %w: %w", ErrOpen, r.shown, err, why)
+			}
+			if fi, serr := os.Stat(r.url); serr == nil && fi.Mode().IsRegular() && fi.Size() == 0 {
+				return fmt.Errorf("%w %q: it is empty: nothing was written in it (a recording that never began, a copy not begun)", ErrOpen, r.shown)
+			}
+			if r.pipe != nil {
+				return fmt.Errorf("%w %q: %w%s", ErrOpen, r.shown, err, pipedMP4Hint)
 			}
 		}
 		if cameraPath(r.url, r.cfg.inputFormat) {

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/gopline/gopline/internal/testclip"
@@ -119,5 +122,44 @@ func TestAnMP4CutShortCountsItsLastPacketTruncated(t *testing.T) {
 		if st := p.Stats(); st.Undecodable != 0 || n < 10 {
 			t.Errorf("-movflags %s cut in half, passthrough: %d packets, %s; want no undecodable packet", flags, n, st)
 		}
+	}
+}
+
+// An empty file says it is empty, not FFmpeg's bare "Invalid data"; an MP4
+// whose index is at its end, read from a pipe (a FIFO here, as stdin),
+// fails saying that a pipe needs the index first, and how to write one so.
+func TestAnEmptyOrPipedMP4SaysWhy(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.mp4")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenReader(empty); !errors.Is(err, ErrOpen) || !strings.Contains(err.Error(), "it is empty: nothing was written in it") {
+		t.Errorf("an empty file: %v", err)
+	}
+
+	clip, err := os.ReadFile(testclip.Make(t, "endindex.mp4", 100, 25, "-c:v", "libx264", "-bf", "3", "-pix_fmt", "yuv420p"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		if w, err := os.OpenFile(fifo, os.O_WRONLY, 0); err == nil {
+			_, _ = w.Write(clip)
+			w.Close()
+		}
+	}()
+	r, err := OpenReader(fifo)
+	if err == nil {
+		for err == nil {
+			_, err = r.ReadFrame()
+		}
+		r.Close()
+	}
+	if err == io.EOF || !strings.Contains(fmt.Sprint(err), "needs its index first, as ffmpeg -movflags +faststart writes it") {
+		t.Errorf("an MP4 with its index at the end, from a pipe: %v", err)
 	}
 }

@@ -133,3 +133,9 @@ func (p *pipeInput) close() {
 	p.io.Free()
 	_ = p.file.Close()
 }
+
+// pipedMP4Hint ends the error of an MP4 or MOV read from a pipe that FFmpeg
+// could not read: its index (the moov box) is at its end, and a pipe
+// cannot be read twice.
+const pipedMP4Hint = " (an MP4 or MOV read from a pipe needs its index first, as ffmpeg -movflags +faststart writes it, " +
+	"or fragments, -movflags frag_keyframe+empty_moov; or give the file itself)"

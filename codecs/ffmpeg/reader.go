@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -225,7 +226,11 @@ func (r *Reader) readVideoPacket() error {
 			if errors.Is(err, astiav.ErrEof) || r.closedMultipart(err) {
 				return io.EOF
 			}
-			return fmt.Errorf("ffmpeg: reading %q: %w", r.shown, err)
+			hint := ""
+			if f := r.fc.InputFormat(); r.pipe != nil && errors.Is(err, astiav.ErrInvaliddata) && f != nil && strings.HasPrefix(f.Name(), "mov,") {
+				hint = pipedMP4Hint
+			}
+			return fmt.Errorf("ffmpeg: reading %q: %w%s", r.shown, err, hint)
 		}
 		if r.pkt.StreamIndex() == r.stream.Index() {
 			if r.leaveOutLost() {
