@@ -421,7 +421,7 @@ func (c *foxgloveConn) advertise(ctx context.Context) error {
 	now := c.h.foxgloveChannels()
 	var added []channel
 	var gone []uint32
-	var ended []*feed
+	var ended []foxSub
 	c.mu.Lock()
 	for id := range c.channels {
 		if _, ok := now[id]; !ok {
@@ -431,7 +431,7 @@ func (c *foxgloveConn) advertise(ctx context.Context) error {
 	}
 	for subID, sub := range c.subs {
 		if _, ok := now[sub.channel]; !ok {
-			ended = append(ended, sub.feed)
+			ended = append(ended, sub)
 			delete(c.subs, subID)
 		}
 	}
@@ -447,8 +447,9 @@ func (c *foxgloveConn) advertise(ctx context.Context) error {
 		c.h.holding(c.slot, len(c.subs) > 0)
 	}
 	c.mu.Unlock()
-	for _, f := range ended {
-		f.Stop() // no message of a channel after its unadvertise
+	for _, sub := range ended {
+		close(sub.stopping)
+		sub.feed.Stop() // no message of a channel after its unadvertise
 	}
 	if len(gone) > 0 {
 		slices.Sort(gone)
