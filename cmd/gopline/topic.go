@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -27,6 +29,9 @@ type topicFlags struct {
 	duration time.Duration
 	once     bool
 	asJSON   bool
+	// tick, when set, is called once a second while the watch lasts
+	// (everySecond's, which says that no packet came).
+	tick func(now time.Time) error
 }
 
 // topicCommand looks at one topic: its rate, bandwidth, description or
@@ -153,6 +158,26 @@ func (f *topicFlags) watch(n *gopline.Node, topic string, each func(*media.Packe
 	}
 	got := 0
 	start := time.Now()
+	if f.tick != nil {
+		ticking := make(chan struct{})
+		ctx, cancel := context.WithCancel(ctx)
+		defer func() { cancel(); <-ticking }()
+		go func() {
+			defer close(ticking)
+			t := time.NewTicker(time.Second)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case now := <-t.C:
+					if f.tick(now) != nil {
+						return
+					}
+				}
+			}
+		}()
+	}
 	err = topictool.Watch(ctx, p, elements.SubscribeConfig{Topic: topic, Remote: f.remote}, func(pkt *media.Packet, at time.Time) error {
 		got++
 		return each(pkt, at)
@@ -193,29 +218,47 @@ func echoWatcher(f *topicFlags, stdout io.Writer) func(*media.Packet, time.Time)
 
 func hzWatcher(f *topicFlags, stdout io.Writer) func(*media.Packet, time.Time) error {
 	hz := topictool.NewHz(f.window)
-	return everySecond(hz.Add, func() error { return hz.Stats().Write(stdout) })
+	return everySecond(f, stdout, hz.Add, func() error { return hz.Stats().Write(stdout) })
 }
 
 func delayWatcher(f *topicFlags, stdout io.Writer) func(*media.Packet, time.Time) error {
 	delay := topictool.NewDelay(f.window)
-	return everySecond(delay.Add, func() error { return delay.Stats().Write(stdout) })
+	return everySecond(f, stdout, delay.Add, func() error { return delay.Stats().Write(stdout) })
 }
 
 func bwWatcher(f *topicFlags, stdout io.Writer) func(*media.Packet, time.Time) error {
 	bw := topictool.NewBandwidth(f.window)
-	return everySecond(func(p *media.Packet, at time.Time) { bw.Add(at, len(p.Data)) }, func() error { return bw.Stats().Write(stdout) })
+	return everySecond(f, stdout, func(p *media.Packet, at time.Time) { bw.Add(at, len(p.Data)) }, func() error { return bw.Stats().Write(stdout) })
 }
 
 // everySecond feeds live packets to add (a replay of the topic's cache
 // comes in a burst: it says nothing of the rate) and calls write once a
-// second while packets come.
-func everySecond(add func(*media.Packet, time.Time), write func() error) func(*media.Packet, time.Time) error {
-	var last time.Time
+// second while packets come. Once they have come, a second without one
+// writes "no new packets" to stdout, as ros2 topic hz writes "no new
+// messages" while a publisher stalls (f.tick).
+func everySecond(f *topicFlags, stdout io.Writer, add func(*media.Packet, time.Time), write func() error) func(*media.Packet, time.Time) error {
+	var mu sync.Mutex
+	var last, lastPacket time.Time // the last write; the last packet
+	f.tick = func(now time.Time) error {
+		mu.Lock()
+		defer mu.Unlock()
+		// A tick comes a second after the one before, give or take the
+		// timer's jitter.
+		if lastPacket.IsZero() || now.Sub(lastPacket) < time.Second || now.Sub(last) < 900*time.Millisecond {
+			return nil
+		}
+		last = now
+		_, err := fmt.Fprintln(stdout, "no new packets")
+		return err
+	}
 	return func(p *media.Packet, at time.Time) error {
 		if p.Replay.Replayed {
 			return nil
 		}
+		mu.Lock()
+		defer mu.Unlock()
 		add(p, at)
+		lastPacket = at
 		if last.IsZero() {
 			last = at
 		}

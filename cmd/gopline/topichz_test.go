@@ -59,3 +59,33 @@ func TestTopicDelayLeavesTheCachesReplayOut(t *testing.T) {
 		t.Fatalf("topic delay wrote %q; want %q", out.String(), want)
 	}
 }
+
+// While a publisher stalls, topic hz says once a second that no new packet
+// came, as ros2 topic hz says "no new messages"; before the first packet,
+// and while packets come, the ticks say nothing.
+func TestTopicHzSaysWhenNoNewPacketCame(t *testing.T) {
+	var out bytes.Buffer
+	f := &topicFlags{window: 100}
+	each := hzWatcher(f, &out)
+	at := time.Unix(100, 0)
+	if err := f.tick(at); err != nil || out.Len() != 0 {
+		t.Fatalf("before any packet: %q, %v", out.String(), err)
+	}
+	for seq := uint64(0); seq < 5; seq++ {
+		at = at.Add(100 * time.Millisecond)
+		if err := each(&media.Packet{Epoch: 1, Seq: seq}, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.tick(at.Add(500 * time.Millisecond)); err != nil || out.Len() != 0 {
+		t.Fatalf("half a second after a packet: %q, %v", out.String(), err)
+	}
+	for i := 1; i <= 3; i++ { // the stall
+		if err := f.tick(at.Add(time.Duration(i) * time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if out.String() != "no new packets\nno new packets\nno new packets\n" {
+		t.Fatalf("a stall of 3 s: %q", out.String())
+	}
+}
