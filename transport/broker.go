@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 	"time"
@@ -166,7 +167,7 @@ func (b *broker) offerLive(ctx actor.Context, s *subscriber, p *media.Packet) {
 		if wasLive && s.window.WaitingForKeyframe() {
 			now := b.cfg.clock.Now()
 			if ok, times := s.fellBehind.Allow(now); ok {
-				b.log.Warn().Str("subscriber", ActorName(s.pid)).Int("window", s.window.Size()).Uint64("seq", p.Seq).
+				b.log.Warn().Str("subscriber", cmp.Or(s.name, ActorName(s.pid))).Int("window", s.window.Size()).Uint64("seq", p.Seq).
 					Uint64("times", times).Msg("subscriber fell behind: dropping the rest of the GOP")
 			}
 			b.event(ctx, now, s, Event{Kind: EventDropped, GOP: p.GOP})

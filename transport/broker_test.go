@@ -494,15 +494,19 @@ func hasEndOfStream(msgs []any) bool {
 	return false
 }
 
-// A subscriber that falls behind every GOP is warned about once, then at
-// most every FellBehindLogEvery with the count of the times between; its
-// every drop still reaches it as an event.
+// A subscriber that falls behind every GOP is warned about once, named as
+// it named itself (a viewer's client, not its actor), then at most every
+// FellBehindLogEvery with the count of the times between; its every drop
+// still reaches it as an event.
 func TestFellBehindWarningIsRateLimited(t *testing.T) {
 	clock := &fakeClock{}
 	var log testlog.Buffer
 	f := newFixture(t, WithClock(clock), WithLogger(zerolog.New(&log)))
 	slow := f.newSink(false)
-	f.subscribe(slow, 2)
+	const name = "WebSocket client 10.0.0.9:50000 subscription 1"
+	if _, err := f.sys.Root.RequestFuture(f.topic, &Subscribe{Subscriber: slow.pid, Window: 2, Name: name}, testTimeout).Result(); err != nil {
+		t.Fatal(err)
+	}
 	warnings := func() []string {
 		var out []string
 		for _, line := range strings.Split(log.String(), "\n") {
@@ -521,8 +525,8 @@ func TestFellBehindWarningIsRateLimited(t *testing.T) {
 		}
 	}
 	behind(5)
-	if w := warnings(); len(w) != 1 || !strings.Contains(w[0], `"times":1`) {
-		t.Fatalf("5 GOPs behind in a moment: warnings %q, want the first one", w)
+	if w := warnings(); len(w) != 1 || !strings.Contains(w[0], `"times":1`) || !strings.Contains(w[0], `"subscriber":"`+name+`"`) {
+		t.Fatalf("5 GOPs behind in a moment: warnings %q, want the first one, naming the subscriber as it named itself", w)
 	}
 	n := 0
 	for _, e := range slow.take() {
