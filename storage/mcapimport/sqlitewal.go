@@ -188,8 +188,15 @@ func checkpointedCopy(ctx context.Context, path, dir string) (copyPath, leftOut 
 		os.Remove(copyPath)
 		return "", "", fmt.Errorf("mcapimport: copying %s into %s to read its write-ahead log: %w", filepath.Base(path), dir, err)
 	}
-	if _, err := io.Copy(out, in); err != nil {
-		return fail(err)
+	for { // in steps, so that Ctrl-C does not wait for a copy of gigabytes
+		if err := ctx.Err(); err != nil {
+			return fail(err)
+		}
+		if _, err := io.CopyN(out, in, 64<<20); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			return fail(err)
+		}
 	}
 	page := make([]byte, w.pageSize)
 	for pgno, at := range w.offsets {
