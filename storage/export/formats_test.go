@@ -4,7 +4,10 @@ package export_test
 
 import (
 	"errors"
+	"image"
+	"image/png"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -139,4 +142,52 @@ func TestAnExportToALinkWritesThroughIt(t *testing.T) {
 	}
 	noTempFiles(t, dir)
 	noTempFiles(t, exports)
+}
+
+// A PNG of a 4:2:2 or 4:4:4 recording keeps its chroma: the picture is
+// ffmpeg's own PNG of the clip's first frame, pixel for pixel (within a
+// step of rounding), as it is for 4:2:0.
+func TestPNGIsTheSamePictureAsFFmpegsInEveryChromaFormat(t *testing.T) {
+	ff, err := exec.LookPath("ffmpeg")
+	if err != nil {
+		t.Skip("the ffmpeg command is not installed")
+	}
+	decode := func(path string) image.Image {
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		img, err := png.Decode(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return img
+	}
+	for _, pixels := range []string{"yuv420p", "yuv422p", "yuv444p"} {
+		clip := testclip.Make(t, pixels+".mp4", 5, 25, "-c:v", "libx264", "-bf", "0", "-pix_fmt", pixels)
+		rec := openRecording(t, recordFile(t, clip))
+		paths, err := export.PNG(t.Context(), rec, camera, []time.Time{t0}, t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref := filepath.Join(t.TempDir(), "ref.png")
+		if out, err := exec.Command(ff, "-v", "error", "-i", clip, "-frames:v", "1", ref).CombinedOutput(); err != nil {
+			t.Fatalf("ffmpeg: %v: %s", err, out)
+		}
+		got, want := decode(paths[0]), decode(ref)
+		worst := 0
+		for y := want.Bounds().Min.Y; y < want.Bounds().Max.Y; y++ {
+			for x := want.Bounds().Min.X; x < want.Bounds().Max.X; x++ {
+				r1, g1, b1, _ := got.At(x, y).RGBA()
+				r2, g2, b2, _ := want.At(x, y).RGBA()
+				for _, d := range []int{int(r1>>8) - int(r2>>8), int(g1>>8) - int(g2>>8), int(b1>>8) - int(b2>>8)} {
+					worst = max(worst, d, -d)
+				}
+			}
+		}
+		if got.Bounds() != want.Bounds() || worst > 2 {
+			t.Errorf("%s: %v against ffmpeg's %v, a sample off by up to %d", pixels, got.Bounds(), want.Bounds(), worst)
+		}
+	}
 }

@@ -221,11 +221,13 @@ func writePNG(f *media.Frame, path string) error {
 	return nil
 }
 
-// newDecoder returns a decoder for the stream's codec.
+// newDecoder returns a decoder for the stream's codec. H.264 is decoded
+// straight to RGB, as ffmpeg's PNG encoder takes it: a 4:2:2 or 4:4:4
+// stream keeps its chroma, which a 4:2:0 picture on the way would halve.
 func newDecoder(info storage.StreamInfo) (codecs.Decoder, error) {
 	switch info.Codec {
 	case media.H264:
-		return ffmpeg.NewH264Decoder()
+		return ffmpeg.NewH264Decoder(ffmpeg.WithOutputFormat(media.RGB24))
 	case media.JPEG:
 		return jpeg.NewDecoder()
 	case media.Raw:
