@@ -88,8 +88,8 @@ func importCommand() *cobra.Command {
 			"were left. A bag its recorder left without its footer imports up to its cut; a damaged chunk loses\n" +
 			"its own messages only. Several bags (the files of one split by rosbag record --split, say) are read\n" +
 			"as one, in the order given (a split bag's files in their numbers' order, robot_2 before robot_10,\n" +
-			"whatever order a shell's glob gives them). Exits 0 when pictures were imported, 1 when none were, and 2 when NEW\n" +
-			"exists: BAG is only read.",
+			"whatever order a shell's glob gives them). Exits 0 when pictures were imported, 1 when none were,\n" +
+			"and 2 when NEW exists: BAG is only read.",
 		Example: "  gopline import robot.mcap --out robot.gopline\n" +
 			"  gopline import robot_bag --out robot.gopline     # a rosbag2 directory\n" +
 			"  gopline import dataset.bag --out dataset.gopline # a ROS 1 bag\n" +
