@@ -102,7 +102,7 @@ func directoryFiles(dir string) (paths, missing []string, err error) {
 // the bag's directory is read; each file keeps the place of one of its
 // bag's, and every other source its own.
 func inSplitOrder(srcs []string) []string {
-	type split struct{ places, files []string }
+	type split struct{ files []string }
 	bags := map[string]*split{}
 	var stems []string
 	for _, src := range srcs {
