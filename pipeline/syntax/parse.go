@@ -192,7 +192,12 @@ func checkNames(p *Pipeline) *Error {
 		for _, n := range c.Nodes {
 			if r := n.Ref; r != nil {
 				if _, ok := named[r.Name]; !ok {
-					return Errorf(p.Line, r.Pos, "no element is named %s (name one with name=%s)", Quote(r.Name), shorten(r.Name))
+					hint := ""
+					if o := r.Pos.Offset; o >= 2 && p.Line[o-1] == '!' && p.Line[o-2] != ' ' {
+						// location=in/a!b.mp4: the "!" was meant as part of the value.
+						hint = `; a "!" inside a value ends it there: quote the value (location="in/a!b.mp4") or write \!`
+					}
+					return Errorf(p.Line, r.Pos, "no element is named %s (name one with name=%s)%s", Quote(r.Name), shorten(r.Name), hint)
 				}
 			}
 		}
