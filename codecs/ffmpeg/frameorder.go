@@ -22,11 +22,13 @@ import (
 // Each picture is timed with the earliest capture time pending: its own
 // packet's when the stream's times are right, and a time that still grows
 // when they are not (a raw stream with reordering, stamped in decode order).
-// A picture's time is never before the one before it, nor zero once a
-// packet was timed: where the times do not follow the pictures (an RTP
-// sender's burst, its times squeezed together on arrival, left a keyframe
-// to clear a time a picture before it should have taken), a picture
-// without a time pending takes the time before.
+// A picture's time is never zero once a packet was timed, nor a little
+// before the one before it (less than maxTimeBack): where the times do
+// not follow the pictures (an RTP sender's burst, its times squeezed
+// together on arrival, left a keyframe to clear a time a picture before it
+// should have taken), a picture without a time pending, or with one just
+// before the last, takes the time before. A time further back is a clock
+// that jumped (a camera's clock set back), and stands.
 //
 // It remembers at most pendingLimit packets, forgetting the oldest.
 type frameOrder struct {
@@ -44,6 +46,12 @@ type pendingTime struct {
 	seq uint64 // the packet's, to break ties and to clear stale times
 	at  time.Time
 }
+
+// maxTimeBack is how far before the picture before it a picture's time
+// is taken for times that do not follow the pictures, not for a clock that
+// jumped back: about the longest burst an RTP sender's encoder lets out at
+// once (x264's default lookahead of 40 frames at 25 fps is 1.6 s).
+const maxTimeBack = 2 * time.Second
 
 // fed notes a packet sent to the decoder.
 func (o *frameOrder) fed(seq uint64, key bool, capture time.Time) {
@@ -75,7 +83,7 @@ func (o *frameOrder) picture(pts int64) (uint64, time.Time) {
 		at = o.times[i].at
 		o.times = slices.Delete(o.times, i, i+1)
 	}
-	if at.Before(o.last) {
+	if at.Before(o.last) && o.last.Sub(at) < maxTimeBack {
 		at = o.last
 	}
 	o.last = at

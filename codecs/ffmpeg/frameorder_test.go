@@ -98,6 +98,12 @@ func TestFrameOrderTimesPictures(t *testing.T) {
 	if _, ms := runFrameOrder(t, "k0 o0 d1 k2 o1 o2 d3 o3", func(seq uint64) int { return squeezed[seq] }); !reflect.DeepEqual(ms, []int{0, 10, 10, 10}) {
 		t.Errorf("squeezed times: pictures at %v ms", ms)
 	}
+	// A clock set back 10 s (a camera's, by NTP) is no squeeze: its
+	// times stand.
+	stepped := map[uint64]int{0: 20000, 1: 20040, 2: 10080, 3: 10120}
+	if _, ms := runFrameOrder(t, "k0 o0 d1 o1 k2 o2 d3 o3", func(seq uint64) int { return stepped[seq] }); !reflect.DeepEqual(ms, []int{20000, 20040, 10080, 10120}) {
+		t.Errorf("a clock set back: pictures at %v ms", ms)
+	}
 }
 
 // A decoder that keeps taking packets without giving pictures does not make
