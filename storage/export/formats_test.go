@@ -4,8 +4,6 @@ package export_test
 
 import (
 	"errors"
-	"image"
-	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -152,18 +150,6 @@ func TestPNGIsTheSamePictureAsFFmpegsInEveryChromaFormat(t *testing.T) {
 	if err != nil {
 		t.Skip("the ffmpeg command is not installed")
 	}
-	decode := func(path string) image.Image {
-		f, err := os.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		img, err := png.Decode(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return img
-	}
 	for _, pixels := range []string{"yuv420p", "yuv422p", "yuv444p"} {
 		clip := testclip.Make(t, pixels+".mp4", 5, 25, "-c:v", "libx264", "-bf", "0", "-pix_fmt", pixels)
 		rec := openRecording(t, recordFile(t, clip))
@@ -175,7 +161,7 @@ func TestPNGIsTheSamePictureAsFFmpegsInEveryChromaFormat(t *testing.T) {
 		if out, err := exec.Command(ff, "-v", "error", "-i", clip, "-frames:v", "1", ref).CombinedOutput(); err != nil {
 			t.Fatalf("ffmpeg: %v: %s", err, out)
 		}
-		got, want := decode(paths[0]), decode(ref)
+		got, want := decodePNG(t, paths[0]), decodePNG(t, ref)
 		worst := 0
 		for y := want.Bounds().Min.Y; y < want.Bounds().Max.Y; y++ {
 			for x := want.Bounds().Min.X; x < want.Bounds().Max.X; x++ {

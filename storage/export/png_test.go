@@ -3,6 +3,7 @@ package export_test
 import (
 	"context"
 	"errors"
+	"image"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -14,8 +15,8 @@ import (
 	"github.com/gopline/gopline/storage/export"
 )
 
-// readPNG reads a picture back as a YUV420P Frame.
-func readPNG(t *testing.T, path string) *media.Frame {
+// decodePNG reads the PNG file at path.
+func decodePNG(t *testing.T, path string) image.Image {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -26,7 +27,13 @@ func readPNG(t *testing.T, path string) *media.Frame {
 	if err != nil {
 		t.Fatal(err)
 	}
-	frame, err := media.FrameFromImage(img, media.YUV420P)
+	return img
+}
+
+// readPNG reads a picture back as a YUV420P Frame.
+func readPNG(t *testing.T, path string) *media.Frame {
+	t.Helper()
+	frame, err := media.FrameFromImage(decodePNG(t, path), media.YUV420P)
 	if err != nil {
 		t.Fatal(err)
 	}
