@@ -272,8 +272,9 @@ func TestValuesOutOfRangeAreUsageErrors(t *testing.T) {
 	}{
 		{[]string{"help", "recrod"}, `gopline help: unknown command "recrod" (did you mean record?)`},
 		{[]string{"play", "x.gopline", "--rate", "1e6"}, "--rate 1e+06: a speed factor from 0.01 to 1000"},
-		{[]string{"topic", "hz", "/camera", "--window", "1"}, "--window 1: a rate is measured over at least 2 packets"},
-		{[]string{"topic", "bw", "/camera", "-w", "0"}, "--window 0: a rate is measured over at least 2 packets"},
+		// --duration: were the window taken, the watch would end, not hang.
+		{[]string{"topic", "hz", "/camera", "--no-mdns", "--duration", "1s", "--window", "1"}, "--window 1: a rate is measured over at least 2 packets"},
+		{[]string{"topic", "bw", "/camera", "--no-mdns", "--duration", "1s", "-w", "0"}, "--window 0: a rate is measured over at least 2 packets"},
 	} {
 		if code, _, stderr := runCmd(c.args...); code != exitUsage || !strings.Contains(stderr, c.want) {
 			t.Errorf("%s: exit %d: %s", strings.Join(c.args, " "), code, stderr)
