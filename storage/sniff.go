@@ -41,6 +41,7 @@ const (
 	KindBzip2    // compressed with bzip2: a dataset's robot.bag.bz2
 	KindLZ4      // compressed with lz4 (its frame format)
 	KindZip      // a zip archive: a rosbag2 directory zipped to be shared
+	KindAudio    // sound alone: an M4A, MP3, WAV, FLAC or raw AAC file
 )
 
 var kindNames = map[FileKind]string{
@@ -63,6 +64,7 @@ var kindNames = map[FileKind]string{
 	KindBzip2:    "a bzip2-compressed file",
 	KindLZ4:      "an lz4-compressed file",
 	KindZip:      "a zip archive",
+	KindAudio:    "an audio file (sound, no pictures)",
 }
 
 // String says what the kind is, as a phrase: "an MP4 (or QuickTime MOV)
@@ -134,6 +136,8 @@ func Sniff(head []byte) FileKind {
 		return KindLZ4
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
 		return KindZip
+	case len(head) >= 12 && string(head[4:8]) == "ftyp" && isAudioBrand(string(head[8:12])):
+		return KindAudio
 	case len(head) >= 8 && isMP4Box(string(head[4:8])):
 		return KindMP4
 	case bytes.HasPrefix(head, []byte{0x1A, 0x45, 0xDF, 0xA3}):
@@ -152,6 +156,9 @@ func Sniff(head []byte) FileKind {
 		return KindJPEG
 	case isTS(head, 0, tsPacket) || isTS(head, 4, m2tsPacket):
 		return KindMPEGTS
+	case len(head) >= 12 && string(head[:4]) == "RIFF" && string(head[8:12]) == "WAVE",
+		bytes.HasPrefix(head, []byte("fLaC")), bytes.HasPrefix(head, []byte("ID3")), isAudioFrame(head):
+		return KindAudio
 	case isAnnexB(head):
 		return KindH264
 	}
@@ -167,6 +174,31 @@ func isMP4Box(name string) bool {
 		return true
 	}
 	return false
+}
+
+// isAudioBrand reports whether brand, an MP4 file's major brand, is one
+// of the audio files' (iTunes' .m4a, .m4b and .m4p, Flash's .f4a and
+// .f4b).
+func isAudioBrand(brand string) bool {
+	switch brand {
+	case "M4A ", "M4B ", "M4P ", "F4A ", "F4B ":
+		return true
+	}
+	return false
+}
+
+// isAudioFrame reports whether head begins with the header of an MPEG
+// audio frame (an MP3 without an ID3 tag) or of an ADTS frame (raw AAC):
+// eleven bits of sync, then, for MPEG audio, a layer, a bitrate and a
+// sample rate that are not reserved.
+func isAudioFrame(head []byte) bool {
+	if len(head) < 4 || head[0] != 0xFF || head[1]&0xE0 != 0xE0 {
+		return false
+	}
+	if head[1]&0x06 == 0 { // layer 0: ADTS, whose version bits leave out 01
+		return head[1]&0xF0 == 0xF0
+	}
+	return head[1]&0x18 != 0x08 && head[2]>>4 != 0x0F && head[2]&0x0C != 0x0C
 }
 
 // isTS reports whether head holds MPEG-TS sync bytes from offset on, one

@@ -25,6 +25,9 @@ func checkKinds(cmd string, files []string) error {
 
 // otherKindAdvice says what to run for file, of kind, instead of cmd.
 func otherKindAdvice(cmd, file string, kind storage.FileKind) string {
+	if kind == storage.KindAudio {
+		return "gopline carries pictures, and records, plays and exports video only"
+	}
 	if !kind.IsVideo() {
 		return "gopline export --at writes pictures from a recording"
 	}

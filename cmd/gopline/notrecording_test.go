@@ -36,6 +36,7 @@ func TestAVideoGivenAsARecordingIsNamedWithWhatToRun(t *testing.T) {
 		"clip.h264":     {[]byte("\x00\x00\x00\x01\x67\x64\x00\x1f"), "a raw H.264 stream (Annex B)"},
 		"named.gopline": {[]byte("\x00\x00\x00\x01\x09\xf0\x00\x00\x00\x01\x67"), "a raw H.264 stream (Annex B)"},
 		"still.png":     {[]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR"), "a PNG picture"},
+		"voice.m4a":     {[]byte("\x00\x00\x00\x1cftypM4A \x00\x00\x02\x00M4A isom"), "an audio file (sound, no pictures)"},
 	} {
 		path := filepath.Join(dir, name)
 		if err := os.WriteFile(path, append(c.data, make([]byte, 3000)...), 0o644); err != nil {
@@ -58,6 +59,8 @@ func TestAVideoGivenAsARecordingIsNamedWithWhatToRun(t *testing.T) {
 			switch {
 			case strings.HasPrefix(kind, "a PNG"):
 				want = "gopline export --at writes pictures from a recording"
+			case strings.HasPrefix(kind, "an audio"):
+				want = "gopline carries pictures, and records, plays and exports video only"
 			default:
 				want = "gopline run 'videosrc location=" + path + " is-live=true ! h264enc ! publish topic=/camera' publishes it on /camera"
 			}
