@@ -32,7 +32,23 @@ func TestMain(m *testing.M) {
 	}
 	flag.Parse()
 	runWaitingTestsAtOnce()
-	os.Exit(m.Run())
+	os.Exit(runApartFromTheHost(m))
+}
+
+// runApartFromTheHost runs the tests with an XDG_RUNTIME_DIR of their own,
+// and so a host directory (discovery.HostDir) that only the nodes they
+// start announce themselves in: a test that finds no node by name, or
+// lists the host's nodes, must not find those a user of this host runs
+// beside the suite.
+func runApartFromTheHost(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "gopline-test-runtime-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	os.Setenv("XDG_RUNTIME_DIR", dir)
+	return m.Run()
 }
 
 // waitingTestsAtOnce is how many of the tests that call t.Parallel run at
