@@ -89,6 +89,8 @@ type recordFlags struct {
 	maxBagSize     int64
 	maxBagDuration time.Duration
 	firstSplit     int // the number of the first split file of this run
+	// madeDirs are the directories of --out that checkOut made.
+	madeDirs []string
 	// changeFiles are the files of a recording not split
 	// (elements.FormatChangeFiles).
 	changeFiles elements.FormatChangeFiles
@@ -215,6 +217,7 @@ func (f *recordFlags) record(line string, stdout, stderr io.Writer) error {
 	started := time.Now()
 	stats, end := runRecordingUntilDone(n, p, f.duration, liveOutput(stderr, f.quiet || f.asJSON), topics)
 	end.err = closeNode(n, end.err)
+	f.removeUnused()
 	err = finish(judge(stats, end, judgeRules{sources: isSource, files: nodeFiles(line), allowDamage: f.allowDamage,
 		losses: recordingLosses(line, stats), unpublished: f.nothingPublished(line, stats, time.Since(started))}), f.asJSON, stdout, stderr)
 	if !f.asJSON {

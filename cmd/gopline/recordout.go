@@ -15,17 +15,22 @@ import (
 // recorder cannot use (another recorder's, not a recording, in a
 // directory it may not write) fails the run at once, naming why, instead
 // of after the pipeline ran with nothing recorded. A missing directory of
-// --out is created, as ros2 bag record -o creates its bag's. A file the
-// check created is removed again, so that a run that records nothing
-// leaves none.
+// --out is created, as ros2 bag record -o creates its bag's (madeDirs),
+// and removed again when the check fails. A file the check created is
+// removed again, so that a run that records nothing leaves none
+// (removeUnused).
 func (f *recordFlags) checkOut() error {
 	path := f.outFile(0)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	made, err := makeDirsOf(path)
+	f.madeDirs = made
+	if err != nil {
+		f.removeUnused()
 		return fmt.Errorf("cannot record to %s: %w", path, err)
 	}
 	_, statErr := os.Stat(path)
 	rec, err := storage.Open(path)
 	if err != nil {
+		f.removeUnused()
 		return fmt.Errorf("cannot record to %s: %w", path, err)
 	}
 	err = rec.Close()
@@ -36,6 +41,12 @@ func (f *recordFlags) checkOut() error {
 		return fmt.Errorf("cannot record to %s: %w", path, err)
 	}
 	return nil
+}
+
+// removeUnused removes the directories checkOut made for the run's
+// files when none was written into them.
+func (f *recordFlags) removeUnused() {
+	removeDirs(f.madeDirs)
 }
 
 // makeDirsOf creates the missing directories of path's directory, as ros2

@@ -26,7 +26,8 @@ func TestRecordRefusesAnOutputItCannotUseBeforeItStarts(t *testing.T) {
 	}
 	defer rec.Close()
 	const line = "testsrc size=64x48 num-frames=5 ! h264enc ! publish topic=/camera"
-	for out, why := range map[string]string{notRec: "not a gopline recording", held: "open elsewhere"} {
+	for out, why := range map[string]string{notRec: "not a gopline recording", held: "open elsewhere",
+		filepath.Join(notRec, "cam.gopline"): "not a directory", filepath.Join(notRec, "d", "cam.gopline"): "not a directory"} {
 		code, stdout, stderr := runCmd("record", "--topic", "/camera", "-o", out, line)
 		if code != 1 || !strings.Contains(stderr, "cannot record to "+out) || !strings.Contains(stderr, why) ||
 			strings.Contains(stderr, "recording /camera") || strings.Contains(stderr, "liveliness") || strings.Contains(stdout+stderr, "testsrc0") {
@@ -45,10 +46,16 @@ func TestRecordRefusesAnOutputItCannotUseBeforeItStarts(t *testing.T) {
 
 // A recording of a mistyped topic says that the pipeline publishes
 // another, and which one was meant, instead of a bare "recorded nothing".
+// The directories --out named and record made are removed again, as the
+// file is.
 func TestRecordOfAMistypedTopicSaysWhatThePipelinePublishes(t *testing.T) {
-	out := filepath.Join(t.TempDir(), "c.gopline")
+	dir := t.TempDir()
+	out := filepath.Join(dir, "runs", "today", "c.gopline")
 	code, _, stderr := runCmd("record", "--no-mdns", "--topic", "/cam", "-o", out, "--duration", "3s", "testsrc size=64x48 num-frames=3 ! h264enc ! publish topic=/camera")
 	if code != exitFailure || !strings.Contains(stderr, "recorded nothing: the pipeline publishes /camera, not /cam, and no other node offered /cam (did you mean /camera?)") {
 		t.Errorf("exit %d: %s", code, stderr)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("a run that recorded nothing left %s in --out's directory", left[0].Name())
 	}
 }

@@ -26,7 +26,10 @@ func (f *recordFlags) startSplit() error {
 	} else {
 		f.changeFiles, err = elements.FindFormatChangeFiles(f.out)
 	}
-	return err
+	if err != nil {
+		return fmt.Errorf("cannot record to %s: %w", f.out, err)
+	}
+	return nil
 }
 
 // describeOut names where the recording goes: a recording not split goes
