@@ -17,6 +17,9 @@ var (
 	ErrBadGraph = errors.New("pipeline: invalid graph")
 	// ErrStarted means the graph was changed or started again after Start.
 	ErrStarted = errors.New("pipeline: already started")
+	// ErrNotStarted means Wait was called before Start: there is nothing
+	// to wait for.
+	ErrNotStarted = errors.New("pipeline: not started")
 	// ErrNodeFailed means a node kept failing and was stopped by its
 	// supervisor; the pipeline stops with it.
 	ErrNodeFailed = errors.New("pipeline: node failed")

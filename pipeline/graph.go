@@ -146,6 +146,9 @@ func (p *Pipeline) Check() error {
 
 // check is Check with p.mu held.
 func (p *Pipeline) check() error {
+	if p.cfg.bad != nil {
+		return p.cfg.bad
+	}
 	if len(p.nodes) == 0 {
 		return fmt.Errorf("%w: no nodes", ErrBadGraph)
 	}

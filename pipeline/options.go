@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -28,6 +29,8 @@ type config struct {
 	busOpts     []transport.Option
 	now         func() time.Time
 	stopTimeout time.Duration
+	// bad is an option's error, which Start returns.
+	bad error
 }
 
 // Option configures a Pipeline.
@@ -59,5 +62,15 @@ func WithBusOptions(opts ...transport.Option) Option {
 // WithClock replaces the wall clock (tests).
 func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
 
-// WithStopTimeout bounds how long Stop waits for the stream to drain.
-func WithStopTimeout(d time.Duration) Option { return func(c *config) { c.stopTimeout = d } }
+// WithStopTimeout bounds how long Stop waits for the stream to drain, and
+// as long again for the actors to stop. It is positive: Start refuses
+// another.
+func WithStopTimeout(d time.Duration) Option {
+	return func(c *config) {
+		if d <= 0 {
+			c.bad = fmt.Errorf("pipeline: WithStopTimeout(%v): want a positive duration", d)
+			return
+		}
+		c.stopTimeout = d
+	}
+}

@@ -97,13 +97,16 @@ func (p *Pipeline) Start(ctx context.Context) error {
 		actor.WithSupervisor(actor.NewOneForOneStrategy(MaxRestarts, RestartWindow, actor.DefaultDecider)))
 	coord, err := p.system.Root.SpawnNamed(props, p.id)
 	if err != nil {
+		err = fmt.Errorf("pipeline: spawning: %w", err)
+		p.fail(err)
 		p.abandon()
-		return fmt.Errorf("pipeline: spawning: %w", err)
+		return err
 	}
 	p.mu.Lock()
 	p.coord = coord
 	p.mu.Unlock()
 	if err := p.awaitStart(ctx, started); err != nil {
+		p.fail(err) // Wait's and Stop's too
 		p.system.Root.Stop(coord)
 		select {
 		case <-p.actorsStopped:
@@ -191,8 +194,17 @@ func (p *Pipeline) Done() <-chan struct{} { return p.done }
 
 // Wait waits until every sink has seen the end of its stream (every source
 // ended), then stops the actors. It returns ErrNodeFailed when a node failed
-// past its restarts.
+// past its restarts, and, as every later call of Wait and Stop does, the
+// error of Start that failed or of the Stop that stopped the pipeline
+// (ErrStopTimeout: a stage left behind), whoever called it (a cancelled
+// context, Node.Close). Before Start it returns ErrNotStarted at once.
 func (p *Pipeline) Wait() error {
+	p.mu.Lock()
+	started := p.started
+	p.mu.Unlock()
+	if !started {
+		return ErrNotStarted
+	}
 	<-p.done
 	return p.Stop()
 }
@@ -202,12 +214,13 @@ func (p *Pipeline) Wait() error {
 // the sinks, push sources are halted and end, and then the actors stop and
 // free their resources. It waits at most the stop timeout for the stream to
 // drain, and as long again for the actors to stop. Stop is safe to call more
-// than once.
+// than once: every call returns the first's error. Before Start it does
+// nothing.
 func (p *Pipeline) Stop() error {
 	p.mu.Lock()
-	if !p.started || p.coord == nil {
+	if !p.started || p.coord == nil { // not started, or its start failed
 		p.mu.Unlock()
-		return nil
+		return p.err()
 	}
 	if p.stopped {
 		p.mu.Unlock()
@@ -230,12 +243,12 @@ func (p *Pipeline) Stop() error {
 			err = fmt.Errorf("%w: a stage did not stop", ErrStopTimeout)
 		}
 	}
+	if err != nil {
+		p.fail(err)
+	}
 	p.shutdown()
 	close(p.finished)
-	if f := p.err(); f != nil {
-		return f
-	}
-	return err
+	return p.err()
 }
 
 // drain halts the sources and waits, at most the stop timeout, for end of

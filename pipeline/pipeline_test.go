@@ -569,11 +569,91 @@ func TestWaitReturnsWhenStopTimesOut(t *testing.T) {
 	}
 	waited := make(chan error, 1)
 	go func() { waited <- p.Wait() }()
-	go func() { _ = p.Stop() }()
+	stopped := make(chan error, 1)
+	go func() { stopped <- p.Stop() }()
 	select {
-	case <-waited:
+	case err := <-waited:
+		if !errors.Is(err, ErrStopTimeout) {
+			t.Errorf("Wait: %v, want ErrStopTimeout", err)
+		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("Wait blocked after Stop gave up on draining")
+	}
+	if err := <-stopped; !errors.Is(err, ErrStopTimeout) {
+		t.Errorf("Stop: %v, want ErrStopTimeout", err)
+	}
+	if err := p.Stop(); !errors.Is(err, ErrStopTimeout) {
+		t.Errorf("Stop again: %v, want ErrStopTimeout", err)
+	}
+}
+
+// A pipeline its context stopped gives that stop's error to Wait and Stop:
+// a stage left behind is not lost because no caller of Stop saw it.
+func TestAStopByTheContextGivesItsErrorToWaitAndStop(t *testing.T) {
+	c := &collector{release: make(chan struct{})}
+	defer close(c.release)
+	p := New(WithStopTimeout(200 * time.Millisecond))
+	if err := p.Chain([]string{"src", "sink"}, []Element{counter(-1, 0), c.element()}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := p.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(20 * time.Millisecond)
+	cancel()
+	if err := p.Wait(); !errors.Is(err, ErrStopTimeout) {
+		t.Errorf("Wait: %v, want ErrStopTimeout", err)
+	}
+	if err := p.Stop(); !errors.Is(err, ErrStopTimeout) {
+		t.Errorf("Stop: %v, want ErrStopTimeout", err)
+	}
+}
+
+// Wait before Start says so at once instead of waiting for ever; after a
+// Start that failed it returns Start's error, as Stop does.
+func TestWaitBeforeOrAfterAFailedStartReturnsAtOnce(t *testing.T) {
+	p := New()
+	if err := p.Chain([]string{"src", "sink"}, []Element{counter(5, 0), (&collector{}).element()}); err != nil {
+		t.Fatal(err)
+	}
+	waited := make(chan error, 1)
+	go func() { waited <- p.Wait() }()
+	select {
+	case err := <-waited:
+		if !errors.Is(err, ErrNotStarted) {
+			t.Errorf("Wait before Start: %v, want ErrNotStarted", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Wait before Start waits")
+	}
+	broken := ProcessorElement("broken", Frames, Frames, func() (Processor[*media.Frame, *media.Frame], error) {
+		return nil, errors.New("no such device /dev/video9")
+	})
+	p = New()
+	if err := p.Chain([]string{"src", "b", "sink"}, []Element{counter(5, 0), broken, (&collector{}).element()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(context.Background()); err == nil {
+		t.Fatal("Start worked")
+	}
+	for _, call := range []func() error{p.Wait, p.Stop} {
+		if err := call(); err == nil || !strings.Contains(err.Error(), "no such device /dev/video9") {
+			t.Errorf("after a failed Start: %v, want Start's error", err)
+		}
+	}
+}
+
+func TestAStopTimeoutThatIsNotPositiveIsRefusedAtStart(t *testing.T) {
+	for _, d := range []time.Duration{0, -time.Second} {
+		p := New(WithStopTimeout(d))
+		if err := p.Chain([]string{"src", "sink"}, []Element{counter(5, 0), (&collector{}).element()}); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Start(context.Background()); err == nil || !strings.Contains(err.Error(), "want a positive duration") {
+			t.Errorf("WithStopTimeout(%v): Start: %v", d, err)
+			p.Stop()
+		}
 	}
 }
 
