@@ -243,7 +243,9 @@ func done(p *pipeline.Pipeline) bool {
 // write. Close returns the errors of all of these. Closing twice does
 // nothing more. Every goroutine the node started has ended when Close
 // returns, but for the remote node's listener and connections, which
-// transport/remote leaves to the process's exit (see remote.Node.Close).
+// transport/remote leaves to the process's exit (see remote.Node.Close):
+// its port stays taken, so a process serves one node (WithListen) in its
+// life, and a New on the same address after Close fails, address in use.
 func (n *Node) Close() error {
 	n.mu.Lock()
 	if n.closed {
