@@ -196,6 +196,39 @@ func TestKeyframeRequestIsAnsweredFromTheCache(t *testing.T) {
 	}
 }
 
+// A subscriber that asks again within the GOP the cache replayed to it
+// (its decoder met a damaged packet in it, which a replay would hand it
+// again) has its request forwarded to the encoder; in the next GOP the
+// cache answers again.
+func TestAKeyframeRequestWithinAReplayedGOPGoesToTheEncoder(t *testing.T) {
+	f := durableFixture(t)
+	pub := f.newSink(true)
+	f.send(&PublisherJoined{Publisher: pub.pid})
+	s := f.newSink(true)
+	f.subscribe(s, 0)
+	f.publish(15, 10)
+	f.flush(s)
+	s.take()
+	f.send(&KeyframeRequest{Topic: "/test/camera", Subscriber: s.pid})
+	f.flush(s, pub)
+	if got := seqs(deliveries(s.take())); !slices.Equal(got, []uint64{10, 11, 12, 13, 14}) {
+		t.Fatalf("the first request: replayed %v, want 10..14", got)
+	}
+	f.send(&KeyframeRequest{Topic: "/test/camera", Subscriber: s.pid})
+	st := f.flush(s, pub)
+	if got := seqs(deliveries(s.take())); len(got) != 0 || count[*KeyframeRequest](pub.take()) != 1 || st.KeyframeRequestsFromCache != 1 {
+		t.Fatalf("a second request within the replayed GOP: replayed %v, stats %+v; want it forwarded", got, st)
+	}
+	f.publish(8, 10)
+	f.flush(s)
+	s.take()
+	f.send(&KeyframeRequest{Topic: "/test/camera", Subscriber: s.pid})
+	st = f.flush(s, pub)
+	if got := seqs(deliveries(s.take())); !slices.Equal(got, []uint64{20, 21, 22}) || st.KeyframeRequestsFromCache != 2 {
+		t.Fatalf("a request in the next GOP: replayed %v, stats %+v; want 20..22 from the cache", got, st)
+	}
+}
+
 // When the cache stopped at a hole, the replay does not reach the live
 // stream: the subscriber gets the picture the cache has, then waits for the
 // next keyframe (never a hole), and the publisher is asked for one.

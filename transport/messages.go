@@ -133,7 +133,9 @@ type Ack struct {
 // the replay on Subscribe) and the cache can
 // repair its chain (qos.GOPCache.CanRepair: the cached GOP reaches up to the
 // live stream), the broker replays the cached GOP to that subscriber alone
-// and no encoder is bothered. Otherwise it forwards the request to every
+// and no encoder is bothered, once a GOP for each subscriber (asking again
+// within it, the subscriber could not decode it). Otherwise it forwards the
+// request to every
 // publisher, at most once per interval for the whole topic
 // (qos.DefaultKeyframeRequestInterval unless WithKeyframeRequestInterval says
 // otherwise), as a KeyframeRequest naming the topic; the others are counted

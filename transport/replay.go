@@ -53,8 +53,10 @@ func (c *cache) handle(_ time.Time, in input, do []action) []action {
 			break
 		}
 		if n := len(do); c.repairable(in.sub) {
-			if do = c.replay(in.sub, c.retainer.(Repairer).Current(), do); len(do) > n {
+			gop := c.retainer.(Repairer).Current()
+			if do = c.replay(in.sub, gop, do); len(do) > n {
 				c.repaired++
+				in.sub.repaired = &gopStart{epoch: gop[0].Epoch, seq: gop[0].Seq}
 				do = append(do, action{kind: doAnswered})
 			}
 		}
@@ -96,7 +98,10 @@ func (c *cache) close(reset bool) {
 // repairable reports whether replaying the newest cached GOP brings s back
 // to the live stream. A subscriber that has not acknowledged an earlier
 // replay gets none: a replay takes no credit, and requests must not stack
-// them up (its request goes to the encoder, rate-limited, instead).
+// them up (its request goes to the encoder, rate-limited, instead). Nor
+// does one that was replayed that GOP for a request before: asking again
+// within it, its decoder could not decode the GOP (a damaged packet, which
+// every replay would hand it again), and only a new keyframe helps.
 func (c *cache) repairable(s *subscriber) bool {
 	r, ok := c.retainer.(Repairer)
 	if !ok || s.window.Replaying() > 0 {
@@ -106,8 +111,15 @@ func (c *cache) repairable(s *subscriber) bool {
 	if s.last != nil {
 		epoch, seq = s.last.Epoch, s.last.Seq
 	}
-	return r.CanRepair(epoch, seq)
+	if !r.CanRepair(epoch, seq) {
+		return false
+	}
+	gop := r.Current()
+	return len(gop) > 0 && (s.repaired == nil || *s.repaired != gopStart{epoch: gop[0].Epoch, seq: gop[0].Seq})
 }
+
+// gopStart names a GOP by its keyframe's Epoch and Seq.
+type gopStart struct{ epoch, seq uint64 }
 
 // replay delivers the packets of gop that s's window admits, each marked
 // on s's own copy of its header. When the replay does not reach up to the

@@ -32,6 +32,9 @@ type subscriber struct {
 	incompatible bool
 	// last is the last packet delivered, for keyframe requests.
 	last *media.Packet
+	// repaired is the keyframe of the GOP last replayed to answer the
+	// subscriber's keyframe request (its Epoch and Seq), if any.
+	repaired *gopStart
 	// fellBehind rate-limits the warning that the subscriber fell behind:
 	// the first, then at most one every FellBehindLogEvery, with the count.
 	fellBehind lograte.Limiter
