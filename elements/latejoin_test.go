@@ -2,6 +2,7 @@ package elements
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -173,6 +174,31 @@ func TestIncompatibleViewerIsAnErrorNotABlackScreen(t *testing.T) {
 	}
 	if len(events) != 1 || events[0].Kind != transport.EventIncompatibleQoS {
 		t.Fatalf("events %v, want one incompatible_qos", events)
+	}
+}
+
+// A panic in OnEvent is an error of the node, not a restart: at an event
+// the topic sends on every subscription the restarts would stop the whole
+// pipeline, the camera's chain with it.
+func TestAPanicInOnEventIsAnErrorAndTheCameraGoesOn(t *testing.T) {
+	p := mustParse(t, "testsrc size=160x120 num-frames=30 is-live=false ! h264enc ! publish topic=/cam qos=sensor_data", nil)
+	req := qos.DurableVideo()
+	if err := p.Add("viewer", SubscribeWith(SubscribeConfig{Topic: "/cam", QoS: &req,
+		OnEvent: func(e *transport.Event) { panic("a bug in the callback") }})); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Add("sink", FakeSink()); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Link("viewer", "sink"); err != nil {
+		t.Fatal(err)
+	}
+	runToEnd(t, p)
+	if s := stat(t, p, "viewer"); s.Errors != 1 || s.Panics != 0 || !strings.Contains(s.LastError, "OnEvent panicked at the topic's incompatible_qos event: a bug in the callback") {
+		t.Fatalf("viewer stats %+v: want one error naming the panic, no restart", s)
+	}
+	if s := stat(t, p, "publish0"); s.In != 30 {
+		t.Fatalf("the camera's chain published %d of 30 pictures", s.In)
 	}
 }
 

@@ -1,7 +1,9 @@
 package elements
 
 import (
+	"errors"
 	"fmt"
+	"runtime/debug"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -109,7 +111,9 @@ type SubscribeConfig struct {
 	// node, logged with both profiles, and no packets come.
 	QoS *qos.Profile
 	// OnEvent, when set, is called with each event of the topic (on the
-	// node's actor: it must not block). Events are logged either way.
+	// node's actor: it must not block). Events are logged either way. A
+	// panic in it is an error of the node, logged with its stack; the
+	// subscription goes on.
 	OnEvent func(*transport.Event)
 }
 
@@ -220,9 +224,33 @@ func (s *subscriber) Receive(msg any, emit func(*media.Packet)) (bool, error) {
 // subscriber fell behind is logged as fellBehind allows: the first time,
 // then at most every transport.FellBehindLogEvery, with the count.
 func topicEvent(env *pipeline.Env, e *transport.Event, onEvent func(*transport.Event), fellBehind *lograte.Limiter) error {
-	if onEvent != nil {
-		onEvent(e)
+	if err := callOnEvent(env, onEvent, e); err != nil {
+		return errors.Join(err, eventError(env, e, fellBehind))
 	}
+	return eventError(env, e, fellBehind)
+}
+
+// callOnEvent calls onEvent, if set, with e, and returns a panic of it as
+// an error, its stack logged: a callback that panics at an event the
+// topic sends on every subscription (a QoS mismatch) would otherwise
+// restart the node until its supervisor gave up.
+func callOnEvent(env *pipeline.Env, onEvent func(*transport.Event), e *transport.Event) (err error) {
+	if onEvent == nil {
+		return nil
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("OnEvent panicked at the topic's %s event: %v", e.Kind, p)
+			env.Log.Error().Err(err).Str("stack", string(debug.Stack())).Msg("the subscription goes on")
+		}
+	}()
+	onEvent(e)
+	return nil
+}
+
+// eventError logs e, an event of the topic, and returns it as the node's
+// error where it is one.
+func eventError(env *pipeline.Env, e *transport.Event, fellBehind *lograte.Limiter) error {
 	switch e.Kind {
 	case transport.EventIncompatibleQoS:
 		return fmt.Errorf("topic %s: %w", e.Topic, e.Err)
