@@ -55,6 +55,8 @@ type publisher struct {
 	env    *pipeline.Env
 	broker *actor.PID
 	left   bool
+	// last is the last packet published, which the next follows.
+	last *media.Packet
 }
 
 func (p *publisher) Start(env *pipeline.Env) error {
@@ -69,8 +71,35 @@ func (p *publisher) Start(env *pipeline.Env) error {
 
 // Process publishes a packet. The topic's keyframe requests reach the node,
 // which passes them upstream.
+//
+// A packet its subscribers could not use is refused, an error of the node
+// that says what is wrong, instead of passing the topic to be dropped
+// without a word by every gate and recorder behind it: one that is not
+// valid (media.Packet.Validate: a packet made by hand without its size),
+// one without a capture time, one whose Seq does not follow the last's of
+// its Epoch.
 func (p *publisher) Process(pk *media.Packet) error {
+	if err := publishable(pk, p.last); err != nil {
+		return err
+	}
+	p.last = pk
 	p.env.Send(p.broker, &transport.Publish{Packet: pk, Publisher: p.env.Self()})
+	return nil
+}
+
+// publishable returns why pk, published after last (nil for the first),
+// cannot be published, or nil.
+func publishable(pk, last *media.Packet) error {
+	if err := pk.Validate(); err != nil {
+		return fmt.Errorf("packet seq %d not published: %w", pk.Seq, err)
+	}
+	if pk.CaptureTime.IsZero() {
+		return fmt.Errorf("packet seq %d not published: it has no capture time (the source sets each frame's CaptureTime, when it was taken)", pk.Seq)
+	}
+	if last != nil && last.Epoch == pk.Epoch && pk.Seq <= last.Seq {
+		return fmt.Errorf("packet seq %d not published: it comes after seq %d of the same Epoch (a stream numbers its packets in order, +1 each, a keyframe's GOP its own Seq, as the encoders do)",
+			pk.Seq, last.Seq)
+	}
 	return nil
 }
 
