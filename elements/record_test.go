@@ -17,6 +17,7 @@ import (
 
 	"github.com/gopline/gopline/codecs/ffmpeg"
 	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/media/testsrc"
 	"github.com/gopline/gopline/pipeline"
 	"github.com/gopline/gopline/storage"
 	"github.com/gopline/gopline/transport"
@@ -293,6 +294,32 @@ func TestRecorderRemovesTheEmptyRecordingItCreated(t *testing.T) {
 		t.Errorf("the empty recording is still there: %v", err)
 	}
 
+	// A stream whose every packet the file refused (pictures without a
+	// capture time) leaves no file either.
+	refused := filepath.Join(dir, "refused.gopline")
+	pattern, err := testsrc.New(64, 48)
+	if err != nil {
+		t.Fatal(err)
+	}
+	untimed := pipeline.SourceElement("untimed", pipeline.Frames, func() (pipeline.Source[*media.Frame], error) {
+		return &untimedFrames{pattern: pattern, left: 5}, nil
+	})
+	p := pipeline.New()
+	if err := p.Chain([]string{"cam", "enc", "rec"}, []pipeline.Element{untimed, H264Enc(DefaultH264EncConfig()),
+		recordTo(refused)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	p.Wait()
+	if s := stat(t, p, "rec"); s.In != 5 || s.Errors == 0 {
+		t.Fatalf("the recorder %+v: want 5 packets in, refused", s)
+	}
+	if _, err := os.Stat(refused); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the recording that holds no packet is still there: %v", err)
+	}
+
 	kept := filepath.Join(dir, "kept.gopline")
 	runToEnd(t, mustParse(t, "testsrc size=160x120 num-frames=5 is-live=false ! h264enc ! record path="+kept+" stream=/cam", nil))
 	recordNothing(kept)
@@ -304,4 +331,30 @@ func TestRecorderRemovesTheEmptyRecordingItCreated(t *testing.T) {
 	if streams, err := rec.Streams(); err != nil || len(streams) != 1 {
 		t.Errorf("streams %+v, %v; want the one recorded before", streams, err)
 	}
+}
+
+// recordTo is the record element, defaults but for its path and stream.
+func recordTo(path string) pipeline.Element {
+	cfg := DefaultRecordConfig()
+	cfg.Path, cfg.Stream = path, "/cam"
+	return Record(cfg)
+}
+
+// untimedFrames is a source of test pictures without a capture time.
+type untimedFrames struct {
+	pattern *testsrc.Pattern
+	n, left uint64
+}
+
+func (s *untimedFrames) Start(*pipeline.Env) error { return nil }
+func (s *untimedFrames) Stop() error               { return nil }
+func (s *untimedFrames) Next() (*media.Frame, time.Time, error) {
+	if s.left == 0 {
+		return nil, time.Time{}, io.EOF
+	}
+	s.left--
+	f := s.pattern.Frame(s.n)
+	f.Seq, f.CaptureTime = s.n, time.Time{}
+	s.n++
+	return f, time.Time{}, nil
 }

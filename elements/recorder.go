@@ -172,20 +172,12 @@ func (r *recorder) Stop() error {
 }
 
 // removeIfEmpty removes the recording when this recorder created it and it
-// holds no stream: a run that recorded nothing (its source could not open,
-// say) leaves no empty file behind, as ffmpeg writes no output for an
-// input it could not read. A recording that was there before is left.
+// holds no packet: a run that recorded nothing (its source could not open,
+// or every packet failed to be stored) leaves no empty file behind, as
+// ffmpeg writes no output for an input it could not read. A recording that
+// was there before is left.
 func (r *recorder) removeIfEmpty() {
-	if !r.created {
-		return
-	}
-	rec, err := storage.Open(r.path, storage.WithReadOnly())
-	if err != nil {
-		return
-	}
-	streams, err := rec.Streams()
-	rec.Close()
-	if err != nil || len(streams) > 0 {
+	if !r.created || !storage.HoldsNoPacket(r.path) {
 		return
 	}
 	if os.Remove(r.path) == nil {
