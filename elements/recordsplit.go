@@ -2,6 +2,7 @@ package elements
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -37,12 +38,34 @@ func SplitPath(path string, i int) string { return storage.SplitPath(path, i) }
 // itself when it holds no packet (storage.HoldsNoPacket): a run killed as
 // it began that file left it, with nothing to lose, and the next run
 // writes its first packets there instead of numbering on past it.
+//
+// It refuses a set whose highest file another recorder is writing
+// (storage.ErrLocked): two runs split into one set would number their
+// files in turn, and the run that leaves a file would find the other's.
 func FirstSplitIndex(path string) (int, error) {
 	next, err := splitIndexAfter(path)
-	if err == nil && next > 0 && storage.HoldsNoPacket(SplitPath(path, next-1)) {
+	if err != nil || next == 0 {
+		return next, err
+	}
+	last := SplitPath(path, next-1)
+	if writtenElsewhere(last) {
+		return 0, fmt.Errorf("%w: %s is being written by another recorder, and a split recording's files are one run's: give this run another name", storage.ErrLocked, last)
+	}
+	if storage.HoldsNoPacket(last) {
 		next--
 	}
-	return next, err
+	return next, nil
+}
+
+// writtenElsewhere reports whether a recorder has the recording at path
+// open to write.
+func writtenElsewhere(path string) bool {
+	rec, err := storage.Open(path, storage.WithReadOnly())
+	if err != nil {
+		return errors.Is(err, storage.ErrLocked)
+	}
+	rec.Close()
+	return false
 }
 
 // splitIndexAfter is one past the highest number of path's split files

@@ -14,8 +14,12 @@ import (
 // splitPlan routes the packets to, opened as they begin and closed once
 // no stream writes to them. It is the writer goroutine's alone.
 type splitRecording struct {
-	plan  *splitPlan
-	path  func(file int) string
+	plan *splitPlan
+	// path names the files in turn; file f is at path(f+skip), skip
+	// counting the names found taken by another run's files (errTaken).
+	path  func(n int) string
+	skip  int
+	paths map[int]string // the path of each file opened
 	open  func(path string) (recording, error)
 	files map[int]recording
 	// infos are the streams as created; each file creates those it gets.
@@ -50,7 +54,7 @@ func formatOf(p *media.Packet) string {
 
 // newSplitRecording returns the split recording whose file 0 is first.
 func newSplitRecording(limit RecordSplit, first recording, path func(int) string, open func(string) (recording, error)) *splitRecording {
-	return &splitRecording{plan: newSplitPlan(limit), path: path, open: open, files: map[int]recording{0: first},
+	return &splitRecording{plan: newSplitPlan(limit), path: path, paths: map[int]string{0: path(0)}, open: open, files: map[int]recording{0: first},
 		infos: map[string]storage.StreamInfo{}, created: map[int]map[string]bool{0: {}}, formats: map[string]string{}}
 }
 
@@ -115,27 +119,43 @@ func (s *splitRecording) appendTo(f int, stream string, p *media.Packet) error {
 func (s *splitRecording) noteChange(stream string, p *media.Packet, f int) {
 	change := &formatSwitch{stream: stream, from: s.formats[stream], to: formatOf(p)}
 	for i := range s.opened {
-		if s.opened[i].path == s.path(f) {
+		if s.opened[i].path == s.paths[f] {
 			s.opened[i].change = change
 			return
 		}
 	}
-	s.opened = append(s.opened, begunFile{path: s.path(f), change: change})
+	s.opened = append(s.opened, begunFile{path: s.paths[f], change: change})
 }
 
-// file returns file f, opening it when it begins.
+// errTaken is the error of open for a file that exists: a file that
+// begins is a new one, never another run's (two recorders told to split
+// into one set at once), which the split recording then numbers past.
+var errTaken = errors.New("the file exists")
+
+// maxTaken bounds how many taken names a split recording numbers past at
+// one split.
+const maxTaken = 1000
+
+// file returns file f, opening it when it begins: at the first name of
+// the set after the last file's that is not taken.
 func (s *splitRecording) file(f int) (recording, error) {
 	if rec := s.files[f]; rec != nil {
 		return rec, nil
 	}
-	path := s.path(f)
-	rec, err := s.open(path)
-	if err != nil {
-		return nil, err
+	for taken := 0; ; taken++ {
+		path := s.path(f + s.skip)
+		rec, err := s.open(path)
+		if errors.Is(err, errTaken) && taken < maxTaken {
+			s.skip++
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		s.files[f], s.created[f], s.paths[f] = rec, map[string]bool{}, path
+		s.opened = append(s.opened, begunFile{path: path})
+		return rec, nil
 	}
-	s.files[f], s.created[f] = rec, map[string]bool{}
-	s.opened = append(s.opened, begunFile{path: path})
-	return rec, nil
 }
 
 // closeDone closes the files before the oldest a stream writes to.
@@ -229,6 +249,20 @@ func openRecording(cfg RecordConfig, opts []storage.Option) (rec recording, path
 	if err != nil {
 		return nil, "", false, err
 	}
-	open := func(p string) (recording, error) { return storage.Open(p, opts...) }
-	return newSplitRecording(cfg.Split, first, file, open), file(0), errors.Is(statErr, fs.ErrNotExist), nil
+	return newSplitRecording(cfg.Split, first, file, openNew(opts)), file(0), errors.Is(statErr, fs.ErrNotExist), nil
+}
+
+// openNew returns the open of a split recording's next files: a file that
+// is there already, or that another recorder has open, is errTaken.
+func openNew(opts []storage.Option) func(string) (recording, error) {
+	return func(path string) (recording, error) {
+		if _, err := os.Lstat(path); err == nil {
+			return nil, fmt.Errorf("%s: %w", path, errTaken)
+		}
+		rec, err := storage.Open(path, opts...)
+		if errors.Is(err, storage.ErrLocked) {
+			return nil, fmt.Errorf("%s: %w: %w", path, errTaken, err)
+		}
+		return rec, err
+	}
 }

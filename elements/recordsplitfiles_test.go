@@ -3,7 +3,9 @@ package elements
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -161,5 +163,68 @@ func TestSplitRecordingGoesOnInANewFileWhereThePictureSizeChanges(t *testing.T) 
 	}
 	if n0, n1 := len(files[0].streams["/cam"]), len(files[1].streams["/cam"]); n0 != 10 || n1 != 10 {
 		t.Errorf("the files hold %d and %d packets, want 10 and 10", n0, n1)
+	}
+}
+
+// A file that begins is a new one: a name another run's file took (two
+// recorders told to split into one set) is numbered past, and that file is
+// left as it was; one another recorder has open is numbered past too.
+func TestASplitRecordingNeverWritesIntoAnotherRunsFile(t *testing.T) {
+	dir := t.TempDir()
+	path := func(i int) string { return SplitPath(filepath.Join(dir, "s.gopline"), i) }
+	other, err := storage.Open(path(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := other.CreateStream(storage.StreamInfo{Name: "/theirs", Codec: media.H264, Width: 64, Height: 48}); err != nil {
+		t.Fatal(err)
+	}
+	other.Close()
+	held, err := storage.Open(path(2)) // open elsewhere while the split recording begins its files
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	open := openNew(nil)
+	first, err := storage.Open(path(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newSplitRecording(RecordSplit{MaxBytes: 1}, first, path, open)
+	rec, err := s.file(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.paths[1] != path(3) {
+		t.Errorf("file 1 began at %s, want %s, past the two taken", s.paths[1], path(3))
+	}
+	if err := s.Close(); err != nil || rec == nil {
+		t.Fatal(err)
+	}
+	theirs, err := storage.Open(path(1), storage.WithReadOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer theirs.Close()
+	if streams, _ := theirs.Streams(); len(streams) != 1 || streams[0].Name != "/theirs" {
+		t.Errorf("the other run's file holds %v", streams)
+	}
+}
+
+// A second run into a set that a recorder is writing is refused at once,
+// naming the file: the two would number their files in turn.
+func TestASplitSetThatARecorderIsWritingIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "s.gopline")
+	rec, err := storage.Open(SplitPath(path, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := FirstSplitIndex(path); !errors.Is(err, storage.ErrLocked) || !strings.Contains(err.Error(), "s_0.gopline is being written by another recorder") {
+		t.Errorf("a set being written: %v", err)
+	}
+	rec.Close()
+	if n, err := FirstSplitIndex(path); err != nil || n != 0 {
+		t.Errorf("the set once its recorder is done: %d, %v; want 0 (its file holds no packet)", n, err)
 	}
 }
