@@ -219,7 +219,7 @@ func (f *recordFlags) record(line string, stdout, stderr io.Writer) error {
 	end.err = closeNode(n, end.err)
 	f.removeUnused()
 	err = finish(judge(stats, end, judgeRules{sources: isSource, files: nodeFiles(line), allowDamage: f.allowDamage,
-		losses: recordingLosses(line, stats), unpublished: f.nothingPublished(line, stats, time.Since(started))}), f.asJSON, stdout, stderr)
+		losses: recordingLosses(line, stats, map[string][]string{"recorder": f.topics}), unpublished: f.nothingPublished(line, stats, time.Since(started))}), f.asJSON, stdout, stderr)
 	if !f.asJSON {
 		// What the files kept is said on a failed run too (a full disk
 		// loses packets, not the recording); a run that recorded no file

@@ -14,6 +14,10 @@ import (
 // outruns the recording's subscription.
 const fellBehindAdvice = "a file read faster than real time is recorded whole with is-live=true on its source"
 
+// stalledAdvice is what a recording that fell behind a topic published
+// elsewhere (another node's, through subscribe remote=) is told.
+const stalledAdvice = "a subscription falls behind when its process stalls or takes the stream slower than it comes"
+
 // subscriberLoss is what one subscribe node that feeds a recorder dropped
 // because it fell behind its topic.
 type subscriberLoss struct {
@@ -38,8 +42,13 @@ type recordingLoss struct {
 	// its own drops are then not put down to falling behind.
 	writesFailed bool
 	// subscribers are the subscribe nodes in front of a recorder of its
-	// input whose drops were not asked for.
+	// input whose drops were not asked for, or in front of a publish of a
+	// topic it records (subscribe remote=... ! publish topic=/c, which
+	// gopline record --topic /c records).
 	subscribers []subscriberLoss
+	// elsewhere: a topic it lost packets of is published by another node,
+	// not by a source of the run.
+	elsewhere bool
 }
 
 // failure is why the recording fails the run, or "".
@@ -60,14 +69,23 @@ func (l recordingLoss) failure() string {
 	if lost == 0 {
 		return ""
 	}
-	return fmt.Sprintf("lost %s: %s (%s)", plural(lost, "packet"), strings.Join(why, ", and "), fellBehindAdvice)
+	advice := fellBehindAdvice
+	if l.elsewhere {
+		advice = stalledAdvice
+	}
+	return fmt.Sprintf("lost %s: %s (%s)", plural(lost, "packet"), strings.Join(why, ", and "), advice)
 }
 
 // recordingLosses are, by record node, the losses of the recorders of a
 // run (recordingLoss) from its counters and its line: which subscribe
-// nodes feed each recorder, and which subscriptions asked for best effort.
-func recordingLosses(line string, stats []pipeline.NodeStats) map[string]recordingLoss {
+// nodes feed each recorder, directly or through a publish of a topic it
+// records, and which subscriptions asked for best effort. recorded are the
+// topics of the recorders the line does not hold (gopline record's).
+func recordingLosses(line string, stats []pipeline.NodeStats, recorded map[string][]string) map[string]recordingLoss {
 	feeds := lineRecordFeeds(line)
+	for node, topics := range recorded {
+		feeds.recorded[node] = topics
+	}
 	byNode := map[string]pipeline.NodeStats{}
 	for _, s := range stats {
 		byNode[s.Node] = s
@@ -78,9 +96,15 @@ func recordingLosses(line string, stats []pipeline.NodeStats) map[string]recordi
 			continue
 		}
 		l := recordingLoss{own: s.Dropped, ownLossy: feeds.lossy[s.Node], writesFailed: s.Errors > 0}
-		for _, sub := range feeds.subscribes[s.Node] {
+		subs := feeds.subscribes[s.Node]
+		for _, topic := range feeds.recorded[s.Node] {
+			subs = append(subs, feeds.publishers[topic]...)
+			l.elsewhere = l.elsewhere || (s.Dropped > 0 && !feeds.published[topic] && line != "")
+		}
+		for _, sub := range subs {
 			if d := byNode[sub].Dropped; d > 0 && !feeds.lossy[sub] {
 				l.subscribers = append(l.subscribers, subscriberLoss{node: sub, topic: feeds.topics[sub], packets: d})
+				l.elsewhere = l.elsewhere || (!feeds.published[feeds.topics[sub]] && line != "") || feeds.remote[sub]
 			}
 		}
 		losses[s.Node] = l
@@ -98,13 +122,23 @@ type recordFeeds struct {
 	// lossy: the node (a subscribe, or a record with topics=) asks for
 	// best effort.
 	lossy map[string]bool
+	// recorded are, by record node, the topics it subscribes to itself
+	// (topics=).
+	recorded map[string][]string
+	// publishers are, by topic, the subscribe nodes upstream of a publish
+	// of it; published: a publish of the line publishes it.
+	publishers map[string][]string
+	published  map[string]bool
+	// remote: the subscribe node subscribes to another node (remote=).
+	remote map[string]bool
 }
 
 // lineRecordFeeds reads a line's recordFeeds: its chains' links, elements
 // and references alike, and the qos= of its subscribe and record nodes. A
 // line that does not parse has none (parseLine reports it).
 func lineRecordFeeds(line string) recordFeeds {
-	f := recordFeeds{subscribes: map[string][]string{}, topics: map[string]string{}, lossy: map[string]bool{}}
+	f := recordFeeds{subscribes: map[string][]string{}, topics: map[string]string{}, lossy: map[string]bool{},
+		recorded: map[string][]string{}, publishers: map[string][]string{}, published: map[string]bool{}, remote: map[string]bool{}}
 	ast, err := syntax.Parse(line)
 	if err != nil {
 		return f
@@ -116,8 +150,12 @@ func lineRecordFeeds(line string) recordFeeds {
 		kind[name] = el.Type
 		for _, p := range el.Props {
 			switch {
-			case p.Key == "topic" && el.Type == "subscribe":
+			case p.Key == "topic" && (el.Type == "subscribe" || el.Type == "publish"):
 				f.topics[name] = p.Value
+			case p.Key == "remote" && el.Type == "subscribe":
+				f.remote[name] = p.Value != ""
+			case p.Key == "topics" && el.Type == "record":
+				f.recorded[name] = strings.Split(p.Value, ",")
 			case p.Key == "qos" && (el.Type == "subscribe" || el.Type == "record"):
 				f.lossy[name] = asksBestEffort(p.Value)
 			}
@@ -141,7 +179,10 @@ func lineRecordFeeds(line string) recordFeeds {
 		}
 	}
 	for _, rec := range order {
-		if kind[rec] != "record" {
+		if kind[rec] == "publish" {
+			f.published[f.topics[rec]] = true
+		}
+		if kind[rec] != "record" && kind[rec] != "publish" {
 			continue
 		}
 		seen := map[string]bool{rec: true}
@@ -155,8 +196,12 @@ func lineRecordFeeds(line string) recordFeeds {
 				}
 				seen[up] = true
 				queue = append(queue, up)
-				if kind[up] == "subscribe" {
+				switch {
+				case kind[up] != "subscribe":
+				case kind[rec] == "record":
 					f.subscribes[rec] = append(f.subscribes[rec], up)
+				default:
+					f.publishers[f.topics[rec]] = append(f.publishers[f.topics[rec]], up)
 				}
 			}
 		}

@@ -13,50 +13,66 @@ import (
 )
 
 func TestARecordingThatFellBehindFailsWhereverItsSubscriptionIs(t *testing.T) {
-	const advice = "is-live=true on its source"
 	for _, c := range []struct {
-		name  string
-		line  string
-		stats []pipeline.NodeStats
-		fails string // "" for a clean run
+		name     string
+		line     string
+		stats    []pipeline.NodeStats
+		fails    string              // "" for a clean run
+		recorded map[string][]string // gopline record's recorder
 	}{
 		{"the recorder's own subscription (gopline record)", "",
 			[]pipeline.NodeStats{{Node: "recorder", Element: "record", In: 16, Dropped: 84}},
-			"recorder (record) lost 84 packets: it fell behind its topic (" + fellBehindAdvice + ")"},
+			"recorder (record) lost 84 packets: it fell behind its topic (" + fellBehindAdvice + ")", nil},
 		{"a subscribe node in front of the recorder", "videosrc location=a.mp4 ! publish topic=/c  subscribe topic=/c ! record path=x.gopline",
 			[]pipeline.NodeStats{{Node: "subscribe0", Element: "subscribe", Out: 32, Dropped: 68}, {Node: "record0", Element: "record", In: 32}},
-			"record0 (record) lost 68 packets: its subscriber subscribe0 fell behind its topic /c (" + fellBehindAdvice + ")"},
+			"record0 (record) lost 68 packets: its subscriber subscribe0 fell behind its topic /c (" + fellBehindAdvice + ")", nil},
 		{"through a tee, by reference", "subscribe topic=/c ! tee name=t  t. ! fakesink  t. ! record path=x.gopline",
 			[]pipeline.NodeStats{{Node: "subscribe0", Element: "subscribe", Out: 30, Dropped: 5}, {Node: "t", Element: "tee", In: 30},
 				{Node: "record0", Element: "record", In: 30}},
-			"record0 (record) lost 5 packets: its subscriber subscribe0 fell behind its topic /c"},
+			"record0 (record) lost 5 packets: its subscriber subscribe0 fell behind its topic /c (" + stalledAdvice + ")", nil},
+		{"another node's topic relayed to gopline record's", "subscribe topic=/c4 remote=127.0.0.1:7400 ! publish topic=/c4",
+			[]pipeline.NodeStats{{Node: "subscribe0", Element: "subscribe", Out: 500, Dropped: 339}, {Node: "publish0", Element: "publish", In: 500},
+				{Node: "recorder", Element: "record", In: 500}},
+			"recorder (record) lost 339 packets: its subscriber subscribe0 fell behind its topic /c4 (" + stalledAdvice + ")", map[string][]string{"recorder": {"/c4"}}},
+		{"relayed to a recorder of topics", "subscribe topic=/c4 remote=127.0.0.1:7400 ! publish topic=/c5  record topics=/c5 path=x.gopline",
+			[]pipeline.NodeStats{{Node: "subscribe0", Element: "subscribe", Out: 500, Dropped: 9}, {Node: "publish0", Element: "publish", In: 500},
+				{Node: "record0", Element: "record", In: 500}},
+			"record0 (record) lost 9 packets: its subscriber subscribe0 fell behind its topic /c4 (" + stalledAdvice + ")", nil},
+		{"a relay of a topic not recorded", "subscribe topic=/c4 remote=127.0.0.1:7400 ! publish topic=/c5",
+			[]pipeline.NodeStats{{Node: "subscribe0", Element: "subscribe", Out: 500, Dropped: 9}, {Node: "publish0", Element: "publish", In: 500},
+				{Node: "recorder", Element: "record", In: 500}},
+			"", map[string][]string{"recorder": {"/c4"}}},
+		{"a remote subscriber in front of the recorder", "subscribe topic=/c remote=127.0.0.1:7400 ! record path=x.gopline",
+			[]pipeline.NodeStats{{Node: "subscribe0", Element: "subscribe", Out: 30, Dropped: 341}, {Node: "record0", Element: "record", In: 30}},
+			"record0 (record) lost 341 packets: its subscriber subscribe0 fell behind its topic /c (" + stalledAdvice + ")", nil},
 		{"a subscriber that feeds no recorder", "subscribe topic=/c ! fakesink  testsrc ! h264enc ! record path=x.gopline",
 			[]pipeline.NodeStats{{Node: "subscribe0", Element: "subscribe", Out: 30, Dropped: 5}, {Node: "record0", Element: "record", In: 30}},
-			""},
+			"", nil},
 		{"a best-effort subscriber asked for a lossy recording", "subscribe topic=/c qos=best_effort ! record path=x.gopline",
 			[]pipeline.NodeStats{{Node: "subscribe0", Element: "subscribe", Out: 30, Dropped: 5}, {Node: "record0", Element: "record", In: 30}},
-			""},
+			"", nil},
 		{"sensor_data is best effort", "subscribe topic=/c qos=sensor_data,depth=2 ! record path=x.gopline",
 			[]pipeline.NodeStats{{Node: "subscribe0", Element: "subscribe", Out: 30, Dropped: 5}, {Node: "record0", Element: "record", In: 30}},
-			""},
+			"", nil},
 		{"a reliable subscriber did not", "subscribe topic=/c qos=durable_video ! record path=x.gopline",
 			[]pipeline.NodeStats{{Node: "subscribe0", Element: "subscribe", Out: 30, Dropped: 5}, {Node: "record0", Element: "record", In: 30}},
-			"lost 5 packets: its subscriber subscribe0"},
+			"lost 5 packets: its subscriber subscribe0", nil},
 		{"a best-effort recorder of topics", "record topics=/c qos=best_effort path=x.gopline",
-			[]pipeline.NodeStats{{Node: "record0", Element: "record", In: 30, Dropped: 50}}, ""},
+			[]pipeline.NodeStats{{Node: "record0", Element: "record", In: 30, Dropped: 50}}, "", nil},
 		{"a recorder of topics", "record topics=/c path=x.gopline",
-			[]pipeline.NodeStats{{Node: "record0", Element: "record", In: 30, Dropped: 50}}, "record0 (record) lost 50 packets: it fell behind its topic"},
+			[]pipeline.NodeStats{{Node: "record0", Element: "record", In: 30, Dropped: 50}}, "record0 (record) lost 50 packets: it fell behind its topic", nil},
 		{"failed writes say their own why", "record topics=/c path=x.gopline",
-			[]pipeline.NodeStats{{Node: "record0", Element: "record", In: 90, Errors: 1, Dropped: 12}}, "1 error, lost 12 packets"},
+			[]pipeline.NodeStats{{Node: "record0", Element: "record", In: 90, Errors: 1, Dropped: 12}}, "1 error, lost 12 packets", nil},
 	} {
-		rules := judgeRules{sources: isSource, losses: recordingLosses(c.line, c.stats)}
+		rules := judgeRules{sources: isSource, losses: recordingLosses(c.line, c.stats, c.recorded)}
 		r := judge(c.stats, runEnd{ended: true}, rules)
 		switch {
 		case c.fails == "" && r.Err != nil:
 			t.Errorf("%s: %v, want a clean run", c.name, r.Err)
 		case c.fails != "" && (r.Err == nil || !strings.Contains(r.Err.Error(), c.fails)):
 			t.Errorf("%s: %v, want %q", c.name, r.Err, c.fails)
-		case c.fails != "" && !strings.Contains(c.fails, "error") && !strings.Contains(r.Err.Error(), advice):
+		case c.fails != "" && !strings.Contains(c.fails, "error") && !strings.Contains(r.Err.Error(), fellBehindAdvice) &&
+			!strings.Contains(r.Err.Error(), stalledAdvice):
 			t.Errorf("%s: %v gives no advice", c.name, r.Err)
 		}
 	}

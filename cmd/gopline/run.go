@@ -133,7 +133,7 @@ func (f *pipelineFlags) runPipeline(serve bool, args []string, stdout, stderr io
 	if serve && end.err == nil {
 		<-ctx.Done()
 	}
-	rules := judgeRules{sources: isSource, files: nodeFiles(line), losses: recordingLosses(line, stats)}
+	rules := judgeRules{sources: isSource, files: nodeFiles(line), losses: recordingLosses(line, stats, nil)}
 	if !f.node.wait { // --wait: waiting for a node to appear is what was asked
 		rules.unpublished = unpublishedSubscribes(n, line, stats)
 	}
