@@ -48,8 +48,9 @@ type Node struct {
 // New starts a node: its state file, actor system, topics and, when asked,
 // its remote node, in that order. It fails when an option does not hold, the
 // state file cannot be opened, or the remote node cannot listen; what it had
-// started is stopped again. A damaged state file is set aside and a new one
-// started, with a warning (storage.OpenState).
+// started is stopped again. A damaged state file, or one of a format
+// version it does not read, is set aside and a new one started, with a
+// warning (storage.OpenState).
 func New(opts ...Option) (*Node, error) {
 	cfg := defaultConfig()
 	for _, o := range opts {
@@ -66,7 +67,7 @@ func New(opts ...Option) (*Node, error) {
 		}
 		if aside != nil {
 			cfg.log.Warn().Str("state_file", cfg.stateFile).Str("set_aside", aside.Path).AnErr("damage", aside.Cause).
-				Msgf("the state file was damaged: it is set aside as %s and a new one started; persistent topics start without their stored GOPs", aside.Path)
+				Msgf("the state file %s: it is set aside as %s and a new one started; persistent topics start without their stored GOPs", aside.Why(), aside.Path)
 		}
 		n.state = rec
 		busOpts = append(busOpts, transport.WithRetainer(storage.Retainers(rec, cfg.log)))

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,40 +31,76 @@ type SetAside struct {
 	Cause error
 }
 
+// Why says why the file was set aside, as a phrase: "was damaged", "is of
+// a format version this gopline does not read".
+func (a *SetAside) Why() string {
+	if errors.Is(a.Cause, ErrNewerVersion) || errors.Is(a.Cause, ErrOlderVersion) {
+		return "is of a format version this gopline does not read"
+	}
+	return "was damaged"
+}
+
 // OpenState opens the state file at path as Open does, and reads every page
 // of its tree: bbolt trusts its pages, and a damaged one fails the write
 // that meets it, long after the start. A file that is damaged (truncated,
 // pages that are not what the tree says, both meta pages unreadable) is
 // renamed aside and a new state file made at path; the SetAside says where
-// the old one went and why. It returns the error of Open for anything
-// else, the damage of a recording (a file with streams) given as the state
-// file, and an error when the damaged file cannot be moved.
+// the old one went and why. So is a state file of a format version this
+// gopline does not read (one an upgrade or downgrade left): its stored
+// GOPs are no use to it either. It returns the error of Open for anything
+// else; a recording (a file with streams) given as the state file, damaged
+// or not, is refused, not written to: the state file is the node's alone.
+// It returns an error when the file to set aside cannot be moved.
 func OpenState(path string, opts ...Option) (*Recording, *SetAside, error) {
 	rec, err := Open(path, opts...)
 	if err == nil {
-		if err = rec.walk(); err == nil {
-			return rec, nil, nil
-		}
-		recording := len(rec.streams) > 0
-		rec.abandon()
-		if recording {
+		err = rec.walk()
+		if streams := rec.streams; len(streams) > 0 {
+			rec.abandon()
 			// Someone's recording given as the state file: its damage is
 			// gopline recover's to salvage, not a cache to start anew.
-			return nil, nil, fmt.Errorf("%w (a recording, with streams, not a state file)", err)
+			return nil, nil, notState(path, streams, err)
 		}
+		if err == nil {
+			return rec, nil, nil
+		}
+		rec.abandon()
 	}
-	if !damagedState(path, err) {
+	what := "damaged"
+	switch {
+	case errors.Is(err, ErrNewerVersion) || errors.Is(err, ErrOlderVersion):
+		what = "other-version"
+	case !damagedState(path, err):
 		return nil, nil, err
 	}
 	damage := err
-	aside, err := setAside(path, time.Now())
+	aside, err := setAside(path, what, time.Now())
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w; setting the damaged state file aside failed: %w", damage, err)
+		return nil, nil, fmt.Errorf("%w; setting the state file aside failed: %w", damage, err)
 	}
 	if rec, err = Open(path, opts...); err != nil {
 		return nil, nil, fmt.Errorf("%w (the damaged state file was set aside as %s)", err, aside)
 	}
 	return rec, &SetAside{Path: aside, Cause: stateDamage{damage, path}}, nil
+}
+
+// notState is the error of a recording, with streams, given as a state
+// file (damaged: with its damage).
+func notState(path string, streams map[string]*streamState, damage error) error {
+	names := make([]string, 0, len(streams))
+	for name := range streams {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	if len(names) > 3 {
+		names = append(names[:3], "...")
+	}
+	err := fmt.Errorf("%w: %s is a recording (of %s), not a state file: a node's state file is its own (--state node.db), and a recording is left as it is",
+		ErrOtherFormat, path, strings.Join(names, ", "))
+	if damage != nil {
+		return fmt.Errorf("%w; it is damaged: %w", err, damage)
+	}
+	return err
 }
 
 // stateDamage is the damage found in a state file, said without the hint
@@ -130,11 +167,11 @@ func damagedState(path string, err error) bool {
 	return serr == nil && kind == KindUnknown && size >= 4*pageSize && size%pageSize == 0
 }
 
-// setAside renames the file at path to path.damaged-TIME, TIME now in UTC
-// to the second, with -2, -3, ... after it when that name is taken, and
-// returns the new name.
-func setAside(path string, now time.Time) (string, error) {
-	base := path + ".damaged-" + now.UTC().Format("20060102T150405Z")
+// setAside renames the file at path to path.WHAT-TIME (WHAT says why:
+// damaged, other-version), TIME now in UTC to the second, with -2, -3, ...
+// after it when that name is taken, and returns the new name.
+func setAside(path, what string, now time.Time) (string, error) {
+	base := path + "." + what + "-" + now.UTC().Format("20060102T150405Z")
 	name := base
 	for i := 2; ; i++ {
 		if _, err := os.Lstat(name); errors.Is(err, fs.ErrNotExist) {

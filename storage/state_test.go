@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"os"
 	"path/filepath"
@@ -149,6 +150,32 @@ func TestADamagedStateFileIsSetAsideAndANewOneStarted(t *testing.T) {
 	}
 }
 
+// A state file of a format version this gopline does not read (an
+// upgrade or downgrade left it) is set aside as a damaged one is, saying
+// so, instead of keeping the node from starting.
+func TestAStateFileOfAnotherVersionIsSetAside(t *testing.T) {
+	for name, version := range map[string]uint32{"newer": 7, "older": 1} {
+		t.Run(name, func(t *testing.T) {
+			path := stateWithGOP(t)
+			editBolt(t, path, func(tx *bolt.Tx) error {
+				return tx.Bucket([]byte("meta")).Put([]byte("version"), binary.BigEndian.AppendUint32(nil, version))
+			})
+			rec, aside, err := storage.OpenState(path)
+			if err != nil {
+				t.Fatalf("OpenState: %v", err)
+			}
+			defer rec.Close()
+			if aside == nil || !strings.HasPrefix(aside.Path, path+".other-version-") ||
+				aside.Why() != "is of a format version this gopline does not read" {
+				t.Fatalf("set aside: %+v", aside)
+			}
+			if _, err := os.Stat(aside.Path); err != nil {
+				t.Errorf("the file set aside: %v", err)
+			}
+		})
+	}
+}
+
 // A sound state file opens as it is, set aside nothing, and keeps its GOP.
 func TestASoundStateFileIsKept(t *testing.T) {
 	path := stateWithGOP(t)
@@ -190,6 +217,13 @@ func TestAStateFileThatIsSomethingElseIsRefusedAndLeft(t *testing.T) {
 		t.Fatal(err)
 	}
 	damageCachePage(t, recording)
+	sound := stateWithGOP(t)
+	rec = mustOpenPath(t, sound)
+	createCamera(t, rec)
+	appendAll(t, rec, "/camera", newSynth(), 0, 30)
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
 	held := stateWithGOP(t)
 	holder, err := storage.Open(held)
 	if err != nil {
@@ -202,6 +236,7 @@ func TestAStateFileThatIsSomethingElseIsRefusedAndLeft(t *testing.T) {
 		"another program's database": other,
 		"a state file in use":        held,
 		"a damaged recording":        recording,
+		"a recording":                sound,
 	}
 	if err := os.WriteFile(files["a video"], append([]byte("\x00\x00\x00\x18ftypisom"), make([]byte, 8192)...), 0o644); err != nil {
 		t.Fatal(err)
