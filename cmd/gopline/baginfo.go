@@ -32,6 +32,8 @@ type bagTopic struct {
 	Height     int    `json:"height,omitempty"`
 	Transcoded string `json:"transcoded_from,omitempty"`
 	Skipped    string `json:"skipped,omitempty"`
+	// notPictures: its messages hold no picture (mcapimport.Topic).
+	notPictures bool
 }
 
 // bagReport is `gopline info BAG --json`.
@@ -125,7 +127,7 @@ func bagInfo(w, stderr io.Writer, bags []string, asJSON bool) error {
 	}
 	for _, t := range res.Topics {
 		bt := bagTopic{Topic: t.Topic, Type: t.Schema, Serialization: t.MessageEncoding, Messages: t.Messages, Skipped: t.Skipped,
-			Transcoded: t.Transcoded, Width: t.Width, Height: t.Height}
+			Transcoded: t.Transcoded, Width: t.Width, Height: t.Height, notPictures: t.NotPictures}
 		if t.Messages > 0 {
 			first, last := t.First, t.Last
 			bt.Start, bt.End = &first, &last
@@ -153,10 +155,27 @@ func bagInfo(w, stderr io.Writer, bags []string, asJSON bool) error {
 	} else {
 		err = writeBagInfo(w, bags, r)
 	}
-	if err == nil && r.Messages == 0 && (len(r.Stopped) > 0 || len(r.ReadPast) > 0 || len(r.Truncated) > 0 || r.DamagedChunks > 0) {
+	switch {
+	case err != nil || !bagDamaged(r):
+	case r.Messages == 0:
 		err = fmt.Errorf("no message of %s could be read: it is damaged, as said above", src)
+	case unreadPictures(r):
+		err = fmt.Errorf("no picture of %s could be read: it is damaged, as said above", src)
 	}
 	return err
+}
+
+// bagDamaged reports whether reading the bag met damage: a file cut
+// short, a chunk or record that could not be read.
+func bagDamaged(r bagReport) bool {
+	return len(r.Stopped) > 0 || len(r.ReadPast) > 0 || len(r.Truncated) > 0 || r.DamagedChunks > 0
+}
+
+// unreadPictures reports whether the bag has topics of pictures but none
+// an import would make a stream of.
+func unreadPictures(r bagReport) bool {
+	return slices.ContainsFunc(r.Topics, func(t bagTopic) bool { return !t.notPictures }) &&
+		!slices.ContainsFunc(r.Topics, func(t bagTopic) bool { return importMade(t) != "" })
 }
 
 // writeBagInfo writes a bag's description: the whole, then a line a topic,
@@ -179,6 +198,8 @@ func writeBagInfo(w io.Writer, bags []string, r bagReport) error {
 	if slices.ContainsFunc(r.Topics, func(t bagTopic) bool { return importMade(t) != "" }) {
 		fmt.Fprintf(w, "A bag: gopline import %s --out %s.gopline makes a recording of its pictures, a stream a topic as the import column says\n",
 			shellLine(bags), out)
+	} else if bagDamaged(r) && unreadPictures(r) {
+		fmt.Fprintln(w, "A bag none of whose pictures could be read (below): gopline import would write nothing")
 	} else {
 		fmt.Fprintln(w, "A bag without pictures gopline takes: gopline import would write nothing")
 	}

@@ -111,10 +111,13 @@ func noPictures(src string, res mcapimport.Result) (what, why string) {
 	for _, f := range res.Truncated {
 		why += "; " + f + " was cut short before its footer or index"
 	}
+	if res.DamagedChunks > 0 {
+		why += fmt.Sprintf("; %s damaged: their messages are lost", plural(uint64(res.DamagedChunks), "chunk"))
+	}
 	for _, f := range res.Missing {
 		why += "; " + f + ", which its metadata.yaml lists, is not there"
 	}
-	if why != "" && slices.ContainsFunc(res.Topics, func(t mcapimport.Topic) bool { return !t.NotPictures && t.Skipped == "" || t.Damaged > 0 }) {
+	if why != "" && slices.ContainsFunc(res.Topics, func(t mcapimport.Topic) bool { return !t.NotPictures }) {
 		return "no picture of " + src + " could be read", why
 	}
 	return src + " holds no pictures gopline takes", why

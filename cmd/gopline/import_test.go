@@ -325,3 +325,33 @@ func TestABagNothingOfWhichReads(t *testing.T) {
 		}
 	}
 }
+
+// An MCAP file whose one chunk is damaged (gopline export's of a short
+// recording, one byte flipped) is said to be damaged by info and import,
+// not to hold no pictures gopline takes: its topic is of pictures.
+func TestABagWhoseOnlyChunkIsDamaged(t *testing.T) {
+	dir := t.TempDir()
+	exported := filepath.Join(dir, "cam.mcap")
+	if code, _, stderr := runCmd("export", exportRecording(t), "--out", exported); code != 0 {
+		t.Fatalf("export: exit %d: %s", code, stderr)
+	}
+	data, err := os.ReadFile(exported)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[len(data)/2] ^= 0xff
+	bag := filepath.Join(dir, "damaged.mcap")
+	if err := os.WriteFile(bag, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const damaged = "1 chunk damaged: their messages are lost"
+	code, stdout, stderr := runCmd("info", bag)
+	if code != exitFailure || !strings.Contains(stdout, damaged) || !strings.Contains(stdout, "none of whose pictures could be read") ||
+		!strings.Contains(stderr, "no picture of "+bag+" could be read") {
+		t.Errorf("info: exit %d: %s%s", code, stdout, stderr)
+	}
+	code, _, stderr = runCmd("import", bag, "-o", filepath.Join(dir, "cam.gopline"))
+	if code != exitFailure || !strings.Contains(stderr, "no picture of "+bag+" could be read") || !strings.Contains(stderr, damaged) {
+		t.Errorf("import: exit %d: %s", code, stderr)
+	}
+}
