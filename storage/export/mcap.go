@@ -22,8 +22,11 @@ import (
 
 // mcapChunkSize is the uncompressed size of an MCAP chunk: a few seconds of
 // a camera stream, so that a player seeking in the file decompresses little
-// it does not show, while the chunk index stays small.
-const mcapChunkSize = 4 << 20
+// it does not show, and a damaged byte or a cut (a chunk is compressed
+// whole, so either loses all of it) costs those seconds, not minutes of a
+// low-rate camera, while the chunk index stays small (some 40 bytes a
+// chunk).
+const mcapChunkSize = 1 << 20
 
 // MCAP writes the packets of stream captured in [from, to) to an MCAP file at
 // path, which Foxglove opens: one JSON message per packet on a channel whose
