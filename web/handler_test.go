@@ -194,11 +194,24 @@ func TestWHEPViewerGetsParameterSetsFirstAndItsPLIAnsweredFromTheCache(t *testin
 	}
 	keepReading(tr)
 	// /api/topics names the viewer's subscription after its address and
-	// session, the id it lists the viewer's link under.
-	session := loc[strings.LastIndex(loc, "/")+1:]
-	if subs := topicInfos(t, n, "/api/topics/cam")[0].SubscriberStats; len(subs) != 1 || subs[0].Name != "WebRTC viewer ::1 session "+session &&
+	// session's tag, which it lists the viewer's link under: the part of
+	// the session's id before the dot. The secret after it, which ending
+	// the session takes, is nowhere in what others read.
+	id := loc[strings.LastIndex(loc, "/")+1:]
+	session, secret, ok := strings.Cut(id, ".")
+	if !ok || len(secret) < 32 {
+		t.Fatalf("session id %q: want a tag, a dot and a secret", id)
+	}
+	info := topicInfos(t, n, "/api/topics/cam")[0]
+	if subs := info.SubscriberStats; len(subs) != 1 || subs[0].Name != "WebRTC viewer ::1 session "+session &&
 		subs[0].Name != "WebRTC viewer 127.0.0.1 session "+session {
 		t.Errorf("/api/topics/cam lists the subscribers %+v, want the viewer's, of session %s", subs, session)
+	}
+	if _, listed, _ := post(t, n, "GET", "/api/topics", ""); strings.Contains(listed, secret) {
+		t.Errorf("/api/topics shows the session's secret: %s", listed)
+	}
+	if status, _, _ := post(t, n, "DELETE", sessionPrefix+session, ""); status != http.StatusNotFound {
+		t.Errorf("DELETE of the session by its tag: %d, want 404", status)
 	}
 
 	// A picture loss report is answered from the topic's cache: no

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -147,11 +148,23 @@ type sessionParams struct {
 	lossy func(lossReport)
 }
 
-// newSessionID returns a random session id, the last part of the session's URL.
+// newSessionID returns a random session id, the last part of the session's
+// URL: a tag, which names the session where others see it (/api/topics,
+// the topic's subscribers, the log), a dot, and a secret that only the
+// viewer, given the URL, knows. Ending a session (DELETE) takes the whole
+// id, so that whoever reads the topic's viewers cannot end one.
 func newSessionID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
-	return hex.EncodeToString(b[:])
+	var tag [6]byte
+	var secret [16]byte
+	_, _ = rand.Read(tag[:]) // crypto/rand.Read never fails
+	_, _ = rand.Read(secret[:])
+	return hex.EncodeToString(tag[:]) + "." + hex.EncodeToString(secret[:])
+}
+
+// sessionTag is the tag of a session id (newSessionID): its public part.
+func sessionTag(id string) string {
+	tag, _, _ := strings.Cut(id, ".")
+	return tag
 }
 
 // newWHEPSession answers offer: it returns the session, whose answer is its
@@ -283,7 +296,7 @@ func (s *whepSession) stateChanged(p sessionParams, st webrtc.PeerConnectionStat
 			return
 		}
 		s.trace.Connected = time.Now()
-		f, err := startFeed(p.system, feedConfig{bus: p.bus, topic: p.topic, qos: p.qos, name: whepViewerName(p.addr, s.id),
+		f, err := startFeed(p.system, feedConfig{bus: p.bus, topic: p.topic, qos: p.qos, name: whepViewerName(p.addr, sessionTag(s.id)),
 			write: s.writePacket, waitForKeyframe: p.ignorePLI,
 			observe: s.observe, ended: func(error) { go s.Close() }, log: p.log})
 		if err != nil {
@@ -305,7 +318,7 @@ func (s *whepSession) stateChanged(p sessionParams, st webrtc.PeerConnectionStat
 func (s *whepSession) observe(p *media.Packet) {
 	if s.observed != nil && s.observed(s.topic, p) == orderReordered && !s.reordered {
 		s.reordered = true
-		s.log.Debug().Str("topic", s.topic).Str("session", s.id).Msg("viewer: B-frames, which WebRTC cannot carry: the session ends")
+		s.log.Debug().Str("topic", s.topic).Str("session", sessionTag(s.id)).Msg("viewer: B-frames, which WebRTC cannot carry: the session ends")
 		go s.Close()
 	}
 }
@@ -348,7 +361,7 @@ func (s *whepSession) firstPictureSent(at time.Time) {
 	s.trace.FirstPicture = at
 	t := s.trace
 	s.mu.Unlock()
-	s.log.Debug().Str("topic", s.topic).Str("session", s.id).Dur("answered", t.Answered.Sub(t.Offer)).
+	s.log.Debug().Str("topic", s.topic).Str("session", sessionTag(s.id)).Dur("answered", t.Answered.Sub(t.Offer)).
 		Dur("ice_connected", t.ICEConnected.Sub(t.Offer)).Dur("connected", t.Connected.Sub(t.Offer)).
 		Dur("first_picture", t.FirstPicture.Sub(t.Offer)).Msg("viewer: first picture sent")
 	if s.traced != nil {
@@ -398,7 +411,7 @@ func (s *whepSession) received(rr *rtcp.ReceiverReport) {
 	if !lossy {
 		return
 	}
-	s.log.Debug().Str("topic", s.topic).Str("session", s.id).Int("lost_percent", r.Percent()).Uint32("lost", r.Total).
+	s.log.Debug().Str("topic", s.topic).Str("session", sessionTag(s.id)).Int("lost_percent", r.Percent()).Uint32("lost", r.Total).
 		Msg("viewer: the viewer reports lost packets")
 	if s.lossy != nil {
 		s.lossy(r)
@@ -417,10 +430,10 @@ func (s *whepSession) paced(c paceChange, why func() string) {
 		if s.pace.thinned == 1 {
 			ev = s.log.Warn()
 		}
-		ev.Str("topic", s.topic).Str("session", s.id).Dur("hold", s.pace.hold).Msg(why())
+		ev.Str("topic", s.topic).Str("session", sessionTag(s.id)).Dur("hold", s.pace.hold).Msg(why())
 	case paceFull:
 		s.keyframesOnly.Store(false)
-		s.log.Debug().Str("topic", s.topic).Str("session", s.id).
+		s.log.Debug().Str("topic", s.topic).Str("session", sessionTag(s.id)).
 			Msg("viewer: the viewer's estimate or reports show it keeps up again; it is sent the whole stream from the next keyframe")
 	}
 }
@@ -451,7 +464,7 @@ func (s *whepSession) pictureLost(now time.Time) {
 	default:
 		return
 	}
-	s.log.Debug().Str("topic", s.topic).Str("session", s.id).Stringer("answer", a).
+	s.log.Debug().Str("topic", s.topic).Str("session", sessionTag(s.id)).Stringer("answer", a).
 		Uint64("from_topic", s.pli.count(pliFromTopic)).Uint64("from_encoder", s.pli.count(pliFromEncoder)).
 		Uint64("held", s.pli.count(pliHeld)).Msg("viewer: picture loss reported; a keyframe is asked for")
 }

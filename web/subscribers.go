@@ -51,7 +51,8 @@ func subscriberInfos(subs []transport.SubscriberStats) []SubscriberInfo {
 }
 
 // whepViewerName names a WebRTC viewer's subscription: its address and
-// session, the id /api/topics lists its link under (ViewerInfo.Session).
+// session's tag, the name /api/topics lists its link under
+// (ViewerInfo.Session).
 func whepViewerName(addr netip.Addr, session string) string {
 	return fmt.Sprintf("WebRTC viewer %s session %s", addr, session)
 }

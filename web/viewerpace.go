@@ -11,8 +11,9 @@ import (
 // ViewerInfo is one WebRTC viewer of a topic as /api/topics lists it: what
 // the node knows of its link, and whether its picture is thinned.
 type ViewerInfo struct {
-	// Session is the viewer's WHEP session id, the last part of its
-	// Location.
+	// Session names the viewer's WHEP session: the tag of its id, the
+	// last part of its Location up to the dot. The rest of the id, which
+	// ending the session takes, only the viewer knows.
 	Session string `json:"session"`
 	// Estimate is the bandwidth, in bits per second, the node estimates the
 	// viewer's link carries, from its transport-wide congestion control
@@ -81,10 +82,10 @@ func (s *whepSession) delivered(now time.Time, fb *rtcp.TransportLayerCC) {
 	switch s.pacer.feedback(now, received, lost) {
 	case capOn:
 		rate, _ := s.pacer.capStatus(now)
-		s.log.Debug().Str("topic", s.topic).Str("session", s.id).Int("cap", rate).
+		s.log.Debug().Str("topic", s.topic).Str("session", sessionTag(s.id)).Int("cap", rate).
 			Msg("viewer: the viewer lost more than half of what it was sent in the last second; its pace is capped near what its link delivered")
 	case capOff:
-		s.log.Debug().Str("topic", s.topic).Str("session", s.id).Msg("viewer: the viewer's delivery cap ends; its estimate paces it")
+		s.log.Debug().Str("topic", s.topic).Str("session", sessionTag(s.id)).Msg("viewer: the viewer's delivery cap ends; its estimate paces it")
 	}
 }
 
@@ -135,7 +136,7 @@ func (s *whepSession) sample(now time.Time) {
 		if ok {
 			ev = s.log.Warn()
 		}
-		ev.Str("topic", s.topic).Str("session", s.id).Uint64("resent", rc.Resent).Uint64("refused", rc.Refused).
+		ev.Str("topic", s.topic).Str("session", sessionTag(s.id)).Uint64("resent", rc.Resent).Uint64("refused", rc.Refused).
 			Uint64("viewers", viewers).
 			Msg(refusedResendsWarning(s.topic, rc, slow, st.Estimate))
 	}
@@ -164,7 +165,7 @@ func (s *whepSession) info() ViewerInfo {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := s.status
-	st.Session = s.id
+	st.Session = sessionTag(s.id)
 	return st
 }
 

@@ -356,7 +356,9 @@ const gopline = (() => {
           return;
         }
         s.resource = resource;
-        stats.session = resource && resource.split("/").pop();
+        // The session's tag, which /api/topics lists it under: its id
+        // up to the dot (the rest is the secret that ends it).
+        stats.session = resource && resource.split("/").pop().split(".")[0];
         if (first) stats.answeredMs = performance.now() - started;
         await pc.setRemoteDescription({ type: "answer", sdp: body });
       })().catch((err) => {
