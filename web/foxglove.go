@@ -34,25 +34,32 @@ const (
 	advertiseEvery = time.Second
 )
 
+// errNoToken refuses a Foxglove client without the node's token.
+var errNoToken = errors.New("this node needs its token: /foxglove?token=TOKEN")
+
 // errEvicted ends a Foxglove connection that held no subscription when
 // the pool was full and a new client came.
 var errEvicted = errors.New("the node serves all the Foxglove clients it can, and this one subscribed to nothing")
 
 // serveFoxglove serves one Foxglove client over a WebSocket.
 func (h *Handler) serveFoxglove(w http.ResponseWriter, r *http.Request) {
-	if !h.tokenMatches(r.URL.Query().Get("token")) {
-		http.Error(w, "this node needs its token: /foxglove?token=TOKEN", http.StatusUnauthorized)
+	if !asksFor(r, foxgloveSubprotocol) {
+		if !h.tokenMatches(r.URL.Query().Get("token")) {
+			http.Error(w, errNoToken.Error(), http.StatusUnauthorized)
+			return
+		}
+		http.Error(w, "gopline speaks the "+foxgloveSubprotocol+" WebSocket subprotocol only", http.StatusBadRequest)
 		return
 	}
-	if !asksFor(r, foxgloveSubprotocol) {
-		http.Error(w, "gopline speaks the "+foxgloveSubprotocol+" WebSocket subprotocol only", http.StatusBadRequest)
+	if !h.tokenMatches(r.URL.Query().Get("token")) {
+		h.refuseFoxglove(w, r, websocket.StatusPolicyViolation, errNoToken)
 		return
 	}
 	addr := clientAddr(r.RemoteAddr)
 	ctx, slot, release, err := h.admitFoxglove(addr)
 	if err != nil {
 		h.warnClient(&h.foxRefused, addr, "Foxglove client refused", err)
-		h.refuseFoxglove(w, r, err)
+		h.refuseFoxglove(w, r, websocket.StatusTryAgainLater, err)
 		return
 	}
 	defer release()
@@ -63,7 +70,8 @@ func (h *Handler) serveFoxglove(w http.ResponseWriter, r *http.Request) {
 	}
 	ws.SetReadLimit(maxClientMessage)
 	c := &foxgloveConn{h: h, ws: ws, addr: addr, peer: r.RemoteAddr, slot: slot, subs: map[uint32]foxSub{}, channels: map[uint32]advertised{},
-		markReplay: r.URL.Query().Get("replay") == "marked", read: make(chan struct{}), wrote: make(chan struct{}, 1),
+		unadvertised: map[uint32]bool{},
+		markReplay:   r.URL.Query().Get("replay") == "marked", read: make(chan struct{}), wrote: make(chan struct{}, 1),
 		gone: make(chan struct{})}
 	// An evicted client is told why, in the close handshake; one of a
 	// closing node is cut off. The handler returns once the handshake is
@@ -94,14 +102,20 @@ const maxTelling = 16
 
 // refuseFoxglove refuses a Foxglove client for err. A browser does not let
 // a page read the HTTP status of a refused WebSocket, so the refusal is an
-// upgrade closed at once with 1013 (try again later) and err as its
-// reason, which the page and Foxglove show; a few at a time, since a close
-// handshake waits for the client's answer.
-func (h *Handler) refuseFoxglove(w http.ResponseWriter, r *http.Request, err error) {
+// upgrade closed at once with code (1013, try again later, for a node
+// that serves all it can; 1008, policy violation, without the token) and
+// err as its reason, which the page and Foxglove show; a few at a time,
+// since a close handshake waits for the client's answer. Beyond those the
+// client gets the HTTP status alone.
+func (h *Handler) refuseFoxglove(w http.ResponseWriter, r *http.Request, code websocket.StatusCode, err error) {
 	select {
 	case h.telling <- struct{}{}:
 		defer func() { <-h.telling }()
 	default:
+		if errors.Is(err, errNoToken) {
+			http.Error(w, err.Error(), http.StatusUnauthorized)
+			return
+		}
 		refuse(w, err)
 		return
 	}
@@ -113,7 +127,7 @@ func (h *Handler) refuseFoxglove(w http.ResponseWriter, r *http.Request, err err
 	if len(reason) > maxCloseReason {
 		reason = reason[:maxCloseReason]
 	}
-	_ = ws.Close(websocket.StatusTryAgainLater, reason)
+	_ = ws.Close(code, reason)
 }
 
 // maxCloseReason is the longest reason a WebSocket close frame carries.
@@ -190,6 +204,10 @@ type foxgloveConn struct {
 	mu       sync.Mutex
 	subs     map[uint32]foxSub     // by the client's subscription id
 	channels map[uint32]advertised // what the client was told of, by id
+	// unadvertised are the subscriptions their channel's unadvertise
+	// ended (at most maxUnadvertised): a client's unsubscribe of one
+	// after it is no mistake of the client's.
+	unadvertised map[uint32]bool
 	// markReplay: the client asked for replayed pictures to be marked
 	// (replayedField).
 	markReplay bool
@@ -277,7 +295,7 @@ func (c *foxgloveConn) handle(ctx context.Context, data []byte) error {
 	}
 	if m.Op == "unsubscribe" {
 		for _, id := range m.SubscriptionIDs {
-			if !c.unsubscribe(id) {
+			if !c.unsubscribe(id) && !c.endedByUnadvertise(id) {
 				if err := c.status(ctx, statusWarning, fmt.Sprintf("unsubscribe: no subscription %d", id)); err != nil {
 					return err
 				}
@@ -345,16 +363,21 @@ func (c *foxgloveConn) subscribe(s subscription) string {
 		write: c.writer(s.ID, ch, stopping), log: c.h.cfg.Log, outlivesStream: true, observe: func(p *media.Packet) { _ = c.h.observed(topic, p) },
 		maxLag: maxViewerLag, caughtUp: func(step catchUpStep) { c.caughtUp(s.ID, topic, step) },
 		ended: func(err error) { // a failed write alone: the feed outlives the stream
-			if errors.Is(err, errUnsubscribed) || isClosed(c.gone) {
+			switch {
+			case errors.Is(err, errUnsubscribed) || isClosed(c.gone):
 				return // the subscription or the connection ended first
+			case errors.Is(err, context.DeadlineExceeded):
+				c.h.warnClient(&c.h.slow, c.addr, "Foxglove client cut off: it read nothing for "+foxgloveWriteTimeout.String(), err)
+			default: // the connection broke under the write: the client left
+				c.h.cfg.Log.Debug().Err(err).Str("client", c.peer).Msg("web: a Foxglove client's connection ended")
 			}
-			c.h.warnClient(&c.h.slow, c.addr, "Foxglove client cut off: it read nothing for "+foxgloveWriteTimeout.String(), err)
 			go c.ws.CloseNow()
 		}})
 	if err != nil {
 		return fmt.Sprintf("subscription %d: %v", s.ID, err)
 	}
 	c.subs[s.ID] = foxSub{feed: f, channel: s.ChannelID, stopping: stopping}
+	delete(c.unadvertised, s.ID)
 	c.h.holding(c.slot, true)
 	return ""
 }
@@ -371,6 +394,21 @@ func (c *foxgloveConn) unsubscribe(id uint32) bool {
 		sub.feed.Stop()
 	}
 	return ok
+}
+
+// maxUnadvertised bounds the subscriptions a connection remembers that
+// unadvertises ended.
+const maxUnadvertised = 1024
+
+// endedByUnadvertise reports whether subscription id was ended by its
+// channel's unadvertise, and forgets it: the client may unsubscribe it
+// once.
+func (c *foxgloveConn) endedByUnadvertise(id uint32) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ended := c.unadvertised[id]
+	delete(c.unadvertised, id)
+	return ended
 }
 
 // isClosed reports whether ch is closed.
@@ -433,6 +471,10 @@ func (c *foxgloveConn) advertise(ctx context.Context) error {
 		if _, ok := now[sub.channel]; !ok {
 			ended = append(ended, sub)
 			delete(c.subs, subID)
+			if len(c.unadvertised) >= maxUnadvertised {
+				clear(c.unadvertised)
+			}
+			c.unadvertised[subID] = true
 		}
 	}
 	for id, ch := range now {

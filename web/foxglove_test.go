@@ -246,9 +246,20 @@ func TestFoxgloveNeedsTokenAndSubprotocol(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	url := "ws" + strings.TrimPrefix(n.server.URL, "http") + "/foxglove"
-	_, res, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: []string{foxgloveSubprotocol}})
-	if err == nil || res == nil || res.StatusCode != http.StatusUnauthorized {
-		t.Errorf("without the token: %v, want 401", err)
+	// Without the token (or with a wrong one), a client of the protocol is
+	// told why in the close of its upgrade, which a browser's page and
+	// Foxglove can read where they cannot read a 401: policy violation,
+	// not a refusal to try again later.
+	for _, query := range []string{"", "?token=wrong"} {
+		ws, _, err := websocket.Dial(ctx, url+query, &websocket.DialOptions{Subprotocols: []string{foxgloveSubprotocol}})
+		if err != nil {
+			t.Fatalf("without the token: %v, want the upgrade closed saying why", err)
+		}
+		_, _, err = ws.Read(ctx)
+		if websocket.CloseStatus(err) != websocket.StatusPolicyViolation || !strings.Contains(err.Error(), "this node needs its token: /foxglove?token=TOKEN") {
+			t.Errorf("without the token (%q): %v, want closed with 1008 and the reason", query, err)
+		}
+		ws.CloseNow()
 	}
 	for _, protocols := range [][]string{nil, {"foxglove.websocket.v2"}} {
 		_, res, err := websocket.Dial(ctx, url+"?token=s3cret", &websocket.DialOptions{Subprotocols: protocols})
@@ -263,9 +274,8 @@ func TestFoxgloveNeedsTokenAndSubprotocol(t *testing.T) {
 
 	// At the root too, where foxglove_bridge serves (ws://robot:8765).
 	root := "ws" + strings.TrimPrefix(n.server.URL, "http") + "/"
-	if _, res, err := websocket.Dial(ctx, root, &websocket.DialOptions{Subprotocols: []string{foxgloveSubprotocol}}); err == nil ||
-		res == nil || res.StatusCode != http.StatusUnauthorized {
-		t.Errorf("at the root without the token: %v, want 401", err)
+	if _, res, err := websocket.Dial(ctx, root, nil); err == nil || res == nil || res.StatusCode != http.StatusUnauthorized {
+		t.Errorf("at the root without the token or the subprotocol: %v, want 401", err)
 	}
 	ws, _, err := websocket.Dial(ctx, root+"?token=s3cret", &websocket.DialOptions{Subprotocols: []string{foxgloveSubprotocol}})
 	if err != nil {

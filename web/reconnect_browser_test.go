@@ -286,3 +286,47 @@ func TestWebSocketViewerPlaysTheNextPublisher(t *testing.T) {
 		return st.Error == nil && st.FramesPainted > before+30 && st.Width == 160 && st.Height == 120
 	})
 }
+
+// A WebSocket view whose topic ended says so, and the node's answers to
+// what the view did meanwhile do not say otherwise: the unadvertise ended
+// its subscription, which it does not unsubscribe.
+func TestWebSocketViewerSaysItsTopicEnded(t *testing.T) {
+	n := newBusNode(t, Config{}, "127.0.0.1:0")
+	n.publish(t, camera("160x120", "/other"), "/other")
+	a := n.publish(t, camera("160x120", "/cam"), "/cam")
+	p := chromiumPage{newTab(t)}
+	if err := p.navigate(n.server.URL + "/view?topic=/cam&transport=websocket"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 30*time.Second, "painted picture", func() bool { return readPicture(t, p).FramesPainted > 0 })
+	_ = a.Stop()
+	const ended = "the node has no H.264, JPEG or raw topic /cam"
+	waitFor(t, 30*time.Second, "the view's word that /cam ended", func() bool {
+		st := readPicture(t, p)
+		return st.Error != nil && strings.Contains(*st.Error, ended)
+	})
+	time.Sleep(2 * time.Second) // the node's answers, had it any, come within it
+	if st := readPicture(t, p); st.Error == nil || !strings.Contains(*st.Error, ended) {
+		t.Errorf("then the view says %q, want %q", deref2(st.Error), ended)
+	}
+}
+
+// A WebSocket view given a wrong token says that the node refused it and
+// why, and does not try again, as the WebRTC view does.
+func TestWebSocketViewerWithAWrongTokenSaysSo(t *testing.T) {
+	n := newBusNode(t, Config{Token: "s3cret"}, "127.0.0.1:0")
+	n.publish(t, camera("160x120", "/cam"), "/cam")
+	p := chromiumPage{newTab(t)}
+	if err := p.navigate(n.server.URL + "/view?topic=/cam&transport=websocket&token=wrong"); err != nil {
+		t.Fatal(err)
+	}
+	const refused = "the node refused the WebSocket: gopline: this node needs its token"
+	waitFor(t, 30*time.Second, "the view's word that the node refused it", func() bool {
+		st := readPicture(t, p)
+		return st.Error != nil && strings.Contains(*st.Error, refused)
+	})
+	time.Sleep(3 * time.Second) // a retry, had there been one, within it
+	if st := readPicture(t, p); st.Error == nil || !strings.Contains(*st.Error, refused) {
+		t.Errorf("then the view says %q, want %q still", deref2(st.Error), refused)
+	}
+}

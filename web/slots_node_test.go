@@ -236,6 +236,20 @@ func TestFoxgloveUnadvertisesATopicThatEnded(t *testing.T) {
 		st, err := n.bus.Stats("/short")
 		return err != nil || len(st.Subscribers) == 0
 	})
+	// A client that unsubscribes it all the same (as clients do at an
+	// unadvertise) is not told off for it; an id it never had still is.
+	c.send(`{"op":"unsubscribe","subscriptionIds":[1]}`)
+	c.send(`{"op":"unsubscribe","subscriptionIds":[9]}`)
+	for {
+		op, data := c.next()
+		if op != "status" {
+			continue
+		}
+		if !strings.Contains(string(data), "unsubscribe: no subscription 9") {
+			t.Fatalf("after unsubscribing what the unadvertise ended: %s", data)
+		}
+		break
+	}
 }
 
 func TestFoxgloveAdvertisesATopicThatCameBackWithAnotherCodecAsANewChannel(t *testing.T) {

@@ -513,7 +513,7 @@ const goplineWebSocket = (() => {
           break;
         case "unadvertise":
           if ((m.channelIds || []).includes(channel)) {
-            ws.send(JSON.stringify({ op: "unsubscribe", subscriptionIds: [subscription] }));
+            // The unadvertise ended the subscription: nothing to unsubscribe.
             channel = null;
             needKeyframe = true;
             say("topic", "the node has no H.264, JPEG or raw topic " + topic + " any more");
@@ -578,6 +578,12 @@ const goplineWebSocket = (() => {
       ws.onclose = (ev) => {
         clearTimeout(topicTimer);
         if (closed) return;
+        if (ev.code === 1008) {
+          // A policy violation (no token, or a wrong one) is the user's to
+          // mend: trying again would only be refused again.
+          say("socket", "the node refused the WebSocket: " + (ev.reason || ev.code) + "; reload the page with the right ?token=");
+          return;
+        }
         say("socket", (greeted ? "the WebSocket to the node closed" : "cannot open the WebSocket to the node") +
           " (" + ev.code + (ev.reason ? ": " + ev.reason : "") + "), retrying in " + (backoff / 1000).toFixed(1) + " s");
         retry = setTimeout(connect, backoff);
