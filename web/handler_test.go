@@ -54,6 +54,9 @@ func TestWHEPRefusesWhatItCannotAnswer(t *testing.T) {
 		{"no video", "/whep/cam", audioOnly, sdpType, http.StatusBadRequest, "no video"},
 		{"oversized", "/whep/cam", "v=0\r\n" + strings.Repeat("a=x\r\n", maxOfferBytes/4), sdpType, http.StatusRequestEntityTooLarge, "over"},
 		{"unknown topic", "/whep/nope", offerSDP(t), sdpType, http.StatusNotFound, "no topic /nope"},
+		{"H.264 of packetization mode 0 alone", "/whep/cam", withMode0Only(offerSDP(t)), sdpType, http.StatusBadRequest, "packetization-mode=1"},
+		{"a video section that only sends", "/whep/cam", withDirection(offerSDP(t), "sendonly"), sdpType, http.StatusBadRequest, "to receive"},
+		{"an inactive video section", "/whep/cam", withDirection(offerSDP(t), "inactive"), sdpType, http.StatusBadRequest, "to receive"},
 	}
 	// A topic the bus knows that nobody publishes (a subscriber asked for
 	// it, or its publisher ended): a session would only keep it alive.
@@ -300,4 +303,18 @@ func TestTopicsCountTheDropsOfAStalledSubscriber(t *testing.T) {
 			t.Fatalf("/api/topics counts no drop for a subscriber that acknowledges nothing: %s", body)
 		}
 	}
+}
+
+// withMode0Only is offer with its H.264 formats of packetization mode 1
+// said to be of mode 0, as a player of mode 0 alone offers them.
+func withMode0Only(offer string) string {
+	return strings.ReplaceAll(offer, "packetization-mode=1", "packetization-mode=0")
+}
+
+// withDirection is offer with its video section's direction set to dir.
+func withDirection(offer, dir string) string {
+	for _, d := range []string{"sendrecv", "recvonly"} {
+		offer = strings.ReplaceAll(offer, "a="+d+"\r\n", "a="+dir+"\r\n")
+	}
+	return offer
 }

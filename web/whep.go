@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/pion/sdp/v3"
@@ -31,19 +32,64 @@ const maxOfferBytes = 64 << 10
 // can answer.
 var errBadOffer = errors.New("bad SDP offer")
 
-// checkOffer parses an SDP offer and checks that it asks for video. It
-// is the first thing to see a client's bytes, before pion does.
+// checkOffer parses an SDP offer and checks that it asks to receive
+// video in H.264 of packetization mode 1, which is what gopline sends: a
+// section that only sends or is inactive receives nothing, and a player
+// of mode 0 alone (one NAL unit a packet) could not take gopline's
+// fragments, and would show nothing. It is the first thing to see a
+// client's bytes, before pion does.
 func checkOffer(offer []byte) error {
 	var d sdp.SessionDescription
 	if err := d.UnmarshalString(string(offer)); err != nil {
 		return fmt.Errorf("%w: %v", errBadOffer, err)
 	}
 	for _, m := range d.MediaDescriptions {
-		if m.MediaName.Media == "video" {
+		if m.MediaName.Media == "video" && receives(m) && offersH264Mode1(m) {
 			return nil
 		}
 	}
 	return fmt.Errorf("%w: %v", errBadOffer, errNoVideo)
+}
+
+// receives reports whether an offer's media section asks to receive:
+// sendrecv (the default) or recvonly, not sendonly or inactive.
+func receives(m *sdp.MediaDescription) bool {
+	for _, a := range m.Attributes {
+		if a.Key == sdp.AttrKeySendOnly || a.Key == sdp.AttrKeyInactive {
+			return false
+		}
+	}
+	return true
+}
+
+// offersH264Mode1 reports whether an offer's media section offers H.264
+// with packetization-mode=1 (a format whose fmtp does not say is mode 0).
+func offersH264Mode1(m *sdp.MediaDescription) bool {
+	h264 := map[string]bool{}
+	for _, a := range m.Attributes {
+		if a.Key != "rtpmap" {
+			continue
+		}
+		pt, codec, _ := strings.Cut(a.Value, " ")
+		if name, _, _ := strings.Cut(codec, "/"); strings.EqualFold(name, "H264") {
+			h264[pt] = true
+		}
+	}
+	for _, a := range m.Attributes {
+		if a.Key != "fmtp" {
+			continue
+		}
+		pt, params, _ := strings.Cut(a.Value, " ")
+		if !h264[pt] {
+			continue
+		}
+		for _, p := range strings.Split(params, ";") {
+			if k, v, _ := strings.Cut(strings.TrimSpace(p), "="); strings.EqualFold(k, "packetization-mode") && strings.TrimSpace(v) == "1" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // serveOffer answers a WHEP offer for a topic: 201 with the SDP answer and
