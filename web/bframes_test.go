@@ -213,3 +213,33 @@ func paintsOverWebSocket(t *testing.T, p page, topic, word string) {
 		return strings.Contains(caption, topic) && strings.Contains(caption, word) && strings.Contains(caption, "fps")
 	})
 }
+
+// A Foxglove client that subscribes to a topic with B-frames is told, in a
+// warning, that Foxglove does not play them and what to do; the node's own
+// page, which plays them, is not.
+func TestFoxgloveIsToldATopicHasBFrames(t *testing.T) {
+	n := newBFrameNode(t, Config{})
+	for _, c := range []struct {
+		query string
+		told  bool
+	}{{"", true}, {"?replay=marked", false}} {
+		fox := dialFoxglove(t, n, c.query)
+		channels := fox.greeting()
+		if len(channels) != 1 {
+			t.Fatalf("channels %+v", channels)
+		}
+		fox.send(`{"op":"subscribe","subscriptions":[{"id":0,"channelId":` + jsonNumber(channels[0].ID) + `}]}`)
+		told := false
+		for range 30 { // the status, if any, comes before the pictures it speaks of end
+			op, data := fox.next()
+			if op == "status" {
+				told = strings.Contains(string(data), "B-frames") && strings.Contains(string(data), `"level":1`) &&
+					strings.Contains(string(data), "does not play")
+				break
+			}
+		}
+		if told != c.told {
+			t.Errorf("a client of /foxglove%s told of the B-frames: %v, want %v", c.query, told, c.told)
+		}
+	}
+}

@@ -319,8 +319,10 @@ func (c *foxgloveConn) handle(ctx context.Context, data []byte) error {
 
 // undecodable says why subscription s, made, shows nothing in Foxglove:
 // its topic's H.264 is of a format Foxglove, decoding with the browser's
-// decoder, does not decode (see formatWatch); "" when it decodes or the
-// format is not known after probing the topic for probeWait.
+// decoder, does not decode (see formatWatch), or has B-frames, which
+// Foxglove's CompressedVideo does not play (the node's own page, which
+// asks for replay=marked, plays them); "" when it decodes or neither is
+// known after probing the topic for probeWait.
 func (c *foxgloveConn) undecodable(s subscription) string {
 	c.mu.Lock()
 	topic := c.channels[s.ChannelID].topic
@@ -332,6 +334,10 @@ func (c *foxgloveConn) undecodable(s subscription) string {
 	c.h.learnOrder([]transport.TopicStats{st}, probeWait)
 	if why := c.h.formats.undecodable(topic); why != "" {
 		return fmt.Sprintf("subscription %d: topic %s: %s", s.ID, topic, why)
+	}
+	if !c.markReplay && c.h.order.order(topic) == orderReordered {
+		return fmt.Sprintf("subscription %d: topic %s is H.264 with B-frames (pictures out of display order), which Foxglove's CompressedVideo does not play: "+
+			"decode and encode it again with h264enc, which makes none, or watch it on the node's page (/view?topic=%s)", s.ID, topic, topic)
 	}
 	return ""
 }
