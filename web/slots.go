@@ -132,16 +132,23 @@ func (p *viewerPool) admit(addr netip.Addr, now time.Time, pending bool) (s, evi
 	if addr.IsLoopback() {
 		share = p.limits.perLoopback
 	}
+	if ofAddr >= share && share < p.limits.max { // a share of the whole pool is the pool's bound
+		// The address's own place idle the longest makes room, as the
+		// pool's does when the pool is full: idle Foxglove windows
+		// behind one proxy must not keep its other users out.
+		if evicted = p.idlest(now, &group); evicted == nil {
+			return nil, nil, fmt.Errorf("%w (%d)", errAddressFull, share)
+		}
+		delete(p.slots, evicted)
+	}
 	switch {
-	case ofAddr >= share && share < p.limits.max: // a share of the whole pool is the pool's bound
-		return nil, nil, fmt.Errorf("%w (%d)", errAddressFull, share)
 	case pending && pendingOfAddr >= p.limits.pendingPerAddress && p.limits.pendingPerAddress < p.limits.maxPending: // likewise
 		return nil, nil, fmt.Errorf("%w: %d", errPendingAddressFull, pendingOfAddr)
 	case pending && pendingAll >= p.limits.maxPending:
 		return nil, nil, fmt.Errorf("%w: %d", errPendingFull, pendingAll)
 	}
-	if len(p.slots) >= p.limits.max {
-		evicted = p.idlest(now)
+	if len(p.slots) >= p.limits.max && evicted == nil {
+		evicted = p.idlest(now, nil)
 		if evicted == nil {
 			return nil, nil, fmt.Errorf("%w: %d", errPoolFull, p.limits.max)
 		}
@@ -152,15 +159,17 @@ func (p *viewerPool) admit(addr netip.Addr, now time.Time, pending bool) (s, evi
 	return s, evicted, nil
 }
 
-// idlest returns the place idle the longest, if for idleGrace at least;
-// nil if none is, or the pool does not evict.
-func (p *viewerPool) idlest(now time.Time) *viewerSlot {
+// idlest returns the place idle the longest, if for idleGrace at least,
+// of the address group group (of any, when group is nil); nil if none is,
+// or the pool does not evict.
+func (p *viewerPool) idlest(now time.Time, group *netip.Addr) *viewerSlot {
 	if p.limits.idleGrace <= 0 {
 		return nil
 	}
 	var idlest *viewerSlot
 	for s := range p.slots {
-		if s.idleSince.IsZero() || now.Sub(s.idleSince) < p.limits.idleGrace {
+		if s.idleSince.IsZero() || now.Sub(s.idleSince) < p.limits.idleGrace ||
+			group != nil && addressGroup(s.addr) != *group {
 			continue
 		}
 		if idlest == nil || s.idleSince.Before(idlest.idleSince) {

@@ -132,3 +132,41 @@ func TestAFullFoxglovePoolEvictsTheConnectionIdleTheLongest(t *testing.T) {
 		t.Errorf("WebRTC pool: evicted %v, %v; want %v", ev, err, errPoolFull)
 	}
 }
+
+// An address whose share is full of connections that subscribe to nothing
+// (idle Foxglove windows behind one proxy) gives the one idle the longest
+// to its new client, past the grace, as a full pool does; one of another
+// address is never taken for it.
+func TestAFullAddressShareEvictsItsOwnConnectionIdleTheLongest(t *testing.T) {
+	p := newViewerPool(viewerLimits(32, false))
+	perAddress, _ := addressShares(32)
+	proxy, other := netip.MustParseAddr("192.0.2.1"), netip.MustParseAddr("192.0.2.2")
+	t0 := time.Unix(1000, 0)
+	otherIdle, _, _ := p.admit(other, t0.Add(-time.Hour), false)
+	var first *viewerSlot
+	for i := range perAddress {
+		s, _, err := p.admit(proxy, t0.Add(time.Duration(i)*time.Millisecond), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			first = s
+		}
+	}
+	if _, ev, err := p.admit(proxy, t0.Add(foxgloveIdleGrace/2), false); !errors.Is(err, errAddressFull) || ev != nil {
+		t.Fatalf("before the grace: evicted %v, %v; want %v", ev, err, errAddressFull)
+	}
+	s, ev, err := p.admit(proxy, t0.Add(foxgloveIdleGrace+time.Second), false)
+	if err != nil || s == nil || ev != first {
+		t.Fatalf("after the grace: evicted %p (%v), want the address's own idle the longest %p (not %p)", ev, err, first, otherIdle)
+	}
+	// Busy connections of the address keep their places.
+	busy := newViewerPool(viewerLimits(32, false))
+	for range perAddress {
+		s, _, _ := busy.admit(proxy, t0, false)
+		s.idleSince = time.Time{}
+	}
+	if _, ev, err := busy.admit(proxy, t0.Add(time.Hour), false); !errors.Is(err, errAddressFull) || ev != nil {
+		t.Errorf("a share of busy connections: evicted %v, %v; want %v", ev, err, errAddressFull)
+	}
+}
