@@ -328,3 +328,66 @@ func TestRecordingStoreOnAFullDiskSaysResumedOnlyWhenTheFileHoldsNewPackets(t *t
 		t.Fatalf("after space returned and recording resumed, %d more packets were lost", rec.Lost()-lost)
 	}
 }
+
+// A split recording on a disk that fills up: every packet is either in a
+// file or counted lost (a packet whose next file could not be made
+// among them, not an error of the stage); it is never said to resume
+// while no file took a packet since; and no file is left that holds none.
+func TestSplitRecordingOnAFullDiskCountsEveryPacketAndLeavesNoEmptyFile(t *testing.T) {
+	dir := smallfs.Dir(t, "1m")
+	if dir == "" {
+		return // the child ran the test
+	}
+	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	now := t0
+	clock := func() time.Time { return now }
+	cfg := DefaultRecordConfig()
+	cfg.Path, cfg.Split = filepath.Join(dir, "c.gopline"), RecordSplit{MaxBytes: 150 << 10}
+	rec, _, _, err := openRecording(cfg, []storage.Option{storage.WithClock(clock), storage.WithBatch(5, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newRecordingStore(rec, clock, false)
+	if err := s.rec.CreateStream(storage.StreamInfo{Name: "/cam", Codec: media.H264, Width: 320, Height: 240}); err != nil {
+		t.Fatal(err)
+	}
+	s.streams["/cam"] = true
+	const written = 400
+	var dropped int64
+	for i := range written {
+		now = t0.Add(time.Duration(i) * time.Second / 30)
+		for _, o := range []writeOutcome{s.Write("/cam", bigPacket(i, t0)), s.Flush()} {
+			if o.err != nil {
+				t.Fatalf("packet %d: an error of the stage: %v", i, o.err)
+			}
+			dropped += int64(o.dropped)
+			if o.resumed {
+				t.Fatalf("packet %d: said resumed, on a disk that stays full", i)
+			}
+		}
+	}
+	if dropped == 0 {
+		t.Fatal("the disk never filled")
+	}
+	lost := s.lost()
+	if err := s.Close(); err != nil {
+		t.Logf("close: %v", err)
+	}
+	var kept int64
+	files, _ := filepath.Glob(filepath.Join(dir, "c_*.gopline"))
+	for _, f := range files {
+		r, err := storage.Open(f, storage.WithReadOnly())
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := r.RecordingStats()
+		r.Close()
+		if err != nil || st.Packets == 0 {
+			t.Errorf("%s holds no packet (%v)", filepath.Base(f), err)
+		}
+		kept += st.Packets
+	}
+	if kept+lost != written {
+		t.Errorf("%d packets in %d files and %d counted lost, of %d written", kept, len(files), lost, written)
+	}
+}

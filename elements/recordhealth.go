@@ -72,6 +72,11 @@ func (h *writeHealth) created() healthNote {
 	return h.committed()
 }
 
+// newFile notes that the packets go on in a file begun fresh, which has
+// no failure to retry: a packet it takes waits for its commit, as in any
+// file, and only that commit ends the failure.
+func (h *writeHealth) newFile() { h.retrying = false }
+
 // committed ends a failure.
 func (h *writeHealth) committed() healthNote {
 	h.retrying = false

@@ -50,6 +50,14 @@ func TestWriteHealthEndsAFailureOnlyAtACommitThatSucceeded(t *testing.T) {
 			{"its commit fails, not marked first", time.Second, dropped, healthFailed},
 			{"held back", 2 * time.Second, dropped, healthQuiet},
 		}},
+		{"a split recording's packets go on in a new file while the old one's writes fail", []step{
+			{"a commit fails", 0, first, healthFailed},
+			{"the new file takes the retry's keyframe in memory", time.Second, func(h *writeHealth, _ time.Time) healthNote {
+				h.newFile()
+				return h.accepted()
+			}, healthQuiet},
+			{"its commit succeeds", time.Second, flushed, healthResumed},
+		}},
 		{"the recording marks a new failure while one is told", []step{
 			{"a commit fails", 0, first, healthFailed},
 			{"a new failure begins", time.Second, first, healthFailed},

@@ -169,14 +169,20 @@ func (s *splitRecording) closeDone() error {
 	return errors.Join(errs...)
 }
 
-// retire closes file f, keeping what it lost and had overwritten.
+// retire closes file f, keeping what it lost and had overwritten. A file
+// the split recording began that holds no packet (every commit into it
+// failed on a full disk) is removed, as the recorder removes its first.
 func (s *splitRecording) retire(f int) error {
 	rec := s.files[f]
 	gops, bytes := rec.Overwritten()
 	s.doneLost, s.doneGOPs, s.doneBytes = s.doneLost+rec.Lost(), s.doneGOPs+gops, s.doneBytes+bytes
 	delete(s.files, f)
 	delete(s.created, f)
-	return rec.Close()
+	err := rec.Close()
+	if path := s.paths[f]; f > 0 && err == nil && storage.HoldsNoPacket(path) {
+		err = os.Remove(path)
+	}
+	return err
 }
 
 // Flush commits every open file.

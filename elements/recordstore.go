@@ -31,7 +31,7 @@ type recordingStore struct {
 	beforeWrite func() // tests: a slow disk
 	streams     map[string]bool
 	health      writeHealth
-	unstreamed  int64 // packets lost because their stream could not be created
+	unstreamed  int64 // packets lost because their stream, or their file, could not be created
 	overwritten int64 // GOPs overwritten when last reported
 }
 
@@ -65,7 +65,16 @@ func (s *recordingStore) Write(stream string, p *media.Packet) writeOutcome {
 		}
 		s.streams[stream] = true
 	}
-	o := s.stored(s.rec.Append(stream, p), true)
+	err := s.rec.Append(stream, p)
+	var opened []begunFile
+	if split, ok := s.rec.(*splitRecording); ok {
+		if opened = split.takeOpened(); len(opened) > 0 {
+			// A file begun fresh has no failure to retry: what it took
+			// is committed at its next flush, as in any file.
+			s.health.newFile()
+		}
+	}
+	o := s.stored(err, true)
 	if o.err != nil {
 		o.err = fmt.Errorf("recording %s: %w", stream, o.err)
 	}
@@ -73,9 +82,7 @@ func (s *recordingStore) Write(stream string, p *media.Packet) writeOutcome {
 		o.resumed = true
 		o.lost = s.lost()
 	}
-	if split, ok := s.rec.(*splitRecording); ok {
-		o.opened = split.takeOpened()
-	}
+	o.opened = opened
 	return o
 }
 
@@ -122,6 +129,14 @@ func (s *recordingStore) stored(err error, appended bool) writeOutcome {
 	case errors.As(err, &werr) && !werr.Retry.IsZero():
 		o := writeOutcome{dropped: werr.Dropped}
 		s.tell(&o, s.health.dropped(s.now(), werr.First), err)
+		return o
+	case appended && (errors.Is(err, storage.ErrDiskFull) || errors.Is(err, storage.ErrWriteFailed)):
+		// A split recording's next file could not be made (the disk is
+		// full): the packet is lost, as to a failed commit, and the next
+		// packet tries again.
+		s.unstreamed++
+		o := writeOutcome{dropped: 1}
+		s.tell(&o, s.health.notCreated(s.now()), err)
 		return o
 	}
 	return writeOutcome{err: err}

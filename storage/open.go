@@ -184,6 +184,10 @@ func (r *Recording) boltOpenError(err error) error {
 	switch {
 	case errors.Is(err, berrors.ErrInvalid):
 		return r.errorf(ErrNotRecording, "not a bbolt file (or both its meta pages are damaged)")
+	case errors.As(err, &pathErr) && writeErrorKind(err) == ErrDiskFull:
+		// Making the file's first pages found no room: the disk is full,
+		// which a recorder counts as it counts a failed commit.
+		return fmt.Errorf("%w: %s: %w", ErrDiskFull, r.path, err)
 	case errors.As(err, &pathErr):
 		return fmt.Errorf("storage: open recording: %w", err)
 	}
