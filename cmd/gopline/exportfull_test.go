@@ -42,3 +42,26 @@ func TestExportOntoAFullDiskLeavesNothing(t *testing.T) {
 		}
 	}
 }
+
+// An import onto a full disk fails saying so and what to do, not that
+// writing resumes at a keyframe (a recorder's retry, which an import does
+// not make), and leaves nothing there.
+func TestImportOntoAFullDiskLeavesNothing(t *testing.T) {
+	dir := smallfs.Dir(t, "64k")
+	if dir == "" {
+		return // the child ran the test
+	}
+	bag := filepath.Join(t.TempDir(), "cam.mcap")
+	if code, _, stderr := runCmd("export", exportRecording(t), "--out", bag); code != 0 {
+		t.Fatalf("export: exit %d: %s", code, stderr)
+	}
+	out := filepath.Join(dir, "cam.gopline")
+	code, _, stderr := runCmd("import", bag, "--out", out)
+	if code != 1 || !strings.Contains(stderr, "no room to write "+out) || !strings.Contains(stderr, "give --out on another disk") ||
+		strings.Contains(stderr, "resumes") {
+		t.Errorf("import onto a full disk: exit %d, stderr %q; want exit 1 saying there is no room for --out, and what to do", code, stderr)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("import left %v on the full disk", left)
+	}
+}

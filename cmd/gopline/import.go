@@ -16,6 +16,7 @@ import (
 
 	"github.com/gopline/gopline/codecs/ffmpeg"
 	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/storage"
 	"github.com/gopline/gopline/storage/mcapimport"
 )
 
@@ -178,6 +179,14 @@ func importMCAP(srcs []string, dst string, topics, values []string, encode, asJS
 	case errors.Is(err, mcapimport.ErrNoPictures):
 		what, why := noPictures(src, res)
 		return fmt.Errorf("%s, so %s is not written; its topics: %s%s", what, dst, topicList(res, true), why)
+	case errors.Is(err, storage.ErrDiskFull):
+		// The file's own error speaks of the recorder's retries, which an
+		// import does not make: it stops, and removes what it wrote.
+		cause := err
+		if werr := (*storage.WriteError)(nil); errors.As(err, &werr) {
+			cause = werr.Err
+		}
+		return fmt.Errorf("no room to write %s (%w): it is not written, and its unfinished file is removed; give --out on another disk", dst, cause)
 	case err != nil:
 		return err
 	}
