@@ -45,6 +45,8 @@ type recorder struct {
 	// how often it does.
 	overwritten int64
 	overwrites  lograte.Limiter
+	// overwrote are the totals of the overwrites so far, told at the end.
+	overwrote struct{ gops, bytes int64 }
 	// created: the recording did not exist before Start made it, so a run
 	// that recorded nothing removes it (removeIfEmpty). path is its file
 	// (a split recording's first).
@@ -126,6 +128,12 @@ func (r *recorder) Flush() error {
 			r.cfg.Path, r.env.StopTimeout, r.cache.Unwritten()))
 	}
 	r.giveUpAt = time.Time{}
+	if o := r.overwrote; o.gops > 0 {
+		// The warnings came at most every overwriteWarnInterval: the
+		// run's totals are said once more at its end.
+		r.env.Log.Warn().Str("path", r.cfg.Path).Int64("gops", o.gops).Int64("bytes", o.bytes).
+			Msgf("recording: the full disk cost the oldest %d GOPs (%d bytes) over the run", o.gops, o.bytes)
+	}
 	if err != nil {
 		return err
 	}

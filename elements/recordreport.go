@@ -52,6 +52,7 @@ func (r *recorder) collect() error {
 // noteOverwrites warns, at most every overwriteWarnInterval, that a full
 // disk costs the recording its oldest GOPs, with the totals so far.
 func (r *recorder) noteOverwrites(gops, bytes int64) {
+	r.overwrote.gops, r.overwrote.bytes = gops, bytes
 	if gops == r.overwritten {
 		return
 	}
