@@ -281,3 +281,20 @@ func TestValuesOutOfRangeAreUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+// A line that does not parse is said before the node starts: serve and
+// record do not listen, announce themselves or print the viewer's URL for
+// a run that cannot begin.
+func TestALineThatDoesNotParseIsSaidBeforeTheNodeStarts(t *testing.T) {
+	const line = "testsrc width=320 ! h264enc ! publish topic=/c"
+	for _, args := range [][]string{
+		{"serve", "--no-mdns", "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0", line},
+		{"record", "--no-mdns", "--listen", "127.0.0.1:0", "--topic", "/c", "-o", filepath.Join(t.TempDir(), "c.gopline"), line},
+	} {
+		code, _, stderr := runCmd(args...)
+		if code != exitUsage || !strings.Contains(stderr, `testsrc has no property "width"`) ||
+			strings.Contains(stderr, "viewer:") || strings.Contains(stderr, "listening") || strings.Contains(stderr, "announced") {
+			t.Errorf("%s: exit %d, %q; want exit 2 naming the property, and nothing started", args[0], code, stderr)
+		}
+	}
+}

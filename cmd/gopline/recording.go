@@ -32,21 +32,46 @@ func parseLine(n *gopline.Node, line string, stderr io.Writer) (*pipeline.Pipeli
 	if err == nil {
 		err = p.Check() // a node nothing feeds, an output nothing takes
 	}
+	return p, lineError(line, err, stderr)
+}
+
+// checkLine parses line alone, before the node starts: a line that does
+// not parse is said, as parseLine says it, before the node listens,
+// announces itself or prints its viewer's URL.
+func checkLine(line string, stderr io.Writer) error {
+	if line == "" {
+		return nil
+	}
+	reg, err := elements.Registry()
+	if err != nil {
+		return err
+	}
+	p, err := pipeline.Parse(line, reg)
+	if err == nil {
+		err = p.Check()
+	}
+	return lineError(line, err, stderr)
+}
+
+// lineError is err, the parse or check of line, as the command says it: a
+// usage error with a caret under the column (printed to stderr), or the
+// error of the line's file when the line is right and its file is not.
+func lineError(line string, err error, stderr io.Writer) error {
 	var serr *syntax.Error
 	if errors.As(err, &serr) && serr.Err != nil && fileError(serr.Err) {
-		return nil, serr.Err // the line is right; its file is missing or damaged
+		return serr.Err // the line is right; its file is missing or damaged
 	}
 	if errors.As(err, &serr) {
 		if len(line) <= maxCaretLine {
 			fmt.Fprintln(stderr, serr.Caret())
-			return nil, fmt.Errorf("%w: %s", errUsage, serr.Msg)
+			return fmt.Errorf("%w: %s", errUsage, serr.Msg)
 		}
-		return nil, fmt.Errorf("%w: %s at column %d", errUsage, serr.Msg, serr.Column())
+		return fmt.Errorf("%w: %s at column %d", errUsage, serr.Msg, serr.Column())
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", errUsage, err)
+		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	return p, nil
+	return nil
 }
 
 // fileError reports whether err is about a file rather than a command
@@ -175,6 +200,9 @@ func (f *recordFlags) record(line string, stdout, stderr io.Writer) error {
 	}
 	if err := storage.CheckName(f.out); err != nil {
 		return fmt.Errorf("%w: %w", errUsage, err)
+	}
+	if err := checkLine(line, stderr); err != nil {
+		return err
 	}
 	log := logger(stderr, f.verbose)
 	n, err := f.node.open(log, subscribesRemote(line, f.topics...) || choice.searches(), lineRemotes(line)...)

@@ -98,6 +98,9 @@ func (f *pipelineFlags) runPipeline(serve bool, args []string, stdout, stderr io
 	if serve && *f.node.listen == "" {
 		return usagef("gopline serve needs --listen HOST:PORT")
 	}
+	if err := checkLine(line, stderr); err != nil {
+		return err
+	}
 	log := logger(stderr, f.verbose)
 	n, err := f.node.open(log, subscribesRemote(line), lineRemotes(line)...)
 	if err != nil {
