@@ -45,6 +45,7 @@ func TestTextSyntaxErrorsPointAtTheirPlace(t *testing.T) {
 		{"testsrc ! h264enc gopp=30 ! fakesink", 19, `h264enc has no property "gopp" (did you mean gop?)`},
 		{"testsrc ! h264enc gop=thirty ! fakesink", 23, `h264enc gop: "thirty" is not a whole number`},
 		{"testsrc ! h264enc gop=0 ! fakesink", 23, "0 is out of range 1..300"},
+		{"testsrc num-frames=-5 ! fakesink", 20, "-5 is out of range -1..1099511627776"},
 		{"testsrc size=640 ! fakesink", 14, `"640" is not a size such as 640x480`},
 		{"testsrc ! h264enc preset=quick ! fakesink", 26, `"quick" is not one of ultrafast`},
 		{"testsrc ! h264enc bitrate=2000 ! fakesink", 27, "bitrate is in bit/s (gst's x264enc takes kbit/s; write bitrate=2000000"},

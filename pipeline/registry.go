@@ -220,7 +220,7 @@ func (ps *PropSpec) check(v any) error {
 		return ps.checkString(v)
 	case int:
 		if ranged && (float64(v) < ps.Min || float64(v) > ps.Max) {
-			return fmt.Errorf("%d is out of range %g..%g", v, ps.Min, ps.Max)
+			return fmt.Errorf("%d is out of range %s..%s", v, strconv.FormatFloat(ps.Min, 'f', -1, 64), strconv.FormatFloat(ps.Max, 'f', -1, 64))
 		}
 	case float64:
 		if math.IsNaN(v) || math.IsInf(v, 0) {
