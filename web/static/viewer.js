@@ -347,7 +347,12 @@ const gopline = (() => {
         const body = await res.text();
         if (res.status !== 201) {
           const retryMs = 1000 * (Number(res.headers.get("Retry-After")) || 0);
-          const hint = res.status === 429 ? ": close another view of this node" + (retryMs > 0 ? "" : ", then reload this page") : "";
+          // Views still connecting (those of pages closed or reloaded a
+          // moment ago among them, for up to 10 s) pass; views that play
+          // must be closed.
+          const hint = res.status !== 429 ? "" : body.includes("still connecting") ?
+            " (views closed or reloaded a moment ago keep their places for up to 10 s)" :
+            ": close another view of this node" + (retryMs > 0 ? "" : ", then reload this page");
           throw Object.assign(new Error(res.status + ": " + body.trim() + hint), { forGood: refusedForGood.has(res.status) && !(retryMs > 0), retryMs });
         }
         const resource = res.headers.get("Location");
