@@ -403,7 +403,9 @@ func (l *link) ended(ctx actor.Context, why string) {
 	l.check.confirmed()
 	l.timer.stop()
 	ctx.Unwatch(l.gateway)
-	l.lose(ctx, why)
+	if l.subscribedOnce {
+		l.lose(ctx, why) // a node never reached is not lost: failed says it cannot be reached
+	}
 	l.failed(ctx, fmt.Errorf("link ended: %s", why))
 }
 

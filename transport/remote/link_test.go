@@ -218,3 +218,55 @@ func TestLinkPassesNoReplayedPacketTheSubscriberHadAfterAResubscription(t *testi
 		t.Fatalf("the new subscription got %d acks for the 5 packets held back, want 5", n)
 	}
 }
+
+// A link to a port that takes the connection and closes it (a proxy whose
+// way on is closed, a black hole past it) gives up in words, not
+// protoactor's (AddressTerminated), and does not tell its subscriber that
+// a node it never reached was lost.
+func TestLinkToAPortThatClosesEveryConnectionGivesUpInWords(t *testing.T) {
+	sys := quietSystem()
+	defer sys.Shutdown()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Close() // as a proxy does whose way on is closed
+		}
+	}()
+	addr := l.Addr().String()
+	_, dialOpts := grpcOptions(Config{}, newGuard(Config{}))
+	n := testNode(sys)
+	n.dialOpts, n.giveUpAfter = dialOpts, 300*time.Millisecond
+	link := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return newTestLink(t, n, addr, "/cam") }))
+	sub, got := recorder(sys)
+	sys.Root.Send(link, &transport.Subscribe{Subscriber: sub})
+	var why error
+	timeout := time.After(60 * time.Second)
+	for {
+		select {
+		case m := <-got:
+			switch m := m.(type) {
+			case *transport.Event:
+				if m.Kind == transport.EventLivelinessLost {
+					t.Fatalf("the subscriber was told a node it never reached was lost: %v", m)
+				}
+				why = m.Err
+			case *transport.EndOfStream:
+				if why == nil || !strings.Contains(why.Error(), "cannot reach the node at "+addr) || strings.Contains(why.Error(), "AddressTerminated") {
+					t.Fatalf("the stream ended with %v; want why, in words", why)
+				}
+				n.owned.Wait()
+				return
+			}
+		case <-timeout:
+			t.Fatalf("the link did not give up (last: %v)", why)
+		}
+	}
+}

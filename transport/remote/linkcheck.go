@@ -92,7 +92,7 @@ func (l *link) terminated(ctx actor.Context, m *actor.Terminated) {
 		if l.proxy != nil {
 			l.former, l.proxy = l.proxy, nil
 		}
-		l.ended(ctx, m.Why.String())
+		l.ended(ctx, "the connection to the node ended, or could not be made")
 	}
 }
 

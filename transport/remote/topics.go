@@ -1,6 +1,7 @@
 package remote
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"time"
@@ -128,6 +129,9 @@ func (n *Node) Topics(addr string, timeout time.Duration) ([]TopicInfo, error) {
 		return nil, err
 	}
 	res, err := n.system.Root.RequestFuture(actor.NewPID(addr, gatewayName), &wire.TopicsRequest{}, timeout).Result()
+	if errors.Is(err, actor.ErrTimeout) {
+		return nil, fmt.Errorf("remote: %s did not list its topics: no answer within %v (its port takes connections, but no node answers there)", addr, timeout)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("remote: %s did not list its topics: %w", addr, err)
 	}
