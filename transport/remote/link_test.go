@@ -2,6 +2,7 @@ package remote
 
 import (
 	"net"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -112,27 +113,34 @@ func TestLinkGivesUpOnANodeItNeverReached(t *testing.T) {
 	}
 	addr := l.Addr().String()
 	l.Close() // nobody listens there now
+	why, kinds := giveUp(t, sys, addr)
+	if why == nil || !strings.Contains(why.Error(), "cannot reach the node at "+addr) ||
+		!strings.Contains(why.Error(), "connection refused") {
+		t.Fatalf("the stream ended with %v (events %v); want why", why, kinds)
+	}
+}
+
+// giveUp subscribes a link of a node that gives up after 300 ms to the
+// node at addr, and returns, once the link ended its stream, the last
+// event's error and every event's kind.
+func giveUp(t *testing.T, sys *actor.ActorSystem, addr string) (why error, kinds []transport.EventKind) {
+	t.Helper()
 	_, dialOpts := grpcOptions(Config{}, newGuard(Config{}))
 	n := testNode(sys)
 	n.dialOpts, n.giveUpAfter = dialOpts, 300*time.Millisecond
 	link := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return newTestLink(t, n, addr, "/cam") }))
 	sub, got := recorder(sys)
 	sys.Root.Send(link, &transport.Subscribe{Subscriber: sub})
-	var why error
-	timeout := time.After(30 * time.Second)
+	timeout := time.After(time.Minute)
 	for {
 		select {
 		case m := <-got:
 			switch m := m.(type) {
 			case *transport.Event:
-				why = m.Err
+				why, kinds = m.Err, append(kinds, m.Kind)
 			case *transport.EndOfStream:
-				if why == nil || !strings.Contains(why.Error(), "cannot reach the node at "+addr) ||
-					!strings.Contains(why.Error(), "connection refused") {
-					t.Fatalf("the stream ended with %v; want why", why)
-				}
 				n.owned.Wait()
-				return
+				return why, kinds
 			}
 		case <-timeout:
 			t.Fatalf("the link did not give up (last: %v)", why)
@@ -241,32 +249,11 @@ func TestLinkToAPortThatClosesEveryConnectionGivesUpInWords(t *testing.T) {
 		}
 	}()
 	addr := l.Addr().String()
-	_, dialOpts := grpcOptions(Config{}, newGuard(Config{}))
-	n := testNode(sys)
-	n.dialOpts, n.giveUpAfter = dialOpts, 300*time.Millisecond
-	link := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return newTestLink(t, n, addr, "/cam") }))
-	sub, got := recorder(sys)
-	sys.Root.Send(link, &transport.Subscribe{Subscriber: sub})
-	var why error
-	timeout := time.After(60 * time.Second)
-	for {
-		select {
-		case m := <-got:
-			switch m := m.(type) {
-			case *transport.Event:
-				if m.Kind == transport.EventLivelinessLost {
-					t.Fatalf("the subscriber was told a node it never reached was lost: %v", m)
-				}
-				why = m.Err
-			case *transport.EndOfStream:
-				if why == nil || !strings.Contains(why.Error(), "cannot reach the node at "+addr) || strings.Contains(why.Error(), "AddressTerminated") {
-					t.Fatalf("the stream ended with %v; want why, in words", why)
-				}
-				n.owned.Wait()
-				return
-			}
-		case <-timeout:
-			t.Fatalf("the link did not give up (last: %v)", why)
-		}
+	why, kinds := giveUp(t, sys, addr)
+	if slices.Contains(kinds, transport.EventLivelinessLost) {
+		t.Errorf("the subscriber was told a node it never reached was lost: %v", kinds)
+	}
+	if why == nil || !strings.Contains(why.Error(), "cannot reach the node at "+addr) || strings.Contains(why.Error(), "AddressTerminated") {
+		t.Fatalf("the stream ended with %v; want why, in words", why)
 	}
 }
