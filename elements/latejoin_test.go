@@ -156,19 +156,7 @@ func TestLateJoinerSeesTheNewestPictureAtEveryPhase(t *testing.T) {
 // of its node, and receives nothing: never a silent black viewer.
 func TestIncompatibleViewerIsAnErrorNotABlackScreen(t *testing.T) {
 	var events []*transport.Event
-	p := mustParse(t, "testsrc size=160x120 num-frames=30 is-live=false ! h264enc ! publish topic=/cam qos=sensor_data", nil)
-	req := qos.DurableVideo()
-	if err := p.Add("viewer", SubscribeWith(SubscribeConfig{Topic: "/cam", QoS: &req,
-		OnEvent: func(e *transport.Event) { events = append(events, e) }})); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Add("sink", FakeSink()); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Link("viewer", "sink"); err != nil {
-		t.Fatal(err)
-	}
-	runToEnd(t, p)
+	p := runIncompatibleViewer(t, func(e *transport.Event) { events = append(events, e) })
 	if s := stat(t, p, "viewer"); s.Out != 0 || s.Errors != 1 {
 		t.Fatalf("viewer stats %+v: want no packets and one error", s)
 	}
@@ -181,10 +169,23 @@ func TestIncompatibleViewerIsAnErrorNotABlackScreen(t *testing.T) {
 // the topic sends on every subscription the restarts would stop the whole
 // pipeline, the camera's chain with it.
 func TestAPanicInOnEventIsAnErrorAndTheCameraGoesOn(t *testing.T) {
+	p := runIncompatibleViewer(t, func(*transport.Event) { panic("a bug in the callback") })
+	if s := stat(t, p, "viewer"); s.Errors != 1 || s.Panics != 0 || !strings.Contains(s.LastError, "OnEvent panicked at the topic's incompatible_qos event: a bug in the callback") {
+		t.Fatalf("viewer stats %+v: want one error naming the panic, no restart", s)
+	}
+	if s := stat(t, p, "publish0"); s.In != 30 {
+		t.Fatalf("the camera's chain published %d of 30 pictures", s.In)
+	}
+}
+
+// runIncompatibleViewer runs to its end a camera of 30 pictures on /cam,
+// offered sensor_data, and a viewer "viewer" that asks for durable_video,
+// which the offer does not meet, with onEvent its OnEvent.
+func runIncompatibleViewer(t *testing.T, onEvent func(*transport.Event)) *pipeline.Pipeline {
+	t.Helper()
 	p := mustParse(t, "testsrc size=160x120 num-frames=30 is-live=false ! h264enc ! publish topic=/cam qos=sensor_data", nil)
 	req := qos.DurableVideo()
-	if err := p.Add("viewer", SubscribeWith(SubscribeConfig{Topic: "/cam", QoS: &req,
-		OnEvent: func(e *transport.Event) { panic("a bug in the callback") }})); err != nil {
+	if err := p.Add("viewer", SubscribeWith(SubscribeConfig{Topic: "/cam", QoS: &req, OnEvent: onEvent})); err != nil {
 		t.Fatal(err)
 	}
 	if err := p.Add("sink", FakeSink()); err != nil {
@@ -194,12 +195,7 @@ func TestAPanicInOnEventIsAnErrorAndTheCameraGoesOn(t *testing.T) {
 		t.Fatal(err)
 	}
 	runToEnd(t, p)
-	if s := stat(t, p, "viewer"); s.Errors != 1 || s.Panics != 0 || !strings.Contains(s.LastError, "OnEvent panicked at the topic's incompatible_qos event: a bug in the callback") {
-		t.Fatalf("viewer stats %+v: want one error naming the panic, no restart", s)
-	}
-	if s := stat(t, p, "publish0"); s.In != 30 {
-		t.Fatalf("the camera's chain published %d of 30 pictures", s.In)
-	}
+	return p
 }
 
 // A recorder that starts on a durable topic begins its file with the cached
