@@ -99,12 +99,12 @@ func recordingLosses(line string, stats []pipeline.NodeStats, recorded map[strin
 		subs := feeds.subscribes[s.Node]
 		for _, topic := range feeds.recorded[s.Node] {
 			subs = append(subs, feeds.publishers[topic]...)
-			l.elsewhere = l.elsewhere || (s.Dropped > 0 && !feeds.published[topic] && line != "")
+			l.elsewhere = l.elsewhere || (s.Dropped > 0 && !feeds.published[topic])
 		}
 		for _, sub := range subs {
 			if d := byNode[sub].Dropped; d > 0 && !feeds.lossy[sub] {
 				l.subscribers = append(l.subscribers, subscriberLoss{node: sub, topic: feeds.topics[sub], packets: d})
-				l.elsewhere = l.elsewhere || (!feeds.published[feeds.topics[sub]] && line != "") || feeds.remote[sub]
+				l.elsewhere = l.elsewhere || !feeds.published[feeds.topics[sub]] || feeds.remote[sub]
 			}
 		}
 		losses[s.Node] = l

@@ -20,9 +20,12 @@ func TestARecordingThatFellBehindFailsWhereverItsSubscriptionIs(t *testing.T) {
 		fails    string              // "" for a clean run
 		recorded map[string][]string // gopline record's recorder
 	}{
-		{"the recorder's own subscription (gopline record)", "",
+		{"the recorder's own subscription (gopline record)", "videosrc location=a.mp4 ! publish topic=/c",
 			[]pipeline.NodeStats{{Node: "recorder", Element: "record", In: 16, Dropped: 84}},
-			"recorder (record) lost 84 packets: it fell behind its topic (" + fellBehindAdvice + ")", nil},
+			"recorder (record) lost 84 packets: it fell behind its topic (" + fellBehindAdvice + ")", map[string][]string{"recorder": {"/c"}}},
+		{"the recorder's own subscription to another node's topic (gopline record without a pipeline)", "",
+			[]pipeline.NodeStats{{Node: "recorder", Element: "record", In: 16, Dropped: 84}},
+			"recorder (record) lost 84 packets: it fell behind its topic (" + stalledAdvice + ")", map[string][]string{"recorder": {"/c"}}},
 		{"a subscribe node in front of the recorder", "videosrc location=a.mp4 ! publish topic=/c  subscribe topic=/c ! record path=x.gopline",
 			[]pipeline.NodeStats{{Node: "subscribe0", Element: "subscribe", Out: 32, Dropped: 68}, {Node: "record0", Element: "record", In: 32}},
 			"record0 (record) lost 68 packets: its subscriber subscribe0 fell behind its topic /c (" + fellBehindAdvice + ")", nil},
