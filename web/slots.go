@@ -132,20 +132,20 @@ func (p *viewerPool) admit(addr netip.Addr, now time.Time, pending bool) (s, evi
 	if addr.IsLoopback() {
 		share = p.limits.perLoopback
 	}
-	if ofAddr >= share && share < p.limits.max { // a share of the whole pool is the pool's bound
-		// The address's own place idle the longest makes room, as the
-		// pool's does when the pool is full: idle Foxglove windows
-		// behind one proxy must not keep its other users out.
-		if evicted = p.idlest(now, &group); evicted == nil {
-			return nil, nil, fmt.Errorf("%w (%d)", errAddressFull, share)
-		}
-		delete(p.slots, evicted)
-	}
+	addressFull := ofAddr >= share && share < p.limits.max // a share of the whole pool is the pool's bound
 	switch {
+	case addressFull && p.idlest(now, &group) == nil:
+		return nil, nil, fmt.Errorf("%w (%d)", errAddressFull, share)
 	case pending && pendingOfAddr >= p.limits.pendingPerAddress && p.limits.pendingPerAddress < p.limits.maxPending: // likewise
 		return nil, nil, fmt.Errorf("%w: %d", errPendingAddressFull, pendingOfAddr)
 	case pending && pendingAll >= p.limits.maxPending:
 		return nil, nil, fmt.Errorf("%w: %d", errPendingFull, pendingAll)
+	case addressFull:
+		// The address's own place idle the longest makes room, as the
+		// pool's does when the pool is full: idle Foxglove windows
+		// behind one proxy must not keep its other users out.
+		evicted = p.idlest(now, &group)
+		delete(p.slots, evicted)
 	}
 	if len(p.slots) >= p.limits.max && evicted == nil {
 		evicted = p.idlest(now, nil)
