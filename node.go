@@ -62,7 +62,12 @@ func New(opts ...Option) (*Node, error) {
 	busOpts := []transport.Option{transport.WithLogger(cfg.log), transport.WithDefaultQoS(cfg.defaultQoS)}
 	if cfg.stateFile != "" {
 		rec, aside, err := storage.OpenState(cfg.stateFile)
-		if err != nil {
+		switch {
+		case errors.Is(err, storage.ErrLocked):
+			return nil, fmt.Errorf("gopline: state file %s: another node has it open (each node keeps a state file of its own): %w", cfg.stateFile, err)
+		case errors.Is(err, storage.ErrDiskFull):
+			return nil, fmt.Errorf("gopline: state file %s: no room on its disk for it: %w", cfg.stateFile, err)
+		case err != nil:
 			return nil, fmt.Errorf("gopline: state file: %w", err)
 		}
 		if aside != nil {
@@ -191,7 +196,10 @@ func (n *Node) Addr() string {
 // if it still runs.
 func (n *Node) NewPipeline(opts ...pipeline.Option) (*pipeline.Pipeline, error) {
 	p := pipeline.New(n.pipelineOptions(opts)...)
-	return p, n.keep(p)
+	if err := n.keep(p); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // Parse makes a pipeline of line, in gopline's one-line syntax
@@ -201,7 +209,10 @@ func (n *Node) Parse(line string, reg *pipeline.Registry, opts ...pipeline.Optio
 	if err != nil {
 		return nil, err
 	}
-	return p, n.keep(p)
+	if err := n.keep(p); err != nil {
+		return nil, err // a closed node's pipeline would run without its topics
+	}
+	return p, nil
 }
 
 func (n *Node) pipelineOptions(opts []pipeline.Option) []pipeline.Option {

@@ -18,6 +18,7 @@ import (
 	"github.com/gopline/gopline/internal/testlog"
 	"github.com/gopline/gopline/pipeline"
 	"github.com/gopline/gopline/qos"
+	"github.com/gopline/gopline/storage"
 	"github.com/gopline/gopline/transport/remote"
 )
 
@@ -88,8 +89,15 @@ func TestCloseStopsEveryGoroutineItStarted(t *testing.T) {
 	default:
 		t.Error("the pipeline still runs after Close")
 	}
-	if _, err := n.NewPipeline(); !errors.Is(err, gopline.ErrClosed) {
-		t.Errorf("NewPipeline on a closed node: %v, want ErrClosed", err)
+	if p, err := n.NewPipeline(); !errors.Is(err, gopline.ErrClosed) || p != nil {
+		t.Errorf("NewPipeline on a closed node: %v, %v; want ErrClosed and no pipeline, which would run without the node's topics", p, err)
+	}
+	reg, err := elements.Registry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := n.Parse("testsrc num-frames=3 ! fakesink", reg); !errors.Is(err, gopline.ErrClosed) || p != nil {
+		t.Errorf("Parse on a closed node: %v, %v; want ErrClosed and no pipeline", p, err)
 	}
 	if err := n.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
@@ -185,6 +193,25 @@ func TestOptionsThatDoNotHoldFailNew(t *testing.T) {
 			n.Close()
 			t.Errorf("%s: New did not fail", name)
 		}
+	}
+}
+
+// A state file another node has open is refused in a state file's terms:
+// each node keeps its own.
+func TestAStateFileAnotherNodeHasIsRefusedSayingSo(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "node.db")
+	first, err := gopline.New(gopline.WithStateFile(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	n, err := gopline.New(gopline.WithStateFile(path))
+	if err == nil {
+		n.Close()
+		t.Fatal("a second node opened the first's state file")
+	}
+	if !errors.Is(err, storage.ErrLocked) || !strings.Contains(err.Error(), "state file "+path+": another node has it open") {
+		t.Errorf("the second node: %v", err)
 	}
 }
 
