@@ -25,6 +25,10 @@ func TestPublishRefusesPacketsItsSubscribersCouldNotUse(t *testing.T) {
 	if err := publishable(good(7, 0), good(4, 0)); err != nil {
 		t.Fatalf("a packet after a hole (a loss is the subscribers' to see): %v", err)
 	}
+	replayed := good(0, 0).Replayed(media.Replay{})
+	if err := publishable(replayed, good(4, 0)); err != nil {
+		t.Fatalf("a GOP its topic replayed to a relay, handed on: %v", err)
+	}
 	restarted := good(0, 0)
 	restarted.Epoch = 8
 	if err := publishable(restarted, good(40, 30)); err != nil {

@@ -82,7 +82,9 @@ func (p *publisher) Process(pk *media.Packet) error {
 	if err := publishable(pk, p.last); err != nil {
 		return err
 	}
-	p.last = pk
+	if !pk.Replay.Replayed {
+		p.last = pk
+	}
 	p.env.Send(p.broker, &transport.Publish{Packet: pk, Publisher: p.env.Self()})
 	return nil
 }
@@ -96,7 +98,10 @@ func publishable(pk, last *media.Packet) error {
 	if pk.CaptureTime.IsZero() {
 		return fmt.Errorf("packet seq %d not published: it has no capture time (the source sets each frame's CaptureTime, when it was taken)", pk.Seq)
 	}
-	if last != nil && last.Epoch == pk.Epoch && pk.Seq <= last.Seq {
+	// A relay (subscribe ! publish) hands on the GOP its topic replayed
+	// to it, marked, which goes back in Seq; the live stream goes on
+	// after its own last.
+	if last != nil && !pk.Replay.Replayed && last.Epoch == pk.Epoch && pk.Seq <= last.Seq {
 		return fmt.Errorf("packet seq %d not published: it comes after seq %d of the same Epoch (a stream numbers its packets in order, +1 each, a keyframe's GOP its own Seq, as the encoders do)",
 			pk.Seq, last.Seq)
 	}
