@@ -83,7 +83,19 @@ func (e *WriteError) Error() string {
 		fmt.Fprintf(&b, "; writing resumes at a keyframe after %s", e.Retry.Format(time.TimeOnly))
 	}
 	fmt.Fprintf(&b, ": %v", e.Err)
+	if fileSizeLimit(e.Err) {
+		// Not a full disk: the process may write no larger file.
+		b.WriteString(" (the file is as large as this process may write: its file size limit, ulimit -f, is reached, not the disk's room)")
+	}
 	return b.String()
+}
+
+// fileSizeLimit reports whether err, a failed write's, is EFBIG: the file
+// reached the largest size the process may write. bbolt formats it into
+// its own error with %s ("file resize error: file too large"), so its
+// text is looked for too.
+func fileSizeLimit(err error) bool {
+	return err != nil && (errors.Is(err, syscall.EFBIG) || strings.Contains(err.Error(), syscall.EFBIG.Error()))
 }
 
 // Unwrap returns the error's kind and its cause.

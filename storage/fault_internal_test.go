@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -31,6 +32,26 @@ func TestWriteErrorKindFindsLackOfSpaceWrappedOrFlattened(t *testing.T) {
 	} {
 		if got := writeErrorKind(tc.err); got != tc.want {
 			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// A write that the process's file size limit stopped (EFBIG, as bbolt
+// reports it too) says that limit, not the disk's room, is reached; a
+// full disk does not.
+func TestAWriteErrorOfTheFileSizeLimitSaysSo(t *testing.T) {
+	const limit = "its file size limit, ulimit -f, is reached"
+	for _, tc := range []struct {
+		cause error
+		says  bool
+	}{
+		{&fs.PathError{Op: "write", Path: "/r.gopline", Err: syscall.EFBIG}, true},
+		{fmt.Errorf("file resize error: %s", &fs.PathError{Op: "truncate", Path: "/r.gopline", Err: syscall.EFBIG}), true},
+		{&fs.PathError{Op: "write", Path: "/r.gopline", Err: syscall.ENOSPC}, false},
+	} {
+		e := &WriteError{Path: "/r.gopline", Kind: writeErrorKind(tc.cause), Err: tc.cause, First: true}
+		if got := strings.Contains(e.Error(), limit); got != tc.says {
+			t.Errorf("%v: %q; want the limit said: %v", tc.cause, e.Error(), tc.says)
 		}
 	}
 }
