@@ -11,7 +11,6 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -94,102 +93,6 @@ func (h *Handler) serveFoxglove(w http.ResponseWriter, r *http.Request) {
 	}()
 	_ = c.run(runCtx) // the client left, broke the protocol or stopped reading, or the node closes or evicts it
 	c.stopAll()
-}
-
-// maxTelling is how many refused Foxglove clients are told why at once;
-// beyond it they get the HTTP status alone.
-const maxTelling = 16
-
-// refuseFoxglove refuses a Foxglove client for err. A browser does not let
-// a page read the HTTP status of a refused WebSocket, so the refusal is an
-// upgrade closed at once with code (1013, try again later, for a node
-// that serves all it can; 1008, policy violation, without the token) and
-// err as its reason, which the page and Foxglove show; a few at a time,
-// since a close handshake waits for the client's answer. Beyond those the
-// client gets the HTTP status alone.
-func (h *Handler) refuseFoxglove(w http.ResponseWriter, r *http.Request, code websocket.StatusCode, err error) {
-	select {
-	case h.telling <- struct{}{}:
-		defer func() { <-h.telling }()
-	default:
-		if errors.Is(err, errNoToken) {
-			http.Error(w, err.Error(), http.StatusUnauthorized)
-			return
-		}
-		refuse(w, err)
-		return
-	}
-	ws, aerr := websocket.Accept(w, r, &websocket.AcceptOptions{Subprotocols: []string{foxgloveSubprotocol}, InsecureSkipVerify: true})
-	if aerr != nil {
-		return // Accept wrote the HTTP error
-	}
-	reason := "gopline: " + err.Error()
-	if len(reason) > maxCloseReason {
-		reason = reason[:maxCloseReason]
-	}
-	_ = ws.Close(code, reason)
-}
-
-// maxCloseReason is the longest reason a WebSocket close frame carries.
-const maxCloseReason = 123
-
-// asksFor reports whether r's WebSocket handshake asks for subprotocol.
-func asksFor(r *http.Request, subprotocol string) bool {
-	for _, v := range r.Header.Values("Sec-WebSocket-Protocol") {
-		for _, p := range strings.Split(v, ",") {
-			if strings.TrimSpace(p) == subprotocol {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// admitFoxglove gives addr a place among the Foxglove connections, taking
-// it from the connection idle the longest when they are at their most; the
-// context ends when the handler closes or evicts the connection, and
-// release gives its place back.
-func (h *Handler) admitFoxglove(addr netip.Addr) (context.Context, *viewerSlot, func(), error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.closed {
-		return nil, nil, nil, errClosing
-	}
-	slot, evicted, err := h.foxPool.admit(addr, time.Now(), false)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	if evicted != nil {
-		h.foxglove[evicted](errEvicted)
-		delete(h.foxglove, evicted)
-		go h.warnClient(&h.foxEvicted, evicted.addr, "Foxglove client evicted for a new one", errEvicted)
-	}
-	ctx, cancel := context.WithCancelCause(context.Background())
-	h.foxglove[slot] = cancel
-	h.foxWG.Add(1)
-	return ctx, slot, func() {
-		cancel(nil)
-		h.mu.Lock()
-		if _, ok := h.foxglove[slot]; ok {
-			delete(h.foxglove, slot)
-			h.foxPool.release(slot)
-		}
-		h.mu.Unlock()
-		h.foxWG.Done()
-	}, nil
-}
-
-// holding notes whether a connection holds a subscription: one that holds
-// none for a while is the first to give its place to a new client.
-func (h *Handler) holding(slot *viewerSlot, any bool) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	switch {
-	case any:
-		slot.idleSince = time.Time{}
-	case slot.idleSince.IsZero():
-		slot.idleSince = time.Now()
-	}
 }
 
 // foxgloveConn is one Foxglove client: the channels advertised to it (a
