@@ -21,6 +21,7 @@ func TestByteCountFlagsTakeUnits(t *testing.T) {
 		{[]string{"record"}, "max-cache-size", "100MiB", "100MiB"},
 		{[]string{"record"}, "max-bytes", "1GB", "1000000000"},
 		{[]string{"record"}, "max-bytes", "1gib", "1GiB"},
+		{[]string{"record"}, "max-bag-size", "500K", "500000"},
 		{[]string{"bench", "remote"}, "size", "50KB", "50000"},
 		{[]string{"bench", "remote"}, "keyframe-size", "1MiB", "1MiB"},
 	} {
@@ -51,7 +52,7 @@ func TestByteCountFlagErrorsSayWhatIsWanted(t *testing.T) {
 		{"bench", "remote", "--size", "-5"},
 	} {
 		code, _, stderr := runCmd(args...)
-		if code != exitUsage || !strings.Contains(stderr, "want a byte count such as 1048576, 64MiB or 500KB") ||
+		if code != exitUsage || !strings.Contains(stderr, "want a byte count such as 1048576, 64MiB, 500KB or 500K") ||
 			strings.Contains(stderr, "strconv") {
 			t.Errorf("gopline %v: exit %d, stderr %q; want exit %d and the byte counts it takes", args, code, stderr, exitUsage)
 		}

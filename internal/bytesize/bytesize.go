@@ -1,6 +1,7 @@
 // Package bytesize reads and writes byte counts as gopline's lines and
 // flags take them: digits with an optional unit, B, KiB, MiB, GiB (powers of
-// two) or KB, MB, GB (powers of ten), in any case: 1048576, 64MiB, 500mb.
+// two) or KB, MB, GB (powers of ten), or K, M, G, the powers of ten as
+// FFmpeg's options read them, in any case: 1048576, 64MiB, 500mb, 500k.
 package bytesize
 
 import (
@@ -9,17 +10,18 @@ import (
 	"strings"
 )
 
-// units are the units Parse reads, the binary ones first: Format writes
-// those.
+// units are the units Parse reads, the binary ones first (Format writes
+// those), the one-letter ones last (a suffix of the others).
 var units = [...]struct {
 	name string
 	size int64
-}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"GB", 1e9}, {"MB", 1e6}, {"KB", 1e3}}
+}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"GB", 1e9}, {"MB", 1e6}, {"KB", 1e3},
+	{"G", 1e9}, {"M", 1e6}, {"K", 1e3}}
 
 // Parse's errors: a count that is not digits with a unit or is negative,
 // and one that does not fit in an int64.
 var (
-	ErrSyntax   = errors.New("want a byte count such as 1048576, 64MiB or 500KB")
+	ErrSyntax   = errors.New("want a byte count such as 1048576, 64MiB, 500KB or 500K")
 	ErrTooLarge = errors.New("byte count too large")
 )
 

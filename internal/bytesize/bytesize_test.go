@@ -8,7 +8,7 @@ import (
 func TestParseReadsUnitsInAnyCase(t *testing.T) {
 	for in, want := range map[string]int64{
 		"0": 0, "1048576": 1048576, "12b": 12, "64MiB": 64 << 20, "64mib": 64 << 20, " 2 GiB ": 2 << 30,
-		"500KB": 500e3, "500kb": 500e3, "3MB": 3e6, "1KiB": 1024, "9223372036854775807": 1<<63 - 1,
+		"500KB": 500e3, "500kb": 500e3, "3MB": 3e6, "1KiB": 1024, "500K": 500e3, "500k": 500e3, "64M": 64e6, "2g": 2e9, "9223372036854775807": 1<<63 - 1,
 	} {
 		if got, err := Parse(in); err != nil || got != want {
 			t.Errorf("Parse(%q) = %d, %v; want %d", in, got, err, want)
