@@ -44,7 +44,8 @@ type RecordConfig struct {
 	MaxAge   time.Duration
 	// OverwriteOldest makes a full disk cost the recording its oldest GOPs
 	// instead of its newest packets, as a loop recorder does
-	// (storage.WithOverwriteOldest).
+	// (storage.WithOverwriteOldest); a split recording's oldest files go
+	// first, whole.
 	OverwriteOldest bool
 	// QoS is the request of the topic subscriptions; nil takes what each
 	// topic offers. On a durable topic the recording then begins with the
@@ -87,7 +88,7 @@ var recordSpec = pipeline.ElementSpec[RecordConfig]{
 		pipeline.DurationField("max-age", 0, func(c *RecordConfig) *time.Duration { return &c.MaxAge }).
 			DurationRange(0, 100*365*24*time.Hour).Doc("retention: age to keep, whole GOPs (0: all)"),
 		pipeline.BoolField("overwrite-oldest", false, func(c *RecordConfig) *bool { return &c.OverwriteOldest }).
-			Doc("on a full disk, delete the oldest GOPs to make room, as a loop recorder does, instead of dropping new packets"),
+			Doc("on a full disk, delete the oldest GOPs to make room, as a loop recorder does, instead of dropping new packets (split: the set's oldest files first)"),
 		qosField(func(c *RecordConfig) **qos.Profile { return &c.QoS }),
 		pipeline.TextField("max-size-bytes", "0", parseSplitSize, bytesize.Format,
 			func(c *RecordConfig) *int64 { return &c.Split.MaxBytes }).

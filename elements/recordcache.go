@@ -42,8 +42,9 @@ type writeOutcome struct {
 	// overwrittenGOPs and overwrittenBytes are the totals a full disk has
 	// cost the oldest part of the recording, when they grew.
 	overwrittenGOPs, overwrittenBytes int64
-	err                               error       // the stage's error (a packet of another format)
-	opened                            []begunFile // files a split recording began
+	err                               error         // the stage's error (a packet of another format)
+	opened                            []begunFile   // files a split recording began
+	deleted                           []deletedFile // a split set's oldest files a full disk cost it
 }
 
 // writeReport gathers the outcomes of the writer since the recorder last
@@ -59,7 +60,7 @@ func (r *writeReport) add(o writeOutcome) {
 	if o.lost > r.lost {
 		r.lost = o.lost
 	}
-	if o.failed != nil || o.resumed || o.overwrittenGOPs > 0 || o.err != nil || len(o.opened) > 0 {
+	if o.failed != nil || o.resumed || o.overwrittenGOPs > 0 || o.err != nil || len(o.opened) > 0 || len(o.deleted) > 0 {
 		r.notes = append(r.notes, o)
 	}
 }

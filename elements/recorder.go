@@ -45,8 +45,9 @@ type recorder struct {
 	// how often it does.
 	overwritten int64
 	overwrites  lograte.Limiter
-	// overwrote are the totals of the overwrites so far, told at the end.
-	overwrote struct{ gops, bytes int64 }
+	// overwrote are the totals of the overwrites so far, told at the end,
+	// and how many of a split set's files were deleted for them.
+	overwrote struct{ gops, bytes, files int64 }
 	// created: the recording did not exist before Start made it, so a run
 	// that recorded nothing removes it (removeIfEmpty). path is its file
 	// (a split recording's first).
@@ -65,9 +66,6 @@ func (r *recorder) Start(env *pipeline.Env) error {
 	opts := []storage.Option{storage.WithClock(env.Now), storage.WithSync(r.cfg.Sync)}
 	if r.cfg.MaxBytes > 0 || r.cfg.MaxAge > 0 {
 		opts = append(opts, storage.WithRetention(r.cfg.MaxBytes, r.cfg.MaxAge))
-	}
-	if r.cfg.OverwriteOldest {
-		opts = append(opts, storage.WithOverwriteOldest())
 	}
 	r.overwrites = lograte.Limiter{Interval: overwriteWarnInterval}
 	rec, path, created, err := openRecording(r.cfg, opts)
@@ -131,8 +129,15 @@ func (r *recorder) Flush() error {
 	if o := r.overwrote; o.gops > 0 {
 		// The warnings came at most every overwriteWarnInterval: the
 		// run's totals are said once more at its end.
-		r.env.Log.Warn().Str("path", r.cfg.Path).Int64("gops", o.gops).Int64("bytes", o.bytes).
-			Msgf("recording: the full disk cost the oldest %d GOPs (%d bytes) over the run", o.gops, o.bytes)
+		files := ""
+		switch {
+		case o.files == 1:
+			files = ", a whole file of the set among them"
+		case o.files > 1:
+			files = fmt.Sprintf(", %d whole files of the set among them", o.files)
+		}
+		r.env.Log.Warn().Str("path", r.cfg.Path).Int64("gops", o.gops).Int64("bytes", o.bytes).Int64("files", o.files).
+			Msgf("recording: the full disk cost the oldest %d GOPs (%d bytes) over the run%s", o.gops, o.bytes, files)
 	}
 	if err != nil {
 		return err

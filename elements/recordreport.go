@@ -33,6 +33,11 @@ func (r *recorder) collect() error {
 		for _, f := range o.opened {
 			r.noteBegun(f)
 		}
+		for _, f := range o.deleted {
+			r.overwrote.files++
+			r.env.Log.Warn().Str("path", f.path).Int64("gops", f.gops).Int64("bytes", f.bytes).
+				Msgf("recording: the disk is full; deleted %s, the oldest file of the set (%d GOPs, %d bytes), to keep recording", f.path, f.gops, f.bytes)
+		}
 		if o.overwrittenGOPs > 0 {
 			r.noteOverwrites(o.overwrittenGOPs, o.overwrittenBytes)
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -71,38 +72,48 @@ func writtenElsewhere(path string) bool {
 // splitIndexAfter is one past the highest number of path's split files
 // that exist (0 when there is none).
 func splitIndexAfter(path string) (int, error) {
+	numbers, err := SplitFiles(path)
+	if err != nil || len(numbers) == 0 {
+		return 0, err
+	}
+	return numbers[len(numbers)-1] + 1, nil
+}
+
+// SplitFiles are the numbers of path's split files that exist, lowest
+// first (SplitPath names them).
+func SplitFiles(path string) ([]int, error) {
 	entries, err := os.ReadDir(filepath.Dir(path))
 	if errors.Is(err, os.ErrNotExist) {
-		return 0, nil
+		return nil, nil
 	}
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	names := make([]string, len(entries))
 	for i, e := range entries {
 		names[i] = e.Name()
 	}
-	return nextSplitIndex(path, names), nil
+	return splitNumbers(path, names), nil
 }
 
-// nextSplitIndex is one past the highest number of path's split naming
-// among the file names of path's directory (0 when there is none):
-// robot_0.gopline and robot_1.gopline give 2; robot_07.gopline is not
-// of the naming.
-func nextSplitIndex(path string, names []string) int {
+// splitNumbers are the numbers of path's split naming among the file names
+// of path's directory, lowest first: robot_0.gopline and robot_1.gopline
+// give 0 and 1; robot_07.gopline is not of the naming.
+func splitNumbers(path string, names []string) []int {
 	ext := filepath.Ext(path)
 	stem := filepath.Base(strings.TrimSuffix(path, ext))
-	next := 0
+	var numbers []int
 	for _, name := range names {
 		num, ok := strings.CutPrefix(strings.TrimSuffix(name, ext), stem+"_")
 		if !ok || !strings.HasSuffix(name, ext) {
 			continue
 		}
-		if i, err := strconv.Atoi(num); err == nil && i >= next && strconv.Itoa(i) == num {
-			next = i + 1
+		if i, err := strconv.Atoi(num); err == nil && i >= 0 && strconv.Itoa(i) == num {
+			numbers = append(numbers, i)
 		}
 	}
-	return next
+	slices.Sort(numbers)
+	return numbers
 }
 
 // FormatChangeFiles are the files of a recording to Path that is not

@@ -147,22 +147,22 @@ func writeOnePacket(t *testing.T, path string) {
 	}
 }
 
-// The number after the highest of a path's split naming among a
-// directory's names, whatever else the directory holds.
-func TestNextSplitIndex(t *testing.T) {
+// The numbers of a path's split naming among a directory's names, lowest
+// first, whatever else the directory holds.
+func TestSplitNumbers(t *testing.T) {
 	for _, c := range []struct {
 		names []string
-		want  int
+		want  []int
 	}{
-		{nil, 0},
-		{[]string{"robot.gopline"}, 0},
-		{[]string{"robot_0.gopline"}, 1},
-		{[]string{"robot_2.gopline", "robot_0.gopline"}, 3},
-		{[]string{"robot_x.gopline", "robot_07.gopline", "other_5.gopline", "robot_9.mcap", "robot_-1.gopline", "robot_.gopline"}, 0},
-		{[]string{"robot_10.gopline", "robot_9.gopline"}, 11},
+		{nil, nil},
+		{[]string{"robot.gopline"}, nil},
+		{[]string{"robot_0.gopline"}, []int{0}},
+		{[]string{"robot_2.gopline", "robot_0.gopline"}, []int{0, 2}},
+		{[]string{"robot_x.gopline", "robot_07.gopline", "other_5.gopline", "robot_9.mcap", "robot_-1.gopline", "robot_.gopline"}, nil},
+		{[]string{"robot_10.gopline", "robot_9.gopline"}, []int{9, 10}},
 	} {
-		if got := nextSplitIndex("/d/robot.gopline", c.names); got != c.want {
-			t.Errorf("%v: %d, want %d", c.names, got, c.want)
+		if got := splitNumbers("/d/robot.gopline", c.names); !slices.Equal(got, c.want) {
+			t.Errorf("%v: %v, want %v", c.names, got, c.want)
 		}
 	}
 }

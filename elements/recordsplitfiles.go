@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/storage"
@@ -31,6 +32,11 @@ type splitRecording struct {
 	// formats are each stream's format as last appended (formatOf), to
 	// say what a change of format changed.
 	formats map[string]string
+	// set is the path whose split naming the files take when a full disk
+	// costs the set its oldest files (overwrite-oldest; "" otherwise);
+	// deleted are the files it deleted since takeDeleted.
+	set     string
+	deleted []deletedFile
 }
 
 // begunFile is a file a split recording began: at a split, or, with
@@ -83,6 +89,9 @@ func (s *splitRecording) Append(stream string, p *media.Packet) error {
 	if f == waitKey {
 		return fmt.Errorf("%s: its file is closed: %w", stream, storage.ErrNeedKeyframe)
 	}
+	// A file the packet's stream left is closed before the next is made:
+	// on a full disk that overwrites, it is the set's oldest to delete.
+	closed := s.closeDone()
 	err := s.appendTo(f, stream, p)
 	if p.Key && errors.Is(err, storage.ErrFormatChanged) {
 		f = s.plan.formatChanged(stream, p)
@@ -93,7 +102,7 @@ func (s *splitRecording) Append(stream string, p *media.Packet) error {
 	if err == nil {
 		s.formats[stream] = formatOf(p)
 	}
-	return errors.Join(err, s.closeDone())
+	return errors.Join(err, closed, s.closeDone())
 }
 
 // appendTo writes p to file f, creating its stream there with p's format
@@ -148,6 +157,9 @@ func (s *splitRecording) file(f int) (recording, error) {
 		if errors.Is(err, errTaken) && taken < maxTaken {
 			s.skip++
 			continue
+		}
+		if errors.Is(err, storage.ErrDiskFull) && s.deleteOldest() {
+			continue // each time one file fewer
 		}
 		if err != nil {
 			return nil, err
@@ -234,8 +246,22 @@ func (s *splitRecording) takeOpened() []begunFile {
 // the file opened and whether it was created. Either goes on in a new
 // file when a stream's format changes (splitRecording.Append): a split
 // recording in its next file, one at cfg.Path in the next of its set
-// (FormatChangeFiles), from the set's last file on.
+// (FormatChangeFiles), from the set's last file on. With
+// cfg.OverwriteOldest a full disk costs the recording its oldest: a split
+// recording's oldest files first (splitRecording.deleteOldest), then the
+// oldest GOPs of those it writes.
 func openRecording(cfg RecordConfig, opts []storage.Option) (rec recording, path string, created bool, err error) {
+	var split *splitRecording
+	overwrite := cfg.OverwriteOldest && cfg.Split.enabled()
+	if cfg.OverwriteOldest {
+		opts = append(slices.Clip(opts), storage.WithOverwriteOldest())
+	}
+	if overwrite {
+		// A full disk costs a split set its oldest files before the
+		// oldest GOPs of the files it writes (split is set below, before
+		// any commit).
+		opts = append(opts, storage.WithRoomElsewhere(func() bool { return split.deleteOldest() }))
+	}
 	var file func(f int) string
 	if cfg.Split.enabled() {
 		first, err := FirstSplitIndex(cfg.Path)
@@ -255,7 +281,11 @@ func openRecording(cfg RecordConfig, opts []storage.Option) (rec recording, path
 	if err != nil {
 		return nil, "", false, err
 	}
-	return newSplitRecording(cfg.Split, first, file, openNew(opts)), file(0), errors.Is(statErr, fs.ErrNotExist), nil
+	split = newSplitRecording(cfg.Split, first, file, openNew(opts))
+	if overwrite {
+		split.set = cfg.Path
+	}
+	return split, file(0), errors.Is(statErr, fs.ErrNotExist), nil
 }
 
 // openNew returns the open of a split recording's next files: a file that

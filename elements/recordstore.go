@@ -83,6 +83,7 @@ func (s *recordingStore) Write(stream string, p *media.Packet) writeOutcome {
 		o.lost = s.lost()
 	}
 	o.opened = opened
+	s.takeDeleted(&o)
 	return o
 }
 
@@ -90,7 +91,16 @@ func (s *recordingStore) Write(stream string, p *media.Packet) writeOutcome {
 func (s *recordingStore) Flush() writeOutcome {
 	o := s.stored(s.rec.Flush(), false)
 	o.lost = s.lost()
+	s.takeDeleted(&o)
 	return o
+}
+
+// takeDeleted puts into o the files of a split set that a full disk cost
+// the recording since it last did.
+func (s *recordingStore) takeDeleted(o *writeOutcome) {
+	if split, ok := s.rec.(*splitRecording); ok {
+		o.deleted = split.takeDeleted()
+	}
 }
 
 // Close commits and closes the recording.

@@ -231,12 +231,16 @@ func (r *Recording) mayMakeRoom(err error) bool {
 	return r.cfg.overwrite && writeErrorKind(err) == ErrDiskFull && !r.unmapped()
 }
 
-// makeRoomLocked deletes the oldest GOPs of all streams, at least bytes of
+// makeRoomLocked makes room elsewhere when it can (WithRoomElsewhere), or
+// else deletes the oldest GOPs of all streams, at least bytes of
 // payload, in a transaction of its own: bbolt reuses their pages for the
 // commits after it, so the file needs no more room on the disk. It reports
 // whether it deleted any; the deletion needs a few pages itself, and finds
 // none when the file has no free page and the disk no room.
 func (r *Recording) makeRoomLocked(bytes int64) bool {
+	if r.cfg.roomElsewhere != nil && r.cfg.roomElsewhere() {
+		return true
+	}
 	var gops, freed int64
 	err := r.update(func(tx *bolt.Tx) error {
 		buckets, names, err := r.streamBucketsOf(tx)

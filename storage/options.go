@@ -83,6 +83,7 @@ type config struct {
 	maxBytes      int64
 	maxAge        time.Duration
 	overwrite     bool // make room on a full disk from the oldest GOPs
+	roomElsewhere func() bool
 }
 
 func defaultConfig() config {
@@ -157,6 +158,23 @@ func WithSync(policy SyncPolicy) Option {
 func WithOverwriteOldest() Option {
 	return func(c *config) error {
 		c.overwrite = true
+		return nil
+	}
+}
+
+// WithRoomElsewhere gives WithOverwriteOldest an older place to overwrite
+// first: a commit that finds no room calls free, which deletes something
+// older than the recording elsewhere on its disk (a split recording's
+// oldest file) and reports whether it did; the commit is then tried again,
+// and the recording deletes its own oldest GOPs only when free deleted
+// nothing. free is called in the commit, with the recording locked: it
+// must not call the recording.
+func WithRoomElsewhere(free func() bool) Option {
+	return func(c *config) error {
+		if free == nil {
+			return fmt.Errorf("%w: no function to make room", ErrBadOption)
+		}
+		c.roomElsewhere = free
 		return nil
 	}
 }

@@ -98,7 +98,7 @@ func recordCommand() *cobra.Command {
 	fs.BoolVar(&f.allowDamage, "allow-damage", false, "exit 0 even when a source skipped damaged packets (they are still counted)")
 	fs.Var((*byteSizeValue)(&f.maxBytes), "max-bytes", "retention: payload bytes to keep, e.g. 1GB or 500MiB, oldest whole GOPs deleted first (0: all)")
 	fs.Var((*durationValue)(&f.maxAge), "max-age", "retention: how old a kept GOP may be (0: all)")
-	fs.BoolVar(&f.overwriteOldest, "overwrite-oldest", false, "on a full disk, delete the oldest GOPs to make room, as a loop recorder does, instead of dropping new packets")
+	fs.BoolVar(&f.overwriteOldest, "overwrite-oldest", false, "on a full disk, delete the oldest GOPs to make room, as a loop recorder does, instead of dropping new packets (with -b or -d: the set's oldest files first)")
 	f.maxCacheSize = elements.DefaultRecordCache
 	fs.Var((*byteSizeValue)(&f.maxCacheSize), "max-cache-size",
 		"bytes of packets held for the disk's writer, e.g. 100MiB: a disk that stalls loses nothing until they are full (at least 1)")

@@ -60,11 +60,21 @@ func (f *recordFlags) describeOut() string {
 }
 
 // recordedFiles are the files the recording wrote: OUT (or the last file
-// of its set), or the split files from the first of this run on; after
-// it, the files that the recording went on in when a stream's format
-// changed (outFile).
+// of its set), or the split files from the first of this run on, those a
+// full disk deleted (--overwrite-oldest) and names another run took
+// left out; after it, the files that the recording went on in when a
+// stream's format changed (outFile).
 func (f *recordFlags) recordedFiles() []string {
 	var out []string
+	if f.splits() {
+		numbers, _ := elements.SplitFiles(f.out)
+		for _, n := range numbers {
+			if n >= f.firstSplit {
+				out = append(out, elements.SplitPath(f.out, n))
+			}
+		}
+		return out
+	}
 	for i := 0; ; i++ {
 		if _, err := os.Stat(f.outFile(i)); err != nil {
 			return out

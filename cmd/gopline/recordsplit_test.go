@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gopline/gopline/internal/smallfs"
 )
 
 // record -b splits the recording as ros2 bag record does: into numbered
@@ -69,5 +71,25 @@ func TestRecordSplitsIntoFilesThatHoldEveryPacket(t *testing.T) {
 		"testsrc size=160x120 num-frames=10 rate=90 ! h264enc gop=10 ! publish topic=/camera")
 	if code != 0 || !strings.Contains(stderr, "cam_"+string(rune('0'+files))+".gopline") || !strings.Contains(stderr, "File:") {
 		t.Fatalf("second record: exit %d: %s", code, stderr)
+	}
+}
+
+// record -b --overwrite-oldest onto a disk that fills up deletes the set's
+// oldest files, says so, ends well (exit 0), and describes the files left
+// as the recording, not the first file's absence as nothing recorded.
+func TestRecordSplitThatOverwritesEndsWithTheFilesLeft(t *testing.T) {
+	dir := smallfs.Dir(t, "1m")
+	if dir == "" {
+		return // the child ran the test
+	}
+	out := filepath.Join(dir, "cam.gopline")
+	code, _, stderr := runCmd("record", "--topic", "/camera", "-o", out, "-b", "250K", "--overwrite-oldest",
+		"testsrc size=320x240 num-frames=600 is-live=false ! h264enc gop=30 crf=0 ! publish topic=/camera")
+	if code != 0 || !strings.Contains(stderr, "deleted "+filepath.Join(dir, "cam_0.gopline")+", the oldest file of the set") ||
+		!strings.Contains(stderr, "Files: ") {
+		t.Fatalf("record: exit %d: %s\nwant exit 0, cam_0.gopline deleted, and the files left described", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "cam_0.gopline")); err == nil {
+		t.Fatal("cam_0.gopline was said deleted, and is there")
 	}
 }
