@@ -1,12 +1,14 @@
 package web
 
 import (
+	"bufio"
 	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/netip"
 	"slices"
@@ -63,7 +65,8 @@ func (h *Handler) serveFoxglove(w http.ResponseWriter, r *http.Request) {
 	}
 	defer release()
 	// Any origin: Foxglove runs from its own; the token is what guards.
-	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{Subprotocols: []string{foxgloveSubprotocol}, InsecureSkipVerify: true})
+	tap := &connTap{ResponseWriter: w}
+	ws, err := websocket.Accept(tap, r, &websocket.AcceptOptions{Subprotocols: []string{foxgloveSubprotocol}, InsecureSkipVerify: true})
 	if err != nil {
 		return // Accept wrote the HTTP error
 	}
@@ -72,17 +75,22 @@ func (h *Handler) serveFoxglove(w http.ResponseWriter, r *http.Request) {
 		unadvertised: map[uint32]bool{},
 		markReplay:   r.URL.Query().Get("replay") == "marked", read: make(chan struct{}), wrote: make(chan struct{}, 1),
 		gone: make(chan struct{})}
-	// An evicted client is told why, in the close handshake; one of a
-	// closing node is cut off. The handler returns once the handshake is
-	// over.
+	// An evicted client is told why, in the close handshake, and so is
+	// one of a closing node (1001, going away, as a server that shuts
+	// down says), which waits for its answer at most closingHandshake.
+	// The handler returns once the handshake is over.
 	runCtx, stopRun := context.WithCancel(context.Background())
 	defer stopRun()
 	ended := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() {
 		defer close(ended)
-		if errors.Is(context.Cause(ctx), errEvicted) {
+		switch cause := context.Cause(ctx); {
+		case errors.Is(cause, errEvicted):
 			c.stopFeeds()
-			_ = ws.Close(websocket.StatusTryAgainLater, "gopline: "+errEvicted.Error())
+			closeWithin(ws, tap.conn, websocket.StatusTryAgainLater, "gopline: "+errEvicted.Error(), closingHandshake)
+		case errors.Is(cause, errClosing):
+			c.stopFeeds()
+			closeWithin(ws, tap.conn, websocket.StatusGoingAway, "gopline: "+errClosing.Error(), closingHandshake)
 		}
 		stopRun()
 	})
@@ -93,6 +101,47 @@ func (h *Handler) serveFoxglove(w http.ResponseWriter, r *http.Request) {
 	}()
 	_ = c.run(runCtx) // the client left, broke the protocol or stopped reading, or the node closes or evicts it
 	c.stopAll()
+}
+
+// closingHandshake bounds how long a closing node, or one that evicts a
+// client, waits for a Foxglove client to answer its close: a client that
+// does not is cut off.
+const closingHandshake = time.Second
+
+// closeWithin closes ws, whose connection is conn, with code and reason,
+// cutting conn off when the peer has not answered the close handshake
+// within d (the WebSocket's own close waits for it 5 s).
+func closeWithin(ws *websocket.Conn, conn net.Conn, code websocket.StatusCode, reason string, d time.Duration) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = ws.Close(code, reason)
+	}()
+	select {
+	case <-done:
+	case <-time.After(d):
+		if conn != nil {
+			_ = conn.Close()
+		}
+		<-done
+	}
+}
+
+// connTap is the ResponseWriter of a WebSocket upgrade that keeps the
+// connection the upgrade takes over, to cut it off (closeWithin).
+type connTap struct {
+	http.ResponseWriter
+	conn net.Conn
+}
+
+func (t *connTap) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	hj, ok := t.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, errors.New("web: the connection cannot be taken over for a WebSocket")
+	}
+	conn, rw, err := hj.Hijack()
+	t.conn = conn
+	return conn, rw, err
 }
 
 // foxgloveConn is one Foxglove client: the channels advertised to it (a
