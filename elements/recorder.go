@@ -56,8 +56,11 @@ type recorder struct {
 	// The search for topics that appear (RecordSearch): what it may add,
 	// and the goroutine that searches.
 	admission *topicAdmission
-	poller    *topicPoller
-	stopping  bool // Halt came: no topic is added any more
+	poller    *poller[[]FoundTopic]
+	// searches look for other nodes that publish the topics this
+	// process's did not when they were subscribed to (publisherSearch).
+	searches []*publisherSearch
+	stopping bool // Halt came: no topic is added any more
 }
 
 func (r *recorder) Start(env *pipeline.Env) error {
@@ -169,6 +172,9 @@ func (r *recorder) waitLeft() time.Duration {
 func (r *recorder) Stop() error {
 	r.stopping = true
 	r.stopSearch()
+	for _, s := range r.searches {
+		s.wait()
+	}
 	r.closeAll()
 	if r.cache == nil {
 		return nil

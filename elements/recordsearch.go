@@ -87,19 +87,19 @@ func (a *topicAdmission) admit(found []FoundTopic) (add []FoundTopic, refused []
 	return add, refused
 }
 
-// topicPoller runs a search on a goroutine of its own, one at a time, and
-// holds the latest result for the recorder's actor to take.
-type topicPoller struct {
-	found  chan []FoundTopic // at most one result waits
+// poller runs a search on a goroutine of its own, one at a time, and
+// holds the latest result for an actor to take (found).
+type poller[T any] struct {
+	found  chan T // at most one result waits
 	cancel context.CancelFunc
 	done   chan struct{}
 }
 
-// startTopicPoller runs find now and every interval after the actor took
-// its result, until stop.
-func startTopicPoller(find func(context.Context) []FoundTopic, interval time.Duration) *topicPoller {
+// startPoller runs find now and every interval after the actor took its
+// result, until stop.
+func startPoller[T any](find func(context.Context) T, interval time.Duration) *poller[T] {
 	ctx, cancel := context.WithCancel(context.Background())
-	p := &topicPoller{found: make(chan []FoundTopic, 1), cancel: cancel, done: make(chan struct{})}
+	p := &poller[T]{found: make(chan T, 1), cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(p.done)
 		pause := time.NewTimer(0)
@@ -122,7 +122,7 @@ func startTopicPoller(find func(context.Context) []FoundTopic, interval time.Dur
 }
 
 // stop ends the search and waits at most wait for it to return.
-func (p *topicPoller) stop(wait time.Duration) bool {
+func (p *poller[T]) stop(wait time.Duration) bool {
 	p.cancel()
 	select {
 	case <-p.done:
@@ -147,7 +147,7 @@ func (r *recorder) startSearch() {
 		maxStreams = DefaultMaxStreams
 	}
 	r.admission = newTopicAdmission(maxStreams, r.cfg.Topics)
-	r.poller = startTopicPoller(s.Find, interval)
+	r.poller = startPoller(s.Find, interval)
 	var tick func() error
 	tick = func() error {
 		select {

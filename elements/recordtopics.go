@@ -22,10 +22,37 @@ func (r *recorder) follow(topic, remote string) error {
 	r.silences[topic] = silence
 	r.env.After(noPublisherWait, func() error {
 		if !r.seen[topic] && !r.ended[topic] {
-			checkPublished(r.env, *silence)
+			checkPublished(r.env, *r.silences[topic])
 		}
 		return nil
 	})
+	if remote == "" && addr == "" && !r.env.Bus.PublishedHere(topic) {
+		waiting := func() bool { return !r.seen[topic] && !r.ended[topic] && !r.stopping }
+		r.searches = append(r.searches, searchPublisher(r.env, topic, waiting, func(addr string) error { return r.moveTo(sub, addr) }))
+	}
+	return nil
+}
+
+// moveTo subscribes to the topic of old, this process's, at the node at
+// addr, found to publish it while old had nothing to give.
+func (r *recorder) moveTo(old *transport.Subscriber, addr string) error {
+	topic := old.Topic()
+	pid, err := r.env.Bus.RemoteTopic(addr, topic)
+	if err != nil {
+		return err
+	}
+	sub, err := newTopicSubscriber(r.env, topic, pid, r.cfg.Window, r.cfg.QoS)
+	if err != nil {
+		return err
+	}
+	r.env.Log.Info().Str("topic", topic).Str("remote", addr).Msg("the topic's publisher started at another node: recording it from there")
+	old.Close()
+	for i := range r.subs {
+		if r.subs[i] == old {
+			r.subs[i] = sub
+		}
+	}
+	r.silences[topic] = &Silence{Topic: topic, Remote: addr}
 	return nil
 }
 

@@ -192,6 +192,9 @@ type subscriber struct {
 	// silence holds what the topic's events said, for the warning of a
 	// subscriber that got nothing.
 	silence Silence
+	// search looks for another node that publishes the topic while the
+	// subscriber waits on this process's topic, which had no publisher.
+	search *publisherSearch
 }
 
 // haltGrace bounds how long a halted subscriber (or topic recorder) waits
@@ -220,15 +223,36 @@ func (s *subscriber) Start(env *pipeline.Env) error {
 	}
 	s.silence = Silence{Topic: s.cfg.Topic, Remote: addr}
 	s.sub, err = newTopicSubscriber(env, s.cfg.Topic, broker, s.cfg.Window, s.cfg.QoS)
-	if err == nil {
-		env.After(noPublisherWait, func() error {
-			if !s.got && !s.ended {
-				checkPublished(env, s.silence)
-			}
-			return nil
-		})
+	if err != nil {
+		return err
 	}
-	return err
+	env.After(noPublisherWait, func() error {
+		if !s.got && !s.ended {
+			checkPublished(env, s.silence)
+		}
+		return nil
+	})
+	if s.cfg.Remote == "" && addr == "" && !env.Bus.PublishedHere(s.cfg.Topic) {
+		s.search = searchPublisher(env, s.cfg.Topic, func() bool { return !s.got && !s.ended }, s.moveTo)
+	}
+	return nil
+}
+
+// moveTo subscribes to the topic of the node at addr, found to publish it
+// while this process's topic had nothing to give.
+func (s *subscriber) moveTo(addr string) error {
+	broker, err := s.env.Bus.RemoteTopic(addr, s.cfg.Topic)
+	if err != nil {
+		return err
+	}
+	sub, err := newTopicSubscriber(s.env, s.cfg.Topic, broker, s.cfg.Window, s.cfg.QoS)
+	if err != nil {
+		return err
+	}
+	s.env.Log.Info().Str("topic", s.cfg.Topic).Str("remote", addr).Msg("the topic's publisher started at another node: subscribing there")
+	s.sub.Close()
+	s.sub, s.silence = sub, Silence{Topic: s.cfg.Topic, Remote: addr}
+	return nil
 }
 
 func (s *subscriber) Receive(msg any, emit func(*media.Packet)) (bool, error) {
@@ -343,6 +367,7 @@ func (s *subscriber) end() {
 }
 
 func (s *subscriber) Stop() error {
+	s.search.wait()
 	if s.sub != nil {
 		s.sub.Close()
 	}

@@ -36,14 +36,15 @@ func (b *Bus) getResolver() Resolver {
 // other node that publishes it. Two or more are the Resolver's error.
 func (b *Bus) Locate(topic string) (string, error) {
 	r := b.getResolver()
-	if r == nil || b.publishedHere(topic) {
+	if r == nil || b.PublishedHere(topic) {
 		return "", nil
 	}
 	return r.Resolve(topic)
 }
 
-// publishedHere reports whether the Bus's topic has a publisher now.
-func (b *Bus) publishedHere(topic string) bool {
+// PublishedHere reports whether the Bus's topic has a publisher in this
+// process now.
+func (b *Bus) PublishedHere(topic string) bool {
 	st, err := b.Stats(topic)
 	return err == nil && st.Publishers > 0
 }
@@ -58,7 +59,7 @@ func (b *Bus) Published(addr string) ([]string, error) {
 	var names []string
 	if addr == "" {
 		for _, t := range b.Topics() {
-			if b.publishedHere(t) {
+			if b.PublishedHere(t) {
 				names = append(names, t)
 			}
 		}

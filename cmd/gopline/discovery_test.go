@@ -442,3 +442,27 @@ func TestServeAtAFreePortAnnouncesThePortItGot(t *testing.T) {
 		t.Fatalf("topics: exit %d, %v, want the node free at %s: %s\n%s", code, err, addr, stdout, stderr)
 	}
 }
+
+// A subscriber and a recorder that start before their topic's publisher,
+// as a ROS 2 user starts a viewer or ros2 bag record first, subscribe to
+// it when its node starts on the host, however late: they do not wait on
+// their own process's topic for ever.
+func TestSubscribersFindAPublisherThatStartsAfterThem(t *testing.T) {
+	t.Parallel()
+	isolateDiscovery(t)
+	rec := filepath.Join(t.TempDir(), "late.gopline")
+	sub, stdout, subLog := startGopline(t, "run", "--no-mdns", "--duration", "20s", "--json", "subscribe topic=/late ! gate ! h264dec ! fakesink name=sink")
+	recorder, _, recLog := startGopline(t, "record", "--no-mdns", "--duration", "20s", "--topic", "/late", "--out", rec)
+	t.Cleanup(func() { sub.Process.Kill(); recorder.Process.Kill() })
+	// Both said that no publisher offers /late: they subscribed before it
+	// had one.
+	waitLog(t, subLog, "no publisher offers /late", "the subscriber")
+	waitLog(t, recLog, "no publisher offers /late", "the recorder")
+	serveCamera(t, "late", "/late")
+	if err := sub.Wait(); err != nil || sinkIn(t, stdout.String()) < 10 {
+		t.Fatalf("the subscriber: %v: %s\n%s", err, stdout, subLog)
+	}
+	if err := recorder.Wait(); err != nil || !strings.Contains(recLog.String(), "recording it from there") {
+		t.Fatalf("the recorder: %v:\n%s", err, recLog)
+	}
+}
