@@ -49,25 +49,36 @@ func windowField[C any](ptr func(*C) *int) pipeline.Field[C] {
 	return pipeline.IntField("window", transport.DefaultWindow, ptr).Range(1, 1024)
 }
 
-// qosField is a QoS request or offer; "auto" (nil) takes the topic's offer,
-// or for a publisher the node's default.
+// qosField is a QoS request; "auto" (nil) takes the topic's offer.
 func qosField[C any](ptr func(*C) **qos.Profile) pipeline.Field[C] {
 	return pipeline.TextField("qos", "auto", parseQoS, formatQoS, ptr).
-		Doc("QoS requested: auto (what the topic offers), a preset (default, sensor_data, durable_video, persistent_video) or policies, e.g. transient_local,reliable")
+		Doc("QoS requested: auto (what the topic offers), a preset (default, sensor_data, durable_video, persistent_video) or policies, e.g. transient_local,reliable (without a preset first they change default: reliable, volatile)")
+}
+
+// offerField is a publisher's QoS offer; "auto" (nil) offers the node's
+// default, and policies without a preset change durable_video.
+func offerField[C any](ptr func(*C) **qos.Profile) pipeline.Field[C] {
+	return pipeline.TextField("qos", "auto", parseOffer, formatQoS, ptr).
+		Doc("QoS offered: auto (the node's default: durable_video unless gopline run --qos says otherwise), a preset (default, sensor_data, durable_video, persistent_video) or policies, e.g. deadline=100ms (without a preset first they change durable_video: a durable topic with a deadline), volatile, keep_last=2")
 }
 
 // maxQoSLen bounds a QoS text: the longest profile, every policy spelled
 // out, is under 200 bytes, and the qos package's refusal quotes it whole.
 const maxQoSLen = 256
 
-func parseQoS(s string) (*qos.Profile, error) {
+func parseQoS(s string) (*qos.Profile, error) { return parseQoSWith(s, qos.ParseProfile) }
+
+// parseOffer is parseQoS of a publisher's offer (qos.ParseOffer).
+func parseOffer(s string) (*qos.Profile, error) { return parseQoSWith(s, qos.ParseOffer) }
+
+func parseQoSWith(s string, parse func(string) (qos.Profile, error)) (*qos.Profile, error) {
 	if s == "auto" {
 		return nil, nil
 	}
 	if len(s) > maxQoSLen {
 		return nil, fmt.Errorf("%s is longer than a QoS profile can be", syntax.Quote(s))
 	}
-	p, err := qos.ParseProfile(s)
+	p, err := parse(s)
 	if err != nil {
 		return nil, err
 	}

@@ -35,3 +35,28 @@ func TestFellBehindIsLoggedRateLimited(t *testing.T) {
 		t.Fatalf("the later lines do not count the times between:\n%s", log.String())
 	}
 }
+
+// A publisher's qos= of policies alone changes durable_video, its default
+// offer: a deadline added keeps the topic's cache for late joiners.
+func TestPublishQoSPoliciesChangeTheDurableDefault(t *testing.T) {
+	system := pipeline.NewSystem(zerolog.Nop())
+	defer system.Shutdown()
+	bus := transport.NewBus(system)
+	defer bus.Close()
+	p, err := pipeline.Parse("testsrc size=64x48 rate=30 ! h264enc gop=5 ! publish topic=/c qos=deadline=1s",
+		registry(t), pipeline.WithSystem(system), pipeline.WithBus(bus))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	defer p.Stop()
+	waitFor(t, "a GOP cached on /c (the topic is not durable)", func() bool {
+		st, err := bus.Stats("/c")
+		return err == nil && st.Cache != nil && st.Cache.Frames > 0
+	})
+	if st, _ := bus.Stats("/c"); st.QoS != "reliable,transient_local,keep_last,deadline=1s" {
+		t.Fatalf("the topic's QoS %q: want durable_video with the deadline", st.QoS)
+	}
+}

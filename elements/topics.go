@@ -30,8 +30,7 @@ var publishSpec = pipeline.ElementSpec[PublishConfig]{
 	Doc: "Publishes on a topic of the process. Never waits for subscribers; each has its own queue, dropped GOP-aware when full. Keyframe requests from the topic go upstream to the encoder. The first publisher's qos sets the topic's: a durable one (the default) keeps the latest GOP and replays it, keyframe first, to subscribers that join late.",
 	Fields: []pipeline.Field[PublishConfig]{
 		topicField(func(c *PublishConfig) *string { return &c.Topic }),
-		qosField(func(c *PublishConfig) **qos.Profile { return &c.QoS }).
-			Doc("QoS offered: auto (the node's default: durable_video unless gopline run --qos says otherwise), a preset (default, sensor_data, durable_video, persistent_video) or policies, e.g. transient_local,reliable,keep_last=2,deadline=100ms"),
+		offerField(func(c *PublishConfig) **qos.Profile { return &c.QoS }),
 	},
 	New: func(cfg PublishConfig) (pipeline.Element, error) {
 		return pipeline.SinkElement("publish", pipeline.Packets(media.CodecUnknown), func() (pipeline.Sink[*media.Packet], error) {

@@ -44,11 +44,22 @@ const (
 //
 // A policy may be set once per text. The error wraps ErrBadProfile and quotes
 // the setting at fault.
-func ParseProfile(s string) (Profile, error) {
+func ParseProfile(s string) (Profile, error) { return parseFrom(s, Default()) }
+
+// ParseOffer reads a publisher's offer as ParseProfile reads a profile,
+// but a list without a preset changes DurableVideo, what a publisher that
+// names no QoS offers: "deadline=100ms" is durable_video with a deadline,
+// so that a policy added to a camera's topic does not take its late
+// joiners' replay away.
+func ParseOffer(s string) (Profile, error) { return parseFrom(s, DurableVideo()) }
+
+// parseFrom reads the profile s, whose settings change base when it names
+// no preset.
+func parseFrom(s string, base Profile) (Profile, error) {
 	if strings.TrimSpace(s) == "" {
 		return Profile{}, fmt.Errorf("%w: empty text (want a preset such as durable_video, or settings such as reliable,transient_local)", ErrBadProfile)
 	}
-	pp := profileParser{text: s, items: strings.Split(s, ","), p: Default()}
+	pp := profileParser{text: s, items: strings.Split(s, ","), p: base}
 	for i, item := range pp.items {
 		if err := pp.item(i, item); err != nil {
 			return Profile{}, err

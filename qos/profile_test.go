@@ -135,6 +135,28 @@ func TestParseProfile(t *testing.T) {
 	}
 }
 
+// A publisher's offer of policies alone changes durable_video, what a
+// publisher offers by default: a deadline added to a camera's topic keeps
+// its replay. A preset first is the offer's base, as in any profile.
+func TestParseOfferChangesDurableVideo(t *testing.T) {
+	durable := qos.DurableVideo()
+	for text, want := range map[string]qos.Profile{
+		"deadline=100ms":   {Reliability: qos.Reliable, Durability: qos.TransientLocal, History: qos.KeepLast, Depth: 1, Deadline: 100 * time.Millisecond},
+		"keep_last=2":      {Reliability: qos.Reliable, Durability: qos.TransientLocal, History: qos.KeepLast, Depth: 2},
+		"volatile":         {Reliability: qos.Reliable, Durability: qos.Volatile, History: qos.KeepLast, Depth: 1},
+		"durable_video":    durable,
+		"sensor_data":      qos.SensorData(),
+		"default,lease=1s": {Reliability: qos.Reliable, Durability: qos.Volatile, History: qos.KeepLast, Depth: 1, Lease: time.Second},
+	} {
+		if got, err := qos.ParseOffer(text); err != nil || got != want {
+			t.Errorf("ParseOffer(%q) = %v, %v; want %v", text, got, err, want)
+		}
+	}
+	if p, err := qos.ParseProfile("deadline=100ms"); err != nil || p.Durability != qos.Volatile {
+		t.Errorf("ParseProfile(deadline=100ms) = %v, %v: a request's policies change default, as ROS 2's do", p, err)
+	}
+}
+
 func TestParseProfileRejects(t *testing.T) {
 	cases := []struct {
 		in       string

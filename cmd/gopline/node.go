@@ -64,7 +64,7 @@ func (n *peerFlags) addReplyFlag(fs *pflag.FlagSet) {
 
 func addNodeFlags(fs *pflag.FlagSet, defaultListen string) *nodeFlags {
 	n := &nodeFlags{qos: qos.DurableVideo()}
-	fs.TextVar(&n.qos, "qos", qos.DurableVideo(), "QoS that publishers offer unless their qos= says otherwise: a preset (default, sensor_data, durable_video, persistent_video) or policies, e.g. transient_local,keep_last=2")
+	fs.TextVar((*offerText)(&n.qos), "qos", offerText(qos.DurableVideo()), "QoS that publishers offer unless their qos= says otherwise: a preset (default, sensor_data, durable_video, persistent_video) or policies, e.g. keep_last=2 (without a preset first they change durable_video)")
 	n.state = fs.String("state", "", "bbolt file that keeps the GOP caches of persistent topics across restarts (created if missing)")
 	n.listen = fs.String("listen", defaultListen, "serve this process's topics to other processes and hosts at host:port (loopback unless you name another interface)")
 	fs.StringVar(&n.name, "name", "", "the node's name in its announcement and in other nodes' listings (default: HOST-PID)")
@@ -340,3 +340,18 @@ func readSecret(path string) (string, error) {
 	}
 	return line, nil
 }
+
+// offerText is the --qos flag's value: a publisher's offer, read as
+// qos.ParseOffer reads it.
+type offerText qos.Profile
+
+func (o *offerText) UnmarshalText(text []byte) error {
+	p, err := qos.ParseOffer(string(text))
+	if err != nil {
+		return err
+	}
+	*o = offerText(p)
+	return nil
+}
+
+func (o offerText) MarshalText() ([]byte, error) { return []byte(qos.Profile(o).String()), nil }
