@@ -74,7 +74,14 @@ func (r *Reader) openPassthrough(par *astiav.CodecParameters) error {
 // FFmpeg flagged as corrupt (the end of a cut-short file) is left out,
 // counted Truncated at the file's end, else Undecodable; so is the picture
 // a live network stream was sending when it was lost, counted Truncated
-// (streamLoss).
+// (streamLoss). From an H.264 access unit FFmpeg flagged as corrupt (an
+// MPEG-TS packet lost or damaged: its continuity counter jumped) to the
+// next keyframe, every access unit is decoded before it is handed on
+// (verified), and the first that does not decode whole is left out, with
+// those after it until the next keyframe, built on it, counted Damaged, as
+// a strict decoding Reader leaves their pictures out. MPEG-TS files joined
+// end to end (cat a.ts b.ts) jump their counters at the join, where FFmpeg
+// flags an access unit that is whole.
 func (r *Reader) ReadPacket() (*media.Packet, error) {
 	if !r.cfg.passthrough {
 		return nil, errors.New("ffmpeg: ReadPacket on a decoding reader (open it WithPassthrough)")
@@ -99,16 +106,21 @@ func (r *Reader) ReadPacket() (*media.Packet, error) {
 		r.pkt.Unref()
 		var p *media.Packet
 		var err error
-		if r.jpeg {
-			if corrupt { // a JPEG cut short: no decoder takes it
-				r.countUnusable()
-				continue
-			}
+		switch {
+		case r.jpeg && corrupt: // a JPEG cut short: no decoder takes it
+			r.countUnusable()
+			continue
+		case r.jpeg:
 			p = r.jpegPacket(data)
-		} else {
+		case corrupt && !r.seenKey:
+			r.stats.BeforeKeyframe++
+			continue
+		default:
 			p, err = r.accessUnit(data)
 		}
 		switch {
+		case errors.Is(err, errAfterDamage):
+			continue
 		case err != nil && !r.seenKey:
 			// Nothing before the first keyframe is handed on anyway: a
 			// stream joined part-way may begin inside a NAL unit.
@@ -123,6 +135,14 @@ func (r *Reader) ReadPacket() (*media.Packet, error) {
 		case r.order != nil:
 			continue // held by accessUnit until its place is known
 		}
+		if !r.verified(p, corrupt) {
+			// Damage: the unit and those built on it are left out
+			// until the next keyframe.
+			r.countUnusable()
+			r.damaged = true
+			continue
+		}
+		r.keepGOP(p)
 		r.time(p, pts, dts, discard)
 		return p, nil
 	}
@@ -248,6 +268,11 @@ func (r *Reader) accessUnit(data []byte) (*media.Packet, error) {
 	if !key && !r.seenKey {
 		return nil, nil
 	}
+	if r.damaged && !key {
+		r.stats.Damaged++
+		return nil, errAfterDamage
+	}
+	r.damaged = false
 	fixed, err := r.params.Prepend(nalus)
 	if err != nil {
 		return nil, err
@@ -275,6 +300,10 @@ func (r *Reader) accessUnit(data []byte) (*media.Packet, error) {
 	}
 	return p, nil
 }
+
+// errAfterDamage is accessUnit's for an access unit left out after
+// damage until the next keyframe (Reader.damaged): counted Damaged.
+var errAfterDamage = errors.New("after damage, before the next keyframe")
 
 // annexBStart is the start code in front of every Annex B NAL unit.
 var annexBStart = []byte{0, 0, 1}

@@ -102,6 +102,14 @@ type Reader struct {
 	// seenKey: a keyframe was read (decode mode: sent to the decoder;
 	// passthrough: an IDR handed out); the packets before it are skipped.
 	seenKey bool
+	// damaged: in passthrough, an access unit FFmpeg flagged as corrupt
+	// was left out, and so are those after it until the next keyframe.
+	// gop holds the access units handed on since the last keyframe, for
+	// verifier, the decoder that verifies them after a flagged one
+	// (verified).
+	damaged  bool
+	gop      passedGOP
+	verifier *Decoder
 
 	// logs is where the log lines of fc and dec go; fcAt and decAt are
 	// their addresses there.
@@ -448,6 +456,10 @@ func (r *Reader) Close() error {
 	if r.scale != nil {
 		r.scale.close()
 		r.scale = nil
+	}
+	if r.verifier != nil {
+		r.verifier.Close()
+		r.verifier = nil
 	}
 	if r.pkt != nil {
 		r.pkt.Free()

@@ -1,0 +1,57 @@
+package ffmpeg
+
+import (
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/gopline/gopline/codecs"
+	"github.com/gopline/gopline/internal/testclip"
+)
+
+// An MPEG-TS file with garbage a third of the way in, passed through: the
+// access units the demuxer flags as damaged are left out (Undecodable),
+// and so are those after them until the next keyframe (Damaged), as a
+// strict decoding Reader leaves their pictures out; everything handed on
+// decodes without an error. They had been handed on, and recorded, as
+// whole pictures.
+func TestPassthroughLeavesOutWhatTheDemuxerFoundDamaged(t *testing.T) {
+	clip := testclip.Make(t, "whole.ts", 100, 25, "-c:v", "libx264", "-bf", "3", "-g", "50", "-pix_fmt", "yuv420p")
+	for _, at := range []float64{0.2, 1.0 / 3, 0.45, 0.7} {
+		whole, err := os.ReadFile(clip)
+		if err != nil {
+			t.Fatal(err)
+		}
+		from := int(float64(len(whole)) * at)
+		for i := from; i < from+3000; i++ {
+			whole[i] = byte(i * 131)
+		}
+		damaged := filepath.Join(t.TempDir(), "damaged.ts")
+		if err := os.WriteFile(damaged, whole, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r := mustReader(t, damaged, WithPassthrough())
+		d := mustDecoder(t)
+		handed := 0
+		for {
+			p, err := r.ReadPacket()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			handed++
+			if _, err := d.Decode(p); errors.Is(err, codecs.ErrCorrupt) || errors.Is(err, codecs.ErrNeedKeyframe) {
+				t.Errorf("garbage at byte %d: seq %d (key %v) was handed on, and does not decode: %v", from, p.Seq, p.Key, err)
+			}
+		}
+		st := r.Stats()
+		if st.Undecodable == 0 || handed+st.Damage() > 100 || handed < 40 {
+			t.Errorf("garbage at byte %d: %d of 100 access units handed on, %s; want the damaged left out and counted, and those after them until the next keyframe",
+				from, handed, st)
+		}
+	}
+}
