@@ -48,12 +48,15 @@ func Listen(h *Handler, addr string, tlsConfig *tls.Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: listen on %s: %w", addr, err)
 	}
+	limit := newConnLimit(h.cfg.Log)
+	ln = limitedListener{Listener: ln, limit: limit}
 	if tlsConfig != nil {
 		ln = tls.NewListener(ln, tlsConfig)
 	}
 	s := &Server{handler: h, ln: ln, tls: tlsConfig != nil, done: make(chan struct{}),
 		srv: &http.Server{Handler: h, ReadHeaderTimeout: ReadHeaderTimeout, ReadTimeout: ReadTimeout,
-			IdleTimeout: IdleTimeout, MaxHeaderBytes: MaxHeaderBytes, ErrorLog: log.New(debugWriter{h.cfg.Log}, "", 0)}}
+			IdleTimeout: IdleTimeout, MaxHeaderBytes: MaxHeaderBytes, ErrorLog: log.New(debugWriter{h.cfg.Log}, "", 0),
+			ConnState: limit.connState}}
 	go func() {
 		defer close(s.done)
 		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
