@@ -29,9 +29,8 @@ type recorder struct {
 	// silences hold, by topic, what its events said, for the warning of a
 	// topic that gave nothing.
 	silences map[string]*Silence
-	// fellBehind rate-limits the line that a topic's subscription fell
-	// behind.
-	fellBehind lograte.Limiter
+	// logs rate-limits the lines of the topics' events.
+	logs *eventLogs
 	// held are the deliveries taken while the cache was over its budget,
 	// whose acknowledgements wait for room: the topic's window fills, and
 	// the topic sheds whole GOPs for the recorder alone.
@@ -65,7 +64,7 @@ type recorder struct {
 
 func (r *recorder) Start(env *pipeline.Env) error {
 	r.env = env
-	r.fellBehind = lograte.Limiter{Interval: transport.FellBehindLogEvery}
+	r.logs = newEventLogs()
 	opts := []storage.Option{storage.WithClock(env.Now), storage.WithSync(r.cfg.Sync)}
 	if r.cfg.MaxBytes > 0 || r.cfg.MaxAge > 0 {
 		opts = append(opts, storage.WithRetention(r.cfg.MaxBytes, r.cfg.MaxAge))

@@ -90,7 +90,7 @@ func (r *recorder) received(sub *transport.Subscriber, got transport.Received) e
 		if silence := r.silences[sub.Topic()]; silence != nil {
 			silence.heard(got.Event)
 		}
-		return topicEvent(r.env, got.Event, nil, &r.fellBehind)
+		return topicEvent(r.env, got.Event, nil, r.logs)
 	case got.Ended:
 		r.ended[sub.Topic()] = true
 		r.endHeld(sub)

@@ -7,32 +7,41 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/gopline/gopline/internal/lograte"
 	"github.com/gopline/gopline/internal/testlog"
 	"github.com/gopline/gopline/pipeline"
 	"github.com/gopline/gopline/transport"
 )
 
-// A subscriber that falls behind every GOP says so once, then at most
-// every transport.FellBehindLogEvery with the count of the times between.
-func TestFellBehindIsLoggedRateLimited(t *testing.T) {
-	var log testlog.Buffer
-	now := time.Unix(1_000_000, 0)
-	env := &pipeline.Env{Log: zerolog.New(&log), Now: func() time.Time { return now }}
-	limiter := lograte.Limiter{Interval: transport.FellBehindLogEvery}
-	dropped := &transport.Event{Kind: transport.EventDropped, Topic: "/cam"}
-	lines := func() int { return strings.Count(log.String(), "fell behind the topic") }
-	for range 30 { // a GOP a second
-		if err := topicEvent(env, dropped, nil, &limiter); err != nil {
-			t.Fatal(err)
+// A subscriber that falls behind every GOP, misses a deadline every
+// period or sees a publisher's liveliness come and go (a lease shorter than
+// its packets' spacing) says so once, then at most every
+// transport.FellBehindLogEvery with the count of the times between.
+func TestRepeatedEventsAreLoggedRateLimited(t *testing.T) {
+	for _, c := range []struct {
+		kind transport.EventKind
+		line string
+	}{
+		{transport.EventDropped, "fell behind the topic"},
+		{transport.EventDeadlineMissed, "deadline_missed"},
+		{transport.EventLivelinessLost, "liveliness_lost"},
+	} {
+		var log testlog.Buffer
+		now := time.Unix(1_000_000, 0)
+		env := &pipeline.Env{Log: zerolog.New(&log), Now: func() time.Time { return now }}
+		logs := newEventLogs()
+		e := &transport.Event{Kind: c.kind, Topic: "/cam"}
+		for range 30 { // one a second
+			if err := topicEvent(env, e, nil, logs); err != nil {
+				t.Fatal(err)
+			}
+			now = now.Add(time.Second)
 		}
-		now = now.Add(time.Second)
-	}
-	if n := lines(); n != 3 {
-		t.Fatalf("30 drops in 30 s gave %d lines, want 3 (at 0, 10 and 20 s):\n%s", n, log.String())
-	}
-	if !strings.Contains(log.String(), `"times":10`) {
-		t.Fatalf("the later lines do not count the times between:\n%s", log.String())
+		if n := strings.Count(log.String(), c.line); n != 3 {
+			t.Fatalf("%v: 30 events in 30 s gave %d lines, want 3 (at 0, 10 and 20 s):\n%s", c.kind, n, log.String())
+		}
+		if !strings.Contains(log.String(), `"times":10`) {
+			t.Fatalf("%v: the later lines do not count the times between:\n%s", c.kind, log.String())
+		}
 	}
 }
 

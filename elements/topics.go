@@ -186,8 +186,8 @@ type subscriber struct {
 	sub   *transport.Subscriber
 	ended bool
 	got   bool // a packet came
-	// fellBehind rate-limits the line that the subscriber fell behind.
-	fellBehind lograte.Limiter
+	// logs rate-limits the lines of the topic's events.
+	logs *eventLogs
 	// silence holds what the topic's events said, for the warning of a
 	// subscriber that got nothing.
 	silence Silence
@@ -215,7 +215,7 @@ func newTopicSubscriber(env *pipeline.Env, topic string, broker *actor.PID, wind
 
 func (s *subscriber) Start(env *pipeline.Env) error {
 	s.env = env
-	s.fellBehind = lograte.Limiter{Interval: transport.FellBehindLogEvery}
+	s.logs = newEventLogs()
 	broker, addr, err := topicBroker(env, s.cfg.Topic, s.cfg.Remote)
 	if err != nil {
 		return err
@@ -268,7 +268,7 @@ func (s *subscriber) Receive(msg any, emit func(*media.Packet)) (bool, error) {
 		emit(r.Packet)
 	case r.Event != nil:
 		s.silence.heard(r.Event)
-		return true, topicEvent(s.env, r.Event, s.cfg.OnEvent, &s.fellBehind)
+		return true, topicEvent(s.env, r.Event, s.cfg.OnEvent, s.logs)
 	case r.Ended:
 		s.end()
 	}
@@ -277,14 +277,27 @@ func (s *subscriber) Receive(msg any, emit func(*media.Packet)) (bool, error) {
 
 // topicEvent logs a topic's event and hands it to onEvent. An incompatible
 // QoS is returned as an error, so that the node counts and logs it; a
-// refused subscription (another node's) also fails the pipeline. That the
-// subscriber fell behind is logged as fellBehind allows: the first time,
-// then at most every transport.FellBehindLogEvery, with the count.
-func topicEvent(env *pipeline.Env, e *transport.Event, onEvent func(*transport.Event), fellBehind *lograte.Limiter) error {
+// refused subscription (another node's) also fails the pipeline. Events
+// that can come each GOP or each period (fell behind, a deadline missed,
+// a publisher's liveliness lost or regained) are logged as logs allows.
+func topicEvent(env *pipeline.Env, e *transport.Event, onEvent func(*transport.Event), logs *eventLogs) error {
 	if err := callOnEvent(env, onEvent, e); err != nil {
-		return errors.Join(err, eventError(env, e, fellBehind))
+		return errors.Join(err, eventError(env, e, logs))
 	}
-	return eventError(env, e, fellBehind)
+	return eventError(env, e, logs)
+}
+
+// eventLogs rate-limits a subscription's lines of the events that can
+// come without end: the first of a kind at once, then at most every
+// transport.FellBehindLogEvery, with the count since the last.
+type eventLogs struct {
+	fellBehind, deadline, liveliness lograte.Limiter
+}
+
+func newEventLogs() *eventLogs {
+	every := transport.FellBehindLogEvery
+	return &eventLogs{fellBehind: lograte.Limiter{Interval: every}, deadline: lograte.Limiter{Interval: every},
+		liveliness: lograte.Limiter{Interval: every}}
 }
 
 // callOnEvent calls onEvent, if set, with e, and returns a panic of it as
@@ -307,7 +320,7 @@ func callOnEvent(env *pipeline.Env, onEvent func(*transport.Event), e *transport
 
 // eventError logs e, an event of the topic, and returns it as the node's
 // error where it is one.
-func eventError(env *pipeline.Env, e *transport.Event, fellBehind *lograte.Limiter) error {
+func eventError(env *pipeline.Env, e *transport.Event, logs *eventLogs) error {
 	switch e.Kind {
 	case transport.EventIncompatibleQoS:
 		return fmt.Errorf("topic %s: %w", e.Topic, e.Err)
@@ -317,12 +330,23 @@ func eventError(env *pipeline.Env, e *transport.Event, fellBehind *lograte.Limit
 		env.Fail(err)
 		return err
 	case transport.EventDropped:
-		if ok, times := fellBehind.Allow(env.Now()); ok {
+		if ok, times := logs.fellBehind.Allow(env.Now()); ok {
 			env.Log.Info().Str("topic", e.Topic).Uint64("times", times).
 				Msg("fell behind the topic: the rest of a GOP is dropped, delivery resumes at the next keyframe")
 		}
-	case transport.EventLivelinessRegained:
-		env.Log.Info().Str("topic", e.Topic).Msg(e.String())
+	case transport.EventDeadlineMissed:
+		if ok, times := logs.deadline.Allow(env.Now()); ok {
+			env.Log.Warn().Str("topic", e.Topic).Uint64("times", times).Msg(e.String())
+		}
+	case transport.EventLivelinessLost, transport.EventLivelinessRegained:
+		ok, times := logs.liveliness.Allow(env.Now())
+		switch {
+		case !ok:
+		case e.Kind == transport.EventLivelinessRegained:
+			env.Log.Info().Str("topic", e.Topic).Uint64("times", times).Msg(e.String())
+		default:
+			env.Log.Warn().Str("topic", e.Topic).Uint64("times", times).Msg(e.String())
+		}
 	default:
 		env.Log.Warn().Str("topic", e.Topic).Msg(e.String())
 	}

@@ -1,6 +1,10 @@
 package transport
 
-import "time"
+import (
+	"time"
+
+	"github.com/gopline/gopline/internal/lograte"
+)
 
 // deadlines is the policy of deadlines: while a stream runs, a subscriber
 // whose deadline (its request's, else the topic's offer's) passes without a
@@ -16,6 +20,9 @@ type deadlines struct {
 	// walks the watches only after a miss.
 	missing bool
 	missed  uint64
+	// logged rate-limits the log's lines of the misses: a subscriber of a
+	// publisher slower than the deadline misses it every period.
+	logged lograte.Limiter
 }
 
 // deadlineWatch is one subscriber's deadline state.
@@ -26,7 +33,7 @@ type deadlineWatch struct {
 }
 
 func newDeadlines(t *topicState) *deadlines {
-	return &deadlines{t: t, watches: make(map[*subscriber]*deadlineWatch)}
+	return &deadlines{t: t, watches: make(map[*subscriber]*deadlineWatch), logged: lograte.Limiter{Interval: FellBehindLogEvery}}
 }
 
 func (d *deadlines) handle(now time.Time, in input, do []action) []action {
@@ -73,7 +80,10 @@ func (d *deadlines) check(now time.Time, do []action) []action {
 		w.missedAt = now
 		d.missed++
 		d.missing = true
-		d.t.log.Warn().Str("subscriber", ActorName(s.pid)).Stringer("deadline", period).Uint64("missed", w.misses).Msg("deadline missed")
+		if ok, times := d.logged.Allow(now); ok {
+			d.t.log.Warn().Str("subscriber", ActorName(s.pid)).Stringer("deadline", period).Uint64("missed", w.misses).
+				Uint64("times", times).Msg("deadline missed")
+		}
 		do = append(do, action{kind: doEvent, sub: s, event: Event{Kind: EventDeadlineMissed, Count: w.misses}})
 	}
 	return do

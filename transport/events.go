@@ -86,7 +86,7 @@ func (e *Event) String() string {
 		s += fmt.Sprintf(" (rest of GOP %d)", e.GOP)
 	}
 	if e.Publisher != nil {
-		s += " (publisher " + e.Publisher.String() + ")"
+		s += " (publisher " + ActorName(e.Publisher) + ")"
 	}
 	return s
 }

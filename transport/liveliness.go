@@ -1,6 +1,10 @@
 package transport
 
-import "time"
+import (
+	"time"
+
+	"github.com/gopline/gopline/internal/lograte"
+)
 
 // liveliness is the policy of publishers' liveliness: a publisher that
 // stops without leaving, or publishes nothing for longer than its offer's
@@ -10,6 +14,10 @@ type liveliness struct {
 	t     *topicState
 	pubs  map[*publisherState]*lease
 	order []*publisherState // in joining order, for a stable order of events
+	// logged rate-limits the log's lines of liveliness lost and regained:
+	// a publisher whose lease is shorter than its packets' spacing loses
+	// and regains it at every packet.
+	logged lograte.Limiter
 }
 
 // lease is one publisher's liveliness state.
@@ -19,7 +27,7 @@ type lease struct {
 }
 
 func newLiveliness(t *topicState) *liveliness {
-	return &liveliness{t: t, pubs: make(map[*publisherState]*lease)}
+	return &liveliness{t: t, pubs: make(map[*publisherState]*lease), logged: lograte.Limiter{Interval: FellBehindLogEvery}}
 }
 
 func (l *liveliness) handle(now time.Time, in input, do []action) []action {
@@ -32,13 +40,15 @@ func (l *liveliness) handle(now time.Time, in input, do []action) []action {
 			ls.lastSeen = now
 			if ls.lost {
 				ls.lost = false
-				l.t.log.Info().Str("publisher", ActorName(in.pub.pid)).Msg("publisher's liveliness regained")
+				if ok, times := l.logged.Allow(now); ok {
+					l.t.log.Info().Str("publisher", ActorName(in.pub.pid)).Uint64("times", times).Msg("publisher's liveliness regained")
+				}
 				do = append(do, action{kind: doEvent, event: Event{Kind: EventLivelinessRegained, Publisher: in.pub.pid}})
 			}
 		}
 	case inPublisherStopped:
 		if ls := l.pubs[in.pub]; ls != nil && !ls.lost {
-			do = l.lose(in.pub, ls, "publisher stopped", do)
+			do = l.lose(now, in.pub, ls, "publisher stopped", do)
 		}
 	case inPublisherLeft:
 		if _, ok := l.pubs[in.pub]; ok {
@@ -48,16 +58,18 @@ func (l *liveliness) handle(now time.Time, in input, do []action) []action {
 	case inTick:
 		for _, ps := range l.order {
 			if ls := l.pubs[ps]; ps.offer.Lease > 0 && !ls.lost && !now.Before(ls.lastSeen.Add(ps.offer.Lease)) {
-				do = l.lose(ps, ls, "lease expired", do)
+				do = l.lose(now, ps, ls, "lease expired", do)
 			}
 		}
 	}
 	return do
 }
 
-func (l *liveliness) lose(ps *publisherState, ls *lease, why string, do []action) []action {
+func (l *liveliness) lose(now time.Time, ps *publisherState, ls *lease, why string, do []action) []action {
 	ls.lost = true
-	l.t.log.Warn().Str("publisher", ActorName(ps.pid)).Str("why", why).Msg("publisher's liveliness lost")
+	if ok, times := l.logged.Allow(now); ok {
+		l.t.log.Warn().Str("publisher", ActorName(ps.pid)).Str("why", why).Uint64("times", times).Msg("publisher's liveliness lost")
+	}
 	return append(do, action{kind: doEvent, event: Event{Kind: EventLivelinessLost, Publisher: ps.pid}})
 }
 

@@ -59,7 +59,7 @@ func eventToWire(e *transport.Event) *wire.Event {
 		w.Count = e.GOP // the wire's count carries the GOP of a drop
 	}
 	if e.Publisher != nil {
-		w.Publisher = e.Publisher.String()
+		w.Publisher = transport.ActorName(e.Publisher)
 	}
 	if e.Err != nil {
 		w.Error = e.Err.Error()
