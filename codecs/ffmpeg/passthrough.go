@@ -40,19 +40,34 @@ func (r *Reader) openPassthrough(par *astiav.CodecParameters) error {
 		}
 	}
 	r.width, r.height = r.info.Width, r.info.Height
-	if r.rawH264() {
+	switch {
+	case r.rawH264():
 		r.order = &h264.AccessUnitOrder{}
 		_, r.rateKnown = vuiFrameRate(extra)
+	case r.decodeOrderOnly():
+		// Its frames come at the container's rate, in decode order:
+		// their presentation times are the slices' picture order's.
+		r.order, r.rateKnown = &h264.AccessUnitOrder{}, true
 	}
 	return nil
+}
+
+// decodeOrderOnly reports whether the input's container stores no
+// presentation times, only its frames in decode order at its frame rate:
+// an AVI, whose H.264 with B-frames FFmpeg gives each packet's decode time
+// as its presentation time.
+func (r *Reader) decodeOrderOnly() bool {
+	f := r.fc.InputFormat()
+	return f != nil && f.Name() == "avi" && r.info.FrameRate > 0
 }
 
 // ReadPacket returns the next H.264 access unit or JPEG picture in
 // passthrough mode, or io.EOF at the end of the stream.
 //
 // A raw H.264 stream (the "h264" input format: Annex B without a container)
-// carries no timestamps, so the Reader times its packets itself, a frame
-// apart at the stream's frame rate (StreamInfo.FrameRate): decode times in
+// carries no timestamps, and an AVI only its frames in decode order, so the
+// Reader times their packets itself, a frame apart at the stream's frame
+// rate (StreamInfo.FrameRate): decode times in
 // the order the packets come, presentation times in the order their
 // pictures are shown, which their slice headers' picture order counts give
 // (h264.AccessUnitOrder). To know it, the Reader holds packets back as a

@@ -155,3 +155,33 @@ func TestPassthroughRepairsNothingInACleanMatroskaWithBFrames(t *testing.T) {
 		t.Fatalf("%d packets, stats %+v; want 60, nothing repaired", len(pkts), st)
 	}
 }
+
+// An AVI stores no presentation times, only its frames in decode order:
+// an H.264 stream with B-frames in it passes through with each picture's
+// presentation time from its slices' picture order, as a raw H.264 stream
+// does, so that its pictures decode in order of time. It had each packet's
+// decode time as its presentation time: the pictures came out of order
+// (frames 3, 0, 1, 2 exported at 0.04 s steps).
+func TestPassthroughTimesAnAVIsBFramesInDisplayOrder(t *testing.T) {
+	raw := testclip.Make(t, "b.h264", 75, 25, "-c:v", "libx264", "-bf", "2", "-g", "25", "-pix_fmt", "yuv420p")
+	avi := filepath.Join(t.TempDir(), "b.avi")
+	ffmpegCLI(t, "-v", "error", "-r", "25", "-i", raw, "-c", "copy", avi)
+	want, _ := passPackets(t, raw) // timed from the slices' picture order
+	got, _ := passPackets(t, avi)
+	if len(got) != 75 || len(want) != 75 {
+		t.Fatalf("%d packets of the AVI, %d of the raw stream; want 75", len(got), len(want))
+	}
+	reordered := 0
+	for i := range got {
+		if !got[i].CaptureTime.Equal(want[i].CaptureTime) {
+			t.Fatalf("packet %d (key %v) at %v, the raw stream's at %v: not the picture's presentation time",
+				i, got[i].Key, got[i].CaptureTime.Sub(epoch0), want[i].CaptureTime.Sub(epoch0))
+		}
+		if got[i].CompositionOffset > 0 {
+			reordered++
+		}
+	}
+	if reordered == 0 {
+		t.Fatal("no packet is shown after it is decoded: the clip has no B-frames")
+	}
+}
