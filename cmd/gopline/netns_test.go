@@ -43,7 +43,7 @@ func TestDiscoveryAcrossNamespaces(t *testing.T) {
 		time.Sleep(500 * time.Millisecond)
 	}
 	stdout, stderr, wait := inNS(pair.B, "run", "--listen", pair.AddrB+":0", "--duration", "3s", "--json", "subscribe topic=/robot/camera ! fakesink name=sink")
-	if err := wait(); err != nil || sinkIn(t, stdout.String()) < 10 || !strings.Contains(stderr.String(), "node="+addr) {
+	if err := wait(); err != nil || sinkIn(t, stdout.String()) < 10 || !strings.Contains(stderr.String(), "remote="+addr) {
 		t.Fatalf("subscribing by name from the other host: %v: %s\n%s", err, stdout, stderr)
 	}
 }
