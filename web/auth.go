@@ -2,6 +2,7 @@ package web
 
 import (
 	"crypto/subtle"
+	"errors"
 	"net/http"
 	"strings"
 )
@@ -17,12 +18,22 @@ const tokenRefusal = "this node needs its token: send Authorization: Bearer TOKE
 func (h *Handler) authorized(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if h.cfg.Token != "" && !h.tokenMatches(requestToken(r)) {
+			h.warnToken(r)
 			w.Header().Set("WWW-Authenticate", `Bearer realm="gopline"`)
 			http.Error(w, tokenRefusal, http.StatusUnauthorized)
 			return
 		}
 		next(w, r)
 	}
+}
+
+// errWrongToken is what the log says of a request refused for its token.
+var errWrongToken = errors.New("a wrong token, or none")
+
+// warnToken says in the log that r was refused for its token, at most
+// every clientWarnEvery with the count: someone guessing it is seen.
+func (h *Handler) warnToken(r *http.Request) {
+	h.warnClient(&h.wrongToken, clientAddr(r.RemoteAddr), "refused for the token", errWrongToken)
 }
 
 // requestToken is the token r gives: its Authorization header's bearer

@@ -6,10 +6,13 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/gopline/gopline/internal/testlog"
 )
 
 // idleClient opens a connection to the server at addr from the loopback
@@ -84,3 +87,23 @@ type fakeConn struct {
 }
 
 func (c *fakeConn) Close() error { c.closed = true; return nil }
+
+// Requests refused for their token (someone guessing it) are said in the
+// log: the first at once, then at most every 10 s with the count.
+func TestRequestsWithAWrongTokenAreLogged(t *testing.T) {
+	var logged testlog.Buffer
+	n := newLiveNode(t, Config{Token: "s3cret", Log: zerolog.New(&logged)})
+	for _, token := range []string{"guess1", "guess2", ""} {
+		res, err := http.Get(n.server.URL + "/api/topics?token=" + token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("token %q: %s", token, res.Status)
+		}
+	}
+	if got := strings.Count(logged.String(), "refused for the token"); got != 1 || !strings.Contains(logged.String(), `"client":"127.0.0.1"`) {
+		t.Fatalf("three refusals logged %d times, want once, naming the client:\n%s", got, logged.String())
+	}
+}

@@ -46,6 +46,7 @@ var errEvicted = errors.New("the node serves all the Foxglove clients it can, an
 func (h *Handler) serveFoxglove(w http.ResponseWriter, r *http.Request) {
 	if !asksFor(r, foxgloveSubprotocol) {
 		if !h.tokenMatches(r.URL.Query().Get("token")) {
+			h.warnToken(r)
 			http.Error(w, errNoToken.Error(), http.StatusUnauthorized)
 			return
 		}
@@ -53,6 +54,7 @@ func (h *Handler) serveFoxglove(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !h.tokenMatches(r.URL.Query().Get("token")) {
+		h.warnToken(r)
 		h.refuseFoxglove(w, r, websocket.StatusPolicyViolation, errNoToken)
 		return
 	}

@@ -100,8 +100,8 @@ type Handler struct {
 	// that fell behind and skipped to the newest GOP, and of WebRTC
 	// viewers that lose much of their stream (lossWatch), each kind
 	// rate-limited on its own.
-	logMu                                                    sync.Mutex
-	whepRefused, foxRefused, foxEvicted, slow, behind, lossy lograte.Limiter
+	logMu                                                                sync.Mutex
+	whepRefused, foxRefused, foxEvicted, slow, behind, lossy, wrongToken lograte.Limiter
 
 	// order is what the packets seen of each topic say of their order
 	// (B-frames or not); probes are the subscriptions running to learn it,
@@ -146,6 +146,7 @@ func New(cfg Config) (*Handler, error) {
 		foxglove: map[*viewerSlot]context.CancelCauseFunc{}, channels: newChannelTable(foxgloveLinger), order: newOrderWatch(), formats: newFormatWatch(),
 		probes: map[string]chan struct{}{}, closing: make(chan struct{}), telling: make(chan struct{}, maxTelling),
 		whepRefused: lograte.Limiter{Interval: clientWarnEvery}, foxRefused: lograte.Limiter{Interval: clientWarnEvery},
+		wrongToken: lograte.Limiter{Interval: clientWarnEvery},
 		foxEvicted: lograte.Limiter{Interval: clientWarnEvery}, slow: lograte.Limiter{Interval: clientWarnEvery},
 		behind: lograte.Limiter{Interval: clientWarnEvery}, lossy: lograte.Limiter{Interval: clientWarnEvery}}
 	h.mux.HandleFunc("GET /{$}", h.serveRoot)
