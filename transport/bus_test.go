@@ -43,6 +43,18 @@ func TestValidateTopicName(t *testing.T) {
 	}
 }
 
+// A ROS 2 user's relative name is refused with the absolute name that
+// gopline takes.
+func TestARelativeTopicNameIsAnsweredWithTheAbsoluteOne(t *testing.T) {
+	err := ValidateTopicName("camera/image_raw")
+	if err == nil || !strings.Contains(err.Error(), "absolute: /camera/image_raw") {
+		t.Fatalf("camera/image_raw: %v; want the absolute name named", err)
+	}
+	if err := ValidateTopicName("camera front"); err == nil || strings.Contains(err.Error(), "absolute") {
+		t.Fatalf("camera front: %v; want no absolute name that is not one", err)
+	}
+}
+
 func TestBusTopics(t *testing.T) {
 	sys := newSystem(t)
 	bus := NewBus(sys)

@@ -17,6 +17,10 @@ func ValidateTopicName(name string) error {
 		return fmt.Errorf("%w: empty name (want e.g. \"/camera\")", ErrInvalidTopicName)
 	case len(name) > MaxTopicNameLen:
 		return fmt.Errorf("%w: %d bytes long (at most %d)", ErrInvalidTopicName, len(name), MaxTopicNameLen)
+	case name[0] != '/' && ValidateTopicName("/"+name) == nil:
+		// A ROS 2 name relative to its node's namespace: gopline's
+		// topics have none.
+		return fmt.Errorf("%w: %q must start with '/' (gopline's topic names are absolute: /%s)", ErrInvalidTopicName, name, name)
 	case name[0] != '/':
 		return fmt.Errorf("%w: %q must start with '/'", ErrInvalidTopicName, name)
 	case name[len(name)-1] == '/':

@@ -86,6 +86,7 @@ func serveCommand() *cobra.Command {
 		},
 	}
 	f.add(cmd.Flags(), remote.DefaultAddr)
+	cmd.Flags().Lookup("duration").Usage = "stop after this long (default: on Ctrl-C; serve goes on serving its topics after its pipeline's sources end)"
 	return cmd
 }
 
@@ -133,7 +134,8 @@ func (f *pipelineFlags) runPipeline(serve bool, args []string, stdout, stderr io
 	if msg := flatOut.warning(stats); msg != "" {
 		log.Warn().Msg(msg)
 	}
-	if serve && end.err == nil {
+	if serve && end.err == nil && ctx.Err() == nil {
+		log.Info().Msg("the pipeline ended: serving its topics until Ctrl-C or --duration")
 		<-ctx.Done()
 	}
 	rules := judgeRules{sources: isSource, files: nodeFiles(line), losses: recordingLosses(line, stats, nil)}
