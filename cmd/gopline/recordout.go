@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/gopline/gopline/storage"
 )
@@ -20,6 +21,12 @@ import (
 // removed again, so that a run that records nothing leaves none
 // (removeUnused).
 func (f *recordFlags) checkOut() error {
+	if strings.HasSuffix(f.out, "/") || isDir(f.out) {
+		// ros2 bag record -o names a directory it makes; gopline's --out
+		// is a file.
+		return usagef("--out %s names a directory: gopline records to a file (or, split, to files named after it): give one, such as %s",
+			f.out, filepath.Join(f.out, "recording.gopline"))
+	}
 	path := f.outFile(0)
 	made, err := makeDirsOf(path)
 	f.madeDirs = made
@@ -74,4 +81,10 @@ func removeDirs(dirs []string) {
 			return
 		}
 	}
+}
+
+// isDir reports whether path is a directory.
+func isDir(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.IsDir()
 }

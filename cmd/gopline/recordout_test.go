@@ -59,3 +59,20 @@ func TestRecordOfAMistypedTopicSaysWhatThePipelinePublishes(t *testing.T) {
 		t.Errorf("a run that recorded nothing left %s in --out's directory", left[0].Name())
 	}
 }
+
+// record -o of a directory, as ros2 bag record -o names one, is a usage
+// error saying that --out is a file and giving one, whether the directory
+// exists or its name ends in a slash; it makes nothing.
+func TestRecordOutOfADirectorySaysItIsAFile(t *testing.T) {
+	dir := t.TempDir()
+	for _, out := range []string{dir, filepath.Join(dir, "newbag") + "/"} {
+		code, _, stderr := runCmd("record", "--topic", "/camera", "-o", out, "testsrc num-frames=5 ! h264enc ! publish topic=/camera")
+		if code != exitUsage || !strings.Contains(stderr, "names a directory: gopline records to a file") ||
+			!strings.Contains(stderr, filepath.Join(out, "recording.gopline")) {
+			t.Errorf("record -o %s: exit %d, %q; want a usage error giving a file in it", out, code, stderr)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "newbag")); err == nil {
+		t.Error("record -o newbag/ made the directory")
+	}
+}
