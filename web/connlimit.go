@@ -18,8 +18,9 @@ import (
 // the cameras and the recordings need too.
 const (
 	// MaxConnections bounds the viewer port's open connections, WebSockets
-	// among them. At the bound, a new connection closes the one left
-	// idle the longest between two requests, if any, else is refused.
+	// among them. At the bound, a new connection closes the one that has
+	// waited the longest without a request under way (idle between two
+	// requests, or yet to send its first), if any, else is refused.
 	MaxConnections = 1024
 	// MaxConnectionsPerAddress bounds one client address's (an IPv6
 	// /64's); a loopback address, a reverse proxy's or one host's, holds
@@ -29,21 +30,22 @@ const (
 )
 
 // connLimit holds the count of a listener's open connections, in all and
-// by client address, and those idle between requests (http.Server's
-// ConnState), oldest first to close.
+// by client address, and those waiting without a request under way
+// (http.Server's ConnState: new, or idle between requests), the one
+// waiting the longest first to close.
 type connLimit struct {
 	total, perAddress, perLoopback int
 	log                            zerolog.Logger
 	mu                             sync.Mutex
 	open                           int
 	byAddr                         map[netip.Addr]int
-	idle                           map[net.Conn]time.Time
+	waiting                        map[net.Conn]time.Time
 	refused, evicted               lograte.Limiter
 }
 
 func newConnLimit(log zerolog.Logger) *connLimit {
 	return &connLimit{total: MaxConnections, perAddress: MaxConnectionsPerAddress, perLoopback: MaxConnectionsPerLoopback, log: log,
-		byAddr: map[netip.Addr]int{}, idle: map[net.Conn]time.Time{},
+		byAddr: map[netip.Addr]int{}, waiting: map[net.Conn]time.Time{},
 		refused: lograte.Limiter{Interval: clientWarnEvery}, evicted: lograte.Limiter{Interval: clientWarnEvery}}
 }
 
@@ -68,8 +70,8 @@ func (ln limitedListener) Accept() (net.Conn, error) {
 }
 
 // admit takes a place for a connection from addr, closing the connection
-// idle the longest when the listener holds all it may; it reports whether
-// it took one.
+// waiting the longest when the listener holds all it may; it reports
+// whether it took one.
 func (l *connLimit) admit(addr netip.Addr) bool {
 	share := l.perAddress
 	if addr.IsLoopback() {
@@ -79,7 +81,7 @@ func (l *connLimit) admit(addr netip.Addr) bool {
 	var oldest net.Conn
 	if l.open >= l.total {
 		var since time.Time
-		for c, at := range l.idle {
+		for c, at := range l.waiting {
 			if oldest == nil || at.Before(since) {
 				oldest, since = c, at
 			}
@@ -90,7 +92,7 @@ func (l *connLimit) admit(addr netip.Addr) bool {
 		l.open++
 		l.byAddr[addr]++
 		if oldest != nil {
-			delete(l.idle, oldest)
+			delete(l.waiting, oldest)
 		}
 	}
 	l.mu.Unlock()
@@ -105,7 +107,7 @@ func (l *connLimit) admit(addr netip.Addr) bool {
 		oldest.Close() // its place was taken over: the count falls at its close, by one
 		if allow, n := l.evicted.Allow(now); allow {
 			l.log.Warn().Uint64("count", n).Int("max", l.total).
-				Msg("web: the viewer port holds all the connections it may: closing the one idle the longest for a new one")
+				Msg("web: the viewer port holds all the connections it may: closing the one waiting the longest without a request for a new one")
 		}
 	}
 	return ok
@@ -121,16 +123,16 @@ func (l *connLimit) release(addr netip.Addr) {
 	}
 }
 
-// connState notes which connections wait idle between requests: the
-// http.Server's ConnState (its connections are the TLS ones over a
-// limitedConn, with TLS).
+// connState notes which connections wait without a request under way
+// (new, or idle between requests): the http.Server's ConnState (its
+// connections are the TLS ones over a limitedConn, with TLS).
 func (l *connLimit) connState(c net.Conn, state http.ConnState) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if state == http.StateIdle {
-		l.idle[c] = time.Now()
+	if state == http.StateNew || state == http.StateIdle {
+		l.waiting[c] = time.Now()
 	} else {
-		delete(l.idle, c)
+		delete(l.waiting, c)
 	}
 }
 
