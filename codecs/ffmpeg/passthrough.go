@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"image/jpeg"
 	"io"
 	"time"
 
@@ -324,15 +325,21 @@ var errAfterDamage = errors.New("after damage, before the next keyframe")
 var annexBStart = []byte{0, 0, 1}
 
 // jpegPacket turns one demuxed MJPEG packet, which it keeps, into a JPEG
-// Packet: every one is a keyframe.
+// Packet: every one is a keyframe, of the size its own header gives (a
+// camera or a sequence of images may change it; the stream's is the
+// first's), or the stream's when the header does not read.
 func (r *Reader) jpegPacket(data []byte) *media.Packet {
 	if len(data) == 0 {
 		return nil
 	}
+	w, h := r.info.Width, r.info.Height
+	if cfg, err := jpeg.DecodeConfig(bytes.NewReader(data)); err == nil {
+		w, h = cfg.Width, cfg.Height
+	}
 	p := &media.Packet{
 		Codec: media.JPEG, Data: data, Key: true,
 		Seq: r.seq, GOP: r.seq, Epoch: r.epoch,
-		Width: r.info.Width, Height: r.info.Height,
+		Width: w, Height: h,
 	}
 	r.seq++
 	return p

@@ -55,3 +55,27 @@ func TestPassthroughLeavesOutWhatTheDemuxerFoundDamaged(t *testing.T) {
 		}
 	}
 }
+
+// A sequence of JPEG images (or an MJPEG camera) whose picture size
+// changes passes through with each picture's own size, as its header
+// gives it, so that a recorder goes on in a new file as it does for
+// H.264; every picture had the first's size, and the recording called the
+// larger ones damaged.
+func TestPassthroughGivesEachJPEGItsOwnSize(t *testing.T) {
+	dir := t.TempDir()
+	ffmpegCLI(t, "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=10", "-frames:v", "3", filepath.Join(dir, "img%04d.jpg"))
+	ffmpegCLI(t, "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=640x480:rate=10", "-frames:v", "3", "-start_number", "4", filepath.Join(dir, "img%04d.jpg"))
+	pkts, _ := passPackets(t, filepath.Join(dir, "img%04d.jpg"))
+	if len(pkts) != 6 {
+		t.Fatalf("%d pictures, want 6", len(pkts))
+	}
+	for i, p := range pkts {
+		w, h := 320, 240
+		if i >= 3 {
+			w, h = 640, 480
+		}
+		if p.Width != w || p.Height != h {
+			t.Errorf("picture %d is %dx%d, want %dx%d", i, p.Width, p.Height, w, h)
+		}
+	}
+}
