@@ -107,3 +107,19 @@ func TestRequestsWithAWrongTokenAreLogged(t *testing.T) {
 		t.Fatalf("three refusals logged %d times, want once, naming the client:\n%s", got, logged.String())
 	}
 }
+
+// Warnings of clients held back are told once their interval has passed,
+// with their count, though no more come: the count of an attack that
+// stopped is not lost.
+func TestHeldBackClientWarningsAreToldWhenTheyStop(t *testing.T) {
+	var logged testlog.Buffer
+	n := newLiveNode(t, Config{Log: zerolog.New(&logged)})
+	h := n.handler
+	for range 5 {
+		h.warnClient(&h.foxRefused, netip.MustParseAddr("10.0.0.1"), "Foxglove client refused", errEvicted)
+	}
+	h.flushHeld(time.Now().Add(clientWarnEvery + time.Second))
+	if !strings.Contains(logged.String(), `"count":4,"message":"web: Foxglove client refused (since the last line)"`) {
+		t.Fatalf("the 4 held back are not told:\n%s", logged.String())
+	}
+}

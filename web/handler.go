@@ -102,6 +102,10 @@ type Handler struct {
 	// rate-limited on its own.
 	logMu                                                                sync.Mutex
 	whepRefused, foxRefused, foxEvicted, slow, behind, lossy, wrongToken lograte.Limiter
+	// held are the kinds of warnClient's warnings held back since their
+	// last line, by limiter, which flushWarnings tells.
+	held    map[*lograte.Limiter]string
+	flushWG sync.WaitGroup
 
 	// order is what the packets seen of each topic say of their order
 	// (B-frames or not); probes are the subscriptions running to learn it,
@@ -148,7 +152,10 @@ func New(cfg Config) (*Handler, error) {
 		whepRefused: lograte.Limiter{Interval: clientWarnEvery}, foxRefused: lograte.Limiter{Interval: clientWarnEvery},
 		wrongToken: lograte.Limiter{Interval: clientWarnEvery},
 		foxEvicted: lograte.Limiter{Interval: clientWarnEvery}, slow: lograte.Limiter{Interval: clientWarnEvery},
-		behind: lograte.Limiter{Interval: clientWarnEvery}, lossy: lograte.Limiter{Interval: clientWarnEvery}}
+		behind: lograte.Limiter{Interval: clientWarnEvery}, lossy: lograte.Limiter{Interval: clientWarnEvery},
+		held: map[*lograte.Limiter]string{}}
+	h.flushWG.Add(1)
+	go h.flushWarnings(clientWarnEvery)
 	h.mux.HandleFunc("GET /{$}", h.serveRoot)
 	h.mux.HandleFunc("GET /view", h.page("view.html"))
 	h.mux.Handle("GET /static/", http.StripPrefix("/static", h.files))
@@ -214,9 +221,42 @@ func (h *Handler) foxgloveChannels() map[uint32]advertised {
 func (h *Handler) warnClient(l *lograte.Limiter, addr netip.Addr, what string, err error) {
 	h.logMu.Lock()
 	ok, count := l.Allow(time.Now())
+	if !ok {
+		h.held[l] = what
+	}
 	h.logMu.Unlock()
 	if ok {
 		h.cfg.Log.Warn().Err(err).Str("client", addr.String()).Uint64("count", count).Msg("web: " + what)
+	}
+}
+
+// flushWarnings tells, every interval until the handler closes, the count
+// of each kind of warnClient's warnings held back since its last line
+// (lograte.Limiter.Flush): an attack that stops had its last line's count
+// only, the first's, whatever came after it.
+func (h *Handler) flushWarnings(interval time.Duration) {
+	defer h.flushWG.Done()
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-h.closing:
+			return
+		case now := <-t.C:
+			h.flushHeld(now)
+		}
+	}
+}
+
+// flushHeld tells the warnings held back that Flush lets out at now.
+func (h *Handler) flushHeld(now time.Time) {
+	h.logMu.Lock()
+	defer h.logMu.Unlock()
+	for l, what := range h.held {
+		if n := l.Flush(now); n > 0 {
+			h.cfg.Log.Warn().Uint64("count", n).Msg("web: " + what + " (since the last line)")
+			delete(h.held, l)
+		}
 	}
 }
 
@@ -241,5 +281,6 @@ func (h *Handler) Close() error {
 	}
 	h.foxWG.Wait()
 	h.probeWG.Wait()
+	h.flushWG.Wait()
 	return nil
 }

@@ -27,3 +27,17 @@ func (l *Limiter) Allow(now time.Time) (ok bool, count uint64) {
 	count, l.last, l.held = l.held, now, 0
 	return true, count
 }
+
+// Flush reports how many warnings were held back since the last one let
+// through, once Interval has passed since it (0 when none were, or it has
+// not), and starts a new interval when there were: a caller that flushes
+// now and then tells the count of warnings that stopped coming, which no
+// later Allow would.
+func (l *Limiter) Flush(now time.Time) uint64 {
+	if since := now.Sub(l.last); l.held == 0 || !l.last.IsZero() && since >= 0 && since < l.Interval {
+		return 0
+	}
+	count := l.held
+	l.last, l.held = now, 0
+	return count
+}

@@ -38,3 +38,25 @@ func TestZeroLimiterLetsEveryWarningThrough(t *testing.T) {
 		}
 	}
 }
+
+// Flush tells the warnings held back once the interval has passed, and
+// nothing when none were, or before then.
+func TestFlushTellsTheWarningsHeldBack(t *testing.T) {
+	l := Limiter{Interval: 10 * time.Second}
+	at := time.Unix(1_000_000, 0)
+	l.Allow(at)
+	l.Allow(at.Add(time.Second))
+	l.Allow(at.Add(2 * time.Second))
+	if n := l.Flush(at.Add(5 * time.Second)); n != 0 {
+		t.Fatalf("flushed %d before the interval passed", n)
+	}
+	if n := l.Flush(at.Add(11 * time.Second)); n != 2 {
+		t.Fatalf("flushed %d, want the 2 held back", n)
+	}
+	if n := l.Flush(at.Add(30 * time.Second)); n != 0 {
+		t.Fatalf("flushed %d again", n)
+	}
+	if ok, n := l.Allow(at.Add(31 * time.Second)); !ok || n != 1 {
+		t.Fatalf("the next warning: %v, %d; want it let through, for itself", ok, n)
+	}
+}
