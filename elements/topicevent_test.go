@@ -45,6 +45,30 @@ func TestRepeatedEventsAreLoggedRateLimited(t *testing.T) {
 	}
 }
 
+// A publisher that loses and regains its liveliness at every packet (a
+// lease shorter than their spacing) is told at most every interval, and
+// its regaining whenever its loss was: a node restarted is said to be
+// back.
+func TestLivelinessRegainedIsToldWhenItsLossWas(t *testing.T) {
+	var log testlog.Buffer
+	now := time.Unix(1_000_000, 0)
+	env := &pipeline.Env{Log: zerolog.New(&log), Now: func() time.Time { return now }}
+	logs := newEventLogs()
+	lost := &transport.Event{Kind: transport.EventLivelinessLost, Topic: "/cam"}
+	back := &transport.Event{Kind: transport.EventLivelinessRegained, Topic: "/cam"}
+	for range 30 { // lost and regained every second
+		for _, e := range []*transport.Event{lost, back} {
+			if err := topicEvent(env, e, nil, logs); err != nil {
+				t.Fatal(err)
+			}
+		}
+		now = now.Add(time.Second)
+	}
+	if l, r := strings.Count(log.String(), "liveliness_lost"), strings.Count(log.String(), "liveliness_regained"); l != 3 || r != 3 {
+		t.Fatalf("30 losses and regainings gave %d and %d lines, want 3 and 3:\n%s", l, r, log.String())
+	}
+}
+
 // A publisher's qos= of policies alone changes durable_video, its default
 // offer: a deadline added keeps the topic's cache for late joiners.
 func TestPublishQoSPoliciesChangeTheDurableDefault(t *testing.T) {

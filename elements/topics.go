@@ -289,9 +289,14 @@ func topicEvent(env *pipeline.Env, e *transport.Event, onEvent func(*transport.E
 
 // eventLogs rate-limits a subscription's lines of the events that can
 // come without end: the first of a kind at once, then at most every
-// transport.FellBehindLogEvery, with the count since the last.
+// transport.FellBehindLogEvery, with the count since the last. A
+// publisher's liveliness regained is told whenever its loss was, so that
+// the log never leaves a publisher lost that came back (a node restarted);
+// a publisher that flaps (a lease shorter than its packets' spacing) is
+// told at most twice an interval.
 type eventLogs struct {
 	fellBehind, deadline, liveliness lograte.Limiter
+	lostTold                         bool // the last liveliness line told a loss
 }
 
 func newEventLogs() *eventLogs {
@@ -338,13 +343,14 @@ func eventError(env *pipeline.Env, e *transport.Event, logs *eventLogs) error {
 		if ok, times := logs.deadline.Allow(env.Now()); ok {
 			env.Log.Warn().Str("topic", e.Topic).Uint64("times", times).Msg(e.String())
 		}
-	case transport.EventLivelinessLost, transport.EventLivelinessRegained:
-		ok, times := logs.liveliness.Allow(env.Now())
-		switch {
-		case !ok:
-		case e.Kind == transport.EventLivelinessRegained:
-			env.Log.Info().Str("topic", e.Topic).Uint64("times", times).Msg(e.String())
-		default:
+	case transport.EventLivelinessRegained:
+		if logs.lostTold {
+			logs.lostTold = false
+			env.Log.Info().Str("topic", e.Topic).Msg(e.String())
+		}
+	case transport.EventLivelinessLost:
+		if ok, times := logs.liveliness.Allow(env.Now()); ok {
+			logs.lostTold = true
 			env.Log.Warn().Str("topic", e.Topic).Uint64("times", times).Msg(e.String())
 		}
 	default:

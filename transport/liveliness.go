@@ -14,9 +14,9 @@ type liveliness struct {
 	t     *topicState
 	pubs  map[*publisherState]*lease
 	order []*publisherState // in joining order, for a stable order of events
-	// logged rate-limits the log's lines of liveliness lost and regained:
-	// a publisher whose lease is shorter than its packets' spacing loses
-	// and regains it at every packet.
+	// logged rate-limits the log's lines of liveliness lost: a publisher
+	// whose lease is shorter than its packets' spacing loses and regains
+	// it at every packet. A regaining is told when its loss was.
 	logged lograte.Limiter
 }
 
@@ -24,6 +24,7 @@ type liveliness struct {
 type lease struct {
 	lastSeen time.Time // when it last published or joined
 	lost     bool
+	told     bool // its loss was told in the log: its regaining is too
 }
 
 func newLiveliness(t *topicState) *liveliness {
@@ -40,8 +41,9 @@ func (l *liveliness) handle(now time.Time, in input, do []action) []action {
 			ls.lastSeen = now
 			if ls.lost {
 				ls.lost = false
-				if ok, times := l.logged.Allow(now); ok {
-					l.t.log.Info().Str("publisher", ActorName(in.pub.pid)).Uint64("times", times).Msg("publisher's liveliness regained")
+				if ls.told {
+					ls.told = false
+					l.t.log.Info().Str("publisher", ActorName(in.pub.pid)).Msg("publisher's liveliness regained")
 				}
 				do = append(do, action{kind: doEvent, event: Event{Kind: EventLivelinessRegained, Publisher: in.pub.pid}})
 			}
@@ -68,6 +70,7 @@ func (l *liveliness) handle(now time.Time, in input, do []action) []action {
 func (l *liveliness) lose(now time.Time, ps *publisherState, ls *lease, why string, do []action) []action {
 	ls.lost = true
 	if ok, times := l.logged.Allow(now); ok {
+		ls.told = true
 		l.t.log.Warn().Str("publisher", ActorName(ps.pid)).Str("why", why).Uint64("times", times).Msg("publisher's liveliness lost")
 	}
 	return append(do, action{kind: doEvent, event: Event{Kind: EventLivelinessLost, Publisher: ps.pid}})
