@@ -46,6 +46,10 @@ func (r *exportRequest) check(start, end, at string) error {
 			r.format = "mp4"
 		case strings.EqualFold(filepath.Ext(r.out), ".mcap"):
 			r.format = "mcap"
+		case otherContainer(r.out) != "":
+			return fmt.Errorf("%w: --out %s: export writes MP4, MCAP or PNG pictures, not %s: give --out %s (ffmpeg -i %s -c copy %s remuxes it)",
+				errUsage, r.out, otherContainer(r.out), strings.TrimSuffix(r.out, filepath.Ext(r.out))+".mp4",
+				strings.TrimSuffix(r.out, filepath.Ext(r.out))+".mp4", r.out)
 		default:
 			return fmt.Errorf("%w: --format is required (mp4, mcap or png) when --out does not end in .mp4 or .mcap", errUsage)
 		}
@@ -281,4 +285,14 @@ func (r *exportRequest) everyTimes(base, first, last time.Time) error {
 		return fmt.Errorf("%w: no time of --every %v falls within stream %q, which spans %s", errUsage, r.every, r.stream, describeSpan(base, first, last))
 	}
 	return nil
+}
+
+// otherContainer names the video container that out's extension asks for,
+// one export does not write ("MKV" for cam.mkv), or "".
+func otherContainer(out string) string {
+	switch ext := strings.ToLower(filepath.Ext(out)); ext {
+	case ".mkv", ".webm", ".ts", ".m2ts", ".avi", ".mov", ".flv", ".h264", ".264":
+		return strings.ToUpper(strings.TrimPrefix(ext, "."))
+	}
+	return ""
 }
