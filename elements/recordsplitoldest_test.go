@@ -1,8 +1,6 @@
 package elements
 
 import (
-	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -115,7 +113,10 @@ func leftNewest(t *testing.T, path string, deleted []string) {
 	// The files left, in order, hold the newest packets without a gap.
 	next := uint64(0)
 	for i, n := range numbers {
-		seqs := readSeqs(t, SplitPath(path, n))
+		var seqs []uint64
+		for _, p := range recorded(t, SplitPath(path, n), "/cam") {
+			seqs = append(seqs, p.Seq)
+		}
 		if len(seqs) == 0 || seqs[0]%10 != 0 {
 			t.Fatalf("file %d holds %v: want packets from a keyframe", n, seqs)
 		}
@@ -152,36 +153,5 @@ func writeRecording(t *testing.T, path string, n int) {
 	}
 	if err := rec.Close(); err != nil {
 		t.Fatal(err)
-	}
-}
-
-// readSeqs returns the Seq of every packet of /cam in the recording at
-// path, in order.
-func readSeqs(t *testing.T, path string) []uint64 {
-	t.Helper()
-	rec, err := storage.Open(path, storage.WithReadOnly())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rec.Close()
-	from, err := rec.First("/cam")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := rec.Seek("/cam", from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	var seqs []uint64
-	for {
-		p, err := c.Next()
-		if errors.Is(err, io.EOF) {
-			return seqs
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		seqs = append(seqs, p.Seq)
 	}
 }
