@@ -8,8 +8,8 @@ import (
 )
 
 // coordinator is the parent of a pipeline's node actors: it spawns them,
-// supervises them (see MaxRestarts), tells sources to begin once every stage
-// started, runs the stop sequence (see the package documentation) and
+// supervises them (see MaxRestarts), tells each chain to begin once it can
+// (see beginReady), runs the stop sequence (see the package documentation) and
 // reports the end of the stream. It knows its nodes by value: the *node
 // each message names, or the node whose actor a system message is about.
 type coordinator struct {
@@ -18,11 +18,19 @@ type coordinator struct {
 	byPID   map[string]*node // a node by its actor's id, for system messages
 	roots   map[*node]*node  // every node's source
 
-	waiting  int // stages not yet started
-	sinks    int // sinks that have not seen end of stream
-	ended    bool
-	failed   bool
-	stopping bool
+	waiting int // stages not yet started
+	// pending counts the stages of each source's chain (by its source) not
+	// yet started, and pushWaiting the push sources (subscribers) not yet
+	// started; begun holds the chains told to begin, and sinksDone the
+	// sinks that saw end of stream.
+	pending     map[*node]int
+	pushWaiting int
+	begun       map[*node]bool
+	sinksDone   map[*node]bool
+	sinks       int // sinks that have not seen end of stream
+	ended       bool
+	failed      bool
+	stopping    bool
 
 	push      map[*node]bool // sources whose stage is a PushSource
 	undrained int            // sinks of producing sources that have not seen end of stream
@@ -38,7 +46,8 @@ type coordinator struct {
 const pushHaltShare = 2
 
 func newCoordinator(p *Pipeline, started chan<- error) *coordinator {
-	c := &coordinator{p: p, started: started, byPID: map[string]*node{}, roots: p.roots(), push: map[*node]bool{}}
+	c := &coordinator{p: p, started: started, byPID: map[string]*node{}, roots: p.roots(), push: map[*node]bool{},
+		pending: map[*node]int{}, begun: map[*node]bool{}, sinksDone: map[*node]bool{}}
 	for _, n := range p.nodes {
 		c.byPID[n.pid.Id] = n
 	}
@@ -81,6 +90,10 @@ func (c *coordinator) spawn(ctx actor.Context) {
 		if len(n.outs) == 0 {
 			c.sinks++
 		}
+		c.pending[c.roots[n]]++
+		if n.element.push {
+			c.pushWaiting++
+		}
 		if _, err := ctx.SpawnNamed(nodeProps(n), name); err != nil {
 			c.startFailed(fmt.Errorf("pipeline: spawning %s: %w", name, err))
 			return
@@ -97,14 +110,43 @@ func (c *coordinator) onStarted(ctx actor.Context, m *startedMsg) {
 		return
 	}
 	c.push[m.node] = m.push
-	if c.waiting--; c.waiting > 0 {
+	c.pending[c.roots[m.node]]--
+	if m.node.element.push {
+		c.pushWaiting--
+	}
+	c.beginReady(ctx)
+	if c.waiting--; c.waiting == 0 {
+		c.started <- nil
+	}
+}
+
+// beginReady tells the chains that can begin to: those whose every stage
+// started, once every push source of the pipeline (a subscriber) started
+// too, so that a subscriber's Subscribe reaches its topic before the first
+// packet of a publisher in the same pipeline. A chain does not wait for the
+// others' sources: a camera that takes its time to answer (a network
+// stream's first opening) holds its own chain, not a test pattern's or
+// another camera's.
+func (c *coordinator) beginReady(ctx actor.Context) {
+	if c.pushWaiting > 0 {
 		return
 	}
-	// Every node exists and every stage started: items may flow, and
-	// sources begin.
+	for _, name := range c.p.order {
+		if root := c.p.nodes[name]; root.isSource() && c.pending[root] == 0 && !c.begun[root] {
+			c.begin(ctx, root)
+		}
+	}
+}
+
+// begin lets the chain of the source root flow: its sources begin.
+func (c *coordinator) begin(ctx actor.Context, root *node) {
+	c.begun[root] = true
 	for _, name := range c.p.order {
 		n := c.p.nodes[name]
-		if len(n.outs) == 0 && !c.push[c.roots[n]] {
+		if c.roots[n] != root {
+			continue
+		}
+		if len(n.outs) == 0 && !c.push[root] && !c.sinksDone[n] {
 			c.undrained++
 		}
 		// A node that runs in its upstream's calls begins from there
@@ -113,7 +155,6 @@ func (c *coordinator) onStarted(ctx actor.Context, m *startedMsg) {
 			ctx.Send(n.pid, &beginMsg{})
 		}
 	}
-	c.started <- nil
 }
 
 // halt begins the stop sequence: the producing sources end their streams,
@@ -156,7 +197,8 @@ func (c *coordinator) haltPush(ctx actor.Context) {
 
 // onDone notes that end of stream reached sink.
 func (c *coordinator) onDone(ctx actor.Context, sink *node) {
-	if !c.push[c.roots[sink]] {
+	c.sinksDone[sink] = true
+	if root := c.roots[sink]; c.begun[root] && !c.push[root] {
 		c.undrained--
 	}
 	if c.halting && !c.pushHalt && c.undrained == 0 {

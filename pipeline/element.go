@@ -35,6 +35,10 @@ type Element struct {
 	// stage's types.
 	drive   func(Stage, func(media.Item)) (driven, error)
 	invalid error
+	// push: the element's stage is a PushSource (a subscriber), whose
+	// Start the producing sources of its pipeline wait for (see
+	// coordinator.beginReady).
+	push bool
 }
 
 // Stage is what every stage does: start and stop. The node's actor calls a
@@ -218,6 +222,7 @@ func PushSourceElement[Out media.Item](typ string, out Caps, newStage func() (Pu
 		return driven{stage: s, push: ps,
 			receive: func(msg any) (bool, error) { return ps.Receive(msg, typed) }}, nil
 	}
+	el.push = true
 	return el
 }
 

@@ -63,9 +63,9 @@ func (n *node) emit(v media.Item) {
 		// Every live link's consumer holds the frame (see media.FramePool).
 		it.Retain(live - 1)
 	}
-	// Until every node of the pipeline exists (beginMsg), items wait in
-	// the links: a subscriber may receive packets before its downstream
-	// node has been spawned.
+	// Until every node of the chain exists (beginMsg), items wait in the
+	// links: a subscriber may receive packets before its downstream node
+	// has started.
 	ctx := n.env.ctx
 	for _, l := range n.outs {
 		if l.finished {
@@ -79,7 +79,7 @@ func (n *node) emit(v media.Item) {
 	}
 }
 
-// begin lets items flow: every node of the pipeline exists. The nodes that
+// begin lets items flow: every node of the chain exists. The nodes that
 // run in this one's calls begin first, in its goroutine.
 func (n *node) begin(ctx actor.Context) {
 	n.begun = true

@@ -48,7 +48,8 @@ type (
 		err  error
 		push bool // the stage is a PushSource
 	}
-	// beginMsg: every stage started; items may flow and sources begin.
+	// beginMsg: every stage of the node's chain, and every push source of
+	// the pipeline, started; items may flow and sources begin.
 	beginMsg struct{}
 	// haltMsg: to the coordinator, stop gracefully; to a source, end
 	// the stream (see the stop sequence in the package documentation).

@@ -42,7 +42,7 @@ type node struct {
 	flushed  bool
 	eosSent  bool
 
-	begun bool  // every node exists: items may flow
+	begun bool  // every node of its chain exists: items may flow
 	pace  pacer // sources: the items waiting to go out
 	timer *time.Timer
 	gen   uint64
