@@ -6,6 +6,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -63,9 +64,10 @@ type VideoSrcConfig struct {
 	// (0: ffmpeg.AssumedFrameRate, as ffprobe assumes).
 	Rate float64
 	// IOTimeout bounds how long a read from a network URL, or the RTP
-	// stream of an .sdp file, waits for data before the stream fails; 0
-	// waits for ever. The default is
-	// ffmpeg.DefaultIOTimeout.
+	// stream of an .sdp file, waits for data before the stream fails, and
+	// an opening of a server's stream takes ffmpeg.OpenTimeouts times it
+	// at most (a server that answers a byte at a time); 0 waits for ever.
+	// The default is ffmpeg.DefaultIOTimeout.
 	IOTimeout time.Duration
 	// Retries is how many times a network stream that dropped, ended or is
 	// down at start, or a camera (V4L2) that dropped, is opened again, with
@@ -132,7 +134,7 @@ var videoSrcSpec = pipeline.ElementSpec[VideoSrcConfig]{
 		pipeline.FloatField("rate", ffmpeg.AssumedFrameRate, func(c *VideoSrcConfig) *float64 { return &c.Rate }).Range(0.001, 1000).
 			Doc("frame rate of a raw H.264 file whose SPS states none (others keep their own)"),
 		pipeline.DurationField("timeout", ffmpeg.DefaultIOTimeout, func(c *VideoSrcConfig) *time.Duration { return &c.IOTimeout }).
-			DurationRange(0, time.Hour).Doc("a network stream (or an .sdp file's RTP) that sends nothing for this long fails, a live HLS playlist that gets no new segment for this long plus 3 target durations too (0s: wait for ever)"),
+			DurationRange(0, time.Hour).Doc("a network stream (or an .sdp file's RTP) that sends nothing for this long fails, one whose server has not opened it in " + strconv.Itoa(ffmpeg.OpenTimeouts) + " times this (answering a byte at a time) too, and is tried again; a live HLS playlist that gets no new segment for this long plus 3 target durations too (0s: wait for ever)"),
 		pipeline.IntField("retries", backoff.Forever, func(c *VideoSrcConfig) *int { return &c.Retries }).Range(backoff.Forever, 1e9).
 			Doc("times to reopen a network stream that dropped or is down, or a camera that dropped (-1: for ever, 0: fail at once); a recording (known duration or size) is only waited for at start"),
 		pipeline.BoolField("conceal", false, func(c *VideoSrcConfig) *bool { return &c.Conceal }).

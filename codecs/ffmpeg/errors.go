@@ -58,6 +58,10 @@ var (
 	// and what to give. A network source does not try it again at start,
 	// where it is the user's to fix, but does once the stream opened.
 	ErrUnauthorized = errors.New("ffmpeg: the server refused access")
+	// ErrOpenTimeout means a network input did not open within
+	// OpenTimeouts I/O timeouts: its server answered too slowly, or a
+	// little at a time. A network source tries it again.
+	ErrOpenTimeout = errors.New("ffmpeg: opening timed out")
 	// ErrNoParameterSets means an H.264 or H.265 stream received over RTP
 	// has keyframes without the SPS and PPS to decode them, which only its
 	// sender can put in (or its .sdp file, out of band). The error says

@@ -21,6 +21,9 @@ func (r *Reader) open() error {
 	// its first packets: they were read from that moment on, not after.
 	opening := r.cfg.now()
 	if err := r.openInput(); err != nil {
+		if expired := r.finishOpening(); expired != nil {
+			return expired
+		}
 		return err
 	}
 	if listens(r.url) { // its wait for a sender is no part of its stream
@@ -30,8 +33,14 @@ func (r *Reader) open() error {
 	// would only estimate its length from a bitrate, with a warning.
 	if !r.rawvideo() {
 		if err := r.demuxing(r.findStreamInfo); err != nil {
+			if expired := r.finishOpening(); expired != nil {
+				return expired
+			}
 			return fmt.Errorf("%w %q: reading stream info: %w", ErrOpen, r.shown, err)
 		}
+	}
+	if err := r.finishOpening(); err != nil {
+		return err
 	}
 	if err := r.chooseStream(); err != nil {
 		return err
@@ -287,11 +296,13 @@ func (r *Reader) rawvideo() bool {
 }
 
 // interruptOnStop makes FFmpeg's blocking calls on r.fc, and reads of a
-// pipe, end once the stop of WithStop closes. An rtp:// input or an .sdp
+// pipe, end once the stop of WithStop closes, and those of an opening
+// once its deadline (openLimit) passes. An rtp:// input or an .sdp
 // file gets the interrupter without a stop too: its probe is cut short by
 // it (see findStreamInfo).
 func (r *Reader) interruptOnStop() {
-	if r.cfg.stop == nil && r.rtp == nil && r.session == nil {
+	limit, _ := r.openLimit()
+	if r.cfg.stop == nil && r.rtp == nil && r.session == nil && limit == 0 {
 		return
 	}
 	interrupter := r.fc.SetInterruptCallback()
@@ -300,13 +311,28 @@ func (r *Reader) interruptOnStop() {
 	r.interrupter.Add(1)
 	go func() {
 		defer r.interrupter.Done()
-		select {
-		case <-r.cfg.stop:
-			interrupter.Interrupt()
-			if r.pipe != nil {
-				r.pipe.stop() // FFmpeg does not ask its callback in a read
+		var expire <-chan time.Time
+		if limit > 0 {
+			deadline := time.NewTimer(limit)
+			defer deadline.Stop()
+			expire = deadline.C
+		}
+		for {
+			select {
+			case <-r.cfg.stop:
+				interrupter.Interrupt()
+				if r.pipe != nil {
+					r.pipe.stop() // FFmpeg does not ask its callback in a read
+				}
+				return
+			case <-expire: // the opening's deadline (openLimit)
+				expire = nil
+				if r.expireOpening() {
+					interrupter.Interrupt()
+				}
+			case <-r.closed:
+				return
 			}
-		case <-r.closed:
 		}
 	}()
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/asticode/go-astiav"
@@ -181,6 +182,9 @@ type Reader struct {
 	// interrupt ends FFmpeg's blocking calls on fc; nil when nothing
 	// interrupts them.
 	interrupt astiav.IOInterrupter
+	// opening is where the opening is, against its deadline (openLimit):
+	// opening, openDone or openExpired.
+	opening atomic.Int32
 }
 
 var registerDevices sync.Once
