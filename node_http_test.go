@@ -3,6 +3,7 @@ package gopline_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"os"
 	"os/exec"
@@ -134,5 +135,27 @@ func TestBadHTTPAddressFailsNew(t *testing.T) {
 			n.Close()
 			t.Errorf("WithHTTP(%q): New did not fail", addr)
 		}
+	}
+}
+
+// A process serves one remote node at a time (protoactor's remote keeps
+// state for the whole process, and two at once race): a New that would
+// start a second while the first is open fails, saying what to do.
+func TestASecondRemoteNodeOfAProcessIsRefused(t *testing.T) {
+	if !inOwnProcess(t) {
+		return
+	}
+	n, err := gopline.New(gopline.WithListen("127.0.0.1:0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	second, err := gopline.New(gopline.WithListen(gopline.SubscriberAddr))
+	if err == nil {
+		second.Close()
+		t.Fatal("a second remote node started while the first was open")
+	}
+	if !errors.Is(err, remote.ErrNodeOpen) || !strings.Contains(err.Error(), "a process of its own") {
+		t.Fatalf("New = %v, want remote.ErrNodeOpen saying to use a process of its own", err)
 	}
 }

@@ -118,9 +118,28 @@ type Node struct {
 	closed   bool
 }
 
+// ErrNodeOpen means a remote node was started while another of the same
+// process is open: protoactor's remote keeps process-wide state (its gRPC
+// logger), and two at once race. Run the second node in a process of its
+// own.
+var ErrNodeOpen = errors.New("remote: another remote node of this process is open")
+
+// open is set while a remote node of the process is open (ErrNodeOpen).
+var open atomic.Bool
+
 // Start starts remote on system and serves bus's topics. The system must
-// not have remote started yet, and is the one the bus runs on.
-func Start(system *actor.ActorSystem, bus *transport.Bus, cfg Config) (*Node, error) {
+// not have remote started yet, and is the one the bus runs on. While a node
+// Start returned is open, another Start fails with ErrNodeOpen.
+func Start(system *actor.ActorSystem, bus *transport.Bus, cfg Config) (_ *Node, err error) {
+	if !open.CompareAndSwap(false, true) {
+		return nil, fmt.Errorf("%w: a process serves one node at a time (protoactor's remote keeps state for the whole process); "+
+			"close the other first, or start this one in a process of its own, as a robot's camera and its operator run", ErrNodeOpen)
+	}
+	defer func() {
+		if err != nil {
+			open.Store(false)
+		}
+	}()
 	if cfg.Listen == "" {
 		cfg.Listen = "127.0.0.1:0"
 	}
@@ -389,5 +408,6 @@ func (n *Node) Close() error {
 	}
 	n.owned.Wait()
 	n.guard.refusals.close()
+	open.Store(false)
 	return errors.Join(errs...)
 }
