@@ -34,7 +34,9 @@ func (d *damageStage) Process(p *media.Packet, emit func(*media.Packet)) error {
 // decodes what a gate lets through. A live camera paces the frames as a
 // robot's would, so that a keyframe request overtakes the stream; on a
 // loaded machine it may drop a frame, as cameras do.
-func damagedStream(t *testing.T, dec DecoderConfig, live bool) (*pipeline.Pipeline, []*media.Frame, string) {
+// damagedStream runs the stream, damaged, through dec, and returns its
+// pipeline, the frames decoded, the log, and what Wait returned.
+func damagedStream(t *testing.T, dec DecoderConfig, live bool) (*pipeline.Pipeline, []*media.Frame, string, error) {
 	t.Helper()
 	out := &frames{}
 	var log testlog.Buffer
@@ -45,8 +47,8 @@ func damagedStream(t *testing.T, dec DecoderConfig, live bool) (*pipeline.Pipeli
 	if err != nil {
 		t.Fatal(err)
 	}
-	runToEnd(t, p)
-	return p, out.all(), log.String()
+	err = runToEndErr(t, p)
+	return p, out.all(), log.String(), err
 }
 
 // A damaged packet is a warning at the default level and an error in the
@@ -55,7 +57,8 @@ func damagedStream(t *testing.T, dec DecoderConfig, live bool) (*pipeline.Pipeli
 // deltas after it until the keyframe the encoder sends, long before the
 // GOP's.
 func TestDamageIsAWarningAndBreaksTheGatesChain(t *testing.T) {
-	p, got, log := damagedStream(t, DecoderConfig{}, true)
+	p, got, log, err := damagedStream(t, DecoderConfig{}, true)
+	endedWith(t, err, "dec")
 	if !strings.Contains(log, `"level":"warn"`) || !strings.Contains(log, "damaged packet") {
 		t.Fatalf("no warning of the damage:\n%s", log)
 	}
@@ -81,7 +84,10 @@ func TestDamageIsAWarningAndBreaksTheGatesChain(t *testing.T) {
 // the damaged one marked concealed. The camera is not live, so that none
 // is dropped before the decoder.
 func TestConcealingDecoderShowsEveryPicture(t *testing.T) {
-	_, got, _ := damagedStream(t, DecoderConfig{Conceal: true}, false)
+	_, got, _, err := damagedStream(t, DecoderConfig{Conceal: true}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(got) != 60 {
 		t.Fatalf("%d pictures, want 60", len(got))
 	}

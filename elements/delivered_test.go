@@ -51,7 +51,9 @@ func TestAFileWithoutAPictureFailsItsSource(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		runToEnd(t, p)
+		if f := runToEndFailing(t, p, "src"); !errors.Is(f, ErrNothingDelivered) {
+			t.Errorf("Wait = %v, want ErrNothingDelivered", f)
+		}
 		if s := stat(t, p, "src"); s.Errors != 1 || s.Out != 0 {
 			t.Errorf("%s: source stats %+v; want the failure counted", line, s)
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -86,26 +87,67 @@ func registry(t testing.TB) *pipeline.Registry {
 // runToEnd starts p and waits for its sources to end.
 func runToEnd(t *testing.T, p *pipeline.Pipeline) {
 	t.Helper()
+	if err := runToEndErr(t, p); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// runToEndFailing starts p, waits for its sources to end, and wants Wait's
+// error to be the FailedError of the nodes named, in order.
+func runToEndFailing(t *testing.T, p *pipeline.Pipeline, nodes ...string) *pipeline.FailedError {
+	t.Helper()
+	return endedWith(t, runToEndErr(t, p), nodes...)
+}
+
+// runToEndErr starts p and returns Wait's error once its sources ended.
+func runToEndErr(t *testing.T, p *pipeline.Pipeline) error {
+	t.Helper()
 	if err := p.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	wait(t, p)
+	return waitErr(t, p)
+}
+
+// endedWith wants err, a pipeline's, to be the FailedError of the nodes
+// named, in order, and returns it.
+func endedWith(t *testing.T, err error, nodes ...string) *pipeline.FailedError {
+	t.Helper()
+	var failed *pipeline.FailedError
+	if !errors.As(err, &failed) {
+		t.Fatalf("the pipeline ended with %v, want a FailedError of %v", err, nodes)
+	}
+	var got []string
+	for _, n := range failed.Nodes {
+		got = append(got, n.Node)
+	}
+	if !slices.Equal(got, nodes) {
+		t.Fatalf("the pipeline ended with %v: failed nodes %v, want %v", err, got, nodes)
+	}
+	return failed
 }
 
 // wait waits for the sources of the started p to end.
 func wait(t *testing.T, p *pipeline.Pipeline) {
 	t.Helper()
+	if err := waitErr(t, p); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitErr waits for the sources of the started p to end, and returns
+// Wait's error.
+func waitErr(t *testing.T, p *pipeline.Pipeline) error {
+	t.Helper()
 	done := make(chan error, 1)
 	go func() { done <- p.Wait() }()
 	select {
 	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
+		return err
 	case <-time.After(60 * time.Second):
 		p.Stop()
 		t.Fatal("pipeline did not end")
 	}
+	return nil
 }
 
 func stat(t *testing.T, p *pipeline.Pipeline, node string) pipeline.NodeStats {

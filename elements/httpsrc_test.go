@@ -1,6 +1,7 @@
 package elements
 
 import (
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -63,7 +64,7 @@ func TestHTTPRecordingThatStallsPartWayFails(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runToEnd(t, p)
+	runToEndFailing(t, p, "src")
 	s := stat(t, p, "src")
 	if s.Errors != 1 || !strings.Contains(s.LastError, "failed part-way") || !strings.Contains(s.LastError, "timed out") {
 		t.Fatalf("a recording that stalled: source stats %+v; want its failure, saying it is not reopened", s)
@@ -95,7 +96,9 @@ func TestLiveHTTPStreamThatEndsIsReopened(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runToEnd(t, p)
+	if f := runToEndFailing(t, p, "src"); !errors.Is(f, ErrStreamLost) {
+		t.Errorf("Wait = %v, want ErrStreamLost", f)
+	}
 	if s := stat(t, p, "src"); s.Out != 60 || s.Errors != 1 || s.Restarts != 1 || !strings.Contains(s.LastError, "stream lost") || requests.Load() != 3 {
 		t.Fatalf("source stats %+v after %d requests; want the stream twice (a restart), then lost", s, requests.Load())
 	}

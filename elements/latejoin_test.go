@@ -194,7 +194,7 @@ func runIncompatibleViewer(t *testing.T, onEvent func(*transport.Event)) *pipeli
 	if err := p.Link("viewer", "sink"); err != nil {
 		t.Fatal(err)
 	}
-	runToEnd(t, p)
+	runToEndFailing(t, p, "viewer")
 	return p
 }
 

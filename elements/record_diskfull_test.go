@@ -26,7 +26,10 @@ import (
 // than a 1 MiB file system holds), into dir with the record properties
 // props, to the end, and returns the recording's path, the pipeline and
 // its log.
-func recordUntilFull(t *testing.T, dir, props string) (string, *pipeline.Pipeline, *testlog.Buffer) {
+// recordUntilFull records a stream into dir, a disk too small for it, and
+// returns the recording's path, the pipeline, its log and what Wait
+// returned.
+func recordUntilFull(t *testing.T, dir, props string) (string, *pipeline.Pipeline, *testlog.Buffer, error) {
 	t.Helper()
 	path := filepath.Join(dir, "cam.gopline")
 	log := &testlog.Buffer{}
@@ -35,8 +38,8 @@ func recordUntilFull(t *testing.T, dir, props string) (string, *pipeline.Pipelin
 	if err != nil {
 		t.Fatal(err)
 	}
-	runToEnd(t, p)
-	return path, p, log
+	err = runToEndErr(t, p)
+	return path, p, log, err
 }
 
 // A recorder on a disk that fills up says so at once, as an error, keeps
@@ -47,7 +50,8 @@ func TestRecorderOnAFullDiskIsLoud(t *testing.T) {
 	if dir == "" {
 		return // the child ran the test
 	}
-	path, p, log := recordUntilFull(t, dir, "")
+	path, p, log, err := recordUntilFull(t, dir, "")
+	endedWith(t, err, "rec")
 	s := stat(t, p, "rec")
 	if s.Dropped == 0 || s.Errors == 0 {
 		t.Fatalf("recorder stats %+v: want packets dropped and the loss as an error", s)
@@ -88,7 +92,10 @@ func TestRecorderThatOverwritesTheOldestKeepsRecordingOnAFullDisk(t *testing.T) 
 	if dir == "" {
 		return // the child ran the test
 	}
-	path, p, log := recordUntilFull(t, dir, "overwrite-oldest=true")
+	path, p, log, err := recordUntilFull(t, dir, "overwrite-oldest=true")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if s := stat(t, p, "rec"); s.Dropped != 0 || s.Errors != 0 || s.In != 120 {
 		t.Fatalf("recorder stats %+v: want 120 packets in, none dropped, no error", s)
 	}

@@ -199,8 +199,8 @@ func TestVideoSrcRTPWithoutParameterSetsFailsSayingWhatToSet(t *testing.T) {
 	if err := p.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.Wait(); err != nil {
-		t.Fatal(err)
+	if f := endedWith(t, p.Wait(), "src"); !errors.Is(f, ffmpeg.ErrNoParameterSets) {
+		t.Errorf("Wait = %v, want ErrNoParameterSets", f)
 	}
 	s := stat(t, p, "src")
 	for _, want := range []string{ffmpeg.ErrNoParameterSets.Error(), addr, "config-interval=-1"} {

@@ -205,22 +205,24 @@ func TestStopWhileReconnectingEndsPromptly(t *testing.T) {
 	p := startLogged(t, rtspSource(cam.URL(), "name=cam"), "cam", &packets{}, &testlog.Buffer{})
 	// By now the waits have grown to seconds: the next attempt is 4 s away.
 	time.Sleep(4 * time.Second)
-	stopPromptly(t, p, "while the source waited to reconnect")
+	if f := endedWith(t, stopPromptly(t, p, "while the source waited to reconnect"), "cam"); !errors.Is(f, ErrNeverOpened) {
+		t.Errorf("Stop = %v, want ErrNeverOpened", f)
+	}
 }
 
-// stopPromptly stops p, which must end well within its stop budget of 5 s:
-// a source must not wait out a backoff or a read's timeout.
-func stopPromptly(t *testing.T, p *pipeline.Pipeline, while string) {
+// stopPromptly stops p, which must end well within its stop budget of 5 s
+// (a source must not wait out a backoff or a read's timeout), and returns
+// what Stop returned.
+func stopPromptly(t *testing.T, p *pipeline.Pipeline, while string) error {
 	t.Helper()
 	start := time.Now()
-	if err := p.Stop(); err != nil {
-		t.Fatalf("Stop = %v", err)
-	}
+	err := p.Stop()
 	took := time.Since(start)
 	t.Logf("stopped %v after Stop %s", took.Round(time.Millisecond), while)
 	if took > 3*time.Second {
 		t.Fatalf("Stop took %v %s", took, while)
 	}
+	return err
 }
 
 // TestRTSPCameraThatHangsIsNoticedAndComesBack freezes the camera with its
@@ -253,7 +255,9 @@ func TestStopWhileACameraHangsEndsPromptly(t *testing.T) {
 	awaitLong(t, "picture", func() bool { return len(seen.epochs()) == 1 })
 	cam.Freeze()
 	time.Sleep(500 * time.Millisecond)
-	stopPromptly(t, p, "during a hung read")
+	if err := stopPromptly(t, p, "during a hung read"); err != nil {
+		t.Fatalf("Stop = %v", err)
+	}
 	if strings.Contains(log.String(), "stream lost") {
 		t.Fatalf("the interrupted read was taken for a lost stream:\n%s", log.String())
 	}

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"io"
 	"testing"
 	"time"
@@ -117,5 +118,22 @@ func TestProducingChainsWaitForTheSubscribersStart(t *testing.T) {
 	waitFrames(t, produced, 10, "once the subscriber started")
 	if err := p.Stop(); err != nil {
 		t.Fatalf("Stop = %v", err)
+	}
+}
+
+// A context already cancelled fails Start with its error: nothing runs.
+func TestStartWithACancelledContextFails(t *testing.T) {
+	c := &collector{}
+	p := New()
+	if err := p.Chain([]string{"src", "sink"}, []Element{counter(5, 0), c.element()}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := p.Start(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Start = %v, want context.Canceled", err)
+	}
+	if got := c.got(); len(got) > 0 {
+		t.Fatalf("%d frames flowed", len(got))
 	}
 }

@@ -6,7 +6,9 @@
 // of stage (an encoder, a gate, a topic subscriber) with the caps of what it
 // takes and gives. Build the graph with Add and Link, or Chain, or from one
 // line of text with Parse and a Registry; then Start it, and Wait for the end
-// of its sources or Stop it. A Pipeline runs once.
+// of its sources or Stop it. A Pipeline runs once. Wait and Stop return nil
+// only when every node did its work: nodes that counted errors or panicked
+// come back as a *FailedError, which wraps their last errors.
 //
 // Items are *media.Frame and *media.Packet (media.Item). A stage is typed by
 // what it takes and gives: a Processor[*media.Frame, *media.Packet] (an

@@ -193,6 +193,9 @@ func SourceElement[Out media.Item](typ string, out Caps, newStage func() (Source
 			if err != nil {
 				return nil, due, err
 			}
+			if isNil(it) {
+				return nil, due, fmt.Errorf("%w: %s's Next returned no item and no error (io.EOF ends its stream)", ErrNilItem, typ)
+			}
 			return it, due, nil
 		}}
 		// Only frames are dropped at the source, so only a source of
@@ -224,6 +227,19 @@ func PushSourceElement[Out media.Item](typ string, out Caps, newStage func() (Pu
 	}
 	el.push = true
 	return el
+}
+
+// isNil reports whether item is no item: a nil interface, frame or packet.
+func isNil(item media.Item) bool {
+	switch it := item.(type) {
+	case nil:
+		return true
+	case *media.Frame:
+		return it == nil
+	case *media.Packet:
+		return it == nil
+	}
+	return false
 }
 
 // emits adapts the node's emit to a stage that emits Out.

@@ -8,6 +8,11 @@ var (
 	// ErrMismatch means a link joins an output to an input that cannot take
 	// it: raw frames into a packet input, H.264 packets into a JPEG decoder.
 	ErrMismatch = errors.New("pipeline: link type mismatch")
+	// ErrNilItem means a stage handed on a nil frame or packet, or a
+	// source's Next returned one with no error (io.EOF ends a stream): the
+	// item is left out and counted as the stage's error, and the source's
+	// stream ends.
+	ErrNilItem = errors.New("pipeline: nil item")
 	// ErrUnknownNode means a link or a lookup names no node of the graph.
 	ErrUnknownNode = errors.New("pipeline: unknown node")
 	// ErrDuplicateNode means two nodes share one name.

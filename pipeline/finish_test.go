@@ -165,7 +165,9 @@ func TestAnErrorThatIsNotFinalLeavesTheChainRunning(t *testing.T) {
 	if err := p.Chain([]string{"src", "sink"}, []Element{counter(50, 0), sink}); err != nil {
 		t.Fatal(err)
 	}
-	run(t, p)
+	if f := runFailing(t, p, "sink"); f.Nodes[0].Errors != 50 || f.Nodes[0].Err == nil || f.Nodes[0].Err.Error() != "damaged" {
+		t.Errorf("Wait = %v, want sink's 50 errors, the last of them kept", f)
+	}
 	if s := statsOf(p, "sink"); s.Errors != 50 || s.Dropped != 0 {
 		t.Fatalf("sink %+v: want 50 errors, nothing dropped", s)
 	}

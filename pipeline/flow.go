@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -49,6 +50,10 @@ func (n *node) observe(v media.Item) {
 // emit hands an item the stage made to every output that still takes
 // items (see finish.go); with none, the item is dropped.
 func (n *node) emit(v media.Item) {
+	if isNil(v) {
+		n.failed("the stage handed on a nil item; leaving it out", fmt.Errorf("%w: %s handed one on", ErrNilItem, n.element.Type))
+		return
+	}
 	live := n.outs.live()
 	if n.outs.unneeded() {
 		n.stats.dropped.Add(1)

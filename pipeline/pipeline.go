@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -69,7 +70,11 @@ func New(opts ...Option) *Pipeline {
 // start (a missing file, a bad device), after stopping what had started.
 // ctx cancels the pipeline as Stop does; cancelled while the stages start,
 // it closes Env.Stopping at once, for a stage waiting inside its Start.
+// Already done, it fails Start with its error, and nothing starts.
 func (p *Pipeline) Start(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("pipeline: not started: %w", err)
+	}
 	p.mu.Lock()
 	if p.started {
 		p.mu.Unlock()
@@ -197,7 +202,10 @@ func (p *Pipeline) Done() <-chan struct{} { return p.done }
 // past its restarts, and, as every later call of Wait and Stop does, the
 // error of Start that failed or of the Stop that stopped the pipeline
 // (ErrStopTimeout: a stage left behind), whoever called it (a cancelled
-// context, Node.Close). Before Start it returns ErrNotStarted at once.
+// context, Node.Close), joined with a FailedError when nodes failed their
+// part (a source that never opened, a stage that failed on items or
+// panicked): nil means every node did its work. Before Start it returns
+// ErrNotStarted at once.
 func (p *Pipeline) Wait() error {
 	p.mu.Lock()
 	started := p.started
@@ -213,9 +221,9 @@ func (p *Pipeline) Wait() error {
 // documentation says: producing sources end, their end of stream flows to
 // the sinks, push sources are halted and end, and then the actors stop and
 // free their resources. It waits at most the stop timeout for the stream to
-// drain, and as long again for the actors to stop. Stop is safe to call more
-// than once: every call returns the first's error. Before Start it does
-// nothing.
+// drain, and as long again for the actors to stop. It returns what Wait
+// returns. Stop is safe to call more than once: every call returns the
+// first's error. Before Start it does nothing.
 func (p *Pipeline) Stop() error {
 	p.mu.Lock()
 	if !p.started || p.coord == nil { // not started, or its start failed
@@ -247,8 +255,25 @@ func (p *Pipeline) Stop() error {
 		p.fail(err)
 	}
 	p.shutdown()
+	p.failNodes()
 	close(p.finished)
 	return p.err()
+}
+
+// failNodes adds to the pipeline's error the nodes that failed their part
+// of the run (a FailedError), once its actors have stopped.
+func (p *Pipeline) failNodes() {
+	failed := failures(p.Stats())
+	if failed == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.failure == nil {
+		p.failure = failed
+		return
+	}
+	p.failure = errors.Join(p.failure, failed)
 }
 
 // drain halts the sources and waits, at most the stop timeout, for end of

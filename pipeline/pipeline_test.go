@@ -139,6 +139,33 @@ func (s *collectStage[T]) Flush() error {
 
 func run(t *testing.T, p *Pipeline) {
 	t.Helper()
+	if err := runErr(t, p); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// runFailing runs p as run does, and wants Wait's error to be the
+// FailedError of the nodes named, in order.
+func runFailing(t *testing.T, p *Pipeline, nodes ...string) *FailedError {
+	t.Helper()
+	err := runErr(t, p)
+	var failed *FailedError
+	if !errors.As(err, &failed) {
+		t.Fatalf("Wait = %v, want a FailedError of %v", err, nodes)
+	}
+	var got []string
+	for _, n := range failed.Nodes {
+		got = append(got, n.Node)
+	}
+	if fmt.Sprint(got) != fmt.Sprint(nodes) {
+		t.Fatalf("Wait = %v: failed nodes %v, want %v", err, got, nodes)
+	}
+	return failed
+}
+
+// runErr starts p and returns what Wait returns once its sources ended.
+func runErr(t *testing.T, p *Pipeline) error {
+	t.Helper()
 	if err := p.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -146,12 +173,11 @@ func run(t *testing.T, p *Pipeline) {
 	go func() { done <- p.Wait() }()
 	select {
 	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
+		return err
 	case <-time.After(20 * time.Second):
 		t.Fatal("pipeline did not end")
 	}
+	return nil
 }
 
 func TestFramesFlowEndToEndInOrder(t *testing.T) {
@@ -205,7 +231,9 @@ func TestPanickingStageRestartsAndStreamContinues(t *testing.T) {
 	if err := p.Chain([]string{"src", "flaky", "sink"}, []Element{counter(100, 0), pass(10, &panicked), c.element()}); err != nil {
 		t.Fatal(err)
 	}
-	run(t, p)
+	if f := runFailing(t, p, "flaky"); f.Nodes[0].Panics != 1 || !strings.Contains(f.Error(), "flaky (pass) 1 restart after a panic") {
+		t.Errorf("Wait = %v, want flaky's one restart after a panic", f)
+	}
 	got := c.got()
 	if len(got) != 99 {
 		t.Fatalf("sink got %d frames, want 99 (all but the one that panicked)", len(got))
@@ -723,7 +751,7 @@ func TestSourceThatPanicsResumes(t *testing.T) {
 	if err := p.Chain([]string{"src", "sink"}, []Element{src, c.element()}); err != nil {
 		t.Fatal(err)
 	}
-	run(t, p)
+	runFailing(t, p, "src")
 	if len(c.got()) != 10 || p.Stats()[0].Restarts != 1 {
 		t.Fatalf("sink got %d frames, source restarts %d", len(c.got()), p.Stats()[0].Restarts)
 	}
@@ -850,7 +878,7 @@ func TestStageErrorsAreWarningsWithoutFlooding(t *testing.T) {
 	if err := p.Chain([]string{"src", "sink"}, []Element{counter(200, 0), sink}); err != nil {
 		t.Fatal(err)
 	}
-	run(t, p)
+	runFailing(t, p, "sink")
 	for _, s := range p.Stats() {
 		if s.Node == "sink" && (s.Errors != 200 || !strings.Contains(s.LastError, "cannot take frame")) {
 			t.Fatalf("sink stats %+v, want 200 errors and the last of them", s)

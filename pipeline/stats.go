@@ -43,6 +43,8 @@ type NodeStats struct {
 	// LastError is the latest of the errors Errors counts, "" for none: what
 	// a summary can say the node failed on.
 	LastError string `json:"last_error,omitempty"`
+	// Err is the same error, for errors.Is and errors.As; nil for none.
+	Err error `json:"-"`
 	// Elapsed is the time from the pipeline's start to this snapshot.
 	Elapsed time.Duration `json:"-"`
 }
@@ -68,7 +70,7 @@ type nodeStats struct {
 
 	mu      sync.Mutex
 	skipped map[string]uint64
-	lastErr string
+	lastErr error
 }
 
 // failed counts an error of the stage and keeps it as the latest.
@@ -76,7 +78,7 @@ func (s *nodeStats) failed(err error) {
 	s.errors.Add(1)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.lastErr = err.Error()
+	s.lastErr = err
 }
 
 func (s *nodeStats) skip(reason string, n uint64) {
@@ -88,6 +90,14 @@ func (s *nodeStats) skip(reason string, n uint64) {
 	s.skipped[reason] += n
 }
 
+// errText is err's message, "" for none.
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
 func (s *nodeStats) snapshot(name, element string, elapsed time.Duration) NodeStats {
 	s.mu.Lock()
 	skipped, lastErr := maps.Clone(s.skipped), s.lastErr
@@ -97,7 +107,7 @@ func (s *nodeStats) snapshot(name, element string, elapsed time.Duration) NodeSt
 		In: s.in.Load(), Out: s.out.Load(), Dropped: s.dropped.Load(), Errors: s.errors.Load(),
 		Restarts: s.restarts.Load(), Panics: s.panics.Load(), Bytes: s.bytes.Load(),
 		LatencyP50: s.latency.quantile(0.50), LatencyP99: s.latency.quantile(0.99),
-		Skipped: skipped, LastError: lastErr, Elapsed: elapsed,
+		Skipped: skipped, LastError: errText(lastErr), Err: lastErr, Elapsed: elapsed,
 	}
 }
 

@@ -125,7 +125,7 @@ func TestAStageThatFailsToStopCountsAnError(t *testing.T) {
 	if err := p.Chain([]string{"src", "sink"}, []Element{counter(5, 0), sink}); err != nil {
 		t.Fatal(err)
 	}
-	run(t, p)
+	runFailing(t, p, "sink")
 	for _, s := range p.Stats() {
 		if s.Node == "sink" && (s.Errors != 1 || !strings.Contains(s.LastError, "no space left")) {
 			t.Fatalf("sink stats %+v, want the failed stop counted as an error, with its message", s)

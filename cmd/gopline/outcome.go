@@ -57,6 +57,7 @@ type judgeRules struct {
 // run whose sources ended by themselves, when it is a source that gave
 // nothing (an empty file, a topic nobody published).
 func judge(stats []pipeline.NodeStats, end runEnd, rules judgeRules) runReport {
+	end.err = runsOwn(end.err)
 	r := runReport{Nodes: make([]nodeReport, len(stats))}
 	var failed []string
 	var final *pipeline.FinalError
@@ -90,6 +91,24 @@ func judge(stats []pipeline.NodeStats, end runEnd, rules judgeRules) runReport {
 	}
 	r.Err = errors.Join(end.err, nodes)
 	return r
+}
+
+// runsOwn is err, what running a pipeline returned, without the
+// pipeline.FailedError it joins (errors.Join, at any depth): judge says
+// each node's failure from its counters, by the command's rules.
+func runsOwn(err error) error {
+	if _, failed := err.(*pipeline.FailedError); failed {
+		return nil
+	}
+	joined, ok := err.(interface{ Unwrap() []error })
+	if !ok || !errors.As(err, new(*pipeline.FailedError)) {
+		return err
+	}
+	var own []error
+	for _, e := range joined.Unwrap() {
+		own = append(own, runsOwn(e))
+	}
+	return errors.Join(own...)
 }
 
 // onlyError is nodeFailure's words for a node whose one failure is err.

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -127,5 +128,30 @@ func TestRunOfAnOddSizeEndsAtOnceNamingTheEncoder(t *testing.T) {
 	}
 	if n := strings.Count(stderr, " ERR "); n != 1 {
 		t.Fatalf("%d error lines, want one:\n%s", n, stderr)
+	}
+}
+
+// What running a pipeline returned is judged without the nodes' failures
+// it joins, which judge says from their counters: once each.
+func TestJudgeLeavesOutThePipelinesFailedError(t *testing.T) {
+	failed := &pipeline.FailedError{Nodes: []pipeline.NodeFailure{{Node: "cam", Element: "videosrc", Errors: 1, Err: errors.New("down")}}}
+	stop := fmt.Errorf("%w: a stage did not stop", pipeline.ErrStopTimeout)
+	for _, c := range []struct {
+		err, want error
+	}{
+		{failed, nil},
+		{errors.Join(stop, failed), stop},
+		{errors.Join(errors.Join(stop, failed), nil), stop},
+		{stop, stop},
+		{nil, nil},
+	} {
+		got := runsOwn(c.err)
+		if (got == nil) != (c.want == nil) || (got != nil && got.Error() != c.want.Error()) {
+			t.Errorf("runsOwn(%v) = %v, want %v", c.err, got, c.want)
+		}
+	}
+	r := judge([]pipeline.NodeStats{{Node: "cam", Element: "videosrc", Errors: 1, LastError: "down"}}, runEnd{err: failed}, judgeRules{})
+	if n := strings.Count(r.Err.Error(), "down"); n != 1 {
+		t.Errorf("judge: %v, want the node's error said once", r.Err)
 	}
 }

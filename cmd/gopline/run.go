@@ -238,7 +238,7 @@ func runUntilStarted(ctx context.Context, p *pipeline.Pipeline, live io.Writer, 
 	case <-ctx.Done():
 	}
 	status.close()
-	err := p.Stop()
+	err := runsOwn(p.Stop()) // the nodes' failures are judged by their counters
 	return p.Stats(), runEnd{err: err, ended: ended}
 }
 
