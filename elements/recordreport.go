@@ -77,6 +77,12 @@ func (r *recorder) noteBegun(f begunFile) {
 		return
 	}
 	c := f.change
+	if c.stepped != nil {
+		r.env.Log.Warn().Str("stream", c.stream).Str("path", f.path).Err(c.stepped).
+			Msgf("%s's capture times went back at a keyframe (the clock that stamps them stepped back): recording it on in %s, "+
+				"as a file's times run one way", c.stream, f.path)
+		return
+	}
 	r.env.Log.Info().Str("stream", c.stream).Str("from", c.from).Str("to", c.to).Str("path", f.path).
 		Msgf("%s changed from %s to %s at a keyframe: recording it on in %s", c.stream, c.from, c.to, f.path)
 }

@@ -46,8 +46,13 @@ type begunFile struct {
 	change *formatSwitch
 }
 
-// formatSwitch is a stream's change of format (formatOf) that began a file.
-type formatSwitch struct{ stream, from, to string }
+// formatSwitch is a stream's change of format (formatOf) that began a file,
+// or, with stepped, the step back of its capture clock (why: the store's
+// words) that began one.
+type formatSwitch struct {
+	stream, from, to string
+	stepped          error
+}
 
 // formatOf describes p's format as storage compares it: codec, picture
 // size, and a raw picture's pixel format.
@@ -82,8 +87,10 @@ func (s *splitRecording) CreateStream(info storage.StreamInfo) error {
 // stream writes to any more. A packet of a stream that gave up its file
 // waits for its keyframe (storage.ErrNeedKeyframe). A keyframe its file
 // refuses for its format (storage.ErrFormatChanged: a camera that changed
-// its picture size) goes on in a new file (splitPlan.formatChanged); a
-// delta of the new format before it is refused, as it cannot be decoded.
+// its picture size), or because its clock stepped back
+// (storage.ErrTimeWentBack), goes on in a new file
+// (splitPlan.formatChanged); a delta of the new format before it is
+// refused, as it cannot be decoded.
 func (s *splitRecording) Append(stream string, p *media.Packet) error {
 	f := s.plan.route(stream, p)
 	if f == waitKey {
@@ -94,9 +101,13 @@ func (s *splitRecording) Append(stream string, p *media.Packet) error {
 	closed := s.closeDone()
 	err := s.appendTo(f, stream, p)
 	if p.Key && errors.Is(err, storage.ErrFormatChanged) {
+		var stepped error
+		if errors.Is(err, storage.ErrTimeWentBack) {
+			stepped = err
+		}
 		f = s.plan.formatChanged(stream, p)
 		if err = s.appendTo(f, stream, p); err == nil {
-			s.noteChange(stream, p, f)
+			s.noteChange(stream, p, f, stepped)
 		}
 	}
 	if err == nil {
@@ -123,10 +134,11 @@ func (s *splitRecording) appendTo(f int, stream string, p *media.Packet) error {
 	return rec.Append(stream, p)
 }
 
-// noteChange notes that stream went on in file f with p's format, for the
+// noteChange notes that stream went on in file f with p's format, or
+// because its clock stepped back (stepped, the store's error), for the
 // recorder to say so.
-func (s *splitRecording) noteChange(stream string, p *media.Packet, f int) {
-	change := &formatSwitch{stream: stream, from: s.formats[stream], to: formatOf(p)}
+func (s *splitRecording) noteChange(stream string, p *media.Packet, f int, stepped error) {
+	change := &formatSwitch{stream: stream, from: s.formats[stream], to: formatOf(p), stepped: stepped}
 	for i := range s.opened {
 		if s.opened[i].path == s.paths[f] {
 			s.opened[i].change = change

@@ -66,6 +66,10 @@ func (r *Recording) Append(stream string, p *media.Packet) error {
 		st.chain.Take(p)
 		return r.errorf(ErrNeedKeyframe, "stream %q: delta seq %d of GOP %d, epoch %x: %v", stream, p.Seq, p.GOP, p.Epoch, l)
 	}
+	if back := st.wentBack(p); back > 0 && !r.cfg.timeSteps {
+		return fmt.Errorf("%w (%w, %w): %s: stream %q: a keyframe captured %v before the stream's latest packet (%s): its clock stepped back",
+			ErrTimeWentBack, ErrFormatChanged, ErrBadPacket, r.path, stream, back, time.Unix(0, st.latest).UTC().Format(time.RFC3339Nano))
+	}
 	record := encodeRecord(p)
 	if len(r.pending) == 0 {
 		r.pendingSince = now
@@ -76,6 +80,7 @@ func (r *Recording) Append(stream string, p *media.Packet) error {
 	r.pendingBytes += len(record)
 	st.next++
 	st.chain.Take(p)
+	st.latest = max(st.latest, p.CaptureTime.UnixNano())
 	if st.width == 0 {
 		st.width, st.height = p.Width, p.Height
 	}
@@ -106,6 +111,25 @@ func (r *Recording) checkPacket(st *streamState, p *media.Packet) error {
 		return r.errorf(ErrBadPacket, "stream %q: %d bytes of data, more than bbolt stores in a value", name, len(p.Data))
 	}
 	return nil
+}
+
+// TimeStepTolerance is how far before its stream's latest packet a
+// keyframe may be captured before it counts as a clock that stepped back
+// (ErrTimeWentBack): a clock that NTP corrects by less is slewed, or
+// stepped too little to matter to a recording's index.
+const TimeStepTolerance = time.Second
+
+// wentBack returns how long before st's latest packet p, a keyframe, was
+// captured, when by more than TimeStepTolerance; else 0. Deltas are not
+// checked: with B-frames they present earlier pictures after later ones.
+func (st *streamState) wentBack(p *media.Packet) time.Duration {
+	if !p.Key || st.latest == 0 {
+		return 0
+	}
+	if back := time.Duration(st.latest - p.CaptureTime.UnixNano()); back > TimeStepTolerance {
+		return back
+	}
+	return 0
 }
 
 // formatChange says how p's format differs from st's, or returns "" when

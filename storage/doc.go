@@ -208,7 +208,10 @@
 // tail that bbolt grows the file by ahead of its data. Retention by age compares capture times with the
 // Recording's clock, so both must come from the same time base.
 //
-// Capture times should not go backwards within a stream. Indexes order
+// Capture times should not go backwards within a stream: Append refuses a
+// keyframe captured more than TimeStepTolerance before its stream's latest
+// packet (ErrTimeWentBack, a clock that stepped back), which the recorder
+// takes on in a new file. Indexes order
 // packets by arrival; First, Last and Stats read the capture times of a
 // stream's first packet and of the latest of its last packets (B-frames
 // may present an earlier picture last), a Range stops at the first packet

@@ -99,6 +99,15 @@ var (
 	// format as another stream with CreateStream.
 	ErrFormatChanged = errors.New("storage: packet format differs from its stream's")
 
+	// ErrTimeWentBack means Append was given a keyframe captured more than
+	// TimeStepTolerance before the latest packet of its stream: the clock
+	// that stamps the capture times stepped back (NTP setting a robot's
+	// clock that ran ahead, a clock set by hand). A stream's index reads
+	// its packets in the order of their capture times, so its owner goes
+	// on in another file, as for a new format: the error wraps
+	// ErrFormatChanged and ErrBadPacket, and names the step.
+	ErrTimeWentBack = errors.New("storage: capture time went back")
+
 	// ErrNeedKeyframe means Append was given a delta packet that does not
 	// continue the stream's chain: its keyframe was never appended, or it has
 	// another Epoch or GOP than the packet before it, or a hole in Seq lies

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/storage"
@@ -86,4 +87,38 @@ func TestAStreamCreatedWithoutASizeTakesItsFirstPacketsAcrossReopens(t *testing.
 		t.Fatalf("after reopening: a 160x120 keyframe: %v, want ErrFormatChanged", err)
 	}
 	appendAll(t, rec, "/camera", s, 5, 12)
+}
+
+// A keyframe captured more than TimeStepTolerance before the stream's
+// latest packet is refused as a clock that stepped back, naming the step,
+// across a reopening too; a smaller step, and deltas, are stored.
+func TestAppendRefusesAKeyframeWhoseClockSteppedBack(t *testing.T) {
+	rec, path := MustOpen(t)
+	createCamera(t, rec)
+	s := newSynth() // GOPs of 10 at 30 frames/s
+	appendAll(t, rec, "/camera", s, 0, 15)
+	late := s.packet(15)
+	late.CaptureTime = late.CaptureTime.Add(-time.Minute) // a delta: B-frames present earlier pictures later
+	if err := rec.Append("/camera", late); err != nil {
+		t.Fatalf("a delta captured a minute earlier: %v, want it stored", err)
+	}
+	back := s.packet(20)
+	back.CaptureTime = s.packet(14).CaptureTime.Add(-storage.TimeStepTolerance - time.Second)
+	err := rec.Append("/camera", back)
+	if !errors.Is(err, storage.ErrTimeWentBack) || !errors.Is(err, storage.ErrFormatChanged) || !errors.Is(err, storage.ErrBadPacket) ||
+		!strings.Contains(err.Error(), "a keyframe captured 2s before") {
+		t.Fatalf("a keyframe 2 s before the latest packet: %v, want ErrTimeWentBack naming the step", err)
+	}
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rec = mustOpenPath(t, path)
+	if err := rec.Append("/camera", back); !errors.Is(err, storage.ErrTimeWentBack) {
+		t.Fatalf("after reopening: %v, want ErrTimeWentBack", err)
+	}
+	slewed := s.packet(20)
+	slewed.CaptureTime = s.packet(14).CaptureTime.Add(-storage.TimeStepTolerance / 2)
+	if err := rec.Append("/camera", slewed); err != nil {
+		t.Fatalf("a keyframe half the tolerance before the latest packet: %v, want it stored", err)
+	}
 }

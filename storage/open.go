@@ -291,6 +291,9 @@ func loadStream(tx *bolt.Tx, name string) (*streamState, error) {
 	if st.width == 0 && s.readable {
 		st.width, st.height = s.last.width, s.last.height
 	}
+	if s.readable {
+		st.latest = s.latest
+	}
 	st.next = last.first + uint64(s.records)
 	if s.broken {
 		// The chunk's framing breaks after s.records records: readers

@@ -84,6 +84,10 @@ type config struct {
 	maxAge        time.Duration
 	overwrite     bool // make room on a full disk from the oldest GOPs
 	roomElsewhere func() bool
+	// timeSteps: keyframes captured before their stream's latest packet
+	// are stored, not refused (ErrTimeWentBack): Recover copies a file
+	// as it was written.
+	timeSteps bool
 }
 
 func defaultConfig() config {
@@ -97,6 +101,10 @@ func defaultConfig() config {
 
 // Option configures Open.
 type Option func(*config) error
+
+// keepingTimeSteps stores keyframes captured before their stream's latest
+// packet (see config.timeSteps).
+func keepingTimeSteps(c *config) error { c.timeSteps = true; return nil }
 
 // WithReadOnly opens an existing recording for reading only. The file must
 // exist; writes return ErrReadOnly. Several read-only openers may share a file,

@@ -64,7 +64,11 @@ type streamState struct {
 	width, height int
 	next          uint64 // index of the next appended packet
 	// chain is what the next packet must continue (media.Chain).
-	chain            media.Chain
+	chain media.Chain
+	// latest is the latest capture time of the stream's packets, in Unix
+	// nanoseconds (0: none yet), against which a keyframe's is checked
+	// (ErrTimeWentBack).
+	latest           int64
 	sessionSegmented bool // this session's segment entry is written or pending
 }
 

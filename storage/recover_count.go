@@ -18,7 +18,7 @@ func writeSalvage(path string, plan *salvagePlan, cr *chunkReader, clock func() 
 	// A batch of whole GOPs per commit, with one fsync of the file at the
 	// end rather than two per commit: the new file is not in place until
 	// it is complete.
-	rec, err := Open(path, WithBatch(256, 0), WithSync(SyncNone), WithClock(clock))
+	rec, err := Open(path, WithBatch(256, 0), WithSync(SyncNone), WithClock(clock), keepingTimeSteps)
 	if err != nil {
 		return nil, err
 	}

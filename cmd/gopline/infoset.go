@@ -211,7 +211,7 @@ func writeSetInfo(w io.Writer, set setSummary) error {
 	}
 	writeSpan(w, set.Start, set.End, set.Packets, len(set.Streams))
 	for _, o := range set.Overlaps {
-		fmt.Fprintf(w, "Overlap:   %s: are these files one recording's?\n", o)
+		fmt.Fprintf(w, "Overlap:   %s: are these files one recording's? (a capture clock that stepped back begins a new file too)\n", o)
 	}
 	if set.FileGaps > 0 {
 		fmt.Fprintf(w, "Gaps:      %s between files (%s)\n", plural(uint64(set.FileGaps), "pause"), set.FileGapTime.Round(time.Millisecond))

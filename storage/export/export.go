@@ -181,7 +181,8 @@ func resolveFiles(recs []*storage.Recording, stream string, from, to time.Time) 
 			return span{}, err
 		}
 		if n := len(set.parts); n > 0 && s.parts[0].from.Before(set.parts[n-1].to) {
-			return span{}, fmt.Errorf("%w: stream %q of %s begins before it ends in %s: give the files in the order of time",
+			return span{}, fmt.Errorf("%w: stream %q of %s begins before it ends in %s: give the files in the order of time "+
+				"(where the capture clock stepped back, which begins a new file, export each file on its own)",
 				ErrFilesOverlap, stream, rec.Path(), set.parts[n-1].rec.Path())
 		}
 		if len(set.parts) == 0 {
