@@ -28,5 +28,8 @@
 // messages were written, with github.com/alicebob/sqlittle (pure Go,
 // read-only). A ROS 1 bag is read as an MCAP file is, chunk by chunk
 // without its index (ros1bag.go). A file compressed whole (zstd, gzip,
-// bzip2, lz4: compressed.go) is read through its decompressor.
+// bzip2, lz4: compressed.go) is read through its decompressor. Each
+// topic's pictures are stored in the order of their log times, as ros2 bag
+// play gives them, whatever order the file stores them in, through a
+// bounded window (reorder.go).
 package mcapimport

@@ -164,7 +164,8 @@ type Options struct {
 // of a rosbag2 directory (its metadata.yaml's files in order, else its
 // .mcap or .db3 files by their split number) as one, and writes their
 // topics of pictures into a new recording dst, a stream a topic named as
-// the topic, in the order of the files, each from its first keyframe.
+// the topic, in the order of the files, each from its first keyframe,
+// its pictures in their log times' order (reorder.go).
 //
 // A topic of pictures is one whose schema has data and format fields
 // (sensor_msgs/CompressedImage, foxglove CompressedImage and

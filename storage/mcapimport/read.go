@@ -47,6 +47,10 @@ type importer struct {
 	summary  summary // the file's schemas and channels as its summary repeats them
 	// ros1Index is a ROS 1 bag's connections as its index repeats them.
 	ros1Index map[uint32]ros1Connection
+	// held counts the pictures held back so far (reorder.go), heldBytes
+	// are those the topics' windows hold.
+	held      uint64
+	heldBytes int
 	// inspect: the messages are counted and their topics' streams learnt
 	// (Inspect), nothing written; indexed: the file's messages were
 	// counted from its index (inspectIndexed), those read are not again.
@@ -59,6 +63,7 @@ type topicState struct {
 	stream *topicStream // nil until its first picture
 	out    *output      // the file its stream goes to; nil until its first packet
 	known  bool         // Inspect has learnt what the import makes of it
+	window window       // its pictures held back to be stored in log-time order
 }
 
 // channel is one channel of the file being read.
@@ -113,6 +118,9 @@ func (im *importer) run(files []bagFile) (Result, error) {
 	}
 	if im.inspect {
 		return im.finish(), nil
+	}
+	if err := im.giveOutAll(); err != nil {
+		return im.finish(), err
 	}
 	if err := im.flushStreams(); err != nil {
 		return im.finish(), err
@@ -396,17 +404,7 @@ func (im *importer) message(m *mcap.Message) error {
 			return nil
 		}
 	}
-	logTime := time.Unix(0, int64(min(m.LogTime, 1<<63-1)))
-	pictures := []picture{p}
-	if ch.stream.transcoding != nil {
-		pictures = ch.stream.transcoded(p, logTime)
-	}
-	for _, p := range pictures {
-		if err := im.store(ch.topicState, p, logTime); err != nil {
-			return err
-		}
-	}
-	return nil
+	return im.hold(ch.topicState, p, time.Unix(0, int64(min(m.LogTime, 1<<63-1))))
 }
 
 // finish gathers the topics' counts.

@@ -1,0 +1,82 @@
+package mcapimport_test
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/gopline/gopline/storage/mcapimport"
+)
+
+// jpegTopic is a topic of CompressedImage messages, message k holding
+// picture order[k] of pics at stamps[k], logged at logTimes[k].
+func jpegTopic(topic string, pics [][]byte, order []int, stamps, logTimes []time.Time) bagChannel {
+	ch := bagChannel{topic: topic, schema: "sensor_msgs/msg/CompressedImage", schemaEncoding: "ros2msg",
+		schemaText: ros2CompressedImage, encoding: "cdr"}
+	for k, i := range order {
+		ch.messages = append(ch.messages, newCDR().time(stamps[k]).str("cam").str("jpeg").bytes(pics[i]).b)
+		ch.logTimes = append(ch.logTimes, logTimes[k])
+	}
+	return ch
+}
+
+// A bag whose messages are stored out of their time order (a SQLite bag's
+// rows inserted by several threads, a ROS 1 bag written by a script) is
+// imported in log-time order, as ros2 bag play and rosbag play take it:
+// each picture in its place with its own stamp, none moved.
+func TestImportsPicturesInTimeOrder(t *testing.T) {
+	pics := jpegs(t, 20)
+	order := []int{0, 5, 2, 9, 1, 3, 8, 4, 7, 6, 10, 12, 11, 14, 13, 15, 16, 19, 18, 17}
+	var stamps, logs []time.Time
+	for _, i := range order {
+		stamps, logs = append(stamps, stamp(i)), append(logs, logTime(i))
+	}
+	ch := jpegTopic("/cam/image/compressed", pics, order, stamps, logs)
+	out, res := importBag(t, writeBag(t, "zstd", ch), mcapimport.Options{})
+	if tp := topicOf(t, res, ch.topic); tp.Packets != 20 || tp.Retimed != 0 || !tp.First.Equal(stamp(0)) || !tp.Last.Equal(stamp(19)) {
+		t.Fatalf("%+v", tp)
+	}
+	_, pkts := readStream(t, out, ch.topic)
+	for i, p := range pkts {
+		if !bytes.Equal(p.Data, pics[i]) || !p.CaptureTime.Equal(stamp(i)) {
+			t.Fatalf("packet %d: %d bytes at %v; want picture %d at %v", i, len(p.Data), p.CaptureTime, i, stamp(i))
+		}
+	}
+}
+
+// A picture stored further from its place than the import holds pictures
+// back for (256 pictures) is stored after those given out before it, a
+// microsecond after the last, counted as Retimed: the others keep their
+// places and stamps.
+func TestImportsAPictureLaterThanTheWindowAfterThoseGivenOut(t *testing.T) {
+	const n, window = 300, 256
+	pics := jpegs(t, n)
+	order := make([]int, 0, n)
+	for i := 1; i < n; i++ {
+		order = append(order, i)
+	}
+	order = append(order, 0) // the first picture stored last
+	var stamps, logs []time.Time
+	for _, i := range order {
+		stamps, logs = append(stamps, stamp(i)), append(logs, logTime(i))
+	}
+	ch := jpegTopic("/cam/image/compressed", pics, order, stamps, logs)
+	out, res := importBag(t, writeBag(t, "zstd", ch), mcapimport.Options{})
+	if tp := topicOf(t, res, ch.topic); tp.Packets != n || tp.Retimed != 1 {
+		t.Fatalf("%+v", tp)
+	}
+	_, pkts := readStream(t, out, ch.topic)
+	givenOut := n - 1 - window // pictures 1 to 43 were given out before picture 0 came
+	for i, p := range pkts {
+		want, at := i+1, stamp(i+1)
+		switch {
+		case i == givenOut:
+			want, at = 0, stamp(givenOut).Add(time.Microsecond)
+		case i > givenOut:
+			want, at = i, stamp(i)
+		}
+		if !bytes.Equal(p.Data, pics[want]) || !p.CaptureTime.Equal(at) {
+			t.Fatalf("packet %d at %v; want picture %d at %v", i, p.CaptureTime, want, at)
+		}
+	}
+}
