@@ -17,7 +17,8 @@ import (
 // order at those times, each with the composition offset that puts its
 // decode time before them, as a recording of such a file keeps them; none
 // is retimed, and they decode to the pictures in the order captured. A
-// bag stamped in decode order stores as validly.
+// bag stamped in decode order stores as validly, and so does one logged
+// at the stamps: its order stored is its decode order.
 func TestImportKeepsBFramesInTheirOrder(t *testing.T) {
 	const n, gop = 45, 15
 	pictures, shown := testclip.CodedPictures(t, "h264", n, gop)
@@ -31,9 +32,11 @@ func TestImportKeepsBFramesInTheirOrder(t *testing.T) {
 	for _, c := range []struct {
 		name    string
 		stamped func(i int) time.Time
+		logged  bool // logged at its stamp, as a converter from a file logs
 	}{
-		{"stamped as captured", func(i int) time.Time { return stamp(shown[i]) }},
-		{"stamped in decode order", stamp},
+		{"stamped as captured", func(i int) time.Time { return stamp(shown[i]) }, false},
+		{"stamped in decode order", stamp, false},
+		{"stamped and logged as captured", func(i int) time.Time { return stamp(shown[i]) }, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ch := bagChannel{topic: "/front", schema: "ffmpeg_image_transport_msgs/msg/FFMPEGPacket", schemaEncoding: "ros2msg",
@@ -41,6 +44,9 @@ func TestImportKeepsBFramesInTheirOrder(t *testing.T) {
 			for i, p := range pictures {
 				ch.messages = append(ch.messages, newCDR().time(c.stamped(i)).str("front").u32(160).u32(120).str("libx264").
 					u64(uint64(i)).u8(0).u8(0).bytes(p).b)
+				if c.logged {
+					ch.logTimes = append(ch.logTimes, c.stamped(i))
+				}
 			}
 			out, res := importBag(t, writeBag(t, mcap.CompressionZSTD, ch), mcapimport.Options{})
 			if tp := topicOf(t, res, "/front"); tp.Packets != n || tp.Retimed != 0 || !tp.First.Equal(stamp(0)) || !tp.Last.Equal(stamp(n-1)) {

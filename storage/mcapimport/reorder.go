@@ -19,10 +19,13 @@ import (
 // the window reaches comes after those stored before it, and is stored a
 // microsecond after the last (Topic.Retimed).
 //
-// Log time, not the header stamp, orders them: the order of an H.264
-// stream's messages is its decode order, which its log times keep and its
-// stamps (presentation times) do not; the topics of a bag share its clock
-// (their stamps may not); and it is the order the players give.
+// Log time, not the header stamp, orders them: the topics of a bag share
+// its clock (their stamps may not), and it is the order the players give.
+// A topic of video (H.264, or transcoded to it) keeps the order it is
+// stored in, its decode order, which neither its stamps (presentation
+// times) nor its log times always keep (a converter from a file logs each
+// picture at its presentation time): each of its pictures is ordered at
+// its log time, or at the one before's when that is later.
 const (
 	// reorderWindow bounds the pictures a topic holds back: 8.5 s of a
 	// camera at 30 frames/s, far more than a recorder's threads put out
@@ -37,12 +40,13 @@ const (
 type heldPicture struct {
 	picture
 	logTime time.Time
-	n       uint64 // its place among the bag's pictures read
+	at      time.Time // where it is ordered: its log time, but in video
+	n       uint64    // its place among the bag's pictures read
 }
 
-// compare orders held pictures: by log time, then as they were stored.
+// compare orders held pictures: by at, then as they were stored.
 func (a heldPicture) compare(b heldPicture) int {
-	if c := a.logTime.Compare(b.logTime); c != 0 {
+	if c := a.at.Compare(b.at); c != 0 {
 		return c
 	}
 	return cmp.Compare(a.n, b.n)
@@ -50,15 +54,21 @@ func (a heldPicture) compare(b heldPicture) int {
 
 // window is one topic's pictures held back, in log-time order.
 type window struct {
-	held  []heldPicture
-	bytes int
+	held   []heldPicture
+	bytes  int
+	stored bool      // keep the order stored (video)
+	last   time.Time // the latest at pushed
 }
 
 // push holds a picture back, the n-th read; its data is copied, the
 // reader's buffer being reused for the next record.
 func (w *window) push(p picture, logTime time.Time, n uint64) {
 	p.data = bytes.Clone(p.data)
-	h := heldPicture{picture: p, logTime: logTime, n: n}
+	h := heldPicture{picture: p, logTime: logTime, at: logTime, n: n}
+	if w.stored && h.at.Before(w.last) {
+		h.at = w.last
+	}
+	w.last = maxTime(w.last, h.at)
 	i, _ := slices.BinarySearchFunc(w.held, h, heldPicture.compare)
 	w.held = slices.Insert(w.held, i, h)
 	w.bytes += len(p.data)
@@ -77,6 +87,7 @@ func (w *window) pop() heldPicture {
 // bounds let go.
 func (im *importer) hold(st *topicState, p picture, logTime time.Time) error {
 	before := st.window.bytes
+	st.window.stored = st.stream.source == fromH264
 	st.window.push(p, logTime, im.held)
 	im.held++
 	im.heldBytes += st.window.bytes - before
@@ -121,4 +132,11 @@ func (im *importer) giveOutAll() error {
 			return err
 		}
 	}
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
