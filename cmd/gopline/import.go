@@ -43,6 +43,8 @@ type importedTopic struct {
 	OtherFormat    int64         `json:"other_format"`
 	Dropped        int64         `json:"dropped"`
 	Retimed        int64         `json:"retimed"`
+	// OutOfLine counts stamps far out of line, stored at their log times.
+	OutOfLine int64 `json:"out_of_line"`
 	// NoParameterSets counts keyframes left out for want of SPS and PPS.
 	NoParameterSets int64 `json:"no_parameter_sets"`
 	// Transcoded is the codec the pictures were in, transcoded to H.264.
@@ -200,7 +202,7 @@ func importMCAP(srcs []string, dst string, topics, values []string, encode, asJS
 	for _, t := range res.Topics {
 		it := importedTopic{Topic: t.Topic, Schema: t.Schema, Skipped: t.Skipped, Stream: t.Stream, Messages: t.Messages, Packets: t.Packets,
 			BeforeKeyframe: t.BeforeKeyframe, Damaged: t.Damaged, DamageWhy: t.DamageWhy, OtherFormat: t.OtherFormat, Dropped: t.Dropped,
-			Retimed: t.Retimed, Transcoded: t.Transcoded, NoParameterSets: t.NoParameterSets}
+			Retimed: t.Retimed, OutOfLine: t.OutOfLine, Transcoded: t.Transcoded, NoParameterSets: t.NoParameterSets}
 		if t.Stream != "" {
 			it.Codec, it.Width, it.Height, it.Start, it.End, it.Span = t.Codec.String(), t.Width, t.Height, &t.First, &t.Last, t.Last.Sub(t.First)
 			it.Sizes, it.Files = t.Sizes, t.Files
@@ -370,6 +372,10 @@ func notStored(t importedTopic) string {
 	text := "none"
 	if len(why) > 0 {
 		text = strings.Join(why, ", ")
+	}
+	if t.OutOfLine > 0 {
+		text += fmt.Sprintf("; %s far out of line with the others (a clock's glitch?), each stored at its log time less its neighbours' latency",
+			plural(uint64(t.OutOfLine), "stamp"))
 	}
 	if t.Retimed > 0 {
 		text += fmt.Sprintf("; %d not after the one before, stored 1 µs after it", t.Retimed)

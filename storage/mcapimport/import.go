@@ -62,6 +62,10 @@ type Topic struct {
 	// Retimed counts packets whose time was not after the one before: each
 	// is stored a microsecond after it.
 	Retimed int64
+	// OutOfLine counts stamps far out of line with their neighbours' (a
+	// camera clock's glitch, a year ahead): each picture was stored at its
+	// log time plus its neighbours' offset from theirs (outofline.go).
+	OutOfLine int64
 }
 
 // Result is what an import read and stored.

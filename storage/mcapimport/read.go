@@ -64,6 +64,7 @@ type topicState struct {
 	out    *output      // the file its stream goes to; nil until its first packet
 	known  bool         // Inspect has learnt what the import makes of it
 	window window       // its pictures held back to be stored in log-time order
+	line   stampLine    // its stamps judged against their neighbours'
 }
 
 // channel is one channel of the file being read.

@@ -113,6 +113,10 @@ func (im *importer) giveOut() (bool, error) {
 	}
 	h := st.window.pop()
 	im.heldBytes -= len(h.data)
+	if stamp, out := st.line.judge(h, st.window.held); out {
+		h.stamp = stamp
+		st.topic.OutOfLine++
+	}
 	pictures := []picture{h.picture}
 	if st.stream.transcoding != nil {
 		pictures = st.stream.transcoded(h.picture, h.logTime)

@@ -80,3 +80,85 @@ func TestImportsAPictureLaterThanTheWindowAfterThoseGivenOut(t *testing.T) {
 		}
 	}
 }
+
+// A stamp far out of line with its neighbours' (a camera's clock glitch, a
+// year ahead) is repaired on its own picture: it takes its log time, less
+// the offset its neighbours' stamps have from theirs, and is counted in
+// OutOfLine; the pictures after it keep their stamps.
+func TestImportsAStampOutOfLineAtItsPlace(t *testing.T) {
+	const n = 20
+	pics := jpegs(t, n)
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	for _, c := range []struct {
+		name string
+		at   int
+		off  time.Duration
+	}{
+		{"a year ahead", 10, 365 * 24 * time.Hour},
+		{"an hour back", 10, -time.Hour},
+		{"the first", 0, 365 * 24 * time.Hour},
+		{"the last", n - 1, 10 * time.Second},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var stamps, logs []time.Time
+			for i := range n {
+				stamps, logs = append(stamps, stamp(i)), append(logs, logTime(i))
+			}
+			stamps[c.at] = stamps[c.at].Add(c.off)
+			ch := jpegTopic("/cam/image/compressed", pics, order, stamps, logs)
+			out, res := importBag(t, writeBag(t, "zstd", ch), mcapimport.Options{})
+			if tp := topicOf(t, res, ch.topic); tp.Packets != n || tp.Retimed != 0 || tp.OutOfLine != 1 || !tp.Last.Equal(stamp(n-1)) {
+				t.Fatalf("%+v", tp)
+			}
+			_, pkts := readStream(t, out, ch.topic)
+			for i, p := range pkts {
+				if !bytes.Equal(p.Data, pics[i]) || !p.CaptureTime.Equal(stamp(i)) {
+					t.Fatalf("packet %d: at %v; want picture %d at %v", i, p.CaptureTime, i, stamp(i))
+				}
+			}
+		})
+	}
+}
+
+// Stamps that drift from their log times (a simulation running at half
+// real time, its stamps on its own clock), or whose log times tell nothing
+// (all equal), are kept: out of line is further from the neighbours than a
+// second and than their log times' spread.
+func TestImportKeepsStampsInLine(t *testing.T) {
+	const n = 40
+	pics := jpegs(t, n)
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	for _, c := range []struct {
+		name   string
+		stamp  func(i int) time.Time
+		logged func(i int) time.Time
+	}{
+		{"half real time", func(i int) time.Time { return t0.Add(time.Duration(i) * time.Second / 2) }, func(i int) time.Time { return t0.Add(time.Duration(i) * time.Second) }},
+		{"one log time", func(i int) time.Time { return t0.Add(time.Duration(i) * 3 * time.Second) }, func(int) time.Time { return t0 }},
+		{"sparse", func(i int) time.Time { return t0.Add(time.Duration(i) * time.Minute) }, func(i int) time.Time { return t0.Add(time.Duration(i) * time.Minute * 3 / 2) }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var stamps, logs []time.Time
+			for i := range n {
+				stamps, logs = append(stamps, c.stamp(i)), append(logs, c.logged(i))
+			}
+			ch := jpegTopic("/cam/image/compressed", pics, order, stamps, logs)
+			out, res := importBag(t, writeBag(t, "zstd", ch), mcapimport.Options{})
+			if tp := topicOf(t, res, ch.topic); tp.Packets != n || tp.Retimed != 0 || tp.OutOfLine != 0 {
+				t.Fatalf("%+v", tp)
+			}
+			_, pkts := readStream(t, out, ch.topic)
+			for i, p := range pkts {
+				if !p.CaptureTime.Equal(c.stamp(i)) {
+					t.Fatalf("packet %d: at %v; want %v", i, p.CaptureTime, c.stamp(i))
+				}
+			}
+		})
+	}
+}
