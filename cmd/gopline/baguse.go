@@ -66,6 +66,11 @@ func importToUse(verb string, bags, topics []string, warn io.Writer, quiet, sile
 		}
 		fmt.Fprintf(warn, "note: %s is a bag: its pictures (%s of %s) were imported into a temporary recording to %s, "+
 			"removed at the end (%s keeps one)\n", src, plural(uint64(res.Packets()), "packet"), strings.Join(streams, ", "), verb, keep)
+		for _, t := range res.Topics {
+			if note := clockNote(t.Stream, t.ClockOffset, "gopline import --time stamp"); t.LogTimed && note != "" {
+				fmt.Fprintln(warn, "note: "+note)
+			}
+		}
 	}
 	return res.Files, cleanup, nil
 }

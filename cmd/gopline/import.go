@@ -45,6 +45,9 @@ type importedTopic struct {
 	Retimed        int64         `json:"retimed"`
 	// OutOfLine counts stamps far out of line, stored at their log times.
 	OutOfLine int64 `json:"out_of_line"`
+	// LogTimed: timed by log times (--time log, or stamps on another clock).
+	LogTimed    bool          `json:"log_timed,omitempty"`
+	ClockOffset time.Duration `json:"clock_offset_ns,omitempty"` // its stamps less its log times
 	// NoParameterSets counts keyframes left out for want of SPS and PPS.
 	NoParameterSets int64 `json:"no_parameter_sets"`
 	// Transcoded is the codec the pictures were in, transcoded to H.264.
@@ -66,7 +69,7 @@ type importReport struct {
 
 // importCommand makes a recording of an MCAP file's pictures.
 func importCommand() *cobra.Command {
-	var out string
+	var out, clock string
 	var topics, values []string
 	var asJSON, quiet, encode bool
 	cmd := &cobra.Command{
@@ -86,7 +89,8 @@ func importCommand() *cobra.Command {
 			"image_view and Foxglove show them (--value-range sets another). --encode stores JPEG, PNG, raw and\n" +
 			"depth pictures as H.264 too (tens of times smaller than raw), and re-encodes H.264 with B-frames\n" +
 			"without them (WebRTC and Foxglove play none). A packet's time is its\n" +
-			"message's header stamp, or its log time when the stamp is zero. ROS 2 (CDR), ROS 1, JSON and\n" +
+			"message's header stamp, or its log time when the stamp is zero or on another clock than the bag's\n" +
+			"(--time says which; a stamp far out of line with its topic's others is repaired). ROS 2 (CDR), ROS 1, JSON and\n" +
 			"protobuf messages are read. Other topics (IMU, transforms, point clouds) are listed with why they\n" +
 			"were left. A bag its recorder left without its footer imports up to its cut; a damaged chunk loses\n" +
 			"its own messages only. Several bags (the files of one split by rosbag record --split, say) are read\n" +
@@ -111,7 +115,11 @@ func importCommand() *cobra.Command {
 			return bagExtensions, cobra.ShellCompDirectiveFilterFileExt
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return importMCAP(args, out, topics, values, encode, asJSON, quiet, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			c, err := parseClock(clock)
+			if err != nil {
+				return err
+			}
+			return importMCAP(args, out, topics, values, c, encode, asJSON, quiet, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	cmd.Flags().StringVarP(&out, "out", "o", "", "the new recording to write (must not exist)")
@@ -122,13 +130,30 @@ func importCommand() *cobra.Command {
 	cmd.Flags().BoolVar(&encode, "encode", false, "store JPEG, PNG, raw and depth pictures as H.264 (libx264, CRF 20): a raw camera's\n"+
 		"pictures take tens of times less room, and the viewers play them over WebRTC; H.264 with B-frames\n"+
 		"is re-encoded without them")
+	cmd.Flags().StringVar(&clock, "time", "auto", "what a packet's time is taken from: stamp, its message's header stamp; log, its log time\n"+
+		"(when the recorder received it), as ros2 bag play paces a bag; auto, the stamp, but a topic whose stamps\n"+
+		"are more than a minute from its log times (a simulation's clock, a sensor's boot clock) by its log times")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print what was imported as JSON")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "no progress bar on a terminal (the summary stays)")
 	cmd.MarkFlagFilename("out", recordingExtensions...)
 	return cmd
 }
 
-func importMCAP(srcs []string, dst string, topics, values []string, encode, asJSON, quiet bool, w, stderr io.Writer) error {
+// parseClock reads import's --time.
+func parseClock(s string) (mcapimport.Clock, error) {
+	switch s {
+	case "auto":
+		return mcapimport.ClockAuto, nil
+	case "stamp":
+		return mcapimport.ClockStamp, nil
+	case "log":
+		return mcapimport.ClockLog, nil
+	}
+	return 0, usagef("--time %q: want stamp (the header stamps), log (the log times, as ros2 bag play paces) or auto (the stamps, "+
+		"but a topic's on another clock by its log times)", s)
+}
+
+func importMCAP(srcs []string, dst string, topics, values []string, clock mcapimport.Clock, encode, asJSON, quiet bool, w, stderr io.Writer) error {
 	if dst == "" {
 		return usagef("give --out, the new recording to write (gopline import --help)")
 	}
@@ -141,7 +166,7 @@ func importMCAP(srcs []string, dst string, topics, values []string, encode, asJS
 	defer stop()
 	bar := newProgressBar(stderr, quiet || asJSON, "importing "+src, "MB")
 	_, statErr := os.Lstat(dst)
-	opts := mcapimport.Options{Topics: topics, Range: valueRange, Ranges: ranges, Transcode: transcoder, Progress: func(done, total int64) {
+	opts := mcapimport.Options{Topics: topics, Range: valueRange, Ranges: ranges, Clock: clock, Transcode: transcoder, Progress: func(done, total int64) {
 		bar.update(int(done>>20), int(max(total>>20, 1)))
 	}}
 	if encode {
@@ -202,7 +227,8 @@ func importMCAP(srcs []string, dst string, topics, values []string, encode, asJS
 	for _, t := range res.Topics {
 		it := importedTopic{Topic: t.Topic, Schema: t.Schema, Skipped: t.Skipped, Stream: t.Stream, Messages: t.Messages, Packets: t.Packets,
 			BeforeKeyframe: t.BeforeKeyframe, Damaged: t.Damaged, DamageWhy: t.DamageWhy, OtherFormat: t.OtherFormat, Dropped: t.Dropped,
-			Retimed: t.Retimed, OutOfLine: t.OutOfLine, Transcoded: t.Transcoded, NoParameterSets: t.NoParameterSets}
+			Retimed: t.Retimed, OutOfLine: t.OutOfLine, LogTimed: t.LogTimed, ClockOffset: t.ClockOffset, Transcoded: t.Transcoded,
+			NoParameterSets: t.NoParameterSets}
 		if t.Stream != "" {
 			it.Codec, it.Width, it.Height, it.Start, it.End, it.Span = t.Codec.String(), t.Width, t.Height, &t.First, &t.Last, t.Last.Sub(t.First)
 			it.Sizes, it.Files = t.Sizes, t.Files
@@ -330,6 +356,11 @@ func writeImported(w io.Writer, r importReport) error {
 		fmt.Fprintf(w, "The recording goes on in a new file where a stream changed its size or format, as gopline record splits one: %s; "+
 			"gopline info, play and export take the files as one\n", strings.Join(changed, ", "))
 	}
+	for _, t := range r.Topics {
+		if note := clockNote(t.Stream, t.ClockOffset, "--time stamp"); t.LogTimed && note != "" {
+			fmt.Fprintln(w, note)
+		}
+	}
 	for _, f := range r.Truncated {
 		fmt.Fprintf(w, "%s was cut short before its footer or index (a recorder stopped by a kill or a power cut): imported up to its cut\n", f)
 	}
@@ -346,6 +377,35 @@ func writeImported(w io.Writer, r importReport) error {
 		fmt.Fprintf(w, "%s, which the bag's metadata.yaml lists, is not there: its messages are missing (a bag copied in part?)\n", f)
 	}
 	return nil
+}
+
+// clockNote says, of a stream timed by its log times because its stamps
+// are offset from them by another clock than the bag's, how far, or "";
+// keep is how to keep the stamps.
+func clockNote(stream string, offset time.Duration, keep string) string {
+	if offset == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s is timed by its log times, as ros2 bag play paces it: its header stamps are %s, "+
+		"on another clock than the bag's (a simulation's, or a sensor's boot clock), and would play that far from its other topics (%s keeps them)",
+		stream, clockOffsetText(offset), keep)
+}
+
+// clockOffsetText says how far stamps are from their log times.
+func clockOffsetText(d time.Duration) string {
+	way := "ahead of them"
+	if d < 0 {
+		d, way = -d, "behind them"
+	}
+	const day = 24 * time.Hour
+	text := d.Round(time.Second).String()
+	switch {
+	case d >= 2*365*day:
+		text = fmt.Sprintf("%.0f years", d.Hours()/24/365.25)
+	case d >= 2*day:
+		text = fmt.Sprintf("%.0f days", d.Hours()/24)
+	}
+	return text + " " + way
 }
 
 // notStored says which of a topic's messages were not stored, and why.
@@ -374,7 +434,7 @@ func notStored(t importedTopic) string {
 		text = strings.Join(why, ", ")
 	}
 	if t.OutOfLine > 0 {
-		text += fmt.Sprintf("; %s far out of line with the others (a clock's glitch?), each stored at its log time less its neighbours' latency",
+		text += fmt.Sprintf("; %s far out of line with the others (a clock's glitch?), each stored at its log time less the latency its neighbours' stamps show",
 			plural(uint64(t.OutOfLine), "stamp"))
 	}
 	if t.Retimed > 0 {

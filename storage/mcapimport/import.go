@@ -66,6 +66,13 @@ type Topic struct {
 	// camera clock's glitch, a year ahead): each picture was stored at its
 	// log time plus its neighbours' offset from theirs (outofline.go).
 	OutOfLine int64
+	// LogTimed says the topic's packets are timed by their log times
+	// (Options.Clock); video by its stamps moved onto the log times'
+	// clock. ClockOffset is, when ClockAuto chose so, how far its stamps
+	// were from its log times (their median): the clock they are on is
+	// another than the bag's.
+	LogTimed    bool
+	ClockOffset time.Duration
 }
 
 // Result is what an import read and stored.
@@ -157,6 +164,11 @@ type Options struct {
 	// smaller than raw pictures, and played over WebRTC. Without it they
 	// are stored as JPEG or raw.
 	Encode func(width, height int) (Encoder, error)
+	// Clock says what a packet's capture time is taken from: the header
+	// stamps, but for a topic whose stamps are on another clock than the
+	// bag's log times (ClockAuto, the default), the stamps (ClockStamp),
+	// or the log times (ClockLog).
+	Clock Clock
 	// Progress, when set, is called with the bytes of the bag's files
 	// read so far and their size, at most once a chunk.
 	Progress func(done, total int64)
@@ -182,7 +194,9 @@ type Options struct {
 // raw RGB24, GRAY8 or YUV420P; pictures of measurements (depth: 16UC1,
 // 32FC1, compressedDepth; mono16) as GRAY8, in opts.Range. A packet's
 // capture time is its message's header stamp (ROS) or timestamp (Foxglove),
-// or its log time when that is zero. Other topics are listed in the Result,
+// or its log time when that is zero or opts.Clock says so (a topic whose
+// stamps are on another clock than the bag's, by default); a stamp far out
+// of line with its neighbours' is repaired (outofline.go). Other topics are listed in the Result,
 // with why they were not imported. Where a topic's picture size or raw
 // format changes, the recording goes on in a next file (dst's name with
 // _1, _2, ...: storage.SplitPath), as the recorder splits one: that topic

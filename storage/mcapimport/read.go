@@ -65,6 +65,7 @@ type topicState struct {
 	known  bool         // Inspect has learnt what the import makes of it
 	window window       // its pictures held back to be stored in log-time order
 	line   stampLine    // its stamps judged against their neighbours'
+	clock  topicClock   // what its capture times are taken from
 }
 
 // channel is one channel of the file being read.

@@ -113,7 +113,16 @@ func (im *importer) giveOut() (bool, error) {
 	}
 	h := st.window.pop()
 	im.heldBytes -= len(h.data)
-	if stamp, out := st.line.judge(h, st.window.held); out {
+	if !st.clock.decided {
+		st.clock.decide(im.opts.Clock, append([]heldPicture{h}, st.window.held...))
+		st.topic.LogTimed = st.clock.logged
+		if st.clock.logged && im.opts.Clock == ClockAuto {
+			st.topic.ClockOffset = st.clock.offset
+		}
+	}
+	if st.clock.logged {
+		h.stamp = st.clock.timed(h, st.stream.source == fromH264)
+	} else if stamp, out := st.line.judge(h, st.window.held); out {
 		h.stamp = stamp
 		st.topic.OutOfLine++
 	}

@@ -141,7 +141,7 @@ func TestImportKeepsStampsInLine(t *testing.T) {
 	}{
 		{"half real time", func(i int) time.Time { return t0.Add(time.Duration(i) * time.Second / 2) }, func(i int) time.Time { return t0.Add(time.Duration(i) * time.Second) }},
 		{"one log time", func(i int) time.Time { return t0.Add(time.Duration(i) * 3 * time.Second) }, func(int) time.Time { return t0 }},
-		{"sparse", func(i int) time.Time { return t0.Add(time.Duration(i) * time.Minute) }, func(i int) time.Time { return t0.Add(time.Duration(i) * time.Minute * 3 / 2) }},
+		{"sparse", func(i int) time.Time { return t0.Add(time.Duration(i) * time.Minute) }, func(i int) time.Time { return t0.Add(time.Duration(i) * 61 * time.Second) }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var stamps, logs []time.Time
@@ -157,6 +157,56 @@ func TestImportKeepsStampsInLine(t *testing.T) {
 			for i, p := range pkts {
 				if !p.CaptureTime.Equal(c.stamp(i)) {
 					t.Fatalf("packet %d: at %v; want %v", i, p.CaptureTime, c.stamp(i))
+				}
+			}
+		})
+	}
+}
+
+// A bag whose cameras are stamped on different clocks (one with a
+// simulation's time, or a sensor's boot clock, the other with the wall
+// clock; both logged with the wall clock) plays both together, as ros2 bag
+// play paces them by their log times: by default a topic whose stamps are
+// further than a minute from its log times is timed by them, and said;
+// ClockStamp keeps every stamp, ClockLog takes every log time.
+func TestImportTimesATopicOnAnotherClockByItsLogTimes(t *testing.T) {
+	const n = 30
+	pics := jpegs(t, n)
+	order := make([]int, n)
+	var simStamps, wallStamps, logs []time.Time
+	for i := range n {
+		order[i] = i
+		simStamps = append(simStamps, time.Unix(5, 0).Add(time.Duration(i)*time.Second/fps))
+		wallStamps, logs = append(wallStamps, stamp(i)), append(logs, logTime(i))
+	}
+	sim := jpegTopic("/cam_sim/image/compressed", pics, order, simStamps, logs)
+	wall := jpegTopic("/cam_wall/image/compressed", pics, order, wallStamps, logs)
+	bag := writeBag(t, "zstd", sim, wall)
+	for _, c := range []struct {
+		name      string
+		clock     mcapimport.Clock
+		sim, wall []time.Time
+		logTimed  bool
+	}{
+		{"auto", mcapimport.ClockAuto, logs, wallStamps, true},
+		{"stamp", mcapimport.ClockStamp, simStamps, wallStamps, false},
+		{"log", mcapimport.ClockLog, logs, logs, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			out, res := importBag(t, bag, mcapimport.Options{Clock: c.clock})
+			s, w := topicOf(t, res, sim.topic), topicOf(t, res, wall.topic)
+			if s.LogTimed != c.logTimed || w.LogTimed != (c.clock == mcapimport.ClockLog) || s.Retimed != 0 || w.Retimed != 0 {
+				t.Fatalf("sim %+v\nwall %+v", s, w)
+			}
+			if c.clock == mcapimport.ClockAuto && (s.ClockOffset > -50*365*24*time.Hour || w.ClockOffset != 0) {
+				t.Fatalf("sim's stamps %v from its log times, wall's %v", s.ClockOffset, w.ClockOffset)
+			}
+			for topic, want := range map[string][]time.Time{sim.topic: c.sim, wall.topic: c.wall} {
+				_, pkts := readStream(t, out, topic)
+				for i, p := range pkts {
+					if !p.CaptureTime.Equal(want[i]) {
+						t.Fatalf("%s packet %d at %v; want %v", topic, i, p.CaptureTime, want[i])
+					}
 				}
 			}
 		})
