@@ -1,0 +1,35 @@
+package mcapimport_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gopline/gopline/storage/mcapimport"
+)
+
+// A JPEG picture cut short (a driver's buffer handed on before it filled,
+// a message cut), even by its end marker alone, is counted as damaged at
+// import, saying so, as the export, whose decoder refuses it, would find;
+// one padded with zeros after its end, or followed by other bytes, is a
+// whole picture.
+func TestImportCountsAJPEGCutShortAsDamaged(t *testing.T) {
+	pics := jpegs(t, 5)
+	cut := slices.Clone(pics)
+	cut[1] = pics[1][:len(pics[1])/2]
+	cut[2] = append(slices.Clone(pics[2]), make([]byte, 100)...)
+	cut[3] = append(slices.Clone(pics[3]), "trailing bytes"...)
+	cut[4] = pics[4][:len(pics[4])-2] // all but its end marker
+	order := []int{0, 1, 2, 3, 4}
+	var stamps, logs []time.Time
+	for i := range order {
+		stamps, logs = append(stamps, stamp(i)), append(logs, logTime(i))
+	}
+	ch := jpegTopic("/cam/image/compressed", cut, order, stamps, logs)
+	_, res := importBag(t, writeBag(t, "zstd", ch), mcapimport.Options{})
+	tp := topicOf(t, res, ch.topic)
+	if tp.Packets != 3 || tp.Damaged != 2 || !strings.Contains(tp.DamageWhy, "cut short") {
+		t.Fatalf("%+v", tp)
+	}
+}
