@@ -151,6 +151,11 @@ var videoSrcSpec = pipeline.ElementSpec[VideoSrcConfig]{
 			Doc("an rtsp:// camera's capture times: arrival (when its pictures come, spaced as the camera spaced them) or camera (the camera's own clock, from its RTCP sender reports: cameras kept in step by NTP or PTP line up with each other and other sensors; the stream begins at the first keyframe after the first report)"),
 	},
 	New: func(cfg VideoSrcConfig) (pipeline.Element, error) {
+		if credentials.Malformed(cfg.Location) { // no reader finds its host; a parser's error would quote the password
+			return pipeline.Element{}, &pipeline.PropError{Element: "videosrc", Prop: "location",
+				Msg: fmt.Sprintf("%s: its password holds an unescaped /, ? or #, which ends the URL's host part early: "+
+					"write them %%2F, %%3F and %%23 (and @ as %%40, : as %%3A)", credentials.Redact(cfg.Location))}
+		}
 		if cfg.Fingerprint != "" && !(readsInGo(cfg) && strings.HasPrefix(strings.ToLower(cfg.Location), "rtsps://")) {
 			return pipeline.Element{}, &pipeline.PropError{Element: "videosrc", Prop: "fingerprint",
 				Msg: fmt.Sprintf("a certificate is pinned for an rtsps:// camera read by gopline's RTSP reader (without FFmpeg's options); %s is not one",

@@ -1,6 +1,11 @@
 package elements
 
-import "testing"
+import (
+	"strings"
+	"testing"
+
+	"github.com/gopline/gopline/pipeline"
+)
 
 // A comma before a key= in an options= value is written \, (here in
 // FFmpeg's lavfi graph, whose filters are joined by commas and take
@@ -16,6 +21,21 @@ func TestVideoSrcOptionsTakeAnEscapedComma(t *testing.T) {
 		got := out.all()
 		if len(got) != 5 || got[0].Width != 32 || got[0].Height != 24 {
 			t.Fatalf("%s: %d frames, the first %dx%d; want 5 of 32x24", line, len(got), got[0].Width, got[0].Height)
+		}
+	}
+}
+
+// A camera URL whose password holds an unescaped "/", "?" or "#" is refused
+// as the line is read, with the password masked and what to write instead:
+// no reader would find its host, and a parser's error would quote it.
+func TestALocationWhosePasswordEndsItsHostIsRefused(t *testing.T) {
+	for _, location := range []string{"rtsp://admin:Secr3t/99@127.0.0.1:8554/cam", "rtsp://admin:Secr3t?99@cam/x", "http://u:a#b@cam/feed"} {
+		_, err := pipeline.Parse("videosrc location="+location+" ! fakesink", registry(t))
+		if err == nil || !strings.Contains(err.Error(), "videosrc location: ") {
+			t.Fatalf("%s: %v, want an error of its location", location, err)
+		}
+		if msg := err.Error(); strings.Contains(msg, "Secr3t") || strings.Contains(msg, "a#b") || !strings.Contains(msg, "%2F") {
+			t.Errorf("%s: %q shows the password or does not say how to write it", location, msg)
 		}
 	}
 }

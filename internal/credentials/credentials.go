@@ -12,6 +12,15 @@ import (
 // URLs in text: in each authority (from "://" to the next "/", quote or
 // space), what lies between the first ":" of its userinfo and the
 // userinfo's end, the authority's last "@" (a password may hold "@").
+//
+// A password written with an unescaped "/", "?" or "#"
+// (rtsp://admin:pa/ss@cam) ends the authority early: in an authority
+// without "@", what follows its ":" is taken for a password up to the
+// URL's first "@" after it (to the last of the "@"s before the next "/"),
+// the path before it too when the ":" was a port's: a path holding "@" is
+// masked with it, which costs a log line nothing. Malformed finds such a
+// URL, which a location should refuse: a reader's error may quote it cut
+// where its parser stopped.
 func PasswordSpans(text string) [][2]int {
 	var spans [][2]int
 	for at := 0; ; {
@@ -20,19 +29,86 @@ func PasswordSpans(text string) [][2]int {
 			return spans
 		}
 		authority := at + i + 3
-		stop := authority + strings.IndexFunc(text[authority:], func(r rune) bool {
-			return r == '/' || r == '\'' || r == '"' || unicode.IsSpace(r)
-		})
-		if stop < authority {
-			stop = len(text)
-		}
+		stop := authorityEnd(text, authority)
 		if userinfo := strings.LastIndexByte(text[authority:stop], '@'); userinfo >= 0 {
 			if colon := strings.IndexByte(text[authority:authority+userinfo], ':'); colon >= 0 {
 				spans = append(spans, [2]int{authority + colon + 1, authority + userinfo})
 			}
+		} else if span, ok := malformedPassword(text, authority); ok {
+			spans = append(spans, span)
+			// The authority of the URL redacted ends after it.
+			stop = authorityEnd(text, span[1])
 		}
 		at = stop
 	}
+}
+
+// authorityEnd is where the authority from from in text ends: at the next
+// "/", quote or space, or the text's end.
+func authorityEnd(text string, from int) int {
+	end := strings.IndexFunc(text[from:], func(r rune) bool {
+		return r == '/' || r == '\'' || r == '"' || unicode.IsSpace(r)
+	})
+	if end < 0 {
+		return len(text)
+	}
+	return from + end
+}
+
+// malformedPassword finds the password of a URL whose authority, from
+// authority in text, was cut by an unescaped "/", "?" or "#" in it (see
+// PasswordSpans).
+func malformedPassword(text string, authority int) ([2]int, bool) {
+	end := authority + strings.IndexFunc(text[authority:], func(r rune) bool {
+		return r == '\'' || r == '"' || unicode.IsSpace(r)
+	})
+	if end < authority {
+		end = len(text)
+	}
+	url := text[authority:end]
+	cut := strings.IndexAny(url, "/?#")
+	if cut < 0 {
+		cut = len(url)
+	}
+	colon := strings.IndexByte(url[:cut], ':')
+	if colon < 0 || strings.HasPrefix(url, "[") { // no password, or an IPv6 host
+		return [2]int{}, false
+	}
+	at := strings.IndexByte(url[colon:], '@')
+	if at < 0 {
+		return [2]int{}, false
+	}
+	// The password ends at the last "@" before the next "/", as the
+	// authority of the URL redacted ends there.
+	at += colon
+	slash := strings.IndexByte(url[at:], '/')
+	if slash < 0 {
+		slash = len(url) - at
+	}
+	at += strings.LastIndexByte(url[at:at+slash], '@')
+	return [2]int{authority + colon + 1, authority + at}, true
+}
+
+// isPort reports whether s is a port number's digits (or empty).
+func isPort(s string) bool {
+	return strings.Trim(s, "0123456789") == ""
+}
+
+// Malformed reports whether url's password holds an unescaped "/", "?" or
+// "#", which ends its authority early (rtsp://admin:pa/ss@cam): no reader
+// finds the host it names. A password of digits alone with such a character
+// looks like a port and a path, and is not told apart.
+func Malformed(url string) bool {
+	scheme, rest, ok := strings.Cut(url, "://")
+	if !ok || scheme == "" {
+		return false
+	}
+	cut := strings.IndexAny(rest, "/?#")
+	if cut < 0 || strings.Contains(rest[:cut], "@") || !strings.Contains(rest[cut:], "@") {
+		return false
+	}
+	colon := strings.IndexByte(rest[:cut], ':')
+	return colon >= 0 && !strings.HasPrefix(rest, "[") && !isPort(rest[colon+1:cut])
 }
 
 // Redact returns text with the password of every URL in it as "***"

@@ -22,9 +22,36 @@ func TestRedactHidesThePasswordOfEveryURL(t *testing.T) {
 		"method DESCRIBE failed: 401 Unauthorized":            "method DESCRIBE failed: 401 Unauthorized",
 		"Connection to tcp://127.0.0.1:8554?timeout=0 failed": "Connection to tcp://127.0.0.1:8554?timeout=0 failed",
 		"Opening 'http://cam/a?u=x:y@z' for reading":          "Opening 'http://cam/a?u=x:y@z' for reading",
+		// A password with an unescaped "/", "?" or "#" ends the
+		// authority early; a parser's error may quote the URL cut there.
+		"rtsp://admin:Secr3t/99@127.0.0.1:21752/test": "rtsp://admin:***@127.0.0.1:21752/test",
+		"rtsp://admin:Secr3t?99@cam/test":             "rtsp://admin:***@cam/test",
+		"rtsp://admin:Secr3t#99@cam/test":             "rtsp://admin:***@cam/test",
+		`cannot open "rtsp://admin:1234/5@cam/x"`:     `cannot open "rtsp://admin:***@cam/x"`,
+		"rtsp://cam:554/stream@2":                     "rtsp://cam:***@2",
+		"rtsp://[::1]:8554/x":                         "rtsp://[::1]:8554/x",
+		"rtsp://cam:554/stream":                       "rtsp://cam:554/stream",
 	} {
 		if got := Redact(in); got != want {
 			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestMalformedFindsAPasswordThatEndsTheAuthority(t *testing.T) {
+	for url, want := range map[string]bool{
+		"rtsp://admin:Secr3t/99@127.0.0.1:21752/test": true,
+		"rtsp://admin:Secr3t?99@cam/test":             true,
+		"rtsp://admin:Secr3t#99@cam/test":             true,
+		"rtsp://admin:Secr3t%2F99@cam/test":           false,
+		"rtsp://admin:p@ss@cam/test":                  false,
+		"rtsp://cam:554/stream@2":                     false,
+		"rtsp://cam/stream?u=a@b":                     false,
+		"rtsp://[::1]:8554/a@b":                       false,
+		"/home/robot/a:b/c@d.mp4":                     false,
+	} {
+		if got := Malformed(url); got != want {
+			t.Errorf("Malformed(%q) = %v, want %v", url, got, want)
 		}
 	}
 }
