@@ -9,6 +9,7 @@ import (
 	"github.com/gopline/gopline/codecs"
 	"github.com/gopline/gopline/codecs/ffmpeg"
 	"github.com/gopline/gopline/codecs/rtsp"
+	"github.com/gopline/gopline/internal/lograte"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/pipeline"
 )
@@ -76,13 +77,20 @@ type rtspSrc[T interface {
 	// decodeDamage counts the packets the decoder refused as damaged, and
 	// those after them until a keyframe.
 	decodeDamage int
+	// behind spaces the warnings of the pictures dropped for newer ones
+	// (newestFrame).
+	behind lograte.Limiter
+	// failed is the error a read met while a newer picture was sought,
+	// for the next call.
+	failed error
 }
 
 func newRTSPSrc[T interface {
 	*media.Frame | *media.Packet
 	media.Item
 }](cfg VideoSrcConfig, read func(*ffmpeg.Reader) (T, error), formats *browserFormat) *rtspSrc[T] {
-	return &rtspSrc[T]{cfg: cfg, read: read, formats: formats, skips: newSkipReport(cfg.Location)}
+	return &rtspSrc[T]{cfg: cfg, read: read, formats: formats, skips: newSkipReport(cfg.Location),
+		behind: lograte.Limiter{Interval: catchUpWarnEvery}}
 }
 
 func (s *rtspSrc[T]) Start(env *pipeline.Env) error {
@@ -192,7 +200,7 @@ func (s *rtspSrc[T]) Next() (T, time.Time, error) {
 		item = any(p).(T)
 	default:
 		var f *media.Frame
-		f, err = s.nextFrame()
+		f, err = s.newestFrame()
 		item = any(f).(T)
 	}
 	s.skips.report(s.env, s.readStats(), err != nil)
@@ -202,6 +210,38 @@ func (s *rtspSrc[T]) Next() (T, time.Time, error) {
 		return item, time.Time{}, err
 	}
 	return item, captureTime(item), nil
+}
+
+// newestFrame is nextFrame, but for a picture its chain took too late
+// while newer ones have come (tooLate): those are decoded, and the older
+// dropped, counted and warned of, so that a camera whose chain is slower
+// than it stays its newest picture behind, not a backlog that grows in
+// its connection. A camera on its own clock (clock=camera) is left as it
+// is: its times do not say when its pictures came.
+func (s *rtspSrc[T]) newestFrame() (*media.Frame, error) {
+	if err := s.failed; err != nil {
+		s.failed = nil
+		return nil, err
+	}
+	f, err := s.nextFrame()
+	if err != nil || s.cfg.Clock == "camera" {
+		return f, err
+	}
+	for tooLate(s.env.Now().Sub(f.CaptureTime)) && (len(s.frames) > 0 || s.r.Waiting()) {
+		newer, err := s.nextFrame()
+		if err != nil {
+			s.failed = err // the picture in hand goes out first
+			break
+		}
+		f.Release()
+		f = newer
+		s.env.Dropped(1)
+		if ok, n := s.behind.Allow(s.env.Now()); ok {
+			s.env.Log.Warn().Str("location", s.skips.location).Uint64("dropped_since_last_warning", n).
+				Msg("the camera's chain takes its pictures more slowly than they come: dropping the older, handing on the newest")
+		}
+	}
+	return f, nil
 }
 
 // nextFrame decodes packets until a picture comes out; at the stream's end,

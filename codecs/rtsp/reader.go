@@ -325,6 +325,11 @@ func (r *Reader) Stats() Stats {
 // closed or Close was called. A connection that drops or goes silent
 // for the timeout gives an error wrapping ErrStreamLost, after the
 // pictures that came whole before it.
+// Waiting reports whether packets have come that ReadPacket has not handed
+// on yet: a reader that is behind its camera. Call it from ReadPacket's
+// goroutine.
+func (r *Reader) Waiting() bool { return len(r.ready) > 0 || len(r.pkts) > 0 }
+
 func (r *Reader) ReadPacket() (*media.Packet, error) {
 	for {
 		if len(r.ready) > 0 {
