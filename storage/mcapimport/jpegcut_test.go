@@ -1,6 +1,7 @@
 package mcapimport_test
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 	"testing"
@@ -30,6 +31,24 @@ func TestImportCountsAJPEGCutShortAsDamaged(t *testing.T) {
 	_, res := importBag(t, writeBag(t, "zstd", ch), mcapimport.Options{})
 	tp := topicOf(t, res, ch.topic)
 	if tp.Packets != 3 || tp.Damaged != 2 || !strings.Contains(tp.DamageWhy, "cut short") {
+		t.Fatalf("%+v", tp)
+	}
+}
+
+// A JPEG without its end whose header claims a huge picture is refused by
+// its size, not decoded: the decoder would allocate what the header says.
+func TestImportRefusesAHugeJPEGWithoutItsEndUndecoded(t *testing.T) {
+	pics := jpegs(t, 2)
+	huge := slices.Clone(pics[1][:len(pics[1])/2]) // cut short, its SOF0 saying 16000x16000
+	sof := bytes.Index(huge, []byte{0xff, 0xc0})
+	if sof < 0 {
+		t.Fatal("no SOF0 in the test's JPEG")
+	}
+	copy(huge[sof+5:], []byte{0x3e, 0x80, 0x3e, 0x80})
+	ch := jpegTopic("/cam/image/compressed", [][]byte{pics[0], huge}, []int{0, 1},
+		[]time.Time{stamp(0), stamp(1)}, []time.Time{logTime(0), logTime(1)})
+	_, res := importBag(t, writeBag(t, "zstd", ch), mcapimport.Options{})
+	if tp := topicOf(t, res, ch.topic); tp.Packets != 1 || tp.Damaged != 1 || !strings.Contains(tp.DamageWhy, "more pixels") {
 		t.Fatalf("%+v", tp)
 	}
 }

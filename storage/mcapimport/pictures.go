@@ -338,7 +338,7 @@ func jpegPacket(data []byte) (*media.Packet, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkJPEGEnd(data); err != nil {
+	if err := checkJPEGEnd(data, cfg.Width, cfg.Height); err != nil {
 		return nil, err
 	}
 	return &media.Packet{Codec: media.JPEG, Data: data, Key: true, Width: cfg.Width, Height: cfg.Height}, nil
@@ -389,14 +389,19 @@ func pngPacket(data []byte, format media.PixelFormat, values ValueRange) (*media
 	return &media.Packet{Codec: media.Raw, Format: format, Data: out, Key: true, Width: b.Dx(), Height: b.Dy()}, nil
 }
 
-// checkJPEGEnd refuses a JPEG picture cut short: one that does not end
-// with its end marker (EOI), but for zeros a driver padded it with, and
-// does not decode either (bytes after a whole picture's end are
-// left to the decoder, which stops at its end). Only the end is looked at
-// first: decoding every picture would slow an import several times.
-func checkJPEGEnd(data []byte) error {
+// checkJPEGEnd refuses a JPEG picture of width x height cut short: one
+// that does not end with its end marker (EOI), but for zeros a driver
+// padded it with, and does not decode either (bytes after a whole
+// picture's end are left to the decoder, which stops at its end). Only the
+// end is looked at first: decoding every picture would slow an import
+// several times. A picture larger than maxPixels is not decoded (its
+// header's size is what the decoder would allocate), and is refused.
+func checkJPEGEnd(data []byte, width, height int) error {
 	if bytes.HasSuffix(bytes.TrimRight(data, "\x00"), []byte{0xff, 0xd9}) {
 		return nil
+	}
+	if err := checkPictureSize(width, height); err != nil {
+		return fmt.Errorf("a JPEG picture without its end: %w", err)
 	}
 	if _, err := jpeg.Decode(bytes.NewReader(data)); err != nil {
 		return fmt.Errorf("a JPEG picture cut short (%d bytes, without its end, and it does not decode: %v)", len(data), err)
