@@ -3,7 +3,7 @@ package elements
 import "time"
 
 // catchUpAfter is how late a camera's decoded picture may be taken by its
-// chain (now less its capture time, when it came) before it is dropped
+// chain (now less when its packets came) before it is dropped
 // for a newer one already come: a few frames of a 25 frames/s camera, as
 // a live test pattern's pacer lets its chain fall a few frames behind.
 const catchUpAfter = 200 * time.Millisecond

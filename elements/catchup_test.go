@@ -36,8 +36,38 @@ func (s *lateSink) Process(f *media.Frame) error {
 // ones, counted and warned of, instead of a backlog that grows in its
 // connection: the pictures stay well under a second late.
 func TestACameraAheadOfItsChainHandsOnItsNewestPicture(t *testing.T) {
+	ages, s, log := runCameraInto(t, 100*time.Millisecond)
+	if len(ages) < 20 {
+		t.Fatalf("the sink took %d frames in 4 s, want about 40", len(ages))
+	}
+	var worst time.Duration
+	for _, age := range ages[len(ages)/2:] {
+		worst = max(worst, age)
+	}
+	t.Logf("%d frames taken, the later half at most %v late; %d dropped", len(ages), worst, s.Dropped)
+	if worst > time.Second {
+		t.Errorf("a frame of the later half came %v late: the camera's backlog grew", worst)
+	}
+	if s.Dropped == 0 || !strings.Contains(log, "dropping the older, handing on the newest") {
+		t.Errorf("camera stats %+v: want the pictures dropped counted and warned of\n%s", s, log)
+	}
+}
+
+// A chain that keeps up with its camera loses none of its pictures.
+func TestACameraItsChainKeepsUpWithDropsNothing(t *testing.T) {
+	ages, s, log := runCameraInto(t, 0)
+	if len(ages) < 60 || s.Dropped != 0 {
+		t.Fatalf("the sink took %d frames in 4 s, the camera dropped %d: want about 100, none dropped\n%s", len(ages), s.Dropped, log)
+	}
+}
+
+// runCameraInto runs the test camera, decoded, for 4 s into a sink that
+// takes a frame every period, and returns how late each frame came to
+// it, the camera's stats and the log.
+func runCameraInto(t *testing.T, period time.Duration) ([]time.Duration, pipeline.NodeStats, string) {
+	t.Helper()
 	cam := rtspCamera(t)
-	sink := &lateSink{period: 100 * time.Millisecond}
+	sink := &lateSink{period: period}
 	log := &testlog.Buffer{}
 	p, err := pipeline.Parse("videosrc location="+cam.URL()+" name=cam", registry(t), pipeline.WithLogger(zerolog.New(log)))
 	if err != nil {
@@ -57,21 +87,6 @@ func TestACameraAheadOfItsChainHandsOnItsNewestPicture(t *testing.T) {
 		t.Fatal(err)
 	}
 	sink.mu.Lock()
-	ages := sink.ages
-	sink.mu.Unlock()
-	if len(ages) < 20 {
-		t.Fatalf("the sink took %d frames in 4 s, want about 40", len(ages))
-	}
-	var worst time.Duration
-	for _, age := range ages[len(ages)/2:] {
-		worst = max(worst, age)
-	}
-	s := stat(t, p, "cam")
-	t.Logf("%d frames taken, the later half at most %v late; %d dropped", len(ages), worst, s.Dropped)
-	if worst > time.Second {
-		t.Errorf("a frame of the later half came %v late: the camera's backlog grew", worst)
-	}
-	if s.Dropped == 0 || !strings.Contains(log.String(), "dropping the older, handing on the newest") {
-		t.Errorf("camera stats %+v: want the pictures dropped counted and warned of\n%s", s, log)
-	}
+	defer sink.mu.Unlock()
+	return sink.ages, stat(t, p, "cam"), log.String()
 }

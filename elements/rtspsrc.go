@@ -213,21 +213,21 @@ func (s *rtspSrc[T]) Next() (T, time.Time, error) {
 }
 
 // newestFrame is nextFrame, but for a picture its chain took too late
-// while newer ones have come (tooLate): those are decoded, and the older
-// dropped, counted and warned of, so that a camera whose chain is slower
-// than it stays its newest picture behind, not a backlog that grows in
-// its connection. A camera on its own clock (clock=camera) is left as it
-// is: its times do not say when its pictures came.
+// (tooLate, by when its packets came, not its capture time, which drifts
+// with the camera's clock) while newer ones have come: those are decoded,
+// and the older dropped, counted and warned of, so that a camera whose
+// chain is slower than it stays its newest picture behind, not a backlog
+// that grows in its connection.
 func (s *rtspSrc[T]) newestFrame() (*media.Frame, error) {
 	if err := s.failed; err != nil {
 		s.failed = nil
 		return nil, err
 	}
 	f, err := s.nextFrame()
-	if err != nil || s.cfg.Clock == "camera" {
+	if err != nil {
 		return f, err
 	}
-	for tooLate(s.env.Now().Sub(f.CaptureTime)) && (len(s.frames) > 0 || s.r.Waiting()) {
+	for tooLate(s.env.Now().Sub(s.r.Arrived())) && (len(s.frames) > 0 || s.r.Waiting()) {
 		newer, err := s.nextFrame()
 		if err != nil {
 			s.failed = err // the picture in hand goes out first

@@ -87,9 +87,11 @@ type Reader struct {
 	failed error // the stream's own failure (its keyframes lack parameter sets)
 	maker  *packetMaker
 	ready  []*media.Packet // Packets of units that ended together, the oldest first
-	clock  liveClock
-	camera cameraClock   // WithCameraClock's
-	sender senderReports // the camera's clock, as its sender reports give it
+	// arrived is when the latest RTP packet taken came (Arrived).
+	arrived time.Time
+	clock   liveClock
+	camera  cameraClock   // WithCameraClock's
+	sender  senderReports // the camera's clock, as its sender reports give it
 	// pinFailed is why the camera's certificate was refused (WithFingerprint).
 	pinFailed atomic.Pointer[error]
 	stats     Stats
@@ -330,6 +332,12 @@ func (r *Reader) Stats() Stats {
 // goroutine.
 func (r *Reader) Waiting() bool { return len(r.ready) > 0 || len(r.pkts) > 0 }
 
+// Arrived returns when the latest RTP packet ReadPacket took came, by the
+// Reader's clock (WithClock): the picture it last handed on came then or
+// before. Unlike a picture's capture time, it does not drift with the
+// camera's clock. Call it from ReadPacket's goroutine.
+func (r *Reader) Arrived() time.Time { return r.arrived }
+
 func (r *Reader) ReadPacket() (*media.Packet, error) {
 	for {
 		if len(r.ready) > 0 {
@@ -391,6 +399,7 @@ func (r *Reader) takeAll(ins []received) {
 // take puts one RTP packet into the unit under way, and the Packets of the
 // units it ends in ready.
 func (r *Reader) take(in received) {
+	r.arrived = in.at
 	if r.port != nil && !r.fresh && in.pkt.SSRC != r.ssrc {
 		// Only a port's: an RTSP session is one sender's, and a new one
 		// is a new session; its packets' numbers and times speak for
