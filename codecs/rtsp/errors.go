@@ -21,7 +21,8 @@ var (
 	// error says which, and what to give.
 	ErrUnauthorized = errors.New("rtsp: the server refused access")
 	// ErrRefusesTCP means the server refused RTP over its RTSP connection
-	// (461 Unsupported Transport), asked for by WithTransport("tcp"): the
+	// (461 Unsupported Transport, or another error status to that SETUP
+	// but 401, 403 and 404), asked for by WithTransport("tcp"): the
 	// stream comes over UDP or not at all. Open without a transport then
 	// takes UDP.
 	ErrRefusesTCP = errors.New("rtsp: the server refuses RTP over its RTSP connection (TCP)")

@@ -208,7 +208,7 @@ func (r *Reader) setUp(u *base.URL) error {
 	r.sets.Off = len(forma.SPS) > 0 && len(forma.PPS) > 0 // out of band
 	r.maker.width, r.maker.height, _ = h264.PictureSize([][]byte{forma.SPS})
 	if _, err := r.client.Setup(desc.BaseURL, medi, 0, 0); err != nil {
-		return r.refused(err)
+		return r.refusedSetup(err)
 	}
 	if r.cfg.camera {
 		r.client.OnPacketRTCP(medi, func(pkt rtcp.Packet) {
@@ -266,6 +266,22 @@ func (r *Reader) refused(err error) error {
 		return fmt.Errorf("%w %q: %w: %w", ErrOpen, r.shown, ErrRefusesTCP, err)
 	}
 	return fmt.Errorf("%w %q: %w", ErrOpen, r.shown, err)
+}
+
+// refusedSetup is refused for the SETUP's error: a camera asked for RTP
+// over TCP that refuses the SETUP with another error status than 461
+// (older cameras and relays that send RTP over UDP only answer 400 Bad
+// Request, 453 or 500, where ffmpeg and GStreamer ask for UDP first) is
+// taken as one that refuses TCP too, but for a refusal of its
+// credentials, or of a stream that is not there.
+func (r *Reader) refusedSetup(err error) error {
+	var status liberrors.ErrClientBadStatusCode
+	if errors.As(err, &status) && status.Code >= 400 && r.cfg.transport != nil && *r.cfg.transport == gortsplib.TransportTCP &&
+		status.Code != base.StatusUnauthorized && status.Code != base.StatusForbidden && status.Code != base.StatusNotFound &&
+		r.pinFailed.Load() == nil {
+		return fmt.Errorf("%w %q: %w: it answered the SETUP of RTP over TCP %w", ErrOpen, r.shown, ErrRefusesTCP, redacted{err})
+	}
+	return r.refused(err)
 }
 
 // redacted is an error of the RTSP client whose text shows URLs without

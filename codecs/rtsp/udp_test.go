@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/bluenviron/gortsplib/v4"
+	"github.com/bluenviron/gortsplib/v4/pkg/base"
 	"github.com/bluenviron/gortsplib/v4/pkg/format"
 	"github.com/gopline/gopline/codecs/ffmpeg"
 	"github.com/gopline/gopline/internal/testrtsp"
@@ -86,10 +87,11 @@ func TestReaderLeavesOutWhatUDPLost(t *testing.T) {
 func TestReaderTakesRTPOverTCPUnlessTheCameraRefusesIt(t *testing.T) {
 	units := testrtsp.Clip(t, 10, 25)
 	forma := &format.H264{PayloadTyp: 96, PacketizationMode: 1}
-	for _, refuseTCP := range []bool{false, true} {
+	for _, refusal := range []base.StatusCode{0, base.StatusUnsupportedTransport, base.StatusBadRequest, base.StatusInternalServerError} {
+		refuseTCP := refusal != 0
 		cam := testrtsp.StartUDPCamera(t, forma)
 		if refuseTCP {
-			cam.RefuseTCP()
+			cam.RefuseTCPWith(refusal)
 		}
 		r := mustOpen(t, cam.URL())
 		<-cam.Playing
@@ -102,7 +104,7 @@ func TestReaderTakesRTPOverTCPUnlessTheCameraRefusesIt(t *testing.T) {
 			want = []gortsplib.Transport{gortsplib.TransportTCP, gortsplib.TransportUDP}
 		}
 		if fmt.Sprint(setups) != fmt.Sprint(want) {
-			t.Errorf("camera refusing TCP %v: SETUPs over %v, want %v", refuseTCP, setups, want)
+			t.Errorf("camera refusing TCP with %d: SETUPs over %v, want %v", refusal, setups, want)
 		}
 		enc, err := forma.CreateEncoder()
 		if err != nil {

@@ -23,7 +23,7 @@ type UDPCamera struct {
 	Playing chan struct{}
 	// Setups gets each SETUP's transport (the first 8 not taken).
 	Setups    chan gortsplib.Transport
-	refuseTCP atomic.Bool
+	refuseTCP atomic.Int32 // the status a SETUP over TCP is answered, 0: none
 	played    atomic.Bool
 }
 
@@ -59,7 +59,12 @@ func (c *UDPCamera) URL() string { return "rtsp://" + c.server.RTSPAddress + "/c
 
 // RefuseTCP makes the camera answer a SETUP over TCP 461 Unsupported
 // Transport, as a camera that sends RTP over UDP only.
-func (c *UDPCamera) RefuseTCP() { c.refuseTCP.Store(true) }
+func (c *UDPCamera) RefuseTCP() { c.RefuseTCPWith(base.StatusUnsupportedTransport) }
+
+// RefuseTCPWith makes the camera answer a SETUP over TCP with status, as a
+// camera or relay that sends RTP over UDP only and says so otherwise than
+// with 461 (400 Bad Request, 500).
+func (c *UDPCamera) RefuseTCPWith(status base.StatusCode) { c.refuseTCP.Store(int32(status)) }
 
 // Send sends an RTP packet to the clients that play.
 func (c *UDPCamera) Send(p *rtp.Packet) error {
@@ -75,8 +80,8 @@ func (c *UDPCamera) OnSetup(ctx *gortsplib.ServerHandlerOnSetupCtx) (*base.Respo
 	case c.Setups <- ctx.Transport:
 	default:
 	}
-	if c.refuseTCP.Load() && ctx.Transport == gortsplib.TransportTCP {
-		return &base.Response{StatusCode: base.StatusUnsupportedTransport}, nil, nil
+	if status := c.refuseTCP.Load(); status != 0 && ctx.Transport == gortsplib.TransportTCP {
+		return &base.Response{StatusCode: base.StatusCode(status)}, nil, nil
 	}
 	return &base.Response{StatusCode: base.StatusOK}, c.stream, nil
 }
