@@ -212,6 +212,9 @@ func (r *Reader) openInput() error {
 		if errors.Is(err, astiav.ErrProtocolNotFound) {
 			return missingProtocol(r.shown, err)
 		}
+		if errors.Is(err, astiav.ErrHttpNotFound) {
+			return fmt.Errorf("%w %q: %w (%s)", ErrOpen, r.shown, err, credentials.NotFoundHint)
+		}
 		if errors.Is(err, astiav.ErrHttpUnauthorized) || errors.Is(err, astiav.ErrHttpForbidden) {
 			return fmt.Errorf("%w %q: %w: %w (%s)", ErrOpen, r.shown, ErrUnauthorized, err,
 				credentials.Hint(r.url, errors.Is(err, astiav.ErrHttpForbidden)))

@@ -75,3 +75,14 @@ func TestReaderOfACameraThatRefusesAccessSaysWhatToGive(t *testing.T) {
 		}
 	}
 }
+
+// A server without a stream at the path fails the open saying what a 404
+// means to a source that keeps trying it: a path to check, or one nothing
+// publishes yet.
+func TestReaderOfAPathThatIsNotThereSaysWhatItMeans(t *testing.T) {
+	addr := refusingCamera(t, "404 Not Found")
+	_, err := OpenReader("rtsp://" + addr + "/typo")
+	if !errors.Is(err, ErrOpen) || !strings.Contains(err.Error(), credentials.NotFoundHint) {
+		t.Fatalf("OpenReader = %v, want it to say what the 404 means", err)
+	}
+}

@@ -261,6 +261,8 @@ func (r *Reader) refused(err error) error {
 	case errors.As(err, &status) && (status.Code == base.StatusUnauthorized || status.Code == base.StatusForbidden):
 		return fmt.Errorf("%w %q: %w: %w (%s)", ErrOpen, r.shown, ErrUnauthorized, err,
 			credentials.Hint(r.url, status.Code == base.StatusForbidden))
+	case errors.As(err, &status) && status.Code == base.StatusNotFound:
+		return fmt.Errorf("%w %q: %w (%s)", ErrOpen, r.shown, err, credentials.NotFoundHint)
 	case errors.As(err, &status) && status.Code == base.StatusUnsupportedTransport &&
 		r.cfg.transport != nil && *r.cfg.transport == gortsplib.TransportTCP:
 		return fmt.Errorf("%w %q: %w: %w", ErrOpen, r.shown, ErrRefusesTCP, err)

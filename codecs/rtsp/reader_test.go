@@ -9,7 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bluenviron/gortsplib/v4/pkg/base"
+	"github.com/bluenviron/gortsplib/v4/pkg/liberrors"
+
 	"github.com/gopline/gopline/codecs/ffmpeg"
+	"github.com/gopline/gopline/internal/credentials"
 	"github.com/gopline/gopline/internal/testrtsp"
 	"github.com/gopline/gopline/media"
 	"github.com/pion/rtp"
@@ -346,5 +350,15 @@ func TestReaderOfAnRTSPSCameraPinned(t *testing.T) {
 	}
 	if _, err := Open(cam.URL(), WithFingerprint("ab:cd")); !errors.Is(err, ErrBadOption) {
 		t.Errorf("a fingerprint of 2 bytes: %v", err)
+	}
+}
+
+// A server without a stream at the path fails the open saying what a 404
+// means to a source that keeps trying it.
+func TestOpenOfAPathThatIsNotThereSaysWhatItMeans(t *testing.T) {
+	r := newReader("rtsp://cam/typo", defaultConfig())
+	err := r.refused(liberrors.ErrClientBadStatusCode{Code: base.StatusNotFound, Message: "Not Found"})
+	if !errors.Is(err, ErrOpen) || !strings.Contains(err.Error(), credentials.NotFoundHint) {
+		t.Fatalf("refused = %v, want it to say what the 404 means", err)
 	}
 }

@@ -150,6 +150,10 @@ func userinfo(url string) (scheme, user string, password bool, after string) {
 	return scheme, user, password, rest[at+1:]
 }
 
+// NotFoundHint says what a server's 404 Not Found for a stream's path
+// means to a source that keeps trying it.
+const NotFoundHint = "the server has no stream at this path: check it; a relay such as mediamtx answers 404 until something publishes the path, so it is tried again"
+
 // Hint says what to do about a server that refused the input
 // at url: forbidden (403) when the user it names may not open the stream,
 // else (401) when the credentials it gives are wrong, or it gives none.
