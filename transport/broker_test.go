@@ -576,3 +576,22 @@ func TestTopicStatsNameEachSubscriberWithItsOwnCounts(t *testing.T) {
 		t.Fatalf("the topic's stats: %d delivered, %d dropped; want the sums of its subscribers', 22 and 18", st.Delivered, st.Dropped)
 	}
 }
+
+// A second publisher of a topic is warned of, naming both: their streams
+// interleave, which breaks every subscriber's GOPs.
+func TestASecondPublisherIsWarnedOf(t *testing.T) {
+	var log testlog.Buffer
+	f := newFixture(t, WithLogger(zerolog.New(&log)))
+	pubA, pubB := f.newSink(true), f.newSink(true)
+	f.send(&PublisherJoined{Publisher: pubA.pid})
+	f.send(&PublisherJoined{Publisher: pubA.pid}) // the same again: no second publisher
+	f.flush()
+	if strings.Contains(log.String(), "a second publisher joined") {
+		t.Fatalf("warned of one publisher:\n%s", log.String())
+	}
+	f.send(&PublisherJoined{Publisher: pubB.pid})
+	f.flush()
+	if n := strings.Count(log.String(), "a second publisher joined the topic"); n != 1 || !strings.Contains(log.String(), ActorName(pubA.pid)) {
+		t.Fatalf("%d warnings, want one naming the first publisher:\n%s", n, log.String())
+	}
+}

@@ -1,6 +1,8 @@
 package transport
 
 import (
+	"slices"
+
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/gopline/gopline/qos"
@@ -59,6 +61,7 @@ func (b *broker) addPublisher(ctx actor.Context, pid *actor.PID, offer *qos.Prof
 		ctx.Watch(pid)
 	}
 	b.log.Debug().Str("publisher", ActorName(pid)).Str("qos", ps.offer.String()).Msg("publisher joined")
+	b.warnSeveral(pid)
 	b.tell(ctx, input{kind: inPublisherJoined, pub: ps})
 	b.rearm = true
 	if b.offer == nil {
@@ -68,6 +71,27 @@ func (b *broker) addPublisher(ctx actor.Context, pid *actor.PID, offer *qos.Prof
 			Msg("a publisher offers another QoS than the topic's first publisher; the topic keeps its QoS")
 	}
 	return ps
+}
+
+// warnSeveral warns that pid joined a topic another publisher publishes
+// on: the two streams interleave packet by packet, and a subscriber's gate
+// and decoder see each one's GOPs broken by the other's (most are
+// dropped, and a recorder goes on in a new file at each change of size).
+// ROS 2 allows it; for video it is nearly always two cameras given one
+// name.
+func (b *broker) warnSeveral(pid *actor.PID) {
+	if len(b.pubs) < 2 {
+		return
+	}
+	var others []string
+	for k, ps := range b.pubs {
+		if k != keyOf(pid) {
+			others = append(others, ActorName(ps.pid))
+		}
+	}
+	slices.Sort(others)
+	b.log.Warn().Str("publisher", ActorName(pid)).Strs("others", others).
+		Msg("a second publisher joined the topic: the streams interleave, and its subscribers see each one's GOPs broken by the other's; give each camera a topic of its own")
 }
 
 // setOffer makes p the topic's offer; its policies set up the cache a
