@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -135,5 +136,17 @@ func TestStartWithACancelledContextFails(t *testing.T) {
 	}
 	if got := c.got(); len(got) > 0 {
 		t.Fatalf("%d frames flowed", len(got))
+	}
+}
+
+// A Pipeline runs once: started again after its stop, it says so.
+func TestAPipelineRunsOnce(t *testing.T) {
+	p := New()
+	if err := p.Chain([]string{"src", "sink"}, []Element{counter(5, 0), (&collector{}).element()}); err != nil {
+		t.Fatal(err)
+	}
+	run(t, p)
+	if err := p.Start(context.Background()); !errors.Is(err, ErrStarted) || !strings.Contains(err.Error(), "runs once") {
+		t.Fatalf("Start after the run = %v, want ErrStarted saying a Pipeline runs once", err)
 	}
 }

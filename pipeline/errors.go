@@ -20,8 +20,9 @@ var (
 	// ErrBadGraph means the graph cannot run as built: a node without the
 	// input or output its element needs, two inputs into one node, a cycle.
 	ErrBadGraph = errors.New("pipeline: invalid graph")
-	// ErrStarted means the graph was changed or started again after Start.
-	ErrStarted = errors.New("pipeline: already started")
+	// ErrStarted means the graph was changed or started again after Start:
+	// a Pipeline runs once, stopped or not; make a new one to run again.
+	ErrStarted = errors.New("pipeline: already started (a Pipeline runs once: make a new one to run it again)")
 	// ErrNotStarted means Wait was called before Start: there is nothing
 	// to wait for.
 	ErrNotStarted = errors.New("pipeline: not started")
