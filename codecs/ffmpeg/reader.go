@@ -189,6 +189,13 @@ type Reader struct {
 
 var registerDevices sync.Once
 
+// tearsDown reports whether closing the input at url ends a session with
+// its server (RTSP's TEARDOWN), which a stop's interrupt must not cut.
+func tearsDown(url string) bool {
+	scheme, _, _ := strings.Cut(strings.ToLower(url), "://")
+	return scheme == "rtsp" || scheme == "rtsps"
+}
+
 // OpenReader opens url and finds its first video stream, or the one of
 // WithVideoStream.
 func OpenReader(url string, opts ...ReaderOption) (*Reader, error) {
@@ -478,6 +485,12 @@ func (r *Reader) Close() error {
 		r.join = nil
 	}
 	if r.fc != nil {
+		if r.interrupt != nil && tearsDown(r.url) {
+			// A stop's interrupt would fail the TEARDOWN that closing an
+			// RTSP session sends: a camera that allows few sessions
+			// would keep this one until its own timeout (60 s).
+			r.interrupt.Resume()
+		}
 		r.fc.CloseInput()
 		r.fc.Free()
 		r.fc = nil

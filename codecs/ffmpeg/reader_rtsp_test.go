@@ -3,6 +3,7 @@ package ffmpeg
 import (
 	"io"
 	"testing"
+	"time"
 
 	"github.com/gopline/gopline/internal/testrtsp"
 )
@@ -89,5 +90,31 @@ func TestReaderJoiningAnRTSPCameraInsideAGOPStartsAtItsKeyframe(t *testing.T) {
 		if st := r.Stats(); st != (ReadStats{BeforeKeyframe: 18}) {
 			t.Errorf("passthrough %v: stats %+v; want the 18 packets before the keyframe counted BeforeKeyframe, and nothing else", passthrough, st)
 		}
+	}
+}
+
+// A Reader of an RTSP camera stopped by WithStop (the pipeline stops)
+// ends its session with a TEARDOWN, as ffmpeg does, so that a camera that
+// allows few sessions frees it at once rather than at its timeout.
+func TestAStoppedRTSPReaderTearsDownItsSession(t *testing.T) {
+	cam := testrtsp.StartH265(t, testrtsp.ClipH265(t, 50, 25), 25)
+	stop := make(chan struct{})
+	r := mustReader(t, cam.URL(), WithStop(stop))
+	if _, err := r.ReadFrame(); err != nil {
+		t.Fatal(err)
+	}
+	close(stop)
+	for {
+		if _, err := r.ReadFrame(); err != nil {
+			break
+		}
+	}
+	r.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for cam.Teardowns() == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if cam.Teardowns() != 1 {
+		t.Fatalf("the camera got %d TEARDOWNs, want 1", cam.Teardowns())
 	}
 }

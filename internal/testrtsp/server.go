@@ -52,6 +52,8 @@ type Server struct {
 	// clock this far off the machine's (SenderReports).
 	reports   atomic.Bool
 	reportsAt atomic.Int64
+	// teardowns counts the TEARDOWNs clients sent (Teardowns).
+	teardowns atomic.Int64
 	// cut, while StopInPicture waits, is closed by the stream that sent
 	// part of a picture and sends nothing more.
 	cut     chan struct{}
@@ -242,6 +244,10 @@ func (s *Server) SenderReports(offset time.Duration) {
 
 // Thaw makes a frozen camera send pictures again.
 func (s *Server) Thaw() { s.frozen.Store(false) }
+
+// Teardowns is how many TEARDOWNs the camera's clients have sent: a client
+// that ends its session says so, and the camera frees it at once.
+func (s *Server) Teardowns() int { return int(s.teardowns.Load()) }
 
 func (s *Server) accept(ln net.Listener, down chan struct{}) {
 	defer s.wg.Done()

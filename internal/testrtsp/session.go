@@ -124,6 +124,7 @@ func (ss *session) answer(req *request) bool {
 		}
 		return ok
 	case "TEARDOWN":
+		ss.srv.teardowns.Add(1)
 		ss.reply(req, "200 OK", "Session: 1\r\n", "")
 		return false
 	}
