@@ -14,10 +14,15 @@ import (
 // says as much, with the count.
 const repeatInterval = 30 * time.Second
 
-// maxRepeatKeys bounds the lines remembered: FFmpeg's lines carry numbers
-// (a macroblock, a timestamp) that make most of them unique, and those must
-// not grow the map without end. When it is full it starts over.
+// maxRepeatKeys bounds the lines remembered, which must not grow the map
+// without end. When it is full it starts over.
 const maxRepeatKeys = 256
+
+// numbers are the numbers in a line (a macroblock, a timestamp, a count of
+// packets), which make each of a decoder's complaints about a lossy stream
+// another line: lines are compared without them, so that a flood of
+// "error while decoding MB 23 45" is held back as one line's repeats.
+var numbers = regexp.MustCompile(`[0-9]+`)
 
 // contextAddress is the address of the FFmpeg object in a line's prefix
 // ("[tcp @ 0x7f6574003ac0]"): it differs between attempts, so lines are
@@ -33,7 +38,7 @@ type repeats struct {
 }
 
 // repeatKey is a line as repeats compares it: without its context's
-// address, and with the group it is counted in (the logger it goes to, or
+// address, its numbers as "#", and with the group it is counted in (the logger it goes to, or
 // a source's group over its openings), so that two cameras that say the
 // same each have their line counted apart.
 type repeatKey struct {
@@ -45,7 +50,7 @@ type repeatKey struct {
 // logged at now, and how many lines it stands for (itself and those held
 // back since it was last let through).
 func (r *repeats) allow(group any, line string, now time.Time) (bool, uint64) {
-	key := repeatKey{group: group, line: contextAddress.ReplaceAllString(line, "]")}
+	key := repeatKey{group: group, line: numbers.ReplaceAllString(contextAddress.ReplaceAllString(line, "]"), "#")}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	l := r.lines[key]

@@ -2,6 +2,7 @@ package ffmpeg
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -34,10 +35,29 @@ func TestRepeatsForgetsWhenFull(t *testing.T) {
 	var r repeats
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := range 3 * maxRepeatKeys {
-		r.allow(nil, fmt.Sprintf("line %d", i), t0)
+		r.allow(nil, "line "+strings.Repeat("x", i), t0)
 	}
 	if len(r.lines) > maxRepeatKeys {
 		t.Fatalf("%d lines remembered, at most %d", len(r.lines), maxRepeatKeys)
+	}
+}
+
+// A decoder's complaints about a lossy stream differ only in their numbers
+// (the macroblock, the packet): they are held back as one line's repeats,
+// where each was let through as a line of its own.
+func TestRepeatsCountLinesThatDifferInTheirNumbersAsOne(t *testing.T) {
+	var r repeats
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	if ok, _ := r.allow(nil, "[h264 @ 0x1] error while decoding MB 23 45, bytestream -5", t0); !ok {
+		t.Fatal("the first complaint was held back")
+	}
+	for i := range 20 {
+		if ok, _ := r.allow(nil, fmt.Sprintf("[h264 @ 0x1] error while decoding MB %d %d, bytestream -%d", i, i+7, i%9), t0.Add(time.Second)); ok {
+			t.Fatalf("complaint %d, another macroblock's, let through within the interval", i)
+		}
+	}
+	if ok, n := r.allow(nil, "[h264 @ 0x1] error while decoding MB 1 2, bytestream -1", t0.Add(repeatInterval+time.Second)); !ok || n != 21 {
+		t.Fatalf("after the interval: %v, %d; want true and the 20 held back with it", ok, n)
 	}
 }
 
