@@ -100,3 +100,19 @@ func pngNames(t *testing.T, dir string) []string {
 	}
 	return names
 }
+
+// A picture's file is named after its stream in any script: two cameras
+// named in Japanese get two names, where both were "_-image".
+func TestPNGNamesKeepLettersOfAnyScript(t *testing.T) {
+	for stream, want := range map[string]string{
+		"/前/image":           "前-image-000000.500s.png",
+		"/後/image":           "後-image-000000.500s.png",
+		"/camera/front":      "camera-front-000000.500s.png",
+		"/cam 1/image:raw":   "cam_1-image_raw-000000.500s.png",
+		"/カメラ/画像/compressed": "カメラ-画像-compressed-000000.500s.png",
+	} {
+		if got := export.PNGName(stream, 500*time.Millisecond); got != want {
+			t.Errorf("PNGName(%q) = %q, want %q", stream, got, want)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/gopline/gopline/codecs"
 	"github.com/gopline/gopline/codecs/ffmpeg"
@@ -179,13 +180,15 @@ func (r *partReader) close() {
 
 // PNGName is the name PNG gives the picture of stream at offset from the
 // recording's start ("camera-000012.345s.png"), so that a caller can look
-// for a file of that name before it exports.
+// for a file of that name before it exports. Letters and digits of any
+// script are kept (/前/image and /後/image are two cameras), "/" becomes
+// "-", and other characters "_".
 func PNGName(stream string, offset time.Duration) string {
 	name := strings.Map(func(r rune) rune {
 		switch {
 		case r == '/':
 			return '-'
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
+		case unicode.IsLetter(r), unicode.IsDigit(r), r == '-', r == '_', r == '.':
 			return r
 		}
 		return '_'
