@@ -190,7 +190,16 @@ func pictureOf(m map[string]any) (picture, error) {
 	}
 	p.format, _ = m["format"].(string)
 	p.encoding, _ = m["encoding"].(string)
-	p.width, p.height, p.step = intOf(m["width"]), intOf(m["height"]), intOf(m["step"])
+	for _, f := range []struct {
+		name string
+		to   *int
+	}{{"width", &p.width}, {"height", &p.height}, {"step", &p.step}} {
+		n, err := sizeOf(m, f.name)
+		if err != nil {
+			return p, err
+		}
+		*f.to = n
+	}
 	p.bigEndian = intOf(m["is_bigendian"]) != 0 || m["is_bigendian"] == true
 	switch d := m["data"].(type) {
 	case []byte:
@@ -212,16 +221,50 @@ func pictureOf(m map[string]any) (picture, error) {
 // (sec, nsec) and protobuf (seconds, nanos) write it; zero when v is none.
 func stampOf(v any) time.Time {
 	m := asMap(v)
-	sec, nsec := intOf(m["sec"]), intOf(m["nanosec"])
+	sec, nsec := int64Of(m["sec"]), int64Of(m["nanosec"])
 	if _, ok := m["seconds"]; ok {
-		sec, nsec = intOf(m["seconds"]), intOf(m["nanos"])
+		sec, nsec = int64Of(m["seconds"]), int64Of(m["nanos"])
 	} else if _, ok := m["nsec"]; ok {
-		nsec = intOf(m["nsec"])
+		nsec = int64Of(m["nsec"])
 	}
 	if sec == 0 && nsec == 0 {
 		return time.Time{}
 	}
-	return time.Unix(int64(sec), int64(nsec))
+	return time.Unix(sec, nsec)
+}
+
+// int64Of returns an integer field's value, seconds after 2038 among them;
+// 0 when it is none, not a whole number, or out of int64's range.
+func int64Of(v any) int64 {
+	switch n := v.(type) {
+	case int64:
+		return n
+	case float64: // JSON
+		if n == math.Trunc(n) && n >= math.MinInt64 && n < math.MaxInt64 {
+			return int64(n)
+		}
+	}
+	return 0
+}
+
+// sizeOf returns a picture's size field (width, height, step): 0 when the
+// message has none; an error naming it when it is not a whole number from
+// 0 to math.MaxInt32, which a 0 in its place would have hidden (a step
+// read as 0 is "packed", and a padded picture would come out sheared).
+func sizeOf(m map[string]any, field string) (int, error) {
+	switch n := m[field].(type) {
+	case nil:
+		return 0, nil
+	case int64:
+		if n >= 0 && n <= math.MaxInt32 {
+			return int(n), nil
+		}
+	case float64: // JSON
+		if n == math.Trunc(n) && n >= 0 && n <= math.MaxInt32 {
+			return int(n), nil
+		}
+	}
+	return 0, fmt.Errorf("%s %v is not a size (a whole number from 0 to %d)", field, m[field], math.MaxInt32)
 }
 
 // asMap returns a nested message's fields, or nil when v is not one.

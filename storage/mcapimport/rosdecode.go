@@ -131,13 +131,17 @@ func (w *rosWire) value(typ string, depth int) (any, error) {
 		return math.Float64frombits(v), err
 	case "string":
 		return w.string()
-	case "time", "duration": // ROS 1's primitives
+	case "time", "duration": // ROS 1's primitives: a time's seconds are unsigned (to 2106), a duration's signed
 		sec, err := w.uint(4)
 		if err != nil {
 			return nil, err
 		}
 		nsec, err := w.uint(4)
-		return rosMessage{"sec": int64(int32(sec)), "nanosec": int64(nsec)}, err
+		secs := int64(sec)
+		if typ == "duration" {
+			secs = int64(int32(sec))
+		}
+		return rosMessage{"sec": secs, "nanosec": int64(nsec)}, err
 	case "wstring":
 		return nil, errors.New("wstring fields are not read")
 	}
