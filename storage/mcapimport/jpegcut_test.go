@@ -2,6 +2,8 @@ package mcapimport_test
 
 import (
 	"bytes"
+	"encoding/binary"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -49,6 +51,36 @@ func TestImportRefusesAHugeJPEGWithoutItsEndUndecoded(t *testing.T) {
 		[]time.Time{stamp(0), stamp(1)}, []time.Time{logTime(0), logTime(1)})
 	_, res := importBag(t, writeBag(t, "zstd", ch), mcapimport.Options{})
 	if tp := topicOf(t, res, ch.topic); tp.Packets != 1 || tp.Damaged != 1 || !strings.Contains(tp.DamageWhy, "more pixels") {
+		t.Fatalf("%+v", tp)
+	}
+}
+
+// A schema record of the data section that is damaged (its data's length
+// says more than the record holds) is taken from the summary, which
+// repeats it: the topic is imported, where it was left out as "not
+// pictures" with no type.
+func TestImportTakesADamagedSchemaFromTheSummary(t *testing.T) {
+	pics := jpegs(t, 3)
+	ch := jpegTopic("/cam/image/compressed", pics, []int{0, 1, 2},
+		[]time.Time{stamp(0), stamp(1), stamp(2)}, []time.Time{logTime(0), logTime(1), logTime(2)})
+	path := writeBag(t, unchunked, ch)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := []byte(ch.schema)
+	at := bytes.Index(b, name) // the data section's copy: the summary's comes after
+	if at < 0 || bytes.Count(b, name) < 2 {
+		t.Fatalf("the schema's name is in the file %d times, want it twice", bytes.Count(b, name))
+	}
+	encoding := at + len(name)
+	dataLen := encoding + 4 + int(binary.LittleEndian.Uint32(b[encoding:]))
+	binary.LittleEndian.PutUint32(b[dataLen:], 0xfffffff0)
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, res := importBag(t, path, mcapimport.Options{})
+	if tp := topicOf(t, res, ch.topic); tp.Packets != 3 || tp.Schema != ch.schema {
 		t.Fatalf("%+v", tp)
 	}
 }

@@ -322,10 +322,8 @@ func (im *importer) record(tok mcap.TokenType, body []byte) error {
 			return nil
 		}
 		if c, ok := im.summary.channels[m.ChannelID]; ok && im.channels[m.ChannelID] == nil {
-			// Its channel was in a chunk that is lost: the summary has it.
-			if schema, ok := im.summary.schemas[c.SchemaID]; ok && im.schemas[c.SchemaID] == nil {
-				im.schemas[c.SchemaID] = schema
-			}
+			// Its channel was in a chunk that is lost: the summary has it
+			// (and its schema, addChannel).
 			im.addChannel(c)
 		}
 		return im.message(m)
@@ -337,6 +335,11 @@ func (im *importer) record(tok mcap.TokenType, body []byte) error {
 // in an earlier file of the bag, or on another channel of this one, goes
 // on in its stream.
 func (im *importer) addChannel(c *mcap.Channel) {
+	if schema, ok := im.summary.schemas[c.SchemaID]; ok && im.schemas[c.SchemaID] == nil {
+		// Its schema record was damaged (or lost with its chunk): the
+		// summary repeats it.
+		im.schemas[c.SchemaID] = schema
+	}
 	st := im.topics[c.Topic]
 	if st == nil {
 		st = &topicState{topic: &Topic{Topic: c.Topic, MessageEncoding: c.MessageEncoding}}
@@ -357,6 +360,9 @@ func (im *importer) addChannel(c *mcap.Channel) {
 		return // not pictures, or pictures gopline does not take
 	}
 	read, err := newMessageReader(im.schemas[c.SchemaID], c.MessageEncoding)
+	if err != nil && c.SchemaID != 0 && im.schemas[c.SchemaID] == nil {
+		err = fmt.Errorf("its schema (id %d) is not in the file, or its record is damaged", c.SchemaID)
+	}
 	if err != nil {
 		if st.stream == nil {
 			t.Skipped, t.NotPictures = err.Error(), errors.Is(err, errNotPictures)
