@@ -46,6 +46,7 @@ type bagReport struct {
 	Topics        []bagTopic `json:"topics"`
 	Truncated     []string   `json:"truncated"`
 	DamagedChunks int64      `json:"damaged_chunks"`
+	Unchanneled   int64      `json:"unchanneled_messages,omitempty"`
 	Stopped       []string   `json:"stopped,omitempty"`
 	ReadPast      []string   `json:"read_past,omitempty"` // damage the reading went on after
 	Missing       []string   `json:"missing,omitempty"`
@@ -111,7 +112,7 @@ func bagInfo(w, stderr io.Writer, bags []string, asJSON bool) error {
 		return err
 	}
 	r := bagReport{Files: res.Files, Truncated: append([]string{}, res.Truncated...), DamagedChunks: res.DamagedChunks, Stopped: res.Stopped, ReadPast: res.ReadPast,
-		Missing: res.Missing, Indexed: res.Indexed, Topics: []bagTopic{}}
+		Missing: res.Missing, Indexed: res.Indexed, Topics: []bagTopic{}, Unchanneled: res.Unchanneled}
 	for _, f := range res.Files {
 		if fi, err := os.Stat(f); err == nil {
 			r.Bytes += fi.Size()
@@ -213,6 +214,9 @@ func writeBagInfo(w io.Writer, bags []string, r bagReport) error {
 	}
 	if r.DamagedChunks > 0 {
 		fmt.Fprintf(w, "%s damaged: their messages are lost\n", plural(uint64(r.DamagedChunks), "chunk"))
+	}
+	if r.Unchanneled > 0 {
+		fmt.Fprintln(w, unchanneledLine(r.Unchanneled))
 	}
 	for _, s := range r.ReadPast {
 		fmt.Fprintln(w, s)

@@ -62,9 +62,16 @@ type importReport struct {
 	Topics        []importedTopic `json:"topics"`
 	Truncated     []string        `json:"truncated"`
 	DamagedChunks int64           `json:"damaged_chunks"`
+	Unchanneled   int64           `json:"unchanneled_messages,omitempty"`
 	Stopped       []string        `json:"stopped,omitempty"`
 	ReadPast      []string        `json:"read_past,omitempty"` // damage the reading went on after
 	Missing       []string        `json:"missing,omitempty"`
+}
+
+// unchanneledLine says that n messages of channels the bag never defines
+// were left out.
+func unchanneledLine(n int64) string {
+	return fmt.Sprintf("%s of channels the file never defines: left out, their topics unknown", plural(uint64(n), "message"))
 }
 
 // importCommand makes a recording of an MCAP file's pictures.
@@ -209,7 +216,7 @@ func importMCAP(srcs []string, dst string, topics, values []string, clock mcapim
 		}
 	}
 	report := importReport{From: src, To: dst, Files: res.Files, Truncated: append([]string{}, res.Truncated...), DamagedChunks: res.DamagedChunks, Stopped: res.Stopped, ReadPast: res.ReadPast,
-		Missing: res.Missing}
+		Missing: res.Missing, Unchanneled: res.Unchanneled}
 	for _, t := range res.Topics {
 		it := importedTopic{Topic: t.Topic, Schema: t.Schema, Skipped: t.Skipped, Stream: t.Stream, Messages: t.Messages, Packets: t.Packets,
 			BeforeKeyframe: t.BeforeKeyframe, Damaged: t.Damaged, DamageWhy: t.DamageWhy, OtherFormat: t.OtherFormat, Dropped: t.Dropped,
@@ -352,6 +359,9 @@ func writeImported(w io.Writer, r importReport) error {
 	}
 	if r.DamagedChunks > 0 {
 		fmt.Fprintf(w, "%s of %s damaged: their messages are lost\n", plural(uint64(r.DamagedChunks), "chunk"), r.From)
+	}
+	if r.Unchanneled > 0 {
+		fmt.Fprintln(w, unchanneledLine(r.Unchanneled))
 	}
 	for _, s := range r.ReadPast {
 		fmt.Fprintln(w, s)

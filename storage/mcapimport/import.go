@@ -88,6 +88,10 @@ type Result struct {
 	// DamagedChunks counts chunks that do not decompress or fail their
 	// checksum: their messages are lost, the rest is imported.
 	DamagedChunks int64
+	// Unchanneled counts the messages of channels the file never defines
+	// (no Channel record, in its data or its summary): their topics are
+	// unknown, and they are left out.
+	Unchanneled int64
 	// Stopped says, for each file damaged past what can be read on from,
 	// where its reading ended: what came before is imported.
 	Stopped []string

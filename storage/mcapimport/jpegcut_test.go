@@ -84,3 +84,29 @@ func TestImportTakesADamagedSchemaFromTheSummary(t *testing.T) {
 		t.Fatalf("%+v", tp)
 	}
 }
+
+// Messages of a channel the file never defines are counted and left out,
+// not dropped without a word.
+func TestImportCountsMessagesOfAChannelNeverDefined(t *testing.T) {
+	pics := jpegs(t, 3)
+	ch := jpegTopic("/cam/image/compressed", pics, []int{0, 1, 2},
+		[]time.Time{stamp(0), stamp(1), stamp(2)}, []time.Time{logTime(0), logTime(1), logTime(2)})
+	path := writeBag(t, unchunked, ch)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := ch.messages[len(ch.messages)-1]
+	data := bytes.LastIndex(b, last)
+	if data < 22 {
+		t.Fatal("the last message is not in the file")
+	}
+	binary.LittleEndian.PutUint16(b[data-22:], 99) // its channel: opcode, length, channel id, sequence, log and publish times, data
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, res := importBag(t, path, mcapimport.Options{})
+	if tp := topicOf(t, res, ch.topic); tp.Packets != 2 || res.Unchanneled != 1 {
+		t.Fatalf("%d unchanneled; %+v", res.Unchanneled, tp)
+	}
+}

@@ -381,11 +381,15 @@ func (im *importer) addChannel(c *mcap.Channel) {
 // message stores one message's picture.
 func (im *importer) message(m *mcap.Message) error {
 	ch := im.channels[m.ChannelID]
-	if ch != nil && im.inspect {
+	if ch == nil {
+		im.res.Unchanneled++
+		return nil
+	}
+	if im.inspect {
 		im.inspectMessage(ch, m)
 		return nil
 	}
-	if ch == nil || ch.read == nil {
+	if ch.read == nil {
 		return nil
 	}
 	t := ch.topic
