@@ -60,14 +60,7 @@ func TestImportRefusesAHugeJPEGWithoutItsEndUndecoded(t *testing.T) {
 // repeats it: the topic is imported, where it was left out as "not
 // pictures" with no type.
 func TestImportTakesADamagedSchemaFromTheSummary(t *testing.T) {
-	pics := jpegs(t, 3)
-	ch := jpegTopic("/cam/image/compressed", pics, []int{0, 1, 2},
-		[]time.Time{stamp(0), stamp(1), stamp(2)}, []time.Time{logTime(0), logTime(1), logTime(2)})
-	path := writeBag(t, unchunked, ch)
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ch, path, b := unchunkedJPEGBag(t)
 	name := []byte(ch.schema)
 	at := bytes.Index(b, name) // the data section's copy: the summary's comes after
 	if at < 0 || bytes.Count(b, name) < 2 {
@@ -76,9 +69,7 @@ func TestImportTakesADamagedSchemaFromTheSummary(t *testing.T) {
 	encoding := at + len(name)
 	dataLen := encoding + 4 + int(binary.LittleEndian.Uint32(b[encoding:]))
 	binary.LittleEndian.PutUint32(b[dataLen:], 0xfffffff0)
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	rewrite(t, path, b)
 	_, res := importBag(t, path, mcapimport.Options{})
 	if tp := topicOf(t, res, ch.topic); tp.Packets != 3 || tp.Schema != ch.schema {
 		t.Fatalf("%+v", tp)
@@ -88,6 +79,24 @@ func TestImportTakesADamagedSchemaFromTheSummary(t *testing.T) {
 // Messages of a channel the file never defines are counted and left out,
 // not dropped without a word.
 func TestImportCountsMessagesOfAChannelNeverDefined(t *testing.T) {
+	ch, path, b := unchunkedJPEGBag(t)
+	last := ch.messages[len(ch.messages)-1]
+	data := bytes.LastIndex(b, last)
+	if data < 22 {
+		t.Fatal("the last message is not in the file")
+	}
+	binary.LittleEndian.PutUint16(b[data-22:], 99) // its channel: opcode, length, channel id, sequence, log and publish times, data
+	rewrite(t, path, b)
+	_, res := importBag(t, path, mcapimport.Options{})
+	if tp := topicOf(t, res, ch.topic); tp.Packets != 2 || res.Unchanneled != 1 {
+		t.Fatalf("%d unchanneled; %+v", res.Unchanneled, tp)
+	}
+}
+
+// unchunkedJPEGBag writes an unchunked bag of three JPEG pictures and
+// returns its channel, its path and its bytes, for a test to damage.
+func unchunkedJPEGBag(t *testing.T) (bagChannel, string, []byte) {
+	t.Helper()
 	pics := jpegs(t, 3)
 	ch := jpegTopic("/cam/image/compressed", pics, []int{0, 1, 2},
 		[]time.Time{stamp(0), stamp(1), stamp(2)}, []time.Time{logTime(0), logTime(1), logTime(2)})
@@ -96,17 +105,13 @@ func TestImportCountsMessagesOfAChannelNeverDefined(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	last := ch.messages[len(ch.messages)-1]
-	data := bytes.LastIndex(b, last)
-	if data < 22 {
-		t.Fatal("the last message is not in the file")
-	}
-	binary.LittleEndian.PutUint16(b[data-22:], 99) // its channel: opcode, length, channel id, sequence, log and publish times, data
+	return ch, path, b
+}
+
+// rewrite writes b, a bag's damaged bytes, over the file at path.
+func rewrite(t *testing.T, path string, b []byte) {
+	t.Helper()
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
-	}
-	_, res := importBag(t, path, mcapimport.Options{})
-	if tp := topicOf(t, res, ch.topic); tp.Packets != 2 || res.Unchanneled != 1 {
-		t.Fatalf("%d unchanneled; %+v", res.Unchanneled, tp)
 	}
 }
