@@ -17,17 +17,11 @@ import (
 // open opens the input, finds its video stream and readies the timeline
 // and the decoder (or the passthrough) for it.
 func (r *Reader) open() error {
-	// A live input's timeline starts before FFmpeg's probe, which reads
-	// its first packets: they were read from that moment on, not after.
-	opening := r.cfg.now()
 	if err := r.openInput(); err != nil {
 		if expired := r.finishOpening(); expired != nil {
 			return expired
 		}
 		return err
-	}
-	if listens(r.url) { // its wait for a sender is no part of its stream
-		opening = r.cfg.now()
 	}
 	// A raw input's options say all there is to know of it: probing it
 	// would only estimate its length from a bitrate, with a warning.
@@ -62,10 +56,12 @@ func (r *Reader) open() error {
 			return err
 		}
 	}
-	if !r.readAsMade() { // a file's first picture is due once it is open
-		opening = r.cfg.now()
-	}
-	r.times = newTimeline(opening, r.timeBase.Num(), r.timeBase.Den(), r.info.FrameRate)
+	// A file's first picture is due once it is open; a live input read as
+	// it is made is timed from the reading of its first packet (see
+	// timeline.packetRead): neither a camera's session set-up nor its wait
+	// for a keyframe nor a listener's wait for its sender is part of its
+	// stream.
+	r.times = newTimeline(r.cfg.now(), r.timeBase.Num(), r.timeBase.Den(), r.info.FrameRate)
 	if f := r.fc.InputFormat(); f != nil && f.Flags().Has(astiav.IOFormatFlagTsDiscont) {
 		r.times.mayRestart() // its clock may restart (MPEG-TS, HLS)
 	}

@@ -51,8 +51,9 @@ type StreamInfo struct {
 // pictures as JPEG packets.
 //
 // Capture times are on the stream's own timeline: the moment of opening
-// (for an input read as it is made, the moment before FFmpeg's probe read
-// its first packets) plus each picture's presentation time (FFmpeg's best-effort timestamp for
+// (for an input read as it is made, the moment its first packet is read,
+// however long its session took to set up or its first keyframe to come)
+// plus each picture's presentation time (FFmpeg's best-effort timestamp for
 // decoded pictures), with missing timestamps filled from the frame rate.
 // The wall clock is read only for live input (no duration). Of one read
 // as it is made (a pipe or FIFO, a network stream, a V4L2 camera) no
@@ -264,6 +265,7 @@ func (r *Reader) readVideoPacket() error {
 				r.stats.Undecodable++
 				r.cutPending = false
 			}
+			r.times.packetRead(r.pkt.Pts(), r.pkt.Dts())
 			r.dataEnd = -1
 			if pos := r.pkt.Pos(); pos >= 0 {
 				r.dataEnd = pos + int64(r.pkt.Size())

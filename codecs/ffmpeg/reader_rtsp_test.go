@@ -118,3 +118,40 @@ func TestAStoppedRTSPReaderTearsDownItsSession(t *testing.T) {
 		t.Fatalf("the camera got %d TEARDOWNs, want 1", cam.Teardowns())
 	}
 }
+
+// A camera joined inside a GOP shows its first picture at its next
+// keyframe, which comes later than the session opened: that picture is
+// stamped when it came, not at the opening, decoding or passing through,
+// and no capture time is later than the moment its picture is read.
+func TestAnRTSPCamerasFirstKeyframeIsStampedWhenItCame(t *testing.T) {
+	cam := testrtsp.Start(t, testrtsp.Clip(t, 50, 25), 25)
+	cam.JoinAt(5) // 20 frames, 0.8 s, before the keyframe of frame 25
+	for _, passthrough := range []bool{true, false} {
+		var opts []ReaderOption
+		if passthrough {
+			opts = append(opts, WithPassthrough())
+		}
+		began := time.Now()
+		r := mustReader(t, cam.URL(), opts...)
+		var capture time.Time
+		if passthrough {
+			p, err := r.ReadPacket()
+			if err != nil {
+				t.Fatal(err)
+			}
+			capture = p.CaptureTime
+		} else {
+			f, err := r.ReadFrame()
+			if err != nil {
+				t.Fatal(err)
+			}
+			capture = f.CaptureTime
+			f.Release()
+		}
+		read := time.Now()
+		if after := capture.Sub(began); after < 600*time.Millisecond || capture.After(read) {
+			t.Errorf("passthrough %v: the first picture, sent 0.8 s after the session began, is stamped %v after the opening began and %v before it was read; want at least 0.6 s after, and not after its reading",
+				passthrough, after, read.Sub(capture))
+		}
+	}
+}

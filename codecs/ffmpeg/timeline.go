@@ -93,6 +93,11 @@ type timeline struct {
 	// when it is read, in place of its timestamps (see arriving).
 	arrival func() time.Time
 	last    time.Time // the last arrival stamp
+	// firstRead is when a live input's first packet was read, firstTS its
+	// timestamp (see packetRead).
+	firstRead time.Time
+	firstTS   int64
+	readFirst bool
 }
 
 // mayRestart makes t re-base a jump forward of more than MaxTimestampGap
@@ -397,12 +402,45 @@ func (t *timeline) nextDecode(step int64) int64 {
 	return t.lastDecode + step
 }
 
-// at maps a timestamp to a capture time; the first one it sees is start.
+// at maps a timestamp to a capture time; the first one it sees is start,
+// or for a live input read as it is made its moment (see packetRead).
 func (t *timeline) at(ts int64) time.Time {
 	if !t.started {
 		t.origin, t.started = ts, true
+		if t.clamp {
+			t.start = t.firstMoment(ts)
+		}
 	}
 	return t.start.Add(t.duration(ts - t.origin))
+}
+
+// packetRead notes the timestamp of a packet of the stream as it is read
+// (its presentation timestamp, else its decode timestamp): of a live input
+// read as it is made (see notAhead), the first is the moment its timeline
+// starts from. Its first picture may come later than its opening: a camera
+// joined inside a GOP shows nothing before its next keyframe, a second or
+// more on, and a camera's session takes its time to set up.
+func (t *timeline) packetRead(pts, dts int64) {
+	if !t.clamp || t.readFirst {
+		return
+	}
+	t.readFirst, t.firstRead, t.firstTS = true, t.now(), pts
+	if pts == noTimestamp {
+		t.firstTS = dts
+	}
+}
+
+// firstMoment returns the moment of a live input's first timed picture or
+// packet, with timestamp ts: as long after its first packet's reading as
+// the stream's clock says, when it says (within MaxTimestampGap), else the
+// moment it is read. A moment too late is no harm: the first picture was
+// read no earlier than it came, and those read after it that lead their
+// reading move the start back (see leads); one too early would stay.
+func (t *timeline) firstMoment(ts int64) time.Time {
+	if t.readFirst && t.firstTS != noTimestamp && ts != noTimestamp && ts >= t.firstTS && ts-t.firstTS <= t.ticks(MaxTimestampGap) {
+		return t.firstRead.Add(t.duration(ts - t.firstTS))
+	}
+	return t.read
 }
 
 // duration converts d ticks to a duration.
