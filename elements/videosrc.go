@@ -308,6 +308,13 @@ type videoSrc[T interface {
 	formats *browserFormat  // of passed-through H.264
 	env     *pipeline.Env
 	skips   skipReport
+	// backlog, of a live stream's decoded pictures, tells when its chain
+	// is behind it (newestFrame); behind spaces the warnings of the
+	// pictures dropped, and failed is an error reading a newer picture,
+	// for the next Next.
+	backlog *backlog
+	behind  lograte.Limiter
+	failed  error
 }
 
 // Start opens the reader; FFmpeg's lines about it go to the node's log,
@@ -342,6 +349,10 @@ func (s *videoSrc[T]) Start(env *pipeline.Env) error {
 	}
 	s.r = r
 	s.reportRotation(r.Info().Rotation)
+	if !s.cfg.Passthrough && r.Info().Duration == 0 && (ffmpeg.IsNetwork(s.cfg.Location) || ffmpeg.IsCamera(s.cfg.Location, s.cfg.InputFormat)) {
+		s.backlog = &backlog{}
+		s.behind = lograte.Limiter{Interval: catchUpWarnEvery}
+	}
 	return nil
 }
 
@@ -396,7 +407,15 @@ func (s *videoSrc[T]) Stop() error {
 }
 
 func (s *videoSrc[T]) Next() (T, time.Time, error) {
+	if err := s.failed; err != nil {
+		s.failed = nil
+		var none T
+		return none, time.Time{}, err
+	}
 	item, err := s.read(s.r)
+	if f, ok := any(item).(*media.Frame); ok && err == nil && s.backlog != nil {
+		item = any(s.newestFrame(f)).(T)
+	}
 	s.reportSkipped(err != nil)
 	if p, ok := any(item).(*media.Packet); ok && err == nil {
 		s.reportFormat(p)

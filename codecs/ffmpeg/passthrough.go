@@ -102,6 +102,7 @@ func (r *Reader) ReadPacket() (*media.Packet, error) {
 	if !r.cfg.passthrough {
 		return nil, errors.New("ffmpeg: ReadPacket on a decoding reader (open it WithPassthrough)")
 	}
+	r.readTook = 0
 	for {
 		if p := r.nextInOrder(); p != nil {
 			return p, nil

@@ -89,6 +89,9 @@ type Reader struct {
 	// dataEnd is the offset in the input of the end of the last video
 	// packet read, -1 when unknown.
 	dataEnd int64
+	// readTook is how long the demuxer took to read the packets read for
+	// the last picture or packet handed out (see ReadTook).
+	readTook time.Duration
 	// lastSent is the index of the last packet sent to the decoder, and
 	// lastSentEnd its dataEnd: a packet the decoder refuses that ends at
 	// the file's end was cut by it (see decodeFailed). lostRead: the
@@ -237,7 +240,9 @@ func (r *Reader) Stats() ReadStats {
 // fails), which is no damage of the input.
 func (r *Reader) readVideoPacket() error {
 	for {
+		began := r.cfg.now()
 		err := r.demuxing(r.readFrame)
+		r.readTook += r.cfg.now().Sub(began)
 		if r.stopped() {
 			r.pkt.Unref()
 			return io.EOF
@@ -302,6 +307,12 @@ func (r *Reader) waitingForKeyframe(key bool) bool {
 	r.stats.BeforeKeyframe++
 	return true
 }
+
+// ReadTook returns how long the demuxer took to read the packets that the
+// last ReadFrame or ReadPacket read, waiting for its input: a live stream
+// read as soon as it comes waits for each picture, one read from a backlog
+// (its chain slower than its camera) hardly at all.
+func (r *Reader) ReadTook() time.Duration { return r.readTook }
 
 // Close frees the reader's FFmpeg objects.
 func (r *Reader) Close() error {

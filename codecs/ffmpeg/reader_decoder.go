@@ -98,6 +98,7 @@ func (r *Reader) ReadFrame() (*media.Frame, error) {
 	if r.dec == nil {
 		return nil, errors.New("ffmpeg: ReadFrame on a passthrough reader (use ReadPacket)")
 	}
+	r.readTook = 0
 	for {
 		err := r.dec.ReceiveFrame(r.frame)
 		switch {
