@@ -58,6 +58,12 @@ type RecordConfig struct {
 	// runs (gopline record -a, -e). It makes the recorder one of topics,
 	// even with no Topics yet: it then waits for the first to appear.
 	Search *RecordSearch
+	// Duration, when positive, is how much capture time of each stream is
+	// recorded, from its first packet on, as ffmpeg's -t: a packet
+	// captured that long or more after its stream's first is left out. A
+	// recorder that joins a durable topic late starts at the cached GOP's
+	// keyframe, captured before it joined.
+	Duration time.Duration
 
 	// beforeWrite, when set, runs before every write (tests: a slow disk).
 	beforeWrite func()
@@ -95,10 +101,13 @@ var recordSpec = pipeline.ElementSpec[RecordConfig]{
 			Doc("split into files of about this much payload each (path robot.gopline: robot_0.gopline, robot_1.gopline, ...), each from a keyframe of every stream (0: one file)"),
 		pipeline.DurationField("max-size-time", 0, func(c *RecordConfig) *time.Duration { return &c.Split.MaxDuration }).
 			DurationRange(0, 100*365*24*time.Hour).Doc("split into files of about this much capture time each, as max-size-bytes (0: one file)"),
+		pipeline.DurationField("duration", 0, func(c *RecordConfig) *time.Duration { return &c.Duration }).
+			DurationRange(0, 100*365*24*time.Hour).Doc("record this much capture time of each stream from its first packet, as ffmpeg's -t; later packets are left out (0: all)"),
 	},
 	New: func(cfg RecordConfig) (pipeline.Element, error) {
 		newRecorder := func() *recorder {
-			return &recorder{cfg: cfg, ended: map[string]bool{}, seen: map[string]bool{}, silences: map[string]*Silence{}}
+			return &recorder{cfg: cfg, ended: map[string]bool{}, seen: map[string]bool{}, silences: map[string]*Silence{},
+				lengths: recordLengths{limit: cfg.Duration}}
 		}
 		if len(cfg.Topics) > 0 || cfg.Search != nil {
 			return pipeline.PushSourceElement("record", pipeline.None,

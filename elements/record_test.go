@@ -358,3 +358,26 @@ func (s *untimedFrames) Next() (*media.Frame, time.Time, error) {
 	s.n++
 	return f, time.Time{}, nil
 }
+
+// A recorder with a Duration keeps each stream's packets captured less
+// than that after the stream's own first.
+func TestRecordLengthsBoundEachStreamFromItsFirstPacket(t *testing.T) {
+	l := recordLengths{limit: time.Second}
+	t0 := time.Unix(100, 0)
+	for _, c := range []struct {
+		stream string
+		at     time.Duration
+		keep   bool
+	}{
+		{"/a", 0, true}, {"/b", 500 * time.Millisecond, true}, {"/a", 999 * time.Millisecond, true},
+		{"/a", time.Second, false}, {"/b", 1499 * time.Millisecond, true}, {"/b", 1500 * time.Millisecond, false},
+		{"/a", -time.Second, true}, // a clock stepped back
+	} {
+		if got := l.keeps(c.stream, t0.Add(c.at)); got != c.keep {
+			t.Errorf("%s at %v: kept %v, want %v", c.stream, c.at, got, c.keep)
+		}
+	}
+	if none := (recordLengths{}); !none.keeps("/a", t0) || !none.keeps("/a", t0.Add(1000*time.Hour)) {
+		t.Error("a recorder without a Duration left a packet out")
+	}
+}

@@ -60,6 +60,34 @@ type recorder struct {
 	// process's did not when they were subscribed to (publisherSearch).
 	searches []*publisherSearch
 	stopping bool // Halt came: no topic is added any more
+	// lengths leaves out what comes after each stream's Duration.
+	lengths recordLengths
+}
+
+// recordLengths bounds how much capture time of each stream a recording
+// takes (RecordConfig.Duration): a stream's packets are kept while they
+// were captured less than limit after its first. It is a plain value
+// owned by one recorder.
+type recordLengths struct {
+	limit time.Duration        // 0: no bound
+	ends  map[string]time.Time // by stream: the capture time its packets end before
+}
+
+// keeps reports whether the packet of stream captured at capture is
+// recorded.
+func (l *recordLengths) keeps(stream string, capture time.Time) bool {
+	if l.limit <= 0 {
+		return true
+	}
+	end, ok := l.ends[stream]
+	if !ok {
+		if l.ends == nil {
+			l.ends = map[string]time.Time{}
+		}
+		end = capture.Add(l.limit)
+		l.ends[stream] = end
+	}
+	return capture.Before(end)
 }
 
 func (r *recorder) Start(env *pipeline.Env) error {
@@ -99,6 +127,9 @@ func (r *recorder) Start(env *pipeline.Env) error {
 // counted), and a file recorded loses nothing. A stopping pipeline ends
 // the wait.
 func (r *recorder) Process(p *media.Packet) error {
+	if !r.lengths.keeps(r.cfg.Stream, p.CaptureTime) {
+		return nil
+	}
 	if !r.cache.Put(r.cfg.Stream, p) {
 		select {
 		case <-r.cache.Room():

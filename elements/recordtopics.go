@@ -79,6 +79,10 @@ func (r *recorder) received(sub *transport.Subscriber, got transport.Received) e
 	case got.Packet != nil:
 		r.env.Received(1)
 		r.seen[sub.Topic()] = true
+		if !r.lengths.keeps(sub.Topic(), got.Packet.CaptureTime) {
+			sub.Ack() // after the stream's Duration
+			return nil
+		}
 		if r.cache.Put(sub.Topic(), got.Packet) && len(r.held) == 0 {
 			sub.Ack()
 		} else {

@@ -66,3 +66,36 @@ func TestRecordDurationCountsFromTheFirstPacket(t *testing.T) {
 		t.Fatalf("recorded %v of the 3s asked (%d packets)", span, s.Packets)
 	}
 }
+
+// A recorder that joins a durable topic late starts at its cached GOP's
+// keyframe, seconds old with a long GOP: --duration counts the capture
+// time recorded from there, as ffmpeg's -t counts its output, so the file
+// is as long as asked, not the cached GOP's age longer.
+func TestRecordDurationOfALateJoinerCountsTheCachedGOP(t *testing.T) {
+	t.Parallel()
+	isolateDiscovery(t)
+	// A keyframe every 5 s, the recorder joining 2 s or more after one.
+	addr := freeAddr(t)
+	srv, _, log := startGopline(t, "serve", "--listen", addr, "--no-mdns", "--name", "robot", "--duration", helperLifetime,
+		"testsrc size=64x48 rate=20 ! h264enc gop=100 ! publish topic=/robot/camera")
+	t.Cleanup(func() { srv.Process.Kill(); srv.Wait() })
+	waitListening(t, addr, log)
+	time.Sleep(2 * time.Second)
+	path := filepath.Join(t.TempDir(), "cam.gopline")
+	code, stdout, stderr := goplineProcess(t, "record", "--no-mdns", "--topic", "/robot/camera", "--out", path, "--duration", "1500ms")
+	if code != 0 {
+		t.Fatalf("record: exit %d: %s\n%s", code, stdout, stderr)
+	}
+	rec, err := storage.Open(path, storage.WithReadOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	s, err := rec.Stats("/robot/camera")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if span := s.Last.Sub(s.First); span >= 1500*time.Millisecond || span < time.Second || s.Packets > 30 {
+		t.Fatalf("recorded %v in %d packets; want less than the 1.5 s asked (at most 30 packets at 20 frames/s), a second at least", span, s.Packets)
+	}
+}

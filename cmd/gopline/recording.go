@@ -93,7 +93,7 @@ func recordCommand() *cobra.Command {
 	fs.BoolVar(&f.noDiscovery, "no-discovery", false, "with --all or --regex, record only the topics published when the recording starts, as ros2 bag record --no-discovery")
 	fs.StringVarP(&f.exclude, "exclude", "x", "", "leave out of --all or --regex the topics whose names this regular expression finds a match in (never those named with --topic)")
 	fs.StringVarP(&f.out, "out", "o", "", "recording file to create or append to")
-	fs.Var((*durationValue)(&f.duration), "duration", "record this long from the first packet, as ffmpeg's -t (and fail when none came in that long from the start) (default: until the sources end, or Ctrl-C)")
+	fs.Var((*durationValue)(&f.duration), "duration", "record this long from the first packet, as ffmpeg's -t: each topic's packets captured this long after its first are left out, a late joiner's cached GOP counted (and fail when none came in that long from the start) (default: until the sources end, or Ctrl-C)")
 	fs.BoolVar(&f.asJSON, "json", false, "print the per-node stats as JSON on stdout")
 	fs.BoolVar(&f.allowDamage, "allow-damage", false, "exit 0 even when a source skipped damaged packets (they are still counted)")
 	fs.Var((*byteSizeValue)(&f.maxBytes), "max-bytes", "retention: payload bytes to keep, e.g. 1GB or 500MiB, oldest whole GOPs deleted first (0: all)")
@@ -159,6 +159,7 @@ func (f *recordFlags) record(line string, stdout, stderr io.Writer) error {
 	cfg.MaxBytes, cfg.MaxAge, cfg.OverwriteOldest = f.maxBytes, f.maxAge, f.overwriteOldest
 	cfg.Cache, cfg.Search = f.maxCacheSize, search
 	cfg.Split = elements.RecordSplit{MaxBytes: f.maxBagSize, MaxDuration: f.maxBagDuration}
+	cfg.Duration = f.duration
 	if err := p.Add("recorder", elements.Record(cfg)); err != nil {
 		return closeNode(n, err)
 	}
