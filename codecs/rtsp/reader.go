@@ -295,10 +295,6 @@ func (r *Reader) Stats() Stats {
 	return st
 }
 
-// ReadPacket returns the next access unit, or io.EOF once the stop channel
-// closed or Close was called. A connection that drops or goes silent
-// for the timeout gives an error wrapping ErrStreamLost, after the
-// pictures that came whole before it.
 // Waiting reports whether packets have come that ReadPacket has not handed
 // on yet: a reader that is behind its camera. Call it from ReadPacket's
 // goroutine.
@@ -310,6 +306,10 @@ func (r *Reader) Waiting() bool { return len(r.ready) > 0 || len(r.pkts) > 0 }
 // camera's clock. Call it from ReadPacket's goroutine.
 func (r *Reader) Arrived() time.Time { return r.arrived }
 
+// ReadPacket returns the next access unit, or io.EOF once the stop channel
+// closed or Close was called. A connection that drops or goes silent
+// for the timeout gives an error wrapping ErrStreamLost, after the
+// pictures that came whole before it.
 func (r *Reader) ReadPacket() (*media.Packet, error) {
 	for {
 		if len(r.ready) > 0 {
