@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -76,11 +77,20 @@ func (r *Recording) Seek(stream string, t time.Time) (*Cursor, error) {
 // before to is decoded before it, since a picture is never presented before
 // it is decoded. In a stream with reordering, the last packets before it
 // may hold pictures captured at or after to, which their neighbours need.
+// A range that begins before the stream's first keyframe starts at that
+// keyframe, as ros2 bag play's start offset before a bag's start plays it
+// from its start; one that ends before it too is ErrNoKeyframe.
 func (r *Recording) Range(stream string, from, to time.Time) (*Cursor, error) {
 	if !to.After(from) {
 		return nil, r.errorf(ErrBadRange, "stream %q: [%v, %v)", stream, from, to)
 	}
 	start, err := r.keyframeAtOrBefore(stream, from)
+	if errors.Is(err, ErrNoKeyframe) {
+		start, err = r.keyframeAtOrBefore(stream, to.Add(-time.Nanosecond))
+		if err == nil {
+			start, err = r.firstKeyframe(stream)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -137,6 +147,27 @@ func (r *Recording) keyframeAtOrBefore(stream string, t time.Time) (uint64, erro
 			}
 		}
 		return r.errorf(ErrNoKeyframe, "stream %q at %v", stream, t)
+	})
+	return index, err
+}
+
+// firstKeyframe finds, in the keyframe index, the index of the stream's
+// first keyframe whose packet is there.
+func (r *Recording) firstKeyframe(stream string) (uint64, error) {
+	var index uint64
+	err := r.view(func(tx *bolt.Tx) error {
+		sb, ok := openStreamBuckets(tx, stream)
+		if !ok {
+			return r.errorf(ErrNoStream, "stream %q", stream)
+		}
+		c := sb.keys.Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			if _, i, ok := splitTimeKey(k); ok && hasChunk(sb.root, i) {
+				index = i
+				return nil
+			}
+		}
+		return r.errorf(ErrNoKeyframe, "stream %q", stream)
 	})
 	return index, err
 }

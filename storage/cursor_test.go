@@ -172,6 +172,26 @@ func TestRangeReadsFromTheKeyframeBeforeFromUpToTo(t *testing.T) {
 	}
 }
 
+// A range that begins before the stream's first keyframe reads from that
+// keyframe; one that ends before it too finds none.
+func TestRangeFromBeforeTheStartReadsFromTheFirstKeyframe(t *testing.T) {
+	s := newIrregular(100, 9)
+	rec := recordIrregular(t, s)
+	first := s.packets[0].CaptureTime
+	to := s.packets[40].CaptureTime
+	c, err := rec.Range("/camera", first.Add(-time.Hour), to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := readAll(t, c)
+	if len(got) != 40 || got[0].index != 0 || !got[0].p.Key {
+		t.Fatalf("read %d packets from index %d; want the 40 before the 41st, from the first keyframe", len(got), got[0].index)
+	}
+	if _, err := rec.Range("/camera", first.Add(-time.Hour), first); !errors.Is(err, storage.ErrNoKeyframe) {
+		t.Fatalf("a range that ends at the first packet: %v, want ErrNoKeyframe", err)
+	}
+}
+
 func TestFirstAndLastAreTheCaptureTimesAtTheEnds(t *testing.T) {
 	s := newIrregular(50, 8)
 	rec := recordIrregular(t, s)
