@@ -21,5 +21,5 @@ var (
 
 	// ErrNoRemote means a topic of another node was asked for, but the
 	// process runs no remote node (transport/remote).
-	ErrNoRemote = errors.New("transport: this process reaches no other node (start a remote node, e.g. gopline run --listen)")
+	ErrNoRemote = errors.New("transport: this process reaches no other node (open a remote node: gopline.WithListen in Go, --listen on the command line)")
 )
