@@ -182,11 +182,13 @@ func (e *encoder) Process(f *media.Frame, emit func(*media.Packet)) error {
 // changes to one the codec cannot take later fails the pipeline once and
 // each such frame, as the stream may change back.
 func (e *encoder) refused(f *media.Frame, err error) error {
-	if !errors.Is(err, media.ErrInvalidSize) || f.Width < 2 || f.Height < 2 {
+	if !errors.Is(err, media.ErrInvalidSize) {
 		return err
 	}
-	err = fmt.Errorf("%w; scale the frames to %dx%d at their source (videosrc size=%dx%d, testsrc size=%dx%d)",
-		err, f.Width&^1, f.Height&^1, f.Width&^1, f.Height&^1, f.Width&^1, f.Height&^1)
+	if f.Width >= 2 && f.Height >= 2 && f.Width&^1 <= media.MaxDimension && f.Height&^1 <= media.MaxDimension {
+		err = fmt.Errorf("%w; scale the frames to %dx%d at their source (videosrc size=%dx%d, testsrc size=%dx%d)",
+			err, f.Width&^1, f.Height&^1, f.Width&^1, f.Height&^1, f.Width&^1, f.Height&^1)
+	}
 	if !e.encoded {
 		return pipeline.Final(err)
 	}

@@ -106,6 +106,33 @@ func TestH264EncOddSizeEndsItsChainWithTheSizeToScaleTo(t *testing.T) {
 	}
 }
 
+// Frames too small for any H.264 (1x1) end the chain the same way, with
+// no size to scale to.
+func TestH264EncTinyFramesEndItsChain(t *testing.T) {
+	p := pipeline.New()
+	err := p.Chain([]string{"cam", "enc", "sink"}, []pipeline.Element{
+		TestSrc(TestSrcConfig{Width: 1, Height: 1, Rate: 30, Frames: -1, Live: true, Format: media.YUV420P}),
+		H264Enc(DefaultH264EncConfig()), FakeSink()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- p.Wait() }()
+	select {
+	case err = <-done:
+	case <-time.After(10 * time.Second):
+		p.Stop()
+		t.Fatalf("1x1 frames: the chain still ran after 10 s, enc %+v", stat(t, p, "enc"))
+	}
+	var final *pipeline.FinalError
+	if !errors.As(err, &final) || final.Node != "enc" || !errors.Is(err, media.ErrInvalidSize) || strings.Contains(err.Error(), "scale the frames") {
+		t.Fatalf("1x1 frames: %v; want enc's chain ended, without a size to scale to", err)
+	}
+}
+
 // Two cameras recorded together, one of a size H.264 can never take: its
 // chain ends and its camera stops, while the other camera is recorded to
 // its end, every packet in the file and decodable.
