@@ -30,6 +30,14 @@ type StreamInfo struct {
 	// Source says where the packets came from (a device, a file, a node), for
 	// people reading the recording.
 	Source string
+	// FrameID is the frame of reference of the stream's pictures, as a ROS
+	// message's header.frame_id names it ("camera_optical_frame"): players
+	// that line a camera up with the robot's other sensors match on it
+	// (Foxglove's 3D panel, a camera calibration's topic). Empty when the
+	// source named none; an export then writes the stream's name without
+	// its leading slashes. At most 1024 bytes of UTF-8. Files written
+	// before it was kept have none.
+	FrameID string
 }
 
 func (s StreamInfo) validate() error {
@@ -44,12 +52,22 @@ func (s StreamInfo) validate() error {
 		return fmt.Errorf("%w: stream %q: raw stream with pixel format %v", ErrBadStreamInfo, s.Name, s.Format)
 	case s.Format != media.PixelFormatUnknown && !s.Format.Valid():
 		return fmt.Errorf("%w: stream %q: pixel format %v", ErrBadStreamInfo, s.Name, s.Format)
+	case !ValidFrameID(s.FrameID):
+		return fmt.Errorf("%w: stream %q: frame_id %q (want at most %d bytes of UTF-8)", ErrBadStreamInfo, s.Name, s.FrameID, maxStreamName)
 	}
 	return nil
 }
 
+// ValidFrameID says whether a StreamInfo takes id as its FrameID: at most
+// 1024 bytes of UTF-8, or none.
+func ValidFrameID(id string) bool {
+	return len(id) <= maxStreamName && utf8.ValidString(id)
+}
+
 // storedStreamInfo is the JSON form of a StreamInfo in the stream's info key:
-// codec and format by name, so that the file reads on its own.
+// codec and format by name, so that the file reads on its own. A field added
+// later is optional (omitempty): a file without it reads as before, and a
+// gopline that predates it reads the file, leaving the field out.
 type storedStreamInfo struct {
 	Name    string    `json:"name"`
 	Codec   string    `json:"codec"`
@@ -58,12 +76,13 @@ type storedStreamInfo struct {
 	Format  string    `json:"format,omitempty"`
 	Created time.Time `json:"created"`
 	Source  string    `json:"source,omitempty"`
+	FrameID string    `json:"frame_id,omitempty"`
 }
 
 func encodeStreamInfo(s StreamInfo) ([]byte, error) {
 	st := storedStreamInfo{
 		Name: s.Name, Codec: s.Codec.String(), Width: s.Width, Height: s.Height,
-		Created: s.Created, Source: s.Source,
+		Created: s.Created, Source: s.Source, FrameID: s.FrameID,
 	}
 	if s.Format.Valid() {
 		st.Format = s.Format.String()
@@ -82,7 +101,7 @@ func decodeStreamInfo(b []byte) (StreamInfo, error) {
 	}
 	s := StreamInfo{
 		Name: st.Name, Codec: codec, Width: st.Width, Height: st.Height,
-		Created: st.Created, Source: st.Source,
+		Created: st.Created, Source: st.Source, FrameID: st.FrameID,
 	}
 	if st.Format != "" {
 		if s.Format, err = media.ParsePixelFormat(st.Format); err != nil {

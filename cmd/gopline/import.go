@@ -52,6 +52,11 @@ type importedTopic struct {
 	NoParameterSets int64 `json:"no_parameter_sets"`
 	// Transcoded is the codec the pictures were in, transcoded to H.264.
 	Transcoded string `json:"transcoded_from,omitempty"`
+	// FrameID is the first picture's frame_id, the stream's; FrameIDChanged
+	// counts the pictures of another, OtherFrameID the first of those.
+	FrameID        string `json:"frame_id,omitempty"`
+	FrameIDChanged int64  `json:"frame_id_changed,omitempty"`
+	OtherFrameID   string `json:"other_frame_id,omitempty"`
 }
 
 // importReport is `gopline import --json`.
@@ -221,7 +226,7 @@ func importMCAP(srcs []string, dst string, topics, values []string, clock mcapim
 		it := importedTopic{Topic: t.Topic, Schema: t.Schema, Skipped: t.Skipped, Stream: t.Stream, Messages: t.Messages, Packets: t.Packets,
 			BeforeKeyframe: t.BeforeKeyframe, Damaged: t.Damaged, DamageWhy: t.DamageWhy, OtherFormat: t.OtherFormat, Dropped: t.Dropped,
 			Retimed: t.Retimed, OutOfLine: t.OutOfLine, LogTimed: t.LogTimed, ClockOffset: t.ClockOffset, Transcoded: t.Transcoded,
-			NoParameterSets: t.NoParameterSets}
+			NoParameterSets: t.NoParameterSets, FrameID: t.FrameID, FrameIDChanged: t.FrameIDChanged, OtherFrameID: t.OtherFrameID}
 		if t.Stream != "" {
 			it.Codec, it.Width, it.Height, it.Start, it.End, it.Span = t.Codec.String(), t.Width, t.Height, &t.First, &t.Last, t.Last.Sub(t.First)
 			it.Sizes, it.Files = t.Sizes, t.Files
@@ -353,6 +358,9 @@ func writeImported(w io.Writer, r importReport) error {
 		if note := clockNote(t.Stream, t.ClockOffset, "--time stamp"); t.LogTimed && note != "" {
 			fmt.Fprintln(w, note)
 		}
+		if note := frameIDNote(t); note != "" {
+			fmt.Fprintln(w, note)
+		}
 	}
 	for _, f := range r.Truncated {
 		fmt.Fprintf(w, "%s was cut short before its footer or index (a recorder stopped by a kill or a power cut): imported up to its cut\n", f)
@@ -408,6 +416,16 @@ func notStored(t importedTopic) string {
 		text += fmt.Sprintf("; %d not after the one before, stored 1 µs after it", t.Retimed)
 	}
 	return text
+}
+
+// frameIDNote says, of a stream whose pictures' frame_id changed, that it
+// keeps the first; "" when none changed.
+func frameIDNote(t importedTopic) string {
+	if t.Stream == "" || t.FrameIDChanged == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s changes its frame_id: %s of %q, not %q, its first picture's, which the stream keeps (an MCAP export writes it on every picture)",
+		t.Stream, plural(uint64(t.FrameIDChanged), "picture"), t.OtherFrameID, t.FrameID)
 }
 
 func orText(s, otherwise string) string {

@@ -2,6 +2,7 @@ package export
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -35,8 +36,9 @@ const mcapChunkSize = 1 << 20
 // "h264", Annex B, one access unit per message, SPS and PPS in front of each
 // IDR, as recorded); JPEG streams foxglove.CompressedImage (format "jpeg");
 // Raw streams foxglove.RawImage (rgb8, mono8, and YUV420P as uyvy: see
-// foxglove.RawOf). The frame_id is the stream's name without its leading
-// slashes. Chunks are compressed with zstd.
+// foxglove.RawOf). The frame_id is the stream's (StreamInfo.FrameID: an
+// imported bag's header.frame_id), or the stream's name without its leading
+// slashes when it has none. Chunks are compressed with zstd.
 //
 // from, to and progress work as for MP4; see the package documentation
 // for the files it writes and the damage it skips.
@@ -344,13 +346,14 @@ func writeMessage(w *mcap.Writer, path string, id uint16, c *mcapChannel) error 
 	if p.CaptureTime.UnixNano() < 0 {
 		return fmt.Errorf("export: %s: packet captured %s, before 1970, which an MCAP log time cannot hold", path, sinceStart(p.CaptureTime, c.origin))
 	}
-	var msg any = &foxglove.Message{FrameID: foxglove.FrameID(c.info.Name), Format: c.format, Timestamp: foxglove.TimeOf(p.CaptureTime), Data: p.Data}
+	frame := cmp.Or(c.info.FrameID, foxglove.FrameID(c.info.Name))
+	var msg any = &foxglove.Message{FrameID: frame, Format: c.format, Timestamp: foxglove.TimeOf(p.CaptureTime), Data: p.Data}
 	if c.schema == foxglove.RawImage {
 		raw, err := foxglove.RawOf(p)
 		if err != nil {
 			return fmt.Errorf("export: %s: %w", c.info.Name, err)
 		}
-		raw.FrameID, raw.Timestamp = foxglove.FrameID(c.info.Name), foxglove.TimeOf(p.CaptureTime)
+		raw.FrameID, raw.Timestamp = frame, foxglove.TimeOf(p.CaptureTime)
 		msg = &raw
 	}
 	data, err := json.Marshal(msg)

@@ -73,6 +73,15 @@ type Topic struct {
 	// another than the bag's.
 	LogTimed    bool
 	ClockOffset time.Duration
+	// FrameID is the frame_id of the topic's first picture (its header's,
+	// or a Foxglove message's own), kept in its stream's info
+	// (storage.StreamInfo.FrameID), which an MCAP export writes on every
+	// picture; "" when it had none, or one a stream's info does not take
+	// (not UTF-8, or over 1024 bytes). FrameIDChanged counts the pictures
+	// of another frame_id, OtherFrameID the first of those: the stream
+	// keeps the first.
+	FrameID, OtherFrameID string
+	FrameIDChanged        int64
 }
 
 // Result is what an import read and stored.

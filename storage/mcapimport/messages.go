@@ -17,6 +17,7 @@ import (
 // picture is what an image message holds, whatever its schema.
 type picture struct {
 	stamp    time.Time // the message's own time; zero when it has none
+	frameID  string    // its header's frame_id (ROS), or its frame_id (Foxglove)
 	format   string    // a compressed picture's ("jpeg", "png", "h264", ...)
 	encoding string    // a raw picture's ("rgb8", "mono8", ...) or a codec's
 	width    int
@@ -179,14 +180,19 @@ func isPicture(name string, fields []string) error {
 }
 
 // pictureOf reads a decoded message's fields: ROS's header.stamp or
-// Foxglove's timestamp, format or encoding, width, height, step and data.
+// Foxglove's timestamp, ROS's header.frame_id or Foxglove's frame_id,
+// format or encoding, width, height, step and data.
 func pictureOf(m map[string]any) (picture, error) {
 	var p picture
 	if h := asMap(m["header"]); h != nil {
 		p.stamp = stampOf(h["stamp"])
+		p.frameID, _ = h["frame_id"].(string)
 	}
 	if p.stamp.IsZero() {
 		p.stamp = stampOf(m["timestamp"])
+	}
+	if p.frameID == "" {
+		p.frameID, _ = m["frame_id"].(string)
 	}
 	p.format, _ = m["format"].(string)
 	p.encoding, _ = m["encoding"].(string)

@@ -104,7 +104,7 @@ func (im *importer) writePacket(st *topicState, pkt *media.Packet, changed bool)
 	st.out = out
 	if !out.streams[t.Topic] {
 		info := storage.StreamInfo{Name: t.Topic, Codec: pkt.Codec, Width: pkt.Width, Height: pkt.Height, Format: pkt.Format,
-			Created: pkt.CaptureTime, Source: t.Topic + " (" + t.Schema + ") of " + im.name}
+			Created: pkt.CaptureTime, Source: t.Topic + " (" + t.Schema + ") of " + im.name, FrameID: t.FrameID}
 		if from := st.stream.transcodedFrom(); from != "" {
 			info.Source += ", transcoded from " + from
 		}

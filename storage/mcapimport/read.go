@@ -66,6 +66,7 @@ type topicState struct {
 	window window       // its pictures held back to be stored in log-time order
 	line   stampLine    // its stamps judged against their neighbours'
 	clock  topicClock   // what its capture times are taken from
+	framed bool         // its first picture's frame_id is known (Topic.FrameID)
 }
 
 // channel is one channel of the file being read.
@@ -416,6 +417,7 @@ func (im *importer) message(m *mcap.Message) error {
 			return nil
 		}
 	}
+	ch.topicState.frameOf(p)
 	return im.hold(ch.topicState, p, time.Unix(0, int64(min(m.LogTime, 1<<63-1))))
 }
 
