@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -292,7 +293,27 @@ func (r *exportRequest) writeFile(ctx context.Context, recs []*storage.Recording
 	if errors.Is(err, context.Canceled) {
 		return res, r.interruptedFile(done, total)
 	}
+	if gap := (*export.GapError)(nil); errors.As(err, &gap) {
+		return res, fmt.Errorf("%w: %s is not written; %s", err, r.out, gapWayOut(gap, r.out))
+	}
 	return res, err
+}
+
+// gapWayOut says how to export a stream whose gap an MP4 does not hold:
+// the parts either side of it, each in a file of its own, as --end and
+// --start take their times, or the whole to MCAP.
+func gapWayOut(gap *export.GapError, out string) string {
+	mcap := strings.TrimSuffix(out, filepath.Ext(out)) + ".mcap"
+	before := fmt.Sprintf("--end %v", gap.After.Sub(gap.Origin))
+	if gap.Next.IsZero() {
+		return fmt.Sprintf("export the part before it with %s (no keyframe comes after it), or the whole to MCAP (--out %s), which holds any gap", before, mcap)
+	}
+	after := fmt.Sprintf("--start %v", gap.Next.Sub(gap.Origin))
+	if !gap.Next.Equal(gap.After) {
+		after += " (its first keyframe after the gap)"
+	}
+	return fmt.Sprintf("export the parts either side of it, each into an MP4 of its own, with %s and with %s, or the whole to MCAP (--out %s), which holds any gap",
+		before, after, mcap)
 }
 
 // interruptedFile is the error of an MP4 or MCAP export that Ctrl-C ended

@@ -3,6 +3,7 @@ package ffmpeg
 import (
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/asticode/go-astiav"
@@ -19,6 +20,23 @@ const mp4TimeBase = 90000
 // snapshot recorded), shown for a frame at 30 frames/s rather than for a
 // tick, which players skip.
 const soleFrameTicks = mp4TimeBase / 30
+
+// maxSampleTicks is the longest step between two samples' decode times an
+// MP4 track holds: a sample's duration is a 32-bit field of the track's
+// stts, and FFmpeg's muxer takes at most INT_MAX ticks. A longer step it
+// warns of ("Packet duration ... is out of range") and squeezes to a tick,
+// moving every picture after it, and the write succeeds.
+const maxSampleTicks = math.MaxInt32
+
+// MaxMP4Step is how far apart two pictures' decode times can be in an MP4
+// track: maxSampleTicks of its 90 kHz clock, 6h37m40.9s. A gap that long
+// (a camera that came back the next day) is not a step any MP4 holds.
+const MaxMP4Step = time.Duration(maxSampleTicks) * time.Second / mp4TimeBase
+
+// MP4StepFits says whether an MP4 track holds a step of d between two
+// pictures' decode times, as WritePacket counts it (less a tick, for the
+// rounding of each of the two times to a tick).
+func MP4StepFits(d time.Duration) bool { return mp4Ticks(d) < maxSampleTicks }
 
 // ErrNotKeyframe means an MP4 file must begin with a keyframe carrying its
 // SPS and PPS.
@@ -145,7 +163,9 @@ func (w *MP4Writer) writeHeader(nalus [][]byte) error {
 // start of the file and decoded p.CompositionOffset before that. Packets
 // come in decode order: decode times must grow (one that does not is moved
 // just after the last), and a picture is not shown before it is decoded.
-// The first packet must be a keyframe with SPS and PPS.
+// The first packet must be a keyframe with SPS and PPS. A packet decoded
+// more than MaxMP4Step after the one before is refused, and the file is
+// then not whole: a caller checks its steps first (MP4StepFits).
 func (w *MP4Writer) WritePacket(p *media.Packet, pts time.Duration) error {
 	if w.fc == nil {
 		return errors.New("ffmpeg: mp4 writer is closed")
@@ -184,6 +204,10 @@ func (w *MP4Writer) WritePacket(p *media.Packet, pts time.Duration) error {
 		dts = w.lastDTS + 1 // decode timestamps must grow strictly
 	}
 	ts = max(ts, dts)
+	if w.started && dts-w.lastDTS > maxSampleTicks {
+		return fmt.Errorf("ffmpeg: mp4 %q: packet %d is decoded %v after the one before, longer than an MP4 sample lasts (%v)",
+			w.path, p.Seq, time.Duration(dts-w.lastDTS)*time.Second/mp4TimeBase, MaxMP4Step)
+	}
 	if w.started {
 		w.steps.add(dts - w.lastDTS)
 	}

@@ -28,6 +28,13 @@ var (
 	// that lead to it are damaged.
 	ErrNoPicture = errors.New("export: no picture decodes at the time")
 
+	// ErrGapTooLong means an MP4 export's stream has a gap between two
+	// pictures longer than an MP4 track holds (ffmpeg.MaxMP4Step, some 6.6
+	// hours); the error is a *GapError, which says where. Nothing is
+	// written: FFmpeg's muxer would squeeze the gap to a tick and move
+	// every picture after it, with a warning and no error.
+	ErrGapTooLong = errors.New("export: a gap in the stream longer than an MP4 holds")
+
 	// ErrNoRoom means the export's file found no room: its file system is
 	// full (ENOSPC), the owner's quota is spent (EDQUOT), or the file
 	// reached the size limit of the process (EFBIG). The error names the

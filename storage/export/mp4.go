@@ -127,7 +127,9 @@ type keyframeChanges struct {
 }
 
 // scanKeyframes reads the keyframes of the range, before anything is
-// written, since an MP4 track's sample entry is chosen at its start.
+// written, since an MP4 track's sample entry is chosen at its start, and
+// the steps between all its packets, which a *GapError refuses when one
+// is longer than an MP4 holds.
 // Records that do not decode are left out, as the export leaves them out.
 // progress, when not nil, is told of each record read.
 func scanKeyframes(ctx context.Context, stream string, s span, path string, progress func(done, total int)) (keyframeChanges, error) {
@@ -138,6 +140,7 @@ func scanKeyframes(ctx context.Context, stream string, s span, path string, prog
 	}
 	defer cur.Close()
 	count := progressCount{report: progress, total: s.total}
+	gaps := gapWatch{stream: stream, origin: s.origin}
 	var last *media.Packet
 	var sps, pps []byte
 	for {
@@ -151,12 +154,16 @@ func scanKeyframes(ctx context.Context, stream string, s span, path string, prog
 		switch {
 		case errors.Is(err, io.EOF):
 			count.finish()
-			return c, nil
+			return c, gaps.end()
 		case errors.Is(err, storage.ErrCorruptRecord):
 			continue
 		case err != nil:
 			return c, err
-		case !p.Key:
+		}
+		if err := gaps.see(p); err != nil {
+			return c, err
+		}
+		if !p.Key {
 			continue
 		}
 		ksps, kpps, err := paramSets(p)

@@ -52,7 +52,8 @@ func writeEncodedMP4(ctx context.Context, stream string, s span, path string, pr
 }
 
 // scanSizes returns where the picture size of the range changes: the MP4
-// track is then avc3, each encoder's keyframes carrying their own SPS.
+// track is then avc3, each encoder's keyframes carrying their own SPS. A
+// step between two pictures longer than an MP4 holds is a *GapError.
 func scanSizes(ctx context.Context, stream string, s span, progress func(done, total int)) ([]SizeChange, error) {
 	cur, err := openParts(stream, s)
 	if err != nil {
@@ -60,6 +61,7 @@ func scanSizes(ctx context.Context, stream string, s span, progress func(done, t
 	}
 	defer cur.Close()
 	count := progressCount{report: progress, total: s.total}
+	gaps := gapWatch{stream: stream, origin: s.origin}
 	var sizes []SizeChange
 	var last *media.Packet
 	for {
@@ -70,13 +72,16 @@ func scanSizes(ctx context.Context, stream string, s span, progress func(done, t
 		switch {
 		case errors.Is(err, io.EOF):
 			count.finish()
-			return sizes, nil
+			return sizes, gaps.end()
 		case err != nil && !errors.Is(err, storage.ErrCorruptRecord):
 			return nil, err
 		}
 		count.count()
 		if err != nil {
 			continue
+		}
+		if err := gaps.see(p); err != nil {
+			return nil, err
 		}
 		if last != nil && (p.Width != last.Width || p.Height != last.Height) {
 			sizes = append(sizes, SizeChange{At: p.CaptureTime, Width: p.Width, Height: p.Height})
