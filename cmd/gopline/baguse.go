@@ -20,8 +20,9 @@ import (
 // temporary directory, which cleanup removes, and returns its files: the
 // command (verb: "play", "export") then takes it as any recording. topics,
 // when given, are the only ones imported. What it made is said on warn,
-// with the import that keeps one, unless silent; quiet leaves out the
-// progress bar.
+// with the import that keeps one, unless silent; what the import left
+// out, repaired or found damaged is warned of as gopline import says it,
+// silent or not. quiet leaves out the progress bar.
 func importToUse(verb string, bags, topics []string, warn io.Writer, quiet, silent bool) (files []string, cleanup func(), err error) {
 	cleanup = func() {}
 	src := strings.Join(bags, ", ")
@@ -71,6 +72,9 @@ func importToUse(verb string, bags, topics []string, warn io.Writer, quiet, sile
 				fmt.Fprintln(warn, "note: "+note)
 			}
 		}
+	}
+	for _, line := range reportOf(src, dst, res).warnings() {
+		fmt.Fprintln(warn, "warning: "+line)
 	}
 	return res.Files, cleanup, nil
 }

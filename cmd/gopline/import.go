@@ -220,22 +220,7 @@ func importMCAP(srcs []string, dst string, topics, values []string, clock mcapim
 			fmt.Fprintf(stderr, "note: --value-range %s: %s has no such topic\n", topic, src)
 		}
 	}
-	report := importReport{From: src, To: dst, Files: res.Files, Truncated: append([]string{}, res.Truncated...), DamagedChunks: res.DamagedChunks, Stopped: res.Stopped, ReadPast: res.ReadPast,
-		Missing: res.Missing, Unchanneled: res.Unchanneled}
-	for _, t := range res.Topics {
-		it := importedTopic{Topic: t.Topic, Schema: t.Schema, Skipped: t.Skipped, Stream: t.Stream, Messages: t.Messages, Packets: t.Packets,
-			BeforeKeyframe: t.BeforeKeyframe, Damaged: t.Damaged, DamageWhy: t.DamageWhy, OtherFormat: t.OtherFormat, Dropped: t.Dropped,
-			Retimed: t.Retimed, OutOfLine: t.OutOfLine, LogTimed: t.LogTimed, ClockOffset: t.ClockOffset, Transcoded: t.Transcoded,
-			NoParameterSets: t.NoParameterSets, FrameID: t.FrameID, FrameIDChanged: t.FrameIDChanged, OtherFrameID: t.OtherFrameID}
-		if t.Stream != "" {
-			it.Codec, it.Width, it.Height, it.Start, it.End, it.Span = t.Codec.String(), t.Width, t.Height, &t.First, &t.Last, t.Last.Sub(t.First)
-			it.Sizes, it.Files = t.Sizes, t.Files
-			if t.Codec == media.Raw {
-				it.Format = t.Format.String()
-			}
-		}
-		report.Topics = append(report.Topics, it)
-	}
+	report := reportOf(src, dst, res)
 	if asJSON {
 		return writeJSON(w, report)
 	}
@@ -358,74 +343,14 @@ func writeImported(w io.Writer, r importReport) error {
 		if note := clockNote(t.Stream, t.ClockOffset, "--time stamp"); t.LogTimed && note != "" {
 			fmt.Fprintln(w, note)
 		}
-		if note := frameIDNote(t); note != "" {
-			fmt.Fprintln(w, note)
-		}
 	}
-	for _, f := range r.Truncated {
-		fmt.Fprintf(w, "%s was cut short before its footer or index (a recorder stopped by a kill or a power cut): imported up to its cut\n", f)
+	for _, line := range r.frameIDNotes() {
+		fmt.Fprintln(w, line)
 	}
-	if r.DamagedChunks > 0 {
-		fmt.Fprintf(w, "%s of %s damaged: their messages are lost\n", plural(uint64(r.DamagedChunks), "chunk"), r.From)
-	}
-	if r.Unchanneled > 0 {
-		fmt.Fprintln(w, unchanneledLine(r.Unchanneled))
-	}
-	for _, s := range r.ReadPast {
-		fmt.Fprintln(w, s)
-	}
-	for _, s := range r.Stopped {
-		fmt.Fprintf(w, "%s: imported what came before\n", s)
-	}
-	for _, f := range r.Missing {
-		fmt.Fprintf(w, "%s, which the bag's metadata.yaml lists, is not there: its messages are missing (a bag copied in part?)\n", f)
+	for _, line := range r.damage() {
+		fmt.Fprintln(w, line)
 	}
 	return nil
-}
-
-// notStored says which of a topic's messages were not stored, and why.
-func notStored(t importedTopic) string {
-	damaged := ""
-	if t.DamageWhy != "" {
-		damaged = " (the first: " + t.DamageWhy + ")"
-	}
-	var why []string
-	for _, c := range []struct {
-		n    int64
-		what string
-	}{
-		{t.NoParameterSets, "keyframes without their SPS and PPS (sent before the bag began?)"},
-		{t.BeforeKeyframe, "before the first keyframe"},
-		{t.Damaged, "damaged" + damaged},
-		{t.OtherFormat, "of another format"},
-		{t.Dropped, "after one left out, to the next keyframe"},
-	} {
-		if c.n > 0 {
-			why = append(why, fmt.Sprintf("%d %s", c.n, c.what))
-		}
-	}
-	text := "none"
-	if len(why) > 0 {
-		text = strings.Join(why, ", ")
-	}
-	if t.OutOfLine > 0 {
-		text += fmt.Sprintf("; %s far out of line with the others (a clock's glitch?), each stored at its log time less the latency its neighbours' stamps show",
-			plural(uint64(t.OutOfLine), "stamp"))
-	}
-	if t.Retimed > 0 {
-		text += fmt.Sprintf("; %d not after the one before, stored 1 µs after it", t.Retimed)
-	}
-	return text
-}
-
-// frameIDNote says, of a stream whose pictures' frame_id changed, that it
-// keeps the first; "" when none changed.
-func frameIDNote(t importedTopic) string {
-	if t.Stream == "" || t.FrameIDChanged == 0 {
-		return ""
-	}
-	return fmt.Sprintf("%s changes its frame_id: %s of %q, not %q, its first picture's, which the stream keeps (an MCAP export writes it on every picture)",
-		t.Stream, plural(uint64(t.FrameIDChanged), "picture"), t.OtherFrameID, t.FrameID)
 }
 
 func orText(s, otherwise string) string {
