@@ -49,6 +49,7 @@ type bagReport struct {
 	Unchanneled   int64      `json:"unchanneled_messages,omitempty"`
 	Stopped       []string   `json:"stopped,omitempty"`
 	ReadPast      []string   `json:"read_past,omitempty"` // damage the reading went on after
+	Lost          int64      `json:"lost_messages,omitempty"`
 	Missing       []string   `json:"missing,omitempty"`
 	// Indexed: the files counted from their summary and message indexes,
 	// their messages not read through.
@@ -112,7 +113,7 @@ func bagInfo(w, stderr io.Writer, bags []string, asJSON bool) error {
 		return err
 	}
 	r := bagReport{Files: res.Files, Truncated: append([]string{}, res.Truncated...), DamagedChunks: res.DamagedChunks, Stopped: res.Stopped, ReadPast: res.ReadPast,
-		Missing: res.Missing, Indexed: res.Indexed, Topics: []bagTopic{}, Unchanneled: res.Unchanneled}
+		Missing: res.Missing, Indexed: res.Indexed, Topics: []bagTopic{}, Unchanneled: res.Unchanneled, Lost: res.Lost}
 	for _, f := range res.Files {
 		if fi, err := os.Stat(f); err == nil {
 			r.Bytes += fi.Size()
@@ -223,6 +224,9 @@ func writeBagInfo(w io.Writer, bags []string, r bagReport) error {
 	}
 	for _, s := range r.Stopped {
 		fmt.Fprintf(w, "%s: read what came before\n", s)
+	}
+	if r.Lost > 0 {
+		fmt.Fprintln(w, lostLine(r.Lost))
 	}
 	for _, f := range r.Missing {
 		fmt.Fprintf(w, "%s, which the bag's metadata.yaml lists, is not there: its messages are missing\n", f)

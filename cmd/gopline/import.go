@@ -69,7 +69,8 @@ type importReport struct {
 	DamagedChunks int64           `json:"damaged_chunks"`
 	Unchanneled   int64           `json:"unchanneled_messages,omitempty"`
 	Stopped       []string        `json:"stopped,omitempty"`
-	ReadPast      []string        `json:"read_past,omitempty"` // damage the reading went on after
+	ReadPast      []string        `json:"read_past,omitempty"`     // damage the reading went on after
+	Lost          int64           `json:"lost_messages,omitempty"` // messages the files' statistics count that were not read
 	Missing       []string        `json:"missing,omitempty"`
 }
 

@@ -12,7 +12,7 @@ import (
 // import --json` gives it; play and export of a bag say the same of it.
 func reportOf(src, dst string, res mcapimport.Result) importReport {
 	report := importReport{From: src, To: dst, Files: res.Files, Truncated: append([]string{}, res.Truncated...), DamagedChunks: res.DamagedChunks,
-		Stopped: res.Stopped, ReadPast: res.ReadPast, Missing: res.Missing, Unchanneled: res.Unchanneled}
+		Stopped: res.Stopped, ReadPast: res.ReadPast, Lost: res.Lost, Missing: res.Missing, Unchanneled: res.Unchanneled}
 	for _, t := range res.Topics {
 		it := importedTopic{Topic: t.Topic, Schema: t.Schema, Skipped: t.Skipped, Stream: t.Stream, Messages: t.Messages, Packets: t.Packets,
 			BeforeKeyframe: t.BeforeKeyframe, Damaged: t.Damaged, DamageWhy: t.DamageWhy, OtherFormat: t.OtherFormat, Dropped: t.Dropped,
@@ -114,10 +114,19 @@ func (r importReport) damage() []string {
 	for _, s := range r.Stopped {
 		lines = append(lines, s+": imported what came before")
 	}
+	if r.Lost > 0 {
+		lines = append(lines, lostLine(r.Lost))
+	}
 	for _, f := range r.Missing {
 		lines = append(lines, f+", which the bag's metadata.yaml lists, is not there: its messages are missing (a bag copied in part?)")
 	}
 	return lines
+}
+
+// lostLine says that the statistics of files read past damage count n
+// messages more than were read.
+func lostLine(n int64) string {
+	return fmt.Sprintf("the damaged files' statistics count %s more than were read: lost with the damage", plural(uint64(n), "message"))
 }
 
 // warnings are what play and export of a bag say of its import, as

@@ -106,6 +106,32 @@ func FuzzImport(f *testing.F) {
 	big := bytes.Clone(b.Bytes())
 	binary.LittleEndian.PutUint64(big[len(mcap.Magic)+1:], 1<<62) // a header record of 4 EiB
 	f.Add(big)
+	// The same messages unchunked, the summary whole, and with a message's
+	// length damaged: the reading looks for the next whole record.
+	var flat bytes.Buffer
+	if w, err = mcap.NewWriter(&flat, &mcap.WriterOptions{IncludeCRC: true}); err != nil {
+		f.Fatal(err)
+	}
+	_ = w.WriteHeader(&mcap.Header{Profile: "ros2"})
+	_ = w.WriteSchema(&mcap.Schema{ID: 1, Name: "sensor_msgs/msg/Image", Encoding: "ros2msg", Data: []byte(fuzzImage)})
+	_ = w.WriteChannel(&mcap.Channel{ID: 1, SchemaID: 1, Topic: "/camera", MessageEncoding: "cdr"})
+	var second int
+	for i := range 4 {
+		msg := []byte{0, 1, 0, 0, byte(i + 1), 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0,
+			6, 0, 0, 0, 'm', 'o', 'n', 'o', '8', 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, byte(i), byte(i)}
+		if i == 1 {
+			second = flat.Len()
+		}
+		_ = w.WriteMessage(&mcap.Message{ChannelID: 1, LogTime: uint64(i + 1), Data: msg})
+	}
+	_ = w.Close()
+	f.Add(flat.Bytes())
+	resync := bytes.Clone(flat.Bytes())
+	if mcap.OpCode(resync[second]) != mcap.OpMessage {
+		f.Fatalf("byte %d begins no message", second)
+	}
+	binary.LittleEndian.PutUint64(resync[second+1:], 1<<62)
+	f.Add(resync)
 	// Foxglove's schemas in protobuf and JSON, unchunked.
 	for _, enc := range []string{foxglove.ProtoMessageEncoding, foxglove.MessageEncoding} {
 		var b bytes.Buffer

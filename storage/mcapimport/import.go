@@ -109,6 +109,10 @@ type Result struct {
 	// damage is and where the reading went on: what came before and after
 	// is imported.
 	ReadPast []string
+	// Lost counts, in the MCAP files read past damage (ReadPast) or
+	// stopped at it (Stopped), the messages their statistics count that
+	// the reading did not reach: those the damage took with it.
+	Lost int64
 	// Missing names the files a rosbag2 directory's metadata.yaml lists
 	// that are not in it (a bag copied in part): the others are imported.
 	Missing []string

@@ -45,6 +45,8 @@ type importer struct {
 	schemas  map[uint16]*mcap.Schema
 	channels map[uint16]*channel
 	summary  summary // the file's schemas and channels as its summary repeats them
+	// fileMessages counts the message records of the file read so far.
+	fileMessages uint64
 	// ros1Index is a ROS 1 bag's connections as its index repeats them.
 	ros1Index map[uint32]ros1Connection
 	// held counts the pictures held back so far (reorder.go), heldBytes
@@ -181,7 +183,7 @@ func (im *importer) readPart(f bagFile) error {
 
 // readFile reads one file of the bag.
 func (im *importer) readFile(f bagFile) error {
-	im.name, im.schemas, im.channels = f.name, map[uint16]*mcap.Schema{}, map[uint16]*channel{}
+	im.name, im.schemas, im.channels, im.fileMessages = f.name, map[uint16]*mcap.Schema{}, map[uint16]*channel{}, 0
 	at, _ := f.r.(io.ReaderAt)
 	if f.read != nil {
 		at = nil // compressed whole: no summary at hand
@@ -208,8 +210,11 @@ func (im *importer) readFile(f bagFile) error {
 	var buf []byte
 	// base is where the lexer's reader starts in the file, good the end
 	// of its last whole record; lastChunk where the last chunk read
-	// began, resumed where the reading last went on after damage.
+	// began, resumed where the reading last went on from a chunk after
+	// damage.
 	base, good, lastChunk, resumed := int64(0), int64(0), int64(-1), int64(-1)
+	damage := len(im.res.ReadPast) + len(im.res.Stopped)
+	defer func() { im.countLost(damage) }()
 	for {
 		if err := im.ctx.Err(); err != nil {
 			return err
@@ -233,18 +238,35 @@ func (im *importer) readFile(f bagFile) error {
 				im.res.DamagedChunks++
 				from = im.summary.chunkAfter(from)
 			}
-			if from > 0 {
-				im.res.ReadPast = append(im.res.ReadPast, fmt.Sprintf("%s is damaged near byte %d (%v): read on from its next chunk, at byte %d, as its summary's chunk index says",
-					f.name, failed, lerr, from))
-				lexer.Close()
-				base, good, resumed, counted = from, 0, from, &countingReader{r: io.NewSectionReader(at, from, f.size-from)}
-				if lexer, err = mcap.NewLexer(counted, &mcap.LexerOptions{EmitChunks: true, MaxRecordSize: int(bound), SkipMagic: true}); err != nil {
-					return fmt.Errorf("mcapimport: %s: %w", f.name, err)
+			switch what := im.damageAt(at, failed, lerr); {
+			case from > failed:
+				im.res.ReadPast = append(im.res.ReadPast, fmt.Sprintf("%s is damaged near byte %d (%s): read on from its next chunk, at byte %d, as its summary's chunk index says",
+					f.name, failed, what, from))
+			case from > 0:
+				// The chunk read last, or a record after it, ran past its
+				// end into the next chunk, which the reading goes back to.
+				im.res.ReadPast = append(im.res.ReadPast, fmt.Sprintf("%s is damaged in or after its chunk at byte %d (the reading lost its place, at byte %d): "+
+					"read on from the chunk after it, at byte %d, as its summary's chunk index says", f.name, lastChunk, failed, from))
+			default:
+				// No chunk follows (a file without chunks): whole records
+				// are looked for.
+				if from = im.resync(at, failed); from < 0 {
+					im.res.Stopped = append(im.res.Stopped, fmt.Sprintf("%s is damaged near byte %d (%s), and no whole record follows within %d MiB to read on from",
+						f.name, failed, what, maxRecord>>20))
+					return nil
 				}
-				continue
+				im.res.ReadPast = append(im.res.ReadPast, fmt.Sprintf("%s is damaged near byte %d (%s): read on from the next whole record, at byte %d, %d bytes on",
+					f.name, failed, what, from, from-failed))
 			}
-			im.res.ReadPast = append(im.res.ReadPast, fmt.Sprintf("%s is damaged near byte %d (%v), after its last chunk", f.name, failed, lerr))
-			return nil
+			lexer.Close()
+			base, good, counted = from, 0, &countingReader{r: io.NewSectionReader(at, from, f.size-from)}
+			if len(im.summary.chunks) > 0 && im.summary.chunkAfter(from-1) == from {
+				resumed = from
+			}
+			if lexer, err = mcap.NewLexer(counted, &mcap.LexerOptions{EmitChunks: true, MaxRecordSize: int(bound), SkipMagic: true}); err != nil {
+				return fmt.Errorf("mcapimport: %s: %w", f.name, err)
+			}
+			continue
 		}
 		switch {
 		case cut:
@@ -318,6 +340,7 @@ func (im *importer) record(tok mcap.TokenType, body []byte) error {
 			}
 		}
 	case mcap.TokenMessage:
+		im.fileMessages++
 		m, err := parse(mcap.ParseMessage, body)
 		if err != nil {
 			return nil

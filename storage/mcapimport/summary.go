@@ -25,6 +25,8 @@ type summary struct {
 	channels map[uint16]*mcap.Channel
 	stats    *mcap.Statistics
 	chunks   []*mcap.ChunkIndex
+	// dataEnd is where the data section ends: the summary's start.
+	dataEnd int64
 	// whole: every record of the section was read.
 	whole bool
 }
@@ -57,7 +59,7 @@ func readSummary(r io.ReaderAt, size int64) summary {
 	if want := binary.LittleEndian.Uint32(tail[25:29]); want != 0 && crc32.Update(crc32.ChecksumIEEE(records), crc32.IEEETable, tail[:25]) != want {
 		return s
 	}
-	s.whole = true
+	s.whole, s.dataEnd = true, int64(start)
 	for len(records) > 0 {
 		if len(records) < 9 {
 			s.whole = false
