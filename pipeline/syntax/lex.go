@@ -279,7 +279,13 @@ func unexpected(line string, i int) *Error {
 	case r > unicode.MaxASCII:
 		return Errorf(line, pos, `unexpected character %q: names use only ASCII letters, digits, '-' and '_' (quote values that hold other characters)`, r)
 	}
-	return Errorf(line, pos, "unexpected character %q", r)
+	hint := ""
+	if j := strings.LastIndexByte(line[:i], '!'); j >= 1 && line[j-1] != ' ' && !strings.ContainsAny(line[j:i], " \t") {
+		// location=rtsp://user:pa!ss@host/: the "!" was meant as part of
+		// the value (a password, which the caret line masks).
+		hint = `; a "!" inside a value ends it there: quote the value (location="rtsp://user:pa!ss@host/") or write \! (%21 in a URL)`
+	}
+	return Errorf(line, pos, "unexpected character %q%s", r, hint)
 }
 
 // skipSpace returns the offset of the first non-space character at or

@@ -107,6 +107,8 @@ var badLines = []struct {
 	{`testsrc name=t ! t2.src`, `no element is named "t2" (name one with name=t2)`, 18},
 	{`videosrc location=in/a!b.mp4 ! fakesink`, `no element is named "b" (name one with name=b); a "!" inside a value ends it there: ` +
 		`quote the value (location="in/a!b.mp4") or write \!`, 24},
+	{`videosrc location=rtsp://admin:pa!ss@cam/ ! fakesink`, `unexpected character '@'; a "!" inside a value ends it there: ` +
+		`quote the value (location="rtsp://user:pa!ss@host/") or write \! (%21 in a URL)`, 37},
 	{`h264enc name=enc ! h264enc name=enc`, `the name "enc" is used twice (first at column 14)`, 33},
 	{`é name=a ! b`, `unexpected character 'é': names use only ASCII letters, digits, '-' and '_' (quote values that hold other characters)`, 1},
 	{`a name="my tee"`, `"my tee" cannot name an element: a name starts with a letter and holds only letters, digits, '-' and '_'`, 8},
