@@ -3,6 +3,7 @@ package ffmpeg
 import (
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -322,6 +323,33 @@ func TestReaderCountsDamage(t *testing.T) {
 	}
 	if sst := soft.Stats(); marked == 0 || marked != sst.Concealed || sst.Damaged != 0 || len(concealed) <= len(frames) {
 		t.Errorf("concealing: %d pictures, %d marked, %s; strict gave %d", len(concealed), marked, sst, len(frames))
+	}
+}
+
+// A concealing reader marks Concealed, and counts, every picture from
+// the one FFmpeg concealed to the next keyframe: those after it are
+// predicted from its smear, though FFmpeg flags it alone. The keyframe's
+// GOP is clean.
+func TestConcealingReaderMarksThePicturesBuiltOnAConcealedOne(t *testing.T) {
+	clip := testclip.Make(t, "damaged-gop10-p.h264", 40, 25, "-c:v", "libx264", "-bf", "0", "-g", "10", "-keyint_min", "10", "-sc_threshold", "0", "-pix_fmt", "yuv420p")
+	testclip.Damage(t, clip, 0.45, 64)
+	r := mustReader(t, clip, WithDamageConcealed())
+	frames := readAllFrames(t, r)
+	if len(frames) != 40 {
+		t.Fatalf("%d pictures, want 40", len(frames))
+	}
+	first := slices.IndexFunc(frames, func(f *media.Frame) bool { return f.Concealed })
+	if first < 0 {
+		t.Fatalf("no picture marked Concealed; stats %s", r.Stats())
+	}
+	next := (first/10 + 1) * 10 // the next keyframe
+	for i, f := range frames {
+		if want := i >= first && i < next; f.Concealed != want {
+			t.Errorf("picture %d: Concealed %v, want %v (the first concealed is %d, the next keyframe %d)", i, f.Concealed, want, first, next)
+		}
+	}
+	if st := r.Stats(); st.Concealed != next-first {
+		t.Errorf("stats %s; want %d concealed", st, next-first)
 	}
 }
 

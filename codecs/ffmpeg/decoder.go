@@ -144,6 +144,8 @@ type Decoder struct {
 	frame *astiav.Frame
 	scale *scaler
 	buf   []byte
+	// smear: concealing, which pictures carry a concealed one's smear.
+	smear smear
 
 	chain    media.Chain
 	epoch    uint64 // the Epoch of the pictures the decoder holds
@@ -327,6 +329,9 @@ func (d *Decoder) receive(out []*media.Frame, keep bool) ([]*media.Frame, error)
 		if concealed && !d.cfg.conceal {
 			d.frame.Unref()
 			return out, errors.New("picture was concealed")
+		}
+		if d.cfg.conceal {
+			concealed = d.smear.picture(concealed, d.frame.KeyFrame())
 		}
 		if d.recovery.firstPicture() && d.frame.Pts() >= 0 {
 			d.order.clearBefore(uint64(d.frame.Pts())) // their pictures were not shown

@@ -231,7 +231,8 @@ func TestDecodeDiscardKeepsTheReferences(t *testing.T) {
 
 // With concealment a damaged delta gives a picture marked Concealed where
 // the strict decoder gives ErrCorrupt, and the pictures after it come out
-// too, instead of nothing until the next keyframe.
+// too, instead of nothing until the next keyframe, marked Concealed as
+// well: they are predicted from the smeared one.
 func TestConcealingDecoderMarksConcealedPictures(t *testing.T) {
 	const gop = 30
 	p := pattern(t, 320, 240)
@@ -256,7 +257,9 @@ func TestConcealingDecoderMarksConcealedPictures(t *testing.T) {
 		if _, err := strict.Decode(pkt); !errors.Is(err, codecs.ErrNeedKeyframe) {
 			t.Fatalf("strict decoder after damage, delta %d: %v", pkt.Seq, err)
 		}
-		decodeOne(t, soft, pkt)
+		if f := decodeOne(t, soft, pkt); !f.Concealed {
+			t.Fatalf("picture %d, predicted from the concealed one, is not marked concealed", pkt.Seq)
+		}
 	}
 }
 

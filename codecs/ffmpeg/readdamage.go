@@ -23,6 +23,8 @@ func (r *Reader) decodeFailed(at uint64, cause error) error {
 	}
 	if !r.cfg.conceal {
 		r.damage.refused(at)
+	} else if !r.cutPending {
+		r.smear.refused()
 	}
 	return nil
 }

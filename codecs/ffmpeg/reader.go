@@ -139,6 +139,8 @@ type Reader struct {
 	// failing counts the decoder's errors in a row with neither a picture
 	// nor a packet sent between them.
 	failing int
+	// smear: concealing, which pictures carry a concealed one's smear.
+	smear smear
 
 	// passthrough mode
 	jpeg       bool // the stream is MJPEG: each packet is a JPEG picture

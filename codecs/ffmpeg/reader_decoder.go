@@ -151,6 +151,9 @@ func (r *Reader) picture() (*media.Frame, error) {
 			return nil, nil
 		}
 	}
+	if r.cfg.conceal {
+		corrupt = r.smear.picture(corrupt, r.frame.KeyFrame())
+	}
 	ts := bestEffortTimestamp(r.frame)
 	f, err := r.scale.convert(r.frame)
 	r.frame.Unref()
