@@ -178,9 +178,37 @@ func (r *Reader) rtpInput(url string, inFmt *astiav.InputFormat, options map[str
 	if err != nil {
 		return "", nil, nil, err
 	}
+	if err := s.portsFree(); err != nil {
+		return "", nil, nil, err
+	}
 	r.rtp = s
 	url, inFmt, options = s.input(options, r.cfg.inputOptions, r.cfg.ioTimeout, ioTimeoutOption(r.url))
 	return url, inFmt, options, nil
+}
+
+// portsFree checks that the ports FFmpeg's rtp protocol takes for s are
+// free: its port, and the next for RTCP, which FFmpeg binds too. FFmpeg
+// says a taken one only in a log line ("bind failed: Address already in
+// use") and fails the open with "Invalid data found when processing
+// input", which reads as a sender's fault. A multicast group's port may be
+// shared (FFmpeg binds it for reuse), so it is not checked.
+func (s *rtpSession) portsFree() error {
+	if ip := net.ParseIP(s.host); ip == nil || ip.IsMulticast() {
+		return nil
+	}
+	for i, what := range []string{"its port", "the next port, which FFmpeg's RTP receiver takes for RTCP"} {
+		port := s.port + i
+		if port > 65535 {
+			break
+		}
+		c, err := net.ListenPacket("udp", net.JoinHostPort(s.host, strconv.Itoa(port)))
+		if err != nil {
+			return fmt.Errorf("%w %q: %s, %d, is taken: %w (stop what listens there, or have the sender send to another port)",
+				ErrOpen, s.addr, what, port, err)
+		}
+		c.Close()
+	}
+	return nil
 }
 
 // findStreamInfo has FFmpeg look at the input's first packets to learn

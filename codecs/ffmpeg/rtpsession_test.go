@@ -3,6 +3,8 @@ package ffmpeg
 import (
 	"encoding/base64"
 	"errors"
+	"net"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -104,5 +106,34 @@ func TestRTPSessionInputIsADataURLWithTheTimeout(t *testing.T) {
 	}
 	if _, _, opts = s.input(nil, nil, 0, "timeout"); opts["listen_timeout"] != "-1" {
 		t.Fatalf("no timeout: listen_timeout %q, want -1 (for ever)", opts["listen_timeout"])
+	}
+}
+
+// An rtp:// port whose next port (FFmpeg's RTCP) or itself is taken fails
+// the open naming the taken port, not as a sender's bad data.
+func TestRTPReaderSaysWhichPortIsTaken(t *testing.T) {
+	for _, taken := range []int{1, 0} {
+		var port int
+		var hold net.PacketConn
+		for range 20 { // an even port whose next is free to take
+			c, err := net.ListenPacket("udp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			port = c.LocalAddr().(*net.UDPAddr).Port
+			c.Close()
+			if hold, err = net.ListenPacket("udp", "127.0.0.1:"+strconv.Itoa(port+taken)); err == nil && port < 65535 {
+				break
+			}
+		}
+		if hold == nil {
+			t.Fatal("no port to take")
+		}
+		_, err := OpenReader("rtp://127.0.0.1:"+strconv.Itoa(port), WithIOTimeout(time.Second))
+		hold.Close()
+		want := []string{"its port, " + strconv.Itoa(port), "RTCP, " + strconv.Itoa(port+1)}[taken]
+		if !errors.Is(err, ErrOpen) || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "is taken") {
+			t.Errorf("port+%d taken: %v; want ErrOpen saying %q is taken", taken, err, want)
+		}
 	}
 }
