@@ -131,7 +131,8 @@ func (w *Watch) missing(addr string) error {
 	}
 	if w.HEVC {
 		return fmt.Errorf("%w at %s: an H.265 keyframe came without VPS, SPS and PPS, so no picture can be decoded; "+
-			"make the sender repeat them in the stream: config-interval=-1 on GStreamer's rtph265pay", ErrNoParameterSets, addr)
+			"make the sender repeat them in the stream: config-interval=-1 on GStreamer's rtph265pay, and after x265enc, "+
+			"which writes them once, h265parse config-interval=-1 before the payloader (or x265enc option-string=repeat-headers=1)", ErrNoParameterSets, addr)
 	}
 	return fmt.Errorf("%w at %s: an H.264 keyframe came without SPS and PPS, so no picture can be decoded; "+
 		"make the sender repeat them in the stream: config-interval=-1 on GStreamer's rtph264pay "+
