@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -113,5 +116,30 @@ func TestALocalInputStoppedBeforeItsFirstFrameDeliveredNothing(t *testing.T) {
 			c.nothing && c.stop && !strings.Contains(err.Error(), "until the pipeline stopped") {
 			t.Errorf("%d frames, stopped %v: %v; want ErrNothingDelivered: %v", c.frames, c.stop, err, c.nothing)
 		}
+	}
+}
+
+// A network stream that holds sound alone (an audio-only path or file)
+// fails to start, saying what it holds, where it was retried as a camera
+// that is down until the pipeline stopped.
+func TestANetworkStreamOfSoundAloneFailsToStart(t *testing.T) {
+	sound := testclip.MakeWithoutPictures(t, "sound.mkv", false)
+	srv := httptest.NewServer(http.FileServer(http.Dir(filepath.Dir(sound))))
+	defer srv.Close()
+	p, err := pipeline.Parse("videosrc location="+srv.URL+"/"+filepath.Base(sound)+" ! fakesink", registry(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := make(chan error, 1)
+	go func() { started <- p.Start(t.Context()) }()
+	select {
+	case err = <-started:
+	case <-time.After(20 * time.Second):
+		p.Stop()
+		t.Fatal("a network stream of sound alone: Start still waits after 20 s")
+	}
+	if !errors.Is(err, ffmpeg.ErrNoVideoStream) || !strings.Contains(err.Error(), "holds audio") {
+		p.Stop()
+		t.Fatalf("a network stream of sound alone: Start = %v, want ErrNoVideoStream saying it holds audio", err)
 	}
 }

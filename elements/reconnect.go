@@ -225,11 +225,13 @@ func (s *reconnecting[T]) connect() error {
 // ask what its codec cannot give (passthrough of HEVC), or its sender
 // leaves out what decoding needs (an RTP stream without parameter sets),
 // or its .sdp file cannot be read, or the server refuses its credentials,
-// which the next attempt would meet again (but see reopenable).
+// or the stream holds no video at all (an audio-only path), which the next
+// attempt would meet again (but see reopenable).
 func retryable(err error) bool {
 	return !errors.Is(err, ffmpeg.ErrBadOption) && !errors.Is(err, ffmpeg.ErrNotH264) &&
 		!errors.Is(err, ffmpeg.ErrNoParameterSets) && !errors.Is(err, ffmpeg.ErrSessionFile) &&
-		!errors.Is(err, ffmpeg.ErrCameraUnavailable) && !errors.Is(err, ffmpeg.ErrUnauthorized)
+		!errors.Is(err, ffmpeg.ErrCameraUnavailable) && !errors.Is(err, ffmpeg.ErrUnauthorized) &&
+		!errors.Is(err, ffmpeg.ErrNoVideoStream)
 }
 
 // reopenable reports whether an attempt to reopen the stream that failed
@@ -240,11 +242,13 @@ func retryable(err error) bool {
 // camera that is not there or busy, since a camera that was unplugged or
 // reset comes back at its path, or a server that refused access, since
 // the credentials worked before (a camera that reboots may refuse them
-// until its accounts are loaded). At start each fails at once: it is the
+// until its accounts are loaded), or a stream without video, since it had
+// video before (a relay's path between two publishers, a sender that
+// restarted with its sound first). At start each fails at once: it is the
 // user's to fix.
 func (s *reconnecting[T]) reopenable(err error) bool {
 	return retryable(err) || (s.opened > 0 && (errors.Is(err, ffmpeg.ErrSessionFile) || errors.Is(err, ffmpeg.ErrCameraUnavailable) ||
-		errors.Is(err, ffmpeg.ErrUnauthorized)))
+		errors.Is(err, ffmpeg.ErrUnauthorized) || errors.Is(err, ffmpeg.ErrNoVideoStream)))
 }
 
 // down notes that the stream went down because of err, and warns.

@@ -26,6 +26,7 @@ import "C"
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/asticode/go-astiav"
 )
@@ -43,7 +44,15 @@ func (r *Reader) chooseStream() error {
 		}
 	}
 	if len(video) == 0 {
-		return fmt.Errorf("%w in %q", ErrNoVideoStream, r.shown)
+		var held []string
+		for _, s := range r.fc.Streams() {
+			par := s.CodecParameters()
+			held = append(held, fmt.Sprintf("%s (%s)", par.MediaType(), par.CodecID().Name()))
+		}
+		if len(held) == 0 {
+			return fmt.Errorf("%w in %q: it holds no stream at all", ErrNoVideoStream, r.shown)
+		}
+		return fmt.Errorf("%w in %q: it holds %s only", ErrNoVideoStream, r.shown, strings.Join(held, ", "))
 	}
 	switch {
 	case r.cfg.streamSet && r.cfg.stream < len(video):
