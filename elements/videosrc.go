@@ -444,10 +444,17 @@ type skipReport struct {
 	location string           // as messages show it (credentials.Redact)
 	reported ffmpeg.ReadStats // what the node's stats have of the reader's
 	warnings lograte.Limiter  // of damage
+	// ended is what the log says at the end: a file's input ends, a
+	// network stream's or a camera's connection, which is opened again.
+	ended string
 }
 
 func newSkipReport(location string) skipReport {
-	return skipReport{location: credentials.Redact(location), warnings: lograte.Limiter{Interval: damageWarnInterval}}
+	k := skipReport{location: credentials.Redact(location), warnings: lograte.Limiter{Interval: damageWarnInterval}, ended: "input ended"}
+	if ffmpeg.IsNetwork(location) || ffmpeg.IsCamera(location, "") {
+		k.ended = "connection ended"
+	}
+	return k
 }
 
 // report takes the reader's counts st; ended says the input ended.
@@ -472,7 +479,7 @@ func (k *skipReport) report(env *pipeline.Env, st ffmpeg.ReadStats, ended bool) 
 	if st.Damage() > 0 || st.Concealed > 0 {
 		ev = env.Log.Warn()
 	}
-	ev.Str("location", k.location).Str("skipped", st.String()).Msg("input ended")
+	ev.Str("location", k.location).Str("skipped", st.String()).Msg(k.ended)
 }
 
 // captureTime is when an item is due: a frame at its capture time, a

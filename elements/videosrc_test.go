@@ -11,6 +11,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/gopline/gopline/codecs/ffmpeg"
 	"github.com/gopline/gopline/internal/testclip"
 	"github.com/gopline/gopline/internal/testlog"
 	"github.com/gopline/gopline/pipeline"
@@ -274,6 +275,22 @@ func TestVideoSrcWarnsOfRotationItCannotApply(t *testing.T) {
 		if !strings.Contains(log.String(), `"level":"warn"`) || !strings.Contains(log.String(), c.want) ||
 			!strings.Contains(log.String(), "clockwise") || strings.Count(log.String(), c.want) != 1 {
 			t.Fatalf("rotate=%s, %s: want one warning saying %q and the rotation:\n%s", c.tag, c.line, c.want, log.String())
+		}
+	}
+}
+
+// What a source's reader left out is said when its input ends: a file's
+// input, or a network stream's or camera's connection, which is opened
+// again (not an end of its input).
+func TestSkipReportSaysWhatEnded(t *testing.T) {
+	for location, want := range map[string]string{"clip.mp4": "input ended", "rtp://127.0.0.1:5004": "connection ended", "/dev/video0": "connection ended"} {
+		log := &testlog.Buffer{}
+		k := newSkipReport(location)
+		st := ffmpeg.ReadStats{BeforeKeyframe: 14}
+		k.reported = st
+		k.report(&pipeline.Env{Log: zerolog.New(log), Now: time.Now}, st, true)
+		if !strings.Contains(log.String(), `"message":"`+want+`"`) {
+			t.Errorf("%s: the log says %s, want %q", location, log, want)
 		}
 	}
 }
