@@ -123,15 +123,15 @@ func (r *exportRequest) resolve(recs []*storage.Recording, start, end, at string
 		return fmt.Errorf("%s holds no packets", r.file)
 	}
 	r.base = base
-	rng, err := parseTimeRange(start, end, base)
-	if err != nil {
-		return err
-	}
-	r.from, r.to = rng.from, rng.to
 	first, last, err := r.span(recs)
 	if err != nil {
 		return err
 	}
+	rng, err := parseTimeRange(start, end, base, last)
+	if err != nil {
+		return err
+	}
+	r.from, r.to = rng.from, rng.to
 	if !rng.holds(first, last) {
 		return rng.outside(r.streams, first, last)
 	}
@@ -150,7 +150,7 @@ func (r *exportRequest) atTimes(at string, base, first, last time.Time) error {
 	seen := map[int64]bool{}
 	for _, s := range strings.Split(at, ",") {
 		s = strings.TrimSpace(s)
-		t, err := parseExportTime("--at", s, base)
+		t, err := parseExportTime("--at", s, base, last)
 		if err != nil {
 			return err
 		}

@@ -10,15 +10,66 @@ import (
 )
 
 // parseExportTime parses a time of the command line: a duration from base
-// (12.5s, 1m; a bare number is seconds), an RFC 3339 time, a time as
-// gopline info and export's messages print it (2024-05-01 12:00:03.500 UTC,
-// in UTC or the local zone), or a time of day in UTC as recover's table
-// prints an End (12:00:03.500; timeOfDay). An empty string gives the zero
-// time.
-func parseExportTime(flagName, s string, base time.Time) (time.Time, error) {
+// (12.5s, 1m; a bare number is seconds; ffmpeg's [HH:]MM:SS[.m], as -ss
+// takes it), an RFC 3339 time, a time as gopline info and export's
+// messages print it (2024-05-01 12:00:03.500 UTC, in UTC or the local
+// zone), or a time of day in UTC as recover's table prints an End
+// (12:00:03.500; timeOfDay). HH:MM:SS is the time of day when that lies
+// within the recording, from base to last (a zero last: unknown, which
+// reads it as ffmpeg does), else a duration. An empty string gives the
+// zero time.
+func parseExportTime(flagName, s string, base, last time.Time) (time.Time, error) {
+	t, _, err := readExportTime(flagName, s, base, last)
+	return t, err
+}
+
+// readExportTime is parseExportTime, and says whether s was read as a
+// time of day.
+func readExportTime(flagName, s string, base, last time.Time) (_ time.Time, ofDay bool, err error) {
 	if s == "" {
-		return time.Time{}, nil
+		return time.Time{}, false, nil
 	}
+	if d, ok := clockDuration(s); ok {
+		if t, ok := timeOfDay(s, base); ok && !last.IsZero() && !t.Before(base) && !t.After(last) {
+			return t, true, nil
+		}
+		return base.Add(d), false, nil
+	}
+	t, err := parseOtherTime(flagName, s, base)
+	return t, false, err
+}
+
+// clockDuration reads s as ffmpeg writes a duration with colons:
+// [HH:]MM:SS[.m...], hours of any number of digits, minutes and seconds of
+// one or two below 60.
+func clockDuration(s string) (time.Duration, bool) {
+	parts := strings.Split(s, ":")
+	if len(parts) < 2 || len(parts) > 3 {
+		return 0, false
+	}
+	secs, frac, _ := strings.Cut(parts[len(parts)-1], ".")
+	fields := append(parts[:len(parts)-1:len(parts)-1], secs)
+	var n [3]int
+	for i, f := range fields {
+		v, err := strconv.Atoi(f)
+		if err != nil || v < 0 || f == "" || strings.ContainsAny(f, "+-") || (i > 0 || len(fields) == 2) && (len(f) > 2 || v >= 60) {
+			return 0, false
+		}
+		n[3-len(fields)+i] = v
+	}
+	d := time.Duration(n[0])*time.Hour + time.Duration(n[1])*time.Minute + time.Duration(n[2])*time.Second
+	if frac != "" {
+		f, err := strconv.ParseFloat("0."+frac, 64)
+		if err != nil || strings.ContainsAny(frac, "+-eE") {
+			return 0, false
+		}
+		d += time.Duration(f * float64(time.Second))
+	}
+	return d, n[0] < 1e6
+}
+
+// parseOtherTime parses the forms of parseExportTime but ffmpeg's clock.
+func parseOtherTime(flagName, s string, base time.Time) (time.Time, error) {
 	d, err := time.ParseDuration(s)
 	if err != nil {
 		if secs, ferr := strconv.ParseFloat(s, 64); ferr == nil && secs > -1e9 && secs < 1e9 {
@@ -34,9 +85,6 @@ func parseExportTime(flagName, s string, base time.Time) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return t, nil
 	}
-	if t, ok := timeOfDay(s, base); ok {
-		return t, nil
-	}
 	// The fraction of a second is optional: Parse takes one after the
 	// seconds. A zone abbreviation other than UTC's and the local zone's
 	// would be taken as UTC: it is refused instead.
@@ -47,7 +95,7 @@ func parseExportTime(flagName, s string, base time.Time) (time.Time, error) {
 		}
 		return t, nil
 	}
-	return time.Time{}, fmt.Errorf("%w: %s %q: want a duration from the recording's start (12.5s, 1m30s) or a time (2024-05-01T12:00:00Z, or as gopline info prints it, or a time of day in UTC: 12:00:00.500)", errUsage, flagName, s)
+	return time.Time{}, fmt.Errorf("%w: %s %q: want a duration from the recording's start (12.5s, 1m30s, 00:01:30.5) or a time (2024-05-01T12:00:00Z, or as gopline info prints it, or a time of day in UTC within the recording: 12:00:00.500)", errUsage, flagName, s)
 }
 
 // parseEndTime parses --end as parseExportTime does, except that a time
@@ -57,14 +105,14 @@ func parseExportTime(flagName, s string, base time.Time) (time.Time, error) {
 // recording's End: cut to the millisecond, and pasted into --end, which is
 // exclusive, it then keeps the last packet. A duration or an RFC 3339 time
 // is the instant it names.
-func parseEndTime(s string, base time.Time) (time.Time, error) {
-	t, err := parseExportTime("--end", s, base)
+func parseEndTime(s string, base, last time.Time) (time.Time, error) {
+	t, ofDay, err := readExportTime("--end", s, base, last)
 	if err != nil {
 		return t, err
 	}
 	_, perr := time.ParseInLocation(infoTime, s, time.Local)
 	_, terr := time.Parse(time.TimeOnly+".000", s)
-	if perr == nil || terr == nil {
+	if perr == nil || terr == nil && ofDay {
 		t = t.Add(time.Millisecond)
 	}
 	return t, nil
@@ -101,29 +149,30 @@ type timeRange struct {
 // export imports it first).
 func checkTimeForms(start, end, at string) error {
 	base := time.Now()
-	if _, err := parseExportTime("--start", start, base); err != nil {
+	if _, err := parseExportTime("--start", start, base, time.Time{}); err != nil {
 		return err
 	}
-	if _, err := parseEndTime(end, base); err != nil {
+	if _, err := parseEndTime(end, base, time.Time{}); err != nil {
 		return err
 	}
 	for _, s := range strings.Split(at, ",") {
-		if _, err := parseExportTime("--at", strings.TrimSpace(s), base); err != nil {
+		if _, err := parseExportTime("--at", strings.TrimSpace(s), base, time.Time{}); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// parseTimeRange parses --start and --end from base (parseExportTime,
-// parseEndTime), and refuses an end that is not after the start.
-func parseTimeRange(start, end string, base time.Time) (timeRange, error) {
+// parseTimeRange parses --start and --end of a recording from base to last
+// (parseExportTime, parseEndTime), and refuses an end that is not after
+// the start.
+func parseTimeRange(start, end string, base, last time.Time) (timeRange, error) {
 	r := timeRange{start: start, end: end, base: base}
 	var err error
-	if r.from, err = parseExportTime("--start", start, base); err != nil {
+	if r.from, err = parseExportTime("--start", start, base, last); err != nil {
 		return r, err
 	}
-	if r.to, err = parseEndTime(end, base); err != nil {
+	if r.to, err = parseEndTime(end, base, last); err != nil {
 		return r, err
 	}
 	if !r.from.IsZero() && !r.to.IsZero() && !r.to.After(r.from) {

@@ -70,9 +70,12 @@ func (d *durationValue) Set(s string) error {
 	if secs, ferr := strconv.ParseFloat(s, 64); err != nil && ferr == nil && math.Abs(secs) < 1e9 {
 		v, err = time.Duration(secs*float64(time.Second)), nil
 	}
+	if d, ok := clockDuration(s); err != nil && ok { // ffmpeg's -t 00:01:30
+		v, err = d, nil
+	}
 	switch {
 	case err != nil:
-		return errors.New("not a duration (e.g. 1.5s, 2m, 1h30m, or 5 for seconds)")
+		return errors.New("not a duration (e.g. 1.5s, 2m, 1h30m, 00:01:30, or 5 for seconds)")
 	case v < 0:
 		return errors.New("a negative duration")
 	}

@@ -69,11 +69,12 @@ func TestRecordTakesSizesWithUnits(t *testing.T) {
 	}
 }
 
-// A duration flag takes a bare number as seconds, as ffmpeg's -t does.
+// A duration flag takes a bare number as seconds, and [HH:]MM:SS, as
+// ffmpeg's -t does.
 func TestDurationFlagsTakeABareNumberAsSeconds(t *testing.T) {
 	for _, c := range []struct {
 		value, want string
-	}{{"5", "5s"}, {"1.5", "1.5s"}, {"90s", "1m30s"}, {"0", "0"}} {
+	}{{"5", "5s"}, {"1.5", "1.5s"}, {"90s", "1m30s"}, {"0", "0"}, {"00:00:02", "2s"}, {"01:30.5", "1m30.5s"}} {
 		var d durationValue
 		if err := d.Set(c.value); err != nil {
 			t.Errorf("--duration %s: %v", c.value, err)
@@ -81,7 +82,7 @@ func TestDurationFlagsTakeABareNumberAsSeconds(t *testing.T) {
 			t.Errorf("--duration %s reads %s, want %s", c.value, d.String(), c.want)
 		}
 	}
-	for _, bad := range []string{"-5", "five", "NaN", "inf", "1e300"} {
+	for _, bad := range []string{"-5", "five", "NaN", "inf", "1e300", "1:2:3:4", "00:-1"} {
 		var d durationValue
 		if err := d.Set(bad); err == nil {
 			t.Errorf("--duration %s taken as %v", bad, time.Duration(d))

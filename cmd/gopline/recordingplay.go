@@ -144,7 +144,13 @@ func (f *playFlags) plan(set playSet) (playPlan, error) {
 	if err != nil {
 		return playPlan{}, err
 	}
-	rng, err := parseTimeRange(f.start, f.end, base)
+	var last time.Time
+	for _, sp := range spans {
+		if sp.last.After(last) {
+			last = sp.last
+		}
+	}
+	rng, err := parseTimeRange(f.start, f.end, base, last)
 	if err != nil {
 		return playPlan{}, err
 	}

@@ -182,8 +182,11 @@ func TestPlayRefusesABadTime(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--start", "yesterday"}, `--start "yesterday": want a duration from the recording's start (12.5s, 1m30s) or a time`},
-		{[]string{"--end", "12:00"}, `--end "12:00": want a duration`},
+		{[]string{"--start", "yesterday"}, `--start "yesterday": want a duration from the recording's start (12.5s, 1m30s, 00:01:30.5) or a time`},
+		{[]string{"--end", "12:00:00:00"}, `--end "12:00:00:00": want a duration`},
+		// ffmpeg's clock is a duration from the start: 00:00:05 is after the
+		// recording, whenever in the day it was made.
+		{[]string{"--start", "00:00:05"}, `--start 00:00:05 is outside stream "/camera", which spans 0s to 966ms from the recording's start`},
 		{[]string{"--start", "-1s"}, `--start "-1s": a duration from the recording's start cannot be negative`},
 		{[]string{"--start", "2s", "--end", "1s"}, "--end 1s is not after --start 2s"},
 		{[]string{"--start", "5s"}, `--start 5s is outside stream "/camera", which spans 0s to 966ms from the recording's start`},
@@ -223,7 +226,7 @@ func TestChoosePlayPlaysEachStreamsPartOfTheRange(t *testing.T) {
 		{"", "3s", "4s", nil, nil, `no stream has a packet from --start 3s to --end 4s: "/front" 0s to 2s`},
 		{"/rear,/front", "1s", "", []playStream{{"/front", 0, time.Second, 0}, {"/rear", 2, 0, 0}}, nil, ""},
 	} {
-		rng, err := parseTimeRange(c.start, c.end, base)
+		rng, err := parseTimeRange(c.start, c.end, base, base.Add(8*time.Second))
 		if err != nil {
 			t.Fatal(err)
 		}
