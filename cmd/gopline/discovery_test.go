@@ -359,7 +359,7 @@ func TestLoudMistakes(t *testing.T) {
 		{"two publishers", []string{"run", "--no-mdns", "subscribe topic=/stereo ! fakesink"},
 			[]string{"/stereo is published by left at", " and right at ", "name one with remote="}, true, false, nil},
 		{"a topic nobody publishes", []string{"record", "--no-mdns", "--topic", "/stero", "--out", t.TempDir() + "/x.gopline", "--duration", "8s"},
-			[]string{"no publisher offers /stero after 3s; published: /sensor, /stereo (did you mean /stereo?)", "recorded nothing"}, false, false, nil},
+			[]string{"no publisher offers /stero after 3s; published: /sensor, /stereo (did you mean /stereo?)", "recorded nothing", notServingHint}, false, false, nil},
 	}
 	// Each case is a process of its own: they run at once.
 	type result struct {

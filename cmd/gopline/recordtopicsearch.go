@@ -220,8 +220,11 @@ func (f *recordFlags) nothingPublished(line string, stats []pipeline.NodeStats, 
 	}
 	i := slices.IndexFunc(stats, func(s pipeline.NodeStats) bool { return s.Node == "recorder" })
 	published := linePublished(line)
-	if len(f.topics) == 0 || i < 0 || stats[i].In > 0 || len(published) == 0 {
+	if len(f.topics) == 0 || i < 0 || stats[i].In > 0 {
 		return nil
+	}
+	if len(published) == 0 { // the topics are other processes'
+		return map[string]string{"recorder": fmt.Sprintf("recorded nothing: nothing came from %s; %s", strings.Join(f.topics, ", "), notServingHint)}
 	}
 	var missing []string
 	for _, t := range f.topics {

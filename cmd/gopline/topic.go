@@ -200,6 +200,7 @@ func (f *topicFlags) watch(n *gopline.Node, topic string, each func(*media.Packe
 					summary += "; " + refused
 				}
 			}
+			summary += "; " + notServingHint
 		}
 		return f.peer.withTokenHint(errors.New(summary))
 	}

@@ -69,8 +69,9 @@ func TestARelativeTopicIsInTheRootNamespace(t *testing.T) {
 	// gRPC's global logger of the nodes other tests left stopping.
 	isolateDiscovery(t)
 	code, _, stderr := goplineProcess(t, "topic", "hz", "camera", "--duration", "100ms", "--no-mdns")
-	if code != exitFailure || !strings.Contains(stderr, "taken as /camera") || !strings.Contains(stderr, "no publisher of /camera was found") {
-		t.Errorf("gopline topic hz camera: exit %d, %q; want /camera looked for", code, stderr)
+	if code != exitFailure || !strings.Contains(stderr, "taken as /camera") || !strings.Contains(stderr, "no publisher of /camera was found") ||
+		!strings.Contains(stderr, notServingHint) {
+		t.Errorf("gopline topic hz camera: exit %d, %q; want /camera looked for, and that a run or play that does not serve is not found", code, stderr)
 	}
 	code, _, stderr = goplineProcess(t, "record", "--topic", "camera", "-o", t.TempDir()+"/cam.gopline", "--duration", "1s", "--no-mdns", "testsrc num-frames=10 ! h264enc ! publish topic=/camera")
 	if code != 0 || !strings.Contains(stderr, "taken as /camera") {
