@@ -216,19 +216,35 @@ func explainCaps(err *syntax.Error) *syntax.Error {
 	}
 	fields := strings.Split(caps, ",")
 	media, _, _ := strings.Cut(strings.TrimSpace(fields[0]), "(") // video/x-raw(memory:NVMM)
+	typ, location := capsSource(err.Line, err.Pos.Offset)
+	camera := typ == "videosrc" && strings.HasPrefix(location, "/dev/")
 	var msg string
-	switch media {
-	case "video/x-raw":
+	switch {
+	case media == "video/x-raw" && camera:
+		msg = "a camera's mode is set by videosrc's options"
+		if opts := cameraOptions("", fields[1:]); opts != "" {
+			msg += ", here " + opts + " (size= would scale its frames, not set its mode)"
+		} else {
+			msg += ": options=video_size=WIDTHxHEIGHT,framerate=N (size= would scale its frames, not set its mode)"
+		}
+	case media == "video/x-raw" && typ == "videosrc":
+		msg = "videosrc's size=WIDTHxHEIGHT scales its frames; a file or stream keeps its own frame rate (is-live=true plays a file at it)"
+	case media == "video/x-raw":
 		msg = "gopline sets them as properties of the source"
 		if props := rawCapsProps(fields[1:]); props != "" {
 			msg += ", here " + props
 		} else {
 			msg += ": size= and format= (and rate= on testsrc)"
 		}
-	case "video/x-h264":
+	case media == "image/jpeg" && camera:
+		msg = "a camera's JPEG mode is set by videosrc's options, here " + cameraOptions("mjpeg", fields[1:]) +
+			": videosrc decodes its pictures (no jpegdec after it), or hands them on as JPEG with passthrough=true"
+	case media == "video/x-h264" && typ == "h264enc":
 		msg = "gopline needs none: h264enc gives H.264 access units, SPS and PPS in front of every IDR, and a link checks that its two sides match"
-	case "image/jpeg":
+	case media == "image/jpeg" && typ == "jpegenc":
 		msg = "gopline needs none: jpegenc gives JPEG pictures, and a link checks that its two sides match"
+	case media == "video/x-h264" || media == "image/jpeg":
+		msg = "gopline needs none: each element says what it gives, and a link checks that its two sides match"
 	default:
 		if strings.HasPrefix(media, "audio/") {
 			msg = "gopline carries video only (H.264, JPEG and raw frames)"
@@ -241,9 +257,52 @@ func explainCaps(err *syntax.Error) *syntax.Error {
 	return e
 }
 
-// rawCapsProps writes the fields of raw video caps that gopline's sources
-// take as properties, e.g. size=640x480 rate=30 format=yuv420p; "" when none.
-func rawCapsProps(fields []string) string {
+// capsSource returns the type of the element that the caps at offset of
+// line follow, and its location= when it has one; "" when none does.
+func capsSource(line string, offset int) (typ, location string) {
+	before := strings.TrimRight(line[:min(max(offset, 0), len(line))], " \t\"'")
+	before = strings.TrimSuffix(before, "!")
+	if i := strings.LastIndex(before, "!"); i >= 0 {
+		before = before[i+1:]
+	}
+	fields := strings.Fields(before)
+	if len(fields) == 0 {
+		return "", ""
+	}
+	for _, f := range fields[1:] {
+		if v, ok := strings.CutPrefix(f, "location="); ok {
+			location = strings.Trim(v, `"'`)
+		}
+	}
+	return fields[0], location
+}
+
+// cameraOptions writes the fields of caps that set a camera's mode as
+// videosrc's options= (FFmpeg's V4L2 options), with input_format=format
+// when format is not ""; "" when there are none.
+func cameraOptions(format string, fields []string) string {
+	values := capsValues(fields)
+	var opts []string
+	if format != "" {
+		opts = append(opts, "input_format="+format)
+	}
+	w, errW := strconv.Atoi(values["width"])
+	h, errH := strconv.Atoi(values["height"])
+	if errW == nil && errH == nil && w > 0 && h > 0 {
+		opts = append(opts, fmt.Sprintf("video_size=%dx%d", w, h))
+	}
+	if rate := capsRate(values["framerate"]); rate != "" {
+		opts = append(opts, "framerate="+rate)
+	}
+	if len(opts) == 0 {
+		return ""
+	}
+	return "options=" + strings.Join(opts, ",")
+}
+
+// capsValues are the key=value fields of caps, their types taken off
+// (width=(int)640 is 640).
+func capsValues(fields []string) map[string]string {
 	values := map[string]string{}
 	for _, f := range fields {
 		k, v, ok := strings.Cut(strings.TrimSpace(f), "=")
@@ -255,6 +314,25 @@ func rawCapsProps(fields []string) string {
 		}
 		values[strings.TrimSpace(k)] = strings.TrimSpace(v)
 	}
+	return values
+}
+
+// capsRate is a caps framerate (30/1, 30000/1001) as frames per second
+// (30, 29.97); "" when it is none.
+func capsRate(framerate string) string {
+	num, den, ok := strings.Cut(framerate, "/")
+	n, errN := strconv.Atoi(num)
+	d, errD := strconv.Atoi(den)
+	if !ok || errN != nil || errD != nil || n <= 0 || d <= 0 {
+		return ""
+	}
+	return strconv.FormatFloat(float64(n)/float64(d), 'g', 4, 64)
+}
+
+// rawCapsProps writes the fields of raw video caps that gopline's sources
+// take as properties, e.g. size=640x480 rate=30 format=yuv420p; "" when none.
+func rawCapsProps(fields []string) string {
+	values := capsValues(fields)
 	var props []string
 	w, errW := strconv.Atoi(values["width"])
 	h, errH := strconv.Atoi(values["height"])
@@ -262,14 +340,9 @@ func rawCapsProps(fields []string) string {
 		props = append(props, fmt.Sprintf("size=%dx%d", w, h))
 	}
 	camera := ""
-	if num, den, ok := strings.Cut(values["framerate"], "/"); ok {
-		n, errN := strconv.Atoi(num)
-		d, errD := strconv.Atoi(den)
-		if errN == nil && errD == nil && n > 0 && d > 0 {
-			rate := strconv.FormatFloat(float64(n)/float64(d), 'g', 4, 64)
-			props = append(props, "rate="+rate)
-			camera = " (a camera's rate is videosrc options=framerate=" + rate + ")"
-		}
+	if rate := capsRate(values["framerate"]); rate != "" {
+		props = append(props, "rate="+rate)
+		camera = " (a camera's rate is videosrc options=framerate=" + rate + ")"
 	}
 	if f, ok := rawFormats[values["format"]]; ok {
 		props = append(props, "format="+f)

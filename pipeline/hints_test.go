@@ -99,6 +99,14 @@ func TestGStreamerHabitsGetGoplinesName(t *testing.T) {
 		{"testsrc ! h264enc ! video/x-h264,stream-format=byte-stream ! fakesink", 21, syntax.ErrCaps, "gopline needs none: h264enc gives H.264 access units"},
 		{"testsrc ! jpegenc ! image/jpeg ! fakesink", 21, syntax.ErrCaps, "jpegenc gives JPEG pictures"},
 		{"testsrc ! audio/x-raw ! fakesink", 11, syntax.ErrCaps, "gopline carries video only"},
+		// A camera's caps are its mode, which FFmpeg's V4L2 options set.
+		{"videosrc location=/dev/video0 ! video/x-raw,width=1280,height=720,framerate=30/1 ! h264enc ! fakesink", 33, syntax.ErrCaps,
+			"a camera's mode is set by videosrc's options, here options=video_size=1280x720,framerate=30 (size= would scale its frames, not set its mode)"},
+		{"videosrc location=/dev/video0 ! image/jpeg,width=1280,height=720 ! jpegdec ! h264enc ! fakesink", 33, syntax.ErrCaps,
+			"here options=input_format=mjpeg,video_size=1280x720: videosrc decodes its pictures (no jpegdec after it), or hands them on as JPEG with passthrough=true"},
+		{"videosrc location=clip.mp4 ! video/x-raw,width=640,height=480 ! h264enc ! fakesink", 30, syntax.ErrCaps,
+			"videosrc's size=WIDTHxHEIGHT scales its frames; a file or stream keeps its own frame rate"},
+		{"videosrc location=clip.mp4 ! image/jpeg ! fakesink", 30, syntax.ErrCaps, "gopline needs none: each element says what it gives"},
 		{"testsrc ! application/x-rtp ! fakesink", 11, syntax.ErrCaps, "gopline has no caps filters, the elements' properties set what they give"},
 	} {
 		e := parseError(t, c.line)
