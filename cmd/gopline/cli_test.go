@@ -110,7 +110,7 @@ func TestAFlagErrorIsOneLineWithAHint(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"play", "--rate", "NaN", "x.gopline"}, `gopline play: usage: invalid argument "NaN" for "--rate" flag: not a finite number (see gopline play --help)` + "\n"},
+		{[]string{"play", "--rate", "NaN", "x.gopline"}, `gopline play: usage: invalid argument "NaN" for "-r, --rate" flag: not a finite number (see gopline play --help)` + "\n"},
 		{[]string{"demo", "-duration", "-1s"}, `gopline demo: usage: invalid argument "-1s" for "--duration" flag: a negative duration (see gopline demo --help)` + "\n"},
 		{[]string{"version", "extra"}, `gopline version: usage: unexpected argument "extra" (see gopline version --help)` + "\n"},
 	} {

@@ -38,15 +38,11 @@ var foreignFlags = map[string]map[string]string{
 	"serve":  runForeignFlags,
 	"record": recordForeignFlags,
 	"play": {
-		"r":                        "ros2 bag play's -r is --rate",
-		"l":                        "ros2 bag play's -l is --loop",
-		"start-offset":             "ros2 bag play's --start-offset is --start",
 		"playback-until-sec":       "ros2 bag play's --playback-until-sec" + playUntil,
 		"playback-until-nsec":      "ros2 bag play's --playback-until-nsec" + playUntil,
 		"playback-until-timestamp": "ros2 bag play's --playback-until-timestamp" + playUntil,
 		"playback-duration": "ros2 bag play's --playback-duration is --end as a duration from the recording's start " +
 			"(--start 10s --end 15s plays 5s of it); --duration stops after this long on the wall clock",
-		"topics":  "ros2 bag play's --topics is --stream (repeat or separate with commas; every stream when not given)",
 		"topic":   "a recording's topics are its streams: --stream (repeat or separate with commas; every stream when not given)",
 		"s":       "gopline plays its own recordings (.gopline, one bbolt file): there is no storage to choose",
 		"storage": "gopline plays its own recordings (.gopline, one bbolt file): there is no storage to choose",
@@ -120,7 +116,6 @@ var runForeignFlags = map[string]string{
 }
 
 var recordForeignFlags = map[string]string{
-	"topics":             "ros2 bag record's --topics is --topic (repeat it, or comma-separate: --topic /a,/b)",
 	"compression-mode":   "gopline has no compression: it records the encoded video as it came, which compresses no further",
 	"compression-format": "gopline has no compression: it records the encoded video as it came, which compresses no further",
 	"s":                  "gopline has one storage: bbolt files (.gopline); gopline export writes MCAP from them",

@@ -85,6 +85,8 @@ func recordCommand() *cobra.Command {
 	}
 	fs := cmd.Flags()
 	fs.Var(&f.topics, "topic", "topic to record (repeat or comma-separate for more)")
+	fs.Var(&f.topics, "topics", "ros2 bag record's --topics: --topic")
+	_ = fs.MarkHidden("topics")
 	fs.BoolVarP(&f.all, "all", "a", false, "record every topic published: by the pipeline, and by the other nodes found, and those that appear later (alone: not with --regex or --topic)")
 	fs.StringVarP(&f.regex, "regex", "e", "", "record the published topics whose names the regular expression finds a match in, and those that appear later (with --topic: those too)")
 	f.pollingInterval = millisValue(elements.DefaultPollingInterval)
@@ -276,10 +278,15 @@ func playCommand() *cobra.Command {
 	}
 	fs := cmd.Flags()
 	fs.StringSliceVar(&f.streams, "stream", nil, "a stream to play (repeat or separate with commas; default: all)")
-	fs.Var((*finiteValue)(&f.rate), "rate", "speed factor")
-	fs.StringVar(&f.start, "start", "", "play from this time: a duration from the recording's start (12.5s, 1m), an RFC 3339 time, one as gopline info prints it, or a time of day in UTC (each stream begins at its keyframe at or before it)")
+	fs.VarP((*finiteValue)(&f.rate), "rate", "r", "speed factor")
+	fs.StringVar(&f.start, "start", "", "play from this time: a duration from the recording's start (12.5s, 1m, 00:01:02.5), an RFC 3339 time, one as gopline info prints it, or a time of day in UTC (each stream begins at its keyframe at or before it)")
 	fs.StringVar(&f.end, "end", "", "play up to this time, exclusive (same forms as --start; one as gopline info prints it takes in its whole millisecond)")
-	fs.BoolVar(&f.loop, "loop", false, "start again at the end (or --end), from --start")
+	fs.BoolVarP(&f.loop, "loop", "l", false, "start again at the end (or --end), from --start")
+	// ros2 bag play's names, taken as they are.
+	fs.StringSliceVar(&f.streams, "topics", nil, "ros2 bag play's --topics: --stream")
+	fs.StringVar(&f.start, "start-offset", "", "ros2 bag play's --start-offset: --start")
+	_ = fs.MarkHidden("topics")
+	_ = fs.MarkHidden("start-offset")
 	fs.BoolVar(&f.keepTime, "keep-time", false, "publish each packet with its recorded capture time, as ros2 bag play keeps header stamps "+
 		"(default: the wall-clock time it is played at, as a live camera's)")
 	fs.Var((*durationValue)(&f.duration), "duration", "stop after playing this long, on the wall clock (--end bounds the recording's time)")
