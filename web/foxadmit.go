@@ -2,7 +2,9 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -18,10 +20,10 @@ const maxTelling = 16
 // refuseFoxglove refuses a Foxglove client for err. A browser does not let
 // a page read the HTTP status of a refused WebSocket, so the refusal is an
 // upgrade closed at once with code (1013, try again later, for a node
-// that serves all it can; 1008, policy violation, without the token) and
-// err as its reason, which the page and Foxglove show; a few at a time,
-// since a close handshake waits for the client's answer. Beyond those the
-// client gets the HTTP status alone.
+// that serves all it can; 1008, policy violation, for the token) and err
+// as its reason, after a status message that says err too (tellAndClose);
+// a few at a time, since a close handshake waits for the client's answer.
+// Beyond those the client gets the HTTP status alone.
 func (h *Handler) refuseFoxglove(w http.ResponseWriter, r *http.Request, code websocket.StatusCode, err error) {
 	select {
 	case h.telling <- struct{}{}:
@@ -34,15 +36,40 @@ func (h *Handler) refuseFoxglove(w http.ResponseWriter, r *http.Request, code we
 		refuse(w, err)
 		return
 	}
-	ws, aerr := websocket.Accept(w, r, &websocket.AcceptOptions{Subprotocols: []string{foxgloveSubprotocol}, InsecureSkipVerify: true})
+	tap := &connTap{ResponseWriter: w}
+	ws, aerr := websocket.Accept(tap, r, &websocket.AcceptOptions{Subprotocols: []string{foxgloveSubprotocol}, InsecureSkipVerify: true})
 	if aerr != nil {
 		return // Accept wrote the HTTP error
 	}
+	tellAndClose(ws, tap.conn, code, err, refusalHandshake)
+}
+
+// refusalHandshake bounds how long a refused client is waited for: to
+// take the status that says why, and to answer the close.
+const refusalHandshake = 5 * time.Second
+
+// tellAndClose ends a Foxglove connection for err: an error status (level
+// 2) that says "gopline: " and err, then a close with code and the same
+// reason (cut to what a close frame carries). Foxglove Studio shows the
+// status in its Problems panel, and shows nothing of a close but
+// "Connection failed"; the node's page reads the close. A client that
+// neither takes the status nor answers the close within d is cut off.
+func tellAndClose(ws *websocket.Conn, conn net.Conn, code websocket.StatusCode, err error, d time.Duration) {
 	reason := "gopline: " + err.Error()
+	start := time.Now()
+	if b, jerr := json.Marshal(status{Op: "status", Level: statusError, Message: reason}); jerr == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), d)
+		werr := ws.Write(ctx, websocket.MessageText, b)
+		cancel()
+		if werr != nil {
+			ws.CloseNow()
+			return
+		}
+	}
 	if len(reason) > maxCloseReason {
 		reason = reason[:maxCloseReason]
 	}
-	_ = ws.Close(code, reason)
+	closeWithin(ws, conn, code, reason, max(d-time.Since(start), closingHandshake/10))
 }
 
 // maxCloseReason is the longest reason a WebSocket close frame carries.

@@ -77,9 +77,9 @@ func (h *Handler) serveFoxglove(w http.ResponseWriter, r *http.Request) {
 		unadvertised: map[uint32]bool{},
 		markReplay:   r.URL.Query().Get("replay") == "marked", read: make(chan struct{}), wrote: make(chan struct{}, 1),
 		gone: make(chan struct{})}
-	// An evicted client is told why, in the close handshake, and so is
-	// one of a closing node (1001, going away, as a server that shuts
-	// down says), which waits for its answer at most closingHandshake.
+	// An evicted client is told why, in a status and the close handshake,
+	// and so is one of a closing node (1001, going away, as a server that
+	// shuts down says), which waits for it at most closingHandshake.
 	// The handler returns once the handshake is over.
 	runCtx, stopRun := context.WithCancel(context.Background())
 	defer stopRun()
@@ -89,10 +89,10 @@ func (h *Handler) serveFoxglove(w http.ResponseWriter, r *http.Request) {
 		switch cause := context.Cause(ctx); {
 		case errors.Is(cause, errEvicted):
 			c.stopFeeds()
-			closeWithin(ws, tap.conn, websocket.StatusTryAgainLater, "gopline: "+errEvicted.Error(), closingHandshake)
+			tellAndClose(ws, tap.conn, websocket.StatusTryAgainLater, errEvicted, closingHandshake)
 		case errors.Is(cause, errClosing):
 			c.stopFeeds()
-			closeWithin(ws, tap.conn, websocket.StatusGoingAway, "gopline: "+errClosing.Error(), closingHandshake)
+			tellAndClose(ws, tap.conn, websocket.StatusGoingAway, errClosing, closingHandshake)
 		}
 		stopRun()
 	})

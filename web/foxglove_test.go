@@ -256,7 +256,7 @@ func TestFoxgloveNeedsTokenAndSubprotocol(t *testing.T) {
 		if err != nil {
 			t.Fatalf("without the token: %v, want the upgrade closed saying why", err)
 		}
-		_, _, err = ws.Read(ctx)
+		_, err = untilClosed(t, ws)
 		if websocket.CloseStatus(err) != websocket.StatusPolicyViolation || !strings.Contains(err.Error(), "this node needs its token: /foxglove?token=TOKEN") {
 			t.Errorf("without the token (%q): %v, want closed with 1008 and the reason", query, err)
 		}

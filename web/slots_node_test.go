@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -112,7 +113,7 @@ func TestFoxgloveClientsThatSubscribeToNothingGiveTheirPlaceWhenFull(t *testing.
 		if err != nil {
 			t.Fatalf("a new client: %v, want a place or a refusal it can read", err)
 		}
-		if _, _, err := ws.Read(ctx); err != nil { // an admitted client's first message is the node's greeting
+		if _, err := untilClosed(t, ws); !errors.Is(err, errGreeted) { // an admitted client's first message is the node's greeting
 			if websocket.CloseStatus(err) != websocket.StatusTryAgainLater || !strings.Contains(err.Error(), "serves all the viewers it can") {
 				t.Fatalf("a new client: %v, want a place or closed with %d and why", err, websocket.StatusTryAgainLater)
 			}
@@ -169,7 +170,7 @@ func TestARefusedFoxgloveClientIsToldWhy(t *testing.T) {
 	if err != nil {
 		t.Fatalf("a third client: %v, want the upgrade and a close", err)
 	}
-	_, _, err = ws.Read(ctx)
+	_, err = untilClosed(t, ws)
 	if websocket.CloseStatus(err) != websocket.StatusTryAgainLater || !strings.Contains(err.Error(), "gopline: ") {
 		t.Fatalf("a third client: %v, want closed with %d and why", err, websocket.StatusTryAgainLater)
 	}
