@@ -29,7 +29,7 @@ func (h *Handler) refuseFoxglove(w http.ResponseWriter, r *http.Request, code we
 	case h.telling <- struct{}{}:
 		defer func() { <-h.telling }()
 	default:
-		if errors.Is(err, errNoToken) {
+		if errors.Is(err, errNoToken) || errors.Is(err, errWrongTokenGiven) {
 			http.Error(w, err.Error(), http.StatusUnauthorized)
 			return
 		}

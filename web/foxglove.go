@@ -35,27 +35,25 @@ const (
 	advertiseEvery = time.Second
 )
 
-// errNoToken refuses a Foxglove client without the node's token.
-var errNoToken = errors.New("this node needs its token: /foxglove?token=TOKEN")
-
 // errEvicted ends a Foxglove connection that held no subscription when
 // the pool was full and a new client came.
 var errEvicted = errors.New("the node serves all the Foxglove clients it can, and this one subscribed to nothing")
 
 // serveFoxglove serves one Foxglove client over a WebSocket.
 func (h *Handler) serveFoxglove(w http.ResponseWriter, r *http.Request) {
+	tokenErr := h.tokenRefusal(r)
 	if !asksFor(r, foxgloveSubprotocol) {
-		if !h.tokenMatches(r.URL.Query().Get("token")) {
+		if tokenErr != nil {
 			h.warnToken(r)
-			http.Error(w, errNoToken.Error(), http.StatusUnauthorized)
+			http.Error(w, tokenErr.Error(), http.StatusUnauthorized)
 			return
 		}
 		http.Error(w, "gopline speaks the "+foxgloveSubprotocol+" WebSocket subprotocol only", http.StatusBadRequest)
 		return
 	}
-	if !h.tokenMatches(r.URL.Query().Get("token")) {
+	if tokenErr != nil {
 		h.warnToken(r)
-		h.refuseFoxglove(w, r, websocket.StatusPolicyViolation, errNoToken)
+		h.refuseFoxglove(w, r, websocket.StatusPolicyViolation, tokenErr)
 		return
 	}
 	addr := clientAddr(r.RemoteAddr)

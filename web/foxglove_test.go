@@ -257,7 +257,7 @@ func TestFoxgloveNeedsTokenAndSubprotocol(t *testing.T) {
 			t.Fatalf("without the token: %v, want the upgrade closed saying why", err)
 		}
 		_, err = untilClosed(t, ws)
-		if websocket.CloseStatus(err) != websocket.StatusPolicyViolation || !strings.Contains(err.Error(), "this node needs its token: /foxglove?token=TOKEN") {
+		if websocket.CloseStatus(err) != websocket.StatusPolicyViolation || !strings.Contains(err.Error(), "token") {
 			t.Errorf("without the token (%q): %v, want closed with 1008 and the reason", query, err)
 		}
 		ws.CloseNow()

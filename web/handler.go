@@ -44,8 +44,8 @@ type Config struct {
 	System *actor.ActorSystem
 	// Token, when set, is required of every client: on /whep and /api as
 	// a bearer token (Authorization: Bearer TOKEN, the scheme in any case)
-	// or as ?token=TOKEN, on /foxglove as ?token=TOKEN; the pages take it
-	// as ?token=TOKEN and pass it on.
+	// or as ?token=TOKEN, on /foxglove too; the pages take it as
+	// ?token=TOKEN and pass it on.
 	Token string
 	// MaxViewers bounds the WebRTC sessions and the Foxglove connections,
 	// each (default DefaultMaxViewers); when the Foxglove connections are

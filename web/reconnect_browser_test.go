@@ -320,7 +320,7 @@ func TestWebSocketViewerWithAWrongTokenSaysSo(t *testing.T) {
 	if err := p.navigate(n.server.URL + "/view?topic=/cam&transport=websocket&token=wrong"); err != nil {
 		t.Fatal(err)
 	}
-	const refused = "the node refused the WebSocket: gopline: this node needs its token"
+	const refused = "the node refused the WebSocket: gopline: the token given is not this node's"
 	waitFor(t, 30*time.Second, "the view's word that the node refused it", func() bool {
 		st := readPicture(t, p)
 		return st.Error != nil && strings.Contains(*st.Error, refused)
