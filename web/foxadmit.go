@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,7 +38,7 @@ func (h *Handler) refuseFoxglove(w http.ResponseWriter, r *http.Request, code we
 		return
 	}
 	tap := &connTap{ResponseWriter: w}
-	ws, aerr := websocket.Accept(tap, r, &websocket.AcceptOptions{Subprotocols: []string{foxgloveSubprotocol}, InsecureSkipVerify: true})
+	ws, aerr := websocket.Accept(tap, r, &websocket.AcceptOptions{Subprotocols: foxgloveSubprotocols, InsecureSkipVerify: true})
 	if aerr != nil {
 		return // Accept wrote the HTTP error
 	}
@@ -75,11 +76,12 @@ func tellAndClose(ws *websocket.Conn, conn net.Conn, code websocket.StatusCode, 
 // maxCloseReason is the longest reason a WebSocket close frame carries.
 const maxCloseReason = 123
 
-// asksFor reports whether r's WebSocket handshake asks for subprotocol.
-func asksFor(r *http.Request, subprotocol string) bool {
+// asksFor reports whether r's WebSocket handshake asks for one of
+// subprotocols.
+func asksFor(r *http.Request, subprotocols ...string) bool {
 	for _, v := range r.Header.Values("Sec-WebSocket-Protocol") {
 		for _, p := range strings.Split(v, ",") {
-			if strings.TrimSpace(p) == subprotocol {
+			if slices.Contains(subprotocols, strings.TrimSpace(p)) {
 				return true
 			}
 		}

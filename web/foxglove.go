@@ -42,13 +42,14 @@ var errEvicted = errors.New("the node serves all the Foxglove clients it can, an
 // serveFoxglove serves one Foxglove client over a WebSocket.
 func (h *Handler) serveFoxglove(w http.ResponseWriter, r *http.Request) {
 	tokenErr := h.tokenRefusal(r)
-	if !asksFor(r, foxgloveSubprotocol) {
+	if !asksFor(r, foxgloveSubprotocols...) {
 		if tokenErr != nil {
 			h.warnToken(r)
 			http.Error(w, tokenErr.Error(), http.StatusUnauthorized)
 			return
 		}
-		http.Error(w, "gopline speaks the "+foxgloveSubprotocol+" WebSocket subprotocol only", http.StatusBadRequest)
+		http.Error(w, "gopline speaks the "+foxgloveSubprotocol+" WebSocket subprotocol (or "+foxgloveSDKSubprotocol+", the same) only",
+			http.StatusBadRequest)
 		return
 	}
 	if tokenErr != nil {
@@ -66,7 +67,7 @@ func (h *Handler) serveFoxglove(w http.ResponseWriter, r *http.Request) {
 	defer release()
 	// Any origin: Foxglove runs from its own; the token is what guards.
 	tap := &connTap{ResponseWriter: w}
-	ws, err := websocket.Accept(tap, r, &websocket.AcceptOptions{Subprotocols: []string{foxgloveSubprotocol}, InsecureSkipVerify: true})
+	ws, err := websocket.Accept(tap, r, &websocket.AcceptOptions{Subprotocols: foxgloveSubprotocols, InsecureSkipVerify: true})
 	if err != nil {
 		return // Accept wrote the HTTP error
 	}

@@ -287,7 +287,7 @@ func TestFoxgloveNeedsTokenAndSubprotocol(t *testing.T) {
 	if c := (&foxClient{t: t, ws: ws}); len(c.greeting()) != 1 {
 		t.Error("at the root: no channel")
 	}
-	if _, res, err := websocket.Dial(ctx, root+"?token=s3cret", &websocket.DialOptions{Subprotocols: []string{"foxglove.sdk.v1"}}); err == nil ||
+	if _, res, err := websocket.Dial(ctx, root+"?token=s3cret", &websocket.DialOptions{Subprotocols: []string{"foxglove.websocket.v2"}}); err == nil ||
 		res == nil || res.StatusCode != http.StatusBadRequest {
 		t.Errorf("at the root with another subprotocol: %v, want 400 saying which gopline speaks", err)
 	}

@@ -12,10 +12,20 @@ import (
 
 // The Foxglove WebSocket protocol, version 1: the subprotocol a client
 // must ask for, and the opcode of a binary Message Data.
+// foxgloveSDKSubprotocol is the same protocol under the name
+// foxglove_bridge 3 and the Foxglove SDK give it (its messages are the
+// spec's, and playback control's, which only a server that advertises the
+// capability serves).
 const (
-	foxgloveSubprotocol = "foxglove.websocket.v1"
-	opMessageData       = 0x01
+	foxgloveSubprotocol    = "foxglove.websocket.v1"
+	foxgloveSDKSubprotocol = "foxglove.sdk.v1"
+	opMessageData          = 0x01
 )
+
+// foxgloveSubprotocols are the names gopline takes, the one it prefers
+// first: a client that offers both is answered with foxglove.websocket.v1,
+// which every Foxglove client knows.
+var foxgloveSubprotocols = []string{foxgloveSubprotocol, foxgloveSDKSubprotocol}
 
 // Bounds of what a Foxglove client may send: one message, and the
 // subscriptions it may hold on one connection.
