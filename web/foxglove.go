@@ -172,6 +172,9 @@ type foxgloveConn struct {
 	read  chan struct{}
 	wrote chan struct{}
 	gone  chan struct{}
+	// raised are the status ids the client was told of and not told the
+	// end of, with when (foxstatus.go), under mu.
+	raised map[string]time.Time
 }
 
 // foxSub is one of a client's subscriptions: a feed of its channel's
@@ -248,23 +251,28 @@ func (c *foxgloveConn) handle(ctx context.Context, data []byte) error {
 	}
 	if m.Op == "unsubscribe" {
 		for _, id := range m.SubscriptionIDs {
-			if !c.unsubscribe(id) && !c.endedByUnadvertise(id) {
-				if err := c.status(ctx, statusWarning, fmt.Sprintf("unsubscribe: no subscription %d", id)); err != nil {
-					return err
-				}
+			var err error
+			switch {
+			case c.unsubscribe(id):
+				err = c.clear(ctx, id, statusKinds...)
+			case !c.endedByUnadvertise(id):
+				err = c.status(ctx, statusWarning, fmt.Sprintf("unsubscribe: no subscription %d", id))
+			}
+			if err != nil {
+				return err
 			}
 		}
 		return nil
 	}
 	for _, s := range m.Subscriptions {
-		msg := c.subscribe(s)
-		if msg == "" {
-			msg = c.undecodable(s)
+		var err error
+		if msg := c.subscribe(s); msg != "" {
+			err = c.status(ctx, statusWarning, msg)
+		} else if msg := c.undecodable(s); msg != "" {
+			err = c.raise(ctx, statusFormat, s.ID, statusWarning, msg)
 		}
-		if msg != "" {
-			if err := c.status(ctx, statusWarning, msg); err != nil {
-				return err
-			}
+		if err != nil {
+			return err
 		}
 	}
 	return nil
@@ -419,6 +427,7 @@ func (c *foxgloveConn) advertise(ctx context.Context) error {
 	var added []channel
 	var gone []uint32
 	var ended []foxSub
+	var endedIDs []uint32
 	c.mu.Lock()
 	for id := range c.channels {
 		if _, ok := now[id]; !ok {
@@ -429,6 +438,7 @@ func (c *foxgloveConn) advertise(ctx context.Context) error {
 	for subID, sub := range c.subs {
 		if _, ok := now[sub.channel]; !ok {
 			ended = append(ended, sub)
+			endedIDs = append(endedIDs, subID)
 			delete(c.subs, subID)
 			if len(c.unadvertised) >= maxUnadvertised {
 				clear(c.unadvertised)
@@ -455,6 +465,11 @@ func (c *foxgloveConn) advertise(ctx context.Context) error {
 	if len(gone) > 0 {
 		slices.Sort(gone)
 		if err := c.sendJSON(ctx, unadvertise{Op: "unadvertise", ChannelIDs: gone}); err != nil {
+			return err
+		}
+	}
+	for _, id := range endedIDs {
+		if err := c.clear(ctx, id, statusKinds...); err != nil {
 			return err
 		}
 	}

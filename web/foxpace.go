@@ -83,13 +83,15 @@ func (c *foxgloveConn) waitForReader(ctx context.Context, stopping chan struct{}
 	}
 }
 
-// caughtUp tells the client, in a status message, and the node's log that
-// subscription subID of topic fell behind and skipped to the newest GOP.
+// caughtUp tells the client, in a status message (which replaces the
+// subscription's last one of the kind, and is cleared once it is live
+// again: liveAgain), and the node's log that subscription subID of topic
+// fell behind and skipped to the newest GOP.
 // It runs on the subscription's writer, before the GOP's keyframe.
 func (c *foxgloveConn) caughtUp(subID uint32, topic string, step catchUpStep) {
 	msg := fellBehind(subID, topic, step)
 	c.h.warnClient(&c.h.behind, c.addr, "Foxglove client fell behind: "+msg, nil)
-	_ = c.status(context.Background(), statusWarning, msg)
+	_ = c.raise(context.Background(), statusBehind, subID, statusWarning, msg)
 }
 
 // fellBehind is the status message that tells a client that subscription

@@ -118,6 +118,11 @@ type (
 		Op      string `json:"op"`
 		Level   int    `json:"level"`
 		Message string `json:"message"`
+		ID      string `json:"id,omitempty"`
+	}
+	removeStatus struct {
+		Op        string   `json:"op"`
+		StatusIDs []string `json:"statusIds"`
 	}
 )
 

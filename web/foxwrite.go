@@ -48,6 +48,7 @@ func (c *foxgloveConn) writer(subID uint32, ch advertised, stopping chan struct{
 			return err
 		}
 		c.wroteOne()
+		c.liveAgain(subID)
 		return nil
 	}
 }
