@@ -26,11 +26,13 @@ type topicSeen struct {
 	// publishes without joining).
 	publishers int
 	published  uint64
+	// rate is the pictures published a second, 0 when none for 2 s.
+	rate float64
 }
 
 func seenOf(st transport.TopicStats) topicSeen {
 	schema, _ := schemaOf(st.Codec)
-	return topicSeen{topic: st.Topic, schema: schema, publishers: st.Publishers, published: st.Published}
+	return topicSeen{topic: st.Topic, schema: schema, publishers: st.Publishers, published: st.Published, rate: st.Rate}
 }
 
 // advertised is one Foxglove channel: a topic under one schema, for as
@@ -67,6 +69,10 @@ type channelEntry struct {
 	// advertised until it has a publisher again.
 	quietSince time.Time
 	ended      bool
+	// heardAt is the look that first saw the topic's newest packet; rate
+	// the last rate seen that was not 0 (silence).
+	heardAt time.Time
+	rate    float64
 }
 
 func newChannelTable(linger time.Duration) *channelTable {
@@ -87,6 +93,15 @@ func (t *channelTable) update(now time.Time, topics []topicSeen) map[uint32]adve
 		if e == nil {
 			e = &channelEntry{ch: t.newChannel(s), publishers: s.publishers, published: s.published}
 			t.entries[s.topic] = e
+			if s.published > 0 {
+				e.heardAt = now
+			}
+		}
+		if s.published > e.published {
+			e.heardAt = now
+		}
+		if s.rate > 0 {
+			e.rate = s.rate
 		}
 		publishing := s.publishers > 0 || (e.publishers == 0 && s.published > e.published)
 		e.publishers, e.published = s.publishers, s.published
@@ -121,4 +136,28 @@ func (t *channelTable) update(now time.Time, topics []topicSeen) map[uint32]adve
 func (t *channelTable) newChannel(s topicSeen) advertised {
 	t.lastID++
 	return advertised{id: t.lastID, topic: s.topic, schema: s.schema}
+}
+
+// Silence: a topic with a publisher that has published nothing for
+// staleAfter is stale, its publisher gone or stopped (a relay whose
+// source node went away, a camera being retried): at least staleFloor,
+// and staleFrames of its pictures' spacing at its last rate.
+const (
+	staleFloor  = 2 * time.Second
+	staleFrames = 5
+)
+
+// silence returns when topic was last heard from (by the looks, which
+// are advertiseEvery apart), and whether it is stale at now: advertised,
+// with a publisher, and silent for staleAfter.
+func (t *channelTable) silence(topic string, now time.Time) (heard time.Time, stale bool) {
+	e := t.entries[topic]
+	if e == nil || e.ended || e.publishers == 0 || e.heardAt.IsZero() {
+		return time.Time{}, false
+	}
+	after := staleFloor
+	if e.rate > 0 {
+		after = max(after, time.Duration(staleFrames*float64(time.Second)/e.rate))
+	}
+	return e.heardAt, now.Sub(e.heardAt)+lookSlack >= after
 }

@@ -217,7 +217,7 @@ func (c *foxgloveConn) run(ctx context.Context) error {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				if c.advertise(ctx) != nil {
+				if c.advertise(ctx) != nil || c.watchStale(ctx) != nil {
 					cancel()
 				}
 			}
@@ -270,6 +270,9 @@ func (c *foxgloveConn) handle(ctx context.Context, data []byte) error {
 			err = c.status(ctx, statusWarning, msg)
 		} else if msg := c.undecodable(s); msg != "" {
 			err = c.raise(ctx, statusFormat, s.ID, statusWarning, msg)
+		}
+		if err == nil {
+			err = c.tellStale(ctx, s.ID, c.subscribed(s.ID))
 		}
 		if err != nil {
 			return err

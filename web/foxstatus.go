@@ -34,10 +34,15 @@ const liveAgainAfter = maxViewerLag
 func statusID(kind string, subID uint32) string { return kind + strconv.FormatUint(uint64(subID), 10) }
 
 // raise tells the client of condition kind of subscription subID in a
-// status message of level with msg, and notes it out until cleared.
+// status message of level with msg, and notes it out until cleared; it
+// does nothing when the subscription has ended.
 func (c *foxgloveConn) raise(ctx context.Context, kind string, subID uint32, level int, msg string) error {
 	id := statusID(kind, subID)
 	c.mu.Lock()
+	if c.subs[subID].feed == nil {
+		c.mu.Unlock()
+		return nil
+	}
 	if c.raised == nil {
 		c.raised = map[string]time.Time{}
 	}
@@ -82,4 +87,16 @@ func (c *foxgloveConn) liveAgain(subID uint32) {
 	if at, ok := c.raisedAt(statusBehind, subID); ok && time.Since(at) >= liveAgainAfter {
 		_ = c.clear(context.Background(), subID, statusBehind)
 	}
+}
+
+// subscribed returns the topic of subscription subID, "" when there is
+// none.
+func (c *foxgloveConn) subscribed(subID uint32) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	sub, ok := c.subs[subID]
+	if !ok {
+		return ""
+	}
+	return c.channels[sub.channel].topic
 }
