@@ -72,7 +72,7 @@ func (h *Handler) serveFoxglove(w http.ResponseWriter, r *http.Request) {
 		return // Accept wrote the HTTP error
 	}
 	ws.SetReadLimit(maxClientMessage)
-	c := &foxgloveConn{h: h, ws: ws, addr: addr, peer: r.RemoteAddr, slot: slot, subs: map[uint32]foxSub{}, channels: map[uint32]advertised{},
+	c := &foxgloveConn{h: h, ws: ws, conn: tap.conn, addr: addr, peer: r.RemoteAddr, slot: slot, subs: map[uint32]foxSub{}, channels: map[uint32]advertised{},
 		unadvertised: map[uint32]bool{},
 		markReplay:   r.URL.Query().Get("replay") == "marked", read: make(chan struct{}), wrote: make(chan struct{}, 1),
 		gone: make(chan struct{})}
@@ -151,6 +151,7 @@ func (t *connTap) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 type foxgloveConn struct {
 	h        *Handler
 	ws       *websocket.Conn
+	conn     net.Conn // under ws, to cut it off (closeWithin)
 	addr     netip.Addr
 	peer     string // the client's address and port, naming its subscriptions
 	slot     *viewerSlot
@@ -224,7 +225,11 @@ func (c *foxgloveConn) run(ctx context.Context) error {
 		}
 	}()
 	for {
-		typ, data, err := c.ws.Read(ctx)
+		typ, data, err := c.readMessage(ctx)
+		if errors.Is(err, errClientMessageTooBig) {
+			tellAndClose(c.ws, c.conn, websocket.StatusMessageTooBig, err, closingHandshake)
+			return err
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()

@@ -27,8 +27,9 @@ const (
 // which every Foxglove client knows.
 var foxgloveSubprotocols = []string{foxgloveSubprotocol, foxgloveSDKSubprotocol}
 
-// Bounds of what a Foxglove client may send: one message, and the
-// subscriptions it may hold on one connection.
+// Bounds of what a Foxglove client may send: one message (a longer one
+// ends the connection, errClientMessageTooBig), and the subscriptions it
+// may hold on one connection.
 const (
 	maxClientMessage  = 64 << 10
 	maxSubscriptions  = 64
@@ -45,17 +46,32 @@ var (
 	errUnknownOp     = errors.New("foxglove: operation not supported by gopline")
 )
 
+// errClientMessageTooBig ends the connection of a client that sent a
+// message longer than maxClientMessage, after a status that says so: the
+// rest of the message is not read.
+var errClientMessageTooBig = errors.New("a client message is at most 64 KiB (65536 bytes), and this one is longer")
+
 // clientMessage is a client's JSON message: subscribe or unsubscribe, the
 // only operations gopline serves (it advertises no capabilities).
 type clientMessage struct {
-	Op              string         `json:"op"`
-	Subscriptions   []subscription `json:"subscriptions"`
-	SubscriptionIDs []uint32       `json:"subscriptionIds"`
+	Op string `json:"op"`
+	// Subscriptions are the subscriptions of a subscribe, read from
+	// wire, where each must give both fields.
+	Subscriptions   []subscription          `json:"-"`
+	Wire            []subscriptionOnTheWire `json:"subscriptions"`
+	SubscriptionIDs []uint32                `json:"subscriptionIds"`
 }
 
 type subscription struct {
-	ID        uint32 `json:"id"`
-	ChannelID uint32 `json:"channelId"`
+	ID        uint32
+	ChannelID uint32
+}
+
+// subscriptionOnTheWire is a subscription as sent, whose fields may be
+// missing: a missing id is no subscription 0.
+type subscriptionOnTheWire struct {
+	ID        *uint32 `json:"id"`
+	ChannelID *uint32 `json:"channelId"`
 }
 
 // parseClientMessage reads a client's text message. Numbers out of
@@ -73,8 +89,18 @@ func parseClientMessage(b []byte) (clientMessage, error) {
 	}
 	switch m.Op {
 	case "subscribe":
-		if len(m.Subscriptions) == 0 || len(m.Subscriptions) > maxSubscriptions {
-			return m, fmt.Errorf("%w: subscribe needs 1 to %d subscriptions, has %d", errClientMessage, maxSubscriptions, len(m.Subscriptions))
+		if len(m.Wire) == 0 || len(m.Wire) > maxSubscriptions {
+			return m, fmt.Errorf("%w: subscribe needs 1 to %d subscriptions, has %d", errClientMessage, maxSubscriptions, len(m.Wire))
+		}
+		for i, w := range m.Wire {
+			switch {
+			case w.ID == nil:
+				return m, fmt.Errorf("%w: subscribe: subscription %d of %d has no \"id\"; nothing is subscribed", errClientMessage, i+1, len(m.Wire))
+			case w.ChannelID == nil:
+				return m, fmt.Errorf("%w: subscribe: subscription %d of %d (id %d) has no \"channelId\"; nothing is subscribed",
+					errClientMessage, i+1, len(m.Wire), *w.ID)
+			}
+			m.Subscriptions = append(m.Subscriptions, subscription{ID: *w.ID, ChannelID: *w.ChannelID})
 		}
 	case "unsubscribe":
 		if len(m.SubscriptionIDs) == 0 || len(m.SubscriptionIDs) > maxSubscriptions {
