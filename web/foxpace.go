@@ -11,7 +11,8 @@ import (
 // each picture written is followed by a ping (one at a time), which the
 // client answers once it has read what came before it, and the writers of
 // its subscriptions wait while a ping is unanswered for longer than
-// maxUnread. A client that stops reading is therefore sent about
+// maxUnread beyond the link's round trip (readPace). A link on which what
+// is written waits over maxQueued is sent keyframes alone (thin). A client that stops reading is therefore sent about
 // maxUnread of its streams, not the megabytes its sockets' buffers hold;
 // the pictures that come meanwhile wait in its feeds' queues, or are
 // dropped by the topic as for any slow viewer, and once it reads again
@@ -22,14 +23,16 @@ import (
 // time, until ctx ends or the connection fails. It needs the connection's
 // reader running: that is where the client's answer is read.
 func (c *foxgloveConn) pingLoop(ctx context.Context) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-c.wrote:
+	for first := true; ; first = false {
+		if !first {
+			select {
+			case <-ctx.Done():
+				return
+			case <-c.wrote:
+			}
 		}
 		c.mu.Lock()
-		ping := c.pace.ping(time.Now())
+		ping := c.pace.ping(time.Now()) || c.pace.probe(time.Now())
 		c.mu.Unlock()
 		if !ping {
 			continue
@@ -38,7 +41,7 @@ func (c *foxgloveConn) pingLoop(ctx context.Context) {
 			return // the connection ends, and with it its writers
 		}
 		c.mu.Lock()
-		c.pace.answered()
+		c.pace.answered(time.Now())
 		read := c.read
 		c.read = make(chan struct{})
 		c.mu.Unlock()
@@ -106,4 +109,28 @@ func fellBehind(subID uint32, topic string, step catchUpStep) string {
 			subID, topic, step.Behind.Seconds(), step.Skipped, maxViewerLag)
 	}
 	return msg + "; it goes on at the newest keyframe"
+}
+
+// linkThin reports whether the connection is thin now (readPace.thinAt),
+// whether the link is busy with what was written (readPace.busyAt), and
+// how long what it wrote waits on its way.
+func (c *foxgloveConn) linkThin() (thin, busy bool, queued time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := time.Now()
+	return c.pace.thinAt(now), c.pace.busyAt(now), c.pace.queuedAt(now)
+}
+
+// tellThin tells the client, and the node's log, that subscription subID
+// of topic is sent its keyframes alone, the link being slower than the
+// streams, when thin; that it is sent the whole stream again, when not.
+func (c *foxgloveConn) tellThin(subID uint32, topic string, thin bool, queued time.Duration) {
+	if !thin {
+		_ = c.clear(context.Background(), subID, statusSlow)
+		return
+	}
+	msg := fmt.Sprintf("subscription %d (%s): what the node sends this client waited %.1f s on its way (a link slower than the stream, "+
+		"or a client that stopped reading), so it is sent the topic's keyframes alone until the link keeps up", subID, topic, queued.Seconds())
+	c.h.warnClient(&c.h.behind, c.addr, "Foxglove client sent keyframes alone: "+msg, nil)
+	_ = c.raise(context.Background(), statusSlow, subID, statusWarning, msg)
 }

@@ -19,10 +19,11 @@ const (
 	statusBehind = "gopline.behind."
 	statusStale  = "gopline.stale."
 	statusFormat = "gopline.format."
+	statusSlow   = "gopline.slow."
 )
 
 // statusKinds are the conditions a subscription's statuses tell of.
-var statusKinds = []string{statusBehind, statusStale, statusFormat}
+var statusKinds = []string{statusBehind, statusStale, statusFormat, statusSlow}
 
 // liveAgainAfter is how long a subscription that fell behind must be
 // written to, with no skip since, before its client is told it is live

@@ -19,6 +19,8 @@ import (
 // next advertise) is not sent.
 func (c *foxgloveConn) writer(subID uint32, ch advertised, stopping chan struct{}) func(*media.Packet) error {
 	msg := foxglove.Message{FrameID: foxglove.FrameID(ch.topic)}
+	var thinning deltaSkip // the writer's own, as the feed calls it from one goroutine
+	told := false
 	return func(p *media.Packet) error {
 		schema, format := schemaOf(p.Codec)
 		if schema != ch.schema {
@@ -43,6 +45,18 @@ func (c *foxgloveConn) writer(subID uint32, ch advertised, stopping chan struct{
 		defer cancel()
 		if err := c.waitForReader(ctx, stopping); err != nil {
 			return err
+		}
+		thin, busy, queued := c.linkThin()
+		if thin != told {
+			told = thin
+			c.tellThin(subID, ch.topic, thin, queued)
+		}
+		if thin && p.Key && busy {
+			thinning.skipping = true // a keyframe the link has no room for: the next one is newer
+			return nil
+		}
+		if thinning.skip(p.Key, thin) {
+			return nil
 		}
 		if err := c.ws.Write(ctx, websocket.MessageBinary, messageData(b, subID, uint64(time.Now().UnixNano()))); err != nil {
 			return err

@@ -1,6 +1,9 @@
 package web
 
-import "time"
+import (
+	"cmp"
+	"time"
+)
 
 // A WebRTC viewer's link that does not carry the stream is found out by
 // its estimate (congestion.go), or, for a viewer that sends no
@@ -43,12 +46,18 @@ const (
 // stream or keyframes only. It is plain state, guarded by the session's
 // paceMu; the zero value sends the whole stream.
 type lossPacer struct {
-	lossy, clear int // reports in a row that said so
-	thin         bool
-	thinAt       time.Time     // when the viewer was last thinned
-	hold         time.Duration // how long it stays thinned at least
-	fullAt       time.Time     // when it was last given the whole stream again
-	thinned      uint64        // how many times it was thinned
+	// toThin and toResume, when not 0, are the samples in a row that
+	// thin the viewer and give it the whole stream again, in place of
+	// lossyReportsToThin and clearReportsToResume: a Foxglove
+	// connection's samples are its pings' answers, seconds apart on the
+	// links that need them (readPace).
+	toThin, toResume int
+	lossy, clear     int // reports in a row that said so
+	thin             bool
+	thinAt           time.Time     // when the viewer was last thinned
+	hold             time.Duration // how long it stays thinned at least
+	fullAt           time.Time     // when it was last given the whole stream again
+	thinned          uint64        // how many times it was thinned
 }
 
 // report takes a receiver report received at now, lossy when it says the
@@ -64,7 +73,7 @@ func (p *lossPacer) report(now time.Time, lossy bool) paceChange {
 		p.lossy, p.clear = 0, p.clear+1
 	}
 	switch {
-	case !p.thin && p.lossy >= lossyReportsToThin:
+	case !p.thin && p.lossy >= cmp.Or(p.toThin, lossyReportsToThin):
 		if p.thinned > 0 && now.Sub(p.fullAt) < maxThinHold {
 			p.hold = min(2*p.hold, maxThinHold)
 		} else {
@@ -73,7 +82,7 @@ func (p *lossPacer) report(now time.Time, lossy bool) paceChange {
 		p.thin, p.thinAt = true, now
 		p.thinned++
 		return paceThin
-	case p.thin && p.clear >= clearReportsToResume && now.Sub(p.thinAt) >= p.hold:
+	case p.thin && p.clear >= cmp.Or(p.toResume, clearReportsToResume) && now.Sub(p.thinAt) >= p.hold:
 		p.thin, p.fullAt = false, now
 		return paceFull
 	}

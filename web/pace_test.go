@@ -30,7 +30,7 @@ func TestReadPaceCountsAClientBehindWhileItsPingIsUnanswered(t *testing.T) {
 	if !r.behind(at(maxUnread+time.Millisecond), maxUnread) {
 		t.Fatal("not behind past the limit with the ping unanswered")
 	}
-	r.answered()
+	r.answered(at(time.Hour))
 	if r.behind(at(time.Hour), maxUnread) {
 		t.Fatal("behind with no ping out")
 	}
@@ -40,9 +40,58 @@ func TestReadPaceCountsAClientBehindWhileItsPingIsUnanswered(t *testing.T) {
 	if !r.ping(at(time.Hour)) {
 		t.Fatal("no ping for the message written after the first ping")
 	}
-	r.answered()
-	r.answered() // an answer with no ping out changes nothing
+	r.answered(at(time.Hour))
+	r.answered(at(time.Hour)) // an answer with no ping out changes nothing
 	if r.read != 2 || r.ping(at(2*time.Hour)) {
 		t.Fatalf("%d read, want 2, and no ping with everything read", r.read)
+	}
+}
+
+// The link's own round trip, measured by the first ping, is no wait: a
+// long one neither holds the writers nor thins the connection; a ping
+// that waits over maxQueued beyond it thins the connection at once, and
+// answers that show the link keeping up end it after the hold.
+func TestReadPaceThinsALinkOnWhichWhatIsWrittenWaits(t *testing.T) {
+	start := time.Unix(1700000000, 0)
+	at := func(d time.Duration) time.Time { return start.Add(d) }
+	const rtt = 3 * time.Second
+	var r readPace
+	if !r.probe(start) || r.thinAt(at(rtt-time.Millisecond)) {
+		t.Fatal("no probe, or thin before the first answer")
+	}
+	r.answered(at(rtt))
+	now := rtt
+	for range 5 { // pictures written, each ping answered a round trip later
+		r.wrote()
+		if !r.ping(at(now)) {
+			t.Fatal("no ping after a picture")
+		}
+		if r.behind(at(now+rtt-time.Millisecond), maxUnread) || r.thinAt(at(now+rtt-time.Millisecond)) {
+			t.Fatalf("behind or thin within the link's round trip %v", rtt)
+		}
+		now += rtt
+		r.answered(at(now))
+	}
+	r.wrote()
+	r.ping(at(now))
+	if !r.thinAt(at(now+rtt+maxQueued+time.Millisecond)) || !r.busyAt(at(now+rtt+maxQueued+time.Millisecond)) {
+		t.Fatal("not thin, or not busy, with a ping waiting over maxQueued beyond the round trip")
+	}
+	now += rtt + 3*maxQueued
+	r.answered(at(now))
+	for i := range 20 {
+		r.wrote()
+		r.ping(at(now))
+		now += rtt
+		r.answered(at(now))
+		if !r.thinAt(at(now)) {
+			if now < rtt+minThinHold {
+				t.Fatalf("thin for %v only, want %v at least", now, minThinHold)
+			}
+			return
+		}
+		if i == 19 {
+			t.Fatal("still thin after the link kept up for 20 round trips")
+		}
 	}
 }
