@@ -520,6 +520,9 @@ const goplineWebSocket = (() => {
           }
           break;
         case "status":
+          // The node's word that the topic went silent (for Foxglove) the
+          // page says in its own, from its own watch (watch, askNode).
+          if (typeof m.id === "string" && m.id.startsWith("gopline.stale.")) break;
           if (m.level >= 1 && catchUp.said(m.message, performance.now())) say("behind", "the node says: " + m.message + " (the page waits for it)");
           else if (m.level >= 1) say("node", "the node says: " + m.message);
           break;
