@@ -298,3 +298,17 @@ func TestALineThatDoesNotParseIsSaidBeforeTheNodeStarts(t *testing.T) {
 		}
 	}
 }
+
+// gst-launch's -v comes before its pipeline: gopline -v run LINE gets the
+// command line with the command first (cobra took -v for --version, then
+// the line for a command's name, and exited 1).
+func TestFlagsBeforeTheCommandAreAUsageError(t *testing.T) {
+	code, _, stderr := runCmd("-v", "run", "testsrc num-frames=3 ! fakesink")
+	want := "gopline: usage: flags go after the command: gopline run -v 'testsrc num-frames=3 ! fakesink' (see gopline run --help)\n"
+	if code != exitUsage || stderr != want {
+		t.Errorf("gopline -v run LINE: exit %d, %q; want exit 2 and %q", code, stderr, want)
+	}
+	if code, stdout, _ := runCmd("-v"); code != 0 || !strings.HasPrefix(stdout, "gopline ") {
+		t.Errorf("gopline -v: exit %d, %q; want the version", code, stdout)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/gopline/gopline"
@@ -55,6 +56,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		root.Usage()
 		return exitUsage
 	}
+	if name, fixed, ok := flagsBeforeCommand(root, args); ok {
+		fmt.Fprintf(stderr, "gopline: usage: flags go after the command: %s (see gopline %s --help)\n", fixed, name)
+		return exitUsage
+	}
 	if _, _, err := root.Find(args); err != nil && !strings.HasPrefix(args[0], "-") && !completionRequest(args[0]) {
 		fmt.Fprintf(stderr, "gopline: unknown command %s%s (see gopline --help)\n", gopline.Shorten(args[0]), didYouMean(root.SuggestionsFor(args[0])))
 		return exitUsage
@@ -74,6 +79,40 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	cmd, err := root.ExecuteC()
 	return exitCode(cmd, err, stderr)
+}
+
+// flagsBeforeCommand reports whether args give flags before a command's
+// name (gopline -v run LINE, as gst-launch's -v comes first), which cobra
+// would take for the root's (-v is its --version) and then the line for
+// a command's name, and returns the command's name and the command line
+// with the command first. -h and --help before a command are the root's
+// help.
+func flagsBeforeCommand(root *cobra.Command, args []string) (name, fixed string, ok bool) {
+	for i, a := range args {
+		if a == "-h" || a == "--help" || a == "--" {
+			return "", "", false
+		}
+		if strings.HasPrefix(a, "-") {
+			continue
+		}
+		if i == 0 {
+			return "", "", false
+		}
+		for _, c := range root.Commands() {
+			if c.Name() == a || slices.Contains(c.Aliases, a) {
+				line := append([]string{"gopline", a}, args[:i]...)
+				for _, rest := range args[i+1:] {
+					if strings.ContainsAny(rest, " !") {
+						rest = "'" + rest + "'"
+					}
+					line = append(line, rest)
+				}
+				return a, strings.Join(line, " "), true
+			}
+		}
+		return "", "", false
+	}
+	return "", "", false
 }
 
 // completionRequest reports whether arg is the hidden command by which a
