@@ -242,9 +242,9 @@ func (r *Reader) Stats() ReadStats {
 // fails), which is no damage of the input.
 func (r *Reader) readVideoPacket() error {
 	for {
-		began := r.cfg.now()
+		began := time.Now() // a wait, not the stream's time: not WithClock's
 		err := r.demuxing(r.readFrame)
-		r.readTook += r.cfg.now().Sub(began)
+		r.readTook += time.Since(began)
 		if r.stopped() {
 			r.pkt.Unref()
 			return io.EOF
