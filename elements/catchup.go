@@ -3,7 +3,9 @@ package elements
 import (
 	"time"
 
+	"github.com/gopline/gopline/internal/lograte"
 	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/pipeline"
 )
 
 // catchUpAfter is how late a camera's decoded picture may be taken by its
@@ -81,11 +83,18 @@ func (s *videoSrc[T]) newestFrame(f *media.Frame) *media.Frame {
 		}
 		f.Release()
 		f = newer
-		s.env.Dropped(1)
-		if ok, n := s.behind.Allow(s.env.Now()); ok {
-			s.env.Log.Warn().Str("location", s.skips.location).Uint64("dropped_since_last_warning", n).
-				Msg("the camera's chain takes its pictures more slowly than they come: dropping the older, handing on the newest")
-		}
+		droppedForNewer(s.env, &s.behind, s.skips.location)
 	}
 	return f
+}
+
+// droppedForNewer counts a camera's picture dropped for a newer one, and
+// warns of those dropped, at most once per its limiter's interval
+// (catchUpWarnEvery), naming the camera's location.
+func droppedForNewer(env *pipeline.Env, behind *lograte.Limiter, location string) {
+	env.Dropped(1)
+	if ok, n := behind.Allow(env.Now()); ok {
+		env.Log.Warn().Str("location", location).Uint64("dropped_since_last_warning", n).
+			Msg("the camera's chain takes its pictures more slowly than they come: dropping the older, handing on the newest")
+	}
 }

@@ -235,11 +235,7 @@ func (s *rtspSrc[T]) newestFrame() (*media.Frame, error) {
 		}
 		f.Release()
 		f = newer
-		s.env.Dropped(1)
-		if ok, n := s.behind.Allow(s.env.Now()); ok {
-			s.env.Log.Warn().Str("location", s.skips.location).Uint64("dropped_since_last_warning", n).
-				Msg("the camera's chain takes its pictures more slowly than they come: dropping the older, handing on the newest")
-		}
+		droppedForNewer(s.env, &s.behind, s.skips.location)
 	}
 	return f, nil
 }

@@ -51,15 +51,7 @@ func TestRecordDurationCountsFromTheFirstPacket(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("record: exit %d: %s\n%s", code, stdout, stderr)
 	}
-	rec, err := storage.Open(path, storage.WithReadOnly())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rec.Close()
-	s, err := rec.Stats("/robot/camera")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := cameraStats(t, path)
 	// The camera's 20 frames/s: the last packet is a frame before the stop
 	// (a few on a loaded machine, whose camera runs late).
 	if span := s.Last.Sub(s.First); span < 2700*time.Millisecond {
@@ -86,6 +78,16 @@ func TestRecordDurationOfALateJoinerCountsTheCachedGOP(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("record: exit %d: %s\n%s", code, stdout, stderr)
 	}
+	s := cameraStats(t, path)
+	if span := s.Last.Sub(s.First); span >= 1500*time.Millisecond || span < time.Second || s.Packets > 30 {
+		t.Fatalf("recorded %v in %d packets; want less than the 1.5 s asked (at most 30 packets at 20 frames/s), a second at least", span, s.Packets)
+	}
+}
+
+// cameraStats are the stats of the stream /robot/camera of the recording
+// at path.
+func cameraStats(t *testing.T, path string) storage.Stats {
+	t.Helper()
 	rec, err := storage.Open(path, storage.WithReadOnly())
 	if err != nil {
 		t.Fatal(err)
@@ -95,7 +97,5 @@ func TestRecordDurationOfALateJoinerCountsTheCachedGOP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if span := s.Last.Sub(s.First); span >= 1500*time.Millisecond || span < time.Second || s.Packets > 30 {
-		t.Fatalf("recorded %v in %d packets; want less than the 1.5 s asked (at most 30 packets at 20 frames/s), a second at least", span, s.Packets)
-	}
+	return s
 }
