@@ -71,8 +71,8 @@ func (p *Pipeline) Link(from, to string) error {
 		return fmt.Errorf("%w: %s (%s) is a source: it takes no input from %s", ErrBadGraph, to, dst.element.Type, from)
 	}
 	if out := p.outCaps(src); !out.CanFeed(dst.element.In) {
-		return fmt.Errorf("%w: %s (%s) gives %v but %s (%s) takes %v", ErrMismatch,
-			from, src.element.Type, out, to, dst.element.Type, dst.element.In)
+		return fmt.Errorf("%w: %s (%s) gives %v but %s (%s) takes %v%s", ErrMismatch,
+			from, src.element.Type, out, to, dst.element.Type, dst.element.In, mismatchHint(src.element.Type, out, dst.element.Type, dst.element.In))
 	}
 	if dst.graph.from != nil {
 		return fmt.Errorf("%w: %s already takes its input from %s; a node has one input", ErrBadGraph, to, dst.graph.from.name)

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/pipeline/syntax"
 )
 
@@ -198,6 +199,29 @@ func (s *Spec) propertyHint(name string) string {
 		if h.element == s.Name && h.name == name && (h.target == "" || s.prop(h.target) != nil) {
 			return h.hint
 		}
+	}
+	return ""
+}
+
+// mismatchHint says what joins an output of element type from, out, to
+// an input of element type to, in, that cannot take it: an encoder
+// between raw frames and packets, a decoder between packets and frames;
+// videosrc's passthrough=true, or no decoder after it, which decodes by
+// itself, as GStreamer's decodebin does. "" when it knows nothing to say.
+func mismatchHint(from string, out Caps, to string, in Caps) string {
+	switch {
+	case out.Kind == KindFrame && in.Kind == KindPacket && from == "videosrc" && strings.HasSuffix(to, "dec"):
+		return fmt.Sprintf("; videosrc decodes by itself: drop %s, or set passthrough=true to hand on the packets it reads", to)
+	case out.Kind == KindFrame && in.Kind == KindPacket && from == "videosrc":
+		return "; put an encoder between them (! h264enc !), or set videosrc passthrough=true to hand on the H.264 it reads"
+	case out.Kind == KindFrame && in.Kind == KindPacket && in.Codec == media.JPEG:
+		return "; put an encoder between them (! jpegenc !)"
+	case out.Kind == KindFrame && in.Kind == KindPacket:
+		return "; put an encoder between them (! h264enc !)"
+	case out.Kind == KindPacket && in.Kind == KindFrame && out.Codec == media.JPEG:
+		return "; put a decoder between them (! jpegdec !)"
+	case out.Kind == KindPacket && in.Kind == KindFrame:
+		return "; put a decoder between them (! h264dec !)"
 	}
 	return ""
 }
