@@ -203,6 +203,23 @@ func (s *Spec) propertyHint(name string) string {
 	return ""
 }
 
+// explainBareWord gives the Error of a word the syntax took for a
+// property without its value the likelier reading when the word is an
+// element's name: a "!" left out before it (testsrc ! h264enc fakesink).
+// Any other error is returned as is.
+func (r *Registry) explainBareWord(err *syntax.Error) *syntax.Error {
+	if r == nil || !strings.HasPrefix(err.Msg, "property ") || !strings.Contains(err.Msg, "needs a value") {
+		return err
+	}
+	word := err.Line[err.Pos.Offset:err.Pos.End()]
+	if _, ok := r.specs[word]; !ok {
+		return err
+	}
+	e := syntax.Errorf(err.Line, err.Pos, "%s is an element: a \"!\" is missing before it (... ! %s), or write %s=VALUE for a property", syntax.Quote(word), word, word)
+	e.Err = err.Err
+	return e
+}
+
 // mismatchHint says what joins an output of element type from, out, to
 // an input of element type to, in, that cannot take it: an encoder
 // between raw frames and packets, a decoder between packets and frames;

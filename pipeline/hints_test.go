@@ -217,3 +217,20 @@ func TestEveryHintNamesWhatGoplineHas(t *testing.T) {
 		}
 	}
 }
+
+// A word alone after an element is a property without its value, unless
+// it names an element: then a "!" was left out before it.
+func TestAnElementsNameAloneSaysAnExclamationMarkIsMissing(t *testing.T) {
+	for _, c := range []struct {
+		line   string
+		column int
+		want   string
+	}{
+		{"testsrc ! h264enc fakesink", 19, `"fakesink" is an element: a "!" is missing before it (... ! fakesink), or write fakesink=VALUE for a property`},
+		{"testsrc ! h264enc gopp", 19, `property "gopp" needs a value: write gopp=VALUE`},
+	} {
+		if e := parseError(t, c.line); e.Msg != c.want || e.Column() != c.column {
+			t.Errorf("%s: %q at column %d; want %q at %d", c.line, e.Msg, e.Column(), c.want, c.column)
+		}
+	}
+}

@@ -25,7 +25,7 @@ func Parse(line string, reg *Registry, opts ...Option) (*Pipeline, error) {
 	ast, err := syntax.Parse(line)
 	var serr *syntax.Error
 	if errors.As(err, &serr) {
-		return nil, explainCaps(serr)
+		return nil, reg.explainBareWord(explainCaps(serr))
 	}
 	if err != nil {
 		return nil, err
