@@ -15,8 +15,6 @@ import (
 
 	"github.com/gopline/gopline/codecs/ffmpeg"
 	"github.com/gopline/gopline/internal/testclip"
-	"github.com/gopline/gopline/media"
-	"github.com/gopline/gopline/storage"
 	"github.com/gopline/gopline/storage/export"
 )
 
@@ -168,46 +166,6 @@ func TestMP4SkipsACorruptRecordAndTheRestOfItsGOP(t *testing.T) {
 	}
 }
 
-// makeGapRecording writes 2 s of H.264 at 30 fps, a keyframe every second,
-// with gap between its two seconds, as a camera that reconnected or a
-// recording resumed later leaves, and returns its path, closed.
-func makeGapRecording(t *testing.T, gap time.Duration) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "gap.gopline")
-	rec, err := storage.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rec.Close()
-	if err := rec.CreateStream(storage.StreamInfo{Name: camera, Codec: media.H264, Width: testWidth, Height: testHeight}); err != nil {
-		t.Fatal(err)
-	}
-	enc, err := ffmpeg.NewH264Encoder(testWidth, testHeight, ffmpeg.WithGOP(gop), ffmpeg.WithFrameRate(fps))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer enc.Close()
-	p := testPattern(t)
-	for i := range 2 * fps {
-		f := p.Frame(uint64(i))
-		f.CaptureTime = frameTime(i)
-		if i >= fps {
-			f.CaptureTime = f.CaptureTime.Add(gap)
-		}
-		pkt, err := enc.Encode(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := rec.Append(camera, pkt); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := rec.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
 // wantShownFor fails the test unless the MP4's movie, track and edit list
 // all last span, the track's presentation span, to the millisecond of the
 // movie's clock.
@@ -228,7 +186,7 @@ func wantShownFor(t *testing.T, path string, got mp4Times, span time.Duration) {
 // nor the movie's length counts it again.
 func TestMP4OfAStreamWithAGapLastsItsPresentationSpan(t *testing.T) {
 	const gap = 20 * time.Minute
-	rec := openRecording(t, makeGapRecording(t, gap))
+	rec := openRecording(t, makeRecordingWithAGap(t, camera, fps, gap)) // a second each side of the gap
 	path := filepath.Join(t.TempDir(), "gap.mp4")
 	res, err := export.MP4(t.Context(), rec, camera, time.Time{}, time.Time{}, path, nil)
 	if err != nil {
