@@ -304,6 +304,12 @@ func TestQuietSubscriptionOutlivesTheIdleTime(t *testing.T) {
 	if !pub.stderr.Await("without a message the node acts on", logWait) {
 		t.Errorf("the node did not log the idle connections it closed:\n%s", pub.stderr.String())
 	}
+	for _, l := range strings.Split(pub.stderr.String(), "\n") {
+		if strings.Contains(l, "without a message the node acts on") && !strings.Contains(l, "closed a peer's connection") &&
+			!strings.Contains(l, "closed peers' connections") {
+			t.Errorf("an idle connection closed is logged as a refusal: %s", l)
+		}
+	}
 }
 
 // Streams held silent on a host's places, then on all the node's places

@@ -113,3 +113,21 @@ func BenchmarkAssembly(b *testing.B) {
 		}
 	}
 }
+
+// A connection the node closed as idle is housekeeping: it is logged as
+// closed, at info, not as a refused peer.
+func TestIdleCloseIsNotLoggedAsARefusal(t *testing.T) {
+	var buf testlog.Buffer
+	r := newRefusalLog(zerolog.New(&buf))
+	a := newAdmission(false)
+	a.watch(nil, r.closed)
+	if _, err := a.admit("10.0.0.1:5000", nil); err != nil {
+		t.Fatal(err)
+	}
+	a.dropAll()
+	got := buf.String()
+	if strings.Contains(got, "refused") || !strings.Contains(got, `"level":"info"`) ||
+		!strings.Contains(got, `"closed":"idle connection"`) || !strings.Contains(got, "closed a peer's connection") {
+		t.Fatalf("an idle connection closed was logged as:\n%s", got)
+	}
+}

@@ -161,7 +161,7 @@ func Start(system *actor.ActorSystem, bus *transport.Bus, cfg Config) (_ *Node, 
 	g.admission.watch(func(id string) bool {
 		_, ok := system.ProcessRegistry.GetLocal(id)
 		return ok
-	}, g.refusals.refused)
+	}, g.refusals.closed)
 	serverOpts, dialOpts := grpcOptions(cfg, g)
 	rc := remote.Configure(host, port,
 		remote.WithServerOptions(serverOpts...),

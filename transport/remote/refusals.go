@@ -12,10 +12,11 @@ import (
 // the next line. 50,000 refused streams write a line a second, not 50,000.
 const refusalInterval = time.Second
 
-// refusalLog writes a node's refusals of peers, rate-limited: at most a
-// line per refusalInterval, each with a peer and its reason, and the count
-// of the refusals not written since the previous line. It is safe for
-// concurrent use; close stops its timer.
+// refusalLog writes a node's refusals of peers, and the connections it
+// closed (an idle one, one giving its place), rate-limited: at most a line
+// per refusalInterval, each with a peer and its reason, and the count of
+// those not written since the previous line. It is safe for concurrent
+// use; close stops its timer.
 type refusalLog struct {
 	log zerolog.Logger
 	now func() time.Time
@@ -32,10 +33,12 @@ type refusalLog struct {
 	stop  func() bool
 }
 
-// refusal is one refused peer.
+// refusal is one refused peer, or, closed set, one connection the node
+// closed.
 type refusal struct {
 	peer, what string
 	err        error
+	closed     bool
 }
 
 func newRefusalLog(log zerolog.Logger) *refusalLog {
@@ -49,11 +52,22 @@ func newRefusalLog(log zerolog.Logger) *refusalLog {
 // written less than refusalInterval ago: the count and the latest such
 // refusal follow when the interval ends.
 func (r *refusalLog) refused(peer, what string, err error) {
+	r.note(refusal{peer: peer, what: what, err: err})
+}
+
+// closed logs that the node closed peer's what (an idle connection) for
+// err, as a refusal is: an operator reads it as housekeeping, not as a
+// peer refused.
+func (r *refusalLog) closed(peer, what string, err error) {
+	r.note(refusal{peer: peer, what: what, err: err, closed: true})
+}
+
+func (r *refusalLog) note(e refusal) {
 	r.mu.Lock()
 	now := r.now()
 	if now.Before(r.until) {
 		r.more++
-		r.last = refusal{peer: peer, what: what, err: err}
+		r.last = e
 		if r.stop == nil {
 			r.stop = r.after(r.until.Sub(now), r.flush)
 		}
@@ -62,7 +76,21 @@ func (r *refusalLog) refused(peer, what string, err error) {
 	}
 	r.until = now.Add(refusalInterval)
 	r.mu.Unlock()
-	r.log.Warn().Str("peer", peer).Str("refused", what).Err(err).Msg("remote: refused a peer")
+	r.write(e, 0)
+}
+
+// write logs e, and count more in the interval when count is not 0.
+func (r *refusalLog) write(e refusal, count int) {
+	ev, key, msg, many := r.log.Warn(), "refused", "remote: refused a peer", "remote: refused peers; the latest"
+	if e.closed {
+		ev, key = r.log.Info(), "closed"
+		msg, many = "remote: closed a peer's connection", "remote: closed peers' connections; the latest"
+	}
+	ev = ev.Str("peer", e.peer).Str(key, e.what).Err(e.err)
+	if count > 0 {
+		ev, msg = ev.Int("count", count), many
+	}
+	ev.Msg(msg)
 }
 
 // flush writes the refusals counted in the interval that ended.
@@ -73,8 +101,7 @@ func (r *refusalLog) flush() {
 	r.until = r.now().Add(refusalInterval)
 	r.mu.Unlock()
 	if more > 0 {
-		r.log.Warn().Str("peer", last.peer).Str("refused", last.what).Err(last.err).Int("count", more).
-			Msg("remote: refused peers; the latest")
+		r.write(last, more)
 	}
 }
 
