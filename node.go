@@ -150,7 +150,8 @@ func (n *Node) serveHTTP(hc HTTPConfig, cfg config) error {
 			hc.Token = cfg.remote.Token
 		}
 	}
-	h, err := web.New(web.Config{Bus: n.bus, System: n.system, Token: hc.Token, MaxViewers: hc.MaxViewers, Log: cfg.log})
+	h, err := web.New(web.Config{Bus: n.bus, System: n.system, Token: hc.Token, MaxViewers: hc.MaxViewers,
+		Metrics: n.metricsHandler(), Pprof: hc.Pprof, Log: cfg.log})
 	if err != nil {
 		return err
 	}

@@ -217,6 +217,9 @@ type HTTPConfig struct {
 	// MaxViewers bounds the WebRTC viewers and the Foxglove clients, each
 	// (default web.DefaultMaxViewers).
 	MaxViewers int
+	// Pprof serves Go's profiles at /debug/pprof/ (with the token, when
+	// there is one). The node's counters are at /metrics either way.
+	Pprof bool
 }
 
 // WithHTTP serves the node's topics to browsers and Foxglove at addr

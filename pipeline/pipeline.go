@@ -324,6 +324,10 @@ func (p *Pipeline) Stats() []NodeStats {
 	return out
 }
 
+// ID names the pipeline in its actors' names and logs ("pipeline-1"):
+// unique within the process.
+func (p *Pipeline) ID() string { return p.id }
+
 // Bus returns the topics the pipeline publishes and subscribes on (nil
 // before Start).
 func (p *Pipeline) Bus() *transport.Bus { return p.bus }

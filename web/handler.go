@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"net/netip"
 	"strings"
 	"sync"
@@ -71,6 +72,12 @@ type Config struct {
 	// picture is sent (benchmarks: where a join's time goes). It runs on
 	// the viewer's writer and must return promptly.
 	Trace func(JoinTrace)
+	// Metrics, when set, is served at /metrics (the node's counters in
+	// Prometheus's text format), to clients with the token.
+	Metrics http.Handler
+	// Pprof serves Go's profiles at /debug/pprof/, to clients with the
+	// token: a CPU profile or trace costs the node while it runs.
+	Pprof bool
 	Log   zerolog.Logger
 	// asBefore is for benchmarks only (webrtc.go).
 	asBefore sendingAsBefore
@@ -164,6 +171,16 @@ func New(cfg Config) (*Handler, error) {
 	h.mux.HandleFunc("POST "+whepPrefix+"{topic...}", h.authorized(h.serveOffer))
 	h.mux.HandleFunc("DELETE "+sessionPrefix+"{id}", h.authorized(h.serveDelete))
 	h.mux.HandleFunc("GET /foxglove", h.serveFoxglove)
+	if cfg.Metrics != nil {
+		h.mux.HandleFunc("GET /metrics", h.authorized(cfg.Metrics.ServeHTTP))
+	}
+	if cfg.Pprof {
+		h.mux.HandleFunc("GET /debug/pprof/", h.authorized(pprof.Index))
+		h.mux.HandleFunc("GET /debug/pprof/cmdline", h.authorized(pprof.Cmdline))
+		h.mux.HandleFunc("GET /debug/pprof/profile", h.authorized(pprof.Profile))
+		h.mux.HandleFunc("GET /debug/pprof/symbol", h.authorized(pprof.Symbol))
+		h.mux.HandleFunc("GET /debug/pprof/trace", h.authorized(pprof.Trace))
+	}
 	return h, nil
 }
 

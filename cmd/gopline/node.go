@@ -32,14 +32,17 @@ type nodeFlags struct {
 	name string
 	peerFlags
 	http string // the HTTP endpoint's address, "" for none (addHTTPFlag)
+	// pprof serves Go's profiles on the HTTP endpoint.
+	pprof bool
 	// stopTimeout bounds a graceful stop of the command's pipelines.
 	stopTimeout time.Duration
 }
 
 // addHTTPFlag adds --http, the address of the page and viewers of the
-// node's topics.
+// node's topics and of its metrics, and --pprof.
 func (n *nodeFlags) addHTTPFlag(fs *pflag.FlagSet) {
-	fs.StringVar(&n.http, "http", "", "serve the topics to browsers (WebRTC) and Foxglove at host:port, e.g. 127.0.0.1:8080; HTTPS with --tls-cert and --tls-key, the --token required (see docs/viewer.md)")
+	fs.StringVar(&n.http, "http", "", "serve the topics to browsers (WebRTC) and Foxglove at host:port, e.g. 127.0.0.1:8080, and the node's counters to Prometheus at /metrics; HTTPS with --tls-cert and --tls-key, the --token required (see docs/viewer.md)")
+	fs.BoolVar(&n.pprof, "pprof", false, "serve Go's profiles at /debug/pprof/ on --http (with the --token): where a node's CPU, memory and goroutines go")
 }
 
 // peerFlags are how a process proves itself to other nodes and checks
@@ -135,9 +138,12 @@ func (n *nodeFlags) open(log zerolog.Logger, reach bool, peers ...string) (*gopl
 // a CA too) and are taken off the remote configuration.
 func (n *nodeFlags) httpOption(opts []gopline.Option) ([]gopline.Option, error) {
 	if n.http == "" {
+		if n.pprof {
+			return nil, usagef("--pprof serves on the HTTP endpoint: give --http host:port too")
+		}
 		return opts, nil
 	}
-	hc := gopline.HTTPConfig{Listen: n.http, Token: *n.token}
+	hc := gopline.HTTPConfig{Listen: n.http, Token: *n.token, Pprof: n.pprof}
 	if n.tls.CA == "" && n.tls.Cert != "" && n.tls.Key != "" {
 		cert, err := tls.LoadX509KeyPair(n.tls.Cert, n.tls.Key)
 		if err != nil {
