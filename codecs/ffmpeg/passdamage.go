@@ -40,13 +40,29 @@ func (r *Reader) keepGOP(p *media.Packet) {
 // one to the next keyframe each is decoded, after the GOP handed on before
 // it, by a decoder of the Reader's own (the verifier), and one that does
 // not decode whole is damage. Only those access units cost a decode.
+//
+// Damage reaches past the unit FFmpeg flags (its parser gives the flag to
+// the unit it emits while reading the damaged one, or to none), and garbage
+// may parse as a keyframe's NAL unit: a keyframe read while a run of
+// flagged units is verified, or right after units left out, is decoded
+// after the GOP handed on before it, as a decoder of the stream would
+// decode it, and one that does not decode whole is left out with the units
+// after it, to the next keyframe. A delta damaged without a flag is not
+// found, nor an access unit lost whole that no later picture refers to.
 func (r *Reader) verified(p *media.Packet, corrupt bool) bool {
-	if p.Key && r.verifier != nil {
-		r.verifier.Close()
-		r.verifier = nil
+	if p.Key {
+		afterDamage := r.verifier != nil || r.keyAfterDamage
+		r.keyAfterDamage = false
+		if afterDamage && !corrupt {
+			return r.decodesAfterGOP(p)
+		}
+		if r.verifier != nil {
+			r.verifier.Close()
+			r.verifier = nil
+		}
 	}
 	if corrupt && r.verifier == nil {
-		r.verifier = r.newVerifier(p)
+		r.verifier = r.newVerifier(p.Key)
 		if r.verifier == nil {
 			return false
 		}
@@ -62,17 +78,37 @@ func (r *Reader) verified(p *media.Packet, corrupt bool) bool {
 	return true
 }
 
-// newVerifier returns a decoder that has decoded the GOP handed on before
-// p, or nil when it cannot (the GOP was too long to keep).
-func (r *Reader) newVerifier(p *media.Packet) *Decoder {
-	if !p.Key && (r.gop.over || len(r.gop.packets) == 0) {
+// decodesAfterGOP reports whether p, a keyframe after damage, decodes whole
+// after the units handed on before it: by the run's verifier, or by a new
+// one that decoded the GOP first. A GOP too long to have been kept leaves
+// p unjudged: it is taken.
+func (r *Reader) decodesAfterGOP(p *media.Packet) bool {
+	d := r.verifier
+	r.verifier = nil
+	if d == nil {
+		if r.gop.over || len(r.gop.packets) == 0 {
+			return true
+		}
+		if d = r.newVerifier(false); d == nil {
+			return true
+		}
+	}
+	defer d.Close()
+	return d.DecodeDiscard(p) == nil
+}
+
+// newVerifier returns a decoder for what follows: a new one for a
+// keyframe, else one that has decoded the GOP handed on before; nil when
+// it cannot (the GOP was too long to keep).
+func (r *Reader) newVerifier(key bool) *Decoder {
+	if !key && (r.gop.over || len(r.gop.packets) == 0) {
 		return nil
 	}
 	d, err := NewH264Decoder()
 	if err != nil {
 		return nil
 	}
-	if !p.Key {
+	if !key {
 		for _, q := range r.gop.packets {
 			if d.DecodeDiscard(q) != nil {
 				d.Close()

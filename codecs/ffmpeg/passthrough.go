@@ -289,6 +289,7 @@ func (r *Reader) accessUnit(data []byte) (*media.Packet, error) {
 		r.stats.Damaged++
 		return nil, errAfterDamage
 	}
+	r.keyAfterDamage = r.damaged
 	r.damaged = false
 	fixed, err := r.params.Prepend(nalus)
 	if err != nil {

@@ -111,10 +111,11 @@ type Reader struct {
 	// was left out, and so are those after it until the next keyframe.
 	// gop holds the access units handed on since the last keyframe, for
 	// verifier, the decoder that verifies them after a flagged one
-	// (verified).
-	damaged  bool
-	gop      passedGOP
-	verifier *Decoder
+	// (verified). keyAfterDamage: the keyframe that ends a run left out
+	// is being read, which the damage may reach into, or have made.
+	damaged, keyAfterDamage bool
+	gop                     passedGOP
+	verifier                *Decoder
 
 	// logs is where the log lines of fc and dec go; fcAt and decAt are
 	// their addresses there.
