@@ -44,6 +44,8 @@ type progress struct {
 	passed  int
 	failed  int
 	skipped int
+	// skips says, for each test skipped, why: its last line of output.
+	skips   []string
 	pkgFail map[string]bool // packages that failed to build or whose binary failed
 }
 
@@ -121,6 +123,7 @@ func (p *progress) ended(k key, e event) {
 		p.raceReport(k, out)
 	case "skip":
 		p.skipped++
+		p.skips = append(p.skips, fmt.Sprintf("%s %s: %s", shortPkg(k.pkg), k.test, skipReason(out)))
 	case "fail":
 		p.failed++
 		for _, l := range out {
@@ -211,7 +214,22 @@ func (p *progress) finish() int {
 	default:
 		fmt.Fprintf(p.out, "PASS in %s\n", time.Since(p.started).Round(time.Second))
 	}
+	for _, s := range p.skips {
+		fmt.Fprintf(p.out, "skipped %s\n", s)
+	}
 	// The closing line counts as CI reads it: "N passed, N failed, N skipped".
 	fmt.Fprintf(p.out, "tests: %d passed, %d failed, %d skipped\n", p.passed, p.failed, p.skipped)
 	return status
+}
+
+// skipReason is why a test was skipped, from its output: the line that
+// t.Skip wrote (the last but the "--- SKIP" line), trimmed.
+func skipReason(out []string) string {
+	for i := len(out) - 1; i >= 0; i-- {
+		l := strings.TrimSpace(out[i])
+		if l != "" && !strings.HasPrefix(l, "--- SKIP") && !strings.HasPrefix(l, "=== ") {
+			return l
+		}
+	}
+	return "no reason given"
 }

@@ -133,3 +133,29 @@ func TestAPausedTestIsNotRunning(t *testing.T) {
 		t.Errorf("with TestWaiting going on: %q; want it alone running", got)
 	}
 }
+
+// A skipped test is named at the end with why it was skipped: a suite that
+// skips what a machine lacks says what it did not test.
+func TestSkippedTestsAreNamedWithTheirReason(t *testing.T) {
+	var out strings.Builder
+	p := newProgress(&out)
+	const pkg = "github.com/gopline/gopline/elements"
+	feed(t, p,
+		event{Action: "start", Package: pkg},
+		event{Action: "run", Package: pkg, Test: "TestGst"},
+		event{Action: "output", Package: pkg, Test: "TestGst", Output: "=== RUN   TestGst\n"},
+		event{Action: "output", Package: pkg, Test: "TestGst", Output: "    rtpsrc_test.go:131: gst-launch-1.0 is not installed\n"},
+		event{Action: "output", Package: pkg, Test: "TestGst", Output: "--- SKIP: TestGst (0.00s)\n"},
+		event{Action: "skip", Package: pkg, Test: "TestGst"},
+		event{Action: "run", Package: pkg, Test: "TestA"},
+		event{Action: "pass", Package: pkg, Test: "TestA"},
+		event{Action: "pass", Package: pkg},
+	)
+	if p.finish() != 0 {
+		t.Error("a run with a skip failed")
+	}
+	want := "skipped elements TestGst: rtpsrc_test.go:131: gst-launch-1.0 is not installed\ntests: 1 passed, 0 failed, 1 skipped\n"
+	if got := out.String(); !strings.HasSuffix(got, want) {
+		t.Errorf("output ends %q, want %q", got, want)
+	}
+}
