@@ -79,6 +79,13 @@ func TestPlayAndExportOfABagSayWhatItsImportSays(t *testing.T) {
 			t.Fatalf("import does not say %q: %s", w, imported)
 		}
 	}
+	// The stream's frame_id, kept by the import, is in its description.
+	for _, args := range [][]string{{"info", filepath.Join(dir, "robot.gopline")}, {"info", "--json", filepath.Join(dir, "robot.gopline")}} {
+		code, stdout, stderr := runCmd(args...)
+		if code != 0 || !strings.Contains(stdout, "/cam: frame_id cam\n") && !strings.Contains(stdout, `"frame_id": "cam"`) {
+			t.Errorf("%v: exit %d, no frame_id cam in:\n%s%s", args, code, stdout, stderr)
+		}
+	}
 	want[0] = "/cam: left out " + want[0]
 	t.Setenv("TMPDIR", t.TempDir())
 	for _, args := range [][]string{{"play", bag, "--rate", "8"}, {"export", bag, "--out", filepath.Join(dir, "cam.mp4")}} {

@@ -43,6 +43,9 @@ type streamSummary struct {
 	Gaps         int           `json:"gaps"`
 	GapTime      time.Duration `json:"gap_ns"`
 	Damaged      int           `json:"damaged"`
+	// FrameID is the stream's frame_id (a bag's header, kept by import),
+	// "" when it has none: its pictures' frame in the robot's TF tree.
+	FrameID string `json:"frame_id,omitempty"`
 	// Sizes are, over the files of a set, each picture size the stream
 	// had, in order, when it had more than one: a camera that changed its
 	// size, whose recording went on in a new file at the change.
@@ -239,7 +242,7 @@ func summarizeOpen(rec *storage.Recording) (sums []streamSummary, fileBytes int6
 		}
 		sum := streamSummary{Stream: info.Name, Codec: info.Codec.String(), Width: info.Width, Height: info.Height,
 			Start: st.First, End: st.Last, Packets: st.Packets, GOPs: st.GOPs, Duration: st.Duration, FPS: st.FPS, MeanGOP: st.MeanGOP,
-			PayloadBytes: st.PayloadBytes, FileBytes: st.FileBytes}
+			PayloadBytes: st.PayloadBytes, FileBytes: st.FileBytes, FrameID: info.FrameID}
 		if st.Packets > 0 {
 			sc, err := scanStream(rec, info.Name, st.First)
 			if err != nil {
@@ -268,7 +271,8 @@ func summarizeWriting(path string) (summary, error) {
 		info, st := s.Info, s.Stats
 		sums = append(sums, streamSummary{Stream: info.Name, Codec: info.Codec.String(), Width: info.Width, Height: info.Height,
 			Start: st.First, End: st.Last, Packets: st.Packets, Keyframes: st.GOPs, GOPs: st.GOPs, Duration: st.Duration,
-			FPS: st.FPS, MeanGOP: st.MeanGOP, PayloadBytes: st.PayloadBytes, FileBytes: st.FileBytes, Writing: writing})
+			FPS: st.FPS, MeanGOP: st.MeanGOP, PayloadBytes: st.PayloadBytes, FileBytes: st.FileBytes, FrameID: info.FrameID,
+			Writing: writing})
 	}
 	return summary{streams: sums, fileBytes: snap.FileBytes, writing: writing}, nil
 }
@@ -452,5 +456,13 @@ func writeStreams(w io.Writer, sums []streamSummary, start time.Time, writing bo
 			from, s.Duration.Round(time.Millisecond), s.FPS, s.Packets, s.Keyframes, s.MeanGOP,
 			formatBytes(s.PayloadBytes), gaps, damaged)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, s := range sums {
+		if s.FrameID != "" {
+			fmt.Fprintf(w, "%s: frame_id %s\n", s.Stream, s.FrameID)
+		}
+	}
+	return nil
 }

@@ -137,7 +137,8 @@ func describeFile(name string, sum summary) fileSummary {
 // of the next is a gap as one within a file is (isGap), at the stream's
 // mean interval over all its parts.
 func combineStream(parts []streamSummary) streamSummary {
-	s := streamSummary{Stream: parts[0].Stream, Codec: parts[0].Codec, Width: parts[0].Width, Height: parts[0].Height}
+	s := streamSummary{Stream: parts[0].Stream, Codec: parts[0].Codec, Width: parts[0].Width, Height: parts[0].Height,
+		FrameID: parts[0].FrameID}
 	var ends []time.Time // each part's last packet, to find the pauses between parts
 	var starts []time.Time
 	for _, p := range parts {
