@@ -109,9 +109,11 @@ type Result struct {
 	// damage is and where the reading went on: what came before and after
 	// is imported.
 	ReadPast []string
-	// Lost counts, in the MCAP files read past damage (ReadPast) or
-	// stopped at it (Stopped), the messages their statistics count that
-	// the reading did not reach: those the damage took with it.
+	// Lost counts, in the MCAP files read past damage (ReadPast), stopped
+	// at it (Stopped) or read to their end, the messages their statistics
+	// count that the reading did not reach: those the damage took with it,
+	// and message records damaged into records of a kind the MCAP reader
+	// does not know, which it skips.
 	Lost int64
 	// Missing names the files a rosbag2 directory's metadata.yaml lists
 	// that are not in it (a bag copied in part): the others are imported.

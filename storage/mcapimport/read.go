@@ -182,7 +182,7 @@ func (im *importer) readPart(f bagFile) error {
 }
 
 // readFile reads one file of the bag.
-func (im *importer) readFile(f bagFile) error {
+func (im *importer) readFile(f bagFile) (err error) {
 	im.name, im.schemas, im.channels, im.fileMessages = f.name, map[uint16]*mcap.Schema{}, map[uint16]*channel{}, 0
 	at, _ := f.r.(io.ReaderAt)
 	if f.read != nil {
@@ -201,9 +201,9 @@ func (im *importer) readFile(f bagFile) error {
 	if f.read != nil {
 		in, counted, bound = f.r, f.read, maxRecord
 	}
-	lexer, err := mcap.NewLexer(in, &mcap.LexerOptions{EmitChunks: true, MaxRecordSize: int(bound)})
-	if err != nil {
-		return fmt.Errorf("%w: %s: %w", ErrNotMCAP, f.name, err)
+	lexer, lerr := mcap.NewLexer(in, &mcap.LexerOptions{EmitChunks: true, MaxRecordSize: int(bound)})
+	if lerr != nil {
+		return fmt.Errorf("%w: %s: %w", ErrNotMCAP, f.name, lerr)
 	}
 	defer func() { lexer.Close() }()
 	defer func() { im.done += f.size }()
@@ -214,7 +214,7 @@ func (im *importer) readFile(f bagFile) error {
 	// damage.
 	base, good, lastChunk, resumed := int64(0), int64(0), int64(-1), int64(-1)
 	damage := len(im.res.ReadPast) + len(im.res.Stopped)
-	defer func() { im.countLost(damage) }()
+	defer func() { im.countLost(damage, err == nil) }()
 	for {
 		if err := im.ctx.Err(); err != nil {
 			return err

@@ -191,11 +191,14 @@ func (im *importer) damageAt(at io.ReaderAt, failed int64, lerr error) string {
 
 // countLost counts, once a file is read whose summary holds and whose
 // reading went past damage or stopped at it (ReadPast and Stopped beyond
-// the first damage of them), the messages its statistics count that the
-// reading did not reach: lost with the damage.
-func (im *importer) countLost(damage int) {
+// the first damage of them), or read to its end (whole), the messages its
+// statistics count that the reading did not reach: lost with the damage,
+// or skipped by the MCAP reader as records of a kind it does not know (a
+// message record whose opcode was damaged), without a sign but the count.
+func (im *importer) countLost(damage int, whole bool) {
 	s := im.summary.stats
-	if im.summary.whole && s != nil && len(im.res.ReadPast)+len(im.res.Stopped) > damage && s.MessageCount > im.fileMessages {
+	damaged := len(im.res.ReadPast)+len(im.res.Stopped) > damage
+	if im.summary.whole && s != nil && (damaged || whole) && s.MessageCount > im.fileMessages {
 		im.res.Lost += int64(s.MessageCount - im.fileMessages)
 	}
 }

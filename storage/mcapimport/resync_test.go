@@ -83,3 +83,28 @@ func TestImportReadsOnPastADamagedMessageOfAFileWithoutChunks(t *testing.T) {
 		t.Errorf("overwritten: %d packets; %+v", tp.Packets, res)
 	}
 }
+
+// A message record whose opcode is damaged into one MCAP does not define
+// is skipped by the MCAP reader, as the format asks of records a reader
+// does not know: the message is lost without a sign but the count. The
+// file's statistics count it, and the import says it lost it.
+func TestImportCountsAMessageItsReaderSkippedAsUnknown(t *testing.T) {
+	const n = 12
+	cam := bagChannel{topic: "/camera", schema: "sensor_msgs/msg/CompressedImage", schemaEncoding: "ros2msg", schemaText: ros2CompressedImage, encoding: "cdr"}
+	for i, p := range jpegs(t, n) {
+		cam.messages = append(cam.messages, newCDR().time(stamp(i)).str("c").str("jpeg").bytes(p).b)
+	}
+	file, err := os.ReadFile(writeBag(t, unchunked, cam))
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := bytes.Index(file, cam.messages[5]) - 22 - 9
+	if at < 0 || mcap.OpCode(file[at]) != mcap.OpMessage {
+		t.Fatalf("no message record at byte %d", at)
+	}
+	file[at] = 0x42 // reserved for records of later versions of the format
+	_, res := importBag(t, writeFile(t, "unknown.mcap", file), mcapimport.Options{})
+	if tp := topicOf(t, res, "/camera"); tp.Packets != n-1 || res.Lost != 1 {
+		t.Fatalf("%d packets, %d lost, want %d and 1; %+v", tp.Packets, res.Lost, n-1, res)
+	}
+}
