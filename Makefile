@@ -43,14 +43,15 @@ TEST_PACKAGES ?= $(shell echo $$(( $$(nproc) + 1 )))
 # The viewer's tests need chromium, firefox-esr, WebKitGTK's WebDriver,
 # GStreamer's libav plugin and Xvfb (deps.sh --test) and the Foxglove
 # client for Node.js (viewer-deps.sh, into a cache outside the repository);
-# under make test they fail, rather than skip, when either is missing.
+# under make test they fail, rather than skip, when either is missing; so
+# do the tests that send RTP from gst-launch-1.0 (GOPLINE_REQUIRE_TOOLS).
 test:
 	@./scripts/deps.sh --test
 	@./scripts/viewer-deps.sh
 	@echo "go vet ./..."
 	@$(GO) vet ./...
 	@echo "building the test binaries with the race detector (a few minutes on 2 cores), then testing"
-	@GOPLINE_REQUIRE_BROWSER=1 bash -o pipefail -c '$(GO) test -race -count=1 -p $(TEST_PACKAGES) -timeout 30m -json $(LONG_TESTS) ./... | $(GO) run ./internal/testprogress'
+	@GOPLINE_REQUIRE_BROWSER=1 GOPLINE_REQUIRE_TOOLS=1 bash -o pipefail -c '$(GO) test -race -count=1 -p $(TEST_PACKAGES) -timeout 30m -json $(LONG_TESTS) ./... | $(GO) run ./internal/testprogress'
 
 test-short: deps
 	$(GO) test -short ./...

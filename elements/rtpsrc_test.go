@@ -127,8 +127,11 @@ func TestRTPSessionFileIsRead(t *testing.T) {
 func gstRTPSender(t *testing.T, port int, elements ...string) {
 	t.Helper()
 	gst, err := exec.LookPath("gst-launch-1.0")
+	if err != nil && os.Getenv("GOPLINE_REQUIRE_TOOLS") != "" {
+		t.Fatal("gst-launch-1.0 is not installed: make test installs it")
+	}
 	if err != nil {
-		t.Skip("gst-launch-1.0 is not installed")
+		t.Skip("gst-launch-1.0 is not installed (make test installs it)")
 	}
 	args := []string{"-q", "videotestsrc", "is-live=true", "!", "video/x-raw,width=160,height=120,format=I420", "!"}
 	for _, e := range elements {

@@ -8,7 +8,9 @@
 # instructions; with --test, of Debian's chromium,
 # firefox-esr and WebKitGTK (its WebDriver, run on an Xvfb display, and
 # GStreamer's libav plugin, whose avdec_h264 its WebCodecs decode H.264
-# with), in which the browser viewer's tests run.
+# with), in which the browser viewer's tests run, and of gst-launch-1.0
+# with x264enc, jpegenc and the RTP payloaders, which the tests send RTP
+# from as a GStreamer user does.
 set -euo pipefail
 
 pc_modules=(libavcodec libavformat libavutil libswscale libavdevice libavfilter libswresample)
@@ -22,7 +24,8 @@ case "${1:-}" in
 	;;
 --test)
 	browser=true
-	packages+=(chromium firefox-esr webkit2gtk-driver xvfb gstreamer1.0-libav)
+	packages+=(chromium firefox-esr webkit2gtk-driver xvfb gstreamer1.0-libav
+		gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly)
 	;;
 esac
 
@@ -53,6 +56,15 @@ check() {
 	# WebKitGTK recommends it, and apt-get here installs no recommends.
 	if $browser && ! compgen -G "/usr/lib/*/gstreamer-1.0/libgstlibav.so" >/dev/null; then
 		lacking+=("GStreamer's libav plugin (WebKitGTK's H.264 in the browser viewer's tests)")
+	fi
+	if $browser; then
+		if ! command -v gst-launch-1.0 >/dev/null 2>&1; then
+			lacking+=("GStreamer (gst-launch-1.0: the RTP senders of the tests)")
+		else
+			for e in x264enc jpegenc rtph264pay rtpjpegpay udpsink videotestsrc; do
+				gst-inspect-1.0 "$e" >/dev/null 2>&1 || lacking+=("GStreamer's $e (the RTP senders of the tests)")
+			done
+		fi
 	fi
 	if $bench; then
 		if ! command -v gst-launch-1.0 >/dev/null 2>&1; then

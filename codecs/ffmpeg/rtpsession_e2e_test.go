@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -39,8 +40,11 @@ func freeRTPPort(t *testing.T) int {
 func startSender(t *testing.T, name string, args ...string) {
 	t.Helper()
 	bin, err := exec.LookPath(name)
+	if err != nil && os.Getenv("GOPLINE_REQUIRE_TOOLS") != "" {
+		t.Fatalf("%s is not installed: make test installs it", name)
+	}
 	if err != nil {
-		t.Skipf("%s is not installed", name)
+		t.Skipf("%s is not installed (make test installs it)", name)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, bin, args...)
