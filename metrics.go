@@ -1,6 +1,7 @@
 package gopline
 
 import (
+	"bytes"
 	"io"
 	"net/http"
 	"os"
@@ -8,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -39,12 +41,30 @@ func (n *Node) WriteMetrics(w io.Writer) error {
 	return err
 }
 
-// metricsHandler serves WriteMetrics.
+// metricsReuse is how long a scrape's text answers the scrapes after it:
+// each asks every topic's broker for its counters, and clients that
+// scrape in a loop must not keep the brokers from their packets.
+const metricsReuse = time.Second
+
+// metricsHandler serves WriteMetrics, written at most once a metricsReuse.
 func (n *Node) metricsHandler() http.Handler {
+	var (
+		mu   sync.Mutex
+		text []byte
+		at   time.Time
+	)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		if text == nil || time.Since(at) >= metricsReuse {
+			var b bytes.Buffer
+			_ = n.WriteMetrics(&b) // a bytes.Buffer does not fail
+			text, at = b.Bytes(), time.Now()
+		}
+		body := text
+		mu.Unlock()
 		w.Header().Set("Content-Type", promtext.ContentType)
 		w.Header().Set("Cache-Control", "no-store")
-		_ = n.WriteMetrics(w) // a scraper that went away: nothing to tell
+		_, _ = w.Write(body) // a scraper that went away: nothing to tell
 	})
 }
 

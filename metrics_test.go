@@ -114,6 +114,17 @@ func TestHTTPServesMetrics(t *testing.T) {
 	if !strings.Contains(text, "# TYPE gopline_node_out_total counter\n") {
 		t.Errorf("no TYPE line for gopline_node_out_total in\n%s", text)
 	}
+	// Scrapes in a loop are answered from the last one's text, made at
+	// most once a second: they do not keep asking the topics.
+	// (The process's CPU time, in microseconds, tells a text made anew.)
+	time.Sleep(1100 * time.Millisecond)
+	start := time.Now()
+	_, first := get(t, url, "s3cret")
+	for n := 0; n < 20 && time.Since(start) < 500*time.Millisecond; n++ {
+		if _, again := get(t, url, "s3cret"); again != first {
+			t.Fatalf("a scrape right after another was made anew:\n%s\nthen\n%s", first, again)
+		}
+	}
 	// Profiles are served only when asked for.
 	if status, _ := get(t, n.HTTPURL()+"/debug/pprof/", "s3cret"); status != http.StatusNotFound {
 		t.Errorf("/debug/pprof/ without Pprof: %d", status)
