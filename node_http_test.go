@@ -21,25 +21,14 @@ import (
 
 func getTopics(t *testing.T, url, token string) (int, []web.TopicInfo) {
 	t.Helper()
-	req, err := http.NewRequest("GET", url+"/api/topics", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
+	status, body := get(t, url+"/api/topics", token)
 	var topics []web.TopicInfo
-	if res.StatusCode == http.StatusOK {
-		if err := json.NewDecoder(res.Body).Decode(&topics); err != nil {
+	if status == http.StatusOK {
+		if err := json.Unmarshal([]byte(body), &topics); err != nil {
 			t.Fatal(err)
 		}
 	}
-	return res.StatusCode, topics
+	return status, topics
 }
 
 func TestHTTPServesTheNodesTopicsUntilClose(t *testing.T) {

@@ -22,14 +22,7 @@ import (
 // the file's data overwritten) stops the reading there, said so.
 func TestImportReadsOnPastADamagedMessageOfAFileWithoutChunks(t *testing.T) {
 	const n = 30
-	cam := bagChannel{topic: "/camera", schema: "sensor_msgs/msg/CompressedImage", schemaEncoding: "ros2msg", schemaText: ros2CompressedImage, encoding: "cdr"}
-	for i, p := range jpegs(t, n) {
-		cam.messages = append(cam.messages, newCDR().time(stamp(i)).str("c").str("jpeg").bytes(p).b)
-	}
-	file, err := os.ReadFile(writeBag(t, unchunked, cam))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cam, file := unchunkedCameraBag(t, n)
 	// recordOf returns where message i's record begins: its opcode, its
 	// length, then its channel id, sequence, log and publish times.
 	recordOf := func(i int) int {
@@ -90,14 +83,7 @@ func TestImportReadsOnPastADamagedMessageOfAFileWithoutChunks(t *testing.T) {
 // file's statistics count it, and the import says it lost it.
 func TestImportCountsAMessageItsReaderSkippedAsUnknown(t *testing.T) {
 	const n = 12
-	cam := bagChannel{topic: "/camera", schema: "sensor_msgs/msg/CompressedImage", schemaEncoding: "ros2msg", schemaText: ros2CompressedImage, encoding: "cdr"}
-	for i, p := range jpegs(t, n) {
-		cam.messages = append(cam.messages, newCDR().time(stamp(i)).str("c").str("jpeg").bytes(p).b)
-	}
-	file, err := os.ReadFile(writeBag(t, unchunked, cam))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cam, file := unchunkedCameraBag(t, n)
 	at := bytes.Index(file, cam.messages[5]) - 22 - 9
 	if at < 0 || mcap.OpCode(file[at]) != mcap.OpMessage {
 		t.Fatalf("no message record at byte %d", at)
@@ -107,4 +93,19 @@ func TestImportCountsAMessageItsReaderSkippedAsUnknown(t *testing.T) {
 	if tp := topicOf(t, res, "/camera"); tp.Packets != n-1 || res.Lost != 1 {
 		t.Fatalf("%d packets, %d lost, want %d and 1; %+v", tp.Packets, res.Lost, n-1, res)
 	}
+}
+
+// unchunkedCameraBag writes an MCAP file without chunks of n JPEG pictures
+// on /camera, as ROS 2 messages, and returns its channel and its bytes.
+func unchunkedCameraBag(t *testing.T, n int) (bagChannel, []byte) {
+	t.Helper()
+	cam := bagChannel{topic: "/camera", schema: "sensor_msgs/msg/CompressedImage", schemaEncoding: "ros2msg", schemaText: ros2CompressedImage, encoding: "cdr"}
+	for i, p := range jpegs(t, n) {
+		cam.messages = append(cam.messages, newCDR().time(stamp(i)).str("c").str("jpeg").bytes(p).b)
+	}
+	file, err := os.ReadFile(writeBag(t, unchunked, cam))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cam, file
 }
