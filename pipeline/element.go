@@ -125,6 +125,10 @@ type PushSource[Out media.Item] interface {
 // for what is on its way: a topic subscriber leaves its topic then, instead
 // of waiting for its own pipeline's publishers. Unneeded ends the stream
 // (Env.End), in the node's goroutine.
+//
+// A producing source (Source) that implements it is told too, before its
+// node ends its stream: one fed by Go code (elements.AppSrc) then refuses
+// what is pushed instead of taking it for nobody.
 type Unneeded interface{ Unneeded() }
 
 // Flusher is implemented by sinks that hold items back (a recorder's

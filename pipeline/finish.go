@@ -25,9 +25,10 @@ import (
 //   - it tells its upstream (finishedMsg), which sends it nothing more. A
 //     node whose every output has so finished is unneeded: a processor
 //     takes no more input and tells its own upstream, a source stops
-//     making items, a push source ends at once if it can (Unneeded: a
-//     topic subscriber leaves its topic), else is halted. A node that
-//     still feeds a live branch goes on.
+//     making items (told so if it implements Unneeded), a push source
+//     ends at once if it can (Unneeded: a topic subscriber leaves its
+//     topic), else is halted. A node that still feeds a live branch goes
+//     on.
 //
 // Which outputs are finished, and when a node is unneeded, is links'
 // (links.go); this file acts on it.
@@ -107,6 +108,9 @@ func (n *node) unneeded(ctx actor.Context) {
 		n.halt(ctx)
 	case n.isSource():
 		n.env.Log.Info().Msg("nothing takes this source's items any more: it stops")
+		if u, ok := n.drv.stage.(Unneeded); ok {
+			u.Unneeded()
+		}
 		n.endOfInput(ctx)
 	default:
 		n.finish(ctx)

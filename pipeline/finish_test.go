@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -259,4 +260,31 @@ func (s *unneededPoke) Unneeded() {
 func TestAnUnneededPushSourceEndsAtOnceInsteadOfBeingHalted(t *testing.T) {
 	src := &unneededPoke{emitOnPoke: emitOnPoke{halted: make(chan struct{})}, unneeded: make(chan struct{})}
 	pokeIntoARefuser(t, src, src.unneeded, src.halted, "told it is unneeded")
+}
+
+// toldSource is a source of frames that implements Unneeded.
+type toldSource struct {
+	*countSource[*media.Frame]
+	told *atomic.Bool
+}
+
+func (s toldSource) Unneeded() { s.told.Store(true) }
+
+// A producing source that implements Unneeded is told when nothing takes
+// its items any more, as a push source is: one fed by Go code (an appsrc)
+// can then refuse what is pushed, instead of taking it for nobody.
+func TestAnUnneededSourceIsTold(t *testing.T) {
+	var told atomic.Bool
+	src := SourceElement("told", Frames, func() (Source[*media.Frame], error) {
+		return toldSource{countSource: frameCounter(-1, 0), told: &told}, nil
+	})
+	p := New()
+	if err := p.Chain([]string{"cam", "enc", "sink"}, []Element{src, refuser(), (&collector{}).element()}); err != nil {
+		t.Fatal(err)
+	}
+	startOrFail(t, p)
+	awaitEnded(t, p, "cam")
+	if !told.Load() {
+		t.Fatal("the source's stream ended, but it was not told that nothing takes its items (Unneeded)")
+	}
 }
