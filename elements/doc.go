@@ -6,6 +6,8 @@
 // elsewhere (codecs, qos, transport); the pipeline runs each in its own
 // actor with supervision. Use the typed constructors (TestSrc, H264Enc, ...)
 // from Go, or Registry for the one-line syntax and `gopline elements`.
+// AppSrc and AppSink, Go only, hand frames and H.264 packets from Go code
+// into a pipeline and out of it.
 //
 // Each element's pipeline.ElementSpec sits beside its constructor: the
 // properties with their defaults, docs and ranges, bound to the fields of
