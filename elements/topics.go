@@ -194,6 +194,11 @@ type subscriber struct {
 	// search looks for another node that publishes the topic while the
 	// subscriber waits on this process's topic, which had no publisher.
 	search *publisherSearch
+	// pace measures whether the packets come faster than real time;
+	// behind is set once the topic dropped packets for the subscriber, and
+	// flatOutTold once that was warned of as a stream faster than real time.
+	pace                outrun
+	behind, flatOutTold bool
 }
 
 // haltGrace bounds how long a halted subscriber (or topic recorder) waits
@@ -216,6 +221,7 @@ func newTopicSubscriber(env *pipeline.Env, topic string, broker *actor.PID, wind
 func (s *subscriber) Start(env *pipeline.Env) error {
 	s.env = env
 	s.logs = newEventLogs()
+	s.logs.pace = &s.pace
 	broker, addr, err := topicBroker(env, s.cfg.Topic, s.cfg.Remote)
 	if err != nil {
 		return err
@@ -261,10 +267,17 @@ func (s *subscriber) Receive(msg any, emit func(*media.Packet)) (bool, error) {
 	}
 	if r.Dropped > 0 {
 		s.env.Dropped(int(r.Dropped))
+		s.behind = true
 	}
 	switch {
 	case r.Packet != nil && !s.ended:
 		s.got = true
+		s.pace.saw(r.Packet, s.env.Now())
+		if s.behind && !s.flatOutTold {
+			// Back after a drop: the packets that came since may show the
+			// pace the drop did not.
+			s.flatOutTold = s.logs.warnFlatOut(s.env, s.cfg.Topic)
+		}
 		emit(r.Packet)
 	case r.Event != nil:
 		s.silence.heard(r.Event)
@@ -297,12 +310,40 @@ func topicEvent(env *pipeline.Env, e *transport.Event, onEvent func(*transport.E
 type eventLogs struct {
 	fellBehind, deadline, liveliness lograte.Limiter
 	lostTold                         bool // the last liveliness line told a loss
+	// pace, when set, measures the pace of the subscription's packets, and
+	// flatOut rate-limits the warnings of drops behind a stream faster
+	// than real time.
+	pace    *outrun
+	flatOut lograte.Limiter
 }
+
+// warnFlatOut warns, at most once every transport.FellBehindLogEvery, of
+// drops behind a stream faster than real time (outrun); it reports whether
+// the stream is one.
+func (l *eventLogs) warnFlatOut(env *pipeline.Env, topic string) bool {
+	if l.pace == nil {
+		return false
+	}
+	fast, stream, took := l.pace.fast()
+	if !fast {
+		return false
+	}
+	if ok, times := l.flatOut.Allow(env.Now()); ok {
+		env.Log.Warn().Str("topic", topic).Uint64("times", times).Stringer("stream", stream).Stringer("came_in", took).Msg(flatOutAdvice)
+	}
+	return true
+}
+
+// flatOutAdvice is what a subscriber that drops behind a stream faster
+// than real time is told (outrun).
+const flatOutAdvice = "fell behind the topic, whose packets come faster than real time: a source that reads a file as fast as it can " +
+	"outruns what decodes or records it, and a topic never waits for its subscribers, so the rest of each GOP is dropped; " +
+	"pace the source at its frame rate (videosrc or play is-live=true; in Go, Live: true)"
 
 func newEventLogs() *eventLogs {
 	every := transport.FellBehindLogEvery
 	return &eventLogs{fellBehind: lograte.Limiter{Interval: every}, deadline: lograte.Limiter{Interval: every},
-		liveliness: lograte.Limiter{Interval: every}}
+		liveliness: lograte.Limiter{Interval: every}, flatOut: lograte.Limiter{Interval: every}}
 }
 
 // callOnEvent calls onEvent, if set, with e, and returns a panic of it as
@@ -335,6 +376,12 @@ func eventError(env *pipeline.Env, e *transport.Event, logs *eventLogs) error {
 		env.Fail(err)
 		return err
 	case transport.EventDropped:
+		if logs.pace != nil {
+			logs.pace.dropped(e.GOP, env.Now())
+		}
+		if logs.warnFlatOut(env, e.Topic) {
+			return nil
+		}
 		if ok, times := logs.fellBehind.Allow(env.Now()); ok {
 			env.Log.Info().Str("topic", e.Topic).Uint64("times", times).
 				Msg("fell behind the topic: the rest of a GOP is dropped, delivery resumes at the next keyframe")
