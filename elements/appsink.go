@@ -49,8 +49,8 @@ type AppSinkConfig struct {
 //
 // The stream ends when end of stream reaches the AppSink (the pipeline's
 // sources ended, or it was stopped): Done is closed, and Pull returns
-// what still waits, then io.EOF. An AppSink takes from one pipeline at a
-// time; it is safe for concurrent use.
+// what still waits, then io.EOF. An AppSink takes from one pipeline, once;
+// it is safe for concurrent use.
 type AppSink[T media.Item] struct {
 	cfg AppSinkConfig
 	el  pipeline.Element

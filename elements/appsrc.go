@@ -93,7 +93,8 @@ type AppStats struct {
 // pipeline never gets a packet it cannot decode. Each such loss asks for a
 // keyframe on KeyframeRequests, as a downstream decoder's request does.
 //
-// An AppSrc feeds one pipeline at a time. It is safe for concurrent use;
+// An AppSrc feeds one pipeline, once: after that pipeline stops, pushes
+// fail; make a new AppSrc for the next. It is safe for concurrent use;
 // pushes from several goroutines are queued one at a time.
 type AppSrc[T media.Item] struct {
 	cfg  AppSrcConfig
