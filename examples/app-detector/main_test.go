@@ -1,0 +1,27 @@
+package main
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// Three seconds of a 30 frames/s camera and a detector that takes 100 ms a
+// picture: the recording keeps (nearly) every picture, the detector works
+// on a few, and what it had no time for is dropped, not waited for.
+func TestASlowDetectorDoesNotHoldTheRecordingBack(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	res, err := runGraph(ctx, filepath.Join(t.TempDir(), "run.gopline"), 100*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%+v", res)
+	if res.Pushed < 30 || res.Recorded+5 < res.Pushed {
+		t.Fatalf("%+v: the recording lost pictures to the slow detector", res)
+	}
+	if res.Detected == 0 || res.DetectorDropped == 0 || res.Detected > res.Pushed/2 {
+		t.Fatalf("%+v: want a detector that saw some pictures and had no time for the rest", res)
+	}
+}
