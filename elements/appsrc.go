@@ -41,8 +41,8 @@ type AppSrcConfig struct {
 	// wait, and count what they drop in the node's stats (Dropped).
 	Overflow Overflow
 	// Width, Height and Format are the size and pixel format of every
-	// frame; left zero, the first frame pushed sets them. Unused for
-	// packets, whose size the SPS says.
+	// frame: set all three, or none, and the first frame pushed sets them.
+	// Unused for packets, whose size the SPS says.
 	Width, Height int
 	Format        media.PixelFormat
 	// Now stamps a pushed item whose CaptureTime is zero; nil takes
@@ -139,7 +139,10 @@ func NewAppSrc[T media.Item](cfg AppSrcConfig) (*AppSrc[T], error) {
 	}
 	switch any(*new(T)).(type) {
 	case *media.Frame:
-		s.caps, s.frames = pipeline.Frames, newAppFrames(cfg)
+		if s.frames, err = newAppFrames(cfg); err != nil {
+			return nil, err
+		}
+		s.caps = pipeline.Frames
 	case *media.Packet:
 		s.caps = pipeline.Packets(media.H264)
 	default:

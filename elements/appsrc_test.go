@@ -237,6 +237,13 @@ func TestAppSrcRefusesAFrameThatDoesNotFitNamingIt(t *testing.T) {
 	if _, err := NewAppSrc[*media.Frame](AppSrcConfig{MaxQueued: -1}); err == nil || !strings.Contains(err.Error(), "MaxQueued -1") {
 		t.Fatalf("MaxQueued -1: %v", err)
 	}
+	if _, err := NewAppSrc[*media.Frame](AppSrcConfig{Width: 640}); !errors.Is(err, pipeline.ErrBadGraph) || !strings.Contains(err.Error(), "set all three") {
+		t.Fatalf("a config with a width alone: %v", err)
+	}
+	set := mustAppSrc[*media.Frame](t, AppSrcConfig{Width: 64, Height: 48, Format: media.GRAY8})
+	if err := set.TryPush(first); !errors.Is(err, ErrAppRefused) || !strings.Contains(err.Error(), "(as AppSrcConfig sets them)") {
+		t.Fatalf("a frame unlike the config's: %v", err)
+	}
 }
 
 // encodedPackets encodes n frames of the test pattern, a keyframe every gop.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gopline/gopline/codecs/h264"
 	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/pipeline"
 )
 
 // What an AppSrc checks of the items pushed into it, and what it makes of
@@ -26,12 +27,19 @@ type appFrames struct {
 	last          time.Time // the last frame's capture time
 }
 
-func newAppFrames(cfg AppSrcConfig) appFrames {
-	c := appFrames{width: cfg.Width, height: cfg.Height, format: cfg.Format, set: "as AppSrcConfig sets them"}
-	if c.width == 0 || c.height == 0 || !c.format.Valid() {
-		c = appFrames{set: "as its first frame set them"}
+// newAppFrames takes the frames' size and format from cfg: all three, or
+// none (the first frame's).
+func newAppFrames(cfg AppSrcConfig) (appFrames, error) {
+	if cfg.Width == 0 && cfg.Height == 0 && cfg.Format == media.PixelFormatUnknown {
+		return appFrames{set: "as its first frame set them"}, nil
 	}
-	return c
+	// A pool checks a size and format as every frame's are checked; it
+	// allocates nothing before its first Get.
+	if _, err := media.NewFramePool(cfg.Format, cfg.Width, cfg.Height, 1); err != nil {
+		return appFrames{}, fmt.Errorf("%w: AppSrcConfig's Width %d, Height %d and Format %v: %w (set all three, or none to take the first frame's)",
+			pipeline.ErrBadGraph, cfg.Width, cfg.Height, cfg.Format, err)
+	}
+	return appFrames{width: cfg.Width, height: cfg.Height, format: cfg.Format, set: "as AppSrcConfig sets them"}, nil
 }
 
 // check refuses a frame that is not valid or not like the stream's; a
