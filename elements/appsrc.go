@@ -72,8 +72,9 @@ type AppStats struct {
 // Items wait in a queue of MaxQueued for the pipeline to take them, which
 // it does as fast as the chain after the AppSrc goes. A Push that finds the
 // queue full waits for room (OverflowBlock, the default), or never waits,
-// dropping the oldest or the new item (OverflowDropOldest, DropNewest; the
-// node's stats count the drops, and the log says so). TryPush never waits.
+// dropping the oldest or the new item (OverflowDropOldest,
+// OverflowDropNewest; the node's stats count the drops, and the log says
+// so). TryPush never waits.
 //
 // Push takes the item: the caller must not change it afterwards (a frame's
 // pixels, a packet's Data), and a frame from the caller's media.FramePool
