@@ -139,6 +139,18 @@ func (h *handoff[T]) end(err error) bool {
 	return true
 }
 
+// drain takes every item that waits, for an owner that will never hand
+// them on.
+func (h *handoff[T]) drain() []T {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []T
+	for it, ok := h.q.take(); ok; it, ok = h.q.take() {
+		out = append(out, it)
+	}
+	return out
+}
+
 // endedBy is the error the hand-over ended with; nil while it goes on.
 func (h *handoff[T]) endedBy() error {
 	h.mu.Lock()

@@ -292,15 +292,19 @@ func (st *appSrcStage[T]) Start(env *pipeline.Env) error {
 }
 
 // Stop ends the hand-over when the pipeline stops (not when the stage is
-// made anew after a panic: the queue and its items outlive it).
+// made anew after a panic: the queue and its items outlive it). What was
+// pushed and never taken is dropped then, counted and released.
 func (st *appSrcStage[T]) Stop() error {
 	if st.env == nil {
 		return nil // it did not start
 	}
-	st.report()
 	if stopped(st.env) {
 		st.s.h.end(ErrAppStopped)
+		left := st.s.h.drain()
+		st.s.dropped.Add(uint64(len(left)))
+		releaseAll(left)
 	}
+	st.report()
 	st.s.attached.Store(false)
 	return nil
 }

@@ -200,6 +200,12 @@ func TestAPushWaitingWhenThePipelineStopsReturns(t *testing.T) {
 	if took := time.Since(began); took > pipeline.DefaultStopTimeout {
 		t.Fatalf("the stop took %v", took)
 	}
+	// What the pipeline never took is dropped, counted: nothing is lost
+	// without a word.
+	st, node := src.Stats(), nodeStats(p, "appsrc")
+	if st.Queued != 0 || st.Items != node.Out+st.Dropped || node.Dropped != st.Dropped {
+		t.Fatalf("appsrc %+v, node %+v: want every item pushed out or dropped, counted", st, node)
+	}
 }
 
 // A frame that does not fit the stream is refused with an error naming it,
