@@ -43,9 +43,11 @@ func main() {
 	}
 }
 
-// Result is what a run did.
+// Result is what a run did: pictures pushed by the camera and dropped at
+// once (the pipeline as a whole too slow), recorded, detected on, and
+// dropped for the detector alone.
 type Result struct {
-	Pushed, Recorded, Detected, DetectorDropped uint64
+	Pushed, CameraDropped, Recorded, Detected, DetectorDropped uint64
 }
 
 // run pushes a simulated camera's pictures until ctx ends, and reports.
@@ -85,7 +87,9 @@ func runGraph(ctx context.Context, out string, detect time.Duration) (Result, er
 			return Result{}, err
 		}
 	}
-	if err := p.Start(ctx); err != nil {
+	// The pipeline runs until the camera's stream ends (Close, when ctx
+	// ends), so that every picture pushed goes through before it stops.
+	if err := p.Start(context.Background()); err != nil {
 		return Result{}, err
 	}
 
@@ -107,7 +111,7 @@ func runGraph(ctx context.Context, out string, detect time.Duration) (Result, er
 			res.Recorded = s.In
 		}
 	}
-	res.Pushed, res.DetectorDropped = camera.Stats().Items, detector.Stats().Dropped
+	res.Pushed, res.CameraDropped, res.DetectorDropped = camera.Stats().Items, camera.Stats().Dropped, detector.Stats().Dropped
 	return res, err
 }
 
