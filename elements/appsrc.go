@@ -245,7 +245,8 @@ func (s *AppSrc[T]) check(item T) (T, error) {
 	return made.(T), nil
 }
 
-// Close ends the stream: what was pushed goes out, then end of stream.
+// Close ends the stream: what was pushed goes out, then end of stream
+// (what still waits when the pipeline stops first is dropped, counted).
 // Pushes after it fail with ErrAppClosed; a Push waiting for room returns
 // it. Close returns nil, and may be called more than once.
 func (s *AppSrc[T]) Close() error {
