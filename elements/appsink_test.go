@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -121,5 +122,27 @@ func TestAppSinkPullIsBounded(t *testing.T) {
 	}
 	if _, err := NewAppSink[*media.Frame](AppSinkConfig{Overflow: Overflow(9)}); !errors.Is(err, pipeline.ErrBadGraph) {
 		t.Fatalf("Overflow(9): %v", err)
+	}
+}
+
+// An app element serves one pipeline: a second that starts with it fails
+// to start, saying so.
+func TestAnAppElementInTwoPipelinesFailsTheSecondsStart(t *testing.T) {
+	appLeaks(t)
+	src := mustAppSrc[*media.Frame](t, AppSrcConfig{})
+	sink := mustAppSink[media.Item](t, AppSinkConfig{})
+	startApp(t, []string{"appsrc", "appsink"}, src.Element(), sink.Element())
+	for _, els := range [][]pipeline.Element{
+		{src.Element(), FakeSink()},
+		{TestSrc(DefaultTestSrcConfig()), sink.Element()},
+	} {
+		p := pipeline.New()
+		if err := p.Chain([]string{"a", "b"}, els); err != nil {
+			t.Fatal(err)
+		}
+		err := p.Start(context.Background())
+		if err == nil || !strings.Contains(err.Error(), "already") {
+			t.Fatalf("a second pipeline with the same app element: %v", err)
+		}
 	}
 }
