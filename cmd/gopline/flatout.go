@@ -1,15 +1,10 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"time"
-
-	"github.com/rs/zerolog"
 
 	"github.com/gopline/gopline/codecs/ffmpeg"
 	"github.com/gopline/gopline/pipeline"
@@ -25,10 +20,6 @@ import (
 // flatOutAdvice is what a run whose file source outran its subscribers is
 // told.
 const flatOutAdvice = "set is-live=true on the source so that it plays at its frame rate"
-
-// flatOutWatchEvery is how often a running pipeline's counters are looked
-// at for drops behind a file read flat out.
-const flatOutWatchEvery = time.Second
 
 // flatOutRule finds the drops of a run's own subscribers behind a file
 // source read flat out: the line's file sources that are not live (a
@@ -132,51 +123,4 @@ func (r flatOutRule) warning(stats []pipeline.NodeStats) string {
 	slices.Sort(subs)
 	return fmt.Sprintf("%s dropped %s: %s read faster than real time, and a topic never waits for its subscribers; %s",
 		strings.Join(subs, ", "), plural(dropped, "packet"), strings.Join(sources, ", "), flatOutAdvice)
-}
-
-// flatOutWatch warns once, while a pipeline runs, when its subscribers
-// drop behind a file read flat out (flatOutRule): the user learns it
-// before the end of a long file. The zero value watches nothing.
-type flatOutWatch struct {
-	stop context.CancelFunc
-	done sync.WaitGroup
-}
-
-// watchFlatOut looks at stats every interval until close, and logs the
-// rule's warning the first time there is one; a rule that can find
-// nothing starts no watch.
-func watchFlatOut(log zerolog.Logger, rule flatOutRule, stats func() []pipeline.NodeStats, every time.Duration) *flatOutWatch {
-	w := &flatOutWatch{}
-	if len(rule.sources) == 0 || len(rule.subscribers) == 0 {
-		return w
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	w.stop = cancel
-	w.done.Add(1)
-	go func() {
-		defer w.done.Done()
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if msg := rule.warning(stats()); msg != "" {
-					log.Warn().Msg(msg)
-					return
-				}
-			}
-		}
-	}()
-	return w
-}
-
-// close stops the watch and waits for it.
-func (w *flatOutWatch) close() {
-	if w.stop == nil {
-		return
-	}
-	w.stop()
-	w.done.Wait()
 }

@@ -3,14 +3,9 @@ package main
 import (
 	"encoding/json"
 	"strings"
-	"sync/atomic"
 	"testing"
-	"time"
-
-	"github.com/rs/zerolog"
 
 	"github.com/gopline/gopline/internal/testclip"
-	"github.com/gopline/gopline/internal/testlog"
 	"github.com/gopline/gopline/pipeline"
 )
 
@@ -85,38 +80,3 @@ func TestRunWarnsOfDropsBehindAFileReadFlatOut(t *testing.T) {
 	}
 }
 
-// While the run goes on, the watch warns once, when the drops show.
-func TestFlatOutWatchWarnsOnceWhileRunning(t *testing.T) {
-	rule := lineFlatOut("videosrc name=src location=a.mp4 ! h264enc ! publish topic=/c  subscribe topic=/c ! fakesink")
-	var looks atomic.Int64
-	stats := func() []pipeline.NodeStats {
-		n := looks.Add(1)
-		var dropped uint64
-		if n >= 3 { // the drops show at the third look, and grow
-			dropped = uint64(n)
-		}
-		return []pipeline.NodeStats{{Node: "subscribe0", Element: "subscribe", Dropped: dropped}}
-	}
-	var out testlog.Buffer
-	w := watchFlatOut(zerolog.New(&out), rule, stats, time.Millisecond)
-	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(out.String(), "read faster than real time"); time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("no warning after %d looks at drops", looks.Load())
-		}
-	}
-	seen := looks.Load()
-	time.Sleep(20 * time.Millisecond) // some twenty more looks, were it still looking
-	w.close()
-	if looks.Load() != seen {
-		t.Errorf("the watch looked %d more times after its warning", looks.Load()-seen)
-	}
-	if got := strings.Count(out.String(), "read faster than real time"); got != 1 || !strings.Contains(out.String(), `"level":"warn"`) {
-		t.Fatalf("%d warnings, want 1 at warn level:\n%s", got, out.String())
-	}
-	// A line without a file read flat out starts no watch.
-	looks.Store(0)
-	watchFlatOut(zerolog.Nop(), lineFlatOut("testsrc ! h264enc ! publish topic=/c  subscribe topic=/c ! fakesink"), stats, time.Millisecond).close()
-	if looks.Load() != 0 {
-		t.Fatal("a watch looked at a run without a file read flat out")
-	}
-}

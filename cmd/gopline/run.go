@@ -125,12 +125,11 @@ func (f *pipelineFlags) runPipeline(serve bool, args []string, stdout, stderr io
 	if err != nil {
 		return closeNode(n, err)
 	}
-	// Subscribers that drop behind a file read flat out are told of at
-	// once, and again at the end with all they dropped.
+	// Subscribers that drop behind a file read flat out say so at once
+	// (the subscribe element's warning); the end says it again, with all
+	// they dropped and the files that outran them.
 	flatOut := lineFlatOut(line)
-	watch := watchFlatOut(log, flatOut, p.Stats, flatOutWatchEvery)
 	stats, end := runUntil(ctx, p, liveOutput(stderr, f.quiet || f.asJSON), lineTopics(line))
-	watch.close()
 	if msg := flatOut.warning(stats); msg != "" {
 		log.Warn().Msg(msg)
 	}
