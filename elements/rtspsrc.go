@@ -69,6 +69,12 @@ type rtspSrc[T interface {
 	read      func(*ffmpeg.Reader) (T, error)
 	viaFFmpeg *videoSrc[T]
 
+	// pace is the camera's picture interval, as its last session knew it
+	// (rtsp.Reader.Pace), shared by the source's openings: a camera
+	// slower than timeout= lost once before its pace was known keeps its
+	// next session.
+	pace *time.Duration
+
 	env    *pipeline.Env
 	r      *rtsp.Reader
 	dec    *ffmpeg.Decoder // decoding only
@@ -88,15 +94,16 @@ type rtspSrc[T interface {
 func newRTSPSrc[T interface {
 	*media.Frame | *media.Packet
 	media.Item
-}](cfg VideoSrcConfig, read func(*ffmpeg.Reader) (T, error), formats *browserFormat) *rtspSrc[T] {
-	return &rtspSrc[T]{cfg: cfg, read: read, formats: formats, skips: newSkipReport(cfg.Location),
+}](cfg VideoSrcConfig, read func(*ffmpeg.Reader) (T, error), formats *browserFormat, pace *time.Duration) *rtspSrc[T] {
+	return &rtspSrc[T]{cfg: cfg, read: read, formats: formats, pace: pace, skips: newSkipReport(cfg.Location),
 		behind: lograte.Limiter{Interval: catchUpWarnEvery}}
 }
 
 func (s *rtspSrc[T]) Start(env *pipeline.Env) error {
 	s.env = env
 	opts := []rtsp.Option{rtsp.WithTimeout(s.cfg.IOTimeout), rtsp.WithStop(env.Stopping), rtsp.WithLogger(env.Log), rtsp.WithClock(env.Now),
-		rtsp.WithTransport("tcp")} // readsInGo: a camera's RTP over TCP; for UDP, FFmpeg's reader
+		rtsp.WithTransport("tcp"), // readsInGo: a camera's RTP over TCP; for UDP, FFmpeg's reader
+		rtsp.WithPace(*s.pace)}
 	if s.cfg.Clock == "camera" {
 		opts = append(opts, rtsp.WithCameraClock())
 	}
@@ -178,6 +185,7 @@ func (s *rtspSrc[T]) Stop() error {
 		return nil
 	}
 	err := s.r.Close()
+	*s.pace = s.r.Pace()
 	s.r = nil
 	return err
 }

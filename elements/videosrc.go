@@ -131,7 +131,7 @@ var videoSrcSpec = pipeline.ElementSpec[VideoSrcConfig]{
 		pipeline.FloatField("rate", ffmpeg.AssumedFrameRate, func(c *VideoSrcConfig) *float64 { return &c.Rate }).Range(0.001, 1000).
 			Doc("frame rate of a raw H.264 file whose SPS states none (others keep their own)"),
 		pipeline.DurationField("timeout", ffmpeg.DefaultIOTimeout, func(c *VideoSrcConfig) *time.Duration { return &c.IOTimeout }).
-			DurationRange(0, time.Hour).Doc("a network stream (or an .sdp file's RTP) that sends nothing for this long fails, one whose server has not opened it in " + strconv.Itoa(ffmpeg.OpenTimeouts) + " times this (answering a byte at a time) too, and is tried again; a live HLS playlist that gets no new segment for this long plus 3 target durations too (0s: wait for ever)"),
+			DurationRange(0, time.Hour).Doc("a network stream (or an .sdp file's RTP) that sends nothing for this long fails (an RTSP camera's H.264, or an rtp:// port's, for this long beyond its picture interval: a camera of a picture every 5 s is not lost between two), one whose server has not opened it in " + strconv.Itoa(ffmpeg.OpenTimeouts) + " times this (answering a byte at a time) too, and is tried again; a live HLS playlist that gets no new segment for this long plus 3 target durations too (0s: wait for ever)"),
 		pipeline.IntField("retries", backoff.Forever, func(c *VideoSrcConfig) *int { return &c.Retries }).Range(backoff.Forever, 1e9).
 			Doc("times to reopen a network stream that dropped or is down, or a camera that dropped (-1: for ever, 0: fail at once); a recording (known duration or size) is only waited for at start"),
 		pipeline.BoolField("conceal", false, func(c *VideoSrcConfig) *bool { return &c.Conceal }).
@@ -259,8 +259,9 @@ func openSource[T interface {
 	policy := backoff.DefaultPolicy()
 	policy.Retries = cfg.Retries
 	if readsInGo(cfg) {
+		pace := new(time.Duration) // the camera's, from one opening to the next
 		return newReconnecting(credentials.Redact(cfg.Location), policy, func(<-chan struct{}) (pipeline.Source[T], error) {
-			return newRTSPSrc(cfg, read, formats), nil
+			return newRTSPSrc(cfg, read, formats, pace), nil
 		})
 	}
 	resume := &playlistResume{}

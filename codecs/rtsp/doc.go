@@ -17,4 +17,9 @@
 // every keyframe); decoding them is a decoder's (codecs/ffmpeg.Decoder).
 // Streams of other codecs are refused with ErrNotH264 for the caller to
 // read another way.
+//
+// A stream that sends nothing is lost after the timeout beyond its picture
+// interval (silence.go), so that a camera of a picture every few seconds
+// is not lost between two, while one of 25 a second that stops is lost
+// about the timeout later.
 package rtsp

@@ -27,7 +27,8 @@ var (
 	// takes UDP.
 	ErrRefusesTCP = errors.New("rtsp: the server refuses RTP over its RTSP connection (TCP)")
 	// ErrStreamLost means a stream that played ended: the server closed
-	// the connection, or sent nothing for the timeout.
+	// the connection, or sent nothing for the timeout beyond its picture
+	// interval (see WithTimeout); the error says the bound.
 	ErrStreamLost = errors.New("rtsp: stream lost")
 	// ErrNothingArrived means no RTP packet of the stream's payload type
 	// came to an rtp:// port (ListenRTP) within the timeout: no sender,

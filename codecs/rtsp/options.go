@@ -21,8 +21,9 @@ type config struct {
 	stop      <-chan struct{}
 	log       zerolog.Logger
 	now       func() time.Time
-	camera    bool   // capture times by the camera's clock (WithCameraClock)
-	pinned    []byte // the rtsps:// camera's certificate's SHA-256 (WithFingerprint)
+	pace      time.Duration // WithPace's
+	camera    bool          // capture times by the camera's clock (WithCameraClock)
+	pinned    []byte        // the rtsps:// camera's certificate's SHA-256 (WithFingerprint)
 }
 
 func defaultConfig() config {
@@ -32,15 +33,32 @@ func defaultConfig() config {
 // Option configures a Reader.
 type Option func(*config) error
 
-// WithTimeout sets how long the server may answer nothing, or the stream
-// send nothing, before the open fails or the stream is taken for lost
-// (DefaultTimeout; 0 waits for ever).
+// WithTimeout sets how long the server may answer nothing (the connection,
+// each request of the opening) before the open fails, and how long the
+// stream may send nothing, beyond the camera's picture interval, before it
+// is taken for lost: a camera of a picture every 5 s is lost after 5 s
+// and the timeout without a packet, one of 25 a second after about the
+// timeout (see Reader.Pace). DefaultTimeout; 0 waits for ever.
 func WithTimeout(d time.Duration) Option {
 	return func(c *config) error {
 		if d < 0 {
 			return fmt.Errorf("%w: timeout %v", ErrBadOption, d)
 		}
 		c.timeout = d
+		return nil
+	}
+}
+
+// WithPace gives the picture interval of the camera, as an earlier
+// session of it measured (Reader.Pace): until two pictures of this one tell
+// its own, its stream may send nothing for the timeout plus d, where it
+// would otherwise be given twice the timeout.
+func WithPace(d time.Duration) Option {
+	return func(c *config) error {
+		if d < 0 {
+			return fmt.Errorf("%w: pace %v", ErrBadOption, d)
+		}
+		c.pace = d
 		return nil
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -142,22 +141,15 @@ func (r *Reader) awaitFirst(first <-chan struct{}) error {
 	return fmt.Errorf("%w at %s: no RTP packet came for %v", ErrNothingArrived, r.shown, r.cfg.timeout)
 }
 
-// errPortTimeout is a port's stream that sent nothing for the timeout.
-var errPortTimeout = errors.New("RTP timeout")
-
-// receive reads the port's datagrams until it is closed or sends nothing
-// for the timeout, closing first at the first packet of the payload type.
+// receive reads the port's datagrams until it is closed (Close, or the
+// Reader's watch of its silence: see pace), closing first at the first
+// packet of the payload type.
 func (r *Reader) receive(first chan<- struct{}) error {
 	buf := make([]byte, maxDatagram)
 	began := false
 	for {
-		if r.cfg.timeout > 0 && began {
-			_ = r.port.conn.SetReadDeadline(time.Now().Add(r.cfg.timeout))
-		}
 		n, _, err := r.port.conn.ReadFromUDP(buf)
 		switch {
-		case errors.Is(err, os.ErrDeadlineExceeded):
-			return errPortTimeout
 		case errors.Is(err, net.ErrClosed):
 			return nil
 		case err != nil:

@@ -226,9 +226,10 @@ func TestListenRTPOfASilentPortNamesItAndWhatCame(t *testing.T) {
 	units := testrtsp.Clip(t, 2, 5)
 	s := newSender(t, port)
 	s.pt = 97
-	stop := make(chan struct{})
-	defer close(stop)
+	stop, stopped := make(chan struct{}), make(chan struct{})
+	defer func() { close(stop); <-stopped }() // before the cleanup closes the sender's socket
 	go func() {
+		defer close(stopped)
 		for i := 0; ; i++ {
 			select {
 			case <-stop:

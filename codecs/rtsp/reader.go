@@ -15,7 +15,6 @@ import (
 	"github.com/bluenviron/gortsplib/v4/pkg/base"
 	"github.com/bluenviron/gortsplib/v4/pkg/description"
 	"github.com/bluenviron/gortsplib/v4/pkg/format"
-	"github.com/bluenviron/gortsplib/v4/pkg/liberrors"
 	"github.com/gopline/gopline/codecs/h264"
 	"github.com/gopline/gopline/internal/credentials"
 	"github.com/gopline/gopline/internal/paramsetwatch"
@@ -71,6 +70,7 @@ type Reader struct {
 	order  reorder           // a port's packets, put back in order
 	// closeConn ends the connection, which ends its wait (watch).
 	closeConn func()
+	opening   *openingWatch // an RTSP session's, while it opens
 
 	pkts    chan received
 	queued  atomic.Int64  // bytes of the payloads in pkts
@@ -89,9 +89,17 @@ type Reader struct {
 	ready  []*media.Packet // Packets of units that ended together, the oldest first
 	// arrived is when the latest RTP packet taken came (Arrived).
 	arrived time.Time
-	clock   liveClock
-	camera  cameraClock   // WithCameraClock's
-	sender  senderReports // the camera's clock, as its sender reports give it
+	// lastHeard is when the stream last sent something (heard), in Unix
+	// nanoseconds; pace bounds how long it may send nothing, silence
+	// times that, and silent is the silence that ended the stream.
+	lastHeard atomic.Int64
+	pace      pace
+	silence   *time.Timer
+	silent    time.Duration
+	logged    time.Duration // the silence bound last logged (notePace)
+	clock     liveClock
+	camera    cameraClock   // WithCameraClock's
+	sender    senderReports // the camera's clock, as its sender reports give it
 	// pinFailed is why the camera's certificate was refused (WithFingerprint).
 	pinFailed atomic.Pointer[error]
 	stats     Stats
@@ -146,15 +154,17 @@ func open(url string, cfg config) (*Reader, error) {
 		// certificate taken as it is, as FFmpeg (tls_verify=0) and VLC take
 		// it: cameras make their own, which nothing could check; unless it
 		// is pinned (WithFingerprint).
-		TLSConfig:   &tls.Config{InsecureSkipVerify: true, VerifyConnection: r.checkFingerprint},
-		ReadTimeout: cfg.timeout, WriteTimeout: cfg.timeout, UserAgent: "gopline",
+		TLSConfig: &tls.Config{InsecureSkipVerify: true, VerifyConnection: r.checkFingerprint},
+		// The opening's waits are bounded by openingWatch, the stream's
+		// silence by the camera's pace (see pace): none by the client.
+		ReadTimeout: noClientTimeout, WriteTimeout: cfg.timeout, UserAgent: "gopline",
 		OnTransportSwitch: func(err error) { r.log().Info().Str("location", r.shown).Msg(err.Error()) },
 		OnPacketsLost:     func(uint64) {}, // counted from the sequence numbers, where the pictures they hit are known
 		OnDecodeError:     func(err error) { r.log().Debug().Str("location", r.shown).Err(err).Msg("RTSP") },
 	}
-	if cfg.timeout == 0 {
-		r.client.ReadTimeout = 24 * time.Hour
-	}
+	r.opening = watchOpening(cfg.timeout, r.client.Close)
+	r.client.OnRequest = func(*base.Request) { r.opening.progress(cfg.timeout) }
+	r.client.OnResponse = func(*base.Response) { r.opening.progress(cfg.timeout) }
 	if err := r.client.Start2(); err != nil {
 		return nil, fmt.Errorf("%w %q: %w", ErrOpen, r.shown, redacted{err})
 	}
@@ -170,8 +180,13 @@ func open(url string, cfg config) (*Reader, error) {
 // newReader returns a Reader of url yet to be connected.
 func newReader(url string, cfg config) *Reader {
 	return &Reader{url: url, shown: credentials.Redact(url), cfg: cfg, pkts: make(chan received, queuedPackets),
-		drained: make(chan struct{}, 1), done: make(chan struct{}), ended: make(chan struct{}), fresh: true}
+		drained: make(chan struct{}, 1), done: make(chan struct{}), ended: make(chan struct{}), fresh: true,
+		pace: pace{timeout: cfg.timeout, given: cfg.pace}}
 }
+
+// noClientTimeout is the RTSP client's read timeout, which the Reader
+// does not use (openingWatch, pace).
+const noClientTimeout = 24 * time.Hour
 
 // start connects, describes, sets up and plays the session's H.264 stream,
 // giving up when the stop channel closes.
@@ -180,8 +195,15 @@ func (r *Reader) start(u *base.URL) error {
 	go func() { steps <- r.setUp(u) }()
 	select {
 	case err := <-steps:
+		if r.opening.over() {
+			return fmt.Errorf("%w %q: no answer for %v (timeout=)", ErrOpen, r.shown, r.cfg.timeout)
+		}
+		if err == nil {
+			r.heard(r.cfg.now()) // its silence counts from PLAY's answer
+		}
 		return err
 	case <-r.cfg.stop:
+		r.opening.over()
 		r.client.Close() // the step under way fails at once
 		<-steps
 		return fmt.Errorf("%w %q: stopped while opening it", ErrOpen, r.shown)
@@ -228,6 +250,7 @@ func (r *Reader) setUp(u *base.URL) error {
 // ReadPacket, waiting while queuedBytes wait already.
 func (r *Reader) queue(pkt *rtp.Packet) {
 	at := r.cfg.now()
+	r.heard(at)
 	var camera time.Time
 	if r.cfg.camera {
 		camera = r.sender.at(pkt.Timestamp)
@@ -326,8 +349,12 @@ func (r *Reader) ReadPacket() (*media.Packet, error) {
 		if due, ok := r.order.due(); ok {
 			giveUp = time.After(max(due.Sub(r.cfg.now()), 0))
 		}
+		silent := r.watchSilence()
 		select {
 		case in = <-r.pkts:
+		case <-silent:
+			r.checkSilence()
+			continue
 		case <-giveUp:
 			r.takeAll(r.order.flush())
 			continue
@@ -372,6 +399,12 @@ func (r *Reader) takeAll(ins []received) {
 // units it ends in ready.
 func (r *Reader) take(in received) {
 	r.arrived = in.at
+	if !r.units.open || in.pkt.Timestamp != r.units.curTS {
+		r.pace.picture(in.at) // a picture begins
+		if r.pace.known() {
+			r.notePace()
+		}
+	}
 	if r.port != nil && !r.fresh && in.pkt.SSRC != r.ssrc {
 		// Only a port's: an RTSP session is one sender's, and a new one
 		// is a new session; its packets' numbers and times speak for
@@ -438,20 +471,6 @@ func (r *Reader) restart() {
 	r.maker.params = sets
 	r.clock.started = false
 	r.stats.Restarts++
-}
-
-// lost is the error of a connection that ended: the unit it was sending is
-// counted Truncated.
-func (r *Reader) lost() error {
-	if r.units.open {
-		r.units.end()
-		r.stats.Truncated++
-	}
-	err := r.err
-	if errors.As(err, new(liberrors.ErrClientTCPTimeout)) || errors.As(err, new(liberrors.ErrClientUDPTimeout)) || errors.Is(err, errPortTimeout) {
-		return fmt.Errorf("%w: %q sent nothing for %v (timeout=): %w", ErrStreamLost, r.shown, r.cfg.timeout, err)
-	}
-	return fmt.Errorf("%w: %q: %w", ErrStreamLost, r.shown, redacted{err})
 }
 
 // Close ends the session and frees what the Reader holds.

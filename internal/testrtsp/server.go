@@ -37,8 +37,13 @@ type Server struct {
 	tls   *tls.Config
 	cert  []byte // the TLS certificate, DER
 
-	frozen atomic.Bool  // streams send nothing, connections stay open
-	joinAt atomic.Int64 // the frame of the loop a new client's stream begins at
+	frozen atomic.Bool // streams send nothing, connections stay open
+	hung   atomic.Bool // frozen, and requests go unanswered (Hang)
+	// every, when above 0, spaces the pictures of the streams that begin
+	// from now on instead of the frame rate (Every); gap spaces the RTP
+	// packets of a picture (PacketGap).
+	every, gap atomic.Int64
+	joinAt     atomic.Int64 // the frame of the loop a new client's stream begins at
 	// pictures, when above 0, is how many pictures a stream sends before
 	// it freezes (SendOnly).
 	pictures atomic.Int64
@@ -241,6 +246,20 @@ func (s *Server) SenderReports(offset time.Duration) {
 	s.reportsAt.Store(int64(offset))
 	s.reports.Store(true)
 }
+
+// Hang makes the camera stop as one whose host died behind a switch: its
+// connections stay open, but it sends nothing and answers no request.
+func (s *Server) Hang() { s.hung.Store(true) }
+
+// Every makes the streams of the clients that come from now on send a
+// picture every d instead of at the frame rate: a time-lapse camera, or
+// one whose pictures come at a trigger. Their RTP times follow d too.
+func (s *Server) Every(d time.Duration) { s.every.Store(int64(d)) }
+
+// PacketGap makes the streams wait d after each RTP packet of a picture
+// but its last, as a camera behind a slow link whose large pictures take
+// their time to come (the pictures that fall behind then go out at once).
+func (s *Server) PacketGap(d time.Duration) { s.gap.Store(int64(d)) }
 
 // Thaw makes a frozen camera send pictures again.
 func (s *Server) Thaw() { s.frozen.Store(false) }

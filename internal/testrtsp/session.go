@@ -100,6 +100,9 @@ func (ss *session) read() (*request, error) {
 
 // answer replies to req; false ends the session.
 func (ss *session) answer(req *request) bool {
+	if ss.srv.hung.Load() {
+		return true // read, never answered
+	}
 	if login, _ := ss.srv.login.Load().(string); login != "" && req.method != "OPTIONS" &&
 		req.headers["authorization"] != "Basic "+base64.StdEncoding.EncodeToString([]byte(login)) {
 		return ss.reply(req, "401 Unauthorized", "WWW-Authenticate: Basic realm=\"testrtsp\"\r\n", "")
@@ -179,15 +182,20 @@ func (ss *session) stream() {
 	first := int(ss.srv.joinAt.Load())
 	limit := int(ss.srv.pictures.Load())
 	reports, offset := ss.srv.reports.Load(), time.Duration(ss.srv.reportsAt.Load())
+	interval := time.Second / time.Duration(ss.srv.rate)
+	if every := time.Duration(ss.srv.every.Load()); every > 0 {
+		interval = every
+	}
+	gap := time.Duration(ss.srv.gap.Load())
 	for i := first; ; i++ {
 		if limit > 0 && i-first == limit {
 			<-ss.down // frozen for good, the connection open
 			return
 		}
-		ts := uint32(int64(i) * 90000 / int64(ss.srv.rate))
+		ts := uint32(int64(i) * int64(interval) * 90000 / int64(time.Second))
 		pkts := packetize(ss.srv.units[i%len(ss.srv.units)], ss.srv.h265)
 		for k, pkt := range pkts {
-			if ss.srv.frozen.Load() {
+			if ss.srv.frozen.Load() || ss.srv.hung.Load() {
 				break
 			}
 			if k > 0 && k == len(pkts)-1 && ss.srv.cutHere() {
@@ -198,18 +206,29 @@ func (ss *session) stream() {
 				return
 			}
 			seq++
+			if gap > 0 && k < len(pkts)-1 && !ss.wait(gap) {
+				return
+			}
 		}
 		if n := i - first; reports && n >= 5 && (n-5)%10 == 0 {
-			at := start.Add(offset + time.Duration(n)*time.Second/time.Duration(ss.srv.rate))
+			at := start.Add(offset + time.Duration(n)*interval)
 			if !ss.sendReport(at, ts) {
 				return
 			}
 		}
-		select {
-		case <-ss.down:
+		if !ss.wait(time.Until(start.Add(time.Duration(i-first+1) * interval))) {
 			return
-		case <-time.After(time.Until(start.Add(time.Duration(i-first+1) * time.Second / time.Duration(ss.srv.rate)))):
 		}
+	}
+}
+
+// wait waits d, false when the server is stopped meanwhile.
+func (ss *session) wait(d time.Duration) bool {
+	select {
+	case <-ss.down:
+		return false
+	case <-time.After(d):
+		return true
 	}
 }
 
