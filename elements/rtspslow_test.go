@@ -46,3 +46,26 @@ func TestAnRTSPCameraSlowerThanTwiceItsTimeoutIsLostOnceAtMost(t *testing.T) {
 		t.Fatalf("lost %d times:\n%s", n, log.String())
 	}
 }
+
+// A camera that goes silent inside a picture for longer than its bound (a
+// link that stalls: each packet of its keyframe 3 s after the one before,
+// timeout=1s) is lost there: the picture it was sending is left out,
+// counted as cut short by the stream's loss, which the loss's warning
+// says, not as damage of the input ("cut short by the end of the
+// input"); the session after it starts at a keyframe.
+func TestAnRTSPCameraLostInsideAPictureSaysSoAndComesBackClean(t *testing.T) {
+	cam := testrtsp.Start(t, testrtsp.Clip(t, 20, 10), 10)
+	cam.PacketGap(3 * time.Second)
+	seen, log := &packets{}, &testlog.Buffer{}
+	p := startLogged(t, rtspSource(cam.URL(), "timeout=1s name=cam"), "cam", seen, log)
+	awaitLong(t, "a loss inside a picture", func() bool { return stat(t, p, "cam").Skipped["cut_by_loss"] > 0 })
+	cam.PacketGap(0)
+	awaitLong(t, "a picture after the loss", func() bool { return len(seen.epochs()) > 0 })
+	if e := seen.epochs(); !e[0][0].Key {
+		t.Fatal("the stream after the loss does not start at a keyframe")
+	}
+	got := log.String()
+	if strings.Contains(got, "damaged input") || strings.Contains(got, "end of the input") || !strings.Contains(got, "sent nothing for") {
+		t.Fatalf("the log does not say the picture was cut by the stream's loss alone:\n%s", got)
+	}
+}

@@ -39,6 +39,12 @@ type ReadStats struct {
 	// Concealed counts pictures a concealing Reader (WithDamageConcealed)
 	// handed out with FFmpeg's concealment of damage, marked Concealed.
 	Concealed int
+	// CutByLoss counts the pictures a live stream read by gopline's own
+	// RTP reader (codecs/rtsp) was sending when the stream was lost (its
+	// connection dropped, or it went silent for its bound inside the
+	// picture), left out. The loss is reported as such (the stream is
+	// reopened), so they are not damage of the input.
+	CutByLoss int
 }
 
 // Damage is how many packets or pictures were left out for damage:
@@ -47,14 +53,14 @@ func (s ReadStats) Damage() int { return s.Undecodable + s.Damaged + s.Truncated
 
 // Reasons returns the non-zero counts by reason, in snake case for log
 // fields and stats: "undecodable", "before_keyframe", "other_streams",
-// "repaired_timestamps", "damaged", "truncated", "concealed".
+// "repaired_timestamps", "damaged", "truncated", "concealed", "cut_by_loss".
 func (s ReadStats) Reasons() map[string]int {
 	out := map[string]int{}
 	for _, c := range []struct {
 		name string
 		n    int
 	}{{"undecodable", s.Undecodable}, {"before_keyframe", s.BeforeKeyframe}, {"other_streams", s.OtherStreams}, {"repaired_timestamps", s.RepairedTimestamps},
-		{"damaged", s.Damaged}, {"truncated", s.Truncated}, {"concealed", s.Concealed}} {
+		{"damaged", s.Damaged}, {"truncated", s.Truncated}, {"concealed", s.Concealed}, {"cut_by_loss", s.CutByLoss}} {
 		if c.n > 0 {
 			out[c.name] = c.n
 		}
@@ -81,6 +87,7 @@ func (s ReadStats) String() string {
 	add(s.Damaged, "picture left out after damage", "pictures left out after damage")
 	add(s.Truncated, "picture cut short by the end of the input", "pictures cut short by the end of the input")
 	add(s.Concealed, "picture concealed", "pictures concealed")
+	add(s.CutByLoss, "picture cut short by the stream's loss", "pictures cut short by the stream's loss")
 	if len(parts) == 0 {
 		return "nothing skipped"
 	}

@@ -108,15 +108,15 @@ func TestStopEndsABlockingOpen(t *testing.T) {
 }
 
 func TestReadStatsCountInTheSingularAndThePlural(t *testing.T) {
-	st := ReadStats{Undecodable: 1, Truncated: 1, Concealed: 2}
-	want := "1 undecodable packet, 1 picture cut short by the end of the input, 2 pictures concealed"
+	st := ReadStats{Undecodable: 1, Truncated: 1, Concealed: 2, CutByLoss: 1}
+	want := "1 undecodable packet, 1 picture cut short by the end of the input, 2 pictures concealed, 1 picture cut short by the stream's loss"
 	if got := st.String(); got != want {
 		t.Errorf("stats read %q, want %q", got, want)
 	}
 	if st.Damage() != 2 {
-		t.Errorf("damage %d, want the undecodable packet and the cut picture", st.Damage())
+		t.Errorf("damage %d, want the undecodable packet and the cut picture, not the picture of a loss", st.Damage())
 	}
-	if r := st.Reasons(); r["truncated"] != 1 || len(r) != 3 {
+	if r := st.Reasons(); r["truncated"] != 1 || r["cut_by_loss"] != 1 || len(r) != 4 {
 		t.Errorf("reasons %v", r)
 	}
 }
