@@ -278,11 +278,12 @@ func (s *rtspSrc[T]) nextFrame() (*media.Frame, error) {
 // readStats is what the reader (and the decoder) skipped, in the counts
 // of FFmpeg's reader, which the node's stats and the log take. A picture
 // the stream's loss cut short is the loss's, which the reconnection
-// reports: not damage of the input.
+// reports: not damage of the input. A port's packets of other senders
+// than its stream's are of other streams.
 func (s *rtspSrc[T]) readStats() ffmpeg.ReadStats {
 	st := s.r.Stats()
 	return ffmpeg.ReadStats{BeforeKeyframe: st.BeforeKeyframe, Damaged: st.Damaged + s.decodeDamage,
-		CutByLoss: st.Truncated, RepairedTimestamps: st.Restarts}
+		CutByLoss: st.Truncated, RepairedTimestamps: st.Restarts, OtherStreams: st.OtherSenders}
 }
 
 // asFFmpegs returns err, an error of rtsp.Open, as one that also wraps the

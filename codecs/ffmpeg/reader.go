@@ -232,6 +232,7 @@ func (r *Reader) Info() StreamInfo { return r.info }
 func (r *Reader) Stats() ReadStats {
 	st := r.stats
 	st.RepairedTimestamps = r.times.repaired
+	st.OtherStreams += r.rtpOthers() // an rtp:// port's other senders
 	return st
 }
 
@@ -345,6 +346,7 @@ func (r *Reader) Close() error {
 		r.pkt.Free()
 		r.pkt = nil
 	}
+	r.closeRTP()
 	if r.raw != nil {
 		r.raw.close()
 		r.raw = nil

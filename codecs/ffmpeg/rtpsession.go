@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -84,6 +85,11 @@ type rtpSession struct {
 	// probeCut: FFmpeg was still reading packets when its look at the
 	// stream was cut short, so packets came.
 	probeCut bool
+	// front receives a unicast port for FFmpeg, keeping to one sender;
+	// nil for a multicast group, or when the user named the interface
+	// (localaddr=). FFmpeg's receiver then listens at the loopback's
+	// front.port instead of the location's.
+	front *rtpFront
 }
 
 // newRTPSession returns the session of an rtp:// location, with the
@@ -127,10 +133,14 @@ func newRTPSession(location string, payload int, encoding string) (*rtpSession, 
 
 // description is the session description (RFC 4566) of s: one video
 // stream of s's payload type and encoding, at 90 kHz as RTP video is, to
-// be received at s's port.
+// be received at s's port (its front's, when it has one).
 func (s *rtpSession) description() string {
+	host, port := s.host, s.port
+	if s.front != nil {
+		host, port = "127.0.0.1", s.front.port
+	}
 	ipv := "IP4"
-	if strings.Contains(s.host, ":") {
+	if strings.Contains(host, ":") {
 		ipv = "IP6"
 	}
 	return fmt.Sprintf("v=0\r\n"+
@@ -139,7 +149,7 @@ func (s *rtpSession) description() string {
 		"c=IN %[1]s %[2]s\r\n"+
 		"t=0 0\r\n"+
 		"m=video %[3]d RTP/AVP %[4]d\r\n"+
-		"a=rtpmap:%[4]d %[5]s/90000\r\n", ipv, s.host, s.port, s.payload, s.encoding)
+		"a=rtpmap:%[4]d %[5]s/90000\r\n", ipv, host, port, s.payload, s.encoding)
 }
 
 // rtpProtocols are the protocols the description is read through: data:
@@ -178,7 +188,11 @@ func (r *Reader) rtpInput(url string, inFmt *astiav.InputFormat, options map[str
 	if err != nil {
 		return "", nil, nil, err
 	}
-	if err := s.portsFree(); err != nil {
+	if ip := net.ParseIP(s.host); ip.IsMulticast() || r.cfg.inputOptions["localaddr"] != "" {
+		if err := s.portsFree(); err != nil {
+			return "", nil, nil, err
+		}
+	} else if s.front, err = startRTPFront(s.addr, s.host, s.port, r.namedOtherSender); err != nil {
 		return "", nil, nil, err
 	}
 	r.rtp = s
@@ -277,4 +291,32 @@ func (r *Reader) watchRTP() error {
 		return r.session.watch.Check(packetData(r.pkt), r.shown)
 	}
 	return nil
+}
+
+// namedOtherSender says once that an rtp:// port's packets from other,
+// another sender than its stream's, are left out (rtpFront).
+func (r *Reader) namedOtherSender(other, sender netip.AddrPort) {
+	if log := r.logger(); log != nil {
+		log.Warn().Str("location", r.shown).Stringer("sender", sender).Stringer("other_sender", other).
+			Msgf("packets from %v are left out: the port's stream is the sender's whose packet came first, %v's "+
+				"(a second sender on the same port: another robot sending to the wrong port, or a host that should not send here)",
+				other, sender)
+	}
+}
+
+// closeRTP ends an rtp:// Reader's front, if it has one.
+func (r *Reader) closeRTP() {
+	if r.rtp != nil && r.rtp.front != nil {
+		r.rtp.front.close()
+		r.rtp.front = nil
+	}
+}
+
+// rtpOthers is how many packets an rtp:// Reader's front left out as
+// other senders'.
+func (r *Reader) rtpOthers() int {
+	if r.rtp == nil || r.rtp.front == nil {
+		return 0
+	}
+	return int(r.rtp.front.others.Load())
 }

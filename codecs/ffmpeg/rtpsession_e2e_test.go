@@ -10,6 +10,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gopline/gopline/internal/testlog"
+	"github.com/rs/zerolog"
 )
 
 // freeRTPPort returns an even UDP port of the loopback that is free, with
@@ -193,5 +196,46 @@ func TestRTPStopEndsTheWaitOfASilentPort(t *testing.T) {
 			f.Release()
 			t.Fatal("a frame came from a silent port")
 		}
+	}
+}
+
+// ffmpegJPEGSender sends pattern (a lavfi source: testsrc, smptebars) as
+// JPEG over RTP to port from the loopback's port from, with the ffmpeg
+// command, for the length of the test.
+func ffmpegJPEGSender(t *testing.T, pattern string, port, from int) {
+	t.Helper()
+	startSender(t, "ffmpeg", "-v", "error", "-re", "-f", "lavfi", "-i", pattern+"=size=160x120:rate=10",
+		"-c:v", "mjpeg", "-huffman", "default", "-pix_fmt", "yuvj420p", "-f", "rtp",
+		"rtp://127.0.0.1:"+strconv.Itoa(port)+"?localport="+strconv.Itoa(from))
+}
+
+// A second sender on the port of an rtp:// stream FFmpeg receives (JPEG
+// here; H.265 and options= too) is left out, named once in the log with
+// its address and counted as another stream's: the pictures are the first
+// sender's alone. FFmpeg's receiver took both, interleaved.
+func TestRTPThroughFFmpegKeepsToTheFirstSender(t *testing.T) {
+	port, first, second := freeRTPPort(t), freeRTPPort(t), freeRTPPort(t)
+	ffmpegJPEGSender(t, "testsrc", port, first)
+	log := &testlog.Buffer{}
+	stop := make(chan struct{})
+	defer close(stop)
+	r, err := openRTP(t, "rtp://127.0.0.1:"+strconv.Itoa(port), WithStop(stop), WithRTPSession(0, "jpeg"),
+		WithReaderLogger(zerolog.New(log)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	ffmpegJPEGSender(t, "smptebars", port, second)
+	readFrames(t, r, 30, 160, 120)
+	other := "127.0.0.1:" + strconv.Itoa(second)
+	named := 0
+	for _, line := range strings.Split(log.String(), "\n") {
+		if strings.Contains(line, other) {
+			named++
+		}
+	}
+	if named != 1 || r.Stats().OtherStreams == 0 {
+		t.Fatalf("the second sender, %s, is named in %d lines (want 1), its packets counted %d (stats %v):\n%s",
+			other, named, r.Stats().OtherStreams, r.Stats(), log.String())
 	}
 }

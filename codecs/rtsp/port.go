@@ -4,11 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
 
+	"github.com/gopline/gopline/internal/rtpsender"
 	"github.com/pion/rtp"
 )
 
@@ -26,6 +28,10 @@ type port struct {
 	payload uint8
 	other   atomic.Int64 // packets of another payload type
 	otherPT atomic.Int32 // the last such type
+	// senders keeps the stream to the sender whose packet came first;
+	// others counts those of other senders, left out.
+	senders rtpsender.Gate
+	others  atomic.Int64
 }
 
 // ListenRTP receives the H.264 an RTP sender sends to location,
@@ -148,7 +154,7 @@ func (r *Reader) receive(first chan<- struct{}) error {
 	buf := make([]byte, maxDatagram)
 	began := false
 	for {
-		n, _, err := r.port.conn.ReadFromUDP(buf)
+		n, from, err := r.port.conn.ReadFromUDPAddrPort(buf)
 		switch {
 		case errors.Is(err, net.ErrClosed):
 			return nil
@@ -164,10 +170,31 @@ func (r *Reader) receive(first chan<- struct{}) error {
 			r.port.otherPT.Store(int32(pkt.PayloadType))
 			continue
 		}
+		if !r.fromSender(from) {
+			continue
+		}
 		if !began {
 			began = true
 			close(first)
 		}
 		r.queue(&pkt)
 	}
+}
+
+// fromSender reports whether a packet from from is of the port's stream:
+// the sender whose packet came first is taken, and the packets of others
+// are left out, counted, each sender named once (rtpsender.Gate).
+func (r *Reader) fromSender(from netip.AddrPort) bool {
+	take, name := r.port.senders.Take(from)
+	if take {
+		return true
+	}
+	r.port.others.Add(1)
+	if name {
+		r.log().Warn().Str("location", r.shown).Stringer("sender", r.port.senders.Sender()).Stringer("other_sender", from).
+			Msgf("packets from %v are left out: the port's stream is the sender's whose packet came first, %v's "+
+				"(a second sender on the same port: another robot sending to the wrong port, or a host that should not send here)",
+				from, r.port.senders.Sender())
+	}
+	return false
 }

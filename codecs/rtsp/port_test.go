@@ -14,8 +14,11 @@ import (
 	"github.com/gopline/gopline/codecs/ffmpeg"
 	"github.com/gopline/gopline/codecs/h264"
 	"github.com/gopline/gopline/internal/paramsetwatch"
+	"github.com/gopline/gopline/internal/testlog"
 	"github.com/gopline/gopline/internal/testrtsp"
+	"github.com/gopline/gopline/media"
 	"github.com/pion/rtp"
+	"github.com/rs/zerolog"
 )
 
 // sender sends access units as RTP to a port of the loopback, as
@@ -365,5 +368,51 @@ func TestListenRTPGivesBFramesTheirDecodeTimes(t *testing.T) {
 	}
 	if reordered == 0 {
 		t.Fatal("no packet carries a composition offset")
+	}
+}
+
+// A second sender on the same port (another robot sending to the wrong
+// port, a host that should not send there) is left out, named once in the
+// log with its address and counted: the stream goes on as the first
+// sender's alone. Its packets were taken in turn with the first one's, each
+// change of synchronization source a restart of the stream.
+func TestListenRTPKeepsToTheFirstSender(t *testing.T) {
+	units := testrtsp.Clip(t, 10, 5)
+	port := freePort(t)
+	first := newSender(t, port)
+	log := &testlog.Buffer{}
+	r := listenSent(t, first, port, units, WithTimeout(time.Second), WithLogger(zerolog.New(log)))
+	second := newSender(t, port)
+	second.ssrc = 0x6666
+	for i := 1; i < len(units); i++ {
+		second.send(i-1, units[i-1])
+		first.send(i, units[i])
+	}
+	var got []*media.Packet
+	p, err := readWithin(t, r, 5*time.Second)
+	for err == nil {
+		got = append(got, p)
+		p, err = readWithin(t, r, 5*time.Second)
+	}
+	if !errors.Is(err, ErrStreamLost) {
+		t.Fatal(err)
+	}
+	for _, p := range got {
+		if p.Epoch != got[0].Epoch {
+			t.Fatalf("the stream changed Epoch: the second sender's packets were taken (stats %+v)", r.Stats())
+		}
+	}
+	if st := r.Stats(); st.Restarts != 0 || st.OtherSenders == 0 || len(got) < len(units) {
+		t.Fatalf("stats %+v, %d pictures; want no restart, the other sender's packets counted, every picture of the first", st, len(got))
+	}
+	from := second.conn.LocalAddr().String()
+	named := 0
+	for _, line := range strings.Split(log.String(), "\n") {
+		if strings.Contains(line, from) {
+			named++
+		}
+	}
+	if named != 1 {
+		t.Fatalf("the other sender, %s, is named in %d lines of the log, want one:\n%s", from, named, log.String())
 	}
 }

@@ -315,6 +315,9 @@ func (r *Reader) watch(wait func() error) {
 func (r *Reader) Stats() Stats {
 	st := r.stats
 	st.Restarts += r.clock.jumps
+	if r.port != nil {
+		st.OtherSenders = int(r.port.others.Load())
+	}
 	return st
 }
 

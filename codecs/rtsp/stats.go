@@ -22,4 +22,8 @@ type Stats struct {
 	// sender restarted (a new RTP synchronization source), whose stream
 	// went on from its next keyframe in a new Epoch.
 	Restarts int
+	// OtherSenders counts the packets a port (ListenRTP, ListenSession)
+	// left out because they came from another sender than its stream's,
+	// the one whose packet came first.
+	OtherSenders int
 }

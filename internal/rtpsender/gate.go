@@ -1,0 +1,53 @@
+// Package rtpsender keeps the RTP stream received at a port to one
+// sender. A UDP port takes datagrams from anyone: a second sender on the
+// same port (another robot sent to the wrong port, a host that should
+// not send there) would have its packets interleaved with the first
+// one's, which no depacketizer or decoder can tell apart (their sequence
+// numbers and times are unrelated). Gate takes the sender whose packet
+// came first and leaves out the others, naming each once.
+package rtpsender
+
+import "net/netip"
+
+// maxNamed bounds the other senders a Gate remembers having named: a
+// host that sends from ever new ports must not make it grow without end.
+const maxNamed = 16
+
+// Gate decides which datagrams of a port are its stream's: those of the
+// sender taken, the first one seen. The zero value takes the first sender
+// that comes.
+//
+// A Gate is not safe for concurrent use: it belongs to the goroutine that
+// reads the port.
+type Gate struct {
+	sender netip.AddrPort
+	named  map[netip.AddrPort]struct{}
+	// Others counts the datagrams of other senders left out.
+	Others uint64
+}
+
+// Take reports whether a datagram from from is the stream's, taking from
+// as the stream's sender when none is yet; and, for one that is not, whether
+// from is to be named (its first datagram, while fewer than maxNamed
+// others were named).
+func (g *Gate) Take(from netip.AddrPort) (take, name bool) {
+	from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
+	if !g.sender.IsValid() {
+		g.sender = from
+	}
+	if from == g.sender {
+		return true, false
+	}
+	g.Others++
+	if _, ok := g.named[from]; ok || len(g.named) >= maxNamed {
+		return false, false
+	}
+	if g.named == nil {
+		g.named = map[netip.AddrPort]struct{}{}
+	}
+	g.named[from] = struct{}{}
+	return false, true
+}
+
+// Sender is the sender taken; not valid before the first datagram.
+func (g *Gate) Sender() netip.AddrPort { return g.sender }
