@@ -57,8 +57,8 @@
 //
 // Stop (or the cancelling of Start's context) ends the stream gracefully, in
 // this order, and is the only place that order is written down (a context
-// cancelled while the stages start closes Env.Stopping at once, and the
-// rest follows once every Start has returned):
+// cancelled while the stages start, or a stage that fails to start, closes
+// Env.Stopping at once, and the rest follows once every Start has returned):
 //
 //	Stop closes Env.Stopping (a stage waiting inside a call returns), then
 //	Stop --halt--> coordinator

@@ -67,7 +67,9 @@ func New(opts ...Option) *Pipeline {
 
 // Start checks the graph, starts every node's stage, and then lets the
 // sources produce. It returns the first error of a stage that could not
-// start (a missing file, a bad device), after stopping what had started.
+// start (a missing file, a bad device), after stopping what had started;
+// Env.Stopping closes at that error, so that the stages still inside
+// their Start (a camera slow to answer) return at once.
 // ctx cancels the pipeline as Stop does; cancelled while the stages start,
 // it closes Env.Stopping at once, for a stage waiting inside its Start.
 // Already done, it fails Start with its error, and nothing starts.
@@ -112,6 +114,9 @@ func (p *Pipeline) Start(ctx context.Context) error {
 	p.mu.Unlock()
 	if err := p.awaitStart(ctx, started); err != nil {
 		p.fail(err) // Wait's and Stop's too
+		// The other stages still in their Start (a camera slow to answer)
+		// return at once: the run fails now, not after their openings.
+		p.stoppingOnce.Do(func() { close(p.stopping) })
 		p.system.Root.Stop(coord)
 		select {
 		case <-p.actorsStopped:
