@@ -70,17 +70,18 @@ func (p *pace) bound() time.Duration { return p.timeout + p.interval() }
 
 // next is the pace to give the camera's next session (WithPace): the one
 // measured; or, when the stream went silent before two pictures told it,
-// twice the one taken (at most maxPace), so that a camera slower than
-// that, which answered its session's opening and so is there, is given
-// the time to show its pace.
+// twice the one taken, and at least twice timeout= (a fast camera's pace
+// from before a reboot that now takes its time), at most maxPace: a camera
+// slower than that, which answered its session's opening and so is
+// there, is given the time to show its pace.
 func (p *pace) next(silent bool) time.Duration {
-	if p.n > 0 || !silent {
-		if p.n == 0 {
-			return p.given
-		}
+	switch {
+	case p.n > 0:
 		return p.interval()
+	case !silent:
+		return p.given
 	}
-	return min(2*p.interval(), maxPace)
+	return min(2*max(p.interval(), p.timeout), maxPace)
 }
 
 // says is how the bound reads in a message.

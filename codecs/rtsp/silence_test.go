@@ -29,6 +29,7 @@ func TestPaceBoundsTheSilenceByTheCamerasPictureInterval(t *testing.T) {
 		{"nothing yet: the timeout twice", 0, nil, 6 * time.Second, 6 * time.Second},
 		{"one picture: the timeout twice", 0, at(0), 6 * time.Second, 6 * time.Second},
 		{"an earlier session's pace", 5 * time.Second, at(0), 8 * time.Second, 10 * time.Second},
+		{"a fast camera's pace from before, its first picture late", 40 * time.Millisecond, nil, 3040 * time.Millisecond, 6 * time.Second},
 		{"25 pictures a second", 0, at(0, 0.04, 0.08, 0.12), 3040 * time.Millisecond, 40 * time.Millisecond},
 		{"a picture every 5 s", 0, at(0, 5, 10), 8 * time.Second, 5 * time.Second},
 		{"its own pace over the one given", 10 * time.Second, at(0, 5), 8 * time.Second, 5 * time.Second},
