@@ -197,6 +197,9 @@ func (r *Reader) rtpInput(url string, inFmt *astiav.InputFormat, options map[str
 	}
 	r.rtp = s
 	url, inFmt, options = s.input(options, r.cfg.inputOptions, r.cfg.ioTimeout, ioTimeoutOption(r.url))
+	if s.front != nil {
+		options["localaddr"] = "127.0.0.1" // FFmpeg's receiver hears the front alone
+	}
 	return url, inFmt, options, nil
 }
 
