@@ -26,7 +26,7 @@ type scaler struct {
 	pool          *media.FramePool // for copies, past maxLivePictures
 	live          *atomic.Int32    // this scaler's Frames not yet freed
 
-	ctx        *astiav.SoftwareScaleContext
+	ctx        *swsContext
 	pictures   *picturePool
 	out        *astiav.Frame // scaled here first when the picture is copied
 	inW, inH   int
@@ -51,7 +51,7 @@ func (s *scaler) convert(src *astiav.Frame) (*media.Frame, error) {
 		outW, outH = src.Width(), src.Height()
 	}
 	share := s.live.Load() < maxLivePictures
-	if src.PixelFormat() == s.avFormat && outW == src.Width() && outH == src.Height() {
+	if src.PixelFormat() == s.avFormat && outW == src.Width() && outH == src.Height() && !fullRangeYUV(src) {
 		if share {
 			if f, err := ownPicture(src, s.format, s.live); f != nil || err != nil {
 				return f, err
@@ -59,7 +59,7 @@ func (s *scaler) convert(src *astiav.Frame) (*media.Frame, error) {
 		}
 		return s.copyOut(src, outW, outH)
 	}
-	if s.ctx == nil || src.Width() != s.inW || src.Height() != s.inH || src.PixelFormat() != s.inFormat || outW != s.outW || outH != s.outH {
+	if s.ctx == nil || src.Width() != s.inW || src.Height() != s.inH || src.PixelFormat() != s.inFormat || outW != s.outW || outH != s.outH || !s.ctx.fits(src) {
 		if err := s.reset(src, outW, outH); err != nil {
 			return nil, err
 		}
@@ -86,7 +86,7 @@ func (s *scaler) convert(src *astiav.Frame) (*media.Frame, error) {
 }
 
 func (s *scaler) scale(src, dst *astiav.Frame) error {
-	if err := s.ctx.ScaleFrame(src, dst); err != nil {
+	if err := s.ctx.scale(src, dst); err != nil {
 		return fmt.Errorf("ffmpeg: scaling %dx%d %s to %dx%d %v: %w", src.Width(), src.Height(), src.PixelFormat(), s.outW, s.outH, s.format, err)
 	}
 	return nil
@@ -107,21 +107,20 @@ func (s *scaler) copyOut(src *astiav.Frame, outW, outH int) (*media.Frame, error
 
 func (s *scaler) reset(src *astiav.Frame, outW, outH int) error {
 	s.free()
-	ctx, err := astiav.CreateSoftwareScaleContext(src.Width(), src.Height(), src.PixelFormat(), outW, outH, s.avFormat,
-		astiav.NewSoftwareScaleContextFlags(astiav.SoftwareScaleContextFlagBilinear))
+	ctx, err := newSwsContext(src, outW, outH, s.avFormat)
 	if err != nil {
-		return fmt.Errorf("ffmpeg: scaler for %dx%d %s to %dx%d %v: %w", src.Width(), src.Height(), src.PixelFormat(), outW, outH, s.format, err)
+		return err
 	}
 	pictures, err := newPicturePool(s.avFormat, outW, outH)
 	if err != nil {
-		ctx.Free()
+		ctx.free()
 		return err
 	}
 	s.out.SetWidth(outW)
 	s.out.SetHeight(outH)
 	s.out.SetPixelFormat(s.avFormat)
 	if err := s.out.AllocBuffer(0); err != nil {
-		ctx.Free()
+		ctx.free()
 		pictures.close()
 		return fmt.Errorf("ffmpeg: scaler output frame: %w", err)
 	}
@@ -132,10 +131,8 @@ func (s *scaler) reset(src *astiav.Frame, outW, outH int) error {
 // free frees the swscale context and gives up the buffer pool and the copy
 // frame; Frames handed out stay valid.
 func (s *scaler) free() {
-	if s.ctx != nil {
-		s.ctx.Free()
-		s.ctx = nil
-	}
+	s.ctx.free()
+	s.ctx = nil
 	s.pictures.close()
 	s.pictures = nil
 	if s.out != nil {
