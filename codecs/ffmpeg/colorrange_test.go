@@ -38,3 +38,19 @@ func TestReaderConvertsFullRangePicturesOfAnyPixelFormat(t *testing.T) {
 		})
 	}
 }
+
+// RGB Frames of a stream tagged with the BT.709 matrix (a phone's or an
+// HD camera's) are converted by that matrix, as ffmpeg converts them, not
+// by BT.601's, which shifts every colour.
+func TestReaderConvertsToRGBByTheStreamsMatrix(t *testing.T) {
+	path := testclip.Make(t, "bt709.mkv", 3, 25, "-c:v", "libx264", "-pix_fmt", "yuv420p", "-colorspace", "bt709")
+	f, _ := firstFrame(t, path, WithPixelFormat(media.RGB24))
+	want := ffmpegCLI(t, "-v", "error", "-i", path, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-")
+	ref, err := media.FrameFromPacked(media.RGB24, f.Width, f.Height, want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if psnr, err := media.PlanePSNR(f, ref, 0); err != nil || psnr < 45 {
+		t.Errorf("RGB PSNR %.1f dB against ffmpeg's RGB decode (%v), want the same picture", psnr, err)
+	}
+}
