@@ -98,6 +98,8 @@ func (r *Reader) describe(par *astiav.CodecParameters) {
 	r.timeBase = r.stream.TimeBase()
 	r.info = StreamInfo{Codec: par.CodecID().Name(), Width: par.Width(), Height: par.Height()}
 	r.info.Rotation, _ = parseDisplayMatrix(r.stream.SideData(astiav.PacketSideDataTypeDisplaymatrix))
+	sar := r.fc.GuessSampleAspectRatio(r.stream, nil)
+	r.info.PixelAspect = PixelAspect{sar.Num(), sar.Den()}
 	r.info.FrameRate = r.frameRate(par)
 	if d := r.stream.Duration(); d > 0 && r.timeBase.Den() > 0 {
 		r.info.Duration = time.Duration(float64(d) * r.timeBase.Float64() * float64(time.Second))

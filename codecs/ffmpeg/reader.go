@@ -28,6 +28,12 @@ type StreamInfo struct {
 	// decoding Reader turns its Frames by it (see WithoutAutorotation);
 	// passed-through Packets are as coded.
 	Rotation DisplayRotation
+	// PixelAspect is the shape of the stream's pixels, as its container
+	// or else its codec states it (ffprobe's sample_aspect_ratio): a PAL
+	// DVD's 720x576 pictures of 64:45 pixels are shown 1024x576. A
+	// decoding Reader makes them square (see WithoutSquarePixels);
+	// passed-through Packets are as coded.
+	PixelAspect PixelAspect
 	// FrameRate is the stream's average frame rate, 0 when unknown. For a
 	// raw H.264 stream it is the rate of its SPS's VUI timing, else the
 	// one of WithAssumedFrameRate; when FFmpeg's probe saw no SPS, it is
@@ -206,7 +212,7 @@ func tearsDown(url string) bool {
 // OpenReader opens url and finds its first video stream, or the one of
 // WithVideoStream.
 func OpenReader(url string, opts ...ReaderOption) (*Reader, error) {
-	cfg := readerConfig{format: media.YUV420P, ioTimeout: DefaultIOTimeout, now: time.Now, autorotate: true}
+	cfg := readerConfig{format: media.YUV420P, ioTimeout: DefaultIOTimeout, now: time.Now, autorotate: true, squarePixels: true}
 	for _, o := range opts {
 		if err := o(&cfg); err != nil {
 			return nil, err

@@ -155,6 +155,7 @@ func (r *Reader) picture() (*media.Frame, error) {
 		corrupt = r.smear.picture(corrupt, r.frame.KeyFrame())
 	}
 	ts := bestEffortTimestamp(r.frame)
+	r.squarePixels()
 	f, err := r.scale.convert(r.frame)
 	r.frame.Unref()
 	if err != nil {
@@ -228,4 +229,20 @@ func (r *Reader) feed() error {
 		return fmt.Errorf("ffmpeg: decoding %q: %w", r.shown, err)
 	}
 	return nil
+}
+
+// squarePixels sets the scaler to make the pixels of the decoded picture
+// in r.frame square, as the stream's aspect (or the picture's own, where
+// the container states none) asks, unless WithSize's size or
+// WithoutSquarePixels says otherwise.
+func (r *Reader) squarePixels() {
+	if !r.cfg.squarePixels || r.cfg.width > 0 {
+		return
+	}
+	sar := r.fc.GuessSampleAspectRatio(r.stream, r.frame)
+	if a := (PixelAspect{sar.Num(), sar.Den()}); !a.Square() {
+		r.scale.width, r.scale.height = a.SquareSize(r.frame.Width(), r.frame.Height())
+		return
+	}
+	r.scale.width, r.scale.height = 0, 0 // as decoded, shared
 }

@@ -19,6 +19,7 @@ type readerConfig struct {
 	passthrough  bool
 	conceal      bool
 	autorotate   bool
+	squarePixels bool
 	threads      int
 	threadsSet   bool // WithReaderThreads was given
 	ioTimeout    time.Duration
@@ -252,4 +253,16 @@ func WithReaderThreads(n int) ReaderOption {
 // Passthrough ignores it: packets cannot be turned.
 func WithoutAutorotation() ReaderOption {
 	return func(c *readerConfig) error { c.autorotate = false; return nil }
+}
+
+// WithoutSquarePixels makes a decoding Reader hand out the pictures of a
+// stream whose pixels are not square (StreamInfo's PixelAspect: a PAL DV
+// camera's or DVD's 720x576 at 16:15 or 64:45) at their coded size. By
+// default they are scaled to square pixels as players show them (see
+// PixelAspect.SquareSize), 768x576 or 1024x576, since a Frame has no
+// aspect of its own and its consumers (an encoder, a viewer, a PNG) take
+// its pixels for square. WithSize's size is taken as it is either way.
+// Passthrough ignores it: packets are as coded.
+func WithoutSquarePixels() ReaderOption {
+	return func(c *readerConfig) error { c.squarePixels = false; return nil }
 }
