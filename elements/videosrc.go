@@ -46,6 +46,12 @@ type VideoSrcConfig struct {
 	// it false keeps the pictures as coded. Other angles and mirrored
 	// pictures are warned of and left as coded.
 	Autorotate bool
+	// SquarePixels scales decoded frames of a stream whose pixels are not
+	// square (a PAL DV camera's or DVD's 720x576 at 16:15 or 64:45) to
+	// square pixels, as players show them (768x576, 1024x576), unless
+	// Width and Height give the size. DefaultVideoSrcConfig and the
+	// one-line syntax set it; false keeps the coded size.
+	SquarePixels bool
 	// Stream is the video stream read, counted from 0 among the input's
 	// video streams, as ffmpeg's -map 0:v:N: a camera's or a file's second
 	// video stream is 1. The default, 0, is the first.
@@ -119,6 +125,8 @@ var videoSrcSpec = pipeline.ElementSpec[VideoSrcConfig]{
 			Doc("hand on H.264 (or MJPEG's JPEG) packets instead of decoding; another codec (HEVC) fails at once, never retried"),
 		pipeline.BoolField("autorotate", true, func(c *VideoSrcConfig) *bool { return &c.Autorotate }).
 			Doc("turn decoded frames upright as the stream's display matrix asks, by quarter turns, as ffmpeg -autorotate"),
+		pipeline.BoolField("square-pixels", true, func(c *VideoSrcConfig) *bool { return &c.SquarePixels }).
+			Doc("scale decoded frames of a stream whose pixels are not square (a PAL camera's 720x576 at 64:45) to square pixels, as players show them (1024x576); false keeps the coded size"),
 		pipeline.SizeField("size", 0, 0, func(c *VideoSrcConfig) (*int, *int) { return &c.Width, &c.Height }).
 			Doc("scale decoded frames to WIDTHxHEIGHT, after any autorotation (default: the stream's size)"),
 		formatField(func(c *VideoSrcConfig) *media.PixelFormat { return &c.Format }),
@@ -193,6 +201,9 @@ func (cfg VideoSrcConfig) options() []ffmpeg.ReaderOption {
 	}
 	if !cfg.Autorotate {
 		opts = append(opts, ffmpeg.WithoutAutorotation())
+	}
+	if !cfg.SquarePixels {
+		opts = append(opts, ffmpeg.WithoutSquarePixels())
 	}
 	if cfg.Rate > 0 {
 		opts = append(opts, ffmpeg.WithAssumedFrameRate(cfg.Rate))
@@ -350,51 +361,12 @@ func (s *videoSrc[T]) Start(env *pipeline.Env) error {
 	}
 	s.r = r
 	s.reportRotation(r.Info().Rotation)
+	s.reportAspect(r.Info())
 	if !s.cfg.Passthrough && r.Info().Duration == 0 && (ffmpeg.IsNetwork(s.cfg.Location) || ffmpeg.IsCamera(s.cfg.Location, s.cfg.InputFormat)) {
 		s.backlog = &backlog{}
 		s.behind = lograte.Limiter{Interval: catchUpWarnEvery}
 	}
 	return nil
-}
-
-// reportRotation says in the log, once per opened stream, what becomes of
-// its display rotation: a warning when its pictures go on as coded where
-// they were meant to be shown turned.
-func (s *videoSrc[T]) reportRotation(rot ffmpeg.DisplayRotation) {
-	if rot.IsZero() {
-		return
-	}
-	log := s.env.Log.With().Str("location", credentials.Redact(s.cfg.Location)).Logger()
-	turns, turnable := rot.QuarterTurns()
-	switch {
-	case s.cfg.Passthrough:
-		log.Warn().Msgf("the stream is to be shown %s; passthrough hands on the pictures as coded, "+
-			"and the recording does not keep the rotation: decode (passthrough=false) to record them upright", rot)
-	case !s.cfg.Autorotate:
-		log.Info().Msgf("the stream is to be shown %s; autorotate=false hands on the pictures as coded", rot)
-	case !turnable:
-		log.Warn().Msgf("the stream is to be shown %s; only quarter turns without a mirror are applied, "+
-			"so the pictures go on as coded", rot)
-	case turns > 0:
-		log.Info().Msgf("the stream is to be shown %s: turning its pictures, as the stream's display matrix asks", rot)
-	}
-}
-
-// reportFormat warns, once per format, of passed-through H.264 that
-// browsers and Foxglove do not decode: it records, but a viewer shows
-// nothing.
-func (s *videoSrc[T]) reportFormat(p *media.Packet) { warnFormat(s.env, s.formats, s.cfg.Location, p) }
-
-// warnFormat is reportFormat for a source of location whose formats are
-// checked by formats.
-func warnFormat(env *pipeline.Env, formats *browserFormat, location string, p *media.Packet) {
-	format, warn := formats.check(p)
-	if !warn {
-		return
-	}
-	env.Log.Warn().Str("location", credentials.Redact(location)).Str("profile", format.ProfileName()).
-		Msgf("the stream is %s: browsers and Foxglove do not decode it, though it records; "+
-			"re-encode with `! h264enc` (drop passthrough=true) to view it", format)
 }
 
 func (s *videoSrc[T]) Stop() error {

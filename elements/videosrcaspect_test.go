@@ -1,0 +1,65 @@
+package elements
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/rs/zerolog"
+
+	"github.com/gopline/gopline/internal/testclip"
+	"github.com/gopline/gopline/internal/testlog"
+	"github.com/gopline/gopline/pipeline"
+)
+
+// A clip of pixels that are not square (64:45, a PAL camera's 16:9)
+// decodes into frames of square pixels, 228x120 of a 160x120 stream, as
+// players show it, and says so; square-pixels=false keeps them as coded;
+// passthrough, whose packets stay as coded, warns once, naming the aspect.
+func TestVideoSrcMakesPixelsSquare(t *testing.T) {
+	path := testclip.Make(t, "sar.mp4", 3, 25, "-vf", "setsar=64/45", "-c:v", "libx264", "-pix_fmt", "yuv420p")
+	for _, c := range []struct {
+		props         string
+		width, height int
+		said          string
+	}{
+		{"", 228, 120, "scaling its 160x120 pictures to 228x120"},
+		{"size=200x100", 200, 100, ""},
+		{"square-pixels=false", 160, 120, "square-pixels=false hands on"},
+	} {
+		out := &frames{}
+		var log testlog.Buffer
+		p, err := pipeline.Parse("videosrc location="+path+" "+c.props+" name=src", registry(t), pipeline.WithLogger(zerolog.New(&log)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Add("sink", out.element()); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Link("src", "sink"); err != nil {
+			t.Fatal(err)
+		}
+		runToEnd(t, p)
+		got := out.all()
+		if len(got) != 3 {
+			t.Fatalf("%q: %d frames, want 3", c.props, len(got))
+		}
+		for _, f := range got {
+			if f.Width != c.width || f.Height != c.height {
+				t.Fatalf("%q: a %dx%d frame, want %dx%d", c.props, f.Width, f.Height, c.width, c.height)
+			}
+		}
+		if c.said != "" && (!strings.Contains(log.String(), c.said) || !strings.Contains(log.String(), "64:45")) {
+			t.Errorf("%q: the log does not say %q and the aspect:\n%s", c.props, c.said, log.String())
+		}
+	}
+	var log testlog.Buffer
+	p, err := pipeline.Parse("videosrc location="+path+" passthrough=true ! fakesink", registry(t), pipeline.WithLogger(zerolog.New(&log)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runToEnd(t, p)
+	if want := "passthrough hands on its 160x120 pictures as coded"; strings.Count(log.String(), want) != 1 ||
+		!strings.Contains(log.String(), `"level":"warn"`) || !strings.Contains(log.String(), "64:45") {
+		t.Errorf("passthrough: want one warning saying %q and the aspect:\n%s", want, log.String())
+	}
+}
