@@ -362,6 +362,7 @@ func (s *videoSrc[T]) Start(env *pipeline.Env) error {
 	s.r = r
 	s.reportRotation(r.Info().Rotation)
 	s.reportAspect(r.Info())
+	s.reportHDR(r.Info())
 	if !s.cfg.Passthrough && r.Info().Duration == 0 && (ffmpeg.IsNetwork(s.cfg.Location) || ffmpeg.IsCamera(s.cfg.Location, s.cfg.InputFormat)) {
 		s.backlog = &backlog{}
 		s.behind = lograte.Limiter{Interval: catchUpWarnEvery}

@@ -63,3 +63,21 @@ func TestVideoSrcMakesPixelsSquare(t *testing.T) {
 		t.Errorf("passthrough: want one warning saying %q and the aspect:\n%s", want, log.String())
 	}
 }
+
+// A phone's HDR clip (HEVC in HLG) decodes, and is warned of once: its
+// pictures are not tone-mapped, and the warning says how to do it first.
+func TestVideoSrcWarnsOfHDRItDoesNotToneMap(t *testing.T) {
+	path := testclip.Make(t, "hlg.mov", 3, 25, "-vf", "format=yuv420p10le", "-c:v", "libx265",
+		"-x265-params", "log-level=error:colorprim=bt2020:transfer=arib-std-b67:colormatrix=bt2020nc",
+		"-color_primaries", "bt2020", "-color_trc", "arib-std-b67", "-colorspace", "bt2020nc")
+	var log testlog.Buffer
+	p, err := pipeline.Parse("videosrc location="+path+" ! fakesink", registry(t), pipeline.WithLogger(zerolog.New(&log)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runToEnd(t, p)
+	if want := "the stream is HDR (HLG)"; strings.Count(log.String(), want) != 1 || !strings.Contains(log.String(), `"level":"warn"`) ||
+		!strings.Contains(log.String(), "tonemap=") {
+		t.Errorf("want one warning saying %q and how to tone-map:\n%s", want, log.String())
+	}
+}

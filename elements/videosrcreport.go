@@ -72,3 +72,16 @@ func (s *videoSrc[T]) reportAspect(info ffmpeg.StreamInfo) {
 			a, info.Width, info.Height, w, h)
 	}
 }
+
+// reportHDR warns, once per opened stream, of decoded HDR pictures: they
+// are not tone-mapped, and look pale and dim as the video range frames
+// are taken for.
+func (s *videoSrc[T]) reportHDR(info ffmpeg.StreamInfo) {
+	if info.HDR == "" || s.cfg.Passthrough {
+		return
+	}
+	s.env.Log.Warn().Str("location", credentials.Redact(s.cfg.Location)).Str("hdr", info.HDR).
+		Msgf("the stream is HDR (%s): its pictures are decoded as they are, not tone-mapped, so their colours come out pale and dim; "+
+			"tone-map it to SDR first (ffmpeg -i IN -vf zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,tonemap=hable,"+
+			"zscale=t=bt709:m=bt709:r=tv,format=yuv420p OUT)", info.HDR)
+}

@@ -100,6 +100,12 @@ func (r *Reader) describe(par *astiav.CodecParameters) {
 	r.info.Rotation, _ = parseDisplayMatrix(r.stream.SideData(astiav.PacketSideDataTypeDisplaymatrix))
 	sar := r.fc.GuessSampleAspectRatio(r.stream, nil)
 	r.info.PixelAspect = PixelAspect{sar.Num(), sar.Den()}
+	switch par.ColorTransferCharacteristic() {
+	case astiav.ColorTransferCharacteristicAribStdB67:
+		r.info.HDR = "HLG"
+	case astiav.ColorTransferCharacteristicSmpte2084:
+		r.info.HDR = "PQ"
+	}
 	r.info.FrameRate = r.frameRate(par)
 	if d := r.stream.Duration(); d > 0 && r.timeBase.Den() > 0 {
 		r.info.Duration = time.Duration(float64(d) * r.timeBase.Float64() * float64(time.Second))

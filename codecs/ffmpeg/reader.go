@@ -34,6 +34,12 @@ type StreamInfo struct {
 	// decoding Reader makes them square (see WithoutSquarePixels);
 	// passed-through Packets are as coded.
 	PixelAspect PixelAspect
+	// HDR names the high dynamic range transfer of the stream's pictures
+	// ("HLG", "PQ": a phone's HDR video), empty for others. A decoding
+	// Reader does not tone-map them: its Frames hold the HDR values as
+	// they are, which show pale and dim as the video range they are taken
+	// for.
+	HDR string
 	// FrameRate is the stream's average frame rate, 0 when unknown. For a
 	// raw H.264 stream it is the rate of its SPS's VUI timing, else the
 	// one of WithAssumedFrameRate; when FFmpeg's probe saw no SPS, it is
