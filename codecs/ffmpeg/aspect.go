@@ -4,6 +4,7 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/asticode/go-astiav"
 	"github.com/gopline/gopline/media"
 )
 
@@ -38,4 +39,18 @@ func (a PixelAspect) SquareSize(width, height int) (int, int) {
 	}
 	w := 2 * math.Round(float64(width)*float64(a.Width)/float64(a.Height)/2)
 	return int(min(max(w, 2), float64(media.MaxDimension))), height
+}
+
+// aspectOf is FFmpeg's sample aspect ratio as a PixelAspect.
+func aspectOf(sar astiav.Rational) PixelAspect { return PixelAspect{sar.Num(), sar.Den()} }
+
+// makeSquare sets s, a scaler that keeps the pictures' size, to scale src,
+// a picture of pixels of aspect a, to square pixels, or to keep its size
+// (and share it unscaled) when they are square.
+func (s *scaler) makeSquare(src *astiav.Frame, a PixelAspect) {
+	if a.Square() {
+		s.width, s.height = 0, 0
+		return
+	}
+	s.width, s.height = a.SquareSize(src.Width(), src.Height())
 }

@@ -74,3 +74,25 @@ func TestReaderMakesPixelsSquare(t *testing.T) {
 		t.Errorf("turned: a %dx%d frame, want 120x228 (made square, then turned)", f.Width, f.Height)
 	}
 }
+
+// A Decoder made WithSquarePixels makes the pictures of an SPS that states
+// pixels of 64:45 square; by default, or at WithOutputSize's size, it
+// keeps the size asked for.
+func TestDecoderWithSquarePixels(t *testing.T) {
+	path := testclip.Make(t, "sar.mp4", 3, 25, "-vf", "setsar=64/45", "-c:v", "libx264", "-pix_fmt", "yuv420p")
+	pkts := readPackets(t, path)
+	for _, c := range []struct {
+		opts          []DecoderOption
+		width, height int
+	}{
+		{[]DecoderOption{WithSquarePixels()}, 228, 120},
+		{nil, 160, 120},
+		{[]DecoderOption{WithSquarePixels(), WithOutputSize(80, 60)}, 80, 60},
+	} {
+		for i, f := range decodeAll(t, mustDecoder(t, c.opts...), pkts) {
+			if f.Width != c.width || f.Height != c.height {
+				t.Fatalf("%d options: picture %d is %dx%d, want %dx%d", len(c.opts), i, f.Width, f.Height, c.width, c.height)
+			}
+		}
+	}
+}

@@ -24,6 +24,7 @@ type decoderConfig struct {
 	threads       int
 	frame         bool // frame threads instead of slice threads
 	conceal       bool
+	square        bool // WithSquarePixels
 	log           *zerolog.Logger
 }
 
@@ -58,6 +59,15 @@ func WithOutputSize(width, height int) DecoderOption {
 		c.width, c.height = width, height
 		return nil
 	}
+}
+
+// WithSquarePixels makes Frames of pictures whose pixels are not square
+// (the aspect an H.264 stream's SPS states: a PAL camera's 720x576 at
+// 64:45) square, as players show them (see PixelAspect.SquareSize),
+// unless WithOutputSize gives the size. By default they keep the coded
+// size.
+func WithSquarePixels() DecoderOption {
+	return func(c *decoderConfig) error { c.square = true; return nil }
 }
 
 // WithDecoderThreads sets the slice-thread count (default 1). Only slice
@@ -340,6 +350,9 @@ func (d *Decoder) receive(out []*media.Frame, keep bool) ([]*media.Frame, error)
 		if !keep {
 			d.frame.Unref()
 			continue
+		}
+		if d.cfg.square && d.cfg.width == 0 {
+			d.scale.makeSquare(d.frame, aspectOf(d.frame.SampleAspectRatio()))
 		}
 		f, err := d.scale.convert(d.frame)
 		d.frame.Unref()

@@ -239,10 +239,5 @@ func (r *Reader) squarePixels() {
 	if !r.cfg.squarePixels || r.cfg.width > 0 {
 		return
 	}
-	sar := r.fc.GuessSampleAspectRatio(r.stream, r.frame)
-	if a := (PixelAspect{sar.Num(), sar.Den()}); !a.Square() {
-		r.scale.width, r.scale.height = a.SquareSize(r.frame.Width(), r.frame.Height())
-		return
-	}
-	r.scale.width, r.scale.height = 0, 0 // as decoded, shared
+	r.scale.makeSquare(r.frame, aspectOf(r.fc.GuessSampleAspectRatio(r.stream, r.frame)))
 }
