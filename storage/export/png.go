@@ -227,10 +227,13 @@ func writePNG(f *media.Frame, path string) error {
 // newDecoder returns a decoder for the stream's codec. H.264 is decoded
 // straight to RGB, as ffmpeg's PNG encoder takes it: a 4:2:2 or 4:4:4
 // stream keeps its chroma, which a 4:2:0 picture on the way would halve.
+// Its pixels are made square where its SPS says they are not (a PAL
+// camera's 720x576 at 64:45 gives 1024x576), as players show them: a PNG
+// has no aspect of its own.
 func newDecoder(info storage.StreamInfo) (codecs.Decoder, error) {
 	switch info.Codec {
 	case media.H264:
-		return ffmpeg.NewH264Decoder(ffmpeg.WithOutputFormat(media.RGB24))
+		return ffmpeg.NewH264Decoder(ffmpeg.WithOutputFormat(media.RGB24), ffmpeg.WithSquarePixels())
 	case media.JPEG:
 		return jpeg.NewDecoder()
 	case media.Raw:
