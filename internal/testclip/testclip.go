@@ -7,6 +7,7 @@
 package testclip
 
 import (
+	"context"
 	"math"
 	"net"
 	"os"
@@ -30,11 +31,18 @@ func Make(t testing.TB, name string, n, rate int, args ...string) string {
 	path := filepath.Join(t.TempDir(), name)
 	cmd := append([]string{"-v", "error", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=" + strconv.Itoa(rate),
 		"-frames:v", strconv.Itoa(n)}, args...)
-	if out, err := exec.Command(ff, append(cmd, path)...).CombinedOutput(); err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), makeTimeout)
+	defer cancel()
+	if out, err := exec.CommandContext(ctx, ff, append(cmd, path)...).CombinedOutput(); err != nil {
 		t.Fatalf("ffmpeg %v: %v: %s", cmd, err, out)
 	}
 	return path
 }
+
+// makeTimeout bounds an ffmpeg command that makes a clip: one whose
+// options never end its output (a filter graph's source that outlives
+// -frames:v) fails the test instead of hanging it.
+const makeTimeout = 2 * time.Minute
 
 // MakeSizeChange writes an MPEG-TS file named name in a temporary
 // directory whose H.264 pictures (a GOP of 25, no B-frames, 25 frames/s)
@@ -89,7 +97,9 @@ func MakeWithoutPictures(t testing.TB, name string, video bool) string {
 		cmd = []string{"-v", "error", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25", "-f", "lavfi", "-i", "sine=sample_rate=8000",
 			"-t", "1", "-map", "1:a", "-map", "0:v", "-frames:v", "0", "-c:v", "libx264", "-c:a", "pcm_s16le"}
 	}
-	if out, err := exec.Command(ff, append(cmd, path)...).CombinedOutput(); err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), makeTimeout)
+	defer cancel()
+	if out, err := exec.CommandContext(ctx, ff, append(cmd, path)...).CombinedOutput(); err != nil {
 		t.Fatalf("ffmpeg %v: %v: %s", cmd, err, out)
 	}
 	return path
