@@ -39,8 +39,9 @@ func withX264(args ...string) []string { return append(append([]string{}, args..
 
 var deviceFiles = []deviceFile{
 	// Phones: HEVC Main 10 turned, H.264 of pro cameras' formats, full
-	// range, an edit list that starts after the first keyframe (a cut
-	// made without re-encoding), the index at the end and at the start.
+	// range, variable frame rate (a screen recording), an edit list that
+	// starts after the first keyframe (a cut made without re-encoding),
+	// the index at the end and at the start.
 	{name: "hevc10-rotate90.mov", make: func(t *testing.T) string {
 		src := testclip.Make(t, "hevc10.mov", 20, 25, "-c:v", "libx265", "-x265-params", "log-level=error", "-pix_fmt", "yuv420p10le", "-tag:v", "hvc1")
 		path := filepath.Join(t.TempDir(), "hevc10-rotate90.mov")
@@ -51,6 +52,8 @@ var deviceFiles = []deviceFile{
 	{name: "high10.mp4", make: makeFile("high10.mp4", 20, "-c:v", "libx264", "-pix_fmt", "yuv420p10le"), width: 160, height: 120, passthrough: true},
 	{name: "high444.mp4", make: makeFile("high444.mp4", 20, "-c:v", "libx264", "-pix_fmt", "yuv444p"), width: 160, height: 120, passthrough: true},
 	{name: "yuvj420p.mp4", make: makeFile("yuvj420p.mp4", 20, "-c:v", "libx264", "-pix_fmt", "yuvj420p"), width: 160, height: 120, passthrough: true},
+	{name: "vfr.mp4", make: makeFile("vfr.mp4", 30, withX264("-vf", "select='lt(n\\,10)+not(mod(n\\,4))'", "-fps_mode", "vfr")...),
+		width: 160, height: 120, passthrough: true},
 	{name: "editlist.mp4", make: func(t *testing.T) string {
 		src := testclip.Make(t, "gop50.mp4", 75, 25, withX264("-g", "50")...)
 		path := filepath.Join(t.TempDir(), "editlist.mp4")
