@@ -56,7 +56,10 @@ type StreamInfo struct {
 //
 // In decode mode (the default) ReadFrame returns decoded, scaled Frames,
 // turned upright as the stream's display matrix asks (see
-// WithoutAutorotation). In
+// WithoutAutorotation), of square pixels (see WithoutSquarePixels) and of
+// video range, whether the stream's pixel format (yuvj420p) or only its
+// colour properties (a VP9 or HEVC stream flagged full range) say it is
+// of full range. In
 // passthrough mode ReadPacket returns the stream's H.264 access units in
 // Annex B with SPS and PPS in front of every IDR (packets before the first
 // IDR are skipped, since nothing can decode them), or an MJPEG stream's
