@@ -47,19 +47,19 @@ var h264EncSpec = pipeline.ElementSpec[H264EncConfig]{
 	Name: "h264enc", Summary: "H.264 encoder (libx264), one access unit per frame", In: "raw frames", Out: "h264 packets",
 	Doc: "libx264 tuned for live streams: zero latency, no B-frames, an IDR every gop frames with SPS and PPS in front, and an IDR at once when a keyframe request comes from downstream. Quality by crf, or an average bitrate (bit/s).",
 	Fields: []pipeline.Field[H264EncConfig]{
-		pipeline.IntField("gop", ffmpeg.DefaultGOP, func(c *H264EncConfig) *int { return &c.GOP }).Range(1, 300).
-			Doc("frames from one IDR to the next"),
+		pipeline.IntField("gop", ffmpeg.DefaultGOP, func(c *H264EncConfig) *int { return &c.GOP }).Range(1, 300).Unit(pipeline.UnitFrames).
+			Doc("frames from one IDR to the next (a time, gop=1s, is refused with the frames it is at rate=)"),
 		pipeline.EnumField("preset", ffmpeg.DefaultPreset, []string{"ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"},
 			func(c *H264EncConfig) *string { return &c.Preset }).Doc("speed against compression"),
 		pipeline.EnumField("tune", "zerolatency", []string{"zerolatency", "film", "animation", "grain", "stillimage", "psnr", "ssim", "fastdecode"},
 			func(c *H264EncConfig) *string { return &c.Tune }).Doc("added to zerolatency, which is always on"),
 		pipeline.IntField("crf", ffmpeg.DefaultCRF, func(c *H264EncConfig) *int { return &c.CRF }).Range(0, 51).
 			Doc("constant quality, lower is better; 0 is lossless"),
-		pipeline.IntField("bitrate", 0, func(c *H264EncConfig) *int64 { return &c.Bitrate }).Range(0, 1e9).
-			Doc("average bit/s instead of crf (0: use crf; at least 10000)"),
+		pipeline.IntField("bitrate", 0, func(c *H264EncConfig) *int64 { return &c.Bitrate }).Range(0, 1e9).Unit(pipeline.UnitBitRate).
+			Doc("average bit/s instead of crf, e.g. 2000000, 2M or 500k (0: use crf; at least 10000)"),
 		pipeline.IntField("threads", 0, func(c *H264EncConfig) *int { return &c.Threads }).Range(0, 64).
 			Doc("encoder threads, 0 for automatic"),
-		pipeline.IntField("rate", ffmpeg.DefaultFrameRate, func(c *H264EncConfig) *int { return &c.Rate }).Range(1, 1000).
+		pipeline.IntField("rate", ffmpeg.DefaultFrameRate, func(c *H264EncConfig) *int { return &c.Rate }).Range(1, 1000).Unit(pipeline.UnitFrameRate).
 			Doc("nominal frames per second: a bitrate is spread over this many frames a second (set the source's rate; a warning says when the frames come at another)"),
 	},
 	New: func(cfg H264EncConfig) (pipeline.Element, error) {

@@ -45,6 +45,11 @@ func TestTextSyntaxErrorsPointAtTheirPlace(t *testing.T) {
 		{"testsrc ! h264enc gopp=30 ! fakesink", 19, `h264enc has no property "gopp" (did you mean gop?)`},
 		{"testsrc ! h264enc gop=thirty ! fakesink", 23, `h264enc gop: "thirty" is not a whole number`},
 		{"testsrc ! h264enc gop=0 ! fakesink", 23, "0 is out of range 1..300"},
+		{"testsrc ! h264enc gop=2s rate=15 ! fakesink", 23, `h264enc gop: "2s" is a time; gop counts frames: at rate=15, 2s is gop=30`},
+		{"testsrc ! h264enc gop=1s ! fakesink", 23, `1s is gop=30 at 30 frames a second (rate=, by default 30: set it to the source's)`},
+		{"testsrc ! h264enc bitrate=2m ! fakesink", 27, `m is milli`},
+		{"testsrc ! stats interval=5", 26, `stats interval: "5" has no unit: write 5s for 5 seconds`},
+		{"testsrc format=NV12 ! fakesink", 16, `"NV12" is not one of yuv420p (I420), rgb24 (RGB), gray8 (GRAY8, gray)`},
 		{"testsrc num-frames=-5 ! fakesink", 20, "-5 is out of range -1..1099511627776"},
 		{"testsrc size=640 ! fakesink", 14, `"640" is not a size such as 640x480`},
 		{"testsrc ! h264enc preset=quick ! fakesink", 26, `"quick" is not one of ultrafast`},
@@ -104,6 +109,25 @@ func TestTextSyntaxErrorsPointAtTheirPlace(t *testing.T) {
 		}
 		if !strings.Contains(serr.Msg, c.words) || serr.Column() != c.column {
 			t.Errorf("%q:\n got column %d: %s\nwant column %d: ...%s...\n%s", c.line, serr.Column(), serr.Msg, c.column, c.words, serr.Caret())
+		}
+	}
+}
+
+// GStreamer's framerate fraction and pixel format names, and FFmpeg's
+// bit rate prefixes, are taken on a line.
+func TestALineTakesGStreamersAndFFmpegsValueForms(t *testing.T) {
+	r := registry(t)
+	for _, line := range []string{
+		"testsrc rate=30/1 format=I420 ! h264enc bitrate=2M rate=30/1 ! fakesink",
+		"testsrc rate=30000/1001 format=GRAY8 ! jpegenc ! fakesink",
+		"testsrc format=RGB ! h264enc bitrate=500k gop=60 ! fakesink",
+	} {
+		p, err := pipeline.Parse(line, r)
+		if err == nil {
+			err = p.Check()
+		}
+		if err != nil {
+			t.Errorf("%q: %v", line, err)
 		}
 	}
 }

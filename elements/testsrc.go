@@ -32,7 +32,7 @@ var testSrcSpec = pipeline.ElementSpec[TestSrcConfig]{
 	Fields: []pipeline.Field[TestSrcConfig]{
 		pipeline.SizeField("size", 640, 480, func(c *TestSrcConfig) (*int, *int) { return &c.Width, &c.Height }).
 			Doc("picture size WIDTHxHEIGHT"),
-		pipeline.FloatField("rate", 30, func(c *TestSrcConfig) *float64 { return &c.Rate }).Range(0.1, 1000).
+		pipeline.FloatField("rate", 30, func(c *TestSrcConfig) *float64 { return &c.Rate }).Range(0.1, 1000).Unit(pipeline.UnitFrameRate).
 			Doc("frames per second"),
 		pipeline.IntField("num-frames", -1, func(c *TestSrcConfig) *int { return &c.Frames }).Range(-1, 1<<40).
 			Doc("frames to produce, -1 for no end"),

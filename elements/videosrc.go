@@ -136,7 +136,7 @@ var videoSrcSpec = pipeline.ElementSpec[VideoSrcConfig]{
 			Doc("demuxer, device or protocol options key=value,key=value (e.g. video_size=1280x720,framerate=30); a comma followed by a part without = continues the value (protocol_whitelist=file,udp,rtp), and \\, is a comma in the value whatever follows it (graph=testsrc2=size=64x48\\,scale=w=32:h=24), \\\\ a backslash before a comma; one the input does not have is an error; an .sdp location gets protocol_whitelist=" + sdpProtocols + " unless given"),
 		pipeline.BoolField("is-live", false, func(c *VideoSrcConfig) *bool { return &c.Live }).
 			Doc("pace a file at its own frame rate"),
-		pipeline.FloatField("rate", ffmpeg.AssumedFrameRate, func(c *VideoSrcConfig) *float64 { return &c.Rate }).Range(0.001, 1000).
+		pipeline.FloatField("rate", ffmpeg.AssumedFrameRate, func(c *VideoSrcConfig) *float64 { return &c.Rate }).Range(0.001, 1000).Unit(pipeline.UnitFrameRate).
 			Doc("frame rate of a raw H.264 file whose SPS states none (others keep their own)"),
 		pipeline.DurationField("timeout", ffmpeg.DefaultIOTimeout, func(c *VideoSrcConfig) *time.Duration { return &c.IOTimeout }).
 			DurationRange(0, time.Hour).Doc("a network stream (or an .sdp file's RTP) that sends nothing for this long fails (an RTSP camera's H.264, or an rtp:// port's, for this long beyond its picture interval: a camera of a picture every 5 s is not lost between two), one whose server has not opened it in " + strconv.Itoa(ffmpeg.OpenTimeouts) + " times this (answering a byte at a time) too, and is tried again; a live HLS playlist that gets no new segment for this long plus 3 target durations too (0s: wait for ever)"),

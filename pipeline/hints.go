@@ -167,7 +167,7 @@ var propertyHints = []propertyHint{
 	{"h264enc", "quantizer", "crf", hintRateControl},
 	{"h264enc", "qp", "crf", hintRateControl},
 	{"h264enc", "pass", "crf", hintRateControl},
-	{"h264enc", "b", "bitrate", "write bitrate=N in bit/s, as a whole number (2000000)"},
+	{"h264enc", "b", "bitrate", "write bitrate=N in bit/s: 2000000, or 2M as FFmpeg's -b:v takes it"},
 	{"h264dec", "max-threads", "threads", "write threads=N"},
 	{"h264dec", "output-corrupt", "conceal", "write conceal=true to hand on damaged pictures, concealed"},
 	{"jpegenc", "quality", "qscale", "write qscale=N, FFmpeg's quantiser scale: 2 is best, 31 worst"},
@@ -242,10 +242,6 @@ func mismatchHint(from string, out Caps, to string, in Caps) string {
 	}
 	return ""
 }
-
-// rawFormats are GStreamer's names of the pixel formats gopline's
-// format= takes.
-var rawFormats = map[string]string{"I420": "yuv420p", "RGB": "rgb24", "GRAY8": "gray8"}
 
 // explainCaps gives the Error for caps written in a line (syntax.ErrCaps)
 // the properties that set them: raw video's width, height, framerate and
@@ -385,7 +381,7 @@ func rawCapsProps(fields []string) string {
 		props = append(props, "rate="+rate)
 		camera = " (a camera's rate is videosrc options=framerate=" + rate + ")"
 	}
-	if f, ok := rawFormats[values["format"]]; ok {
+	if f, ok := pixelFormatSynonyms[values["format"]]; ok {
 		props = append(props, "format="+f)
 	}
 	return strings.Join(props, " ") + camera

@@ -17,7 +17,9 @@ import (
 type PropType uint8
 
 // Property types. Values are written as on a command line: Size as
-// 640x480, Duration as Go durations (300ms, 5s), Bool as true/false/yes/no/1/0.
+// 640x480, Duration as Go durations (300ms, 5s; a bare number is refused),
+// Bool as true/false/yes/no/1/0, Int and Float also as GStreamer's fractions
+// (30/1), an Enum also by its Synonyms (see values.go).
 const (
 	String PropType = iota
 	Int
@@ -51,6 +53,12 @@ type PropSpec struct {
 	// Check, when set, is a further check of a String value (a topic name,
 	// a host:port).
 	Check func(string) error
+	// Unit, when set, is an Int's or Float's unit that changes how a line
+	// writes it: UnitBitRate (2M), UnitFrames, UnitFrameRate.
+	Unit string
+	// Synonyms are other tools' names of an Enum's choices (GStreamer's
+	// I420 for yuv420p), taken on a line as the choice they name.
+	Synonyms map[string]string
 }
 
 // Spec describes an element type for the registry: its name, docs, typed
@@ -117,6 +125,10 @@ func (s *Spec) ParseProps(given map[string]string) (Props, error) {
 			continue // no default: the zero value
 		}
 		v, err := ps.parse(text)
+		var frames *timeForFrames
+		if errors.As(err, &frames) {
+			return p, &PropError{Element: s.Name, Prop: ps.Name, Msg: s.framesOfTime(ps, frames, given)}
+		}
 		if err != nil {
 			return p, &PropError{Element: s.Name, Prop: ps.Name, Msg: err.Error()}
 		}
@@ -165,17 +177,9 @@ func (ps *PropSpec) scan(text string) (any, error) {
 	case String:
 		return text, nil
 	case Int:
-		v, err := strconv.Atoi(text)
-		if err != nil {
-			return nil, fmt.Errorf("%s is not a whole number", syntax.Quote(text))
-		}
-		return v, nil
+		return ps.scanInt(text)
 	case Float:
-		v, err := strconv.ParseFloat(text, 64)
-		if err != nil && !errors.Is(err, strconv.ErrRange) {
-			return nil, fmt.Errorf("%s is not a number", syntax.Quote(text))
-		}
-		return v, nil // ±Inf from an overflow is refused by check
+		return scanFloat(text)
 	case Bool:
 		switch strings.ToLower(text) {
 		case "true", "yes", "1", "on":
@@ -185,11 +189,7 @@ func (ps *PropSpec) scan(text string) (any, error) {
 		}
 		return nil, fmt.Errorf("%s is not true or false", syntax.Quote(text))
 	case Duration:
-		v, err := time.ParseDuration(text)
-		if err != nil {
-			return nil, fmt.Errorf("%s is not a duration such as 300ms or 5s", syntax.Quote(text))
-		}
-		return v, nil
+		return scanDuration(text)
 	case Size:
 		ws, hs, ok := strings.Cut(strings.ToLower(text), "x")
 		w, errW := strconv.Atoi(ws)
@@ -203,6 +203,9 @@ func (ps *PropSpec) scan(text string) (any, error) {
 			if strings.EqualFold(c, text) {
 				return c, nil
 			}
+		}
+		if c := ps.synonymOf(text); c != "" {
+			return c, nil
 		}
 		return text, nil // refused by check, with the choices
 	}
@@ -250,7 +253,7 @@ func (ps *PropSpec) check(v any) error {
 func (ps *PropSpec) checkString(v string) error {
 	if ps.Type == Enum {
 		if !slices.Contains(ps.Choices, v) {
-			return fmt.Errorf("%s is not one of %s", syntax.Quote(v), strings.Join(ps.Choices, ", "))
+			return fmt.Errorf("%s is not one of %s", syntax.Quote(v), ps.choicesText())
 		}
 		return nil
 	}

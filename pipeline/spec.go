@@ -55,6 +55,10 @@ func (f Field[C]) DurationRange(min, max time.Duration) Field[C] {
 // Required makes the field one that must be given; it has no default.
 func (f Field[C]) Required() Field[C] { f.Prop.Required, f.Prop.Default = true, ""; return f }
 
+// Unit sets an Int or Float field's unit (UnitBitRate, UnitFrames,
+// UnitFrameRate), which changes how a line writes its value.
+func (f Field[C]) Unit(unit string) Field[C] { f.Prop.Unit = unit; return f }
+
 // Check adds a check of a String or Text field's value.
 func (f Field[C]) Check(check func(string) error) Field[C] { f.Prop.Check = check; return f }
 
@@ -133,7 +137,11 @@ func EnumOf[C any, T interface {
 		names[i] = c.String()
 	}
 	var zero T
-	return Field[C]{Prop: PropSpec{Name: name, Type: Enum, Default: def.String(), Choices: names},
+	var synonyms map[string]string
+	if _, ok := any(def).(media.PixelFormat); ok {
+		synonyms = pixelFormatSynonyms // I420 is yuv420p wherever a pixel format is chosen
+	}
+	return Field[C]{Prop: PropSpec{Name: name, Type: Enum, Default: def.String(), Choices: names, Synonyms: synonyms},
 		get: func(c *C) any { return (*ptr(c)).String() },
 		set: func(c *C, v any) {
 			for _, choice := range choices {

@@ -122,7 +122,7 @@ func TestSpecResolveRefusesWhatALineRefuses(t *testing.T) {
 		{"required", camConfig{}, "topic", "is required: topic"},
 		{"check", camConfig{Topic: "a"}, "topic", "must start with /"},
 		{"enum", camConfig{Topic: "/a", Preset: "medium"}, "preset", `"medium" is not one of fast, slow`},
-		{"enum of", camConfig{Topic: "/a", Format: media.RGB24}, "format", `"rgb24" is not one of yuv420p, gray8`},
+		{"enum of", camConfig{Topic: "/a", Format: media.RGB24}, "format", `"rgb24" is not one of yuv420p (I420), gray8 (GRAY8, gray)`},
 	}
 	for _, c := range cases {
 		_, err := s.Resolve(c.cfg)

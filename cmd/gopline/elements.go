@@ -91,6 +91,9 @@ func describeElement(stdout io.Writer, s *pipeline.Spec) error {
 		case p.Max > p.Min:
 			typ += " " + strconv.FormatFloat(p.Min, 'f', -1, 64) + ".." + strconv.FormatFloat(p.Max, 'f', -1, 64)
 		}
+		if p.Unit != "" {
+			typ += " " + p.Unit
+		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", p.Name, typ, def, p.Doc)
 	}
 	return tw.Flush()
