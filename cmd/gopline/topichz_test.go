@@ -31,8 +31,8 @@ func TestTopicHzSaysTheDropsOfItsWindow(t *testing.T) {
 		}
 	}
 	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
-	if len(lines) != 4 || !strings.HasPrefix(lines[0], "average rate: ") || !strings.HasSuffix(lines[1], " window: 11 dropped: 0 (0.0%)") ||
-		!strings.HasSuffix(lines[3], " window: 18 dropped: 3 (14.3%)") {
+	if len(lines) != 4 || !strings.HasPrefix(lines[0], "average rate: ") || !strings.HasSuffix(lines[1], " window: 10 dropped: 0 (0.0%)") ||
+		!strings.HasSuffix(lines[3], " window: 17 dropped: 3 (14.3%)") {
 		t.Fatalf("topic hz wrote %q; want two reports, the second (at seq 23) with 3 of 21 packets dropped", out.String())
 	}
 }

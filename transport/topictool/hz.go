@@ -94,15 +94,17 @@ func (h *Hz) Stats() HzStats {
 	return st
 }
 
-// Write writes the rate as `ros2 topic hz` does, and the packets dropped
-// within the window with their share of the stream's packets there.
+// Write writes the rate as `ros2 topic hz` does, its window the intervals
+// measured (what -w bounds: -w 10 prints window: 10 once full, as ros2's
+// does), and the packets dropped within the window with their share of
+// the stream's packets there.
 func (s HzStats) Write(w io.Writer) error {
 	if s.Window == 0 {
 		_, err := fmt.Fprintln(w, "no new packets")
 		return err
 	}
-	received := uint64(s.Window) + 1
+	received := uint64(s.Window) + 1 // the packets that end and begin the intervals
 	_, err := fmt.Fprintf(w, "average rate: %.3f\n\tmin: %.3fs max: %.3fs std dev: %.5fs window: %d dropped: %d (%.1f%%)\n",
-		s.Rate, s.Min.Seconds(), s.Max.Seconds(), s.Std.Seconds(), s.Window+1, s.Dropped, 100*float64(s.Dropped)/float64(received+s.Dropped))
+		s.Rate, s.Min.Seconds(), s.Max.Seconds(), s.Std.Seconds(), s.Window, s.Dropped, 100*float64(s.Dropped)/float64(received+s.Dropped))
 	return err
 }

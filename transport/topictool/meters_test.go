@@ -41,7 +41,7 @@ func TestHzOfAKnownRate(t *testing.T) {
 	}
 	var out bytes.Buffer
 	st.Write(&out)
-	if want := "average rate: 20.000\n\tmin: 0.040s max: 0.060s std dev: 0.01000s window: 11 dropped: 0 (0.0%)\n"; out.String() != want {
+	if want := "average rate: 20.000\n\tmin: 0.040s max: 0.060s std dev: 0.01000s window: 10 dropped: 0 (0.0%)\n"; out.String() != want {
 		t.Fatalf("%q; want %q", out.String(), want)
 	}
 }
@@ -61,7 +61,7 @@ func TestHzCountsTheDropsWithinItsWindow(t *testing.T) {
 	}
 	var out bytes.Buffer
 	st.Write(&out)
-	if !strings.HasSuffix(out.String(), " window: 5 dropped: 3 (37.5%)\n") {
+	if !strings.HasSuffix(out.String(), " window: 4 dropped: 3 (37.5%)\n") {
 		t.Fatalf("%q; want 3 dropped of the 8 packets of the window", out.String())
 	}
 	// The interval that ended at 15 leaves the window with its drops.
