@@ -237,12 +237,13 @@ func writeFiles(w io.Writer, set setSummary) error {
 	}
 	fmt.Fprintln(tw, header)
 	before := false // whether a file before held packets
+	frame := longestFrameInterval(set.Streams)
 	for _, f := range set.Files {
 		from, pause := "-", "-"
 		if f.Packets > 0 {
 			from = startOffset(f.Start.Sub(set.Start)).String()
 			if before {
-				pause = f.Pause.Round(time.Millisecond).String()
+				pause = pauseText(f.Pause, frame)
 			}
 			before = true
 		}
@@ -258,6 +259,34 @@ func writeFiles(w io.Writer, set setSummary) error {
 		fmt.Fprintln(tw)
 	}
 	return tw.Flush()
+}
+
+// pauseText says the pause between two files in a set's table: "-" for
+// about a frame interval (under two of frame), which is no pause but the
+// interval between a split recording's last packet in one file and its
+// first in the next; "overlaps by X" when the file begins before the one
+// before ends; else the pause.
+func pauseText(pause, frame time.Duration) string {
+	switch {
+	case pause < 0:
+		return "overlaps by " + (-pause).Round(time.Millisecond).String()
+	case pause < 2*frame || pause == 0:
+		return "-"
+	}
+	return pause.Round(time.Millisecond).String()
+}
+
+// longestFrameInterval is the mean interval between packets of the
+// slowest of streams (0 when none has two packets): the longest pause
+// between two files that is no pause at all.
+func longestFrameInterval(streams []streamSummary) time.Duration {
+	var longest time.Duration
+	for _, s := range streams {
+		if s.FPS > 0 {
+			longest = max(longest, time.Duration(float64(time.Second)/s.FPS))
+		}
+	}
+	return longest
 }
 
 // changedStreams are the streams whose format differs between the files.

@@ -136,6 +136,54 @@ func TestInfoDescribesSplitFilesAsOne(t *testing.T) {
 	}
 }
 
+// In the table of a set's files, the pause before a file is left out when
+// it is about a frame interval (a split recording's next file begins one
+// frame after the last packet of the one before), and a file that begins
+// before the one before ends overlaps it, said so, not as a negative pause.
+func TestInfoOfASetSaysNoPauseOfAFrameAndTheOverlaps(t *testing.T) {
+	dir := t.TempDir()
+	// 20 packets 100 ms apart each: robot_1 ends at 1.9s, robot_2 begins
+	// one frame later and ends at 3.9s, robot_3 begins at 3.75s.
+	for _, f := range []struct {
+		name string
+		at   time.Duration
+	}{{"robot_1.gopline", 0}, {"robot_2.gopline", 2 * time.Second}, {"robot_3.gopline", 3750 * time.Millisecond}} {
+		writeKeyframes(t, filepath.Join(dir, f.name), setEpoch.Add(f.at), 20)
+	}
+	code, stdout, stderr := runCmd("info", dir)
+	if code != 0 {
+		t.Fatalf("info: exit %d: %s%s", code, stdout, stderr)
+	}
+	lines := map[string]string{}
+	for _, line := range strings.Split(stdout, "\n") {
+		if fields := strings.Fields(line); len(fields) > 0 {
+			lines[filepath.Base(fields[0])] = line
+		}
+	}
+	if l := lines["robot_2.gopline"]; l == "" || strings.Contains(l, "100ms") || !strings.HasSuffix(strings.TrimSpace(l), " -") {
+		t.Errorf("robot_2, one frame after robot_1: %q; want no pause", l)
+	}
+	if l := lines["robot_3.gopline"]; !strings.Contains(l, "overlaps by 150ms") || strings.Contains(l, "-150ms") {
+		t.Errorf("robot_3, 150ms before robot_2 ends: %q; want overlaps by 150ms", l)
+	}
+}
+
+func TestPauseTextLeavesOutAFrameAndSaysAnOverlap(t *testing.T) {
+	frame := 33 * time.Millisecond
+	for _, c := range []struct {
+		pause time.Duration
+		want  string
+	}{{0, "-"}, {33 * time.Millisecond, "-"}, {40 * time.Millisecond, "-"}, {100 * time.Millisecond, "100ms"},
+		{3 * time.Second, "3s"}, {-12 * time.Millisecond, "overlaps by 12ms"}} {
+		if got := pauseText(c.pause, frame); got != c.want {
+			t.Errorf("pauseText(%v, %v) = %q, want %q", c.pause, frame, got, c.want)
+		}
+	}
+	if got := pauseText(5*time.Millisecond, 0); got != "5ms" {
+		t.Errorf("pauseText without a frame interval = %q", got)
+	}
+}
+
 // A file of a set that holds no packet is left out of it, warned of,
 // and fails alone; a directory without a recording is an error naming it.
 func TestInfoOfASetFailsOnAnyFileThatWould(t *testing.T) {
