@@ -41,8 +41,8 @@ func formatField[C any](ptr func(*C) *media.PixelFormat) pipeline.Field[C] {
 }
 
 func topicField[C any](ptr func(*C) *string) pipeline.Field[C] {
-	return pipeline.StringField("topic", "", ptr).Required().Check(transport.ValidateTopicName).
-		Doc("topic name, e.g. /camera/front")
+	return pipeline.StringField("topic", "", ptr).Required().Normalize(transport.RootedName).Check(transport.ValidateTopicName).
+		Doc("topic name, e.g. /camera/front (camera/front is taken as /camera/front, as ros2 takes it)")
 }
 
 func windowField[C any](ptr func(*C) *int) pipeline.Field[C] {
@@ -98,8 +98,9 @@ func parseTopics(s string) ([]string, error) {
 		return nil, nil
 	}
 	topics := strings.Split(s, ",")
-	for _, t := range topics {
-		if err := transport.ValidateTopicName(t); err != nil {
+	for i, t := range topics {
+		topics[i] = transport.RootedName(t) // camera is /camera, as in topic=
+		if err := transport.ValidateTopicName(topics[i]); err != nil {
 			return nil, err
 		}
 	}

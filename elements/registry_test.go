@@ -3,11 +3,16 @@ package elements
 import (
 	"errors"
 	"maps"
+	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
 
 	"github.com/gopline/gopline/pipeline"
 	"github.com/gopline/gopline/pipeline/syntax"
+	"github.com/gopline/gopline/transport"
 )
 
 func TestEveryElementIsRegisteredWithDocs(t *testing.T) {
@@ -60,7 +65,9 @@ func TestTextSyntaxErrorsPointAtTheirPlace(t *testing.T) {
 		{"testsrc ! h264enc ! snapshot", 21, "gives h264 packets but snapshot0 (snapshot) takes raw frames; put a decoder between them (! h264dec !)"},
 		{"testsrc ! h264enc ! jpegdec ! fakesink", 21, "h264 packets but jpegdec0 (jpegdec) takes jpeg packets"},
 		{"testsrc ! h264enc ! publish", 21, "publish needs topic=VALUE"},
-		{"testsrc ! h264enc ! publish topic=camera", 35, `publish topic: transport: invalid topic name: "camera" must start with '/'`},
+		{"testsrc ! h264enc ! publish topic=camera/", 35, `publish topic: transport: invalid topic name: "camera/" must start with '/'`},
+		{"testsrc ! h264enc ! publish topic=/camera/", 35, `publish topic: transport: invalid topic name: "/camera/" must not end with '/'`},
+		{"record path=x.gopline topics=/a,b/", 30, `record topics: transport: invalid topic name: "b/" must start with '/'`},
 		{"testsrc rate=NaN ! fakesink", 14, "NaN is not a finite number"},
 		{"testsrc rate=-Inf ! fakesink", 14, "-Inf is not a finite number"},
 		{"testsrc rate=1e999 ! fakesink", 14, "+Inf is not a finite number"},
@@ -128,6 +135,30 @@ func TestALineTakesGStreamersAndFFmpegsValueForms(t *testing.T) {
 		}
 		if err != nil {
 			t.Errorf("%q: %v", line, err)
+		}
+	}
+}
+
+// A topic name without its leading slash is in the root namespace, on a
+// line as on gopline topic's command line and as ros2 takes it: publish
+// topic=camera publishes /camera.
+func TestARelativeTopicInALineIsInTheRootNamespace(t *testing.T) {
+	system := pipeline.NewSystem(zerolog.Nop())
+	defer system.Shutdown()
+	bus := transport.NewBus(system)
+	defer bus.Close()
+	p, err := pipeline.Parse("testsrc size=64x48 rate=30 ! jpegenc ! publish topic=robot/camera", registry(t),
+		pipeline.WithSystem(system), pipeline.WithBus(bus))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	defer p.Stop()
+	for deadline := time.Now().Add(10 * time.Second); !slices.Contains(bus.Topics(), "/robot/camera"); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("publish topic=robot/camera: the bus has %q, not /robot/camera", bus.Topics())
 		}
 	}
 }

@@ -53,6 +53,10 @@ type PropSpec struct {
 	// Check, when set, is a further check of a String value (a topic name,
 	// a host:port).
 	Check func(string) error
+	// Normalize, when set, rewrites a String value as a line writes it
+	// before it is checked (a topic without its leading slash); a value
+	// set in Go is checked as it is.
+	Normalize func(string) string
 	// Unit, when set, is an Int's or Float's unit that changes how a line
 	// writes it: UnitBitRate (2M), UnitFrames, UnitFrameRate.
 	Unit string
@@ -175,6 +179,9 @@ func (ps *PropSpec) parse(text string) (any, error) {
 func (ps *PropSpec) scan(text string) (any, error) {
 	switch ps.Type {
 	case String:
+		if ps.Normalize != nil {
+			return ps.Normalize(text), nil
+		}
 		return text, nil
 	case Int:
 		return ps.scanInt(text)

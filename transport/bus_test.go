@@ -10,6 +10,19 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 )
 
+// A relative name means the name in the root namespace, as ros2 takes it;
+// an absolute one, or one that is wrong either way, stays as it is.
+func TestRootedNameIsTheNameInTheRootNamespace(t *testing.T) {
+	for name, want := range map[string]string{
+		"camera": "/camera", "robot1/camera/front": "/robot1/camera/front", "/camera": "/camera",
+		"": "", "camera/": "camera/", "cam era": "cam era", "~/camera": "~/camera",
+	} {
+		if got := RootedName(name); got != want {
+			t.Errorf("RootedName(%q) = %q, want %q", name, got, want)
+		}
+	}
+}
+
 func TestValidateTopicName(t *testing.T) {
 	for _, tc := range []struct {
 		name string

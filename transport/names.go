@@ -1,6 +1,9 @@
 package transport
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // MaxTopicNameLen bounds a topic name's length in bytes: names travel in
 // every Delivery and, later, over the network, and no sensible name comes
@@ -39,4 +42,17 @@ func ValidateTopicName(name string) error {
 		}
 	}
 	return nil
+}
+
+// RootedName is the topic that a name written on a command line or in a
+// pipeline line means: the name itself, or, for a relative name (camera),
+// that name in the root namespace (/camera), as ros2 resolves one for a
+// node in the root namespace. gopline's topics have no namespace but the
+// root, so the slash is all a relative name lacks. A name that is wrong
+// either way is returned as it is, for ValidateTopicName to say why.
+func RootedName(name string) string {
+	if name == "" || strings.HasPrefix(name, "/") || ValidateTopicName("/"+name) != nil {
+		return name
+	}
+	return "/" + name
 }

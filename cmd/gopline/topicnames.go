@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -19,10 +18,10 @@ import (
 // done, for stderr; it is "" when name is taken as it is (a name that is
 // wrong either way is left for the topic's check to name).
 func rootedTopic(name string) (topic, note string) {
-	if name == "" || strings.HasPrefix(name, "/") || transport.ValidateTopicName("/"+name) != nil {
+	if topic = transport.RootedName(name); topic == name {
 		return name, ""
 	}
-	return "/" + name, fmt.Sprintf("note: topic %s is taken as /%s: a name without a leading slash is in the root namespace, as ros2 takes it", name, name)
+	return topic, fmt.Sprintf("note: topic %s is taken as %s: a name without a leading slash is in the root namespace, as ros2 takes it", name, topic)
 }
 
 // rootTopics is rootedTopic for each of names, its notes written to
