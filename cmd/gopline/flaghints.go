@@ -139,6 +139,9 @@ func unknownFlagHint(cmd *cobra.Command, name string) string {
 	if hint := foreignFlags[commandKey(cmd)][name]; hint != "" {
 		return "; " + hint
 	}
+	if name == "ros-args" {
+		return "; " + rosArgsHint // on any command
+	}
 	if hint := eosOnShutdownHint(cmd, name); hint != "" {
 		return hint
 	}

@@ -61,6 +61,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	if _, _, err := root.Find(args); err != nil && !strings.HasPrefix(args[0], "-") && !completionRequest(args[0]) {
+		if hint := foreignCommandHint(args); hint != "" {
+			fmt.Fprintf(stderr, "gopline: unknown command %s%s\n", gopline.Shorten(args[0]), hint)
+			return exitUsage
+		}
 		fmt.Fprintf(stderr, "gopline: unknown command %s%s (see gopline --help)\n", gopline.Shorten(args[0]), didYouMean(root.SuggestionsFor(args[0])))
 		return exitUsage
 	}

@@ -96,6 +96,9 @@ func unknownTopicVerb(args []string, suggest func(string) []string) error {
 	if len(args) == 0 {
 		return usagef("which topic command? %s (gopline topics lists the topics)", topicVerbs)
 	}
+	if args[0] == "pub" {
+		return usagef("gopline topic has no pub: %s", publishHint)
+	}
 	return usagef("unknown topic command %q%s: %s (gopline topics lists the topics)", args[0], didYouMean(suggest(args[0])), topicVerbs)
 }
 

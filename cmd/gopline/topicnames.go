@@ -61,7 +61,7 @@ func topicsArgs(_ *cobra.Command, args []string) error {
 	}
 	switch args[0] {
 	case "pub":
-		return fmt.Errorf("gopline topics has no pub: a pipeline publishes, as in gopline run 'testsrc ! h264enc ! publish topic=/camera'")
+		return fmt.Errorf("gopline topics has no pub: %s", publishHint)
 	case "type", "find":
 		return fmt.Errorf("gopline topics has no %s: gopline topics lists each topic with its codec and picture size, and gopline topic info%s describes one", args[0], rest)
 	}
