@@ -22,10 +22,15 @@ type recordFlags struct {
 	all            bool
 	regex, exclude string
 	out            string
-	duration       time.Duration
-	asJSON         bool
-	verbose        bool
-	quiet          bool
+	// outDefaulted: --out was not given, and out is defaultOut's.
+	outDefaulted bool
+	// held says what the recording this run appends to held when it
+	// began (heldText); "" for a new one.
+	held     string
+	duration time.Duration
+	asJSON   bool
+	verbose  bool
+	quiet    bool
 	// allowDamage: damage a source skipped does not fail the recording.
 	allowDamage bool
 	node        *nodeFlags
@@ -61,10 +66,13 @@ type recordFlags struct {
 func recordCommand() *cobra.Command {
 	f := &recordFlags{}
 	cmd := &cobra.Command{
-		Use:   "record (--topic NAME | --all | --regex RE) --out FILE [flags] ['PIPELINE']",
+		Use:   "record [TOPIC...] (--topic NAME | --all | --regex RE) [--out FILE] [flags] ['PIPELINE']",
 		Short: "run a pipeline and record its topics",
 		Long: "Runs the pipeline (which publishes the topics) and records the topics into a gopline recording\n" +
-			"(one bbolt file; an existing one is appended to), until the sources end, Ctrl-C or --duration.\n" +
+			"(one bbolt file; an existing one is appended to, which the first line says with what it holds;\n" +
+			"without --out, gopline_YYYY_MM_DD-HH_MM_SS.gopline here, as ros2 bag record names its bag),\n" +
+			"until the sources end, Ctrl-C or --duration. Topics are named with --topic, or before the pipeline\n" +
+			"as ros2 bag record takes them (gopline record /camera /imu).\n" +
 			"Without a pipeline it records the topics of the nodes found that publish them (docs/remote.md).\n" +
 			"--all, --regex and --exclude choose as ros2 bag record's -a, -e and -x do, among the topics published\n" +
 			"when the recording starts, and go on adding those that appear while it runs (--no-discovery: not);\n" +
@@ -80,7 +88,9 @@ func recordCommand() *cobra.Command {
 			"  gopline record -a -o robot.gopline -b 1GB   # robot_0.gopline, robot_1.gopline, ... split at keyframes",
 		ValidArgsFunction: completePipeline,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return f.record(pipelineLine(args), cmd.OutOrStdout(), cmd.ErrOrStderr())
+			topics, line := topicArgs(args) // ros2 bag record /camera /imu
+			f.topics = append(f.topics, topics...)
+			return f.record(pipelineLine(line), cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	fs := cmd.Flags()
@@ -128,8 +138,11 @@ func (f *recordFlags) record(line string, stdout, stderr io.Writer) error {
 			"the argument is the pipeline that publishes the topics, if this process is to run one (gopline record --help)",
 			strings.Join(topics, " "), strings.Join(topics, " --topic "))
 	}
-	if len(f.topics) == 0 && !choice.searches() || f.out == "" {
-		return usagef("give --out, the topics (--topic, --all or --regex), and the pipeline that publishes them unless other nodes do (gopline record --help)")
+	if len(f.topics) == 0 && !choice.searches() {
+		return usagef("give the topics (gopline record /camera, --topic, --all or --regex), and the pipeline that publishes them unless other nodes do (gopline record --help)")
+	}
+	if f.out == "" {
+		f.out, f.outDefaulted = defaultOut(time.Now()), true
 	}
 	if err := storage.CheckName(f.out); err != nil {
 		return fmt.Errorf("%w: %w", errUsage, err)

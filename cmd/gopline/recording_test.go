@@ -134,7 +134,7 @@ func TestRecordingCommandErrors(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"record", "--out", "x.gopline", "testsrc ! h264enc ! publish topic=/c"}, exitUsage, "the topics (--topic, --all or --regex)"},
+		{[]string{"record", "--out", "x.gopline", "testsrc ! h264enc ! publish topic=/c"}, exitUsage, "the topics (gopline record /camera, --topic, --all or --regex)"},
 		{[]string{"record", "--topic", "/c", "--out", "x.gopline", "--max-cache-size", "0", "testsrc ! h264enc ! publish topic=/c"},
 			exitUsage, "--max-cache-size"},
 		{[]string{"info"}, exitUsage, "takes one recording file"},

@@ -40,6 +40,7 @@ func (f *recordFlags) checkOut() error {
 		f.removeUnused()
 		return fmt.Errorf("cannot record to %s: %w", path, err)
 	}
+	f.held = heldText(rec)
 	err = rec.Close()
 	if errors.Is(statErr, fs.ErrNotExist) {
 		err = errors.Join(err, os.Remove(path))

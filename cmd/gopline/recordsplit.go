@@ -9,7 +9,6 @@ import (
 	"github.com/gopline/gopline/internal/bytesize"
 
 	"github.com/gopline/gopline/elements"
-	"github.com/gopline/gopline/storage"
 )
 
 // splits reports whether the recording is split into files (-b, -d).
@@ -40,13 +39,14 @@ func (f *recordFlags) describeOut() string {
 		if f.changeFiles.Last > 0 {
 			out = fmt.Sprintf("%s (the last file of %s's recording)", f.outFile(0), f.out)
 		}
-		if _, err := os.Stat(f.outFile(0)); err == nil && !storage.HoldsNoPacket(f.outFile(0)) {
-			// A recording is appended to, as --out says; said, since a
-			// ros2 bag's output directory is refused instead. checkOut
-			// opened it already, so it is one the recorder can use.
-			out += ", appending to what it holds (another --out starts a new recording)"
+		if f.held != "" {
+			// A recording is appended to, as --out says; said, with what
+			// it holds, since a ros2 bag's output directory is refused
+			// instead. checkOut opened it already, so it is one the
+			// recorder can use.
+			out += ", appending to what it holds, " + f.held + " (another --out starts a new recording)"
 		}
-		return out
+		return out + f.defaultedNote()
 	}
 	var at []string
 	if f.maxBagSize > 0 {
@@ -55,8 +55,17 @@ func (f *recordFlags) describeOut() string {
 	if f.maxBagDuration > 0 {
 		at = append(at, "every "+f.maxBagDuration.String())
 	}
-	return fmt.Sprintf("%s, %s, ... (split at the next keyframe %s)",
-		elements.SplitPath(f.out, f.firstSplit), elements.SplitPath(f.out, f.firstSplit+1), strings.Join(at, " or "))
+	return fmt.Sprintf("%s, %s, ... (split at the next keyframe %s)%s",
+		elements.SplitPath(f.out, f.firstSplit), elements.SplitPath(f.out, f.firstSplit+1), strings.Join(at, " or "), f.defaultedNote())
+}
+
+// defaultedNote says, when --out was not given, how the recording was
+// named.
+func (f *recordFlags) defaultedNote() string {
+	if !f.outDefaulted {
+		return ""
+	}
+	return " (no --out: named after the time it began, as ros2 bag record names its bag)"
 }
 
 // recordedFiles are the files the recording wrote: OUT (or the last file
