@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -58,7 +59,7 @@ func listElements(stdout io.Writer, reg *pipeline.Registry) {
 func describeElement(stdout io.Writer, s *pipeline.Spec) error {
 	fmt.Fprintf(stdout, "%s: %s\n\n", s.Name, s.Summary)
 	if s.Doc != "" {
-		fmt.Fprintf(stdout, "%s\n\n", s.Doc)
+		fmt.Fprintf(stdout, "%s\n\n", wrapDoc(s.Doc, docWidth))
 	}
 	in, out := s.In, s.Out
 	if in == "" {
@@ -97,4 +98,38 @@ func describeElement(stdout io.Writer, s *pipeline.Spec) error {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", p.Name, typ, def, p.Doc)
 	}
 	return tw.Flush()
+}
+
+// docWidth is the width an element's description is wrapped at.
+const docWidth = 100
+
+// wrapDoc wraps each line of doc at width columns, between words: a
+// paragraph's, or a list item's ("- "), whose continuations are indented
+// under its text. Blank lines, between paragraphs, stay.
+func wrapDoc(doc string, width int) string {
+	var b strings.Builder
+	for i, line := range strings.Split(doc, "\n") {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		indent := ""
+		if strings.HasPrefix(line, "- ") {
+			indent = "  "
+		}
+		col := 0
+		for j, word := range strings.Fields(line) {
+			switch {
+			case j == 0:
+			case col+1+len(word) > width:
+				b.WriteString("\n" + indent)
+				col = len(indent)
+			default:
+				b.WriteByte(' ')
+				col++
+			}
+			b.WriteString(word)
+			col += len(word)
+		}
+	}
+	return b.String()
 }
