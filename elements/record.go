@@ -76,7 +76,8 @@ var recordSpec = pipeline.ElementSpec[RecordConfig]{
 		pipeline.StringField("path", "", func(c *RecordConfig) *string { return &c.Path }).Required().Check(storage.CheckName).
 			Doc("recording file (a bbolt file: not named .mp4, .mkv, .mcap or as another video; gopline export writes those)"),
 		pipeline.TextField("topics", "", parseTopics, func(t []string) string { return strings.Join(t, ",") },
-			func(c *RecordConfig) *[]string { return &c.Topics }).Doc("topics to subscribe to and record, comma-separated"),
+			func(c *RecordConfig) *[]string { return &c.Topics }).Normalize(rootTopicList).
+			Doc("topics to subscribe to and record, comma-separated (camera is /camera)"),
 		pipeline.StringField("stream", "/input", func(c *RecordConfig) *string { return &c.Stream }).
 			Doc("stream name for the input when no topics are given"),
 		pipeline.IntField("window", RecordWindow, func(c *RecordConfig) *int { return &c.Window }).Range(1, 1024).

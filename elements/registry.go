@@ -98,13 +98,22 @@ func parseTopics(s string) ([]string, error) {
 		return nil, nil
 	}
 	topics := strings.Split(s, ",")
-	for i, t := range topics {
-		topics[i] = transport.RootedName(t) // camera is /camera, as in topic=
-		if err := transport.ValidateTopicName(topics[i]); err != nil {
+	for _, t := range topics {
+		if err := transport.ValidateTopicName(t); err != nil {
 			return nil, err
 		}
 	}
 	return topics, nil
+}
+
+// rootTopicList roots each name of a line's comma-separated topics
+// (transport.RootedName): camera is /camera, as in topic=.
+func rootTopicList(s string) string {
+	topics := strings.Split(s, ",")
+	for i, t := range topics {
+		topics[i] = transport.RootedName(t)
+	}
+	return strings.Join(topics, ",")
 }
 
 // checkHostPort accepts host:port with a port from 1 to 65535.

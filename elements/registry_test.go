@@ -156,6 +156,9 @@ func TestARelativeTopicInALineIsInTheRootNamespace(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Stop()
+	if _, err := pipeline.Parse("subscribe topic=robot/camera ! fakesink  record path=x.gopline topics=robot/camera,/imu", registry(t)); err != nil {
+		t.Errorf("subscribe and record of robot/camera: %v", err)
+	}
 	for deadline := time.Now().Add(10 * time.Second); !slices.Contains(bus.Topics(), "/robot/camera"); time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("publish topic=robot/camera: the bus has %q, not /robot/camera", bus.Topics())

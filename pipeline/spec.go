@@ -59,7 +59,7 @@ func (f Field[C]) Required() Field[C] { f.Prop.Required, f.Prop.Default = true, 
 // UnitFrameRate), which changes how a line writes its value.
 func (f Field[C]) Unit(unit string) Field[C] { f.Prop.Unit = unit; return f }
 
-// Normalize sets how a String field's value written on a line is
+// Normalize sets how a String or Text field's value written on a line is
 // rewritten before its check (a relative topic name rooted); a value set
 // in Go is checked as it is.
 func (f Field[C]) Normalize(normalize func(string) string) Field[C] {
