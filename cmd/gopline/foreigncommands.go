@@ -29,7 +29,7 @@ var foreignCommands = map[string]string{
 		"each topic with its node and its publishers and subscribers (ros2 node list and info); --remote HOST:PORT asks one node",
 	"nodes": "gopline topics lists the topics of every node found, each with its node",
 	"pub":   publishHint,
-	"publish": "publish is an element, not a command: " + publishHint +
+	"publish": "publish is an element, not a command: a pipeline publishes, as in gopline run 'testsrc ! h264enc ! publish topic=/camera'" +
 		"; a topic name without its leading slash is in the root namespace (topic=camera is /camera)",
 	"launch": "gopline has no launch files: one gopline run (or serve) line holds several chains, a space between them",
 	"param":  "gopline has no parameters: an element's properties are set in its line (h264enc bitrate=2M), and gopline elements NAME lists them",
