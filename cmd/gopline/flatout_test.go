@@ -79,4 +79,3 @@ func TestRunWarnsOfDropsBehindAFileReadFlatOut(t *testing.T) {
 		}
 	}
 }
-
