@@ -136,3 +136,42 @@ func TestFoxgloveClientRefusedEvictedOrStoppedGetsAStatusSayingWhy(t *testing.T)
 		}
 	}
 }
+
+// A node that stops tells its Foxglove clients so in the close handshake
+// (1001, going away, with the reason), as a server that shuts down does,
+// not by cutting them off (1006); a client that never answers the close
+// does not hold the stop up for more than closingHandshake.
+func TestFoxgloveClientsAreToldTheNodeStops(t *testing.T) {
+	n := newLiveNode(t, Config{})
+	answering := dialFoxglove(t, n, "")
+	answering.greeting()
+	dialFoxglove(t, n, "") // never reads: never answers the close
+	waitFor(t, 10*time.Second, "two Foxglove clients", func() bool {
+		n.handler.mu.Lock()
+		defer n.handler.mu.Unlock()
+		return len(n.handler.foxglove) == 2
+	})
+	closed := make(chan time.Duration, 1)
+	go func() {
+		start := time.Now()
+		_ = n.handler.Close()
+		closed <- time.Since(start)
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var err error
+	for err == nil {
+		_, _, err = answering.ws.Read(ctx)
+	}
+	if code, reason := websocket.CloseStatus(err), closeReason(err); code != websocket.StatusGoingAway || !strings.Contains(reason, "shutting down") {
+		t.Errorf("the client read %v (close status %d, reason %q); want 1001 saying the node is shutting down", err, code, reason)
+	}
+	select {
+	case took := <-closed:
+		if took > 5*closingHandshake {
+			t.Errorf("the handler took %v to close", took)
+		}
+	case <-time.After(10 * closingHandshake):
+		t.Fatal("the handler did not close: a client that never answers holds it up")
+	}
+}
