@@ -154,7 +154,8 @@ type (
 
 // messageData fills the header of b, a binary Message Data whose payload
 // follows its first messageDataHeader bytes, for the client's subscription
-// subID, received (by gopline) at recvNanos; it returns b.
+// subID, with timestamp recvNanos (the spec's receive timestamp, which
+// Foxglove takes as the log time: logClock); it returns b.
 func messageData(b []byte, subID uint32, recvNanos uint64) []byte {
 	b[0] = opMessageData
 	binary.LittleEndian.PutUint32(b[1:], subID)

@@ -14,12 +14,14 @@ import (
 // CompressedVideo (H.264), CompressedImage (JPEG) or RawImage (raw)
 // message in protobuf: the picture's bytes as they are (YUV420P as uyvy,
 // see foxglove.RawOf; the MCAP export writes the same messages in JSON),
-// marked when replayed if the client asked. A packet of another schema
+// marked when replayed if the client asked, stamped with its capture time
+// (logClock). A packet of another schema
 // than the channel's (the topic changed codec: the channel ends at the
 // next advertise) is not sent.
 func (c *foxgloveConn) writer(subID uint32, ch advertised, stopping chan struct{}) func(*media.Packet) error {
 	msg := foxglove.Message{FrameID: foxglove.FrameID(ch.topic)}
 	var thinning deltaSkip // the writer's own, as the feed calls it from one goroutine
+	var clock logClock     // likewise
 	told := false
 	return func(p *media.Packet) error {
 		schema, format := schemaOf(p.Codec)
@@ -58,7 +60,7 @@ func (c *foxgloveConn) writer(subID uint32, ch advertised, stopping chan struct{
 		if thinning.skip(p.Key, thin) {
 			return nil
 		}
-		if err := c.ws.Write(ctx, websocket.MessageBinary, messageData(b, subID, uint64(time.Now().UnixNano()))); err != nil {
+		if err := c.ws.Write(ctx, websocket.MessageBinary, messageData(b, subID, clock.stamp(p.CaptureTime, time.Now()))); err != nil {
 			return err
 		}
 		c.wroteOne()
