@@ -176,6 +176,9 @@ type foxgloveConn struct {
 	// raised are the status ids the client was told of and not told the
 	// end of, with when (foxstatus.go), under mu.
 	raised map[string]time.Time
+	// replays is what is left of the client's replays, by channel
+	// (foxreplay.go), under mu.
+	replays replayBudget
 }
 
 // foxSub is one of a client's subscriptions: a feed of its channel's
@@ -334,8 +337,12 @@ func (c *foxgloveConn) subscribe(s subscription) string {
 		}
 	}
 	stopping := make(chan struct{})
+	var noReplay time.Time // the replay budget's: see foxreplay.go
+	if now := time.Now(); !c.replays.take(s.ChannelID, now) {
+		noReplay = c.replays.next(s.ChannelID, now)
+	}
 	f, err := startFeed(c.h.cfg.System, feedConfig{bus: c.h.cfg.Bus, topic: topic, qos: c.h.cfg.ViewerQoS, name: webSocketClientName(c.peer, s.ID),
-		write: c.writer(s.ID, ch, stopping), log: c.h.cfg.Log, outlivesStream: true, observe: func(p *media.Packet) { _ = c.h.observed(topic, p) },
+		write: c.writer(s.ID, ch, stopping, noReplay), log: c.h.cfg.Log, outlivesStream: true, observe: func(p *media.Packet) { _ = c.h.observed(topic, p) },
 		maxLag: maxViewerLag, caughtUp: func(step catchUpStep) { c.caughtUp(s.ID, topic, step) },
 		ended: func(err error) { // a failed write alone: the feed outlives the stream
 			switch {

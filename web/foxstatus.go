@@ -20,10 +20,13 @@ const (
 	statusStale  = "gopline.stale."
 	statusFormat = "gopline.format."
 	statusSlow   = "gopline.slow."
+	// statusNoReplay: the subscription starts without its topic's
+	// cached pictures (foxreplay.go).
+	statusNoReplay = "gopline.noreplay."
 )
 
 // statusKinds are the conditions a subscription's statuses tell of.
-var statusKinds = []string{statusBehind, statusStale, statusFormat, statusSlow}
+var statusKinds = []string{statusBehind, statusStale, statusFormat, statusSlow, statusNoReplay}
 
 // liveAgainAfter is how long a subscription that fell behind must be
 // written to, with no skip since, before its client is told it is live

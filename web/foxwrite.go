@@ -17,16 +17,29 @@ import (
 // marked when replayed if the client asked, stamped with its capture time
 // (logClock). A packet of another schema
 // than the channel's (the topic changed codec: the channel ends at the
-// next advertise) is not sent.
-func (c *foxgloveConn) writer(subID uint32, ch advertised, stopping chan struct{}) func(*media.Packet) error {
+// next advertise) is not sent. A subscription that its client's replay
+// budget has no replay for (noReplay, when it may have one again, is not
+// zero) leaves out the replayed GOP and what follows it up to the next
+// live keyframe.
+func (c *foxgloveConn) writer(subID uint32, ch advertised, stopping chan struct{}, noReplay time.Time) func(*media.Packet) error {
 	msg := foxglove.Message{FrameID: foxglove.FrameID(ch.topic)}
 	var thinning deltaSkip // the writer's own, as the feed calls it from one goroutine
 	var clock logClock     // likewise
-	told := false
+	unreplayed := replaySkip{waiting: !noReplay.IsZero()}
+	told, toldNoReplay := false, false
 	return func(p *media.Packet) error {
 		schema, format := schemaOf(p.Codec)
 		if schema != ch.schema {
 			return nil
+		}
+		if unreplayed.waiting {
+			if p.Replay.Replayed && !toldNoReplay {
+				toldNoReplay = true
+				c.tellNoReplay(subID, ch.topic, noReplay)
+			}
+			if unreplayed.skip(p.Replay.Replayed, p.Key) {
+				return nil
+			}
 		}
 		var b []byte
 		if schema == foxglove.RawImage {
@@ -65,6 +78,10 @@ func (c *foxgloveConn) writer(subID uint32, ch advertised, stopping chan struct{
 		}
 		c.wroteOne()
 		c.liveAgain(subID)
+		if toldNoReplay {
+			toldNoReplay = false
+			_ = c.clear(context.Background(), subID, statusNoReplay)
+		}
 		return nil
 	}
 }

@@ -106,9 +106,11 @@ type Handler struct {
 	// Foxglove clients evicted or cut off for not reading, of those
 	// that fell behind and skipped to the newest GOP, and of WebRTC
 	// viewers that lose much of their stream (lossWatch), each kind
-	// rate-limited on its own.
+	// rate-limited on its own; foxChurn: Foxglove subscriptions that
+	// start without their replay (foxreplay.go).
 	logMu                                                                sync.Mutex
 	whepRefused, foxRefused, foxEvicted, slow, behind, lossy, wrongToken lograte.Limiter
+	foxChurn                                                             lograte.Limiter
 	// held are the kinds of warnClient's warnings held back since their
 	// last line, by limiter, which flushWarnings tells.
 	held    map[*lograte.Limiter]string
@@ -160,7 +162,8 @@ func New(cfg Config) (*Handler, error) {
 		wrongToken: lograte.Limiter{Interval: clientWarnEvery},
 		foxEvicted: lograte.Limiter{Interval: clientWarnEvery}, slow: lograte.Limiter{Interval: clientWarnEvery},
 		behind: lograte.Limiter{Interval: clientWarnEvery}, lossy: lograte.Limiter{Interval: clientWarnEvery},
-		held: map[*lograte.Limiter]string{}}
+		foxChurn: lograte.Limiter{Interval: clientWarnEvery},
+		held:     map[*lograte.Limiter]string{}}
 	h.flushWG.Add(1)
 	go h.flushWarnings(clientWarnEvery)
 	h.mux.HandleFunc("GET /{$}", h.serveRoot)
