@@ -1,9 +1,11 @@
 package web
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/netip"
@@ -73,6 +75,47 @@ func tellAndClose(ws *websocket.Conn, conn net.Conn, code websocket.StatusCode, 
 	closeWithin(ws, conn, code, reason, max(d-time.Since(start), closingHandshake/10))
 }
 
+// closingHandshake bounds how long a closing node, or one that evicts a
+// client, waits for a Foxglove client to answer its close: a client that
+// does not is cut off.
+const closingHandshake = time.Second
+
+// closeWithin closes ws, whose connection is conn, with code and reason,
+// cutting conn off when the peer has not answered the close handshake
+// within d (the WebSocket's own close waits for it 5 s).
+func closeWithin(ws *websocket.Conn, conn net.Conn, code websocket.StatusCode, reason string, d time.Duration) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = ws.Close(code, reason)
+	}()
+	select {
+	case <-done:
+	case <-time.After(d):
+		if conn != nil {
+			_ = conn.Close()
+		}
+		<-done
+	}
+}
+
+// connTap is the ResponseWriter of a WebSocket upgrade that keeps the
+// connection the upgrade takes over, to cut it off (closeWithin).
+type connTap struct {
+	http.ResponseWriter
+	conn net.Conn
+}
+
+func (t *connTap) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	hj, ok := t.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, errors.New("web: the connection cannot be taken over for a WebSocket")
+	}
+	conn, rw, err := hj.Hijack()
+	t.conn = conn
+	return conn, rw, err
+}
+
 // maxCloseReason is the longest reason a WebSocket close frame carries.
 const maxCloseReason = 123
 
@@ -89,29 +132,39 @@ func asksFor(r *http.Request, subprotocols ...string) bool {
 	return false
 }
 
-// admitFoxglove gives addr a place among the Foxglove connections, taking
-// it from the connection idle the longest when they are at their most; the
-// context ends when the handler closes or evicts the connection, and
-// release gives its place back.
+// admitFoxglove gives addr a place among the Foxglove connections, a
+// guest's when they are at their most and one of them is idle (see
+// viewerPool.admit): a guest is seated when it subscribes (seatFoxglove),
+// and ended with errNoSubscription when it has not within the pool's
+// idleGrace. The context ends when the handler closes, evicts or ends the
+// connection, and release gives its place back.
 func (h *Handler) admitFoxglove(addr netip.Addr) (context.Context, *viewerSlot, func(), error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
 		return nil, nil, nil, errClosing
 	}
-	slot, evicted, err := h.foxPool.admit(addr, time.Now(), false)
+	slot, err := h.foxPool.admit(addr, time.Now(), false)
 	if err != nil {
 		return nil, nil, nil, err
-	}
-	if evicted != nil {
-		h.foxglove[evicted](errEvicted)
-		delete(h.foxglove, evicted)
-		go h.warnClient(&h.foxEvicted, evicted.addr, "Foxglove client evicted for a new one", errEvicted)
 	}
 	ctx, cancel := context.WithCancelCause(context.Background())
 	h.foxglove[slot] = cancel
 	h.foxWG.Add(1)
+	unseated := func() bool { return false }
+	if slot.guest {
+		wait := h.foxPool.limits.idleGrace
+		t := time.AfterFunc(wait, func() {
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			if slot.guest {
+				cancel(fmt.Errorf("%w within %v", errNoSubscription, wait))
+			}
+		})
+		unseated = t.Stop
+	}
 	return ctx, slot, func() {
+		unseated()
 		cancel(nil)
 		h.mu.Lock()
 		if _, ok := h.foxglove[slot]; ok {
@@ -121,6 +174,45 @@ func (h *Handler) admitFoxglove(addr netip.Addr) (context.Context, *viewerSlot, 
 		h.mu.Unlock()
 		h.foxWG.Done()
 	}, nil
+}
+
+// errNoSubscription ends a Foxglove connection that a full node admitted
+// as a guest, and that subscribed to nothing within the grace.
+var errNoSubscription = errors.New("the node serves all the Foxglove clients it can: a new client keeps its place only once it subscribes, " +
+	"taking that of one that subscribed to nothing, and this one subscribed to nothing")
+
+// errNotSeated ends a Foxglove connection admitted as a guest that
+// subscribed when no other client had been idle long enough to give it its
+// place.
+var errNotSeated = errors.New("the node serves all the Foxglove clients it can, and none has subscribed to nothing for long enough to give this one its place")
+
+// seatFoxglove gives slot, a guest's place, a place of its own as its
+// client subscribes, evicting the connection idle the longest (errEvicted)
+// if need be; it returns why not, when none is idle long enough, and ends
+// the connection then (errNotSeated): a client refused is told so, and
+// tries again later.
+func (h *Handler) seatFoxglove(slot *viewerSlot) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !slot.guest {
+		return nil
+	}
+	evicted, err := h.foxPool.seat(slot, time.Now())
+	if err != nil {
+		err = fmt.Errorf("%w (%w)", errNotSeated, err)
+		if end, ok := h.foxglove[slot]; ok {
+			end(err)
+		}
+		return err
+	}
+	if evicted != nil {
+		if end, ok := h.foxglove[evicted]; ok {
+			end(errEvicted)
+			delete(h.foxglove, evicted)
+		}
+		go h.warnClient(&h.foxEvicted, evicted.addr, "Foxglove client evicted for a new one", errEvicted)
+	}
+	return nil
 }
 
 // holding notes whether a connection holds a subscription: one that holds

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bufio"
 	"cmp"
 	"context"
 	"encoding/base64"
@@ -89,6 +88,10 @@ func (h *Handler) serveFoxglove(w http.ResponseWriter, r *http.Request) {
 		case errors.Is(cause, errEvicted):
 			c.stopFeeds()
 			tellAndClose(ws, tap.conn, websocket.StatusTryAgainLater, errEvicted, closingHandshake)
+		case errors.Is(cause, errNoSubscription) || errors.Is(cause, errNotSeated):
+			c.stopFeeds()
+			h.warnClient(&h.foxRefused, addr, "Foxglove client refused", cause)
+			tellAndClose(ws, tap.conn, websocket.StatusTryAgainLater, cause, closingHandshake)
 		case errors.Is(cause, errClosing):
 			c.stopFeeds()
 			tellAndClose(ws, tap.conn, websocket.StatusGoingAway, errClosing, closingHandshake)
@@ -102,47 +105,6 @@ func (h *Handler) serveFoxglove(w http.ResponseWriter, r *http.Request) {
 	}()
 	_ = c.run(runCtx) // the client left, broke the protocol or stopped reading, or the node closes or evicts it
 	c.stopAll()
-}
-
-// closingHandshake bounds how long a closing node, or one that evicts a
-// client, waits for a Foxglove client to answer its close: a client that
-// does not is cut off.
-const closingHandshake = time.Second
-
-// closeWithin closes ws, whose connection is conn, with code and reason,
-// cutting conn off when the peer has not answered the close handshake
-// within d (the WebSocket's own close waits for it 5 s).
-func closeWithin(ws *websocket.Conn, conn net.Conn, code websocket.StatusCode, reason string, d time.Duration) {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = ws.Close(code, reason)
-	}()
-	select {
-	case <-done:
-	case <-time.After(d):
-		if conn != nil {
-			_ = conn.Close()
-		}
-		<-done
-	}
-}
-
-// connTap is the ResponseWriter of a WebSocket upgrade that keeps the
-// connection the upgrade takes over, to cut it off (closeWithin).
-type connTap struct {
-	http.ResponseWriter
-	conn net.Conn
-}
-
-func (t *connTap) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	hj, ok := t.ResponseWriter.(http.Hijacker)
-	if !ok {
-		return nil, nil, errors.New("web: the connection cannot be taken over for a WebSocket")
-	}
-	conn, rw, err := hj.Hijack()
-	t.conn = conn
-	return conn, rw, err
 }
 
 // foxgloveConn is one Foxglove client: the channels advertised to it (a
@@ -335,6 +297,9 @@ func (c *foxgloveConn) subscribe(s subscription) string {
 		if sub.channel == s.ChannelID {
 			return fmt.Sprintf("subscription %d: channel %d is subscribed already", s.ID, s.ChannelID)
 		}
+	}
+	if err := c.h.seatFoxglove(c.slot); err != nil {
+		return fmt.Sprintf("subscription %d: %v", s.ID, err) // and the connection ends
 	}
 	stopping := make(chan struct{})
 	var noReplay time.Time // the replay budget's: see foxreplay.go

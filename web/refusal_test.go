@@ -18,7 +18,7 @@ func TestRefusalsSayTooManyRequestsForAnAddressAndWhenToRetry(t *testing.T) {
 		t.Helper()
 		a := netip.MustParseAddr(addr)
 		for i := 0; i <= p.limits.max; i++ {
-			if _, _, err := p.admit(a, now, pending); err != nil {
+			if _, err := p.admit(a, now, pending); err != nil {
 				return err
 			}
 		}
@@ -44,7 +44,7 @@ func TestRefusalsSayTooManyRequestsForAnAddressAndWhenToRetry(t *testing.T) {
 	p := newViewerPool(viewerLimits(DefaultMaxViewers, true))
 	var poolErr error
 	for i := 0; poolErr == nil; i++ {
-		_, _, poolErr = p.admit(netip.AddrFrom4([4]byte{198, 51, 100, byte(i)}), now, true)
+		_, poolErr = p.admit(netip.AddrFrom4([4]byte{198, 51, 100, byte(i)}), now, true)
 	}
 	cases = append(cases, struct {
 		name   string

@@ -46,10 +46,16 @@ const (
 
 // foxgloveIdleGrace is how long a Foxglove connection may hold no
 // subscription before it is the first to give its place to a new client
-// when the pool is full: the time a client takes to subscribe once it is
+// that subscribes when the pool is full, and how long a new client is
+// given to subscribe then: the time a client takes to subscribe once it is
 // told of the channels. While there is room, an idle connection stays
 // (Foxglove stays connected with no panel open).
 const foxgloveIdleGrace = 5 * time.Second
+
+// guestShare: a full Foxglove pool takes a quarter of its places more as
+// guests, at least 1 (8 of 32), new clients that may take an idle one's
+// place once they subscribe.
+const guestShare = 4
 
 // Refusals of a pool; the HTTP status of each is refusal's.
 var (
@@ -71,8 +77,10 @@ type poolLimits struct {
 	maxPending, pendingPerAddress int
 	// idleGrace, when not 0, lets a new client take the place of the
 	// client idle the longest, if idle for idleGrace at least, when the
-	// pool is full.
+	// pool is full: as a guest first, maxGuests at most, seated once
+	// it holds something (admit, seat).
 	idleGrace time.Duration
+	maxGuests int
 }
 
 // viewerLimits are the limits of a pool of places viewers: the WebRTC pool
@@ -84,7 +92,7 @@ func viewerLimits(places int, webrtc bool) poolLimits {
 		l.maxPending = max(1, places/pendingShare)
 		l.pendingPerAddress = min(maxPendingPerAddress, l.maxPending)
 	} else {
-		l.idleGrace = foxgloveIdleGrace
+		l.idleGrace, l.maxGuests = foxgloveIdleGrace, max(1, places/guestShare)
 	}
 	return l
 }
@@ -97,6 +105,8 @@ type viewerSlot struct {
 	// idleSince is when the client last held nothing (a Foxglove
 	// connection without subscriptions); zero while it holds something.
 	idleSince time.Time
+	// guest: the place is beyond the pool's bounds until seated (admit).
+	guest bool
 }
 
 // viewerPool counts places by client address. It is not safe for
@@ -104,16 +114,38 @@ type viewerSlot struct {
 type viewerPool struct {
 	limits poolLimits
 	slots  map[*viewerSlot]struct{}
+	guests map[*viewerSlot]struct{} // beyond the bounds (admit)
 }
 
 func newViewerPool(l poolLimits) *viewerPool {
-	return &viewerPool{limits: l, slots: map[*viewerSlot]struct{}{}}
+	return &viewerPool{limits: l, slots: map[*viewerSlot]struct{}{}, guests: map[*viewerSlot]struct{}{}}
 }
 
 // admit gives addr a place at now, pending (not connected yet) or not, or
-// returns why not. When the pool is full and evicts, it returns the place
-// it took back too: its client's to end, the pool has forgotten it.
-func (p *viewerPool) admit(addr netip.Addr, now time.Time, pending bool) (s, evicted *viewerSlot, err error) {
+// returns why not. A pool that evicts idle places (idleGrace) and is full,
+// or addr's share of it, while a place is idle for idleGrace, gives addr
+// a guest's place instead, beyond its bound (maxGuests at most): the
+// client takes the idle one's place once it holds something (seat), and
+// its guest's place ends otherwise (its owner ends it after idleGrace). A
+// client that only connects never takes another's place, so that idle
+// clients that reconnect when they are refused (Foxglove Studio's windows
+// with no panel) do not evict each other in turn.
+func (p *viewerPool) admit(addr netip.Addr, now time.Time, pending bool) (*viewerSlot, error) {
+	if err := p.room(addr, pending); err != nil {
+		if pending || p.evictable(addr, now, err) == nil || len(p.guests) >= p.limits.maxGuests {
+			return nil, err
+		}
+		s := &viewerSlot{addr: addr, idleSince: now, guest: true}
+		p.guests[s] = struct{}{}
+		return s, nil
+	}
+	s := &viewerSlot{addr: addr, pending: pending, idleSince: now}
+	p.slots[s] = struct{}{}
+	return s, nil
+}
+
+// room returns why addr may have no new place now, nil when it may.
+func (p *viewerPool) room(addr netip.Addr, pending bool) error {
 	var ofAddr, pendingAll, pendingOfAddr int
 	group := addressGroup(addr)
 	for o := range p.slots {
@@ -132,31 +164,54 @@ func (p *viewerPool) admit(addr netip.Addr, now time.Time, pending bool) (s, evi
 	if addr.IsLoopback() {
 		share = p.limits.perLoopback
 	}
-	addressFull := ofAddr >= share && share < p.limits.max // a share of the whole pool is the pool's bound
 	switch {
-	case addressFull && p.idlest(now, &group) == nil:
-		return nil, nil, fmt.Errorf("%w (%d)", errAddressFull, share)
+	case ofAddr >= share && share < p.limits.max: // a share of the whole pool is the pool's bound
+		return fmt.Errorf("%w (%d)", errAddressFull, share)
 	case pending && pendingOfAddr >= p.limits.pendingPerAddress && p.limits.pendingPerAddress < p.limits.maxPending: // likewise
-		return nil, nil, fmt.Errorf("%w: %d", errPendingAddressFull, pendingOfAddr)
+		return fmt.Errorf("%w: %d", errPendingAddressFull, pendingOfAddr)
 	case pending && pendingAll >= p.limits.maxPending:
-		return nil, nil, fmt.Errorf("%w: %d", errPendingFull, pendingAll)
-	case addressFull:
-		// The address's own place idle the longest makes room, as the
-		// pool's does when the pool is full: idle Foxglove windows
-		// behind one proxy must not keep its other users out.
-		evicted = p.idlest(now, &group)
-		delete(p.slots, evicted)
+		return fmt.Errorf("%w: %d", errPendingFull, pendingAll)
+	case len(p.slots) >= p.limits.max:
+		return fmt.Errorf("%w: %d", errPoolFull, p.limits.max)
 	}
-	if len(p.slots) >= p.limits.max && evicted == nil {
-		evicted = p.idlest(now, nil)
-		if evicted == nil {
-			return nil, nil, fmt.Errorf("%w: %d", errPoolFull, p.limits.max)
+	return nil
+}
+
+// evictable returns the place whose eviction makes room for addr, which
+// room refused for err: the one idle the longest, for idleGrace at least,
+// of addr's own address group when its share is full (idle Foxglove
+// windows behind one proxy must not keep its other users out), of the
+// pool when the pool is full; nil when there is none.
+func (p *viewerPool) evictable(addr netip.Addr, now time.Time, err error) *viewerSlot {
+	switch {
+	case errors.Is(err, errAddressFull):
+		group := addressGroup(addr)
+		return p.idlest(now, &group)
+	case errors.Is(err, errPoolFull):
+		return p.idlest(now, nil)
+	}
+	return nil
+}
+
+// seat gives guest s a place at now, when it comes to hold something: a
+// place that came free, or the place of the one idle the longest, for
+// idleGrace at least, which it returns: its client's to end, the pool has
+// forgotten it. When no place is that idle, it returns why s has none,
+// and s stays a guest. A place that is no guest's is seated already.
+func (p *viewerPool) seat(s *viewerSlot, now time.Time) (evicted *viewerSlot, err error) {
+	if !s.guest {
+		return nil, nil
+	}
+	if err := p.room(s.addr, false); err != nil {
+		if evicted = p.evictable(s.addr, now, err); evicted == nil {
+			return nil, err
 		}
 		delete(p.slots, evicted)
 	}
-	s = &viewerSlot{addr: addr, pending: pending, idleSince: now}
+	delete(p.guests, s)
+	s.guest, s.idleSince = false, now // its owner says when it holds something: till then it is new
 	p.slots[s] = struct{}{}
-	return s, evicted, nil
+	return evicted, nil
 }
 
 // idlest returns the place idle the longest, if for idleGrace at least,
@@ -179,11 +234,14 @@ func (p *viewerPool) idlest(now time.Time, group *netip.Addr) *viewerSlot {
 	return idlest
 }
 
-// release gives a place back; releasing one the pool no longer holds (it
-// was evicted) does nothing.
-func (p *viewerPool) release(s *viewerSlot) { delete(p.slots, s) }
+// release gives a place back, a guest's too; releasing one the pool no
+// longer holds (it was evicted) does nothing.
+func (p *viewerPool) release(s *viewerSlot) {
+	delete(p.slots, s)
+	delete(p.guests, s)
+}
 
-// len is how many places are taken.
+// len is how many places are taken, guests' aside.
 func (p *viewerPool) len() int { return len(p.slots) }
 
 // addressGroup is what counts as one client address: an IPv6 address's

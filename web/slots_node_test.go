@@ -125,6 +125,11 @@ func TestFoxgloveClientsThatSubscribeToNothingGiveTheirPlaceWhenFull(t *testing.
 		return true
 	})
 	defer late.CloseNow()
+	// A new client takes the idle one's place once it subscribes.
+	if err := late.Write(context.Background(), websocket.MessageText,
+		[]byte(`{"op":"subscribe","subscriptions":[{"id":1,"channelId":`+id+`}]}`)); err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	var err error

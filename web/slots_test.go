@@ -16,7 +16,7 @@ func TestPendingWebRTCViewersHaveASmallPoolOfTheirOwn(t *testing.T) {
 	attacker, viewer := netip.MustParseAddr("192.0.2.1"), netip.MustParseAddr("192.0.2.2")
 	var pending []*viewerSlot
 	for i := 0; ; i++ {
-		s, _, err := p.admit(attacker, now, true)
+		s, err := p.admit(attacker, now, true)
 		if err != nil {
 			if !errors.Is(err, errPendingFull) || i != maxPendingPerAddress {
 				t.Fatalf("offer %d refused with %v, want %v after %d", i, err, errPendingFull, maxPendingPerAddress)
@@ -26,16 +26,16 @@ func TestPendingWebRTCViewersHaveASmallPoolOfTheirOwn(t *testing.T) {
 		pending = append(pending, s)
 	}
 	for i := 0; i < 32/pendingShare-maxPendingPerAddress; i++ {
-		if _, _, err := p.admit(netip.AddrFrom4([4]byte{198, 51, 100, byte(i)}), now, true); err != nil {
+		if _, err := p.admit(netip.AddrFrom4([4]byte{198, 51, 100, byte(i)}), now, true); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, _, err := p.admit(viewer, now, true); !errors.Is(err, errPendingFull) {
+	if _, err := p.admit(viewer, now, true); !errors.Is(err, errPendingFull) {
 		t.Fatalf("offer beyond the pending pool: %v, want %v", err, errPendingFull)
 	}
 	// A session that connects leaves the pending pool.
 	pending[0].pending = false
-	if _, _, err := p.admit(viewer, now, true); err != nil {
+	if _, err := p.admit(viewer, now, true); err != nil {
 		t.Fatalf("offer once a pending session connected: %v", err)
 	}
 	if p.len() != 32/pendingShare+1 {
@@ -77,96 +77,30 @@ func TestOneAddressOrIPv6NetworkHoldsAShareOfThePool(t *testing.T) {
 		}
 		now := time.Unix(1000, 0)
 		for i := 0; i < c.share; i++ {
-			s, _, err := p.admit(addr, now, false)
+			s, err := p.admit(addr, now, false)
 			if err != nil {
 				t.Fatalf("%s: client %d refused: %v", c.addr, i, err)
 			}
 			s.idleSince = time.Time{} // subscribed
 		}
-		if _, _, err := p.admit(addr, now, false); !errors.Is(err, errAddressFull) {
+		if _, err := p.admit(addr, now, false); !errors.Is(err, errAddressFull) {
 			t.Errorf("%s: client %d: %v, want %v", c.addr, c.share+1, err, errAddressFull)
 		}
-		if _, _, err := p.admit(netip.MustParseAddr("203.0.113.9"), now, false); err != nil {
+		if _, err := p.admit(netip.MustParseAddr("203.0.113.9"), now, false); err != nil {
 			t.Errorf("%s: another address refused: %v", c.addr, err)
 		}
 	}
 	// An IPv6 /64 is one address.
 	p := newViewerPool(viewerLimits(32, false))
 	for i := 0; i < perAddress; i++ {
-		if _, _, err := p.admit(netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 15: byte(i)}), time.Unix(1000, 0), false); err != nil {
+		if _, err := p.admit(netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 15: byte(i)}), time.Unix(1000, 0), false); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, _, err := p.admit(netip.MustParseAddr("2001:db8::ffff:1"), time.Unix(1000, 0), false); !errors.Is(err, errAddressFull) {
+	if _, err := p.admit(netip.MustParseAddr("2001:db8::ffff:1"), time.Unix(1000, 0), false); !errors.Is(err, errAddressFull) {
 		t.Errorf("another address of the same /64: %v, want %v", err, errAddressFull)
 	}
-	if _, _, err := p.admit(netip.MustParseAddr("2001:db8:0:1::1"), time.Unix(1000, 0), false); err != nil {
+	if _, err := p.admit(netip.MustParseAddr("2001:db8:0:1::1"), time.Unix(1000, 0), false); err != nil {
 		t.Errorf("an address of another /64: %v", err)
-	}
-}
-
-func TestAFullFoxglovePoolEvictsTheConnectionIdleTheLongest(t *testing.T) {
-	p := newViewerPool(viewerLimits(3, false))
-	t0 := time.Unix(1000, 0)
-	busy, _, _ := p.admit(netip.MustParseAddr("192.0.2.1"), t0, false)
-	busy.idleSince = time.Time{}
-	older, _, _ := p.admit(netip.MustParseAddr("192.0.2.2"), t0, false)
-	newer, _, _ := p.admit(netip.MustParseAddr("192.0.2.3"), t0.Add(time.Second), false)
-	late := netip.MustParseAddr("192.0.2.4")
-	if _, ev, err := p.admit(late, t0.Add(foxgloveIdleGrace/2), false); !errors.Is(err, errPoolFull) || ev != nil {
-		t.Fatalf("before the grace: evicted %v, %v; want %v", ev, err, errPoolFull)
-	}
-	s, ev, err := p.admit(late, t0.Add(foxgloveIdleGrace+time.Second), false)
-	if err != nil || ev != older || s == nil {
-		t.Fatalf("after the grace: evicted %p (%v), want the older idle one %p", ev, err, older)
-	}
-	p.release(older) // its handler lets go once it ended: nothing more
-	if p.len() != 3 {
-		t.Errorf("%d places, want 3", p.len())
-	}
-	_ = newer
-	// No pool of WebRTC sessions evicts.
-	w := newViewerPool(viewerLimits(1, true))
-	_, _, _ = w.admit(netip.MustParseAddr("192.0.2.1"), t0, false)
-	if _, ev, err := w.admit(netip.MustParseAddr("192.0.2.2"), t0.Add(time.Hour), false); !errors.Is(err, errPoolFull) || ev != nil {
-		t.Errorf("WebRTC pool: evicted %v, %v; want %v", ev, err, errPoolFull)
-	}
-}
-
-// An address whose share is full of connections that subscribe to nothing
-// (idle Foxglove windows behind one proxy) gives the one idle the longest
-// to its new client, past the grace, as a full pool does; one of another
-// address is never taken for it.
-func TestAFullAddressShareEvictsItsOwnConnectionIdleTheLongest(t *testing.T) {
-	p := newViewerPool(viewerLimits(32, false))
-	perAddress, _ := addressShares(32)
-	proxy, other := netip.MustParseAddr("192.0.2.1"), netip.MustParseAddr("192.0.2.2")
-	t0 := time.Unix(1000, 0)
-	otherIdle, _, _ := p.admit(other, t0.Add(-time.Hour), false)
-	var first *viewerSlot
-	for i := range perAddress {
-		s, _, err := p.admit(proxy, t0.Add(time.Duration(i)*time.Millisecond), false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if i == 0 {
-			first = s
-		}
-	}
-	if _, ev, err := p.admit(proxy, t0.Add(foxgloveIdleGrace/2), false); !errors.Is(err, errAddressFull) || ev != nil {
-		t.Fatalf("before the grace: evicted %v, %v; want %v", ev, err, errAddressFull)
-	}
-	s, ev, err := p.admit(proxy, t0.Add(foxgloveIdleGrace+time.Second), false)
-	if err != nil || s == nil || ev != first {
-		t.Fatalf("after the grace: evicted %p (%v), want the address's own idle the longest %p (not %p)", ev, err, first, otherIdle)
-	}
-	// Busy connections of the address keep their places.
-	busy := newViewerPool(viewerLimits(32, false))
-	for range perAddress {
-		s, _, _ := busy.admit(proxy, t0, false)
-		s.idleSince = time.Time{}
-	}
-	if _, ev, err := busy.admit(proxy, t0.Add(time.Hour), false); !errors.Is(err, errAddressFull) || ev != nil {
-		t.Errorf("a share of busy connections: evicted %v, %v; want %v", ev, err, errAddressFull)
 	}
 }

@@ -169,7 +169,7 @@ func (h *Handler) startSession(topic, offer string, addr netip.Addr) (*whepSessi
 		h.mu.Unlock()
 		return nil, http.StatusServiceUnavailable, errClosing
 	}
-	slot, _, err := h.whepPool.admit(addr, time.Now(), true)
+	slot, err := h.whepPool.admit(addr, time.Now(), true)
 	h.mu.Unlock()
 	if err != nil {
 		h.warnClient(&h.whepRefused, addr, "WebRTC viewer refused", err)
