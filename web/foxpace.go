@@ -44,15 +44,23 @@ func (c *foxgloveConn) pingLoop(ctx context.Context) {
 		c.pace.answered(time.Now())
 		read := c.read
 		c.read = make(chan struct{})
+		bytes, rtt, check := c.pace.stallCheck()
 		c.mu.Unlock()
+		if check { // the answer after a late one: a slow link, or a client that stopped reading?
+			rate := c.streamRate()
+			c.mu.Lock()
+			c.pace.resumeIfStalled(time.Now(), bytes, rtt, rate)
+			c.mu.Unlock()
+		}
 		close(read)
 	}
 }
 
-// wroteOne counts a picture written and wakes the ping loop.
-func (c *foxgloveConn) wroteOne() {
+// wroteOne counts a picture of n bytes written and wakes the ping loop.
+func (c *foxgloveConn) wroteOne(n int) {
 	c.mu.Lock()
 	c.pace.wrote()
+	c.pace.wroteBytes(n)
 	c.mu.Unlock()
 	select {
 	case c.wrote <- struct{}{}:
@@ -133,4 +141,22 @@ func (c *foxgloveConn) tellThin(subID uint32, topic string, thin bool, queued ti
 		"or a client that stopped reading), so it is sent the topic's keyframes alone until the link keeps up", subID, topic, queued.Seconds())
 	c.h.warnClient(&c.h.behind, c.addr, "Foxglove client sent keyframes alone: "+msg, nil)
 	_ = c.raise(context.Background(), statusSlow, subID, statusWarning, msg)
+}
+
+// streamRate is the bytes a second of the topics the client subscribes
+// to, as they publish them.
+func (c *foxgloveConn) streamRate() float64 {
+	c.mu.Lock()
+	topics := make([]string, 0, len(c.subs))
+	for _, sub := range c.subs {
+		topics = append(topics, c.channels[sub.channel].topic)
+	}
+	c.mu.Unlock()
+	var rate float64
+	for _, topic := range topics {
+		if st, err := c.h.cfg.Bus.Stats(topic); err == nil {
+			rate += st.ByteRate
+		}
+	}
+	return rate
 }

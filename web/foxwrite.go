@@ -76,7 +76,7 @@ func (c *foxgloveConn) writer(subID uint32, ch advertised, stopping chan struct{
 		if err := c.ws.Write(ctx, websocket.MessageBinary, messageData(b, subID, clock.stamp(p.CaptureTime, time.Now()))); err != nil {
 			return err
 		}
-		c.wroteOne()
+		c.wroteOne(len(b))
 		c.liveAgain(subID)
 		if toldNoReplay {
 			toldNoReplay = false

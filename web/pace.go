@@ -46,6 +46,14 @@ type readPace struct {
 	// maxQueued (outLate), the first of which thins it.
 	link    lossPacer
 	outLate bool
+	// bytes counts the bytes written, pingBytes those written before the
+	// ping out, readBytes those the client confirmed it read; afterLate,
+	// checking and the check's bytes and round trip tell a client that
+	// stopped reading from a slow link (foxstall.go).
+	bytes, pingBytes, readBytes uint64
+	afterLate, checking         bool
+	checkBytes                  uint64
+	checkRTT                    time.Duration
 }
 
 // wrote counts one message written.
@@ -57,7 +65,7 @@ func (r *readPace) ping(now time.Time) bool {
 	if r.pinging || r.written == r.read {
 		return false
 	}
-	r.pinging, r.pingAt, r.pingAfter = true, now, r.written
+	r.pinging, r.pingAt, r.pingAfter, r.pingBytes = true, now, r.written, r.bytes
 	return true
 }
 
@@ -68,7 +76,7 @@ func (r *readPace) probe(now time.Time) bool {
 	if r.pinging || r.measured {
 		return false
 	}
-	r.pinging, r.pingAt, r.pingAfter = true, now, r.written
+	r.pinging, r.pingAt, r.pingAfter, r.pingBytes = true, now, r.written, r.bytes
 	return true
 }
 
@@ -87,6 +95,7 @@ func (r *readPace) answered(now time.Time) {
 	if !r.outLate || r.queued <= maxQueued { // a late ping is one sample, not two
 		r.sample(now, r.queued > maxQueued)
 	}
+	r.noteAnswer(rtt, r.outLate || r.queued > maxQueued)
 	r.outLate = false
 }
 
