@@ -23,18 +23,16 @@ import (
 // time, until ctx ends or the connection fails. It needs the connection's
 // reader running: that is where the client's answer is read.
 func (c *foxgloveConn) pingLoop(ctx context.Context) {
-	for first := true; ; first = false {
-		if !first {
+	for {
+		c.mu.Lock()
+		ping := c.pace.ping(time.Now()) || c.pace.probe(time.Now())
+		c.mu.Unlock()
+		if !ping {
 			select {
 			case <-ctx.Done():
 				return
 			case <-c.wrote:
 			}
-		}
-		c.mu.Lock()
-		ping := c.pace.ping(time.Now()) || c.pace.probe(time.Now())
-		c.mu.Unlock()
-		if !ping {
 			continue
 		}
 		if c.ws.Ping(ctx) != nil {

@@ -41,6 +41,7 @@ type readPace struct {
 	// long the messages written before that ping waited on their way.
 	minRTT, queued time.Duration
 	measured       bool
+	probed         int // probes sent
 	// link decides whether the connection is thin from the waits: one
 	// sample at each answer, and one when the ping out has waited over
 	// maxQueued (outLate), the first of which thins it.
@@ -69,13 +70,20 @@ func (r *readPace) ping(now time.Time) bool {
 	return true
 }
 
-// probe reports whether to send the first ping, which measures the
-// link's round trip before any picture is queued on it; it counts the
-// ping out.
+// probes is how many pings measure the link's round trip before any
+// picture is queued on it: the first follows the node's greeting, whose
+// channels (a few kB of schemas) a slow link takes seconds to carry, and
+// the second, sent once the first is answered, has nothing before it.
+const probes = 2
+
+// probe reports whether to send a ping that measures the link's round
+// trip before any picture is queued on it (probes at most, while nothing
+// written waits to be confirmed read); it counts the ping out.
 func (r *readPace) probe(now time.Time) bool {
-	if r.pinging || r.measured {
+	if r.pinging || r.probed >= probes || r.written != r.read {
 		return false
 	}
+	r.probed++
 	r.pinging, r.pingAt, r.pingAfter, r.pingBytes = true, now, r.written, r.bytes
 	return true
 }
