@@ -3,7 +3,6 @@ package ffmpeg
 import (
 	"context"
 	"errors"
-	"net"
 	"os"
 	"os/exec"
 	"strconv"
@@ -19,23 +18,11 @@ import (
 // the one after it (RTCP's, which FFmpeg binds too).
 func freeRTPPort(t *testing.T) int {
 	t.Helper()
-	for range 100 {
-		c, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := c.LocalAddr().(*net.UDPAddr).Port
-		c.Close()
-		if port%2 != 0 || port > 65534 {
-			continue
-		}
-		if c2, err := net.ListenPacket("udp", "127.0.0.1:"+strconv.Itoa(port+1)); err == nil {
-			c2.Close()
-			return port
-		}
+	port, err := freeLoopbackPair()
+	if err != nil {
+		t.Fatalf("no free pair of UDP ports: %v", err)
 	}
-	t.Fatal("no free pair of UDP ports")
-	return 0
+	return port
 }
 
 // startSender runs name with args for the length of the test, or skips
