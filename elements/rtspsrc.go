@@ -130,6 +130,9 @@ func (s *rtspSrc[T]) Start(env *pipeline.Env) error {
 	if s.cfg.Width > 0 && s.cfg.Height > 0 {
 		decOpts = append(decOpts, ffmpeg.WithOutputSize(s.cfg.Width, s.cfg.Height))
 	}
+	if s.cfg.SquarePixels { // as FFmpeg's reader makes them (a D1 camera's 704x576 at 12:11)
+		decOpts = append(decOpts, ffmpeg.WithSquarePixels())
+	}
 	switch {
 	case s.cfg.Threads > 1:
 		decOpts = append(decOpts, ffmpeg.WithDecoderThreads(s.cfg.Threads))

@@ -3,11 +3,13 @@ package elements
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rs/zerolog"
 
 	"github.com/gopline/gopline/internal/testclip"
 	"github.com/gopline/gopline/internal/testlog"
+	"github.com/gopline/gopline/internal/testrtsp"
 	"github.com/gopline/gopline/pipeline"
 )
 
@@ -79,5 +81,32 @@ func TestVideoSrcWarnsOfHDRItDoesNotToneMap(t *testing.T) {
 	if want := "the stream is HDR (HLG)"; strings.Count(log.String(), want) != 1 || !strings.Contains(log.String(), `"level":"warn"`) ||
 		!strings.Contains(log.String(), "tonemap=") {
 		t.Errorf("want one warning saying %q and how to tone-map:\n%s", want, log.String())
+	}
+}
+
+// A D1 camera over RTSP (704x576 at 12:11, a CCTV encoder's), read by
+// gopline's own RTSP client, gives square pixels as FFmpeg's reader does:
+// 768x576, and its coded size with square-pixels=false. It gave the
+// coded size alone.
+func TestRTSPCameraOfPixelsNotSquareGivesSquarePixels(t *testing.T) {
+	units := testrtsp.ClipOf(t, "d1.h264", 10, cameraRate, "-vf", "scale=704:576,setsar=12/11", "-c:v", "libx264", "-bf", "0",
+		"-g", "5", "-pix_fmt", "yuv420p")
+	cam := testrtsp.Start(t, units, cameraRate)
+	for _, c := range []struct {
+		props         string
+		width, height int
+	}{{"", 768, 576}, {"square-pixels=false", 704, 576}} {
+		out := &frames{}
+		startCollecting(t, "videosrc location="+cam.URL()+" "+c.props+" name=src", "src", out)
+		deadline := time.Now().Add(20 * time.Second)
+		for len(out.all()) < 2 {
+			if time.Now().After(deadline) {
+				t.Fatalf("%q: %d frames in 20 s", c.props, len(out.all()))
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if f := out.all()[0]; f.Width != c.width || f.Height != c.height {
+			t.Errorf("%q: a %dx%d frame, want %dx%d", c.props, f.Width, f.Height, c.width, c.height)
+		}
 	}
 }
