@@ -32,7 +32,11 @@ func otherKindAdvice(cmd, file string, kind storage.FileKind) string {
 		return "gopline export --at writes pictures from a recording"
 	}
 	publish := "videosrc location=" + syntax.Value(file) + " is-live=true ! h264enc ! publish topic=/camera"
-	advice := "gopline reads a video with videosrc: gopline run " + shellLine([]string{publish}) + " publishes it on /camera (passthrough=true in place of h264enc keeps its H.264 as it is), " +
+	keep := " (passthrough=true in place of h264enc keeps its H.264 as it is)"
+	if kind == storage.KindWebM { // VP8, VP9 or AV1: gopline's topics carry H.264 and JPEG
+		keep = " (its VP8, VP9 or AV1 encoded to H.264)"
+	}
+	advice := "gopline reads a video with videosrc: gopline run " + shellLine([]string{publish}) + " publishes it on /camera" + keep + ", " +
 		"and gopline record --topic /camera -o cam.gopline " + shellLine([]string{publish}) + " records it"
 	if cmd == "info" {
 		advice = "ffprobe " + shellLine([]string{file}) + " describes it; " + advice

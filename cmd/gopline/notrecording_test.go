@@ -67,6 +67,10 @@ func TestAVideoGivenAsARecordingIsNamedWithWhatToRun(t *testing.T) {
 			if !strings.Contains(stderr, want) {
 				t.Errorf("%s: %q, want %q", strings.Join(args, " "), stderr, want)
 			}
+			// A WebM holds VP8, VP9 or AV1, which passthrough cannot keep.
+			if strings.Contains(want, "videosrc") && strings.Contains(kind, "WebM") == strings.Contains(stderr, "passthrough=true") {
+				t.Errorf("%s: %q: passthrough advised for a WebM, or not for another video", strings.Join(args, " "), stderr)
+			}
 			if args[0] == "info" && strings.Contains(kind, "video") && !strings.Contains(stderr, "ffprobe "+path+" describes it") {
 				t.Errorf("info %s: %q, want ffprobe named", path, stderr)
 			}
