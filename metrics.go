@@ -133,7 +133,9 @@ func topicMetrics(s *promtext.Set, bus *transport.Bus) {
 			gauge("gopline_topic_cache_bytes", "Bytes of packet data the topic's GOP cache holds.", float64(c.Bytes))
 		}
 		for _, sub := range st.Subscribers {
-			labels := append(slices.Clone(topic), "subscriber", sub.Who())
+			// Names may repeat (a client subscribed again while its
+			// old feed leaves); the actor is the subscriber's identity.
+			labels := append(slices.Clone(topic), "subscriber", sub.Who(), "actor", transport.ActorName(sub.Subscriber))
 			s.Family("gopline_subscriber_in_flight", "Deliveries to the subscriber not yet acknowledged.", promtext.Gauge).
 				Add(float64(sub.InFlight), labels...)
 			s.Family("gopline_subscriber_delivered_total", "Packets delivered to the subscriber.", promtext.Counter).

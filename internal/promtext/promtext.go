@@ -92,7 +92,8 @@ func (f *Family) Add(value float64, labels ...string) {
 }
 
 // WriteTo writes the families that have samples, each sorted by its
-// labels, to w.
+// labels, to w. Samples of a family with the same labels are written as
+// one, their sum: Prometheus refuses a whole scrape that repeats a series.
 func (s *Set) WriteTo(w io.Writer) (int64, error) {
 	cw := &countingWriter{w: w}
 	bw := bufio.NewWriter(cw)
@@ -101,6 +102,7 @@ func (s *Set) WriteTo(w io.Writer) (int64, error) {
 			continue
 		}
 		slices.SortStableFunc(f.samples, func(a, b sample) int { return strings.Compare(a.labels, b.labels) })
+		f.samples = mergeRepeats(f.samples)
 		var help strings.Builder
 		escape(&help, f.help, false)
 		fmt.Fprintf(bw, "# HELP %s %s\n# TYPE %s %s\n", f.name, help.String(), f.name, f.kind)
@@ -110,6 +112,19 @@ func (s *Set) WriteTo(w io.Writer) (int64, error) {
 	}
 	err := bw.Flush()
 	return cw.n, err
+}
+
+// mergeRepeats sums the samples of sorted that have the same labels.
+func mergeRepeats(sorted []sample) []sample {
+	out := sorted[:0]
+	for _, sm := range sorted {
+		if n := len(out); n > 0 && out[n-1].labels == sm.labels {
+			out[n-1].value += sm.value
+			continue
+		}
+		out = append(out, sm)
+	}
+	return out
 }
 
 // escape writes s to b as the format wants it: a backslash and a line feed

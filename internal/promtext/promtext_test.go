@@ -79,3 +79,20 @@ func TestInvalidNamesPanic(t *testing.T) {
 		t.Fatal("valid names refused")
 	}
 }
+
+// Two samples of one series (two subscribers of one name) are written as
+// one, their sum: Prometheus refuses a scrape that repeats a series.
+func TestRepeatedSeriesAreSummed(t *testing.T) {
+	var s Set
+	f := s.Family("d", "h", Counter)
+	f.Add(2, "sub", "a")
+	f.Add(1, "sub", "b")
+	f.Add(3, "sub", "a")
+	var b strings.Builder
+	if _, err := s.WriteTo(&b); err != nil {
+		t.Fatal(err)
+	}
+	if want := "# HELP d h\n# TYPE d counter\nd{sub=\"a\"} 5\nd{sub=\"b\"} 1\n"; b.String() != want {
+		t.Fatalf("got\n%s\nwant\n%s", b.String(), want)
+	}
+}
