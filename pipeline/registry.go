@@ -309,6 +309,14 @@ func (r *Registry) Register(s Spec) error {
 	return nil
 }
 
+// Knows reports whether name is an element's, or one Lookup gives a hint
+// for (another tool's name of an element, a known misspelling): a word a
+// user meant as an element.
+func (r *Registry) Knows(name string) bool {
+	_, ok := r.specs[name]
+	return ok || r.elementHint(name) != ""
+}
+
 // Lookup returns the spec of an element name.
 func (r *Registry) Lookup(name string) (*Spec, error) {
 	if s, ok := r.specs[name]; ok {

@@ -61,3 +61,18 @@ func TestRecordTakesRos2sPositionalTopicsAndDefaultNameAndSaysWhatItAppendsTo(t 
 		t.Fatalf("record into %s again: exit %d, first line %q; want it to say what the file holds\n%s", made[0], code, first, stderr)
 	}
 }
+
+// Topics before the pipeline without their slash (ros2 bag record camera)
+// are refused naming the form that records them; an element's name, or
+// another tool's, is taken for a pipeline as before.
+func TestRecordOfBareTopicNamesSaysToGiveTheirSlash(t *testing.T) {
+	code, _, stderr := runCmd("record", "camera", "imu", "-o", filepath.Join(t.TempDir(), "x.gopline"))
+	if code != exitUsage || !strings.Contains(stderr, "gopline record /camera /imu (or --topic camera --topic imu)") {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, word := range []string{"testsrc", "videotestsrc"} {
+		if _, _, stderr := runCmd("record", word); strings.Contains(stderr, "begins with its slash") {
+			t.Errorf("record %s: taken for a topic: %s", word, stderr)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/gopline/gopline/elements"
 	"github.com/gopline/gopline/pipeline"
 	"github.com/gopline/gopline/storage"
+	"github.com/gopline/gopline/transport"
 	"github.com/spf13/cobra"
 )
 
@@ -137,6 +138,10 @@ func (f *recordFlags) record(line string, stdout, stderr io.Writer) error {
 		return usagef("%s: a topic to record is given with --topic (--topic %s), as ros2 bag record's --topics; "+
 			"the argument is the pipeline that publishes the topics, if this process is to run one (gopline record --help)",
 			strings.Join(topics, " "), strings.Join(topics, " --topic "))
+	}
+	if bare := bareTopics(line); len(f.topics) == 0 && !choice.searches() && len(bare) > 0 {
+		return usagef("%s: a topic named before the pipeline begins with its slash: gopline record /%s (or --topic %s)",
+			strings.Join(bare, " "), strings.Join(bare, " /"), strings.Join(bare, " --topic "))
 	}
 	if len(f.topics) == 0 && !choice.searches() {
 		return usagef("give the topics (gopline record /camera, --topic, --all or --regex), and the pipeline that publishes them unless other nodes do (gopline record --help)")
@@ -454,6 +459,22 @@ func streamsOf(path string) ([]storage.StreamInfo, error) {
 // pipeline argument that are topic names rather than elements (/camera),
 // as ros2 bag record takes its topics: a pipeline's first word is an
 // element, never a name beginning with a slash.
+// bareTopics returns the words of line when each could be a topic named
+// without its slash (gopline record camera imu) and none is an element's
+// name, as a pipeline's first word is; nil otherwise.
+func bareTopics(line string) []string {
+	words := strings.Fields(line)
+	for _, w := range words {
+		if strings.ContainsAny(w, "=!/") || transport.ValidateTopicName("/"+w) != nil {
+			return nil
+		}
+		if reg, err := elements.Registry(); err != nil || reg.Knows(w) {
+			return nil
+		}
+	}
+	return words
+}
+
 func leadingTopics(line string) []string {
 	var topics []string
 	for _, w := range strings.Fields(line) {
