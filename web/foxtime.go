@@ -9,13 +9,30 @@ import "time"
 // time the node writes it, so that a recording of the connection, and
 // Studio's timeline, have the stream's own spacing, not the bursts in
 // which it is written. The timestamps only grow: a picture captured no
-// later than the one before (a clock that stepped back, a publisher that
-// restarted on the topic with an earlier clock) is stamped a nanosecond
-// after it, and a picture without a capture time is stamped the time it is
+// later than the one before, by logClockStep at most (pictures sent out of
+// order), is stamped a nanosecond after it. A capture clock that steps
+// (a clock set back or forward, a publisher that restarted on the topic
+// with another clock, one bogus capture time) is followed from the step
+// on, the stamps moved by it: a picture captured more than logClockStep
+// before the one before, or after it by more than logClockStep beyond the
+// time written between them, is stamped that time after it, and the
+// pictures after it keep their capture times' spacing from there. A
+// picture without a capture time is stamped as if captured when it is
 // written. A logClock is the writer's own: not safe for concurrent use.
 type logClock struct {
-	last uint64 // the last timestamp given, in nanoseconds since 1970
+	last    int64     // the last timestamp given, in nanoseconds since 1970
+	written time.Time // when it was given
+	// moved is what the stamps add to the capture times since the last
+	// step, in nanoseconds.
+	moved int64
 }
+
+// logClockStep is the most a capture time may go back, or forward beyond
+// the time written, from one picture to the next without being taken for
+// a step of the capture clock: a second, a few pictures' spacing at the
+// lowest usual rates, and more than a picture sent out of order or a
+// clock slewed in a second moves by.
+const logClockStep = time.Second
 
 // stamp returns the timestamp of a picture captured at capture and
 // written at now, in nanoseconds since 1970.
@@ -23,13 +40,17 @@ func (l *logClock) stamp(capture, now time.Time) uint64 {
 	if capture.IsZero() {
 		capture = now
 	}
-	var ns uint64
-	if n := capture.UnixNano(); n > 0 {
-		ns = uint64(n)
+	ns := capture.UnixNano() + l.moved
+	if !l.written.IsZero() {
+		elapsed := max(now.Sub(l.written), 0)
+		switch gap := time.Duration(ns - l.last); {
+		case gap < -logClockStep || gap > elapsed+logClockStep: // the capture clock stepped
+			ns = l.last + max(int64(elapsed), 1)
+			l.moved = ns - capture.UnixNano()
+		case gap <= 0:
+			ns = l.last + 1
+		}
 	}
-	if l.last > 0 && ns <= l.last {
-		ns = l.last + 1
-	}
-	l.last = ns
-	return ns
+	l.last, l.written = ns, now
+	return uint64(max(ns, 0))
 }

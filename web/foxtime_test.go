@@ -42,23 +42,78 @@ func TestFoxgloveMessageDataIsStampedWithTheCaptureTime(t *testing.T) {
 	}
 }
 
-func TestLogClockStampsTheCaptureTimeAndNeverGoesBack(t *testing.T) {
-	t0 := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
-	now := t0.Add(time.Hour)
+// logClockCase is a picture a logClock stamps: captured at capture,
+// written at written, to be stamped want.
+type logClockCase struct{ capture, written, want time.Time }
+
+func checkLogClock(t *testing.T, cases []logClockCase) {
+	t.Helper()
 	var l logClock
-	for i, c := range []struct {
-		capture time.Time
-		want    time.Time
-	}{
-		{t0, t0},
-		{t0.Add(66 * time.Millisecond), t0.Add(66 * time.Millisecond)},
-		{t0.Add(66 * time.Millisecond), t0.Add(66*time.Millisecond + 1)}, // the same capture time
-		{t0.Add(-time.Minute), t0.Add(66*time.Millisecond + 2)},          // a clock that stepped back
-		{t0.Add(100 * time.Millisecond), t0.Add(100 * time.Millisecond)},
-		{time.Time{}, now}, // no capture time: the time it is written
-	} {
-		if got := l.stamp(c.capture, now); got != uint64(c.want.UnixNano()) {
+	for i, c := range cases {
+		if got := l.stamp(c.capture, c.written); got != uint64(c.want.UnixNano()) {
 			t.Errorf("picture %d captured at %v: stamped %v, want %v", i, c.capture, time.Unix(0, int64(got)).UTC(), c.want)
 		}
 	}
+}
+
+func TestLogClockStampsTheCaptureTimeAndNeverGoesBack(t *testing.T) {
+	t0 := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+	at := func(d time.Duration) time.Time { return t0.Add(d) }
+	now := at(time.Hour) // the replayed pictures are written in a burst
+	checkLogClock(t, []logClockCase{
+		{t0, now, t0},
+		{at(66 * time.Millisecond), now, at(66 * time.Millisecond)},
+		{at(66 * time.Millisecond), now, at(66*time.Millisecond + 1)}, // the same capture time
+		{at(33 * time.Millisecond), now, at(66*time.Millisecond + 2)}, // a picture sent out of order
+		{at(100 * time.Millisecond), now, at(100 * time.Millisecond)},
+		{at(900 * time.Millisecond), now, at(900 * time.Millisecond)}, // a second's spacing in a burst
+		// A live stream that stopped for a minute and came back.
+		{at(time.Minute), now.Add(time.Minute), at(time.Minute)},
+	})
+	// No capture time: the time it is written.
+	checkLogClock(t, []logClockCase{{time.Time{}, now, now}, {time.Time{}, now.Add(time.Second), now.Add(time.Second)}})
+}
+
+// A capture clock that steps back (an NTP step, a publisher that
+// restarted with an earlier clock) by more than logClockStep is followed
+// from the step on: the pictures after it keep their spacing, stamped
+// after the last one before it, rather than a nanosecond apart until the
+// capture times catch up.
+func TestLogClockKeepsTheSpacingAfterTheCaptureClockStepsBack(t *testing.T) {
+	t0 := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+	cases := []logClockCase{{t0, t0, t0}}
+	for i := range 5 { // a picture a second, by a clock a minute earlier
+		d := time.Duration(i+1) * time.Second
+		cases = append(cases, logClockCase{t0.Add(-time.Minute + d), t0.Add(d), t0.Add(d)})
+	}
+	checkLogClock(t, cases)
+}
+
+// One capture time an hour ahead (a camera's clock read wrong once) among
+// pictures 40 ms apart: it is stamped 40 ms after the one before, and so
+// are the pictures after it, their stamps their capture times again.
+func TestLogClockKeepsTheSpacingAfterABogusFutureCaptureTime(t *testing.T) {
+	t0 := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+	const spacing = 40 * time.Millisecond
+	var cases []logClockCase
+	for i := range 8 {
+		at := t0.Add(time.Duration(i) * spacing)
+		capture := at
+		if i == 3 {
+			capture = at.Add(time.Hour)
+		}
+		cases = append(cases, logClockCase{capture, at, at})
+	}
+	checkLogClock(t, cases)
+	// A clock set a minute forward from picture 3 on is followed likewise.
+	cases = cases[:0]
+	for i := range 8 {
+		at := t0.Add(time.Duration(i) * spacing)
+		capture := at
+		if i >= 3 {
+			capture = at.Add(time.Minute)
+		}
+		cases = append(cases, logClockCase{capture, at, at})
+	}
+	checkLogClock(t, cases)
 }
