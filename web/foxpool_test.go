@@ -120,6 +120,52 @@ func TestAFullFoxglovePoolTakesAQuarterMoreAsGuestsAtMost(t *testing.T) {
 	}
 }
 
+// One host that keeps connecting clients that subscribe to nothing holds
+// half the guests' places at most, three quarters on loopback, so that
+// other new clients still get one, and can take an idle one's place by
+// subscribing.
+func TestOneAddressHoldsAShareOfAFullFoxglovePoolsGuests(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	later := t0.Add(time.Hour)
+	guests := 32 / guestShare
+	for _, c := range []struct {
+		addr  netip.Addr
+		share int
+	}{
+		{netip.MustParseAddr("198.51.100.1"), guests / 2},
+		{netip.MustParseAddr("2001:db8::1"), guests / 2}, // its /64
+		{netip.MustParseAddr("127.0.0.1"), guests * 3 / 4},
+	} {
+		p := newViewerPool(viewerLimits(32, false))
+		for i := range 32 {
+			if _, err := p.admit(netip.AddrFrom4([4]byte{192, 0, 2, byte(i)}), t0, false); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := range c.share {
+			addr := c.addr
+			if addr.Is6() && !addr.IsLoopback() {
+				addr = netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 15: byte(i + 1)})
+			}
+			if s, err := p.admit(addr, later, false); err != nil || !s.guest {
+				t.Fatalf("%v: guest %d: %v", c.addr, i+1, err)
+			}
+		}
+		if s, err := p.admit(c.addr, later, false); !errors.Is(err, errGuestsAddressFull) || !errors.Is(err, errPoolFull) || s != nil {
+			t.Fatalf("%v: guest %d: %v, %v; want %v and %v", c.addr, c.share+1, s, err, errPoolFull, errGuestsAddressFull)
+		}
+		for i := c.share; i < guests; i++ {
+			if s, err := p.admit(netip.AddrFrom4([4]byte{203, 0, 113, byte(i)}), later, false); err != nil || !s.guest {
+				t.Fatalf("%v: another address's guest %d: %v", c.addr, i+1, err)
+			}
+		}
+	}
+	// A pool of one guest gives it to any address.
+	if per, loop := guestShares(1); per != 1 || loop != 1 {
+		t.Errorf("1 guest: %d per address, %d on loopback; want 1, 1", per, loop)
+	}
+}
+
 // Idle Foxglove windows, more than the node's places, each of which
 // reconnects 3 s after its connection ends (as Studio does): the windows
 // that hold the places keep them, and no window takes another's place.

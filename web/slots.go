@@ -57,6 +57,17 @@ const foxgloveIdleGrace = 5 * time.Second
 // place once they subscribe.
 const guestShare = 4
 
+// guestShares returns one address's share of a pool's guests, and a
+// loopback address's: half of them, three quarters on loopback, as
+// addressShares, and 1 at least, so that one host that keeps connecting
+// clients that subscribe to nothing cannot hold every guest's place, each
+// for the grace, and keep other new clients out.
+func guestShares(guests int) (perAddress, perLoopback int) {
+	perAddress = max(1, guests/perAddressShare)
+	perLoopback = max(perAddress, guests*3/4)
+	return perAddress, perLoopback
+}
+
 // Refusals of a pool; the HTTP status of each is refusal's.
 var (
 	errPoolFull    = errors.New("the node serves all the viewers it can")
@@ -65,6 +76,9 @@ var (
 	// errPendingAddressFull is errPendingFull for one address's share of
 	// the pending places.
 	errPendingAddressFull = fmt.Errorf("%w from this client address", errPendingFull)
+	// errGuestsAddressFull is errAddressFull for one address's share of a
+	// full pool's guests.
+	errGuestsAddressFull = fmt.Errorf("%w as guests", errAddressFull)
 )
 
 // poolLimits are a pool's bounds.
@@ -81,6 +95,9 @@ type poolLimits struct {
 	// it holds something (admit, seat).
 	idleGrace time.Duration
 	maxGuests int
+	// guestsPerAddress are the guests one address may have;
+	// guestsPerLoopback for a loopback address.
+	guestsPerAddress, guestsPerLoopback int
 }
 
 // viewerLimits are the limits of a pool of places viewers: the WebRTC pool
@@ -93,6 +110,7 @@ func viewerLimits(places int, webrtc bool) poolLimits {
 		l.pendingPerAddress = min(maxPendingPerAddress, l.maxPending)
 	} else {
 		l.idleGrace, l.maxGuests = foxgloveIdleGrace, max(1, places/guestShare)
+		l.guestsPerAddress, l.guestsPerLoopback = guestShares(l.maxGuests)
 	}
 	return l
 }
@@ -124,16 +142,20 @@ func newViewerPool(l poolLimits) *viewerPool {
 // admit gives addr a place at now, pending (not connected yet) or not, or
 // returns why not. A pool that evicts idle places (idleGrace) and is full,
 // or addr's share of it, while a place is idle for idleGrace, gives addr
-// a guest's place instead, beyond its bound (maxGuests at most): the
-// client takes the idle one's place once it holds something (seat), and
-// its guest's place ends otherwise (its owner ends it after idleGrace). A
-// client that only connects never takes another's place, so that idle
-// clients that reconnect when they are refused (Foxglove Studio's windows
-// with no panel) do not evict each other in turn.
+// a guest's place instead, beyond its bound (maxGuests at most, and
+// addr's share of them): the client takes the idle one's place once it
+// holds something (seat), and its guest's place ends otherwise (its owner
+// ends it after idleGrace). A client that only connects never takes
+// another's place, so that idle clients that reconnect when they are
+// refused (Foxglove Studio's windows with no panel) do not evict each
+// other in turn.
 func (p *viewerPool) admit(addr netip.Addr, now time.Time, pending bool) (*viewerSlot, error) {
 	if err := p.room(addr, pending); err != nil {
 		if pending || p.evictable(addr, now, err) == nil || len(p.guests) >= p.limits.maxGuests {
 			return nil, err
+		}
+		if gerr := p.guestRoom(addr); gerr != nil {
+			return nil, fmt.Errorf("%w, and %w", err, gerr)
 		}
 		s := &viewerSlot{addr: addr, idleSince: now, guest: true}
 		p.guests[s] = struct{}{}
@@ -173,6 +195,24 @@ func (p *viewerPool) room(addr netip.Addr, pending bool) error {
 		return fmt.Errorf("%w: %d", errPendingFull, pendingAll)
 	case len(p.slots) >= p.limits.max:
 		return fmt.Errorf("%w: %d", errPoolFull, p.limits.max)
+	}
+	return nil
+}
+
+// guestRoom returns why addr may have no more guests, nil when it may.
+func (p *viewerPool) guestRoom(addr netip.Addr) error {
+	share := p.limits.guestsPerAddress
+	if addr.IsLoopback() {
+		share = p.limits.guestsPerLoopback
+	}
+	group, ofAddr := addressGroup(addr), 0
+	for g := range p.guests {
+		if addressGroup(g.addr) == group {
+			ofAddr++
+		}
+	}
+	if ofAddr >= share && share < p.limits.maxGuests { // a share of all the guests is their bound
+		return fmt.Errorf("%w (%d)", errGuestsAddressFull, share)
 	}
 	return nil
 }
