@@ -10,15 +10,19 @@ import "time"
 // Studio's timeline, have the stream's own spacing, not the bursts in
 // which it is written. The timestamps only grow: a picture captured no
 // later than the one before, by logClockStep at most (pictures sent out of
-// order), is stamped a nanosecond after it. A capture clock that steps
-// (a clock set back or forward, a publisher that restarted on the topic
-// with another clock, one bogus capture time) is followed from the step
-// on, the stamps moved by it: a picture captured more than logClockStep
-// before the one before, or after it by more than logClockStep beyond the
-// time written between them, is stamped that time after it, and the
-// pictures after it keep their capture times' spacing from there. A
-// picture without a capture time is stamped as if captured when it is
-// written. A logClock is the writer's own: not safe for concurrent use.
+// order), is stamped a nanosecond after it. A capture clock that steps is
+// followed from the step on, the stamps moved by it, the pictures after it
+// keeping their capture times' spacing from there: a picture captured more
+// than logClockStep before the one before (a clock set back, a publisher
+// that restarted on the topic with an earlier clock) is stamped the time
+// written since the one before after it; one captured more than
+// logClockStep after the time it is written (a clock set forward, one
+// bogus capture time, a publisher's clock ahead of the node's) is stamped
+// when it is written. Capture times far apart but in the past (a slow
+// camera's replayed GOP, written in a burst; a live stream that paused)
+// are kept. A picture without a capture time is stamped as if captured when
+// it is written. A logClock is the writer's own: not safe for concurrent
+// use.
 type logClock struct {
 	last    int64     // the last timestamp given, in nanoseconds since 1970
 	written time.Time // when it was given
@@ -27,8 +31,8 @@ type logClock struct {
 	moved int64
 }
 
-// logClockStep is the most a capture time may go back, or forward beyond
-// the time written, from one picture to the next without being taken for
+// logClockStep is the most a capture time may go back from one picture to
+// the next, or be ahead of the time it is written, without being taken for
 // a step of the capture clock: a second, a few pictures' spacing at the
 // lowest usual rates, and more than a picture sent out of order or a
 // clock slewed in a second moves by.
@@ -41,15 +45,16 @@ func (l *logClock) stamp(capture, now time.Time) uint64 {
 		capture = now
 	}
 	ns := capture.UnixNano() + l.moved
-	if !l.written.IsZero() {
-		elapsed := max(now.Sub(l.written), 0)
-		switch gap := time.Duration(ns - l.last); {
-		case gap < -logClockStep || gap > elapsed+logClockStep: // the capture clock stepped
-			ns = l.last + max(int64(elapsed), 1)
-			l.moved = ns - capture.UnixNano()
-		case gap <= 0:
-			ns = l.last + 1
-		}
+	switch gap := time.Duration(ns - l.last); {
+	case ns > now.Add(logClockStep).UnixNano(): // ahead of the node's clock
+		ns = max(l.last+1, now.UnixNano())
+		l.moved = ns - capture.UnixNano()
+	case l.written.IsZero():
+	case gap < -logClockStep: // the capture clock stepped back
+		ns = l.last + max(int64(now.Sub(l.written)), 1)
+		l.moved = ns - capture.UnixNano()
+	case gap <= 0:
+		ns = l.last + 1
 	}
 	l.last, l.written = ns, now
 	return uint64(max(ns, 0))

@@ -117,3 +117,25 @@ func TestLogClockKeepsTheSpacingAfterABogusFutureCaptureTime(t *testing.T) {
 	}
 	checkLogClock(t, cases)
 }
+
+// A slow camera's replayed GOP (a picture every 5 s, written in a burst
+// long after) keeps its capture times: times far apart in the past are no
+// step. A first picture from a clock an hour ahead is stamped when it is
+// written, and the pictures after it keep their spacing from there.
+func TestLogClockKeepsASlowCamerasTimesAndTakesNoFutureOne(t *testing.T) {
+	t0 := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+	burst := t0.Add(25 * time.Second)
+	var cases []logClockCase
+	for i := range 5 {
+		at := t0.Add(time.Duration(i) * 5 * time.Second)
+		cases = append(cases, logClockCase{at, burst.Add(time.Duration(i) * time.Microsecond), at})
+	}
+	cases = append(cases, logClockCase{t0.Add(25 * time.Second), t0.Add(25 * time.Second), t0.Add(25 * time.Second)})
+	checkLogClock(t, cases)
+	cases = cases[:0]
+	for i := range 4 {
+		at := t0.Add(time.Duration(i) * 40 * time.Millisecond)
+		cases = append(cases, logClockCase{at.Add(time.Hour), at, at})
+	}
+	checkLogClock(t, cases)
+}
