@@ -80,7 +80,10 @@ func (c *appFrames) took(f *media.Frame) {
 // in front of every keyframe, and the picture's size read from them; decode
 // times that do not go back.
 type appPackets struct {
-	params        h264.ParamSets
+	params h264.ParamSets
+	// checked is params updated by the last packet checked, committed when
+	// it is taken.
+	checked       h264.ParamSets
 	width, height int
 	n             uint64    // packets taken so far
 	last          time.Time // the last packet's decode time
@@ -103,11 +106,12 @@ func (c *appPackets) check(p *media.Packet, now time.Time) (*media.Packet, error
 		return nil, fmt.Errorf("%w: packet %d is marked Key but holds no IDR picture and no recovery point, so no decoder can start at it: leave Key false (AppSrc finds keyframes itself)",
 			ErrAppRefused, c.n)
 	}
-	c.params.Update(nalus)
+	params := c.params // a copy: Update never writes into the slices it shares
+	params.Update(nalus)
 	out := &media.Packet{Codec: media.H264, Data: p.Data, Key: key, CaptureTime: p.CaptureTime,
 		CompositionOffset: p.CompositionOffset, Width: c.width, Height: c.height}
 	if key {
-		fixed, err := c.params.Prepend(nalus)
+		fixed, err := params.Prepend(nalus)
 		if err != nil {
 			return nil, fmt.Errorf("%w: keyframe %d: %w: push the SPS and PPS with the first keyframe (in its Data, in front of its slices)", ErrAppRefused, c.n, err)
 		}
@@ -125,10 +129,13 @@ func (c *appPackets) check(p *media.Packet, now time.Time) (*media.Packet, error
 		return nil, fmt.Errorf("%w: packet %d decodes at %s, %v before packet %d: push packets in decode order, or leave CaptureTime zero to stamp them as pushed",
 			ErrAppRefused, c.n, dts.Format(time.RFC3339Nano), c.last.Sub(dts), c.n-1)
 	}
+	c.checked = params
 	return out, nil
 }
 
+// took commits the packet last checked, p.
 func (c *appPackets) took(p *media.Packet) {
+	c.params = c.checked
 	if p.Key {
 		c.width, c.height = p.Width, p.Height
 	}

@@ -2,6 +2,7 @@ package elements
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"testing"
 	"time"
@@ -51,4 +52,28 @@ func FuzzAppSrcPacketCheck(f *testing.F) {
 		}
 		c.took(out)
 	})
+}
+
+// A packet refused (here its time goes back) commits nothing: the SPS and
+// PPS it carried are not put in front of later keyframes.
+func TestARefusedPacketLeavesTheParameterSetsAsTheyWere(t *testing.T) {
+	small := encodedPackets(t, 64, 48, 1, 10)[0]
+	large := encodedPackets(t, 128, 96, 1, 10)[0]
+	var c appPackets
+	now := time.Unix(1_700_000_000, 0)
+	first, err := c.check(&media.Packet{Data: small.Data, CaptureTime: now}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.took(first)
+	if _, err := c.check(&media.Packet{Data: large.Data, CaptureTime: now.Add(-time.Second)}, now); !errors.Is(err, ErrAppRefused) {
+		t.Fatalf("a packet whose time goes back: %v, want ErrAppRefused", err)
+	}
+	next, err := c.check(&media.Packet{Data: withoutParamSets(t, small.Data), CaptureTime: now.Add(time.Second)}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if next.Width != 64 || next.Height != 48 {
+		t.Fatalf("a keyframe after a refused packet's SPS was given a %dx%d SPS, want the stream's 64x48", next.Width, next.Height)
+	}
 }
