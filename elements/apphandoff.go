@@ -46,14 +46,14 @@ func (h *handoff[T]) attach(stop <-chan struct{}) {
 	h.signal()
 }
 
-// put offers item (appQueue.put). With the queue full under OverflowBlock
+// put offers item (appQueue.put, again as there). With the queue full under OverflowBlock
 // it returns ErrAppFull at once, or, with wait, waits for room until ctx is
 // done (ctx.Err()), the hand-over ends (the end's error) or the pipeline
 // stops (errStopping). With refuseAtStop it refuses the item once the
 // pipeline stops, room or not (errStopping). The item is taken only when
 // the result says so (queued, dropped or early).
-func (h *handoff[T]) put(ctx context.Context, item T, wait, refuseAtStop bool) (putResult[T], error) {
-	for {
+func (h *handoff[T]) put(ctx context.Context, item T, again, wait, refuseAtStop bool) (putResult[T], error) {
+	for ; ; again = true {
 		h.mu.Lock()
 		if h.ended != nil {
 			err := h.ended
@@ -64,7 +64,7 @@ func (h *handoff[T]) put(ctx context.Context, item T, wait, refuseAtStop bool) (
 			h.mu.Unlock()
 			return putResult[T]{}, errStopping
 		}
-		r := h.q.put(item)
+		r := h.q.put(item, again)
 		room, stop := h.room, h.stop
 		if r.queued {
 			h.signal()

@@ -82,10 +82,10 @@ type appQueue[T media.Item] struct {
 	// broken: a packet was dropped since the last keyframe queued; deltas
 	// are left out until the next.
 	broken bool
-	// refused is the item last refused for want of room (OverflowBlock):
-	// a put of any other delta next means it never came, which breaks the
-	// chain.
-	refused media.Item
+	// refused: the last item put was refused for want of room
+	// (OverflowBlock): a put of a delta next that is not that item again
+	// means it never came, which breaks the chain.
+	refused bool
 }
 
 // putResult is what a put did with an item.
@@ -115,14 +115,15 @@ func startsGOP(item media.Item) bool {
 	return !ok || p.Key
 }
 
-// put offers item to the queue.
-func (q *appQueue[T]) put(item T) putResult[T] {
+// put offers item to the queue; again says that it is the item last
+// refused, put again unchanged.
+func (q *appQueue[T]) put(item T, again bool) putResult[T] {
 	var r putResult[T]
 	key := startsGOP(item)
-	if q.refused != nil && media.Item(item) != q.refused && !key {
+	if q.refused && !again && !key {
 		q.broken = true // the refused packet will not come
 	}
-	q.refused = nil
+	q.refused = false
 	switch {
 	case !q.keyed && !key:
 		r.early = true
@@ -134,7 +135,7 @@ func (q *appQueue[T]) put(item T) putResult[T] {
 	if len(q.items) == q.max {
 		switch q.overflow {
 		case OverflowBlock:
-			q.refused = item
+			q.refused = true
 			r.full = true
 			return r
 		case OverflowDropNewest:

@@ -46,7 +46,7 @@ func runQueue[T media.Item](t *testing.T, q *appQueue[T], make func(seq uint64, 
 				it = make(s.seq, s.key)
 				made[s.seq] = it
 			}
-			r = q.put(it)
+			r = q.put(it, ok)
 		}
 		if got := seqs(q.items); !slices.Equal(got, s.queued) && !(len(got) == 0 && len(s.queued) == 0) {
 			t.Fatalf("step %d (%+v): queued %v, want %v", i, s, got, s.queued)

@@ -166,7 +166,7 @@ func (st *appSinkStage[T]) Flush() error {
 func (st *appSinkStage[T]) Process(item T) error {
 	s := st.s
 	s.items.Add(1)
-	r, err := s.h.put(context.Background(), item, s.cfg.Overflow == OverflowBlock, false)
+	r, err := s.h.put(context.Background(), item, false, s.cfg.Overflow == OverflowBlock, false)
 	if err != nil { // stopping, or ended: nobody will take it
 		r.dropped = append(r.dropped, item)
 	}

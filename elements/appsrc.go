@@ -108,9 +108,10 @@ type AppSrc[T media.Item] struct {
 	// Held with the token:
 	frames  appFrames
 	packets appPackets
+	// refused is the item last refused for room, if ok.
 	refused struct {
-		from, made T // an item refused for room, and what check made of it
-		ok         bool
+		pushedItem
+		ok bool
 	}
 
 	keyframes chan struct{}
@@ -172,9 +173,10 @@ func (s *AppSrc[T]) Push(ctx context.Context, item T) error {
 }
 
 // TryPush is Push that never waits: under OverflowBlock a full queue
-// refuses the item with ErrAppFull, and it stays the caller's. A packet so
-// refused that is not pushed again breaks the chain: the deltas after it
-// are left out up to the next keyframe.
+// refuses the item with ErrAppFull, and it stays the caller's. Pushed
+// again, it is checked again as it is then. A packet so refused that is
+// not pushed again unchanged (the same Data, times and Key) breaks the
+// chain: the deltas after it are left out up to the next keyframe.
 func (s *AppSrc[T]) TryPush(item T) error { return s.push(context.Background(), item, false) }
 
 func (s *AppSrc[T]) push(ctx context.Context, item T, wait bool) error {
@@ -191,13 +193,15 @@ func (s *AppSrc[T]) push(ctx context.Context, item T, wait bool) error {
 	if err != nil {
 		return err
 	}
-	r, err := s.h.put(ctx, made, wait, true)
+	pushed := pushedOf(item)
+	again := s.refused.ok && s.refused.pushedItem == pushed
+	r, err := s.h.put(ctx, made, again, wait, true)
 	if errors.Is(err, errStopping) {
 		s.h.end(ErrAppStopped)
 		err = ErrAppStopped
 	}
 	if r.full {
-		s.refused.from, s.refused.made, s.refused.ok = item, made, true
+		s.refused.pushedItem, s.refused.ok = pushed, true
 	}
 	if err != nil {
 		return err
@@ -223,12 +227,10 @@ func (s *AppSrc[T]) push(ctx context.Context, item T, wait bool) error {
 	return nil
 }
 
-// check checks item and makes what the pipeline gets of it; an item
-// pushed again after it was refused for room is the same item as before.
+// check checks item and makes what the pipeline gets of it, committing
+// nothing (took does): an item refused for room and pushed again is
+// checked again, as the caller may have changed it.
 func (s *AppSrc[T]) check(item T) (T, error) {
-	if s.refused.ok && media.Item(s.refused.from) == media.Item(item) {
-		return s.refused.made, nil
-	}
 	now := s.cfg.Now()
 	var made media.Item
 	var err error
