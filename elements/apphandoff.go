@@ -87,6 +87,14 @@ func (h *handoff[T]) put(ctx context.Context, item T, again, wait, refuseAtStop 
 	}
 }
 
+// refuse counts an item as refused for room (appQueue.refused) that was
+// refused before it reached the queue.
+func (h *handoff[T]) refuse() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.q.refused = true
+}
+
 // take returns the oldest item. With none it returns io.EOF once the
 // hand-over has ended, errEmpty without wait, and otherwise waits for one
 // until ctx is done (ctx.Err()) or, with watchStop, the pipeline stops

@@ -1,6 +1,8 @@
 package elements
 
 import (
+	"context"
+	"sync"
 	"time"
 
 	"github.com/gopline/gopline/media"
@@ -45,4 +47,77 @@ func first(b []byte) *byte {
 		return nil
 	}
 	return &b[0]
+}
+
+// pushTurn lets one push at a time check, stamp and queue its item. A
+// push that must not wait (TryPush) waits only for one that is doing so:
+// once the holder waits for room, it refuses its item with ErrAppFull, as
+// the full queue would, and the holder learns of the first item so
+// refused (missed), whose loss breaks a chain of packets.
+type pushTurn struct {
+	mu       sync.Mutex
+	held     bool
+	waiting  bool          // the holder waits for room
+	changed  chan struct{} // closed, and replaced, when the turn is given up or its holder begins to wait
+	missed   pushedItem    // the first item refused while the holder waited, if missedOK
+	missedOK bool
+}
+
+func newPushTurn() *pushTurn { return &pushTurn{changed: make(chan struct{})} }
+
+// take waits for the turn until ctx is done (ctx.Err()); with never, it
+// refuses item with ErrAppFull instead once the holder waits for room.
+func (t *pushTurn) take(ctx context.Context, item media.Item, never bool) error {
+	for {
+		t.mu.Lock()
+		if !t.held {
+			t.held = true
+			t.mu.Unlock()
+			return nil
+		}
+		if never && t.waiting {
+			if !t.missedOK {
+				t.missed, t.missedOK = pushedOf(item), true
+			}
+			t.mu.Unlock()
+			return ErrAppFull
+		}
+		changed := t.changed
+		t.mu.Unlock()
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// wait marks the holder as waiting for room while it calls fn, and
+// returns the first item refused meanwhile, if ok.
+func (t *pushTurn) wait(fn func()) (missed pushedItem, ok bool) {
+	t.mu.Lock()
+	t.waiting = true
+	t.wake()
+	t.mu.Unlock()
+	fn()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	missed, ok = t.missed, t.missedOK
+	t.waiting, t.missed, t.missedOK = false, pushedItem{}, false
+	return missed, ok
+}
+
+// give gives up the turn.
+func (t *pushTurn) give() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.held = false
+	t.wake()
+}
+
+// wake tells the pushes waiting for the turn that something changed;
+// t.mu is held.
+func (t *pushTurn) wake() {
+	close(t.changed)
+	t.changed = make(chan struct{})
 }

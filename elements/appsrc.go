@@ -22,8 +22,8 @@ var (
 	// more (the stage after it failed for good: the pipeline's error says
 	// why).
 	ErrAppStopped = errors.New("appsrc: its pipeline stopped taking items")
-	// ErrAppFull: TryPush found the queue full (OverflowBlock); the item is
-	// still the caller's.
+	// ErrAppFull: TryPush found the queue full (OverflowBlock), or a Push
+	// waiting for room; the item is still the caller's.
 	ErrAppFull = errors.New("appsrc: queue full")
 	// ErrAppRefused: a pushed item does not fit the stream (a frame of
 	// another size, a packet that is not H.264 in Annex B form, a time that
@@ -103,9 +103,9 @@ type AppSrc[T media.Item] struct {
 	h    *handoff[T]
 	caps pipeline.Caps
 
-	// pushing is a token: one push at a time checks, stamps and queues.
-	pushing chan struct{}
-	// Held with the token:
+	// turn lets one push at a time check, stamp and queue.
+	turn *pushTurn
+	// Held with the turn:
 	frames  appFrames
 	packets appPackets
 	// refused is the item last refused for room, if ok.
@@ -133,7 +133,7 @@ func NewAppSrc[T media.Item](cfg AppSrcConfig) (*AppSrc[T], error) {
 		return nil, err
 	}
 	cfg.MaxQueued, cfg.Overflow = size, overflow
-	s := &AppSrc[T]{cfg: cfg, h: newHandoff[T](size, overflow), pushing: make(chan struct{}, 1),
+	s := &AppSrc[T]{cfg: cfg, h: newHandoff[T](size, overflow), turn: newPushTurn(),
 		keyframes: make(chan struct{}, 1), numbers: appNumbers{epoch: media.NewEpoch()},
 		warns: lograte.Limiter{Interval: dropWarnInterval}}
 	if s.cfg.Now == nil {
@@ -173,19 +173,18 @@ func (s *AppSrc[T]) Push(ctx context.Context, item T) error {
 }
 
 // TryPush is Push that never waits: under OverflowBlock a full queue
-// refuses the item with ErrAppFull, and it stays the caller's. Pushed
+// refuses the item with ErrAppFull, and so does a Push that waits for room
+// (its item comes first); the item stays the caller's. Pushed
 // again, it is checked again as it is then. A packet so refused that is
 // not pushed again unchanged (the same Data, times and Key) breaks the
 // chain: the deltas after it are left out up to the next keyframe.
 func (s *AppSrc[T]) TryPush(item T) error { return s.push(context.Background(), item, false) }
 
 func (s *AppSrc[T]) push(ctx context.Context, item T, wait bool) error {
-	select {
-	case s.pushing <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
+	if err := s.turn.take(ctx, item, !wait); err != nil {
+		return err
 	}
-	defer func() { <-s.pushing }()
+	defer s.turn.give()
 	if err := s.h.endedBy(); err != nil {
 		return err
 	}
@@ -195,7 +194,12 @@ func (s *AppSrc[T]) push(ctx context.Context, item T, wait bool) error {
 	}
 	pushed := pushedOf(item)
 	again := s.refused.ok && s.refused.pushedItem == pushed
-	r, err := s.h.put(ctx, made, again, wait, true)
+	r, err := s.h.put(ctx, made, again, false, true)
+	var missed pushedItem
+	var missedOK bool
+	if r.full && wait {
+		missed, missedOK = s.turn.wait(func() { r, err = s.h.put(ctx, made, true, true, true) })
+	}
 	if errors.Is(err, errStopping) {
 		s.h.end(ErrAppStopped)
 		err = ErrAppStopped
@@ -206,7 +210,12 @@ func (s *AppSrc[T]) push(ctx context.Context, item T, wait bool) error {
 	if err != nil {
 		return err
 	}
-	s.refused.ok = false
+	// A TryPush that came while this push waited for room was refused: its
+	// item comes next, if at all.
+	s.refused.pushedItem, s.refused.ok = missed, missedOK
+	if missedOK {
+		s.h.refuse()
+	}
 	switch it := any(made).(type) {
 	case *media.Frame:
 		s.frames.took(it)

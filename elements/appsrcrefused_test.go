@@ -20,6 +20,89 @@ func takeQueued[T media.Item](t *testing.T, src *AppSrc[T]) T {
 	return it
 }
 
+// TryPush never waits, not even for a Push that waits for room: it
+// refuses its item with ErrAppFull, as the full queue would.
+func TestTryPushDoesNotWaitForAPushWaitingForRoom(t *testing.T) {
+	appLeaks(t)
+	src := mustAppSrc[*media.Frame](t, AppSrcConfig{MaxQueued: 1})
+	pool, _ := media.NewFramePool(media.GRAY8, 16, 16, 0)
+	if err := src.TryPush(pool.Get()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), appTimeout)
+	defer cancel()
+	pushed := make(chan error, 1)
+	go func() { pushed <- src.Push(ctx, pool.Get()) }()
+	waitForRoomWaiter(t, src)
+	tried := make(chan error, 1)
+	go func() { tried <- src.TryPush(pool.Get()) }()
+	select {
+	case err := <-tried:
+		if !errors.Is(err, ErrAppFull) {
+			t.Fatalf("TryPush: %v, want ErrAppFull", err)
+		}
+	case <-time.After(appTimeout):
+		t.Fatal("TryPush waits for the Push that waits for room")
+	}
+	select {
+	case err := <-pushed:
+		t.Fatalf("the waiting Push returned %v before TryPush did", err)
+	default:
+	}
+	takeQueued(t, src)
+	if err := <-pushed; err != nil {
+		t.Fatalf("the Push given room: %v", err)
+	}
+}
+
+// waitForRoomWaiter waits until a Push holds src's turn waiting for room.
+func waitForRoomWaiter[T media.Item](t *testing.T, src *AppSrc[T]) {
+	t.Helper()
+	deadline := time.Now().Add(appTimeout)
+	for {
+		src.turn.mu.Lock()
+		waiting := src.turn.waiting
+		src.turn.mu.Unlock()
+		if waiting {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the Push never waited for room")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// A packet TryPush refused while a Push waited for room, and never pushed
+// again, is a loss: the delta pushed after it is left out.
+func TestAPacketTryPushRefusedBehindAWaitingPushBreaksTheChain(t *testing.T) {
+	appLeaks(t)
+	encoded := encodedPackets(t, 96, 64, 4, 10)
+	src := mustAppSrc[*media.Packet](t, AppSrcConfig{MaxQueued: 1})
+	if err := src.TryPush(&media.Packet{Data: encoded[0].Data}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), appTimeout)
+	defer cancel()
+	pushed := make(chan error, 1)
+	go func() { pushed <- src.Push(ctx, &media.Packet{Data: encoded[1].Data}) }()
+	waitForRoomWaiter(t, src)
+	if err := src.TryPush(&media.Packet{Data: encoded[2].Data}); !errors.Is(err, ErrAppFull) {
+		t.Fatalf("TryPush behind a Push waiting for room: %v, want ErrAppFull", err)
+	}
+	takeQueued(t, src)
+	if err := <-pushed; err != nil {
+		t.Fatalf("the Push given room: %v", err)
+	}
+	takeQueued(t, src)
+	if err := src.TryPush(&media.Packet{Data: encoded[3].Data}); err != nil {
+		t.Fatal(err)
+	}
+	if st := src.Stats(); st.Queued != 0 || st.Dropped != 1 {
+		t.Fatalf("a delta after one refused and never pushed again: %+v, want it left out, counted", st)
+	}
+}
+
 // A frame refused for room that the caller changes (its next picture, in
 // the same Frame) and pushes again goes out as it is now, checked again,
 // not as it was when refused.
