@@ -26,14 +26,28 @@ type outrun struct {
 	lastCapture, lastAt   time.Time
 	lastSeq               uint64
 	period                time.Duration // between two packets' capture times, 0 before two came
+	// settled: the measure started again outrunSettle after the stream's
+	// first packet, leaving out what came before.
+	settled bool
 }
 
 // Faster than real time means the stream's capture times advanced more than
-// outrunFactor times the clock, and by outrunMin more: a camera's packets
-// that come in a burst after a stall are not taken for it.
+// outrunFactor times the clock, and by outrunMin more; and that, either,
+// the last was captured outrunMin or more after it came, or that went on
+// for outrunSettle of the clock, not counting the stream's first
+// outrunSettle. A file read flat out is stamped from the start of reading,
+// so its capture times run ahead of the clock at once; a live camera's
+// pictures come after they were captured, and its backlog that comes in a
+// burst (a camera catching up after a stall, a TCP connection resuming,
+// right after the subscription) is not taken for it: left out when it
+// comes in the first outrunSettle, and later taken for it only when it
+// holds more of the stream than the whole measure took of the clock, and
+// more than outrunSettle. (A recording played flat out with its recorded
+// times is captured in the past, and told by the second rule alone.)
 const (
 	outrunFactor = 2
 	outrunMin    = 250 * time.Millisecond
+	outrunSettle = time.Second
 )
 
 // saw takes a live packet that came at now. A replayed one (the topic's
@@ -45,7 +59,9 @@ func (o *outrun) saw(p *media.Packet, now time.Time) {
 	}
 	switch {
 	case o.firstAt.IsZero() || p.CaptureTime.Before(o.lastCapture) || p.Seq < o.lastSeq:
-		o.firstCapture, o.firstAt, o.firstSeq, o.period = p.CaptureTime, now, p.Seq, 0
+		o.firstCapture, o.firstAt, o.firstSeq, o.period, o.settled = p.CaptureTime, now, p.Seq, 0, false
+	case !o.settled && now.Sub(o.firstAt) >= outrunSettle:
+		o.firstCapture, o.firstAt, o.firstSeq, o.settled = p.CaptureTime, now, p.Seq, true
 	case p.Seq > o.firstSeq:
 		o.period = p.CaptureTime.Sub(o.firstCapture) / time.Duration(p.Seq-o.firstSeq)
 	}
@@ -66,5 +82,9 @@ func (o *outrun) dropped(gop uint64, now time.Time) {
 // how much of it came in how long.
 func (o *outrun) fast() (fast bool, stream, took time.Duration) {
 	stream, took = o.lastCapture.Sub(o.firstCapture), o.lastAt.Sub(o.firstAt)
-	return stream > outrunFactor*took && stream-took >= outrunMin, stream, took
+	if stream <= outrunFactor*took || stream-took < outrunMin {
+		return false, stream, took
+	}
+	ahead := o.lastCapture.Sub(o.lastAt) >= outrunMin
+	return ahead || o.settled && took >= outrunSettle, stream, took
 }

@@ -14,38 +14,61 @@ import (
 
 func TestOutrunTellsAStreamFasterThanRealTime(t *testing.T) {
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	const period = 33 * time.Millisecond // between capture times
+	// came spaces n packets' arrivals by each.
+	type came struct {
+		n    int
+		each time.Duration
+	}
 	for _, c := range []struct {
 		name     string
-		period   time.Duration // between capture times
-		came     time.Duration // between arrivals
-		n        int
+		came     []came
+		lag      time.Duration // of the first arrival behind the first capture time
 		replayed bool
 		fast     bool
 	}{
-		{"a file read flat out", 33 * time.Millisecond, time.Millisecond, 100, false, true},
-		{"a camera", 33 * time.Millisecond, 33 * time.Millisecond, 100, false, false},
-		{"a camera's burst after a stall", 33 * time.Millisecond, time.Millisecond, 5, false, false},
-		{"a replayed GOP", 33 * time.Millisecond, 0, 30, true, false},
+		{"a file read flat out", []came{{100, time.Millisecond}}, 0, false, true},
+		{"a recording of yesterday read flat out", []came{{400, 10 * time.Millisecond}}, 24 * time.Hour, false, true},
+		{"a camera", []came{{200, period}}, 0, false, false},
+		{"a camera's burst after a stall", []came{{5, time.Millisecond}}, 200 * time.Millisecond, false, false},
+		{"a camera's 3 s backlog sent at once as it is subscribed", []came{{90, time.Millisecond}, {300, period}}, 3 * time.Second, false, false},
+		{"a camera's burst of half a second later on", []came{{100, period}, {15, time.Millisecond}, {100, period}}, time.Second, false, false},
+		{"a replayed GOP", []came{{30, 0}}, 0, true, false},
 	} {
+		// The warning is judged at every packet: the pace must never be
+		// taken for fast when it is not, nor only at the end when it is.
 		var o outrun
-		for i := range c.n {
-			p := &media.Packet{Seq: uint64(i), CaptureTime: start.Add(time.Duration(i) * c.period), Replay: media.Replay{Replayed: c.replayed}}
-			o.saw(p, start.Add(time.Hour+time.Duration(i)*c.came))
+		var i int
+		at := start.Add(c.lag)
+		everFast := false
+		for _, run := range c.came {
+			for range run.n {
+				p := &media.Packet{Seq: uint64(i), CaptureTime: start.Add(time.Duration(i) * period), Replay: media.Replay{Replayed: c.replayed}}
+				o.saw(p, at)
+				fast, stream, took := o.fast()
+				if fast && !c.fast && !everFast {
+					t.Errorf("%s: packet %d: fast (%v of stream in %v)", c.name, i, stream, took)
+				}
+				everFast = everFast || fast
+				i++
+				at = at.Add(run.each)
+			}
 		}
-		if fast, stream, took := o.fast(); fast != c.fast {
-			t.Errorf("%s: fast %v (%v of stream in %v), want %v", c.name, fast, stream, took, c.fast)
+		if c.fast && !everFast {
+			_, stream, took := o.fast()
+			t.Errorf("%s: never fast (%v of stream in %v)", c.name, stream, took)
 		}
 	}
 	// A stream that is mostly dropped is measured on the GOPs dropped too.
 	var dropped outrun
-	for i := range 2 {
-		dropped.saw(&media.Packet{Seq: uint64(i), CaptureTime: start.Add(time.Duration(i) * 33 * time.Millisecond)}, start.Add(time.Duration(i)*time.Millisecond))
+	for i, at := range []time.Duration{0, time.Millisecond, 1100 * time.Millisecond} {
+		dropped.saw(&media.Packet{Seq: uint64(i), CaptureTime: start.Add(time.Duration(i) * period)}, start.Add(at))
 	}
-	for gop := uint64(10); gop <= 30; gop += 10 {
-		dropped.dropped(gop, start.Add(5*time.Millisecond))
+	for gop := uint64(10); gop <= 90; gop += 10 {
+		dropped.dropped(gop, start.Add(2200*time.Millisecond))
 	}
-	if fast, stream, took := dropped.fast(); !fast || stream != 30*33*time.Millisecond {
-		t.Errorf("30 packets' stream, most dropped, in 5 ms: fast %v, %v in %v", fast, stream, took)
+	if fast, stream, took := dropped.fast(); !fast || stream != 88*period {
+		t.Errorf("88 packets' stream, most dropped, in 1.1 s: fast %v, %v in %v", fast, stream, took)
 	}
 	// A new stream, its capture times back at the start, is measured anew.
 	var o outrun
