@@ -93,6 +93,7 @@ type Reader struct {
 	// nanoseconds; pace bounds how long it may send nothing, silence
 	// times that, and silent is the silence that ended the stream.
 	lastHeard atomic.Int64
+	held      atomic.Bool // while the connection waits for ReadPacket (queue)
 	pace      pace
 	silence   *time.Timer
 	silent    time.Duration
@@ -247,7 +248,10 @@ func (r *Reader) setUp(u *base.URL) error {
 }
 
 // queue hands a copy of pkt, whose buffer the connection reuses, to
-// ReadPacket, waiting while queuedBytes wait already.
+// ReadPacket, waiting while queuedPackets or queuedBytes wait already.
+// While it waits, the connection reads nothing and the camera's packets
+// wait in its buffers: the stream is held, not silent (held), and its
+// silence counts anew from the end of the wait.
 func (r *Reader) queue(pkt *rtp.Packet) {
 	at := r.cfg.now()
 	r.heard(at)
@@ -257,18 +261,32 @@ func (r *Reader) queue(pkt *rtp.Packet) {
 	}
 	c := pkt.Clone()
 	n := int64(len(c.Payload))
-	for r.queued.Load() > 0 && r.queued.Load()+n > queuedBytes {
-		select {
-		case <-r.drained:
-		case <-r.done:
-			return
+	if r.full(n) {
+		r.held.Store(true)
+		for r.full(n) {
+			select {
+			case <-r.drained:
+			case <-r.done:
+				return
+			}
 		}
+		// Heard before the hold ends, and both before the packet is
+		// queued: ReadPacket, woken by it, times the silence from now.
+		r.heard(r.cfg.now())
+		r.held.Store(false)
 	}
 	r.queued.Add(n)
 	select {
 	case r.pkts <- received{pkt: c, at: at, camera: camera}:
 	case <-r.done:
 	}
+}
+
+// full reports whether ReadPacket is too far behind for a packet of n
+// bytes to be queued: queuedPackets wait, or queuedBytes would.
+func (r *Reader) full(n int64) bool {
+	queued := r.queued.Load()
+	return len(r.pkts) == cap(r.pkts) || (queued > 0 && queued+n > queuedBytes)
 }
 
 // recordingEnd returns the end of a session description's range

@@ -110,9 +110,13 @@ func (r *Reader) heard(at time.Time) { r.lastHeard.Store(at.UnixNano()) }
 
 // watchSilence returns what fires when the stream may have sent nothing
 // for its bound: nil with no timeout, before the stream began (a port's
-// first packet is awaitFirst's), or once it was taken for lost.
+// first packet is awaitFirst's), once it was taken for lost, and while
+// ReadPacket is behind (waiting): packets that wait are taken first, and
+// a connection that waits for ReadPacket (held) is not silent. The
+// silence is then timed once ReadPacket took what came: from the last
+// packet, or from the end of the connection's wait (queue).
 func (r *Reader) watchSilence() <-chan time.Time {
-	if r.cfg.timeout == 0 || r.silent > 0 || r.lastHeard.Load() == 0 {
+	if r.cfg.timeout == 0 || r.silent > 0 || r.lastHeard.Load() == 0 || r.behind() {
 		return nil
 	}
 	d := max(r.untilSilent(), 0)
@@ -124,6 +128,10 @@ func (r *Reader) watchSilence() <-chan time.Time {
 	return r.silence.C
 }
 
+// behind reports whether ReadPacket is behind: packets wait for it, or
+// the connection does (held). Call it from ReadPacket's goroutine.
+func (r *Reader) behind() bool { return len(r.pkts) > 0 || r.held.Load() }
+
 // untilSilent is how long from now the stream may still send nothing.
 func (r *Reader) untilSilent() time.Duration {
 	return time.Unix(0, r.lastHeard.Load()).Add(r.pace.bound()).Sub(r.cfg.now())
@@ -134,8 +142,8 @@ func (r *Reader) untilSilent() time.Duration {
 // came before, fails with the silence (lost).
 func (r *Reader) checkSilence() {
 	silent := r.cfg.now().Sub(time.Unix(0, r.lastHeard.Load()))
-	if silent < r.pace.bound() {
-		return // a packet came meanwhile
+	if silent < r.pace.bound() || r.behind() {
+		return // a packet came meanwhile, or ReadPacket is behind
 	}
 	r.silent = silent
 	r.closeConn()

@@ -3,9 +3,12 @@ package rtsp
 import (
 	"errors"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/bluenviron/gortsplib/v4/pkg/format"
 	"github.com/gopline/gopline/internal/testlog"
 	"github.com/gopline/gopline/internal/testrtsp"
 	"github.com/rs/zerolog"
@@ -170,5 +173,76 @@ func TestOpenOfACameraThatAnswersNothingFailsAtItsTimeout(t *testing.T) {
 	}
 	if took > 5*time.Second {
 		t.Fatalf("the opening failed after %v, timeout 1s", took)
+	}
+}
+
+// A reader whose chain stopped taking pictures for longer than the
+// stream's bound, while its camera went on sending: the connection waited
+// for the reader (queuedPackets wait), the camera's packets in its
+// buffers, and when the reader goes on, every picture comes and the
+// camera is not taken for lost, even when the connection's next packet
+// comes a moment after the reader took all that waited. Its silence was
+// timed from the last packet queued, and a live camera was closed as
+// silent.
+func TestACameraIsNotLostWhileItsReaderFellBehind(t *testing.T) {
+	units := testrtsp.Clip(t, 25, 25)
+	enc, err := (&format.H264{PayloadTyp: 96, PacketizationMode: 1}).CreateEncoder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var clock atomic.Int64 // the reader's clock, moved by the test
+	clock.Store(time.Unix(1000, 0).UnixNano())
+	cfg := defaultConfig()
+	cfg.timeout, cfg.now = time.Second, func() time.Time { return time.Unix(0, clock.Load()) }
+	r := newReader("rtsp://camera/stream", cfg)
+	r.maker = newPacketMaker(&r.stats, nil, nil)
+	conn := make(chan struct{}) // closed when the connection ends
+	r.closeConn = sync.OnceFunc(func() { close(conn) })
+	go r.watch(func() error { <-conn; return errors.New("connection closed") })
+	r.heard(cfg.now()) // PLAY's answer
+
+	const pictures = queuedPackets + 200 // of a packet or more each
+	sent := make(chan struct{})
+	defer func() { r.Close(); <-sent }()
+	go func() { // the connection's goroutine
+		defer close(sent)
+		queued := 0
+		for i := range pictures {
+			pkts, err := enc.Encode(units[i%len(units)])
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			for _, p := range pkts {
+				select {
+				case <-conn:
+					return
+				default:
+				}
+				p.Timestamp = uint32(i * 3600)
+				r.queue(p)
+				if queued++; queued == queuedPackets+1 { // the one the connection waited to queue
+					for len(r.pkts) > 0 {
+						select {
+						case <-conn:
+							return
+						case <-time.After(time.Millisecond):
+						}
+					}
+					time.Sleep(50 * time.Millisecond) // the connection's next read
+				}
+			}
+		}
+	}()
+	for deadline := time.Now().Add(10 * time.Second); len(r.pkts) < cap(r.pkts); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the connection never waited: %d packets queued", len(r.pkts))
+		}
+	}
+	clock.Add(int64(10 * time.Second)) // the chain stalled, far beyond the bound (2 s)
+	for n := range pictures - 1 {
+		if _, err := readWithin(t, r, 10*time.Second); err != nil {
+			t.Fatalf("picture %d after the reader fell behind: %v", n, err)
+		}
 	}
 }
