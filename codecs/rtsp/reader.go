@@ -74,7 +74,7 @@ type Reader struct {
 	lastHeard atomic.Int64
 	held      atomic.Bool // while the connection waits for ReadPacket (queue)
 	pace      pace
-	silence   *time.Timer
+	silence   *time.Timer // stopped until watchSilence arms it, and by Close
 	silent    time.Duration
 	logged    time.Duration // the silence bound last logged (notePace)
 	clock     liveClock
@@ -142,11 +142,8 @@ func open(url string, cfg config) (*Reader, error) {
 		OnPacketsLost:     func(uint64) {}, // counted from the sequence numbers, where the pictures they hit are known
 		OnDecodeError:     func(err error) { r.log().Debug().Str("location", r.shown).Err(err).Msg("RTSP") },
 	}
-	r.opening = watchOpening(cfg.timeout, r.client.Close)
-	r.client.OnRequest = func(*base.Request) { r.opening.progress(cfg.timeout) }
-	r.client.OnResponse = func(*base.Response) { r.opening.progress(cfg.timeout) }
-	if err := r.client.Start2(); err != nil {
-		return nil, fmt.Errorf("%w %q: %w", ErrOpen, r.shown, redacted{err})
+	if err := r.startClient(); err != nil {
+		return nil, err
 	}
 	if err := r.start(u); err != nil {
 		r.client.Close()
@@ -159,14 +156,28 @@ func open(url string, cfg config) (*Reader, error) {
 
 // newReader returns a Reader of url yet to be connected.
 func newReader(url string, cfg config) *Reader {
+	silence := time.NewTimer(time.Hour)
+	silence.Stop()
 	return &Reader{url: url, shown: credentials.Redact(url), cfg: cfg, pkts: make(chan received, queuedPackets),
 		drained: make(chan struct{}, 1), done: make(chan struct{}), ended: make(chan struct{}), fresh: true,
-		pace: pace{timeout: cfg.timeout, given: cfg.pace}}
+		pace: pace{timeout: cfg.timeout, given: cfg.pace}, silence: silence}
 }
 
 // noClientTimeout is the RTSP client's read timeout, which the Reader
 // does not use (openingWatch, pace).
 const noClientTimeout = 24 * time.Hour
+
+// startClient starts the RTSP client, its opening watched (openingWatch).
+func (r *Reader) startClient() error {
+	r.opening = watchOpening(r.cfg.timeout, r.client.Close)
+	r.client.OnRequest = func(*base.Request) { r.opening.progress(r.cfg.timeout) }
+	r.client.OnResponse = func(*base.Response) { r.opening.progress(r.cfg.timeout) }
+	if err := r.client.Start2(); err != nil {
+		r.opening.over() // its end would close a client that never started
+		return fmt.Errorf("%w %q: %w", ErrOpen, r.shown, redacted{err})
+	}
+	return nil
+}
 
 // start connects, describes, sets up and plays the session's H.264 stream,
 // giving up when the stop channel closes.
@@ -317,6 +328,7 @@ func (r *Reader) ReadPacket() (*media.Packet, error) {
 			r.takeAll(r.order.flush())
 			continue
 		case <-r.done:
+			r.silence.Stop()
 			return nil, io.EOF
 		case <-r.cfg.stop:
 			return nil, io.EOF
@@ -324,6 +336,7 @@ func (r *Reader) ReadPacket() (*media.Packet, error) {
 			select {
 			case in = <-r.pkts: // what came before the end first
 			case <-r.done: // closed: the end is Close's
+				r.silence.Stop()
 				return nil, io.EOF
 			default:
 				if held := r.order.flush(); len(held) > 0 {
@@ -437,6 +450,9 @@ func (r *Reader) Close() error {
 		close(r.done)
 		r.closeConn()
 		<-r.ended
+		// Made once, never replaced: stopped from any goroutine; a
+		// ReadPacket under way may arm it again, and stops it at done.
+		r.silence.Stop()
 	})
 	return nil
 }

@@ -119,12 +119,7 @@ func (r *Reader) watchSilence() <-chan time.Time {
 	if r.cfg.timeout == 0 || r.silent > 0 || r.lastHeard.Load() == 0 || r.behind() {
 		return nil
 	}
-	d := max(r.untilSilent(), 0)
-	if r.silence == nil {
-		r.silence = time.NewTimer(d)
-	} else {
-		r.silence.Reset(d)
-	}
+	r.silence.Reset(max(r.untilSilent(), 0))
 	return r.silence.C
 }
 

@@ -246,3 +246,19 @@ func TestACameraIsNotLostWhileItsReaderFellBehind(t *testing.T) {
 		}
 	}
 }
+
+// Close stops the timer of the stream's silence, which ran on until the
+// bound.
+func TestCloseStopsTheSilenceTimer(t *testing.T) {
+	cam := camera(t, 25)
+	r := mustOpen(t, cam.URL(), WithTimeout(time.Minute))
+	for range 10 { // the reader waits for the camera's next pictures
+		if _, err := readWithin(t, r, 5*time.Second); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.Close()
+	if r.silence == nil || r.silence.Stop() {
+		t.Fatalf("the silence timer (%v) ran on after Close", r.silence)
+	}
+}
