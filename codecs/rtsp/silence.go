@@ -147,7 +147,11 @@ func (r *Reader) checkSilence() {
 // notePace logs the silence bound when the stream's pace first tells it,
 // and when it moves by more than a quarter: at info when the pace adds
 // more than a quarter of timeout= to it (a slow camera), else at debug.
+// With no timeout there is no bound to log.
 func (r *Reader) notePace() {
+	if r.cfg.timeout == 0 {
+		return
+	}
 	bound := r.pace.bound()
 	if r.logged > 0 && bound < r.logged*5/4 && bound > r.logged*3/4 {
 		return

@@ -262,3 +262,19 @@ func TestCloseStopsTheSilenceTimer(t *testing.T) {
 		t.Fatalf("the silence timer (%v) ran on after Close", r.silence)
 	}
 }
+
+// With timeout=0 a stream is never taken for lost, and the log says no
+// bound: it said one of the camera's picture interval alone.
+func TestReaderWithoutTimeoutLogsNoSilenceBound(t *testing.T) {
+	cam := camera(t, 10)
+	log := &testlog.Buffer{}
+	r := mustOpen(t, cam.URL(), WithTimeout(0), WithLogger(zerolog.New(log)))
+	for n := range 4 {
+		if _, err := readWithin(t, r, 5*time.Second); err != nil {
+			t.Fatalf("picture %d: %v", n, err)
+		}
+	}
+	if strings.Contains(log.String(), "taken for lost") {
+		t.Fatalf("the log says a bound with timeout=0:\n%s", log.String())
+	}
+}
