@@ -213,15 +213,14 @@ func (s *rtpSession) portsFree() error {
 	if ip := net.ParseIP(s.host); ip == nil || ip.IsMulticast() {
 		return nil
 	}
-	for i, what := range []string{"its port", "the next port, which FFmpeg's RTP receiver takes for RTCP"} {
+	for i, what := range []string{"its port", rtcpPortIs} {
 		port := s.port + i
 		if port > 65535 {
 			break
 		}
 		c, err := net.ListenPacket("udp", net.JoinHostPort(s.host, strconv.Itoa(port)))
 		if err != nil {
-			return fmt.Errorf("%w %q: %s, %d, is taken: %w (stop what listens there, or have the sender send to another port)",
-				ErrOpen, s.addr, what, port, err)
+			return portTaken(s.addr, what, port, err)
 		}
 		c.Close()
 	}

@@ -1,0 +1,107 @@
+package ffmpeg
+
+import (
+	"errors"
+	"io"
+	"net"
+	"net/netip"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// loopbackPeer is a UDP socket of the loopback's, closed at the test's end.
+func loopbackPeer(t *testing.T, ip string, port int) *net.UDPConn {
+	t.Helper()
+	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.ParseIP(ip), Port: port})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// readDatagram returns the next datagram of c, failing the test when none
+// comes within d.
+func readDatagram(t *testing.T, c *net.UDPConn, d time.Duration, what string) string {
+	t.Helper()
+	_ = c.SetReadDeadline(time.Now().Add(d))
+	buf := make([]byte, 1500)
+	n, err := c.Read(buf)
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	return string(buf[:n])
+}
+
+// The front hands FFmpeg's receiver, at the loopback's pair, the RTP of
+// the port's sender and its RTCP, which comes to the port after it (RFC
+// 3550), from a port of its own: FFmpeg reads the sender's reports (the
+// stream's clock). An RTCP datagram of another host is left out, as its
+// RTP is. Nothing listened at the next port: the sender's reports were
+// lost, and the sender told that the port is closed.
+func TestRTPFrontRelaysTheSendersRTCP(t *testing.T) {
+	port, err := freeLoopbackPair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := startRTPFront("rtp://127.0.0.1:"+strconv.Itoa(port), "127.0.0.1", port, func(other, sender netip.AddrPort) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.close()
+	toRTP, toRTCP := loopbackPeer(t, "127.0.0.1", f.port), loopbackPeer(t, "127.0.0.1", f.port+1)
+	sendRTP, sendRTCP := loopbackPeer(t, "127.0.0.1", 0), loopbackPeer(t, "127.0.0.1", 0)
+	at := func(p int) *net.UDPAddr { return &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: p} }
+	if _, err := sendRTP.WriteToUDP([]byte("rtp"), at(port)); err != nil {
+		t.Fatal(err)
+	}
+	if got := readDatagram(t, toRTP, 5*time.Second, "the sender's RTP"); got != "rtp" {
+		t.Fatalf("FFmpeg's receiver got %q, want the sender's RTP", got)
+	}
+	// Another host: 127.0.0.2, where the loopback has it (Linux: its /8).
+	if other, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 2)}); err == nil {
+		_, _ = other.WriteToUDP([]byte("another host's rtcp"), at(port+1))
+		other.Close()
+	} else {
+		t.Logf("no other host on the loopback (%v): its RTCP is not tried", err)
+	}
+	if _, err := sendRTCP.WriteToUDP([]byte("rtcp"), at(port+1)); err != nil {
+		t.Fatal(err)
+	}
+	if got := readDatagram(t, toRTCP, 5*time.Second, "the sender's RTCP"); got != "rtcp" {
+		t.Fatalf("FFmpeg's RTCP port got %q, want the sender's RTCP", got)
+	}
+}
+
+// failingSocket is a socket whose every read fails, counted.
+type failingSocket struct{ reads atomic.Int64 }
+
+func (s *failingSocket) ReadFromUDPAddrPort([]byte) (int, netip.AddrPort, error) {
+	s.reads.Add(1)
+	return 0, netip.AddrPort{}, errors.New("recvfrom: no buffer space available")
+}
+
+// A socket whose reads fail in a row is read less and less often, not in
+// a loop that spins a core, and the front's close ends the wait.
+func TestRTPFrontSpacesTheReadsOfASocketThatFails(t *testing.T) {
+	f := &rtpFront{stop: make(chan struct{})}
+	in := &failingSocket{}
+	ended := make(chan struct{})
+	go func() {
+		defer close(ended)
+		f.relay(in, io.Discard, func(netip.AddrPort) bool { return true })
+	}()
+	time.Sleep(300 * time.Millisecond)
+	close(f.stop)
+	select {
+	case <-ended:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the relay did not end at the front's close")
+	}
+	// 1, 2, 4, ... ms apart: about 9 reads in 300 ms.
+	if n := in.reads.Load(); n > 20 {
+		t.Fatalf("%d reads of a failing socket in 300 ms", n)
+	}
+}
