@@ -11,10 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gopline/gopline/codecs/ffmpeg"
 	"github.com/gopline/gopline/internal/testlog"
 	"github.com/gopline/gopline/media"
-	"github.com/gopline/gopline/media/testsrc"
 	"github.com/gopline/gopline/pipeline"
 	"github.com/rs/zerolog"
 )
@@ -22,21 +20,8 @@ import (
 // h264File encodes n frames of the pattern into a raw H.264 file.
 func h264File(t *testing.T, w, h, n, gop int) string {
 	t.Helper()
-	pat, err := testsrc.New(w, h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	enc, err := ffmpeg.NewH264Encoder(w, h, ffmpeg.WithGOP(gop))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer enc.Close()
 	var b bytes.Buffer
-	for i := range n {
-		p, err := enc.Encode(pat.Frame(uint64(i)))
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, p := range encodedPackets(t, w, h, n, gop) {
 		b.Write(p.Data)
 	}
 	path := filepath.Join(t.TempDir(), "clip.h264")

@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
-	"strings"
 	"testing"
 	"time"
 
@@ -30,16 +29,7 @@ type foxClient struct {
 
 func dialFoxglove(t *testing.T, n *liveNode, query string) *foxClient {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	url := "ws" + strings.TrimPrefix(n.server.URL, "http") + "/foxglove" + query
-	ws, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: []string{foxgloveSubprotocol}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ws.SetReadLimit(16 << 20)
-	t.Cleanup(func() { ws.CloseNow() })
-	return &foxClient{t: t, ws: ws}
+	return &foxClient{t: t, ws: dialRaw(t, n, query)}
 }
 
 // next reads the next message: its op (or "binary") and bytes.
