@@ -3,6 +3,7 @@ package elements
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -122,6 +123,11 @@ func (s *rtspSrc[T]) Start(env *pipeline.Env) error {
 		return asFFmpegs(err)
 	}
 	s.r = r
+	if s.cfg.Rate != ffmpeg.AssumedFrameRate { // as videosrc's reportRate says it of other streams
+		env.Log.Warn().Str("location", s.skips.location).Msgf("rate=%s is not used for an RTSP camera: its pictures keep the times "+
+			"the camera sends, and gopline converts no frame rates; set the rate in the camera's own settings",
+			strconv.FormatFloat(s.cfg.Rate, 'g', -1, 64))
+	}
 	var zero T
 	if _, frames := any(zero).(*media.Frame); !frames {
 		return nil

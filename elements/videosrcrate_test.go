@@ -57,3 +57,22 @@ func TestVideoSrcWarnsOfARateItDoesNotUse(t *testing.T) {
 		}
 	}
 }
+
+// An RTSP camera read by gopline's client keeps the times it sends: a
+// rate= given for it is warned of, as it is of a file with a rate of its
+// own; without one nothing is said.
+func TestAnRTSPCameraWarnsOfARateItDoesNotUse(t *testing.T) {
+	cam := rtspCamera(t)
+	for _, c := range []struct {
+		props string
+		warn  bool
+	}{{"rate=10 name=cam", true}, {"name=cam", false}} {
+		seen, log := &packets{}, &testlog.Buffer{}
+		p := startLogged(t, rtspSource(cam.URL(), c.props), "cam", seen, log)
+		awaitLong(t, "a picture", func() bool { return len(seen.epochs()) > 0 })
+		_ = p.Stop()
+		if warned := strings.Contains(log.String(), "rate=10 is not used for an RTSP camera"); warned != c.warn {
+			t.Errorf("%q: warned %v, want %v:\n%s", c.props, warned, c.warn, log.String())
+		}
+	}
+}
