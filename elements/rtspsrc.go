@@ -124,7 +124,7 @@ func (s *rtspSrc[T]) Start(env *pipeline.Env) error {
 	}
 	s.r = r
 	if s.cfg.Rate != ffmpeg.AssumedFrameRate { // as videosrc's reportRate says it of other streams
-		env.Log.Warn().Str("location", s.skips.location).Msgf("rate=%s is not used for an RTSP camera: its pictures keep the times "+
+		env.Log.Warn().Str("location", s.skips.location).Msgf("rate=%s is not used for a camera's RTP stream (RTSP, an rtp:// port): its pictures keep the times "+
 			"the camera sends, and gopline converts no frame rates; set the rate in the camera's own settings",
 			strconv.FormatFloat(s.cfg.Rate, 'g', -1, 64))
 	}

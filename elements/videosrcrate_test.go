@@ -71,7 +71,7 @@ func TestAnRTSPCameraWarnsOfARateItDoesNotUse(t *testing.T) {
 		p := startLogged(t, rtspSource(cam.URL(), c.props), "cam", seen, log)
 		awaitLong(t, "a picture", func() bool { return len(seen.epochs()) > 0 })
 		_ = p.Stop()
-		if warned := strings.Contains(log.String(), "rate=10 is not used for an RTSP camera"); warned != c.warn {
+		if warned := strings.Contains(log.String(), "rate=10 is not used for a camera's RTP stream"); warned != c.warn {
 			t.Errorf("%q: warned %v, want %v:\n%s", c.props, warned, c.warn, log.String())
 		}
 	}
