@@ -139,11 +139,11 @@ func (f *recordFlags) record(line string, stdout, stderr io.Writer) error {
 			"the argument is the pipeline that publishes the topics, if this process is to run one (gopline record --help)",
 			strings.Join(topics, " "), strings.Join(topics, " --topic "))
 	}
-	if bare := bareTopics(line); len(f.topics) == 0 && !choice.searches() && len(bare) > 0 {
-		return usagef("%s: a topic named before the pipeline begins with its slash: gopline record /%s (or --topic %s)",
-			strings.Join(bare, " "), strings.Join(bare, " /"), strings.Join(bare, " --topic "))
-	}
 	if len(f.topics) == 0 && !choice.searches() {
+		if bare := bareTopics(line); len(bare) > 0 {
+			return usagef("%s: a topic named before the pipeline begins with its slash: gopline record /%s (or --topic %s)",
+				strings.Join(bare, " "), strings.Join(bare, " /"), strings.Join(bare, " --topic "))
+		}
 		return usagef("give the topics (gopline record /camera, --topic, --all or --regex), and the pipeline that publishes them unless other nodes do (gopline record --help)")
 	}
 	if f.out == "" {
@@ -464,11 +464,12 @@ func streamsOf(path string) ([]storage.StreamInfo, error) {
 // name, as a pipeline's first word is; nil otherwise.
 func bareTopics(line string) []string {
 	words := strings.Fields(line)
+	reg, err := elements.Registry()
+	if err != nil {
+		return nil
+	}
 	for _, w := range words {
-		if strings.ContainsAny(w, "=!/") || transport.ValidateTopicName("/"+w) != nil {
-			return nil
-		}
-		if reg, err := elements.Registry(); err != nil || reg.Knows(w) {
+		if strings.ContainsAny(w, "=!/") || transport.ValidateTopicName("/"+w) != nil || reg.Knows(w) {
 			return nil
 		}
 	}
