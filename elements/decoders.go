@@ -32,6 +32,10 @@ type DecoderConfig struct {
 	// decode a picture of several slices (libx264's sliced threads make
 	// one per encoder thread) on several cores at once, with no delay.
 	Threads int
+	// Deinterlace says which decoded H.264 pictures are deinterlaced:
+	// "auto" (or empty) those the stream flags as interlaced, "all" every
+	// one, "off" none (see VideoSrcConfig.Deinterlace).
+	Deinterlace string
 }
 
 // decoderSpec is the spec of a decoder element; open opens its codec.
@@ -66,12 +70,18 @@ var h264DecSpec = decoderSpec("h264dec", "strict H.264 decoder (FFmpeg)",
 		if cfg.Threads > 1 {
 			opts = append(opts, ffmpeg.WithDecoderThreads(cfg.Threads))
 		}
-		return ffmpeg.NewH264Decoder(opts...)
+		mode, err := ffmpeg.ParseDeinterlace(cfg.Deinterlace)
+		if err != nil {
+			return nil, err
+		}
+		return ffmpeg.NewH264Decoder(append(opts, ffmpeg.WithDecoderDeinterlace(mode))...)
 	},
 	pipeline.BoolField("conceal", false, func(c *DecoderConfig) *bool { return &c.Conceal }).
 		Doc("conceal damage (a smeared picture, marked concealed) instead of dropping until the next keyframe"),
 	pipeline.IntField("threads", 1, func(c *DecoderConfig) *int { return &c.Threads }).Range(1, 64).
-		Doc("slice threads: a picture of several slices decodes on several cores at once, with no delay"))
+		Doc("slice threads: a picture of several slices decodes on several cores at once, with no delay"),
+	pipeline.EnumField("deinterlace", "auto", ffmpeg.DeinterlaceModes, func(c *DecoderConfig) *string { return &c.Deinterlace }).
+		Doc("deinterlace decoded pictures: auto those the stream flags as interlaced, all every one, off none; the first field is kept and the other rebuilt from it, with no picture held back"))
 
 var jpegDecSpec = decoderSpec("jpegdec", "JPEG decoder (pure Go)",
 	"Decodes JPEG with gopline's memory-safe Go decoder; damaged pictures are counted as errors.",

@@ -52,6 +52,14 @@ type VideoSrcConfig struct {
 	// Width and Height give the size. DefaultVideoSrcConfig and the
 	// one-line syntax set it; false keeps the coded size.
 	SquarePixels bool
+	// Deinterlace says which decoded frames are deinterlaced: "auto" (or
+	// empty) those the stream flags as interlaced (a broadcast or dashcam
+	// clip coded in fields, an analog camera's encoder), "all" every one
+	// (a capture of interlaced video that does not say so), "off" none
+	// (both fields woven, as ffmpeg without a filter). The field shown
+	// first is kept and the other rebuilt from it, with no frame held
+	// back (see ffmpeg.Deinterlace).
+	Deinterlace string
 	// Stream is the video stream read, counted from 0 among the input's
 	// video streams, as ffmpeg's -map 0:v:N: a camera's or a file's second
 	// video stream is 1. The default, 0, is the first.
@@ -127,6 +135,8 @@ var videoSrcSpec = pipeline.ElementSpec[VideoSrcConfig]{
 			Doc("turn decoded frames upright as the stream's display matrix asks, by quarter turns, as ffmpeg -autorotate"),
 		pipeline.BoolField("square-pixels", true, func(c *VideoSrcConfig) *bool { return &c.SquarePixels }).
 			Doc("scale decoded frames of a stream whose pixels are not square (a PAL camera's 720x576 at 64:45) to square pixels, as players show them (1024x576); false keeps the coded size"),
+		pipeline.EnumField("deinterlace", "auto", ffmpeg.DeinterlaceModes, func(c *VideoSrcConfig) *string { return &c.Deinterlace }).
+			Doc("deinterlace decoded frames: auto those the stream flags as interlaced (a broadcast or dashcam clip, an analog camera), all every one (an interlaced capture that does not say so), off none; the first field is kept and the other rebuilt from it, with no frame held back"),
 		pipeline.SizeField("size", 0, 0, func(c *VideoSrcConfig) (*int, *int) { return &c.Width, &c.Height }).
 			Doc("scale decoded frames to WIDTHxHEIGHT, after any autorotation (default: the stream's size)"),
 		formatField(func(c *VideoSrcConfig) *media.PixelFormat { return &c.Format }),
@@ -171,6 +181,10 @@ var videoSrcSpec = pipeline.ElementSpec[VideoSrcConfig]{
 				Msg: fmt.Sprintf("the camera's clock comes from an rtsp:// camera's RTCP sender reports, read by gopline's RTSP reader "+
 					"(over TCP, without FFmpeg's options); %s is not one", credentials.Redact(cfg.Location))}
 		}
+		if _, err := ffmpeg.ParseDeinterlace(cfg.Deinterlace); err != nil {
+			return pipeline.Element{}, &pipeline.PropError{Element: "videosrc", Prop: "deinterlace",
+				Msg: fmt.Sprintf("%q: want one of %s", cfg.Deinterlace, strings.Join(ffmpeg.DeinterlaceModes, ", "))}
+		}
 		if cfg.Passthrough { // H.264, or JPEG of an MJPEG stream
 			return pipeline.SourceElement("videosrc", pipeline.Packets(media.CodecUnknown), func() (pipeline.Source[*media.Packet], error) {
 				return openSource(cfg, (*ffmpeg.Reader).ReadPacket)
@@ -204,6 +218,9 @@ func (cfg VideoSrcConfig) options() []ffmpeg.ReaderOption {
 	}
 	if !cfg.SquarePixels {
 		opts = append(opts, ffmpeg.WithoutSquarePixels())
+	}
+	if mode, err := ffmpeg.ParseDeinterlace(cfg.Deinterlace); err == nil { // New refused any other
+		opts = append(opts, ffmpeg.WithReaderDeinterlace(mode))
 	}
 	if cfg.Rate > 0 {
 		opts = append(opts, ffmpeg.WithAssumedFrameRate(cfg.Rate))
@@ -363,6 +380,7 @@ func (s *videoSrc[T]) Start(env *pipeline.Env) error {
 	s.reportRotation(r.Info().Rotation)
 	s.reportAspect(r.Info())
 	s.reportHDR(r.Info())
+	s.reportInterlace(r.Info())
 	s.reportRate(r.Info().FrameRate)
 	if !s.cfg.Passthrough && r.Info().Duration == 0 && (ffmpeg.IsNetwork(s.cfg.Location) || ffmpeg.IsCamera(s.cfg.Location, s.cfg.InputFormat)) {
 		s.backlog = &backlog{}

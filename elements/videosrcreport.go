@@ -85,3 +85,22 @@ func (s *videoSrc[T]) reportHDR(info ffmpeg.StreamInfo) {
 			"tone-map it to SDR first (ffmpeg -i IN -vf zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,tonemap=hable,"+
 			"zscale=t=bt709:m=bt709:r=tv,format=yuv420p OUT)", info.HDR)
 }
+
+// reportInterlace says in the log, once per opened stream coded in
+// fields, what becomes of its pictures: deinterlaced, or handed on with
+// both fields woven, whose moving edges comb.
+func (s *videoSrc[T]) reportInterlace(info ffmpeg.StreamInfo) {
+	if info.Interlaced == "" {
+		return
+	}
+	log := s.env.Log.With().Str("location", credentials.Redact(s.cfg.Location)).Str("fields", info.Interlaced).Logger()
+	switch mode, _ := ffmpeg.ParseDeinterlace(s.cfg.Deinterlace); {
+	case s.cfg.Passthrough:
+		log.Info().Msg("the stream is interlaced: passthrough hands on its fields as coded (players and decoders downstream deinterlace them)")
+	case mode == ffmpeg.DeinterlaceOff:
+		log.Info().Msg("the stream is interlaced; deinterlace=off hands on its pictures with both fields woven, which comb where they move")
+	default:
+		log.Info().Msg("the stream is interlaced: deinterlacing its pictures, keeping the first field and rebuilding the other from it " +
+			"(deinterlace=off keeps both fields woven)")
+	}
+}

@@ -25,6 +25,7 @@ type decoderConfig struct {
 	frame         bool // frame threads instead of slice threads
 	conceal       bool
 	square        bool // WithSquarePixels
+	deinterlace   Deinterlace
 	log           *zerolog.Logger
 }
 
@@ -68,6 +69,21 @@ func WithOutputSize(width, height int) DecoderOption {
 // size.
 func WithSquarePixels() DecoderOption {
 	return func(c *decoderConfig) error { c.square = true; return nil }
+}
+
+// WithDecoderDeinterlace sets which pictures the decoder deinterlaces:
+// by default (DeinterlaceAuto) those the stream flags as interlaced (an
+// analog camera's encoder coding fields), keeping the field shown first
+// and rebuilding the other from it, with no picture held back (see
+// Deinterlace).
+func WithDecoderDeinterlace(mode Deinterlace) DecoderOption {
+	return func(c *decoderConfig) error {
+		if err := checkDeinterlace(mode); err != nil {
+			return err
+		}
+		c.deinterlace = mode
+		return nil
+	}
 }
 
 // WithDecoderThreads sets the slice-thread count (default 1). Only slice
@@ -156,6 +172,7 @@ type Decoder struct {
 	buf   []byte
 	// smear: concealing, which pictures carry a concealed one's smear.
 	smear smear
+	deint deinterlacer
 
 	chain    media.Chain
 	epoch    uint64 // the Epoch of the pictures the decoder holds
@@ -182,7 +199,7 @@ func NewH264Decoder(opts ...DecoderOption) (*Decoder, error) {
 	if codec == nil {
 		return nil, fmt.Errorf("%w: h264 decoder", ErrCodecNotFound)
 	}
-	d := &Decoder{codec: codec, cfg: cfg}
+	d := &Decoder{codec: codec, cfg: cfg, deint: deinterlacer{mode: cfg.deinterlace}}
 	if cfg.log != nil {
 		d.logs.set(*cfg.log)
 	}
@@ -351,6 +368,10 @@ func (d *Decoder) receive(out []*media.Frame, keep bool) ([]*media.Frame, error)
 			d.frame.Unref()
 			continue
 		}
+		if err := d.deinterlace(); err != nil {
+			d.frame.Unref()
+			return out, err
+		}
 		if d.cfg.square && d.cfg.width == 0 {
 			d.scale.makeSquare(d.frame, aspectOf(d.frame.SampleAspectRatio()))
 		}
@@ -434,4 +455,16 @@ func (d *Decoder) Close() error {
 		d.scale = nil
 	}
 	return nil
+}
+
+// deinterlace deinterlaces the decoded picture in d.frame as
+// WithDecoderDeinterlace asks, and says once in the log when its pixel
+// format cannot be (High 10 coded in fields).
+func (d *Decoder) deinterlace() error {
+	unsupported, err := d.deint.picture(d.frame)
+	if log := d.cfg.log; unsupported && d.deint.Unsupported == 1 && log != nil {
+		log.Warn().Str("pixel_format", d.frame.PixelFormat().String()).
+			Msg("the stream's pictures are interlaced, but only pictures of 8-bit samples are deinterlaced: these go on with both fields woven")
+	}
+	return err
 }

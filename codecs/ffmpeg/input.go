@@ -106,6 +106,7 @@ func (r *Reader) describe(par *astiav.CodecParameters) {
 	case astiav.ColorTransferCharacteristicSmpte2084:
 		r.info.HDR = "PQ"
 	}
+	r.info.Interlaced = fieldOrder(par)
 	r.info.FrameRate = r.frameRate(par)
 	if d := r.stream.Duration(); d > 0 && r.timeBase.Den() > 0 {
 		r.info.Duration = time.Duration(float64(d) * r.timeBase.Float64() * float64(time.Second))

@@ -40,6 +40,11 @@ type StreamInfo struct {
 	// they are, which show pale and dim as the video range they are taken
 	// for.
 	HDR string
+	// Interlaced is the field order of a stream coded in fields ("top
+	// field first", "bottom field first"), empty for a progressive one or
+	// one that does not say. A decoding Reader deinterlaces its pictures
+	// (see WithReaderDeinterlace); passed-through Packets are as coded.
+	Interlaced string
 	// FrameRate is the stream's average frame rate, 0 when unknown. For a
 	// raw H.264 stream it is the rate of its SPS's VUI timing, else the
 	// one of WithAssumedFrameRate; when FFmpeg's probe saw no SPS, it is
@@ -143,6 +148,7 @@ type Reader struct {
 	scale  *scaler
 	turns  int              // clockwise quarter turns of every picture
 	turned *media.FramePool // the turned pictures, when turns > 0
+	deint  deinterlacer     // WithReaderDeinterlace's
 	fed    bool             // the decoder was sent end of stream
 	// rawStream: the stream is of raw pictures (a raw input, or raw video
 	// in a container); rawSize is the bytes of one, once known, else 0.
@@ -229,6 +235,7 @@ func OpenReader(url string, opts ...ReaderOption) (*Reader, error) {
 	}
 	registerDevices.Do(astiav.RegisterAllDevices)
 	r := &Reader{url: url, shown: credentials.Redact(url), cfg: cfg, epoch: media.NewEpoch(), dataEnd: -1}
+	r.deint.mode = cfg.deinterlace
 	if cfg.log != nil {
 		r.logs.set(*cfg.log)
 	}

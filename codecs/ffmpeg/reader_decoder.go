@@ -155,6 +155,10 @@ func (r *Reader) picture() (*media.Frame, error) {
 		corrupt = r.smear.picture(corrupt, r.frame.KeyFrame())
 	}
 	ts := bestEffortTimestamp(r.frame)
+	if err := r.deinterlace(); err != nil {
+		r.frame.Unref()
+		return nil, err
+	}
 	r.squarePixels()
 	f, err := r.scale.convert(r.frame)
 	r.frame.Unref()
@@ -240,4 +244,19 @@ func (r *Reader) squarePixels() {
 		return
 	}
 	r.scale.makeSquare(r.frame, aspectOf(r.fc.GuessSampleAspectRatio(r.stream, r.frame)))
+}
+
+// deinterlace deinterlaces the decoded picture in r.frame as
+// WithReaderDeinterlace asks, and says once in the log when its pixel
+// format cannot be.
+func (r *Reader) deinterlace() error {
+	unsupported, err := r.deint.picture(r.frame)
+	if err != nil {
+		return fmt.Errorf("ffmpeg: %q: %w", r.shown, err)
+	}
+	if log := r.logger(); unsupported && r.deint.Unsupported == 1 && log != nil {
+		log.Warn().Str("location", r.shown).Str("pixel_format", r.frame.PixelFormat().String()).
+			Msg("the stream's pictures are interlaced, but only pictures of 8-bit samples are deinterlaced: these go on with both fields woven")
+	}
+	return nil
 }

@@ -20,6 +20,7 @@ type readerConfig struct {
 	conceal      bool
 	autorotate   bool
 	squarePixels bool
+	deinterlace  Deinterlace
 	threads      int
 	threadsSet   bool // WithReaderThreads was given
 	ioTimeout    time.Duration
@@ -265,4 +266,21 @@ func WithoutAutorotation() ReaderOption {
 // Passthrough ignores it: packets are as coded.
 func WithoutSquarePixels() ReaderOption {
 	return func(c *readerConfig) error { c.squarePixels = false; return nil }
+}
+
+// WithReaderDeinterlace sets which decoded pictures a decoding Reader
+// deinterlaces: by default (DeinterlaceAuto) those the stream flags as
+// interlaced (a broadcast or dashcam clip coded in fields, an analog
+// camera's encoder), whose moving edges otherwise come out combed. The
+// field shown first is kept and the other rebuilt from it, so that a
+// picture comes out as soon as it is decoded (see Deinterlace).
+// Passthrough ignores it: packets are as coded.
+func WithReaderDeinterlace(mode Deinterlace) ReaderOption {
+	return func(c *readerConfig) error {
+		if err := checkDeinterlace(mode); err != nil {
+			return err
+		}
+		c.deinterlace = mode
+		return nil
+	}
 }

@@ -22,7 +22,13 @@ func Clip(t testing.TB, n, rate int) [][][]byte {
 // units.
 func ClipOf(t testing.TB, name string, n, rate int, args ...string) [][][]byte {
 	t.Helper()
-	path := testclip.Make(t, name, n, rate, args...)
+	return UnitsOf(t, testclip.Make(t, name, n, rate, args...), n)
+}
+
+// UnitsOf returns the access units of the raw H.264 file at path, which
+// must hold n.
+func UnitsOf(t testing.TB, path string, n int) [][][]byte {
+	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,161 @@
+package ffmpeg
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/rs/zerolog"
+
+	"github.com/gopline/gopline/internal/testclip"
+	"github.com/gopline/gopline/media"
+)
+
+// combing is testclip.Combing of f's luma.
+func combing(f *media.Frame) int {
+	return testclip.Combing(f.Planes[0], f.Strides[0], f.Width, f.Height)
+}
+
+// readFields reads every picture of path and returns copies of their
+// lumas and their summed combing.
+func readFields(t *testing.T, path string, opts ...ReaderOption) (lumas [][]byte, comb int, info StreamInfo) {
+	t.Helper()
+	r := mustReader(t, path, opts...)
+	frames, err := readAll(t, r)
+	if !errors.Is(err, io.EOF) {
+		t.Fatal(err)
+	}
+	for _, f := range frames {
+		comb += combing(f)
+		lumas = append(lumas, bytes.Clone(f.Planes[0][:f.Strides[0]*f.Height]))
+		f.Release()
+	}
+	return lumas, comb, r.Info()
+}
+
+func TestReaderDeinterlacesPicturesCodedInFields(t *testing.T) {
+	path := testclip.MakeFields(t, "fields.mp4", 10, false)
+	woven, wovenComb, info := readFields(t, path, WithReaderDeinterlace(DeinterlaceOff))
+	if info.Interlaced != "top field first" {
+		t.Fatalf("Info().Interlaced = %q, want top field first", info.Interlaced)
+	}
+	got, comb, _ := readFields(t, path)
+	if len(got) != 10 || len(woven) != 10 {
+		t.Fatalf("%d pictures deinterlaced, %d woven, want 10 each", len(got), len(woven))
+	}
+	t.Logf("combing: %d woven, %d deinterlaced", wovenComb, comb)
+	if comb*10 > wovenComb {
+		t.Fatalf("deinterlaced pictures comb %d, woven ones %d: want a tenth or less", comb, wovenComb)
+	}
+}
+
+func TestReaderLeavesProgressivePicturesAlone(t *testing.T) {
+	path := testclip.MakeFields(t, "frames.mp4", 10, true)
+	off, _, info := readFields(t, path, WithReaderDeinterlace(DeinterlaceOff))
+	if info.Interlaced != "" {
+		t.Fatalf("Info().Interlaced = %q for a progressive stream", info.Interlaced)
+	}
+	auto, _, _ := readFields(t, path)
+	all, _, _ := readFields(t, path, WithReaderDeinterlace(DeinterlaceAll))
+	for i := range off {
+		if !bytes.Equal(auto[i], off[i]) {
+			t.Fatalf("picture %d of a progressive stream changed by deinterlace=auto", i)
+		}
+	}
+	changed := 0
+	for i := range off {
+		if !bytes.Equal(all[i], off[i]) {
+			changed++
+		}
+	}
+	if changed != len(off) {
+		t.Fatalf("deinterlace=all rebuilt %d of %d pictures, want all", changed, len(off))
+	}
+}
+
+func TestDecoderDeinterlacesPicturesCodedInFields(t *testing.T) {
+	path := testclip.MakeFields(t, "fields.ts", 10, false)
+	r, err := OpenReader(path, WithPassthrough())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var packets []*media.Packet
+	for {
+		p, err := r.ReadPacket()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		packets = append(packets, p)
+	}
+	decode := func(opts ...DecoderOption) (n, comb int) {
+		d := mustDecoder(t, opts...)
+		defer d.Close()
+		for _, p := range packets {
+			frames, err := d.Decode(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range frames {
+				n, comb = n+1, comb+combing(f)
+				f.Release()
+			}
+		}
+		frames, err := d.Flush()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range frames {
+			n, comb = n+1, comb+combing(f)
+			f.Release()
+		}
+		return n, comb
+	}
+	wovenN, woven := decode(WithDecoderDeinterlace(DeinterlaceOff))
+	n, comb := decode()
+	if n != 10 || wovenN != 10 {
+		t.Fatalf("%d pictures deinterlaced, %d woven, want 10 each", n, wovenN)
+	}
+	t.Logf("combing: %d woven, %d deinterlaced", woven, comb)
+	if comb*10 > woven {
+		t.Fatalf("deinterlaced pictures comb %d, woven ones %d: want a tenth or less", comb, woven)
+	}
+}
+
+func TestReaderSaysDeeperInterlacedPicturesGoOnWoven(t *testing.T) {
+	path := testclip.MakeFields(t, "fields10.mp4", 10, false, "-pix_fmt", "yuv420p10le")
+	var logs bytes.Buffer
+	lumas, _, _ := readFields(t, path, WithReaderLogger(zerolog.New(&logs)))
+	if len(lumas) != 10 {
+		t.Fatalf("%d pictures, want 10", len(lumas))
+	}
+	if n := strings.Count(logs.String(), "only pictures of 8-bit samples are deinterlaced"); n != 1 {
+		t.Fatalf("said %d times that the pictures go on woven, want once; log:\n%s", n, logs.String())
+	}
+}
+
+func TestDeinterlaceModes(t *testing.T) {
+	for _, name := range DeinterlaceModes {
+		mode, err := ParseDeinterlace(name)
+		if err != nil || mode.String() != name {
+			t.Fatalf("ParseDeinterlace(%q) = %v, %v", name, mode, err)
+		}
+	}
+	if mode, err := ParseDeinterlace(""); err != nil || mode != DeinterlaceAuto {
+		t.Fatalf(`ParseDeinterlace("") = %v, %v, want auto`, mode, err)
+	}
+	if _, err := ParseDeinterlace("yadif"); err == nil || !strings.Contains(err.Error(), "auto, all, off") {
+		t.Fatalf("ParseDeinterlace(yadif) = %v, want an error naming the modes", err)
+	}
+	if _, err := OpenReader("x.mp4", WithReaderDeinterlace(Deinterlace(7))); err == nil {
+		t.Fatal("a Reader took Deinterlace(7)")
+	}
+	if _, err := NewH264Decoder(WithDecoderDeinterlace(-1)); err == nil {
+		t.Fatal("a Decoder took Deinterlace(-1)")
+	}
+}
