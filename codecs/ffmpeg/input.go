@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/asticode/go-astiav"
@@ -242,6 +243,11 @@ func (r *Reader) openInput() error {
 			}
 			if r.pipe != nil {
 				return fmt.Errorf("%w %q: %w%s", ErrOpen, r.shown, err, pipedMP4Hint)
+			}
+		}
+		if errors.Is(err, astiav.Error(-int(syscall.ENOENT))) {
+			if hint := sequenceHint(r.url, r.cfg.inputOptions); hint != "" {
+				return fmt.Errorf("%w %q: %w (%s)", ErrOpen, r.shown, err, hint)
 			}
 		}
 		if cameraPath(r.url, r.cfg.inputFormat) {
