@@ -76,45 +76,16 @@ func TestReaderLeavesProgressivePicturesAlone(t *testing.T) {
 }
 
 func TestDecoderDeinterlacesPicturesCodedInFields(t *testing.T) {
-	path := testclip.MakeFields(t, "fields.ts", 10, false)
-	r, err := OpenReader(path, WithPassthrough())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	var packets []*media.Packet
-	for {
-		p, err := r.ReadPacket()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		packets = append(packets, p)
-	}
+	packets := readPackets(t, testclip.MakeFields(t, "fields.ts", 10, false))
 	decode := func(opts ...DecoderOption) (n, comb int) {
 		d := mustDecoder(t, opts...)
 		defer d.Close()
-		for _, p := range packets {
-			frames, err := d.Decode(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, f := range frames {
-				n, comb = n+1, comb+combing(f)
-				f.Release()
-			}
-		}
-		frames, err := d.Flush()
-		if err != nil {
-			t.Fatal(err)
-		}
+		frames := decodeAll(t, d, packets)
 		for _, f := range frames {
-			n, comb = n+1, comb+combing(f)
+			comb += combing(f)
 			f.Release()
 		}
-		return n, comb
+		return len(frames), comb
 	}
 	wovenN, woven := decode(WithDecoderDeinterlace(DeinterlaceOff))
 	n, comb := decode()
