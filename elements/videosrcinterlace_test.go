@@ -44,7 +44,7 @@ func collectLine(t *testing.T, line, last string) (comb, n int, log string) {
 // by videosrc and by h264dec alike, and videosrc says once what it does;
 // deinterlace=off keeps the fields woven and says so.
 func TestVideoSrcDeinterlacesAStreamCodedInFields(t *testing.T) {
-	path := testclip.MakeFields(t, "fields.mp4", 10, false)
+	path := testclip.MakeFields(t, "fields.mp4", "", 10, false)
 	woven, n, log := collectLine(t, "videosrc location="+path+" deinterlace=off name=src", "src")
 	if n != 10 || strings.Count(log, "deinterlace=off hands on its pictures with both fields woven") != 1 {
 		t.Fatalf("deinterlace=off: %d frames, want 10, and one line saying they stay woven:\n%s", n, log)
@@ -70,7 +70,7 @@ func TestVideoSrcDeinterlacesAStreamCodedInFields(t *testing.T) {
 // read over RTSP by gopline's own client: its frames are deinterlaced as
 // FFmpeg's reader's are, and woven with deinterlace=off.
 func TestRTSPCameraCodingFieldsGivesDeinterlacedFrames(t *testing.T) {
-	path := testclip.MakeFields(t, "fields.h264", 10, false, "-bf", "0", "-g", "5")
+	path := testclip.MakeFields(t, "fields.h264", "", 10, false, "-bf", "0", "-g", "5")
 	woven, n, _ := collectLine(t, "videosrc location="+path+" deinterlace=off name=src", "src")
 	wovenEach := woven / n
 	cam := testrtsp.Start(t, testrtsp.UnitsOf(t, path, 10), cameraRate)

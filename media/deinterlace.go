@@ -45,15 +45,63 @@ func DeinterlaceRows(plane []byte, stride, rowBytes, rows, step int, keepTop boo
 }
 
 // interpolateRow writes into row the edge-based line average of the rows
-// above and below it (see DeinterlaceRows), with scratch, three times the
-// row's length, for the differences of the sample pairs: each pair is
-// taken by the windows of three samples, so each is found once.
+// above and below it (see DeinterlaceRows); scratch, three times the row's
+// length, holds the differences of the sample pairs for steps above 1.
 func interpolateRow(row, above, below []byte, step int, scratch []int32) {
 	n := len(row)
 	above, below = above[:n], below[:n]
-	// vertical[k]: above[k] against below[k]; down[k]: above[k-step]
-	// against below[k+step], the edge falling to the right; up[k]: above[k+step]
-	// against below[k-step], rising.
+	// Near the ends, where a diagonal's window leaves the row, the
+	// vertical is taken.
+	lo, hi := min(2*step, n), max(n-2*step, 0)
+	for x := range lo {
+		row[x] = mean(above[x], below[x])
+	}
+	if step == 1 {
+		interpolateSamples(row, above, below, lo, hi)
+	} else {
+		interpolateInterleaved(row, above, below, step, scratch, lo, hi)
+	}
+	for x := max(hi, lo); x < n; x++ {
+		row[x] = mean(above[x], below[x])
+	}
+}
+
+// interpolateSamples is interpolateRow's middle, x from lo to hi, for a
+// plane of one component: each window of three pairs slides along the row
+// a sample at a time, so that each pair's difference is taken once, kept
+// in registers.
+func interpolateSamples(row, above, below []byte, lo, hi int) {
+	if lo >= hi {
+		return
+	}
+	// At x: v is above[x] against below[x] (vertical), d above[x-1]
+	// against below[x+1] (an edge falling to the right), u above[x+1]
+	// against below[x-1] (rising); each held for x-1, x and x+1.
+	x := lo
+	v0, v1 := absDiff(above[x-1], below[x-1]), absDiff(above[x], below[x])
+	d0, d1 := absDiff(above[x-2], below[x]), absDiff(above[x-1], below[x+1])
+	u0, u1 := absDiff(above[x], below[x-2]), absDiff(above[x+1], below[x-1])
+	for ; x < hi; x++ {
+		v2 := absDiff(above[x+1], below[x+1])
+		d2 := absDiff(above[x], below[x+2])
+		u2 := absDiff(above[x+2], below[x])
+		c, out := v0+v1+v2, mean(above[x], below[x])
+		if d := d0 + d1 + d2; d < c {
+			c, out = d, mean(above[x-1], below[x+1])
+		}
+		if u := u0 + u1 + u2; u < c {
+			out = mean(above[x+1], below[x-1])
+		}
+		row[x] = out
+		v0, v1, d0, d1, u0, u1 = v1, v2, d1, d2, u1, u2
+	}
+}
+
+// interpolateInterleaved is interpolateRow's middle for a plane whose
+// neighbouring samples of one component are step bytes apart, with the
+// pairs' differences taken once into scratch.
+func interpolateInterleaved(row, above, below []byte, step int, scratch []int32, lo, hi int) {
+	n := len(row)
 	vertical, down, up := scratch[:n], scratch[n:2*n], scratch[2*n:3*n]
 	for k := range n {
 		vertical[k] = absDiff(above[k], below[k])
@@ -61,12 +109,6 @@ func interpolateRow(row, above, below []byte, step int, scratch []int32) {
 	for k := step; k < n-step; k++ {
 		down[k] = absDiff(above[k-step], below[k+step])
 		up[k] = absDiff(above[k+step], below[k-step])
-	}
-	// Near the ends, where a diagonal's window leaves the row, the
-	// vertical is taken.
-	lo, hi := min(2*step, n), max(n-2*step, 0)
-	for x := range lo {
-		row[x] = mean(above[x], below[x])
 	}
 	for x := lo; x < hi; x++ {
 		c := vertical[x-step] + vertical[x] + vertical[x+step]
@@ -79,16 +121,13 @@ func interpolateRow(row, above, below []byte, step int, scratch []int32) {
 		}
 		row[x] = v
 	}
-	for x := max(hi, lo); x < n; x++ {
-		row[x] = mean(above[x], below[x])
-	}
 }
 
+// absDiff is |a-b|, without a branch the data would mispredict.
 func absDiff(a, b byte) int32 {
-	if a > b {
-		return int32(a - b)
-	}
-	return int32(b - a)
+	d := int32(a) - int32(b)
+	m := d >> 31
+	return (d ^ m) - m
 }
 
 // mean is the mean of a and b, rounded half up.

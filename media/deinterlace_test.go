@@ -2,6 +2,7 @@ package media
 
 import (
 	"bytes"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -179,4 +180,24 @@ func FuzzDeinterlaceRows(f *testing.F) {
 			}
 		}
 	})
+}
+
+// The sliding windows of a plane of one component rebuild what the
+// windows of an interleaved plane's step do with a step of one.
+func TestDeinterlaceRowsSlidingWindowsAgree(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for n := 1; n < 40; n++ {
+		above, below := make([]byte, n), make([]byte, n)
+		for i := range n {
+			above[i], below[i] = byte(rng.IntN(256)), byte(rng.IntN(256))
+		}
+		sliding, stepped := make([]byte, n), make([]byte, n)
+		interpolateRow(sliding, above, below, 1, make([]int32, 3*n))
+		lo, hi := min(2, n), max(n-2, 0)
+		copy(stepped, sliding)
+		interpolateInterleaved(stepped, above, below, 1, make([]int32, 3*n), lo, hi)
+		if !bytes.Equal(sliding, stepped) {
+			t.Fatalf("row of %d: sliding %v, stepped %v", n, sliding, stepped)
+		}
+	}
 }

@@ -8,7 +8,8 @@ import (
 	"testing"
 )
 
-// MakeFields writes n pictures of 320x240 whose two fields were taken a
+// MakeFields writes n pictures of size (WIDTHxHEIGHT, 320x240 if empty)
+// whose two fields were taken a
 // field time (1/50 s) apart, as an analog camera or a broadcast makes
 // them: a white box moving 8 pixels a field across grey, at 50 frames/s
 // woven two by two and coded as fields by libx264 (top field first), into
@@ -16,12 +17,15 @@ import (
 // options args, and returns its path. Woven, every vertical edge of the
 // box combs. With progressive the same moving box is coded as frames at
 // 25 frames/s instead.
-func MakeFields(t testing.TB, name string, n int, progressive bool, args ...string) string {
+func MakeFields(t testing.TB, name, size string, n int, progressive bool, args ...string) string {
 	t.Helper()
 	ff := lookPath(t, "ffmpeg")
 	path := filepath.Join(t.TempDir(), name)
+	if size == "" {
+		size = "320x240"
+	}
 	cmd := []string{"-v", "error", "-f", "lavfi", "-i",
-		"color=c=gray:size=320x240:rate=50[bg];color=c=white:size=40x120:rate=50[box];[bg][box]overlay=x='mod(t*400,280)':y=60"}
+		"color=c=gray:size=" + size + ":rate=50[bg];color=c=white:size=40x120:rate=50[box];[bg][box]overlay=x='mod(t*400,280)':y=60"}
 	if progressive {
 		cmd = append(cmd, "-vf", "fps=25", "-c:v", "libx264")
 	} else {
