@@ -312,13 +312,13 @@ func TestParseSPSReadsTheSampleAspectRatio(t *testing.T) {
 			for _, v := range tt.sar {
 				w.writeBits(uint64(v), 16)
 			}
-			w.writeFlag(false) // overscan_info_present_flag
-			w.writeFlag(true)  // video_signal_type_present_flag
-			w.writeBits(5, 3)  // video_format
-			w.writeFlag(true)  // video_full_range_flag
-			w.writeFlag(true)  // colour_description_present_flag
-			w.writeBits(0x010101, 24)
-			w.writeFlag(true) // chroma_loc_info_present_flag
+			w.writeFlag(false)        // overscan_info_present_flag
+			w.writeFlag(true)         // video_signal_type_present_flag
+			w.writeBits(5, 3)         // video_format
+			w.writeFlag(true)         // video_full_range_flag
+			w.writeFlag(true)         // colour_description_present_flag
+			w.writeBits(0x010605, 24) // bt709 primaries, smpte170m transfer, bt470bg matrix
+			w.writeFlag(true)         // chroma_loc_info_present_flag
 			w.writeUE(1)
 			w.writeUE(1)
 			w.writeFlag(false) // timing_info_present_flag
@@ -329,6 +329,9 @@ func TestParseSPSReadsTheSampleAspectRatio(t *testing.T) {
 			}
 			if sps.VUI.SARWidth != tt.w || sps.VUI.SARHeight != tt.h || !sps.VUI.VideoFullRange {
 				t.Errorf("VUI = %+v, want SAR %d:%d and full range", sps.VUI, tt.w, tt.h)
+			}
+			if v := sps.VUI; !v.ColourDescription || v.ColourPrimaries != 1 || v.TransferCharacteristics != 6 || v.MatrixCoefficients != 5 {
+				t.Errorf("VUI = %+v, want colour description 1, 6, 5", sps.VUI)
 			}
 			if sps.Width() != 720 || sps.Height() != 576 {
 				t.Errorf("size = %dx%d, want 720x576", sps.Width(), sps.Height())

@@ -14,6 +14,14 @@ type VUI struct {
 	// than 16 to 235 at 8 bits.
 	VideoFullRange bool
 
+	// ColourDescription is colour_description_present_flag: the three
+	// code points after it (ITU-T H.273) were coded; each is 2,
+	// unspecified, when they were not.
+	ColourDescription       bool
+	ColourPrimaries         uint8 // colour_primaries
+	TransferCharacteristics uint8 // transfer_characteristics
+	MatrixCoefficients      uint8 // matrix_coefficients
+
 	TimingInfoPresent bool   // timing_info_present_flag
 	NumUnitsInTick    uint32 // num_units_in_tick
 	TimeScale         uint32 // time_scale, in ticks per second
@@ -28,6 +36,10 @@ type VUI struct {
 
 // maxCPBCntMinus1 is the largest cpb_cnt_minus1 of hrd_parameters (E.2.2).
 const maxCPBCntMinus1 = 31
+
+// unspecifiedColour is H.273's code point for an unspecified colour
+// primaries, transfer or matrix: what an absent colour description means.
+const unspecifiedColour = 2
 
 // extendedSAR is the aspect_ratio_idc that codes the ratio explicitly.
 const extendedSAR = 255
@@ -51,6 +63,7 @@ func (v *VUI) FrameRate() (rate float64, ok bool) {
 // parseVUI reads vui_parameters into v. Fields read before an error stay
 // set.
 func parseVUI(s *syntaxReader, v *VUI) {
+	v.ColourPrimaries, v.TransferCharacteristics, v.MatrixCoefficients = unspecifiedColour, unspecifiedColour, unspecifiedColour
 	if s.flag("aspect_ratio_info_present_flag") {
 		idc := s.u(8, "aspect_ratio_idc")
 		switch {
@@ -67,10 +80,10 @@ func parseVUI(s *syntaxReader, v *VUI) {
 	if s.flag("video_signal_type_present_flag") {
 		s.u(3, "video_format")
 		v.VideoFullRange = s.flag("video_full_range_flag")
-		if s.flag("colour_description_present_flag") {
-			s.u(8, "colour_primaries")
-			s.u(8, "transfer_characteristics")
-			s.u(8, "matrix_coefficients")
+		if v.ColourDescription = s.flag("colour_description_present_flag"); v.ColourDescription {
+			v.ColourPrimaries = uint8(s.u(8, "colour_primaries"))
+			v.TransferCharacteristics = uint8(s.u(8, "transfer_characteristics"))
+			v.MatrixCoefficients = uint8(s.u(8, "matrix_coefficients"))
 		}
 	}
 	if s.flag("chroma_loc_info_present_flag") {
