@@ -5,6 +5,8 @@ import "fmt"
 // Convert returns f converted to the pixel format to, as a new Frame with
 // packed planes; f is not changed. Converting to f's own format returns a
 // copy. YUV420P is BT.601 limited range; RGB24 and GRAY8 are full range.
+// The result keeps f's Aspect, and its Colour says what it holds (see
+// Colour.Converted).
 // Chroma is averaged over each 2x2 block when converting to YUV420P.
 func (f *Frame) Convert(to PixelFormat) (*Frame, error) {
 	if err := f.Validate(); err != nil {
@@ -20,7 +22,7 @@ func (f *Frame) Convert(to PixelFormat) (*Frame, error) {
 	if err != nil {
 		return nil, err
 	}
-	dst.Seq, dst.CaptureTime = f.Seq, f.CaptureTime
+	dst.Seq, dst.CaptureTime, dst.Aspect, dst.Colour = f.Seq, f.CaptureTime, f.Aspect, f.Colour.Converted(f.Format, to)
 	switch {
 	case f.Format == YUV420P && to == RGB24:
 		yuvToRGB(dst, f)

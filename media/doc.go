@@ -1,6 +1,7 @@
 // Package media is gopline's vocabulary: the raw picture (Frame), the encoded
 // access unit (Packet), and the small enums that describe them (PixelFormat,
-// Codec).
+// Codec), and what a Frame says of its picture: the shape of its pixels
+// (PixelAspect) and what its values mean (Colour).
 //
 // # Basics
 //

@@ -35,6 +35,13 @@ type Frame struct {
 	// Concealed marks a picture that a decoder rebuilt around damage (error
 	// concealment): parts of it may be smeared or stale.
 	Concealed bool
+	// Aspect is the shape of its pixels and Colour what its values mean,
+	// as its source states them (zero: it states nothing); an H.264
+	// encoder writes them into its stream for players to show the picture
+	// in its shape and colours. A stage that changes the picture's shape
+	// or colours says so here.
+	Aspect PixelAspect
+	Colour Colour
 
 	buf *pixels // the pixels' holders and owner; nil for frames of plain Go memory
 }
@@ -104,7 +111,7 @@ func (f *Frame) Row(i, r int) []byte {
 
 // Clone returns a deep copy of f with packed planes.
 func (f *Frame) Clone() *Frame {
-	c := &Frame{Width: f.Width, Height: f.Height, Format: f.Format, Seq: f.Seq, CaptureTime: f.CaptureTime}
+	c := &Frame{Width: f.Width, Height: f.Height, Format: f.Format, Seq: f.Seq, CaptureTime: f.CaptureTime, Aspect: f.Aspect, Colour: f.Colour}
 	buf := make([]byte, f.Format.PictureSize(f.Width, f.Height))
 	for i := range f.Format.NumPlanes() {
 		w, h := f.Format.PlaneSize(i, f.Width, f.Height)

@@ -100,7 +100,7 @@ func (r *Reader) describe(par *astiav.CodecParameters) {
 	r.info = StreamInfo{Codec: par.CodecID().Name(), Width: par.Width(), Height: par.Height()}
 	r.info.Rotation, _ = parseDisplayMatrix(r.stream.SideData(astiav.PacketSideDataTypeDisplaymatrix))
 	sar := r.fc.GuessSampleAspectRatio(r.stream, nil)
-	r.info.PixelAspect = PixelAspect{sar.Num(), sar.Den()}
+	r.info.PixelAspect = aspectOf(sar)
 	switch par.ColorTransferCharacteristic() {
 	case astiav.ColorTransferCharacteristicAribStdB67:
 		r.info.HDR = "HLG"
