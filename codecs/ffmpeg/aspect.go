@@ -23,8 +23,9 @@ func aspectOf(sar astiav.Rational) PixelAspect {
 // (and share it unscaled) when they are square.
 func (s *scaler) makeSquare(src *astiav.Frame, a PixelAspect) {
 	if a.Square() {
-		s.width, s.height = 0, 0
+		s.width, s.height, s.square = 0, 0, false
 		return
 	}
 	s.width, s.height = a.SquareSize(src.Width(), src.Height())
+	s.square = true
 }

@@ -372,10 +372,11 @@ func (d *Decoder) receive(out []*media.Frame, keep bool) ([]*media.Frame, error)
 			d.frame.Unref()
 			return out, err
 		}
+		aspect := aspectOf(d.frame.SampleAspectRatio())
 		if d.cfg.square && d.cfg.width == 0 {
-			d.scale.makeSquare(d.frame, aspectOf(d.frame.SampleAspectRatio()))
+			d.scale.makeSquare(d.frame, aspect)
 		}
-		f, err := d.scale.convert(d.frame)
+		f, err := d.scale.convert(d.frame, aspect)
 		d.frame.Unref()
 		if err != nil {
 			return out, err

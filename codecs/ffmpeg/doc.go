@@ -6,7 +6,11 @@
 //
 // H264Encoder drives libx264 for live streams: one access unit out for every
 // frame in, in order, no B-frames, SPS and PPS in front of every IDR, an IDR
-// every GOP frames and whenever ForceKeyframe asks. Decoder decodes H.264
+// every GOP frames and whenever ForceKeyframe asks; its stream's VUI states
+// the pixel aspect and the colour description its Frames give. Decoder
+// and Reader give them as the stream states them, in video range once a
+// full-range picture is converted (media.Frame's Aspect and Colour).
+// Decoder decodes H.264
 // (and other codecs FFmpeg knows) into media.Frames and reports a damaged
 // packet as an error wrapping codecs.ErrCorrupt instead of handing on a
 // smeared picture. Reader opens anything FFmpeg can read (files, V4L2 cameras

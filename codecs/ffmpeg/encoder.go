@@ -38,6 +38,7 @@ type encoderConfig struct {
 	threads int
 	params  string
 	log     *zerolog.Logger
+	desc    streamDescription
 }
 
 // EncoderOption configures an H264Encoder.
@@ -47,6 +48,13 @@ type EncoderOption func(*encoderConfig) error
 // log instead of to SetLogger's.
 func WithEncoderLogger(log zerolog.Logger) EncoderOption {
 	return func(c *encoderConfig) error { c.log = &log; return nil }
+}
+
+// WithDescriptionOf makes the stream state f's pixel aspect and colour
+// description (see Encode) from its first picture on: give the first
+// Frame to be encoded, so that the encoder need not open again for it.
+func WithDescriptionOf(f *media.Frame) EncoderOption {
+	return func(c *encoderConfig) error { c.desc = describedBy(f); return nil }
 }
 
 // WithPreset sets libx264's speed preset (ultrafast ... placebo).
@@ -150,6 +158,16 @@ func WithX264Params(params string) EncoderOption {
 // Packet per Frame, in order; no B-frames; SPS and PPS in front of every IDR;
 // an IDR every GOP frames and on ForceKeyframe.
 //
+// The stream's VUI states what the Frames say of their pictures, as
+// ffmpeg's libx264 encoder and gst's x264enc do: the pixel aspect
+// (Frame.Aspect), so that players show pictures of pixels that are not
+// square in their shape, and the colour description (Frame.Colour), so
+// that they show BT.709 SD or BT.601 HD pictures in their colours. Frames
+// that say nothing make a stream that says nothing. When the Frames come
+// to say something else, the stream says it from its next IDR on (the
+// GOP's own or a forced one, by a new libx264 context; no IDR is added
+// for it), so that a description that flickers costs nothing.
+//
 // It is not safe for concurrent use. Close frees its FFmpeg objects.
 type H264Encoder struct {
 	width, height int
@@ -160,6 +178,10 @@ type H264Encoder struct {
 	forceKey      bool
 	turns         schedTurns
 
+	codec *astiav.Codec
+	cfg   encoderConfig
+	// desc is what the stream says of its pictures (see Encode).
+	desc  streamDescription
 	ctx   *astiav.CodecContext
 	frame *astiav.Frame // a copy of a Go-memory picture goes here
 	ref   *astiav.Frame // a reference to a Frame's FFmpeg picture, for one Encode
@@ -197,59 +219,13 @@ func NewH264Encoder(width, height int, opts ...EncoderOption) (*H264Encoder, err
 	if codec == nil {
 		return nil, fmt.Errorf("%w: libx264", ErrCodecNotFound)
 	}
-	e := &H264Encoder{width: width, height: height, gop: cfg.gop, epoch: media.NewEpoch()}
+	e := &H264Encoder{width: width, height: height, gop: cfg.gop, epoch: media.NewEpoch(), codec: codec, cfg: cfg, desc: cfg.desc}
 	if cfg.log != nil {
 		e.logs.set(*cfg.log)
 	}
-	if e.ctx = astiav.AllocCodecContext(codec); e.ctx == nil {
-		return nil, errors.New("ffmpeg: allocating libx264 context failed")
-	}
-	e.logAt = e.logs.bind(e.ctx)
-	e.ctx.SetWidth(width)
-	e.ctx.SetHeight(height)
-	e.ctx.SetPixelFormat(astiav.PixelFormatYuv420P)
-	e.ctx.SetTimeBase(astiav.NewRational(1, cfg.fps))
-	e.ctx.SetFramerate(astiav.NewRational(cfg.fps, 1))
-	e.ctx.SetGopSize(cfg.gop)
-	e.ctx.SetThreadCount(cfg.threads)
-	if cfg.bitrate > 0 {
-		e.ctx.SetBitRate(cfg.bitrate)
-	}
-
-	dict := astiav.NewDictionary()
-	defer dict.Free()
-	tune := "zerolatency"
-	if cfg.tune != "" {
-		tune = cfg.tune + ",zerolatency"
-	}
-	// keyint_min = GOP and scenecut=0 keep IDRs exactly GOP apart; bf=0 and
-	// no lookahead give one access unit per frame; forced-idr makes a forced
-	// keyframe an IDR; repeat-headers puts SPS/PPS before every IDR.
-	params := strings.Trim(cfg.params+":scenecut=0:repeat-headers=1:rc-lookahead=0:sync-lookahead=0", ":")
-	set := map[string]string{
-		"preset":      cfg.preset,
-		"tune":        tune,
-		"bf":          "0",
-		"g":           strconv.Itoa(cfg.gop),
-		"keyint_min":  strconv.Itoa(cfg.gop),
-		"forced-idr":  "1",
-		"x264-params": params,
-	}
-	if cfg.bitrate == 0 {
-		set["crf"] = strconv.Itoa(cfg.crf)
-	} else {
-		set["maxrate"] = strconv.FormatInt(cfg.bitrate, 10)
-		set["bufsize"] = strconv.FormatInt(cfg.bitrate, 10)
-	}
-	for k, v := range set {
-		if err := dict.Set(k, v, 0); err != nil {
-			e.Close()
-			return nil, fmt.Errorf("ffmpeg: libx264 option %s=%s: %w", k, v, err)
-		}
-	}
-	if err := e.ctx.Open(codec, dict); err != nil {
+	if e.ctx, e.logAt, err = e.openContext(cfg.desc); err != nil {
 		e.Close()
-		return nil, fmt.Errorf("ffmpeg: opening libx264 %dx%d preset %s: %w", width, height, cfg.preset, err)
+		return nil, err
 	}
 
 	e.frame = astiav.AllocFrame()
@@ -263,6 +239,96 @@ func NewH264Encoder(width, height int, opts ...EncoderOption) (*H264Encoder, err
 	e.ref = astiav.AllocFrame()
 	e.pkt = astiav.AllocPacket()
 	return e, nil
+}
+
+// openContext opens a libx264 context of the encoder's settings that
+// writes d into its stream's VUI, and returns it with its address in
+// e.logs.
+func (e *H264Encoder) openContext(d streamDescription) (*astiav.CodecContext, uintptr, error) {
+	cfg := e.cfg
+	ctx := astiav.AllocCodecContext(e.codec)
+	if ctx == nil {
+		return nil, 0, errors.New("ffmpeg: allocating libx264 context failed")
+	}
+	at := e.logs.bind(ctx)
+	fail := func(err error) (*astiav.CodecContext, uintptr, error) {
+		ctx.Free()
+		e.logs.unbind(at)
+		return nil, 0, err
+	}
+	ctx.SetWidth(e.width)
+	ctx.SetHeight(e.height)
+	ctx.SetPixelFormat(astiav.PixelFormatYuv420P)
+	ctx.SetTimeBase(astiav.NewRational(1, cfg.fps))
+	ctx.SetFramerate(astiav.NewRational(cfg.fps, 1))
+	ctx.SetGopSize(cfg.gop)
+	ctx.SetThreadCount(cfg.threads)
+	if cfg.bitrate > 0 {
+		ctx.SetBitRate(cfg.bitrate)
+	}
+	if d.aspect.Known() {
+		ctx.SetSampleAspectRatio(astiav.NewRational(d.aspect.Width, d.aspect.Height))
+	}
+
+	dict := astiav.NewDictionary()
+	defer dict.Free()
+	tune := "zerolatency"
+	if cfg.tune != "" {
+		tune = cfg.tune + ",zerolatency"
+	}
+	// keyint_min = GOP and scenecut=0 keep IDRs exactly GOP apart; bf=0 and
+	// no lookahead give one access unit per frame; forced-idr makes a forced
+	// keyframe an IDR; repeat-headers puts SPS/PPS before every IDR.
+	params := strings.Trim(cfg.params+":scenecut=0:repeat-headers=1:rc-lookahead=0:sync-lookahead=0", ":")
+	set := d.options()
+	for k, v := range map[string]string{
+		"preset":      cfg.preset,
+		"tune":        tune,
+		"bf":          "0",
+		"g":           strconv.Itoa(cfg.gop),
+		"keyint_min":  strconv.Itoa(cfg.gop),
+		"forced-idr":  "1",
+		"x264-params": params,
+	} {
+		set[k] = v
+	}
+	if cfg.bitrate == 0 {
+		set["crf"] = strconv.Itoa(cfg.crf)
+	} else {
+		set["maxrate"] = strconv.FormatInt(cfg.bitrate, 10)
+		set["bufsize"] = strconv.FormatInt(cfg.bitrate, 10)
+	}
+	for k, v := range set {
+		if err := dict.Set(k, v, 0); err != nil {
+			return fail(fmt.Errorf("ffmpeg: libx264 option %s=%s: %w", k, v, err))
+		}
+	}
+	if err := ctx.Open(e.codec, dict); err != nil {
+		return fail(fmt.Errorf("ffmpeg: opening libx264 %dx%d preset %s: %w", e.width, e.height, cfg.preset, err))
+	}
+	return ctx, at, nil
+}
+
+// describe makes the stream say d from f on, by a new libx264 context:
+// its first picture is an IDR, which the caller would have made anyway.
+// When the new context does not open, the old one goes on and d is taken
+// as said, so that the error comes once.
+func (e *H264Encoder) describe(d streamDescription) error {
+	e.desc = d
+	ctx, at, err := e.openContext(d)
+	if err != nil {
+		return fmt.Errorf("ffmpeg: libx264 for pictures of aspect %v, colour %v: %w", d.aspect, d.colour, err)
+	}
+	e.ctx.Free()
+	e.logs.unbind(e.logAt)
+	e.ctx, e.logAt = ctx, at
+	return nil
+}
+
+// keyNext reports whether the next frame is to be an IDR: the first, a
+// forced one, or the next GOP's.
+func (e *H264Encoder) keyNext() bool {
+	return e.seq == 0 || e.forceKey || e.seq-e.gopStart >= uint64(e.gop)
 }
 
 // Epoch returns the epoch stamped on this encoder's packets.
@@ -287,6 +353,11 @@ func (e *H264Encoder) Encode(f *media.Frame) (*media.Packet, error) {
 	src, err := encoderInput(f, e.width, e.height)
 	if err != nil {
 		return nil, err
+	}
+	if d := describedBy(src); d != e.desc && e.keyNext() {
+		if err := e.describe(d); err != nil {
+			return nil, err
+		}
 	}
 	in := e.frame
 	if pic := pictureOf(src); pic != nil {

@@ -135,7 +135,7 @@ func BenchmarkJPEGDecoders(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				_, err = sc.convert(fr)
+				_, err = sc.convert(fr, PixelAspect{})
 				fr.Unref()
 				if err != nil {
 					b.Fatal(err)

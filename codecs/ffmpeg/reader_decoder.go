@@ -76,6 +76,7 @@ func (r *Reader) turn(f *media.Frame) (*media.Frame, error) {
 		out.Release()
 		return nil, fmt.Errorf("ffmpeg: %q: %w", r.shown, err)
 	}
+	out.Aspect, out.Colour = f.Aspect.Turned(r.turns), f.Colour
 	return out, nil
 }
 
@@ -159,8 +160,8 @@ func (r *Reader) picture() (*media.Frame, error) {
 		r.frame.Unref()
 		return nil, err
 	}
-	r.squarePixels()
-	f, err := r.scale.convert(r.frame)
+	aspect := r.squarePixels()
+	f, err := r.scale.convert(r.frame, aspect)
 	r.frame.Unref()
 	if err != nil {
 		return nil, fmt.Errorf("ffmpeg: %q: %w", r.shown, err)
@@ -235,15 +236,16 @@ func (r *Reader) feed() error {
 	return nil
 }
 
-// squarePixels sets the scaler to make the pixels of the decoded picture
-// in r.frame square, as the stream's aspect (or the picture's own, where
-// the container states none) asks, unless WithSize's size or
-// WithoutSquarePixels says otherwise.
-func (r *Reader) squarePixels() {
-	if !r.cfg.squarePixels || r.cfg.width > 0 {
-		return
+// squarePixels returns the aspect of the pixels of the decoded picture in
+// r.frame, the stream's (or the picture's own, where the container states
+// none), and sets the scaler to make them square, unless WithSize's size
+// or WithoutSquarePixels says otherwise.
+func (r *Reader) squarePixels() PixelAspect {
+	aspect := aspectOf(r.fc.GuessSampleAspectRatio(r.stream, r.frame))
+	if r.cfg.squarePixels && r.cfg.width == 0 {
+		r.scale.makeSquare(r.frame, aspect)
 	}
-	r.scale.makeSquare(r.frame, aspectOf(r.fc.GuessSampleAspectRatio(r.stream, r.frame)))
+	return aspect
 }
 
 // deinterlace deinterlaces the decoded picture in r.frame as

@@ -258,12 +258,15 @@ func WithoutAutorotation() ReaderOption {
 
 // WithoutSquarePixels makes a decoding Reader hand out the pictures of a
 // stream whose pixels are not square (StreamInfo's PixelAspect: a PAL DV
-// camera's or DVD's 720x576 at 16:15 or 64:45) at their coded size. By
-// default they are scaled to square pixels as players show them (see
-// PixelAspect.SquareSize), 768x576 or 1024x576, since a Frame has no
-// aspect of its own and its consumers (an encoder, a viewer, a PNG) take
-// its pixels for square. WithSize's size is taken as it is either way.
-// Passthrough ignores it: packets are as coded.
+// camera's or DVD's 720x576 at 16:15 or 64:45) at their coded size, their
+// Frames saying the aspect (Frame.Aspect), which H264Encoder writes into
+// its stream for players to show the pictures in their shape. By default
+// they are scaled to square pixels as players show them (see
+// PixelAspect.SquareSize), 768x576 or 1024x576, since consumers that
+// read no aspect (a viewer, a PNG) take pixels for square. WithSize's
+// size is taken as it is either way, its Frames' aspect such that they
+// show in the stream's shape. Passthrough ignores it: packets are as
+// coded.
 func WithoutSquarePixels() ReaderOption {
 	return func(c *readerConfig) error { c.squarePixels = false; return nil }
 }

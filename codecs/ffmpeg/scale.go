@@ -20,7 +20,8 @@ import (
 // maxLivePictures of its Frames are held, the scaler copies into Go memory
 // from a media.FramePool instead.
 type scaler struct {
-	width, height int // 0 keeps the input's size
+	width, height int  // 0 keeps the input's size
+	square        bool // width and height make the input's pixels square (makeSquare)
 	format        media.PixelFormat
 	avFormat      astiav.PixelFormat
 	pool          *media.FramePool // for copies, past maxLivePictures
@@ -42,10 +43,31 @@ func newScaler(width, height int, format media.PixelFormat) (*scaler, error) {
 	return &scaler{width: width, height: height, format: format, avFormat: av, live: new(atomic.Int32), out: astiav.AllocFrame()}, nil
 }
 
-// convert returns src as a media.Frame of the scaler's size and format.
-// It may take src's references (leaving src blank); the caller unrefs src
-// afterwards either way.
-func (s *scaler) convert(src *astiav.Frame) (*media.Frame, error) {
+// convert returns src, a picture of pixels of aspect (the stream's), as
+// a media.Frame of the scaler's size and format whose Aspect and Colour
+// say what it holds: pixels made square are 1:1, pixels scaled to another
+// size keep the picture's shape on screen (see PixelAspect.Scaled), and a
+// YUV picture of full range became one of video range. It may take src's
+// references (leaving src blank); the caller unrefs src afterwards either
+// way.
+func (s *scaler) convert(src *astiav.Frame, aspect PixelAspect) (*media.Frame, error) {
+	inW, inH := src.Width(), src.Height()
+	colour, class := sourceColour(src)
+	f, err := s.convertPixels(src)
+	if err != nil {
+		return nil, err
+	}
+	f.Colour = scaledColour(colour, class, s.format)
+	if s.square {
+		f.Aspect = PixelAspect{Width: 1, Height: 1}
+	} else {
+		f.Aspect = aspect.Scaled(inW, inH, f.Width, f.Height)
+	}
+	return f, nil
+}
+
+// convertPixels converts src's pixels for convert.
+func (s *scaler) convertPixels(src *astiav.Frame) (*media.Frame, error) {
 	outW, outH := s.width, s.height
 	if outW == 0 || outH == 0 {
 		outW, outH = src.Width(), src.Height()

@@ -230,7 +230,7 @@ func (t *Transcoder) encode(src *astiav.Frame, key bool) (*media.Packet, error) 
 		}
 	}
 	n := uint64(src.Pts()) // the number Transcode gave its packet
-	f, err := t.scale.convert(src)
+	f, err := t.scale.convert(src, aspectOf(src.SampleAspectRatio()))
 	if err != nil {
 		return nil, err
 	}
