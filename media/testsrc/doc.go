@@ -20,8 +20,9 @@
 // # Caveats
 //
 // YUV420P is the native format, in BT.601 limited range like the rest of
-// gopline; RGB24 and GRAY8 frames are exactly what media.Frame.Convert makes
-// of the YUV420P frame, and cost a conversion each.
+// gopline, and its Frames say so (Colour), of square pixels (Aspect); RGB24
+// and GRAY8 frames are exactly what media.Frame.Convert makes of the YUV420P
+// frame, and cost a conversion each.
 //
 // Any size from 1x1 up works, but H.264 encoders want even sizes, and only
 // frames of at least MinCodeWidth x MinCodeHeight (144x56) carry the code

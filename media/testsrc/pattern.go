@@ -89,8 +89,9 @@ func (p *Pattern) Frame(n uint64) *media.Frame {
 }
 
 // FrameInto draws frame number n into dst, which must have the pattern's size
-// and pixel format (any strides), sets dst.Seq to n and clears
-// dst.CaptureTime. It does not allocate in steady state, so a loop that
+// and pixel format (any strides), sets dst.Seq to n, clears dst.CaptureTime
+// and sets dst.Aspect and dst.Colour to what the pattern is: square pixels,
+// BT.601 limited range in YUV420P. It does not allocate in steady state, so a loop that
 // reuses one Frame produces frames without garbage. A dst of another size or
 // format returns an error wrapping media.ErrFormatMismatch; one whose planes
 // are too short, the error of dst.Validate.
@@ -124,8 +125,18 @@ func (p *Pattern) FrameInto(dst *media.Frame, n uint64) error {
 	}
 	dst.Seq = n
 	dst.CaptureTime = time.Time{}
+	dst.Aspect, dst.Colour = square, patternColour.Converted(media.YUV420P, p.format)
 	return nil
 }
+
+// square is the shape of the pattern's pixels, and patternColour what the
+// values of its YUV420P frames mean: the BT.601 matrix of media's
+// conversions, in limited range. Its colours are numbers, of no camera's
+// primaries or transfer: those it leaves unsaid.
+var (
+	square        = media.PixelAspect{Width: 1, Height: 1}
+	patternColour = media.Colour{Matrix: media.ColourSMPTE170M, Range: media.RangeLimited}
+)
 
 // drawRGB draws frame n in YUV420P and converts it into dst.
 func (p *Pattern) drawRGB(dst *media.Frame, n uint64) error {

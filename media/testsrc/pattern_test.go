@@ -187,6 +187,24 @@ func TestReadFrameNumberRefusesWhatItCannotRead(t *testing.T) {
 	}
 }
 
+// The pattern's frames say what they are: square pixels, and in YUV420P
+// the BT.601 matrix in limited range, what an encoder writes into its
+// stream; a reused frame is said so again.
+func TestFramesSayWhatThePatternIs(t *testing.T) {
+	f := mustNew(t, 64, 48).Frame(3)
+	want := media.Colour{Matrix: media.ColourSMPTE170M, Range: media.RangeLimited}
+	if f.Aspect != (media.PixelAspect{Width: 1, Height: 1}) || f.Colour != want {
+		t.Errorf("a frame of pixels %v and colours %v, want 1:1 and %v", f.Aspect, f.Colour, want)
+	}
+	f.Aspect, f.Colour = media.PixelAspect{Width: 64, Height: 45}, media.Colour{}
+	if err := mustNew(t, 64, 48).FrameInto(f, 4); err != nil {
+		t.Fatal(err)
+	}
+	if f.Aspect != (media.PixelAspect{Width: 1, Height: 1}) || f.Colour != want {
+		t.Errorf("a frame drawn into says %v, %v", f.Aspect, f.Colour)
+	}
+}
+
 func TestRGBAndGrayAreConversionsOfYUV(t *testing.T) {
 	for _, size := range [][2]int{{320, 240}, {33, 17}} {
 		yuv := mustNew(t, size[0], size[1])
@@ -197,8 +215,12 @@ func TestRGBAndGrayAreConversionsOfYUV(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if got := p.Frame(n); !samePicture(got, want) {
+				got := p.Frame(n)
+				if !samePicture(got, want) {
 					t.Errorf("%dx%d %v frame %d differs from converting the YUV420P frame", size[0], size[1], format, n)
+				}
+				if got.Aspect != want.Aspect || got.Colour != want.Colour {
+					t.Errorf("%v frame says %v, %v; converting the YUV420P frame says %v, %v", format, got.Aspect, got.Colour, want.Aspect, want.Colour)
 				}
 			}
 		}
