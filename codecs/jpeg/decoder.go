@@ -65,9 +65,11 @@ func NewDecoder(opts ...DecoderOption) (*Decoder, error) {
 }
 
 // Decode decodes one JPEG packet into one Frame in the decoder's output
-// format, whose Seq and CaptureTime are the packet's. It accepts baseline
-// and progressive JPEGs, with 4:2:0, 4:2:2, 4:4:4 (and the rarer 4:4:0,
-// 4:1:1, 4:1:0) chroma, grayscale JPEGs, and any size. The Frame is new
+// format, whose Seq and CaptureTime are the packet's, and whose Colour
+// says what its values mean (in YUV420P: JPEG's BT.601 matrix, in video
+// range). It accepts baseline and progressive JPEGs, with 4:2:0, 4:2:2,
+// 4:4:4 (and the rarer 4:4:0, 4:1:1, 4:1:0) chroma, grayscale JPEGs, and
+// any size. The Frame is new
 // memory that the caller owns; Decode neither keeps nor changes p.
 //
 // A packet whose data is empty, damaged, truncated or not a JPEG returns an
@@ -112,8 +114,15 @@ func (d *Decoder) Decode(p *media.Packet) ([]*media.Frame, error) {
 		return nil, fmt.Errorf("%w: jpeg: %w", codecs.ErrCorrupt, err)
 	}
 	f.Seq, f.CaptureTime = p.Seq, p.CaptureTime
+	f.Colour = decodedColour.Converted(media.YUV420P, d.format)
 	return []*media.Frame{f}, nil
 }
+
+// decodedColour is what a decoded YUV420P Frame's values mean: JPEG's
+// matrix (JFIF's BT.601, which FFmpeg names bt470bg), in the video range
+// the decoder converts JPEG's full range to. An H.264 encoder writes it
+// into its stream.
+var decodedColour = media.Colour{Matrix: media.ColourBT470BG, Range: media.RangeLimited}
 
 func (d *Decoder) checkSize(w, h int) error {
 	if w <= 0 || h <= 0 {

@@ -51,6 +51,13 @@ func TestDecodeReadsEveryKindOfJPEG(t *testing.T) {
 				if got.Width != w || got.Height != h || got.Format != format {
 					t.Fatalf("%v: decoded %v %dx%d", format, got.Format, got.Width, got.Height)
 				}
+				wantColour := media.Colour{Matrix: media.ColourBT470BG, Range: media.RangeLimited}
+				if format != media.YUV420P {
+					wantColour = media.Colour{Range: media.RangeFull}
+				}
+				if got.Colour != wantColour {
+					t.Errorf("%v: a frame of colours %v, want %v", format, got.Colour, wantColour)
+				}
 				yuv, err := got.Convert(media.YUV420P)
 				if err != nil {
 					t.Fatal(err)
