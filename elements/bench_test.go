@@ -287,7 +287,7 @@ func graphRun(frames []*media.Frame) error { return graphRunWith(frames, libav) 
 func graphRunWith(frames []*media.Frame, c codecPair) error {
 	enc := pipeline.ProcessorElement("h264enc", pipeline.Frames, pipeline.Packets(media.H264),
 		func() (pipeline.Processor[*media.Frame, *media.Packet], error) {
-			return &encoder{open: func(w, h int, _ zerolog.Logger) (codecs.Encoder, error) { return c.newEnc(w, h) }}, nil
+			return &encoder{open: func(f *media.Frame, _ zerolog.Logger) (codecs.Encoder, error) { return c.newEnc(f.Width, f.Height) }}, nil
 		})
 	dec := pipeline.ProcessorElement("h264dec", pipeline.Packets(media.H264), pipeline.Frames,
 		func() (pipeline.Processor[*media.Packet, *media.Frame], error) {

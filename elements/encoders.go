@@ -45,7 +45,7 @@ const minBitrate = 10_000
 
 var h264EncSpec = pipeline.ElementSpec[H264EncConfig]{
 	Name: "h264enc", Summary: "H.264 encoder (libx264), one access unit per frame", In: "raw frames", Out: "h264 packets",
-	Doc: "libx264 tuned for live streams: zero latency, no B-frames, an IDR every gop frames with SPS and PPS in front, and an IDR at once when a keyframe request comes from downstream. Quality by crf, or an average bitrate (bit/s).",
+	Doc: "libx264 tuned for live streams: zero latency, no B-frames, an IDR every gop frames with SPS and PPS in front, and an IDR at once when a keyframe request comes from downstream. Quality by crf, or an average bitrate (bit/s). The stream states the pixel aspect and colours its source gives (a camera's 720x576 of 64:45 pixels is shown 16:9, a BT.709 SD picture in BT.709's colours), from the next IDR on when they change.",
 	Fields: []pipeline.Field[H264EncConfig]{
 		pipeline.IntField("gop", ffmpeg.DefaultGOP, func(c *H264EncConfig) *int { return &c.GOP }).Range(1, 300).Unit(pipeline.UnitFrames).
 			Doc("frames from one IDR to the next (a time, gop=1s, is refused with the frames it is at rate=)"),
@@ -70,8 +70,8 @@ var h264EncSpec = pipeline.ElementSpec[H264EncConfig]{
 		}
 		return pipeline.ProcessorElement("h264enc", pipeline.Frames, pipeline.Packets(media.H264),
 			func() (pipeline.Processor[*media.Frame, *media.Packet], error) {
-				e := &encoder{open: func(w, h int, log zerolog.Logger) (codecs.Encoder, error) {
-					return ffmpeg.NewH264Encoder(w, h, append(cfg.options(), ffmpeg.WithEncoderLogger(log))...)
+				e := &encoder{open: func(f *media.Frame, log zerolog.Logger) (codecs.Encoder, error) {
+					return ffmpeg.NewH264Encoder(f.Width, f.Height, append(cfg.options(), ffmpeg.WithEncoderLogger(log), ffmpeg.WithDescriptionOf(f))...)
 				}}
 				if cfg.Bitrate > 0 {
 					e.watch, e.bitrate = &rateWatch{nominal: float64(cfg.Rate)}, cfg.Bitrate
@@ -105,8 +105,8 @@ var jpegEncSpec = pipeline.ElementSpec[JPEGEncConfig]{
 	New: func(cfg JPEGEncConfig) (pipeline.Element, error) {
 		return pipeline.ProcessorElement("jpegenc", pipeline.Frames, pipeline.Packets(media.JPEG),
 			func() (pipeline.Processor[*media.Frame, *media.Packet], error) {
-				return &encoder{open: func(w, h int, _ zerolog.Logger) (codecs.Encoder, error) {
-					return ffmpeg.NewJPEGEncoder(w, h, ffmpeg.WithQScale(cfg.QScale))
+				return &encoder{open: func(f *media.Frame, _ zerolog.Logger) (codecs.Encoder, error) {
+					return ffmpeg.NewJPEGEncoder(f.Width, f.Height, ffmpeg.WithQScale(cfg.QScale))
 				}}, nil
 			}), nil
 	},
@@ -119,7 +119,9 @@ func JPEGEnc(qscale int) pipeline.Element { return jpegEncSpec.Element(JPEGEncCo
 // encoder opens its codec on the first frame, and again when the frame size
 // changes (a new encoder: a new epoch, so receivers wait for its keyframe).
 type encoder struct {
-	open          func(w, h int, log zerolog.Logger) (codecs.Encoder, error) // log: the node's, for FFmpeg's lines
+	// open opens the codec for frames like f (its size; its description,
+	// for H.264's VUI); log is the node's, for FFmpeg's lines.
+	open          func(f *media.Frame, log zerolog.Logger) (codecs.Encoder, error)
 	enc           codecs.Encoder
 	width, height int
 	env           *pipeline.Env
@@ -142,7 +144,7 @@ func (e *encoder) Process(f *media.Frame, emit func(*media.Packet)) error {
 		if e.enc != nil {
 			e.enc.Close()
 		}
-		enc, err := e.open(f.Width, f.Height, e.env.Log)
+		enc, err := e.open(f, e.env.Log)
 		if err != nil {
 			e.enc = nil
 			return e.refused(f, err)

@@ -65,8 +65,8 @@ func (s *videoSrc[T]) reportAspect(info ffmpeg.StreamInfo) {
 			"decode (passthrough=false) for square pixels", a, info.Width, info.Height, w, h)
 	case s.cfg.Width > 0 && s.cfg.Height > 0:
 	case !s.cfg.SquarePixels:
-		log.Info().Msgf("the stream's pixels are not square (%v); square-pixels=false hands on its %dx%d pictures as coded",
-			a, info.Width, info.Height)
+		log.Info().Msgf("the stream's pixels are not square (%v); square-pixels=false hands on its %dx%d pictures as coded, "+
+			"saying their aspect, which h264enc writes into its stream for players to show them %dx%d", a, info.Width, info.Height, w, h)
 	default:
 		log.Info().Msgf("the stream's pixels are not square (%v): scaling its %dx%d pictures to %dx%d, as players show them",
 			a, info.Width, info.Height, w, h)
