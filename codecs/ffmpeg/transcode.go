@@ -3,6 +3,7 @@ package ffmpeg
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -213,7 +214,8 @@ func (t *Transcoder) receive(out []*media.Packet) ([]*media.Packet, error) {
 // at its size, scaled to the even size below an odd one.
 func (t *Transcoder) encode(src *astiav.Frame, key bool) (*media.Packet, error) {
 	w, h := src.Width()&^1, src.Height()&^1
-	if t.enc == nil || t.enc.width != w || t.enc.height != h {
+	reopen := t.enc == nil || t.enc.width != w || t.enc.height != h
+	if reopen {
 		if t.enc != nil {
 			t.enc.Close()
 			t.enc = nil
@@ -225,9 +227,6 @@ func (t *Transcoder) encode(src *astiav.Frame, key bool) (*media.Packet, error) 
 		if t.scale, err = newScaler(w, h, media.YUV420P); err != nil {
 			return nil, err
 		}
-		if t.enc, err = NewH264Encoder(w, h, t.encOpts...); err != nil {
-			return nil, err
-		}
 	}
 	n := uint64(src.Pts()) // the number Transcode gave its packet
 	f, err := t.scale.convert(src, aspectOf(src.SampleAspectRatio()))
@@ -235,6 +234,13 @@ func (t *Transcoder) encode(src *astiav.Frame, key bool) (*media.Packet, error) 
 		return nil, err
 	}
 	defer f.Release()
+	if reopen {
+		// Opened for the picture, so that its stream states its aspect
+		// and colours from the start.
+		if t.enc, err = NewH264Encoder(w, h, append(slices.Clip(t.encOpts), WithDescriptionOf(f))...); err != nil {
+			return nil, err
+		}
+	}
 	f.CaptureTime = t.times[n%uint64(len(t.times))]
 	if key {
 		t.enc.ForceKeyframe()

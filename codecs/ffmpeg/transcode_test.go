@@ -301,3 +301,24 @@ func FuzzTranscoder(f *testing.F) {
 		check(out)
 	})
 }
+
+// A robot's H.265 pictures of 64:45 pixels flagged BT.709 become an H.264
+// stream that says so from its first keyframe: the aspect and colours
+// reach the stream as ffmpeg's libx264 carries them from the decoder.
+func TestTranscoderKeepsTheAspectAndColours(t *testing.T) {
+	pictures, shown := testclip.CodedPictures(t, "hevc", 4, 4, "-vf", "setsar=64/45",
+		"-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709")
+	tr, err := NewTranscoder("hevc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	out, errs := transcodeAll(t, tr, pictures, shown, 0)
+	if len(errs) > 0 || len(out) == 0 {
+		t.Fatalf("%d packets, errors %v", len(out), errs)
+	}
+	a, c := vuiSays(spsOf(t, out[0]))
+	if a != pal169 || c != bt709 {
+		t.Errorf("the H.264 stream says %v, %v; want %v, %v", a, c, pal169, bt709)
+	}
+}

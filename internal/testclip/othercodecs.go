@@ -16,22 +16,24 @@ import (
 // packets, Foxglove's CompressedVideo): "hevc" in Annex B by libx265, and
 // "h264" by libx264, with their B-frames, each picture behind an access
 // unit delimiter; "vp9" by libvpx; "av1" (temporal units of OBUs) by
-// libaom. shown[i] is picture i's place in presentation order.
-func CodedPictures(t testing.TB, codec string, n, gop int) (pictures [][]byte, shown []int) {
+// libaom. shown[i] is picture i's place in presentation order. args are
+// more of ffmpeg's output options, given first (a filter, the colours the
+// stream states).
+func CodedPictures(t testing.TB, codec string, n, gop int, args ...string) (pictures [][]byte, shown []int) {
 	t.Helper()
 	g := strconv.Itoa(gop)
 	var path string
 	switch codec {
 	case "hevc":
-		path = Make(t, "clip.h265", n, 30, "-pix_fmt", "yuv420p", "-c:v", "libx265",
-			"-x265-params", "keyint="+g+":min-keyint="+g+":aud=1:log-level=error", "-f", "hevc")
+		path = Make(t, "clip.h265", n, 30, append(slices.Clip(args), "-pix_fmt", "yuv420p", "-c:v", "libx265",
+			"-x265-params", "keyint="+g+":min-keyint="+g+":aud=1:log-level=error", "-f", "hevc")...)
 	case "h264":
-		path = Make(t, "clip.h264", n, 30, "-pix_fmt", "yuv420p", "-c:v", "libx264", "-bf", "2", "-g", g, "-keyint_min", g,
-			"-x264-params", "aud=1:scenecut=0", "-f", "h264")
+		path = Make(t, "clip.h264", n, 30, append(slices.Clip(args), "-pix_fmt", "yuv420p", "-c:v", "libx264", "-bf", "2", "-g", g, "-keyint_min", g,
+			"-x264-params", "aud=1:scenecut=0", "-f", "h264")...)
 	case "vp9":
-		path = Make(t, "clip.ivf", n, 30, "-pix_fmt", "yuv420p", "-c:v", "libvpx-vp9", "-g", g, "-deadline", "realtime", "-cpu-used", "8", "-f", "ivf")
+		path = Make(t, "clip.ivf", n, 30, append(slices.Clip(args), "-pix_fmt", "yuv420p", "-c:v", "libvpx-vp9", "-g", g, "-deadline", "realtime", "-cpu-used", "8", "-f", "ivf")...)
 	case "av1":
-		path = Make(t, "clip.ivf", n, 30, "-pix_fmt", "yuv420p", "-c:v", "libaom-av1", "-g", g, "-usage", "realtime", "-cpu-used", "8", "-f", "ivf")
+		path = Make(t, "clip.ivf", n, 30, append(slices.Clip(args), "-pix_fmt", "yuv420p", "-c:v", "libaom-av1", "-g", g, "-usage", "realtime", "-cpu-used", "8", "-f", "ivf")...)
 	default:
 		t.Fatalf("testclip: no %q clips", codec)
 	}
