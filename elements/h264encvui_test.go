@@ -11,14 +11,20 @@ import (
 	"github.com/gopline/gopline/storage/export"
 )
 
-// probeRecorded records line's frames through h264enc, exports the
-// recording to an MP4 and returns what ffprobe says of its video stream's
-// entries.
+// probeRecorded records the frames of source through h264enc, exports
+// the recording to an MP4 and returns what ffprobe says of its video
+// stream's entries.
 func probeRecorded(t *testing.T, source, entries string) string {
+	t.Helper()
+	return probeRecordedPackets(t, source+" ! h264enc gop=5", entries)
+}
+
+// probeRecordedPackets is probeRecorded of a chain that gives packets.
+func probeRecordedPackets(t *testing.T, chain, entries string) string {
 	t.Helper()
 	dir := t.TempDir()
 	rec := filepath.Join(dir, "rec.db")
-	runToEnd(t, mustParse(t, source+" ! h264enc gop=5 ! record path="+rec+" stream=/cam", nil))
+	runToEnd(t, mustParse(t, chain+" ! record path="+rec+" stream=/cam", nil))
 	r, err := storage.Open(rec, storage.WithReadOnly())
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +58,7 @@ func TestH264EncKeepsThePixelAspect(t *testing.T) {
 // BT.709, which players do not take SD pictures for. A full-range MJPEG
 // camera's pictures, which gopline converts to video range, are said to
 // be of video range and of JPEG's matrix. The test pattern says what it
-// is, BT.601 of square pixels.
+// is, BT.601 of square pixels. Passed through, the source's SPS is kept.
 func TestH264EncKeepsTheColourDescription(t *testing.T) {
 	bt709 := testclip.Make(t, "bt709.mp4", 3, 25, "-vf", "scale=720:576", "-c:v", "libx264", "-pix_fmt", "yuv420p",
 		"-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709")
@@ -66,5 +72,9 @@ func TestH264EncKeepsTheColourDescription(t *testing.T) {
 		if got != c.want {
 			t.Errorf("%s: the MP4 says %q, want %q", c.source, got, c.want)
 		}
+	}
+	// Passed through, the stream's SPS is as it is.
+	if got := probeRecordedPackets(t, "videosrc passthrough=true location="+bt709, "color_range,color_space,color_transfer,color_primaries"); got != "tv,bt709,bt709,bt709" {
+		t.Errorf("passed through: the MP4 says %q, want the source's tv,bt709,bt709,bt709", got)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/gopline/gopline/internal/testclip"
 	"github.com/gopline/gopline/internal/testlog"
 	"github.com/gopline/gopline/internal/testrtsp"
+	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/pipeline"
 )
 
@@ -86,8 +87,9 @@ func TestVideoSrcWarnsOfHDRItDoesNotToneMap(t *testing.T) {
 
 // A D1 camera over RTSP (704x576 at 12:11, a CCTV encoder's), read by
 // gopline's own RTSP client, gives square pixels as FFmpeg's reader does:
-// 768x576, and its coded size with square-pixels=false. It gave the
-// coded size alone.
+// 768x576, and its coded size with square-pixels=false, its frames saying
+// the aspect of their pixels for h264enc to write. It gave the coded size
+// alone.
 func TestRTSPCameraOfPixelsNotSquareGivesSquarePixels(t *testing.T) {
 	units := testrtsp.ClipOf(t, "d1.h264", 10, cameraRate, "-vf", "scale=704:576,setsar=12/11", "-c:v", "libx264", "-bf", "0",
 		"-g", "5", "-pix_fmt", "yuv420p")
@@ -95,7 +97,8 @@ func TestRTSPCameraOfPixelsNotSquareGivesSquarePixels(t *testing.T) {
 	for _, c := range []struct {
 		props         string
 		width, height int
-	}{{"", 768, 576}, {"square-pixels=false", 704, 576}} {
+		aspect        media.PixelAspect
+	}{{"", 768, 576, media.PixelAspect{Width: 1, Height: 1}}, {"square-pixels=false", 704, 576, media.PixelAspect{Width: 12, Height: 11}}} {
 		out := &frames{}
 		startCollecting(t, "videosrc location="+cam.URL()+" "+c.props+" name=src", "src", out)
 		deadline := time.Now().Add(20 * time.Second)
@@ -105,8 +108,8 @@ func TestRTSPCameraOfPixelsNotSquareGivesSquarePixels(t *testing.T) {
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
-		if f := out.all()[0]; f.Width != c.width || f.Height != c.height {
-			t.Errorf("%q: a %dx%d frame, want %dx%d", c.props, f.Width, f.Height, c.width, c.height)
+		if f := out.all()[0]; f.Width != c.width || f.Height != c.height || f.Aspect != c.aspect {
+			t.Errorf("%q: a %dx%d frame of pixels %v, want %dx%d of %v", c.props, f.Width, f.Height, f.Aspect, c.width, c.height, c.aspect)
 		}
 	}
 }
