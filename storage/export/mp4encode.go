@@ -145,7 +145,7 @@ func (e *mp4Encode) encode(f *media.Frame) error {
 			e.enc = nil
 		}
 		enc, err := ffmpeg.NewH264Encoder(f.Width, f.Height, ffmpeg.WithPreset(EncodedPreset), ffmpeg.WithCRF(EncodedCRF),
-			ffmpeg.WithGOP(EncodedGOP))
+			ffmpeg.WithGOP(EncodedGOP), ffmpeg.WithDescriptionOf(f))
 		if err != nil {
 			return fmt.Errorf("export: encoding the %dx%d pictures from %s as H.264: %w",
 				f.Width, f.Height, sinceStart(f.CaptureTime, e.origin), err)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gopline/gopline/codecs/ffmpeg"
+	"github.com/gopline/gopline/internal/testclip"
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/media/testsrc"
 	"github.com/gopline/gopline/storage"
@@ -17,7 +18,8 @@ import (
 
 // A JPEG stream (a USB camera's MJPEG, passed through) goes into an MP4 as
 // H.264, as ffmpeg -i cam.avi cam.mp4 writes it: every picture, at its
-// capture time, close to the JPEG it was, in a file that plays anywhere.
+// capture time, close to the JPEG it was, in a file that plays anywhere,
+// saying what its colours are.
 func TestMP4OfAJPEGStreamEncodesItsPicturesAsH264(t *testing.T) {
 	rec := openRecording(t, makeRecording(t))
 	path := filepath.Join(t.TempDir(), "jpeg.mp4")
@@ -36,6 +38,10 @@ func TestMP4OfAJPEGStreamEncodesItsPicturesAsH264(t *testing.T) {
 	}
 	if syncs := readMP4SyncSamples(t, path); !slices.Equal(syncs, []int{1}) {
 		t.Errorf("sync samples %v, want the first alone in 30 pictures", syncs)
+	}
+	// Its colours are the JPEGs', in the video range they were converted to.
+	if got := testclip.Probe(t, path, "-show_entries", "stream=color_range,color_space"); !slices.Equal(got, []string{"tv,bt470bg"}) {
+		t.Errorf("the H.264 stream says %q of its colours, want tv,bt470bg", got)
 	}
 }
 
