@@ -50,7 +50,9 @@ type VideoSrcConfig struct {
 	// square (a PAL DV camera's or DVD's 720x576 at 16:15 or 64:45) to
 	// square pixels, as players show them (768x576, 1024x576), unless
 	// Width and Height give the size. DefaultVideoSrcConfig and the
-	// one-line syntax set it; false keeps the coded size.
+	// one-line syntax set it; false keeps the coded size, the frames
+	// saying the aspect of their pixels, which h264enc writes into its
+	// stream for players to show them in their shape.
 	SquarePixels bool
 	// Deinterlace says which decoded frames are deinterlaced: "auto" (or
 	// empty) those the stream flags as interlaced (a broadcast or dashcam
@@ -134,7 +136,7 @@ var videoSrcSpec = pipeline.ElementSpec[VideoSrcConfig]{
 		pipeline.BoolField("autorotate", true, func(c *VideoSrcConfig) *bool { return &c.Autorotate }).
 			Doc("turn decoded frames upright as the stream's display matrix asks, by quarter turns, as ffmpeg -autorotate"),
 		pipeline.BoolField("square-pixels", true, func(c *VideoSrcConfig) *bool { return &c.SquarePixels }).
-			Doc("scale decoded frames of a stream whose pixels are not square (a PAL camera's 720x576 at 64:45) to square pixels, as players show them (1024x576); false keeps the coded size"),
+			Doc("scale decoded frames of a stream whose pixels are not square (a PAL camera's 720x576 at 64:45) to square pixels, as players show them (1024x576); false keeps the coded size, and h264enc writes the aspect into its stream for players"),
 		pipeline.EnumField("deinterlace", "auto", ffmpeg.DeinterlaceModes, func(c *VideoSrcConfig) *string { return &c.Deinterlace }).
 			Doc("deinterlace decoded frames: auto those the stream flags as interlaced (a broadcast or dashcam clip, an analog camera), all every one (an interlaced capture that does not say so), off none; the first field is kept and the other rebuilt from it, with no frame held back"),
 		pipeline.SizeField("size", 0, 0, func(c *VideoSrcConfig) (*int, *int) { return &c.Width, &c.Height }).
