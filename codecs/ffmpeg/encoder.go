@@ -51,7 +51,7 @@ func WithEncoderLogger(log zerolog.Logger) EncoderOption {
 }
 
 // WithDescriptionOf makes the stream state f's pixel aspect and colour
-// description (see Encode) from its first picture on: give the first
+// description (see H264Encoder) from its first picture on: give the first
 // Frame to be encoded, so that the encoder need not open again for it.
 func WithDescriptionOf(f *media.Frame) EncoderOption {
 	return func(c *encoderConfig) error { c.desc = describedBy(f); return nil }
@@ -180,7 +180,7 @@ type H264Encoder struct {
 
 	codec *astiav.Codec
 	cfg   encoderConfig
-	// desc is what the stream says of its pictures (see Encode).
+	// desc is what the stream says of its pictures (see H264Encoder).
 	desc  streamDescription
 	ctx   *astiav.CodecContext
 	frame *astiav.Frame // a copy of a Go-memory picture goes here
