@@ -1,12 +1,16 @@
 package elements
 
 import (
+	"context"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gopline/gopline/codecs/h264"
 	"github.com/gopline/gopline/internal/testclip"
+	"github.com/gopline/gopline/media"
+	"github.com/gopline/gopline/media/testsrc"
 	"github.com/gopline/gopline/storage"
 	"github.com/gopline/gopline/storage/export"
 )
@@ -77,4 +81,43 @@ func TestH264EncKeepsTheColourDescription(t *testing.T) {
 	if got := probeRecordedPackets(t, "videosrc passthrough=true location="+bt709, "color_range,color_space,color_transfer,color_primaries"); got != "tv,bt709,bt709,bt709" {
 		t.Errorf("passed through: the MP4 says %q, want the source's tv,bt709,bt709,bt709", got)
 	}
+}
+
+// An application's frames that say their colours and the shape of their
+// pixels (a camera SDK's BT.709 pictures of 4:3 pixels) are encoded into
+// a stream that says so.
+func TestH264EncWritesWhatAppFramesSay(t *testing.T) {
+	appLeaks(t)
+	src := mustAppSrc[*media.Frame](t, AppSrcConfig{})
+	sink := mustAppSink[*media.Packet](t, AppSinkConfig{Overflow: OverflowBlock})
+	startApp(t, []string{"appsrc", "h264enc", "appsink"}, src.Element(), H264Enc(DefaultH264EncConfig()), sink.Element())
+	ctx, cancel := context.WithTimeout(context.Background(), appTimeout)
+	defer cancel()
+	pattern, err := testsrc.New(160, 120)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := pattern.Frame(0)
+	f.Aspect = media.PixelAspect{Width: 4, Height: 3}
+	f.Colour = media.Colour{Primaries: media.ColourBT709, Transfer: media.ColourBT709, Matrix: media.ColourBT709, Range: media.RangeLimited}
+	if err := src.Push(ctx, f); err != nil {
+		t.Fatal(err)
+	}
+	p, err := sink.Pull(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nalus, err := h264.SplitAnnexB(p.Data)
+	if err != nil || len(nalus) == 0 || h264.NALUType(nalus[0][0]&0x1f) != h264.NALUTypeSPS {
+		t.Fatalf("the first packet does not open with an SPS (%v)", err)
+	}
+	sps, err := h264.ParseSPS(nalus[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := sps.VUI; v == nil || v.SARWidth != 4 || v.SARHeight != 3 || !v.ColourDescription || v.ColourPrimaries != 1 ||
+		v.TransferCharacteristics != 1 || v.MatrixCoefficients != 1 || v.VideoFullRange {
+		t.Errorf("the SPS's VUI is %+v, want 4:3 and BT.709 in video range", sps.VUI)
+	}
+	src.Close()
 }
