@@ -151,6 +151,9 @@ func NewAppSrc[T media.Item](cfg AppSrcConfig) (*AppSrc[T], error) {
 		return nil, fmt.Errorf("%w: an AppSrc hands on *media.Frame or *media.Packet, not %T", pipeline.ErrBadGraph, *new(T))
 	}
 	s.el = pipeline.SourceElement("appsrc", s.caps, func() (pipeline.Source[T], error) { return &appSrcStage[T]{s: s}, nil })
+	// A request from downstream comes on KeyframeRequests at once, though
+	// the stage waits in Next for the next push.
+	s.el.KeyframeRequested = s.requestKeyframe
 	return s, nil
 }
 
@@ -269,8 +272,8 @@ func (s *AppSrc[T]) Close() error {
 // decoder downstream lost its chain), or when the AppSrc left packets out
 // until the next keyframe: a source that can make one (an encoder SDK's
 // force-IDR) should. Requests that come before the last was received make
-// one. A request from downstream comes when the AppSrc's node is not
-// waiting for a Push: at the latest with the next one.
+// one. A request from downstream comes as it is made, while the AppSrc
+// waits for the next Push.
 func (s *AppSrc[T]) KeyframeRequests() <-chan struct{} { return s.keyframes }
 
 func (s *AppSrc[T]) requestKeyframe() {
@@ -339,7 +342,8 @@ func (st *appSrcStage[T]) Next() (T, time.Time, error) {
 }
 
 // ForceKeyframe passes a keyframe request from downstream to the Go code
-// (KeyframeRequests).
+// (KeyframeRequests); such requests come to the element's
+// KeyframeRequested at once, not here.
 func (st *appSrcStage[T]) ForceKeyframe() { st.s.requestKeyframe() }
 
 // Unneeded: nothing in the pipeline takes the items any more; pushes fail.

@@ -38,8 +38,6 @@ func TestAKeyframeRequestReachesTheAppSrcsPusher(t *testing.T) {
 	startApp(t, []string{"appsrc", "ask", "fakesink"}, src.Element(), ask, FakeSink())
 	ctx, cancel := context.WithTimeout(context.Background(), appTimeout)
 	defer cancel()
-	// The request comes when the AppSrc's node is not waiting for a push:
-	// at the latest with the next.
 	for _, e := range encoded {
 		if err := src.Push(ctx, &media.Packet{Data: e.Data}); err != nil {
 			t.Fatal(err)
@@ -49,5 +47,37 @@ func TestAKeyframeRequestReachesTheAppSrcsPusher(t *testing.T) {
 	case <-src.KeyframeRequests():
 	case <-time.After(appTimeout):
 		t.Fatal("the request from downstream never reached KeyframeRequests")
+	}
+}
+
+// A keyframe request from downstream reaches the pusher while the AppSrc
+// waits for its next Push, not only with that Push: an SDK that pushes a
+// picture only after it was told to make a keyframe is told at once, from
+// the stage next to the AppSrc as from one further down, behind a queue.
+func TestAKeyframeRequestReachesTheAppSrcsPusherBeforeItsNextPush(t *testing.T) {
+	for _, queued := range []bool{false, true} {
+		t.Run(map[bool]string{false: "next", true: "behind a queue"}[queued], func(t *testing.T) {
+			appLeaks(t)
+			encoded := encodedPackets(t, 96, 64, 1, 10)
+			src := mustAppSrc[*media.Packet](t, AppSrcConfig{})
+			ask := pipeline.ProcessorElement("ask", pipeline.Packets(media.H264), pipeline.Packets(media.H264),
+				func() (pipeline.Processor[*media.Packet, *media.Packet], error) { return &asksKeyframe{}, nil })
+			names, els := []string{"appsrc", "ask", "fakesink"}, []pipeline.Element{src.Element(), ask, FakeSink()}
+			if queued {
+				names = []string{"appsrc", "queue", "ask", "fakesink"}
+				els = []pipeline.Element{src.Element(), pipeline.Queue(0), ask, FakeSink()}
+			}
+			startApp(t, names, els...)
+			ctx, cancel := context.WithTimeout(context.Background(), appTimeout)
+			defer cancel()
+			if err := src.Push(ctx, &media.Packet{Data: encoded[0].Data}); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-src.KeyframeRequests():
+			case <-time.After(appTimeout):
+				t.Fatal("the request from downstream did not reach KeyframeRequests while the AppSrc waited for its next push")
+			}
+		})
 	}
 }

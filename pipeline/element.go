@@ -29,6 +29,14 @@ type Element struct {
 	// Window is how many items the link into the element's node carries
 	// unacknowledged; 0 takes DefaultWindow.
 	Window int
+	// KeyframeRequested, if set, answers the keyframe requests that reach
+	// the element's node from downstream, at once, in the goroutine of the
+	// node that asks, instead of in a message the node handles between its
+	// own calls. It is for a source that waits in Next for items that come
+	// from outside the pipeline (elements.AppSrc, fed by Go code), whose
+	// node would see a request only once its next item came. It is called
+	// from any goroutine, at any time, and must not block.
+	KeyframeRequested func()
 
 	// drive adapts what New made to the node's item-agnostic calls; set by
 	// the constructors, with invalid the error of caps that do not match the

@@ -193,19 +193,30 @@ func (n *node) onKeyframeRequest(ctx actor.Context) {
 		f.ForceKeyframe()
 		return
 	}
-	if n.upstream != nil {
-		ctx.Send(n.upstream, &keyframeMsg{})
-	}
+	n.askUpstream(ctx)
 }
 
 func (n *node) requestKeyframe(ctx actor.Context) {
-	if n.upstream != nil {
-		ctx.Send(n.upstream, &keyframeMsg{})
+	if n.askUpstream(ctx) {
 		return
 	}
 	if f, ok := n.drv.stage.(KeyframeForcer); ok {
 		f.ForceKeyframe()
 	}
+}
+
+// askUpstream passes a keyframe request to the node upstream, if any: to
+// its element's KeyframeRequested at once, or else in a message.
+func (n *node) askUpstream(ctx actor.Context) bool {
+	if n.upstream == nil {
+		return false
+	}
+	if up := n.graph.from; up != nil && up.element.KeyframeRequested != nil {
+		up.element.KeyframeRequested()
+		return true
+	}
+	ctx.Send(n.upstream, &keyframeMsg{})
+	return true
 }
 
 // failWarnInterval is the shortest time between two warnings of a node
