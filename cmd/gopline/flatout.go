@@ -30,15 +30,19 @@ type flatOutRule struct {
 	// sources are the file sources read flat out, by node name, with
 	// the file each reads.
 	sources map[string]string
-	// subscribers are the subscribe nodes of the line's own topics.
-	subscribers map[string]bool
+	// subscribers are the subscribe nodes of the line's own topics, with
+	// the topic each takes.
+	subscribers map[string]string
+	// kept are the sources that keep their recorded capture times (play
+	// keep-time=true).
+	kept map[string]bool
 }
 
 // lineFlatOut reads a line's flatOutRule; a line that does not parse, or
 // has no file source read flat out or no subscriber of its own topics,
 // has a rule that finds nothing.
 func lineFlatOut(line string) flatOutRule {
-	r := flatOutRule{sources: map[string]string{}, subscribers: map[string]bool{}}
+	r := flatOutRule{sources: map[string]string{}, subscribers: map[string]string{}, kept: map[string]bool{}}
 	ast, err := syntax.Parse(line)
 	if err != nil {
 		return r
@@ -58,6 +62,7 @@ func lineFlatOut(line string) flatOutRule {
 		case "play":
 			if !isTrue(props["is-live"], true) {
 				r.sources[name] = props["path"]
+				r.kept[name] = isTrue(props["keep-time"], false)
 			}
 		case "publish":
 			published[props["topic"]] = true
@@ -69,7 +74,7 @@ func lineFlatOut(line string) flatOutRule {
 	}
 	for node, topic := range subscribed {
 		if published[topic] {
-			r.subscribers[node] = true
+			r.subscribers[node] = topic
 		}
 	}
 	return r
@@ -107,7 +112,7 @@ func (r flatOutRule) warning(stats []pipeline.NodeStats) string {
 	var dropped uint64
 	var subs []string
 	for _, s := range stats {
-		if r.subscribers[s.Node] && s.Dropped > 0 {
+		if _, ok := r.subscribers[s.Node]; ok && s.Dropped > 0 {
 			dropped += s.Dropped
 			subs = append(subs, s.Node)
 		}
@@ -123,4 +128,38 @@ func (r flatOutRule) warning(stats []pipeline.NodeStats) string {
 	slices.Sort(subs)
 	return fmt.Sprintf("%s dropped %s: %s read faster than real time, and a topic never waits for its subscribers; %s",
 		strings.Join(subs, ", "), plural(dropped, "packet"), strings.Join(sources, ", "), flatOutAdvice)
+}
+
+// ahead is what the rule says of a line before it runs: that its file
+// sources read flat out outrun its subscribers of its own topics, which
+// drop whole GOPs as soon as they fall behind, and what to write instead;
+// "" for a line with no such source or subscriber. It is said at once,
+// where the subscriber's own warning needs the stream to come for a while
+// (outrun: two seconds of a recording played with its recorded times),
+// and the summary's comes at the end.
+func (r flatOutRule) ahead() string {
+	if len(r.sources) == 0 || len(r.subscribers) == 0 {
+		return ""
+	}
+	var sources, subs, fixes []string
+	kept := false
+	for node, file := range r.sources {
+		sources = append(sources, fmt.Sprintf("%s (%s)", node, file))
+		fixes = append(fixes, node)
+		kept = kept || r.kept[node]
+	}
+	for node, topic := range r.subscribers {
+		subs = append(subs, fmt.Sprintf("%s takes %s", node, topic))
+	}
+	slices.Sort(sources)
+	slices.Sort(subs)
+	slices.Sort(fixes)
+	fix := fmt.Sprintf("write is-live=true on %s so that it plays at its own pace", strings.Join(fixes, ", "))
+	if kept {
+		fix += " (keep-time=true keeps the recorded capture times at that pace, as ros2 bag play does)"
+	}
+	return fmt.Sprintf("%s is read as fast as the pipeline takes it (is-live=false), and %s, a topic this line publishes: "+
+		"a topic never waits for its subscribers, so one slower than the read drops whole GOPs; %s, "+
+		"or put what the subscriber feeds in the source's own chain, without the topic",
+		strings.Join(sources, ", "), strings.Join(subs, ", "), fix)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -77,5 +78,59 @@ func TestRunWarnsOfDropsBehindAFileReadFlatOut(t *testing.T) {
 		case !live && dropped == 0 && warned:
 			t.Errorf("no drop, and a warning:\n%s", stderr)
 		}
+	}
+}
+
+// A line whose file source is read flat out and published on a topic the
+// line subscribes to itself is told so before it runs, with what to
+// write instead: the subscriber's own warning needs the stream to come
+// for a while, two seconds for a recording played with its recorded times.
+func TestFlatOutIsToldBeforeTheLineRuns(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		line string
+		want []string // nil for no warning
+	}{
+		{"a play with its recorded times", "play name=src path=a.gopline is-live=false keep-time=true ! publish topic=/c  subscribe topic=/c ! record path=b.gopline stream=/c",
+			[]string{"src (a.gopline) is read as fast as", "subscribe0 takes /c", "write is-live=true on src", "keep-time=true keeps"}},
+		{"a play", "play name=src path=a.gopline is-live=false ! publish topic=/c  subscribe topic=/c ! fakesink",
+			[]string{"src (a.gopline)", "write is-live=true on src", "without the topic"}},
+		{"a file", "videosrc location=a.mp4 ! h264enc ! publish topic=/c  subscribe name=sub topic=/c ! h264dec ! fakesink",
+			[]string{"videosrc0 (a.mp4)", "sub takes /c", "write is-live=true on videosrc0"}},
+		{"a play at its pace", "play name=src path=a.gopline keep-time=true ! publish topic=/c  subscribe topic=/c ! fakesink", nil},
+		{"a play flat out into its own chain", "play name=src path=a.gopline is-live=false keep-time=true ! record path=b.gopline stream=/c", nil},
+		{"another node's topic", "play path=a.gopline is-live=false ! publish topic=/c  subscribe topic=/c remote=10.0.0.5:7400 ! fakesink", nil},
+	} {
+		got := lineFlatOut(c.line).ahead()
+		if c.want == nil && got != "" {
+			t.Errorf("%s: warns %q", c.name, got)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: warns %q, want %q in it", c.name, got, w)
+			}
+		}
+	}
+}
+
+// gopline run says it before the run: a recording made at test time,
+// played flat out with its recorded times to a subscriber of the line's
+// own that decodes.
+func TestRunSaysAFlatOutPlayBeforeItRuns(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cam.gopline")
+	if code, _, stderr := runCmd("run", "testsrc size=160x120 num-frames=60 is-live=false ! h264enc gop=10 ! record path="+path+" stream=/cam"); code != 0 {
+		t.Fatalf("run: exit %d: %s", code, stderr)
+	}
+	line := "play path=" + path + " is-live=false keep-time=true ! publish topic=/cam  subscribe topic=/cam window=1 ! gate ! h264dec ! fakesink"
+	code, _, stderr := runCmd("run", "--json", line)
+	if code != 0 {
+		t.Fatalf("gopline run %q: exit %d\n%s", line, code, stderr)
+	}
+	at := strings.Index(stderr, "play0 ("+path+") is read as fast as the pipeline takes it")
+	if at < 0 || !strings.Contains(stderr, "write is-live=true on play0") {
+		t.Fatalf("gopline run %q does not say that play0 outruns subscribe0, and what to write:\n%s", line, stderr)
+	}
+	if i := strings.Index(stderr, "subscribe0"); i >= 0 && i < at {
+		t.Errorf("the run said something of subscribe0 before the warning: it came once the line ran:\n%s", stderr)
 	}
 }

@@ -103,6 +103,12 @@ func (f *pipelineFlags) runPipeline(serve bool, args []string, stdout, stderr io
 		return err
 	}
 	log := logger(stderr, f.verbose)
+	// A file read flat out to the line's own subscribers is told before
+	// anything runs, with what to write instead.
+	flatOut := lineFlatOut(line)
+	if msg := flatOut.ahead(); msg != "" {
+		log.Warn().Msg(msg)
+	}
 	n, err := f.node.open(log, subscribesRemote(line), lineRemotes(line)...)
 	if err != nil {
 		return err
@@ -125,10 +131,9 @@ func (f *pipelineFlags) runPipeline(serve bool, args []string, stdout, stderr io
 	if err != nil {
 		return closeNode(n, err)
 	}
-	// Subscribers that drop behind a file read flat out say so at once
-	// (the subscribe element's warning); the end says it again, with all
-	// they dropped and the files that outran them.
-	flatOut := lineFlatOut(line)
+	// Subscribers that drop behind a file read flat out say so too (the
+	// subscribe element's warning); the end says it again, with all they
+	// dropped and the files that outran them.
 	stats, end := runUntil(ctx, p, liveOutput(stderr, f.quiet || f.asJSON), lineTopics(line))
 	if msg := flatOut.warning(stats); msg != "" {
 		log.Warn().Msg(msg)
