@@ -261,7 +261,7 @@ func playCommand() *cobra.Command {
 			"  gopline play cam.gopline --start '2024-05-01 12:00:02.000 UTC' --end '2024-05-01 12:00:02.966 UTC'\n" +
 			"  gopline play cam.gopline --listen 127.0.0.1:7401 --loop\n" +
 			"  gopline play robot_bag --keep-time   # a ROS 2 bag, its header stamps kept",
-		Args:              someRecordings,
+		Args:              playRecordings,
 		ValidArgsFunction: completeRecordingsOrBags,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if areBags(args) {
