@@ -198,6 +198,11 @@ func (f *exportFlags) export(ctx context.Context, files []string, stdout, stderr
 		fmt.Fprintf(stderr, "note: %s is H.264 in a format Foxglove does not decode (%s; it decodes 4:2:0 8-bit Baseline, Main and High): "+
 			"decode and re-encode it (videosrc ... ! h264enc) for Foxglove\n", u.Stream, u.Format)
 	}
+	for _, b := range res.BeforeEpoch {
+		fmt.Fprintf(stderr, "warning: %s of %s captured before 1970 (the earliest at %s; a robot whose clock was not set), "+
+			"which neither an MCAP log time nor a Foxglove timestamp holds: written at 1970-01-01T00:00:00Z, in their order\n",
+			plural(uint64(b.Messages), "message"), b.Stream, b.Earliest.UTC().Format(time.RFC3339Nano))
+	}
 	if res.Skipped > 0 && !f.allowDamage {
 		return fmt.Errorf("%s: %d packets skipped, %d of them damaged records (--allow-damage accepts it)", req.file, res.Skipped, res.Damaged)
 	}

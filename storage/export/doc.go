@@ -76,6 +76,8 @@
 // player that takes avc1 tracks only can be given each part on its own,
 // split at the times of Result.SizeChanges. The track's size is its first picture's. MCAP
 // takes such ranges as they are, on a channel of each picture size (its
-// metadata says the codec and the size). MCAP log times are unsigned: capture
-// times before 1970 are refused.
+// metadata says the codec and the size). MCAP log times and Foxglove
+// timestamps are unsigned: messages captured before 1970 (a robot whose
+// clock was not set) are written at 1970's start, in their order, and
+// Result.BeforeEpoch says how many and the earliest time.
 package export

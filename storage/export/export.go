@@ -66,6 +66,21 @@ type Result struct {
 	// the first such format found: the file is whole, but Foxglove shows
 	// nothing of them.
 	Undecodable []UndecodableStream
+	// BeforeEpoch lists the streams of an MCAP export with messages
+	// captured before 1970 (a robot whose clock was not set, its time 0
+	// less an offset), which neither an MCAP log time nor a Foxglove
+	// timestamp holds: they are written at 1970-01-01T00:00:00Z, in their
+	// order, and the rest at their own times.
+	BeforeEpoch []BeforeEpochStream
+}
+
+// BeforeEpochStream is a stream of an MCAP export whose messages captured
+// before 1970 were written at its start: how many, and the earliest
+// capture time.
+type BeforeEpochStream struct {
+	Stream   string
+	Messages int
+	Earliest time.Time
 }
 
 // UndecodableStream is a stream of an export and the picture format of

@@ -126,7 +126,6 @@ func finishChannels(channels []*mcapChannel) Result {
 // has read ahead, and what its channel wrote.
 type mcapChannel struct {
 	info           storage.StreamInfo
-	origin         time.Time // the recording's start, which messages count from
 	schema, format string
 	r              *packetReader
 	next           *media.Packet // read ahead; nil at the end
@@ -136,7 +135,9 @@ type mcapChannel struct {
 	// that Foxglove does not decode, when one came (seen).
 	undecodable h264.PictureFormat
 	seen        bool
-	schemaID    uint16
+	// before counts the messages captured before 1970 (since1970).
+	before   BeforeEpochStream
+	schemaID uint16
 	// ids are the stream's MCAP channels, one a picture size (see
 	// channelOf).
 	ids map[pictureSize]uint16
@@ -164,7 +165,7 @@ func openChannels(ctx context.Context, recs []*storage.Recording, streams []stri
 		if err != nil {
 			return channels, err
 		}
-		c := &mcapChannel{info: s.info, origin: s.origin}
+		c := &mcapChannel{info: s.info}
 		switch s.info.Codec {
 		case media.H264:
 			c.schema, c.format = foxglove.CompressedVideo, "h264"
@@ -273,6 +274,10 @@ func writeMCAP(out io.Writer, path string, channels []*mcapChannel) (Result, err
 		if c.seen {
 			res.Undecodable = append(res.Undecodable, UndecodableStream{Stream: c.info.Name, Format: c.undecodable})
 		}
+		if c.before.Messages > 0 {
+			c.before.Stream = c.info.Name
+			res.BeforeEpoch = append(res.BeforeEpoch, c.before)
+		}
 	}
 	return res, outputError(path, w.Close())
 }
@@ -343,17 +348,15 @@ func channelOf(w *mcap.Writer, ids *channelIDs, c *mcapChannel) (uint16, error) 
 // writeMessage writes c's packet read ahead as a message of channel id.
 func writeMessage(w *mcap.Writer, path string, id uint16, c *mcapChannel) error {
 	p := c.next
-	if p.CaptureTime.UnixNano() < 0 {
-		return fmt.Errorf("export: %s: packet captured %s, before 1970, which an MCAP log time cannot hold", path, sinceStart(p.CaptureTime, c.origin))
-	}
+	captured := c.since1970(p.CaptureTime)
 	frame := cmp.Or(c.info.FrameID, foxglove.FrameID(c.info.Name))
-	var msg any = &foxglove.Message{FrameID: frame, Format: c.format, Timestamp: foxglove.TimeOf(p.CaptureTime), Data: p.Data}
+	var msg any = &foxglove.Message{FrameID: frame, Format: c.format, Timestamp: foxglove.TimeOf(captured), Data: p.Data}
 	if c.schema == foxglove.RawImage {
 		raw, err := foxglove.RawOf(p)
 		if err != nil {
 			return fmt.Errorf("export: %s: %w", c.info.Name, err)
 		}
-		raw.FrameID, raw.Timestamp = frame, foxglove.TimeOf(p.CaptureTime)
+		raw.FrameID, raw.Timestamp = frame, foxglove.TimeOf(captured)
 		msg = &raw
 	}
 	data, err := json.Marshal(msg)
@@ -371,6 +374,20 @@ func writeMessage(w *mcap.Writer, path string, id uint16, c *mcapChannel) error 
 	c.reordered = c.reordered || p.CompositionOffset != 0
 	c.watchFormat(p)
 	return nil
+}
+
+// since1970 is capture time t as the file holds it: t, or 1970's start for
+// a t before it, which neither an MCAP log time nor a Foxglove timestamp
+// holds; such times are counted (beforeEpoch), for Result.BeforeEpoch.
+func (c *mcapChannel) since1970(t time.Time) time.Time {
+	if t.UnixNano() >= 0 {
+		return t
+	}
+	if c.before.Messages == 0 || t.Before(c.before.Earliest) {
+		c.before.Earliest = t
+	}
+	c.before.Messages++
+	return time.Unix(0, 0)
 }
 
 // watchFormat notes the picture format of p's SPS when p is the first
