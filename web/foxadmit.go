@@ -52,8 +52,8 @@ func (h *Handler) refuseFoxglove(w http.ResponseWriter, r *http.Request, code we
 const refusalHandshake = 5 * time.Second
 
 // tellAndClose ends a Foxglove connection for err: an error status (level
-// 2) that says "gopline: " and err, then a close with code and the same
-// reason (cut to what a close frame carries). Foxglove Studio shows the
+// 2) that says "gopline: " and err, then a close with code and err said
+// in short, as a close frame carries it (closeReasonOf). Foxglove Studio shows the
 // status in its Problems panel, and shows nothing of a close but
 // "Connection failed"; the node's page reads the close. A client that
 // neither takes the status nor answers the close within d is cut off.
@@ -69,10 +69,7 @@ func tellAndClose(ws *websocket.Conn, conn net.Conn, code websocket.StatusCode, 
 			return
 		}
 	}
-	if len(reason) > maxCloseReason {
-		reason = reason[:maxCloseReason]
-	}
-	closeWithin(ws, conn, code, reason, max(d-time.Since(start), closingHandshake/10))
+	closeWithin(ws, conn, code, closeReasonOf(err), max(d-time.Since(start), closingHandshake/10))
 }
 
 // closingHandshake bounds how long a closing node, or one that evicts a
@@ -115,9 +112,6 @@ func (t *connTap) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	t.conn = conn
 	return conn, rw, err
 }
-
-// maxCloseReason is the longest reason a WebSocket close frame carries.
-const maxCloseReason = 123
 
 // asksFor reports whether r's WebSocket handshake asks for one of
 // subprotocols.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/coder/websocket"
 )
@@ -173,5 +174,30 @@ func TestFoxgloveClientsAreToldTheNodeStops(t *testing.T) {
 		}
 	case <-time.After(10 * closingHandshake):
 		t.Fatal("the handler did not close: a client that never answers holds it up")
+	}
+}
+
+// A guest that subscribed to nothing is closed with a reason that fits a
+// close frame, valid UTF-8 and said in short, not cut inside a word; the
+// status before the close says it whole.
+func TestFoxgloveGuestsCloseReasonFitsAndIsWholeInItsStatus(t *testing.T) {
+	const grace = 200 * time.Millisecond
+	n := newLiveNode(t, Config{MaxViewers: 1})
+	n.handler.mu.Lock()
+	n.handler.foxPool.limits.idleGrace = grace
+	n.handler.mu.Unlock()
+	(&foxClient{t: t, ws: dialRaw(t, n, "")}).greeting()
+	time.Sleep(2 * grace) // the held client is idle long enough to make way for a guest
+	guest := dialRaw(t, n, "")
+	statuses, err := untilClosed(t, guest)
+	if errors.Is(err, errGreeted) { // a guest is greeted, then ended after the grace
+		statuses, err = untilClosed(t, guest)
+	}
+	reason := closeReason(err)
+	if len(reason) > maxCloseReason || !utf8.ValidString(reason) || reason != closeReasonOf(errNoSubscription) {
+		t.Errorf("closed with %v: reason %q (%d bytes), want %q", err, reason, len(reason), closeReasonOf(errNoSubscription))
+	}
+	if !toldIn(statuses, errNoSubscription.Error()+" within") {
+		t.Errorf("statuses %+v before the close, want the whole reason", statuses)
 	}
 }
