@@ -5,8 +5,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/gopline/gopline/media"
 	"github.com/gopline/gopline/pipeline"
+	"github.com/gopline/gopline/qos"
+	"github.com/gopline/gopline/transport"
 )
 
 // asksKeyframe asks upstream for a keyframe at its first packet, as a
@@ -79,5 +83,44 @@ func TestAKeyframeRequestReachesTheAppSrcsPusherBeforeItsNextPush(t *testing.T) 
 				t.Fatal("the request from downstream did not reach KeyframeRequests while the AppSrc waited for its next push")
 			}
 		})
+	}
+}
+
+// A keyframe request of a subscriber of the topic the AppSrc's packets are
+// published on (a late joiner, a decoder that met damage) reaches the
+// pusher at once too, through the topic and the publisher.
+func TestATopicsKeyframeRequestReachesTheAppSrcsPusherBeforeItsNextPush(t *testing.T) {
+	appLeaks(t)
+	system := pipeline.NewSystem(zerolog.Nop())
+	bus := transport.NewBus(system)
+	t.Cleanup(func() { bus.Close(); system.Shutdown() }) // after the pipelines' stops
+	encoded := encodedPackets(t, 96, 64, 1, 10)
+	src := mustAppSrc[*media.Packet](t, AppSrcConfig{})
+	start := func(names []string, els ...pipeline.Element) {
+		t.Helper()
+		p := pipeline.New(pipeline.WithSystem(system), pipeline.WithBus(bus))
+		if err := p.Chain(names, els); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Start(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = p.Stop() })
+	}
+	volatile := qos.Default() // a durable topic answers from its cached GOP
+	start([]string{"appsrc", "publish"}, src.Element(), PublishWith(PublishConfig{Topic: "/cam", QoS: &volatile}))
+	ask := pipeline.ProcessorElement("ask", pipeline.Packets(media.H264), pipeline.Packets(media.H264),
+		func() (pipeline.Processor[*media.Packet, *media.Packet], error) { return &asksKeyframe{}, nil })
+	start([]string{"subscribe", "ask", "fakesink"}, Subscribe("/cam", 0), ask, FakeSink())
+	ctx, cancel := context.WithTimeout(context.Background(), appTimeout)
+	defer cancel()
+	if err := src.Push(ctx, &media.Packet{Data: encoded[0].Data}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-src.KeyframeRequests():
+	case <-time.After(appTimeout):
+		st, err := bus.Stats("/cam")
+		t.Fatalf("the subscriber's request did not reach KeyframeRequests while the AppSrc waited for its next push (%+v, %v)", st, err)
 	}
 }
