@@ -85,9 +85,10 @@ type Time struct {
 	Nsec int64 `json:"nsec"`
 }
 
-// TimeOf returns t as a Foxglove time; t must not be before 1970.
+// TimeOf returns t as a Foxglove time. A Foxglove time is unsigned: a t
+// before 1970 (a robot whose clock was not set) is 1970's start.
 func TimeOf(t time.Time) Time {
-	ns := t.UnixNano()
+	ns := max(t.UnixNano(), 0)
 	return Time{Sec: ns / int64(time.Second), Nsec: ns % int64(time.Second)}
 }
 
