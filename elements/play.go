@@ -158,6 +158,9 @@ func (p *player) Start(env *pipeline.Env) error {
 	if err := p.open(); err != nil {
 		return err
 	}
+	if msg := playRateUnused(p.cfg); msg != "" {
+		env.Log.Warn().Str("path", p.cfg.Path).Msg(msg)
+	}
 	if p.cfg.Live {
 		clock := p.cfg.clock
 		if clock == nil || clock.timeline.origin.IsZero() { // alone, or together with streams that hold no packet
