@@ -4,7 +4,9 @@ import "fmt"
 
 // Convert returns f converted to the pixel format to, as a new Frame with
 // packed planes; f is not changed. Converting to f's own format returns a
-// copy. YUV420P is BT.601 limited range; RGB24 and GRAY8 are full range.
+// copy. YUV420P is limited range, converted to RGB24 by the matrix its
+// Colour states (BT.601 when it states none) and made from RGB24 by
+// BT.601's; RGB24 and GRAY8 are full range.
 // The result keeps f's Aspect, and its Colour says what it holds (see
 // Colour.Converted).
 // Chroma is averaged over each 2x2 block when converting to YUV420P.
@@ -100,16 +102,43 @@ func rgbToUV(r, g, b int32) (u, v byte) {
 	return clamp8(((-38*r - 74*g + 112*b + 128) >> 8) + 128), clamp8(((112*r - 94*g - 18*b + 128) >> 8) + 128)
 }
 
-func yuvToRGBPixel(y, u, v byte) (r, g, b byte) {
-	c, d, e := 298*(int32(y)-16), int32(u)-128, int32(v)-128
-	return clamp8((c + 409*e + 128) >> 8), clamp8((c - 100*d - 208*e + 128) >> 8), clamp8((c + 516*d + 128) >> 8)
+// yuvMatrix is a limited-range YUV to RGB conversion in 8-bit fixed
+// point: R = y + rv*v', G = y - gu*u' - gv*v', B = y + bu*u', with y the
+// luma scaled by 298/256 and u', v' the chroma less 128.
+type yuvMatrix struct{ rv, gu, gv, bu int32 }
+
+var (
+	bt601Matrix  = yuvMatrix{409, 100, 208, 516}
+	bt709Matrix  = yuvMatrix{459, 55, 136, 541}
+	bt2020Matrix = yuvMatrix{430, 48, 167, 548}
+)
+
+// yuvMatrixOf returns the conversion of pictures of colour c: the matrix
+// it states, BT.601's when it states none or one gopline does not convert
+// by (as swscale's default).
+func yuvMatrixOf(c Colour) yuvMatrix {
+	switch c.Matrix {
+	case ColourBT709:
+		return bt709Matrix
+	case ColourBT2020, ColourBT2020 + 1: // constant luminance, taken as non-constant
+		return bt2020Matrix
+	}
+	return bt601Matrix
 }
 
+func (m yuvMatrix) rgb(y, u, v byte) (r, g, b byte) {
+	c, d, e := 298*(int32(y)-16), int32(u)-128, int32(v)-128
+	return clamp8((c + m.rv*e + 128) >> 8), clamp8((c - m.gu*d - m.gv*e + 128) >> 8), clamp8((c + m.bu*d + 128) >> 8)
+}
+
+// yuvToRGB converts src's picture by the matrix its Colour states (a
+// BT.709 HD camera's, BT.601's when it states none).
 func yuvToRGB(dst, src *Frame) {
+	m := yuvMatrixOf(src.Colour)
 	for r := range src.Height {
 		ys, us, vs, out := src.Row(0, r), src.Row(1, r/2), src.Row(2, r/2), dst.Row(0, r)
 		for x, y := range ys {
-			out[3*x], out[3*x+1], out[3*x+2] = yuvToRGBPixel(y, us[x/2], vs[x/2])
+			out[3*x], out[3*x+1], out[3*x+2] = m.rgb(y, us[x/2], vs[x/2])
 		}
 	}
 }
