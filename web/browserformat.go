@@ -14,12 +14,19 @@ import (
 // (h264.PictureFormat.BrowserDecodable), and a viewer of another format
 // (a passed-through High 4:4:4 camera) would receive the stream and show
 // nothing, without saying why. It is safe for concurrent use.
+//
+// It keeps the shape of the topic's pixels its SPS states as well: Chromium
+// shows a WebRTC stream's pictures as coded, whatever the aspect its SPS
+// states, and the WebRTC viewer draws them in their shape from it.
 type formatWatch struct {
-	mu     sync.Mutex
-	topics map[string]h264.PictureFormat
+	mu      sync.Mutex
+	topics  map[string]h264.PictureFormat
+	aspects map[string]string // "W:H", for pixels not square
 }
 
-func newFormatWatch() *formatWatch { return &formatWatch{topics: map[string]h264.PictureFormat{}} }
+func newFormatWatch() *formatWatch {
+	return &formatWatch{topics: map[string]h264.PictureFormat{}, aspects: map[string]string{}}
+}
 
 // observe notes the format of p's SPS, when p is an H.264 keyframe that
 // has one, and reports whether topic's format just became one browsers do
@@ -36,11 +43,45 @@ func (w *formatWatch) observe(topic string, p *media.Packet) (newlyUndecodable b
 	if !ok {
 		return false
 	}
+	aspect := pixelAspect(nalus)
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	last, known := w.topics[topic]
 	w.topics[topic] = format
+	if aspect != "" {
+		w.aspects[topic] = aspect
+	} else {
+		delete(w.aspects, topic)
+	}
 	return !format.BrowserDecodable() && (!known || last != format)
+}
+
+// pixelAspect returns the sample aspect ratio the last SPS of nalus
+// states, "W:H", or "" when it states none or square pixels.
+func pixelAspect(nalus [][]byte) string {
+	for i := len(nalus) - 1; i >= 0; i-- {
+		if h264.TypeOf(nalus[i]) != h264.NALUTypeSPS {
+			continue
+		}
+		sps, err := h264.ParseSPS(nalus[i])
+		if err != nil || sps.VUI == nil {
+			return ""
+		}
+		w, h := sps.VUI.SARWidth, sps.VUI.SARHeight
+		if w == 0 || h == 0 || w == h {
+			return ""
+		}
+		return fmt.Sprintf("%d:%d", w, h)
+	}
+	return ""
+}
+
+// aspect returns the shape of topic's pixels its latest keyframe's SPS
+// states, "W:H", or "" for square pixels or when it is not known.
+func (w *formatWatch) aspect(topic string) string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.aspects[topic]
 }
 
 // undecodable returns why browsers show nothing of topic's stream, or ""
@@ -68,6 +109,7 @@ func (w *formatWatch) keepOnly(keep func(topic string) bool) {
 	for topic := range w.topics {
 		if !keep(topic) {
 			delete(w.topics, topic)
+			delete(w.aspects, topic)
 		}
 	}
 }

@@ -42,6 +42,11 @@ type TopicInfo struct {
 	// nothing of the topic: its H.264 is of a profile, chroma format or
 	// bit depth they do not decode (High 4:4:4 Predictive, say).
 	Undecodable string `json:"undecodable,omitempty"`
+	// PixelAspect is the shape of the stream's pixels its H.264 SPS
+	// states ("64:45", a PAL camera's 16:9 kept as coded), empty for
+	// square pixels or while not known. The WebRTC viewer draws the
+	// pictures in that shape, which Chromium's WebRTC does not.
+	PixelAspect string `json:"pixel_aspect,omitempty"`
 	// Viewers are the topic's WebRTC viewers: each one's estimated
 	// bandwidth and whether its picture is thinned.
 	Viewers []ViewerInfo `json:"viewers"`
@@ -66,7 +71,7 @@ func (h *Handler) topicInfo(st transport.TopicStats) TopicInfo {
 		Bitrate: st.ByteRate * 8, QoS: st.QoS, Publishers: st.Publishers, Subscribers: len(st.Subscribers), Dropped: st.Dropped,
 		SubscriberStats: subscriberInfos(st.Subscribers),
 		Reordered:       h.order.order(st.Topic) == orderReordered,
-		Undecodable:     h.formats.undecodable(st.Topic), Viewers: h.viewersOf(st.Topic)}
+		Undecodable:     h.formats.undecodable(st.Topic), PixelAspect: h.formats.aspect(st.Topic), Viewers: h.viewersOf(st.Topic)}
 	if st.Published == 0 {
 		ti.Codec = ""
 	}

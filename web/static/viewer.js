@@ -141,6 +141,15 @@ const gopline = (() => {
     let rateInterval = 0; // ms between pictures at the topic's rate
     const expect = (ti) => { rateInterval = ti && ti.fps > 0 ? 1000 / ti.fps : 0; };
     expect(info);
+    // Chromium shows a WebRTC stream's pictures as coded, whatever shape of
+    // pixels its SPS states (pixel_aspect): the view scales them into that
+    // shape, shrinking the side that comes out too long.
+    const reshape = (ti) => {
+      const [w, h] = ((ti && ti.pixel_aspect) || "").split(":").map(Number);
+      const s = w > 0 && h > 0 ? w / h : 1;
+      video.style.transform = s === 1 ? "" : s > 1 ? "scaleY(" + (1 / s) + ")" : "scaleX(" + s + ")";
+    };
+    reshape(info);
     let visibleSince = performance.now(); // a hidden page paints nothing
     // fail says why the view cannot play, for good.
     const fail = (err) => { stats.error = String(err.message || err); stats.fps = 0; stats.bitrate = 0; settle(); };
@@ -258,6 +267,7 @@ const gopline = (() => {
     async function link(s) {
       const ti = await describe(topic).catch(() => null);
       if (!ti || session !== s) return;
+      reshape(ti);
       const v = (ti.viewers || []).find((x) => x.session === stats.session);
       stats.linkEstimate = v && v.estimate > 0 ? v.estimate : null;
       stats.thinned = !v ? null : v.keyframes_only ? "keyframes only" : v.dropping ? "dropping" : null;
