@@ -55,17 +55,17 @@ func ListenRTP(location string, payload int, opts ...Option) (*Reader, error) {
 	if payload < 0 || payload > 127 {
 		return nil, fmt.Errorf("%w: RTP payload type %d (want 1..127)", ErrBadOption, payload)
 	}
-	addr, err := portAddress(location)
+	addr, filter, err := portAddress(location)
 	if err != nil {
 		return nil, fmt.Errorf("%w %q: %w", ErrOpen, location, err)
 	}
-	return listen(location, addr, uint8(payload), nil, nil, opts)
+	return listen(location, addr, filter, uint8(payload), nil, nil, opts)
 }
 
-// listen receives at addr the RTP stream of H.264 on payload, whose
-// parameter sets sps and pps are known out of band (or nil), calling it
-// name in errors.
-func listen(name string, addr *net.UDPAddr, payload uint8, sps, pps []byte, opts []Option) (*Reader, error) {
+// listen receives at addr the RTP stream of H.264 on payload, from the
+// first sender filter allows, whose parameter sets sps and pps are known
+// out of band (or nil), calling it name in errors.
+func listen(name string, addr *net.UDPAddr, filter rtpsender.Filter, payload uint8, sps, pps []byte, opts []Option) (*Reader, error) {
 	cfg := defaultConfig()
 	for _, o := range opts {
 		if err := o(&cfg); err != nil {
@@ -88,6 +88,7 @@ func listen(name string, addr *net.UDPAddr, payload uint8, sps, pps []byte, opts
 	_ = conn.SetReadBuffer(portReadBuffer)
 	r := newReader(name, cfg)
 	r.port = &port{conn: conn, payload: payload}
+	r.port.senders.Filter = filter
 	r.maker = newPacketMaker(&r.stats, sps, pps)
 	r.sets.Off = len(sps) > 0 && len(pps) > 0 // out of band
 	r.closeConn = func() { conn.Close() }
@@ -100,25 +101,31 @@ func listen(name string, addr *net.UDPAddr, payload uint8, sps, pps []byte, opts
 	return r, nil
 }
 
-// portAddress is the address an rtp:// location receives at.
-func portAddress(location string) (*net.UDPAddr, error) {
+// portAddress is the address an rtp:// location receives at, and the
+// senders its query's sources= and block= allow (rtpsender.ParseFilter).
+func portAddress(location string) (*net.UDPAddr, rtpsender.Filter, error) {
 	scheme, rest, _ := strings.Cut(location, "://")
-	if !strings.EqualFold(scheme, "rtp") || strings.ContainsAny(rest, "?/") {
-		return nil, fmt.Errorf("%w: an RTP location is rtp://IP:PORT alone", ErrBadOption)
+	rest, query, _ := strings.Cut(rest, "?")
+	if !strings.EqualFold(scheme, "rtp") || strings.Contains(rest, "/") {
+		return nil, rtpsender.Filter{}, fmt.Errorf("%w: an RTP location is rtp://IP:PORT, with sources= and block= alone after a '?'", ErrBadOption)
+	}
+	filter, err := rtpsender.ParseFilter(query)
+	if err != nil {
+		return nil, rtpsender.Filter{}, fmt.Errorf("%w: %w", ErrBadOption, err)
 	}
 	host, p, err := net.SplitHostPort(strings.TrimPrefix(rest, "@"))
 	n, perr := strconv.Atoi(p)
 	if err != nil || perr != nil || n <= 0 || n > 65535 {
-		return nil, fmt.Errorf("%w: an RTP location is rtp://IP:PORT, the address and port the sender sends to", ErrBadOption)
+		return nil, rtpsender.Filter{}, fmt.Errorf("%w: an RTP location is rtp://IP:PORT, the address and port the sender sends to", ErrBadOption)
 	}
 	if host == "" {
 		host = "0.0.0.0"
 	}
 	ip := net.ParseIP(host)
 	if ip == nil {
-		return nil, fmt.Errorf("%w: %q is not an IP address; an RTP location is rtp://IP:PORT (0.0.0.0 for every interface)", ErrBadOption, host)
+		return nil, rtpsender.Filter{}, fmt.Errorf("%w: %q is not an IP address; an RTP location is rtp://IP:PORT (0.0.0.0 for every interface)", ErrBadOption, host)
 	}
-	return &net.UDPAddr{IP: ip, Port: n}, nil
+	return &net.UDPAddr{IP: ip, Port: n}, filter, nil
 }
 
 // awaitFirst waits for the first packet of the payload type, the timeout
@@ -182,8 +189,9 @@ func (r *Reader) receive(first chan<- struct{}) error {
 }
 
 // fromSender reports whether a packet from from is of the port's stream:
-// the sender whose packet came first is taken, and the packets of others
-// are left out, counted, each sender named once (rtpsender.Gate).
+// the sender whose packet came first, of those the location's sources=
+// and block= allow, is taken, and the packets of others are left out,
+// counted, each sender named once (rtpsender.Gate).
 func (r *Reader) fromSender(from netip.AddrPort) bool {
 	take, name := r.port.senders.Take(from)
 	if take {
@@ -191,10 +199,7 @@ func (r *Reader) fromSender(from netip.AddrPort) bool {
 	}
 	r.port.others.Add(1)
 	if name {
-		r.log().Warn().Str("location", r.shown).Stringer("sender", r.port.senders.Sender()).Stringer("other_sender", from).
-			Msgf("packets from %v are left out: the port's stream is the sender's whose packet came first, %v's "+
-				"(a second sender on the same port: another robot sending to the wrong port, or a host that should not send here)",
-				from, r.port.senders.Sender())
+		r.log().Warn().Str("location", r.shown).Stringer("other_sender", from).Msg(r.port.senders.LeftOut(from))
 	}
 	return false
 }

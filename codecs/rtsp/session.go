@@ -7,6 +7,7 @@ import (
 
 	"github.com/bluenviron/gortsplib/v4/pkg/format"
 	"github.com/bluenviron/gortsplib/v4/pkg/sdp"
+	"github.com/gopline/gopline/internal/rtpsender"
 	psdp "github.com/pion/sdp/v3"
 )
 
@@ -24,7 +25,7 @@ func ListenSession(name string, text []byte, opts ...Option) (*Reader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %q: %w", ErrNotH264, name, err)
 	}
-	r, err := listen(fmt.Sprintf("%s (UDP port %d)", name, addr.Port), addr, forma.PayloadTyp, forma.SPS, forma.PPS, opts)
+	r, err := listen(fmt.Sprintf("%s (UDP port %d)", name, addr.Port), addr, rtpsender.Filter{}, forma.PayloadTyp, forma.SPS, forma.PPS, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -4,22 +4,29 @@
 // not send there) would have its packets interleaved with the first
 // one's, which no depacketizer or decoder can tell apart (their sequence
 // numbers and times are unrelated). Gate takes the sender whose packet
-// came first and leaves out the others, naming each once.
+// came first and leaves out the others, naming each once. A Filter, from
+// the location's sources= and block=, pins the senders a user allows.
 package rtpsender
 
-import "net/netip"
+import (
+	"fmt"
+	"net/netip"
+)
 
 // maxNamed bounds the other senders a Gate remembers having named: a
 // host that sends from ever new ports must not make it grow without end.
 const maxNamed = 16
 
 // Gate decides which datagrams of a port are its stream's: those of the
-// sender taken, the first one seen. The zero value takes the first sender
-// that comes.
+// sender taken, the first one seen that Filter allows. The zero value
+// takes the first sender that comes.
 //
 // A Gate is not safe for concurrent use: it belongs to the goroutine that
 // reads the port.
 type Gate struct {
+	// Filter is the hosts the port takes datagrams of (sources=, block=).
+	Filter Filter
+
 	sender netip.AddrPort
 	named  map[netip.AddrPort]struct{}
 	// Others counts the datagrams of other senders left out.
@@ -27,18 +34,23 @@ type Gate struct {
 }
 
 // Take reports whether a datagram from from is the stream's, taking from
-// as the stream's sender when none is yet; and, for one that is not, whether
-// from is to be named (its first datagram, while fewer than maxNamed
-// others were named).
+// as the stream's sender when none is yet and Filter allows it; and, for
+// one that is not, whether from is to be named (its first datagram, while
+// fewer than maxNamed others were named; never a host block= names, which
+// the user knows of). LeftOut says why.
 func (g *Gate) Take(from netip.AddrPort) (take, name bool) {
 	from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
-	if !g.sender.IsValid() {
+	allowed := g.Filter.Allows(from.Addr())
+	if !g.sender.IsValid() && allowed {
 		g.sender = from
 	}
-	if from == g.sender {
+	if allowed && from == g.sender {
 		return true, false
 	}
 	g.Others++
+	if g.Filter.Blocks(from.Addr()) {
+		return false, false
+	}
 	if _, ok := g.named[from]; ok || len(g.named) >= maxNamed {
 		return false, false
 	}
@@ -51,3 +63,15 @@ func (g *Gate) Take(from netip.AddrPort) (take, name bool) {
 
 // Sender is the sender taken; not valid before the first datagram.
 func (g *Gate) Sender() netip.AddrPort { return g.sender }
+
+// LeftOut is the warning that names other, a sender whose datagrams Take
+// left out, saying why.
+func (g *Gate) LeftOut(other netip.AddrPort) string {
+	if !g.Filter.Allows(other.Addr()) {
+		return fmt.Sprintf("packets from %v are left out: the location's %s names the port's senders, and not this one "+
+			"(is that the sender's address? add it, or drop the option to take the first sender)", other, g.Filter)
+	}
+	return fmt.Sprintf("packets from %v are left out: the port's stream is the sender's whose packet came first, %v's "+
+		"(a second sender on the same port: another robot sending to the wrong port, or a host that should not send here; "+
+		"sources=IP on the location pins the sender)", other, g.sender)
+}
