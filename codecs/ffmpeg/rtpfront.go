@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gopline/gopline/internal/lograte"
 	"github.com/gopline/gopline/internal/rtpsender"
 )
 
@@ -28,19 +29,24 @@ const (
 	lastReadWait  = time.Second
 )
 
-// rtpFront receives a unicast rtp:// location's port in FFmpeg's stead,
-// and hands FFmpeg's receiver, at a port of the loopback, the datagrams of
-// the sender whose packet came first (rtpsender.Gate): FFmpeg's receiver
-// takes every sender's, and a second sender on the same port (another
-// robot sending to the wrong port, a host that should not send there)
-// would have its packets interleaved with the first one's. The packets of
-// others are left out, counted and each sender named once (named).
+// readErrorWarnEvery bounds the warnings of a front's socket whose reads
+// fail: the first is said at once, then at most one in this interval,
+// each with how many reads failed since (lograte).
+const readErrorWarnEvery = 30 * time.Second
+
+// rtpFront receives an rtp:// location's port in FFmpeg's stead, and
+// hands FFmpeg's receiver, at a port of the loopback, the datagrams of
+// the sender whose packet came first (rtpsender.Gate) among those the
+// location's sources= and block= allow: FFmpeg's receiver takes every
+// sender's, and a second sender on the same port or group (another robot
+// sending to the wrong port or publishing to the same group, a host that
+// should not send there) would have its packets interleaved with the
+// first one's. The packets of others are left out, counted and each
+// sender named once (named).
 // The port after the location's, where an RTP sender sends its RTCP (RFC
 // 3550), is received too, and the RTCP of the sender's host handed to
 // FFmpeg's RTCP port (the next of its pair): FFmpeg reads the sender's
 // reports from it, as when it received the port itself.
-// A multicast group's port is FFmpeg's, as before: its senders are the
-// group's.
 type rtpFront struct {
 	rtp, rtcp     *net.UDPConn   // the location's port and the next; rtcp nil at port 65535
 	toRTP, toRTCP *net.UDPConn   // FFmpeg's receiver's pair
@@ -50,31 +56,48 @@ type rtpFront struct {
 	// RTCP is relayed, from whichever port it sends it.
 	sender atomic.Pointer[netip.Addr]
 	others atomic.Int64
-	named  func(other, sender netip.AddrPort)
+	named  func(other netip.AddrPort, why string)
+	// failed is told of a read of the location's sockets that failed,
+	// with how many failed since it was last told (lograte).
+	failed func(err error, count uint64)
 	stop   chan struct{} // closed by close
 	relays sync.WaitGroup
 }
 
-// startRTPFront receives at host:port, and host:port+1 for RTCP, for a
+// frontOf is where an rtpFront receives: the location's address and port,
+// the hosts it takes (sources=, block=), and localaddr=, the interface a
+// multicast group is joined on or the address a unicast port is received
+// at, as FFmpeg's receiver takes it ("" for the system's choice).
+type frontOf struct {
+	location  string
+	host      string
+	port      int
+	filter    rtpsender.Filter
+	localaddr string
+}
+
+// startRTPFront receives at at's port, and the next for RTCP, for a
 // receiver it gives a pair of ports of the loopback (rtpFront.port),
-// calling named for each other sender once. A port that is taken is an
-// error that names it, as location's.
-func startRTPFront(location, host string, port int, named func(other, sender netip.AddrPort)) (*rtpFront, error) {
-	f := &rtpFront{named: named, stop: make(chan struct{})}
+// calling named for each other sender once, and failed, rate-limited, for
+// a read that fails. A unicast port that is taken is an error that names
+// it, as location's; a multicast group's port may be shared.
+func startRTPFront(at frontOf, named func(other netip.AddrPort, why string), failed func(error, uint64)) (*rtpFront, error) {
+	f := &rtpFront{named: named, failed: failed, stop: make(chan struct{})}
+	f.gate.Filter = at.filter
 	var err error
-	if f.rtp, err = listenPort(location, host, port, "its port"); err != nil {
+	if f.rtp, err = listenPort(at, at.port, "its port"); err != nil {
 		return nil, err
 	}
 	_ = f.rtp.SetReadBuffer(rtpFrontBuffer)
-	if port < 65535 {
-		if f.rtcp, err = listenPort(location, host, port+1, rtcpPortIs); err != nil {
+	if at.port < 65535 {
+		if f.rtcp, err = listenPort(at, at.port+1, rtcpPortIs); err != nil {
 			f.closeSockets()
 			return nil, err
 		}
 	}
 	if f.port, err = freeLoopbackPair(); err != nil {
 		f.closeSockets()
-		return nil, fmt.Errorf("%w %q: no pair of free UDP ports on the loopback for FFmpeg's receiver: %w", ErrOpen, location, err)
+		return nil, fmt.Errorf("%w %q: no pair of free UDP ports on the loopback for FFmpeg's receiver: %w", ErrOpen, at.location, err)
 	}
 	loopback := func(port int) (*net.UDPConn, error) {
 		return net.DialUDP("udp", nil, &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
@@ -84,7 +107,7 @@ func startRTPFront(location, host string, port int, named func(other, sender net
 	}
 	if err != nil {
 		f.closeSockets()
-		return nil, fmt.Errorf("%w %q: %w", ErrOpen, location, err)
+		return nil, fmt.Errorf("%w %q: %w", ErrOpen, at.location, err)
 	}
 	f.relays.Add(1)
 	go func() { defer f.relays.Done(); f.relay(f.rtp, f.toRTP, f.takeRTP) }()
@@ -99,14 +122,59 @@ func startRTPFront(location, host string, port int, named func(other, sender net
 // of one that is taken.
 const rtcpPortIs = "the next port, which FFmpeg's RTP receiver takes for RTCP"
 
-// listenPort binds location's host:port, what the port is to the stream,
-// or returns the error that names it taken.
-func listenPort(location, host string, port int, what string) (*net.UDPConn, error) {
-	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.ParseIP(host), Port: port})
+// listenPort binds port of at, what the port is to the stream, or
+// returns the error that names it taken: at a multicast group, joined on
+// the interface whose address is at.localaddr (else the system's choice);
+// at a unicast address, at.localaddr's if given, as FFmpeg's receiver
+// binds it.
+func listenPort(at frontOf, port int, what string) (*net.UDPConn, error) {
+	ip := net.ParseIP(at.host)
+	if ip.IsMulticast() {
+		ifi, err := interfaceOf(at.localaddr)
+		if err != nil {
+			return nil, fmt.Errorf("%w %q: %w", ErrOpen, at.location, err)
+		}
+		c, err := net.ListenMulticastUDP("udp", ifi, &net.UDPAddr{IP: ip, Port: port})
+		if err != nil {
+			return nil, fmt.Errorf("%w %q: cannot join the group at %s, %d: %w", ErrOpen, at.location, what, port, err)
+		}
+		return c, nil
+	}
+	if at.localaddr != "" {
+		if ip = net.ParseIP(at.localaddr); ip == nil {
+			return nil, fmt.Errorf("%w %q: %w: localaddr=%q is not an IP address (the address of the interface to receive at)",
+				ErrOpen, at.location, ErrBadOption, at.localaddr)
+		}
+	}
+	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: ip, Port: port})
 	if err != nil {
-		return nil, portTaken(location, what, port, err)
+		return nil, portTaken(at.location, what, port, err)
 	}
 	return c, nil
+}
+
+// interfaceOf is the interface whose address is localaddr, nil for "".
+func interfaceOf(localaddr string) (*net.Interface, error) {
+	if localaddr == "" {
+		return nil, nil
+	}
+	ip := net.ParseIP(localaddr)
+	if ip == nil {
+		return nil, fmt.Errorf("%w: localaddr=%q is not an IP address (the address of the interface to join the group on)", ErrBadOption, localaddr)
+	}
+	ifaces, err := net.Interfaces()
+	if err != nil {
+		return nil, err
+	}
+	for i := range ifaces {
+		addrs, _ := ifaces[i].Addrs()
+		for _, a := range addrs {
+			if n, ok := a.(*net.IPNet); ok && n.IP.Equal(ip) {
+				return &ifaces[i], nil
+			}
+		}
+	}
+	return nil, fmt.Errorf("%w: localaddr=%s is the address of no interface of this host (ip addr lists them)", ErrBadOption, localaddr)
 }
 
 // portTaken is the error of an rtp:// location whose port, or the next,
@@ -122,17 +190,23 @@ type datagrams interface {
 }
 
 // relay hands out the datagrams of in that take takes until in is closed
-// or the front is. Reads that fail in a row are spaced (firstReadWait);
-// a datagram refused on the way (an ICMP error) costs nothing.
+// or the front is. Reads that fail in a row are spaced (firstReadWait),
+// and told of to f.failed, rate-limited: an error that never clears would
+// otherwise show only as the stream lost after timeout=. A datagram
+// refused on the way (an ICMP error) costs nothing.
 func (f *rtpFront) relay(in datagrams, out io.Writer, take func(from netip.AddrPort) bool) {
 	buf := make([]byte, 65535)
 	var wait time.Duration
+	warns := lograte.Limiter{Interval: readErrorWarnEvery}
 	for {
 		n, from, err := in.ReadFromUDPAddrPort(buf)
 		switch {
 		case errors.Is(err, net.ErrClosed):
 			return
 		case err != nil:
+			if ok, count := warns.Allow(time.Now()); ok && f.failed != nil {
+				f.failed(err, count)
+			}
 			wait = min(max(2*wait, firstReadWait), lastReadWait)
 			select {
 			case <-time.After(wait):
@@ -162,7 +236,7 @@ func (f *rtpFront) takeRTP(from netip.AddrPort) bool {
 	}
 	f.others.Add(1)
 	if name {
-		f.named(from, f.gate.Sender())
+		f.named(from, f.gate.LeftOut(from))
 	}
 	return false
 }

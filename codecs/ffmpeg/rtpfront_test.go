@@ -2,10 +2,12 @@ package ffmpeg
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/netip"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -46,15 +48,16 @@ func TestRTPFrontRelaysTheSendersRTCP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := startRTPFront("rtp://127.0.0.1:"+strconv.Itoa(port), "127.0.0.1", port, func(other, sender netip.AddrPort) {})
+	at := frontOf{location: "rtp://127.0.0.1:" + strconv.Itoa(port), host: "127.0.0.1", port: port}
+	f, err := startRTPFront(at, func(netip.AddrPort, string) {}, func(error, uint64) {})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.close()
 	toRTP, toRTCP := loopbackPeer(t, "127.0.0.1", f.port), loopbackPeer(t, "127.0.0.1", f.port+1)
 	sendRTP, sendRTCP := loopbackPeer(t, "127.0.0.1", 0), loopbackPeer(t, "127.0.0.1", 0)
-	at := func(p int) *net.UDPAddr { return &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: p} }
-	if _, err := sendRTP.WriteToUDP([]byte("rtp"), at(port)); err != nil {
+	to := func(p int) *net.UDPAddr { return &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: p} }
+	if _, err := sendRTP.WriteToUDP([]byte("rtp"), to(port)); err != nil {
 		t.Fatal(err)
 	}
 	if got := readDatagram(t, toRTP, 5*time.Second, "the sender's RTP"); got != "rtp" {
@@ -62,12 +65,12 @@ func TestRTPFrontRelaysTheSendersRTCP(t *testing.T) {
 	}
 	// Another host: 127.0.0.2, where the loopback has it (Linux: its /8).
 	if other, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 2)}); err == nil {
-		_, _ = other.WriteToUDP([]byte("another host's rtcp"), at(port+1))
+		_, _ = other.WriteToUDP([]byte("another host's rtcp"), to(port+1))
 		other.Close()
 	} else {
 		t.Logf("no other host on the loopback (%v): its RTCP is not tried", err)
 	}
-	if _, err := sendRTCP.WriteToUDP([]byte("rtcp"), at(port+1)); err != nil {
+	if _, err := sendRTCP.WriteToUDP([]byte("rtcp"), to(port+1)); err != nil {
 		t.Fatal(err)
 	}
 	if got := readDatagram(t, toRTCP, 5*time.Second, "the sender's RTCP"); got != "rtcp" {
@@ -84,9 +87,17 @@ func (s *failingSocket) ReadFromUDPAddrPort([]byte) (int, netip.AddrPort, error)
 }
 
 // A socket whose reads fail in a row is read less and less often, not in
-// a loop that spins a core, and the front's close ends the wait.
+// a loop that spins a core, and the front's close ends the wait. The
+// error is told once, with its count, not at each read: a stream lost
+// after timeout= to an error that never clears says why.
 func TestRTPFrontSpacesTheReadsOfASocketThatFails(t *testing.T) {
-	f := &rtpFront{stop: make(chan struct{})}
+	var told []string
+	var mu sync.Mutex
+	f := &rtpFront{stop: make(chan struct{}), failed: func(err error, count uint64) {
+		mu.Lock()
+		defer mu.Unlock()
+		told = append(told, fmt.Sprintf("%v (%d)", err, count))
+	}}
 	in := &failingSocket{}
 	ended := make(chan struct{})
 	go func() {
@@ -103,5 +114,10 @@ func TestRTPFrontSpacesTheReadsOfASocketThatFails(t *testing.T) {
 	// 1, 2, 4, ... ms apart: about 9 reads in 300 ms.
 	if n := in.reads.Load(); n > 20 {
 		t.Fatalf("%d reads of a failing socket in 300 ms", n)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(told) != 1 || told[0] != "recvfrom: no buffer space available (1)" {
+		t.Fatalf("the failing reads were told %q, want once, with their error", told)
 	}
 }

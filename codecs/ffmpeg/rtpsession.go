@@ -12,6 +12,7 @@ import (
 
 	"github.com/asticode/go-astiav"
 	"github.com/gopline/gopline/internal/paramsetwatch"
+	"github.com/gopline/gopline/internal/rtpsender"
 )
 
 // An rtp:// location is a port that RTP packets are sent to, as
@@ -85,9 +86,10 @@ type rtpSession struct {
 	// probeCut: FFmpeg was still reading packets when its look at the
 	// stream was cut short, so packets came.
 	probeCut bool
-	// front receives a unicast port for FFmpeg, keeping to one sender;
-	// nil for a multicast group, or when the user named the interface
-	// (localaddr=). FFmpeg's receiver then listens at the loopback's
+	// filter is the hosts the location's sources= and block= allow.
+	filter rtpsender.Filter
+	// front receives the port for FFmpeg, keeping to one sender of those
+	// filter allows: FFmpeg's receiver listens at the loopback's
 	// front.port instead of the location's.
 	front *rtpFront
 }
@@ -96,12 +98,19 @@ type rtpSession struct {
 // payload type and encoding of WithRTPSession (H.264 on 96 by default).
 // The host must be an IP address (0.0.0.0, or none as in rtp://:5000 or
 // rtp://@:5000, for every interface): it is written into the description,
-// which takes no names.
+// which takes no names. The location's query, if any, is sources= and
+// block= (rtpsender.ParseFilter).
 func newRTPSession(location string, payload int, encoding string) (*rtpSession, error) {
 	_, rest, _ := strings.Cut(location, "://")
-	if strings.ContainsAny(rest, "?/") {
-		return nil, fmt.Errorf("%w %q: %w: an RTP location is rtp://IP:PORT alone; the sdp demuxer's options (localaddr=, buffer_size=, reorder_queue_size=) go in options=",
+	rest, query, _ := strings.Cut(rest, "?")
+	if strings.Contains(rest, "/") {
+		return nil, fmt.Errorf("%w %q: %w: an RTP location is rtp://IP:PORT, with sources= and block= alone after a '?'; the sdp demuxer's options (localaddr=, buffer_size=, reorder_queue_size=) go in options=",
 			ErrOpen, location, ErrBadOption)
+	}
+	filter, err := rtpsender.ParseFilter(query)
+	if err != nil {
+		return nil, fmt.Errorf("%w %q: %w: %w (the sdp demuxer's options, localaddr=, buffer_size=, reorder_queue_size=, go in options=)",
+			ErrOpen, location, ErrBadOption, err)
 	}
 	host := strings.TrimPrefix(rest, "@") // rtp://@:5000, VLC's and GStreamer's "any"
 	h, p, err := net.SplitHostPort(host)
@@ -126,7 +135,7 @@ func newRTPSession(location string, payload int, encoding string) (*rtpSession, 
 			payload = jpegRTPPayload
 		}
 	}
-	s := &rtpSession{addr: location, host: h, port: port, payload: payload, encoding: encoding}
+	s := &rtpSession{addr: location, host: h, port: port, payload: payload, encoding: encoding, filter: filter}
 	s.watch = paramsetwatch.Watch{HEVC: encoding == "H265", Off: encoding == "JPEG"}
 	return s, nil
 }
@@ -188,43 +197,14 @@ func (r *Reader) rtpInput(url string, inFmt *astiav.InputFormat, options map[str
 	if err != nil {
 		return "", nil, nil, err
 	}
-	if ip := net.ParseIP(s.host); ip.IsMulticast() || r.cfg.inputOptions["localaddr"] != "" {
-		if err := s.portsFree(); err != nil {
-			return "", nil, nil, err
-		}
-	} else if s.front, err = startRTPFront(s.addr, s.host, s.port, r.namedOtherSender); err != nil {
+	at := frontOf{location: s.addr, host: s.host, port: s.port, filter: s.filter, localaddr: r.cfg.inputOptions["localaddr"]}
+	if s.front, err = startRTPFront(at, r.namedOtherSender, r.frontReadFailed); err != nil {
 		return "", nil, nil, err
 	}
 	r.rtp = s
 	url, inFmt, options = s.input(options, r.cfg.inputOptions, r.cfg.ioTimeout, ioTimeoutOption(r.url))
-	if s.front != nil {
-		options["localaddr"] = "127.0.0.1" // FFmpeg's receiver hears the front alone
-	}
+	options["localaddr"] = "127.0.0.1" // FFmpeg's receiver hears the front alone
 	return url, inFmt, options, nil
-}
-
-// portsFree checks that the ports FFmpeg's rtp protocol takes for s are
-// free: its port, and the next for RTCP, which FFmpeg binds too. FFmpeg
-// says a taken one only in a log line ("bind failed: Address already in
-// use") and fails the open with "Invalid data found when processing
-// input", which reads as a sender's fault. A multicast group's port may be
-// shared (FFmpeg binds it for reuse), so it is not checked.
-func (s *rtpSession) portsFree() error {
-	if ip := net.ParseIP(s.host); ip == nil || ip.IsMulticast() {
-		return nil
-	}
-	for i, what := range []string{"its port", rtcpPortIs} {
-		port := s.port + i
-		if port > 65535 {
-			break
-		}
-		c, err := net.ListenPacket("udp", net.JoinHostPort(s.host, strconv.Itoa(port)))
-		if err != nil {
-			return portTaken(s.addr, what, port, err)
-		}
-		c.Close()
-	}
-	return nil
 }
 
 // findStreamInfo has FFmpeg look at the input's first packets to learn
@@ -296,13 +276,20 @@ func (r *Reader) watchRTP() error {
 }
 
 // namedOtherSender says once that an rtp:// port's packets from other,
-// another sender than its stream's, are left out (rtpFront).
-func (r *Reader) namedOtherSender(other, sender netip.AddrPort) {
+// another sender than its stream's, are left out, and why (rtpFront).
+func (r *Reader) namedOtherSender(other netip.AddrPort, why string) {
 	if log := r.logger(); log != nil {
-		log.Warn().Str("location", r.shown).Stringer("sender", sender).Stringer("other_sender", other).
-			Msgf("packets from %v are left out: the port's stream is the sender's whose packet came first, %v's "+
-				"(a second sender on the same port: another robot sending to the wrong port, or a host that should not send here)",
-				other, sender)
+		log.Warn().Str("location", r.shown).Stringer("other_sender", other).Msg(why)
+	}
+}
+
+// frontReadFailed warns that a read of an rtp:// port's socket failed,
+// count times since the last warning (rtpFront rate-limits them): the
+// stream would otherwise be lost at timeout= saying nothing of why.
+func (r *Reader) frontReadFailed(err error, count uint64) {
+	if log := r.logger(); log != nil {
+		log.Warn().Str("location", r.shown).Err(err).Uint64("count", count).
+			Msgf("reading the port failed (%d times since the last such warning): %v; its packets are lost until it reads again", count, err)
 	}
 }
 

@@ -53,6 +53,20 @@ func TestRTPSessionRefusesALocationWithoutIPAndPort(t *testing.T) {
 	}
 }
 
+// A location's sources= and block= are read as FFmpeg's rtp:// URLs take
+// them, into the hosts its front lets through; one that names no address
+// is an error naming the option.
+func TestRTPSessionReadsTheSendersOfItsLocation(t *testing.T) {
+	s, err := newRTPSession("rtp://239.1.1.1:5000?sources=10.0.0.5,10.0.0.6&block=10.0.0.9", 0, "")
+	if err != nil || s.filter.String() != "sources=10.0.0.5,10.0.0.6&block=10.0.0.9" || s.host != "239.1.1.1" || s.port != 5000 {
+		t.Fatalf("%+v, %v", s, err)
+	}
+	_, err = newRTPSession("rtp://239.1.1.1:5000?sources=robot1", 0, "")
+	if !errors.Is(err, ErrBadOption) || !strings.Contains(err.Error(), `sources=: "robot1" is not an IP address`) {
+		t.Fatalf("sources=robot1: %v", err)
+	}
+}
+
 // WithRTPSession takes H264, H265 and JPEG in any case and payload types
 // of 0 to 127; anything else is a bad option.
 func TestWithRTPSessionChecksEncodingAndPayload(t *testing.T) {

@@ -1,0 +1,178 @@
+package ffmpeg
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gopline/gopline/internal/netnstest"
+	"github.com/gopline/gopline/internal/rtpsender"
+)
+
+// frontNetnsRole makes the test binary one end of the multicast test in
+// its namespace: "receive" (the fronts) or "send" (the other robot).
+const frontNetnsRole = "GOPLINE_RTPFRONT_NETNS"
+
+// The multicast group of the test, and its two ports: the first sender's,
+// and sources='s.
+const (
+	frontGroup         = "239.255.70.1"
+	frontGroupPort     = 5004
+	frontSourcesPort   = 5006
+	frontNetnsTestName = "TestRTPFrontKeepsAMulticastGroupToOneSender"
+)
+
+// Two robots publishing to one multicast group: FFmpeg's receiver took
+// both, their packets mixed into one broken stream. The front takes the
+// first sender's alone, naming the other once; with sources= (and
+// localaddr=, the interface to join the group on) it takes the sender
+// named, whose packets came second. The hosts are two network namespaces
+// joined by a veth pair (the loopback carries no multicast).
+func TestRTPFrontKeepsAMulticastGroupToOneSender(t *testing.T) {
+	switch os.Getenv(frontNetnsRole) {
+	case "receive":
+		receiveGroupChild(t, os.Getenv("ADDR_A"), os.Getenv("ADDR_B"))
+		return
+	case "send":
+		sendGroupChild(t, "b")
+		return
+	}
+	pair := netnstest.New(t, "gopline-f", 217)
+	child := func(ns, role string) *exec.Cmd {
+		cmd := netnstest.Command(ns, os.Args[0], "-test.run=^"+frontNetnsTestName+"$", "-test.v")
+		cmd.Env = append(os.Environ(), frontNetnsRole+"="+role, "ADDR_A="+pair.AddrA, "ADDR_B="+pair.AddrB)
+		return cmd
+	}
+	recv := child(pair.A, "receive")
+	stdin, _ := recv.StdinPipe()
+	out, _ := recv.StdoutPipe()
+	var stderr strings.Builder
+	recv.Stderr = &stderr
+	if err := recv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := make(chan string, 100)
+	var said strings.Builder
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+	wait := func(want string) {
+		t.Helper()
+		deadline := time.After(20 * time.Second)
+		for {
+			select {
+			case line, ok := <-lines:
+				said.WriteString(line + "\n")
+				if !ok {
+					t.Fatalf("the receiver ended before %q: %s%s", want, said.String(), stderr.String())
+				}
+				if line == want {
+					return
+				}
+			case <-deadline:
+				recv.Process.Kill()
+				t.Fatalf("the receiver did not say %q in 20s: %s", want, said.String())
+			}
+		}
+	}
+	wait("ready")
+	if got, err := child(pair.B, "send").CombinedOutput(); err != nil {
+		t.Fatalf("the other robot's sender: %v: %s", err, got)
+	}
+	stdin.Close()
+	wait("PASS")
+	for range lines {
+	}
+	if err := recv.Wait(); err != nil {
+		t.Fatalf("the receiver: %v: %s%s", err, said.String(), stderr.String())
+	}
+}
+
+// sendGroupChild sends payload to both ports of the group, a few times.
+func sendGroupChild(t *testing.T, payload string) {
+	c, err := net.ListenUDP("udp4", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for range 5 {
+		for _, port := range []int{frontGroupPort, frontSourcesPort} {
+			if _, err := c.WriteToUDP([]byte(payload), &net.UDPAddr{IP: net.ParseIP(frontGroup), Port: port}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// receiveGroupChild runs the fronts of the group in namespace A, whose
+// own sender, a, sends first; it says "ready" once a's packets came, and
+// checks what came of b's once its stdin closes.
+func receiveGroupChild(t *testing.T, addrA, addrB string) {
+	var mu sync.Mutex
+	named := map[int][]string{}
+	start := func(port int, filter rtpsender.Filter, localaddr string) (*rtpFront, *net.UDPConn) {
+		at := frontOf{location: fmt.Sprintf("rtp://%s:%d", frontGroup, port), host: frontGroup, port: port, filter: filter, localaddr: localaddr}
+		f, err := startRTPFront(at, func(other netip.AddrPort, why string) {
+			mu.Lock()
+			defer mu.Unlock()
+			named[port] = append(named[port], why)
+		}, func(err error, _ uint64) { t.Errorf("port %d: %v", port, err) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(f.close)
+		return f, loopbackPeer(t, "127.0.0.1", f.port)
+	}
+	_, first := start(frontGroupPort, rtpsender.Filter{}, "")
+	pinned, err := rtpsender.ParseFilter("sources=" + addrB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sourced, second := start(frontSourcesPort, pinned, addrA)
+	sendGroupChild(t, "a")
+	if got := readDatagram(t, first, 5*time.Second, "the first sender's packet"); got != "a" {
+		t.Fatalf("the group's port handed FFmpeg %q, want the first sender's", got)
+	}
+	for deadline := time.Now().Add(5 * time.Second); sourced.others.Load() == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("the packets of a sender that sources= does not name never came")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	fmt.Println("ready")
+	_, _ = bufio.NewReader(os.Stdin).ReadString('\n') // the other robot sent
+	if got := readDatagram(t, second, 5*time.Second, "the packet of the sender sources= names"); got != "b" {
+		t.Fatalf("the port given sources=%s handed FFmpeg %q, want that sender's", addrB, got)
+	}
+	_ = first.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+	buf := make([]byte, 100)
+	for {
+		n, err := first.Read(buf)
+		if err != nil {
+			break
+		}
+		if string(buf[:n]) != "a" {
+			t.Fatalf("the group's port handed FFmpeg the second sender's %q", buf[:n])
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if w := named[frontGroupPort]; len(w) != 1 || !strings.Contains(w[0], addrB) || !strings.Contains(w[0], "came first") {
+		t.Errorf("the second sender on the group's port was named %q, want once, as the one whose packet came second", w)
+	}
+	if w := named[frontSourcesPort]; len(w) != 1 || !strings.Contains(w[0], addrA) || !strings.Contains(w[0], "sources="+addrB) {
+		t.Errorf("the sender sources= does not name was named %q, want once, saying sources=", w)
+	}
+}
