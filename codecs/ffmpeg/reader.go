@@ -234,17 +234,25 @@ func OpenReader(url string, opts ...ReaderOption) (*Reader, error) {
 		}
 	}
 	registerDevices.Do(astiav.RegisterAllDevices)
-	r := &Reader{url: url, shown: credentials.Redact(url), cfg: cfg, epoch: media.NewEpoch(), dataEnd: -1}
-	r.deint.mode = cfg.deinterlace
-	if cfg.log != nil {
-		r.logs.set(*cfg.log)
-	}
-	r.logs.group = cfg.logRepeats
-	if err := r.open(); err != nil {
+	for try := 1; ; try++ {
+		r := &Reader{url: url, shown: credentials.Redact(url), cfg: cfg, epoch: media.NewEpoch(), dataEnd: -1}
+		r.deint.mode = cfg.deinterlace
+		if cfg.log != nil {
+			r.logs.set(*cfg.log)
+		}
+		r.logs.group = cfg.logRepeats
+		err := r.open()
+		if err == nil {
+			return r, nil
+		}
 		r.Close()
-		return nil, err
+		if !errors.Is(err, errReceiverPairTaken) || try == receiverPairTries {
+			return nil, err
+		}
+		if log := r.logger(); log != nil { // rtppair.go
+			log.Warn().Str("location", r.shown).Err(err).Msg("FFmpeg's receiver's loopback port was taken as it opened: opening again with another pair")
+		}
 	}
-	return r, nil
 }
 
 // Info describes the stream being read.

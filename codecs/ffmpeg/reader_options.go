@@ -11,6 +11,9 @@ import (
 )
 
 type readerConfig struct {
+	// beforeReceiverBinds, for tests: see withBeforeReceiverBinds.
+	beforeReceiverBinds func(port int)
+
 	inputFormat  string
 	inputOptions map[string]string
 	width        int
