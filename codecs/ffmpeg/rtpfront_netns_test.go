@@ -3,6 +3,7 @@ package ffmpeg
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"os"
@@ -45,57 +46,86 @@ func TestRTPFrontKeepsAMulticastGroupToOneSender(t *testing.T) {
 		return
 	}
 	pair := netnstest.New(t, "gopline-f", 217)
-	child := func(ns, role string) *exec.Cmd {
-		cmd := netnstest.Command(ns, os.Args[0], "-test.run=^"+frontNetnsTestName+"$", "-test.v")
-		cmd.Env = append(os.Environ(), frontNetnsRole+"="+role, "ADDR_A="+pair.AddrA, "ADDR_B="+pair.AddrB)
-		return cmd
-	}
-	recv := child(pair.A, "receive")
-	stdin, _ := recv.StdinPipe()
-	out, _ := recv.StdoutPipe()
-	var stderr strings.Builder
-	recv.Stderr = &stderr
-	if err := recv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := make(chan string, 100)
-	var said strings.Builder
-	go func() {
-		defer close(lines)
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-	}()
-	wait := func(want string) {
-		t.Helper()
-		deadline := time.After(20 * time.Second)
-		for {
-			select {
-			case line, ok := <-lines:
-				said.WriteString(line + "\n")
-				if !ok {
-					t.Fatalf("the receiver ended before %q: %s%s", want, said.String(), stderr.String())
-				}
-				if line == want {
-					return
-				}
-			case <-deadline:
-				recv.Process.Kill()
-				t.Fatalf("the receiver did not say %q in 20s: %s", want, said.String())
-			}
-		}
-	}
-	wait("ready")
-	if got, err := child(pair.B, "send").CombinedOutput(); err != nil {
+	recv := startNetnsChild(t, pair, pair.A, frontNetnsTestName, "receive")
+	recv.waitFor("ready")
+	if got, err := netnsChildCmd(pair, pair.B, frontNetnsTestName, "send").CombinedOutput(); err != nil {
 		t.Fatalf("the other robot's sender: %v: %s", err, got)
 	}
-	stdin.Close()
-	wait("PASS")
-	for range lines {
+	recv.finish()
+}
+
+// netnsChildCmd is the test binary running test name as role in
+// namespace ns of pair, told the pair's addresses.
+func netnsChildCmd(pair *netnstest.Pair, ns, name, role string) *exec.Cmd {
+	cmd := netnstest.Command(ns, os.Args[0], "-test.run=^"+name+"$", "-test.v")
+	cmd.Env = append(os.Environ(), frontNetnsRole+"="+role, "ADDR_A="+pair.AddrA, "ADDR_B="+pair.AddrB)
+	return cmd
+}
+
+// netnsChild is a test binary running one end of a test in a namespace,
+// its lines read as they come.
+type netnsChild struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	lines  chan string
+	said   strings.Builder
+	stderr strings.Builder
+}
+
+// startNetnsChild starts test name as role in namespace ns; it is killed
+// at the test's end if it has not ended.
+func startNetnsChild(t *testing.T, pair *netnstest.Pair, ns, name, role string) *netnsChild {
+	t.Helper()
+	c := &netnsChild{t: t, cmd: netnsChildCmd(pair, ns, name, role), lines: make(chan string, 100)}
+	c.stdin, _ = c.cmd.StdinPipe()
+	out, _ := c.cmd.StdoutPipe()
+	c.cmd.Stderr = &c.stderr
+	if err := c.cmd.Start(); err != nil {
+		t.Fatal(err)
 	}
-	if err := recv.Wait(); err != nil {
-		t.Fatalf("the receiver: %v: %s%s", err, said.String(), stderr.String())
+	t.Cleanup(func() { _ = c.cmd.Process.Kill() })
+	go func() {
+		defer close(c.lines)
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			c.lines <- sc.Text()
+		}
+	}()
+	return c
+}
+
+// waitFor waits up to 30 s for the child to say want on a line of its own.
+func (c *netnsChild) waitFor(want string) {
+	c.t.Helper()
+	deadline := time.After(30 * time.Second)
+	for {
+		select {
+		case line, ok := <-c.lines:
+			if !ok {
+				c.t.Fatalf("the child in its namespace ended before %q: %s%s", want, c.said.String(), c.stderr.String())
+			}
+			c.said.WriteString(line + "\n")
+			if line == want {
+				return
+			}
+		case <-deadline:
+			c.t.Fatalf("the child in its namespace did not say %q in 30s: %s", want, c.said.String())
+		}
+	}
+}
+
+
+// finish closes the child's stdin, its sign to check what came, and
+// waits for it to pass.
+func (c *netnsChild) finish() {
+	c.t.Helper()
+	c.stdin.Close()
+	c.waitFor("PASS")
+	for range c.lines {
+	}
+	if err := c.cmd.Wait(); err != nil {
+		c.t.Fatalf("the child in its namespace: %v: %s%s", err, c.said.String(), c.stderr.String())
 	}
 }
 
