@@ -115,7 +115,6 @@ func (c *netnsChild) waitFor(want string) {
 	}
 }
 
-
 // finish closes the child's stdin, its sign to check what came, and
 // waits for it to pass.
 func (c *netnsChild) finish() {
