@@ -124,7 +124,8 @@ const rtcpPortIs = "the next port, which FFmpeg's RTP receiver takes for RTCP"
 
 // listenPort binds port of at, what the port is to the stream, or
 // returns the error that names it taken: at a multicast group, joined on
-// the interface whose address is at.localaddr (else the system's choice);
+// the interface whose address is at.localaddr (else the system's choice)
+// for the hosts at.filter allows (rtpsender.ListenGroup);
 // at a unicast address, at.localaddr's if given, as FFmpeg's receiver
 // binds it.
 func listenPort(at frontOf, port int, what string) (*net.UDPConn, error) {
@@ -134,7 +135,7 @@ func listenPort(at frontOf, port int, what string) (*net.UDPConn, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w %q: %w", ErrOpen, at.location, err)
 		}
-		c, err := net.ListenMulticastUDP("udp", ifi, &net.UDPAddr{IP: ip, Port: port})
+		c, err := rtpsender.ListenGroup(ifi, &net.UDPAddr{IP: ip, Port: port}, at.filter)
 		if err != nil {
 			return nil, fmt.Errorf("%w %q: cannot join the group at %s, %d: %w", ErrOpen, at.location, what, port, err)
 		}

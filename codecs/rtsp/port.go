@@ -78,7 +78,7 @@ func listen(name string, addr *net.UDPAddr, filter rtpsender.Filter, payload uin
 	var conn *net.UDPConn
 	var err error
 	if addr.IP.IsMulticast() {
-		conn, err = net.ListenMulticastUDP("udp", nil, addr)
+		conn, err = rtpsender.ListenGroup(nil, addr, filter)
 	} else {
 		conn, err = net.ListenUDP("udp", addr)
 	}
