@@ -1,13 +1,10 @@
 package ffmpeg
 
 import (
-	"bufio"
 	"fmt"
-	"io"
 	"net"
 	"net/netip"
 	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -49,86 +46,18 @@ func TestRTPFrontKeepsAMulticastGroupToOneSender(t *testing.T) {
 		return
 	}
 	pair := netnstest.New(t, "gopline-f", 217)
-	recv := startNetnsChild(t, pair, pair.A, frontNetnsTestName, "receive")
-	recv.waitFor("ready")
-	if got, err := netnsChildCmd(pair, pair.B, frontNetnsTestName, "send").CombinedOutput(); err != nil {
+	recv := netnstest.StartChild(t, pair.A, frontNetnsTestName, netnsEnv(pair, "receive")...)
+	recv.WaitFor("ready")
+	if got, err := netnstest.ChildCommand(pair.B, frontNetnsTestName, netnsEnv(pair, "send")...).CombinedOutput(); err != nil {
 		t.Fatalf("the other robot's sender: %v: %s", err, got)
 	}
-	recv.finish()
+	recv.Finish()
 }
 
-// netnsChildCmd is the test binary running test name as role in
-// namespace ns of pair, told the pair's addresses.
-func netnsChildCmd(pair *netnstest.Pair, ns, name, role string) *exec.Cmd {
-	cmd := netnstest.Command(ns, os.Args[0], "-test.run=^"+name+"$", "-test.v")
-	cmd.Env = append(os.Environ(), frontNetnsRole+"="+role, "ADDR_A="+pair.AddrA, "ADDR_B="+pair.AddrB)
-	return cmd
-}
-
-// netnsChild is a test binary running one end of a test in a namespace,
-// its lines read as they come.
-type netnsChild struct {
-	t      *testing.T
-	cmd    *exec.Cmd
-	stdin  io.WriteCloser
-	lines  chan string
-	said   strings.Builder
-	stderr strings.Builder
-}
-
-// startNetnsChild starts test name as role in namespace ns; it is killed
-// at the test's end if it has not ended.
-func startNetnsChild(t *testing.T, pair *netnstest.Pair, ns, name, role string) *netnsChild {
-	t.Helper()
-	c := &netnsChild{t: t, cmd: netnsChildCmd(pair, ns, name, role), lines: make(chan string, 100)}
-	c.stdin, _ = c.cmd.StdinPipe()
-	out, _ := c.cmd.StdoutPipe()
-	c.cmd.Stderr = &c.stderr
-	if err := c.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.cmd.Process.Kill() })
-	go func() {
-		defer close(c.lines)
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			c.lines <- sc.Text()
-		}
-	}()
-	return c
-}
-
-// waitFor waits up to 30 s for the child to say want on a line of its own.
-func (c *netnsChild) waitFor(want string) {
-	c.t.Helper()
-	deadline := time.After(30 * time.Second)
-	for {
-		select {
-		case line, ok := <-c.lines:
-			if !ok {
-				c.t.Fatalf("the child in its namespace ended before %q: %s%s", want, c.said.String(), c.stderr.String())
-			}
-			c.said.WriteString(line + "\n")
-			if line == want {
-				return
-			}
-		case <-deadline:
-			c.t.Fatalf("the child in its namespace did not say %q in 30s: %s", want, c.said.String())
-		}
-	}
-}
-
-// finish closes the child's stdin, its sign to check what came, and
-// waits for it to pass.
-func (c *netnsChild) finish() {
-	c.t.Helper()
-	c.stdin.Close()
-	c.waitFor("PASS")
-	for range c.lines {
-	}
-	if err := c.cmd.Wait(); err != nil {
-		c.t.Fatalf("the child in its namespace: %v: %s%s", err, c.said.String(), c.stderr.String())
-	}
+// netnsEnv is the environment of the test binary running role in a
+// namespace of pair.
+func netnsEnv(pair *netnstest.Pair, role string) []string {
+	return []string{frontNetnsRole + "=" + role, "ADDR_A=" + pair.AddrA, "ADDR_B=" + pair.AddrB}
 }
 
 // sendGroupChild sends payload to both ports of the group, a few times.
@@ -183,7 +112,7 @@ func receiveGroupChild(t *testing.T, addrA, addrB string) {
 		t.Fatalf("the group's port handed FFmpeg %q, want the first sender's", got)
 	}
 	fmt.Println("ready")
-	_, _ = bufio.NewReader(os.Stdin).ReadString('\n') // the other robot sent
+	netnstest.AwaitParent() // the other robot sent
 	for _, c := range []struct {
 		conn *net.UDPConn
 		f    *rtpFront

@@ -1,7 +1,6 @@
 package ffmpeg
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"os/exec"
@@ -41,13 +40,13 @@ func TestRTPThroughFFmpegKeepsAMulticastGroupToOneSender(t *testing.T) {
 		t.Skip("needs the ffmpeg command to send to the group")
 	}
 	pair := netnstest.New(t, "gopline-g", 218)
-	recv := startNetnsChild(t, pair, pair.A, name, "read")
-	recv.waitFor("ready")
+	recv := netnstest.StartChild(t, pair.A, name, netnsEnv(pair, "read")...)
+	recv.WaitFor("ready")
 	other := netnstest.Command(pair.B, "ffmpeg", mcastJPEGSenderArgs("smptebars", "3")...)
 	if err := other.Start(); err != nil {
 		t.Fatal(err)
 	}
-	recv.finish()
+	recv.Finish()
 	if err := other.Wait(); err != nil {
 		t.Fatalf("the other robot's sender: %v", err)
 	}
@@ -68,7 +67,7 @@ func readGroupChild(t *testing.T, addrB string) {
 	defer r.Close()
 	readFrames(t, r, 5, 160, 120)
 	fmt.Println("ready")
-	_, _ = bufio.NewReader(os.Stdin).ReadString('\n')
+	netnstest.AwaitParent()
 	readFrames(t, r, 40, 160, 120) // 4 s: the other robot's 3 s among them
 	named := 0
 	for _, line := range strings.Split(log.String(), "\n") {
