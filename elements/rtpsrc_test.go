@@ -335,3 +335,25 @@ func TestVideoSrcSilentSessionFileFailsNamingItWithoutRetries(t *testing.T) {
 		t.Fatalf("Start = %v, want ErrNothingArrived and ErrStreamLost naming %s", err, sdp)
 	}
 }
+
+// An rtp:// location whose sources= or block= names no IP address fails
+// the start at once, naming the option, by either reader (gopline's for
+// H.264, FFmpeg's for JPEG): it is the user's to fix, not a camera down.
+func TestVideoSrcRTPSourcesThatAreNotAddressesFailAtOnce(t *testing.T) {
+	for _, fields := range []string{"", " encoding=JPEG"} {
+		log := &testlog.Buffer{}
+		line := "videosrc location=rtp://127.0.0.1:5990?sources=robot1" + fields + " timeout=1s ! fakesink"
+		p, err := pipeline.Parse(line, registry(t), pipeline.WithLogger(zerolog.New(log)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = p.Start(context.Background())
+		if err == nil {
+			p.Stop()
+			t.Fatalf("%s: the pipeline started", line)
+		}
+		if !strings.Contains(err.Error(), `sources=: "robot1" is not an IP address`) || strings.Contains(log.String(), "retrying") {
+			t.Fatalf("%s: Start = %v; want it to fail at once, naming sources=:\n%s", line, err, log.String())
+		}
+	}
+}
