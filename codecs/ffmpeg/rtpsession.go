@@ -279,7 +279,7 @@ func (r *Reader) watchRTP() error {
 // another sender than its stream's, are left out, and why (rtpFront).
 func (r *Reader) namedOtherSender(other netip.AddrPort, why string) {
 	if log := r.logger(); log != nil {
-		log.Warn().Str("location", r.shown).Stringer("other_sender", other).Msg(why)
+		log.Warn().Str("location", r.shown).Stringer("other_sender", rtpsender.Unmapped(other)).Msg(why)
 	}
 }
 

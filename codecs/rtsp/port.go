@@ -199,7 +199,7 @@ func (r *Reader) fromSender(from netip.AddrPort) bool {
 	}
 	r.port.others.Add(1)
 	if name {
-		r.log().Warn().Str("location", r.shown).Stringer("other_sender", from).Msg(r.port.senders.LeftOut(from))
+		r.log().Warn().Str("location", r.shown).Stringer("other_sender", rtpsender.Unmapped(from)).Msg(r.port.senders.LeftOut(from))
 	}
 	return false
 }

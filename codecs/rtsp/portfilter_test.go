@@ -20,6 +20,17 @@ import (
 // once saying sources= left it out, and the stream is the pinned
 // sender's, from its first packet, as FFmpeg's rtp:// URLs take it.
 func TestListenRTPTakesTheSenderItsSourcesName(t *testing.T) {
+	checkPinnedSender(t, "sources=127.0.0.2", func(port int, opts ...Option) (*Reader, error) {
+		return ListenRTP(fmt.Sprintf("rtp://127.0.0.1:%d?sources=127.0.0.2", port), 0, opts...)
+	})
+}
+
+// checkPinnedSender opens a port with open while a stray sender on the
+// loopback sends to it from before the first packet of the sender pinned,
+// 127.0.0.2, and checks that the stream is the pinned sender's alone, the
+// stray named once in a warning that says pinnedBy.
+func checkPinnedSender(t *testing.T, pinnedBy string, open func(port int, opts ...Option) (*Reader, error)) {
+	t.Helper()
 	units := testrtsp.Clip(t, 10, 5)
 	port := freePort(t)
 	c, err := net.DialUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 2)}, &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
@@ -53,9 +64,8 @@ func TestListenRTPTakesTheSenderItsSourcesName(t *testing.T) {
 	}()
 	defer func() { close(done); strays.Wait() }()
 	log := &testlog.Buffer{}
-	location := fmt.Sprintf("rtp://127.0.0.1:%d?sources=127.0.0.2", port)
 	r := openSending(t, pinned, units[0], func() (*Reader, error) {
-		return ListenRTP(location, 0, WithTimeout(time.Second), WithLogger(zerolog.New(log)))
+		return open(port, WithTimeout(time.Second), WithLogger(zerolog.New(log)))
 	})
 	for i := 1; i < len(units); i++ {
 		pinned.send(i, units[i])
@@ -82,12 +92,12 @@ func TestListenRTPTakesTheSenderItsSourcesName(t *testing.T) {
 	from := stray.conn.LocalAddr().String()
 	named := 0
 	for _, line := range strings.Split(log.String(), "\n") {
-		if strings.Contains(line, from) && strings.Contains(line, "sources=127.0.0.2") {
+		if strings.Contains(line, from) && strings.Contains(line, pinnedBy) {
 			named++
 		}
 	}
 	if named != 1 {
-		t.Fatalf("the stray sender, %s, is named saying sources= in %d lines of the log, want one:\n%s", from, named, log.String())
+		t.Fatalf("the stray sender, %s, is named saying %s in %d lines of the log, want one:\n%s", from, pinnedBy, named, log.String())
 	}
 }
 

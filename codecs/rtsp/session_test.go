@@ -67,10 +67,47 @@ func FuzzDescribedStream(f *testing.F) {
 	f.Add(sessionText("127.0.0.1", 5004, "H264", []byte{0x67, 0x42}, []byte{0x68}))
 	f.Add(sessionText("239.1.2.3", 5004, "H265", nil, nil))
 	f.Add([]byte("v=0\r\nm=video 0 RTP/AVP\r\n"))
+	f.Add(append(sessionText("239.1.2.3", 5004, "H264", nil, nil), "a=source-filter: incl IN IP4 * 10.0.0.5 10.0.0.6\r\n"...))
 	f.Fuzz(func(t *testing.T, text []byte) {
-		addr, forma, err := describedStream(text)
+		addr, forma, _, err := describedStream(text)
 		if err == nil && (addr == nil || forma == nil) {
 			t.Fatalf("no error, address %v, format %v", addr, forma)
 		}
 	})
+}
+
+// A description's source filters (RFC 4570), of the session and of its
+// stream, keep the stream to the senders they include, as FFmpeg's sdp
+// demuxer takes them: a stray whose packets come first is left out, named
+// once saying the source-filter left it out.
+func TestListenSessionKeepsToTheSendersOfItsSourceFilter(t *testing.T) {
+	checkPinnedSender(t, "source-filter (sources=127.0.0.2&block=127.0.0.3)", func(port int, opts ...Option) (*Reader, error) {
+		text := strings.Replace(string(sessionText("127.0.0.1", port, "H264", nil, nil)), "t=0 0\r\n",
+			"t=0 0\r\na=source-filter: excl IN IP4 * 127.0.0.3\r\n", 1) +
+			"a=source-filter: incl IN IP4 127.0.0.1 127.0.0.2\r\n"
+		return ListenSession("cam.sdp", []byte(text), opts...)
+	})
+}
+
+// A source filter that names a host, not an address, is left to FFmpeg's
+// sdp demuxer, which resolves it (ErrNotH264); a line of another mode is
+// passed over, as FFmpeg passes it over.
+func TestSourceFilterOfADescription(t *testing.T) {
+	for _, c := range []struct {
+		lines, want string
+		bad         bool
+	}{
+		{"a=source-filter: incl IN IP4 * 10.0.0.5 10.0.0.6\r\n", "sources=10.0.0.5,10.0.0.6", false},
+		{"a=source-filter: excl IN IP6 ff15::1 fd00::9\r\n", "block=fd00::9", false},
+		{"a=source-filter: some IN IP4 * 10.0.0.5\r\n", "", false},
+		{"a=source-filter: incl IN IP4 * robot1.local\r\n", `names "robot1.local", not an IP address`, true},
+	} {
+		_, _, f, err := describedStream(append(sessionText("239.1.2.3", 5004, "H264", nil, nil), c.lines...))
+		switch {
+		case c.bad && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%q: %v, want an error saying %q", c.lines, err, c.want)
+		case !c.bad && (err != nil || f.String() != c.want):
+			t.Errorf("%q: %q, %v; want %q", c.lines, f, err, c.want)
+		}
+	}
 }

@@ -19,6 +19,9 @@ var ErrBadFilter = errors.New("bad sender filter")
 type Filter struct {
 	Sources []netip.Addr
 	Block   []netip.Addr
+	// Origin says where the filter was given, in the warnings of the
+	// senders it leaves out: "" for a location's sources= and block=.
+	Origin string
 }
 
 // Allows reports whether a datagram of host is the port's to take.

@@ -39,7 +39,7 @@ type Gate struct {
 // fewer than maxNamed others were named; never a host block= names, which
 // the user knows of). LeftOut says why.
 func (g *Gate) Take(from netip.AddrPort) (take, name bool) {
-	from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
+	from = Unmapped(from)
 	allowed := g.Filter.Allows(from.Addr())
 	if !g.sender.IsValid() && allowed {
 		g.sender = from
@@ -67,11 +67,22 @@ func (g *Gate) Sender() netip.AddrPort { return g.sender }
 // LeftOut is the warning that names other, a sender whose datagrams Take
 // left out, saying why.
 func (g *Gate) LeftOut(other netip.AddrPort) string {
+	other = Unmapped(other)
 	if !g.Filter.Allows(other.Addr()) {
-		return fmt.Sprintf("packets from %v are left out: the location's %s names the port's senders, and not this one "+
-			"(is that the sender's address? add it, or drop the option to take the first sender)", other, g.Filter)
+		given := "the location's " + g.Filter.String()
+		if g.Filter.Origin != "" {
+			given = g.Filter.Origin + " (" + g.Filter.String() + ")"
+		}
+		return fmt.Sprintf("packets from %v are left out: %s names the port's senders, and not this one "+
+			"(is that the sender's address? add it, or drop the filter to take the first sender)", other, given)
 	}
 	return fmt.Sprintf("packets from %v are left out: the port's stream is the sender's whose packet came first, %v's "+
 		"(a second sender on the same port: another robot sending to the wrong port, or a host that should not send here; "+
 		"sources=IP on the location pins the sender)", other, g.sender)
+}
+
+// Unmapped is an IPv4 sender's address as IPv4, as a socket of every
+// interface gives it mapped into IPv6 ([::ffff:10.0.0.5]:5004).
+func Unmapped(a netip.AddrPort) netip.AddrPort {
+	return netip.AddrPortFrom(a.Addr().Unmap(), a.Port())
 }
