@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -119,5 +120,26 @@ func TestRTPFrontSpacesTheReadsOfASocketThatFails(t *testing.T) {
 	defer mu.Unlock()
 	if len(told) != 1 || told[0] != "recvfrom: no buffer space available (1)" {
 		t.Fatalf("the failing reads were told %q, want once, with their error", told)
+	}
+}
+
+// A localaddr= that is not an address, or for a multicast group not the
+// address of an interface of this host, fails naming it.
+func TestRTPFrontRefusesALocaladdrThatIsNoInterfacesAddress(t *testing.T) {
+	for _, c := range []struct {
+		host, localaddr, want string
+	}{
+		{"127.0.0.1", "robot1", `localaddr="robot1" is not an IP address`},
+		{"239.255.70.9", "robot1", `localaddr="robot1" is not an IP address`},
+		{"239.255.70.9", "192.0.2.77", "localaddr=192.0.2.77 is the address of no interface of this host"},
+	} {
+		at := frontOf{location: "rtp://" + c.host + ":5000", host: c.host, port: 5000, localaddr: c.localaddr}
+		f, err := startRTPFront(at, func(netip.AddrPort, string) {}, func(error, uint64) {})
+		if err == nil {
+			f.close()
+		}
+		if !errors.Is(err, ErrBadOption) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s with localaddr=%s: %v; want ErrBadOption saying %q", c.host, c.localaddr, err, c.want)
+		}
 	}
 }
