@@ -27,22 +27,24 @@ const (
 	groupAddr      = "239.255.70.3"
 	groupPort      = 5012
 	groupBlockPort = 5014
+	groupPinPort   = 5016
 )
 
 // Two robots publish H.264 to one multicast group that gopline's reader
 // receives: the stream is the first one's, without a restart, the other's
 // packets left out, named once and counted. Given block= for the other
-// robot, the group is joined for every host but it: no packet of it comes.
+// robot, the group is joined for every host but it, and given sources=
+// for the first, for it alone: no packet of the other comes.
 // The robots are two network namespaces joined by a veth pair.
 func TestListenRTPKeepsAMulticastGroupToOneSender(t *testing.T) {
 	const name = "TestListenRTPKeepsAMulticastGroupToOneSender"
 	switch os.Getenv(groupNetnsRole) {
 	case "read":
-		readGroupChild(t, os.Getenv("ADDR_B"))
+		readGroupChild(t, os.Getenv("ADDR_A"), os.Getenv("ADDR_B"))
 		return
 	case "send":
 		units := testrtsp.Clip(t, 10, 5)
-		for _, port := range []int{groupPort, groupBlockPort} {
+		for _, port := range []int{groupPort, groupBlockPort, groupPinPort} {
 			other := groupSender(t, port)
 			other.ssrc = 0x6666
 			for i := range units {
@@ -75,7 +77,7 @@ func groupSender(t *testing.T, port int) *sender {
 // readGroupChild is the first robot: it sends to the group and reads it,
 // says "ready" once its readers opened, and once the other robot sent
 // (its stdin closes) sends the rest of its stream and checks what came.
-func readGroupChild(t *testing.T, addrB string) {
+func readGroupChild(t *testing.T, addrA, addrB string) {
 	units := testrtsp.Clip(t, 10, 5)
 	log := &testlog.Buffer{}
 	open := func(port int, query string) (*Reader, *sender) {
@@ -86,13 +88,15 @@ func readGroupChild(t *testing.T, addrB string) {
 	}
 	r, s := open(groupPort, "")
 	blocking, bs := open(groupBlockPort, "?block="+addrB)
+	pinned, ps := open(groupPinPort, "?sources="+addrA)
 	fmt.Println("ready")
 	netnstest.AwaitParent()
 	for i := 1; i < len(units); i++ {
 		s.send(i, units[i])
 		bs.send(i, units[i])
+		ps.send(i, units[i])
 	}
-	for _, rd := range []*Reader{r, blocking} {
+	for _, rd := range []*Reader{r, blocking, pinned} {
 		var got []*media.Packet
 		p, err := readWithin(t, rd, 5*time.Second)
 		for err == nil {
@@ -109,8 +113,10 @@ func readGroupChild(t *testing.T, addrB string) {
 	if n := r.Stats().OtherSenders; n == 0 {
 		t.Error("the other robot's packets were not counted")
 	}
-	if n := blocking.Stats().OtherSenders; n != 0 {
-		t.Errorf("the port given block=%s was handed %d of its packets: the group was joined for every host", addrB, n)
+	for _, rd := range []*Reader{blocking, pinned} {
+		if n := rd.Stats().OtherSenders; n != 0 {
+			t.Errorf("%s was handed %d packets of %s: the group was joined for every host", rd.shown, n, addrB)
+		}
 	}
 	if named := strings.Count(log.String(), "packets from "+addrB+":"); named != 1 {
 		t.Errorf("the other robot, %s, is named %d times, want once:\n%s", addrB, named, log.String())
