@@ -211,8 +211,11 @@ func (r *Reader) openInput() error {
 		r.fc.SetPb(r.pipe.io)
 	}
 	r.interruptOnStop()
-	if r.rtp != nil && r.rtp.front != nil && r.cfg.beforeReceiverBinds != nil {
-		r.cfg.beforeReceiverBinds(r.rtp.front.port)
+	if r.rtp != nil && r.rtp.front != nil {
+		r.rtp.front.releasePair() // FFmpeg's receiver binds it now
+		if r.cfg.beforeReceiverBinds != nil {
+			r.cfg.beforeReceiverBinds(r.rtp.front.port)
+		}
 	}
 	if err := r.demuxing(func() error { return r.fc.OpenInput(url, inFmt, dict) }); err != nil {
 		r.fc.Free() // avformat_open_input frees the context on failure; Free on nil is safe

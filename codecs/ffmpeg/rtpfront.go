@@ -48,10 +48,11 @@ const readErrorWarnEvery = 30 * time.Second
 // FFmpeg's RTCP port (the next of its pair): FFmpeg reads the sender's
 // reports from it, as when it received the port itself.
 type rtpFront struct {
-	rtp, rtcp     *net.UDPConn   // the location's port and the next; rtcp nil at port 65535
-	toRTP, toRTCP *net.UDPConn   // FFmpeg's receiver's pair
-	port          int            // FFmpeg's, on the loopback; RTCP's is the next
-	gate          rtpsender.Gate // the RTP relay's
+	rtp, rtcp     *net.UDPConn     // the location's port and the next; rtcp nil at port 65535
+	toRTP, toRTCP *net.UDPConn     // FFmpeg's receiver's pair
+	port          int              // FFmpeg's, on the loopback; RTCP's is the next
+	heldPair      []net.PacketConn // port and the next, bound until releasePair
+	gate          rtpsender.Gate   // the RTP relay's
 	// sender is the host of the sender the gate took, once one came: its
 	// RTCP is relayed, from whichever port it sends it.
 	sender atomic.Pointer[netip.Addr]
@@ -95,7 +96,7 @@ func startRTPFront(at frontOf, named func(other netip.AddrPort, why string), fai
 			return nil, err
 		}
 	}
-	if f.port, err = freeLoopbackPair(); err != nil {
+	if f.port, f.heldPair, err = holdLoopbackPair(); err != nil {
 		f.closeSockets()
 		return nil, fmt.Errorf("%w %q: no pair of free UDP ports on the loopback for FFmpeg's receiver: %w", ErrOpen, at.location, err)
 	}
@@ -264,25 +265,47 @@ func (f *rtpFront) closeSockets() {
 			c.Close()
 		}
 	}
+	f.releasePair()
 }
 
 // freeLoopbackPair returns an even UDP port of the loopback that is free,
 // with the one after it, which FFmpeg's RTP receiver takes for RTCP.
 func freeLoopbackPair() (int, error) {
+	port, held, err := holdLoopbackPair()
+	for _, c := range held {
+		c.Close()
+	}
+	return port, err
+}
+
+// holdLoopbackPair returns an even UDP port of the loopback and the one
+// after it, bound, for the caller to let go of as late as it can.
+func holdLoopbackPair() (int, []net.PacketConn, error) {
 	for range 100 {
 		c, err := net.ListenPacket("udp", "127.0.0.1:0")
 		if err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 		port := c.LocalAddr().(*net.UDPAddr).Port
-		c.Close()
 		if port%2 != 0 || port > 65534 {
+			c.Close()
 			continue
 		}
 		if c2, err := net.ListenPacket("udp", "127.0.0.1:"+strconv.Itoa(port+1)); err == nil {
-			c2.Close()
-			return port, nil
+			return port, []net.PacketConn{c, c2}, nil
 		}
+		c.Close()
 	}
-	return 0, errors.New("none found in 100 tries")
+	return 0, nil, errors.New("none found in 100 tries")
+}
+
+// releasePair lets go of FFmpeg's receiver's pair, which the front holds
+// from its start so that no other process takes it: just before FFmpeg
+// binds it, the window in which another could left as short as it can be
+// (rtppair.go opens again with another pair if one did).
+func (f *rtpFront) releasePair() {
+	for _, c := range f.heldPair {
+		c.Close()
+	}
+	f.heldPair = nil
 }

@@ -94,6 +94,7 @@ func receiveGroupChild(t *testing.T, addrA, addrB string) {
 			t.Fatal(err)
 		}
 		t.Cleanup(f.close)
+		f.releasePair()
 		return f, loopbackPeer(t, "127.0.0.1", f.port)
 	}
 	_, first := start(frontGroupPort, rtpsender.Filter{}, "")

@@ -55,6 +55,7 @@ func TestRTPFrontRelaysTheSendersRTCP(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.close()
+	f.releasePair() // for FFmpeg's receiver, played here
 	toRTP, toRTCP := loopbackPeer(t, "127.0.0.1", f.port), loopbackPeer(t, "127.0.0.1", f.port+1)
 	sendRTP, sendRTCP := loopbackPeer(t, "127.0.0.1", 0), loopbackPeer(t, "127.0.0.1", 0)
 	to := func(p int) *net.UDPAddr { return &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: p} }
@@ -142,4 +143,30 @@ func TestRTPFrontRefusesALocaladdrThatIsNoInterfacesAddress(t *testing.T) {
 			t.Errorf("%s with localaddr=%s: %v; want ErrBadOption saying %q", c.host, c.localaddr, err, c.want)
 		}
 	}
+}
+
+// The pair of loopback ports chosen for FFmpeg's receiver is held by the
+// front from its start until FFmpeg binds it: another process cannot take
+// it in between but for the instant of the handover (which rtppair.go
+// covers), where it was free for it from the choice on.
+func TestRTPFrontHoldsFFmpegsPairUntilItBinds(t *testing.T) {
+	port, err := freeLoopbackPair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := frontOf{location: "rtp://127.0.0.1:" + strconv.Itoa(port), host: "127.0.0.1", port: port}
+	f, err := startRTPFront(at, func(netip.AddrPort, string) {}, func(error, uint64) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.close()
+	for _, p := range []int{f.port, f.port + 1} {
+		if c, err := net.ListenPacket("udp", "127.0.0.1:"+strconv.Itoa(p)); err == nil {
+			c.Close()
+			t.Fatalf("another process could take port %d of FFmpeg's receiver's pair before it bound it", p)
+		}
+	}
+	f.releasePair()
+	loopbackPeer(t, "127.0.0.1", f.port)
+	loopbackPeer(t, "127.0.0.1", f.port+1)
 }

@@ -10,8 +10,9 @@ import (
 )
 
 // An rtp:// Reader's front (rtpFront) chooses a free pair of loopback
-// ports for FFmpeg's receiver, which binds them only as it opens: another
-// process may take one in between. FFmpeg then says it only in a log line
+// ports for FFmpeg's receiver and holds it, but must let go of it for
+// FFmpeg to bind it as it opens: another process may take one in that
+// instant. FFmpeg then says it only in a log line
 // ("bind failed") and fails the open with "Invalid data found when
 // processing input". The Reader tells that collision apart by finding the
 // pair taken once FFmpeg let it go, and OpenReader opens again with
