@@ -98,6 +98,57 @@ func TestDecoderDeinterlacesPicturesCodedInFields(t *testing.T) {
 	}
 }
 
+// Deinterlacing works on a copy of a picture the decoder still refers
+// to: every deinterlaced picture of a stream of P and B pictures coded in
+// fields, by the Reader and by the Decoder, is its woven picture with the
+// second field rebuilt (media.DeinterlaceRows), and none is built on a
+// reference that an earlier picture's deinterlacing wrote into.
+func TestDeinterlacingLeavesTheDecodersReferencesAlone(t *testing.T) {
+	// FFmpeg's detailed test pattern, whose every row a prediction takes
+	// from: a reference written into shows in the pictures built on it.
+	path := testclip.Make(t, "fields-bframes.ts", 30, 50, "-vf", "tinterlace=mode=interleave_top,setfield=tff",
+		"-c:v", "libx264", "-flags", "+ildct+ilme", "-x264opts", "interlaced=1:tff=1", "-g", "30", "-bf", "2")
+	// rebuilt returns f's luma, deinterlaced in a copy when woven.
+	rebuilt := func(f *media.Frame, woven bool) []byte {
+		luma := bytes.Clone(f.Planes[0][:f.Strides[0]*f.Height])
+		if woven {
+			media.DeinterlaceRows(luma, f.Strides[0], f.Width, f.Height, 1, true)
+		}
+		var rows []byte // the picture's, without the padding after each row
+		for y := range f.Height {
+			rows = append(rows, luma[y*f.Strides[0]:y*f.Strides[0]+f.Width]...)
+		}
+		f.Release()
+		return rows
+	}
+	compare := func(what string, woven, got []*media.Frame) {
+		t.Helper()
+		if len(got) != 30 || len(woven) != len(got) {
+			t.Fatalf("%s: %d pictures deinterlaced, %d woven, want 30 each", what, len(got), len(woven))
+		}
+		for i := range got {
+			if !bytes.Equal(rebuilt(woven[i], true), rebuilt(got[i], false)) {
+				t.Errorf("%s: picture %d is not its woven picture deinterlaced", what, i)
+			}
+		}
+	}
+	read := func(mode Deinterlace) []*media.Frame {
+		frames, err := readAll(t, mustReader(t, path, WithReaderDeinterlace(mode)))
+		if !errors.Is(err, io.EOF) {
+			t.Fatal(err)
+		}
+		return frames
+	}
+	compare("Reader", read(DeinterlaceOff), read(DeinterlaceAuto))
+	packets := readPackets(t, path)
+	decode := func(mode Deinterlace) []*media.Frame {
+		d := mustDecoder(t, WithDecoderDeinterlace(mode))
+		t.Cleanup(func() { d.Close() })
+		return decodeAll(t, d, packets)
+	}
+	compare("Decoder", decode(DeinterlaceOff), decode(DeinterlaceAuto))
+}
+
 func TestReaderSaysDeeperInterlacedPicturesGoOnWoven(t *testing.T) {
 	path := testclip.MakeFields(t, "fields10.mp4", "", 10, false, "-pix_fmt", "yuv420p10le")
 	var logs bytes.Buffer
