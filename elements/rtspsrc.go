@@ -139,7 +139,7 @@ func (s *rtspSrc[T]) Start(env *pipeline.Env) error {
 	if s.cfg.SquarePixels { // as FFmpeg's reader makes them (a D1 camera's 704x576 at 12:11)
 		decOpts = append(decOpts, ffmpeg.WithSquarePixels())
 	}
-	if mode, err := ffmpeg.ParseDeinterlace(s.cfg.Deinterlace); err == nil { // videosrc refused any other
+	if mode, err := ffmpeg.ParseDeinterlace(s.cfg.Deinterlace); err == nil { // the spec refused any other
 		decOpts = append(decOpts, ffmpeg.WithDecoderDeinterlace(mode))
 	}
 	switch {

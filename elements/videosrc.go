@@ -183,10 +183,6 @@ var videoSrcSpec = pipeline.ElementSpec[VideoSrcConfig]{
 				Msg: fmt.Sprintf("the camera's clock comes from an rtsp:// camera's RTCP sender reports, read by gopline's RTSP reader "+
 					"(over TCP, without FFmpeg's options); %s is not one", credentials.Redact(cfg.Location))}
 		}
-		if _, err := ffmpeg.ParseDeinterlace(cfg.Deinterlace); err != nil {
-			return pipeline.Element{}, &pipeline.PropError{Element: "videosrc", Prop: "deinterlace",
-				Msg: fmt.Sprintf("%q: want one of %s", cfg.Deinterlace, strings.Join(ffmpeg.DeinterlaceModes, ", "))}
-		}
 		if cfg.Passthrough { // H.264, or JPEG of an MJPEG stream
 			return pipeline.SourceElement("videosrc", pipeline.Packets(media.CodecUnknown), func() (pipeline.Source[*media.Packet], error) {
 				return openSource(cfg, (*ffmpeg.Reader).ReadPacket)
@@ -221,7 +217,7 @@ func (cfg VideoSrcConfig) options() []ffmpeg.ReaderOption {
 	if !cfg.SquarePixels {
 		opts = append(opts, ffmpeg.WithoutSquarePixels())
 	}
-	if mode, err := ffmpeg.ParseDeinterlace(cfg.Deinterlace); err == nil { // New refused any other
+	if mode, err := ffmpeg.ParseDeinterlace(cfg.Deinterlace); err == nil { // the spec refused any other
 		opts = append(opts, ffmpeg.WithReaderDeinterlace(mode))
 	}
 	if cfg.Rate > 0 {

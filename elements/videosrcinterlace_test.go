@@ -68,7 +68,8 @@ func TestVideoSrcDeinterlacesAStreamCodedInFields(t *testing.T) {
 
 // An analog camera behind a CCTV encoder, whose H.264 is coded in fields,
 // read over RTSP by gopline's own client: its frames are deinterlaced as
-// FFmpeg's reader's are, and woven with deinterlace=off.
+// FFmpeg's reader's are, said once with the field order, and woven with
+// deinterlace=off.
 func TestRTSPCameraCodingFieldsGivesDeinterlacedFrames(t *testing.T) {
 	path := testclip.MakeFields(t, "fields.h264", "", 10, false, "-bf", "0", "-g", "5")
 	woven, n, _ := collectLine(t, "videosrc location="+path+" deinterlace=off name=src", "src")
@@ -79,7 +80,8 @@ func TestRTSPCameraCodingFieldsGivesDeinterlacedFrames(t *testing.T) {
 		woven bool
 	}{{"", false}, {"deinterlace=off", true}} {
 		out := &frames{}
-		startCollecting(t, "videosrc location="+cam.URL()+" "+c.props+" name=src", "src", out)
+		var log testlog.Buffer
+		startCollecting(t, "videosrc location="+cam.URL()+" "+c.props+" name=src", "src", out, pipeline.WithLogger(zerolog.New(&log)))
 		deadline := time.Now().Add(20 * time.Second)
 		for len(out.all()) < 4 {
 			if time.Now().After(deadline) {
@@ -93,6 +95,10 @@ func TestRTSPCameraCodingFieldsGivesDeinterlacedFrames(t *testing.T) {
 		}
 		if combed := comb/4*2 > wovenEach; combed != c.woven {
 			t.Errorf("%q: frames comb %d each, the file's woven ones %d: combed %v, want %v", c.props, comb/4, wovenEach, combed, c.woven)
+		}
+		if said := strings.Count(log.String(), "deinterlacing its pictures"); said != map[bool]int{false: 1, true: 0}[c.woven] ||
+			(said == 1 && !strings.Contains(log.String(), "top field first")) {
+			t.Errorf("%q: said %d times that it deinterlaces, naming the field order; log:\n%s", c.props, said, log.String())
 		}
 	}
 }

@@ -459,13 +459,21 @@ func (d *Decoder) Close() error {
 }
 
 // deinterlace deinterlaces the decoded picture in d.frame as
-// WithDecoderDeinterlace asks, and says once in the log when its pixel
-// format cannot be (High 10 coded in fields).
+// WithDecoderDeinterlace asks, and says once in the log that the stream
+// is deinterlaced, or that its pixel format cannot be (High 10 coded in
+// fields).
 func (d *Decoder) deinterlace() error {
+	before := d.deint.Pictures
 	unsupported, err := d.deint.picture(d.frame)
-	if log := d.cfg.log; unsupported && d.deint.Unsupported == 1 && log != nil {
+	log := d.cfg.log
+	switch {
+	case log == nil:
+	case unsupported && d.deint.Unsupported == 1:
 		log.Warn().Str("pixel_format", d.frame.PixelFormat().String()).
 			Msg("the stream's pictures are interlaced, but only pictures of 8-bit samples are deinterlaced: these go on with both fields woven")
+	case before == 0 && d.deint.Pictures == 1:
+		log.Info().Str("fields", d.deint.Fields).Msg("the stream is interlaced: deinterlacing its pictures, keeping the first field " +
+			"and rebuilding the other from it (deinterlace=off keeps both fields woven)")
 	}
 	return err
 }

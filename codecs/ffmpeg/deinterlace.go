@@ -110,6 +110,9 @@ type deinterlacer struct {
 	// Pictures counts the pictures deinterlaced; Unsupported those of a
 	// pixel format whose samples are not bytes, left as they are.
 	Pictures, Unsupported int
+	// Fields is the field order of the last picture deinterlaced: "top
+	// field first" or "bottom field first".
+	Fields string
 }
 
 // picture deinterlaces f if the mode asks for it, and marks it progressive.
@@ -132,6 +135,10 @@ func (d *deinterlacer) picture(f *astiav.Frame) (unsupported bool, err error) {
 	// A picture flagged interlaced says which field comes first; one
 	// deinterlaced only because the mode says all keeps the top field.
 	keepTop := C.gp_frame_interlaced(c) == 0 || C.gp_frame_top_first(c) != 0
+	d.Fields = "top field first"
+	if !keepTop {
+		d.Fields = "bottom field first"
+	}
 	for p := range planes {
 		stride, n := int(c.linesize[p]), int(rows[p])
 		plane := unsafe.Slice((*byte)(unsafe.Pointer(c.data[p])), (n-1)*stride+int(rowBytes[p]))
