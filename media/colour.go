@@ -80,9 +80,10 @@ func colourName(code uint8, names map[uint8]string) string {
 
 // Converted returns the description of a picture of this description in
 // the pixel format from converted to the pixel format to by Convert: its
-// primaries and transfer kept; a YUV420P picture made from RGB24 or GRAY8
-// is of the BT.601 matrix (ColourSMPTE170M) and limited range, as Convert
-// makes it; RGB24 and GRAY8 pictures have no matrix and are of full range.
+// primaries and transfer kept; a YUV420P picture made from RGB24 is of the
+// BT.601 matrix (ColourSMPTE170M), and one made from GRAY8 of none (its
+// chroma is flat), both of limited range, as Convert makes them; RGB24
+// and GRAY8 pictures have no matrix and are of full range.
 func (c Colour) Converted(from, to PixelFormat) Colour {
 	if from == to {
 		return c

@@ -4,9 +4,10 @@ import "fmt"
 
 // Convert returns f converted to the pixel format to, as a new Frame with
 // packed planes; f is not changed. Converting to f's own format returns a
-// copy. YUV420P is limited range, converted to RGB24 by the matrix its
-// Colour states (BT.601 when it states none) and made from RGB24 by
-// BT.601's; RGB24 and GRAY8 are full range.
+// copy. YUV420P is converted to RGB24 by the matrix and range its Colour
+// states (BT.601 and video range when it states none) and made from
+// RGB24 and GRAY8 in video range, by BT.601's matrix; RGB24 and GRAY8 are
+// full range.
 // The result keeps f's Aspect, and its Colour says what it holds (see
 // Colour.Converted).
 // Chroma is averaged over each 2x2 block when converting to YUV420P.
@@ -31,6 +32,10 @@ func (f *Frame) Convert(to PixelFormat) (*Frame, error) {
 	case f.Format == YUV420P && to == GRAY8:
 		for r := range f.Height {
 			src, out := f.Row(0, r), dst.Row(0, r)
+			if f.Colour.Range == RangeFull {
+				copy(out, src)
+				continue
+			}
 			for x, y := range src {
 				out[x] = limitedToFull(y)
 			}
@@ -102,37 +107,48 @@ func rgbToUV(r, g, b int32) (u, v byte) {
 	return clamp8(((-38*r - 74*g + 112*b + 128) >> 8) + 128), clamp8(((112*r - 94*g - 18*b + 128) >> 8) + 128)
 }
 
-// yuvMatrix is a limited-range YUV to RGB conversion in 8-bit fixed
-// point: R = y + rv*v', G = y - gu*u' - gv*v', B = y + bu*u', with y the
-// luma scaled by 298/256 and u', v' the chroma less 128.
-type yuvMatrix struct{ rv, gu, gv, bu int32 }
+// yuvMatrix is a YUV to RGB conversion in 8-bit fixed point: R = y +
+// rv*v', G = y - gu*u' - gv*v', B = y + bu*u', with y the luma less
+// black scaled by ys/256, and u', v' the chroma less 128.
+type yuvMatrix struct{ black, ys, rv, gu, gv, bu int32 }
 
+// The matrices of video range (luma 16 to 235, chroma 16 to 240) and of
+// full range (0 to 255, JPEG's).
 var (
-	bt601Matrix  = yuvMatrix{409, 100, 208, 516}
-	bt709Matrix  = yuvMatrix{459, 55, 136, 541}
-	bt2020Matrix = yuvMatrix{430, 48, 167, 548}
+	bt601Matrix      = yuvMatrix{16, 298, 409, 100, 208, 516}
+	bt709Matrix      = yuvMatrix{16, 298, 459, 55, 136, 541}
+	bt2020Matrix     = yuvMatrix{16, 298, 430, 48, 167, 548}
+	bt601FullMatrix  = yuvMatrix{0, 256, 359, 88, 183, 454}
+	bt709FullMatrix  = yuvMatrix{0, 256, 403, 48, 120, 475}
+	bt2020FullMatrix = yuvMatrix{0, 256, 377, 42, 146, 482}
 )
 
 // yuvMatrixOf returns the conversion of pictures of colour c: the matrix
 // it states, BT.601's when it states none or one gopline does not convert
-// by (as swscale's default).
+// by (as swscale's default), of full range when it says so, else of video
+// range.
 func yuvMatrixOf(c Colour) yuvMatrix {
+	video, full := bt601Matrix, bt601FullMatrix
 	switch c.Matrix {
 	case ColourBT709:
-		return bt709Matrix
+		video, full = bt709Matrix, bt709FullMatrix
 	case ColourBT2020, ColourBT2020 + 1: // constant luminance, taken as non-constant
-		return bt2020Matrix
+		video, full = bt2020Matrix, bt2020FullMatrix
 	}
-	return bt601Matrix
+	if c.Range == RangeFull {
+		return full
+	}
+	return video
 }
 
 func (m yuvMatrix) rgb(y, u, v byte) (r, g, b byte) {
-	c, d, e := 298*(int32(y)-16), int32(u)-128, int32(v)-128
+	c, d, e := m.ys*(int32(y)-m.black), int32(u)-128, int32(v)-128
 	return clamp8((c + m.rv*e + 128) >> 8), clamp8((c - m.gu*d - m.gv*e + 128) >> 8), clamp8((c + m.bu*d + 128) >> 8)
 }
 
-// yuvToRGB converts src's picture by the matrix its Colour states (a
-// BT.709 HD camera's, BT.601's when it states none).
+// yuvToRGB converts src's picture by the matrix and range its Colour
+// states (a BT.709 HD camera's; BT.601's and video range when it states
+// none).
 func yuvToRGB(dst, src *Frame) {
 	m := yuvMatrixOf(src.Colour)
 	for r := range src.Height {

@@ -43,3 +43,34 @@ func TestConvertToRGBByTheStatedMatrix(t *testing.T) {
 		t.Errorf("BT.2020's red converts to %v, want 255,0,0 within 5", p[:3])
 	}
 }
+
+// A YUV420P picture that states full range (an application's frames,
+// JPEG's range) converts to RGB and GRAY8 as such: its white is white and
+// its black black, where video range's scale would clip them.
+func TestConvertOfAFullRangePicture(t *testing.T) {
+	f, err := NewFrame(YUV420P, 2, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Planes[0][0], f.Planes[0][1], f.Planes[0][f.Strides[0]], f.Planes[0][f.Strides[0]+1] = 0, 128, 200, 255
+	fill(f.Planes[1], 128)
+	fill(f.Planes[2], 128)
+	f.Colour = Colour{Matrix: ColourBT709, Range: RangeFull}
+	rgb, err := f.Convert(RGB24)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gray, err := f.Convert(GRAY8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []byte{0, 128, 200, 255} {
+		x, y := i%2, i/2
+		if got := rgb.Row(0, y)[3*x]; got != want {
+			t.Errorf("RGB of luma %d: %d, want %d", want, got, want)
+		}
+		if got := gray.Row(0, y)[x]; got != want {
+			t.Errorf("GRAY8 of luma %d: %d, want %d", want, got, want)
+		}
+	}
+}
