@@ -39,17 +39,22 @@ type flatOutRule struct {
 }
 
 // lineFlatOut reads a line's flatOutRule; a line that does not parse, or
-// has no file source read flat out or no subscriber of its own topics,
-// has a rule that finds nothing.
+// has no file source read flat out feeding a topic the line subscribes to
+// itself, has a rule that finds nothing. A source and a subscriber are
+// paired only through a topic the source's own chain publishes: a live
+// camera's subscriber is not told of a recording copied flat out to
+// another topic beside it.
 func lineFlatOut(line string) flatOutRule {
 	r := flatOutRule{sources: map[string]string{}, subscribers: map[string]string{}, kept: map[string]bool{}}
 	ast, err := syntax.Parse(line)
 	if err != nil {
 		return r
 	}
-	published := map[string]bool{}
+	names := pipeline.NodeNames(ast)
+	flatOut := map[string]string{}    // source node to its file
+	publishes := map[string]string{}  // publish node to its topic
 	subscribed := map[string]string{} // subscribe node to its topic
-	for el, name := range pipeline.NodeNames(ast) {
+	for el, name := range names {
 		props := map[string]string{}
 		for _, p := range el.Props {
 			props[p.Key] = p.Value
@@ -57,27 +62,75 @@ func lineFlatOut(line string) flatOutRule {
 		switch el.Type {
 		case "videosrc":
 			if loc := props["location"]; isFile(loc, props["input-format"]) && !isTrue(props["is-live"], false) {
-				r.sources[name] = loc
+				flatOut[name] = loc
 			}
 		case "play":
 			if !isTrue(props["is-live"], true) {
-				r.sources[name] = props["path"]
+				flatOut[name] = props["path"]
 				r.kept[name] = isTrue(props["keep-time"], false)
 			}
 		case "publish":
-			published[props["topic"]] = true
+			publishes[name] = props["topic"]
 		case "subscribe":
 			if props["remote"] == "" {
 				subscribed[name] = props["topic"]
 			}
 		}
 	}
-	for node, topic := range subscribed {
-		if published[topic] {
-			r.subscribers[node] = topic
+	next := lineLinks(ast, names)
+	for source, file := range flatOut {
+		topics := map[string]bool{}
+		for node := range downstream(next, source) {
+			if topic, ok := publishes[node]; ok {
+				topics[topic] = true
+			}
+		}
+		for node, topic := range subscribed {
+			if topics[topic] {
+				r.sources[source] = file
+				r.subscribers[node] = topic
+			}
 		}
 	}
 	return r
+}
+
+// lineLinks returns, for each node of a line by its name, the nodes it
+// feeds: the next in its chain, a reference x. standing first in a chain
+// feeding that chain from x and one standing last fed by the chain.
+func lineLinks(ast *syntax.Pipeline, names map[*syntax.Element]string) map[string][]string {
+	next := map[string][]string{}
+	for _, c := range ast.Chains {
+		for i := 1; i < len(c.Nodes); i++ {
+			from, to := nodeName(c.Nodes[i-1], names), nodeName(c.Nodes[i], names)
+			next[from] = append(next[from], to)
+		}
+	}
+	return next
+}
+
+func nodeName(n syntax.Node, names map[*syntax.Element]string) string {
+	if n.Ref != nil {
+		return n.Ref.Name
+	}
+	return names[n.Element]
+}
+
+// downstream returns the nodes node feeds, directly or through others.
+func downstream(next map[string][]string, node string) map[string]bool {
+	seen := map[string]bool{}
+	todo := []string{node}
+	for len(todo) > 0 {
+		n := todo[len(todo)-1]
+		todo = todo[:len(todo)-1]
+		for _, m := range next[n] {
+			if !seen[m] {
+				seen[m] = true
+				todo = append(todo, m)
+			}
+		}
+	}
+	return seen
 }
 
 // isFile reports whether a videosrc's location (read with input format

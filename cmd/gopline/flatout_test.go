@@ -31,6 +31,8 @@ func TestFlatOutWarningNamesTheDropsAndTheAdvice(t *testing.T) {
 		{"an RTP stream an .sdp file describes", "videosrc name=src location=cam.sdp ! publish topic=/c  subscribe topic=/c ! fakesink", drops, ""},
 		{"another node's topic", "videosrc name=src location=a.mp4 ! h264enc ! publish topic=/c  subscribe topic=/c remote=10.0.0.5:7400 ! fakesink", drops, ""},
 		{"a topic the line does not publish", "videosrc name=src location=a.mp4 ! h264enc ! publish topic=/c  subscribe topic=/d ! fakesink", drops, ""},
+		{"a topic the file does not feed", "videosrc name=src location=a.mp4 ! h264enc ! publish topic=/c  testsrc ! h264enc ! publish topic=/d  " +
+			"subscribe topic=/d ! fakesink", drops, ""},
 	} {
 		got := lineFlatOut(c.line).warning(c.stats)
 		switch {
@@ -100,6 +102,12 @@ func TestFlatOutIsToldBeforeTheLineRuns(t *testing.T) {
 		{"a play at its pace", "play name=src path=a.gopline keep-time=true ! publish topic=/c  subscribe topic=/c ! fakesink", nil},
 		{"a play flat out into its own chain", "play name=src path=a.gopline is-live=false keep-time=true ! record path=b.gopline stream=/c", nil},
 		{"another node's topic", "play path=a.gopline is-live=false ! publish topic=/c  subscribe topic=/c remote=10.0.0.5:7400 ! fakesink", nil},
+		// The subscriber takes the live camera's topic; the recording read
+		// flat out beside it feeds another.
+		{"a topic the file does not feed", "videosrc location=/dev/video0 is-live=true ! h264enc ! publish topic=/cam  " +
+			"play path=a.gopline is-live=false ! publish topic=/old  subscribe topic=/cam ! fakesink", nil},
+		{"a file feeding a topic through a reference", "play name=src path=a.gopline is-live=false ! queue name=q  q. ! publish topic=/c  " +
+			"subscribe topic=/c ! fakesink", []string{"src (a.gopline)", "subscribe0 takes /c"}},
 	} {
 		got := lineFlatOut(c.line).ahead()
 		if c.want == nil && got != "" {

@@ -63,9 +63,11 @@ func playPropAnswer(prop string, props []string, file string) string {
 	case key == "is-live" && isTrue(value, true):
 		return prop + ": gopline play plays at the recorded pace already (--rate times it)"
 	case key == "is-live":
+		// A copy flat out is read once (a loop would copy for ever) and at
+		// no rate: the user's loop= and rate= stay out of its line.
 		var rest []string
 		for _, p := range props {
-			if !strings.HasPrefix(p, "is-live=") && !strings.HasPrefix(p, "path=") {
+			if k, _, _ := strings.Cut(p, "="); k != "is-live" && k != "path" && k != "loop" && k != "rate" {
 				rest = append(rest, p)
 			}
 		}
@@ -73,8 +75,11 @@ func playPropAnswer(prop string, props []string, file string) string {
 		return fmt.Sprintf("%s: gopline play publishes at the recorded pace (--rate times it), as a topic's subscribers "+
 			"can take it; a recording read as fast as possible goes into a chain of its own, without a topic: "+
 			"gopline run '%s ! record path=OUT.gopline stream=NAME'", prop, line)
-	case value == "true" && (key == "keep-time" || key == "loop"):
-		return fmt.Sprintf("%s is %s", prop, playPropFlags[key])
+	case key == "keep-time" || key == "loop":
+		if isTrue(value, false) {
+			return fmt.Sprintf("%s is %s", prop, playPropFlags[key])
+		}
+		return fmt.Sprintf("%s is the default: leave it out (or %s=false)", prop, playPropFlags[key])
 	default:
 		return fmt.Sprintf("%s is %s %s", prop, playPropFlags[key], value)
 	}

@@ -23,6 +23,11 @@ func TestPlayRefusesTheElementsPropertiesNamingItsFlags(t *testing.T) {
 			[]string{"is-live=false", "recorded pace", "gopline run 'play path=" + path + " is-live=false keep-time=true ! record", "keep-time=true is --keep-time"}},
 		{[]string{path, "rate=2"}, []string{"rate=2 is --rate 2"}},
 		{[]string{path, "loop=true", "start=10s"}, []string{"loop=true is --loop", "start=10s is --start 10s"}},
+		{[]string{path, "keep-time=false", "loop=false"}, []string{"keep-time=false is the default: leave it out (or --keep-time=false)",
+			"loop=false is the default: leave it out (or --loop=false)"}},
+		// A copy flat out is read once, at no rate.
+		{[]string{path, "is-live=false", "loop=true", "rate=4", "start=1s"},
+			[]string{"gopline run 'play path=" + path + " is-live=false start=1s ! record"}},
 	} {
 		code, _, stderr := runCmd(append([]string{"play"}, c.args...)...)
 		if code != exitUsage {
