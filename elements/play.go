@@ -308,8 +308,7 @@ func (p *player) Next() (*media.Packet, time.Time, error) {
 		p.seq++
 		p.played++
 		if !p.cfg.Live {
-			if !p.cfg.KeepTime {
-				pk.CompositionOffset = time.Duration(float64(pk.CompositionOffset) / p.cfg.Rate)
+			if !p.cfg.KeepTime { // read now, shown as recorded: flat out, a rate paces nothing
 				pk.CaptureTime = p.env.Now()
 			}
 			return pk, time.Time{}, nil

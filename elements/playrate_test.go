@@ -2,11 +2,14 @@ package elements
 
 import (
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rs/zerolog"
 
+	"github.com/gopline/gopline/internal/testclip"
 	"github.com/gopline/gopline/internal/testlog"
 	"github.com/gopline/gopline/pipeline"
 )
@@ -35,5 +38,38 @@ func TestPlayWarnsOfARateItDoesNotUse(t *testing.T) {
 		if warned != c.warn {
 			t.Errorf("%s: warned %v, want %v:\n%s", c.props, warned, c.warn, log.String())
 		}
+	}
+}
+
+// A play that is not live hands on a B-frame stream's pictures with their
+// recorded presentation offsets whatever its rate: read flat out, a rate
+// paces nothing, and it scaled the offsets, putting each B-frame's picture
+// at a time the stream never had.
+func TestPlayNotLiveKeepsTheRecordedOffsetsWhateverItsRate(t *testing.T) {
+	clip := testclip.Make(t, "bframes.mp4", 20, 25, "-c:v", "libx264", "-bf", "2", "-g", "10", "-pix_fmt", "yuv420p")
+	path := filepath.Join(t.TempDir(), "cam.db")
+	runToEnd(t, mustParse(t, "videosrc location="+clip+" passthrough=true ! record path="+path+" stream=/cam", nil))
+	offsets := func(props string) []time.Duration {
+		out := &packets{}
+		p, err := pipeline.Parse("play path="+path+" "+props+" name=src", registry(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Add("sink", out.element()); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Link("src", "sink"); err != nil {
+			t.Fatal(err)
+		}
+		runToEnd(t, p)
+		var got []time.Duration
+		for _, pk := range out.got {
+			got = append(got, pk.CompositionOffset)
+		}
+		return got
+	}
+	recorded, fast := offsets("is-live=false"), offsets("is-live=false rate=4")
+	if len(recorded) != 20 || !slices.Equal(recorded, fast) || slices.Max(recorded) == 0 {
+		t.Fatalf("offsets at rate=1 %v, at rate=4 %v: want the same 20, some not 0", recorded, fast)
 	}
 }
