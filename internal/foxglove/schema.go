@@ -88,8 +88,10 @@ type Time struct {
 // TimeOf returns t as a Foxglove time. A Foxglove time is unsigned: a t
 // before 1970 (a robot whose clock was not set) is 1970's start.
 func TimeOf(t time.Time) Time {
-	ns := max(t.UnixNano(), 0)
-	return Time{Sec: ns / int64(time.Second), Nsec: ns % int64(time.Second)}
+	if t.Before(time.Unix(0, 0)) { // not UnixNano's sign, which wraps outside 1678 to 2262
+		return Time{}
+	}
+	return Time{Sec: t.Unix(), Nsec: int64(t.Nanosecond())}
 }
 
 // FrameID is the frame of reference gopline gives a topic's pictures: its

@@ -18,6 +18,8 @@ func TestTimeOfATimeBefore1970Is1970sStart(t *testing.T) {
 		{time.Unix(0, 0), Time{}},
 		{time.Unix(0, -5), Time{}},
 		{time.Unix(-3, 250), Time{}},
+		{time.Date(1000, 1, 1, 0, 0, 0, 0, time.UTC), Time{}}, // UnixNano gives a time in 2169
+		{time.Date(2300, 1, 1, 0, 0, 0, 7, time.UTC), Time{Sec: time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC).Unix(), Nsec: 7}},
 	} {
 		if got := TimeOf(c.at); got != c.want {
 			t.Errorf("%v: %+v, want %+v", c.at.UTC(), got, c.want)

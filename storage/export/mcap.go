@@ -365,7 +365,7 @@ func writeMessage(w *mcap.Writer, path string, id uint16, c *mcapChannel) error 
 	}
 	// Messages are logged in decode order, at their decode times; the
 	// message's timestamp is the picture's presentation time.
-	logged := uint64(max(p.DecodeTime().UnixNano(), 0))
+	logged := uint64(c.since1970Decoded(p.DecodeTime(), p.CaptureTime).UnixNano())
 	err = w.WriteMessage(&mcap.Message{ChannelID: id, Sequence: uint32(c.frames), LogTime: logged, PublishTime: logged, Data: data})
 	if err != nil {
 		return outputError(path, err)
@@ -380,14 +380,33 @@ func writeMessage(w *mcap.Writer, path string, id uint16, c *mcapChannel) error 
 // a t before it, which neither an MCAP log time nor a Foxglove timestamp
 // holds; such times are counted (beforeEpoch), for Result.BeforeEpoch.
 func (c *mcapChannel) since1970(t time.Time) time.Time {
-	if t.UnixNano() >= 0 {
+	if !t.Before(time.Unix(0, 0)) {
 		return t
 	}
+	c.countBefore1970(t)
+	return time.Unix(0, 0)
+}
+
+// since1970Decoded is since1970 for the decode time of a message captured
+// at captured: one whose capture time was at or after 1970 but whose
+// decode time, its composition offset earlier, is before it is counted
+// too, once.
+func (c *mcapChannel) since1970Decoded(decoded, captured time.Time) time.Time {
+	epoch := time.Unix(0, 0)
+	if !decoded.Before(epoch) {
+		return decoded
+	}
+	if !captured.Before(epoch) {
+		c.countBefore1970(decoded)
+	}
+	return epoch
+}
+
+func (c *mcapChannel) countBefore1970(t time.Time) {
 	if c.before.Messages == 0 || t.Before(c.before.Earliest) {
 		c.before.Earliest = t
 	}
 	c.before.Messages++
-	return time.Unix(0, 0)
 }
 
 // watchFormat notes the picture format of p's SPS when p is the first

@@ -87,3 +87,48 @@ func TestMCAPKeepsMessagesCapturedBefore1970AndSaysSo(t *testing.T) {
 		}
 	}
 }
+
+// A message captured at 1970's start whose decode time, its composition
+// offset earlier, falls before it (a B-frame stream's first picture) is
+// logged at 1970's start and counted with those captured before it.
+func TestMCAPCountsADecodeTimeBefore1970(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "epoch.gopline")
+	rec, err := storage.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rec.CreateStream(storage.StreamInfo{Name: camera, Codec: media.H264, Width: testWidth, Height: testHeight}); err != nil {
+		t.Fatal(err)
+	}
+	enc, err := ffmpeg.NewH264Encoder(testWidth, testHeight, ffmpeg.WithGOP(gop), ffmpeg.WithFrameRate(fps))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer enc.Close()
+	p := testPattern(t)
+	const offset = 2 * time.Second / fps
+	for i := range 3 {
+		f := p.Frame(uint64(i))
+		f.CaptureTime = time.Unix(0, 0).Add(time.Duration(i) * time.Second / fps)
+		pkt, err := enc.Encode(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			pkt.CompositionOffset = offset // decoded before 1970
+		}
+		if err := rec.Append(camera, pkt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	res, err := export.MCAP(t.Context(), openRecording(t, path), camera, time.Time{}, time.Time{}, filepath.Join(t.TempDir(), "epoch.mcap"), nil)
+	if err != nil {
+		t.Fatalf("the export failed: %v", err)
+	}
+	if b := res.BeforeEpoch; len(b) != 1 || b[0].Messages != 1 || !b[0].Earliest.Equal(time.Unix(0, 0).Add(-offset)) {
+		t.Errorf("before 1970: %+v; want the first message, decoded %v before 1970", b, offset)
+	}
+}
