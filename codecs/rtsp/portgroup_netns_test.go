@@ -1,7 +1,6 @@
 package rtsp
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -83,7 +82,10 @@ func readGroupChild(t *testing.T, addrA, addrB string) {
 	open := func(port int, query string) (*Reader, *sender) {
 		s := groupSender(t, port)
 		return openSending(t, s, units[0], func() (*Reader, error) {
-			return ListenRTP(fmt.Sprintf("rtp://%s:%d%s", groupAddr, port, query), 0, WithTimeout(time.Second), WithLogger(zerolog.New(log)))
+			// Silence bounded generously: the other robot's process starts
+			// between this one's first picture and the rest, slowly on a
+			// loaded machine; the reads end with the last picture.
+			return ListenRTP(fmt.Sprintf("rtp://%s:%d%s", groupAddr, port, query), 0, WithTimeout(time.Minute), WithLogger(zerolog.New(log)))
 		}), s
 	}
 	r, s := open(groupPort, "")
@@ -98,16 +100,22 @@ func readGroupChild(t *testing.T, addrA, addrB string) {
 	}
 	for _, rd := range []*Reader{r, blocking, pinned} {
 		var got []*media.Packet
-		p, err := readWithin(t, rd, 5*time.Second)
-		for err == nil {
+		for len(got) < len(units) {
+			p, err := readWithin(t, rd, 30*time.Second)
+			if err != nil {
+				t.Fatalf("%s: after %d pictures: %v", rd.shown, len(got), err)
+			}
 			got = append(got, p)
-			p, err = readWithin(t, rd, 5*time.Second)
 		}
-		if !errors.Is(err, ErrStreamLost) {
-			t.Fatal(err)
+		// Another sender taken would begin a new epoch (a restart); the
+		// first robot's pause while the other sends may start its clock
+		// over, which keeps the epoch.
+		epochs := map[uint64]bool{}
+		for _, p := range got {
+			epochs[p.Epoch] = true
 		}
-		if st := rd.Stats(); st.Restarts != 0 || len(got) < len(units) {
-			t.Errorf("%s: stats %+v, %d pictures; want no restart, every picture of the first robot", rd.shown, st, len(got))
+		if st := rd.Stats(); len(epochs) != 1 || len(got) < len(units) {
+			t.Errorf("%s: stats %+v, %d pictures in %d epochs; want every picture of the first robot, in one epoch", rd.shown, st, len(got), len(epochs))
 		}
 	}
 	if n := r.Stats().OtherSenders; n == 0 {
