@@ -166,7 +166,9 @@ func WithX264Params(params string) EncoderOption {
 // that say nothing make a stream that says nothing. When the Frames come
 // to say something else, the stream says it from its next IDR on (the
 // GOP's own or a forced one, by a new libx264 context; no IDR is added
-// for it), so that a description that flickers costs nothing.
+// for it), so that a description that flickers costs no keyframe; the
+// new context's rate control starts afresh there (with a bitrate, its
+// first GOP is sized without the history of the ones before).
 //
 // It is not safe for concurrent use. Close frees its FFmpeg objects.
 type H264Encoder struct {
