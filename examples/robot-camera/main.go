@@ -42,6 +42,24 @@ func main() {
 // run builds the graph, runs it until ctx ends or the camera does, and
 // prints what every node did.
 func run(ctx context.Context, video, out string, w io.Writer) error {
+	p, err := graph(video, out)
+	if err != nil {
+		return err
+	}
+	if err := p.Start(ctx); err != nil {
+		return err
+	}
+	select {
+	case <-p.Done():
+	case <-ctx.Done():
+	}
+	return stop(p, w)
+}
+
+// graph builds the robot's graph: the camera (the test pattern, or the
+// video file), the viewer, whose snapshots go to the directory out, and
+// the monitor.
+func graph(video, out string) (*pipeline.Pipeline, error) {
 	log := zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr}).With().Timestamp().Logger().Level(zerolog.WarnLevel)
 	p := pipeline.New(pipeline.WithLogger(log))
 
@@ -65,16 +83,14 @@ func run(ctx context.Context, video, out string, w io.Writer) error {
 
 	for _, err := range []error{robot, viewer, monitor} {
 		if err != nil {
-			return err
+			return nil, err
 		}
 	}
-	if err := p.Start(ctx); err != nil {
-		return err
-	}
-	select {
-	case <-p.Done():
-	case <-ctx.Done():
-	}
+	return p, nil
+}
+
+// stop stops the graph and prints what every node did.
+func stop(p *pipeline.Pipeline, w io.Writer) error {
 	err := p.Stop()
 	for _, s := range p.Stats() {
 		fmt.Fprintf(w, "%-10s %-10s in %4d  out %4d  dropped %3d  errors %d  restarts %d\n",
