@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -86,7 +87,7 @@ func serveCamera(t *testing.T, name, topic string, extra ...string) string {
 // they are there.
 func waitPublishing(t *testing.T, addr, topic string, log *testlog.Buffer, creds ...string) {
 	t.Helper()
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(loadedWait); ; time.Sleep(50 * time.Millisecond) {
 		_, stdout, _ := goplineProcess(t, append([]string{"topics", "--remote", addr, "--json"}, creds...)...)
 		if strings.Contains(stdout, `"topic": "`+topic+`"`) {
 			return
@@ -99,7 +100,7 @@ func waitPublishing(t *testing.T, addr, topic string, log *testlog.Buffer, creds
 
 func waitListening(t *testing.T, addr string, log *testlog.Buffer) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(loadedWait)
 	for {
 		if c, err := net.Dial("tcp", addr); err == nil {
 			c.Close()
@@ -207,8 +208,13 @@ func TestTopicsFoundByName(t *testing.T) {
 		t.Fatalf("completion of a topic's name: exit %d: %q", code, stdout)
 	}
 
-	code, stdout, stderr = goplineProcess(t, "topic", "hz", "--no-mdns", "--duration", "4s", "/robot/camera")
-	rates := regexp.MustCompile(`average rate: ([0-9.]+)`).FindAllStringSubmatch(stdout, -1)
+	// Each watch is stopped once it said what it measured, however long a
+	// loaded machine takes to start it and find the node: hz once it gave
+	// three rates (a second apart), bw its first.
+	rate := regexp.MustCompile(`average rate: ([0-9.]+)`)
+	code, stdout, stderr = goplineUntil(t, func(stdout, _ string) bool { return len(rate.FindAllString(stdout, 3)) == 3 },
+		"topic", "hz", "--no-mdns", "--duration", helperLifetime, "/robot/camera")
+	rates := rate.FindAllStringSubmatch(stdout, -1)
 	if code != 0 || len(rates) == 0 {
 		t.Fatalf("topic hz: exit %d: %s\n%s", code, stdout, stderr)
 	}
@@ -219,8 +225,10 @@ func TestTopicsFoundByName(t *testing.T) {
 		t.Fatalf("topic hz of a camera its node says publishes at %.1f Hz says %v:\n%s", published, r, stdout)
 	}
 
-	code, stdout, stderr = goplineProcess(t, "topic", "bw", "--no-mdns", "--duration", "3s", "/robot/camera")
-	if code != 0 || !regexp.MustCompile(`[0-9.]+ kB/s from [0-9]+ packets\n\tpacket size mean: `).MatchString(stdout) {
+	bandwidth := regexp.MustCompile(`[0-9.]+ kB/s from [0-9]+ packets\n\tpacket size mean: `)
+	code, stdout, stderr = goplineUntil(t, func(stdout, _ string) bool { return bandwidth.MatchString(stdout) },
+		"topic", "bw", "--no-mdns", "--duration", helperLifetime, "/robot/camera")
+	if code != 0 || !bandwidth.MatchString(stdout) {
 		t.Fatalf("topic bw: exit %d: %s\n%s", code, stdout, stderr)
 	}
 
@@ -249,8 +257,12 @@ func TestTopicsFoundByName(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr, "(did you mean /robot/camera?)") {
 		t.Fatalf("topic info of a name in other case: exit %d: %s", code, stderr)
 	}
-	code, _, stderr = goplineProcess(t, "topic", "hz", "--no-mdns", "--duration", "4s", "/ROBOT/CAMERA")
-	if code != 1 || !strings.Contains(stderr, "no publisher offers /ROBOT/CAMERA after 3s; published: /robot/camera (did you mean /robot/camera?)") {
+	// Stopped once it warned, 3 s into its watch, however long it took to
+	// start.
+	unpublished := "no publisher offers /ROBOT/CAMERA after 3s; published: /robot/camera (did you mean /robot/camera?)"
+	code, _, stderr = goplineUntil(t, func(_, stderr string) bool { return strings.Contains(stderr, unpublished) },
+		"topic", "hz", "--no-mdns", "--duration", helperLifetime, "/ROBOT/CAMERA")
+	if code != 1 || !strings.Contains(stderr, unpublished) {
 		t.Fatalf("topic hz of a name in other case: exit %d: %s", code, stderr)
 	}
 	// Ended by --duration before the warning, it still says it got nothing.
@@ -259,7 +271,8 @@ func TestTopicsFoundByName(t *testing.T) {
 		t.Fatalf("topic hz of a name in other case, for 1 s: exit %d: %s", code, stderr)
 	}
 
-	code, stdout, stderr = goplineProcess(t, "run", "--no-mdns", "--duration", "3s", "--json", "subscribe topic=/robot/camera ! fakesink name=sink")
+	code, stdout, stderr = goplineUntil(t, func(_, stderr string) bool { return sinkTook(stderr, 10) },
+		"run", "--no-mdns", "--duration", helperLifetime, "--json", "subscribe topic=/robot/camera ! "+loggingSink)
 	if code != 0 || !strings.Contains(stderr, "subscribing to the topic of the node that publishes it") || sinkIn(t, stdout) < 10 {
 		t.Fatalf("run, subscribing by name: exit %d: %s\n%s", code, stdout, stderr)
 	}
@@ -451,18 +464,24 @@ func TestSubscribersFindAPublisherThatStartsAfterThem(t *testing.T) {
 	t.Parallel()
 	isolateDiscovery(t)
 	rec := filepath.Join(t.TempDir(), "late.gopline")
-	sub, stdout, subLog := startGopline(t, "run", "--no-mdns", "--duration", "20s", "--json", "subscribe topic=/late ! gate ! h264dec ! fakesink name=sink")
-	recorder, _, recLog := startGopline(t, "record", "--no-mdns", "--duration", "20s", "--topic", "/late", "--out", rec)
+	sub, stdout, subLog := startGopline(t, "run", "--no-mdns", "--duration", helperLifetime, "--json", "subscribe topic=/late ! gate ! h264dec ! "+loggingSink)
+	recorder, _, recLog := startGopline(t, "record", "--no-mdns", "--duration", helperLifetime, "--topic", "/late", "--out", rec)
 	t.Cleanup(func() { sub.Process.Kill(); recorder.Process.Kill() })
 	// Both said that no publisher offers /late: they subscribed before it
 	// had one.
 	waitLog(t, subLog, "no publisher offers /late", "the subscriber")
 	waitLog(t, recLog, "no publisher offers /late", "the recorder")
 	serveCamera(t, "late", "/late")
-	if err := sub.Wait(); err != nil || sinkIn(t, stdout.String()) < 10 {
-		t.Fatalf("the subscriber: %v: %s\n%s", err, stdout, subLog)
+	// Each is stopped once it did its part, however long a loaded machine
+	// took to start the publisher.
+	took := func() bool { return sinkTook(subLog.String(), 10) }
+	if code := stopGopline(t, sub, subLog, took, syscall.SIGINT); code != 0 || sinkIn(t, stdout.String()) < 10 {
+		t.Fatalf("the subscriber: exit %d: %s\n%s", code, stdout, subLog)
 	}
-	if err := recorder.Wait(); err != nil || !strings.Contains(recLog.String(), "recording it from there") {
-		t.Fatalf("the recorder: %v:\n%s", err, recLog)
+	recorded := func() bool {
+		return strings.Contains(recLog.String(), "recording it from there") && strings.Contains(infoJSON(t, rec), `"stream": "/late"`)
+	}
+	if code := stopGopline(t, recorder, recLog, recorded, syscall.SIGINT); code != 0 {
+		t.Fatalf("the recorder: exit %d:\n%s", code, recLog)
 	}
 }

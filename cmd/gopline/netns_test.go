@@ -3,7 +3,9 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -19,13 +21,13 @@ func TestDiscoveryAcrossNamespaces(t *testing.T) {
 	pair := netnstest.New(t, "gopline-c", 215)
 	inNS := namespaceRunner(t)
 	addr := pair.AddrA + ":7400"
-	_, robotLog, _ := inNS(pair.A, "serve", "--listen", addr, "--name", "robot", "--duration", helperLifetime,
+	_, _, robotLog := inNS(pair.A, "serve", "--listen", addr, "--name", "robot", "--duration", helperLifetime,
 		"testsrc size=64x48 rate=20 ! h264enc gop=10 ! publish topic=/robot/camera")
 
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(loadedWait)
 	for {
-		stdout, stderr, wait := inNS(pair.B, "topics", "--json", "--listen", pair.AddrB+":0")
-		err := wait()
+		list, stdout, stderr := inNS(pair.B, "topics", "--json", "--listen", pair.AddrB+":0")
+		err := list.Wait()
 		var nodes []struct {
 			Node   string `json:"node"`
 			Addr   string `json:"addr"`
@@ -42,9 +44,11 @@ func TestDiscoveryAcrossNamespaces(t *testing.T) {
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
-	stdout, stderr, wait := inNS(pair.B, "run", "--listen", pair.AddrB+":0", "--duration", "3s", "--json", "subscribe topic=/robot/camera ! fakesink name=sink")
-	if err := wait(); err != nil || sinkIn(t, stdout.String()) < 10 || !strings.Contains(stderr.String(), "remote="+addr) {
-		t.Fatalf("subscribing by name from the other host: %v: %s\n%s", err, stdout, stderr)
+	sub, stdout, stderr := inNS(pair.B, "run", "--listen", pair.AddrB+":0", "--duration", helperLifetime, "--json",
+		"subscribe topic=/robot/camera ! "+loggingSink)
+	code := stopGopline(t, sub, stderr, func() bool { return sinkTook(stderr.String(), 10) }, syscall.SIGINT)
+	if code != 0 || sinkIn(t, stdout.String()) < 10 || !strings.Contains(stderr.String(), "remote="+addr) {
+		t.Fatalf("subscribing by name from the other host: exit %d: %s\n%s", code, stdout, stderr)
 	}
 }
 
@@ -56,12 +60,12 @@ func TestRemoteOfAnotherHostWithoutListen(t *testing.T) {
 	pair := netnstest.New(t, "gopline-r", 216)
 	inNS := namespaceRunner(t)
 	addr := pair.AddrA + ":7400"
-	_, robotLog, _ := inNS(pair.A, "serve", "--listen", addr, "--no-mdns", "--duration", "90s",
+	_, _, robotLog := inNS(pair.A, "serve", "--listen", addr, "--no-mdns", "--duration", helperLifetime,
 		"testsrc size=64x48 rate=20 ! h264enc gop=10 ! publish topic=/robot/camera")
 
-	for deadline := time.Now().Add(30 * time.Second); ; {
-		stdout, stderr, wait := inNS(pair.B, "topics", "--no-mdns", "--remote", addr, "--json")
-		err := wait()
+	for deadline := time.Now().Add(loadedWait); ; {
+		list, stdout, stderr := inNS(pair.B, "topics", "--no-mdns", "--remote", addr, "--json")
+		err := list.Wait()
 		if err == nil && strings.Contains(stdout.String(), `"/robot/camera"`) {
 			break
 		}
@@ -70,18 +74,19 @@ func TestRemoteOfAnotherHostWithoutListen(t *testing.T) {
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
-	stdout, stderr, wait := inNS(pair.B, "run", "--no-mdns", "--duration", "3s", "--json",
-		"subscribe topic=/robot/camera remote="+addr+" ! fakesink name=sink")
-	if err := wait(); err != nil || sinkIn(t, stdout.String()) < 10 || !strings.Contains(stderr.String(), pair.AddrB+":0") {
-		t.Fatalf("subscribing from the other host: %v: %s\n%s", err, stdout, stderr)
+	sub, stdout, stderr := inNS(pair.B, "run", "--no-mdns", "--duration", helperLifetime, "--json",
+		"subscribe topic=/robot/camera remote="+addr+" ! "+loggingSink)
+	code := stopGopline(t, sub, stderr, func() bool { return sinkTook(stderr.String(), 10) }, syscall.SIGINT)
+	if code != 0 || sinkIn(t, stdout.String()) < 10 || !strings.Contains(stderr.String(), pair.AddrB+":0") {
+		t.Fatalf("subscribing from the other host: exit %d: %s\n%s", code, stdout, stderr)
 	}
 }
 
 // namespaceRunner starts gopline in a network namespace, each process with
 // a host directory of its own, and kills it when the test ends; it returns
-// its outputs and its Wait.
-func namespaceRunner(t *testing.T) func(ns string, args ...string) (*testlog.Buffer, *testlog.Buffer, func() error) {
-	return func(ns string, args ...string) (*testlog.Buffer, *testlog.Buffer, func() error) {
+// the process (ip netns exec runs gopline in its place) and its outputs.
+func namespaceRunner(t *testing.T) func(ns string, args ...string) (*exec.Cmd, *testlog.Buffer, *testlog.Buffer) {
+	return func(ns string, args ...string) (*exec.Cmd, *testlog.Buffer, *testlog.Buffer) {
 		cmd := netnstest.Command(ns, os.Args[0], args...)
 		cmd.Env = append(os.Environ(), "GOPLINE_TEST_MAIN=1", "XDG_RUNTIME_DIR="+t.TempDir())
 		var stdout, stderr testlog.Buffer
@@ -90,6 +95,6 @@ func namespaceRunner(t *testing.T) func(ns string, args ...string) (*testlog.Buf
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		return &stdout, &stderr, cmd.Wait
+		return cmd, &stdout, &stderr
 	}
 }
