@@ -26,13 +26,24 @@ type page interface {
 	eval(expr string, out any) error
 }
 
+// chromiumCall bounds one DevTools command, a page's load included, on a
+// loaded machine: a command whose answer never comes fails the test
+// rather than hanging it.
+const chromiumCall = time.Minute
+
 // chromiumPage is a tab of the tests' Chromium (newTab).
 type chromiumPage struct{ tab context.Context }
 
-func (p chromiumPage) navigate(url string) error { return chromedp.Do(p.tab, chromedp.Navigate(url)) }
+func (p chromiumPage) navigate(url string) error {
+	ctx, cancel := context.WithTimeout(p.tab, chromiumCall)
+	defer cancel()
+	return chromedp.Do(ctx, chromedp.Navigate(url))
+}
 
 func (p chromiumPage) eval(expr string, out any) error {
-	raw, err := chromedp.Run(p.tab, chromedp.Evaluate[[]byte](expr, chromedp.EvalAwaitPromise))
+	ctx, cancel := context.WithTimeout(p.tab, chromiumCall)
+	defer cancel()
+	raw, err := chromedp.Run(ctx, chromedp.Evaluate[[]byte](expr, chromedp.EvalAwaitPromise))
 	if err != nil {
 		return err
 	}

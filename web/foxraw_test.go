@@ -156,7 +156,7 @@ func checkRawPictures(t *testing.T, p page, format media.PixelFormat) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 20*time.Second, "a picture of the recording painted, in its colours", func() bool {
+	waitFor(t, loadedWait, "a picture of the recording painted, in its colours", func() bool {
 		shown, _ := paintedPicture(t, p)
 		num, ok := testsrc.ReadFrameNumber(shown)
 		if !ok {
@@ -179,7 +179,7 @@ func checkRawPictures(t *testing.T, p page, format media.PixelFormat) {
 		return true
 	})
 	seen := map[uint64]bool{}
-	waitFor(t, 20*time.Second, "three pictures of the recording painted", func() bool {
+	waitFor(t, loadedWait, "three pictures of the recording painted", func() bool {
 		num, _, ok := paintedFrameNumber(t, p)
 		if ok && num >= rawFrames {
 			t.Fatalf("painted frame number %d: the recording holds %d", num, rawFrames)

@@ -157,6 +157,13 @@ func (n *liveNode) frameDue(t time.Time) int64 {
 	return int64(t.Sub(n.started) * time.Duration(n.rate) / time.Second)
 }
 
+// loadedWait bounds the wait for an event that a loaded machine brings
+// late: a browser's picture or the like, which comes in a second on a
+// quiet machine, in tens of seconds in CI beside other packages' tests,
+// their browsers and encoders, on two cores. A test waits for the event
+// and goes on as soon as it happens.
+const loadedWait = time.Minute
+
 func waitFor(t testing.TB, limit time.Duration, what string, ok func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(limit)
@@ -189,6 +196,12 @@ func newTab(t *testing.T) context.Context {
 	}
 	ctx, cancel := chromedp.NewContext(browser.ctx)
 	t.Cleanup(cancel)
+	// The tab opens at its first command, and lives as long as that
+	// command's context: it opens here, for the test, so that each
+	// command after it can be bounded (chromiumCall).
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatal(err)
+	}
 	return ctx
 }
 
