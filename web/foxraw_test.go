@@ -157,7 +157,7 @@ func checkRawPictures(t *testing.T, p page, format media.PixelFormat) {
 		t.Fatal(err)
 	}
 	waitFor(t, loadedWait, "a picture of the recording painted, in its colours", func() bool {
-		shown, _ := paintedPicture(t, p)
+		shown, _, _ := paintedPicture(t, p)
 		num, ok := testsrc.ReadFrameNumber(shown)
 		if !ok {
 			return false
