@@ -33,8 +33,11 @@ import (
 
 const topic = "/robot/camera"
 
+// cameraRate is the camera's frame rate: 30 fps, an IDR every 30 frames.
+const cameraRate = 30
+
 func main() {
-	joinAfter := flag.Duration("join-after", 0, "when the viewers join, after the camera starts (default: a random moment from 1 to 2 s)")
+	joinAfter := flag.Duration("join-after", 0, "when the viewers join, in the camera's time: after it published this long of pictures (default: a random moment from 1 to 2 s)")
 	flag.Parse()
 	if *joinAfter <= 0 {
 		*joinAfter = time.Second + rand.N(time.Second)
@@ -57,8 +60,9 @@ type result struct {
 	DecoderErrors    uint64
 }
 
-// run starts the camera, lets both viewers join after joinAfter, and
-// returns once each has shown its first picture (or ctx ends).
+// run starts the camera, lets both viewers join once it published
+// joinAfter of pictures, and returns once each has shown its first picture
+// (or ctx ends).
 func run(ctx context.Context, joinAfter time.Duration, w io.Writer) (result, error) {
 	var res result
 	log := zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr}).With().Timestamp().Logger().Level(zerolog.WarnLevel)
@@ -69,20 +73,33 @@ func run(ctx context.Context, joinAfter time.Duration, w io.Writer) (result, err
 		return res, err
 	}
 	defer node.Close()
+	started := time.Now()
 	if err := startCamera(ctx, node, w); err != nil {
 		return res, err
 	}
-	select {
-	case <-time.After(joinAfter):
-	case <-ctx.Done():
-		return res, ctx.Err()
+	// The viewers join at a moment of the camera's stream, counted in the
+	// pictures it published: on a loaded machine, whose encoder opens late
+	// and whose camera drops the frames it is late for, the wall clock
+	// runs ahead of the stream.
+	pictures := uint64(joinAfter * cameraRate / time.Second)
+	for tick := time.NewTicker(5 * time.Millisecond); ; {
+		if st, err := node.Bus().Stats(topic); err == nil && st.Published >= pictures {
+			tick.Stop()
+			break
+		}
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			return res, ctx.Err()
+		}
 	}
 	cached, uncached := make(chan firstpicture.Picture, 1), make(chan firstpicture.Picture, 1)
 	viewers, err := startViewers(ctx, node, cached, uncached)
 	if err != nil {
 		return res, err
 	}
-	fmt.Fprintf(w, "two viewers join %.2f s after the camera started\n", joinAfter.Seconds())
+	fmt.Fprintf(w, "two viewers join after the camera's first %d pictures (%.2f s at %d fps), %.2f s after it started\n",
+		pictures, joinAfter.Seconds(), cameraRate, time.Since(started).Seconds())
 	for !res.Got.Cached || !res.Got.Uncached {
 		select {
 		case res.Cached = <-cached:
@@ -113,7 +130,7 @@ func startCamera(ctx context.Context, node *gopline.Node, w io.Writer) error {
 		return err
 	}
 	err = robot.Chain([]string{"camera", "encoder", "publish"}, []pipeline.Element{
-		elements.TestSrc(elements.TestSrcConfig{Width: 640, Height: 480, Rate: 30, Frames: -1, Live: true}),
+		elements.TestSrc(elements.TestSrcConfig{Width: 640, Height: 480, Rate: cameraRate, Frames: -1, Live: true}),
 		elements.H264Enc(elements.DefaultH264EncConfig()), // an IDR every 30 frames
 		elements.PublishWith(elements.PublishConfig{Topic: topic, QoS: &durable}),
 	})
