@@ -75,6 +75,23 @@ func startCollecting(t *testing.T, line, from string, out *frames, opts ...pipel
 	return p
 }
 
+// runInto parses line with opts, adds sink after its node named last and
+// runs it to its end.
+func runInto(t *testing.T, line, last string, sink pipeline.Element, opts ...pipeline.Option) {
+	t.Helper()
+	p, err := pipeline.Parse(line, registry(t), opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Add("sink", sink); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Link(last, "sink"); err != nil {
+		t.Fatal(err)
+	}
+	runToEnd(t, p)
+}
+
 func registry(t testing.TB) *pipeline.Registry {
 	t.Helper()
 	r, err := Registry()

@@ -51,17 +51,7 @@ func TestPlayNotLiveKeepsTheRecordedOffsetsWhateverItsRate(t *testing.T) {
 	runToEnd(t, mustParse(t, "videosrc location="+clip+" passthrough=true ! record path="+path+" stream=/cam", nil))
 	offsets := func(props string) []time.Duration {
 		out := &packets{}
-		p, err := pipeline.Parse("play path="+path+" "+props+" name=src", registry(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := p.Add("sink", out.element()); err != nil {
-			t.Fatal(err)
-		}
-		if err := p.Link("src", "sink"); err != nil {
-			t.Fatal(err)
-		}
-		runToEnd(t, p)
+		runInto(t, "play path="+path+" "+props+" name=src", "src", out.element())
 		var got []time.Duration
 		for _, pk := range out.got {
 			got = append(got, pk.CompositionOffset)

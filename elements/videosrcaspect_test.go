@@ -31,17 +31,7 @@ func TestVideoSrcMakesPixelsSquare(t *testing.T) {
 	} {
 		out := &frames{}
 		var log testlog.Buffer
-		p, err := pipeline.Parse("videosrc location="+path+" "+c.props+" name=src", registry(t), pipeline.WithLogger(zerolog.New(&log)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := p.Add("sink", out.element()); err != nil {
-			t.Fatal(err)
-		}
-		if err := p.Link("src", "sink"); err != nil {
-			t.Fatal(err)
-		}
-		runToEnd(t, p)
+		runInto(t, "videosrc location="+path+" "+c.props+" name=src", "src", out.element(), pipeline.WithLogger(zerolog.New(&log)))
 		got := out.all()
 		if len(got) != 3 {
 			t.Fatalf("%q: %d frames, want 3", c.props, len(got))

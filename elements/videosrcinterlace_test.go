@@ -21,17 +21,7 @@ func collectLine(t *testing.T, line, last string) (comb, n int, log string) {
 	t.Helper()
 	out := &frames{}
 	var buf testlog.Buffer
-	p, err := pipeline.Parse(line, registry(t), pipeline.WithLogger(zerolog.New(&buf)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Add("sink", out.element()); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Link(last, "sink"); err != nil {
-		t.Fatal(err)
-	}
-	runToEnd(t, p)
+	runInto(t, line, last, out.element(), pipeline.WithLogger(zerolog.New(&buf)))
 	for _, f := range out.all() {
 		comb += testclip.Combing(f.Planes[0], f.Strides[0], f.Width, f.Height)
 		f.Release()
