@@ -24,36 +24,11 @@ import (
 func TestMCAPKeepsMessagesCapturedBefore1970AndSaysSo(t *testing.T) {
 	const frames, before = 30, 15
 	start := time.Unix(0, 0).Add(-before * time.Second / fps)
-	path := filepath.Join(t.TempDir(), "clockless.gopline")
-	rec, err := storage.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := rec.CreateStream(storage.StreamInfo{Name: camera, Codec: media.H264, Width: testWidth, Height: testHeight}); err != nil {
-		t.Fatal(err)
-	}
-	enc, err := ffmpeg.NewH264Encoder(testWidth, testHeight, ffmpeg.WithGOP(gop), ffmpeg.WithFrameRate(fps))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer enc.Close()
-	p := testPattern(t)
 	times := make([]time.Time, frames)
 	for i := range frames {
-		f := p.Frame(uint64(i))
-		f.CaptureTime = start.Add(time.Duration(i) * time.Second / fps)
-		times[i] = f.CaptureTime
-		pkt, err := enc.Encode(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := rec.Append(camera, pkt); err != nil {
-			t.Fatal(err)
-		}
+		times[i] = start.Add(time.Duration(i) * time.Second / fps)
 	}
-	if err := rec.Close(); err != nil {
-		t.Fatal(err)
-	}
+	path := recordAt(t, "clockless.gopline", times, nil)
 	out := filepath.Join(t.TempDir(), "clockless.mcap")
 	res, err := export.MCAP(t.Context(), openRecording(t, path), camera, time.Time{}, time.Time{}, out, nil)
 	if err != nil {
@@ -92,7 +67,24 @@ func TestMCAPKeepsMessagesCapturedBefore1970AndSaysSo(t *testing.T) {
 // offset earlier, falls before it (a B-frame stream's first picture) is
 // logged at 1970's start and counted with those captured before it.
 func TestMCAPCountsADecodeTimeBefore1970(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "epoch.gopline")
+	const offset = 2 * time.Second / fps
+	times := []time.Time{time.Unix(0, 0), time.Unix(0, 0).Add(time.Second / fps), time.Unix(0, 0).Add(2 * time.Second / fps)}
+	path := recordAt(t, "epoch.gopline", times, map[int]time.Duration{0: offset}) // the first decoded before 1970
+	res, err := export.MCAP(t.Context(), openRecording(t, path), camera, time.Time{}, time.Time{}, filepath.Join(t.TempDir(), "epoch.mcap"), nil)
+	if err != nil {
+		t.Fatalf("the export failed: %v", err)
+	}
+	if b := res.BeforeEpoch; len(b) != 1 || b[0].Messages != 1 || !b[0].Earliest.Equal(time.Unix(0, 0).Add(-offset)) {
+		t.Errorf("before 1970: %+v; want the first message, decoded %v before 1970", b, offset)
+	}
+}
+
+// recordAt records the test pattern's pictures captured at times into a
+// recording named name, each packet i with the composition offset
+// offsets gives it, and returns its path.
+func recordAt(t *testing.T, name string, times []time.Time, offsets map[int]time.Duration) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
 	rec, err := storage.Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -106,17 +98,14 @@ func TestMCAPCountsADecodeTimeBefore1970(t *testing.T) {
 	}
 	defer enc.Close()
 	p := testPattern(t)
-	const offset = 2 * time.Second / fps
-	for i := range 3 {
+	for i, at := range times {
 		f := p.Frame(uint64(i))
-		f.CaptureTime = time.Unix(0, 0).Add(time.Duration(i) * time.Second / fps)
+		f.CaptureTime = at
 		pkt, err := enc.Encode(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if i == 0 {
-			pkt.CompositionOffset = offset // decoded before 1970
-		}
+		pkt.CompositionOffset += offsets[i]
 		if err := rec.Append(camera, pkt); err != nil {
 			t.Fatal(err)
 		}
@@ -124,11 +113,5 @@ func TestMCAPCountsADecodeTimeBefore1970(t *testing.T) {
 	if err := rec.Close(); err != nil {
 		t.Fatal(err)
 	}
-	res, err := export.MCAP(t.Context(), openRecording(t, path), camera, time.Time{}, time.Time{}, filepath.Join(t.TempDir(), "epoch.mcap"), nil)
-	if err != nil {
-		t.Fatalf("the export failed: %v", err)
-	}
-	if b := res.BeforeEpoch; len(b) != 1 || b[0].Messages != 1 || !b[0].Earliest.Equal(time.Unix(0, 0).Add(-offset)) {
-		t.Errorf("before 1970: %+v; want the first message, decoded %v before 1970", b, offset)
-	}
+	return path
 }
