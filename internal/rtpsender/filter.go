@@ -39,9 +39,12 @@ func (f Filter) Blocks(host netip.Addr) bool { return has(f.Block, host.Unmap())
 // IsZero reports whether f takes every host's datagrams.
 func (f Filter) IsZero() bool { return len(f.Sources) == 0 && len(f.Block) == 0 }
 
+// has reports whether host is one of list's: a link-local IPv6 host's
+// zone (the interface it came in on, fe80::1%eth0) is compared only with
+// an address of list that names one.
 func has(list []netip.Addr, host netip.Addr) bool {
 	for _, a := range list {
-		if a == host {
+		if a == host || (a.Zone() == "" && a == host.WithZone("")) {
 			return true
 		}
 	}
@@ -69,7 +72,8 @@ func (f Filter) String() string {
 
 // ParseFilter reads the query of an rtp:// location (what follows its
 // '?'), sources=IP[,IP...] and block=IP[,IP...], as FFmpeg's rtp:// URLs
-// take them. A name that is not an IP address, an empty list or another
+// take them. A name that is not an IP address, an address no sender
+// sends from (0.0.0.0, a multicast group), an empty list or another
 // option is an error wrapping ErrBadFilter that names it.
 func ParseFilter(query string) (Filter, error) {
 	var f Filter
@@ -98,7 +102,10 @@ func ParseFilter(query string) (Filter, error) {
 			if err != nil {
 				return Filter{}, fmt.Errorf("%w: %s=: %q is not an IP address: give the senders' IP addresses, %s=10.0.0.5[,10.0.0.6...]", ErrBadFilter, key, host, key)
 			}
-			*list = append(*list, a.Unmap())
+			if a = a.Unmap(); a.IsUnspecified() || a.IsMulticast() {
+				return Filter{}, fmt.Errorf("%w: %s=: %v is no sender's address (a sender sends from its own unicast address): give the senders' IP addresses, %s=10.0.0.5[,10.0.0.6...]", ErrBadFilter, key, a, key)
+			}
+			*list = append(*list, a)
 		}
 	}
 	return f, nil

@@ -21,6 +21,9 @@ func TestParseFilterReadsSourcesAndBlockAsFFmpegsURLsTakeThem(t *testing.T) {
 		{"sources=", "sources= names no address", true},
 		{"block=10.0.0.5,", `block=: "" is not an IP address`, true},
 		{"localaddr=10.0.0.2", `"localaddr=10.0.0.2": an RTP location is rtp://IP:PORT, whose options are sources=`, true},
+		{"sources=0.0.0.0", "sources=: 0.0.0.0 is no sender's address", true},
+		{"block=239.1.1.1", "block=: 239.1.1.1 is no sender's address", true},
+		{"sources=fe80::5%eth0", "sources=fe80::5%eth0", false},
 	} {
 		f, err := ParseFilter(c.query)
 		switch {
@@ -35,6 +38,7 @@ func TestParseFilterReadsSourcesAndBlockAsFFmpegsURLsTakeThem(t *testing.T) {
 func TestFilterAllowsTheSourcesAloneAndNeverABlockedHost(t *testing.T) {
 	a, b, c := netip.MustParseAddr("10.0.0.5"), netip.MustParseAddr("10.0.0.6"), netip.MustParseAddr("10.0.0.9")
 	mapped := netip.AddrFrom16(a.As16())
+	linkLocal := netip.MustParseAddr("fe80::5")
 	for _, tc := range []struct {
 		f       Filter
 		allowed []netip.Addr
@@ -44,6 +48,11 @@ func TestFilterAllowsTheSourcesAloneAndNeverABlockedHost(t *testing.T) {
 		{Filter{Sources: []netip.Addr{a}}, []netip.Addr{a, mapped}, []netip.Addr{b, c}},
 		{Filter{Block: []netip.Addr{c}}, []netip.Addr{a, b}, []netip.Addr{c}},
 		{Filter{Sources: []netip.Addr{a, c}, Block: []netip.Addr{c}}, []netip.Addr{a}, []netip.Addr{b, c}},
+		// A link-local IPv6 sender comes with the zone of the interface it
+		// came in on; a filter that names none takes it on any.
+		{Filter{Block: []netip.Addr{linkLocal}}, []netip.Addr{a}, []netip.Addr{linkLocal, linkLocal.WithZone("eth0")}},
+		{Filter{Sources: []netip.Addr{linkLocal}}, []netip.Addr{linkLocal.WithZone("eth0")}, []netip.Addr{a}},
+		{Filter{Sources: []netip.Addr{linkLocal.WithZone("eth1")}}, []netip.Addr{linkLocal.WithZone("eth1")}, []netip.Addr{linkLocal.WithZone("eth0")}},
 	} {
 		for _, h := range tc.allowed {
 			if !tc.f.Allows(h) {
