@@ -107,3 +107,13 @@ func TestVideoSrcRefusesAnUnknownDeinterlaceMode(t *testing.T) {
 		t.Errorf("a Go config's deinterlace=on: %v, want an error naming the property and its modes", err)
 	}
 }
+
+// h264dec deinterlace=all on a progressive stream says that it rebuilds
+// every picture, not that the stream is interlaced.
+func TestH264DecDeinterlacingAllSaysSo(t *testing.T) {
+	path := testclip.MakeFields(t, "frames.mp4", "", 10, true)
+	_, n, log := collectLine(t, "videosrc location="+path+" passthrough=true ! h264dec deinterlace=all name=dec", "dec")
+	if n != 10 || strings.Count(log, "deinterlacing every picture (deinterlace=all)") != 1 || strings.Contains(log, "the stream is interlaced") {
+		t.Fatalf("%d frames, want 10, and one line saying every picture is deinterlaced:\n%s", n, log)
+	}
+}

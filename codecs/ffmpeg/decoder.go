@@ -471,6 +471,8 @@ func (d *Decoder) deinterlace() error {
 	case unsupported && d.deint.Unsupported == 1:
 		log.Warn().Str("pixel_format", d.frame.PixelFormat().String()).
 			Msg("the stream's pictures are interlaced, but only pictures of 8-bit samples are deinterlaced: these go on with both fields woven")
+	case before == 0 && d.deint.Pictures == 1 && d.deint.Fields == "":
+		log.Info().Msg("deinterlacing every picture (deinterlace=all), keeping the top field and rebuilding the other from it")
 	case before == 0 && d.deint.Pictures == 1:
 		log.Info().Str("fields", d.deint.Fields).Msg("the stream is interlaced: deinterlacing its pictures, keeping the first field " +
 			"and rebuilding the other from it (deinterlace=off keeps both fields woven)")

@@ -111,7 +111,8 @@ type deinterlacer struct {
 	// pixel format whose samples are not bytes, left as they are.
 	Pictures, Unsupported int
 	// Fields is the field order of the last picture deinterlaced: "top
-	// field first" or "bottom field first".
+	// field first" or "bottom field first", "" for one not flagged
+	// interlaced (DeinterlaceAll).
 	Fields string
 }
 
@@ -134,9 +135,14 @@ func (d *deinterlacer) picture(f *astiav.Frame) (unsupported bool, err error) {
 	}
 	// A picture flagged interlaced says which field comes first; one
 	// deinterlaced only because the mode says all keeps the top field.
-	keepTop := C.gp_frame_interlaced(c) == 0 || C.gp_frame_top_first(c) != 0
-	d.Fields = "top field first"
-	if !keepTop {
+	flagged := C.gp_frame_interlaced(c) != 0
+	keepTop := !flagged || C.gp_frame_top_first(c) != 0
+	switch {
+	case !flagged:
+		d.Fields = ""
+	case keepTop:
+		d.Fields = "top field first"
+	default:
 		d.Fields = "bottom field first"
 	}
 	for p := range planes {
