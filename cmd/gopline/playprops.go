@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -76,7 +77,10 @@ func playPropAnswer(prop string, props []string, file string) string {
 			"can take it; a recording read as fast as possible goes into a chain of its own, without a topic: "+
 			"gopline run '%s ! record path=OUT.gopline stream=NAME'", prop, line)
 	case key == "keep-time" || key == "loop":
-		if isTrue(value, false) {
+		switch on, err := strconv.ParseBool(value); {
+		case err != nil:
+			return fmt.Sprintf("%s is %s=%s, which takes true or false", prop, playPropFlags[key], value)
+		case on:
 			return fmt.Sprintf("%s is %s", prop, playPropFlags[key])
 		}
 		return fmt.Sprintf("%s is the default: leave it out (or %s=false)", prop, playPropFlags[key])

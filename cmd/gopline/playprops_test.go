@@ -25,6 +25,7 @@ func TestPlayRefusesTheElementsPropertiesNamingItsFlags(t *testing.T) {
 		{[]string{path, "loop=true", "start=10s"}, []string{"loop=true is --loop", "start=10s is --start 10s"}},
 		{[]string{path, "keep-time=false", "loop=false"}, []string{"keep-time=false is the default: leave it out (or --keep-time=false)",
 			"loop=false is the default: leave it out (or --loop=false)"}},
+		{[]string{path, "loop=yes"}, []string{"loop=yes is --loop=yes, which takes true or false"}},
 		// A copy flat out is read once, at no rate.
 		{[]string{path, "is-live=false", "loop=true", "rate=4", "start=1s"},
 			[]string{"gopline run 'play path=" + path + " is-live=false start=1s ! record"}},
