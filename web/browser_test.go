@@ -184,6 +184,10 @@ func checkLivePicture(t *testing.T, n *liveNode, p page, query, transport string
 	}
 }
 
+// paintAge bounds how long before it is read the picture checkPaintedFrame
+// judges may have been painted.
+const paintAge = 3 * time.Second
+
 // checkPaintedFrame reads the frame number in the picture p paints and
 // checks that it is the camera's, at most a second (a GOP) behind it.
 //
@@ -193,7 +197,9 @@ func checkLivePicture(t *testing.T, n *liveNode, p page, query, transport string
 // frame when the page painted it. (A page that paints one picture a
 // second, as WebKitGTK does on a loaded machine, shows each for a second:
 // the time since it was painted says how often the page paints, which
-// checkLivePicture's 30 more paints check, not how late the picture came.)
+// checkLivePicture's 30 more paints check, not how late the picture came;
+// a picture painted more than paintAge before it was read is a page that
+// stopped painting.)
 // A reading the page took late, its event loop held up by a loaded
 // machine (over a second, in CI beside other tests), says what a stalled
 // browser painted, not what the node sent: it is taken again, and judged
@@ -231,6 +237,12 @@ func checkPaintedFrame(t *testing.T, n *liveNode, p page) uint64 {
 		num, then, drawn.Sub(asked).Round(time.Millisecond), made)
 	if int64(num) > made+n.lead || int64(num) < then-int64(n.rate) {
 		t.Errorf("painted frame %d, the camera was at %d: want its picture within a second of it", num, then)
+	}
+	// Judged at its paint, the picture must be one the page still paints:
+	// a page that froze shows an old paint (a loaded WebKit paints about
+	// once a second).
+	if age := drawn.Sub(painted); age > paintAge {
+		t.Errorf("the picture read was painted %v before it was read: the page stopped painting", age.Round(time.Millisecond))
 	}
 	return num
 }
