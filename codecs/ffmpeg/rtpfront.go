@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/gopline/gopline/internal/lograte"
@@ -149,7 +150,14 @@ func listenPort(at frontOf, port int, what string) (*net.UDPConn, error) {
 		}
 	}
 	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: ip, Port: port})
-	if err != nil {
+	switch {
+	case errors.Is(err, syscall.EADDRNOTAVAIL) && at.localaddr != "":
+		return nil, fmt.Errorf("%w %q: %w: localaddr=%s is the address of no interface of this host (ip addr lists them): %w",
+			ErrOpen, at.location, ErrBadOption, at.localaddr, err)
+	case errors.Is(err, syscall.EADDRNOTAVAIL):
+		return nil, fmt.Errorf("%w %q: %w: %s is the address of no interface of this host: an rtp:// location names the address "+
+			"it receives at (0.0.0.0 for every interface), not the sender's: %w", ErrOpen, at.location, ErrBadOption, ip, err)
+	case err != nil:
 		return nil, portTaken(at.location, what, port, err)
 	}
 	return c, nil

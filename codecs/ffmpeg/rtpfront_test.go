@@ -124,8 +124,9 @@ func TestRTPFrontSpacesTheReadsOfASocketThatFails(t *testing.T) {
 	}
 }
 
-// A localaddr= that is not an address, or for a multicast group not the
-// address of an interface of this host, fails naming it.
+// A localaddr= that is not an address, or not the address of an interface
+// of this host, fails naming it, as does a unicast location's address
+// that is none of this host's (the sender's, written by mistake).
 func TestRTPFrontRefusesALocaladdrThatIsNoInterfacesAddress(t *testing.T) {
 	for _, c := range []struct {
 		host, localaddr, want string
@@ -133,6 +134,10 @@ func TestRTPFrontRefusesALocaladdrThatIsNoInterfacesAddress(t *testing.T) {
 		{"127.0.0.1", "robot1", `localaddr="robot1" is not an IP address`},
 		{"239.255.70.9", "robot1", `localaddr="robot1" is not an IP address`},
 		{"239.255.70.9", "192.0.2.77", "localaddr=192.0.2.77 is the address of no interface of this host"},
+		// A unicast port bound at an address this host does not have: said
+		// so, not that the port is taken.
+		{"127.0.0.1", "192.0.2.77", "localaddr=192.0.2.77 is the address of no interface of this host"},
+		{"192.0.2.78", "", "192.0.2.78 is the address of no interface of this host: an rtp:// location names the address it receives at"},
 	} {
 		at := frontOf{location: "rtp://" + c.host + ":5000", host: c.host, port: 5000, localaddr: c.localaddr}
 		f, err := startRTPFront(at, func(netip.AddrPort, string) {}, func(error, uint64) {})
