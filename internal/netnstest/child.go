@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gopline/gopline/internal/testlog"
 )
 
 // Child is the test binary running one end of a test in a namespace, its
@@ -19,7 +21,7 @@ type Child struct {
 	stdin  io.WriteCloser
 	lines  chan string
 	said   strings.Builder
-	stderr strings.Builder
+	stderr testlog.Buffer // written by exec's goroutine as the child runs
 }
 
 // ChildCommand is the test binary running test name (verbose, so that
@@ -41,12 +43,21 @@ func StartChild(t *testing.T, ns, name string, env ...string) *Child {
 	if err := c.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = c.cmd.Process.Kill() })
+	done := make(chan struct{})
+	t.Cleanup(func() {
+		close(done) // the reader of lines no one takes any more ends
+		_ = c.cmd.Process.Kill()
+		_ = c.cmd.Wait()
+	})
 	go func() {
 		defer close(c.lines)
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
-			c.lines <- sc.Text()
+			select {
+			case c.lines <- sc.Text():
+			case <-done:
+				return
+			}
 		}
 	}()
 	return c
@@ -67,7 +78,7 @@ func (c *Child) WaitFor(want string) {
 				return
 			}
 		case <-deadline:
-			c.t.Fatalf("the child in its namespace did not say %q in 30s: %s", want, c.said.String())
+			c.t.Fatalf("the child in its namespace did not say %q in 30s: %s%s", want, c.said.String(), c.stderr.String())
 		}
 	}
 }
