@@ -45,16 +45,7 @@ func readDatagram(t *testing.T, c *net.UDPConn, d time.Duration, what string) st
 // RTP is. Nothing listened at the next port: the sender's reports were
 // lost, and the sender told that the port is closed.
 func TestRTPFrontRelaysTheSendersRTCP(t *testing.T) {
-	port, err := freeLoopbackPair()
-	if err != nil {
-		t.Fatal(err)
-	}
-	at := frontOf{location: "rtp://127.0.0.1:" + strconv.Itoa(port), host: "127.0.0.1", port: port}
-	f, err := startRTPFront(at, func(netip.AddrPort, string) {}, func(error, uint64) {})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.close()
+	f, port := loopbackFront(t)
 	f.releasePair() // for FFmpeg's receiver, played here
 	toRTP, toRTCP := loopbackPeer(t, "127.0.0.1", f.port), loopbackPeer(t, "127.0.0.1", f.port+1)
 	sendRTP, sendRTCP := loopbackPeer(t, "127.0.0.1", 0), loopbackPeer(t, "127.0.0.1", 0)
@@ -155,16 +146,7 @@ func TestRTPFrontRefusesALocaladdrThatIsNoInterfacesAddress(t *testing.T) {
 // it in between but for the instant of the handover (which rtppair.go
 // covers), where it was free for it from the choice on.
 func TestRTPFrontHoldsFFmpegsPairUntilItBinds(t *testing.T) {
-	port, err := freeLoopbackPair()
-	if err != nil {
-		t.Fatal(err)
-	}
-	at := frontOf{location: "rtp://127.0.0.1:" + strconv.Itoa(port), host: "127.0.0.1", port: port}
-	f, err := startRTPFront(at, func(netip.AddrPort, string) {}, func(error, uint64) {})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.close()
+	f, _ := loopbackFront(t)
 	for _, p := range []int{f.port, f.port + 1} {
 		if c, err := net.ListenPacket("udp", "127.0.0.1:"+strconv.Itoa(p)); err == nil {
 			c.Close()
@@ -174,4 +156,22 @@ func TestRTPFrontHoldsFFmpegsPairUntilItBinds(t *testing.T) {
 	f.releasePair()
 	loopbackPeer(t, "127.0.0.1", f.port)
 	loopbackPeer(t, "127.0.0.1", f.port+1)
+}
+
+// loopbackFront starts a front of the port of a free pair of loopback
+// ports, which it returns, that names and warns of nothing; the test's end
+// closes it.
+func loopbackFront(t *testing.T) (*rtpFront, int) {
+	t.Helper()
+	port, err := freeLoopbackPair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := frontOf{location: "rtp://127.0.0.1:" + strconv.Itoa(port), host: "127.0.0.1", port: port}
+	f, err := startRTPFront(at, func(netip.AddrPort, string) {}, func(error, uint64) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(f.close)
+	return f, port
 }
