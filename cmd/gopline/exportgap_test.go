@@ -7,11 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/gopline/gopline/codecs/ffmpeg"
-	"github.com/gopline/gopline/media"
-	"github.com/gopline/gopline/media/testsrc"
-	"github.com/gopline/gopline/storage"
 )
 
 // An MP4 export of a stream with a day between two of its pictures, a gap
@@ -21,42 +16,15 @@ import (
 // exited 0 saying it wrote a file of a day. MCAP holds the gap.
 func TestExportToMP4OfAGapNoMP4HoldsFailsSayingHow(t *testing.T) {
 	dir := t.TempDir()
-	rec := filepath.Join(dir, "gap.gopline")
-	r, err := storage.Open(rec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	if err := r.CreateStream(storage.StreamInfo{Name: "/camera", Codec: media.H264, Width: 160, Height: 120}); err != nil {
-		t.Fatal(err)
-	}
-	p, err := testsrc.New(160, 120)
-	if err != nil {
-		t.Fatal(err)
-	}
-	enc, err := ffmpeg.NewH264Encoder(160, 120, ffmpeg.WithGOP(1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer enc.Close()
 	start := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
-	for i := range 10 { // 10 a second, the last 5 a day later
-		f := p.Frame(uint64(i))
-		f.CaptureTime = start.Add(time.Duration(i) * 100 * time.Millisecond)
+	times := make([]time.Time, 10)
+	for i := range times { // 10 a second, the last 5 a day later
+		times[i] = start.Add(time.Duration(i) * 100 * time.Millisecond)
 		if i >= 5 {
-			f.CaptureTime = f.CaptureTime.Add(24 * time.Hour)
-		}
-		pkt, err := enc.Encode(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := r.Append("/camera", pkt); err != nil {
-			t.Fatal(err)
+			times[i] = times[i].Add(24 * time.Hour)
 		}
 	}
-	if err := r.Close(); err != nil {
-		t.Fatal(err)
-	}
+	rec := recordCameraAt(t, filepath.Join(dir, "gap.gopline"), 1, times)
 
 	out := filepath.Join(dir, "gap.mp4")
 	code, stdout, stderr := runCmd("export", rec, "--out", out)
