@@ -30,7 +30,10 @@ func DeinterlaceRows(plane []byte, stride, rowBytes, rows, step int, keepTop boo
 	if !keepTop {
 		first = 0
 	}
-	scratch := make([]int32, 3*rowBytes)
+	var scratch []int32 // a plane of one component slides its windows in registers
+	if step > 1 {
+		scratch = make([]int32, 3*rowBytes)
+	}
 	for y := first; y < rows; y += 2 {
 		row := plane[y*stride : y*stride+rowBytes]
 		switch {
@@ -46,7 +49,8 @@ func DeinterlaceRows(plane []byte, stride, rowBytes, rows, step int, keepTop boo
 
 // interpolateRow writes into row the edge-based line average of the rows
 // above and below it (see DeinterlaceRows); scratch, three times the row's
-// length, holds the differences of the sample pairs for steps above 1.
+// length, holds the differences of the sample pairs for steps above 1
+// (nil for a step of 1).
 func interpolateRow(row, above, below []byte, step int, scratch []int32) {
 	n := len(row)
 	above, below = above[:n], below[:n]
